@@ -1,0 +1,82 @@
+import { defineAgent } from '../src/runtime/index.js';
+import leadsData from './data/leads.json' with { type: 'json' };
+
+/** A lead of the bundled sample CRM (agents/data/leads.json). */
+interface Lead {
+  id: string;
+  company: string;
+  industry: string;
+  region: string;
+  employees: number;
+  annualRevenueMUsd: number;
+  websiteVisits30d: number;
+}
+
+const sample = leadsData as { leads: Lead[]; bestCustomers: string[] };
+const byId = new Map(sample.leads.map((l) => [l.id, l]));
+const best = sample.bestCustomers.map((id) => byId.get(id)!).filter(Boolean);
+
+/**
+ * Lookalike score 0–100: how much a lead resembles the best customers
+ * (industry and region match, company size and revenue on a log scale,
+ * recent engagement). Deterministic, explainable, no model needed.
+ */
+export function lookalikeScore(lead: Lead): { score: number; nearest: string } {
+  let bestSimilarity = -1;
+  let nearest = '';
+  for (const c of best) {
+    const size = 1 - Math.min(1, Math.abs(Math.log10(lead.employees) - Math.log10(c.employees)) / 3);
+    const revenue = 1 - Math.min(1, Math.abs(Math.log10(lead.annualRevenueMUsd) - Math.log10(c.annualRevenueMUsd)) / 3);
+    const similarity = 0.35 * (lead.industry === c.industry ? 1 : 0) + 0.15 * (lead.region === c.region ? 1 : 0) + 0.25 * size + 0.25 * revenue;
+    if (similarity > bestSimilarity) {
+      bestSimilarity = similarity;
+      nearest = c.id;
+    }
+  }
+  const engagement = Math.min(1, lead.websiteVisits30d / 200);
+  return { score: Math.round(100 * (0.85 * bestSimilarity + 0.15 * engagement)), nearest };
+}
+
+/** Seed 004's scoring agent: scores leads against the best customers, charging credits per lead. */
+export default defineAgent({
+  card: {
+    name: 'lead-scorer',
+    description: 'Scores sales leads by how closely they resemble your best customers (lookalike scoring).',
+    version: '1.0.0',
+    provider: { organization: 'agentmesh examples', url: 'https://github.com/agentmesh' },
+  },
+  skills: {
+    'score-leads': {
+      name: 'Score leads',
+      description: 'Scores leads 0-100 by similarity to the best customers; text "score all leads" or data { leadIds: [...] }.',
+      tags: ['sales', 'leads', 'scoring', 'lookalike'],
+      examples: ['score leads similar to my best customers', '{"leadIds":["lead-001","lead-002"]}'],
+      input: {
+        oneOf: [
+          { type: 'string' },
+          { type: 'object', required: ['leadIds'], additionalProperties: false, properties: { leadIds: { type: 'array', minItems: 1, maxItems: 10000, items: { type: 'string' } }, top: { type: 'integer', minimum: 1, maximum: 1000 } } },
+        ],
+      },
+      idempotent: true,
+      handler: async (input: string | { leadIds: string[]; top?: number }, ctx) => {
+        const ids = typeof input === 'string' ? sample.leads.map((l) => l.id) : input.leadIds;
+        const top = typeof input === 'string' ? 10 : (input.top ?? ids.length);
+        const unknown = ids.filter((id) => !byId.has(id));
+        if (unknown.length > 0) throw new Error(`Unknown lead ids: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
+        ctx.progress(`Scoring ${ids.length} leads against ${best.length} best customers`);
+        const scored = [];
+        for (let i = 0; i < ids.length; i++) {
+          if (ctx.signal.aborted) return undefined;
+          const lead = byId.get(ids[i]!)!;
+          scored.push({ leadId: lead.id, company: lead.company, ...lookalikeScore(lead) });
+          if ((i + 1) % 100 === 0 && i + 1 < ids.length) ctx.progress(`Scored ${i + 1} of ${ids.length} leads`);
+        }
+        scored.sort((a, b) => b.score - a.score || a.leadId.localeCompare(b.leadId));
+        ctx.usage({ credits: ids.length, units: { leads: ids.length } });
+        const topLeads = scored.slice(0, top);
+        ctx.artifact({ name: 'summary', parts: [{ text: topLeads.map((s) => `${s.leadId} ${s.company}: ${s.score}`).join('\n') }] });
+        return { scored: topLeads, count: ids.length };
+      },
+    },
+  },
+});

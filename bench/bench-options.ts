@@ -1,0 +1,103 @@
+/**
+ * Command-line flags and environment of `npm run bench`, parsed and checked
+ * once at the entry point; everything else receives the frozen result.
+ */
+import { parseArgs } from 'node:util';
+import type { TargetId } from './target-process.js';
+
+/** The parts of a run that `--only` can select. */
+export type Part = 'sendmessage' | 'streaming' | 'memory';
+
+const PARTS: readonly Part[] = ['sendmessage', 'streaming', 'memory'];
+const TARGET_IDS: readonly TargetId[] = ['a', 'b', 'c'];
+
+/** Settings of one bench run. */
+export interface BenchOptions {
+  /** Parts to run, in the fixed order sendmessage → streaming → memory. */
+  parts: readonly Part[];
+  targets: readonly TargetId[];
+  /** autocannon connections (default 50, `BENCH_CONNECTIONS`). */
+  connections: number;
+  /** Discarded warm-up before each measurement, seconds (default 3, `BENCH_WARMUP_S`). */
+  warmupS: number;
+  /** Measured run, seconds (default 10, `BENCH_DURATION_S`). */
+  durationS: number;
+  /** SendMessage calls of the memory run (default 200000, `BENCH_MEMORY_TASKS`). */
+  memoryTasks: number;
+  help: boolean;
+}
+
+/** Usage text printed by `--help`. */
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --only <parts>         comma list of sendmessage, streaming, memory (default: all)
+  --targets <ids>        comma list of a (bare node:http), b (@a2a-js/sdk), c (agentmesh) (default: a,b,c)
+  --duration <s>         measured seconds per target (default 10, env BENCH_DURATION_S)
+  --warmup <s>           warm-up seconds before each measurement (default 3, env BENCH_WARMUP_S)
+  --connections <n>      concurrent connections (default 50, env BENCH_CONNECTIONS)
+  --memory-tasks <n>     SendMessage calls in the memory run (default 200000, env BENCH_MEMORY_TASKS)
+  --memory               run the memory part (default: on)
+  --no-memory            skip the memory part
+  --help                 this text
+`;
+
+function positiveNumber({ name, raw, fallback, integer, allowZero = false }: { name: string; raw: string | undefined; fallback: number; integer: boolean; allowZero?: boolean }): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  const valid = Number.isFinite(value) && (allowZero ? value >= 0 : value > 0) && (!integer || Number.isInteger(value));
+  if (!valid) {
+    throw new Error(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} ${integer ? 'integer' : 'number'}, got "${raw}"`);
+  }
+  return value;
+}
+
+function commaList<T extends string>({ name, raw, allowed }: { name: string; raw: string; allowed: readonly T[] }): T[] {
+  const items = raw.split(',').map((item) => item.trim().toLowerCase()).filter((item) => item !== '');
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) throw new Error(`${name} accepts ${allowed.join(', ')}; got "${item}"`);
+  }
+  if (items.length === 0) throw new Error(`${name} needs at least one of ${allowed.join(', ')}`);
+  return items as T[];
+}
+
+/**
+ * Parses flags (strict: an unknown flag is an error) over environment
+ * defaults. Flags win over the environment.
+ *
+ * @example
+ * ```ts
+ * const options = parseBenchOptions({ argv: process.argv.slice(2), env: process.env });
+ * ```
+ */
+export function parseBenchOptions({ argv, env }: { argv: readonly string[]; env: Readonly<Record<string, string | undefined>> }): Readonly<BenchOptions> {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      only: { type: 'string' },
+      targets: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      'memory-tasks': { type: 'string' },
+      memory: { type: 'boolean' },
+      'no-memory': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.memory === true && values['no-memory'] === true) throw new Error('--memory and --no-memory contradict each other');
+  let parts: Part[] = values.only === undefined ? [...PARTS] : commaList({ name: '--only', raw: values.only, allowed: PARTS });
+  if (values['no-memory'] === true) parts = parts.filter((part) => part !== 'memory');
+  if (values.memory === true && !parts.includes('memory')) parts.push('memory');
+  const targets = values.targets === undefined ? [...TARGET_IDS] : commaList({ name: '--targets', raw: values.targets, allowed: TARGET_IDS });
+  return Object.freeze({
+    parts: Object.freeze(PARTS.filter((part) => parts.includes(part))),
+    targets: Object.freeze(TARGET_IDS.filter((id) => targets.includes(id))),
+    connections: positiveNumber({ name: '--connections', raw: values.connections ?? env.BENCH_CONNECTIONS, fallback: 50, integer: true }),
+    warmupS: positiveNumber({ name: '--warmup', raw: values.warmup ?? env.BENCH_WARMUP_S, fallback: 3, integer: false, allowZero: true }),
+    durationS: positiveNumber({ name: '--duration', raw: values.duration ?? env.BENCH_DURATION_S, fallback: 10, integer: false }),
+    memoryTasks: positiveNumber({ name: '--memory-tasks', raw: values['memory-tasks'] ?? env.BENCH_MEMORY_TASKS, fallback: 200_000, integer: true }),
+    help: values.help === true,
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * `npm run bench`: agentmesh against its anchors, in one run on this machine.
+ *
+ * (a) bare node:http answering a fixed body, (b) the official @a2a-js/sdk
+ * server, (c) the agentmesh runtime on its durable SQLite store; same load
+ * for all (autocannon). Prints a table per scenario, the ratios c/b and c/a,
+ * the memory run, and writes everything to bench/results/latest.json.
+ * Exits 1 when a row has no clean result (a benchmark with errors is not a
+ * result); acceptance verdicts are printed, not enforced.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, hostname, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { USAGE, parseBenchOptions } from './bench-options.js';
+import type { BenchOptions } from './bench-options.js';
+import { runMemory } from './memory-run.js';
+import { formatAcceptance, formatMemory, formatScenario, formatSummary } from './report.js';
+import type { Log, MemoryReport, ScenarioReport } from './report.js';
+import { runScenario } from './scenario-run.js';
+import { TARGETS } from './target-process.js';
+
+/** Compiled to dist/bench/run.js, so the repository root is two levels up. */
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results', 'latest.json');
+
+const log: Log = (line) => {
+  process.stdout.write(`${line}\n`);
+};
+
+function machine(): Record<string, unknown> {
+  const cores = cpus();
+  return {
+    hostname: hostname(),
+    cpus: cores.length,
+    cpuModel: cores[0]?.model ?? 'unknown',
+    totalMemoryBytes: totalmem(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    // Other work on the machine skews every figure; the 1-minute load average says how much there was.
+    loadAverage1m: loadavg()[0] ?? 0,
+  };
+}
+
+function hasFailures({ scenarios, memory }: { scenarios: ScenarioReport[]; memory?: MemoryReport }): boolean {
+  return scenarios.some((report) => report.rows.some((row) => row.failure !== undefined)) || (memory?.rows.some((row) => row.failure !== undefined) ?? false);
+}
+
+async function bench(options: Readonly<BenchOptions>): Promise<number> {
+  const startedAt = new Date();
+  const info = machine();
+  log(`agentmesh bench, ${startedAt.toISOString()}, ${String(info.cpus)} cores (${String(info.cpuModel)}), Node ${process.version}, load average ${Number(info.loadAverage1m).toFixed(2)}`);
+  log(`load: autocannon, ${options.connections} connections, warm-up ${options.warmupS} s, measured ${options.durationS} s; targets ${options.targets.map((id) => `${id}=${TARGETS[id].name}`).join(', ')}`);
+  const dataRoot = await mkdtemp(join(tmpdir(), 'agentmesh-bench-'));
+  const scenarios: ScenarioReport[] = [];
+  let memory: MemoryReport | undefined;
+  try {
+    for (const part of options.parts) {
+      if (part === 'memory') memory = await runMemory({ options, dataRoot, log });
+      else scenarios.push(await runScenario({ scenario: part, options, dataRoot, log }));
+    }
+  } finally {
+    await rm(dataRoot, { recursive: true, force: true });
+  }
+
+  log('');
+  for (const report of scenarios) log(`${formatScenario(report)}\n`);
+  if (memory) log(`${formatMemory(memory)}\n`);
+  for (const report of scenarios) log(formatSummary(report));
+  const sendmessage = scenarios.find((report) => report.scenario === 'sendmessage');
+  for (const line of formatAcceptance({ ...(sendmessage ? { sendmessage } : {}), ...(memory ? { memory } : {}) })) log(line);
+
+  const finishedAt = new Date();
+  await mkdir(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
+  await writeFile(
+    RESULTS_FILE,
+    `${JSON.stringify(
+      {
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+        machine: info,
+        loadAverage1mAtEnd: loadavg()[0] ?? 0,
+        settings: options,
+        targets: TARGETS,
+        scenarios,
+        memory: memory ?? null,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  log(`\nresults written to ${RESULTS_FILE} (${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s)`);
+  return hasFailures({ scenarios, ...(memory ? { memory } : {}) }) ? 1 : 0;
+}
+
+async function main(): Promise<void> {
+  let options: Readonly<BenchOptions>;
+  try {
+    options = parseBenchOptions({ argv: process.argv.slice(2), env: process.env });
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  process.exitCode = await bench(options);
+}
+
+await main();

@@ -1,0 +1,67 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
+import type { Counter, Histogram } from 'prom-client';
+import type { Metrics, Tracing } from '../observability/index.js';
+import { requestSpanOf } from './request-context-hooks.js';
+
+/** Route label of requests no route matched (bounded, unlike the raw URL). */
+export const UNMATCHED_ROUTE = '__not_found__';
+
+/** Latency buckets in seconds: API calls, from 5 ms to the 30 s request timeout. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+const kRecorder = Symbol('agentmesh.httpMetricsHook');
+
+type ResponseHook = ((request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void) & { [kRecorder]?: true };
+
+/**
+ * Records `agentmesh_http_requests_total{role,method,route,status}` and
+ * `agentmesh_http_request_duration_seconds{role,method,route}`, and ends the
+ * request's span.
+ *
+ * The route label is the route pattern, fixed when the route is registered:
+ * an `onRoute` hook gives each route its own onResponse closure holding its
+ * label, so the per-request path reads no route options (Fastify's
+ * `request.routeOptions` builds a new object on each access) and allocates
+ * only the label objects prom-client needs.
+ */
+export function installHttpMetrics(app: FastifyInstance, deps: { role: string; metrics: Metrics; tracing: Tracing }): void {
+  const { role, metrics, tracing } = deps;
+  const requests: Counter<string> = metrics.counter(
+    'agentmesh_http_requests_total',
+    'HTTP requests answered, by role, method, route pattern and status.',
+    ['role', 'method', 'route', 'status'],
+  );
+  const duration: Histogram<string> = metrics.histogram(
+    'agentmesh_http_request_duration_seconds',
+    'Time from receiving a request to the end of its response, by role, method and route pattern.',
+    ['role', 'method', 'route'],
+    DURATION_BUCKETS,
+  );
+
+  const record = (request: FastifyRequest, reply: FastifyReply, route: string): void => {
+    const method = request.method;
+    const status = reply.statusCode;
+    requests.inc({ role, method, route, status });
+    duration.observe({ role, method, route }, reply.elapsedTime / 1000);
+    requestSpanOf(request, tracing).end({ statusCode: status, route });
+  };
+
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const existing = route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse];
+    // Fastify copies a GET route's options into its automatic HEAD route; keep one recorder.
+    if (existing.some((hook) => (hook as ResponseHook)[kRecorder] === true)) return;
+    const label = route.url;
+    const hook: ResponseHook = (request, reply, done) => {
+      record(request, reply, label);
+      done();
+    };
+    hook[kRecorder] = true;
+    route.onResponse = [...existing, hook] as RouteOptions['onResponse'];
+  });
+
+  // No route, no per-route hook: 404s are recorded here under one label.
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    if (request.is404) record(request, reply, UNMATCHED_ROUTE);
+    done();
+  });
+}

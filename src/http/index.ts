@@ -1,0 +1,15 @@
+/**
+ * http: the server bootstrap every agentmesh role starts from (request ids,
+ * request context, security headers, limits, error rendering, probes,
+ * metrics, graceful drain) and the SSRF guard every outbound call goes through.
+ */
+export { buildHttpServer } from './build-http-server.js';
+export type { HttpServerOptions, ReadinessCheck } from './http-server-options.js';
+export { renderHttpError } from './render-http-error.js';
+export type { HttpErrorBody, RenderedHttpError, ErrorInfoDetail, BadRequestDetail } from './render-http-error.js';
+export { installGracefulShutdown, drain, onDrain, isDraining } from './graceful-shutdown.js';
+export type { DrainOptions, GracefulShutdownOptions } from './graceful-shutdown.js';
+export type { AgentmeshServerState, DrainHook, DrainOutcome } from './server-state.js';
+export type { HealthBody, ReadyBody } from './probes.js';
+export { createSsrfGuard } from './ssrf-guard.js';
+export type { SsrfGuard, SsrfGuardOptions, SsrfCheckResult, SsrfFetchInit } from './ssrf-guard.js';

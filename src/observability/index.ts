@@ -1,0 +1,14 @@
+/**
+ * observability: the logger, metrics registry and tracing every agentmesh
+ * role is built with, plus the request context that ties a log line to its
+ * request and trace. See docs/observability.md for what operators see.
+ */
+export { createLogger } from './logger.js';
+export type { Logger, LoggerOptions } from './logger.js';
+export { createMetrics } from './metrics.js';
+export type { Metrics, MetricsOptions, LabelNames } from './metrics.js';
+export { createTracing } from './tracing.js';
+export type { Tracing, TracingOptions, RequestSpan } from './tracing.js';
+export { tracedFetch } from './traced-fetch.js';
+export { requestContext, currentRequestContext } from './request-context.js';
+export type { RequestContext, RequestContextStorage } from './request-context.js';

@@ -1,0 +1,101 @@
+import { pino } from 'pino';
+import { context, trace } from '@opentelemetry/api';
+import { currentRequestContext } from './request-context.js';
+
+/** The agentmesh logger: a plain pino logger. Components take a child tagged `{ component }`. */
+export type Logger = pino.Logger;
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  /** Minimum level written: `trace` … `fatal`, or `silent`. Default `info`. */
+  level?: string;
+  /** Written as `name` on every line (e.g. the role). Default: none. */
+  name?: string;
+  /** Where lines go. Default: stdout (pino's fast sonic-boom destination). */
+  destination?: pino.DestinationStream;
+  /**
+   * Pretty printing is not built in: lines are JSON for log shippers. Pipe
+   * through `pino-pretty` on a terminal. Only `false` is accepted.
+   */
+  pretty?: false;
+}
+
+/**
+ * Paths censored on every line. Authorization material must never reach a log
+ * shipper, whether it comes from a request (`req.headers…`), an outbound call
+ * (`headers…`) or a config/credential object one level down (`*.secret`).
+ */
+const REDACT_PATHS: readonly string[] = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers["proxy-authorization"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-api-key"]',
+  'password',
+  'secret',
+  'clientSecret',
+  'token',
+  'accessToken',
+  'privateKey',
+  '*.password',
+  '*.secret',
+  '*.clientSecret',
+  '*.token',
+  '*.accessToken',
+  '*.privateKey',
+];
+
+const CENSOR = '[redacted]';
+
+const chindingsSym = pino.symbols.chindingsSym;
+
+/**
+ * Adds the request id and trace id of the current request (or the trace id of
+ * the active OpenTelemetry span outside a request) to every line.
+ *
+ * The HTTP server already binds `reqId`/`traceId` on the per-request child
+ * logger (`request.log`), which also covers lines written outside the async
+ * context (Fastify's "request completed" fires from a socket event). Those
+ * loggers carry `"reqId":` in their bindings, and we skip them so the keys are
+ * not written twice.
+ */
+function requestMixin(_merge: object, _level: number, logger: pino.Logger): object {
+  const ctx = currentRequestContext();
+  if (ctx !== undefined) {
+    const bindings = (logger as unknown as Record<symbol, unknown>)[chindingsSym];
+    if (typeof bindings === 'string' && bindings.includes('"reqId":')) return {};
+    return ctx.traceId === undefined ? { reqId: ctx.reqId } : { reqId: ctx.reqId, traceId: ctx.traceId };
+  }
+  const span = trace.getSpan(context.active());
+  if (span === undefined) return {};
+  const sc = span.spanContext();
+  return trace.isSpanContextValid(sc) ? { traceId: sc.traceId } : {};
+}
+
+/**
+ * Builds the JSON logger every agentmesh process uses: redacts credentials
+ * (censor `"[redacted]"`) and stamps `reqId`/`traceId` on lines written while
+ * a request is served.
+ *
+ * @example
+ * import { createLogger } from '../observability/index.js';
+ * const logger = createLogger({ level: 'info', name: 'gateway' });
+ * const log = logger.child({ component: 'gateway' });
+ * log.info({ clientId }, 'token issued');
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const { level = 'info', name, destination, pretty } = options;
+  if (pretty !== undefined && pretty !== false) {
+    throw new TypeError('"pretty" option must be false: pipe the JSON output through pino-pretty instead');
+  }
+  const pinoOptions: pino.LoggerOptions = {
+    level,
+    redact: { paths: [...REDACT_PATHS], censor: CENSOR },
+    mixin: requestMixin,
+  };
+  if (name !== undefined) pinoOptions.name = name;
+  return destination === undefined ? pino(pinoOptions) : pino(pinoOptions, destination);
+}

@@ -1,0 +1,165 @@
+/**
+ * The one error type of agentmesh, and the one table that maps its codes to
+ * the A2A wire (JSON-RPC code, HTTP status, ErrorInfo reason — A2A §5.4, §9.5,
+ * §11.6). Transports render errors from this table; nothing else decides a
+ * wire code (STYLE.md rule 5).
+ */
+
+/** Codes are `AM_ERR_<AREA>_<WHAT>`; never reuse a retired one. */
+export const ErrorCodes = {
+  // protocol / request shape
+  PROTOCOL_PARSE: 'AM_ERR_PROTOCOL_PARSE',
+  PROTOCOL_INVALID_REQUEST: 'AM_ERR_PROTOCOL_INVALID_REQUEST',
+  PROTOCOL_METHOD_NOT_FOUND: 'AM_ERR_PROTOCOL_METHOD_NOT_FOUND',
+  PROTOCOL_INVALID_PARAMS: 'AM_ERR_PROTOCOL_INVALID_PARAMS',
+  PROTOCOL_VERSION_NOT_SUPPORTED: 'AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED',
+  PROTOCOL_CONTENT_TYPE_NOT_SUPPORTED: 'AM_ERR_PROTOCOL_CONTENT_TYPE_NOT_SUPPORTED',
+  PROTOCOL_UNSUPPORTED_OPERATION: 'AM_ERR_PROTOCOL_UNSUPPORTED_OPERATION',
+  PROTOCOL_EXTENSION_REQUIRED: 'AM_ERR_PROTOCOL_EXTENSION_REQUIRED',
+  // tasks
+  TASK_NOT_FOUND: 'AM_ERR_TASK_NOT_FOUND',
+  TASK_NOT_CANCELABLE: 'AM_ERR_TASK_NOT_CANCELABLE',
+  TASK_TERMINAL: 'AM_ERR_TASK_TERMINAL',
+  TASK_CONTEXT_MISMATCH: 'AM_ERR_TASK_CONTEXT_MISMATCH',
+  TASK_VERSION_CONFLICT: 'AM_ERR_TASK_VERSION_CONFLICT',
+  TASK_QUEUE_FULL: 'AM_ERR_TASK_QUEUE_FULL',
+  TASK_INVALID_AGENT_RESPONSE: 'AM_ERR_TASK_INVALID_AGENT_RESPONSE',
+  // push notifications
+  PUSH_NOT_SUPPORTED: 'AM_ERR_PUSH_NOT_SUPPORTED',
+  PUSH_CONFIG_NOT_FOUND: 'AM_ERR_PUSH_CONFIG_NOT_FOUND',
+  // agent card
+  CARD_EXTENDED_NOT_CONFIGURED: 'AM_ERR_CARD_EXTENDED_NOT_CONFIGURED',
+  // security
+  AUTH_UNAUTHENTICATED: 'AM_ERR_AUTH_UNAUTHENTICATED',
+  AUTH_FORBIDDEN: 'AM_ERR_AUTH_FORBIDDEN',
+  SSRF_BLOCKED: 'AM_ERR_SSRF_BLOCKED',
+  // http / platform
+  HTTP_BODY_TOO_LARGE: 'AM_ERR_HTTP_BODY_TOO_LARGE',
+  HTTP_NOT_FOUND: 'AM_ERR_HTTP_NOT_FOUND',
+  HTTP_TIMEOUT: 'AM_ERR_HTTP_TIMEOUT',
+  HTTP_UNAVAILABLE: 'AM_ERR_HTTP_UNAVAILABLE',
+  CONFIG_INVALID: 'AM_ERR_CONFIG_INVALID',
+  STORAGE_UNAVAILABLE: 'AM_ERR_STORAGE_UNAVAILABLE',
+  INTERNAL: 'AM_ERR_INTERNAL',
+  // cli
+  CLI_USAGE: 'AM_ERR_CLI_USAGE',
+  // http (outbound calls and media types)
+  HTTP_UNSUPPORTED_MEDIA_TYPE: 'AM_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE',
+  HTTP_UPSTREAM_FAILED: 'AM_ERR_HTTP_UPSTREAM_FAILED',
+  HTTP_UPSTREAM_TOO_LARGE: 'AM_ERR_HTTP_UPSTREAM_TOO_LARGE',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** A field that failed validation, rendered as a google.rpc.BadRequest violation. */
+export interface FieldViolation {
+  field: string;
+  description: string;
+}
+
+export interface AgentmeshErrorOptions {
+  /** Shown to the client; when false the client sees a generic internal error. */
+  expose?: boolean;
+  /** Structured, client-safe details (ErrorInfo metadata). */
+  details?: Record<string, string>;
+  /** Field violations for validation errors. */
+  violations?: FieldViolation[];
+  /** Whether repeating the same call may succeed. */
+  retryable?: boolean;
+  cause?: unknown;
+}
+
+/** How one code goes out on the wire. */
+export interface WireMapping {
+  /** JSON-RPC error code (A2A §5.4 / §9.5). */
+  jsonRpc: number;
+  /** HTTP status for REST and for plain HTTP errors. */
+  http: number;
+  /** google.rpc.Status status name. */
+  status: string;
+  /** ErrorInfo reason, UPPER_SNAKE_CASE (A2A §11.6); absent for non-A2A errors. */
+  reason?: string;
+}
+
+const wire = (jsonRpc: number, http: number, status: string, reason?: string): WireMapping =>
+  reason === undefined ? { jsonRpc, http, status } : { jsonRpc, http, status, reason };
+
+/** The one table from our codes to the A2A wire. */
+export const WIRE: Readonly<Record<ErrorCode, WireMapping>> = Object.freeze({
+  AM_ERR_PROTOCOL_PARSE: wire(-32700, 400, 'INVALID_ARGUMENT', 'PARSE_ERROR'),
+  AM_ERR_PROTOCOL_INVALID_REQUEST: wire(-32600, 400, 'INVALID_ARGUMENT', 'INVALID_REQUEST'),
+  AM_ERR_PROTOCOL_METHOD_NOT_FOUND: wire(-32601, 404, 'NOT_FOUND', 'METHOD_NOT_FOUND'),
+  AM_ERR_PROTOCOL_INVALID_PARAMS: wire(-32602, 400, 'INVALID_ARGUMENT', 'INVALID_PARAMS'),
+  AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED: wire(-32009, 400, 'FAILED_PRECONDITION', 'VERSION_NOT_SUPPORTED'),
+  AM_ERR_PROTOCOL_CONTENT_TYPE_NOT_SUPPORTED: wire(-32005, 400, 'INVALID_ARGUMENT', 'CONTENT_TYPE_NOT_SUPPORTED'),
+  AM_ERR_PROTOCOL_UNSUPPORTED_OPERATION: wire(-32004, 400, 'FAILED_PRECONDITION', 'UNSUPPORTED_OPERATION'),
+  AM_ERR_PROTOCOL_EXTENSION_REQUIRED: wire(-32008, 400, 'FAILED_PRECONDITION', 'EXTENSION_SUPPORT_REQUIRED'),
+  AM_ERR_TASK_NOT_FOUND: wire(-32001, 404, 'NOT_FOUND', 'TASK_NOT_FOUND'),
+  AM_ERR_TASK_NOT_CANCELABLE: wire(-32002, 400, 'FAILED_PRECONDITION', 'TASK_NOT_CANCELABLE'),
+  // A message to a terminal task is an operation the task no longer supports (A2A §3.4.2).
+  AM_ERR_TASK_TERMINAL: wire(-32004, 400, 'FAILED_PRECONDITION', 'UNSUPPORTED_OPERATION'),
+  AM_ERR_TASK_CONTEXT_MISMATCH: wire(-32602, 400, 'INVALID_ARGUMENT', 'INVALID_PARAMS'),
+  AM_ERR_TASK_VERSION_CONFLICT: wire(-32603, 409, 'ABORTED'),
+  AM_ERR_TASK_QUEUE_FULL: wire(-32603, 503, 'UNAVAILABLE'),
+  AM_ERR_TASK_INVALID_AGENT_RESPONSE: wire(-32006, 500, 'INTERNAL', 'INVALID_AGENT_RESPONSE'),
+  AM_ERR_PUSH_NOT_SUPPORTED: wire(-32003, 400, 'FAILED_PRECONDITION', 'PUSH_NOTIFICATION_NOT_SUPPORTED'),
+  AM_ERR_PUSH_CONFIG_NOT_FOUND: wire(-32001, 404, 'NOT_FOUND', 'TASK_NOT_FOUND'),
+  AM_ERR_CARD_EXTENDED_NOT_CONFIGURED: wire(-32007, 400, 'FAILED_PRECONDITION', 'EXTENDED_AGENT_CARD_NOT_CONFIGURED'),
+  AM_ERR_AUTH_UNAUTHENTICATED: wire(-32600, 401, 'UNAUTHENTICATED'),
+  AM_ERR_AUTH_FORBIDDEN: wire(-32600, 403, 'PERMISSION_DENIED'),
+  AM_ERR_SSRF_BLOCKED: wire(-32602, 400, 'INVALID_ARGUMENT', 'INVALID_PARAMS'),
+  AM_ERR_HTTP_BODY_TOO_LARGE: wire(-32600, 413, 'INVALID_ARGUMENT'),
+  AM_ERR_HTTP_NOT_FOUND: wire(-32601, 404, 'NOT_FOUND'),
+  AM_ERR_HTTP_TIMEOUT: wire(-32603, 503, 'DEADLINE_EXCEEDED'),
+  AM_ERR_HTTP_UNAVAILABLE: wire(-32603, 503, 'UNAVAILABLE'),
+  AM_ERR_CONFIG_INVALID: wire(-32603, 500, 'INTERNAL'),
+  AM_ERR_STORAGE_UNAVAILABLE: wire(-32603, 503, 'UNAVAILABLE'),
+  AM_ERR_INTERNAL: wire(-32603, 500, 'INTERNAL'),
+  // A bad command line never reaches the wire; mapped like invalid params for completeness.
+  AM_ERR_CLI_USAGE: wire(-32602, 400, 'INVALID_ARGUMENT'),
+  AM_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE: wire(-32600, 415, 'INVALID_ARGUMENT'),
+  // An outbound call (webhook, card fetch, probe) failed or answered too much: the peer's fault, 502.
+  AM_ERR_HTTP_UPSTREAM_FAILED: wire(-32603, 502, 'UNAVAILABLE'),
+  AM_ERR_HTTP_UPSTREAM_TOO_LARGE: wire(-32603, 502, 'UNAVAILABLE'),
+});
+
+/**
+ * Base error of agentmesh. Match on `err.code`, never on the class.
+ *
+ * @example
+ * throw new AgentmeshError(ErrorCodes.TASK_NOT_FOUND, `Task ${id} was not found`, { details: { taskId: id } });
+ */
+export class AgentmeshError extends Error {
+  readonly code: ErrorCode;
+  readonly expose: boolean;
+  readonly details: Record<string, string> | undefined;
+  readonly violations: FieldViolation[] | undefined;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: AgentmeshErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AgentmeshError';
+    this.code = code;
+    this.expose = options.expose ?? WIRE[code].http < 500;
+    this.details = options.details;
+    this.violations = options.violations;
+    this.retryable = options.retryable ?? false;
+  }
+
+  /** HTTP status this error renders with. */
+  get statusCode(): number {
+    return WIRE[this.code].http;
+  }
+}
+
+/** True when `err` is an AgentmeshError (structural, survives duplicate module copies). */
+export function isAgentmeshError(err: unknown): err is AgentmeshError {
+  return err instanceof AgentmeshError || (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AgentmeshError' && typeof (err as { code?: unknown }).code === 'string');
+}
+
+/** Shorthand for a -32602 error naming the offending field. */
+export function invalidParams(field: string, description: string): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${field} ${description}`, {
+    violations: [{ field, description }],
+  });
+}

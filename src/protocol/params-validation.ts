@@ -1,0 +1,149 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { AgentmeshError, ErrorCodes, type FieldViolation } from './errors.js';
+
+/*
+ * JSON Schemas of the v1 request params (A2A §9.4 / proto). ts-proto's
+ * fromJSON is lenient (a string where a number belongs becomes NaN), so
+ * params are checked here first and a bad field gets -32602 naming it.
+ * Unknown fields are allowed: the proto JSON mapping ignores them.
+ */
+const part = {
+  type: 'object',
+  properties: {
+    text: { type: 'string' },
+    raw: { type: 'string' },
+    url: { type: 'string' },
+    data: {},
+    metadata: { type: 'object' },
+    filename: { type: 'string' },
+    mediaType: { type: 'string' },
+  },
+  oneOf: [{ required: ['text'] }, { required: ['raw'] }, { required: ['url'] }, { required: ['data'] }],
+  errorMessage: 'must have exactly one of text, raw, url, data',
+};
+const message = {
+  type: 'object',
+  required: ['messageId', 'role', 'parts'],
+  properties: {
+    messageId: { type: 'string', minLength: 1, maxLength: 256 },
+    contextId: { type: 'string', maxLength: 256 },
+    taskId: { type: 'string', maxLength: 256 },
+    role: { enum: ['ROLE_USER', 'ROLE_AGENT', 'user', 'agent', 1, 2] },
+    parts: { type: 'array', minItems: 1, maxItems: 1000, items: part },
+    metadata: { type: 'object' },
+    extensions: { type: 'array', items: { type: 'string' } },
+    referenceTaskIds: { type: 'array', items: { type: 'string' } },
+  },
+};
+const int32 = { type: 'integer', minimum: 0, maximum: 2147483647 };
+const id = { type: 'string', minLength: 1, maxLength: 256 };
+const timestamp = { type: 'string', format: 'timestamp' };
+const pushConfig = {
+  type: 'object',
+  required: ['url'],
+  properties: {
+    id: { type: 'string', maxLength: 256 },
+    taskId: { type: 'string', maxLength: 256 },
+    url: { type: 'string', minLength: 1, maxLength: 2048 },
+    token: { type: 'string', maxLength: 4096 },
+    tenant: { type: 'string' },
+    authentication: {
+      type: 'object',
+      required: ['scheme'],
+      properties: { scheme: { type: 'string', minLength: 1, maxLength: 64 }, credentials: { type: 'string', maxLength: 8192 } },
+    },
+  },
+};
+const taskStates = ['TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING', 'TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_INPUT_REQUIRED', 'TASK_STATE_REJECTED', 'TASK_STATE_AUTH_REQUIRED'];
+
+const schemas: Record<string, object> = {
+  SendMessage: {
+    type: 'object',
+    required: ['message'],
+    properties: {
+      tenant: { type: 'string' },
+      message,
+      metadata: { type: 'object' },
+      configuration: {
+        type: 'object',
+        properties: {
+          acceptedOutputModes: { type: 'array', items: { type: 'string' } },
+          taskPushNotificationConfig: pushConfig,
+          historyLength: int32,
+          returnImmediately: { type: 'boolean' },
+        },
+      },
+    },
+  },
+  GetTask: { type: 'object', required: ['id'], properties: { id, tenant: { type: 'string' }, historyLength: int32 } },
+  ListTasks: {
+    type: 'object',
+    properties: {
+      tenant: { type: 'string' },
+      contextId: { type: 'string', maxLength: 256 },
+      status: { enum: taskStates },
+      pageSize: { type: 'integer', minimum: 1, maximum: 100 },
+      pageToken: { type: 'string', maxLength: 512 },
+      historyLength: int32,
+      statusTimestampAfter: timestamp,
+      includeArtifacts: { type: 'boolean' },
+    },
+  },
+  CancelTask: { type: 'object', required: ['id'], properties: { id, tenant: { type: 'string' }, metadata: { type: 'object' } } },
+  SubscribeToTask: { type: 'object', required: ['id'], properties: { id, tenant: { type: 'string' } } },
+  CreateTaskPushNotificationConfig: { ...pushConfig, required: ['taskId', 'url'] },
+  GetTaskPushNotificationConfig: { type: 'object', required: ['taskId', 'id'], properties: { taskId: id, id, tenant: { type: 'string' } } },
+  ListTaskPushNotificationConfigs: {
+    type: 'object',
+    required: ['taskId'],
+    properties: { taskId: id, tenant: { type: 'string' }, pageSize: { type: 'integer', minimum: 1, maximum: 100 }, pageToken: { type: 'string' } },
+  },
+  DeleteTaskPushNotificationConfig: { type: 'object', required: ['taskId', 'id'], properties: { taskId: id, id, tenant: { type: 'string' } } },
+  GetExtendedAgentCard: { type: 'object', properties: { tenant: { type: 'string' } } },
+};
+schemas['SendStreamingMessage'] = schemas['SendMessage']!;
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+// RFC 3339 / ISO 8601 with a time zone, as ProtoJSON Timestamp requires (A2A §5.6.1).
+ajv.addFormat('timestamp', {
+  type: 'string',
+  validate: (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
+});
+const validators = new Map<string, ValidateFunction>(Object.entries(schemas).map(([method, schema]) => [method, ajv.compile(schema)]));
+
+/** The v1 method names, in spec order. */
+export const V1_METHODS: readonly string[] = Object.freeze(Object.keys(schemas));
+
+function violationOf(error: ErrorObject): FieldViolation {
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`))
+    .join('')
+    .replace(/^\./, '');
+  if (error.keyword === 'required') {
+    const missing = (error.params as { missingProperty: string }).missingProperty;
+    return { field: path ? `${path}.${missing}` : missing, description: 'is required' };
+  }
+  if (error.keyword === 'oneOf') return { field: path || '(root)', description: 'must have exactly one of text, raw, url, data' };
+  if (error.keyword === 'enum') return { field: path, description: `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.filter((v) => typeof v === 'string').join(', ')}` };
+  if (error.keyword === 'format') return { field: path, description: 'must be an RFC 3339 timestamp with a time zone, e.g. 2026-01-02T03:04:05Z' };
+  return { field: path || '(root)', description: error.message ?? 'is invalid' };
+}
+
+/**
+ * Checks the params of a v1 method; throws -32602 naming the first bad field.
+ * Params must be an object (JSON-RPC 2.0 by-name params).
+ */
+export function validateParams(method: string, params: unknown): void {
+  const validate = validators.get(method);
+  if (!validate) return;
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: params must be an object', {
+      violations: [{ field: 'params', description: 'must be an object' }],
+    });
+  }
+  if (validate(params)) return;
+  const violation = violationOf(validate.errors![0]!);
+  throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${violation.field} ${violation.description}`, { violations: [violation] });
+}

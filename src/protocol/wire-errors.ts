@@ -1,0 +1,129 @@
+import {
+  ContentTypeNotSupportedError,
+  ExtendedAgentCardNotConfiguredError,
+  InvalidAgentResponseError,
+  PushNotificationNotSupportedError,
+  RequestMalformedError,
+  TaskNotCancelableError,
+  TaskNotFoundError,
+  UnsupportedOperationError,
+  VersionNotSupportedError,
+} from '@a2a-js/sdk/errors';
+import { A2AError } from '@a2a-js/sdk/errors';
+import { AgentmeshError, ErrorCodes, WIRE, isAgentmeshError, type ErrorCode } from './errors.js';
+
+const A2A_DOMAIN = 'a2a-protocol.org';
+const OUR_DOMAIN = 'agentmesh.dev';
+
+/** A JSON-RPC 2.0 error object (A2A §9.5). */
+export interface JsonRpcErrorObject {
+  code: number;
+  message: string;
+  data?: Array<Record<string, unknown>>;
+}
+
+/** A google.rpc.Status body (A2A §11.6). */
+export interface RestErrorBody {
+  error: { code: number; status: string; message: string; details: Array<Record<string, unknown>> };
+}
+
+/**
+ * Normalizes anything thrown into an AgentmeshError. Errors that were not
+ * meant for clients become a generic internal error naming the request id,
+ * so internals never leak (the cause goes to the log).
+ */
+export function normalizeError(err: unknown, requestId?: string): AgentmeshError {
+  if (isAgentmeshError(err)) {
+    if (err.expose) return err;
+    return new AgentmeshError(ErrorCodes.INTERNAL, `Internal error${requestId ? ` (request id ${requestId})` : ''}`, { cause: err });
+  }
+  if (err instanceof A2AError) {
+    const sdkError = err as A2AError;
+    const code = SDK_REASON_TO_CODE[sdkError.reason];
+    if (code) return new AgentmeshError(code, sdkError.message, { expose: true, cause: err });
+  }
+  return new AgentmeshError(ErrorCodes.INTERNAL, `Internal error${requestId ? ` (request id ${requestId})` : ''}`, { cause: err, expose: false });
+}
+
+function details(err: AgentmeshError): Array<Record<string, unknown>> {
+  const mapping = WIRE[err.code];
+  const out: Array<Record<string, unknown>> = [
+    {
+      '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+      reason: mapping.reason ?? err.code.replace(/^AM_ERR_/, ''),
+      domain: mapping.reason && A2A_REASONS.has(mapping.reason) ? A2A_DOMAIN : OUR_DOMAIN,
+      metadata: { ...(err.details ?? {}), code: err.code, timestamp: new Date().toISOString() },
+    },
+  ];
+  if (err.violations?.length) {
+    out.push({ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: err.violations });
+  }
+  return out;
+}
+
+/** The JSON-RPC error object of an error (A2A §5.4 codes). */
+export function toJsonRpcErrorObject(err: unknown, requestId?: string): JsonRpcErrorObject {
+  const e = normalizeError(err, requestId);
+  return { code: WIRE[e.code].jsonRpc, message: e.message, data: details(e) };
+}
+
+/** HTTP status and google.rpc.Status body of an error (A2A §11.6). */
+export function toRestError(err: unknown, requestId?: string): { statusCode: number; body: RestErrorBody } {
+  const e = normalizeError(err, requestId);
+  const mapping = WIRE[e.code];
+  return { statusCode: mapping.http, body: { error: { code: mapping.http, status: mapping.status, message: e.message, details: details(e) } } };
+}
+
+/**
+ * The SDK error for an AgentmeshError, for code paths that go through the
+ * SDK's v0.3 transport handlers (they map SDK errors to v0.3 wire codes).
+ */
+export function toSdkError(err: unknown): Error {
+  if (!isAgentmeshError(err)) return err instanceof Error ? err : new Error(String(err));
+  const make = CODE_TO_SDK[err.code];
+  if (make) return new make({ message: err.message, ...(err.details ? { metadata: err.details } : {}) });
+  return err.expose ? new Error(err.message) : new Error('Internal error');
+}
+
+const A2A_REASONS = new Set([
+  'TASK_NOT_FOUND',
+  'TASK_NOT_CANCELABLE',
+  'PUSH_NOTIFICATION_NOT_SUPPORTED',
+  'UNSUPPORTED_OPERATION',
+  'CONTENT_TYPE_NOT_SUPPORTED',
+  'INVALID_AGENT_RESPONSE',
+  'EXTENDED_AGENT_CARD_NOT_CONFIGURED',
+  'EXTENSION_SUPPORT_REQUIRED',
+  'VERSION_NOT_SUPPORTED',
+]);
+
+type SdkErrorClass = new (options?: { message?: string; metadata?: Record<string, string> }) => Error;
+
+const CODE_TO_SDK: Partial<Record<ErrorCode, SdkErrorClass>> = {
+  AM_ERR_TASK_NOT_FOUND: TaskNotFoundError,
+  AM_ERR_PUSH_CONFIG_NOT_FOUND: TaskNotFoundError,
+  AM_ERR_TASK_NOT_CANCELABLE: TaskNotCancelableError,
+  AM_ERR_PUSH_NOT_SUPPORTED: PushNotificationNotSupportedError,
+  AM_ERR_PROTOCOL_UNSUPPORTED_OPERATION: UnsupportedOperationError,
+  AM_ERR_TASK_TERMINAL: UnsupportedOperationError,
+  AM_ERR_PROTOCOL_CONTENT_TYPE_NOT_SUPPORTED: ContentTypeNotSupportedError,
+  AM_ERR_TASK_INVALID_AGENT_RESPONSE: InvalidAgentResponseError,
+  AM_ERR_CARD_EXTENDED_NOT_CONFIGURED: ExtendedAgentCardNotConfiguredError,
+  AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED: VersionNotSupportedError,
+  AM_ERR_PROTOCOL_INVALID_PARAMS: RequestMalformedError,
+  AM_ERR_TASK_CONTEXT_MISMATCH: RequestMalformedError,
+  AM_ERR_SSRF_BLOCKED: RequestMalformedError,
+};
+
+const SDK_REASON_TO_CODE: Record<string, ErrorCode> = {
+  TASK_NOT_FOUND: ErrorCodes.TASK_NOT_FOUND,
+  TASK_NOT_CANCELABLE: ErrorCodes.TASK_NOT_CANCELABLE,
+  PUSH_NOTIFICATION_NOT_SUPPORTED: ErrorCodes.PUSH_NOT_SUPPORTED,
+  UNSUPPORTED_OPERATION: ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION,
+  CONTENT_TYPE_NOT_SUPPORTED: ErrorCodes.PROTOCOL_CONTENT_TYPE_NOT_SUPPORTED,
+  INVALID_AGENT_RESPONSE: ErrorCodes.TASK_INVALID_AGENT_RESPONSE,
+  EXTENDED_AGENT_CARD_NOT_CONFIGURED: ErrorCodes.CARD_EXTENDED_NOT_CONFIGURED,
+  VERSION_NOT_SUPPORTED: ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED,
+  INVALID_PARAMS: ErrorCodes.PROTOCOL_INVALID_PARAMS,
+  REQUEST_MALFORMED: ErrorCodes.PROTOCOL_INVALID_PARAMS,
+};

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { AgentCard, generateAgentCardSignature } from '@a2a-js/sdk';
+import { duplicateInterfacesForLegacy } from '@a2a-js/sdk/compat/v0_3';
+import type { AgentDefinition } from './define-agent.js';
+
+/** A key that signs cards (JWS, A2A §8.4). */
+export interface CardSigningKey {
+  kid: string;
+  alg: string;
+  privateKey: Parameters<typeof generateAgentCardSignature>[0];
+  /** Where verifiers fetch the public key (the runtime's JWKS). */
+  jku?: string;
+}
+
+/** A card ready to serve: the SDK object, its JSON text and an ETag. */
+export interface ServedCard {
+  card: AgentCard;
+  json: string;
+  etag: string;
+}
+
+/**
+ * The public card of an agent: the author's fields, plus interfaces at
+ * `baseUrl` for JSON-RPC (1.0 and 0.3) and HTTP+JSON (1.0), capabilities and
+ * skills from the definition. Signed over its RFC 8785 canonical form when a
+ * key is given (the SDK's signer, so the SDK's verifier accepts it).
+ */
+export async function buildAgentCard(agent: AgentDefinition, options: { baseUrl: string; signingKey?: CardSigningKey | undefined; extended?: boolean }): Promise<ServedCard> {
+  const input = agent.card;
+  const extras = options.extended ? (agent.extendedCard ?? {}) : {};
+  const interfaces = duplicateInterfacesForLegacy(
+    [
+      { url: options.baseUrl, protocolBinding: 'JSONRPC', protocolVersion: '1.0', tenant: '' },
+      { url: options.baseUrl, protocolBinding: 'HTTP+JSON', protocolVersion: '1.0', tenant: '' },
+    ],
+    ['JSONRPC'],
+  );
+  const base = AgentCard.toJSON(AgentCard.fromJSON({ ...input, skills: [] })) as Record<string, unknown>;
+  let card: AgentCard = AgentCard.fromJSON({
+    ...base,
+    ...(extras as Record<string, unknown>),
+    name: input.name,
+    description: input.description,
+    version: input.version ?? '1.0.0',
+    supportedInterfaces: interfaces,
+    capabilities: {
+      streaming: true,
+      pushNotifications: true,
+      extendedAgentCard: agent.extendedCard !== undefined,
+      ...(input.capabilities ?? {}),
+    },
+    defaultInputModes: input.defaultInputModes?.length ? input.defaultInputModes : ['text/plain', 'application/json'],
+    defaultOutputModes: input.defaultOutputModes?.length ? input.defaultOutputModes : ['text/plain', 'application/json'],
+    skills: [...agent.skills.values()].map((s) => s.card),
+  });
+  if (options.signingKey) {
+    const key = options.signingKey;
+    const sign = generateAgentCardSignature(key.privateKey, { alg: key.alg, kid: key.kid, typ: 'JOSE', ...(key.jku ? { jku: key.jku } : {}) });
+    card = await sign(card);
+  }
+  const json = JSON.stringify(AgentCard.toJSON(card));
+  return { card, json, etag: `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"` };
+}

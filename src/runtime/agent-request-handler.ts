@@ -1,0 +1,346 @@
+import type {
+  AgentCard,
+  ListTasksResponse} from '@a2a-js/sdk';
+import {
+  StreamResponse,
+  Task,
+  TaskState,
+  type CancelTaskRequest,
+  type DeleteTaskPushNotificationConfigRequest,
+  type GetExtendedAgentCardRequest,
+  type GetTaskPushNotificationConfigRequest,
+  type GetTaskRequest,
+  type ListTaskPushNotificationConfigsRequest,
+  type ListTaskPushNotificationConfigsResponse,
+  type ListTasksRequest,
+  type Message,
+  type SendMessageRequest,
+  type SubscribeToTaskRequest,
+  TaskPushNotificationConfig,
+} from '@a2a-js/sdk';
+import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
+import { v7 as uuidv7 } from 'uuid';
+import { AgentmeshError, ErrorCodes, stateName, toSdkError } from '../protocol/index.js';
+import type { PushStore, TaskStore, Bus } from '../storage/index.js';
+import type { AgentDefinition } from './define-agent.js';
+import type { CallInfo, TaskEngine } from './task-engine.js';
+import { withHistoryLength } from './task-fold.js';
+import { subscribeTaskEvents } from './task-subscription.js';
+import type { CommittedEvent } from './task-events.js';
+
+/** Checks an outbound URL (SSRF guard); throws AM_ERR_SSRF_BLOCKED. */
+export interface UrlGuard {
+  check(url: string | URL): Promise<unknown>;
+}
+
+/** State keys this runtime keeps on the SDK's ServerCallContext. */
+export const CTX = {
+  /** CallInfo of the request. */
+  call: 'agentmesh.call',
+  /** Last-Event-ID the client resumes from. */
+  lastEventId: 'agentmesh.lastEventId',
+  /** Sequence number of the event a stream yielded last (SSE `id:`). */
+  seq: 'agentmesh.seq',
+  /** AbortSignal of the HTTP request (client went away). */
+  signal: 'agentmesh.signal',
+} as const;
+
+/** Options of {@link AgentRequestHandler}. */
+export interface AgentRequestHandlerOptions {
+  agent: AgentDefinition;
+  engine: TaskEngine;
+  store: TaskStore;
+  push: PushStore;
+  bus: Bus;
+  card: () => AgentCard;
+  extendedCard: () => AgentCard | undefined;
+  urlGuard: UrlGuard;
+}
+
+const DEFAULT_PAGE_SIZE = 50;
+
+/**
+ * The eleven A2A operations of one agent, over the durable engine. It
+ * implements the SDK's `A2ARequestHandler` interface, so the SDK's own v0.3
+ * transport handlers (and their translation) drive it unchanged; the v1
+ * transports call it too, except for streams, which they read as committed
+ * log entries to frame them without re-serializing.
+ * See docs/adr/0001-runtime-core.md.
+ */
+export class AgentRequestHandler implements A2ARequestHandler {
+  #o: AgentRequestHandlerOptions;
+  readonly name: string;
+
+  constructor(options: AgentRequestHandlerOptions) {
+    this.#o = options;
+    this.name = options.agent.name;
+  }
+
+  async getAgentCard(): Promise<AgentCard> {
+    return this.#o.card();
+  }
+
+  async getAuthenticatedExtendedAgentCard(_params: GetExtendedAgentCardRequest, context: ServerCallContext): Promise<AgentCard> {
+    return sdkErrors(context, async () => {
+      const card = this.#o.extendedCard();
+      if (!card) throw new AgentmeshError(ErrorCodes.CARD_EXTENDED_NOT_CONFIGURED, `Agent ${this.name} has no extended agent card`);
+      if (!context.user?.isAuthenticated) throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'The extended agent card requires an authenticated caller');
+      return card;
+    });
+  }
+
+  async sendMessage(params: SendMessageRequest, context: ServerCallContext): Promise<Task> {
+    return sdkErrors(context, async () => {
+      const { task } = await this.send(params, context);
+      return task;
+    });
+  }
+
+  /** SendMessage returning also the snapshot JSON when it is exactly what the client asked for (fast path of the v1 transports). */
+  async send(params: SendMessageRequest, context: ServerCallContext): Promise<{ task: Task; json: string | undefined }> {
+    const message = requireMessage(params);
+    const call = callOf(context);
+    const started = await this.#o.engine.send(this.name, message, call);
+    if (params.configuration?.taskPushNotificationConfig) {
+      await this.#putPushConfig({ ...params.configuration.taskPushNotificationConfig, taskId: started.taskId }, context);
+    }
+    const historyLength = params.configuration?.historyLength;
+    if (!params.configuration?.returnImmediately) {
+      if (started.run && !started.duplicate) {
+        await started.run.whenSettled(started.startSeq);
+        if (historyLength === undefined && started.run.lastSnapshotJson) {
+          return { task: started.run.task, json: started.run.lastSnapshotJson };
+        }
+      } else {
+        await this.#waitForSettle(started.taskId, started.startSeq, context);
+      }
+    }
+    const row = await this.#o.engine.getVisible(this.name, started.taskId, call);
+    const task = withHistoryLength(Task.fromJSON(JSON.parse(row.snapshot)), historyLength);
+    return { task, json: historyLength === undefined ? row.snapshot : undefined };
+  }
+
+  async *sendMessageStream(params: SendMessageRequest, context: ServerCallContext): AsyncGenerator<StreamResponse, void, undefined> {
+    yield* toStreamResponses(this.stream(params, context), context);
+  }
+
+  /** SendStreamingMessage as committed log entries (v1 transports frame them directly). */
+  async *stream(params: SendMessageRequest, context: ServerCallContext): AsyncGenerator<CommittedEvent, void, undefined> {
+    let started;
+    try {
+      this.#requireStreaming();
+      const message = requireMessage(params);
+      started = await this.#o.engine.send(this.name, message, callOf(context));
+      if (params.configuration?.taskPushNotificationConfig) {
+        await this.#putPushConfig({ ...params.configuration.taskPushNotificationConfig, taskId: started.taskId }, context);
+      }
+    } catch (err) {
+      throw isLegacy(context) ? toSdkError(err) : err;
+    }
+    const lastEventId = context.state.get(CTX.lastEventId) as number | undefined;
+    if (started.startSeq > 0 && lastEventId === undefined) {
+      // A continued task: the stream still begins with the Task (A2A §3.1.2).
+      yield await this.#snapshotEvent(started.taskId, context);
+    }
+    yield* subscribeTaskEvents({
+      store: this.#o.store,
+      bus: this.#o.bus,
+      taskId: started.taskId,
+      afterSeq: lastEventId ?? started.startSeq,
+      endOnInterrupted: true,
+      ...signalOf(context),
+    });
+  }
+
+  async getTask(params: GetTaskRequest, context: ServerCallContext): Promise<Task> {
+    return sdkErrors(context, async () => {
+      const row = await this.#o.engine.getVisible(this.name, params.id, callOf(context));
+      return withHistoryLength(Task.fromJSON(JSON.parse(row.snapshot)), params.historyLength);
+    });
+  }
+
+  async listTasks(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
+    return sdkErrors(context, async () => {
+      const call = callOf(context);
+      const pageSize = params.pageSize ?? DEFAULT_PAGE_SIZE;
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) {
+        throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: pageSize must be an integer from 1 to 100', { violations: [{ field: 'pageSize', description: 'must be an integer from 1 to 100' }] });
+      }
+      let updatedAfter: number | undefined;
+      if (params.statusTimestampAfter) {
+        updatedAfter = Date.parse(params.statusTimestampAfter);
+        if (Number.isNaN(updatedAfter)) {
+          throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: statusTimestampAfter must be an RFC 3339 timestamp', { violations: [{ field: 'statusTimestampAfter', description: 'must be an RFC 3339 timestamp' }] });
+        }
+      }
+      const page = await this.#o.store.list({
+        agent: this.name,
+        tenant: call.tenant,
+        pageSize,
+        ...(params.contextId ? { contextId: params.contextId } : {}),
+        ...(params.status ? { state: stateName(params.status) } : {}),
+        ...(updatedAfter !== undefined ? { updatedAfter } : {}),
+        ...(params.pageToken ? { cursor: params.pageToken } : {}),
+      });
+      const tasks = page.tasks.map((row) => {
+        const task = withHistoryLength(Task.fromJSON(JSON.parse(row.snapshot)), params.historyLength);
+        return params.includeArtifacts ? task : { ...task, artifacts: [] };
+      });
+      return { tasks, nextPageToken: page.nextCursor, pageSize, totalSize: page.totalSize };
+    });
+  }
+
+  async cancelTask(params: CancelTaskRequest, context: ServerCallContext): Promise<Task> {
+    return sdkErrors(context, async () => {
+      const row = await this.#o.engine.cancel(this.name, params.id, callOf(context));
+      return Task.fromJSON(JSON.parse(row.snapshot));
+    });
+  }
+
+  async *resubscribe(params: SubscribeToTaskRequest, context: ServerCallContext): AsyncGenerator<StreamResponse, void, undefined> {
+    yield* toStreamResponses(this.subscribe(params, context), context);
+  }
+
+  /** SubscribeToTask as committed log entries. */
+  async *subscribe(params: SubscribeToTaskRequest, context: ServerCallContext): AsyncGenerator<CommittedEvent, void, undefined> {
+    const lastEventId = context.state.get(CTX.lastEventId) as number | undefined;
+    let row;
+    try {
+      this.#requireStreaming();
+      row = await this.#o.engine.getVisible(this.name, params.id, callOf(context));
+      if (row.terminal && lastEventId === undefined) {
+        throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Task ${row.id} is ${row.state}; there is nothing to subscribe to. Use GetTask.`, { details: { taskId: row.id, state: row.state } });
+      }
+    } catch (err) {
+      throw isLegacy(context) ? toSdkError(err) : err;
+    }
+    if (lastEventId === undefined) {
+      // The current Task first (A2A §3.1.6), with the id of the last event it includes.
+      yield { seq: row.lastSeq, kind: 'task', payload: JSON.stringify({ task: JSON.parse(row.snapshot) }), state: undefined };
+    }
+    yield* subscribeTaskEvents({ store: this.#o.store, bus: this.#o.bus, taskId: row.id, afterSeq: lastEventId ?? row.lastSeq, endOnInterrupted: false, ...signalOf(context) });
+  }
+
+  async createTaskPushNotificationConfig(params: TaskPushNotificationConfig, context: ServerCallContext): Promise<TaskPushNotificationConfig> {
+    return sdkErrors(context, async () => {
+      this.#requirePush();
+      await this.#o.engine.getVisible(this.name, params.taskId, callOf(context));
+      return this.#putPushConfig(params, context);
+    });
+  }
+
+  async getTaskPushNotificationConfig(params: GetTaskPushNotificationConfigRequest, context: ServerCallContext): Promise<TaskPushNotificationConfig> {
+    return sdkErrors(context, async () => {
+      this.#requirePush();
+      await this.#o.engine.getVisible(this.name, params.taskId, callOf(context));
+      const record = await this.#o.push.getConfig(params.taskId, params.id);
+      if (!record) throw new AgentmeshError(ErrorCodes.PUSH_CONFIG_NOT_FOUND, `Push notification config ${params.id} of task ${params.taskId} was not found`);
+      return TaskPushNotificationConfig.fromJSON(JSON.parse(record.config));
+    });
+  }
+
+  async listTaskPushNotificationConfigs(params: ListTaskPushNotificationConfigsRequest, context: ServerCallContext): Promise<ListTaskPushNotificationConfigsResponse> {
+    return sdkErrors(context, async () => {
+      this.#requirePush();
+      await this.#o.engine.getVisible(this.name, params.taskId, callOf(context));
+      const records = await this.#o.push.listConfigs(params.taskId);
+      return { configs: records.map((r) => TaskPushNotificationConfig.fromJSON(JSON.parse(r.config))), nextPageToken: '' };
+    });
+  }
+
+  async deleteTaskPushNotificationConfig(params: DeleteTaskPushNotificationConfigRequest, context: ServerCallContext): Promise<void> {
+    return sdkErrors(context, async () => {
+      this.#requirePush();
+      await this.#o.engine.getVisible(this.name, params.taskId, callOf(context));
+      const existed = await this.#o.push.deleteConfig(params.taskId, params.id);
+      if (!existed) throw new AgentmeshError(ErrorCodes.PUSH_CONFIG_NOT_FOUND, `Push notification config ${params.id} of task ${params.taskId} was not found`);
+    });
+  }
+
+  async #putPushConfig(params: TaskPushNotificationConfig, context: ServerCallContext): Promise<TaskPushNotificationConfig> {
+    this.#requirePush();
+    try {
+      await this.#o.urlGuard.check(params.url);
+    } catch (err) {
+      throw new AgentmeshError(ErrorCodes.SSRF_BLOCKED, `Invalid parameters: url is not an allowed webhook target: ${(err as Error).message}`, {
+        violations: [{ field: 'url', description: (err as Error).message }],
+        cause: err,
+      });
+    }
+    const config: TaskPushNotificationConfig = { ...params, id: params.id || uuidv7(), tenant: callOf(context).tenant };
+    await this.#o.push.putConfig({
+      taskId: config.taskId,
+      id: config.id,
+      tenant: config.tenant,
+      config: JSON.stringify(TaskPushNotificationConfig.toJSON(config)),
+      protocol: context.requestedVersion.startsWith('0.') ? '0.3' : '1.0',
+      createdAt: Date.now(),
+    });
+    return config;
+  }
+
+  async #snapshotEvent(taskId: string, context: ServerCallContext): Promise<CommittedEvent> {
+    const row = await this.#o.engine.getVisible(this.name, taskId, callOf(context));
+    return { seq: row.lastSeq, kind: 'task', payload: JSON.stringify({ task: JSON.parse(row.snapshot) }), state: undefined };
+  }
+
+  async #waitForSettle(taskId: string, afterSeq: number, context: ServerCallContext): Promise<void> {
+    const row = await this.#o.store.get(taskId);
+    if (row?.terminal) return;
+    for await (const _ of subscribeTaskEvents({ store: this.#o.store, bus: this.#o.bus, taskId, afterSeq, endOnInterrupted: true, ...signalOf(context) })) {
+      // Drain until the stream ends at a terminal or interrupted state.
+    }
+  }
+
+  #requireStreaming(): void {
+    if (this.#o.card().capabilities?.streaming === false) throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Agent ${this.name} does not support streaming`);
+  }
+
+  #requirePush(): void {
+    if (this.#o.card().capabilities?.pushNotifications === false) throw new AgentmeshError(ErrorCodes.PUSH_NOT_SUPPORTED, `Agent ${this.name} does not support push notifications`);
+  }
+}
+
+/** The CallInfo a transport stored on the context. */
+export function callOf(context: ServerCallContext): CallInfo {
+  const call = context.state.get(CTX.call) as CallInfo | undefined;
+  return call ?? { tenant: context.tenant ?? '', caller: { authenticated: context.user?.isAuthenticated ?? false, id: context.user?.userName ?? '', scopes: [] } };
+}
+
+function signalOf(context: ServerCallContext): { signal?: AbortSignal } {
+  const signal = context.state.get(CTX.signal) as AbortSignal | undefined;
+  return signal ? { signal } : {};
+}
+
+function requireMessage(params: SendMessageRequest): Message {
+  if (!params.message) {
+    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message is required', { violations: [{ field: 'message', description: 'is required' }] });
+  }
+  if (!params.message.messageId) {
+    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message.messageId is required', { violations: [{ field: 'message.messageId', description: 'is required' }] });
+  }
+  if (params.message.parts.length === 0) {
+    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message.parts must have at least one part', { violations: [{ field: 'message.parts', description: 'must have at least one part' }] });
+  }
+  return params.message;
+}
+
+async function* toStreamResponses(events: AsyncGenerator<CommittedEvent>, context: ServerCallContext): AsyncGenerator<StreamResponse> {
+  for await (const e of events) {
+    context.state.set(CTX.seq, e.seq);
+    yield StreamResponse.fromJSON(JSON.parse(e.payload));
+  }
+}
+
+/** Runs `fn`, rethrowing our errors as the SDK's so its v0.3 transports map them right. */
+async function sdkErrors<T>(context: ServerCallContext, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw isLegacy(context) ? toSdkError(err) : err;
+  }
+}
+
+const isLegacy = (context: ServerCallContext): boolean => context.requestedVersion.startsWith('0.');
+
+export { TaskState };

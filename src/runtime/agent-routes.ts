@@ -1,0 +1,52 @@
+import type { AgentCard } from '@a2a-js/sdk';
+import { LegacyRestTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { toRestError } from '../protocol/index.js';
+import type { AgentRequestHandler } from './agent-request-handler.js';
+import type { ServedCard } from './agent-card.js';
+import { requestVersion, type Authenticate } from './transports/call-context.js';
+import { createJsonRpcHandler } from './transports/jsonrpc-route.js';
+import { registerRestRoutes } from './transports/rest-routes.js';
+import type { SseOptions } from './transports/sse.js';
+
+/** Options of {@link registerAgentRoutes}. */
+export interface AgentRoutesOptions {
+  handler: AgentRequestHandler;
+  card: () => Promise<ServedCard>;
+  authenticate: Authenticate;
+  sse: SseOptions;
+  bodyLimitBytes: number;
+}
+
+/**
+ * Everything one agent serves under its mount point: JSON-RPC at `POST /`,
+ * the REST binding, and its card at the well-known paths.
+ */
+export async function registerAgentRoutes(app: FastifyInstance, options: AgentRoutesOptions): Promise<void> {
+  // Bodies arrive as text: the transports parse them, so bad JSON becomes the binding's own error (-32700, google.rpc.Status), not a generic 400.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: options.bodyLimitBytes }, (_req, body, done) => done(null, body));
+  const legacyCards = new LegacyRestTransportHandler(options.handler);
+
+  const serveCard = async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const served = await options.card();
+      // A2A-Version absent means a v0.3 client: give it the v0.3 card shape (A2A §3.6.2).
+      const v1 = request.headers['a2a-version'] !== undefined && requestVersion(request) === '1.0';
+      const json = v1 ? served.json : JSON.stringify(await legacyCards.getAgentCard());
+      const etag = v1 ? served.etag : `${served.etag.slice(0, -1)}-0.3"`;
+      reply.header('etag', etag).header('cache-control', 'public, max-age=300').header('vary', 'A2A-Version');
+      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+      return reply.header('content-type', 'application/json').send(json);
+    } catch (err) {
+      const { statusCode, body } = toRestError(err, String(request.id));
+      return reply.code(statusCode).send(body);
+    }
+  };
+  app.get('/.well-known/agent-card.json', serveCard);
+  app.get('/.well-known/agent.json', serveCard);
+  app.post('/', createJsonRpcHandler({ handler: options.handler, authenticate: options.authenticate, sse: options.sse }));
+  registerRestRoutes(app, { handler: options.handler, authenticate: options.authenticate, sse: options.sse });
+}
+
+export type { AgentCard };

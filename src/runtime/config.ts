@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/**
+ * Runtime configuration: one strict schema, defaults with units. The CLI
+ * reads env and flags once and passes the parsed, frozen result down.
+ */
+export const runtimeConfigSchema = z
+  .object({
+    /** TCP port; 0 picks a free one. */
+    port: z.number().int().min(0).max(65535).default(4000),
+    host: z.string().default('127.0.0.1'),
+    /** Base URL clients reach this process at; interface URLs in cards derive from it. Default http://localhost:PORT. */
+    publicUrl: z.string().url().optional(),
+    /** Directory for the SQLite file and the generated signing key. */
+    dataDir: z.string().default('./.agentmesh'),
+    /** `postgres://…` to share state between replicas; unset uses SQLite in dataDir. */
+    databaseUrl: z.string().optional(),
+    /** `redis://…` for the cross-replica bus; unset uses the in-process bus. */
+    redisUrl: z.string().optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Largest request body, bytes (1 MiB). */
+    bodyLimitBytes: z.number().int().positive().default(1_048_576),
+    /** Non-streaming request timeout, ms (5 min: blocking SendMessage waits for the task). */
+    requestTimeoutMs: z.number().int().positive().default(300_000),
+    /** Tasks of one agent running at once (an agent may set its own). */
+    maxConcurrentTasks: z.number().int().positive().default(64),
+    /** Tasks of one agent waiting for a slot before new ones are refused. */
+    queueLimit: z.number().int().min(0).default(1000),
+    /** Per-skill timeout, ms (10 min), unless the skill sets its own. */
+    skillTimeoutMs: z.number().int().positive().default(600_000),
+    /** SSE heartbeat comment interval, ms. */
+    sseHeartbeatMs: z.number().int().positive().default(15_000),
+    /** Replica heartbeat interval, ms. */
+    heartbeatMs: z.number().int().positive().default(5_000),
+    /** A replica silent this long is dead; its live tasks are failed or re-run, ms. */
+    replicaTtlMs: z.number().int().positive().default(30_000),
+    /** Terminal tasks older than this are pruned, ms (7 days). 0 keeps them forever. */
+    retentionMs: z.number().int().min(0).default(7 * 24 * 3600 * 1000),
+    /** Graceful shutdown deadline, ms. */
+    shutdownDeadlineMs: z.number().int().positive().default(10_000),
+    /** Card/push signing key: PEM of a private key (ES256 or RS256). Unset: a key is generated into dataDir. */
+    signingKeyPem: z.string().optional(),
+    /** Sign agent cards (JWS, A2A §8.4). */
+    signCards: z.boolean().default(true),
+    /** Development mode: http webhooks allowed. */
+    dev: z.boolean().default(false),
+    /** Hosts (or *.suffix) outbound calls may reach even when private/loopback. */
+    allowHosts: z.array(z.string()).default([]),
+    /** Push delivery: keep retrying for this long, ms (24 h), then dead-letter. */
+    pushRetryWindowMs: z.number().int().positive().default(24 * 3600 * 1000),
+    /** OpenTelemetry OTLP endpoint; tracing is off when unset. */
+    otlpEndpoint: z.string().optional(),
+  })
+  .strict();
+
+/** Parsed runtime configuration. */
+export type RuntimeConfig = z.output<typeof runtimeConfigSchema>;
+/** What callers pass: every field optional. */
+export type RuntimeConfigInput = z.input<typeof runtimeConfigSchema>;
+
+/** Parses and freezes a configuration; errors name the path. */
+export function parseRuntimeConfig(input: RuntimeConfigInput): Readonly<RuntimeConfig> {
+  const result = runtimeConfigSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new Error(`runtime.${issue.path.join('.') || '(root)'} ${issue.message}`);
+  }
+  return Object.freeze(result.data);
+}

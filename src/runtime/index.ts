@@ -1,0 +1,13 @@
+/**
+ * runtime: hosting A2A agents — defineAgent(), the durable task engine, both
+ * protocol versions over JSON-RPC and HTTP+JSON, SSE with replay, push delivery.
+ */
+export { defineAgent, isAgentDefinition } from './define-agent.js';
+export type { AgentDefinition, AgentDefinitionInput, AgentCardInput, SkillDefinition, JsonSchema } from './define-agent.js';
+export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord } from './skill-context.js';
+export { createRuntime } from './runtime.js';
+export type { Runtime, RuntimeOptions } from './runtime.js';
+export { parseRuntimeConfig, runtimeConfigSchema } from './config.js';
+export type { RuntimeConfig, RuntimeConfigInput } from './config.js';
+export type { Authenticate, AuthenticatedCaller } from './transports/call-context.js';
+export { TaskEngine } from './task-engine.js';

@@ -1,0 +1,117 @@
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import type { Logger, Metrics, Tracing } from '../../observability/index.js';
+import type { PushStore, TaskStore } from '../../storage/index.js';
+import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from './backoff.js';
+import type { BackoffOptions } from './backoff.js';
+import type { PushSigner } from './push-signer.js';
+import type { WebhookGuard } from './webhook-guard.js';
+
+/** The metric factories the worker uses (get-or-create, as in `observability`). */
+export type PushMetrics = Pick<Metrics, 'counter' | 'histogram' | 'gauge'>;
+
+/**
+ * The issuer (`iss`) of a task's notifications: the agent's base URL or card
+ * URL. A function is given the task's agent and tenant, so one worker can
+ * serve every agent of a process (`/agents/{name}`).
+ */
+export type PushIssuer = string | ((taskId: string, task: { agent: string; tenant: string }) => string);
+
+/** Options of {@link PushDeliveryWorker}. Durations are milliseconds. */
+export interface PushDeliveryWorkerOptions {
+  /** Where event payloads are read (and, for a function issuer, the task's agent). */
+  taskStore: Pick<TaskStore, 'events' | 'get'>;
+  /** The outbox and the configs. */
+  pushStore: PushStore;
+  /** SSRF guard every webhook call goes through (re-checked per attempt). */
+  guard: WebhookGuard;
+  /** Signs each attempt ({@link createPushSigner}). */
+  signer: PushSigner;
+  /** Parent logger; the worker logs under `{ component: 'push' }`. */
+  logger: Logger;
+  /** Metric factories (`createMetrics()` from observability). */
+  metrics: PushMetrics;
+  /** Lease owner name of this replica in the outbox. */
+  replicaId: string;
+  /** `iss` of the signatures; see {@link PushIssuer}. */
+  agentBaseUrl: PushIssuer;
+  /** Adds `traceparent` to webhook calls when a trace is active. Optional. */
+  tracing?: Pick<Tracing, 'injectTraceparent'> | undefined;
+  /** Pause between polls when the last batch was not full. Default 500. */
+  pollIntervalMs?: number;
+  /** Rows claimed per cycle. Default 50. */
+  batchSize?: number;
+  /** Deliveries in flight at once (each to a different task+config). Default 8. */
+  concurrency?: number;
+  /** How long a claim protects a row from other replicas; must exceed `timeoutMs`. Default 30000. */
+  leaseMs?: number;
+  /** Attempts after which a row is dead-lettered. Default: unlimited (the window decides). */
+  maxAttempts?: number | undefined;
+  /** Age (from the row's creation) after which a failing row is dead-lettered. Default 86400000 (24 h). */
+  retryWindowMs?: number;
+  /** Exponential backoff with full jitter. Default `{ baseMs: 1000, maxMs: 300000 }`. */
+  backoff?: BackoffOptions;
+  /** Bound on one webhook call. Default 10000 (A2A §4.3.3 recommends 10–30 s). */
+  timeoutMs?: number;
+  /** Least time between two refreshes of the outbox gauges. Default 5000; 0 refreshes every cycle. */
+  statsIntervalMs?: number;
+  /** Clock, epoch ms. Default `Date.now`. */
+  now?: () => number;
+  /** `[0, 1)` source of the jitter. Default `Math.random`. */
+  random?: () => number;
+}
+
+/** The worker's settings with defaults applied, checked once at construction. */
+export interface ResolvedPushDeliveryOptions {
+  pollIntervalMs: number;
+  batchSize: number;
+  concurrency: number;
+  leaseMs: number;
+  maxAttempts: number | undefined;
+  retryWindowMs: number;
+  backoff: Required<BackoffOptions>;
+  timeoutMs: number;
+  statsIntervalMs: number;
+}
+
+/**
+ * Applies the defaults and checks the settings; messages name the option.
+ *
+ * @throws AgentmeshError `AM_ERR_CONFIG_INVALID`
+ */
+export function resolvePushDeliveryOptions(o: PushDeliveryWorkerOptions): ResolvedPushDeliveryOptions {
+  const r: ResolvedPushDeliveryOptions = {
+    pollIntervalMs: o.pollIntervalMs ?? 500,
+    batchSize: o.batchSize ?? 50,
+    concurrency: o.concurrency ?? 8,
+    leaseMs: o.leaseMs ?? 30_000,
+    maxAttempts: o.maxAttempts,
+    retryWindowMs: o.retryWindowMs ?? 24 * 60 * 60_000,
+    backoff: { baseMs: o.backoff?.baseMs ?? DEFAULT_BACKOFF_BASE_MS, maxMs: o.backoff?.maxMs ?? DEFAULT_BACKOFF_MAX_MS },
+    timeoutMs: o.timeoutMs ?? 10_000,
+    statsIntervalMs: o.statsIntervalMs ?? 5_000,
+  };
+  const positive: Array<[string, number | undefined]> = [
+    ['pollIntervalMs', r.pollIntervalMs],
+    ['batchSize', r.batchSize],
+    ['concurrency', r.concurrency],
+    ['leaseMs', r.leaseMs],
+    ['maxAttempts', r.maxAttempts],
+    ['retryWindowMs', r.retryWindowMs],
+    ['backoff.baseMs', r.backoff.baseMs],
+    ['backoff.maxMs', r.backoff.maxMs],
+    ['timeoutMs', r.timeoutMs],
+  ];
+  for (const [name, value] of positive) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) throw invalidOption(`"${name}" option must be a positive integer, got ${String(value)}`);
+  }
+  if (!Number.isSafeInteger(r.statsIntervalMs) || r.statsIntervalMs < 0) throw invalidOption(`"statsIntervalMs" option must be a non-negative integer, got ${String(r.statsIntervalMs)}`);
+  if (r.backoff.maxMs < r.backoff.baseMs) throw invalidOption('"backoff.maxMs" option must be at least "backoff.baseMs"');
+  // A lease shorter than a call would let another replica claim and send the same row meanwhile.
+  if (r.leaseMs <= r.timeoutMs) throw invalidOption(`"leaseMs" option (${r.leaseMs}) must exceed "timeoutMs" (${r.timeoutMs})`);
+  if (typeof o.replicaId !== 'string' || o.replicaId === '') throw invalidOption('"replicaId" option must be a non-empty string');
+  return r;
+}
+
+function invalidOption(message: string): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.CONFIG_INVALID, `push delivery: ${message}`, { expose: false });
+}

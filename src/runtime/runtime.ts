@@ -1,0 +1,210 @@
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { v7 as uuidv7 } from 'uuid';
+import { buildHttpServer, createSsrfGuard, drain, onDrain } from '../http/index.js';
+import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
+import { stateName } from '../protocol/index.js';
+import { createBus, createDatabase, createRuntimeStores, type Bus, type Database } from '../storage/index.js';
+import { buildAgentCard, type CardSigningKey, type ServedCard } from './agent-card.js';
+import { AgentRequestHandler } from './agent-request-handler.js';
+import { registerAgentRoutes } from './agent-routes.js';
+import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from './config.js';
+import type { AgentDefinition } from './define-agent.js';
+import { loadSigningKey, PushDeliveryWorker, createPushSigner, type SigningKey } from './push/index.js';
+import { TaskEngine } from './task-engine.js';
+import type { Authenticate } from './transports/call-context.js';
+
+const VERSION = '0.1.0';
+
+/** Options of {@link createRuntime}. */
+export interface RuntimeOptions {
+  agents: AgentDefinition[];
+  config?: RuntimeConfigInput;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Resolves the caller of a request; default: everyone is anonymous. */
+  authenticate?: Authenticate;
+  /** Use this database instead of opening one from the config (it is not closed by the runtime). */
+  database?: Database;
+  /** Use this bus instead of creating one from the config (it is not closed by the runtime). */
+  bus?: Bus;
+}
+
+/** A runtime hosting agents. */
+export interface Runtime {
+  readonly app: FastifyInstance;
+  readonly engine: TaskEngine;
+  readonly config: Readonly<RuntimeConfig>;
+  readonly replicaId: string;
+  /** Starts listening and the background work (heartbeats, recovery, push delivery, retention). */
+  listen(): Promise<{ url: string; agents: Record<string, string> }>;
+  /** Runs one recovery pass now (tests and operators). */
+  recoverNow(): Promise<{ failed: number; rerun: number }>;
+  /** Drains requests and streams, stops background work and closes what it opened. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a runtime that hosts `agents`: each at `/agents/{name}/`, and a single
+ * agent also at the root. Nothing listens until {@link Runtime.listen}.
+ *
+ * @example
+ * const runtime = await createRuntime({ agents: [scorer], config: { port: 4000 } });
+ * const { url } = await runtime.listen();
+ */
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const config = parseRuntimeConfig(options.config ?? {});
+  const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'agentmesh' });
+  const log = logger.child({ component: 'runtime' });
+  const metrics = options.metrics ?? createMetrics({});
+  const names = new Set<string>();
+  for (const agent of options.agents) {
+    if (names.has(agent.name)) throw new Error(`two agents are named ${agent.name}; names must be unique in one runtime`);
+    names.add(agent.name);
+  }
+  const database = options.database ?? (await createDatabase({ url: config.databaseUrl, sqlitePath: join(config.dataDir, 'mesh.db') }));
+  const bus = options.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
+  const stores = createRuntimeStores(database);
+  const replicaId = uuidv7();
+  const tasksSettled = metrics.counter('agentmesh_runtime_tasks_total', 'Tasks that reached a terminal or interrupted state', ['agent', 'skill', 'state']);
+  const taskSeconds = metrics.histogram('agentmesh_runtime_task_duration_seconds', 'Time from submission to the end of a task', ['agent', 'skill'], [0.001, 0.01, 0.1, 0.5, 1, 5, 30, 120, 600]);
+  const engine = new TaskEngine({
+    agents: new Map(options.agents.map((a) => [a.name, a])),
+    store: stores.tasks,
+    bus,
+    logger: log,
+    replicaId,
+    maxConcurrentTasks: config.maxConcurrentTasks,
+    queueLimit: config.queueLimit,
+    skillTimeoutMs: config.skillTimeoutMs,
+    onTaskSettled: (agent, skill, state, seconds) => {
+      tasksSettled.inc({ agent, skill, state: stateName(state) });
+      taskSeconds.observe({ agent, skill }, seconds);
+    },
+  });
+  const running = metrics.gauge('agentmesh_runtime_tasks_running', 'Tasks executing on this replica', []);
+  const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts });
+  const signingKey: SigningKey = await loadSigningKey({ file: join(config.dataDir, 'signing-key.json'), logger: log, ...(config.signingKeyPem ? { privateKeyPem: config.signingKeyPem } : {}) });
+
+  const app = buildHttpServer({
+    name: 'runtime',
+    version: VERSION,
+    logger,
+    metrics,
+    bodyLimitBytes: config.bodyLimitBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
+    readiness: [
+      { name: 'storage', check: () => database.ping() },
+      { name: 'bus', check: () => bus.ping() },
+    ],
+  });
+
+  let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+  const cards = new Map<string, ServedCard>();
+  const single = options.agents.length === 1;
+  const baseUrlOf = (agent: AgentDefinition) => (single ? publicUrl : `${publicUrl}/agents/${agent.name}`);
+  const cardKey: CardSigningKey | undefined = config.signCards
+    ? { kid: signingKey.kid, alg: signingKey.alg, privateKey: signingKey.privateKey, jku: `${publicUrl}/.well-known/jwks.json` }
+    : undefined;
+  const servedCard = async (agent: AgentDefinition): Promise<ServedCard> => {
+    let served = cards.get(agent.name);
+    if (!served) {
+      served = await buildAgentCard(agent, { baseUrl: baseUrlOf(agent), signingKey: cardKey && { ...cardKey, jku: `${publicUrl}/.well-known/jwks.json` } });
+      cards.set(agent.name, served);
+    }
+    return served;
+  };
+  const extendedCards = new Map<string, ServedCard>();
+  for (const agent of options.agents) {
+    const handler = new AgentRequestHandler({
+      agent,
+      engine,
+      store: stores.tasks,
+      push: stores.push,
+      bus,
+      card: () => cards.get(agent.name)!.card,
+      extendedCard: () => extendedCards.get(agent.name)?.card,
+      urlGuard: guard,
+    });
+    const routes = {
+      handler,
+      card: async () => {
+        const served = await servedCard(agent);
+        if (agent.extendedCard && !extendedCards.has(agent.name)) extendedCards.set(agent.name, await buildAgentCard(agent, { baseUrl: baseUrlOf(agent), extended: true }));
+        return served;
+      },
+      authenticate: options.authenticate ?? (async () => undefined),
+      sse: { heartbeatMs: config.sseHeartbeatMs, onDrain: (close: () => void) => onDrain(app, close) },
+      bodyLimitBytes: config.bodyLimitBytes,
+    };
+    // Cards must exist before the first A2A call: handlers read them synchronously.
+    app.addHook('onReady', async () => {
+      await routes.card();
+    });
+    await app.register(async (scope) => registerAgentRoutes(scope, routes), { prefix: `/agents/${agent.name}` });
+    if (single) await app.register(async (scope) => registerAgentRoutes(scope, routes));
+  }
+  app.get('/.well-known/jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(signingKey.jwks()));
+
+  const signer = createPushSigner({ key: signingKey });
+  const push = new PushDeliveryWorker({
+    taskStore: stores.tasks,
+    pushStore: stores.push,
+    guard,
+    signer,
+    logger: log,
+    metrics,
+    replicaId,
+    agentBaseUrl: () => publicUrl,
+    retryWindowMs: config.pushRetryWindowMs,
+  });
+
+  const timers: NodeJS.Timeout[] = [];
+  const every = (ms: number, fn: () => Promise<unknown>) => {
+    const t = setInterval(() => {
+      fn().catch((err) => log.warn({ err }, 'background task failed'));
+    }, ms);
+    t.unref();
+    timers.push(t);
+  };
+  const recoverNow = async () => engine.recover(Date.now() - config.replicaTtlMs);
+
+  let listening = false;
+  return {
+    app,
+    engine,
+    config,
+    replicaId,
+    async listen() {
+      await stores.tasks.heartbeat(replicaId, Date.now());
+      await app.listen({ port: config.port, host: config.host });
+      listening = true;
+      const port = (app.server.address() as AddressInfo).port;
+      if (!config.publicUrl) publicUrl = `http://localhost:${port}`;
+      cards.clear();
+      extendedCards.clear();
+      for (const agent of options.agents) await servedCard(agent);
+      every(config.heartbeatMs, () => stores.tasks.heartbeat(replicaId, Date.now()));
+      every(Math.max(1000, Math.floor(config.replicaTtlMs / 2)), recoverNow);
+      every(Math.max(1000, config.sseHeartbeatMs), async () => running.set(engine.activeRuns));
+      if (config.retentionMs > 0) every(10 * 60_000, () => stores.tasks.prune(Date.now() - config.retentionMs, 1000));
+      push.start();
+      void recoverNow().catch((err) => log.warn({ err }, 'startup recovery failed'));
+      const agents = Object.fromEntries(options.agents.map((a) => [a.name, baseUrlOf(a)]));
+      log.info({ url: publicUrl, agents, replicaId, database: database.dialect, bus: bus.kind }, 'runtime listening');
+      return { url: publicUrl, agents };
+    },
+    recoverNow,
+    async close() {
+      for (const t of timers) clearInterval(t);
+      await engine.shutdown();
+      if (listening) await drain(app, { deadlineMs: config.shutdownDeadlineMs });
+      else await app.close();
+      await push.stop();
+      await stores.tasks.removeReplica(replicaId).catch(() => undefined);
+      if (!options.bus) await bus.close();
+      if (!options.database) await database.close();
+    },
+  };
+}

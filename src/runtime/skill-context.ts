@@ -1,0 +1,63 @@
+import type { Message, Part } from '@a2a-js/sdk';
+import type { Logger } from 'pino';
+
+/** A part as written in A2A v1 JSON: `{ text }`, `{ data }`, `{ url, mediaType }` or `{ raw }` (base64). */
+export type PartInput = { text: string } | { data: unknown } | { url: string; mediaType?: string; filename?: string } | { raw: string; mediaType?: string; filename?: string };
+
+/** An artifact (or a chunk of one) a skill emits. */
+export interface ArtifactInput {
+  /** Stable id; chunks of one artifact share it. Default: a new id per call. */
+  artifactId?: string;
+  name?: string;
+  description?: string;
+  parts: Array<PartInput | Part>;
+  /** Append these parts to the artifact with the same id (streaming in chunks). */
+  append?: boolean;
+  /** This is the last chunk of the artifact. */
+  lastChunk?: boolean;
+  metadata?: Record<string, unknown>;
+}
+
+/** Who is calling, as the transport authenticated them. */
+export interface CallerIdentity {
+  authenticated: boolean;
+  /** User or client id; '' when unauthenticated. */
+  id: string;
+  scopes: readonly string[];
+}
+
+/** Credits a skill consumed, recorded in task metadata under `agentmesh.usage`. */
+export interface UsageRecord {
+  credits: number;
+  /** What was counted, e.g. `{ leads: 500 }`. */
+  units?: Record<string, number>;
+}
+
+/** What a skill handler can do while it runs. */
+export interface SkillContext {
+  readonly taskId: string;
+  readonly contextId: string;
+  readonly skillId: string;
+  readonly agent: string;
+  /** The message that started (or last resumed) the task. */
+  readonly message: Message;
+  /** The text parts of `message`, joined by newlines. */
+  readonly text: string;
+  readonly tenant: string;
+  readonly caller: CallerIdentity;
+  /** Aborts when the task is canceled, times out or the process drains. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  /** Reports progress: a working status update carrying this text. */
+  progress(text: string, data?: Record<string, unknown>): void;
+  /** Emits an artifact or a chunk of one; returns its artifactId. */
+  artifact(artifact: ArtifactInput): string;
+  /**
+   * Moves the task to input-required with this question and resolves with the
+   * user's next message on the task. Rejects with an AbortError if the task
+   * is canceled meanwhile.
+   */
+  requestInput(question: string, data?: Record<string, unknown>): Promise<Message>;
+  /** Adds to the credits this task consumed. */
+  usage(record: UsageRecord): void;
+}

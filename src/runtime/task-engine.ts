@@ -1,0 +1,380 @@
+import type { Part, StreamResponse} from '@a2a-js/sdk';
+import { Message, Role, Task, TaskState } from '@a2a-js/sdk';
+import type { Logger } from 'pino';
+import { v7 as uuidv7 } from 'uuid';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, isInterrupted, isTerminal } from '../protocol/index.js';
+import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
+import { selectSkill, type AgentDefinition, type CompiledSkill } from './define-agent.js';
+import { createSkillContext } from './skill-context-impl.js';
+import type { CallerIdentity } from './skill-context.js';
+import { TaskRun } from './task-run.js';
+
+/** Who sent a request, and for which tenant. */
+export interface CallInfo {
+  tenant: string;
+  caller: CallerIdentity;
+}
+
+/** Options of {@link TaskEngine}. */
+export interface TaskEngineOptions {
+  agents: ReadonlyMap<string, AgentDefinition>;
+  store: TaskStore;
+  bus: Bus;
+  logger: Logger;
+  replicaId: string;
+  maxConcurrentTasks: number;
+  queueLimit: number;
+  skillTimeoutMs: number;
+  now?: () => number;
+  onTaskSettled?: (agent: string, skill: string, state: TaskState, seconds: number) => void;
+}
+
+/** Topics of control messages between replicas. */
+const CANCEL_TOPIC = 'runtime.cancel';
+const RESUME_TOPIC = 'runtime.resume';
+
+/** The outcome of SendMessage: the live run (when it executes here) and the task as of the response. */
+export interface StartedTask {
+  taskId: string;
+  run: TaskRun | undefined;
+  /** The row sequence the task was at before this message (stream from here). */
+  startSeq: number;
+  /** True when this message was a retry of one that already started a task. */
+  duplicate: boolean;
+}
+
+/**
+ * Executes tasks: creates them, runs skill handlers with their context,
+ * resumes tasks waiting for input, cancels (locally or through the bus on the
+ * owning replica), and recovers tasks whose replica died.
+ */
+export class TaskEngine {
+  #o: TaskEngineOptions;
+  #runs = new Map<string, TaskRun>();
+  #limits = new Map<string, ConcurrencyLimit>();
+  #now: () => number;
+  #unsubscribe: Array<() => void> = [];
+
+  constructor(options: TaskEngineOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    for (const agent of options.agents.values()) {
+      this.#limits.set(agent.name, new ConcurrencyLimit({ name: agent.name, max: agent.maxConcurrentTasks ?? options.maxConcurrentTasks, queueLimit: options.queueLimit }));
+    }
+    this.#unsubscribe.push(
+      options.bus.subscribe(CANCEL_TOPIC, (m) => {
+        const run = this.#runs.get((m as { taskId?: string }).taskId ?? '');
+        if (run) this.#abortRun(run, 'Task was canceled');
+      }),
+      options.bus.subscribe(RESUME_TOPIC, (m) => {
+        const { taskId, message } = m as { taskId?: string; message?: unknown };
+        const run = this.#runs.get(taskId ?? '');
+        if (run?.waitingForInput && message) this.#resumeLocal(run, Message.fromJSON(message));
+      }),
+    );
+  }
+
+  /** Runs executing on this replica. */
+  get activeRuns(): number {
+    return this.#runs.size;
+  }
+
+  /** The live run of a task on this replica, if any. */
+  localRun(taskId: string): TaskRun | undefined {
+    return this.#runs.get(taskId);
+  }
+
+  limit(agent: string): ConcurrencyLimit | undefined {
+    return this.#limits.get(agent);
+  }
+
+  /**
+   * Handles a user message: continues the task it names, or starts a new one.
+   * Validation errors are thrown before anything is written.
+   */
+  async send(agentName: string, message: Message, call: CallInfo): Promise<StartedTask> {
+    const agent = this.#agent(agentName);
+    if (message.role !== Role.ROLE_USER) {
+      throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message.role must be ROLE_USER', {
+        violations: [{ field: 'message.role', description: 'must be ROLE_USER' }],
+      });
+    }
+    if (message.taskId) return this.#continue(agent, message, call);
+    const existing = await this.#o.store.findByMessage(agent.name, call.tenant, message.messageId);
+    if (existing) return { taskId: existing.id, run: this.#runs.get(existing.id), startSeq: 0, duplicate: true };
+    const skill = selectSkill(agent, message);
+    const input = skillInput(skill, message);
+    const limit = this.#limits.get(agent.name)!;
+    limit.reserve();
+    const now = new Date(this.#now()).toISOString();
+    const taskId = uuidv7();
+    const contextId = message.contextId || uuidv7();
+    const userMessage: Message = { ...message, taskId, contextId };
+    const task: Task = {
+      id: taskId,
+      contextId,
+      status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: now },
+      artifacts: [],
+      history: [userMessage],
+      metadata: { skillId: skill.id },
+    };
+    const run = new TaskRun(
+      { task, agent: agent.name, tenant: call.tenant, skill: skill.id, messageId: message.messageId, idempotent: skill.definition.idempotent === true },
+      this.#runDeps(),
+    );
+    this.#runs.set(taskId, run);
+    const created = run.emit(wrap({ $case: 'task', value: structuredClone(task) }));
+    void this.#execute(run, agent, skill, input, userMessage, call, limit);
+    await created;
+    return { taskId, run, startSeq: 0, duplicate: false };
+  }
+
+  /** Cancels a task wherever it runs; returns the task row afterwards. */
+  async cancel(agentName: string, taskId: string, call: CallInfo): Promise<TaskRecord> {
+    this.#agent(agentName);
+    const local = this.#runs.get(taskId);
+    if (local && local.tenant === call.tenant && local.agent === agentName && !local.closed) {
+      await this.#finish(local, TaskState.TASK_STATE_CANCELED, 'Task was canceled');
+      this.#abortRun(local, 'Task was canceled');
+      return (await this.#o.store.get(taskId))!;
+    }
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const row = await this.getVisible(agentName, taskId, call);
+      if (row.state === 'TASK_STATE_CANCELED') return row;
+      if (row.terminal) {
+        throw new AgentmeshError(ErrorCodes.TASK_NOT_CANCELABLE, `Task ${taskId} is ${row.state} and can no longer be canceled`, { details: { taskId, state: row.state } });
+      }
+      const task = Task.fromJSON(JSON.parse(row.snapshot));
+      const event = statusEvent(task, TaskState.TASK_STATE_CANCELED, 'Task was canceled', this.#now());
+      const remote = new TaskRun(
+        { task, agent: row.agent, tenant: row.tenant, skill: row.skill, messageId: null, idempotent: row.idempotent, existing: { version: row.version, lastSeq: row.lastSeq } },
+        this.#runDeps(),
+      );
+      try {
+        await remote.emit(event, { owner: null });
+        // The owner replica aborts its handler; its next write would be refused anyway.
+        await this.#o.bus.publish(CANCEL_TOPIC, { taskId });
+        return (await this.#o.store.get(taskId))!;
+      } catch (err) {
+        if (isAgentmeshError(err) && err.code === ErrorCodes.TASK_VERSION_CONFLICT) continue;
+        throw err;
+      }
+    }
+    throw new AgentmeshError(ErrorCodes.TASK_VERSION_CONFLICT, `Task ${taskId} kept changing; cancel again`, { retryable: true, expose: true });
+  }
+
+  /** The task row if it exists and belongs to this agent and tenant; TaskNotFound otherwise (A2A §3.3.2: no existence leak). */
+  async getVisible(agentName: string, taskId: string, call: CallInfo): Promise<TaskRecord> {
+    const row = await this.#o.store.get(taskId);
+    if (!row || row.agent !== agentName || row.tenant !== call.tenant) {
+      throw new AgentmeshError(ErrorCodes.TASK_NOT_FOUND, `Task ${taskId} was not found`, { details: { taskId } });
+    }
+    return row;
+  }
+
+  /** Fails (or re-runs, for idempotent skills) tasks whose owner replica stopped heartbeating. */
+  async recover(staleBefore: number): Promise<{ failed: number; rerun: number }> {
+    const orphans = await this.#o.store.orphans(staleBefore, 100);
+    let failed = 0;
+    let rerun = 0;
+    for (const row of orphans) {
+      const agent = this.#o.agents.get(row.agent);
+      const skill = row.skill ? agent?.skills.get(row.skill) : undefined;
+      const task = Task.fromJSON(JSON.parse(row.snapshot));
+      const run = new TaskRun(
+        { task, agent: row.agent, tenant: row.tenant, skill: row.skill, messageId: null, idempotent: row.idempotent, existing: { version: row.version, lastSeq: row.lastSeq } },
+        this.#runDeps(),
+      );
+      try {
+        if (agent && skill && row.idempotent && !isInterrupted(task.status?.state)) {
+          const original = task.history.find((m) => m.role === Role.ROLE_USER);
+          if (!original) throw new Error('no user message to re-run');
+          await run.emit(statusEvent(task, TaskState.TASK_STATE_SUBMITTED, `Re-running: the replica executing this task (${row.owner}) stopped`, this.#now()), { owner: this.#o.replicaId });
+          this.#runs.set(row.id, run);
+          const limit = this.#limits.get(agent.name)!;
+          void this.#execute(run, agent, skill, skillInput(skill, original), original, { tenant: row.tenant, caller: { authenticated: false, id: '', scopes: [] } }, limit);
+          rerun++;
+        } else {
+          await run.emit(
+            statusEvent(task, TaskState.TASK_STATE_FAILED, `Task was interrupted: the agent process executing it (replica ${row.owner}) stopped before it finished. Send the request again.`, this.#now()),
+            { owner: null },
+          );
+          failed++;
+        }
+      } catch (err) {
+        // Another replica recovered it first (version conflict), or the write failed: next round.
+        this.#o.logger.debug({ err, taskId: row.id }, 'recovery of task skipped');
+      }
+    }
+    if (failed + rerun > 0) this.#o.logger.warn({ failed, rerun }, 'recovered orphaned tasks');
+    return { failed, rerun };
+  }
+
+  /**
+   * Stops every local run for shutdown: idempotent ones are left to another
+   * replica (or the next start) to re-run, the others are failed with a reason.
+   */
+  async shutdown(): Promise<void> {
+    for (const fn of this.#unsubscribe) fn();
+    const writes: Promise<void>[] = [];
+    for (const run of this.#runs.values()) {
+      if (run.closed) continue;
+      if (run.idempotent) {
+        run.detach('runtime shutting down');
+      } else {
+        writes.push(this.#finish(run, TaskState.TASK_STATE_FAILED, 'The agent process shut down before the task finished. Send the request again.').catch(() => undefined));
+        this.#abortRun(run, 'runtime shutting down');
+      }
+    }
+    await Promise.all(writes);
+  }
+
+  async #continue(agent: AgentDefinition, message: Message, call: CallInfo): Promise<StartedTask> {
+    const row = await this.getVisible(agent.name, message.taskId, call);
+    if (message.contextId && message.contextId !== row.contextId) {
+      throw new AgentmeshError(ErrorCodes.TASK_CONTEXT_MISMATCH, `Invalid parameters: message.contextId ${message.contextId} does not match task ${row.id}'s context ${row.contextId}`, {
+        violations: [{ field: 'message.contextId', description: `does not match the task's contextId ${row.contextId}` }],
+      });
+    }
+    if (row.terminal) {
+      throw new AgentmeshError(ErrorCodes.TASK_TERMINAL, `Task ${row.id} is ${row.state}; it accepts no more messages. Start a new task (same contextId to keep the conversation).`, {
+        details: { taskId: row.id, state: row.state },
+      });
+    }
+    if (row.state !== 'TASK_STATE_INPUT_REQUIRED') {
+      throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Task ${row.id} is ${row.state} and is not waiting for input`, { details: { taskId: row.id, state: row.state } });
+    }
+    const userMessage: Message = { ...message, contextId: row.contextId };
+    const run = this.#runs.get(row.id);
+    if (run?.waitingForInput) {
+      this.#resumeLocal(run, userMessage);
+      return { taskId: row.id, run, startSeq: row.lastSeq, duplicate: false };
+    }
+    // The task waits on another replica: hand the message to its owner.
+    await this.#o.bus.publish(RESUME_TOPIC, { taskId: row.id, message: Message.toJSON(userMessage) });
+    return { taskId: row.id, run: undefined, startSeq: row.lastSeq, duplicate: false };
+  }
+
+  #resumeLocal(run: TaskRun, message: Message): void {
+    void run.emit(wrap({ $case: 'message', value: message }));
+    void run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));
+    run.resume(message);
+  }
+
+  async #execute(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, limit: ConcurrencyLimit): Promise<void> {
+    const started = this.#now();
+    await limit.acquire();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      if (run.closed) return;
+      void run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));
+      const ctx = createSkillContext({ run, agent: agent.name, skill: skill.id, message, call, logger: this.#o.logger, now: this.#now });
+      const timeoutMs = skill.definition.timeoutMs ?? this.#o.skillTimeoutMs;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `Skill ${skill.id} timed out after ${timeoutMs} ms`, { expose: true })), timeoutMs);
+      });
+      const aborted = new Promise<never>((_, reject) => {
+        run.abort.signal.addEventListener('abort', () => reject(run.abort.signal.reason), { once: true });
+      });
+      const output = await Promise.race([Promise.resolve().then(() => skill.definition.handler(input as never, ctx)), timedOut, aborted]);
+      if (run.closed) return;
+      if (output !== undefined) {
+        if (skill.validateOutput && !skill.validateOutput(output)) {
+          const first = skill.validateOutput.errors?.[0];
+          throw new AgentmeshError(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, `Skill ${skill.id} returned output that does not match its schema: ${first?.instancePath || '(root)'} ${first?.message ?? ''}`.trim(), { expose: true });
+        }
+        ctx.artifact({ artifactId: `${run.id}-result`, name: 'result', parts: [typeof output === 'string' ? { text: output } : { data: output }] });
+      }
+      await this.#finish(run, TaskState.TASK_STATE_COMPLETED, undefined);
+    } catch (err) {
+      if (!run.closed) {
+        const reason = err instanceof Error ? err.message : String(err);
+        if (!isAgentmeshError(err)) this.#o.logger.warn({ err, taskId: run.id, skill: skill.id }, 'skill handler failed');
+        const finished = this.#finish(run, TaskState.TASK_STATE_FAILED, reason).catch(() => undefined);
+        // A timed-out handler may still be running: tell it to stop (after the failure is recorded).
+        if (isAgentmeshError(err) && err.code === ErrorCodes.HTTP_TIMEOUT) this.#abortRun(run, reason);
+        await finished;
+      }
+    } finally {
+      clearTimeout(timer);
+      limit.release();
+      this.#runs.delete(run.id);
+      this.#o.onTaskSettled?.(agent.name, skill.id, run.state ?? TaskState.TASK_STATE_UNSPECIFIED, (this.#now() - started) / 1000);
+    }
+  }
+
+  #finish(run: TaskRun, state: TaskState, text: string | undefined): Promise<void> {
+    return run.emit(statusEvent(run.task, state, text, this.#now()), { owner: null });
+  }
+
+  #abortRun(run: TaskRun, reason: string): void {
+    if (!run.abort.signal.aborted) run.abort.abort(new AgentmeshError(ErrorCodes.TASK_NOT_CANCELABLE, reason, { expose: true }));
+    run.closed = true;
+  }
+
+  #agent(name: string): AgentDefinition {
+    const agent = this.#o.agents.get(name);
+    if (!agent) throw new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `No agent named ${name} here`);
+    return agent;
+  }
+
+  #runDeps() {
+    return { store: this.#o.store, bus: this.#o.bus, logger: this.#o.logger, replicaId: this.#o.replicaId, now: this.#now };
+  }
+}
+
+function wrap(payload: NonNullable<StreamResponse['payload']>): StreamResponse {
+  return { payload };
+}
+
+/** A status update event; `text` becomes an agent message on the status. */
+export function statusEvent(task: Task, state: TaskState, text: string | undefined, now: number): StreamResponse {
+  return wrap({
+    $case: 'statusUpdate',
+    value: {
+      taskId: task.id,
+      contextId: task.contextId,
+      status: { state, message: text === undefined ? undefined : agentMessage(task, [textPart(text)]), timestamp: new Date(now).toISOString() },
+      metadata: undefined,
+    },
+  });
+}
+
+export function agentMessage(task: Task, parts: Part[]): Message {
+  return { messageId: uuidv7(), contextId: task.contextId, taskId: task.id, role: Role.ROLE_AGENT, parts, metadata: undefined, extensions: [], referenceTaskIds: [] };
+}
+
+export function textPart(text: string): Part {
+  return { content: { $case: 'text', value: text }, metadata: undefined, filename: '', mediaType: '' };
+}
+
+/**
+ * The handler's input: the first data part's value when there is one, else
+ * the message text. Validated against the skill's input schema; a failure is
+ * a -32602 naming the path inside the data part.
+ */
+export function skillInput(skill: CompiledSkill, message: Message): unknown {
+  const index = message.parts.findIndex((p) => p.content?.$case === 'data');
+  const input = index >= 0 ? (message.parts[index]!.content as { value: unknown }).value : textOf(message);
+  if (skill.validateInput && !skill.validateInput(input)) {
+    const error = skill.validateInput.errors![0]!;
+    const base = index >= 0 ? `message.parts[${index}].data` : 'message.parts';
+    const missing = error.keyword === 'required' ? `.${(error.params as { missingProperty: string }).missingProperty}` : '';
+    const field = `${base}${error.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')}${missing}`;
+    const description = error.keyword === 'required' ? 'is required' : (error.message ?? 'is invalid');
+    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${field} ${description} (skill ${skill.id})`, {
+      violations: [{ field, description }],
+    });
+  }
+  return input;
+}
+
+export function textOf(message: Message): string {
+  return message.parts
+    .filter((p) => p.content?.$case === 'text')
+    .map((p) => (p.content as { value: string }).value)
+    .join('\n');
+}
+
+export { isTerminal };

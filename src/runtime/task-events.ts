@@ -1,0 +1,55 @@
+import type { TaskState } from '@a2a-js/sdk';
+import { StreamResponse } from '@a2a-js/sdk';
+import { isInterrupted, isTerminal } from '../protocol/index.js';
+
+/** Kinds of entries in a task's event log. `history` entries are internal (a user message joining the history) and never streamed. */
+export type TaskEventKind = 'task' | 'status' | 'artifact' | 'history';
+
+/** A committed event as streams see it: the payload stays a JSON string so v1 transports can frame it without re-serializing. */
+export interface CommittedEvent {
+  seq: number;
+  kind: TaskEventKind;
+  /** StreamResponse as A2A v1 JSON text. */
+  payload: string;
+  /** The task state after this event, when the event carries one. */
+  state: TaskState | undefined;
+}
+
+/** The bus message announcing committed events of one task. */
+export interface TaskEventsMessage {
+  taskId: string;
+  events: CommittedEvent[];
+}
+
+export const taskTopic = (taskId: string): string => `task.${taskId}`;
+
+export function kindOf(event: StreamResponse): TaskEventKind {
+  switch (event.payload?.$case) {
+    case 'task':
+      return 'task';
+    case 'artifactUpdate':
+      return 'artifact';
+    case 'message':
+      return 'history';
+    default:
+      return 'status';
+  }
+}
+
+export function stateOf(event: StreamResponse): TaskState | undefined {
+  const p = event.payload;
+  if (p?.$case === 'task') return p.value.status?.state;
+  if (p?.$case === 'statusUpdate') return p.value.status?.state;
+  return undefined;
+}
+
+/** True when a stream ends after this event (A2A §3.1.2: terminal; interrupted ends a send stream too). */
+export function endsStream(event: CommittedEvent, includeInterrupted: boolean): boolean {
+  return isTerminal(event.state) || (includeInterrupted && isInterrupted(event.state));
+}
+
+/** Reads a stored state name back; the log stores the v1 JSON of the event. */
+export function stateFromPayload(kind: string, payload: string): TaskState | undefined {
+  if (kind !== 'status' && kind !== 'task') return undefined;
+  return stateOf(StreamResponse.fromJSON(JSON.parse(payload)));
+}

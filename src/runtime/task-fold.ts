@@ -1,0 +1,58 @@
+import type { Artifact, StreamResponse, Task } from '@a2a-js/sdk';
+
+/**
+ * Folds one event into a task snapshot, in place. The snapshot of a task is
+ * always the fold of its event log, which is what makes replay and recovery
+ * agree with what clients saw live.
+ */
+export function foldEvent(task: Task, event: StreamResponse): Task {
+  const payload = event.payload;
+  if (!payload) return task;
+  switch (payload.$case) {
+    case 'task':
+      return payload.value;
+    case 'message':
+      task.history.push(payload.value);
+      return task;
+    case 'statusUpdate': {
+      const status = payload.value.status;
+      if (status) {
+        task.status = status;
+        if (status.message) task.history.push(status.message);
+      }
+      if (payload.value.metadata) task.metadata = { ...(task.metadata ?? {}), ...payload.value.metadata };
+      return task;
+    }
+    case 'artifactUpdate': {
+      const artifact = payload.value.artifact;
+      if (artifact) applyArtifact(task, artifact, payload.value.append);
+      return task;
+    }
+  }
+}
+
+function applyArtifact(task: Task, artifact: Artifact, append: boolean): void {
+  const index = task.artifacts.findIndex((a) => a.artifactId === artifact.artifactId);
+  if (index === -1) {
+    task.artifacts.push(structuredCloneArtifact(artifact));
+    return;
+  }
+  if (append) {
+    const existing = task.artifacts[index]!;
+    existing.parts.push(...artifact.parts);
+    if (artifact.metadata) existing.metadata = { ...(existing.metadata ?? {}), ...artifact.metadata };
+    return;
+  }
+  task.artifacts[index] = structuredCloneArtifact(artifact);
+}
+
+// The snapshot must not share part arrays with events that later chunks mutate.
+function structuredCloneArtifact(artifact: Artifact): Artifact {
+  return { ...artifact, parts: [...artifact.parts] };
+}
+
+/** A copy of a task with at most `historyLength` recent messages (A2A §3.2.4). */
+export function withHistoryLength(task: Task, historyLength: number | undefined): Task {
+  if (historyLength === undefined || task.history.length <= historyLength) return task;
+  return { ...task, history: historyLength === 0 ? [] : task.history.slice(-historyLength) };
+}

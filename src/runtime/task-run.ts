@@ -1,0 +1,223 @@
+import { StreamResponse, Task, TaskState, type Message } from '@a2a-js/sdk';
+import type { Logger } from 'pino';
+import { ErrorCodes, isAgentmeshError, isInterrupted, isTerminal, stateName } from '../protocol/index.js';
+import type { Bus, NewTaskEvent, TaskStore } from '../storage/index.js';
+import { foldEvent } from './task-fold.js';
+import { kindOf, stateOf, taskTopic, type CommittedEvent, type TaskEventsMessage } from './task-events.js';
+
+/** What a run needs from its surroundings. */
+export interface TaskRunDeps {
+  store: TaskStore;
+  bus: Bus;
+  logger: Logger;
+  replicaId: string;
+  now: () => number;
+}
+
+/** Identity of a run's task row. */
+export interface TaskRunInit {
+  task: Task;
+  agent: string;
+  tenant: string;
+  skill: string | null;
+  messageId: string | null;
+  idempotent: boolean;
+  /** Set when the row already exists (resumed or recovered task). */
+  existing?: { version: number; lastSeq: number };
+}
+
+/**
+ * The in-memory side of one task executing on this replica: the folded
+ * snapshot, and a writer that coalesces the events of one event-loop turn
+ * into a single durable write (one snapshot serialization per turn, however
+ * many events the handler emitted), then announces them on the bus.
+ * Writes of one run are chained, so each one's expected version is exact.
+ */
+export class TaskRun {
+  readonly id: string;
+  readonly agent: string;
+  readonly tenant: string;
+  readonly skill: string | null;
+  readonly idempotent: boolean;
+  readonly abort = new AbortController();
+  task: Task;
+  /** Whether the task reached a terminal state (no more events are accepted). */
+  closed = false;
+  /** The snapshot JSON of the last write, reused for responses. */
+  lastSnapshotJson = '';
+  #settleWaiters: Array<() => void> = [];
+  #committedTerminal = false;
+  /** Sequence number of the last committed terminal or interrupted event. */
+  #settledSeq = 0;
+  #deps: TaskRunDeps;
+  #messageId: string | null;
+  #created: boolean;
+  #version: number;
+  #lastSeq: number;
+  #pending: NewTaskEvent[] = [];
+  #pendingStates: Array<TaskState | undefined> = [];
+  #pendingWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  #scheduled = false;
+  #chain: Promise<void> = Promise.resolve();
+  #ownerChange: string | null | undefined;
+  #inputWaiter: ((message: Message) => void) | undefined;
+
+  constructor(init: TaskRunInit, deps: TaskRunDeps) {
+    this.id = init.task.id;
+    this.task = init.task;
+    this.agent = init.agent;
+    this.tenant = init.tenant;
+    this.skill = init.skill;
+    this.idempotent = init.idempotent;
+    this.#messageId = init.messageId;
+    this.#deps = deps;
+    this.#created = init.existing !== undefined;
+    this.#version = init.existing?.version ?? 0;
+    this.#lastSeq = init.existing?.lastSeq ?? 0;
+  }
+
+  get state(): TaskState | undefined {
+    return this.task.status?.state;
+  }
+
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /**
+   * Folds an event into the snapshot and queues it for the next write.
+   * Returns a promise that resolves once the event is durable. Events after
+   * the terminal one are dropped: a canceled handler cannot resurrect a task.
+   */
+  emit(event: StreamResponse, options: { owner?: string | null } = {}): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.task = foldEvent(this.task, event);
+    const state = stateOf(event);
+    if (isTerminal(state)) this.closed = true;
+    if (options.owner !== undefined) this.#ownerChange = options.owner;
+    this.#pending.push({ seq: ++this.#lastSeq, kind: kindOf(event), payload: JSON.stringify(StreamResponse.toJSON(event)) });
+    this.#pendingStates.push(state);
+    const committed = new Promise<void>((resolve, reject) => this.#pendingWaiters.push({ resolve, reject }));
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#chain = this.#chain.then(() => this.#write());
+      });
+    }
+    return committed;
+  }
+
+  /**
+   * Resolves at the next committed terminal or interrupted state (at once if
+   * the task already ended). Call it before resuming a task to wait for the
+   * end of the next phase.
+   */
+  whenSettled(afterSeq = 0): Promise<void> {
+    if (this.#committedTerminal || this.#settledSeq > afterSeq) return Promise.resolve();
+    return new Promise((resolve) => this.#settleWaiters.push(resolve));
+  }
+
+  #settle(): void {
+    const waiters = this.#settleWaiters;
+    this.#settleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Parks the handler until {@link resume} delivers the user's next message. */
+  waitForInput(): Promise<Message> {
+    return new Promise((resolve, reject) => {
+      this.#inputWaiter = resolve;
+      this.abort.signal.addEventListener('abort', () => reject(this.abort.signal.reason), { once: true });
+    });
+  }
+
+  /** True while the handler waits in {@link waitForInput}. */
+  get waitingForInput(): boolean {
+    return this.#inputWaiter !== undefined && isInterrupted(this.state);
+  }
+
+  /** Hands the user's answer to the parked handler. */
+  resume(message: Message): void {
+    const waiter = this.#inputWaiter;
+    this.#inputWaiter = undefined;
+    waiter?.(message);
+  }
+
+  /** Stops accepting events without writing (someone else finished the task). */
+  detach(reason: string): void {
+    this.closed = true;
+    this.#committedTerminal = true;
+    if (!this.abort.signal.aborted) this.abort.abort(new Error(reason));
+    this.#settle();
+  }
+
+  async #write(): Promise<void> {
+    const events = this.#pending;
+    const states = this.#pendingStates;
+    const waiters = this.#pendingWaiters;
+    if (events.length === 0) return;
+    this.#pending = [];
+    this.#pendingStates = [];
+    this.#pendingWaiters = [];
+    const snapshot = JSON.stringify(Task.toJSON(this.task));
+    this.lastSnapshotJson = snapshot;
+    const state = this.state ?? TaskState.TASK_STATE_UNSPECIFIED;
+    const terminal = isTerminal(state);
+    const now = this.#deps.now();
+    try {
+      if (!this.#created) {
+        await this.#deps.store.create({
+          id: this.id,
+          agent: this.agent,
+          tenant: this.tenant,
+          contextId: this.task.contextId,
+          state: stateName(state),
+          skill: this.skill,
+          messageId: this.#messageId,
+          snapshot,
+          owner: terminal ? null : this.#deps.replicaId,
+          idempotent: this.idempotent,
+          terminal,
+          events,
+          now,
+        });
+        this.#created = true;
+        this.#version = events.length;
+      } else {
+        const owner = terminal ? null : this.#ownerChange;
+        this.#ownerChange = undefined;
+        await this.#deps.store.append({
+          taskId: this.id,
+          expectedVersion: this.#version,
+          state: stateName(state),
+          snapshot,
+          terminal,
+          ...(owner === undefined ? {} : { owner }),
+          events,
+          now,
+        });
+        this.#version += 1;
+      }
+    } catch (err) {
+      for (const w of waiters) w.reject(err);
+      if (isAgentmeshError(err) && err.code === ErrorCodes.TASK_VERSION_CONFLICT) {
+        // Someone else (a cancel on another replica, recovery) moved the task on: stop here.
+        this.#deps.logger.info({ taskId: this.id }, 'task changed elsewhere; this run stops');
+      } else {
+        this.#deps.logger.error({ err, taskId: this.id }, 'task write failed');
+      }
+      this.detach('task write failed');
+      return;
+    }
+    const committed: CommittedEvent[] = events.map((e, i) => ({ seq: e.seq, kind: e.kind as CommittedEvent['kind'], payload: e.payload, state: states[i] }));
+    const message: TaskEventsMessage = { taskId: this.id, events: committed };
+    this.#deps.bus.publish(taskTopic(this.id), message).catch((err) => this.#deps.logger.warn({ err, taskId: this.id }, 'publishing task events failed; subscribers will re-read the log'));
+    for (const w of waiters) w.resolve();
+    if (terminal) this.#committedTerminal = true;
+    if (terminal || isInterrupted(state)) {
+      this.#settledSeq = events[events.length - 1]!.seq;
+      this.#settle();
+    }
+  }
+}

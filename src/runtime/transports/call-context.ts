@@ -1,0 +1,57 @@
+import { ServerCallContext, UnauthenticatedUser, type User } from '@a2a-js/sdk/server';
+import type { FastifyRequest } from 'fastify';
+import { negotiateVersion, type ProtocolVersion } from '../../protocol/index.js';
+import { CTX } from '../agent-request-handler.js';
+import type { CallInfo } from '../task-engine.js';
+import { parseLastEventId } from './sse.js';
+
+/** What an authentication hook attaches to a request (the gateway supplies a real one). */
+export interface AuthenticatedCaller {
+  id: string;
+  tenant: string;
+  scopes: readonly string[];
+}
+
+/** Resolves the caller of a request; undefined means anonymous. */
+export type Authenticate = (request: FastifyRequest) => Promise<AuthenticatedCaller | undefined>;
+
+class CallerUser implements User {
+  readonly #id: string;
+  constructor(id: string) {
+    this.#id = id;
+  }
+  get isAuthenticated(): boolean {
+    return true;
+  }
+  get userName(): string {
+    return this.#id;
+  }
+}
+
+/** The protocol version of a request: `A2A-Version` header, else query parameter, else 0.3 (A2A §3.6). */
+export function requestVersion(request: FastifyRequest): ProtocolVersion {
+  const header = request.headers['a2a-version'];
+  const query = (request.query as Record<string, unknown> | undefined)?.['A2A-Version'] ?? (request.query as Record<string, unknown> | undefined)?.['a2a-version'];
+  const value = typeof header === 'string' ? header : typeof query === 'string' ? query : undefined;
+  return negotiateVersion(value);
+}
+
+/** Builds the SDK call context of a request, carrying our CallInfo, Last-Event-ID and abort signal. */
+export function buildCallContext(options: { request: FastifyRequest; version: ProtocolVersion; caller: AuthenticatedCaller | undefined; tenant: string | undefined; signal?: AbortSignal }): ServerCallContext {
+  const { request, caller } = options;
+  const tenant = caller?.tenant ?? options.tenant ?? '';
+  const call: CallInfo = {
+    tenant,
+    caller: caller ? { authenticated: true, id: caller.id, scopes: caller.scopes } : { authenticated: false, id: '', scopes: [] },
+  };
+  const state = new Map<string, unknown>([[CTX.call, call]]);
+  const lastEventId = parseLastEventId(request.headers['last-event-id']);
+  if (lastEventId !== undefined) state.set(CTX.lastEventId, lastEventId);
+  if (options.signal) state.set(CTX.signal, options.signal);
+  return new ServerCallContext({
+    user: caller ? new CallerUser(caller.id) : new UnauthenticatedUser(),
+    requestedVersion: options.version,
+    state,
+    ...(tenant ? { tenant } : {}),
+  });
+}

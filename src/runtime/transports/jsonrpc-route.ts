@@ -1,0 +1,211 @@
+import {
+  CancelTaskRequest,
+  DeleteTaskPushNotificationConfigRequest,
+  GetExtendedAgentCardRequest,
+  GetTaskPushNotificationConfigRequest,
+  GetTaskRequest,
+  ListTaskPushNotificationConfigsRequest,
+  ListTasksRequest,
+  SendMessageRequest,
+  SubscribeToTaskRequest,
+  AgentCard,
+  Task,
+  TaskPushNotificationConfig,
+  ListTasksResponse,
+  ListTaskPushNotificationConfigsResponse,
+} from '@a2a-js/sdk';
+import { isLegacyJsonRpcMethod } from '@a2a-js/sdk/compat/v0_3';
+import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
+import type { ServerCallContext } from '@a2a-js/sdk/server';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AgentmeshError, ErrorCodes, V1_METHODS, toJsonRpcErrorObject, validateParams, type ProtocolVersion } from '../../protocol/index.js';
+import type { AgentRequestHandler } from '../agent-request-handler.js';
+import type { CommittedEvent } from '../task-events.js';
+import { buildCallContext, requestVersion, type Authenticate } from './call-context.js';
+import { openSse, type SseOptions } from './sse.js';
+
+type JsonRpcId = string | number | null;
+
+const V1 = new Set(V1_METHODS);
+const STREAMING = new Set(['SendStreamingMessage', 'SubscribeToTask']);
+
+/** Options of {@link createJsonRpcHandler}. */
+export interface JsonRpcRouteOptions {
+  handler: AgentRequestHandler;
+  authenticate: Authenticate;
+  sse: SseOptions;
+}
+
+/**
+ * `POST /` of an agent: JSON-RPC 2.0 in both protocol versions (A2A §9).
+ * v1 requests are validated here (a bad field gets -32602 naming it) and
+ * answered from the durable handler, SendMessage straight from the stored
+ * snapshot JSON; v0.3 requests go through the SDK's own v0.3 transport
+ * handler, which translates shapes both ways over the same handler.
+ */
+export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
+  const legacy = new LegacyJsonRpcTransportHandler(options.handler);
+
+  return async function jsonRpc(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    let id: JsonRpcId = null;
+    try {
+      const envelope = parseEnvelope(request.body);
+      id = envelope.id;
+      const version = resolveVersion(request, envelope.method);
+      const caller = await options.authenticate(request);
+      const abort = new AbortController();
+      request.raw.once('close', () => abort.abort());
+      if (version === '0.3') {
+        const context = buildCallContext({ request, version, caller, tenant: tenantOf(envelope.params), signal: abort.signal });
+        const result = await legacy.handle(envelope.raw, context);
+        if (isAsyncIterable(result)) return streamLegacy(request, reply, options.sse, result, context.state);
+        return sendJson(reply, result);
+      }
+      if (!V1.has(envelope.method)) {
+        throw new AgentmeshError(ErrorCodes.PROTOCOL_METHOD_NOT_FOUND, `Method not found: ${envelope.method.slice(0, 64)}`, { details: { method: envelope.method.slice(0, 64) } });
+      }
+      validateParams(envelope.method, envelope.params ?? {});
+      const params = (envelope.params ?? {}) as Record<string, unknown>;
+      const context = buildCallContext({ request, version, caller, tenant: tenantOf(params), signal: abort.signal });
+      if (STREAMING.has(envelope.method)) {
+        const events = envelope.method === 'SendStreamingMessage' ? options.handler.stream(SendMessageRequest.fromJSON(params), context) : options.handler.subscribe(SubscribeToTaskRequest.fromJSON(params), context);
+        return streamV1(request, reply, options.sse, events, id);
+      }
+      const resultJson = await dispatch(options.handler, envelope.method, params, context);
+      reply.header('content-type', 'application/json').send(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`);
+    } catch (err) {
+      if (reply.sent) return;
+      if (!(err instanceof AgentmeshError) || !err.expose) request.log.error({ err }, 'JSON-RPC request failed');
+      sendJson(reply, { jsonrpc: '2.0', id, error: toJsonRpcErrorObject(err, String(request.id)) });
+    }
+  };
+}
+
+async function dispatch(handler: AgentRequestHandler, method: string, params: Record<string, unknown>, context: ServerCallContext): Promise<string> {
+  switch (method) {
+    case 'SendMessage': {
+      const { task, json } = await handler.send(SendMessageRequest.fromJSON(params), context);
+      return `{"task":${json ?? JSON.stringify(Task.toJSON(task))}}`;
+    }
+    case 'GetTask':
+      return JSON.stringify(Task.toJSON(await handler.getTask(GetTaskRequest.fromJSON(params), context)));
+    case 'ListTasks': {
+      const request = ListTasksRequest.fromJSON(params);
+      const response = ListTasksResponse.toJSON(await handler.listTasks(request, context)) as { tasks?: Array<Record<string, unknown>> };
+      // includeArtifacts=false: the field MUST be absent, not empty (A2A §3.1.4).
+      for (const t of response.tasks ?? []) if (!request.includeArtifacts) delete t['artifacts'];
+      return JSON.stringify({ tasks: [], nextPageToken: '', ...response });
+    }
+    case 'CancelTask':
+      return JSON.stringify(Task.toJSON(await handler.cancelTask(CancelTaskRequest.fromJSON(params), context)));
+    case 'CreateTaskPushNotificationConfig':
+      return JSON.stringify(TaskPushNotificationConfig.toJSON(await handler.createTaskPushNotificationConfig(TaskPushNotificationConfig.fromJSON(params), context)));
+    case 'GetTaskPushNotificationConfig':
+      return JSON.stringify(TaskPushNotificationConfig.toJSON(await handler.getTaskPushNotificationConfig(GetTaskPushNotificationConfigRequest.fromJSON(params), context)));
+    case 'ListTaskPushNotificationConfigs':
+      return JSON.stringify(ListTaskPushNotificationConfigsResponse.toJSON(await handler.listTaskPushNotificationConfigs(ListTaskPushNotificationConfigsRequest.fromJSON(params), context)));
+    case 'DeleteTaskPushNotificationConfig':
+      await handler.deleteTaskPushNotificationConfig(DeleteTaskPushNotificationConfigRequest.fromJSON(params), context);
+      return 'null';
+    case 'GetExtendedAgentCard':
+      return JSON.stringify(AgentCard.toJSON(await handler.getAuthenticatedExtendedAgentCard(GetExtendedAgentCardRequest.fromJSON(params), context)));
+    default:
+      throw new AgentmeshError(ErrorCodes.PROTOCOL_METHOD_NOT_FOUND, `Method not found: ${method}`);
+  }
+}
+
+interface Envelope {
+  id: JsonRpcId;
+  method: string;
+  params: unknown;
+  raw: Record<string, unknown>;
+}
+
+/** Checks the JSON-RPC 2.0 envelope: -32700 for bad JSON, -32600 for a bad envelope. */
+function parseEnvelope(body: unknown): Envelope {
+  let value: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body);
+    } catch (err) {
+      throw new AgentmeshError(ErrorCodes.PROTOCOL_PARSE, `Invalid JSON payload: ${(err as Error).message}`);
+    }
+  }
+  if (Array.isArray(value)) throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_REQUEST, 'Request payload validation error: batch requests are not supported');
+  if (typeof value !== 'object' || value === null) throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_REQUEST, 'Request payload validation error: the request must be a JSON-RPC 2.0 object');
+  const raw = value as Record<string, unknown>;
+  const id = raw['id'];
+  const validId = id === undefined || id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+  if (raw['jsonrpc'] !== '2.0') throw invalidRequest('jsonrpc must be "2.0"', validId ? (id as JsonRpcId) : null);
+  if (!validId) throw invalidRequest('id must be a string, a number or null', null);
+  if (typeof raw['method'] !== 'string' || raw['method'].length === 0) throw invalidRequest('method must be a non-empty string', (id ?? null) as JsonRpcId);
+  if (raw['params'] !== undefined && (typeof raw['params'] !== 'object' || raw['params'] === null || Array.isArray(raw['params']))) {
+    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: params must be an object', { violations: [{ field: 'params', description: 'must be an object' }] });
+  }
+  return { id: (id ?? null) as JsonRpcId, method: raw['method'], params: raw['params'], raw };
+}
+
+function invalidRequest(reason: string, _id: JsonRpcId): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_REQUEST, `Request payload validation error: ${reason}`);
+}
+
+/** Explicit version wins; without one, a v1 method name is served as v1 rather than refused (lenient to clients that omit the header). */
+function resolveVersion(request: FastifyRequest, method: string): ProtocolVersion {
+  const explicit = request.headers['a2a-version'] !== undefined || (request.query as Record<string, unknown> | undefined)?.['A2A-Version'] !== undefined;
+  const version = requestVersion(request);
+  if (!explicit && !isLegacyJsonRpcMethod(method) && V1.has(method)) return '1.0';
+  return version;
+}
+
+function tenantOf(params: unknown): string | undefined {
+  const t = (params as { tenant?: unknown } | undefined)?.tenant;
+  return typeof t === 'string' && t.length > 0 ? t : undefined;
+}
+
+function sendJson(reply: FastifyReply, body: unknown): void {
+  reply.header('content-type', 'application/json').send(JSON.stringify(body));
+}
+
+function isAsyncIterable(value: unknown): value is AsyncGenerator<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** Pulls the first event before committing to SSE, so an early error is a plain JSON-RPC error response. */
+async function streamV1(request: FastifyRequest, reply: FastifyReply, sse: SseOptions, events: AsyncGenerator<CommittedEvent>, id: JsonRpcId): Promise<void> {
+  const first = await events.next();
+  const stream = openSse(request, reply, sse);
+  const prefix = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`;
+  try {
+    if (!first.done) stream.send(prefix + first.value.payload + '}', first.value.seq);
+    if (!first.done) {
+      for await (const e of events) {
+        if (stream.signal.aborted) break;
+        stream.send(prefix + e.payload + '}', e.seq);
+      }
+    }
+  } catch (err) {
+    stream.send(JSON.stringify({ jsonrpc: '2.0', id, error: toJsonRpcErrorObject(err, String(request.id)) }));
+  } finally {
+    await events.return(undefined);
+    stream.close();
+  }
+}
+
+async function streamLegacy(request: FastifyRequest, reply: FastifyReply, sse: SseOptions, events: AsyncGenerator<unknown>, state: Map<string, unknown>): Promise<void> {
+  const first = await events.next();
+  const stream = openSse(request, reply, sse);
+  try {
+    if (!first.done) stream.send(JSON.stringify(first.value), state.get('agentmesh.seq') as number | undefined);
+    if (!first.done) {
+      for await (const e of events) {
+        if (stream.signal.aborted) break;
+        stream.send(JSON.stringify(e), state.get('agentmesh.seq') as number | undefined);
+      }
+    }
+  } catch (err) {
+    stream.send(JSON.stringify({ jsonrpc: '2.0', id: null, error: toJsonRpcErrorObject(err, String(request.id)) }));
+  } finally {
+    await events.return(undefined);
+    stream.close();
+  }
+}

@@ -1,0 +1,183 @@
+import {
+  AgentCard,
+  CancelTaskRequest,
+  DeleteTaskPushNotificationConfigRequest,
+  GetExtendedAgentCardRequest,
+  GetTaskPushNotificationConfigRequest,
+  GetTaskRequest,
+  ListTaskPushNotificationConfigsRequest,
+  ListTaskPushNotificationConfigsResponse,
+  ListTasksRequest,
+  ListTasksResponse,
+  SendMessageRequest,
+  SubscribeToTaskRequest,
+  Task,
+  TaskPushNotificationConfig,
+} from '@a2a-js/sdk';
+import type { ServerCallContext } from '@a2a-js/sdk/server';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AgentmeshError, ErrorCodes, toRestError, validateParams } from '../../protocol/index.js';
+import type { AgentRequestHandler } from '../agent-request-handler.js';
+import type { CommittedEvent } from '../task-events.js';
+import { buildCallContext, requestVersion, type Authenticate } from './call-context.js';
+import { openSse, type SseOptions } from './sse.js';
+
+const CONTENT_TYPE = 'application/a2a+json';
+
+/** Options of {@link registerRestRoutes}. */
+export interface RestRouteOptions {
+  handler: AgentRequestHandler;
+  authenticate: Authenticate;
+  sse: SseOptions;
+}
+
+/**
+ * The HTTP+JSON binding, v1 (A2A §11.3): `/message:send`, `/tasks/{id}`, …
+ * Path and query parameters are typed and validated like JSON-RPC params,
+ * so a bad `pageSize` gets the same field-naming error in both bindings.
+ */
+export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptions): void {
+  const { handler } = options;
+
+  const route = (run: (request: FastifyRequest, reply: FastifyReply, context: ServerCallContext) => Promise<void>) => async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const version = requestVersion(request);
+      if (version === '0.3') {
+        throw new AgentmeshError(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, 'The HTTP+JSON binding here serves A2A 1.0; send A2A-Version: 1.0, or use the JSON-RPC binding for 0.3', { details: { supportedVersions: '1.0' } });
+      }
+      const caller = await options.authenticate(request);
+      const abort = new AbortController();
+      request.raw.once('close', () => abort.abort());
+      const context = buildCallContext({ request, version, caller, tenant: undefined, signal: abort.signal });
+      await run(request, reply, context);
+    } catch (err) {
+      if (reply.sent) return;
+      const { statusCode, body } = toRestError(err, String(request.id));
+      if (statusCode >= 500) request.log.error({ err }, 'REST request failed');
+      reply.code(statusCode).header('content-type', CONTENT_TYPE).send(JSON.stringify(body));
+    }
+  };
+  const send = (reply: FastifyReply, json: string, status = 200) => reply.code(status).header('content-type', CONTENT_TYPE).send(json);
+
+  app.post('/message::send', route(async (request, reply, context) => {
+    const body = parseBody(request.body);
+    validateParams('SendMessage', body);
+    const { task, json } = await handler.send(SendMessageRequest.fromJSON(body), context);
+    send(reply, `{"task":${json ?? JSON.stringify(Task.toJSON(task))}}`);
+  }));
+
+  app.post('/message::stream', route(async (request, reply, context) => {
+    const body = parseBody(request.body);
+    validateParams('SendStreamingMessage', body);
+    await stream(request, reply, options.sse, handler.stream(SendMessageRequest.fromJSON(body), context));
+  }));
+
+  app.get('/tasks', route(async (request, reply, context) => {
+    const params = typedQuery(request.query, { pageSize: 'int', historyLength: 'int', includeArtifacts: 'bool' });
+    validateParams('ListTasks', params);
+    const response = ListTasksResponse.toJSON(await handler.listTasks(ListTasksRequest.fromJSON(params), context)) as { tasks?: Array<Record<string, unknown>> };
+    for (const t of response.tasks ?? []) if (params['includeArtifacts'] !== true) delete t['artifacts'];
+    send(reply, JSON.stringify({ tasks: [], nextPageToken: '', ...response }));
+  }));
+
+  app.get('/tasks/:id', route(async (request, reply, context) => {
+    const { id } = request.params as { id: string };
+    const params = { ...typedQuery(request.query, { historyLength: 'int' }), id };
+    validateParams('GetTask', params);
+    send(reply, JSON.stringify(Task.toJSON(await handler.getTask(GetTaskRequest.fromJSON(params), context))));
+  }));
+
+  // `/tasks/{id}:cancel` and `/tasks/{id}:subscribe`: the action is part of the last path segment.
+  app.post('/tasks/:idAction', route(async (request, reply, context) => {
+    const { idAction } = request.params as { idAction: string };
+    const colon = idAction.lastIndexOf(':');
+    const id = colon > 0 ? idAction.slice(0, colon) : '';
+    const action = colon > 0 ? idAction.slice(colon + 1) : '';
+    if (action === 'cancel') {
+      validateParams('CancelTask', { id });
+      send(reply, JSON.stringify(Task.toJSON(await handler.cancelTask(CancelTaskRequest.fromJSON({ id }), context))));
+      return;
+    }
+    if (action === 'subscribe') {
+      validateParams('SubscribeToTask', { id });
+      await stream(request, reply, options.sse, handler.subscribe(SubscribeToTaskRequest.fromJSON({ id }), context));
+      return;
+    }
+    throw new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `No operation ${action ? `'${action.slice(0, 32)}'` : ''} on tasks; use /tasks/{id}:cancel or /tasks/{id}:subscribe`);
+  }));
+
+  app.post('/tasks/:taskId/pushNotificationConfigs', route(async (request, reply, context) => {
+    const { taskId } = request.params as { taskId: string };
+    const body = { ...(parseBody(request.body) as Record<string, unknown>), taskId };
+    validateParams('CreateTaskPushNotificationConfig', body);
+    const config = await handler.createTaskPushNotificationConfig(TaskPushNotificationConfig.fromJSON(body), context);
+    send(reply, JSON.stringify(TaskPushNotificationConfig.toJSON(config)), 201);
+  }));
+
+  app.get('/tasks/:taskId/pushNotificationConfigs', route(async (request, reply, context) => {
+    const { taskId } = request.params as { taskId: string };
+    validateParams('ListTaskPushNotificationConfigs', { taskId });
+    const result = await handler.listTaskPushNotificationConfigs(ListTaskPushNotificationConfigsRequest.fromJSON({ taskId }), context);
+    send(reply, JSON.stringify(ListTaskPushNotificationConfigsResponse.toJSON(result)));
+  }));
+
+  app.get('/tasks/:taskId/pushNotificationConfigs/:id', route(async (request, reply, context) => {
+    const params = request.params as { taskId: string; id: string };
+    validateParams('GetTaskPushNotificationConfig', params);
+    send(reply, JSON.stringify(TaskPushNotificationConfig.toJSON(await handler.getTaskPushNotificationConfig(GetTaskPushNotificationConfigRequest.fromJSON(params), context))));
+  }));
+
+  app.delete('/tasks/:taskId/pushNotificationConfigs/:id', route(async (request, reply, context) => {
+    const params = request.params as { taskId: string; id: string };
+    validateParams('DeleteTaskPushNotificationConfig', params);
+    await handler.deleteTaskPushNotificationConfig(DeleteTaskPushNotificationConfigRequest.fromJSON(params), context);
+    reply.code(204).send();
+  }));
+
+  app.get('/extendedAgentCard', route(async (_request, reply, context) => {
+    send(reply, JSON.stringify(AgentCard.toJSON(await handler.getAuthenticatedExtendedAgentCard(GetExtendedAgentCardRequest.fromJSON({}), context))));
+  }));
+}
+
+function parseBody(body: unknown): unknown {
+  if (typeof body !== 'string') return body ?? {};
+  if (body.length === 0) return {};
+  try {
+    return JSON.parse(body);
+  } catch (err) {
+    throw new AgentmeshError(ErrorCodes.PROTOCOL_PARSE, `Invalid JSON payload: ${(err as Error).message}`);
+  }
+}
+
+/** Converts query strings to the types the proto fields have (A2A §11.5); a value that does not convert is left for validation to name. */
+function typedQuery(query: unknown, types: Record<string, 'int' | 'bool'>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+    if (k.toLowerCase() === 'a2a-version') continue;
+    const value = Array.isArray(v) ? v[v.length - 1] : v;
+    const type = types[k];
+    if (type === 'int' && typeof value === 'string' && /^-?\d{1,15}$/.test(value)) out[k] = Number(value);
+    else if (type === 'bool' && (value === 'true' || value === 'false')) out[k] = value === 'true';
+    else out[k] = value;
+  }
+  return out;
+}
+
+async function stream(request: FastifyRequest, reply: FastifyReply, sse: SseOptions, events: AsyncGenerator<CommittedEvent>): Promise<void> {
+  const first = await events.next();
+  const s = openSse(request, reply, sse);
+  try {
+    if (!first.done) {
+      s.send(first.value.payload, first.value.seq);
+      for await (const e of events) {
+        if (s.signal.aborted) break;
+        s.send(e.payload, e.seq);
+      }
+    }
+  } catch (err) {
+    s.send(JSON.stringify(toRestError(err, String(request.id)).body));
+  } finally {
+    await events.return(undefined);
+    s.close();
+  }
+}

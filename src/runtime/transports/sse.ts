@@ -1,0 +1,67 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** Options of {@link openSse}. */
+export interface SseOptions {
+  /** Comment frames on idle streams keep proxies from closing them. Default 15 s. */
+  heartbeatMs: number;
+  /** Registers a callback run when the server drains; returns an unregister function. */
+  onDrain?: (close: () => void) => () => void;
+}
+
+/** A Server-Sent Events response being written. */
+export interface SseStream {
+  /** Writes one event; `id` becomes the frame's `id:` (A2A streams use the task's event sequence). */
+  send(data: string, id?: number): void;
+  /** Ends the response. */
+  close(): void;
+  /** Aborts when the client goes away or the server drains. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Starts an SSE response on the raw socket (Fastify stays out of the way:
+ * `reply.hijack()`), with heartbeats and a clean end on drain.
+ */
+export function openSse(request: FastifyRequest, reply: FastifyReply, options: SseOptions): SseStream {
+  reply.hijack();
+  const res = reply.raw;
+  const abort = new AbortController();
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    'x-request-id': String(request.id),
+  });
+  res.flushHeaders?.();
+  let closed = false;
+  const heartbeat = setInterval(() => {
+    if (!closed) res.write(': keep-alive\n\n');
+  }, options.heartbeatMs);
+  heartbeat.unref();
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    unregister?.();
+    if (!abort.signal.aborted) abort.abort();
+    if (!res.writableEnded) res.end();
+  };
+  const unregister = options.onDrain?.(close);
+  request.raw.on('close', close);
+  res.on('close', close);
+  return {
+    send(data, id) {
+      if (closed) return;
+      res.write(id === undefined ? `data: ${data}\n\n` : `id: ${id}\ndata: ${data}\n\n`);
+    },
+    close,
+    signal: abort.signal,
+  };
+}
+
+/** Parses a Last-Event-ID header (our ids are event sequence numbers). */
+export function parseLastEventId(value: unknown): number | undefined {
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value.trim())) return undefined;
+  return Number(value.trim());
+}

@@ -1,0 +1,19 @@
+import { TopicHandlers, type Bus, type BusHandler } from './bus.js';
+
+/** The in-process bus of the embedded mode. Delivery is asynchronous, like Redis. */
+export class MemoryBus implements Bus {
+  readonly kind = 'memory' as const;
+  #handlers = new TopicHandlers();
+
+  async publish(topic: string, message: unknown): Promise<void> {
+    queueMicrotask(() => this.#handlers.dispatch(topic, message));
+  }
+
+  subscribe(topic: string, handler: BusHandler): () => void {
+    return this.#handlers.add(topic, handler);
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,21 @@
+import type { Database } from './database.js';
+import { PostgresTaskStore } from './postgres/postgres-task-store.js';
+import type { PushStore } from './push-store.js';
+import { SqliteTaskStore } from './sqlite/sqlite-task-store.js';
+import type { TaskStore } from './task-store.js';
+
+/** The runtime's stores over one database. */
+export interface RuntimeStores {
+  tasks: TaskStore;
+  push: PushStore;
+}
+
+/** Picks the store implementation for the database's dialect. */
+export function createRuntimeStores(database: Database): RuntimeStores {
+  if (database.dialect === 'sqlite') {
+    const store = new SqliteTaskStore({ sqlite: database.sqlite! });
+    return { tasks: store, push: store };
+  }
+  const store = new PostgresTaskStore({ db: database.db });
+  return { tasks: store, push: store };
+}

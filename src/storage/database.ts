@@ -1,0 +1,105 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { migrationProvider } from './migrations/index.js';
+import type { Tables } from './schema.js';
+import { SqliteCheckpointer } from './sqlite/checkpointer.js';
+
+/** Options of {@link createDatabase}. */
+export interface DatabaseOptions {
+  /** `postgres://…` selects PostgreSQL; unset selects the embedded SQLite file. */
+  url?: string | undefined;
+  /** SQLite file path. Default `./.agentmesh/mesh.db`; `:memory:` for throwaway stores. */
+  sqlitePath?: string;
+  /** Postgres pool size. Default 10. */
+  poolSize?: number;
+  /** Run migrations on open. Default true. */
+  migrate?: boolean;
+}
+
+/** An open database: the Kysely handle plus, for SQLite, the raw driver for the hot path. */
+export interface Database {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly db: Kysely<Tables>;
+  /** The better-sqlite3 connection (SQLite only): the task store writes through prepared statements. */
+  readonly sqlite: BetterSqlite3.Database | undefined;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database named by `url` (PostgreSQL) or the embedded SQLite file,
+ * and applies the migration set.
+ *
+ * @example
+ * const database = await createDatabase({ url: process.env.DATABASE_URL });
+ */
+export async function createDatabase(options: DatabaseOptions = {}): Promise<Database> {
+  const database = options.url ? openPostgres(options.url, options.poolSize ?? 10) : openSqlite(options.sqlitePath ?? './.agentmesh/mesh.db');
+  if (options.migrate !== false) await migrate(database);
+  return database;
+}
+
+function openSqlite(path: string): Database {
+  const inMemory = path === ':memory:';
+  const file = inMemory ? path : resolve(path);
+  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+  const raw = new BetterSqlite3(file);
+  raw.pragma('journal_mode = WAL');
+  // NORMAL is durable across process crashes in WAL mode (only an OS crash can drop the last commits).
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = ON');
+  const checkpointer = inMemory ? undefined : new SqliteCheckpointer({ file });
+  if (checkpointer) raw.pragma('wal_autocheckpoint = 0');
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: raw }) });
+  return {
+    dialect: 'sqlite',
+    db,
+    sqlite: raw,
+    async ping() {
+      raw.prepare('select 1').get();
+    },
+    async close() {
+      await checkpointer?.close();
+      await db.destroy();
+    },
+  };
+}
+
+function openPostgres(url: string, max: number): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 5000,
+    // int8 (bigint) columns hold epoch milliseconds, well inside Number's safe range.
+    types: { getTypeParser: (oid: number, format?: string) => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) },
+  });
+  // An idle client that errors (server restart) must not crash the process.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    dialect: 'postgres',
+    db,
+    sqlite: undefined,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+async function migrate(database: Database): Promise<void> {
+  const migrator = new Migrator({ db: database.db, provider: migrationProvider(database.dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `Database migration ${failed} failed: ${(error as Error).message}`, { cause: error, expose: false });
+  }
+}

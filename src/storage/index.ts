@@ -1,0 +1,18 @@
+/**
+ * storage: the database factory (SQLite embedded, PostgreSQL at scale), the
+ * one migration set, the runtime's stores, and the bus (in-process or Redis).
+ */
+export { createDatabase } from './database.js';
+export type { Database, DatabaseOptions } from './database.js';
+export type { Tables } from './schema.js';
+export { createRuntimeStores } from './create-stores.js';
+export type { RuntimeStores } from './create-stores.js';
+export type { TaskStore, TaskRecord, TaskEventRecord, NewTask, NewTaskEvent, TaskAppend, TaskListQuery, TaskListPage } from './task-store.js';
+export type { PushStore, PushConfigRecord, OutboxRecord, OutboxStats } from './push-store.js';
+export { SqliteTaskStore } from './sqlite/sqlite-task-store.js';
+export { PostgresTaskStore } from './postgres/postgres-task-store.js';
+export { createBus } from './bus/create-bus.js';
+export type { Bus, BusHandler } from './bus/bus.js';
+export { MemoryBus } from './bus/memory-bus.js';
+export { RedisBus } from './bus/redis-bus.js';
+export type { RedisBusOptions } from './bus/redis-bus.js';

@@ -1,0 +1,258 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { invalidCursor, versionConflict } from '../store-errors.js';
+import type { OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
+import type { PushConfigsTable, Tables, TasksTable } from '../schema.js';
+import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
+
+const toTask = (r: Selectable<TasksTable>): TaskRecord => ({
+  id: r.id,
+  agent: r.agent,
+  tenant: r.tenant,
+  contextId: r.context_id,
+  state: r.state,
+  skill: r.skill,
+  messageId: r.message_id,
+  version: r.version,
+  lastSeq: r.last_seq,
+  snapshot: r.snapshot,
+  owner: r.owner,
+  idempotent: r.idempotent === 1,
+  terminal: r.terminal === 1,
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+});
+
+const toConfig = (r: Selectable<PushConfigsTable>): PushConfigRecord => ({
+  taskId: r.task_id,
+  id: r.id,
+  tenant: r.tenant,
+  config: r.config,
+  protocol: r.protocol,
+  createdAt: Number(r.created_at),
+});
+
+/**
+ * The task store on PostgreSQL, for replicas that share state. Every write is
+ * its own transaction; the version check in the UPDATE makes concurrent
+ * writers from different replicas safe without row locks held across awaits.
+ */
+export class PostgresTaskStore implements TaskStore, PushStore {
+  #db: Kysely<Tables>;
+
+  constructor(options: { db: Kysely<Tables> }) {
+    this.#db = options.db;
+  }
+
+  async create(task: NewTask): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('tasks')
+        .values({
+          id: task.id,
+          agent: task.agent,
+          tenant: task.tenant,
+          context_id: task.contextId,
+          state: task.state,
+          skill: task.skill,
+          message_id: task.messageId,
+          version: task.events.length,
+          last_seq: task.events.length === 0 ? 0 : task.events[task.events.length - 1]!.seq,
+          snapshot: task.snapshot,
+          owner: task.owner,
+          idempotent: task.idempotent ? 1 : 0,
+          terminal: task.terminal ? 1 : 0,
+          created_at: task.now,
+          updated_at: task.now,
+        })
+        .execute();
+      if (task.events.length > 0) {
+        await trx
+          .insertInto('task_events')
+          .values(task.events.map((e) => ({ task_id: task.id, seq: e.seq, kind: e.kind, payload: e.payload, created_at: task.now })))
+          .execute();
+      }
+    });
+  }
+
+  async append(change: TaskAppend): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      const lastSeq = change.events.length === 0 ? -1 : change.events[change.events.length - 1]!.seq;
+      const result = await trx
+        .updateTable('tasks')
+        .set({
+          state: change.state,
+          snapshot: change.snapshot,
+          terminal: change.terminal ? 1 : 0,
+          last_seq: sql<number>`greatest(last_seq, ${lastSeq})`,
+          updated_at: change.now,
+          version: sql<number>`version + 1`,
+          ...(change.owner === undefined ? {} : { owner: change.owner }),
+        })
+        .where('id', '=', change.taskId)
+        .where('version', '=', change.expectedVersion)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) throw versionConflict(change.taskId, change.expectedVersion);
+      if (change.events.length === 0) return;
+      await trx
+        .insertInto('task_events')
+        .values(change.events.map((e) => ({ task_id: change.taskId, seq: e.seq, kind: e.kind, payload: e.payload, created_at: change.now })))
+        .execute();
+      const seqs = change.events.map((e) => e.seq);
+      // Transactional outbox: one row per (config, event), committed with the events.
+      await sql`INSERT INTO push_outbox (task_id, config_id, seq, state, attempts, next_attempt_at, created_at, updated_at)
+        SELECT c.task_id, c.id, s.seq, 'pending', 0, ${change.now}, ${change.now}, ${change.now}
+        FROM push_configs c CROSS JOIN unnest(${seqs}::int[]) AS s(seq)
+        WHERE c.task_id = ${change.taskId}
+        ORDER BY s.seq, c.id`.execute(trx);
+    });
+  }
+
+  async get(id: string): Promise<TaskRecord | undefined> {
+    const row = await this.#db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toTask(row) : undefined;
+  }
+
+  async findByMessage(agent: string, tenant: string, messageId: string): Promise<TaskRecord | undefined> {
+    const row = await this.#db.selectFrom('tasks').selectAll().where('agent', '=', agent).where('tenant', '=', tenant).where('message_id', '=', messageId).executeTakeFirst();
+    return row ? toTask(row) : undefined;
+  }
+
+  async list(query: TaskListQuery): Promise<TaskListPage> {
+    let base = this.#db.selectFrom('tasks').where('agent', '=', query.agent).where('tenant', '=', query.tenant);
+    if (query.contextId !== undefined) base = base.where('context_id', '=', query.contextId);
+    if (query.state !== undefined) base = base.where('state', '=', query.state);
+    if (query.updatedAfter !== undefined) base = base.where('updated_at', '>=', query.updatedAfter);
+    const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    let page = base;
+    if (query.cursor !== undefined) {
+      const cursor = decodeCursor(query.cursor);
+      if (!cursor) throw invalidCursor();
+      page = page.where((eb) => eb.or([eb('updated_at', '<', cursor.updatedAt), eb.and([eb('updated_at', '=', cursor.updatedAt), eb('id', '<', cursor.id)])]));
+    }
+    const rows = await page.selectAll().orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(query.pageSize + 1).execute();
+    const more = rows.length > query.pageSize;
+    const tasks = (more ? rows.slice(0, query.pageSize) : rows).map(toTask);
+    const last = tasks[tasks.length - 1];
+    return { tasks, totalSize: Number(n), nextCursor: more && last ? encodeCursor({ updatedAt: last.updatedAt, id: last.id }) : '' };
+  }
+
+  async events(taskId: string, afterSeq: number, limit: number): Promise<TaskEventRecord[]> {
+    const rows = await this.#db.selectFrom('task_events').selectAll().where('task_id', '=', taskId).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+    return rows.map((r) => ({ taskId: r.task_id, seq: r.seq, kind: r.kind, payload: r.payload, createdAt: Number(r.created_at) }));
+  }
+
+  async heartbeat(replicaId: string, now: number): Promise<void> {
+    await this.#db
+      .insertInto('runtime_replicas')
+      .values({ id: replicaId, started_at: now, heartbeat_at: now })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: now }))
+      .execute();
+  }
+
+  async removeReplica(replicaId: string): Promise<void> {
+    await this.#db.deleteFrom('runtime_replicas').where('id', '=', replicaId).execute();
+  }
+
+  async orphans(staleBefore: number, limit: number): Promise<TaskRecord[]> {
+    const rows = await this.#db
+      .selectFrom('tasks as t')
+      .leftJoin('runtime_replicas as r', 'r.id', 't.owner')
+      .selectAll('t')
+      .where('t.terminal', '=', 0)
+      .where('t.owner', 'is not', null)
+      .where((eb) => eb.or([eb('r.id', 'is', null), eb('r.heartbeat_at', '<', staleBefore)]))
+      .limit(limit)
+      .execute();
+    return rows.map(toTask);
+  }
+
+  async prune(before: number, limit: number): Promise<number> {
+    return this.#db.transaction().execute(async (trx) => {
+      const ids = (
+        await trx
+          .selectFrom('tasks as t')
+          .select('t.id')
+          .where('t.terminal', '=', 1)
+          .where('t.updated_at', '<', before)
+          .where(({ not, exists, selectFrom }) => not(exists(selectFrom('push_outbox as o').select('o.id').whereRef('o.task_id', '=', 't.id').where('o.state', '=', 'pending'))))
+          .limit(limit)
+          .execute()
+      ).map((r) => r.id);
+      if (ids.length === 0) return 0;
+      await trx.deleteFrom('task_events').where('task_id', 'in', ids).execute();
+      await trx.deleteFrom('push_configs').where('task_id', 'in', ids).execute();
+      await trx.deleteFrom('push_outbox').where('task_id', 'in', ids).execute();
+      await trx.deleteFrom('tasks').where('id', 'in', ids).execute();
+      return ids.length;
+    });
+  }
+
+  async putConfig(c: PushConfigRecord): Promise<void> {
+    await this.#db
+      .insertInto('push_configs')
+      .values({ task_id: c.taskId, id: c.id, tenant: c.tenant, config: c.config, protocol: c.protocol, created_at: c.createdAt })
+      .onConflict((oc) => oc.columns(['task_id', 'id']).doUpdateSet({ config: c.config, protocol: c.protocol }))
+      .execute();
+  }
+
+  async getConfig(taskId: string, id: string): Promise<PushConfigRecord | undefined> {
+    const row = await this.#db.selectFrom('push_configs').selectAll().where('task_id', '=', taskId).where('id', '=', id).executeTakeFirst();
+    return row ? toConfig(row) : undefined;
+  }
+
+  async listConfigs(taskId: string): Promise<PushConfigRecord[]> {
+    const rows = await this.#db.selectFrom('push_configs').selectAll().where('task_id', '=', taskId).orderBy('created_at').orderBy('id').execute();
+    return rows.map(toConfig);
+  }
+
+  async deleteConfig(taskId: string, id: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      const r = await trx.deleteFrom('push_configs').where('task_id', '=', taskId).where('id', '=', id).executeTakeFirst();
+      await trx.deleteFrom('push_outbox').where('task_id', '=', taskId).where('config_id', '=', id).where('state', '=', 'pending').execute();
+      return Number(r.numDeletedRows) > 0;
+    });
+  }
+
+  async claimDue(o: { now: number; owner: string; leaseUntil: number; limit: number }): Promise<OutboxRecord[]> {
+    // SKIP LOCKED lets several replicas claim disjoint batches concurrently.
+    const result = await sql<{ id: number; task_id: string; config_id: string; seq: number; attempts: number; created_at: number }>`
+      UPDATE push_outbox SET claimed_by = ${o.owner}, claim_expires_at = ${o.leaseUntil}, updated_at = ${o.now}
+      WHERE id IN (
+        SELECT x.id FROM push_outbox x
+        WHERE x.state = 'pending' AND x.next_attempt_at <= ${o.now} AND (x.claimed_by IS NULL OR x.claim_expires_at < ${o.now})
+          AND x.id = (SELECT min(p.id) FROM push_outbox p WHERE p.task_id = x.task_id AND p.config_id = x.config_id AND p.state = 'pending')
+        ORDER BY x.id LIMIT ${o.limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, task_id, config_id, seq, attempts, created_at`.execute(this.#db);
+    return result.rows
+      .map((r) => ({ id: Number(r.id), taskId: r.task_id, configId: r.config_id, seq: r.seq, attempts: r.attempts, createdAt: Number(r.created_at) }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  async markDelivered(id: number, now: number): Promise<void> {
+    await this.#db.updateTable('push_outbox').set({ state: 'delivered', attempts: sql`attempts + 1`, claimed_by: null, updated_at: now }).where('id', '=', id).execute();
+  }
+
+  async markRetry(id: number, o: { nextAttemptAt: number; error: string; now: number }): Promise<void> {
+    await this.#db
+      .updateTable('push_outbox')
+      .set({ attempts: sql`attempts + 1`, next_attempt_at: o.nextAttemptAt, last_error: o.error, claimed_by: null, updated_at: o.now })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async markDead(id: number, o: { error: string; now: number }): Promise<void> {
+    await this.#db.updateTable('push_outbox').set({ state: 'dead', attempts: sql`attempts + 1`, last_error: o.error, claimed_by: null, updated_at: o.now }).where('id', '=', id).execute();
+  }
+
+  async stats(): Promise<OutboxStats> {
+    const rows = await this.#db
+      .selectFrom('push_outbox')
+      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('state', 'in', ['pending', 'dead'])
+      .groupBy('state')
+      .execute();
+    return { pending: Number(rows.find((r) => r.state === 'pending')?.n ?? 0), dead: Number(rows.find((r) => r.state === 'dead')?.n ?? 0) };
+  }
+}

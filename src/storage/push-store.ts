@@ -1,0 +1,49 @@
+/** A push notification config of one task, as stored. */
+export interface PushConfigRecord {
+  taskId: string;
+  id: string;
+  tenant: string;
+  /** TaskPushNotificationConfig as A2A v1 JSON. */
+  config: string;
+  /** Protocol version the webhook was registered over ('1.0' | '0.3'). */
+  protocol: string;
+  createdAt: number;
+}
+
+/** One pending delivery: event `seq` of `taskId` to config `configId`. */
+export interface OutboxRecord {
+  id: number;
+  taskId: string;
+  configId: string;
+  seq: number;
+  attempts: number;
+  createdAt: number;
+}
+
+/** Counts of the outbox by state, for metrics. */
+export interface OutboxStats {
+  pending: number;
+  dead: number;
+}
+
+/**
+ * Push configs and the delivery outbox. Outbox rows are written by
+ * {@link TaskStore.append}; this interface claims and settles them.
+ */
+export interface PushStore {
+  putConfig(config: PushConfigRecord): Promise<void>;
+  getConfig(taskId: string, id: string): Promise<PushConfigRecord | undefined>;
+  listConfigs(taskId: string): Promise<PushConfigRecord[]>;
+  /** Deletes a config and its undelivered outbox rows; false when it did not exist. */
+  deleteConfig(taskId: string, id: string): Promise<boolean>;
+  /**
+   * Claims due deliveries for `owner` until `leaseUntil`. Only the oldest
+   * undelivered row of each (task, config) is eligible, so deliveries to one
+   * webhook stay in order.
+   */
+  claimDue(options: { now: number; owner: string; leaseUntil: number; limit: number }): Promise<OutboxRecord[]>;
+  markDelivered(id: number, now: number): Promise<void>;
+  markRetry(id: number, options: { nextAttemptAt: number; error: string; now: number }): Promise<void>;
+  markDead(id: number, options: { error: string; now: number }): Promise<void>;
+  stats(): Promise<OutboxStats>;
+}

@@ -1,0 +1,75 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table shapes shared by both dialects. Timestamps are epoch milliseconds;
+ * booleans are 0/1 integers so one migration set serves SQLite and Postgres.
+ */
+export interface TasksTable {
+  id: string;
+  agent: string;
+  tenant: string;
+  context_id: string;
+  state: string;
+  skill: string | null;
+  /** messageId of the message that created the task. */
+  message_id: string | null;
+  version: number;
+  last_seq: number;
+  /** The task as A2A v1 JSON (history and artifacts included). */
+  snapshot: string;
+  owner: string | null;
+  idempotent: number;
+  terminal: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TaskEventsTable {
+  task_id: string;
+  seq: number;
+  kind: string;
+  /** A StreamResponse as A2A v1 JSON. */
+  payload: string;
+  created_at: number;
+}
+
+export interface PushConfigsTable {
+  task_id: string;
+  id: string;
+  tenant: string;
+  /** TaskPushNotificationConfig as A2A v1 JSON. */
+  config: string;
+  /** Protocol version the webhook was registered over; decides the payload shape. */
+  protocol: string;
+  created_at: number;
+}
+
+export interface PushOutboxTable {
+  id: Generated<number>;
+  task_id: string;
+  config_id: string;
+  seq: number;
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  claimed_by: string | null;
+  claim_expires_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RuntimeReplicasTable {
+  id: string;
+  started_at: number;
+  heartbeat_at: number;
+}
+
+/** Every table agentmesh keeps, as Kysely sees them. */
+export interface Tables {
+  tasks: TasksTable;
+  task_events: TaskEventsTable;
+  push_configs: PushConfigsTable;
+  push_outbox: PushOutboxTable;
+  runtime_replicas: RuntimeReplicasTable;
+}

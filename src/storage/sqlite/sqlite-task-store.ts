@@ -1,0 +1,338 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { invalidCursor, versionConflict } from '../store-errors.js';
+import type { OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
+import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
+
+interface TaskRow {
+  id: string;
+  agent: string;
+  tenant: string;
+  context_id: string;
+  state: string;
+  skill: string | null;
+  message_id: string | null;
+  version: number;
+  last_seq: number;
+  snapshot: string;
+  owner: string | null;
+  idempotent: number;
+  terminal: number;
+  created_at: number;
+  updated_at: number;
+}
+
+interface PendingWrite {
+  run: () => void;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const toTask = (r: TaskRow): TaskRecord => ({
+  id: r.id,
+  agent: r.agent,
+  tenant: r.tenant,
+  contextId: r.context_id,
+  state: r.state,
+  skill: r.skill,
+  messageId: r.message_id,
+  version: r.version,
+  lastSeq: r.last_seq,
+  snapshot: r.snapshot,
+  owner: r.owner,
+  idempotent: r.idempotent === 1,
+  terminal: r.terminal === 1,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/**
+ * The embedded task store on better-sqlite3 prepared statements.
+ *
+ * Group commit: writes issued during one event-loop turn are committed
+ * together in one transaction on the next `setImmediate`, and each caller's
+ * promise settles only after that commit — an acknowledged write is durable.
+ * Each write runs in its own savepoint, so one conflicting write never rolls
+ * back its neighbours. See docs/adr/0002-durable-store-hot-path.md.
+ */
+export class SqliteTaskStore implements TaskStore, PushStore {
+  #db: BetterSqlite3.Database;
+  #queue: PendingWrite[] = [];
+  #scheduled = false;
+  #listStatements = new Map<string, BetterSqlite3.Statement>();
+  #s: ReturnType<typeof prepare>;
+
+  constructor(options: { sqlite: BetterSqlite3.Database }) {
+    this.#db = options.sqlite;
+    this.#s = prepare(this.#db);
+  }
+
+  create(task: NewTask): Promise<void> {
+    return this.#enqueue(() => {
+      this.#s.insertTask.run(task.id, task.agent, task.tenant, task.contextId, task.state, task.skill, task.messageId, task.events.length, lastSeqOf(task.events, 0), task.snapshot, task.owner, task.idempotent ? 1 : 0, task.terminal ? 1 : 0, task.now, task.now);
+      for (const e of task.events) this.#s.insertEvent.run(task.id, e.seq, e.kind, e.payload, task.now);
+    });
+  }
+
+  append(change: TaskAppend): Promise<void> {
+    return this.#enqueue(() => {
+      const lastSeq = lastSeqOf(change.events, -1);
+      const result =
+        change.owner === undefined
+          ? this.#s.updateTask.run(change.state, change.snapshot, change.terminal ? 1 : 0, lastSeq, change.now, change.taskId, change.expectedVersion)
+          : this.#s.updateTaskOwner.run(change.state, change.snapshot, change.terminal ? 1 : 0, lastSeq, change.now, change.owner, change.taskId, change.expectedVersion);
+      if (result.changes === 0) throw versionConflict(change.taskId, change.expectedVersion);
+      for (const e of change.events) {
+        this.#s.insertEvent.run(change.taskId, e.seq, e.kind, e.payload, change.now);
+        this.#s.enqueuePush.run(e.seq, change.now, change.now, change.now, change.taskId);
+      }
+    });
+  }
+
+  async get(id: string): Promise<TaskRecord | undefined> {
+    const row = this.#s.getTask.get(id) as TaskRow | undefined;
+    return row ? toTask(row) : undefined;
+  }
+
+  async findByMessage(agent: string, tenant: string, messageId: string): Promise<TaskRecord | undefined> {
+    const row = this.#s.byMessage.get(agent, tenant, messageId) as TaskRow | undefined;
+    return row ? toTask(row) : undefined;
+  }
+
+  async list(query: TaskListQuery): Promise<TaskListPage> {
+    const where = ['agent = ?', 'tenant = ?'];
+    const params: unknown[] = [query.agent, query.tenant];
+    if (query.contextId !== undefined) {
+      where.push('context_id = ?');
+      params.push(query.contextId);
+    }
+    if (query.state !== undefined) {
+      where.push('state = ?');
+      params.push(query.state);
+    }
+    if (query.updatedAfter !== undefined) {
+      where.push('updated_at >= ?');
+      params.push(query.updatedAfter);
+    }
+    const total = (this.#statement(`SELECT count(*) AS n FROM tasks WHERE ${where.join(' AND ')}`).get(...params) as { n: number }).n;
+    if (query.cursor !== undefined) {
+      const cursor = decodeCursor(query.cursor);
+      if (!cursor) throw invalidCursor();
+      where.push('(updated_at < ? OR (updated_at = ? AND id < ?))');
+      params.push(cursor.updatedAt, cursor.updatedAt, cursor.id);
+    }
+    const rows = this.#statement(`SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT ?`).all(...params, query.pageSize + 1) as TaskRow[];
+    const more = rows.length > query.pageSize;
+    const page = (more ? rows.slice(0, query.pageSize) : rows).map(toTask);
+    const last = page[page.length - 1];
+    return { tasks: page, totalSize: total, nextCursor: more && last ? encodeCursor({ updatedAt: last.updatedAt, id: last.id }) : '' };
+  }
+
+  async events(taskId: string, afterSeq: number, limit: number): Promise<TaskEventRecord[]> {
+    const rows = this.#s.events.all(taskId, afterSeq, limit) as Array<{ task_id: string; seq: number; kind: string; payload: string; created_at: number }>;
+    return rows.map((r) => ({ taskId: r.task_id, seq: r.seq, kind: r.kind, payload: r.payload, createdAt: r.created_at }));
+  }
+
+  heartbeat(replicaId: string, now: number): Promise<void> {
+    return this.#enqueue(() => void this.#s.heartbeat.run(replicaId, now, now));
+  }
+
+  removeReplica(replicaId: string): Promise<void> {
+    return this.#enqueue(() => void this.#s.removeReplica.run(replicaId));
+  }
+
+  async orphans(staleBefore: number, limit: number): Promise<TaskRecord[]> {
+    return (this.#s.orphans.all(staleBefore, limit) as TaskRow[]).map(toTask);
+  }
+
+  async prune(before: number, limit: number): Promise<number> {
+    let count = 0;
+    await this.#enqueue(() => {
+      const ids = (this.#s.prunable.all(before, limit) as Array<{ id: string }>).map((r) => r.id);
+      for (const id of ids) {
+        this.#s.deleteEvents.run(id);
+        this.#s.deleteConfigs.run(id);
+        this.#s.deleteOutbox.run(id);
+        this.#s.deleteTask.run(id);
+      }
+      count = ids.length;
+    });
+    return count;
+  }
+
+  putConfig(c: PushConfigRecord): Promise<void> {
+    return this.#enqueue(() => void this.#s.putConfig.run(c.taskId, c.id, c.tenant, c.config, c.protocol, c.createdAt));
+  }
+
+  async getConfig(taskId: string, id: string): Promise<PushConfigRecord | undefined> {
+    const row = this.#s.getConfig.get(taskId, id) as ConfigRow | undefined;
+    return row ? toConfig(row) : undefined;
+  }
+
+  async listConfigs(taskId: string): Promise<PushConfigRecord[]> {
+    return (this.#s.listConfigs.all(taskId) as ConfigRow[]).map(toConfig);
+  }
+
+  async deleteConfig(taskId: string, id: string): Promise<boolean> {
+    let existed = false;
+    await this.#enqueue(() => {
+      existed = this.#s.deleteConfig.run(taskId, id).changes > 0;
+      this.#s.deleteConfigOutbox.run(taskId, id);
+    });
+    return existed;
+  }
+
+  async claimDue(o: { now: number; owner: string; leaseUntil: number; limit: number }): Promise<OutboxRecord[]> {
+    let claimed: OutboxRecord[] = [];
+    await this.#enqueue(() => {
+      const rows = this.#s.due.all(o.now, o.now, o.limit) as OutboxRow[];
+      for (const r of rows) this.#s.claim.run(o.owner, o.leaseUntil, o.now, r.id);
+      claimed = rows.map(toOutbox);
+    });
+    return claimed;
+  }
+
+  markDelivered(id: number, now: number): Promise<void> {
+    return this.#enqueue(() => void this.#s.delivered.run(now, id));
+  }
+
+  markRetry(id: number, o: { nextAttemptAt: number; error: string; now: number }): Promise<void> {
+    return this.#enqueue(() => void this.#s.retry.run(o.nextAttemptAt, o.error, o.now, id));
+  }
+
+  markDead(id: number, o: { error: string; now: number }): Promise<void> {
+    return this.#enqueue(() => void this.#s.dead.run(o.error, o.now, id));
+  }
+
+  async stats(): Promise<OutboxStats> {
+    const rows = this.#s.outboxStats.all() as Array<{ state: string; n: number }>;
+    return { pending: rows.find((r) => r.state === 'pending')?.n ?? 0, dead: rows.find((r) => r.state === 'dead')?.n ?? 0 };
+  }
+
+  /** Commits whatever is queued now, instead of on the next turn (used before close). */
+  flushNow(): void {
+    this.#flush();
+  }
+
+  #enqueue(run: () => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ run, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const batch = this.#queue;
+    if (batch.length === 0) return;
+    this.#queue = [];
+    const outcomes: unknown[] = new Array(batch.length);
+    try {
+      this.#db.transaction(() => {
+        for (let i = 0; i < batch.length; i++) {
+          try {
+            // A nested better-sqlite3 transaction is a savepoint.
+            this.#db.transaction(batch[i]!.run)();
+            outcomes[i] = undefined;
+          } catch (err) {
+            outcomes[i] = err ?? new Error('write failed');
+          }
+        }
+      })();
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const outcome = outcomes[i];
+      if (outcome === undefined) batch[i]!.resolve();
+      else batch[i]!.reject(outcome);
+    }
+  }
+
+  #statement(sql: string): BetterSqlite3.Statement {
+    let s = this.#listStatements.get(sql);
+    if (!s) {
+      s = this.#db.prepare(sql);
+      this.#listStatements.set(sql, s);
+    }
+    return s;
+  }
+}
+
+interface ConfigRow {
+  task_id: string;
+  id: string;
+  tenant: string;
+  config: string;
+  protocol: string;
+  created_at: number;
+}
+
+interface OutboxRow {
+  id: number;
+  task_id: string;
+  config_id: string;
+  seq: number;
+  attempts: number;
+  created_at: number;
+}
+
+const toConfig = (r: ConfigRow): PushConfigRecord => ({ taskId: r.task_id, id: r.id, tenant: r.tenant, config: r.config, protocol: r.protocol, createdAt: r.created_at });
+const toOutbox = (r: OutboxRow): OutboxRecord => ({ id: r.id, taskId: r.task_id, configId: r.config_id, seq: r.seq, attempts: r.attempts, createdAt: r.created_at });
+
+function lastSeqOf(events: { seq: number }[], fallback: number): number {
+  return events.length === 0 ? fallback : events[events.length - 1]!.seq;
+}
+
+function prepare(db: BetterSqlite3.Database) {
+  return {
+    insertTask: db.prepare(
+      'INSERT INTO tasks (id, agent, tenant, context_id, state, skill, message_id, version, last_seq, snapshot, owner, idempotent, terminal, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    // last_seq = max(...) keeps the column right when an append carries no events (-1).
+    updateTask: db.prepare('UPDATE tasks SET state = ?, snapshot = ?, terminal = ?, last_seq = max(last_seq, ?), updated_at = ?, version = version + 1 WHERE id = ? AND version = ?'),
+    updateTaskOwner: db.prepare('UPDATE tasks SET state = ?, snapshot = ?, terminal = ?, last_seq = max(last_seq, ?), updated_at = ?, owner = ?, version = version + 1 WHERE id = ? AND version = ?'),
+    insertEvent: db.prepare('INSERT INTO task_events (task_id, seq, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)'),
+    enqueuePush: db.prepare(
+      "INSERT INTO push_outbox (task_id, config_id, seq, state, attempts, next_attempt_at, created_at, updated_at) SELECT task_id, id, ?, 'pending', 0, ?, ?, ? FROM push_configs WHERE task_id = ?",
+    ),
+    getTask: db.prepare('SELECT * FROM tasks WHERE id = ?'),
+    byMessage: db.prepare('SELECT * FROM tasks WHERE agent = ? AND tenant = ? AND message_id = ?'),
+    events: db.prepare('SELECT * FROM task_events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+    heartbeat: db.prepare('INSERT INTO runtime_replicas (id, started_at, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at'),
+    removeReplica: db.prepare('DELETE FROM runtime_replicas WHERE id = ?'),
+    orphans: db.prepare(
+      'SELECT t.* FROM tasks t LEFT JOIN runtime_replicas r ON r.id = t.owner WHERE t.terminal = 0 AND t.owner IS NOT NULL AND (r.id IS NULL OR r.heartbeat_at < ?) LIMIT ?',
+    ),
+    // A task with undelivered push notifications is kept until they settle.
+    prunable: db.prepare(
+      "SELECT id FROM tasks t WHERE terminal = 1 AND updated_at < ? AND NOT EXISTS (SELECT 1 FROM push_outbox o WHERE o.task_id = t.id AND o.state = 'pending') LIMIT ?",
+    ),
+    deleteEvents: db.prepare('DELETE FROM task_events WHERE task_id = ?'),
+    deleteConfigs: db.prepare('DELETE FROM push_configs WHERE task_id = ?'),
+    deleteOutbox: db.prepare('DELETE FROM push_outbox WHERE task_id = ?'),
+    deleteTask: db.prepare('DELETE FROM tasks WHERE id = ?'),
+    putConfig: db.prepare(
+      'INSERT INTO push_configs (task_id, id, tenant, config, protocol, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (task_id, id) DO UPDATE SET config = excluded.config, protocol = excluded.protocol',
+    ),
+    getConfig: db.prepare('SELECT * FROM push_configs WHERE task_id = ? AND id = ?'),
+    listConfigs: db.prepare('SELECT * FROM push_configs WHERE task_id = ? ORDER BY created_at, id'),
+    deleteConfig: db.prepare('DELETE FROM push_configs WHERE task_id = ? AND id = ?'),
+    deleteConfigOutbox: db.prepare("DELETE FROM push_outbox WHERE task_id = ? AND config_id = ? AND state = 'pending'"),
+    due: db.prepare(
+      `SELECT o.* FROM push_outbox o
+       WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND (o.claimed_by IS NULL OR o.claim_expires_at < ?)
+         AND o.id = (SELECT min(p.id) FROM push_outbox p WHERE p.task_id = o.task_id AND p.config_id = o.config_id AND p.state = 'pending')
+       ORDER BY o.id LIMIT ?`,
+    ),
+    claim: db.prepare('UPDATE push_outbox SET claimed_by = ?, claim_expires_at = ?, updated_at = ? WHERE id = ?'),
+    delivered: db.prepare("UPDATE push_outbox SET state = 'delivered', attempts = attempts + 1, claimed_by = NULL, updated_at = ? WHERE id = ?"),
+    retry: db.prepare('UPDATE push_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, claimed_by = NULL, updated_at = ? WHERE id = ?'),
+    dead: db.prepare("UPDATE push_outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, claimed_by = NULL, updated_at = ? WHERE id = ?"),
+    outboxStats: db.prepare("SELECT state, count(*) AS n FROM push_outbox WHERE state IN ('pending', 'dead') GROUP BY state"),
+  };
+}

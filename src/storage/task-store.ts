@@ -1,0 +1,124 @@
+/**
+ * Durable tasks: one row per task (the folded snapshot, under a version
+ * column) plus its ordered event log. The runtime computes the next version
+ * and sequence numbers itself; the store only accepts a write whose
+ * `expectedVersion` still matches, so concurrent writers never lose an update.
+ *
+ * Payloads are opaque JSON strings: storage knows nothing of A2A shapes.
+ */
+export interface TaskRecord {
+  id: string;
+  agent: string;
+  tenant: string;
+  contextId: string;
+  state: string;
+  skill: string | null;
+  messageId: string | null;
+  version: number;
+  lastSeq: number;
+  snapshot: string;
+  owner: string | null;
+  idempotent: boolean;
+  terminal: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One entry of a task's event log. */
+export interface TaskEventRecord {
+  taskId: string;
+  seq: number;
+  kind: string;
+  payload: string;
+  createdAt: number;
+}
+
+/** An event to append; `seq` is assigned by the writer (previous lastSeq + 1, …). */
+export interface NewTaskEvent {
+  seq: number;
+  kind: string;
+  payload: string;
+}
+
+/** A new task and the events that created it. */
+export interface NewTask {
+  id: string;
+  agent: string;
+  tenant: string;
+  contextId: string;
+  state: string;
+  skill: string | null;
+  messageId: string | null;
+  snapshot: string;
+  owner: string | null;
+  idempotent: boolean;
+  terminal: boolean;
+  events: NewTaskEvent[];
+  now: number;
+}
+
+/** A fold of new events into an existing task. */
+export interface TaskAppend {
+  taskId: string;
+  /** The version the writer folded onto; the write fails if the row moved on. */
+  expectedVersion: number;
+  state: string;
+  snapshot: string;
+  terminal: boolean;
+  /** Set to change the owner (claim or release); undefined leaves it. */
+  owner?: string | null;
+  events: NewTaskEvent[];
+  now: number;
+}
+
+/** Filters of ListTasks (A2A §3.1.4). */
+export interface TaskListQuery {
+  agent: string;
+  tenant: string;
+  contextId?: string;
+  state?: string;
+  /** Only tasks updated at or after this epoch-ms time. */
+  updatedAfter?: number;
+  pageSize: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface TaskListPage {
+  tasks: TaskRecord[];
+  totalSize: number;
+  nextCursor: string;
+}
+
+/**
+ * The task store contract. {@link SqliteTaskStore} and {@link PostgresTaskStore}
+ * implement it; one conformance suite runs over both.
+ */
+export interface TaskStore {
+  /** Inserts a task and its first events. */
+  create(task: NewTask): Promise<void>;
+  /**
+   * Appends events and replaces the snapshot, bumping the version by one.
+   * Rejects with `AM_ERR_TASK_VERSION_CONFLICT` when `expectedVersion` is stale.
+   * For each push config of the task, one outbox row per event is written in
+   * the same transaction (transactional outbox: no notification is lost).
+   */
+  append(change: TaskAppend): Promise<void>;
+  get(id: string): Promise<TaskRecord | undefined>;
+  /** The task a message created, for retried sends. */
+  findByMessage(agent: string, tenant: string, messageId: string): Promise<TaskRecord | undefined>;
+  list(query: TaskListQuery): Promise<TaskListPage>;
+  /** Events with `seq > afterSeq`, in order, at most `limit`. */
+  events(taskId: string, afterSeq: number, limit: number): Promise<TaskEventRecord[]>;
+  /** Records that replica `id` is alive. */
+  heartbeat(replicaId: string, now: number): Promise<void>;
+  /** Removes a replica's heartbeat row (clean shutdown). */
+  removeReplica(replicaId: string): Promise<void>;
+  /**
+   * Live tasks whose owner has not heartbeat since `staleBefore` (or has no
+   * heartbeat row at all): work a dead replica left behind.
+   */
+  orphans(staleBefore: number, limit: number): Promise<TaskRecord[]>;
+  /** Deletes terminal tasks last updated before `before`, with their events, configs and outbox rows. Returns how many tasks went. */
+  prune(before: number, limit: number): Promise<number>;
+}

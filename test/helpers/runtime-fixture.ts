@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRuntime, defineAgent, type AgentDefinition, type Runtime, type RuntimeConfigInput } from '../../src/runtime/index.js';
+
+/** A small agent exercising every context feature, deterministic. */
+export const testAgent: AgentDefinition = defineAgent({
+  card: { name: 'tester', description: 'Test agent' },
+  defaultSkill: 'echo',
+  skills: {
+    echo: {
+      description: 'Echoes text as an artifact',
+      handler: async (text: string, ctx) => {
+        ctx.progress('echoing');
+        ctx.artifact({ name: 'echo', parts: [{ text }] });
+      },
+    },
+    chunks: {
+      description: 'Streams an artifact in three chunks',
+      handler: async (_: string, ctx) => {
+        const id = ctx.artifact({ name: 'story', parts: [{ text: 'one ' }] });
+        ctx.artifact({ artifactId: id, append: true, parts: [{ text: 'two ' }] });
+        ctx.artifact({ artifactId: id, append: true, lastChunk: true, parts: [{ text: 'three' }] });
+        ctx.usage({ credits: 3, units: { chunks: 3 } });
+      },
+    },
+    sum: {
+      description: 'Adds numbers',
+      input: { type: 'object', required: ['numbers'], properties: { numbers: { type: 'array', items: { type: 'number' } } } },
+      output: { type: 'object', required: ['sum'], properties: { sum: { type: 'number' } } },
+      handler: async (input: { numbers: number[] }) => ({ sum: input.numbers.reduce((a, b) => a + b, 0) }),
+    },
+    ask: {
+      description: 'Asks a question, then answers',
+      handler: async (_: string, ctx) => {
+        const answer = await ctx.requestInput('What is your name?');
+        const name = answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
+        return `Hello, ${name}`;
+      },
+    },
+    wait: {
+      description: 'Waits until canceled',
+      handler: async (_: string, ctx) => {
+        ctx.progress('waiting');
+        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+      },
+    },
+    fail: {
+      description: 'Always fails',
+      handler: async () => {
+        throw new Error('the lead database is offline');
+      },
+    },
+    slow: {
+      description: 'Times out',
+      timeoutMs: 50,
+      handler: async (_: string, ctx) => {
+        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+      },
+    },
+  },
+});
+
+/** Starts a runtime on port 0 in a temporary data directory. */
+export async function startRuntime(agents: AgentDefinition[] = [testAgent], config: RuntimeConfigInput = {}): Promise<{ runtime: Runtime; url: string; agents: Record<string, string>; dataDir: string; close: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-test-'));
+  const runtime = await createRuntime({ agents, config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', ...config } });
+  const { url, agents: urls } = await runtime.listen();
+  return {
+    runtime,
+    url,
+    agents: urls,
+    dataDir,
+    close: async () => {
+      await runtime.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** POSTs a JSON-RPC request and returns the parsed body. */
+export async function rpc(url: string, method: string, params: unknown, headers: Record<string, string> = { 'A2A-Version': '1.0' }): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  return { status: response.status, body: await response.json() };
+}
+
+/** A v1 user message with text (and optionally metadata/skill). */
+export function userMessage(text: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text }], ...extra };
+}
+
+/** Reads an SSE response into frames of { id, data }. */
+export async function readSse(response: Response): Promise<Array<{ id: string | undefined; data: any }>> {
+  const text = await response.text();
+  const frames: Array<{ id: string | undefined; data: any }> = [];
+  for (const block of text.split('\n\n')) {
+    let id: string | undefined;
+    let data = '';
+    for (const line of block.split('\n')) {
+      if (line.startsWith('id: ')) id = line.slice(4);
+      else if (line.startsWith('data: ')) data += line.slice(6);
+    }
+    if (data) frames.push({ id, data: JSON.parse(data) });
+  }
+  return frames;
+}

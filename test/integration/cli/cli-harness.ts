@@ -1,0 +1,63 @@
+/** Runs the real CLI in-process and captures what it prints. */
+import { Readable } from 'node:stream';
+import { runCli } from '../../../src/cli/index.js';
+import type { CliIO } from '../../../src/cli/index.js';
+
+/** A write sink that keeps the text and lets a test await a substring. */
+export class Capture {
+  text = '';
+  readonly #waiters: { needle: string; resolve: () => void }[] = [];
+
+  write(chunk: string): boolean {
+    this.text += chunk;
+    for (const waiter of [...this.#waiters]) {
+      if (this.text.includes(waiter.needle)) {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+    return true;
+  }
+
+  /** Resolves once the captured text contains `needle`. */
+  waitFor(needle: string): Promise<void> {
+    if (this.text.includes(needle)) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ needle, resolve }));
+  }
+
+  get lines(): string[] {
+    return this.text.split('\n').filter((l) => l !== '');
+  }
+}
+
+/** Result of one CLI run. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of {@link cli} besides argv. */
+export interface CliRunOptions {
+  env?: Record<string, string | undefined>;
+  stdin?: string;
+  fetchImpl?: typeof fetch;
+  stdout?: Capture;
+  stderr?: Capture;
+}
+
+/** Runs `agentmesh <argv>` in-process. */
+export async function cli(argv: string[], options: CliRunOptions = {}): Promise<CliRun> {
+  const stdout = options.stdout ?? new Capture();
+  const stderr = options.stderr ?? new Capture();
+  const io: Partial<CliIO> = { stdout, stderr, env: options.env ?? {}, stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]) };
+  if (options.fetchImpl) io.fetchImpl = options.fetchImpl;
+  const code = await runCli(argv, io);
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** Runs the CLI with `--json` and parses stdout as one JSON document. */
+export async function cliJson(argv: string[], options: CliRunOptions = {}): Promise<CliRun & { json: Record<string, unknown> }> {
+  const run = await cli([...argv, '--json'], options);
+  return { ...run, json: JSON.parse(run.stdout) as Record<string, unknown> };
+}

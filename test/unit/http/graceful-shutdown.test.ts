@@ -1,0 +1,174 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '../../../src/observability/index.js';
+import { drain, installGracefulShutdown, isDraining, onDrain } from '../../../src/http/index.js';
+import { gate, testServer } from './test-server.js';
+
+async function listen(app: ReturnType<typeof testServer>['app']): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+describe('drain', () => {
+  test('fails /ready, turns new requests away and lets in-flight requests finish', async (t) => {
+    const { app } = testServer();
+    t.after(() => app.close());
+    const entered = gate();
+    const release = gate();
+    app.get('/slow', async () => {
+      entered.open();
+      await release.promise;
+      return { done: true };
+    });
+    app.get('/fast', async () => ({ fast: true }));
+    const base = await listen(app);
+
+    const inFlight = fetch(`${base}/slow`);
+    await entered.promise;
+
+    // A drain hook holds the drain in its first phase (draining, not yet closed) while we probe.
+    const hookStarted = gate();
+    const hookRelease = gate();
+    onDrain(app, async () => {
+      hookStarted.open();
+      await hookRelease.promise;
+    });
+    const drained = drain(app, { deadlineMs: 5_000 });
+    await hookStarted.promise;
+    assert.equal(isDraining(app), true);
+
+    const ready = await fetch(`${base}/ready`);
+    assert.equal(ready.status, 503);
+    assert.deepEqual(await ready.json(), { status: 'draining', checks: {} });
+
+    const turnedAway = await fetch(`${base}/fast`);
+    assert.equal(turnedAway.status, 503);
+    assert.equal(turnedAway.headers.get('connection'), 'close');
+    const body = (await turnedAway.json()) as { error: { status: string; details: Array<{ reason: string }> } };
+    assert.equal(body.error.status, 'UNAVAILABLE');
+    assert.equal(body.error.details[0]?.reason, 'AM_ERR_HTTP_UNAVAILABLE');
+
+    hookRelease.open();
+    release.open();
+    const finished = await inFlight;
+    assert.equal(finished.status, 200);
+    assert.deepEqual(await finished.json(), { done: true });
+    assert.deepEqual(await drained, { deadlineHit: false });
+  });
+
+  test('cuts connections still open at the deadline', async (t) => {
+    const { app, logs } = testServer();
+    const never = gate();
+    t.after(async () => {
+      never.open();
+      await app.close();
+    });
+    const entered = gate();
+    app.get('/hang', async () => {
+      entered.open();
+      await never.promise;
+      return {};
+    });
+    const base = await listen(app);
+    const hanging = fetch(`${base}/hang`).then(
+      () => 'answered',
+      () => 'connection closed',
+    );
+    await entered.promise;
+    assert.deepEqual(await drain(app, { deadlineMs: 50 }), { deadlineHit: true });
+    assert.equal(await hanging, 'connection closed');
+    assert.ok(logs().some((l) => l.msg === 'drain deadline reached, closing remaining connections'));
+  });
+
+  test('marks the server draining when it is closed directly', async () => {
+    const { app } = testServer();
+    await app.ready();
+    assert.equal(isDraining(app), false);
+    await app.close();
+    assert.equal(isDraining(app), true);
+  });
+
+  test('runs the drain once however often it is asked', async (t) => {
+    const { app } = testServer();
+    t.after(() => app.close());
+    let calls = 0;
+    onDrain(app, () => {
+      calls++;
+    });
+    const first = drain(app);
+    const second = drain(app);
+    assert.equal(first, second);
+    await first;
+    assert.equal(calls, 1);
+  });
+
+  test('skips a hook that unregistered and survives a hook that throws', async (t) => {
+    const { app, logs } = testServer();
+    t.after(() => app.close());
+    let removedRan = false;
+    const off = onDrain(app, () => {
+      removedRan = true;
+    });
+    off();
+    onDrain(app, () => {
+      throw new Error('stream already gone');
+    });
+    assert.deepEqual(await drain(app), { deadlineHit: false });
+    assert.equal(removedRan, false);
+    assert.ok(logs().some((l) => l.msg === 'a drain hook failed'));
+  });
+});
+
+describe('installGracefulShutdown', () => {
+  test('drains on the signal, calls onDrainStart, and exits 0', async (t) => {
+    const { app } = testServer();
+    t.after(() => app.close());
+    const exited = gate<number>();
+    let drainStarted = false;
+    const uninstall = installGracefulShutdown(app, {
+      logger: createLogger({ level: 'silent' }),
+      signals: ['SIGUSR2'],
+      deadlineMs: 1_000,
+      onDrainStart: () => {
+        drainStarted = true;
+      },
+      exit: (code) => exited.open(code),
+    });
+    t.after(uninstall);
+    assert.equal(process.listenerCount('SIGUSR2'), 1);
+    process.emit('SIGUSR2', 'SIGUSR2');
+    assert.equal(await exited.promise, 0);
+    assert.equal(drainStarted, true);
+    assert.equal(isDraining(app), true);
+  });
+
+  test('exits 1 at once on a second signal', async (t) => {
+    const { app } = testServer();
+    const hold = gate();
+    t.after(async () => {
+      hold.open();
+      await app.close();
+    });
+    onDrain(app, () => hold.promise);
+    const codes: number[] = [];
+    const uninstall = installGracefulShutdown(app, {
+      logger: createLogger({ level: 'silent' }),
+      signals: ['SIGUSR2'],
+      exit: (code) => codes.push(code),
+    });
+    t.after(uninstall);
+    process.emit('SIGUSR2', 'SIGUSR2');
+    process.emit('SIGUSR2', 'SIGUSR2');
+    assert.deepEqual(codes, [1]);
+  });
+
+  test('removes its listeners when uninstalled', () => {
+    const { app } = testServer();
+    const before = process.listenerCount('SIGUSR2');
+    const uninstall = installGracefulShutdown(app, { logger: createLogger({ level: 'silent' }), signals: ['SIGUSR2'], exit: () => {} });
+    assert.equal(process.listenerCount('SIGUSR2'), before + 1);
+    uninstall();
+    assert.equal(process.listenerCount('SIGUSR2'), before);
+  });
+});

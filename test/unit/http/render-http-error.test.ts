@@ -1,0 +1,50 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderHttpError } from '../../../src/http/index.js';
+import { AgentmeshError, ErrorCodes, invalidParams } from '../../../src/protocol/index.js';
+
+describe('renderHttpError', () => {
+  test('renders field violations as a google.rpc.BadRequest detail', () => {
+    const { statusCode, body } = renderHttpError(invalidParams('message.parts', 'must not be empty'), 'req-1');
+    assert.equal(statusCode, 400);
+    assert.deepEqual(body, {
+      error: {
+        code: 400,
+        status: 'INVALID_ARGUMENT',
+        message: 'Invalid parameters: message.parts must not be empty',
+        details: [
+          { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'AM_ERR_PROTOCOL_INVALID_PARAMS', domain: 'agentmesh.dev', metadata: { requestId: 'req-1' } },
+          { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'INVALID_PARAMS', domain: 'a2a-protocol.org', metadata: {} },
+          { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'message.parts', description: 'must not be empty' }] },
+        ],
+      },
+    });
+  });
+
+  test('omits the A2A ErrorInfo for errors that are not A2A errors', () => {
+    const { statusCode, body } = renderHttpError(new AgentmeshError(ErrorCodes.AUTH_FORBIDDEN, 'Scope a2a.write required'), 'r');
+    assert.equal(statusCode, 403);
+    assert.equal(body.error.status, 'PERMISSION_DENIED');
+    assert.deepEqual(body.error.details.map((d) => ('domain' in d ? d.domain : d['@type'])), ['agentmesh.dev']);
+  });
+
+  test('turns anything that is not an Error into a generic internal error', () => {
+    for (const thrown of ['a string', 42, null, undefined, { weird: true }]) {
+      const rendered = renderHttpError(thrown, 'req-x');
+      assert.equal(rendered.statusCode, 500);
+      assert.equal(rendered.internal, true);
+      assert.equal(rendered.body.error.message, 'Internal error (request id req-x)');
+      assert.equal(rendered.error.code, 'AM_ERR_INTERNAL');
+    }
+  });
+
+  test('maps status-only errors of other plugins by their status', () => {
+    const unauthorized = Object.assign(new Error('Unauthorized'), { statusCode: 401 });
+    assert.equal(renderHttpError(unauthorized, 'r').error.code, 'AM_ERR_AUTH_UNAUTHENTICATED');
+    assert.equal(renderHttpError(unauthorized, 'r').statusCode, 401);
+    const teapot = Object.assign(new Error("I'm a teapot"), { statusCode: 418 });
+    const rendered = renderHttpError(teapot, 'r');
+    assert.equal(rendered.statusCode, 400);
+    assert.equal(rendered.body.error.message, "I'm a teapot");
+  });
+});

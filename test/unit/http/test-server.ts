@@ -1,0 +1,38 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildHttpServer } from '../../../src/http/index.js';
+import type { HttpServerOptions } from '../../../src/http/index.js';
+import { createLogger, createMetrics } from '../../../src/observability/index.js';
+import type { Metrics } from '../../../src/observability/index.js';
+
+/** A server built the way roles build it, with its log lines kept in memory. */
+export interface TestServer {
+  app: FastifyInstance;
+  metrics: Metrics;
+  /** Parsed log lines written so far. */
+  logs: () => Array<Record<string, unknown>>;
+}
+
+/** Builds a server for a test; the caller closes it (`t.after(() => app.close())`). */
+export function testServer(overrides: Partial<HttpServerOptions> = {}): TestServer {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(String(chunk));
+      callback();
+    },
+  });
+  const logger = createLogger({ level: 'info', destination });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const app = buildHttpServer({ name: 'test-role', version: '1.2.3', logger, metrics, readiness: [], ...overrides });
+  return { app, metrics, logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+/** A promise with its resolve function, to hold a handler until the test lets it go. */
+export function gate<T = void>(): { promise: Promise<T>; open: (value: T) => void } {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import { buildHttpServer, createSsrfGuard, drain, onDrain } from '../http/index.js';
-import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
+import { createLogger, createMetrics, createTracing, type Logger, type Metrics } from '../observability/index.js';
 import { stateName } from '../protocol/index.js';
 import { createBus, createDatabase, createRuntimeStores, type Bus, type Database } from '../storage/index.js';
 import { buildAgentCard, type CardSigningKey, type ServedCard } from './agent-card.js';
@@ -84,7 +84,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
   });
   const running = metrics.gauge('agentmesh_runtime_tasks_running', 'Tasks executing on this replica', []);
-  const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts });
+  const tracing = createTracing({ serviceName: 'agentmesh-runtime', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
+  const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
   const signingKey: SigningKey = await loadSigningKey({ file: join(config.dataDir, 'signing-key.json'), logger: log, ...(config.signingKeyPem ? { privateKeyPem: config.signingKeyPem } : {}) });
 
   const app = buildHttpServer({
@@ -92,6 +93,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     version: VERSION,
     logger,
     metrics,
+    tracing,
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
     readiness: [
@@ -157,6 +159,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     metrics,
     replicaId,
     agentBaseUrl: () => publicUrl,
+    tracing,
     retryWindowMs: config.pushRetryWindowMs,
   });
 
@@ -202,6 +205,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (listening) await drain(app, { deadlineMs: config.shutdownDeadlineMs });
       else await app.close();
       await push.stop();
+      await guard.close();
+      await tracing.shutdown();
       await stores.tasks.removeReplica(replicaId).catch(() => undefined);
       if (!options.bus) await bus.close();
       if (!options.database) await database.close();

@@ -1,0 +1,184 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AgentCard, CancelTaskRequest, GetTaskRequest, ListTasksRequest, SendMessageRequest, SubscribeToTaskRequest, TaskPushNotificationConfig, verifyAgentCardSignature, type StreamResponse, type Task } from '@a2a-js/sdk';
+import type { Client } from '@a2a-js/sdk/client';
+import { TaskNotFoundError } from '@a2a-js/sdk/errors';
+import { importJWK, type JWK } from 'jose';
+import { connectAgent, type Binding } from '../../../src/cli/index.js';
+import type { ProtocolVersion } from '../../../src/protocol/index.js';
+import { startRuntime } from '../../helpers/runtime-fixture.js';
+
+// SDK enum values (proto numbering, A2A §4.1.3), compared numerically on the decoded objects.
+const COMPLETED = 3;
+const CANCELED = 5;
+
+/** A SendMessageRequest in the SDK's decoded shape, built from v1 JSON so every default is filled in. */
+function sendRequest(text: string, extra: { skillId?: string; contextId?: string; returnImmediately?: boolean } = {}): SendMessageRequest {
+  return SendMessageRequest.fromJSON({
+    message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text }], ...(extra.contextId ? { contextId: extra.contextId } : {}), ...(extra.skillId ? { metadata: { skillId: extra.skillId } } : {}) },
+    ...(extra.returnImmediately ? { configuration: { returnImmediately: true } } : {}),
+  });
+}
+
+function asTask(result: unknown): Task {
+  assert.ok(typeof result === 'object' && result !== null && 'status' in result, 'the result is a task');
+  return result as Task;
+}
+
+function textOf(task: Task): string {
+  return task.artifacts.flatMap((a) => a.parts).map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
+}
+
+/** Starts a `wait` task without blocking and returns its id. */
+async function startWaitTask(client: Client): Promise<string> {
+  const task = asTask(await client.sendMessage(sendRequest('hold', { skillId: 'wait', returnImmediately: true })));
+  return task.id;
+}
+
+const COMBINATIONS: Array<{ protocol: ProtocolVersion; binding: Binding }> = [
+  { protocol: '1.0', binding: 'jsonrpc' },
+  { protocol: '1.0', binding: 'rest' },
+  { protocol: '0.3', binding: 'jsonrpc' },
+];
+
+describe('official @a2a-js/sdk client against the runtime', () => {
+  let env: Awaited<ReturnType<typeof startRuntime>>;
+  let webhook: Server;
+  let webhookUrl: string;
+  before(async () => {
+    env = await startRuntime(undefined, { dev: true, allowHosts: ['127.0.0.1', 'localhost'] });
+    webhook = createServer((_req, res) => res.writeHead(200).end());
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
+  });
+  after(async () => {
+    await new Promise<void>((resolve) => webhook.close(() => resolve()));
+    await env.close();
+  });
+
+  for (const { protocol, binding } of COMBINATIONS) {
+    describe(`A2A ${protocol} over ${binding}`, () => {
+      let client: Client;
+      before(async () => {
+        const connection = await connectAgent({ url: env.url, protocol, binding });
+        assert.equal(connection.protocol, protocol);
+        assert.equal(connection.binding, binding);
+        client = connection.client;
+      });
+
+      test('sendMessage returns the completed task with its artifact', async () => {
+        const task = asTask(await client.sendMessage(sendRequest('hello sdk')));
+        assert.equal(task.status?.state, COMPLETED);
+        assert.equal(textOf(task), 'hello sdk');
+      });
+
+      test('sendMessageStream yields the task, then updates in order, ending completed', async () => {
+        const events: StreamResponse[] = [];
+        for await (const e of client.sendMessageStream(sendRequest('x', { skillId: 'chunks' }))) events.push(e);
+        assert.equal(events[0]?.payload?.$case, 'task', 'first event is the task');
+        const chunks = events.flatMap((e) => (e.payload?.$case === 'artifactUpdate' ? [e.payload.value.artifact?.parts[0]?.content] : [])).map((c) => (c?.$case === 'text' ? c.value : ''));
+        assert.deepEqual(chunks, ['one ', 'two ', 'three']);
+        const last = events[events.length - 1]?.payload;
+        assert.equal(last?.$case, 'statusUpdate');
+        assert.equal(last.value.status?.state, COMPLETED);
+      });
+
+      test('getTask honours historyLength', async () => {
+        const task = asTask(await client.sendMessage(sendRequest('history')));
+        const full = await client.getTask(GetTaskRequest.fromJSON({ id: task.id }));
+        assert.ok(full.history.length >= 1);
+        assert.equal(full.history[0]?.parts[0]?.content?.$case === 'text' && full.history[0].parts[0].content.value, 'history');
+        const none = await client.getTask(GetTaskRequest.fromJSON({ id: task.id, historyLength: 0 }));
+        assert.equal(none.history.length, 0);
+        assert.equal(none.id, task.id);
+      });
+
+      test('cancelTask cancels a waiting task', async () => {
+        const id = await startWaitTask(client);
+        const canceled = await client.cancelTask(CancelTaskRequest.fromJSON({ id }));
+        assert.equal(canceled.id, id);
+        assert.equal(canceled.status?.state, CANCELED);
+      });
+
+      test('resubscribeTask on a running task sees the cancel and ends', async () => {
+        const id = await startWaitTask(client);
+        const events = client.resubscribeTask(SubscribeToTaskRequest.fromJSON({ id }));
+        const first = await events.next();
+        assert.equal(first.done, false);
+        await client.cancelTask(CancelTaskRequest.fromJSON({ id }));
+        const states: number[] = [];
+        for await (const e of events) if (e.payload?.$case === 'statusUpdate') states.push(e.payload.value.status?.state ?? -1);
+        assert.equal(states[states.length - 1], CANCELED, 'the stream ends with the cancel');
+      });
+
+      test('push notification configs: create, get, list, delete', async () => {
+        const taskId = await startWaitTask(client);
+        try {
+          const created = await client.createTaskPushNotificationConfig(TaskPushNotificationConfig.fromJSON({ taskId, url: webhookUrl, token: 'tok-1' }));
+          assert.equal(created.taskId, taskId);
+          assert.equal(created.url, webhookUrl);
+          assert.ok(created.id.length > 0, 'the server assigns an id');
+          const got = await client.getTaskPushNotificationConfig({ tenant: '', taskId, id: created.id });
+          assert.equal(got.url, webhookUrl);
+          assert.equal(got.token, 'tok-1');
+          const listed = await client.listTaskPushNotificationConfig({ tenant: '', taskId, pageSize: 0, pageToken: '' });
+          assert.deepEqual(listed.configs.map((c) => c.id), [created.id]);
+          await client.deleteTaskPushNotificationConfig({ tenant: '', taskId, id: created.id });
+          const empty = await client.listTaskPushNotificationConfig({ tenant: '', taskId, pageSize: 0, pageToken: '' });
+          assert.deepEqual(empty.configs, []);
+        } finally {
+          await client.cancelTask(CancelTaskRequest.fromJSON({ id: taskId }));
+        }
+      });
+
+      if (protocol === '1.0') {
+        test('listTasks pages through a context, newest first', async () => {
+          const contextId = `ctx-sdk-${binding}`;
+          const created: string[] = [];
+          for (let i = 0; i < 3; i++) created.push(asTask(await client.sendMessage(sendRequest(`p${i}`, { contextId }))).id);
+          const seen: string[] = [];
+          let pageToken = '';
+          for (;;) {
+            const page = await client.listTasks(ListTasksRequest.fromJSON({ contextId, pageSize: 2, ...(pageToken ? { pageToken } : {}) }));
+            assert.equal(page.totalSize, 3);
+            assert.ok(page.tasks.length <= 2);
+            seen.push(...page.tasks.map((t) => t.id));
+            pageToken = page.nextPageToken;
+            if (!pageToken) break;
+          }
+          assert.deepEqual(seen, [...created].reverse());
+        });
+      }
+
+      test('getTask of an unknown id raises the SDK TaskNotFoundError', async () => {
+        await assert.rejects(client.getTask(GetTaskRequest.fromJSON({ id: 'no-such-task' })), (err: unknown) => {
+          assert.ok(err instanceof TaskNotFoundError, `expected TaskNotFoundError, got ${String(err)}`);
+          return true;
+        });
+      });
+    });
+  }
+
+  test('the signed agent card verifies with the SDK verifier and the runtime JWKS', async () => {
+    const cardResponse = await fetch(new URL('.well-known/agent-card.json', `${env.url}/`), { headers: { 'A2A-Version': '1.0' } });
+    assert.equal(cardResponse.status, 200);
+    const card = AgentCard.fromJSON(await cardResponse.json());
+    assert.ok(card.signatures.length > 0, 'the card is signed');
+    const jwksResponse = await fetch(new URL('/.well-known/jwks.json', env.url));
+    assert.equal(jwksResponse.status, 200);
+    const jwks = (await jwksResponse.json()) as { keys: Array<JWK & { kid?: string }> };
+    const requested: string[] = [];
+    const verify = verifyAgentCardSignature(async (kid) => {
+      requested.push(kid);
+      const jwk = jwks.keys.find((k) => k.kid === kid);
+      assert.ok(jwk, `kid ${kid} is in the JWKS`);
+      return importJWK(jwk, jwk.alg);
+    });
+    await verify(card);
+    assert.equal(requested.length > 0, true);
+    // A tampered card must not verify with the same keys.
+    await assert.rejects(verify({ ...card, name: 'impostor' }));
+  });
+});

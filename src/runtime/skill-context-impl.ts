@@ -95,12 +95,11 @@ export function createSkillContext(deps: SkillContextDeps): SkillContext {
       return answer;
     },
     usage(record: UsageRecord) {
-      const previous = (run.task.metadata?.['agentmesh.usage'] as { credits?: number; units?: Record<string, number> } | undefined) ?? {};
+      const previous = (run.usage ?? {}) as { credits?: number; units?: Record<string, number> };
       const units = { ...(previous.units ?? {}) };
       for (const [k, v] of Object.entries(record.units ?? {})) units[k] = (units[k] ?? 0) + v;
-      const usage = { credits: (previous.credits ?? 0) + record.credits, units };
-      // A status update with metadata only: the fold merges it into task metadata.
-      void run.emit({ payload: { $case: 'statusUpdate', value: { taskId: run.id, contextId: run.task.contextId, status: run.task.status, metadata: { 'agentmesh.usage': usage } } } }).catch(() => undefined);
+      // Recorded with the task's final status (task metadata 'agentmesh.usage'), not as an event of its own.
+      run.usage = { credits: (previous.credits ?? 0) + record.credits, units };
     },
   };
 }

@@ -305,7 +305,9 @@ export class TaskEngine {
   }
 
   #finish(run: TaskRun, state: TaskState, text: string | undefined): Promise<void> {
-    return run.emit(statusEvent(run.task, state, text, this.#now()), { owner: null });
+    const event = statusEvent(run.task, state, text, this.#now());
+    if (run.usage && event.payload?.$case === 'statusUpdate') event.payload.value.metadata = { 'agentmesh.usage': run.usage };
+    return run.emit(event, { owner: null });
   }
 
   #abortRun(run: TaskRun, reason: string): void {

@@ -43,6 +43,8 @@ export class TaskRun {
   task: Task;
   /** Whether the task reached a terminal state (no more events are accepted). */
   closed = false;
+  /** Credits the handler reported, written with the final status. */
+  usage: { credits: number; units: Record<string, number> } | undefined;
   /** The snapshot JSON of the last write, reused for responses. */
   lastSnapshotJson = '';
   #settleWaiters: Array<() => void> = [];

@@ -174,7 +174,9 @@ describe('official @a2a-js/sdk client against the runtime', () => {
       requested.push(kid);
       const jwk = jwks.keys.find((k) => k.kid === kid);
       assert.ok(jwk, `kid ${kid} is in the JWKS`);
-      return importJWK(jwk, jwk.alg);
+      const key = await importJWK(jwk, jwk.alg);
+      assert.ok(!(key instanceof Uint8Array), 'an asymmetric public key');
+      return key;
     });
     await verify(card);
     assert.equal(requested.length > 0, true);

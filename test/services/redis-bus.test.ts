@@ -1,0 +1,107 @@
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RedisBus } from '../../src/storage/index.js';
+import { REDIS_URL, deleteRedisKey, redisSkipReason, uniqueStreamKey } from '../helpers/services.js';
+
+/** Resolves with the first `count` messages a subscription receives. */
+function collect(bus: RedisBus, topic: string, count: number): { messages: unknown[]; done: Promise<unknown[]>; unsubscribe: () => void } {
+  const messages: unknown[] = [];
+  let resolve!: (v: unknown[]) => void;
+  const done = new Promise<unknown[]>((r) => (resolve = r));
+  const unsubscribe = bus.subscribe(topic, (m) => {
+    messages.push(m);
+    if (messages.length === count) resolve(messages);
+  });
+  return { messages, done, unsubscribe };
+}
+
+describe('RedisBus across two replicas', { skip: await redisSkipReason() }, () => {
+  let stream: string;
+  let a: RedisBus;
+  let b: RedisBus;
+  beforeEach(async () => {
+    stream = uniqueStreamKey();
+    a = await RedisBus.connect({ url: REDIS_URL, stream });
+    b = await RedisBus.connect({ url: REDIS_URL, stream });
+  });
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+    await deleteRedisKey(stream);
+  });
+
+  test('a message published on A reaches subscribers on both replicas', async () => {
+    const onA = collect(a, 'task:1', 1);
+    const onB = collect(b, 'task:1', 1);
+    await a.publish('task:1', { kind: 'event', seq: 1, nested: { ok: true } });
+    assert.deepEqual(await onB.done, [{ kind: 'event', seq: 1, nested: { ok: true } }]);
+    assert.deepEqual(await onA.done, [{ kind: 'event', seq: 1, nested: { ok: true } }]);
+    assert.equal(a.kind, 'redis');
+    await b.ping();
+  });
+
+  test('messages on a topic arrive in publish order, and other topics do not leak in', async () => {
+    const onB = collect(b, 'ordered', 50);
+    const other: unknown[] = [];
+    b.subscribe('elsewhere', (m) => other.push(m));
+    for (let i = 0; i < 50; i++) {
+      // Alternate publishers: order is the stream's, whoever published.
+      await (i % 2 === 0 ? a : b).publish('ordered', i);
+    }
+    assert.deepEqual(await onB.done, Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(other, []);
+  });
+
+  test('unsubscribe stops delivery while other subscribers keep receiving', async () => {
+    const dropped = collect(b, 'topic', 100);
+    const kept = collect(b, 'topic', 2);
+    // Subscribed before publishing, so once it fires 'first' was dispatched to every handler.
+    const firstSeen = collect(b, 'topic', 1);
+    await a.publish('topic', 'first');
+    await firstSeen.done;
+    dropped.unsubscribe();
+    firstSeen.unsubscribe();
+    await a.publish('topic', 'second');
+    assert.deepEqual(await kept.done, ['first', 'second']);
+    assert.deepEqual(dropped.messages, ['first']);
+  });
+
+  test('a message published right after subscribe is delivered (no "$" race)', async () => {
+    // A fresh replica: its reader starts from the stream's last id at connect time.
+    const c = await RedisBus.connect({ url: REDIS_URL, stream });
+    try {
+      for (let round = 0; round < 20; round++) {
+        const got = collect(c, `race:${round}`, 1);
+        await a.publish(`race:${round}`, round);
+        assert.deepEqual(await got.done, [round]);
+        got.unsubscribe();
+      }
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('messages published before a replica connects are not replayed to it', async () => {
+    await a.publish('history', 'old');
+    const c = await RedisBus.connect({ url: REDIS_URL, stream });
+    try {
+      const got = collect(c, 'history', 1);
+      await a.publish('history', 'new');
+      assert.deepEqual(await got.done, ['new']);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('close() is clean: it resolves, stops delivery, and leaves the other replica working', async () => {
+    const c = await RedisBus.connect({ url: REDIS_URL, stream });
+    const onC: unknown[] = [];
+    c.subscribe('after-close', (m) => onC.push(m));
+    await c.close();
+    await assert.rejects(c.ping());
+    const onB = collect(b, 'after-close', 1);
+    await a.publish('after-close', 'x');
+    assert.deepEqual(await onB.done, ['x']);
+    assert.deepEqual(onC, []);
+  });
+});

@@ -49,7 +49,8 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     childLoggerFactory: traceAwareChildLoggerFactory(tracing),
     bodyLimit: options.bodyLimitBytes ?? d.bodyLimitBytes,
     requestTimeout: requestTimeoutMs,
-    handlerTimeout: requestTimeoutMs,
+    // 0 = none: Fastify then skips its per-request AbortController and timer.
+    ...((options.handlerTimeoutMs ?? requestTimeoutMs) > 0 ? { handlerTimeout: options.handlerTimeoutMs ?? requestTimeoutMs } : {}),
     connectionTimeout: options.connectionTimeoutMs ?? d.connectionTimeoutMs,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? d.keepAliveTimeoutMs,
     trustProxy: options.trustProxy ?? d.trustProxy,

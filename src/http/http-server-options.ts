@@ -30,6 +30,13 @@ export interface HttpServerOptions {
    */
   requestTimeoutMs?: number;
   /**
+   * Time a handler may take before Fastify answers 503 (`handlerTimeout`).
+   * Default: `requestTimeoutMs`. 0 turns it off: roles whose calls carry their
+   * own deadlines (the A2A runtime) save a timer, an AbortController and a
+   * DOMException per request.
+   */
+  handlerTimeoutMs?: number;
+  /**
    * Socket inactivity timeout (Node `server.timeout`). Default 0 (none): SSE
    * streams may be quiet for long, and the request/keep-alive timeouts
    * already bound idle and slow clients.
@@ -63,7 +70,7 @@ export const HTTP_SERVER_DEFAULTS = Object.freeze({
   securityHeaders: true,
 });
 
-function nonNegativeInteger(options: HttpServerOptions, key: keyof typeof HTTP_SERVER_DEFAULTS): void {
+function nonNegativeInteger(options: HttpServerOptions, key: keyof typeof HTTP_SERVER_DEFAULTS | 'handlerTimeoutMs'): void {
   const value = options[key];
   if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) {
     throw new TypeError(`"${key}" option must be a non-negative integer, got ${JSON.stringify(value)}`);
@@ -76,7 +83,7 @@ export function validateHttpServerOptions(options: HttpServerOptions): void {
   if (typeof options.version !== 'string') throw new TypeError('"version" option must be a string');
   if (options.logger === undefined) throw new TypeError('"logger" option is required');
   if (options.metrics === undefined) throw new TypeError('"metrics" option is required');
-  for (const key of ['bodyLimitBytes', 'requestTimeoutMs', 'connectionTimeoutMs', 'keepAliveTimeoutMs', 'readinessTimeoutMs'] as const) {
+  for (const key of ['bodyLimitBytes', 'requestTimeoutMs', 'handlerTimeoutMs', 'connectionTimeoutMs', 'keepAliveTimeoutMs', 'readinessTimeoutMs'] as const) {
     nonNegativeInteger(options, key);
   }
   if (options.bodyLimitBytes === 0) throw new TypeError('"bodyLimitBytes" option must be a positive integer');

@@ -19,7 +19,7 @@ import {
   TaskPushNotificationConfig,
 } from '@a2a-js/sdk';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../storage/index.js';
 import { AgentmeshError, ErrorCodes, stateName, toSdkError } from '../protocol/index.js';
 import type { PushStore, TaskStore, Bus } from '../storage/index.js';
 import type { AgentDefinition } from './define-agent.js';

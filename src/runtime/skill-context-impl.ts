@@ -1,7 +1,7 @@
 import type { Message} from '@a2a-js/sdk';
 import { Part, TaskState, type StreamResponse } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../storage/index.js';
 import type { CallInfo } from './task-engine.js';
 import type { ArtifactInput, PartInput, SkillContext, UsageRecord } from './skill-context.js';
 import type { TaskRun } from './task-run.js';
@@ -30,7 +30,7 @@ export function createSkillContext(deps: SkillContextDeps): SkillContext {
     .filter((p) => p.content?.$case === 'text')
     .map((p) => (p.content as { value: string }).value)
     .join('\n');
-  const log = deps.logger.child({ taskId: run.id, agent: deps.agent, skill: deps.skill });
+  let log: Logger | undefined;
   const status = (state: TaskState, parts: Part[] | undefined, metadata?: Record<string, unknown>): StreamResponse => ({
     payload: {
       $case: 'statusUpdate',
@@ -59,7 +59,11 @@ export function createSkillContext(deps: SkillContextDeps): SkillContext {
     tenant: deps.call.tenant,
     caller: deps.call.caller,
     signal: run.abort.signal,
-    log,
+    // A child logger per task costs microseconds on every request; made on first use.
+    get log() {
+      log ??= deps.logger.child({ taskId: run.id, agent: deps.agent, skill: deps.skill });
+      return log;
+    },
     progress(progressText, data) {
       void run.emit(status(TaskState.TASK_STATE_WORKING, questionParts(progressText, data))).catch(() => undefined);
     },

@@ -1,7 +1,7 @@
 import type { Part, StreamResponse} from '@a2a-js/sdk';
 import { Message, Role, Task, TaskState } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../storage/index.js';
 import { AgentmeshError, ErrorCodes, isAgentmeshError, isInterrupted, isTerminal } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
@@ -124,7 +124,8 @@ export class TaskEngine {
       this.#runDeps(),
     );
     this.#runs.set(taskId, run);
-    const created = run.emit(wrap({ $case: 'task', value: structuredClone(task) }));
+    // emit() serializes the event at once, so the live task object can be the payload.
+    const created = run.emit(wrap({ $case: 'task', value: task }));
     void this.#execute(run, agent, skill, input, userMessage, call, limit);
     await created;
     return { taskId, run, startSeq: 0, duplicate: false };

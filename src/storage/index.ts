@@ -16,3 +16,4 @@ export type { Bus, BusHandler } from './bus/bus.js';
 export { MemoryBus } from './bus/memory-bus.js';
 export { RedisBus } from './bus/redis-bus.js';
 export type { RedisBusOptions } from './bus/redis-bus.js';
+export { uuidv7 } from './uuid7.js';

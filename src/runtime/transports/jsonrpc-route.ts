@@ -22,7 +22,7 @@ import { AgentmeshError, ErrorCodes, V1_METHODS, toJsonRpcErrorObject, validateP
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { buildCallContext, requestVersion, type Authenticate } from './call-context.js';
-import { openSse, type SseOptions } from './sse.js';
+import { abortOnClientGone, openSse, type SseOptions } from './sse.js';
 
 type JsonRpcId = string | number | null;
 
@@ -53,8 +53,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       id = envelope.id;
       const version = resolveVersion(request, envelope.method);
       const caller = await options.authenticate(request);
-      const abort = new AbortController();
-      request.raw.once('close', () => abort.abort());
+      const abort = abortOnClientGone(request, reply);
       if (version === '0.3') {
         const context = buildCallContext({ request, version, caller, tenant: tenantOf(envelope.params), signal: abort.signal });
         const result = await legacy.handle(envelope.raw, context);

@@ -20,7 +20,7 @@ import { AgentmeshError, ErrorCodes, toRestError, validateParams } from '../../p
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { buildCallContext, requestVersion, type Authenticate } from './call-context.js';
-import { openSse, type SseOptions } from './sse.js';
+import { abortOnClientGone, openSse, type SseOptions } from './sse.js';
 
 const CONTENT_TYPE = 'application/a2a+json';
 
@@ -46,8 +46,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
         throw new AgentmeshError(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, 'The HTTP+JSON binding here serves A2A 1.0; send A2A-Version: 1.0, or use the JSON-RPC binding for 0.3', { details: { supportedVersions: '1.0' } });
       }
       const caller = await options.authenticate(request);
-      const abort = new AbortController();
-      request.raw.once('close', () => abort.abort());
+      const abort = abortOnClientGone(request, reply);
       const context = buildCallContext({ request, version, caller, tenant: undefined, signal: abort.signal });
       await run(request, reply, context);
     } catch (err) {

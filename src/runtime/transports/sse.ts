@@ -65,3 +65,19 @@ export function parseLastEventId(value: unknown): number | undefined {
   if (typeof value !== 'string' || !/^\d{1,15}$/.test(value.trim())) return undefined;
   return Number(value.trim());
 }
+
+const CLIENT_GONE = Object.freeze(new Error('client closed the connection'));
+
+/**
+ * An AbortController that fires when the client goes away before the
+ * response is complete. 'close' also fires after every normal response; that
+ * one must not abort, and the reason is a prebuilt error because abort()
+ * without one builds a DOMException (stack capture) on every request.
+ */
+export function abortOnClientGone(request: FastifyRequest, reply: FastifyReply): AbortController {
+  const abort = new AbortController();
+  request.raw.once('close', () => {
+    if (!reply.raw.writableFinished) abort.abort(CLIENT_GONE);
+  });
+  return abort;
+}

@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 
 /** Tasks, their event log, push configs, the push outbox and replica heartbeats. */
 export function runtimeMigration(dialect: 'sqlite' | 'postgres'): Migration {
@@ -28,7 +28,8 @@ export function runtimeMigration(dialect: 'sqlite' | 'postgres'): Migration {
       await db.schema.createIndex('tasks_message').unique().on('tasks').columns(['agent', 'tenant', 'message_id']).execute();
       await db.schema.createIndex('tasks_context').on('tasks').columns(['context_id']).execute();
       // Recovery scans only live tasks of an owner; retention scans only terminal ones.
-      await db.schema.createIndex('tasks_owner_live').on('tasks').columns(['terminal', 'owner']).execute();
+      // Partial: most tasks are written already terminal and never enter it.
+      await db.schema.createIndex('tasks_owner_live').on('tasks').column('owner').where(sql.ref('terminal'), '=', 0).execute();
       await db.schema.createIndex('tasks_retention').on('tasks').columns(['terminal', 'updated_at']).execute();
 
       await db.schema

@@ -52,8 +52,8 @@ const toTask = (r: TaskRow): TaskRecord => ({
  * Group commit: writes issued during one event-loop turn are committed
  * together in one transaction on the next `setImmediate`, and each caller's
  * promise settles only after that commit — an acknowledged write is durable.
- * Each write runs in its own savepoint, so one conflicting write never rolls
- * back its neighbours. See docs/adr/0002-durable-store-hot-path.md.
+ * If one write fails, the batch is rolled back and each write is committed on
+ * its own, so one conflicting write never takes its neighbours down. See docs/adr/0002-durable-store-hot-path.md.
  */
 export class SqliteTaskStore implements TaskStore, PushStore {
   #db: BetterSqlite3.Database;
@@ -62,9 +62,16 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   #listStatements = new Map<string, BetterSqlite3.Statement>();
   #s: ReturnType<typeof prepare>;
 
+  #commitBatch: (batch: PendingWrite[]) => void;
+  #commitOne: (run: () => void) => void;
+
   constructor(options: { sqlite: BetterSqlite3.Database }) {
     this.#db = options.sqlite;
     this.#s = prepare(this.#db);
+    this.#commitBatch = this.#db.transaction((batch: PendingWrite[]) => {
+      for (const w of batch) w.run();
+    });
+    this.#commitOne = this.#db.transaction((run: () => void) => run());
   }
 
   create(task: NewTask): Promise<void> {
@@ -229,28 +236,24 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     const batch = this.#queue;
     if (batch.length === 0) return;
     this.#queue = [];
-    const outcomes: unknown[] = new Array(batch.length);
     try {
-      this.#db.transaction(() => {
-        for (let i = 0; i < batch.length; i++) {
-          try {
-            // A nested better-sqlite3 transaction is a savepoint.
-            this.#db.transaction(batch[i]!.run)();
-            outcomes[i] = undefined;
-          } catch (err) {
-            outcomes[i] = err ?? new Error('write failed');
-          }
+      // Fast path: the whole turn's writes in one transaction. Every write
+      // checks before it changes anything (version, uniqueness), so a failing
+      // one normally leaves nothing behind — but to be sure, any failure rolls
+      // the batch back and the slow path commits each write on its own.
+      this.#commitBatch(batch);
+    } catch {
+      for (const w of batch) {
+        try {
+          this.#commitOne(w.run);
+          w.resolve();
+        } catch (err) {
+          w.reject(err ?? new Error('write failed'));
         }
-      })();
-    } catch (err) {
-      for (const w of batch) w.reject(err);
+      }
       return;
     }
-    for (let i = 0; i < batch.length; i++) {
-      const outcome = outcomes[i];
-      if (outcome === undefined) batch[i]!.resolve();
-      else batch[i]!.reject(outcome);
-    }
+    for (const w of batch) w.resolve();
   }
 
   #statement(sql: string): BetterSqlite3.Statement {

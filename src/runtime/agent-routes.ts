@@ -1,7 +1,8 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import { LegacyRestTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { toRestError } from '../protocol/index.js';
+import { renderHttpError } from '../http/index.js';
+import { toJsonRpcErrorObject, toRestError } from '../protocol/index.js';
 import type { AgentRequestHandler } from './agent-request-handler.js';
 import type { ServedCard } from './agent-card.js';
 import { requestVersion, type Authenticate } from './transports/call-context.js';
@@ -26,6 +27,16 @@ export async function registerAgentRoutes(app: FastifyInstance, options: AgentRo
   // Bodies arrive as text: the transports parse them, so bad JSON becomes the binding's own error (-32700, google.rpc.Status), not a generic 400.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: options.bodyLimitBytes }, (_req, body, done) => done(null, body));
+  // Errors raised before a handler runs (body too large, unreadable body) in the
+  // binding's own shape: a JSON-RPC envelope on `POST /`, google.rpc.Status elsewhere.
+  app.setErrorHandler((err, request, reply) => {
+    const rendered = renderHttpError(err, String(request.id));
+    if (rendered.internal) request.log.error({ err }, 'request failed');
+    if ((request.routeOptions.config as { jsonRpc?: boolean } | undefined)?.jsonRpc) {
+      return reply.code(rendered.statusCode).header('content-type', 'application/json').send(JSON.stringify({ jsonrpc: '2.0', id: null, error: toJsonRpcErrorObject(rendered.error, String(request.id)) }));
+    }
+    return reply.code(rendered.statusCode).send(rendered.body);
+  });
   const legacyCards = new LegacyRestTransportHandler(options.handler);
 
   const serveCard = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -45,7 +56,7 @@ export async function registerAgentRoutes(app: FastifyInstance, options: AgentRo
   };
   app.get('/.well-known/agent-card.json', serveCard);
   app.get('/.well-known/agent.json', serveCard);
-  app.post('/', createJsonRpcHandler({ handler: options.handler, authenticate: options.authenticate, sse: options.sse }));
+  app.post('/', { config: { jsonRpc: true } }, createJsonRpcHandler({ handler: options.handler, authenticate: options.authenticate, sse: options.sse }));
   registerRestRoutes(app, { handler: options.handler, authenticate: options.authenticate, sse: options.sse });
 }
 

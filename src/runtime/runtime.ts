@@ -175,7 +175,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     t.unref();
     timers.push(t);
   };
-  const recoverNow = async () => engine.recover(Date.now() - config.replicaTtlMs);
+  const recoverNow = async () => engine.recover(Date.now() - config.replicaTtlMs, { giveUpBefore: Date.now() - 10 * config.replicaTtlMs });
 
   let listening = false;
   return {

@@ -174,14 +174,21 @@ export class TaskEngine {
     return row;
   }
 
-  /** Fails (or re-runs, for idempotent skills) tasks whose owner replica stopped heartbeating. */
-  async recover(staleBefore: number): Promise<{ failed: number; rerun: number }> {
+  /**
+   * Fails (or re-runs, for idempotent skills) tasks whose owner replica
+   * stopped heartbeating before `staleBefore`. Idempotent tasks of agents not
+   * hosted here are skipped until `giveUpBefore`, then failed.
+   */
+  async recover(staleBefore: number, options: { giveUpBefore?: number } = {}): Promise<{ failed: number; rerun: number }> {
     const orphans = await this.#o.store.orphans(staleBefore, 100);
     let failed = 0;
     let rerun = 0;
     for (const row of orphans) {
       const agent = this.#o.agents.get(row.agent);
       const skill = row.skill ? agent?.skills.get(row.skill) : undefined;
+      // An idempotent task this replica cannot run is left for one that hosts its
+      // agent (mixed fleets) — unless nobody has picked it up for a long time.
+      if (row.idempotent && !(agent && skill) && row.updatedAt >= (options.giveUpBefore ?? 0)) continue;
       const task = Task.fromJSON(JSON.parse(row.snapshot));
       const run = new TaskRun(
         { task, agent: row.agent, tenant: row.tenant, skill: row.skill, messageId: null, idempotent: row.idempotent, existing: { version: row.version, lastSeq: row.lastSeq } },

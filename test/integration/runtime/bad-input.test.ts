@@ -85,7 +85,9 @@ describe('JSON-RPC v1 bad input', () => {
   test('a body over 1 MiB is HTTP 413 with a clear error, and the server keeps answering', async () => {
     const response = await fetch(url, { method: 'POST', headers: HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'SendMessage', params: { message: userMessage('x'.repeat(1_100_000)) } }) });
     assert.equal(response.status, 413);
-    const body = (await response.json()) as { error: { message: string } };
+    const body = (await response.json()) as { jsonrpc: string; id: null; error: { code: number; message: string } };
+    assert.equal(body.jsonrpc, '2.0', 'the JSON-RPC endpoint answers in a JSON-RPC envelope');
+    assert.equal(body.error.code, -32600);
     assert.match(body.error.message, /larger than the server accepts/);
     const after = await rpc(url, 'SendMessage', { message: userMessage('still here') });
     assert.equal(after.body.result.task.status.state, 'TASK_STATE_COMPLETED');

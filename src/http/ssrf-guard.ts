@@ -2,7 +2,10 @@ import dns from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
-import { Agent, buildConnector, request } from 'undici';
+import type * as UndiciModule from 'undici';
+import type { Agent } from 'undici';
+
+type Undici = typeof UndiciModule;
 import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../protocol/index.js';
 import type { Tracing } from '../observability/index.js';
 import { isMetadataHost, judgeAddress } from './address-policy.js';
@@ -133,7 +136,7 @@ class UndiciSsrfGuard implements SsrfGuard {
   readonly #allowList: HostAllowList;
   readonly #lookup: typeof dns.lookup;
   readonly #tracing: Tracing | undefined;
-  readonly #agent: Agent;
+  #client: Promise<{ agent: Agent; request: Undici['request'] }> | undefined;
 
   constructor(options: SsrfGuardOptions) {
     this.#allowHttp = options.allowHttp ?? false;
@@ -141,23 +144,34 @@ class UndiciSsrfGuard implements SsrfGuard {
     this.#allowList = new HostAllowList(options.allowHosts ?? []);
     this.#lookup = options.lookup ?? dns.lookup;
     this.#tracing = options.tracing;
-    const open = buildConnector({ lookup: this.#lookup as net.LookupFunction });
-    // DNS-rebinding defence: the connection resolves the name again, and the
-    // addresses it gets are judged again, right before connecting.
-    const guarded = buildConnector({ lookup: this.#guardedLookup });
-    this.#agent = new Agent({
-      connect: (opts, callback) => {
-        const host = normalizeHost(opts.hostname);
-        const port = opts.port !== '' ? opts.port : opts.protocol === 'https:' ? '443' : '80';
-        if (this.#allowList.allows(host, port)) return open(opts, callback);
-        if (net.isIP(host) !== 0) {
-          // IP literals never reach the lookup; judge them here as well.
-          const verdict = judgeAddress(host, { allowPrivate: this.#allowPrivate });
-          if (verdict.blocked) return callback(blocked(host, 'address', `address ${host} is ${verdict.range}`), null);
-        }
-        return guarded(opts, callback);
-      },
+  }
+
+  /**
+   * The undici client, loaded on the first fetch: a process that never calls
+   * out (most runtimes without webhooks) does not carry a second HTTP client.
+   */
+  #clientOnce(): Promise<{ agent: Agent; request: Undici['request'] }> {
+    this.#client ??= import('undici').then(({ Agent, buildConnector, request }) => {
+      const open = buildConnector({ lookup: this.#lookup as net.LookupFunction });
+      // DNS-rebinding defence: the connection resolves the name again, and the
+      // addresses it gets are judged again, right before connecting.
+      const guarded = buildConnector({ lookup: this.#guardedLookup });
+      const agent = new Agent({
+        connect: (opts, callback) => {
+          const host = normalizeHost(opts.hostname);
+          const port = opts.port !== '' ? opts.port : opts.protocol === 'https:' ? '443' : '80';
+          if (this.#allowList.allows(host, port)) return open(opts, callback);
+          if (net.isIP(host) !== 0) {
+            // IP literals never reach the lookup; judge them here as well.
+            const verdict = judgeAddress(host, { allowPrivate: this.#allowPrivate });
+            if (verdict.blocked) return callback(blocked(host, 'address', `address ${host} is ${verdict.range}`), null);
+          }
+          return guarded(opts, callback);
+        },
+      });
+      return { agent, request };
     });
+    return this.#client;
   }
 
   async check(input: string | URL): Promise<SsrfCheckResult> {
@@ -206,7 +220,8 @@ class UndiciSsrfGuard implements SsrfGuard {
     for (let redirects = 0; ; redirects++) {
       const target = url.origin;
       try {
-        const res = await request(url, { method, headers, body, signal, dispatcher: this.#agent });
+        const client = await this.#clientOnce();
+        const res = await client.request(url, { method, headers, body, signal, dispatcher: client.agent });
         const location = res.headers.location;
         // maxRedirects 0 is fetch's `redirect: 'manual'`: the 3xx itself is the answer.
         if (REDIRECTS.has(res.statusCode) && typeof location === 'string' && maxRedirects > 0) {
@@ -243,7 +258,7 @@ class UndiciSsrfGuard implements SsrfGuard {
   }
 
   async close(): Promise<void> {
-    await this.#agent.close();
+    if (this.#client) await (await this.#client).agent.close();
   }
 
   #mapError(err: unknown, target: string, timeout: AbortSignal, callerSignal: AbortSignal | undefined, timeoutMs: number): unknown {

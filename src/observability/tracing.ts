@@ -13,9 +13,10 @@ import {
 import type { Context, Span, Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { createRequire } from 'node:module';
+import type * as SdkTraceNode from '@opentelemetry/sdk-trace-node';
+import type * as ExporterOtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
+import type * as Resources from '@opentelemetry/resources';
 import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
@@ -106,11 +107,11 @@ class OtelTracing implements Tracing {
   readonly enabled: boolean;
   readonly tracer: Tracer;
   readonly startActiveSpan: Tracer['startActiveSpan'];
-  readonly #provider: NodeTracerProvider | undefined;
+  readonly #provider: SdkTraceNode.NodeTracerProvider | undefined;
   readonly #log: Logger;
   #shutdown: Promise<void> | undefined;
 
-  constructor(tracer: Tracer, provider: NodeTracerProvider | undefined, log: Logger) {
+  constructor(tracer: Tracer, provider: SdkTraceNode.NodeTracerProvider | undefined, log: Logger) {
     this.enabled = provider !== undefined;
     this.tracer = tracer;
     this.startActiveSpan = tracer.startActiveSpan.bind(tracer) as Tracer['startActiveSpan'];
@@ -230,6 +231,11 @@ export function createTracing(options: TracingOptions): Tracing {
   } catch {
     throw new TypeError(`"otlpEndpoint" option must be an absolute URL, got ${JSON.stringify(otlpEndpoint)}`);
   }
+  // The SDK and exporter load only when export is on: the default process stays small.
+  const load = createRequire(import.meta.url);
+  const { BatchSpanProcessor, NodeTracerProvider } = load('@opentelemetry/sdk-trace-node') as typeof SdkTraceNode;
+  const { OTLPTraceExporter } = load('@opentelemetry/exporter-trace-otlp-http') as typeof ExporterOtlpHttp;
+  const { resourceFromAttributes } = load('@opentelemetry/resources') as typeof Resources;
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }))],

@@ -21,7 +21,7 @@ export interface ServedCard {
 
 /**
  * The public card of an agent: the author's fields, plus interfaces at
- * `baseUrl` for JSON-RPC (1.0 and 0.3) and HTTP+JSON (1.0), capabilities and
+ * `baseUrl` for JSON-RPC and HTTP+JSON (each in 1.0 and 0.3), capabilities and
  * skills from the definition. Signed over its RFC 8785 canonical form when a
  * key is given (the SDK's signer, so the SDK's verifier accepts it).
  */
@@ -33,7 +33,8 @@ export async function buildAgentCard(agent: AgentDefinition, options: { baseUrl:
       { url: options.baseUrl, protocolBinding: 'JSONRPC', protocolVersion: '1.0', tenant: '' },
       { url: options.baseUrl, protocolBinding: 'HTTP+JSON', protocolVersion: '1.0', tenant: '' },
     ],
-    ['JSONRPC'],
+    // v0.3 is served on both bindings: JSON-RPC at `/`, HTTP+JSON under `/v1/` (transports/legacy-rest.ts).
+    ['JSONRPC', 'HTTP+JSON'],
   );
   const base = AgentCard.toJSON(AgentCard.fromJSON({ ...input, skills: [] })) as Record<string, unknown>;
   let card: AgentCard = AgentCard.fromJSON({

@@ -1,5 +1,4 @@
 import type { AgentCard } from '@a2a-js/sdk';
-import { LegacyRestTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { renderHttpError } from '../http/index.js';
 import { toJsonRpcErrorObject, toRestError } from '../protocol/index.js';
@@ -7,8 +6,12 @@ import type { AgentRequestHandler } from './agent-request-handler.js';
 import type { ServedCard } from './agent-card.js';
 import { requestVersion, type Authenticate } from './transports/call-context.js';
 import { createJsonRpcHandler } from './transports/jsonrpc-route.js';
+import { registerLegacyRestRoutes } from './transports/legacy-rest.js';
 import { registerRestRoutes } from './transports/rest-routes.js';
 import type { SseOptions } from './transports/sse.js';
+
+/** How long clients may cache the card, in seconds. */
+const CARD_MAX_AGE_SECONDS = 300;
 
 /** Options of {@link registerAgentRoutes}. */
 export interface AgentRoutesOptions {
@@ -21,7 +24,8 @@ export interface AgentRoutesOptions {
 
 /**
  * Everything one agent serves under its mount point: JSON-RPC at `POST /`,
- * the REST binding, and its card at the well-known paths.
+ * the REST binding (v1 at the root, v0.3 under `/v1/`), and its card at the
+ * well-known paths.
  */
 export async function registerAgentRoutes(app: FastifyInstance, options: AgentRoutesOptions): Promise<void> {
   // Bodies arrive as text: the transports parse them, so bad JSON becomes the binding's own error (-32700, google.rpc.Status), not a generic 400.
@@ -37,16 +41,15 @@ export async function registerAgentRoutes(app: FastifyInstance, options: AgentRo
     }
     return reply.code(rendered.statusCode).send(rendered.body);
   });
-  const legacyCards = new LegacyRestTransportHandler(options.handler);
+  const legacyRest = registerLegacyRestRoutes(app, { handler: options.handler, authenticate: options.authenticate, cardMaxAgeSeconds: CARD_MAX_AGE_SECONDS });
 
   const serveCard = async (request: FastifyRequest, reply: FastifyReply) => {
     try {
-      const served = await options.card();
-      // A2A-Version absent means a v0.3 client: give it the v0.3 card shape (A2A §3.6.2).
+      // A2A-Version absent means a v0.3 client: give it the v0.3 card shape (A2A §3.6.2), translated by the SDK.
       const v1 = request.headers['a2a-version'] !== undefined && requestVersion(request) === '1.0';
-      const json = v1 ? served.json : JSON.stringify(await legacyCards.getAgentCard());
-      const etag = v1 ? served.etag : `${served.etag.slice(0, -1)}-0.3"`;
-      reply.header('etag', etag).header('cache-control', 'public, max-age=300').header('vary', 'A2A-Version');
+      if (!v1) return legacyRest.serveCard(request, reply);
+      const { json, etag } = await options.card();
+      reply.header('etag', etag).header('cache-control', `public, max-age=${CARD_MAX_AGE_SECONDS}`).header('vary', 'A2A-Version');
       if (request.headers['if-none-match'] === etag) return reply.code(304).send();
       return reply.header('content-type', 'application/json').send(json);
     } catch (err) {

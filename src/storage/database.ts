@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
 import { migrationProvider } from './migrations/index.js';
@@ -39,7 +39,7 @@ export interface Database {
  * const database = await createDatabase({ url: process.env.DATABASE_URL });
  */
 export async function createDatabase(options: DatabaseOptions = {}): Promise<Database> {
-  const database = options.url ? openPostgres(options.url, options.poolSize ?? 10) : openSqlite(options.sqlitePath ?? './.agentmesh/mesh.db');
+  const database = options.url ? await openPostgres(options.url, options.poolSize ?? 10) : openSqlite(options.sqlitePath ?? './.agentmesh/mesh.db');
   if (options.migrate !== false) await migrate(database);
   return database;
 }
@@ -71,13 +71,15 @@ function openSqlite(path: string): Database {
   };
 }
 
-function openPostgres(url: string, max: number): Database {
-  const pool = new pg.Pool({
+async function openPostgres(url: string, max: number): Promise<Database> {
+  // Loaded only when configured: the embedded mode never pays for the driver.
+  const { default: pgModule } = (await import('pg')) as { default: typeof pg };
+  const pool = new pgModule.Pool({
     connectionString: url,
     max,
     connectionTimeoutMillis: 5000,
     // int8 (bigint) columns hold epoch milliseconds, well inside Number's safe range.
-    types: { getTypeParser: (oid: number, format?: string) => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) },
+    types: { getTypeParser: (oid: number, format?: string) => (oid === 20 ? (v: string) => Number(v) : pgModule.types.getTypeParser(oid, format as 'text')) },
   });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);

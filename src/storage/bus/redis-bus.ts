@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { TopicHandlers, type Bus, type BusHandler } from './bus.js';
 
 /** Options of {@link RedisBus}. */
@@ -30,10 +30,10 @@ export class RedisBus implements Bus {
   #loop: Promise<void> | undefined;
   #onError: (err: unknown) => void;
 
-  private constructor(options: RedisBusOptions) {
+  private constructor(options: RedisBusOptions, RedisClient: typeof Redis) {
     const common = { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: true } as const;
-    this.#writer = new Redis(options.url, { ...common, maxRetriesPerRequest: 3 });
-    this.#reader = new Redis(options.url, common);
+    this.#writer = new RedisClient(options.url, { ...common, maxRetriesPerRequest: 3 });
+    this.#reader = new RedisClient(options.url, common);
     // Connection errors are retried by ioredis; they must not crash the process.
     this.#writer.on('error', () => undefined);
     this.#reader.on('error', () => undefined);
@@ -44,7 +44,9 @@ export class RedisBus implements Bus {
 
   /** Connects both connections and starts reading from the stream's current end. */
   static async connect(options: RedisBusOptions): Promise<RedisBus> {
-    const bus = new RedisBus(options);
+    // Loaded only when configured: the embedded mode never pays for the client.
+    const { Redis: RedisClient } = await import('ioredis');
+    const bus = new RedisBus(options, RedisClient);
     await Promise.all([bus.#writer.connect(), bus.#reader.connect()]);
     // Start from an explicit id, not '$': with '$' a message published between two XREADs would be lost.
     const last = (await bus.#writer.xrevrange(bus.#stream, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;

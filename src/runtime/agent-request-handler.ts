@@ -148,6 +148,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
       taskId: started.taskId,
       afterSeq: lastEventId ?? started.startSeq,
       endOnInterrupted: true,
+      ...(started.run ? { committed: started.run.committed } : {}),
       ...signalOf(context),
     });
   }

@@ -1,6 +1,6 @@
 import type { TaskState } from '@a2a-js/sdk';
-import { StreamResponse } from '@a2a-js/sdk';
-import { isInterrupted, isTerminal } from '../protocol/index.js';
+import type { StreamResponse } from '@a2a-js/sdk';
+import { isInterrupted, isTerminal, parseStateName } from '../protocol/index.js';
 
 /** Kinds of entries in a task's event log. `history` entries are internal (a user message joining the history) and never streamed. */
 export type TaskEventKind = 'task' | 'status' | 'artifact' | 'history';
@@ -48,8 +48,18 @@ export function endsStream(event: CommittedEvent, includeInterrupted: boolean): 
   return isTerminal(event.state) || (includeInterrupted && isInterrupted(event.state));
 }
 
-/** Reads a stored state name back; the log stores the v1 JSON of the event. */
+/**
+ * Reads the task state out of a stored event without parsing it. ts-proto's
+ * toJSON writes `status` before history, artifacts and metadata, and its
+ * first key is `state`, so the first `"status":{"state":"…"` is the event's
+ * own (a JSON string cannot contain an unescaped quote, so user text cannot
+ * forge it ahead of the real one). Parsing every replayed event cost more than
+ * framing it.
+ */
 export function stateFromPayload(kind: string, payload: string): TaskState | undefined {
   if (kind !== 'status' && kind !== 'task') return undefined;
-  return stateOf(StreamResponse.fromJSON(JSON.parse(payload)));
+  const match = STATE_IN_PAYLOAD.exec(payload);
+  return match ? parseStateName(match[1]!) : undefined;
 }
+
+const STATE_IN_PAYLOAD = /"status":\{"state":"(TASK_STATE_[A-Z_]+)"/;

@@ -5,6 +5,9 @@ import type { Bus, NewTaskEvent, TaskStore } from '../storage/index.js';
 import { foldEvent } from './task-fold.js';
 import { kindOf, stateOf, taskTopic, type CommittedEvent, type TaskEventsMessage } from './task-events.js';
 
+/** How many of its first committed events a run keeps in memory for the stream that started it. */
+const COMMITTED_KEPT = 64;
+
 /** What a run needs from its surroundings. */
 export interface TaskRunDeps {
   store: TaskStore;
@@ -45,6 +48,12 @@ export class TaskRun {
   closed = false;
   /** Credits the handler reported, written with the final status. */
   usage: { credits: number; units: Record<string, number> } | undefined;
+  /**
+   * The first events this run committed, in order: the stream opened by the
+   * request that started the task reads them from here instead of from the
+   * database. Lives as long as the run object (one request).
+   */
+  readonly committed: CommittedEvent[] = [];
   /** The snapshot JSON of the last write, reused for responses. */
   lastSnapshotJson = '';
   #settleWaiters: Array<() => void> = [];
@@ -213,6 +222,8 @@ export class TaskRun {
       return;
     }
     const committed: CommittedEvent[] = events.map((e, i) => ({ seq: e.seq, kind: e.kind as CommittedEvent['kind'], payload: e.payload, state: states[i] }));
+    // Bounded: a long task's later events are read from the log like anyone else's.
+    if (this.committed.length < COMMITTED_KEPT) this.committed.push(...committed.slice(0, COMMITTED_KEPT - this.committed.length));
     const message: TaskEventsMessage = { taskId: this.id, events: committed };
     this.#deps.bus.publish(taskTopic(this.id), message).catch((err) => this.#deps.logger.warn({ err, taskId: this.id }, 'publishing task events failed; subscribers will re-read the log'));
     for (const w of waiters) w.resolve();

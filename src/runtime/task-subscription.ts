@@ -12,6 +12,8 @@ export interface TaskSubscriptionOptions {
   /** End the stream at input-required / auth-required too (send streams do). */
   endOnInterrupted: boolean;
   signal?: AbortSignal;
+  /** Events already known to be committed, in order (from the run on this replica): served before the log is read. */
+  committed?: readonly CommittedEvent[];
 }
 
 const PAGE = 500;
@@ -42,6 +44,13 @@ export async function* subscribeTaskEvents(options: TaskSubscriptionOptions): As
   const onAbort = () => wake?.();
   signal?.addEventListener('abort', onAbort);
   try {
+    // Events this replica just committed need no round trip to the log.
+    for (const e of options.committed ?? []) {
+      if (e.seq !== last + 1) continue;
+      last = e.seq;
+      if (e.kind !== 'history') yield e;
+      if (endsStream(e, options.endOnInterrupted)) return;
+    }
     // Catch up from the log.
     for (;;) {
       const { events, ended } = await readLog(store, taskId, last, options.endOnInterrupted);

@@ -55,7 +55,11 @@ function openSqlite(path: string): Database {
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
   const checkpointer = inMemory ? undefined : new SqliteCheckpointer({ file });
-  if (checkpointer) raw.pragma('wal_autocheckpoint = 0');
+  if (checkpointer) {
+    raw.pragma('wal_autocheckpoint = 0');
+    // After the checkpointer rewinds the WAL, the next commit truncates the file to this size.
+    raw.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  }
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: raw }) });
   return {
     dialect: 'sqlite',

@@ -14,7 +14,7 @@ import { testAgent, rpc, userMessage } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, waitFor, type TestSchema } from '../helpers/services.js';
 
 // Wire payloads are A2A JSON that the assertions walk freely.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Json = any;
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());

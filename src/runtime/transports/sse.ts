@@ -1,5 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+// A prebuilt reason: abort() without one builds a DOMException (a stack capture) per stream.
+const STREAM_CLOSED = Object.freeze(new Error('stream closed'));
+
 /** Options of {@link openSse}. */
 export interface SseOptions {
   /** Comment frames on idle streams keep proxies from closing them. Default 15 s. */
@@ -33,8 +36,10 @@ export function openSse(request: FastifyRequest, reply: FastifyReply, options: S
     'x-accel-buffering': 'no',
     'x-request-id': String(request.id),
   });
-  res.flushHeaders?.();
+  // No flushHeaders(): callers open the stream with its first event in hand,
+  // so headers and that event leave in one packet.
   let closed = false;
+  let corked = false;
   const heartbeat = setInterval(() => {
     if (!closed) res.write(': keep-alive\n\n');
   }, options.heartbeatMs);
@@ -44,7 +49,7 @@ export function openSse(request: FastifyRequest, reply: FastifyReply, options: S
     closed = true;
     clearInterval(heartbeat);
     unregister?.();
-    if (!abort.signal.aborted) abort.abort();
+    if (!abort.signal.aborted) abort.abort(STREAM_CLOSED);
     if (!res.writableEnded) res.end();
   };
   const unregister = options.onDrain?.(close);
@@ -53,6 +58,15 @@ export function openSse(request: FastifyRequest, reply: FastifyReply, options: S
   return {
     send(data, id) {
       if (closed) return;
+      // Events produced in one turn (a replayed page, a committed batch) go out in one write.
+      if (!corked) {
+        corked = true;
+        res.cork();
+        process.nextTick(() => {
+          corked = false;
+          res.uncork();
+        });
+      }
       res.write(id === undefined ? `data: ${data}\n\n` : `id: ${id}\ndata: ${data}\n\n`);
     },
     close,

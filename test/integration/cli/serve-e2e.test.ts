@@ -1,0 +1,73 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../../src/cli/index.js';
+
+/** Runs the real CLI in-process and captures its output. */
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {} });
+  return { code, out, err };
+}
+
+describe('agentmesh agent serve, driven by agentmesh send and tasks', () => {
+  let child: ChildProcess;
+  let url: string;
+  let dataDir: string;
+  let stdout = '';
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-serve-'));
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'agent', 'serve', 'agents/echo.ts', '--port', '0', '--data-dir', dataDir], {
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Wait for the line that names the listening URL (an event, not a sleep).
+    url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /listening on (http:\/\/\S+)/.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`agent serve exited early with ${code}: ${stdout}`)));
+    });
+  });
+
+  after(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('serves the module at the root and answers agentmesh send', async () => {
+    const result = await cli(['send', url, 'hello mesh']);
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.out, /You said: hello mesh/);
+  });
+
+  test('input-required: the CLI prints the question and a follow-up answers it', async () => {
+    const first = await cli(['send', url, 'ask me', '--json']);
+    assert.equal(first.code, 3, 'exit code 3 means the task waits for input');
+    const task = JSON.parse(first.out) as { id: string; status: { state: string } };
+    assert.equal(task.status.state, 'TASK_STATE_INPUT_REQUIRED');
+    const second = await cli(['send', url, 'ping', '--task', task.id]);
+    assert.equal(second.code, 0, second.err);
+    assert.match(second.out, /You said: ping/);
+    const listed = await cli(['tasks', 'list', url, '--json']);
+    assert.equal(listed.code, 0, listed.err);
+    assert.ok(listed.out.includes(task.id));
+  });
+
+  test('SIGTERM drains and exits 0', async () => {
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0);
+  });
+});

@@ -1,68 +1,42 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { AgentCard, CancelTaskRequest, GetTaskRequest, ListTasksRequest, SendMessageRequest, SubscribeToTaskRequest, TaskPushNotificationConfig, verifyAgentCardSignature, type StreamResponse, type Task } from '@a2a-js/sdk';
+import { AgentCard, CancelTaskRequest, GetTaskRequest, ListTasksRequest, SubscribeToTaskRequest, TaskPushNotificationConfig, verifyAgentCardSignature, type StreamResponse } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { TaskNotFoundError } from '@a2a-js/sdk/errors';
 import { importJWK, type JWK } from 'jose';
 import { connectAgent, type Binding } from '../../../src/cli/index.js';
 import type { ProtocolVersion } from '../../../src/protocol/index.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
+import { CANCELED, COMPLETED, asTask, sendRequest, startWaitTask, startWebhook, textOf } from '../../helpers/sdk-client.js';
 
-// SDK enum values (proto numbering, A2A §4.1.3), compared numerically on the decoded objects.
-const COMPLETED = 3;
-const CANCELED = 5;
-
-/** A SendMessageRequest in the SDK's decoded shape, built from v1 JSON so every default is filled in. */
-function sendRequest(text: string, extra: { skillId?: string; contextId?: string; returnImmediately?: boolean } = {}): SendMessageRequest {
-  return SendMessageRequest.fromJSON({
-    message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text }], ...(extra.contextId ? { contextId: extra.contextId } : {}), ...(extra.skillId ? { metadata: { skillId: extra.skillId } } : {}) },
-    ...(extra.returnImmediately ? { configuration: { returnImmediately: true } } : {}),
-  });
-}
-
-function asTask(result: unknown): Task {
-  assert.ok(typeof result === 'object' && result !== null && 'status' in result, 'the result is a task');
-  return result as Task;
-}
-
-function textOf(task: Task): string {
-  return task.artifacts.flatMap((a) => a.parts).map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
-}
-
-/** Starts a `wait` task without blocking and returns its id. */
-async function startWaitTask(client: Client): Promise<string> {
-  const task = asTask(await client.sendMessage(sendRequest('hold', { skillId: 'wait', returnImmediately: true })));
-  return task.id;
-}
-
-const COMBINATIONS: Array<{ protocol: ProtocolVersion; binding: Binding }> = [
-  { protocol: '1.0', binding: 'jsonrpc' },
-  { protocol: '1.0', binding: 'rest' },
-  { protocol: '0.3', binding: 'jsonrpc' },
+// mount: the agent at the root (single-agent process) or under /agents/{name}, whose prefix the v0.3 REST router must not see.
+const COMBINATIONS: Array<{ protocol: ProtocolVersion; binding: Binding; mount: string }> = [
+  { protocol: '1.0', binding: 'jsonrpc', mount: '' },
+  { protocol: '1.0', binding: 'rest', mount: '' },
+  { protocol: '0.3', binding: 'jsonrpc', mount: '' },
+  { protocol: '0.3', binding: 'rest', mount: '' },
+  { protocol: '0.3', binding: 'rest', mount: '/agents/tester' },
 ];
 
 describe('official @a2a-js/sdk client against the runtime', () => {
   let env: Awaited<ReturnType<typeof startRuntime>>;
-  let webhook: Server;
+  let webhook: Awaited<ReturnType<typeof startWebhook>>;
   let webhookUrl: string;
   before(async () => {
     env = await startRuntime(undefined, { dev: true, allowHosts: ['127.0.0.1', 'localhost'] });
-    webhook = createServer((_req, res) => res.writeHead(200).end());
-    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
-    webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
+    webhook = await startWebhook();
+    webhookUrl = webhook.url;
   });
   after(async () => {
-    await new Promise<void>((resolve) => webhook.close(() => resolve()));
+    await webhook.close();
     await env.close();
   });
 
-  for (const { protocol, binding } of COMBINATIONS) {
-    describe(`A2A ${protocol} over ${binding}`, () => {
+  for (const { protocol, binding, mount } of COMBINATIONS) {
+    describe(`A2A ${protocol} over ${binding}${mount ? ` at ${mount}` : ''}`, () => {
       let client: Client;
       before(async () => {
-        const connection = await connectAgent({ url: env.url, protocol, binding });
+        const connection = await connectAgent({ url: env.url + mount, protocol, binding });
         assert.equal(connection.protocol, protocol);
         assert.equal(connection.binding, binding);
         client = connection.client;

@@ -1,139 +1,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, get, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CancelTaskRequest, GetTaskRequest, SendMessageRequest, SubscribeToTaskRequest, TaskPushNotificationConfig, type StreamResponse, type Task } from '@a2a-js/sdk';
-import type { Client } from '@a2a-js/sdk/client';
-import { TaskNotFoundError } from '@a2a-js/sdk/errors';
-import { connectAgent } from '../../../src/cli/index.js';
+import { get } from 'node:http';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
-
-// SDK enum values (proto numbering, A2A §4.1.3), compared numerically on the decoded objects.
-const COMPLETED = 3;
-const CANCELED = 5;
-
-function sendRequest(text: string, extra: { skillId?: string; returnImmediately?: boolean } = {}): SendMessageRequest {
-  return SendMessageRequest.fromJSON({
-    message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text }], ...(extra.skillId ? { metadata: { skillId: extra.skillId } } : {}) },
-    ...(extra.returnImmediately ? { configuration: { returnImmediately: true } } : {}),
-  });
-}
-
-function asTask(result: unknown): Task {
-  assert.ok(typeof result === 'object' && result !== null && 'status' in result, 'the result is a task');
-  return result as Task;
-}
-
-function textOf(task: Task): string {
-  return task.artifacts.flatMap((a) => a.parts).map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
-}
 
 describe('A2A 0.3 HTTP+JSON binding (/v1/…)', () => {
   let env: Awaited<ReturnType<typeof startRuntime>>;
-  let webhook: Server;
-  let webhookUrl: string;
+  // The official SDK client's run over this binding (both mount points) is in interop-sdk-client.test.ts.
   before(async () => {
-    env = await startRuntime(undefined, { dev: true, allowHosts: ['127.0.0.1', 'localhost'] });
-    webhook = createServer((_req, res) => res.writeHead(200).end());
-    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
-    webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
+    env = await startRuntime();
   });
   after(async () => {
-    await new Promise<void>((resolve) => webhook.close(() => resolve()));
     await env.close();
   });
-
-  // Both mount points: the root (single agent) and /agents/{name}, whose prefix the router must not see.
-  for (const mount of ['root', 'agents/tester'] as const) {
-    describe(`official SDK 0.3 REST client at ${mount}`, () => {
-      let client: Client;
-      let base: string;
-      before(async () => {
-        base = mount === 'root' ? env.url : `${env.url}/${mount}`;
-        const connection = await connectAgent({ url: base, protocol: '0.3', binding: 'rest' });
-        assert.equal(connection.protocol, '0.3');
-        assert.equal(connection.binding, 'rest');
-        client = connection.client;
-      });
-
-      async function startWaitTask(): Promise<string> {
-        return asTask(await client.sendMessage(sendRequest('hold', { skillId: 'wait', returnImmediately: true }))).id;
-      }
-
-      test('sendMessage returns the completed task with its artifact', async () => {
-        const task = asTask(await client.sendMessage(sendRequest('hello v0.3 rest')));
-        assert.equal(task.status?.state, COMPLETED);
-        assert.equal(textOf(task), 'hello v0.3 rest');
-      });
-
-      test('sendMessageStream yields the task, then the chunks in order, ending completed', async () => {
-        const events: StreamResponse[] = [];
-        for await (const e of client.sendMessageStream(sendRequest('x', { skillId: 'chunks' }))) events.push(e);
-        assert.equal(events[0]?.payload?.$case, 'task', 'first event is the task');
-        const chunks = events.flatMap((e) => (e.payload?.$case === 'artifactUpdate' ? [e.payload.value.artifact?.parts[0]?.content] : [])).map((c) => (c?.$case === 'text' ? c.value : ''));
-        assert.deepEqual(chunks, ['one ', 'two ', 'three']);
-        const last = events[events.length - 1]?.payload;
-        assert.equal(last?.$case, 'statusUpdate');
-        assert.equal(last.value.status?.state, COMPLETED);
-      });
-
-      test('getTask returns the stored task and honours historyLength', async () => {
-        const task = asTask(await client.sendMessage(sendRequest('history')));
-        const full = await client.getTask(GetTaskRequest.fromJSON({ id: task.id }));
-        assert.equal(full.id, task.id);
-        assert.equal(full.status?.state, COMPLETED);
-        assert.equal(textOf(full), 'history');
-        assert.ok(full.history.length >= 1);
-        const none = await client.getTask(GetTaskRequest.fromJSON({ id: task.id, historyLength: 0 }));
-        assert.equal(none.history.length, 0);
-      });
-
-      test('cancelTask cancels a waiting task', async () => {
-        const id = await startWaitTask();
-        const canceled = await client.cancelTask(CancelTaskRequest.fromJSON({ id }));
-        assert.equal(canceled.id, id);
-        assert.equal(canceled.status?.state, CANCELED);
-      });
-
-      test('resubscribeTask on a running task sees the cancel and ends', async () => {
-        const id = await startWaitTask();
-        const events = client.resubscribeTask(SubscribeToTaskRequest.fromJSON({ id }));
-        const first = await events.next();
-        assert.equal(first.done, false);
-        await client.cancelTask(CancelTaskRequest.fromJSON({ id }));
-        const states: number[] = [];
-        for await (const e of events) if (e.payload?.$case === 'statusUpdate') states.push(e.payload.value.status?.state ?? -1);
-        assert.equal(states[states.length - 1], CANCELED, 'the stream ends with the cancel');
-      });
-
-      test('push notification configs: create, get, list, delete', async () => {
-        const taskId = await startWaitTask();
-        try {
-          const created = await client.createTaskPushNotificationConfig(TaskPushNotificationConfig.fromJSON({ taskId, url: webhookUrl, token: 'tok-03' }));
-          assert.equal(created.taskId, taskId);
-          assert.equal(created.url, webhookUrl);
-          assert.ok(created.id.length > 0, 'the server assigns an id');
-          const got = await client.getTaskPushNotificationConfig({ tenant: '', taskId, id: created.id });
-          assert.equal(got.url, webhookUrl);
-          assert.equal(got.token, 'tok-03');
-          const listed = await client.listTaskPushNotificationConfig({ tenant: '', taskId, pageSize: 0, pageToken: '' });
-          assert.deepEqual(listed.configs.map((c) => c.id), [created.id]);
-          await client.deleteTaskPushNotificationConfig({ tenant: '', taskId, id: created.id });
-          const empty = await client.listTaskPushNotificationConfig({ tenant: '', taskId, pageSize: 0, pageToken: '' });
-          assert.deepEqual(empty.configs, []);
-        } finally {
-          await client.cancelTask(CancelTaskRequest.fromJSON({ id: taskId }));
-        }
-      });
-
-      test('getTask of an unknown id raises the SDK TaskNotFoundError', async () => {
-        await assert.rejects(client.getTask(GetTaskRequest.fromJSON({ id: 'no-such-task' })), (err: unknown) => {
-          assert.ok(err instanceof TaskNotFoundError, `expected TaskNotFoundError, got ${String(err)}`);
-          return true;
-        });
-      });
-    });
-  }
 
   describe('the v0.3 wire', () => {
     test('POST /v1/message:send answers 201 with the v0.3 proto-JSON task (A2A v0.3 §3.2.3)', async () => {

@@ -23,7 +23,7 @@ import { uuidv7 } from '../storage/index.js';
 import { AgentmeshError, ErrorCodes, stateName, toSdkError } from '../protocol/index.js';
 import type { PushStore, TaskStore, Bus } from '../storage/index.js';
 import type { AgentDefinition } from './define-agent.js';
-import type { CallInfo, TaskEngine } from './task-engine.js';
+import type { CallInfo, SendOptions, TaskEngine } from './task-engine.js';
 import { withHistoryLength } from './task-fold.js';
 import { subscribeTaskEvents } from './task-subscription.js';
 import type { CommittedEvent } from './task-events.js';
@@ -100,10 +100,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
   async send(params: SendMessageRequest, context: ServerCallContext): Promise<{ task: Task; json: string | undefined }> {
     const message = requireMessage(params);
     const call = callOf(context);
-    const started = await this.#o.engine.send(this.name, message, call);
-    if (params.configuration?.taskPushNotificationConfig) {
-      await this.#putPushConfig({ ...params.configuration.taskPushNotificationConfig, taskId: started.taskId }, context);
-    }
+    const started = await this.#o.engine.send(this.name, message, call, this.#sendOptions(params, context));
     const historyLength = params.configuration?.historyLength;
     if (!params.configuration?.returnImmediately) {
       if (started.run && !started.duplicate) {
@@ -112,7 +109,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
           return { task: started.run.task, json: started.run.lastSnapshotJson };
         }
       } else {
-        await this.#waitForSettle(started.taskId, started.startSeq, context);
+        await this.#waitForSettle(started.taskId, started.startSeq, started.forwarded === true, context);
       }
     }
     const row = await this.#o.engine.getVisible(this.name, started.taskId, call);
@@ -130,24 +127,24 @@ export class AgentRequestHandler implements A2ARequestHandler {
     try {
       this.#requireStreaming();
       const message = requireMessage(params);
-      started = await this.#o.engine.send(this.name, message, callOf(context));
-      if (params.configuration?.taskPushNotificationConfig) {
-        await this.#putPushConfig({ ...params.configuration.taskPushNotificationConfig, taskId: started.taskId }, context);
-      }
+      started = await this.#o.engine.send(this.name, message, callOf(context), this.#sendOptions(params, context));
     } catch (err) {
       throw isLegacy(context) ? toSdkError(err) : err;
     }
     const lastEventId = context.state.get(CTX.lastEventId) as number | undefined;
-    if (started.startSeq > 0 && lastEventId === undefined) {
-      // A continued task: the stream still begins with the Task (A2A §3.1.2).
-      yield await this.#snapshotEvent(started.taskId, context);
+    if (started.snapshotJson !== undefined && lastEventId === undefined) {
+      // A continued task: the stream still begins with the Task as the message found it (A2A §3.1.2), then every update after it.
+      yield { seq: started.startSeq, kind: 'task', payload: `{"task":${started.snapshotJson}}`, state: undefined };
     }
+    const afterSeq = lastEventId ?? started.startSeq;
     yield* subscribeTaskEvents({
       store: this.#o.store,
       bus: this.#o.bus,
       taskId: started.taskId,
-      afterSeq: lastEventId ?? started.startSeq,
+      afterSeq,
       endOnInterrupted: true,
+      // Handed to another replica: the task looks interrupted until its owner records the answer.
+      waitForNew: started.forwarded === true,
       ...(started.run ? { committed: started.run.committed } : {}),
       ...signalOf(context),
     });
@@ -280,15 +277,17 @@ export class AgentRequestHandler implements A2ARequestHandler {
     return config;
   }
 
-  async #snapshotEvent(taskId: string, context: ServerCallContext): Promise<CommittedEvent> {
-    const row = await this.#o.engine.getVisible(this.name, taskId, callOf(context));
-    return { seq: row.lastSeq, kind: 'task', payload: JSON.stringify({ task: JSON.parse(row.snapshot) }), state: undefined };
+  /** Stores a push config sent with the message before the task's first event, so none is missed. */
+  #sendOptions(params: SendMessageRequest, context: ServerCallContext): SendOptions {
+    const config = params.configuration?.taskPushNotificationConfig;
+    if (!config) return {};
+    return { beforeStart: async (taskId) => void (await this.#putPushConfig({ ...config, taskId }, context)) };
   }
 
-  async #waitForSettle(taskId: string, afterSeq: number, context: ServerCallContext): Promise<void> {
+  async #waitForSettle(taskId: string, afterSeq: number, waitForNew: boolean, context: ServerCallContext): Promise<void> {
     const row = await this.#o.store.get(taskId);
     if (row?.terminal) return;
-    for await (const _ of subscribeTaskEvents({ store: this.#o.store, bus: this.#o.bus, taskId, afterSeq, endOnInterrupted: true, ...signalOf(context) })) {
+    for await (const _ of subscribeTaskEvents({ store: this.#o.store, bus: this.#o.bus, taskId, afterSeq, endOnInterrupted: true, waitForNew, ...signalOf(context) })) {
       // Drain until the stream ends at a terminal or interrupted state.
     }
   }

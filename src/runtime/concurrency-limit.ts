@@ -24,7 +24,7 @@ export class ConcurrencyLimit {
       throw new AgentmeshError(
         ErrorCodes.TASK_QUEUE_FULL,
         `Agent ${this.name} is at capacity: ${this.max} tasks running and ${this.queueLimit} queued; retry later`,
-        { retryable: true, details: { agent: this.name, maxConcurrentTasks: String(this.max), queueLimit: String(this.queueLimit) } },
+        { expose: true, retryable: true, details: { agent: this.name, maxConcurrentTasks: String(this.max), queueLimit: String(this.queueLimit) } },
       );
     }
   }

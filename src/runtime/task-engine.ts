@@ -34,6 +34,12 @@ export interface TaskEngineOptions {
 const CANCEL_TOPIC = 'runtime.cancel';
 const RESUME_TOPIC = 'runtime.resume';
 
+/** Options of {@link TaskEngine.send}. */
+export interface SendOptions {
+  /** Runs once the task id is known and before the task's first event (e.g. store a push config). */
+  beforeStart?: (taskId: string) => Promise<void>;
+}
+
 /** The outcome of SendMessage: the live run (when it executes here) and the task as of the response. */
 export interface StartedTask {
   taskId: string;
@@ -42,6 +48,10 @@ export interface StartedTask {
   startSeq: number;
   /** True when this message was a retry of one that already started a task. */
   duplicate: boolean;
+  /** True when the message was handed to the replica that owns the task (nothing written here yet). */
+  forwarded?: boolean;
+  /** For a continued task: the task as it was when the message arrived (v1 JSON), at `startSeq`. */
+  snapshotJson?: string;
 }
 
 /**
@@ -70,7 +80,7 @@ export class TaskEngine {
       options.bus.subscribe(RESUME_TOPIC, (m) => {
         const { taskId, message } = m as { taskId?: string; message?: unknown };
         const run = this.#runs.get(taskId ?? '');
-        if (run?.waitingForInput && message) this.#resumeLocal(run, Message.fromJSON(message));
+        if (run?.waitingForInput && message) void this.#resumeLocal(run, Message.fromJSON(message)).catch(() => undefined);
       }),
     );
   }
@@ -93,14 +103,14 @@ export class TaskEngine {
    * Handles a user message: continues the task it names, or starts a new one.
    * Validation errors are thrown before anything is written.
    */
-  async send(agentName: string, message: Message, call: CallInfo): Promise<StartedTask> {
+  async send(agentName: string, message: Message, call: CallInfo, options: SendOptions = {}): Promise<StartedTask> {
     const agent = this.#agent(agentName);
     if (message.role !== Role.ROLE_USER) {
       throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message.role must be ROLE_USER', {
         violations: [{ field: 'message.role', description: 'must be ROLE_USER' }],
       });
     }
-    if (message.taskId) return this.#continue(agent, message, call);
+    if (message.taskId) return this.#continue(agent, message, call, options);
     const existing = await this.#o.store.findByMessage(agent.name, call.tenant, message.messageId);
     if (existing) return { taskId: existing.id, run: this.#runs.get(existing.id), startSeq: 0, duplicate: true };
     const skill = selectSkill(agent, message);
@@ -123,6 +133,8 @@ export class TaskEngine {
       { task, agent: agent.name, tenant: call.tenant, skill: skill.id, messageId: message.messageId, idempotent: skill.definition.idempotent === true },
       this.#runDeps(),
     );
+    // Before the first event: a push config sent with the message must see every event.
+    await options.beforeStart?.(taskId);
     this.#runs.set(taskId, run);
     // emit() serializes the event at once, so the live task object can be the payload.
     const created = run.emit(wrap({ $case: 'task', value: task }));
@@ -238,7 +250,7 @@ export class TaskEngine {
     await Promise.all(writes);
   }
 
-  async #continue(agent: AgentDefinition, message: Message, call: CallInfo): Promise<StartedTask> {
+  async #continue(agent: AgentDefinition, message: Message, call: CallInfo, options: SendOptions): Promise<StartedTask> {
     const row = await this.getVisible(agent.name, message.taskId, call);
     if (message.contextId && message.contextId !== row.contextId) {
       throw new AgentmeshError(ErrorCodes.TASK_CONTEXT_MISMATCH, `Invalid parameters: message.contextId ${message.contextId} does not match task ${row.id}'s context ${row.contextId}`, {
@@ -254,20 +266,23 @@ export class TaskEngine {
       throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Task ${row.id} is ${row.state} and is not waiting for input`, { details: { taskId: row.id, state: row.state } });
     }
     const userMessage: Message = { ...message, contextId: row.contextId };
+    await options.beforeStart?.(row.id);
     const run = this.#runs.get(row.id);
     if (run?.waitingForInput) {
-      this.#resumeLocal(run, userMessage);
-      return { taskId: row.id, run, startSeq: row.lastSeq, duplicate: false };
+      await this.#resumeLocal(run, userMessage);
+      return { taskId: row.id, run, startSeq: row.lastSeq, duplicate: false, snapshotJson: row.snapshot };
     }
     // The task waits on another replica: hand the message to its owner.
     await this.#o.bus.publish(RESUME_TOPIC, { taskId: row.id, message: Message.toJSON(userMessage) });
-    return { taskId: row.id, run: undefined, startSeq: row.lastSeq, duplicate: false };
+    return { taskId: row.id, run: undefined, startSeq: row.lastSeq, duplicate: false, forwarded: true, snapshotJson: row.snapshot };
   }
 
-  #resumeLocal(run: TaskRun, message: Message): void {
-    void run.emit(wrap({ $case: 'message', value: message }));
-    void run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));
+  /** Resolves once the user's message and the working status are durable. */
+  #resumeLocal(run: TaskRun, message: Message): Promise<void> {
+    const joined = run.emit(wrap({ $case: 'message', value: message }));
+    const working = run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));
     run.resume(message);
+    return Promise.all([joined, working]).then(() => undefined);
   }
 
   async #execute(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, limit: ConcurrencyLimit): Promise<void> {

@@ -12,6 +12,8 @@ export interface TaskSubscriptionOptions {
   /** End the stream at input-required / auth-required too (send streams do). */
   endOnInterrupted: boolean;
   signal?: AbortSignal;
+  /** Don't end early on an interrupted task with nothing new: new events are on their way (a continued task). */
+  waitForNew?: boolean;
   /** Events already known to be committed, in order (from the run on this replica): served before the log is read. */
   committed?: readonly CommittedEvent[];
 }
@@ -65,7 +67,7 @@ export async function* subscribeTaskEvents(options: TaskSubscriptionOptions): As
     // Nothing more will come for a task that ended before we subscribed.
     const row = await store.get(taskId);
     if (!row || (row.terminal && row.lastSeq <= last)) return;
-    if (options.endOnInterrupted && row.lastSeq <= last && !isTerminal(parseStateName(row.state)) && row.state !== 'TASK_STATE_SUBMITTED' && row.state !== 'TASK_STATE_WORKING') return;
+    if (!options.waitForNew && options.endOnInterrupted && row.lastSeq <= last && !isTerminal(parseStateName(row.state)) && row.state !== 'TASK_STATE_SUBMITTED' && row.state !== 'TASK_STATE_WORKING') return;
     // Follow live.
     for (;;) {
       if (signal?.aborted) return;

@@ -66,6 +66,26 @@ describe('JSON-RPC v1 binding', () => {
     assert.equal(mismatch.body.error.code, -32602);
   });
 
+  test('a streamed answer to an input-required task streams through to completion', async () => {
+    const first = await rpc(url, 'SendMessage', { message: userMessage('hi', { metadata: { skillId: 'ask' } }) });
+    const task = first.body.result.task;
+    assert.equal(task.status.state, 'TASK_STATE_INPUT_REQUIRED');
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'A2A-Version': '1.0' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'SendStreamingMessage', params: { message: userMessage('Ada', { taskId: task.id, contextId: task.contextId }) } }),
+    });
+    const frames = await readSse(response);
+    assert.ok(frames[0]!.data.result.task, 'the stream begins with the task');
+    const ids = frames.map((f) => Number(f.id));
+    assert.equal(new Set(ids).size, ids.length, 'no id twice');
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+    const last = frames[frames.length - 1]!.data.result;
+    assert.equal(last.statusUpdate.status.state, 'TASK_STATE_COMPLETED');
+    const artifact = frames.find((f) => f.data.result.artifactUpdate)!.data.result.artifactUpdate.artifact;
+    assert.equal(artifact.parts[0].text, 'Hello, Ada');
+  });
+
   test('SendStreamingMessage streams the task, status and artifact chunks with ids, and Last-Event-ID resumes', async () => {
     const response = await fetch(url, {
       method: 'POST',

@@ -15,6 +15,8 @@ interface Lead {
 const sample = leadsData as { leads: Lead[]; bestCustomers: string[] };
 const byId = new Map(sample.leads.map((l) => [l.id, l]));
 const best = sample.bestCustomers.map((id) => byId.get(id)!).filter(Boolean);
+/** Leads that are not already customers: what "score all leads" means. */
+const prospects = sample.leads.filter((l) => !sample.bestCustomers.includes(l.id)).map((l) => l.id);
 
 /**
  * Lookalike score 0–100: how much a lead resembles the best customers
@@ -59,7 +61,7 @@ export default defineAgent({
       },
       idempotent: true,
       handler: async (input: string | { leadIds: string[]; top?: number }, ctx) => {
-        const ids = typeof input === 'string' ? sample.leads.map((l) => l.id) : input.leadIds;
+        const ids = typeof input === 'string' ? prospects : input.leadIds;
         const top = typeof input === 'string' ? 10 : (input.top ?? ids.length);
         const unknown = ids.filter((id) => !byId.has(id));
         if (unknown.length > 0) throw new Error(`Unknown lead ids: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);

@@ -14,7 +14,7 @@ const pool = Buffer.allocUnsafe(POOL_IDS * 10);
 let poolOffset = pool.length;
 let lastMs = -1;
 let counter = 0;
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const scratch = Buffer.allocUnsafe(16);
 
 /**
  * A new UUIDv7 string.
@@ -43,28 +43,14 @@ export function uuidv7(): string {
   }
   const o = poolOffset;
   poolOffset += 10;
-  const h = HEX;
-  const t = ms;
-  return (
-    h[Math.floor(t / 0x10000000000) & 0xff]! +
-    h[Math.floor(t / 0x100000000) & 0xff]! +
-    h[(t >>> 24) & 0xff]! +
-    h[(t >>> 16) & 0xff]! +
-    '-' +
-    h[(t >>> 8) & 0xff]! +
-    h[t & 0xff]! +
-    '-' +
-    h[0x70 | (counter >>> 8)]! +
-    h[counter & 0xff]! +
-    '-' +
-    h[0x80 | (pool[o + 2]! & 0x3f)]! +
-    h[pool[o + 3]!]! +
-    '-' +
-    h[pool[o + 4]!]! +
-    h[pool[o + 5]!]! +
-    h[pool[o + 6]!]! +
-    h[pool[o + 7]!]! +
-    h[pool[o + 8]!]! +
-    h[pool[o + 9]!]!
-  );
+  const b = scratch;
+  // 48-bit big-endian milliseconds (RFC 9562 §5.7), then version 7 + 12-bit counter, then variant 10 + 62 random bits.
+  b.writeUIntBE(ms, 0, 6);
+  b[6] = 0x70 | (counter >>> 8);
+  b[7] = counter & 0xff;
+  b[8] = 0x80 | (pool[o + 2]! & 0x3f);
+  pool.copy(b, 9, o + 3, o + 10);
+  // One native hex encoding and slices of it: far fewer intermediate strings than concatenating bytes.
+  const hex = b.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

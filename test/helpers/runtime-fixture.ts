@@ -24,6 +24,14 @@ export const testAgent: AgentDefinition = defineAgent({
         ctx.usage({ credits: 3, units: { chunks: 3 } });
       },
     },
+    destructured: {
+      description: 'Uses the context through destructuring',
+      handler: async (text: string, { progress, artifact, usage, taskId }) => {
+        progress('working on it');
+        artifact({ name: 'echo', parts: [{ text: `${text} (${taskId.length})` }] });
+        usage({ credits: 2 });
+      },
+    },
     sum: {
       description: 'Adds numbers',
       input: { type: 'object', required: ['numbers'], properties: { numbers: { type: 'array', items: { type: 'number' } } } },

@@ -19,6 +19,15 @@ describe('JSON-RPC v1 binding', () => {
     assert.equal(task.history[0].parts[0].text, 'hello');
   });
 
+  test('a handler may destructure its context', async () => {
+    const { body } = await rpc(url, 'SendMessage', { message: userMessage('parts', { metadata: { skillId: 'destructured' } }) });
+    const task = body.result.task;
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED');
+    assert.equal(task.artifacts[0].parts[0].text, 'parts (36)');
+    assert.equal(task.metadata['agentmesh.usage'].credits, 2);
+    assert.ok(task.history.some((m: { parts: Array<{ text?: string }> }) => m.parts[0]?.text === 'working on it'), 'progress text is in the history');
+  });
+
   test('returnImmediately returns before the task is done', async () => {
     const { body } = await rpc(url, 'SendMessage', { message: userMessage('x', { metadata: { skillId: 'wait' } }), configuration: { returnImmediately: true } });
     assert.ok(['TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING'].includes(body.result.task.status.state));

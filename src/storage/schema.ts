@@ -26,9 +26,13 @@ export interface TasksTable {
 
 export interface TaskEventsTable {
   task_id: string;
+  /** First event of the row. */
   seq: number;
+  /** Last event of the row (one row per write). */
+  last_seq: number;
+  /** The events' kinds, comma-joined. */
   kind: string;
-  /** A StreamResponse as A2A v1 JSON. */
+  /** The events as StreamResponse A2A v1 JSON, newline-joined. */
   payload: string;
   created_at: number;
 }

@@ -35,7 +35,9 @@ export function runtimeMigration(dialect: 'sqlite' | 'postgres'): Migration {
       await db.schema
         .createTable('task_events')
         .addColumn('task_id', 'text', (c) => c.notNull())
+        // One row holds the events of one write: seq..last_seq (storage/event-rows.ts).
         .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('last_seq', 'integer', (c) => c.notNull())
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('payload', 'text', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())

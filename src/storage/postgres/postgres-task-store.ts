@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { packEvents, unpackEvents } from '../event-rows.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
 import type { PushConfigsTable, Tables, TasksTable } from '../schema.js';
@@ -66,12 +67,7 @@ export class PostgresTaskStore implements TaskStore, PushStore {
           updated_at: task.now,
         })
         .execute();
-      if (task.events.length > 0) {
-        await trx
-          .insertInto('task_events')
-          .values(task.events.map((e) => ({ task_id: task.id, seq: e.seq, kind: e.kind, payload: e.payload, created_at: task.now })))
-          .execute();
-      }
+      if (task.events.length > 0) await trx.insertInto('task_events').values(packEvents(task.id, task.events, task.now)).execute();
     });
   }
 
@@ -94,10 +90,7 @@ export class PostgresTaskStore implements TaskStore, PushStore {
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) throw versionConflict(change.taskId, change.expectedVersion);
       if (change.events.length === 0) return;
-      await trx
-        .insertInto('task_events')
-        .values(change.events.map((e) => ({ task_id: change.taskId, seq: e.seq, kind: e.kind, payload: e.payload, created_at: change.now })))
-        .execute();
+      await trx.insertInto('task_events').values(packEvents(change.taskId, change.events, change.now)).execute();
       const seqs = change.events.map((e) => e.seq);
       // Transactional outbox: one row per (config, event), committed with the events.
       await sql`INSERT INTO push_outbox (task_id, config_id, seq, state, attempts, next_attempt_at, created_at, updated_at)
@@ -138,8 +131,8 @@ export class PostgresTaskStore implements TaskStore, PushStore {
   }
 
   async events(taskId: string, afterSeq: number, limit: number): Promise<TaskEventRecord[]> {
-    const rows = await this.#db.selectFrom('task_events').selectAll().where('task_id', '=', taskId).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
-    return rows.map((r) => ({ taskId: r.task_id, seq: r.seq, kind: r.kind, payload: r.payload, createdAt: Number(r.created_at) }));
+    const rows = await this.#db.selectFrom('task_events').selectAll().where('task_id', '=', taskId).where('last_seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+    return unpackEvents(rows, afterSeq, limit);
   }
 
   async heartbeat(replicaId: string, now: number): Promise<void> {

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { BloomFilter } from './bloom-filter.js';
+import { packEvents, unpackEvents, type EventRow } from '../event-rows.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
 import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
@@ -86,7 +87,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     }
     return this.#enqueue(() => {
       this.#s.insertTask.run(task.id, task.agent, task.tenant, task.contextId, task.state, task.skill, task.messageId, task.events.length, lastSeqOf(task.events, 0), task.snapshot, task.owner, task.idempotent ? 1 : 0, task.terminal ? 1 : 0, task.now, task.now);
-      for (const e of task.events) this.#s.insertEvent.run(task.id, e.seq, e.kind, e.payload, task.now);
+      if (task.events.length > 0) this.#insertEvents(task.id, task.events, task.now);
     });
   }
 
@@ -98,10 +99,9 @@ export class SqliteTaskStore implements TaskStore, PushStore {
           ? this.#s.updateTask.run(change.state, change.snapshot, change.terminal ? 1 : 0, lastSeq, change.now, change.taskId, change.expectedVersion)
           : this.#s.updateTaskOwner.run(change.state, change.snapshot, change.terminal ? 1 : 0, lastSeq, change.now, change.owner, change.taskId, change.expectedVersion);
       if (result.changes === 0) throw versionConflict(change.taskId, change.expectedVersion);
-      for (const e of change.events) {
-        this.#s.insertEvent.run(change.taskId, e.seq, e.kind, e.payload, change.now);
-        this.#s.enqueuePush.run(e.seq, change.now, change.now, change.now, change.taskId);
-      }
+      if (change.events.length === 0) return;
+      this.#insertEvents(change.taskId, change.events, change.now);
+      for (const e of change.events) this.#s.enqueuePush.run(e.seq, change.now, change.now, change.now, change.taskId);
     });
   }
 
@@ -147,8 +147,12 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   }
 
   async events(taskId: string, afterSeq: number, limit: number): Promise<TaskEventRecord[]> {
-    const rows = this.#s.events.all(taskId, afterSeq, limit) as Array<{ task_id: string; seq: number; kind: string; payload: string; created_at: number }>;
-    return rows.map((r) => ({ taskId: r.task_id, seq: r.seq, kind: r.kind, payload: r.payload, createdAt: r.created_at }));
+    return unpackEvents(this.#s.events.all(taskId, afterSeq, limit) as EventRow[], afterSeq, limit);
+  }
+
+  #insertEvents(taskId: string, events: NewTask['events'], now: number): void {
+    const row = packEvents(taskId, events, now);
+    this.#s.insertEvent.run(row.task_id, row.seq, row.last_seq, row.kind, row.payload, row.created_at);
   }
 
   heartbeat(replicaId: string, now: number): Promise<void> {
@@ -331,13 +335,14 @@ function prepare(db: BetterSqlite3.Database) {
     // last_seq = max(...) keeps the column right when an append carries no events (-1).
     updateTask: db.prepare('UPDATE tasks SET state = ?, snapshot = ?, terminal = ?, last_seq = max(last_seq, ?), updated_at = ?, version = version + 1 WHERE id = ? AND version = ?'),
     updateTaskOwner: db.prepare('UPDATE tasks SET state = ?, snapshot = ?, terminal = ?, last_seq = max(last_seq, ?), updated_at = ?, owner = ?, version = version + 1 WHERE id = ? AND version = ?'),
-    insertEvent: db.prepare('INSERT INTO task_events (task_id, seq, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)'),
+    insertEvent: db.prepare('INSERT INTO task_events (task_id, seq, last_seq, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
     enqueuePush: db.prepare(
       "INSERT INTO push_outbox (task_id, config_id, seq, state, attempts, next_attempt_at, created_at, updated_at) SELECT task_id, id, ?, 'pending', 0, ?, ?, ? FROM push_configs WHERE task_id = ?",
     ),
     getTask: db.prepare('SELECT * FROM tasks WHERE id = ?'),
     byMessage: db.prepare('SELECT * FROM tasks WHERE agent = ? AND tenant = ? AND message_id = ?'),
-    events: db.prepare('SELECT * FROM task_events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+    // Rows that end after `afterSeq`; each row holds several events, so `limit` rows hold at least `limit` events.
+    events: db.prepare('SELECT * FROM task_events WHERE task_id = ? AND last_seq > ? ORDER BY seq LIMIT ?'),
     heartbeat: db.prepare('INSERT INTO runtime_replicas (id, started_at, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at'),
     removeReplica: db.prepare('DELETE FROM runtime_replicas WHERE id = ?'),
     orphans: db.prepare(

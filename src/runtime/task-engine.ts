@@ -33,6 +33,8 @@ export interface TaskEngineOptions {
 /** Topics of control messages between replicas. */
 const CANCEL_TOPIC = 'runtime.cancel';
 const RESUME_TOPIC = 'runtime.resume';
+/** How often handler deadlines are checked, ms. */
+const SWEEP_MS = 100;
 
 /** Options of {@link TaskEngine.send}. */
 export interface SendOptions {
@@ -65,6 +67,7 @@ export class TaskEngine {
   #limits = new Map<string, ConcurrencyLimit>();
   #now: () => number;
   #unsubscribe: Array<() => void> = [];
+  #sweeper: NodeJS.Timeout;
 
   constructor(options: TaskEngineOptions) {
     this.#o = options;
@@ -72,6 +75,8 @@ export class TaskEngine {
     for (const agent of options.agents.values()) {
       this.#limits.set(agent.name, new ConcurrencyLimit({ name: agent.name, max: agent.maxConcurrentTasks ?? options.maxConcurrentTasks, queueLimit: options.queueLimit }));
     }
+    this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
+    this.#sweeper.unref();
     this.#unsubscribe.push(
       options.bus.subscribe(CANCEL_TOPIC, (m) => {
         const run = this.#runs.get((m as { taskId?: string }).taskId ?? '');
@@ -236,6 +241,7 @@ export class TaskEngine {
    * replica (or the next start) to re-run, the others are failed with a reason.
    */
   async shutdown(): Promise<void> {
+    clearInterval(this.#sweeper);
     for (const fn of this.#unsubscribe) fn();
     const writes: Promise<void>[] = [];
     for (const run of this.#runs.values()) {
@@ -288,19 +294,21 @@ export class TaskEngine {
   async #execute(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, limit: ConcurrencyLimit): Promise<void> {
     const started = this.#now();
     await limit.acquire();
-    let timer: NodeJS.Timeout | undefined;
     try {
       if (run.closed) return;
       void run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));
       const ctx = createSkillContext({ run, agent: agent.name, skill: skill.id, message, call, logger: this.#o.logger, now: this.#now });
       const timeoutMs = skill.definition.timeoutMs ?? this.#o.skillTimeoutMs;
-      const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `Skill ${skill.id} timed out after ${timeoutMs} ms`, { expose: true })), timeoutMs);
-      });
-      const aborted = new Promise<never>((_, reject) => {
-        run.abort.signal.addEventListener('abort', () => reject(run.abort.signal.reason), { once: true });
-      });
-      const output = await Promise.race([Promise.resolve().then(() => skill.definition.handler(input as never, ctx)), timedOut, aborted]);
+      // The sweeper (#sweep) stops the run at its deadline: no timer per task.
+      run.deadline = this.#now() + timeoutMs;
+      run.timeoutMs = timeoutMs;
+      let handled: unknown;
+      try {
+        handled = skill.definition.handler(input as never, ctx);
+      } catch (err) {
+        handled = Promise.reject(err);
+      }
+      const output = await Promise.race([handled, run.stopped]);
       if (run.closed) return;
       if (output !== undefined) {
         if (skill.validateOutput && !skill.validateOutput(output)) {
@@ -320,7 +328,6 @@ export class TaskEngine {
         await finished;
       }
     } finally {
-      clearTimeout(timer);
       limit.release();
       this.#runs.delete(run.id);
       this.#o.onTaskSettled?.(agent.name, skill.id, run.state ?? TaskState.TASK_STATE_UNSPECIFIED, (this.#now() - started) / 1000);
@@ -334,8 +341,18 @@ export class TaskEngine {
   }
 
   #abortRun(run: TaskRun, reason: string): void {
-    if (!run.abort.signal.aborted) run.abort.abort(new AgentmeshError(ErrorCodes.TASK_NOT_CANCELABLE, reason, { expose: true }));
+    run.stop(new AgentmeshError(ErrorCodes.TASK_NOT_CANCELABLE, reason, { expose: true }));
     run.closed = true;
+  }
+
+  /** Times out handlers past their deadline (checked every SWEEP_MS, so a timeout may fire up to that much late). */
+  #sweep(): void {
+    const now = this.#now();
+    for (const run of this.#runs.values()) {
+      if (!run.closed && run.deadline <= now) {
+        run.stop(new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `Skill ${run.skill} timed out after ${run.timeoutMs} ms`, { expose: true }));
+      }
+    }
   }
 
   #agent(name: string): AgentDefinition {

@@ -43,6 +43,13 @@ export class TaskRun {
   readonly skill: string | null;
   readonly idempotent: boolean;
   readonly abort = new AbortController();
+  /** Rejects with the reason when the run is stopped (canceled, timed out, shut down). */
+  readonly stopped: Promise<never>;
+  /** Epoch ms after which the engine times the handler out. */
+  deadline = Number.POSITIVE_INFINITY;
+  /** The timeout the deadline came from, for the failure message. */
+  timeoutMs = 0;
+  #rejectStopped!: (reason: unknown) => void;
   task: Task;
   /** Whether the task reached a terminal state (no more events are accepted). */
   closed = false;
@@ -85,6 +92,9 @@ export class TaskRun {
     this.#created = init.existing !== undefined;
     this.#version = init.existing?.version ?? 0;
     this.#lastSeq = init.existing?.lastSeq ?? 0;
+    this.stopped = new Promise<never>((_, reject) => (this.#rejectStopped = reject));
+    // Nobody may be racing it (the handler already returned): not an unhandled rejection.
+    this.stopped.catch(() => undefined);
   }
 
   get state(): TaskState | undefined {
@@ -139,7 +149,7 @@ export class TaskRun {
   waitForInput(): Promise<Message> {
     return new Promise((resolve, reject) => {
       this.#inputWaiter = resolve;
-      this.abort.signal.addEventListener('abort', () => reject(this.abort.signal.reason), { once: true });
+      this.stopped.catch(reject);
     });
   }
 
@@ -155,11 +165,17 @@ export class TaskRun {
     waiter?.(message);
   }
 
+  /** Aborts the handler's signal and ends the engine's wait on it. */
+  stop(reason: Error): void {
+    if (!this.abort.signal.aborted) this.abort.abort(reason);
+    this.#rejectStopped(reason);
+  }
+
   /** Stops accepting events without writing (someone else finished the task). */
   detach(reason: string): void {
     this.closed = true;
     this.#committedTerminal = true;
-    if (!this.abort.signal.aborted) this.abort.abort(new Error(reason));
+    this.stop(new Error(reason));
     this.#settle();
   }
 

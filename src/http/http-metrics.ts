@@ -38,11 +38,20 @@ export function installHttpMetrics(app: FastifyInstance, deps: { role: string; m
     DURATION_BUCKETS,
   );
 
+  // Label-bound children, one per (route, method, status): prom-client then
+  // skips hashing a fresh label object on every request.
+  const children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
   const record = (request: FastifyRequest, reply: FastifyReply, route: string): void => {
     const method = request.method;
     const status = reply.statusCode;
-    requests.inc({ role, method, route, status });
-    duration.observe({ role, method, route }, reply.elapsedTime / 1000);
+    const key = `${route} ${method} ${status}`;
+    let child = children.get(key);
+    if (child === undefined) {
+      child = { count: requests.labels({ role, method, route, status }), time: duration.labels({ role, method, route }) };
+      children.set(key, child);
+    }
+    child.count.inc();
+    child.time.observe(reply.elapsedTime / 1000);
     requestSpanOf(request, tracing).end({ statusCode: status, route });
   };
 

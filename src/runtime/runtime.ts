@@ -69,6 +69,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const replicaId = uuidv7();
   const tasksSettled = metrics.counter('agentmesh_runtime_tasks_total', 'Tasks that reached a terminal or interrupted state', ['agent', 'skill', 'state']);
   const taskSeconds = metrics.histogram('agentmesh_runtime_task_duration_seconds', 'Time from submission to the end of a task', ['agent', 'skill'], [0.001, 0.01, 0.1, 0.5, 1, 5, 30, 120, 600]);
+  const settledChildren = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
   const engine = new TaskEngine({
     agents: new Map(options.agents.map((a) => [a.name, a])),
     store: stores.tasks,
@@ -79,8 +80,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     queueLimit: config.queueLimit,
     skillTimeoutMs: config.skillTimeoutMs,
     onTaskSettled: (agent, skill, state, seconds) => {
-      tasksSettled.inc({ agent, skill, state: stateName(state) });
-      taskSeconds.observe({ agent, skill }, seconds);
+      // Label-bound children cached per (agent, skill, state): no label hashing per task.
+      const key = `${agent} ${skill} ${state}`;
+      let child = settledChildren.get(key);
+      if (child === undefined) {
+        child = { count: tasksSettled.labels({ agent, skill, state: stateName(state) }), time: taskSeconds.labels({ agent, skill }) };
+        settledChildren.set(key, child);
+      }
+      child.count.inc();
+      child.time.observe(seconds);
     },
   });
   const running = metrics.gauge('agentmesh_runtime_tasks_running', 'Tasks executing on this replica', []);

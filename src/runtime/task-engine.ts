@@ -8,7 +8,7 @@ import { ConcurrencyLimit } from './concurrency-limit.js';
 import { selectSkill, type AgentDefinition, type CompiledSkill } from './define-agent.js';
 import { createSkillContext } from './skill-context-impl.js';
 import type { CallerIdentity } from './skill-context.js';
-import { TaskRun } from './task-run.js';
+import { TaskRun, type TaskRunDeps } from './task-run.js';
 
 /** Who sent a request, and for which tenant. */
 export interface CallInfo {
@@ -68,6 +68,7 @@ export class TaskEngine {
   #now: () => number;
   #unsubscribe: Array<() => void> = [];
   #sweeper: NodeJS.Timeout;
+  #deps: TaskRunDeps | undefined;
 
   constructor(options: TaskEngineOptions) {
     this.#o = options;
@@ -361,8 +362,9 @@ export class TaskEngine {
     return agent;
   }
 
-  #runDeps() {
-    return { store: this.#o.store, bus: this.#o.bus, logger: this.#o.logger, replicaId: this.#o.replicaId, now: this.#now };
+  #runDeps(): TaskRunDeps {
+    this.#deps ??= { store: this.#o.store, bus: this.#o.bus, logger: this.#o.logger, replicaId: this.#o.replicaId, now: this.#now };
+    return this.#deps;
   }
 }
 

@@ -41,7 +41,7 @@ export const CTX = {
   lastEventId: 'agentmesh.lastEventId',
   /** Sequence number of the event a stream yielded last (SSE `id:`). */
   seq: 'agentmesh.seq',
-  /** AbortSignal of the HTTP request (client went away). */
+  /** Returns the AbortSignal of the HTTP request (client went away); made on first call. */
   signal: 'agentmesh.signal',
 } as const;
 
@@ -308,8 +308,8 @@ export function callOf(context: ServerCallContext): CallInfo {
 }
 
 function signalOf(context: ServerCallContext): { signal?: AbortSignal } {
-  const signal = context.state.get(CTX.signal) as AbortSignal | undefined;
-  return signal ? { signal } : {};
+  const signal = context.state.get(CTX.signal) as (() => AbortSignal) | undefined;
+  return signal ? { signal: signal() } : {};
 }
 
 function requireMessage(params: SendMessageRequest): Message {

@@ -108,27 +108,26 @@ class TaskSkillContext implements SkillContext {
   }
 
   #progress(progressText: string, data?: Record<string, unknown>): void {
-    void this.#run.emit(this.#status(TaskState.TASK_STATE_WORKING, questionParts(progressText, data))).catch(() => undefined);
+    // emit()'s promise already swallows a failed write for fire-and-forget callers.
+    void this.#run.emit(this.#status(TaskState.TASK_STATE_WORKING, questionParts(progressText, data)));
   }
 
   #artifact(input: ArtifactInput): string {
     const run = this.#run;
     const artifactId = input.artifactId ?? uuidv7();
-    void run
-      .emit({
-        payload: {
-          $case: 'artifactUpdate',
-          value: {
-            taskId: run.id,
-            contextId: run.task.contextId,
-            artifact: { artifactId, name: input.name ?? '', description: input.description ?? '', parts: input.parts.map(toPart), metadata: input.metadata, extensions: [] },
-            append: input.append === true,
-            lastChunk: input.lastChunk === true,
-            metadata: undefined,
-          },
+    void run.emit({
+      payload: {
+        $case: 'artifactUpdate',
+        value: {
+          taskId: run.id,
+          contextId: run.task.contextId,
+          artifact: { artifactId, name: input.name ?? '', description: input.description ?? '', parts: input.parts.map(toPart), metadata: input.metadata, extensions: [] },
+          append: input.append === true,
+          lastChunk: input.lastChunk === true,
+          metadata: undefined,
         },
-      })
-      .catch(() => undefined);
+      },
+    });
     return artifactId;
   }
 

@@ -74,7 +74,7 @@ export class TaskRun {
   #lastSeq: number;
   #pending: NewTaskEvent[] = [];
   #pendingStates: Array<TaskState | undefined> = [];
-  #pendingWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  #batch: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
   #scheduled = false;
   #chain: Promise<void> = Promise.resolve();
   #ownerChange: string | null | undefined;
@@ -118,7 +118,15 @@ export class TaskRun {
     if (options.owner !== undefined) this.#ownerChange = options.owner;
     this.#pending.push({ seq: ++this.#lastSeq, kind: kindOf(event), payload: JSON.stringify(StreamResponse.toJSON(event)) });
     this.#pendingStates.push(state);
-    const committed = new Promise<void>((resolve, reject) => this.#pendingWaiters.push({ resolve, reject }));
+    // One promise per write, shared by the events it carries (not one per event).
+    let batch = this.#batch;
+    if (batch === undefined) {
+      let settle!: { resolve: () => void; reject: (e: unknown) => void };
+      const promise = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+      // Most callers fire and forget; a failed write is logged and handled in #write.
+      promise.catch(() => undefined);
+      batch = this.#batch = { promise, ...settle };
+    }
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => {
@@ -126,7 +134,7 @@ export class TaskRun {
         this.#chain = this.#chain.then(() => this.#write());
       });
     }
-    return committed;
+    return batch.promise;
   }
 
   /**
@@ -182,11 +190,11 @@ export class TaskRun {
   async #write(): Promise<void> {
     const events = this.#pending;
     const states = this.#pendingStates;
-    const waiters = this.#pendingWaiters;
+    const batch = this.#batch;
     if (events.length === 0) return;
     this.#pending = [];
     this.#pendingStates = [];
-    this.#pendingWaiters = [];
+    this.#batch = undefined;
     const snapshot = JSON.stringify(Task.toJSON(this.task));
     this.lastSnapshotJson = snapshot;
     const state = this.state ?? TaskState.TASK_STATE_UNSPECIFIED;
@@ -227,7 +235,7 @@ export class TaskRun {
         this.#version += 1;
       }
     } catch (err) {
-      for (const w of waiters) w.reject(err);
+      batch?.reject(err);
       if (isAgentmeshError(err) && err.code === ErrorCodes.TASK_VERSION_CONFLICT) {
         // Someone else (a cancel on another replica, recovery) moved the task on: stop here.
         this.#deps.logger.info({ taskId: this.id }, 'task changed elsewhere; this run stops');
@@ -242,7 +250,7 @@ export class TaskRun {
     if (this.committed.length < COMMITTED_KEPT) this.committed.push(...committed.slice(0, COMMITTED_KEPT - this.committed.length));
     const message: TaskEventsMessage = { taskId: this.id, events: committed };
     this.#deps.bus.publish(taskTopic(this.id), message).catch((err) => this.#deps.logger.warn({ err, taskId: this.id }, 'publishing task events failed; subscribers will re-read the log'));
-    for (const w of waiters) w.resolve();
+    batch?.resolve();
     if (terminal) this.#committedTerminal = true;
     if (terminal || isInterrupted(state)) {
       this.#settledSeq = events[events.length - 1]!.seq;

@@ -37,7 +37,7 @@ export function requestVersion(request: FastifyRequest): ProtocolVersion {
 }
 
 /** Builds the SDK call context of a request, carrying our CallInfo, Last-Event-ID and abort signal. */
-export function buildCallContext(options: { request: FastifyRequest; version: ProtocolVersion; caller: AuthenticatedCaller | undefined; tenant: string | undefined; signal?: AbortSignal }): ServerCallContext {
+export function buildCallContext(options: { request: FastifyRequest; version: ProtocolVersion; caller: AuthenticatedCaller | undefined; tenant: string | undefined; signal?: () => AbortSignal }): ServerCallContext {
   const { request, caller } = options;
   const tenant = caller?.tenant ?? options.tenant ?? '';
   const call: CallInfo = {
@@ -47,6 +47,7 @@ export function buildCallContext(options: { request: FastifyRequest; version: Pr
   const state = new Map<string, unknown>([[CTX.call, call]]);
   const lastEventId = parseLastEventId(request.headers['last-event-id']);
   if (lastEventId !== undefined) state.set(CTX.lastEventId, lastEventId);
+  // Lazy: only streams and cross-replica waits need it, and an AbortController plus a 'close' listener per request is not free.
   if (options.signal) state.set(CTX.signal, options.signal);
   return new ServerCallContext({
     user: caller ? new CallerUser(caller.id) : new UnauthenticatedUser(),

@@ -53,9 +53,9 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       id = envelope.id;
       const version = resolveVersion(request, envelope.method);
       const caller = await options.authenticate(request);
-      const abort = abortOnClientGone(request, reply);
+      const signal = abortOnClientGone(request, reply);
       if (version === '0.3') {
-        const context = buildCallContext({ request, version, caller, tenant: tenantOf(envelope.params), signal: abort.signal });
+        const context = buildCallContext({ request, version, caller, tenant: tenantOf(envelope.params), signal });
         const result = await legacy.handle(envelope.raw, context);
         if (isAsyncIterable(result)) return streamLegacy(request, reply, options.sse, result, context.state);
         return sendJson(reply, result);
@@ -65,7 +65,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       }
       validateParams(envelope.method, envelope.params ?? {});
       const params = (envelope.params ?? {}) as Record<string, unknown>;
-      const context = buildCallContext({ request, version, caller, tenant: tenantOf(params), signal: abort.signal });
+      const context = buildCallContext({ request, version, caller, tenant: tenantOf(params), signal });
       if (STREAMING.has(envelope.method)) {
         const events = envelope.method === 'SendStreamingMessage' ? options.handler.stream(SendMessageRequest.fromJSON(params), context) : options.handler.subscribe(SubscribeToTaskRequest.fromJSON(params), context);
         return streamV1(request, reply, options.sse, events, id);

@@ -103,8 +103,8 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
       }
       body = parseBody(request.body);
       const caller = await options.authenticate(request);
-      const abort = abortOnClientGone(request, reply);
-      context = buildCallContext({ request, version: '0.3', caller, tenant: undefined, signal: abort.signal });
+      const signal = abortOnClientGone(request, reply);
+      context = buildCallContext({ request, version: '0.3', caller, tenant: undefined, signal });
     } catch (err) {
       if (!(err instanceof AgentmeshError) || !err.expose) request.log.error({ err }, 'v0.3 REST request failed');
       const { statusCode } = toRestError(err, String(request.id));

@@ -46,8 +46,8 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
         throw new AgentmeshError(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, 'The HTTP+JSON binding here serves A2A 1.0; send A2A-Version: 1.0, or use the JSON-RPC binding for 0.3', { details: { supportedVersions: '1.0' } });
       }
       const caller = await options.authenticate(request);
-      const abort = abortOnClientGone(request, reply);
-      const context = buildCallContext({ request, version, caller, tenant: undefined, signal: abort.signal });
+      const signal = abortOnClientGone(request, reply);
+      const context = buildCallContext({ request, version, caller, tenant: undefined, signal });
       await run(request, reply, context);
     } catch (err) {
       if (reply.sent) return;

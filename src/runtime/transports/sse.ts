@@ -83,15 +83,26 @@ export function parseLastEventId(value: unknown): number | undefined {
 const CLIENT_GONE = Object.freeze(new Error('client closed the connection'));
 
 /**
- * An AbortController that fires when the client goes away before the
- * response is complete. 'close' also fires after every normal response; that
- * one must not abort, and the reason is a prebuilt error because abort()
- * without one builds a DOMException (stack capture) on every request.
+ * The signal that fires when the client goes away before the response is
+ * complete, made on first use: most requests never ask for it. 'close' also
+ * fires after every normal response; that one must not abort, and the reason
+ * is a prebuilt error because abort() without one builds a DOMException
+ * (stack capture).
  */
-export function abortOnClientGone(request: FastifyRequest, reply: FastifyReply): AbortController {
-  const abort = new AbortController();
-  request.raw.once('close', () => {
-    if (!reply.raw.writableFinished) abort.abort(CLIENT_GONE);
-  });
-  return abort;
+export function abortOnClientGone(request: FastifyRequest, reply: FastifyReply): () => AbortSignal {
+  let abort: AbortController | undefined;
+  return () => {
+    if (abort === undefined) {
+      const controller = new AbortController();
+      abort = controller;
+      // The request stream is destroyed once its body is read; the socket tells whether the client is still there.
+      const socket = request.raw.socket as { destroyed?: boolean } | null;
+      if ((socket === null || socket.destroyed === true) && !reply.raw.writableFinished) controller.abort(CLIENT_GONE);
+      else
+        reply.raw.once('close', () => {
+          if (!reply.raw.writableFinished) controller.abort(CLIENT_GONE);
+        });
+    }
+    return abort.signal;
+  };
 }

@@ -13,6 +13,8 @@ export interface TasksTable {
   skill: string | null;
   /** messageId of the message that created the task. */
   message_id: string | null;
+  /** Hash of (agent, tenant, message_id), indexed for retried-send lookups. */
+  message_key: number | null;
   version: number;
   last_seq: number;
   /** The task as A2A v1 JSON (history and artifacts included). */

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { BloomFilter } from './bloom-filter.js';
+import { messageKey } from '../message-key.js';
 import { packEvents, unpackEvents, type EventRow } from '../event-rows.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
@@ -80,13 +81,13 @@ export class SqliteTaskStore implements TaskStore, PushStore {
 
   create(task: NewTask): Promise<void> {
     if (task.messageId !== null) {
-      const key = messageKey(task.agent, task.tenant, task.messageId);
+      const key = bloomKey(task.agent, task.tenant, task.messageId);
       this.#messageFilter().add(key);
       // Until committed, a rebuild from the table would miss it.
       this.#pendingMessages.add(key);
     }
     return this.#enqueue(() => {
-      this.#s.insertTask.run(task.id, task.agent, task.tenant, task.contextId, task.state, task.skill, task.messageId, task.events.length, lastSeqOf(task.events, 0), task.snapshot, task.owner, task.idempotent ? 1 : 0, task.terminal ? 1 : 0, task.now, task.now);
+      this.#s.insertTask.run(task.id, task.agent, task.tenant, task.contextId, task.state, task.skill, task.messageId, task.messageId === null ? null : messageKey(task.agent, task.tenant, task.messageId), task.events.length, lastSeqOf(task.events, 0), task.snapshot, task.owner, task.idempotent ? 1 : 0, task.terminal ? 1 : 0, task.now, task.now);
       if (task.events.length > 0) this.#insertEvents(task.id, task.events, task.now);
     });
   }
@@ -112,8 +113,8 @@ export class SqliteTaskStore implements TaskStore, PushStore {
 
   async findByMessage(agent: string, tenant: string, messageId: string): Promise<TaskRecord | undefined> {
     // Nearly every message is new: the filter answers those without touching the index.
-    if (!this.#messageFilter().mightContain(messageKey(agent, tenant, messageId))) return undefined;
-    const row = this.#s.byMessage.get(agent, tenant, messageId) as TaskRow | undefined;
+    if (!this.#messageFilter().mightContain(bloomKey(agent, tenant, messageId))) return undefined;
+    const row = this.#s.byMessage.get(messageKey(agent, tenant, messageId), agent, tenant, messageId) as TaskRow | undefined;
     return row ? toTask(row) : undefined;
   }
 
@@ -243,7 +244,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     if (this.#messages && !this.#messages.overfull) return this.#messages;
     const rows = this.#db.prepare('SELECT agent, tenant, message_id FROM tasks WHERE message_id IS NOT NULL').all() as Array<{ agent: string; tenant: string; message_id: string }>;
     const filter = new BloomFilter(Math.max(100_000, rows.length * 4));
-    for (const r of rows) filter.add(messageKey(r.agent, r.tenant, r.message_id));
+    for (const r of rows) filter.add(bloomKey(r.agent, r.tenant, r.message_id));
     for (const key of this.#pendingMessages) filter.add(key);
     this.#messages = filter;
     return filter;
@@ -321,7 +322,7 @@ interface OutboxRow {
 const toConfig = (r: ConfigRow): PushConfigRecord => ({ taskId: r.task_id, id: r.id, tenant: r.tenant, config: r.config, protocol: r.protocol, createdAt: r.created_at });
 const toOutbox = (r: OutboxRow): OutboxRecord => ({ id: r.id, taskId: r.task_id, configId: r.config_id, seq: r.seq, attempts: r.attempts, createdAt: r.created_at });
 
-const messageKey = (agent: string, tenant: string, messageId: string): string => `${agent}\u0000${tenant}\u0000${messageId}`;
+const bloomKey = (agent: string, tenant: string, messageId: string): string => `${agent}\u0000${tenant}\u0000${messageId}`;
 
 function lastSeqOf(events: { seq: number }[], fallback: number): number {
   return events.length === 0 ? fallback : events[events.length - 1]!.seq;
@@ -330,7 +331,7 @@ function lastSeqOf(events: { seq: number }[], fallback: number): number {
 function prepare(db: BetterSqlite3.Database) {
   return {
     insertTask: db.prepare(
-      'INSERT INTO tasks (id, agent, tenant, context_id, state, skill, message_id, version, last_seq, snapshot, owner, idempotent, terminal, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO tasks (id, agent, tenant, context_id, state, skill, message_id, message_key, version, last_seq, snapshot, owner, idempotent, terminal, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     // last_seq = max(...) keeps the column right when an append carries no events (-1).
     updateTask: db.prepare('UPDATE tasks SET state = ?, snapshot = ?, terminal = ?, last_seq = max(last_seq, ?), updated_at = ?, version = version + 1 WHERE id = ? AND version = ?'),
@@ -340,7 +341,7 @@ function prepare(db: BetterSqlite3.Database) {
       "INSERT INTO push_outbox (task_id, config_id, seq, state, attempts, next_attempt_at, created_at, updated_at) SELECT task_id, id, ?, 'pending', 0, ?, ?, ? FROM push_configs WHERE task_id = ?",
     ),
     getTask: db.prepare('SELECT * FROM tasks WHERE id = ?'),
-    byMessage: db.prepare('SELECT * FROM tasks WHERE agent = ? AND tenant = ? AND message_id = ?'),
+    byMessage: db.prepare('SELECT * FROM tasks WHERE message_key = ? AND agent = ? AND tenant = ? AND message_id = ?'),
     // Rows that end after `afterSeq`; each row holds several events, so `limit` rows hold at least `limit` events.
     events: db.prepare('SELECT * FROM task_events WHERE task_id = ? AND last_seq > ? ORDER BY seq LIMIT ?'),
     heartbeat: db.prepare('INSERT INTO runtime_replicas (id, started_at, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at'),

@@ -50,4 +50,9 @@ export class TopicHandlers {
   get size(): number {
     return this.#byTopic.size;
   }
+
+  /** True when someone listens on `topic`. */
+  has(topic: string): boolean {
+    return this.#byTopic.has(topic);
+  }
 }

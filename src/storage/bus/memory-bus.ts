@@ -6,6 +6,8 @@ export class MemoryBus implements Bus {
   #handlers = new TopicHandlers();
 
   async publish(topic: string, message: unknown): Promise<void> {
+    // Most task events have no live subscriber: skip the microtask (a later subscriber reads the log anyway).
+    if (!this.#handlers.has(topic)) return;
     queueMicrotask(() => this.#handlers.dispatch(topic, message));
   }
 

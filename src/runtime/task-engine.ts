@@ -117,7 +117,7 @@ export class TaskEngine {
       });
     }
     if (message.taskId) return this.#continue(agent, message, call, options);
-    const existing = await this.#o.store.findByMessage(agent.name, call.tenant, message.messageId);
+    const existing = await this.#o.store.findByMessage(agent.name, call.tenant, message.messageId, this.#now());
     if (existing) return { taskId: existing.id, run: this.#runs.get(existing.id), startSeq: 0, duplicate: true };
     const skill = selectSkill(agent, message);
     const input = skillInput(skill, message);

@@ -17,3 +17,23 @@ export function messageKey(agent: string, tenant: string, messageId: string): nu
   }
   return (a >>> 0) * 0x100000 + ((b >>> 0) & 0xfffff);
 }
+
+/** Width of one dedupe time bucket, ms (1 hour). */
+export const MESSAGE_BUCKET_MS = 3_600_000;
+/** How far back a retried messageId is recognised: the current bucket and this many before it (24 h). */
+export const MESSAGE_WINDOW_BUCKETS = 24;
+
+/** The time bucket of a task created at `now` (epoch ms). */
+export function messageBucket(now: number): number {
+  return Math.floor(now / MESSAGE_BUCKET_MS);
+}
+
+/**
+ * The buckets a lookup at `now` searches, newest first. The dedupe index is
+ * (bucket, key): inserts land at its right edge like the time-ordered task
+ * ids, instead of at random places as an index on the hash alone did (ADR 0002).
+ */
+export function messageBuckets(now: number): number[] {
+  const current = messageBucket(now);
+  return Array.from({ length: MESSAGE_WINDOW_BUCKETS + 1 }, (_, i) => current - i);
+}

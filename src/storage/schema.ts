@@ -15,6 +15,8 @@ export interface TasksTable {
   message_id: string | null;
   /** Hash of (agent, tenant, message_id), indexed for retried-send lookups. */
   message_key: number | null;
+  /** Hour bucket of created_at; the dedupe index leads with it. */
+  message_bucket: number | null;
   version: number;
   last_seq: number;
   /** The task as A2A v1 JSON (history and artifacts included). */

@@ -105,8 +105,11 @@ export interface TaskStore {
    */
   append(change: TaskAppend): Promise<void>;
   get(id: string): Promise<TaskRecord | undefined>;
-  /** The task a message created, for retried sends. */
-  findByMessage(agent: string, tenant: string, messageId: string): Promise<TaskRecord | undefined>;
+  /**
+   * The task a message created, for retried sends: one created within the
+   * dedupe window (24 h, storage/message-key.ts) before `now`.
+   */
+  findByMessage(agent: string, tenant: string, messageId: string, now: number): Promise<TaskRecord | undefined>;
   list(query: TaskListQuery): Promise<TaskListPage>;
   /** Events with `seq > afterSeq`, in order, at most `limit`. */
   events(taskId: string, afterSeq: number, limit: number): Promise<TaskEventRecord[]>;

@@ -167,10 +167,17 @@ for (const backend of BACKENDS) {
 
     test('findByMessage is scoped by agent and tenant', async () => {
       await stores.tasks.create(newTask('fm', { messageId: 'msg-1' }));
-      assert.equal((await stores.tasks.findByMessage('tester', 'default', 'msg-1'))?.id, 'fm');
-      assert.equal(await stores.tasks.findByMessage('tester', 'acme', 'msg-1'), undefined);
-      assert.equal(await stores.tasks.findByMessage('other', 'default', 'msg-1'), undefined);
-      assert.equal(await stores.tasks.findByMessage('tester', 'default', 'msg-2'), undefined);
+      assert.equal((await stores.tasks.findByMessage('tester', 'default', 'msg-1', 1_000))?.id, 'fm');
+      assert.equal(await stores.tasks.findByMessage('tester', 'acme', 'msg-1', 1_000), undefined);
+      assert.equal(await stores.tasks.findByMessage('other', 'default', 'msg-1', 1_000), undefined);
+      assert.equal(await stores.tasks.findByMessage('tester', 'default', 'msg-2', 1_000), undefined);
+    });
+
+    test('findByMessage recognises retries for 24 hours, not after', async () => {
+      const hour = 3_600_000;
+      await stores.tasks.create(newTask('old', { messageId: 'msg-old', now: 10 * hour }));
+      assert.equal((await stores.tasks.findByMessage('tester', 'default', 'msg-old', 10 * hour + 23 * hour))?.id, 'old');
+      assert.equal(await stores.tasks.findByMessage('tester', 'default', 'msg-old', 10 * hour + 26 * hour), undefined);
     });
 
     test('orphans: live tasks whose owner is stale or has no heartbeat row', async () => {

@@ -14,6 +14,7 @@ export function runtimeMigration(dialect: 'sqlite' | 'postgres'): Migration {
         .addColumn('skill', 'text')
         .addColumn('message_id', 'text')
         .addColumn('message_key', 'bigint')
+        .addColumn('message_bucket', 'integer')
         .addColumn('version', 'integer', (c) => c.notNull())
         .addColumn('last_seq', 'integer', (c) => c.notNull())
         .addColumn('snapshot', 'text', (c) => c.notNull())
@@ -26,8 +27,8 @@ export function runtimeMigration(dialect: 'sqlite' | 'postgres'): Migration {
       // ListTasks: newest first within one agent and tenant (A2A §3.1.4).
       await db.schema.createIndex('tasks_list').on('tasks').columns(['agent', 'tenant', 'updated_at', 'id']).execute();
       // A retried SendMessage (same messageId) finds its task instead of starting another (A2A §3.3.1).
-      // An integer hash, not the text: see storage/message-key.ts.
-      await db.schema.createIndex('tasks_message').on('tasks').column('message_key').execute();
+      // A time bucket, then an integer hash of the text: inserts append at the right edge (storage/message-key.ts).
+      await db.schema.createIndex('tasks_message').on('tasks').columns(['message_bucket', 'message_key']).execute();
       await db.schema.createIndex('tasks_context').on('tasks').columns(['context_id']).execute();
       // Recovery scans only live tasks of an owner; retention scans only terminal ones.
       // Partial: most tasks are written already terminal and never enter it.

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { packEvents, unpackEvents } from '../event-rows.js';
-import { messageKey } from '../message-key.js';
+import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
 import type { PushConfigsTable, Tables, TasksTable } from '../schema.js';
@@ -59,6 +59,7 @@ export class PostgresTaskStore implements TaskStore, PushStore {
           skill: task.skill,
           message_id: task.messageId,
           message_key: task.messageId === null ? null : messageKey(task.agent, task.tenant, task.messageId),
+          message_bucket: task.messageId === null ? null : messageBucket(task.now),
           version: task.events.length,
           last_seq: task.events.length === 0 ? 0 : task.events[task.events.length - 1]!.seq,
           snapshot: task.snapshot,
@@ -108,14 +109,16 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     return row ? toTask(row) : undefined;
   }
 
-  async findByMessage(agent: string, tenant: string, messageId: string): Promise<TaskRecord | undefined> {
+  async findByMessage(agent: string, tenant: string, messageId: string, now: number): Promise<TaskRecord | undefined> {
     const row = await this.#db
       .selectFrom('tasks')
       .selectAll()
+      .where('message_bucket', 'in', messageBuckets(now))
       .where('message_key', '=', messageKey(agent, tenant, messageId))
       .where('agent', '=', agent)
       .where('tenant', '=', tenant)
       .where('message_id', '=', messageId)
+      .orderBy('created_at', 'desc')
       .executeTakeFirst();
     return row ? toTask(row) : undefined;
   }

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { BloomFilter } from './bloom-filter.js';
-import { messageKey } from '../message-key.js';
+import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { packEvents, unpackEvents, type EventRow } from '../event-rows.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
@@ -15,6 +15,8 @@ interface TaskRow {
   state: string;
   skill: string | null;
   message_id: string | null;
+  message_key: number | null;
+  message_bucket: number | null;
   version: number;
   last_seq: number;
   snapshot: string;
@@ -87,7 +89,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
       this.#pendingMessages.add(key);
     }
     return this.#enqueue(() => {
-      this.#s.insertTask.run(task.id, task.agent, task.tenant, task.contextId, task.state, task.skill, task.messageId, task.messageId === null ? null : messageKey(task.agent, task.tenant, task.messageId), task.events.length, lastSeqOf(task.events, 0), task.snapshot, task.owner, task.idempotent ? 1 : 0, task.terminal ? 1 : 0, task.now, task.now);
+      this.#s.insertTask.run(task.id, task.agent, task.tenant, task.contextId, task.state, task.skill, task.messageId, task.messageId === null ? null : messageKey(task.agent, task.tenant, task.messageId), task.messageId === null ? null : messageBucket(task.now), task.events.length, lastSeqOf(task.events, 0), task.snapshot, task.owner, task.idempotent ? 1 : 0, task.terminal ? 1 : 0, task.now, task.now);
       if (task.events.length > 0) this.#insertEvents(task.id, task.events, task.now);
     });
   }
@@ -111,10 +113,10 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return row ? toTask(row) : undefined;
   }
 
-  async findByMessage(agent: string, tenant: string, messageId: string): Promise<TaskRecord | undefined> {
+  async findByMessage(agent: string, tenant: string, messageId: string, now: number): Promise<TaskRecord | undefined> {
     // Nearly every message is new: the filter answers those without touching the index.
     if (!this.#messageFilter().mightContain(bloomKey(agent, tenant, messageId))) return undefined;
-    const row = this.#s.byMessage.get(messageKey(agent, tenant, messageId), agent, tenant, messageId) as TaskRow | undefined;
+    const row = this.#s.byMessage.get(JSON.stringify(messageBuckets(now)), messageKey(agent, tenant, messageId), agent, tenant, messageId) as TaskRow | undefined;
     return row ? toTask(row) : undefined;
   }
 
@@ -331,7 +333,7 @@ function lastSeqOf(events: { seq: number }[], fallback: number): number {
 function prepare(db: BetterSqlite3.Database) {
   return {
     insertTask: db.prepare(
-      'INSERT INTO tasks (id, agent, tenant, context_id, state, skill, message_id, message_key, version, last_seq, snapshot, owner, idempotent, terminal, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO tasks (id, agent, tenant, context_id, state, skill, message_id, message_key, message_bucket, version, last_seq, snapshot, owner, idempotent, terminal, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     // last_seq = max(...) keeps the column right when an append carries no events (-1).
     updateTask: db.prepare('UPDATE tasks SET state = ?, snapshot = ?, terminal = ?, last_seq = max(last_seq, ?), updated_at = ?, version = version + 1 WHERE id = ? AND version = ?'),
@@ -341,7 +343,10 @@ function prepare(db: BetterSqlite3.Database) {
       "INSERT INTO push_outbox (task_id, config_id, seq, state, attempts, next_attempt_at, created_at, updated_at) SELECT task_id, id, ?, 'pending', 0, ?, ?, ? FROM push_configs WHERE task_id = ?",
     ),
     getTask: db.prepare('SELECT * FROM tasks WHERE id = ?'),
-    byMessage: db.prepare('SELECT * FROM tasks WHERE message_key = ? AND agent = ? AND tenant = ? AND message_id = ?'),
+    // INDEXED BY: without statistics the planner would scan tasks_list (agent, tenant) instead.
+    byMessage: db.prepare(
+      'SELECT * FROM tasks INDEXED BY tasks_message WHERE message_bucket IN (SELECT value FROM json_each(?)) AND message_key = ? AND agent = ? AND tenant = ? AND message_id = ? ORDER BY created_at DESC LIMIT 1',
+    ),
     // Rows that end after `afterSeq`; each row holds several events, so `limit` rows hold at least `limit` events.
     events: db.prepare('SELECT * FROM task_events WHERE task_id = ? AND last_seq > ? ORDER BY seq LIMIT ?'),
     heartbeat: db.prepare('INSERT INTO runtime_replicas (id, started_at, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at'),

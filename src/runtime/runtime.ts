@@ -13,7 +13,7 @@ import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from 
 import type { AgentDefinition } from './define-agent.js';
 import { loadSigningKey, PushDeliveryWorker, createPushSigner, type SigningKey } from './push/index.js';
 import { TaskEngine } from './task-engine.js';
-import type { Authenticate } from './transports/call-context.js';
+import { anonymous, type Authenticate } from './transports/call-context.js';
 
 const VERSION = '0.1.0';
 
@@ -148,7 +148,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         if (agent.extendedCard && !extendedCards.has(agent.name)) extendedCards.set(agent.name, await buildAgentCard(agent, { baseUrl: baseUrlOf(agent), extended: true }));
         return served;
       },
-      authenticate: options.authenticate ?? (async () => undefined),
+      authenticate: options.authenticate ?? anonymous,
       sse: { heartbeatMs: config.sseHeartbeatMs, onDrain: (close: () => void) => onDrain(app, close) },
       bodyLimitBytes: config.bodyLimitBytes,
     };

@@ -1,7 +1,7 @@
 import { StreamResponse, Task, TaskState, type Message } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { ErrorCodes, isAgentmeshError, isInterrupted, isTerminal, stateName } from '../protocol/index.js';
-import type { Bus, NewTaskEvent, TaskStore } from '../storage/index.js';
+import type { Bus, TaskStore } from '../storage/index.js';
 import { foldEvent } from './task-fold.js';
 import { kindOf, stateOf, taskTopic, type CommittedEvent, type TaskEventsMessage } from './task-events.js';
 
@@ -72,8 +72,8 @@ export class TaskRun {
   #created: boolean;
   #version: number;
   #lastSeq: number;
-  #pending: NewTaskEvent[] = [];
-  #pendingStates: Array<TaskState | undefined> = [];
+  /** Queued events; each already carries its state, so once written it is a CommittedEvent as is. */
+  #pending: CommittedEvent[] = [];
   #batch: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
   #scheduled = false;
   #chain: Promise<void> = Promise.resolve();
@@ -116,8 +116,7 @@ export class TaskRun {
     const state = stateOf(event);
     if (isTerminal(state)) this.closed = true;
     if (options.owner !== undefined) this.#ownerChange = options.owner;
-    this.#pending.push({ seq: ++this.#lastSeq, kind: kindOf(event), payload: JSON.stringify(StreamResponse.toJSON(event)) });
-    this.#pendingStates.push(state);
+    this.#pending.push({ seq: ++this.#lastSeq, kind: kindOf(event), payload: JSON.stringify(StreamResponse.toJSON(event)), state });
     // One promise per write, shared by the events it carries (not one per event).
     let batch = this.#batch;
     if (batch === undefined) {
@@ -189,11 +188,9 @@ export class TaskRun {
 
   async #write(): Promise<void> {
     const events = this.#pending;
-    const states = this.#pendingStates;
     const batch = this.#batch;
     if (events.length === 0) return;
     this.#pending = [];
-    this.#pendingStates = [];
     this.#batch = undefined;
     const snapshot = JSON.stringify(Task.toJSON(this.task));
     this.lastSnapshotJson = snapshot;
@@ -245,7 +242,7 @@ export class TaskRun {
       this.detach('task write failed');
       return;
     }
-    const committed: CommittedEvent[] = events.map((e, i) => ({ seq: e.seq, kind: e.kind as CommittedEvent['kind'], payload: e.payload, state: states[i] }));
+    const committed = events;
     // Bounded: a long task's later events are read from the log like anyone else's.
     if (this.committed.length < COMMITTED_KEPT) this.committed.push(...committed.slice(0, COMMITTED_KEPT - this.committed.length));
     const message: TaskEventsMessage = { taskId: this.id, events: committed };

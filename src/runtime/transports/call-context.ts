@@ -15,6 +15,14 @@ export interface AuthenticatedCaller {
 /** Resolves the caller of a request; undefined means anonymous. */
 export type Authenticate = (request: FastifyRequest) => Promise<AuthenticatedCaller | undefined>;
 
+/** The default: every caller is anonymous (the gateway, in front, authenticates). */
+export const anonymous: Authenticate = async () => undefined;
+
+/** The caller of a request, without a promise hop when nobody authenticates here. */
+export function callerOf(authenticate: Authenticate, request: FastifyRequest): Promise<AuthenticatedCaller | undefined> | undefined {
+  return authenticate === anonymous ? undefined : authenticate(request);
+}
+
 class CallerUser implements User {
   readonly #id: string;
   constructor(id: string) {

@@ -21,7 +21,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AgentmeshError, ErrorCodes, V1_METHODS, toJsonRpcErrorObject, validateParams, type ProtocolVersion } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
-import { buildCallContext, requestVersion, type Authenticate } from './call-context.js';
+import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone, openSse, type SseOptions } from './sse.js';
 
 type JsonRpcId = string | number | null;
@@ -52,7 +52,8 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       const envelope = parseEnvelope(request.body);
       id = envelope.id;
       const version = resolveVersion(request, envelope.method);
-      const caller = await options.authenticate(request);
+      const authenticating = callerOf(options.authenticate, request);
+      const caller = authenticating === undefined ? undefined : await authenticating;
       const signal = abortOnClientGone(request, reply);
       if (version === '0.3') {
         const context = buildCallContext({ request, version, caller, tenant: tenantOf(envelope.params), signal });

@@ -5,7 +5,7 @@ import express from 'express';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AgentmeshError, ErrorCodes, toJsonRpcErrorObject, toRestError } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
-import { buildCallContext, requestVersion, type Authenticate } from './call-context.js';
+import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone } from './sse.js';
 
 /** Where the v0.3 HTTP+JSON binding lives below the agent's interface URL (A2A v0.3 §3.2.3). */
@@ -102,7 +102,8 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
         return reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(error));
       }
       body = parseBody(request.body);
-      const caller = await options.authenticate(request);
+      const authenticating = callerOf(options.authenticate, request);
+      const caller = authenticating === undefined ? undefined : await authenticating;
       const signal = abortOnClientGone(request, reply);
       context = buildCallContext({ request, version: '0.3', caller, tenant: undefined, signal });
     } catch (err) {

@@ -19,7 +19,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AgentmeshError, ErrorCodes, toRestError, validateParams } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
-import { buildCallContext, requestVersion, type Authenticate } from './call-context.js';
+import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone, openSse, type SseOptions } from './sse.js';
 
 const CONTENT_TYPE = 'application/a2a+json';
@@ -45,7 +45,8 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
       if (version === '0.3') {
         throw new AgentmeshError(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, 'The HTTP+JSON binding here serves A2A 1.0; send A2A-Version: 1.0, or use the JSON-RPC binding for 0.3', { details: { supportedVersions: '1.0' } });
       }
-      const caller = await options.authenticate(request);
+      const authenticating = callerOf(options.authenticate, request);
+      const caller = authenticating === undefined ? undefined : await authenticating;
       const signal = abortOnClientGone(request, reply);
       const context = buildCallContext({ request, version, caller, tenant: undefined, signal });
       await run(request, reply, context);

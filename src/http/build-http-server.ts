@@ -65,7 +65,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     state.markDraining();
     done();
   });
-  installRequestContext(app, { tracing, state, securityHeaders: options.securityHeaders ?? d.securityHeaders });
+  installRequestContext(app, { tracing, state, securityHeaders: options.securityHeaders ?? d.securityHeaders, asyncContext: options.asyncContext ?? true });
   installHttpMetrics(app, { role: options.name, metrics: options.metrics, tracing });
   installErrorHandling(app, { state });
   registerProbeRoutes(app, {

@@ -56,8 +56,9 @@ export function traceAwareChildLoggerFactory(tracing: Tracing): ChildLoggerFacto
  * traceId, OTel context), echo `x-request-id`, set the security headers, and
  * turn new requests away while draining.
  */
-export function installRequestContext(app: FastifyInstance, deps: { tracing: Tracing; state: ServerState; securityHeaders: boolean }): void {
+export function installRequestContext(app: FastifyInstance, deps: { tracing: Tracing; state: ServerState; securityHeaders: boolean; asyncContext: boolean }): void {
   const { tracing, state, securityHeaders } = deps;
+  const asyncContext = deps.asyncContext || tracing.enabled;
   app.decorateRequest(kScope, null);
 
   app.addHook('onRequest', function onRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
@@ -65,6 +66,15 @@ export function installRequestContext(app: FastifyInstance, deps: { tracing: Tra
     reply.header('x-request-id', request.id);
     const span = requestSpanOf(request, tracing);
     const ctx: RequestContext = { reqId: request.id, traceId: span.traceId, otelContext: span.context };
+    if (!asyncContext) {
+      // Same checks, no AsyncLocalStorage: the role carries request identity itself.
+      if (state.draining && !PROBE_PATHS.has(pathOf(request.url))) {
+        done(new AgentmeshError(ErrorCodes.HTTP_UNAVAILABLE, 'The server is shutting down; retry on another instance', { expose: true, retryable: true }));
+        return;
+      }
+      done();
+      return;
+    }
     const enter = (): void => {
       requestContext.run(ctx, () => {
         // Body parsing resumes from socket events, outside this async context;
@@ -86,6 +96,7 @@ export function installRequestContext(app: FastifyInstance, deps: { tracing: Tra
     else enter();
   });
 
+  if (!asyncContext) return;
   app.addHook('preValidation', function preValidation(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const scope = (request as ScopedRequest)[kScope];
     if (scope === null) done();

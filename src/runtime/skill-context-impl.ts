@@ -81,6 +81,10 @@ class TaskSkillContext implements SkillContext {
     return this.#deps.call.caller;
   }
 
+  get traceparent(): string | undefined {
+    return this.#deps.call.traceparent;
+  }
+
   get signal(): AbortSignal {
     return this.#run.abort.signal;
   }

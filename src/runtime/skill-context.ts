@@ -45,8 +45,11 @@ export interface SkillContext {
   readonly text: string;
   readonly tenant: string;
   readonly caller: CallerIdentity;
+  /** The W3C traceparent the request arrived with: pass it on when calling other agents. */
+  readonly traceparent: string | undefined;
   /** Aborts when the task is canceled, times out or the process drains. */
   readonly signal: AbortSignal;
+  /** A logger bound to this task and to the request that started it (reqId, traceId). */
   readonly log: Logger;
   /** Reports progress: a working status update carrying this text. */
   progress(text: string, data?: Record<string, unknown>): void;

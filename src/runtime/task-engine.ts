@@ -14,6 +14,10 @@ import { TaskRun, type TaskRunDeps } from './task-run.js';
 export interface CallInfo {
   tenant: string;
   caller: CallerIdentity;
+  /** The request's logger (bound to its reqId and traceId): task logs written on its behalf carry them. */
+  log?: Logger;
+  /** The incoming W3C traceparent, for handlers that call other agents. */
+  traceparent?: string;
 }
 
 /** Options of {@link TaskEngine}. */
@@ -298,7 +302,7 @@ export class TaskEngine {
     try {
       if (run.closed) return;
       void run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));
-      const ctx = createSkillContext({ run, agent: agent.name, skill: skill.id, message, call, logger: this.#o.logger, now: this.#now });
+      const ctx = createSkillContext({ run, agent: agent.name, skill: skill.id, message, call, logger: call.log ?? this.#o.logger, now: this.#now });
       const timeoutMs = skill.definition.timeoutMs ?? this.#o.skillTimeoutMs;
       // The sweeper (#sweep) stops the run at its deadline: no timer per task.
       run.deadline = this.#now() + timeoutMs;
@@ -322,7 +326,7 @@ export class TaskEngine {
     } catch (err) {
       if (!run.closed) {
         const reason = err instanceof Error ? err.message : String(err);
-        if (!isAgentmeshError(err)) this.#o.logger.warn({ err, taskId: run.id, skill: skill.id }, 'skill handler failed');
+        if (!isAgentmeshError(err)) (call.log ?? this.#o.logger).warn({ err, taskId: run.id, skill: skill.id }, 'skill handler failed');
         const finished = this.#finish(run, TaskState.TASK_STATE_FAILED, reason).catch(() => undefined);
         // A timed-out handler may still be running: tell it to stop (after the failure is recorded).
         if (isAgentmeshError(err) && err.code === ErrorCodes.HTTP_TIMEOUT) this.#abortRun(run, reason);

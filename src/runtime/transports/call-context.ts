@@ -1,5 +1,6 @@
 import { ServerCallContext, UnauthenticatedUser, type User } from '@a2a-js/sdk/server';
 import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { negotiateVersion, type ProtocolVersion } from '../../protocol/index.js';
 import { CTX } from '../agent-request-handler.js';
 import type { CallInfo } from '../task-engine.js';
@@ -51,7 +52,11 @@ export function buildCallContext(options: { request: FastifyRequest; version: Pr
   const call: CallInfo = {
     tenant,
     caller: caller ? { authenticated: true, id: caller.id, scopes: caller.scopes } : { authenticated: false, id: '', scopes: [] },
+    // Request identity travels explicitly (the runtime runs without the AsyncLocalStorage request context).
+    log: request.log as unknown as Logger,
   };
+  const traceparent = request.headers.traceparent;
+  if (typeof traceparent === 'string') call.traceparent = traceparent;
   const state = new Map<string, unknown>([[CTX.call, call]]);
   const lastEventId = parseLastEventId(request.headers['last-event-id']);
   if (lastEventId !== undefined) state.set(CTX.lastEventId, lastEventId);

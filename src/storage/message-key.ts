@@ -30,8 +30,8 @@ export function messageBucket(now: number): number {
 
 /**
  * The buckets a lookup at `now` searches, newest first. The dedupe index is
- * (bucket, key): inserts land at its right edge like the time-ordered task
- * ids, instead of at random places as an index on the hash alone did (ADR 0002).
+ * (bucket, key), so the window is bounded: a lookup seeks 25 small ranges
+ * whatever the table's age (ADR 0002).
  */
 export function messageBuckets(now: number): number[] {
   const current = messageBucket(now);

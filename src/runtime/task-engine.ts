@@ -202,7 +202,23 @@ export class TaskEngine {
    * hosted here are skipped until `giveUpBefore`, then failed.
    */
   async recover(staleBefore: number, options: { giveUpBefore?: number } = {}): Promise<{ failed: number; rerun: number }> {
-    const orphans = await this.#o.store.orphans(staleBefore, 100);
+    let failed = 0;
+    let rerun = 0;
+    // Paged by id, so rows this replica leaves (other agents' idempotent tasks) never hide the rest.
+    let afterId = '';
+    for (let page = 0; page < 100; page++) {
+      const orphans = await this.#o.store.orphans(staleBefore, 100, afterId);
+      if (orphans.length === 0) break;
+      afterId = orphans[orphans.length - 1]!.id;
+      const outcome = await this.#recoverPage(orphans, options);
+      failed += outcome.failed;
+      rerun += outcome.rerun;
+    }
+    if (failed + rerun > 0) this.#o.logger.warn({ failed, rerun }, 'recovered orphaned tasks');
+    return { failed, rerun };
+  }
+
+  async #recoverPage(orphans: TaskRecord[], options: { giveUpBefore?: number }): Promise<{ failed: number; rerun: number }> {
     let failed = 0;
     let rerun = 0;
     for (const row of orphans) {
@@ -237,7 +253,6 @@ export class TaskEngine {
         this.#o.logger.debug({ err, taskId: row.id }, 'recovery of task skipped');
       }
     }
-    if (failed + rerun > 0) this.#o.logger.warn({ failed, rerun }, 'recovered orphaned tasks');
     return { failed, rerun };
   }
 

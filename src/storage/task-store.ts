@@ -119,9 +119,10 @@ export interface TaskStore {
   removeReplica(replicaId: string): Promise<void>;
   /**
    * Live tasks whose owner has not heartbeat since `staleBefore` (or has no
-   * heartbeat row at all): work a dead replica left behind.
+   * heartbeat row at all): work a dead replica left behind. Ordered by id;
+   * `afterId` pages past rows a caller chose to leave.
    */
-  orphans(staleBefore: number, limit: number): Promise<TaskRecord[]>;
+  orphans(staleBefore: number, limit: number, afterId?: string): Promise<TaskRecord[]>;
   /** Deletes terminal tasks last updated before `before`, with their events, configs and outbox rows. Returns how many tasks went. */
   prune(before: number, limit: number): Promise<number>;
 }

@@ -192,6 +192,8 @@ for (const backend of BACKENDS) {
       const orphans = await stores.tasks.orphans(3_000, 100);
       assert.deepEqual(orphans.map((t) => t.id).sort(), ['o-missing', 'o-stale']);
       assert.equal((await stores.tasks.orphans(3_000, 1)).length, 1, 'limit applies');
+      const [first] = await stores.tasks.orphans(3_000, 1);
+      assert.deepEqual((await stores.tasks.orphans(3_000, 100, first!.id)).map((t) => t.id), ['o-stale'], 'pages by id past afterId');
       await stores.tasks.removeReplica('fresh');
       assert.deepEqual((await stores.tasks.orphans(3_000, 100)).map((t) => t.id).sort(), ['o-fresh', 'o-missing', 'o-stale']);
     });

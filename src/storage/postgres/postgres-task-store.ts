@@ -159,7 +159,7 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     await this.#db.deleteFrom('runtime_replicas').where('id', '=', replicaId).execute();
   }
 
-  async orphans(staleBefore: number, limit: number): Promise<TaskRecord[]> {
+  async orphans(staleBefore: number, limit: number, afterId = ''): Promise<TaskRecord[]> {
     const rows = await this.#db
       .selectFrom('tasks as t')
       .leftJoin('runtime_replicas as r', 'r.id', 't.owner')
@@ -167,6 +167,8 @@ export class PostgresTaskStore implements TaskStore, PushStore {
       .where('t.terminal', '=', 0)
       .where('t.owner', 'is not', null)
       .where((eb) => eb.or([eb('r.id', 'is', null), eb('r.heartbeat_at', '<', staleBefore)]))
+      .where('t.id', '>', afterId)
+      .orderBy('t.id')
       .limit(limit)
       .execute();
     return rows.map(toTask);

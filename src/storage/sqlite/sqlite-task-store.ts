@@ -166,8 +166,8 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return this.#enqueue(() => void this.#s.removeReplica.run(replicaId));
   }
 
-  async orphans(staleBefore: number, limit: number): Promise<TaskRecord[]> {
-    return (this.#s.orphans.all(staleBefore, limit) as TaskRow[]).map(toTask);
+  async orphans(staleBefore: number, limit: number, afterId = ''): Promise<TaskRecord[]> {
+    return (this.#s.orphans.all(staleBefore, afterId, limit) as TaskRow[]).map(toTask);
   }
 
   async prune(before: number, limit: number): Promise<number> {
@@ -352,7 +352,7 @@ function prepare(db: BetterSqlite3.Database) {
     heartbeat: db.prepare('INSERT INTO runtime_replicas (id, started_at, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at'),
     removeReplica: db.prepare('DELETE FROM runtime_replicas WHERE id = ?'),
     orphans: db.prepare(
-      'SELECT t.* FROM tasks t LEFT JOIN runtime_replicas r ON r.id = t.owner WHERE t.terminal = 0 AND t.owner IS NOT NULL AND (r.id IS NULL OR r.heartbeat_at < ?) LIMIT ?',
+      'SELECT t.* FROM tasks t LEFT JOIN runtime_replicas r ON r.id = t.owner WHERE t.terminal = 0 AND t.owner IS NOT NULL AND (r.id IS NULL OR r.heartbeat_at < ?) AND t.id > ? ORDER BY t.id LIMIT ?',
     ),
     // A task with undelivered push notifications is kept until they settle.
     prunable: db.prepare(

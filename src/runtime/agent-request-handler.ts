@@ -105,7 +105,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
     if (!params.configuration?.returnImmediately) {
       if (started.run && !started.duplicate) {
         await started.run.whenSettled(started.startSeq);
-        if (historyLength === undefined && started.run.lastSnapshotJson) {
+        if (historyLength === undefined && started.run.lastSnapshotJson && !started.run.detached) {
           return { task: started.run.task, json: started.run.lastSnapshotJson };
         }
       } else {

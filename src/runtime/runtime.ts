@@ -200,9 +200,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       listening = true;
       const port = (app.server.address() as AddressInfo).port;
       if (!config.publicUrl) publicUrl = `http://localhost:${port}`;
-      cards.clear();
+      // Rebuild the cards for the real URL, then swap: requests in between still find the old ones.
+      const fresh = new Map<string, ServedCard>();
+      for (const agent of options.agents) fresh.set(agent.name, await buildAgentCard(agent, { baseUrl: baseUrlOf(agent), signingKey: cardKey && { ...cardKey, jku: `${publicUrl}/.well-known/jwks.json` } }));
+      for (const [name, card] of fresh) cards.set(name, card);
       extendedCards.clear();
-      for (const agent of options.agents) await servedCard(agent);
       every(config.heartbeatMs, () => stores.tasks.heartbeat(replicaId, Date.now()));
       every(Math.max(1000, Math.floor(config.replicaTtlMs / 2)), recoverNow);
       every(Math.max(1000, config.sseHeartbeatMs), async () => running.set(engine.activeRuns));

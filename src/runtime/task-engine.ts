@@ -72,6 +72,8 @@ export class TaskEngine {
   #now: () => number;
   #unsubscribe: Array<() => void> = [];
   #sweeper: NodeJS.Timeout;
+  /** Sends being started, by (agent, tenant, messageId): concurrent retries join the first. */
+  #inFlight = new Map<string, Promise<StartedTask>>();
   #deps: TaskRunDeps | undefined;
 
   constructor(options: TaskEngineOptions) {
@@ -85,7 +87,8 @@ export class TaskEngine {
     this.#unsubscribe.push(
       options.bus.subscribe(CANCEL_TOPIC, (m) => {
         const run = this.#runs.get((m as { taskId?: string }).taskId ?? '');
-        if (run) this.#abortRun(run, 'Task was canceled');
+        // Another replica wrote the cancel: stop the handler and wake whoever waits on this run.
+        if (run) run.detach('Task was canceled');
       }),
       options.bus.subscribe(RESUME_TOPIC, (m) => {
         const { taskId, message } = m as { taskId?: string; message?: unknown };
@@ -121,6 +124,20 @@ export class TaskEngine {
       });
     }
     if (message.taskId) return this.#continue(agent, message, call, options);
+    // The same messageId arriving again while the first is still being written: answer with that task.
+    const inFlightKey = `${agent.name}\u0000${call.tenant}\u0000${message.messageId}`;
+    const inFlight = this.#inFlight.get(inFlightKey);
+    if (inFlight) return { ...(await inFlight), duplicate: true };
+    const starting = this.#start(agent, message, call, options);
+    this.#inFlight.set(inFlightKey, starting);
+    try {
+      return await starting;
+    } finally {
+      this.#inFlight.delete(inFlightKey);
+    }
+  }
+
+  async #start(agent: AgentDefinition, message: Message, call: CallInfo, options: SendOptions): Promise<StartedTask> {
     const existing = await this.#o.store.findByMessage(agent.name, call.tenant, message.messageId, this.#now());
     if (existing) return { taskId: existing.id, run: this.#runs.get(existing.id), startSeq: 0, duplicate: true };
     const skill = selectSkill(agent, message);
@@ -144,7 +161,10 @@ export class TaskEngine {
       this.#runDeps(),
     );
     // Before the first event: a push config sent with the message must see every event.
-    await options.beforeStart?.(taskId);
+    if (options.beforeStart) {
+      await options.beforeStart(taskId);
+      run.pushConfigured = true;
+    }
     this.#runs.set(taskId, run);
     // emit() serializes the event at once, so the live task object can be the payload.
     const created = run.emit(wrap({ $case: 'task', value: task }));
@@ -297,6 +317,10 @@ export class TaskEngine {
     if (run?.waitingForInput) {
       await this.#resumeLocal(run, userMessage);
       return { taskId: row.id, run, startSeq: row.lastSeq, duplicate: false, snapshotJson: row.snapshot };
+    }
+    if (run) {
+      // It runs here and has not asked yet (or another answer just arrived): forwarding would answer a later question.
+      throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Task ${row.id} is not waiting for input right now; send your answer after it asks`, { details: { taskId: row.id } });
     }
     // The task waits on another replica: hand the message to its owner.
     await this.#o.bus.publish(RESUME_TOPIC, { taskId: row.id, message: Message.toJSON(userMessage) });

@@ -51,6 +51,10 @@ export class TaskRun {
   timeoutMs = 0;
   #rejectStopped!: (reason: unknown) => void;
   task: Task;
+  /** Push configs were stored before the task's first write (they must see its first events). */
+  pushConfigured = false;
+  /** True once someone else finished the task (its row, not this object, holds the outcome). */
+  detached = false;
   /** Whether the task reached a terminal state (no more events are accepted). */
   closed = false;
   /** Credits the handler reported, written with the final status. */
@@ -180,6 +184,7 @@ export class TaskRun {
 
   /** Stops accepting events without writing (someone else finished the task). */
   detach(reason: string): void {
+    this.detached = true;
     this.closed = true;
     this.#committedTerminal = true;
     this.stop(new Error(reason));
@@ -213,6 +218,7 @@ export class TaskRun {
           terminal,
           events,
           now,
+          ...(this.pushConfigured ? { pushConfigured: true } : {}),
         });
         this.#created = true;
         this.#version = events.length;

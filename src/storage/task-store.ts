@@ -55,6 +55,8 @@ export interface NewTask {
   terminal: boolean;
   events: NewTaskEvent[];
   now: number;
+  /** Push configs were stored for this id before it was created: queue its first events for delivery too. */
+  pushConfigured?: boolean;
 }
 
 /** A fold of new events into an existing task. */

@@ -46,9 +46,10 @@ export function requestVersion(request: FastifyRequest): ProtocolVersion {
 }
 
 /** Builds the SDK call context of a request, carrying our CallInfo, Last-Event-ID and abort signal. */
-export function buildCallContext(options: { request: FastifyRequest; version: ProtocolVersion; caller: AuthenticatedCaller | undefined; tenant: string | undefined; signal?: () => AbortSignal }): ServerCallContext {
+export function buildCallContext(options: { request: FastifyRequest; version: ProtocolVersion; caller: AuthenticatedCaller | undefined; tenant: string | undefined; authenticating: boolean; signal?: () => AbortSignal }): ServerCallContext {
   const { request, caller } = options;
-  const tenant = caller?.tenant ?? options.tenant ?? '';
+  // With an authenticate hook installed, the tenant comes from the caller only: an anonymous caller must not pick one in its params.
+  const tenant = caller?.tenant ?? (options.authenticating ? '' : (options.tenant ?? ''));
   const call: CallInfo = {
     tenant,
     caller: caller ? { authenticated: true, id: caller.id, scopes: caller.scopes } : { authenticated: false, id: '', scopes: [] },

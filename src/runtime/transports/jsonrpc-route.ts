@@ -56,7 +56,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       const caller = authenticating === undefined ? undefined : await authenticating;
       const signal = abortOnClientGone(request, reply);
       if (version === '0.3') {
-        const context = buildCallContext({ request, version, caller, tenant: tenantOf(envelope.params), signal });
+        const context = buildCallContext({ request, version, caller, authenticating: authenticating !== undefined, tenant: tenantOf(envelope.params), signal });
         const result = await legacy.handle(envelope.raw, context);
         if (isAsyncIterable(result)) return streamLegacy(request, reply, options.sse, result, context.state);
         return sendJson(reply, result);
@@ -66,7 +66,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       }
       validateParams(envelope.method, envelope.params ?? {});
       const params = (envelope.params ?? {}) as Record<string, unknown>;
-      const context = buildCallContext({ request, version, caller, tenant: tenantOf(params), signal });
+      const context = buildCallContext({ request, version, caller, authenticating: authenticating !== undefined, tenant: tenantOf(params), signal });
       if (STREAMING.has(envelope.method)) {
         const events = envelope.method === 'SendStreamingMessage' ? options.handler.stream(SendMessageRequest.fromJSON(params), context) : options.handler.subscribe(SubscribeToTaskRequest.fromJSON(params), context);
         return streamV1(request, reply, options.sse, events, id);

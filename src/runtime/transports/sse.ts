@@ -83,26 +83,28 @@ export function parseLastEventId(value: unknown): number | undefined {
 const CLIENT_GONE = Object.freeze(new Error('client closed the connection'));
 
 /**
- * The signal that fires when the client goes away before the response is
- * complete, made on first use: most requests never ask for it. 'close' also
- * fires after every normal response; that one must not abort, and the reason
- * is a prebuilt error because abort() without one builds a DOMException
- * (stack capture).
+ * The signal that fires when the client's connection closes while its request
+ * is being served, made on first use: most requests never ask for it. It
+ * watches the socket, not the response: an SSE response that the server
+ * itself ended on the client's close must still abort the work behind it
+ * (a subscription waiting for the next event). The listener leaves the
+ * socket when the response finishes, so keep-alive sockets don't collect
+ * them. The reason is prebuilt: abort() without one builds a DOMException.
  */
 export function abortOnClientGone(request: FastifyRequest, reply: FastifyReply): () => AbortSignal {
   let abort: AbortController | undefined;
   return () => {
-    if (abort === undefined) {
-      const controller = new AbortController();
-      abort = controller;
-      // The request stream is destroyed once its body is read; the socket tells whether the client is still there.
-      const socket = request.raw.socket as { destroyed?: boolean } | null;
-      if ((socket === null || socket.destroyed === true) && !reply.raw.writableFinished) controller.abort(CLIENT_GONE);
-      else
-        reply.raw.once('close', () => {
-          if (!reply.raw.writableFinished) controller.abort(CLIENT_GONE);
-        });
+    if (abort !== undefined) return abort.signal;
+    const controller = new AbortController();
+    abort = controller;
+    const socket = request.raw.socket as (NodeJS.EventEmitter & { destroyed?: boolean }) | null;
+    if (socket === null || socket.destroyed === true) {
+      controller.abort(CLIENT_GONE);
+      return controller.signal;
     }
-    return abort.signal;
+    const onClose = () => controller.abort(CLIENT_GONE);
+    socket.once('close', onClose);
+    reply.raw.once('finish', () => socket.off('close', onClose));
+    return controller.signal;
   };
 }

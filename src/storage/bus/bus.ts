@@ -55,4 +55,9 @@ export class TopicHandlers {
   has(topic: string): boolean {
     return this.#byTopic.has(topic);
   }
+
+  /** How many handlers listen on `topic`. */
+  count(topic: string): number {
+    return this.#byTopic.get(topic)?.size ?? 0;
+  }
 }

@@ -15,6 +15,11 @@ export class MemoryBus implements Bus {
     return this.#handlers.add(topic, handler);
   }
 
+  /** Local subscribers of `topic` (diagnostics, leak tests). */
+  subscribers(topic: string): number {
+    return this.#handlers.count(topic);
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {}

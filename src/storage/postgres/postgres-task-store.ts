@@ -25,6 +25,15 @@ const toTask = (r: Selectable<TasksTable>): TaskRecord => ({
   updatedAt: Number(r.updated_at),
 });
 
+/** Transactional outbox: one row per (config, event), committed with the events. */
+async function enqueuePushes(trx: Kysely<Tables>, taskId: string, seqs: number[], now: number): Promise<void> {
+  await sql`INSERT INTO push_outbox (task_id, config_id, seq, state, attempts, next_attempt_at, created_at, updated_at)
+    SELECT c.task_id, c.id, s.seq, 'pending', 0, ${now}, ${now}, ${now}
+    FROM push_configs c CROSS JOIN unnest(${seqs}::int[]) AS s(seq)
+    WHERE c.task_id = ${taskId}
+    ORDER BY s.seq, c.id`.execute(trx);
+}
+
 const toConfig = (r: Selectable<PushConfigsTable>): PushConfigRecord => ({
   taskId: r.task_id,
   id: r.id,
@@ -71,6 +80,7 @@ export class PostgresTaskStore implements TaskStore, PushStore {
         })
         .execute();
       if (task.events.length > 0) await trx.insertInto('task_events').values(packEvents(task.id, task.events, task.now)).execute();
+      if (task.pushConfigured && task.events.length > 0) await enqueuePushes(trx, task.id, task.events.map((e) => e.seq), task.now);
     });
   }
 
@@ -94,13 +104,7 @@ export class PostgresTaskStore implements TaskStore, PushStore {
       if (Number(result.numUpdatedRows) === 0) throw versionConflict(change.taskId, change.expectedVersion);
       if (change.events.length === 0) return;
       await trx.insertInto('task_events').values(packEvents(change.taskId, change.events, change.now)).execute();
-      const seqs = change.events.map((e) => e.seq);
-      // Transactional outbox: one row per (config, event), committed with the events.
-      await sql`INSERT INTO push_outbox (task_id, config_id, seq, state, attempts, next_attempt_at, created_at, updated_at)
-        SELECT c.task_id, c.id, s.seq, 'pending', 0, ${change.now}, ${change.now}, ${change.now}
-        FROM push_configs c CROSS JOIN unnest(${seqs}::int[]) AS s(seq)
-        WHERE c.task_id = ${change.taskId}
-        ORDER BY s.seq, c.id`.execute(trx);
+      await enqueuePushes(trx, change.taskId, change.events.map((e) => e.seq), change.now);
     });
   }
 

@@ -91,6 +91,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return this.#enqueue(() => {
       this.#s.insertTask.run(task.id, task.agent, task.tenant, task.contextId, task.state, task.skill, task.messageId, task.messageId === null ? null : messageKey(task.agent, task.tenant, task.messageId), task.messageId === null ? null : messageBucket(task.now), task.events.length, lastSeqOf(task.events, 0), task.snapshot, task.owner, task.idempotent ? 1 : 0, task.terminal ? 1 : 0, task.now, task.now);
       if (task.events.length > 0) this.#insertEvents(task.id, task.events, task.now);
+      if (task.pushConfigured) for (const e of task.events) this.#s.enqueuePush.run(e.seq, task.now, task.now, task.now, task.id);
     });
   }
 

@@ -171,6 +171,15 @@ describe('push notifications end to end', () => {
     }
   });
 
+  test('a config passed with a task that finishes at once still receives every event, from the first', async () => {
+    const hook = `${origin}/hooks/fast`;
+    const { body } = await rpc(env.url, 'SendMessage', { message: userMessage('quick'), configuration: { taskPushNotificationConfig: { url: hook } } });
+    assert.equal(body.result.task.status.state, 'TASK_STATE_COMPLETED');
+    await until(() => at('/hooks/fast').some((r) => stateOf(r) === 'TASK_STATE_COMPLETED'), 'the completed notification');
+    const kinds = at('/hooks/fast').map((r) => Object.keys(r.json)[0]);
+    assert.deepEqual(kinds, ['task', 'statusUpdate', 'statusUpdate', 'artifactUpdate', 'statusUpdate'], 'submitted task, working, progress, artifact, completed');
+  });
+
   test('a config registered over v0.3 receives v0.3-shaped events', async () => {
     const hook = `${origin}/hooks/v03`;
     const taskId = await startWaitTask();

@@ -1,14 +1,8 @@
+import type { TaskEventsTable } from './schema.js';
 import type { NewTaskEvent, TaskEventRecord } from './task-store.js';
 
-/** One stored row of the event log: the events of one write. */
-export interface EventRow {
-  task_id: string;
-  seq: number;
-  last_seq: number;
-  kind: string;
-  payload: string;
-  created_at: number;
-}
+/** One stored row of the event log: the events of one write (schema.ts). */
+export type EventRow = TaskEventsTable;
 
 /**
  * The events of one write share one row: kinds comma-joined, payloads

@@ -6,14 +6,8 @@ import { join } from 'node:path';
 import { createRuntime, type Runtime } from '../../../src/runtime/index.js';
 import { MemoryBus } from '../../../src/storage/index.js';
 import { rpc, startRuntime, testAgent, userMessage } from '../../helpers/runtime-fixture.js';
+import { until } from '../../helpers/until.js';
 
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('a blocking SendMessage returns when another replica cancels its task', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-2rep-'));

@@ -6,15 +6,8 @@ import { join } from 'node:path';
 import { createRuntime } from '../../../src/runtime/index.js';
 import { MemoryBus } from '../../../src/storage/index.js';
 import { rpc, testAgent, userMessage } from '../../helpers/runtime-fixture.js';
+import { until } from '../../helpers/until.js';
 
-/** Polls a condition with a deadline (no fixed sleeps). */
-async function until(what: string, probe: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('a client that drops a SubscribeToTask stream leaves no subscription behind', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-drop-'));

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { legacyAgentCardRouter, legacyRestRouter } from '@a2a-js/sdk/compat/v0_3/server/express';
 import type { ServerCallContext, User } from '@a2a-js/sdk/server';
-import type express from 'express';
+import express from 'express';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AgentmeshError, ErrorCodes, toJsonRpcErrorObject, toRestError } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
@@ -52,44 +53,36 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
   const byRequest = new WeakMap<IncomingMessage, { context: ServerCallContext; requestId: string }>();
   const byUser = new WeakMap<User, ServerCallContext>();
 
-  // Express and the SDK's v0.3 routers load on the first v0.3 REST request or
-  // v0.3 card fetch: most processes never see one, and they weigh ~10 MB.
-  let legacyApp: Promise<express.Express> | undefined;
-  const legacyOnce = (): Promise<express.Express> =>
-    (legacyApp ??= Promise.all([import('express'), import('@a2a-js/sdk/compat/v0_3/server/express')]).then(([{ default: expressFactory }, { legacyAgentCardRouter, legacyRestRouter }]) => {
-      const router = legacyRestRouter({
-        requestHandler: options.handler,
-        userBuilder: async (req) => {
-          const context = byRequest.get(req)?.context;
-          if (!context?.user) throw new AgentmeshError(ErrorCodes.INTERNAL, 'v0.3 REST request reached the SDK router without a prepared context');
-          return context.user;
-        },
-        contextBuilder: ({ user, extensions }) => {
-          const context = user ? byUser.get(user) : undefined;
-          if (!context) throw new AgentmeshError(ErrorCodes.INTERNAL, 'v0.3 REST request reached the SDK router without a prepared context');
-          context.setRequestedExtensions(extensions);
-          return context;
-        },
-      });
-      const legacy = expressFactory();
-      legacy.disable('x-powered-by');
-      legacy.disable('etag');
-      legacy.use(CARD_PATHS, legacyAgentCardRouter({ agentCardProvider: options.handler, cache: { maxAge: options.cardMaxAgeSeconds } }));
-      legacy.use(router);
-      // The router passes on paths it does not serve (and requests that are not v0.3, already refused below).
-      legacy.use((req: express.Request, res: express.Response) => {
-        sendLegacyError(res, new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `No v0.3 HTTP+JSON operation at ${req.method} ${req.path.slice(0, 128)}`), byRequest.get(req)?.requestId ?? '');
-      });
-      legacy.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
-        sendLegacyError(res, err, byRequest.get(req)?.requestId ?? '');
-      });
-      return legacy;
-    }));
+  const router = legacyRestRouter({
+    requestHandler: options.handler,
+    userBuilder: async (req) => {
+      const context = byRequest.get(req)?.context;
+      if (!context?.user) throw new AgentmeshError(ErrorCodes.INTERNAL, 'v0.3 REST request reached the SDK router without a prepared context');
+      return context.user;
+    },
+    contextBuilder: ({ user, extensions }) => {
+      const context = user ? byUser.get(user) : undefined;
+      if (!context) throw new AgentmeshError(ErrorCodes.INTERNAL, 'v0.3 REST request reached the SDK router without a prepared context');
+      context.setRequestedExtensions(extensions);
+      return context;
+    },
+  });
+  const legacy = express();
+  legacy.disable('x-powered-by');
+  legacy.disable('etag');
+  legacy.use(CARD_PATHS, legacyAgentCardRouter({ agentCardProvider: options.handler, cache: { maxAge: options.cardMaxAgeSeconds } }));
+  legacy.use(router);
+  // The router passes on paths it does not serve (and requests that are not v0.3, already refused below).
+  legacy.use((req: express.Request, res: express.Response) => {
+    sendLegacyError(res, new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `No v0.3 HTTP+JSON operation at ${req.method} ${req.path.slice(0, 128)}`), byRequest.get(req)?.requestId ?? '');
+  });
+  legacy.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    sendLegacyError(res, err, byRequest.get(req)?.requestId ?? '');
+  });
 
   const prefix = app.prefix;
   /** Hands a request to Express at its path below the mount point (the SDK routers know interface-relative paths only). */
-  const forward = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const legacy = await legacyOnce();
+  const forward = (request: FastifyRequest, reply: FastifyReply): void => {
     const raw = request.raw;
     const url = raw.url ?? '/';
     if (prefix && url.startsWith(`${prefix}/`)) raw.url = url.slice(prefix.length);
@@ -123,7 +116,7 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
     (request.raw as IncomingMessage & { body?: unknown }).body = body;
     if (context.user) byUser.set(context.user, context);
     byRequest.set(request.raw, { context, requestId: String(request.id) });
-    await forward(request, reply);
+    forward(request, reply);
   });
 
   return { serveCard: forward };

@@ -4,7 +4,6 @@ import type {
 import {
   StreamResponse,
   Task,
-  TaskState,
   type CancelTaskRequest,
   type DeleteTaskPushNotificationConfigRequest,
   type GetExtendedAgentCardRequest,
@@ -343,4 +342,3 @@ async function sdkErrors<T>(context: ServerCallContext, fn: () => Promise<T>): P
 
 const isLegacy = (context: ServerCallContext): boolean => context.requestedVersion.startsWith('0.');
 
-export { TaskState };

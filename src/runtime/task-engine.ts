@@ -2,7 +2,7 @@ import type { Part, StreamResponse} from '@a2a-js/sdk';
 import { Message, Role, Task, TaskState } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { uuidv7 } from '../storage/index.js';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, isInterrupted, isTerminal } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, isInterrupted } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { selectSkill, type AgentDefinition, type CompiledSkill } from './define-agent.js';
@@ -464,4 +464,3 @@ export function textOf(message: Message): string {
     .join('\n');
 }
 
-export { isTerminal };

@@ -49,8 +49,10 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
   return async function jsonRpc(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     let id: JsonRpcId = null;
     try {
-      const envelope = parseEnvelope(request.body);
-      id = envelope.id;
+      const raw = readJson(request.body);
+      // Known before the envelope is judged, so even a -32600 answers with the caller's id (JSON-RPC 2.0 §5).
+      id = validIdOf(raw);
+      const envelope = checkEnvelope(raw);
       const version = resolveVersion(request, envelope.method);
       const authenticating = callerOf(options.authenticate, request);
       const caller = authenticating === undefined ? undefined : await authenticating;
@@ -121,31 +123,39 @@ interface Envelope {
   raw: Record<string, unknown>;
 }
 
-/** Checks the JSON-RPC 2.0 envelope: -32700 for bad JSON, -32600 for a bad envelope. */
-function parseEnvelope(body: unknown): Envelope {
-  let value: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      value = JSON.parse(body);
-    } catch (err) {
-      throw new AgentmeshError(ErrorCodes.PROTOCOL_PARSE, `Invalid JSON payload: ${(err as Error).message}`);
-    }
+/** Parses the body: -32700 for bad JSON. */
+function readJson(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body);
+  } catch (err) {
+    throw new AgentmeshError(ErrorCodes.PROTOCOL_PARSE, `Invalid JSON payload: ${(err as Error).message}`);
   }
-  if (Array.isArray(value)) throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_REQUEST, 'Request payload validation error: batch requests are not supported');
-  if (typeof value !== 'object' || value === null) throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_REQUEST, 'Request payload validation error: the request must be a JSON-RPC 2.0 object');
+}
+
+/** The request's id when it is a valid one (string, number or null), else null. */
+function validIdOf(value: unknown): JsonRpcId {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const id = (value as Record<string, unknown>)['id'];
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null;
+}
+
+/** Checks the JSON-RPC 2.0 envelope: -32600 for a bad one, -32602 for params that are not an object. */
+function checkEnvelope(value: unknown): Envelope {
+  if (Array.isArray(value)) throw invalidRequest('batch requests are not supported');
+  if (typeof value !== 'object' || value === null) throw invalidRequest('the request must be a JSON-RPC 2.0 object');
   const raw = value as Record<string, unknown>;
   const id = raw['id'];
-  const validId = id === undefined || id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
-  if (raw['jsonrpc'] !== '2.0') throw invalidRequest('jsonrpc must be "2.0"', validId ? (id as JsonRpcId) : null);
-  if (!validId) throw invalidRequest('id must be a string, a number or null', null);
-  if (typeof raw['method'] !== 'string' || raw['method'].length === 0) throw invalidRequest('method must be a non-empty string', (id ?? null) as JsonRpcId);
+  if (raw['jsonrpc'] !== '2.0') throw invalidRequest('jsonrpc must be "2.0"');
+  if (!(id === undefined || id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)))) throw invalidRequest('id must be a string, a number or null');
+  if (typeof raw['method'] !== 'string' || raw['method'].length === 0) throw invalidRequest('method must be a non-empty string');
   if (raw['params'] !== undefined && (typeof raw['params'] !== 'object' || raw['params'] === null || Array.isArray(raw['params']))) {
     throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: params must be an object', { violations: [{ field: 'params', description: 'must be an object' }] });
   }
   return { id: (id ?? null) as JsonRpcId, method: raw['method'], params: raw['params'], raw };
 }
 
-function invalidRequest(reason: string, _id: JsonRpcId): AgentmeshError {
+function invalidRequest(reason: string): AgentmeshError {
   return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_REQUEST, `Request payload validation error: ${reason}`);
 }
 

@@ -36,7 +36,9 @@ describe('JSON-RPC v1 bad input', () => {
   });
 
   test('a bad envelope is -32600: wrong jsonrpc, missing method, object id', async () => {
-    expectError(await raw(url, JSON.stringify({ jsonrpc: '1.0', id: 1, method: 'GetTask', params: { id: 'x' } })), -32600, /jsonrpc/);
+    const wrongVersion = await raw(url, JSON.stringify({ jsonrpc: '1.0', id: 1, method: 'GetTask', params: { id: 'x' } }));
+    expectError(wrongVersion, -32600, /jsonrpc/);
+    assert.equal(wrongVersion.body.id, 1, 'a valid id is echoed even when the envelope is refused');
     expectError(await raw(url, JSON.stringify({ jsonrpc: '2.0', id: 2, params: {} })), -32600, /method/);
     const objectId = await raw(url, JSON.stringify({ jsonrpc: '2.0', id: { a: 1 }, method: 'GetTask', params: { id: 'x' } }));
     expectError(objectId, -32600, /id/);

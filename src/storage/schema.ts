@@ -73,6 +73,73 @@ export interface RuntimeReplicasTable {
   heartbeat_at: number;
 }
 
+export interface RegistryAgentsTable {
+  name: string;
+  identifier: string;
+  /** The card as A2A v1.0 JSON. */
+  card: string;
+  card_url: string | null;
+  source_protocol: string;
+  signed: number;
+  /** AgentMetadata JSON. */
+  metadata: string;
+  status: string;
+  health: string;
+  revision: number;
+  active_config_version: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RegistryInstancesTable {
+  id: string;
+  agent: string;
+  url: string;
+  region: string | null;
+  version: string | null;
+  capacity: number | null;
+  /** `leased` or `static`. */
+  kind: string;
+  lease_ttl_ms: number | null;
+  lease_expires_at: number | null;
+  last_heartbeat_at: number | null;
+  registered_at: number;
+  probe_state: string;
+  last_probe_at: number | null;
+  latency_ms: number | null;
+  consecutive_failures: number;
+  last_error: string | null;
+  next_probe_at: number;
+}
+
+export interface RegistryProbesTable {
+  id: Generated<number>;
+  instance_id: string;
+  at: number;
+  ok: number;
+  latency_ms: number | null;
+  error: string | null;
+}
+
+export interface RegistryConfigsTable {
+  agent: string;
+  version: number;
+  config: string;
+  created_at: number;
+  created_by: string | null;
+  comment: string | null;
+}
+
+export interface RegistryChangesTable {
+  seq: Generated<number>;
+  kind: string;
+  agent: string;
+  at: number;
+  /** AgentRecord JSON after the change. */
+  record: string | null;
+  detail: string | null;
+}
+
 /** Every table agentmesh keeps, as Kysely sees them. */
 export interface Tables {
   tasks: TasksTable;
@@ -80,4 +147,9 @@ export interface Tables {
   push_configs: PushConfigsTable;
   push_outbox: PushOutboxTable;
   runtime_replicas: RuntimeReplicasTable;
+  registry_agents: RegistryAgentsTable;
+  registry_instances: RegistryInstancesTable;
+  registry_probes: RegistryProbesTable;
+  registry_configs: RegistryConfigsTable;
+  registry_changes: RegistryChangesTable;
 }

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { runtimeMigration } from './0001-runtime.js';
+import { registryMigration } from './0002-registry.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -10,6 +11,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         '0001-runtime': runtimeMigration(dialect),
+        '0002-registry': registryMigration(dialect),
       };
     },
   };

@@ -13,8 +13,8 @@ export interface SseOptions {
 
 /** A Server-Sent Events response being written. */
 export interface SseStream {
-  /** Writes one event; `id` becomes the frame's `id:` (A2A streams use the task's event sequence). */
-  send(data: string, id?: number): void;
+  /** Writes one event; `id` becomes the frame's `id:` (A2A streams use the task's event sequence), `event` its `event:` name. */
+  send(data: string, id?: number, event?: string): void;
   /** Ends the response. */
   close(): void;
   /** Aborts when the client goes away or the server drains. */
@@ -56,7 +56,7 @@ export function openSse(request: FastifyRequest, reply: FastifyReply, options: S
   request.raw.on('close', close);
   res.on('close', close);
   return {
-    send(data, id) {
+    send(data, id, event) {
       if (closed) return;
       // Events produced in one turn (a replayed page, a committed batch) go out in one write.
       if (!corked) {
@@ -67,7 +67,8 @@ export function openSse(request: FastifyRequest, reply: FastifyReply, options: S
           res.uncork();
         });
       }
-      res.write(id === undefined ? `data: ${data}\n\n` : `id: ${id}\ndata: ${data}\n\n`);
+      const head = event === undefined ? '' : `event: ${event}\n`;
+      res.write(id === undefined ? `${head}data: ${data}\n\n` : `id: ${id}\n${head}data: ${data}\n\n`);
     },
     close,
     signal: abort.signal,

@@ -8,7 +8,7 @@ import { requestVersion, type Authenticate } from './transports/call-context.js'
 import { createJsonRpcHandler } from './transports/jsonrpc-route.js';
 import { registerLegacyRestRoutes } from './transports/legacy-rest.js';
 import { registerRestRoutes } from './transports/rest-routes.js';
-import type { SseOptions } from './transports/sse.js';
+import type { SseOptions } from '../http/index.js';
 
 /** How long clients may cache the card, in seconds. */
 const CARD_MAX_AGE_SECONDS = 300;
@@ -27,6 +27,13 @@ export interface AgentRoutesOptions {
  * the REST binding (v1 at the root, v0.3 under `/v1/`), and its card at the
  * well-known paths.
  */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route answers errors in a JSON-RPC envelope. */
+    jsonRpc?: boolean;
+  }
+}
+
 export async function registerAgentRoutes(app: FastifyInstance, options: AgentRoutesOptions): Promise<void> {
   // Bodies arrive as text: the transports parse them, so bad JSON becomes the binding's own error (-32700, google.rpc.Status), not a generic 400.
   app.removeAllContentTypeParsers();
@@ -36,7 +43,7 @@ export async function registerAgentRoutes(app: FastifyInstance, options: AgentRo
   app.setErrorHandler((err, request, reply) => {
     const rendered = renderHttpError(err, String(request.id));
     if (rendered.internal) request.log.error({ err }, 'request failed');
-    if ((request.routeOptions.config as { jsonRpc?: boolean } | undefined)?.jsonRpc) {
+    if (request.routeOptions.config?.jsonRpc) {
       return reply.code(rendered.statusCode).header('content-type', 'application/json').send(JSON.stringify({ jsonrpc: '2.0', id: null, error: toJsonRpcErrorObject(rendered.error, String(request.id)) }));
     }
     return reply.code(rendered.statusCode).send(rendered.body);

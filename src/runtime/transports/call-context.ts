@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { negotiateVersion, type ProtocolVersion } from '../../protocol/index.js';
 import { CTX } from '../agent-request-handler.js';
 import type { CallInfo } from '../task-engine.js';
-import { parseLastEventId } from './sse.js';
+import { parseLastEventId } from '../../http/index.js';
 
 /** What an authentication hook attaches to a request (the gateway supplies a real one). */
 export interface AuthenticatedCaller {

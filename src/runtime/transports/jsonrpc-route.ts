@@ -22,7 +22,7 @@ import { AgentmeshError, ErrorCodes, V1_METHODS, toJsonRpcErrorObject, validateP
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
-import { abortOnClientGone, openSse, type SseOptions } from './sse.js';
+import { abortOnClientGone, openSse, type SseOptions } from '../../http/index.js';
 
 type JsonRpcId = string | number | null;
 

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AgentmeshError, ErrorCodes, toJsonRpcErrorObject, toRestError } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
-import { abortOnClientGone } from './sse.js';
+import { abortOnClientGone } from '../../http/index.js';
 
 /** Where the v0.3 HTTP+JSON binding lives below the agent's interface URL (A2A v0.3 §3.2.3). */
 const LEGACY_PREFIX = '/v1/';

@@ -20,7 +20,7 @@ import { AgentmeshError, ErrorCodes, toRestError, validateParams } from '../../p
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
-import { abortOnClientGone, openSse, type SseOptions } from './sse.js';
+import { abortOnClientGone, openSse, type SseOptions } from '../../http/index.js';
 
 const CONTENT_TYPE = 'application/a2a+json';
 

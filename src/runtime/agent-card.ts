@@ -57,7 +57,10 @@ export async function buildAgentCard(agent: AgentDefinition, options: { baseUrl:
   if (options.signingKey) {
     const key = options.signingKey;
     const sign = generateAgentCardSignature(key.privateKey, { alg: key.alg, kid: key.kid, typ: 'JOSE', ...(key.jku ? { jku: key.jku } : {}) });
-    card = await sign(card);
+    // Signed over the card's JSON form, the form it is served in: the SDK object
+    // holds oneofs (security schemes, OAuth flows) as { $case, value }, which
+    // its canonicalizer drops, so a signature over it would not cover them.
+    card = AgentCard.fromJSON(await sign(AgentCard.toJSON(card) as AgentCard));
   }
   const json = JSON.stringify(AgentCard.toJSON(card));
   return { card, json, etag: `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"` };

@@ -1,0 +1,91 @@
+import { AgentCard } from '@a2a-js/sdk';
+import { ErrorCodes } from '../../protocol/index.js';
+import { fetchAgentCard, parseCardUrl } from './card-fetch.js';
+import { resolveCardIntakeOptions, type CardIntakeOptions, type ResolvedCardIntakeOptions } from './card-intake-options.js';
+import { detectCardShape } from './card-shape.js';
+import { unsignedCardError, verifyCardSignatures } from './card-signatures.js';
+import { translateLegacyCard } from './card-translation.js';
+import { agentCardViolations, legacyAgentCardViolations } from './card-validation.js';
+import { createKeyResolver } from './signature-keys.js';
+import { violationError } from './violation-report.js';
+
+/** A card the registry accepts: valid, as v1.0, with what it was submitted as. */
+export interface AdmittedCard {
+  /**
+   * The card as the SDK's v1.0 `AgentCard` (unknown fields dropped). It is the
+   * SDK's object form: write it out with `AgentCard.toJSON(card)` and read it
+   * back with `AgentCard.fromJSON(json)`, since oneofs such as security schemes
+   * are `{ $case, value }` in memory and plain keys on the wire.
+   */
+  card: AgentCard;
+  /** The protocol version the submitted card declared. */
+  sourceProtocol: '1.0' | '0.3';
+  /** A signature on the card verified. */
+  signed: boolean;
+  /** Where the card was fetched from (`fromUrl`), or the URL given with it (`fromJson`). */
+  cardUrl?: string;
+}
+
+/** Admits agent cards into the registry: fetch, validate, translate, verify. */
+export interface CardIntake {
+  /** Fetches the card at `url` (or at its well-known path) through the SSRF guard, then admits it. */
+  fromUrl(url: string): Promise<AdmittedCard>;
+  /** Admits a card submitted as JSON (v1.0 or v0.3). `cardUrl`, when given, is kept with it. */
+  fromJson(raw: unknown, cardUrl?: string): Promise<AdmittedCard>;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The admission steps, in order: a JSON object; every shape problem at once
+ * (in the field names of the version submitted); v0.3 translated to v1.0;
+ * signatures verified over the card as submitted, or refused when absent and
+ * required.
+ */
+async function admit(raw: unknown, cardUrl: string | undefined, options: ResolvedCardIntakeOptions): Promise<AdmittedCard> {
+  if (!isObject(raw)) throw violationError(ErrorCodes.REGISTRY_CARD_INVALID, 'The agent card', [{ field: '(root)', description: 'must be a JSON object' }]);
+  const shape = detectCardShape(raw);
+  const violations = shape.legacy ? legacyAgentCardViolations(raw) : agentCardViolations(raw);
+  if (violations.length > 0) throw violationError(ErrorCodes.REGISTRY_CARD_INVALID, shape.legacy ? 'The v0.3 agent card' : 'The agent card', violations);
+  const card = shape.legacy ? translateLegacyCard(raw) : AgentCard.fromJSON(raw);
+  const hasSignatures = Array.isArray(raw['signatures']) && raw['signatures'].length > 0;
+  if (hasSignatures) {
+    const resolveKey = createKeyResolver({ trustedKeys: options.trustedKeys, guard: options.guard, timeoutMs: options.fetchTimeoutMs });
+    await verifyCardSignatures(raw, { legacy: shape.legacy, resolveKey });
+  } else if (options.requireSignature) {
+    throw unsignedCardError();
+  }
+  // Reaching here with signatures means one verified.
+  return { card, sourceProtocol: shape.sourceProtocol, signed: hasSignatures, ...(cardUrl !== undefined && { cardUrl }) };
+}
+
+/**
+ * Creates the registry's card intake. Options are checked here (a bad one
+ * throws AM_ERR_CONFIG_INVALID naming it). Admission errors:
+ * AM_ERR_REGISTRY_CARD_INVALID with one violation per problem,
+ * AM_ERR_REGISTRY_CARD_SIGNATURE_INVALID with the reason per signature,
+ * AM_ERR_SSRF_BLOCKED, AM_ERR_HTTP_UPSTREAM_FAILED,
+ * AM_ERR_HTTP_UPSTREAM_TOO_LARGE, AM_ERR_REGISTRY_INVALID_ARGUMENT (a
+ * malformed card URL).
+ *
+ * @example
+ * import { createSsrfGuard } from '../http/index.js';
+ * import { createCardIntake } from './intake/index.js';
+ * const intake = createCardIntake({ ssrfGuard: createSsrfGuard({ allowHosts: ['agents.internal'] }) });
+ * const { card, signed, sourceProtocol, cardUrl } = await intake.fromUrl('https://agents.internal/agents/sales');
+ */
+export function createCardIntake(options: CardIntakeOptions): CardIntake {
+  const resolved = resolveCardIntakeOptions(options);
+  return Object.freeze({
+    async fromUrl(url: string): Promise<AdmittedCard> {
+      const fetched = await fetchAgentCard(url, { guard: resolved.guard, timeoutMs: resolved.fetchTimeoutMs, maxBytes: resolved.maxCardBytes });
+      return admit(fetched.raw, fetched.url, resolved);
+    },
+    async fromJson(raw: unknown, cardUrl?: string): Promise<AdmittedCard> {
+      if (cardUrl !== undefined) parseCardUrl(cardUrl);
+      return admit(raw, cardUrl, resolved);
+    },
+  });
+}

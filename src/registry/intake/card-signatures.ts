@@ -1,0 +1,101 @@
+import { canonicalizeAgentCard, type AgentCard } from '@a2a-js/sdk';
+import { base64url, decodeProtectedHeader, flattenedVerify, type JWSHeaderParameters, type ProtectedHeaderParameters } from 'jose';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, type FieldViolation } from '../../protocol/index.js';
+import { legacyCanonicalForm } from './legacy-canonical-form.js';
+import type { KeyResolver } from './signature-keys.js';
+
+/*
+ * Verifies the signatures of a card as it was submitted (A2A §8.4.3):
+ *
+ * 1. The payload is the card's canonical form without `signatures`: the
+ *    SDK's `canonicalizeAgentCard` for a v1.0 card, the v0.3 form for a v0.3
+ *    card (`legacy-canonical-form.ts`). Never the translated card: the
+ *    signer signed what it sent.
+ * 2. Each protected header must name `alg`, `kid` and `typ` (§8.4.2), and
+ *    `alg` must be one of ALLOWED_ALGORITHMS: never `none`, never an HMAC
+ *    (a shared secret proves nothing to a registry).
+ * 3. The key comes from the resolver (trusted keys, then `jku`), imported
+ *    for exactly that `alg`, and jose verifies with the algorithm pinned.
+ * 4. One verifying signature is enough (§8.4.3: several may exist for key
+ *    rotation). When none does, the error lists each one's reason.
+ *
+ * This is the SDK verifier's algorithm (same canonicalization, same header
+ * rule) done here because the SDK's `verifyAgentCardSignature` reports no
+ * reason ("No valid signatures found") and writes each failure to
+ * `console.debug`, outside the registry's logger.
+ */
+
+/** Asymmetric algorithms a card signature may use. */
+export const ALLOWED_ALGORITHMS: readonly string[] = Object.freeze(['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'EdDSA']);
+
+interface SignatureEntry {
+  protected: string;
+  signature: string;
+  header?: JWSHeaderParameters | undefined;
+}
+
+/** Why one signature failed, or undefined when it verified. */
+async function verifyOne(entry: SignatureEntry, payload: string, resolveKey: KeyResolver): Promise<{ reason: string; retryable: boolean } | undefined> {
+  let header: ProtectedHeaderParameters;
+  try {
+    header = decodeProtectedHeader({ protected: entry.protected });
+  } catch {
+    return { reason: 'the protected header is not base64url-encoded JSON', retryable: false };
+  }
+  const { alg, kid, typ, jku } = header;
+  if (typeof alg !== 'string' || alg === '') return { reason: 'the protected header names no alg', retryable: false };
+  if (!ALLOWED_ALGORITHMS.includes(alg)) return { reason: `alg ${JSON.stringify(alg)} is not allowed (allowed: ${ALLOWED_ALGORITHMS.join(', ')})`, retryable: false };
+  if (typeof kid !== 'string' || kid === '') return { reason: 'the protected header names no kid', retryable: false };
+  if (typeof typ !== 'string' || typ === '') return { reason: 'the protected header names no typ (A2A §8.4.2 requires it, e.g. "JOSE")', retryable: false };
+  if (jku !== undefined && typeof jku !== 'string') return { reason: 'the protected header has a jku that is not a string', retryable: false };
+  let key: Awaited<ReturnType<KeyResolver>>;
+  try {
+    key = await resolveKey({ kid, alg, jku });
+  } catch (err) {
+    if (isAgentmeshError(err)) return { reason: err.message, retryable: err.retryable };
+    throw err;
+  }
+  try {
+    await flattenedVerify({ payload, protected: entry.protected, signature: entry.signature, ...(entry.header !== undefined && { header: entry.header }) }, key, { algorithms: [alg] });
+    return undefined;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') {
+      return { reason: `does not verify with key ${JSON.stringify(kid)}: the card differs from what was signed`, retryable: false };
+    }
+    return { reason: `cannot be verified: ${(err as Error).message}`, retryable: false };
+  }
+}
+
+/**
+ * Verifies a submitted card's `signatures`; returns when one verifies,
+ * throws AM_ERR_REGISTRY_CARD_SIGNATURE_INVALID listing every failure
+ * otherwise. The card's shape has been validated already.
+ */
+export async function verifyCardSignatures(raw: Record<string, unknown>, options: { legacy: boolean; resolveKey: KeyResolver }): Promise<void> {
+  const entries = raw['signatures'] as SignatureEntry[];
+  // The SDK's canonical form reads the JSON as a v1.0 card (AgentCard.fromJSON), which is what `raw` is here.
+  const canonical = options.legacy ? legacyCanonicalForm(raw) : canonicalizeAgentCard(raw as unknown as AgentCard);
+  const payload = base64url.encode(new TextEncoder().encode(canonical));
+  const failures: FieldViolation[] = [];
+  let retryable = false;
+  for (const [index, entry] of entries.entries()) {
+    const failure = await verifyOne(entry, payload, options.resolveKey);
+    if (failure === undefined) return;
+    failures.push({ field: `signatures[${index}]`, description: failure.reason });
+    retryable ||= failure.retryable;
+  }
+  const only = failures.length === 1 ? failures[0] : undefined;
+  const message =
+    only !== undefined
+      ? `The agent card signature does not verify: ${only.field} ${only.description}`
+      : `None of the ${failures.length} agent card signatures verifies:\n${failures.map((f) => `  - ${f.field} ${f.description}`).join('\n')}`;
+  throw new AgentmeshError(ErrorCodes.REGISTRY_CARD_SIGNATURE_INVALID, message, { violations: failures, retryable });
+}
+
+/** The error for an unsigned card where signatures are required. */
+export function unsignedCardError(): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.REGISTRY_CARD_SIGNATURE_INVALID, 'The agent card is not signed, and this registry accepts only signed cards (A2A §8.4)', {
+    violations: [{ field: 'signatures', description: 'is required: the registry accepts only signed cards' }],
+  });
+}

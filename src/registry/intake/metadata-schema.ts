@@ -1,0 +1,80 @@
+/**
+ * JSON Schema of the enterprise metadata of an agent (`AgentMetadata` in
+ * `record.ts`, seeds 000/004). Unknown keys are refused at every level: a
+ * misspelt `maxConcurentTasks` would otherwise be stored and never applied.
+ * Rules JSON Schema cannot say (skill ids of the card, pricing that charges
+ * something, declared schemas that compile) are in `metadata-validation.ts`.
+ */
+
+const label = { type: 'string', minLength: 1, maxLength: 256 };
+const labels = { type: 'array', items: label };
+const httpUrl = { type: 'string', format: 'http-url' };
+const positive = { type: 'number', exclusiveMinimum: 0 };
+const count = { type: 'integer', minimum: 1 };
+/** RFC 6749 §3.3 scope-token. */
+const scope = {
+  type: 'string',
+  pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$',
+  errorMessage: 'must be an OAuth scope: printable characters without spaces, quotes or backslashes',
+};
+const scopes = { type: 'array', items: scope };
+const jsonSchema = { type: 'object' };
+
+const skillMetadata = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    inputSchema: jsonSchema,
+    outputSchema: jsonSchema,
+    pricing: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        creditsPerCall: positive,
+        creditsPerItem: positive,
+        itemsPath: {
+          type: 'string',
+          pattern: '^[A-Za-z0-9_$-]+(\\.[A-Za-z0-9_$-]+)*$',
+          errorMessage: 'must be a dot path into the skill input, such as leadIds or batch.items',
+        },
+      },
+    },
+    requiredScopes: scopes,
+  },
+};
+
+export const agentMetadataSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    department: label,
+    owner: label,
+    maintainers: labels,
+    costCenter: label,
+    sla: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['tier'],
+      properties: {
+        tier: { enum: ['gold', 'silver', 'bronze'] },
+        availability: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
+        maxLatencyMs: positive,
+      },
+    },
+    maxConcurrentTasks: count,
+    requiredScopes: scopes,
+    rateLimit: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['requestsPerMinute'],
+      properties: { requestsPerMinute: count, burst: count },
+    },
+    tenantAware: { type: 'boolean' },
+    tenants: labels,
+    regions: labels,
+    documentationUrl: httpUrl,
+    tags: labels,
+    configSchema: jsonSchema,
+    skills: { type: 'object', additionalProperties: skillMetadata },
+  },
+} as const;

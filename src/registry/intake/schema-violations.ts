@@ -1,0 +1,144 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { FieldViolation } from '../../protocol/index.js';
+
+/*
+ * One ajv setup for the registry's own schemas (cards, metadata), and the
+ * translation of ajv's errors into violations a person can act on:
+ * `skills[1].id is required`, not `/skills/1 must have required property 'id'`.
+ *
+ * Schemas may carry `errorMessage`, an annotation this file reads: the
+ * sentence to show when a constraint of that node (minItems, pattern,
+ * maxProperties, …) fails, instead of ajv's generic wording.
+ */
+
+/** Absolute http(s) URL with a host. */
+function isHttpUrl(value: string): boolean {
+  if (!/^https?:\/\//i.test(value)) return false;
+  try {
+    return new URL(value).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An ajv instance that reports every problem (allErrors) and knows the
+ * `http-url` format (absolute http(s) URL) and `optional-http-url` (the same,
+ * or the empty string: ProtoJSON writes an unset string field as `""`).
+ */
+export function createSchemaAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
+  ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+  ajv.addFormat('http-url', { type: 'string', validate: isHttpUrl });
+  ajv.addFormat('optional-http-url', { type: 'string', validate: (s: string) => s === '' || isHttpUrl(s) });
+  return ajv;
+}
+
+/** Renders a JSON pointer as `skills[1].id`, walking `data` so array indexes and map keys are told apart. */
+export function fieldPath(pointer: string, data: unknown, prefix = ''): string {
+  let path = prefix;
+  let node: unknown = data;
+  const segments = pointer === '' ? [] : pointer.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+  for (const segment of segments) {
+    if (Array.isArray(node)) {
+      path += `[${segment}]`;
+      node = node[Number(segment)];
+      continue;
+    }
+    path += /^[A-Za-z_$][\w$-]*$/.test(segment) ? `${path === '' ? '' : '.'}${segment}` : `[${JSON.stringify(segment)}]`;
+    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[segment] : undefined;
+  }
+  return path;
+}
+
+/** `field` joined with a child key, in the same notation as {@link fieldPath}. */
+export function childPath(path: string, key: string): string {
+  if (!/^[A-Za-z_$][\w$-]*$/.test(key)) return `${path}[${JSON.stringify(key)}]`;
+  return path === '' ? key : `${path}.${key}`;
+}
+
+const TYPE_WORDS: Readonly<Record<string, string>> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'a whole number',
+  boolean: 'true or false',
+  array: 'an array',
+  object: 'an object',
+  null: 'null',
+};
+
+const FORMAT_WORDS: Readonly<Record<string, string>> = {
+  'http-url': 'must be an absolute http(s) URL',
+  'optional-http-url': 'must be an absolute http(s) URL',
+};
+
+function describe(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  const custom = (error.parentSchema as { errorMessage?: unknown } | undefined)?.errorMessage;
+  switch (error.keyword) {
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return 'is not a known field';
+    case 'type': {
+      const types = String(params['type']).split(',');
+      return `must be ${types.map((t) => TYPE_WORDS[t] ?? t).join(' or ')}`;
+    }
+    case 'format':
+      return FORMAT_WORDS[String(params['format'])] ?? `must be a valid ${String(params['format'])}`;
+    case 'enum':
+      return `must be one of ${(params['allowedValues'] as unknown[]).map((v) => String(v)).join(', ')}`;
+  }
+  if (typeof custom === 'string') return custom;
+  switch (error.keyword) {
+    case 'minLength':
+      return params['limit'] === 1 ? 'must not be empty' : `must be at least ${String(params['limit'])} characters long`;
+    case 'maxLength':
+      return `must be at most ${String(params['limit'])} characters long`;
+    case 'minItems':
+      return `must list at least ${String(params['limit'])} item${params['limit'] === 1 ? '' : 's'}`;
+    case 'maxItems':
+      return `must list at most ${String(params['limit'])} items`;
+    case 'uniqueItems':
+      return `must not list the same value twice (items ${String(params['j'])} and ${String(params['i'])} are equal)`;
+    case 'minimum':
+      return `must be at least ${String(params['limit'])}`;
+    case 'exclusiveMinimum':
+      return `must be greater than ${String(params['limit'])}`;
+    case 'maximum':
+      return `must be at most ${String(params['limit'])}`;
+    case 'exclusiveMaximum':
+      return `must be less than ${String(params['limit'])}`;
+    case 'pattern':
+      return `must match ${String(params['pattern'])}`;
+    default:
+      return error.message ?? 'is invalid';
+  }
+}
+
+/** The field an error is about: the missing or unknown property itself, not its parent. */
+function fieldOf(error: ErrorObject, data: unknown, prefix: string): string {
+  const params = error.params as Record<string, unknown>;
+  const base = fieldPath(error.instancePath, data, prefix);
+  if (error.keyword === 'required') return childPath(base, String(params['missingProperty']));
+  if (error.keyword === 'additionalProperties') return childPath(base, String(params['additionalProperty']));
+  return base === '' ? (prefix === '' ? '(root)' : prefix) : base;
+}
+
+/**
+ * Runs a compiled validator and returns every problem as a violation, with
+ * fields in `skills[1].id` notation (prefixed by `prefix`, e.g. `metadata`).
+ */
+export function schemaViolations(validate: ValidateFunction, data: unknown, prefix = ''): FieldViolation[] {
+  if (validate(data)) return [];
+  const seen = new Set<string>();
+  const violations: FieldViolation[] = [];
+  for (const error of validate.errors ?? []) {
+    const violation = { field: fieldOf(error, data, prefix), description: describe(error) };
+    const key = `${violation.field}\u0000${violation.description}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    violations.push(violation);
+  }
+  return violations;
+}

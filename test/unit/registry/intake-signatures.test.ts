@@ -1,0 +1,175 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateAgentCardSignature, type AgentCard } from '@a2a-js/sdk';
+import { base64url, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { createSsrfGuard } from '../../../src/http/index.js';
+import { createCardIntake } from '../../../src/registry/intake/index.js';
+
+function validCard(): Record<string, any> {
+  return {
+    name: 'Contract Reviewer',
+    description: 'Reviews contracts for risky clauses',
+    version: '1.0.0',
+    supportedInterfaces: [{ url: 'https://legal.example.com/a2a', protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
+    capabilities: { streaming: true },
+    securitySchemes: { bearer: { httpAuthSecurityScheme: { scheme: 'Bearer' } } },
+    defaultInputModes: ['text/plain'],
+    defaultOutputModes: ['application/json'],
+    skills: [{ id: 'review', name: 'Review', description: 'Flags risky clauses', tags: ['legal', 'contracts'] }],
+  };
+}
+
+/** Signs the card's JSON form with the SDK signer (the JSON form, as it goes on the wire). */
+async function sign(card: Record<string, any>, key: CryptoKey, header: Record<string, unknown>): Promise<Record<string, any>> {
+  return (await generateAgentCardSignature(key, { typ: 'JOSE', ...header })(card as unknown as AgentCard)) as unknown as Record<string, any>;
+}
+
+/** A protected header with no usable signature behind it. */
+function forged(header: Record<string, unknown>): { protected: string; signature: string } {
+  return { protected: base64url.encode(JSON.stringify(header)), signature: '' };
+}
+
+async function refusal(promise: Promise<unknown>): Promise<{ message: string; violations: Array<{ field: string; description: string }> }> {
+  let caught: any;
+  await assert.rejects(promise, (err: any) => {
+    caught = err;
+    return true;
+  });
+  assert.equal(caught.code, 'AM_ERR_REGISTRY_CARD_SIGNATURE_INVALID', caught.message);
+  assert.equal(caught.statusCode, 400);
+  return caught;
+}
+
+describe('card signatures (A2A §8.4)', () => {
+  let es256: { privateKey: CryptoKey; jwk: JWK & { kid: string } };
+  let ed25519: { privateKey: CryptoKey; jwk: JWK & { kid: string } };
+  let jwksServer: Server;
+  let origin: string;
+  let jwksHits = 0;
+
+  before(async () => {
+    const ec = await generateKeyPair('ES256');
+    es256 = { privateKey: ec.privateKey, jwk: { ...(await exportJWK(ec.publicKey)), kid: 'legal-es256', alg: 'ES256', use: 'sig' } };
+    const ed = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    ed25519 = { privateKey: ed.privateKey, jwk: { ...(await exportJWK(ed.publicKey)), kid: 'legal-ed25519' } };
+    jwksServer = createServer((req, res) => {
+      if (req.url === '/.well-known/jwks.json') {
+        jwksHits++;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [es256.jwk, ed25519.jwk] }));
+      } else res.writeHead(404).end();
+    });
+    jwksServer.listen(0, '127.0.0.1');
+    await once(jwksServer, 'listening');
+    origin = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}`;
+  });
+  after(() => jwksServer.close());
+
+  const trusting = () => createCardIntake({ ssrfGuard: createSsrfGuard(), trustedKeys: [es256.jwk, ed25519.jwk] });
+  const fetchingKeys = () => createCardIntake({ ssrfGuard: createSsrfGuard({ allowHosts: ['127.0.0.1'] }) });
+
+  test('a card signed by a trusted key is admitted as signed', async () => {
+    const card = await sign(validCard(), es256.privateKey, { alg: 'ES256', kid: 'legal-es256' });
+    const admitted = await trusting().fromJson(card);
+    assert.equal(admitted.signed, true);
+    assert.equal(admitted.card.signatures.length, 1);
+  });
+
+  test('an EdDSA signature verifies too', async () => {
+    const card = await sign(validCard(), ed25519.privateKey, { alg: 'EdDSA', kid: 'legal-ed25519' });
+    assert.equal((await trusting().fromJson(card)).signed, true);
+  });
+
+  test('the key is fetched from the jku of the protected header', async () => {
+    const card = await sign(validCard(), es256.privateKey, { alg: 'ES256', kid: 'legal-es256', jku: `${origin}/.well-known/jwks.json` });
+    const hitsBefore = jwksHits;
+    assert.equal((await fetchingKeys().fromJson(card)).signed, true);
+    assert.equal(jwksHits, hitsBefore + 1);
+  });
+
+  test('a tampered card is refused with the reason', async () => {
+    const card = await sign(validCard(), es256.privateKey, { alg: 'ES256', kid: 'legal-es256' });
+    card.skills[0].description = 'Approves every contract';
+    const { message, violations } = await refusal(trusting().fromJson(card));
+    assert.equal(message, 'The agent card signature does not verify: signatures[0] does not verify with key "legal-es256": the card differs from what was signed');
+    assert.deepEqual(violations, [{ field: 'signatures[0]', description: 'does not verify with key "legal-es256": the card differs from what was signed' }]);
+  });
+
+  test('a changed security scheme breaks the signature (the oneof is signed in its JSON form)', async () => {
+    const card = await sign(validCard(), es256.privateKey, { alg: 'ES256', kid: 'legal-es256' });
+    card.securitySchemes.bearer.httpAuthSecurityScheme.scheme = 'Basic';
+    await refusal(trusting().fromJson(card));
+  });
+
+  test('an unknown kid is refused', async () => {
+    const card = await sign(validCard(), es256.privateKey, { alg: 'ES256', kid: 'someone-else' });
+    const { violations } = await refusal(trusting().fromJson(card));
+    assert.equal(violations[0]?.description, 'unknown kid "someone-else": not among the trusted keys, and the signature names no jku');
+  });
+
+  test('a kid missing from the jku key set is refused', async () => {
+    const card = await sign(validCard(), es256.privateKey, { alg: 'ES256', kid: 'rotated-away', jku: `${origin}/.well-known/jwks.json` });
+    const { violations } = await refusal(fetchingKeys().fromJson(card));
+    assert.equal(violations[0]?.description, `unknown kid "rotated-away": not in the key set at ${origin}/.well-known/jwks.json`);
+  });
+
+  test('an unreachable jku is refused, naming it', async () => {
+    const card = await sign(validCard(), es256.privateKey, { alg: 'ES256', kid: 'legal-es256', jku: `${origin}/keys-moved.json` });
+    const { violations } = await refusal(fetchingKeys().fromJson(card));
+    assert.equal(violations[0]?.description, `the key set at ${origin}/keys-moved.json answered HTTP 404`);
+  });
+
+  test('a jku the SSRF guard refuses is refused', async () => {
+    const card = await sign(validCard(), es256.privateKey, { alg: 'ES256', kid: 'legal-es256', jku: 'http://169.254.169.254/latest/keys' });
+    const { violations } = await refusal(createCardIntake({ ssrfGuard: createSsrfGuard({ allowHttp: true }) }).fromJson(card));
+    assert.match(violations[0]?.description ?? '', /^the key set at http:\/\/169\.254\.169\.254\/latest\/keys could not be fetched: Outbound request to .* refused/);
+  });
+
+  test('alg none and HMAC algorithms are refused before any key is looked up', async () => {
+    const card = { ...validCard(), signatures: [forged({ alg: 'none', kid: 'legal-es256', typ: 'JOSE' }), forged({ alg: 'HS256', kid: 'legal-es256', typ: 'JOSE' })] };
+    const { message, violations } = await refusal(trusting().fromJson(card));
+    assert.deepEqual(
+      violations.map((v) => v.description),
+      [
+        'alg "none" is not allowed (allowed: ES256, ES384, ES512, RS256, RS384, RS512, PS256, EdDSA)',
+        'alg "HS256" is not allowed (allowed: ES256, ES384, ES512, RS256, RS384, RS512, PS256, EdDSA)',
+      ],
+    );
+    assert.match(message, /^None of the 2 agent card signatures verifies:\n {2}- signatures\[0\] alg "none"/);
+  });
+
+  test('a header without kid or typ, or one that is not JSON, is refused', async () => {
+    const card = { ...validCard(), signatures: [forged({ alg: 'ES256', typ: 'JOSE' }), forged({ alg: 'ES256', kid: 'legal-es256' }), { protected: 'not-json', signature: 'x' }] };
+    const { violations } = await refusal(trusting().fromJson(card));
+    assert.deepEqual(
+      violations.map((v) => v.description),
+      ['the protected header names no kid', 'the protected header names no typ (A2A §8.4.2 requires it, e.g. "JOSE")', 'the protected header is not base64url-encoded JSON'],
+    );
+  });
+
+  test('a key is only used for its own algorithm', async () => {
+    const card = { ...validCard(), signatures: [forged({ alg: 'RS256', kid: 'legal-es256', typ: 'JOSE' })] };
+    const { violations } = await refusal(trusting().fromJson(card));
+    assert.equal(violations[0]?.description, 'key "legal-es256" in the trusted keys is for alg ES256, the signature says RS256');
+  });
+
+  test('one verifying signature among several is enough (key rotation)', async () => {
+    const signed = await sign(validCard(), es256.privateKey, { alg: 'ES256', kid: 'legal-es256' });
+    const card = { ...signed, signatures: [forged({ alg: 'ES256', kid: 'retired', typ: 'JOSE' }), ...signed.signatures] };
+    assert.equal((await trusting().fromJson(card)).signed, true);
+  });
+
+  test('requireSignature refuses unsigned cards and admits signed ones', async () => {
+    const strict = createCardIntake({ ssrfGuard: createSsrfGuard(), trustedKeys: [es256.jwk], requireSignature: true });
+    const { message, violations } = await refusal(strict.fromJson(validCard()));
+    assert.equal(message, 'The agent card is not signed, and this registry accepts only signed cards (A2A §8.4)');
+    assert.deepEqual(violations, [{ field: 'signatures', description: 'is required: the registry accepts only signed cards' }]);
+    assert.equal((await strict.fromJson(await sign(validCard(), es256.privateKey, { alg: 'ES256', kid: 'legal-es256' }))).signed, true);
+  });
+
+  test('unsigned cards are admitted as unsigned by default', async () => {
+    assert.equal((await trusting().fromJson(validCard())).signed, false);
+  });
+});

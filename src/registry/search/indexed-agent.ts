@@ -1,0 +1,36 @@
+import type { CatalogEntry } from '../catalog-entry.js';
+import { toCatalogEntry } from '../catalog-entry.js';
+import type { AgentRecord } from '../record.js';
+import { CATALOG_FIELDS, fieldValues } from './catalog-fields.js';
+import { toSearchDocument } from './search-document.js';
+import type { SearchDocument } from './search-document.js';
+
+/** Everything the index keeps of one agent, computed once per upsert so queries only read. */
+export interface IndexedAgent {
+  name: string;
+  record: AgentRecord;
+  entry: CatalogEntry;
+  doc: SearchDocument;
+  /** Lowercased values per catalog field, in CATALOG_FIELDS order: filters compare case-insensitively. */
+  values: ReadonlyArray<readonly string[]>;
+  /** Tenants allowed to see the agent; empty = every tenant. */
+  tenants: readonly string[];
+}
+
+export function indexAgent(record: AgentRecord, baseUrl: string): IndexedAgent {
+  const entry = toCatalogEntry(record, baseUrl);
+  const doc = toSearchDocument(record);
+  return {
+    name: record.name,
+    record,
+    entry,
+    doc,
+    values: CATALOG_FIELDS.map((field) => fieldValues(entry, field).map((v) => v.toLowerCase())),
+    tenants: record.metadata.tenants ?? [],
+  };
+}
+
+/** ARD visibility by tenant: an agent without a tenant list is everyone's. */
+export function visibleTo(agent: IndexedAgent, tenant: string | undefined): boolean {
+  return tenant === undefined || agent.tenants.length === 0 || agent.tenants.includes(tenant);
+}

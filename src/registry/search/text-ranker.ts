@@ -1,0 +1,278 @@
+import MiniSearch from 'minisearch';
+import { BoundedCache } from './bounded-cache.js';
+import type { IndexedAgent } from './indexed-agent.js';
+import { planQuery } from './query-plan.js';
+import type { QueryBranch, QueryPlan } from './query-plan.js';
+import { groupWeights, RELEVANCE_CUTOFF, relevanceScore } from './relevance-score.js';
+import { FIELD_BOOSTS, SEARCH_FIELDS, termsOf } from './search-document.js';
+import type { SearchDocument } from './search-document.js';
+import type { CompiledSynonyms } from './synonym-table.js';
+
+/** What MiniSearch holds: the analyzed document under the agent's ordinal, so results need no name lookup. */
+type OrdinalDocument = Omit<SearchDocument, 'id'> & { id: number };
+
+/** Documents matching one term, with the term's BM25+ (field-boosted) per document. */
+interface Postings {
+  ordinals: Int32Array;
+  scores: Float64Array;
+}
+
+/**
+ * The agents relevant to a query, best first (ties by name), above the
+ * relevance cutoff: parallel arrays of document ordinals and 0–100 scores.
+ * Read agents with {@link TextRanker.agentAt}.
+ */
+export interface Ranking {
+  ordinals: Int32Array;
+  scores: Float32Array;
+}
+
+/** Postings kept across queries (12 bytes each: 12 MB). */
+const TERM_CACHE_POSTINGS = 1_000_000;
+/** Ranked entries kept across queries (8 bytes each: 16 MB). */
+const RANK_CACHE_ENTRIES = 2_000_000;
+/** Query plans kept (text → plan), a few hundred bytes each. */
+const PLAN_CACHE_ENTRIES = 2_000;
+/**
+ * Cached postings of words an agent does not hold survive a change of that
+ * agent: only the corpus statistics in their BM25 moved (document count,
+ * average field length: about 1/N per change). Once the changes since the
+ * last full refresh reach this fraction of the corpus, every cache is
+ * dropped, so cached scores never drift by more than about 1%.
+ */
+export const FULL_REFRESH_FRACTION = 0.01;
+
+/**
+ * The text side of the index. MiniSearch (BM25+) scores each distinct term
+ * of a query; the ranker sums the terms' scores per document in typed arrays
+ * and turns them into 0–100 scores (relevance-score.ts).
+ *
+ * Why per term: scoring is the cost of a search (a common word of a 10,000
+ * agent registry matches thousands of documents), and queries share words.
+ * A term's postings depend only on the indexed text, so they are cached
+ * until the text changes — a health, status or tenant update does not touch
+ * the text and keeps the caches (SearchIndex re-indexes only changed text),
+ * and a text change drops only the postings of the changed agent's words
+ * (see FULL_REFRESH_FRACTION). Whole rankings are cached per query plan,
+ * compactly. Filters and tenants apply after ranking, so one ranking serves
+ * every caller.
+ *
+ * Documents are removed with the exact terms they were added with, so the
+ * index never holds stale postings and needs no vacuuming.
+ */
+export class TextRanker {
+  readonly #synonyms: CompiledSynonyms;
+  readonly #documentFrequency = new Map<string, number>();
+  readonly #mini = new MiniSearch<OrdinalDocument>({
+    fields: SEARCH_FIELDS,
+    idField: 'id',
+    storeFields: [],
+    // Documents arrive analyzed (search-document.ts): split on the spaces that join their terms.
+    tokenize: (text) => (text === '' ? [] : text.split(' ')),
+    processTerm: (term) => term,
+    autoVacuum: false,
+    searchOptions: {
+      boost: { ...FIELD_BOOSTS },
+      // Prefix completions and typo matches count for less than the word typed.
+      weights: { prefix: 0.4, fuzzy: 0.35 },
+    },
+  });
+  /** Dense document numbers, so accumulation runs over typed arrays. */
+  readonly #ordinals = new Map<string, number>();
+  readonly #agents: Array<IndexedAgent | undefined> = [];
+  readonly #freeOrdinals: number[] = [];
+  #bm25 = new Float64Array(64);
+  #masks = new Int32Array(64);
+  readonly #termCache = new BoundedCache<Postings>(TERM_CACHE_POSTINGS);
+  readonly #rankCache = new BoundedCache<Ranking>(RANK_CACHE_ENTRIES);
+  readonly #planCache = new BoundedCache<QueryPlan>(PLAN_CACHE_ENTRIES);
+  /** Text changes since every cache was last emptied. */
+  #changesSinceRefresh = 0;
+  /** Ordinal → position of the agent's name in name order: ties break by name without comparing strings. Rebuilt when names come or go. */
+  #namePositions: Int32Array | undefined;
+
+  constructor(synonyms: CompiledSynonyms) {
+    this.#synonyms = synonyms;
+  }
+
+  /** Slots in use or free: ordinals are below this. */
+  get capacity(): number {
+    return this.#agents.length;
+  }
+
+  add(agent: IndexedAgent): void {
+    const ordinal = this.#freeOrdinals.pop() ?? this.#agents.length;
+    const terms = this.#index(agent, ordinal);
+    this.#ordinals.set(agent.name, ordinal);
+    this.#agents[ordinal] = agent;
+    this.#namePositions = undefined;
+    if (ordinal >= this.#bm25.length) this.#grow();
+    this.#textChanged(terms);
+  }
+
+  /** Re-indexes an agent whose text changed; it keeps its ordinal and its place in name order. */
+  replace(previous: IndexedAgent, agent: IndexedAgent): void {
+    const ordinal = this.#ordinals.get(previous.name);
+    if (ordinal === undefined || previous.name !== agent.name) throw new Error(`TextRanker.replace: ${previous.name} is not indexed under that name`);
+    const removed = this.#unindex(previous, ordinal);
+    const added = this.#index(agent, ordinal);
+    this.#agents[ordinal] = agent;
+    this.#textChanged(new Set([...removed, ...added]));
+  }
+
+  /** Swaps the agent behind a document whose text did not change; caches stay valid. */
+  refresh(agent: IndexedAgent): void {
+    const ordinal = this.#ordinals.get(agent.name);
+    if (ordinal !== undefined) this.#agents[ordinal] = agent;
+  }
+
+  remove(agent: IndexedAgent): void {
+    const ordinal = this.#ordinals.get(agent.name);
+    if (ordinal === undefined) return;
+    const terms = this.#unindex(agent, ordinal);
+    this.#ordinals.delete(agent.name);
+    this.#agents[ordinal] = undefined;
+    this.#freeOrdinals.push(ordinal);
+    this.#namePositions = undefined;
+    this.#textChanged(terms);
+  }
+
+  /** Adds the document and counts its distinct terms (computed, not kept: memory). */
+  #index(agent: IndexedAgent, ordinal: number): Set<string> {
+    this.#mini.add({ ...agent.doc, id: ordinal });
+    const terms = termsOf(agent.doc);
+    for (const term of terms) this.#documentFrequency.set(term, (this.#documentFrequency.get(term) ?? 0) + 1);
+    return terms;
+  }
+
+  #unindex(agent: IndexedAgent, ordinal: number): Set<string> {
+    this.#mini.remove({ ...agent.doc, id: ordinal });
+    const terms = termsOf(agent.doc);
+    for (const term of terms) {
+      const count = (this.#documentFrequency.get(term) ?? 0) - 1;
+      if (count > 0) this.#documentFrequency.set(term, count);
+      else this.#documentFrequency.delete(term);
+    }
+    return terms;
+  }
+
+  /** The agent of a ranking ordinal. */
+  agentAt(ordinal: number): IndexedAgent {
+    return this.#agents[ordinal]!;
+  }
+
+  ordinalOf(name: string): number | undefined {
+    return this.#ordinals.get(name);
+  }
+
+  /** Agents relevant to `text`, best first, above the relevance cutoff. Do not modify the arrays. */
+  rank(text: string): Ranking {
+    let plan = this.#planCache.get(text);
+    if (plan === undefined) {
+      plan = planQuery(text, this.#synonyms, (term) => this.#documentFrequency.has(term));
+      this.#planCache.set(text, plan, 1);
+    }
+    let ranking = this.#rankCache.get(plan.key);
+    if (ranking === undefined) {
+      ranking = this.#score(plan);
+      this.#rankCache.set(plan.key, ranking, ranking.ordinals.length + 1);
+    }
+    return ranking;
+  }
+
+  #score(plan: QueryPlan): Ranking {
+    if (plan.groups.length === 0) return { ordinals: new Int32Array(0), scores: new Float32Array(0) };
+    const bm25 = this.#bm25;
+    const masks = this.#masks;
+    const touched: number[] = [];
+    for (const branch of plan.branches) {
+      const { ordinals, scores } = this.#postings(branch);
+      for (let i = 0; i < ordinals.length; i++) {
+        const doc = ordinals[i]!;
+        if (masks[doc] === 0) touched.push(doc);
+        bm25[doc]! += branch.weight * scores[i]!;
+        masks[doc]! |= branch.groupMask;
+      }
+    }
+
+    const looseMatches = (group: number): number => touched.reduce((n, doc) => n + ((masks[doc]! >>> group) & 1), 0);
+    const weights = groupWeights(plan, (term) => this.#documentFrequency.get(term) ?? 0, this.#mini.documentCount, looseMatches);
+    const total = weights.reduce((sum, w) => sum + w, 0);
+    // The final score of each touched document replaces its BM25 sum in the scratch array.
+    const kept: number[] = [];
+    for (const doc of touched) {
+      let covered = 0;
+      for (let mask = masks[doc]!; mask !== 0; mask &= mask - 1) covered += weights[31 - Math.clz32(mask & -mask)] ?? 0;
+      const score = total > 0 ? relevanceScore(bm25[doc]!, covered, total) : 0;
+      masks[doc] = 0;
+      bm25[doc] = score;
+      if (score >= RELEVANCE_CUTOFF) kept.push(doc);
+    }
+    const positions = this.#positions();
+    const ordinals = Int32Array.from(kept).sort((a, b) => bm25[b]! - bm25[a]! || positions[a]! - positions[b]!);
+    const scores = Float32Array.from(ordinals, (doc) => bm25[doc]!);
+    for (const doc of touched) bm25[doc] = 0;
+    return { ordinals, scores };
+  }
+
+  #positions(): Int32Array {
+    if (this.#namePositions === undefined) {
+      const live = [...this.#ordinals.values()].sort((a, b) => {
+        const x = this.#agents[a]!.name;
+        const y = this.#agents[b]!.name;
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
+      this.#namePositions = new Int32Array(this.#agents.length);
+      live.forEach((ordinal, position) => (this.#namePositions![ordinal] = position));
+    }
+    return this.#namePositions;
+  }
+
+  #postings(branch: QueryBranch): Postings {
+    const key = `${branch.term}:${branch.prefix ? 1 : 0}:${branch.fuzzy}`;
+    const cached = this.#termCache.get(key);
+    if (cached !== undefined) return cached;
+    const results = this.#mini.search(branch.term, { prefix: branch.prefix, fuzzy: branch.fuzzy === 0 ? false : branch.fuzzy });
+    const postings: Postings = { ordinals: new Int32Array(results.length), scores: new Float64Array(results.length) };
+    results.forEach((result, i) => {
+      postings.ordinals[i] = result.id as number;
+      postings.scores[i] = result.score;
+    });
+    this.#termCache.set(key, postings, results.length + 1);
+    return postings;
+  }
+
+  /**
+   * Drops what a change of a document holding `terms` made wrong: the
+   * postings of those terms, prefix lookups that reach one of them, every
+   * typo-tolerant lookup, every ranking, and the plans (which words the
+   * index knows may have changed). Everything, once drift adds up.
+   */
+  #textChanged(terms: ReadonlySet<string>): void {
+    this.#changesSinceRefresh += 1;
+    this.#rankCache.clear();
+    this.#planCache.clear();
+    if (this.#changesSinceRefresh > FULL_REFRESH_FRACTION * this.#mini.documentCount) {
+      this.#termCache.clear();
+      this.#changesSinceRefresh = 0;
+      return;
+    }
+    this.#termCache.deleteWhere((key) => {
+      const [term = '', prefix, fuzzy] = key.split(':');
+      if (fuzzy !== '0') return true;
+      if (prefix === '0') return terms.has(term);
+      for (const changed of terms) if (changed.startsWith(term)) return true;
+      return false;
+    });
+  }
+
+  #grow(): void {
+    const size = this.#bm25.length * 2;
+    const bm25 = new Float64Array(size);
+    bm25.set(this.#bm25);
+    const masks = new Int32Array(size);
+    masks.set(this.#masks);
+    this.#bm25 = bm25;
+    this.#masks = masks;
+  }
+}

@@ -1,0 +1,317 @@
+import type { AgentCard } from '@a2a-js/sdk';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import type { SsrfGuard } from '../http/index.js';
+import { uuidv7 } from '../storage/index.js';
+import type { AgentDirectory } from './agent-directory.js';
+import type { ChangeFeed } from './change-feed.js';
+import type { CardIntake } from './intake/index.js';
+import { validateAgentMetadata } from './intake/index.js';
+import type { AgentConfigVersion, AgentInstance, AgentMetadata, AgentRecord, AgentStatus, RegistryChange } from './record.js';
+import { agentNotFound, type ProbePoint, type RegistryStore } from './store/registry-store.js';
+
+/** Body of a registration: a card by URL or inline, and the enterprise metadata. */
+export interface RegistrationInput {
+  cardUrl?: string | undefined;
+  card?: unknown;
+  name?: string | undefined;
+  metadata?: unknown;
+  status?: AgentStatus | undefined;
+}
+
+/** Body of `PATCH /v1/agents/{name}`: metadata is merged (a `null` removes a key). */
+export interface AgentPatch {
+  cardUrl?: string | undefined;
+  card?: unknown;
+  metadata?: Record<string, unknown> | undefined;
+  status?: AgentStatus | undefined;
+}
+
+export interface InstanceInput {
+  url: string;
+  region?: string | undefined;
+  version?: string | undefined;
+  capacity?: number | undefined;
+  leaseTtlMs?: number | undefined;
+}
+
+/** Limits the service enforces; durations in ms. */
+export interface RegistryServiceOptions {
+  store: RegistryStore;
+  directory: AgentDirectory;
+  feed: ChangeFeed;
+  intake: CardIntake;
+  guard: SsrfGuard;
+  publisher: string;
+  defaultLeaseTtlMs: number;
+  maxLeaseTtlMs: number;
+}
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/**
+ * What the registry does, apart from HTTP: admits cards, keeps records,
+ * instances and configs, and applies its own writes to this replica's
+ * directory at once (read-your-writes) before announcing them to the others.
+ */
+export class RegistryService {
+  readonly #o: RegistryServiceOptions;
+  readonly #ajv = new Ajv({ allErrors: true, strict: false });
+  readonly #configValidators = new Map<string, { revision: number; validate: ValidateFunction }>();
+
+  constructor(options: RegistryServiceOptions) {
+    this.#o = options;
+  }
+
+  /** Registers an agent; `upsert` replaces an existing record instead of refusing it. */
+  async register(input: RegistrationInput, mode: 'create' | 'upsert'): Promise<{ record: AgentRecord; created: boolean }> {
+    if ((input.cardUrl === undefined) === (input.card === undefined)) {
+      throw invalid('exactly one of "cardUrl" and "card" is required', 'card');
+    }
+    const admitted = input.cardUrl !== undefined ? await this.#o.intake.fromUrl(input.cardUrl) : await this.#o.intake.fromJson(input.card);
+    const name = input.name ?? slugify(admitted.card.name);
+    checkName(name);
+    const metadata = input.metadata === undefined ? undefined : validateAgentMetadata(input.metadata, admitted.card);
+    let created = false;
+    const { record, changes } = await this.#o.store.writeAgent(name, (current, now) => {
+      if (current && mode === 'create') {
+        throw new AgentmeshError(ErrorCodes.REGISTRY_AGENT_EXISTS, `Agent ${JSON.stringify(name)} is already registered; PUT /v1/agents/${name} replaces it`, { details: { agent: name } });
+      }
+      created = current === undefined;
+      const at = new Date(now).toISOString();
+      return {
+        kind: current ? 'updated' : 'registered',
+        record: {
+          name,
+          identifier: `urn:air:${this.#o.publisher}:agent:${name}`,
+          card: admitted.card,
+          ...(admitted.cardUrl !== undefined && { cardUrl: admitted.cardUrl }),
+          sourceProtocol: admitted.sourceProtocol,
+          signed: admitted.signed,
+          metadata: metadata ?? keepMetadata(current, admitted.card),
+          status: input.status ?? current?.status ?? 'active',
+          health: current?.health ?? 'unknown',
+          revision: (current?.revision ?? 0) + 1,
+          ...(current?.activeConfigVersion !== undefined && { activeConfigVersion: current.activeConfigVersion }),
+          createdAt: current?.createdAt ?? at,
+          updatedAt: at,
+        },
+      };
+    });
+    this.#applied(changes);
+    // A card fetched from a URL names where the agent runs: that endpoint is probed as a static instance.
+    const endpoint = admitted.cardUrl !== undefined ? primaryUrl(admitted.card) : undefined;
+    if (endpoint) await this.addInstance(name, { url: endpoint }, 'static');
+    return { record: (endpoint ? this.#o.directory.get(name) : undefined) ?? record!, created };
+  }
+
+  async update(name: string, patch: AgentPatch, ifRevision?: number): Promise<AgentRecord> {
+    if (patch.card !== undefined && patch.cardUrl !== undefined) throw invalid('give "card" or "cardUrl", not both', 'card');
+    const admitted = patch.cardUrl !== undefined ? await this.#o.intake.fromUrl(patch.cardUrl) : patch.card !== undefined ? await this.#o.intake.fromJson(patch.card) : undefined;
+    const current = await this.#o.store.getAgent(name);
+    if (!current) throw agentNotFound(name);
+    const card = admitted?.card ?? current.card;
+    const metadata = patch.metadata === undefined ? keepMetadata(current, card) : validateAgentMetadata(mergePatch(current.metadata as Record<string, unknown>, patch.metadata), card);
+    const { record, changes } = await this.#o.store.writeAgent(name, (latest, now) => {
+      if (!latest) throw agentNotFound(name);
+      if (ifRevision !== undefined && latest.revision !== ifRevision) {
+        throw new AgentmeshError(ErrorCodes.REGISTRY_REVISION_MISMATCH, `Agent ${name} is at revision ${latest.revision}, not ${ifRevision}; read it again and retry`, { details: { agent: name, revision: String(latest.revision) } });
+      }
+      return {
+        kind: 'updated',
+        record: {
+          ...latest,
+          card,
+          ...(admitted && { sourceProtocol: admitted.sourceProtocol, signed: admitted.signed }),
+          ...(admitted?.cardUrl !== undefined && { cardUrl: admitted.cardUrl }),
+          metadata,
+          status: patch.status ?? latest.status,
+          revision: latest.revision + 1,
+          updatedAt: new Date(now).toISOString(),
+        },
+      };
+    });
+    this.#applied(changes);
+    return record!;
+  }
+
+  async deregister(name: string): Promise<void> {
+    const { changes } = await this.#o.store.writeAgent(name, (current) => {
+      if (!current) throw agentNotFound(name);
+      return { kind: 'deregistered', record: null };
+    });
+    this.#applied(changes);
+  }
+
+  async get(name: string): Promise<AgentRecord> {
+    const record = await this.#o.store.getAgent(name);
+    if (!record) throw agentNotFound(name);
+    return record;
+  }
+
+  async addInstance(name: string, input: InstanceInput, kind: 'leased' | 'static' = 'leased'): Promise<AgentInstance> {
+    let url: URL;
+    try {
+      url = new URL(input.url);
+    } catch {
+      throw invalid('url must be an absolute http(s) URL', 'url');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('url must be an absolute http(s) URL', 'url');
+    // A forbidden address is refused now, with the reason, rather than probed into a
+    // wall forever; a host that does not resolve yet (a starting pod) is the probe's business.
+    await this.#o.guard.check(url).catch((err: unknown) => {
+      if ((err as { code?: unknown }).code === ErrorCodes.SSRF_BLOCKED) throw err;
+    });
+    const ttl = input.leaseTtlMs ?? this.#o.defaultLeaseTtlMs;
+    if (kind === 'leased' && (!Number.isInteger(ttl) || ttl < 1000 || ttl > this.#o.maxLeaseTtlMs)) {
+      throw invalid(`leaseTtlMs must be an integer from 1000 to ${this.#o.maxLeaseTtlMs}`, 'leaseTtlMs');
+    }
+    const { instance, changes } = await this.#o.store.addInstance(name, {
+      id: uuidv7(),
+      url: url.toString().replace(/\/$/, ''),
+      region: input.region,
+      version: input.version,
+      capacity: input.capacity,
+      kind,
+      leaseTtlMs: kind === 'leased' ? ttl : undefined,
+    });
+    this.#applied(changes);
+    return instance;
+  }
+
+  async heartbeat(name: string, id: string): Promise<{ leaseExpiresAt: string }> {
+    const result = await this.#o.store.heartbeat(name, id);
+    if (!result) {
+      throw new AgentmeshError(ErrorCodes.REGISTRY_INSTANCE_NOT_FOUND, `Instance ${id} of ${name} holds no lease here; register it again`, { details: { agent: name, instance: id } });
+    }
+    this.#applied(result.changes);
+    return { leaseExpiresAt: result.leaseExpiresAt };
+  }
+
+  async removeInstance(name: string, id: string): Promise<void> {
+    const { removed, changes } = await this.#o.store.removeInstance(name, id);
+    if (!removed) throw new AgentmeshError(ErrorCodes.REGISTRY_INSTANCE_NOT_FOUND, `Agent ${name} has no instance ${id}`, { details: { agent: name, instance: id } });
+    this.#applied(changes);
+  }
+
+  async instances(name: string): Promise<AgentInstance[]> {
+    await this.get(name);
+    return this.#o.store.listInstances(name);
+  }
+
+  async health(name: string, historySize = 20): Promise<{ agent: string; health: AgentRecord['health']; instances: Array<AgentInstance & { history: ProbePoint[] }> }> {
+    const record = await this.get(name);
+    const instances = await this.#o.store.listInstances(name);
+    return {
+      agent: name,
+      health: record.health,
+      instances: await Promise.all(instances.map(async (i) => ({ ...i, history: await this.#o.store.probeHistory(i.id, historySize) }))),
+    };
+  }
+
+  async activeConfig(name: string): Promise<AgentConfigVersion> {
+    const config = await this.#o.store.getConfig(name);
+    if (!config) throw new AgentmeshError(ErrorCodes.REGISTRY_CONFIG_NOT_FOUND, `Agent ${name} has no config yet; PUT /v1/agents/${name}/config creates version 1`, { details: { agent: name } });
+    return config;
+  }
+
+  async configVersions(name: string): Promise<AgentConfigVersion[]> {
+    return this.#o.store.listConfigs(name);
+  }
+
+  async configVersion(name: string, version: number): Promise<AgentConfigVersion> {
+    const config = await this.#o.store.getConfig(name, version);
+    if (!config) throw new AgentmeshError(ErrorCodes.REGISTRY_CONFIG_NOT_FOUND, `Agent ${name} has no config version ${version}`, { details: { agent: name, version: String(version) } });
+    return config;
+  }
+
+  /** A new immutable version, validated against the agent's config schema, made active. */
+  async putConfig(name: string, config: unknown, options: { comment?: string | undefined; actor?: string | undefined } = {}): Promise<AgentConfigVersion> {
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) throw invalid('config must be a JSON object', 'config');
+    const { version, changes } = await this.#o.store.putConfig(name, async (record) => {
+      this.#checkConfig(record, config as Record<string, unknown>);
+      return { config: config as Record<string, unknown>, comment: options.comment, createdBy: options.actor };
+    });
+    this.#applied(changes);
+    return version;
+  }
+
+  /** Rollback: a new version whose content is that of `version` (history stays linear and immutable). */
+  async rollback(name: string, version: number, actor?: string): Promise<AgentConfigVersion> {
+    const { version: created, changes } = await this.#o.store.putConfig(name, async (record, versionOf) => {
+      const old = await versionOf(version);
+      if (!old) throw new AgentmeshError(ErrorCodes.REGISTRY_CONFIG_NOT_FOUND, `Agent ${name} has no config version ${version}`, { details: { agent: name, version: String(version) } });
+      this.#checkConfig(record, old);
+      return { config: old, comment: `rollback to version ${version}`, createdBy: actor };
+    });
+    this.#applied(changes);
+    return created;
+  }
+
+  #checkConfig(record: AgentRecord, config: Record<string, unknown>): void {
+    const schema = record.metadata.configSchema;
+    if (!schema) return;
+    let cached = this.#configValidators.get(record.name);
+    if (!cached || cached.revision !== record.revision) {
+      cached = { revision: record.revision, validate: this.#ajv.compile(schema) };
+      this.#configValidators.set(record.name, cached);
+    }
+    if (cached.validate(config)) return;
+    const violations = (cached.validate.errors ?? []).map((e) => ({ field: `config${e.instancePath.replace(/\//g, '.')}`, description: e.message ?? 'is invalid' }));
+    throw new AgentmeshError(ErrorCodes.REGISTRY_CONFIG_INVALID, `The config does not match ${record.name}'s config schema: ${violations.map((v) => `${v.field} ${v.description}`).join('; ')}`, { violations });
+  }
+
+  #applied(changes: RegistryChange[]): void {
+    if (changes.length === 0) return;
+    for (const change of changes) this.#o.directory.apply(change);
+    this.#o.feed.announce();
+  }
+}
+
+function invalid(message: string, field: string): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.REGISTRY_INVALID_ARGUMENT, message, { violations: [{ field, description: message }] });
+}
+
+function checkName(name: string): void {
+  if (!NAME.test(name)) throw invalid(`name ${JSON.stringify(name)} must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit`, 'name');
+}
+
+/** "Lead Scorer (v2)" → "lead-scorer-v2". */
+export function slugify(text: string): string {
+  const slug = text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+  return slug || 'agent';
+}
+
+/** Existing metadata re-checked against a new card: per-skill entries of skills the card dropped go. */
+function keepMetadata(current: AgentRecord | undefined, card: AgentCard): AgentMetadata {
+  if (!current) return {};
+  const skills = current.metadata.skills;
+  if (!skills) return current.metadata;
+  const ids = new Set(card.skills.map((s) => s.id));
+  return { ...current.metadata, skills: Object.fromEntries(Object.entries(skills).filter(([id]) => ids.has(id))) };
+}
+
+/** RFC 7396 JSON merge patch. */
+function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...target };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else if (typeof value === 'object' && !Array.isArray(value) && typeof out[key] === 'object' && out[key] !== null && !Array.isArray(out[key])) {
+      out[key] = mergePatch(out[key] as Record<string, unknown>, value as Record<string, unknown>);
+    } else out[key] = value;
+  }
+  return out;
+}
+
+/** The URL the agent answers at: its first JSON-RPC interface, else its first interface. */
+function primaryUrl(card: AgentCard): string | undefined {
+  const interfaces = card.supportedInterfaces ?? [];
+  return (interfaces.find((i) => i.protocolBinding === 'JSONRPC') ?? interfaces[0])?.url;
+}

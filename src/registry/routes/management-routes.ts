@@ -1,0 +1,121 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import type { AgentDirectory, AgentListQuery } from '../agent-directory.js';
+import { AgentCard } from '@a2a-js/sdk';
+import type { AgentStatus } from '../record.js';
+import { recordToJson } from '../record-json.js';
+import type { AgentPatch, InstanceInput, RegistrationInput, RegistryService } from '../registry-service.js';
+import * as s from './schemas.js';
+import { requireWrite, type RegistryAuthenticate } from './write-auth.js';
+
+/** What the management routes need. */
+export interface ManagementRoutesOptions {
+  service: RegistryService;
+  directory: AgentDirectory;
+  authenticate: RegistryAuthenticate | undefined;
+}
+
+type Named = { Params: { name: string } };
+
+/** `/v1/agents…`: records, cards, instances and leases, health, configs. */
+export async function managementRoutes(app: FastifyInstance, options: ManagementRoutesOptions): Promise<void> {
+  const { service, directory } = options;
+  const write = (request: FastifyRequest) => requireWrite(request, options.authenticate);
+  const tags = ['agents'];
+
+  app.post<{ Body: RegistrationInput }>('/v1/agents', { schema: { tags, summary: 'Register an agent by card URL or card', body: s.registrationBody } }, async (request, reply) => {
+    await write(request);
+    const { record } = await service.register(request.body, 'create');
+    return reply.code(201).header('location', `/v1/agents/${record.name}`).header('etag', etag(record.revision)).send(recordToJson(record));
+  });
+
+  app.put<Named & { Body: RegistrationInput }>('/v1/agents/:name', { schema: { tags, summary: 'Register or replace an agent', params: s.agentNameParams, body: s.registrationBody } }, async (request, reply) => {
+    await write(request);
+    if (request.body.name !== undefined && request.body.name !== request.params.name) {
+      throw new AgentmeshError(ErrorCodes.REGISTRY_INVALID_ARGUMENT, `body name ${request.body.name} differs from the path's ${request.params.name}`, { violations: [{ field: 'name', description: 'must equal the name in the path' }] });
+    }
+    const { record, created } = await service.register({ ...request.body, name: request.params.name }, 'upsert');
+    return reply.code(created ? 201 : 200).header('etag', etag(record.revision)).send(recordToJson(record));
+  });
+
+  app.get<{ Querystring: AgentListQuery }>('/v1/agents', { schema: { tags, summary: 'List agents with filters and cursor pagination', querystring: s.listQuery } }, async (request) => {
+    const page = directory.list(request.query);
+    return { ...page, agents: page.agents.map(recordToJson) };
+  });
+
+  app.get<Named>('/v1/agents/:name', { schema: { tags, summary: 'One agent record', params: s.agentNameParams } }, async (request, reply) => {
+    const record = await service.get(request.params.name);
+    return reply.header('etag', etag(record.revision)).send(recordToJson(record));
+  });
+
+  app.patch<Named & { Body: AgentPatch }>('/v1/agents/:name', { schema: { tags, summary: 'Update card, metadata or status (If-Match: revision)', params: s.agentNameParams, body: s.patchBody } }, async (request, reply) => {
+    await write(request);
+    const record = await service.update(request.params.name, request.body, ifMatch(request));
+    return reply.header('etag', etag(record.revision)).send(recordToJson(record));
+  });
+
+  app.delete<Named>('/v1/agents/:name', { schema: { tags, summary: 'Deregister an agent', params: s.agentNameParams } }, async (request, reply) => {
+    await write(request);
+    await service.deregister(request.params.name);
+    return reply.code(204).send();
+  });
+
+  app.get<Named>('/v1/agents/:name/card', { schema: { tags, summary: 'The stored card (A2A v1.0)', params: s.agentNameParams } }, async (request, reply) => {
+    const record = await service.get(request.params.name);
+    return reply.type('application/a2a-agent-card+json').header('etag', etag(record.revision)).send(JSON.stringify(AgentCard.toJSON(record.card)));
+  });
+
+  const itags = ['instances'];
+  app.post<Named & { Body: InstanceInput }>('/v1/agents/:name/instances', { schema: { tags: itags, summary: 'Add an instance under a lease', params: s.agentNameParams, body: s.instanceBody } }, async (request, reply) => {
+    await write(request);
+    const instance = await service.addInstance(request.params.name, request.body);
+    return reply.code(201).send(instance);
+  });
+
+  app.get<Named>('/v1/agents/:name/instances', { schema: { tags: itags, summary: 'Instances of an agent', params: s.agentNameParams } }, async (request) => ({ instances: await service.instances(request.params.name) }));
+
+  app.put<{ Params: { name: string; id: string } }>('/v1/agents/:name/instances/:id/heartbeat', { schema: { tags: itags, summary: 'Renew a lease (404: register again)', params: s.instanceParams } }, async (request) => {
+    await write(request);
+    return service.heartbeat(request.params.name, request.params.id);
+  });
+
+  app.delete<{ Params: { name: string; id: string } }>('/v1/agents/:name/instances/:id', { schema: { tags: itags, summary: 'Remove an instance', params: s.instanceParams } }, async (request, reply) => {
+    await write(request);
+    await service.removeInstance(request.params.name, request.params.id);
+    return reply.code(204).send();
+  });
+
+  app.get<Named>('/v1/agents/:name/health', { schema: { tags: itags, summary: 'Health, instances and probe history', params: s.agentNameParams } }, async (request) => service.health(request.params.name));
+
+  const ctags = ['configs'];
+  app.get<Named>('/v1/agents/:name/config', { schema: { tags: ctags, summary: 'The active config version', params: s.agentNameParams } }, async (request) => service.activeConfig(request.params.name));
+
+  app.put<Named & { Body: { config: Record<string, unknown>; comment?: string } }>('/v1/agents/:name/config', { schema: { tags: ctags, summary: 'Put a config: a new immutable, active version', params: s.agentNameParams, body: s.configBody } }, async (request, reply) => {
+    const caller = await write(request);
+    const version = await service.putConfig(request.params.name, request.body.config, { comment: request.body.comment, actor: caller?.subject });
+    return reply.code(201).send(version);
+  });
+
+  app.get<Named>('/v1/agents/:name/config/versions', { schema: { tags: ctags, summary: 'Config history, newest first', params: s.agentNameParams } }, async (request) => ({ versions: await service.configVersions(request.params.name) }));
+
+  app.get<{ Params: { name: string; version: number } }>('/v1/agents/:name/config/versions/:version', { schema: { tags: ctags, summary: 'One config version', params: s.configVersionParams } }, async (request) =>
+    service.configVersion(request.params.name, request.params.version),
+  );
+
+  app.post<Named & { Body: { version: number } }>('/v1/agents/:name/config/rollback', { schema: { tags: ctags, summary: 'Roll back: a new version with the content of an old one', params: s.agentNameParams, body: s.rollbackBody } }, async (request, reply) => {
+    const caller = await write(request);
+    return reply.code(201).send(await service.rollback(request.params.name, request.body.version, caller?.subject));
+  });
+}
+
+const etag = (revision: number) => `"${revision}"`;
+
+function ifMatch(request: FastifyRequest): number | undefined {
+  const header = request.headers['if-match'];
+  if (header === undefined) return undefined;
+  const match = /^(?:W\/)?"?(\d+)"?$/.exec(String(header).trim());
+  if (!match) throw new AgentmeshError(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'If-Match must be a revision ETag like "3"', { violations: [{ field: 'If-Match', description: 'must be a revision ETag' }] });
+  return Number(match[1]);
+}
+
+export type { AgentStatus };

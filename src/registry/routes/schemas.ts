@@ -1,0 +1,150 @@
+/**
+ * JSON Schemas of the registry's request shapes: Fastify validates with them
+ * (400 naming the field) and @fastify/swagger publishes them in /openapi.json.
+ */
+
+export const agentNameParams = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'Agent name (slug)' } },
+} as const;
+
+export const instanceParams = {
+  type: 'object',
+  required: ['name', 'id'],
+  properties: { name: agentNameParams.properties.name, id: { type: 'string', minLength: 1, maxLength: 100 } },
+} as const;
+
+const status = { type: 'string', enum: ['active', 'deprecated', 'disabled'] } as const;
+
+export const registrationBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    cardUrl: { type: 'string', minLength: 1, maxLength: 2048, description: 'Where to fetch the card (through the SSRF guard); a base URL gets /.well-known/agent-card.json' },
+    card: { type: 'object', description: 'The A2A agent card, v1.0 or v0.3 (stored as v1.0)' },
+    name: agentNameParams.properties.name,
+    metadata: { type: 'object', description: 'Enterprise metadata: department, owner, sla, pricing, …' },
+    status,
+  },
+} as const;
+
+export const patchBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    cardUrl: registrationBody.properties.cardUrl,
+    card: registrationBody.properties.card,
+    metadata: { type: 'object', description: 'JSON merge patch (RFC 7396) over the metadata' },
+    status,
+  },
+} as const;
+
+export const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    department: { type: 'string' },
+    tag: { type: 'string' },
+    skill: { type: 'string' },
+    status,
+    tenant: { type: 'string' },
+    health: { type: 'string', enum: ['healthy', 'degraded', 'down', 'unknown'] },
+    pageSize: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
+    pageToken: { type: 'string', maxLength: 200 },
+  },
+} as const;
+
+export const instanceBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url'],
+  properties: {
+    url: { type: 'string', minLength: 1, maxLength: 2048 },
+    region: { type: 'string', maxLength: 64 },
+    version: { type: 'string', maxLength: 64 },
+    capacity: { type: 'integer', minimum: 1 },
+    leaseTtlMs: { type: 'integer', minimum: 1000, description: 'Lease length; heartbeat well before it lapses (default 30000)' },
+  },
+} as const;
+
+export const configBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['config'],
+  properties: { config: { type: 'object' }, comment: { type: 'string', maxLength: 500 } },
+} as const;
+
+export const rollbackBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['version'],
+  properties: { version: { type: 'integer', minimum: 1 } },
+} as const;
+
+export const configVersionParams = {
+  type: 'object',
+  required: ['name', 'version'],
+  properties: { name: agentNameParams.properties.name, version: { type: 'integer', minimum: 1 } },
+} as const;
+
+const filter = { type: 'object', description: 'ARD filter: dot paths into the catalog entry → value or array of values (OR within a key, AND across keys)' } as const;
+
+export const searchBody = {
+  type: 'object',
+  required: ['query'],
+  properties: {
+    query: {
+      type: 'object',
+      required: ['text'],
+      properties: { text: { type: 'string', minLength: 1, maxLength: 1000 }, filter },
+    },
+    federation: { type: 'string', enum: ['auto', 'referrals', 'none'] },
+    pageSize: { type: 'integer', minimum: 1, maximum: 100 },
+    pageToken: { type: 'string', maxLength: 500 },
+  },
+} as const;
+
+export const exploreBody = {
+  type: 'object',
+  required: ['resultType'],
+  properties: {
+    query: { type: 'object', properties: { text: { type: 'string', maxLength: 1000 }, filter } },
+    resultType: {
+      type: 'object',
+      required: ['facets'],
+      properties: {
+        facets: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 20,
+          items: {
+            type: 'object',
+            required: ['field'],
+            properties: { field: { type: 'string', minLength: 1 }, limit: { type: 'integer', minimum: 1, maximum: 1000 }, minCount: { type: 'integer', minimum: 0 } },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export const ardListQuery = {
+  type: 'object',
+  properties: {
+    filter: { type: 'string', maxLength: 2000, description: 'ard.md Appendix A: `displayName=x type=a,b` (space-separated key=value, comma = OR)' },
+    orderBy: { type: 'string', maxLength: 100 },
+    pageSize: { type: 'integer', minimum: 1, maximum: 100 },
+    pageToken: { type: 'string', maxLength: 500 },
+  },
+} as const;
+
+export const watchQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    agent: { type: 'string', description: 'Only changes of this agent' },
+    kinds: { type: 'string', description: 'Comma list of change kinds' },
+    since: { type: 'integer', minimum: 0, description: 'Resume after this seq (or send Last-Event-ID)' },
+  },
+} as const;

@@ -1,0 +1,425 @@
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import type { Database, Tables } from '../../storage/index.js';
+import type { AgentConfigVersion, AgentHealth, AgentInstance, AgentRecord, RegistryChange, RegistryChangeKind } from '../record.js';
+import { recordToJson } from '../record-json.js';
+import { deriveAgentHealth } from './health.js';
+import { changeFromRow, configFromRow, instanceFromRow, recordFromRow, rowFromRecord } from './rows.js';
+
+type Trx = Transaction<Tables>;
+
+/** What a write callback decided: the change to log, if any. */
+interface PendingChange {
+  kind: RegistryChangeKind;
+  agent: string;
+  record?: AgentRecord;
+  detail?: Record<string, unknown>;
+}
+
+/** New instance fields; the store fills ids, leases and probe state. */
+export interface NewInstance {
+  id: string;
+  url: string;
+  region?: string | undefined;
+  version?: string | undefined;
+  capacity?: number | undefined;
+  kind: 'leased' | 'static';
+  leaseTtlMs?: number | undefined;
+}
+
+/** One probe's outcome. */
+export interface ProbeOutcome {
+  ok: boolean;
+  latencyMs?: number;
+  error?: string;
+}
+
+/** A probe history point. */
+export interface ProbePoint {
+  at: string;
+  ok: boolean;
+  latencyMs?: number;
+  error?: string;
+}
+
+/** An instance claimed for probing by this replica. */
+export interface DueProbe {
+  id: string;
+  agent: string;
+  url: string;
+  kind: 'leased' | 'static';
+  consecutiveFailures: number;
+}
+
+const AGENT_LOCK_KEY = 7_311_001;
+
+/**
+ * The registry's tables through Kysely, for SQLite and PostgreSQL alike.
+ * Every write runs in one transaction that also appends to the change log,
+ * so the log is exactly the sequence of committed writes. Writers take one
+ * lock first (a Postgres advisory lock; on SQLite, the write lock), so log
+ * sequence numbers commit in order and a replica tailing the log never
+ * skips a change that commits late.
+ */
+export class RegistryStore {
+  readonly #db: Kysely<Tables>;
+  readonly #dialect: 'sqlite' | 'postgres';
+
+  constructor(database: Database) {
+    this.#db = database.db;
+    this.#dialect = database.dialect;
+  }
+
+  // ---- agents ----------------------------------------------------------
+
+  async getAgent(name: string): Promise<AgentRecord | undefined> {
+    const row = await this.#db.selectFrom('registry_agents').selectAll().where('name', '=', name).executeTakeFirst();
+    return row && recordFromRow(row);
+  }
+
+  async allAgents(): Promise<AgentRecord[]> {
+    const rows = await this.#db.selectFrom('registry_agents').selectAll().orderBy('name').execute();
+    return rows.map(recordFromRow);
+  }
+
+  /**
+   * Reads the agent, lets `decide` produce the next record (or `null` to
+   * delete it, `undefined` for no change), writes it and logs the change.
+   */
+  async writeAgent(
+    name: string,
+    decide: (current: AgentRecord | undefined, now: number) => { record: AgentRecord | null; kind: RegistryChangeKind; detail?: Record<string, unknown> } | undefined,
+  ): Promise<{ record: AgentRecord | undefined; changes: RegistryChange[] }> {
+    return this.#write(async (trx, now, log) => {
+      const row = await trx.selectFrom('registry_agents').selectAll().where('name', '=', name).executeTakeFirst();
+      const current = row && recordFromRow(row);
+      const next = decide(current, now);
+      if (next === undefined) return current;
+      if (next.record === null) {
+        await trx.deleteFrom('registry_agents').where('name', '=', name).execute();
+        await trx.deleteFrom('registry_instances').where('agent', '=', name).execute();
+        await trx.deleteFrom('registry_configs').where('agent', '=', name).execute();
+        log({ kind: next.kind, agent: name, ...(next.detail && { detail: next.detail }) });
+        return undefined;
+      }
+      const nextRow = rowFromRecord(next.record);
+      if (current) await trx.updateTable('registry_agents').set(nextRow).where('name', '=', name).execute();
+      else await trx.insertInto('registry_agents').values(nextRow).execute();
+      // Health follows the instances already there (a re-registered agent keeps them).
+      const record = (await this.#refreshHealth(trx, name, now, () => undefined)) ?? next.record;
+      log({ kind: next.kind, agent: name, record, ...(next.detail && { detail: next.detail }) });
+      return record;
+    }).then(({ result, changes }) => ({ record: result, changes }));
+  }
+
+  // ---- instances -------------------------------------------------------
+
+  async listInstances(agent: string, now = Date.now()): Promise<AgentInstance[]> {
+    const rows = await this.#db.selectFrom('registry_instances').selectAll().where('agent', '=', agent).orderBy('registered_at').orderBy('id').execute();
+    return rows.map((r) => instanceFromRow(r, now));
+  }
+
+  /** Adds (or, for the same agent and URL, renews) an instance. */
+  async addInstance(agent: string, input: NewInstance): Promise<{ instance: AgentInstance; changes: RegistryChange[] }> {
+    const { result, changes } = await this.#write(async (trx, now, log) => {
+      await this.#requireAgent(trx, agent);
+      const existing = await trx.selectFrom('registry_instances').select('id').where('agent', '=', agent).where('url', '=', input.url).executeTakeFirst();
+      const values: Insertable<Tables['registry_instances']> = {
+        id: existing?.id ?? input.id,
+        agent,
+        url: input.url,
+        region: input.region ?? null,
+        version: input.version ?? null,
+        capacity: input.capacity ?? null,
+        kind: input.kind,
+        lease_ttl_ms: input.kind === 'leased' ? (input.leaseTtlMs ?? null) : null,
+        lease_expires_at: input.kind === 'leased' && input.leaseTtlMs !== undefined ? now + input.leaseTtlMs : null,
+        last_heartbeat_at: input.kind === 'leased' ? now : null,
+        registered_at: now,
+        probe_state: 'unknown',
+        last_probe_at: null,
+        latency_ms: null,
+        consecutive_failures: 0,
+        last_error: null,
+        next_probe_at: now,
+      };
+      if (existing) await trx.updateTable('registry_instances').set(values).where('id', '=', existing.id).execute();
+      else await trx.insertInto('registry_instances').values(values).execute();
+      const instanceId = values.id;
+      await this.#refreshHealth(trx, agent, now, log);
+      log({ kind: 'instance_changed', agent, detail: { instance: instanceId, event: existing ? 'renewed' : 'added', url: input.url } });
+      const row = await trx.selectFrom('registry_instances').selectAll().where('id', '=', instanceId).executeTakeFirstOrThrow();
+      return instanceFromRow(row, now);
+    });
+    return { instance: result, changes };
+  }
+
+  /** Renews a lease; `undefined` when the instance is gone (the caller registers again). */
+  async heartbeat(agent: string, id: string): Promise<{ leaseExpiresAt: string; changes: RegistryChange[] } | undefined> {
+    const { result, changes } = await this.#write(async (trx, now, log) => {
+      const row = await trx.selectFrom('registry_instances').selectAll().where('id', '=', id).where('agent', '=', agent).executeTakeFirst();
+      if (!row || row.kind !== 'leased' || row.lease_ttl_ms === null) return undefined;
+      const expires = now + row.lease_ttl_ms;
+      const revived = row.lease_expires_at === null || row.lease_expires_at <= now || row.probe_state === 'down';
+      await trx
+        .updateTable('registry_instances')
+        .set({ lease_expires_at: expires, last_heartbeat_at: now, ...(revived && { probe_state: 'unknown', next_probe_at: now, last_error: null }) })
+        .where('id', '=', id)
+        .execute();
+      if (revived) {
+        await this.#refreshHealth(trx, agent, now, log);
+        log({ kind: 'instance_changed', agent, detail: { instance: id, event: 'revived' } });
+      }
+      return expires;
+    });
+    return result === undefined ? undefined : { leaseExpiresAt: new Date(result).toISOString(), changes };
+  }
+
+  async removeInstance(agent: string, id: string): Promise<{ removed: boolean; changes: RegistryChange[] }> {
+    const { result, changes } = await this.#write(async (trx, now, log) => {
+      const deleted = await trx.deleteFrom('registry_instances').where('id', '=', id).where('agent', '=', agent).executeTakeFirst();
+      if (Number(deleted.numDeletedRows) === 0) return false;
+      await trx.deleteFrom('registry_probes').where('instance_id', '=', id).execute();
+      await this.#refreshHealth(trx, agent, now, log);
+      log({ kind: 'instance_changed', agent, detail: { instance: id, event: 'removed' } });
+      return true;
+    });
+    return { removed: result, changes };
+  }
+
+  /**
+   * Takes lapsed leases out of rotation (marks them down, recomputes health)
+   * and forgets instances lapsed for longer than `forgetAfterMs`.
+   */
+  async sweepLeases(forgetAfterMs: number): Promise<RegistryChange[]> {
+    const now = Date.now();
+    const lapsed = await this.#db
+      .selectFrom('registry_instances')
+      .select(['id', 'agent', 'lease_expires_at', 'probe_state'])
+      .where('kind', '=', 'leased')
+      .where('lease_expires_at', '<=', now)
+      .execute();
+    const work = lapsed.filter((r) => r.probe_state !== 'down' || (r.lease_expires_at ?? now) <= now - forgetAfterMs);
+    if (work.length === 0) return [];
+    const { changes } = await this.#write(async (trx, at, log) => {
+      const agents = new Set<string>();
+      for (const row of work) {
+        if ((row.lease_expires_at ?? at) <= at - forgetAfterMs) {
+          await trx.deleteFrom('registry_instances').where('id', '=', row.id).where('lease_expires_at', '<=', at - forgetAfterMs).execute();
+          await trx.deleteFrom('registry_probes').where('instance_id', '=', row.id).execute();
+          log({ kind: 'instance_changed', agent: row.agent, detail: { instance: row.id, event: 'forgotten' } });
+        } else {
+          const updated = await trx
+            .updateTable('registry_instances')
+            .set({ probe_state: 'down', last_error: `lease expired at ${new Date(row.lease_expires_at!).toISOString()}` })
+            .where('id', '=', row.id)
+            .where('lease_expires_at', '<=', at)
+            .executeTakeFirst();
+          if (Number(updated.numUpdatedRows) === 0) continue;
+          log({ kind: 'instance_changed', agent: row.agent, detail: { instance: row.id, event: 'lease_expired' } });
+        }
+        agents.add(row.agent);
+      }
+      for (const agent of agents) await this.#refreshHealth(trx, agent, at, log);
+    });
+    return changes;
+  }
+
+  /** Claims up to `limit` instances due for a probe; another replica cannot claim them for `claimMs`. */
+  async claimDueProbes(limit: number, claimMs: number): Promise<DueProbe[]> {
+    const now = Date.now();
+    const rows = await this.#db
+      .selectFrom('registry_instances')
+      .select(['id', 'agent', 'url', 'kind', 'consecutive_failures', 'next_probe_at'])
+      .where('next_probe_at', '<=', now)
+      .where((eb) => eb.or([eb('kind', '=', 'static'), eb('lease_expires_at', '>', now)]))
+      .orderBy('next_probe_at')
+      .limit(limit)
+      .execute();
+    const claimed: DueProbe[] = [];
+    for (const row of rows) {
+      const result = await this.#db
+        .updateTable('registry_instances')
+        .set({ next_probe_at: now + claimMs })
+        .where('id', '=', row.id)
+        .where('next_probe_at', '=', row.next_probe_at)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) {
+        claimed.push({ id: row.id, agent: row.agent, url: row.url, kind: row.kind === 'static' ? 'static' : 'leased', consecutiveFailures: row.consecutive_failures });
+      }
+    }
+    return claimed;
+  }
+
+  /** Records a probe, schedules the next one, keeps `keepHistory` points, and recomputes health. */
+  async recordProbe(id: string, outcome: ProbeOutcome, nextProbeAt: number, keepHistory: number): Promise<RegistryChange[]> {
+    const { changes } = await this.#write(async (trx, now, log) => {
+      const row = await trx.selectFrom('registry_instances').select(['agent', 'probe_state', 'consecutive_failures', 'kind', 'lease_expires_at']).where('id', '=', id).executeTakeFirst();
+      if (!row) return;
+      // A lease that lapsed while the probe ran stays out of rotation.
+      if (row.kind === 'leased' && (row.lease_expires_at === null || row.lease_expires_at <= now)) return;
+      await trx
+        .updateTable('registry_instances')
+        .set({
+          probe_state: outcome.ok ? 'up' : 'down',
+          last_probe_at: now,
+          latency_ms: outcome.latencyMs ?? null,
+          consecutive_failures: outcome.ok ? 0 : row.consecutive_failures + 1,
+          last_error: outcome.ok ? null : (outcome.error ?? 'probe failed'),
+          next_probe_at: nextProbeAt,
+        })
+        .where('id', '=', id)
+        .execute();
+      await trx.insertInto('registry_probes').values({ instance_id: id, at: now, ok: outcome.ok ? 1 : 0, latency_ms: outcome.latencyMs ?? null, error: outcome.error ?? null }).execute();
+      const keep = await trx.selectFrom('registry_probes').select('at').where('instance_id', '=', id).orderBy('at', 'desc').offset(keepHistory - 1).limit(1).executeTakeFirst();
+      if (keep) await trx.deleteFrom('registry_probes').where('instance_id', '=', id).where('at', '<', keep.at).execute();
+      const newState = outcome.ok ? 'up' : 'down';
+      if (newState !== row.probe_state) log({ kind: 'instance_changed', agent: row.agent, detail: { instance: id, event: newState } });
+      await this.#refreshHealth(trx, row.agent, now, log);
+    });
+    return changes;
+  }
+
+  async probeHistory(instanceId: string, limit: number): Promise<ProbePoint[]> {
+    const rows = await this.#db.selectFrom('registry_probes').selectAll().where('instance_id', '=', instanceId).orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((r) => ({
+      at: new Date(r.at).toISOString(),
+      ok: r.ok === 1,
+      ...(r.latency_ms !== null && { latencyMs: r.latency_ms }),
+      ...(r.error !== null && { error: r.error }),
+    }));
+  }
+
+  // ---- configs ---------------------------------------------------------
+
+  async listConfigs(agent: string): Promise<AgentConfigVersion[]> {
+    const active = await this.#db.selectFrom('registry_agents').select('active_config_version').where('name', '=', agent).executeTakeFirst();
+    if (!active) throw agentNotFound(agent);
+    const rows = await this.#db.selectFrom('registry_configs').selectAll().where('agent', '=', agent).orderBy('version', 'desc').execute();
+    return rows.map((r) => configFromRow(r, active.active_config_version));
+  }
+
+  async getConfig(agent: string, version?: number): Promise<AgentConfigVersion | undefined> {
+    const active = await this.#db.selectFrom('registry_agents').select('active_config_version').where('name', '=', agent).executeTakeFirst();
+    if (!active) throw agentNotFound(agent);
+    const wanted = version ?? active.active_config_version;
+    if (wanted === null) return undefined;
+    const row = await this.#db.selectFrom('registry_configs').selectAll().where('agent', '=', agent).where('version', '=', wanted).executeTakeFirst();
+    return row && configFromRow(row, active.active_config_version);
+  }
+
+  /**
+   * Appends a config version and makes it active. `produce` sees the agent
+   * and the existing versions (for validation and rollback) and returns the
+   * config to store.
+   */
+  async putConfig(
+    agent: string,
+    produce: (record: AgentRecord, versionOf: (v: number) => Promise<Record<string, unknown> | undefined>) => Promise<{ config: Record<string, unknown>; comment?: string | undefined; createdBy?: string | undefined }>,
+  ): Promise<{ version: AgentConfigVersion; changes: RegistryChange[] }> {
+    const { result, changes } = await this.#write(async (trx, now, log) => {
+      const row = await trx.selectFrom('registry_agents').selectAll().where('name', '=', agent).executeTakeFirst();
+      if (!row) throw agentNotFound(agent);
+      const versionOf = async (v: number) => {
+        const found = await trx.selectFrom('registry_configs').select('config').where('agent', '=', agent).where('version', '=', v).executeTakeFirst();
+        return found && (JSON.parse(found.config) as Record<string, unknown>);
+      };
+      const input = await produce(recordFromRow(row), versionOf);
+      const last = await trx.selectFrom('registry_configs').select((eb) => eb.fn.max('version').as('max')).where('agent', '=', agent).executeTakeFirst();
+      const version = Number(last?.max ?? 0) + 1;
+      const configRow = { agent, version, config: JSON.stringify(input.config), created_at: now, created_by: input.createdBy ?? null, comment: input.comment ?? null };
+      await trx.insertInto('registry_configs').values(configRow).execute();
+      await trx.updateTable('registry_agents').set({ active_config_version: version, revision: row.revision + 1, updated_at: now }).where('name', '=', agent).execute();
+      const record = recordFromRow({ ...row, active_config_version: version, revision: row.revision + 1, updated_at: now });
+      log({ kind: 'config_changed', agent, record, detail: { version, ...(input.comment && { comment: input.comment }) } });
+      return configFromRow(configRow, version);
+    });
+    return { version: result, changes };
+  }
+
+  // ---- change log ------------------------------------------------------
+
+  async changesSince(seq: number, limit: number): Promise<RegistryChange[]> {
+    const rows = await this.#db.selectFrom('registry_changes').selectAll().where('seq', '>', seq).orderBy('seq').limit(limit).execute();
+    return rows.map(changeFromRow);
+  }
+
+  /** Oldest and newest seq still in the log (0, 0 when empty). */
+  async changeBounds(): Promise<{ oldest: number; newest: number }> {
+    const row = await this.#db
+      .selectFrom('registry_changes')
+      .select((eb) => [eb.fn.min('seq').as('oldest'), eb.fn.max('seq').as('newest')])
+      .executeTakeFirst();
+    return { oldest: Number(row?.oldest ?? 0), newest: Number(row?.newest ?? 0) };
+  }
+
+  /** Drops change-log entries older than `before` (epoch ms), always keeping the newest one. */
+  async pruneChanges(before: number): Promise<number> {
+    const { newest } = await this.changeBounds();
+    const result = await this.#db.deleteFrom('registry_changes').where('at', '<', before).where('seq', '<', newest).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  // ---- internals -------------------------------------------------------
+
+  async #write<T>(work: (trx: Trx, now: number, log: (change: PendingChange) => void) => Promise<T>): Promise<{ result: T; changes: RegistryChange[] }> {
+    return this.#db.transaction().execute(async (trx) => {
+      await this.#lock(trx);
+      const now = Date.now();
+      const pending: PendingChange[] = [];
+      const result = await work(trx, now, (change) => pending.push(change));
+      const changes: RegistryChange[] = [];
+      for (const change of pending) {
+        const inserted = await trx
+          .insertInto('registry_changes')
+          .values({ kind: change.kind, agent: change.agent, at: now, record: change.record ? JSON.stringify(recordToJson(change.record)) : null, detail: change.detail ? JSON.stringify(change.detail) : null })
+          .returning('seq')
+          .executeTakeFirstOrThrow();
+        changes.push({
+          seq: Number(inserted.seq),
+          kind: change.kind,
+          agent: change.agent,
+          at: new Date(now).toISOString(),
+          ...(change.record && { record: change.record }),
+          ...(change.detail && { detail: change.detail }),
+        });
+      }
+      return { result, changes };
+    });
+  }
+
+  /** Serializes registry writers so change-log seqs commit in order. */
+  async #lock(trx: Trx): Promise<void> {
+    if (this.#dialect === 'postgres') {
+      await sql`select pg_advisory_xact_lock(${AGENT_LOCK_KEY})`.execute(trx);
+    } else {
+      // Any write statement takes SQLite's write lock now (waiting under busy_timeout),
+      // instead of upgrading a read transaction later, which fails at once when another
+      // connection wrote in between.
+      await sql`update registry_agents set revision = revision where 0 = 1`.execute(trx);
+    }
+  }
+
+  async #requireAgent(trx: Trx, agent: string): Promise<void> {
+    const row = await trx.selectFrom('registry_agents').select('name').where('name', '=', agent).executeTakeFirst();
+    if (!row) throw agentNotFound(agent);
+  }
+
+  /** Recomputes an agent's health from its instances; logs `health_changed` when it moved. */
+  async #refreshHealth(trx: Trx, agent: string, now: number, log: (change: PendingChange) => void): Promise<AgentRecord | undefined> {
+    const row = await trx.selectFrom('registry_agents').selectAll().where('name', '=', agent).executeTakeFirst();
+    if (!row) return undefined;
+    const instances = await trx.selectFrom('registry_instances').select(['kind', 'probe_state', 'lease_expires_at']).where('agent', '=', agent).execute();
+    const health: AgentHealth = deriveAgentHealth(instances, now);
+    if (health === row.health) return recordFromRow(row);
+    const next = { ...row, health, revision: row.revision + 1, updated_at: now };
+    await trx.updateTable('registry_agents').set({ health, revision: next.revision, updated_at: now }).where('name', '=', agent).execute();
+    const record = recordFromRow(next);
+    log({ kind: 'health_changed', agent, record, detail: { from: row.health, to: health } });
+    return record;
+  }
+}
+
+export function agentNotFound(name: string): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.REGISTRY_AGENT_NOT_FOUND, `Agent ${JSON.stringify(name)} is not registered`, { details: { agent: name } });
+}

@@ -1,0 +1,101 @@
+import { AgentCard } from '@a2a-js/sdk';
+import type { Selectable } from 'kysely';
+import type { Tables } from '../../storage/index.js';
+import { recordFromJson, type AgentRecordJson } from '../record-json.js';
+import type { AgentConfigVersion, AgentHealth, AgentInstance, AgentMetadata, AgentRecord, AgentStatus, InstanceProbeState, RegistryChange, RegistryChangeKind } from '../record.js';
+
+type AgentRow = Selectable<Tables['registry_agents']>;
+type InstanceRow = Selectable<Tables['registry_instances']>;
+type ConfigRow = Selectable<Tables['registry_configs']>;
+type ChangeRow = Selectable<Tables['registry_changes']>;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrUndefined = (ms: number | null): string | undefined => (ms === null ? undefined : iso(ms));
+
+/** Row ↔ record mapping; JSON columns hold the card and metadata as written. */
+export function recordFromRow(row: AgentRow): AgentRecord {
+  return {
+    name: row.name,
+    identifier: row.identifier,
+    card: AgentCard.fromJSON(JSON.parse(row.card)),
+    ...(row.card_url !== null && { cardUrl: row.card_url }),
+    sourceProtocol: row.source_protocol === '0.3' ? '0.3' : '1.0',
+    signed: row.signed === 1,
+    metadata: JSON.parse(row.metadata) as AgentMetadata,
+    status: row.status as AgentStatus,
+    health: row.health as AgentHealth,
+    revision: row.revision,
+    ...(row.active_config_version !== null && { activeConfigVersion: row.active_config_version }),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+export function rowFromRecord(record: AgentRecord): AgentRow {
+  return {
+    name: record.name,
+    identifier: record.identifier,
+    card: JSON.stringify(AgentCard.toJSON(record.card)),
+    card_url: record.cardUrl ?? null,
+    source_protocol: record.sourceProtocol,
+    signed: record.signed ? 1 : 0,
+    metadata: JSON.stringify(record.metadata),
+    status: record.status,
+    health: record.health,
+    revision: record.revision,
+    active_config_version: record.activeConfigVersion ?? null,
+    created_at: Date.parse(record.createdAt),
+    updated_at: Date.parse(record.updatedAt),
+  };
+}
+
+/** An instance is in rotation while its lease lives (static ones always) and its last probe was not down. */
+export function instanceFromRow(row: InstanceRow, now: number): AgentInstance {
+  const leaseAlive = row.kind === 'static' || (row.lease_expires_at !== null && row.lease_expires_at > now);
+  return {
+    id: row.id,
+    agent: row.agent,
+    url: row.url,
+    ...(row.region !== null && { region: row.region }),
+    ...(row.version !== null && { version: row.version }),
+    ...(row.capacity !== null && { capacity: row.capacity }),
+    kind: row.kind === 'static' ? 'static' : 'leased',
+    ...(row.lease_ttl_ms !== null && { leaseTtlMs: row.lease_ttl_ms }),
+    ...(row.lease_expires_at !== null && { leaseExpiresAt: iso(row.lease_expires_at) }),
+    ...(row.last_heartbeat_at !== null && { lastHeartbeatAt: iso(row.last_heartbeat_at) }),
+    registeredAt: iso(row.registered_at),
+    probe: {
+      state: row.probe_state as InstanceProbeState,
+      ...(row.last_probe_at !== null && { lastProbeAt: iso(row.last_probe_at) }),
+      ...(row.latency_ms !== null && { latencyMs: row.latency_ms }),
+      consecutiveFailures: row.consecutive_failures,
+      ...(row.last_error !== null && { lastError: row.last_error }),
+    },
+    inRotation: leaseAlive && row.probe_state !== 'down',
+  };
+}
+
+export function configFromRow(row: ConfigRow, activeVersion: number | null): AgentConfigVersion {
+  return {
+    agent: row.agent,
+    version: row.version,
+    config: JSON.parse(row.config) as Record<string, unknown>,
+    createdAt: iso(row.created_at),
+    ...(row.created_by !== null && { createdBy: row.created_by }),
+    ...(row.comment !== null && { comment: row.comment }),
+    active: row.version === activeVersion,
+  };
+}
+
+export function changeFromRow(row: ChangeRow): RegistryChange {
+  return {
+    seq: Number(row.seq),
+    kind: row.kind as RegistryChangeKind,
+    agent: row.agent,
+    at: iso(row.at),
+    ...(row.record !== null && { record: recordFromJson(JSON.parse(row.record) as AgentRecordJson) }),
+    ...(row.detail !== null && { detail: JSON.parse(row.detail) as Record<string, unknown> }),
+  };
+}
+
+export { isoOrUndefined };

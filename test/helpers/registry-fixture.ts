@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRegistry, type Registry, type RegistryConfigInput, type RegistryOptions } from '../../src/registry/index.js';
+
+/** A registry on port 0 in a temporary data dir, allowed to fetch and probe loopback agents. */
+export async function startRegistry(config: RegistryConfigInput = {}, options: Omit<RegistryOptions, 'config'> = {}): Promise<{ registry: Registry; url: string; dataDir: string; close: () => Promise<void> }> {
+  const dataDir = (config.dataDir as string | undefined) ?? mkdtempSync(join(tmpdir(), 'agentmesh-registry-'));
+  const registry = await createRegistry({
+    ...options,
+    config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', dev: true, allowHosts: ['127.0.0.1', 'localhost'], ...config },
+  });
+  const { url } = await registry.listen();
+  return {
+    registry,
+    url,
+    dataDir,
+    close: async () => {
+      await registry.close();
+      if (config.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** JSON request against the registry; returns status, headers and parsed body. */
+export async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: any }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+/** A minimal valid v1.0 card. */
+export function sampleCard(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name,
+    description: `${name} does useful things`,
+    version: '1.0.0',
+    supportedInterfaces: [{ url: `https://agents.example.com/${encodeURIComponent(name)}`, protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
+    capabilities: { streaming: true },
+    defaultInputModes: ['text/plain'],
+    defaultOutputModes: ['text/plain'],
+    skills: [{ id: 'work', name: 'Work', description: 'Does the work', tags: ['work'], examples: ['do the work'] }],
+    ...extra,
+  };
+}
+
+/**
+ * Opens `GET /watch`; `opened` resolves on the stream's first (`open`) frame,
+ * `frames` when `count` change events arrived.
+ */
+export function watch(url: string, count: number, headers: Record<string, string> = {}): { opened: Promise<void>; frames: Promise<Array<{ id?: string; event?: string; data: any }>> } {
+  let markOpen!: () => void;
+  const opened = new Promise<void>((resolve) => (markOpen = resolve));
+  const frames = (async () => {
+    const controller = new AbortController();
+    const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
+    if (response.status !== 200) throw new Error(`watch answered ${response.status}: ${await response.text()}`);
+    const out: Array<{ id?: string; event?: string; data: any }> = [];
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    try {
+      while (out.length < count) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const frame: { id?: string; event?: string; data: any } = { data: undefined };
+          for (const line of block.split('\n')) {
+            if (line.startsWith('id: ')) frame.id = line.slice(4);
+            else if (line.startsWith('event: ')) frame.event = line.slice(7);
+            else if (line.startsWith('data: ')) frame.data = JSON.parse(line.slice(6));
+          }
+          if (frame.event === 'open') markOpen();
+          else if (frame.data !== undefined) out.push(frame);
+        }
+      }
+    } finally {
+      controller.abort();
+    }
+    return out;
+  })();
+  return { opened, frames };
+}

@@ -31,5 +31,10 @@ export function runtimeConfigFromEnv(env: Record<string, string | undefined>, fl
   const heartbeat = int('AGENTMESH_HEARTBEAT_MS', env['AGENTMESH_HEARTBEAT_MS']);
   if (heartbeat !== undefined) config.heartbeatMs = heartbeat;
   if (flags.dev || env['AGENTMESH_DEV'] === '1') config.dev = true;
+  if (env['REGISTRY_URL']) config.registryUrl = env['REGISTRY_URL'];
+  if (env['REGISTRY_TOKEN']) config.registryToken = env['REGISTRY_TOKEN'];
+  if (env['REGISTRY_REGION']) config.registryRegion = env['REGISTRY_REGION'];
+  const lease = int('REGISTRY_LEASE_TTL_MS', env['REGISTRY_LEASE_TTL_MS']);
+  if (lease !== undefined) config.registryLeaseTtlMs = lease;
   return config;
 }

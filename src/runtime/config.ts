@@ -50,6 +50,14 @@ export const runtimeConfigSchema = z
     pushRetryWindowMs: z.number().int().positive().default(24 * 3600 * 1000),
     /** OpenTelemetry OTLP endpoint; tracing is off when unset. */
     otlpEndpoint: z.string().optional(),
+    /** Registry every hosted agent registers with after `listen()` (heartbeats, config). Unset: no registration. */
+    registryUrl: z.string().url().optional(),
+    /** Bearer token of registry writes (the registry's REGISTRY_TOKEN, or a token with `registry:write`). */
+    registryToken: z.string().min(1).optional(),
+    /** Lease the instances ask for; heartbeats go every third of it, ms (seed 002: 30 s). */
+    registryLeaseTtlMs: z.number().int().min(1000).default(30_000),
+    /** Region recorded on this process's instances. */
+    registryRegion: z.string().min(1).max(64).optional(),
   })
   .strict();
 

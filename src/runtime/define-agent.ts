@@ -45,6 +45,12 @@ export interface AgentDefinitionInput {
   maxConcurrentTasks?: number;
   /** A card served only to authenticated callers (GetExtendedAgentCard). */
   extendedCard?: Partial<AgentCard>;
+  /**
+   * Enterprise metadata sent to the registry when the runtime registers the
+   * agent (department, owner, sla, skills' pricing, configSchema…). The
+   * registry validates it; the runtime only checks it is an object.
+   */
+  registry?: Record<string, unknown>;
 }
 
 /** A compiled skill, ready to run. */
@@ -65,6 +71,8 @@ export interface AgentDefinition {
   readonly defaultSkill: string | undefined;
   readonly maxConcurrentTasks: number | undefined;
   readonly extendedCard: Partial<AgentCard> | undefined;
+  /** Registry metadata of the agent (see {@link AgentDefinitionInput.registry}). */
+  readonly registry: Readonly<Record<string, unknown>> | undefined;
 }
 
 const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true });
@@ -121,6 +129,9 @@ export function defineAgent(input: AgentDefinitionInput): AgentDefinition {
       },
     });
   }
+  if (input.registry !== undefined && (typeof input.registry !== 'object' || input.registry === null || Array.isArray(input.registry))) {
+    throw configError(`registry of agent ${name} must be an object of registry metadata (department, owner, sla, …)`);
+  }
   const defaultSkill = input.defaultSkill ?? (ids.length === 1 ? ids[0] : undefined);
   if (defaultSkill !== undefined && !skills.has(defaultSkill)) throw configError(`defaultSkill ${defaultSkill} of agent ${name} is not one of its skills`);
   return Object.freeze({
@@ -131,6 +142,7 @@ export function defineAgent(input: AgentDefinitionInput): AgentDefinition {
     defaultSkill,
     maxConcurrentTasks: input.maxConcurrentTasks,
     extendedCard: input.extendedCard,
+    registry: input.registry,
   });
 }
 

@@ -10,4 +10,5 @@ export type { Runtime, RuntimeOptions } from './runtime.js';
 export { parseRuntimeConfig, runtimeConfigSchema } from './config.js';
 export type { RuntimeConfig, RuntimeConfigInput } from './config.js';
 export type { Authenticate, AuthenticatedCaller } from './transports/call-context.js';
+export type { AgentConfigChange, ConfigChangeListener } from './registration/index.js';
 export { TaskEngine } from './task-engine.js';

@@ -12,6 +12,7 @@ import { registerAgentRoutes } from './agent-routes.js';
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from './config.js';
 import type { AgentDefinition } from './define-agent.js';
 import { loadSigningKey, PushDeliveryWorker, createPushSigner, type SigningKey } from './push/index.js';
+import { AgentConfigs, createRegistryLink, type ConfigChangeListener, type RegistryLink } from './registration/index.js';
 import { TaskEngine } from './task-engine.js';
 import { anonymous, type Authenticate } from './transports/call-context.js';
 
@@ -41,6 +42,14 @@ export interface Runtime {
   listen(): Promise<{ url: string; agents: Record<string, string> }>;
   /** Runs one recovery pass now (tests and operators). */
   recoverNow(): Promise<{ failed: number; rerun: number }>;
+  /**
+   * Calls `listener` each time `agent`'s active config changes in the
+   * registry (`registryUrl`); returns the function that stops it.
+   * Throws when this runtime hosts no such agent.
+   */
+  onConfigChange(agent: string, listener: ConfigChangeListener): () => void;
+  /** The active config of `agent` (frozen; `{}` when none): what skills see as `ctx.config`. */
+  configOf(agent: string): Readonly<Record<string, unknown>>;
   /** Drains requests and streams, stops background work and closes what it opened. */
   close(): Promise<void>;
 }
@@ -67,6 +76,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const bus = options.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
   const stores = createRuntimeStores(database);
   const replicaId = uuidv7();
+  const configs = new AgentConfigs({ agents: options.agents.map((a) => a.name), logger: log });
   const tasksSettled = metrics.counter('agentmesh_runtime_tasks_total', 'Tasks that reached a terminal or interrupted state', ['agent', 'skill', 'state']);
   const taskSeconds = metrics.histogram('agentmesh_runtime_task_duration_seconds', 'Time from submission to the end of a task', ['agent', 'skill'], [0.001, 0.01, 0.1, 0.5, 1, 5, 30, 120, 600]);
   const settledChildren = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
@@ -79,6 +89,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     maxConcurrentTasks: config.maxConcurrentTasks,
     queueLimit: config.queueLimit,
     skillTimeoutMs: config.skillTimeoutMs,
+    configOf: (agent) => configs.get(agent),
     onTaskSettled: (agent, skill, state, seconds) => {
       // Label-bound children cached per (agent, skill, state): no label hashing per task.
       const key = `${agent} ${skill} ${state}`;
@@ -189,6 +200,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const recoverNow = async () => engine.recover(Date.now() - config.replicaTtlMs, { giveUpBefore: Date.now() - 10 * config.replicaTtlMs });
 
   let listening = false;
+  let registry: RegistryLink | undefined;
   return {
     app,
     engine,
@@ -213,10 +225,36 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       void recoverNow().catch((err) => log.warn({ err }, 'startup recovery failed'));
       const agents = Object.fromEntries(options.agents.map((a) => [a.name, baseUrlOf(a)]));
       log.info({ url: publicUrl, agents, replicaId, database: database.dialect, bus: bus.kind }, 'runtime listening');
+      if (config.registryUrl) {
+        registry = createRegistryLink({
+          registryUrl: config.registryUrl,
+          token: config.registryToken,
+          leaseTtlMs: config.registryLeaseTtlMs,
+          region: config.registryRegion,
+          configs,
+          tracing,
+          logger: log,
+          agents: options.agents.map((agent) => ({
+            name: agent.name,
+            // The JSON served at the card URL, signature included: the registry verifies what callers will fetch.
+            card: () => JSON.parse(cards.get(agent.name)!.json) as unknown,
+            version: cards.get(agent.name)!.card.version || undefined,
+            metadata: agent.registry,
+            url: baseUrlOf(agent),
+            capacity: agent.maxConcurrentTasks ?? config.maxConcurrentTasks,
+          })),
+        });
+        // Bounded: a registry that is down delays serving by at most a moment, then retries behind.
+        await registry.start();
+      }
       return { url: publicUrl, agents };
     },
     recoverNow,
+    onConfigChange: (agent, listener) => configs.subscribe(agent, listener),
+    configOf: (agent) => configs.get(agent),
     async close() {
+      // Out of rotation first, so routers stop sending work before the drain starts.
+      await registry?.close();
       for (const t of timers) clearInterval(t);
       await engine.shutdown();
       if (listening) await drain(app, { deadlineMs: config.shutdownDeadlineMs });

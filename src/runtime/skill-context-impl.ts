@@ -14,6 +14,8 @@ export interface SkillContextDeps {
   call: CallInfo;
   logger: Logger;
   now: () => number;
+  /** The agent's active config when the task started (frozen). */
+  config: Readonly<Record<string, unknown>>;
 }
 
 /** Accepts v1 JSON parts (`{ text }`, `{ data }`…) or SDK Part objects. */
@@ -83,6 +85,10 @@ class TaskSkillContext implements SkillContext {
 
   get traceparent(): string | undefined {
     return this.#deps.call.traceparent;
+  }
+
+  get config(): Readonly<Record<string, unknown>> {
+    return this.#deps.config;
   }
 
   get signal(): AbortSignal {

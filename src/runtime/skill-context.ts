@@ -51,6 +51,12 @@ export interface SkillContext {
   readonly signal: AbortSignal;
   /** A logger bound to this task and to the request that started it (reqId, traceId). */
   readonly log: Logger;
+  /**
+   * The agent's active config from the registry (seed 002), as it was when
+   * the task started: frozen, `{}` when the agent has none or the runtime
+   * has no registry.
+   */
+  readonly config: Readonly<Record<string, unknown>>;
   /** Reports progress: a working status update carrying this text. */
   progress(text: string, data?: Record<string, unknown>): void;
   /** Emits an artifact or a chunk of one; returns its artifactId. */

@@ -31,6 +31,8 @@ export interface TaskEngineOptions {
   queueLimit: number;
   skillTimeoutMs: number;
   now?: () => number;
+  /** The active config of an agent (frozen); skills see it as `ctx.config`. Default: `{}`. */
+  configOf?: (agent: string) => Readonly<Record<string, unknown>>;
   onTaskSettled?: (agent: string, skill: string, state: TaskState, seconds: number) => void;
 }
 
@@ -39,6 +41,8 @@ const CANCEL_TOPIC = 'runtime.cancel';
 const RESUME_TOPIC = 'runtime.resume';
 /** How often handler deadlines are checked, ms. */
 const SWEEP_MS = 100;
+/** `ctx.config` of an agent without a config. */
+const NO_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** Options of {@link TaskEngine.send}. */
 export interface SendOptions {
@@ -341,7 +345,8 @@ export class TaskEngine {
     try {
       if (run.closed) return;
       void run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));
-      const ctx = createSkillContext({ run, agent: agent.name, skill: skill.id, message, call, logger: call.log ?? this.#o.logger, now: this.#now });
+      const config = this.#o.configOf?.(agent.name) ?? NO_CONFIG;
+      const ctx = createSkillContext({ run, agent: agent.name, skill: skill.id, message, call, logger: call.log ?? this.#o.logger, now: this.#now, config });
       const timeoutMs = skill.definition.timeoutMs ?? this.#o.skillTimeoutMs;
       // The sweeper (#sweep) stops the run at its deadline: no timer per task.
       run.deadline = this.#now() + timeoutMs;

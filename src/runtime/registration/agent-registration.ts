@@ -1,0 +1,107 @@
+import type { Logger } from '../../observability/index.js';
+import type { InstanceBody, RegistryHttpClient } from './registry-http-client.js';
+import { pause, retryDelay } from './retry-pause.js';
+
+/** Options of {@link AgentRegistration}. Durations in ms. */
+export interface AgentRegistrationOptions {
+  client: RegistryHttpClient;
+  agent: string;
+  /** The card JSON the runtime serves for this agent, read at each (re-)registration. */
+  card: () => unknown;
+  /** The agent's registry metadata (`defineAgent({ registry })`); absent keeps what the registry has. */
+  metadata: Readonly<Record<string, unknown>> | undefined;
+  /** This process's instance of the agent, lease included. */
+  instance: InstanceBody;
+  logger: Logger;
+  random?: () => number;
+}
+
+/**
+ * Keeps one agent registered while the runtime runs (issue 3 §3): puts its
+ * record with the served card, adds this process as a leased instance, and
+ * heartbeats every third of the lease. A heartbeat answered 404 (registry
+ * restarted on a fresh store, lease lapsed, agent deregistered) registers
+ * record and instance again. Failures are retried with backoff and logged
+ * at warn; nothing here ever throws into the runtime.
+ */
+export class AgentRegistration {
+  readonly #o: AgentRegistrationOptions;
+  readonly #abort = new AbortController();
+  readonly #log: Logger;
+  #instanceId: string | undefined;
+  #loop: Promise<void> | undefined;
+  #settleFirst!: () => void;
+  /** Resolves once the first attempt to register ended, whatever its outcome. */
+  readonly firstAttempt: Promise<void> = new Promise((resolve) => (this.#settleFirst = resolve));
+
+  constructor(options: AgentRegistrationOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ agent: options.agent, registry: options.client.url });
+  }
+
+  /** The registry's id of this process's instance, while it holds one. */
+  get instanceId(): string | undefined {
+    return this.#instanceId;
+  }
+
+  /** Starts registering in the background. */
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /**
+   * Stops heartbeating and removes the instance (best effort: the lease
+   * lapses anyway), giving the registry at most `timeoutMs`.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.#abort.abort();
+    await this.#loop;
+    this.#settleFirst();
+    const id = this.#instanceId;
+    if (id === undefined) return;
+    this.#instanceId = undefined;
+    try {
+      await this.#o.client.removeInstance(this.#o.agent, id, AbortSignal.timeout(timeoutMs));
+      this.#log.info({ instance: id }, 'instance removed from the registry');
+    } catch (err) {
+      this.#log.warn({ err, instance: id }, 'could not remove the instance from the registry; its lease will lapse');
+    }
+  }
+
+  async #run(): Promise<void> {
+    const { client, agent, instance } = this.#o;
+    const signal = this.#abort.signal;
+    const heartbeatMs = Math.floor(instance.leaseTtlMs / 3);
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        if (this.#instanceId === undefined) {
+          await client.putAgent(agent, { card: this.#o.card(), ...(this.#o.metadata !== undefined && { metadata: this.#o.metadata }) }, signal);
+          const { id } = await client.addInstance(agent, instance, signal);
+          this.#instanceId = id;
+          this.#log.info({ instance: id, url: instance.url, leaseTtlMs: instance.leaseTtlMs }, 'registered with the registry');
+        } else {
+          const lease = await client.heartbeat(agent, this.#instanceId, signal);
+          if (lease === undefined) {
+            this.#log.warn({ instance: this.#instanceId }, 'the registry lost this instance (restarted or lease lapsed); registering again');
+            this.#instanceId = undefined;
+            continue;
+          }
+        }
+        failures = 0;
+        this.#settleFirst();
+      } catch (err) {
+        this.#settleFirst();
+        if (signal.aborted) break;
+        failures += 1;
+        const retryable = (err as { retryable?: unknown }).retryable === true;
+        // A refusal (bad card, bad token) needs a person: retry at the slowest pace, loudly.
+        const waitMs = retryable ? retryDelay(failures, heartbeatMs, this.#o.random) : heartbeatMs;
+        this.#log[retryable ? 'warn' : 'error']({ err, failures, retryInMs: waitMs }, this.#instanceId === undefined ? 'registration failed; retrying' : 'heartbeat failed; retrying');
+        await pause(waitMs, signal);
+        continue;
+      }
+      await pause(heartbeatMs, signal);
+    }
+  }
+}

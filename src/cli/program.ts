@@ -9,8 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { resolveCliIO, type CliContext, type CliIO } from './cli-io.js';
 import { agentCommand } from './commands/agent-serve.js';
+import { agentsCommand } from './commands/agents.js';
 import { sendCommand } from './commands/send.js';
 import { upCommand } from './commands/up.js';
+import { serveCommand } from './commands/serve.js';
 import { tasksCommand } from './commands/tasks.js';
 import { reportError } from './error-report.js';
 import { ExitCodes } from './exit-codes.js';
@@ -22,12 +24,13 @@ export type CommandFactory = (ctx: CliContext) => Command;
  * Every top-level command, in help order. This is the one place commands are
  * registered: append `up`, `serve`, `agent` here.
  */
-export const COMMANDS: readonly CommandFactory[] = [upCommand, agentCommand, sendCommand, tasksCommand];
+export const COMMANDS: readonly CommandFactory[] = [upCommand, serveCommand, agentCommand, sendCommand, tasksCommand, agentsCommand];
 
 const EXAMPLES = `
 Examples:
   $ agentmesh send http://localhost:8080/agents/sales "Score last week's leads" --stream
   $ agentmesh tasks list http://localhost:8080/agents/sales --state working
+  $ agentmesh agents search "score leads" --registry http://localhost:4100
   $ agentmesh <command> --help
 
 Environment: AGENTMESH_TOKEN (default bearer token), AGENTMESH_DEBUG=1 (print full errors).

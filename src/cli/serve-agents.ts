@@ -1,6 +1,7 @@
 import { createRuntime, type AgentDefinition } from '../runtime/index.js';
 import type { CliContext } from './cli-io.js';
 import { runtimeConfigFromEnv } from './runtime-config-from-env.js';
+import { untilSignal } from './until-signal.js';
 
 /** Serves agents until SIGTERM/SIGINT, then shuts down gracefully. */
 export async function serveAgents(ctx: CliContext, agents: readonly AgentDefinition[], flags: { port?: string; host?: string; dataDir?: string; dev?: boolean }): Promise<void> {
@@ -11,15 +12,5 @@ export async function serveAgents(ctx: CliContext, agents: readonly AgentDefinit
   for (const [name, agentUrl] of Object.entries(urls)) ctx.io.stdout.write(`  ${name.padEnd(16)} ${agentUrl}  (card: ${agentUrl}/.well-known/agent-card.json)\n`);
   ctx.io.stdout.write(`  health ${url}/health  ready ${url}/ready  metrics ${url}/metrics\n`);
   ctx.io.stdout.write(`Try: agentmesh send ${Object.values(urls)[0]} "hello"\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      ctx.io.stderr.write(`${signal}: draining…\n`);
-      runtime.close().then(resolve, (err) => {
-        ctx.io.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
-        resolve();
-      });
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  await untilSignal(ctx, () => runtime.close());
 }

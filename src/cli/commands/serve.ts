@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { exampleAgents } from '../../../agents/index.js';
+import { createRegistry } from '../../registry/index.js';
+import type { CliContext } from '../cli-io.js';
+import { registryConfigFromEnv } from '../registry-config-from-env.js';
+import { serveAgents } from '../serve-agents.js';
+import { untilSignal } from '../until-signal.js';
+
+type ServeFlags = { port?: string; host?: string; dataDir?: string; dev?: boolean };
+
+const common = (command: Command, defaultPort: number) =>
+  command
+    .option('-p, --port <port>', `port to listen on (default ${defaultPort}, 0 = any free port)`)
+    .option('--host <host>', 'interface to bind (env HOST; default 127.0.0.1)')
+    .option('--data-dir <dir>', 'where the SQLite file lives (env AGENTMESH_DATA_DIR; default ./.agentmesh)')
+    .option('--dev', 'development mode: http:// and loopback card URLs and probes allowed');
+
+/** `agentmesh serve registry|agents`: one role per process, for scale-out. */
+export function serveCommand(ctx: CliContext): Command {
+  const registry = common(new Command('registry').description('run the agent registry (discovery, health, configs, watch)'), 4100)
+    .addHelpText(
+      'after',
+      `
+Environment: REGISTRY_PORT, DATABASE_URL (postgres://… shares state between replicas), REDIS_URL,
+  REGISTRY_TOKEN (bearer token writes need), REGISTRY_PUBLISHER (ARD publisher domain),
+  REGISTRY_PROBE_INTERVAL_MS, REGISTRY_LEASE_TTL_MS, AGENTMESH_ALLOW_HOSTS.
+
+Examples:
+  $ agentmesh serve registry --port 4100
+  $ DATABASE_URL=postgres://db/mesh REDIS_URL=redis://cache agentmesh serve registry
+`,
+    )
+    .action(async (flags: ServeFlags) => {
+      const reg = await createRegistry({ config: registryConfigFromEnv(ctx.io.env, flags) });
+      const { url } = await reg.listen();
+      ctx.io.stdout.write(`agentmesh registry listening on ${url}\n`);
+      ctx.io.stdout.write(`  agents ${url}/v1/agents  search POST ${url}/search  catalog ${url}/.well-known/ai-catalog.json  openapi ${url}/openapi.json\n`);
+      if (!reg.config.writeToken) ctx.io.stderr.write('warning: REGISTRY_TOKEN is not set: anyone who reaches this port may register agents\n');
+      await untilSignal(ctx, () => reg.close());
+    });
+  const agents = common(new Command('agents').description('run the example agents'), 4000).action(async (flags: ServeFlags) => {
+    await serveAgents(ctx, exampleAgents, flags);
+  });
+  return new Command('serve').description('run one agentmesh role').addCommand(registry).addCommand(agents);
+}

@@ -6,9 +6,9 @@ import { parseArgs } from 'node:util';
 import type { TargetId } from './target-process.js';
 
 /** The parts of a run that `--only` can select. */
-export type Part = 'sendmessage' | 'streaming' | 'memory';
+export type Part = 'sendmessage' | 'streaming' | 'memory' | 'registry';
 
-const PARTS: readonly Part[] = ['sendmessage', 'streaming', 'memory'];
+const PARTS: readonly Part[] = ['sendmessage', 'streaming', 'memory', 'registry'];
 const TARGET_IDS: readonly TargetId[] = ['a', 'b', 'c'];
 
 /** Settings of one bench run. */
@@ -24,18 +24,21 @@ export interface BenchOptions {
   durationS: number;
   /** SendMessage calls of the memory run (default 200000, `BENCH_MEMORY_TASKS`). */
   memoryTasks: number;
+  /** Agents registered before the registry search load (default 10000, `BENCH_REGISTRY_AGENTS`). */
+  registryAgents: number;
   help: boolean;
 }
 
 /** Usage text printed by `--help`. */
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --only <parts>         comma list of sendmessage, streaming, memory (default: all)
+  --only <parts>         comma list of sendmessage, streaming, memory, registry (default: all)
   --targets <ids>        comma list of a (bare node:http), b (@a2a-js/sdk), c (agentmesh) (default: a,b,c)
   --duration <s>         measured seconds per target (default 10, env BENCH_DURATION_S)
   --warmup <s>           warm-up seconds before each measurement (default 3, env BENCH_WARMUP_S)
   --connections <n>      concurrent connections (default 50, env BENCH_CONNECTIONS)
   --memory-tasks <n>     SendMessage calls in the memory run (default 200000, env BENCH_MEMORY_TASKS)
+  --registry-agents <n>  agents registered before the registry search load (default 10000, env BENCH_REGISTRY_AGENTS)
   --memory               run the memory part (default: on)
   --no-memory            skip the memory part
   --help                 this text
@@ -81,6 +84,7 @@ export function parseBenchOptions({ argv, env }: { argv: readonly string[]; env:
       warmup: { type: 'string' },
       connections: { type: 'string' },
       'memory-tasks': { type: 'string' },
+      'registry-agents': { type: 'string' },
       memory: { type: 'boolean' },
       'no-memory': { type: 'boolean' },
       help: { type: 'boolean' },
@@ -98,6 +102,7 @@ export function parseBenchOptions({ argv, env }: { argv: readonly string[]; env:
     warmupS: positiveNumber({ name: '--warmup', raw: values.warmup ?? env.BENCH_WARMUP_S, fallback: 3, integer: false, allowZero: true }),
     durationS: positiveNumber({ name: '--duration', raw: values.duration ?? env.BENCH_DURATION_S, fallback: 10, integer: false }),
     memoryTasks: positiveNumber({ name: '--memory-tasks', raw: values['memory-tasks'] ?? env.BENCH_MEMORY_TASKS, fallback: 200_000, integer: true }),
+    registryAgents: positiveNumber({ name: '--registry-agents', raw: values['registry-agents'] ?? env.BENCH_REGISTRY_AGENTS, fallback: 10_000, integer: true }),
     help: values.help === true,
   });
 }

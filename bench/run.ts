@@ -18,6 +18,7 @@ import { runMemory } from './memory-run.js';
 import { formatAcceptance, formatMemory, formatScenario, formatSummary } from './report.js';
 import type { Log, MemoryReport, ScenarioReport } from './report.js';
 import { runScenario } from './scenario-run.js';
+import { formatRegistryBench, runRegistryBench, type RegistryBenchReport } from './registry/registry-bench.js';
 import { TARGETS } from './target-process.js';
 
 /** Compiled to dist/bench/run.js, so the repository root is two levels up. */
@@ -54,9 +55,11 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   const dataRoot = await mkdtemp(join(tmpdir(), 'agentmesh-bench-'));
   const scenarios: ScenarioReport[] = [];
   let memory: MemoryReport | undefined;
+  let registry: RegistryBenchReport | undefined;
   try {
     for (const part of options.parts) {
       if (part === 'memory') memory = await runMemory({ options, dataRoot, log });
+      else if (part === 'registry') registry = await runRegistryBench({ agents: options.registryAgents, durationS: options.durationS, log });
       else scenarios.push(await runScenario({ scenario: part, options, dataRoot, log }));
     }
   } finally {
@@ -66,6 +69,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   log('');
   for (const report of scenarios) log(`${formatScenario(report)}\n`);
   if (memory) log(`${formatMemory(memory)}\n`);
+  if (registry) log(`${formatRegistryBench(registry).join('\n')}\n`);
   for (const report of scenarios) log(formatSummary(report));
   const sendmessage = scenarios.find((report) => report.scenario === 'sendmessage');
   for (const line of formatAcceptance({ ...(sendmessage ? { sendmessage } : {}), ...(memory ? { memory } : {}) })) log(line);
@@ -85,13 +89,14 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
         targets: TARGETS,
         scenarios,
         memory: memory ?? null,
+        registry: registry ?? null,
       },
       null,
       2,
     )}\n`,
   );
   log(`\nresults written to ${RESULTS_FILE} (${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s)`);
-  return hasFailures({ scenarios, ...(memory ? { memory } : {}) }) ? 1 : 0;
+  return hasFailures({ scenarios, ...(memory ? { memory } : {}) }) || (registry?.rows.some((r) => r.errors + r.non2xx > 0) ?? false) ? 1 : 0;
 }
 
 async function main(): Promise<void> {

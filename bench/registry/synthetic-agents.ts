@@ -4,9 +4,10 @@
  * statistics at 10,000 agents rather than 10,000 copies of one card.
  */
 const DEPARTMENTS = ['sales', 'marketing', 'legal', 'finance', 'support', 'hr', 'analytics', 'engineering', 'operations', 'security', 'procurement', 'logistics'];
-const VERBS = ['score', 'enrich', 'classify', 'summarize', 'translate', 'forecast', 'reconcile', 'review', 'route', 'extract', 'validate', 'schedule', 'draft', 'audit', 'rank', 'match', 'detect', 'monitor', 'segment', 'deduplicate'];
-const OBJECTS = ['leads', 'contracts', 'invoices', 'tickets', 'candidates', 'campaigns', 'orders', 'shipments', 'expenses', 'accounts', 'policies', 'reports', 'emails', 'documents', 'transactions', 'customers', 'suppliers', 'incidents', 'payments', 'forecasts'];
-const QUALIFIERS = ['quarterly', 'real-time', 'multilingual', 'regulated', 'enterprise', 'regional', 'high-volume', 'priority', 'historical', 'inbound', 'outbound', 'global'];
+const VERBS = ['score', 'enrich', 'classify', 'summarize', 'translate', 'forecast', 'reconcile', 'review', 'route', 'extract', 'validate', 'schedule', 'draft', 'audit', 'rank', 'match', 'detect', 'monitor', 'segment', 'deduplicate', 'approve', 'escalate', 'archive', 'redact', 'tag', 'transcribe', 'benchmark', 'price', 'allocate', 'verify', 'merge', 'normalize', 'geocode', 'anonymize', 'cluster', 'triage', 'notify', 'export', 'import', 'optimize'];
+const OBJECTS = ['leads', 'contracts', 'invoices', 'tickets', 'candidates', 'campaigns', 'orders', 'shipments', 'expenses', 'accounts', 'policies', 'reports', 'emails', 'documents', 'transactions', 'customers', 'suppliers', 'incidents', 'payments', 'forecasts', 'resumes', 'receipts', 'claims', 'quotes', 'renewals', 'subscriptions', 'assets', 'licenses', 'vendors', 'audits', 'budgets', 'timesheets', 'payrolls', 'deals', 'opportunities', 'chats', 'calls', 'surveys', 'reviews', 'articles', 'images', 'videos', 'datasets', 'dashboards', 'alerts', 'logs', 'vulnerabilities', 'permits', 'inventories', 'routes', 'fleets', 'patients', 'prescriptions', 'loans', 'mortgages', 'trades', 'portfolios', 'grants', 'donations', 'leases'];
+const QUALIFIERS = ['quarterly', 'real-time', 'multilingual', 'regulated', 'enterprise', 'regional', 'high-volume', 'priority', 'historical', 'inbound', 'outbound', 'global', 'monthly', 'annual', 'overdue', 'duplicate', 'fraudulent', 'confidential', 'public', 'draft', 'signed', 'pending', 'rejected', 'approved', 'european', 'american', 'asian', 'mobile', 'retail', 'wholesale'];
+const INDUSTRIES = ['healthcare', 'banking', 'insurance', 'retail', 'manufacturing', 'energy', 'telecom', 'media', 'education', 'government', 'logistics', 'hospitality', 'pharma', 'automotive', 'aerospace', 'agriculture', 'construction', 'gaming', 'legaltech', 'realestate'];
 const TIERS = ['gold', 'silver', 'bronze'] as const;
 
 /** A small deterministic PRNG (mulberry32), so every run indexes the same corpus. */
@@ -36,7 +37,7 @@ export function syntheticAgents(count: number, seed = 42): Array<{ name: string;
       return {
         id: `${verb}-${object}-${k}`,
         name: `${verb[0]!.toUpperCase()}${verb.slice(1)} ${object}`,
-        description: `Can ${verb} ${qualifier} ${object} for the ${department} team, with audit notes and confidence.`,
+        description: `Can ${verb} ${qualifier} ${object} for ${pick(rand, INDUSTRIES)} ${department} teams, with notes and a confidence value.`,
         tags: [department, verb, object],
         examples: [`${verb} my ${qualifier} ${object}`, `please ${verb} these ${object}`],
       };
@@ -65,5 +66,5 @@ export function syntheticAgents(count: number, seed = 42): Array<{ name: string;
 /** Search queries of the load: natural phrasings over the same vocabulary. */
 export function syntheticQueries(count: number, seed = 7): string[] {
   const rand = random(seed);
-  return Array.from({ length: count }, () => `${pick(rand, VERBS)} ${pick(rand, QUALIFIERS)} ${pick(rand, OBJECTS)} for ${pick(rand, DEPARTMENTS)}`);
+  return Array.from({ length: count }, () => `${pick(rand, VERBS)} ${pick(rand, QUALIFIERS)} ${pick(rand, OBJECTS)} for ${pick(rand, INDUSTRIES)} ${pick(rand, DEPARTMENTS)}`);
 }

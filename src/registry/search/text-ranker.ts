@@ -41,6 +41,8 @@ const PLAN_CACHE_ENTRIES = 2_000;
  * dropped, so cached scores never drift by more than about 1%.
  */
 export const FULL_REFRESH_FRACTION = 0.01;
+/** Sort keys hold a name-order position below this (2^24 agents). */
+const NAME_SLOTS = 2 ** 24;
 
 /**
  * The text side of the index. MiniSearch (BM25+) scores each distinct term
@@ -90,6 +92,8 @@ export class TextRanker {
   #changesSinceRefresh = 0;
   /** Ordinal → position of the agent's name in name order: ties break by name without comparing strings. Rebuilt when names come or go. */
   #namePositions: Int32Array | undefined;
+  /** Name-order position → ordinal (the inverse of #namePositions). */
+  #byPosition: Int32Array | undefined;
 
   constructor(synonyms: CompiledSynonyms) {
     this.#synonyms = synonyms;
@@ -200,23 +204,43 @@ export class TextRanker {
     const total = weights.reduce((sum, w) => sum + w, 0);
     // The final score of each touched document replaces its BM25 sum in the scratch array.
     const kept: number[] = [];
+    const coverage = coverageByMask(weights);
     for (const doc of touched) {
-      let covered = 0;
-      for (let mask = masks[doc]!; mask !== 0; mask &= mask - 1) covered += weights[31 - Math.clz32(mask & -mask)] ?? 0;
+      const mask = masks[doc]!;
+      let covered: number;
+      if (coverage !== undefined) covered = coverage[mask]!;
+      else {
+        covered = 0;
+        for (let m = mask; m !== 0; m &= m - 1) covered += weights[31 - Math.clz32(m & -m)] ?? 0;
+      }
       const score = total > 0 ? relevanceScore(bm25[doc]!, covered, total) : 0;
       masks[doc] = 0;
       bm25[doc] = score;
       if (score >= RELEVANCE_CUTOFF) kept.push(doc);
     }
+    // Sorted as numbers, without a comparator (the cost of a search over a common
+    // word): one key per document, score descending to 1/1000, then name order.
     const positions = this.#positions();
-    const ordinals = Int32Array.from(kept).sort((a, b) => bm25[b]! - bm25[a]! || positions[a]! - positions[b]!);
-    const scores = Float32Array.from(ordinals, (doc) => bm25[doc]!);
+    const keys = new Float64Array(kept.length);
+    for (let i = 0; i < kept.length; i++) {
+      const doc = kept[i]!;
+      keys[i] = Math.round((100 - bm25[doc]!) * 1000) * NAME_SLOTS + positions[doc]!;
+    }
+    keys.sort();
+    const ordinals = new Int32Array(kept.length);
+    const scores = new Float32Array(kept.length);
+    for (let i = 0; i < keys.length; i++) {
+      const doc = this.#byPosition![keys[i]! % NAME_SLOTS]!;
+      ordinals[i] = doc;
+      scores[i] = bm25[doc]!;
+    }
     for (const doc of touched) bm25[doc] = 0;
     return { ordinals, scores };
   }
 
   #positions(): Int32Array {
     if (this.#namePositions === undefined) {
+      this.#byPosition = undefined;
       const live = [...this.#ordinals.values()].sort((a, b) => {
         const x = this.#agents[a]!.name;
         const y = this.#agents[b]!.name;
@@ -224,6 +248,7 @@ export class TextRanker {
       });
       this.#namePositions = new Int32Array(this.#agents.length);
       live.forEach((ordinal, position) => (this.#namePositions![ordinal] = position));
+      this.#byPosition = Int32Array.from(live);
     }
     return this.#namePositions;
   }
@@ -275,4 +300,15 @@ export class TextRanker {
     this.#bm25 = bm25;
     this.#masks = masks;
   }
+}
+
+/** Covered weight of every group mask, for queries of up to 12 words: a lookup per document instead of a bit loop. */
+function coverageByMask(weights: readonly number[]): Float64Array | undefined {
+  if (weights.length > 12) return undefined;
+  const table = new Float64Array(1 << weights.length);
+  for (let mask = 1; mask < table.length; mask++) {
+    const low = 31 - Math.clz32(mask & -mask);
+    table[mask] = table[mask & (mask - 1)]! + (weights[low] ?? 0);
+  }
+  return table;
 }

@@ -3,6 +3,7 @@ import { defineAgent } from '../src/runtime/index.js';
 /** The smallest useful agent: echoes text back, optionally asking a follow-up question. */
 export default defineAgent({
   card: { name: 'echo', description: 'Echoes your message back; say "ask me" to be asked a question first.', version: '1.0.0' },
+  registry: { department: 'platform', owner: 'platform@example.com', sla: { tier: 'bronze' } },
   skills: {
     echo: {
       description: 'Answers with the text it was sent.',

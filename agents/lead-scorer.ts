@@ -47,6 +47,15 @@ export default defineAgent({
     version: '1.0.0',
     provider: { organization: 'agentmesh examples', url: 'https://github.com/agentmesh' },
   },
+  // What the registry records beside the card (seed 004: credits per lead, counted over leadIds).
+  registry: {
+    department: 'sales',
+    owner: 'revops@example.com',
+    costCenter: 'CC-SALES-01',
+    sla: { tier: 'gold', availability: 99.9, maxLatencyMs: 2000 },
+    tags: ['dealscale', 'audience'],
+    skills: { 'score-leads': { pricing: { creditsPerItem: 1, itemsPath: 'leadIds' } } },
+  },
   skills: {
     'score-leads': {
       name: 'Score leads',

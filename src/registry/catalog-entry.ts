@@ -28,8 +28,8 @@ export interface CatalogEntry {
  */
 export function toCatalogEntry(record: AgentRecord, cardUrlBase: string): CatalogEntry {
   const card = record.card;
-  const tags = uniq([...(record.metadata.tags ?? []), ...card.skills.flatMap((s) => s.tags)]);
-  const queries = card.skills.flatMap((s) => s.examples).slice(0, 5);
+  const tags = uniq([...(record.metadata.tags ?? []), ...card.skills.flatMap((s) => s.tags ?? [])]);
+  const queries = card.skills.flatMap((s) => s.examples ?? []).slice(0, 5);
   const m = record.metadata;
   const metadata: Record<string, unknown> = {
     name: record.name,

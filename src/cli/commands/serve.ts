@@ -3,10 +3,10 @@ import { exampleAgents } from '../../../agents/index.js';
 import { createRegistry } from '../../registry/index.js';
 import type { CliContext } from '../cli-io.js';
 import { registryConfigFromEnv } from '../registry-config-from-env.js';
-import { serveAgents } from '../serve-agents.js';
+import { serveAgents, type ServeFlags } from '../serve-agents.js';
 import { untilSignal } from '../until-signal.js';
 
-type ServeFlags = { port?: string; host?: string; dataDir?: string; dev?: boolean };
+
 
 const common = (command: Command, defaultPort: number) =>
   command

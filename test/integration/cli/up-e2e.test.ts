@@ -1,0 +1,71 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../../src/cli/index.js';
+import { until } from '../../helpers/until.js';
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {} });
+  return { code, out, err };
+}
+
+describe('agentmesh up: registry and example agents in one process', () => {
+  let child: ChildProcess;
+  let registryUrl: string;
+  let agentsUrl: string;
+  let dataDir: string;
+  let stdout = '';
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-up-'));
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'up', '--port', '0', '--registry-port', '0', '--data-dir', dataDir], {
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    [registryUrl, agentsUrl] = await new Promise<[string, string]>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const registry = /registry listening on (http:\/\/\S+)/.exec(stdout);
+        const runtime = /runtime listening on (http:\/\/\S+)/.exec(stdout);
+        if (registry && runtime) resolve([registry[1]!, runtime[1]!]);
+      });
+      child.once('exit', (code) => reject(new Error(`up exited early with ${code}: ${stdout}`)));
+    });
+  });
+
+  after(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('the example agents register themselves, with their metadata, and are found by text', async () => {
+    await until('both example agents to be registered', async () => {
+      const listed = await cli(['agents', 'list', '--registry', registryUrl, '--json']);
+      return listed.code === 0 && ['echo', 'lead-scorer'].every((n) => listed.out.includes(`"name":"${n}"`));
+    }, 10_000);
+    const record = (await (await fetch(`${registryUrl}/v1/agents/lead-scorer`)).json()) as any;
+    assert.equal(record.metadata.department, 'sales');
+    assert.deepEqual(record.metadata.skills['score-leads'].pricing, { creditsPerItem: 1, itemsPath: 'leadIds' });
+    assert.equal(record.signed, true);
+    const search = await cli(['agents', 'search', 'score leads similar to my best customers', '--registry', registryUrl, '--json']);
+    assert.equal(search.code, 0, search.err);
+    assert.equal(JSON.parse(search.out).results[0].metadata.name, 'lead-scorer');
+    const sent = await cli(['send', `${agentsUrl}/agents/echo`, 'hello mesh']);
+    assert.equal(sent.code, 0, sent.err);
+  });
+
+  test('SIGTERM drains both roles, removes the instances and exits 0', async () => {
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0);
+  });
+});

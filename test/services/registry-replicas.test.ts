@@ -1,55 +1,85 @@
 /**
- * Two registry processes' worth of state (two createRegistry instances, each
- * with its own pool and bus connection) on one PostgreSQL schema and one Redis
- * stream: what one writes, the other serves — records, search, health,
- * configs and the watch stream.
+ * Two registry processes on one PostgreSQL schema and one Redis stream: A in
+ * this process (createRegistry), B a real `agentmesh serve registry` child.
+ * What one writes, the other serves — records, search, health, configs and
+ * the watch stream.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRegistry, type Registry } from '../../src/registry/index.js';
 import { RedisBus } from '../../src/storage/index.js';
 import { call, sampleCard, watch } from '../helpers/registry-fixture.js';
-import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
+import { startRuntime, testAgent } from '../helpers/runtime-fixture.js';
+import { REDIS_URL, createTestSchema, postgresSkipReason, redisSkipReason, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
 interface Replica {
-  registry: Registry;
   url: string;
-  bus: RedisBus;
+  close(): Promise<void>;
 }
 
-async function startReplica(schema: TestSchema, stream: string, dataDir: string): Promise<Replica> {
-  const bus = await RedisBus.connect({ url: REDIS_URL, stream });
-  // A slow poll: agreement within the test's waits must come from the bus signal.
-  const registry = await createRegistry({ bus, config: { port: 0, host: '127.0.0.1', dataDir, databaseUrl: schema.url, logLevel: 'silent', dev: true, allowHosts: ['127.0.0.1'], feedPollMs: 30_000, probeIntervalMs: 200 } });
+async function startInProcess(schema: TestSchema, dataDir: string): Promise<Replica & { registry: Registry }> {
+  // The default stream key: the child below cannot be told another one.
+  const bus = await RedisBus.connect({ url: REDIS_URL });
+  const registry = await createRegistry({ bus, config: { port: 0, host: '127.0.0.1', dataDir, databaseUrl: schema.url, logLevel: 'silent', dev: true, allowHosts: ['127.0.0.1', 'localhost'], feedPollMs: 30_000, probeIntervalMs: 200 } });
   const { url } = await registry.listen();
-  return { registry, url, bus };
+  return {
+    registry,
+    url,
+    close: async () => {
+      await registry.close();
+      await bus.close();
+    },
+  };
+}
+
+async function startChild(schema: TestSchema, dataDir: string): Promise<Replica & { child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', 'registry', '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, DATABASE_URL: schema.url, REDIS_URL, LOG_LEVEL: 'warn', AGENTMESH_DEV: '1', AGENTMESH_ALLOW_HOSTS: '127.0.0.1,localhost', REGISTRY_PROBE_INTERVAL_MS: '200' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /registry listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`serve registry exited early with ${code}: ${out}`)));
+  });
+  return {
+    child,
+    url,
+    close: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
 }
 
 describe('two registry replicas on one PostgreSQL', { skip }, () => {
   let schema: TestSchema;
-  let stream: string;
   let dataDir: string;
-  let a: Replica;
-  let b: Replica;
+  let a: Awaited<ReturnType<typeof startInProcess>>;
+  let b: Awaited<ReturnType<typeof startChild>>;
   before(async () => {
     schema = await createTestSchema();
-    stream = uniqueStreamKey();
     dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-reg-'));
-    a = await startReplica(schema, stream, dataDir);
-    b = await startReplica(schema, stream, dataDir);
+    a = await startInProcess(schema, dataDir);
+    b = await startChild(schema, dataDir);
   });
   after(async () => {
-    for (const r of [a, b]) {
-      await r?.registry.close();
-      await r?.bus.close();
-    }
-    await deleteRedisKey(stream);
+    await a?.close();
+    await b?.close();
     await schema.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -72,13 +102,14 @@ describe('two registry replicas on one PostgreSQL', { skip }, () => {
     await Promise.all(
       Array.from({ length: 10 }, (_, i) => call(i % 2 ? a.url : b.url, 'PUT', `/v1/agents/race-${i % 3}`, { card: sampleCard(`race ${i % 3}`, { description: `write ${i}` }) })),
     );
-    await a.registry.sync();
-    await b.registry.sync();
+    const races = async (url: string) => (await call(url, 'GET', `/v1/agents?pageSize=100`)).body.agents.filter((x: any) => x.name.startsWith('race-'));
+    await until('both directories to hold the final revisions', async () => {
+      const [fromA, fromB] = await Promise.all([races(a.url), races(b.url)]);
+      return fromA.length === 3 && JSON.stringify(fromA) === JSON.stringify(fromB);
+    });
     for (const n of [0, 1, 2]) {
-      const fromA = (await call(a.url, 'GET', `/v1/agents?pageSize=100`)).body.agents.find((x: any) => x.name === `race-${n}`);
-      const fromB = (await call(b.url, 'GET', `/v1/agents?pageSize=100`)).body.agents.find((x: any) => x.name === `race-${n}`);
-      assert.deepEqual(fromA, fromB);
-      assert.equal(fromA.revision, (await call(a.url, 'GET', `/v1/agents/race-${n}`)).body.revision);
+      const listed = (await races(b.url)).find((x: any) => x.name === `race-${n}`);
+      assert.equal(listed.revision, (await call(a.url, 'GET', `/v1/agents/race-${n}`)).body.revision);
     }
     const ids = (await watch(`${a.url}/watch?since=0`, 11).frames).map((f) => Number(f.id));
     assert.equal(ids.length, 11);
@@ -110,5 +141,23 @@ describe('two registry replicas on one PostgreSQL', { skip }, () => {
       const [la, lb] = await Promise.all([call(a.url, 'GET', '/v1/agents?health=down'), call(b.url, 'GET', '/v1/agents?health=down')]);
       return la.body.agents.some((x: any) => x.name === 'leasy') && lb.body.agents.some((x: any) => x.name === 'leasy');
     }, 6000);
+  });
+
+  test('register by card URL on B, probed healthy, config rolled back on A', async () => {
+    const host = await startRuntime([testAgent]);
+    try {
+      const res = await call(b.url, 'POST', '/v1/agents', { cardUrl: `${host.url}/.well-known/agent-card.json`, name: 'remote-tester' });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal(res.body.signed, true);
+      await a.registry.probeNow();
+      await until('A to see the agent healthy', async () => (await call(a.url, 'GET', '/v1/agents/remote-tester')).body.health === 'healthy', 6000);
+      await call(a.url, 'PUT', '/v1/agents/remote-tester/config', { config: { level: 1 } });
+      await call(b.url, 'PUT', '/v1/agents/remote-tester/config', { config: { level: 2 } });
+      const rolled = await call(a.url, 'POST', '/v1/agents/remote-tester/config/rollback', { version: 1 });
+      assert.equal(rolled.body.version, 3);
+      assert.deepEqual((await call(b.url, 'GET', '/v1/agents/remote-tester/config')).body.config, { level: 1 });
+    } finally {
+      await host.close();
+    }
   });
 });

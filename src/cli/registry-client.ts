@@ -3,7 +3,7 @@
  * one method per call, and one place that turns a registry error body into
  * an error line a person can act on.
  */
-import type { AgentConfigVersion, AgentInstance, AgentRecord, CatalogEntry } from '../registry/index.js';
+import type { AgentConfigVersion, AgentInstance, AgentListQuery, AgentRecord, CatalogEntry } from '../registry/index.js';
 import { AgentmeshError, ErrorCodes, type ErrorCode } from '../protocol/index.js';
 import { networkReason } from './client.js';
 import { createOutboundFetch } from './outbound-fetch.js';
@@ -21,18 +21,6 @@ export interface RegistryClientOptions {
   fetchImpl?: typeof fetch | undefined;
   /** Deadline of everything this client does (`--timeout`). */
   signal?: AbortSignal | undefined;
-}
-
-/** Filters and paging of `GET /v1/agents`. */
-export interface AgentListQuery {
-  department?: string | undefined;
-  tag?: string | undefined;
-  skill?: string | undefined;
-  status?: string | undefined;
-  tenant?: string | undefined;
-  health?: string | undefined;
-  pageSize?: number | undefined;
-  pageToken?: string | undefined;
 }
 
 /** A page of `GET /v1/agents`. */

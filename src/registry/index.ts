@@ -11,6 +11,7 @@ export type { RegistryAuthenticate, RegistryCaller } from './routes/write-auth.j
 export { REGISTRY_WRITE_SCOPE } from './routes/write-auth.js';
 export { toCatalogEntry, publisherOf, A2A_CARD_MEDIA_TYPE, REGISTRY_MEDIA_TYPE } from './catalog-entry.js';
 export type { CatalogEntry } from './catalog-entry.js';
+export type { AgentListQuery } from './agent-directory.js';
 export type {
   AgentRecord,
   AgentMetadata,

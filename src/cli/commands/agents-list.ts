@@ -1,10 +1,9 @@
 /** `agentmesh agents list`: registered agents with filters, one page or all of them. */
 import { Command, Option } from 'commander';
-import type { AgentRecord } from '../../registry/index.js';
+import type { AgentListQuery, AgentRecord } from '../../registry/index.js';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { CliContext } from '../cli-io.js';
 import { ExitCodes } from '../exit-codes.js';
-import type { AgentListQuery } from '../registry-client.js';
 import { addRegistryOptions, positiveInteger, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { formatAgentTable } from './agents-render.js';
 

@@ -32,6 +32,9 @@ export function runtimeConfigFromEnv(env: Record<string, string | undefined>, fl
   if (heartbeat !== undefined) config.heartbeatMs = heartbeat;
   if (flags.dev || env['AGENTMESH_DEV'] === '1') config.dev = true;
   if (env['REGISTRY_URL']) config.registryUrl = env['REGISTRY_URL'];
+  if (env['GATEWAY_JWKS_URL']) config.gatewayJwksUrl = env['GATEWAY_JWKS_URL'];
+  if (env['GATEWAY_ISSUER']) config.gatewayIssuer = env['GATEWAY_ISSUER'];
+  if (env['AGENTMESH_REQUIRE_GATEWAY'] === '1') config.requireGatewayAssertion = true;
   if (env['REGISTRY_TOKEN']) config.registryToken = env['REGISTRY_TOKEN'];
   if (env['REGISTRY_REGION']) config.registryRegion = env['REGISTRY_REGION'];
   const lease = int('REGISTRY_LEASE_TTL_MS', env['REGISTRY_LEASE_TTL_MS']);

@@ -58,6 +58,15 @@ export const runtimeConfigSchema = z
     registryLeaseTtlMs: z.number().int().min(1000).default(30_000),
     /** Region recorded on this process's instances. */
     registryRegion: z.string().min(1).max(64).optional(),
+    /**
+     * The gateway in front: its JWKS (and issuer). Calls carrying its assertion
+     * (`Authorization: Bearer <jwt>`, audience `agentmesh:agent:<name>`) get their
+     * tenant and scopes from it.
+     */
+    gatewayJwksUrl: z.string().url().optional(),
+    gatewayIssuer: z.string().min(1).optional(),
+    /** Refuse every A2A call without a valid gateway assertion (cards stay public). Needs gatewayJwksUrl. */
+    requireGatewayAssertion: z.boolean().default(false),
   })
   .strict();
 
@@ -68,7 +77,10 @@ export type RuntimeConfigInput = z.input<typeof runtimeConfigSchema>;
 
 /** Parses and freezes a configuration; errors name the path. */
 export function parseRuntimeConfig(input: RuntimeConfigInput): Readonly<RuntimeConfig> {
-  const result = runtimeConfigSchema.safeParse(input);
+  const result = runtimeConfigSchema.refine((c) => !c.requireGatewayAssertion || c.gatewayJwksUrl !== undefined, {
+    message: 'needs gatewayJwksUrl (GATEWAY_JWKS_URL): the gateway assertion cannot be checked without its keys',
+    path: ['requireGatewayAssertion'],
+  }).safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     throw new Error(`runtime.${issue.path.join('.') || '(root)'} ${issue.message}`);

@@ -12,3 +12,5 @@ export type { RuntimeConfig, RuntimeConfigInput } from './config.js';
 export type { Authenticate, AuthenticatedCaller } from './transports/call-context.js';
 export type { AgentConfigChange, ConfigChangeListener } from './registration/index.js';
 export { TaskEngine } from './task-engine.js';
+export { createGatewayAssertionCheck } from './gateway-assertion.js';
+export type { GatewayAssertionOptions } from './gateway-assertion.js';

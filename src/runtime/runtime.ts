@@ -14,6 +14,7 @@ import type { AgentDefinition } from './define-agent.js';
 import { loadSigningKey, PushDeliveryWorker, createPushSigner, type SigningKey } from './push/index.js';
 import { AgentConfigs, createRegistryLink, type ConfigChangeListener, type RegistryLink } from './registration/index.js';
 import { TaskEngine } from './task-engine.js';
+import { createGatewayAssertionCheck } from './gateway-assertion.js';
 import { anonymous, type Authenticate } from './transports/call-context.js';
 
 const VERSION = '0.1.0';
@@ -144,6 +145,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     return served;
   };
   const extendedCards = new Map<string, ServedCard>();
+  const gatewayCheck = config.gatewayJwksUrl
+    ? createGatewayAssertionCheck({ jwksUrl: config.gatewayJwksUrl, issuer: config.gatewayIssuer, required: config.requireGatewayAssertion })
+    : undefined;
   for (const agent of options.agents) {
     const handler = new AgentRequestHandler({
       agent,
@@ -162,7 +166,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         if (agent.extendedCard && !extendedCards.has(agent.name)) extendedCards.set(agent.name, await buildAgentCard(agent, { baseUrl: baseUrlOf(agent), extended: true }));
         return served;
       },
-      authenticate: options.authenticate ?? anonymous,
+      authenticate: options.authenticate ?? gatewayCheck?.forAgent(agent.name) ?? anonymous,
       sse: { heartbeatMs: config.sseHeartbeatMs, onDrain: (close: () => void) => onDrain(app, close) },
       bodyLimitBytes: config.bodyLimitBytes,
     };

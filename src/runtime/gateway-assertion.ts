@@ -1,0 +1,74 @@
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { FastifyRequest } from 'fastify';
+import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import type { Authenticate, AuthenticatedCaller } from './transports/call-context.js';
+
+/** Options of {@link createGatewayAssertionCheck}. */
+export interface GatewayAssertionOptions {
+  jwksUrl: string;
+  /** Expected `iss`; unset accepts any issuer the JWKS signs for. */
+  issuer?: string | undefined;
+  /** Refuse calls that carry no assertion. */
+  required: boolean;
+  /** Clock skew tolerated on exp/nbf, seconds. */
+  clockToleranceSeconds?: number;
+}
+
+/** Algorithms the gateway signs with; anything else (none, HS*) is refused. */
+const ALGORITHMS = ['ES256', 'RS256'];
+
+/**
+ * Verifies the assertion the gateway attaches to each call it forwards: a
+ * short-lived JWT signed with the gateway's key (its JWKS), audience
+ * `agentmesh:agent:<name>` so an assertion minted for one agent does not
+ * open another. Its `tenant` and `scope` become the call's tenant and scopes:
+ * the task store then scopes every read and write by that tenant.
+ *
+ * @example
+ * const check = createGatewayAssertionCheck({ jwksUrl: 'http://gw:4200/.well-known/jwks.json', required: true });
+ * createRuntime({ agents, authenticate: check.forAgent('lead-scorer') });
+ */
+export function createGatewayAssertionCheck(options: GatewayAssertionOptions): { forAgent(name: string): Authenticate } {
+  const keys = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+  const verify = async (token: string, agent: string): Promise<JWTPayload> => {
+    try {
+      const { payload } = await jwtVerify(token, keys, {
+        algorithms: ALGORITHMS,
+        audience: `agentmesh:agent:${agent}`,
+        ...(options.issuer !== undefined && { issuer: options.issuer }),
+        clockTolerance: options.clockToleranceSeconds ?? 30,
+        requiredClaims: ['exp', 'sub', 'tenant'],
+      });
+      return payload;
+    } catch (err) {
+      throw new AgentmeshError(ErrorCodes.GATEWAY_ASSERTION_INVALID, `The gateway assertion is not valid: ${reasonOf(err)}`, { cause: err, details: { reason: reasonOf(err) } });
+    }
+  };
+  return {
+    forAgent(agent: string): Authenticate {
+      return async (request: FastifyRequest): Promise<AuthenticatedCaller | undefined> => {
+        const header = request.headers.authorization;
+        const token = typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
+        if (token === undefined) {
+          if (!options.required) return undefined;
+          throw new AgentmeshError(ErrorCodes.GATEWAY_ASSERTION_INVALID, 'This agent is reached through the agentmesh gateway only: the call carries no gateway assertion', { details: { reason: 'missing' } });
+        }
+        const payload = await verify(token, agent);
+        const tenant = payload['tenant'];
+        if (typeof tenant !== 'string') throw new AgentmeshError(ErrorCodes.GATEWAY_ASSERTION_INVALID, 'The gateway assertion carries no tenant', { details: { reason: 'tenant' } });
+        const scope = payload['scope'];
+        return { id: String(payload.sub), tenant, scopes: typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [] };
+      };
+    },
+  };
+}
+
+function reasonOf(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return 'expired';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return `claim ${err.claim} ${err.reason}`;
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'algorithm not allowed';
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad signature';
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'unknown signing key';
+  if (err instanceof joseErrors.JWTInvalid || err instanceof joseErrors.JWSInvalid) return 'malformed token';
+  return (err as Error).message ?? 'unverifiable';
+}

@@ -1,0 +1,79 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { rpc, startRuntime, testAgent, userMessage } from '../../helpers/runtime-fixture.js';
+
+describe('runtime behind the gateway: assertions carry the tenant', () => {
+  let jwksServer: Server;
+  let jwksUrl: string;
+  let sign: (claims: Record<string, unknown>, options?: { aud?: string; expSeconds?: number; alg?: string }) => Promise<string>;
+  let host: Awaited<ReturnType<typeof startRuntime>>;
+  let agentUrl: string;
+
+  before(async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'gw-1', alg: 'ES256', use: 'sig' };
+    jwksServer = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+    jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`;
+    sign = async (claims, options = {}) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256', kid: 'gw-1' })
+        .setIssuer('http://gateway.test')
+        .setAudience(options.aud ?? 'agentmesh:agent:tester')
+        .setSubject(String(claims['sub'] ?? 'client-1'))
+        .setIssuedAt()
+        .setExpirationTime(Math.floor(Date.now() / 1000) + (options.expSeconds ?? 60))
+        .sign(privateKey);
+    host = await startRuntime([testAgent], { gatewayJwksUrl: jwksUrl, gatewayIssuer: 'http://gateway.test', requireGatewayAssertion: true });
+    agentUrl = host.agents.tester!;
+  });
+  after(async () => {
+    await host.close();
+    jwksServer.close();
+  });
+
+  const bearer = (token: string) => ({ 'A2A-Version': '1.0', authorization: `Bearer ${token}` });
+
+  test('a call without an assertion is refused; the card stays public', async () => {
+    const res = await rpc(agentUrl, 'GetTask', { id: 'x' });
+    assert.equal(res.body.error.code, -32600);
+    assert.match(res.body.error.message, /gateway/);
+    const rest = await fetch(`${agentUrl}/tasks/x`, { headers: { 'A2A-Version': '1.0' } });
+    assert.equal(rest.status, 401);
+    assert.equal((await fetch(`${agentUrl}/.well-known/agent-card.json`)).status, 200);
+  });
+
+  test('tenant A creates a task; tenant B cannot read, list or cancel it', async () => {
+    const a = await sign({ tenant: 'tenant-a', scope: 'a2a:message:send a2a:tasks:read' });
+    const b = await sign({ tenant: 'tenant-b', scope: 'a2a:message:send a2a:tasks:read' });
+    const sent = await rpc(agentUrl, 'SendMessage', { message: userMessage('hello') }, bearer(a));
+    const id = sent.body.result.task.id as string;
+    assert.equal((await rpc(agentUrl, 'GetTask', { id }, bearer(a))).body.result.id, id);
+    const foreign = await rpc(agentUrl, 'GetTask', { id }, bearer(b));
+    assert.equal(foreign.body.error.code, -32001, 'another tenant sees not-found');
+    const listed = await rpc(agentUrl, 'ListTasks', {}, bearer(b));
+    assert.ok(!listed.body.result.tasks.some((t: any) => t.id === id));
+    assert.equal((await rpc(agentUrl, 'CancelTask', { id }, bearer(b))).body.error.code, -32001);
+  });
+
+  test('wrong audience, expired, wrong issuer and unsigned assertions are refused with a reason', async () => {
+    const cases: Array<[string, string]> = [
+      ['claim aud', await sign({ tenant: 't' }, { aud: 'agentmesh:agent:other' })],
+      ['expired', await sign({ tenant: 't' }, { expSeconds: -120 })],
+      ['malformed', 'not-a-jwt'],
+      ['algorithm', `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ tenant: 't', sub: 'x', aud: 'agentmesh:agent:tester', exp: 9999999999 })).toString('base64url')}.`],
+    ];
+    for (const [reason, token] of cases) {
+      const res = await fetch(`${agentUrl}/tasks/x`, { headers: bearer(token) });
+      assert.equal(res.status, 401, reason);
+      const body = (await res.json()) as any;
+      assert.match(body.error.message, new RegExp(reason.split(' ')[0]!), `${reason}: ${body.error.message}`);
+    }
+  });
+});

@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Quotas } from '../../../src/gateway/policy/quotas.js';
+
+test('a quota admits rpm + burst requests in a window, then refuses with Retry-After data', async () => {
+  const quotas = new Quotas();
+  const check = [{ key: `client:c1:${Math.random()}`, rpm: 5, burst: 2 }];
+  for (let i = 0; i < 7; i++) await quotas.admit(check);
+  await assert.rejects(quotas.admit(check), (err: any) => {
+    assert.equal(err.code, 'AM_ERR_GATEWAY_QUOTA_EXCEEDED');
+    assert.ok(Number(err.details.retryAfterSeconds) >= 1);
+    return true;
+  });
+});
+
+test('each key counts on its own; the tightest limit is reported', async () => {
+  const quotas = new Quotas();
+  const a = { key: `client:a:${Math.random()}`, rpm: 3, burst: 0 };
+  const t = { key: `tenant:t:${Math.random()}`, rpm: 100, burst: 0 };
+  const state = await quotas.admit([a, t]);
+  assert.deepEqual({ limit: state!.limit, remaining: state!.remaining }, { limit: 3, remaining: 2 });
+  await quotas.admit([{ ...a, key: `client:b:${Math.random()}` }]);
+  const again = await quotas.admit([a, t]);
+  assert.equal(again!.remaining, 1);
+});

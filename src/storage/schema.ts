@@ -1,4 +1,7 @@
 import type { Generated } from 'kysely';
+import type { AuditTables } from './schema-audit.js';
+import type { IdentityTables } from './schema-identity.js';
+import type { TenancyTables } from './schema-tenancy.js';
 
 /**
  * Table shapes shared by both dialects. Timestamps are epoch milliseconds;
@@ -141,7 +144,7 @@ export interface RegistryChangesTable {
 }
 
 /** Every table agentmesh keeps, as Kysely sees them. */
-export interface Tables {
+export interface Tables extends IdentityTables, TenancyTables, AuditTables {
   tasks: TasksTable;
   task_events: TaskEventsTable;
   push_configs: PushConfigsTable;

@@ -1,6 +1,9 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { runtimeMigration } from './0001-runtime.js';
 import { registryMigration } from './0002-registry.js';
+import { identityMigration } from './0003-identity.js';
+import { tenancyMigration } from './0004-tenancy.js';
+import { auditMigration } from './0005-audit.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -12,6 +15,9 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
       return {
         '0001-runtime': runtimeMigration(dialect),
         '0002-registry': registryMigration(dialect),
+        '0003-identity': identityMigration(dialect),
+        '0004-tenancy': tenancyMigration(dialect),
+        '0005-audit': auditMigration(dialect),
       };
     },
   };

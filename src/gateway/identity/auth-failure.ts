@@ -1,0 +1,64 @@
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+
+/**
+ * Why a credential was refused: the `reason` detail of AM_ERR_AUTH_UNAUTHENTICATED.
+ * Stable strings: the gateway maps them to RFC 6750 `error_description`,
+ * audit entries and the `reason` label of the failure metric.
+ */
+export type AuthFailureReason =
+  | 'malformed'
+  | 'ambiguous_credentials'
+  | 'unsupported_scheme'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'wrong_audience'
+  | 'wrong_issuer'
+  | 'wrong_type'
+  | 'bad_signature'
+  | 'alg_not_allowed'
+  | 'unknown_key'
+  | 'missing_claim'
+  | 'revoked'
+  | 'client_revoked'
+  | 'issuer_unavailable'
+  | 'api_key_invalid'
+  | 'api_key_expired'
+  | 'api_key_revoked';
+
+/** Every reason, for metrics and docs. */
+export const AUTH_FAILURE_REASONS: readonly AuthFailureReason[] = [
+  'malformed',
+  'ambiguous_credentials',
+  'unsupported_scheme',
+  'expired',
+  'not_yet_valid',
+  'wrong_audience',
+  'wrong_issuer',
+  'wrong_type',
+  'bad_signature',
+  'alg_not_allowed',
+  'unknown_key',
+  'missing_claim',
+  'revoked',
+  'client_revoked',
+  'issuer_unavailable',
+  'api_key_invalid',
+  'api_key_expired',
+  'api_key_revoked',
+];
+
+/**
+ * The one way identity refuses a credential: AM_ERR_AUTH_UNAUTHENTICATED
+ * with `details.reason` (one of {@link AuthFailureReason}) and
+ * `details.scheme` (`Bearer` or `ApiKey`) for the WWW-Authenticate header.
+ */
+export function authFailure(reason: AuthFailureReason, message: string, scheme: 'Bearer' | 'ApiKey' = 'Bearer', cause?: unknown): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, message, { details: { reason, scheme }, ...(cause !== undefined && { cause }) });
+}
+
+/** The reason of an error made by {@link authFailure}, if it is one. */
+export function authFailureReason(err: unknown): AuthFailureReason | undefined {
+  if (!(err instanceof AgentmeshError) || err.code !== ErrorCodes.AUTH_UNAUTHENTICATED) return undefined;
+  const reason = err.details?.reason;
+  return AUTH_FAILURE_REASONS.includes(reason as AuthFailureReason) ? (reason as AuthFailureReason) : undefined;
+}

@@ -1,0 +1,192 @@
+import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { authFailure } from '../auth-failure.js';
+import { formatApiKey, newApiKeyId, newApiKeySecret, parseApiKey } from '../crypto/credential-ids.js';
+import type { SecretHasher } from '../crypto/secret-hash.js';
+import type { Principal } from '../principal.js';
+import type { ApiKeyStore } from '../store/api-key-store.js';
+import type { ListQuery, Page } from '../store/page.js';
+import type { ApiKeyRecord } from '../store/records.js';
+import { matchSecret } from './client-secrets.js';
+import { checkScopes, checkTenant } from './input-rules.js';
+import { invalidArgument } from './invalid-argument.js';
+
+/** Body of `POST /v1/api-keys`. */
+export interface NewApiKeyInput {
+  name: string;
+  tenant: string;
+  scopes: string[];
+  /** Epoch ms; absent: the key never expires. */
+  expiresAt?: number;
+}
+
+/** A key and its full value (`amk_<id>_<secret>`), shown once. */
+export interface CreatedApiKey {
+  apiKey: ApiKeyRecord;
+  key: string;
+}
+
+/** How long an unknown key id is remembered as unknown, ms. */
+const NEGATIVE_TTL_MS = 5_000;
+
+/**
+ * API keys (seed 002): creation, rotation with a grace period, revocation,
+ * expiry, and the `X-API-Key` check on the hot path. Records are cached per
+ * id (the secret check is an HMAC, ~2 µs); the cache is dropped whenever the
+ * shared revision moves, so a revocation or rotation on any replica reaches
+ * this one within one sync interval, and at once when made here.
+ */
+export class ApiKeyService {
+  readonly #store: ApiKeyStore;
+  readonly #hasher: SecretHasher;
+  readonly #graceSeconds: number;
+  readonly #clock: () => number;
+  readonly #capacity: number;
+  readonly #cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
+  /**
+   * Presented keys whose secret already matched, until when the match holds
+   * (forever for the current secret, the grace end for the previous one).
+   * Repeated calls skip the two HMACs (~5 µs each on a busy machine); the
+   * map lives in memory only, like the headers it comes from, and is
+   * dropped with the record cache.
+   */
+  readonly #matched = new Map<string, { id: string; until: number }>();
+
+  constructor(options: { store: ApiKeyStore; hasher: SecretHasher; rotationGraceSeconds: number; cacheSize: number; clock: () => number }) {
+    this.#store = options.store;
+    this.#hasher = options.hasher;
+    this.#graceSeconds = options.rotationGraceSeconds;
+    this.#capacity = options.cacheSize;
+    this.#clock = options.clock;
+  }
+
+  async create(input: NewApiKeyInput): Promise<CreatedApiKey> {
+    const now = this.#clock();
+    if (input.expiresAt !== undefined && input.expiresAt <= now) throw invalidArgument('expiresAt', 'must be in the future');
+    const id = newApiKeyId();
+    const secret = newApiKeySecret();
+    const apiKey: ApiKeyRecord = {
+      id,
+      name: input.name,
+      tenant: checkTenant(input.tenant),
+      scopes: checkScopes(input.scopes),
+      secretHash: this.#hasher.hash(id, secret),
+      status: 'active',
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (input.expiresAt !== undefined) apiKey.expiresAt = input.expiresAt;
+    await this.#store.insert(apiKey);
+    return { apiKey, key: formatApiKey(id, secret) };
+  }
+
+  async require(id: string): Promise<ApiKeyRecord> {
+    const apiKey = await this.#store.get(id);
+    if (apiKey === undefined) throw notFound(id);
+    return apiKey;
+  }
+
+  list(query: ListQuery): Promise<Page<ApiKeyRecord>> {
+    return this.#store.list(query);
+  }
+
+  /** A new secret for the same id, shown once; the old key works for `graceSeconds` more. */
+  async rotate(id: string, graceSeconds: number = this.#graceSeconds): Promise<CreatedApiKey> {
+    const now = this.#clock();
+    const secret = newApiKeySecret();
+    let refusal: AgentmeshError | undefined;
+    const apiKey = await this.#store.update(id, (current) => {
+      if (current.status === 'revoked') {
+        refusal = invalidArgument('id', `${id} is revoked; create a new key`);
+        return undefined;
+      }
+      const next: ApiKeyRecord = { ...current, secretHash: this.#hasher.hash(id, secret), rotatedAt: now, updatedAt: now };
+      delete next.previousSecretHash;
+      delete next.previousSecretExpiresAt;
+      if (graceSeconds > 0) {
+        next.previousSecretHash = current.secretHash;
+        next.previousSecretExpiresAt = now + graceSeconds * 1000;
+      }
+      return { record: next, announce: true };
+    });
+    if (apiKey === undefined) throw notFound(id);
+    if (refusal !== undefined) throw refusal;
+    this.#forget(id);
+    return { apiKey, key: formatApiKey(id, secret) };
+  }
+
+  /** Revokes the key: refused here at once, on other replicas at their next sync. */
+  async revoke(id: string): Promise<ApiKeyRecord> {
+    const now = this.#clock();
+    const apiKey = await this.#store.update(id, (current) => (current.status === 'revoked' ? undefined : { record: { ...current, status: 'revoked', revokedAt: now, updatedAt: now }, announce: true }));
+    if (apiKey === undefined) throw notFound(id);
+    this.#forget(id);
+    return apiKey;
+  }
+
+  /**
+   * The principal of a presented `X-API-Key`. The secret is checked before
+   * anything else is said about the key, so a guesser learns nothing about
+   * which ids exist, are revoked or expired.
+   */
+  async authenticate(presented: string): Promise<Principal> {
+    const now = this.#clock();
+    const matched = this.#matched.get(presented);
+    let record: ApiKeyRecord | undefined;
+    if (matched !== undefined && matched.until > now) {
+      const hit = this.#cache.get(matched.id);
+      record = hit !== undefined && hit.until > now ? hit.record : await this.#lookup(matched.id, now);
+    } else {
+      const parsed = parseApiKey(presented);
+      if (parsed === undefined) throw authFailure('malformed', 'the X-API-Key is not an agentmesh API key (amk_<id>_<secret>)', 'ApiKey');
+      record = await this.#lookup(parsed.id, now);
+      const which = matchSecret(this.#hasher, parsed.id, parsed.secret, record ?? { secretHash: undefined }, now);
+      if (which === undefined || record === undefined) throw authFailure('api_key_invalid', 'the API key is not valid', 'ApiKey');
+      this.#remember(presented, { id: record.id, until: which === 'current' ? Number.POSITIVE_INFINITY : record.previousSecretExpiresAt! });
+    }
+    if (record === undefined) throw authFailure('api_key_invalid', 'the API key is not valid', 'ApiKey');
+    if (record.status === 'revoked') throw authFailure('api_key_revoked', 'the API key has been revoked', 'ApiKey');
+    if (record.expiresAt !== undefined && record.expiresAt <= now) throw authFailure('api_key_expired', `the API key expired at ${new Date(record.expiresAt).toISOString()}`, 'ApiKey');
+    const principal: Principal = { kind: 'api-key', subject: record.id, clientId: record.id, tenant: record.tenant, scopes: record.scopes };
+    if (record.expiresAt !== undefined) principal.expiresAt = Math.floor(record.expiresAt / 1000);
+    return principal;
+  }
+
+  /** Forgets every cached record (the shared revision moved). */
+  invalidate(): void {
+    this.#cache.clear();
+    this.#matched.clear();
+  }
+
+  #forget(id: string): void {
+    this.#cache.delete(id);
+    for (const [presented, entry] of this.#matched) if (entry.id === id) this.#matched.delete(presented);
+  }
+
+  #remember(presented: string, entry: { id: string; until: number }): void {
+    if (this.#capacity === 0) return;
+    if (this.#matched.size >= this.#capacity) {
+      const oldest = this.#matched.keys().next().value;
+      if (oldest !== undefined) this.#matched.delete(oldest);
+    }
+    this.#matched.set(presented, entry);
+  }
+
+  async #lookup(id: string, now: number): Promise<ApiKeyRecord | undefined> {
+    const hit = this.#cache.get(id);
+    if (hit !== undefined && hit.until > now) return hit.record;
+    const record = await this.#store.get(id);
+    if (this.#capacity > 0) {
+      if (this.#cache.size >= this.#capacity) {
+        const oldest = this.#cache.keys().next().value;
+        if (oldest !== undefined) this.#cache.delete(oldest);
+      }
+      // Known keys stay until the revision moves; unknown ids only briefly (they may be created next).
+      this.#cache.set(id, { record, until: record === undefined ? now + NEGATIVE_TTL_MS : Number.POSITIVE_INFINITY });
+    }
+    return record;
+  }
+}
+
+function notFound(id: string): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.IDENTITY_KEY_NOT_FOUND, `API key ${id} does not exist`, { details: { keyId: id } });
+}

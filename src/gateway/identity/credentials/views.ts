@@ -1,0 +1,79 @@
+import type { JWK } from 'jose';
+import type { ApiKeyRecord, ClientAuthMethod, ClientRecord, CredentialStatus, RateLimit } from '../store/records.js';
+
+/** A client as the management API shows it: no hash, times as ISO 8601. */
+export interface ClientView {
+  client_id: string;
+  name: string;
+  tenant: string;
+  scopes: string[];
+  audiences: string[];
+  authMethod: ClientAuthMethod;
+  jwks?: { keys: JWK[] };
+  jwksUri?: string;
+  rateLimit?: RateLimit;
+  status: CredentialStatus;
+  createdAt: string;
+  updatedAt: string;
+  secretRotatedAt?: string;
+  /** Until when the secret before the last rotation still works. */
+  previousSecretExpiresAt?: string;
+  revokedAt?: string;
+}
+
+/** An API key as the management API shows it: no hash. */
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  tenant: string;
+  scopes: string[];
+  expiresAt?: string;
+  status: CredentialStatus;
+  createdAt: string;
+  updatedAt: string;
+  rotatedAt?: string;
+  previousKeyExpiresAt?: string;
+  revokedAt?: string;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The public view of a client record. */
+export function clientView(record: ClientRecord, now: number): ClientView {
+  const view: ClientView = {
+    client_id: record.id,
+    name: record.name,
+    tenant: record.tenant,
+    scopes: record.scopes,
+    audiences: record.audiences,
+    authMethod: record.authMethod,
+    status: record.status,
+    createdAt: iso(record.createdAt),
+    updatedAt: iso(record.updatedAt),
+  };
+  if (record.jwks !== undefined) view.jwks = record.jwks;
+  if (record.jwksUri !== undefined) view.jwksUri = record.jwksUri;
+  if (record.rateLimit !== undefined) view.rateLimit = record.rateLimit;
+  if (record.secretRotatedAt !== undefined) view.secretRotatedAt = iso(record.secretRotatedAt);
+  if (record.previousSecretExpiresAt !== undefined && record.previousSecretExpiresAt > now) view.previousSecretExpiresAt = iso(record.previousSecretExpiresAt);
+  if (record.revokedAt !== undefined) view.revokedAt = iso(record.revokedAt);
+  return view;
+}
+
+/** The public view of an API key record. */
+export function apiKeyView(record: ApiKeyRecord, now: number): ApiKeyView {
+  const view: ApiKeyView = {
+    id: record.id,
+    name: record.name,
+    tenant: record.tenant,
+    scopes: record.scopes,
+    status: record.status,
+    createdAt: iso(record.createdAt),
+    updatedAt: iso(record.updatedAt),
+  };
+  if (record.expiresAt !== undefined) view.expiresAt = iso(record.expiresAt);
+  if (record.rotatedAt !== undefined) view.rotatedAt = iso(record.rotatedAt);
+  if (record.previousSecretExpiresAt !== undefined && record.previousSecretExpiresAt > now) view.previousKeyExpiresAt = iso(record.previousSecretExpiresAt);
+  if (record.revokedAt !== undefined) view.revokedAt = iso(record.revokedAt);
+  return view;
+}

@@ -1,0 +1,70 @@
+import type { FastifyRequest } from 'fastify';
+import type { ClientService } from '../credentials/client-service.js';
+import type { ClientAuthMethod, ClientRecord } from '../store/records.js';
+import type { ClientAssertionVerifier } from './client-assertion.js';
+import { JWT_BEARER_ASSERTION_TYPE } from './client-assertion.js';
+import type { FormParams } from './form-body.js';
+import { oauthError } from './oauth-error.js';
+
+/** Who authenticated at an OAuth endpoint, and how. */
+export interface AuthenticatedClient {
+  client: ClientRecord;
+  method: ClientAuthMethod;
+}
+
+/** RFC 6749 §2.3.1: id and secret are form-urlencoded, then joined by ":" and base64-encoded. */
+function decodeBasic(header: string): { id: string; secret: string } {
+  const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw oauthError('invalid_client', 'the Basic credentials are not client_id:client_secret', { basic: true });
+  try {
+    const unform = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+    return { id: unform(decoded.slice(0, colon)), secret: unform(decoded.slice(colon + 1)) };
+  } catch {
+    throw oauthError('invalid_client', 'the Basic credentials are not form-urlencoded', { basic: true });
+  }
+}
+
+/**
+ * Client authentication at the token, revocation and introspection
+ * endpoints. Rules:
+ *
+ * - exactly one method per request (RFC 6749 §2.3): Basic header, client_secret in the body, or a client assertion;
+ * - the method must be the one the client registered (its token_endpoint_auth_method);
+ * - a client_id parameter, when sent, must name the authenticated client;
+ * - unknown client and wrong secret get the same answer;
+ * - a revoked client is refused after its credentials were checked.
+ */
+export async function authenticateClient(request: FastifyRequest, form: FormParams, deps: { clients: ClientService; assertions: ClientAssertionVerifier }): Promise<AuthenticatedClient> {
+  const header = request.headers.authorization;
+  const basic = header !== undefined && /^Basic\s/i.test(header);
+  if (header !== undefined && !basic) throw oauthError('invalid_client', 'the Authorization header must use the Basic scheme at this endpoint', { basic: true });
+  const posted = form.client_secret !== undefined;
+  const asserted = form.client_assertion !== undefined || form.client_assertion_type !== undefined;
+  const used = Number(basic) + Number(posted) + Number(asserted);
+  if (used > 1) throw oauthError('invalid_request', 'use exactly one client authentication method (Basic, client_secret, or client_assertion)');
+  if (used === 0) throw oauthError('invalid_client', 'client authentication is required', { basic: true });
+
+  let client: ClientRecord | undefined;
+  let method: ClientAuthMethod;
+  if (basic) {
+    method = 'client_secret_basic';
+    const { id, secret } = decodeBasic(header);
+    if (form.client_id !== undefined && form.client_id !== id) throw oauthError('invalid_request', 'client_id does not match the Basic credentials');
+    client = await deps.clients.verifySecret(id, secret);
+    if (client === undefined) throw oauthError('invalid_client', 'client authentication failed', { basic: true });
+  } else if (posted) {
+    method = 'client_secret_post';
+    if (form.client_id === undefined) throw oauthError('invalid_request', 'client_secret needs client_id');
+    client = await deps.clients.verifySecret(form.client_id, form.client_secret!);
+    if (client === undefined) throw oauthError('invalid_client', 'client authentication failed');
+  } else {
+    method = 'private_key_jwt';
+    if (form.client_assertion_type !== JWT_BEARER_ASSERTION_TYPE) throw oauthError('invalid_request', `client_assertion_type must be ${JWT_BEARER_ASSERTION_TYPE}`);
+    if (form.client_assertion === undefined) throw oauthError('invalid_request', 'client_assertion is missing');
+    client = await deps.assertions.verify(form.client_assertion, form.client_id);
+  }
+  if (client.authMethod !== method) throw oauthError('invalid_client', `the client is registered for ${client.authMethod}, not ${method}`, { basic });
+  if (client.status === 'revoked') throw oauthError('invalid_client', 'the client has been revoked', { basic });
+  return { client, method };
+}

@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import { oauthError } from './oauth-error.js';
+
+/** Parameters of a form-encoded OAuth request. */
+export type FormParams = Readonly<Record<string, string>>;
+
+/** OAuth requests are small; a larger body is not a token request. */
+const MAX_FORM_BYTES = 16 * 1024;
+
+/**
+ * Parses `application/x-www-form-urlencoded` (RFC 6749 Appendix B). A
+ * parameter sent twice is refused (RFC 6749 §3.1/§3.2: "MUST NOT be
+ * included more than once"), as is a parameter without a name.
+ */
+export function parseForm(body: string): FormParams {
+  const params: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of new URLSearchParams(body)) {
+    if (name === '') throw oauthError('invalid_request', 'the form has a parameter without a name');
+    if (Object.hasOwn(params, name)) throw oauthError('invalid_request', `the ${name} parameter is sent more than once`);
+    params[name] = value;
+  }
+  return params;
+}
+
+/** Registers the form parser in `scope` (an encapsulated plugin: the rest of the app is unaffected). */
+export function registerFormParser(scope: FastifyInstance): void {
+  scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: MAX_FORM_BYTES }, (_request, body, done) => {
+    try {
+      done(null, parseForm(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+}

@@ -1,0 +1,61 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ClientService } from '../credentials/client-service.js';
+import { GATEWAY_ADMIN_SCOPE } from '../principal.js';
+import type { LocalTokenVerifier, VerifiedOwnToken } from '../tokens/local-token-verifier.js';
+import type { RevocationList } from '../tokens/revocation-list.js';
+import type { ClientAssertionVerifier } from './client-assertion.js';
+import { authenticateClient } from './client-authentication.js';
+import { oauthError } from './oauth-error.js';
+import { formOf } from './token-endpoint.js';
+
+/** Scope that lets a client (a resource server) introspect other clients' tokens. */
+export const INTROSPECT_SCOPE = 'oauth:introspect';
+
+/** What the introspection endpoint needs. */
+export interface IntrospectionEndpointDeps {
+  clients: ClientService;
+  assertions: ClientAssertionVerifier;
+  verifier: LocalTokenVerifier;
+  revocations: RevocationList;
+}
+
+/**
+ * `POST /oauth/introspect` (RFC 7662): `{ active: false }` for anything not
+ * valid now (malformed, expired, revoked, of a revoked client, of another
+ * issuer), and for tokens the caller may not see: a client sees its own
+ * tokens, and any token when it holds `oauth:introspect` or `gateway:admin`
+ * (§4: the server decides who may introspect what).
+ */
+export async function introspectionEndpoint(request: FastifyRequest, reply: FastifyReply, deps: IntrospectionEndpointDeps): Promise<void> {
+  const form = formOf(request);
+  const { client } = await authenticateClient(request, form, deps);
+  if (form.token === undefined || form.token === '') throw oauthError('invalid_request', 'token is missing');
+  let verified: VerifiedOwnToken | undefined;
+  try {
+    verified = await deps.verifier.verify(form.token, { anyAudience: true });
+  } catch {
+    verified = undefined;
+  }
+  const claims = verified?.claims;
+  const visible = claims !== undefined && (claims.client_id === client.id || client.scopes.includes(INTROSPECT_SCOPE) || client.scopes.includes(GATEWAY_ADMIN_SCOPE));
+  const active = visible && !deps.revocations.isTokenRevoked(claims.jti) && !deps.revocations.isClientRevoked(claims.client_id);
+  reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+  if (!active) {
+    await reply.send({ active: false });
+    return;
+  }
+  await reply.send({
+    active: true,
+    token_type: 'Bearer',
+    scope: claims.scope,
+    client_id: claims.client_id,
+    sub: claims.sub,
+    tenant: claims.tenant,
+    aud: claims.aud,
+    iss: claims.iss,
+    exp: claims.exp,
+    iat: claims.iat,
+    nbf: claims.nbf,
+    jti: claims.jti,
+  });
+}

@@ -1,0 +1,48 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from '../../../observability/index.js';
+import type { ClientService } from '../credentials/client-service.js';
+import type { RevocationStore } from '../store/revocation-store.js';
+import type { LocalTokenVerifier, VerifiedOwnToken } from '../tokens/local-token-verifier.js';
+import type { RevocationList } from '../tokens/revocation-list.js';
+import type { ClientAssertionVerifier } from './client-assertion.js';
+import { authenticateClient } from './client-authentication.js';
+import { oauthError } from './oauth-error.js';
+import { formOf } from './token-endpoint.js';
+
+/** What the revocation endpoint needs. */
+export interface RevocationEndpointDeps {
+  clients: ClientService;
+  assertions: ClientAssertionVerifier;
+  verifier: LocalTokenVerifier;
+  store: RevocationStore;
+  revocations: RevocationList;
+  clock: () => number;
+  log: Logger;
+}
+
+/**
+ * `POST /oauth/revoke` (RFC 7009): the client revokes one of its own access
+ * tokens. An invalid, expired or foreign-issuer token answers 200 (§2.2:
+ * nothing to revoke); a valid token of another client is refused. The jti
+ * is kept until the token's exp, in the database (for every replica) and
+ * in this replica's memory at once.
+ */
+export async function revocationEndpoint(request: FastifyRequest, reply: FastifyReply, deps: RevocationEndpointDeps): Promise<void> {
+  const form = formOf(request);
+  const { client } = await authenticateClient(request, form, deps);
+  if (form.token === undefined || form.token === '') throw oauthError('invalid_request', 'token is missing');
+  let verified: VerifiedOwnToken | undefined;
+  try {
+    verified = await deps.verifier.verify(form.token, { anyAudience: true });
+  } catch {
+    verified = undefined;
+  }
+  if (verified !== undefined) {
+    if (verified.claims.client_id !== client.id) throw oauthError('unauthorized_client', 'the token was not issued to this client');
+    const { jti } = verified.claims;
+    await deps.store.revokeToken({ jti, clientId: client.id, revokedAt: deps.clock(), expiresAt: verified.expiresAt });
+    deps.revocations.addToken(jti, verified.expiresAt);
+    deps.log.info({ clientId: client.id, jti }, 'access token revoked');
+  }
+  await reply.header('cache-control', 'no-store').header('pragma', 'no-cache').code(200).send();
+}

@@ -1,0 +1,68 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Counter } from 'prom-client';
+import type { Logger } from '../../../observability/index.js';
+import type { ClientRecord } from '../store/records.js';
+import type { TokenSigner } from '../tokens/token-signer.js';
+import { authenticateClient, type AuthenticatedClient } from './client-authentication.js';
+import type { ClientAssertionVerifier } from './client-assertion.js';
+import type { ClientService } from '../credentials/client-service.js';
+import type { FormParams } from './form-body.js';
+import { oauthError } from './oauth-error.js';
+
+/** What the token endpoint needs. */
+export interface TokenEndpointDeps {
+  clients: ClientService;
+  assertions: ClientAssertionVerifier;
+  signer: TokenSigner;
+  defaultAudience: string;
+  issued: Counter<string>;
+  log: Logger;
+}
+
+/** The form of an OAuth request, or invalid_request when it was not form-encoded. */
+export function formOf(request: FastifyRequest): FormParams {
+  const type = request.headers['content-type'] ?? '';
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type) || typeof request.body !== 'object' || request.body === null) {
+    throw oauthError('invalid_request', 'the request must be application/x-www-form-urlencoded (RFC 6749 §4.4.2)');
+  }
+  return request.body as FormParams;
+}
+
+/** The scopes granted: the asked ones, each allowed to the client; none asked means all it may have. */
+function grantedScopes(form: FormParams, client: ClientRecord): string[] {
+  if (form.scope === undefined) return client.scopes;
+  const asked = form.scope.split(' ').filter((s) => s !== '');
+  if (asked.length === 0) throw oauthError('invalid_scope', 'scope is empty');
+  const refused = asked.filter((s) => !client.scopes.includes(s));
+  if (refused.length > 0) throw oauthError('invalid_scope', `scope ${refused.join(' ')} is not allowed for this client`);
+  return [...new Set(asked)];
+}
+
+/** The audience: `audience` or `resource` (RFC 8707), one value, allowed to the client. */
+function grantedAudience(form: FormParams, client: ClientRecord, defaultAudience: string): string {
+  if (form.audience !== undefined && form.resource !== undefined && form.audience !== form.resource) throw oauthError('invalid_target', 'audience and resource name different targets; send one');
+  const asked = form.audience ?? form.resource;
+  if (asked === undefined) return client.audiences.includes(defaultAudience) ? defaultAudience : client.audiences[0]!;
+  if (!client.audiences.includes(asked)) throw oauthError('invalid_target', `audience ${asked} is not allowed for this client`);
+  return asked;
+}
+
+/**
+ * `POST /oauth/token` (RFC 6749 §4.4, client credentials): authenticate the
+ * client, check grant type, scope and audience, sign an RFC 9068 token.
+ */
+export async function tokenEndpoint(request: FastifyRequest, reply: FastifyReply, deps: TokenEndpointDeps): Promise<void> {
+  const form = formOf(request);
+  if (form.grant_type === undefined) throw oauthError('invalid_request', 'grant_type is missing');
+  const { client, method }: AuthenticatedClient = await authenticateClient(request, form, deps);
+  if (form.grant_type !== 'client_credentials') throw oauthError('unsupported_grant_type', `grant_type ${form.grant_type} is not supported; only client_credentials is`);
+  const scopes = grantedScopes(form, client);
+  const audience = grantedAudience(form, client, deps.defaultAudience);
+  const issued = await deps.signer.accessToken({ clientId: client.id, tenant: client.tenant, scopes, audience });
+  deps.issued.labels({ method }).inc();
+  deps.log.debug({ clientId: client.id, tenant: client.tenant, jti: issued.jti, scope: issued.scope, aud: audience, method }, 'access token issued');
+  await reply
+    .header('cache-control', 'no-store')
+    .header('pragma', 'no-cache')
+    .send({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope });
+}

@@ -1,0 +1,156 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../../../observability/index.js';
+import type { ApiKeyService, NewApiKeyInput } from '../credentials/api-key-service.js';
+import type { ClientService, NewClientInput } from '../credentials/client-service.js';
+import { invalidArgument } from '../credentials/invalid-argument.js';
+import { apiKeyView, clientView } from '../credentials/views.js';
+import { GATEWAY_ADMIN_SCOPE } from '../principal.js';
+import type { ListQuery } from '../store/page.js';
+import { bearerChallenge, type RequireScope } from './admin-guard.js';
+import * as s from './schemas.js';
+
+/** What the management routes need. */
+export interface ManagementRoutesOptions {
+  clients: ClientService;
+  apiKeys: ApiKeyService;
+  requireScope: RequireScope;
+  clock: () => number;
+  log: Logger;
+}
+
+type ById = { Params: { id: string } };
+type ListRequest = { Querystring: Partial<ListQuery> & { pageSize?: number } };
+
+/** An ISO 8601 date-time to epoch ms, or a 400 naming the field. */
+function instant(value: string, field: string): number {
+  // Date.parse accepts more than ISO 8601 ("March 7"): demand the ISO shape first.
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw invalidArgument(field, 'must be an ISO 8601 date-time with a time zone, e.g. 2027-01-31T00:00:00Z');
+  return ms;
+}
+
+/** Longest grace period a rotation may ask for: 30 days. */
+const MAX_GRACE_SECONDS = 30 * 86_400;
+
+/**
+ * The optional `{ graceSeconds }` of a rotation. Checked here rather than by a
+ * body schema: a rotation is usually posted without any body, which a schema
+ * of type object would refuse.
+ */
+function graceOf(body: unknown): number | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('body', 'must be a JSON object like { "graceSeconds": 600 }, or absent');
+  const unknown = Object.keys(body).filter((k) => k !== 'graceSeconds');
+  if (unknown.length > 0) throw invalidArgument(unknown[0]!, 'is not a rotation option (only graceSeconds is)');
+  const grace = (body as { graceSeconds?: unknown }).graceSeconds;
+  if (grace === undefined) return undefined;
+  if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_SECONDS) throw invalidArgument('graceSeconds', `must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS}`);
+  return grace;
+}
+
+function listQuery(query: ListRequest['Querystring']): ListQuery {
+  return { tenant: query.tenant, status: query.status, pageSize: query.pageSize ?? 100, pageToken: query.pageToken };
+}
+
+/**
+ * `/v1/clients…` and `/v1/api-keys…`: every call needs `gateway:admin`.
+ * Secrets appear in exactly two answers: creation and rotation.
+ */
+export async function managementRoutes(app: FastifyInstance, options: ManagementRoutesOptions): Promise<void> {
+  const { clients, apiKeys, clock, log } = options;
+  const admin = (request: Parameters<RequireScope>[0]) => options.requireScope(request, GATEWAY_ADMIN_SCOPE);
+
+  await app.register(async (scope) => {
+    scope.addHook('onSend', async (_request, reply, payload) => {
+      const challenge = bearerChallenge(reply.statusCode, GATEWAY_ADMIN_SCOPE);
+      if (challenge !== undefined) reply.header('www-authenticate', challenge);
+      // Creation and rotation answers carry a secret: no cache may keep them.
+      reply.header('cache-control', 'no-store');
+      return payload;
+    });
+
+    const ctags = ['clients'];
+    scope.post<{ Body: NewClientInput }>('/v1/clients', { schema: { tags: ctags, summary: 'Register an OAuth client (secret shown once)', body: s.newClientBody } }, async (request, reply) => {
+      const caller = await admin(request);
+      const { client, secret } = await clients.create(request.body);
+      log.info({ clientId: client.id, tenant: client.tenant, authMethod: client.authMethod, by: caller.subject }, 'client registered');
+      return reply
+        .code(201)
+        .header('location', `/v1/clients/${client.id}`)
+        .send({ ...clientView(client, clock()), ...(secret !== undefined && { client_secret: secret }) });
+    });
+
+    scope.get<ListRequest>('/v1/clients', { schema: { tags: ctags, summary: 'List clients', querystring: s.listQuery } }, async (request) => {
+      await admin(request);
+      const page = await clients.list(listQuery(request.query));
+      const now = clock();
+      return { clients: page.items.map((c) => clientView(c, now)), ...(page.nextPageToken !== undefined && { nextPageToken: page.nextPageToken }) };
+    });
+
+    scope.get<ById>('/v1/clients/:id', { schema: { tags: ctags, summary: 'One client', params: s.clientIdParams } }, async (request) => {
+      await admin(request);
+      return clientView(await clients.require(request.params.id), clock());
+    });
+
+    scope.post<ById & { Body: unknown }>(
+      '/v1/clients/:id/rotate-secret',
+      { schema: { tags: ctags, summary: 'New client secret (shown once); the old one works for the grace period (body { graceSeconds } optional)', params: s.clientIdParams } },
+      async (request) => {
+        const caller = await admin(request);
+        const { client, secret } = await clients.rotateSecret(request.params.id, graceOf(request.body));
+        log.info({ clientId: client.id, by: caller.subject, previousSecretExpiresAt: client.previousSecretExpiresAt }, 'client secret rotated');
+        return { ...clientView(client, clock()), client_secret: secret };
+      },
+    );
+
+    scope.post<ById>('/v1/clients/:id/revoke', { schema: { tags: ctags, summary: 'Revoke a client and its tokens', params: s.clientIdParams } }, async (request) => {
+      const caller = await admin(request);
+      const client = await clients.revoke(request.params.id);
+      log.info({ clientId: client.id, by: caller.subject }, 'client revoked');
+      return clientView(client, clock());
+    });
+
+    const ktags = ['api-keys'];
+    scope.post<{ Body: Omit<NewApiKeyInput, 'expiresAt'> & { expiresAt?: string } }>(
+      '/v1/api-keys',
+      { schema: { tags: ktags, summary: 'Create an API key (the key is shown once)', body: s.newApiKeyBody } },
+      async (request, reply) => {
+        const caller = await admin(request);
+        const { expiresAt, ...rest } = request.body;
+        const { apiKey, key } = await apiKeys.create({ ...rest, ...(expiresAt !== undefined && { expiresAt: instant(expiresAt, 'expiresAt') }) });
+        log.info({ keyId: apiKey.id, tenant: apiKey.tenant, by: caller.subject }, 'API key created');
+        return reply.code(201).header('location', `/v1/api-keys/${apiKey.id}`).send({ ...apiKeyView(apiKey, clock()), key });
+      },
+    );
+
+    scope.get<ListRequest>('/v1/api-keys', { schema: { tags: ktags, summary: 'List API keys', querystring: s.listQuery } }, async (request) => {
+      await admin(request);
+      const page = await apiKeys.list(listQuery(request.query));
+      const now = clock();
+      return { apiKeys: page.items.map((k) => apiKeyView(k, now)), ...(page.nextPageToken !== undefined && { nextPageToken: page.nextPageToken }) };
+    });
+
+    scope.get<ById>('/v1/api-keys/:id', { schema: { tags: ktags, summary: 'One API key', params: s.clientIdParams } }, async (request) => {
+      await admin(request);
+      return apiKeyView(await apiKeys.require(request.params.id), clock());
+    });
+
+    scope.post<ById & { Body: unknown }>(
+      '/v1/api-keys/:id/rotate',
+      { schema: { tags: ktags, summary: 'New secret for the key (shown once); the old key works for the grace period (body { graceSeconds } optional)', params: s.clientIdParams } },
+      async (request) => {
+        const caller = await admin(request);
+        const { apiKey, key } = await apiKeys.rotate(request.params.id, graceOf(request.body));
+        log.info({ keyId: apiKey.id, by: caller.subject }, 'API key rotated');
+        return { ...apiKeyView(apiKey, clock()), key };
+      },
+    );
+
+    scope.post<ById>('/v1/api-keys/:id/revoke', { schema: { tags: ktags, summary: 'Revoke an API key', params: s.clientIdParams } }, async (request) => {
+      const caller = await admin(request);
+      const apiKey = await apiKeys.revoke(request.params.id);
+      log.info({ keyId: apiKey.id, by: caller.subject }, 'API key revoked');
+      return apiKeyView(apiKey, clock());
+    });
+  });
+}

@@ -1,0 +1,101 @@
+import type { Selectable } from 'kysely';
+import type { Tables } from '../../../storage/index.js';
+import type { ApiKeyRecord, ClientAuthMethod, ClientRecord, CredentialStatus, RateLimit } from './records.js';
+
+type ClientRow = Selectable<Tables['identity_clients']>;
+type ApiKeyRow = Selectable<Tables['identity_api_keys']>;
+
+const num = (v: number | string | null): number | undefined => (v === null ? undefined : Number(v));
+
+/** A stored client row as a record. */
+export function clientFromRow(row: ClientRow): ClientRecord {
+  const record: ClientRecord = {
+    id: row.id,
+    name: row.name,
+    tenant: row.tenant,
+    scopes: JSON.parse(row.scopes) as string[],
+    audiences: JSON.parse(row.audiences) as string[],
+    authMethod: row.auth_method as ClientAuthMethod,
+    status: row.status as CredentialStatus,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+  if (row.secret_hash !== null) record.secretHash = row.secret_hash;
+  if (row.previous_secret_hash !== null) record.previousSecretHash = row.previous_secret_hash;
+  const previousExpiry = num(row.previous_secret_expires_at);
+  if (previousExpiry !== undefined) record.previousSecretExpiresAt = previousExpiry;
+  if (row.jwks !== null) record.jwks = JSON.parse(row.jwks) as ClientRecord['jwks'] & object;
+  if (row.jwks_uri !== null) record.jwksUri = row.jwks_uri;
+  if (row.rate_limit !== null) record.rateLimit = JSON.parse(row.rate_limit) as RateLimit;
+  const rotated = num(row.secret_rotated_at);
+  if (rotated !== undefined) record.secretRotatedAt = rotated;
+  const revoked = num(row.revoked_at);
+  if (revoked !== undefined) record.revokedAt = revoked;
+  return record;
+}
+
+/** A client record as a row. */
+export function rowFromClient(record: ClientRecord): ClientRow {
+  return {
+    id: record.id,
+    name: record.name,
+    tenant: record.tenant,
+    scopes: JSON.stringify(record.scopes),
+    audiences: JSON.stringify(record.audiences),
+    auth_method: record.authMethod,
+    secret_hash: record.secretHash ?? null,
+    previous_secret_hash: record.previousSecretHash ?? null,
+    previous_secret_expires_at: record.previousSecretExpiresAt ?? null,
+    jwks: record.jwks === undefined ? null : JSON.stringify(record.jwks),
+    jwks_uri: record.jwksUri ?? null,
+    rate_limit: record.rateLimit === undefined ? null : JSON.stringify(record.rateLimit),
+    status: record.status,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    secret_rotated_at: record.secretRotatedAt ?? null,
+    revoked_at: record.revokedAt ?? null,
+  };
+}
+
+/** A stored API key row as a record. */
+export function apiKeyFromRow(row: ApiKeyRow): ApiKeyRecord {
+  const record: ApiKeyRecord = {
+    id: row.id,
+    name: row.name,
+    tenant: row.tenant,
+    scopes: JSON.parse(row.scopes) as string[],
+    secretHash: row.secret_hash,
+    status: row.status as CredentialStatus,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+  if (row.previous_secret_hash !== null) record.previousSecretHash = row.previous_secret_hash;
+  const previousExpiry = num(row.previous_secret_expires_at);
+  if (previousExpiry !== undefined) record.previousSecretExpiresAt = previousExpiry;
+  const expires = num(row.expires_at);
+  if (expires !== undefined) record.expiresAt = expires;
+  const rotated = num(row.rotated_at);
+  if (rotated !== undefined) record.rotatedAt = rotated;
+  const revoked = num(row.revoked_at);
+  if (revoked !== undefined) record.revokedAt = revoked;
+  return record;
+}
+
+/** An API key record as a row. */
+export function rowFromApiKey(record: ApiKeyRecord): ApiKeyRow {
+  return {
+    id: record.id,
+    name: record.name,
+    tenant: record.tenant,
+    scopes: JSON.stringify(record.scopes),
+    secret_hash: record.secretHash,
+    previous_secret_hash: record.previousSecretHash ?? null,
+    previous_secret_expires_at: record.previousSecretExpiresAt ?? null,
+    expires_at: record.expiresAt ?? null,
+    status: record.status,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    rotated_at: record.rotatedAt ?? null,
+    revoked_at: record.revokedAt ?? null,
+  };
+}

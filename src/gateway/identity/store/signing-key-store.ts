@@ -1,0 +1,84 @@
+import type { Kysely } from 'kysely';
+import type { Database, Tables } from '../../../storage/index.js';
+import { open, seal } from '../crypto/sealed-box.js';
+import type { GeneratedKey, PublicSigningJwk, SigningAlg } from '../keys/key-material.js';
+import { bumpRevision } from './identity-state.js';
+
+/** A stored key, opened: what `importSigningKey` takes. */
+export interface StoredSigningKey {
+  kid: string;
+  generation: number;
+  alg: SigningAlg;
+  publicJwk: PublicSigningJwk;
+  privatePkcs8: Buffer;
+  createdAt: number;
+  activatesAt: number;
+}
+
+/**
+ * Signing keys in `identity_signing_keys`, private halves sealed with
+ * AES-256-GCM under the key-encryption key (bound to the kid).
+ */
+export class SigningKeyStore {
+  readonly #db: Kysely<Tables>;
+  readonly #kek: Buffer;
+
+  constructor(database: Database, keyEncryptionKey: Buffer) {
+    this.#db = database.db;
+    this.#kek = keyEncryptionKey;
+  }
+
+  /** Every stored key; `skip` names kids already imported (their private half is not opened again). */
+  async load(skip: (kid: string) => boolean = () => false): Promise<Array<StoredSigningKey | { kid: string; known: true }>> {
+    const rows = await this.#db.selectFrom('identity_signing_keys').selectAll().orderBy('generation').execute();
+    return rows.map((row) => {
+      if (skip(row.kid)) return { kid: row.kid, known: true as const };
+      return {
+        kid: row.kid,
+        generation: Number(row.generation),
+        alg: row.alg as SigningAlg,
+        publicJwk: JSON.parse(row.public_jwk) as PublicSigningJwk,
+        privatePkcs8: open(this.#kek, row.private_key, row.kid),
+        createdAt: Number(row.created_at),
+        activatesAt: Number(row.activates_at),
+      };
+    });
+  }
+
+  /**
+   * Adds a key as `generation`; false when another replica took that
+   * generation first (the unique index decides), and the caller reloads.
+   */
+  async insert(key: GeneratedKey, generation: number, createdAt: number, activatesAt: number): Promise<boolean> {
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('identity_signing_keys')
+          .values({
+            kid: key.kid,
+            generation,
+            alg: key.alg,
+            public_jwk: JSON.stringify(key.publicJwk),
+            private_key: seal(this.#kek, key.privatePkcs8, key.kid),
+            created_at: createdAt,
+            activates_at: activatesAt,
+          })
+          .execute();
+        await bumpRevision(trx);
+      });
+      return true;
+    } catch (err) {
+      if (await this.#generationTaken(generation)) return false;
+      throw err;
+    }
+  }
+
+  async delete(kids: readonly string[]): Promise<void> {
+    if (kids.length > 0) await this.#db.deleteFrom('identity_signing_keys').where('kid', 'in', kids).execute();
+  }
+
+  async #generationTaken(generation: number): Promise<boolean> {
+    const row = await this.#db.selectFrom('identity_signing_keys').select('kid').where('generation', '=', generation).executeTakeFirst();
+    return row !== undefined;
+  }
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import type { KeyRing } from '../keys/key-ring.js';
+
+/** `typ` of access tokens (RFC 9068 §2.1). */
+export const ACCESS_TOKEN_TYP = 'at+jwt';
+/** `typ` of downstream assertions: never accepted where an access token is expected. */
+export const ASSERTION_TYP = 'agentmesh-assertion+jwt';
+
+/** What an access token says. */
+export interface AccessTokenRequest {
+  clientId: string;
+  tenant: string;
+  scopes: readonly string[];
+  audience: string;
+}
+
+/** An issued access token. */
+export interface IssuedToken {
+  token: string;
+  jti: string;
+  /** Seconds until expiry. */
+  expiresIn: number;
+  /** Epoch seconds. */
+  expiresAt: number;
+  scope: string;
+}
+
+/** Claims of a downstream assertion (the tenant travels to agents in it). */
+export interface AssertionClaims {
+  sub: string;
+  tenant: string;
+  scope: string;
+  aud: string;
+  /** Who acts for `sub` (RFC 8693 §4.1): emitted as `act: { sub }`. */
+  act?: string;
+  /** Emitted as `task_id`. */
+  taskId?: string;
+}
+
+/** Signs access tokens and assertions with the ring's current key. */
+export class TokenSigner {
+  readonly #ring: KeyRing;
+  readonly #issuer: string;
+  readonly #ttlSeconds: number;
+  readonly #clock: () => number;
+
+  constructor(options: { ring: KeyRing; issuer: string; tokenTtlSeconds: number; clock: () => number }) {
+    this.#ring = options.ring;
+    this.#issuer = options.issuer;
+    this.#ttlSeconds = options.tokenTtlSeconds;
+    this.#clock = options.clock;
+  }
+
+  /** An RFC 9068 access token: iss, sub, client_id, tenant, scope, aud, exp, iat, nbf, jti. */
+  async accessToken(request: AccessTokenRequest): Promise<IssuedToken> {
+    const now = this.#clock();
+    const key = this.#signer(now);
+    const iat = Math.floor(now / 1000);
+    const exp = iat + this.#ttlSeconds;
+    const jti = randomUUID();
+    const scope = request.scopes.join(' ');
+    const token = await new SignJWT({ client_id: request.clientId, tenant: request.tenant, scope })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYP })
+      .setIssuer(this.#issuer)
+      .setSubject(request.clientId)
+      .setAudience(request.audience)
+      .setIssuedAt(iat)
+      .setNotBefore(iat)
+      .setExpirationTime(exp)
+      .setJti(jti)
+      .sign(key.privateKey);
+    return { token, jti, expiresIn: this.#ttlSeconds, expiresAt: exp, scope };
+  }
+
+  /** A short-lived assertion for an agent; at most as long-lived as an access token. */
+  async assertion(claims: AssertionClaims, ttlSeconds: number): Promise<string> {
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > this.#ttlSeconds) {
+      throw new AgentmeshError(ErrorCodes.IDENTITY_INVALID_ARGUMENT, `"ttlSeconds" must be an integer from 1 to ${this.#ttlSeconds} (the token lifetime), got ${ttlSeconds}`, { expose: false });
+    }
+    for (const name of ['sub', 'tenant', 'aud'] as const) {
+      if (typeof claims[name] !== 'string' || claims[name] === '') throw new AgentmeshError(ErrorCodes.IDENTITY_INVALID_ARGUMENT, `assertion claim "${name}" must be a non-empty string`, { expose: false });
+    }
+    const now = this.#clock();
+    const key = this.#signer(now);
+    const iat = Math.floor(now / 1000);
+    const payload: Record<string, unknown> = { tenant: claims.tenant, scope: claims.scope };
+    if (claims.act !== undefined) payload.act = { sub: claims.act };
+    if (claims.taskId !== undefined) payload.task_id = claims.taskId;
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ASSERTION_TYP })
+      .setIssuer(this.#issuer)
+      .setSubject(claims.sub)
+      .setAudience(claims.aud)
+      .setIssuedAt(iat)
+      .setNotBefore(iat)
+      .setExpirationTime(iat + ttlSeconds)
+      .setJti(randomUUID())
+      .sign(key.privateKey);
+  }
+
+  #signer(now: number) {
+    const key = this.#ring.signer(now);
+    if (key === undefined) throw new AgentmeshError(ErrorCodes.HTTP_UNAVAILABLE, 'no signing key is loaded yet', { retryable: true });
+    return key;
+  }
+}

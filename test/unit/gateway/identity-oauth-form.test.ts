@@ -1,0 +1,46 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseForm } from '../../../src/gateway/identity/oauth/form-body.js';
+import { oauthError, renderOAuthError } from '../../../src/gateway/identity/oauth/oauth-error.js';
+import { AgentmeshError, ErrorCodes } from '../../../src/protocol/index.js';
+
+describe('OAuth form bodies', () => {
+  test('parse form encoding, + as space included', () => {
+    assert.deepEqual({ ...parseForm('grant_type=client_credentials&scope=a%3Ab+c') }, { grant_type: 'client_credentials', scope: 'a:b c' });
+  });
+
+  test('refuse a parameter sent twice (RFC 6749 §3.2) and a nameless one', () => {
+    assert.throws(() => parseForm('scope=a&scope=b'), (err: AgentmeshError) => err.details?.oauthError === 'invalid_request' && /scope parameter is sent more than once/.test(err.message));
+    assert.throws(() => parseForm('=x'), (err: AgentmeshError) => err.details?.oauthError === 'invalid_request');
+  });
+});
+
+describe('OAuth error rendering (RFC 6749 §5.2)', () => {
+  test('invalid_client is 401, with a Basic challenge when Basic was tried', () => {
+    const basic = renderOAuthError(oauthError('invalid_client', 'client authentication failed', { basic: true }));
+    assert.equal(basic.status, 401);
+    assert.deepEqual(basic.body, { error: 'invalid_client', error_description: 'client authentication failed' });
+    assert.match(basic.headers['www-authenticate']!, /^Basic realm="agentmesh"/);
+    assert.equal(basic.headers['cache-control'], 'no-store');
+    assert.equal(renderOAuthError(oauthError('invalid_client', 'x')).headers['www-authenticate'], undefined);
+  });
+
+  test('other refusals are 400 with their code', () => {
+    for (const code of ['invalid_request', 'invalid_scope', 'invalid_target', 'unsupported_grant_type', 'unauthorized_client'] as const) {
+      const rendered = renderOAuthError(oauthError(code, 'why'));
+      assert.equal(rendered.status, 400);
+      assert.equal(rendered.body.error, code);
+    }
+  });
+
+  test('unknown failures become server_error without their message; retryable ones temporarily_unavailable', () => {
+    const internal = renderOAuthError(new Error('database password is hunter2'));
+    assert.equal(internal.status, 500);
+    assert.equal(internal.body.error, 'server_error');
+    assert.ok(!internal.body.error_description.includes('hunter2'));
+    assert.equal(internal.internal, true);
+    const busy = renderOAuthError(new AgentmeshError(ErrorCodes.HTTP_UNAVAILABLE, 'no signing key is loaded yet', { retryable: true }));
+    assert.equal(busy.status, 503);
+    assert.equal(busy.body.error, 'temporarily_unavailable');
+  });
+});

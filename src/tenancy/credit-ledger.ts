@@ -1,0 +1,267 @@
+import type { FastifyInstance } from 'fastify';
+import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../protocol/index.js';
+import type { Logger, Metrics } from '../observability/index.js';
+import type { Bus, Database } from '../storage/index.js';
+import { checkMilliCredits, MAX_TOPUP_MILLI_CREDITS } from './amounts.js';
+import { LedgerMetrics } from './ledger-metrics.js';
+import type { CreditBalance, LowBalanceEvent, ReconcileReport, Reservation, ReserveInput, Settlement, TopUp, UsageQuery, UsageRow } from './ledger-types.js';
+import { LowBalanceNotifier } from './low-balance.js';
+import { reconcileFigures } from './reconcile.js';
+import { creditRoutes, type CreditRoutesOptions } from './routes/credit-routes.js';
+import { createLedgerStore } from './store/create-ledger-store.js';
+import type { BalanceMove, LedgerStore } from './store/ledger-store.js';
+import type { BalanceRow, ReservationRow } from './store/rows.js';
+import { dayString, usageGrouping, usageWindow } from './usage-window.js';
+import { checkTenant, checkText } from './validation.js';
+
+/** Options of {@link createCreditLedger}. */
+export interface CreditLedgerOptions {
+  database: Database;
+  logger: Logger;
+  metrics: Metrics;
+  /** When given, low-balance events are also published on `agentmesh.tenancy.low-balance`. */
+  bus?: Bus | undefined;
+  /** Default low-balance threshold, milli-credits; a tenant's own threshold wins. Default 0: no alerts. */
+  lowBalanceMilliCredits?: number | undefined;
+  /** Tenants that get their own metric label in this process; later ones count as `other`. Default 100. */
+  maxTenantLabels?: number | undefined;
+}
+
+/** The credit ledger: balances, holds and their settlement, top-ups, usage, reconciliation. */
+export interface CreditLedger {
+  /**
+   * Holds `milliCredits` of the tenant's available balance for one call.
+   * Idempotent by `key`: a retry returns the same reservation (`replayed: true`)
+   * and never charges twice, even if it asks for another amount (the first
+   * wins). A reservation that was refunded charged nothing, so a retry under
+   * its key holds again (the call may run this time; `replayed: false`). A key
+   * already used by another tenant is refused. Throws
+   * AM_ERR_TENANCY_INSUFFICIENT_CREDITS (HTTP 402, details: tenant, balance,
+   * needed) when the available balance is short; nothing is written then.
+   */
+  reserve(input: ReserveInput): Promise<Reservation>;
+  /**
+   * Settles the reservation at `milliCredits` actually used. The charge is
+   * capped at the hold (the amount the tenant agreed to when the call was
+   * admitted); the rest of the hold goes back to available. Idempotent: a
+   * closed reservation (settled or refunded) never moves again, and the call
+   * returns its first outcome with `replayed: true`.
+   */
+  settle(key: string, milliCredits: number, info?: { state?: string | undefined }): Promise<Settlement>;
+  /**
+   * Releases the whole hold (cancel, failure). Idempotent. A refund after a
+   * settle is refused: nothing moves, and the settlement is returned
+   * (`status: 'settled'`, `replayed: true`); corrections are top-ups.
+   */
+  refund(key: string, reason: string): Promise<Settlement>;
+  /** Moves a reservation to a new key (the task id became known). Already moved: no-op; new key taken: refused. */
+  rekey(oldKey: string, newKey: string): Promise<void>;
+  /** The tenant's balance; a tenant that never had credits has zeros. */
+  balance(tenant: string): Promise<CreditBalance>;
+  /** Adds credits once per `reference`; a retry with the same reference, tenant and amount returns the first top-up. */
+  topUp(tenant: string, milliCredits: number, reference: string): Promise<TopUp>;
+  /** What settled calls charged, grouped by agent, skill and/or UTC day (no grouping: one total row). */
+  usage(query: UsageQuery): Promise<UsageRow[]>;
+  /** Recomputes every balance from the journal and compares with the tables: zero discrepancies expected. */
+  reconcile(): Promise<ReconcileReport>;
+  /** Sets (or with null clears) a tenant's own low-balance threshold, milli-credits. */
+  setLowBalanceThreshold(tenant: string, milliCredits: number | null): Promise<CreditBalance>;
+  /**
+   * Adds `GET /v1/tenants/{tenant}/credits`, `GET /v1/tenants/{tenant}/credits/usage`
+   * and `POST /v1/tenants/{tenant}/credits/topups` to `app`.
+   */
+  registerRoutes(app: FastifyInstance, options: CreditRoutesOptions): Promise<void>;
+  /** Calls `listener` each time a tenant falls below its threshold (once per crossing); returns the unsubscriber. */
+  onLowBalance(listener: (event: LowBalanceEvent) => void): () => void;
+}
+
+const DEFAULT_MAX_TENANT_LABELS = 100;
+
+/**
+ * Creates the credit ledger over the shared database (SQLite or PostgreSQL):
+ * a double-entry journal with a balance table kept in step, holds that never
+ * overdraw under concurrency, and idempotent operations.
+ *
+ * @example
+ * const ledger = createCreditLedger({ database, logger, metrics, bus, lowBalanceMilliCredits: 10_000 });
+ * await ledger.topUp('acme', 50_000, 'invoice-2026-08');
+ * const cost = estimateCost(record.metadata.skills?.enrichLeads?.pricing, input);
+ * await ledger.reserve({ tenant: 'acme', key: `acme:enricher:${messageId}`, milliCredits: cost, agent: 'enricher', skill: 'enrichLeads' });
+ * await ledger.rekey(`acme:enricher:${messageId}`, `enricher:${taskId}`);
+ * await ledger.settle(`enricher:${taskId}`, reportedUsage ?? cost, { state: 'TASK_STATE_COMPLETED' });
+ */
+export function createCreditLedger(options: CreditLedgerOptions): CreditLedger {
+  const threshold = options.lowBalanceMilliCredits ?? 0;
+  const maxLabels = options.maxTenantLabels ?? DEFAULT_MAX_TENANT_LABELS;
+  if (!Number.isSafeInteger(threshold) || threshold < 0) {
+    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `"lowBalanceMilliCredits" option must be a non-negative integer, got ${JSON.stringify(options.lowBalanceMilliCredits)}`);
+  }
+  if (!Number.isSafeInteger(maxLabels) || maxLabels < 0) {
+    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `"maxTenantLabels" option must be a non-negative integer, got ${JSON.stringify(options.maxTenantLabels)}`);
+  }
+  const log = options.logger.child({ component: 'tenancy' });
+  const metrics = new LedgerMetrics(options.metrics, maxLabels);
+  const notifier = new LowBalanceNotifier({ bus: options.bus, log, metrics });
+  const store = createLedgerStore(options.database, threshold);
+
+  /** After commit: the balance gauge and the low-balance event. */
+  const afterMove = (move: BalanceMove) => {
+    if (move.balance) metrics.available(move.balance.tenant, move.balance.available);
+    if (move.crossing) notifier.emit(move.crossing);
+  };
+
+  const ledger: CreditLedger = {
+    async reserve(input) {
+      const checked: ReserveInput = {
+        tenant: checkTenant(input?.tenant),
+        key: checkText('key', input.key, 512),
+        milliCredits: checkMilliCredits('milliCredits', input.milliCredits),
+        agent: checkText('agent', input.agent),
+        skill: checkText('skill', input.skill),
+        clientId: input.clientId === undefined ? undefined : checkText('clientId', input.clientId),
+      };
+      let result: Awaited<ReturnType<LedgerStore['reserve']>>;
+      try {
+        result = await store.reserve(checked, Date.now());
+      } catch (err) {
+        if (isAgentmeshError(err) && err.code === ErrorCodes.TENANCY_INSUFFICIENT_CREDITS) metrics.reserved(checked.tenant, checked.milliCredits, 'insufficient');
+        throw err;
+      }
+      metrics.reserved(checked.tenant, checked.milliCredits, result.created ? 'held' : 'replayed');
+      afterMove(result);
+      return reservationView(result.row, !result.created);
+    },
+
+    async settle(key, milliCredits, info = {}) {
+      checkText('key', key, 512);
+      checkMilliCredits('milliCredits', milliCredits);
+      const state = info.state === undefined ? undefined : checkText('state', info.state, 64);
+      const result = await store.close(key, { kind: 'settle', requested: milliCredits, state }, Date.now());
+      if (result.closed) {
+        const held = result.row.held;
+        const charged = result.row.charged ?? 0;
+        metrics.settled(result.row.tenant, charged, held - charged, Math.max(0, milliCredits - held));
+        if (milliCredits > held) log.info({ key, tenant: result.row.tenant, agent: result.row.agent, held, requested: milliCredits }, 'settle asked for more than the hold; charged the hold');
+      }
+      afterMove(result);
+      return settlementView(result.row, !result.closed);
+    },
+
+    async refund(key, reason) {
+      checkText('key', key, 512);
+      checkText('reason', reason, 500);
+      const result = await store.close(key, { kind: 'refund', reason }, Date.now());
+      if (result.closed) metrics.refunded(result.row.tenant, result.row.held);
+      afterMove(result);
+      return settlementView(result.row, !result.closed);
+    },
+
+    async rekey(oldKey, newKey) {
+      await store.rekey(checkText('oldKey', oldKey, 512), checkText('newKey', newKey, 512));
+    },
+
+    async balance(tenant) {
+      checkTenant(tenant);
+      return balanceView(tenant, await store.balance(tenant));
+    },
+
+    async topUp(tenant, milliCredits, reference) {
+      checkTenant(tenant);
+      checkMilliCredits('milliCredits', milliCredits, { min: 1, max: MAX_TOPUP_MILLI_CREDITS });
+      checkText('reference', reference, 200);
+      const result = await store.topUp(tenant, milliCredits, reference, Date.now());
+      if (result.created) {
+        metrics.toppedUp(tenant, milliCredits);
+        log.info({ tenant, milliCredits, reference }, 'credits topped up');
+      }
+      afterMove(result);
+      return {
+        tenant,
+        reference,
+        milliCredits: result.row.amount,
+        createdAt: new Date(result.row.created_at).toISOString(),
+        replayed: !result.created,
+        balance: balanceView(tenant, result.balance),
+      };
+    },
+
+    async usage(query) {
+      const tenant = checkTenant(query?.tenant);
+      const groupBy = usageGrouping(query.groupBy);
+      const window = usageWindow(query.from, query.to);
+      const rows = await store.usage(tenant, window.from, window.to, groupBy);
+      return rows
+        .map((r) => ({ ...(r.agent !== undefined && { agent: r.agent }), ...(r.skill !== undefined && { skill: r.skill }), ...(r.day !== undefined && { day: dayString(r.day) }), milliCredits: r.milliCredits, calls: r.calls }))
+        .sort((a, b) => compare(a.day, b.day) || compare(a.agent, b.agent) || compare(a.skill, b.skill));
+    },
+
+    async reconcile() {
+      const report = reconcileFigures(await store.reconcileFigures());
+      if (!report.ok) log.error({ discrepancies: report.discrepancies.slice(0, 20), count: report.discrepancies.length }, 'credit ledger does not reconcile');
+      return report;
+    },
+
+    async setLowBalanceThreshold(tenant, milliCredits) {
+      checkTenant(tenant);
+      if (milliCredits !== null) checkMilliCredits('milliCredits', milliCredits);
+      const move = await store.setThreshold(tenant, milliCredits, Date.now());
+      afterMove(move);
+      return balanceView(tenant, move.balance);
+    },
+
+    async registerRoutes(app, routeOptions) {
+      await app.register(creditRoutes, { ledger, authenticate: routeOptions.authenticate });
+    },
+
+    onLowBalance(listener) {
+      return notifier.listen(listener);
+    },
+  };
+  return ledger;
+}
+
+function reservationView(row: ReservationRow, replayed: boolean): Reservation {
+  return {
+    id: row.id,
+    key: row.key,
+    tenant: row.tenant,
+    agent: row.agent,
+    skill: row.skill,
+    ...(row.client_id !== null && { clientId: row.client_id }),
+    milliCredits: row.held,
+    status: row.status as Reservation['status'],
+    createdAt: new Date(row.created_at).toISOString(),
+    replayed,
+  };
+}
+
+function settlementView(row: ReservationRow, replayed: boolean): Settlement {
+  const charged = row.charged ?? 0;
+  return {
+    key: row.key,
+    tenant: row.tenant,
+    agent: row.agent,
+    skill: row.skill,
+    status: row.status === 'settled' ? 'settled' : 'refunded',
+    heldMilliCredits: row.held,
+    chargedMilliCredits: charged,
+    releasedMilliCredits: row.held - charged,
+    ...(row.requested !== null && { requestedMilliCredits: row.requested }),
+    ...(row.task_state !== null && { state: row.task_state }),
+    ...(row.reason !== null && { reason: row.reason }),
+    closedAt: new Date(row.closed_at ?? row.created_at).toISOString(),
+    replayed,
+  };
+}
+
+function balanceView(tenant: string, row: BalanceRow | undefined): CreditBalance {
+  const available = row?.available ?? 0;
+  const reserved = row?.reserved ?? 0;
+  return { tenant, milliCredits: available + reserved, reservedMilliCredits: reserved, availableMilliCredits: available };
+}
+
+function compare(a: string | undefined, b: string | undefined): number {
+  const x = a ?? '';
+  const y = b ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
+}

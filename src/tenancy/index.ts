@@ -1,0 +1,30 @@
+/**
+ * tenancy: tenants' credit balances and the double-entry credit ledger
+ * (reserve → settle | refund, idempotent by key), skill cost estimates from
+ * registry pricing, usage reports, reconciliation, low-balance events, and
+ * the `/v1/tenants/{tenant}/credits…` routes the gateway serves.
+ */
+export { createCreditLedger } from './credit-ledger.js';
+export type { CreditLedger, CreditLedgerOptions } from './credit-ledger.js';
+export { estimateCost } from './estimate-cost.js';
+export type { SkillPrice } from './estimate-cost.js';
+export { formatCredits, parseCredits, MILLI_PER_CREDIT, MAX_TOPUP_MILLI_CREDITS } from './amounts.js';
+export { LOW_BALANCE_TOPIC } from './low-balance.js';
+export { GATEWAY_ADMIN_SCOPE, CREDITS_ADMIN_SCOPE } from './routes/access.js';
+export type { CreditsCaller, CreditsAuthenticate } from './routes/access.js';
+export type { CreditRoutesOptions } from './routes/credit-routes.js';
+export { TENANT_PATTERN } from './validation.js';
+export type {
+  ReserveInput,
+  Reservation,
+  ReservationStatus,
+  Settlement,
+  CreditBalance,
+  TopUp,
+  UsageQuery,
+  UsageDimension,
+  UsageRow,
+  ReconcileReport,
+  Discrepancy,
+  LowBalanceEvent,
+} from './ledger-types.js';

@@ -1,0 +1,62 @@
+/**
+ * What the ledger needs from its tables. Two implementations keep the same
+ * contract: PostgreSQL through Kysely (conditional updates under row locks)
+ * and SQLite through prepared statements with group commit (one writer;
+ * docs/credits.md, "Storage"). Each write is atomic: the journal entry, its postings and the
+ * balance row change together or not at all.
+ */
+import type { LowBalanceEvent, ReserveInput, UsageDimension } from '../ledger-types.js';
+import type { BalanceRow, ReservationRow, TopUpRow } from './rows.js';
+
+/** A write that moved a balance: the row after it, and the low-balance crossing it caused, if any. */
+export interface BalanceMove {
+  balance: BalanceRow | undefined;
+  crossing: LowBalanceEvent | undefined;
+}
+
+/** How a reservation is closed. */
+export type CloseOutcome = { kind: 'settle'; requested: number; state: string | undefined } | { kind: 'refund'; reason: string };
+
+/** One group of settled calls; `day` counts days since the epoch (UTC). */
+export interface UsageFigures {
+  agent?: string;
+  skill?: string;
+  day?: number;
+  milliCredits: number;
+  calls: number;
+}
+
+/** Raw figures of a reconciliation, read from one snapshot. */
+export interface ReconcileFigures {
+  accounts: Array<{ account: string; total: number }>;
+  unbalanced: Array<{ entryId: string; total: number; postings: number }>;
+  entries: number;
+  balances: Array<{ tenant: string; available: number; reserved: number }>;
+  holds: Array<{ tenant: string; total: number }>;
+  charged: Array<{ agent: string; total: number }>;
+  topups: number;
+}
+
+export type ReserveResult = { row: ReservationRow; created: boolean } & BalanceMove;
+export type CloseResult = { row: ReservationRow; closed: boolean } & BalanceMove;
+export type TopUpResult = { row: TopUpRow; created: boolean } & BalanceMove;
+
+export interface LedgerStore {
+  /**
+   * Holds `input.milliCredits` under `input.key`, or finds the reservation a
+   * previous call made under it (`created: false`). Throws
+   * AM_ERR_TENANCY_INSUFFICIENT_CREDITS, writing nothing, when the balance is short.
+   */
+  reserve(input: ReserveInput, now: number): Promise<ReserveResult>;
+  /** Settles or refunds; a reservation closes once, later calls get its first outcome with `closed: false`. */
+  close(key: string, outcome: CloseOutcome, now: number): Promise<CloseResult>;
+  /** Moves a reservation to a new key; already moved is fine, a taken key is refused. */
+  rekey(oldKey: string, newKey: string): Promise<void>;
+  balance(tenant: string): Promise<BalanceRow | undefined>;
+  /** Adds credits once per reference; the same reference for another tenant or amount is refused. */
+  topUp(tenant: string, amount: number, reference: string, now: number): Promise<TopUpResult>;
+  setThreshold(tenant: string, threshold: number | null, now: number): Promise<BalanceMove>;
+  /** Settled calls of a tenant closed in [from, to), grouped. */
+  usage(tenant: string, from: number | undefined, to: number | undefined, groupBy: readonly UsageDimension[]): Promise<UsageFigures[]>;
+  reconcileFigures(): Promise<ReconcileFigures>;
+}

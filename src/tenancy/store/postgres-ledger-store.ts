@@ -1,0 +1,230 @@
+import type { Kysely, Transaction } from 'kysely';
+import { uuidv7, type Database, type Tables } from '../../storage/index.js';
+import { assertBalanced, closePostings, reservePostings, topUpPostings, type Posting } from '../accounts.js';
+import type { LowBalanceEvent, ReserveInput, UsageDimension } from '../ledger-types.js';
+import { crossingAfter } from '../low-balance.js';
+import type { BalanceMove, CloseOutcome, CloseResult, LedgerStore, ReconcileFigures, ReserveResult, TopUpResult, UsageFigures } from './ledger-store.js';
+import { closedReservation, normalizeBalance, normalizeReservation, normalizeTopUp, type BalanceRow, type ReservationRow, type TopUpRow } from './rows.js';
+import { insufficientCredits, keyTaken, referenceTaken, reservationNotFound } from './store-errors.js';
+import { queryUsage } from './usage-query.js';
+
+type Trx = Transaction<Tables>;
+
+/**
+ * The ledger on PostgreSQL, through Kysely. Balances never go below zero
+ * under concurrency: a hold is a conditional UPDATE
+ * (`available = available - n … where available >= n`); PostgreSQL row-locks
+ * the balance row, and a writer that waited re-checks the condition against
+ * the value the first one committed (READ COMMITTED). Idempotency rests on
+ * unique keys: a concurrent insert of the same reservation key or top-up
+ * reference waits for the first and then does nothing. A CHECK constraint
+ * (`available >= 0`) backs it all.
+ */
+export class PostgresLedgerStore implements LedgerStore {
+  readonly #db: Kysely<Tables>;
+  readonly #defaultThreshold: number;
+
+  constructor(database: Database, defaultThreshold: number) {
+    this.#db = database.db;
+    this.#defaultThreshold = defaultThreshold;
+  }
+
+  async reserve(input: ReserveInput, now: number): Promise<ReserveResult> {
+    return this.#db.transaction().execute(async (trx) => {
+      const row: ReservationRow = {
+        id: uuidv7(),
+        key: input.key,
+        tenant: input.tenant,
+        agent: input.agent,
+        skill: input.skill,
+        client_id: input.clientId ?? null,
+        held: input.milliCredits,
+        status: 'held',
+        charged: null,
+        requested: null,
+        task_state: null,
+        reason: null,
+        created_at: now,
+        closed_at: null,
+      };
+      // A concurrent insert of the same key waits here for the first one to commit, then does nothing.
+      const inserted = await trx.insertInto('credit_reservations').values(row).onConflict((oc) => oc.column('key').doNothing()).returning('id').executeTakeFirst();
+      if (inserted) return this.#hold(trx, row, now);
+      const existing = normalizeReservation(await trx.selectFrom('credit_reservations').selectAll().where('key', '=', input.key).executeTakeFirstOrThrow());
+      if (existing.tenant !== input.tenant) throw keyTaken(input.key);
+      if (existing.status !== 'refunded') return { row: existing, created: false, balance: undefined, crossing: undefined };
+      // Refunded: nothing was charged, so a retry that runs now holds again. `status = 'refunded'`
+      // lets one of two racing retries re-open it; the other then finds it held.
+      const reopened = await trx
+        .updateTable('credit_reservations')
+        .set({ status: 'held', held: input.milliCredits, charged: null, requested: null, task_state: null, reason: null, closed_at: null })
+        .where('id', '=', existing.id)
+        .where('status', '=', 'refunded')
+        .returningAll()
+        .executeTakeFirst();
+      if (!reopened) {
+        const winner = await trx.selectFrom('credit_reservations').selectAll().where('id', '=', existing.id).executeTakeFirstOrThrow();
+        return { row: normalizeReservation(winner), created: false, balance: undefined, crossing: undefined };
+      }
+      return this.#hold(trx, normalizeReservation(reopened), now);
+    });
+  }
+
+  /** Debits the hold of a reservation just written; throwing (short balance) rolls that write back. */
+  async #hold(trx: Trx, row: ReservationRow, now: number): Promise<ReserveResult> {
+    if (row.held === 0) return { row, created: true, balance: undefined, crossing: undefined };
+    // The journal goes first and the balance row last: the row lock every call of this
+    // tenant queues on is then held only from this UPDATE to the commit.
+    await journal(trx, { kind: 'reserve', tenant: row.tenant, reservationId: row.id, reference: null, now }, reservePostings(row.tenant, row.held));
+    const balance = await trx
+      .updateTable('credit_balances')
+      .set((eb) => ({ available: eb('available', '-', row.held), reserved: eb('reserved', '+', row.held), updated_at: now }))
+      .where('tenant', '=', row.tenant)
+      .where('available', '>=', row.held)
+      .returningAll()
+      .executeTakeFirst();
+    if (!balance) {
+      const current = await trx.selectFrom('credit_balances').select('available').where('tenant', '=', row.tenant).executeTakeFirst();
+      throw insufficientCredits(row.tenant, Number(current?.available ?? 0), row.held);
+    }
+    return { row, created: true, ...(await this.#afterMove(trx, balance, now)) };
+  }
+
+  async close(key: string, outcome: CloseOutcome, now: number): Promise<CloseResult> {
+    return this.#db.transaction().execute(async (trx) => {
+      const found = await trx.selectFrom('credit_reservations').selectAll().where('key', '=', key).executeTakeFirst();
+      if (!found) throw reservationNotFound(key);
+      const current = normalizeReservation(found);
+      if (current.status !== 'held') return { row: current, closed: false, balance: undefined, crossing: undefined };
+      const next = closedReservation(current, outcome, now);
+      // `status = 'held'` closes once even when two closes race: the loser's UPDATE
+      // waits for the winner's row lock, then matches nothing.
+      const updated = await trx
+        .updateTable('credit_reservations')
+        .set({ status: next.status, charged: next.charged, requested: next.requested, task_state: next.task_state, reason: next.reason, closed_at: now })
+        .where('id', '=', current.id)
+        .where('status', '=', 'held')
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) {
+        const winner = await trx.selectFrom('credit_reservations').selectAll().where('id', '=', current.id).executeTakeFirstOrThrow();
+        return { row: normalizeReservation(winner), closed: false, balance: undefined, crossing: undefined };
+      }
+      if (current.held === 0) return { row: next, closed: true, balance: undefined, crossing: undefined };
+      const charged = next.charged ?? 0;
+      await journal(trx, { kind: outcome.kind, tenant: current.tenant, reservationId: current.id, reference: null, now }, closePostings(current.tenant, current.agent, current.held, charged));
+      const balance = await trx
+        .updateTable('credit_balances')
+        .set((eb) => ({ reserved: eb('reserved', '-', current.held), available: eb('available', '+', current.held - charged), updated_at: now }))
+        .where('tenant', '=', current.tenant)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { row: next, closed: true, ...(await this.#afterMove(trx, balance, now)) };
+    });
+  }
+
+  async rekey(oldKey: string, newKey: string): Promise<void> {
+    if (oldKey === newKey) return;
+    await this.#db.transaction().execute(async (trx) => {
+      const rows = await trx.selectFrom('credit_reservations').select('key').where('key', 'in', [oldKey, newKey]).execute();
+      const source = rows.some((r) => r.key === oldKey);
+      const target = rows.some((r) => r.key === newKey);
+      if (!source) {
+        if (target) return; // a retry of a rekey that already happened
+        throw reservationNotFound(oldKey);
+      }
+      if (target) throw keyTaken(newKey);
+      await trx.updateTable('credit_reservations').set({ key: newKey }).where('key', '=', oldKey).execute();
+    });
+  }
+
+  async balance(tenant: string): Promise<BalanceRow | undefined> {
+    const row = await this.#db.selectFrom('credit_balances').selectAll().where('tenant', '=', tenant).executeTakeFirst();
+    return row && normalizeBalance(row);
+  }
+
+  async topUp(tenant: string, amount: number, reference: string, now: number): Promise<TopUpResult> {
+    return this.#db.transaction().execute(async (trx) => {
+      const row: TopUpRow = { reference, tenant, amount, entry_id: uuidv7(), created_at: now };
+      const inserted = await trx.insertInto('credit_topups').values(row).onConflict((oc) => oc.column('reference').doNothing()).returning('reference').executeTakeFirst();
+      if (!inserted) {
+        const existing = normalizeTopUp(await trx.selectFrom('credit_topups').selectAll().where('reference', '=', reference).executeTakeFirstOrThrow());
+        if (existing.tenant !== tenant || existing.amount !== amount) throw referenceTaken(reference, existing.tenant, existing.amount);
+        const balance = await trx.selectFrom('credit_balances').selectAll().where('tenant', '=', tenant).executeTakeFirstOrThrow();
+        return { row: existing, created: false, balance: normalizeBalance(balance), crossing: undefined };
+      }
+      await journal(trx, { kind: 'topup', tenant, reservationId: null, reference, now, id: row.entry_id }, topUpPostings(tenant, amount));
+      const balance = await trx
+        .insertInto('credit_balances')
+        .values({ tenant, available: amount, reserved: 0, low_balance_threshold: null, low_balance_alerted: 0, created_at: now, updated_at: now })
+        .onConflict((oc) => oc.column('tenant').doUpdateSet((eb) => ({ available: eb('credit_balances.available', '+', amount), updated_at: now })))
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { row, created: true, ...(await this.#afterMove(trx, balance, now)) };
+    });
+  }
+
+  async setThreshold(tenant: string, threshold: number | null, now: number): Promise<BalanceMove> {
+    return this.#db.transaction().execute(async (trx) => {
+      const balance = await trx
+        .insertInto('credit_balances')
+        .values({ tenant, available: 0, reserved: 0, low_balance_threshold: threshold, low_balance_alerted: 0, created_at: now, updated_at: now })
+        .onConflict((oc) => oc.column('tenant').doUpdateSet({ low_balance_threshold: threshold, updated_at: now }))
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return this.#afterMove(trx, balance, now);
+    });
+  }
+
+  usage(tenant: string, from: number | undefined, to: number | undefined, groupBy: readonly UsageDimension[]): Promise<UsageFigures[]> {
+    return queryUsage(this.#db, tenant, from, to, groupBy);
+  }
+
+  /** Read under REPEATABLE READ: one snapshot, even while calls are being charged. */
+  async reconcileFigures(): Promise<ReconcileFigures> {
+    return this.#db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (trx) => {
+        const accounts = await trx.selectFrom('credit_postings').select((eb) => ['account', eb.fn.sum<number | string>('amount').as('total')]).groupBy('account').execute();
+        const unbalanced = await trx
+          .selectFrom('credit_postings')
+          .select((eb) => ['entry_id', eb.fn.sum<number | string>('amount').as('total'), eb.fn.countAll<number | string>().as('postings')])
+          .groupBy('entry_id')
+          .having((eb) => eb.or([eb(eb.fn.sum('amount'), '<>', 0), eb(eb.fn.countAll(), '<', 2)]))
+          .execute();
+        const entries = await trx.selectFrom('credit_entries').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+        const balances = await trx.selectFrom('credit_balances').select(['tenant', 'available', 'reserved']).execute();
+        const holds = await trx.selectFrom('credit_reservations').select((eb) => ['tenant', eb.fn.sum<number | string>('held').as('total')]).where('status', '=', 'held').groupBy('tenant').execute();
+        const charged = await trx.selectFrom('credit_reservations').select((eb) => ['agent', eb.fn.sum<number | string>('charged').as('total')]).where('status', '=', 'settled').groupBy('agent').execute();
+        const topups = await trx.selectFrom('credit_topups').select((eb) => eb.fn.sum<number | string | null>('amount').as('total')).executeTakeFirstOrThrow();
+        return {
+          accounts: accounts.map((r) => ({ account: r.account, total: Number(r.total) })),
+          unbalanced: unbalanced.map((r) => ({ entryId: r.entry_id, total: Number(r.total), postings: Number(r.postings) })),
+          entries: Number(entries.n),
+          balances: balances.map((r) => ({ tenant: r.tenant, available: Number(r.available), reserved: Number(r.reserved) })),
+          holds: holds.map((r) => ({ tenant: r.tenant, total: Number(r.total) })),
+          charged: charged.map((r) => ({ agent: r.agent, total: Number(r.total) })),
+          topups: Number(topups.total ?? 0),
+        };
+      });
+  }
+
+  /** Stores the low-balance flag when the move crossed the threshold; the balance row is still locked by this transaction. */
+  async #afterMove(trx: Trx, raw: BalanceRow, now: number): Promise<BalanceMove> {
+    const balance = normalizeBalance(raw);
+    const { flag, event } = crossingAfter(balance, this.#defaultThreshold, now);
+    if (flag !== undefined) await trx.updateTable('credit_balances').set({ low_balance_alerted: flag }).where('tenant', '=', balance.tenant).execute();
+    return { balance: flag === undefined ? balance : { ...balance, low_balance_alerted: flag }, crossing: event as LowBalanceEvent | undefined };
+  }
+}
+
+/** Appends one balanced entry and its postings. */
+async function journal(trx: Trx, entry: { kind: string; tenant: string; reservationId: string | null; reference: string | null; now: number; id?: string }, postings: readonly Posting[]): Promise<void> {
+  assertBalanced(entry.kind, postings);
+  const id = entry.id ?? uuidv7();
+  await trx.insertInto('credit_entries').values({ id, kind: entry.kind, tenant: entry.tenant, reservation_id: entry.reservationId, reference: entry.reference, created_at: entry.now }).execute();
+  await trx
+    .insertInto('credit_postings')
+    .values(postings.map(([account, amount], line) => ({ entry_id: id, line, account, amount })))
+    .execute();
+}

@@ -1,0 +1,265 @@
+import type { Kysely } from 'kysely';
+import type { AgentmeshError } from '../../protocol/index.js';
+import { uuidv7, type Database, type Tables } from '../../storage/index.js';
+import { assertBalanced, closePostings, reservePostings, topUpPostings, type Posting } from '../accounts.js';
+import type { ReserveInput, UsageDimension } from '../ledger-types.js';
+import { crossingAfter } from '../low-balance.js';
+import type { BalanceMove, CloseOutcome, CloseResult, LedgerStore, ReconcileFigures, ReserveResult, TopUpResult, UsageFigures } from './ledger-store.js';
+import { closedReservation, type BalanceRow, type ReservationRow, type TopUpRow } from './rows.js';
+import { insufficientCredits, keyTaken, referenceTaken, reservationNotFound } from './store-errors.js';
+import { queryUsage } from './usage-query.js';
+
+type Sqlite = NonNullable<Database['sqlite']>;
+
+/** What one queued operation produced: a value, or a refusal decided before it wrote anything. */
+type Outcome<T> = { value: T; refusal?: undefined } | { refusal: AgentmeshError; value?: undefined };
+
+interface Pending {
+  run: () => Outcome<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * The ledger on the embedded SQLite file, through better-sqlite3 prepared
+ * statements with group commit (docs/credits.md "Storage", after ADR 0002's task store):
+ * operations issued during one event-loop turn run, in order, in one
+ * `BEGIN IMMEDIATE` transaction on the next `setImmediate`, and each
+ * caller's promise settles after that commit. A commit writes every page
+ * the batch touched once, which is what made one transaction per call slow.
+ *
+ * Balances never go below zero: SQLite has one writer at a time (the
+ * IMMEDIATE transaction takes the write lock first, so another process on
+ * the same file waits under busy_timeout instead of interleaving), each
+ * operation runs synchronously inside it, and a hold is still a conditional
+ * UPDATE (`… where available >= n`), backed by a CHECK constraint.
+ *
+ * An operation that refuses (short balance, unknown key) decides so before
+ * it writes, so its neighbours in the batch commit normally. Any other
+ * failure rolls the batch back and runs each operation in a transaction of
+ * its own, so one bad operation never takes the others down.
+ */
+export class SqliteLedgerStore implements LedgerStore {
+  readonly #raw: Sqlite;
+  readonly #db: Kysely<Tables>;
+  readonly #defaultThreshold: number;
+  readonly #s: ReturnType<typeof prepare>;
+  readonly #commitBatch: { immediate(batch: Pending[]): Outcome<unknown>[] };
+  readonly #commitOne: { immediate(run: () => Outcome<unknown>): Outcome<unknown> };
+  #queue: Pending[] = [];
+  #scheduled = false;
+
+  constructor(database: Database, defaultThreshold: number) {
+    this.#raw = database.sqlite!;
+    this.#db = database.db;
+    this.#defaultThreshold = defaultThreshold;
+    this.#s = prepare(this.#raw);
+    this.#commitBatch = this.#raw.transaction((batch: Pending[]) => batch.map((p) => p.run()));
+    this.#commitOne = this.#raw.transaction((run: () => Outcome<unknown>) => run());
+  }
+
+  reserve(input: ReserveInput, now: number): Promise<ReserveResult> {
+    return this.#enqueue<ReserveResult>(() => {
+      const existing = this.#s.reservationByKey.get(input.key) as ReservationRow | undefined;
+      if (existing && existing.tenant !== input.tenant) return { refusal: keyTaken(input.key) };
+      // Refunded: nothing was charged, so a retry that runs now holds again (under the same id).
+      if (existing && existing.status !== 'refunded') return { value: { row: existing, created: false, balance: undefined, crossing: undefined } };
+      const n = input.milliCredits;
+      let balance: BalanceRow | undefined;
+      if (n > 0) {
+        balance = this.#s.hold.get(n, n, now, input.tenant, n) as BalanceRow | undefined;
+        if (!balance) {
+          const current = this.#s.availableOf.get(input.tenant) as { available: number } | undefined;
+          return { refusal: insufficientCredits(input.tenant, current?.available ?? 0, n) };
+        }
+      }
+      let row: ReservationRow;
+      if (existing) {
+        row = { ...existing, held: n, status: 'held', charged: null, requested: null, task_state: null, reason: null, closed_at: null };
+        this.#s.reopenReservation.run(n, existing.id);
+      } else {
+        row = {
+          id: uuidv7(),
+          key: input.key,
+          tenant: input.tenant,
+          agent: input.agent,
+          skill: input.skill,
+          client_id: input.clientId ?? null,
+          held: n,
+          status: 'held',
+          charged: null,
+          requested: null,
+          task_state: null,
+          reason: null,
+          created_at: now,
+          closed_at: null,
+        };
+        this.#s.insertReservation.run(row.id, row.key, row.tenant, row.agent, row.skill, row.client_id, row.held, row.status, row.created_at);
+      }
+      if (!balance) return { value: { row, created: true, balance: undefined, crossing: undefined } };
+      this.#journal('reserve', row.tenant, row.id, null, now, reservePostings(row.tenant, n));
+      return { value: { row, created: true, ...this.#afterMove(balance, now) } };
+    });
+  }
+
+  close(key: string, outcome: CloseOutcome, now: number): Promise<CloseResult> {
+    return this.#enqueue<CloseResult>(() => {
+      const current = this.#s.reservationByKey.get(key) as ReservationRow | undefined;
+      if (!current) return { refusal: reservationNotFound(key) };
+      if (current.status !== 'held') return { value: { row: current, closed: false, balance: undefined, crossing: undefined } };
+      const next = closedReservation(current, outcome, now);
+      this.#s.closeReservation.run(next.status, next.charged, next.requested, next.task_state, next.reason, now, current.id);
+      if (current.held === 0) return { value: { row: next, closed: true, balance: undefined, crossing: undefined } };
+      const charged = next.charged ?? 0;
+      const balance = this.#s.release.get(current.held, current.held - charged, now, current.tenant) as BalanceRow;
+      this.#journal(outcome.kind, current.tenant, current.id, null, now, closePostings(current.tenant, current.agent, current.held, charged));
+      return { value: { row: next, closed: true, ...this.#afterMove(balance, now) } };
+    });
+  }
+
+  rekey(oldKey: string, newKey: string): Promise<void> {
+    if (oldKey === newKey) return Promise.resolve();
+    return this.#enqueue(() => {
+      const source = this.#s.reservationByKey.get(oldKey);
+      const target = this.#s.reservationByKey.get(newKey);
+      if (!source) return target ? { value: undefined } : { refusal: reservationNotFound(oldKey) };
+      if (target) return { refusal: keyTaken(newKey) };
+      this.#s.rekey.run(newKey, oldKey);
+      return { value: undefined };
+    });
+  }
+
+  async balance(tenant: string): Promise<BalanceRow | undefined> {
+    return this.#s.balance.get(tenant) as BalanceRow | undefined;
+  }
+
+  topUp(tenant: string, amount: number, reference: string, now: number): Promise<TopUpResult> {
+    return this.#enqueue<TopUpResult>(() => {
+      const existing = this.#s.topUpByReference.get(reference) as TopUpRow | undefined;
+      if (existing) {
+        if (existing.tenant !== tenant || existing.amount !== amount) return { refusal: referenceTaken(reference, existing.tenant, existing.amount) };
+        return { value: { row: existing, created: false, balance: this.#s.balance.get(tenant) as BalanceRow, crossing: undefined } };
+      }
+      const row: TopUpRow = { reference, tenant, amount, entry_id: uuidv7(), created_at: now };
+      this.#s.insertTopUp.run(row.reference, row.tenant, row.amount, row.entry_id, row.created_at);
+      const balance = this.#s.credit.get(tenant, amount, now, now) as BalanceRow;
+      this.#journal('topup', tenant, null, reference, now, topUpPostings(tenant, amount), row.entry_id);
+      return { value: { row, created: true, ...this.#afterMove(balance, now) } };
+    });
+  }
+
+  setThreshold(tenant: string, threshold: number | null, now: number): Promise<BalanceMove> {
+    return this.#enqueue(() => ({ value: this.#afterMove(this.#s.setThreshold.get(tenant, threshold, now, now) as BalanceRow, now) }));
+  }
+
+  usage(tenant: string, from: number | undefined, to: number | undefined, groupBy: readonly UsageDimension[]): Promise<UsageFigures[]> {
+    return queryUsage(this.#db, tenant, from, to, groupBy);
+  }
+
+  /** Runs as one queued operation: its reads share the batch transaction's snapshot, and no write lands halfway through. */
+  reconcileFigures(): Promise<ReconcileFigures> {
+    return this.#enqueue(() => {
+      const all = <T>(text: string) => this.#raw.prepare(text).all() as T[];
+      return {
+        value: {
+          accounts: all<{ account: string; total: number }>('select account, sum(amount) as total from credit_postings group by account'),
+          unbalanced: all<{ entryId: string; total: number; postings: number }>(
+            'select entry_id as entryId, sum(amount) as total, count(*) as postings from credit_postings group by entry_id having sum(amount) <> 0 or count(*) < 2',
+          ),
+          entries: (this.#raw.prepare('select count(*) as n from credit_entries').get() as { n: number }).n,
+          balances: all<{ tenant: string; available: number; reserved: number }>('select tenant, available, reserved from credit_balances'),
+          holds: all<{ tenant: string; total: number }>("select tenant, sum(held) as total from credit_reservations where status = 'held' group by tenant"),
+          charged: all<{ agent: string; total: number }>("select agent, sum(charged) as total from credit_reservations where status = 'settled' group by agent"),
+          topups: (this.#raw.prepare('select coalesce(sum(amount), 0) as total from credit_topups').get() as { total: number }).total,
+        },
+      };
+    });
+  }
+
+  #journal(kind: string, tenant: string, reservationId: string | null, reference: string | null, now: number, postings: readonly Posting[], id = uuidv7()): void {
+    assertBalanced(kind, postings);
+    this.#s.insertEntry.run(id, kind, tenant, reservationId, reference, now);
+    for (let line = 0; line < postings.length; line++) this.#s.insertPosting.run(id, line, postings[line]![0], postings[line]![1]);
+  }
+
+  #afterMove(balance: BalanceRow, now: number): BalanceMove {
+    const { flag, event } = crossingAfter(balance, this.#defaultThreshold, now);
+    if (flag === undefined) return { balance, crossing: event };
+    this.#s.setAlerted.run(flag, balance.tenant);
+    return { balance: { ...balance, low_balance_alerted: flag }, crossing: event };
+  }
+
+  #enqueue<T>(run: () => Outcome<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(this.#flush);
+      }
+    });
+  }
+
+  readonly #flush = (): void => {
+    // Another component's Kysely transaction on this connection is open (it awaits between
+    // statements): committing now would nest this batch in it as a SAVEPOINT, and its
+    // rollback would undo credits already acknowledged. Wait for it to end.
+    if (this.#raw.inTransaction) {
+      setImmediate(this.#flush);
+      return;
+    }
+    this.#scheduled = false;
+    const batch = this.#queue;
+    this.#queue = [];
+    if (batch.length === 0) return;
+    let outcomes: Outcome<unknown>[];
+    try {
+      outcomes = this.#commitBatch.immediate(batch);
+    } catch {
+      // Rolled back: each operation again, alone, so only the failing one fails.
+      for (const pending of batch) {
+        let outcome: Outcome<unknown>;
+        try {
+          outcome = this.#commitOne.immediate(pending.run);
+        } catch (err) {
+          pending.reject(err);
+          continue;
+        }
+        settle(pending, outcome);
+      }
+      return;
+    }
+    batch.forEach((pending, i) => settle(pending, outcomes[i]!));
+  };
+}
+
+function settle(pending: Pending, outcome: Outcome<unknown>): void {
+  if (outcome.refusal) pending.reject(outcome.refusal);
+  else pending.resolve(outcome.value);
+}
+
+function prepare(db: Sqlite) {
+  return {
+    reservationByKey: db.prepare('select * from credit_reservations where key = ?'),
+    insertReservation: db.prepare('insert into credit_reservations (id, key, tenant, agent, skill, client_id, held, status, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    hold: db.prepare('update credit_balances set available = available - ?, reserved = reserved + ?, updated_at = ? where tenant = ? and available >= ? returning *'),
+    availableOf: db.prepare('select available from credit_balances where tenant = ?'),
+    reopenReservation: db.prepare("update credit_reservations set status = 'held', held = ?, charged = null, requested = null, task_state = null, reason = null, closed_at = null where id = ? and status = 'refunded'"),
+    closeReservation: db.prepare("update credit_reservations set status = ?, charged = ?, requested = ?, task_state = ?, reason = ?, closed_at = ? where id = ? and status = 'held'"),
+    release: db.prepare('update credit_balances set reserved = reserved - ?, available = available + ?, updated_at = ? where tenant = ? returning *'),
+    rekey: db.prepare('update credit_reservations set key = ? where key = ?'),
+    insertEntry: db.prepare('insert into credit_entries (id, kind, tenant, reservation_id, reference, created_at) values (?, ?, ?, ?, ?, ?)'),
+    insertPosting: db.prepare('insert into credit_postings (entry_id, line, account, amount) values (?, ?, ?, ?)'),
+    setAlerted: db.prepare('update credit_balances set low_balance_alerted = ? where tenant = ?'),
+    topUpByReference: db.prepare('select * from credit_topups where reference = ?'),
+    insertTopUp: db.prepare('insert into credit_topups (reference, tenant, amount, entry_id, created_at) values (?, ?, ?, ?, ?)'),
+    credit: db.prepare(
+      'insert into credit_balances (tenant, available, reserved, low_balance_threshold, low_balance_alerted, created_at, updated_at) values (?, ?, 0, null, 0, ?, ?) ' +
+        'on conflict (tenant) do update set available = available + excluded.available, updated_at = excluded.updated_at returning *',
+    ),
+    setThreshold: db.prepare(
+      'insert into credit_balances (tenant, available, reserved, low_balance_threshold, low_balance_alerted, created_at, updated_at) values (?, 0, 0, ?, 0, ?, ?) ' +
+        'on conflict (tenant) do update set low_balance_threshold = excluded.low_balance_threshold, updated_at = excluded.updated_at returning *',
+    ),
+    balance: db.prepare('select * from credit_balances where tenant = ?'),
+  };
+}

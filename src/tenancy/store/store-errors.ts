@@ -1,0 +1,21 @@
+/** The refusals a ledger store gives; each is decided before anything is written. */
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { invalidArgument } from '../validation.js';
+
+export function insufficientCredits(tenant: string, available: number, needed: number): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.TENANCY_INSUFFICIENT_CREDITS, `Tenant ${tenant} has ${available} milli-credits available; this call needs ${needed}`, {
+    details: { tenant, balance: String(available), needed: String(needed) },
+  });
+}
+
+export function reservationNotFound(key: string): AgentmeshError {
+  return invalidArgument('key', `${JSON.stringify(key)} names no reservation`);
+}
+
+export function keyTaken(key: string): AgentmeshError {
+  return invalidArgument('key', `${JSON.stringify(key)} already names another reservation`);
+}
+
+export function referenceTaken(reference: string, tenant: string, amount: number): AgentmeshError {
+  return invalidArgument('reference', `${JSON.stringify(reference)} was already used for a top-up of ${amount} milli-credits to ${tenant}; use a new reference for a new top-up`);
+}

@@ -1,0 +1,134 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { Command, CommanderError } from 'commander';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { creditsCommand } from '../../../src/cli/commands/credits.js';
+import { describeError } from '../../../src/cli/error-report.js';
+import { resolveCliIO, type CliContext, type CliIO } from '../../../src/cli/index.js';
+import { buildHttpServer } from '../../../src/http/index.js';
+import { createLogger, createMetrics } from '../../../src/observability/index.js';
+import { AgentmeshError, ErrorCodes } from '../../../src/protocol/index.js';
+import { createDatabase, type Database } from '../../../src/storage/index.js';
+import { createCreditLedger, type CreditLedger, type CreditsCaller } from '../../../src/tenancy/index.js';
+import { Capture } from '../cli/cli-harness.js';
+
+const PRINCIPALS: Record<string, CreditsCaller> = {
+  'acme-token': { subject: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send'] },
+  'billing-token': { subject: 'billing', tenant: 'ops', scopes: ['credits:admin'] },
+};
+
+async function authenticate(request: FastifyRequest): Promise<CreditsCaller | undefined> {
+  const header = request.headers.authorization;
+  if (header === undefined) return undefined;
+  const principal = PRINCIPALS[header.replace(/^Bearer\s+/i, '')];
+  if (!principal) throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'The bearer token is not valid');
+  return principal;
+}
+
+/**
+ * Runs `agentmesh credits <argv>` in-process the way runCli does (program.ts
+ * registers the command; this test builds the group alone).
+ */
+async function credits(argv: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const io: CliIO = resolveCliIO({ stdout, stderr, env });
+  let code = 0;
+  const ctx: CliContext = { io, setExitCode: (c) => (code = c) };
+  const program = new Command('agentmesh').addCommand(creditsCommand(ctx));
+  const settle = (command: Command) => {
+    command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    for (const sub of command.commands) settle(sub);
+  };
+  settle(program);
+  try {
+    await program.parseAsync(['credits', ...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) code = err.exitCode === 0 ? 0 : 2;
+    else {
+      const described = describeError(err);
+      stderr.write(`error: ${described.message}\n`);
+      code = described.exitCode;
+    }
+  }
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+describe('agentmesh credits against a real gateway app', () => {
+  let database: Database;
+  let ledger: CreditLedger;
+  let app: FastifyInstance;
+  let env: Record<string, string>;
+
+  before(async () => {
+    const logger = createLogger({ level: 'silent' });
+    const metrics = createMetrics({ defaultMetrics: false });
+    database = await createDatabase({ sqlitePath: ':memory:' });
+    ledger = createCreditLedger({ database, logger, metrics });
+    app = buildHttpServer({ name: 'gateway', version: '0.0.0-test', logger, metrics });
+    await ledger.registerRoutes(app, { authenticate });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    env = { AGENTMESH_GATEWAY: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+  });
+  after(async () => {
+    await app.close();
+    await database.close();
+  });
+
+  test('topup adds credits once per reference; balance prints the result', async () => {
+    const first = await credits(['topup', 'acme', '12.5', '--reference', 'inv-7'], { ...env, GATEWAY_ADMIN_TOKEN: 'billing-token' });
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /^added 12\.500 credits to acme \(reference inv-7\)$/m);
+    assert.match(first.stdout, /^available\s+12\.500 credits$/m);
+    const retry = await credits(['topup', 'acme', '12.5', '--reference', 'inv-7', '--json'], { ...env, GATEWAY_ADMIN_TOKEN: 'billing-token' });
+    assert.equal(retry.code, 0);
+    const body = JSON.parse(retry.stdout);
+    assert.equal(body.replayed, true);
+    assert.equal(body.balance.availableMilliCredits, 12_500);
+
+    const balance = await credits(['balance', 'acme', '--token', 'acme-token'], env);
+    assert.equal(balance.code, 0, balance.stderr);
+    assert.match(balance.stdout, /^balance\s+12\.500 credits$/m);
+    assert.match(balance.stdout, /^reserved\s+0\.000 credits/m);
+  });
+
+  test('topup without --reference makes one up; a bad amount is a usage error (exit 2)', async () => {
+    const generated = await credits(['topup', 'beta', '1', '--json', '--admin-token', 'billing-token'], env);
+    assert.equal(generated.code, 0, generated.stderr);
+    assert.match(JSON.parse(generated.stdout).reference, /^cli-[0-9a-f-]{36}$/);
+    const bad = await credits(['topup', 'beta', '1.0005', '--admin-token', 'billing-token'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /at most 3 decimals/);
+    assert.equal((await credits(['topup', 'beta', '0', '--admin-token', 'billing-token'], env)).code, 2);
+  });
+
+  test('usage prints a table grouped by the --by dimensions, with a total', async () => {
+    await ledger.reserve({ tenant: 'acme', key: 'enricher:t1', milliCredits: 3_000, agent: 'enricher', skill: 'enrichLeads' });
+    await ledger.settle('enricher:t1', 2_000);
+    await ledger.reserve({ tenant: 'acme', key: 'scorer:t2', milliCredits: 1_000, agent: 'scorer', skill: 'score' });
+    await ledger.settle('scorer:t2', 250);
+    const usage = await credits(['usage', 'acme', '--by', 'agent,skill', '--token', 'acme-token'], env);
+    assert.equal(usage.code, 0, usage.stderr);
+    const lines = usage.stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^AGENT\s+SKILL\s+CREDITS\s+CALLS$/);
+    assert.match(lines[1]!, /^enricher\s+enrichLeads\s+2\.000\s+1$/);
+    assert.match(lines[2]!, /^scorer\s+score\s+0\.250\s+1$/);
+    assert.match(lines[3]!, /^total\s+2\.250\s+2$/);
+    const json = await credits(['usage', 'acme', '--by', 'day', '--from', '2020-01-01', '--json', '--token', 'acme-token'], env);
+    assert.equal(JSON.parse(json.stdout).rows.length, 1);
+    assert.equal((await credits(['usage', 'acme', '--by', 'week', '--token', 'acme-token'], env)).code, 2);
+  });
+
+  test("errors are one line: another tenant's credits, a missing token, an unreachable gateway", async () => {
+    const forbidden = await credits(['balance', 'beta', '--token', 'acme-token'], env);
+    assert.equal(forbidden.code, 1);
+    assert.match(forbidden.stderr, /^error: Reading the credits of tenant beta needs a principal of that tenant or the gateway:admin scope$/m);
+    const anonymous = await credits(['balance', 'acme'], env);
+    assert.equal(anonymous.code, 1);
+    assert.match(anonymous.stderr, /pass --token or --admin-token, or set GATEWAY_ADMIN_TOKEN/);
+    const down = await credits(['balance', 'acme', '--gateway', 'http://127.0.0.1:1'], env);
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /cannot reach the gateway at http:\/\/127\.0\.0\.1:1/);
+  });
+});

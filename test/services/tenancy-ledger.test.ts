@@ -1,0 +1,111 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLogger, createMetrics } from '../../src/observability/index.js';
+import { createDatabase, type Database } from '../../src/storage/index.js';
+import { createCreditLedger, type CreditLedger, type LowBalanceEvent } from '../../src/tenancy/index.js';
+import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+import { concurrentReservations, mixedTasks } from '../integration/tenancy/ledger-scenarios.js';
+
+const skip = await postgresSkipReason();
+const logger = createLogger({ level: 'silent' });
+
+/**
+ * Two ledgers on two connection pools over one schema: two gateway replicas
+ * charging the same tenants at the same time.
+ */
+describe('credit ledger on PostgreSQL (two replicas)', { skip }, () => {
+  let schema: TestSchema;
+  let databases: Database[];
+  let replicas: CreditLedger[];
+
+  before(async () => {
+    schema = await createTestSchema();
+    const first = await createDatabase({ url: schema.url, poolSize: 8 });
+    const second = await createDatabase({ url: schema.url, poolSize: 8, migrate: false });
+    databases = [first, second];
+    replicas = databases.map((database) => createCreditLedger({ database, logger, metrics: createMetrics({ defaultMetrics: false }), lowBalanceMilliCredits: 1_000 }));
+  });
+  after(async () => {
+    for (const database of databases ?? []) await database.close();
+    await schema?.drop();
+  });
+
+  test('200 concurrent reserves against a balance that fits 50: 50 held, 150 refused, never below zero', async () => {
+    const result = await concurrentReservations(replicas, { tenant: 'race', callers: 200, fits: 50, price: 700 });
+    assert.deepEqual(result, { held: 50, refused: 150, otherErrors: [] });
+    assert.deepEqual(await replicas[1]!.balance('race'), { tenant: 'race', milliCredits: 35_000, reservedMilliCredits: 35_000, availableMilliCredits: 0 });
+  });
+
+  test('retries racing on two replicas hold once, top up once, and close once', async () => {
+    const topUps = await Promise.all(Array.from({ length: 10 }, (_, i) => replicas[i % 2]!.topUp('dup', 10_000, 'dup-funds')));
+    assert.equal(topUps.filter((t) => !t.replayed).length, 1);
+    const holds = await Promise.all(Array.from({ length: 20 }, (_, i) => replicas[i % 2]!.reserve({ tenant: 'dup', key: 'agent:task-dup', milliCredits: 4_000, agent: 'agent', skill: 's' })));
+    assert.equal(holds.filter((r) => !r.replayed).length, 1);
+    assert.equal(new Set(holds.map((r) => r.id)).size, 1);
+    const closes = await Promise.all([
+      replicas[0]!.settle('agent:task-dup', 3_000),
+      replicas[1]!.refund('agent:task-dup', 'cancelled'),
+      replicas[0]!.settle('agent:task-dup', 1_000),
+      replicas[1]!.refund('agent:task-dup', 'failed'),
+    ]);
+    assert.equal(closes.filter((c) => !c.replayed).length, 1, 'exactly one close moves credits');
+    const winner = closes.find((c) => !c.replayed)!;
+    assert.ok(closes.every((c) => c.status === winner.status && c.chargedMilliCredits === winner.chargedMilliCredits));
+    assert.equal((await replicas[0]!.balance('dup')).availableMilliCredits, 10_000 - winner.chargedMilliCredits);
+  });
+
+  test('retries racing to re-open a refunded reservation hold it once', async () => {
+    await replicas[0]!.topUp('reopen', 10_000, 'reopen-funds');
+    await replicas[0]!.reserve({ tenant: 'reopen', key: 'agent:reopen:m1', milliCredits: 3_000, agent: 'agent', skill: 's' });
+    await replicas[1]!.refund('agent:reopen:m1', 'the call did not reach the agent');
+    const retries = await Promise.all(Array.from({ length: 10 }, (_, i) => replicas[i % 2]!.reserve({ tenant: 'reopen', key: 'agent:reopen:m1', milliCredits: 3_000, agent: 'agent', skill: 's' })));
+    assert.equal(retries.filter((r) => !r.replayed).length, 1);
+    assert.ok(retries.every((r) => r.status === 'held'));
+    assert.equal((await replicas[0]!.balance('reopen')).availableMilliCredits, 7_000);
+    assert.equal((await replicas[1]!.reconcile()).ok, true);
+  });
+
+  test('a low-balance crossing is reported once across replicas', async () => {
+    const events: LowBalanceEvent[] = [];
+    const stops = replicas.map((r) => r.onLowBalance((e) => events.push(e)));
+    try {
+      await replicas[0]!.topUp('low', 3_000, 'low-funds');
+      await Promise.all(Array.from({ length: 10 }, (_, i) => replicas[i % 2]!.reserve({ tenant: 'low', key: `low:${i}`, milliCredits: 250, agent: 'a', skill: 's' })));
+      assert.equal(events.length, 1);
+      assert.equal(events[0]!.tenant, 'low');
+      assert.ok(events[0]!.availableMilliCredits < 1_000);
+    } finally {
+      for (const stop of stops) stop();
+    }
+  });
+
+  test('usage groups by UTC day with bigint arithmetic', async (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-08-01T23:59:59Z') });
+    await replicas[0]!.topUp('days', 10_000, 'days-funds');
+    await replicas[0]!.reserve({ tenant: 'days', key: 'd1', milliCredits: 1_000, agent: 'a', skill: 's' });
+    await replicas[0]!.settle('d1', 600);
+    t.mock.timers.setTime(Date.parse('2026-08-02T00:00:01Z'));
+    await replicas[1]!.reserve({ tenant: 'days', key: 'd2', milliCredits: 1_000, agent: 'a', skill: 's' });
+    await replicas[1]!.settle('d2', 900);
+    t.mock.timers.reset();
+    assert.deepEqual(await replicas[0]!.usage({ tenant: 'days', groupBy: ['day'] }), [
+      { day: '2026-08-01', milliCredits: 600, calls: 1 },
+      { day: '2026-08-02', milliCredits: 900, calls: 1 },
+    ]);
+  });
+
+  test('1,000 mixed completed, failed and cancelled tasks over two replicas reconcile to the milli-credit', async () => {
+    const expected = await mixedTasks(replicas, { tenant: 'mixed', tasks: 1_000, seed: 7, concurrency: 16 });
+    assert.deepEqual(await replicas[0]!.balance('mixed'), {
+      tenant: 'mixed',
+      milliCredits: expected.toppedUp - expected.charged,
+      reservedMilliCredits: 0,
+      availableMilliCredits: expected.toppedUp - expected.charged,
+    });
+    const usage = await replicas[1]!.usage({ tenant: 'mixed', groupBy: ['agent'] });
+    assert.deepEqual(usage, [...expected.byAgent].map(([agent, u]) => ({ agent, ...u })).sort((a, b) => (a.agent < b.agent ? -1 : 1)));
+    const report = await replicas[1]!.reconcile();
+    assert.deepEqual(report.discrepancies, []);
+    assert.equal(report.ok, true);
+  });
+});

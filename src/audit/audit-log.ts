@@ -1,0 +1,275 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger, Metrics } from '../observability/index.js';
+import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import type { Database } from '../storage/index.js';
+import { SECURITY_EVENT_TYPES, type AuditEntry, type AuditRow, type AuditVerifyResult } from './audit-entry.js';
+import { integerOption } from './audit-options.js';
+import { AuditReader, type AuditExportOptions, type AuditFollowOptions, type AuditTailOptions } from './audit-reader.js';
+import { verifyChain, type AuditVerifyOptions } from './chain-verifier.js';
+import type { ChainWriter, CheckpointPolicy } from './chain-writer.js';
+import { Doorbell } from './doorbell.js';
+import { toPendingRow, type PendingRow } from './pending-row.js';
+import { PostgresChainWriter } from './postgres-chain-writer.js';
+import { SqliteChainWriter } from './sqlite-chain-writer.js';
+
+/** Options of {@link createAuditLog}. */
+export interface AuditLogOptions {
+  /** Where the chain lives; the caller opens and closes it. */
+  database: Database;
+  logger: Logger;
+  metrics: Metrics;
+  /** Longest an appended entry waits in memory before its batch is written, ms. Default 100. */
+  flushIntervalMs?: number;
+  /** Most entries per batch (one transaction); a full batch is written at once. Default 500. */
+  maxBatch?: number;
+  /**
+   * Most entries waiting to be written. Past it `append()` throws
+   * `AM_ERR_STORAGE_UNAVAILABLE` rather than drop an entry: the database is
+   * down or not keeping up, and the caller decides (the gateway refuses the
+   * call). Default 100,000.
+   */
+  maxQueue?: number;
+  /** Record the tip in `audit_checkpoints` after this many rows… Default 1000. */
+  checkpointEveryRows?: number;
+  /** …or when the last checkpoint is this old, ms (checked at each batch). Default 60,000. */
+  checkpointEveryMs?: number;
+}
+
+/** The hash-chained audit trail: cheap appends, batched writes, verification and reading. */
+export interface AuditLog {
+  /**
+   * Queues an entry; entries are chained and written in batches (one
+   * transaction per batch). Costs a validation and an array push on the
+   * caller's path; no acknowledged entry is lost on `close()`.
+   *
+   * @throws AgentmeshError `AM_ERR_AUDIT_INVALID_ARGUMENT` for a malformed entry,
+   *   `AM_ERR_STORAGE_UNAVAILABLE` (retryable) when `maxQueue` entries already wait.
+   */
+  append(entry: AuditEntry): void;
+  /** Resolves when every entry appended before the call is committed; rejects if a batch fails (its entries stay queued and are retried). */
+  flush(): Promise<void>;
+  /** Walks the chain and names every modified, deleted, mis-linked or truncated row (see docs/audit.md for what it cannot see). */
+  verify(options?: AuditVerifyOptions): Promise<AuditVerifyResult>;
+  /** Rows after `since` (oldest first), or the newest `limit` rows. */
+  tail(options?: AuditTailOptions): Promise<AuditRow[]>;
+  /** Rows after `since` (default: the tip), then new rows as they are written, until `signal` aborts. */
+  follow(options?: AuditFollowOptions): AsyncIterable<AuditRow>;
+  /** Rows with time in [from, to), in chain order, paged: for a SIEM. */
+  export(options?: AuditExportOptions): AsyncIterable<AuditRow>;
+  /** Entries appended and not yet committed. */
+  readonly pending: number;
+  /** Writes every queued entry and a checkpoint of the tip; later appends throw. Does not close the database. */
+  close(): Promise<void>;
+}
+
+/** Distinct event types a security counter labels by name before it says `other`. */
+const MAX_SECURITY_LABELS = 32;
+/** Longest wait between retries of a failed batch, ms. */
+const MAX_RETRY_DELAY_MS = 30_000;
+
+/**
+ * Builds the audit log over an open database (SQLite or PostgreSQL). Several
+ * instances, in one process or in several replicas, may append to one
+ * database: the chain stays single and gapless.
+ *
+ * @example
+ * import { createAuditLog, hashInput } from '../audit/index.js';
+ * const audit = createAuditLog({ database, logger, metrics });
+ * audit.append({ eventType: 'a2a.call', actor: { kind: 'client', id: principal.clientId }, tenant: principal.tenant,
+ *   targetAgent: 'sales', method: 'SendMessage', inputHash: hashInput(params.message), outcome: 'ok', durationMs: 12 });
+ * const { ok, problems } = await audit.verify();
+ * await audit.close();
+ */
+export function createAuditLog(options: AuditLogOptions): AuditLog {
+  return new BatchedAuditLog(options);
+}
+
+class BatchedAuditLog implements AuditLog {
+  readonly #log: Logger;
+  readonly #writer: ChainWriter;
+  readonly #reader: AuditReader;
+  readonly #database: Database;
+  readonly #doorbell = new Doorbell();
+  readonly #flushIntervalMs: number;
+  readonly #maxBatch: number;
+  readonly #maxQueue: number;
+  readonly #policy: CheckpointPolicy;
+  readonly #securityEvents: ReturnType<Metrics['counter']>;
+  readonly #securityLabels = new Set<string>();
+  readonly #rowsWritten: ReturnType<Metrics['counter']>;
+  readonly #writeFailures: ReturnType<Metrics['counter']>;
+  readonly #batchSeconds: ReturnType<Metrics['histogram']>;
+  readonly #queueGauge: ReturnType<Metrics['gauge']>;
+
+  #queue: PendingRow[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #timerDelay = 0;
+  #draining: Promise<void> | undefined;
+  #failures = 0;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #uncheckpointed = false;
+
+  constructor(options: AuditLogOptions) {
+    if (options === null || typeof options !== 'object' || options.database === undefined) {
+      throw new AgentmeshError(ErrorCodes.AUDIT_INVALID_ARGUMENT, '"database" option is required');
+    }
+    this.#flushIntervalMs = options.flushIntervalMs === undefined ? 100 : integerOption('flushIntervalMs', options.flushIntervalMs, 1, 60_000);
+    this.#maxBatch = options.maxBatch === undefined ? 500 : integerOption('maxBatch', options.maxBatch, 1, 10_000);
+    this.#maxQueue = options.maxQueue === undefined ? 100_000 : integerOption('maxQueue', options.maxQueue, this.#maxBatch);
+    this.#policy = {
+      everyRows: options.checkpointEveryRows === undefined ? 1000 : integerOption('checkpointEveryRows', options.checkpointEveryRows, 1),
+      everyMs: options.checkpointEveryMs === undefined ? 60_000 : integerOption('checkpointEveryMs', options.checkpointEveryMs, 1),
+    };
+    this.#database = options.database;
+    this.#log = options.logger.child({ component: 'audit' });
+    this.#writer = options.database.sqlite !== undefined ? new SqliteChainWriter(options.database.sqlite) : new PostgresChainWriter(options.database.db);
+    this.#reader = new AuditReader(options.database.db, this.#doorbell);
+    const { metrics } = options;
+    this.#securityEvents = metrics.counter('agentmesh_audit_security_events_total', 'Security events audited (bad tokens, scope denials, quota hits, tenant mismatches, any denied call), by event type.', ['event_type']);
+    this.#rowsWritten = metrics.counter('agentmesh_audit_rows_written_total', 'Audit rows committed to the chain, by outcome.', ['outcome']);
+    this.#writeFailures = metrics.counter('agentmesh_audit_write_failures_total', 'Audit batches that failed to commit (their entries stay queued and are retried).');
+    this.#batchSeconds = metrics.histogram('agentmesh_audit_batch_duration_seconds', 'Time to chain and commit one audit batch.', [], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
+    this.#queueGauge = metrics.gauge('agentmesh_audit_queue_entries', 'Audit entries appended and not yet committed (sampled at each batch).');
+  }
+
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  append(entry: AuditEntry): void {
+    if (this.#closed) throw new AgentmeshError(ErrorCodes.INTERNAL, 'audit entry appended after the audit log was closed', { expose: false });
+    const row = toPendingRow(entry, Date.now());
+    if (this.#queue.length >= this.#maxQueue) {
+      throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `the audit log has ${this.#queue.length} entries waiting for the database (maxQueue): refusing more rather than losing them`, { retryable: true, expose: false });
+    }
+    this.#queue.push(row);
+    if (row.outcome === 'denied' || SECURITY_EVENT_TYPES.has(row.event_type)) this.#countSecurityEvent(row.event_type);
+    // A full batch goes out on the next turn (never inside append: a commit costs milliseconds).
+    // While a failing database is retried, the backoff timer alone decides when.
+    if (this.#failures === 0) this.#arm(this.#queue.length >= this.#maxBatch ? 0 : this.#flushIntervalMs);
+  }
+
+  async flush(): Promise<void> {
+    while (this.#queue.length > 0 || this.#draining !== undefined) {
+      this.#draining ??= this.#drain().finally(() => {
+        this.#draining = undefined;
+      });
+      await this.#draining;
+    }
+  }
+
+  verify(options?: AuditVerifyOptions): Promise<AuditVerifyResult> {
+    return verifyChain(this.#database.db, options);
+  }
+
+  tail(options?: AuditTailOptions): Promise<AuditRow[]> {
+    return this.#reader.tail(options);
+  }
+
+  follow(options?: AuditFollowOptions): AsyncIterable<AuditRow> {
+    return this.#reader.follow(options);
+  }
+
+  export(options?: AuditExportOptions): AsyncIterable<AuditRow> {
+    return this.#reader.export(options);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
+    this.#disarm();
+    try {
+      await this.flush();
+      if (this.#uncheckpointed) await this.#writer.write([], { ...this.#policy, force: true });
+    } catch (err) {
+      throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `audit log closed with ${this.#queue.length} entries not written: ${(err as Error).message}`, { cause: err, expose: false });
+    } finally {
+      this.#doorbell.ring();
+    }
+  }
+
+  /** Writes batches until the queue is empty; a failed batch goes back to the front and is retried with backoff. */
+  async #drain(): Promise<void> {
+    this.#disarm();
+    while (this.#queue.length > 0) {
+      const batch = this.#take();
+      this.#queueGauge.set(this.#queue.length);
+      const started = performance.now();
+      try {
+        const result = await this.#writer.write(batch, this.#policy);
+        this.#batchSeconds.observe((performance.now() - started) / 1000);
+        this.#failures = 0;
+        this.#uncheckpointed = !result.checkpointed && (this.#uncheckpointed || result.written > 0);
+        this.#countWritten(batch);
+        this.#doorbell.ring();
+      } catch (err) {
+        this.#queue = batch.concat(this.#queue);
+        this.#queueGauge.set(this.#queue.length);
+        this.#failures += 1;
+        this.#writeFailures.inc();
+        const retryInMs = Math.min(MAX_RETRY_DELAY_MS, 100 * 2 ** (this.#failures - 1));
+        this.#log.error({ err, pending: this.#queue.length, failures: this.#failures, retryInMs }, 'audit batch failed to commit; entries kept for retry');
+        if (!this.#closed) this.#arm(retryInMs, true);
+        throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `audit batch of ${batch.length} entries failed to commit: ${(err as Error).message}`, { cause: err, retryable: true, expose: false });
+      }
+    }
+    this.#queueGauge.set(0);
+  }
+
+  #take(): PendingRow[] {
+    if (this.#queue.length <= this.#maxBatch) {
+      const batch = this.#queue;
+      this.#queue = [];
+      return batch;
+    }
+    return this.#queue.splice(0, this.#maxBatch);
+  }
+
+  /** Schedules a background flush in `delayMs` unless one is due sooner (`replace`: reschedule regardless). */
+  #arm(delayMs: number, replace = false): void {
+    if (this.#timer !== undefined) {
+      if (!replace && this.#timerDelay <= delayMs) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timerDelay = delayMs;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      // Failures are logged and retried by #drain; nobody awaits a background flush.
+      this.flush().catch(() => undefined);
+    }, delayMs);
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #countSecurityEvent(eventType: string): void {
+    // Labels stay bounded whatever event types callers invent.
+    let label = eventType;
+    if (!SECURITY_EVENT_TYPES.has(eventType) && !this.#securityLabels.has(eventType)) {
+      if (this.#securityLabels.size >= MAX_SECURITY_LABELS) label = 'other';
+      else this.#securityLabels.add(eventType);
+    }
+    this.#securityEvents.inc({ event_type: label });
+  }
+
+  #countWritten(batch: readonly PendingRow[]): void {
+    let ok = 0;
+    let denied = 0;
+    let error = 0;
+    for (const row of batch) {
+      if (row.outcome === 'ok') ok++;
+      else if (row.outcome === 'denied') denied++;
+      else error++;
+    }
+    if (ok > 0) this.#rowsWritten.inc({ outcome: 'ok' }, ok);
+    if (denied > 0) this.#rowsWritten.inc({ outcome: 'denied' }, denied);
+    if (error > 0) this.#rowsWritten.inc({ outcome: 'error' }, error);
+  }
+}

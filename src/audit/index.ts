@@ -1,0 +1,12 @@
+/**
+ * audit: the append-only, hash-chained audit trail (issue 4 §5). The gateway
+ * appends one entry per call and per security event; `agentmesh audit
+ * verify|tail|export` read the chain straight from the database.
+ */
+export { createAuditLog } from './audit-log.js';
+export type { AuditLog, AuditLogOptions } from './audit-log.js';
+export { hashInput } from './hash-input.js';
+export { SECURITY_EVENT_TYPES } from './audit-entry.js';
+export type { AuditEntry, AuditRow, AuditActorKind, AuditOutcome, AuditProblem, AuditVerifyResult, AuditAnchor } from './audit-entry.js';
+export type { AuditVerifyOptions } from './chain-verifier.js';
+export type { AuditTailOptions, AuditFollowOptions, AuditExportOptions } from './audit-reader.js';

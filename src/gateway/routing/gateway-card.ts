@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { AgentCard } from '@a2a-js/sdk';
+import type { AgentRecord } from './registry-types.js';
+
+/**
+ * URI of the AgentExtension that carries the agent's own card, signatures
+ * included, inside the card the gateway serves.
+ *
+ * Why an extension: a card rewritten to point at the gateway no longer
+ * matches what the agent signed, so its signatures cannot stay in
+ * `signatures` (A2A §8.4.3 verifiers would try them and fail; the SDK's
+ * `verifyAgentCardSignature` only needs one to pass, but a stricter one
+ * may reject the card). The gateway signs the rewritten card instead; the
+ * original goes into `capabilities.extensions[].params`, a
+ * `google.protobuf.Struct` that survives the SDK's canonical form
+ * (`AgentCard.fromJSON`/`toJSON`), so the gateway's signature covers it too.
+ * A client verifies the gateway's signature over the served card, then the
+ * agent's signature over `params.card` with the SDK's verifier as is, and
+ * compares what it cares about (name, skills, security). A top-level field
+ * such as `agentmesh:originalCard` would not work: the canonical form drops
+ * unknown fields, so the gateway's signature would not cover it. A Link
+ * header would: but it is lost as soon as the card is stored or relayed.
+ */
+export const ORIGINAL_CARD_EXTENSION_URI = 'https://agentmesh.dev/extensions/original-card/v1';
+
+type Json = Record<string, unknown>;
+
+/**
+ * The card as the gateway serves it, before the gateway signs it: every
+ * interface URL (each protocol version's, each binding's) points at
+ * `${gatewayBaseUrl}/agents/{name}`, the agent's own signatures move into
+ * the {@link ORIGINAL_CARD_EXTENSION_URI} extension with the card they sign.
+ *
+ * An interface URL under one of the instances' base URLs keeps its suffix
+ * (`https://pod-1/a2a/json` with instance `https://pod-1` becomes
+ * `…/agents/{name}/a2a/json`), since the router forwards `/agents/{name}/x`
+ * to `{instance}/x`; any other URL (a card registered by hand) becomes the
+ * gateway URL itself.
+ */
+export function rewriteCard(record: AgentRecord, instanceUrls: readonly string[], gatewayBaseUrl: string): Json {
+  const original = AgentCard.toJSON(record.card) as Json;
+  const gatewayUrl = `${gatewayBaseUrl.replace(/\/+$/, '')}/agents/${encodeURIComponent(record.name)}`;
+  const bases = [...new Set(instanceUrls.map((u) => u.replace(/\/+$/, '')))].sort((a, b) => b.length - a.length);
+  const rewrite = (url: unknown): string => {
+    if (typeof url !== 'string') return gatewayUrl;
+    const base = bases.find((b) => url === b || url.startsWith(`${b}/`));
+    return base === undefined ? gatewayUrl : `${gatewayUrl}${url.slice(base.length)}`.replace(/\/+$/, '') || gatewayUrl;
+  };
+  const interfaces = Array.isArray(original['supportedInterfaces']) ? (original['supportedInterfaces'] as Json[]) : [];
+  const capabilities = (original['capabilities'] as Json | undefined) ?? {};
+  // An extension under our URI that the agent wrote itself would pass for the gateway's word: dropped.
+  const extensions = (Array.isArray(capabilities['extensions']) ? (capabilities['extensions'] as Json[]) : []).filter((e) => e['uri'] !== ORIGINAL_CARD_EXTENSION_URI);
+  const signatures = Array.isArray(original['signatures']) ? original['signatures'] : [];
+  if (signatures.length > 0) {
+    extensions.push({
+      uri: ORIGINAL_CARD_EXTENSION_URI,
+      description: "The agent's own card as it published it, with its signatures (A2A §8.4): verify them over params.card.",
+      required: false,
+      params: { card: original, ...(record.cardUrl !== undefined && { cardUrl: record.cardUrl }) },
+    });
+  }
+  const { signatures: _dropped, ...unsigned } = original;
+  return {
+    ...unsigned,
+    supportedInterfaces: interfaces.map((i) => ({ ...i, url: rewrite(i['url']) })),
+    capabilities: { ...capabilities, extensions },
+  };
+}
+
+/** The served card's JSON text and ETag (a hash of the text, A2A §8.6.1). */
+export function servedCard(card: unknown): { json: string; etag: string } {
+  const json = JSON.stringify(card);
+  return { json, etag: `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"` };
+}

@@ -1,0 +1,15 @@
+/**
+ * gateway/routing: the upstream side of the gateway. A live cache of the
+ * registry (watch stream), least-outstanding balancing, a circuit breaker
+ * per instance, safe retries, streaming relay, and the agent cards the
+ * gateway serves (rewritten to point at it, re-signed).
+ */
+export { createUpstreamRouter } from './upstream-router.js';
+export type { UpstreamRouter, AgentRoute, InstanceStats } from './upstream-router.js';
+export type { UpstreamRouterOptions } from './router-options.js';
+export { ROUTER_DEFAULTS } from './router-options.js';
+export type { ForwardInput, ForwardResult } from './upstream-forwarder.js';
+export type { BreakerState } from './upstream-instance.js';
+export type { CardSigner } from './card-cache.js';
+export { ORIGINAL_CARD_EXTENSION_URI } from './gateway-card.js';
+export { WITHHELD_REQUEST_HEADERS } from './forward-headers.js';

@@ -1,0 +1,270 @@
+import type { SsrfGuard } from '../../http/index.js';
+import type { Logger } from '../../observability/index.js';
+import { ErrorCodes } from '../../protocol/index.js';
+import { recordFromJson, type RegistryReader } from './registry-reader.js';
+import type { AgentInstance, AgentRecord } from './registry-types.js';
+import { pause, reconnectDelay } from './retry-pause.js';
+import type { RouteCache } from './route-cache.js';
+import type { RoutingMetrics } from './routing-metrics.js';
+import { forEachSseEvent, type EventSourceMessage } from './sse-reader.js';
+
+/** Options of {@link RegistryFollower}. Durations in ms. */
+export interface RegistryFollowerOptions {
+  reader: RegistryReader;
+  cache: RouteCache;
+  metrics: RoutingMetrics;
+  logger: Logger;
+  guard: SsrfGuard | undefined;
+  maxReconnectMs: number;
+  random: () => number;
+}
+
+/** Instances read at once during a full load. */
+const LOAD_CONCURRENCY = 8;
+/** URL verdicts of the SSRF guard kept; past it the memo starts over. */
+const MAX_VERDICTS = 10_000;
+
+/** `instance_changed` events after which the instance takes no traffic. */
+const LEAVING = new Set(['removed', 'lease_expired', 'forgotten', 'down']);
+
+/** Change kinds that carry the agent's record after the change. */
+const RECORD_KINDS = new Set(['registered', 'updated', 'health_changed', 'config_changed']);
+
+/**
+ * Keeps the route cache equal to the registry: a live cache, never a call
+ * per request (issue 4 §4).
+ *
+ * It opens `GET /watch` first and loads everything (every record, page by
+ * page, then each agent's instances) once the stream is open, so a change
+ * made during the load arrives as an event after it instead of being lost;
+ * a record older than the one held is ignored. Then each change is applied:
+ * records from the event itself, instances read again (coalesced per agent).
+ *
+ * A stream that breaks (a reset, a silent peer) is opened again with
+ * `Last-Event-ID`, and the registry replays what was missed (or answers
+ * `resync` when its log no longer reaches back that far: full reload).
+ * A stream the registry ended (it does so when it shuts down), or a
+ * registry that could not be reached at all, may mean a new registry
+ * process on a fresh store that numbers its changes from 1 again:
+ * resuming after our old id would hide its first changes, so the stream is
+ * then opened without an id and everything loaded again. (A registry that
+ * crashes and comes back on a fresh store within the first reconnection
+ * delay would go unnoticed; the registry's `open` event does not say where
+ * its log starts.)
+ */
+export class RegistryFollower {
+  readonly #o: RegistryFollowerOptions;
+  readonly #log: Logger;
+  readonly #abort = new AbortController();
+  #loop: Promise<void> | undefined;
+  #lastEventId: number | undefined;
+  #loaded = false;
+  #markLoaded!: () => void;
+  /** Resolves when the cache first holds the registry's state. */
+  readonly firstLoad: Promise<void> = new Promise((resolve) => (this.#markLoaded = resolve));
+  /** Instance reads in flight per agent; `again` asks for one more when it ends. */
+  readonly #refreshing = new Map<string, { again: boolean }>();
+  /** Sequence of instance reads, so an older read that answers last does not win. */
+  #readSeq = 0;
+  readonly #appliedSeq = new Map<string, number>();
+  readonly #verdicts = new Map<string, boolean>();
+
+  constructor(options: RegistryFollowerOptions) {
+    this.#o = options;
+    this.#log = options.logger;
+  }
+
+  /** True once the cache holds the registry's state (it may lag while the registry is away). */
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#abort.signal;
+    let failures = 0;
+    let reload = true;
+    let first = true;
+    while (!signal.aborted) {
+      let opened = false;
+      try {
+        if (!first) this.#o.metrics.reconnect();
+        first = false;
+        const body = await this.#o.reader.openWatch(reload ? undefined : this.#lastEventId, signal);
+        await forEachSseEvent(body, async (event) => {
+          if (event.event === 'open') {
+            opened = true;
+            if (reload) {
+              this.#lastEventId = sinceOf(event) ?? this.#lastEventId;
+              await this.#reload(signal);
+              reload = false;
+            }
+            failures = 0;
+            return;
+          }
+          const id = event.id === undefined ? undefined : Number(event.id);
+          if (event.event === 'resync') {
+            this.#log.info({ lastEventId: this.#lastEventId }, 'the registry no longer holds the changes since our last one; reloading');
+            await this.#reload(signal);
+          } else {
+            this.#apply(event);
+          }
+          if (id !== undefined && Number.isSafeInteger(id)) this.#lastEventId = id;
+        });
+        // The registry ends its streams when it shuts down; what answers next may be a
+        // new process on a fresh store, whose change ids mean nothing to us.
+        reload = true;
+        this.#log.debug('registry watch stream ended; reconnecting');
+      } catch (err) {
+        if (signal.aborted) break;
+        failures += 1;
+        if (!opened) reload = true;
+        this.#log.warn({ err, failures, registry: this.#o.reader.url }, 'cannot follow the registry; retrying');
+      }
+      await pause(reconnectDelay(failures, this.#o.maxReconnectMs, this.#o.random), signal);
+    }
+  }
+
+  /** Reads every record and every agent's instances, then drops what the registry no longer has. */
+  async #reload(signal: AbortSignal): Promise<void> {
+    this.#o.metrics.reload();
+    const records: AgentRecord[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.#o.reader.listPage(pageToken, signal);
+      records.push(...page.agents);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== undefined);
+    const lists = new Map<string, { seq: number; list: AgentInstance[] | undefined }>();
+    let next = 0;
+    const worker = async () => {
+      while (next < records.length) {
+        const name = records[next++]!.name;
+        const seq = ++this.#readSeq;
+        lists.set(name, { seq, list: await this.#o.reader.instances(name, signal) });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, records.length) }, worker));
+    const { cache } = this.#o;
+    for (const record of records) {
+      cache.putRecord(record, { authoritative: true });
+      const read = lists.get(record.name);
+      if (read?.list !== undefined) await this.#putInstances(record.name, read.seq, read.list);
+    }
+    const names = new Set(records.map((r) => r.name));
+    cache.retainOnly(names);
+    for (const agent of [...this.#appliedSeq.keys()]) if (!names.has(agent)) this.#appliedSeq.delete(agent);
+    this.#o.metrics.agents(cache.size);
+    this.#log.info({ agents: records.length }, 'routing cache loaded from the registry');
+    if (!this.#loaded) {
+      this.#loaded = true;
+      this.#markLoaded();
+    }
+  }
+
+  #apply(event: EventSourceMessage): void {
+    const kind = event.event;
+    let change: { agent?: unknown; record?: unknown };
+    try {
+      change = JSON.parse(event.data) as { agent?: unknown; record?: unknown };
+    } catch {
+      this.#log.warn({ kind }, 'the registry sent a change that is not JSON; ignored');
+      return;
+    }
+    const agent = typeof change.agent === 'string' ? change.agent : undefined;
+    if (agent === undefined) return;
+    const { cache } = this.#o;
+    if (kind === 'deregistered') {
+      cache.remove(agent);
+      this.#appliedSeq.delete(agent);
+    } else if (kind !== undefined && RECORD_KINDS.has(kind) && change.record !== undefined && change.record !== null) {
+      const isNew = cache.putRecord(recordFromJson(change.record));
+      if (isNew || kind === 'registered') this.#refresh(agent);
+    } else if (kind === 'instance_changed' && cache.get(agent) !== undefined) {
+      // An instance that left (or probes down) stops taking traffic now, not one registry read later.
+      const detail = (change as { detail?: { instance?: unknown; event?: unknown } }).detail;
+      if (typeof detail?.instance === 'string' && typeof detail.event === 'string' && LEAVING.has(detail.event)) cache.takeOutOfRotation(agent, detail.instance);
+      this.#refresh(agent);
+    }
+    this.#o.metrics.agents(cache.size);
+  }
+
+  /** Reads an agent's instances again; calls made while a read runs fold into one more read after it. */
+  #refresh(agent: string): void {
+    const running = this.#refreshing.get(agent);
+    if (running !== undefined) {
+      running.again = true;
+      return;
+    }
+    const state = { again: true };
+    this.#refreshing.set(agent, state);
+    const signal = this.#abort.signal;
+    void (async () => {
+      let failures = 0;
+      try {
+        while (state.again && !signal.aborted) {
+          state.again = false;
+          const seq = ++this.#readSeq;
+          try {
+            const list = await this.#o.reader.instances(agent, signal);
+            // Gone at the registry: the `deregistered` change removes it.
+            if (list !== undefined) await this.#putInstances(agent, seq, list);
+            failures = 0;
+          } catch (err) {
+            if (signal.aborted) return;
+            failures += 1;
+            state.again = true;
+            this.#log.warn({ err, agent, failures }, 'cannot read the instances of an agent; retrying');
+            await pause(reconnectDelay(failures, this.#o.maxReconnectMs, this.#o.random), signal);
+          }
+        }
+      } finally {
+        this.#refreshing.delete(agent);
+      }
+    })();
+  }
+
+  async #putInstances(agent: string, seq: number, list: AgentInstance[]): Promise<void> {
+    const admitted = this.#o.guard === undefined ? list : await Promise.all(list.map((instance) => this.#admit(instance)));
+    if ((this.#appliedSeq.get(agent) ?? 0) > seq) return;
+    this.#appliedSeq.set(agent, seq);
+    this.#o.cache.putInstances(agent, admitted);
+  }
+
+  /** An instance whose URL the SSRF guard refuses stays listed but out of rotation. */
+  async #admit(instance: AgentInstance): Promise<AgentInstance> {
+    let allowed = this.#verdicts.get(instance.url);
+    if (allowed === undefined) {
+      try {
+        await this.#o.guard!.check(instance.url);
+        allowed = true;
+      } catch (err) {
+        this.#log.warn({ err, agent: instance.agent, instance: instance.id }, 'instance URL refused by the SSRF guard; kept out of rotation');
+        // Only a verdict is remembered; a name that did not resolve is asked again at the next change.
+        if ((err as { code?: unknown }).code !== ErrorCodes.SSRF_BLOCKED) return { ...instance, inRotation: false };
+        allowed = false;
+      }
+      if (this.#verdicts.size >= MAX_VERDICTS) this.#verdicts.clear();
+      this.#verdicts.set(instance.url, allowed);
+    }
+    return allowed ? instance : { ...instance, inRotation: false };
+  }
+}
+
+/** The `since` of the stream's `open` event: the last change before the stream started. */
+function sinceOf(event: EventSourceMessage): number | undefined {
+  try {
+    const since = (JSON.parse(event.data) as { since?: unknown }).since;
+    return typeof since === 'number' && Number.isSafeInteger(since) ? since : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,80 @@
+import type { Metrics } from '../../observability/index.js';
+import type { BreakerState, UpstreamInstance } from './upstream-instance.js';
+
+/** How one upstream exchange ended, as counted (a bounded set). */
+export type UpstreamOutcome = '2xx' | '3xx' | '4xx' | '5xx' | 'connect_error' | 'timeout' | 'network_error' | 'client_gone' | 'no_instance';
+
+const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
+
+/**
+ * The routing metrics (issue 4 §6). Labels stay bounded: `agent` comes from
+ * the registry's names (requests for unknown agents are not counted here),
+ * and instances are never a label (their ids churn with every deploy); the
+ * breaker gauge counts instances per state instead.
+ */
+export class RoutingMetrics {
+  readonly #requests;
+  readonly #latency;
+  readonly #retries;
+  readonly #instances;
+  readonly #outstanding;
+  readonly #agents;
+  readonly #reconnects;
+  readonly #reloads;
+
+  constructor(metrics: Metrics) {
+    this.#requests = metrics.counter('agentmesh_gateway_upstream_requests_total', 'Requests forwarded to agent instances, by agent and outcome (status class or failure)', ['agent', 'outcome']);
+    this.#latency = metrics.histogram('agentmesh_gateway_upstream_latency_seconds', 'Time from sending a request to an instance until its response headers, by agent', ['agent'], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60]);
+    this.#retries = metrics.counter('agentmesh_gateway_upstream_retries_total', 'Requests sent again to another instance, by agent', ['agent']);
+    this.#instances = metrics.gauge('agentmesh_gateway_upstream_instances', 'Instances the router knows, by agent and breaker state', ['agent', 'breaker']);
+    this.#outstanding = metrics.gauge('agentmesh_gateway_upstream_outstanding', 'Requests in flight to instances (streams included), by agent', ['agent']);
+    this.#agents = metrics.gauge('agentmesh_gateway_routing_agents', 'Agents in the routing cache');
+    this.#reconnects = metrics.counter('agentmesh_gateway_registry_watch_reconnects_total', 'Times the registry watch stream was opened again after it ended or failed');
+    this.#reloads = metrics.counter('agentmesh_gateway_registry_reloads_total', 'Full reloads of the routing cache from the registry');
+  }
+
+  request(agent: string, outcome: UpstreamOutcome): void {
+    this.#requests.inc({ agent, outcome });
+  }
+
+  latency(agent: string, seconds: number): void {
+    this.#latency.observe({ agent }, seconds);
+  }
+
+  retry(agent: string): void {
+    this.#retries.inc({ agent });
+  }
+
+  outstanding(agent: string, delta: number): void {
+    this.#outstanding.inc({ agent }, delta);
+  }
+
+  /** Recounts the instances of an agent per breaker state. */
+  breakers(agent: string, instances: readonly UpstreamInstance[] | undefined): void {
+    const now = Date.now();
+    for (const state of BREAKER_STATES) {
+      const count = instances === undefined ? 0 : instances.filter((i) => i.breakerState(now) === state).length;
+      this.#instances.set({ agent, breaker: state }, count);
+    }
+  }
+
+  agents(count: number): void {
+    this.#agents.set(count);
+  }
+
+  reconnect(): void {
+    this.#reconnects.inc();
+  }
+
+  reload(): void {
+    this.#reloads.inc();
+  }
+}
+
+/** The outcome label of an answered request. */
+export function statusOutcome(status: number): UpstreamOutcome {
+  if (status >= 500) return '5xx';
+  if (status >= 400) return '4xx';
+  if (status >= 300) return '3xx';
+  return '2xx';
+}

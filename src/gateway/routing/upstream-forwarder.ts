@@ -1,0 +1,253 @@
+import { BrokenCircuitError } from 'cockatiel';
+import type { FastifyReply } from 'fastify';
+import type { Dispatcher } from 'undici';
+import { abortOnClientGone } from '../../http/index.js';
+import type { Logger } from '../../observability/index.js';
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { REFUSAL_PROBE_BYTES, classifyFailure, isRefusal, mayRetryRead, type AttemptFailure } from './attempt-failure.js';
+import { hasCandidate, pickInstance } from './balancer.js';
+import { upstreamRequestHeaders } from './forward-headers.js';
+import { discard, prefixed, readHead, relayAnswer, type UpstreamAnswer } from './response-relay.js';
+import type { CachedAgent, RouteCache } from './route-cache.js';
+import { statusOutcome, type RoutingMetrics } from './routing-metrics.js';
+import { FailedAnswer, type UpstreamInstance } from './upstream-instance.js';
+
+/** One request to forward (see `UpstreamRouter.forward`). */
+export interface ForwardInput {
+  agent: string;
+  method: string;
+  /** The part after `/agents/{name}`: `/`, `/message:send`, `/.well-known/agent-card.json`. */
+  path: string;
+  /** The query string, without or with its `?`. */
+  query?: string | undefined;
+  /** Headers added to (or replacing) the client's: the tenant assertion, `traceparent`. */
+  headers: Record<string, string>;
+  /** The raw request body the gateway already read. */
+  body?: Buffer | string | undefined;
+  /** Repeating the request is harmless (a read): it may be retried after it reached an instance. */
+  idempotent: boolean;
+  /** Aborts the request (a deadline of the gateway's own). */
+  signal?: AbortSignal | undefined;
+  /** Sees each chunk of the answer's body before the client does (task id, audit hash). */
+  tap?: ((chunk: Buffer) => void) | undefined;
+}
+
+/** What happened, for metrics and the audit. */
+export interface ForwardResult {
+  /** Id of the instance that answered. */
+  instance: string;
+  /** Status sent to the client; 499 when the client left before any answer. */
+  status: number;
+  /** From the call until the client's response was over (a stream's whole life). */
+  durationMs: number;
+  /** Attempts beyond the first. */
+  retried: number;
+  /** The answer's content type (`text/event-stream` for a stream). */
+  contentType?: string | undefined;
+  /** The answer's body broke off midway (the client saw a cut response). */
+  bodyError?: unknown;
+}
+
+/** What the forwarder works with. */
+export interface UpstreamForwarderOptions {
+  cache: RouteCache;
+  dispatcher: Dispatcher;
+  metrics: RoutingMetrics;
+  logger: Logger;
+  maxAttempts: number;
+  requestTimeoutMs: number;
+  /** False until the cache first holds the registry's state. */
+  loaded: () => boolean;
+}
+
+/** Methods that never change anything (RFC 9110 §9.2.1): always safe to retry. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Marks an attempt that ended because our side gave up: the breaker must not count it. */
+class Abandoned extends Error {
+  readonly clientGone = true;
+  constructor(cause: unknown) {
+    super('request abandoned', { cause });
+  }
+}
+
+/**
+ * Forwards requests to instances: pick (least outstanding), send through
+ * the instance's breaker, retry elsewhere only where that cannot run a
+ * request twice, relay the answer.
+ */
+export class UpstreamForwarder {
+  readonly #o: UpstreamForwarderOptions;
+
+  constructor(options: UpstreamForwarderOptions) {
+    this.#o = options;
+  }
+
+  async forward(input: ForwardInput, reply: FastifyReply): Promise<ForwardResult> {
+    const started = performance.now();
+    const { metrics, logger } = this.#o;
+    const cached = this.#routable(input.agent);
+    const method = input.method.toUpperCase();
+    const request = reply.request;
+    const headers = upstreamRequestHeaders(request.headers, { ip: request.ip, protocol: request.protocol, host: request.host }, input.headers);
+    const clientGone = abortOnClientGone(request, reply)();
+    const signal = input.signal === undefined ? clientGone : AbortSignal.any([clientGone, input.signal]);
+    const idempotent = input.idempotent || SAFE_METHODS.has(method);
+    const tried = new Set<string>();
+    let lastFailure: AttemptFailure | undefined;
+    let retried = 0;
+
+    for (let attempt = 0; attempt < this.#o.maxAttempts; attempt++) {
+      const instance = pickInstance(cached.instances, tried, cached.rr, Date.now());
+      if (instance === undefined) break;
+      tried.add(instance.id);
+      instance.requests += 1;
+      if (attempt > 0) {
+        retried += 1;
+        metrics.retry(input.agent);
+      }
+      const release = this.#hold(instance);
+      const sentAt = performance.now();
+      let answer: UpstreamAnswer;
+      try {
+        // No await between the pick and execute(): the breaker's half-open trial is taken synchronously.
+        answer = await instance.execute(() => this.#exchange(instance, method, input, headers, signal));
+      } catch (err) {
+        release();
+        if (signal.aborted) return this.#abandoned(input, instance, reply, clientGone, started, retried);
+        if (err instanceof BrokenCircuitError) continue;
+        const failure = classifyFailure(err);
+        lastFailure = failure;
+        metrics.request(input.agent, failure.kind);
+        const retryable = failure.notSent || idempotent;
+        logger.warn({ agent: input.agent, instance: instance.id, reason: failure.reason, attempt, willRetry: retryable && hasCandidate(cached.instances, tried, Date.now()) }, 'an instance failed a request');
+        if (!retryable) throw this.#failed(input.agent, failure, false);
+        continue;
+      }
+      metrics.latency(input.agent, (performance.now() - sentAt) / 1000);
+
+      if (answer.statusCode >= 500 && attempt + 1 < this.#o.maxAttempts && hasCandidate(cached.instances, tried, Date.now())) {
+        let head: Buffer | undefined;
+        if (answer.statusCode === 503) {
+          const read = await readHead(answer.body, REFUSAL_PROBE_BYTES).catch(() => undefined);
+          head = read?.head;
+          if (read !== undefined) answer = { ...answer, body: prefixed(read.head, read.rest) };
+        }
+        if (isRefusal(answer.statusCode, answer.headers, head) || (idempotent && mayRetryRead(answer.statusCode))) {
+          discard(answer.body);
+          release();
+          metrics.request(input.agent, '5xx');
+          logger.warn({ agent: input.agent, instance: instance.id, status: answer.statusCode, attempt }, 'an instance answered with a server error; trying another');
+          continue;
+        }
+      }
+
+      try {
+        const { bodyError } = await relayAnswer(answer, reply, { method, tap: input.tap, log: logger });
+        const gone = clientGone.aborted;
+        metrics.request(input.agent, bodyError !== undefined && gone ? 'client_gone' : statusOutcome(answer.statusCode));
+        if (bodyError !== undefined && !gone) logger.warn({ err: bodyError, agent: input.agent, instance: instance.id }, 'the answer of an instance broke off midway');
+        const contentType = answer.headers['content-type'];
+        return {
+          instance: instance.id,
+          status: answer.statusCode,
+          durationMs: performance.now() - started,
+          retried,
+          ...(typeof contentType === 'string' && { contentType }),
+          ...(bodyError !== undefined && !gone && { bodyError }),
+        };
+      } finally {
+        release();
+      }
+    }
+
+    if (lastFailure === undefined) {
+      metrics.request(input.agent, 'no_instance');
+      throw this.#noInstance(input.agent, cached);
+    }
+    throw this.#failed(input.agent, lastFailure, true);
+  }
+
+  /** The cached agent, or why it cannot be routed to. */
+  #routable(agent: string): CachedAgent {
+    const cached = this.#o.cache.get(agent);
+    if (cached !== undefined) {
+      if (cached.record.status === 'disabled') {
+        throw new AgentmeshError(ErrorCodes.GATEWAY_NO_HEALTHY_INSTANCE, `agent ${agent} is disabled at the registry`, { details: { agent }, expose: true });
+      }
+      return cached;
+    }
+    if (!this.#o.loaded()) {
+      throw new AgentmeshError(ErrorCodes.HTTP_UNAVAILABLE, 'the gateway has not loaded the agent directory from the registry yet; retry shortly', { expose: true, retryable: true });
+    }
+    throw new AgentmeshError(ErrorCodes.GATEWAY_AGENT_NOT_FOUND, `agent ${agent} is not registered`, { details: { agent } });
+  }
+
+  /** Counts a request outstanding on an instance; the returned function releases it (once). */
+  #hold(instance: UpstreamInstance): () => void {
+    instance.outstanding += 1;
+    this.#o.metrics.outstanding(instance.agent, 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      instance.outstanding -= 1;
+      this.#o.metrics.outstanding(instance.agent, -1);
+    };
+  }
+
+  /** One request to one instance; resolves at the answer's headers. A 5xx answer is thrown as FailedAnswer for the breaker to count. */
+  async #exchange(instance: UpstreamInstance, method: string, input: ForwardInput, headers: Record<string, string>, signal: AbortSignal): Promise<UpstreamAnswer> {
+    let answer: Dispatcher.ResponseData;
+    try {
+      answer = await this.#o.dispatcher.request({
+        origin: instance.origin,
+        path: instance.pathFor(input.path, input.query),
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: input.body ?? null,
+        signal,
+      });
+    } catch (err) {
+      if (signal.aborted) throw new Abandoned(err);
+      throw err;
+    }
+    const result: UpstreamAnswer = { statusCode: answer.statusCode, headers: answer.headers, body: answer.body };
+    if (answer.statusCode >= 500) throw new FailedAnswer(result);
+    return result;
+  }
+
+  /** The client left (or our own signal fired) before any answer was relayed. */
+  #abandoned(input: ForwardInput, instance: UpstreamInstance, reply: FastifyReply, clientGone: AbortSignal, started: number, retried: number): ForwardResult {
+    if (!clientGone.aborted) {
+      throw new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `agent ${input.agent} did not answer in time`, { expose: true, retryable: true, details: { agent: input.agent } });
+    }
+    this.#o.metrics.request(input.agent, 'client_gone');
+    // Nobody reads it; sending completes the request's lifecycle (hooks, logs) on the closed socket.
+    if (!reply.sent) reply.code(499).send();
+    return { instance: instance.id, status: 499, durationMs: performance.now() - started, retried };
+  }
+
+  #failed(agent: string, failure: AttemptFailure, exhausted: boolean): AgentmeshError {
+    const details = { agent, reason: failure.reason };
+    if (failure.kind === 'timeout' && !failure.notSent) {
+      return new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `agent ${agent} did not answer within ${this.#o.requestTimeoutMs} ms`, { expose: true, retryable: true, details });
+    }
+    const why = failure.notSent ? `its instances are unreachable (${failure.reason})` : `its instance failed while handling the request (${failure.reason})`;
+    const tail = exhausted ? '' : '; it was not retried because it may have reached the agent';
+    return new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `agent ${agent} did not answer: ${why}${tail}`, { expose: true, retryable: true, details });
+  }
+
+  #noInstance(agent: string, cached: CachedAgent): AgentmeshError {
+    const now = Date.now();
+    const inRotation = cached.instances.filter((i) => i.inRotation);
+    const open = inRotation.filter((i) => !i.available(now)).length;
+    const why =
+      cached.instances.length === 0
+        ? 'no instance is registered'
+        : inRotation.length === 0
+          ? `none of its ${cached.instances.length} instances is in rotation`
+          : `the breakers of its ${open} instances in rotation are open`;
+    return new AgentmeshError(ErrorCodes.GATEWAY_NO_HEALTHY_INSTANCE, `agent ${agent} has no healthy instance: ${why}`, { expose: true, retryable: true, details: { agent } });
+  }
+}

@@ -1,0 +1,134 @@
+import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import type { AgentInstance } from './registry-types.js';
+
+/** What the breaker of an instance says. */
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** Breaker settings: consecutive failures that open it, and how long it stays open (ms). */
+export interface BreakerSettings {
+  failures: number;
+  openMs: number;
+}
+
+/** Thrown inside the breaker for an upstream answer that counts as the instance's failure (5xx): the breaker counts it, the caller unwraps it. */
+export class FailedAnswer<T> extends Error {
+  readonly answer: T;
+  constructor(answer: T) {
+    super('upstream answered with a server error');
+    this.answer = answer;
+  }
+}
+
+/**
+ * One instance of an agent as the router sees it: the registry's view
+ * (`info`, refreshed from the watch), the requests this router has in flight
+ * on it, and its circuit breaker (seed 001: `failures` consecutive failures
+ * open it for `openMs`, then one trial request decides).
+ *
+ * The breaker is cockatiel's, with two details the router needs on top:
+ * cockatiel moves from open to half-open lazily, on the next call, so
+ * {@link UpstreamInstance.breakerState} computes the state a caller would
+ * meet; and while a half-open trial runs, cockatiel makes other callers wait
+ * for it, so the balancer leaves such an instance out instead.
+ */
+export class UpstreamInstance {
+  readonly id: string;
+  readonly agent: string;
+  info: AgentInstance;
+  /** Requests this router has in flight on the instance, streams included. */
+  outstanding = 0;
+  /** Requests this router sent it (each attempt, retries included). */
+  requests = 0;
+  readonly #breaker: CircuitBreakerPolicy;
+  readonly #counter: ConsecutiveBreaker;
+  readonly #openMs: number;
+  #openedAt = 0;
+  #origin: string;
+  #basePath: string;
+
+  constructor(info: AgentInstance, settings: BreakerSettings, onStateChange: (instance: UpstreamInstance) => void) {
+    this.id = info.id;
+    this.agent = info.agent;
+    this.info = info;
+    const { origin, basePath } = splitUrl(info.url);
+    this.#origin = origin;
+    this.#basePath = basePath;
+    this.#openMs = settings.openMs;
+    this.#counter = new ConsecutiveBreaker(settings.failures);
+    // Only what the instance did counts: FailedAnswer (5xx) and transport
+    // errors. A request the client gave up on says nothing about the instance.
+    this.#breaker = circuitBreaker(handleWhen((err) => !(err as { clientGone?: boolean }).clientGone), { halfOpenAfter: settings.openMs, breaker: this.#counter });
+    this.#breaker.onBreak(() => {
+      this.#openedAt = Date.now();
+    });
+    this.#breaker.onStateChange(() => onStateChange(this));
+  }
+
+  /** Base URL origin (`http://10.0.0.7:4000`). */
+  get origin(): string {
+    return this.#origin;
+  }
+
+  /** Updates the registry's view; a changed URL is taken as is. */
+  update(info: AgentInstance): void {
+    this.info = info;
+    const { origin, basePath } = splitUrl(info.url);
+    this.#origin = origin;
+    this.#basePath = basePath;
+  }
+
+  /** The request path on the instance for `path` (the part after `/agents/{name}`) and `query`. */
+  pathFor(path: string, query: string | undefined): string {
+    const suffix = path === '' || (path === '/' && this.#basePath !== '') ? '' : path.startsWith('/') ? path : `/${path}`;
+    const full = `${this.#basePath}${suffix}` || '/';
+    return query === undefined || query === '' ? full : `${full}?${query.replace(/^\?/, '')}`;
+  }
+
+  /** Consecutive failures counted by the breaker. */
+  get failures(): number {
+    return this.#counter.state;
+  }
+
+  /** The state a request would meet now. */
+  breakerState(now: number = Date.now()): BreakerState {
+    switch (this.#breaker.state) {
+      case CircuitState.Closed:
+        return 'closed';
+      case CircuitState.HalfOpen:
+        return 'half-open';
+      default:
+        return now - this.#openedAt >= this.#openMs ? 'half-open' : 'open';
+    }
+  }
+
+  /** May take a request now: closed, or open past its window with no trial running yet. */
+  available(now: number = Date.now()): boolean {
+    const state = this.#breaker.state;
+    if (state === CircuitState.Closed) return true;
+    return state === CircuitState.Open && now - this.#openedAt >= this.#openMs;
+  }
+
+  /** In rotation at the registry (lease alive, probe not down). */
+  get inRotation(): boolean {
+    return this.info.inRotation;
+  }
+
+  /**
+   * Runs one exchange through the breaker. `fn` resolves with the answer or
+   * throws; a `FailedAnswer` counts as a failure and its answer is returned.
+   * Throws cockatiel's BrokenCircuitError when the breaker is open.
+   */
+  async execute<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#breaker.execute(fn);
+    } catch (err) {
+      if (err instanceof FailedAnswer) return err.answer as T;
+      throw err;
+    }
+  }
+}
+
+function splitUrl(url: string): { origin: string; basePath: string } {
+  const parsed = new URL(url);
+  return { origin: parsed.origin, basePath: parsed.pathname.replace(/\/+$/, '') };
+}

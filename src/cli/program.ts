@@ -13,6 +13,11 @@ import { agentsCommand } from './commands/agents.js';
 import { sendCommand } from './commands/send.js';
 import { upCommand } from './commands/up.js';
 import { serveCommand } from './commands/serve.js';
+import { clientsCommand } from './commands/clients.js';
+import { keysCommand } from './commands/keys.js';
+import { tokenCommand } from './commands/token.js';
+import { auditCommand } from './commands/audit.js';
+import { creditsCommand } from './commands/credits.js';
 import { tasksCommand } from './commands/tasks.js';
 import { reportError } from './error-report.js';
 import { ExitCodes } from './exit-codes.js';
@@ -24,7 +29,7 @@ export type CommandFactory = (ctx: CliContext) => Command;
  * Every top-level command, in help order. This is the one place commands are
  * registered: append `up`, `serve`, `agent` here.
  */
-export const COMMANDS: readonly CommandFactory[] = [upCommand, serveCommand, agentCommand, sendCommand, tasksCommand, agentsCommand];
+export const COMMANDS: readonly CommandFactory[] = [upCommand, serveCommand, agentCommand, sendCommand, tasksCommand, agentsCommand, clientsCommand, keysCommand, tokenCommand, creditsCommand, auditCommand];
 
 const EXAMPLES = `
 Examples:

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { exampleAgents } from '../../../agents/index.js';
+import { createGateway } from '../../gateway/index.js';
 import { createRegistry } from '../../registry/index.js';
+import { gatewayConfigFromEnv } from '../gateway-config-from-env.js';
 import type { CliContext } from '../cli-io.js';
 import { registryConfigFromEnv } from '../registry-config-from-env.js';
 import { serveAgents, type ServeFlags } from '../serve-agents.js';
@@ -41,5 +43,27 @@ Examples:
   const agents = common(new Command('agents').description('run the example agents'), 4000).action(async (flags: ServeFlags) => {
     await serveAgents(ctx, exampleAgents, flags);
   });
-  return new Command('serve').description('run one agentmesh role').addCommand(registry).addCommand(agents);
+  const gateway = common(new Command('gateway').description('run the gateway (OAuth 2.0, policy, quotas, credits, routing, audit)'), 4200)
+    .addHelpText(
+      'after',
+      `
+Environment: GATEWAY_PORT, REGISTRY_URL (where agents are found; default http://localhost:4100),
+  GATEWAY_ADMIN_TOKEN (bootstrap admin bearer), GATEWAY_SECRET (32+ chars, shared by replicas: key encryption),
+  DATABASE_URL, REDIS_URL (shared quotas), GATEWAY_TOKEN_TTL_SECONDS, GATEWAY_DEFAULT_RPM,
+  GATEWAY_CORS_ORIGINS, GATEWAY_EXTERNAL_ISSUERS (JSON list of { issuer, jwksUri, audience, tenantClaim, scopesClaim }).
+
+Examples:
+  $ GATEWAY_ADMIN_TOKEN=$(openssl rand -hex 24) agentmesh serve gateway
+  $ agentmesh clients create my-app --tenant acme --scopes a2a:message:send,a2a:tasks:read
+`,
+    )
+    .action(async (flags: ServeFlags) => {
+      const gw = await createGateway({ config: gatewayConfigFromEnv(ctx.io.env, flags) });
+      const { url } = await gw.listen();
+      ctx.io.stdout.write(`agentmesh gateway listening on ${url}\n`);
+      ctx.io.stdout.write(`  agents ${url}/agents/{name}  token POST ${url}/oauth/token  jwks ${url}/.well-known/jwks.json\n`);
+      if (!gw.config.adminToken) ctx.io.stderr.write('warning: GATEWAY_ADMIN_TOKEN is not set: the management API is reachable only with a gateway:admin token\n');
+      await untilSignal(ctx, () => gw.close());
+    });
+  return new Command('serve').description('run one agentmesh role').addCommand(registry).addCommand(gateway).addCommand(agents);
 }

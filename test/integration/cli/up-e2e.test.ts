@@ -63,6 +63,21 @@ describe('agentmesh up: registry and example agents in one process', () => {
     assert.equal(sent.code, 0, sent.err);
   });
 
+  test('the demo client calls an agent through the gateway with a token, and is charged', async () => {
+    const gateway = /gateway listening on (http:\/\/\S+)/.exec(stdout)![1]!;
+    const [, clientId, clientSecret] = /demo client: (\S+) \/ (\S+)/.exec(stdout)!;
+    const tokenOut = await cli(['token', '--gateway', gateway, '--client-id', clientId!, '--client-secret', clientSecret!]);
+    assert.equal(tokenOut.code, 0, tokenOut.err);
+    const token = tokenOut.out.trim();
+    const res = await fetch(`${gateway}/agents/lead-scorer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: { leadIds: ['lead-001', 'lead-002'] } }] } } }),
+    });
+    const body = (await res.json()) as any;
+    assert.equal(body.result?.task?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(body));
+  });
+
   test('SIGTERM drains both roles, removes the instances and exits 0', async () => {
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];

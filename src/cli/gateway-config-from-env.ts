@@ -1,0 +1,36 @@
+import type { GatewayConfigInput } from '../gateway/index.js';
+
+/** Gateway configuration from env and flags (flags win). */
+export function gatewayConfigFromEnv(env: Record<string, string | undefined>, flags: { port?: string; host?: string; dataDir?: string; dev?: boolean }): GatewayConfigInput {
+  const int = (name: string, value: string | undefined): number | undefined => {
+    if (value === undefined || value === '') return undefined;
+    if (!/^\d+$/.test(value)) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+    return Number(value);
+  };
+  const config: GatewayConfigInput = {};
+  const port = int(flags.port !== undefined ? '--port' : 'GATEWAY_PORT', flags.port ?? env['GATEWAY_PORT'] ?? env['PORT']);
+  if (port !== undefined) config.port = port;
+  const host = flags.host ?? env['HOST'];
+  if (host) config.host = host;
+  const dataDir = flags.dataDir ?? env['AGENTMESH_DATA_DIR'];
+  if (dataDir) config.dataDir = dataDir;
+  if (env['GATEWAY_PUBLIC_URL']) config.publicUrl = env['GATEWAY_PUBLIC_URL'];
+  if (env['DATABASE_URL']) config.databaseUrl = env['DATABASE_URL'];
+  if (env['REDIS_URL']) config.redisUrl = env['REDIS_URL'];
+  if (env['LOG_LEVEL']) config.logLevel = env['LOG_LEVEL'] as GatewayConfigInput['logLevel'];
+  if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) config.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  if (env['REGISTRY_URL']) config.registryUrl = env['REGISTRY_URL'];
+  if (env['REGISTRY_TOKEN']) config.registryToken = env['REGISTRY_TOKEN'];
+  if (env['GATEWAY_ADMIN_TOKEN']) config.adminToken = env['GATEWAY_ADMIN_TOKEN'];
+  if (env['GATEWAY_SECRET']) config.keyEncryptionSecret = env['GATEWAY_SECRET'];
+  if (env['GATEWAY_SIGNING_ALG']) config.signingAlg = env['GATEWAY_SIGNING_ALG'] as GatewayConfigInput['signingAlg'];
+  const ttl = int('GATEWAY_TOKEN_TTL_SECONDS', env['GATEWAY_TOKEN_TTL_SECONDS']);
+  if (ttl !== undefined) config.tokenTtlSeconds = ttl;
+  const rpm = int('GATEWAY_DEFAULT_RPM', env['GATEWAY_DEFAULT_RPM']);
+  if (rpm !== undefined) config.defaultRequestsPerMinute = rpm;
+  if (env['GATEWAY_CORS_ORIGINS']) config.corsOrigins = env['GATEWAY_CORS_ORIGINS'].split(',').map((o) => o.trim()).filter(Boolean);
+  if (env['GATEWAY_EXTERNAL_ISSUERS']) config.externalIssuers = JSON.parse(env['GATEWAY_EXTERNAL_ISSUERS']) as GatewayConfigInput['externalIssuers'];
+  if (env['AGENTMESH_ALLOW_HOSTS']) config.allowHosts = env['AGENTMESH_ALLOW_HOSTS'].split(',').map((h) => h.trim()).filter(Boolean);
+  if (flags.dev || env['AGENTMESH_DEV'] === '1') config.dev = true;
+  return config;
+}

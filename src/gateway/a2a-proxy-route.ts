@@ -1,0 +1,244 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { renderHttpError } from '../http/index.js';
+import { AgentmeshError, ErrorCodes, normalizeError, toJsonRpcErrorObject, WIRE } from '../protocol/index.js';
+import type { Logger } from '../observability/index.js';
+import type { AuditEntry, AuditLog } from '../audit/index.js';
+import { hashInput } from '../audit/index.js';
+import type { CreditLedger } from '../tenancy/index.js';
+import type { Identity, Principal } from './identity/index.js';
+import type { UpstreamRouter } from './routing/index.js';
+import type { CardSigner } from './routing/index.js';
+import { classifyA2aRequest, type ClassifiedRequest } from './policy/a2a-operation.js';
+import type { Quotas, QuotaState } from './policy/quotas.js';
+import { callTerms } from './call-pricing.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+import type { SettlementTracker } from './settlement-tracker.js';
+import { taskEnd } from './settlement.js';
+import { AnswerTap } from './stream-task-tap.js';
+
+/** What the A2A proxy needs. */
+export interface A2aProxyOptions {
+  identity: Identity;
+  router: UpstreamRouter;
+  ledger: CreditLedger;
+  audit: AuditLog;
+  quotas: Quotas;
+  tracker: SettlementTracker;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  publicUrl: () => string;
+  cardSigner: CardSigner;
+  bodyLimitBytes: number;
+  assertionTtlSeconds: number;
+  defaultRequestsPerMinute: number;
+  defaultBurst: number;
+  tenantRequestsPerMinute: number;
+}
+
+/** Queued audit entries past which calls are refused (the log itself refuses at 100,000). */
+const AUDIT_BACKLOG_LIMIT = 90_000;
+
+/**
+ * `/agents/{name}/…`: every A2A call through the gateway. In order:
+ * classify (operation, scope), authenticate, authorize (operation, agent and
+ * skill scopes; an agent closed to the tenant looks absent), quotas (client
+ * and tenant), the agent's concurrency limit, credits (SendMessage: reserve
+ * the estimate), forward with a signed tenant assertion, then settle from
+ * the answer (or track the task until it ends) and audit.
+ */
+export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): Promise<void> {
+  // Bodies pass through as bytes: the gateway reads JSON only to classify and price.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: o.bodyLimitBytes }, (_req, body, done) => done(null, body));
+  const outstanding = new Map<string, number>();
+
+  const handler = async (request: FastifyRequest<{ Params: { name: string; '*'?: string } }>, reply: FastifyReply) => {
+    const started = performance.now();
+    const name = request.params.name;
+    const path = `/${request.params['*'] ?? ''}`;
+    const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : undefined;
+    const raw = Buffer.isBuffer(request.body) ? request.body : undefined;
+    const parsed = parseJson(raw);
+    const a2aVersion = headerOf(request, 'a2a-version');
+    const call = classifyA2aRequest(request.method, path, parsed, a2aVersion);
+    const audit: AuditEntry = { eventType: 'a2a.call', actor: { kind: 'anonymous' }, targetAgent: name, method: call?.operation ?? `${request.method} ${path}`, outcome: 'ok', ...clientOf(request) };
+    let principal: Principal | undefined;
+    let reservationKey: string | undefined;
+    let estimate = 0;
+    let counted = false;
+    try {
+      // No call goes unaudited: when the audit store falls behind, calls wait outside.
+      if (o.audit.pending >= AUDIT_BACKLOG_LIMIT) {
+        throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, 'The audit trail is behind; retry shortly', { retryable: true, expose: true });
+      }
+      const route = o.router.agent(name);
+      if (!route || route.record.status === 'disabled') throw notFound(name);
+      if (call?.operation === 'GetAgentCard') {
+        const { json, etag } = await o.router.card(name, o.publicUrl(), o.cardSigner);
+        audit.eventType = 'a2a.card';
+        return reply.header('content-type', 'application/json').header('etag', etag).header('cache-control', 'public, max-age=60').send(json);
+      }
+      principal = await o.identity.authenticate(request);
+      if (!principal) {
+        audit.eventType = 'auth.denied';
+        throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'This agent needs a bearer token (OAuth 2.0 client credentials from /oauth/token) or an X-API-Key', { details: { reason: 'missing' } });
+      }
+      audit.actor = { kind: principal.kind, id: principal.clientId };
+      audit.tenant = principal.tenant;
+      audit.user = principal.subject;
+      if (!call) throw new AgentmeshError(ErrorCodes.PROTOCOL_METHOD_NOT_FOUND, `${request.method} ${path} is not an A2A operation`, { details: { path } });
+      const tenants = route.record.metadata.tenants ?? [];
+      if (tenants.length > 0 && !tenants.includes(principal.tenant)) {
+        audit.eventType = 'tenant.mismatch';
+        throw notFound(name);
+      }
+      const terms = call.operation === 'SendMessage' || call.operation === 'SendStreamingMessage' ? callTerms(route.record, call.message) : undefined;
+      const needed = [call.scope, ...(route.record.metadata.requiredScopes ?? []), ...(terms?.scopes ?? [])].filter((s): s is string => s !== undefined);
+      const missing = [...new Set(needed)].filter((s) => !principal!.scopes.includes(s));
+      if (missing.length > 0) {
+        audit.eventType = 'scope.denied';
+        throw new AgentmeshError(ErrorCodes.AUTH_FORBIDDEN, `${call.operation} on ${name} needs the scope${missing.length > 1 ? 's' : ''} ${missing.join(' ')}`, { details: { scope: missing.join(' ') } });
+      }
+      audit.skill = terms?.skill;
+      if (call.taskId) audit.taskId = call.taskId;
+      if (call.message) audit.inputHash = hashInput(call.message);
+
+      const client = await o.identity.client(principal.clientId);
+      const rate = client?.rateLimit ?? route.record.metadata.rateLimit;
+      let quota: QuotaState | undefined;
+      try {
+        quota = await o.quotas.admit([
+          { key: `client:${principal.clientId}:agent:${name}`, rpm: rate?.requestsPerMinute ?? o.defaultRequestsPerMinute, burst: rate?.burst ?? o.defaultBurst },
+          { key: `tenant:${principal.tenant}`, rpm: o.tenantRequestsPerMinute, burst: 0 },
+        ]);
+      } catch (err) {
+        audit.eventType = 'quota.exceeded';
+        o.metrics.quotaHits.labels({ agent: name }).inc();
+        const retry = (err as AgentmeshError).details?.['retryAfterSeconds'];
+        if (retry) reply.header('retry-after', retry);
+        throw err;
+      }
+      if (quota) reply.header('ratelimit-limit', String(quota.limit)).header('ratelimit-remaining', String(quota.remaining)).header('ratelimit-reset', String(quota.resetSeconds));
+
+      const limit = route.record.metadata.maxConcurrentTasks;
+      const busy = outstanding.get(name) ?? 0;
+      if (terms && limit !== undefined && busy >= limit) {
+        audit.eventType = 'concurrency.limited';
+        throw new AgentmeshError(ErrorCodes.GATEWAY_CONCURRENCY_LIMIT, `${name} is running its ${limit} concurrent tasks; retry shortly`, { details: { agent: name, limit: String(limit) }, retryable: true });
+      }
+      outstanding.set(name, busy + 1);
+      counted = true;
+
+      // A new task is charged; a follow-up to an existing task (input-required answers) is part of it.
+      const messageId = typeof call.message?.['messageId'] === 'string' ? call.message['messageId'] : undefined;
+      if (terms && terms.milliCredits > 0 && messageId && call.message?.['taskId'] === undefined) {
+        estimate = terms.milliCredits;
+        reservationKey = `${name}:${principal.tenant}:${messageId}`;
+        try {
+          await o.ledger.reserve({ tenant: principal.tenant, key: reservationKey, milliCredits: estimate, agent: name, skill: terms.skill ?? '*', clientId: principal.clientId });
+        } catch (err) {
+          reservationKey = undefined;
+          audit.eventType = 'credits.insufficient';
+          throw err;
+        }
+        audit.milliCredits = estimate;
+      }
+
+      const assertion = await o.identity.signAssertion({ sub: principal.subject, tenant: principal.tenant, scope: principal.scopes.join(' '), aud: `agentmesh:agent:${name}`, act: 'agentmesh-gateway' }, o.assertionTtlSeconds);
+      const tap = reservationKey ? new AnswerTap(call.streaming) : undefined;
+      const result = await o.router.forward(
+        {
+          agent: name,
+          method: request.method,
+          path,
+          query,
+          headers: { authorization: `Bearer ${assertion}`, 'x-request-id': String(request.id), ...(headerOf(request, 'traceparent') ? { traceparent: headerOf(request, 'traceparent')! } : {}) },
+          body: raw,
+          idempotent: call.idempotent,
+          tap: tap?.onChunk,
+        },
+        reply,
+      );
+      o.metrics.upstream(name, call.operation, result.status, result.durationMs);
+      if (result.status >= 400) audit.outcome = 'error';
+      if (tap && reservationKey) {
+        tap.finish();
+        await settleOrTrack(o, { key: reservationKey, tap, estimate, agent: name, tenant: principal.tenant, subject: principal.subject, failed: result.status >= 400 || result.bodyError !== undefined });
+        if (tap.taskId) audit.taskId = tap.taskId;
+      }
+    } catch (err) {
+      if (reservationKey) await o.ledger.refund(reservationKey, 'the call did not reach the agent').catch((e) => o.logger.warn({ err: e }, 'refund failed'));
+      const error = normalizeError(err, String(request.id));
+      audit.outcome = audit.eventType === 'a2a.call' ? 'error' : 'denied';
+      audit.errorCode = error.code;
+      if (!reply.sent) sendError(reply, request, error, call);
+      else o.logger.warn({ err }, 'gateway call failed after the answer started');
+    } finally {
+      if (counted) outstanding.set(name, (outstanding.get(name) ?? 1) - 1);
+      audit.durationMs = performance.now() - started;
+      o.metrics.calls.labels({ agent: o.metrics.agentLabel(name), outcome: audit.outcome }).inc();
+      o.metrics.duration.labels({ agent: o.metrics.agentLabel(name) }).observe(audit.durationMs / 1000);
+      if (audit.eventType !== 'a2a.call' && audit.eventType !== 'a2a.card') o.metrics.securityEvents.labels({ event: audit.eventType }).inc();
+      if (audit.eventType !== 'a2a.card') {
+        try {
+          o.audit.append(audit);
+        } catch (err) {
+          o.logger.error({ err }, 'an audit entry could not be queued');
+        }
+      }
+    }
+  };
+  app.all('/agents/:name', handler);
+  app.all('/agents/:name/*', handler);
+}
+
+async function settleOrTrack(o: A2aProxyOptions, s: { key: string; tap: AnswerTap; estimate: number; agent: string; tenant: string; subject: string; failed: boolean }): Promise<void> {
+  const end = s.tap.task !== undefined ? taskEnd(s.tap.task) : s.tap.state !== undefined ? taskEnd({ status: { state: s.tap.state } }) : { kind: 'open' as const };
+  if (end.kind === 'refund' || (end.kind === 'charge' && !s.tap.streaming)) {
+    await o.tracker.close(s.key, end, s.estimate);
+    return;
+  }
+  if (s.tap.taskId === undefined) {
+    // No task came back (an error answer): nothing ran, nothing is owed.
+    if (s.failed || end.kind === 'open') await o.ledger.refund(s.key, 'the agent started no task');
+    return;
+  }
+  // Still running, or a stream (whose usage is on the task, not the events): read the task until it ends.
+  o.tracker.track({ key: s.key, agent: s.agent, taskId: s.tap.taskId, tenant: s.tenant, subject: s.subject, estimate: s.estimate });
+}
+
+function sendError(reply: FastifyReply, request: FastifyRequest, error: AgentmeshError, call: ClassifiedRequest | undefined): void {
+  const status = WIRE[error.code].http;
+  if (status === 401) reply.header('www-authenticate', `Bearer realm="agentmesh"${error.details?.['reason'] === 'missing' ? '' : ', error="invalid_token"'}`);
+  else if (status === 403 && error.code === ErrorCodes.AUTH_FORBIDDEN) reply.header('www-authenticate', `Bearer realm="agentmesh", error="insufficient_scope", scope="${error.details?.['scope'] ?? ''}"`);
+  if (call?.binding === 'JSONRPC') {
+    reply.code(status).header('content-type', 'application/json').send(JSON.stringify({ jsonrpc: '2.0', id: call.jsonRpcId ?? null, error: toJsonRpcErrorObject(error, String(request.id)) }));
+    return;
+  }
+  const rendered = renderHttpError(error, String(request.id));
+  reply.code(rendered.statusCode).send(rendered.body);
+}
+
+function notFound(name: string): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.GATEWAY_AGENT_NOT_FOUND, `No agent named ${JSON.stringify(name)} is reachable through this gateway`, { details: { agent: name } });
+}
+
+function parseJson(raw: Buffer | undefined): unknown {
+  if (raw === undefined || raw.length === 0) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function headerOf(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function clientOf(request: FastifyRequest): Pick<AuditEntry, 'ip' | 'userAgent'> {
+  const ua = headerOf(request, 'user-agent');
+  return { ip: request.ip, ...(ua !== undefined && { userAgent: ua.slice(0, 200) }) };
+}
+

@@ -1,0 +1,54 @@
+import { estimateCost } from '../tenancy/index.js';
+import type { AgentRecord, SkillMetadata } from '../registry/index.js';
+
+type Record_ = AgentRecord;
+
+/** What a message send will cost, and which scopes its skill needs. */
+export interface CallTerms {
+  /** The skill the message targets, when the gateway can tell (`metadata.skillId`, or the agent's only skill). */
+  skill: string | undefined;
+  milliCredits: number;
+  /** Scopes on top of the operation's: the agent's, and the skill's (every skill's when the skill is unknown). */
+  scopes: string[];
+}
+
+/**
+ * The terms of a call to `record` carrying `message` (v1.0 or v0.3 JSON).
+ * When the skill cannot be told (several skills, none named) the gateway
+ * reserves the dearest skill's price and requires every skill's scopes:
+ * the runtime may route the message to any of them, and a hold that is too
+ * high is given back at settlement while one too low would be a free call.
+ */
+export function callTerms(record: Record_, message: Record<string, unknown> | undefined): CallTerms {
+  const skills = record.card.skills ?? [];
+  const meta: Record<string, SkillMetadata> = record.metadata.skills ?? {};
+  const named = skillIdOf(message);
+  const skill = named ?? (skills.length === 1 ? skills[0]!.id : undefined);
+  const input = inputOf(message);
+  const agentScopes = record.metadata.requiredScopes ?? [];
+  if (skill !== undefined) {
+    const m = meta[skill];
+    return { skill, milliCredits: m?.pricing ? estimateCost(m.pricing, input) : 0, scopes: [...agentScopes, ...(m?.requiredScopes ?? [])] };
+  }
+  let milliCredits = 0;
+  const scopes = new Set(agentScopes);
+  for (const m of Object.values(meta)) {
+    if (m.pricing) milliCredits = Math.max(milliCredits, estimateCost(m.pricing, input));
+    for (const s of m.requiredScopes ?? []) scopes.add(s);
+  }
+  return { skill: undefined, milliCredits, scopes: [...scopes] };
+}
+
+function skillIdOf(message: Record<string, unknown> | undefined): string | undefined {
+  const metadata = message?.['metadata'];
+  const id = metadata !== null && typeof metadata === 'object' ? (metadata as Record<string, unknown>)['skillId'] : undefined;
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
+/** The skill input as the runtime reads it: the first data part, else the text. */
+function inputOf(message: Record<string, unknown> | undefined): unknown {
+  const parts = Array.isArray(message?.['parts']) ? (message['parts'] as Array<Record<string, unknown>>) : [];
+  const data = parts.find((p) => p !== null && typeof p === 'object' && p['data'] !== undefined);
+  if (data) return data['data'];
+  return parts.map((p) => (typeof p?.['text'] === 'string' ? p['text'] : '')).join('');
+}

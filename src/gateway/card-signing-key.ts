@@ -1,0 +1,41 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { generateAgentCardSignature, type AgentCard } from '@a2a-js/sdk';
+import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type JWK } from 'jose';
+
+/** The key the gateway re-signs the cards it serves with, and its public JWK Set. */
+export interface CardSigningKey {
+  sign(card: AgentCard): Promise<AgentCard>;
+  jwks(): { keys: JWK[] };
+}
+
+/**
+ * Loads (or creates, 0600) the gateway's card-signing key in `file`. It is
+ * not the token key: cards are long-lived and cached by clients, tokens
+ * rotate weekly. Verifiers find it at `jku` (the gateway's
+ * `/.well-known/agent-card-jwks.json`).
+ */
+export async function loadCardSigningKey(file: string, jku: () => string): Promise<CardSigningKey> {
+  let pem: string;
+  if (existsSync(file)) pem = readFileSync(file, 'utf8');
+  else {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    pem = await exportPKCS8(privateKey);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, pem, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  const privateKey = await importPKCS8(pem, 'ES256', { extractable: true });
+  const full = await exportJWK(privateKey);
+  const publicJwk: JWK = { kty: full.kty!, crv: full.crv!, x: full.x!, y: full.y! };
+  const kid = await calculateJwkThumbprint(publicJwk);
+  const jwk: JWK = { ...publicJwk, kid, alg: 'ES256', use: 'sig' };
+  return {
+    // Given and returning the card's JSON form (the router serves it as is): the
+    // signature covers exactly what is served, as the runtime's does.
+    async sign(card) {
+      return generateAgentCardSignature(privateKey, { alg: 'ES256', kid, typ: 'JOSE', jku: jku() })(card);
+    },
+    jwks: () => ({ keys: [jwk] }),
+  };
+}

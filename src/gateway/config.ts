@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+const externalIssuer = z
+  .object({
+    issuer: z.string().min(1),
+    jwksUri: z.string().url(),
+    audience: z.union([z.string(), z.array(z.string())]),
+    tenantClaim: z.string().default('tenant'),
+    scopesClaim: z.string().default('scope'),
+    subjectClaim: z.string().optional(),
+    algorithms: z.array(z.string()).optional(),
+  })
+  .strict();
+
+/** Gateway configuration: one strict schema, defaults with units. */
+export const gatewayConfigSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).default(4200),
+    host: z.string().default('127.0.0.1'),
+    /** Base URL clients reach the gateway at: token issuer, card interface URLs. Default http://localhost:PORT. */
+    publicUrl: z.string().url().optional(),
+    dataDir: z.string().default('./.agentmesh'),
+    databaseUrl: z.string().optional(),
+    redisUrl: z.string().optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Where agents are found (the registry's watch stream keeps the routing cache). */
+    registryUrl: z.string().url().default('http://localhost:4100'),
+    registryToken: z.string().optional(),
+    /** Bootstrap credential of the management API (env GATEWAY_ADMIN_TOKEN), compared in constant time. */
+    adminToken: z.string().min(16).optional(),
+    /** Default audience of issued tokens. */
+    audience: z.string().default('agentmesh'),
+    /** Lifetime of issued access tokens, seconds (seed 000: short-lived, 15 minutes). */
+    tokenTtlSeconds: z.number().int().min(30).max(86_400).default(900),
+    signingAlg: z.enum(['ES256', 'RS256']).default('ES256'),
+    /** Signing keys rotate this often, ms (7 days); retired keys stay published until their tokens expire. */
+    keyRotationIntervalMs: z.number().int().min(60_000).default(7 * 24 * 3600 * 1000),
+    clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+    /** Encrypts signing keys at rest; unset: a secret file in dataDir (0600). */
+    keyEncryptionSecret: z.string().min(32).optional(),
+    externalIssuers: z.array(externalIssuer).default([]),
+    /** Lifetime of the assertion the gateway attaches to each forwarded call, seconds. */
+    assertionTtlSeconds: z.number().int().min(5).max(3600).default(120),
+    /** Requests per minute per client and agent when neither the client nor the agent record says (seed 000). */
+    defaultRequestsPerMinute: z.number().int().positive().default(1000),
+    defaultBurst: z.number().int().min(0).default(0),
+    /** Requests per minute of one tenant across its clients and agents. */
+    tenantRequestsPerMinute: z.number().int().positive().default(10_000),
+    /** Origins browsers may call from (CORS); empty: no CORS headers. */
+    corsOrigins: z.array(z.string()).default([]),
+    bodyLimitBytes: z.number().int().positive().default(1_048_576),
+    /** Non-streaming request timeout, ms (5 min: a blocking SendMessage waits for its task). */
+    requestTimeoutMs: z.number().int().positive().default(300_000),
+    /** Breaker per instance (seed 001): consecutive failures that open it, and how long it stays open, ms. */
+    breakerFailures: z.number().int().positive().default(5),
+    breakerOpenMs: z.number().int().positive().default(30_000),
+    /** Available balance under which a low-balance event fires, milli-credits. */
+    lowBalanceMilliCredits: z.number().int().min(0).default(100_000),
+    dev: z.boolean().default(false),
+    allowHosts: z.array(z.string()).default([]),
+    shutdownDeadlineMs: z.number().int().positive().default(10_000),
+    otlpEndpoint: z.string().optional(),
+  })
+  .strict();
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
+
+/** Parses and freezes a configuration; errors name the path. */
+export function parseGatewayConfig(input: GatewayConfigInput): Readonly<GatewayConfig> {
+  const result = gatewayConfigSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new Error(`gateway.${issue.path.join('.') || '(root)'} ${issue.message}`);
+  }
+  return Object.freeze(result.data);
+}

@@ -1,0 +1,34 @@
+import type { Metrics } from '../observability/index.js';
+
+/** Distinct agent label values kept; the rest count as "other" (bounded cardinality). */
+const MAX_AGENT_LABELS = 200;
+
+/** The gateway's own metrics (the router, identity, ledger and audit add theirs). */
+export class GatewayMetrics {
+  readonly calls;
+  readonly duration;
+  readonly quotaHits;
+  readonly securityEvents;
+  readonly #upstreamStatus;
+  readonly #agents = new Set<string>();
+
+  constructor(metrics: Metrics) {
+    this.calls = metrics.counter('agentmesh_gateway_calls_total', 'A2A calls through the gateway, by agent and outcome', ['agent', 'outcome']);
+    this.duration = metrics.histogram('agentmesh_gateway_call_duration_seconds', 'Time through the gateway, a stream its whole life', ['agent'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300]);
+    this.quotaHits = metrics.counter('agentmesh_gateway_quota_hits_total', 'Calls refused by a quota', ['agent']);
+    this.securityEvents = metrics.counter('agentmesh_gateway_security_events_total', 'Refused calls, by event (auth.denied, scope.denied, quota.exceeded, tenant.mismatch, …)', ['event']);
+    this.#upstreamStatus = metrics.counter('agentmesh_gateway_upstream_responses_total', 'Upstream answers by agent, operation and status class', ['agent', 'operation', 'status']);
+  }
+
+  /** The agent's label value: its name, or "other" past the cap. */
+  agentLabel(agent: string): string {
+    if (this.#agents.has(agent)) return agent;
+    if (this.#agents.size >= MAX_AGENT_LABELS) return 'other';
+    this.#agents.add(agent);
+    return agent;
+  }
+
+  upstream(agent: string, operation: string, status: number, _durationMs: number): void {
+    this.#upstreamStatus.labels({ agent: this.agentLabel(agent), operation, status: `${Math.floor(status / 100)}xx` }).inc();
+  }
+}

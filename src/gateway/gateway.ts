@@ -1,0 +1,220 @@
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import cors from '@fastify/cors';
+import type { Redis } from 'ioredis';
+import { createAuditLog, type AuditLog } from '../audit/index.js';
+import { buildHttpServer, createSsrfGuard, drain } from '../http/index.js';
+import { createLogger, createMetrics, createTracing, type Logger, type Metrics } from '../observability/index.js';
+import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
+import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
+import { a2aProxyRoutes } from './a2a-proxy-route.js';
+import { loadCardSigningKey } from './card-signing-key.js';
+import { parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from './config.js';
+import { GatewayMetrics } from './gateway-metrics.js';
+import { CREDITS_ADMIN_SCOPE, createIdentity, type Identity } from './identity/index.js';
+import { Quotas } from './policy/quotas.js';
+import { createUpstreamRouter, type UpstreamRouter } from './routing/index.js';
+import { SettlementTracker, type OpenReservation } from './settlement-tracker.js';
+
+const VERSION = '0.1.0';
+
+/** Options of {@link createGateway}. */
+export interface GatewayOptions {
+  config?: GatewayConfigInput;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Use this database instead of opening one from the config (not closed by the gateway). */
+  database?: Database;
+  /** Use this bus instead of creating one from the config (not closed by the gateway). */
+  bus?: Bus;
+}
+
+/** A gateway, ready to listen. */
+export interface Gateway {
+  readonly app: FastifyInstance;
+  readonly config: Readonly<GatewayConfig>;
+  readonly identity: Identity;
+  readonly ledger: CreditLedger;
+  readonly audit: AuditLog;
+  readonly router: UpstreamRouter;
+  listen(): Promise<{ url: string }>;
+  /** Reads every open reservation's task once now (tests, operators). */
+  settleNow(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the gateway role (issue 4): identity (OAuth 2.0 client
+ * credentials, API keys, external issuers), policy (scopes per A2A
+ * operation and skill, tenants), quotas shared through Redis, credits,
+ * routing to healthy instances from the registry's watch, and the audit
+ * trail — in front of agents hosted anywhere.
+ *
+ * @example
+ * const gateway = await createGateway({ config: { port: 4200, registryUrl: 'http://localhost:4100' } });
+ * const { url } = await gateway.listen();
+ */
+export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const parsed = parseGatewayConfig(options.config ?? {});
+  // The issuer of tokens (and every URL in the OAuth metadata) is the public URL,
+  // fixed before listening: "any free port" is picked now rather than at listen().
+  const config = parsed.port === 0 && !parsed.publicUrl ? Object.freeze({ ...parsed, port: await freePort(parsed.host) }) : parsed;
+  const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'agentmesh' });
+  const log = logger.child({ component: 'gateway' });
+  const metrics = options.metrics ?? createMetrics({});
+  const database = options.database ?? (await createDatabase({ url: config.databaseUrl, sqlitePath: join(config.dataDir, 'mesh.db') }));
+  const bus = options.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
+  const redis = config.redisUrl ? await openRedis(config.redisUrl, log) : undefined;
+  const tracing = createTracing({ serviceName: 'agentmesh-gateway', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
+  const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
+  const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+
+  const identity = await createIdentity({
+    database,
+    logger: log,
+    metrics,
+    guard,
+    config: {
+      issuer: publicUrl,
+      audience: config.audience,
+      tokenTtlSeconds: config.tokenTtlSeconds,
+      signingAlg: config.signingAlg,
+      keyRotationIntervalMs: config.keyRotationIntervalMs,
+      clockToleranceSeconds: config.clockToleranceSeconds,
+      externalIssuers: config.externalIssuers,
+      ...(config.keyEncryptionSecret ? { signingKeyEncryptionSecret: config.keyEncryptionSecret } : { secretFile: join(config.dataDir, 'gateway-secret') }),
+      ...(config.adminToken ? { adminToken: config.adminToken } : {}),
+    },
+  });
+  const ledger = createCreditLedger({ database, logger: log, metrics, bus, lowBalanceMilliCredits: config.lowBalanceMilliCredits });
+  ledger.onLowBalance((event) => log.warn({ ...event }, 'tenant credit balance is low'));
+  const audit = createAuditLog({ database, logger: log, metrics });
+  const router = createUpstreamRouter({
+    registryUrl: config.registryUrl,
+    ...(config.registryToken ? { registryToken: config.registryToken } : {}),
+    logger: log,
+    metrics,
+    breaker: { failures: config.breakerFailures, openMs: config.breakerOpenMs },
+    requestTimeoutMs: config.requestTimeoutMs,
+  });
+  const quotas = new Quotas({ redis });
+  const cardKey = await loadCardSigningKey(join(config.dataDir, 'gateway-card-key.pem'), () => `${publicUrl}/.well-known/agent-card-jwks.json`);
+  const readTask = async (open: OpenReservation): Promise<unknown> => {
+    const instance = router.agent(open.agent)?.instances.find((i) => i.inRotation);
+    if (!instance) return undefined;
+    const assertion = await identity.signAssertion({ sub: open.subject, tenant: open.tenant, scope: 'a2a:tasks:read', aud: `agentmesh:agent:${open.agent}`, act: 'agentmesh-gateway' }, config.assertionTtlSeconds);
+    const res = await fetch(`${instance.url.replace(/\/$/, '')}/tasks/${encodeURIComponent(open.taskId)}`, { headers: { authorization: `Bearer ${assertion}`, 'a2a-version': '1.0' }, signal: AbortSignal.timeout(10_000) });
+    if (res.status !== 200) return undefined;
+    return res.json();
+  };
+  const tracker = new SettlementTracker({ ledger, read: readTask, logger: log });
+
+  const app = buildHttpServer({
+    name: 'gateway',
+    version: VERSION,
+    logger,
+    metrics,
+    tracing,
+    bodyLimitBytes: config.bodyLimitBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
+    // Streams and blocking sends carry their own deadlines (the router's timeouts).
+    handlerTimeoutMs: 0,
+    readiness: [
+      { name: 'storage', check: () => database.ping() },
+      { name: 'bus', check: () => bus.ping() },
+      {
+        name: 'registry',
+        check: async () => {
+          if (!router.ready()) throw new Error('the routing cache has not loaded the registry yet');
+        },
+      },
+    ],
+  });
+  if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins, credentials: false, exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'www-authenticate'] });
+  await identity.registerRoutes(app);
+  // The credits API: the static admin token (bootstrap) counts as credits:admin; a client reads its own tenant.
+  await ledger.registerRoutes(app, {
+    authenticate: async (request) => {
+      try {
+        return await identity.requireScope(request, CREDITS_ADMIN_SCOPE);
+      } catch {
+        return identity.authenticate(request);
+      }
+    },
+  });
+  app.get('/.well-known/agent-card-jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(cardKey.jwks()));
+  const gatewayMetrics = new GatewayMetrics(metrics);
+  await app.register(a2aProxyRoutes, {
+    identity,
+    router,
+    ledger,
+    audit,
+    quotas,
+    tracker,
+    metrics: gatewayMetrics,
+    logger: log,
+    publicUrl: () => publicUrl,
+    cardSigner: (card) => cardKey.sign(card),
+    bodyLimitBytes: config.bodyLimitBytes,
+    assertionTtlSeconds: config.assertionTtlSeconds,
+    defaultRequestsPerMinute: config.defaultRequestsPerMinute,
+    defaultBurst: config.defaultBurst,
+    tenantRequestsPerMinute: config.tenantRequestsPerMinute,
+  });
+
+  let listening = false;
+  let closed = false;
+  return {
+    app,
+    config,
+    identity,
+    ledger,
+    audit,
+    router,
+    async listen() {
+      await router.start();
+      await app.listen({ port: config.port, host: config.host });
+      listening = true;
+      tracker.start();
+      log.info({ url: publicUrl, registry: config.registryUrl, database: database.dialect, quotas: redis ? 'redis' : 'memory' }, 'gateway listening');
+      return { url: publicUrl };
+    },
+    settleNow: () => tracker.runOnce(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (listening) await drain(app, { deadlineMs: config.shutdownDeadlineMs });
+      else await app.close();
+      await tracker.stop();
+      await router.close();
+      await audit.close();
+      await identity.close();
+      await guard.close();
+      await tracing.shutdown();
+      redis?.disconnect();
+      if (!options.bus) await bus.close();
+      if (!options.database) await database.close();
+    },
+  };
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function openRedis(url: string, log: Logger): Promise<Redis> {
+  // Loaded only when configured, like the bus's client.
+  const { Redis: RedisClient } = await import('ioredis');
+  const client = new RedisClient(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  client.on('error', (err) => log.warn({ err }, 'quota store (Redis) error; limiting per replica meanwhile'));
+  return client;
+}

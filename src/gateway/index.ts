@@ -1,0 +1,13 @@
+/**
+ * gateway: the door in front of every agent — identity (OAuth 2.0 client
+ * credentials, API keys, external issuers), policy (scopes per A2A operation
+ * and skill, tenants), quotas, credits, routing to healthy instances, and
+ * the audit trail.
+ */
+export { createGateway } from './gateway.js';
+export type { Gateway, GatewayOptions } from './gateway.js';
+export { parseGatewayConfig, gatewayConfigSchema } from './config.js';
+export type { GatewayConfig, GatewayConfigInput } from './config.js';
+export { classifyA2aRequest, OPERATION_SCOPES } from './policy/a2a-operation.js';
+export type { A2aOperation, ClassifiedRequest } from './policy/a2a-operation.js';
+export type { Principal } from './identity/index.js';

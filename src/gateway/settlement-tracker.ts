@@ -1,0 +1,91 @@
+import type { Logger } from '../observability/index.js';
+import type { CreditLedger } from '../tenancy/index.js';
+import { taskEnd, type TaskEnd } from './settlement.js';
+
+/** A reservation waiting for its task to end. */
+export interface OpenReservation {
+  key: string;
+  agent: string;
+  taskId: string;
+  tenant: string;
+  /** Who the reads go out as (the caller's subject), with the tenant in the assertion. */
+  subject: string;
+  estimate: number;
+}
+
+/** Reads a task through an instance of its agent (with a gateway assertion); undefined when unreachable. */
+export type TaskReader = (open: OpenReservation) => Promise<unknown>;
+
+/**
+ * Settles reservations whose task was still running when its answer
+ * ended (returnImmediately, input-required, streams): it reads each task
+ * until it ends, then settles with the reported usage (or the estimate) or
+ * refunds. Backs off per task; gives up after `maxAgeMs`, leaving the hold
+ * for an operator (and logging it).
+ */
+export class SettlementTracker {
+  readonly #open = new Map<string, OpenReservation & { next: number; delay: number; since: number }>();
+  readonly #ledger: CreditLedger;
+  readonly #read: TaskReader;
+  readonly #log: Logger;
+  readonly #maxAgeMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #round: Promise<void> | undefined;
+
+  constructor(options: { ledger: CreditLedger; read: TaskReader; logger: Logger; maxAgeMs?: number }) {
+    this.#ledger = options.ledger;
+    this.#read = options.read;
+    this.#log = options.logger;
+    this.#maxAgeMs = options.maxAgeMs ?? 24 * 3600 * 1000;
+  }
+
+  get size(): number {
+    return this.#open.size;
+  }
+
+  start(intervalMs = 500): void {
+    this.#timer = setInterval(() => {
+      if (this.#round === undefined) this.#round = this.runOnce().finally(() => (this.#round = undefined));
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  track(open: OpenReservation): void {
+    const now = Date.now();
+    this.#open.set(open.key, { ...open, next: now + 200, delay: 200, since: now });
+  }
+
+  /** Settles or refunds by what a task says; returns whether the reservation is closed. */
+  async close(key: string, end: TaskEnd, estimate: number): Promise<boolean> {
+    if (end.kind === 'open') return false;
+    if (end.kind === 'refund') await this.#ledger.refund(key, end.reason);
+    else await this.#ledger.settle(key, end.milliCredits ?? estimate, { state: 'completed' });
+    this.#open.delete(key);
+    return true;
+  }
+
+  async runOnce(): Promise<void> {
+    const now = Date.now();
+    for (const open of [...this.#open.values()]) {
+      if (open.next > now) continue;
+      try {
+        const task = await this.#read(open);
+        if (task !== undefined && (await this.close(open.key, taskEnd(task), open.estimate))) continue;
+      } catch (err) {
+        this.#log.warn({ err, key: open.key }, 'could not settle a reservation yet');
+      }
+      if (now - open.since > this.#maxAgeMs) {
+        this.#open.delete(open.key);
+        this.#log.error({ key: open.key, taskId: open.taskId }, 'gave up settling a reservation: its credits stay held');
+        continue;
+      }
+      open.delay = Math.min(open.delay * 2, 30_000);
+      open.next = now + open.delay;
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#round;
+  }
+}

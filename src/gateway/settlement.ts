@@ -1,0 +1,33 @@
+/**
+ * Reading a task's end from what the agent answered: the state, and the
+ * credits the agent reported (task metadata `agentmesh.usage`, written by the
+ * runtime's `ctx.usage`). The gateway settles a reservation with them.
+ */
+
+export type TaskEnd = { kind: 'charge'; milliCredits: number | undefined } | { kind: 'refund'; reason: string } | { kind: 'open' };
+
+const CHARGED = new Set(['TASK_STATE_COMPLETED', 'completed']);
+const REFUNDED = new Set(['TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED', 'failed', 'canceled', 'rejected']);
+
+/** What a task object (v1.0 or v0.3 JSON) says about settlement. */
+export function taskEnd(task: unknown): TaskEnd {
+  if (task === null || typeof task !== 'object') return { kind: 'open' };
+  const t = task as { status?: { state?: unknown }; metadata?: Record<string, unknown> };
+  const state = typeof t.status?.state === 'string' ? t.status.state : undefined;
+  if (state !== undefined && REFUNDED.has(state)) return { kind: 'refund', reason: `task ${state.replace('TASK_STATE_', '').toLowerCase()}` };
+  if (state === undefined || !CHARGED.has(state)) return { kind: 'open' };
+  const usage = t.metadata?.['agentmesh.usage'] as { credits?: unknown } | undefined;
+  const credits = typeof usage?.credits === 'number' && Number.isFinite(usage.credits) && usage.credits >= 0 ? Math.round(usage.credits * 1000) : undefined;
+  return { kind: 'charge', milliCredits: credits };
+}
+
+/** The task in a SendMessage answer: JSON-RPC `result.task` (v1), `result` (v0.3), or a REST body `{ task }`. */
+export function taskOfAnswer(body: unknown): { id?: string; task?: unknown } {
+  if (body === null || typeof body !== 'object') return {};
+  const b = body as Record<string, unknown>;
+  const result = (b['result'] ?? b) as Record<string, unknown> | undefined;
+  if (result === null || typeof result !== 'object') return {};
+  const task = (result['task'] ?? (result['kind'] === 'task' || typeof result['status'] === 'object' ? result : undefined)) as Record<string, unknown> | undefined;
+  if (!task || typeof task !== 'object') return {};
+  return { ...(typeof task['id'] === 'string' && { id: task['id'] }), task };
+}

@@ -1,0 +1,90 @@
+/**
+ * Watches an A2A answer go by (JSON body or SSE stream, either protocol
+ * version) for what settlement needs: the task id, and the task (or its
+ * state) when the answer carries it. It never changes what the client gets.
+ */
+export class AnswerTap {
+  readonly #streaming: boolean;
+  #text = '';
+  #bytes = 0;
+  #overflow = false;
+  taskId: string | undefined;
+  /** The last task snapshot seen (a JSON answer, or a stream's first event). */
+  task: unknown;
+  /** The last state a stream reported. */
+  state: string | undefined;
+
+  /** Bodies larger than this are not parsed (the tracker reads the task instead). */
+  static readonly LIMIT = 4 * 1024 * 1024;
+
+  constructor(streaming: boolean) {
+    this.#streaming = streaming;
+  }
+
+  /** The answer is an SSE stream (its events carry states, not the final task with usage). */
+  get streaming(): boolean {
+    return this.#streaming;
+  }
+
+  readonly onChunk = (chunk: Buffer): void => {
+    if (this.#overflow) return;
+    this.#bytes += chunk.length;
+    if (this.#bytes > AnswerTap.LIMIT) {
+      this.#overflow = true;
+      this.#text = '';
+      return;
+    }
+    this.#text += chunk.toString('utf8');
+    if (this.#streaming) this.#drainEvents();
+  };
+
+  /** Call once the answer is over: parses a JSON body. */
+  finish(): void {
+    if (this.#streaming || this.#overflow || this.#text === '') return;
+    try {
+      this.#see(JSON.parse(this.#text));
+    } catch {
+      // Not JSON: nothing to learn.
+    }
+    this.#text = '';
+  }
+
+  #drainEvents(): void {
+    let end: number;
+    while ((end = this.#text.indexOf('\n\n')) >= 0) {
+      const block = this.#text.slice(0, end);
+      this.#text = this.#text.slice(end + 2);
+      const data = block
+        .split('\n')
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5).trimStart())
+        .join('\n');
+      if (data === '') continue;
+      try {
+        this.#see(JSON.parse(data));
+      } catch {
+        // A frame we cannot read is the client's business.
+      }
+    }
+  }
+
+  #see(message: unknown): void {
+    if (message === null || typeof message !== 'object') return;
+    const envelope = message as Record<string, unknown>;
+    const result = (envelope['result'] ?? envelope) as Record<string, unknown>;
+    if (result === null || typeof result !== 'object') return;
+    // v1: { task } | { statusUpdate } | { message }; v0.3: { kind: 'task' | 'status-update', … }.
+    const task = (result['task'] ?? (result['kind'] === 'task' ? result : undefined)) as Record<string, unknown> | undefined;
+    const update = (result['statusUpdate'] ?? (result['kind'] === 'status-update' ? result : undefined)) as Record<string, unknown> | undefined;
+    if (task && typeof task === 'object') {
+      if (typeof task['id'] === 'string') this.taskId ??= task['id'];
+      this.task = task;
+      const state = (task['status'] as { state?: unknown } | undefined)?.state;
+      if (typeof state === 'string') this.state = state;
+    } else if (update && typeof update === 'object') {
+      if (typeof update['taskId'] === 'string') this.taskId ??= update['taskId'];
+      const state = (update['status'] as { state?: unknown } | undefined)?.state;
+      if (typeof state === 'string') this.state = state;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGateway, type Gateway, type GatewayConfigInput } from '../../src/gateway/index.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+/** A gateway on port 0 in a temporary data dir, in front of `registryUrl`. */
+export async function startGateway(registryUrl: string, config: GatewayConfigInput = {}): Promise<{ gateway: Gateway; url: string; close: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-gateway-'));
+  const gateway = await createGateway({ config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', registryUrl, adminToken: ADMIN_TOKEN, dev: true, allowHosts: ['127.0.0.1', 'localhost'], ...config } });
+  const { url } = await gateway.listen();
+  return {
+    gateway,
+    url,
+    close: async () => {
+      await gateway.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Registers an OAuth client through the management API; returns its id and secret. */
+export async function createClient(gatewayUrl: string, input: { name: string; tenant: string; scopes: string[] }): Promise<{ clientId: string; clientSecret: string }> {
+  const res = await fetch(`${gatewayUrl}/v1/clients`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({ ...input, authMethod: 'client_secret_basic' }),
+  });
+  const body = (await res.json()) as any;
+  if (res.status !== 201) throw new Error(`client creation answered ${res.status}: ${JSON.stringify(body)}`);
+  return { clientId: body.client_id ?? body.clientId, clientSecret: body.client_secret ?? body.clientSecret };
+}
+
+/** Client-credentials token (client_secret_basic). */
+export async function fetchToken(gatewayUrl: string, client: { clientId: string; clientSecret: string }, scope?: string): Promise<string> {
+  const res = await fetch(`${gatewayUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }).toString(),
+  });
+  const body = (await res.json()) as any;
+  if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+/** Adds credits to a tenant (admin token). */
+export async function topUp(gatewayUrl: string, tenant: string, credits: number, reference = `ref-${Math.random()}`): Promise<void> {
+  const res = await fetch(`${gatewayUrl}/v1/tenants/${tenant}/credits/topups`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({ reference, milliCredits: credits * 1000 }),
+  });
+  if (res.status >= 300) throw new Error(`top-up answered ${res.status}: ${await res.text()}`);
+}
+
+/** The tenant's balance, milli-credits available. */
+export async function available(gatewayUrl: string, tenant: string): Promise<number> {
+  const res = await fetch(`${gatewayUrl}/v1/tenants/${tenant}/credits`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const body = (await res.json()) as any;
+  if (res.status !== 200) throw new Error(`balance answered ${res.status}: ${JSON.stringify(body)}`);
+  return body.availableMilliCredits;
+}

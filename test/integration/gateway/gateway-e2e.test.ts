@@ -1,0 +1,134 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { defineAgent } from '../../../src/runtime/index.js';
+import { startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
+import { startRegistry } from '../../helpers/registry-fixture.js';
+import { available, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
+import { until } from '../../helpers/until.js';
+
+/** A priced agent (seed 004: 1 credit per lead over leadIds) that reports its own usage. */
+const scorer = defineAgent({
+  card: { name: 'scorer', description: 'Scores leads' },
+  registry: { department: 'sales', skills: { score: { pricing: { creditsPerItem: 1, itemsPath: 'leadIds' } } } },
+  skills: {
+    score: {
+      description: 'Scores leads',
+      input: { type: 'object', required: ['leadIds'], properties: { leadIds: { type: 'array', items: { type: 'string' } }, fail: { type: 'boolean' } } },
+      handler: async (input: { leadIds: string[]; fail?: boolean }, ctx) => {
+        if (input.fail) throw new Error('scoring model offline');
+        // Charges half the estimate: settlement must use what the agent reports.
+        ctx.usage({ credits: input.leadIds.length / 2 });
+        return { scored: input.leadIds.length };
+      },
+    },
+  },
+});
+
+describe('gateway in front of a runtime, found through the registry', () => {
+  let registry: Awaited<ReturnType<typeof startRegistry>>;
+  let gw: Awaited<ReturnType<typeof startGateway>>;
+  let host: Awaited<ReturnType<typeof startRuntime>>;
+  let agentUrl: string;
+  let tokenA: string;
+  let tokenB: string;
+  let readOnly: string;
+
+  before(async () => {
+    registry = await startRegistry({ probeIntervalMs: 200 });
+    gw = await startGateway(registry.url);
+    host = await startRuntime([scorer], { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true });
+    agentUrl = `${gw.url}/agents/scorer`;
+    await until('the gateway to route to the scorer', async () => (gw.gateway.router.agent('scorer')?.instances.some((i) => i.inRotation) ?? false), 10_000);
+    const all = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'];
+    tokenA = await fetchToken(gw.url, await createClient(gw.url, { name: 'a', tenant: 'acme', scopes: all }));
+    tokenB = await fetchToken(gw.url, await createClient(gw.url, { name: 'b', tenant: 'globex', scopes: all }));
+    readOnly = await fetchToken(gw.url, await createClient(gw.url, { name: 'ro', tenant: 'acme', scopes: ['a2a:tasks:read'] }));
+    await topUp(gw.url, 'acme', 100);
+  });
+  after(async () => {
+    await host?.close();
+    await gw?.close();
+    await registry?.close();
+  });
+
+  const send = (token: string | undefined, params: Record<string, unknown>, method = 'SendMessage') =>
+    fetch(agentUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'a2a-version': '1.0', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    });
+  const scoreMessage = (leadIds: string[], extra: Record<string, unknown> = {}) => userMessage('', { parts: [{ data: { leadIds, ...extra } }], metadata: { skillId: 'score' } });
+
+  test('no token: 401 with WWW-Authenticate; a token without the scope: 403', async () => {
+    const anon = await send(undefined, { message: scoreMessage(['l1']) });
+    assert.equal(anon.status, 401);
+    assert.match(anon.headers.get('www-authenticate') ?? '', /^Bearer/);
+    const denied = await send(readOnly, { message: scoreMessage(['l1']) });
+    assert.equal(denied.status, 403);
+    assert.match(denied.headers.get('www-authenticate') ?? '', /insufficient_scope/);
+    const body = (await denied.json()) as any;
+    assert.equal(body.error.code, -32600);
+  });
+
+  test('a priced call reserves the estimate and settles at the reported usage', async () => {
+    const before = await available(gw.url, 'acme');
+    const res = await send(tokenA, { message: scoreMessage(['l1', 'l2', 'l3', 'l4']) });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as any;
+    assert.equal(body.result.task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(body));
+    assert.ok(res.headers.get('ratelimit-remaining'));
+    await until('the settlement', async () => (await available(gw.url, 'acme')) === before - 2000);
+  });
+
+  test('a failed task is refunded', async () => {
+    const before = await available(gw.url, 'acme');
+    const res = await send(tokenA, { message: scoreMessage(['l1', 'l2'], { fail: true }) });
+    const body = (await res.json()) as any;
+    assert.equal(body.result.task.status.state, 'TASK_STATE_FAILED');
+    await until('the refund', async () => (await available(gw.url, 'acme')) === before);
+  });
+
+  test('a retried message (same messageId) is charged once', async () => {
+    const before = await available(gw.url, 'acme');
+    const message = scoreMessage(['l1', 'l2']);
+    await (await send(tokenA, { message })).json();
+    await (await send(tokenA, { message })).json();
+    await until('one charge', async () => (await available(gw.url, 'acme')) === before - 1000);
+  });
+
+  test('a tenant without credits gets 402 and nothing runs', async () => {
+    const res = await send(tokenB, { message: scoreMessage(['l1']) });
+    assert.equal(res.status, 402);
+    const body = (await res.json()) as any;
+    assert.equal(body.error.code, -32010);
+  });
+
+  test('another tenant cannot read, cancel or list a task', async () => {
+    const res = await send(tokenA, { message: scoreMessage(['l9']) });
+    const id = ((await res.json()) as any).result.task.id;
+    const foreign = await send(tokenB, { id }, 'GetTask');
+    assert.equal(((await foreign.json()) as any).error.code, -32001);
+    const cancel = await send(tokenB, { id }, 'CancelTask');
+    assert.equal(((await cancel.json()) as any).error.code, -32001);
+    const list = await send(tokenB, {}, 'ListTasks');
+    assert.ok(!((await list.json()) as any).result.tasks.some((t: any) => t.id === id));
+    const own = await send(tokenA, { id }, 'GetTask');
+    assert.equal(((await own.json()) as any).result.id, id);
+  });
+
+  test('the agent refuses calls that bypass the gateway', async () => {
+    const direct = await fetch(host.agents.scorer!, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${tokenA}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'GetTask', params: { id: 'x' } }) });
+    const body = (await direct.json()) as any;
+    assert.match(body.error.message, /gateway assertion/);
+  });
+
+  test('every call is audited in a chain that verifies', async () => {
+    await gw.gateway.audit.flush();
+    const rows = await gw.gateway.audit.tail({ limit: 200 });
+    assert.ok(rows.some((r) => r.eventType === 'auth.denied'));
+    assert.ok(rows.some((r) => r.eventType === 'scope.denied'));
+    assert.ok(rows.some((r) => r.eventType === 'a2a.call' && r.tenant === 'acme' && r.targetAgent === 'scorer'));
+    const verdict = await gw.gateway.audit.verify();
+    assert.equal(verdict.ok, true, JSON.stringify(verdict.problems));
+  });
+});

@@ -19,6 +19,7 @@ import { formatAcceptance, formatMemory, formatScenario, formatSummary } from '.
 import type { Log, MemoryReport, ScenarioReport } from './report.js';
 import { runScenario } from './scenario-run.js';
 import { formatRegistryBench, runRegistryBench, type RegistryBenchReport } from './registry/registry-bench.js';
+import { formatGatewayBench, runGatewayBench, type GatewayBenchReport } from './gateway/gateway-bench.js';
 import { TARGETS } from './target-process.js';
 
 /** Compiled to dist/bench/run.js, so the repository root is two levels up. */
@@ -56,10 +57,12 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   const scenarios: ScenarioReport[] = [];
   let memory: MemoryReport | undefined;
   let registry: RegistryBenchReport | undefined;
+  let gateway: GatewayBenchReport | undefined;
   try {
     for (const part of options.parts) {
       if (part === 'memory') memory = await runMemory({ options, dataRoot, log });
       else if (part === 'registry') registry = await runRegistryBench({ agents: options.registryAgents, durationS: options.durationS, log });
+      else if (part === 'gateway') gateway = await runGatewayBench({ durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, log });
       else scenarios.push(await runScenario({ scenario: part, options, dataRoot, log }));
     }
   } finally {
@@ -70,6 +73,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   for (const report of scenarios) log(`${formatScenario(report)}\n`);
   if (memory) log(`${formatMemory(memory)}\n`);
   if (registry) log(`${formatRegistryBench(registry).join('\n')}\n`);
+  if (gateway) log(`${formatGatewayBench(gateway).join('\n')}\n`);
   for (const report of scenarios) log(formatSummary(report));
   const sendmessage = scenarios.find((report) => report.scenario === 'sendmessage');
   for (const line of formatAcceptance({ ...(sendmessage ? { sendmessage } : {}), ...(memory ? { memory } : {}) })) log(line);
@@ -90,13 +94,14 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
         scenarios,
         memory: memory ?? null,
         registry: registry ?? null,
+        gateway: gateway ?? null,
       },
       null,
       2,
     )}\n`,
   );
   log(`\nresults written to ${RESULTS_FILE} (${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s)`);
-  return hasFailures({ scenarios, ...(memory ? { memory } : {}) }) || (registry?.rows.some((r) => r.errors + r.non2xx > 0) ?? false) ? 1 : 0;
+  return hasFailures({ scenarios, ...(memory ? { memory } : {}) }) || (registry?.rows.some((r) => r.errors + r.non2xx > 0) ?? false) || (gateway?.rows.some((r) => r.errors + r.non2xx > 0) ?? false) ? 1 : 0;
 }
 
 async function main(): Promise<void> {

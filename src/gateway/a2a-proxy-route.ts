@@ -15,6 +15,7 @@ import type { GatewayMetrics } from './gateway-metrics.js';
 import type { SettlementTracker } from './settlement-tracker.js';
 import { taskEnd } from './settlement.js';
 import { AnswerTap } from './stream-task-tap.js';
+import type { AssertionCache } from './assertion-cache.js';
 
 /** What the A2A proxy needs. */
 export interface A2aProxyOptions {
@@ -29,7 +30,7 @@ export interface A2aProxyOptions {
   publicUrl: () => string;
   cardSigner: CardSigner;
   bodyLimitBytes: number;
-  assertionTtlSeconds: number;
+  assertions: AssertionCache;
   defaultRequestsPerMinute: number;
   defaultBurst: number;
   tenantRequestsPerMinute: number;
@@ -144,7 +145,7 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
         audit.milliCredits = estimate;
       }
 
-      const assertion = await o.identity.signAssertion({ sub: principal.subject, tenant: principal.tenant, scope: principal.scopes.join(' '), aud: `agentmesh:agent:${name}`, act: 'agentmesh-gateway' }, o.assertionTtlSeconds);
+      const assertion = await o.assertions.get({ sub: principal.subject, tenant: principal.tenant, scope: principal.scopes.join(' '), aud: `agentmesh:agent:${name}`, act: 'agentmesh-gateway' });
       const tap = reservationKey ? new AnswerTap(call.streaming) : undefined;
       const result = await o.router.forward(
         {

@@ -10,6 +10,7 @@ import { createLogger, createMetrics, createTracing, type Logger, type Metrics }
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
 import { a2aProxyRoutes } from './a2a-proxy-route.js';
+import { AssertionCache } from './assertion-cache.js';
 import { loadCardSigningKey } from './card-signing-key.js';
 import { parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from './config.js';
 import { GatewayMetrics } from './gateway-metrics.js';
@@ -158,7 +159,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     publicUrl: () => publicUrl,
     cardSigner: (card) => cardKey.sign(card),
     bodyLimitBytes: config.bodyLimitBytes,
-    assertionTtlSeconds: config.assertionTtlSeconds,
+    assertions: new AssertionCache(identity, config.assertionTtlSeconds),
     defaultRequestsPerMinute: config.defaultRequestsPerMinute,
     defaultBurst: config.defaultBurst,
     tenantRequestsPerMinute: config.tenantRequestsPerMinute,

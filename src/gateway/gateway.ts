@@ -122,6 +122,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     requestTimeoutMs: config.requestTimeoutMs,
     // Streams and blocking sends carry their own deadlines (the router's timeouts).
     handlerTimeoutMs: 0,
+    // As in the runtime: an active AsyncLocalStorage costs a hook on every promise;
+    // the proxy passes request identity explicitly (request id header, audit entry).
+    asyncContext: false,
     readiness: [
       { name: 'storage', check: () => database.ping() },
       { name: 'bus', check: () => bus.ping() },

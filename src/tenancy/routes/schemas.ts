@@ -24,6 +24,6 @@ export const topUpBody = {
   properties: {
     reference: { type: 'string', minLength: 1, maxLength: 200, description: 'Idempotency key of the top-up (an invoice or payment id): a retry with it adds nothing' },
     milliCredits: { type: 'integer', minimum: 1, description: 'Amount in milli-credits (1 credit = 1000); give this or credits' },
-    credits: { type: ['string', 'number'], description: 'Amount in credits, at most 3 decimals ("12.5"); give this or milliCredits' },
+    credits: { anyOf: [{ type: 'string' }, { type: 'number' }], description: 'Amount in credits, at most 3 decimals ("12.5"); give this or milliCredits' },
   },
 } as const;

@@ -45,10 +45,16 @@ function skillIdOf(message: Record<string, unknown> | undefined): string | undef
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
-/** The skill input as the runtime reads it: the first data part, else the text. */
+/**
+ * The skill input as the runtime reads it: the first data part, else the
+ * text. JSON shapes: v1.0 and v0.3 JSON-RPC carry `parts` (`{ data }` /
+ * `{ kind: 'data', data }`); v0.3 HTTP+JSON carries proto JSON, `content`
+ * with `{ data: { data } }` and `{ text }`.
+ */
 function inputOf(message: Record<string, unknown> | undefined): unknown {
-  const parts = Array.isArray(message?.['parts']) ? (message['parts'] as Array<Record<string, unknown>>) : [];
+  const proto = !Array.isArray(message?.['parts']) && Array.isArray(message?.['content']);
+  const parts = (proto ? message!['content'] : Array.isArray(message?.['parts']) ? message!['parts'] : []) as Array<Record<string, unknown>>;
   const data = parts.find((p) => p !== null && typeof p === 'object' && p['data'] !== undefined);
-  if (data) return data['data'];
+  if (data) return proto ? (data['data'] as Record<string, unknown> | undefined)?.['data'] : data['data'];
   return parts.map((p) => (typeof p?.['text'] === 'string' ? p['text'] : '')).join('');
 }

@@ -5,6 +5,8 @@ import { startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { available, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
+import { SendMessageRequest, GetTaskRequest } from '@a2a-js/sdk';
+import { connectAgent } from '../../../src/cli/index.js';
 
 /** A priced agent (seed 004: 1 credit per lead over leadIds) that reports its own usage. */
 const scorer = defineAgent({
@@ -121,6 +123,21 @@ describe('gateway in front of a runtime, found through the registry', () => {
     const body = (await direct.json()) as any;
     assert.match(body.error.message, /gateway assertion/);
   });
+
+  for (const protocol of ['1.0', '0.3'] as const) {
+    for (const binding of ['jsonrpc', 'rest'] as const) {
+      test(`the official SDK client works through the gateway (${protocol}, ${binding})`, async () => {
+        const { client, agentInterface } = await connectAgent({ url: agentUrl, token: tokenA, protocol, binding });
+        assert.ok(agentInterface.url.startsWith(gw.url), `the card points at the gateway: ${agentInterface.url}`);
+        const before = await available(gw.url, 'acme');
+        const sent = (await client.sendMessage(SendMessageRequest.fromJSON({ message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: { leadIds: ['a', 'b'] } }], metadata: { skillId: 'score' } } }))) as any;
+        assert.ok(sent.id, JSON.stringify(sent));
+        const got = (await client.getTask(GetTaskRequest.fromJSON({ id: sent.id }))) as any;
+        assert.equal(got.id, sent.id);
+        await until('the settlement', async () => (await available(gw.url, 'acme')) === before - 1000);
+      });
+    }
+  }
 
   test('every call is audited in a chain that verifies', async () => {
     await gw.gateway.audit.flush();

@@ -115,8 +115,9 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
       } catch (err) {
         audit.eventType = 'quota.exceeded';
         o.metrics.quotaHits.labels({ agent: name }).inc();
-        const retry = (err as AgentmeshError).details?.['retryAfterSeconds'];
-        if (retry) reply.header('retry-after', retry);
+        const details = (err as AgentmeshError).details;
+        const retry = details?.['retryAfterSeconds'];
+        if (retry) reply.header('retry-after', retry).header('ratelimit-limit', details?.['limit'] ?? '').header('ratelimit-remaining', '0').header('ratelimit-reset', retry);
         throw err;
       }
       if (quota) reply.header('ratelimit-limit', String(quota.limit)).header('ratelimit-remaining', String(quota.remaining)).header('ratelimit-reset', String(quota.resetSeconds));

@@ -60,7 +60,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       if (version === '0.3') {
         const context = buildCallContext({ request, version, caller, authenticating: authenticating !== undefined, tenant: tenantOf(envelope.params), signal });
         const result = await legacy.handle(envelope.raw, context);
-        if (isAsyncIterable(result)) return streamLegacy(request, reply, options.sse, result, context.state);
+        if (isAsyncIterable(result)) return await streamLegacy(request, reply, options.sse, result, context.state);
         return sendJson(reply, result);
       }
       if (!V1.has(envelope.method)) {
@@ -71,7 +71,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       const context = buildCallContext({ request, version, caller, authenticating: authenticating !== undefined, tenant: tenantOf(params), signal });
       if (STREAMING.has(envelope.method)) {
         const events = envelope.method === 'SendStreamingMessage' ? options.handler.stream(SendMessageRequest.fromJSON(params), context) : options.handler.subscribe(SubscribeToTaskRequest.fromJSON(params), context);
-        return streamV1(request, reply, options.sse, events, id);
+        return await streamV1(request, reply, options.sse, events, id);
       }
       const resultJson = await dispatch(options.handler, envelope.method, params, context);
       reply.header('content-type', 'application/json').send(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`);

@@ -1,0 +1,208 @@
+/**
+ * Issue 4 acceptance: "two gateway processes sharing Redis admit within 5%
+ * of the configured quota in total". Gateway A runs in this process
+ * (createGateway), gateway B is a real `agentmesh serve gateway` child. They
+ * are two replicas of one deployment: one PostgreSQL schema (clients,
+ * signing keys, ledger, audit), one GATEWAY_SECRET, one public URL (so a
+ * token either issues works on both), one Redis for the quota counters. One
+ * client's quota is 200 requests per minute (GATEWAY_DEFAULT_RPM); 600 calls
+ * alternate between the replicas, 24 in flight at a time.
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { ADMIN_TOKEN, createClient, fetchToken, startGateway } from '../helpers/gateway-fixture.js';
+import { startRegistry } from '../helpers/registry-fixture.js';
+import { startRuntime, testAgent } from '../helpers/runtime-fixture.js';
+import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, randomSuffix, redisSkipReason, type TestSchema } from '../helpers/services.js';
+import { until } from '../helpers/until.js';
+
+const skip = (await postgresSkipReason()) || (await redisSkipReason());
+
+const QUOTA = 200;
+const CALLS = 600;
+const IN_FLIGHT = 24;
+/** Shared by the replicas: encrypts the signing keys they both read from the database. */
+const SECRET = 'shared-quota-test-secret-0123456789abcdef';
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A port free now, so both replicas can be told their addresses (and A's, the public URL) before they start. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** `agentmesh serve gateway` as a child process; resolves when it says it listens. */
+async function startChildGateway(env: Record<string, string>, port: number, dataDir: string): Promise<{ child: ChildProcess; url: string; close(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', 'gateway', '--port', String(port), '--data-dir', dataDir], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (/gateway listening on /.test(out)) resolve();
+      });
+      child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.once('exit', (code) => reject(new Error(`serve gateway exited early with ${code}: ${out}`)));
+    });
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A cheap call: GetTask on an id no one has. It is forwarded (and answered -32001) only once the quota admitted it. */
+function getUnknownTask(gatewayUrl: string, token: string): Promise<Response> {
+  return fetch(`${gatewayUrl}/agents/tester`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'GetTask', params: { id: 'no-such-task' } }),
+  });
+}
+
+describe('two gateway replicas sharing Redis quotas', { skip }, () => {
+  let schema: TestSchema;
+  let registry: Awaited<ReturnType<typeof startRegistry>>;
+  let a: Awaited<ReturnType<typeof startGateway>>;
+  let b: Awaited<ReturnType<typeof startChildGateway>>;
+  let host: Awaited<ReturnType<typeof startRuntime>>;
+  let childDataDir: string;
+  const redisKeys: string[] = [];
+
+  before(async () => {
+    schema = await createTestSchema();
+    registry = await startRegistry({ probeIntervalMs: 200 });
+    const [portA, portB] = [await freePort(), await freePort()];
+    const publicUrl = `http://127.0.0.1:${portA}`;
+    // A first: it migrates the schema and creates the signing key B then loads.
+    a = await startGateway(registry.url, { port: portA, publicUrl, databaseUrl: schema.url, redisUrl: REDIS_URL, keyEncryptionSecret: SECRET, defaultRequestsPerMinute: QUOTA });
+    childDataDir = mkdtempSync(join(tmpdir(), 'agentmesh-gateway-b-'));
+    b = await startChildGateway(
+      {
+        HOST: '127.0.0.1',
+        GATEWAY_PUBLIC_URL: publicUrl,
+        DATABASE_URL: schema.url,
+        REDIS_URL,
+        GATEWAY_SECRET: SECRET,
+        GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN,
+        GATEWAY_DEFAULT_RPM: String(QUOTA),
+        REGISTRY_URL: registry.url,
+        LOG_LEVEL: 'warn',
+        AGENTMESH_DEV: '1',
+        AGENTMESH_ALLOW_HOSTS: '127.0.0.1,localhost',
+      },
+      portB,
+      childDataDir,
+    );
+    // The agent accepts only gateway assertions, checked against A's JWKS: B's verify too because the replicas share their keys.
+    host = await startRuntime([testAgent], { registryUrl: registry.url, gatewayJwksUrl: `${publicUrl}/.well-known/jwks.json`, requireGatewayAssertion: true });
+  });
+  after(async () => {
+    await b?.close();
+    await a?.close();
+    await host?.close();
+    await registry?.close();
+    await schema?.drop();
+    for (const key of redisKeys) await deleteRedisKey(key);
+    if (childDataDir) rmSync(childDataDir, { recursive: true, force: true });
+  });
+
+  test(`${CALLS} calls alternating between the replicas admit ${QUOTA} ±5% in total`, async (t) => {
+    // Warm both routes with another client, so the measured client's window holds only measured calls.
+    const warmTenant = `warm-${randomSuffix()}`;
+    const warm = await createClient(a.url, { name: 'warm-up', tenant: warmTenant, scopes: ['a2a:tasks:read'] });
+    redisKeys.push(`am:q:${QUOTA}/0:client:${warm.clientId}:agent:tester`, `am:q:10000/0:tenant:${warmTenant}`);
+    const warmToken = await fetchToken(a.url, warm);
+    for (const url of [a.url, b.url]) {
+      await until(`${url} to forward to the test agent`, async () => ((await (await getUnknownTask(url, warmToken)).json()) as any).error?.code === -32001, 15_000);
+    }
+
+    const tenant = `quota-${randomSuffix()}`;
+    const client = await createClient(a.url, { name: 'metered', tenant, scopes: ['a2a:tasks:read'] });
+    const counterKey = `am:q:${QUOTA}/0:client:${client.clientId}:agent:tester`;
+    redisKeys.push(counterKey, `am:q:10000/0:tenant:${tenant}`);
+    // One token, issued by A, used on both: the replicas are one issuer.
+    const token = await fetchToken(a.url, client);
+
+    const replicas = [
+      { name: 'A (in process)', url: a.url, admitted: 0, refused: 0 },
+      { name: 'B (child process)', url: b.url, admitted: 0, refused: 0 },
+    ];
+    const problems: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < CALLS; i = next++) {
+        const replica = replicas[i % 2]!;
+        const res = await getUnknownTask(replica.url, token);
+        const body = (await res.json()) as any;
+        if (res.status === 429) {
+          replica.refused++;
+          const retryAfter = Number(res.headers.get('retry-after'));
+          if (!(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60)) problems.push(`#${i} on ${replica.name}: 429 with Retry-After ${res.headers.get('retry-after')}`);
+          if (body.error?.code !== -32011) problems.push(`#${i} on ${replica.name}: 429 with ${JSON.stringify(body.error)}`);
+          if (res.headers.get('ratelimit-limit') !== String(QUOTA) || res.headers.get('ratelimit-remaining') !== '0') problems.push(`#${i} on ${replica.name}: 429 without RateLimit-* headers`);
+        } else if (body.error?.code === -32001) {
+          replica.admitted++;
+          if (res.headers.get('ratelimit-limit') !== String(QUOTA) || res.headers.get('ratelimit-remaining') === null || res.headers.get('ratelimit-reset') === null) {
+            problems.push(`#${i} on ${replica.name}: admitted without RateLimit-* headers`);
+          }
+        } else {
+          problems.push(`#${i} on ${replica.name}: ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+
+    const admitted = replicas.reduce((sum, r) => sum + r.admitted, 0);
+    for (const r of replicas) t.diagnostic(`${r.name}: ${r.admitted} admitted, ${r.refused} refused`);
+    t.diagnostic(`admitted in total: ${admitted} of ${CALLS} calls, quota ${QUOTA}/min (${(((admitted - QUOTA) / QUOTA) * 100).toFixed(1)}% off)`);
+    assert.deepEqual(problems, []);
+    assert.ok(admitted >= QUOTA * 0.95 && admitted <= QUOTA * 1.05, `${admitted} admitted, not within 5% of ${QUOTA}`);
+    for (const r of replicas) assert.ok(r.admitted > 0 && r.refused > 0, `${r.name} took part on both sides of the limit`);
+
+    // Every call was counted in Redis, none by a replica's in-memory insurance limiter.
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    try {
+      assert.equal(Number(await redis.get(counterKey)), CALLS);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  test('the audit chain both replicas appended to verifies', async () => {
+    // B flushes its audit queue as it shuts down.
+    await b.close();
+    await a.gateway.audit.flush();
+    const rows = await a.gateway.audit.tail({ limit: 1000 });
+    assert.ok(rows.filter((r) => r.eventType === 'quota.exceeded').length >= CALLS - QUOTA);
+    const verdict = await a.gateway.audit.verify();
+    assert.equal(verdict.ok, true, JSON.stringify(verdict.problems));
+  });
+});

@@ -213,7 +213,7 @@ export class TaskEngine {
 
   /** The task row if it exists and belongs to this agent and tenant; TaskNotFound otherwise (A2A §3.3.2: no existence leak). */
   async getVisible(agentName: string, taskId: string, call: CallInfo): Promise<TaskRecord> {
-    const row = await this.#o.store.get(taskId);
+    const row = await this.#o.store.get(taskId, call.tenant);
     if (!row || row.agent !== agentName || row.tenant !== call.tenant) {
       throw new AgentmeshError(ErrorCodes.TASK_NOT_FOUND, `Task ${taskId} was not found`, { details: { taskId } });
     }

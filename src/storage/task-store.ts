@@ -106,7 +106,12 @@ export interface TaskStore {
    * the same transaction (transactional outbox: no notification is lost).
    */
   append(change: TaskAppend): Promise<void>;
-  get(id: string): Promise<TaskRecord | undefined>;
+  /**
+   * The task, or undefined. With `tenant`, the read runs as that tenant: on
+   * PostgreSQL, row-level security then hides every other tenant's row (the
+   * second line behind the caller's own tenant check).
+   */
+  get(id: string, tenant?: string): Promise<TaskRecord | undefined>;
   /**
    * The task a message created, for retried sends: one created within the
    * dedupe window (24 h, storage/message-key.ts) before `now`.

@@ -4,6 +4,7 @@ import { registryMigration } from './0002-registry.js';
 import { identityMigration } from './0003-identity.js';
 import { tenancyMigration } from './0004-tenancy.js';
 import { auditMigration } from './0005-audit.js';
+import { tenantRowSecurityMigration } from './0006-tenant-row-security.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -18,6 +19,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0003-identity': identityMigration(dialect),
         '0004-tenancy': tenancyMigration(dialect),
         '0005-audit': auditMigration(dialect),
+        '0006-tenant-row-security': tenantRowSecurityMigration(dialect),
       };
     },
   };

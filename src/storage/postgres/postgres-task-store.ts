@@ -108,8 +108,11 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     });
   }
 
-  async get(id: string): Promise<TaskRecord | undefined> {
-    const row = await this.#db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+  async get(id: string, tenant?: string): Promise<TaskRecord | undefined> {
+    const row =
+      tenant === undefined
+        ? await this.#db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst()
+        : await asTenant(this.#db, tenant, (trx) => trx.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst());
     return row ? toTask(row) : undefined;
   }
 
@@ -128,7 +131,11 @@ export class PostgresTaskStore implements TaskStore, PushStore {
   }
 
   async list(query: TaskListQuery): Promise<TaskListPage> {
-    let base = this.#db.selectFrom('tasks').where('agent', '=', query.agent).where('tenant', '=', query.tenant);
+    return asTenant(this.#db, query.tenant, (trx) => this.#list(trx, query));
+  }
+
+  async #list(db: Kysely<Tables>, query: TaskListQuery): Promise<TaskListPage> {
+    let base = db.selectFrom('tasks').where('agent', '=', query.agent).where('tenant', '=', query.tenant);
     if (query.contextId !== undefined) base = base.where('context_id', '=', query.contextId);
     if (query.state !== undefined) base = base.where('state', '=', query.state);
     if (query.updatedAfter !== undefined) base = base.where('updated_at', '>=', query.updatedAfter);
@@ -266,4 +273,17 @@ export class PostgresTaskStore implements TaskStore, PushStore {
       .execute();
     return { pending: Number(rows.find((r) => r.state === 'pending')?.n ?? 0), dead: Number(rows.find((r) => r.state === 'dead')?.n ?? 0) };
   }
+}
+
+/**
+ * Runs `work` in a transaction whose `agentmesh.tenant` setting is `tenant`:
+ * the row-level security policy of migration 0006 then shows that tenant's
+ * rows only, whatever the query's own WHERE says. `set_config(…, true)` is
+ * transaction-local, so a pooled connection never carries it to the next use.
+ */
+async function asTenant<T>(db: Kysely<Tables>, tenant: string, work: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select set_config('agentmesh.tenant', ${tenant}, true)`.execute(trx);
+    return work(trx);
+  });
 }

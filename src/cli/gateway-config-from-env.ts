@@ -29,7 +29,13 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   const rpm = int('GATEWAY_DEFAULT_RPM', env['GATEWAY_DEFAULT_RPM']);
   if (rpm !== undefined) config.defaultRequestsPerMinute = rpm;
   if (env['GATEWAY_CORS_ORIGINS']) config.corsOrigins = env['GATEWAY_CORS_ORIGINS'].split(',').map((o) => o.trim()).filter(Boolean);
-  if (env['GATEWAY_EXTERNAL_ISSUERS']) config.externalIssuers = JSON.parse(env['GATEWAY_EXTERNAL_ISSUERS']) as GatewayConfigInput['externalIssuers'];
+  if (env['GATEWAY_EXTERNAL_ISSUERS']) {
+    try {
+      config.externalIssuers = JSON.parse(env['GATEWAY_EXTERNAL_ISSUERS']) as GatewayConfigInput['externalIssuers'];
+    } catch (err) {
+      throw new Error(`GATEWAY_EXTERNAL_ISSUERS must be a JSON list of { issuer, jwksUri, audience, tenantClaim, scopesClaim }: ${(err as Error).message}`, { cause: err });
+    }
+  }
   if (env['AGENTMESH_ALLOW_HOSTS']) config.allowHosts = env['AGENTMESH_ALLOW_HOSTS'].split(',').map((h) => h.trim()).filter(Boolean);
   if (flags.dev || env['AGENTMESH_DEV'] === '1') config.dev = true;
   return config;

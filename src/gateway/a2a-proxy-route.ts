@@ -171,6 +171,8 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
     } catch (err) {
       if (reservationKey) await o.ledger.refund(reservationKey, 'the call did not reach the agent').catch((e) => o.logger.warn({ err: e }, 'refund failed'));
       const error = normalizeError(err, String(request.id));
+      // A credential that does not verify is a security event like a missing one.
+      if (error.code === ErrorCodes.AUTH_UNAUTHENTICATED && audit.eventType === 'a2a.call') audit.eventType = 'auth.denied';
       audit.outcome = audit.eventType === 'a2a.call' ? 'error' : 'denied';
       audit.errorCode = error.code;
       if (!reply.sent) sendError(reply, request, error, call);

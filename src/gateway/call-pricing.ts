@@ -24,7 +24,10 @@ export function callTerms(record: Record_, message: Record<string, unknown> | un
   const meta: Record<string, SkillMetadata> = record.metadata.skills ?? {};
   const named = skillIdOf(message);
   const skill = named ?? (skills.length === 1 ? skills[0]!.id : undefined);
-  const input = inputOf(message);
+  // A text message to a per-item skill counts as one item (seed 004's rule for a
+  // missing count), rather than refusing a call the agent itself accepts.
+  const data = inputOf(message);
+  const input = data !== null && typeof data === 'object' ? data : {};
   const agentScopes = record.metadata.requiredScopes ?? [];
   if (skill !== undefined) {
     const m = meta[skill];

@@ -68,7 +68,9 @@ export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 
 /** Parses and freezes a configuration; errors name the path. */
 export function parseGatewayConfig(input: GatewayConfigInput): Readonly<GatewayConfig> {
-  const result = gatewayConfigSchema.safeParse(input);
+  const result = gatewayConfigSchema
+    .refine((c) => c.assertionTtlSeconds <= c.tokenTtlSeconds, { message: 'must not exceed tokenTtlSeconds', path: ['assertionTtlSeconds'] })
+    .safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     throw new Error(`gateway.${issue.path.join('.') || '(root)'} ${issue.message}`);

@@ -54,7 +54,7 @@ Environment: GATEWAY_PORT, REGISTRY_URL (where agents are found; default http://
 
 Examples:
   $ GATEWAY_ADMIN_TOKEN=$(openssl rand -hex 24) agentmesh serve gateway
-  $ agentmesh clients create my-app --tenant acme --scopes a2a:message:send,a2a:tasks:read
+  $ agentmesh clients create --name my-app --tenant acme --scope a2a:message:send --scope a2a:tasks:read
 `,
     )
     .action(async (flags: ServeFlags) => {

@@ -5,8 +5,7 @@
  * and one place that turns an error body into a line a person can act on.
  */
 import { AgentmeshError, ErrorCodes, type ErrorCode } from '../protocol/index.js';
-import { networkReason } from './client.js';
-import { createOutboundFetch } from './outbound-fetch.js';
+import { RoleApi } from './role-api.js';
 
 /** Where the CLI finds the gateway when neither `--gateway` nor `AGENTMESH_GATEWAY` says. */
 export const DEFAULT_GATEWAY_URL = 'http://localhost:4200';
@@ -115,7 +114,6 @@ interface StatusBody {
   error_description?: unknown;
 }
 
-const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
 
 /**
  * Calls the gateway. Every failure is an AgentmeshError whose message is the
@@ -129,22 +127,13 @@ const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
  */
 export class GatewayClient {
   readonly url: string;
-  readonly #fetch: typeof fetch;
-  readonly #signal: AbortSignal | undefined;
+  readonly #api: RoleApi;
   readonly #adminToken: string | undefined;
 
   constructor(options: GatewayClientOptions) {
-    let parsed: URL;
-    try {
-      parsed = new URL(options.url);
-    } catch {
-      throw new AgentmeshError(ErrorCodes.CLI_USAGE, `invalid gateway URL "${options.url}" (expected http(s)://host[:port])`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new AgentmeshError(ErrorCodes.CLI_USAGE, `invalid gateway URL "${options.url}": only http and https are supported`);
-    this.url = parsed.href.replace(/\/+$/, '');
+    this.#api = new RoleApi({ url: options.url, role: 'gateway', fetchImpl: options.fetchImpl, signal: options.signal });
+    this.url = this.#api.url;
     this.#adminToken = options.adminToken === '' ? undefined : options.adminToken;
-    this.#fetch = createOutboundFetch({ headers: { accept: 'application/json' }, ...(options.fetchImpl && { fetchImpl: options.fetchImpl }), ...(options.signal && { signal: options.signal }) });
-    this.#signal = options.signal;
   }
 
   createClient(body: NewClientRequest): Promise<GatewayClientRecord> {
@@ -197,7 +186,7 @@ export class GatewayClient {
       const form = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
       headers.authorization = `Basic ${Buffer.from(`${form(request.clientId)}:${form(request.clientSecret)}`).toString('base64')}`;
     }
-    const { response, text } = await this.#send('POST', '/oauth/token', params.toString(), headers);
+    const { response, text } = await this.#api.send('POST', '/oauth/token', { body: params.toString(), headers });
     const body = parse(text) as (TokenResponse & StatusBody) | undefined;
     if (response.ok && typeof body?.access_token === 'string') return body;
     if (typeof body?.error === 'string') {
@@ -212,46 +201,19 @@ export class GatewayClient {
     const headers: Record<string, string> = {};
     if (this.#adminToken !== undefined) headers.authorization = `Bearer ${this.#adminToken}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const { response, text } = await this.#send(method, path, body === undefined ? undefined : JSON.stringify(body), headers);
-    if (response.ok) {
-      const parsed = parse(text);
-      if (parsed === undefined) throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${this.url} answered ${method} ${path.split('?')[0]} with invalid JSON; is it an agentmesh gateway?`);
-      return parsed as T;
+    const { response, text } = await this.#api.send(method, path, { headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    if (!response.ok) {
+      throw this.#api.failure(method, path, response, text, ({ code, status, message }) => {
+        if (code === ErrorCodes.IDENTITY_CLIENT_NOT_FOUND && about.client !== undefined) return `client ${about.client} does not exist at ${this.url}`;
+        if (code === ErrorCodes.IDENTITY_KEY_NOT_FOUND && about.key !== undefined) return `API key ${about.key} does not exist at ${this.url}`;
+        if (status === 401) return `${message} (pass --admin-token or set GATEWAY_ADMIN_TOKEN)`;
+        if (status === 403) return `${message} (the credential lacks the gateway:admin scope)`;
+        return undefined;
+      });
     }
-    throw this.#failure(method, path, response, text, about);
-  }
-
-  async #send(method: string, path: string, body: string | undefined, headers: Record<string, string>): Promise<{ response: Response; text: string }> {
-    let response: Response;
-    try {
-      response = await this.#fetch(`${this.url}${path}`, { method, headers, ...(body !== undefined && { body }) });
-    } catch (err) {
-      // The --timeout deadline: the command runner names the flag.
-      if (this.#signal?.aborted) throw err;
-      throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `cannot reach the gateway at ${this.url}: ${networkReason(err)}`, { cause: err, retryable: true });
-    }
-    return { response, text: await response.text() };
-  }
-
-  #failure(method: string, path: string, response: Response, text: string, about: { client?: string; key?: string }): AgentmeshError {
-    const error = (parse(text) as { error?: { message?: unknown; details?: Array<{ reason?: unknown; domain?: unknown; fieldViolations?: Array<{ field?: unknown; description?: unknown }> }> } } | undefined)?.error;
-    if (typeof error !== 'object' || error === null) {
-      return new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${this.url} answered ${method} ${path.split('?')[0]} with HTTP ${response.status}; is it an agentmesh gateway?`);
-    }
-    const details = error.details ?? [];
-    const reason = details.find((d) => d.domain === 'agentmesh.dev' && typeof d.reason === 'string')?.reason as string | undefined;
-    const code = (reason !== undefined && KNOWN_CODES.has(reason) ? reason : ErrorCodes.HTTP_UPSTREAM_FAILED) as ErrorCode;
-    const serverMessage = typeof error.message === 'string' ? error.message : `HTTP ${response.status}`;
-    const violations = details.flatMap((d) => d.fieldViolations ?? []).map((v) => ({ field: String(v.field), description: String(v.description) }));
-    let message: string;
-    if (code === ErrorCodes.IDENTITY_CLIENT_NOT_FOUND && about.client !== undefined) message = `client ${about.client} does not exist at ${this.url}`;
-    else if (code === ErrorCodes.IDENTITY_KEY_NOT_FOUND && about.key !== undefined) message = `API key ${about.key} does not exist at ${this.url}`;
-    else if (response.status === 401) message = `${serverMessage} (pass --admin-token or set GATEWAY_ADMIN_TOKEN)`;
-    else if (response.status === 403) message = `${serverMessage} (the credential lacks the gateway:admin scope)`;
-    else message = serverMessage;
-    const unlisted = violations.filter((v) => !message.includes(`${v.field} ${v.description}`));
-    if (unlisted.length > 0) message += unlisted.map((v) => `\n  - ${v.field} ${v.description}`).join('');
-    return new AgentmeshError(code, message, { violations, retryable: response.status >= 500 });
+    const parsed = parse(text);
+    if (parsed === undefined) throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${this.url} answered ${method} ${path.split('?')[0]} with invalid JSON; is it an agentmesh gateway?`);
+    return parsed as T;
   }
 }
 

@@ -4,9 +4,8 @@
  * an error line a person can act on.
  */
 import type { AgentConfigVersion, AgentInstance, AgentListQuery, AgentRecord, CatalogEntry } from '../registry/index.js';
-import { AgentmeshError, ErrorCodes, type ErrorCode } from '../protocol/index.js';
-import { networkReason } from './client.js';
-import { createOutboundFetch } from './outbound-fetch.js';
+import { ErrorCodes } from '../protocol/index.js';
+import { RoleApi } from './role-api.js';
 
 /** Where the CLI finds the registry when neither `--registry` nor `AGENTMESH_REGISTRY` says. */
 export const DEFAULT_REGISTRY_URL = 'http://localhost:4100';
@@ -63,14 +62,7 @@ export interface SearchPage {
   pageToken?: string;
 }
 
-interface ErrorBody {
-  error?: {
-    message?: unknown;
-    details?: Array<{ '@type'?: unknown; reason?: unknown; domain?: unknown; fieldViolations?: Array<{ field?: unknown; description?: unknown }> }>;
-  };
-}
 
-const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
 
 /**
  * Calls the registry. Every failure is an AgentmeshError whose message is
@@ -83,22 +75,19 @@ const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
  */
 export class RegistryClient {
   readonly url: string;
-  readonly #fetch: typeof fetch;
-  readonly #signal: AbortSignal | undefined;
+  readonly #api: RoleApi;
 
   constructor(options: RegistryClientOptions) {
-    let parsed: URL;
-    try {
-      parsed = new URL(options.url);
-    } catch {
-      throw new AgentmeshError(ErrorCodes.CLI_USAGE, `invalid registry URL "${options.url}" (expected http(s)://host[:port])`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new AgentmeshError(ErrorCodes.CLI_USAGE, `invalid registry URL "${options.url}": only http and https are supported`);
-    this.url = parsed.href.replace(/\/+$/, '');
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.token !== undefined && options.token !== '') headers.authorization = `Bearer ${options.token}`;
-    this.#fetch = createOutboundFetch({ headers, ...(options.fetchImpl && { fetchImpl: options.fetchImpl }), ...(options.signal && { signal: options.signal }) });
-    this.#signal = options.signal;
+    this.#api = new RoleApi({
+      url: options.url,
+      role: 'registry',
+      headers: options.token !== undefined && options.token !== '' ? { authorization: `Bearer ${options.token}` } : {},
+      fetchImpl: options.fetchImpl,
+      signal: options.signal,
+      hint: ({ status, message }) =>
+        status === 401 ? `${message} (pass --token or set REGISTRY_TOKEN)` : status === 403 ? `${message} (the token lacks the registry:write scope)` : undefined,
+    });
+    this.url = this.#api.url;
   }
 
   listAgents(query: AgentListQuery): Promise<AgentListPage> {
@@ -152,57 +141,8 @@ export class RegistryClient {
     return this.#call('POST', `/v1/agents/${enc(name)}/config/rollback`, { version }, { agent: name });
   }
 
-  async #call<T>(method: string, path: string, body?: unknown, about: { agent?: string } = {}): Promise<T> {
-    let response: Response;
-    try {
-      response = await this.#fetch(`${this.url}${path}`, {
-        method,
-        ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-      });
-    } catch (err) {
-      // The --timeout deadline: the command runner names the flag.
-      if (this.#signal?.aborted) throw err;
-      throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `cannot reach the registry at ${this.url}: ${networkReason(err)}`, { cause: err, retryable: true });
-    }
-    const text = await response.text();
-    if (response.ok) {
-      if (text === '') return undefined as T;
-      try {
-        return JSON.parse(text) as T;
-      } catch (err) {
-        throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${this.url} answered ${method} ${path} with invalid JSON; is it an agentmesh registry?`, { cause: err });
-      }
-    }
-    throw this.#failure(method, path, response, text, about);
-  }
-
-  #failure(method: string, path: string, response: Response, text: string, about: { agent?: string }): AgentmeshError {
-    let parsed: ErrorBody | undefined;
-    try {
-      parsed = JSON.parse(text) as ErrorBody;
-    } catch {
-      parsed = undefined;
-    }
-    const error = parsed?.error;
-    if (error === undefined) {
-      return new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${this.url} answered ${method} ${path.split('?')[0]} with HTTP ${response.status}; is it an agentmesh registry?`);
-    }
-    const details = error.details ?? [];
-    const reason = details.find((d) => d.domain === 'agentmesh.dev' && typeof d.reason === 'string')?.reason as string | undefined;
-    const code = (reason !== undefined && KNOWN_CODES.has(reason) ? reason : ErrorCodes.HTTP_UPSTREAM_FAILED) as ErrorCode;
-    const serverMessage = typeof error.message === 'string' ? error.message : `HTTP ${response.status}`;
-    const violations = details.flatMap((d) => d.fieldViolations ?? []).map((v) => ({ field: String(v.field), description: String(v.description) }));
-
-    let message: string;
-    if (code === ErrorCodes.REGISTRY_AGENT_NOT_FOUND && about.agent !== undefined) message = `agent ${about.agent} is not registered at ${this.url}`;
-    else if (response.status === 401) message = `${serverMessage} (pass --token or set REGISTRY_TOKEN)`;
-    else if (response.status === 403) message = `${serverMessage} (the token lacks the registry:write scope)`;
-    else message = serverMessage;
-    // One violation per line: a card with five problems shows all five
-    // (the registry's own message often lists them already).
-    const unlisted = violations.filter((v) => !message.includes(`${v.field} ${v.description}`));
-    if (unlisted.length > 0) message += unlisted.map((v) => `\n  - ${v.field} ${v.description}`).join('');
-    return new AgentmeshError(code, message, { violations, retryable: response.status >= 500 });
+  #call<T>(method: string, path: string, body?: unknown, about: { agent?: string } = {}): Promise<T> {
+    return this.#api.json<T>(method, path, body, ({ code }) => (code === ErrorCodes.REGISTRY_AGENT_NOT_FOUND && about.agent !== undefined ? `agent ${about.agent} is not registered at ${this.url}` : undefined));
   }
 }
 

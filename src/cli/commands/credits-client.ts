@@ -3,9 +3,7 @@
  * one method per call, and one place that turns an error body into a line a
  * person can act on.
  */
-import { AgentmeshError, ErrorCodes, type ErrorCode } from '../../protocol/index.js';
-import { networkReason } from '../client.js';
-import { createOutboundFetch } from '../outbound-fetch.js';
+import { RoleApi } from '../role-api.js';
 
 /** Where the CLI finds the gateway when neither `--gateway` nor `AGENTMESH_GATEWAY` says. */
 export const DEFAULT_GATEWAY_URL = 'http://localhost:4200';
@@ -42,11 +40,7 @@ export interface TopUpBody {
   balance: BalanceBody;
 }
 
-interface ErrorBody {
-  error?: { message?: unknown; details?: Array<{ reason?: unknown; domain?: unknown }> };
-}
 
-const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
 
 /**
  * Calls the gateway's credit API. Every failure is an AgentmeshError whose
@@ -58,22 +52,18 @@ const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
  */
 export class CreditsClient {
   readonly url: string;
-  readonly #fetch: typeof fetch;
-  readonly #signal: AbortSignal | undefined;
+  readonly #api: RoleApi;
 
   constructor(options: { url: string; token?: string | undefined; fetchImpl?: typeof fetch | undefined; signal?: AbortSignal | undefined }) {
-    let parsed: URL;
-    try {
-      parsed = new URL(options.url);
-    } catch {
-      throw new AgentmeshError(ErrorCodes.CLI_USAGE, `invalid gateway URL "${options.url}" (expected http(s)://host[:port])`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new AgentmeshError(ErrorCodes.CLI_USAGE, `invalid gateway URL "${options.url}": only http and https are supported`);
-    this.url = parsed.href.replace(/\/+$/, '');
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.token !== undefined && options.token !== '') headers.authorization = `Bearer ${options.token}`;
-    this.#fetch = createOutboundFetch({ headers, ...(options.fetchImpl && { fetchImpl: options.fetchImpl }), ...(options.signal && { signal: options.signal }) });
-    this.#signal = options.signal;
+    this.#api = new RoleApi({
+      url: options.url,
+      role: 'gateway',
+      headers: options.token !== undefined && options.token !== '' ? { authorization: `Bearer ${options.token}` } : {},
+      fetchImpl: options.fetchImpl,
+      signal: options.signal,
+      hint: ({ status, message }) => (status === 401 ? `${message} (pass --token or --admin-token, or set GATEWAY_ADMIN_TOKEN)` : undefined),
+    });
+    this.url = this.#api.url;
   }
 
   balance(tenant: string): Promise<BalanceBody> {
@@ -93,35 +83,8 @@ export class CreditsClient {
     return this.#call('POST', `/v1/tenants/${enc(tenant)}/credits/topups`, { milliCredits, reference });
   }
 
-  async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: Response;
-    try {
-      response = await this.#fetch(`${this.url}${path}`, { method, ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
-    } catch (err) {
-      // The --timeout deadline: the command runner names the flag.
-      if (this.#signal?.aborted) throw err;
-      throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `cannot reach the gateway at ${this.url}: ${networkReason(err)}`, { cause: err, retryable: true });
-    }
-    const text = await response.text();
-    if (response.ok) {
-      try {
-        return JSON.parse(text) as T;
-      } catch (err) {
-        throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${this.url} answered ${method} ${path.split('?')[0]} with invalid JSON; is it an agentmesh gateway?`, { cause: err });
-      }
-    }
-    let error: ErrorBody['error'];
-    try {
-      error = (JSON.parse(text) as ErrorBody).error;
-    } catch {
-      error = undefined;
-    }
-    if (error === undefined) throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${this.url} answered ${method} ${path.split('?')[0]} with HTTP ${response.status}; is it an agentmesh gateway?`);
-    const reason = (error.details ?? []).find((d) => d.domain === 'agentmesh.dev' && typeof d.reason === 'string')?.reason as string | undefined;
-    const code = (reason !== undefined && KNOWN_CODES.has(reason) ? reason : ErrorCodes.HTTP_UPSTREAM_FAILED) as ErrorCode;
-    const serverMessage = typeof error.message === 'string' ? error.message : `HTTP ${response.status}`;
-    const message = response.status === 401 ? `${serverMessage} (pass --token or --admin-token, or set GATEWAY_ADMIN_TOKEN)` : serverMessage;
-    throw new AgentmeshError(code, message, { retryable: response.status >= 500 });
+  #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.#api.json<T>(method, path, body);
   }
 }
 

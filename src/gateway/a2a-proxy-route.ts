@@ -208,7 +208,7 @@ async function settleOrTrack(o: A2aProxyOptions, s: { key: string; tap: AnswerTa
     return;
   }
   // Still running, or a stream (whose usage is on the task, not the events): read the task until it ends.
-  o.tracker.track({ key: s.key, agent: s.agent, taskId: s.tap.taskId, tenant: s.tenant, subject: s.subject, estimate: s.estimate });
+  await o.tracker.track({ key: s.key, agent: s.agent, taskId: s.tap.taskId, tenant: s.tenant, subject: s.subject, estimate: s.estimate });
 }
 
 function sendError(reply: FastifyReply, request: FastifyRequest, error: AgentmeshError, call: ClassifiedRequest | undefined): void {

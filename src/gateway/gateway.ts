@@ -110,7 +110,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     if (res.status !== 200) return undefined;
     return res.json();
   };
-  const tracker = new SettlementTracker({ ledger, read: readTask, logger: log });
+  const tracker = new SettlementTracker({ ledger, read: readTask, logger: log, db: database.db });
 
   const app = buildHttpServer({
     name: 'gateway',
@@ -181,6 +181,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       await router.start();
       await app.listen({ port: config.port, host: config.host });
       listening = true;
+      const resumed = await tracker.load();
+      if (resumed > 0) log.info({ reservations: resumed }, 'settling the reservations a previous run left open');
       tracker.start();
       log.info({ url: publicUrl, registry: config.registryUrl, database: database.dialect, quotas: redis ? 'redis' : 'memory' }, 'gateway listening');
       return { url: publicUrl };

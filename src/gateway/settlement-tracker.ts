@@ -1,4 +1,6 @@
+import type { Kysely } from 'kysely';
 import type { Logger } from '../observability/index.js';
+import type { Tables } from '../storage/index.js';
 import type { CreditLedger } from '../tenancy/index.js';
 import { taskEnd, type TaskEnd } from './settlement.js';
 
@@ -21,7 +23,8 @@ export type TaskReader = (open: OpenReservation) => Promise<unknown>;
  * ended (returnImmediately, input-required, streams): it reads each task
  * until it ends, then settles with the reported usage (or the estimate) or
  * refunds. Backs off per task; gives up after `maxAgeMs`, leaving the hold
- * for an operator (and logging it).
+ * for an operator (and logging it). Open reservations are kept in the
+ * database too, so a restarted gateway (or another replica) settles them.
  */
 export class SettlementTracker {
   readonly #open = new Map<string, OpenReservation & { next: number; delay: number; since: number }>();
@@ -29,10 +32,12 @@ export class SettlementTracker {
   readonly #read: TaskReader;
   readonly #log: Logger;
   readonly #maxAgeMs: number;
+  readonly #db: Kysely<Tables>;
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
 
-  constructor(options: { ledger: CreditLedger; read: TaskReader; logger: Logger; maxAgeMs?: number }) {
+  constructor(options: { ledger: CreditLedger; read: TaskReader; logger: Logger; db: Kysely<Tables>; maxAgeMs?: number }) {
+    this.#db = options.db;
     this.#ledger = options.ledger;
     this.#read = options.read;
     this.#log = options.logger;
@@ -50,9 +55,24 @@ export class SettlementTracker {
     this.#timer.unref();
   }
 
-  track(open: OpenReservation): void {
+  /** Picks up the open reservations a previous run (or another replica) left. */
+  async load(): Promise<number> {
+    const rows = await this.#db.selectFrom('gateway_open_reservations').selectAll().execute();
+    const now = Date.now();
+    for (const r of rows) {
+      this.#open.set(r.key, { key: r.key, agent: r.agent, taskId: r.task_id, tenant: r.tenant, subject: r.subject, estimate: Number(r.estimate), next: now, delay: 200, since: Number(r.created_at) });
+    }
+    return rows.length;
+  }
+
+  async track(open: OpenReservation): Promise<void> {
     const now = Date.now();
     this.#open.set(open.key, { ...open, next: now + 200, delay: 200, since: now });
+    await this.#db
+      .insertInto('gateway_open_reservations')
+      .values({ key: open.key, agent: open.agent, task_id: open.taskId, tenant: open.tenant, subject: open.subject, estimate: open.estimate, created_at: now })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
   }
 
   /** Settles or refunds by what a task says; returns whether the reservation is closed. */
@@ -61,6 +81,7 @@ export class SettlementTracker {
     if (end.kind === 'refund') await this.#ledger.refund(key, end.reason);
     else await this.#ledger.settle(key, end.milliCredits ?? estimate, { state: 'completed' });
     this.#open.delete(key);
+    await this.#db.deleteFrom('gateway_open_reservations').where('key', '=', key).execute();
     return true;
   }
 
@@ -76,6 +97,7 @@ export class SettlementTracker {
       }
       if (now - open.since > this.#maxAgeMs) {
         this.#open.delete(open.key);
+        await this.#db.deleteFrom('gateway_open_reservations').where('key', '=', open.key).execute().catch(() => undefined);
         this.#log.error({ key: open.key, taskId: open.taskId }, 'gave up settling a reservation: its credits stay held');
         continue;
       }

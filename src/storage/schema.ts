@@ -143,6 +143,17 @@ export interface RegistryChangesTable {
   detail: string | null;
 }
 
+export interface GatewayOpenReservationsTable {
+  key: string;
+  agent: string;
+  task_id: string;
+  tenant: string;
+  subject: string;
+  /** Milli-credits reserved. */
+  estimate: number;
+  created_at: number;
+}
+
 /** Every table agentmesh keeps, as Kysely sees them. */
 export interface Tables extends IdentityTables, TenancyTables, AuditTables {
   tasks: TasksTable;
@@ -155,4 +166,5 @@ export interface Tables extends IdentityTables, TenancyTables, AuditTables {
   registry_probes: RegistryProbesTable;
   registry_configs: RegistryConfigsTable;
   registry_changes: RegistryChangesTable;
+  gateway_open_reservations: GatewayOpenReservationsTable;
 }

@@ -5,6 +5,7 @@ import { identityMigration } from './0003-identity.js';
 import { tenancyMigration } from './0004-tenancy.js';
 import { auditMigration } from './0005-audit.js';
 import { tenantRowSecurityMigration } from './0006-tenant-row-security.js';
+import { gatewaySettlementsMigration } from './0007-gateway-settlements.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -20,6 +21,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0004-tenancy': tenancyMigration(dialect),
         '0005-audit': auditMigration(dialect),
         '0006-tenant-row-security': tenantRowSecurityMigration(dialect),
+        '0007-gateway-settlements': gatewaySettlementsMigration(dialect),
       };
     },
   };

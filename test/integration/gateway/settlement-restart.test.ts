@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defineAgent } from '../../../src/runtime/index.js';
+import { startRuntime } from '../../helpers/runtime-fixture.js';
+import { startRegistry } from '../../helpers/registry-fixture.js';
+import { available, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
+import { until } from '../../helpers/until.js';
+
+/** Asks a question first: its task stays open (input-required) after the first answer. */
+const asker = defineAgent({
+  card: { name: 'asker', description: 'Asks, then answers' },
+  registry: { skills: { ask: { pricing: { creditsPerCall: 5 } } } },
+  skills: {
+    ask: {
+      description: 'Asks a question first',
+      handler: async (_: string, ctx) => {
+        await ctx.requestInput('Which region?');
+        ctx.usage({ credits: 3 });
+        return 'done';
+      },
+    },
+  },
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+test('a reservation left open by a stopped gateway is settled by the next one', async () => {
+  const registry = await startRegistry();
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-gw-restart-'));
+  const port = await freePort();
+  let gw = await startGateway(registry.url, { dataDir, port });
+  const host = await startRuntime([asker], { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true });
+  try {
+    await until('the gateway to route to the asker', async () => gw.gateway.router.agent('asker')?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    const token = await fetchToken(gw.url, await createClient(gw.url, { name: 'c', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
+    await topUp(gw.url, 'acme', 100);
+    const call = (params: Record<string, unknown>) =>
+      fetch(`${gw.url}/agents/asker`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params }) });
+    const first = (await (await call({ message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'go' }] } })).json()) as any;
+    assert.equal(first.result.task.status.state, 'TASK_STATE_INPUT_REQUIRED');
+    assert.equal(await available(gw.url, 'acme'), 95_000, 'the estimate is held while the task is open');
+
+    await gw.close();
+    gw = await startGateway(registry.url, { dataDir, port });
+    await until('the new gateway to route to the asker', async () => gw.gateway.router.agent('asker')?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    // The answer through the new gateway ends the task; the follow-up itself is not charged.
+    const second = (await (await call({ message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', taskId: first.result.task.id, parts: [{ text: 'eu' }] } })).json()) as any;
+    assert.equal(second.result.task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(second));
+    await until('the new gateway to settle at the reported usage', async () => {
+      await gw.gateway.settleNow();
+      return (await available(gw.url, 'acme')) === 97_000;
+    }, 10_000);
+  } finally {
+    await host.close();
+    await gw.close();
+    await registry.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

@@ -69,6 +69,9 @@ export function installRequestContext(app: FastifyInstance, deps: { tracing: Tra
     if (!asyncContext) {
       // Same checks, no AsyncLocalStorage: the role carries request identity itself.
       if (state.draining && !PROBE_PATHS.has(pathOf(request.url))) {
+        // Set here, not in an error handler: a role's own handler (the runtime's JSON-RPC
+        // envelope) renders the 503, and the connection must close whoever renders it.
+        reply.header('connection', 'close');
         done(new AgentmeshError(ErrorCodes.HTTP_UNAVAILABLE, 'The server is shutting down; retry on another instance', { expose: true, retryable: true }));
         return;
       }
@@ -85,7 +88,8 @@ export function installRequestContext(app: FastifyInstance, deps: { tracing: Tra
           // Like Fastify's return503OnClosing (disabled so the body has our
           // shape): closing reaps only idle sockets, and requests keep arriving
           // on busy keep-alive connections; answer them at once so the load
-          // balancer retries elsewhere. The error handler adds `connection: close`.
+          // balancer retries elsewhere, on a new connection.
+          reply.header('connection', 'close');
           done(new AgentmeshError(ErrorCodes.HTTP_UNAVAILABLE, 'The server is shutting down; retry on another instance', { expose: true, retryable: true }));
           return;
         }

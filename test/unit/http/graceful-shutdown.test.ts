@@ -172,3 +172,32 @@ describe('installGracefulShutdown', () => {
     assert.equal(process.listenerCount('SIGUSR2'), before);
   });
 });
+
+describe('drain under a role with its own error handler', () => {
+  for (const asyncContext of [true, false]) {
+    test(`requests turned away close their connection, whoever renders the 503 (asyncContext ${asyncContext})`, async (t) => {
+      const { app } = testServer({ asyncContext });
+      t.after(() => app.close());
+      // Like the runtime's JSON-RPC scope: errors rendered in the role's own envelope.
+      await app.register(async (scope) => {
+        scope.setErrorHandler((err, _request, reply) => reply.code(503).send({ jsonrpc: '2.0', id: null, error: { code: -32603, message: (err as Error).message } }));
+        scope.get('/rpc', async () => ({ ok: true }));
+      });
+      const base = await listen(app);
+      const hookStarted = gate();
+      const hookRelease = gate();
+      onDrain(app, async () => {
+        hookStarted.open();
+        await hookRelease.promise;
+      });
+      const drained = drain(app, { deadlineMs: 5_000 });
+      await hookStarted.promise;
+      const turnedAway = await fetch(`${base}/rpc`);
+      assert.equal(turnedAway.status, 503);
+      assert.equal(turnedAway.headers.get('connection'), 'close');
+      assert.equal(((await turnedAway.json()) as { jsonrpc: string }).jsonrpc, '2.0');
+      hookRelease.open();
+      await drained;
+    });
+  }
+});

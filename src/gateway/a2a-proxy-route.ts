@@ -165,8 +165,11 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
       if (result.status >= 400) audit.outcome = 'error';
       if (tap && reservationKey) {
         tap.finish();
-        await settleOrTrack(o, { key: reservationKey, tap, estimate, agent: name, tenant: principal.tenant, subject: principal.subject, failed: result.status >= 400 || result.bodyError !== undefined });
+        const charged = await settleOrTrack(o, { key: reservationKey, tap, estimate, agent: name, tenant: principal.tenant, subject: principal.subject, failed: result.status >= 400 || result.bodyError !== undefined });
         if (tap.taskId) audit.taskId = tap.taskId;
+        // What the call cost once settled; a call still running shows its hold (its settlement is audited as credits.settled).
+        if (charged !== undefined) audit.milliCredits = charged;
+        audit.detail = { reservedMilliCredits: estimate, settled: charged !== undefined };
       }
     } catch (err) {
       if (reservationKey) await o.ledger.refund(reservationKey, 'the call did not reach the agent').catch((e) => o.logger.warn({ err: e }, 'refund failed'));
@@ -196,19 +199,20 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
   app.all('/agents/:name/*', handler);
 }
 
-async function settleOrTrack(o: A2aProxyOptions, s: { key: string; tap: AnswerTap; estimate: number; agent: string; tenant: string; subject: string; failed: boolean }): Promise<void> {
+/** Settles (or refunds) now when the answer carries the task's end; else tracks the task. Returns what was charged when settled now. */
+async function settleOrTrack(o: A2aProxyOptions, s: { key: string; tap: AnswerTap; estimate: number; agent: string; tenant: string; subject: string; failed: boolean }): Promise<number | undefined> {
   const end = s.tap.task !== undefined ? taskEnd(s.tap.task) : s.tap.state !== undefined ? taskEnd({ status: { state: s.tap.state } }) : { kind: 'open' as const };
   if (end.kind === 'refund' || (end.kind === 'charge' && !s.tap.streaming)) {
-    await o.tracker.close(s.key, end, s.estimate);
-    return;
+    return (await o.tracker.close(s.key, end, s.estimate))?.chargedMilliCredits;
   }
   if (s.tap.taskId === undefined) {
     // No task came back (an error answer): nothing ran, nothing is owed.
-    if (s.failed || end.kind === 'open') await o.ledger.refund(s.key, 'the agent started no task');
-    return;
+    if (s.failed || end.kind === 'open') return (await o.ledger.refund(s.key, 'the agent started no task')).chargedMilliCredits;
+    return undefined;
   }
   // Still running, or a stream (whose usage is on the task, not the events): read the task until it ends.
   await o.tracker.track({ key: s.key, agent: s.agent, taskId: s.tap.taskId, tenant: s.tenant, subject: s.subject, estimate: s.estimate });
+  return undefined;
 }
 
 function sendError(reply: FastifyReply, request: FastifyRequest, error: AgentmeshError, call: ClassifiedRequest | undefined): void {

@@ -110,7 +110,20 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     if (res.status !== 200) return undefined;
     return res.json();
   };
-  const tracker = new SettlementTracker({ ledger, read: readTask, logger: log, db: database.db });
+  const tracker = new SettlementTracker({
+    ledger,
+    read: readTask,
+    logger: log,
+    db: database.db,
+    // A task that ended after its answer: its final charge is audited on its own.
+    onSettled: (open, settlement) => {
+      try {
+        audit.append({ eventType: 'credits.settled', actor: { kind: 'agent', id: open.agent }, targetAgent: open.agent, taskId: open.taskId, tenant: open.tenant, user: open.subject, milliCredits: settlement.chargedMilliCredits, outcome: 'ok', detail: { status: settlement.status, reservedMilliCredits: open.estimate } });
+      } catch (err) {
+        log.error({ err }, 'a settlement could not be audited');
+      }
+    },
+  });
 
   const app = buildHttpServer({
     name: 'gateway',

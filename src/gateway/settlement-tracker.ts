@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from '../observability/index.js';
 import type { Tables } from '../storage/index.js';
-import type { CreditLedger } from '../tenancy/index.js';
+import type { CreditLedger, Settlement } from '../tenancy/index.js';
 import { taskEnd, type TaskEnd } from './settlement.js';
 
 /** A reservation waiting for its task to end. */
@@ -36,8 +36,11 @@ export class SettlementTracker {
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
 
-  constructor(options: { ledger: CreditLedger; read: TaskReader; logger: Logger; db: Kysely<Tables>; maxAgeMs?: number }) {
+  readonly #onSettled: ((open: OpenReservation, settlement: Settlement) => void) | undefined;
+
+  constructor(options: { ledger: CreditLedger; read: TaskReader; logger: Logger; db: Kysely<Tables>; maxAgeMs?: number; onSettled?: (open: OpenReservation, settlement: Settlement) => void }) {
     this.#db = options.db;
+    this.#onSettled = options.onSettled;
     this.#ledger = options.ledger;
     this.#read = options.read;
     this.#log = options.logger;
@@ -75,14 +78,15 @@ export class SettlementTracker {
       .execute();
   }
 
-  /** Settles or refunds by what a task says; returns whether the reservation is closed. */
-  async close(key: string, end: TaskEnd, estimate: number): Promise<boolean> {
-    if (end.kind === 'open') return false;
-    if (end.kind === 'refund') await this.#ledger.refund(key, end.reason);
-    else await this.#ledger.settle(key, end.milliCredits ?? estimate, { state: 'completed' });
+  /** Settles or refunds by what a task says; the settlement, or undefined while the task is open. */
+  async close(key: string, end: TaskEnd, estimate: number): Promise<Settlement | undefined> {
+    if (end.kind === 'open') return undefined;
+    const settlement = end.kind === 'refund' ? await this.#ledger.refund(key, end.reason) : await this.#ledger.settle(key, end.milliCredits ?? estimate, { state: 'completed' });
+    const open = this.#open.get(key);
     this.#open.delete(key);
     await this.#db.deleteFrom('gateway_open_reservations').where('key', '=', key).execute();
-    return true;
+    if (open !== undefined) this.#onSettled?.(open, settlement);
+    return settlement;
   }
 
   async runOnce(): Promise<void> {
@@ -91,7 +95,7 @@ export class SettlementTracker {
       if (open.next > now) continue;
       try {
         const task = await this.#read(open);
-        if (task !== undefined && (await this.close(open.key, taskEnd(task), open.estimate))) continue;
+        if (task !== undefined && (await this.close(open.key, taskEnd(task), open.estimate)) !== undefined) continue;
       } catch (err) {
         this.#log.warn({ err, key: open.key }, 'could not settle a reservation yet');
       }

@@ -145,6 +145,8 @@ describe('gateway in front of a runtime, found through the registry', () => {
     assert.ok(rows.some((r) => r.eventType === 'auth.denied'));
     assert.ok(rows.some((r) => r.eventType === 'scope.denied'));
     assert.ok(rows.some((r) => r.eventType === 'a2a.call' && r.tenant === 'acme' && r.targetAgent === 'scorer'));
+    // The 4-lead call reserved 4 credits and was charged the 2 the agent reported.
+    assert.ok(rows.some((r) => r.eventType === 'a2a.call' && r.milliCredits === 2000 && (r.detail as any)?.reservedMilliCredits === 4000), 'the audit records what a call was charged');
     const verdict = await gw.gateway.audit.verify();
     assert.equal(verdict.ok, true, JSON.stringify(verdict.problems));
   });

@@ -62,6 +62,10 @@ test('a reservation left open by a stopped gateway is settled by the next one', 
       await gw.gateway.settleNow();
       return (await available(gw.url, 'acme')) === 97_000;
     }, 10_000);
+    await gw.gateway.audit.flush();
+    const settled = (await gw.gateway.audit.tail({ limit: 100 })).find((r) => r.eventType === 'credits.settled');
+    assert.equal(settled?.milliCredits, 3000, 'the late settlement is audited with what was charged');
+    assert.equal(settled?.taskId, first.result.task.id);
   } finally {
     await host.close();
     await gw.close();

@@ -1,12 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientService } from '../credentials/client-service.js';
 import { GATEWAY_ADMIN_SCOPE } from '../principal.js';
-import type { LocalTokenVerifier, VerifiedOwnToken } from '../tokens/local-token-verifier.js';
+import type { LocalTokenVerifier } from '../tokens/local-token-verifier.js';
 import type { RevocationList } from '../tokens/revocation-list.js';
 import type { ClientAssertionVerifier } from './client-assertion.js';
-import { authenticateClient } from './client-authentication.js';
-import { oauthError } from './oauth-error.js';
-import { formOf } from './token-endpoint.js';
+import { presentedToken } from './presented-token.js';
 
 /** Scope that lets a client (a resource server) introspect other clients' tokens. */
 export const INTROSPECT_SCOPE = 'oauth:introspect';
@@ -27,15 +25,7 @@ export interface IntrospectionEndpointDeps {
  * (§4: the server decides who may introspect what).
  */
 export async function introspectionEndpoint(request: FastifyRequest, reply: FastifyReply, deps: IntrospectionEndpointDeps): Promise<void> {
-  const form = formOf(request);
-  const { client } = await authenticateClient(request, form, deps);
-  if (form.token === undefined || form.token === '') throw oauthError('invalid_request', 'token is missing');
-  let verified: VerifiedOwnToken | undefined;
-  try {
-    verified = await deps.verifier.verify(form.token, { anyAudience: true });
-  } catch {
-    verified = undefined;
-  }
+  const { client, verified } = await presentedToken(request, deps);
   const claims = verified?.claims;
   const visible = claims !== undefined && (claims.client_id === client.id || client.scopes.includes(INTROSPECT_SCOPE) || client.scopes.includes(GATEWAY_ADMIN_SCOPE));
   const active = visible && !deps.revocations.isTokenRevoked(claims.jti) && !deps.revocations.isClientRevoked(claims.client_id);

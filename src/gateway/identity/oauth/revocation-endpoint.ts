@@ -2,12 +2,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../../observability/index.js';
 import type { ClientService } from '../credentials/client-service.js';
 import type { RevocationStore } from '../store/revocation-store.js';
-import type { LocalTokenVerifier, VerifiedOwnToken } from '../tokens/local-token-verifier.js';
+import type { LocalTokenVerifier } from '../tokens/local-token-verifier.js';
 import type { RevocationList } from '../tokens/revocation-list.js';
 import type { ClientAssertionVerifier } from './client-assertion.js';
-import { authenticateClient } from './client-authentication.js';
 import { oauthError } from './oauth-error.js';
-import { formOf } from './token-endpoint.js';
+import { presentedToken } from './presented-token.js';
 
 /** What the revocation endpoint needs. */
 export interface RevocationEndpointDeps {
@@ -28,15 +27,7 @@ export interface RevocationEndpointDeps {
  * in this replica's memory at once.
  */
 export async function revocationEndpoint(request: FastifyRequest, reply: FastifyReply, deps: RevocationEndpointDeps): Promise<void> {
-  const form = formOf(request);
-  const { client } = await authenticateClient(request, form, deps);
-  if (form.token === undefined || form.token === '') throw oauthError('invalid_request', 'token is missing');
-  let verified: VerifiedOwnToken | undefined;
-  try {
-    verified = await deps.verifier.verify(form.token, { anyAudience: true });
-  } catch {
-    verified = undefined;
-  }
+  const { client, verified } = await presentedToken(request, deps);
   if (verified !== undefined) {
     if (verified.claims.client_id !== client.id) throw oauthError('unauthorized_client', 'the token was not issued to this client');
     const { jti } = verified.claims;

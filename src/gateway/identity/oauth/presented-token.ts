@@ -1,0 +1,27 @@
+import type { FastifyRequest } from 'fastify';
+import type { ClientService } from '../credentials/client-service.js';
+import type { LocalTokenVerifier, VerifiedOwnToken } from '../tokens/local-token-verifier.js';
+import type { ClientAssertionVerifier } from './client-assertion.js';
+import { authenticateClient, type AuthenticatedClient } from './client-authentication.js';
+import { oauthError } from './oauth-error.js';
+import { formOf } from './token-endpoint.js';
+
+/**
+ * What revocation (RFC 7009) and introspection (RFC 7662) both start with:
+ * the calling client, authenticated, and the token it presents, verified
+ * as one of ours (any audience) — or undefined when it is not a valid token
+ * now (both answer that case without an error).
+ */
+export async function presentedToken(
+  request: FastifyRequest,
+  deps: { clients: ClientService; assertions: ClientAssertionVerifier; verifier: LocalTokenVerifier },
+): Promise<{ client: AuthenticatedClient['client']; verified: VerifiedOwnToken | undefined }> {
+  const form = formOf(request);
+  const { client } = await authenticateClient(request, form, deps);
+  if (form.token === undefined || form.token === '') throw oauthError('invalid_request', 'token is missing');
+  try {
+    return { client, verified: await deps.verifier.verify(form.token, { anyAudience: true }) };
+  } catch {
+    return { client, verified: undefined };
+  }
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRoleConfig, roleServerFields } from '../http/index.js';
 
 const externalIssuer = z
   .object({
@@ -15,14 +16,7 @@ const externalIssuer = z
 /** Gateway configuration: one strict schema, defaults with units. */
 export const gatewayConfigSchema = z
   .object({
-    port: z.number().int().min(0).max(65535).default(4200),
-    host: z.string().default('127.0.0.1'),
-    /** Base URL clients reach the gateway at: token issuer, card interface URLs. Default http://localhost:PORT. */
-    publicUrl: z.string().url().optional(),
-    dataDir: z.string().default('./.agentmesh'),
-    databaseUrl: z.string().optional(),
-    redisUrl: z.string().optional(),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ...roleServerFields(4200),
     /** Where agents are found (the registry's watch stream keeps the routing cache). */
     registryUrl: z.string().url().default('http://localhost:4100'),
     registryToken: z.string().optional(),
@@ -59,7 +53,6 @@ export const gatewayConfigSchema = z
     dev: z.boolean().default(false),
     allowHosts: z.array(z.string()).default([]),
     shutdownDeadlineMs: z.number().int().positive().default(10_000),
-    otlpEndpoint: z.string().optional(),
   })
   .strict();
 
@@ -68,12 +61,6 @@ export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 
 /** Parses and freezes a configuration; errors name the path. */
 export function parseGatewayConfig(input: GatewayConfigInput): Readonly<GatewayConfig> {
-  const result = gatewayConfigSchema
-    .refine((c) => c.assertionTtlSeconds <= c.tokenTtlSeconds, { message: 'must not exceed tokenTtlSeconds', path: ['assertionTtlSeconds'] })
-    .safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new Error(`gateway.${issue.path.join('.') || '(root)'} ${issue.message}`);
-  }
-  return Object.freeze(result.data);
+  return parseRoleConfig('gateway', gatewayConfigSchema
+    .refine((c) => c.assertionTtlSeconds <= c.tokenTtlSeconds, { message: 'must not exceed tokenTtlSeconds', path: ['assertionTtlSeconds'] }), input);
 }

@@ -15,3 +15,4 @@ export { createSsrfGuard } from './ssrf-guard.js';
 export type { SsrfGuard, SsrfGuardOptions, SsrfCheckResult, SsrfFetchInit } from './ssrf-guard.js';
 export { openSse, parseLastEventId, abortOnClientGone } from './sse.js';
 export type { SseOptions, SseStream } from './sse.js';
+export { roleServerFields, parseRoleConfig } from './role-config.js';

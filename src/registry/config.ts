@@ -1,16 +1,10 @@
 import { z } from 'zod';
+import { parseRoleConfig, roleServerFields } from '../http/index.js';
 
 /** Registry configuration: one strict schema, defaults with units. */
 export const registryConfigSchema = z
   .object({
-    port: z.number().int().min(0).max(65535).default(4100),
-    host: z.string().default('127.0.0.1'),
-    /** Base URL clients reach the registry at (catalog entries point here). Default http://localhost:PORT. */
-    publicUrl: z.string().url().optional(),
-    dataDir: z.string().default('./.agentmesh'),
-    databaseUrl: z.string().optional(),
-    redisUrl: z.string().optional(),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ...roleServerFields(4100),
     /** The `<publisher>` of ARD identifiers `urn:air:<publisher>:agent:<name>`: a domain you control. */
     publisher: z.string().regex(/^[a-z0-9.-]+$/i).default('agentmesh.local'),
     /** Bearer token writes need when no authenticator is given (env REGISTRY_TOKEN). Unset: writes are open. */
@@ -44,7 +38,6 @@ export const registryConfigSchema = z
     /** Refuse unsigned cards. */
     requireSignedCards: z.boolean().default(false),
     shutdownDeadlineMs: z.number().int().positive().default(10_000),
-    otlpEndpoint: z.string().optional(),
   })
   .strict();
 
@@ -53,10 +46,5 @@ export type RegistryConfigInput = z.input<typeof registryConfigSchema>;
 
 /** Parses and freezes a configuration; errors name the path. */
 export function parseRegistryConfig(input: RegistryConfigInput): Readonly<RegistryConfig> {
-  const result = registryConfigSchema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new Error(`registry.${issue.path.join('.') || '(root)'} ${issue.message}`);
-  }
-  return Object.freeze(result.data);
+  return parseRoleConfig('registry', registryConfigSchema, input);
 }

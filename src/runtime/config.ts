@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRoleConfig, roleServerFields } from '../http/index.js';
 
 /**
  * Runtime configuration: one strict schema, defaults with units. The CLI
@@ -6,18 +7,7 @@ import { z } from 'zod';
  */
 export const runtimeConfigSchema = z
   .object({
-    /** TCP port; 0 picks a free one. */
-    port: z.number().int().min(0).max(65535).default(4000),
-    host: z.string().default('127.0.0.1'),
-    /** Base URL clients reach this process at; interface URLs in cards derive from it. Default http://localhost:PORT. */
-    publicUrl: z.string().url().optional(),
-    /** Directory for the SQLite file and the generated signing key. */
-    dataDir: z.string().default('./.agentmesh'),
-    /** `postgres://…` to share state between replicas; unset uses SQLite in dataDir. */
-    databaseUrl: z.string().optional(),
-    /** `redis://…` for the cross-replica bus; unset uses the in-process bus. */
-    redisUrl: z.string().optional(),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ...roleServerFields(4000),
     /** Largest request body, bytes (1 MiB). */
     bodyLimitBytes: z.number().int().positive().default(1_048_576),
     /** Non-streaming request timeout, ms (5 min: blocking SendMessage waits for the task). */
@@ -48,8 +38,6 @@ export const runtimeConfigSchema = z
     allowHosts: z.array(z.string()).default([]),
     /** Push delivery: keep retrying for this long, ms (24 h), then dead-letter. */
     pushRetryWindowMs: z.number().int().positive().default(24 * 3600 * 1000),
-    /** OpenTelemetry OTLP endpoint; tracing is off when unset. */
-    otlpEndpoint: z.string().optional(),
     /** Registry every hosted agent registers with after `listen()` (heartbeats, config). Unset: no registration. */
     registryUrl: z.string().url().optional(),
     /** Bearer token of registry writes (the registry's REGISTRY_TOKEN, or a token with `registry:write`). */
@@ -77,13 +65,8 @@ export type RuntimeConfigInput = z.input<typeof runtimeConfigSchema>;
 
 /** Parses and freezes a configuration; errors name the path. */
 export function parseRuntimeConfig(input: RuntimeConfigInput): Readonly<RuntimeConfig> {
-  const result = runtimeConfigSchema.refine((c) => !c.requireGatewayAssertion || c.gatewayJwksUrl !== undefined, {
+  return parseRoleConfig('runtime', runtimeConfigSchema.refine((c) => !c.requireGatewayAssertion || c.gatewayJwksUrl !== undefined, {
     message: 'needs gatewayJwksUrl (GATEWAY_JWKS_URL): the gateway assertion cannot be checked without its keys',
     path: ['requireGatewayAssertion'],
-  }).safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new Error(`runtime.${issue.path.join('.') || '(root)'} ${issue.message}`);
-  }
-  return Object.freeze(result.data);
+  }), input);
 }

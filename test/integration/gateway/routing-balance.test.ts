@@ -165,8 +165,10 @@ describe('balancing over the instances of one agent', () => {
     // …and nothing else did.
     assert.ok(cut.length + failures.length <= inFlightAtKill, `${cut.length} long and ${failures.length} short requests failed, ${inFlightAtKill} were in flight at the crash: ${failures.join('\n')}`);
     assert.equal(gw.router.agent('tester')!.instances.find((i) => i.id === victimId)?.inRotation, true, 'the registry still had it in rotation: the breaker did the work');
+    // How many calls met a refused connection before the breaker opened depends on scheduling
+    // (under load the breaker may open on resets alone): reported, not asserted. That a refused
+    // connection is retried elsewhere is proven in routing-resilience.test.ts.
     const retried = gw.results.slice(from).filter((r) => r.retried > 0).length;
-    assert.ok(retried >= 1, 'connections refused before sending were retried on the other instance');
     assert.equal(gw.results.slice(opened).filter((r) => r.instance === victimId).length, 0);
     console.log(`# crash under load: ${sent} short requests, ${failures.length} failed; ${inFlightAtKill} requests in flight on the victim at the crash, ${cut.length} of them long ones that failed; ${retried} retried elsewhere`);
   });

@@ -73,6 +73,9 @@ export const ErrorCodes = {
   TENANCY_INVALID_ARGUMENT: 'AM_ERR_TENANCY_INVALID_ARGUMENT',
   // audit
   AUDIT_INVALID_ARGUMENT: 'AM_ERR_AUDIT_INVALID_ARGUMENT',
+  // workflows (orchestrator)
+  WORKFLOW_INVALID: 'AM_ERR_WORKFLOW_INVALID',
+  WORKFLOW_EXPRESSION: 'AM_ERR_WORKFLOW_EXPRESSION',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -171,6 +174,10 @@ export const WIRE: Readonly<Record<ErrorCode, WireMapping>> = Object.freeze({
   AM_ERR_TENANCY_TENANT_NOT_FOUND: wire(-32603, 404, 'NOT_FOUND'),
   AM_ERR_TENANCY_INVALID_ARGUMENT: wire(-32602, 400, 'INVALID_ARGUMENT'),
   AM_ERR_AUDIT_INVALID_ARGUMENT: wire(-32602, 400, 'INVALID_ARGUMENT'),
+  // A workflow definition sent inline is a request parameter; one read from a folder is refused at load.
+  AM_ERR_WORKFLOW_INVALID: wire(-32602, 400, 'INVALID_ARGUMENT', 'INVALID_PARAMS'),
+  // A template that fails on the data of a run fails that step; it never reaches the wire as a request error.
+  AM_ERR_WORKFLOW_EXPRESSION: wire(-32602, 400, 'INVALID_ARGUMENT'),
 });
 
 /**

@@ -4,8 +4,8 @@ import { AgentmeshError, ErrorCodes, normalizeError, toJsonRpcErrorObject, WIRE 
 import type { Logger } from '../observability/index.js';
 import type { AuditEntry, AuditLog } from '../audit/index.js';
 import { hashInput } from '../audit/index.js';
-import type { CreditLedger } from '../tenancy/index.js';
-import type { Identity, Principal } from './identity/index.js';
+import { TENANT_PATTERN, type CreditLedger } from '../tenancy/index.js';
+import { GATEWAY_DELEGATE_SCOPE, type Identity, type Principal } from './identity/index.js';
 import type { UpstreamRouter } from './routing/index.js';
 import type { CardSigner } from './routing/index.js';
 import { classifyA2aRequest, type ClassifiedRequest } from './policy/a2a-operation.js';
@@ -64,6 +64,7 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
     const call = classifyA2aRequest(request.method, path, parsed, a2aVersion);
     const audit: AuditEntry = { eventType: 'a2a.call', actor: { kind: 'anonymous' }, targetAgent: name, method: call?.operation ?? `${request.method} ${path}`, outcome: 'ok', ...clientOf(request) };
     let principal: Principal | undefined;
+    let delegated = false;
     let reservationKey: string | undefined;
     let estimate = 0;
     let counted = false;
@@ -87,6 +88,22 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
       audit.actor = { kind: principal.kind, id: principal.clientId };
       audit.tenant = principal.tenant;
       audit.user = principal.subject;
+      const delegation = delegationOf(request);
+      if (delegation) {
+        // Only a client trusted to act for other tenants (the orchestrator) may name one.
+        if (!principal.scopes.includes(GATEWAY_DELEGATE_SCOPE)) {
+          audit.eventType = 'scope.denied';
+          throw new AgentmeshError(ErrorCodes.AUTH_FORBIDDEN, `Calling on behalf of a tenant (${ON_BEHALF_OF_TENANT}) needs the scope ${GATEWAY_DELEGATE_SCOPE}`, { details: { scope: GATEWAY_DELEGATE_SCOPE } });
+        }
+        const { tenant, subject } = checkDelegation(delegation);
+        // From here the call is the tenant's own: visibility, quota, credits, the agent's assertion, audit.
+        // The actor stays the delegating client, so the trail shows who acted for whom.
+        audit.detail = { delegatedBy: principal.clientId };
+        principal = { ...principal, tenant, subject: subject ?? principal.subject };
+        delegated = true;
+        audit.tenant = principal.tenant;
+        audit.user = principal.subject;
+      }
       if (!call) throw new AgentmeshError(ErrorCodes.PROTOCOL_METHOD_NOT_FOUND, `${request.method} ${path} is not an A2A operation`, { details: { path } });
       const tenants = route.record.metadata.tenants ?? [];
       if (tenants.length > 0 && !tenants.includes(principal.tenant)) {
@@ -109,7 +126,8 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
       let quota: QuotaState | undefined;
       try {
         quota = await o.quotas.admit([
-          { key: `client:${principal.clientId}:agent:${name}`, rpm: rate?.requestsPerMinute ?? o.defaultRequestsPerMinute, burst: rate?.burst ?? o.defaultBurst },
+          // A delegating client's budget is per tenant it acts for: one busy tenant does not throttle the others.
+          { key: delegated ? `client:${principal.clientId}:tenant:${principal.tenant}:agent:${name}` : `client:${principal.clientId}:agent:${name}`, rpm: rate?.requestsPerMinute ?? o.defaultRequestsPerMinute, burst: rate?.burst ?? o.defaultBurst },
           { key: `tenant:${principal.tenant}`, rpm: o.tenantRequestsPerMinute, burst: 0 },
         ]);
       } catch (err) {
@@ -169,7 +187,7 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
         if (tap.taskId) audit.taskId = tap.taskId;
         // What the call cost once settled; a call still running shows its hold (its settlement is audited as credits.settled).
         if (charged !== undefined) audit.milliCredits = charged;
-        audit.detail = { reservedMilliCredits: estimate, settled: charged !== undefined };
+        audit.detail = { ...audit.detail, reservedMilliCredits: estimate, settled: charged !== undefined };
       }
     } catch (err) {
       if (reservationKey) await o.ledger.refund(reservationKey, 'the call did not reach the agent').catch((e) => o.logger.warn({ err: e }, 'refund failed'));
@@ -225,6 +243,36 @@ function sendError(reply: FastifyReply, request: FastifyRequest, error: Agentmes
   }
   const rendered = renderHttpError(error, String(request.id));
   reply.code(rendered.statusCode).send(rendered.body);
+}
+
+/** Delegation headers (docs/gateway.md#calling-on-behalf-of-a-tenant); never trusted without GATEWAY_DELEGATE_SCOPE. */
+const ON_BEHALF_OF_TENANT = 'x-agentmesh-on-behalf-of-tenant';
+const ON_BEHALF_OF_SUBJECT = 'x-agentmesh-on-behalf-of-subject';
+const TENANT_RE = new RegExp(TENANT_PATTERN);
+const MAX_SUBJECT = 256;
+
+/** The delegation headers as sent, when the call carries either. */
+function delegationOf(request: FastifyRequest): { tenant: unknown; subject: unknown } | undefined {
+  const tenant = request.headers[ON_BEHALF_OF_TENANT];
+  const subject = request.headers[ON_BEHALF_OF_SUBJECT];
+  return tenant === undefined && subject === undefined ? undefined : { tenant, subject };
+}
+
+/** The tenant as tenancy keys it (ledger accounts, task store); the subject as an audit `user`. */
+function checkDelegation(raw: { tenant: unknown; subject: unknown }): { tenant: string; subject: string | undefined } {
+  if (typeof raw.tenant !== 'string' || !TENANT_RE.test(raw.tenant)) {
+    throw badHeader(ON_BEHALF_OF_TENANT, raw.tenant === undefined ? `is required with ${ON_BEHALF_OF_SUBJECT}` : 'must be one tenant id: 1-128 letters, digits or . _ : @ - starting with a letter or digit');
+  }
+  if (raw.subject === undefined) return { tenant: raw.tenant, subject: undefined };
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (typeof raw.subject !== 'string' || raw.subject.trim() === '' || raw.subject.length > MAX_SUBJECT || /[\u0000-\u001f\u007f]/.test(raw.subject)) {
+    throw badHeader(ON_BEHALF_OF_SUBJECT, `must be one non-blank value of at most ${MAX_SUBJECT} characters without control characters`);
+  }
+  return { tenant: raw.tenant, subject: raw.subject };
+}
+
+function badHeader(header: string, description: string): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.GATEWAY_INVALID_ARGUMENT, `Header ${header} ${description}`, { violations: [{ field: header, description }] });
 }
 
 function notFound(name: string): AgentmeshError {

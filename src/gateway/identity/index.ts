@@ -9,7 +9,7 @@ export { createIdentity } from './identity.js';
 export type { Identity, IdentityOptions } from './identity.js';
 export { parseIdentityConfig, identityConfigSchema } from './config.js';
 export type { IdentityConfig, IdentityConfigInput, ExternalIssuerConfig } from './config.js';
-export { GATEWAY_ADMIN_SCOPE, CREDITS_ADMIN_SCOPE } from './principal.js';
+export { GATEWAY_ADMIN_SCOPE, GATEWAY_DELEGATE_SCOPE, CREDITS_ADMIN_SCOPE } from './principal.js';
 export type { Principal, PrincipalKind } from './principal.js';
 export { AUTH_FAILURE_REASONS, authFailureReason } from './auth-failure.js';
 export type { AuthFailureReason } from './auth-failure.js';

@@ -23,5 +23,11 @@ export interface Principal {
 
 /** Scope of the management APIs (`/v1/clients`, `/v1/api-keys`, …). */
 export const GATEWAY_ADMIN_SCOPE = 'gateway:admin';
+/**
+ * Scope of delegation: a client holding it may call agents on behalf of
+ * another tenant (header `x-agentmesh-on-behalf-of-tenant`) — the
+ * orchestrator, calling specialists for its callers' tenants.
+ */
+export const GATEWAY_DELEGATE_SCOPE = 'gateway:delegate';
 /** Scope of credit top-ups (tenancy). */
 export const CREDITS_ADMIN_SCOPE = 'credits:admin';

@@ -11,7 +11,8 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'pro
  * by the HTTP client for the upstream request; `expect` would make it wait
  * for a 100 that the body the gateway already read does not need.
  */
-export const WITHHELD_REQUEST_HEADERS: ReadonlySet<string> = new Set(['authorization', 'x-api-key', 'cookie', 'host', 'content-length', 'expect']);
+// The delegation headers are the gateway's business: the agent learns the tenant from the signed assertion.
+export const WITHHELD_REQUEST_HEADERS: ReadonlySet<string> = new Set(['authorization', 'x-api-key', 'cookie', 'host', 'content-length', 'expect', 'x-agentmesh-on-behalf-of-tenant', 'x-agentmesh-on-behalf-of-subject']);
 
 /** Response headers that stay upstream: the gateway answers with its own request id. */
 const WITHHELD_RESPONSE_HEADERS = new Set(['x-request-id']);

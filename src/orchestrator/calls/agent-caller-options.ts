@@ -1,0 +1,92 @@
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import type { Logger } from '../../observability/index.js';
+import type { RetrySchedule } from './retry-schedule.js';
+
+/** Options of `createAgentCaller`: through the gateway (`gatewayUrl` + `credentials`) or straight to instances (`directUrl`). */
+export interface AgentCallerOptions {
+  /** The gateway's public URL; agents are reached at `<gatewayUrl>/agents/<name>`. */
+  gatewayUrl?: string;
+  /** The orchestrator's OAuth client at the gateway (client_secret_basic). Required with `gatewayUrl`. */
+  credentials?: {
+    clientId: string;
+    clientSecret: string;
+    /** Scopes to ask for, space-separated; absent: all the client holds (it needs `gateway:delegate`). */
+    scope?: string;
+  };
+  /**
+   * Without a gateway (tests, one process): the JSON-RPC endpoint of an
+   * instance of `agent` (an agentmesh runtime's `…/agents/<name>`), e.g.
+   * from the registry. Asked on every attempt, so a retry can land on another instance.
+   */
+  directUrl?: (agent: string) => Promise<string> | string;
+  /** The fetch every request goes through. Default: global fetch (undici, keep-alive pooled). */
+  fetch?: typeof fetch;
+  logger?: Logger;
+  /** How long an answer may take to start (a stream's headers, a token, a cancel), ms. Default 30 s (30_000). Streams then run as long as their task. */
+  requestTimeoutMs?: number;
+  /** Repeats after transient failures (network, 5xx, 429). Defaults: 5 attempts, 250 ms doubling to 10 s, Retry-After obeyed up to 60 s. */
+  retry?: Partial<RetrySchedule>;
+}
+
+/** The options after checking, defaults filled in. */
+export interface ResolvedCallerOptions {
+  gateway: { url: string; clientId: string; clientSecret: string; scope: string | undefined } | undefined;
+  directUrl: ((agent: string) => Promise<string> | string) | undefined;
+  fetch: typeof fetch;
+  logger: Logger | undefined;
+  requestTimeoutMs: number;
+  retry: RetrySchedule;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_RETRY: RetrySchedule = { attempts: 5, initialDelayMs: 250, maxDelayMs: 10_000, maxRetryAfterMs: 60_000 };
+
+/** Checks the options once, when the caller is built; messages name the option. */
+export function resolveCallerOptions(options: AgentCallerOptions): ResolvedCallerOptions {
+  if ((options.gatewayUrl === undefined) === (options.directUrl === undefined)) {
+    throw invalid('gatewayUrl', 'or directUrl must be given, not both: calls go through the gateway, or straight to instances');
+  }
+  let gateway: ResolvedCallerOptions['gateway'];
+  if (options.gatewayUrl !== undefined) {
+    const { clientId, clientSecret, scope } = options.credentials ?? {};
+    if (typeof clientId !== 'string' || clientId === '' || typeof clientSecret !== 'string' || clientSecret === '') {
+      throw invalid('credentials', 'must hold the clientId and clientSecret of the orchestrator\'s OAuth client at the gateway');
+    }
+    if (scope !== undefined && (typeof scope !== 'string' || scope.trim() === '')) throw invalid('credentials.scope', 'must be a non-empty space-separated list of scopes');
+    gateway = { url: checkBaseUrl(options.gatewayUrl, 'gatewayUrl'), clientId, clientSecret, scope };
+  } else if (typeof options.directUrl !== 'function') {
+    throw invalid('directUrl', 'must be a function from an agent name to its URL');
+  }
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1 || requestTimeoutMs > 600_000) throw invalid('requestTimeoutMs', 'must be an integer from 1 to 600000 (ms)');
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  if (!Number.isInteger(retry.attempts) || retry.attempts < 1 || retry.attempts > 20) throw invalid('retry.attempts', 'must be an integer from 1 to 20');
+  for (const key of ['initialDelayMs', 'maxDelayMs', 'maxRetryAfterMs'] as const) {
+    if (!Number.isInteger(retry[key]) || retry[key] < 0 || retry[key] > 600_000) throw invalid(`retry.${key}`, 'must be an integer from 0 to 600000 (ms)');
+  }
+  if (retry.maxDelayMs < retry.initialDelayMs) throw invalid('retry.maxDelayMs', 'must not be below retry.initialDelayMs');
+  return Object.freeze({ gateway, directUrl: options.directUrl, fetch: options.fetch ?? globalThis.fetch, logger: options.logger, requestTimeoutMs, retry: Object.freeze(retry) });
+}
+
+/**
+ * An http(s) base URL without credentials, query or fragment, without its
+ * trailing slash. Operator configuration or registry instance URLs, not
+ * user input: no SSRF check here (streams cannot go through the buffering
+ * guard of http/), but nothing but http(s) is ever fetched.
+ */
+export function checkBaseUrl(value: unknown, field: string): string {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw invalid(field, `must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(field, `must be an http(s) URL, got ${url.protocol}`);
+  if (url.username !== '' || url.password !== '') throw invalid(field, 'must not carry credentials');
+  if (url.search !== '' || url.hash !== '') throw invalid(field, 'must not carry a query or fragment');
+  return url.href.replace(/\/+$/, '');
+}
+
+function invalid(field: string, description: string): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.CONFIG_INVALID, `agentCaller.${field} ${description}`, { expose: true, violations: [{ field, description }] });
+}

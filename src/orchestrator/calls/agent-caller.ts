@@ -1,0 +1,108 @@
+import type { Artifact, Part, Task } from '@a2a-js/sdk';
+
+/** Who a child call is made for: the tenant (and user) of the workflow's or the router's own task. */
+export interface OnBehalfOf {
+  tenant: string;
+  /** The end user (the caller of the orchestrator), recorded in the gateway's audit trail. */
+  subject?: string;
+}
+
+/** Something the child task reported while it ran (status text, artifacts), passed on as progress. */
+export interface ChildEvent {
+  agent: string;
+  taskId: string;
+  kind: 'status' | 'artifact';
+  /** Status: the state (`working`, …); artifact: its name. */
+  state?: string;
+  text?: string;
+  artifact?: Artifact;
+  /** Artifact: this chunk appends to the artifact of the same id (A2A `append`); the router relays chunks as they came. */
+  append?: boolean;
+  /** Artifact: the last chunk of that artifact (A2A `lastChunk`). */
+  lastChunk?: boolean;
+  /** Data parts of the status message, if any. */
+  data?: unknown;
+}
+
+/** How a child call ended, or where it stopped to ask for something. */
+export type ChildOutcome =
+  | {
+      state: 'completed';
+      taskId: string;
+      contextId: string;
+      /** The `result` artifact's data (or the only artifact's data, or its text joined). */
+      output: unknown;
+      task: Task;
+    }
+  | {
+      state: 'input-required' | 'auth-required';
+      taskId: string;
+      contextId: string;
+      /** The agent's question: its status message's text. */
+      question: string;
+      /** Data parts of the question, if any. */
+      data?: unknown;
+    }
+  | {
+      state: 'failed' | 'rejected' | 'canceled';
+      taskId?: string;
+      /** Why, from the agent's status message or the transport error. */
+      error: string;
+      /** A transport / gateway error rather than the task's own end (worth a retry). */
+      transient: boolean;
+    };
+
+/** A new call (or, with the same `messageId`, the same call again after a crash). */
+export interface ChildCall {
+  agent: string;
+  /** Sets `message.metadata.skillId`. */
+  skill?: string;
+  /** A string becomes a text part; anything else a data part. */
+  input: unknown;
+  /**
+   * The message's parts, forwarded as they came (the router passes the
+   * user's text, data and files on untouched); when set, `input` is not used.
+   */
+  parts?: Part[];
+  /**
+   * The idempotency key: the runtime answers a repeated messageId with the
+   * task it already started, and the gateway reserves credits once per id.
+   */
+  messageId: string;
+  contextId?: string;
+  onBehalfOf: OnBehalfOf;
+  traceparent?: string;
+  signal: AbortSignal;
+  /** Called once the child task's id is known (before it ends), so it can be recorded and canceled. */
+  onTask?: (taskId: string, contextId: string) => void;
+  onEvent?: (event: ChildEvent) => void;
+}
+
+/** The user's answer to a child task that asked for input. */
+export interface ChildReply {
+  agent: string;
+  taskId: string;
+  contextId: string;
+  /** Parts of the user's message, forwarded as they came. */
+  parts: Part[];
+  /** The id of the forwarded message (idempotency on crash replay). */
+  messageId: string;
+  onBehalfOf: OnBehalfOf;
+  traceparent?: string;
+  signal: AbortSignal;
+  onEvent?: (event: ChildEvent) => void;
+}
+
+/**
+ * Talks A2A to other agents on the orchestrator's behalf — through the
+ * gateway with the orchestrator's own client credentials (the default), or
+ * directly to instances from the registry. Streams each call and resolves
+ * when the child task ends or stops to ask for input; never throws for an
+ * agent's answer (a failed task is an outcome), only for `signal` aborts.
+ */
+export interface AgentCaller {
+  send(call: ChildCall): Promise<ChildOutcome>;
+  reply(reply: ChildReply): Promise<ChildOutcome>;
+  /** Cancels a child task; a task already ended is not an error. */
+  cancel(agent: string, taskId: string, onBehalfOf: OnBehalfOf): Promise<void>;
+}

@@ -1,0 +1,100 @@
+import { ErrorCodes, WIRE, type ErrorCode } from '../../protocol/index.js';
+
+/** What the caller saw of an HTTP answer before the SDK turned it into an error. */
+export interface ResponseNote {
+  status: number;
+  /** `Retry-After`, in ms from when the answer came. */
+  retryAfterMs: number | undefined;
+}
+
+/**
+ * Why one attempt of a call failed, and what to do about it: retry later
+ * (`transient`), refresh the token once (`unauthorized`), or give up. Never
+ * leaves this folder: the caller turns it into a `failed` outcome.
+ */
+export class CallFailure extends Error {
+  readonly transient: boolean;
+  readonly unauthorized: boolean;
+  /** The server asked to wait this long (429/503 `Retry-After`), ms. */
+  readonly retryAfterMs: number | undefined;
+  /** The agentmesh code of the answer (`AM_ERR_…`), when it carried one. */
+  readonly code: string | undefined;
+
+  constructor(message: string, o: { transient: boolean; unauthorized?: boolean; retryAfterMs?: number | undefined; code?: string | undefined; cause?: unknown }) {
+    super(message, o.cause === undefined ? undefined : { cause: o.cause });
+    this.name = 'CallFailure';
+    this.transient = o.transient;
+    this.unauthorized = o.unauthorized ?? false;
+    this.retryAfterMs = o.retryAfterMs;
+    this.code = o.code;
+  }
+}
+
+/** JSON-RPC codes of A2A errors that say the request itself is wrong (A2A §5.4): retrying cannot help. */
+const PERMANENT_JSON_RPC = new Set([-32700, -32600, -32601, -32602, -32001, -32002, -32003, -32004, -32005, -32006, -32007, -32008, -32009, -32010]);
+
+/**
+ * Classifies what an attempt threw. In order: the HTTP status the answer
+ * came with (401 → refresh; 408/409/429/5xx → transient; other 4xx → the
+ * caller's fault), then the agentmesh code in the JSON-RPC error's
+ * ErrorInfo (agents answer JSON-RPC errors with HTTP 200), then the
+ * JSON-RPC code; anything else (connection refused or reset, a stream cut
+ * short, a timeout) is transient.
+ */
+export function classifyFailure(err: unknown, note: ResponseNote | undefined): CallFailure {
+  if (err instanceof CallFailure) return err;
+  const rpc = jsonRpcErrorOf(err);
+  const message = rpc?.message ?? messageOf(err);
+  const status = note !== undefined && note.status >= 400 ? note.status : rpc?.code !== undefined && rpc.code in WIRE ? WIRE[rpc.code as ErrorCode].http : undefined;
+  const retryAfterMs = note?.retryAfterMs;
+  if (status === 401) return new CallFailure(message, { transient: false, unauthorized: true, code: rpc?.code, cause: err });
+  if (status !== undefined) return new CallFailure(message, { transient: status === 408 || status === 409 || status === 429 || status >= 500, retryAfterMs, code: rpc?.code, cause: err });
+  if (rpc?.envelope !== undefined) return new CallFailure(message, { transient: !PERMANENT_JSON_RPC.has(rpc.envelope), retryAfterMs, code: rpc.code, cause: err });
+  if ((err as { cause?: { message?: unknown } } | undefined)?.cause?.message === 'unexpected redirect') {
+    return new CallFailure('the agent answered with a redirect, which A2A calls do not follow: check its URL', { transient: false, cause: err });
+  }
+  return new CallFailure(`the connection failed: ${message}`, { transient: true, retryAfterMs, cause: err });
+}
+
+/** `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** The A2A task-not-cancelable answer (A2A §3.1.5): the task already ended. */
+export function isNotCancelable(failure: CallFailure): boolean {
+  return failure.code === ErrorCodes.TASK_NOT_CANCELABLE || failure.code === ErrorCodes.TASK_TERMINAL || (failure.code === undefined && /not.?cancelable/i.test(failure.message));
+}
+
+interface RpcError {
+  message: string;
+  /** The JSON-RPC `error.code`. */
+  envelope: number | undefined;
+  /** The agentmesh code from the ErrorInfo metadata. */
+  code: string | undefined;
+}
+
+/** The SDK rebuilds JSON-RPC errors as A2AError subclasses (`envelopeCode`, `data`); SSE errors nest one in `cause`. */
+function jsonRpcErrorOf(err: unknown): RpcError | undefined {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const envelope = (e as { envelopeCode?: unknown }).envelopeCode;
+    if (typeof envelope !== 'number') continue;
+    const data = (e as { data?: unknown }).data;
+    const info = Array.isArray(data) ? data.find((d) => typeof d === 'object' && d !== null && typeof (d as { metadata?: { code?: unknown } }).metadata?.code === 'string') : undefined;
+    const code = (info as { metadata?: { code?: string } } | undefined)?.metadata?.code;
+    return { message: messageOf(e), envelope, code };
+  }
+  return undefined;
+}
+
+/** undici hides the reason of `fetch failed` in `cause` (ECONNREFUSED…); keep it. */
+function messageOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
+  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+  return detail !== undefined && !err.message.includes(detail) ? `${err.message} (${detail})` : err.message;
+}

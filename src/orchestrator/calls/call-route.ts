@@ -1,0 +1,67 @@
+import { WIRE, isAgentmeshError } from '../../protocol/index.js';
+import type { OnBehalfOf } from './agent-caller.js';
+import { checkBaseUrl, type ResolvedCallerOptions } from './agent-caller-options.js';
+import { CallFailure } from './call-failure.js';
+import { GatewayTokenSource } from './gateway-token-source.js';
+
+/**
+ * The gateway's delegation headers (docs/gateway.md, "Calling on behalf of
+ * a tenant"): honoured only for a client holding `gateway:delegate`.
+ */
+export const ON_BEHALF_OF_TENANT_HEADER = 'x-agentmesh-on-behalf-of-tenant';
+export const ON_BEHALF_OF_SUBJECT_HEADER = 'x-agentmesh-on-behalf-of-subject';
+
+/** Where a call goes and what it carries, per mode. */
+export interface CallRoute {
+  /** The agent's JSON-RPC endpoint. */
+  endpoint(agent: string): Promise<string>;
+  /** Request headers: credentials and delegation; `token` is what a 401 would refuse. */
+  headers(onBehalfOf: OnBehalfOf): Promise<{ headers: Record<string, string>; token?: string }>;
+  /** The gateway refused `token`: forget it so the next attempt fetches another. */
+  refused(token: string): void;
+}
+
+/** Through the gateway, as the orchestrator's OAuth client, on behalf of the caller's tenant. */
+export function gatewayRoute(o: ResolvedCallerOptions, gateway: NonNullable<ResolvedCallerOptions['gateway']>): CallRoute {
+  const tokens = new GatewayTokenSource({
+    tokenUrl: `${gateway.url}/oauth/token`,
+    clientId: gateway.clientId,
+    clientSecret: gateway.clientSecret,
+    fetch: o.fetch,
+    requestTimeoutMs: o.requestTimeoutMs,
+    ...(gateway.scope !== undefined ? { scope: gateway.scope } : {}),
+  });
+  return {
+    endpoint: async (agent) => `${gateway.url}/agents/${encodeURIComponent(agent)}`,
+    async headers(onBehalfOf) {
+      const token = await tokens.get();
+      const headers: Record<string, string> = { authorization: `Bearer ${token}`, [ON_BEHALF_OF_TENANT_HEADER]: onBehalfOf.tenant };
+      if (onBehalfOf.subject !== undefined) headers[ON_BEHALF_OF_SUBJECT_HEADER] = onBehalfOf.subject;
+      return { headers, token };
+    },
+    refused: (token) => tokens.invalidate(token),
+  };
+}
+
+/** Straight to an instance (no gateway: no token, no tenant but the agent's own). */
+export function directRoute(directUrl: (agent: string) => Promise<string> | string): CallRoute {
+  return {
+    async endpoint(agent) {
+      let url: string;
+      try {
+        url = await directUrl(agent);
+      } catch (err) {
+        // "No such agent" is final; "no instance up right now" may pass.
+        const transient = !isAgentmeshError(err) || err.retryable || WIRE[err.code].http >= 500;
+        throw new CallFailure(`no address for agent ${agent}: ${err instanceof Error ? err.message : String(err)}`, { transient, cause: err });
+      }
+      try {
+        return checkBaseUrl(url, `directUrl(${JSON.stringify(agent)})`);
+      } catch (err) {
+        throw new CallFailure((err as Error).message, { transient: false, cause: err });
+      }
+    },
+    headers: async () => ({ headers: {} }),
+    refused: () => undefined,
+  };
+}

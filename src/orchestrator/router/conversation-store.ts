@@ -1,0 +1,82 @@
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+
+/** Where a router conversation went: the specialist and its own context. */
+export interface Conversation {
+  agent: string;
+  skill: string | undefined;
+  /** The specialist's contextId: follow-ups go there, so it sees the history. */
+  childContextId: string;
+  /** The specialist's latest task in that context. */
+  childTaskId: string;
+}
+
+/**
+ * Remembers, per router conversation, which specialist it was handed to,
+ * so a follow-up in the same context reaches the same specialist in its
+ * context. Keys are opaque strings the route skill builds from the tenant,
+ * the caller and the router's contextId (a client chooses its contextId, so
+ * the key must not let one tenant land in another's conversation).
+ */
+export interface ConversationStore {
+  get(key: string): Promise<Conversation | undefined>;
+  set(key: string, conversation: Conversation): Promise<void>;
+}
+
+/** Options of {@link MemoryConversationStore}. */
+export interface MemoryConversationStoreOptions {
+  /** Conversations kept; the least recently used goes first (10,000). */
+  maxEntries?: number;
+  /** A conversation idle this long is forgotten, ms (1 h). */
+  ttlMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+/**
+ * An in-process {@link ConversationStore}: LRU with an idle TTL. A restart
+ * (or another replica) forgets conversations; the next message is then
+ * routed afresh, which is safe, only less sticky.
+ *
+ * @example
+ * const store = new MemoryConversationStore({ maxEntries: 1000, ttlMs: 30 * 60_000 });
+ */
+export class MemoryConversationStore implements ConversationStore {
+  readonly #entries = new Map<string, { conversation: Conversation; touched: number }>();
+  readonly #max: number;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+
+  constructor(options: MemoryConversationStoreOptions = {}) {
+    this.#max = options.maxEntries ?? 10_000;
+    this.#ttlMs = options.ttlMs ?? 3_600_000;
+    this.#now = options.now ?? Date.now;
+    if (!Number.isInteger(this.#max) || this.#max < 1) throw configError(`maxEntries must be a positive integer; got ${this.#max}`);
+    if (!Number.isFinite(this.#ttlMs) || this.#ttlMs <= 0) throw configError(`ttlMs must be a positive number of milliseconds; got ${this.#ttlMs}`);
+  }
+
+  /** Conversations held (expired ones included until they are next touched or evicted). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async get(key: string): Promise<Conversation | undefined> {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(key);
+    if (this.#now() - entry.touched > this.#ttlMs) return undefined;
+    entry.touched = this.#now();
+    // Re-inserted last: a Map iterates in insertion order, so the first key is the least recently used.
+    this.#entries.set(key, entry);
+    return entry.conversation;
+  }
+
+  async set(key: string, conversation: Conversation): Promise<void> {
+    this.#entries.delete(key);
+    this.#entries.set(key, { conversation: { ...conversation }, touched: this.#now() });
+    while (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
+  }
+}
+
+function configError(message: string): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.CONFIG_INVALID, message, { expose: true });
+}

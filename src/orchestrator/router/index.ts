@@ -1,0 +1,15 @@
+/**
+ * orchestrator/router: the orchestrator's default skill, which hands a
+ * message to the best agent (named, by skill, by tags or by text relevance
+ * through the registry) and streams the specialist's work back.
+ */
+export { createRouteSkill } from './route-skill.js';
+export type { RouteSkillOptions } from './route-skill.js';
+export { selectTarget } from './select-target.js';
+export type { RouteTarget, SelectTargetOptions } from './select-target.js';
+export { parseRouteRequest, ROUTE_METADATA_KEY } from './route-request.js';
+export type { RouteRequest } from './route-request.js';
+export { RegistryReader } from './registry-reader.js';
+export type { RegistryReaderOptions, RegistryAgent, SearchHit, AgentHealth } from './registry-reader.js';
+export { MemoryConversationStore } from './conversation-store.js';
+export type { Conversation, ConversationStore, MemoryConversationStoreOptions } from './conversation-store.js';

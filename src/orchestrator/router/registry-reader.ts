@@ -1,0 +1,231 @@
+import { AgentCard } from '@a2a-js/sdk';
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+
+/** Health of an agent as the registry derives it from its instances. */
+export type AgentHealth = 'healthy' | 'degraded' | 'down' | 'unknown';
+
+/** What the router reads of a registry record. */
+export interface RegistryAgent {
+  name: string;
+  status: string;
+  health: AgentHealth;
+  card: AgentCard;
+  /** Tenants allowed to see and call the agent; absent or empty = every tenant. */
+  tenants: string[] | undefined;
+  /** Record-level tags (beyond those of the card's skills). */
+  tags: string[];
+}
+
+/** One ARD search result: the record name and its relevance, 0–100. */
+export interface SearchHit {
+  name: string;
+  score: number;
+}
+
+/** Options of {@link RegistryReader}. Durations in ms. */
+export interface RegistryReaderOptions {
+  /** Base URL of the registry, e.g. `http://registry:4100`. */
+  url: string;
+  /** Bearer token sent on every read (reads are open on a standalone registry; a gateway may want one). */
+  token?: string | undefined;
+  /** How long an answer is reused: a few seconds keeps a burst of messages from hitting the registry each time (3 s). */
+  cacheTtlMs?: number;
+  /** Time one call may take (5 s). */
+  timeoutMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+const DEFAULT_CACHE_TTL_MS = 3_000;
+const DEFAULT_TIMEOUT_MS = 5_000;
+/** Answers kept at most; the oldest goes first. */
+const CACHE_ENTRIES = 512;
+/** Pages of 100 read for one listing: 10,000 agents share a skill or tag before we stop reading. */
+const MAX_PAGES = 100;
+/** The registry refuses longer search text (registry/search MAX_TEXT_LENGTH). */
+const MAX_SEARCH_TEXT = 1000;
+/** Search results read: the router re-ranks only the head of the ranking. */
+const SEARCH_PAGE_SIZE = 10;
+
+interface RecordJson {
+  name: string;
+  status: string;
+  health: AgentHealth;
+  card: unknown;
+  metadata?: { tenants?: string[]; tags?: string[] };
+}
+
+/**
+ * The registry reads of the router, over HTTP (roles never import each
+ * other): agents by skill, by tag, by name, and ARD text search. Answers are
+ * cached for a few seconds, and concurrent identical reads share one
+ * request. The registry URL is operator configuration, so plain fetch (no
+ * SSRF guard). Failures are AgentmeshErrors `AM_ERR_HTTP_UPSTREAM_FAILED`,
+ * retryable unless the registry refused the request itself (4xx).
+ *
+ * @example
+ * const registry = new RegistryReader({ url: 'http://localhost:4100' });
+ * const hits = await registry.search('review this contract');
+ * const agent = await registry.agent(hits[0].name);
+ */
+export class RegistryReader {
+  readonly #base: string;
+  readonly #token: string | undefined;
+  readonly #ttlMs: number;
+  readonly #timeoutMs: number;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, { at: number; value: Promise<unknown> }>();
+
+  constructor(options: RegistryReaderOptions) {
+    let parsed: URL;
+    try {
+      parsed = new URL(options?.url);
+    } catch {
+      throw configError(`registryUrl must be an absolute http(s) URL; got ${JSON.stringify(options?.url)}`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw configError(`registryUrl must be an http(s) URL; got ${parsed.protocol}`);
+    this.#base = parsed.href.replace(/\/+$/, '');
+    this.#token = options.token;
+    this.#ttlMs = nonNegative('cacheTtlMs', options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS);
+    this.#timeoutMs = nonNegative('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The registry's base URL. */
+  get url(): string {
+    return this.#base;
+  }
+
+  /** Agents whose card offers skill `id` (`GET /v1/agents?skill=`), whatever their status and health. */
+  agentsWithSkill(id: string): Promise<RegistryAgent[]> {
+    return this.#cached(`skill\u0000${id}`, () => this.#list(`skill=${encodeURIComponent(id)}`));
+  }
+
+  /** Agents tagged `tag`, on a skill or on the record (`GET /v1/agents?tag=`). */
+  agentsWithTag(tag: string): Promise<RegistryAgent[]> {
+    return this.#cached(`tag\u0000${tag}`, () => this.#list(`tag=${encodeURIComponent(tag)}`));
+  }
+
+  /** One agent by name, or undefined when it is not registered. */
+  agent(name: string): Promise<RegistryAgent | undefined> {
+    return this.#cached(`agent\u0000${name}`, async () => {
+      const body = await this.#json<RecordJson>('GET', `/v1/agents/${encodeURIComponent(name)}`, undefined, [404]);
+      return body === undefined ? undefined : toAgent(body);
+    });
+  }
+
+  /**
+   * ARD search (`POST /search`) among active agents that are not down, best
+   * first. The text is cut to what the registry accepts.
+   */
+  search(text: string): Promise<SearchHit[]> {
+    const query = clip(text);
+    return this.#cached(`search\u0000${query}`, async () => {
+      const body = await this.#json<{ results: Array<{ score: number; metadata?: { name?: string } }> }>('POST', '/search', {
+        query: { text: query, filter: { status: ['active'], health: ['healthy', 'degraded', 'unknown'] } },
+        pageSize: SEARCH_PAGE_SIZE,
+      });
+      return (body?.results ?? []).flatMap((r) => (typeof r.metadata?.name === 'string' ? [{ name: r.metadata.name, score: r.score }] : []));
+    });
+  }
+
+  async #list(query: string): Promise<RegistryAgent[]> {
+    const agents: RegistryAgent[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const body = await this.#json<{ agents: RecordJson[]; nextPageToken?: string }>('GET', `/v1/agents?${query}&pageSize=100${token ? `&pageToken=${encodeURIComponent(token)}` : ''}`);
+      agents.push(...(body?.agents ?? []).map(toAgent));
+      token = body?.nextPageToken;
+      if (token === undefined) break;
+    }
+    return agents;
+  }
+
+  #cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const now = this.#now();
+    const hit = this.#cache.get(key);
+    if (hit !== undefined && now - hit.at < this.#ttlMs) return hit.value as Promise<T>;
+    const value = load();
+    this.#cache.delete(key);
+    if (this.#ttlMs > 0) {
+      if (this.#cache.size >= CACHE_ENTRIES) this.#cache.delete(this.#cache.keys().next().value!);
+      this.#cache.set(key, { at: now, value });
+      // A failed read is not an answer: the next caller tries again.
+      value.catch(() => {
+        if (this.#cache.get(key)?.value === value) this.#cache.delete(key);
+      });
+    }
+    return value;
+  }
+
+  async #json<T>(method: string, path: string, body?: unknown, absent: number[] = []): Promise<T | undefined> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.#base}${path}`, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+          ...(this.#token !== undefined && { authorization: `Bearer ${this.#token}` }),
+        },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (err) {
+      throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `the registry at ${this.#base} could not be reached (${method} ${path.split('?')[0]}): ${(err as Error).message}`, { cause: err, retryable: true });
+    }
+    if (absent.includes(response.status)) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      const message = safeMessage(text);
+      throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `the registry at ${this.#base} answered ${response.status} to ${method} ${path.split('?')[0]}${message ? `: ${message}` : ''}`, {
+        retryable: response.status >= 500 || response.status === 408 || response.status === 429,
+      });
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `the registry at ${this.#base} answered ${method} ${path.split('?')[0]} with a body that is not JSON`, { cause: err, retryable: true });
+    }
+  }
+}
+
+function toAgent(json: RecordJson): RegistryAgent {
+  return {
+    name: json.name,
+    status: json.status,
+    health: json.health,
+    card: AgentCard.fromJSON(json.card),
+    tenants: json.metadata?.tenants,
+    tags: json.metadata?.tags ?? [],
+  };
+}
+
+/** Cuts at a word boundary below the registry's limit. */
+function clip(text: string): string {
+  if (text.length <= MAX_SEARCH_TEXT) return text;
+  const cut = text.slice(0, MAX_SEARCH_TEXT);
+  const space = cut.lastIndexOf(' ');
+  return space > MAX_SEARCH_TEXT / 2 ? cut.slice(0, space) : cut;
+}
+
+function safeMessage(text: string): string | undefined {
+  try {
+    const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+    return typeof message === 'string' ? message.slice(0, 300) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function nonNegative(field: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw configError(`${field} must be a non-negative number of milliseconds; got ${value}`);
+  return value;
+}
+
+function configError(message: string): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.CONFIG_INVALID, message, { expose: true });
+}

@@ -1,0 +1,185 @@
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import type { SkillContext, SkillDefinition } from '../../runtime/index.js';
+import type { AgentCaller, ChildOutcome, OnBehalfOf } from '../calls/index.js';
+import { ChildEventRelay } from './child-event-relay.js';
+import { MemoryConversationStore, type Conversation, type ConversationStore } from './conversation-store.js';
+import { RegistryReader } from './registry-reader.js';
+import { parseRouteRequest, ROUTE_METADATA_KEY } from './route-request.js';
+import { selectTarget, type RouteTarget } from './select-target.js';
+
+/** What {@link createRouteSkill} takes. */
+export interface RouteSkillOptions {
+  /** Makes the calls to specialists (through the gateway, on the caller's tenant's behalf). */
+  caller: AgentCaller;
+  /** The registry read for candidates (`GET /v1/agents`, `POST /search`). */
+  registryUrl: string;
+  /** Bearer token for registry reads, when the registry wants one. */
+  registryToken?: string;
+  /** Registry answers are reused this long, ms (3 s). */
+  registryCacheTtlMs?: number;
+  /** The orchestrator's own agent name: never routed to. */
+  self: string;
+  /** Which specialist each conversation went to. Default: in memory, LRU of 10,000, 1 h idle TTL. */
+  store?: ConversationStore;
+  /**
+   * The tenant calls are made for when the request carries none (an
+   * anonymous call straight to the orchestrator, no gateway in front).
+   * Unset: such requests are refused, so nobody who bypasses the gateway
+   * spends a tenant's credits.
+   */
+  anonymousTenant?: string;
+  /** The skill's time limit, input-required waits included, ms. Default: the runtime's `skillTimeoutMs`. */
+  timeoutMs?: number;
+}
+
+/**
+ * The orchestrator's default skill: hands a message to the best agent and
+ * streams its work back, so a client talks to one agent and reaches the
+ * right specialist (issue 5 §1).
+ *
+ * - The target: named in `message.metadata["agentmesh.route"]` (`{ agent?, skill?, tags? }`),
+ *   else the specialist this conversation (contextId) already went to,
+ *   else by the registry's text search (see {@link selectTarget}).
+ * - The message's parts go on as they came, on behalf of the caller's tenant,
+ *   with the trace context; follow-ups go to the specialist's own context.
+ * - Specialist status texts become progress, its artifacts the router task's artifacts.
+ * - A specialist asking for input makes the router task ask the same; the
+ *   answer is forwarded and the loop goes on.
+ * - Canceling the router task cancels the specialist's task.
+ *
+ * @example
+ * const orchestrator = defineAgent({
+ *   card: { name: 'orchestrator', description: 'Routes each request to the right specialist' },
+ *   defaultSkill: ROUTE_SKILL,
+ *   skills: { [ROUTE_SKILL]: createRouteSkill({ caller, registryUrl: 'http://localhost:4100', self: 'orchestrator' }) },
+ * });
+ */
+export function createRouteSkill(options: RouteSkillOptions): SkillDefinition<unknown, unknown> {
+  if (typeof options?.caller?.send !== 'function') throw configError('caller must be an AgentCaller');
+  if (typeof options.self !== 'string' || options.self === '') throw configError('self must be the orchestrator agent name');
+  const registry = new RegistryReader({ url: options.registryUrl, token: options.registryToken, ...(options.registryCacheTtlMs !== undefined && { cacheTtlMs: options.registryCacheTtlMs }) });
+  const store = options.store ?? new MemoryConversationStore();
+  if (options.anonymousTenant !== undefined && (typeof options.anonymousTenant !== 'string' || options.anonymousTenant === '')) throw configError('anonymousTenant must be a non-empty tenant id');
+  const deps: RouteDeps = { caller: options.caller, registry, store, self: options.self, anonymousTenant: options.anonymousTenant };
+  return {
+    name: 'Route to the right agent',
+    description: 'Hands your request to the best agent for it (by name, skill, tags or what the text is about) and streams its work back; follow-ups in the same conversation reach the same agent.',
+    tags: ['router', 'routing', 'orchestrator'],
+    // Kept generic: the orchestrator is registered too, and its card should not compete for specialists' requests.
+    examples: ['send this request to the right agent'],
+    inputModes: ['text/plain', 'application/json'],
+    outputModes: ['text/plain', 'application/json'],
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+    handler: (_input, ctx) => route(ctx, deps),
+  };
+}
+
+interface RouteDeps {
+  caller: AgentCaller;
+  registry: RegistryReader;
+  store: ConversationStore;
+  self: string;
+  anonymousTenant: string | undefined;
+}
+
+/** The target of one message: selected, or the conversation's specialist again. */
+type Chosen = Pick<RouteTarget, 'agent' | 'skill' | 'matched' | 'reason'> & { via: RouteTarget['via'] | 'conversation' };
+
+async function route(ctx: SkillContext, deps: RouteDeps): Promise<unknown> {
+  const request = parseRouteRequest(ctx.message);
+  const tenant = ctx.tenant !== '' ? ctx.tenant : deps.anonymousTenant;
+  if (tenant === undefined) {
+    throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'The request carries no tenant: call the orchestrator through the gateway (or configure the route skill\'s anonymousTenant).', { expose: true });
+  }
+  const key = conversationKey(ctx, tenant);
+  const previous = await deps.store.get(key);
+  // A route named in the message wins over the conversation's specialist: the client changed its mind.
+  const target: Chosen =
+    previous !== undefined && request === undefined
+      ? { agent: previous.agent, skill: previous.skill, via: 'conversation', matched: [], reason: 'continuing this conversation' }
+      : await selectTarget({ registry: deps.registry, self: deps.self, text: ctx.text, route: request, tenant });
+  // The same specialist again (named again, say) carries on in its own context, where its history is.
+  const childContextId = previous !== undefined && previous.agent === target.agent ? previous.childContextId : undefined;
+  ctx.progress(`Routing to ${target.agent}${target.skill ? ` (${target.skill})` : ''}: ${target.reason}`, {
+    [ROUTE_METADATA_KEY]: { agent: target.agent, ...(target.skill && { skill: target.skill }), via: target.via, matched: target.matched },
+  });
+
+  const { caller } = deps;
+  const onBehalfOf: OnBehalfOf = { tenant, ...(ctx.caller.id !== '' && { subject: ctx.caller.id }) };
+  const relay = new ChildEventRelay(ctx);
+  let child: { taskId: string; contextId: string } | undefined;
+  let canceling: Promise<void> | undefined;
+  const cancelChild = (): void => {
+    if (child === undefined || canceling !== undefined) return;
+    canceling = caller.cancel(target.agent, child.taskId, onBehalfOf).catch((err: unknown) => ctx.log.warn({ err, agent: target.agent, childTaskId: child?.taskId }, 'could not cancel the specialist task'));
+  };
+  const remember = (taskId: string, contextId: string): void => {
+    child = { taskId, contextId };
+    const conversation: Conversation = { agent: target.agent, skill: target.skill, childContextId: contextId, childTaskId: taskId };
+    deps.store.set(key, conversation).catch((err: unknown) => ctx.log.warn({ err }, 'could not remember the conversation'));
+    // The child's id may arrive after the cancel did.
+    if (ctx.signal.aborted) cancelChild();
+  };
+  ctx.signal.addEventListener('abort', cancelChild, { once: true });
+  const common = { agent: target.agent, onBehalfOf, ...(ctx.traceparent !== undefined && { traceparent: ctx.traceparent }), signal: ctx.signal, onEvent: relay.onEvent };
+  try {
+    let outcome: ChildOutcome = await caller.send({
+      ...common,
+      ...(target.skill !== undefined && { skill: target.skill }),
+      input: inputOf(ctx),
+      parts: ctx.message.parts,
+      // Derived from the router task: a replay of this task reaches the same child task (ChildCall.messageId).
+      messageId: `${ctx.taskId}-route`,
+      ...(childContextId !== undefined && { contextId: childContextId }),
+      onTask: remember,
+    });
+    for (let turn = 1; ; turn++) {
+      switch (outcome.state) {
+        case 'completed':
+          remember(outcome.taskId, outcome.contextId);
+          // Streamed artifacts already are the answer (the specialist's `result` among them).
+          return relay.artifacts > 0 ? undefined : outcome.output;
+        case 'input-required':
+        case 'auth-required': {
+          remember(outcome.taskId, outcome.contextId);
+          const answer = await ctx.requestInput(outcome.question, isRecord(outcome.data) ? outcome.data : undefined);
+          outcome = await caller.reply({ ...common, taskId: outcome.taskId, contextId: outcome.contextId, parts: answer.parts, messageId: `${ctx.taskId}-answer-${turn}` });
+          break;
+        }
+        default:
+          throw childEnded(target.agent, outcome);
+      }
+    }
+  } finally {
+    ctx.signal.removeEventListener('abort', cancelChild);
+    if (ctx.signal.aborted) cancelChild();
+    await canceling;
+  }
+}
+
+/** What the specialist gets as its input when the caller forwards `input` rather than parts: the data part, else the text. */
+function inputOf(ctx: SkillContext): unknown {
+  const data = ctx.message.parts.find((p) => p.content?.$case === 'data');
+  return data?.content?.$case === 'data' ? data.content.value : ctx.text;
+}
+
+/**
+ * Conversations are per tenant and caller: a contextId is the client's to
+ * choose, so it alone must not open someone else's conversation.
+ */
+function conversationKey(ctx: SkillContext, tenant: string): string {
+  return JSON.stringify([tenant, ctx.caller.id, ctx.contextId]);
+}
+
+function childEnded(agent: string, outcome: Extract<ChildOutcome, { error: string }>): AgentmeshError {
+  const verb = outcome.state === 'failed' ? 'failed' : outcome.state === 'rejected' ? 'rejected the task' : 'canceled the task';
+  return new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${agent} ${verb}: ${outcome.error}`, { expose: true, retryable: outcome.transient });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function configError(message: string): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.CONFIG_INVALID, `createRouteSkill: ${message}`, { expose: true });
+}

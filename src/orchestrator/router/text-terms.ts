@@ -1,0 +1,67 @@
+import { stemmer } from 'stemmer';
+
+/**
+ * The router's own small text pipeline, used to pick an agent's skill and to
+ * say which words matched. It follows the registry's analyzer in spirit
+ * (Unicode words, compounds split, stop words dropped, Porter stems from
+ * the same `stemmer` package) so that a word the registry matched is a word
+ * we find again; it does not import the registry (roles talk over HTTP).
+ */
+
+const WORD = /[\p{L}\p{N}]+(?:['’_-][\p{L}\p{N}]+)*/gu;
+const MARKS = /\p{M}+/gu;
+const CAMEL_BOUNDARY = /(?<=[\p{Ll}\p{N}])(?=\p{Lu})/u;
+const CLITIC = /['’](?:s|t|re|ve|ll|d|m)$/iu;
+
+/**
+ * Words that carry no topic: grammar, and the phrasing of a request ("can
+ * you", "please", "this"). Routing needs only the words that say what is asked.
+ */
+const STOP_WORDS: ReadonlySet<string> = new Set([
+  'a', 'about', 'above', 'after', 'again', 'all', 'am', 'an', 'and', 'any', 'are', 'as', 'at',
+  'be', 'been', 'being', 'both', 'but', 'by', 'can', 'could', 'did', 'do', 'does', 'doing', 'don',
+  'each', 'for', 'from', 'get', 'give', 'got', 'had', 'has', 'have', 'he', 'her', 'here', 'him', 'his', 'how',
+  'i', 'if', 'in', 'into', 'is', 'it', 'its', 'just', 'let', 'like', 'many', 'may', 'me', 'might', 'more', 'most', 'much', 'must', 'my',
+  'need', 'no', 'not', 'now', 'of', 'on', 'only', 'or', 'our', 'ours', 'out', 'please', 'shall', 'she', 'should', 'so', 'some',
+  'such', 'than', 'that', 'the', 'their', 'them', 'then', 'there', 'these', 'they', 'this', 'those', 'to', 'too',
+  'up', 'us', 'very', 'want', 'was', 'we', 'were', 'what', 'when', 'where', 'which', 'while', 'who', 'whom', 'why',
+  'will', 'with', 'would', 'you', 'your', 'yours', 'agent', 'agents', 'help', 'tell', 'show', 'find',
+]);
+
+/** One topic word of a text: as written (lowercased) and its stem. */
+export interface TextTerm {
+  word: string;
+  stem: string;
+}
+
+/**
+ * The topic words of `text`, in order, without repeats (by stem).
+ * Compounds yield their parts ("lead-scorer" → lead, scorer; "reviewContract" → review, contract).
+ *
+ * @example
+ * textTerms('Review this contract for risky clauses'); // review, contract, risky→riski, clauses→claus
+ */
+export function textTerms(text: string): TextTerm[] {
+  const out: TextTerm[] = [];
+  const seen = new Set<string>();
+  const folded = text.normalize('NFKD').replace(MARKS, '');
+  for (const match of folded.matchAll(WORD)) {
+    const word = match[0].replace(CLITIC, '').replaceAll(/['’]/g, '');
+    for (const piece of word.split(/[_-]/).flatMap((p) => p.split(CAMEL_BOUNDARY))) {
+      const lower = piece.toLowerCase();
+      if (lower.length < 2 || lower.length > 40 || STOP_WORDS.has(lower)) continue;
+      const stem = stemmer(lower);
+      if (seen.has(stem)) continue;
+      seen.add(stem);
+      out.push({ word: lower, stem });
+    }
+  }
+  return out;
+}
+
+/** The set of stems of `texts` (documents: every field of a skill, joined). */
+export function stemSet(texts: ReadonlyArray<string | undefined>): Set<string> {
+  const stems = new Set<string>();
+  for (const text of texts) if (text) for (const term of textTerms(text)) stems.add(term.stem);
+  return stems;
+}

@@ -1,0 +1,33 @@
+/**
+ * What a workflow run reports on its A2A task: every status update the
+ * engine emits while the run works carries one of these as its data part
+ * (`{ "agentmesh.workflow": RunEvent }`), beside a one-line text for
+ * clients that only show text. `agentmesh workflow run` renders them.
+ */
+export const RUN_EVENT_KEY = 'agentmesh.workflow';
+
+export type RunEvent =
+  | { type: 'run.started'; runId: string; workflow: string; steps: number; resumed: boolean }
+  | { type: 'step.started'; runId: string; path: string; kind: string; agent?: string; attempt: number }
+  | { type: 'step.completed'; runId: string; path: string; kind: string; durationMs: number; cached: boolean }
+  | { type: 'step.skipped'; runId: string; path: string }
+  | { type: 'step.failed'; runId: string; path: string; kind: string; error: string; willRetry: boolean }
+  | { type: 'step.input-required'; runId: string; path: string; agent: string; question: string }
+  /** A map's progress: after each batch (or item) ends. `rate` is items per second since the map started. */
+  | { type: 'map.progress'; runId: string; path: string; batchesDone: number; batches: number; itemsDone: number; items: number; failed: number; rate: number }
+  | { type: 'run.completed'; runId: string; durationMs: number }
+  | { type: 'run.failed'; runId: string; error: string; path?: string };
+
+/**
+ * The orchestrator agent's skills:
+ * - `route` (default): hands a message to the best agent (see router/).
+ * - `run-workflow`: data `{ workflow: <definition object, or YAML/JSON text>, inputs?: {…} }`,
+ *   or `{ resumeFrom: <runId>, inputs?: {…} }` to start a new run that reuses
+ *   the completed steps of an earlier failed or canceled one.
+ * - one skill per registered workflow (skill id = workflow name), data = its inputs.
+ * The run id is the workflow task's id. Outputs come back as the `outputs`
+ * artifact (data part: the named outputs).
+ */
+export const ROUTE_SKILL = 'route';
+export const RUN_WORKFLOW_SKILL = 'run-workflow';
+export const OUTPUTS_ARTIFACT = 'outputs';

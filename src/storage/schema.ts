@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely';
 import type { AuditTables } from './schema-audit.js';
+import type { WorkflowTables } from './schema-workflows.js';
 import type { IdentityTables } from './schema-identity.js';
 import type { TenancyTables } from './schema-tenancy.js';
 
@@ -155,7 +156,7 @@ export interface GatewayOpenReservationsTable {
 }
 
 /** Every table agentmesh keeps, as Kysely sees them. */
-export interface Tables extends IdentityTables, TenancyTables, AuditTables {
+export interface Tables extends IdentityTables, TenancyTables, AuditTables, WorkflowTables {
   tasks: TasksTable;
   task_events: TaskEventsTable;
   push_configs: PushConfigsTable;

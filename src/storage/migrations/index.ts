@@ -6,6 +6,7 @@ import { tenancyMigration } from './0004-tenancy.js';
 import { auditMigration } from './0005-audit.js';
 import { tenantRowSecurityMigration } from './0006-tenant-row-security.js';
 import { gatewaySettlementsMigration } from './0007-gateway-settlements.js';
+import { workflowsMigration } from './0008-workflows.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -22,6 +23,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0005-audit': auditMigration(dialect),
         '0006-tenant-row-security': tenantRowSecurityMigration(dialect),
         '0007-gateway-settlements': gatewaySettlementsMigration(dialect),
+        '0008-workflows': workflowsMigration(dialect),
       };
     },
   };

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { parseRoleConfig } from '../http/index.js';
+import type { RuntimeConfigInput } from '../runtime/index.js';
+
+/** The orchestrator's own settings; everything else is the runtime's (it hosts the orchestrator agent). */
+export const orchestratorConfigSchema = z
+  .object({
+    /** The agent's name: its path `/agents/{name}` and its registry record. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9-_]{0,62}$/i).default('orchestrator'),
+    /** The gateway every child call goes through; unset = straight to instances from the registry. */
+    gatewayUrl: z.string().url().optional(),
+    /** The orchestrator's OAuth client at the gateway (needs `gateway:delegate` and the a2a scopes). */
+    clientId: z.string().min(1).optional(),
+    clientSecret: z.string().min(1).optional(),
+    /** Registry: routing by skill, tags and text, and instances when there is no gateway. */
+    registryUrl: z.string().url().optional(),
+    /** A folder of workflow files (`*.yaml`, `*.yml`, `*.json`) offered as skills. */
+    workflowsDir: z.string().optional(),
+    /**
+     * The tenant calls without one (straight to the orchestrator, no gateway
+     * in front) act for. Default: \`default\` when there is no gateway; with a
+     * gateway such calls are refused.
+     */
+    anonymousTenant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/).optional(),
+    /** Longest a workflow run may take. Default 24 h. */
+    runTimeoutMs: z.number().int().positive().default(24 * 3600 * 1000),
+    /** The runtime hosting the orchestrator agent (port default 4300). */
+    runtime: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict()
+  .refine((c) => !c.gatewayUrl || (c.clientId !== undefined && c.clientSecret !== undefined), {
+    message: 'needs clientId and clientSecret (ORCHESTRATOR_CLIENT_ID, ORCHESTRATOR_CLIENT_SECRET) to call agents through the gateway',
+    path: ['gatewayUrl'],
+  });
+
+export type OrchestratorConfig = Omit<z.output<typeof orchestratorConfigSchema>, 'runtime'> & { runtime: RuntimeConfigInput };
+export type OrchestratorConfigInput = Omit<z.input<typeof orchestratorConfigSchema>, 'runtime'> & { runtime?: RuntimeConfigInput };
+
+/** Parses and freezes the orchestrator's configuration; errors name the path. */
+export function parseOrchestratorConfig(input: OrchestratorConfigInput): Readonly<OrchestratorConfig> {
+  return parseRoleConfig('orchestrator', orchestratorConfigSchema, input) as Readonly<OrchestratorConfig>;
+}

@@ -1,0 +1,68 @@
+import { compileTemplate } from '../workflow/index.js';
+import type { MapStep, TemplateScope } from '../workflow/workflow-definition.js';
+import type { RunExecution } from './run-execution.js';
+import { failureMessage, StepFailure } from './step-failure.js';
+
+/**
+ * Runs the inner step once per item (or per batch of `batchSize` items),
+ * `concurrency` at a time. Unit `i` is the step at `<path>/<i>`, so a
+ * restarted run skips the units it finished and re-attaches to those in
+ * flight. Output: the units' outputs in order (`null` for failed ones under
+ * `continue`/`threshold`).
+ */
+export async function runMap(run: RunExecution, step: MapStep, scope: TemplateScope, path: string, signal: AbortSignal): Promise<unknown> {
+  const list = compileTemplate(step.over).render(scope);
+  if (!Array.isArray(list)) throw new StepFailure(path, `${path}: map over ${step.over} is ${list === undefined || list === null ? 'empty' : `a ${typeof list}`}, not a list`);
+  const batched = step.mode === 'batch';
+  const units: unknown[][] = [];
+  const size = batched ? Math.max(1, step.batchSize) : 1;
+  for (let i = 0; i < list.length; i += size) units.push(list.slice(i, i + size));
+
+  const stop = new AbortController();
+  const unitSignal = AbortSignal.any([signal, stop.signal]);
+  const outputs: unknown[] = new Array(units.length).fill(null);
+  const failures: Array<{ index: number; error: string }> = [];
+  const started = run.deps.now();
+  let next = 0;
+  let done = 0;
+  let itemsDone = 0;
+  let lastReport = 0;
+  const report = (force: boolean) => {
+    const now = run.deps.now();
+    if (!force && now - lastReport < (run.deps.progressIntervalMs ?? 250)) return;
+    lastReport = now;
+    const seconds = Math.max(0.001, (now - started) / 1000);
+    const rate = Math.round((itemsDone / seconds) * 10) / 10;
+    run.emit(
+      { type: 'map.progress', runId: run.host.runId, path, batchesDone: done, batches: units.length, itemsDone, items: list.length, failed: failures.length, rate },
+      `${path}: ${done}/${units.length} ${batched ? 'batches' : 'items'} done${failures.length ? `, ${failures.length} failed` : ''} (${rate} items/s)`,
+    );
+  };
+  const tooMany = () => (step.onFailure.mode === 'fail' ? failures.length > 0 : step.onFailure.mode === 'threshold' ? failures.length > (step.onFailure.maxFailures ?? 0) : false);
+
+  const worker = async () => {
+    while (next < units.length && !unitSignal.aborted) {
+      const index = next++;
+      const unit = units[index]!;
+      const unitScope: TemplateScope = { ...scope, steps: { ...scope.steps }, index, ...(batched ? { batch: unit } : { item: unit[0] }) };
+      try {
+        outputs[index] = (await run.step(step.step, unitScope, `${path}/${index}`, unitSignal, { quiet: true })).output;
+      } catch (err) {
+        if (unitSignal.aborted && !(err instanceof StepFailure)) return;
+        failures.push({ index, error: failureMessage(err) });
+        if (tooMany()) stop.abort(new Error('the map failed'));
+      }
+      done++;
+      itemsDone += unit.length;
+      report(done === units.length);
+    }
+  };
+  report(true);
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, step.concurrency), Math.max(1, units.length)) }, worker));
+  signal.throwIfAborted();
+  if (tooMany()) {
+    const first = failures.sort((a, b) => a.index - b.index)[0]!;
+    throw new StepFailure(path, `${path}: ${failures.length} of ${units.length} ${batched ? 'batches' : 'items'} failed; ${batched ? 'batch' : 'item'} ${first.index}: ${first.error}`);
+  }
+  return outputs;
+}

@@ -1,0 +1,268 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Message } from '@a2a-js/sdk';
+import type { Logger } from 'pino';
+import type { AgentCaller, ChildOutcome, OnBehalfOf } from '../calls/agent-caller.js';
+import type { RunEvent } from '../run-events.js';
+import { compileTemplate, evaluateCondition } from '../workflow/index.js';
+import type { CallStep, CallTarget, FallbackStep, SequenceStep, Step, StepResult, TemplateScope, WorkflowDefinition } from '../workflow/workflow-definition.js';
+import { runMap } from './map-step.js';
+import { stepMessageId } from './message-ids.js';
+import { runParallel } from './parallel-step.js';
+import type { RunStore, StepRecord } from './run-store.js';
+import { failureMessage, StepFailure } from './step-failure.js';
+
+/** Turns a call step's target (agent, or skill and tags) into the agent to call. */
+export type ResolveTarget = (target: CallTarget, onBehalfOf: OnBehalfOf, signal: AbortSignal) => Promise<{ agent: string; skill?: string }>;
+
+/** What the engine needs from the A2A task that runs the workflow. */
+export interface RunHost {
+  readonly runId: string;
+  readonly onBehalfOf: OnBehalfOf;
+  readonly traceparent: string | undefined;
+  /** Aborts when the workflow's task is canceled (or the process drains). */
+  readonly signal: AbortSignal;
+  /** Reports progress on the workflow's task. */
+  emit(event: RunEvent, text: string): void;
+  /** Moves the workflow's task to input-required with this question; resolves with the user's answer. */
+  requestInput(question: string, data?: Record<string, unknown>): Promise<Message>;
+  /** Called when the run waits for the user, and when it works again. */
+  paused?(waiting: boolean): void;
+}
+
+export interface ExecutionDeps {
+  store: RunStore;
+  caller: AgentCaller;
+  resolveTarget: ResolveTarget;
+  logger: Logger;
+  now: () => number;
+  /** Multiplies retry backoffs (tests shorten them). Default 1. */
+  backoffScale?: number;
+  /** Shortest interval between two `map.progress` events. Default 250 ms. */
+  progressIntervalMs?: number;
+}
+
+/** Options of one step's execution. */
+export interface StepOptions {
+  /** Inside a map: no started/completed events per item (a map reports `map.progress` instead). */
+  quiet?: boolean;
+}
+
+/**
+ * One run of a workflow: walks the definition, skipping what the run's step
+ * records say is done, and records every step it starts and ends. Paths name
+ * steps across restarts (`score/3` is the map `score`'s fourth batch), so a
+ * re-run after a crash meets its own records.
+ */
+export class RunExecution {
+  readonly deps: ExecutionDeps;
+  readonly host: RunHost;
+  readonly definition: WorkflowDefinition;
+  readonly #records: Map<string, StepRecord>;
+  /** One question to the user at a time, however many branches ask. */
+  #asking: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: ExecutionDeps, host: RunHost, definition: WorkflowDefinition, records: Map<string, StepRecord>) {
+    this.deps = deps;
+    this.host = host;
+    this.definition = definition;
+    this.#records = records;
+  }
+
+  /** Runs the top-level steps in order; returns the workflow's outputs. */
+  async execute(inputs: Record<string, unknown>): Promise<unknown> {
+    const scope: TemplateScope = { inputs, steps: {}, run: { id: this.host.runId, tenant: this.host.onBehalfOf.tenant, workflow: this.definition.name } };
+    const last = await this.sequence(this.definition.steps, scope, '', this.host.signal);
+    if (!this.definition.outputs) return last;
+    const outputs: Record<string, unknown> = {};
+    for (const [name, template] of Object.entries(this.definition.outputs)) outputs[name] = compileTemplate(template).render(scope) ?? null;
+    return outputs;
+  }
+
+  /**
+   * Runs steps one after another, adding each result to `scope.steps` for
+   * those after it (callers pass a copy when the results must stay inside).
+   * Returns the last one's output.
+   */
+  async sequence(steps: Step[], scope: TemplateScope, prefix: string, signal: AbortSignal): Promise<unknown> {
+    let last: unknown = null;
+    for (const step of steps) {
+      const result = await this.step(step, scope, prefix + step.id, signal);
+      scope.steps[step.id] = result;
+      last = result.output;
+    }
+    return last;
+  }
+
+  /**
+   * Runs one step with its `when`, `retry` and `timeout`. Resolves with its
+   * result, or throws a {@link StepFailure} (or the abort of `signal`).
+   */
+  async step(step: Step, scope: TemplateScope, path: string, signal: AbortSignal, options: StepOptions = {}): Promise<StepResult> {
+    signal.throwIfAborted();
+    const known = this.#records.get(path);
+    if (known?.status === 'completed' || known?.status === 'skipped') {
+      if (!options.quiet) this.#emit({ type: 'step.completed', runId: this.host.runId, path, kind: step.kind, durationMs: 0, cached: true }, `${path}: done earlier`);
+      return { status: known.status, output: known.output ?? null, ...(known.taskId ? { taskId: known.taskId } : {}), ...(known.agent ? { agent: known.agent } : {}) };
+    }
+    // A failure recorded before a crash stands: its parent decides again, without calling anyone.
+    if (known?.status === 'failed') throw new StepFailure(path, known.error ?? `${path} failed`);
+    // A step canceled by a join or a fail-fast map starts over with a new message.
+    if (known?.status === 'canceled') Object.assign(known, { messageId: null, taskId: null });
+    const record: StepRecord = known ?? { path, status: 'running', attempt: 1, sends: 0, agent: null, messageId: null, taskId: null, contextId: null, output: undefined, error: null, startedAt: this.deps.now(), finishedAt: null };
+    this.#records.set(path, record);
+
+    if (step.when !== undefined && !evaluateCondition(step.when, scope)) {
+      await this.#save({ ...record, status: 'skipped', output: null, finishedAt: this.deps.now() });
+      if (!options.quiet) this.#emit({ type: 'step.skipped', runId: this.host.runId, path }, `${path}: skipped (when is false)`);
+      return { status: 'skipped', output: null };
+    }
+
+    const attempts = step.retry?.attempts ?? 1;
+    for (;;) {
+      const started = this.deps.now();
+      if (!options.quiet) {
+        const agent = step.kind === 'call' ? (record.agent ?? step.call.agent) : undefined;
+        this.#emit(
+          { type: 'step.started', runId: this.host.runId, path, kind: step.kind, attempt: record.attempt, ...(agent ? { agent } : {}) },
+          `${path}: started${agent ? ` (${agent})` : ''}${record.attempt > 1 ? ` (attempt ${record.attempt} of ${attempts})` : ''}`,
+        );
+      }
+      const timeout = step.timeoutMs !== undefined ? AbortSignal.timeout(step.timeoutMs) : undefined;
+      const stepSignal = timeout ? AbortSignal.any([signal, timeout]) : signal;
+      try {
+        const output = await this.#run(step, scope, path, stepSignal, record);
+        await this.#save({ ...record, status: 'completed', output: output ?? null, error: null, finishedAt: this.deps.now() });
+        if (!options.quiet) this.#emit({ type: 'step.completed', runId: this.host.runId, path, kind: step.kind, durationMs: this.deps.now() - started, cached: false }, `${path}: completed`);
+        return { status: 'completed', output: output ?? null, ...(record.taskId ? { taskId: record.taskId } : {}), ...(record.agent ? { agent: record.agent } : {}) };
+      } catch (err) {
+        if (signal.aborted) {
+          await this.#save({ ...record, status: 'canceled', error: 'canceled', finishedAt: this.deps.now() }).catch(() => undefined);
+          throw signal.reason instanceof Error ? signal.reason : err;
+        }
+        const message = timeout?.aborted ? `timed out after ${step.timeoutMs} ms` : failureMessage(err);
+        const willRetry = record.attempt < attempts;
+        this.#emit({ type: 'step.failed', runId: this.host.runId, path, kind: step.kind, error: message, willRetry }, `${path}: failed: ${message}${willRetry ? ' (will retry)' : ''}`);
+        if (!willRetry) {
+          await this.#save({ ...record, status: 'failed', error: message, finishedAt: this.deps.now() });
+          throw err instanceof StepFailure && !timeout?.aborted ? err : new StepFailure(path, `${path}: ${message}`);
+        }
+        const backoff = Math.min(step.retry!.maxBackoffMs, step.retry!.backoffMs * 2 ** (record.attempt - 1)) * (this.deps.backoffScale ?? 1);
+        record.attempt++;
+        // A retry is a new message: the failed task is not asked again.
+        record.messageId = null;
+        record.taskId = null;
+        await this.#save({ ...record, status: 'running', error: message });
+        await sleep(backoff, undefined, { signal });
+      }
+    }
+  }
+
+  async #run(step: Step, scope: TemplateScope, path: string, signal: AbortSignal, record: StepRecord): Promise<unknown> {
+    switch (step.kind) {
+      case 'call':
+        return this.#call(step, scope, path, signal, record);
+      case 'sequence':
+        return this.sequence((step as SequenceStep).steps, { ...scope, steps: { ...scope.steps } }, `${path}/`, signal);
+      case 'parallel':
+        return runParallel(this, step, scope, path, signal);
+      case 'map':
+        return runMap(this, step, scope, path, signal);
+      case 'fallback':
+        return this.#fallback(step, scope, path, signal);
+    }
+  }
+
+  /** Tries each alternative in order; the first that completes gives the output. */
+  async #fallback(step: FallbackStep, scope: TemplateScope, path: string, signal: AbortSignal): Promise<unknown> {
+    const errors: string[] = [];
+    for (const alternative of step.steps) {
+      try {
+        return (await this.step(alternative, scope, `${path}/${alternative.id}`, signal)).output;
+      } catch (err) {
+        if (signal.aborted || !(err instanceof StepFailure)) throw err;
+        errors.push(err.message);
+      }
+    }
+    throw new StepFailure(path, `every alternative failed: ${errors.join('; ')}`);
+  }
+
+  async #call(step: CallStep, scope: TemplateScope, path: string, signal: AbortSignal, record: StepRecord): Promise<unknown> {
+    const input = compileTemplate(step.input).render(scope);
+    const onBehalfOf = this.host.onBehalfOf;
+    // A record with a message id and no outcome is a call the last process made: send the same id again.
+    const replay = record.messageId !== null && record.agent !== null;
+    const target = replay ? { agent: record.agent!, ...(step.call.skill ? { skill: step.call.skill } : {}) } : await this.deps.resolveTarget(step.call, onBehalfOf, signal);
+    if (!replay) {
+      record.sends++;
+      record.messageId = stepMessageId(this.host.runId, path, record.sends);
+      record.agent = target.agent;
+      record.taskId = null;
+      await this.#save({ ...record, status: 'running' });
+    }
+    const common = { agent: target.agent, onBehalfOf, signal, ...(this.host.traceparent ? { traceparent: this.host.traceparent } : {}) };
+    try {
+      let outcome: ChildOutcome = await this.deps.caller.send({
+        ...common,
+        ...(target.skill ? { skill: target.skill } : {}),
+        input,
+        messageId: record.messageId!,
+        onTask: (taskId, contextId) => {
+          if (record.taskId === taskId) return;
+          record.taskId = taskId;
+          record.contextId = contextId;
+          void this.#save(record).catch((err) => this.deps.logger.warn({ err, path }, 'step record not saved'));
+        },
+      });
+      for (;;) {
+        if (outcome.state === 'completed') {
+          record.taskId = outcome.taskId;
+          return outcome.output;
+        }
+        if (outcome.state === 'input-required' || outcome.state === 'auth-required') {
+          const answer = await this.#ask(path, target.agent, outcome.question, outcome.data, record, outcome.taskId, outcome.contextId);
+          outcome = await this.deps.caller.reply({ ...common, taskId: outcome.taskId, contextId: outcome.contextId, parts: answer.parts, messageId: answer.messageId });
+          continue;
+        }
+        const ended = outcome as Extract<ChildOutcome, { error: string }>;
+        throw new StepFailure(path, `${path}: ${target.agent} ${ended.state === 'failed' ? 'failed' : ended.state === 'rejected' ? 'rejected the task' : 'canceled the task'}: ${ended.error}`);
+      }
+    } catch (err) {
+      // Canceled, timed out or lost a race: the child task must not run on (nor keep its credits).
+      if (signal.aborted && record.taskId) {
+        await this.deps.caller.cancel(target.agent, record.taskId, onBehalfOf).catch((e) => this.deps.logger.warn({ err: e, path, taskId: record.taskId }, 'child task could not be canceled'));
+      }
+      throw err;
+    }
+  }
+
+  /** Puts a child's question to the user through the workflow's task; one question at a time. */
+  async #ask(path: string, agent: string, question: string, data: unknown, record: StepRecord, taskId: string, contextId: string): Promise<Message> {
+    const turn = this.#asking.then(async () => {
+      await this.#save({ ...record, status: 'input-required', taskId, contextId });
+      this.host.paused?.(true);
+      this.#emit({ type: 'step.input-required', runId: this.host.runId, path, agent, question }, `${path}: ${agent} asks: ${question}`);
+      try {
+        return await this.host.requestInput(`${agent} asks (step ${path}): ${question}`, data !== undefined ? { step: path, agent, data } : { step: path, agent });
+      } finally {
+        this.host.paused?.(false);
+        await this.#save({ ...record, status: 'running', taskId, contextId });
+      }
+    });
+    this.#asking = turn.catch(() => undefined);
+    return turn;
+  }
+
+  #emit(event: RunEvent, text: string): void {
+    this.host.emit(event, text);
+  }
+
+  /** Emits a map's progress (maps own their throttling). */
+  emit(event: RunEvent, text: string): void {
+    this.#emit(event, text);
+  }
+
+  async #save(record: StepRecord): Promise<void> {
+    this.#records.set(record.path, record);
+    await this.deps.store.putStep(this.host.runId, record);
+  }
+}

@@ -1,0 +1,160 @@
+import type { Kysely } from 'kysely';
+import type { Tables } from '../../storage/index.js';
+
+export type RunStatus = 'running' | 'input-required' | 'completed' | 'failed' | 'canceled';
+export type StepStatus = 'running' | 'input-required' | 'completed' | 'failed' | 'skipped' | 'canceled';
+
+export interface RunRecord {
+  id: string;
+  tenant: string;
+  workflow: string;
+  /** The definition as it was when the run started. */
+  definition: unknown;
+  inputs: Record<string, unknown>;
+  status: RunStatus;
+  outputs: unknown;
+  error: string | null;
+  resumedFrom: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface StepRecord {
+  path: string;
+  status: StepStatus;
+  attempt: number;
+  sends: number;
+  agent: string | null;
+  messageId: string | null;
+  taskId: string | null;
+  contextId: string | null;
+  output: unknown;
+  error: string | null;
+  startedAt: number;
+  finishedAt: number | null;
+}
+
+/** Runs and step results in the shared database (SQLite or PostgreSQL, migration 0008). */
+export class RunStore {
+  readonly #db: Kysely<Tables>;
+  readonly #now: () => number;
+
+  constructor(db: Kysely<Tables>, now: () => number = Date.now) {
+    this.#db = db;
+    this.#now = now;
+  }
+
+  async get(id: string): Promise<RunRecord | undefined> {
+    const row = await this.#db.selectFrom('workflow_runs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toRun(row) : undefined;
+  }
+
+  /** Records a new run; a run that exists already (a re-run after a crash) is left as it is. */
+  async create(run: { id: string; tenant: string; workflow: string; definition: unknown; inputs: Record<string, unknown>; resumedFrom?: string }): Promise<void> {
+    const now = this.#now();
+    await this.#db
+      .insertInto('workflow_runs')
+      .values({
+        id: run.id,
+        tenant: run.tenant,
+        workflow: run.workflow,
+        definition: JSON.stringify(run.definition),
+        inputs: JSON.stringify(run.inputs),
+        status: 'running',
+        outputs: null,
+        error: null,
+        resumed_from: run.resumedFrom ?? null,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+
+  async setStatus(id: string, status: RunStatus, end: { outputs?: unknown; error?: string } = {}): Promise<void> {
+    await this.#db
+      .updateTable('workflow_runs')
+      .set({
+        status,
+        updated_at: this.#now(),
+        ...(end.outputs !== undefined ? { outputs: JSON.stringify(end.outputs) } : {}),
+        ...(end.error !== undefined ? { error: end.error } : {}),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Every step row of a run, by path. */
+  async steps(runId: string): Promise<Map<string, StepRecord>> {
+    const rows = await this.#db.selectFrom('workflow_steps').selectAll().where('run_id', '=', runId).execute();
+    return new Map(rows.map((r) => [r.path, toStep(r)]));
+  }
+
+  async putStep(runId: string, step: StepRecord): Promise<void> {
+    const row = {
+      run_id: runId,
+      path: step.path,
+      status: step.status,
+      attempt: step.attempt,
+      sends: step.sends,
+      agent: step.agent,
+      message_id: step.messageId,
+      task_id: step.taskId,
+      context_id: step.contextId,
+      output: step.output === undefined ? null : JSON.stringify(step.output),
+      error: step.error,
+      started_at: step.startedAt,
+      finished_at: step.finishedAt,
+    };
+    const { run_id: _r, path: _p, ...update } = row;
+    await this.#db
+      .insertInto('workflow_steps')
+      .values(row)
+      .onConflict((oc) => oc.columns(['run_id', 'path']).doUpdateSet(update))
+      .execute();
+  }
+
+  /**
+   * Copies the steps of `fromRun` worth keeping into `toRun` (a resumed run):
+   * completed and skipped ones, and those waiting for input, whose message id
+   * re-attaches the new run to the child task that asked.
+   */
+  async copySteps(fromRun: string, toRun: string): Promise<number> {
+    const rows = await this.#db.selectFrom('workflow_steps').selectAll().where('run_id', '=', fromRun).where('status', 'in', ['completed', 'skipped', 'input-required']).execute();
+    for (const row of rows) await this.putStep(toRun, toStep(row));
+    return rows.length;
+  }
+}
+
+function toRun(row: Tables['workflow_runs']): RunRecord {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    workflow: row.workflow,
+    definition: JSON.parse(row.definition),
+    inputs: JSON.parse(row.inputs) as Record<string, unknown>,
+    status: row.status as RunStatus,
+    outputs: row.outputs === null ? null : JSON.parse(row.outputs),
+    error: row.error,
+    resumedFrom: row.resumed_from,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function toStep(row: Tables['workflow_steps']): StepRecord {
+  return {
+    path: row.path,
+    status: row.status as StepStatus,
+    attempt: Number(row.attempt),
+    sends: Number(row.sends),
+    agent: row.agent,
+    messageId: row.message_id,
+    taskId: row.task_id,
+    contextId: row.context_id,
+    output: row.output === null ? undefined : JSON.parse(row.output),
+    error: row.error,
+    startedAt: Number(row.started_at),
+    finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+  };
+}

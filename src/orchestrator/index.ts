@@ -1,0 +1,20 @@
+/**
+ * orchestrator: the router agent and durable multi-agent workflows — an A2A
+ * agent, hosted by the runtime, that hands messages to the best agent and
+ * runs YAML/JSON workflows (sequence, parallel, map, fallback, retry,
+ * timeout, when) whose runs survive a restart.
+ */
+export { createOrchestrator } from './orchestrator.js';
+export type { Orchestrator, OrchestratorOptions } from './orchestrator.js';
+export { parseOrchestratorConfig, orchestratorConfigSchema } from './config.js';
+export type { OrchestratorConfig, OrchestratorConfigInput } from './config.js';
+export { createOrchestratorAgent } from './orchestrator-agent.js';
+export { WorkflowEngine } from './engine/workflow-engine.js';
+export { RunStore } from './engine/run-store.js';
+export type { RunRecord, StepRecord, RunStatus, StepStatus } from './engine/run-store.js';
+export { RUN_EVENT_KEY, ROUTE_SKILL, RUN_WORKFLOW_SKILL, OUTPUTS_ARTIFACT } from './run-events.js';
+export type { RunEvent } from './run-events.js';
+export { createAgentCaller } from './calls/index.js';
+export type { AgentCaller, ChildCall, ChildOutcome, ChildReply, OnBehalfOf } from './calls/index.js';
+export { parseWorkflow, parseWorkflowObject, loadWorkflowFile, loadWorkflowFolder, validateWorkflowInputs, workflowInputSchema } from './workflow/index.js';
+export type { WorkflowDefinition, Step } from './workflow/workflow-definition.js';

@@ -1,0 +1,41 @@
+import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+
+interface InstanceJson {
+  url: string;
+  probe?: { state?: string };
+}
+
+/** How long an instance list is reused. */
+const TTL_MS = 2_000;
+
+/**
+ * Where to reach an agent when there is no gateway: its instances from the
+ * registry, those not known to be down, in turn (a crude balancer; the
+ * gateway's is health- and load-aware, and is the default path).
+ */
+export function createInstanceDirectory(registryUrl: string, token?: string): (agent: string) => Promise<string> {
+  const base = registryUrl.replace(/\/+$/, '');
+  const cache = new Map<string, { at: number; urls: Promise<string[]> }>();
+  const turn = new Map<string, number>();
+  const load = async (agent: string): Promise<string[]> => {
+    const res = await fetch(`${base}/v1/agents/${encodeURIComponent(agent)}/instances`, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(5_000) });
+    if (res.status === 404) throw new AgentmeshError(ErrorCodes.REGISTRY_AGENT_NOT_FOUND, `No agent ${agent} in the registry`, { expose: true });
+    if (!res.ok) throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `The registry answered ${res.status} for the instances of ${agent}`, { retryable: true });
+    const { instances } = (await res.json()) as { instances: InstanceJson[] };
+    const live = instances.filter((i) => i.probe?.state !== 'down');
+    return (live.length > 0 ? live : instances).map((i) => i.url.replace(/\/+$/, ''));
+  };
+  return async (agent) => {
+    let entry = cache.get(agent);
+    if (!entry || Date.now() - entry.at > TTL_MS) {
+      entry = { at: Date.now(), urls: load(agent) };
+      entry.urls.catch(() => cache.delete(agent));
+      cache.set(agent, entry);
+    }
+    const urls = await entry.urls;
+    if (urls.length === 0) throw new AgentmeshError(ErrorCodes.GATEWAY_NO_HEALTHY_INSTANCE, `Agent ${agent} has no instance`, { expose: true, retryable: true });
+    const n = turn.get(agent) ?? 0;
+    turn.set(agent, n + 1);
+    return urls[n % urls.length]!;
+  };
+}

@@ -1,0 +1,117 @@
+import { defineAgent, type AgentDefinition, type SkillContext, type SkillDefinition } from '../runtime/index.js';
+import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import type { RunHost } from './engine/run-execution.js';
+import type { RunStart, WorkflowEngine } from './engine/workflow-engine.js';
+import { OUTPUTS_ARTIFACT, ROUTE_SKILL, RUN_EVENT_KEY, RUN_WORKFLOW_SKILL } from './run-events.js';
+import { parseWorkflow, parseWorkflowObject, validateWorkflowInputs, workflowInputSchema } from './workflow/index.js';
+import type { WorkflowDefinition } from './workflow/workflow-definition.js';
+
+export interface OrchestratorAgentOptions {
+  name: string;
+  description?: string;
+  engine: WorkflowEngine;
+  /** Workflows offered as skills (skill id = workflow name). */
+  workflows: readonly WorkflowDefinition[];
+  /** The router's skill (the default skill); absent = no routing. */
+  routeSkill?: SkillDefinition<never, unknown>;
+  /** Longest a workflow run may take. */
+  runTimeoutMs: number;
+  /**
+   * The tenant runs are made for when the caller has none (a call straight to
+   * the orchestrator, no gateway in front). Unset: such calls are refused, so
+   * nobody who bypasses the gateway spends a tenant's credits.
+   */
+  anonymousTenant?: string;
+}
+
+/** What `run-workflow` takes. */
+interface RunWorkflowInput {
+  workflow?: unknown;
+  inputs?: Record<string, unknown>;
+  resumeFrom?: string;
+}
+
+/**
+ * The orchestrator as an A2A agent: `route` hands messages to the best agent,
+ * `run-workflow` runs a workflow sent in the message, and every registered
+ * workflow is a skill of its own. Workflow skills are idempotent: a task
+ * re-run after a crash resumes its run from the step records.
+ */
+export function createOrchestratorAgent(options: OrchestratorAgentOptions): AgentDefinition {
+  const skills: Record<string, SkillDefinition<never, unknown>> = {};
+  if (options.routeSkill) skills[ROUTE_SKILL] = options.routeSkill;
+  skills[RUN_WORKFLOW_SKILL] = {
+    name: 'Run a workflow',
+    description: 'Runs a workflow sent in the message (YAML or JSON text, or a definition object) with its inputs, or resumes a failed run with { resumeFrom: runId }.',
+    tags: ['workflow', 'orchestration'],
+    examples: ['{"workflow": "name: demo\\nsteps: …", "inputs": {"leadIds": ["lead-001"]}}', '{"resumeFrom": "<run id>"}'],
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { workflow: { type: ['string', 'object'] }, inputs: { type: 'object' }, resumeFrom: { type: 'string', minLength: 1, maxLength: 100 } },
+      oneOf: [{ required: ['workflow'] }, { required: ['resumeFrom'] }],
+    },
+    idempotent: true,
+    timeoutMs: options.runTimeoutMs,
+    handler: async (input: RunWorkflowInput, ctx: SkillContext) => {
+      let start: RunStart;
+      if (input.resumeFrom !== undefined) {
+        start = { resumeFrom: input.resumeFrom };
+      } else {
+        const definition = typeof input.workflow === 'string' ? parseWorkflow(input.workflow, { source: '<message>' }) : parseWorkflowObject(input.workflow, { source: '<message>' });
+        start = { definition, inputs: validateWorkflowInputs(definition, input.inputs ?? {}) };
+      }
+      return finish(ctx, await options.engine.run(hostOf(ctx, options.anonymousTenant), start));
+    },
+  };
+  for (const workflow of options.workflows) {
+    if (skills[workflow.name]) throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `workflow ${workflow.name} (${workflow.source}) has the name of a built-in skill; rename it`, { expose: true });
+    skills[workflow.name] = {
+      name: workflow.name,
+      description: workflow.description ?? `Runs the workflow ${workflow.name}`,
+      tags: ['workflow', ...(workflow.tags ?? [])],
+      examples: [],
+      // Text messages are accepted too: a workflow whose inputs all have defaults runs from "go".
+      input: { oneOf: [workflowInputSchema(workflow), { type: 'string' }] },
+      idempotent: true,
+      timeoutMs: options.runTimeoutMs,
+      handler: async (input: Record<string, unknown> | string, ctx: SkillContext) => {
+        const inputs = validateWorkflowInputs(workflow, typeof input === 'string' ? {} : input);
+        return finish(ctx, await options.engine.run(hostOf(ctx, options.anonymousTenant), { definition: workflow, inputs }));
+      },
+    };
+  }
+  return defineAgent({
+    card: {
+      name: options.name,
+      description: options.description ?? 'Routes each request to the best agent in the mesh and runs durable multi-agent workflows (sequence, parallel, map, fallback).',
+      version: '1.0.0',
+    },
+    skills,
+    defaultSkill: options.routeSkill ? ROUTE_SKILL : RUN_WORKFLOW_SKILL,
+    registry: { department: 'platform', tags: ['orchestrator', 'router', 'workflow'] },
+  });
+}
+
+/** The engine's view of the A2A task running the workflow. */
+function hostOf(ctx: SkillContext, anonymousTenant: string | undefined): RunHost {
+  const tenant = ctx.tenant || anonymousTenant;
+  if (!tenant) {
+    throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'A workflow runs on behalf of a tenant: call the orchestrator through the gateway', { expose: true });
+  }
+  return {
+    runId: ctx.taskId,
+    onBehalfOf: { tenant, ...(ctx.caller.id ? { subject: ctx.caller.id } : {}) },
+    traceparent: ctx.traceparent,
+    signal: ctx.signal,
+    emit: (event, text) => ctx.progress(text, { [RUN_EVENT_KEY]: event }),
+    requestInput: (question, data) => ctx.requestInput(question, data),
+  };
+}
+
+/** Outputs go out as the `outputs` artifact (a data part needs an object: other values are wrapped). */
+function finish(ctx: SkillContext, outputs: unknown): undefined {
+  const data = typeof outputs === 'object' && outputs !== null && !Array.isArray(outputs) ? outputs : { value: outputs ?? null };
+  ctx.artifact({ name: OUTPUTS_ARTIFACT, parts: [{ data }] });
+  return undefined;
+}

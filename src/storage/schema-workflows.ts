@@ -1,0 +1,46 @@
+/** Tables of the orchestrator's workflow runs, as Kysely sees them (both dialects). */
+export interface WorkflowRunsTable {
+  /** The run id: the id of the workflow's A2A task on the orchestrator. */
+  id: string;
+  tenant: string;
+  workflow: string;
+  /** The definition as run, JSON (a later edit of the file does not change a running run). */
+  definition: string;
+  /** Validated inputs, JSON. */
+  inputs: string;
+  /** `running`, `input-required`, `completed`, `failed`, `canceled`. */
+  status: string;
+  outputs: string | null;
+  error: string | null;
+  /** The run whose completed steps this one reused (`resumeFrom`). */
+  resumed_from: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One step of a run, by path (`score/3/each`): its state and, once ended, its output. */
+export interface WorkflowStepsTable {
+  run_id: string;
+  path: string;
+  /** `running`, `input-required`, `completed`, `failed`, `skipped`, `canceled`. */
+  status: string;
+  /** The retry attempt the step is on, from 1. */
+  attempt: number;
+  /** How many messages the step has sent: each fresh send gets a new message id, a crash replay reuses the last. */
+  sends: number;
+  agent: string | null;
+  /** The idempotency key of the last message sent (call steps). */
+  message_id: string | null;
+  task_id: string | null;
+  context_id: string | null;
+  /** JSON of the step's output once completed. */
+  output: string | null;
+  error: string | null;
+  started_at: number;
+  finished_at: number | null;
+}
+
+export interface WorkflowTables {
+  workflow_runs: WorkflowRunsTable;
+  workflow_steps: WorkflowStepsTable;
+}

@@ -1,0 +1,222 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAgentCaller, createOrchestrator, parseWorkflow, type Orchestrator, type OrchestratorOptions } from '../../src/orchestrator/index.js';
+import { defineAgent, type AgentDefinition } from '../../src/runtime/index.js';
+import { readSse, rpc } from './runtime-fixture.js';
+
+/** Calls each specialist received, by agent and key: what exactly-once checks count. */
+export class CallLog {
+  readonly #counts = new Map<string, number>();
+
+  add(agent: string, key: string): void {
+    const k = `${agent}:${key}`;
+    this.#counts.set(k, (this.#counts.get(k) ?? 0) + 1);
+  }
+
+  count(agent: string, key?: string): number {
+    if (key !== undefined) return this.#counts.get(`${agent}:${key}`) ?? 0;
+    let n = 0;
+    for (const [k, v] of this.#counts) if (k.startsWith(`${agent}:`)) n += v;
+    return n;
+  }
+
+  /** Keys of `agent` called more than once. */
+  repeated(agent: string): string[] {
+    return [...this.#counts].filter(([k, v]) => k.startsWith(`${agent}:`) && v > 1).map(([k]) => k);
+  }
+}
+
+/** Seed 004's specialists in miniature, deterministic, each logging its calls. */
+export function specialists(log: CallLog): AgentDefinition[] {
+  const score = (id: string) => [...id].reduce((a, c) => (a * 31 + c.charCodeAt(0)) % 101, 7);
+  return [
+    defineAgent({
+      card: { name: 'enricher', description: 'Enriches leads' },
+      skills: {
+        enrich: {
+          description: 'Enriches leads with firmographics',
+          input: { type: 'object', required: ['leadIds'], properties: { leadIds: { type: 'array', items: { type: 'string' } } } },
+          handler: async ({ leadIds }: { leadIds: string[] }) => {
+            log.add('enricher', leadIds.join(','));
+            const kept = leadIds.filter((id) => !id.endsWith('-dup'));
+            return { enrichedLeadIds: kept, count: kept.length, leads: kept.map((id) => ({ id, industry: score(id) % 2 ? 'saas' : 'retail' })) };
+          },
+        },
+      },
+    }),
+    defineAgent({
+      card: { name: 'scorer', description: 'Scores leads' },
+      skills: {
+        score: {
+          description: 'Scores leads 0-100',
+          input: { type: 'object', required: ['leadIds'], properties: { leadIds: { type: 'array', items: { type: 'string' } } } },
+          handler: async ({ leadIds }: { leadIds: string[] }) => {
+            log.add('scorer', leadIds.join(','));
+            return { scores: leadIds.map((id) => ({ id, score: score(id) })) };
+          },
+        },
+      },
+    }),
+    defineAgent({
+      card: { name: 'campaigner', description: 'Launches campaigns' },
+      skills: {
+        launch: {
+          description: 'Launches a campaign to an audience',
+          input: { type: 'object', required: ['name', 'audience'], properties: { name: { type: 'string' }, audience: { type: 'array' } } },
+          handler: async ({ name, audience }: { name: string; audience: Array<{ id: string; score: number }> }) => {
+            log.add('campaigner', name);
+            return { campaignId: `cmp-${name}`, audienceSize: audience.length, top: audience.slice().sort((a, b) => b.score - a.score)[0]?.id ?? null };
+          },
+        },
+      },
+    }),
+    defineAgent({
+      card: { name: 'provider-ok', description: 'An enrichment provider that answers' },
+      skills: {
+        lookup: {
+          description: 'Looks companies up',
+          handler: async (input: { company: string }) => {
+            log.add('provider-ok', input.company);
+            return { provider: 'ok', company: input.company, employees: 420 };
+          },
+        },
+      },
+    }),
+    defineAgent({
+      card: { name: 'provider-down', description: 'An enrichment provider that fails' },
+      skills: {
+        lookup: {
+          description: 'Looks companies up',
+          handler: async (input: { company: string }) => {
+            log.add('provider-down', input.company);
+            throw new Error('provider quota exhausted');
+          },
+        },
+      },
+    }),
+    defineAgent({
+      card: { name: 'provider-slow', description: 'An enrichment provider that never answers in time' },
+      skills: {
+        lookup: {
+          description: 'Looks companies up, slowly',
+          handler: async (input: { company: string }, ctx) => {
+            log.add('provider-slow', input.company);
+            await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+            log.add('provider-slow', 'canceled');
+          },
+        },
+      },
+    }),
+    defineAgent({
+      card: { name: 'asker', description: 'Asks which segment to target' },
+      skills: {
+        segment: {
+          description: 'Picks a segment after asking the user',
+          handler: async (_input: unknown, ctx) => {
+            log.add('asker', 'asked');
+            const answer = await ctx.requestInput('Which segment should the campaign target?');
+            const text = answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
+            return { segment: text.trim() };
+          },
+        },
+      },
+    }),
+    defineAgent({
+      card: { name: 'flaky', description: 'Fails its first two calls per key, then answers' },
+      skills: {
+        work: {
+          description: 'Works on the third try',
+          handler: async (input: { key: string }) => {
+            log.add('flaky', input.key);
+            if (log.count('flaky', input.key) < 3) throw new Error(`transient failure ${log.count('flaky', input.key)}`);
+            return { key: input.key, tries: log.count('flaky', input.key) };
+          },
+        },
+      },
+    }),
+  ];
+}
+
+/** The map worker: sums a batch of numbers, slowly enough to be caught mid-map; logs each batch by its first item. */
+export function batchWorker(log: CallLog, delayMs = 0): AgentDefinition {
+  return defineAgent({
+    card: { name: 'batch-worker', description: 'Sums batches of numbers' },
+    skills: {
+      sum: {
+        description: 'Sums a batch',
+        idempotent: false,
+        input: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { type: 'number' } } } },
+        handler: async ({ items }: { items: number[] }, ctx) => {
+          log.add('batch-worker', String(items[0]));
+          if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+          if (ctx.signal.aborted) return undefined;
+          return { count: items.length, sum: items.reduce((a, b) => a + b, 0) };
+        },
+      },
+    },
+  });
+}
+
+/** An orchestrator on port 0 calling agents at fixed URLs (no gateway, no registry), or through `config.gatewayUrl`. */
+export async function startOrchestrator(agentUrls: Record<string, string>, options: Partial<OrchestratorOptions> = {}): Promise<{ orchestrator: Orchestrator; url: string; dataDir: string; close: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-orchestrator-'));
+  const orchestrator = await createOrchestrator({
+    backoffScale: 0.01,
+    ...options,
+    // Through the gateway when the config names one; else straight to the given URLs.
+    ...(options.config?.gatewayUrl ? {} : { caller: options.caller ?? createAgentCaller({ directUrl: (agent: string) => agentUrls[agent] ?? `http://127.0.0.1:1/agents/${agent}` }) }),
+    config: { ...options.config, runtime: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', ...options.config?.runtime } },
+  });
+  const { url } = await orchestrator.listen();
+  return {
+    orchestrator,
+    url,
+    dataDir,
+    close: async () => {
+      await orchestrator.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A workflow from YAML text (source `<test>`). */
+export function workflow(yaml: string) {
+  return parseWorkflow(yaml, { source: '<test>' });
+}
+
+/** The message that runs `workflowText` with `inputs` on the orchestrator's run-workflow skill. */
+export function runMessage(workflowText: string, inputs: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  return { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: { workflow: workflowText, inputs } }], metadata: { skillId: 'run-workflow' }, ...extra };
+}
+
+/** Runs a workflow over SendStreamingMessage; returns every stream frame's result. */
+export async function streamRun(url: string, message: Record<string, unknown>): Promise<any[]> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'A2A-Version': '1.0', accept: 'text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendStreamingMessage', params: { message } }),
+  });
+  if (res.status !== 200) throw new Error(`SendStreamingMessage answered ${res.status}: ${await res.text()}`);
+  return (await readSse(res)).map((f) => f.data.result ?? f.data);
+}
+
+/** Runs a workflow with a blocking SendMessage; returns the task. */
+export async function runBlocking(url: string, message: Record<string, unknown>): Promise<any> {
+  const { body } = await rpc(url, 'SendMessage', { message });
+  if (body.error) throw new Error(`SendMessage failed: ${JSON.stringify(body.error)}`);
+  return body.result.task ?? body.result;
+}
+
+/** The `outputs` artifact's data of a finished workflow task. */
+export function outputsOf(task: any): any {
+  const artifact = (task.artifacts ?? []).find((a: any) => a.name === 'outputs');
+  return artifact?.parts?.[0]?.data;
+}
+
+/** Run events (`agentmesh.workflow`) from stream frames, in order. */
+export function runEvents(frames: any[]): any[] {
+  return frames
+    .map((f) => f.statusUpdate?.status?.message?.parts?.find((p: any) => p.data?.['agentmesh.workflow'])?.data['agentmesh.workflow'])
+    .filter(Boolean);
+}

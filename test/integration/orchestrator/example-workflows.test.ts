@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { exampleAgents } from '../../../agents/index.js';
+import { loadWorkflowFolder } from '../../../src/orchestrator/index.js';
+import { outputsOf, runBlocking, startOrchestrator } from '../../helpers/orchestrator-fixture.js';
+import { startRuntime } from '../../helpers/runtime-fixture.js';
+
+describe('the bundled workflows against the example agents', () => {
+  let agents: Awaited<ReturnType<typeof startRuntime>>;
+  let orch: Awaited<ReturnType<typeof startOrchestrator>>;
+
+  before(async () => {
+    const { workflows, errors } = await loadWorkflowFolder('workflows');
+    assert.deepEqual(errors, [], 'every bundled workflow validates');
+    agents = await startRuntime([...exampleAgents]);
+    orch = await startOrchestrator(agents.agents, { workflows });
+  });
+  after(async () => {
+    await orch?.close();
+    await agents?.close();
+  });
+
+  it('lookalike-campaign (a registered skill): enrich → score → launch', async () => {
+    const leadIds = ['lead-001', 'lead-002', 'lead-003', 'lead-004', 'lead-005', 'lead-006'];
+    const task = await runBlocking(orch.url, { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: { leadIds, top: 3, campaign: 'Spring lookalikes' } }], metadata: { skillId: 'lookalike-campaign' } });
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+    const { campaign, leadsScored } = outputsOf(task);
+    assert.equal(leadsScored, leadIds.length);
+    assert.equal(campaign.name, 'Spring lookalikes');
+    assert.ok(campaign.audienceSize > 0 && campaign.audienceSize <= 3, JSON.stringify(campaign));
+  });
+});

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createAgentCaller } from '../../../src/orchestrator/index.js';
+import { createRuntime, type Runtime } from '../../../src/runtime/index.js';
+import { createDatabase, MemoryBus, type Database } from '../../../src/storage/index.js';
+import { batchWorker, CallLog, outputsOf, runBlocking, runMessage, startOrchestrator } from '../../helpers/orchestrator-fixture.js';
+import { rpc } from '../../helpers/runtime-fixture.js';
+import { until } from '../../helpers/until.js';
+
+const ITEMS = Array.from({ length: 10_000 }, (_, i) => i);
+const TOTAL = ITEMS.reduce((a, b) => a + b, 0);
+const MAP_WORKFLOW = `
+name: map-reduce
+inputs:
+  items: { type: array, items: { type: number } }
+steps:
+  - id: sums
+    map:
+      over: "{{ inputs.items }}"
+      batchSize: 500
+      concurrency: 5
+      step: { call: { agent: batch-worker }, input: { items: "{{ batch }}" } }
+outputs:
+  batches: "{{ length(steps.sums.output) }}"
+  items: "{{ sum(pluck(steps.sums.output, 'count')) }}"
+  total: "{{ sum(pluck(steps.sums.output, 'sum')) }}"
+`;
+
+/** Five instances of the batch worker: one fleet sharing a database and a bus, as replicas do. */
+async function startFleet(log: CallLog, delayMs: number): Promise<{ urls: string[]; close: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-fleet-'));
+  const database: Database = await createDatabase({ sqlitePath: join(dataDir, 'fleet.db') });
+  const bus = new MemoryBus();
+  const runtimes: Runtime[] = [];
+  const urls: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const runtime = await createRuntime({ agents: [batchWorker(log, delayMs)], database, bus, config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' } });
+    const { agents } = await runtime.listen();
+    runtimes.push(runtime);
+    urls.push(agents['batch-worker']!);
+  }
+  return {
+    urls,
+    close: async () => {
+      for (const r of runtimes) await r.close();
+      await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('map-reduce across five instances', () => {
+  it('maps 10,000 items in batches of 500 over 5 instances, each batch once', async () => {
+    const log = new CallLog();
+    const fleet = await startFleet(log, 0);
+    let turn = 0;
+    const orch = await startOrchestrator({}, { caller: createAgentCaller({ directUrl: () => fleet.urls[turn++ % fleet.urls.length]! }) });
+    try {
+      const task = await runBlocking(orch.url, runMessage(MAP_WORKFLOW, { items: ITEMS }));
+      assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+      assert.deepEqual(outputsOf(task), { batches: 20, items: 10_000, total: TOTAL });
+      assert.equal(log.count('batch-worker'), 20);
+      assert.deepEqual(log.repeated('batch-worker'), []);
+    } finally {
+      await orch.close();
+      await fleet.close();
+    }
+  });
+});
+
+describe('kill -9 of the orchestrator during a map step', () => {
+  const log = new CallLog();
+  let fleet: Awaited<ReturnType<typeof startFleet>>;
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-orchestrator-crash-'));
+  const children: ChildProcess[] = [];
+
+  before(async () => {
+    fleet = await startFleet(log, 60);
+  });
+  after(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await fleet?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const startProcess = async (): Promise<{ child: ChildProcess; url: string }> => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/orchestrator-process.ts'], {
+      env: { ...process.env, ORCHESTRATOR_FIXTURE: JSON.stringify({ dataDir, agents: { 'batch-worker': fleet.urls }, replicaTtlMs: 1000 }) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /listening on (http:\/\/\S+)/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`orchestrator exited early (${code})`)));
+    });
+    return { child, url };
+  };
+
+  it('resumes after restart and completes with every batch executed exactly once', async () => {
+    const first = await startProcess();
+    const sent = await rpc(first.url, 'SendMessage', { message: runMessage(MAP_WORKFLOW, { items: ITEMS }), configuration: { returnImmediately: true } });
+    const runId = (sent.body.result.task ?? sent.body.result).id as string;
+    // Killed once a few batches are done and others are in flight.
+    await until('six batches started', () => log.count('batch-worker') >= 6, 20_000);
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+    const startedBeforeKill = log.count('batch-worker');
+    assert.ok(startedBeforeKill < 20, `the map was still running when killed (${startedBeforeKill} batches started)`);
+
+    const second = await startProcess();
+    let task: any;
+    await until(
+      'the resumed run completes',
+      async () => {
+        const { body } = await rpc(second.url, 'GetTask', { id: runId });
+        task = body.result;
+        return ['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED'].includes(task?.status?.state);
+      },
+      30_000,
+    );
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+    assert.deepEqual(outputsOf(task), { batches: 20, items: 10_000, total: TOTAL });
+    assert.equal(log.count('batch-worker'), 20, 'every batch ran');
+    assert.deepEqual(log.repeated('batch-worker'), [], 'no batch ran twice');
+    second.child.kill('SIGTERM');
+    await once(second.child, 'exit');
+  });
+});

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { defineAgent } from '../../../src/runtime/index.js';
+import { available, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
+import { CallLog, outputsOf, runMessage, startOrchestrator } from '../../helpers/orchestrator-fixture.js';
+import { startRegistry } from '../../helpers/registry-fixture.js';
+import { startRuntime } from '../../helpers/runtime-fixture.js';
+import { until } from '../../helpers/until.js';
+
+const log = new CallLog();
+/** Seed 004's pricing: 1 credit per lead over leadIds. */
+const scorer = defineAgent({
+  card: { name: 'priced-scorer', description: 'Scores leads for credits' },
+  registry: { department: 'sales', skills: { score: { pricing: { creditsPerItem: 1, itemsPath: 'leadIds' } } } },
+  skills: {
+    score: {
+      description: 'Scores leads',
+      input: { type: 'object', required: ['leadIds'], properties: { leadIds: { type: 'array', items: { type: 'string' } }, hold: { type: 'boolean' } } },
+      handler: async (input: { leadIds: string[]; hold?: boolean }, ctx) => {
+        log.add('priced-scorer', `${ctx.tenant}:${input.leadIds.join(',')}`);
+        if (input.hold) {
+          await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+          log.add('priced-scorer', 'canceled');
+          return undefined;
+        }
+        ctx.usage({ credits: input.leadIds.length });
+        return { scored: input.leadIds.length };
+      },
+    },
+  },
+});
+
+describe('the orchestrator behind the gateway, calling agents on behalf of the caller’s tenant', () => {
+  let registry: Awaited<ReturnType<typeof startRegistry>>;
+  let gw: Awaited<ReturnType<typeof startGateway>>;
+  let agents: Awaited<ReturnType<typeof startRuntime>>;
+  let orch: Awaited<ReturnType<typeof startOrchestrator>>;
+  let acmeToken: string;
+  const orchestratorUrl = () => `${gw.url}/agents/orchestrator`;
+
+  before(async () => {
+    registry = await startRegistry({ probeIntervalMs: 200 });
+    gw = await startGateway(registry.url);
+    const jwks = { gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true };
+    agents = await startRuntime([scorer], { registryUrl: registry.url, ...jwks });
+    const own = await createClient(gw.url, { name: 'orchestrator', tenant: 'platform', scopes: ['gateway:delegate', 'a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] });
+    orch = await startOrchestrator({}, { config: { gatewayUrl: gw.url, clientId: own.clientId, clientSecret: own.clientSecret, registryUrl: registry.url, runtime: { registryUrl: registry.url, ...jwks } } });
+    await until('the gateway routes to both', () => ['priced-scorer', 'orchestrator'].every((n) => gw.gateway.router.agent(n)?.instances.some((i) => i.inRotation) ?? false), 10_000);
+    acmeToken = await fetchToken(gw.url, await createClient(gw.url, { name: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
+    await topUp(gw.url, 'acme', 100);
+  });
+  after(async () => {
+    await orch?.close();
+    await agents?.close();
+    await gw?.close();
+    await registry?.close();
+  });
+
+  const call = async (method: string, params: unknown) => {
+    const res = await fetch(orchestratorUrl(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${acmeToken}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    });
+    const body = (await res.json()) as any;
+    if (body.error) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
+    return body.result.task ?? body.result;
+  };
+
+  it("charges the caller's tenant for the steps, and the agents see that tenant", async () => {
+    const before = await available(gw.url, 'acme');
+    const task = await call('SendMessage', {
+      message: runMessage(
+        `
+name: score-through-gateway
+steps:
+  - { id: score, call: { agent: priced-scorer }, input: { leadIds: [l1, l2, l3] } }
+`,
+      ),
+    });
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+    assert.deepEqual(outputsOf(task), { scored: 3 });
+    assert.equal(log.count('priced-scorer', 'acme:l1,l2,l3'), 1, 'the agent ran for tenant acme');
+    await until('acme is charged 3 credits', async () => (await available(gw.url, 'acme')) === before - 3000);
+  });
+
+  it('cancels the workflow task: the child task is canceled and its held credits come back', async () => {
+    const before = await available(gw.url, 'acme');
+    const started = await call('SendMessage', {
+      message: runMessage(
+        `
+name: cancel-through-gateway
+steps:
+  - { id: hold, call: { agent: priced-scorer }, input: { leadIds: [h1, h2, h3, h4, h5], hold: true } }
+`,
+      ),
+      configuration: { returnImmediately: true },
+    });
+    await until('the child task runs and holds 5 credits', async () => log.count('priced-scorer', 'acme:h1,h2,h3,h4,h5') === 1 && (await available(gw.url, 'acme')) === before - 5000, 10_000);
+    const canceled = await call('CancelTask', { id: started.id });
+    assert.equal(canceled.status.state, 'TASK_STATE_CANCELED');
+    await until('the child is canceled', () => log.count('priced-scorer', 'canceled') === 1, 10_000);
+    await until('the hold is refunded', async () => (await available(gw.url, 'acme')) === before, 10_000);
+  });
+});

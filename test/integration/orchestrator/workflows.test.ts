@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
+import { CallLog, outputsOf, runBlocking, runEvents, runMessage, specialists, startOrchestrator, streamRun } from '../../helpers/orchestrator-fixture.js';
+import { until } from '../../helpers/until.js';
+
+describe('workflows against live runtime agents', () => {
+  const log = new CallLog();
+  let agents: Awaited<ReturnType<typeof startRuntime>>;
+  let orch: Awaited<ReturnType<typeof startOrchestrator>>;
+
+  before(async () => {
+    agents = await startRuntime(specialists(log));
+    orch = await startOrchestrator(agents.agents);
+  });
+  after(async () => {
+    await orch?.close();
+    await agents?.close();
+  });
+
+  it("runs seed 004's chain enrich → score → campaign, passing outputs through templates", async () => {
+    const yaml = `
+name: lookalike-campaign
+inputs:
+  leadIds: { type: array, items: { type: string } }
+  campaign: { type: string, default: spring }
+steps:
+  - id: enrich
+    call: { agent: enricher }
+    input: { leadIds: "{{ inputs.leadIds }}" }
+  - id: score
+    call: { agent: scorer }
+    input: { leadIds: "{{ steps.enrich.output.enrichedLeadIds }}" }
+  - id: launch
+    call: { agent: campaigner }
+    input: { name: "{{ inputs.campaign }}-{{ steps.enrich.output.count }}", audience: "{{ steps.score.output.scores }}" }
+outputs:
+  campaignId: "{{ steps.launch.output.campaignId }}"
+  audienceSize: "{{ steps.launch.output.audienceSize }}"
+`;
+    const frames = await streamRun(orch.url, runMessage(yaml, { leadIds: ['a-1', 'b-2', 'c-3-dup', 'd-4'] }));
+    const last = frames.at(-1);
+    assert.equal(last.statusUpdate?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(last));
+    const artifact = frames.find((f) => f.artifactUpdate?.artifact?.name === 'outputs')?.artifactUpdate.artifact;
+    assert.deepEqual(artifact.parts[0].data, { campaignId: 'cmp-spring-3', audienceSize: 3 });
+    assert.equal(log.count('scorer', 'a-1,b-2,d-4'), 1, 'the scorer got the enriched ids');
+    const events = runEvents(frames);
+    const started = events.filter((e) => e.type === 'step.started').map((e) => e.path);
+    const completed = events.filter((e) => e.type === 'step.completed').map((e) => e.path);
+    assert.deepEqual(started, ['enrich', 'score', 'launch']);
+    assert.deepEqual(completed, ['enrich', 'score', 'launch']);
+    assert.equal(events[0].type, 'run.started');
+    assert.equal(events.at(-1).type, 'run.completed');
+  });
+
+  it('merges parallel providers with allSettled when one fails and one times out (and cancels the slow one)', async () => {
+    const yaml = `
+name: multi-provider
+inputs:
+  company: { type: string }
+steps:
+  - id: providers
+    parallel:
+      join: allSettled
+      steps:
+        - { id: ok, call: { agent: provider-ok }, input: { company: "{{ inputs.company }}" } }
+        - { id: down, call: { agent: provider-down }, input: { company: "{{ inputs.company }}" } }
+        - { id: slow, call: { agent: provider-slow }, input: { company: "{{ inputs.company }}" }, timeout: 300ms }
+outputs:
+  merged: "{{ steps.providers.output }}"
+  answered: "{{ steps.providers.output.ok.status == 'completed' }}"
+`;
+    const task = await runBlocking(orch.url, runMessage(yaml, { company: 'Acme' }));
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+    const { merged, answered } = outputsOf(task);
+    assert.equal(answered, true);
+    assert.deepEqual(merged.ok, { status: 'completed', output: { provider: 'ok', company: 'Acme', employees: 420 } });
+    assert.equal(merged.down.status, 'failed');
+    assert.match(merged.down.error, /provider quota exhausted/);
+    assert.equal(merged.slow.status, 'failed');
+    assert.match(merged.slow.error, /timed out after 300 ms/);
+    await until('the slow provider is canceled', () => log.count('provider-slow', 'canceled') === 1);
+  });
+
+  it('falls back from a failing provider to the next, calling each once', async () => {
+    const yaml = `
+name: fallback-chain
+steps:
+  - id: lookup
+    fallback:
+      - { id: primary, call: { agent: provider-down }, input: { company: Globex } }
+      - { id: secondary, call: { agent: provider-ok }, input: { company: Globex } }
+`;
+    const task = await runBlocking(orch.url, runMessage(yaml));
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+    assert.deepEqual(outputsOf(task), { provider: 'ok', company: 'Globex', employees: 420 });
+    assert.equal(log.count('provider-down', 'Globex'), 1);
+    assert.equal(log.count('provider-ok', 'Globex'), 1);
+  });
+
+  it('retries a failing step with backoff, then fails the run naming the step when attempts run out', async () => {
+    const retried = await runBlocking(
+      orch.url,
+      runMessage(`
+name: retry-ok
+steps:
+  - { id: work, call: { agent: flaky }, input: { key: k1 }, retry: { attempts: 3, backoff: 10ms } }
+`),
+    );
+    assert.equal(retried.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(retried.status));
+    assert.deepEqual(outputsOf(retried), { key: 'k1', tries: 3 });
+    const exhausted = await runBlocking(
+      orch.url,
+      runMessage(`
+name: retry-exhausted
+steps:
+  - { id: work, call: { agent: flaky }, input: { key: k2 }, retry: { attempts: 2, backoff: 10ms } }
+`),
+    );
+    assert.equal(exhausted.status.state, 'TASK_STATE_FAILED');
+    const reason = exhausted.status.message.parts.map((p: any) => p.text ?? '').join('');
+    assert.match(reason, /work.*flaky failed.*transient failure 2/);
+    assert.equal(log.count('flaky', 'k2'), 2);
+  });
+
+  it('skips a step whose when is false', async () => {
+    const task = await runBlocking(
+      orch.url,
+      runMessage(
+        `
+name: conditional
+inputs:
+  launch: { type: boolean, default: false }
+steps:
+  - { id: go, when: "{{ inputs.launch }}", call: { agent: campaigner }, input: { name: never, audience: [] } }
+outputs:
+  status: "{{ steps.go.status }}"
+`,
+      ),
+    );
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+    assert.deepEqual(outputsOf(task), { status: 'skipped' });
+    assert.equal(log.count('campaigner', 'never'), 0);
+  });
+
+  it('pauses on input-required and resumes with the answer given to the workflow task', async () => {
+    const yaml = `
+name: ask-then-launch
+steps:
+  - { id: segment, call: { agent: asker }, input: {} }
+  - { id: launch, call: { agent: campaigner }, input: { name: "seg-{{ steps.segment.output.segment }}", audience: [] } }
+outputs:
+  campaignId: "{{ steps.launch.output.campaignId }}"
+`;
+    const frames = await streamRun(orch.url, runMessage(yaml));
+    const paused = frames.at(-1);
+    assert.equal(paused.statusUpdate?.status?.state, 'TASK_STATE_INPUT_REQUIRED', JSON.stringify(paused));
+    const question = paused.statusUpdate.status.message.parts.map((p: any) => p.text ?? '').join('');
+    assert.match(question, /Which segment should the campaign target\?/);
+    const { taskId, contextId } = paused.statusUpdate;
+    const answer = await rpc(orch.url, 'SendMessage', { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', taskId, contextId, parts: [{ text: 'enterprise' }] } });
+    const task = answer.body.result.task ?? answer.body.result;
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+    assert.deepEqual(outputsOf(task), { campaignId: 'cmp-seg-enterprise' });
+    assert.equal(log.count('asker', 'asked'), 1);
+  });
+
+  it('cancels in-flight child tasks when the workflow task is canceled', async () => {
+    const yaml = `
+name: cancel-me
+steps:
+  - { id: wait, call: { agent: provider-slow }, input: { company: Initech } }
+`;
+    const sent = await rpc(orch.url, 'SendMessage', { message: runMessage(yaml), configuration: { returnImmediately: true } });
+    const taskId = (sent.body.result.task ?? sent.body.result).id;
+    await until('the slow provider is working', () => log.count('provider-slow', 'Initech') === 1);
+    const before = log.count('provider-slow', 'canceled');
+    const canceled = await rpc(orch.url, 'CancelTask', { id: taskId });
+    assert.equal((canceled.body.result.task ?? canceled.body.result).status.state, 'TASK_STATE_CANCELED');
+    await until('the child task is canceled', () => log.count('provider-slow', 'canceled') === before + 1);
+    const run = await orch.orchestrator.engine.store.get(taskId);
+    await until('the run is recorded canceled', async () => (await orch.orchestrator.engine.store.get(taskId))?.status === 'canceled');
+    assert.equal(run?.id, taskId);
+  });
+
+  it('lists workflow runs as tasks of the orchestrator', async () => {
+    const { body } = await rpc(orch.url, 'ListTasks', { pageSize: 100 });
+    assert.ok(body.result.tasks.length >= 7, `runs listed: ${body.result.tasks.length}`);
+  });
+});

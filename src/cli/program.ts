@@ -19,6 +19,7 @@ import { tokenCommand } from './commands/token.js';
 import { auditCommand } from './commands/audit.js';
 import { creditsCommand } from './commands/credits.js';
 import { tasksCommand } from './commands/tasks.js';
+import { workflowCommand } from './commands/workflow.js';
 import { reportError } from './error-report.js';
 import { ExitCodes } from './exit-codes.js';
 
@@ -29,7 +30,7 @@ export type CommandFactory = (ctx: CliContext) => Command;
  * Every top-level command, in help order. This is the one place commands are
  * registered: append `up`, `serve`, `agent` here.
  */
-export const COMMANDS: readonly CommandFactory[] = [upCommand, serveCommand, agentCommand, sendCommand, tasksCommand, agentsCommand, clientsCommand, keysCommand, tokenCommand, creditsCommand, auditCommand];
+export const COMMANDS: readonly CommandFactory[] = [upCommand, serveCommand, agentCommand, sendCommand, tasksCommand, workflowCommand, agentsCommand, clientsCommand, keysCommand, tokenCommand, creditsCommand, auditCommand];
 
 const EXAMPLES = `
 Examples:

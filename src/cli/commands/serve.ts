@@ -4,9 +4,11 @@ import { createGateway } from '../../gateway/index.js';
 import { createRegistry } from '../../registry/index.js';
 import { gatewayConfigFromEnv } from '../gateway-config-from-env.js';
 import type { CliContext } from '../cli-io.js';
+import { orchestratorConfigFromEnv, type OrchestratorFlags } from '../orchestrator-config-from-env.js';
 import { registryConfigFromEnv } from '../registry-config-from-env.js';
 import { serveAgents, type ServeFlags } from '../serve-agents.js';
 import { untilSignal } from '../until-signal.js';
+import { launchOrchestrator, printWorkflows } from './workflow-serve.js';
 
 
 
@@ -65,5 +67,36 @@ Examples:
       if (!gw.config.adminToken) ctx.io.stderr.write('warning: GATEWAY_ADMIN_TOKEN is not set: the management API is reachable only with a gateway:admin token\n');
       await untilSignal(ctx, () => gw.close());
     });
-  return new Command('serve').description('run one agentmesh role').addCommand(registry).addCommand(gateway).addCommand(agents);
+  const orchestrator = common(new Command('orchestrator').description('run the orchestrator (router agent and durable workflows)'), 4300)
+    .option('--workflows <dir>', 'a folder of workflow files offered as skills (env WORKFLOWS_DIR)')
+    .addHelpText(
+      'after',
+      `
+Environment: ORCHESTRATOR_PORT (or PORT), GATEWAY_URL with ORCHESTRATOR_CLIENT_ID and ORCHESTRATOR_CLIENT_SECRET
+  (an OAuth client with gateway:delegate and the a2a:* scopes: child calls go through the gateway),
+  REGISTRY_URL (routing by skill and text; self-registration; the instances when there is no GATEWAY_URL),
+  WORKFLOWS_DIR, ORCHESTRATOR_NAME (default orchestrator), WORKFLOW_TIMEOUT_MS (default 24 h),
+  and the runtime's: DATABASE_URL, REDIS_URL, GATEWAY_JWKS_URL, AGENTMESH_REQUIRE_GATEWAY=1, …
+
+Examples:
+  $ GATEWAY_URL=http://localhost:4200 ORCHESTRATOR_CLIENT_ID=amc_… ORCHESTRATOR_CLIENT_SECRET=… \\
+    REGISTRY_URL=http://localhost:4100 agentmesh serve orchestrator --workflows ./workflows
+  $ agentmesh workflow run workflows/lookalike-campaign.yaml --agent-url http://localhost:4300/agents/orchestrator
+`,
+    )
+    .action(async (flags: OrchestratorFlags) => {
+      const config = orchestratorConfigFromEnv(ctx.io.env, flags);
+      const launched = await launchOrchestrator(config);
+      const settings = launched.orchestrator.config;
+      ctx.io.stdout.write(`agentmesh orchestrator listening on ${launched.url}\n`);
+      ctx.io.stdout.write(`  card ${launched.url}/.well-known/agent-card.json  health ${launched.baseUrl}/health  metrics ${launched.baseUrl}/metrics\n`);
+      ctx.io.stdout.write(
+        settings.gatewayUrl !== undefined
+          ? `  calls agents through the gateway ${settings.gatewayUrl} as client ${settings.clientId}\n`
+          : `  calls agents straight at their instances from the registry ${settings.registryUrl}\n`,
+      );
+      printWorkflows(ctx, launched);
+      await untilSignal(ctx, () => launched.orchestrator.close());
+    });
+  return new Command('serve').description('run one agentmesh role').addCommand(registry).addCommand(gateway).addCommand(agents).addCommand(orchestrator);
 }

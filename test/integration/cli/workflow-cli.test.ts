@@ -142,8 +142,9 @@ describe('agentmesh workflow, against an orchestrator and live agents', () => {
     const id = runIdOf(stderr);
     const lines = stderr.split('\n');
     assert.equal(lines[0], `run ${id}: running workflow lookalike-campaign (4 steps)`);
-    for (const step of ['enrich', 'score', 'sums', 'launch']) {
-      assert.ok(lines.includes(`${step}: started`), `${step} started:\n${stderr}`);
+    // Call steps name the agent they call; the map does not.
+    for (const [step, agent] of [['enrich', 'enricher'], ['score', 'scorer'], ['sums', undefined], ['launch', 'campaigner']] as const) {
+      assert.ok(lines.includes(`${step}: started${agent ? ` (${agent})` : ''}`), `${step} started:\n${stderr}`);
       assert.ok(lines.some((l) => new RegExp(`^${step}: completed in \\d`).test(l)), `${step} completed:\n${stderr}`);
     }
     assert.ok(lines.some((l) => /^sums: batches 3\/3, 6 items, [\d,]+ items\/s$/.test(l)), `the map's progress:\n${stderr}`);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { SsrfGuard } from '../../http/index.js';
 import type { Logger } from '../../observability/index.js';
 import { ErrorCodes } from '../../protocol/index.js';
@@ -72,6 +73,8 @@ export class RegistryFollower {
   constructor(options: RegistryFollowerOptions) {
     this.#o = options;
     this.#log = options.logger;
+    // Every read in flight (one per agent after a burst of registrations) listens on this one signal.
+    setMaxListeners(0, this.#abort.signal);
   }
 
   /** True once the cache holds the registry's state (it may lag while the registry is away). */

@@ -101,7 +101,8 @@ function hostOf(ctx: SkillContext, anonymousTenant: string | undefined): RunHost
   }
   return {
     runId: ctx.taskId,
-    onBehalfOf: { tenant, ...(ctx.caller.id ? { subject: ctx.caller.id } : {}) },
+    // An authenticated caller's scopes bound what the run may do through the gateway.
+    onBehalfOf: { tenant, ...(ctx.caller.id ? { subject: ctx.caller.id } : {}), ...(ctx.caller.authenticated ? { scopes: ctx.caller.scopes } : {}) },
     traceparent: ctx.traceparent,
     signal: ctx.signal,
     emit: (event, text) => ctx.progress(text, { [RUN_EVENT_KEY]: event }),

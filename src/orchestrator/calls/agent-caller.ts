@@ -5,6 +5,11 @@ export interface OnBehalfOf {
   tenant: string;
   /** The end user (the caller of the orchestrator), recorded in the gateway's audit trail. */
   subject?: string;
+  /**
+   * The end user's scopes: the gateway lets the call do only what both the
+   * user and the orchestrator may do (no borrowing the orchestrator's reach).
+   */
+  scopes?: readonly string[];
 }
 
 /** Something the child task reported while it ran (status text, artifacts), passed on as progress. */

@@ -10,6 +10,7 @@ import { GatewayTokenSource } from './gateway-token-source.js';
  */
 export const ON_BEHALF_OF_TENANT_HEADER = 'x-agentmesh-on-behalf-of-tenant';
 export const ON_BEHALF_OF_SUBJECT_HEADER = 'x-agentmesh-on-behalf-of-subject';
+export const ON_BEHALF_OF_SCOPES_HEADER = 'x-agentmesh-on-behalf-of-scopes';
 
 /** Where a call goes and what it carries, per mode. */
 export interface CallRoute {
@@ -37,6 +38,7 @@ export function gatewayRoute(o: ResolvedCallerOptions, gateway: NonNullable<Reso
       const token = await tokens.get();
       const headers: Record<string, string> = { authorization: `Bearer ${token}`, [ON_BEHALF_OF_TENANT_HEADER]: onBehalfOf.tenant };
       if (onBehalfOf.subject !== undefined) headers[ON_BEHALF_OF_SUBJECT_HEADER] = onBehalfOf.subject;
+      if (onBehalfOf.scopes !== undefined) headers[ON_BEHALF_OF_SCOPES_HEADER] = onBehalfOf.scopes.join(' ');
       return { headers, token };
     },
     refused: (token) => tokens.invalidate(token),

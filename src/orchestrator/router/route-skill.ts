@@ -105,7 +105,7 @@ async function route(ctx: SkillContext, deps: RouteDeps): Promise<unknown> {
   });
 
   const { caller } = deps;
-  const onBehalfOf: OnBehalfOf = { tenant, ...(ctx.caller.id !== '' && { subject: ctx.caller.id }) };
+  const onBehalfOf: OnBehalfOf = { tenant, ...(ctx.caller.id !== '' && { subject: ctx.caller.id }), ...(ctx.caller.authenticated && { scopes: ctx.caller.scopes }) };
   const relay = new ChildEventRelay(ctx);
   let child: { taskId: string; contextId: string } | undefined;
   let canceling: Promise<void> | undefined;

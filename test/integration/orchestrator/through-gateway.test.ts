@@ -30,6 +30,21 @@ const scorer = defineAgent({
   },
 });
 
+/** An agent only callers holding finance:read may use. */
+const ledger = defineAgent({
+  card: { name: 'ledger-reader', description: 'Reads the general ledger' },
+  registry: { department: 'finance', requiredScopes: ['finance:read'] },
+  skills: {
+    read: {
+      description: 'Reads an account balance',
+      handler: async (_input: unknown, ctx) => {
+        log.add('ledger-reader', ctx.tenant);
+        return { balance: 42 };
+      },
+    },
+  },
+});
+
 describe('the orchestrator behind the gateway, calling agents on behalf of the caller’s tenant', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;
@@ -42,10 +57,10 @@ describe('the orchestrator behind the gateway, calling agents on behalf of the c
     registry = await startRegistry({ probeIntervalMs: 200 });
     gw = await startGateway(registry.url);
     const jwks = { gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true };
-    agents = await startRuntime([scorer], { registryUrl: registry.url, ...jwks });
-    const own = await createClient(gw.url, { name: 'orchestrator', tenant: 'platform', scopes: ['gateway:delegate', 'a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] });
+    agents = await startRuntime([scorer, ledger], { registryUrl: registry.url, ...jwks });
+    const own = await createClient(gw.url, { name: 'orchestrator', tenant: 'platform', scopes: ['gateway:delegate', 'a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'finance:read'] });
     orch = await startOrchestrator({}, { config: { gatewayUrl: gw.url, clientId: own.clientId, clientSecret: own.clientSecret, registryUrl: registry.url, runtime: { registryUrl: registry.url, ...jwks } } });
-    await until('the gateway routes to both', () => ['priced-scorer', 'orchestrator'].every((n) => gw.gateway.router.agent(n)?.instances.some((i) => i.inRotation) ?? false), 10_000);
+    await until('the gateway routes to both', () => ['priced-scorer', 'ledger-reader', 'orchestrator'].every((n) => gw.gateway.router.agent(n)?.instances.some((i) => i.inRotation) ?? false), 10_000);
     acmeToken = await fetchToken(gw.url, await createClient(gw.url, { name: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
     await topUp(gw.url, 'acme', 100);
   });
@@ -56,10 +71,10 @@ describe('the orchestrator behind the gateway, calling agents on behalf of the c
     await registry?.close();
   });
 
-  const call = async (method: string, params: unknown) => {
+  const call = async (method: string, params: unknown, token = acmeToken) => {
     const res = await fetch(orchestratorUrl(), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${acmeToken}` },
+      headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
     });
     const body = (await res.json()) as any;
@@ -101,5 +116,22 @@ steps:
     assert.equal(canceled.status.state, 'TASK_STATE_CANCELED');
     await until('the child is canceled', () => log.count('priced-scorer', 'canceled') === 1, 10_000);
     await until('the hold is refunded', async () => (await available(gw.url, 'acme')) === before, 10_000);
+  });
+
+  it("a run may do only what its caller may: the orchestrator's own scopes are not lent out", async () => {
+    const ledgerRun = runMessage(`
+name: read-ledger
+steps:
+  - { id: read, call: { agent: ledger-reader }, input: {} }
+`);
+    const refused = await call('SendMessage', { message: ledgerRun });
+    assert.equal(refused.status.state, 'TASK_STATE_FAILED');
+    assert.match(refused.status.message.parts.map((p: any) => p.text ?? '').join(''), /needs the scope finance:read/);
+    assert.equal(log.count('ledger-reader'), 0);
+    const cfoToken = await fetchToken(gw.url, await createClient(gw.url, { name: 'acme-cfo', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', 'finance:read'] }));
+    const allowed = await call('SendMessage', { message: { ...ledgerRun, messageId: crypto.randomUUID() } }, cfoToken);
+    assert.equal(allowed.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(allowed.status));
+    assert.deepEqual(outputsOf(allowed), { balance: 42 });
+    assert.equal(log.count('ledger-reader', 'acme'), 1);
   });
 });

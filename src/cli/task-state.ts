@@ -4,6 +4,7 @@
  * (terminal, interrupted) are protocol's.
  */
 import { TaskState } from '@a2a-js/sdk';
+import { InvalidArgumentError } from 'commander';
 import { AgentmeshError, ErrorCodes, parseStateName, stateName } from '../protocol/index.js';
 
 const PREFIX = 'TASK_STATE_';
@@ -31,4 +32,13 @@ export function parseTaskState(text: string): TaskState {
     throw new AgentmeshError(ErrorCodes.CLI_USAGE, `unknown task state "${text}" (expected one of: ${known.join(', ')})`);
   }
   return state;
+}
+
+/** {@link parseTaskState} as a commander option parser: a bad state is a usage error. */
+export function taskStateOption(value: string): TaskState {
+  try {
+    return parseTaskState(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }

@@ -6,7 +6,7 @@ import type { CliContext } from '../cli-io.js';
 import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../connection-options.js';
 import { ExitCodes } from '../exit-codes.js';
 import { formatTaskTable } from '../render-human.js';
-import { parseTaskState } from '../task-state.js';
+import { taskStateOption } from '../task-state.js';
 
 interface ListFlags extends ConnectionFlags {
   context?: string;
@@ -25,13 +25,6 @@ function pageSize(value: string): number {
   return n;
 }
 
-function taskState(value: string): TaskState {
-  try {
-    return parseTaskState(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-}
 
 const EXAMPLES = `
 Examples:
@@ -49,7 +42,7 @@ export function tasksListCommand(ctx: CliContext): Command {
     .description('list tasks: id, state, last update, context')
     .argument('<url>', 'agent base URL or agent card URL')
     .option('--context <id>', 'only tasks of this context')
-    .option('--state <state>', 'only tasks in this state (working, input-required, completed, …)', taskState)
+    .option('--state <state>', 'only tasks in this state (working, input-required, completed, …)', taskStateOption)
     .option('--page-size <n>', `tasks per page (1-${MAX_PAGE_SIZE}, default: the agent's)`, pageSize)
     .option('--page-token <token>', 'start from this page (the nextPageToken of a previous call)')
     .option('--all', 'follow nextPageToken until every page is fetched (progress on stderr)');

@@ -7,7 +7,7 @@ import { ListTasksResponse, TaskState, type Task } from '@a2a-js/sdk';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { CliContext } from '../cli-io.js';
 import { ExitCodes } from '../exit-codes.js';
-import { humanStateName, parseTaskState } from '../task-state.js';
+import { humanStateName, taskStateOption } from '../task-state.js';
 import { isWorkflowRun, workflowNameOf } from './workflow-events.js';
 import { addWorkflowConnectionOptions, runWorkflowCommand, type WorkflowConnectionFlags } from './workflow-options.js';
 
@@ -26,13 +26,6 @@ function limit(value: string): number {
   return n;
 }
 
-function taskState(value: string): TaskState {
-  try {
-    return parseTaskState(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-}
 
 const EXAMPLES = `
 Examples:
@@ -45,7 +38,7 @@ Examples:
 export function workflowListCommand(ctx: CliContext): Command {
   const command = new Command('list')
     .description('list workflow runs: run id, workflow, state, last update')
-    .option('--state <state>', 'only runs in this state (working, input-required, completed, failed, canceled)', taskState)
+    .option('--state <state>', 'only runs in this state (working, input-required, completed, failed, canceled)', taskStateOption)
     .option('--limit <n>', `at most this many runs (1-${MAX_LIMIT})`, limit, 20);
   addWorkflowConnectionOptions(command).addHelpText('after', EXAMPLES);
   command.action(async (flags: ListFlags) => {

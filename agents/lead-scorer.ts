@@ -1,22 +1,5 @@
 import { defineAgent } from '../src/runtime/index.js';
-import leadsData from './data/leads.json' with { type: 'json' };
-
-/** A lead of the bundled sample CRM (agents/data/leads.json). */
-interface Lead {
-  id: string;
-  company: string;
-  industry: string;
-  region: string;
-  employees: number;
-  annualRevenueMUsd: number;
-  websiteVisits30d: number;
-}
-
-const sample = leadsData as { leads: Lead[]; bestCustomers: string[] };
-const byId = new Map(sample.leads.map((l) => [l.id, l]));
-const best = sample.bestCustomers.map((id) => byId.get(id)!).filter(Boolean);
-/** Leads that are not already customers: what "score all leads" means. */
-const prospects = sample.leads.filter((l) => !sample.bestCustomers.includes(l.id)).map((l) => l.id);
+import { sampleBestCustomers as best, sampleLeads as byId, sampleProspectIds as prospects, type SampleLead as Lead } from './shared/sample-leads.js';
 
 /**
  * Lookalike score 0–100: how much a lead resembles the best customers

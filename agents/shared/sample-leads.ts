@@ -16,6 +16,9 @@ const sample = leadsData as { leads: SampleLead[]; bestCustomers: string[] };
 /** Every lead of the sample, by id. */
 export const sampleLeads: ReadonlyMap<string, SampleLead> = new Map(sample.leads.map((l) => [l.id, l]));
 
+/** The best customers: what lookalike scoring compares leads with. */
+export const sampleBestCustomers: readonly SampleLead[] = sample.bestCustomers.map((id) => sampleLeads.get(id)!).filter(Boolean);
+
 /** Leads that are not customers yet, in file order. */
 export const sampleProspectIds: readonly string[] = sample.leads.filter((l) => !sample.bestCustomers.includes(l.id)).map((l) => l.id);
 

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -219,4 +220,42 @@ export function runEvents(frames: any[]): any[] {
   return frames
     .map((f) => f.statusUpdate?.status?.message?.parts?.find((p: any) => p.data?.['agentmesh.workflow'])?.data['agentmesh.workflow'])
     .filter(Boolean);
+}
+
+/** 10,000 numbers, mapped in batches of 500, 5 at a time, by the batch worker; outputs count and sum them. */
+export function mapReduceWorkflow(name: string): string {
+  return `
+name: ${name}
+inputs:
+  items: { type: array, items: { type: number } }
+steps:
+  - id: sums
+    map:
+      over: "{{ inputs.items }}"
+      batchSize: 500
+      concurrency: 5
+      step: { call: { agent: batch-worker }, input: { items: "{{ batch }}" } }
+outputs:
+  batches: "{{ length(steps.sums.output) }}"
+  items: "{{ sum(pluck(steps.sums.output, 'count')) }}"
+  total: "{{ sum(pluck(steps.sums.output, 'sum')) }}"
+`;
+}
+
+/** An orchestrator in a process of its own (test/fixtures/orchestrator-process.ts), to be killed. */
+export async function startOrchestratorProcess(setup: { dataDir: string; agents: Record<string, string[]>; replicaTtlMs?: number; databaseUrl?: string; redisUrl?: string }): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/orchestrator-process.ts'], {
+    env: { ...process.env, ORCHESTRATOR_FIXTURE: JSON.stringify(setup) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`orchestrator process exited early (${code})`)));
+  });
+  return { child, url };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRuntime, type Runtime } from '../../src/runtime/index.js';
 import { createDatabase, MemoryBus, type Database } from '../../src/storage/index.js';
-import { batchWorker, CallLog, outputsOf, runMessage } from '../helpers/orchestrator-fixture.js';
+import { batchWorker, CallLog, mapReduceWorkflow, outputsOf, runMessage, startOrchestratorProcess } from '../helpers/orchestrator-fixture.js';
 import { rpc } from '../helpers/runtime-fixture.js';
 import { createTestSchema, postgresSkipReason, REDIS_URL, redisSkipReason, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
@@ -15,21 +15,7 @@ import { until } from '../helpers/until.js';
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
 const ITEMS = Array.from({ length: 10_000 }, (_, i) => i);
-const MAP_WORKFLOW = `
-name: map-on-postgres
-inputs:
-  items: { type: array, items: { type: number } }
-steps:
-  - id: sums
-    map:
-      over: "{{ inputs.items }}"
-      batchSize: 500
-      concurrency: 5
-      step: { call: { agent: batch-worker }, input: { items: "{{ batch }}" } }
-outputs:
-  batches: "{{ length(steps.sums.output) }}"
-  total: "{{ sum(pluck(steps.sums.output, 'sum')) }}"
-`;
+const MAP_WORKFLOW = mapReduceWorkflow('map-on-postgres');
 
 describe('orchestrator replicas on PostgreSQL + Redis', { skip }, () => {
   const log = new CallLog();
@@ -59,22 +45,10 @@ describe('orchestrator replicas on PostgreSQL + Redis', { skip }, () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const startReplica = async (): Promise<{ child: ChildProcess; url: string }> => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/orchestrator-process.ts'], {
-      env: { ...process.env, ORCHESTRATOR_FIXTURE: JSON.stringify({ dataDir, agents: { 'batch-worker': urls }, replicaTtlMs: 1000, databaseUrl: schema.url, redisUrl: REDIS_URL }) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(child);
-    let out = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`orchestrator replica exited early (${code})`)));
-    });
-    return { child, url };
+  const startReplica = async () => {
+    const started = await startOrchestratorProcess({ dataDir, agents: { 'batch-worker': urls }, replicaTtlMs: 1000, databaseUrl: schema.url, redisUrl: REDIS_URL });
+    children.push(started.child);
+    return started;
   };
 
   it('a run whose replica is killed mid-map is finished by the other, every batch once', async () => {
@@ -98,7 +72,7 @@ describe('orchestrator replicas on PostgreSQL + Redis', { skip }, () => {
       30_000,
     );
     assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
-    assert.deepEqual(outputsOf(task), { batches: 20, total: ITEMS.reduce((x, y) => x + y, 0) });
+    assert.deepEqual(outputsOf(task), { batches: 20, items: 10_000, total: ITEMS.reduce((x, y) => x + y, 0) });
     assert.equal(log.count('batch-worker'), 20);
     assert.deepEqual(log.repeated('batch-worker'), []);
     b.child.kill('SIGTERM');

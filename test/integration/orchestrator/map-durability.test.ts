@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,28 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import { createAgentCaller } from '../../../src/orchestrator/index.js';
 import { createRuntime, type Runtime } from '../../../src/runtime/index.js';
 import { createDatabase, MemoryBus, type Database } from '../../../src/storage/index.js';
-import { batchWorker, CallLog, outputsOf, runBlocking, runMessage, startOrchestrator } from '../../helpers/orchestrator-fixture.js';
+import { batchWorker, CallLog, mapReduceWorkflow, outputsOf, runBlocking, runMessage, startOrchestrator, startOrchestratorProcess } from '../../helpers/orchestrator-fixture.js';
 import { rpc } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 
 const ITEMS = Array.from({ length: 10_000 }, (_, i) => i);
 const TOTAL = ITEMS.reduce((a, b) => a + b, 0);
-const MAP_WORKFLOW = `
-name: map-reduce
-inputs:
-  items: { type: array, items: { type: number } }
-steps:
-  - id: sums
-    map:
-      over: "{{ inputs.items }}"
-      batchSize: 500
-      concurrency: 5
-      step: { call: { agent: batch-worker }, input: { items: "{{ batch }}" } }
-outputs:
-  batches: "{{ length(steps.sums.output) }}"
-  items: "{{ sum(pluck(steps.sums.output, 'count')) }}"
-  total: "{{ sum(pluck(steps.sums.output, 'sum')) }}"
-`;
+const MAP_WORKFLOW = mapReduceWorkflow('map-reduce');
 
 /** Five instances of the batch worker: one fleet sharing a database and a bus, as replicas do. */
 async function startFleet(log: CallLog, delayMs: number): Promise<{ urls: string[]; close: () => Promise<void> }> {
@@ -88,22 +73,10 @@ describe('kill -9 of the orchestrator during a map step', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const startProcess = async (): Promise<{ child: ChildProcess; url: string }> => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/orchestrator-process.ts'], {
-      env: { ...process.env, ORCHESTRATOR_FIXTURE: JSON.stringify({ dataDir, agents: { 'batch-worker': fleet.urls }, replicaTtlMs: 1000 }) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(child);
-    let out = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`orchestrator exited early (${code})`)));
-    });
-    return { child, url };
+  const startProcess = async () => {
+    const started = await startOrchestratorProcess({ dataDir, agents: { 'batch-worker': fleet.urls }, replicaTtlMs: 1000 });
+    children.push(started.child);
+    return started;
   };
 
   it('resumes after restart and completes with every batch executed exactly once', async () => {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { compileTemplate } from '../workflow/index.js';
 import type { MapStep, TemplateScope } from '../workflow/workflow-definition.js';
 import type { RunExecution } from './run-execution.js';
@@ -20,6 +21,8 @@ export async function runMap(run: RunExecution, step: MapStep, scope: TemplateSc
 
   const stop = new AbortController();
   const unitSignal = AbortSignal.any([signal, stop.signal]);
+  // Every unit in flight listens on it (a concurrency above ten is ordinary).
+  setMaxListeners(0, unitSignal);
   const outputs: unknown[] = new Array(units.length).fill(null);
   const failures: Array<{ index: number; error: string }> = [];
   const started = run.deps.now();

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { ParallelStep, StepResult, TemplateScope } from '../workflow/workflow-definition.js';
 import type { RunExecution } from './run-execution.js';
 import { failureMessage, StepFailure } from './step-failure.js';
@@ -16,6 +17,7 @@ type Settled = { id: string; result?: StepResult; error?: string };
 export async function runParallel(run: RunExecution, step: ParallelStep, scope: TemplateScope, path: string, signal: AbortSignal): Promise<unknown> {
   const join = new AbortController();
   const branchSignal = AbortSignal.any([signal, join.signal]);
+  setMaxListeners(0, branchSignal);
   const need = step.join === 'all' ? step.steps.length : step.join === 'first' ? 1 : step.join === 'quorum' ? step.quorum! : step.steps.length;
   const settled = new Map<string, Settled>();
   let completed = 0;

@@ -6,10 +6,11 @@ import { parseArgs } from 'node:util';
 import type { TargetId } from './target-process.js';
 
 /** The parts of a run that `--only` can select. */
-export type Part = 'sendmessage' | 'streaming' | 'memory' | 'registry' | 'gateway';
+export type Part = 'sendmessage' | 'streaming' | 'memory' | 'registry' | 'gateway' | 'orchestrator';
 
-const PARTS: readonly Part[] = ['sendmessage', 'streaming', 'memory', 'registry', 'gateway'];
+const PARTS: readonly Part[] = ['sendmessage', 'streaming', 'memory', 'registry', 'gateway', 'orchestrator'];
 const TARGET_IDS: readonly TargetId[] = ['a', 'b', 'c'];
+const MAX_ORCHESTRATOR_INSTANCES = 16;
 
 /** Settings of one bench run. */
 export interface BenchOptions {
@@ -26,19 +27,23 @@ export interface BenchOptions {
   memoryTasks: number;
   /** Agents registered before the registry search load (default 10000, `BENCH_REGISTRY_AGENTS`). */
   registryAgents: number;
+  /** Agents runtimes the orchestrator part's maps spread over (default 2, `BENCH_ORCHESTRATOR_INSTANCES`). */
+  orchestratorInstances: number;
   help: boolean;
 }
 
 /** Usage text printed by `--help`. */
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --only <parts>         comma list of sendmessage, streaming, memory, registry, gateway (default: all)
+  --only <parts>         comma list of sendmessage, streaming, memory, registry, gateway, orchestrator (default: all)
   --targets <ids>        comma list of a (bare node:http), b (@a2a-js/sdk), c (agentmesh) (default: a,b,c)
   --duration <s>         measured seconds per target (default 10, env BENCH_DURATION_S)
   --warmup <s>           warm-up seconds before each measurement (default 3, env BENCH_WARMUP_S)
   --connections <n>      concurrent connections (default 50, env BENCH_CONNECTIONS)
   --memory-tasks <n>     SendMessage calls in the memory run (default 200000, env BENCH_MEMORY_TASKS)
   --registry-agents <n>  agents registered before the registry search load (default 10000, env BENCH_REGISTRY_AGENTS)
+  --orchestrator-instances <n>
+                         agents runtimes the orchestrator's maps spread over (default 2, env BENCH_ORCHESTRATOR_INSTANCES)
   --memory               run the memory part (default: on)
   --no-memory            skip the memory part
   --help                 this text
@@ -85,6 +90,7 @@ export function parseBenchOptions({ argv, env }: { argv: readonly string[]; env:
       connections: { type: 'string' },
       'memory-tasks': { type: 'string' },
       'registry-agents': { type: 'string' },
+      'orchestrator-instances': { type: 'string' },
       memory: { type: 'boolean' },
       'no-memory': { type: 'boolean' },
       help: { type: 'boolean' },
@@ -95,6 +101,9 @@ export function parseBenchOptions({ argv, env }: { argv: readonly string[]; env:
   if (values['no-memory'] === true) parts = parts.filter((part) => part !== 'memory');
   if (values.memory === true && !parts.includes('memory')) parts.push('memory');
   const targets = values.targets === undefined ? [...TARGET_IDS] : commaList({ name: '--targets', raw: values.targets, allowed: TARGET_IDS });
+  const orchestratorInstances = positiveNumber({ name: '--orchestrator-instances', raw: values['orchestrator-instances'] ?? env.BENCH_ORCHESTRATOR_INSTANCES, fallback: 2, integer: true });
+  // Each instance is a process with its own runtime; past a handful they only contend for the cores.
+  if (orchestratorInstances > MAX_ORCHESTRATOR_INSTANCES) throw new Error(`--orchestrator-instances must be at most ${MAX_ORCHESTRATOR_INSTANCES}, got ${orchestratorInstances}`);
   return Object.freeze({
     parts: Object.freeze(PARTS.filter((part) => parts.includes(part))),
     targets: Object.freeze(TARGET_IDS.filter((id) => targets.includes(id))),
@@ -103,6 +112,7 @@ export function parseBenchOptions({ argv, env }: { argv: readonly string[]; env:
     durationS: positiveNumber({ name: '--duration', raw: values.duration ?? env.BENCH_DURATION_S, fallback: 10, integer: false }),
     memoryTasks: positiveNumber({ name: '--memory-tasks', raw: values['memory-tasks'] ?? env.BENCH_MEMORY_TASKS, fallback: 200_000, integer: true }),
     registryAgents: positiveNumber({ name: '--registry-agents', raw: values['registry-agents'] ?? env.BENCH_REGISTRY_AGENTS, fallback: 10_000, integer: true }),
+    orchestratorInstances,
     help: values.help === true,
   });
 }

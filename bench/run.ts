@@ -20,6 +20,8 @@ import type { Log, MemoryReport, ScenarioReport } from './report.js';
 import { runScenario } from './scenario-run.js';
 import { formatRegistryBench, runRegistryBench, type RegistryBenchReport } from './registry/registry-bench.js';
 import { formatGatewayBench, runGatewayBench, type GatewayBenchReport } from './gateway/gateway-bench.js';
+import { runOrchestratorBench } from './orchestrator/orchestrator-bench.js';
+import { formatOrchestratorBench, orchestratorBenchFailed, type OrchestratorBenchReport } from './orchestrator/orchestrator-report.js';
 import { TARGETS } from './target-process.js';
 
 /** Compiled to dist/bench/run.js, so the repository root is two levels up. */
@@ -58,11 +60,13 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   let memory: MemoryReport | undefined;
   let registry: RegistryBenchReport | undefined;
   let gateway: GatewayBenchReport | undefined;
+  let orchestrator: OrchestratorBenchReport | undefined;
   try {
     for (const part of options.parts) {
       if (part === 'memory') memory = await runMemory({ options, dataRoot, log });
       else if (part === 'registry') registry = await runRegistryBench({ agents: options.registryAgents, durationS: options.durationS, log });
       else if (part === 'gateway') gateway = await runGatewayBench({ durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, log });
+      else if (part === 'orchestrator') orchestrator = await runOrchestratorBench({ instances: options.orchestratorInstances, log });
       else scenarios.push(await runScenario({ scenario: part, options, dataRoot, log }));
     }
   } finally {
@@ -74,6 +78,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   if (memory) log(`${formatMemory(memory)}\n`);
   if (registry) log(`${formatRegistryBench(registry).join('\n')}\n`);
   if (gateway) log(`${formatGatewayBench(gateway).join('\n')}\n`);
+  if (orchestrator) log(`${formatOrchestratorBench(orchestrator).join('\n')}\n`);
   for (const report of scenarios) log(formatSummary(report));
   const sendmessage = scenarios.find((report) => report.scenario === 'sendmessage');
   for (const line of formatAcceptance({ ...(sendmessage ? { sendmessage } : {}), ...(memory ? { memory } : {}) })) log(line);
@@ -95,13 +100,14 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
         memory: memory ?? null,
         registry: registry ?? null,
         gateway: gateway ?? null,
+        orchestrator: orchestrator ?? null,
       },
       null,
       2,
     )}\n`,
   );
   log(`\nresults written to ${RESULTS_FILE} (${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s)`);
-  return hasFailures({ scenarios, ...(memory ? { memory } : {}) }) || (registry?.rows.some((r) => r.errors + r.non2xx > 0) ?? false) || (gateway?.rows.some((r) => r.errors + r.non2xx > 0) ?? false) ? 1 : 0;
+  return hasFailures({ scenarios, ...(memory ? { memory } : {}) }) || (registry?.rows.some((r) => r.errors + r.non2xx > 0) ?? false) || (gateway?.rows.some((r) => r.errors + r.non2xx > 0) ?? false) || (orchestrator !== undefined && orchestratorBenchFailed(orchestrator)) ? 1 : 0;
 }
 
 async function main(): Promise<void> {

@@ -1,0 +1,104 @@
+/**
+ * Harness side of the orchestrator part's child processes: forks the
+ * compiled `orchestrator-target.js`, waits for its URLs, asks it for call
+ * counts or CPU time, and stops it.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { CallCounts } from './bench-agents.js';
+import type { ChildMessage, HarnessMessage, StartMessage } from './target-messages.js';
+
+const START_TIMEOUT_MS = 30_000;
+const ANSWER_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+/** A running child of the orchestrator part. */
+export interface BenchProcess {
+  /** What it listens on: agent name → URL (agents), `orchestrator`, or `registry` and `gateway`. */
+  readonly urls: Readonly<Record<string, string>>;
+  /** Calls its agents received (agents only); `reset` zeroes them after answering. */
+  counts(reset?: boolean): Promise<CallCounts>;
+  /** User + system CPU time of the process so far, ms. */
+  cpuMs(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Resolves with the child's next message of one of `types`; rejects if it exits or stays silent. */
+function answer<T extends ChildMessage['type']>(child: ChildProcess, types: readonly T[], timeoutMs: number): Promise<Extract<ChildMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const onMessage = (message: ChildMessage): void => {
+      if (!(types as readonly string[]).includes(message.type)) return;
+      cleanup();
+      resolve(message as Extract<ChildMessage, { type: T }>);
+    };
+    const onExit = (code: number | null): void => {
+      cleanup();
+      reject(new Error(`orchestrator bench child exited (code ${code ?? 'none'}) before answering ${types.join('/')}`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`orchestrator bench child did not answer ${types.join('/')} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+/**
+ * Forks a child and starts its role.
+ *
+ * @example
+ * ```ts
+ * const agents = await startBenchProcess({ type: 'start', kind: 'agents', dataDir });
+ * const url = agents.urls['bench-noop'];
+ * await agents.stop();
+ * ```
+ */
+export async function startBenchProcess(start: StartMessage): Promise<BenchProcess> {
+  // BENCH_ORCHESTRATOR_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p") profiles the orchestrator's processes.
+  const profile = start.kind === 'orchestrator' ? (process.env['BENCH_ORCHESTRATOR_NODE_OPTIONS']?.split(' ').filter((flag) => flag !== '') ?? []) : [];
+  const child = fork(fileURLToPath(new URL('./orchestrator-target.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: profile });
+  // A send to a child that just died emits 'error'; the pending answer's exit handler reports it.
+  child.on('error', () => {});
+  const post = (message: HarnessMessage): void => {
+    child.send(message);
+  };
+  try {
+    const ready = answer(child, ['ready', 'failed'], START_TIMEOUT_MS);
+    post(start);
+    const reply = await ready;
+    if (reply.type === 'failed') throw new Error(`the ${start.kind} process failed to start: ${reply.message}`);
+    return {
+      urls: Object.freeze({ ...reply.urls }),
+      async counts(reset = false) {
+        const counts = answer(child, ['counts'], ANSWER_TIMEOUT_MS);
+        post({ type: 'counts', reset });
+        return (await counts).counts;
+      },
+      async cpuMs() {
+        const cpu = answer(child, ['cpu'], ANSWER_TIMEOUT_MS);
+        post({ type: 'cpu' });
+        return (await cpu).micros / 1000;
+      },
+      stop: () => stop(child),
+    };
+  } catch (err) {
+    await stop(child);
+    throw err;
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  if (child.connected) child.send({ type: 'stop' } satisfies HarnessMessage);
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,278 @@
+/**
+ * The orchestrator part of `npm run bench`: what a workflow step costs over
+ * calling the agent directly, and how fast a map moves items, each next to
+ * its anchor measured in the same run.
+ *
+ * Processes: N agents runtimes (the no-op and batch agents, durable SQLite
+ * each), the orchestrator (its own runtime and SQLite store) and, for the
+ * gateway path, a registry + gateway process with an agents runtime behind
+ * it. The harness drives the anchors' plain loops itself, so both sides of
+ * a ratio have the same agents process(es) answering and one other process
+ * calling: the orchestrator, or the harness.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SendMessageRequest, TaskState, type Task } from '@a2a-js/sdk';
+import type { Client } from '@a2a-js/sdk/client';
+import { createAgentCaller, OUTPUTS_ARTIFACT, RUN_WORKFLOW_SKILL } from '../../src/orchestrator/index.js';
+import type { Log } from '../report.js';
+import { BATCH_AGENT, NOOP_AGENT, type CallCounts } from './bench-agents.js';
+import { startBenchProcess, type BenchProcess } from './bench-process.js';
+import { batchesOf, mapItems, mapWorkflow, noopChain } from './bench-workflows.js';
+import { pooledCalls, sdkClient, sequentialCalls, streamCall } from './direct-calls.js';
+import type { MapRow, OrchestratorBenchReport, StepRow } from './orchestrator-report.js';
+
+/** Settings of the orchestrator part. */
+export interface OrchestratorBenchOptions {
+  /** Agents runtimes the maps spread over (`--orchestrator-instances`). */
+  instances: number;
+  log: Log;
+}
+
+/** Steps of the per-step workflow (and calls of its anchors). */
+const STEPS = 1_000;
+const WARMUP_STEPS = 200;
+/** Anchor and workflow are measured this many times, alternately; the fastest of each counts (the machine's other load only slows). */
+const STEP_REPETITIONS = 2;
+/** A shorter workflow, run once after the measured ones, for the orchestrator's CPU per step against the workflow's length. */
+const SHORT_STEPS = 250;
+/** Seed 004: 10,000 leads in batches of 500; five batches in flight (one per instance of seed 004's five). */
+const BATCH_MAP = { items: 10_000, batchSize: 500, concurrency: 5, mode: 'batch', rounds: 5 } as const;
+/** One item per call, 16 in flight: the per-item cost of a map. */
+const ITEM_MAP = { items: 2_000, batchSize: 1, concurrency: 16, mode: 'item', rounds: 2 } as const;
+const ADMIN_TOKEN = 'bench-orchestrator-admin-token-0123456789';
+/** Scopes of the gateway-path clients; `gateway:delegate` lets the orchestrator call for its caller's tenant. */
+const SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'gateway:delegate'];
+
+/**
+ * Runs the orchestrator part.
+ *
+ * @example
+ * ```ts
+ * const report = await runOrchestratorBench({ instances: 2, log: console.log });
+ * for (const line of formatOrchestratorBench(report)) console.log(line);
+ * ```
+ */
+export async function runOrchestratorBench({ instances, log }: OrchestratorBenchOptions): Promise<OrchestratorBenchReport> {
+  const dataRoot = await mkdtemp(join(tmpdir(), 'agentmesh-bench-orchestrator-'));
+  const processes: BenchProcess[] = [];
+  const spawn = async (start: Parameters<typeof startBenchProcess>[0]): Promise<BenchProcess> => {
+    const child = await startBenchProcess(start);
+    processes.push(child);
+    return child;
+  };
+  const report: OrchestratorBenchReport = { instances, steps: [], maps: [] };
+  try {
+    log(`orchestrator: starting ${instances} agents runtime(s) and the orchestrator, each in its own process…`);
+    const agents = await Promise.all(Array.from({ length: instances }, (_, i) => spawn({ type: 'start', kind: 'agents', dataDir: join(dataRoot, `agents-${i}`) })));
+    const orchestrator = await spawn({
+      type: 'start',
+      kind: 'orchestrator',
+      dataDir: join(dataRoot, 'orchestrator'),
+      agentUrls: { [NOOP_AGENT]: [agents[0]!.urls[NOOP_AGENT]!], [BATCH_AGENT]: agents.map((a) => a.urls[BATCH_AGENT]!) },
+    });
+    const runner = await sdkClient(orchestrator.urls['orchestrator']!);
+
+    report.steps.push(await stepOverhead({ path: 'direct', agents: agents[0]!, orchestrator, runner, agentUrl: agents[0]!.urls[NOOP_AGENT]!, log }));
+    for (const map of [BATCH_MAP, ITEM_MAP]) report.maps.push(await mapThroughput({ ...map, instances, agents, orchestrator, runner, log }));
+
+    report.steps.push(await gatewayStepOverhead({ dataRoot, spawn, log }));
+    return report;
+  } finally {
+    await Promise.all(processes.map((child) => child.stop()));
+    await rm(dataRoot, { recursive: true, force: true });
+  }
+}
+
+/** Runs a workflow with a blocking SendMessage to run-workflow; resolves with the outputs, rejects unless it completed. */
+async function runWorkflow(runner: Client, workflow: Record<string, unknown>, inputs: Record<string, unknown> = {}): Promise<unknown> {
+  const request = SendMessageRequest.fromJSON({
+    message: { messageId: `bench-run-${process.pid}-${Date.now()}-${Math.random()}`, role: 'ROLE_USER', parts: [{ data: { workflow, inputs } }], metadata: { skillId: RUN_WORKFLOW_SKILL } },
+  });
+  const result = await runner.sendMessage(request);
+  if (!('status' in result)) throw new Error('the orchestrator answered a message, not the workflow task');
+  const task = result as Task;
+  if (task.status?.state !== TaskState.TASK_STATE_COMPLETED) {
+    const reason = (task.status?.message?.parts ?? []).map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
+    throw new Error(`the workflow ended ${TaskState[task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED]}: ${reason}`);
+  }
+  const outputs = task.artifacts.find((a) => a.name === OUTPUTS_ARTIFACT)?.parts[0];
+  return outputs?.content?.$case === 'data' ? outputs.content.value : undefined;
+}
+
+/** Checks an agents process got `expected` no-op calls since the last reset (and resets). */
+async function expectNoops(agents: BenchProcess, expected: number, what: string): Promise<void> {
+  const { noop } = await agents.counts(true);
+  if (noop !== expected) throw new Error(`${what}: the no-op agent got ${noop} calls, not ${expected}`);
+}
+
+async function stepOverhead(o: { path: StepRow['path']; agents: BenchProcess; orchestrator: BenchProcess; runner: Client; agentUrl: string; bearer?: string; log: Log }): Promise<StepRow> {
+  const { agents, orchestrator, runner, log } = o;
+  const row: StepRow = { path: o.path, steps: STEPS, repetitions: STEP_REPETITIONS };
+  try {
+    const client = await sdkClient(o.agentUrl, o.bearer);
+    const direct = (i: number): Promise<void> => streamCall(client, { step: i });
+    // The orchestrator's own agent caller alone: splits the overhead into the call path and the engine.
+    const caller = o.bearer === undefined ? createAgentCaller({ directUrl: () => o.agentUrl }) : undefined;
+    const signal = new AbortController().signal;
+    const viaCaller = async (i: number): Promise<void> => {
+      const outcome = await caller!.send({ agent: NOOP_AGENT, input: { step: i }, messageId: `bench-caller-${process.pid}-${Date.now()}-${i}`, onBehalfOf: { tenant: 'bench' }, signal });
+      if (outcome.state !== 'completed') throw new Error(`a call through the agent caller ended ${outcome.state}`);
+    };
+    log(`orchestrator: ${o.path}: warm-up (${WARMUP_STEPS} direct calls, a ${WARMUP_STEPS}-step workflow)…`);
+    await sequentialCalls(direct, WARMUP_STEPS);
+    if (caller) await sequentialCalls(viaCaller, WARMUP_STEPS);
+    await runWorkflow(runner, noopChain(WARMUP_STEPS));
+    await agents.counts(true);
+
+    const best = (current: number | undefined, measured: number): number => Math.min(current ?? Infinity, measured);
+    for (let rep = 1; rep <= STEP_REPETITIONS; rep++) {
+      log(`orchestrator: ${o.path}: ${rep}/${STEP_REPETITIONS}: ${STEPS} direct calls one at a time (the anchor)${caller ? ', the same through the agent caller' : ''}, then one workflow of ${STEPS} sequential no-op steps…`);
+      row.anchorMs = best(row.anchorMs, await sequentialCalls(direct, STEPS));
+      await expectNoops(agents, STEPS, 'direct calls');
+      if (caller) {
+        row.callerMs = best(row.callerMs, await sequentialCalls(viaCaller, STEPS));
+        await expectNoops(agents, STEPS, 'agent caller');
+      }
+      const cpuBefore = await orchestrator.cpuMs();
+      const started = performance.now();
+      const outputs = await runWorkflow(runner, noopChain(STEPS));
+      const elapsed = performance.now() - started;
+      const cpu = (await orchestrator.cpuMs()) - cpuBefore;
+      if ((outputs as { ok?: unknown } | undefined)?.ok !== true) throw new Error(`the workflow's outputs are ${JSON.stringify(outputs)}, not the last step's { ok: true }`);
+      await expectNoops(agents, STEPS, 'the workflow');
+      if (row.workflowMs === undefined || elapsed < row.workflowMs) Object.assign(row, { workflowMs: elapsed, orchestratorCpuMs: cpu });
+      log(`  ${o.path}: direct ${(row.anchorMs / STEPS).toFixed(3)} ms/call, workflow ${(elapsed / STEPS).toFixed(3)} ms/step (orchestrator CPU ${(cpu / STEPS).toFixed(3)} ms/step)`);
+    }
+    // A step should cost the same however long its workflow: a shorter run's CPU per step shows whether it does.
+    const cpuBefore = await orchestrator.cpuMs();
+    await runWorkflow(runner, noopChain(SHORT_STEPS));
+    row.short = { steps: SHORT_STEPS, orchestratorCpuMs: (await orchestrator.cpuMs()) - cpuBefore };
+    await expectNoops(agents, SHORT_STEPS, `the ${SHORT_STEPS}-step workflow`);
+  } catch (err) {
+    row.failure = err instanceof Error ? err.message : String(err);
+    log(`  ! ${o.path}: ${row.failure}`);
+  }
+  return row;
+}
+
+/** The sums of every agents process's counts (and resets them). */
+async function totalCounts(agents: readonly BenchProcess[]): Promise<CallCounts> {
+  const all = await Promise.all(agents.map((a) => a.counts(true)));
+  return all.reduce((sum, c) => ({ noop: sum.noop + c.noop, batches: sum.batches + c.batches, items: sum.items + c.items, repeatedBatches: sum.repeatedBatches + c.repeatedBatches }));
+}
+
+async function expectBatches(agents: readonly BenchProcess[], batches: number, items: number, what: string): Promise<void> {
+  const counts = await totalCounts(agents);
+  if (counts.batches !== batches || counts.items !== items || counts.repeatedBatches !== 0) {
+    throw new Error(`${what}: the batch agents got ${counts.batches} batches, ${counts.items} items, ${counts.repeatedBatches} repeated; expected ${batches} batches, ${items} items, none repeated`);
+  }
+}
+
+async function mapThroughput(o: {
+  items: number;
+  batchSize: number;
+  concurrency: number;
+  mode: 'batch' | 'item';
+  rounds: number;
+  instances: number;
+  agents: readonly BenchProcess[];
+  orchestrator: BenchProcess;
+  runner: Client;
+  log: Log;
+}): Promise<MapRow> {
+  const { agents, orchestrator, runner, log } = o;
+  const row: MapRow = { mode: o.mode, items: o.items, batchSize: o.batchSize, concurrency: o.concurrency, instances: o.instances, rounds: o.rounds };
+  const batchCount = Math.ceil(o.items / o.batchSize);
+  try {
+    const clients = await Promise.all(agents.map((a) => sdkClient(a.urls[BATCH_AGENT]!)));
+    const workflow = mapWorkflow(o);
+    // Round r maps items r·n+1 … (r+1)·n: every batch of a measurement starts with a distinct number.
+    const roundItems = (round: number): number[] => mapItems(o.items).map((item) => item + round * o.items);
+    const direct = async (round: number): Promise<number> => {
+      const batches = batchesOf(roundItems(round), o.batchSize);
+      let turn = 0;
+      return pooledCalls((i) => streamCall(clients[turn++ % clients.length]!, { items: batches[i]! }), batches.length, o.concurrency);
+    };
+    const viaWorkflow = async (round: number): Promise<number> => {
+      const started = performance.now();
+      const outputs = await runWorkflow(runner, workflow, { items: roundItems(round) });
+      const elapsed = performance.now() - started;
+      const counted = ((outputs as { value?: Array<{ count?: number }> } | undefined)?.value ?? []).reduce((n, b) => n + (b?.count ?? 0), 0);
+      if (counted !== o.items) throw new Error(`the map's outputs count ${counted} items, not ${o.items}`);
+      return elapsed;
+    };
+    const label = `${o.mode} map, ${o.items} items${o.mode === 'batch' ? ` in batches of ${o.batchSize}` : ''}, concurrency ${o.concurrency}, ${o.instances} instance(s)`;
+    log(`orchestrator: ${label}: warm-up, then ${o.rounds} round(s) direct (the anchor) and through the orchestrator…`);
+    await direct(o.rounds);
+    await viaWorkflow(o.rounds + 1);
+    await totalCounts(agents);
+
+    // Rounds alternate anchor and map, so a change in the machine's load touches both sides alike.
+    row.anchorMs = 0;
+    row.workflowMs = 0;
+    row.orchestratorCpuMs = 0;
+    for (let round = 0; round < o.rounds; round++) {
+      row.anchorMs += await direct(round);
+      await expectBatches(agents, batchCount, o.items, `direct batches, round ${round + 1}`);
+      const cpuBefore = await orchestrator.cpuMs();
+      row.workflowMs += await viaWorkflow(round);
+      row.orchestratorCpuMs += (await orchestrator.cpuMs()) - cpuBefore;
+      await expectBatches(agents, batchCount, o.items, `the map, round ${round + 1}`);
+    }
+    log(`  ${o.mode}: direct ${((o.items * o.rounds) / (row.anchorMs / 1000)).toFixed(0)} items/s, map ${((o.items * o.rounds) / (row.workflowMs / 1000)).toFixed(0)} items/s`);
+  } catch (err) {
+    row.failure = err instanceof Error ? err.message : String(err);
+    log(`  ! ${o.mode} map: ${row.failure}`);
+  }
+  return row;
+}
+
+async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/**
+ * The per-step overhead on the production path: orchestrator → gateway →
+ * agent (token, delegation, quotas, credits, audit per call), against the
+ * same calls made by a plain loop through the same gateway.
+ */
+async function gatewayStepOverhead({ dataRoot, spawn, log }: { dataRoot: string; spawn: (start: Parameters<typeof startBenchProcess>[0]) => Promise<BenchProcess>; log: Log }): Promise<StepRow> {
+  try {
+    log('orchestrator: gateway path: starting a registry + gateway, an agents runtime behind it and a second orchestrator…');
+    const control = await spawn({ type: 'start', kind: 'control', dataDir: join(dataRoot, 'control'), adminToken: ADMIN_TOKEN });
+    const gatewayUrl = control.urls['gateway']!;
+    const agents = await spawn({ type: 'start', kind: 'agents', dataDir: join(dataRoot, 'agents-gateway'), registryUrl: control.urls['registry']!, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` });
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    const client = async (name: string, tenant: string): Promise<{ clientId: string; clientSecret: string }> => {
+      const created = await json(`${gatewayUrl}/v1/clients`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ name, tenant, scopes: SCOPES, authMethod: 'client_secret_basic', rateLimit: { requestsPerMinute: 10_000_000, burst: 1000 } }),
+      });
+      if (created.status !== 201) throw new Error(`client creation answered ${created.status}: ${JSON.stringify(created.body)}`);
+      return { clientId: created.body.client_id, clientSecret: created.body.client_secret };
+    };
+    const loop = await client('bench-loop', 'bench');
+    const orchestratorClient = await client('bench-orchestrator', 'platform');
+    const basic = Buffer.from(`${loop.clientId}:${loop.clientSecret}`).toString('base64');
+    const token = await json(`${gatewayUrl}/oauth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    if (token.status !== 200) throw new Error(`the token endpoint answered ${token.status}: ${JSON.stringify(token.body)}`);
+    const agentUrl = `${gatewayUrl}/agents/${NOOP_AGENT}`;
+    // The runtime registers after listen(); the gateway routes once the registry has the instance.
+    for (let attempt = 0; (await fetch(`${agentUrl}/.well-known/agent-card.json`)).status !== 200; attempt++) {
+      if (attempt > 200) throw new Error(`the gateway never routed to ${NOOP_AGENT}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const orchestrator = await spawn({ type: 'start', kind: 'orchestrator', dataDir: join(dataRoot, 'orchestrator-gateway'), gateway: { url: gatewayUrl, ...orchestratorClient, tenant: 'bench' } });
+    const runner = await sdkClient(orchestrator.urls['orchestrator']!);
+    return await stepOverhead({ path: 'gateway', agents, orchestrator, runner, agentUrl, bearer: token.body.access_token as string, log });
+  } catch (err) {
+    const failure = err instanceof Error ? err.message : String(err);
+    log(`  ! gateway: ${failure}`);
+    return { path: 'gateway', steps: STEPS, repetitions: STEP_REPETITIONS, failure };
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * A child process of the orchestrator part: an agents runtime, the
+ * orchestrator, or a registry + gateway (see `target-messages.ts`). The
+ * orchestrator gets a process of its own, as every server under test in
+ * `bench/` does, so its CPU is its own on a 2-core machine and the harness
+ * can read it (`cpu`). Exits on `stop` or when the harness goes away.
+ */
+import { createGateway } from '../../src/gateway/index.js';
+import { createAgentCaller, createOrchestrator } from '../../src/orchestrator/index.js';
+import { createRegistry } from '../../src/registry/index.js';
+import { createRuntime } from '../../src/runtime/index.js';
+import { benchAgents, CallCounter } from './bench-agents.js';
+import type { ChildMessage, HarnessMessage, StartMessage } from './target-messages.js';
+
+const counter = new CallCounter();
+let close: (() => Promise<void>) | undefined;
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+/** Turns each agent's instance list into a round-robin pick, as the registry's instance directory does. */
+function roundRobin(agentUrls: Record<string, string[]>): (agent: string) => string {
+  const turns = new Map<string, number>();
+  return (agent) => {
+    const urls = agentUrls[agent];
+    if (!urls || urls.length === 0) throw new Error(`the bench has no instance of ${agent}`);
+    const turn = turns.get(agent) ?? 0;
+    turns.set(agent, turn + 1);
+    return urls[turn % urls.length]!;
+  };
+}
+
+async function start(message: StartMessage): Promise<Record<string, string>> {
+  // Errors only: the startup warnings about generated keys are expected here and would drown the progress lines.
+  const server = { port: 0, host: '127.0.0.1', dataDir: message.dataDir, logLevel: 'error' } as const;
+  switch (message.kind) {
+    case 'agents': {
+      const runtime = await createRuntime({
+        agents: benchAgents(counter),
+        config: { ...server, ...(message.registryUrl ? { registryUrl: message.registryUrl } : {}), ...(message.jwksUrl ? { gatewayJwksUrl: message.jwksUrl } : {}) },
+      });
+      const { agents } = await runtime.listen();
+      close = () => runtime.close();
+      return agents;
+    }
+    case 'orchestrator': {
+      const { agentUrls, gateway } = message;
+      const orchestrator = await createOrchestrator(
+        gateway
+          ? // The harness calls the orchestrator itself, not through the gateway: its runs act for the tenant named here.
+            { config: { gatewayUrl: gateway.url, clientId: gateway.clientId, clientSecret: gateway.clientSecret, anonymousTenant: gateway.tenant, runtime: server } }
+          : { config: { runtime: server }, caller: createAgentCaller({ directUrl: roundRobin(agentUrls ?? {}) }) },
+      );
+      const { url } = await orchestrator.listen();
+      close = () => orchestrator.close();
+      return { orchestrator: url };
+    }
+    case 'control': {
+      const allow = { dev: true, allowHosts: ['127.0.0.1', 'localhost'] };
+      const registry = await createRegistry({ config: { ...server, ...allow } });
+      const { url: registryUrl } = await registry.listen();
+      // Quotas stay on, far above the load: the bench measures their cost, not their refusals.
+      const gateway = await createGateway({ config: { ...server, ...allow, registryUrl, adminToken: message.adminToken, tenantRequestsPerMinute: 10_000_000 } });
+      const { url: gatewayUrl } = await gateway.listen();
+      close = async () => {
+        await gateway.close();
+        await registry.close();
+      };
+      return { registry: registryUrl, gateway: gatewayUrl };
+    }
+  }
+}
+
+async function shutdown(): Promise<void> {
+  try {
+    await close?.();
+  } finally {
+    process.exit(0);
+  }
+}
+
+process.on('message', (message: HarnessMessage) => {
+  switch (message.type) {
+    case 'start':
+      start(message).then(
+        (urls) => send({ type: 'ready', urls }),
+        (err: unknown) => send({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+      );
+      break;
+    case 'counts':
+      send({ type: 'counts', counts: counter.snapshot() });
+      if (message.reset === true) counter.reset();
+      break;
+    case 'cpu': {
+      const usage = process.cpuUsage();
+      send({ type: 'cpu', micros: usage.user + usage.system });
+      break;
+    }
+    case 'stop':
+      void shutdown();
+      break;
+  }
+});
+// The harness died or was interrupted: do not linger with a port open.
+process.on('disconnect', () => void shutdown());

@@ -1,0 +1,47 @@
+/**
+ * IPC between the orchestrator part's harness and its child processes
+ * (`orchestrator-target.ts`). Every process serves one role: `agents` (a
+ * runtime hosting the bench agents), `orchestrator`, or `control` (a
+ * registry and a gateway, for the gateway path).
+ */
+import type { CallCounts } from './bench-agents.js';
+
+/** Start an agents runtime; with `registryUrl` it registers there, with `jwksUrl` it trusts the gateway's assertions. */
+export interface StartAgents {
+  type: 'start';
+  kind: 'agents';
+  dataDir: string;
+  registryUrl?: string;
+  jwksUrl?: string;
+}
+
+/** Start the orchestrator calling agents straight at `agentUrls` (round robin over each agent's instances), or through a gateway. */
+export interface StartOrchestrator {
+  type: 'start';
+  kind: 'orchestrator';
+  dataDir: string;
+  agentUrls?: Record<string, string[]>;
+  /** Through the gateway with this OAuth client, calling for `tenant` (the orchestrator's `anonymousTenant`). */
+  gateway?: { url: string; clientId: string; clientSecret: string; tenant: string };
+}
+
+/** Start a registry and a gateway in one process. */
+export interface StartControl {
+  type: 'start';
+  kind: 'control';
+  dataDir: string;
+  adminToken: string;
+}
+
+export type StartMessage = StartAgents | StartOrchestrator | StartControl;
+
+/** Harness → child. `counts` (agents only) answers `counts` and resets them with `reset: true`; `cpu` answers the process's CPU time. */
+export type HarnessMessage = StartMessage | { type: 'counts'; reset?: boolean } | { type: 'cpu' } | { type: 'stop' };
+
+/** Child → harness. */
+export type ChildMessage =
+  | { type: 'ready'; urls: Record<string, string> }
+  | { type: 'failed'; message: string }
+  | { type: 'counts'; counts: CallCounts }
+  /** User + system CPU time since the process started, microseconds. */
+  | { type: 'cpu'; micros: number };

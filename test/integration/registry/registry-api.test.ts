@@ -26,10 +26,15 @@ describe('registry management API (embedded SQLite)', () => {
     const instances = await call(reg.url, 'GET', '/v1/agents/tester/instances');
     assert.equal(instances.body.instances.length, 1);
     assert.equal(instances.body.instances[0].kind, 'static');
-    await reg.registry.probeNow();
-    const health = await call(reg.url, 'GET', '/v1/agents/tester/health');
-    assert.equal(health.body.health, 'healthy');
-    assert.equal(health.body.instances[0].history[0].ok, true);
+    // The background round may have claimed the probe first; then probeNow finds nothing due and the answer comes from that round.
+    let health: Awaited<ReturnType<typeof call>> | undefined;
+    await until('the instance is probed healthy', async () => {
+      await reg.registry.probeNow();
+      health = await call(reg.url, 'GET', '/v1/agents/tester/health');
+      return health.body.health === 'healthy';
+    });
+    assert.equal(health!.body.health, 'healthy');
+    assert.equal(health!.body.instances[0].history[0].ok, true);
     const card = await call(reg.url, 'GET', '/v1/agents/tester/card');
     assert.equal(card.body.name, 'tester');
     assert.match(card.headers.get('content-type') ?? '', /^application\/a2a-agent-card\+json/);

@@ -4,7 +4,7 @@
  */
 export { defineAgent, isAgentDefinition } from './define-agent.js';
 export type { AgentDefinition, AgentDefinitionInput, AgentCardInput, SkillDefinition, JsonSchema } from './define-agent.js';
-export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord } from './skill-context.js';
+export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions } from './skill-context.js';
 export { createRuntime } from './runtime.js';
 export type { Runtime, RuntimeOptions } from './runtime.js';
 export { parseRuntimeConfig, runtimeConfigSchema } from './config.js';

@@ -2,7 +2,8 @@ import { Part, Role, TaskState, type Message, type StreamResponse } from '@a2a-j
 import type { Logger } from 'pino';
 import { uuidv7 } from '../storage/index.js';
 import type { CallInfo } from './task-engine.js';
-import type { ArtifactInput, CallerIdentity, PartInput, SkillContext, UsageRecord } from './skill-context.js';
+import type { ArtifactInput, CallerIdentity, PartInput, ProgressOptions, SkillContext, UsageRecord } from './skill-context.js';
+import { TRANSIENT_MESSAGE_METADATA } from './task-fold.js';
 import type { TaskRun } from './task-run.js';
 
 /** Everything a skill context is built from. */
@@ -117,9 +118,9 @@ class TaskSkillContext implements SkillContext {
     return this.#log;
   }
 
-  #progress(progressText: string, data?: Record<string, unknown>): void {
+  #progress(progressText: string, data?: Record<string, unknown>, options?: ProgressOptions): void {
     // emit()'s promise already swallows a failed write for fire-and-forget callers.
-    void this.#run.emit(this.#status(TaskState.TASK_STATE_WORKING, questionParts(progressText, data)));
+    void this.#run.emit(this.#status(TaskState.TASK_STATE_WORKING, questionParts(progressText, data), options?.history === false ? { ...TRANSIENT_MESSAGE_METADATA } : undefined));
   }
 
   #artifact(input: ArtifactInput): string {
@@ -155,7 +156,7 @@ class TaskSkillContext implements SkillContext {
     this.#run.usage = { credits: previous.credits + record.credits, units };
   }
 
-  #status(state: TaskState, parts: Part[]): StreamResponse {
+  #status(state: TaskState, parts: Part[], metadata?: Record<string, unknown>): StreamResponse {
     const run = this.#run;
     return {
       payload: {
@@ -165,7 +166,7 @@ class TaskSkillContext implements SkillContext {
           contextId: run.task.contextId,
           status: {
             state,
-            message: { messageId: uuidv7(), contextId: run.task.contextId, taskId: run.id, role: Role.ROLE_AGENT, parts, metadata: undefined, extensions: [], referenceTaskIds: [] },
+            message: { messageId: uuidv7(), contextId: run.task.contextId, taskId: run.id, role: Role.ROLE_AGENT, parts, metadata, extensions: [], referenceTaskIds: [] },
             timestamp: new Date(this.#deps.now()).toISOString(),
           },
           metadata: undefined,

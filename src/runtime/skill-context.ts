@@ -33,6 +33,12 @@ export interface UsageRecord {
   units?: Record<string, number>;
 }
 
+/** Options of {@link SkillContext.progress}. */
+export interface ProgressOptions {
+  /** Keep the status message in the task's history. Default true. */
+  history?: boolean;
+}
+
 /** What a skill handler can do while it runs. */
 export interface SkillContext {
   readonly taskId: string;
@@ -57,8 +63,13 @@ export interface SkillContext {
    * has no registry.
    */
   readonly config: Readonly<Record<string, unknown>>;
-  /** Reports progress: a working status update carrying this text. */
-  progress(text: string, data?: Record<string, unknown>): void;
+  /**
+   * Reports progress: a working status update carrying this text (and a data
+   * part with `data`). With `{ history: false }` the message is streamed and
+   * becomes the task's status but is not kept in its history: for frequent
+   * updates (a long workflow's every step) whose history would only grow the task.
+   */
+  progress(text: string, data?: Record<string, unknown>, options?: ProgressOptions): void;
   /** Emits an artifact or a chunk of one; returns its artifactId. */
   artifact(artifact: ArtifactInput): string;
   /**

@@ -1,5 +1,9 @@
 import type { Artifact, StreamResponse, Task } from '@a2a-js/sdk';
 
+/** Marks a status message that is streamed and becomes the status, but is not kept in the history. */
+const TRANSIENT_KEY = 'agentmesh.transient';
+export const TRANSIENT_MESSAGE_METADATA: Readonly<Record<string, unknown>> = Object.freeze({ [TRANSIENT_KEY]: true });
+
 /**
  * Folds one event into a task snapshot, in place. The snapshot of a task is
  * always the fold of its event log, which is what makes replay and recovery
@@ -18,7 +22,7 @@ export function foldEvent(task: Task, event: StreamResponse): Task {
       const status = payload.value.status;
       if (status) {
         task.status = status;
-        if (status.message) task.history.push(status.message);
+        if (status.message && status.message.metadata?.[TRANSIENT_KEY] !== true) task.history.push(status.message);
       }
       if (payload.value.metadata) task.metadata = { ...(task.metadata ?? {}), ...payload.value.metadata };
       return task;

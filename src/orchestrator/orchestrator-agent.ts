@@ -2,7 +2,7 @@ import { defineAgent, type AgentDefinition, type SkillContext, type SkillDefinit
 import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
 import type { RunHost } from './engine/run-execution.js';
 import type { RunStart, WorkflowEngine } from './engine/workflow-engine.js';
-import { OUTPUTS_ARTIFACT, ROUTE_SKILL, RUN_EVENT_KEY, RUN_WORKFLOW_SKILL } from './run-events.js';
+import { OUTPUTS_ARTIFACT, ROUTE_SKILL, RUN_EVENT_KEY, RUN_WORKFLOW_SKILL, STEPS_ARTIFACT, type RunEvent } from './run-events.js';
 import { parseWorkflow, parseWorkflowObject, validateWorkflowInputs, workflowInputSchema } from './workflow/index.js';
 import type { WorkflowDefinition } from './workflow/workflow-definition.js';
 
@@ -61,7 +61,7 @@ export function createOrchestratorAgent(options: OrchestratorAgentOptions): Agen
         const definition = typeof input.workflow === 'string' ? parseWorkflow(input.workflow, { source: '<message>' }) : parseWorkflowObject(input.workflow, { source: '<message>' });
         start = { definition, inputs: validateWorkflowInputs(definition, input.inputs ?? {}) };
       }
-      return finish(ctx, await options.engine.run(hostOf(ctx, options.anonymousTenant), start));
+      return finish(ctx, options.engine, () => options.engine.run(hostOf(ctx, options.anonymousTenant), start));
     },
   };
   for (const workflow of options.workflows) {
@@ -77,7 +77,7 @@ export function createOrchestratorAgent(options: OrchestratorAgentOptions): Agen
       timeoutMs: options.runTimeoutMs,
       handler: async (input: Record<string, unknown> | string, ctx: SkillContext) => {
         const inputs = validateWorkflowInputs(workflow, typeof input === 'string' ? {} : input);
-        return finish(ctx, await options.engine.run(hostOf(ctx, options.anonymousTenant), { definition: workflow, inputs }));
+        return finish(ctx, options.engine, () => options.engine.run(hostOf(ctx, options.anonymousTenant), { definition: workflow, inputs }));
       },
     };
   }
@@ -93,6 +93,9 @@ export function createOrchestratorAgent(options: OrchestratorAgentOptions): Agen
   });
 }
 
+/** Run events worth keeping in the task's history; the steps' own are summed up by the `steps` artifact. */
+const KEPT_IN_HISTORY: ReadonlySet<RunEvent['type']> = new Set(['run.started', 'step.failed', 'step.input-required', 'run.completed', 'run.failed']);
+
 /** The engine's view of the A2A task running the workflow. */
 function hostOf(ctx: SkillContext, anonymousTenant: string | undefined): RunHost {
   const tenant = ctx.tenant || anonymousTenant;
@@ -105,13 +108,27 @@ function hostOf(ctx: SkillContext, anonymousTenant: string | undefined): RunHost
     onBehalfOf: { tenant, ...(ctx.caller.id ? { subject: ctx.caller.id } : {}), ...(ctx.caller.authenticated ? { scopes: ctx.caller.scopes } : {}) },
     traceparent: ctx.traceparent,
     signal: ctx.signal,
-    emit: (event, text) => ctx.progress(text, { [RUN_EVENT_KEY]: event }),
+    // Step starts and ends stream but stay out of the task's history: a 1,000-step run would otherwise carry 2,000 messages.
+    emit: (event, text) => ctx.progress(text, { [RUN_EVENT_KEY]: event }, { history: KEPT_IN_HISTORY.has(event.type) }),
     requestInput: (question, data) => ctx.requestInput(question, data),
   };
 }
 
-/** Outputs go out as the `outputs` artifact (a data part needs an object: other values are wrapped). */
-function finish(ctx: SkillContext, outputs: unknown): undefined {
+/**
+ * Runs the workflow, then reports: the `steps` artifact whatever the end (a
+ * run that failed still shows how far it got), and the outputs as the
+ * `outputs` artifact (a data part needs an object: other values are wrapped).
+ */
+async function finish(ctx: SkillContext, engine: WorkflowEngine, run: () => Promise<unknown>): Promise<undefined> {
+  let outputs: unknown;
+  try {
+    outputs = await run();
+  } finally {
+    if (!ctx.signal.aborted) {
+      const steps = await engine.summary(ctx.taskId).catch(() => undefined);
+      if (steps && steps.length > 0) ctx.artifact({ name: STEPS_ARTIFACT, parts: [{ data: { steps } }] });
+    }
+  }
   const data = typeof outputs === 'object' && outputs !== null && !Array.isArray(outputs) ? outputs : { value: outputs ?? null };
   ctx.artifact({ name: OUTPUTS_ARTIFACT, parts: [{ data }] });
   return undefined;

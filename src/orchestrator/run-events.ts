@@ -31,3 +31,23 @@ export type RunEvent =
 export const ROUTE_SKILL = 'route';
 export const RUN_WORKFLOW_SKILL = 'run-workflow';
 export const OUTPUTS_ARTIFACT = 'outputs';
+/**
+ * The artifact a run ends with (completed or failed): `{ steps: StepSummary[] }`,
+ * one row per top-level step. Step starts and ends are streamed but not kept
+ * in the task's history; this is what stays.
+ */
+export const STEPS_ARTIFACT = 'steps';
+
+/** One top-level step of a run, as the `steps` artifact reports it. */
+export interface StepSummary {
+  path: string;
+  kind: string;
+  status: 'pending' | 'running' | 'input-required' | 'completed' | 'failed' | 'skipped' | 'canceled';
+  attempt?: number;
+  agent?: string;
+  taskId?: string;
+  durationMs?: number;
+  error?: string;
+  /** Maps: units (batches or items) done and failed. */
+  units?: { done: number; failed: number };
+}

@@ -4,7 +4,7 @@
  * artifact, and the workflow's name on a listed task.
  */
 import type { Artifact, Message, Task } from '@a2a-js/sdk';
-import { OUTPUTS_ARTIFACT, ROUTE_SKILL, RUN_EVENT_KEY, RUN_WORKFLOW_SKILL, type RunEvent } from '../../orchestrator/index.js';
+import { OUTPUTS_ARTIFACT, ROUTE_SKILL, RUN_EVENT_KEY, RUN_WORKFLOW_SKILL, STEPS_ARTIFACT, type RunEvent, type StepSummary } from '../../orchestrator/index.js';
 
 /** The run event a status message carries, if any. */
 export function runEventOf(message: Message | undefined): RunEvent | undefined {
@@ -22,9 +22,39 @@ export function statusTextOf(message: Message | undefined): string {
   return (message?.parts ?? []).flatMap((p) => (p.content?.$case === 'text' ? [p.content.value] : [])).join('\n');
 }
 
-/** Every run event of a task, in order: the runtime keeps each status message in the history. */
+/**
+ * Every run event a task still tells, in order. Step starts and ends are
+ * streamed but not kept in the history; a finished run's `steps` artifact
+ * says how each top-level step ended, so its rows stand in for them, after
+ * the kept events (a retry's failure) and before the run's end.
+ */
 export function runEventsOf(task: Task): RunEvent[] {
-  return (task.history ?? []).map(runEventOf).filter((e): e is RunEvent => e !== undefined);
+  const kept = (task.history ?? []).map(runEventOf).filter((e): e is RunEvent => e !== undefined);
+  const isEnd = (e: RunEvent) => e.type === 'run.completed' || e.type === 'run.failed';
+  const runId = task.id;
+  const fromSteps = stepsOf(task.artifacts).flatMap((row): RunEvent[] => {
+    const started: RunEvent = { type: 'step.started', runId, path: row.path, kind: row.kind, attempt: row.attempt ?? 1, ...(row.agent !== undefined ? { agent: row.agent } : {}) };
+    switch (row.status) {
+      case 'completed':
+        return [started, { type: 'step.completed', runId, path: row.path, kind: row.kind, durationMs: row.durationMs ?? 0, cached: false }];
+      case 'failed':
+        return [started, { type: 'step.failed', runId, path: row.path, kind: row.kind, error: row.error ?? 'failed', willRetry: false }];
+      case 'skipped':
+        return [{ type: 'step.skipped', runId, path: row.path }];
+      case 'pending':
+        return [];
+      default:
+        return [started];
+    }
+  });
+  return [...kept.filter((e) => !isEnd(e)), ...fromSteps, ...kept.filter(isEnd)];
+}
+
+/** The rows of a run's `steps` artifact (absent until the run ended). */
+export function stepsOf(artifacts: readonly Artifact[] | undefined): StepSummary[] {
+  const part = artifacts?.find((a) => a.name === STEPS_ARTIFACT)?.parts.find((p) => p.content?.$case === 'data');
+  const steps = part?.content?.$case === 'data' ? (part.content.value as { steps?: unknown } | null)?.steps : undefined;
+  return Array.isArray(steps) ? (steps as StepSummary[]) : [];
 }
 
 /** The workflow's outputs: the data of the `outputs` artifact (absent until the run completed). */

@@ -134,7 +134,8 @@ export class RunProgress {
         if (!event.willRetry && at !== undefined && step.startedAt !== undefined) step.durationMs = at - step.startedAt;
         return;
       case 'step.input-required':
-        Object.assign(step, { state: 'waiting', question: event.question, agent: event.agent });
+        // Only call steps ask: the kind is known even when the step's start was not kept.
+        Object.assign(step, { kind: step.kind ?? 'call', state: 'waiting', question: event.question, agent: event.agent });
         return;
     }
   }

@@ -1,8 +1,8 @@
 /**
  * `agentmesh workflow show <runId>`: one run (GetTask with its history):
- * state, each top-level step as its events tell it, the outputs. The
- * runtime keeps every status message in the task's history, so the steps
- * are rebuilt from the run events there.
+ * state, each top-level step, the outputs. A finished run's steps come from
+ * its `steps` artifact; a running one's from the events its history keeps
+ * (the run's start, failures, questions).
  */
 import { Command } from 'commander';
 import { Task, TaskState } from '@a2a-js/sdk';

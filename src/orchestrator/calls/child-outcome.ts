@@ -1,5 +1,6 @@
 import { TaskState, type Artifact, type Message, type Part, type Task } from '@a2a-js/sdk';
 import type { ChildOutcome } from './agent-caller.js';
+import { OUTPUTS_ARTIFACT } from '../run-events.js';
 
 /** Lower-case names of the task states (`input-required`), as ChildEvent and ChildOutcome use them. */
 const STATE_NAMES: Readonly<Partial<Record<TaskState, string>>> = {
@@ -55,11 +56,12 @@ export function outcomeOf(agent: string, task: Task): ChildOutcome {
 
 /**
  * A completed task's output: the `result` artifact (what a runtime skill
- * returned: its data part, else its text), else the only artifact's data,
+ * returned: its data part, else its text), else a workflow's `outputs`, else the only artifact's data,
  * else every artifact's text joined, else the status message's data or text.
  */
 export function outputOf(task: Task): unknown {
-  const result = task.artifacts.find((a) => a.name === 'result');
+  // `outputs`: a workflow of another orchestrator (whose `steps` artifact is a report, not the answer).
+  const result = task.artifacts.find((a) => a.name === 'result') ?? task.artifacts.find((a) => a.name === OUTPUTS_ARTIFACT);
   if (result) return dataOrText(result);
   if (task.artifacts.length === 1) return dataOrText(task.artifacts[0]!);
   const text = task.artifacts.map((a) => textOf(a.parts)).join('');

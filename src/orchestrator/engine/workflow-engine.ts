@@ -5,6 +5,8 @@ import type { WorkflowDefinition } from '../workflow/workflow-definition.js';
 import { RunExecution, type ResolveTarget, type RunHost } from './run-execution.js';
 import type { RunStore } from './run-store.js';
 import { failureMessage, StepFailure } from './step-failure.js';
+import { summarizeSteps } from './step-summary.js';
+import type { StepSummary } from '../run-events.js';
 
 export interface WorkflowEngineOptions {
   store: RunStore;
@@ -36,6 +38,13 @@ export class WorkflowEngine {
 
   get store(): RunStore {
     return this.#o.store;
+  }
+
+  /** One row per top-level step of a run, from its records (empty when the run is unknown). */
+  async summary(runId: string): Promise<StepSummary[]> {
+    const run = await this.#o.store.get(runId);
+    if (!run) return [];
+    return summarizeSteps(run.definition as WorkflowDefinition, await this.#o.store.steps(runId));
   }
 
   /** Runs (or resumes) the run `host.runId`; resolves with its outputs, rejects with the reason it failed. */

@@ -51,6 +51,20 @@ outputs:
     assert.deepEqual(completed, ['enrich', 'score', 'launch']);
     assert.equal(events[0].type, 'run.started');
     assert.equal(events.at(-1).type, 'run.completed');
+
+    // The task keeps the run's start and end in its history; the steps are summed up by the `steps` artifact.
+    const { body } = await rpc(orch.url, 'GetTask', { id: last.statusUpdate.taskId });
+    const kept = body.result.history.map((m: any) => m.parts.find((p: any) => p.data)?.data?.['agentmesh.workflow']?.type).filter(Boolean);
+    assert.deepEqual(kept, ['run.started', 'run.completed']);
+    const steps = body.result.artifacts.find((a: any) => a.name === 'steps').parts[0].data.steps;
+    assert.deepEqual(
+      steps.map((s: any) => [s.path, s.kind, s.status, s.agent]),
+      [
+        ['enrich', 'call', 'completed', 'enricher'],
+        ['score', 'call', 'completed', 'scorer'],
+        ['launch', 'call', 'completed', 'campaigner'],
+      ],
+    );
   });
 
   it('merges parallel providers with allSettled when one fails and one times out (and cancels the slow one)', async () => {

@@ -2,7 +2,7 @@ import type { Part, StreamResponse} from '@a2a-js/sdk';
 import { Message, Role, Task, TaskState } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { uuidv7 } from '../storage/index.js';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, isInterrupted } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { selectSkill, type AgentDefinition, type CompiledSkill } from './define-agent.js';
@@ -257,7 +257,8 @@ export class TaskEngine {
         this.#runDeps(),
       );
       try {
-        if (agent && skill && row.idempotent && !isInterrupted(task.status?.state)) {
+        // Idempotent tasks run again, those that were waiting for input too: the skill asks again (an orchestrator's paused run re-attaches to the child that asked).
+        if (agent && skill && row.idempotent) {
           const original = task.history.find((m) => m.role === Role.ROLE_USER);
           if (!original) throw new Error('no user message to re-run');
           await run.emit(statusEvent(task, TaskState.TASK_STATE_SUBMITTED, `Re-running: the replica executing this task (${row.owner}) stopped`, this.#now()), { owner: this.#o.replicaId });

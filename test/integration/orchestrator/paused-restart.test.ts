@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CallLog, outputsOf, runMessage, specialists, startOrchestratorProcess } from '../../helpers/orchestrator-fixture.js';
+import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
+import { until } from '../../helpers/until.js';
+
+const ASK_WORKFLOW = `
+name: ask-across-a-crash
+steps:
+  - { id: segment, call: { agent: asker }, input: {} }
+  - { id: launch, call: { agent: campaigner }, input: { name: "seg-{{ steps.segment.output.segment }}", audience: [] } }
+outputs:
+  campaignId: "{{ steps.launch.output.campaignId }}"
+`;
+
+describe('a run waiting for input when the orchestrator is killed', () => {
+  const log = new CallLog();
+  let agents: Awaited<ReturnType<typeof startRuntime>>;
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-orchestrator-paused-'));
+  const children: ChildProcess[] = [];
+
+  before(async () => {
+    agents = await startRuntime(specialists(log));
+  });
+  after(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await agents?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const start = async () => {
+    const started = await startOrchestratorProcess({ dataDir, agents: Object.fromEntries(Object.entries(agents.agents).map(([name, url]) => [name, [url]])), replicaTtlMs: 1000 });
+    children.push(started.child);
+    return started;
+  };
+  const stateOf = async (url: string, id: string) => (await rpc(url, 'GetTask', { id })).body.result?.status?.state as string | undefined;
+
+  it('asks again after the restart, and the answer completes the run without asking the agent twice', async () => {
+    const first = await start();
+    const sent = await rpc(first.url, 'SendMessage', { message: runMessage(ASK_WORKFLOW), configuration: { returnImmediately: true } });
+    const runId = (sent.body.result.task ?? sent.body.result).id as string;
+    await until('the run waits for input', async () => (await stateOf(first.url, runId)) === 'TASK_STATE_INPUT_REQUIRED', 10_000);
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+
+    const second = await start();
+    // Recovery re-runs the paused run: it goes back to work, re-attaches to the child, and asks the same question.
+    let task: any;
+    await until(
+      'the resumed run asks again',
+      async () => {
+        task = (await rpc(second.url, 'GetTask', { id: runId })).body.result;
+        return task?.status?.state === 'TASK_STATE_INPUT_REQUIRED' && task.history.some((m: any) => /Re-running/.test(m.parts?.[0]?.text ?? ''));
+      },
+      15_000,
+    );
+    assert.match(task.status.message.parts[0].text, /Which segment should the campaign target\?/);
+    const answer = await rpc(second.url, 'SendMessage', { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', taskId: runId, contextId: task.contextId, parts: [{ text: 'mid-market' }] } });
+    const done = answer.body.result.task ?? answer.body.result;
+    assert.equal(done.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(done.status));
+    assert.deepEqual(outputsOf(done), { campaignId: 'cmp-seg-mid-market' });
+    assert.equal(log.count('asker', 'asked'), 1, 'the child task was re-attached, not started again');
+    second.child.kill('SIGTERM');
+    await once(second.child, 'exit');
+  });
+});

@@ -106,8 +106,8 @@ export class RunExecution {
     }
     // A failure recorded before a crash stands: its parent decides again, without calling anyone.
     if (known?.status === 'failed') throw new StepFailure(path, known.error ?? `${path} failed`);
-    // A step canceled by a join or a fail-fast map starts over with a new message.
-    if (known?.status === 'canceled') Object.assign(known, { messageId: null, taskId: null });
+    // A step canceled by a join or a fail-fast map (or by its parent's retry) starts over with a new message.
+    if (known?.status === 'canceled') Object.assign(known, { messageId: null, taskId: null, attempt: 1 });
     const record: StepRecord = known ?? { path, status: 'running', attempt: 1, sends: 0, agent: null, messageId: null, taskId: null, contextId: null, output: undefined, error: null, startedAt: this.deps.now(), finishedAt: null };
     this.#records.set(path, record);
 
@@ -152,6 +152,7 @@ export class RunExecution {
         record.messageId = null;
         record.taskId = null;
         await this.#save({ ...record, status: 'running', error: message });
+        await this.#reopenInside(path);
         await sleep(backoff, undefined, { signal });
       }
     }
@@ -250,6 +251,19 @@ export class RunExecution {
     });
     this.#asking = turn.catch(() => undefined);
     return turn;
+  }
+
+  /**
+   * Before a composite step is retried: the steps inside it that failed or
+   * were canceled run again (completed ones keep their outputs), each with a
+   * new message — their send counters go on, so no message id repeats.
+   */
+  async #reopenInside(path: string): Promise<void> {
+    const prefix = `${path}/`;
+    for (const record of [...this.#records.values()]) {
+      if (!record.path.startsWith(prefix) || (record.status !== 'failed' && record.status !== 'canceled')) continue;
+      await this.#save({ ...record, status: 'canceled', messageId: null, taskId: null });
+    }
   }
 
   #emit(event: RunEvent, text: string): void {

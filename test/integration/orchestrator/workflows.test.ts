@@ -137,6 +137,27 @@ steps:
     assert.equal(log.count('flaky', 'k2'), 2);
   });
 
+  it('retries a composite step by running again what failed inside it, with new messages', async () => {
+    const task = await runBlocking(
+      orch.url,
+      runMessage(`
+name: retry-composite
+steps:
+  - id: group
+    retry: { attempts: 3, backoff: 10ms }
+    sequence:
+      - { id: steady, call: { agent: provider-ok }, input: { company: Hooli } }
+      - { id: shaky, call: { agent: flaky }, input: { key: k3 } }
+outputs:
+  shaky: "{{ steps.group.output }}"
+`),
+    );
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+    assert.deepEqual(outputsOf(task), { shaky: { key: 'k3', tries: 3 } });
+    assert.equal(log.count('flaky', 'k3'), 3, 'the failing step ran once per attempt');
+    assert.equal(log.count('provider-ok', 'Hooli'), 1, 'the step that completed was not called again');
+  });
+
   it('skips a step whose when is false', async () => {
     const task = await runBlocking(
       orch.url,

@@ -173,18 +173,20 @@ export class RunExecution {
     }
   }
 
-  /** Tries each alternative in order; the first that completes gives the output. */
+  /** Tries each alternative in order; the first that completes gives the output (one whose `when` is false is passed over). */
   async #fallback(step: FallbackStep, scope: TemplateScope, path: string, signal: AbortSignal): Promise<unknown> {
     const errors: string[] = [];
     for (const alternative of step.steps) {
       try {
-        return (await this.step(alternative, scope, `${path}/${alternative.id}`, signal)).output;
+        const result = await this.step(alternative, scope, `${path}/${alternative.id}`, signal);
+        if (result.status === 'skipped') continue;
+        return result.output;
       } catch (err) {
         if (signal.aborted || !(err instanceof StepFailure)) throw err;
         errors.push(err.message);
       }
     }
-    throw new StepFailure(path, `every alternative failed: ${errors.join('; ')}`);
+    throw new StepFailure(path, errors.length > 0 ? `every alternative failed: ${errors.join('; ')}` : 'no alternative applied (every when was false)');
   }
 
   async #call(step: CallStep, scope: TemplateScope, path: string, signal: AbortSignal, record: StepRecord): Promise<unknown> {

@@ -112,6 +112,25 @@ steps:
     assert.equal(log.count('provider-ok', 'Globex'), 1);
   });
 
+  it('passes over a fallback alternative whose when is false', async () => {
+    const task = await runBlocking(
+      orch.url,
+      runMessage(`
+name: fallback-when
+inputs:
+  premium: { type: boolean, default: false }
+steps:
+  - id: lookup
+    fallback:
+      - { id: premium, when: "{{ inputs.premium }}", call: { agent: provider-down }, input: { company: Umbrella } }
+      - { id: basic, call: { agent: provider-ok }, input: { company: Umbrella } }
+`),
+    );
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+    assert.deepEqual(outputsOf(task), { provider: 'ok', company: 'Umbrella', employees: 420 });
+    assert.equal(log.count('provider-down', 'Umbrella'), 0);
+  });
+
   it('retries a failing step with backoff, then fails the run naming the step when attempts run out', async () => {
     const retried = await runBlocking(
       orch.url,

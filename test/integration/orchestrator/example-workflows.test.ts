@@ -29,4 +29,14 @@ describe('the bundled workflows against the example agents', () => {
     assert.equal(campaign.name, 'Spring lookalikes');
     assert.ok(campaign.audienceSize > 0 && campaign.audienceSize <= 3, JSON.stringify(campaign));
   });
+
+  it('multi-provider-enrichment: parallel providers with a fallback chain, merged allSettled', async () => {
+    const leadIds = ['lead-001', 'lead-002', 'lead-003'];
+    const task = await runBlocking(orch.url, { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: { leadIds } }], metadata: { skillId: 'multi-provider-enrichment' } });
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+    const { firmographics, technographics, answered } = outputsOf(task);
+    assert.deepEqual(answered, { firmographics: 'completed', technographics: 'completed' });
+    assert.deepEqual(firmographics.map((l: any) => l.id ?? l.leadId), leadIds);
+    assert.equal(technographics.length, 3);
+  });
 });

@@ -96,6 +96,10 @@ class TaskSkillContext implements SkillContext {
     return this.#run.abort.signal;
   }
 
+  get detached(): boolean {
+    return this.#run.detached;
+  }
+
   get progress(): SkillContext['progress'] {
     return (this.#bound.progress ??= this.#progress.bind(this));
   }

@@ -55,6 +55,13 @@ export interface SkillContext {
   readonly traceparent: string | undefined;
   /** Aborts when the task is canceled, times out or the process drains. */
   readonly signal: AbortSignal;
+  /**
+   * True when this process let the task go rather than ended it (it drains,
+   * or could not write the task): an idempotent skill's task runs again on
+   * another replica or at the next start. Check it when `signal` aborts:
+   * then do not undo work (cancel children, refund) that the re-run will pick up.
+   */
+  readonly detached: boolean;
   /** A logger bound to this task and to the request that started it (reqId, traceId). */
   readonly log: Logger;
   /**

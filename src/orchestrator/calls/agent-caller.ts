@@ -98,6 +98,16 @@ export interface ChildReply {
   onEvent?: (event: ChildEvent) => void;
 }
 
+/** A child task to follow again: `AgentCaller.attach`. */
+export interface ChildAttach {
+  agent: string;
+  taskId: string;
+  onBehalfOf: OnBehalfOf;
+  traceparent?: string;
+  signal: AbortSignal;
+  onEvent?: (event: ChildEvent) => void;
+}
+
 /**
  * Talks A2A to other agents on the orchestrator's behalf — through the
  * gateway with the orchestrator's own client credentials (the default), or
@@ -108,6 +118,12 @@ export interface ChildReply {
 export interface AgentCaller {
   send(call: ChildCall): Promise<ChildOutcome>;
   reply(reply: ChildReply): Promise<ChildOutcome>;
+  /**
+   * Follows a child task already started (after a restart): its outcome if it
+   * ended or asks for something now, else its events until it does. Unlike a
+   * re-send, it sees the task as it is, past any question already answered.
+   */
+  attach(attach: ChildAttach): Promise<ChildOutcome>;
   /** Cancels a child task; a task already ended is not an error. */
   cancel(agent: string, taskId: string, onBehalfOf: OnBehalfOf): Promise<void>;
 }

@@ -4,7 +4,7 @@ import type { RetryPolicy } from 'cockatiel';
 import { AgentmeshError, ErrorCodes, WIRE, type ErrorCode } from '../../protocol/index.js';
 import { TENANT_PATTERN } from '../../tenancy/index.js';
 import type { Logger } from '../../observability/index.js';
-import type { AgentCaller, ChildCall, ChildEvent, ChildOutcome, ChildReply, OnBehalfOf } from './agent-caller.js';
+import type { AgentCaller, ChildAttach, ChildCall, ChildEvent, ChildOutcome, ChildReply, OnBehalfOf } from './agent-caller.js';
 import { resolveCallerOptions, type AgentCallerOptions } from './agent-caller-options.js';
 import { A2aClients, type RequestSwitch } from './a2a-clients.js';
 import { CallFailure, classifyFailure, isNotCancelable } from './call-failure.js';
@@ -127,12 +127,7 @@ class A2aAgentCaller implements AgentCaller {
           const task = await client.getTask({ tenant: '', id: reply.taskId }, options);
           if (task.history.some((m) => m.messageId === reply.messageId)) {
             if (isCallEnd(task.status?.state)) return outcomeOf(reply.agent, task);
-            // A subscription stays open at input-required (only send streams end there): closed at once.
-            await follow(client.resubscribeTask({ tenant: '', id: reply.taskId }, options), abort, (event) => {
-              onEvent(view.apply(event));
-              return isCallEnd(view.state);
-            }, 0);
-            return this.#ended(reply.agent, view);
+            return this.#followTask(client, options, abort, reply.agent, reply.taskId, (event) => onEvent(view.apply(event)), view);
           }
         }
         await follow(client.sendMessageStream(request(message), options), abort, (event) => {
@@ -145,6 +140,46 @@ class A2aAgentCaller implements AgentCaller {
         return this.#ended(reply.agent, view);
       }),
     () => reply.taskId);
+  }
+
+  async attach(attach: ChildAttach): Promise<ChildOutcome> {
+    if (attach.signal.aborted) throw abortError(attach.signal);
+    const invalid = checkTarget(attach) ?? (typeof attach.taskId !== 'string' || attach.taskId === '' ? 'taskId must be a non-empty string' : undefined);
+    if (invalid) return { state: 'failed', error: `invalid attach to ${String(attach.agent)}: ${invalid}`, transient: false };
+    return this.#settle(attach, async () =>
+      this.#attempt(attach, async (client, options, abort) => {
+        const task = await client.getTask({ tenant: '', id: attach.taskId }, options);
+        if (isCallEnd(task.status?.state)) return outcomeOf(attach.agent, task);
+        const view = new ChildTaskView(attach.agent);
+        // Events the task already had were reported by the process that started it: only what follows is progress.
+        let replaying = true;
+        return this.#followTask(client, options, abort, attach.agent, attach.taskId, (event) => {
+          const progress = view.apply(event);
+          if (event.payload?.$case !== 'task') replaying = false;
+          if (progress && !replaying) this.#notify(() => attach.onEvent?.(progress));
+        }, view);
+      }),
+    () => attach.taskId);
+  }
+
+  /**
+   * Follows a task by subscription until it ends or asks (a subscription stays
+   * open at input-required, unlike a send stream: closed at once). A task that
+   * ended between the caller's read and the subscription cannot be subscribed
+   * to: it is read again.
+   */
+  async #followTask(client: Client, options: RequestOptions, abort: RequestSwitch, agent: string, taskId: string, onEvent: (event: StreamResponse) => void, view: ChildTaskView): Promise<ChildOutcome> {
+    try {
+      await follow(client.resubscribeTask({ tenant: '', id: taskId }, options), abort, (event) => {
+        onEvent(event);
+        return isCallEnd(view.state);
+      }, 0);
+    } catch (err) {
+      const again = await client.getTask({ tenant: '', id: taskId }, options);
+      if (isCallEnd(again.status?.state)) return outcomeOf(agent, again);
+      throw err;
+    }
+    return this.#ended(agent, view);
   }
 
   async cancel(agent: string, taskId: string, onBehalfOf: OnBehalfOf): Promise<void> {

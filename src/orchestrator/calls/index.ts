@@ -8,4 +8,4 @@ export { createAgentCaller } from './create-agent-caller.js';
 export type { AgentCallerOptions } from './agent-caller-options.js';
 export type { RetrySchedule } from './retry-schedule.js';
 export { ON_BEHALF_OF_TENANT_HEADER, ON_BEHALF_OF_SUBJECT_HEADER, ON_BEHALF_OF_SCOPES_HEADER } from './call-route.js';
-export type { AgentCaller, ChildCall, ChildEvent, ChildOutcome, ChildReply, OnBehalfOf } from './agent-caller.js';
+export type { AgentCaller, ChildAttach, ChildCall, ChildEvent, ChildOutcome, ChildReply, OnBehalfOf } from './agent-caller.js';

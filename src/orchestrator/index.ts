@@ -15,6 +15,6 @@ export type { RunRecord, StepRecord, RunStatus, StepStatus } from './engine/run-
 export { RUN_EVENT_KEY, ROUTE_SKILL, RUN_WORKFLOW_SKILL, OUTPUTS_ARTIFACT, STEPS_ARTIFACT } from './run-events.js';
 export type { RunEvent, StepSummary } from './run-events.js';
 export { createAgentCaller } from './calls/index.js';
-export type { AgentCaller, ChildCall, ChildOutcome, ChildReply, OnBehalfOf } from './calls/index.js';
+export type { AgentCaller, ChildAttach, ChildCall, ChildOutcome, ChildReply, OnBehalfOf } from './calls/index.js';
 export { parseWorkflow, parseWorkflowObject, loadWorkflowFile, loadWorkflowFolder, validateWorkflowInputs, workflowInputSchema } from './workflow/index.js';
 export type { WorkflowDefinition, Step } from './workflow/workflow-definition.js';

@@ -111,6 +111,7 @@ function hostOf(ctx: SkillContext, anonymousTenant: string | undefined): RunHost
     // Step starts and ends stream but stay out of the task's history: a 1,000-step run would otherwise carry 2,000 messages.
     emit: (event, text) => ctx.progress(text, { [RUN_EVENT_KEY]: event }, { history: KEPT_IN_HISTORY.has(event.type) }),
     requestInput: (question, data) => ctx.requestInput(question, data),
+    detached: () => ctx.detached,
   };
 }
 

@@ -14,6 +14,8 @@ export interface WorkflowRunsTable {
   error: string | null;
   /** The run whose completed steps this one reused (`resumeFrom`). */
   resumed_from: string | null;
+  /** JSON `{ tenant, subject?, scopes? }`: who the run acts for at the gateway. */
+  on_behalf_of: string;
   created_at: number;
   updated_at: number;
 }

@@ -27,6 +27,12 @@ export interface RunHost {
   requestInput(question: string, data?: Record<string, unknown>): Promise<Message>;
   /** Called when the run waits for the user, and when it works again. */
   paused?(waiting: boolean): void;
+  /**
+   * True when the process let the run go (draining) rather than the run being
+   * canceled: the run resumes elsewhere, so its children keep running and its
+   * records stay as they are.
+   */
+  detached?(): boolean;
 }
 
 export interface ExecutionDeps {
@@ -107,7 +113,7 @@ export class RunExecution {
     // A failure recorded before a crash stands: its parent decides again, without calling anyone.
     if (known?.status === 'failed') throw new StepFailure(path, known.error ?? `${path} failed`);
     // A step canceled by a join or a fail-fast map (or by its parent's retry) starts over with a new message.
-    if (known?.status === 'canceled') Object.assign(known, { messageId: null, taskId: null, attempt: 1 });
+    if (known?.status === 'canceled') Object.assign(known, { status: 'running', messageId: null, taskId: null, attempt: 1 });
     const record: StepRecord = known ?? { path, status: 'running', attempt: 1, sends: 0, agent: null, messageId: null, taskId: null, contextId: null, output: undefined, error: null, startedAt: this.deps.now(), finishedAt: null };
     this.#records.set(path, record);
 
@@ -127,8 +133,10 @@ export class RunExecution {
           `${path}: started${agent ? ` (${agent})` : ''}${record.attempt > 1 ? ` (attempt ${record.attempt} of ${attempts})` : ''}`,
         );
       }
-      const timeout = step.timeoutMs !== undefined ? AbortSignal.timeout(step.timeoutMs) : undefined;
-      const stepSignal = timeout ? AbortSignal.any([signal, timeout]) : signal;
+      // A timer cleared when the step ends (AbortSignal.timeout would hold memory until it fires: 10,000 map units with a long timeout add up).
+      const timeout = step.timeoutMs !== undefined ? new AbortController() : undefined;
+      const timer = timeout ? setTimeout(() => timeout.abort(new DOMException(`timed out after ${step.timeoutMs} ms`, 'TimeoutError')), step.timeoutMs) : undefined;
+      const stepSignal = timeout ? AbortSignal.any([signal, timeout.signal]) : signal;
       try {
         const output = await this.#run(step, scope, path, stepSignal, record);
         await this.#save({ ...record, status: 'completed', output: output ?? null, error: null, finishedAt: this.deps.now() });
@@ -136,15 +144,16 @@ export class RunExecution {
         return { status: 'completed', output: output ?? null, ...(record.taskId ? { taskId: record.taskId } : {}), ...(record.agent ? { agent: record.agent } : {}) };
       } catch (err) {
         if (signal.aborted) {
-          await this.#save({ ...record, status: 'canceled', error: 'canceled', finishedAt: this.deps.now() }).catch(() => undefined);
+          // Let go by a draining process, the record stays as it is for the run that resumes it.
+          if (!this.letGo()) await this.#save({ ...record, status: 'canceled', error: 'canceled', finishedAt: this.deps.now() }).catch(() => undefined);
           throw signal.reason instanceof Error ? signal.reason : err;
         }
-        const message = timeout?.aborted ? `timed out after ${step.timeoutMs} ms` : failureMessage(err);
+        const message = timeout?.signal.aborted ? `timed out after ${step.timeoutMs} ms` : failureMessage(err);
         const willRetry = record.attempt < attempts;
         this.#emit({ type: 'step.failed', runId: this.host.runId, path, kind: step.kind, error: message, willRetry }, `${path}: failed: ${message}${willRetry ? ' (will retry)' : ''}`);
         if (!willRetry) {
           await this.#save({ ...record, status: 'failed', error: message, finishedAt: this.deps.now() });
-          throw err instanceof StepFailure && !timeout?.aborted ? err : new StepFailure(path, `${path}: ${message}`);
+          throw err instanceof StepFailure && !timeout?.signal.aborted ? err : new StepFailure(path, `${path}: ${message}`);
         }
         const backoff = Math.min(step.retry!.maxBackoffMs, step.retry!.backoffMs * 2 ** (record.attempt - 1)) * (this.deps.backoffScale ?? 1);
         record.attempt++;
@@ -154,8 +163,15 @@ export class RunExecution {
         await this.#save({ ...record, status: 'running', error: message });
         await this.#reopenInside(path);
         await sleep(backoff, undefined, { signal });
+      } finally {
+        clearTimeout(timer);
       }
     }
+  }
+
+  /** Whether the run's process let it go (draining) rather than the run being canceled. */
+  letGo(): boolean {
+    return this.host.detached?.() === true;
   }
 
   async #run(step: Step, scope: TemplateScope, path: string, signal: AbortSignal, record: StepRecord): Promise<unknown> {
@@ -204,18 +220,22 @@ export class RunExecution {
     }
     const common = { agent: target.agent, onBehalfOf, signal, ...(this.host.traceparent ? { traceparent: this.host.traceparent } : {}) };
     try {
-      let outcome: ChildOutcome = await this.deps.caller.send({
-        ...common,
-        ...(target.skill ? { skill: target.skill } : {}),
-        input,
-        messageId: record.messageId!,
-        onTask: (taskId, contextId) => {
-          if (record.taskId === taskId) return;
-          record.taskId = taskId;
-          record.contextId = contextId;
-          void this.#save(record).catch((err) => this.deps.logger.warn({ err, path }, 'step record not saved'));
-        },
-      });
+      // A child known by its task is followed as it is now (past questions answered before the crash); one only sent is sent again.
+      let outcome: ChildOutcome =
+        replay && record.taskId
+          ? await this.deps.caller.attach({ ...common, taskId: record.taskId })
+          : await this.deps.caller.send({
+              ...common,
+              ...(target.skill ? { skill: target.skill } : {}),
+              input,
+              messageId: record.messageId!,
+              onTask: (taskId, contextId) => {
+                if (record.taskId === taskId) return;
+                record.taskId = taskId;
+                record.contextId = contextId;
+                void this.#save({ ...record, status: 'running' }).catch((err) => this.deps.logger.warn({ err, path }, 'step record not saved'));
+              },
+            });
       for (;;) {
         if (outcome.state === 'completed') {
           record.taskId = outcome.taskId;
@@ -231,7 +251,7 @@ export class RunExecution {
       }
     } catch (err) {
       // Canceled, timed out or lost a race: the child task must not run on (nor keep its credits).
-      if (signal.aborted && record.taskId) {
+      if (signal.aborted && record.taskId && !this.letGo()) {
         await this.deps.caller.cancel(target.agent, record.taskId, onBehalfOf).catch((e) => this.deps.logger.warn({ err: e, path, taskId: record.taskId }, 'child task could not be canceled'));
       }
       throw err;

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Tables } from '../../storage/index.js';
+import type { OnBehalfOf } from '../calls/agent-caller.js';
 
 export type RunStatus = 'running' | 'input-required' | 'completed' | 'failed' | 'canceled';
 export type StepStatus = 'running' | 'input-required' | 'completed' | 'failed' | 'skipped' | 'canceled';
@@ -15,6 +16,8 @@ export interface RunRecord {
   outputs: unknown;
   error: string | null;
   resumedFrom: string | null;
+  /** Who the run acts for: the caller that started it. */
+  onBehalfOf: OnBehalfOf;
   createdAt: number;
   updatedAt: number;
 }
@@ -50,13 +53,13 @@ export class RunStore {
   }
 
   /** Records a new run; a run that exists already (a re-run after a crash) is left as it is. */
-  async create(run: { id: string; tenant: string; workflow: string; definition: unknown; inputs: Record<string, unknown>; resumedFrom?: string }): Promise<void> {
+  async create(run: { id: string; workflow: string; definition: unknown; inputs: Record<string, unknown>; onBehalfOf: OnBehalfOf; resumedFrom?: string }): Promise<void> {
     const now = this.#now();
     await this.#db
       .insertInto('workflow_runs')
       .values({
         id: run.id,
-        tenant: run.tenant,
+        tenant: run.onBehalfOf.tenant,
         workflow: run.workflow,
         definition: JSON.stringify(run.definition),
         inputs: JSON.stringify(run.inputs),
@@ -64,6 +67,7 @@ export class RunStore {
         outputs: null,
         error: null,
         resumed_from: run.resumedFrom ?? null,
+        on_behalf_of: JSON.stringify(run.onBehalfOf),
         created_at: now,
         updated_at: now,
       })
@@ -82,6 +86,12 @@ export class RunStore {
       })
       .where('id', '=', id)
       .execute();
+  }
+
+  /** The run that resumed `id`, if one did. */
+  async resumedBy(id: string): Promise<string | undefined> {
+    const row = await this.#db.selectFrom('workflow_runs').select('id').where('resumed_from', '=', id).executeTakeFirst();
+    return row?.id;
   }
 
   /** Every step row of a run, by path. */
@@ -137,6 +147,7 @@ function toRun(row: Tables['workflow_runs']): RunRecord {
     outputs: row.outputs === null ? null : JSON.parse(row.outputs),
     error: row.error,
     resumedFrom: row.resumed_from,
+    onBehalfOf: JSON.parse(row.on_behalf_of) as OnBehalfOf,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

@@ -51,26 +51,16 @@ export class WorkflowEngine {
   async run(host: RunHost, start: RunStart): Promise<unknown> {
     const { store, logger } = this.#o;
     const now = this.#o.now ?? Date.now;
-    const tenant = host.onBehalfOf.tenant;
     let existing = await store.get(host.runId);
-    if (existing && existing.tenant !== tenant) throw new AgentmeshError(ErrorCodes.INTERNAL, `run ${host.runId} belongs to another tenant`);
+    if (existing && existing.tenant !== host.onBehalfOf.tenant) throw new AgentmeshError(ErrorCodes.INTERNAL, `run ${host.runId} belongs to another tenant`);
     if (!existing) {
-      if ('resumeFrom' in start) {
-        const earlier = await store.get(start.resumeFrom);
-        if (!earlier || earlier.tenant !== tenant) {
-          throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: no workflow run ${start.resumeFrom}`, { violations: [{ field: 'resumeFrom', description: 'is not a run of this tenant' }], expose: true });
-        }
-        if (earlier.status === 'completed') {
-          throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: run ${start.resumeFrom} completed; there is nothing to resume`, { violations: [{ field: 'resumeFrom', description: 'is a completed run' }], expose: true });
-        }
-        await store.create({ id: host.runId, tenant, workflow: earlier.workflow, definition: earlier.definition, inputs: earlier.inputs, resumedFrom: earlier.id });
-        await store.copySteps(earlier.id, host.runId);
-      } else {
-        await store.create({ id: host.runId, tenant, workflow: start.definition.name, definition: start.definition, inputs: start.inputs });
-      }
+      await this.#create(host, start);
       existing = (await store.get(host.runId))!;
-    } else if (existing.status !== 'running' && existing.status !== 'input-required') {
-      throw new AgentmeshError(ErrorCodes.INTERNAL, `run ${host.runId} already ended (${existing.status})`);
+    } else if (existing.status === 'completed') {
+      // Ended before the process could record the task's end: the outputs are kept.
+      return existing.outputs;
+    } else if (existing.status === 'failed' || existing.status === 'canceled') {
+      throw new AgentmeshError(ErrorCodes.INTERNAL, `Workflow ${existing.workflow} ${existing.status}: ${existing.error ?? existing.status}`, { expose: true });
     }
     // The definition as recorded: a run started from a file keeps its steps even if the file changes.
     const definition = existing.definition as WorkflowDefinition;
@@ -82,7 +72,8 @@ export class WorkflowEngine {
       {
         ...host,
         runId: host.runId,
-        onBehalfOf: host.onBehalfOf,
+        // Who the run acts for is the caller that started it: a run resumed after a crash has no caller of its own.
+        onBehalfOf: existing.onBehalfOf,
         traceparent: host.traceparent,
         signal: host.signal,
         emit: host.emit.bind(host),
@@ -106,7 +97,12 @@ export class WorkflowEngine {
       return outputs;
     } catch (err) {
       if (host.signal.aborted) {
-        await store.setStatus(host.runId, 'canceled', { error: 'canceled' }).catch(() => undefined);
+        // Let go by a draining process: the run resumes elsewhere, as it is.
+        if (execution.letGo()) throw err;
+        const reason = host.signal.reason instanceof Error ? host.signal.reason.message : '';
+        // The runtime ends a task past its time limit the same way it cancels one: the reason tells them apart.
+        const canceled = /cancel/i.test(reason) || reason === '';
+        await store.setStatus(host.runId, canceled ? 'canceled' : 'failed', { error: canceled ? 'canceled' : reason }).catch(() => undefined);
         throw err;
       }
       const message = failureMessage(err);
@@ -115,5 +111,29 @@ export class WorkflowEngine {
       if (!(err instanceof StepFailure) && !(err instanceof AgentmeshError)) logger.warn({ err, runId: host.runId }, 'workflow run failed unexpectedly');
       throw new AgentmeshError(ErrorCodes.INTERNAL, `Workflow ${definition.name} failed: ${message}`, { expose: true });
     }
+  }
+
+  /** Records a new run: a workflow with its inputs, or the continuation of a failed or canceled run (at most one per run). */
+  async #create(host: RunHost, start: RunStart): Promise<void> {
+    const { store } = this.#o;
+    if (!('resumeFrom' in start)) {
+      await store.create({ id: host.runId, workflow: start.definition.name, definition: start.definition, inputs: start.inputs, onBehalfOf: host.onBehalfOf });
+      return;
+    }
+    const earlier = await store.get(start.resumeFrom);
+    const refuse = (description: string) =>
+      new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: run ${start.resumeFrom} ${description}`, { violations: [{ field: 'resumeFrom', description }], expose: true });
+    if (!earlier || earlier.tenant !== host.onBehalfOf.tenant) throw refuse('is not a run of this tenant');
+    if (earlier.status !== 'failed' && earlier.status !== 'canceled') throw refuse(earlier.status === 'completed' ? 'completed; there is nothing to resume' : `is still ${earlier.status}; cancel it first`);
+    const later = await store.resumedBy(earlier.id);
+    if (later !== undefined) throw refuse(`was resumed already, by run ${later}`);
+    try {
+      await store.create({ id: host.runId, workflow: earlier.workflow, definition: earlier.definition, inputs: earlier.inputs, onBehalfOf: host.onBehalfOf, resumedFrom: earlier.id });
+    } catch (err) {
+      // Two resumes at once: the unique index lets one through.
+      if ((await store.resumedBy(earlier.id)) !== undefined) throw refuse('was resumed already');
+      throw err;
+    }
+    await store.copySteps(earlier.id, host.runId);
   }
 }

@@ -20,10 +20,14 @@ export function workflowsMigration(_dialect: 'sqlite' | 'postgres'): Migration {
         .addColumn('outputs', 'text')
         .addColumn('error', 'text')
         .addColumn('resumed_from', 'text')
+        // Who the run acts for (tenant, user, the user's scopes): a run resumed after a crash has no caller of its own.
+        .addColumn('on_behalf_of', 'text', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('workflow_runs_tenant').on('workflow_runs').columns(['tenant', 'created_at']).execute();
+      // A failed run is resumed at most once.
+      await db.schema.createIndex('workflow_runs_resumed_from').on('workflow_runs').column('resumed_from').unique().execute();
       await db.schema
         .createTable('workflow_steps')
         .addColumn('run_id', 'text', (c) => c.notNull())

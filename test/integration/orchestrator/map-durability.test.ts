@@ -58,54 +58,59 @@ describe('map-reduce across five instances', () => {
   });
 });
 
-describe('kill -9 of the orchestrator during a map step', () => {
-  const log = new CallLog();
-  let fleet: Awaited<ReturnType<typeof startFleet>>;
-  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-orchestrator-crash-'));
-  const children: ChildProcess[] = [];
+for (const [signal, how] of [
+  ['SIGKILL', 'kill -9'],
+  ['SIGTERM', 'a graceful shutdown (SIGTERM)'],
+] as const) {
+  describe(`${how} of the orchestrator during a map step`, () => {
+    const log = new CallLog();
+    let fleet: Awaited<ReturnType<typeof startFleet>>;
+    const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-orchestrator-crash-'));
+    const children: ChildProcess[] = [];
 
-  before(async () => {
-    fleet = await startFleet(log, 60);
+    before(async () => {
+      fleet = await startFleet(log, 60);
+    });
+    after(async () => {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      await fleet?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    const startProcess = async () => {
+      const started = await startOrchestratorProcess({ dataDir, agents: { 'batch-worker': fleet.urls }, replicaTtlMs: 1000 });
+      children.push(started.child);
+      return started;
+    };
+
+    it('resumes after restart and completes with every batch executed exactly once', async () => {
+      const first = await startProcess();
+      const sent = await rpc(first.url, 'SendMessage', { message: runMessage(MAP_WORKFLOW, { items: ITEMS }), configuration: { returnImmediately: true } });
+      const runId = (sent.body.result.task ?? sent.body.result).id as string;
+      // Stopped once a few batches are done and others are in flight.
+      await until('six batches started', () => log.count('batch-worker') >= 6, 20_000);
+      first.child.kill(signal);
+      await once(first.child, 'exit');
+      const startedBeforeStop = log.count('batch-worker');
+      assert.ok(startedBeforeStop < 20, `the map was still running when stopped (${startedBeforeStop} batches started)`);
+
+      const second = await startProcess();
+      let task: any;
+      await until(
+        'the resumed run completes',
+        async () => {
+          const { body } = await rpc(second.url, 'GetTask', { id: runId });
+          task = body.result;
+          return ['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED'].includes(task?.status?.state);
+        },
+        30_000,
+      );
+      assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+      assert.deepEqual(outputsOf(task), { batches: 20, items: 10_000, total: TOTAL });
+      assert.equal(log.count('batch-worker'), 20, 'every batch ran');
+      assert.deepEqual(log.repeated('batch-worker'), [], 'no batch ran twice');
+      second.child.kill('SIGTERM');
+      await once(second.child, 'exit');
+    });
   });
-  after(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await fleet?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  const startProcess = async () => {
-    const started = await startOrchestratorProcess({ dataDir, agents: { 'batch-worker': fleet.urls }, replicaTtlMs: 1000 });
-    children.push(started.child);
-    return started;
-  };
-
-  it('resumes after restart and completes with every batch executed exactly once', async () => {
-    const first = await startProcess();
-    const sent = await rpc(first.url, 'SendMessage', { message: runMessage(MAP_WORKFLOW, { items: ITEMS }), configuration: { returnImmediately: true } });
-    const runId = (sent.body.result.task ?? sent.body.result).id as string;
-    // Killed once a few batches are done and others are in flight.
-    await until('six batches started', () => log.count('batch-worker') >= 6, 20_000);
-    first.child.kill('SIGKILL');
-    await once(first.child, 'exit');
-    const startedBeforeKill = log.count('batch-worker');
-    assert.ok(startedBeforeKill < 20, `the map was still running when killed (${startedBeforeKill} batches started)`);
-
-    const second = await startProcess();
-    let task: any;
-    await until(
-      'the resumed run completes',
-      async () => {
-        const { body } = await rpc(second.url, 'GetTask', { id: runId });
-        task = body.result;
-        return ['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED'].includes(task?.status?.state);
-      },
-      30_000,
-    );
-    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
-    assert.deepEqual(outputsOf(task), { batches: 20, items: 10_000, total: TOTAL });
-    assert.equal(log.count('batch-worker'), 20, 'every batch ran');
-    assert.deepEqual(log.repeated('batch-worker'), [], 'no batch ran twice');
-    second.child.kill('SIGTERM');
-    await once(second.child, 'exit');
-  });
-});
+}

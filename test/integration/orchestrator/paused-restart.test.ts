@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { defineAgent } from '../../../src/runtime/index.js';
 import { CallLog, outputsOf, runMessage, specialists, startOrchestratorProcess } from '../../helpers/orchestrator-fixture.js';
 import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
@@ -18,6 +19,27 @@ outputs:
   campaignId: "{{ steps.launch.output.campaignId }}"
 `;
 
+/** Asks, then works on the answer until the test lets it finish. */
+let release!: () => void;
+const released = new Promise<void>((resolve) => (release = resolve));
+function slowAsker(log: CallLog) {
+  return defineAgent({
+    card: { name: 'slow-asker', description: 'Asks for a region, then takes its time' },
+    skills: {
+      region: {
+        description: 'Picks a region after asking',
+        handler: async (_input: unknown, ctx) => {
+          log.add('slow-asker', 'asked');
+          const answer = await ctx.requestInput('Which region?');
+          log.add('slow-asker', 'answered');
+          await released;
+          return { region: answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('') };
+        },
+      },
+    },
+  });
+}
+
 describe('a run waiting for input when the orchestrator is killed', () => {
   const log = new CallLog();
   let agents: Awaited<ReturnType<typeof startRuntime>>;
@@ -25,7 +47,7 @@ describe('a run waiting for input when the orchestrator is killed', () => {
   const children: ChildProcess[] = [];
 
   before(async () => {
-    agents = await startRuntime(specialists(log));
+    agents = await startRuntime([...specialists(log), slowAsker(log)]);
   });
   after(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -65,6 +87,44 @@ describe('a run waiting for input when the orchestrator is killed', () => {
     assert.equal(done.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(done.status));
     assert.deepEqual(outputsOf(done), { campaignId: 'cmp-seg-mid-market' });
     assert.equal(log.count('asker', 'asked'), 1, 'the child task was re-attached, not started again');
+    second.child.kill('SIGTERM');
+    await once(second.child, 'exit');
+  });
+
+  it('after a restart, follows a child that was already answered instead of asking again', async () => {
+    const first = await start();
+    const sent = await rpc(first.url, 'SendMessage', {
+      message: runMessage(`
+name: answered-then-crash
+steps:
+  - { id: region, call: { agent: slow-asker }, input: {} }
+outputs:
+  region: "{{ steps.region.output.region }}"
+`),
+      configuration: { returnImmediately: true },
+    });
+    const runId = (sent.body.result.task ?? sent.body.result).id as string;
+    await until('the run waits for input', async () => (await stateOf(first.url, runId)) === 'TASK_STATE_INPUT_REQUIRED', 10_000);
+    const paused = (await rpc(first.url, 'GetTask', { id: runId })).body.result;
+    await rpc(first.url, 'SendMessage', { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', taskId: runId, contextId: paused.contextId, parts: [{ text: 'emea' }] }, configuration: { returnImmediately: true } });
+    await until('the child works on the answer', () => log.count('slow-asker', 'answered') === 1, 10_000);
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+
+    const second = await start();
+    await until('the run is picked up again', async () => {
+      const task = (await rpc(second.url, 'GetTask', { id: runId })).body.result;
+      return task?.history.some((m: any) => /Re-running/.test(m.parts?.[0]?.text ?? ''));
+    }, 15_000);
+    release();
+    let task: any;
+    await until('the run completes without a second question', async () => {
+      task = (await rpc(second.url, 'GetTask', { id: runId })).body.result;
+      return task?.status?.state === 'TASK_STATE_COMPLETED' || task?.status?.state === 'TASK_STATE_FAILED' || task?.status?.state === 'TASK_STATE_INPUT_REQUIRED';
+    }, 15_000);
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+    assert.deepEqual(outputsOf(task), { region: 'emea' });
+    assert.equal(log.count('slow-asker', 'asked'), 1);
     second.child.kill('SIGTERM');
     await once(second.child, 'exit');
   });

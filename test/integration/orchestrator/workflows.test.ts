@@ -177,6 +177,32 @@ outputs:
     assert.equal(log.count('provider-ok', 'Hooli'), 1, 'the step that completed was not called again');
   });
 
+  it('resumes a failed run once, and refuses to resume a run still running', async () => {
+    const resume = (runId: string) => runBlocking(orch.url, { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: { resumeFrom: runId } }], metadata: { skillId: 'run-workflow' } });
+    const reasonOf = (task: any) => task.status.message.parts.map((p: any) => p.text ?? '').join('');
+    const failed = await runBlocking(orch.url, runMessage(`
+name: fails-once
+steps:
+  - { id: lookup, call: { agent: provider-down }, input: { company: Vandelay } }
+`));
+    assert.equal(failed.status.state, 'TASK_STATE_FAILED');
+    const again = await resume(failed.id);
+    assert.equal(again.status.state, 'TASK_STATE_FAILED', 'the resumed run meets the same failure');
+    assert.match(reasonOf(again), /provider quota exhausted/);
+    const twice = await resume(failed.id);
+    assert.match(reasonOf(twice), new RegExp(`was resumed already, by run ${again.id}`));
+
+    const sent = await rpc(orch.url, 'SendMessage', { message: runMessage(`
+name: still-running
+steps:
+  - { id: wait, call: { agent: provider-slow }, input: { company: Kramerica } }
+`), configuration: { returnImmediately: true } });
+    const running = (sent.body.result.task ?? sent.body.result).id;
+    await until('the slow provider is working', () => log.count('provider-slow', 'Kramerica') === 1);
+    assert.match(reasonOf(await resume(running)), /is still running; cancel it first/);
+    await rpc(orch.url, 'CancelTask', { id: running });
+  });
+
   it('skips a step whose when is false', async () => {
     const task = await runBlocking(
       orch.url,

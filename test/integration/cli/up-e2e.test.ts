@@ -24,7 +24,7 @@ describe('agentmesh up: registry and example agents in one process', () => {
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-up-'));
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'up', '--port', '0', '--registry-port', '0', '--data-dir', dataDir], {
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'up', '--port', '0', '--registry-port', '0', '--gateway-port', '0', '--orchestrator-port', '0', '--data-dir', dataDir], {
       env: { ...process.env, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

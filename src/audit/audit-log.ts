@@ -122,7 +122,7 @@ class BatchedAuditLog implements AuditLog {
       everyMs: options.checkpointEveryMs === undefined ? 60_000 : integerOption('checkpointEveryMs', options.checkpointEveryMs, 1),
     };
     this.#database = options.database;
-    this.#log = options.logger.child({ component: 'audit' });
+    this.#log = options.logger.child({ module: 'audit' });
     this.#writer = options.database.sqlite !== undefined ? new SqliteChainWriter(options.database.sqlite) : new PostgresChainWriter(options.database.db);
     this.#reader = new AuditReader(options.database.db, this.#doorbell);
     const { metrics } = options;

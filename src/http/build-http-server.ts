@@ -40,7 +40,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   const d = HTTP_SERVER_DEFAULTS;
   const requestTimeoutMs = options.requestTimeoutMs ?? d.requestTimeoutMs;
   const tracing = options.tracing ?? createTracing({ serviceName: options.name, logger: options.logger });
-  const log = options.logger.child({ component: 'http' });
+  const log = options.logger.child({ module: 'http' });
   const state = new ServerState({ name: options.name, version: options.version, log });
 
   const app = Fastify({

@@ -111,7 +111,7 @@ export function drain(app: FastifyInstance, options: DrainOptions = {}): Promise
 export function installGracefulShutdown(app: FastifyInstance, options: GracefulShutdownOptions): () => void {
   const { logger, signals = ['SIGTERM', 'SIGINT'], exit = (code: number) => process.exit(code) } = options;
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
-  const log = logger.child({ component: 'http' });
+  const log = logger.child({ module: 'http' });
   let started = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (started) {

@@ -219,7 +219,7 @@ class ServerSpan implements RequestSpan {
  */
 export function createTracing(options: TracingOptions): Tracing {
   const { serviceName, otlpEndpoint, logger } = options;
-  const log = logger.child({ component: 'tracing' });
+  const log = logger.child({ module: 'tracing' });
   if (otlpEndpoint === undefined || otlpEndpoint === '') {
     // A private proxy provider with no delegate yields the API's no-op tracer,
     // whatever may have been registered globally by someone else.

@@ -99,7 +99,7 @@ export function createCreditLedger(options: CreditLedgerOptions): CreditLedger {
   if (!Number.isSafeInteger(maxLabels) || maxLabels < 0) {
     throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `"maxTenantLabels" option must be a non-negative integer, got ${JSON.stringify(options.maxTenantLabels)}`);
   }
-  const log = options.logger.child({ component: 'tenancy' });
+  const log = options.logger.child({ module: 'tenancy' });
   const metrics = new LedgerMetrics(options.metrics, maxLabels);
   const notifier = new LowBalanceNotifier({ bus: options.bus, log, metrics });
   const store = createLedgerStore(options.database, threshold);

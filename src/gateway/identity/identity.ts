@@ -93,7 +93,7 @@ export interface Identity {
 export async function createIdentity(options: IdentityOptions): Promise<Identity> {
   const config = parseIdentityConfig(options.config);
   const clock = options.clock ?? Date.now;
-  const log = options.logger.child({ component: 'identity' });
+  const log = options.logger.child({ module: 'identity' });
   const { metrics, database, guard } = options;
 
   const derived = await loadDerivedKeys({ secret: config.signingKeyEncryptionSecret, file: config.secretFile, logger: options.logger });

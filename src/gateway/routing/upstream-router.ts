@@ -91,7 +91,7 @@ export interface UpstreamRouter {
  */
 export function createUpstreamRouter(options: UpstreamRouterOptions): UpstreamRouter {
   const o = resolveRouterOptions(options);
-  const logger = o.logger.child({ component: 'gateway.routing' });
+  const logger = o.logger.child({ module: 'routing' });
   const metrics = new RoutingMetrics(o.metrics);
   const cache = new RouteCache({
     breaker: { failures: o.breakerFailures, openMs: o.breakerOpenMs },

@@ -47,7 +47,7 @@ type AttemptFn<T> = (client: Client, options: RequestOptions, abort: RequestSwit
 export function createAgentCaller(options: AgentCallerOptions): AgentCaller {
   const o = resolveCallerOptions(options);
   const route = o.gateway ? gatewayRoute(o, o.gateway) : directRoute(o.directUrl!);
-  return new A2aAgentCaller({ route, clients: new A2aClients({ fetch: o.fetch, requestTimeoutMs: o.requestTimeoutMs }), policy: retryPolicy(o.retry), attempts: o.retry.attempts, logger: o.logger?.child({ component: 'orchestrator.calls' }) });
+  return new A2aAgentCaller({ route, clients: new A2aClients({ fetch: o.fetch, requestTimeoutMs: o.requestTimeoutMs }), policy: retryPolicy(o.retry), attempts: o.retry.attempts, logger: o.logger?.child({ module: 'calls' }) });
 }
 
 class A2aAgentCaller implements AgentCaller {

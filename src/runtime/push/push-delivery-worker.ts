@@ -75,7 +75,7 @@ export class PushDeliveryWorker {
     this.#tasks = options.taskStore;
     this.#guard = options.guard;
     this.#signer = options.signer;
-    this.#log = options.logger.child({ component: 'push' });
+    this.#log = options.logger.child({ module: 'push' });
     this.#replicaId = options.replicaId;
     this.#issuer = options.agentBaseUrl;
     this.#tracing = options.tracing;

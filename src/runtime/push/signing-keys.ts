@@ -77,7 +77,7 @@ export async function loadSigningKey(options: LoadSigningKeyOptions): Promise<Si
   if (options.privateKeyPem !== undefined && options.jwk !== undefined) {
     throw configError('set only one of "privateKeyPem" and "jwk" for the signing key');
   }
-  const log = options.logger.child({ component: 'push' });
+  const log = options.logger.child({ module: 'push' });
 
   if (options.privateKeyPem !== undefined) {
     let key: KeyObject;

@@ -73,7 +73,7 @@ export interface RegistryLink {
  * await link.close();
  */
 export function createRegistryLink(options: RegistryLinkOptions): RegistryLink {
-  const logger = options.logger.child({ component: 'runtime.registration' });
+  const logger = options.logger.child({ module: 'registration' });
   const client = new RegistryHttpClient({ url: options.registryUrl, token: options.token, tracing: options.tracing, timeoutMs: CALL_TIMEOUT_MS });
   const registrations = new Map<string, AgentRegistration>();
   const followers: ConfigFollower[] = [];

@@ -38,7 +38,7 @@ export async function loadDerivedKeys(source: MasterSecretSource): Promise<Deriv
 
 async function readOrCreateSecretFile(file: string | undefined, logger: Logger): Promise<string> {
   if (file === undefined) throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, 'gateway.identity needs signingKeyEncryptionSecret or secretFile', { expose: false });
-  const log = logger.child({ component: 'identity' });
+  const log = logger.child({ module: 'identity' });
   try {
     const text = (await readFile(file, 'utf8')).trim();
     if (text.length < 32) throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `gateway.identity secret file ${file} holds fewer than 32 characters`, { expose: false });

@@ -61,6 +61,34 @@ function extreme(items: number[], better: (a: number, b: number) => boolean): nu
   return best;
 }
 
+/**
+ * Sorts a list of objects by one field, stably (equal keys keep their order,
+ * so a list already ordered by a second key stays ordered by it). Keys must
+ * be all numbers or all strings; strings compare by code unit, the same on
+ * every machine whatever its locale. Items without the field go last, in
+ * either direction.
+ */
+function sortBy(v: unknown, field: unknown, direction: unknown): unknown[] {
+  if (typeof field !== 'string' && typeof field !== 'number') fail('sortBy', 2, 'a field name', field);
+  if (direction !== undefined && direction !== 'asc' && direction !== 'desc') fail('sortBy', 3, "'asc' or 'desc'", direction);
+  const key = String(field);
+  const sign = direction === 'desc' ? -1 : 1;
+  let kind: 'number' | 'string' | undefined;
+  const keyed = list('sortBy', 1, v).map((item) => {
+    const value = (isPlainObject(item) || Array.isArray(item)) && Object.hasOwn(item, key) ? (item as Record<string, unknown>)[key] : undefined;
+    if (isMissing(value)) return { item, value: undefined };
+    if (typeof value !== 'number' && typeof value !== 'string') throw new FunctionArgumentError(`sortBy() sorts by numbers or strings, found ${describeValue(value)} in '${key}'`);
+    if (kind !== undefined && typeof value !== kind) throw new FunctionArgumentError(`sortBy() cannot order ${kind}s and ${typeof value}s together in '${key}'`);
+    kind = typeof value as 'number' | 'string';
+    return { item, value };
+  });
+  keyed.sort((a, b) => {
+    if (a.value === undefined || b.value === undefined) return (a.value === undefined ? 1 : 0) - (b.value === undefined ? 1 : 0);
+    return a.value < b.value ? -sign : a.value > b.value ? sign : 0;
+  });
+  return keyed.map((k) => k.item);
+}
+
 const fixed = (arity: number, call: (args: unknown[]) => unknown): ExpressionFunction => ({ minArgs: arity, maxArgs: arity, call });
 
 /** The whitelist, by name. A Map, so no name ever resolves to an inherited property. */
@@ -134,6 +162,7 @@ export const FUNCTIONS: ReadonlyMap<string, ExpressionFunction> = new Map<string
       },
     },
   ],
+  ['sortBy', { minArgs: 2, maxArgs: 3, call: ([v, field, direction]) => sortBy(v, field, direction) }],
   [
     'unique',
     fixed(1, ([v]) => {

@@ -212,6 +212,21 @@ describe('functions', () => {
     assertFails(() => value('slice(inputs.leadIds, "1")'), ErrorCodes.WORKFLOW_EXPRESSION, /slice\(\) argument 2 must be a whole number/);
   });
 
+  test('sortBy orders objects by a field, stably, missing fields last', () => {
+    const leads = [{ id: 'a', score: 5 }, { id: 'b', score: 9 }, { id: 'c' }, { id: 'd', score: 9 }, { id: 'e', score: 1 }];
+    const ids = (expr: string): unknown => (value(expr, scope({ inputs: { leads } })) as Array<{ id: string }>).map((l) => l.id);
+    assert.deepEqual(ids("sortBy(inputs.leads, 'score')"), ['e', 'a', 'b', 'd', 'c']);
+    assert.deepEqual(ids("sortBy(inputs.leads, 'score', 'desc')"), ['b', 'd', 'a', 'e', 'c'], 'ties keep their order; missing stays last');
+    assert.deepEqual(ids("slice(sortBy(inputs.leads, 'score', 'desc'), 0, 2)"), ['b', 'd']);
+    assert.deepEqual(value("sortBy([{ n: 'b' }, { n: 'B' }, { n: 'a' }], 'n')"), [{ n: 'B' }, { n: 'a' }, { n: 'b' }], 'strings by code unit, not locale');
+    assert.deepEqual(value("sortBy(inputs.nope, 'x')"), []);
+    assert.deepEqual(leads.map((l) => l.id), ['a', 'b', 'c', 'd', 'e'], 'the input list is not mutated');
+    assertFails(() => value("sortBy([{ x: 1 }, { x: 'a' }], 'x')"), ErrorCodes.WORKFLOW_EXPRESSION, /sortBy\(\) cannot order numbers and strings together in 'x'/);
+    assertFails(() => value("sortBy([{ x: true }], 'x')"), ErrorCodes.WORKFLOW_EXPRESSION, /sortBy\(\) sorts by numbers or strings, found a boolean in 'x'/);
+    assertFails(() => value("sortBy(inputs.leadIds, 'x', 'down')"), ErrorCodes.WORKFLOW_EXPRESSION, /sortBy\(\) argument 3 must be 'asc' or 'desc'/);
+    assertFails(() => compileTemplate('{{ sortBy(inputs.x) }}'), ErrorCodes.WORKFLOW_INVALID, /sortBy\(\) takes 2 to 3 arguments, got 1/);
+  });
+
   test('default, json, lower and upper', () => {
     assert.equal(value('default(inputs.nope, 7)'), 7);
     assert.equal(value('default(0, 7)'), 0);

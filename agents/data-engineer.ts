@@ -4,12 +4,15 @@ import { dedupeRecords, type ContactRecord } from './data-engineer/dedupe.js';
 import { enrichLead, type EnrichedLead } from './data-engineer/firmographics.js';
 import { askText } from './shared/ask-text.js';
 import { badInput } from './shared/bad-input.js';
+import { findLead } from './shared/find-lead.js';
+import { generatedLeadIds } from './shared/generated-leads.js';
 import { leadIdsInText, sampleLeads } from './shared/sample-leads.js';
 import { textOrData } from './shared/text-or-data.js';
 
 const PROVIDERS = ['sample-crm', 'apollo', 'clearbit', 'zoominfo'] as const;
 const ENRICH_CREDITS_PER_LEAD = 2;
 const DEDUPE_CREDITS_PER_RECORD = 0.1;
+const LIST_CREDITS = 0.1;
 const PROGRESS_EVERY = 500;
 const MAX_RECORDS = 5000;
 
@@ -17,6 +20,14 @@ interface EnrichInput {
   leadIds: string[];
   /** Labels the records with the provider a workflow asked for; the example always reads the bundled sample. */
   provider?: (typeof PROVIDERS)[number];
+}
+
+interface ListInput {
+  /** How many ids, default all from `offset` on. */
+  count?: number;
+  offset?: number;
+  /** `generated`: the 10,000 synthetic leads (default); `sample`: the 200 hand-made ones. */
+  source?: 'generated' | 'sample';
 }
 
 interface DedupeInput {
@@ -36,7 +47,7 @@ async function leadIdsFromText(text: string, ctx: SkillContext): Promise<string[
 async function enrich(input: string | EnrichInput, ctx: SkillContext): Promise<{ leads: EnrichedLead[]; leadIds: string[]; enrichedLeadIds: string[]; count: number; notFound: string[]; provider: string }> {
   const ids = [...new Set(typeof input === 'string' ? await leadIdsFromText(input, ctx) : input.leadIds)];
   const provider = typeof input === 'string' ? 'sample-crm' : (input.provider ?? 'sample-crm');
-  const notFound = ids.filter((id) => !sampleLeads.has(id));
+  const notFound = ids.filter((id) => findLead(id) === undefined);
   if (notFound.length === ids.length) {
     throw badInput('leadIds', `match no lead of the company database (${notFound.slice(0, 5).join(', ')}${notFound.length > 5 ? ` and ${notFound.length - 5} more` : ''}); ids look like lead-001`);
   }
@@ -44,7 +55,7 @@ async function enrich(input: string | EnrichInput, ctx: SkillContext): Promise<{
   const leads: EnrichedLead[] = [];
   for (const id of ids) {
     if (ctx.signal.aborted) return { leads, leadIds: [], enrichedLeadIds: [], count: 0, notFound, provider };
-    const lead = sampleLeads.get(id);
+    const lead = findLead(id);
     if (!lead) continue;
     leads.push(enrichLead(lead, provider));
     if (leads.length % PROGRESS_EVERY === 0 && leads.length < ids.length - notFound.length) ctx.progress(`Enriched ${leads.length} of ${ids.length - notFound.length} leads`);
@@ -53,6 +64,33 @@ async function enrich(input: string | EnrichInput, ctx: SkillContext): Promise<{
   ctx.usage({ credits: leads.length * ENRICH_CREDITS_PER_LEAD, units: { leads: leads.length } });
   const leadIds = leads.map((l) => l.leadId);
   return { leads, leadIds, enrichedLeadIds: leadIds, count: leads.length, notFound, provider };
+}
+
+/** A request in words: "list 500 leads", "the first 100 sample leads", "leads 200 to 300". */
+function listInputFromText(text: string): ListInput {
+  const source = /\bsample\b|\bcrm\b|hand-?made/i.test(text) ? 'sample' : 'generated';
+  const range = /\b(\d[\d,]*)\s*(?:-|to|through|…|\.\.)\s*(\d[\d,]*)\b/i.exec(text);
+  const n = (s: string): number => Number(s.replace(/,/g, ''));
+  if (range) return { source, offset: Math.max(0, n(range[1]!) - 1), count: Math.max(1, n(range[2]!) - n(range[1]!) + 1) };
+  const count = /\b(\d[\d,]*)\b/.exec(text);
+  return { source, ...(count && { count: n(count[1]!) }) };
+}
+
+/**
+ * Pages through the ids of the company database: the first step of a
+ * map-reduce over many leads (seed 004's 10,000), which then enriches and
+ * scores them in batches.
+ */
+function list(input: string | ListInput, ctx: SkillContext): { leadIds: string[]; count: number; offset: number; total: number; source: string } {
+  const request = typeof input === 'string' ? listInputFromText(input) : input;
+  const source = request.source ?? 'generated';
+  const all = source === 'sample' ? [...sampleLeads.keys()] : generatedLeadIds;
+  const offset = request.offset ?? 0;
+  if (offset > all.length) throw badInput('offset', `is past the end of the ${source} leads (${all.length})`);
+  const leadIds = all.slice(offset, request.count === undefined ? undefined : offset + request.count);
+  ctx.usage({ credits: LIST_CREDITS, units: { leads: leadIds.length } });
+  ctx.artifact({ name: 'summary', parts: [{ text: `${leadIds.length} ${source} lead ids from ${offset + 1} (of ${all.length})` }] });
+  return { leadIds, count: leadIds.length, offset, total: all.length, source };
 }
 
 async function dedupe(input: string | DedupeInput, ctx: SkillContext): Promise<ReturnType<typeof dedupeRecords>> {
@@ -97,12 +135,13 @@ export default defineAgent({
     skills: {
       'enrich-leads': { pricing: { creditsPerItem: ENRICH_CREDITS_PER_LEAD, itemsPath: 'leadIds' } },
       'dedupe-leads': { pricing: { creditsPerItem: DEDUPE_CREDITS_PER_RECORD, itemsPath: 'records' } },
+      'list-leads': { pricing: { creditsPerCall: LIST_CREDITS } },
     },
   },
   skills: {
     'enrich-leads': {
       name: 'Enrich leads',
-      description: 'Adds firmographic data to leads from the company database: industry, company size band, revenue band, region and a go-to-market segment. Data { leadIds: [...] } or text naming lead ids or "all leads".',
+      description: 'Adds firmographic data to leads from the company database (200 sample leads lead-001…, 10,000 generated lead-00001…): industry, company size band, revenue band, region and a go-to-market segment. Data { leadIds: [...] } or text naming lead ids or "all leads".',
       tags: ['enrichment', 'firmographics', 'leads', 'company-data', 'segment'],
       examples: ['enrich lead-001 and lead-002', 'add company size, revenue and industry to all leads', 'which segment and region is lead-042 in?', '{"leadIds":["lead-001","lead-002"],"provider":"apollo"}'],
       input: textOrData({
@@ -132,6 +171,23 @@ export default defineAgent({
       }),
       idempotent: true,
       handler: dedupe,
+    },
+    'list-leads': {
+      name: 'List leads',
+      description: 'Lists lead ids of the company database page by page: the 10,000 generated leads (lead-00001…, default) or the 200 sample CRM leads. Data { count?, offset?, source? } or text such as "list 500 leads".',
+      tags: ['leads', 'list', 'ids', 'pagination', 'company-data'],
+      examples: ['list the first 500 leads', 'list leads 1001 to 2000', 'give me the ids of all sample CRM leads', '{"count":10000,"offset":0}'],
+      input: textOrData({
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          count: { type: 'integer', minimum: 1, maximum: 10000 },
+          offset: { type: 'integer', minimum: 0 },
+          source: { enum: ['generated', 'sample'] },
+        },
+      }),
+      idempotent: true,
+      handler: list,
     },
   },
 });

@@ -1,5 +1,6 @@
 import type { AgentDefinition } from '../src/runtime/index.js';
 import analytics from './analytics.js';
+import audienceArchitect from './audience-architect.js';
 import campaignOrchestrator from './campaign-orchestrator.js';
 import dataEngineer from './data-engineer.js';
 import echo from './echo.js';
@@ -7,7 +8,9 @@ import finance from './finance.js';
 import hr from './hr.js';
 import leadScorer from './lead-scorer.js';
 import legal from './legal.js';
+import sales from './sales.js';
 import support from './support.js';
+import workflowAutomation from './workflow-automation.js';
 
-/** The example agents `agentmesh up` serves: seed 004's sales chain and seed 000's departments. */
-export const exampleAgents: readonly AgentDefinition[] = [echo, leadScorer, dataEngineer, campaignOrchestrator, legal, finance, support, hr, analytics];
+/** The example agents `agentmesh up` serves: seed 004's DealScale agents and seed 000's departments. */
+export const exampleAgents: readonly AgentDefinition[] = [echo, leadScorer, dataEngineer, campaignOrchestrator, legal, finance, support, hr, analytics, audienceArchitect, workflowAutomation, sales];

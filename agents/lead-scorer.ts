@@ -1,26 +1,9 @@
 import { defineAgent } from '../src/runtime/index.js';
-import { sampleBestCustomers as best, sampleLeads as byId, sampleProspectIds as prospects, type SampleLead as Lead } from './shared/sample-leads.js';
+import { lookalikeScore, scoreBand, type ScoreBand } from './lead-scorer/lookalike-score.js';
+import { findLead } from './shared/find-lead.js';
+import { sampleBestCustomers as best, sampleProspectIds as prospects } from './shared/sample-leads.js';
 
-/**
- * Lookalike score 0–100: how much a lead resembles the best customers
- * (industry and region match, company size and revenue on a log scale,
- * recent engagement). Deterministic, explainable, no model needed.
- */
-export function lookalikeScore(lead: Lead): { score: number; nearest: string } {
-  let bestSimilarity = -1;
-  let nearest = '';
-  for (const c of best) {
-    const size = 1 - Math.min(1, Math.abs(Math.log10(lead.employees) - Math.log10(c.employees)) / 3);
-    const revenue = 1 - Math.min(1, Math.abs(Math.log10(lead.annualRevenueMUsd) - Math.log10(c.annualRevenueMUsd)) / 3);
-    const similarity = 0.35 * (lead.industry === c.industry ? 1 : 0) + 0.15 * (lead.region === c.region ? 1 : 0) + 0.25 * size + 0.25 * revenue;
-    if (similarity > bestSimilarity) {
-      bestSimilarity = similarity;
-      nearest = c.id;
-    }
-  }
-  const engagement = Math.min(1, lead.websiteVisits30d / 200);
-  return { score: Math.round(100 * (0.85 * bestSimilarity + 0.15 * engagement)), nearest };
-}
+export { lookalikeScore } from './lead-scorer/lookalike-score.js';
 
 /** Seed 004's scoring agent: scores leads against the best customers, charging credits per lead. */
 export default defineAgent({
@@ -42,7 +25,7 @@ export default defineAgent({
   skills: {
     'score-leads': {
       name: 'Score leads',
-      description: 'Scores leads 0-100 by similarity to the best customers; text "score all leads" or data { leadIds: [...] }.',
+      description: 'Scores leads 0-100 by similarity to the best customers and counts them by band (high 80+, medium 60-79, low); text "score all leads" or data { leadIds: [...], top? }.',
       tags: ['sales', 'leads', 'scoring', 'lookalike'],
       examples: ['score leads similar to my best customers', '{"leadIds":["lead-001","lead-002"]}'],
       input: {
@@ -55,21 +38,24 @@ export default defineAgent({
       handler: async (input: string | { leadIds: string[]; top?: number }, ctx) => {
         const ids = typeof input === 'string' ? prospects : input.leadIds;
         const top = typeof input === 'string' ? 10 : (input.top ?? ids.length);
-        const unknown = ids.filter((id) => !byId.has(id));
+        const unknown = ids.filter((id) => findLead(id) === undefined);
         if (unknown.length > 0) throw new Error(`Unknown lead ids: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
         ctx.progress(`Scoring ${ids.length} leads against ${best.length} best customers`);
         const scored = [];
+        const bands: Record<ScoreBand, number> = { high: 0, medium: 0, low: 0 };
         for (let i = 0; i < ids.length; i++) {
           if (ctx.signal.aborted) return undefined;
-          const lead = byId.get(ids[i]!)!;
-          scored.push({ leadId: lead.id, company: lead.company, ...lookalikeScore(lead) });
+          const lead = findLead(ids[i]!)!;
+          const result = lookalikeScore(lead);
+          bands[scoreBand(result.score)] += 1;
+          scored.push({ leadId: lead.id, company: lead.company, ...result });
           if ((i + 1) % 100 === 0 && i + 1 < ids.length) ctx.progress(`Scored ${i + 1} of ${ids.length} leads`);
         }
         scored.sort((a, b) => b.score - a.score || a.leadId.localeCompare(b.leadId));
         ctx.usage({ credits: ids.length, units: { leads: ids.length } });
         const topLeads = scored.slice(0, top);
         ctx.artifact({ name: 'summary', parts: [{ text: topLeads.map((s) => `${s.leadId} ${s.company}: ${s.score}`).join('\n') }] });
-        return { scored: topLeads, count: ids.length };
+        return { scored: topLeads, count: ids.length, bands };
       },
     },
   },

@@ -1,4 +1,5 @@
 import { badInput } from '../shared/bad-input.js';
+import { DAY_MS, isoDate, nextBusinessDay, parseIsoDate } from '../shared/business-days.js';
 import { stableHash } from '../shared/stable-hash.js';
 import { CHANNELS, type Channel } from './channels.js';
 
@@ -42,30 +43,13 @@ export interface CampaignPlan {
   expected: { responses: number; responseRate: number };
 }
 
-const DAY_MS = 86_400_000;
-
-function isoDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-function isWeekend(ms: number): boolean {
-  const day = new Date(ms).getUTCDay();
-  return day === 0 || day === 6;
-}
-
-function nextBusinessDay(ms: number): number {
-  let day = ms;
-  while (isWeekend(day)) day += DAY_MS;
-  return day;
-}
-
 function parseStartDate(startDate: string | undefined, today: Date): number {
   if (startDate === undefined) {
     const midnight = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
     return nextBusinessDay(midnight + DAY_MS);
   }
-  const ms = Date.parse(`${startDate}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(startDate) || Number.isNaN(ms) || isoDate(ms) !== startDate) throw badInput('startDate', `must be a calendar date YYYY-MM-DD, got ${JSON.stringify(startDate)}`);
+  const ms = parseIsoDate(startDate);
+  if (ms === undefined) throw badInput('startDate', `must be a calendar date YYYY-MM-DD, got ${JSON.stringify(startDate)}`);
   return nextBusinessDay(ms);
 }
 

@@ -7,17 +7,7 @@
  *   node --import tsx agents/data/generate-monthly-metrics.ts > agents/data/monthly-metrics.json
  */
 
-/** mulberry32: a tiny seeded PRNG, plenty for sample data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as random } from './mulberry32.js';
 
 interface MetricSpec {
   description: string;

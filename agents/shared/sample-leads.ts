@@ -22,7 +22,7 @@ export const sampleBestCustomers: readonly SampleLead[] = sample.bestCustomers.m
 /** Leads that are not customers yet, in file order. */
 export const sampleProspectIds: readonly string[] = sample.leads.filter((l) => !sample.bestCustomers.includes(l.id)).map((l) => l.id);
 
-/** Lead ids written in free text ("lead-003 and lead-14"), normalized to the sample's three digits, first mention first. */
+/** Lead ids written in free text ("lead-003 and lead-14"), short ones padded to the sample's three digits (generated five-digit ids pass as written), first mention first. */
 export function leadIdsInText(text: string): string[] {
   const ids = [...text.matchAll(/\blead[-_ ]?(\d{1,6})\b/gi)].map((m) => `lead-${m[1]!.padStart(3, '0')}`);
   return [...new Set(ids)];

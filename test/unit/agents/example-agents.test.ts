@@ -4,7 +4,7 @@ import type { AgentCard } from '@a2a-js/sdk';
 import { exampleAgents } from '../../../agents/index.js';
 import { validateAgentMetadata } from '../../../src/registry/intake/index.js';
 
-const NEW_AGENTS = ['data-engineer', 'campaign-orchestrator', 'legal', 'finance', 'support', 'hr', 'analytics'];
+const NEW_AGENTS = ['data-engineer', 'campaign-orchestrator', 'legal', 'finance', 'support', 'hr', 'analytics', 'audience-architect', 'workflow-automation', 'sales'];
 
 test('agentmesh up serves every example agent once', () => {
   const names = exampleAgents.map((a) => a.name);

@@ -1,0 +1,106 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planCampaign } from '../../../agents/campaign-orchestrator/plan-campaign.js';
+import { addBusinessDays, isoDate, parseIsoDate } from '../../../agents/shared/business-days.js';
+import workflowAutomation from '../../../agents/workflow-automation.js';
+import { launchRecords } from '../../../agents/workflow-automation/launch-records.js';
+import { scheduleFollowUps } from '../../../agents/workflow-automation/schedule-followups.js';
+import { serveAgent } from './agent-harness.js';
+
+const today = new Date('2026-03-04T15:00:00Z'); // a Wednesday
+// 150 LinkedIn contacts: 100 go out on Thursday 2026-03-05, 50 on Friday 2026-03-06.
+const ids = Array.from({ length: 150 }, (_, i) => `lead-${String(i + 1).padStart(3, '0')}`);
+const launched = planCampaign({ name: 'Q2 outreach', leadIds: ids, channel: 'linkedin', startDate: '2026-03-05' }, 'scheduled', today);
+
+test('business days skip weekends', () => {
+  const thursday = parseIsoDate('2026-03-05')!;
+  assert.deepEqual([0, 1, 2, 3, 6].map((n) => isoDate(addBusinessDays(thursday, n))), ['2026-03-05', '2026-03-06', '2026-03-09', '2026-03-10', '2026-03-13']);
+  assert.equal(isoDate(addBusinessDays(parseIsoDate('2026-03-07')!, 0)), '2026-03-09', 'a Saturday moves to Monday');
+  assert.equal(parseIsoDate('2026-02-30'), undefined);
+});
+
+describe('scheduleFollowUps', () => {
+  test('gives every lead each step of the channel cadence, due business days after its own wave', () => {
+    const plan = scheduleFollowUps(launched);
+    assert.equal(plan.leads, 150);
+    assert.equal(plan.tasks.length, 450, 'LinkedIn has three steps');
+    assert.deepEqual(plan.cadence.map((c) => [c.afterBusinessDays, c.channel, c.automated]), [[3, 'linkedin', false], [6, 'email', true], [10, 'phone', false]]);
+    const first = plan.tasks.filter((t) => t.leadId === 'lead-001');
+    const last = plan.tasks.filter((t) => t.leadId === 'lead-150');
+    // lead-001 went out on Thursday 03-05, lead-150 on Friday 03-06: each follows its own send date.
+    assert.deepEqual(first.map((t) => t.dueDate), ['2026-03-10', '2026-03-13', '2026-03-19']);
+    assert.deepEqual(last.map((t) => t.dueDate), ['2026-03-11', '2026-03-16', '2026-03-20']);
+    assert.deepEqual(first[0], { taskId: `${launched.campaignId}/lead-001/1`, leadId: 'lead-001', owner: 'lena.fischer@example.com', step: 1, channel: 'linkedin', action: 'LinkedIn follow-up message', automated: false, dueDate: '2026-03-10' });
+    assert.equal(plan.firstDue, '2026-03-10');
+    assert.equal(plan.lastDue, '2026-03-20');
+    assert.equal(Object.values(plan.byDate).reduce((a, b) => a + b, 0), 450);
+    assert.ok(plan.tasks.every((t, i) => i === 0 || plan.tasks[i - 1]!.dueDate <= t.dueDate), 'tasks are listed by due date');
+  });
+
+  test('owners: territory owners by default, round-robin over the given ones', () => {
+    const byTerritory = scheduleFollowUps(launched);
+    assert.ok(Object.keys(byTerritory.byOwner).every((o) => /^(sam\.rivera|lena\.fischer|diego\.santos|mei\.tan)@example\.com$/.test(o)), Object.keys(byTerritory.byOwner).join());
+    const shared = scheduleFollowUps(launched, ['ana@example.com', 'ben@example.com', 'cy@example.com']);
+    assert.deepEqual(shared.byOwner, { 'ana@example.com': { tasks: 150, manual: 100 }, 'ben@example.com': { tasks: 150, manual: 100 }, 'cy@example.com': { tasks: 150, manual: 100 } });
+    assert.equal(shared.tasks.find((t) => t.leadId === 'lead-004')!.owner, 'ana@example.com');
+  });
+
+  test('is deterministic: the same campaign gives the same tasks', () => {
+    assert.deepEqual(scheduleFollowUps(launched), scheduleFollowUps(structuredClone(launched)));
+  });
+
+  test('refuses a draft, waves that do not add up and a lead listed twice', () => {
+    assert.throws(() => scheduleFollowUps({ ...launched, status: 'draft' }), /campaign\.status is draft: launch the campaign first/);
+    assert.throws(() => scheduleFollowUps({ ...launched, schedule: { waves: [{ date: '2026-03-05', contacts: 10 }] } }), /campaign\.schedule\.waves send to 10 contacts but the audience has 150/);
+    assert.throws(() => scheduleFollowUps({ ...launched, audience: [...ids.slice(0, 149), 'lead-001'] }), /campaign\.audience lists lead-001 twice/);
+    assert.throws(() => scheduleFollowUps({ ...launched, audience: ['lead-001'], schedule: { waves: [{ date: '2026-13-01', contacts: 1 }] } }), /waves\[0\]\.date must be a calendar date/);
+  });
+});
+
+test('launchRecords: one queued CRM record per lead with its wave and send date, stable ids', () => {
+  const r = launchRecords(launched);
+  assert.equal(r.count, 150);
+  assert.deepEqual(r.byWave, [{ wave: 1, date: '2026-03-05', contacts: 100 }, { wave: 2, date: '2026-03-06', contacts: 50 }]);
+  assert.deepEqual(r.records[100], { recordId: `${launched.campaignId}/lead-101`, campaignId: launched.campaignId, leadId: 'lead-101', company: 'Company 101', owner: r.records[100]!.owner, channel: 'linkedin', wave: 2, sendDate: '2026-03-06', status: 'queued' });
+  assert.equal(Object.values(r.byOwner).reduce((a, b) => a + b, 0), 150);
+});
+
+describe('workflow-automation agent', () => {
+  const agent = serveAgent(workflowAutomation);
+
+  test('schedules follow-ups for campaign-orchestrator\'s launch output and charges per lead', async () => {
+    const task = await agent.send({ data: { campaign: launched, owners: ['ana@example.com'] } });
+    assert.equal(task.state, 'TASK_STATE_COMPLETED', task.statusText);
+    assert.equal(task.result.tasks.length, 450);
+    assert.deepEqual(task.result.byOwner, { 'ana@example.com': { tasks: 450, manual: 300 } });
+    assert.deepEqual(task.usage, { credits: 3, units: { leads: 150, tasks: 450 } });
+    assert.match(task.texts['summary']!, /^450 follow-up tasks for 150 leads of "Q2 outreach", 2026-03-10\.\.2026-03-20/);
+  });
+
+  test('writes launch records', async () => {
+    const task = await agent.send({ data: { campaign: launched } }, { skillId: 'launch-records' });
+    assert.equal(task.result.count, 150);
+    assert.deepEqual(task.usage, { credits: 1.5, units: { records: 150 } });
+  });
+
+  test('reads a campaign from text, and asks for the leads when the text names none', async () => {
+    const direct = await agent.send({ text: 'schedule email follow-ups for lead-002 and lead-004, sent on 2026-03-02' });
+    assert.equal(direct.state, 'TASK_STATE_COMPLETED', direct.statusText);
+    assert.equal(direct.result.tasks.length, 8, 'four email-cadence steps per lead');
+    assert.equal(direct.result.firstDue, '2026-03-04');
+    const asked = await agent.send({ text: 'schedule the follow-ups of our SMS campaign' });
+    assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
+    assert.match(asked.statusText, /Which leads did the campaign reach\?/);
+    const done = await agent.send({ text: 'lead-010, sent 2026-03-02' }, { taskId: asked.id, contextId: asked.contextId });
+    assert.equal(done.state, 'TASK_STATE_COMPLETED', done.statusText);
+    assert.equal(done.result.channel, 'sms', 'the channel of the first message still counts');
+    assert.deepEqual(done.result.tasks.map((t: { dueDate: string }) => t.dueDate), ['2026-03-03', '2026-03-06']);
+  });
+
+  test('refuses a draft campaign with the field named', async () => {
+    const task = await agent.send({ data: { campaign: { ...launched, status: 'draft' } } });
+    assert.equal(task.state, 'TASK_STATE_FAILED');
+    assert.match(task.statusText, /campaign\.status is draft/);
+    await assert.rejects(agent.send({ data: { campaign: { ...launched, channel: 'fax' } } }), (err: any) => err.rpcError.code === -32602 && /channel/.test(err.message));
+  });
+});

@@ -1,33 +1,47 @@
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { exampleAgents } from '../../../agents/index.js';
-import { createGateway, GATEWAY_DELEGATE_SCOPE, type Gateway } from '../../gateway/index.js';
+import { createGateway } from '../../gateway/index.js';
 import { createRegistry } from '../../registry/index.js';
-import type { RuntimeConfigInput } from '../../runtime/index.js';
+import { createRuntime, type RuntimeConfigInput } from '../../runtime/index.js';
+import { formatCredits } from '../../tenancy/index.js';
 import type { CliContext } from '../cli-io.js';
 import { gatewayConfigFromEnv } from '../gateway-config-from-env.js';
 import { orchestratorConfigFromEnv } from '../orchestrator-config-from-env.js';
 import { registryConfigFromEnv } from '../registry-config-from-env.js';
-import { startAgents, type ServeFlags } from '../serve-agents.js';
+import { runtimeConfigFromEnv } from '../runtime-config-from-env.js';
+import type { ServeFlags } from '../serve-agents.js';
 import { untilSignal } from '../until-signal.js';
+import { cliCommand, renderUpBanner, runningBinFile } from './up-banner.js';
+import { adminTokenOf, DEMO_TENANT, demoClient, orchestratorClient } from './up-clients.js';
+import { resetDataDir } from './up-reset.js';
 import { launchOrchestrator, printWorkflows } from './workflow-serve.js';
 
-type UpFlags = ServeFlags & { registryPort?: string; gatewayPort?: string; orchestratorPort?: string; workflows?: string };
+type UpFlags = ServeFlags & { registryPort?: string; gatewayPort?: string; orchestratorPort?: string; workflows?: string; reset?: boolean };
 
-const DEMO_TENANT = 'demo';
-const DEMO_SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write', 'a2a:card:read'];
-/** The mesh's own tenant: the orchestrator's client lives there and acts for the callers' tenants (gateway:delegate). */
-const MESH_TENANT = 'agentmesh';
-const ORCHESTRATOR_SCOPES = [GATEWAY_DELEGATE_SCOPE, 'a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:card:read'];
 /** Used when neither --workflows nor WORKFLOWS_DIR names a folder, if it exists. */
 const DEFAULT_WORKFLOWS_DIR = './workflows';
+const DEFAULT_DATA_DIR = './.agentmesh';
+
+const EXAMPLES = `
+Examples:
+  $ agentmesh up
+  $ agentmesh up --port 8080 --registry-port 8081 --gateway-port 8082 --orchestrator-port 8083
+  $ agentmesh up --data-dir /tmp/mesh --reset      # start over: a new database, keys and demo client
+  $ agentmesh agents list                          # what registered
+  $ agentmesh workflow run workflows/lookalike-campaign.yaml --input leadIds='["lead-001"]'
+
+--reset deletes the mesh state in the data dir (mesh.db, keys, the stored clients) before starting,
+without asking. It refuses a folder holding anything else, a store a running mesh has open, and a
+mesh on DATABASE_URL.
+`;
 
 /**
  * `agentmesh up`: the mesh in one process on the embedded SQLite store —
  * the registry, the gateway in front of the example agents, the agents and
- * the orchestrator, which register themselves. Prints the URLs and a demo
- * client.
+ * the orchestrator, which register themselves. Prints the URLs, a demo
+ * client and commands to paste into another terminal.
  */
 export function upCommand(ctx: CliContext): Command {
   return new Command('up')
@@ -38,12 +52,20 @@ export function upCommand(ctx: CliContext): Command {
     .option('--orchestrator-port <port>', 'orchestrator port (env ORCHESTRATOR_PORT; default 4300)')
     .option('--workflows <dir>', `workflow files offered as the orchestrator's skills (env WORKFLOWS_DIR; default ${DEFAULT_WORKFLOWS_DIR} if it exists)`)
     .option('--host <host>', 'interface to bind (env HOST; default 127.0.0.1)')
-    .option('--data-dir <dir>', 'where the SQLite file and keys live (default ./.agentmesh)')
+    .option('--data-dir <dir>', `where the SQLite file, keys and demo client live (env AGENTMESH_DATA_DIR; default ${DEFAULT_DATA_DIR})`)
+    .option('--reset', 'delete the mesh state in the data dir first: database, keys, demo client (no prompt)')
     .option('--dev', 'development mode: allow http:// webhooks')
-    .addHelpText('after', '\nExamples:\n  $ agentmesh up\n  $ agentmesh up --port 8080 --registry-port 8081 --gateway-port 8082\n  $ agentmesh agents list            # what registered\n  $ agentmesh workflow run workflows/lookalike-campaign.yaml --input leadIds=\'["lead-001"]\'\n')
+    .addHelpText('after', EXAMPLES)
     .action(async (opts: UpFlags) => {
       const env = ctx.io.env;
-      const dataDir = opts.dataDir ?? env['AGENTMESH_DATA_DIR'] ?? './.agentmesh';
+      const dataDir = opts.dataDir ?? (env['AGENTMESH_DATA_DIR'] || DEFAULT_DATA_DIR);
+      if (opts.reset) {
+        const removed = resetDataDir({ dataDir, databaseUrl: env['DATABASE_URL'] });
+        ctx.io.stdout.write(removed.length > 0 ? `reset: removed ${removed.join(', ')} from ${dataDir}\n` : `reset: ${dataDir} held no mesh state\n`);
+      }
+      // The store and the secrets beside it are the mesh's alone: a new data dir is private (0700).
+      if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      const logLevel = (env['LOG_LEVEL'] as RuntimeConfigInput['logLevel']) ?? 'warn';
       const common = { ...(opts.host !== undefined && { host: opts.host }), dataDir, ...(opts.dev !== undefined && { dev: opts.dev }) };
       const registryConfig = registryConfigFromEnv(env, { port: opts.registryPort ?? env['REGISTRY_PORT'] ?? '4100', ...common });
       // The embedded registry probes the agents beside it, on loopback and plain http.
@@ -62,108 +84,51 @@ export function upCommand(ctx: CliContext): Command {
         gatewayConfig.registryUrl ??= registryUrl;
         gatewayConfig.logLevel ??= 'warn';
         gatewayConfig.allowHosts = [...(gatewayConfig.allowHosts ?? []), 'localhost', '127.0.0.1'];
-        gatewayConfig.adminToken ??= adminTokenOf(dataDir);
+        gatewayConfig.adminToken ??= adminTokenOf(dataDir, ctx.io.stderr);
         const gateway = await createGateway({ config: gatewayConfig });
         const { url: gatewayUrl } = await gateway.listen();
         closers.push(() => gateway.close());
-        const runtime = await startAgents(ctx, exampleAgents, opts, {
+        const agentLinks: RuntimeConfigInput = {
           registryUrl: env['REGISTRY_URL'] ?? registryUrl,
           ...(registryConfig.writeToken !== undefined && { registryToken: registryConfig.writeToken }),
           // Calls through the gateway carry their tenant; direct calls stay open for the quickstart.
           gatewayJwksUrl: `${gatewayUrl}/.well-known/jwks.json`,
-          logLevel: (env['LOG_LEVEL'] as RuntimeConfigInput['logLevel']) ?? 'warn',
-        });
+          logLevel,
+        };
+        const runtime = await createRuntime({ agents: [...exampleAgents], config: { ...runtimeConfigFromEnv(env, { ...opts, dataDir }), ...agentLinks } });
         closers.push(() => runtime.close());
-        const demo = await demoClient(gateway, dataDir);
-        const orchestratorClientCredentials = await orchestratorClient(gateway, dataDir);
+        const { url: runtimeUrl, agents } = await runtime.listen();
+        const demo = await demoClient(gateway, dataDir, ctx.io.stderr);
+        const orchestratorClientCredentials = await orchestratorClient(gateway, dataDir, ctx.io.stderr);
         const workflowsDir = opts.workflows ?? (env['WORKFLOWS_DIR'] || (existsSync(DEFAULT_WORKFLOWS_DIR) ? DEFAULT_WORKFLOWS_DIR : undefined));
         const orchestratorConfig = orchestratorConfigFromEnv(env, { port: opts.orchestratorPort ?? env['ORCHESTRATOR_PORT'] ?? '4300', ...common, ...(workflowsDir !== undefined && { workflows: workflowsDir }) });
         // Behind the embedded gateway with its own client: child calls carry the caller's tenant and are charged to it.
         Object.assign(orchestratorConfig, { gatewayUrl, ...orchestratorClientCredentials, registryUrl: env['REGISTRY_URL'] ?? registryUrl });
-        orchestratorConfig.runtime = {
-          ...orchestratorConfig.runtime,
-          registryUrl: env['REGISTRY_URL'] ?? registryUrl,
-          ...(registryConfig.writeToken !== undefined && { registryToken: registryConfig.writeToken }),
-          gatewayJwksUrl: `${gatewayUrl}/.well-known/jwks.json`,
-          logLevel: (env['LOG_LEVEL'] as RuntimeConfigInput['logLevel']) ?? 'warn',
-        };
+        orchestratorConfig.runtime = { ...orchestratorConfig.runtime, ...agentLinks };
         const orchestrator = await launchOrchestrator(orchestratorConfig);
         closers.push(() => orchestrator.orchestrator.close());
-        ctx.io.stdout.write(`agentmesh registry listening on ${registryUrl}  (search: POST ${registryUrl}/search)\n`);
-        ctx.io.stdout.write(`agentmesh gateway listening on ${gatewayUrl}  (agents: ${gatewayUrl}/agents/{name}, token: POST ${gatewayUrl}/oauth/token)\n`);
-        ctx.io.stdout.write(`  demo client: ${demo.clientId} / ${demo.clientSecret}  (tenant ${DEMO_TENANT}, 1000 credits)\n`);
-        const orchestratorName = orchestrator.orchestrator.config.name;
-        ctx.io.stdout.write(`agentmesh orchestrator listening on ${orchestrator.url}  (through the gateway: ${gatewayUrl}/agents/${orchestratorName})\n`);
-        printWorkflows(ctx, orchestrator);
-        ctx.io.stdout.write(`Try: agentmesh agents search "score leads similar to my best customers" --registry ${registryUrl}\n`);
-        ctx.io.stdout.write(`     agentmesh token --gateway ${gatewayUrl} --client-id ${demo.clientId} --client-secret ${demo.clientSecret}\n`);
-        ctx.io.stdout.write(`     AGENTMESH_CLIENT_ID=${demo.clientId} AGENTMESH_CLIENT_SECRET=${demo.clientSecret} agentmesh workflow run <file.yaml> --gateway ${gatewayUrl}${orchestratorName !== 'orchestrator' ? ` --orchestrator ${orchestratorName}` : ''}\n`);
+        let workflowLines = '';
+        printWorkflows({ ...ctx, io: { ...ctx.io, stdout: { write: (s: string) => (workflowLines += s) } } }, orchestrator);
+        const balance = await gateway.ledger.balance(DEMO_TENANT);
+        ctx.io.stdout.write(
+          renderUpBanner({
+            cli: cliCommand(runningBinFile(), process.cwd()),
+            registryUrl,
+            gatewayUrl,
+            runtimeUrl,
+            agents: Object.keys(agents),
+            orchestratorUrl: orchestrator.url,
+            orchestratorName: orchestrator.orchestrator.config.name,
+            workflowLines,
+            demo: { ...demo, tenant: DEMO_TENANT, credits: formatCredits(balance.availableMilliCredits), file: join(dataDir, 'demo-client.json') },
+            dataDir,
+            readyMs: performance.now(),
+          }),
+        );
       } catch (err) {
         await closeAll();
         throw err;
       }
       await untilSignal(ctx, closeAll);
     });
-}
-
-/** The admin token of the local mesh: generated once into the data dir (0600). */
-function adminTokenOf(dataDir: string): string {
-  const file = resolve(dataDir, 'gateway-admin-token');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const token = `amadm_${crypto.randomUUID().replaceAll('-', '')}`;
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return token;
-}
-
-/**
- * The demo client of the local mesh, created on the first `up` with 1,000
- * credits for its tenant. Its secret is kept in the data dir (0600) so every
- * `up` can print it: a convenience of the laptop mesh, never of `serve gateway`.
- */
-async function demoClient(gateway: Gateway, dataDir: string): Promise<{ clientId: string; clientSecret: string }> {
-  const file = join(dataDir, 'demo-client.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { clientId: string; clientSecret: string };
-  const res = await gateway.app.inject({
-    method: 'POST',
-    url: '/v1/clients',
-    headers: { authorization: `Bearer ${gateway.config.adminToken}`, 'content-type': 'application/json' },
-    payload: { name: 'demo', tenant: DEMO_TENANT, scopes: DEMO_SCOPES, authMethod: 'client_secret_basic' },
-  });
-  if (res.statusCode !== 201) throw new Error(`could not create the demo client: ${res.body}`);
-  const body = res.json() as { client_id?: string; clientId?: string; client_secret?: string; clientSecret?: string };
-  const demo = { clientId: (body.client_id ?? body.clientId)!, clientSecret: (body.client_secret ?? body.clientSecret)! };
-  await gateway.ledger.topUp(DEMO_TENANT, 1_000_000, 'demo-initial-credits');
-  writeFileSync(file, JSON.stringify(demo), { mode: 0o600 });
-  return demo;
-}
-
-/**
- * The orchestrator's OAuth client of the local mesh, in the mesh's own
- * tenant with gateway:delegate: created on the first `up`, its secret kept in
- * the data dir (0600) for the next. A stored client the gateway no longer
- * knows (another database) is created again.
- */
-async function orchestratorClient(gateway: Gateway, dataDir: string): Promise<{ clientId: string; clientSecret: string }> {
-  const file = join(dataDir, 'orchestrator-client.json');
-  const headers = { authorization: `Bearer ${gateway.config.adminToken}`, 'content-type': 'application/json' };
-  if (existsSync(file)) {
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as { clientId: string; clientSecret: string };
-    const known = await gateway.app.inject({ method: 'GET', url: `/v1/clients/${encodeURIComponent(stored.clientId)}`, headers: { authorization: headers.authorization } });
-    if (known.statusCode === 200 && (known.json() as { status?: string }).status === 'active') return stored;
-  }
-  const res = await gateway.app.inject({
-    method: 'POST',
-    url: '/v1/clients',
-    headers,
-    // Workflows make many calls per run (a 1,000-step run, a map of thousands of items): the default 1,000 rpm per agent is a demo client's.
-    payload: { name: 'orchestrator', tenant: MESH_TENANT, scopes: ORCHESTRATOR_SCOPES, authMethod: 'client_secret_basic', rateLimit: { requestsPerMinute: 60_000, burst: 1_000 } },
-  });
-  if (res.statusCode !== 201) throw new Error(`could not create the orchestrator's client: ${res.body}`);
-  const body = res.json() as { client_id?: string; clientId?: string; client_secret?: string; clientSecret?: string };
-  const client = { clientId: (body.client_id ?? body.clientId)!, clientSecret: (body.client_secret ?? body.clientSecret)! };
-  writeFileSync(file, JSON.stringify(client), { mode: 0o600 });
-  // writeFileSync's mode applies only to a new file: an older one keeps its permissions otherwise.
-  chmodSync(file, 0o600);
-  return client;
 }

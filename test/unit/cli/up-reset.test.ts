@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test, type TestContext } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { MESH_STATE_FILES, resetDataDir } from '../../../src/cli/commands/up-reset.js';
+import { ErrorCodes } from '../../../src/protocol/index.js';
+
+function folder(t: TestContext, files: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-reset-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const file of files) {
+    if (file === 'mesh.db') store(join(dir, file)).close();
+    else writeFileSync(join(dir, file), 'x');
+  }
+  return dir;
+}
+
+/** A store like the mesh's: SQLite in WAL mode. */
+function store(file: string): BetterSqlite3.Database {
+  const db = new BetterSqlite3(file);
+  db.pragma('journal_mode = WAL');
+  db.exec('CREATE TABLE IF NOT EXISTS t (x)');
+  return db;
+}
+
+describe('resetDataDir', () => {
+  test('deletes every mesh state file and keeps the folder', (t) => {
+    const dir = folder(t, MESH_STATE_FILES.filter((f) => !/-(wal|shm|journal)$/.test(f)));
+    // What a mesh killed with -9 leaves: its WAL and shared memory, and no lock.
+    const crashed = store(join(dir, 'mesh.db'));
+    crashed.exec('INSERT INTO t VALUES (1)');
+    for (const f of ['mesh.db-wal', 'mesh.db-shm']) assert.equal(existsSync(join(dir, f)), true);
+    writeFileSync(join(dir, 'mesh.db-journal'), '');
+    // Closing would checkpoint and delete the WAL: keep it, as a crash does, by copying the files aside and back.
+    const files = ['mesh.db', 'mesh.db-wal', 'mesh.db-shm'].map((f) => [f, readFileSync(join(dir, f))] as const);
+    crashed.close();
+    for (const [f, bytes] of files) writeFileSync(join(dir, f), bytes);
+    assert.deepEqual(resetDataDir({ dataDir: dir }), [...MESH_STATE_FILES].sort());
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
+  test('has nothing to do for a folder that does not exist or is empty', (t) => {
+    const dir = folder(t, []);
+    assert.deepEqual(resetDataDir({ dataDir: join(dir, 'missing') }), []);
+    assert.deepEqual(resetDataDir({ dataDir: dir }), []);
+    assert.equal(existsSync(dir), true);
+  });
+
+  test('refuses a folder holding anything else, naming it, and deletes nothing', (t) => {
+    const dir = folder(t, ['mesh.db', 'demo-client.json', 'thesis.tex']);
+    assert.throws(() => resetDataDir({ dataDir: dir }), {
+      code: ErrorCodes.CLI_USAGE,
+      message: `refusing to reset ${dir}: it does not look like an agentmesh data dir (it holds thesis.tex); pass the right --data-dir, or move those out first`,
+    });
+    assert.deepEqual(readdirSync(dir).sort(), ['demo-client.json', 'mesh.db', 'thesis.tex']);
+  });
+
+  test('refuses a known name that is a folder or a link, which the mesh never makes', (t) => {
+    const dir = folder(t, ['demo-client.json']);
+    mkdirSync(join(dir, 'mesh.db'));
+    assert.throws(() => resetDataDir({ dataDir: dir }), /it holds mesh\.db\)/);
+    const linked = folder(t, []);
+    symlinkSync(join(dir, 'demo-client.json'), join(linked, 'signing-key.json'));
+    assert.throws(() => resetDataDir({ dataDir: linked }), /it holds signing-key\.json\)/);
+    assert.equal(existsSync(join(dir, 'demo-client.json')), true);
+  });
+
+  test('refuses a store another process has open, deleting nothing', (t) => {
+    const dir = folder(t, ['demo-client.json']);
+    const running = store(join(dir, 'mesh.db'));
+    t.after(() => running.close());
+    assert.throws(() => resetDataDir({ dataDir: dir }), { code: ErrorCodes.CLI_USAGE, message: `refusing to reset ${dir}: a running agentmesh has its store open; stop it first` });
+    assert.equal(existsSync(join(dir, 'demo-client.json')), true);
+  });
+
+  test('refuses a mesh.db that is no SQLite database', (t) => {
+    const dir = folder(t, []);
+    writeFileSync(join(dir, 'mesh.db'), 'my notes, not a database');
+    assert.throws(() => resetDataDir({ dataDir: dir }), /mesh\.db is not an agentmesh store/);
+    assert.equal(readFileSync(join(dir, 'mesh.db'), 'utf8'), 'my notes, not a database');
+  });
+
+  test('lists at most five strangers', (t) => {
+    const dir = folder(t, ['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+    assert.throws(() => resetDataDir({ dataDir: dir }), /it holds a, b, c, d, e, and 2 more\)/);
+  });
+
+  test('refuses a file given as the data dir', (t) => {
+    const dir = folder(t, ['notes.txt']);
+    assert.throws(() => resetDataDir({ dataDir: join(dir, 'notes.txt') }), { code: ErrorCodes.CLI_USAGE, message: `refusing to reset ${join(dir, 'notes.txt')}: it is not a folder (--data-dir)` });
+  });
+
+  test('refuses when DATABASE_URL holds the state, deleting nothing', (t) => {
+    const dir = folder(t, ['mesh.db', 'gateway-secret']);
+    assert.throws(() => resetDataDir({ dataDir: dir, databaseUrl: 'postgres://db/mesh' }), { code: ErrorCodes.CLI_USAGE, message: /DATABASE_URL is set/ });
+    assert.deepEqual(readdirSync(dir).sort(), ['gateway-secret', 'mesh.db']);
+  });
+});

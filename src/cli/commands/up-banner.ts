@@ -44,7 +44,7 @@ export function shellQuote(value: string): string {
  *
  * @param binFile the absolute path of the running `bin.js` / `bin.ts`
  * @example
- * cliCommand('/work/agentmesh/dist/src/cli/bin.js', '/work/agentmesh'); // 'npx agentmesh'
+ * cliCommand('/srv/agentmesh/dist/src/cli/bin.js', '/srv/agentmesh'); // 'npx agentmesh'
  */
 export function cliCommand(binFile: string, cwd: string): string {
   const root = packageRootOf(binFile);

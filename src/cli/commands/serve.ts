@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { exampleAgents } from '../../../agents/index.js';
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import type { AgentDefinition } from '../../runtime/index.js';
 import { createGateway } from '../../gateway/index.js';
 import { createRegistry } from '../../registry/index.js';
 import { gatewayConfigFromEnv } from '../gateway-config-from-env.js';
@@ -42,9 +44,12 @@ Examples:
       if (!reg.config.writeToken) ctx.io.stderr.write('warning: REGISTRY_TOKEN is not set: anyone who reaches this port may register agents\n');
       await untilSignal(ctx, () => reg.close());
     });
-  const agents = common(new Command('agents').description('run the example agents'), 4000).action(async (flags: ServeFlags) => {
-    await serveAgents(ctx, exampleAgents, flags);
-  });
+  const agents = common(new Command('agents').description('run the example agents (all, or those --only names)'), 4000)
+    .option('--only <names>', `comma list of the agents to run (${exampleAgents.map((a) => a.name).join(', ')})`)
+    .addHelpText('after', '\nExamples:\n  $ agentmesh serve agents --only sales,legal --port 4001\n  $ REGISTRY_URL=http://localhost:4100 agentmesh serve agents --only lead-scorer   # registers itself\n')
+    .action(async (flags: ServeFlags & { only?: string }) => {
+      await serveAgents(ctx, pickAgents(flags.only), flags);
+    });
   const gateway = common(new Command('gateway').description('run the gateway (OAuth 2.0, policy, quotas, credits, routing, audit)'), 4200)
     .addHelpText(
       'after',
@@ -99,4 +104,16 @@ Examples:
       await untilSignal(ctx, () => launched.orchestrator.close());
     });
   return new Command('serve').description('run one agentmesh role').addCommand(registry).addCommand(gateway).addCommand(agents).addCommand(orchestrator);
+}
+
+/** The example agents `--only` names (all without it); an unknown name is a usage error listing the known ones. */
+function pickAgents(only: string | undefined): AgentDefinition[] {
+  if (only === undefined) return [...exampleAgents];
+  const names = [...new Set(only.split(',').map((n) => n.trim()).filter(Boolean))];
+  const known = new Map(exampleAgents.map((a) => [a.name, a]));
+  const unknown = names.filter((n) => !known.has(n));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `--only ${names.length === 0 ? 'needs at least one agent name' : `names no example agent: ${unknown.join(', ')}`}; the agents are ${[...known.keys()].join(', ')}`);
+  }
+  return names.map((n) => known.get(n)!);
 }

@@ -89,10 +89,10 @@ export class RunExecution {
    * those after it (callers pass a copy when the results must stay inside).
    * Returns the last one's output.
    */
-  async sequence(steps: Step[], scope: TemplateScope, prefix: string, signal: AbortSignal): Promise<unknown> {
+  async sequence(steps: Step[], scope: TemplateScope, prefix: string, signal: AbortSignal, options: StepOptions = {}): Promise<unknown> {
     let last: unknown = null;
     for (const step of steps) {
-      const result = await this.step(step, scope, prefix + step.id, signal);
+      const result = await this.step(step, scope, prefix + step.id, signal, options);
       scope.steps[step.id] = result;
       last = result.output;
     }
@@ -138,7 +138,7 @@ export class RunExecution {
       const timer = timeout ? setTimeout(() => timeout.abort(new DOMException(`timed out after ${step.timeoutMs} ms`, 'TimeoutError')), step.timeoutMs) : undefined;
       const stepSignal = timeout ? AbortSignal.any([signal, timeout.signal]) : signal;
       try {
-        const output = await this.#run(step, scope, path, stepSignal, record);
+        const output = await this.#run(step, scope, path, stepSignal, record, options);
         await this.#save({ ...record, status: 'completed', output: output ?? null, error: null, finishedAt: this.deps.now() });
         if (!options.quiet) this.#emit({ type: 'step.completed', runId: this.host.runId, path, kind: step.kind, durationMs: this.deps.now() - started, cached: false }, `${path}: completed`);
         return { status: 'completed', output: output ?? null, ...(record.taskId ? { taskId: record.taskId } : {}), ...(record.agent ? { agent: record.agent } : {}) };
@@ -174,27 +174,28 @@ export class RunExecution {
     return this.host.detached?.() === true;
   }
 
-  async #run(step: Step, scope: TemplateScope, path: string, signal: AbortSignal, record: StepRecord): Promise<unknown> {
+  /** Runs a step's kind; steps inside a quiet one (a map unit) are quiet too. */
+  async #run(step: Step, scope: TemplateScope, path: string, signal: AbortSignal, record: StepRecord, options: StepOptions): Promise<unknown> {
     switch (step.kind) {
       case 'call':
         return this.#call(step, scope, path, signal, record);
       case 'sequence':
-        return this.sequence((step as SequenceStep).steps, { ...scope, steps: { ...scope.steps } }, `${path}/`, signal);
+        return this.sequence((step as SequenceStep).steps, { ...scope, steps: { ...scope.steps } }, `${path}/`, signal, options);
       case 'parallel':
-        return runParallel(this, step, scope, path, signal);
+        return runParallel(this, step, scope, path, signal, options);
       case 'map':
         return runMap(this, step, scope, path, signal);
       case 'fallback':
-        return this.#fallback(step, scope, path, signal);
+        return this.#fallback(step, scope, path, signal, options);
     }
   }
 
   /** Tries each alternative in order; the first that completes gives the output (one whose `when` is false is passed over). */
-  async #fallback(step: FallbackStep, scope: TemplateScope, path: string, signal: AbortSignal): Promise<unknown> {
+  async #fallback(step: FallbackStep, scope: TemplateScope, path: string, signal: AbortSignal, options: StepOptions): Promise<unknown> {
     const errors: string[] = [];
     for (const alternative of step.steps) {
       try {
-        const result = await this.step(alternative, scope, `${path}/${alternative.id}`, signal);
+        const result = await this.step(alternative, scope, `${path}/${alternative.id}`, signal, options);
         if (result.status === 'skipped') continue;
         return result.output;
       } catch (err) {

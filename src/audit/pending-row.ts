@@ -1,28 +1,9 @@
 import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import type { Tables } from '../storage/index.js';
 import type { AuditEntry } from './audit-entry.js';
 
-/** An entry's columns before it has a place in the chain. */
-export interface PendingRow {
-  time: number;
-  event_type: string;
-  actor_kind: string;
-  actor_id: string | null;
-  target_agent: string | null;
-  task_id: string | null;
-  skill: string | null;
-  tenant: string | null;
-  user_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  method: string | null;
-  input_hash: string | null;
-  output_hash: string | null;
-  duration_ms: number | null;
-  milli_credits: number | null;
-  error_code: string | null;
-  outcome: string;
-  detail: string | null;
-}
+/** An entry's columns before it has a place in the chain (the row without seq and hashes). */
+export type PendingRow = Omit<Tables['audit_log'], 'seq' | 'prev_hash' | 'hash'>;
 
 const ACTOR_KINDS: ReadonlySet<string> = new Set(['client', 'api-key', 'external', 'agent', 'anonymous']);
 const OUTCOMES: ReadonlySet<string> = new Set(['ok', 'denied', 'error']);

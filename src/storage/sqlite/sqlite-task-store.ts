@@ -66,7 +66,6 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   #scheduled = false;
   #listStatements = new Map<string, BetterSqlite3.Statement>();
   #messages: BloomFilter | undefined;
-  #pendingMessages = new Set<string>();
   #s: ReturnType<typeof prepare>;
 
   #commitBatch: (batch: PendingWrite[]) => void;
@@ -85,8 +84,6 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     if (task.messageId !== null) {
       const key = bloomKey(task.agent, task.tenant, task.messageId);
       this.#messageFilter().add(key);
-      // Until committed, a rebuild from the table would miss it.
-      this.#pendingMessages.add(key);
     }
     return this.#enqueue(() => {
       this.#s.insertTask.run(task.id, task.agent, task.tenant, task.contextId, task.state, task.skill, task.messageId, task.messageId === null ? null : messageKey(task.agent, task.tenant, task.messageId), task.messageId === null ? null : messageBucket(task.now), task.events.length, lastSeqOf(task.events, 0), task.snapshot, task.owner, task.idempotent ? 1 : 0, task.terminal ? 1 : 0, task.now, task.now);
@@ -240,15 +237,14 @@ export class SqliteTaskStore implements TaskStore, PushStore {
    * Looking a random client messageId up in its unique index cost ~5 µs a
    * request; the filter answers "certainly new" in well under one. This
    * process is the only writer of its SQLite file (the embedded mode), so the
-   * filter sees every insert; it is built from the table on first use and
-   * rebuilt, larger, when it outgrows its size.
+   * filter sees every insert; it is built from the table on first use, then
+   * grows by itself (bloom-filter.ts).
    */
   #messageFilter(): BloomFilter {
-    if (this.#messages && !this.#messages.overfull) return this.#messages;
+    if (this.#messages) return this.#messages;
     const rows = this.#db.prepare('SELECT agent, tenant, message_id FROM tasks WHERE message_id IS NOT NULL').all() as Array<{ agent: string; tenant: string; message_id: string }>;
-    const filter = new BloomFilter(Math.max(100_000, rows.length * 4));
+    const filter = new BloomFilter(Math.max(100_000, rows.length * 2));
     for (const r of rows) filter.add(bloomKey(r.agent, r.tenant, r.message_id));
-    for (const key of this.#pendingMessages) filter.add(key);
     this.#messages = filter;
     return filter;
   }
@@ -273,7 +269,6 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     const batch = this.#queue;
     if (batch.length === 0) return;
     this.#queue = [];
-    this.#pendingMessages.clear();
     try {
       // Fast path: the whole turn's writes in one transaction. Every write
       // checks before it changes anything (version, uniqueness), so a failing

@@ -17,10 +17,15 @@ test('a Bloom filter at capacity answers "maybe" for about 1% of unseen keys', (
   assert.ok(falsePositives / 20_000 < 0.02, `false-positive rate ${falsePositives / 20_000}`);
 });
 
-test('a Bloom filter reports when it holds more than twice its capacity', () => {
-  const bloom = new BloomFilter(1024);
-  for (let i = 0; i < 2048; i++) bloom.add(String(i));
-  assert.equal(bloom.overfull, false);
-  bloom.add('one more');
-  assert.equal(bloom.overfull, true);
+test('a full Bloom filter grows a layer and keeps its false-positive rate under 2%', () => {
+  const bloom = new BloomFilter(10_000);
+  const keys = Array.from({ length: 70_000 }, () => crypto.randomUUID());
+  for (const k of keys) bloom.add(k);
+  // 10,000 + 20,000 + 40,000: three layers, where one layer at 7x its capacity would answer "maybe" for most keys.
+  assert.equal(bloom.layers, 3);
+  assert.equal(bloom.count, 70_000);
+  assert.equal(keys.filter((k) => !bloom.mightContain(k)).length, 0);
+  let falsePositives = 0;
+  for (let i = 0; i < 50_000; i++) if (bloom.mightContain(crypto.randomUUID())) falsePositives++;
+  assert.ok(falsePositives / 50_000 < 0.02, `false-positive rate ${falsePositives / 50_000}`);
 });

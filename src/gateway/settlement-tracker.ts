@@ -83,9 +83,13 @@ export class SettlementTracker {
     if (end.kind === 'open') return undefined;
     const settlement = end.kind === 'refund' ? await this.#ledger.refund(key, end.reason) : await this.#ledger.settle(key, end.milliCredits ?? estimate, { state: 'completed' });
     const open = this.#open.get(key);
-    this.#open.delete(key);
-    await this.#db.deleteFrom('gateway_open_reservations').where('key', '=', key).execute();
-    if (open !== undefined) this.#onSettled?.(open, settlement);
+    if (open !== undefined) {
+      this.#open.delete(key);
+      // Only a tracked reservation has a row (track and load put it in #open too): most calls settle
+      // from their own answer and were never written. A row another replica tracks is its to delete.
+      await this.#db.deleteFrom('gateway_open_reservations').where('key', '=', key).execute();
+      this.#onSettled?.(open, settlement);
+    }
     return settlement;
   }
 

@@ -24,6 +24,8 @@ export interface LoadResult {
   non2xx: number;
   /** Responses whose body failed the scenario's cheap check. */
   mismatches: number;
+  /** The server process's CPU time (all threads) per response, µs, when the harness could sample it. */
+  cpuMicrosPerRequest?: number;
 }
 
 /** Load shape; either `durationS` or `amount` ends the run. */
@@ -96,13 +98,19 @@ export interface MeasureOptions {
   connections: number;
   warmupS: number;
   durationS: number;
+  /** The target's CPU time so far, µs: sampled around the measured run to give CPU per request. */
+  cpuMicros?: () => Promise<number>;
 }
 
 /**
  * Warm-up (discarded, lets the JIT and the target's caches settle), then the
  * measured run under exactly the same load.
  */
-export async function measure({ url, scenario, connections, warmupS, durationS }: MeasureOptions): Promise<LoadResult> {
+export async function measure({ url, scenario, connections, warmupS, durationS, cpuMicros }: MeasureOptions): Promise<LoadResult> {
   if (warmupS > 0) await runLoad({ url, scenario, connections, durationS: warmupS });
-  return runLoad({ url, scenario, connections, durationS });
+  const before = await cpuMicros?.();
+  const result = await runLoad({ url, scenario, connections, durationS });
+  if (cpuMicros === undefined || before === undefined || result.totalRequests === 0) return result;
+  // Steadier than req/s on a shared machine: what one request costs the server, whatever else runs.
+  return { ...result, cpuMicrosPerRequest: ((await cpuMicros()) - before) / result.totalRequests };
 }

@@ -103,16 +103,17 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 
 /** The table of one scenario, its ratio line and any row failures. */
 export function formatScenario(report: ScenarioReport): string {
-  const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'errors', 'non-2xx', 'bad body', 'checked'];
+  const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'requests', 'errors', 'non-2xx', 'bad body', 'checked'];
   const rows = report.rows.map((row) => {
     const name = `${row.target}) ${row.name}`;
-    if (row.load === undefined) return [name, '-', '-', '-', '-', '-', '-', '-', row.verified ?? 'FAILED'];
+    if (row.load === undefined) return [name, '-', '-', '-', '-', '-', '-', '-', '-', row.verified ?? 'FAILED'];
     const { load } = row;
     return [
       name,
       load.requestsPerSec.toFixed(0),
       ms(load.p50Ms),
       ms(load.p99Ms),
+      load.cpuMicrosPerRequest === undefined ? '-' : load.cpuMicrosPerRequest.toFixed(0),
       String(load.totalRequests),
       String(load.errors),
       String(load.non2xx),
@@ -126,6 +127,10 @@ export function formatScenario(report: ScenarioReport): string {
     formatTable(header, rows),
     `ratios: c/b req/s = ${ratio(ratios.cOverB)}, c/a req/s = ${ratio(ratios.cOverA)}, c/b p99 = ${ratio(ratios.p99COverB)}`,
   ];
+  const cpu = (id: TargetId) => cleanLoad(report.rows.find((row) => row.target === id))?.cpuMicrosPerRequest;
+  const [b, c] = [cpu('b'), cpu('c')];
+  // Throughput moves ±10–20% between runs on a shared 2-core machine; CPU per request moves much less.
+  if (b !== undefined && c !== undefined) lines.push(`CPU per request: sdk ${b.toFixed(0)} µs, agentmesh ${c.toFixed(0)} µs = ${(b / c).toFixed(2)}x less work per request`);
   for (const row of report.rows) {
     if (row.failure !== undefined) lines.push(`! ${row.name}: ${row.failure}`);
   }

@@ -65,12 +65,13 @@ async function benchTarget({
         connections: options.connections,
         warmupS: options.warmupS,
         durationS: options.durationS,
+        cpuMicros: () => target.cpuMicros(),
       });
       const { load } = row;
       if (!isCleanRun(load)) {
         row.failure = `${load.errors} errors (${load.timeouts} timeouts), ${load.non2xx} non-2xx, ${load.mismatches} bad bodies: not a result`;
       }
-      log(`  ${info.name}: ${load.requestsPerSec.toFixed(0)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms`);
+      log(`  ${info.name}: ${load.requestsPerSec.toFixed(0)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms, ${load.cpuMicrosPerRequest?.toFixed(0) ?? '?'} µs CPU per request`);
     });
   } catch (err) {
     row.failure = message(err);

@@ -63,6 +63,11 @@ export function serveTarget(startTarget: TargetStarter): void {
         send({ type: 'memory', rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, gcForced });
         break;
       }
+      case 'cpu': {
+        const { user, system } = process.cpuUsage();
+        send({ type: 'cpu', micros: user + system });
+        break;
+      }
       case 'stop':
         void shutdown(0);
         break;

@@ -46,6 +46,8 @@ export interface TargetProcess {
   readonly url: string;
   /** Forces a GC in the target (when exposed) and samples its memory. */
   sampleMemory(): Promise<MemorySample>;
+  /** CPU time the target process has used so far (user + system, all threads), µs. */
+  cpuMicros(): Promise<number>;
   /** Asks the target to close, and kills it if it does not exit in time. */
   stop(): Promise<void>;
 }
@@ -102,7 +104,8 @@ export async function startTarget({ info, start }: { info: TargetInfo; start: St
   const script = fileURLToPath(new URL(info.script, import.meta.url));
   const child = fork(script, [], {
     // --expose-gc lets memory samples measure retained memory, not pending garbage.
-    execArgv: ['--expose-gc'],
+    // BENCH_TARGET_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p") profiles the targets.
+    execArgv: ['--expose-gc', ...(process.env['BENCH_TARGET_NODE_OPTIONS']?.split(' ').filter(Boolean) ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = once(child, 'exit');
@@ -123,6 +126,11 @@ export async function startTarget({ info, start }: { info: TargetInfo; start: St
         send(child, { type: 'memory' });
         const { rssBytes, heapUsedBytes, gcForced }: MemorySampleMessage = await answer;
         return { rssBytes, heapUsedBytes, gcForced };
+      },
+      async cpuMicros(): Promise<number> {
+        const answer = nextMessage(child, ['cpu'], START_TIMEOUT_MS);
+        send(child, { type: 'cpu' });
+        return (await answer).micros;
       },
       async stop(): Promise<void> {
         await stopChild(child, exited);

@@ -28,13 +28,18 @@ export interface MemoryRequestMessage {
   type: 'memory';
 }
 
+/** Harness → target: report the CPU time (user + system) used so far. */
+export interface CpuRequestMessage {
+  type: 'cpu';
+}
+
 /** Harness → target: close the server and exit. */
 export interface StopMessage {
   type: 'stop';
 }
 
 /** Any message the harness sends to a target. */
-export type HarnessMessage = StartMessage | MemoryRequestMessage | StopMessage;
+export type HarnessMessage = StartMessage | MemoryRequestMessage | CpuRequestMessage | StopMessage;
 
 /** Target → harness: listening; `url` is where JSON-RPC requests go. */
 export interface ReadyMessage {
@@ -51,6 +56,12 @@ export interface MemorySampleMessage {
   gcForced: boolean;
 }
 
+/** Target → harness: CPU time used by the process so far, µs (all its threads). */
+export interface CpuSampleMessage {
+  type: 'cpu';
+  micros: number;
+}
+
 /** Target → harness: the target could not start. */
 export interface FailedMessage {
   type: 'failed';
@@ -58,4 +69,4 @@ export interface FailedMessage {
 }
 
 /** Any message a target sends to the harness. */
-export type TargetMessage = ReadyMessage | MemorySampleMessage | FailedMessage;
+export type TargetMessage = ReadyMessage | MemorySampleMessage | CpuSampleMessage | FailedMessage;

@@ -16,20 +16,47 @@ import autocannon from 'autocannon';
 type Log = (line: string) => void;
 
 export interface GatewayBenchReport {
-  rows: Array<{ target: 'direct' | 'gateway'; requestsPerSec: number; p50Ms: number; p99Ms: number; sequentialP50Ms: number; sequentialP99Ms: number; errors: number; non2xx: number }>;
+  rows: Array<{
+    target: 'direct' | 'bare-proxy' | 'gateway';
+    requestsPerSec: number;
+    p50Ms: number;
+    p99Ms: number;
+    sequentialP50Ms: number;
+    sequentialP99Ms: number;
+    errors: number;
+    non2xx: number;
+    /** CPU time per request of the runtime and of the process in front of it (none for direct), µs, over the loaded run. */
+    runtimeCpuMicros: number;
+    frontCpuMicros: number | undefined;
+  }>;
   auditRows: number;
 }
 
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 
 async function startChild(start: Record<string, unknown>): Promise<{ child: ChildProcess; message: Record<string, string> }> {
-  // BENCH_GATEWAY_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p") profiles the gateway's process.
-  const execArgv = start['kind'] === 'control' && process.env['BENCH_GATEWAY_NODE_OPTIONS'] ? process.env['BENCH_GATEWAY_NODE_OPTIONS'].split(' ') : [];
+  // BENCH_GATEWAY_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p") profiles the children (file names carry their pids, logged below).
+  const execArgv = process.env['BENCH_GATEWAY_NODE_OPTIONS']?.split(' ').filter(Boolean) ?? [];
   const child = fork(fileURLToPath(new URL('./stack-target.js', import.meta.url)), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   child.send({ type: 'start', ...start });
   const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [{ type: 'exit' }])])) as [Record<string, string>];
   if (message['type'] !== 'ready') throw new Error(`gateway bench child (${String(start['kind'])}) failed to start`);
+  if (execArgv.length > 0) process.stdout.write(`gateway bench child ${String(start['kind'])}: pid ${child.pid}\n`);
   return { child, message };
+}
+
+/** CPU time (user + system) a bench child has used so far, µs. */
+async function cpuOf(child: ChildProcess): Promise<number> {
+  const answer = new Promise<number>((resolve) => {
+    const onMessage = (m: { type?: string; micros?: number }) => {
+      if (m.type !== 'cpu') return;
+      child.off('message', onMessage);
+      resolve(m.micros ?? 0);
+    };
+    child.on('message', onMessage);
+  });
+  child.send({ type: 'cpu' });
+  return answer;
 }
 
 function body(): string {
@@ -87,6 +114,8 @@ export async function runGatewayBench({ durationS, warmupS, connections, log }: 
     children.push(runtime.child);
     const directUrl = `${runtime.message['url']}/agents/bench`;
     const viaGateway = `${gatewayUrl}/agents/bench`;
+    const proxy = await startChild({ kind: 'proxy', upstream: directUrl });
+    children.push(proxy.child);
     const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
     const client = await json(`${gatewayUrl}/v1/clients`, {
       method: 'POST',
@@ -109,12 +138,32 @@ export async function runGatewayBench({ durationS, warmupS, connections, log }: 
     if (check.body?.result?.task?.status?.state !== 'TASK_STATE_COMPLETED') throw new Error(`a call through the gateway did not complete: ${JSON.stringify(check.body).slice(0, 300)}`);
 
     const rows: GatewayBenchReport['rows'] = [];
-    for (const [target, url, headers] of [['direct', directUrl, {}], ['gateway', viaGateway, auth]] as const) {
+    const targets = [
+      ['direct', directUrl, {}, undefined],
+      ['bare-proxy', proxy.message['url']!, {}, proxy.child],
+      ['gateway', viaGateway, auth, control.child],
+    ] as const;
+    for (const [target, url, headers, front] of targets) {
       log(`gateway: ${target}: warm-up ${warmupS} s, then ${durationS} s at ${connections} connections, then 1,000 calls one at a time…`);
       if (warmupS > 0) await load(url, headers, connections, warmupS);
+      const before = { runtime: await cpuOf(runtime.child), front: front ? await cpuOf(front) : 0 };
       const result = await load(url, headers, connections, durationS);
+      const runtimeCpuMicros = (await cpuOf(runtime.child)) - before.runtime;
+      const frontCpuMicros = front ? (await cpuOf(front)) - before.front : undefined;
       const one = await sequential(url, headers, 1000);
-      rows.push({ target, requestsPerSec: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, sequentialP50Ms: one.p50Ms, sequentialP99Ms: one.p99Ms, errors: result.errors, non2xx: result.non2xx + one.failures });
+      const requests = Math.max(1, result.requests.total);
+      rows.push({
+        target,
+        requestsPerSec: result.requests.average,
+        p50Ms: result.latency.p50,
+        p99Ms: result.latency.p99,
+        sequentialP50Ms: one.p50Ms,
+        sequentialP99Ms: one.p99Ms,
+        errors: result.errors,
+        non2xx: result.non2xx + one.failures,
+        runtimeCpuMicros: runtimeCpuMicros / requests,
+        frontCpuMicros: frontCpuMicros === undefined ? undefined : frontCpuMicros / requests,
+      });
       log(`  ${target}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; one at a time p50 ${one.p50Ms.toFixed(2)} ms`);
     }
     const usage = await json(`${gatewayUrl}/v1/tenants/bench/credits`, { headers: admin });
@@ -128,11 +177,20 @@ export async function runGatewayBench({ durationS, warmupS, connections, log }: 
 }
 
 export function formatGatewayBench(report: GatewayBenchReport): string[] {
-  const [direct, gateway] = report.rows;
+  const row = (target: GatewayBenchReport['rows'][number]['target']) => report.rows.find((r) => r.target === target)!;
+  const [direct, bare, gateway] = [row('direct'), row('bare-proxy'), row('gateway')];
+  const ratio = gateway.requestsPerSec / direct.requestsPerSec;
+  const added = gateway.sequentialP50Ms - direct.sequentialP50Ms;
+  const cpu = (micros: number | undefined) => (micros === undefined ? '-' : micros.toFixed(0));
   return [
-    'SendMessage through the gateway (JWT, scopes, tenant, quota, credits reserve+settle, audit) vs the runtime directly',
-    '  target     req/s   p50 ms  p99 ms   one-at-a-time p50  p99 ms  errors',
-    ...report.rows.map((r) => `  ${r.target.padEnd(8)} ${r.requestsPerSec.toFixed(0).padStart(7)} ${String(r.p50Ms).padStart(7)} ${String(r.p99Ms).padStart(7)}   ${r.sequentialP50Ms.toFixed(2).padStart(17)} ${r.sequentialP99Ms.toFixed(2).padStart(7)}  ${r.errors + r.non2xx}`),
-    `  gateway / direct: throughput ${(gateway!.requestsPerSec / direct!.requestsPerSec).toFixed(2)}× (≥ 0.7: ${gateway!.requestsPerSec / direct!.requestsPerSec >= 0.7 ? 'met' : 'NOT met'}); p50 added one at a time ${(gateway!.sequentialP50Ms - direct!.sequentialP50Ms).toFixed(2)} ms (≤ 1.5 ms: ${gateway!.sequentialP50Ms - direct!.sequentialP50Ms <= 1.5 ? 'met' : 'NOT met'}); under load ${(gateway!.p50Ms - direct!.p50Ms).toFixed(1)} ms`,
+    'SendMessage through the gateway (JWT, scopes, tenant, quota, credits reserve+settle, audit) vs the runtime directly,',
+    'and through a bare node:http + undici relay that checks nothing (what one hop costs on this machine)',
+    '  target        req/s   p50 ms  p99 ms   one-at-a-time p50  p99 ms  errors   CPU µs/req runtime  front',
+    ...report.rows.map(
+      (r) =>
+        `  ${r.target.padEnd(11)} ${r.requestsPerSec.toFixed(0).padStart(7)} ${String(r.p50Ms).padStart(7)} ${String(r.p99Ms).padStart(7)}   ${r.sequentialP50Ms.toFixed(2).padStart(17)} ${r.sequentialP99Ms.toFixed(2).padStart(7)}  ${String(r.errors + r.non2xx).padStart(6)}   ${cpu(r.runtimeCpuMicros).padStart(18)} ${cpu(r.frontCpuMicros).padStart(6)}`,
+    ),
+    `  gateway / direct: throughput ${ratio.toFixed(2)}× (≥ 0.7: ${ratio >= 0.7 ? 'met' : 'NOT met'}); p50 added one at a time ${added.toFixed(2)} ms (≤ 1.5 ms: ${added <= 1.5 ? 'met' : 'NOT met'}); under load ${(gateway.p50Ms - direct.p50Ms).toFixed(1)} ms`,
+    `  bare relay / direct: ${(bare.requestsPerSec / direct.requestsPerSec).toFixed(2)}×; gateway / bare relay: ${(gateway.requestsPerSec / bare.requestsPerSec).toFixed(2)}×`,
   ];
 }

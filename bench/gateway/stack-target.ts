@@ -1,13 +1,20 @@
 /**
  * Child processes of the gateway benchmark: `control` runs a registry and a
- * gateway (quotas, credits, audit on), `runtime` the agent they front. Each
- * reports its URLs over IPC and exits on `stop` or when the harness leaves.
+ * gateway (quotas, credits, audit on), `runtime` the agent they front, `proxy`
+ * the anchor: a bare node:http server relaying each request through an
+ * undici pool, nothing checked. Each reports its URLs over IPC, answers `cpu`
+ * with its CPU time so far, and exits on `stop` or when the harness leaves.
  */
+import { createServer } from 'node:http';
+import { Pool } from 'undici';
 import { createGateway } from '../../src/gateway/index.js';
 import { createRegistry } from '../../src/registry/index.js';
 import { createRuntime, defineAgent } from '../../src/runtime/index.js';
 
-type Start = { type: 'start'; kind: 'control'; dataDir: string; adminToken: string } | { type: 'start'; kind: 'runtime'; dataDir: string; registryUrl: string; jwksUrl: string };
+type Start =
+  | { type: 'start'; kind: 'control'; dataDir: string; adminToken: string }
+  | { type: 'start'; kind: 'runtime'; dataDir: string; registryUrl: string; jwksUrl: string }
+  | { type: 'start'; kind: 'proxy'; upstream: string };
 
 /** The bench agent of bench/targets/agentmesh.ts, priced at one credit per call. */
 const benchAgent = defineAgent({
@@ -23,8 +30,38 @@ const benchAgent = defineAgent({
   },
 });
 
-process.on('message', async (message: Start | { type: 'stop' }) => {
+/** What one proxy hop costs with nothing on it: read the body, relay it with undici, relay the answer. */
+async function bareProxy(upstream: string): Promise<string> {
+  const target = new URL(upstream);
+  const pool = new Pool(target.origin, { connections: 128 });
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      pool
+        .request({ method: 'POST', path: target.pathname, headers: { 'content-type': 'application/json', 'a2a-version': '1.0' }, body: Buffer.concat(chunks) })
+        .then(async (answer) => {
+          const body = Buffer.from(await answer.body.arrayBuffer());
+          res.writeHead(answer.statusCode, { 'content-type': 'application/json', 'content-length': body.length }).end(body);
+        })
+        .catch(() => res.writeHead(502).end());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }) => {
   if (message.type === 'stop') process.exit(0);
+  if (message.type === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send?.({ type: 'cpu', micros: user + system });
+    return;
+  }
+  if (message.kind === 'proxy') {
+    process.send?.({ type: 'ready', url: await bareProxy(message.upstream) });
+    return;
+  }
   if (message.kind === 'control') {
     const registry = await createRegistry({ config: { port: 0, host: '127.0.0.1', dataDir: message.dataDir, logLevel: 'warn', dev: true, allowHosts: ['127.0.0.1', 'localhost'] } });
     const { url: registryUrl } = await registry.listen();

@@ -107,9 +107,12 @@ export async function runGatewayBench({ durationS, warmupS, connections, log }: 
   const dataDir = await mkdtemp(join(tmpdir(), 'agentmesh-bench-gateway-'));
   const children: ChildProcess[] = [];
   try {
-    const control = await startChild({ kind: 'control', dataDir: join(dataDir, 'control'), adminToken: ADMIN });
+    const registry = await startChild({ kind: 'registry', dataDir: join(dataDir, 'registry') });
+    children.push(registry.child);
+    const registryUrl = registry.message['url']!;
+    const control = await startChild({ kind: 'control', dataDir: join(dataDir, 'control'), adminToken: ADMIN, registryUrl });
     children.push(control.child);
-    const { registryUrl, gatewayUrl } = control.message as { registryUrl: string; gatewayUrl: string };
+    const { gatewayUrl } = control.message as { gatewayUrl: string };
     const runtime = await startChild({ kind: 'runtime', dataDir: join(dataDir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` });
     children.push(runtime.child);
     const directUrl = `${runtime.message['url']}/agents/bench`;

@@ -1,6 +1,7 @@
 /**
- * Child processes of the gateway benchmark: `control` runs a registry and a
- * gateway (quotas, credits, audit on), `runtime` the agent they front, `proxy`
+ * Child processes of the gateway benchmark: `registry`, `control` the gateway
+ * (quotas, credits, audit on) as `agentmesh serve gateway` runs it, in a
+ * process of its own, `runtime` the agent they front, `proxy`
  * the anchor: a bare node:http server relaying each request through an
  * undici pool, nothing checked. Each reports its URLs over IPC, answers `cpu`
  * with its CPU time so far, and exits on `stop` or when the harness leaves.
@@ -12,7 +13,8 @@ import { createRegistry } from '../../src/registry/index.js';
 import { createRuntime, defineAgent } from '../../src/runtime/index.js';
 
 type Start =
-  | { type: 'start'; kind: 'control'; dataDir: string; adminToken: string }
+  | { type: 'start'; kind: 'registry'; dataDir: string }
+  | { type: 'start'; kind: 'control'; dataDir: string; adminToken: string; registryUrl: string }
   | { type: 'start'; kind: 'runtime'; dataDir: string; registryUrl: string; jwksUrl: string }
   | { type: 'start'; kind: 'proxy'; upstream: string };
 
@@ -62,14 +64,28 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
     process.send?.({ type: 'ready', url: await bareProxy(message.upstream) });
     return;
   }
-  if (message.kind === 'control') {
+  if (message.kind === 'registry') {
     const registry = await createRegistry({ config: { port: 0, host: '127.0.0.1', dataDir: message.dataDir, logLevel: 'warn', dev: true, allowHosts: ['127.0.0.1', 'localhost'] } });
-    const { url: registryUrl } = await registry.listen();
+    const { url } = await registry.listen();
+    process.send?.({ type: 'ready', url });
+    return;
+  }
+  if (message.kind === 'control') {
     const gateway = await createGateway({
-      config: { port: 0, host: '127.0.0.1', dataDir: message.dataDir, logLevel: 'warn', registryUrl, adminToken: message.adminToken, dev: true, allowHosts: ['127.0.0.1', 'localhost'], tenantRequestsPerMinute: 10_000_000 },
+      config: {
+        port: 0,
+        host: '127.0.0.1',
+        dataDir: message.dataDir,
+        logLevel: 'warn',
+        registryUrl: message.registryUrl,
+        adminToken: message.adminToken,
+        dev: true,
+        allowHosts: ['127.0.0.1', 'localhost'],
+        tenantRequestsPerMinute: 10_000_000,
+      },
     });
     const { url: gatewayUrl } = await gateway.listen();
-    process.send?.({ type: 'ready', registryUrl, gatewayUrl });
+    process.send?.({ type: 'ready', gatewayUrl });
     return;
   }
   const runtime = await createRuntime({

@@ -22,6 +22,8 @@ export function messageKey(agent: string, tenant: string, messageId: string): nu
 export const MESSAGE_BUCKET_MS = 3_600_000;
 /** How far back a retried messageId is recognised: the current bucket and this many before it (24 h). */
 export const MESSAGE_WINDOW_BUCKETS = 24;
+/** The longest a lookup looks back, ms: the current bucket and the {@link MESSAGE_WINDOW_BUCKETS} before it (25 h). */
+export const MESSAGE_WINDOW_MS = (MESSAGE_WINDOW_BUCKETS + 1) * MESSAGE_BUCKET_MS;
 
 /** The time bucket of a task created at `now` (epoch ms). */
 export function messageBucket(now: number): number {

@@ -2,14 +2,14 @@
  * A scalable Bloom filter over strings: "definitely not seen" or "maybe seen".
  *
  * It starts as one layer sized for `capacity` keys at about 1% false
- * positives (10 bits and 7 probes a key). When a layer is full, new keys go
- * into a layer twice as large with two more bits a key (so each layer adds
- * less to the total false-positive rate, which stays under about 1.5%): the
- * filter never has to be rebuilt from its source, which stalled the event
- * loop for a scan of every task. Letting one layer run past its capacity
- * instead was measured to cost more: at twice its capacity it answered
- * "maybe" for 11% of new message ids, and each of those cost a database
- * lookup (a quarter of SendMessage's CPU in the benchmark).
+ * positives (10 bits a key). When a layer is full, new keys go into a layer
+ * twice as large with one more bit a key, so each layer adds less to the
+ * total false-positive rate, which stays under about 2%: the filter never has
+ * to be rebuilt from its source, which stalled the event loop for a scan of
+ * every task. Letting one layer run past its capacity instead was measured to
+ * cost more: at twice its capacity it answered "maybe" for 11% of new message
+ * ids, and each of those cost a database lookup (a quarter of SendMessage's
+ * CPU in the benchmark).
  */
 export class BloomFilter {
   readonly #layers: Layer[];
@@ -30,21 +30,77 @@ export class BloomFilter {
   }
 
   add(key: string): void {
-    let top = this.#layers[this.#layers.length - 1]!;
-    if (top.count >= top.capacity) {
-      top = new Layer(top.capacity * 2, top.bitsPerKey + 2);
-      this.#layers.push(top);
-    }
-    const [h1, h2] = hashes(key);
-    top.add(h1, h2);
-    this.#count++;
+    this.addHashed(bloomHashes(key));
   }
 
   /** False means the key was never added; true means it may have been. */
   mightContain(key: string): boolean {
-    const [h1, h2] = hashes(key);
+    return this.mightContainHashed(bloomHashes(key));
+  }
+
+  /** {@link add} with the key's {@link bloomHashes}, for filters that share them. */
+  addHashed([h1, h2]: readonly [number, number]): void {
+    let top = this.#layers[this.#layers.length - 1]!;
+    if (top.count >= top.capacity) {
+      top = new Layer(top.capacity * 2, top.bitsPerKey + 1);
+      this.#layers.push(top);
+    }
+    top.add(h1, h2);
+    this.#count++;
+  }
+
+  /** {@link mightContain} with the key's {@link bloomHashes}. */
+  mightContainHashed([h1, h2]: readonly [number, number]): boolean {
     for (const layer of this.#layers) if (layer.mightContain(h1, h2)) return true;
     return false;
+  }
+}
+
+/**
+ * The keys added during the last `windowMs` at least (and at most twice
+ * that): two generations of {@link BloomFilter}, the older dropped when the
+ * newer is a window old. Memory follows the traffic of the window, not
+ * everything since the process started.
+ */
+export class WindowedBloomFilter {
+  readonly #windowMs: number;
+  readonly #capacity: number;
+  #current: BloomFilter;
+  #previous: BloomFilter | undefined;
+  #startedAt: number | undefined;
+
+  /** `now`: when the current generation started (epoch ms); unset, at the first {@link add}. */
+  constructor(options: { capacity: number; windowMs: number; now?: number | undefined }) {
+    this.#windowMs = options.windowMs;
+    this.#capacity = options.capacity;
+    this.#current = new BloomFilter(options.capacity);
+    this.#startedAt = options.now;
+  }
+
+  /** Keys in both generations. */
+  get count(): number {
+    return this.#current.count + (this.#previous?.count ?? 0);
+  }
+
+  /** Adds a key seen at `now` (epoch ms). */
+  add(key: string, now: number): void {
+    this.#startedAt ??= now;
+    if (now - this.#startedAt >= this.#windowMs) this.#rotate(now);
+    this.#current.addHashed(bloomHashes(key));
+  }
+
+  /** False means the key was not added within the window; true means it may have been. */
+  mightContain(key: string): boolean {
+    const hashes = bloomHashes(key);
+    return this.#current.mightContainHashed(hashes) || (this.#previous?.mightContainHashed(hashes) ?? false);
+  }
+
+  #rotate(now: number): void {
+    // More than two windows idle: the current generation holds nothing a lookup still needs.
+    this.#previous = now - this.#startedAt! < 2 * this.#windowMs ? this.#current : undefined;
+    // Sized for the traffic of the window that just ended, so a steady load rarely adds layers.
+    this.#current = new BloomFilter(Math.max(this.#capacity, this.#previous?.count ?? 0));
+    this.#startedAt = now;
   }
 }
 
@@ -89,7 +145,7 @@ class Layer {
 }
 
 /** Two 32-bit FNV-1a style hashes (different offsets), combined by double hashing. */
-function hashes(key: string): [number, number] {
+export function bloomHashes(key: string): [number, number] {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ 0x5bd1e995;
   for (let i = 0; i < key.length; i++) {

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { BloomFilter } from './bloom-filter.js';
-import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
+import { WindowedBloomFilter } from './bloom-filter.js';
+import { MESSAGE_WINDOW_MS, messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { packEvents, unpackEvents, type EventRow } from '../event-rows.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
@@ -65,7 +65,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   #queue: PendingWrite[] = [];
   #scheduled = false;
   #listStatements = new Map<string, BetterSqlite3.Statement>();
-  #messages: BloomFilter | undefined;
+  #messages: WindowedBloomFilter | undefined;
   #s: ReturnType<typeof prepare>;
 
   #commitBatch: (batch: PendingWrite[]) => void;
@@ -83,7 +83,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   create(task: NewTask): Promise<void> {
     if (task.messageId !== null) {
       const key = bloomKey(task.agent, task.tenant, task.messageId);
-      this.#messageFilter().add(key);
+      this.#messageFilter().add(key, task.now);
     }
     return this.#enqueue(() => {
       this.#s.insertTask.run(task.id, task.agent, task.tenant, task.contextId, task.state, task.skill, task.messageId, task.messageId === null ? null : messageKey(task.agent, task.tenant, task.messageId), task.messageId === null ? null : messageBucket(task.now), task.events.length, lastSeqOf(task.events, 0), task.snapshot, task.owner, task.idempotent ? 1 : 0, task.terminal ? 1 : 0, task.now, task.now);
@@ -233,18 +233,20 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   }
 
   /**
-   * The Bloom filter of every (agent, tenant, messageId) this store holds.
-   * Looking a random client messageId up in its unique index cost ~5 µs a
-   * request; the filter answers "certainly new" in well under one. This
-   * process is the only writer of its SQLite file (the embedded mode), so the
-   * filter sees every insert; it is built from the table on first use, then
-   * grows by itself (bloom-filter.ts).
+   * A Bloom filter of the (agent, tenant, messageId) of the tasks a lookup can
+   * still find (created within its window). Looking a random client messageId
+   * up in its index cost ~5 µs a request; the filter answers "certainly new"
+   * in well under one. This process is the only writer of its SQLite file (the
+   * embedded mode), so the filter sees every insert; it is built from the
+   * table on first use, then grows and rotates by itself (bloom-filter.ts).
    */
-  #messageFilter(): BloomFilter {
+  #messageFilter(): WindowedBloomFilter {
     if (this.#messages) return this.#messages;
-    const rows = this.#db.prepare('SELECT agent, tenant, message_id FROM tasks WHERE message_id IS NOT NULL').all() as Array<{ agent: string; tenant: string; message_id: string }>;
-    const filter = new BloomFilter(Math.max(100_000, rows.length * 2));
-    for (const r of rows) filter.add(bloomKey(r.agent, r.tenant, r.message_id));
+    const rows = this.#db.prepare('SELECT agent, tenant, message_id, created_at FROM tasks WHERE message_id IS NOT NULL').raw().all() as Array<[string, string, string, number]>;
+    // Its first generation starts at the newest task's time: the rows' clock, whatever it is.
+    const newest = rows.reduce<number | undefined>((max, r) => (max === undefined || r[3] > max ? r[3] : max), undefined);
+    const filter = new WindowedBloomFilter({ capacity: Math.max(100_000, rows.length * 2), windowMs: MESSAGE_WINDOW_MS, now: newest });
+    for (const [agent, tenant, messageId] of rows) filter.add(bloomKey(agent, tenant, messageId), newest!);
     this.#messages = filter;
     return filter;
   }

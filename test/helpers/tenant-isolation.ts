@@ -20,6 +20,7 @@ import { startRegistry } from './registry-fixture.js';
 import { startRuntime, testAgent, userMessage } from './runtime-fixture.js';
 import { startWebhook } from './sdk-client.js';
 import { until } from './until.js';
+import { mulberry32 } from '../../agents/data/mulberry32.js';
 
 const SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write'];
 /** testAgent's card name: the gateway route is /agents/tester. */
@@ -286,17 +287,8 @@ export interface IsolationReport {
   summary: string[];
 }
 
-/** mulberry32: a tiny seeded PRNG, so a failing walk replays from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A seeded PRNG (the example data's mulberry32), so a failing walk replays from its seed. */
+export const seededRandom = mulberry32;
 
 /**
  * Runs the random walk until `foreignAttempts` foreign calls were made

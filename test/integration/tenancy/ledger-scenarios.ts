@@ -5,18 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import type { CreditLedger } from '../../../src/tenancy/index.js';
+import { mulberry32 } from '../../../agents/data/mulberry32.js';
 
-/** Deterministic PRNG (mulberry32): the same seed gives the same 1,000 tasks every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (the example data's mulberry32): the same seed gives the same 1,000 tasks every run. */
+export const prng = mulberry32;
 
 /**
  * `callers` reserves of `price` at once against a balance that fits exactly

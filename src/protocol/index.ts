@@ -1,6 +1,7 @@
 /**
  * protocol: what agentmesh says on the A2A wire — error codes and their wire
- * mapping, version negotiation, request-param validation, task-state sets.
+ * mapping, version negotiation, request-param validation and the wording of
+ * schema violations, task-state sets.
  * Wire types themselves come from `@a2a-js/sdk`.
  */
 export { AgentmeshError, ErrorCodes, WIRE, isAgentmeshError, invalidParams } from './errors.js';
@@ -8,6 +9,7 @@ export type { ErrorCode, FieldViolation, AgentmeshErrorOptions, WireMapping } fr
 export { negotiateVersion } from './versions.js';
 export type { ProtocolVersion } from './versions.js';
 export { validateParams, V1_METHODS } from './params-validation.js';
+export { describeSchemaError } from './schema-wording.js';
 export { TERMINAL_STATES, INTERRUPTED_STATES, isTerminal, isInterrupted, stateName, parseStateName } from './task-states.js';
 export { normalizeError, toJsonRpcErrorObject, toRestError, toSdkError } from './wire-errors.js';
 export type { JsonRpcErrorObject, RestErrorBody } from './wire-errors.js';

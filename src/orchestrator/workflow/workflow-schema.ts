@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from '../../../schemas/workflow.schema.json' with { type: 'json' };
 import { pointerToPath, type PathSegment } from './json-path.js';
+import { describeSchemaError } from '../../protocol/index.js';
 
 /*
  * Validates the authoring form against the published schema
@@ -97,44 +98,10 @@ function custom(error: ErrorObject): string | undefined {
 }
 
 function describe(error: ErrorObject): string {
-  const params = error.params as Record<string, unknown>;
   const sentence = custom(error);
   if (sentence !== undefined) return sentence;
-  switch (error.keyword) {
-    case 'required':
-      return 'is required';
-    case 'dependencies':
-      return `is required when ${String(params['property'])} is present`;
-    case 'type':
-      return `must be ${String(params['type'])
-        .split(',')
-        .map((t) => TYPE_WORDS[t] ?? t)
-        .join(' or ')}`;
-    case 'enum':
-      return `must be one of ${(params['allowedValues'] as unknown[]).map((v) => String(v)).join(', ')}`;
-    case 'const':
-      return `must be ${JSON.stringify(params['allowedValue'])}`;
-    case 'minItems':
-      return `must list at least ${String(params['limit'])} item${params['limit'] === 1 ? '' : 's'}`;
-    case 'maxItems':
-      return `must list at most ${String(params['limit'])} items`;
-    case 'uniqueItems':
-      return `must not list the same value twice (items ${String(params['j'])} and ${String(params['i'])} are equal)`;
-    case 'minLength':
-      return params['limit'] === 1 ? 'must not be empty' : `must be at least ${String(params['limit'])} characters long`;
-    case 'maxLength':
-      return `must be at most ${String(params['limit'])} characters long`;
-    case 'minimum':
-      return `must be at least ${String(params['limit'])}`;
-    case 'maximum':
-      return `must be at most ${String(params['limit'])}`;
-    case 'exclusiveMinimum':
-      return `must be greater than ${String(params['limit'])}`;
-    case 'pattern':
-      return `must match ${String(params['pattern'])}`;
-    default:
-      return error.message ?? 'is invalid';
-  }
+  if (error.keyword === 'dependencies') return `is required when ${String((error.params as Record<string, unknown>)['property'])} is present`;
+  return describeSchemaError(error, TYPE_WORDS);
 }
 
 /** `is not a known field`, with the closest known name when it looks like a typo. */

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { FieldViolation } from '../../protocol/index.js';
+import { describeSchemaError, type FieldViolation } from '../../protocol/index.js';
 
 /*
  * One ajv setup for the registry's own schemas (cards, metadata), and the
@@ -76,44 +76,17 @@ function describe(error: ErrorObject): string {
   const params = error.params as Record<string, unknown>;
   const custom = (error.parentSchema as { errorMessage?: unknown } | undefined)?.errorMessage;
   switch (error.keyword) {
-    case 'required':
-      return 'is required';
     case 'additionalProperties':
       return 'is not a known field';
-    case 'type': {
-      const types = String(params['type']).split(',');
-      return `must be ${types.map((t) => TYPE_WORDS[t] ?? t).join(' or ')}`;
-    }
     case 'format':
       return FORMAT_WORDS[String(params['format'])] ?? `must be a valid ${String(params['format'])}`;
+    // The generic wording of these beats an errorMessage written for the field's other rules.
+    case 'required':
+    case 'type':
     case 'enum':
-      return `must be one of ${(params['allowedValues'] as unknown[]).map((v) => String(v)).join(', ')}`;
+      return describeSchemaError(error, TYPE_WORDS);
   }
-  if (typeof custom === 'string') return custom;
-  switch (error.keyword) {
-    case 'minLength':
-      return params['limit'] === 1 ? 'must not be empty' : `must be at least ${String(params['limit'])} characters long`;
-    case 'maxLength':
-      return `must be at most ${String(params['limit'])} characters long`;
-    case 'minItems':
-      return `must list at least ${String(params['limit'])} item${params['limit'] === 1 ? '' : 's'}`;
-    case 'maxItems':
-      return `must list at most ${String(params['limit'])} items`;
-    case 'uniqueItems':
-      return `must not list the same value twice (items ${String(params['j'])} and ${String(params['i'])} are equal)`;
-    case 'minimum':
-      return `must be at least ${String(params['limit'])}`;
-    case 'exclusiveMinimum':
-      return `must be greater than ${String(params['limit'])}`;
-    case 'maximum':
-      return `must be at most ${String(params['limit'])}`;
-    case 'exclusiveMaximum':
-      return `must be less than ${String(params['limit'])}`;
-    case 'pattern':
-      return `must match ${String(params['pattern'])}`;
-    default:
-      return error.message ?? 'is invalid';
-  }
+  return typeof custom === 'string' ? custom : describeSchemaError(error, TYPE_WORDS);
 }
 
 /** The field an error is about: the missing or unknown property itself, not its parent. */

@@ -1,10 +1,12 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAgentCaller, createOrchestrator, parseWorkflow, type Orchestrator, type OrchestratorOptions } from '../../src/orchestrator/index.js';
+import { exampleAgents } from '../../agents/index.js';
+import { createAgentCaller, createOrchestrator, loadWorkflowFolder, parseWorkflow, type Orchestrator, type OrchestratorOptions } from '../../src/orchestrator/index.js';
 import { defineAgent, type AgentDefinition } from '../../src/runtime/index.js';
-import { readSse, rpc } from './runtime-fixture.js';
+import { readSse, rpc, startRuntime } from './runtime-fixture.js';
 
 /** Calls each specialist received, by agent and key: what exactly-once checks count. */
 export class CallLog {
@@ -240,6 +242,25 @@ outputs:
   items: "{{ sum(pluck(steps.sums.output, 'count')) }}"
   total: "{{ sum(pluck(steps.sums.output, 'sum')) }}"
 `;
+}
+
+/** The example agents in one runtime and an orchestrator serving the bundled workflows (each must validate). */
+export async function startExampleMesh(): Promise<{ agents: Awaited<ReturnType<typeof startRuntime>>; orch: Awaited<ReturnType<typeof startOrchestrator>>; close: () => Promise<void> }> {
+  const { workflows, errors } = await loadWorkflowFolder('workflows');
+  assert.deepEqual(errors, [], 'every bundled workflow validates');
+  const agents = await startRuntime([...exampleAgents]);
+  const orch = await startOrchestrator(agents.agents, { workflows }).catch(async (err: unknown) => {
+    await agents.close();
+    throw err;
+  });
+  return {
+    agents,
+    orch,
+    async close() {
+      await orch.close();
+      await agents.close();
+    },
+  };
 }
 
 /** An orchestrator in a process of its own (test/fixtures/orchestrator-process.ts), to be killed. */

@@ -1,28 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { exampleAgents } from '../../../agents/index.js';
-import { loadWorkflowFolder } from '../../../src/orchestrator/index.js';
-import { outputsOf, runBlocking, startOrchestrator } from '../../helpers/orchestrator-fixture.js';
-import { startRuntime } from '../../helpers/runtime-fixture.js';
+import { outputsOf, runBlocking, startExampleMesh } from '../../helpers/orchestrator-fixture.js';
 
 describe('the bundled workflows against the example agents', () => {
-  let agents: Awaited<ReturnType<typeof startRuntime>>;
-  let orch: Awaited<ReturnType<typeof startOrchestrator>>;
+  let mesh: Awaited<ReturnType<typeof startExampleMesh>>;
 
   before(async () => {
-    const { workflows, errors } = await loadWorkflowFolder('workflows');
-    assert.deepEqual(errors, [], 'every bundled workflow validates');
-    agents = await startRuntime([...exampleAgents]);
-    orch = await startOrchestrator(agents.agents, { workflows });
+    mesh = await startExampleMesh();
   });
   after(async () => {
-    await orch?.close();
-    await agents?.close();
+    await mesh?.close();
   });
 
   it('lookalike-campaign (a registered skill): enrich → score → launch', async () => {
     const leadIds = ['lead-001', 'lead-002', 'lead-003', 'lead-004', 'lead-005', 'lead-006'];
-    const task = await runBlocking(orch.url, { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: { leadIds, top: 3, campaign: 'Spring lookalikes' } }], metadata: { skillId: 'lookalike-campaign' } });
+    const task = await runBlocking(mesh.orch.url, { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: { leadIds, top: 3, campaign: 'Spring lookalikes' } }], metadata: { skillId: 'lookalike-campaign' } });
     assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
     const { campaign, leadsScored } = outputsOf(task);
     assert.equal(leadsScored, leadIds.length);
@@ -32,7 +24,7 @@ describe('the bundled workflows against the example agents', () => {
 
   it('multi-provider-enrichment: parallel providers with a fallback chain, merged allSettled', async () => {
     const leadIds = ['lead-001', 'lead-002', 'lead-003'];
-    const task = await runBlocking(orch.url, { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: { leadIds } }], metadata: { skillId: 'multi-provider-enrichment' } });
+    const task = await runBlocking(mesh.orch.url, { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: { leadIds } }], metadata: { skillId: 'multi-provider-enrichment' } });
     assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
     const { firmographics, technographics, answered } = outputsOf(task);
     assert.deepEqual(answered, { firmographics: 'completed', technographics: 'completed' });

@@ -1,33 +1,26 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { exampleAgents } from '../../../agents/index.js';
 import { lookalikeScore } from '../../../agents/lead-scorer.js';
 import { generatedLeads } from '../../../agents/shared/generated-leads.js';
-import { loadWorkflowFolder } from '../../../src/orchestrator/index.js';
-import { outputsOf, runBlocking, runEvents, startOrchestrator, streamRun } from '../../helpers/orchestrator-fixture.js';
-import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
+import { outputsOf, runBlocking, runEvents, startExampleMesh, streamRun } from '../../helpers/orchestrator-fixture.js';
+import { rpc } from '../../helpers/runtime-fixture.js';
 
 /** Seed 004's map-reduce and seed 000's contract workflow, run by a real orchestrator against the real example agents. */
 describe('the seed workflows against the example agents', () => {
-  let agents: Awaited<ReturnType<typeof startRuntime>>;
-  let orch: Awaited<ReturnType<typeof startOrchestrator>>;
+  let mesh: Awaited<ReturnType<typeof startExampleMesh>>;
 
   before(async () => {
-    const { workflows, errors } = await loadWorkflowFolder('workflows');
-    assert.deepEqual(errors, [], 'every bundled workflow validates');
-    agents = await startRuntime([...exampleAgents]);
-    orch = await startOrchestrator(agents.agents, { workflows });
+    mesh = await startExampleMesh();
   });
   after(async () => {
-    await orch?.close();
-    await agents?.close();
+    await mesh?.close();
   });
 
-  const run = (skillId: string, inputs: Record<string, unknown>) => runBlocking(orch.url, { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: inputs }], metadata: { skillId } });
+  const run = (skillId: string, inputs: Record<string, unknown>) => runBlocking(mesh.orch.url, { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: inputs }], metadata: { skillId } });
 
   it('lead-map-reduce: 10,000 generated leads in 20 batches of 500, reduced to the top leads and band counts', async (t) => {
     const started = performance.now();
-    const frames = await streamRun(orch.url, { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: { top: 5 } }], metadata: { skillId: 'lead-map-reduce' } });
+    const frames = await streamRun(mesh.orch.url, { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: { top: 5 } }], metadata: { skillId: 'lead-map-reduce' } });
     const seconds = (performance.now() - started) / 1000;
     t.diagnostic(`10,000 leads mapped in ${seconds.toFixed(1)} s`);
     const last = frames.at(-1);
@@ -42,7 +35,7 @@ describe('the seed workflows against the example agents', () => {
 
     // The agents' own task lists: one enrich and one score task per batch (a map's units report map.progress, not step events).
     const tasksOf = async (agent: string, skill: string): Promise<number> => {
-      const { body } = await rpc(agents.agents[agent]!, 'ListTasks', { pageSize: 100 });
+      const { body } = await rpc(mesh.agents.agents[agent]!, 'ListTasks', { pageSize: 100 });
       return body.result.tasks.filter((task: { metadata?: { skillId?: string } }) => task.metadata?.skillId === skill).length;
     };
     assert.equal(await tasksOf('data-engineer', 'enrich-leads'), 20, 'each batch is enriched once');

@@ -11,6 +11,7 @@ export type Part = 'sendmessage' | 'streaming' | 'memory' | 'registry' | 'gatewa
 const PARTS: readonly Part[] = ['sendmessage', 'streaming', 'memory', 'registry', 'gateway', 'orchestrator'];
 const TARGET_IDS: readonly TargetId[] = ['a', 'b', 'c'];
 const MAX_ORCHESTRATOR_INSTANCES = 16;
+const MAX_ROUNDS = 9;
 
 /** Settings of one bench run. */
 export interface BenchOptions {
@@ -29,6 +30,8 @@ export interface BenchOptions {
   registryAgents: number;
   /** Agents runtimes the orchestrator part's maps spread over (default 2, `BENCH_ORCHESTRATOR_INSTANCES`). */
   orchestratorInstances: number;
+  /** Rounds of each throughput scenario, every target once per round; the median round is reported (default 1, `BENCH_ROUNDS`). */
+  rounds: number;
   help: boolean;
 }
 
@@ -44,6 +47,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --registry-agents <n>  agents registered before the registry search load (default 10000, env BENCH_REGISTRY_AGENTS)
   --orchestrator-instances <n>
                          agents runtimes the orchestrator's maps spread over (default 2, env BENCH_ORCHESTRATOR_INSTANCES)
+  --rounds <n>           rounds of the sendmessage and streaming parts, every target once a round;
+                         the round with the median agentmesh/sdk ratio is reported (default 1, at most 9, env BENCH_ROUNDS)
   --memory               run the memory part (default: on)
   --no-memory            skip the memory part
   --help                 this text
@@ -91,6 +96,7 @@ export function parseBenchOptions({ argv, env }: { argv: readonly string[]; env:
       'memory-tasks': { type: 'string' },
       'registry-agents': { type: 'string' },
       'orchestrator-instances': { type: 'string' },
+      rounds: { type: 'string' },
       memory: { type: 'boolean' },
       'no-memory': { type: 'boolean' },
       help: { type: 'boolean' },
@@ -104,6 +110,8 @@ export function parseBenchOptions({ argv, env }: { argv: readonly string[]; env:
   const orchestratorInstances = positiveNumber({ name: '--orchestrator-instances', raw: values['orchestrator-instances'] ?? env.BENCH_ORCHESTRATOR_INSTANCES, fallback: 2, integer: true });
   // Each instance is a process with its own runtime; past a handful they only contend for the cores.
   if (orchestratorInstances > MAX_ORCHESTRATOR_INSTANCES) throw new Error(`--orchestrator-instances must be at most ${MAX_ORCHESTRATOR_INSTANCES}, got ${orchestratorInstances}`);
+  const rounds = positiveNumber({ name: '--rounds', raw: values.rounds ?? env.BENCH_ROUNDS, fallback: 1, integer: true });
+  if (rounds > MAX_ROUNDS) throw new Error(`--rounds must be at most ${MAX_ROUNDS}, got ${rounds}`);
   return Object.freeze({
     parts: Object.freeze(PARTS.filter((part) => parts.includes(part))),
     targets: Object.freeze(TARGET_IDS.filter((id) => targets.includes(id))),
@@ -113,6 +121,7 @@ export function parseBenchOptions({ argv, env }: { argv: readonly string[]; env:
     memoryTasks: positiveNumber({ name: '--memory-tasks', raw: values['memory-tasks'] ?? env.BENCH_MEMORY_TASKS, fallback: 200_000, integer: true }),
     registryAgents: positiveNumber({ name: '--registry-agents', raw: values['registry-agents'] ?? env.BENCH_REGISTRY_AGENTS, fallback: 10_000, integer: true }),
     orchestratorInstances,
+    rounds,
     help: values.help === true,
   });
 }

@@ -37,6 +37,8 @@ export interface ScenarioReport {
   scenario: ScenarioName;
   rows: ScenarioRow[];
   ratios: ScenarioRatios;
+  /** With `--rounds`: every round's ratios, in order; `rows` and `ratios` are the median round's. */
+  rounds?: ScenarioRatios[];
 }
 
 /** One target's memory run. */
@@ -127,6 +129,7 @@ export function formatScenario(report: ScenarioReport): string {
     formatTable(header, rows),
     `ratios: c/b req/s = ${ratio(ratios.cOverB)}, c/a req/s = ${ratio(ratios.cOverA)}, c/b p99 = ${ratio(ratios.p99COverB)}`,
   ];
+  if (report.rounds) lines.push(`rounds: c/b req/s = ${report.rounds.map((r) => ratio(r.cOverB)).join(', ')} (the table is the median round)`);
   const cpu = (id: TargetId) => cleanLoad(report.rows.find((row) => row.target === id))?.cpuMicrosPerRequest;
   const [b, c] = [cpu('b'), cpu('c')];
   // Throughput moves ±10–20% between runs on a shared 2-core machine; CPU per request moves much less.

@@ -3,6 +3,8 @@
  * departments, verbs, objects and tags, so the index holds realistic term
  * statistics at 10,000 agents rather than 10,000 copies of one card.
  */
+import { mulberry32 } from '../../agents/data/mulberry32.js';
+
 const DEPARTMENTS = ['sales', 'marketing', 'legal', 'finance', 'support', 'hr', 'analytics', 'engineering', 'operations', 'security', 'procurement', 'logistics'];
 const VERBS = ['score', 'enrich', 'classify', 'summarize', 'translate', 'forecast', 'reconcile', 'review', 'route', 'extract', 'validate', 'schedule', 'draft', 'audit', 'rank', 'match', 'detect', 'monitor', 'segment', 'deduplicate', 'approve', 'escalate', 'archive', 'redact', 'tag', 'transcribe', 'benchmark', 'price', 'allocate', 'verify', 'merge', 'normalize', 'geocode', 'anonymize', 'cluster', 'triage', 'notify', 'export', 'import', 'optimize'];
 const OBJECTS = ['leads', 'contracts', 'invoices', 'tickets', 'candidates', 'campaigns', 'orders', 'shipments', 'expenses', 'accounts', 'policies', 'reports', 'emails', 'documents', 'transactions', 'customers', 'suppliers', 'incidents', 'payments', 'forecasts', 'resumes', 'receipts', 'claims', 'quotes', 'renewals', 'subscriptions', 'assets', 'licenses', 'vendors', 'audits', 'budgets', 'timesheets', 'payrolls', 'deals', 'opportunities', 'chats', 'calls', 'surveys', 'reviews', 'articles', 'images', 'videos', 'datasets', 'dashboards', 'alerts', 'logs', 'vulnerabilities', 'permits', 'inventories', 'routes', 'fleets', 'patients', 'prescriptions', 'loans', 'mortgages', 'trades', 'portfolios', 'grants', 'donations', 'leases'];
@@ -10,17 +12,8 @@ const QUALIFIERS = ['quarterly', 'real-time', 'multilingual', 'regulated', 'ente
 const INDUSTRIES = ['healthcare', 'banking', 'insurance', 'retail', 'manufacturing', 'energy', 'telecom', 'media', 'education', 'government', 'logistics', 'hospitality', 'pharma', 'automotive', 'aerospace', 'agriculture', 'construction', 'gaming', 'legaltech', 'realestate'];
 const TIERS = ['gold', 'silver', 'bronze'] as const;
 
-/** A small deterministic PRNG (mulberry32), so every run indexes the same corpus. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG (the example data's mulberry32), so every run indexes the same corpus. */
+const random = mulberry32;
 
 const pick = <T>(rand: () => number, list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { exampleAgents } from '../../agents/index.js';
 import { createAgentCaller, createOrchestrator, loadWorkflowFolder, parseWorkflow, type Orchestrator, type OrchestratorOptions } from '../../src/orchestrator/index.js';
 import { defineAgent, type AgentDefinition } from '../../src/runtime/index.js';
+import { waitForOutput } from './child-output.js';
 import { readSse, rpc, startRuntime } from './runtime-fixture.js';
 
 /** Calls each specialist received, by agent and key: what exactly-once checks count. */
@@ -269,14 +270,6 @@ export async function startOrchestratorProcess(setup: { dataDir: string; agents:
     env: { ...process.env, ORCHESTRATOR_FIXTURE: JSON.stringify(setup) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`orchestrator process exited early (${code})`)));
-  });
+  const url = await waitForOutput(child, /listening on (http:\/\/\S+)/, 'the orchestrator process');
   return { child, url };
 }

@@ -17,6 +17,7 @@ import { call, sampleCard, watch } from '../helpers/registry-fixture.js';
 import { startRuntime, testAgent } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, createTestSchema, postgresSkipReason, redisSkipReason, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { waitForOutput } from '../helpers/child-output.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
@@ -45,16 +46,7 @@ async function startChild(schema: TestSchema, dataDir: string): Promise<Replica 
     env: { ...process.env, DATABASE_URL: schema.url, REDIS_URL, LOG_LEVEL: 'warn', AGENTMESH_DEV: '1', AGENTMESH_ALLOW_HOSTS: '127.0.0.1,localhost', REGISTRY_PROBE_INTERVAL_MS: '200' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /registry listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`serve registry exited early with ${code}: ${out}`)));
-  });
+  const url = await waitForOutput(child, /registry listening on (http:\/\/\S+)/, 'serve registry');
   return {
     child,
     url,

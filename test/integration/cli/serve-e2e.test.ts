@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/index.js';
+import { waitForOutput } from '../../helpers/child-output.js';
 
 /** Runs the real CLI in-process and captures its output. */
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -19,7 +20,6 @@ describe('agentmesh agent serve, driven by agentmesh send and tasks', () => {
   let child: ChildProcess;
   let url: string;
   let dataDir: string;
-  let stdout = '';
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-serve-'));
@@ -28,14 +28,7 @@ describe('agentmesh agent serve, driven by agentmesh send and tasks', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // Wait for the line that names the listening URL (an event, not a sleep).
-    url = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(stdout);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`agent serve exited early with ${code}: ${stdout}`)));
-    });
+    url = await waitForOutput(child, /listening on (http:\/\/\S+)/, 'agent serve');
   });
 
   after(async () => {

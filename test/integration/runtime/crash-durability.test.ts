@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime } from '../../../src/runtime/index.js';
 import echo from '../../../agents/echo.js';
+import { waitForOutput } from '../../helpers/child-output.js';
 import { rpc, userMessage } from '../../helpers/runtime-fixture.js';
 
 test('kill -9 under load loses no acknowledged task on the embedded SQLite store', async () => {
@@ -16,15 +17,7 @@ test('kill -9 under load loses no acknowledged task on the embedded SQLite store
       env: { ...process.env, LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    let out = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`agent serve exited early (${code})`)));
-    });
+    const url = await waitForOutput(child, /listening on (http:\/\/\S+)/, 'agent serve');
 
     // 8 clients send back to back; after 300 acknowledgements the process is killed mid-stream.
     const acknowledged: string[] = [];

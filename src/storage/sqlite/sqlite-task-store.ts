@@ -65,7 +65,6 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   #queue: PendingWrite[] = [];
   #scheduled = false;
   #listStatements = new Map<string, BetterSqlite3.Statement>();
-  #messages: WindowedBloomFilter | undefined;
   #s: ReturnType<typeof prepare>;
 
   #commitBatch: (batch: PendingWrite[]) => void;
@@ -237,17 +236,20 @@ export class SqliteTaskStore implements TaskStore, PushStore {
    * still find (created within its window). Looking a random client messageId
    * up in its index cost ~5 µs a request; the filter answers "certainly new"
    * in well under one. This process is the only writer of its SQLite file (the
-   * embedded mode), so the filter sees every insert; it is built from the
-   * table on first use, then grows and rotates by itself (bloom-filter.ts).
+   * embedded mode), and the filter belongs to the connection, shared by every
+   * store on it (several runtimes in one process), so it sees every insert; it
+   * is built from the table on first use, then grows and rotates by itself
+   * (bloom-filter.ts).
    */
   #messageFilter(): WindowedBloomFilter {
-    if (this.#messages) return this.#messages;
+    const shared = MESSAGE_FILTERS.get(this.#db);
+    if (shared) return shared;
     const rows = this.#db.prepare('SELECT agent, tenant, message_id, created_at FROM tasks WHERE message_id IS NOT NULL').raw().all() as Array<[string, string, string, number]>;
     // Its first generation starts at the newest task's time: the rows' clock, whatever it is.
     const newest = rows.reduce<number | undefined>((max, r) => (max === undefined || r[3] > max ? r[3] : max), undefined);
     const filter = new WindowedBloomFilter({ capacity: Math.max(100_000, rows.length * 2), windowMs: MESSAGE_WINDOW_MS, now: newest });
     for (const [agent, tenant, messageId] of rows) filter.add(bloomKey(agent, tenant, messageId), newest!);
-    this.#messages = filter;
+    MESSAGE_FILTERS.set(this.#db, filter);
     return filter;
   }
 
@@ -321,6 +323,9 @@ interface OutboxRow {
 
 const toConfig = (r: ConfigRow): PushConfigRecord => ({ taskId: r.task_id, id: r.id, tenant: r.tenant, config: r.config, protocol: r.protocol, createdAt: r.created_at });
 const toOutbox = (r: OutboxRow): OutboxRecord => ({ id: r.id, taskId: r.task_id, configId: r.config_id, seq: r.seq, attempts: r.attempts, createdAt: r.created_at });
+
+/** The messageId filter of each connection: a store of its own per runtime would miss the others' tasks. */
+const MESSAGE_FILTERS = new WeakMap<BetterSqlite3.Database, WindowedBloomFilter>();
 
 const bloomKey = (agent: string, tenant: string, messageId: string): string => `${agent}\u0000${tenant}\u0000${messageId}`;
 

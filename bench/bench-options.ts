@@ -6,9 +6,9 @@ import { parseArgs } from 'node:util';
 import type { TargetId } from './target-process.js';
 
 /** The parts of a run that `--only` can select. */
-export type Part = 'sendmessage' | 'streaming' | 'memory' | 'registry' | 'gateway' | 'orchestrator';
+export type Part = 'sendmessage' | 'streaming' | 'memory' | 'registry' | 'gateway' | 'orchestrator' | 'store';
 
-const PARTS: readonly Part[] = ['sendmessage', 'streaming', 'memory', 'registry', 'gateway', 'orchestrator'];
+const PARTS: readonly Part[] = ['sendmessage', 'streaming', 'memory', 'registry', 'gateway', 'orchestrator', 'store'];
 const TARGET_IDS: readonly TargetId[] = ['a', 'b', 'c'];
 const MAX_ORCHESTRATOR_INSTANCES = 16;
 const MAX_ROUNDS = 9;
@@ -30,6 +30,8 @@ export interface BenchOptions {
   registryAgents: number;
   /** Agents runtimes the orchestrator part's maps spread over (default 2, `BENCH_ORCHESTRATOR_INSTANCES`). */
   orchestratorInstances: number;
+  /** Task writes per target and round of the store part (default 100000, `BENCH_STORE_TASKS`). */
+  storeTasks: number;
   /** Rounds of each throughput scenario, every target once per round; the median round is reported (default 1, `BENCH_ROUNDS`). */
   rounds: number;
   help: boolean;
@@ -38,7 +40,7 @@ export interface BenchOptions {
 /** Usage text printed by `--help`. */
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --only <parts>         comma list of sendmessage, streaming, memory, registry, gateway, orchestrator (default: all)
+  --only <parts>         comma list of sendmessage, streaming, memory, registry, gateway, orchestrator, store (default: all)
   --targets <ids>        comma list of a (bare node:http), b (@a2a-js/sdk), c (agentmesh) (default: a,b,c)
   --duration <s>         measured seconds per target (default 10, env BENCH_DURATION_S)
   --warmup <s>           warm-up seconds before each measurement (default 3, env BENCH_WARMUP_S)
@@ -47,6 +49,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --registry-agents <n>  agents registered before the registry search load (default 10000, env BENCH_REGISTRY_AGENTS)
   --orchestrator-instances <n>
                          agents runtimes the orchestrator's maps spread over (default 2, env BENCH_ORCHESTRATOR_INSTANCES)
+  --store-tasks <n>      task writes per target and round of the store part (default 100000, env BENCH_STORE_TASKS)
   --rounds <n>           rounds of the sendmessage and streaming parts, every target once a round;
                          the round with the median agentmesh/sdk ratio is reported (default 1, at most 9, env BENCH_ROUNDS)
   --memory               run the memory part (default: on)
@@ -96,6 +99,7 @@ export function parseBenchOptions({ argv, env }: { argv: readonly string[]; env:
       'memory-tasks': { type: 'string' },
       'registry-agents': { type: 'string' },
       'orchestrator-instances': { type: 'string' },
+      'store-tasks': { type: 'string' },
       rounds: { type: 'string' },
       memory: { type: 'boolean' },
       'no-memory': { type: 'boolean' },
@@ -121,6 +125,7 @@ export function parseBenchOptions({ argv, env }: { argv: readonly string[]; env:
     memoryTasks: positiveNumber({ name: '--memory-tasks', raw: values['memory-tasks'] ?? env.BENCH_MEMORY_TASKS, fallback: 200_000, integer: true }),
     registryAgents: positiveNumber({ name: '--registry-agents', raw: values['registry-agents'] ?? env.BENCH_REGISTRY_AGENTS, fallback: 10_000, integer: true }),
     orchestratorInstances,
+    storeTasks: positiveNumber({ name: '--store-tasks', raw: values['store-tasks'] ?? env.BENCH_STORE_TASKS, fallback: 100_000, integer: true }),
     rounds,
     help: values.help === true,
   });

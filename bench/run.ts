@@ -23,6 +23,7 @@ import { formatGatewayBench, runGatewayBench, type GatewayBenchReport } from './
 import { runOrchestratorBench } from './orchestrator/orchestrator-bench.js';
 import { formatOrchestratorBench, orchestratorBenchFailed, type OrchestratorBenchReport } from './orchestrator/orchestrator-report.js';
 import { TARGETS } from './target-process.js';
+import { formatStoreBench, runStoreBench, type StoreBenchReport } from './store/store-bench.js';
 
 /** Compiled to dist/bench/run.js, so the repository root is two levels up. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -61,12 +62,14 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   let registry: RegistryBenchReport | undefined;
   let gateway: GatewayBenchReport | undefined;
   let orchestrator: OrchestratorBenchReport | undefined;
+  let store: StoreBenchReport | undefined;
   try {
     for (const part of options.parts) {
       if (part === 'memory') memory = await runMemory({ options, dataRoot, log });
       else if (part === 'registry') registry = await runRegistryBench({ agents: options.registryAgents, durationS: options.durationS, log });
       else if (part === 'gateway') gateway = await runGatewayBench({ durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, log });
       else if (part === 'orchestrator') orchestrator = await runOrchestratorBench({ instances: options.orchestratorInstances, log });
+      else if (part === 'store') store = await runStoreBench({ tasks: options.storeTasks, dataRoot, log });
       else scenarios.push(await runRounds({ scenario: part, options, dataRoot, log }));
     }
   } finally {
@@ -79,6 +82,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   if (registry) log(`${formatRegistryBench(registry).join('\n')}\n`);
   if (gateway) log(`${formatGatewayBench(gateway).join('\n')}\n`);
   if (orchestrator) log(`${formatOrchestratorBench(orchestrator).join('\n')}\n`);
+  if (store) log(`${formatStoreBench(store).join('\n')}\n`);
   for (const report of scenarios) log(formatSummary(report));
   const sendmessage = scenarios.find((report) => report.scenario === 'sendmessage');
   for (const line of formatAcceptance({ ...(sendmessage ? { sendmessage } : {}), ...(memory ? { memory } : {}) })) log(line);
@@ -101,6 +105,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
         registry: registry ?? null,
         gateway: gateway ?? null,
         orchestrator: orchestrator ?? null,
+        store: store ?? null,
       },
       null,
       2,

@@ -93,7 +93,7 @@ class TaskSkillContext implements SkillContext {
   }
 
   get signal(): AbortSignal {
-    return this.#run.abort.signal;
+    return this.#run.signal;
   }
 
   get detached(): boolean {

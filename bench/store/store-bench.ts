@@ -35,7 +35,8 @@ async function measure(request: StoreRunRequest): Promise<StoreRunResult> {
   const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [{ type: 'error', message: 'the store bench process exited early' }])])) as [
     { type: 'result'; result: StoreRunResult } | { type: 'error'; message: string },
   ];
-  await once(child, 'exit').catch(() => undefined);
+  // An early exit already fired: waiting for another would hang.
+  if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
   if (message.type === 'error') throw new Error(`store bench, ${request.target}: ${message.message}`);
   return message.result;
 }

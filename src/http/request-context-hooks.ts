@@ -3,8 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { context } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyServerOptions, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
-import { requestContext } from '../observability/index.js';
-import type { RequestContext, RequestSpan, Tracing } from '../observability/index.js';
+import { lazyChildLogger, requestContext } from '../observability/index.js';
+import type { Logger, RequestContext, RequestSpan, Tracing } from '../observability/index.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import type { ServerState } from './server-state.js';
 
@@ -47,7 +47,8 @@ export function requestSpanOf(request: FastifyRequest, tracing: Tracing): Reques
 export function traceAwareChildLoggerFactory(tracing: Tracing): ChildLoggerFactory {
   return function childLoggerFactory(logger, bindings, opts, rawReq) {
     const span = spanOf(rawReq as RawRequest, tracing);
-    return logger.child(span.traceId === undefined ? bindings : { ...bindings, traceId: span.traceId }, opts);
+    // Lazy: most requests write no line at the default level (observability/lazy-child-logger.ts).
+    return lazyChildLogger(logger as Logger, span.traceId === undefined ? bindings : { ...bindings, traceId: span.traceId }, opts);
   };
 }
 

@@ -5,6 +5,7 @@
  */
 export { createLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
+export { lazyChildLogger } from './lazy-child-logger.js';
 export { createMetrics } from './metrics.js';
 export type { Metrics, MetricsOptions, LabelNames } from './metrics.js';
 export { createTracing } from './tracing.js';

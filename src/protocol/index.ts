@@ -1,7 +1,7 @@
 /**
  * protocol: what agentmesh says on the A2A wire — error codes and their wire
  * mapping, version negotiation, request-param validation and the wording of
- * schema violations, task-state sets, and the hot path's v1 JSON writer.
+ * schema violations, task-state sets.
  * Wire types themselves come from `@a2a-js/sdk`.
  */
 export { AgentmeshError, ErrorCodes, WIRE, isAgentmeshError, invalidParams } from './errors.js';
@@ -11,6 +11,5 @@ export type { ProtocolVersion } from './versions.js';
 export { validateParams, V1_METHODS } from './params-validation.js';
 export { describeSchemaError } from './schema-wording.js';
 export { TERMINAL_STATES, INTERRUPTED_STATES, isTerminal, isInterrupted, stateName, parseStateName } from './task-states.js';
-export { messageJson, streamResponseJson, taskJson } from './v1-json.js';
 export { normalizeError, toJsonRpcErrorObject, toRestError, toSdkError } from './wire-errors.js';
 export type { JsonRpcErrorObject, RestErrorBody } from './wire-errors.js';

@@ -1,6 +1,6 @@
-import { TaskState, type Message, type StreamResponse, type Task } from '@a2a-js/sdk';
+import { StreamResponse, Task, TaskState, type Message } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
-import { ErrorCodes, isAgentmeshError, isInterrupted, isTerminal, stateName, streamResponseJson, taskJson } from '../protocol/index.js';
+import { ErrorCodes, isAgentmeshError, isInterrupted, isTerminal, stateName } from '../protocol/index.js';
 import type { Bus, TaskStore } from '../storage/index.js';
 import { foldEvent } from './task-fold.js';
 import { kindOf, stateOf, taskTopic, type CommittedEvent, type TaskEventsMessage } from './task-events.js';
@@ -132,7 +132,7 @@ export class TaskRun {
     const state = stateOf(event);
     if (isTerminal(state)) this.closed = true;
     if (options.owner !== undefined) this.#ownerChange = options.owner;
-    this.#pending.push({ seq: ++this.#lastSeq, kind: kindOf(event), payload: streamResponseJson(event), state });
+    this.#pending.push({ seq: ++this.#lastSeq, kind: kindOf(event), payload: JSON.stringify(StreamResponse.toJSON(event)), state });
     // One promise per write, shared by the events it carries (not one per event).
     let batch = this.#batch;
     if (batch === undefined) {
@@ -210,7 +210,7 @@ export class TaskRun {
     if (events.length === 0) return;
     this.#pending = [];
     this.#batch = undefined;
-    const snapshot = taskJson(this.task);
+    const snapshot = JSON.stringify(Task.toJSON(this.task));
     this.lastSnapshotJson = snapshot;
     const state = this.state ?? TaskState.TASK_STATE_UNSPECIFIED;
     const terminal = isTerminal(state);

@@ -9,6 +9,7 @@ import {
   SendMessageRequest,
   SubscribeToTaskRequest,
   AgentCard,
+  Task,
   TaskPushNotificationConfig,
   ListTasksResponse,
   ListTaskPushNotificationConfigsResponse,
@@ -17,7 +18,7 @@ import { isLegacyJsonRpcMethod } from '@a2a-js/sdk/compat/v0_3';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes, V1_METHODS, taskJson, toJsonRpcErrorObject, validateParams, type ProtocolVersion } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, V1_METHODS, toJsonRpcErrorObject, validateParams, type ProtocolVersion } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
@@ -86,10 +87,10 @@ async function dispatch(handler: AgentRequestHandler, method: string, params: Re
   switch (method) {
     case 'SendMessage': {
       const { task, json } = await handler.send(SendMessageRequest.fromJSON(params), context);
-      return `{"task":${json ?? taskJson(task)}}`;
+      return `{"task":${json ?? JSON.stringify(Task.toJSON(task))}}`;
     }
     case 'GetTask':
-      return taskJson(await handler.getTask(GetTaskRequest.fromJSON(params), context));
+      return JSON.stringify(Task.toJSON(await handler.getTask(GetTaskRequest.fromJSON(params), context)));
     case 'ListTasks': {
       const request = ListTasksRequest.fromJSON(params);
       const response = ListTasksResponse.toJSON(await handler.listTasks(request, context)) as { tasks?: Array<Record<string, unknown>> };
@@ -98,7 +99,7 @@ async function dispatch(handler: AgentRequestHandler, method: string, params: Re
       return JSON.stringify({ tasks: [], nextPageToken: '', ...response });
     }
     case 'CancelTask':
-      return taskJson(await handler.cancelTask(CancelTaskRequest.fromJSON(params), context));
+      return JSON.stringify(Task.toJSON(await handler.cancelTask(CancelTaskRequest.fromJSON(params), context)));
     case 'CreateTaskPushNotificationConfig':
       return JSON.stringify(TaskPushNotificationConfig.toJSON(await handler.createTaskPushNotificationConfig(TaskPushNotificationConfig.fromJSON(params), context)));
     case 'GetTaskPushNotificationConfig':

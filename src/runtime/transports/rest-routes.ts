@@ -11,11 +11,12 @@ import {
   ListTasksResponse,
   SendMessageRequest,
   SubscribeToTaskRequest,
+  Task,
   TaskPushNotificationConfig,
 } from '@a2a-js/sdk';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes, taskJson, toRestError, validateParams } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, toRestError, validateParams } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
@@ -62,7 +63,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
     const body = parseBody(request.body);
     validateParams('SendMessage', body);
     const { task, json } = await handler.send(SendMessageRequest.fromJSON(body), context);
-    send(reply, `{"task":${json ?? taskJson(task)}}`);
+    send(reply, `{"task":${json ?? JSON.stringify(Task.toJSON(task))}}`);
   }));
 
   app.post('/message::stream', route(async (request, reply, context) => {
@@ -83,7 +84,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
     const { id } = request.params as { id: string };
     const params = { ...typedQuery(request.query, { historyLength: 'int' }), id };
     validateParams('GetTask', params);
-    send(reply, taskJson(await handler.getTask(GetTaskRequest.fromJSON(params), context)));
+    send(reply, JSON.stringify(Task.toJSON(await handler.getTask(GetTaskRequest.fromJSON(params), context))));
   }));
 
   // `/tasks/{id}:cancel` and `/tasks/{id}:subscribe`: the action is part of the last path segment.
@@ -94,7 +95,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
     const action = colon > 0 ? idAction.slice(colon + 1) : '';
     if (action === 'cancel') {
       validateParams('CancelTask', { id });
-      send(reply, taskJson(await handler.cancelTask(CancelTaskRequest.fromJSON({ id }), context)));
+      send(reply, JSON.stringify(Task.toJSON(await handler.cancelTask(CancelTaskRequest.fromJSON({ id }), context))));
       return;
     }
     if (action === 'subscribe') {

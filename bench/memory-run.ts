@@ -40,7 +40,7 @@ async function memoryRow({ id, options, dataRoot, log }: { id: TargetId; options
         const { load } = row;
         row.failure = `${load.errors} errors (${load.timeouts} timeouts), ${load.non2xx} non-2xx, ${load.mismatches} bad bodies: not a result`;
       }
-      log(`  ${name}: RSS after ${megabytes(row.after.rssBytes)} (heap ${megabytes(row.after.heapUsedBytes)})`);
+      log(`  ${name}: RSS after ${megabytes(row.after.rssBytes)}, peak ${megabytes(row.after.peakRssBytes)} (heap ${megabytes(row.after.heapUsedBytes)})`);
     });
   } catch (err) {
     row.failure = err instanceof Error ? err.message : String(err);

@@ -153,11 +153,12 @@ export function formatSummary(report: ScenarioReport): string {
 
 /** The memory table and its one-line summary. */
 export function formatMemory(report: MemoryReport): string {
-  const header = ['target', 'RSS before', 'RSS after', 'heap after', 'req/s', 'errors', 'non-2xx', 'bad body', 'gc'];
+  const header = ['target', 'RSS before', 'RSS after', 'RSS peak', 'heap after', 'req/s', 'errors', 'non-2xx', 'bad body', 'gc'];
   const rows = report.rows.map((row) => [
     `${row.target}) ${row.name}`,
     row.before ? megabytes(row.before.rssBytes) : '-',
     row.after ? megabytes(row.after.rssBytes) : '-',
+    row.after ? megabytes(row.after.peakRssBytes) : '-',
     row.after ? megabytes(row.after.heapUsedBytes) : '-',
     row.load ? row.load.requestsPerSec.toFixed(0) : '-',
     row.load ? String(row.load.errors) : '-',
@@ -167,7 +168,7 @@ export function formatMemory(report: MemoryReport): string {
   ]);
   const after = report.rows
     .filter((row) => row.after !== undefined)
-    .map((row) => `${row.name} ${megabytes(row.after!.rssBytes)}`);
+    .map((row) => `${row.name} ${megabytes(row.after!.rssBytes)} (peak ${megabytes(row.after!.peakRssBytes)})`);
   const lines = [`== Memory: ${report.tasks} SendMessage calls ==`, formatTable(header, rows)];
   for (const row of report.rows) {
     if (row.failure !== undefined) lines.push(`! ${row.name}: ${row.failure}`);
@@ -191,8 +192,10 @@ export function formatAcceptance({ sendmessage, memory }: { sendmessage?: Scenar
   }
   const agentmesh = memory?.rows.find((row) => row.target === 'c');
   if (memory && agentmesh?.after && agentmesh.load) {
-    const ok = agentmesh.after.rssBytes <= ACCEPTANCE.maxRssBytes && isCleanRun(agentmesh.load);
-    lines.push(`acceptance RSS <= ${megabytes(ACCEPTANCE.maxRssBytes)} after ${memory.tasks} tasks: ${verdict(ok)} (${megabytes(agentmesh.after.rssBytes)})`);
+    // "Stays at or under" over the run: the peak is judged, not only the RSS after a forced GC.
+    const { rssBytes, peakRssBytes } = agentmesh.after;
+    const ok = Math.max(rssBytes, peakRssBytes) <= ACCEPTANCE.maxRssBytes && isCleanRun(agentmesh.load);
+    lines.push(`acceptance RSS <= ${megabytes(ACCEPTANCE.maxRssBytes)} over ${memory.tasks} tasks: ${verdict(ok)} (after ${megabytes(rssBytes)}, peak ${megabytes(peakRssBytes)})`);
   }
   return lines;
 }

@@ -60,7 +60,8 @@ export function serveTarget(startTarget: TargetStarter): void {
         const gcForced = typeof globalThis.gc === 'function';
         if (gcForced) globalThis.gc?.();
         const usage = process.memoryUsage();
-        send({ type: 'memory', rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, gcForced });
+        // maxRSS is in KiB (getrusage), and covers the whole life of the process.
+        send({ type: 'memory', rssBytes: usage.rss, peakRssBytes: process.resourceUsage().maxRSS * 1024, heapUsedBytes: usage.heapUsed, gcForced });
         break;
       }
       case 'cpu': {

@@ -35,6 +35,7 @@ export const TARGETS: Readonly<Record<TargetId, TargetInfo>> = Object.freeze({
 /** Memory of a target process, in bytes. */
 export interface MemorySample {
   rssBytes: number;
+  peakRssBytes: number;
   heapUsedBytes: number;
   gcForced: boolean;
 }
@@ -124,8 +125,8 @@ export async function startTarget({ info, start }: { info: TargetInfo; start: St
       async sampleMemory(): Promise<MemorySample> {
         const answer = nextMessage(child, ['memory'], START_TIMEOUT_MS);
         send(child, { type: 'memory' });
-        const { rssBytes, heapUsedBytes, gcForced }: MemorySampleMessage = await answer;
-        return { rssBytes, heapUsedBytes, gcForced };
+        const { rssBytes, peakRssBytes, heapUsedBytes, gcForced }: MemorySampleMessage = await answer;
+        return { rssBytes, peakRssBytes, heapUsedBytes, gcForced };
       },
       async cpuMicros(): Promise<number> {
         const answer = nextMessage(child, ['cpu'], START_TIMEOUT_MS);

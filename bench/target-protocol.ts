@@ -51,6 +51,8 @@ export interface ReadyMessage {
 export interface MemorySampleMessage {
   type: 'memory';
   rssBytes: number;
+  /** The process's highest RSS so far (`process.resourceUsage().maxRSS`): what it needed at its worst. */
+  peakRssBytes: number;
   heapUsedBytes: number;
   /** False when the target was started without `--expose-gc`. */
   gcForced: boolean;

@@ -1,7 +1,7 @@
 import type { Part, StreamResponse} from '@a2a-js/sdk';
 import { Message, Role, Task, TaskState } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
-import { uuidv7 } from '../storage/index.js';
+import { EphemeralMap, uuidv7 } from '../storage/index.js';
 import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
@@ -71,13 +71,14 @@ export interface StartedTask {
  */
 export class TaskEngine {
   #o: TaskEngineOptions;
-  #runs = new Map<string, TaskRun>();
+  /** Entries live about as long as a request: an EphemeralMap keeps finished runs from being promoted. */
+  #runs = new EphemeralMap<TaskRun>();
   #limits = new Map<string, ConcurrencyLimit>();
   #now: () => number;
   #unsubscribe: Array<() => void> = [];
   #sweeper: NodeJS.Timeout;
   /** Sends being started, by (agent, tenant, messageId): concurrent retries join the first. */
-  #inFlight = new Map<string, Promise<StartedTask>>();
+  #inFlight = new EphemeralMap<Promise<StartedTask>>();
   #deps: TaskRunDeps | undefined;
 
   constructor(options: TaskEngineOptions) {

@@ -17,3 +17,4 @@ export { MemoryBus } from './bus/memory-bus.js';
 export { RedisBus } from './bus/redis-bus.js';
 export type { RedisBusOptions } from './bus/redis-bus.js';
 export { uuidv7 } from './uuid7.js';
+export { EphemeralMap } from './ephemeral-map.js';

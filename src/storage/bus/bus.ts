@@ -1,3 +1,5 @@
+import { EphemeralMap } from '../ephemeral-map.js';
+
 /** Called with each message published on a topic this process subscribed to. */
 export type BusHandler = (message: unknown) => void;
 
@@ -18,7 +20,8 @@ export interface Bus {
 
 /** Handlers by topic, shared by both bus implementations. */
 export class TopicHandlers {
-  #byTopic = new Map<string, Set<BusHandler>>();
+  /** A topic per task stream, subscribed and dropped at request rate. */
+  #byTopic = new EphemeralMap<Set<BusHandler>>();
 
   add(topic: string, handler: BusHandler): () => void {
     let set = this.#byTopic.get(topic);

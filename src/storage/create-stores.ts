@@ -13,7 +13,7 @@ export interface RuntimeStores {
 /** Picks the store implementation for the database's dialect. */
 export function createRuntimeStores(database: Database): RuntimeStores {
   if (database.dialect === 'sqlite') {
-    const store = new SqliteTaskStore({ sqlite: database.sqlite! });
+    const store = new SqliteTaskStore({ sqlite: database.sqlite!, gate: database.sqliteWriteGate });
     return { tasks: store, push: store };
   }
   const store = new PostgresTaskStore({ db: database.db });

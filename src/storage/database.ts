@@ -7,6 +7,7 @@ import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Tables } from './schema.js';
 import { SqliteCheckpointer } from './sqlite/checkpointer.js';
+import { WriteGate } from './sqlite/write-gate.js';
 
 /** Options of {@link createDatabase}. */
 export interface DatabaseOptions {
@@ -26,6 +27,8 @@ export interface Database {
   readonly db: Kysely<Tables>;
   /** The better-sqlite3 connection (SQLite only): the task store writes through prepared statements. */
   readonly sqlite: BetterSqlite3.Database | undefined;
+  /** SQLite file only: closed for the moment the checkpointer rewinds the WAL; the task store's group commit waits on it. */
+  readonly sqliteWriteGate?: WriteGate | undefined;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -54,7 +57,8 @@ function openSqlite(path: string): Database {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
-  const checkpointer = inMemory ? undefined : new SqliteCheckpointer({ file });
+  const gate = inMemory ? undefined : new WriteGate();
+  const checkpointer = inMemory ? undefined : new SqliteCheckpointer({ file, gate });
   if (checkpointer) {
     raw.pragma('wal_autocheckpoint = 0');
     // After the checkpointer rewinds the WAL, the next commit truncates the file to this size.
@@ -65,6 +69,7 @@ function openSqlite(path: string): Database {
     dialect: 'sqlite',
     db,
     sqlite: raw,
+    sqliteWriteGate: gate,
     async ping() {
       raw.prepare('select 1').get();
     },

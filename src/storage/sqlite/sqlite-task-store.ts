@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { WindowedBloomFilter } from './bloom-filter.js';
+import type { WriteGate } from './write-gate.js';
 import { MESSAGE_WINDOW_MS, messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { packEvents, unpackEvents, type EventRow } from '../event-rows.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
@@ -70,8 +71,12 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   #commitBatch: (batch: PendingWrite[]) => void;
   #commitOne: (run: () => void) => void;
 
-  constructor(options: { sqlite: BetterSqlite3.Database }) {
+  #gate: WriteGate | undefined;
+
+  /** `gate`: the checkpointer's; while it is closed, batches wait (see SqliteCheckpointer). */
+  constructor(options: { sqlite: BetterSqlite3.Database; gate?: WriteGate | undefined }) {
     this.#db = options.sqlite;
+    this.#gate = options.gate;
     this.#s = prepare(this.#db);
     this.#commitBatch = this.#db.transaction((batch: PendingWrite[]) => {
       for (const w of batch) w.run();
@@ -255,7 +260,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
 
   /** Commits whatever is queued now, instead of on the next turn (used before close). */
   flushNow(): void {
-    this.#flush();
+    this.#commitQueued();
   }
 
   #enqueue(run: () => void): Promise<void> {
@@ -269,6 +274,15 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   }
 
   #flush(): void {
+    // Still scheduled while it waits, so new writes join this batch instead of scheduling another.
+    if (this.#gate?.closed) {
+      this.#gate.whenOpen(() => this.#flush());
+      return;
+    }
+    this.#commitQueued();
+  }
+
+  #commitQueued(): void {
     this.#scheduled = false;
     const batch = this.#queue;
     if (batch.length === 0) return;

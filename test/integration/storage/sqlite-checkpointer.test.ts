@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { createDatabase, SqliteTaskStore, type NewTask } from '../../../src/storage/index.js';
+import { SqliteCheckpointer } from '../../../src/storage/sqlite/checkpointer.js';
+import { WriteGate } from '../../../src/storage/sqlite/write-gate.js';
+
+const WAL_LIMIT = 256 * 1024;
+
+class CountingGate extends WriteGate {
+  closes = 0;
+  override close(): void {
+    this.closes++;
+    super.close();
+  }
+}
+
+/** A WAL-mode file set up as `createDatabase` sets up its own, with a small WAL limit. */
+function openWal(t: { after(fn: () => void): void }): { file: string; raw: BetterSqlite3.Database } {
+  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-checkpointer-'));
+  const file = join(dir, 'mesh.db');
+  const raw = new BetterSqlite3(file);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('wal_autocheckpoint = 0');
+  raw.pragma(`journal_size_limit = ${WAL_LIMIT}`);
+  raw.exec('CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+  t.after(() => {
+    raw.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { file, raw };
+}
+
+/** The WAL header's checkpoint sequence number: it goes up each time the WAL starts over from the beginning. */
+function walResets(file: string): number {
+  try {
+    return readFileSync(`${file}-wal`).readUInt32BE(12);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Writes batches of 2 KB rows, one transaction per event-loop turn, as the
+ * group commit does (waiting while the gate is closed), until `done()` says
+ * so; fails past `maxRows` (the checkpointer never did its part).
+ */
+async function writeUntil(raw: BetterSqlite3.Database, gate: WriteGate | undefined, done: () => boolean, maxRows = 50_000): Promise<number> {
+  const insert = raw.prepare('INSERT INTO rows (body) VALUES (?)');
+  const batch = raw.transaction((n: number) => {
+    for (let i = 0; i < n; i++) insert.run('x'.repeat(2048));
+  });
+  let written = 0;
+  await new Promise<void>((resolve, reject) => {
+    const turn = (): void => {
+      if (gate?.closed) return gate.whenOpen(turn);
+      batch(20);
+      written += 20;
+      if (done()) resolve();
+      else if (written >= maxRows) reject(new Error(`still not done after ${written} rows`));
+      else setImmediate(turn);
+    };
+    turn();
+  });
+  return written;
+}
+
+test('under continuous writes the checkpointer rewinds the WAL through the write gate, losing no write', async (t) => {
+  const { file, raw } = openWal(t);
+  const gate = new CountingGate();
+  const checkpointer = new SqliteCheckpointer({ file, gate, intervalMs: 5, walLimitBytes: WAL_LIMIT });
+  t.after(() => checkpointer.close());
+  const written = await writeUntil(raw, gate, () => walResets(file) >= 3 && gate.closes >= 3);
+  assert.equal(gate.closed, false);
+  assert.equal((raw.prepare('SELECT count(*) AS n FROM rows').get() as { n: number }).n, written);
+  // Rewound and trimmed, the WAL stays near its limit instead of holding every page written.
+  const walBytes = statSync(`${file}-wal`).size;
+  assert.ok(walBytes < 16 * WAL_LIMIT, `WAL is ${walBytes} bytes`);
+});
+
+test('without a gate the checkpointer still bounds the WAL (RESTART, writers wait in busy_timeout)', async (t) => {
+  const { file, raw } = openWal(t);
+  const checkpointer = new SqliteCheckpointer({ file, intervalMs: 5, walLimitBytes: WAL_LIMIT });
+  t.after(() => checkpointer.close());
+  const written = await writeUntil(raw, undefined, () => walResets(file) >= 3);
+  assert.equal((raw.prepare('SELECT count(*) AS n FROM rows').get() as { n: number }).n, written);
+  const walBytes = statSync(`${file}-wal`).size;
+  assert.ok(walBytes < 16 * WAL_LIMIT, `WAL is ${walBytes} bytes`);
+});
+
+test('closing the checkpointer opens a closed gate: queued writes are never stranded', async (t) => {
+  const { file } = openWal(t);
+  const gate = new WriteGate();
+  const checkpointer = new SqliteCheckpointer({ file, gate, walLimitBytes: WAL_LIMIT });
+  gate.close();
+  let ran = false;
+  gate.whenOpen(() => (ran = true));
+  await checkpointer.close();
+  assert.equal(ran, true);
+  assert.equal(gate.closed, false);
+});
+
+function task(id: string): NewTask {
+  return {
+    id,
+    agent: 'echo',
+    tenant: '',
+    contextId: `ctx-${id}`,
+    state: 'TASK_STATE_COMPLETED',
+    skill: 'run',
+    messageId: `m-${id}`,
+    snapshot: JSON.stringify({ id }),
+    owner: null,
+    idempotent: false,
+    terminal: true,
+    events: [],
+    now: Date.now(),
+  };
+}
+
+test('the task store holds its batch while the gate is closed and commits it when the gate opens', async (t) => {
+  const database = await createDatabase({ sqlitePath: ':memory:' });
+  t.after(() => database.close());
+  const gate = new WriteGate();
+  const store = new SqliteTaskStore({ sqlite: database.sqlite!, gate });
+  gate.close();
+  let acknowledged = 0;
+  const writes = [store.create(task('a')), store.create(task('b'))].map((p) => p.then(() => acknowledged++));
+  // Several turns pass: nothing is acknowledged, and nothing is written, while the gate is closed.
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(acknowledged, 0);
+  assert.equal((database.sqlite!.prepare('SELECT count(*) AS n FROM tasks').get() as { n: number }).n, 0);
+  // A write queued while it waits joins the same batch.
+  writes.push(store.create(task('c')).then(() => acknowledged++));
+  gate.open();
+  await Promise.all(writes);
+  assert.equal(acknowledged, 3);
+  assert.deepEqual((await store.get('c'))?.id, 'c');
+});

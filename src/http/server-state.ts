@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../observability/index.js';
+import { RemovableList } from './removable-list.js';
 
 /** A function run when the server starts draining (end SSE streams, stop pollers). */
 export type DrainHook = () => void | Promise<void>;
@@ -34,7 +35,8 @@ export class ServerState implements AgentmeshServerState {
   readonly log: Logger;
   readonly startedAt: number;
   #draining = false;
-  readonly #hooks = new Set<DrainHook>();
+  /** One per open stream: registered and removed at request rate (see RemovableList). */
+  readonly #hooks = new RemovableList<DrainHook>();
   #drain: Promise<DrainOutcome> | undefined;
 
   constructor(options: { name: string; version: string; log: Logger }) {
@@ -55,10 +57,7 @@ export class ServerState implements AgentmeshServerState {
 
   /** Registers a drain hook; returns a function that unregisters it (a stream that ended on its own). */
   addDrainHook(hook: DrainHook): () => void {
-    this.#hooks.add(hook);
-    return () => {
-      this.#hooks.delete(hook);
-    };
+    return this.#hooks.add(hook);
   }
 
   /**
@@ -75,7 +74,7 @@ export class ServerState implements AgentmeshServerState {
 
   /** The registered hooks, as a snapshot (hooks may unregister while running). */
   drainHooks(): DrainHook[] {
-    return [...this.#hooks];
+    return this.#hooks.toArray();
   }
 }
 

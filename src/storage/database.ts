@@ -58,7 +58,16 @@ function openSqlite(path: string): Database {
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
   const gate = inMemory ? undefined : new WriteGate();
-  const checkpointer = inMemory ? undefined : new SqliteCheckpointer({ file, gate });
+  const checkpointer = inMemory
+    ? undefined
+    : new SqliteCheckpointer({
+        file,
+        gate,
+        // Worker lost: SQLite's own checkpoints on commit keep the WAL bounded (slower, never unbounded).
+        onStopped: () => {
+          if (raw.open) raw.pragma('wal_autocheckpoint = 1000');
+        },
+      });
   if (checkpointer) {
     raw.pragma('wal_autocheckpoint = 0');
     // After the checkpointer rewinds the WAL, the next commit truncates the file to this size.

@@ -11,6 +11,8 @@ export interface SqliteCheckpointerOptions {
   walLimitBytes?: number;
   /** The group commit's gate: closed for the moment the WAL is rewound. Without one, writers wait in busy_timeout instead. */
   gate?: WriteGate;
+  /** Called once if the worker dies (it could not open the file, say): checkpoints are then the caller's again. */
+  onStopped?: (err: unknown) => void;
 }
 
 /** Longest the gate stays closed if the worker does not answer, ms. */
@@ -94,6 +96,16 @@ export class SqliteCheckpointer {
       if (message === 'quiesce') this.#quiesce();
       else if (message === 'resume') this.#resume();
     });
+    // Without a listener a worker's uncaught error would take the process down.
+    let stopped = false;
+    const onStopped = (err: unknown): void => {
+      this.#resume();
+      if (stopped || this.#closing) return;
+      stopped = true;
+      options.onStopped?.(err);
+    };
+    this.#worker.on('error', onStopped);
+    this.#worker.on('exit', (code) => onStopped(new Error(`checkpoint worker exited with code ${code}`)));
     this.#worker.unref();
   }
 

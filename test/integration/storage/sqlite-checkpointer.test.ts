@@ -142,3 +142,18 @@ test('the task store holds its batch while the gate is closed and commits it whe
   assert.equal(acknowledged, 3);
   assert.deepEqual((await store.get('c'))?.id, 'c');
 });
+
+test('a checkpoint worker that dies opens the gate and reports it, without taking the process down', async () => {
+  const gate = new WriteGate();
+  const stopped = new Promise<unknown>((resolve) => {
+    // The worker cannot open a file in a directory that does not exist.
+    const checkpointer = new SqliteCheckpointer({ file: join(tmpdir(), 'agentmesh-no-such-dir', 'x', 'mesh.db'), gate, onStopped: resolve });
+    void checkpointer;
+  });
+  gate.close();
+  // The worker is unref'd (it must not keep a server alive); hold the loop open until it reports.
+  const keepAlive = setInterval(() => undefined, 1_000);
+  const err = await stopped.finally(() => clearInterval(keepAlive));
+  assert.match(String(err), /directory does not exist|unable to open|exited/i);
+  assert.equal(gate.closed, false);
+});

@@ -1,5 +1,5 @@
 interface Node<T> {
-  item: T;
+  item: T | undefined;
   prev: Node<T> | undefined;
   next: Node<T> | undefined;
 }
@@ -40,7 +40,8 @@ export class RemovableList<T> {
       else this.#head = node.next;
       if (node.next) node.next.prev = node.prev;
       else this.#tail = node.prev;
-      node.prev = node.next = undefined;
+      // A remover kept by its caller keeps only this empty node.
+      node.prev = node.next = node.item = undefined;
       this.#size--;
     };
   }
@@ -48,7 +49,7 @@ export class RemovableList<T> {
   /** The items in insertion order, as a snapshot (entries may be removed while it is used). */
   toArray(): T[] {
     const items: T[] = [];
-    for (let node = this.#head; node; node = node.next) items.push(node.item);
+    for (let node = this.#head; node; node = node.next) items.push(node.item as T);
     return items;
   }
 }

@@ -15,10 +15,12 @@ const MIN_INSERTS_PER_REBUILD = 128;
  * throughput and ~60 MB of peak RSS, and never stopped by itself
  * (docs/benchmarks.md, "Two garbage-collection regimes").
  *
- * So the backing `Map` is rebuilt every few hundred inserts: `new Map(old)`
- * starts a young table with no link back, which ends any such chain. The
- * rebuild copies the live entries, amortized O(1) per insert (at least two
- * inserts per entry copied). A null-prototype object avoids the chain too,
+ * So the backing `Map` is rebuilt every max(128, 2 × size) inserts:
+ * `new Map(old)` starts a young table with no link back, which ends any such
+ * chain. The rebuild copies the live entries, amortized O(1) per insert (at
+ * least two inserts per entry copied); the price is that a map holding many
+ * thousands of entries goes longer between rebuilds, so a chain can live
+ * that long. A null-prototype object avoids the chain too,
  * but interns every key into old space (~1.6 MB/s of garbage at 9k req/s).
  */
 export class EphemeralMap<V> {

@@ -34,14 +34,19 @@ const GATE_DEADLINE_MS = 500;
  * commit starts the WAL from the beginning and `journal_size_limit` trims the
  * file. Queued writes wait a few milliseconds; the event loop never does.
  * A RESTART checkpoint (writers wait in busy_timeout, the event loop with
- * them: 40–60 ms stalls measured at 9k req/s) remains the fallback when the
- * WAL passes four times the limit, e.g. with no gate or other writers.
+ * them: 40–60 ms stalls measured at 9k req/s) is what runs past the limit
+ * without a gate, and the fallback past four times the limit with one (other
+ * writers on the connection, a reader holding the WAL).
  */
 export class SqliteCheckpointer {
   #worker: Worker;
   #gate: WriteGate | undefined;
   #gateDeadline: NodeJS.Timeout | undefined;
   #closing = false;
+  #exited = false;
+  #restarts = 0;
+  /** Resolves once the worker has opened the database. */
+  readonly ready: Promise<void>;
 
   constructor(options: SqliteCheckpointerOptions) {
     const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -54,25 +59,37 @@ export class SqliteCheckpointer {
       const db = new Database(workerData.file);
       db.pragma('busy_timeout = 5000');
       const walFile = workerData.file + '-wal';
+      // One request at a time (re-asked if unanswered for a second); none while
+      // nothing was committed since the last one (idle); a second's pause after
+      // one that could not finish (a reader holds the WAL).
       let askedAt = 0;
+      let quietLog = -1;
+      let pauseUntil = 0;
+      parentPort.postMessage('ready');
       const timer = setInterval(() => {
         try {
           let size = 0;
           try { size = fs.statSync(walFile).size; } catch { /* no WAL yet */ }
           if (size > 4 * workerData.walLimitBytes || (size > workerData.walLimitBytes && !workerData.gated)) {
             db.pragma('wal_checkpoint(RESTART)');
+            parentPort.postMessage('restarted');
             return;
           }
-          db.pragma('wal_checkpoint(PASSIVE)');
-          if (size > workerData.walLimitBytes && Date.now() - askedAt > 1000) {
-            askedAt = Date.now();
+          const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+          const now = Date.now();
+          if (size > workerData.walLimitBytes && result.log !== quietLog && now >= pauseUntil && now - askedAt > 1000) {
+            askedAt = now;
             parentPort.postMessage('quiesce');
           }
         } catch { /* busy: try next tick */ }
       }, workerData.intervalMs);
       parentPort.on('message', (m) => {
         if (m === 'quiet') {
-          try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* the main thread resumes anyway */ }
+          try {
+            const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+            quietLog = result.log;
+            if (result.checkpointed < result.log) pauseUntil = Date.now() + 1000;
+          } catch { /* the main thread resumes anyway */ }
           askedAt = 0;
           parentPort.postMessage('resume');
         } else if (m === 'close') {
@@ -92,13 +109,18 @@ export class SqliteCheckpointer {
         driverPath,
       },
     });
+    let onReady!: () => void;
+    this.ready = new Promise((resolve) => (onReady = resolve));
     this.#worker.on('message', (message: unknown) => {
       if (message === 'quiesce') this.#quiesce();
       else if (message === 'resume') this.#resume();
+      else if (message === 'restarted') this.#restarts++;
+      else if (message === 'ready') onReady();
     });
     // Without a listener a worker's uncaught error would take the process down.
     let stopped = false;
     const onStopped = (err: unknown): void => {
+      this.#exited = true;
       this.#resume();
       if (stopped || this.#closing) return;
       stopped = true;
@@ -109,8 +131,14 @@ export class SqliteCheckpointer {
     this.#worker.unref();
   }
 
+  /** RESTART checkpoints run so far (see the class comment). */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
   #quiesce(): void {
-    if (!this.#gate || this.#closing) return;
+    // Already closed: a request that queued up behind a slow turn; the cycle under way answers it.
+    if (!this.#gate || this.#closing || this.#gate.closed) return;
     // Synchronous commits: when this handler runs, no write is half done.
     this.#gate.close();
     // Not unref'd: held writes keep the process alive until they commit.
@@ -128,6 +156,7 @@ export class SqliteCheckpointer {
   async close(): Promise<void> {
     this.#closing = true;
     this.#resume();
+    if (this.#exited) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 5000);
       const onMessage = (message: unknown): void => {

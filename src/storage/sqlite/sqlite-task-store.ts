@@ -258,11 +258,6 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return filter;
   }
 
-  /** Commits whatever is queued now, instead of on the next turn (used before close). */
-  flushNow(): void {
-    this.#commitQueued();
-  }
-
   #enqueue(run: () => void): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ run, resolve, reject });

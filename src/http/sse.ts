@@ -17,7 +17,9 @@ export interface SseStream {
   send(data: string, id?: number, event?: string): void;
   /** Ends the response. */
   close(): void;
-  /** Aborts when the client goes away or the server drains. */
+  /** True once the stream ended (closed by us, the client or a drain): writers stop here. */
+  readonly closed: boolean;
+  /** Aborts when the client goes away or the server drains. Made on first use: an AbortSignal costs ~3 µs, and most streams only ask `closed`. */
   readonly signal: AbortSignal;
 }
 
@@ -28,7 +30,7 @@ export interface SseStream {
 export function openSse(request: FastifyRequest, reply: FastifyReply, options: SseOptions): SseStream {
   reply.hijack();
   const res = reply.raw;
-  const abort = new AbortController();
+  let abort: AbortController | undefined;
   res.writeHead(200, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-cache',
@@ -49,7 +51,7 @@ export function openSse(request: FastifyRequest, reply: FastifyReply, options: S
     closed = true;
     clearInterval(heartbeat);
     unregister?.();
-    if (!abort.signal.aborted) abort.abort(STREAM_CLOSED);
+    if (abort !== undefined && !abort.signal.aborted) abort.abort(STREAM_CLOSED);
     if (!res.writableEnded) res.end();
   };
   const unregister = options.onDrain?.(close);
@@ -71,7 +73,16 @@ export function openSse(request: FastifyRequest, reply: FastifyReply, options: S
       res.write(id === undefined ? `${head}data: ${data}\n\n` : `id: ${id}\n${head}data: ${data}\n\n`);
     },
     close,
-    signal: abort.signal,
+    get closed() {
+      return closed;
+    },
+    get signal() {
+      if (abort === undefined) {
+        abort = new AbortController();
+        if (closed) abort.abort(STREAM_CLOSED);
+      }
+      return abort.signal;
+    },
   };
 }
 

@@ -46,7 +46,7 @@ export async function watchRoute(app: FastifyInstance, options: { store: Registr
         const { oldest } = await store.changeBounds();
         if (oldest > 0 && since < oldest - 1) stream.send(JSON.stringify({ reason: `changes before ${oldest} were pruned; list the agents again`, oldest }), oldest - 1, 'resync');
         for (;;) {
-          if (stream.signal.aborted) return;
+          if (stream.closed) return;
           const page = await store.changesSince(last, PAGE);
           for (const change of page) deliver(change);
           if (page.length < PAGE) break;

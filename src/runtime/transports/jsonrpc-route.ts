@@ -189,7 +189,7 @@ async function streamV1(request: FastifyRequest, reply: FastifyReply, sse: SseOp
     if (!first.done) stream.send(prefix + first.value.payload + '}', first.value.seq);
     if (!first.done) {
       for await (const e of events) {
-        if (stream.signal.aborted) break;
+        if (stream.closed) break;
         stream.send(prefix + e.payload + '}', e.seq);
       }
     }
@@ -208,7 +208,7 @@ async function streamLegacy(request: FastifyRequest, reply: FastifyReply, sse: S
     if (!first.done) stream.send(JSON.stringify(first.value), state.get('agentmesh.seq') as number | undefined);
     if (!first.done) {
       for await (const e of events) {
-        if (stream.signal.aborted) break;
+        if (stream.closed) break;
         stream.send(JSON.stringify(e), state.get('agentmesh.seq') as number | undefined);
       }
     }

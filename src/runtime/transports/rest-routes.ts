@@ -170,7 +170,7 @@ async function stream(request: FastifyRequest, reply: FastifyReply, sse: SseOpti
     if (!first.done) {
       s.send(first.value.payload, first.value.seq);
       for await (const e of events) {
-        if (s.signal.aborted) break;
+        if (s.closed) break;
         s.send(e.payload, e.seq);
       }
     }

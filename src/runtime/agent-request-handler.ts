@@ -306,9 +306,10 @@ export function callOf(context: ServerCallContext): CallInfo {
   return call ?? { tenant: context.tenant ?? '', caller: { authenticated: context.user?.isAuthenticated ?? false, id: context.user?.userName ?? '', scopes: [] } };
 }
 
-function signalOf(context: ServerCallContext): { signal?: AbortSignal } {
+/** The request's client-gone signal, made only if a subscription has to wait for it. */
+function signalOf(context: ServerCallContext): { signal?: () => AbortSignal } {
   const signal = context.state.get(CTX.signal) as (() => AbortSignal) | undefined;
-  return signal ? { signal: signal() } : {};
+  return signal ? { signal } : {};
 }
 
 function requireMessage(params: SendMessageRequest): Message {

@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createDatabase, createRuntimeStores, type NewTask } from '../../../src/storage/index.js';
+import { newTask } from '../../helpers/new-task.js';
 
 function task(id: string, messageId: string): NewTask {
-  return {
-    id,
-    agent: 'batch-worker',
-    tenant: '',
-    contextId: `ctx-${id}`,
-    state: 'TASK_STATE_COMPLETED',
-    skill: 'run',
-    messageId,
-    snapshot: JSON.stringify({ id }),
-    owner: null,
-    idempotent: true,
-    terminal: true,
-    events: [],
-    now: Date.now(),
-  };
+  return newTask(id, { agent: 'batch-worker', messageId, idempotent: true });
 }
 
 test('runtimes sharing one SQLite connection recognise each other\'s retried messageIds', async (t) => {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { createDatabase, SqliteTaskStore, type NewTask } from '../../../src/storage/index.js';
+import { createDatabase, SqliteTaskStore } from '../../../src/storage/index.js';
+import { newTask } from '../../helpers/new-task.js';
 import { SqliteCheckpointer } from '../../../src/storage/sqlite/checkpointer.js';
 import { WriteGate } from '../../../src/storage/sqlite/write-gate.js';
 
@@ -166,24 +167,6 @@ test('closing the checkpointer opens a closed gate: queued writes are never stra
   assert.equal(gate.closed, false);
 });
 
-function task(id: string): NewTask {
-  return {
-    id,
-    agent: 'echo',
-    tenant: '',
-    contextId: `ctx-${id}`,
-    state: 'TASK_STATE_COMPLETED',
-    skill: 'run',
-    messageId: `m-${id}`,
-    snapshot: JSON.stringify({ id }),
-    owner: null,
-    idempotent: false,
-    terminal: true,
-    events: [],
-    now: Date.now(),
-  };
-}
-
 test('the task store holds its batch while the gate is closed and commits it when the gate opens', async (t) => {
   const database = await createDatabase({ sqlitePath: ':memory:' });
   t.after(() => database.close());
@@ -191,13 +174,13 @@ test('the task store holds its batch while the gate is closed and commits it whe
   const store = new SqliteTaskStore({ sqlite: database.sqlite!, gate });
   gate.close();
   let acknowledged = 0;
-  const writes = [store.create(task('a')), store.create(task('b'))].map((p) => p.then(() => acknowledged++));
+  const writes = [store.create(newTask('a')), store.create(newTask('b'))].map((p) => p.then(() => acknowledged++));
   // Several turns pass: nothing is acknowledged, and nothing is written, while the gate is closed.
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
   assert.equal(acknowledged, 0);
   assert.equal((database.sqlite!.prepare('SELECT count(*) AS n FROM tasks').get() as { n: number }).n, 0);
   // A write queued while it waits joins the same batch.
-  writes.push(store.create(task('c')).then(() => acknowledged++));
+  writes.push(store.create(newTask('c')).then(() => acknowledged++));
   gate.open();
   await Promise.all(writes);
   assert.equal(acknowledged, 3);

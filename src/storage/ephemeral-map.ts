@@ -11,7 +11,7 @@ const MIN_INSERTS_PER_REBUILD = 128;
  * in old space too. Once one table has been promoted (a slow moment is
  * enough), every later table is born old, and each obsolete one keeps its
  * entries alive through every scavenge until the next mark-compact. Under
- * load that promoted ~600 KB per scavenge of finished task runs, cost ~30% of
+ * load that promoted ~1.2 MB per scavenge of finished task runs, cost ~30% of
  * throughput and ~60 MB of peak RSS, and never stopped by itself
  * (docs/benchmarks.md, "Two garbage-collection regimes").
  *

@@ -107,12 +107,18 @@ async function writeUntil(raw: BetterSqlite3.Database, gate: WriteGate | undefin
   return written;
 }
 
-test('under continuous writes the checkpointer keeps rewinding the WAL without blocking the writer, losing no write', async (t) => {
+/** A WAL file with a running checkpointer behind a counting gate (checking every 5 ms). */
+async function startGated(t: { after(fn: () => unknown): void }): Promise<{ file: string; raw: BetterSqlite3.Database; gate: CountingGate; checkpointer: SqliteCheckpointer }> {
   const { file, raw } = openWal(t);
   const gate = new CountingGate();
   const checkpointer = new SqliteCheckpointer({ file, gate, intervalMs: 5, walLimitBytes: WAL_LIMIT });
   t.after(() => checkpointer.close());
   await held(checkpointer.ready);
+  return { file, raw, gate, checkpointer };
+}
+
+test('under continuous writes the checkpointer keeps rewinding the WAL without blocking the writer, losing no write', async (t) => {
+  const { file, raw, gate, checkpointer } = await startGated(t);
   const written = await writeUntil(raw, gate, () => walResets(file) >= 3, { paced: true });
   // Every rewind came from a completed PASSIVE checkpoint or through the gate: the blocking fallback never ran.
   assert.equal(checkpointer.restarts, 0);
@@ -123,11 +129,7 @@ test('under continuous writes the checkpointer keeps rewinding the WAL without b
 });
 
 test('when a checkpoint cannot finish under writes, the worker closes the gate for one, then opens it', async (t) => {
-  const { file, raw } = openWal(t);
-  const gate = new CountingGate();
-  const checkpointer = new SqliteCheckpointer({ file, gate, intervalMs: 5, walLimitBytes: WAL_LIMIT });
-  t.after(() => checkpointer.close());
-  await held(checkpointer.ready);
+  const { file, raw, gate, checkpointer } = await startGated(t);
   await writeUntil(raw, gate, () => statSync(`${file}-wal`).size > 0);
   // A reader pinned to the first snapshot: no PASSIVE checkpoint can copy past it.
   const reader = new BetterSqlite3(file);

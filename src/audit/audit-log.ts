@@ -8,7 +8,7 @@ import { AuditReader, type AuditExportOptions, type AuditFollowOptions, type Aud
 import { verifyChain, type AuditVerifyOptions } from './chain-verifier.js';
 import type { ChainWriter, CheckpointPolicy } from './chain-writer.js';
 import { Doorbell } from './doorbell.js';
-import { toPendingRow, type PendingRow } from './pending-row.js';
+import { toPendingRow, type Coercions, type PendingRow } from './pending-row.js';
 import { PostgresChainWriter } from './postgres-chain-writer.js';
 import { SqliteChainWriter } from './sqlite-chain-writer.js';
 
@@ -39,11 +39,15 @@ export interface AuditLogOptions {
 export interface AuditLog {
   /**
    * Queues an entry; entries are chained and written in batches (one
-   * transaction per batch). Costs a validation and an array push on the
+   * transaction per batch). Costs a normalization and an array push on the
    * caller's path; no acknowledged entry is lost on `close()`.
    *
-   * @throws AgentmeshError `AM_ERR_AUDIT_INVALID_ARGUMENT` for a malformed entry,
-   *   `AM_ERR_STORAGE_UNAVAILABLE` (retryable) when `maxQueue` entries already wait.
+   * Whatever the entry holds, exactly one row is recorded: strings are made
+   * storable, sizes bounded, and a field of the wrong type is coerced,
+   * recorded under `detail.$coerced` and logged as a warning (docs/audit.md).
+   *
+   * @throws AgentmeshError `AM_ERR_STORAGE_UNAVAILABLE` (retryable) when `maxQueue` entries already wait,
+   *   `AM_ERR_INTERNAL` after `close()`.
    */
   append(entry: AuditEntry): void;
   /** Resolves when every entry appended before the call is committed; rejects if a batch fails (its entries stay queued and are retried). */
@@ -100,6 +104,7 @@ class BatchedAuditLog implements AuditLog {
   readonly #writeFailures: ReturnType<Metrics['counter']>;
   readonly #batchSeconds: ReturnType<Metrics['histogram']>;
   readonly #queueGauge: ReturnType<Metrics['gauge']>;
+  readonly #onCoerced: (coerced: Coercions) => void;
 
   #queue: PendingRow[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -123,6 +128,8 @@ class BatchedAuditLog implements AuditLog {
     };
     this.#database = options.database;
     this.#log = options.logger.child({ module: 'audit' });
+    // A caller bug (a function where a method name belongs), not a client's: worth a warning, never a lost row.
+    this.#onCoerced = (coerced) => this.#log.warn({ coerced }, 'audit entry had fields of the wrong type: recorded with them coerced (see detail.$coerced)');
     this.#writer = options.database.sqlite !== undefined ? new SqliteChainWriter(options.database.sqlite) : new PostgresChainWriter(options.database.db);
     this.#reader = new AuditReader(options.database.db, this.#doorbell);
     const { metrics } = options;
@@ -139,7 +146,7 @@ class BatchedAuditLog implements AuditLog {
 
   append(entry: AuditEntry): void {
     if (this.#closed) throw new AgentmeshError(ErrorCodes.INTERNAL, 'audit entry appended after the audit log was closed', { expose: false });
-    const row = toPendingRow(entry, Date.now());
+    const row = toPendingRow(entry, Date.now(), this.#onCoerced);
     if (this.#queue.length >= this.#maxQueue) {
       throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `the audit log has ${this.#queue.length} entries waiting for the database (maxQueue): refusing more rather than losing them`, { retryable: true, expose: false });
     }

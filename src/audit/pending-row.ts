@@ -1,106 +1,187 @@
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
 import type { Tables } from '../storage/index.js';
 import type { AuditEntry } from './audit-entry.js';
+import { canonicalJson } from './canonical-json.js';
+import { detailJson } from './detail-json.js';
+import { boundedText } from './storable-text.js';
 
 /** An entry's columns before it has a place in the chain (the row without seq and hashes). */
 export type PendingRow = Omit<Tables['audit_log'], 'seq' | 'prev_hash' | 'hash'>;
 
-const ACTOR_KINDS: ReadonlySet<string> = new Set(['client', 'api-key', 'external', 'agent', 'anonymous']);
-const OUTCOMES: ReadonlySet<string> = new Set(['ok', 'denied', 'error']);
+/** Fields of an entry that did not hold what {@link AuditEntry} says, each with a description of what it held. */
+export type Coercions = Record<string, string>;
+
+const ACTOR_KINDS: ReadonlySet<unknown> = new Set(['client', 'api-key', 'external', 'agent', 'anonymous']);
+const OUTCOMES: ReadonlySet<unknown> = new Set(['ok', 'denied', 'error']);
 const EVENT_TYPE = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/;
 
+/** The event type of an entry whose own was not a dotted lowercase name. */
+export const INVALID_EVENT_TYPE = 'audit.invalid-entry';
+/** The `detail` key that lists an entry's coerced fields. */
+export const COERCED_KEY = '$coerced';
+
 /** Longest text column kept; a longer value (a hostile user agent) is cut, marked with `…`. */
-const MAX_TEXT = 1024;
-/** Longest detail JSON kept; a longer one is replaced by a note of its size. */
-const MAX_DETAIL = 16 * 1024;
+export const MAX_TEXT = 1024;
+/** Longest description of a coerced value. */
+const MAX_DESCRIPTION = 256;
+
+/** What one conversion found wrong, gathered before `detail` is written (it records them). */
+interface Found {
+  coerced: Coercions | undefined;
+}
 
 /**
- * Keys whose values are credentials. The trail must never hold a secret in
- * clear (issue 4), so a caller that passes one in `detail` gets it censored.
+ * Turns an entry into column values in the one form every store reads back
+ * unchanged, so that what is hashed is what `verify` re-hashes: every string
+ * well-formed and without NUL (both become U+FFFD), text columns cut at
+ * {@link MAX_TEXT}, `detail` as bounded canonical JSON (see `detailJson`).
+ *
+ * It never throws and never drops the entry: a field of the wrong type (a
+ * function where a method name belongs, a float number of credits, an
+ * unknown outcome) is coerced (text: its description; numbers: null; event
+ * type: {@link INVALID_EVENT_TYPE}; actor kind: `anonymous`; outcome: `error`;
+ * time: now), the original's description is recorded under `detail.$coerced`,
+ * and `onCoerced` is told (the log warns).
  */
-const SECRET_KEYS: ReadonlySet<string> = new Set(
-  ['secret', 'clientsecret', 'client_secret', 'password', 'token', 'accesstoken', 'access_token', 'refreshtoken', 'refresh_token', 'idtoken', 'id_token', 'authorization', 'apikey', 'api_key', 'x-api-key', 'privatekey', 'private_key', 'cookie', 'assertion', 'client_assertion'],
-);
-
-/**
- * Checks an entry and turns it into column values. Runs on the caller's path
- * (inside `append()`), so it does only cheap checks: types, enums, integer
- * credits. Strings lose NUL characters (PostgreSQL text cannot hold them)
- * and are cut at 1024 characters.
- */
-export function toPendingRow(entry: AuditEntry, now: number): PendingRow {
-  if (entry === null || typeof entry !== 'object') throw invalid('entry', 'must be an object');
-  if (typeof entry.eventType !== 'string' || !EVENT_TYPE.test(entry.eventType) || entry.eventType.length > 64) {
-    throw invalid('eventType', `must be a dotted lowercase name such as "a2a.call", got ${JSON.stringify(entry.eventType)}`);
+export function toPendingRow(entry: AuditEntry, now: number, onCoerced?: (coerced: Coercions) => void): PendingRow {
+  const found: Found = { coerced: undefined };
+  let row: PendingRow;
+  try {
+    row = convert(entry, now, found);
+  } catch (err) {
+    // A getter or a Proxy that throws: record that much rather than nothing.
+    found.coerced = undefined;
+    coerce(found, 'entry', `unreadable: ${err instanceof Error ? String(err.message) : typeof err}`);
+    row = convert({ eventType: INVALID_EVENT_TYPE, actor: { kind: 'anonymous' }, outcome: 'error' }, now, { coerced: undefined });
   }
-  if (!OUTCOMES.has(entry.outcome)) throw invalid('outcome', `must be "ok", "denied" or "error", got ${JSON.stringify(entry.outcome)}`);
-  const actor = entry.actor;
-  if (actor === null || typeof actor !== 'object' || !ACTOR_KINDS.has(actor.kind)) {
-    throw invalid('actor.kind', `must be one of ${[...ACTOR_KINDS].join(', ')}, got ${JSON.stringify(actor?.kind)}`);
+  if (found.coerced !== undefined) {
+    row.detail = withCoercions(row.detail, found.coerced);
+    onCoerced?.(found.coerced);
+  }
+  return row;
+}
+
+function convert(entry: AuditEntry, now: number, found: Found): PendingRow {
+  if (entry === null || typeof entry !== 'object') {
+    coerce(found, 'entry', describe(entry));
+    entry = { eventType: INVALID_EVENT_TYPE, actor: { kind: 'anonymous' }, outcome: 'error' };
+  }
+  const actor: unknown = entry.actor;
+  let actorKind: string = 'anonymous';
+  let actorId: string | null = null;
+  if (actor !== null && typeof actor === 'object') {
+    const { kind, id } = actor as { kind?: unknown; id?: unknown };
+    if (ACTOR_KINDS.has(kind)) actorKind = kind as string;
+    else coerce(found, 'actor.kind', describe(kind));
+    actorId = text(found, 'actor.id', id);
+  } else {
+    coerce(found, 'actor', describe(actor));
   }
   return {
-    time: entry.time === undefined ? now : parseTime(entry.time),
-    event_type: entry.eventType,
-    actor_kind: actor.kind,
-    actor_id: text('actor.id', actor.id),
-    target_agent: text('targetAgent', entry.targetAgent),
-    task_id: text('taskId', entry.taskId),
-    skill: text('skill', entry.skill),
-    tenant: text('tenant', entry.tenant),
-    user_id: text('user', entry.user),
-    ip: text('ip', entry.ip),
-    user_agent: text('userAgent', entry.userAgent),
-    method: text('method', entry.method),
-    input_hash: text('inputHash', entry.inputHash),
-    output_hash: text('outputHash', entry.outputHash),
-    duration_ms: duration(entry.durationMs),
-    milli_credits: milliCredits(entry.milliCredits),
-    error_code: text('errorCode', entry.errorCode),
-    outcome: entry.outcome,
-    detail: detail(entry.detail),
+    time: time(found, entry.time, now),
+    event_type: eventType(found, entry.eventType),
+    actor_kind: actorKind,
+    actor_id: actorId,
+    target_agent: text(found, 'targetAgent', entry.targetAgent),
+    task_id: text(found, 'taskId', entry.taskId),
+    skill: text(found, 'skill', entry.skill),
+    tenant: text(found, 'tenant', entry.tenant),
+    user_id: text(found, 'user', entry.user),
+    ip: text(found, 'ip', entry.ip),
+    user_agent: text(found, 'userAgent', entry.userAgent),
+    method: text(found, 'method', entry.method),
+    input_hash: text(found, 'inputHash', entry.inputHash),
+    output_hash: text(found, 'outputHash', entry.outputHash),
+    duration_ms: duration(found, entry.durationMs),
+    milli_credits: milliCredits(found, entry.milliCredits),
+    error_code: text(found, 'errorCode', entry.errorCode),
+    outcome: outcome(found, entry.outcome),
+    detail: detail(found, entry.detail),
   };
 }
 
-function invalid(field: string, problem: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.AUDIT_INVALID_ARGUMENT, `audit entry ${field} ${problem}`, { violations: [{ field, description: problem }] });
+function coerce(found: Found, field: string, description: string): void {
+  found.coerced ??= {};
+  found.coerced[field] = description;
 }
 
-function parseTime(value: string): number {
+/** A short, storable description of a value that was not what its field takes. */
+function describe(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return boundedText(value, MAX_DESCRIPTION);
+    case 'function':
+      return boundedText(`function ${typeof value.name === 'string' ? value.name : ''}`.trimEnd(), MAX_DESCRIPTION);
+    case 'object':
+      return value === null ? 'null' : Array.isArray(value) ? 'array' : 'object';
+    case 'undefined':
+    case 'symbol':
+      return typeof value;
+    default:
+      // number, boolean, bigint
+      return boundedText(`${typeof value} ${String(value)}`, MAX_DESCRIPTION);
+  }
+}
+
+function time(found: Found, value: unknown, now: number): number {
+  if (value === undefined || value === null) return now;
   const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw invalid('time', `must be an ISO 8601 date-time, got ${JSON.stringify(value)}`);
+  if (Number.isNaN(ms)) {
+    coerce(found, 'time', describe(value));
+    return now;
+  }
   return ms;
 }
 
-function text(field: string, value: string | undefined): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw invalid(field, `must be a string, got ${typeof value}`);
-  let out = value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
-  if (out.length > MAX_TEXT) out = `${out.slice(0, MAX_TEXT - 1)}…`;
-  return out;
+function eventType(found: Found, value: unknown): string {
+  if (typeof value === 'string' && value.length <= 64 && EVENT_TYPE.test(value)) return value;
+  coerce(found, 'eventType', describe(value));
+  return INVALID_EVENT_TYPE;
 }
 
-function duration(value: number | undefined): number | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalid('durationMs', `must be a non-negative number of milliseconds, got ${String(value)}`);
-  return Math.round(value);
+function outcome(found: Found, value: unknown): string {
+  if (OUTCOMES.has(value)) return value as string;
+  coerce(found, 'outcome', describe(value));
+  return 'error';
 }
 
-function milliCredits(value: number | undefined): number | null {
+function text(found: Found, field: string, value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  // Credits are integers everywhere (1 credit = 1000 milli-credits): a float here is a caller bug.
-  if (!Number.isSafeInteger(value)) throw invalid('milliCredits', `must be an integer number of milli-credits, got ${String(value)}`);
-  return value;
+  if (typeof value === 'string') return boundedText(value, MAX_TEXT);
+  coerce(found, field, describe(value));
+  const scalar = typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint';
+  return boundedText(scalar ? String(value) : `[${describe(value)}]`, MAX_TEXT);
 }
 
-function detail(value: Record<string, unknown> | undefined): string | null {
+function duration(found: Found, value: unknown): number | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalid('detail', 'must be a JSON object');
-  let json: string;
-  try {
-    json = JSON.stringify(value, (key, item: unknown) => (key !== '' && SECRET_KEYS.has(key.toLowerCase()) ? '[redacted]' : item));
-  } catch (err) {
-    throw invalid('detail', `is not serializable as JSON: ${(err as Error).message}`);
-  }
-  if (json.length > MAX_DETAIL) return JSON.stringify({ truncated: true, bytes: Buffer.byteLength(json) });
-  return json;
+  // Bounded to a safe integer: PostgreSQL's bigint refuses more, and a refused row would block the queue.
+  if (typeof value === 'number' && value >= 0 && Math.round(value) <= Number.MAX_SAFE_INTEGER) return Math.round(value);
+  coerce(found, 'durationMs', describe(value));
+  return null;
+}
+
+function milliCredits(found: Found, value: unknown): number | null {
+  if (value === undefined || value === null) return null;
+  // Credits are integers everywhere (1 credit = 1000 milli-credits): a float is a caller bug, not a sum to round.
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  coerce(found, 'milliCredits', describe(value));
+  return null;
+}
+
+function detail(found: Found, value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'object' && !Array.isArray(value)) return detailJson(value);
+  coerce(found, 'detail', describe(value));
+  return detailJson({ value });
+}
+
+/**
+ * `detail` with `$coerced` added (replacing a caller's own key of that
+ * name). Added after the size bound, which it may pass by at most the
+ * descriptions' length (each at most 256 characters).
+ */
+function withCoercions(json: string | null, coerced: Coercions): string {
+  const parsed: unknown = json === null ? {} : JSON.parse(json);
+  // JSON.parse makes a "__proto__" key an own member, and the spread copies it as one.
+  return canonicalJson({ ...(parsed as Record<string, unknown>), [COERCED_KEY]: coerced });
 }

@@ -126,10 +126,26 @@ test('append() after close() throws; close() twice is harmless', async (t) => {
   assert.throws(() => audit.append(entry(1)), { code: 'AM_ERR_INTERNAL', message: /after the audit log was closed/ });
 });
 
-test('a malformed entry throws on the caller path and queues nothing', async (t) => {
-  const { audit } = await open(t);
-  assert.throws(() => audit.append({ ...entry(1), outcome: 'maybe' as 'ok' }), { code: 'AM_ERR_AUDIT_INVALID_ARGUMENT' });
-  assert.equal(audit.pending, 0);
+test('a malformed entry is recorded once, its fields coerced, and a warning logged', async (t) => {
+  const lines: string[] = [];
+  const database = await createDatabase({ sqlitePath: ':memory:' });
+  const logger = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(line) } });
+  const audit = createAuditLog({ database, logger, metrics: createMetrics({ defaultMetrics: false }), flushIntervalMs: 60_000 });
+  t.after(async () => {
+    await audit.close().catch(() => undefined);
+    await database.close();
+  });
+  // A classifier that looked "toString" up on a plain object handed over the function itself.
+  audit.append({ ...entry(1), outcome: 'maybe' as 'ok', method: Object.prototype.toString as unknown as string });
+  assert.equal(audit.pending, 1);
+  await audit.flush();
+  const [row] = await audit.tail();
+  assert.equal(row!.outcome, 'error');
+  assert.equal(row!.method, '[function toString]');
+  assert.deepEqual(row!.detail, { $coerced: { method: 'function toString', outcome: 'maybe' } });
+  const warning = JSON.parse(lines.find((line) => line.includes('wrong type'))!) as { level: number; module: string; coerced: unknown };
+  assert.deepEqual({ level: warning.level, module: warning.module, coerced: warning.coerced }, { level: 40, module: 'audit', coerced: { method: 'function toString', outcome: 'maybe' } });
+  assert.equal((await audit.verify()).ok, true);
 });
 
 test('a full backlog refuses new entries instead of dropping any', async (t) => {

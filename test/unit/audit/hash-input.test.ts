@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { hashInput } from '../../../src/audit/index.js';
+import fc from 'fast-check';
 import { canonicalJson } from '../../../src/audit/canonical-json.js';
 
 test('equal JSON values hash equal whatever their key order', () => {
@@ -42,4 +43,62 @@ test('a circular value or a BigInt is refused with AM_ERR_AUDIT_INVALID_ARGUMENT
 test('a value seen twice without a cycle is not mistaken for one', () => {
   const shared = { x: 1 };
   assert.equal(canonicalJson({ a: shared, b: shared }), '{"a":{"x":1},"b":{"x":1}}');
+});
+
+test('a body nested 100,000 levels deep hashes without overflowing the stack', () => {
+  let deep: unknown = 0;
+  for (let i = 0; i < 100_000; i++) deep = i % 2 ? [deep] : { a: deep };
+  const json = canonicalJson(deep);
+  assert.equal(json.length, 50_000 * 2 + 50_000 * 6 + 1);
+  assert.equal(hashInput(deep), createHash('sha256').update(json).digest('hex'));
+});
+
+test('canonical JSON is JSON.stringify with keys sorted, for any JSON value (so stored hashes keep their meaning)', () => {
+  const sorted = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(sorted);
+    if (value === null || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) Object.defineProperty(out, key, { value: sorted((value as Record<string, unknown>)[key]), enumerable: true });
+    return out;
+  };
+  fc.assert(
+    fc.property(fc.jsonValue({ stringUnit: 'binary' }), fc.object({ key: fc.constantFrom('__proto__', 'constructor', 'toString', 'a', '\ud800') }), (value, object) => {
+      assert.equal(canonicalJson(value), JSON.stringify(sorted(value)));
+      assert.equal(canonicalJson(object), JSON.stringify(sorted(object)));
+    }),
+    { seed: 15, numRuns: 500 },
+  );
+});
+
+test('canonical JSON of plain JSON values is the general walk\'s text, byte for byte (issue 15 fast path)', async () => {
+  const { writeCanonical } = await import('../../../src/audit/canonical-json.js');
+  const walk = (value: unknown): string => {
+    const parts: string[] = [];
+    writeCanonical(value, { unrepresentable: 'throw' }, (chunk) => {
+      parts.push(chunk);
+      return true;
+    });
+    return parts.join('');
+  };
+  // JSON values (lone surrogates, -0, big and tiny numbers, `__proto__` keys), and anything else the fast path must hand over.
+  const arbitrary = fc.oneof(fc.jsonValue(), fc.jsonValue({ depthSize: 'large', maxDepth: 40 }), fc.anything({ withNullPrototype: true, withBoxedValues: true, withSparseArray: true, withObjectString: true, withBigInt: false }));
+  fc.assert(
+    fc.property(arbitrary, (value) => {
+      assert.equal(canonicalJson(value), walk(value));
+      assert.equal(hashInput(value), createHash('sha256').update(walk(value)).digest('hex'));
+    }),
+    { numRuns: 2000 },
+  );
+  const parsed = JSON.parse('{"__proto__":{"b":1},"toJSON":"not a function","s":"\\ud800x","n":-0,"e":1e21,"a":[1,[2,[3]]]}') as unknown;
+  assert.equal(canonicalJson(parsed), '{"__proto__":{"b":1},"a":[1,[2,[3]]],"e":1e+21,"n":0,"s":"\\ud800x","toJSON":"not a function"}');
+  assert.equal(canonicalJson(parsed), walk(parsed));
+  // A toJSON, a class instance, a hole, deep nesting: the general walk decides, as before.
+  const holey: unknown[] = [1];
+  holey[2] = 3;
+  const deep: unknown[] = [];
+  let at = deep;
+  for (let i = 0; i < 100; i++) at = (at[0] = []) as unknown[];
+  for (const value of [{ toJSON: () => 'x' }, new Date(0), holey, { u: undefined, f: () => 1 }, deep, Object.assign(Object.create({ inherited: 1 }) as object, { own: 2 })]) {
+    assert.equal(canonicalJson(value), walk(value));
+  }
 });

@@ -1,7 +1,8 @@
 import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
-import { createTracing } from '../observability/index.js';
-import { installErrorHandling } from './error-handling.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createTracing, serializeRequest } from '../observability/index.js';
+import { clientErrorHandler, frameworkErrorHandler } from './client-errors.js';
+import { installErrorHandling, sendHttpError } from './error-handling.js';
 import { installHttpMetrics } from './http-metrics.js';
 import { HTTP_SERVER_DEFAULTS, validateHttpServerOptions } from './http-server-options.js';
 import type { HttpServerOptions } from './http-server-options.js';
@@ -18,8 +19,11 @@ import { ServerState } from './server-state.js';
  * echoed on the response), runs it inside the request context so every log
  * line carries `reqId`/`traceId`, continues an incoming W3C `traceparent`,
  * sets API security headers, limits body size and time, renders every error
- * as google.rpc.Status JSON (A2A §11.6), records HTTP metrics, and serves
- * `GET /health`, `GET /ready` and `GET /metrics`. Draining (see `drain`,
+ * as google.rpc.Status JSON (A2A §11.6) — Fastify's own refusals before any
+ * route (bad URL, over-long path segment) and Node's (URL or headers over the
+ * limit, malformed HTTP, too slow) included — records HTTP metrics, and serves
+ * `GET /health`, `GET /ready` and (unless `metricsRoute: false`, for a role
+ * that serves them on `createMetricsListener`) `GET /metrics`. Draining (see `drain`,
  * `installGracefulShutdown`) turns `/ready` and new requests into 503s.
  *
  * Register routes after it returns; error handling set inside a route's own
@@ -43,8 +47,13 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   const log = options.logger.child({ module: 'http' });
   const state = new ServerState({ name: options.name, version: options.version, log });
 
+  const securityHeaders = options.securityHeaders ?? d.securityHeaders;
+  // Set once the metrics are installed, before any request can arrive.
+  const unrouted: { record?: (request: FastifyRequest, reply: FastifyReply) => void } = {};
   const app = Fastify({
-    loggerInstance: options.logger,
+    // Our `req` serializer even on a logger not made by createLogger: request
+    // lines never carry a credential from the query string (`?access_token=`).
+    loggerInstance: options.logger.child({}, { serializers: { req: serializeRequest } }),
     genReqId: requestIdOf,
     childLoggerFactory: traceAwareChildLoggerFactory(tracing),
     bodyLimit: options.bodyLimitBytes ?? d.bodyLimitBytes,
@@ -54,6 +63,15 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     connectionTimeout: options.connectionTimeoutMs ?? d.connectionTimeoutMs,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? d.keepAliveTimeoutMs,
     trustProxy: options.trustProxy ?? d.trustProxy,
+    // Refusals Fastify and Node make before any route answer in our JSON shape too, with a request id.
+    frameworkErrors: frameworkErrorHandler({
+      securityHeaders,
+      send: (request, reply, err) => sendHttpError(request, reply, err, state),
+      sent: (request, reply) => unrouted.record?.(request, reply),
+      fallback: options.unroutedFallback,
+    }),
+    clientErrorHandler: clientErrorHandler({ log, securityHeaders }),
+    ...(options.maxParamLength !== undefined && { maxParamLength: options.maxParamLength }),
     // Our onRequest hook answers requests that arrive while draining with a
     // 503 in our JSON shape (Fastify's fast path would send its own body).
     return503OnClosing: false,
@@ -65,12 +83,12 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     state.markDraining();
     done();
   });
-  installRequestContext(app, { tracing, state, securityHeaders: options.securityHeaders ?? d.securityHeaders, asyncContext: options.asyncContext ?? true });
-  installHttpMetrics(app, { role: options.name, metrics: options.metrics, tracing });
+  installRequestContext(app, { tracing, state, securityHeaders, asyncContext: options.asyncContext ?? true });
+  unrouted.record = installHttpMetrics(app, { role: options.name, metrics: options.metrics, tracing });
   installErrorHandling(app, { state });
   registerProbeRoutes(app, {
     state,
-    metrics: options.metrics,
+    metrics: options.metricsRoute === false ? undefined : options.metrics,
     readiness: options.readiness ?? [],
     readinessTimeoutMs: options.readinessTimeoutMs ?? d.readinessTimeoutMs,
   });

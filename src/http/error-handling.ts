@@ -7,7 +7,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 /** A 404 echoes the path; bound what a client can make us write back. */
 const MAX_ECHOED_PATH = 200;
 
-function send(request: FastifyRequest, reply: FastifyReply, err: unknown, state: ServerState): void {
+/** Renders `err` as the reply (google.rpc.Status JSON) and logs it by its kind; every error of the root scope leaves here. */
+export function sendHttpError(request: FastifyRequest, reply: FastifyReply, err: unknown, state: ServerState): void {
   const { statusCode, body, error, internal } = renderHttpError(err, request.id);
   if (internal) request.log.error({ err: error.cause ?? error, code: error.code }, 'request failed');
   else if (statusCode >= 500) request.log.warn({ err: error, code: error.code }, 'request failed');
@@ -25,13 +26,13 @@ function send(request: FastifyRequest, reply: FastifyReply, err: unknown, state:
 export function installErrorHandling(app: FastifyInstance, deps: { state: ServerState }): void {
   const { state } = deps;
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    send(request, reply, err, state);
+    sendHttpError(request, reply, err, state);
   });
   app.setNotFoundHandler((request, reply) => {
     // The path only: a query string may carry tokens, and it is echoed back.
     const q = request.url.indexOf('?');
     const path = q === -1 ? request.url : request.url.slice(0, q);
     const shown = path.length > MAX_ECHOED_PATH ? `${path.slice(0, MAX_ECHOED_PATH)}…` : path;
-    send(request, reply, new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `Route ${request.method} ${shown} not found`), state);
+    sendHttpError(request, reply, new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `Route ${request.method} ${shown} not found`), state);
   });
 }

@@ -16,7 +16,8 @@ type ResponseHook = ((request: FastifyRequest, reply: FastifyReply, done: HookHa
 /**
  * Records `agentmesh_http_requests_total{role,method,route,status}` and
  * `agentmesh_http_request_duration_seconds{role,method,route}`, and ends the
- * request's span.
+ * request's span. Returns the recorder of requests no route or hook saw
+ * (the router's own refusals), counted as unmatched.
  *
  * The route label is the route pattern, fixed when the route is registered:
  * an `onRoute` hook gives each route its own onResponse closure holding its
@@ -24,7 +25,7 @@ type ResponseHook = ((request: FastifyRequest, reply: FastifyReply, done: HookHa
  * `request.routeOptions` builds a new object on each access) and allocates
  * only the label objects prom-client needs.
  */
-export function installHttpMetrics(app: FastifyInstance, deps: { role: string; metrics: Metrics; tracing: Tracing }): void {
+export function installHttpMetrics(app: FastifyInstance, deps: { role: string; metrics: Metrics; tracing: Tracing }): (request: FastifyRequest, reply: FastifyReply) => void {
   const { role, metrics, tracing } = deps;
   const requests: Counter<string> = metrics.counter(
     'agentmesh_http_requests_total',
@@ -73,4 +74,6 @@ export function installHttpMetrics(app: FastifyInstance, deps: { role: string; m
     if (request.is404) record(request, reply, UNMATCHED_ROUTE);
     done();
   });
+  // Refusals of the router itself (frameworkErrors) run no hook at all: their handler records them.
+  return (request, reply) => record(request, reply, UNMATCHED_ROUTE);
 }

@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger, Metrics, Tracing } from '../observability/index.js';
 
 /** A dependency `/ready` waits for: resolves when usable, rejects (with a reason) when not. */
@@ -9,6 +10,12 @@ export interface ReadinessCheck {
 }
 
 /** Options of `buildHttpServer`. Durations are milliseconds, sizes bytes. */
+/** See {@link HttpServerOptions.unroutedFallback}. */
+export interface UnroutedFallback {
+  prefix: string;
+  handle?: ((request: FastifyRequest, reply: FastifyReply) => Promise<void>) | undefined;
+}
+
 export interface HttpServerOptions {
   /** Role name (`gateway`, `registry`, …): in `/health` and the `role` label of HTTP metrics. */
   name: string;
@@ -16,8 +23,14 @@ export interface HttpServerOptions {
   version: string;
   /** Root logger; every request gets a child with `reqId` (and `traceId`). */
   logger: Logger;
-  /** Metrics registry rendered at `/metrics`; the HTTP metrics are added to it. */
+  /** Metrics registry rendered at `/metrics` (see `metricsRoute`); the HTTP metrics are added to it. */
   metrics: Metrics;
+  /**
+   * Serve `GET /metrics` on this server. Default true. A role whose metrics
+   * name tenants or whose port is public (the gateway) sets false and serves
+   * them with `createMetricsListener` on a private address instead.
+   */
+  metricsRoute?: boolean;
   /** Tracing; absent means a disabled one (incoming `traceparent` still continued). */
   tracing?: Tracing;
   /** Largest accepted request body. Default 1 MiB (1_048_576). Larger bodies get 413. */
@@ -48,6 +61,21 @@ export interface HttpServerOptions {
   readiness?: ReadinessCheck[];
   /** Per-check timeout of `/ready`. Default 2 s (2_000). */
   readinessTimeoutMs?: number;
+  /**
+   * Longest path parameter the router matches (Fastify's `maxParamLength`).
+   * Default 100. A longer segment matches no route and answers 404
+   * AM_ERR_HTTP_NOT_FOUND; a role whose ids may be longer raises it and lets
+   * its routes refuse impossible ids themselves (A2A: TASK_NOT_FOUND).
+   */
+  maxParamLength?: number;
+  /**
+   * Requests under `prefix` that the router refuses before any route (a URL
+   * that is not valid percent-encoding, a segment over `maxParamLength`) go
+   * to `handle` instead of the generic error, once it is set: a role that
+   * must answer (and audit) every call under a prefix sets it after
+   * registering its routes. Such a request's body is not read.
+   */
+  unroutedFallback?: UnroutedFallback;
   /** Trust `X-Forwarded-*` from the proxy in front (for `request.ip`, protocol). Default false. */
   trustProxy?: boolean;
   /**
@@ -79,7 +107,7 @@ export const HTTP_SERVER_DEFAULTS = Object.freeze({
   securityHeaders: true,
 });
 
-function nonNegativeInteger(options: HttpServerOptions, key: keyof typeof HTTP_SERVER_DEFAULTS | 'handlerTimeoutMs'): void {
+function nonNegativeInteger(options: HttpServerOptions, key: keyof typeof HTTP_SERVER_DEFAULTS | 'handlerTimeoutMs' | 'maxParamLength'): void {
   const value = options[key];
   if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) {
     throw new TypeError(`"${key}" option must be a non-negative integer, got ${JSON.stringify(value)}`);
@@ -92,7 +120,7 @@ export function validateHttpServerOptions(options: HttpServerOptions): void {
   if (typeof options.version !== 'string') throw new TypeError('"version" option must be a string');
   if (options.logger === undefined) throw new TypeError('"logger" option is required');
   if (options.metrics === undefined) throw new TypeError('"metrics" option is required');
-  for (const key of ['bodyLimitBytes', 'requestTimeoutMs', 'handlerTimeoutMs', 'connectionTimeoutMs', 'keepAliveTimeoutMs', 'readinessTimeoutMs'] as const) {
+  for (const key of ['bodyLimitBytes', 'maxParamLength', 'requestTimeoutMs', 'handlerTimeoutMs', 'connectionTimeoutMs', 'keepAliveTimeoutMs', 'readinessTimeoutMs'] as const) {
     nonNegativeInteger(options, key);
   }
   if (options.bodyLimitBytes === 0) throw new TypeError('"bodyLimitBytes" option must be a positive integer');

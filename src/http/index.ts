@@ -4,8 +4,10 @@
  * metrics, graceful drain) and the SSRF guard every outbound call goes through.
  */
 export { buildHttpServer } from './build-http-server.js';
-export type { HttpServerOptions, ReadinessCheck } from './http-server-options.js';
+export type { HttpServerOptions, ReadinessCheck, UnroutedFallback } from './http-server-options.js';
 export { renderHttpError } from './render-http-error.js';
+export { bearerChallenge, installBearerChallenge } from './bearer-challenge.js';
+export type { BearerChallengeOptions } from './bearer-challenge.js';
 export type { HttpErrorBody, RenderedHttpError, ErrorInfoDetail, BadRequestDetail } from './render-http-error.js';
 export { installGracefulShutdown, drain, onDrain, isDraining } from './graceful-shutdown.js';
 export type { DrainOptions, GracefulShutdownOptions } from './graceful-shutdown.js';
@@ -15,4 +17,6 @@ export { createSsrfGuard } from './ssrf-guard.js';
 export type { SsrfGuard, SsrfGuardOptions, SsrfCheckResult, SsrfFetchInit } from './ssrf-guard.js';
 export { openSse, parseLastEventId, abortOnClientGone } from './sse.js';
 export type { SseOptions, SseStream } from './sse.js';
-export { roleServerFields, parseRoleConfig } from './role-config.js';
+export { roleServerFields, roleMetricsFields, metricsPortOf, parseRoleConfig } from './role-config.js';
+export { createMetricsListener } from './metrics-listener.js';
+export type { MetricsListener, MetricsListenerOptions } from './metrics-listener.js';

@@ -68,13 +68,13 @@ function readinessRunner(checks: readonly ReadinessCheck[], timeoutMs: number, l
 
 /**
  * `GET /health` (liveness: the process serves HTTP), `GET /ready` (readiness:
- * every dependency answers and the server is not draining) and `GET /metrics`
- * (Prometheus text). Their per-request log lines are at `warn` so probes every
+ * every dependency answers and the server is not draining) and, when given a
+ * registry, `GET /metrics` (Prometheus text). Their per-request log lines are at `warn` so probes every
  * few seconds do not flood the log.
  */
 export function registerProbeRoutes(
   app: FastifyInstance,
-  deps: { state: ServerState; metrics: Metrics; readiness: readonly ReadinessCheck[]; readinessTimeoutMs: number },
+  deps: { state: ServerState; metrics: Metrics | undefined; readiness: readonly ReadinessCheck[]; readinessTimeoutMs: number },
 ): void {
   const { state, metrics, readiness, readinessTimeoutMs } = deps;
   const runReadiness = readinessRunner(readiness, readinessTimeoutMs, state.log);
@@ -100,6 +100,7 @@ export function registerProbeRoutes(
     return { status: 'ready', checks };
   });
 
+  if (metrics === undefined) return;
   app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
     const { contentType, body } = await metrics.render();
     reply.header('cache-control', 'no-store').type(contentType);

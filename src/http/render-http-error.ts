@@ -69,16 +69,18 @@ const BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   401: ErrorCodes.AUTH_UNAUTHENTICATED,
   403: ErrorCodes.AUTH_FORBIDDEN,
   404: ErrorCodes.HTTP_NOT_FOUND,
-  408: ErrorCodes.HTTP_TIMEOUT,
+  408: ErrorCodes.HTTP_REQUEST_TIMEOUT,
   413: ErrorCodes.HTTP_BODY_TOO_LARGE,
+  414: ErrorCodes.HTTP_URI_TOO_LONG,
   415: ErrorCodes.HTTP_UNSUPPORTED_MEDIA_TYPE,
+  431: ErrorCodes.HTTP_HEADERS_TOO_LARGE,
   503: ErrorCodes.HTTP_UNAVAILABLE,
 };
 
 /**
  * Maps anything thrown in a request to an AgentmeshError. Fastify's own
  * errors (body too large, bad JSON, bad media type, validation, handler
- * timeout) get our codes and a clear message; anything unknown becomes
+ * timeout, a bad URL or an over-long path segment) get our codes and a clear message; anything unknown becomes
  * AM_ERR_INTERNAL, unexposed, with the original as `cause`.
  */
 export function toAgentmeshError(err: unknown): AgentmeshError {
@@ -100,6 +102,16 @@ export function toAgentmeshError(err: unknown): AgentmeshError {
         cause: err,
         violations: violationsOf(e.validation, e.validationContext),
       });
+    // Raised by the router before any route (Fastify's frameworkErrors); their
+    // messages echo the URL, which may carry a credential: never sent back.
+    case 'FST_ERR_BAD_URL':
+      return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_REQUEST, 'The request path is not a valid URL (bad percent-encoding)', { cause: err });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      // A path segment over the router's limit cannot name anything (STYLE rule 14:
+      // an id that cannot be valid is "not found"), whichever route it aimed at.
+      return new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, 'Nothing is found at this path: one of its segments is longer than any name or id this server has', { cause: err });
+    case 'FST_ERR_ASYNC_CONSTRAINT':
+      return new AgentmeshError(ErrorCodes.INTERNAL, message, { cause: err, expose: false });
     case 'FST_ERR_HANDLER_TIMEOUT':
       return new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, 'The server did not answer in time', { cause: err, expose: true, retryable: true });
     default:

@@ -28,6 +28,35 @@ export function roleServerFields(defaultPort: number) {
 }
 
 /**
+ * The settings of a role that serves its metrics on their own listener
+ * (`createMetricsListener`) rather than on its public port, as zod fields
+ * its schema spreads in. `metricsPort` has no schema default: the role
+ * resolves it with {@link metricsPortOf} (a fixed port, or any free one
+ * when the role's own port is 0).
+ *
+ * @example
+ * const schema = z.object({ ...roleServerFields(4200), ...roleMetricsFields() }).strict();
+ */
+export function roleMetricsFields() {
+  return {
+    /** Port of the metrics listener (`GET /metrics`); 0 picks a free one. Default: the role's, see metricsPortOf. */
+    metricsPort: z.number().int().min(0).max(65535).optional(),
+    /** Interface of the metrics listener: loopback unless a scraper elsewhere must reach it. */
+    metricsHost: z.string().min(1).default('127.0.0.1'),
+  };
+}
+
+/**
+ * The metrics port a role listens on: the configured one, else any free
+ * port when the role's own port is 0 (tests, `up --gateway-port 0`), else
+ * the role's default.
+ */
+export function metricsPortOf(config: { port: number; metricsPort?: number | undefined }, defaultPort: number): number {
+  if (config.metricsPort !== undefined) return config.metricsPort;
+  return config.port === 0 ? 0 : defaultPort;
+}
+
+/**
  * Parses and freezes a role's configuration; the error names the first bad
  * path, prefixed with the role (`registry.probeIntervalMs Expected number…`).
  */

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { context, trace } from '@opentelemetry/api';
+import { redactRequestUrl, serializeUrl } from './redact-url.js';
 import { currentRequestContext } from './request-context.js';
 
 /** The agentmesh logger: a plain pino logger. Components take a child tagged `{ component }`. */
@@ -77,7 +78,8 @@ function requestMixin(_merge: object, _level: number, logger: pino.Logger): obje
 
 /**
  * Builds the JSON logger every agentmesh process uses: redacts credentials
- * (censor `"[redacted]"`) and stamps `reqId`/`traceId` on lines written while
+ * (censor `"[redacted]"`), including those in the query string of a logged
+ * request or `url` (`redactUrl`), and stamps `reqId`/`traceId` on lines written while
  * a request is served.
  *
  * @example
@@ -94,6 +96,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const pinoOptions: pino.LoggerOptions = {
     level,
     redact: { paths: [...REDACT_PATHS], censor: CENSOR },
+    // A URL may carry a credential in its query (`?access_token=`, RFC 6750 §2.3): redacted wherever a request or a `url` is logged.
+    serializers: { req: redactRequestUrl, url: serializeUrl },
     mixin: requestMixin,
   };
   if (name !== undefined) pinoOptions.name = name;

@@ -1,0 +1,78 @@
+import type { Message, SendMessageRequest } from '@a2a-js/sdk';
+import type { ErrorObject } from 'ajv';
+import { AgentmeshError, ErrorCodes } from './errors.js';
+
+/*
+ * How a message maps to a skill's input, and how a refusal is worded, shared
+ * by the runtime (which runs the skill) and the gateway (which refuses an
+ * invalid call at the door): both must answer the same input the same way.
+ */
+
+/**
+ * The message of a SendMessage request, as the SDK's `fromJSON` read it:
+ * -32602 when it is missing, has no id or no part. (The v1 params schema
+ * already refuses these; v0.3 requests arrive here translated by the SDK,
+ * which checks less.)
+ */
+export function requireMessage(params: SendMessageRequest): Message {
+  if (!params.message) {
+    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message is required', { violations: [{ field: 'message', description: 'is required' }] });
+  }
+  if (!params.message.messageId) {
+    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message.messageId is required', { violations: [{ field: 'message.messageId', description: 'is required' }] });
+  }
+  if (params.message.parts.length === 0) {
+    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message.parts must have at least one part', { violations: [{ field: 'message.parts', description: 'must have at least one part' }] });
+  }
+  return params.message;
+}
+
+/** The input a message carries for its skill: the first data part's value, else the text. */
+export interface SkillInput {
+  input: unknown;
+  /** Index of the data part the input came from; -1 when it is the message text. */
+  dataIndex: number;
+}
+
+/**
+ * The handler's input: the first data part's value when there is one, else
+ * the text parts joined by newlines.
+ */
+export function skillInputOf(message: Message): SkillInput {
+  const dataIndex = message.parts.findIndex((p) => p.content?.$case === 'data');
+  const input = dataIndex >= 0 ? (message.parts[dataIndex]!.content as { value: unknown }).value : messageText(message);
+  return { input, dataIndex };
+}
+
+/** The text parts of a message, joined by newlines. */
+export function messageText(message: Message): string {
+  return message.parts
+    .filter((p) => p.content?.$case === 'text')
+    .map((p) => (p.content as { value: string }).value)
+    .join('\n');
+}
+
+/** -32602 for an input that fails the skill's input schema, naming the path inside the data part. */
+export function skillInputError(skillId: string, dataIndex: number, error: ErrorObject): AgentmeshError {
+  const base = dataIndex >= 0 ? `message.parts[${dataIndex}].data` : 'message.parts';
+  const missing = error.keyword === 'required' ? `.${(error.params as { missingProperty: string }).missingProperty}` : '';
+  const field = `${base}${error.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')}${missing}`;
+  const description = error.keyword === 'required' ? 'is required' : (error.message ?? 'is invalid');
+  return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${field} ${description} (skill ${skillId})`, {
+    violations: [{ field, description }],
+  });
+}
+
+/** -32602 for a `metadata.skillId` that names none of the agent's skills. */
+export function unknownSkillError(skillIds: readonly string[]): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: message.metadata.skillId must be one of ${skillIds.join(', ')}`, {
+    violations: [{ field: 'message.metadata.skillId', description: `must be one of ${skillIds.join(', ')}` }],
+  });
+}
+
+/** -32602 for a message sent with another role than the user's (A2A §4.1.5: a client speaks as the user). */
+export function notUserRoleError(): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message.role must be ROLE_USER', {
+    violations: [{ field: 'message.role', description: 'must be ROLE_USER' }],
+  });
+}

@@ -6,9 +6,9 @@ import { uuidv7 } from '../storage/index.js';
 import type { AgentDirectory } from './agent-directory.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { CardIntake } from './intake/index.js';
-import { validateAgentMetadata } from './intake/index.js';
+import { checkInterfaceUrls, validateAgentMetadata } from './intake/index.js';
 import type { AgentConfigVersion, AgentInstance, AgentMetadata, AgentRecord, AgentStatus, RegistryChange } from './record.js';
-import { agentNotFound, type ProbePoint, type RegistryStore } from './store/registry-store.js';
+import { agentNotFound, type NewInstance, type ProbePoint, type RegistryStore } from './store/registry-store.js';
 
 /** Body of a registration: a card by URL or inline, and the enterprise metadata. */
 export interface RegistrationInput {
@@ -72,6 +72,11 @@ export class RegistryService {
     const name = input.name ?? slugify(admitted.card.name);
     checkName(name);
     const metadata = input.metadata === undefined ? undefined : validateAgentMetadata(input.metadata, admitted.card);
+    // Everything is checked before anything commits: a refused card leaves no record behind (issue 15 §4).
+    await checkInterfaceUrls(admitted.card, this.#o.guard);
+    // A card fetched from a URL names where the agent runs: that endpoint is probed as a static instance.
+    const endpoint = admitted.cardUrl !== undefined ? primaryUrl(admitted.card) : undefined;
+    const instance = endpoint === undefined ? undefined : await this.#newInstance({ url: endpoint }, 'static');
     let created = false;
     const { record, changes } = await this.#o.store.writeAgent(name, (current, now) => {
       if (current && mode === 'create') {
@@ -97,17 +102,15 @@ export class RegistryService {
           updatedAt: at,
         },
       };
-    });
+    }, { instance });
     this.#applied(changes);
-    // A card fetched from a URL names where the agent runs: that endpoint is probed as a static instance.
-    const endpoint = admitted.cardUrl !== undefined ? primaryUrl(admitted.card) : undefined;
-    if (endpoint) await this.addInstance(name, { url: endpoint }, 'static');
-    return { record: (endpoint ? this.#o.directory.get(name) : undefined) ?? record!, created };
+    return { record: (instance ? this.#o.directory.get(name) : undefined) ?? record!, created };
   }
 
   async update(name: string, patch: AgentPatch, ifRevision?: number): Promise<AgentRecord> {
     if (patch.card !== undefined && patch.cardUrl !== undefined) throw invalid('give "card" or "cardUrl", not both', 'card');
     const admitted = patch.cardUrl !== undefined ? await this.#o.intake.fromUrl(patch.cardUrl) : patch.card !== undefined ? await this.#o.intake.fromJson(patch.card) : undefined;
+    if (admitted) await checkInterfaceUrls(admitted.card, this.#o.guard);
     const current = await this.#o.store.getAgent(name);
     if (!current) throw agentNotFound(name);
     const card = admitted?.card ?? current.card;
@@ -150,6 +153,13 @@ export class RegistryService {
   }
 
   async addInstance(name: string, input: InstanceInput, kind: 'leased' | 'static' = 'leased'): Promise<AgentInstance> {
+    const { instance, changes } = await this.#o.store.addInstance(name, await this.#newInstance(input, kind));
+    this.#applied(changes);
+    return instance;
+  }
+
+  /** An instance checked (URL, SSRF guard, lease) before it is stored. */
+  async #newInstance(input: InstanceInput, kind: 'leased' | 'static'): Promise<NewInstance> {
     let url: URL;
     try {
       url = new URL(input.url);
@@ -166,7 +176,7 @@ export class RegistryService {
     if (kind === 'leased' && (!Number.isInteger(ttl) || ttl < 1000 || ttl > this.#o.maxLeaseTtlMs)) {
       throw invalid(`leaseTtlMs must be an integer from 1000 to ${this.#o.maxLeaseTtlMs}`, 'leaseTtlMs');
     }
-    const { instance, changes } = await this.#o.store.addInstance(name, {
+    return {
       id: uuidv7(),
       url: url.toString().replace(/\/$/, ''),
       region: input.region,
@@ -174,9 +184,7 @@ export class RegistryService {
       capacity: input.capacity,
       kind,
       leaseTtlMs: kind === 'leased' ? ttl : undefined,
-    });
-    this.#applied(changes);
-    return instance;
+    };
   }
 
   async heartbeat(name: string, id: string): Promise<{ leaseExpiresAt: string }> {

@@ -12,14 +12,13 @@ import {
   type ListTaskPushNotificationConfigsRequest,
   type ListTaskPushNotificationConfigsResponse,
   type ListTasksRequest,
-  type Message,
   type SendMessageRequest,
   type SubscribeToTaskRequest,
   TaskPushNotificationConfig,
 } from '@a2a-js/sdk';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { uuidv7 } from '../storage/index.js';
-import { AgentmeshError, ErrorCodes, stateName, toSdkError } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, requireMessage, stateName, toSdkError } from '../protocol/index.js';
 import type { PushStore, TaskStore, Bus } from '../storage/index.js';
 import type { AgentDefinition } from './define-agent.js';
 import type { CallInfo, SendOptions, TaskEngine } from './task-engine.js';
@@ -310,19 +309,6 @@ export function callOf(context: ServerCallContext): CallInfo {
 function signalOf(context: ServerCallContext): { signal?: () => AbortSignal } {
   const signal = context.state.get(CTX.signal) as (() => AbortSignal) | undefined;
   return signal ? { signal } : {};
-}
-
-function requireMessage(params: SendMessageRequest): Message {
-  if (!params.message) {
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message is required', { violations: [{ field: 'message', description: 'is required' }] });
-  }
-  if (!params.message.messageId) {
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message.messageId is required', { violations: [{ field: 'message.messageId', description: 'is required' }] });
-  }
-  if (params.message.parts.length === 0) {
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message.parts must have at least one part', { violations: [{ field: 'message.parts', description: 'must have at least one part' }] });
-  }
-  return params.message;
 }
 
 async function* toStreamResponses(events: AsyncGenerator<CommittedEvent>, context: ServerCallContext): AsyncGenerator<StreamResponse> {

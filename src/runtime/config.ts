@@ -28,6 +28,13 @@ export const runtimeConfigSchema = z
     retentionMs: z.number().int().min(0).default(7 * 24 * 3600 * 1000),
     /** Graceful shutdown deadline, ms. */
     shutdownDeadlineMs: z.number().int().positive().default(10_000),
+    /**
+     * Secret (32+ characters) the push notification configs are sealed under at
+     * rest (AES-256-GCM, key derived with HKDF): their webhook tokens and
+     * credentials. The same on every replica sharing a database. Unset: read
+     * from `runtime-secret` in dataDir, created (0600) on first start.
+     */
+    storageSecret: z.string().min(32).optional(),
     /** Card/push signing key: PEM of a private key (ES256 or RS256). Unset: a key is generated into dataDir. */
     signingKeyPem: z.string().optional(),
     /** Sign agent cards (JWS, A2A §8.4). */
@@ -53,8 +60,14 @@ export const runtimeConfigSchema = z
      */
     gatewayJwksUrl: z.string().url().optional(),
     gatewayIssuer: z.string().min(1).optional(),
-    /** Refuse every A2A call without a valid gateway assertion (cards stay public). Needs gatewayJwksUrl. */
-    requireGatewayAssertion: z.boolean().default(false),
+    /**
+     * Refuse every A2A call without a valid gateway assertion (cards stay
+     * public). Unset: true whenever gatewayJwksUrl is set, so an agent behind
+     * a gateway cannot be called around it, skipping its credits and audit
+     * (issue 15 §4); `false` opts out, for development only. `true` needs
+     * gatewayJwksUrl.
+     */
+    requireGatewayAssertion: z.boolean().optional(),
   })
   .strict();
 
@@ -63,9 +76,20 @@ export type RuntimeConfig = z.output<typeof runtimeConfigSchema>;
 /** What callers pass: every field optional. */
 export type RuntimeConfigInput = z.input<typeof runtimeConfigSchema>;
 
+/**
+ * Whether calls without a gateway assertion are refused: as configured, else
+ * whenever a gateway is configured (its JWKS URL is set).
+ *
+ * @example
+ * gatewayAssertionRequired(parseRuntimeConfig({ gatewayJwksUrl: 'http://gw:4200/.well-known/jwks.json' })); // true
+ */
+export function gatewayAssertionRequired(config: Pick<RuntimeConfig, 'gatewayJwksUrl' | 'requireGatewayAssertion'>): boolean {
+  return config.requireGatewayAssertion ?? config.gatewayJwksUrl !== undefined;
+}
+
 /** Parses and freezes a configuration; errors name the path. */
 export function parseRuntimeConfig(input: RuntimeConfigInput): Readonly<RuntimeConfig> {
-  return parseRoleConfig('runtime', runtimeConfigSchema.refine((c) => !c.requireGatewayAssertion || c.gatewayJwksUrl !== undefined, {
+  return parseRoleConfig('runtime', runtimeConfigSchema.refine((c) => c.requireGatewayAssertion !== true || c.gatewayJwksUrl !== undefined, {
     message: 'needs gatewayJwksUrl (GATEWAY_JWKS_URL): the gateway assertion cannot be checked without its keys',
     path: ['requireGatewayAssertion'],
   }), input);

@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { AgentCard, AgentSkill, Message } from '@a2a-js/sdk';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, unknownSkillError } from '../protocol/index.js';
 import type { SkillContext } from './skill-context.js';
 
 /** JSON Schema, as skills declare their input and output (seed 004). */
@@ -160,11 +160,7 @@ export function selectSkill(agent: AgentDefinition, message: Message): CompiledS
   const requested = message.metadata?.['skillId'];
   if (requested !== undefined) {
     const skill = typeof requested === 'string' ? agent.skills.get(requested) : undefined;
-    if (!skill) {
-      throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: message.metadata.skillId must be one of ${[...agent.skills.keys()].join(', ')}`, {
-        violations: [{ field: 'message.metadata.skillId', description: `must be one of ${[...agent.skills.keys()].join(', ')}` }],
-      });
-    }
+    if (!skill) throw unknownSkillError([...agent.skills.keys()]);
     return skill;
   }
   if (agent.defaultSkill) return agent.skills.get(agent.defaultSkill)!;

@@ -7,7 +7,7 @@ export type { AgentDefinition, AgentDefinitionInput, AgentCardInput, SkillDefini
 export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions } from './skill-context.js';
 export { createRuntime } from './runtime.js';
 export type { Runtime, RuntimeOptions } from './runtime.js';
-export { parseRuntimeConfig, runtimeConfigSchema } from './config.js';
+export { gatewayAssertionRequired, parseRuntimeConfig, runtimeConfigSchema } from './config.js';
 export type { RuntimeConfig, RuntimeConfigInput } from './config.js';
 export type { Authenticate, AuthenticatedCaller } from './transports/call-context.js';
 export type { AgentConfigChange, ConfigChangeListener } from './registration/index.js';

@@ -9,9 +9,9 @@ import { createBus, createDatabase, createRuntimeStores, type Bus, type Database
 import { buildAgentCard, type CardSigningKey, type ServedCard } from './agent-card.js';
 import { AgentRequestHandler } from './agent-request-handler.js';
 import { registerAgentRoutes } from './agent-routes.js';
-import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from './config.js';
+import { gatewayAssertionRequired, parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from './config.js';
 import type { AgentDefinition } from './define-agent.js';
-import { loadSigningKey, PushDeliveryWorker, createPushSigner, type SigningKey } from './push/index.js';
+import { loadPushSealingKey, loadSigningKey, PushDeliveryWorker, SealedPushStore, createPushSigner, type SigningKey } from './push/index.js';
 import { AgentConfigs, createRegistryLink, type ConfigChangeListener, type RegistryLink } from './registration/index.js';
 import { TaskEngine } from './task-engine.js';
 import { createGatewayAssertionCheck } from './gateway-assertion.js';
@@ -76,6 +76,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const database = options.database ?? (await createDatabase({ url: config.databaseUrl, sqlitePath: join(config.dataDir, 'mesh.db') }));
   const bus = options.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
   const stores = createRuntimeStores(database);
+  // Push configs hold webhook credentials: sealed at rest under the runtime's secret (issue 15 §4).
+  const pushStore = new SealedPushStore(stores.push, await loadPushSealingKey({ secret: config.storageSecret, file: join(config.dataDir, 'runtime-secret'), logger: log }));
   const replicaId = uuidv7();
   const configs = new AgentConfigs({ agents: options.agents.map((a) => a.name), logger: log });
   const tasksSettled = metrics.counter('agentmesh_runtime_tasks_total', 'Tasks that reached a terminal or interrupted state', ['agent', 'skill', 'state']);
@@ -145,15 +147,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     return served;
   };
   const extendedCards = new Map<string, ServedCard>();
+  if (config.gatewayJwksUrl !== undefined && config.requireGatewayAssertion === false) {
+    log.warn('requireGatewayAssertion is false: the agents answer direct calls that skip the gateway (credits, audit); development only');
+  }
   const gatewayCheck = config.gatewayJwksUrl
-    ? createGatewayAssertionCheck({ jwksUrl: config.gatewayJwksUrl, issuer: config.gatewayIssuer, required: config.requireGatewayAssertion })
+    ? createGatewayAssertionCheck({ jwksUrl: config.gatewayJwksUrl, issuer: config.gatewayIssuer, required: gatewayAssertionRequired(config) })
     : undefined;
   for (const agent of options.agents) {
     const handler = new AgentRequestHandler({
       agent,
       engine,
       store: stores.tasks,
-      push: stores.push,
+      push: pushStore,
       bus,
       card: () => cards.get(agent.name)!.card,
       extendedCard: () => extendedCards.get(agent.name)?.card,
@@ -182,7 +187,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const signer = createPushSigner({ key: signingKey });
   const push = new PushDeliveryWorker({
     taskStore: stores.tasks,
-    pushStore: stores.push,
+    pushStore,
     guard,
     signer,
     logger: log,
@@ -225,6 +230,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       every(Math.max(1000, Math.floor(config.replicaTtlMs / 2)), recoverNow);
       every(Math.max(1000, config.sseHeartbeatMs), async () => running.set(engine.activeRuns));
       if (config.retentionMs > 0) every(10 * 60_000, () => stores.tasks.prune(Date.now() - config.retentionMs, 1000));
+      // Configs stored in clear by an earlier version are sealed before the worker reads them.
+      const sealed = await pushStore.sealExisting();
+      if (sealed > 0) log.info({ sealed }, 'sealed push configs stored in clear by an earlier version');
       push.start();
       void recoverNow().catch((err) => log.warn({ err }, 'startup recovery failed'));
       const agents = Object.fromEntries(options.agents.map((a) => [a.name, baseUrlOf(a)]));

@@ -2,7 +2,7 @@ import type { Part, StreamResponse} from '@a2a-js/sdk';
 import { Message, Role, Task, TaskState } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { EphemeralMap, uuidv7 } from '../storage/index.js';
-import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { selectSkill, type AgentDefinition, type CompiledSkill } from './define-agent.js';
@@ -123,11 +123,7 @@ export class TaskEngine {
    */
   async send(agentName: string, message: Message, call: CallInfo, options: SendOptions = {}): Promise<StartedTask> {
     const agent = this.#agent(agentName);
-    if (message.role !== Role.ROLE_USER) {
-      throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message.role must be ROLE_USER', {
-        violations: [{ field: 'message.role', description: 'must be ROLE_USER' }],
-      });
-    }
+    if (message.role !== Role.ROLE_USER) throw notUserRoleError();
     if (message.taskId) return this.#continue(agent, message, call, options);
     // The same messageId arriving again while the first is still being written: answer with that task.
     const inFlightKey = `${agent.name}\u0000${call.tenant}\u0000${message.messageId}`;
@@ -446,28 +442,12 @@ export function textPart(text: string): Part {
 /**
  * The handler's input: the first data part's value when there is one, else
  * the message text. Validated against the skill's input schema; a failure is
- * a -32602 naming the path inside the data part.
+ * a -32602 naming the path inside the data part (worded in protocol/, so the
+ * gateway refuses the same input with the same words).
  */
 export function skillInput(skill: CompiledSkill, message: Message): unknown {
-  const index = message.parts.findIndex((p) => p.content?.$case === 'data');
-  const input = index >= 0 ? (message.parts[index]!.content as { value: unknown }).value : textOf(message);
-  if (skill.validateInput && !skill.validateInput(input)) {
-    const error = skill.validateInput.errors![0]!;
-    const base = index >= 0 ? `message.parts[${index}].data` : 'message.parts';
-    const missing = error.keyword === 'required' ? `.${(error.params as { missingProperty: string }).missingProperty}` : '';
-    const field = `${base}${error.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')}${missing}`;
-    const description = error.keyword === 'required' ? 'is required' : (error.message ?? 'is invalid');
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${field} ${description} (skill ${skill.id})`, {
-      violations: [{ field, description }],
-    });
-  }
+  const { input, dataIndex } = skillInputOf(message);
+  if (skill.validateInput && !skill.validateInput(input)) throw skillInputError(skill.id, dataIndex, skill.validateInput.errors![0]!);
   return input;
-}
-
-export function textOf(message: Message): string {
-  return message.parts
-    .filter((p) => p.content?.$case === 'text')
-    .map((p) => (p.content as { value: string }).value)
-    .join('\n');
 }
 

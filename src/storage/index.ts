@@ -18,3 +18,6 @@ export { RedisBus } from './bus/redis-bus.js';
 export type { RedisBusOptions } from './bus/redis-bus.js';
 export { uuidv7 } from './uuid7.js';
 export { EphemeralMap } from './ephemeral-map.js';
+export { deriveSealingKey, isSealedValue, openSealedValue, sealValue } from './sealed-box.js';
+export { readOrCreateSecretFile } from './secret-file.js';
+export type { SecretFile } from './secret-file.js';

@@ -3,7 +3,12 @@ export interface PushConfigRecord {
   taskId: string;
   id: string;
   tenant: string;
-  /** TaskPushNotificationConfig as A2A v1 JSON. */
+  /**
+   * TaskPushNotificationConfig as A2A v1 JSON, as the runtime stores it: the
+   * runtime seals it (credentials, webhook token, URL) before it reaches the
+   * store, so the stored text is opaque here; rows written before that hold
+   * the JSON itself.
+   */
   config: string;
   /** Protocol version the webhook was registered over ('1.0' | '0.3'). */
   protocol: string;
@@ -34,6 +39,13 @@ export interface PushStore {
   putConfig(config: PushConfigRecord): Promise<void>;
   getConfig(taskId: string, id: string): Promise<PushConfigRecord | undefined>;
   listConfigs(taskId: string): Promise<PushConfigRecord[]>;
+  /**
+   * Up to `limit` configs still stored as JSON text (`{…}`), written before
+   * the runtime sealed them at rest: the runtime seals them at start.
+   */
+  configsNotSealed(limit: number): Promise<PushConfigRecord[]>;
+  /** Sets a config's stored text to `to` if it still is `from`; false when it changed or is gone. */
+  replaceConfig(taskId: string, id: string, from: string, to: string): Promise<boolean>;
   /** Deletes a config and its undelivered outbox rows; false when it did not exist. */
   deleteConfig(taskId: string, id: string): Promise<boolean>;
   /**

@@ -13,3 +13,4 @@ export type { TrustedKey } from './signature-keys.js';
 export { ALLOWED_ALGORITHMS } from './card-signatures.js';
 export { cardLocations } from './card-fetch.js';
 export { validateAgentMetadata } from './metadata-validation.js';
+export { checkInterfaceUrls } from './interface-urls.js';

@@ -89,6 +89,7 @@ export class RegistryStore {
   async writeAgent(
     name: string,
     decide: (current: AgentRecord | undefined, now: number) => { record: AgentRecord | null; kind: RegistryChangeKind; detail?: Record<string, unknown> } | undefined,
+    options: { instance?: NewInstance | undefined } = {},
   ): Promise<{ record: AgentRecord | undefined; changes: RegistryChange[] }> {
     return this.#write(async (trx, now, log) => {
       const row = await trx.selectFrom('registry_agents').selectAll().where('name', '=', name).executeTakeFirst();
@@ -108,6 +109,11 @@ export class RegistryStore {
       // Health follows the instances already there (a re-registered agent keeps them).
       const record = (await this.#refreshHealth(trx, name, now, () => undefined)) ?? next.record;
       log({ kind: next.kind, agent: name, record, ...(next.detail && { detail: next.detail }) });
+      // The record and its endpoint commit together: a registration refused half-way leaves nothing.
+      if (options.instance) {
+        await this.#putInstance(trx, name, options.instance, now, log);
+        return (await this.#refreshHealth(trx, name, now, () => undefined)) ?? record;
+      }
       return record;
     }).then(({ result, changes }) => ({ record: result, changes }));
   }
@@ -123,35 +129,39 @@ export class RegistryStore {
   async addInstance(agent: string, input: NewInstance): Promise<{ instance: AgentInstance; changes: RegistryChange[] }> {
     const { result, changes } = await this.#write(async (trx, now, log) => {
       await this.#requireAgent(trx, agent);
-      const existing = await trx.selectFrom('registry_instances').select('id').where('agent', '=', agent).where('url', '=', input.url).executeTakeFirst();
-      const values: Insertable<Tables['registry_instances']> = {
-        id: existing?.id ?? input.id,
-        agent,
-        url: input.url,
-        region: input.region ?? null,
-        version: input.version ?? null,
-        capacity: input.capacity ?? null,
-        kind: input.kind,
-        lease_ttl_ms: input.kind === 'leased' ? (input.leaseTtlMs ?? null) : null,
-        lease_expires_at: input.kind === 'leased' && input.leaseTtlMs !== undefined ? now + input.leaseTtlMs : null,
-        last_heartbeat_at: input.kind === 'leased' ? now : null,
-        registered_at: now,
-        probe_state: 'unknown',
-        last_probe_at: null,
-        latency_ms: null,
-        consecutive_failures: 0,
-        last_error: null,
-        next_probe_at: now,
-      };
-      if (existing) await trx.updateTable('registry_instances').set(values).where('id', '=', existing.id).execute();
-      else await trx.insertInto('registry_instances').values(values).execute();
-      const instanceId = values.id;
-      await this.#refreshHealth(trx, agent, now, log);
-      log({ kind: 'instance_changed', agent, detail: { instance: instanceId, event: existing ? 'renewed' : 'added', url: input.url } });
-      const row = await trx.selectFrom('registry_instances').selectAll().where('id', '=', instanceId).executeTakeFirstOrThrow();
-      return instanceFromRow(row, now);
+      return this.#putInstance(trx, agent, input, now, log);
     });
     return { instance: result, changes };
+  }
+
+  async #putInstance(trx: Trx, agent: string, input: NewInstance, now: number, log: (change: PendingChange) => void): Promise<AgentInstance> {
+    const existing = await trx.selectFrom('registry_instances').select('id').where('agent', '=', agent).where('url', '=', input.url).executeTakeFirst();
+    const values: Insertable<Tables['registry_instances']> = {
+      id: existing?.id ?? input.id,
+      agent,
+      url: input.url,
+      region: input.region ?? null,
+      version: input.version ?? null,
+      capacity: input.capacity ?? null,
+      kind: input.kind,
+      lease_ttl_ms: input.kind === 'leased' ? (input.leaseTtlMs ?? null) : null,
+      lease_expires_at: input.kind === 'leased' && input.leaseTtlMs !== undefined ? now + input.leaseTtlMs : null,
+      last_heartbeat_at: input.kind === 'leased' ? now : null,
+      registered_at: now,
+      probe_state: 'unknown',
+      last_probe_at: null,
+      latency_ms: null,
+      consecutive_failures: 0,
+      last_error: null,
+      next_probe_at: now,
+    };
+    if (existing) await trx.updateTable('registry_instances').set(values).where('id', '=', existing.id).execute();
+    else await trx.insertInto('registry_instances').values(values).execute();
+    const instanceId = values.id;
+    await this.#refreshHealth(trx, agent, now, log);
+    log({ kind: 'instance_changed', agent, detail: { instance: instanceId, event: existing ? 'renewed' : 'added', url: input.url } });
+    const row = await trx.selectFrom('registry_instances').selectAll().where('id', '=', instanceId).executeTakeFirstOrThrow();
+    return instanceFromRow(row, now);
   }
 
   /** Renews a lease; `undefined` when the instance is gone (the caller registers again). */

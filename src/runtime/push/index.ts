@@ -4,6 +4,8 @@
  * See docs/push-notifications.md.
  */
 export { loadSigningKey } from './signing-keys.js';
+export { SealedPushStore, loadPushSealingKey } from './sealed-push-store.js';
+export type { PushSealingKeySource } from './sealed-push-store.js';
 export type { SigningKey, SigningAlgorithm, PublicSigningJwk, LoadSigningKeyOptions } from './signing-keys.js';
 export {
   createPushSigner,

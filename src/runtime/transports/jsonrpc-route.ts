@@ -18,13 +18,11 @@ import { isLegacyJsonRpcMethod } from '@a2a-js/sdk/compat/v0_3';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes, V1_METHODS, toJsonRpcErrorObject, validateParams, type ProtocolVersion } from '../../protocol/index.js';
+import { V1_METHODS, assertJsonDepth, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, AgentmeshError, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone, openSse, type SseOptions } from '../../http/index.js';
-
-type JsonRpcId = string | number | null;
 
 const V1 = new Set(V1_METHODS);
 const STREAMING = new Set(['SendStreamingMessage', 'SubscribeToTask']);
@@ -49,10 +47,12 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
   return async function jsonRpc(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     let id: JsonRpcId = null;
     try {
-      const raw = readJson(request.body);
+      const raw = typeof request.body === 'string' ? parseJsonRpcBody(request.body) : request.body;
       // Known before the envelope is judged, so even a -32600 answers with the caller's id (JSON-RPC 2.0 §5).
-      id = validIdOf(raw);
-      const envelope = checkEnvelope(raw);
+      id = jsonRpcIdOf(raw);
+      const envelope = readJsonRpcEnvelope(raw);
+      // Bounded before any recursive walk (validation, hashing, event JSON).
+      if (typeof request.body === 'string') assertJsonDepth(request.body);
       const version = resolveVersion(request, envelope.method);
       const authenticating = callerOf(options.authenticate, request);
       const caller = authenticating === undefined ? undefined : await authenticating;
@@ -64,7 +64,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
         return sendJson(reply, result);
       }
       if (!V1.has(envelope.method)) {
-        throw new AgentmeshError(ErrorCodes.PROTOCOL_METHOD_NOT_FOUND, `Method not found: ${envelope.method.slice(0, 64)}`, { details: { method: envelope.method.slice(0, 64) } });
+        throw methodNotFound(envelope.method);
       }
       validateParams(envelope.method, envelope.params ?? {});
       const params = (envelope.params ?? {}) as Record<string, unknown>;
@@ -112,51 +112,8 @@ async function dispatch(handler: AgentRequestHandler, method: string, params: Re
     case 'GetExtendedAgentCard':
       return JSON.stringify(AgentCard.toJSON(await handler.getAuthenticatedExtendedAgentCard(GetExtendedAgentCardRequest.fromJSON(params), context)));
     default:
-      throw new AgentmeshError(ErrorCodes.PROTOCOL_METHOD_NOT_FOUND, `Method not found: ${method}`);
+      throw methodNotFound(method);
   }
-}
-
-interface Envelope {
-  id: JsonRpcId;
-  method: string;
-  params: unknown;
-  raw: Record<string, unknown>;
-}
-
-/** Parses the body: -32700 for bad JSON. */
-function readJson(body: unknown): unknown {
-  if (typeof body !== 'string') return body;
-  try {
-    return JSON.parse(body);
-  } catch (err) {
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_PARSE, `Invalid JSON payload: ${(err as Error).message}`);
-  }
-}
-
-/** The request's id when it is a valid one (string, number or null), else null. */
-function validIdOf(value: unknown): JsonRpcId {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const id = (value as Record<string, unknown>)['id'];
-  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null;
-}
-
-/** Checks the JSON-RPC 2.0 envelope: -32600 for a bad one, -32602 for params that are not an object. */
-function checkEnvelope(value: unknown): Envelope {
-  if (Array.isArray(value)) throw invalidRequest('batch requests are not supported');
-  if (typeof value !== 'object' || value === null) throw invalidRequest('the request must be a JSON-RPC 2.0 object');
-  const raw = value as Record<string, unknown>;
-  const id = raw['id'];
-  if (raw['jsonrpc'] !== '2.0') throw invalidRequest('jsonrpc must be "2.0"');
-  if (!(id === undefined || id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)))) throw invalidRequest('id must be a string, a number or null');
-  if (typeof raw['method'] !== 'string' || raw['method'].length === 0) throw invalidRequest('method must be a non-empty string');
-  if (raw['params'] !== undefined && (typeof raw['params'] !== 'object' || raw['params'] === null || Array.isArray(raw['params']))) {
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: params must be an object', { violations: [{ field: 'params', description: 'must be an object' }] });
-  }
-  return { id: (id ?? null) as JsonRpcId, method: raw['method'], params: raw['params'], raw };
-}
-
-function invalidRequest(reason: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_REQUEST, `Request payload validation error: ${reason}`);
 }
 
 /** Explicit version wins; without one, a v1 method name is served as v1 rather than refused (lenient to clients that omit the header). */

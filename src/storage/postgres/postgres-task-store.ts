@@ -224,6 +224,16 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     return rows.map(toConfig);
   }
 
+  async configsNotSealed(limit: number): Promise<PushConfigRecord[]> {
+    const rows = await this.#db.selectFrom('push_configs').selectAll().where(sql<boolean>`left(config, 1) = '{'`).orderBy('task_id').orderBy('id').limit(limit).execute();
+    return rows.map(toConfig);
+  }
+
+  async replaceConfig(taskId: string, id: string, from: string, to: string): Promise<boolean> {
+    const r = await this.#db.updateTable('push_configs').set({ config: to }).where('task_id', '=', taskId).where('id', '=', id).where('config', '=', from).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   async deleteConfig(taskId: string, id: string): Promise<boolean> {
     return this.#db.transaction().execute(async (trx) => {
       const r = await trx.deleteFrom('push_configs').where('task_id', '=', taskId).where('id', '=', id).executeTakeFirst();

@@ -200,6 +200,18 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return (this.#s.listConfigs.all(taskId) as ConfigRow[]).map(toConfig);
   }
 
+  async configsNotSealed(limit: number): Promise<PushConfigRecord[]> {
+    return (this.#s.configsNotSealed.all(limit) as ConfigRow[]).map(toConfig);
+  }
+
+  async replaceConfig(taskId: string, id: string, from: string, to: string): Promise<boolean> {
+    let replaced = false;
+    await this.#enqueue(() => {
+      replaced = this.#s.replaceConfig.run(to, taskId, id, from).changes > 0;
+    });
+    return replaced;
+  }
+
   async deleteConfig(taskId: string, id: string): Promise<boolean> {
     let existed = false;
     await this.#enqueue(() => {
@@ -380,6 +392,8 @@ function prepare(db: BetterSqlite3.Database) {
     getConfig: db.prepare('SELECT * FROM push_configs WHERE task_id = ? AND id = ?'),
     listConfigs: db.prepare('SELECT * FROM push_configs WHERE task_id = ? ORDER BY created_at, id'),
     deleteConfig: db.prepare('DELETE FROM push_configs WHERE task_id = ? AND id = ?'),
+    configsNotSealed: db.prepare("SELECT * FROM push_configs WHERE substr(config, 1, 1) = '{' ORDER BY task_id, id LIMIT ?"),
+    replaceConfig: db.prepare('UPDATE push_configs SET config = ? WHERE task_id = ? AND id = ? AND config = ?'),
     deleteConfigOutbox: db.prepare("DELETE FROM push_outbox WHERE task_id = ? AND config_id = ? AND state = 'pending'"),
     due: db.prepare(
       `SELECT o.* FROM push_outbox o

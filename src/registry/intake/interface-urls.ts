@@ -1,0 +1,36 @@
+import type { AgentCard } from '@a2a-js/sdk';
+import type { SsrfGuard } from '../../http/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../../protocol/index.js';
+
+/**
+ * Puts every interface URL of an admitted card through the SSRF guard, before
+ * the registry commits anything (issue 15 §4): the registry probes the
+ * primary interface and the gateway routes to it, so a card that points at a
+ * forbidden address is refused whole, and a refused registration leaves no
+ * record, instance or change behind.
+ *
+ * Only a refusal counts (AM_ERR_SSRF_BLOCKED, naming the interface): a host
+ * that does not resolve yet (a pod still starting) is the health probe's
+ * business, as with an instance registered by URL.
+ *
+ * @example
+ * await checkInterfaceUrls(admitted.card, guard); // throws AM_ERR_SSRF_BLOCKED for https://10.0.0.5/a2a
+ */
+export async function checkInterfaceUrls(card: AgentCard, guard: SsrfGuard): Promise<void> {
+  const interfaces = card.supportedInterfaces ?? [];
+  for (let index = 0; index < interfaces.length; index++) {
+    const url = interfaces[index]?.url;
+    if (url === undefined) continue;
+    const field = `supportedInterfaces[${index}].url`;
+    try {
+      await guard.check(url);
+    } catch (err) {
+      if (!isAgentmeshError(err) || err.code !== ErrorCodes.SSRF_BLOCKED) continue;
+      throw new AgentmeshError(ErrorCodes.SSRF_BLOCKED, `The agent card's ${field} is refused: ${err.message}`, {
+        cause: err,
+        details: { ...err.details, field },
+        violations: [{ field, description: err.message }],
+      });
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import { deriveSealingKey, isSealedValue, openSealedValue, readOrCreateSecretFile, sealValue, type PushConfigRecord, type PushStore } from '../../storage/index.js';
+import type { Logger } from '../../observability/index.js';
+
+/** HKDF salt and info of the push-config key: no other key derived from the same secret can stand in for it. */
+const SALT = 'agentmesh/runtime';
+const INFO = 'push-config-encryption v1';
+/** Configs sealed per batch at start. */
+const MIGRATION_BATCH = 100;
+
+/** Where the runtime's secret comes from: the configured value, else the file (created 0600 when missing). */
+export interface PushSealingKeySource {
+  secret?: string | undefined;
+  file: string;
+  logger: Logger;
+}
+
+/**
+ * The key that seals push configs at rest, derived (HKDF-SHA-256) from the
+ * runtime's secret: `storageSecret` (AGENTMESH_SECRET) when set, else a
+ * secret file in the data dir created on first start, as the gateway keeps
+ * its own. Every replica sharing a database needs the same secret.
+ *
+ * @example
+ * const key = await loadPushSealingKey({ secret: config.storageSecret, file: join(config.dataDir, 'runtime-secret'), logger });
+ */
+export async function loadPushSealingKey(source: PushSealingKeySource): Promise<Buffer> {
+  let secret = source.secret;
+  if (secret === undefined) {
+    const found = await readOrCreateSecretFile(source.file);
+    const log = source.logger.child({ module: 'push' });
+    if (found.created) log.warn({ file: source.file }, 'generated a secret that seals push configs at rest; replicas on other hosts need the same one (set AGENTMESH_SECRET)');
+    if (found.loose) log.warn({ file: source.file, mode: found.mode.toString(8) }, 'runtime secret file is readable by group or others; chmod 600 it');
+    secret = found.secret;
+  }
+  return deriveSealingKey(secret, SALT, INFO);
+}
+
+/** The row a sealed config belongs to: a sealed value copied onto another row does not open. */
+const contextOf = (taskId: string, id: string): string => `push-config:${taskId}/${id}`;
+
+/**
+ * A {@link PushStore} that seals each config (its URL, webhook `token` and
+ * `authentication.credentials`: the whole TaskPushNotificationConfig) with
+ * AES-256-GCM before it is stored, and opens it when read, so neither a
+ * database dump nor a backup holds a webhook credential (issue 15 §4). Rows
+ * stored as JSON text before configs were sealed still read; {@link
+ * SealedPushStore.sealExisting} seals them in place.
+ *
+ * @example
+ * const push = new SealedPushStore(stores.push, await loadPushSealingKey({ file, logger }));
+ * await push.sealExisting();
+ */
+export class SealedPushStore implements PushStore {
+  readonly #store: PushStore;
+  readonly #key: Buffer;
+
+  constructor(store: PushStore, key: Buffer) {
+    this.#store = store;
+    this.#key = key;
+  }
+
+  putConfig(config: PushConfigRecord): Promise<void> {
+    return this.#store.putConfig({ ...config, config: this.#seal(config) });
+  }
+
+  async getConfig(taskId: string, id: string): Promise<PushConfigRecord | undefined> {
+    const record = await this.#store.getConfig(taskId, id);
+    return record && this.#open(record);
+  }
+
+  async listConfigs(taskId: string): Promise<PushConfigRecord[]> {
+    return (await this.#store.listConfigs(taskId)).map((record) => this.#open(record));
+  }
+
+  /** The configs still stored in clear, opened as they are (nothing to open). */
+  configsNotSealed(limit: number): Promise<PushConfigRecord[]> {
+    return this.#store.configsNotSealed(limit);
+  }
+
+  /** Replaces stored text as is: callers pass what the store holds. */
+  replaceConfig(taskId: string, id: string, from: string, to: string): Promise<boolean> {
+    return this.#store.replaceConfig(taskId, id, from, to);
+  }
+
+  deleteConfig(taskId: string, id: string): Promise<boolean> {
+    return this.#store.deleteConfig(taskId, id);
+  }
+
+  claimDue: PushStore['claimDue'] = (options) => this.#store.claimDue(options);
+  markDelivered: PushStore['markDelivered'] = (id, now) => this.#store.markDelivered(id, now);
+  markRetry: PushStore['markRetry'] = (id, options) => this.#store.markRetry(id, options);
+  markDead: PushStore['markDead'] = (id, options) => this.#store.markDead(id, options);
+  stats: PushStore['stats'] = () => this.#store.stats();
+
+  /**
+   * Seals the configs stored in clear by an earlier version, in batches, each
+   * only if unchanged since read (replicas starting together do not clash).
+   * Returns how many it sealed.
+   */
+  async sealExisting(): Promise<number> {
+    let sealed = 0;
+    for (;;) {
+      const batch = await this.#store.configsNotSealed(MIGRATION_BATCH);
+      let progressed = false;
+      for (const record of batch) {
+        if (await this.#store.replaceConfig(record.taskId, record.id, record.config, this.#seal(record))) {
+          sealed++;
+          progressed = true;
+        }
+      }
+      // A short batch was the last; a batch where nothing moved would come back the same.
+      if (batch.length < MIGRATION_BATCH || !progressed) return sealed;
+    }
+  }
+
+  #seal(record: PushConfigRecord): string {
+    return sealValue(this.#key, Buffer.from(record.config, 'utf8'), contextOf(record.taskId, record.id));
+  }
+
+  #open(record: PushConfigRecord): PushConfigRecord {
+    // JSON text is a row from before sealing: it reads as it is until sealExisting seals it.
+    if (!isSealedValue(record.config)) return record;
+    return { ...record, config: openSealedValue(this.#key, record.config, contextOf(record.taskId, record.id)).toString('utf8') };
+  }
+}

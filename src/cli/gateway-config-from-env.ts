@@ -15,6 +15,9 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   const dataDir = flags.dataDir ?? env['AGENTMESH_DATA_DIR'];
   if (dataDir) config.dataDir = dataDir;
   if (env['GATEWAY_PUBLIC_URL']) config.publicUrl = env['GATEWAY_PUBLIC_URL'];
+  const metricsPort = int('GATEWAY_METRICS_PORT', env['GATEWAY_METRICS_PORT']);
+  if (metricsPort !== undefined) config.metricsPort = metricsPort;
+  if (env['GATEWAY_METRICS_HOST']) config.metricsHost = env['GATEWAY_METRICS_HOST'];
   if (env['DATABASE_URL']) config.databaseUrl = env['DATABASE_URL'];
   if (env['REDIS_URL']) config.redisUrl = env['REDIS_URL'];
   if (env['LOG_LEVEL']) config.logLevel = env['LOG_LEVEL'] as GatewayConfigInput['logLevel'];
@@ -26,6 +29,8 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   if (env['GATEWAY_SIGNING_ALG']) config.signingAlg = env['GATEWAY_SIGNING_ALG'] as GatewayConfigInput['signingAlg'];
   const ttl = int('GATEWAY_TOKEN_TTL_SECONDS', env['GATEWAY_TOKEN_TTL_SECONDS']);
   if (ttl !== undefined) config.tokenTtlSeconds = ttl;
+  const maxHold = int('GATEWAY_CREDITS_MAX_HOLD_MS', env['GATEWAY_CREDITS_MAX_HOLD_MS']);
+  if (maxHold !== undefined) config.creditsMaxHoldMs = maxHold;
   const rpm = int('GATEWAY_DEFAULT_RPM', env['GATEWAY_DEFAULT_RPM']);
   if (rpm !== undefined) config.defaultRequestsPerMinute = rpm;
   if (env['GATEWAY_CORS_ORIGINS']) config.corsOrigins = env['GATEWAY_CORS_ORIGINS'].split(',').map((o) => o.trim()).filter(Boolean);

@@ -23,6 +23,7 @@ export function runtimeConfigFromEnv(env: Record<string, string | undefined>, fl
   if (env['LOG_LEVEL']) config.logLevel = env['LOG_LEVEL'] as RuntimeConfigInput['logLevel'];
   if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) config.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   if (env['AGENTMESH_SIGNING_KEY']) config.signingKeyPem = env['AGENTMESH_SIGNING_KEY'];
+  if (env['AGENTMESH_SECRET']) config.storageSecret = env['AGENTMESH_SECRET'];
   if (env['AGENTMESH_ALLOW_HOSTS']) config.allowHosts = env['AGENTMESH_ALLOW_HOSTS'].split(',').map((h) => h.trim()).filter(Boolean);
   const retention = int('AGENTMESH_RETENTION_MS', env['AGENTMESH_RETENTION_MS']);
   if (retention !== undefined) config.retentionMs = retention;
@@ -34,7 +35,11 @@ export function runtimeConfigFromEnv(env: Record<string, string | undefined>, fl
   if (env['REGISTRY_URL']) config.registryUrl = env['REGISTRY_URL'];
   if (env['GATEWAY_JWKS_URL']) config.gatewayJwksUrl = env['GATEWAY_JWKS_URL'];
   if (env['GATEWAY_ISSUER']) config.gatewayIssuer = env['GATEWAY_ISSUER'];
-  if (env['AGENTMESH_REQUIRE_GATEWAY'] === '1') config.requireGatewayAssertion = true;
+  // Unset, the runtime requires the assertion whenever GATEWAY_JWKS_URL is set; 0 opts out (development only).
+  const requireGateway = env['AGENTMESH_REQUIRE_GATEWAY'];
+  if (requireGateway === '1') config.requireGatewayAssertion = true;
+  else if (requireGateway === '0') config.requireGatewayAssertion = false;
+  else if (requireGateway !== undefined && requireGateway !== '') throw new Error(`AGENTMESH_REQUIRE_GATEWAY must be 1 or 0, got ${JSON.stringify(requireGateway)}`);
   if (env['REGISTRY_TOKEN']) config.registryToken = env['REGISTRY_TOKEN'];
   if (env['REGISTRY_REGION']) config.registryRegion = env['REGISTRY_REGION'];
   const lease = int('REGISTRY_LEASE_TTL_MS', env['REGISTRY_LEASE_TTL_MS']);

@@ -8,11 +8,12 @@ import type { CreditBalance, LowBalanceEvent, ReconcileReport, Reservation, Rese
 import { LowBalanceNotifier } from './low-balance.js';
 import { reconcileFigures } from './reconcile.js';
 import { creditRoutes, type CreditRoutesOptions } from './routes/credit-routes.js';
+import { reservationRoutes } from './routes/reservation-routes.js';
 import { createLedgerStore } from './store/create-ledger-store.js';
 import type { BalanceMove, LedgerStore } from './store/ledger-store.js';
 import type { BalanceRow, ReservationRow } from './store/rows.js';
 import { dayString, usageGrouping, usageWindow } from './usage-window.js';
-import { checkTenant, checkText } from './validation.js';
+import { checkTenant, checkText, invalidArgument } from './validation.js';
 
 /** Options of {@link createCreditLedger}. */
 export interface CreditLedgerOptions {
@@ -54,6 +55,22 @@ export interface CreditLedger {
    * (`status: 'settled'`, `replayed: true`); corrections are top-ups.
    */
   refund(key: string, reason: string): Promise<Settlement>;
+  /**
+   * Releases one tenant's hold by key (an operator's `agentmesh credits
+   * release`): a refund with `reason`, audited by the caller. A key of another
+   * tenant, or no reservation, is AM_ERR_TENANCY_INVALID_ARGUMENT; an already
+   * closed reservation returns its outcome (`replayed: true`).
+   */
+  release(tenant: string, key: string, reason: string): Promise<Settlement>;
+  /** The tenant's reservations still held, oldest first (at most `limit`, default 100, max 1000). */
+  holds(tenant: string, limit?: number): Promise<Reservation[]>;
+  /**
+   * The hold-expiry policy (docs/credits.md "Holds that never end"): refunds
+   * every reservation held longer than `maxHoldMs` at `now` (a task abandoned
+   * in input-required, a gateway that lost track of it), at most `limit`
+   * (default 500) per call, each logged; returns the refunds made now.
+   */
+  expireHolds(options: { now: number; maxHoldMs: number; limit?: number | undefined }): Promise<Settlement[]>;
   /** Moves a reservation to a new key (the task id became known). Already moved: no-op; new key taken: refused. */
   rekey(oldKey: string, newKey: string): Promise<void>;
   /** The tenant's balance; a tenant that never had credits has zeros. */
@@ -67,8 +84,9 @@ export interface CreditLedger {
   /** Sets (or with null clears) a tenant's own low-balance threshold, milli-credits. */
   setLowBalanceThreshold(tenant: string, milliCredits: number | null): Promise<CreditBalance>;
   /**
-   * Adds `GET /v1/tenants/{tenant}/credits`, `GET /v1/tenants/{tenant}/credits/usage`
-   * and `POST /v1/tenants/{tenant}/credits/topups` to `app`.
+   * Adds `GET /v1/tenants/{tenant}/credits`, `GET /v1/tenants/{tenant}/credits/usage`,
+   * `POST /v1/tenants/{tenant}/credits/topups`, `GET /v1/tenants/{tenant}/credits/reservations`
+   * and `POST /v1/tenants/{tenant}/credits/reservations/release` to `app`.
    */
   registerRoutes(app: FastifyInstance, options: CreditRoutesOptions): Promise<void>;
   /** Calls `listener` each time a tenant falls below its threshold (once per crossing); returns the unsubscriber. */
@@ -156,6 +174,41 @@ export function createCreditLedger(options: CreditLedgerOptions): CreditLedger {
       return settlementView(result.row, !result.closed);
     },
 
+    async release(tenant, key, reason) {
+      checkTenant(tenant);
+      checkText('key', key, 512);
+      checkText('reason', reason, 500);
+      // Another tenant's key reads as no reservation at all: the route names the tenant it may touch.
+      const row = await store.reservation(key);
+      if (row === undefined || row.tenant !== tenant) throw invalidArgument('key', `${JSON.stringify(key)} names no reservation of tenant ${tenant}`);
+      const settlement = await ledger.refund(key, reason);
+      if (!settlement.replayed) log.warn({ key, tenant, heldMilliCredits: settlement.heldMilliCredits, reason }, 'credit hold released by an operator');
+      return settlement;
+    },
+
+    async holds(tenant, limit = 100) {
+      checkTenant(tenant);
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw invalidArgument('limit', 'must be an integer from 1 to 1000');
+      return (await store.held({ tenant }, limit)).map((row) => reservationView(row, false));
+    },
+
+    async expireHolds({ now, maxHoldMs, limit = 500 }) {
+      if (!Number.isSafeInteger(maxHoldMs) || maxHoldMs < 1) throw invalidArgument('maxHoldMs', 'must be a positive integer (milliseconds)');
+      const stale = await store.held({ createdBefore: now - maxHoldMs }, limit);
+      const expired: Settlement[] = [];
+      for (const row of stale) {
+        const reason = `expired: held longer than the ${maxHoldMs} ms maximum`;
+        const result = await store.close(row.key, { kind: 'refund', reason }, now);
+        afterMove(result);
+        // Settled or refunded in between (its task ended): nothing expired.
+        if (!result.closed) continue;
+        metrics.refunded(result.row.tenant, result.row.held);
+        log.warn({ key: row.key, tenant: row.tenant, agent: row.agent, skill: row.skill, heldMilliCredits: row.held, heldForMs: now - row.created_at, maxHoldMs }, 'credit hold expired: refunded');
+        expired.push(settlementView(result.row, false));
+      }
+      return expired;
+    },
+
     async rekey(oldKey, newKey) {
       await store.rekey(checkText('oldKey', oldKey, 512), checkText('newKey', newKey, 512));
     },
@@ -211,6 +264,7 @@ export function createCreditLedger(options: CreditLedgerOptions): CreditLedger {
 
     async registerRoutes(app, routeOptions) {
       await app.register(creditRoutes, { ledger, authenticate: routeOptions.authenticate });
+      await app.register(reservationRoutes, { ledger, authenticate: routeOptions.authenticate });
     },
 
     onLowBalance(listener) {

@@ -41,6 +41,27 @@ export interface TopUpBody {
 }
 
 
+/** `GET /v1/tenants/{tenant}/credits/reservations`. */
+export interface HoldsBody {
+  tenant: string;
+  reservations: Array<{ key: string; agent: string; skill: string; clientId?: string; milliCredits: number; credits: string; createdAt: string }>;
+}
+
+/** `POST /v1/tenants/{tenant}/credits/reservations/release`. */
+export interface ReleaseBody {
+  key: string;
+  tenant: string;
+  agent: string;
+  skill: string;
+  status: 'settled' | 'refunded';
+  heldMilliCredits: number;
+  chargedMilliCredits: number;
+  releasedMilliCredits: number;
+  releasedCredits: string;
+  reason?: string;
+  closedAt: string;
+  replayed: boolean;
+}
 
 /**
  * Calls the gateway's credit API. Every failure is an AgentmeshError whose
@@ -81,6 +102,14 @@ export class CreditsClient {
 
   topUp(tenant: string, milliCredits: number, reference: string): Promise<TopUpBody> {
     return this.#call('POST', `/v1/tenants/${enc(tenant)}/credits/topups`, { milliCredits, reference });
+  }
+
+  holds(tenant: string, limit?: number): Promise<HoldsBody> {
+    return this.#call('GET', `/v1/tenants/${enc(tenant)}/credits/reservations${limit !== undefined ? `?limit=${limit}` : ''}`);
+  }
+
+  release(tenant: string, key: string, reason?: string): Promise<ReleaseBody> {
+    return this.#call('POST', `/v1/tenants/${enc(tenant)}/credits/reservations/release`, { key, ...(reason !== undefined && { reason }) });
   }
 
   #call<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -1,6 +1,6 @@
 /** Human output of `agentmesh credits …`; `--json` prints the gateway's JSON instead. */
 import { fields, table } from './agents-render.js';
-import type { BalanceBody, TopUpBody, UsageBody } from './credits-client.js';
+import type { BalanceBody, HoldsBody, ReleaseBody, TopUpBody, UsageBody } from './credits-client.js';
 
 /** A balance as `label value` lines. */
 export function formatBalance(balance: BalanceBody): string {
@@ -28,4 +28,19 @@ export function formatUsage(usage: UsageBody): string {
   const rows = usage.rows.map((r) => [...dims.map((d) => r[d] ?? ''), r.credits, String(r.calls)]);
   if (dims.length > 0) rows.push([...dims.map((_, i) => (i === 0 ? 'total' : '')), usage.total.credits, String(usage.total.calls)]);
   return table(header, rows);
+}
+
+/** Open holds as a table, oldest first. */
+export function formatHolds(holds: HoldsBody): string {
+  if (holds.reservations.length === 0) return `no credit holds open for ${holds.tenant}\n`;
+  return table(
+    ['KEY', 'AGENT', 'SKILL', 'CREDITS', 'SINCE'],
+    holds.reservations.map((r) => [r.key, r.agent, r.skill, r.credits, r.createdAt]),
+  );
+}
+
+/** What a release did. */
+export function formatRelease(release: ReleaseBody): string {
+  if (release.replayed) return `hold ${release.key} of ${release.tenant} was already ${release.status} at ${release.closedAt}${release.reason ? ` (${release.reason})` : ''}; nothing released\n`;
+  return `released ${release.releasedCredits} credits held by ${release.key} back to ${release.tenant} (${release.reason ?? 'released'})\n`;
 }

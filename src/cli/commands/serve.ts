@@ -54,7 +54,8 @@ Examples:
     .addHelpText(
       'after',
       `
-Environment: GATEWAY_PORT, REGISTRY_URL (where agents are found; default http://localhost:4100),
+Environment: GATEWAY_PORT, GATEWAY_METRICS_PORT and GATEWAY_METRICS_HOST (GET /metrics, apart from the
+  public port; default 127.0.0.1:4290), REGISTRY_URL (where agents are found; default http://localhost:4100),
   GATEWAY_ADMIN_TOKEN (bootstrap admin bearer), GATEWAY_SECRET (32+ chars, shared by replicas: key encryption),
   DATABASE_URL, REDIS_URL (shared quotas), GATEWAY_TOKEN_TTL_SECONDS, GATEWAY_DEFAULT_RPM,
   GATEWAY_CORS_ORIGINS, GATEWAY_EXTERNAL_ISSUERS (JSON list of { issuer, jwksUri, audience, tenantClaim, scopesClaim }).
@@ -66,9 +67,10 @@ Examples:
     )
     .action(async (flags: ServeFlags) => {
       const gw = await createGateway({ config: gatewayConfigFromEnv(ctx.io.env, flags) });
-      const { url } = await gw.listen();
+      const { url, metricsUrl } = await gw.listen();
       ctx.io.stdout.write(`agentmesh gateway listening on ${url}\n`);
       ctx.io.stdout.write(`  agents ${url}/agents/{name}  token POST ${url}/oauth/token  jwks ${url}/.well-known/jwks.json\n`);
+      ctx.io.stdout.write(`  metrics ${metricsUrl}  (not on the public port: they name tenants)\n`);
       if (!gw.config.adminToken) ctx.io.stderr.write('warning: GATEWAY_ADMIN_TOKEN is not set: the management API is reachable only with a gateway:admin token\n');
       await untilSignal(ctx, () => gw.close());
     });

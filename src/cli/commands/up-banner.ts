@@ -18,6 +18,8 @@ export interface UpBanner {
   cli: string;
   registryUrl: string;
   gatewayUrl: string;
+  /** The gateway's metrics listener (its `/metrics` is not on the public port). */
+  gatewayMetricsUrl: string;
   runtimeUrl: string;
   agents: readonly string[];
   orchestratorUrl: string;
@@ -91,7 +93,7 @@ export function renderUpBanner(b: UpBanner): string {
   return [
     `agentmesh runtime listening on ${b.runtimeUrl}  (agents: ${b.agents.join(', ')}; card of each at ${b.runtimeUrl}/agents/{name}/.well-known/agent-card.json)`,
     `agentmesh registry listening on ${b.registryUrl}  (search: POST ${b.registryUrl}/search)`,
-    `agentmesh gateway listening on ${b.gatewayUrl}  (agents: ${b.gatewayUrl}/agents/{name}, token: POST ${b.gatewayUrl}/oauth/token)`,
+    `agentmesh gateway listening on ${b.gatewayUrl}  (agents: ${b.gatewayUrl}/agents/{name}, token: POST ${b.gatewayUrl}/oauth/token; metrics on ${b.gatewayMetricsUrl})`,
     `  demo client: ${b.demo.clientId} / ${b.demo.clientSecret}  (tenant ${b.demo.tenant}, ${b.demo.credits} credits; kept in ${b.demo.file}, mode 0600; the gateway stores only a hash)`,
     `agentmesh orchestrator listening on ${b.orchestratorUrl}  (through the gateway: ${b.gatewayUrl}/agents/${b.orchestratorName})`,
     ...(b.workflowLines === '' ? [] : [b.workflowLines.replace(/\n$/, '')]),

@@ -31,6 +31,7 @@ export const MESH_STATE_FILES: readonly string[] = [
   'gateway-secret',
   'gateway-card-key.pem',
   'signing-key.json',
+  'runtime-secret',
 ];
 
 /** What {@link resetDataDir} needs to decide. */

@@ -86,12 +86,14 @@ export function upCommand(ctx: CliContext): Command {
         gatewayConfig.allowHosts = [...(gatewayConfig.allowHosts ?? []), 'localhost', '127.0.0.1'];
         gatewayConfig.adminToken ??= adminTokenOf(dataDir, ctx.io.stderr);
         const gateway = await createGateway({ config: gatewayConfig });
-        const { url: gatewayUrl } = await gateway.listen();
+        const { url: gatewayUrl, metricsUrl: gatewayMetricsUrl } = await gateway.listen();
         closers.push(() => gateway.close());
         const agentLinks: RuntimeConfigInput = {
           registryUrl: env['REGISTRY_URL'] ?? registryUrl,
           ...(registryConfig.writeToken !== undefined && { registryToken: registryConfig.writeToken }),
-          // Calls through the gateway carry their tenant; direct calls stay open for the quickstart.
+          // Calls through the gateway carry their tenant. With a gateway configured the agents (and the
+          // orchestrator) refuse calls without its assertion, so nothing skips its credits and audit
+          // (issue 15 §4); AGENTMESH_REQUIRE_GATEWAY=0 opens their ports again, for development only.
           gatewayJwksUrl: `${gatewayUrl}/.well-known/jwks.json`,
           logLevel,
         };
@@ -115,6 +117,7 @@ export function upCommand(ctx: CliContext): Command {
             cli: cliCommand(runningBinFile(), process.cwd()),
             registryUrl,
             gatewayUrl,
+            gatewayMetricsUrl,
             runtimeUrl,
             agents: Object.keys(agents),
             orchestratorUrl: orchestrator.url,

@@ -23,7 +23,7 @@ export type CreditsAuthenticate = (request: FastifyRequest) => Promise<CreditsCa
 /** The authenticated caller, or a 401. */
 export async function requireCaller(request: FastifyRequest, authenticate: CreditsAuthenticate): Promise<CreditsCaller> {
   const caller = await authenticate(request);
-  if (!caller) throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'The credits API needs a bearer token', { details: { scheme: 'Bearer' } });
+  if (!caller) throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'The credits API needs a bearer token', { details: { reason: 'missing', scheme: 'Bearer' } });
   return caller;
 }
 

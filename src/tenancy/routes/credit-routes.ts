@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { installBearerChallenge } from '../../http/index.js';
 import { parseCredits } from '../amounts.js';
 import type { CreditLedger } from '../credit-ledger.js';
 import { usageGrouping } from '../usage-window.js';
@@ -23,12 +24,9 @@ export async function creditRoutes(app: FastifyInstance, options: CreditRoutesOp
   const { ledger, authenticate } = options;
   const tags = ['credits'];
 
-  // RFC 6750 §3: a 401 says how to authenticate; a 403 for a missing scope names it.
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (reply.hasHeader('www-authenticate')) return payload;
-    if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="agentmesh"');
-    return payload;
-  });
+  // RFC 6750 §3: a 401 says how to authenticate (invalid_token when a credential was
+  // presented and refused); a 403 for a missing scope names it.
+  installBearerChallenge(app, { realm: 'agentmesh' });
 
   app.get<Tenant>('/v1/tenants/:tenant/credits', { schema: { tags, summary: "A tenant's credit balance", params: s.tenantParams } }, async (request) => {
     const caller = await requireCaller(request, authenticate);

@@ -6,6 +6,7 @@
  * balance row change together or not at all.
  */
 import type { LowBalanceEvent, ReserveInput, UsageDimension } from '../ledger-types.js';
+import type { HeldFilter } from './held-query.js';
 import type { BalanceRow, ReservationRow, TopUpRow } from './rows.js';
 
 /** A write that moved a balance: the row after it, and the low-balance crossing it caused, if any. */
@@ -59,4 +60,8 @@ export interface LedgerStore {
   /** Settled calls of a tenant closed in [from, to), grouped. */
   usage(tenant: string, from: number | undefined, to: number | undefined, groupBy: readonly UsageDimension[]): Promise<UsageFigures[]>;
   reconcileFigures(): Promise<ReconcileFigures>;
+  /** The reservation under `key`, whatever its status. */
+  reservation(key: string): Promise<ReservationRow | undefined>;
+  /** Up to `limit` reservations still held, oldest first: one tenant's, and/or those made before a time. */
+  held(filter: HeldFilter, limit: number): Promise<ReservationRow[]>;
 }

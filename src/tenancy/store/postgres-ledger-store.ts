@@ -6,6 +6,7 @@ import { crossingAfter } from '../low-balance.js';
 import type { BalanceMove, CloseOutcome, CloseResult, LedgerStore, ReconcileFigures, ReserveResult, TopUpResult, UsageFigures } from './ledger-store.js';
 import { closedReservation, normalizeBalance, normalizeReservation, normalizeTopUp, type BalanceRow, type ReservationRow, type TopUpRow } from './rows.js';
 import { insufficientCredits, keyTaken, referenceTaken, reservationNotFound } from './store-errors.js';
+import { queryHeld, queryReservation, type HeldFilter } from './held-query.js';
 import { queryUsage } from './usage-query.js';
 
 type Trx = Transaction<Tables>;
@@ -177,6 +178,14 @@ export class PostgresLedgerStore implements LedgerStore {
 
   usage(tenant: string, from: number | undefined, to: number | undefined, groupBy: readonly UsageDimension[]): Promise<UsageFigures[]> {
     return queryUsage(this.#db, tenant, from, to, groupBy);
+  }
+
+  reservation(key: string): Promise<ReservationRow | undefined> {
+    return queryReservation(this.#db, key);
+  }
+
+  held(filter: HeldFilter, limit: number): Promise<ReservationRow[]> {
+    return queryHeld(this.#db, filter, limit);
   }
 
   /** Read under REPEATABLE READ: one snapshot, even while calls are being charged. */

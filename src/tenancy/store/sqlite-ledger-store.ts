@@ -7,6 +7,7 @@ import { crossingAfter } from '../low-balance.js';
 import type { BalanceMove, CloseOutcome, CloseResult, LedgerStore, ReconcileFigures, ReserveResult, TopUpResult, UsageFigures } from './ledger-store.js';
 import { closedReservation, type BalanceRow, type ReservationRow, type TopUpRow } from './rows.js';
 import { insufficientCredits, keyTaken, referenceTaken, reservationNotFound } from './store-errors.js';
+import { queryHeld, queryReservation, type HeldFilter } from './held-query.js';
 import { queryUsage } from './usage-query.js';
 
 type Sqlite = NonNullable<Database['sqlite']>;
@@ -154,6 +155,14 @@ export class SqliteLedgerStore implements LedgerStore {
 
   usage(tenant: string, from: number | undefined, to: number | undefined, groupBy: readonly UsageDimension[]): Promise<UsageFigures[]> {
     return queryUsage(this.#db, tenant, from, to, groupBy);
+  }
+
+  reservation(key: string): Promise<ReservationRow | undefined> {
+    return queryReservation(this.#db, key);
+  }
+
+  held(filter: HeldFilter, limit: number): Promise<ReservationRow[]> {
+    return queryHeld(this.#db, filter, limit);
   }
 
   /** Runs as one queued operation: its reads share the batch transaction's snapshot, and no write lands halfway through. */

@@ -59,8 +59,22 @@ describe('agentmesh up: registry and example agents in one process', () => {
     const search = await cli(['agents', 'search', 'score leads similar to my best customers', '--registry', registryUrl, '--json']);
     assert.equal(search.code, 0, search.err);
     assert.equal(JSON.parse(search.out).results[0].metadata.name, 'lead-scorer');
+  });
+
+  test('the agents refuse direct calls: only the gateway reaches them (issue 15 §4)', async () => {
     const sent = await cli(['send', `${agentsUrl}/agents/echo`, 'hello mesh']);
-    assert.equal(sent.code, 0, sent.err);
+    assert.notEqual(sent.code, 0, sent.out);
+    assert.match(sent.err, /through the agentmesh gateway only/);
+    const rest = await fetch(`${agentsUrl}/agents/echo/message:send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'a2a-version': '1.0' },
+      body: JSON.stringify({ message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'hello mesh' }] } }),
+    });
+    assert.equal(rest.status, 401);
+    const body = (await rest.json()) as any;
+    assert.equal(body.error.status, 'UNAUTHENTICATED');
+    assert.equal(body.error.details.find((d: any) => d['@type']?.endsWith('ErrorInfo'))?.metadata.code, 'AM_ERR_GATEWAY_ASSERTION_INVALID');
+    assert.equal((await fetch(`${agentsUrl}/agents/echo/.well-known/agent-card.json`)).status, 200, 'cards stay public');
   });
 
   test('the demo client calls an agent through the gateway with a token, and is charged', async () => {

@@ -57,6 +57,7 @@ describe('the banner', () => {
     cli: 'npx agentmesh',
     registryUrl: 'http://localhost:4100',
     gatewayUrl: 'http://localhost:4200',
+    gatewayMetricsUrl: 'http://127.0.0.1:4290/metrics',
     runtimeUrl: 'http://localhost:4000',
     agents: ['echo', 'legal'],
     orchestratorUrl: 'http://localhost:4300/agents/orchestrator',
@@ -78,6 +79,7 @@ describe('the banner', () => {
     const text = renderUpBanner(banner);
     assert.match(text, /^agentmesh registry listening on http:\/\/localhost:4100 /m);
     assert.match(text, /^agentmesh gateway listening on http:\/\/localhost:4200 /m);
+    assert.match(text, /^agentmesh gateway listening on .*; metrics on http:\/\/127\.0\.0\.1:4290\/metrics\)$/m);
     assert.match(text, /^ {2}demo client: amc_1 \/ amcs_2 {2}\(tenant demo, 100000\.000 credits; kept in \.agentmesh\/demo-client\.json, mode 0600/m);
     assert.match(text, /^agentmesh is ready in 2\.3 s; state in \.agentmesh \(start over with --reset\)/m);
     assert.match(text, /orchestrator listening on \S+ {2}\(through the gateway: \S+\/agents\/orchestrator\)\n.*\n(?:.*\n)*Try: .* send .*\n.*agents search.*\n.*workflow run .*\n$/);

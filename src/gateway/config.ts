@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { parseRoleConfig, roleServerFields } from '../http/index.js';
+import { parseRoleConfig, roleMetricsFields, roleServerFields } from '../http/index.js';
+import { piiConfigSchema } from './policy/pii-policy.js';
+
+/**
+ * Port of the gateway's metrics listener when `metricsPort` is unset (and
+ * `port` is not 0). Its `/metrics` names tenants and their balances, so it is
+ * never on the public port (issue 15 §4).
+ */
+export const DEFAULT_GATEWAY_METRICS_PORT = 4290;
 
 const externalIssuer = z
   .object({
@@ -17,6 +25,8 @@ const externalIssuer = z
 export const gatewayConfigSchema = z
   .object({
     ...roleServerFields(4200),
+    /** `GET /metrics` listens here, not on the public port (default 127.0.0.1:4290; any free port when `port` is 0). */
+    ...roleMetricsFields(),
     /** Where agents are found (the registry's watch stream keeps the routing cache). */
     registryUrl: z.string().url().default('http://localhost:4100'),
     registryToken: z.string().optional(),
@@ -40,6 +50,10 @@ export const gatewayConfigSchema = z
     defaultBurst: z.number().int().min(0).default(0),
     /** Requests per minute of one tenant across its clients and agents. */
     tenantRequestsPerMinute: z.number().int().positive().default(10_000),
+    /** Calls one tenant may have in flight on one agent through one gateway replica (streams included); an agent's maxConcurrentTasks is also split fairly between tenants. */
+    tenantConcurrencyPerAgent: z.number().int().positive().default(256),
+    /** PII policies (docs/gateway.md#policies): a default, per tenant; agents may declare theirs in their registry metadata. */
+    pii: piiConfigSchema.optional(),
     /** Origins browsers may call from (CORS); empty: no CORS headers. */
     corsOrigins: z.array(z.string()).default([]),
     bodyLimitBytes: z.number().int().positive().default(1_048_576),
@@ -50,6 +64,14 @@ export const gatewayConfigSchema = z
     breakerOpenMs: z.number().int().positive().default(30_000),
     /** Available balance under which a low-balance event fires, milli-credits. */
     lowBalanceMilliCredits: z.number().int().min(0).default(100_000),
+    /**
+     * Longest a credit hold may stay open, ms (24 h): a hold whose task has not
+     * ended by then (abandoned in input-required, say) is refunded and audited
+     * as `credits.expired` (issue 15 §4).
+     */
+    creditsMaxHoldMs: z.number().int().min(60_000).default(86_400_000),
+    /** How often the ledger is swept for holds older than creditsMaxHoldMs, ms (5 min). */
+    creditsHoldSweepMs: z.number().int().min(1_000).default(300_000),
     dev: z.boolean().default(false),
     allowHosts: z.array(z.string()).default([]),
     shutdownDeadlineMs: z.number().int().positive().default(10_000),
@@ -62,5 +84,6 @@ export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 /** Parses and freezes a configuration; errors name the path. */
 export function parseGatewayConfig(input: GatewayConfigInput): Readonly<GatewayConfig> {
   return parseRoleConfig('gateway', gatewayConfigSchema
-    .refine((c) => c.assertionTtlSeconds <= c.tokenTtlSeconds, { message: 'must not exceed tokenTtlSeconds', path: ['assertionTtlSeconds'] }), input);
+    .refine((c) => c.assertionTtlSeconds <= c.tokenTtlSeconds, { message: 'must not exceed tokenTtlSeconds', path: ['assertionTtlSeconds'] })
+    .refine((c) => c.port === 0 || (c.metricsPort ?? DEFAULT_GATEWAY_METRICS_PORT) !== c.port, { message: 'must differ from port: metrics are not served on the public port', path: ['metricsPort'] }), input);
 }

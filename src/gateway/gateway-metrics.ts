@@ -9,6 +9,7 @@ export class GatewayMetrics {
   readonly duration;
   readonly quotaHits;
   readonly securityEvents;
+  readonly piiMatches;
   readonly #upstreamStatus;
   readonly #agents = new Set<string>();
 
@@ -17,6 +18,7 @@ export class GatewayMetrics {
     this.duration = metrics.histogram('agentmesh_gateway_call_duration_seconds', 'Time through the gateway, a stream its whole life', ['agent'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300]);
     this.quotaHits = metrics.counter('agentmesh_gateway_quota_hits_total', 'Calls refused by a quota', ['agent']);
     this.securityEvents = metrics.counter('agentmesh_gateway_security_events_total', 'Refused calls, by event (auth.denied, scope.denied, quota.exceeded, tenant.mismatch, …)', ['event']);
+    this.piiMatches = metrics.counter('agentmesh_gateway_pii_matches_total', 'Personal data found in messages by the PII policy, by kind and the action taken', ['kind', 'action']);
     this.#upstreamStatus = metrics.counter('agentmesh_gateway_upstream_responses_total', 'Upstream answers by agent, operation and status class', ['agent', 'operation', 'status']);
   }
 

@@ -5,14 +5,17 @@ import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import type { Redis } from 'ioredis';
 import { createAuditLog, type AuditLog } from '../audit/index.js';
-import { buildHttpServer, createSsrfGuard, drain } from '../http/index.js';
+import { buildHttpServer, type UnroutedFallback, createMetricsListener, createSsrfGuard, drain, metricsPortOf } from '../http/index.js';
 import { createLogger, createMetrics, createTracing, type Logger, type Metrics } from '../observability/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
 import { a2aProxyRoutes } from './a2a-proxy-route.js';
 import { AssertionCache } from './assertion-cache.js';
+import { ConcurrencyGate } from './proxy/concurrency-gate.js';
+import { createRequestValidator } from './policy/request-validation.js';
+import { PiiPolicies } from './policy/pii-policy.js';
 import { loadCardSigningKey } from './card-signing-key.js';
-import { parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from './config.js';
+import { DEFAULT_GATEWAY_METRICS_PORT, parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from './config.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { CREDITS_ADMIN_SCOPE, createIdentity, type Identity } from './identity/index.js';
 import { Quotas } from './policy/quotas.js';
@@ -40,7 +43,8 @@ export interface Gateway {
   readonly ledger: CreditLedger;
   readonly audit: AuditLog;
   readonly router: UpstreamRouter;
-  listen(): Promise<{ url: string }>;
+  /** Listens on the public port and on the metrics listener; `metricsUrl` is where Prometheus scrapes. */
+  listen(): Promise<{ url: string; metricsUrl: string }>;
   /** Reads every open reservation's task once now (tests, operators). */
   settleNow(): Promise<void>;
   close(): Promise<void>;
@@ -59,6 +63,8 @@ export interface Gateway {
  */
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const parsed = parseGatewayConfig(options.config ?? {});
+  // Decided before port 0 is resolved below: port 0 means "any free port" for metrics too.
+  const metricsPort = metricsPortOf(parsed, DEFAULT_GATEWAY_METRICS_PORT);
   // The issuer of tokens (and every URL in the OAuth metadata) is the public URL,
   // fixed before listening: "any free port" is picked now rather than at listen().
   const config = parsed.port === 0 && !parsed.publicUrl ? Object.freeze({ ...parsed, port: await freePort(parsed.host) }) : parsed;
@@ -115,6 +121,16 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     read: readTask,
     logger: log,
     db: database.db,
+    maxHoldMs: config.creditsMaxHoldMs,
+    sweepIntervalMs: config.creditsHoldSweepMs,
+    // A hold that outlived the max hold was refunded: audited, so the tenant's statement explains it.
+    onExpired: (settlement, open) => {
+      try {
+        audit.append({ eventType: 'credits.expired', actor: { kind: 'agent', id: settlement.agent }, targetAgent: settlement.agent, ...(open && { taskId: open.taskId, user: open.subject }), tenant: settlement.tenant, milliCredits: 0, outcome: 'ok', detail: { status: settlement.status, reservedMilliCredits: settlement.heldMilliCredits, reason: settlement.reason ?? 'expired', key: settlement.key } });
+      } catch (err) {
+        log.error({ err }, 'a hold expiry could not be audited');
+      }
+    },
     // A task that ended after its answer: its final charge is audited on its own.
     onSettled: (open, settlement) => {
       try {
@@ -125,12 +141,19 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     },
   });
 
+  // Every call under /agents/ is answered (and audited) by the proxy, even one the router refuses.
+  const unroutedFallback: UnroutedFallback = { prefix: '/agents/' };
   const app = buildHttpServer({
     name: 'gateway',
+    unroutedFallback,
+    // Task ids up to 1,024 characters, percent-encoded, reach the proxy (which refuses longer ones as TASK_NOT_FOUND).
+    maxParamLength: 8_192,
     version: VERSION,
     logger,
     metrics,
     tracing,
+    // Metrics name tenants and their balances (ledger series): never on the public port.
+    metricsRoute: false,
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
     // Streams and blocking sends carry their own deadlines (the router's timeouts).
@@ -176,10 +199,16 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     cardSigner: (card) => cardKey.sign(card),
     bodyLimitBytes: config.bodyLimitBytes,
     assertions: new AssertionCache(identity, config.assertionTtlSeconds),
+    gate: new ConcurrencyGate({ perTenantLimit: config.tenantConcurrencyPerAgent }),
+    unroutedFallback,
+    validator: createRequestValidator(),
+    pii: config.pii ? { policies: new PiiPolicies(config.pii), limits: { maxDepth: config.pii.maxDepth, maxChars: config.pii.maxChars } } : undefined,
     defaultRequestsPerMinute: config.defaultRequestsPerMinute,
     defaultBurst: config.defaultBurst,
     tenantRequestsPerMinute: config.tenantRequestsPerMinute,
   });
+
+  const metricsListener = createMetricsListener({ metrics, host: config.metricsHost, port: metricsPort, logger: log });
 
   let listening = false;
   let closed = false;
@@ -192,13 +221,19 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     router,
     async listen() {
       await router.start();
-      await app.listen({ port: config.port, host: config.host });
+      const { url: metricsUrl } = await metricsListener.listen();
+      try {
+        await app.listen({ port: config.port, host: config.host });
+      } catch (err) {
+        await metricsListener.close();
+        throw err;
+      }
       listening = true;
       const resumed = await tracker.load();
       if (resumed > 0) log.info({ reservations: resumed }, 'settling the reservations a previous run left open');
       tracker.start();
-      log.info({ url: publicUrl, registry: config.registryUrl, database: database.dialect, quotas: redis ? 'redis' : 'memory' }, 'gateway listening');
-      return { url: publicUrl };
+      log.info({ url: publicUrl, metricsUrl, registry: config.registryUrl, database: database.dialect, quotas: redis ? 'redis' : 'memory' }, 'gateway listening');
+      return { url: publicUrl, metricsUrl };
     },
     settleNow: () => tracker.runOnce(),
     async close() {
@@ -206,6 +241,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       closed = true;
       if (listening) await drain(app, { deadlineMs: config.shutdownDeadlineMs });
       else await app.close();
+      await metricsListener.close();
       await tracker.stop();
       await router.close();
       await audit.close();

@@ -18,33 +18,67 @@ export interface OpenReservation {
 /** Reads a task through an instance of its agent (with a gateway assertion); undefined when unreachable. */
 export type TaskReader = (open: OpenReservation) => Promise<unknown>;
 
+/** Options of {@link SettlementTracker}. Durations are milliseconds. */
+export interface SettlementTrackerOptions {
+  ledger: CreditLedger;
+  read: TaskReader;
+  logger: Logger;
+  db: Kysely<Tables>;
+  /** Longest a hold may stay open before it is refunded as expired. Default 24 h (86_400_000). */
+  maxHoldMs?: number | undefined;
+  /** How often the whole ledger is swept for holds older than `maxHoldMs`. Default 5 min (300_000). */
+  sweepIntervalMs?: number | undefined;
+  /** Clock, epoch ms. Default `Date.now`. */
+  now?: (() => number) | undefined;
+  onSettled?: ((open: OpenReservation, settlement: Settlement) => void) | undefined;
+  /** A hold refunded because it outlived `maxHoldMs`; `open` when this replica was tracking it. */
+  onExpired?: ((settlement: Settlement, open: OpenReservation | undefined) => void) | undefined;
+}
+
+/** 24 hours. */
+export const DEFAULT_MAX_HOLD_MS = 24 * 3600 * 1000;
+/** 5 minutes. */
+export const DEFAULT_HOLD_SWEEP_INTERVAL_MS = 5 * 60 * 1000;
+
 /**
  * Settles reservations whose task was still running when its answer
  * ended (returnImmediately, input-required, streams): it reads each task
  * until it ends, then settles with the reported usage (or the estimate) or
- * refunds. Backs off per task; gives up after `maxAgeMs`, leaving the hold
- * for an operator (and logging it). Open reservations are kept in the
- * database too, so a restarted gateway (or another replica) settles them.
+ * refunds. Backs off per task. Open reservations are kept in the database
+ * too, so a restarted gateway (or another replica) settles them.
+ *
+ * Holds do not outlive `maxHoldMs` (issue 15 §4: a task abandoned in
+ * input-required never ends): every `sweepIntervalMs` the ledger refunds
+ * each hold older than that, tracked here or not (a gateway that crashed
+ * between the hold and the tracking), and each expiry is logged and
+ * reported to `onExpired` (the gateway audits it as `credits.expired`).
  */
 export class SettlementTracker {
   readonly #open = new Map<string, OpenReservation & { next: number; delay: number; since: number }>();
   readonly #ledger: CreditLedger;
   readonly #read: TaskReader;
   readonly #log: Logger;
-  readonly #maxAgeMs: number;
+  readonly #maxHoldMs: number;
+  readonly #sweepIntervalMs: number;
+  readonly #now: () => number;
   readonly #db: Kysely<Tables>;
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
+  #lastSweep = Number.NEGATIVE_INFINITY;
 
-  readonly #onSettled: ((open: OpenReservation, settlement: Settlement) => void) | undefined;
+  readonly #onSettled: SettlementTrackerOptions['onSettled'];
+  readonly #onExpired: SettlementTrackerOptions['onExpired'];
 
-  constructor(options: { ledger: CreditLedger; read: TaskReader; logger: Logger; db: Kysely<Tables>; maxAgeMs?: number; onSettled?: (open: OpenReservation, settlement: Settlement) => void }) {
+  constructor(options: SettlementTrackerOptions) {
     this.#db = options.db;
     this.#onSettled = options.onSettled;
+    this.#onExpired = options.onExpired;
     this.#ledger = options.ledger;
     this.#read = options.read;
     this.#log = options.logger;
-    this.#maxAgeMs = options.maxAgeMs ?? 24 * 3600 * 1000;
+    this.#maxHoldMs = options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
+    this.#sweepIntervalMs = options.sweepIntervalMs ?? DEFAULT_HOLD_SWEEP_INTERVAL_MS;
+    this.#now = options.now ?? Date.now;
   }
 
   get size(): number {
@@ -61,7 +95,7 @@ export class SettlementTracker {
   /** Picks up the open reservations a previous run (or another replica) left. */
   async load(): Promise<number> {
     const rows = await this.#db.selectFrom('gateway_open_reservations').selectAll().execute();
-    const now = Date.now();
+    const now = this.#now();
     for (const r of rows) {
       this.#open.set(r.key, { key: r.key, agent: r.agent, taskId: r.task_id, tenant: r.tenant, subject: r.subject, estimate: Number(r.estimate), next: now, delay: 200, since: Number(r.created_at) });
     }
@@ -69,7 +103,7 @@ export class SettlementTracker {
   }
 
   async track(open: OpenReservation): Promise<void> {
-    const now = Date.now();
+    const now = this.#now();
     this.#open.set(open.key, { ...open, next: now + 200, delay: 200, since: now });
     await this.#db
       .insertInto('gateway_open_reservations')
@@ -94,7 +128,7 @@ export class SettlementTracker {
   }
 
   async runOnce(): Promise<void> {
-    const now = Date.now();
+    const now = this.#now();
     for (const open of [...this.#open.values()]) {
       if (open.next > now) continue;
       try {
@@ -103,15 +137,45 @@ export class SettlementTracker {
       } catch (err) {
         this.#log.warn({ err, key: open.key }, 'could not settle a reservation yet');
       }
-      if (now - open.since > this.#maxAgeMs) {
-        this.#open.delete(open.key);
-        await this.#db.deleteFrom('gateway_open_reservations').where('key', '=', open.key).execute().catch(() => undefined);
-        this.#log.error({ key: open.key, taskId: open.taskId }, 'gave up settling a reservation: its credits stay held');
+      if (now - open.since > this.#maxHoldMs) {
+        // Its task never ended within the max hold: the hold is refunded, not left held.
+        await this.#expire(open, now).catch((err: unknown) => this.#log.warn({ err, key: open.key }, 'could not expire a reservation yet'));
         continue;
       }
       open.delay = Math.min(open.delay * 2, 30_000);
       open.next = now + open.delay;
     }
+    if (now - this.#lastSweep >= this.#sweepIntervalMs) {
+      this.#lastSweep = now;
+      await this.sweep(now).catch((err: unknown) => this.#log.warn({ err }, 'could not sweep expired credit holds'));
+    }
+  }
+
+  /** Refunds every hold of the ledger older than the max hold at `now` (tracked here or not); returns how many. */
+  async sweep(now = this.#now()): Promise<number> {
+    const expired = await this.#ledger.expireHolds({ now, maxHoldMs: this.#maxHoldMs });
+    for (const settlement of expired) await this.#forget(settlement);
+    return expired.length;
+  }
+
+  async #expire(open: OpenReservation & { since: number }, now: number): Promise<void> {
+    const settlement = await this.#ledger.refund(open.key, `expired: its task did not end within the ${this.#maxHoldMs} ms maximum hold`);
+    if (settlement.replayed) {
+      // Closed meanwhile (another replica settled it): nothing expired here.
+      this.#open.delete(open.key);
+      await this.#db.deleteFrom('gateway_open_reservations').where('key', '=', open.key).execute();
+      return;
+    }
+    this.#log.warn({ key: open.key, taskId: open.taskId, tenant: open.tenant, heldMilliCredits: settlement.heldMilliCredits, heldForMs: now - open.since }, 'credit hold expired: refunded');
+    await this.#forget(settlement);
+  }
+
+  /** Drops an expired hold from tracking (here and in the table) and reports it. */
+  async #forget(settlement: Settlement): Promise<void> {
+    const open = this.#open.get(settlement.key);
+    this.#open.delete(settlement.key);
+    await this.#db.deleteFrom('gateway_open_reservations').where('key', '=', settlement.key).execute();
+    this.#onExpired?.(settlement, open);
   }
 
   async stop(): Promise<void> {

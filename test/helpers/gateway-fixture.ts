@@ -1,18 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGateway, type Gateway, type GatewayConfigInput } from '../../src/gateway/index.js';
+import { createGateway, type Gateway, type GatewayConfigInput, type GatewayOptions } from '../../src/gateway/index.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
-/** A gateway on port 0 in a temporary data dir, in front of `registryUrl`. */
-export async function startGateway(registryUrl: string, config: GatewayConfigInput = {}): Promise<{ gateway: Gateway; url: string; close: () => Promise<void> }> {
+/** A gateway on port 0 in a temporary data dir, in front of `registryUrl`; `options` passes a logger or metrics. */
+export async function startGateway(registryUrl: string, config: GatewayConfigInput = {}, options: Omit<GatewayOptions, 'config'> = {}): Promise<{ gateway: Gateway; url: string; metricsUrl: string; close: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-gateway-'));
-  const gateway = await createGateway({ config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', registryUrl, adminToken: ADMIN_TOKEN, dev: true, allowHosts: ['127.0.0.1', 'localhost'], ...config } });
-  const { url } = await gateway.listen();
+  const gateway = await createGateway({ ...options, config: { port: 0, metricsPort: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', registryUrl, adminToken: ADMIN_TOKEN, dev: true, allowHosts: ['127.0.0.1', 'localhost'], ...config } });
+  const { url, metricsUrl } = await gateway.listen();
   return {
     gateway,
     url,
+    metricsUrl,
     close: async () => {
       await gateway.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -108,6 +108,8 @@ describe('two gateway replicas sharing Redis quotas', { skip }, () => {
       {
         HOST: '127.0.0.1',
         GATEWAY_PUBLIC_URL: publicUrl,
+        // Both replicas run on this machine: any free port for B's metrics listener.
+        GATEWAY_METRICS_PORT: '0',
         DATABASE_URL: schema.url,
         REDIS_URL,
         GATEWAY_SECRET: SECRET,

@@ -1,3 +1,5 @@
+import { AgentmeshError, ErrorCodes, MAX_JSON_DEPTH, assertJsonDepth, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
+
 /**
  * What an A2A request asks for, read from the method and path (and, for
  * JSON-RPC, the body), in both protocol versions and both bindings: the
@@ -30,7 +32,7 @@ export const OPERATION_SCOPES: Readonly<Record<A2aOperation, string | undefined>
   GetAgentCard: undefined,
 });
 
-/** One classified request. */
+/** One request the gateway can authorize, meter and forward. */
 export interface ClassifiedRequest {
   operation: A2aOperation;
   scope: string | undefined;
@@ -38,96 +40,231 @@ export interface ClassifiedRequest {
   idempotent: boolean;
   streaming: boolean;
   /** JSON-RPC request id, when the binding is JSON-RPC (errors answer with it). */
-  jsonRpcId?: string | number | null;
-  version: '1.0' | '0.3';
+  jsonRpcId?: JsonRpcId;
+  version: ProtocolVersion;
   binding: 'JSONRPC' | 'HTTP+JSON';
   /** The params (JSON-RPC) or body (REST) of a message send: the message, for pricing. */
   message?: Record<string, unknown>;
   taskId?: string;
+  /** The path to request upstream (after the agent's base), each segment encoded once, canonically. */
+  forwardPath: string;
+  refusal?: undefined;
 }
 
-const JSONRPC_V1: Record<string, A2aOperation> = {
-  SendMessage: 'SendMessage',
-  SendStreamingMessage: 'SendStreamingMessage',
-  GetTask: 'GetTask',
-  ListTasks: 'ListTasks',
-  CancelTask: 'CancelTask',
-  SubscribeToTask: 'SubscribeToTask',
-  CreateTaskPushNotificationConfig: 'PushConfig',
-  GetTaskPushNotificationConfig: 'PushConfig',
-  ListTaskPushNotificationConfigs: 'PushConfig',
-  DeleteTaskPushNotificationConfig: 'PushConfig',
-  GetExtendedAgentCard: 'GetExtendedAgentCard',
-};
+/** A request the gateway answers itself, in the caller's binding, without contacting an agent. */
+export interface RefusedRequest {
+  operation?: undefined;
+  refusal: AgentmeshError;
+  binding: 'JSONRPC' | 'HTTP+JSON';
+  jsonRpcId?: JsonRpcId;
+  version: ProtocolVersion;
+  /** The body is not a request at all (-32700, -32600): answered before authentication, as the runtime does. */
+  beforeAuth: boolean;
+}
 
-const JSONRPC_V03: Record<string, A2aOperation> = {
-  'message/send': 'SendMessage',
-  'message/stream': 'SendStreamingMessage',
-  'tasks/get': 'GetTask',
-  'tasks/list': 'ListTasks',
-  'tasks/cancel': 'CancelTask',
-  'tasks/resubscribe': 'SubscribeToTask',
-  'tasks/pushNotificationConfig/set': 'PushConfig',
-  'tasks/pushNotificationConfig/get': 'PushConfig',
-  'tasks/pushNotificationConfig/list': 'PushConfig',
-  'tasks/pushNotificationConfig/delete': 'PushConfig',
-  'agent/getAuthenticatedExtendedCard': 'GetExtendedAgentCard',
-};
+/** What the gateway makes of a request to an agent. */
+export type A2aRequestReading = ClassifiedRequest | RefusedRequest;
+
+const JSONRPC_V1 = new Map<string, A2aOperation>([
+  ['SendMessage', 'SendMessage'],
+  ['SendStreamingMessage', 'SendStreamingMessage'],
+  ['GetTask', 'GetTask'],
+  ['ListTasks', 'ListTasks'],
+  ['CancelTask', 'CancelTask'],
+  ['SubscribeToTask', 'SubscribeToTask'],
+  ['CreateTaskPushNotificationConfig', 'PushConfig'],
+  ['GetTaskPushNotificationConfig', 'PushConfig'],
+  ['ListTaskPushNotificationConfigs', 'PushConfig'],
+  ['DeleteTaskPushNotificationConfig', 'PushConfig'],
+  ['GetExtendedAgentCard', 'GetExtendedAgentCard'],
+]);
+
+const JSONRPC_V03 = new Map<string, A2aOperation>([
+  ['message/send', 'SendMessage'],
+  ['message/stream', 'SendStreamingMessage'],
+  ['tasks/get', 'GetTask'],
+  ['tasks/list', 'ListTasks'],
+  ['tasks/cancel', 'CancelTask'],
+  ['tasks/resubscribe', 'SubscribeToTask'],
+  ['tasks/pushNotificationConfig/set', 'PushConfig'],
+  ['tasks/pushNotificationConfig/get', 'PushConfig'],
+  ['tasks/pushNotificationConfig/list', 'PushConfig'],
+  ['tasks/pushNotificationConfig/delete', 'PushConfig'],
+  ['agent/getAuthenticatedExtendedCard', 'GetExtendedAgentCard'],
+]);
 
 const READS = new Set<A2aOperation>(['GetTask', 'ListTasks', 'GetAgentCard', 'GetExtendedAgentCard']);
 
+/** A UTF-16 surrogate without its pair: the string is not well-formed Unicode. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Longest task id the gateway forwards; a longer one cannot name a task (agentmesh ids are 36 characters). */
+export const MAX_TASK_ID_LENGTH = 1024;
+
+/**
+ * Reads a request to an agent from its method, raw path (what follows
+ * `/agents/{name}`, still percent-encoded, as the client sent it), raw body
+ * and `A2A-Version` header: JSON is parsed once here, nesting bounded before
+ * it, and anything that cannot be an A2A operation is refused with the answer
+ * the runtime would give (A2A §9.4, §11.6). Never throws.
+ */
+export function readA2aRequest(method: string, rawPath: string, raw: Buffer | undefined, a2aVersionHeader: string | undefined): { reading: A2aRequestReading; body: unknown } {
+  const jsonRpc = method === 'POST' && trimSlashes(rawPath) === '/';
+  if (raw === undefined || raw.length === 0) {
+    if (!jsonRpc) return { reading: classifyA2aRequest(method, rawPath, undefined, a2aVersionHeader), body: undefined };
+    return { reading: refused(new AgentmeshError(ErrorCodes.PROTOCOL_PARSE, 'Invalid JSON payload: the body is empty'), 'JSONRPC', null, versionOr03(a2aVersionHeader), true), body: undefined };
+  }
+  let body: unknown;
+  try {
+    body = parseJsonRpcBody(raw.toString('utf8'));
+  } catch (err) {
+    const error = err as AgentmeshError;
+    // A REST body that is not JSON: the agent's own parser answers; only JSON-RPC needs the envelope.
+    if (!jsonRpc) return { reading: classifyA2aRequest(method, rawPath, undefined, a2aVersionHeader, error), body: undefined };
+    return { reading: refused(error, 'JSONRPC', null, versionOr03(a2aVersionHeader), true), body: undefined };
+  }
+  const reading = classifyA2aRequest(method, rawPath, body, a2aVersionHeader);
+  if (reading.refusal === undefined && jsonDepth(raw, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH) {
+    try {
+      assertJsonDepth(raw);
+    } catch (err) {
+      return { reading: refused(err as AgentmeshError, reading.binding, reading.jsonRpcId ?? null, reading.version, false), body };
+    }
+  }
+  return { reading, body };
+}
+
 /**
  * Classifies a request to an agent. `path` is what follows `/agents/{name}`
- * (`/`, `/message:send`, `/v1/tasks/abc:cancel`, …); `body` the parsed JSON
- * body, if any. Returns undefined for a request that is no A2A operation
- * (the upstream answers it: 404 or 405).
+ * (`/`, `/message:send`, `/v1/tasks/abc:cancel`, …) as sent, percent-encoded;
+ * `body` the parsed JSON body, if any. A request that is no A2A operation is
+ * refused: -32700/-32600/-32601 in a JSON-RPC envelope (A2A §9.4), 404 for a
+ * REST path no agent serves, TASK_NOT_FOUND for an id that cannot name a task.
  */
-export function classifyA2aRequest(method: string, path: string, body: unknown, a2aVersionHeader: string | undefined): ClassifiedRequest | undefined {
-  const clean = path.split('?')[0]!.replace(/\/+$/, '') || '/';
+export function classifyA2aRequest(method: string, path: string, body: unknown, a2aVersionHeader: string | undefined, bodyError?: AgentmeshError): A2aRequestReading {
+  const clean = trimSlashes(path.split('?')[0]!);
   if (method === 'GET' && /^\/\.well-known\/(agent-card|agent)\.json$/.test(clean)) {
-    return result('GetAgentCard', { version: a2aVersionHeader === '1.0' ? '1.0' : '0.3', binding: 'HTTP+JSON' });
+    return result('GetAgentCard', { version: versionOr03(a2aVersionHeader), binding: 'HTTP+JSON', forwardPath: clean });
   }
   if (method === 'POST' && clean === '/') return jsonRpc(body, a2aVersionHeader);
   // REST: v1 at the agent's base, v0.3 under /v1 (A2A §11, v0.3 §3.2.3).
   const legacy = clean.startsWith('/v1/');
   const rest = legacy ? clean.slice(3) : clean;
-  const version = legacy ? '0.3' : '1.0';
+  const version: ProtocolVersion = legacy ? '0.3' : '1.0';
+  const prefix = legacy ? '/v1' : '';
   const base = { version, binding: 'HTTP+JSON' } as const;
-  const record = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : undefined;
-  if (method === 'POST' && rest === '/message:send') return result('SendMessage', { ...base, ...messageOf(record) });
-  if (method === 'POST' && rest === '/message:stream') return result('SendStreamingMessage', { ...base, ...messageOf(record) });
-  if (method === 'GET' && rest === '/tasks') return result('ListTasks', base);
-  if (method === 'GET' && (rest === '/extendedAgentCard' || rest === '/card')) return result('GetExtendedAgentCard', base);
-  const task = /^\/tasks\/([^/:]+)(:cancel|:subscribe|\/pushNotificationConfigs(?:\/[^/]+)?)?$/.exec(rest);
-  if (task) {
-    const taskId = decodeURIComponent(task[1]!);
-    const suffix = task[2];
-    if (suffix === undefined && method === 'GET') return result('GetTask', { ...base, taskId });
-    if (suffix === ':cancel' && method === 'POST') return result('CancelTask', { ...base, taskId });
-    if (suffix === ':subscribe') return result('SubscribeToTask', { ...base, taskId });
-    if (suffix?.startsWith('/pushNotificationConfigs')) return result('PushConfig', { ...base, taskId });
+  const notRest = () => refused(new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `Route ${method} ${shown(clean)} not found`), 'HTTP+JSON', undefined, version, false);
+  if (bodyError !== undefined && method === 'POST' && (rest === '/message:send' || rest === '/message:stream')) return refused(bodyError, 'HTTP+JSON', undefined, version, false);
+  const record = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  if (method === 'POST' && rest === '/message:send') return result('SendMessage', { ...base, ...messageOf(record), forwardPath: clean });
+  if (method === 'POST' && rest === '/message:stream') return result('SendStreamingMessage', { ...base, ...messageOf(record), forwardPath: clean });
+  if (method === 'GET' && rest === '/tasks') return result('ListTasks', { ...base, forwardPath: clean });
+  if (method === 'GET' && (rest === '/extendedAgentCard' || rest === '/card')) return result('GetExtendedAgentCard', { ...base, forwardPath: clean });
+  if (!rest.startsWith('/tasks/')) return notRest();
+  const segments = rest.slice('/tasks/'.length).split('/');
+  if (segments.length === 1) {
+    const segment = segments[0]!;
+    // `/tasks/{id}:cancel`: the action is the last path segment's suffix after its last unencoded ':' (A2A §11.3).
+    const colon = method === 'POST' ? segment.lastIndexOf(':') : -1;
+    const action = colon >= 0 ? segment.slice(colon) : undefined;
+    const taskId = taskIdOf(colon >= 0 ? segment.slice(0, colon) : segment);
+    if (method === 'GET' && action === undefined) {
+      if (taskId === undefined) return taskNotFound(base.version);
+      return result('GetTask', { ...base, taskId, forwardPath: `${prefix}/tasks/${encodeURIComponent(taskId)}` });
+    }
+    if (method === 'POST' && (action === ':cancel' || action === ':subscribe')) {
+      if (taskId === undefined) return taskNotFound(base.version);
+      return result(action === ':cancel' ? 'CancelTask' : 'SubscribeToTask', { ...base, taskId, forwardPath: `${prefix}/tasks/${encodeURIComponent(taskId)}${action}` });
+    }
+    if (method === 'GET' && action === ':subscribe') return notRest();
+    return notRest();
   }
-  return undefined;
+  if (segments[1] === 'pushNotificationConfigs' && segments.length <= 3) {
+    const taskId = taskIdOf(segments[0]!);
+    if (taskId === undefined) return taskNotFound(base.version);
+    const configId = segments.length === 3 ? taskIdOf(segments[2]!) : undefined;
+    if (segments.length === 3 && configId === undefined) return refused(new AgentmeshError(ErrorCodes.PUSH_CONFIG_NOT_FOUND, 'No such push notification config'), 'HTTP+JSON', undefined, version, false);
+    const tail = configId === undefined ? '' : `/${encodeURIComponent(configId)}`;
+    return result('PushConfig', { ...base, taskId, forwardPath: `${prefix}/tasks/${encodeURIComponent(taskId)}/pushNotificationConfigs${tail}` });
+  }
+  return notRest();
 }
 
-function jsonRpc(body: unknown, header: string | undefined): ClassifiedRequest | undefined {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
-  const envelope = body as { method?: unknown; params?: unknown; id?: unknown };
-  if (typeof envelope.method !== 'string') return undefined;
-  const id = typeof envelope.id === 'string' || typeof envelope.id === 'number' ? envelope.id : null;
-  const v1 = JSONRPC_V1[envelope.method];
-  const legacy = JSONRPC_V03[envelope.method];
-  const operation = header === '1.0' ? v1 : (legacy ?? v1);
-  if (operation === undefined) return undefined;
-  const params = envelope.params !== null && typeof envelope.params === 'object' ? (envelope.params as Record<string, unknown>) : undefined;
-  const taskId = typeof params?.['id'] === 'string' ? params['id'] : typeof params?.['taskId'] === 'string' ? params['taskId'] : undefined;
+function jsonRpc(body: unknown, header: string | undefined): A2aRequestReading {
+  const jsonRpcId = jsonRpcIdOf(body);
+  let envelope: JsonRpcEnvelope;
+  try {
+    envelope = readJsonRpcEnvelope(body);
+  } catch (err) {
+    const error = err as AgentmeshError;
+    return refused(error, 'JSONRPC', jsonRpcId, versionOr03(header), error.code !== ErrorCodes.PROTOCOL_INVALID_PARAMS);
+  }
+  let explicit: ProtocolVersion | undefined;
+  try {
+    explicit = header === undefined || header.trim() === '' ? undefined : negotiateVersion(header);
+  } catch (err) {
+    return refused(err as AgentmeshError, 'JSONRPC', jsonRpcId, '0.3', false);
+  }
+  const v1 = JSONRPC_V1.get(envelope.method);
+  const legacy = JSONRPC_V03.get(envelope.method);
+  // As the runtime: an explicit version decides; without one, a v0.3 name is v0.3 and a v1 name is v1.
+  const version: ProtocolVersion = explicit ?? (legacy !== undefined ? '0.3' : v1 !== undefined ? '1.0' : '0.3');
+  const operation = version === '1.0' ? v1 : legacy;
+  if (operation === undefined) return refused(methodNotFound(envelope.method), 'JSONRPC', jsonRpcId, version, false);
+  const params = envelope.params;
+  const rawTask = params?.['id'] ?? params?.['taskId'];
+  const taskId = typeof rawTask === 'string' ? rawTask : undefined;
   return result(operation, {
-    version: legacy !== undefined && header !== '1.0' ? '0.3' : '1.0',
+    version,
     binding: 'JSONRPC',
-    jsonRpcId: id,
+    jsonRpcId: envelope.id,
+    forwardPath: '/',
     ...messageOf(params),
     ...(taskId !== undefined && { taskId }),
   });
+}
+
+/**
+ * A task id from a raw path segment, decoded once; undefined when it cannot
+ * name a task: not valid percent-encoding, not well-formed UTF-16 (a lone
+ * surrogate), control characters, or longer than {@link MAX_TASK_ID_LENGTH}.
+ */
+export function taskIdOf(segment: string): string | undefined {
+  if (segment === '' || segment.length > MAX_TASK_ID_LENGTH * 3) return undefined;
+  let id: string;
+  try {
+    id = decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (id.length > MAX_TASK_ID_LENGTH || LONE_SURROGATE.test(id) || /[\u0000-\u001f\u007f]/.test(id)) return undefined;
+  return id;
+}
+
+function taskNotFound(version: ProtocolVersion): RefusedRequest {
+  return refused(new AgentmeshError(ErrorCodes.TASK_NOT_FOUND, 'Task not found'), 'HTTP+JSON', undefined, version, false);
+}
+
+function refused(refusal: AgentmeshError, binding: 'JSONRPC' | 'HTTP+JSON', jsonRpcId: JsonRpcId | undefined, version: ProtocolVersion, beforeAuth: boolean): RefusedRequest {
+  return { refusal, binding, version, beforeAuth, ...(jsonRpcId !== undefined && { jsonRpcId }) };
+}
+
+function versionOr03(header: string | undefined): ProtocolVersion {
+  try {
+    return negotiateVersion(header);
+  } catch {
+    return '0.3';
+  }
+}
+
+function trimSlashes(path: string): string {
+  return path.replace(/\/+$/, '') || '/';
+}
+
+/** A path for a message: cut, and decoded only where that cannot fail. */
+function shown(path: string): string {
+  return path.slice(0, 128);
 }
 
 function messageOf(params: Record<string, unknown> | undefined): { message?: Record<string, unknown> } {

@@ -22,7 +22,7 @@ const BEFORE_SEND = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNR
 const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /** The error codes of `err` (an AggregateError from a happy-eyeballs connect holds one per address). */
-function codesOf(err: unknown): string[] {
+export function codesOf(err: unknown): string[] {
   const code = (err as { code?: unknown } | null)?.code;
   const nested = (err as { errors?: unknown } | null)?.errors;
   if (Array.isArray(nested) && nested.length > 0) return nested.flatMap(codesOf);

@@ -17,16 +17,29 @@ export const WITHHELD_REQUEST_HEADERS: ReadonlySet<string> = new Set(['authoriza
 /** Response headers that stay upstream: the gateway answers with its own request id. */
 const WITHHELD_RESPONSE_HEADERS = new Set(['x-request-id']);
 
-/** Header names a `Connection` header lists are hop-by-hop too. */
-function connectionTokens(value: string | string[] | undefined): Set<string> {
+/**
+ * Header names a `Connection` header lists are hop-by-hop too: undefined for
+ * none, the one name (most clients send one: `keep-alive`), or a set, so
+ * the usual request allocates nothing here.
+ */
+function connectionTokens(value: string | string[] | undefined): string | Set<string> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && !value.includes(',')) {
+    const name = value.trim().toLowerCase();
+    return name === '' ? undefined : name;
+  }
   const tokens = new Set<string>();
-  for (const line of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+  for (const line of Array.isArray(value) ? value : [value]) {
     for (const token of line.split(',')) {
       const name = token.trim().toLowerCase();
       if (name !== '') tokens.add(name);
     }
   }
   return tokens;
+}
+
+function listed(tokens: string | Set<string> | undefined, name: string): boolean {
+  return tokens !== undefined && (typeof tokens === 'string' ? tokens === name : tokens.has(name));
 }
 
 /** What the gateway knows of the client, for the `X-Forwarded-*` headers. */
@@ -44,15 +57,16 @@ export interface ClientSide {
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, client: ClientSide, extra: Readonly<Record<string, string>>): Record<string, string> {
   const dropped = connectionTokens(incoming.connection);
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || WITHHELD_REQUEST_HEADERS.has(name) || dropped.has(name)) continue;
+  for (const name of Object.keys(incoming)) {
+    const value = incoming[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || WITHHELD_REQUEST_HEADERS.has(name) || listed(dropped, name)) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   const forwardedFor = out['x-forwarded-for'];
   out['x-forwarded-for'] = forwardedFor === undefined || forwardedFor === '' ? client.ip : `${forwardedFor}, ${client.ip}`;
   out['x-forwarded-proto'] = client.protocol;
   if (client.host !== undefined) out['x-forwarded-host'] = client.host;
-  for (const [name, value] of Object.entries(extra)) out[name.toLowerCase()] = value;
+  for (const name of Object.keys(extra)) out[name.toLowerCase()] = extra[name]!;
   return out;
 }
 
@@ -60,8 +74,9 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, client: Cl
 export function clientResponseHeaders(upstream: IncomingHttpHeaders): Record<string, string | string[]> {
   const dropped = connectionTokens(upstream.connection);
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || WITHHELD_RESPONSE_HEADERS.has(name) || dropped.has(name)) continue;
+  for (const name of Object.keys(upstream)) {
+    const value = upstream[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || WITHHELD_RESPONSE_HEADERS.has(name) || listed(dropped, name)) continue;
     out[name] = value;
   }
   return out;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AgentCard } from '@a2a-js/sdk';
+import { gatewaySecurity } from './card-security.js';
 import type { AgentRecord } from './registry-types.js';
 
 /**
@@ -26,10 +27,12 @@ export const ORIGINAL_CARD_EXTENSION_URI = 'https://agentmesh.dev/extensions/ori
 type Json = Record<string, unknown>;
 
 /**
- * The card as the gateway serves it, before the gateway signs it: every
- * interface URL (each protocol version's, each binding's) points at
- * `${gatewayBaseUrl}/agents/{name}`, the agent's own signatures move into
- * the {@link ORIGINAL_CARD_EXTENSION_URI} extension with the card they sign.
+ * The card as the gateway serves it (A2A v1.0 JSON), before the gateway
+ * signs it: every interface URL (each protocol version's, each binding's)
+ * points at `${gatewayBaseUrl}/agents/{name}`, the agent's own signatures
+ * move into the {@link ORIGINAL_CARD_EXTENSION_URI} extension with the card
+ * they sign, and the security schemes and requirements are the gateway's
+ * (card-security.ts): the card says how to authenticate to the gateway.
  *
  * An interface URL under one of the instances' base URLs keeps its suffix
  * (`https://pod-1/a2a/json` with instance `https://pod-1` becomes
@@ -59,12 +62,22 @@ export function rewriteCard(record: AgentRecord, instanceUrls: readonly string[]
       params: { card: original, ...(record.cardUrl !== undefined && { cardUrl: record.cardUrl }) },
     });
   }
-  const { signatures: _dropped, ...unsigned } = original;
-  return {
+  const { signatures: _dropped, securitySchemes: _schemes, securityRequirements: _requirements, ...unsigned } = original;
+  const security = gatewaySecurity(record, gatewayBaseUrl);
+  const skills = Array.isArray(original['skills']) ? (original['skills'] as Json[]) : [];
+  // In the SDK's JSON form, as the rest of the card (empty lists dropped): what is served is what the canonical form reads.
+  return AgentCard.toJSON(AgentCard.fromJSON({
     ...unsigned,
     supportedInterfaces: interfaces.map((i) => ({ ...i, url: rewrite(i['url']) })),
     capabilities: { ...capabilities, extensions },
-  };
+    securitySchemes: security.securitySchemes,
+    securityRequirements: security.securityRequirements,
+    // A skill's own requirements name the agent's schemes, which this card does not declare: replaced by the gateway's, where it has any.
+    skills: skills.map(({ securityRequirements: _own, ...skill }) => {
+      const required = security.skillRequirements.get(skill['id'] as string);
+      return required === undefined ? skill : { ...skill, securityRequirements: required };
+    }),
+  })) as Json;
 }
 
 /** The served card's JSON text and ETag (a hash of the text, A2A §8.6.1). */

@@ -12,4 +12,8 @@ export type { ForwardInput, ForwardResult } from './upstream-forwarder.js';
 export type { BreakerState } from './upstream-instance.js';
 export type { CardSigner } from './card-cache.js';
 export { ORIGINAL_CARD_EXTENSION_URI } from './gateway-card.js';
+export { answerCardRequest } from './card-answer.js';
+export type { CardAnswerOptions } from './card-answer.js';
+export { OAUTH2_SCHEME, API_KEY_SCHEME } from './card-security.js';
+export { isLegacyShape, legacyCanonicalForm } from './legacy-card.js';
 export { WITHHELD_REQUEST_HEADERS } from './forward-headers.js';

@@ -5,6 +5,7 @@ import { abortOnClientGone } from '../../http/index.js';
 import type { Logger } from '../../observability/index.js';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import { REFUSAL_PROBE_BYTES, classifyFailure, isRefusal, mayRetryRead, type AttemptFailure } from './attempt-failure.js';
+import { FAILED_CALLER, faultKindOf } from './fault-accounting.js';
 import { hasCandidate, pickInstance } from './balancer.js';
 import { upstreamRequestHeaders } from './forward-headers.js';
 import { discard, prefixed, readHead, relayAnswer, type UpstreamAnswer } from './response-relay.js';
@@ -30,6 +31,8 @@ export interface ForwardInput {
   signal?: AbortSignal | undefined;
   /** Sees each chunk of the answer's body before the client does (task id, audit hash). */
   tap?: ((chunk: Buffer) => void) | undefined;
+  /** Who is calling (the tenant): failures one caller provokes do not open a breaker for others. */
+  caller?: string | undefined;
 }
 
 /** What happened, for metrics and the audit. */
@@ -116,6 +119,8 @@ export class UpstreamForwarder {
         release();
         if (signal.aborted) return this.#abandoned(input, instance, reply, clientGone, started, retried);
         if (err instanceof BrokenCircuitError) continue;
+        // The request as the client framed it cannot be sent anywhere: its error, not the agent's.
+        if (faultKindOf(err) === 'not-instance') throw this.#unsendable(input.agent, err);
         const failure = classifyFailure(err);
         lastFailure = failure;
         metrics.request(input.agent, failure.kind);
@@ -210,10 +215,12 @@ export class UpstreamForwarder {
       });
     } catch (err) {
       if (signal.aborted) throw new Abandoned(err);
+      if (typeof err === 'object' && err !== null) (err as { [FAILED_CALLER]?: string | undefined })[FAILED_CALLER] = input.caller;
       throw err;
     }
     const result: UpstreamAnswer = { statusCode: answer.statusCode, headers: answer.headers, body: answer.body };
-    if (answer.statusCode >= 500) throw new FailedAnswer(result);
+    // A 5xx counts against the instance unless one caller alone provokes them (FaultAccounting).
+    if (answer.statusCode >= 500) throw new FailedAnswer(result, input.caller);
     return result;
   }
 
@@ -226,6 +233,12 @@ export class UpstreamForwarder {
     // Nobody reads it; sending completes the request's lifecycle (hooks, logs) on the closed socket.
     if (!reply.sent) reply.code(499).send();
     return { instance: instance.id, status: 499, durationMs: performance.now() - started, retried };
+  }
+
+  /** A request undici refused to send as framed (an invalid header value, say): the client's error. */
+  #unsendable(agent: string, err: unknown): AgentmeshError {
+    const code = (err as { code?: unknown } | null)?.code;
+    return new AgentmeshError(ErrorCodes.GATEWAY_INVALID_ARGUMENT, `The request cannot be forwarded to agent ${agent} as sent${typeof code === 'string' ? ` (${code})` : ''}`, { details: { agent } });
   }
 
   #failed(agent: string, failure: AttemptFailure, exhausted: boolean): AgentmeshError {

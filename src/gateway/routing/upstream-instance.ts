@@ -1,5 +1,6 @@
 import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import type { AgentInstance } from './registry-types.js';
+import { FAILED_CALLER, FaultAccounting } from './fault-accounting.js';
 
 /** What the breaker of an instance says. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -13,9 +14,11 @@ export interface BreakerSettings {
 /** Thrown inside the breaker for an upstream answer that counts as the instance's failure (5xx): the breaker counts it, the caller unwraps it. */
 export class FailedAnswer<T> extends Error {
   readonly answer: T;
-  constructor(answer: T) {
+  readonly [FAILED_CALLER]: string | undefined;
+  constructor(answer: T, caller: string | undefined) {
     super('upstream answered with a server error');
     this.answer = answer;
+    this[FAILED_CALLER] = caller;
   }
 }
 
@@ -55,9 +58,11 @@ export class UpstreamInstance {
     this.#basePath = basePath;
     this.#openMs = settings.openMs;
     this.#counter = new ConsecutiveBreaker(settings.failures);
-    // Only what the instance did counts: FailedAnswer (5xx) and transport
-    // errors. A request the client gave up on says nothing about the instance.
-    this.#breaker = circuitBreaker(handleWhen((err) => !(err as { clientGone?: boolean }).clientGone), { halfOpenAfter: settings.openMs, breaker: this.#counter });
+    // Only what the instance did counts (FaultAccounting): a request the client
+    // gave up on or framed badly says nothing about the instance, and one
+    // tenant alone cannot open the breaker for the others.
+    const faults = new FaultAccounting(settings.failures);
+    this.#breaker = circuitBreaker(handleWhen((err) => faults.counts(err)), { halfOpenAfter: settings.openMs, breaker: this.#counter });
     this.#breaker.onBreak(() => {
       this.#openedAt = Date.now();
     });

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { Agent } from 'undici';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, type ProtocolVersion } from '../../protocol/index.js';
 import { CardCache, type CardSigner } from './card-cache.js';
 import { rewriteCard } from './gateway-card.js';
 import { RegistryFollower } from './registry-follower.js';
@@ -61,13 +61,17 @@ export interface UpstreamRouter {
    */
   forward(input: ForwardInput, reply: FastifyReply): Promise<ForwardResult>;
   /**
-   * The agent's card as served through the gateway: interface URLs at
-   * `${gatewayBaseUrl}/agents/{name}`, the agent's own signed card inside
-   * the `https://agentmesh.dev/extensions/original-card/v1` extension, then
-   * signed by `sign` (given the card's JSON form). Kept until the card, the
-   * signer or an hour changes. Throws `AM_ERR_GATEWAY_AGENT_NOT_FOUND`.
+   * The agent's card as served through the gateway, in the shape of
+   * `version` (1.0, or 0.3 for a client without `A2A-Version`): interface
+   * URLs at `${gatewayBaseUrl}/agents/{name}`, the gateway's security
+   * schemes (OAuth 2.0 client credentials, API key), the agent's own signed
+   * card inside the `https://agentmesh.dev/extensions/original-card/v1`
+   * extension, then signed by `sign` (given the card's JSON form). Kept per
+   * version until the card, the signer or an hour changes. Throws
+   * `AM_ERR_GATEWAY_AGENT_NOT_FOUND`, and `AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED`
+   * for 0.3 when the card has no v0.3 interface.
    */
-  card(agent: string, gatewayBaseUrl: string, sign: CardSigner): Promise<{ json: string; etag: string }>;
+  card(agent: string, options: { gatewayBaseUrl: string; sign: CardSigner; version: ProtocolVersion }): Promise<{ json: string; etag: string }>;
   /** Every known instance with this router's view of it. */
   stats(): InstanceStats[];
   /** Stops following the registry and closes every upstream connection. */
@@ -127,14 +131,14 @@ export function createUpstreamRouter(options: UpstreamRouterOptions): UpstreamRo
       return cached === undefined ? undefined : { record: cached.record, instances: cached.instances.map((i) => i.info) };
     },
     forward: (input, reply) => forwarder.forward(input, reply),
-    async card(agent, gatewayBaseUrl, sign) {
+    async card(agent, { gatewayBaseUrl, sign, version }) {
       const cached = cache.get(agent);
       if (cached === undefined) {
         cards.delete(agent);
         throw new AgentmeshError(ErrorCodes.GATEWAY_AGENT_NOT_FOUND, `agent ${agent} is not registered`, { details: { agent } });
       }
       const unsigned = rewriteCard(cached.record, cached.instances.map((i) => i.info.url), gatewayBaseUrl);
-      return cards.get(agent, unsigned, sign);
+      return cards.get(agent, unsigned, sign, { version });
     },
     stats() {
       const now = Date.now();

@@ -31,7 +31,7 @@ describe('cards served through the gateway', () => {
 
   test("a runtime's signed card, re-signed by the gateway, verifies with the SDK's verifier and points at the gateway", async () => {
     assert.equal(gw.router.agent('tester')!.record.signed, true, 'the runtime signs its card and the registry verified it');
-    const { json, etag } = await gw.router.card('tester', gw.url, sign);
+    const { json, etag } = await gw.router.card('tester', { gatewayBaseUrl: gw.url, sign, version: '1.0' });
     const card = JSON.parse(json);
 
     await verifyAgentCardSignature(async (kid, jku) => {
@@ -61,7 +61,7 @@ describe('cards served through the gateway', () => {
     const viaRest = await fetch(`${rest}/message:send`, { method: 'POST', headers: { 'content-type': 'application/json', 'A2A-Version': '1.0' }, body: JSON.stringify({ message: userMessage('via rest') }) });
     assert.equal(((await viaRest.json()) as any).task.artifacts[0].parts[0].text, 'via rest');
 
-    assert.equal((await gw.router.card('tester', gw.url, sign)).etag, etag, 'unchanged card, same signed bytes');
+    assert.equal((await gw.router.card('tester', { gatewayBaseUrl: gw.url, sign, version: '1.0' })).etag, etag, 'unchanged card, same signed bytes');
   });
 
   test("the agent's own card passes through the router too, conditional requests included (304, no body)", async () => {
@@ -78,14 +78,14 @@ describe('cards served through the gateway', () => {
   });
 
   test('a record change outside the card keeps the signed card; a new card or base URL is signed anew; an unknown agent is an error', async () => {
-    const before = await gw.router.card('tester', gw.url, sign);
+    const before = await gw.router.card('tester', { gatewayBaseUrl: gw.url, sign, version: '1.0' });
     const revision = gw.router.agent('tester')!.record.revision;
     const patched = await call(reg.url, 'PATCH', '/v1/agents/tester', { metadata: { department: 'qa' } });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     const deprecated = await call(reg.url, 'PATCH', '/v1/agents/tester', { status: 'deprecated' });
     assert.equal(deprecated.status, 200);
     await until('the new revision cached', () => gw.router.agent('tester')!.record.revision > revision + 1);
-    const again = await gw.router.card('tester', gw.url, sign);
+    const again = await gw.router.card('tester', { gatewayBaseUrl: gw.url, sign, version: '1.0' });
     assert.equal(again.etag, before.etag, 'metadata and status are not in the card: same card');
     // The card itself changes (the owner replaces it, unsigned this time).
     const served = (await (await fetch(`${host.url}/.well-known/agent-card.json`, { headers: { 'A2A-Version': '1.0' } })).json()) as Record<string, unknown>;
@@ -93,16 +93,16 @@ describe('cards served through the gateway', () => {
     const replaced = await call(reg.url, 'PATCH', '/v1/agents/tester', { card: { ...unsigned, description: 'Tests, now unsigned' } });
     assert.equal(replaced.status, 200, JSON.stringify(replaced.body));
     await until('the new card cached', () => gw.router.agent('tester')!.record.card.description === 'Tests, now unsigned');
-    const changed = await gw.router.card('tester', gw.url, sign);
+    const changed = await gw.router.card('tester', { gatewayBaseUrl: gw.url, sign, version: '1.0' });
     assert.notEqual(changed.etag, before.etag);
     const changedCard = JSON.parse(changed.json);
     assert.equal(changedCard.description, 'Tests, now unsigned');
     assert.equal(changedCard.capabilities.extensions?.some((e: any) => e.uri === ORIGINAL_CARD_EXTENSION_URI) ?? false, false, 'no original signature to keep');
     await verifyAgentCardSignature(async () => gatewayKeys.publicKey)(changedCard);
 
-    const moved = await gw.router.card('tester', 'https://agents.example.com/mesh', sign);
+    const moved = await gw.router.card('tester', { gatewayBaseUrl: 'https://agents.example.com/mesh', sign, version: '1.0' });
     assert.notEqual(moved.etag, changed.etag);
     assert.equal(JSON.parse(moved.json).supportedInterfaces[0].url, 'https://agents.example.com/mesh/agents/tester');
-    await assert.rejects(gw.router.card('nobody', gw.url, sign), { code: 'AM_ERR_GATEWAY_AGENT_NOT_FOUND' });
+    await assert.rejects(gw.router.card('nobody', { gatewayBaseUrl: gw.url, sign, version: '1.0' }), { code: 'AM_ERR_GATEWAY_AGENT_NOT_FOUND' });
   });
 });

@@ -1,35 +1,96 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyA2aRequest } from '../../../src/gateway/policy/a2a-operation.js';
+import fc from 'fast-check';
+import { classifyA2aRequest, readA2aRequest, taskIdOf, type ClassifiedRequest } from '../../../src/gateway/policy/a2a-operation.js';
+import { MAX_JSON_DEPTH } from '../../../src/protocol/index.js';
+
+const ok = (reading: ReturnType<typeof classifyA2aRequest>): ClassifiedRequest => {
+  assert.equal(reading.refusal, undefined, reading.refusal?.message);
+  return reading as ClassifiedRequest;
+};
+const refusalOf = (reading: ReturnType<typeof classifyA2aRequest>) => reading.refusal?.code;
 
 test('JSON-RPC v1 and v0.3 methods map to operations and scopes', () => {
-  const send = classifyA2aRequest('POST', '/', { jsonrpc: '2.0', id: 7, method: 'SendMessage', params: { message: { messageId: 'm', parts: [] } } }, '1.0')!;
+  const send = ok(classifyA2aRequest('POST', '/', { jsonrpc: '2.0', id: 7, method: 'SendMessage', params: { message: { messageId: 'm', parts: [] } } }, '1.0'));
   assert.equal(send.operation, 'SendMessage');
   assert.equal(send.scope, 'a2a:message:send');
   assert.equal(send.jsonRpcId, 7);
   assert.equal(send.idempotent, false);
   assert.deepEqual(send.message, { messageId: 'm', parts: [] });
-  const legacy = classifyA2aRequest('POST', '/', { jsonrpc: '2.0', id: 'a', method: 'tasks/cancel', params: { id: 't1' } }, undefined)!;
+  const legacy = ok(classifyA2aRequest('POST', '/', { jsonrpc: '2.0', id: 'a', method: 'tasks/cancel', params: { id: 't1' } }, undefined));
   assert.equal(legacy.operation, 'CancelTask');
   assert.equal(legacy.version, '0.3');
   assert.equal(legacy.taskId, 't1');
   assert.equal(legacy.scope, 'a2a:tasks:cancel');
-  const get = classifyA2aRequest('POST', '/', { jsonrpc: '2.0', id: 1, method: 'GetTask', params: { id: 't2' } }, '1.0')!;
+  const get = ok(classifyA2aRequest('POST', '/', { jsonrpc: '2.0', id: 1, method: 'GetTask', params: { id: 't2' } }, '1.0'));
   assert.equal(get.idempotent, true);
-  assert.equal(classifyA2aRequest('POST', '/', { jsonrpc: '2.0', id: 1, method: 'Nope' }, '1.0'), undefined);
-  assert.equal(classifyA2aRequest('POST', '/', 'not an object', '1.0'), undefined);
+  // Without a version header, a v1 name is served as v1 (as the runtime does).
+  assert.equal(ok(classifyA2aRequest('POST', '/', { jsonrpc: '2.0', id: 1, method: 'GetTask', params: { id: 't2' } }, undefined)).version, '1.0');
+});
+
+test('a JSON-RPC request that is no A2A operation is refused with its JSON-RPC error and id', () => {
+  const unknown = classifyA2aRequest('POST', '/', { jsonrpc: '2.0', id: 9, method: 'Nope' }, '1.0');
+  assert.equal(refusalOf(unknown), 'AM_ERR_PROTOCOL_METHOD_NOT_FOUND');
+  assert.equal(unknown.jsonRpcId, 9);
+  assert.equal(unknown.binding, 'JSONRPC');
+  assert.equal(refusalOf(classifyA2aRequest('POST', '/', 'not an object', '1.0')), 'AM_ERR_PROTOCOL_INVALID_REQUEST');
+  assert.equal(refusalOf(classifyA2aRequest('POST', '/', [], '1.0')), 'AM_ERR_PROTOCOL_INVALID_REQUEST');
+  assert.equal(refusalOf(classifyA2aRequest('POST', '/', { jsonrpc: '2.0', id: 1, method: 'GetTask', params: 'x' }, '1.0')), 'AM_ERR_PROTOCOL_INVALID_PARAMS');
+  assert.equal(refusalOf(classifyA2aRequest('POST', '/', { jsonrpc: '2.0', id: 1, method: 'GetTask' }, '9.9')), 'AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED');
+  // Names of Object.prototype's members are method names like any other.
+  for (const method of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+    const reading = classifyA2aRequest('POST', '/', { jsonrpc: '2.0', id: 1, method }, undefined);
+    assert.equal(refusalOf(reading), 'AM_ERR_PROTOCOL_METHOD_NOT_FOUND', method);
+    assert.equal(reading.operation, undefined);
+  }
+  const parse = readA2aRequest('POST', '/', Buffer.from('{"jsonrpc":'), '1.0').reading;
+  assert.equal(refusalOf(parse), 'AM_ERR_PROTOCOL_PARSE');
+  assert.equal(parse.refusal !== undefined && parse.beforeAuth, true);
 });
 
 test('REST paths of both versions', () => {
-  assert.equal(classifyA2aRequest('POST', '/message:send', { message: {} }, '1.0')!.operation, 'SendMessage');
-  assert.equal(classifyA2aRequest('POST', '/v1/message:stream', { message: {} }, undefined)!.version, '0.3');
-  assert.equal(classifyA2aRequest('GET', '/tasks/abc', undefined, '1.0')!.taskId, 'abc');
-  assert.equal(classifyA2aRequest('POST', '/tasks/abc:cancel', undefined, '1.0')!.operation, 'CancelTask');
-  assert.equal(classifyA2aRequest('POST', '/tasks/abc:subscribe', undefined, '1.0')!.streaming, true);
-  assert.equal(classifyA2aRequest('DELETE', '/tasks/abc/pushNotificationConfigs/p1', undefined, '1.0')!.scope, 'a2a:push:write');
-  assert.equal(classifyA2aRequest('GET', '/tasks', undefined, '1.0')!.operation, 'ListTasks');
-  const card = classifyA2aRequest('GET', '/.well-known/agent-card.json', undefined, undefined)!;
+  assert.equal(ok(classifyA2aRequest('POST', '/message:send', { message: {} }, '1.0')).operation, 'SendMessage');
+  assert.equal(ok(classifyA2aRequest('POST', '/v1/message:stream', { message: {} }, undefined)).version, '0.3');
+  assert.equal(ok(classifyA2aRequest('GET', '/tasks/abc', undefined, '1.0')).taskId, 'abc');
+  assert.equal(ok(classifyA2aRequest('POST', '/tasks/abc:cancel', undefined, '1.0')).operation, 'CancelTask');
+  assert.equal(ok(classifyA2aRequest('POST', '/tasks/abc:subscribe', undefined, '1.0')).streaming, true);
+  assert.equal(ok(classifyA2aRequest('DELETE', '/tasks/abc/pushNotificationConfigs/p1', undefined, '1.0')).scope, 'a2a:push:write');
+  assert.equal(ok(classifyA2aRequest('GET', '/tasks', undefined, '1.0')).operation, 'ListTasks');
+  const card = ok(classifyA2aRequest('GET', '/.well-known/agent-card.json', undefined, undefined));
   assert.equal(card.operation, 'GetAgentCard');
   assert.equal(card.scope, undefined);
-  assert.equal(classifyA2aRequest('GET', '/admin', undefined, '1.0'), undefined);
+  assert.equal(refusalOf(classifyA2aRequest('GET', '/admin', undefined, '1.0')), 'AM_ERR_HTTP_NOT_FOUND');
+});
+
+test('task ids are decoded once; an id that cannot name a task is TASK_NOT_FOUND, never an exception', () => {
+  for (const raw of ['%00', '%25%', '%FF', '%ED%A0%80', '%0D%0Ax', 'a'.repeat(5000)]) {
+    assert.equal(refusalOf(classifyA2aRequest('GET', `/tasks/${raw}`, undefined, '1.0')), 'AM_ERR_TASK_NOT_FOUND', raw);
+    assert.equal(refusalOf(classifyA2aRequest('POST', `/tasks/${raw}:cancel`, undefined, '1.0')), 'AM_ERR_TASK_NOT_FOUND', raw);
+  }
+  // Encoded traversal and markup are ids like any other, forwarded encoded once.
+  const traversal = ok(classifyA2aRequest('GET', '/tasks/..%2F..%2Fetc', undefined, '1.0'));
+  assert.equal(traversal.taskId, '../../etc');
+  assert.equal(traversal.forwardPath, '/tasks/..%2F..%2Fetc');
+  assert.equal(ok(classifyA2aRequest('GET', '/tasks/%F0%9F%98%80', undefined, '1.0')).forwardPath, '/tasks/%F0%9F%98%80');
+  assert.equal(ok(classifyA2aRequest('GET', '/v1/tasks/x%20', undefined, undefined)).forwardPath, '/v1/tasks/x%20');
+});
+
+test('property: any raw path and body is read without throwing, and what is forwarded is printable ASCII', () => {
+  fc.assert(
+    fc.property(fc.constantFrom('GET', 'POST', 'DELETE'), fc.string({ unit: 'binary' }), fc.option(fc.string({ unit: 'binary' }), { nil: undefined }), (method, path, body) => {
+      const { reading } = readA2aRequest(method, `/tasks/${path}`, body === undefined ? undefined : Buffer.from(body, 'utf8'), '1.0');
+      if (reading.refusal === undefined) assert.match(reading.forwardPath, /^[\x21-\x7e]*$/);
+      assert.equal(taskIdOf(encodeURIComponent('ok-id')), 'ok-id');
+    }),
+    { numRuns: 2_000 },
+  );
+});
+
+test(`JSON nested deeper than ${MAX_JSON_DEPTH} levels is refused as invalid params before any walk`, () => {
+  const deep = `{"jsonrpc":"2.0","id":3,"method":"SendMessage","params":{"message":{"messageId":"m","role":"ROLE_USER","parts":[{"text":"x"}],"metadata":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}}}`;
+  const { reading } = readA2aRequest('POST', '/', Buffer.from(deep), '1.0');
+  assert.equal(refusalOf(reading), 'AM_ERR_PROTOCOL_INVALID_PARAMS');
+  assert.equal(reading.jsonRpcId, 3);
+  const shallow = `{"jsonrpc":"2.0","id":3,"method":"SendMessage","params":{"message":{"messageId":"m","role":"ROLE_USER","parts":[{"text":"x"}],"metadata":${'{"a":'.repeat(50)}1${'}'.repeat(50)}}}}`;
+  assert.equal(readA2aRequest('POST', '/', Buffer.from(shallow), '1.0').reading.refusal, undefined);
 });

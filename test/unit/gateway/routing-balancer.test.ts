@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hasCandidate, pickInstance } from '../../../src/gateway/routing/balancer.js';
 import { FailedAnswer, UpstreamInstance } from '../../../src/gateway/routing/upstream-instance.js';
+import { FAILED_CALLER } from '../../../src/gateway/routing/fault-accounting.js';
 import type { AgentInstance } from '../../../src/registry/index.js';
 
 function info(id: string, extra: Partial<AgentInstance> = {}): AgentInstance {
@@ -77,13 +78,37 @@ test('the breaker opens after five consecutive failures, half-opens after the wi
 test('a 5xx answer counts as a failure yet is returned; a request the client gave up on does not count', async () => {
   const [a] = instances('a');
   const answer = { statusCode: 503 };
-  for (let i = 0; i < 4; i++) assert.equal(await a!.execute(async () => Promise.reject(new FailedAnswer(answer))), answer);
+  for (let i = 0; i < 4; i++) assert.equal(await a!.execute(async () => Promise.reject(new FailedAnswer(answer, undefined))), answer);
   assert.equal(a!.failures, 4);
   await a!.execute(async () => Promise.reject(Object.assign(new Error('client left'), { clientGone: true }))).catch(() => undefined);
   assert.equal(a!.failures, 4);
   assert.equal(a!.breakerState(), 'closed');
-  await a!.execute(async () => Promise.reject(new FailedAnswer(answer)));
+  await a!.execute(async () => Promise.reject(new FailedAnswer(answer, undefined)));
   assert.equal(a!.breakerState(), 'open');
+});
+
+test('one tenant alone cannot open a breaker with failures it could provoke; two tenants can', async () => {
+  const [a] = instances('a');
+  const answer = { statusCode: 504 };
+  for (let i = 0; i < 20; i++) await a!.execute(async () => Promise.reject(new FailedAnswer(answer, 'mallory')));
+  const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', [FAILED_CALLER]: 'mallory' });
+  for (let i = 0; i < 20; i++) await a!.execute(async () => Promise.reject(reset)).catch(() => undefined);
+  assert.equal(a!.breakerState(), 'closed');
+  assert.equal(a!.failures, 0);
+  // The same failures happening to a second tenant too: the instance's, counted.
+  for (let i = 0; i < 5; i++) await a!.execute(async () => Promise.reject(new FailedAnswer(answer, i % 2 === 0 ? 'alice' : 'mallory')));
+  assert.equal(a!.breakerState(), 'open');
+});
+
+test('an unreachable instance counts whoever calls; a request undici refuses to send never counts', async () => {
+  const [a, b] = instances('a', 'b');
+  const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', [FAILED_CALLER]: 'mallory' });
+  for (let i = 0; i < 5; i++) await a!.execute(async () => Promise.reject(refused)).catch(() => undefined);
+  assert.equal(a!.breakerState(), 'open');
+  const invalid = Object.assign(new Error('invalid request path'), { code: 'UND_ERR_INVALID_ARG' });
+  for (let i = 0; i < 20; i++) await b!.execute(async () => Promise.reject(invalid)).catch(() => undefined);
+  assert.equal(b!.failures, 0);
+  assert.equal(b!.breakerState(), 'closed');
 });
 
 test('the request path joins the instance base path and the path after /agents/{name}', () => {

@@ -78,6 +78,7 @@ export class ClientAssertionVerifier {
       throw oauthError('invalid_client', refusal.message, { cause: err });
     }
     const nowSeconds = this.#clock() / 1000;
+    if (typeof payload.iat === 'number' && payload.iat > nowSeconds + this.#tolerance) throw oauthError('invalid_client', 'client_assertion is not valid yet (iat is in the future)');
     const exp = payload.exp!;
     if (exp - nowSeconds > this.#maxLifetime + this.#tolerance) throw oauthError('invalid_client', `client_assertion expires too far in the future (at most ${this.#maxLifetime} s ahead)`);
     if (typeof payload.jti !== 'string' || payload.jti === '') throw oauthError('invalid_client', 'client_assertion needs a jti');

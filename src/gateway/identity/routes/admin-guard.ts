@@ -39,11 +39,3 @@ export function createRequireScope(options: { adminToken: string | undefined; au
 function forbidden(scope: string): AgentmeshError {
   return new AgentmeshError(ErrorCodes.AUTH_FORBIDDEN, `this call needs the ${scope} scope`, { details: { scope } });
 }
-
-/** RFC 6750 §3 challenge for a refused management call. */
-export function bearerChallenge(statusCode: number, scope: string): string | undefined {
-  if (statusCode === 401) return `Bearer realm="agentmesh", scope="${scope}"`;
-  if (statusCode === 403) return `Bearer realm="agentmesh", error="insufficient_scope", scope="${scope}"`;
-  return undefined;
-}
-

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { installBearerChallenge } from '../../../http/index.js';
 import type { Logger } from '../../../observability/index.js';
 import type { ApiKeyService, NewApiKeyInput } from '../credentials/api-key-service.js';
 import type { ClientService, NewClientInput } from '../credentials/client-service.js';
@@ -6,7 +7,7 @@ import { invalidArgument } from '../credentials/invalid-argument.js';
 import { apiKeyView, clientView } from '../credentials/views.js';
 import { GATEWAY_ADMIN_SCOPE } from '../principal.js';
 import type { ListQuery } from '../store/page.js';
-import { bearerChallenge, type RequireScope } from './admin-guard.js';
+import type { RequireScope } from './admin-guard.js';
 import * as s from './schemas.js';
 
 /** What the management routes need. */
@@ -61,9 +62,9 @@ export async function managementRoutes(app: FastifyInstance, options: Management
   const admin = (request: Parameters<RequireScope>[0]) => options.requireScope(request, GATEWAY_ADMIN_SCOPE);
 
   await app.register(async (scope) => {
+    // RFC 6750 §3: the same challenges as the A2A proxy (invalid_token only when a credential was presented).
+    installBearerChallenge(scope, { realm: 'agentmesh', scope: GATEWAY_ADMIN_SCOPE });
     scope.addHook('onSend', async (_request, reply, payload) => {
-      const challenge = bearerChallenge(reply.statusCode, GATEWAY_ADMIN_SCOPE);
-      if (challenge !== undefined) reply.header('www-authenticate', challenge);
       // Creation and rotation answers carry a secret: no cache may keep them.
       reply.header('cache-control', 'no-store');
       return payload;

@@ -4,6 +4,7 @@ import type { SsrfGuard } from '../../../http/index.js';
 import { authFailure } from '../auth-failure.js';
 import type { ExternalIssuerConfig } from '../config.js';
 import type { Principal } from '../principal.js';
+import { refuseFutureIssuedAt } from './issued-at.js';
 import { fromJoseError } from './jose-failure.js';
 import type { VerifiedToken } from './verified-token-cache.js';
 
@@ -85,6 +86,7 @@ export class ExternalIssuers {
     } catch (err) {
       throw fromJoseError(err, `the token of ${config.issuer}`);
     }
+    refuseFutureIssuedAt(payload, this.#clock(), this.#tolerance, `the token of ${config.issuer}`);
     const subject = claimAt(payload, config.subjectClaim ?? 'sub');
     const tenant = claimAt(payload, config.tenantClaim);
     const scopes = scopesOf(claimAt(payload, config.scopesClaim));

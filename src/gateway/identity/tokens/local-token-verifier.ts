@@ -4,6 +4,7 @@ import { authFailure } from '../auth-failure.js';
 import type { KeyManager } from '../keys/key-manager.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { Principal } from '../principal.js';
+import { refuseFutureIssuedAt } from './issued-at.js';
 import { fromJoseError } from './jose-failure.js';
 import { ACCESS_TOKEN_TYP } from './token-signer.js';
 import type { VerifiedToken } from './verified-token-cache.js';
@@ -21,7 +22,7 @@ export interface VerifiedOwnToken extends VerifiedToken {
  * Verifies access tokens this gateway issued: algorithm pinned per key (the
  * header's alg must be the key's), key by kid among the published ones
  * (reloading once when the kid is new: another replica may have rotated),
- * typ `at+jwt`, iss, aud, exp/nbf with tolerance, and the claims a
+ * typ `at+jwt`, iss, aud, exp/nbf/iat with tolerance, and the claims a
  * principal needs. Revocation is the caller's check (it applies to cached
  * hits too).
  */
@@ -76,6 +77,7 @@ export class LocalTokenVerifier {
     } catch (err) {
       throw fromJoseError(err, 'the bearer token');
     }
+    refuseFutureIssuedAt(payload, this.#clock(), this.#tolerance, 'the bearer token');
     const { client_id: clientId, tenant, scope, jti, exp, sub } = payload;
     if (typeof clientId !== 'string' || typeof tenant !== 'string' || typeof scope !== 'string' || typeof jti !== 'string' || typeof sub !== 'string' || typeof exp !== 'number') {
       throw authFailure('malformed', 'the bearer token has claims of the wrong type');

@@ -1,0 +1,46 @@
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import type { QuotaState } from '../policy/quotas.js';
+import type { GatewayCall, ProxyDeps } from './gateway-call.js';
+
+/** Request quotas: the client's on this agent and the tenant's overall (shared through Redis when configured). */
+export async function quotaStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
+  const principal = c.principal!;
+  const client = await d.identity.client(principal.clientId);
+  const rate = client?.rateLimit ?? c.route!.record.metadata.rateLimit;
+  let quota: QuotaState | undefined;
+  try {
+    quota = await d.quotas.admit([
+      // A delegating client's budget is per tenant it acts for: one busy tenant does not throttle the others.
+      { key: c.delegated ? `client:${principal.clientId}:tenant:${principal.tenant}:agent:${c.agent}` : `client:${principal.clientId}:agent:${c.agent}`, rpm: rate?.requestsPerMinute ?? d.defaultRequestsPerMinute, burst: rate?.burst ?? d.defaultBurst },
+      { key: `tenant:${principal.tenant}`, rpm: d.tenantRequestsPerMinute, burst: 0 },
+    ]);
+  } catch (err) {
+    c.audit.eventType = 'quota.exceeded';
+    d.metrics.quotaHits.labels({ agent: c.agent }).inc();
+    const details = (err as AgentmeshError).details;
+    const retry = details?.['retryAfterSeconds'];
+    if (retry) c.reply.header('retry-after', retry).header('ratelimit-limit', details?.['limit'] ?? '').header('ratelimit-remaining', '0').header('ratelimit-reset', retry);
+    throw err;
+  }
+  if (quota) c.reply.header('ratelimit-limit', String(quota.limit)).header('ratelimit-remaining', String(quota.remaining)).header('ratelimit-reset', String(quota.resetSeconds));
+}
+
+/**
+ * Concurrency: message sends are held to the agent's `maxConcurrentTasks`,
+ * split fairly between the tenants calling it; every call is held to the
+ * per-tenant cap, so one tenant's flood cannot take an agent from the others.
+ */
+export function concurrencyStep(c: GatewayCall, d: ProxyDeps): void {
+  const limit = c.terms ? c.route!.record.metadata.maxConcurrentTasks : undefined;
+  const admitted = d.gate.admit(c.agent, c.principal!.tenant, limit);
+  if (typeof admitted === 'function') {
+    c.disposer.defer(admitted);
+    return;
+  }
+  c.audit.eventType = 'concurrency.limited';
+  const message =
+    admitted.kind === 'agent'
+      ? `${c.agent} is running its ${admitted.limit} concurrent tasks; retry shortly`
+      : `Tenant ${c.principal!.tenant} holds its share (${admitted.share}) of ${c.agent}'s ${admitted.limit} concurrent calls; retry shortly`;
+  throw new AgentmeshError(ErrorCodes.GATEWAY_CONCURRENCY_LIMIT, message, { details: { agent: c.agent, limit: String(admitted.limit), ...(admitted.kind === 'tenant' && { tenantShare: String(admitted.share) }) }, retryable: true });
+}

@@ -1,0 +1,49 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { renderHttpError } from '../../http/index.js';
+import { ErrorCodes, WIRE, toJsonRpcErrorObject, toRestError, type AgentmeshError, type ErrorCode, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
+
+/**
+ * Errors A2A defines for the JSON-RPC binding, which an agent answers in
+ * band with HTTP 200 (A2A §9.4): the gateway answers them the same way, so a
+ * client cannot tell which of the two refused its request. The gateway's own
+ * refusals (401, 403, 402, 429, 503, …) keep their HTTP status, which
+ * clients and intermediaries act on.
+ */
+const IN_BAND: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  ErrorCodes.PROTOCOL_PARSE,
+  ErrorCodes.PROTOCOL_INVALID_REQUEST,
+  ErrorCodes.PROTOCOL_METHOD_NOT_FOUND,
+  ErrorCodes.PROTOCOL_INVALID_PARAMS,
+  ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED,
+  ErrorCodes.PROTOCOL_CONTENT_TYPE_NOT_SUPPORTED,
+  ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION,
+  ErrorCodes.TASK_NOT_FOUND,
+  ErrorCodes.PUSH_CONFIG_NOT_FOUND,
+]);
+
+/**
+ * Answers `error` in the caller's binding and version: a JSON-RPC envelope
+ * with its id; for REST, an error an agent would give is rendered exactly as
+ * the runtime renders it (v1: google.rpc.Status with the A2A reason; v0.3:
+ * the bare error object), and the gateway's own as documented (A2A §11.6,
+ * docs/errors.md).
+ */
+export function answerError(reply: FastifyReply, request: FastifyRequest, error: AgentmeshError, binding: 'JSONRPC' | 'HTTP+JSON', jsonRpcId: JsonRpcId | undefined, version: ProtocolVersion): void {
+  const status = WIRE[error.code].http;
+  if (status === 401) reply.header('www-authenticate', `Bearer realm="agentmesh"${error.details?.['reason'] === 'missing' ? '' : ', error="invalid_token"'}`);
+  else if (status === 403 && error.code === ErrorCodes.AUTH_FORBIDDEN) reply.header('www-authenticate', `Bearer realm="agentmesh", error="insufficient_scope", scope="${error.details?.['scope'] ?? ''}"`);
+  if (binding === 'JSONRPC') {
+    reply
+      .code(IN_BAND.has(error.code) ? 200 : status)
+      .header('content-type', 'application/json')
+      .send(JSON.stringify({ jsonrpc: '2.0', id: jsonRpcId ?? null, error: toJsonRpcErrorObject(error, String(request.id)) }));
+    return;
+  }
+  if (IN_BAND.has(error.code)) {
+    const { statusCode, body } = toRestError(error, String(request.id));
+    reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(version === '0.3' ? toJsonRpcErrorObject(error, String(request.id)) : body));
+    return;
+  }
+  const rendered = renderHttpError(error, String(request.id));
+  reply.code(rendered.statusCode).send(rendered.body);
+}

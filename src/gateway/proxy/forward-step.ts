@@ -1,0 +1,50 @@
+import { taskEnd } from '../settlement.js';
+import { AnswerTap } from '../stream-task-tap.js';
+import type { GatewayCall, ProxyDeps } from './gateway-call.js';
+
+/**
+ * Forwards the call with a signed assertion of the caller's tenant, relays
+ * the answer as it comes, then settles what the call reserved: at once when
+ * the answer carries the task's end, else by tracking the task until it ends.
+ */
+export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
+  const principal = c.principal!;
+  const call = c.call;
+  const assertion = await d.assertions.get({ sub: principal.subject, tenant: principal.tenant, scope: principal.scopes.join(' '), aud: `agentmesh:agent:${c.agent}`, act: 'agentmesh-gateway' });
+  const tap = c.reservationKey !== undefined ? new AnswerTap(call.streaming) : undefined;
+  const traceparent = c.request.headers['traceparent'];
+  const headers: Record<string, string> = { authorization: `Bearer ${assertion}`, 'x-request-id': String(c.request.id) };
+  if (typeof traceparent === 'string') headers['traceparent'] = traceparent;
+  const result = await d.router.forward(
+    { agent: c.agent, method: c.request.method, path: call.forwardPath, query: c.query, headers, body: c.bytes, idempotent: call.idempotent, tap: tap?.onChunk, caller: principal.tenant },
+    c.reply,
+  );
+  d.metrics.upstream(c.agent, call.operation, result.status, result.durationMs);
+  if (result.status >= 400) c.audit.outcome = 'error';
+  if (tap === undefined || c.reservationKey === undefined) return;
+  tap.finish();
+  const key = c.reservationKey;
+  // From here the reservation is settled or tracked: the error path must not refund it.
+  c.reservationKey = undefined;
+  const charged = await settleOrTrack(d, { key, tap, estimate: c.estimate, agent: c.agent, tenant: principal.tenant, subject: principal.subject, failed: result.status >= 400 || result.bodyError !== undefined });
+  if (tap.taskId !== undefined) c.audit.taskId = tap.taskId;
+  // What the call cost once settled; a call still running shows its hold (its settlement is audited as credits.settled).
+  if (charged !== undefined) c.audit.milliCredits = charged;
+  c.audit.detail = { ...c.audit.detail, reservedMilliCredits: c.estimate, settled: charged !== undefined };
+}
+
+/** Settles (or refunds) now when the answer carries the task's end; else tracks the task. Returns what was charged when settled now. */
+async function settleOrTrack(d: ProxyDeps, s: { key: string; tap: AnswerTap; estimate: number; agent: string; tenant: string; subject: string; failed: boolean }): Promise<number | undefined> {
+  const end = s.tap.task !== undefined ? taskEnd(s.tap.task) : s.tap.state !== undefined ? taskEnd({ status: { state: s.tap.state } }) : { kind: 'open' as const };
+  if (end.kind === 'refund' || (end.kind === 'charge' && !s.tap.streaming)) {
+    return (await d.tracker.close(s.key, end, s.estimate))?.chargedMilliCredits;
+  }
+  if (s.tap.taskId === undefined) {
+    // No task came back (an error answer): nothing ran, nothing is owed.
+    if (s.failed || end.kind === 'open') return (await d.ledger.refund(s.key, 'the agent started no task')).chargedMilliCredits;
+    return undefined;
+  }
+  // Still running, or a stream (whose usage is on the task, not the events): read the task until it ends.
+  await d.tracker.track({ key: s.key, agent: s.agent, taskId: s.tap.taskId, tenant: s.tenant, subject: s.subject, estimate: s.estimate });
+  return undefined;
+}

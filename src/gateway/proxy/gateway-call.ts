@@ -1,0 +1,87 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditEntry, AuditLog } from '../../audit/index.js';
+import type { Logger } from '../../observability/index.js';
+import type { CreditLedger } from '../../tenancy/index.js';
+import type { CallTerms } from '../call-pricing.js';
+import type { AssertionCache } from '../assertion-cache.js';
+import type { GatewayMetrics } from '../gateway-metrics.js';
+import type { Identity, Principal } from '../identity/index.js';
+import type { A2aRequestReading, ClassifiedRequest } from '../policy/a2a-operation.js';
+import type { Quotas } from '../policy/quotas.js';
+import type { AgentRoute, CardSigner, UpstreamRouter } from '../routing/index.js';
+import type { SettlementTracker } from '../settlement-tracker.js';
+import type { ConcurrencyGate } from './concurrency-gate.js';
+import { Disposer } from './disposer.js';
+import type { RequestValidator } from '../policy/request-validation.js';
+import type { PiiPolicies } from '../policy/pii-policy.js';
+import type { PiiScanLimits } from '../policy/pii.js';
+
+/** What the proxy's steps work with, built once per gateway. */
+export interface ProxyDeps {
+  identity: Identity;
+  router: UpstreamRouter;
+  ledger: CreditLedger;
+  audit: AuditLog;
+  quotas: Quotas;
+  tracker: SettlementTracker;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  publicUrl: () => string;
+  cardSigner: CardSigner;
+  assertions: AssertionCache;
+  gate: ConcurrencyGate;
+  validator: RequestValidator;
+  /** PII policies, when any is configured. */
+  pii: { policies: PiiPolicies; limits: PiiScanLimits } | undefined;
+  defaultRequestsPerMinute: number;
+  defaultBurst: number;
+  tenantRequestsPerMinute: number;
+}
+
+/**
+ * One call through the gateway: what each step learns and what the next
+ * needs, as plain fields of one object (STYLE rule 13: no closures or
+ * getters per request). Steps fill it in order; `audit` is the one entry the
+ * call leaves in the trail, whatever happens.
+ */
+export class GatewayCall {
+  readonly started = performance.now();
+  readonly request: FastifyRequest;
+  readonly reply: FastifyReply;
+  /** The agent's name as routed (`/agents/{name}`). */
+  readonly agent: string;
+  readonly reading: A2aRequestReading;
+  /** The body to forward: as received (the gateway never re-serializes), unless a PII policy redacted it. */
+  bytes: Buffer | undefined;
+  /** The body parsed once at the edge (undefined when none or not JSON). */
+  readonly body: unknown;
+  /** The query string with its `?`, when there is one. */
+  readonly query: string | undefined;
+  readonly audit: AuditEntry;
+  /** Releases what the call holds (slots, reservations), newest first. */
+  readonly disposer = new Disposer();
+  route: AgentRoute | undefined;
+  principal: Principal | undefined;
+  /** The call acts for another tenant (`gateway:delegate`). */
+  delegated = false;
+  terms: CallTerms | undefined;
+  /** The ledger key of the credits held for this call, while held. */
+  reservationKey: string | undefined;
+  estimate = 0;
+
+  constructor(request: FastifyRequest, reply: FastifyReply, agent: string, reading: A2aRequestReading, bytes: Buffer | undefined, body: unknown, query: string | undefined, audit: AuditEntry) {
+    this.request = request;
+    this.reply = reply;
+    this.agent = agent;
+    this.reading = reading;
+    this.bytes = bytes;
+    this.body = body;
+    this.query = query;
+    this.audit = audit;
+  }
+
+  /** The classified request; only called by steps that run after a refusal was answered. */
+  get call(): ClassifiedRequest {
+    return this.reading as ClassifiedRequest;
+  }
+}

@@ -1,0 +1,29 @@
+import { piiBlockedError, scanMessage, withMessage } from '../policy/pii.js';
+import type { GatewayCall, ProxyDeps } from './gateway-call.js';
+
+/**
+ * The PII policy of the call (gateway default, tenant, agent): finds e-mail
+ * addresses, phone numbers, card numbers and national ids in the message, then
+ * logs, redacts (the agent receives the redacted message) or blocks. Counted
+ * by kind and action, and audited as counts: never the matched values.
+ */
+export function piiStep(c: GatewayCall, d: ProxyDeps): void {
+  const message = c.call.message;
+  if (message === undefined || d.pii === undefined) return;
+  const { resolved, problem } = d.pii.policies.forCall(c.principal!.tenant, (c.route!.record.metadata as Record<string, unknown>)['pii']);
+  if (problem !== undefined) d.logger.warn({ agent: c.agent, problem }, "the agent's declared PII policy is invalid and was ignored");
+  if (resolved === undefined) return;
+  const scan = scanMessage(message, resolved, d.pii.limits);
+  if (scan.total === 0 || scan.action === undefined) return;
+  for (const [kind, count] of Object.entries(scan.counts)) d.metrics.piiMatches.labels({ kind, action: scan.action }).inc(count);
+  c.audit.detail = { ...c.audit.detail, pii: { action: scan.action, counts: scan.counts, ...(scan.incomplete && { incomplete: true }) } };
+  if (scan.action === 'block') {
+    c.audit.eventType = 'pii.blocked';
+    throw piiBlockedError(scan);
+  }
+  if (scan.action === 'redact' && scan.redacted !== undefined) {
+    c.bytes = Buffer.from(withMessage(c.body, scan.redacted), 'utf8');
+    return;
+  }
+  d.logger.info({ agent: c.agent, tenant: c.principal!.tenant, pii: scan.counts, fields: scan.locations.map((l) => l.field) }, 'a message carries personal data (policy: log)');
+}

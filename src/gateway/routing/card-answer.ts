@@ -1,0 +1,83 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { negotiateVersion, type ProtocolVersion } from '../../protocol/index.js';
+import type { CardSigner } from './card-cache.js';
+import type { UpstreamRouter } from './upstream-router.js';
+
+/** How long clients may cache a card served through the gateway, in seconds. */
+const CARD_MAX_AGE_SECONDS = 60;
+
+/** What {@link answerCardRequest} needs. */
+export interface CardAnswerOptions {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  /** The agent, as named in the path (`/agents/{name}/.well-known/agent-card.json`). */
+  agent: string;
+  router: UpstreamRouter;
+  /** The gateway's public URL: interface URLs, the token URL. */
+  gatewayBaseUrl: string;
+  sign: CardSigner;
+  /** The call's audit entry: marked `a2a.card` once the card is found (public card reads are counted, not audited; a failure is audited as the call's error). */
+  audit: { eventType: string };
+}
+
+/**
+ * Answers `GET /agents/{name}/.well-known/agent-card.json` (and `agent.json`)
+ * as the runtime answers its own card (runtime/agent-routes.ts):
+ *
+ * - the version: `A2A-Version` absent is a v0.3 client (A2A §3.6.2), which
+ *   gets the v0.3 card shape; present, it is negotiated (`negotiateVersion`:
+ *   1.0 or 0.3, anything else AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED, 400);
+ * - `ETag` per version, `304` without a body on a matching `If-None-Match`,
+ *   `Vary: A2A-Version` (the body depends on it), `Cache-Control`.
+ *
+ * The card declares the gateway's security schemes (card-security.ts) and
+ * is signed by the gateway as served in that version. Errors are thrown for
+ * the proxy to render.
+ *
+ * @example
+ * if (call?.operation === 'GetAgentCard') {
+ *   return answerCardRequest({ request, reply, agent: name, router, gatewayBaseUrl: publicUrl(), sign: cardSigner, audit });
+ * }
+ */
+export async function answerCardRequest(o: CardAnswerOptions): Promise<FastifyReply> {
+  const { request, reply } = o;
+  // Before anything can fail: an error answer depends on the header too.
+  varyOnVersion(reply);
+  const version = cardVersion(request);
+  const { json, etag } = await o.router.card(o.agent, { gatewayBaseUrl: o.gatewayBaseUrl, sign: o.sign, version });
+  o.audit.eventType = 'a2a.card';
+  reply.header('etag', etag).header('cache-control', `public, max-age=${CARD_MAX_AGE_SECONDS}`);
+  if (ifNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send();
+  return reply.header('content-type', 'application/json').send(json);
+}
+
+/**
+ * The card version a request asks for, as the runtime decides it: no
+ * `A2A-Version` header means 0.3; with one, its value (else the
+ * `A2A-Version` query parameter, for a repeated header) is negotiated.
+ */
+function cardVersion(request: FastifyRequest): ProtocolVersion {
+  const header = request.headers['a2a-version'];
+  if (header === undefined) return '0.3';
+  if (typeof header === 'string') return negotiateVersion(header);
+  const query = request.query as Record<string, unknown> | undefined;
+  const value = query !== undefined && Object.hasOwn(query, 'A2A-Version') ? query['A2A-Version'] : query !== undefined && Object.hasOwn(query, 'a2a-version') ? query['a2a-version'] : undefined;
+  return negotiateVersion(typeof value === 'string' ? value : undefined);
+}
+
+/** Adds `A2A-Version` to `Vary`, keeping what another hook put there. */
+function varyOnVersion(reply: FastifyReply): void {
+  const held = reply.getHeader('vary');
+  const list = typeof held === 'string' ? held : Array.isArray(held) ? held.join(', ') : '';
+  if (!/(^|,)\s*a2a-version\s*(,|$)/i.test(list)) reply.header('vary', list === '' ? 'A2A-Version' : `${list}, A2A-Version`);
+}
+
+/** RFC 9110 §13.1.2: `*`, or any listed tag equal to `etag` by weak comparison. */
+function ifNoneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const strong = etag.startsWith('W/') ? etag.slice(2) : etag;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || (t.startsWith('W/') ? t.slice(2) : t) === strong;
+  });
+}

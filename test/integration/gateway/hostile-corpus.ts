@@ -1,0 +1,95 @@
+/**
+ * Malformed and hostile A2A requests (issue 15 §1), each as sent by a client
+ * to an agent's base URL: the same entry goes to the runtime directly and
+ * through the gateway, whose answers must fall in the same outcome class.
+ */
+export interface HostileRequest {
+  name: string;
+  method: 'GET' | 'POST' | 'DELETE' | 'PUT';
+  /** Raw path after the agent's base (already percent-encoded as the client sends it). */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+const rpc = (method: unknown, params?: unknown, id: unknown = 1) => JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
+const deep = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+const message = (extra: Record<string, unknown> = {}) => ({ messageId: `m-${Math.random().toString(36).slice(2)}`, role: 'ROLE_USER', parts: [{ text: 'hi' }], ...extra });
+
+const v1 = { 'content-type': 'application/json', 'a2a-version': '1.0' };
+const v03 = { 'content-type': 'application/json' };
+
+const BAD_TASK_IDS = ['%00', '%F0%9F%98%80', 'x%20', '%25', '..%2F..%2Fetc%2Fpasswd', '%2e%2e', '%0D%0ASet-Cookie:%20a=b', '%3Cscript%3Ealert(1)%3C%2Fscript%3E', 'a'.repeat(300), '%ED%A0%80', '%FF', 'nope'];
+
+export const HOSTILE_CORPUS: readonly HostileRequest[] = [
+  // JSON-RPC envelope (A2A §9, JSON-RPC 2.0 §5)
+  { name: 'not JSON', method: 'POST', path: '/', headers: v1, body: '{"jsonrpc":' },
+  { name: 'empty object', method: 'POST', path: '/', headers: v1, body: '{}' },
+  { name: 'a JSON array (batch)', method: 'POST', path: '/', headers: v1, body: '[]' },
+  { name: 'a JSON string', method: 'POST', path: '/', headers: v1, body: '"hello"' },
+  { name: 'a JSON null', method: 'POST', path: '/', headers: v1, body: 'null' },
+  { name: 'wrong jsonrpc version', method: 'POST', path: '/', headers: v1, body: JSON.stringify({ jsonrpc: '1.0', id: 1, method: 'GetTask', params: { id: 'x' } }) },
+  { name: 'method missing', method: 'POST', path: '/', headers: v1, body: JSON.stringify({ jsonrpc: '2.0', id: 1 }) },
+  { name: 'method not a string', method: 'POST', path: '/', headers: v1, body: rpc(42) },
+  { name: 'id an object', method: 'POST', path: '/', headers: v1, body: rpc('GetTask', { id: 'x' }, { a: 1 }) },
+  { name: 'unknown method', method: 'POST', path: '/', headers: v1, body: rpc('DropAllTables', {}) },
+  { name: 'method toString', method: 'POST', path: '/', headers: v1, body: rpc('toString', {}) },
+  { name: 'method constructor', method: 'POST', path: '/', headers: v1, body: rpc('constructor', {}) },
+  { name: 'method __proto__', method: 'POST', path: '/', headers: v1, body: rpc('__proto__', {}) },
+  { name: 'method hasOwnProperty (v0.3)', method: 'POST', path: '/', headers: v03, body: rpc('hasOwnProperty', {}) },
+  { name: 'params an array', method: 'POST', path: '/', headers: v1, body: rpc('GetTask', ['x']) },
+  { name: 'params a string', method: 'POST', path: '/', headers: v1, body: rpc('GetTask', 'x') },
+  // JSON-RPC params
+  { name: 'GetTask without id', method: 'POST', path: '/', headers: v1, body: rpc('GetTask', {}) },
+  { name: 'GetTask of a lone surrogate', method: 'POST', path: '/', headers: v1, body: rpc('GetTask', { id: '\ud800' }) },
+  { name: 'GetTask of a NUL', method: 'POST', path: '/', headers: v1, body: rpc('GetTask', { id: '\u0000' }) },
+  { name: 'GetTask of an unknown id', method: 'POST', path: '/', headers: v1, body: rpc('GetTask', { id: 'no-such-task' }) },
+  { name: 'GetTask of a huge id', method: 'POST', path: '/', headers: v1, body: rpc('GetTask', { id: 'x'.repeat(100_000) }) },
+  { name: 'GetTask with id an object', method: 'POST', path: '/', headers: v1, body: rpc('GetTask', { id: { $ne: null } }) },
+  { name: 'CancelTask of an unknown id', method: 'POST', path: '/', headers: v1, body: rpc('CancelTask', { id: 'no-such-task' }) },
+  { name: 'SendMessage without message', method: 'POST', path: '/', headers: v1, body: rpc('SendMessage', {}) },
+  { name: 'SendMessage with message a string', method: 'POST', path: '/', headers: v1, body: rpc('SendMessage', { message: 'hi' }) },
+  { name: 'SendMessage without parts', method: 'POST', path: '/', headers: v1, body: rpc('SendMessage', { message: { messageId: 'm1', role: 'ROLE_USER' } }) },
+  { name: 'SendMessage with a part of no kind', method: 'POST', path: '/', headers: v1, body: rpc('SendMessage', { message: message({ parts: [{}] }) }) },
+  { name: 'SendMessage with a bad role', method: 'POST', path: '/', headers: v1, body: rpc('SendMessage', { message: message({ role: 'ROLE_GOD' }) }) },
+  { name: 'SendMessage to an unknown task', method: 'POST', path: '/', headers: v1, body: rpc('SendMessage', { message: message({ taskId: 'no-such-task' }) }) },
+  { name: 'SendMessage with a prototype-named metadata key', method: 'POST', path: '/', headers: v1, body: `{"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":"m-proto-${Date.now()}","role":"ROLE_USER","parts":[{"text":"hi"}],"metadata":{"__proto__":{"polluted":true},"constructor":1}}}}` },
+  { name: 'ListTasks with a bad page size', method: 'POST', path: '/', headers: v1, body: rpc('ListTasks', { pageSize: -5 }) },
+  { name: 'v0.3 tasks/get without id', method: 'POST', path: '/', headers: v03, body: rpc('tasks/get', {}) },
+  { name: 'v0.3 tasks/get of a lone surrogate', method: 'POST', path: '/', headers: v03, body: rpc('tasks/get', { id: '\udfff' }) },
+  { name: 'v0.3 message/send without message', method: 'POST', path: '/', headers: v03, body: rpc('message/send', {}) },
+  // REST (A2A §11)
+  ...BAD_TASK_IDS.map((id): HostileRequest => ({ name: `REST GetTask ${id.slice(0, 40)}`, method: 'GET', path: `/tasks/${id}`, headers: { 'a2a-version': '1.0' } })),
+  ...BAD_TASK_IDS.map((id): HostileRequest => ({ name: `REST CancelTask ${id.slice(0, 40)}`, method: 'POST', path: `/tasks/${id}:cancel`, headers: { 'a2a-version': '1.0' } })),
+  { name: 'REST v0.3 GetTask of a NUL', method: 'GET', path: '/v1/tasks/%00' },
+  { name: 'REST send: not JSON', method: 'POST', path: '/message:send', headers: v1, body: '{"message":' },
+  { name: 'REST send: no message', method: 'POST', path: '/message:send', headers: v1, body: '{}' },
+  { name: 'REST send: message without parts', method: 'POST', path: '/message:send', headers: v1, body: JSON.stringify({ message: { messageId: 'm2', role: 'ROLE_USER' } }) },
+  { name: 'REST send: a JSON array', method: 'POST', path: '/message:send', headers: v1, body: '[1,2]' },
+  { name: 'REST unknown operation', method: 'POST', path: '/message:explode', headers: v1, body: '{}' },
+  { name: 'REST unknown path', method: 'GET', path: '/admin', headers: v1 },
+  { name: 'REST wrong method on a task', method: 'DELETE', path: '/tasks/abc', headers: { 'a2a-version': '1.0' } },
+  { name: 'REST list with a bad page size', method: 'GET', path: '/tasks?pageSize=abc', headers: v1 },
+];
+
+/** The deep-nesting entries are heavy; kept apart so a property test can reuse the rest cheaply. */
+export const DEEP_CORPUS: readonly HostileRequest[] = [
+  { name: 'JSON-RPC body nested 10,000 deep in metadata', method: 'POST', path: '/', headers: v1, body: `{"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":"m-deep","role":"ROLE_USER","parts":[{"text":"hi"}],"metadata":${deep(10_000)}}}}` },
+  { name: 'REST send nested 10,000 deep in a data part', method: 'POST', path: '/message:send', headers: v1, body: `{"message":{"messageId":"m-deep-rest","role":"ROLE_USER","parts":[{"data":${deep(10_000)}}]}}` },
+];
+
+/** What a response means to the caller: HTTP status plus the A2A error it names, in its binding. */
+export function outcomeOf(status: number, body: string, binding: 'JSONRPC' | 'HTTP+JSON'): string {
+  let parsed: any;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    parsed = undefined;
+  }
+  if (binding === 'JSONRPC') {
+    const code = parsed?.error?.code;
+    return code === undefined ? `${status} result` : `${status} ${code}`;
+  }
+  const reason = parsed?.error?.details?.find?.((d: any) => typeof d?.reason === 'string')?.reason;
+  return `${status}${reason ? ` ${reason}` : ''}`;
+}

@@ -1,0 +1,90 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
+import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
+import { DEEP_CORPUS, HOSTILE_CORPUS, outcomeOf, type HostileRequest } from './hostile-corpus.js';
+
+/** Sends a raw request (paths are sent byte for byte, as `fetch` would normalize them). */
+function send(base: string, entry: HostileRequest, authorization: string): Promise<{ status: number; body: string }> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method: entry.method, path: `${url.pathname.replace(/\/$/, '')}${entry.path}`, headers: { authorization, ...(entry.headers ?? {}), ...(entry.body !== undefined ? { 'content-length': Buffer.byteLength(entry.body) } : {}) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(entry.body);
+  });
+}
+
+const bindingOf = (entry: HostileRequest): 'JSONRPC' | 'HTTP+JSON' => (entry.method === 'POST' && entry.path === '/' ? 'JSONRPC' : 'HTTP+JSON');
+
+describe('issue 15 §1: bad input through the gateway answers as the runtime does', () => {
+  let mesh: Awaited<ReturnType<typeof startGatewayMesh>>;
+  let gw: typeof mesh.gw;
+  let host: typeof mesh.host;
+  let token: string;
+  let otherToken: string;
+  let assertion: string;
+
+  before(async () => {
+    mesh = await startGatewayMesh({ gateway: { breakerFailures: 5 } });
+    ({ gw, host } = mesh);
+    const scopes = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write', 'a2a:card:read'];
+    token = await fetchToken(gw.url, await createClient(gw.url, { name: 'hostile', tenant: 'acme', scopes }));
+    otherToken = await fetchToken(gw.url, await createClient(gw.url, { name: 'polite', tenant: 'globex', scopes }));
+    // Direct calls carry what the gateway would send: its assertion of the same tenant and scopes.
+    assertion = await gw.gateway.identity.signAssertion({ sub: 'hostile', tenant: 'acme', scope: scopes.join(' '), aud: 'agentmesh:agent:tester', act: 'agentmesh-gateway' }, 600);
+  });
+  after(async () => {
+    await mesh?.close();
+  });
+
+  test('every corpus entry: same outcome class directly and through the gateway, never a 5xx', async () => {
+    const direct = host.agents['tester']!;
+    const through = `${gw.url}/agents/tester`;
+    const differences: string[] = [];
+    for (const entry of [...HOSTILE_CORPUS, ...DEEP_CORPUS]) {
+      const a = await send(direct, entry, `Bearer ${assertion}`);
+      const b = await send(through, entry, `Bearer ${token}`);
+      const binding = bindingOf(entry);
+      const expected = outcomeOf(a.status, a.body, binding);
+      const got = outcomeOf(b.status, b.body, binding);
+      if (b.status >= 500) differences.push(`${entry.name}: the gateway answered ${got} (${b.body.slice(0, 200)})`);
+      // The runtime answering 5xx to client input is its own defect; the gateway must refuse such input as a client error.
+      else if (a.status >= 500 && b.status >= 400) continue;
+      else if (expected !== got) differences.push(`${entry.name}: direct ${expected}, gateway ${got} (${b.body.slice(0, 200)})`);
+    }
+    assert.deepEqual(differences, []);
+  });
+
+  test('a client sending 1,000 poisoned requests leaves the agent available to others', async () => {
+    const through = `${gw.url}/agents/tester`;
+    const poison = HOSTILE_CORPUS.filter((e) => e.method === 'GET' || e.path !== '/');
+    let politeOk = 0;
+    for (let i = 0; i < 1_000; i++) {
+      const answer = await send(through, poison[i % poison.length]!, `Bearer ${token}`);
+      assert.ok(answer.status < 500, `poisoned request ${i} answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+      if (i % 50 === 0) {
+        const ok = await send(through, { name: 'polite', method: 'POST', path: '/', headers: { 'content-type': 'application/json', 'a2a-version': '1.0' }, body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'SendMessage', params: { message: { messageId: `polite-${i}`, role: 'ROLE_USER', parts: [{ text: 'hi' }], metadata: { skillId: 'echo' } } } }) }, `Bearer ${otherToken}`);
+        if (ok.status === 200 && JSON.parse(ok.body).result?.task?.status?.state === 'TASK_STATE_COMPLETED') politeOk += 1;
+      }
+    }
+    assert.equal(politeOk, 20, 'every well-behaved call succeeded');
+    const stats = gw.gateway.router.stats().filter((s) => s.agent === 'tester');
+    assert.deepEqual(stats.map((s) => [s.breaker, s.failures]), [['closed', 0]]);
+  });
+
+  test('the audit chain verifies after the corpus', async () => {
+    await gw.gateway.audit.flush();
+    const result = await gw.gateway.audit.verify();
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.ok, true);
+  });
+});

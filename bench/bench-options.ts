@@ -32,7 +32,7 @@ export interface BenchOptions {
   orchestratorInstances: number;
   /** Task writes per target and round of the store part (default 100000, `BENCH_STORE_TASKS`). */
   storeTasks: number;
-  /** Rounds of each throughput scenario, every target once per round; the median round is reported (default 1, `BENCH_ROUNDS`). */
+  /** Rounds of each throughput scenario and of the gateway part, every target once per round; medians are reported (default 1, `BENCH_ROUNDS`). */
   rounds: number;
   help: boolean;
 }
@@ -50,8 +50,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --orchestrator-instances <n>
                          agents runtimes the orchestrator's maps spread over (default 2, env BENCH_ORCHESTRATOR_INSTANCES)
   --store-tasks <n>      task writes per target and round of the store part (default 100000, env BENCH_STORE_TASKS)
-  --rounds <n>           rounds of the sendmessage and streaming parts, every target once a round;
-                         the round with the median agentmesh/sdk ratio is reported (default 1, at most 9, env BENCH_ROUNDS)
+  --rounds <n>           rounds of the sendmessage, streaming and gateway parts, every target once a round;
+                         sendmessage/streaming report the round with the median agentmesh/sdk ratio, gateway
+                         the median of each figure and ratio (default 1, at most 9, env BENCH_ROUNDS)
   --memory               run the memory part (default: on)
   --no-memory            skip the memory part
   --help                 this text

@@ -19,7 +19,7 @@ import { formatAcceptance, formatMemory, formatScenario, formatSummary } from '.
 import type { Log, MemoryReport, ScenarioReport } from './report.js';
 import { runScenario } from './scenario-run.js';
 import { formatRegistryBench, runRegistryBench, type RegistryBenchReport } from './registry/registry-bench.js';
-import { formatGatewayBench, runGatewayBench, type GatewayBenchReport } from './gateway/gateway-bench.js';
+import { formatGatewayBench, gatewayBenchFailed, runGatewayBench, type GatewayBenchReport } from './gateway/gateway-bench.js';
 import { runOrchestratorBench } from './orchestrator/orchestrator-bench.js';
 import { formatOrchestratorBench, orchestratorBenchFailed, type OrchestratorBenchReport } from './orchestrator/orchestrator-report.js';
 import { TARGETS } from './target-process.js';
@@ -67,7 +67,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
     for (const part of options.parts) {
       if (part === 'memory') memory = await runMemory({ options, dataRoot, log });
       else if (part === 'registry') registry = await runRegistryBench({ agents: options.registryAgents, durationS: options.durationS, log });
-      else if (part === 'gateway') gateway = await runGatewayBench({ durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, log });
+      else if (part === 'gateway') gateway = await runGatewayBench({ durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, rounds: options.rounds, log });
       else if (part === 'orchestrator') orchestrator = await runOrchestratorBench({ instances: options.orchestratorInstances, log });
       else if (part === 'store') store = await runStoreBench({ tasks: options.storeTasks, dataRoot, log });
       else scenarios.push(await runRounds({ scenario: part, options, dataRoot, log }));
@@ -112,7 +112,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
     )}\n`,
   );
   log(`\nresults written to ${RESULTS_FILE} (${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s)`);
-  return hasFailures({ scenarios, ...(memory ? { memory } : {}) }) || (registry?.rows.some((r) => r.errors + r.non2xx > 0) ?? false) || (gateway?.rows.some((r) => r.errors + r.non2xx > 0) ?? false) || (orchestrator !== undefined && orchestratorBenchFailed(orchestrator)) ? 1 : 0;
+  return hasFailures({ scenarios, ...(memory ? { memory } : {}) }) || (registry?.rows.some((r) => r.errors + r.non2xx > 0) ?? false) || (gateway !== undefined && gatewayBenchFailed(gateway)) || (orchestrator !== undefined && orchestratorBenchFailed(orchestrator)) ? 1 : 0;
 }
 
 /**

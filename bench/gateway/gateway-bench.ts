@@ -1,36 +1,30 @@
 /**
  * The gateway part of `npm run bench`: SendMessage to the agentmesh runtime
- * directly, then through the gateway with everything on — JWT validation,
- * scope and tenant checks, quotas, a credit reservation and settlement per
- * call, and the audit trail — against the same runtime, in the same run.
+ * directly, then through four fronts in the same run — a bare node:http +
+ * undici relay, nginx as a plain relay, HAProxy verifying the JWT with a
+ * stick-table rate limit, and the gateway with everything on (JWT
+ * validation, scope and tenant checks, quotas, a credit reservation and
+ * settlement per call, the audit trail) — every target once per round, the
+ * median of the rounds reported. nginx and HAProxy are used when installed,
+ * never installed: when absent their rows are skipped with how to get them.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
+import { summarizeRounds, type GatewayAbsence, type GatewayBenchReport, type GatewayRow, type GatewayTarget } from './gateway-report.js';
+import { startHaproxyRelay } from './haproxy-relay.js';
+import type { NativeRelay } from './native-relay.js';
+import { startNginxRelay } from './nginx-relay.js';
+
+export { formatGatewayBench, gatewayBenchFailed, type GatewayBenchReport } from './gateway-report.js';
 
 type Log = (line: string) => void;
-
-export interface GatewayBenchReport {
-  rows: Array<{
-    target: 'direct' | 'bare-proxy' | 'gateway';
-    requestsPerSec: number;
-    p50Ms: number;
-    p99Ms: number;
-    sequentialP50Ms: number;
-    sequentialP99Ms: number;
-    errors: number;
-    non2xx: number;
-    /** CPU time per request of the runtime and of the process in front of it (none for direct), µs, over the loaded run. */
-    runtimeCpuMicros: number;
-    frontCpuMicros: number | undefined;
-  }>;
-  auditRows: number;
-}
 
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 
@@ -103,9 +97,69 @@ async function json(url: string, init: RequestInit = {}): Promise<{ status: numb
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-export async function runGatewayBench({ durationS, warmupS, connections, log }: { durationS: number; warmupS: number; connections: number; log: Log }): Promise<GatewayBenchReport> {
+/** The quota of the bench client and the HAProxy rate limit: on, costing their count per call, far above the load. */
+const REQUESTS_PER_MINUTE = 10_000_000;
+const SCOPES = ['a2a:message:send', 'a2a:tasks:read'];
+
+/** A target of one round: where the calls go, with which headers, and whose CPU is the front's. */
+interface Front {
+  target: GatewayTarget;
+  url: string;
+  headers: () => Record<string, string>;
+  cpu: (() => Promise<number>) | undefined;
+}
+
+async function completes(url: string, headers: Record<string, string>): Promise<string | undefined> {
+  const answer = await json(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'a2a-version': '1.0' }, body: body().replace('[<id>]', `check-${Date.now()}`) });
+  return answer.body?.result?.task?.status?.state === 'TASK_STATE_COMPLETED' ? undefined : `a call did not complete (HTTP ${answer.status}): ${JSON.stringify(answer.body).slice(0, 300)}`;
+}
+
+/** The HAProxy front must refuse a call without a token and one signed by another key, and pass the gateway's. */
+async function checkHaproxy(url: string, token: string): Promise<string | undefined> {
+  const none = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() });
+  await none.arrayBuffer();
+  if (none.status !== 401) return `a call without a token answered ${none.status}, not 401`;
+  const { privateKey } = await generateKeyPair('ES256');
+  const forged = await new SignJWT(decodeJwt(token)).setProtectedHeader(decodeProtectedHeader(token) as { alg: string }).sign(privateKey);
+  const wrong = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${forged}`, 'content-type': 'application/json' }, body: body() });
+  await wrong.arrayBuffer();
+  if (wrong.status !== 401) return `a token signed by another key answered ${wrong.status}, not 401`;
+  return completes(url, { authorization: `Bearer ${token}` });
+}
+
+/** Starts a native relay; `skipped` when it is not installed, `failed` when it is but does not work. */
+async function startRelay(
+  target: GatewayTarget,
+  start: () => Promise<NativeRelay | { missing: string }>,
+  check: (relay: NativeRelay) => Promise<string | undefined>,
+  absent: { skipped: GatewayAbsence[]; failed: GatewayAbsence[] },
+  log: Log,
+): Promise<NativeRelay | undefined> {
+  let relay: NativeRelay | { missing: string };
+  try {
+    relay = await start();
+  } catch (err) {
+    absent.failed.push({ target, reason: err instanceof Error ? err.message : String(err) });
+    return undefined;
+  }
+  if ('missing' in relay) {
+    absent.skipped.push({ target, reason: relay.missing });
+    log(`gateway: ${target} skipped: ${relay.missing}`);
+    return undefined;
+  }
+  const problem = await check(relay).catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
+  if (problem !== undefined) {
+    await relay.stop();
+    absent.failed.push({ target, reason: problem });
+    return undefined;
+  }
+  return relay;
+}
+
+export async function runGatewayBench({ durationS, warmupS, connections, rounds, log }: { durationS: number; warmupS: number; connections: number; rounds: number; log: Log }): Promise<GatewayBenchReport> {
   const dataDir = await mkdtemp(join(tmpdir(), 'agentmesh-bench-gateway-'));
   const children: ChildProcess[] = [];
+  const relays: NativeRelay[] = [];
   try {
     const registry = await startChild({ kind: 'registry', dataDir: join(dataDir, 'registry') });
     children.push(registry.child);
@@ -113,10 +167,13 @@ export async function runGatewayBench({ durationS, warmupS, connections, log }: 
     const control = await startChild({ kind: 'control', dataDir: join(dataDir, 'control'), adminToken: ADMIN, registryUrl });
     children.push(control.child);
     const { gatewayUrl } = control.message as { gatewayUrl: string };
-    const runtime = await startChild({ kind: 'runtime', dataDir: join(dataDir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` });
+    const jwksUrl = `${gatewayUrl}/.well-known/jwks.json`;
+    const runtime = await startChild({ kind: 'runtime', dataDir: join(dataDir, 'runtime'), registryUrl, jwksUrl });
     children.push(runtime.child);
-    const directUrl = `${runtime.message['url']}/agents/bench`;
-    const viaGateway = `${gatewayUrl}/agents/bench`;
+    const runtimeOrigin = runtime.message['url']!;
+    const path = '/agents/bench';
+    const directUrl = `${runtimeOrigin}${path}`;
+    const viaGateway = `${gatewayUrl}${path}`;
     const proxy = await startChild({ kind: 'proxy', upstream: directUrl });
     children.push(proxy.child);
     const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -124,76 +181,87 @@ export async function runGatewayBench({ durationS, warmupS, connections, log }: 
       method: 'POST',
       headers: admin,
       // The quota stays on, set far above the load: the bench measures its cost, not its refusals.
-      body: JSON.stringify({ name: 'bench', tenant: 'bench', scopes: ['a2a:message:send', 'a2a:tasks:read'], authMethod: 'client_secret_basic', rateLimit: { requestsPerMinute: 10_000_000, burst: 1000 } }),
+      body: JSON.stringify({ name: 'bench', tenant: 'bench', scopes: SCOPES, authMethod: 'client_secret_basic', rateLimit: { requestsPerMinute: REQUESTS_PER_MINUTE, burst: 1000 } }),
     });
     if (client.status !== 201) throw new Error(`client creation answered ${client.status}: ${JSON.stringify(client.body)}`);
     await json(`${gatewayUrl}/v1/tenants/bench/credits/topups`, { method: 'POST', headers: admin, body: JSON.stringify({ reference: 'bench', milliCredits: 1_000_000_000_000 }) });
     const basic = Buffer.from(`${client.body.client_id}:${client.body.client_secret}`).toString('base64');
-    const token = await json(`${gatewayUrl}/oauth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
-    const auth = { authorization: `Bearer ${token.body.access_token}` };
+    // A fresh token every round: a long run outlives the gateway's 15-minute tokens.
+    const fetchToken = async (): Promise<string> => {
+      const answer = await json(`${gatewayUrl}/oauth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+      if (answer.status !== 200) throw new Error(`the token endpoint answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      return answer.body.access_token as string;
+    };
+    let token = await fetchToken();
+    const auth = () => ({ authorization: `Bearer ${token}` });
     for (let i = 0; ; i++) {
       const card = await fetch(`${viaGateway}/.well-known/agent-card.json`);
       if (card.status === 200) break;
       if (i > 200) throw new Error('the gateway never routed to the bench agent');
       await new Promise((r) => setTimeout(r, 50));
     }
-    const check = await json(viaGateway, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'a2a-version': '1.0' }, body: body().replace('[<id>]', 'check') });
-    if (check.body?.result?.task?.status?.state !== 'TASK_STATE_COMPLETED') throw new Error(`a call through the gateway did not complete: ${JSON.stringify(check.body).slice(0, 300)}`);
+    const check = await completes(viaGateway, auth());
+    if (check !== undefined) throw new Error(`through the gateway: ${check}`);
 
-    const rows: GatewayBenchReport['rows'] = [];
-    const targets = [
-      ['direct', directUrl, {}, undefined],
-      ['bare-proxy', proxy.message['url']!, {}, proxy.child],
-      ['gateway', viaGateway, auth, control.child],
-    ] as const;
-    for (const [target, url, headers, front] of targets) {
-      log(`gateway: ${target}: warm-up ${warmupS} s, then ${durationS} s at ${connections} connections, then 1,000 calls one at a time…`);
-      if (warmupS > 0) await load(url, headers, connections, warmupS);
-      const before = { runtime: await cpuOf(runtime.child), front: front ? await cpuOf(front) : 0 };
-      const result = await load(url, headers, connections, durationS);
-      const runtimeCpuMicros = (await cpuOf(runtime.child)) - before.runtime;
-      const frontCpuMicros = front ? (await cpuOf(front)) - before.front : undefined;
-      const one = await sequential(url, headers, 1000);
-      const requests = Math.max(1, result.requests.total);
-      rows.push({
-        target,
-        requestsPerSec: result.requests.average,
-        p50Ms: result.latency.p50,
-        p99Ms: result.latency.p99,
-        sequentialP50Ms: one.p50Ms,
-        sequentialP99Ms: one.p99Ms,
-        errors: result.errors,
-        non2xx: result.non2xx + one.failures,
-        runtimeCpuMicros: runtimeCpuMicros / requests,
-        frontCpuMicros: frontCpuMicros === undefined ? undefined : frontCpuMicros / requests,
-      });
-      log(`  ${target}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; one at a time p50 ${one.p50Ms.toFixed(2)} ms`);
+    const absent = { skipped: [] as GatewayAbsence[], failed: [] as GatewayAbsence[] };
+    const nginx = await startRelay('nginx', () => startNginxRelay({ dir: join(dataDir, 'nginx'), upstream: runtimeOrigin }), (relay) => completes(`${relay.origin}${path}`, {}), absent, log);
+    if (nginx) relays.push(nginx);
+    await mkdir(join(dataDir, 'haproxy'), { recursive: true });
+    const haproxy = await startRelay(
+      'haproxy-jwt',
+      () => startHaproxyRelay({ dir: join(dataDir, 'haproxy'), upstream: runtimeOrigin, jwksUrl, token, scope: 'a2a:message:send', requestsPerMinute: REQUESTS_PER_MINUTE }),
+      (relay) => checkHaproxy(`${relay.origin}${path}`, token),
+      absent,
+      log,
+    );
+    if (haproxy) relays.push(haproxy);
+    for (const { target, reason } of absent.failed) log(`gateway: ${target} FAILED: ${reason}`);
+
+    const fronts: Front[] = [
+      { target: 'direct', url: directUrl, headers: () => ({}), cpu: undefined },
+      { target: 'bare-relay', url: proxy.message['url']!, headers: () => ({}), cpu: () => cpuOf(proxy.child) },
+      ...(nginx ? [{ target: 'nginx' as const, url: `${nginx.origin}${path}`, headers: () => ({}), cpu: () => nginx.cpuMicros() }] : []),
+      ...(haproxy ? [{ target: 'haproxy-jwt' as const, url: `${haproxy.origin}${path}`, headers: auth, cpu: () => haproxy.cpuMicros() }] : []),
+      { target: 'gateway', url: viaGateway, headers: auth, cpu: () => cpuOf(control.child) },
+    ];
+    const roundRows: GatewayRow[][] = [];
+    for (let round = 1; round <= rounds; round++) {
+      if (round > 1) token = await fetchToken();
+      const rows: GatewayRow[] = [];
+      // Each round starts one target later, so no target always follows the same one (the machine's load drifts).
+      const order = fronts.map((_, i) => fronts[(i + round - 1) % fronts.length]!);
+      for (const { target, url, headers, cpu } of order) {
+        log(`gateway${rounds > 1 ? ` round ${round} of ${rounds}` : ''}: ${target}: warm-up ${warmupS} s, then ${durationS} s at ${connections} connections, then 1,000 calls one at a time…`);
+        if (warmupS > 0) await load(url, headers(), connections, warmupS);
+        const before = { runtime: await cpuOf(runtime.child), front: cpu ? await cpu() : 0 };
+        const result = await load(url, headers(), connections, durationS);
+        const runtimeCpuMicros = (await cpuOf(runtime.child)) - before.runtime;
+        const frontCpuMicros = cpu ? (await cpu()) - before.front : undefined;
+        const one = await sequential(url, headers(), 1000);
+        const requests = Math.max(1, result.requests.total);
+        rows.push({
+          target,
+          requestsPerSec: result.requests.average,
+          p50Ms: result.latency.p50,
+          p99Ms: result.latency.p99,
+          sequentialP50Ms: one.p50Ms,
+          sequentialP99Ms: one.p99Ms,
+          errors: result.errors,
+          non2xx: result.non2xx + one.failures,
+          runtimeCpuMicros: runtimeCpuMicros / requests,
+          frontCpuMicros: frontCpuMicros === undefined ? undefined : frontCpuMicros / requests,
+        });
+        log(`  ${target}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; one at a time p50 ${one.p50Ms.toFixed(3)} ms; CPU µs/req front ${frontCpuMicros === undefined ? '-' : (frontCpuMicros / requests).toFixed(0)}${result.errors + result.non2xx + one.failures > 0 ? `; ${result.errors} errors, ${result.non2xx + one.failures} non-2xx` : ''}`);
+      }
+      roundRows.push(rows);
     }
     const usage = await json(`${gatewayUrl}/v1/tenants/bench/credits`, { headers: admin });
     log(`  credits charged to the bench tenant: ${((1_000_000_000_000 - usage.body.availableMilliCredits) / 1000).toFixed(0)} (reserved now: ${usage.body.reservedMilliCredits / 1000})`);
-    return { rows, auditRows: 0 };
+    return summarizeRounds({ roundRows, ...absent });
   } finally {
-    // SIGTERM lets a profiled child write its profile.
+    for (const relay of relays) await relay.stop();
+    // SIGINT lets a profiled child write its profile.
     for (const child of children) child.kill(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ? 'SIGINT' : 'SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-export function formatGatewayBench(report: GatewayBenchReport): string[] {
-  const row = (target: GatewayBenchReport['rows'][number]['target']) => report.rows.find((r) => r.target === target)!;
-  const [direct, bare, gateway] = [row('direct'), row('bare-proxy'), row('gateway')];
-  const ratio = gateway.requestsPerSec / direct.requestsPerSec;
-  const added = gateway.sequentialP50Ms - direct.sequentialP50Ms;
-  const cpu = (micros: number | undefined) => (micros === undefined ? '-' : micros.toFixed(0));
-  return [
-    'SendMessage through the gateway (JWT, scopes, tenant, quota, credits reserve+settle, audit) vs the runtime directly,',
-    'and through a bare node:http + undici relay that checks nothing (what one hop costs on this machine)',
-    '  target        req/s   p50 ms  p99 ms   one-at-a-time p50  p99 ms  errors   CPU µs/req runtime  front',
-    ...report.rows.map(
-      (r) =>
-        `  ${r.target.padEnd(11)} ${r.requestsPerSec.toFixed(0).padStart(7)} ${String(r.p50Ms).padStart(7)} ${String(r.p99Ms).padStart(7)}   ${r.sequentialP50Ms.toFixed(2).padStart(17)} ${r.sequentialP99Ms.toFixed(2).padStart(7)}  ${String(r.errors + r.non2xx).padStart(6)}   ${cpu(r.runtimeCpuMicros).padStart(18)} ${cpu(r.frontCpuMicros).padStart(6)}`,
-    ),
-    `  gateway / direct: throughput ${ratio.toFixed(2)}× (≥ 0.7: ${ratio >= 0.7 ? 'met' : 'NOT met'}); p50 added one at a time ${added.toFixed(2)} ms (≤ 1.5 ms: ${added <= 1.5 ? 'met' : 'NOT met'}); under load ${(gateway.p50Ms - direct.p50Ms).toFixed(1)} ms`,
-    `  bare relay / direct: ${(bare.requestsPerSec / direct.requestsPerSec).toFixed(2)}×; gateway / bare relay: ${(gateway.requestsPerSec / bare.requestsPerSec).toFixed(2)}×`,
-  ];
 }

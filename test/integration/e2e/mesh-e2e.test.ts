@@ -143,7 +143,7 @@ async function tasksByAgent(mesh: Mesh, token: string): Promise<Record<string, a
 
 /** The gateway's counter of usage reported above the holds (not charged), for the demo tenant. */
 async function unchargedMilliCredits(mesh: Mesh): Promise<number> {
-  const text = await (await fetch(`${mesh.gatewayUrl}/metrics`)).text();
+  const text = await (await fetch(mesh.gatewayMetricsUrl)).text();
   const line = /^agentmesh_tenancy_credits_uncharged_millicredits_total\{tenant="demo"\} (\d+)$/m.exec(text);
   return line ? Number(line[1]) : 0;
 }

@@ -62,6 +62,8 @@ export interface Mesh {
   runtimeUrl: string;
   registryUrl: string;
   gatewayUrl: string;
+  /** The gateway's metrics listener (never its public port: the series name tenants). */
+  gatewayMetricsUrl: string;
   clientId: string;
   clientSecret: string;
   /** The demo tenant's credits as printed. */
@@ -99,6 +101,7 @@ export async function startMesh(args: string[]): Promise<Mesh> {
     runtimeUrl: field(banner, /runtime listening on (http:\/\/\S+)/, 'runtime URL')[1]!,
     registryUrl: field(banner, /registry listening on (http:\/\/\S+)/, 'registry URL')[1]!,
     gatewayUrl: field(banner, /gateway listening on (http:\/\/\S+)/, 'gateway URL')[1]!,
+    gatewayMetricsUrl: field(banner, /gateway listening on .*metrics on (http:\/\/[^\s)]+)/, 'gateway metrics URL')[1]!,
     clientId: clientId!,
     clientSecret: clientSecret!,
     credits: credits!,

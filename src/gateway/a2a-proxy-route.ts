@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { UnroutedFallback } from '../http/index.js';
-import { AgentmeshError, ErrorCodes, normalizeError } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, normalizeError } from '../protocol/index.js';
 import type { AuditEntry } from '../audit/index.js';
-import { readA2aRequest } from './policy/a2a-operation.js';
+import { httpLayerError, readA2aRequest } from './policy/a2a-operation.js';
 import { GatewayCall, type ProxyDeps } from './proxy/gateway-call.js';
 import { authenticateStep } from './proxy/authenticate-step.js';
 import { authorizeStep } from './proxy/authorize-step.js';
@@ -112,7 +112,12 @@ async function runSteps(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
   if (!route || route.record.status === 'disabled') throw agentNotFound(c.agent);
   c.route = route;
   if (reading.operation === 'GetAgentCard') {
-    await answerCardRequest({ request: c.request, reply: c.reply, agent: c.agent, router: o.router, gatewayBaseUrl: o.publicUrl(), sign: o.cardSigner, audit: c.audit });
+    try {
+      await answerCardRequest({ request: c.request, reply: c.reply, agent: c.agent, router: o.router, gatewayBaseUrl: o.publicUrl(), sign: o.cardSigner, audit: c.audit });
+    } catch (err) {
+      // The runtime's card route is plain HTTP: its refusals are google.rpc.Status whatever the version.
+      throw isAgentmeshError(err) ? httpLayerError(err) : err;
+    }
     return;
   }
   await authenticateStep(c, o);

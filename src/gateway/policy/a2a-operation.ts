@@ -169,11 +169,11 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
     const action = colon >= 0 ? segment.slice(colon) : undefined;
     const taskId = taskIdOf(colon >= 0 ? segment.slice(0, colon) : segment);
     if (method === 'GET' && action === undefined) {
-      if (taskId === undefined) return taskNotFound(base.version);
+      if (typeof taskId !== 'string') return taskIdRefusal(taskId, base.version);
       return result('GetTask', { ...base, taskId, forwardPath: `${prefix}/tasks/${encodeURIComponent(taskId)}` });
     }
     if (method === 'POST' && (action === ':cancel' || action === ':subscribe')) {
-      if (taskId === undefined) return taskNotFound(base.version);
+      if (typeof taskId !== 'string') return taskIdRefusal(taskId, base.version);
       return result(action === ':cancel' ? 'CancelTask' : 'SubscribeToTask', { ...base, taskId, forwardPath: `${prefix}/tasks/${encodeURIComponent(taskId)}${action}` });
     }
     if (method === 'GET' && action === ':subscribe') return notRest();
@@ -181,8 +181,9 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
   }
   if (segments[1] === 'pushNotificationConfigs' && segments.length <= 3) {
     const taskId = taskIdOf(segments[0]!);
-    if (taskId === undefined) return taskNotFound(base.version);
+    if (typeof taskId !== 'string') return taskIdRefusal(taskId, base.version);
     const configId = segments.length === 3 ? taskIdOf(segments[2]!) : undefined;
+    if (configId === BAD_PERCENT_ENCODING) return taskIdRefusal(configId, base.version);
     if (segments.length === 3 && configId === undefined) return refused(new AgentmeshError(ErrorCodes.PUSH_CONFIG_NOT_FOUND, 'No such push notification config'), 'HTTP+JSON', undefined, version, false);
     const tail = configId === undefined ? '' : `/${encodeURIComponent(configId)}`;
     return result('PushConfig', { ...base, taskId, forwardPath: `${prefix}/tasks/${encodeURIComponent(taskId)}/pushNotificationConfigs${tail}` });
@@ -224,26 +225,55 @@ function jsonRpc(body: unknown, header: string | undefined): A2aRequestReading {
   });
 }
 
+/** Errors an agent's HTTP layer (its router), not its A2A handler, would give: see {@link httpLayerError}. */
+const HTTP_LAYER = new WeakSet<AgentmeshError>();
+
 /**
- * A task id from a raw path segment, decoded once; undefined when it cannot
- * name a task: not valid percent-encoding, not well-formed UTF-16 (a lone
- * surrogate), control characters, or longer than {@link MAX_TASK_ID_LENGTH}.
+ * Marks `error` as one the agent's HTTP layer would give before any A2A
+ * handler runs (a path that is not valid percent-encoding, a card request
+ * with a version nobody serves): over REST it is
+ * rendered as the router renders it, whatever its code, so a client cannot
+ * tell the gateway's refusal from the agent's.
  */
-export function taskIdOf(segment: string): string | undefined {
+export function httpLayerError(error: AgentmeshError): AgentmeshError {
+  HTTP_LAYER.add(error);
+  return error;
+}
+
+/** True for an error {@link classifyA2aRequest} gave as the agent's HTTP router would (rendered as the router renders it). */
+export function isHttpLayerError(error: AgentmeshError): boolean {
+  return HTTP_LAYER.has(error);
+}
+
+/** What {@link taskIdOf} answers for a segment that is not valid percent-encoded UTF-8. */
+export const BAD_PERCENT_ENCODING = Symbol('bad percent-encoding');
+
+/**
+ * A task id from a raw path segment, decoded once. {@link BAD_PERCENT_ENCODING}
+ * when the segment is not valid percent-encoded UTF-8 (the runtime's router
+ * refuses that as an invalid request, and so must the gateway); undefined when
+ * it decodes but cannot name a task: control characters, or longer than
+ * {@link MAX_TASK_ID_LENGTH}.
+ */
+export function taskIdOf(segment: string): string | undefined | typeof BAD_PERCENT_ENCODING {
   if (segment === '' || segment.length > MAX_TASK_ID_LENGTH * 3) return undefined;
   let id: string;
   try {
     id = decodeURIComponent(segment);
   } catch {
-    return undefined;
+    return BAD_PERCENT_ENCODING;
   }
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (id.length > MAX_TASK_ID_LENGTH || LONE_SURROGATE.test(id) || /[\u0000-\u001f\u007f]/.test(id)) return undefined;
   return id;
 }
 
-function taskNotFound(version: ProtocolVersion): RefusedRequest {
-  return refused(new AgentmeshError(ErrorCodes.TASK_NOT_FOUND, 'Task not found'), 'HTTP+JSON', undefined, version, false);
+function taskIdRefusal(reading: undefined | typeof BAD_PERCENT_ENCODING, version: ProtocolVersion): RefusedRequest {
+  const error =
+    reading === BAD_PERCENT_ENCODING
+      ? httpLayerError(new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_REQUEST, 'The request path is not a valid URL (bad percent-encoding)'))
+      : new AgentmeshError(ErrorCodes.TASK_NOT_FOUND, 'Task not found');
+  return refused(error, 'HTTP+JSON', undefined, version, false);
 }
 
 function refused(refusal: AgentmeshError, binding: 'JSONRPC' | 'HTTP+JSON', jsonRpcId: JsonRpcId | undefined, version: ProtocolVersion, beforeAuth: boolean): RefusedRequest {

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { renderHttpError } from '../../http/index.js';
+import { isHttpLayerError } from '../policy/a2a-operation.js';
 import { ErrorCodes, WIRE, toJsonRpcErrorObject, toRestError, type AgentmeshError, type ErrorCode, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
 
 /**
@@ -39,7 +40,7 @@ export function answerError(reply: FastifyReply, request: FastifyRequest, error:
       .send(JSON.stringify({ jsonrpc: '2.0', id: jsonRpcId ?? null, error: toJsonRpcErrorObject(error, String(request.id)) }));
     return;
   }
-  if (IN_BAND.has(error.code)) {
+  if (IN_BAND.has(error.code) && !isHttpLayerError(error)) {
     const { statusCode, body } = toRestError(error, String(request.id));
     reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(version === '0.3' ? toJsonRpcErrorObject(error, String(request.id)) : body));
     return;

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AgentmeshError, ErrorCodes, toJsonRpcErrorObject, toRestError } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
+import { parseRestBody } from './rest-body.js';
 import { abortOnClientGone } from '../../http/index.js';
 
 /** Where the v0.3 HTTP+JSON binding lives below the agent's interface URL (A2A v0.3 §3.2.3). */
@@ -101,7 +102,7 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
         );
         return reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(error));
       }
-      body = parseBody(request.body);
+      body = parseRestBody(request.body);
       const authenticating = callerOf(options.authenticate, request);
       const caller = authenticating === undefined ? undefined : await authenticating;
       const signal = abortOnClientGone(request, reply);
@@ -120,15 +121,6 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
   });
 
   return { serveCard: forward };
-}
-
-function parseBody(body: unknown): unknown {
-  if (typeof body !== 'string' || body.length === 0) return undefined;
-  try {
-    return JSON.parse(body);
-  } catch (err) {
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_PARSE, `Invalid JSON payload: ${(err as Error).message}`);
-  }
 }
 
 /** A v0.3 REST error: the bare `{ code, message, data? }` object, with the status of its code. */

@@ -17,6 +17,7 @@ import {
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AgentmeshError, ErrorCodes, toRestError, validateParams } from '../../protocol/index.js';
+import { parseRestBody } from './rest-body.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
@@ -140,13 +141,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
 }
 
 function parseBody(body: unknown): unknown {
-  if (typeof body !== 'string') return body ?? {};
-  if (body.length === 0) return {};
-  try {
-    return JSON.parse(body);
-  } catch (err) {
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_PARSE, `Invalid JSON payload: ${(err as Error).message}`);
-  }
+  return parseRestBody(body) ?? {};
 }
 
 /** Converts query strings to the types the proto fields have (A2A §11.5); a value that does not convert is left for validation to name. */

@@ -62,10 +62,16 @@ test('REST paths of both versions', () => {
   assert.equal(refusalOf(classifyA2aRequest('GET', '/admin', undefined, '1.0')), 'AM_ERR_HTTP_NOT_FOUND');
 });
 
-test('task ids are decoded once; an id that cannot name a task is TASK_NOT_FOUND, never an exception', () => {
-  for (const raw of ['%00', '%25%', '%FF', '%ED%A0%80', '%0D%0Ax', 'a'.repeat(5000)]) {
+test('task ids are decoded once; an id that cannot name a task is TASK_NOT_FOUND, bad encoding an invalid request, never an exception', () => {
+  for (const raw of ['%00', '%0D%0Ax', 'a'.repeat(5000)]) {
     assert.equal(refusalOf(classifyA2aRequest('GET', `/tasks/${raw}`, undefined, '1.0')), 'AM_ERR_TASK_NOT_FOUND', raw);
     assert.equal(refusalOf(classifyA2aRequest('POST', `/tasks/${raw}:cancel`, undefined, '1.0')), 'AM_ERR_TASK_NOT_FOUND', raw);
+  }
+  // As the runtime's router answers: percent-encoding that is not UTF-8 is no URL at all.
+  for (const raw of ['%25%', '%FF', '%ED%A0%80']) {
+    assert.equal(refusalOf(classifyA2aRequest('GET', `/tasks/${raw}`, undefined, '1.0')), 'AM_ERR_PROTOCOL_INVALID_REQUEST', raw);
+    assert.equal(refusalOf(classifyA2aRequest('POST', `/tasks/${raw}:cancel`, undefined, '1.0')), 'AM_ERR_PROTOCOL_INVALID_REQUEST', raw);
+    assert.equal(refusalOf(classifyA2aRequest('GET', `/tasks/t1/pushNotificationConfigs/${raw}`, undefined, '1.0')), 'AM_ERR_PROTOCOL_INVALID_REQUEST', raw);
   }
   // Encoded traversal and markup are ids like any other, forwarded encoded once.
   const traversal = ok(classifyA2aRequest('GET', '/tasks/..%2F..%2Fetc', undefined, '1.0'));

@@ -146,8 +146,6 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const app = buildHttpServer({
     name: 'gateway',
     unroutedFallback,
-    // Task ids up to 1,024 characters, percent-encoded, reach the proxy (which refuses longer ones as TASK_NOT_FOUND).
-    maxParamLength: 8_192,
     version: VERSION,
     logger,
     metrics,

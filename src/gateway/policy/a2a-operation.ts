@@ -165,18 +165,18 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
   if (segments.length === 1) {
     const segment = segments[0]!;
     // `/tasks/{id}:cancel`: the action is the last path segment's suffix after its last unencoded ':' (A2A §11.3).
-    const colon = method === 'POST' ? segment.lastIndexOf(':') : -1;
+    // v0.3 also subscribes with GET (the SDK's v0.3 REST router serves both).
+    const colon = method === 'POST' || (legacy && method === 'GET' && segment.endsWith(':subscribe')) ? segment.lastIndexOf(':') : -1;
     const action = colon >= 0 ? segment.slice(colon) : undefined;
     const taskId = taskIdOf(colon >= 0 ? segment.slice(0, colon) : segment);
     if (method === 'GET' && action === undefined) {
       if (typeof taskId !== 'string') return taskIdRefusal(taskId, base.version);
       return result('GetTask', { ...base, taskId, forwardPath: `${prefix}/tasks/${encodeURIComponent(taskId)}` });
     }
-    if (method === 'POST' && (action === ':cancel' || action === ':subscribe')) {
+    if ((method === 'POST' && (action === ':cancel' || action === ':subscribe')) || (method === 'GET' && action === ':subscribe')) {
       if (typeof taskId !== 'string') return taskIdRefusal(taskId, base.version);
       return result(action === ':cancel' ? 'CancelTask' : 'SubscribeToTask', { ...base, taskId, forwardPath: `${prefix}/tasks/${encodeURIComponent(taskId)}${action}` });
     }
-    if (method === 'GET' && action === ':subscribe') return notRest();
     return notRest();
   }
   if (segments[1] === 'pushNotificationConfigs' && segments.length <= 3) {

@@ -22,8 +22,9 @@ type ResponseHook = ((request: FastifyRequest, reply: FastifyReply, done: HookHa
  * The route label is the route pattern, fixed when the route is registered:
  * an `onRoute` hook gives each route its own onResponse closure holding its
  * label, so the per-request path reads no route options (Fastify's
- * `request.routeOptions` builds a new object on each access) and allocates
- * only the label objects prom-client needs.
+ * `request.routeOptions` builds a new object on each access); the
+ * label-bound children are cached per (route, method, status), so after a
+ * combination's first answer it allocates no label object either.
  */
 export function installHttpMetrics(app: FastifyInstance, deps: { role: string; metrics: Metrics; tracing: Tracing }): (request: FastifyRequest, reply: FastifyReply) => void {
   const { role, metrics, tracing } = deps;

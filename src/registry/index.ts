@@ -26,4 +26,8 @@ export type {
   RegistryChange,
   RegistryChangeKind,
   JsonSchema,
+  PiiAction,
+  PiiKind,
+  PiiPolicyDeclaration,
 } from './record.js';
+export { PII_ACTIONS, PII_KINDS } from './record.js';

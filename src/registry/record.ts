@@ -35,6 +35,19 @@ export interface SkillMetadata {
   requiredScopes?: string[];
 }
 
+/** Kinds of personal data the gateway's PII policy detects (issue 15 §3). */
+export const PII_KINDS = ['email', 'phone', 'card', 'us_ssn', 'uk_nino'] as const;
+export type PiiKind = (typeof PII_KINDS)[number];
+/** What the gateway does with a message carrying personal data, mildest first. */
+export const PII_ACTIONS = ['log', 'redact', 'block'] as const;
+export type PiiAction = (typeof PII_ACTIONS)[number];
+
+/** An agent's PII policy, applied by the gateway to every call to it: without `kinds`, every kind. */
+export interface PiiPolicyDeclaration {
+  action: PiiAction;
+  kinds?: PiiKind[];
+}
+
 /** SLA promise of an agent (seed 000: gold/silver/bronze). */
 export interface Sla {
   tier: SlaTier;
@@ -66,6 +79,8 @@ export interface AgentMetadata {
   /** Schema every config version must satisfy. */
   configSchema?: JsonSchema;
   skills?: Record<string, SkillMetadata>;
+  /** Personal data policy the gateway applies to calls to this agent (docs/gateway.md "Policies"). */
+  pii?: PiiPolicyDeclaration;
 }
 
 /** One agent as the registry keeps it. */

@@ -7,9 +7,10 @@
  * leaves this module except as the span of the caller's own string.
  */
 
-/** Kinds of personal data detected. Add a kind here and a detector in {@link findPii}. */
-export const PII_KINDS = ['email', 'phone', 'card', 'us_ssn', 'uk_nino'] as const;
-export type PiiKind = (typeof PII_KINDS)[number];
+import { PII_KINDS, type PiiKind } from '../../registry/index.js';
+
+// The kinds are part of the registry record (agents declare policies there); a new kind needs a detector in findPii.
+export { PII_KINDS, type PiiKind };
 
 /** One detected span of a text: `text.slice(start, end)`. */
 export interface PiiMatch {

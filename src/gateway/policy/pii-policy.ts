@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { PII_KINDS, type PiiKind } from './pii-detectors.js';
+import { PII_ACTIONS, PII_KINDS, type PiiAction, type PiiKind } from '../../registry/index.js';
 
-/** What the gateway does with a message carrying personal data, mildest first. */
-export const PII_ACTIONS = ['log', 'redact', 'block'] as const;
-export type PiiAction = (typeof PII_ACTIONS)[number];
+export { PII_ACTIONS, type PiiAction };
 
 /**
  * One PII policy, as an agent's registry record or a tenant's settings

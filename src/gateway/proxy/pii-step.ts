@@ -10,7 +10,7 @@ import type { GatewayCall, ProxyDeps } from './gateway-call.js';
 export function piiStep(c: GatewayCall, d: ProxyDeps): void {
   const message = c.call.message;
   if (message === undefined || d.pii === undefined) return;
-  const { resolved, problem } = d.pii.policies.forCall(c.principal!.tenant, (c.route!.record.metadata as Record<string, unknown>)['pii']);
+  const { resolved, problem } = d.pii.policies.forCall(c.principal!.tenant, c.route!.record.metadata.pii);
   if (problem !== undefined) d.logger.warn({ agent: c.agent, problem }, "the agent's declared PII policy is invalid and was ignored");
   if (resolved === undefined) return;
   const scan = scanMessage(message, resolved, d.pii.limits);

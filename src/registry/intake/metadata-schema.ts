@@ -5,6 +5,7 @@
  * Rules JSON Schema cannot say (skill ids of the card, pricing that charges
  * something, declared schemas that compile) are in `metadata-validation.ts`.
  */
+import { PII_ACTIONS, PII_KINDS } from '../record.js';
 
 const label = { type: 'string', minLength: 1, maxLength: 256 };
 const labels = { type: 'array', items: label };
@@ -19,6 +20,15 @@ const scope = {
 };
 const scopes = { type: 'array', items: scope };
 const jsonSchema = { type: 'object' };
+const piiPolicy = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['action'],
+  properties: {
+    action: { enum: [...PII_ACTIONS] },
+    kinds: { type: 'array', minItems: 1, items: { enum: [...PII_KINDS] } },
+  },
+};
 
 const skillMetadata = {
   type: 'object',
@@ -76,5 +86,6 @@ export const agentMetadataSchema = {
     tags: labels,
     configSchema: jsonSchema,
     skills: { type: 'object', additionalProperties: skillMetadata },
+    pii: piiPolicy,
   },
 } as const;

@@ -1,6 +1,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { userMessage } from '../../helpers/runtime-fixture.js';
+import { defineAgent } from '../../../src/runtime/index.js';
+import { testAgent, userMessage } from '../../helpers/runtime-fixture.js';
 import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
 
@@ -15,7 +16,14 @@ describe('issue 15 §3: policies at the gateway (validation at the door, PII)', 
   let blocking: string;
 
   before(async () => {
-    mesh = await startGatewayMesh({ gateway: { pii: { default: { action: 'log' }, tenants: { acme: { action: 'redact' }, globex: { action: 'block', kinds: ['card'] } } } } });
+    // An agent whose registry record declares its own policy: no e-mail address may reach it.
+    const guarded = defineAgent({
+      card: { name: 'guarded', description: 'Echoes text; takes no e-mail addresses' },
+      defaultSkill: 'echo',
+      skills: { echo: { description: 'Echoes text', handler: async (text: string, ctx) => void ctx.artifact({ name: 'echo', parts: [{ text }] }) } },
+      registry: { pii: { action: 'block', kinds: ['email'] } },
+    });
+    mesh = await startGatewayMesh({ agents: [testAgent, guarded], gateway: { pii: { default: { action: 'log' }, tenants: { acme: { action: 'redact' }, globex: { action: 'block', kinds: ['card'] } } } } });
     ({ gw } = mesh);
     const scopes = ['a2a:message:send', 'a2a:tasks:read'];
     redacting = await fetchToken(gw.url, await createClient(gw.url, { name: 'r', tenant: 'acme', scopes }));
@@ -25,8 +33,8 @@ describe('issue 15 §3: policies at the gateway (validation at the door, PII)', 
     await mesh?.close();
   });
 
-  const send = async (token: string, params: Record<string, unknown>) => {
-    const res = await fetch(`${gw.url}/agents/tester`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 'p1', method: 'SendMessage', params }) });
+  const send = async (token: string, params: Record<string, unknown>, agent = 'tester') => {
+    const res = await fetch(`${gw.url}/agents/${agent}`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 'p1', method: 'SendMessage', params }) });
     return { status: res.status, body: (await res.json()) as any };
   };
 
@@ -55,6 +63,15 @@ describe('issue 15 §3: policies at the gateway (validation at the door, PII)', 
     assert.equal(ok.body.result.task.status.state, 'TASK_STATE_COMPLETED');
     const metrics = await (await fetch(gw.metricsUrl)).text();
     assert.match(metrics, /agentmesh_gateway_pii_matches_total\{kind="card",action="block"\} 1/);
+  });
+
+  test("the agent's own policy, from its registry record, applies on top of the tenant's", async () => {
+    // acme's policy redacts; the agent blocks addresses: the stricter action wins for that kind.
+    const blocked = await send(redacting, { message: userMessage(`mail ${EMAIL}`) }, 'guarded');
+    assert.equal(blocked.status, 400);
+    assert.equal(blocked.body.error.data[0].metadata.code, 'AM_ERR_GATEWAY_PII_BLOCKED');
+    const redacted = await send(redacting, { message: userMessage(`charge ${CARD}`) }, 'guarded');
+    assert.equal(redacted.body.result.task.artifacts[0].parts[0].text, 'charge [redacted:card]');
   });
 
   test('an invalid message is refused at the door, in the words the agent would use, without reaching it', async () => {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../../src/observability/index.js';
-import { open, seal } from '../../../src/gateway/identity/crypto/sealed-box.js';
+import { openSealedValue as open, sealValue as seal } from '../../../src/storage/index.js';
 import { SecretHasher } from '../../../src/gateway/identity/crypto/secret-hash.js';
 import { loadDerivedKeys } from '../../../src/gateway/identity/crypto/master-secret.js';
 import { formatApiKey, newApiKeyId, newApiKeySecret, newClientId, newClientSecret, parseApiKey } from '../../../src/gateway/identity/crypto/credential-ids.js';
@@ -24,7 +24,7 @@ describe('sealed box (AES-256-GCM)', () => {
 
   test('refuses another key, another context (a row swapped onto another kid) and a modified ciphertext', () => {
     const sealed = seal(key, Buffer.from('secret'), 'kid-1');
-    assert.throws(() => open(randomBytes(32), sealed, 'kid-1'), { code: 'AM_ERR_CONFIG_INVALID', message: /cannot be decrypted: the identity secret/ });
+    assert.throws(() => open(randomBytes(32), sealed, 'kid-1'), { code: 'AM_ERR_CONFIG_INVALID', message: /cannot be opened: the secret differs/ });
     assert.throws(() => open(key, sealed, 'kid-2'), { code: 'AM_ERR_CONFIG_INVALID' });
     const parts = sealed.split('.');
     parts[3] = Buffer.from('x' + Buffer.from(parts[3]!, 'base64url').toString('latin1').slice(1), 'latin1').toString('base64url');

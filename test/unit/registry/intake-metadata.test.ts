@@ -43,6 +43,7 @@ function fullMetadata(): Record<string, any> {
       },
       'explain-score': { pricing: { creditsPerCall: 2 } },
     },
+    pii: { action: 'redact', kinds: ['email', 'card'] },
   };
 }
 
@@ -101,6 +102,14 @@ describe('validateAgentMetadata', () => {
     assert.equal(descriptionOf(violations, 'metadata.tenantAware'), 'must be true or false');
     assert.equal(descriptionOf(violations, 'metadata.regions[1]'), 'must not be empty');
     assert.equal(violations.length, 8);
+  });
+
+  test('a PII policy names an action the gateway knows and only kinds it detects', () => {
+    assert.deepEqual(validateAgentMetadata({ pii: { action: 'block' } }, card), { pii: { action: 'block' } });
+    const { violations } = problems({ pii: { action: 'shred', kinds: ['email', 'dna'] } });
+    assert.equal(descriptionOf(violations, 'metadata.pii.action'), 'must be one of log, redact, block');
+    assert.equal(descriptionOf(violations, 'metadata.pii.kinds[1]'), 'must be one of email, phone, card, us_ssn, uk_nino');
+    assert.equal(descriptionOf(problems({ pii: { kinds: [] } }).violations, 'metadata.pii.action'), 'is required');
   });
 
   test('requires the SLA tier and the rate per minute', () => {

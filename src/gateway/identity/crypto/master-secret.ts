@@ -1,7 +1,6 @@
-import { hkdfSync, randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { hkdfSync } from 'node:crypto';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { readOrCreateSecretFile as readSecretFile } from '../../../storage/index.js';
 import type { Logger } from '../../../observability/index.js';
 
 /** The two keys identity derives from its one secret; neither ever leaves the process. */
@@ -39,24 +38,8 @@ export async function loadDerivedKeys(source: MasterSecretSource): Promise<Deriv
 async function readOrCreateSecretFile(file: string | undefined, logger: Logger): Promise<string> {
   if (file === undefined) throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, 'gateway.identity needs signingKeyEncryptionSecret or secretFile', { expose: false });
   const log = logger.child({ module: 'identity' });
-  try {
-    const text = (await readFile(file, 'utf8')).trim();
-    if (text.length < 32) throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `gateway.identity secret file ${file} holds fewer than 32 characters`, { expose: false });
-    const mode = (await stat(file)).mode & 0o777;
-    if ((mode & 0o077) !== 0) log.warn({ file, mode: mode.toString(8) }, 'identity secret file is readable by group or others; chmod 600 it');
-    return text;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  await mkdir(dirname(file), { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
-  try {
-    // `wx`: two replicas starting together on one data dir must not both write a secret.
-    await writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readOrCreateSecretFile(file, logger);
-    throw err;
-  }
-  log.warn({ file }, 'identity: generated a secret for signing-key encryption; replicas on other hosts need the same secret (set GATEWAY_SECRET)');
-  return secret;
+  const found = await readSecretFile(file);
+  if (found.loose) log.warn({ file, mode: found.mode.toString(8) }, 'identity secret file is readable by group or others; chmod 600 it');
+  if (found.created) log.warn({ file }, 'identity: generated a secret for signing-key encryption; replicas on other hosts need the same secret (set GATEWAY_SECRET)');
+  return found.secret;
 }

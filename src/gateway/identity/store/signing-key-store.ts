@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database, Tables } from '../../../storage/index.js';
-import { open, seal } from '../crypto/sealed-box.js';
+import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { openSealedValue, sealValue, type Database, type Tables } from '../../../storage/index.js';
 import type { GeneratedKey, PublicSigningJwk, SigningAlg } from '../keys/key-material.js';
 import { bumpRevision } from './identity-state.js';
 
@@ -38,7 +38,7 @@ export class SigningKeyStore {
         generation: Number(row.generation),
         alg: row.alg as SigningAlg,
         publicJwk: JSON.parse(row.public_jwk) as PublicSigningJwk,
-        privatePkcs8: open(this.#kek, row.private_key, row.kid),
+        privatePkcs8: openPrivateKey(this.#kek, row.private_key, row.kid),
         createdAt: Number(row.created_at),
         activatesAt: Number(row.activates_at),
       };
@@ -59,7 +59,7 @@ export class SigningKeyStore {
             generation,
             alg: key.alg,
             public_jwk: JSON.stringify(key.publicJwk),
-            private_key: seal(this.#kek, key.privatePkcs8, key.kid),
+            private_key: sealValue(this.#kek, key.privatePkcs8, key.kid),
             created_at: createdAt,
             activates_at: activatesAt,
           })
@@ -80,5 +80,18 @@ export class SigningKeyStore {
   async #generationTaken(generation: number): Promise<boolean> {
     const row = await this.#db.selectFrom('identity_signing_keys').select('kid').where('generation', '=', generation).executeTakeFirst();
     return row !== undefined;
+  }
+}
+
+/** Opens a sealed private half, naming what an operator must check when it does not open. */
+function openPrivateKey(kek: Buffer, sealed: string, kid: string): Buffer {
+  try {
+    return openSealedValue(kek, sealed, kid);
+  } catch (err) {
+    throw new AgentmeshError(
+      ErrorCodes.CONFIG_INVALID,
+      `signing key ${kid} cannot be decrypted: the identity secret (signingKeyEncryptionSecret / secret file, GATEWAY_SECRET) differs from the one that encrypted it, or the row was modified`,
+      { expose: false, cause: err },
+    );
   }
 }

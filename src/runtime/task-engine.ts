@@ -80,6 +80,8 @@ export class TaskEngine {
   /** Sends being started, by (agent, tenant, messageId): concurrent retries join the first. */
   #inFlight = new EphemeralMap<Promise<StartedTask>>();
   #deps: TaskRunDeps | undefined;
+  /** Tasks whose run stopped on a failed write: still non-terminal and owned here, ended by the next {@link recover}. */
+  #unwritten = new Set<string>();
 
   constructor(options: TaskEngineOptions) {
     this.#o = options;
@@ -223,8 +225,7 @@ export class TaskEngine {
    * hosted here are skipped until `giveUpBefore`, then failed.
    */
   async recover(staleBefore: number, options: { giveUpBefore?: number } = {}): Promise<{ failed: number; rerun: number }> {
-    let failed = 0;
-    let rerun = 0;
+    let { failed, rerun } = await this.#recoverUnwritten();
     // Paged by id, so rows this replica leaves (other agents' idempotent tasks) never hide the rest.
     let afterId = '';
     for (let page = 0; page < 100; page++) {
@@ -239,7 +240,37 @@ export class TaskEngine {
     return { failed, rerun };
   }
 
-  async #recoverPage(orphans: TaskRecord[], options: { giveUpBefore?: number }): Promise<{ failed: number; rerun: number }> {
+  /**
+   * Ends the tasks whose run stopped on a failed write (the database was
+   * down, a connection was cut): as recovery would after a crash, failed with
+   * a reason or re-run when idempotent. One still unreachable stays for the
+   * next round.
+   */
+  async #recoverUnwritten(): Promise<{ failed: number; rerun: number }> {
+    let failed = 0;
+    let rerun = 0;
+    for (const id of [...this.#unwritten]) {
+      const live = this.#runs.get(id);
+      if (live && !live.closed) continue;
+      let row: TaskRecord | undefined;
+      try {
+        row = await this.#o.store.get(id);
+      } catch {
+        break; // the database is still unreachable: next round
+      }
+      if (!row || row.terminal || row.owner !== this.#o.replicaId) {
+        this.#unwritten.delete(id);
+        continue;
+      }
+      const outcome = await this.#recoverPage([row], {}, 'the agent lost its database connection while writing it');
+      if (outcome.failed + outcome.rerun > 0) this.#unwritten.delete(id);
+      failed += outcome.failed;
+      rerun += outcome.rerun;
+    }
+    return { failed, rerun };
+  }
+
+  async #recoverPage(orphans: TaskRecord[], options: { giveUpBefore?: number }, cause?: string): Promise<{ failed: number; rerun: number }> {
     let failed = 0;
     let rerun = 0;
     for (const row of orphans) {
@@ -258,14 +289,14 @@ export class TaskEngine {
         if (agent && skill && row.idempotent) {
           const original = task.history.find((m) => m.role === Role.ROLE_USER);
           if (!original) throw new Error('no user message to re-run');
-          await run.emit(statusEvent(task, TaskState.TASK_STATE_SUBMITTED, `Re-running: the replica executing this task (${row.owner}) stopped`, this.#now()), { owner: this.#o.replicaId });
+          await run.emit(statusEvent(task, TaskState.TASK_STATE_SUBMITTED, `Re-running: ${cause ?? `the replica executing this task (${row.owner}) stopped`}`, this.#now()), { owner: this.#o.replicaId });
           this.#runs.set(row.id, run);
           const limit = this.#limits.get(agent.name)!;
           void this.#execute(run, agent, skill, skillInput(skill, original), original, { tenant: row.tenant, caller: { authenticated: false, id: '', scopes: [] } }, limit);
           rerun++;
         } else {
           await run.emit(
-            statusEvent(task, TaskState.TASK_STATE_FAILED, `Task was interrupted: the agent process executing it (replica ${row.owner}) stopped before it finished. Send the request again.`, this.#now()),
+            statusEvent(task, TaskState.TASK_STATE_FAILED, `Task was interrupted: ${cause ?? `the agent process executing it (replica ${row.owner}) stopped before it finished`}. Send the request again.`, this.#now()),
             { owner: null },
           );
           failed++;
@@ -409,7 +440,7 @@ export class TaskEngine {
   }
 
   #runDeps(): TaskRunDeps {
-    this.#deps ??= { store: this.#o.store, bus: this.#o.bus, logger: this.#o.logger, replicaId: this.#o.replicaId, now: this.#now };
+    this.#deps ??= { store: this.#o.store, bus: this.#o.bus, logger: this.#o.logger, replicaId: this.#o.replicaId, now: this.#now, onWriteFailed: (id) => this.#unwritten.add(id) };
     return this.#deps;
   }
 }

@@ -15,6 +15,8 @@ export interface TaskRunDeps {
   logger: Logger;
   replicaId: string;
   now: () => number;
+  /** A write of an existing task failed (not a version conflict): its row is left behind, non-terminal, owned here. */
+  onWriteFailed?: ((taskId: string) => void) | undefined;
 }
 
 /** Identity of a run's task row. */
@@ -257,6 +259,8 @@ export class TaskRun {
         this.#deps.logger.info({ taskId: this.id }, 'task changed elsewhere; this run stops');
       } else {
         this.#deps.logger.error({ err, taskId: this.id }, 'task write failed');
+        // The row says WORKING and this replica still heartbeats: nobody else will end it.
+        if (this.#created) this.#deps.onWriteFailed?.(this.id);
       }
       this.detach('task write failed');
       return;

@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Tables } from './schema.js';
+import { timedPool } from './postgres/timed-pool.js';
 import { SqliteCheckpointer } from './sqlite/checkpointer.js';
 import { WriteGate } from './sqlite/write-gate.js';
 
@@ -17,9 +18,18 @@ export interface DatabaseOptions {
   sqlitePath?: string;
   /** Postgres pool size. Default 10. */
   poolSize?: number;
+  /**
+   * PostgreSQL: longest a query may wait for its answer before its connection
+   * is dropped as dead (a half-open connection answers nothing). Default
+   * 30 000 ms; every statement agentmesh runs is far shorter.
+   */
+  queryTimeoutMs?: number;
   /** Run migrations on open. Default true. */
   migrate?: boolean;
 }
+
+/** Default of {@link DatabaseOptions.queryTimeoutMs}. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
 
 /** An open database: the Kysely handle plus, for SQLite, the raw driver for the hot path. */
 export interface Database {
@@ -42,7 +52,7 @@ export interface Database {
  * const database = await createDatabase({ url: process.env.DATABASE_URL });
  */
 export async function createDatabase(options: DatabaseOptions = {}): Promise<Database> {
-  const database = options.url ? await openPostgres(options.url, options.poolSize ?? 10) : openSqlite(options.sqlitePath ?? './.agentmesh/mesh.db');
+  const database = options.url ? await openPostgres(options.url, options.poolSize ?? 10, options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS) : openSqlite(options.sqlitePath ?? './.agentmesh/mesh.db');
   if (options.migrate !== false) await migrate(database);
   return database;
 }
@@ -89,19 +99,24 @@ function openSqlite(path: string): Database {
   };
 }
 
-async function openPostgres(url: string, max: number): Promise<Database> {
+async function openPostgres(url: string, max: number, queryTimeoutMs: number): Promise<Database> {
   // Loaded only when configured: the embedded mode never pays for the driver.
   const { default: pgModule } = (await import('pg')) as { default: typeof pg };
   const pool = new pgModule.Pool({
     connectionString: url,
     max,
     connectionTimeoutMillis: 5000,
+    // TCP keepalive: the kernel notices a peer that vanished even on an idle connection.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    // Server-side bound too, so a statement stuck on a lock ends and frees its connection.
+    statement_timeout: queryTimeoutMs,
     // int8 (bigint) columns hold epoch milliseconds, well inside Number's safe range.
     types: { getTypeParser: (oid: number, format?: string) => (oid === 20 ? (v: string) => Number(v) : pgModule.types.getTypeParser(oid, format as 'text')) },
   });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: timedPool(pool, queryTimeoutMs) }) });
   return {
     dialect: 'postgres',
     db,

@@ -1,0 +1,65 @@
+import type pg from 'pg';
+import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+
+/**
+ * A pg pool for Kysely whose connections cannot hang a caller. Every query
+ * has a read deadline (pg's `query_timeout`); a connection whose query missed
+ * it is treated as dead — a half-open TCP connection (the server or the path
+ * to it went silent, no RST) looks exactly like that — and is destroyed
+ * rather than returned to the pool, where it would block the next caller
+ * too. Queries on it after the timeout (Kysely's ROLLBACK) fail at once. A
+ * socket error while the client is checked out marks it dead the same way
+ * (unheard, pg would raise it as an uncaught exception).
+ *
+ * pg's own timeout only answers the caller: it leaves the socket, and the
+ * query it sent, in place (node-postgres keeps the connection unless
+ * pipelining), which is why this wrapper exists.
+ */
+export function timedPool(pool: pg.Pool, queryTimeoutMs: number): PostgresPool {
+  return {
+    async connect() {
+      return new TimedClient(await pool.connect(), queryTimeoutMs);
+    },
+    end: () => pool.end(),
+  };
+}
+
+class TimedClient implements PostgresPoolClient {
+  readonly #client: pg.PoolClient;
+  readonly #timeoutMs: number;
+  #broken: Error | undefined;
+  #released = false;
+  // A checked-out client whose socket fails between queries emits 'error' with no listener: that would crash the process.
+  readonly #onError = (err: Error): void => {
+    this.#broken ??= new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `PostgreSQL connection failed: ${err.message}`, { cause: err, retryable: true, expose: false });
+  };
+
+  constructor(client: pg.PoolClient, timeoutMs: number) {
+    this.#client = client;
+    this.#timeoutMs = timeoutMs;
+    client.on('error', this.#onError);
+  }
+
+  // Kysely's two overloads: a statement with parameters, or a cursor (streaming; no deadline, it reads at its own pace).
+  query(...args: unknown[]): never {
+    if (this.#broken) return Promise.reject(this.#broken) as never;
+    if (args.length === 1) return (this.#client.query as (cursor: unknown) => unknown)(args[0]) as never;
+    const [text, values] = args as [string, unknown[]];
+    return this.#client.query({ text, values: values as unknown[], query_timeout: this.#timeoutMs } as pg.QueryConfig).catch((err: unknown) => {
+      if (err instanceof Error && err.message === 'Query read timeout') {
+        this.#broken = new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `PostgreSQL did not answer within ${this.#timeoutMs} ms; the connection was dropped`, { cause: err, retryable: true, expose: false });
+        throw this.#broken;
+      }
+      throw err;
+    }) as never;
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#client.off('error', this.#onError);
+    // An Error destroys the connection instead of returning it to the pool (pg-pool).
+    this.#client.release(this.#broken ?? undefined);
+  }
+}

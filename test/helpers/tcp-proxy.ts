@@ -1,0 +1,110 @@
+import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
+
+/**
+ * A TCP proxy a fault test controls, put between a role and PostgreSQL or
+ * Redis. `reset()` cuts every connection with an RST (a crashed server, a
+ * dropped NAT entry); `pause()` stops moving bytes both ways while keeping
+ * the sockets open (a half-open connection: the peer is silent, no FIN, no
+ * RST); `refuse()` also closes the door to new connections until `heal()`.
+ *
+ * @example
+ * const proxy = await startTcpProxy(5432);
+ * const url = `postgres://postgres@127.0.0.1:${proxy.port}/test`;
+ * proxy.pause(); … proxy.heal();
+ */
+export interface TcpProxy {
+  readonly port: number;
+  /** Connections accepted so far. */
+  readonly accepted: number;
+  /** Destroys every open connection with an RST, both sides. */
+  reset(): void;
+  /** Stops forwarding (half-open): bytes sent either way are held, not delivered. New connections hang too. */
+  pause(): void;
+  /**
+   * The open connections go silent for good (a failover left them pointing at
+   * nothing; no FIN, no RST ever arrives) while new connections pass.
+   */
+  silenceOpen(): void;
+  /** Refuses new connections (closed at once) and resets the open ones. */
+  refuse(): void;
+  /** Back to normal: held connections from a pause are cut (their state is unknown), new ones pass. */
+  heal(): void;
+  close(): Promise<void>;
+}
+
+interface Pair {
+  client: Socket;
+  upstream: Socket;
+  silent?: boolean;
+}
+
+export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+  const pairs = new Set<Pair>();
+  let mode: 'pass' | 'paused' | 'refusing' = 'pass';
+  let accepted = 0;
+
+  const cut = (pair: Pair) => {
+    pair.client.resetAndDestroy();
+    pair.upstream.resetAndDestroy();
+    pairs.delete(pair);
+  };
+
+  const server = createServer((client) => {
+    accepted++;
+    if (mode === 'refusing') {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = createConnection({ host: targetHost, port: targetPort });
+    const pair: Pair = { client, upstream };
+    pairs.add(pair);
+    const forward = (from: Socket, to: Socket) => {
+      from.on('data', (chunk: Buffer) => {
+        // Paused or silenced: the bytes vanish, as on a link that went silent.
+        if (mode === 'pass' && !pair.silent) to.write(chunk);
+      });
+    };
+    forward(client, upstream);
+    forward(upstream, client);
+    const end = () => {
+      if (pairs.delete(pair)) {
+        client.destroy();
+        upstream.destroy();
+      }
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    port,
+    get accepted() {
+      return accepted;
+    },
+    reset() {
+      for (const pair of [...pairs]) cut(pair);
+    },
+    pause() {
+      mode = 'paused';
+    },
+    silenceOpen() {
+      for (const pair of pairs) pair.silent = true;
+    },
+    refuse() {
+      mode = 'refusing';
+      for (const pair of [...pairs]) cut(pair);
+    },
+    heal() {
+      const wasPaused = mode === 'paused';
+      mode = 'pass';
+      // Bytes were dropped while paused: those streams are corrupt, as after a real partition.
+      if (wasPaused) for (const pair of [...pairs]) cut(pair);
+    },
+    async close() {
+      for (const pair of [...pairs]) cut(pair);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

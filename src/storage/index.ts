@@ -14,7 +14,7 @@ export { PostgresTaskStore } from './postgres/postgres-task-store.js';
 export { createBus } from './bus/create-bus.js';
 export type { Bus, BusHandler } from './bus/bus.js';
 export { MemoryBus } from './bus/memory-bus.js';
-export { RedisBus } from './bus/redis-bus.js';
+export { COMMAND_TIMEOUT_MS, RedisBus } from './bus/redis-bus.js';
 export type { RedisBusOptions } from './bus/redis-bus.js';
 export { uuidv7 } from './uuid7.js';
 export { EphemeralMap } from './ephemeral-map.js';

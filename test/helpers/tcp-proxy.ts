@@ -38,21 +38,28 @@ interface Pair {
   silent?: boolean;
 }
 
+/** Closes with an RST when the socket is connected; one still connecting (or gone) is just destroyed. */
+function rst(socket: Socket): void {
+  if (socket.destroyed) return;
+  if (socket.connecting || socket.readyState !== 'open') socket.destroy();
+  else socket.resetAndDestroy();
+}
+
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const pairs = new Set<Pair>();
   let mode: 'pass' | 'paused' | 'refusing' = 'pass';
   let accepted = 0;
 
   const cut = (pair: Pair) => {
-    pair.client.resetAndDestroy();
-    pair.upstream.resetAndDestroy();
+    rst(pair.client);
+    rst(pair.upstream);
     pairs.delete(pair);
   };
 
   const server = createServer((client) => {
     accepted++;
     if (mode === 'refusing') {
-      client.resetAndDestroy();
+      rst(client);
       return;
     }
     const upstream = createConnection({ host: targetHost, port: targetPort });

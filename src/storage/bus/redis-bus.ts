@@ -1,6 +1,19 @@
 import type { Redis } from 'ioredis';
 import { TopicHandlers, type Bus, type BusHandler } from './bus.js';
 
+/** Longest a Redis command may go unanswered before its connection is dropped and re-opened. */
+export const COMMAND_TIMEOUT_MS = 5_000;
+
+/**
+ * ioredis answers a command past `commandTimeout` with an error but keeps the
+ * connection: a half-open one (the server went silent, no RST) would then fail
+ * every command until the kernel gives up on it, minutes later. Reconnecting
+ * at once is what makes `/ready` recover when the network heals.
+ */
+function dropIfSilent(client: Redis, err: unknown): void {
+  if (err instanceof Error && err.message === 'Command timed out') client.disconnect(true);
+}
+
 /** Options of {@link RedisBus}. */
 export interface RedisBusOptions {
   url: string;
@@ -31,7 +44,15 @@ export class RedisBus implements Bus {
   #onError: (err: unknown) => void;
 
   private constructor(options: RedisBusOptions, RedisClient: typeof Redis) {
-    const common = { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: true } as const;
+    const common = {
+      maxRetriesPerRequest: null,
+      enableOfflineQueue: true,
+      lazyConnect: true,
+      // A command unanswered this long means a dead connection (see #dropIfSilent); above XREAD's BLOCK of 1 s.
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      // TCP keepalive: the kernel also notices a vanished peer on an idle connection.
+      keepAlive: 10_000,
+    } as const;
     this.#writer = new RedisClient(options.url, { ...common, maxRetriesPerRequest: 3 });
     this.#reader = new RedisClient(options.url, common);
     // Connection errors are retried by ioredis; they must not crash the process.
@@ -56,7 +77,12 @@ export class RedisBus implements Bus {
   }
 
   async publish(topic: string, message: unknown): Promise<void> {
-    await this.#writer.xadd(this.#stream, 'MAXLEN', '~', String(this.#maxLength), '*', 't', topic, 'm', JSON.stringify(message));
+    try {
+      await this.#writer.xadd(this.#stream, 'MAXLEN', '~', String(this.#maxLength), '*', 't', topic, 'm', JSON.stringify(message));
+    } catch (err) {
+      dropIfSilent(this.#writer, err);
+      throw err;
+    }
   }
 
   subscribe(topic: string, handler: BusHandler): () => void {
@@ -64,7 +90,12 @@ export class RedisBus implements Bus {
   }
 
   async ping(): Promise<void> {
-    await this.#writer.ping();
+    try {
+      await this.#writer.ping();
+    } catch (err) {
+      dropIfSilent(this.#writer, err);
+      throw err;
+    }
   }
 
   async close(): Promise<void> {
@@ -96,6 +127,7 @@ export class RedisBus implements Bus {
         }
       } catch (err) {
         if (this.#closed) return;
+        dropIfSilent(this.#reader, err);
         this.#onError(err);
         await new Promise((r) => setTimeout(r, 200));
       }

@@ -16,6 +16,8 @@ import type { WebhookGuard } from './webhook-guard.js';
 export const RETRY_AFTER_MAX_MS = 60 * 60_000;
 
 const NOTIFICATION_TOKEN_HEADER = 'X-A2A-Notification-Token';
+/** The event's sequence in its task's log: receivers de-duplicate on (task id, seq). */
+export const EVENT_SEQ_HEADER = 'Agentmesh-Event-Seq';
 
 /** Largest webhook response body read (64 KiB). */
 const RESPONSE_MAX_BYTES = 65_536;
@@ -218,7 +220,8 @@ export class PushDeliveryWorker {
 
     let headers: Record<string, string> = {
       'content-type': payload.contentType,
-      [this.#signer.headerName]: await this.#signer.sign({ issuer, audience: config.url, body: payload.body, now: this.#now() }),
+      [this.#signer.headerName]: await this.#signer.sign({ issuer, audience: config.url, body: payload.body, now: this.#now(), eventSeq: row.seq }),
+      [EVENT_SEQ_HEADER]: String(row.seq),
     };
     if (config.token) headers[NOTIFICATION_TOKEN_HEADER] = config.token;
     // A2A §4.3.3: the config's authentication goes out as `Authorization: <scheme> <credentials>`.

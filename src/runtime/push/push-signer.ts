@@ -31,6 +31,12 @@ export interface PushSignatureClaims extends JWTPayload {
   jti: string;
   /** base64url(SHA-256(request body bytes)): binds the signature to this exact body. */
   body_sha256: string;
+  /**
+   * The event's sequence number in its task's log (also sent as the
+   * `Agentmesh-Event-Seq` header): the same on every attempt of one
+   * notification, so (task id, seq) de-duplicates at-least-once deliveries.
+   */
+  event_seq?: number;
 }
 
 /** Signs push deliveries. Built by {@link createPushSigner}. */
@@ -41,7 +47,7 @@ export interface PushSigner {
    * Signs one delivery attempt: a compact JWS over claims that bind the
    * issuer, the webhook URL, the time and the exact body bytes.
    */
-  sign(input: { issuer: string; audience: string; body: string | Uint8Array; now: number }): Promise<string>;
+  sign(input: { issuer: string; audience: string; body: string | Uint8Array; now: number; eventSeq?: number }): Promise<string>;
 }
 
 /** Options of {@link createPushSigner}. */
@@ -74,9 +80,9 @@ export function createPushSigner(options: PushSignerOptions): PushSigner {
   const jti = options.jti ?? randomUUID;
   return Object.freeze({
     headerName: PUSH_SIGNATURE_HEADER,
-    async sign(input: { issuer: string; audience: string; body: string | Uint8Array; now: number }): Promise<string> {
+    async sign(input: { issuer: string; audience: string; body: string | Uint8Array; now: number; eventSeq?: number }): Promise<string> {
       const iat = Math.floor(input.now / 1000);
-      return new SignJWT({ body_sha256: bodySha256(input.body) })
+      return new SignJWT({ body_sha256: bodySha256(input.body), ...(input.eventSeq !== undefined && { event_seq: input.eventSeq }) })
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
         .setIssuer(input.issuer)
         .setAudience(input.audience)

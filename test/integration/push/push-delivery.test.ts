@@ -71,8 +71,11 @@ describe('push delivery', () => {
       assert.equal(r.headers.authorization, `Bearer ${CREDENTIALS}`);
       assert.equal(r.headers['x-a2a-notification-token'], TOKEN);
       assert.equal(r.path, '/hooks/a2a?client=7');
+      // The de-duplication key: the event's sequence, signed, the same on every attempt.
+      assert.equal(String(claims.event_seq), r.headers['agentmesh-event-seq']);
     }
     assert.equal(jtis.size, h.received.length, 'a fresh jti per attempt');
+    assert.deepEqual([...new Set(h.received.map((r) => Number(r.headers['agentmesh-event-seq'])))], [2, 4, 5], 'retries of one event repeat its seq; each event has its own (3 joins the history: no notification)');
 
     const outbox = await h.outbox();
     assert.deepEqual(

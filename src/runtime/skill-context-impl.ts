@@ -41,6 +41,8 @@ class TaskSkillContext implements SkillContext {
   readonly #run: TaskRun;
   #log: Logger | undefined;
   #text: string | undefined;
+  /** Artifacts emitted without an id so far: the next one's id is derived from it (see #artifact). */
+  #unnamedArtifacts = 0;
   #bound: { progress?: SkillContext['progress']; artifact?: SkillContext['artifact']; requestInput?: SkillContext['requestInput']; usage?: SkillContext['usage'] } = {};
 
   constructor(deps: SkillContextDeps) {
@@ -129,7 +131,9 @@ class TaskSkillContext implements SkillContext {
 
   #artifact(input: ArtifactInput): string {
     const run = this.#run;
-    const artifactId = input.artifactId ?? uuidv7();
+    // Derived, not random: a re-run of the task (recovery of an idempotent skill) emits the
+    // same ids in the same order, so its chunks replace the stopped run's instead of adding to them.
+    const artifactId = input.artifactId ?? `${run.id}-artifact-${++this.#unnamedArtifacts}`;
     void run.emit({
       payload: {
         $case: 'artifactUpdate',

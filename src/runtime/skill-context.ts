@@ -6,7 +6,11 @@ export type PartInput = { text: string } | { data: unknown } | { url: string; me
 
 /** An artifact (or a chunk of one) a skill emits. */
 export interface ArtifactInput {
-  /** Stable id; chunks of one artifact share it. Default: a new id per call. */
+  /**
+   * Stable id; chunks of one artifact share it. Default: a new id per call,
+   * `<taskId>-artifact-<n>` for the n-th such call of the run, so a re-run
+   * replaces what a stopped run emitted rather than adding to it.
+   */
   artifactId?: string;
   name?: string;
   description?: string;

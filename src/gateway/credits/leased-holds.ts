@@ -173,7 +173,16 @@ export class LeasedCreditHolds implements CreditHolds {
     const hold = this.#holds.get(key);
     if (hold?.lease === undefined) return;
     const lease = hold.lease;
-    const reservation = await this.#ledger.carveLease(lease.key, hold.input);
+    let reservation: Awaited<ReturnType<CreditLedger['carveLease']>>;
+    try {
+      reservation = await this.#ledger.carveLease(lease.key, hold.input);
+    } catch (err) {
+      // The lease is gone from the ledger (expired, released): the hold stays here, and this replica's
+      // tracker settles it (written against the available balance); a crash before then loses it.
+      this.#log.warn({ err, key, lease: lease.key }, 'could not pin a call to a reservation of its own');
+      return;
+    }
+    if (this.#holds.get(key) !== hold) return;
     this.#holds.delete(key);
     lease.inFlight -= hold.input.milliCredits;
     // Carved: the credits left the lease for the call's own reservation. Found (a retry pinned it elsewhere): they stay.

@@ -61,7 +61,9 @@ describe('credit leases of two replicas on one PostgreSQL', { skip }, () => {
           continue;
         }
         await new Promise((resolve) => setImmediate(resolve));
-        if (i % 11 === 0) {
+        // Some first calls fail. A retry that fails while its first call completes on the other replica
+        // can cancel that call's charge, as on the exact path (ADR 0010): not exercised here.
+        if (i % 11 === 0 && !retry) {
           await holds.refund(key, 'the agent failed');
           continue;
         }

@@ -256,7 +256,8 @@ export async function runGatewayBench({ durationS, warmupS, connections, rounds,
       roundRows.push(rows);
     }
     const usage = await json(`${gatewayUrl}/v1/tenants/bench/credits`, { headers: admin });
-    log(`  credits charged to the bench tenant: ${((1_000_000_000_000 - usage.body.availableMilliCredits) / 1000).toFixed(0)} (reserved now: ${usage.body.reservedMilliCredits / 1000})`);
+    // The total (available + reserved): a replica's credit lease is reserved, not charged (ADR 0010).
+    log(`  credits charged to the bench tenant: ${((1_000_000_000_000 - usage.body.milliCredits) / 1000).toFixed(0)} (reserved now, calls' holds and leases: ${usage.body.reservedMilliCredits / 1000})`);
     return summarizeRounds({ roundRows, ...absent });
   } finally {
     for (const relay of relays) await relay.stop();

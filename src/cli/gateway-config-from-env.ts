@@ -31,6 +31,15 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   if (ttl !== undefined) config.tokenTtlSeconds = ttl;
   const maxHold = int('GATEWAY_CREDITS_MAX_HOLD_MS', env['GATEWAY_CREDITS_MAX_HOLD_MS']);
   if (maxHold !== undefined) config.creditsMaxHoldMs = maxHold;
+  const creditsMode = env['GATEWAY_CREDITS_MODE'];
+  if (creditsMode) {
+    if (creditsMode !== 'lease' && creditsMode !== 'exact') throw new Error(`GATEWAY_CREDITS_MODE must be lease or exact, got ${JSON.stringify(creditsMode)}`);
+    config.creditsMode = creditsMode;
+  }
+  const leaseCalls = int('GATEWAY_CREDITS_LEASE_CALLS', env['GATEWAY_CREDITS_LEASE_CALLS']);
+  if (leaseCalls !== undefined) config.creditsLeaseCalls = leaseCalls;
+  const flushMs = int('GATEWAY_CREDITS_FLUSH_MS', env['GATEWAY_CREDITS_FLUSH_MS']);
+  if (flushMs !== undefined) config.creditsFlushMs = flushMs;
   const rpm = int('GATEWAY_DEFAULT_RPM', env['GATEWAY_DEFAULT_RPM']);
   if (rpm !== undefined) config.defaultRequestsPerMinute = rpm;
   if (env['GATEWAY_CORS_ORIGINS']) config.corsOrigins = env['GATEWAY_CORS_ORIGINS'].split(',').map((o) => o.trim()).filter(Boolean);

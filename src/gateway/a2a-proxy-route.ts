@@ -136,7 +136,7 @@ async function fail(c: GatewayCall, o: A2aProxyOptions, err: unknown): Promise<v
   const key = c.reservationKey;
   if (key !== undefined) {
     c.reservationKey = undefined;
-    await o.ledger.refund(key, 'the call did not reach the agent').catch((e: unknown) => o.logger.warn({ err: e }, 'refund failed'));
+    await o.credits.refund(key, 'the call did not reach the agent').catch((e: unknown) => o.logger.warn({ err: e }, 'refund failed'));
   }
   const error = normalizeError(err, String(c.request.id));
   // A credential that does not verify is a security event like a missing one.

@@ -72,6 +72,22 @@ export const gatewayConfigSchema = z
     creditsMaxHoldMs: z.number().int().min(60_000).default(86_400_000),
     /** How often the ledger is swept for holds older than creditsMaxHoldMs, ms (5 min). */
     creditsHoldSweepMs: z.number().int().min(1_000).default(300_000),
+    /**
+     * How calls hold credits (ADR 0010): `lease` holds them in memory against
+     * per-replica leases of the tenant's balance and writes settlements in
+     * batches; `exact` is one ledger transaction per reserve and per settle.
+     */
+    creditsMode: z.enum(['lease', 'exact']).default('lease'),
+    /** A lease is sized for this many calls at the estimate of the call that takes it (at most creditsLeaseShare of the available balance). */
+    creditsLeaseCalls: z.number().int().min(2).max(100_000).default(100),
+    /** Largest share of a tenant's available balance one lease takes. */
+    creditsLeaseShare: z.number().gt(0).max(1).default(0.25),
+    /** Longest a settlement waits in memory before it is written (the write-behind window), ms. */
+    creditsFlushMs: z.number().int().min(1).max(10_000).default(50),
+    /** A lease unused this long returns its unspent credits, ms. */
+    creditsLeaseIdleMs: z.number().int().min(100).default(10_000),
+    /** A lease older than this takes no new calls and returns once its calls end, ms (must stay far below creditsMaxHoldMs). */
+    creditsLeaseMaxAgeMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
     dev: z.boolean().default(false),
     allowHosts: z.array(z.string()).default([]),
     shutdownDeadlineMs: z.number().int().positive().default(10_000),

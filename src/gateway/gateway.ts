@@ -21,6 +21,7 @@ import { CREDITS_ADMIN_SCOPE, createIdentity, type Identity } from './identity/i
 import { Quotas } from './policy/quotas.js';
 import { createUpstreamRouter, type UpstreamRouter } from './routing/index.js';
 import { SettlementTracker, type OpenReservation } from './settlement-tracker.js';
+import { exactCreditHolds, LeasedCreditHolds, type CreditHolds } from './credits/index.js';
 
 const VERSION = '0.1.0';
 
@@ -41,11 +42,13 @@ export interface Gateway {
   readonly config: Readonly<GatewayConfig>;
   readonly identity: Identity;
   readonly ledger: CreditLedger;
+  /** The calls' credits in front of the ledger (leased or exact, `creditsMode`). */
+  readonly credits: CreditHolds;
   readonly audit: AuditLog;
   readonly router: UpstreamRouter;
   /** Listens on the public port and on the metrics listener; `metricsUrl` is where Prometheus scrapes. */
   listen(): Promise<{ url: string; metricsUrl: string }>;
-  /** Reads every open reservation's task once now (tests, operators). */
+  /** Reads every open reservation's task once now, then writes the settlements waiting in memory (tests, operators). */
   settleNow(): Promise<void>;
   close(): Promise<void>;
 }
@@ -116,8 +119,21 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     if (res.status !== 200) return undefined;
     return res.json();
   };
+  const credits: CreditHolds =
+    config.creditsMode === 'exact'
+      ? exactCreditHolds(ledger)
+      : new LeasedCreditHolds({
+          ledger,
+          logger: log,
+          leaseCalls: config.creditsLeaseCalls,
+          leaseShare: config.creditsLeaseShare,
+          flushMs: config.creditsFlushMs,
+          idleMs: config.creditsLeaseIdleMs,
+          // A lease is returned long before the hold-expiry policy could take it for abandoned.
+          maxLeaseAgeMs: Math.min(config.creditsLeaseMaxAgeMs, Math.floor(config.creditsMaxHoldMs / 4)),
+        });
   const tracker = new SettlementTracker({
-    ledger,
+    ledger: credits,
     read: readTask,
     logger: log,
     db: database.db,
@@ -187,7 +203,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   await app.register(a2aProxyRoutes, {
     identity,
     router,
-    ledger,
+    credits,
     audit,
     quotas,
     tracker,
@@ -215,6 +231,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     config,
     identity,
     ledger,
+    credits,
     audit,
     router,
     async listen() {
@@ -233,7 +250,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       log.info({ url: publicUrl, metricsUrl, registry: config.registryUrl, database: database.dialect, quotas: redis ? 'redis' : 'memory' }, 'gateway listening');
       return { url: publicUrl, metricsUrl };
     },
-    settleNow: () => tracker.runOnce(),
+    async settleNow() {
+      await tracker.runOnce();
+      await credits.flush();
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -241,6 +261,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       else await app.close();
       await metricsListener.close();
       await tracker.stop();
+      // Drain: the settlements still in memory are written and the leases' unspent credits returned.
+      await credits.close();
       await router.close();
       await audit.close();
       await identity.close();

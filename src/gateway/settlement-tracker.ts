@@ -20,7 +20,8 @@ export type TaskReader = (open: OpenReservation) => Promise<unknown>;
 
 /** Options of {@link SettlementTracker}. Durations are milliseconds. */
 export interface SettlementTrackerOptions {
-  ledger: CreditLedger;
+  /** Where holds are settled, refunded and expired: the ledger, or the gateway's credit holds in front of it. */
+  ledger: Pick<CreditLedger, 'settle' | 'refund' | 'expireHolds'>;
   read: TaskReader;
   logger: Logger;
   db: Kysely<Tables>;
@@ -55,7 +56,7 @@ export const DEFAULT_HOLD_SWEEP_INTERVAL_MS = 5 * 60 * 1000;
  */
 export class SettlementTracker {
   readonly #open = new Map<string, OpenReservation & { next: number; delay: number; since: number }>();
-  readonly #ledger: CreditLedger;
+  readonly #ledger: SettlementTrackerOptions['ledger'];
   readonly #read: TaskReader;
   readonly #log: Logger;
   readonly #maxHoldMs: number;

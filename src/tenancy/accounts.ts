@@ -53,6 +53,14 @@ export function closePostings(tenant: string, agent: string, held: number, charg
   return postings;
 }
 
+/** A call settled after the hold it was admitted under was gone (its lease expired): available → the agent's revenue. */
+export function chargePostings(tenant: string, agent: string, charged: number): Posting[] {
+  return [
+    [availableAccount(tenant), -charged],
+    [revenueAccount(agent), charged],
+  ];
+}
+
 /** A purchase: topups → available. */
 export function topUpPostings(tenant: string, amount: number): Posting[] {
   return [

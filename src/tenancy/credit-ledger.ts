@@ -10,7 +10,7 @@ import { reconcileFigures } from './reconcile.js';
 import { creditRoutes, type CreditRoutesOptions } from './routes/credit-routes.js';
 import { reservationRoutes } from './routes/reservation-routes.js';
 import { createLedgerStore } from './store/create-ledger-store.js';
-import type { BalanceMove, LedgerStore } from './store/ledger-store.js';
+import type { BalanceMove, LeaseSpend, LedgerStore } from './store/ledger-store.js';
 import type { BalanceRow, ReservationRow } from './store/rows.js';
 import { dayString, usageGrouping, usageWindow } from './usage-window.js';
 import { checkTenant, checkText, invalidArgument } from './validation.js';
@@ -71,6 +71,17 @@ export interface CreditLedger {
    * (default 500) per call, each logged; returns the refunds made now.
    */
   expireHolds(options: { now: number; maxHoldMs: number; limit?: number | undefined }): Promise<Settlement[]>;
+  /**
+   * Settles many calls held in memory against one lease (a reservation of a
+   * block of the tenant's balance taken by a gateway replica) in one
+   * transaction, each with its own settled row and journal entry (usage and
+   * reconcile stay per call). Returns per spend whether it charged: a key
+   * already used (a retry settled by another replica) charges nothing. A
+   * lease that is no longer held charges the available balance when it can.
+   */
+  spendLease(leaseKey: string, spends: readonly LeaseSpend[]): Promise<{ charged: boolean[]; leaseHeld: number | undefined }>;
+  /** Moves one call's hold out of a lease into a reservation of its own under `input.key` (its task outlives the call). */
+  carveLease(leaseKey: string, input: ReserveInput): Promise<Reservation>;
   /** Moves a reservation to a new key (the task id became known). Already moved: no-op; new key taken: refused. */
   rekey(oldKey: string, newKey: string): Promise<void>;
   /** The tenant's balance; a tenant that never had credits has zeros. */
@@ -130,14 +141,7 @@ export function createCreditLedger(options: CreditLedgerOptions): CreditLedger {
 
   const ledger: CreditLedger = {
     async reserve(input) {
-      const checked: ReserveInput = {
-        tenant: checkTenant(input?.tenant),
-        key: checkText('key', input.key, 512),
-        milliCredits: checkMilliCredits('milliCredits', input.milliCredits),
-        agent: checkText('agent', input.agent),
-        skill: checkText('skill', input.skill),
-        clientId: input.clientId === undefined ? undefined : checkText('clientId', input.clientId),
-      };
+      const checked = checkReserveInput(input);
       let result: Awaited<ReturnType<LedgerStore['reserve']>>;
       try {
         result = await store.reserve(checked, Date.now());
@@ -209,6 +213,25 @@ export function createCreditLedger(options: CreditLedgerOptions): CreditLedger {
       return expired;
     },
 
+    async spendLease(leaseKey, spends) {
+      checkText('leaseKey', leaseKey, 512);
+      const result = await store.spendLease(leaseKey, spends, Date.now());
+      spends.forEach((spend, i) => {
+        if (!result.charged[i]) return;
+        metrics.reserved(spend.tenant, spend.held, 'held');
+        metrics.settled(spend.tenant, spend.charged, spend.held - spend.charged, Math.max(0, spend.requested - spend.held));
+      });
+      if (result.lease === undefined || result.lease.status !== 'held') log.warn({ leaseKey, calls: spends.length }, 'settled calls against a credit lease that is no longer held: charged the available balance');
+      afterMove(result);
+      return { charged: result.charged, leaseHeld: result.lease?.status === 'held' ? result.lease.held : undefined };
+    },
+
+    async carveLease(leaseKey, input) {
+      checkText('leaseKey', leaseKey, 512);
+      const result = await store.carveLease(leaseKey, { ...input, key: checkText('key', input.key, 512) }, Date.now());
+      return reservationView(result.row, !result.created);
+    },
+
     async rekey(oldKey, newKey) {
       await store.rekey(checkText('oldKey', oldKey, 512), checkText('newKey', newKey, 512));
     },
@@ -272,6 +295,18 @@ export function createCreditLedger(options: CreditLedgerOptions): CreditLedger {
     },
   };
   return ledger;
+}
+
+/** The reserve input checked field by field (AM_ERR_TENANCY_INVALID_ARGUMENT names the first bad one); what a hold in memory checks too. */
+export function checkReserveInput(input: ReserveInput): ReserveInput {
+  return {
+    tenant: checkTenant(input?.tenant),
+    key: checkText('key', input.key, 512),
+    milliCredits: checkMilliCredits('milliCredits', input.milliCredits),
+    agent: checkText('agent', input.agent),
+    skill: checkText('skill', input.skill),
+    clientId: input.clientId === undefined ? undefined : checkText('clientId', input.clientId),
+  };
 }
 
 function reservationView(row: ReservationRow, replayed: boolean): Reservation {

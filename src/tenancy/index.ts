@@ -4,7 +4,7 @@
  * registry pricing, usage reports, reconciliation, low-balance events, and
  * the `/v1/tenants/{tenant}/credits…` routes the gateway serves.
  */
-export { createCreditLedger } from './credit-ledger.js';
+export { createCreditLedger, checkReserveInput } from './credit-ledger.js';
 export type { CreditLedger, CreditLedgerOptions } from './credit-ledger.js';
 export { estimateCost } from './estimate-cost.js';
 export type { SkillPrice } from './estimate-cost.js';
@@ -13,6 +13,7 @@ export { LOW_BALANCE_TOPIC } from './low-balance.js';
 export { GATEWAY_ADMIN_SCOPE, CREDITS_ADMIN_SCOPE } from './routes/access.js';
 export type { CreditsCaller, CreditsAuthenticate } from './routes/access.js';
 export type { CreditRoutesOptions } from './routes/credit-routes.js';
+export type { LeaseSpend } from './store/ledger-store.js';
 export { TENANT_PATTERN } from './validation.js';
 export type {
   ReserveInput,

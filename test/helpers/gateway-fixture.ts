@@ -56,6 +56,17 @@ export async function topUp(gatewayUrl: string, tenant: string, credits: number,
 }
 
 /** The tenant's balance, milli-credits available. */
+/**
+ * The tenant's whole balance (available + reserved): what settled charges lower. Held credits,
+ * including the blocks gateway replicas lease (ADR 0010), are part of it.
+ */
+export async function balanceTotal(gatewayUrl: string, tenant: string): Promise<number> {
+  const res = await fetch(`${gatewayUrl}/v1/tenants/${tenant}/credits`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const body = (await res.json()) as any;
+  if (res.status !== 200) throw new Error(`balance answered ${res.status}: ${JSON.stringify(body)}`);
+  return body.milliCredits;
+}
+
 export async function available(gatewayUrl: string, tenant: string): Promise<number> {
   const res = await fetch(`${gatewayUrl}/v1/tenants/${tenant}/credits`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   const body = (await res.json()) as any;

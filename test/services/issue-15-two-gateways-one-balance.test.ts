@@ -100,6 +100,8 @@ describe('two gateway replicas on one PostgreSQL spending one balance', { skip }
     assert.equal(completed + refused, CALLS);
     assert.ok(completed > 0 && refused > 0, `both sides of the balance were reached (${completed} completed, ${refused} refused)`);
     assert.ok(completed <= BALANCE_CREDITS, `${completed} tasks completed on ${BALANCE_CREDITS} credits`);
+    // Drain both replicas' credits (their settlements written, their leases returned; ADR 0010).
+    await Promise.all([a.gateway.credits.close(), b.gateway.credits.close()]);
     // Exactly once: what is left is what was put in minus one credit per completed task, on either replica's view.
     const left = await available(a.url, tenant);
     assert.equal(left, (BALANCE_CREDITS - completed) * 1000);

@@ -41,10 +41,12 @@ async function settleOrTrack(d: ProxyDeps, s: { key: string; tap: AnswerTap; est
   }
   if (s.tap.taskId === undefined) {
     // No task came back (an error answer): nothing ran, nothing is owed.
-    if (s.failed || end.kind === 'open') return (await d.ledger.refund(s.key, 'the agent started no task')).chargedMilliCredits;
+    if (s.failed || end.kind === 'open') return (await d.credits.refund(s.key, 'the agent started no task')).chargedMilliCredits;
     return undefined;
   }
   // Still running, or a stream (whose usage is on the task, not the events): read the task until it ends.
+  // Its hold becomes a reservation of its own first, so any replica's tracker can settle it.
+  await d.credits.pin(s.key);
   await d.tracker.track({ key: s.key, agent: s.agent, taskId: s.tap.taskId, tenant: s.tenant, subject: s.subject, estimate: s.estimate });
   return undefined;
 }

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditEntry, AuditLog } from '../../audit/index.js';
 import type { Logger } from '../../observability/index.js';
-import type { CreditLedger } from '../../tenancy/index.js';
 import type { CallTerms } from '../call-pricing.js';
+import type { CreditHolds } from '../credits/index.js';
 import type { AssertionCache } from '../assertion-cache.js';
 import type { GatewayMetrics } from '../gateway-metrics.js';
 import type { Identity, Principal } from '../identity/index.js';
@@ -20,7 +20,8 @@ import type { PiiScanLimits } from '../policy/pii.js';
 export interface ProxyDeps {
   identity: Identity;
   router: UpstreamRouter;
-  ledger: CreditLedger;
+  /** Holds, settles and refunds calls' credits (leased or exact; ADR 0010). */
+  credits: CreditHolds;
   audit: AuditLog;
   quotas: Quotas;
   tracker: SettlementTracker;

@@ -13,7 +13,7 @@ export async function reserveStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   const principal = c.principal!;
   const key = `${c.agent}:${principal.tenant}:${messageId}`;
   try {
-    await d.ledger.reserve({ tenant: principal.tenant, key, milliCredits: terms.milliCredits, agent: c.agent, skill: terms.skill ?? '*', clientId: principal.clientId });
+    await d.credits.reserve({ tenant: principal.tenant, key, milliCredits: terms.milliCredits, agent: c.agent, skill: terms.skill ?? '*', clientId: principal.clientId });
   } catch (err) {
     c.audit.eventType = 'credits.insufficient';
     throw err;

@@ -38,6 +38,29 @@ export interface ReconcileFigures {
   topups: number;
 }
 
+/**
+ * One call settled against a lease (a held reservation of a block of the
+ * tenant's balance, taken by one gateway replica): it gets its own settled
+ * reservation row and journal entry, so usage and reconciliation stay per call.
+ */
+export interface LeaseSpend {
+  key: string;
+  tenant: string;
+  agent: string;
+  skill: string;
+  clientId: string | undefined;
+  /** What the call was admitted at (its estimate). */
+  held: number;
+  /** What it is charged (at most `held`). */
+  charged: number;
+  requested: number;
+  state: string | undefined;
+  createdAt: number;
+}
+
+/** Per spend whether it charged now (false: its key was already used, by a retry on another replica). */
+export type SpendLeaseResult = { lease: ReservationRow | undefined; charged: boolean[] } & BalanceMove;
+
 export type ReserveResult = { row: ReservationRow; created: boolean } & BalanceMove;
 export type CloseResult = { row: ReservationRow; closed: boolean } & BalanceMove;
 export type TopUpResult = { row: TopUpRow; created: boolean } & BalanceMove;
@@ -51,6 +74,21 @@ export interface LedgerStore {
   reserve(input: ReserveInput, now: number): Promise<ReserveResult>;
   /** Settles or refunds; a reservation closes once, later calls get its first outcome with `closed: false`. */
   close(key: string, outcome: CloseOutcome, now: number): Promise<CloseResult>;
+  /**
+   * Writes many calls' settlements against the lease under `leaseKey` in one
+   * transaction: a settled row and a `settle` entry per call (reserved →
+   * revenue), the lease's hold shrunk by their sum. A call whose key exists
+   * already is not charged. A lease no longer held (expired, released)
+   * charges each call from the available balance when it can, else not at all.
+   */
+  spendLease(leaseKey: string, spends: readonly LeaseSpend[], now: number): Promise<SpendLeaseResult>;
+  /**
+   * Moves `input.milliCredits` of the lease's hold to a reservation of its
+   * own under `input.key` (a task that outlives its call is tracked and
+   * settled like any reservation); no balance moves. A key already used
+   * returns that reservation (`created: false`), and the lease keeps the credits.
+   */
+  carveLease(leaseKey: string, input: ReserveInput, now: number): Promise<ReserveResult>;
   /** Moves a reservation to a new key; already moved is fine, a taken key is refused. */
   rekey(oldKey: string, newKey: string): Promise<void>;
   balance(tenant: string): Promise<BalanceRow | undefined>;

@@ -1,9 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import { uuidv7, type Database, type Tables } from '../../storage/index.js';
-import { assertBalanced, closePostings, reservePostings, topUpPostings, type Posting } from '../accounts.js';
+import { assertBalanced, chargePostings, closePostings, reservePostings, topUpPostings, type Posting } from '../accounts.js';
 import type { LowBalanceEvent, ReserveInput, UsageDimension } from '../ledger-types.js';
 import { crossingAfter } from '../low-balance.js';
-import type { BalanceMove, CloseOutcome, CloseResult, LedgerStore, ReconcileFigures, ReserveResult, TopUpResult, UsageFigures } from './ledger-store.js';
+import type { BalanceMove, CloseOutcome, CloseResult, LeaseSpend, LedgerStore, ReconcileFigures, ReserveResult, SpendLeaseResult, TopUpResult, UsageFigures } from './ledger-store.js';
 import { closedReservation, normalizeBalance, normalizeReservation, normalizeTopUp, type BalanceRow, type ReservationRow, type TopUpRow } from './rows.js';
 import { insufficientCredits, keyTaken, referenceTaken, reservationNotFound } from './store-errors.js';
 import { queryHeld, queryReservation, type HeldFilter } from './held-query.js';
@@ -120,6 +120,89 @@ export class PostgresLedgerStore implements LedgerStore {
         .returningAll()
         .executeTakeFirstOrThrow();
       return { row: next, closed: true, ...(await this.#afterMove(trx, balance, now)) };
+    });
+  }
+
+  async spendLease(leaseKey: string, spends: readonly LeaseSpend[], now: number): Promise<SpendLeaseResult> {
+    return this.#db.transaction().execute(async (trx) => {
+      // The lease row is locked first: a sweep or an operator's release waits for this batch (or this batch for them).
+      const found = await trx.selectFrom('credit_reservations').selectAll().where('key', '=', leaseKey).forUpdate().executeTakeFirst();
+      const lease = found && found.status === 'held' ? normalizeReservation(found) : undefined;
+      let left = lease?.held ?? 0;
+      let spent = 0;
+      let raw: BalanceRow | undefined;
+      const charged: boolean[] = [];
+      for (const spend of spends) {
+        const c = lease ? Math.min(spend.charged, left) : spend.charged;
+        if (!lease && c > 0) {
+          // The lease is gone (expired or released): charge the available balance, never below zero.
+          const debited = await trx
+            .updateTable('credit_balances')
+            .set((eb) => ({ available: eb('available', '-', c), updated_at: now }))
+            .where('tenant', '=', spend.tenant)
+            .where('available', '>=', c)
+            .returningAll()
+            .executeTakeFirst();
+          if (!debited) {
+            charged.push(false);
+            continue;
+          }
+          raw = debited;
+        }
+        const id = uuidv7();
+        // A retry of this call on another replica settled first: its key is taken and this one charges nothing.
+        const inserted = await trx
+          .insertInto('credit_reservations')
+          .values({ id, key: spend.key, tenant: spend.tenant, agent: spend.agent, skill: spend.skill, client_id: spend.clientId ?? null, held: spend.held, status: 'settled', charged: c, requested: spend.requested, task_state: spend.state ?? null, reason: null, created_at: spend.createdAt, closed_at: now })
+          .onConflict((oc) => oc.column('key').doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (!inserted) {
+          if (!lease && c > 0) {
+            raw = await trx
+              .updateTable('credit_balances')
+              .set((eb) => ({ available: eb('available', '+', c), updated_at: now }))
+              .where('tenant', '=', spend.tenant)
+              .returningAll()
+              .executeTakeFirstOrThrow();
+          }
+          charged.push(false);
+          continue;
+        }
+        if (c > 0) await journal(trx, { kind: 'settle', tenant: spend.tenant, reservationId: id, reference: null, now }, lease ? closePostings(spend.tenant, spend.agent, c, c) : chargePostings(spend.tenant, spend.agent, c));
+        if (lease) {
+          left -= c;
+          spent += c;
+        }
+        charged.push(true);
+      }
+      if (lease && spent > 0) {
+        await trx.updateTable('credit_reservations').set((eb) => ({ held: eb('held', '-', spent) })).where('id', '=', lease.id).execute();
+        raw = await trx
+          .updateTable('credit_balances')
+          .set((eb) => ({ reserved: eb('reserved', '-', spent), updated_at: now }))
+          .where('tenant', '=', lease.tenant)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+      }
+      const move = raw ? await this.#afterMove(trx, raw, now) : { balance: undefined, crossing: undefined };
+      return { lease: lease ? { ...lease, held: left } : found && normalizeReservation(found), charged, ...move };
+    });
+  }
+
+  async carveLease(leaseKey: string, input: ReserveInput, now: number): Promise<ReserveResult> {
+    return this.#db.transaction().execute(async (trx) => {
+      const lease = await trx.selectFrom('credit_reservations').selectAll().where('key', '=', leaseKey).forUpdate().executeTakeFirst();
+      if (!lease || lease.status !== 'held' || Number(lease.held) < input.milliCredits) throw reservationNotFound(leaseKey);
+      const row: ReservationRow = { id: uuidv7(), key: input.key, tenant: input.tenant, agent: input.agent, skill: input.skill, client_id: input.clientId ?? null, held: input.milliCredits, status: 'held', charged: null, requested: null, task_state: null, reason: null, created_at: now, closed_at: null };
+      const inserted = await trx.insertInto('credit_reservations').values(row).onConflict((oc) => oc.column('key').doNothing()).returning('id').executeTakeFirst();
+      if (!inserted) {
+        const existing = normalizeReservation(await trx.selectFrom('credit_reservations').selectAll().where('key', '=', input.key).executeTakeFirstOrThrow());
+        if (existing.tenant !== input.tenant) throw keyTaken(input.key);
+        return { row: existing, created: false, balance: undefined, crossing: undefined };
+      }
+      await trx.updateTable('credit_reservations').set((eb) => ({ held: eb('held', '-', input.milliCredits) })).where('id', '=', lease.id).execute();
+      return { row, created: true, balance: undefined, crossing: undefined };
     });
   }
 

@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { AgentmeshError } from '../../protocol/index.js';
 import { uuidv7, type Database, type Tables } from '../../storage/index.js';
-import { assertBalanced, closePostings, reservePostings, topUpPostings, type Posting } from '../accounts.js';
+import { assertBalanced, chargePostings, closePostings, reservePostings, topUpPostings, type Posting } from '../accounts.js';
 import type { ReserveInput, UsageDimension } from '../ledger-types.js';
 import { crossingAfter } from '../low-balance.js';
-import type { BalanceMove, CloseOutcome, CloseResult, LedgerStore, ReconcileFigures, ReserveResult, TopUpResult, UsageFigures } from './ledger-store.js';
+import type { BalanceMove, CloseOutcome, CloseResult, LeaseSpend, LedgerStore, ReconcileFigures, ReserveResult, SpendLeaseResult, TopUpResult, UsageFigures } from './ledger-store.js';
 import { closedReservation, type BalanceRow, type ReservationRow, type TopUpRow } from './rows.js';
 import { insufficientCredits, keyTaken, referenceTaken, reservationNotFound } from './store-errors.js';
 import { queryHeld, queryReservation, type HeldFilter } from './held-query.js';
@@ -115,6 +115,55 @@ export class SqliteLedgerStore implements LedgerStore {
       const balance = this.#s.release.get(current.held, current.held - charged, now, current.tenant) as BalanceRow;
       this.#journal(outcome.kind, current.tenant, current.id, null, now, closePostings(current.tenant, current.agent, current.held, charged));
       return { value: { row: next, closed: true, ...this.#afterMove(balance, now) } };
+    });
+  }
+
+  spendLease(leaseKey: string, spends: readonly LeaseSpend[], now: number): Promise<SpendLeaseResult> {
+    return this.#enqueue<SpendLeaseResult>(() => {
+      const found = this.#s.reservationByKey.get(leaseKey) as ReservationRow | undefined;
+      const lease = found?.status === 'held' ? found : undefined;
+      let left = lease?.held ?? 0;
+      let spent = 0;
+      let balance: BalanceRow | undefined;
+      const charged = spends.map((spend) => {
+        const id = uuidv7();
+        const c = lease ? Math.min(spend.charged, left) : spend.charged;
+        // A retry of this call on another replica was settled first: charged once, there.
+        if (this.#s.reservationByKey.get(spend.key)) return false;
+        if (!lease && c > 0) {
+          // The lease is gone (expired or released): charge the available balance, never below zero.
+          const debited = this.#s.debit.get(c, now, spend.tenant, c) as BalanceRow | undefined;
+          if (!debited) return false;
+          balance = debited;
+        }
+        this.#s.insertSettled.run(id, spend.key, spend.tenant, spend.agent, spend.skill, spend.clientId ?? null, spend.held, c, spend.requested, spend.state ?? null, spend.createdAt, now);
+        if (c > 0) this.#journal('settle', spend.tenant, id, null, now, lease ? closePostings(spend.tenant, spend.agent, c, c) : chargePostings(spend.tenant, spend.agent, c));
+        if (lease) {
+          left -= c;
+          spent += c;
+        }
+        return true;
+      });
+      if (!lease) return { value: { lease: found, charged, ...(balance ? this.#afterMove(balance, now) : { balance: undefined, crossing: undefined }) } };
+      if (spent > 0) {
+        this.#s.shrinkHold.run(spent, lease.id);
+        balance = this.#s.release.get(spent, 0, now, lease.tenant) as BalanceRow;
+      }
+      const after = { ...lease, held: left };
+      return { value: { lease: after, charged, ...(balance ? this.#afterMove(balance, now) : { balance: undefined, crossing: undefined }) } };
+    });
+  }
+
+  carveLease(leaseKey: string, input: ReserveInput, now: number): Promise<ReserveResult> {
+    return this.#enqueue<ReserveResult>(() => {
+      const existing = this.#s.reservationByKey.get(input.key) as ReservationRow | undefined;
+      if (existing) return existing.tenant === input.tenant ? { value: { row: existing, created: false, balance: undefined, crossing: undefined } } : { refusal: keyTaken(input.key) };
+      const lease = this.#s.reservationByKey.get(leaseKey) as ReservationRow | undefined;
+      if (!lease || lease.status !== 'held' || lease.held < input.milliCredits) return { refusal: reservationNotFound(leaseKey) };
+      const row: ReservationRow = { id: uuidv7(), key: input.key, tenant: input.tenant, agent: input.agent, skill: input.skill, client_id: input.clientId ?? null, held: input.milliCredits, status: 'held', charged: null, requested: null, task_state: null, reason: null, created_at: now, closed_at: null };
+      this.#s.insertReservation.run(row.id, row.key, row.tenant, row.agent, row.skill, row.client_id, row.held, row.status, row.created_at);
+      this.#s.shrinkHold.run(input.milliCredits, lease.id);
+      return { value: { row, created: true, balance: undefined, crossing: undefined } };
     });
   }
 
@@ -254,6 +303,11 @@ function prepare(db: Sqlite) {
     availableOf: db.prepare('select available from credit_balances where tenant = ?'),
     reopenReservation: db.prepare("update credit_reservations set status = 'held', held = ?, charged = null, requested = null, task_state = null, reason = null, closed_at = null where id = ? and status = 'refunded'"),
     closeReservation: db.prepare("update credit_reservations set status = ?, charged = ?, requested = ?, task_state = ?, reason = ?, closed_at = ? where id = ? and status = 'held'"),
+    insertSettled: db.prepare(
+      "insert into credit_reservations (id, key, tenant, agent, skill, client_id, held, status, charged, requested, task_state, created_at, closed_at) values (?, ?, ?, ?, ?, ?, ?, 'settled', ?, ?, ?, ?, ?)",
+    ),
+    shrinkHold: db.prepare("update credit_reservations set held = held - ? where id = ? and status = 'held'"),
+    debit: db.prepare('update credit_balances set available = available - ?, updated_at = ? where tenant = ? and available >= ? returning *'),
     release: db.prepare('update credit_balances set reserved = reserved - ?, available = available + ?, updated_at = ? where tenant = ? returning *'),
     rekey: db.prepare('update credit_reservations set key = ? where key = ?'),
     insertEntry: db.prepare('insert into credit_entries (id, kind, tenant, reservation_id, reference, created_at) values (?, ?, ?, ?, ?, ?)'),

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
-import { available, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
+import { balanceTotal, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
 import { SendMessageRequest, GetTaskRequest } from '@a2a-js/sdk';
 import { connectAgent } from '../../../src/cli/index.js';
@@ -73,29 +73,29 @@ describe('gateway in front of a runtime, found through the registry', () => {
   });
 
   test('a priced call reserves the estimate and settles at the reported usage', async () => {
-    const before = await available(gw.url, 'acme');
+    const before = await balanceTotal(gw.url, 'acme');
     const res = await send(tokenA, { message: scoreMessage(['l1', 'l2', 'l3', 'l4']) });
     assert.equal(res.status, 200);
     const body = (await res.json()) as any;
     assert.equal(body.result.task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(body));
     assert.ok(res.headers.get('ratelimit-remaining'));
-    await until('the settlement', async () => (await available(gw.url, 'acme')) === before - 2000);
+    await until('the settlement', async () => (await balanceTotal(gw.url, 'acme')) === before - 2000);
   });
 
   test('a failed task is refunded', async () => {
-    const before = await available(gw.url, 'acme');
+    const before = await balanceTotal(gw.url, 'acme');
     const res = await send(tokenA, { message: scoreMessage(['l1', 'l2'], { fail: true }) });
     const body = (await res.json()) as any;
     assert.equal(body.result.task.status.state, 'TASK_STATE_FAILED');
-    await until('the refund', async () => (await available(gw.url, 'acme')) === before);
+    await until('the refund', async () => (await balanceTotal(gw.url, 'acme')) === before);
   });
 
   test('a retried message (same messageId) is charged once', async () => {
-    const before = await available(gw.url, 'acme');
+    const before = await balanceTotal(gw.url, 'acme');
     const message = scoreMessage(['l1', 'l2']);
     await (await send(tokenA, { message })).json();
     await (await send(tokenA, { message })).json();
-    await until('one charge', async () => (await available(gw.url, 'acme')) === before - 1000);
+    await until('one charge', async () => (await balanceTotal(gw.url, 'acme')) === before - 1000);
   });
 
   test('a tenant without credits gets 402 and nothing runs', async () => {
@@ -129,12 +129,12 @@ describe('gateway in front of a runtime, found through the registry', () => {
       test(`the official SDK client works through the gateway (${protocol}, ${binding})`, async () => {
         const { client, agentInterface } = await connectAgent({ url: agentUrl, token: tokenA, protocol, binding });
         assert.ok(agentInterface.url.startsWith(gw.url), `the card points at the gateway: ${agentInterface.url}`);
-        const before = await available(gw.url, 'acme');
+        const before = await balanceTotal(gw.url, 'acme');
         const sent = (await client.sendMessage(SendMessageRequest.fromJSON({ message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: { leadIds: ['a', 'b'] } }], metadata: { skillId: 'score' } } }))) as any;
         assert.ok(sent.id, JSON.stringify(sent));
         const got = (await client.getTask(GetTaskRequest.fromJSON({ id: sent.id }))) as any;
         assert.equal(got.id, sent.id);
-        await until('the settlement', async () => (await available(gw.url, 'acme')) === before - 1000);
+        await until('the settlement', async () => (await balanceTotal(gw.url, 'acme')) === before - 1000);
       });
     }
   }

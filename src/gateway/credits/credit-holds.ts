@@ -1,0 +1,48 @@
+import type { CreditLedger, ReserveInput, Settlement } from '../../tenancy/index.js';
+
+/**
+ * The credits of the gateway's calls: what the proxy's reserve, settle and
+ * refund steps (and the settlement tracker) use instead of the ledger.
+ * Two implementations: `exact` writes each operation to the ledger (one
+ * transaction per reserve and per settle), `lease` holds calls in memory
+ * against per-replica leases and writes settlements in batches (ADR 0010).
+ */
+export interface CreditHolds {
+  /**
+   * Holds a call's estimate. Idempotent by `key` on this replica: a retry
+   * that finds the call held (or settled) holds nothing (`replayed: true`).
+   * Throws AM_ERR_TENANCY_INSUFFICIENT_CREDITS (402) when the balance is short.
+   */
+  reserve(input: ReserveInput): Promise<{ replayed: boolean }>;
+  /** Settles at `milliCredits` used, capped at the hold. Settling twice charges once. */
+  settle(key: string, milliCredits: number, info?: { state?: string | undefined }): Promise<Settlement>;
+  /** Releases the whole hold. After a settle, the settlement stands. */
+  refund(key: string, reason: string): Promise<Settlement>;
+  /** Moves a hold to a new key (the task id became known). */
+  rekey(oldKey: string, newKey: string): Promise<void>;
+  /**
+   * Makes the call's hold a reservation of its own in the ledger: its task
+   * outlives the call, and whichever replica's tracker sees it end settles it.
+   */
+  pin(key: string): Promise<void>;
+  /** The hold-expiry policy, as the ledger's. */
+  expireHolds: CreditLedger['expireHolds'];
+  /** Writes what is waiting to be written (settlements); resolves once committed. */
+  flush(): Promise<void>;
+  /** Drain: writes every settlement and returns every lease's unspent credits. */
+  close(): Promise<void>;
+}
+
+/** The per-call path: every operation is one ledger transaction. */
+export function exactCreditHolds(ledger: CreditLedger): CreditHolds {
+  return {
+    reserve: async (input) => ({ replayed: (await ledger.reserve(input)).replayed }),
+    settle: (key, milliCredits, info) => ledger.settle(key, milliCredits, info),
+    refund: (key, reason) => ledger.refund(key, reason),
+    rekey: (oldKey, newKey) => ledger.rekey(oldKey, newKey),
+    pin: async () => {},
+    expireHolds: (options) => ledger.expireHolds(options),
+    flush: async () => {},
+    close: async () => {},
+  };
+}

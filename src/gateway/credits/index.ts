@@ -1,0 +1,9 @@
+/**
+ * credits: how the gateway holds, settles and refunds its calls' credits —
+ * exactly (one ledger transaction per operation) or from per-replica leases
+ * settled in batches (ADR 0010).
+ */
+export { exactCreditHolds } from './credit-holds.js';
+export type { CreditHolds } from './credit-holds.js';
+export { LeasedCreditHolds, LEASE_AGENT } from './leased-holds.js';
+export type { LeasedCreditHoldsOptions } from './leased-holds.js';

@@ -1,0 +1,374 @@
+import { randomUUID } from 'node:crypto';
+import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../../protocol/index.js';
+import type { Logger } from '../../observability/index.js';
+import { checkReserveInput, type CreditLedger, type LeaseSpend, type ReserveInput, type Settlement } from '../../tenancy/index.js';
+import type { CreditHolds } from './credit-holds.js';
+
+/** Options of {@link LeasedCreditHolds}. Durations are milliseconds. */
+export interface LeasedCreditHoldsOptions {
+  ledger: CreditLedger;
+  logger: Logger;
+  /** Names this replica's leases in the ledger (`lease:<replica>:<id>`). Default: a random id per process. */
+  replica?: string | undefined;
+  /** A lease is sized for this many calls at the estimate of the call that takes it. Default 100. */
+  leaseCalls?: number | undefined;
+  /** A lease takes at most this share of the tenant's available balance (the rest stays for other replicas). Default 0.25. */
+  leaseShare?: number | undefined;
+  /** Longest a settlement waits in memory before it is written (the write-behind window). Default 50. */
+  flushMs?: number | undefined;
+  /** A batch is written at once when this many settlements wait. Default 256. */
+  maxBatch?: number | undefined;
+  /** A lease unused this long returns its unspent credits. Default 10,000. */
+  idleMs?: number | undefined;
+  /** A lease older than this takes no new calls and returns once its calls end (far below the max hold). Default 60,000. */
+  maxLeaseAgeMs?: number | undefined;
+  /** Closed calls remembered for idempotent replays. Default 10,000. */
+  rememberClosed?: number | undefined;
+  now?: (() => number) | undefined;
+}
+
+/** The ledger's agent name on lease reservations (`agentmesh credits holds` shows them under it). */
+export const LEASE_AGENT = 'gateway-lease';
+
+interface Lease {
+  key: string;
+  tenant: string;
+  /** What the lease holds in the ledger now (its block less what flushed settlements charged from it). */
+  size: number;
+  /** Estimates of the calls held on it and not closed yet. */
+  inFlight: number;
+  /** Charges settled here and not written yet. */
+  pending: number;
+  queue: LeaseSpend[];
+  writing: number;
+  takenAt: number;
+  usedAt: number;
+  /** No new calls: too old, gone from the ledger, or being returned. */
+  retired: boolean;
+}
+
+interface Hold {
+  input: ReserveInput;
+  createdAt: number;
+  /** Undefined: held exactly, as a reservation of its own in the ledger. */
+  lease: Lease | undefined;
+}
+
+/**
+ * Credits held per replica as leases drawn from the shared ledger (issue 15
+ * §2, ADR 0010). A lease is a real ledger reservation of a block of the
+ * tenant's balance, so never-below-zero holds across replicas as for any
+ * hold. Calls are held against it in memory; their settlements are written
+ * in batches (one transaction, one settled row and entry per call) within
+ * `flushMs`; refunds write nothing. When the balance cannot fund a block, a
+ * call is reserved exactly, so the last credits are spendable and 402 is exact
+ * (less what other replicas' leases hold: they return it when idle).
+ */
+export class LeasedCreditHolds implements CreditHolds {
+  readonly #ledger: CreditLedger;
+  readonly #log: Logger;
+  readonly #replica: string;
+  readonly #leaseCalls: number;
+  readonly #leaseShare: number;
+  readonly #flushMs: number;
+  readonly #maxBatch: number;
+  readonly #idleMs: number;
+  readonly #maxLeaseAgeMs: number;
+  readonly #remember: number;
+  readonly #now: () => number;
+  /** The lease each tenant's new calls take from. */
+  readonly #current = new Map<string, Lease>();
+  /** Every lease this replica holds (current, retired but still busy). */
+  readonly #leases = new Set<Lease>();
+  readonly #acquiring = new Map<string, Promise<Lease | undefined>>();
+  readonly #holds = new Map<string, Hold>();
+  /** Recently closed calls, oldest first: a second settle or refund replays the first outcome. */
+  readonly #closed = new Map<string, Settlement>();
+  #flushTimer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  readonly #reaper: NodeJS.Timeout;
+  #closedDown = false;
+
+  constructor(options: LeasedCreditHoldsOptions) {
+    this.#ledger = options.ledger;
+    this.#log = options.logger.child({ module: 'credit-leases' });
+    this.#replica = options.replica ?? randomUUID().slice(0, 8);
+    this.#leaseCalls = options.leaseCalls ?? 100;
+    this.#leaseShare = options.leaseShare ?? 0.25;
+    this.#flushMs = options.flushMs ?? 50;
+    this.#maxBatch = options.maxBatch ?? 256;
+    this.#idleMs = options.idleMs ?? 10_000;
+    this.#maxLeaseAgeMs = options.maxLeaseAgeMs ?? 60_000;
+    this.#remember = options.rememberClosed ?? 10_000;
+    this.#now = options.now ?? Date.now;
+    this.#reaper = setInterval(() => void this.returnIdle(), Math.max(100, Math.min(this.#idleMs, this.#maxLeaseAgeMs) / 2));
+    this.#reaper.unref();
+  }
+
+  async reserve(unchecked: ReserveInput): Promise<{ replayed: boolean }> {
+    const input = checkReserveInput(unchecked);
+    if (this.#holds.has(input.key)) return { replayed: true };
+    const closed = this.#closed.get(input.key);
+    if (closed?.status === 'settled') return { replayed: true };
+    const n = input.milliCredits;
+    for (let attempt = 0; attempt < 3 && n > 0 && !this.#closedDown; attempt++) {
+      const lease = this.#usable(input.tenant, n) ?? (await this.#acquire(input.tenant, n));
+      if (lease === undefined) break;
+      // A concurrent retry of the same key took the hold while this one waited for a lease.
+      if (this.#holds.has(input.key)) return { replayed: true };
+      if (lease.retired || lease.size - lease.inFlight - lease.pending < n) continue;
+      lease.inFlight += n;
+      lease.usedAt = this.#now();
+      this.#closed.delete(input.key);
+      this.#holds.set(input.key, { input, createdAt: lease.usedAt, lease });
+      return { replayed: false };
+    }
+    // The balance cannot fund a block (or the replica is closing): this call is held exactly, after this
+    // replica's quiet leases of the tenant went back, so the last credits are spendable and a 402 is exact.
+    await this.#returnTenant(input.tenant);
+    const reservation = await this.#ledger.reserve(input);
+    if (!this.#holds.has(input.key)) this.#holds.set(input.key, { input, createdAt: this.#now(), lease: undefined });
+    this.#closed.delete(input.key);
+    return { replayed: reservation.replayed };
+  }
+
+  async settle(key: string, milliCredits: number, info: { state?: string | undefined } = {}): Promise<Settlement> {
+    const hold = this.#holds.get(key);
+    if (hold === undefined) return this.#closed.get(key) ? { ...this.#closed.get(key)!, replayed: true } : this.#ledger.settle(key, milliCredits, info);
+    this.#holds.delete(key);
+    const lease = hold.lease;
+    if (lease === undefined) return this.#remembered(await this.#ledger.settle(key, milliCredits, info));
+    const estimate = hold.input.milliCredits;
+    const charged = Math.min(milliCredits, estimate);
+    lease.inFlight -= estimate;
+    lease.pending += charged;
+    lease.queue.push({ key, tenant: hold.input.tenant, agent: hold.input.agent, skill: hold.input.skill, clientId: hold.input.clientId, held: estimate, charged, requested: milliCredits, state: info.state, createdAt: hold.createdAt });
+    this.#scheduleFlush(lease.queue.length);
+    return this.#remembered(this.#view(hold, { status: 'settled', charged, requested: milliCredits, state: info.state }));
+  }
+
+  async refund(key: string, reason: string): Promise<Settlement> {
+    const hold = this.#holds.get(key);
+    if (hold === undefined) return this.#closed.get(key) ? { ...this.#closed.get(key)!, replayed: true } : this.#ledger.refund(key, reason);
+    this.#holds.delete(key);
+    if (hold.lease === undefined) return this.#remembered(await this.#ledger.refund(key, reason));
+    // Back to the lease: nothing was written for this call, so nothing is.
+    hold.lease.inFlight -= hold.input.milliCredits;
+    return this.#remembered(this.#view(hold, { status: 'refunded', charged: 0, reason }));
+  }
+
+  async rekey(oldKey: string, newKey: string): Promise<void> {
+    const hold = this.#holds.get(oldKey);
+    if (hold === undefined || hold.lease === undefined) {
+      await this.#ledger.rekey(oldKey, newKey);
+      if (hold !== undefined) this.#move(oldKey, newKey, hold);
+      return;
+    }
+    if (oldKey === newKey) return;
+    if (this.#holds.has(newKey)) throw new AgentmeshError(ErrorCodes.TENANCY_INVALID_ARGUMENT, `key ${JSON.stringify(newKey)} is taken`);
+    this.#move(oldKey, newKey, hold);
+  }
+
+  async pin(key: string): Promise<void> {
+    const hold = this.#holds.get(key);
+    if (hold?.lease === undefined) return;
+    const lease = hold.lease;
+    let reservation: Awaited<ReturnType<CreditLedger['carveLease']>>;
+    try {
+      reservation = await this.#ledger.carveLease(lease.key, hold.input);
+    } catch (err) {
+      // The lease is gone from the ledger (expired, released): the hold stays here, and this replica's
+      // tracker settles it (written against the available balance); a crash before then loses it.
+      this.#log.warn({ err, key, lease: lease.key }, 'could not pin a call to a reservation of its own');
+      return;
+    }
+    if (this.#holds.get(key) !== hold) return;
+    this.#holds.delete(key);
+    lease.inFlight -= hold.input.milliCredits;
+    // Carved: the credits left the lease for the call's own reservation. Found (a retry pinned it elsewhere): they stay.
+    if (!reservation.replayed) lease.size -= hold.input.milliCredits;
+  }
+
+  expireHolds: CreditLedger['expireHolds'] = (options) => this.#ledger.expireHolds(options);
+
+  /** Writes every waiting settlement; one write at a time, each lease's batch in one transaction. */
+  flush(): Promise<void> {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const run = (this.#flushing ?? Promise.resolve()).then(() => this.#writeAll());
+    this.#flushing = run;
+    void run.finally(() => {
+      if (this.#flushing === run) this.#flushing = undefined;
+    });
+    return run;
+  }
+
+  /** Returns the unspent credits of leases idle longer than `idleMs`, or older than `maxLeaseAgeMs`, once their calls are written. */
+  async returnIdle(all = false): Promise<void> {
+    const now = this.#now();
+    const returning: Promise<void>[] = [];
+    for (const lease of this.#leases) {
+      if (!lease.retired && (all || now - lease.takenAt >= this.#maxLeaseAgeMs || now - lease.usedAt >= this.#idleMs)) this.#retire(lease);
+      if (lease.retired && lease.inFlight === 0 && lease.queue.length === 0 && lease.writing === 0) {
+        this.#leases.delete(lease);
+        returning.push(this.#return(lease));
+      }
+    }
+    await Promise.all(returning);
+  }
+
+  /** Drain: writes every settlement, then returns every lease whose calls all ended; a lease with calls still open stays held (it expires by the hold-expiry policy). */
+  async close(): Promise<void> {
+    this.#closedDown = true;
+    clearInterval(this.#reaper);
+    await this.flush();
+    await this.returnIdle(true);
+    for (const lease of this.#leases) this.#log.warn({ lease: lease.key, tenant: lease.tenant, openCalls: lease.inFlight }, 'credit lease still has open calls at close: it stays held until the hold-expiry policy refunds it');
+  }
+
+  /** What a kill -9 leaves: stops the timers and forgets every hold and unwritten settlement, writing nothing. */
+  abandon(): void {
+    this.#closedDown = true;
+    clearInterval(this.#reaper);
+    clearTimeout(this.#flushTimer);
+    this.#leases.clear();
+    this.#current.clear();
+    this.#holds.clear();
+  }
+
+  /** The tenant's current lease when it can cover `n` now. */
+  #usable(tenant: string, n: number): Lease | undefined {
+    const lease = this.#current.get(tenant);
+    if (lease === undefined || lease.retired) return undefined;
+    if (this.#now() - lease.takenAt >= this.#maxLeaseAgeMs) {
+      this.#retire(lease);
+      return undefined;
+    }
+    return lease.size - lease.inFlight - lease.pending >= n ? lease : undefined;
+  }
+
+  /** Takes a new lease for the tenant (one at a time per tenant); undefined when the balance cannot fund a block. */
+  #acquire(tenant: string, n: number): Promise<Lease | undefined> {
+    const pending = this.#acquiring.get(tenant);
+    if (pending) return pending;
+    const taking = this.#take(tenant, n).finally(() => this.#acquiring.delete(tenant));
+    this.#acquiring.set(tenant, taking);
+    return taking;
+  }
+
+  async #take(tenant: string, n: number): Promise<Lease | undefined> {
+    const { availableMilliCredits } = await this.#ledger.balance(tenant);
+    const block = Math.min(n * this.#leaseCalls, Math.floor(availableMilliCredits * this.#leaseShare));
+    // A block for fewer than two calls saves nothing: the call goes the exact way.
+    if (block < 2 * n) return undefined;
+    const key = `lease:${this.#replica}:${randomUUID()}`;
+    try {
+      await this.#ledger.reserve({ tenant, key, milliCredits: block, agent: LEASE_AGENT, skill: '*' });
+    } catch (err) {
+      // Another replica took the credits in between: the call goes the exact way.
+      if (isAgentmeshError(err) && err.code === ErrorCodes.TENANCY_INSUFFICIENT_CREDITS) return undefined;
+      throw err;
+    }
+    const now = this.#now();
+    const lease: Lease = { key, tenant, size: block, inFlight: 0, pending: 0, queue: [], writing: 0, takenAt: now, usedAt: now, retired: false };
+    const previous = this.#current.get(tenant);
+    if (previous) this.#retire(previous);
+    this.#current.set(tenant, lease);
+    this.#leases.add(lease);
+    return lease;
+  }
+
+  async #returnTenant(tenant: string): Promise<void> {
+    const current = this.#current.get(tenant);
+    if (current === undefined) return;
+    this.#retire(current);
+    await this.flush();
+    await this.returnIdle();
+  }
+
+  #retire(lease: Lease): void {
+    lease.retired = true;
+    if (this.#current.get(lease.tenant) === lease) this.#current.delete(lease.tenant);
+  }
+
+  async #return(lease: Lease): Promise<void> {
+    try {
+      await this.#ledger.refund(lease.key, 'credit lease returned');
+    } catch (err) {
+      // Still held in the ledger: the hold-expiry policy refunds it.
+      this.#log.warn({ err, lease: lease.key }, 'could not return a credit lease');
+    }
+  }
+
+  #scheduleFlush(waiting: number): void {
+    if (waiting >= this.#maxBatch) {
+      void this.flush();
+      return;
+    }
+    if (this.#flushTimer === undefined) {
+      this.#flushTimer = setTimeout(() => void this.flush(), this.#flushMs);
+      this.#flushTimer.unref();
+    }
+  }
+
+  async #writeAll(): Promise<void> {
+    const writes: Promise<void>[] = [];
+    for (const lease of this.#leases) if (lease.queue.length > 0) writes.push(this.#write(lease));
+    await Promise.all(writes);
+  }
+
+  async #write(lease: Lease): Promise<void> {
+    const spends = lease.queue.splice(0);
+    lease.writing++;
+    try {
+      const result = await this.#ledger.spendLease(lease.key, spends);
+      let written = 0;
+      spends.forEach((spend, i) => {
+        lease.pending -= spend.charged;
+        if (result.charged[i]) written += spend.charged;
+        else this.#log.info({ key: spend.key, tenant: spend.tenant }, 'call already settled under its key (a retry on another replica): not charged again');
+      });
+      if (result.leaseHeld === undefined) {
+        lease.size = 0;
+        this.#retire(lease);
+      } else lease.size -= written;
+    } catch (err) {
+      // Kept for the next write; the lease's hold covers them meanwhile.
+      lease.queue.unshift(...spends);
+      this.#log.warn({ err, lease: lease.key, calls: spends.length }, 'could not write credit settlements yet');
+      this.#scheduleFlush(0);
+    } finally {
+      lease.writing--;
+    }
+  }
+
+  #move(oldKey: string, newKey: string, hold: Hold): void {
+    this.#holds.delete(oldKey);
+    this.#holds.set(newKey, { ...hold, input: { ...hold.input, key: newKey } });
+  }
+
+  #remembered(settlement: Settlement): Settlement {
+    this.#closed.set(settlement.key, settlement);
+    if (this.#closed.size > this.#remember) this.#closed.delete(this.#closed.keys().next().value!);
+    return settlement;
+  }
+
+  #view(hold: Hold, end: { status: 'settled' | 'refunded'; charged: number; requested?: number; state?: string | undefined; reason?: string }): Settlement {
+    const held = hold.input.milliCredits;
+    return {
+      key: hold.input.key,
+      tenant: hold.input.tenant,
+      agent: hold.input.agent,
+      skill: hold.input.skill,
+      status: end.status,
+      heldMilliCredits: held,
+      chargedMilliCredits: end.charged,
+      releasedMilliCredits: held - end.charged,
+      ...(end.requested !== undefined && { requestedMilliCredits: end.requested }),
+      ...(end.state !== undefined && { state: end.state }),
+      ...(end.reason !== undefined && { reason: end.reason }),
+      closedAt: new Date(this.#now()).toISOString(),
+      replayed: false,
+    };
+  }
+}

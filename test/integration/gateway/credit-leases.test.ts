@@ -1,0 +1,199 @@
+/**
+ * Issue 15 §2 / ADR 0010: credits held per replica as leases, on a real
+ * SQLite ledger. Conservation under random sequences (fast-check), the
+ * idempotency of reserve and settle, an exact 402 at the last credits, and
+ * what a replica killed with settlements in memory leaves.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { LeasedCreditHolds, LEASE_AGENT } from '../../../src/gateway/credits/index.js';
+import { createLogger, createMetrics } from '../../../src/observability/index.js';
+import { createDatabase, type Database } from '../../../src/storage/index.js';
+import { createCreditLedger, type CreditLedger } from '../../../src/tenancy/index.js';
+
+const logger = createLogger({ level: 'silent' });
+
+/** Everything the tenant ever had is either available, held, or charged to an agent. */
+async function assertConserved(ledger: CreditLedger, tenant: string, toppedUp: number): Promise<void> {
+  const balance = await ledger.balance(tenant);
+  const [usage] = await ledger.usage({ tenant, groupBy: [] });
+  assert.equal(balance.availableMilliCredits + balance.reservedMilliCredits + (usage?.milliCredits ?? 0), toppedUp);
+  assert.ok(balance.availableMilliCredits >= 0);
+}
+
+describe('credit leases on SQLite', () => {
+  let dir: string;
+  let database: Database;
+  let ledger: CreditLedger;
+  let tenants = 0;
+  const newTenant = () => `lease-${++tenants}`;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'agentmesh-leases-'));
+    database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
+    ledger = createCreditLedger({ database, logger, metrics: createMetrics({ defaultMetrics: false }) });
+  });
+  after(async () => {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('random reserve/settle/refund/flush sequences conserve credits; after close nothing is held and the ledger reconciles', async () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('reserve' as const), call: fc.nat(15), amount: fc.integer({ min: 1, max: 3_000 }) }),
+      fc.record({ kind: fc.constant('settle' as const), call: fc.nat(15), amount: fc.nat(4_000) }),
+      fc.record({ kind: fc.constant('refund' as const), call: fc.nat(15) }),
+      fc.record({ kind: fc.constant('flush' as const) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 60 }), fc.integer({ min: 0, max: 40_000 }), fc.integer({ min: 2, max: 20 }), async (ops, balance, leaseCalls) => {
+        const tenant = newTenant();
+        if (balance > 0) await ledger.topUp(tenant, balance, `${tenant}-topup`);
+        const holds = new LeasedCreditHolds({ ledger, logger, leaseCalls, flushMs: 5 });
+        let charged = 0;
+        for (const o of ops) {
+          const key = 'call' in o ? `${tenant}:call-${o.call}` : '';
+          if (o.kind === 'reserve') {
+            await holds.reserve({ tenant, key, milliCredits: o.amount, agent: 'meter', skill: 'tick' }).catch((err: { code?: string }) => assert.equal(err.code, 'AM_ERR_TENANCY_INSUFFICIENT_CREDITS'));
+          } else if (o.kind === 'settle') {
+            const s = await holds.settle(key, o.amount, { state: 'completed' }).catch(() => undefined);
+            if (s && !s.replayed) charged += s.chargedMilliCredits;
+          } else if (o.kind === 'refund') {
+            await holds.refund(key, 'failed').catch(() => undefined);
+          } else {
+            await holds.flush();
+            await assertConserved(ledger, tenant, balance);
+          }
+        }
+        // Calls still open at the end end as failures, then the replica drains.
+        for (let call = 0; call <= 15; call++) await holds.refund(`${tenant}:call-${call}`, 'failed').catch(() => undefined);
+        await holds.close();
+        await assertConserved(ledger, tenant, balance);
+        const after = await ledger.balance(tenant);
+        assert.equal(after.reservedMilliCredits, 0, 'no hold left after drain');
+        const [usage] = await ledger.usage({ tenant, groupBy: [] });
+        assert.equal(usage?.milliCredits ?? 0, charged, 'charged total == sum of settled calls');
+      }),
+      { numRuns: 40 },
+    );
+    assert.equal((await ledger.reconcile()).ok, true);
+  });
+
+  test('a retried reserve key holds once; settling twice charges once; usage stays per agent and skill', async () => {
+    const tenant = newTenant();
+    await ledger.topUp(tenant, 100_000, `${tenant}-topup`);
+    const holds = new LeasedCreditHolds({ ledger, logger, leaseCalls: 10 });
+    assert.deepEqual(await holds.reserve({ tenant, key: 'k1', milliCredits: 1_000, agent: 'meter', skill: 'tick' }), { replayed: false });
+    assert.deepEqual(await holds.reserve({ tenant, key: 'k1', milliCredits: 1_000, agent: 'meter', skill: 'tick' }), { replayed: true });
+    await holds.reserve({ tenant, key: 'k2', milliCredits: 2_000, agent: 'summarizer', skill: 'sum' });
+    const first = await holds.settle('k1', 700, { state: 'completed' });
+    const second = await holds.settle('k1', 700, { state: 'completed' });
+    assert.equal(first.chargedMilliCredits, 700);
+    assert.equal(second.replayed, true);
+    // Asked for more than the hold: the hold is charged, as on the exact path.
+    assert.equal((await holds.settle('k2', 5_000)).chargedMilliCredits, 2_000);
+    // A reserve of a settled key replays; it does not hold again.
+    assert.deepEqual(await holds.reserve({ tenant, key: 'k1', milliCredits: 1_000, agent: 'meter', skill: 'tick' }), { replayed: true });
+    await holds.close();
+    assert.deepEqual(await ledger.usage({ tenant, groupBy: ['agent', 'skill'] }), [
+      { agent: 'meter', skill: 'tick', milliCredits: 700, calls: 1 },
+      { agent: 'summarizer', skill: 'sum', milliCredits: 2_000, calls: 1 },
+    ]);
+    assert.equal((await ledger.balance(tenant)).availableMilliCredits, 100_000 - 2_700);
+    assert.deepEqual(await ledger.holds(tenant), []);
+  });
+
+  test('a call settled on one replica and retried on another is charged once', async () => {
+    const tenant = newTenant();
+    await ledger.topUp(tenant, 100_000, `${tenant}-topup`);
+    const a = new LeasedCreditHolds({ ledger, logger, replica: 'a' });
+    const b = new LeasedCreditHolds({ ledger, logger, replica: 'b' });
+    await a.reserve({ tenant, key: 'same', milliCredits: 1_000, agent: 'meter', skill: 'tick' });
+    await b.reserve({ tenant, key: 'same', milliCredits: 1_000, agent: 'meter', skill: 'tick' });
+    await a.settle('same', 1_000);
+    await b.settle('same', 1_000);
+    await a.close();
+    await b.close();
+    assert.deepEqual(await ledger.usage({ tenant, groupBy: [] }), [{ milliCredits: 1_000, calls: 1 }]);
+    assert.equal((await ledger.balance(tenant)).availableMilliCredits, 99_000);
+  });
+
+  test('the last credits are spendable and the next call is refused with an exact 402', async () => {
+    const tenant = newTenant();
+    await ledger.topUp(tenant, 10_000, `${tenant}-topup`);
+    const holds = new LeasedCreditHolds({ ledger, logger, leaseCalls: 4 });
+    for (let i = 0; i < 10; i++) {
+      await holds.reserve({ tenant, key: `c${i}`, milliCredits: 1_000, agent: 'meter', skill: 'tick' });
+      await holds.settle(`c${i}`, 1_000);
+    }
+    await holds.flush();
+    await holds.returnIdle(true);
+    await assert.rejects(holds.reserve({ tenant, key: 'c10', milliCredits: 1_000, agent: 'meter', skill: 'tick' }), (err: { code?: string; details?: unknown }) => {
+      assert.equal(err.code, 'AM_ERR_TENANCY_INSUFFICIENT_CREDITS');
+      return true;
+    });
+    await holds.close();
+    assert.deepEqual(await ledger.balance(tenant), { tenant, milliCredits: 0, reservedMilliCredits: 0, availableMilliCredits: 0 });
+  });
+
+  test('a task that outlives its call is pinned to a reservation of its own, settled through the ledger', async () => {
+    const tenant = newTenant();
+    await ledger.topUp(tenant, 100_000, `${tenant}-topup`);
+    const holds = new LeasedCreditHolds({ ledger, logger });
+    await holds.reserve({ tenant, key: 'long', milliCredits: 3_000, agent: 'meter', skill: 'tick' });
+    await holds.pin('long');
+    const pinned = (await ledger.holds(tenant)).find((h) => h.key === 'long');
+    assert.equal(pinned?.milliCredits, 3_000);
+    await holds.close();
+    // The lease went back; the pinned hold stays until its task ends, on any replica.
+    assert.deepEqual((await ledger.holds(tenant)).map((h) => h.key), ['long']);
+    assert.equal((await ledger.settle('long', 2_500)).chargedMilliCredits, 2_500);
+    assert.equal((await ledger.balance(tenant)).availableMilliCredits, 97_500);
+    assert.equal((await ledger.reconcile()).ok, true);
+  });
+
+  test('killed with settlements in memory: the lease stays held (visible in holds) until the hold-expiry policy refunds it; unwritten calls are not charged', async () => {
+    const tenant = newTenant();
+    await ledger.topUp(tenant, 100_000, `${tenant}-topup`);
+    const holds = new LeasedCreditHolds({ ledger, logger, replica: 'doomed', leaseCalls: 10, flushMs: 60_000 });
+    await holds.reserve({ tenant, key: 'written', milliCredits: 1_000, agent: 'meter', skill: 'tick' });
+    await holds.settle('written', 1_000);
+    await holds.flush();
+    await holds.reserve({ tenant, key: 'unwritten', milliCredits: 1_000, agent: 'meter', skill: 'tick' });
+    await holds.settle('unwritten', 1_000);
+    await holds.reserve({ tenant, key: 'running', milliCredits: 1_000, agent: 'meter', skill: 'tick' });
+    holds.abandon();
+
+    const left = await ledger.holds(tenant);
+    assert.equal(left.length, 1);
+    assert.equal(left[0]!.agent, LEASE_AGENT);
+    assert.match(left[0]!.key, /^lease:doomed:/);
+    assert.equal(left[0]!.milliCredits, 9_000, 'the block of 10 calls less the one written');
+    assert.deepEqual(await ledger.balance(tenant), { tenant, milliCredits: 99_000, reservedMilliCredits: 9_000, availableMilliCredits: 90_000 });
+
+    const expired = await ledger.expireHolds({ now: Date.now() + 2 * 86_400_000, maxHoldMs: 86_400_000 });
+    assert.deepEqual(expired.filter((s) => s.tenant === tenant).map((s) => s.releasedMilliCredits), [9_000]);
+    assert.deepEqual(await ledger.balance(tenant), { tenant, milliCredits: 99_000, reservedMilliCredits: 0, availableMilliCredits: 99_000 });
+    assert.deepEqual(await ledger.usage({ tenant, groupBy: [] }), [{ milliCredits: 1_000, calls: 1 }]);
+    assert.equal((await ledger.reconcile()).ok, true);
+  });
+
+  test('settlements written after their lease expired charge the available balance, never below zero', async () => {
+    const tenant = newTenant();
+    await ledger.topUp(tenant, 10_000, `${tenant}-topup`);
+    const holds = new LeasedCreditHolds({ ledger, logger, leaseCalls: 4, leaseShare: 1, flushMs: 60_000 });
+    await holds.reserve({ tenant, key: 'x1', milliCredits: 1_000, agent: 'meter', skill: 'tick' });
+    await holds.settle('x1', 1_000);
+    const [lease] = await ledger.holds(tenant);
+    await ledger.release(tenant, lease!.key, 'operator released a lease');
+    await holds.flush();
+    await holds.close();
+    assert.deepEqual(await ledger.usage({ tenant, groupBy: [] }), [{ milliCredits: 1_000, calls: 1 }]);
+    assert.deepEqual(await ledger.balance(tenant), { tenant, milliCredits: 9_000, reservedMilliCredits: 0, availableMilliCredits: 9_000 });
+    assert.equal((await ledger.reconcile()).ok, true);
+  });
+});

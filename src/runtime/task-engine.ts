@@ -39,6 +39,12 @@ export interface TaskEngineOptions {
 /** Topics of control messages between replicas. */
 const CANCEL_TOPIC = 'runtime.cancel';
 const RESUME_TOPIC = 'runtime.resume';
+/** Asks the replica running a task to cancel it itself: its own writes are serialized, so its cancel cannot lose a race to them. */
+const CANCEL_REQUEST_TOPIC = 'runtime.cancel-request';
+/** How long a cancel waits for the owner to write it before writing it from here. */
+const OWNER_CANCEL_WAIT_MS = 2_000;
+/** Version-checked attempts of a cancel written from here (a busy owner, or none). */
+const CANCEL_ATTEMPTS = 50;
 /** How often handler deadlines are checked, ms. */
 const SWEEP_MS = 100;
 /** `ctx.config` of an agent without a config. */
@@ -96,6 +102,10 @@ export class TaskEngine {
         const run = this.#runs.get((m as { taskId?: string }).taskId ?? '');
         // Another replica wrote the cancel: stop the handler and wake whoever waits on this run.
         if (run) run.detach('Task was canceled');
+      }),
+      options.bus.subscribe(CANCEL_REQUEST_TOPIC, (m) => {
+        const run = this.#runs.get((m as { taskId?: string }).taskId ?? '');
+        if (run && !run.closed) void this.#cancelLocal(run).catch((err) => this.#o.logger.warn({ err, taskId: run.id }, 'cancel requested by another replica failed; it writes the cancel itself'));
       }),
       options.bus.subscribe(RESUME_TOPIC, (m) => {
         const { taskId, message } = m as { taskId?: string; message?: unknown };
@@ -176,17 +186,35 @@ export class TaskEngine {
     return { taskId, run, startSeq: 0, duplicate: false };
   }
 
-  /** Cancels a task wherever it runs; returns the task row afterwards. */
+  /**
+   * Cancels a task wherever it runs; returns the task row afterwards. The
+   * replica running it cancels it itself (asked over the bus), so a handler
+   * writing every millisecond cannot make the cancel lose a version race;
+   * when no owner answers in time (it died, the bus is down), the cancel is
+   * written from here, retried with jittered backoff against the handler's
+   * writes, and the owner told to stop.
+   */
   async cancel(agentName: string, taskId: string, call: CallInfo): Promise<TaskRecord> {
     this.#agent(agentName);
     const local = this.#runs.get(taskId);
     if (local && local.tenant === call.tenant && local.agent === agentName && !local.closed) {
-      await this.#finish(local, TaskState.TASK_STATE_CANCELED, 'Task was canceled');
-      this.#abortRun(local, 'Task was canceled');
+      await this.#cancelLocal(local);
       return (await this.#o.store.get(taskId))!;
     }
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const row = await this.getVisible(agentName, taskId, call);
+    let row = await this.getVisible(agentName, taskId, call);
+    if (!row.terminal && row.owner !== null && row.owner !== this.#o.replicaId) {
+      await this.#o.bus.publish(CANCEL_REQUEST_TOPIC, { taskId }).catch(() => undefined);
+      const deadline = this.#now() + OWNER_CANCEL_WAIT_MS;
+      while (!row.terminal && this.#now() < deadline) {
+        await delay(10);
+        row = await this.getVisible(agentName, taskId, call);
+      }
+    }
+    for (let attempt = 0; attempt < CANCEL_ATTEMPTS; attempt++) {
+      if (attempt > 0) {
+        await delay(Math.random() * Math.min(50, 2 ** attempt));
+        row = await this.getVisible(agentName, taskId, call);
+      }
       if (row.state === 'TASK_STATE_CANCELED') return row;
       if (row.terminal) {
         throw new AgentmeshError(ErrorCodes.TASK_NOT_CANCELABLE, `Task ${taskId} is ${row.state} and can no longer be canceled`, { details: { taskId, state: row.state } });
@@ -208,6 +236,12 @@ export class TaskEngine {
       }
     }
     throw new AgentmeshError(ErrorCodes.TASK_VERSION_CONFLICT, `Task ${taskId} kept changing; cancel again`, { retryable: true, expose: true });
+  }
+
+  /** Cancels a run of this replica: the CANCELED write joins its write queue, then the handler is stopped. */
+  async #cancelLocal(run: TaskRun): Promise<void> {
+    await this.#finish(run, TaskState.TASK_STATE_CANCELED, 'Task was canceled');
+    this.#abortRun(run, 'Task was canceled');
   }
 
   /** The task row if it exists and belongs to this agent and tenant; TaskNotFound otherwise (A2A §3.3.2: no existence leak). */
@@ -443,6 +477,10 @@ export class TaskEngine {
     this.#deps ??= { store: this.#o.store, bus: this.#o.bus, logger: this.#o.logger, replicaId: this.#o.replicaId, now: this.#now, onWriteFailed: (id) => this.#unwritten.add(id) };
     return this.#deps;
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function wrap(payload: NonNullable<StreamResponse['payload']>): StreamResponse {

@@ -66,8 +66,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       if (!V1.has(envelope.method)) {
         throw methodNotFound(envelope.method);
       }
-      validateParams(envelope.method, envelope.params ?? {});
-      const params = (envelope.params ?? {}) as Record<string, unknown>;
+      const params = validateParams(envelope.method, envelope.params ?? {});
       const context = buildCallContext({ request, version, caller, authenticating: authenticating !== undefined, tenant: tenantOf(params), signal });
       if (STREAMING.has(envelope.method)) {
         const events = envelope.method === 'SendStreamingMessage' ? options.handler.stream(SendMessageRequest.fromJSON(params), context) : options.handler.subscribe(SubscribeToTaskRequest.fromJSON(params), context);

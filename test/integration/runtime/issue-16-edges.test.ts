@@ -1,0 +1,51 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
+
+/*
+ * Issue 16: the runtime at the edges of the A2A wire, through both bindings
+ * on a real runtime. See docs/conformance.md for the decision behind each.
+ */
+const V1 = { 'A2A-Version': '1.0' };
+const JSON_V1 = { 'content-type': 'application/json', ...V1 };
+
+describe('issue 16: runtime edges', () => {
+  let rt: Awaited<ReturnType<typeof startRuntime>>;
+  let agent: string;
+  before(async () => {
+    rt = await startRuntime();
+    agent = rt.agents['tester']!;
+  });
+  after(async () => rt.close());
+
+  describe('ProtoJSON proto field names are accepted (A2A §5.5)', () => {
+    test('JSON-RPC: SendMessage with message_id/context_id and configuration.history_length, GetTask with history_length', async () => {
+      const sent = await rpc(agent, 'SendMessage', { message: { message_id: crypto.randomUUID(), context_id: 'ctx-proto-names', role: 'ROLE_USER', parts: [{ text: 'hi', media_type: 'text/plain' }] }, configuration: { history_length: 0, return_immediately: false } });
+      assert.equal(sent.body.error, undefined, JSON.stringify(sent.body));
+      const task = sent.body.result.task;
+      assert.equal(task.contextId, 'ctx-proto-names');
+      assert.equal(task.history, undefined);
+      const got = await rpc(agent, 'GetTask', { id: task.id, history_length: 1 });
+      assert.equal(got.body.result.history.length, 1);
+      const listed = await rpc(agent, 'ListTasks', { context_id: 'ctx-proto-names', page_size: 1 });
+      assert.equal(listed.body.result.tasks[0].id, task.id);
+    });
+
+    test('REST: message:send body, query parameters and a push config body in proto names', async () => {
+      const response = await fetch(`${agent}/message:send`, { method: 'POST', headers: JSON_V1, body: JSON.stringify({ message: { message_id: crypto.randomUUID(), context_id: 'ctx-rest-proto', role: 'ROLE_USER', parts: [{ text: 'hi' }] } }) });
+      assert.equal(response.status, 200, await response.clone().text());
+      const { task } = (await response.json()) as { task: { id: string; contextId: string } };
+      assert.equal(task.contextId, 'ctx-rest-proto');
+      const got = (await (await fetch(`${agent}/tasks/${task.id}?history_length=0`, { headers: V1 })).json()) as { history?: unknown[] };
+      assert.equal(got.history, undefined);
+      const page = (await (await fetch(`${agent}/tasks?context_id=ctx-rest-proto&page_size=1`, { headers: V1 })).json()) as { tasks: Array<{ id: string }> };
+      assert.deepEqual(page.tasks.map((t) => t.id), [task.id]);
+    });
+
+    test('a field under both names is refused with -32602', async () => {
+      const sent = await rpc(agent, 'SendMessage', { message: { messageId: 'a', message_id: 'b', role: 'ROLE_USER', parts: [{ text: 'hi' }] } });
+      assert.equal(sent.body.error?.code, -32602);
+      assert.match(sent.body.error.message, /message\.messageId/);
+    });
+  });
+});

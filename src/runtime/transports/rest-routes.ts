@@ -8,7 +8,6 @@ import {
   ListTaskPushNotificationConfigsRequest,
   ListTaskPushNotificationConfigsResponse,
   ListTasksRequest,
-  ListTasksResponse,
   SendMessageRequest,
   SubscribeToTaskRequest,
   Task,
@@ -18,6 +17,7 @@ import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AgentmeshError, ErrorCodes, protoJsonName, toRestError, validateParams } from '../../protocol/index.js';
 import { parseRestBody } from './rest-body.js';
+import { listTasksJson } from './list-tasks-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
@@ -73,9 +73,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
 
   app.get('/tasks', route(async (request, reply, context) => {
     const params = validateParams('ListTasks', typedQuery(request.query, { pageSize: 'int', historyLength: 'int', includeArtifacts: 'bool' }));
-    const response = ListTasksResponse.toJSON(await handler.listTasks(ListTasksRequest.fromJSON(params), context)) as { tasks?: Array<Record<string, unknown>> };
-    for (const t of response.tasks ?? []) if (params['includeArtifacts'] !== true) delete t['artifacts'];
-    send(reply, JSON.stringify({ tasks: [], nextPageToken: '', ...response }));
+    send(reply, listTasksJson(await handler.listTasks(ListTasksRequest.fromJSON(params), context), params['includeArtifacts'] === true));
   }));
 
   app.get('/tasks/:id', route(async (request, reply, context) => {

@@ -48,4 +48,15 @@ describe('issue 16: runtime edges', () => {
       assert.match(sent.body.error.message, /message\.messageId/);
     });
   });
+
+  describe('ListTasks answers every required field, zeros included (proto ListTasksResponse)', () => {
+    test('JSON-RPC: an empty page says totalSize 0', async () => {
+      const listed = await rpc(agent, 'ListTasks', { contextId: 'ctx-nothing-here' });
+      assert.deepEqual(listed.body.result, { tasks: [], nextPageToken: '', pageSize: 50, totalSize: 0 });
+    });
+    test('REST: an empty page says totalSize 0', async () => {
+      const page = await (await fetch(`${agent}/tasks?contextId=ctx-nothing-here&pageSize=7`, { headers: V1 })).json();
+      assert.deepEqual(page, { tasks: [], nextPageToken: '', pageSize: 7, totalSize: 0 });
+    });
+  });
 });

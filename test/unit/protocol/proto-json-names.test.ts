@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { SendMessageRequest, ListTasksRequest, TaskPushNotificationConfig } from '@a2a-js/sdk';
 import { AgentmeshError, ErrorCodes, protoJsonName, validateParams } from '../../../src/protocol/index.js';
-// eslint-disable-next-line no-restricted-imports -- the schemas are checked against the proto, an internal detail
 import { PARAM_SCHEMAS } from '../../../src/protocol/params-validation.js';
 
 /** Proto messages (name → fields) of a2a.proto, read with a regex: enough for this file's flat layout. */

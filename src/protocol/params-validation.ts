@@ -12,7 +12,7 @@ const part = {
   type: 'object',
   properties: {
     text: { type: 'string' },
-    raw: { type: 'string' },
+    raw: { type: 'string', format: 'base64' },
     url: { type: 'string' },
     data: {},
     metadata: { type: 'object' },
@@ -111,6 +111,11 @@ ajv.addFormat('timestamp', {
   type: 'string',
   validate: (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
 });
+// ProtoJSON bytes (A2A §5.5): standard or URL-safe base64, padded or not; anything else is not bytes and is refused rather than stored.
+ajv.addFormat('base64', {
+  type: 'string',
+  validate: (s: string) => /^[A-Za-z0-9+/_-]*={0,2}$/.test(s) && (s.endsWith('=') ? s.length % 4 === 0 : s.length % 4 !== 1),
+});
 const validators = new Map<string, ValidateFunction>(Object.entries(PARAM_SCHEMAS).map(([method, schema]) => [method, ajv.compile(schema)]));
 
 /** The v1 method names, in spec order. */
@@ -129,6 +134,7 @@ function violationOf(error: ErrorObject): FieldViolation {
   }
   if (error.keyword === 'oneOf') return { field: path || '(root)', description: 'must have exactly one of text, raw, url, data' };
   if (error.keyword === 'enum') return { field: path, description: `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.filter((v) => typeof v === 'string').join(', ')}` };
+  if (error.keyword === 'format' && (error.params as { format: string }).format === 'base64') return { field: path, description: 'must be base64 (bytes in ProtoJSON)' };
   if (error.keyword === 'format') return { field: path, description: 'must be an RFC 3339 timestamp with a time zone, e.g. 2026-01-02T03:04:05Z' };
   return { field: path || '(root)', description: error.message ?? 'is invalid' };
 }

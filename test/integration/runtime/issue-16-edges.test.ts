@@ -59,4 +59,25 @@ describe('issue 16: runtime edges', () => {
       assert.deepEqual(page, { tasks: [], nextPageToken: '', pageSize: 7, totalSize: 0 });
     });
   });
+
+  describe('a raw (bytes) part must be base64 (ProtoJSON bytes)', () => {
+    const withRaw = (raw: string) => ({ message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'see file' }, { raw, mediaType: 'application/octet-stream' }] } });
+    test('JSON-RPC: not base64 is -32602 naming the part', async () => {
+      for (const raw of ['not base64!', 'abcde', 'YQ==YQ==', 'a']) {
+        const sent = await rpc(agent, 'SendMessage', withRaw(raw));
+        assert.equal(sent.body.error?.code, -32602, `${raw}: ${JSON.stringify(sent.body)}`);
+        assert.match(sent.body.error.message, /message\.parts\[1\]\.raw must be base64/);
+      }
+    });
+    test('REST: not base64 is 400', async () => {
+      const response = await fetch(`${agent}/message:send`, { method: 'POST', headers: JSON_V1, body: JSON.stringify(withRaw('%%%')) });
+      assert.equal(response.status, 400);
+    });
+    test('standard and URL-safe base64, padded or not, are accepted', async () => {
+      for (const raw of ['', 'aGk=', 'aGk', 'AAEC_-8=', 'AAEC/+8']) {
+        const sent = await rpc(agent, 'SendMessage', withRaw(raw));
+        assert.equal(sent.body.error, undefined, `${raw}: ${JSON.stringify(sent.body)}`);
+      }
+    });
+  });
 });

@@ -80,4 +80,25 @@ describe('issue 16: runtime edges', () => {
       }
     });
   });
+
+  describe('v0.3 refuses a negative historyLength as v1 does (A2A §3.2.4)', () => {
+    const V03 = { 'A2A-Version': '0.3' };
+    test('tasks/get with historyLength -1 is -32602 and the v1 GetTask too', async () => {
+      const sent = await rpc(agent, 'message/send', { message: { kind: 'message', messageId: crypto.randomUUID(), role: 'user', parts: [{ kind: 'text', text: 'hi' }] } }, V03);
+      const id = sent.body.result.id as string;
+      const legacy = await rpc(agent, 'tasks/get', { id, historyLength: -1 }, V03);
+      assert.equal(legacy.body.error?.code, -32602, JSON.stringify(legacy.body));
+      assert.match(legacy.body.error.message, /historyLength/);
+      const v1 = await rpc(agent, 'GetTask', { id, historyLength: -1 });
+      assert.equal(v1.body.error?.code, -32602);
+      const ok = await rpc(agent, 'tasks/get', { id, historyLength: 1 }, V03);
+      assert.equal(ok.body.result.history.length, 1);
+    });
+    test('message/send with configuration.historyLength -1 is -32602 before any task is made', async () => {
+      const sent = await rpc(agent, 'message/send', { message: { kind: 'message', messageId: crypto.randomUUID(), contextId: 'ctx-v03-negative', role: 'user', parts: [{ kind: 'text', text: 'hi' }] }, configuration: { historyLength: -1 } }, V03);
+      assert.equal(sent.body.error?.code, -32602, JSON.stringify(sent.body));
+      const listed = await rpc(agent, 'ListTasks', { contextId: 'ctx-v03-negative' });
+      assert.equal(listed.body.result.totalSize, 0);
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
 
 /*
@@ -99,6 +100,54 @@ describe('issue 16: runtime edges', () => {
       assert.equal(sent.body.error?.code, -32602, JSON.stringify(sent.body));
       const listed = await rpc(agent, 'ListTasks', { contextId: 'ctx-v03-negative' });
       assert.equal(listed.body.result.totalSize, 0);
+    });
+  });
+
+  describe('Content-Encoding of request bodies (RFC 9110 §8.4)', () => {
+    const sendBody = () => JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'SendMessage', params: { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'zipped' }] } } });
+    const post = (url: string, body: Uint8Array | string, encoding: string) => fetch(url, { method: 'POST', headers: { ...JSON_V1, 'content-encoding': encoding }, body });
+
+    test('JSON-RPC: gzip, x-gzip, deflate and br bodies are decoded', async () => {
+      for (const [encoding, encode] of [['gzip', gzipSync], ['x-gzip', gzipSync], ['deflate', deflateSync], ['br', brotliCompressSync], ['identity', (b: Buffer) => b]] as const) {
+        const response = await post(agent, encode(Buffer.from(sendBody())), encoding);
+        const body = (await response.json()) as { id: number; result?: { task: { status: { state: string } } } };
+        assert.equal(body.result?.task.status.state, 'TASK_STATE_COMPLETED', `${encoding}: ${JSON.stringify(body)}`);
+      }
+    });
+
+    test('REST: a gzip body is decoded', async () => {
+      const body = JSON.stringify({ message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'zipped' }] } });
+      const response = await post(`${agent}/message:send`, gzipSync(body), 'gzip');
+      assert.equal(response.status, 200, await response.clone().text());
+    });
+
+    test('a plain body labelled gzip is a 400 parse error naming the coding, in both bindings', async () => {
+      const rpcAnswer = await post(agent, sendBody(), 'gzip');
+      assert.equal(rpcAnswer.status, 400);
+      const rpcBody = (await rpcAnswer.json()) as { error: { code: number; message: string } };
+      assert.equal(rpcBody.error.code, -32700);
+      assert.match(rpcBody.error.message, /not valid gzip/);
+      const rest = await post(`${agent}/message:send`, '{"message":{}}', 'gzip');
+      assert.equal(rest.status, 400);
+      assert.match(((await rest.json()) as { error: { message: string } }).error.message, /not valid gzip/);
+    });
+
+    test('an unsupported coding is 415 with Accept-Encoding, in both bindings', async () => {
+      for (const url of [agent, `${agent}/message:send`]) {
+        const response = await post(url, sendBody(), 'zstd');
+        assert.equal(response.status, 415);
+        assert.equal(response.headers.get('accept-encoding'), 'gzip, deflate, br');
+        await response.body?.cancel();
+      }
+    });
+
+    test('a body over the limit once decoded is 413 (a small gzip bomb)', async () => {
+      const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x20));
+      assert.ok(bomb.length < 64 * 1024);
+      const response = await post(agent, bomb, 'gzip');
+      assert.equal(response.status, 413);
+      const body = (await response.json()) as { error: { code: number } };
+      assert.equal(body.error.code, -32600);
     });
   });
 });

@@ -117,6 +117,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     metrics,
     tracing,
     bodyLimitBytes: config.bodyLimitBytes,
+    headersTimeoutMs: config.headersTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     // A2A calls are bounded by skill timeouts and the client's connection; a
     // server-wide handler timeout would cut long blocking SendMessage calls and

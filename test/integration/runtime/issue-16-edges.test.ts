@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
 
@@ -149,5 +150,38 @@ describe('issue 16: runtime edges', () => {
       const body = (await response.json()) as { error: { code: number } };
       assert.equal(body.error.code, -32600);
     });
+  });
+});
+
+describe('issue 16: a runtime cuts slow clients at its configured deadlines', () => {
+  let rt: Awaited<ReturnType<typeof startRuntime>>;
+  before(async () => {
+    rt = await startRuntime(undefined, { headersTimeoutMs: 300, requestTimeoutMs: 600 });
+  });
+  after(async () => rt.close());
+
+  /** Sends the headers, then one body byte every 50 ms (30 s in all); resolves with the answer's status line and whether bytes were still due. */
+  const trickleBody = (url: URL) =>
+    new Promise<{ statusLine: string; stillTrickling: boolean }>((resolve, reject) => {
+      const body = 'x'.repeat(600);
+      let sent = 0;
+      let received = '';
+      let timer: NodeJS.Timeout | undefined;
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nA2A-Version: 1.0\r\nContent-Length: ${body.length}\r\n\r\n`);
+        timer = setInterval(() => sent < body.length && socket.write(body[sent++]!), 50);
+      });
+      socket.on('data', (chunk) => (received += String(chunk)));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        clearInterval(timer);
+        resolve({ statusLine: received.split('\r\n')[0] ?? '', stillTrickling: sent < body.length });
+      });
+    });
+
+  test('a trickling JSON-RPC body gets 408 while it is still trickling', async () => {
+    const result = await trickleBody(new URL(rt.agents['tester']!));
+    assert.equal(result.statusLine, 'HTTP/1.1 408 Request Timeout');
+    assert.ok(result.stillTrickling);
   });
 });

@@ -76,8 +76,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const database = options.database ?? (await createDatabase({ url: config.databaseUrl, sqlitePath: join(config.dataDir, 'mesh.db') }));
   const bus = options.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
   const stores = createRuntimeStores(database);
+  // A start-up step that fails (an unreadable secret or key file) must not leave the bus's
+  // Redis connections and the database pool holding the process alive: it has to exit.
+  const abandon = async (err: unknown): Promise<never> => {
+    if (!options.bus) await bus.close().catch(() => undefined);
+    if (!options.database) await database.close().catch(() => undefined);
+    throw err;
+  };
   // Push configs hold webhook credentials: sealed at rest under the runtime's secret (issue 15 §4).
-  const pushStore = new SealedPushStore(stores.push, await loadPushSealingKey({ secret: config.storageSecret, file: join(config.dataDir, 'runtime-secret'), logger: log }));
+  const pushStore = new SealedPushStore(stores.push, await loadPushSealingKey({ secret: config.storageSecret, file: join(config.dataDir, 'runtime-secret'), logger: log }).catch(abandon));
   const replicaId = uuidv7();
   const configs = new AgentConfigs({ agents: options.agents.map((a) => a.name), logger: log });
   const tasksSettled = metrics.counter('agentmesh_runtime_tasks_total', 'Tasks that reached a terminal or interrupted state', ['agent', 'skill', 'state']);
@@ -108,7 +115,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const running = metrics.gauge('agentmesh_runtime_tasks_running', 'Tasks executing on this replica', []);
   const tracing = createTracing({ serviceName: 'agentmesh-runtime', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
   const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
-  const signingKey: SigningKey = await loadSigningKey({ file: join(config.dataDir, 'signing-key.json'), logger: log, ...(config.signingKeyPem ? { privateKeyPem: config.signingKeyPem } : {}) });
+  const signingKey: SigningKey = await loadSigningKey({ file: join(config.dataDir, 'signing-key.json'), logger: log, ...(config.signingKeyPem ? { privateKeyPem: config.signingKeyPem } : {}) }).catch(abandon);
 
   const app = buildHttpServer({
     name: 'runtime',

@@ -16,6 +16,7 @@ import { AgentConfigs, createRegistryLink, type ConfigChangeListener, type Regis
 import { TaskEngine } from './task-engine.js';
 import { createGatewayAssertionCheck } from './gateway-assertion.js';
 import { anonymous, type Authenticate } from './transports/call-context.js';
+import { untilDeadline } from './shutdown-deadline.js';
 
 const VERSION = '0.1.0';
 
@@ -54,6 +55,9 @@ export interface Runtime {
   /** Drains requests and streams, stops background work and closes what it opened. */
   close(): Promise<void>;
 }
+
+/** Time past the drain deadline the closing of connections may take (they are quick unless something holds them). */
+const SHUTDOWN_GRACE_MS = 1_000;
 
 /**
  * Builds a runtime that hosts `agents`: each at `/agents/{name}/`, and a single
@@ -274,17 +278,22 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     configOf: (agent) => configs.get(agent),
     async close() {
       // Out of rotation first, so routers stop sending work before the drain starts.
+      const deadlineAt = Date.now() + config.shutdownDeadlineMs;
       await registry?.close();
       for (const t of timers) clearInterval(t);
-      await engine.shutdown();
-      if (listening) await drain(app, { deadlineMs: config.shutdownDeadlineMs });
+      // One deadline for the whole drain: final task writes first, then open requests with what is left.
+      await engine.shutdown({ deadlineMs: Math.max(0, deadlineAt - Date.now()) });
+      if (listening) await drain(app, { deadlineMs: Math.max(1, deadlineAt - Date.now()) });
       else await app.close();
-      await push.stop();
+      // Past the deadline every step is abandoned rather than awaited (a pool whose
+      // connection is blocked on a lock never ends); each one abandoned is logged.
+      const grace = deadlineAt + SHUTDOWN_GRACE_MS;
+      await untilDeadline('push worker', push.stop(), grace, log);
       await guard.close();
       await tracing.shutdown();
-      await stores.tasks.removeReplica(replicaId).catch(() => undefined);
-      if (!options.bus) await bus.close();
-      if (!options.database) await database.close();
+      await untilDeadline('replica record', stores.tasks.removeReplica(replicaId).catch(() => undefined), grace, log);
+      if (!options.bus) await untilDeadline('bus', bus.close(), grace, log);
+      if (!options.database) await untilDeadline('database', database.close(), grace, log);
     },
   };
 }

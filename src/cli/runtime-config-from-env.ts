@@ -29,6 +29,10 @@ export function runtimeConfigFromEnv(env: Record<string, string | undefined>, fl
   if (retention !== undefined) config.retentionMs = retention;
   const ttl = int('AGENTMESH_REPLICA_TTL_MS', env['AGENTMESH_REPLICA_TTL_MS']);
   if (ttl !== undefined) config.replicaTtlMs = ttl;
+  const headersTimeout = int('AGENTMESH_HEADERS_TIMEOUT_MS', env['AGENTMESH_HEADERS_TIMEOUT_MS']);
+  if (headersTimeout !== undefined) config.headersTimeoutMs = headersTimeout;
+  const requestTimeout = int('AGENTMESH_REQUEST_TIMEOUT_MS', env['AGENTMESH_REQUEST_TIMEOUT_MS']);
+  if (requestTimeout !== undefined) config.requestTimeoutMs = requestTimeout;
   const heartbeat = int('AGENTMESH_HEARTBEAT_MS', env['AGENTMESH_HEARTBEAT_MS']);
   if (heartbeat !== undefined) config.heartbeatMs = heartbeat;
   if (flags.dev || env['AGENTMESH_DEV'] === '1') config.dev = true;

@@ -2,6 +2,7 @@ import { createRuntime, type AgentDefinition, type Runtime, type RuntimeConfigIn
 import type { CliContext } from './cli-io.js';
 import { runtimeConfigFromEnv } from './runtime-config-from-env.js';
 import { untilSignal } from './until-signal.js';
+import { listenOrClose } from './listen-or-close.js';
 
 /** Flags every serving command shares. */
 export interface ServeFlags {
@@ -15,7 +16,7 @@ export interface ServeFlags {
 export async function startAgents(ctx: CliContext, agents: readonly AgentDefinition[], flags: ServeFlags, extra: RuntimeConfigInput = {}): Promise<Runtime> {
   const config = { ...runtimeConfigFromEnv(ctx.io.env, flags), ...extra };
   const runtime = await createRuntime({ agents: [...agents], config });
-  const { url, agents: urls } = await runtime.listen();
+  const { url, agents: urls } = await listenOrClose(runtime);
   ctx.io.stdout.write(`agentmesh runtime listening on ${url}\n`);
   for (const [name, agentUrl] of Object.entries(urls)) ctx.io.stdout.write(`  ${name.padEnd(16)} ${agentUrl}  (card: ${agentUrl}/.well-known/agent-card.json)\n`);
   ctx.io.stdout.write(`  health ${url}/health  ready ${url}/ready  metrics ${url}/metrics\n`);

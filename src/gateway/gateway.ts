@@ -80,6 +80,14 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const tracing = createTracing({ serviceName: 'agentmesh-gateway', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
   const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
   const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+  // A start-up step that fails (signing keys GATEWAY_SECRET cannot decrypt) must not leave
+  // the connections opened above holding the process alive: it has to exit for its manager.
+  const abandon = async (err: unknown): Promise<never> => {
+    redis?.disconnect();
+    if (!options.bus) await bus.close().catch(() => undefined);
+    if (!options.database) await database.close().catch(() => undefined);
+    throw err;
+  };
 
   const identity = await createIdentity({
     database,
@@ -97,7 +105,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       ...(config.keyEncryptionSecret ? { signingKeyEncryptionSecret: config.keyEncryptionSecret } : { secretFile: join(config.dataDir, 'gateway-secret') }),
       ...(config.adminToken ? { adminToken: config.adminToken } : {}),
     },
-  });
+  }).catch(abandon);
   const ledger = createCreditLedger({ database, logger: log, metrics, bus, lowBalanceMilliCredits: config.lowBalanceMilliCredits });
   ledger.onLowBalance((event) => log.warn({ ...event }, 'tenant credit balance is low'));
   const audit = createAuditLog({ database, logger: log, metrics });
@@ -110,7 +118,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     requestTimeoutMs: config.requestTimeoutMs,
   });
   const quotas = new Quotas({ redis });
-  const cardKey = await loadCardSigningKey(join(config.dataDir, 'gateway-card-key.pem'), () => `${publicUrl}/.well-known/agent-card-jwks.json`);
+  const cardKey = await loadCardSigningKey(join(config.dataDir, 'gateway-card-key.pem'), () => `${publicUrl}/.well-known/agent-card-jwks.json`).catch(async (err: unknown) => {
+    await identity.close();
+    return abandon(err);
+  });
   const readTask = async (open: OpenReservation): Promise<unknown> => {
     const instance = router.agent(open.agent)?.instances.find((i) => i.inRotation);
     if (!instance) return undefined;

@@ -43,6 +43,12 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   validateHttpServerOptions(options);
   const d = HTTP_SERVER_DEFAULTS;
   const requestTimeoutMs = options.requestTimeoutMs ?? d.requestTimeoutMs;
+  const headersTimeoutMs = options.headersTimeoutMs ?? (requestTimeoutMs > 0 ? Math.min(d.headersTimeoutMs, requestTimeoutMs) : d.headersTimeoutMs);
+  const checkingIntervalMs = Math.min(d.connectionsCheckingIntervalMs, Math.max(100, Math.floor(headersTimeoutMs / 2)));
+  // Fastify's handler clock starts once the headers are in, so by default it
+  // runs a check interval past the request deadline: a client still sending
+  // its body is Node's 408, not a 503 from a handler that never got the body.
+  const handlerTimeoutMs = options.handlerTimeoutMs ?? (requestTimeoutMs > 0 ? requestTimeoutMs + checkingIntervalMs : 0);
   const tracing = options.tracing ?? createTracing({ serviceName: options.name, logger: options.logger });
   const log = options.logger.child({ module: 'http' });
   const state = new ServerState({ name: options.name, version: options.version, log });
@@ -58,8 +64,10 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     childLoggerFactory: traceAwareChildLoggerFactory(tracing),
     bodyLimit: options.bodyLimitBytes ?? d.bodyLimitBytes,
     requestTimeout: requestTimeoutMs,
+    // Node checks the header and request deadlines on this interval: its 30 s default would let a slow client stay that much longer.
+    http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: checkingIntervalMs },
     // 0 = none: Fastify then skips its per-request AbortController and timer.
-    ...((options.handlerTimeoutMs ?? requestTimeoutMs) > 0 ? { handlerTimeout: options.handlerTimeoutMs ?? requestTimeoutMs } : {}),
+    ...(handlerTimeoutMs > 0 ? { handlerTimeout: handlerTimeoutMs } : {}),
     connectionTimeout: options.connectionTimeoutMs ?? d.connectionTimeoutMs,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? d.keepAliveTimeoutMs,
     trustProxy: options.trustProxy ?? d.trustProxy,

@@ -36,6 +36,13 @@ export interface HttpServerOptions {
   /** Largest accepted request body. Default 1 MiB (1_048_576). Larger bodies get 413. */
   bodyLimitBytes?: number;
   /**
+   * Time to receive a request's headers (Node `server.headersTimeout`); a
+   * client trickling them in gets 408 AM_ERR_HTTP_REQUEST_TIMEOUT. Default
+   * 10 s (10_000), or `requestTimeoutMs` when that is shorter. At most
+   * `requestTimeoutMs`.
+   */
+  headersTimeoutMs?: number;
+  /**
    * Time to receive a whole request (Node `server.requestTimeout`) and to start
    * answering it (Fastify `handlerTimeout`, 503 AM_ERR_HTTP_TIMEOUT). Streaming
    * responses are unaffected once their headers are sent; a route may set its
@@ -43,8 +50,9 @@ export interface HttpServerOptions {
    */
   requestTimeoutMs?: number;
   /**
-   * Time a handler may take before Fastify answers 503 (`handlerTimeout`).
-   * Default: `requestTimeoutMs`. 0 turns it off: roles whose calls carry their
+   * Time a handler may take before Fastify answers 503 (`handlerTimeout`),
+   * counted from the end of the headers. Default: `requestTimeoutMs` plus
+   * Node's deadline check interval (so a slow body is a 408, not a 503). 0 turns it off: roles whose calls carry their
    * own deadlines (the A2A runtime) save a timer, an AbortController and a
    * DOMException per request.
    */
@@ -95,8 +103,15 @@ export interface HttpServerOptions {
 export const HTTP_SERVER_DEFAULTS = Object.freeze({
   /** 1 MiB */
   bodyLimitBytes: 1_048_576,
+  /** 10 seconds */
+  headersTimeoutMs: 10_000,
   /** 30 seconds */
   requestTimeoutMs: 30_000,
+  /**
+   * How often Node checks the two deadlines above, at most (1 second). Node's
+   * own default, 30 s, lets a trickling client stay up to that much past them.
+   */
+  connectionsCheckingIntervalMs: 1_000,
   /** none */
   connectionTimeoutMs: 0,
   /** 72 seconds */
@@ -107,7 +122,7 @@ export const HTTP_SERVER_DEFAULTS = Object.freeze({
   securityHeaders: true,
 });
 
-function nonNegativeInteger(options: HttpServerOptions, key: keyof typeof HTTP_SERVER_DEFAULTS | 'handlerTimeoutMs' | 'maxParamLength'): void {
+function nonNegativeInteger(options: HttpServerOptions, key: Exclude<keyof typeof HTTP_SERVER_DEFAULTS, 'connectionsCheckingIntervalMs'> | 'handlerTimeoutMs' | 'maxParamLength'): void {
   const value = options[key];
   if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) {
     throw new TypeError(`"${key}" option must be a non-negative integer, got ${JSON.stringify(value)}`);
@@ -120,10 +135,16 @@ export function validateHttpServerOptions(options: HttpServerOptions): void {
   if (typeof options.version !== 'string') throw new TypeError('"version" option must be a string');
   if (options.logger === undefined) throw new TypeError('"logger" option is required');
   if (options.metrics === undefined) throw new TypeError('"metrics" option is required');
-  for (const key of ['bodyLimitBytes', 'maxParamLength', 'requestTimeoutMs', 'handlerTimeoutMs', 'connectionTimeoutMs', 'keepAliveTimeoutMs', 'readinessTimeoutMs'] as const) {
+  for (const key of ['bodyLimitBytes', 'maxParamLength', 'headersTimeoutMs', 'requestTimeoutMs', 'handlerTimeoutMs', 'connectionTimeoutMs', 'keepAliveTimeoutMs', 'readinessTimeoutMs'] as const) {
     nonNegativeInteger(options, key);
   }
   if (options.bodyLimitBytes === 0) throw new TypeError('"bodyLimitBytes" option must be a positive integer');
+  const headers = options.headersTimeoutMs;
+  const request = options.requestTimeoutMs ?? HTTP_SERVER_DEFAULTS.requestTimeoutMs;
+  // Node refuses to start with headersTimeout > requestTimeout (0 = no request timeout).
+  if (headers !== undefined && request > 0 && (headers === 0 || headers > request)) {
+    throw new TypeError(`"headersTimeoutMs" option must be a positive integer no larger than "requestTimeoutMs" (${request}), got ${headers}`);
+  }
   const seen = new Set<string>();
   for (const check of options.readiness ?? []) {
     if (typeof check.name !== 'string' || check.name === '' || typeof check.check !== 'function') {

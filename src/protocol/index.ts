@@ -9,6 +9,7 @@ export type { ErrorCode, FieldViolation, AgentmeshErrorOptions, WireMapping } fr
 export { negotiateVersion } from './versions.js';
 export type { ProtocolVersion } from './versions.js';
 export { validateParams, V1_METHODS } from './params-validation.js';
+export { protoJsonName } from './proto-json-names.js';
 export { describeSchemaError } from './schema-wording.js';
 export { requireMessage, skillInputOf, messageText, skillInputError, unknownSkillError, notUserRoleError } from './message-checks.js';
 export type { SkillInput } from './message-checks.js';

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { AgentmeshError, ErrorCodes, type FieldViolation } from './errors.js';
+import { toProtoJsonNames } from './proto-json-names.js';
 
 /*
  * JSON Schemas of the v1 request params (A2A §9.4 / proto). ts-proto's
@@ -11,7 +12,7 @@ const part = {
   type: 'object',
   properties: {
     text: { type: 'string' },
-    raw: { type: 'string' },
+    raw: { type: 'string', format: 'base64' },
     url: { type: 'string' },
     data: {},
     metadata: { type: 'object' },
@@ -56,7 +57,8 @@ const pushConfig = {
 };
 const taskStates = ['TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING', 'TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_INPUT_REQUIRED', 'TASK_STATE_REJECTED', 'TASK_STATE_AUTH_REQUIRED'];
 
-const schemas: Record<string, object> = {
+/** The request schemas by v1 method (tests check them against a2a.proto). */
+export const PARAM_SCHEMAS: Record<string, object> = {
   SendMessage: {
     type: 'object',
     required: ['message'],
@@ -101,7 +103,7 @@ const schemas: Record<string, object> = {
   DeleteTaskPushNotificationConfig: { type: 'object', required: ['taskId', 'id'], properties: { taskId: id, id, tenant: { type: 'string' } } },
   GetExtendedAgentCard: { type: 'object', properties: { tenant: { type: 'string' } } },
 };
-schemas['SendStreamingMessage'] = schemas['SendMessage']!;
+PARAM_SCHEMAS['SendStreamingMessage'] = PARAM_SCHEMAS['SendMessage']!;
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 // RFC 3339 / ISO 8601 with a time zone, as ProtoJSON Timestamp requires (A2A §5.6.1).
@@ -109,10 +111,15 @@ ajv.addFormat('timestamp', {
   type: 'string',
   validate: (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
 });
-const validators = new Map<string, ValidateFunction>(Object.entries(schemas).map(([method, schema]) => [method, ajv.compile(schema)]));
+// ProtoJSON bytes (A2A §5.5): standard or URL-safe base64, padded or not; anything else is not bytes and is refused rather than stored.
+ajv.addFormat('base64', {
+  type: 'string',
+  validate: (s: string) => /^[A-Za-z0-9+/_-]*={0,2}$/.test(s) && (s.endsWith('=') ? s.length % 4 === 0 : s.length % 4 !== 1),
+});
+const validators = new Map<string, ValidateFunction>(Object.entries(PARAM_SCHEMAS).map(([method, schema]) => [method, ajv.compile(schema)]));
 
 /** The v1 method names, in spec order. */
-export const V1_METHODS: readonly string[] = Object.freeze(Object.keys(schemas));
+export const V1_METHODS: readonly string[] = Object.freeze(Object.keys(PARAM_SCHEMAS));
 
 function violationOf(error: ErrorObject): FieldViolation {
   const path = error.instancePath
@@ -127,23 +134,27 @@ function violationOf(error: ErrorObject): FieldViolation {
   }
   if (error.keyword === 'oneOf') return { field: path || '(root)', description: 'must have exactly one of text, raw, url, data' };
   if (error.keyword === 'enum') return { field: path, description: `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.filter((v) => typeof v === 'string').join(', ')}` };
+  if (error.keyword === 'format' && (error.params as { format: string }).format === 'base64') return { field: path, description: 'must be base64 (bytes in ProtoJSON)' };
   if (error.keyword === 'format') return { field: path, description: 'must be an RFC 3339 timestamp with a time zone, e.g. 2026-01-02T03:04:05Z' };
   return { field: path || '(root)', description: error.message ?? 'is invalid' };
 }
 
 /**
- * Checks the params of a v1 method; throws -32602 naming the first bad field.
- * Params must be an object (JSON-RPC 2.0 by-name params).
+ * Checks the params of a v1 method and returns them with every proto field
+ * under its lowerCamelCase JSON name (see {@link toProtoJsonNames}); throws
+ * -32602 naming the first bad field. Params must be an object (JSON-RPC 2.0
+ * by-name params).
  */
-export function validateParams(method: string, params: unknown): void {
+export function validateParams(method: string, params: unknown): Record<string, unknown> {
   const validate = validators.get(method);
-  if (!validate) return;
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {
     throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: params must be an object', {
       violations: [{ field: 'params', description: 'must be an object' }],
     });
   }
-  if (validate(params)) return;
+  const schema = PARAM_SCHEMAS[method];
+  const named = schema ? (toProtoJsonNames(params, schema, '') as Record<string, unknown>) : (params as Record<string, unknown>);
+  if (!validate || validate(named)) return named;
   const violation = violationOf(validate.errors![0]!);
   throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${violation.field} ${violation.description}`, { violations: [violation] });
 }

@@ -51,7 +51,8 @@ export function toCatalogEntry(record: AgentRecord, cardUrlBase: string): Catalo
     ...(card.description && { description: card.description }),
     ...(tags.length > 0 && { tags }),
     capabilities: card.skills.map((s) => s.id),
-    ...(queries.length > 0 && { representativeQueries: queries }),
+    // AI Catalog: 2 to 5 queries when present; one example is not enough to state the field.
+    ...(queries.length >= 2 && { representativeQueries: queries.slice(0, 5) }),
     ...(card.version && { version: card.version }),
     updatedAt: record.updatedAt,
     metadata,

@@ -18,7 +18,7 @@ import {
 } from '@a2a-js/sdk';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { uuidv7 } from '../storage/index.js';
-import { AgentmeshError, ErrorCodes, requireMessage, stateName, toSdkError } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, invalidParams, requireMessage, stateName, toSdkError } from '../protocol/index.js';
 import type { PushStore, TaskStore, Bus } from '../storage/index.js';
 import type { AgentDefinition } from './define-agent.js';
 import type { CallInfo, SendOptions, TaskEngine } from './task-engine.js';
@@ -97,6 +97,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
   /** SendMessage returning also the snapshot JSON when it is exactly what the client asked for (fast path of the v1 transports). */
   async send(params: SendMessageRequest, context: ServerCallContext): Promise<{ task: Task; json: string | undefined }> {
     const message = requireMessage(params);
+    checkHistoryLength(params.configuration?.historyLength, 'configuration.historyLength');
     const call = callOf(context);
     const started = await this.#o.engine.send(this.name, message, call, this.#sendOptions(params, context));
     const historyLength = params.configuration?.historyLength;
@@ -150,6 +151,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
 
   async getTask(params: GetTaskRequest, context: ServerCallContext): Promise<Task> {
     return sdkErrors(context, async () => {
+      checkHistoryLength(params.historyLength, 'historyLength');
       const row = await this.#o.engine.getVisible(this.name, params.id, callOf(context));
       return withHistoryLength(Task.fromJSON(JSON.parse(row.snapshot)), params.historyLength);
     });
@@ -158,6 +160,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
   async listTasks(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
     return sdkErrors(context, async () => {
       const call = callOf(context);
+      checkHistoryLength(params.historyLength, 'historyLength');
       const pageSize = params.pageSize ?? DEFAULT_PAGE_SIZE;
       if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) {
         throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: pageSize must be an integer from 1 to 100', { violations: [{ field: 'pageSize', description: 'must be an integer from 1 to 100' }] });
@@ -329,3 +332,13 @@ async function sdkErrors<T>(context: ServerCallContext, fn: () => Promise<T>): P
 
 const isLegacy = (context: ServerCallContext): boolean => context.requestedVersion.startsWith('0.');
 
+/**
+ * historyLength is a non-negative int32 (A2A §3.2.4). The v1 transports check
+ * it in their schemas; this holds it for the paths that reach the handler
+ * another way (the SDK's v0.3 JSON-RPC translation passes `-1` through, and
+ * `slice(1)` would then silently drop the oldest message).
+ */
+function checkHistoryLength(value: number | undefined, field: string): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < 0 || value > 2147483647) throw invalidParams(field, 'must be a non-negative integer');
+}

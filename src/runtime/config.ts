@@ -10,8 +10,14 @@ export const runtimeConfigSchema = z
     ...roleServerFields(4000),
     /** Largest request body, bytes (1 MiB). */
     bodyLimitBytes: z.number().int().positive().default(1_048_576),
-    /** Non-streaming request timeout, ms (5 min: blocking SendMessage waits for the task). */
-    requestTimeoutMs: z.number().int().positive().default(300_000),
+    /** Time to receive a request's headers, ms (10 s); a client trickling them gets 408. At most requestTimeoutMs. */
+    headersTimeoutMs: z.number().int().positive().default(10_000),
+    /**
+     * Time to receive a whole request, headers and body, ms (30 s); a client
+     * trickling its body gets 408. It does not bound the answer: a blocking
+     * SendMessage waits for its task, bounded by the skill's timeout.
+     */
+    requestTimeoutMs: z.number().int().positive().default(30_000),
     /** Tasks of one agent running at once (an agent may set its own). */
     maxConcurrentTasks: z.number().int().positive().default(64),
     /** Tasks of one agent waiting for a slot before new ones are refused. */

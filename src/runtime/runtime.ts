@@ -16,6 +16,7 @@ import { AgentConfigs, createRegistryLink, type ConfigChangeListener, type Regis
 import { TaskEngine } from './task-engine.js';
 import { createGatewayAssertionCheck } from './gateway-assertion.js';
 import { anonymous, type Authenticate } from './transports/call-context.js';
+import { untilDeadline } from './shutdown-deadline.js';
 
 const VERSION = '0.1.0';
 
@@ -55,6 +56,9 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** Time past the drain deadline the closing of connections may take (they are quick unless something holds them). */
+const SHUTDOWN_GRACE_MS = 1_000;
+
 /**
  * Builds a runtime that hosts `agents`: each at `/agents/{name}/`, and a single
  * agent also at the root. Nothing listens until {@link Runtime.listen}.
@@ -76,8 +80,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const database = options.database ?? (await createDatabase({ url: config.databaseUrl, sqlitePath: join(config.dataDir, 'mesh.db') }));
   const bus = options.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
   const stores = createRuntimeStores(database);
+  // A start-up step that fails (an unreadable secret or key file) must not leave the bus's
+  // Redis connections and the database pool holding the process alive: it has to exit.
+  const abandon = async (err: unknown): Promise<never> => {
+    if (!options.bus) await bus.close().catch(() => undefined);
+    if (!options.database) await database.close().catch(() => undefined);
+    throw err;
+  };
   // Push configs hold webhook credentials: sealed at rest under the runtime's secret (issue 15 §4).
-  const pushStore = new SealedPushStore(stores.push, await loadPushSealingKey({ secret: config.storageSecret, file: join(config.dataDir, 'runtime-secret'), logger: log }));
+  const pushStore = new SealedPushStore(stores.push, await loadPushSealingKey({ secret: config.storageSecret, file: join(config.dataDir, 'runtime-secret'), logger: log }).catch(abandon));
   const replicaId = uuidv7();
   const configs = new AgentConfigs({ agents: options.agents.map((a) => a.name), logger: log });
   const tasksSettled = metrics.counter('agentmesh_runtime_tasks_total', 'Tasks that reached a terminal or interrupted state', ['agent', 'skill', 'state']);
@@ -108,7 +119,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const running = metrics.gauge('agentmesh_runtime_tasks_running', 'Tasks executing on this replica', []);
   const tracing = createTracing({ serviceName: 'agentmesh-runtime', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
   const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
-  const signingKey: SigningKey = await loadSigningKey({ file: join(config.dataDir, 'signing-key.json'), logger: log, ...(config.signingKeyPem ? { privateKeyPem: config.signingKeyPem } : {}) });
+  const signingKey: SigningKey = await loadSigningKey({ file: join(config.dataDir, 'signing-key.json'), logger: log, ...(config.signingKeyPem ? { privateKeyPem: config.signingKeyPem } : {}) }).catch(abandon);
 
   const app = buildHttpServer({
     name: 'runtime',
@@ -117,6 +128,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     metrics,
     tracing,
     bodyLimitBytes: config.bodyLimitBytes,
+    headersTimeoutMs: config.headersTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     // A2A calls are bounded by skill timeouts and the client's connection; a
     // server-wide handler timeout would cut long blocking SendMessage calls and
@@ -266,17 +278,22 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     configOf: (agent) => configs.get(agent),
     async close() {
       // Out of rotation first, so routers stop sending work before the drain starts.
+      const deadlineAt = Date.now() + config.shutdownDeadlineMs;
       await registry?.close();
       for (const t of timers) clearInterval(t);
-      await engine.shutdown();
-      if (listening) await drain(app, { deadlineMs: config.shutdownDeadlineMs });
+      // One deadline for the whole drain: final task writes first, then open requests with what is left.
+      await engine.shutdown({ deadlineMs: Math.max(0, deadlineAt - Date.now()) });
+      if (listening) await drain(app, { deadlineMs: Math.max(1, deadlineAt - Date.now()) });
       else await app.close();
-      await push.stop();
+      // Past the deadline every step is abandoned rather than awaited (a pool whose
+      // connection is blocked on a lock never ends); each one abandoned is logged.
+      const grace = deadlineAt + SHUTDOWN_GRACE_MS;
+      await untilDeadline('push worker', push.stop(), grace, log);
       await guard.close();
       await tracing.shutdown();
-      await stores.tasks.removeReplica(replicaId).catch(() => undefined);
-      if (!options.bus) await bus.close();
-      if (!options.database) await database.close();
+      await untilDeadline('replica record', stores.tasks.removeReplica(replicaId).catch(() => undefined), grace, log);
+      if (!options.bus) await untilDeadline('bus', bus.close(), grace, log);
+      if (!options.database) await untilDeadline('database', database.close(), grace, log);
     },
   };
 }

@@ -346,21 +346,39 @@ export class TaskEngine {
   /**
    * Stops every local run for shutdown: idempotent ones are left to another
    * replica (or the next start) to re-run, the others are failed with a reason.
+   * Waits for those FAILED writes at most `deadlineMs`: a write that never
+   * settles (a blocked database, a run whose write chain is stuck) must not
+   * hold the process past its drain deadline. The tasks abandoned are logged;
+   * lease recovery on another replica (or the next start) fails or re-runs them.
    */
-  async shutdown(): Promise<void> {
+  async shutdown(options: { deadlineMs?: number } = {}): Promise<void> {
     clearInterval(this.#sweeper);
     for (const fn of this.#unsubscribe) fn();
-    const writes: Promise<void>[] = [];
+    const pending = new Map<string, { agent: string; write: Promise<void> }>();
     for (const run of this.#runs.values()) {
       if (run.closed) continue;
       if (run.idempotent) {
         run.detach('runtime shutting down');
       } else {
-        writes.push(this.#finish(run, TaskState.TASK_STATE_FAILED, 'The agent process shut down before the task finished. Send the request again.').catch(() => undefined));
+        const write = this.#finish(run, TaskState.TASK_STATE_FAILED, 'The agent process shut down before the task finished. Send the request again.')
+          .catch(() => undefined)
+          .finally(() => pending.delete(run.id));
+        pending.set(run.id, { agent: run.agent, write });
         this.#abortRun(run, 'runtime shutting down');
       }
     }
-    await Promise.all(writes);
+    const all = Promise.all([...pending.values()].map((p) => p.write));
+    if (options.deadlineMs === undefined) return void (await all);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), options.deadlineMs);
+    });
+    const outcome = await Promise.race([all, expired]);
+    clearTimeout(timer);
+    if (outcome === 'expired' && pending.size > 0) {
+      const tasks = [...pending].map(([taskId, { agent }]) => ({ taskId, agent }));
+      this.#o.logger.error({ tasks, deadlineMs: options.deadlineMs }, `shutdown abandoned ${tasks.length} task(s) whose final write did not finish in time; recovery fails or re-runs them`);
+    }
   }
 
   async #continue(agent: AgentDefinition, message: Message, call: CallInfo, options: SendOptions): Promise<StartedTask> {

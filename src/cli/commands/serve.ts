@@ -10,6 +10,7 @@ import { orchestratorConfigFromEnv, type OrchestratorFlags } from '../orchestrat
 import { registryConfigFromEnv } from '../registry-config-from-env.js';
 import { serveAgents, type ServeFlags } from '../serve-agents.js';
 import { untilSignal } from '../until-signal.js';
+import { listenOrClose } from '../listen-or-close.js';
 import { launchOrchestrator, printWorkflows } from './workflow-serve.js';
 
 
@@ -38,7 +39,7 @@ Examples:
     )
     .action(async (flags: ServeFlags) => {
       const reg = await createRegistry({ config: registryConfigFromEnv(ctx.io.env, flags) });
-      const { url } = await reg.listen();
+      const { url } = await listenOrClose(reg);
       ctx.io.stdout.write(`agentmesh registry listening on ${url}\n`);
       ctx.io.stdout.write(`  agents ${url}/v1/agents  search POST ${url}/search  catalog ${url}/.well-known/ai-catalog.json  openapi ${url}/openapi.json\n`);
       if (!reg.config.writeToken) ctx.io.stderr.write('warning: REGISTRY_TOKEN is not set: anyone who reaches this port may register agents\n');
@@ -67,7 +68,7 @@ Examples:
     )
     .action(async (flags: ServeFlags) => {
       const gw = await createGateway({ config: gatewayConfigFromEnv(ctx.io.env, flags) });
-      const { url, metricsUrl } = await gw.listen();
+      const { url, metricsUrl } = await listenOrClose(gw);
       ctx.io.stdout.write(`agentmesh gateway listening on ${url}\n`);
       ctx.io.stdout.write(`  agents ${url}/agents/{name}  token POST ${url}/oauth/token  jwks ${url}/.well-known/jwks.json\n`);
       ctx.io.stdout.write(`  metrics ${metricsUrl}  (not on the public port: they name tenants)\n`);

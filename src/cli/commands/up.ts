@@ -17,6 +17,7 @@ import { cliCommand, renderUpBanner, runningBinFile } from './up-banner.js';
 import { adminTokenOf, DEMO_TENANT, demoClient, orchestratorClient } from './up-clients.js';
 import { resetDataDir } from './up-reset.js';
 import { launchOrchestrator, printWorkflows } from './workflow-serve.js';
+import { listenOrClose } from '../listen-or-close.js';
 
 type UpFlags = ServeFlags & { registryPort?: string; gatewayPort?: string; orchestratorPort?: string; workflows?: string; reset?: boolean };
 
@@ -74,7 +75,7 @@ export function upCommand(ctx: CliContext): Command {
       // One terminal shows every role: request logs stay quiet unless LOG_LEVEL asks for them.
       registryConfig.logLevel ??= 'warn';
       const registry = await createRegistry({ config: registryConfig });
-      const { url: registryUrl } = await registry.listen();
+      const { url: registryUrl } = await listenOrClose(registry);
       const closers: Array<() => Promise<void>> = [() => registry.close()];
       const closeAll = async () => {
         for (const close of closers.reverse()) await close();
@@ -86,8 +87,8 @@ export function upCommand(ctx: CliContext): Command {
         gatewayConfig.allowHosts = [...(gatewayConfig.allowHosts ?? []), 'localhost', '127.0.0.1'];
         gatewayConfig.adminToken ??= adminTokenOf(dataDir, ctx.io.stderr);
         const gateway = await createGateway({ config: gatewayConfig });
-        const { url: gatewayUrl, metricsUrl: gatewayMetricsUrl } = await gateway.listen();
         closers.push(() => gateway.close());
+        const { url: gatewayUrl, metricsUrl: gatewayMetricsUrl } = await gateway.listen();
         const agentLinks: RuntimeConfigInput = {
           registryUrl: env['REGISTRY_URL'] ?? registryUrl,
           ...(registryConfig.writeToken !== undefined && { registryToken: registryConfig.writeToken }),

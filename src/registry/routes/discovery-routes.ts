@@ -44,7 +44,8 @@ export async function discoveryRoutes(app: FastifyInstance, options: DiscoveryRo
     });
     const source = options.publicUrl();
     // Federation is `none` whatever was asked: this registry has no upstreams yet, so there is nothing to merge or refer to.
-    return { results: page.results.map((r) => ({ ...r, source })), ...(page.pageToken !== undefined && { pageToken: page.pageToken }), totalSize: page.totalSize };
+    // ARD SearchResponse (ard.openapi.yaml) is closed (additionalProperties: false): no count beside results and pageToken.
+    return { results: page.results.map((r) => ({ ...r, source })), ...(page.pageToken !== undefined && { pageToken: page.pageToken }) };
   });
 
   app.post<{ Body: ExploreBody }>('/explore', { schema: { tags, summary: 'ARD explore: facets over the matched set', body: s.exploreBody } }, async (request) => {
@@ -64,13 +65,15 @@ export async function discoveryRoutes(app: FastifyInstance, options: DiscoveryRo
     async (request) => {
       const { filter, orderBy, pageSize, pageToken } = request.query;
       const tenant = await tenantOf(request);
-      return index.list({
+      const page = index.list({
         ...(filter !== undefined && { filter: parseListFilter(filter) }),
         ...(orderBy !== undefined && { orderBy }),
         ...(pageSize !== undefined && { pageSize }),
         ...(pageToken !== undefined && { pageToken }),
         ...(tenant !== undefined && { tenant }),
       });
+      // ARD ListResponse (ard.openapi.yaml): items, total, pageToken.
+      return { items: page.entries, total: page.totalSize, ...(page.pageToken !== undefined && { pageToken: page.pageToken }) };
     },
   );
 

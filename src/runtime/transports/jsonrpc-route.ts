@@ -11,7 +11,6 @@ import {
   AgentCard,
   Task,
   TaskPushNotificationConfig,
-  ListTasksResponse,
   ListTaskPushNotificationConfigsResponse,
 } from '@a2a-js/sdk';
 import { isLegacyJsonRpcMethod } from '@a2a-js/sdk/compat/v0_3';
@@ -21,6 +20,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { V1_METHODS, assertJsonDepth, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, AgentmeshError, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
+import { listTasksJson } from './list-tasks-json.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone, openSse, type SseOptions } from '../../http/index.js';
 
@@ -66,8 +66,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       if (!V1.has(envelope.method)) {
         throw methodNotFound(envelope.method);
       }
-      validateParams(envelope.method, envelope.params ?? {});
-      const params = (envelope.params ?? {}) as Record<string, unknown>;
+      const params = validateParams(envelope.method, envelope.params ?? {});
       const context = buildCallContext({ request, version, caller, authenticating: authenticating !== undefined, tenant: tenantOf(params), signal });
       if (STREAMING.has(envelope.method)) {
         const events = envelope.method === 'SendStreamingMessage' ? options.handler.stream(SendMessageRequest.fromJSON(params), context) : options.handler.subscribe(SubscribeToTaskRequest.fromJSON(params), context);
@@ -93,10 +92,7 @@ async function dispatch(handler: AgentRequestHandler, method: string, params: Re
       return JSON.stringify(Task.toJSON(await handler.getTask(GetTaskRequest.fromJSON(params), context)));
     case 'ListTasks': {
       const request = ListTasksRequest.fromJSON(params);
-      const response = ListTasksResponse.toJSON(await handler.listTasks(request, context)) as { tasks?: Array<Record<string, unknown>> };
-      // includeArtifacts=false: the field MUST be absent, not empty (A2A §3.1.4).
-      for (const t of response.tasks ?? []) if (!request.includeArtifacts) delete t['artifacts'];
-      return JSON.stringify({ tasks: [], nextPageToken: '', ...response });
+      return listTasksJson(await handler.listTasks(request, context), request.includeArtifacts === true);
     }
     case 'CancelTask':
       return JSON.stringify(Task.toJSON(await handler.cancelTask(CancelTaskRequest.fromJSON(params), context)));

@@ -8,7 +8,6 @@ import {
   ListTaskPushNotificationConfigsRequest,
   ListTaskPushNotificationConfigsResponse,
   ListTasksRequest,
-  ListTasksResponse,
   SendMessageRequest,
   SubscribeToTaskRequest,
   Task,
@@ -16,8 +15,9 @@ import {
 } from '@a2a-js/sdk';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes, toRestError, validateParams } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, protoJsonName, toRestError, validateParams } from '../../protocol/index.js';
 import { parseRestBody } from './rest-body.js';
+import { listTasksJson } from './list-tasks-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
@@ -61,30 +61,24 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
   const send = (reply: FastifyReply, json: string, status = 200) => reply.code(status).header('content-type', CONTENT_TYPE).send(json);
 
   app.post('/message::send', route(async (request, reply, context) => {
-    const body = parseBody(request.body);
-    validateParams('SendMessage', body);
+    const body = validateParams('SendMessage', parseBody(request.body));
     const { task, json } = await handler.send(SendMessageRequest.fromJSON(body), context);
     send(reply, `{"task":${json ?? JSON.stringify(Task.toJSON(task))}}`);
   }));
 
   app.post('/message::stream', route(async (request, reply, context) => {
-    const body = parseBody(request.body);
-    validateParams('SendStreamingMessage', body);
+    const body = validateParams('SendStreamingMessage', parseBody(request.body));
     await stream(request, reply, options.sse, handler.stream(SendMessageRequest.fromJSON(body), context));
   }));
 
   app.get('/tasks', route(async (request, reply, context) => {
-    const params = typedQuery(request.query, { pageSize: 'int', historyLength: 'int', includeArtifacts: 'bool' });
-    validateParams('ListTasks', params);
-    const response = ListTasksResponse.toJSON(await handler.listTasks(ListTasksRequest.fromJSON(params), context)) as { tasks?: Array<Record<string, unknown>> };
-    for (const t of response.tasks ?? []) if (params['includeArtifacts'] !== true) delete t['artifacts'];
-    send(reply, JSON.stringify({ tasks: [], nextPageToken: '', ...response }));
+    const params = validateParams('ListTasks', typedQuery(request.query, { pageSize: 'int', historyLength: 'int', includeArtifacts: 'bool' }));
+    send(reply, listTasksJson(await handler.listTasks(ListTasksRequest.fromJSON(params), context), params['includeArtifacts'] === true));
   }));
 
   app.get('/tasks/:id', route(async (request, reply, context) => {
     const { id } = request.params as { id: string };
-    const params = { ...typedQuery(request.query, { historyLength: 'int' }), id };
-    validateParams('GetTask', params);
+    const params = validateParams('GetTask', { ...typedQuery(request.query, { historyLength: 'int' }), id });
     send(reply, JSON.stringify(Task.toJSON(await handler.getTask(GetTaskRequest.fromJSON(params), context))));
   }));
 
@@ -109,8 +103,9 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
 
   app.post('/tasks/:taskId/pushNotificationConfigs', route(async (request, reply, context) => {
     const { taskId } = request.params as { taskId: string };
-    const body = { ...(parseBody(request.body) as Record<string, unknown>), taskId };
-    validateParams('CreateTaskPushNotificationConfig', body);
+    const sent = parseBody(request.body) as Record<string, unknown>;
+    // The path names the task, whichever spelling the body used for it.
+    const body = validateParams('CreateTaskPushNotificationConfig', { ...withoutKeys(sent, ['taskId', 'task_id']), taskId });
     const config = await handler.createTaskPushNotificationConfig(TaskPushNotificationConfig.fromJSON(body), context);
     send(reply, JSON.stringify(TaskPushNotificationConfig.toJSON(config)), 201);
   }));
@@ -144,13 +139,20 @@ function parseBody(body: unknown): unknown {
   return parseRestBody(body) ?? {};
 }
 
+function withoutKeys(value: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const out = { ...value };
+  for (const k of keys) delete out[k];
+  return out;
+}
+
 /** Converts query strings to the types the proto fields have (A2A §11.5); a value that does not convert is left for validation to name. */
 function typedQuery(query: unknown, types: Record<string, 'int' | 'bool'>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries((query ?? {}) as Record<string, unknown>)) {
     if (k.toLowerCase() === 'a2a-version') continue;
     const value = Array.isArray(v) ? v[v.length - 1] : v;
-    const type = types[k];
+    const type = types[protoJsonName(k)];
     if (type === 'int' && typeof value === 'string' && /^-?\d{1,15}$/.test(value)) out[k] = Number(value);
     else if (type === 'bool' && (value === 'true' || value === 'false')) out[k] = value === 'true';
     else out[k] = value;

@@ -192,7 +192,8 @@ describe('registry management API (embedded SQLite)', () => {
     assert.equal(facets.status, 200, JSON.stringify(facets.body));
     assert.ok(facets.body.facets['metadata.department'].buckets.some((b: any) => b.value === 'finance' && b.count === 3));
     const list = await call(reg.url, 'GET', '/agents?pageSize=2');
-    assert.equal(list.body.entries.length, 2);
+    assert.equal(list.body.items.length, 2);
+    assert.ok(list.body.total >= 2);
     const catalog = await call(reg.url, 'GET', '/.well-known/ai-catalog.json');
     assert.equal(catalog.body.entries[0].type, 'application/ai-registry+json');
     assert.ok(catalog.body.entries.some((e: any) => e.identifier === 'urn:air:agentmesh.local:agent:contract-reviewer'));

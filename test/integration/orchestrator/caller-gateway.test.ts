@@ -53,7 +53,9 @@ describe('the agent caller through a real gateway, on behalf of a tenant', () =>
 
   before(async () => {
     registry = await startRegistry({ probeIntervalMs: 200 });
-    gw = await startGateway(registry.url);
+    // Exact per-call holds: these tests read each call's hold in the tenant's available balance
+    // (with leases, a replica's block is reserved instead; test/integration/gateway/credit-leases.test.ts).
+    gw = await startGateway(registry.url, { creditsMode: 'exact' });
     host = await startRuntime([scorer], { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true });
     await until('the gateway to route to the scorer', async () => gw.gateway.router.agent('scorer')?.instances.some((i) => i.inRotation) ?? false, 10_000);
     orchestrator = await createClient(gw.url, { name: 'orchestrator', tenant: 'mesh-orchestrator', scopes: [...A2A_SCOPES, GATEWAY_DELEGATE_SCOPE] });

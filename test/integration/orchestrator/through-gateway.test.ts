@@ -55,7 +55,9 @@ describe('the orchestrator behind the gateway, calling agents on behalf of the c
 
   before(async () => {
     registry = await startRegistry({ probeIntervalMs: 200 });
-    gw = await startGateway(registry.url);
+    // Exact per-call holds: these tests read each call's hold in the tenant's available balance
+    // (with leases, a replica's block is reserved instead; test/integration/gateway/credit-leases.test.ts).
+    gw = await startGateway(registry.url, { creditsMode: 'exact' });
     const jwks = { gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true };
     agents = await startRuntime([scorer, ledger], { registryUrl: registry.url, ...jwks });
     const own = await createClient(gw.url, { name: 'orchestrator', tenant: 'platform', scopes: ['gateway:delegate', 'a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'finance:read'] });

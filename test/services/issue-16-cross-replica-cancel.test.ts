@@ -5,13 +5,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createRuntime, defineAgent, type Runtime } from '../../src/runtime/index.js';
-import { RedisBus, createDatabase, type Database } from '../../src/storage/index.js';
+import { defineAgent } from '../../src/runtime/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
-import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
+import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
+import { createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
@@ -34,43 +31,21 @@ const busy = defineAgent({
   },
 });
 
-interface Replica {
-  runtime: Runtime;
-  database: Database;
-  bus: RedisBus;
-  dataDir: string;
-  url: string;
-}
-
-async function startReplica(schema: TestSchema, stream: string): Promise<Replica> {
-  const database = await createDatabase({ url: schema.url, poolSize: 4 });
-  const bus = await RedisBus.connect({ url: REDIS_URL, stream });
-  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-cancel-'));
-  const runtime = await createRuntime({ agents: [busy], database, bus, config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' } });
-  const { agents } = await runtime.listen();
-  return { runtime, database, bus, dataDir, url: agents['busy']! };
-}
-
 describe('issue 16: a cross-replica cancel against a busy handler', { skip }, () => {
   let schema: TestSchema;
   let stream: string;
-  let a: Replica;
-  let b: Replica;
+  let a: RuntimeReplica;
+  let b: RuntimeReplica;
 
   before(async () => {
     schema = await createTestSchema();
     stream = uniqueStreamKey();
-    a = await startReplica(schema, stream);
-    b = await startReplica(schema, stream);
+    a = await startRuntimeReplica(schema, stream, [busy]);
+    b = await startRuntimeReplica(schema, stream, [busy]);
   });
   after(async () => {
-    for (const r of [a, b]) {
-      if (!r) continue;
-      await r.runtime.close();
-      await r.bus.close();
-      await r.database.close();
-      rmSync(r.dataDir, { recursive: true, force: true });
-    }
+    await stopRuntimeReplica(a);
+    await stopRuntimeReplica(b);
     await deleteRedisKey(stream);
     await schema?.drop();
   });
@@ -78,11 +53,11 @@ describe('issue 16: a cross-replica cancel against a busy handler', { skip }, ()
   test('wins 100 times in 100', async () => {
     const outcomes: string[] = [];
     for (let i = 0; i < 100; i++) {
-      const sent = await rpc(a.url, 'SendMessage', { message: userMessage(`run ${i}`), configuration: { returnImmediately: true } });
+      const sent = await rpc(a.agents['busy']!, 'SendMessage', { message: userMessage(`run ${i}`), configuration: { returnImmediately: true } });
       const id = sent.body.result.task.id as string;
       // The handler on A is writing by now.
-      await until(`task ${i} to be working on A`, async () => (await rpc(a.url, 'GetTask', { id })).body.result?.status?.state === 'TASK_STATE_WORKING');
-      const canceled = await rpc(b.url, 'CancelTask', { id });
+      await until(`task ${i} to be working on A`, async () => (await rpc(a.agents['busy']!, 'GetTask', { id })).body.result?.status?.state === 'TASK_STATE_WORKING');
+      const canceled = await rpc(b.agents['busy']!, 'CancelTask', { id });
       outcomes.push(canceled.body.result?.status?.state ?? `error ${canceled.body.error?.message}`);
     }
     const lost = outcomes.filter((o) => o !== 'TASK_STATE_CANCELED');

@@ -2,15 +2,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
-import { createRuntime, defineAgent, type AgentDefinition, type Runtime } from '../../src/runtime/index.js';
-import { RedisBus, createDatabase, type Database } from '../../src/storage/index.js';
+import { defineAgent, type AgentDefinition } from '../../src/runtime/index.js';
 import { testAgent, rpc, userMessage } from '../helpers/runtime-fixture.js';
+import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
 import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, waitFor, type TestSchema } from '../helpers/services.js';
 
 // Wire payloads are A2A JSON that the assertions walk freely.
@@ -80,33 +77,11 @@ const crashy: AgentDefinition = defineAgent({
 });
 
 const AGENTS = [testAgent, probe, crashy];
-const CONFIG = { port: 0, host: '127.0.0.1', replicaTtlMs: 1000, heartbeatMs: 200, logLevel: 'silent' } as const;
+const CONFIG = { replicaTtlMs: 1000, heartbeatMs: 200 } as const;
 
-interface Replica {
-  runtime: Runtime;
-  database: Database;
-  bus: RedisBus;
-  dataDir: string;
-  agents: Record<string, string>;
-}
-
-async function startReplica(schema: TestSchema, stream: string): Promise<Replica> {
-  // Each replica has its own pool and bus connections, as separate processes would.
-  const database = await createDatabase({ url: schema.url, poolSize: 4 });
-  const bus = await RedisBus.connect({ url: REDIS_URL, stream });
-  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-replica-'));
-  const runtime = await createRuntime({ agents: AGENTS, config: { ...CONFIG, dataDir }, database, bus });
-  const { agents } = await runtime.listen();
-  return { runtime, database, bus, dataDir, agents };
-}
-
-async function stopReplica(r: Replica | undefined): Promise<void> {
-  if (!r) return;
-  await r.runtime.close();
-  await r.bus.close();
-  await r.database.close();
-  rmSync(r.dataDir, { recursive: true, force: true });
-}
+type Replica = RuntimeReplica;
+const startReplica = (schema: TestSchema, stream: string) => startRuntimeReplica(schema, stream, AGENTS, CONFIG);
+const stopReplica = stopRuntimeReplica;
 
 /** An SSE response read frame by frame, with JSON data. */
 class SseReader {

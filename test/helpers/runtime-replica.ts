@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRuntime, type AgentDefinition, type Runtime, type RuntimeConfigInput } from '../../src/runtime/index.js';
+import { RedisBus, createDatabase, type Database } from '../../src/storage/index.js';
+import { REDIS_URL, type TestSchema } from './services.js';
+
+/** One runtime replica on shared PostgreSQL (a test schema) and Redis (a test stream). */
+export interface RuntimeReplica {
+  runtime: Runtime;
+  database: Database;
+  bus: RedisBus;
+  dataDir: string;
+  /** Each agent's base URL on this replica. */
+  agents: Record<string, string>;
+}
+
+/**
+ * Starts a replica with its own pool and bus connections, as a separate
+ * process would have. `config` adds to port 0, 127.0.0.1 and a silent log.
+ */
+export async function startRuntimeReplica(schema: TestSchema, stream: string, agents: AgentDefinition[], config: RuntimeConfigInput = {}): Promise<RuntimeReplica> {
+  const database = await createDatabase({ url: schema.url, poolSize: 4 });
+  const bus = await RedisBus.connect({ url: REDIS_URL, stream });
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-replica-'));
+  const runtime = await createRuntime({ agents, config: { port: 0, host: '127.0.0.1', logLevel: 'silent', ...config, dataDir }, database, bus });
+  const listening = await runtime.listen();
+  return { runtime, database, bus, dataDir, agents: listening.agents };
+}
+
+/** Stops a replica and closes what it opened; undefined (a start that failed) is a no-op. */
+export async function stopRuntimeReplica(r: RuntimeReplica | undefined): Promise<void> {
+  if (!r) return;
+  await r.runtime.close();
+  await r.bus.close();
+  await r.database.close();
+  rmSync(r.dataDir, { recursive: true, force: true });
+}

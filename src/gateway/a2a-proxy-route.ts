@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { UnroutedFallback } from '../http/index.js';
+import { DECODED_CONTENT_CODINGS, decodeContentSync, type UnroutedFallback } from '../http/index.js';
 import { AgentmeshError, ErrorCodes, isAgentmeshError, normalizeError } from '../protocol/index.js';
 import type { AuditEntry } from '../audit/index.js';
 import { httpLayerError, readA2aRequest } from './policy/a2a-operation.js';
@@ -46,7 +46,7 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: o.bodyLimitBytes }, (_req, body, done) => done(null, body));
 
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const c = openCall(request, reply);
+    const c = openCall(request, reply, o.bodyLimitBytes);
     try {
       await runSteps(c, o);
     } catch (err) {
@@ -65,7 +65,7 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
  * not used: a request it refused reaches here too): the agent's name, the
  * path after `/agents/{name}` (still percent-encoded), the query, the body.
  */
-function openCall(request: FastifyRequest, reply: FastifyReply): GatewayCall {
+function openCall(request: FastifyRequest, reply: FastifyReply, bodyLimitBytes: number): GatewayCall {
   const url = request.url;
   const q = url.indexOf('?');
   const pathPart = q < 0 ? url : url.slice(0, q);
@@ -75,9 +75,18 @@ function openCall(request: FastifyRequest, reply: FastifyReply): GatewayCall {
   const name = decodedName(rawName);
   const rawPath = afterAgents < 0 ? '/' : pathPart.slice(afterAgents);
   const query = q < 0 ? undefined : forwardedQuery(url.slice(q));
-  const raw = Buffer.isBuffer(request.body) ? request.body : undefined;
   const version = request.headers['a2a-version'];
-  const { reading, body } = readA2aRequest(request.method, rawPath, raw, typeof version === 'string' ? version : undefined);
+  // Decoded here as the agent's routes decode it (RFC 9110 §8.4), and forwarded decoded (content-encoding is withheld).
+  let raw = Buffer.isBuffer(request.body) ? request.body : undefined;
+  let bodyError: AgentmeshError | undefined;
+  try {
+    if (raw !== undefined) raw = decodeContentSync(raw, request.headers['content-encoding'], bodyLimitBytes);
+  } catch (err) {
+    bodyError = err as AgentmeshError;
+    raw = undefined;
+    if (bodyError.code === ErrorCodes.HTTP_UNSUPPORTED_MEDIA_TYPE) reply.header('accept-encoding', DECODED_CONTENT_CODINGS);
+  }
+  const { reading, body } = readA2aRequest(request.method, rawPath, raw, typeof version === 'string' ? version : undefined, bodyError);
   const ua = request.headers['user-agent'];
   const audit: AuditEntry = {
     eventType: 'a2a.call',

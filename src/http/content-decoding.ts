@@ -1,5 +1,5 @@
 import { PassThrough, type Readable, type Transform } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { brotliDecompressSync, createBrotliDecompress, createGunzip, createInflate, gunzipSync, inflateSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
 
@@ -24,6 +24,13 @@ const DECODERS: Readonly<Record<string, () => Transform>> = {
   br: createBrotliDecompress,
 };
 
+const SYNC_DECODERS: Readonly<Record<string, (buffer: Buffer, options: { maxOutputLength: number }) => Buffer>> = {
+  gzip: gunzipSync,
+  'x-gzip': gunzipSync,
+  deflate: inflateSync,
+  br: brotliDecompressSync,
+};
+
 /** What `Accept-Encoding` on a 415 lists. */
 export const DECODED_CONTENT_CODINGS = 'gzip, deflate, br';
 
@@ -37,20 +44,57 @@ type DecodedStream = PassThrough & { receivedEncodedLength: number };
  * Content-Encoding. Errors are AgentmeshErrors, rendered by the scope's
  * error handler in the binding's shape.
  */
-export function decodeContentEncoding(request: FastifyRequest, reply: FastifyReply, payload: Readable, done: (err: Error | null, stream?: Readable) => void): void {
-  const header = request.headers['content-encoding'];
-  if (header === undefined) return done(null, payload);
+/** The codings of a Content-Encoding header, in the order applied; an error for one not decoded here. */
+function codingsOf(header: string): string[] {
   const codings = header
     .split(',')
     .map((c) => c.trim().toLowerCase())
     .filter((c) => c !== '' && c !== 'identity');
-  if (codings.length === 0) return done(null, payload);
   const unsupported = codings.find((c) => !Object.hasOwn(DECODERS, c));
   if (unsupported !== undefined || codings.length > MAX_CODINGS) {
-    reply.header('accept-encoding', DECODED_CONTENT_CODINGS);
     const what = unsupported !== undefined ? `Content-Encoding ${JSON.stringify(unsupported.slice(0, 32))} is not supported` : `At most ${MAX_CODINGS} content codings are decoded`;
-    return done(new AgentmeshError(ErrorCodes.HTTP_UNSUPPORTED_MEDIA_TYPE, `${what}; send the body uncoded or coded with ${DECODED_CONTENT_CODINGS}`));
+    throw new AgentmeshError(ErrorCodes.HTTP_UNSUPPORTED_MEDIA_TYPE, `${what}; send the body uncoded or coded with ${DECODED_CONTENT_CODINGS}`);
   }
+  return codings;
+}
+
+function notCoded(coding: string, err: Error): AgentmeshError {
+  return new AgentmeshError(ErrorCodes.PROTOCOL_PARSE, `Request body is not valid ${coding} data, as its Content-Encoding says: ${err.message}`, { cause: err });
+}
+
+/**
+ * Decodes a body already read whole (the gateway reads bodies as bytes), with
+ * the same codings and errors as {@link decodeContentEncoding}; the decoded
+ * size is held to `maxBytes` (413). A 415 means the caller should send
+ * `Accept-Encoding: ` {@link DECODED_CONTENT_CODINGS}.
+ */
+export function decodeContentSync(body: Buffer, header: string | undefined, maxBytes: number): Buffer {
+  if (header === undefined) return body;
+  let decoded = body;
+  for (const coding of codingsOf(header).reverse()) {
+    try {
+      decoded = SYNC_DECODERS[coding]!(decoded, { maxOutputLength: maxBytes });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new AgentmeshError(ErrorCodes.HTTP_BODY_TOO_LARGE, `Request body is larger than ${maxBytes} bytes once decoded`, { cause: err });
+      }
+      throw notCoded(coding, err as Error);
+    }
+  }
+  return decoded;
+}
+
+export function decodeContentEncoding(request: FastifyRequest, reply: FastifyReply, payload: Readable, done: (err: Error | null, stream?: Readable) => void): void {
+  const header = request.headers['content-encoding'];
+  if (header === undefined) return done(null, payload);
+  let codings: string[];
+  try {
+    codings = codingsOf(header);
+  } catch (err) {
+    reply.header('accept-encoding', DECODED_CONTENT_CODINGS);
+    return done(err as Error);
+  }
+  if (codings.length === 0) return done(null, payload);
 
   const decoded = new PassThrough() as DecodedStream;
   decoded.receivedEncodedLength = 0;
@@ -69,9 +113,7 @@ export function decodeContentEncoding(request: FastifyRequest, reply: FastifyRep
   let upstream: Readable = payload;
   for (const coding of codings.reverse()) {
     const decoder = DECODERS[coding]!();
-    decoder.on('error', (err: Error) => {
-      fail(new AgentmeshError(ErrorCodes.PROTOCOL_PARSE, `Request body is not valid ${coding} data, as its Content-Encoding says: ${err.message}`, { cause: err }));
-    });
+    decoder.on('error', (err: Error) => fail(notCoded(coding, err)));
     upstream.pipe(decoder);
     upstream = decoder;
   }

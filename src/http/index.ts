@@ -15,7 +15,7 @@ export type { AgentmeshServerState, DrainHook, DrainOutcome } from './server-sta
 export type { HealthBody, ReadyBody } from './probes.js';
 export { createSsrfGuard } from './ssrf-guard.js';
 export type { SsrfGuard, SsrfGuardOptions, SsrfCheckResult, SsrfFetchInit } from './ssrf-guard.js';
-export { decodeContentEncoding, DECODED_CONTENT_CODINGS } from './content-decoding.js';
+export { decodeContentEncoding, decodeContentSync, DECODED_CONTENT_CODINGS } from './content-decoding.js';
 export { openSse, parseLastEventId, abortOnClientGone } from './sse.js';
 export type { SseOptions, SseStream } from './sse.js';
 export { roleServerFields, roleMetricsFields, metricsPortOf, parseRoleConfig } from './role-config.js';

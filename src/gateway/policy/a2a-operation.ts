@@ -108,8 +108,10 @@ export const MAX_TASK_ID_LENGTH = 1024;
  * it, and anything that cannot be an A2A operation is refused with the answer
  * the runtime would give (A2A §9.4, §11.6). Never throws.
  */
-export function readA2aRequest(method: string, rawPath: string, raw: Buffer | undefined, a2aVersionHeader: string | undefined): { reading: A2aRequestReading; body: unknown } {
+export function readA2aRequest(method: string, rawPath: string, raw: Buffer | undefined, a2aVersionHeader: string | undefined, bodyError?: AgentmeshError): { reading: A2aRequestReading; body: unknown } {
   const jsonRpc = method === 'POST' && trimSlashes(rawPath) === '/';
+  // A body that could not be read at all (its Content-Encoding): refused as the agent's HTTP layer refuses it, before anything else.
+  if (bodyError !== undefined) return { reading: refused(httpLayerError(bodyError), jsonRpc ? 'JSONRPC' : 'HTTP+JSON', null, versionOr03(a2aVersionHeader), true), body: undefined };
   if (raw === undefined || raw.length === 0) {
     if (!jsonRpc) return { reading: classifyA2aRequest(method, rawPath, undefined, a2aVersionHeader), body: undefined };
     return { reading: refused(new AgentmeshError(ErrorCodes.PROTOCOL_PARSE, 'Invalid JSON payload: the body is empty'), 'JSONRPC', null, versionOr03(a2aVersionHeader), true), body: undefined };

@@ -35,7 +35,8 @@ export function answerError(reply: FastifyReply, request: FastifyRequest, error:
   else if (status === 403 && error.code === ErrorCodes.AUTH_FORBIDDEN) reply.header('www-authenticate', `Bearer realm="agentmesh", error="insufficient_scope", scope="${error.details?.['scope'] ?? ''}"`);
   if (binding === 'JSONRPC') {
     reply
-      .code(IN_BAND.has(error.code) ? 200 : status)
+      // An error of the HTTP layer (before the agent's JSON-RPC handler) keeps its status, as the agent's router answers it.
+      .code(IN_BAND.has(error.code) && !isHttpLayerError(error) ? 200 : status)
       .header('content-type', 'application/json')
       .send(JSON.stringify({ jsonrpc: '2.0', id: jsonRpcId ?? null, error: toJsonRpcErrorObject(error, String(request.id)) }));
     return;

@@ -12,7 +12,7 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'pro
  * for a 100 that the body the gateway already read does not need.
  */
 // The delegation headers are the gateway's business: the agent learns the tenant from the signed assertion.
-export const WITHHELD_REQUEST_HEADERS: ReadonlySet<string> = new Set(['authorization', 'x-api-key', 'cookie', 'host', 'content-length', 'expect', 'x-agentmesh-on-behalf-of-tenant', 'x-agentmesh-on-behalf-of-subject', 'x-agentmesh-on-behalf-of-scopes']);
+export const WITHHELD_REQUEST_HEADERS: ReadonlySet<string> = new Set(['authorization', 'x-api-key', 'cookie', 'host', 'content-length', 'content-encoding', 'expect', 'x-agentmesh-on-behalf-of-tenant', 'x-agentmesh-on-behalf-of-subject', 'x-agentmesh-on-behalf-of-scopes']);
 
 /** Response headers that stay upstream: the gateway answers with its own request id. */
 const WITHHELD_RESPONSE_HEADERS = new Set(['x-request-id']);

@@ -13,7 +13,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +22,7 @@ import { startRegistry } from '../helpers/registry-fixture.js';
 import { startRuntime, testAgent } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, randomSuffix, redisSkipReason, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { freePort } from '../helpers/free-port.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
@@ -32,18 +32,6 @@ const IN_FLIGHT = 24;
 /** Shared by the replicas: encrypts the signing keys they both read from the database. */
 const SECRET = 'shared-quota-test-secret-0123456789abcdef';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-/** A port free now, so both replicas can be told their addresses (and A's, the public URL) before they start. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** `agentmesh serve gateway` as a child process; resolves when it says it listens. */
 async function startChildGateway(env: Record<string, string>, port: number, dataDir: string): Promise<{ child: ChildProcess; url: string; close(): Promise<void> }> {

@@ -6,13 +6,13 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
 import { defineAgent } from '../../src/runtime/index.js';
 import { available, createClient, fetchToken, startGateway, topUp } from '../helpers/gateway-fixture.js';
 import { startRegistry } from '../helpers/registry-fixture.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
 import { createTestSchema, postgresSkipReason, randomSuffix, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { freePort } from '../helpers/free-port.js';
 
 const skip = await postgresSkipReason();
 const SECRET = 'two-gateways-test-secret-0123456789abcdef';
@@ -35,17 +35,6 @@ const meter = defineAgent({
     },
   },
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe('two gateway replicas on one PostgreSQL spending one balance', { skip }, () => {
   let schema: TestSchema;

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildHttpServer } from '../../../src/http/index.js';
 import { createUpstreamRouter, type ForwardResult, type UpstreamRouter, type UpstreamRouterOptions } from '../../../src/gateway/routing/index.js';
 import { createLogger, createMetrics, type Metrics } from '../../../src/observability/index.js';
+export { freePort } from '../../helpers/free-port.js';
 
 /**
  * A router over a real registry, and a small Fastify app (the shared HTTP
@@ -90,14 +91,6 @@ export async function startUpstream(handler: (req: IncomingMessage, res: ServerR
 }
 
 /** A port nothing listens on (taken from the OS, then released). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /**
  * A TCP relay in front of a server. `cut()` ends every relayed connection
  * and holds the new ones (accepted, not yet relayed) until `release()`:

@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineAgent } from '../../../src/runtime/index.js';
@@ -10,6 +8,7 @@ import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { available, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
+import { freePort } from '../../helpers/free-port.js';
 
 /** Asks a question first: its task stays open (input-required) after the first answer. */
 const asker = defineAgent({
@@ -26,15 +25,6 @@ const asker = defineAgent({
     },
   },
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 test('a reservation left open by a stopped gateway is settled by the next one', async () => {
   const registry = await startRegistry();

@@ -112,10 +112,40 @@ ajv.addFormat('timestamp', {
   validate: (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
 });
 // ProtoJSON bytes (A2A §5.5): standard or URL-safe base64, padded or not; anything else is not bytes and is refused rather than stored.
-ajv.addFormat('base64', {
-  type: 'string',
-  validate: (s: string) => /^[A-Za-z0-9+/_-]*={0,2}$/.test(s) && (s.endsWith('=') ? s.length % 4 === 0 : s.length % 4 !== 1),
-});
+ajv.addFormat('base64', { type: 'string', validate: isProtoJsonBase64 });
+/** ProtoJSON bytes (A2A §5.5): standard or URL-safe base64, padded or not. */
+export function isProtoJsonBase64(s: string): boolean {
+  return /^[A-Za-z0-9+/_-]*={0,2}$/.test(s) && (s.endsWith('=') ? s.length % 4 === 0 : s.length % 4 !== 1);
+}
+
+/**
+ * v0.3 carries bytes as `file.bytes` (JSON-RPC, FileWithBytes) or
+ * `file.fileWithBytes` (HTTP+JSON, ProtoJSON of the v0.3 proto, whose parts
+ * are `content`). The SDK's v0.3 translation decodes them leniently (bad
+ * characters are dropped, so `%%%` is stored as empty bytes); they are
+ * checked here, before translation, and refused as the v1 `raw` field is:
+ * -32602 naming the part.
+ */
+export function checkLegacyFileBytes(params: unknown): void {
+  const message = (params as { message?: { parts?: unknown; content?: unknown } } | null | undefined)?.message;
+  for (const list of ['parts', 'content'] as const) {
+    const parts = message?.[list];
+    if (!Array.isArray(parts)) continue;
+    for (let i = 0; i < parts.length; i++) {
+      const file = (parts[i] as { file?: Record<string, unknown> } | null)?.file;
+      if (typeof file !== 'object' || file === null) continue;
+      for (const name of LEGACY_BYTES_FIELDS) {
+        const bytes = file[name];
+        if (typeof bytes === 'string' && !isProtoJsonBase64(bytes)) {
+          const field = `message.${list}[${i}].file.${name}`;
+          throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${field} must be base64`, { violations: [{ field, description: 'must be base64' }] });
+        }
+      }
+    }
+  }
+}
+const LEGACY_BYTES_FIELDS = ['bytes', 'fileWithBytes', 'file_with_bytes'] as const;
+
 const validators = new Map<string, ValidateFunction>(Object.entries(PARAM_SCHEMAS).map(([method, schema]) => [method, ajv.compile(schema)]));
 
 /** The v1 method names, in spec order. */

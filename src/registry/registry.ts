@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { buildHttpServer, createSsrfGuard, drain, type SsrfGuard } from '../http/index.js';
+import { buildHttpServer, createSsrfGuard, decodeContentEncoding, drain, type SsrfGuard } from '../http/index.js';
 import { createLogger, createMetrics, createTracing, type Logger, type Metrics } from '../observability/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { AgentDirectory } from './agent-directory.js';
@@ -120,6 +120,8 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
       { name: 'bus', check: () => bus.ping() },
     ],
   });
+  // gzip/deflate/br bodies decoded within the body limit, other codings 415: as the runtime and the gateway (RFC 9110 §8.4).
+  app.addHook('preParsing', decodeContentEncoding);
   app.addHook('onSend', async (_request, reply, payload) => {
     if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="agentmesh-registry", scope="registry:write"');
     return payload;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { uuidv7 } from '../storage/index.js';
-import { buildHttpServer, createSsrfGuard, drain, onDrain } from '../http/index.js';
+import { buildHttpServer, createSsrfGuard, databaseOptionsOf, drain, onDrain } from '../http/index.js';
 import { createLogger, createMetrics, createTracing, type Logger, type Metrics } from '../observability/index.js';
 import { stateName } from '../protocol/index.js';
 import { createBus, createDatabase, createRuntimeStores, type Bus, type Database } from '../storage/index.js';
@@ -77,7 +77,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (names.has(agent.name)) throw new Error(`two agents are named ${agent.name}; names must be unique in one runtime`);
     names.add(agent.name);
   }
-  const database = options.database ?? (await createDatabase({ url: config.databaseUrl, sqlitePath: join(config.dataDir, 'mesh.db') }));
+  const database = options.database ?? (await createDatabase(databaseOptionsOf(config)));
   const bus = options.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
   const stores = createRuntimeStores(database);
   // A start-up step that fails (an unreadable secret or key file) must not leave the bus's

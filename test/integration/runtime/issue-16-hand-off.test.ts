@@ -10,7 +10,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CancelTaskRequest, GetTaskRequest, SendMessageRequest, SubscribeToTaskRequest, type Message, type StreamResponse } from '@a2a-js/sdk';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CancelTaskRequest, GetTaskRequest, SendMessageRequest, SubscribeToTaskRequest, TaskPushNotificationConfig, type Message, type StreamResponse } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { UnsupportedOperationError } from '@a2a-js/sdk/errors';
 import { connectAgent } from '../../../src/cli/index.js';
@@ -85,7 +87,7 @@ describe('issue 16: handed-off tasks on SQLite', () => {
   let control: TaskControl;
 
   const start = async () => {
-    runtime = await createRuntime({ agents: [jobs], config: { port: 0, host: '127.0.0.1', logLevel: 'silent', dataDir, maxConcurrentTasks: 1 } });
+    runtime = await createRuntime({ agents: [jobs], config: { port: 0, host: '127.0.0.1', logLevel: 'silent', dataDir, maxConcurrentTasks: 1, dev: true, allowHosts: ['127.0.0.1'] } });
     const { url } = await runtime.listen();
     client = (await connectAgent({ url, protocol: '1.0', binding: 'jsonrpc' })).client;
   };
@@ -154,6 +156,34 @@ describe('issue 16: handed-off tasks on SQLite', () => {
     assert.equal(task.status?.state, COMPLETED);
     assert.equal(task.artifacts.find((a) => a.artifactId === artifactId)?.parts.length, 2, 'the chunks were appended');
     assert.equal(textOf({ ...task, artifacts: task.artifacts.filter((a) => a.name === 'result') }), 'rendered');
+  });
+
+  test("push notifications carry another process's writes, as a handler's", async () => {
+    const received: Array<{ seq: string; body: string }> = [];
+    let onReceived: (() => void) | undefined;
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ seq: String(req.headers['agentmesh-event-seq']), body });
+        res.writeHead(200).end();
+        onReceived?.();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    try {
+      const id = await handedOff('render');
+      await client.createTaskPushNotificationConfig(TaskPushNotificationConfig.fromJSON({ taskId: id, url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` }));
+      await control.progress(id, 'Rendering');
+      await control.complete(id, 'pushed');
+      const completed = () => received.some((r) => r.body.includes('TASK_STATE_COMPLETED'));
+      if (!completed()) await new Promise<void>((resolve) => (onReceived = () => completed() && resolve()));
+      assert.ok(received.some((r) => r.body.includes('Rendering')), 'the progress was pushed');
+      assert.ok(received.some((r) => r.body.includes('pushed')), 'the result artifact was pushed');
+      assert.ok(received.every((r) => /^\d+$/.test(r.seq)), 'each push names its event sequence');
+    } finally {
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+    }
   });
 
   test('writes to a terminal task are refused with UnsupportedOperation; cancel with TaskNotCancelable', async () => {

@@ -1,6 +1,6 @@
 import { Task, TaskState, type StreamResponse } from '@a2a-js/sdk';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
-import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, stateName } from '../protocol/index.js';
 import type { TaskRecord } from '../storage/index.js';
 import { statusEvent } from './task-events.js';
 import { TaskRun, type TaskRunDeps } from './task-run.js';
@@ -56,7 +56,7 @@ export async function writeTask(
       let written: Promise<void> = Promise.resolve();
       for (const event of events) written = run.emit(event, options.owner === undefined ? {} : { owner: options.owner });
       await written;
-      return { task: run.task, row: { ...row, version: row.version + 1, lastSeq: run.lastSeq, snapshot: run.lastSnapshotJson, state: row.state }, written: true };
+      return { task: run.task, row: { ...row, version: row.version + 1, lastSeq: run.lastSeq, snapshot: run.lastSnapshotJson, state: stateName(run.state ?? TaskState.TASK_STATE_UNSPECIFIED), terminal: run.closed }, written: true };
     });
   } catch (err) {
     if (isConflict(err)) throw new AgentmeshError(ErrorCodes.TASK_VERSION_CONFLICT, `Task kept changing while it was written; try again`, { retryable: true, expose: true, cause: err });

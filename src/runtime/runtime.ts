@@ -14,6 +14,7 @@ import type { AgentDefinition } from './define-agent.js';
 import { loadPushSealingKey, loadSigningKey, PushDeliveryWorker, SealedPushStore, createPushSigner, type SigningKey } from './push/index.js';
 import { AgentConfigs, createRegistryLink, type ConfigChangeListener, type RegistryLink } from './registration/index.js';
 import { TaskEngine } from './task-engine.js';
+import type { TaskControl } from './task-control.js';
 import { createGatewayAssertionCheck } from './gateway-assertion.js';
 import { anonymous, type Authenticate } from './transports/call-context.js';
 import { untilDeadline } from './shutdown-deadline.js';
@@ -52,6 +53,14 @@ export interface Runtime {
   onConfigChange(agent: string, listener: ConfigChangeListener): () => void;
   /** The active config of `agent` (frozen; `{}` when none): what skills see as `ctx.config`. */
   configOf(agent: string): Readonly<Record<string, unknown>>;
+  /**
+   * Writes to handed-off tasks (`ctx.handOff()`) by id — progress, artifacts,
+   * input-required, complete, fail, cancel — over this runtime's store and
+   * bus; limited to `agent`'s tasks when named. See docs/runtime.md
+   * "Long-running tasks"; `openTaskControl()` does the same from a process
+   * that hosts no runtime.
+   */
+  tasks(agent?: string): TaskControl;
   /** Drains requests and streams, stops background work and closes what it opened. */
   close(): Promise<void>;
 }
@@ -276,6 +285,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     recoverNow,
     onConfigChange: (agent, listener) => configs.subscribe(agent, listener),
     configOf: (agent) => configs.get(agent),
+    tasks: (agent) => {
+      if (agent !== undefined && !names.has(agent)) throw new Error(`this runtime hosts no agent named ${agent}`);
+      return engine.tasks(agent);
+    },
     async close() {
       // Out of rotation first, so routers stop sending work before the drain starts.
       const deadlineAt = Date.now() + config.shutdownDeadlineMs;

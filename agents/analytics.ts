@@ -11,13 +11,6 @@ const DEFAULT_HORIZON = 3;
 /** The sample history is monthly with a yearly cycle. */
 const MONTHS_PER_YEAR = 12;
 
-interface ForecastInput {
-  series?: number[];
-  metric?: string;
-  horizon: number;
-  seasonLength?: number;
-}
-
 type ForecastOutput = Forecast & { metric?: string; unit?: string };
 
 /** A series and how to read it: given numbers, or a metric of the sample history (seasonal, labelled by month). */
@@ -87,7 +80,7 @@ export default defineAgent({
         },
       }),
       idempotent: true,
-      handler: async (input: string | ForecastInput, ctx): Promise<ForecastOutput> => {
+      handler: async (input, ctx): Promise<ForecastOutput> => {
         const request = typeof input === 'string' ? await requestFromText(input, ctx) : requestFor(input.series, input.metric, input.horizon, input.seasonLength);
         ctx.progress(`Fitting ${request.seasonLength === undefined ? "Holt's trend model" : `Holt-Winters (season of ${request.seasonLength})`} to ${request.series.length} points`);
         const forecast: ForecastOutput = { ...(request.metric !== undefined && { metric: request.metric, unit: request.unit }), ...forecastSeries(request) };

@@ -65,7 +65,7 @@ async function scoreLookalikeSkill(raw: string | LookalikeInput, ctx: SkillConte
   return out;
 }
 
-const ids = (max: number) => ({ type: 'array', minItems: 1, maxItems: max, items: { type: 'string', minLength: 1, maxLength: 64 } });
+const ids = (max: number) => ({ type: 'array', minItems: 1, maxItems: max, items: { type: 'string', minLength: 1, maxLength: 64 } }) as const;
 
 /** Seed 004's AudienceArchitect: lookalike audiences from a seed set, with the model's measured precision and recall. */
 export default defineAgent({

@@ -43,7 +43,7 @@ async function run(raw: string | CampaignInput, ctx: SkillContext, status: Campa
   return plan;
 }
 
-const audienceLead = { type: 'object', required: ['leadId'], properties: { leadId: { type: 'string', minLength: 1, maxLength: 64 }, score: { type: 'number', minimum: 0, maximum: 100 } } };
+const audienceLead = { type: 'object', required: ['leadId'], properties: { leadId: { type: 'string', minLength: 1, maxLength: 64 }, score: { type: 'number', minimum: 0, maximum: 100 } } } as const;
 const campaignInput = {
   type: 'object',
   required: ['name'],
@@ -58,7 +58,7 @@ const campaignInput = {
     minScore: { type: 'number', minimum: 0, maximum: 100 },
     budgetCap: { type: 'number', exclusiveMinimum: 0 },
   },
-};
+} as const;
 const input = textOrData(campaignInput);
 
 /** Seed 004's CampaignOrchestrator: turns an audience into a scheduled, budgeted outreach campaign. */

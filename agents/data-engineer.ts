@@ -115,7 +115,7 @@ async function dedupe(input: string | DedupeInput, ctx: SkillContext): Promise<R
 const contactRecord = {
   type: 'object',
   properties: { id: { type: 'string', maxLength: 256 }, name: { type: 'string', maxLength: 256 }, email: { type: 'string', maxLength: 320 }, company: { type: 'string', maxLength: 256 } },
-};
+} as const;
 
 /** Seed 004's DataEngineer: lead enrichment from the company database and fuzzy deduplication. */
 export default defineAgent({

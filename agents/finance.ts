@@ -38,7 +38,7 @@ const costItem = {
     unitPrice: { type: 'number', minimum: 0, maximum: 1e9 },
     period: { enum: ['one-time', 'month', 'year'] },
   },
-};
+} as const;
 
 /** Seed 000's finance department agent: prices line items into a quote with discount and tax. */
 export default defineAgent({
@@ -79,7 +79,7 @@ export default defineAgent({
         },
       }),
       idempotent: true,
-      handler: async (input: string | CostInput, ctx) => {
+      handler: async (input, ctx) => {
         const request = typeof input === 'string' ? await inputFromText(input, ctx) : input;
         const breakdown = calculateCosts(request);
         ctx.usage({ credits: COST_CREDITS, units: { lines: breakdown.lines.length } });

@@ -4,12 +4,6 @@ import { textOrData } from './shared/text-or-data.js';
 
 const ANSWER_CREDITS = 0.2;
 
-interface PolicyQuestion {
-  question: string;
-  /** Passages to return. Default 3. */
-  topK?: number;
-}
-
 /** Seed 000's HR department agent: answers employee questions from the policy handbook. */
 export default defineAgent({
   card: {
@@ -47,7 +41,7 @@ export default defineAgent({
         2000,
       ),
       idempotent: true,
-      handler: (input: string | PolicyQuestion, ctx) => {
+      handler: (input, ctx) => {
         const question = typeof input === 'string' ? input : input.question;
         const result = answerPolicyQuestion(question, typeof input === 'string' ? 3 : (input.topK ?? 3));
         ctx.usage({ credits: ANSWER_CREDITS, units: { questions: 1 } });

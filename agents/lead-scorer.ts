@@ -35,7 +35,7 @@ export default defineAgent({
         ],
       },
       idempotent: true,
-      handler: async (input: string | { leadIds: string[]; top?: number }, ctx) => {
+      handler: async (input, ctx) => {
         const ids = typeof input === 'string' ? prospects : input.leadIds;
         const top = typeof input === 'string' ? 10 : (input.top ?? ids.length);
         const unknown = ids.filter((id) => findLead(id) === undefined);

@@ -8,12 +8,6 @@ import { textOrData } from './shared/text-or-data.js';
 const REVIEW_CREDITS = 2;
 const MAX_CONTRACT_CHARS = 200_000;
 
-interface ReviewInput {
-  text: string;
-  ourRoles?: string[];
-  preferredJurisdictions?: string[];
-}
-
 /** The contract to review: the message itself, or, when it only talks about one, the text the user pastes when asked. */
 async function contractText(text: string, ctx: SkillContext): Promise<string> {
   if (looksLikeContract(text)) return text;
@@ -81,7 +75,7 @@ export default defineAgent({
         MAX_CONTRACT_CHARS,
       ),
       idempotent: true,
-      handler: async (input: string | ReviewInput, ctx) => {
+      handler: async (input, ctx) => {
         const text = typeof input === 'string' ? await contractText(input, ctx) : input.text;
         if (typeof input !== 'string' && !looksLikeContract(text)) throw badInput('text', 'is not contract text: expected clauses with terms such as "shall", "party", "terminate", "liability"');
         ctx.progress(`Reviewing the contract against ${CONTRACT_RULES.length} rules`);

@@ -1,9 +1,9 @@
 import { defineAgent, type SkillContext } from 'agentmesh';
-import { calculateCosts, type CostBreakdown } from './finance/calculate-costs.js';
+import { calculateCosts } from './finance/calculate-costs.js';
 import { costText } from './finance/cost-text.js';
 import { reviewContract } from './legal/review-contract.js';
 import { analyzeLeads, LEAD_DIMENSIONS, type LeadDimension, type PipelineSummary } from './sales/analyze-leads.js';
-import { draftProposal, type Proposal, type ReviewSummary } from './sales/draft-proposal.js';
+import { draftProposal, type Proposal, type ProposalInput, type ReviewSummary } from './sales/draft-proposal.js';
 import { proposalText } from './sales/proposal-text.js';
 import { askText } from './shared/ask-text.js';
 import { badInput } from './shared/bad-input.js';
@@ -17,7 +17,7 @@ const ANALYZE_CREDITS = 1;
 
 interface ProposalRequest {
   customer: string;
-  costs: CostBreakdown;
+  costs: ProposalInput['costs'];
   review?: ReviewSummary;
   date?: string;
   validForDays?: number;
@@ -86,12 +86,12 @@ const costLine = {
   type: 'object',
   required: ['description', 'quantity', 'unitPrice', 'amount'],
   properties: { description: { type: 'string' }, quantity: { type: 'number' }, unitPrice: { type: 'number' }, amount: { type: 'number' }, period: { enum: ['one-time', 'month', 'year'], default: 'one-time' } },
-};
+} as const;
 const finding = {
   type: 'object',
   required: ['severity', 'title', 'recommendation'],
   properties: { severity: { enum: ['high', 'medium', 'low'] }, title: { type: 'string' }, recommendation: { type: 'string' }, clause: { type: 'string' } },
-};
+} as const;
 
 /** Seed 000's sales department: proposals from legal's review and finance's costs, and pipeline analysis. */
 export default defineAgent({

@@ -1,6 +1,6 @@
 import { defineAgent } from 'agentmesh';
 import { CATEGORY_RULES } from './support/triage-rules.js';
-import { triageTicket, type Ticket } from './support/triage-ticket.js';
+import { triageTicket } from './support/triage-ticket.js';
 import { textOrData } from './shared/text-or-data.js';
 
 const TRIAGE_CREDITS = 0.5;
@@ -43,7 +43,7 @@ export default defineAgent({
         },
       }),
       idempotent: true,
-      handler: (input: string | Ticket, ctx) => {
+      handler: (input, ctx) => {
         const triage = triageTicket(typeof input === 'string' ? { body: input } : input);
         ctx.usage({ credits: TRIAGE_CREDITS, units: { tickets: 1 } });
         ctx.artifact({ name: 'summary', parts: [{ text: `${triage.priority} ${triage.category} → ${triage.team} (first response within ${triage.firstResponseHours} h)` }] });

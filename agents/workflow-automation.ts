@@ -59,7 +59,7 @@ async function records(input: string | AutomationInput, ctx: SkillContext): Prom
   return result;
 }
 
-const wave = { type: 'object', required: ['date', 'contacts'], properties: { date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' }, contacts: { type: 'integer', minimum: 1 } } };
+const wave = { type: 'object', required: ['date', 'contacts'], properties: { date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' }, contacts: { type: 'integer', minimum: 1 } } } as const;
 const input = textOrData({
   type: 'object',
   required: ['campaign'],

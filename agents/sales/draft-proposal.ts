@@ -14,8 +14,8 @@ export interface ReviewSummary {
 
 export interface ProposalInput {
   customer: string;
-  /** finance's calculate-costs output. */
-  costs: CostBreakdown;
+  /** finance's calculate-costs output; one written by hand may lack `annualized` (the total is taken). */
+  costs: Omit<CostBreakdown, 'annualized'> & { annualized?: number };
   /** legal's review-contract output; without it the proposal waits for legal. */
   review?: ReviewSummary;
   /** Date of the proposal, YYYY-MM-DD. */

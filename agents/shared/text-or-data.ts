@@ -1,4 +1,4 @@
-import type { JsonSchema } from 'agentmesh';
+import type { JsonSchemaLiteral } from 'agentmesh';
 
 /**
  * A skill input that is either the message text or a data part matching
@@ -7,6 +7,7 @@ import type { JsonSchema } from 'agentmesh';
  * bad object; here it is the object's own error ("items must NOT have
  * fewer than 1 items").
  */
-export function textOrData(data: JsonSchema, maxTextLength = 20_000): JsonSchema {
-  return { if: { type: 'string' }, then: { type: 'string', minLength: 1, maxLength: maxTextLength }, else: data };
+export function textOrData<const D extends JsonSchemaLiteral>(data: D, maxTextLength = 20_000) {
+  // A literal type, so the handler's input is typed `string | <data's type>`.
+  return { if: { type: 'string' }, then: { type: 'string', minLength: 1, maxLength: maxTextLength }, else: data } as const;
 }

@@ -1,4 +1,4 @@
-import { defineAgent, type AgentDefinition, type SkillContext, type SkillDefinition } from '../runtime/index.js';
+import { defineAgent, type AgentDefinition, type SkillContext, type DynamicSkillDefinition } from '../runtime/index.js';
 import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
 import type { RunHost } from './engine/run-execution.js';
 import type { RunStart, WorkflowEngine } from './engine/workflow-engine.js';
@@ -13,7 +13,7 @@ export interface OrchestratorAgentOptions {
   /** Workflows offered as skills (skill id = workflow name). */
   workflows: readonly WorkflowDefinition[];
   /** The router's skill (the default skill); absent = no routing. */
-  routeSkill?: SkillDefinition<never, unknown>;
+  routeSkill?: DynamicSkillDefinition;
   /** Longest a workflow run may take. */
   runTimeoutMs: number;
   /**
@@ -38,7 +38,7 @@ interface RunWorkflowInput {
  * re-run after a crash resumes its run from the step records.
  */
 export function createOrchestratorAgent(options: OrchestratorAgentOptions): AgentDefinition {
-  const skills: Record<string, SkillDefinition<never, unknown>> = {};
+  const skills: Record<string, DynamicSkillDefinition> = {};
   if (options.routeSkill) skills[ROUTE_SKILL] = options.routeSkill;
   skills[RUN_WORKFLOW_SKILL] = {
     name: 'Run a workflow',

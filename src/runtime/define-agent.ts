@@ -2,14 +2,44 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import type { AgentCard, AgentSkill, Message } from '@a2a-js/sdk';
 import { AgentmeshError, ErrorCodes, unknownSkillError } from '../protocol/index.js';
 import type { Logger } from 'pino';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { CallerIdentity, SkillContext } from './skill-context.js';
 import type { TaskControl } from './task-control.js';
 
 /** JSON Schema, as skills declare their input and output (seed 004). */
 export type JsonSchema = Record<string, unknown>;
 
-/** One skill of an agent: its card entry, its schemas and its handler. */
-export interface SkillDefinition<TInput = unknown, TOutput = unknown> {
+/**
+ * The value a handler receives for a skill whose `input` schema is `S`: the
+ * type the schema describes (ADR 0012, json-schema-to-ts), or `unknown`
+ * without a schema (the message text, or its data part's value).
+ */
+export type SkillInputOf<S> = TypeOfSchema<S>;
+
+/** The value a handler returns for a skill whose `output` schema is `S` (any value without one). */
+export type SkillOutputOf<S> = TypeOfSchema<S>;
+
+/**
+ * A literal schema's type. An absent schema, or one only known as a record
+ * (built at run time), has no static type: `unknown`, decided before
+ * json-schema-to-ts would walk a type it cannot read.
+ */
+type TypeOfSchema<S> = LiteralSchemaType<Exclude<S, undefined>>;
+type LiteralSchemaType<S> = [S] extends [never] ? unknown : string extends keyof S ? unknown : [S] extends [JSONSchema] ? FromSchema<S, { parseIfThenElseKeywords: true }> : unknown;
+
+/** A JSON Schema written as a literal (`as const`, or inline in a skill), whose type {@link SkillInputOf} reads. */
+export type JsonSchemaLiteral = JSONSchema;
+
+/** What a handler may return: its output, nothing, or a promise of either. */
+export type SkillResult<TOutput> = Promise<TOutput | undefined | void> | TOutput | undefined | void;
+
+/**
+ * One skill of an agent: its card entry, its schemas and its handler. `I`
+ * and `O` are the types of its `input` and `output` JSON Schemas, which
+ * {@link defineAgent} infers from the literal, so the handler's input and
+ * result are typed by the schemas with no annotation.
+ */
+export interface SkillDefinition<I = unknown, O = unknown> {
   /** Human-readable name; defaults to the skill id. */
   name?: string;
   description: string;
@@ -17,10 +47,10 @@ export interface SkillDefinition<TInput = unknown, TOutput = unknown> {
   examples?: string[];
   inputModes?: string[];
   outputModes?: string[];
-  /** JSON Schema of the input (the message's data part). Validated before the handler runs. */
-  input?: JsonSchema;
-  /** JSON Schema of the value the handler returns. */
-  output?: JsonSchema;
+  /** JSON Schema of the input (the message's data part, else its text). Validated before the handler runs; types the handler's input. */
+  input?: I;
+  /** JSON Schema of the value the handler returns; types the handler's result. */
+  output?: O;
   /** Safe to run again from scratch after a crash; otherwise an orphaned task is failed. */
   idempotent?: boolean;
   /** Fails the task when the handler runs longer. Default: the runtime's `skillTimeoutMs`. */
@@ -48,8 +78,25 @@ export interface SkillDefinition<TInput = unknown, TOutput = unknown> {
    * progress, stream artifacts, ask for input and watch for cancellation.
    * A returned value becomes the `result` artifact.
    */
-  handler: (input: TInput, ctx: SkillContext) => Promise<TOutput | undefined | void> | TOutput | undefined | void;
+  // A method signature on purpose: its parameter is checked bivariantly, so a
+  // skill without an input schema (input `unknown`) may annotate what it
+  // expects (`(text: string) => …`), while an annotation that contradicts a
+  // schema's type is still an error.
+  handler(input: SkillInputOf<I>, ctx: SkillContext): SkillResult<SkillOutputOf<O>>;
 }
+
+/**
+ * A skill whose schemas are known only at run time (built by code, as the
+ * orchestrator's are): its handler takes `unknown` and returns anything.
+ */
+export type DynamicSkillDefinition = SkillDefinition<JsonSchema | undefined, JsonSchema | undefined>;
+
+/**
+ * The skills of {@link defineAgent}, keyed by id, each typed by its own
+ * schemas. Two mapped types over the same literal let TypeScript infer every
+ * skill's input schema (`I`) and output schema (`O`) in one pass.
+ */
+export type SkillsInput<I, O> = { [K in keyof I]: SkillDefinition<I[K] | undefined, K extends keyof O ? O[K] | undefined : undefined> } & { [K in keyof O]: { output?: O[K] } };
 
 /** What {@link SkillDefinition.onMessage} receives besides the message. */
 export interface TaskMessageContext {
@@ -68,10 +115,10 @@ export interface TaskMessageContext {
 /** The card fields an agent author writes; the runtime fills interfaces and capabilities. */
 export type AgentCardInput = Partial<Omit<AgentCard, 'skills'>> & { name: string; description: string; version?: string };
 
-/** What {@link defineAgent} takes. */
-export interface AgentDefinitionInput {
+/** What {@link defineAgent} takes; `I` and `O` are inferred (see {@link SkillsInput}). */
+export interface AgentDefinitionInput<I = Record<string, unknown>, O = Record<string, unknown>> {
   card: AgentCardInput;
-  skills: Record<string, SkillDefinition<never, unknown>>;
+  skills: SkillsInput<I, O>;
   /** Skill that plain text messages go to; defaults to the only skill. */
   defaultSkill?: string;
   /** Tasks running at once; the rest wait in a bounded queue. Default: the runtime's `maxConcurrentTasks`. */
@@ -89,7 +136,7 @@ export interface AgentDefinitionInput {
 /** A compiled skill, ready to run. */
 export interface CompiledSkill {
   id: string;
-  definition: SkillDefinition<unknown, unknown>;
+  definition: DynamicSkillDefinition;
   validateInput: ValidateFunction | undefined;
   validateOutput: ValidateFunction | undefined;
   card: AgentSkill;
@@ -125,7 +172,7 @@ const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true });
  *   },
  * });
  */
-export function defineAgent(input: AgentDefinitionInput): AgentDefinition {
+export function defineAgent<const I extends Record<string, unknown>, const O extends Record<string, unknown>>(input: AgentDefinitionInput<I, O>): AgentDefinition {
   const name = input.card?.name;
   if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9-_]{0,62}$/i.test(name)) {
     throw configError(`card.name must be 1-63 letters, digits, '-' or '_' (it becomes the URL path /agents/{name}); got ${JSON.stringify(name)}`);
@@ -135,7 +182,8 @@ export function defineAgent(input: AgentDefinitionInput): AgentDefinition {
   if (ids.length === 0) throw configError(`agent ${name} declares no skills`);
   const skills = new Map<string, CompiledSkill>();
   for (const id of ids) {
-    const definition = input.skills[id] as SkillDefinition<unknown, unknown>;
+    // Inside, a skill's schemas are plain JSON: its static types served the author's compile, not this loop.
+    const definition = (input.skills as unknown as Record<string, DynamicSkillDefinition>)[id]!;
     if (typeof definition?.handler !== 'function') throw configError(`skills.${id}.handler of agent ${name} must be a function`);
     let validateInput: ValidateFunction | undefined;
     let validateOutput: ValidateFunction | undefined;

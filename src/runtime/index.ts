@@ -3,7 +3,7 @@
  * protocol versions over JSON-RPC and HTTP+JSON, SSE with replay, push delivery.
  */
 export { defineAgent, isAgentDefinition } from './define-agent.js';
-export type { AgentDefinition, AgentDefinitionInput, AgentCardInput, SkillDefinition, JsonSchema, TaskMessageContext } from './define-agent.js';
+export type { AgentDefinition, AgentDefinitionInput, AgentCardInput, SkillDefinition, DynamicSkillDefinition, SkillInputOf, SkillOutputOf, SkillResult, SkillsInput, JsonSchema, JsonSchemaLiteral, TaskMessageContext } from './define-agent.js';
 export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions, HandOffOptions, HandedOff } from './skill-context.js';
 export { TaskControl } from './task-control.js';
 export type { TaskControlOptions, TaskMessage, TaskMessagesOptions, ControlProgressOptions, CompleteOptions } from './task-control.js';

@@ -1,5 +1,5 @@
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
-import type { SkillContext, SkillDefinition } from '../../runtime/index.js';
+import type { SkillContext, DynamicSkillDefinition } from '../../runtime/index.js';
 import type { AgentCaller, ChildOutcome, OnBehalfOf } from '../calls/index.js';
 import { ChildEventRelay } from './child-event-relay.js';
 import { MemoryConversationStore, type Conversation, type ConversationStore } from './conversation-store.js';
@@ -54,7 +54,7 @@ export interface RouteSkillOptions {
  *   skills: { [ROUTE_SKILL]: createRouteSkill({ caller, registryUrl: 'http://localhost:4100', self: 'orchestrator' }) },
  * });
  */
-export function createRouteSkill(options: RouteSkillOptions): SkillDefinition<unknown, unknown> {
+export function createRouteSkill(options: RouteSkillOptions): DynamicSkillDefinition {
   if (typeof options?.caller?.send !== 'function') throw configError('caller must be an AgentCaller');
   if (typeof options.self !== 'string' || options.self === '') throw configError('self must be the orchestrator agent name');
   const registry = new RegistryReader({ url: options.registryUrl, token: options.registryToken, ...(options.registryCacheTtlMs !== undefined && { cacheTtlMs: options.registryCacheTtlMs }) });

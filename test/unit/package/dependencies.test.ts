@@ -43,11 +43,18 @@ function runtimeImports(text: string): string[] {
   return found;
 }
 
+/** Specifiers of `import type … from` (erased at run time, kept in the declarations). */
+function typeImports(text: string): string[] {
+  return [...text.matchAll(/^\s*import\s+type\s[^'";]*?from\s*'([^']+)'/gm)].map((m) => m[1]!);
+}
+
 describe('the shipped code imports only declared dependencies', () => {
   test('every bare import under src/ and agents/ is a dependency or a Node built-in', () => {
     const undeclared: string[] = [];
     for (const file of [...sourceFiles(join(root, 'src')), ...sourceFiles(join(root, 'agents'))]) {
-      for (const specifier of runtimeImports(readFileSync(file, 'utf8'))) {
+      const text = readFileSync(file, 'utf8');
+      // Type-only imports count: they are in the shipped declarations, which users' compilers read.
+      for (const specifier of [...runtimeImports(text), ...typeImports(text)]) {
         if (specifier.startsWith('.') || specifier.startsWith('node:') || builtins.has(specifier)) continue;
         if (!declared.has(packageOf(specifier))) undeclared.push(`${file.slice(root.length)}: ${specifier}`);
       }
@@ -58,7 +65,10 @@ describe('the shipped code imports only declared dependencies', () => {
   test('every dependency is imported by the shipped code (none carried for nothing)', () => {
     const used = new Set<string>();
     for (const file of [...sourceFiles(join(root, 'src')), ...sourceFiles(join(root, 'agents'))]) {
-      for (const specifier of runtimeImports(readFileSync(file, 'utf8'))) used.add(packageOf(specifier));
+      const text = readFileSync(file, 'utf8');
+      for (const specifier of runtimeImports(text)) used.add(packageOf(specifier));
+      // A type-only import is a use too: the shipped declarations (.d.ts) import it, so users' compilers need it.
+      for (const specifier of typeImports(text)) used.add(packageOf(specifier));
     }
     assert.deepEqual(Object.keys(pkg['dependencies'] ?? {}).filter((name) => !used.has(name)), []);
   });

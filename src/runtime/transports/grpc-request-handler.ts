@@ -31,10 +31,16 @@ import type { AgentRequestHandler } from '../agent-request-handler.js';
 export class GrpcRequestHandler implements A2ARequestHandler {
   readonly #inner: AgentRequestHandler;
   readonly #map: (err: unknown) => A2AError;
+  readonly #legacyProto: boolean;
 
-  constructor(inner: AgentRequestHandler, map: (err: unknown) => A2AError) {
+  /**
+   * `legacyProto`: requests come from the v0.3 proto, whose `history_length`
+   * has no presence: 0 there is "not set" (proto3), not "no history".
+   */
+  constructor(inner: AgentRequestHandler, map: (err: unknown) => A2AError, options: { legacyProto: boolean }) {
     this.#inner = inner;
     this.#map = map;
+    this.#legacyProto = options.legacyProto;
   }
 
   getAgentCard(): Promise<AgentCard> {
@@ -48,19 +54,20 @@ export class GrpcRequestHandler implements A2ARequestHandler {
   sendMessage(params: SendMessageRequest, context: ServerCallContext): Promise<Message | Task> {
     return this.#unary(() => {
       assertDepth(params);
-      return this.#inner.sendMessage(params, context);
+      return this.#inner.sendMessage(this.#sendParams(params), context);
     });
   }
 
   sendMessageStream(params: SendMessageRequest, context: ServerCallContext): AsyncGenerator<StreamResponse, void, undefined> {
     return this.#stream(() => {
       assertDepth(params);
-      return this.#inner.sendMessageStream(params, context);
+      return this.#inner.sendMessageStream(this.#sendParams(params), context);
     });
   }
 
   getTask(params: GetTaskRequest, context: ServerCallContext): Promise<Task> {
-    return this.#unary(() => this.#inner.getTask(params, context));
+    const unset = this.#legacyProto && params.historyLength === 0;
+    return this.#unary(() => this.#inner.getTask(unset ? { ...params, historyLength: undefined } : params, context));
   }
 
   cancelTask(params: CancelTaskRequest, context: ServerCallContext): Promise<Task> {
@@ -92,6 +99,12 @@ export class GrpcRequestHandler implements A2ARequestHandler {
 
   deleteTaskPushNotificationConfig(params: DeleteTaskPushNotificationConfigRequest, context: ServerCallContext): Promise<void> {
     return this.#unary(() => this.#inner.deleteTaskPushNotificationConfig(params, context));
+  }
+
+  #sendParams(params: SendMessageRequest): SendMessageRequest {
+    const configuration = params.configuration;
+    if (!this.#legacyProto || configuration?.historyLength !== 0) return params;
+    return { ...params, configuration: { ...configuration, historyLength: undefined } };
   }
 
   async #unary<T>(fn: () => Promise<T>): Promise<T> {

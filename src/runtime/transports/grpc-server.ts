@@ -145,9 +145,11 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
           return controller.signal;
         };
       };
-      const requestHandler = new GrpcRequestHandler(agent.handler, (err) => mapped(err, log));
-      server.addService(A2AService, grpcService({ requestHandler, userBuilder, contextBuilder: contextBuilder('1.0') }) as unknown as grpc.UntypedServiceImplementation);
-      server.addService(LegacyA2AService, legacyGrpcService({ requestHandler, userBuilder, contextBuilder: contextBuilder('0.3') }) as unknown as grpc.UntypedServiceImplementation);
+      const map = (err: unknown) => mapped(err, log);
+      const v1 = new GrpcRequestHandler(agent.handler, map, { legacyProto: false });
+      const v03 = new GrpcRequestHandler(agent.handler, map, { legacyProto: true });
+      server.addService(A2AService, grpcService({ requestHandler: v1, userBuilder, contextBuilder: contextBuilder('1.0') }) as unknown as grpc.UntypedServiceImplementation);
+      server.addService(LegacyA2AService, legacyGrpcService({ requestHandler: v03, userBuilder, contextBuilder: contextBuilder('0.3') }) as unknown as grpc.UntypedServiceImplementation);
       const wanted = options.port === 0 ? 0 : options.port + i;
       const address = options.host.includes(':') ? `[${options.host}]:${wanted}` : `${options.host}:${wanted}`;
       ports[agent.name] = await new Promise<number>((resolve, reject) => {

@@ -148,8 +148,8 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
       const map = (err: unknown) => mapped(err, log);
       const v1 = new GrpcRequestHandler(agent.handler, map, { legacyProto: false });
       const v03 = new GrpcRequestHandler(agent.handler, map, { legacyProto: true });
-      server.addService(A2AService, grpcService({ requestHandler: v1, userBuilder, contextBuilder: contextBuilder('1.0') }) as unknown as grpc.UntypedServiceImplementation);
-      server.addService(LegacyA2AService, legacyGrpcService({ requestHandler: v03, userBuilder, contextBuilder: contextBuilder('0.3') }) as unknown as grpc.UntypedServiceImplementation);
+      server.addService(tolerant(A2AService), refuseUndecodable(grpcService({ requestHandler: v1, userBuilder, contextBuilder: contextBuilder('1.0') })));
+      server.addService(tolerant(LegacyA2AService), refuseUndecodable(legacyGrpcService({ requestHandler: v03, userBuilder, contextBuilder: contextBuilder('0.3') })));
       const wanted = options.port === 0 ? 0 : options.port + i;
       const address = options.host.includes(':') ? `[${options.host}]:${wanted}` : `${options.host}:${wanted}`;
       ports[agent.name] = await new Promise<number>((resolve, reject) => {
@@ -183,6 +183,51 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
       );
     },
   };
+}
+
+/** Marks a request whose bytes did not decode. */
+const UNDECODABLE = Symbol('undecodable');
+
+/**
+ * The service definition with a request decoder that does not throw: grpc-js
+ * answers a decoder's exception with INTERNAL, but bytes that are not the
+ * method's message (garbage, or a Struct nested so deep its decoder runs out
+ * of stack) are the client's error: {@link refuseUndecodable} answers them
+ * INVALID_ARGUMENT.
+ */
+function tolerant(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    out[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return method.requestDeserialize(bytes);
+        } catch {
+          return { [UNDECODABLE]: true };
+        }
+      },
+    };
+  }
+  return out;
+}
+
+/** Wraps every method of a service implementation so an undecodable request gets INVALID_ARGUMENT. */
+function refuseUndecodable(implementation: object): grpc.UntypedServiceImplementation {
+  const out: grpc.UntypedServiceImplementation = {};
+  for (const [name, method] of Object.entries(implementation as Record<string, (call: AnyCall, callback?: grpc.sendUnaryData<unknown>) => unknown>)) {
+    out[name] = (call: AnyCall, callback?: grpc.sendUnaryData<unknown>) => {
+      const request = call.request as Record<symbol, unknown> | undefined;
+      if (request !== undefined && request !== null && request[UNDECODABLE] === true) {
+        const status = { code: grpc.status.INVALID_ARGUMENT, details: `The request is not a valid ${name} request message` };
+        if (callback) callback(status, null);
+        else call.emit('error', status);
+        return;
+      }
+      return method(call, callback);
+    };
+  }
+  return out;
 }
 
 /** An error thrown anywhere in a call → the SDK error its server maps to a gRPC status; internal ones logged. */

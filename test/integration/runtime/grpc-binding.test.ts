@@ -219,6 +219,18 @@ describe('gRPC: authentication, tenants, extended card, several agents', () => {
   });
 });
 
+test('behind a gateway (gatewayJwksUrl set), a direct gRPC call without its assertion is refused UNAUTHENTICATED', async () => {
+  const env = await startRuntime(undefined, { grpcPort: 0, gatewayJwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json' });
+  try {
+    const target = (await fetchCard(env.url)).supportedInterfaces.find((i) => i.protocolBinding === 'GRPC')!.url;
+    const refused = await rawUnary(target, `${V1}/GetTask`, Buffer.alloc(0));
+    assert.equal(refused.code, grpc.status.UNAUTHENTICATED, refused.details);
+    assert.match(refused.details, /through the agentmesh gateway only/);
+  } finally {
+    await env.close();
+  }
+});
+
 async function fetchCard(base: string): Promise<AgentCard> {
   const response = await fetch(`${base}/.well-known/agent-card.json`, { headers: { 'A2A-Version': '1.0' } });
   assert.equal(response.status, 200);

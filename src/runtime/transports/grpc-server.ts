@@ -125,22 +125,26 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
           throw mapped(err, log);
         }
       };
-      // Made on first use (only a stream that waits needs it): aborted when the client cancels or the server drains.
+      // Made on first use (only a call that waits needs it): aborted when the client cancels and, for a
+      // stream, when the server drains. Unary calls are not tracked: they emit no end event to untrack them
+      // by, and the drain waits for them (a blocking SendMessage ends with its task) until the deadline.
       const streamSignal = (call: AnyCall) => {
         let controller: AbortController | undefined;
         return () => {
           if (controller === undefined) {
             const made = new AbortController();
             controller = made;
-            streams.add(made);
-            const end = () => {
-              made.abort();
-              streams.delete(made);
-            };
-            call.once('cancelled', end);
-            call.once('close', end);
-            call.once('finish', () => streams.delete(made));
-            if (closing) end();
+            call.once('cancelled', () => made.abort());
+            if ('write' in call) {
+              streams.add(made);
+              const end = () => {
+                made.abort();
+                streams.delete(made);
+              };
+              call.once('close', end);
+              call.once('finish', () => streams.delete(made));
+              if (closing) end();
+            }
           }
           return controller.signal;
         };

@@ -1,12 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { CancelTaskRequest, GetTaskRequest, SubscribeToTaskRequest, type AgentCard, type StreamResponse } from '@a2a-js/sdk';
 import { A2AError } from '@a2a-js/sdk/errors';
 import { connectAgent } from '../../../src/cli/index.js';
+import { runtimeConfigFromEnv } from '../../../src/cli/runtime-config-from-env.js';
 import { createRuntime, defineAgent, type Runtime } from '../../../src/runtime/index.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { CANCELED, asTask, sendRequest, startWaitTask } from '../../helpers/sdk-client.js';
@@ -203,6 +207,9 @@ describe('gRPC: authentication, tenants, extended card, several agents', () => {
     const authenticated = (await connectAgent({ url: `${url}/agents/tester`, protocol: '1.0', binding: 'grpc', token: 'tenant-a' })).client;
     const card = await authenticated.getAgentCard();
     assert.equal(card.documentationUrl, 'https://example.com/extended-docs');
+    // v0.3's GetAgentCard, through the SDK's translation.
+    const legacy = (await connectAgent({ url: `${url}/agents/tester`, protocol: '0.3', binding: 'grpc', token: 'tenant-a' })).client;
+    assert.equal((await legacy.getAgentCard()).documentationUrl, 'https://example.com/extended-docs');
   });
 
   test('an authenticate hook that throws refuses the call with a gRPC error, not a crash', async () => {
@@ -229,6 +236,25 @@ test('behind a gateway (gatewayJwksUrl set), a direct gRPC call without its asse
   } finally {
     await env.close();
   }
+});
+
+test('GRPC_PORT turns the binding on; unset, it is off and the card lists no GRPC interface', async () => {
+  assert.equal(runtimeConfigFromEnv({ GRPC_PORT: '50051' }, {}).grpcPort, 50051);
+  assert.equal(runtimeConfigFromEnv({}, {}).grpcPort, undefined);
+  assert.throws(() => runtimeConfigFromEnv({ GRPC_PORT: 'x' }, {}), /GRPC_PORT must be a non-negative integer/);
+  const env = await startRuntime();
+  try {
+    assert.ok(!(await fetchCard(env.url)).supportedInterfaces.some((i) => i.protocolBinding === 'GRPC'));
+  } finally {
+    await env.close();
+  }
+});
+
+test('a runtime without grpcPort never loads grpc-js (STYLE rule 15); with it, it does', async () => {
+  const probe = fileURLToPath(new URL('../../helpers/grpc-lazy-probe.ts', import.meta.url));
+  const run = async (...args: string[]) => JSON.parse((await promisify(execFile)(process.execPath, ['--import', 'tsx', probe, ...args])).stdout) as { grpcLoaded: boolean };
+  assert.deepEqual(await run(), { grpcLoaded: false });
+  assert.deepEqual(await run('grpc'), { grpcLoaded: true });
 });
 
 async function fetchCard(base: string): Promise<AgentCard> {

@@ -24,6 +24,7 @@ import { runOrchestratorBench } from './orchestrator/orchestrator-bench.js';
 import { formatOrchestratorBench, orchestratorBenchFailed, type OrchestratorBenchReport } from './orchestrator/orchestrator-report.js';
 import { TARGETS } from './target-process.js';
 import { formatStoreBench, runStoreBench, type StoreBenchReport } from './store/store-bench.js';
+import { formatCliBench, runCliBench, type CliBenchReport } from './cli/cli-start-bench.js';
 
 /** Compiled to dist/bench/run.js, so the repository root is two levels up. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -63,6 +64,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   let gateway: GatewayBenchReport | undefined;
   let orchestrator: OrchestratorBenchReport | undefined;
   let store: StoreBenchReport | undefined;
+  let cli: CliBenchReport | undefined;
   try {
     for (const part of options.parts) {
       if (part === 'memory') memory = await runMemory({ options, dataRoot, log });
@@ -70,6 +72,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
       else if (part === 'gateway') gateway = await runGatewayBench({ durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, rounds: options.rounds, log });
       else if (part === 'orchestrator') orchestrator = await runOrchestratorBench({ instances: options.orchestratorInstances, log });
       else if (part === 'store') store = await runStoreBench({ tasks: options.storeTasks, dataRoot, log });
+      else if (part === 'cli') cli = await runCliBench({ runs: 15, log });
       else scenarios.push(await runRounds({ scenario: part === 'grpc' ? 'grpc-send' : part, options, dataRoot, log }));
     }
   } finally {
@@ -83,6 +86,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   if (gateway) log(`${formatGatewayBench(gateway).join('\n')}\n`);
   if (orchestrator) log(`${formatOrchestratorBench(orchestrator).join('\n')}\n`);
   if (store) log(`${formatStoreBench(store).join('\n')}\n`);
+  if (cli) log(`${formatCliBench(cli).join('\n')}\n`);
   for (const report of scenarios) log(formatSummary(report));
   const sendmessage = scenarios.find((report) => report.scenario === 'sendmessage');
   for (const line of formatAcceptance({ ...(sendmessage ? { sendmessage } : {}), ...(memory ? { memory } : {}) })) log(line);
@@ -106,6 +110,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
         gateway: gateway ?? null,
         orchestrator: orchestrator ?? null,
         store: store ?? null,
+        cli: cli ?? null,
       },
       null,
       2,

@@ -11,3 +11,8 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 await main(process.argv);
+// A failed command is over: whatever it left open (a Redis reconnect timer, a
+// pool socket still closing) must not hold the process and delay the non-zero
+// exit a process manager acts on. Output is written synchronously to files and
+// pipes on POSIX, so nothing printed is lost.
+if (process.exitCode) process.exit();

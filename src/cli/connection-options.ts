@@ -4,9 +4,9 @@
  * turns them into a connection, a deadline and an exit code.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { AgentmeshError, ErrorCodes, type ProtocolVersion } from '../protocol/index.js';
+import type { ProtocolVersion } from '../protocol/index.js';
 import type { CliContext } from './cli-io.js';
-import { connectAgent, type AgentConnection, type Binding, type ConnectAgentOptions } from './client.js';
+import type { AgentConnection, Binding, ConnectAgentOptions } from './client.js';
 import type { ExitCode } from './exit-codes.js';
 import type { OutputOptions } from './task-output.js';
 
@@ -63,6 +63,8 @@ export async function runAgentCommand(
   flags: ConnectionFlags,
   body: (connection: AgentConnection, output: OutputOptions) => Promise<ExitCode>,
 ): Promise<void> {
+  // The SDK client and the error table load when a command runs, not when the program is built.
+  const [{ connectAgent }, { AgentmeshError, ErrorCodes }] = await Promise.all([import('./client.js'), import('../protocol/index.js')]);
   const signal = flags.timeout === undefined ? undefined : AbortSignal.timeout(flags.timeout);
   const options: ConnectAgentOptions = { url, headers: parseHeaders(flags.header ?? []) };
   const token = flags.token ?? ctx.io.env.AGENTMESH_TOKEN;

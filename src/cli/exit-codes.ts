@@ -1,5 +1,3 @@
-import { TaskState } from '@a2a-js/sdk';
-
 /**
  * Process exit codes of `agentmesh`. Scripts branch on these, so they never
  * change meaning.
@@ -17,22 +15,3 @@ export const ExitCodes = {
 
 /** One of {@link ExitCodes}. */
 export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];
-
-/**
- * Exit code for a task that stopped in `state` (A2A §4.1.3): completed → 0,
- * failed/canceled/rejected → 1, input/auth-required → 3. A task still running
- * (submitted, working) is not a failure of the call: 0.
- */
-export function exitCodeForState(state: TaskState): ExitCode {
-  switch (state) {
-    case TaskState.TASK_STATE_FAILED:
-    case TaskState.TASK_STATE_CANCELED:
-    case TaskState.TASK_STATE_REJECTED:
-      return ExitCodes.FAILURE;
-    case TaskState.TASK_STATE_INPUT_REQUIRED:
-    case TaskState.TASK_STATE_AUTH_REQUIRED:
-      return ExitCodes.NEEDS_INPUT;
-    default:
-      return ExitCodes.OK;
-  }
-}

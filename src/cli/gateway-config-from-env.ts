@@ -1,24 +1,20 @@
 import type { GatewayConfigInput } from '../gateway/index.js';
+import { databaseFromEnv, envInt } from './role-env.js';
 
 /** Gateway configuration from env and flags (flags win). */
 export function gatewayConfigFromEnv(env: Record<string, string | undefined>, flags: { port?: string; host?: string; dataDir?: string; dev?: boolean }): GatewayConfigInput {
-  const int = (name: string, value: string | undefined): number | undefined => {
-    if (value === undefined || value === '') return undefined;
-    if (!/^\d+$/.test(value)) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
-    return Number(value);
-  };
   const config: GatewayConfigInput = {};
-  const port = int(flags.port !== undefined ? '--port' : 'GATEWAY_PORT', flags.port ?? env['GATEWAY_PORT'] ?? env['PORT']);
+  const port = envInt(flags.port !== undefined ? '--port' : 'GATEWAY_PORT', flags.port ?? env['GATEWAY_PORT'] ?? env['PORT']);
   if (port !== undefined) config.port = port;
   const host = flags.host ?? env['HOST'];
   if (host) config.host = host;
   const dataDir = flags.dataDir ?? env['AGENTMESH_DATA_DIR'];
   if (dataDir) config.dataDir = dataDir;
   if (env['GATEWAY_PUBLIC_URL']) config.publicUrl = env['GATEWAY_PUBLIC_URL'];
-  const metricsPort = int('GATEWAY_METRICS_PORT', env['GATEWAY_METRICS_PORT']);
+  const metricsPort = envInt('GATEWAY_METRICS_PORT', env['GATEWAY_METRICS_PORT']);
   if (metricsPort !== undefined) config.metricsPort = metricsPort;
   if (env['GATEWAY_METRICS_HOST']) config.metricsHost = env['GATEWAY_METRICS_HOST'];
-  if (env['DATABASE_URL']) config.databaseUrl = env['DATABASE_URL'];
+  Object.assign(config, databaseFromEnv(env));
   if (env['REDIS_URL']) config.redisUrl = env['REDIS_URL'];
   if (env['LOG_LEVEL']) config.logLevel = env['LOG_LEVEL'] as GatewayConfigInput['logLevel'];
   if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) config.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
@@ -27,20 +23,20 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   if (env['GATEWAY_ADMIN_TOKEN']) config.adminToken = env['GATEWAY_ADMIN_TOKEN'];
   if (env['GATEWAY_SECRET']) config.keyEncryptionSecret = env['GATEWAY_SECRET'];
   if (env['GATEWAY_SIGNING_ALG']) config.signingAlg = env['GATEWAY_SIGNING_ALG'] as GatewayConfigInput['signingAlg'];
-  const ttl = int('GATEWAY_TOKEN_TTL_SECONDS', env['GATEWAY_TOKEN_TTL_SECONDS']);
+  const ttl = envInt('GATEWAY_TOKEN_TTL_SECONDS', env['GATEWAY_TOKEN_TTL_SECONDS']);
   if (ttl !== undefined) config.tokenTtlSeconds = ttl;
-  const maxHold = int('GATEWAY_CREDITS_MAX_HOLD_MS', env['GATEWAY_CREDITS_MAX_HOLD_MS']);
+  const maxHold = envInt('GATEWAY_CREDITS_MAX_HOLD_MS', env['GATEWAY_CREDITS_MAX_HOLD_MS']);
   if (maxHold !== undefined) config.creditsMaxHoldMs = maxHold;
   const creditsMode = env['GATEWAY_CREDITS_MODE'];
   if (creditsMode) {
     if (creditsMode !== 'lease' && creditsMode !== 'exact') throw new Error(`GATEWAY_CREDITS_MODE must be lease or exact, got ${JSON.stringify(creditsMode)}`);
     config.creditsMode = creditsMode;
   }
-  const leaseCalls = int('GATEWAY_CREDITS_LEASE_CALLS', env['GATEWAY_CREDITS_LEASE_CALLS']);
+  const leaseCalls = envInt('GATEWAY_CREDITS_LEASE_CALLS', env['GATEWAY_CREDITS_LEASE_CALLS']);
   if (leaseCalls !== undefined) config.creditsLeaseCalls = leaseCalls;
-  const flushMs = int('GATEWAY_CREDITS_FLUSH_MS', env['GATEWAY_CREDITS_FLUSH_MS']);
+  const flushMs = envInt('GATEWAY_CREDITS_FLUSH_MS', env['GATEWAY_CREDITS_FLUSH_MS']);
   if (flushMs !== undefined) config.creditsFlushMs = flushMs;
-  const rpm = int('GATEWAY_DEFAULT_RPM', env['GATEWAY_DEFAULT_RPM']);
+  const rpm = envInt('GATEWAY_DEFAULT_RPM', env['GATEWAY_DEFAULT_RPM']);
   if (rpm !== undefined) config.defaultRequestsPerMinute = rpm;
   if (env['GATEWAY_CORS_ORIGINS']) config.corsOrigins = env['GATEWAY_CORS_ORIGINS'].split(',').map((o) => o.trim()).filter(Boolean);
   if (env['GATEWAY_EXTERNAL_ISSUERS']) {

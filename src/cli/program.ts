@@ -8,29 +8,55 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { resolveCliIO, type CliContext, type CliIO } from './cli-io.js';
-import { agentCommand } from './commands/agent-serve.js';
-import { agentsCommand } from './commands/agents.js';
-import { sendCommand } from './commands/send.js';
-import { upCommand } from './commands/up.js';
-import { serveCommand } from './commands/serve.js';
-import { clientsCommand } from './commands/clients.js';
-import { keysCommand } from './commands/keys.js';
-import { tokenCommand } from './commands/token.js';
-import { auditCommand } from './commands/audit.js';
-import { creditsCommand } from './commands/credits.js';
-import { tasksCommand } from './commands/tasks.js';
-import { workflowCommand } from './commands/workflow.js';
-import { reportError } from './error-report.js';
 import { ExitCodes } from './exit-codes.js';
 
 /** Builds one top-level command; it reports its exit code through `ctx.setExitCode`. */
 export type CommandFactory = (ctx: CliContext) => Command;
 
 /**
- * Every top-level command, in help order. This is the one place commands are
- * registered: append `up`, `serve`, `agent` here.
+ * A top-level command as `agentmesh --help` lists it, and how to load it.
+ * Only the command a run names is imported (STYLE rule 15): its module pulls
+ * in a role, the SDK or the schemas, and `--help` should cost what Node costs.
+ * `term` and `summary` are what the help lists; a test holds them equal to
+ * what the loaded command says of itself.
  */
-export const COMMANDS: readonly CommandFactory[] = [upCommand, serveCommand, agentCommand, sendCommand, tasksCommand, workflowCommand, agentsCommand, clientsCommand, keysCommand, tokenCommand, creditsCommand, auditCommand];
+export interface CommandEntry {
+  name: string;
+  /** The help's left column: `send [options] <url> [text]`. */
+  term: string;
+  summary: string;
+  load: () => Promise<CommandFactory>;
+}
+
+/** Every top-level command, in help order. This is the one place commands are registered. */
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'up', term: 'up [options]', summary: 'run the mesh in one process on the embedded SQLite store (registry, gateway, example agents, orchestrator)', load: async () => (await import('./commands/up.js')).upCommand },
+  { name: 'serve', term: 'serve', summary: 'run one agentmesh role', load: async () => (await import('./commands/serve.js')).serveCommand },
+  { name: 'agent', term: 'agent', summary: 'run an agent you wrote', load: async () => (await import('./commands/agent-serve.js')).agentCommand },
+  { name: 'send', term: 'send [options] <url> [text]', summary: 'send a message to an A2A agent and print the task or reply', load: async () => (await import('./commands/send.js')).sendCommand },
+  { name: 'tasks', term: 'tasks', summary: 'inspect, list, cancel and follow tasks of an A2A agent', load: async () => (await import('./commands/tasks.js')).tasksCommand },
+  { name: 'workflow', term: 'workflow', summary: 'run workflows on the orchestrator and follow, list, show, cancel and resume their runs', load: async () => (await import('./commands/workflow.js')).workflowCommand },
+  { name: 'agents', term: 'agents', summary: 'find, inspect and manage agents in the registry', load: async () => (await import('./commands/agents.js')).agentsCommand },
+  { name: 'clients', term: 'clients', summary: "manage the gateway's OAuth clients (client credentials)", load: async () => (await import('./commands/clients.js')).clientsCommand },
+  { name: 'keys', term: 'keys', summary: "manage the gateway's API keys (X-API-Key)", load: async () => (await import('./commands/keys.js')).keysCommand },
+  { name: 'token', term: 'token [options]', summary: 'get an access token from the gateway (OAuth 2.0 client credentials)', load: async () => (await import('./commands/token.js')).tokenCommand },
+  { name: 'credits', term: 'credits', summary: "read tenants' credit balances, usage and holds, add credits, release holds", load: async () => (await import('./commands/credits.js')).creditsCommand },
+  { name: 'audit', term: 'audit', summary: 'verify, tail and export the hash-chained audit trail (reads the database directly)', load: async () => (await import('./commands/audit.js')).auditCommand },
+];
+
+/**
+ * The top-level commands a run with `argv` uses: the first operand
+ * (`agentmesh send …`), or the one `help` names (`agentmesh help send`).
+ * The program has no global option that takes a value, so the first
+ * argument not starting with `-` is the command.
+ */
+export function commandsNamedIn(argv: readonly string[]): Set<string> {
+  const operands = argv.filter((a) => !a.startsWith('-'));
+  const named = new Set<string>();
+  if (operands[0] !== undefined) named.add(operands[0]);
+  if (operands[0] === 'help' && operands[1] !== undefined) named.add(operands[1]);
+  return named;
+}
 
 const EXAMPLES = `
 Examples:
@@ -46,13 +72,15 @@ Environment: AGENTMESH_TOKEN (default bearer token), AGENTMESH_DEBUG=1 (print fu
 const exitCodes = new WeakMap<Command, { code: number }>();
 
 /**
- * Builds the program with every command of {@link COMMANDS}, writing to `io`.
+ * Builds the program: the commands `load` names are imported and built in
+ * full, the others are listed by name and summary only ({@link COMMANDS}).
+ * `'all'` (the default) loads every command.
  *
  * @example
- * const program = buildProgram(resolveCliIO());
+ * const program = await buildProgram(resolveCliIO());
  * program.helpInformation();
  */
-export function buildProgram(io: CliIO): Command {
+export async function buildProgram(io: CliIO, load: ReadonlySet<string> | 'all' = 'all'): Promise<Command> {
   const state = { code: ExitCodes.OK as number };
   const ctx: CliContext = {
     io,
@@ -64,7 +92,14 @@ export function buildProgram(io: CliIO): Command {
     .description('agentmesh: talk to A2A agents and run the agent mesh')
     .version(readOwnVersion(), '-V, --version', 'print the agentmesh version')
     .addHelpText('after', EXAMPLES);
-  for (const factory of COMMANDS) program.addCommand(factory(ctx));
+  const terms = new Map(COMMANDS.map((entry) => [entry.name, entry.term]));
+  const defaultTerm = program.createHelp().subcommandTerm.bind(program.createHelp());
+  program.configureHelp({ subcommandTerm: (cmd) => terms.get(cmd.name()) ?? defaultTerm(cmd) });
+  const factories = await Promise.all(COMMANDS.map((entry) => (load === 'all' || load.has(entry.name) ? entry.load() : undefined)));
+  COMMANDS.forEach((entry, i) => {
+    const factory = factories[i];
+    program.addCommand(factory ? factory(ctx) : new Command(entry.name).description(entry.summary));
+  });
   applySettings(program, io);
   exitCodes.set(program, state);
   return program;
@@ -81,7 +116,7 @@ export function buildProgram(io: CliIO): Command {
  */
 export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
   const resolved = resolveCliIO(io);
-  const program = buildProgram(resolved);
+  const program = await buildProgram(resolved, commandsNamedIn(argv));
   // Commands registered after buildProgram get the same output and exit handling.
   applySettings(program, resolved);
   try {
@@ -90,6 +125,8 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
   } catch (err) {
     // Commander already printed its message (help, version, usage error).
     if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCodes.OK : ExitCodes.USAGE;
+    // Loaded when needed: it reads the wire error table and the SDK's error classes.
+    const { reportError } = await import('./error-report.js');
     return reportError(resolved, err);
   }
 }

@@ -4,7 +4,7 @@
  */
 import { Message, StreamResponse, Task, TaskState } from '@a2a-js/sdk';
 import type { CliContext } from './cli-io.js';
-import { ExitCodes, exitCodeForState, type ExitCode } from './exit-codes.js';
+import { ExitCodes, type ExitCode } from './exit-codes.js';
 import { formatMessage, formatStreamEvent, formatTask } from './render-human.js';
 import { isInterrupted, isTerminal } from '../protocol/index.js';
 import { humanStateName } from './task-state.js';
@@ -98,4 +98,23 @@ function printFollowUpHint(ctx: CliContext, taskId: string, state: TaskState, op
 function isTask(result: Task | Message): result is Task {
   // A Task has `status`; a Message has `role` and `parts` (A2A §3.1.1 result oneof).
   return 'status' in result && !('role' in result);
+}
+
+/**
+ * Exit code for a task that stopped in `state` (A2A §4.1.3): completed → 0,
+ * failed/canceled/rejected → 1, input/auth-required → 3. A task still running
+ * (submitted, working) is not a failure of the call: 0.
+ */
+export function exitCodeForState(state: TaskState): ExitCode {
+  switch (state) {
+    case TaskState.TASK_STATE_FAILED:
+    case TaskState.TASK_STATE_CANCELED:
+    case TaskState.TASK_STATE_REJECTED:
+      return ExitCodes.FAILURE;
+    case TaskState.TASK_STATE_INPUT_REQUIRED:
+    case TaskState.TASK_STATE_AUTH_REQUIRED:
+      return ExitCodes.NEEDS_INPUT;
+    default:
+      return ExitCodes.OK;
+  }
 }

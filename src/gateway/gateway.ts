@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import type { Redis } from 'ioredis';
 import { createAuditLog, type AuditLog } from '../audit/index.js';
-import { buildHttpServer, type UnroutedFallback, createMetricsListener, createSsrfGuard, drain, metricsPortOf } from '../http/index.js';
+import { buildHttpServer, type UnroutedFallback, createMetricsListener, createSsrfGuard, drain, metricsPortOf, databaseOptionsOf } from '../http/index.js';
 import { createLogger, createMetrics, createTracing, type Logger, type Metrics } from '../observability/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
@@ -74,7 +74,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'agentmesh' });
   const log = logger.child({ component: 'gateway' });
   const metrics = options.metrics ?? createMetrics({});
-  const database = options.database ?? (await createDatabase({ url: config.databaseUrl, sqlitePath: join(config.dataDir, 'mesh.db') }));
+  const database = options.database ?? (await createDatabase(databaseOptionsOf(config)));
   const bus = options.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
   const redis = config.redisUrl ? await openRedis(config.redisUrl, log) : undefined;
   const tracing = createTracing({ serviceName: 'agentmesh-gateway', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });

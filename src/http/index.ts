@@ -18,6 +18,6 @@ export type { SsrfGuard, SsrfGuardOptions, SsrfCheckResult, SsrfFetchInit } from
 export { decodeContentEncoding, decodeContentSync, DECODED_CONTENT_CODINGS } from './content-decoding.js';
 export { openSse, parseLastEventId, abortOnClientGone } from './sse.js';
 export type { SseOptions, SseStream } from './sse.js';
-export { roleServerFields, roleMetricsFields, metricsPortOf, parseRoleConfig } from './role-config.js';
+export { roleServerFields, roleMetricsFields, metricsPortOf, parseRoleConfig, databaseOptionsOf } from './role-config.js';
 export { createMetricsListener } from './metrics-listener.js';
 export type { MetricsListener, MetricsListenerOptions } from './metrics-listener.js';

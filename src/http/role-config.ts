@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -19,6 +20,10 @@ export function roleServerFields(defaultPort: number) {
     dataDir: z.string().default('./.agentmesh'),
     /** `postgres://…` to share state between replicas; unset uses SQLite in dataDir. */
     databaseUrl: z.string().optional(),
+    /** PostgreSQL connections this process keeps open at most. Default 10. */
+    databasePoolSize: z.number().int().min(1).max(1000).optional(),
+    /** PostgreSQL: longest a query waits for its answer before its connection is dropped as dead. Default 30 000 ms. */
+    databaseQueryTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
     /** `redis://…` for the cross-replica bus (and quotas); unset stays in-process. */
     redisUrl: z.string().optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -67,4 +72,19 @@ export function parseRoleConfig<S extends z.ZodTypeAny>(role: string, schema: S,
     throw new Error(`${role}.${issue.path.join('.') || '(root)'} ${issue.message}`);
   }
   return Object.freeze(result.data);
+}
+
+/**
+ * The `createDatabase` options of a role's settings.
+ *
+ * @example
+ * const database = await createDatabase(databaseOptionsOf(config));
+ */
+export function databaseOptionsOf(config: { databaseUrl?: string | undefined; dataDir?: string | undefined; databasePoolSize?: number | undefined; databaseQueryTimeoutMs?: number | undefined }) {
+  return {
+    url: config.databaseUrl,
+    sqlitePath: join(config.dataDir ?? './.agentmesh', 'mesh.db'),
+    poolSize: config.databasePoolSize,
+    queryTimeoutMs: config.databaseQueryTimeoutMs,
+  };
 }

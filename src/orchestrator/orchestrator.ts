@@ -1,8 +1,8 @@
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createLogger } from '../observability/index.js';
 import { createRuntime, type Runtime } from '../runtime/index.js';
 import { createDatabase, type Bus, type Database } from '../storage/index.js';
+import { databaseOptionsOf } from '../http/index.js';
 import { createAgentCaller, type AgentCaller } from './calls/index.js';
 import { parseOrchestratorConfig, type OrchestratorConfig, type OrchestratorConfigInput } from './config.js';
 import type { ResolveTarget } from './engine/run-execution.js';
@@ -54,7 +54,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
   const logger = options.logger ?? createLogger({ level: runtimeConfig.logLevel ?? 'info', name: 'agentmesh' });
   const log = logger.child({ component: 'orchestrator' });
   const ownsDatabase = options.database === undefined;
-  const database = options.database ?? (await createDatabase({ url: runtimeConfig.databaseUrl, sqlitePath: join(runtimeConfig.dataDir ?? './.agentmesh', 'mesh.db') }));
+  const database = options.database ?? (await createDatabase(databaseOptionsOf(runtimeConfig)));
   try {
     const registry = config.registryUrl ? new RegistryReader({ url: config.registryUrl }) : undefined;
     const caller =

@@ -8,7 +8,7 @@ export { AgentmeshError, ErrorCodes, WIRE, isAgentmeshError, invalidParams } fro
 export type { ErrorCode, FieldViolation, AgentmeshErrorOptions, WireMapping } from './errors.js';
 export { negotiateVersion } from './versions.js';
 export type { ProtocolVersion } from './versions.js';
-export { validateParams, V1_METHODS } from './params-validation.js';
+export { validateParams, checkLegacyFileBytes, V1_METHODS } from './params-validation.js';
 export { protoJsonName } from './proto-json-names.js';
 export { describeSchemaError } from './schema-wording.js';
 export { requireMessage, skillInputOf, messageText, skillInputError, unknownSkillError, notUserRoleError } from './message-checks.js';

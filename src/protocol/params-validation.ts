@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvInstance, ErrorObject, ValidateFunction } from 'ajv';
 import { AgentmeshError, ErrorCodes, type FieldViolation } from './errors.js';
 import { toProtoJsonNames } from './proto-json-names.js';
 
@@ -105,18 +106,68 @@ export const PARAM_SCHEMAS: Record<string, object> = {
 };
 PARAM_SCHEMAS['SendStreamingMessage'] = PARAM_SCHEMAS['SendMessage']!;
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-// RFC 3339 / ISO 8601 with a time zone, as ProtoJSON Timestamp requires (A2A §5.6.1).
-ajv.addFormat('timestamp', {
-  type: 'string',
-  validate: (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
-});
-// ProtoJSON bytes (A2A §5.5): standard or URL-safe base64, padded or not; anything else is not bytes and is refused rather than stored.
-ajv.addFormat('base64', {
-  type: 'string',
-  validate: (s: string) => /^[A-Za-z0-9+/_-]*={0,2}$/.test(s) && (s.endsWith('=') ? s.length % 4 === 0 : s.length % 4 !== 1),
-});
-const validators = new Map<string, ValidateFunction>(Object.entries(PARAM_SCHEMAS).map(([method, schema]) => [method, ajv.compile(schema)]));
+/** ProtoJSON bytes (A2A §5.5): standard or URL-safe base64, padded or not. */
+export function isProtoJsonBase64(s: string): boolean {
+  return /^[A-Za-z0-9+/_-]*={0,2}$/.test(s) && (s.endsWith('=') ? s.length % 4 === 0 : s.length % 4 !== 1);
+}
+
+/**
+ * v0.3 carries bytes as `file.bytes` (JSON-RPC, FileWithBytes) or
+ * `file.fileWithBytes` (HTTP+JSON, ProtoJSON of the v0.3 proto, whose parts
+ * are `content`). The SDK's v0.3 translation decodes them leniently (bad
+ * characters are dropped, so `%%%` is stored as empty bytes); they are
+ * checked here, before translation, and refused as the v1 `raw` field is:
+ * -32602 naming the part.
+ */
+export function checkLegacyFileBytes(params: unknown): void {
+  const message = (params as { message?: { parts?: unknown; content?: unknown } } | null | undefined)?.message;
+  for (const list of ['parts', 'content'] as const) {
+    const parts = message?.[list];
+    if (!Array.isArray(parts)) continue;
+    for (let i = 0; i < parts.length; i++) {
+      const file = (parts[i] as { file?: Record<string, unknown> } | null)?.file;
+      if (typeof file !== 'object' || file === null) continue;
+      for (const name of LEGACY_BYTES_FIELDS) {
+        const bytes = file[name];
+        if (typeof bytes === 'string' && !isProtoJsonBase64(bytes)) {
+          const field = `message.${list}[${i}].file.${name}`;
+          throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${field} must be base64`, { violations: [{ field, description: 'must be base64' }] });
+        }
+      }
+    }
+  }
+}
+const LEGACY_BYTES_FIELDS = ['bytes', 'fileWithBytes', 'file_with_bytes'] as const;
+
+/*
+ * Ajv and the compiled validators are made on first use (STYLE rule 15): the
+ * protocol module is imported by every CLI command, and most never validate
+ * params. Ajv is CommonJS, so it is required synchronously on that first call.
+ */
+let ajv: AjvInstance | undefined;
+const validators = new Map<string, ValidateFunction>();
+
+function validatorOf(method: string): ValidateFunction | undefined {
+  const known = validators.get(method);
+  if (known !== undefined || !Object.hasOwn(PARAM_SCHEMAS, method)) return known;
+  ajv ??= createAjv();
+  const compiled = ajv.compile(PARAM_SCHEMAS[method]!);
+  validators.set(method, compiled);
+  return compiled;
+}
+
+function createAjv(): AjvInstance {
+  const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvInstance };
+  const instance = new Ajv({ allErrors: false, strict: false });
+  // RFC 3339 / ISO 8601 with a time zone, as ProtoJSON Timestamp requires (A2A §5.6.1).
+  instance.addFormat('timestamp', {
+    type: 'string',
+    validate: (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
+  });
+  // ProtoJSON bytes (A2A §5.5): standard or URL-safe base64, padded or not; anything else is not bytes and is refused rather than stored.
+  instance.addFormat('base64', { type: 'string', validate: isProtoJsonBase64 });
+  return instance;
+}
 
 /** The v1 method names, in spec order. */
 export const V1_METHODS: readonly string[] = Object.freeze(Object.keys(PARAM_SCHEMAS));
@@ -146,7 +197,7 @@ function violationOf(error: ErrorObject): FieldViolation {
  * by-name params).
  */
 export function validateParams(method: string, params: unknown): Record<string, unknown> {
-  const validate = validators.get(method);
+  const validate = validatorOf(method);
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {
     throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: params must be an object', {
       violations: [{ field: 'params', description: 'must be an object' }],

@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { buildHttpServer, createSsrfGuard, drain, type SsrfGuard } from '../http/index.js';
+import { buildHttpServer, createSsrfGuard, databaseOptionsOf, decodeContentEncoding, drain, type SsrfGuard } from '../http/index.js';
 import { createLogger, createMetrics, createTracing, type Logger, type Metrics } from '../observability/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { AgentDirectory } from './agent-directory.js';
@@ -63,7 +62,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'agentmesh' });
   const log = logger.child({ component: 'registry' });
   const metrics = options.metrics ?? createMetrics({});
-  const database = options.database ?? (await createDatabase({ url: config.databaseUrl, sqlitePath: join(config.dataDir, 'mesh.db') }));
+  const database = options.database ?? (await createDatabase(databaseOptionsOf(config)));
   const bus = options.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
   const tracing = createTracing({ serviceName: 'agentmesh-registry', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
   const guard: SsrfGuard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
@@ -120,6 +119,8 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
       { name: 'bus', check: () => bus.ping() },
     ],
   });
+  // gzip/deflate/br bodies decoded within the body limit, other codings 415: as the runtime and the gateway (RFC 9110 §8.4).
+  app.addHook('preParsing', decodeContentEncoding);
   app.addHook('onSend', async (_request, reply, payload) => {
     if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="agentmesh-registry", scope="registry:write"');
     return payload;

@@ -104,7 +104,9 @@ export class AgentRequestHandler implements A2ARequestHandler {
     if (!params.configuration?.returnImmediately) {
       if (started.run && !started.duplicate) {
         await started.run.whenSettled(started.startSeq);
-        if (historyLength === undefined && started.run.lastSnapshotJson && !started.run.detached) {
+        // Handed off: the task goes on without the run; its end comes through the log (A2A §3.2.2: blocking waits for it).
+        if (started.run.handedOff) await this.#waitForSettle(started.taskId, started.run.lastSeq, false, context);
+        else if (historyLength === undefined && started.run.lastSnapshotJson && !started.run.detached) {
           return { task: started.run.task, json: started.run.lastSnapshotJson };
         }
       } else {

@@ -1,7 +1,9 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { AgentCard, AgentSkill, Message } from '@a2a-js/sdk';
 import { AgentmeshError, ErrorCodes, unknownSkillError } from '../protocol/index.js';
-import type { SkillContext } from './skill-context.js';
+import type { Logger } from 'pino';
+import type { CallerIdentity, SkillContext } from './skill-context.js';
+import type { TaskControl } from './task-control.js';
 
 /** JSON Schema, as skills declare their input and output (seed 004). */
 export type JsonSchema = Record<string, unknown>;
@@ -24,12 +26,43 @@ export interface SkillDefinition<TInput = unknown, TOutput = unknown> {
   /** Fails the task when the handler runs longer. Default: the runtime's `skillTimeoutMs`. */
   timeoutMs?: number;
   /**
+   * A message to a WORKING task of this skill (one whose handler still runs,
+   * or one handed off with `ctx.handOff()`) is accepted: it joins the task's
+   * history and is delivered to {@link onMessage} and to every
+   * `TaskControl.messages(taskId)` reader. Default false: such a message is
+   * refused (UnsupportedOperation), as A2A allows.
+   */
+  acceptsMessagesWhileWorking?: boolean;
+  /**
+   * Called with each user message that joins a live task of this skill — a
+   * message while WORKING (see {@link acceptsMessagesWhileWorking}) or the
+   * answer to an input request of a handed-off task — once it is durable, on
+   * the replica that received it. At most once: the durable record is the
+   * task's history, which `TaskControl.messages()` reads and resumes.
+   * Errors are logged; the sender's request does not wait for it.
+   */
+  onMessage?: (message: Message, task: TaskMessageContext) => void | Promise<void>;
+  /**
    * Does the work. Receives the validated input (the data part's value, or the
    * message text when the message has no data part) and a context to report
    * progress, stream artifacts, ask for input and watch for cancellation.
    * A returned value becomes the `result` artifact.
    */
   handler: (input: TInput, ctx: SkillContext) => Promise<TOutput | undefined | void> | TOutput | undefined | void;
+}
+
+/** What {@link SkillDefinition.onMessage} receives besides the message. */
+export interface TaskMessageContext {
+  readonly taskId: string;
+  readonly contextId: string;
+  readonly agent: string;
+  readonly skillId: string;
+  readonly tenant: string;
+  /** Who sent the message. */
+  readonly caller: CallerIdentity;
+  /** Writes to this agent's handed-off tasks (progress, artifacts, complete…). */
+  readonly tasks: TaskControl;
+  readonly log: Logger;
 }
 
 /** The card fields an agent author writes; the runtime fills interfaces and capabilities. */

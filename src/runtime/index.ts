@@ -3,8 +3,12 @@
  * protocol versions over JSON-RPC and HTTP+JSON, SSE with replay, push delivery.
  */
 export { defineAgent, isAgentDefinition } from './define-agent.js';
-export type { AgentDefinition, AgentDefinitionInput, AgentCardInput, SkillDefinition, JsonSchema } from './define-agent.js';
-export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions } from './skill-context.js';
+export type { AgentDefinition, AgentDefinitionInput, AgentCardInput, SkillDefinition, JsonSchema, TaskMessageContext } from './define-agent.js';
+export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions, HandOffOptions, HandedOff } from './skill-context.js';
+export { TaskControl } from './task-control.js';
+export type { TaskControlOptions, TaskMessage, TaskMessagesOptions, ControlProgressOptions, CompleteOptions } from './task-control.js';
+export { openTaskControl } from './open-task-control.js';
+export type { OpenTaskControlOptions } from './open-task-control.js';
 export { createRuntime } from './runtime.js';
 export type { Runtime, RuntimeOptions } from './runtime.js';
 export { gatewayAssertionRequired, parseRuntimeConfig, runtimeConfigSchema } from './config.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { uuidv7 } from '../storage/index.js';
-import { buildHttpServer, createSsrfGuard, drain, onDrain } from '../http/index.js';
+import { buildHttpServer, createSsrfGuard, databaseOptionsOf, drain, onDrain } from '../http/index.js';
 import { createLogger, createMetrics, createTracing, type Logger, type Metrics } from '../observability/index.js';
 import { stateName } from '../protocol/index.js';
 import { createBus, createDatabase, createRuntimeStores, type Bus, type Database } from '../storage/index.js';
@@ -14,6 +14,7 @@ import type { AgentDefinition } from './define-agent.js';
 import { loadPushSealingKey, loadSigningKey, PushDeliveryWorker, SealedPushStore, createPushSigner, type SigningKey } from './push/index.js';
 import { AgentConfigs, createRegistryLink, type ConfigChangeListener, type RegistryLink } from './registration/index.js';
 import { TaskEngine } from './task-engine.js';
+import type { TaskControl } from './task-control.js';
 import { createGatewayAssertionCheck } from './gateway-assertion.js';
 import { anonymous, type Authenticate } from './transports/call-context.js';
 import { untilDeadline } from './shutdown-deadline.js';
@@ -57,6 +58,14 @@ export interface Runtime {
   onConfigChange(agent: string, listener: ConfigChangeListener): () => void;
   /** The active config of `agent` (frozen; `{}` when none): what skills see as `ctx.config`. */
   configOf(agent: string): Readonly<Record<string, unknown>>;
+  /**
+   * Writes to handed-off tasks (`ctx.handOff()`) by id — progress, artifacts,
+   * input-required, complete, fail, cancel — over this runtime's store and
+   * bus; limited to `agent`'s tasks when named. See docs/runtime.md
+   * "Long-running tasks"; `openTaskControl()` does the same from a process
+   * that hosts no runtime.
+   */
+  tasks(agent?: string): TaskControl;
   /** Drains requests and streams, stops background work and closes what it opened. */
   close(): Promise<void>;
 }
@@ -82,7 +91,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (names.has(agent.name)) throw new Error(`two agents are named ${agent.name}; names must be unique in one runtime`);
     names.add(agent.name);
   }
-  const database = options.database ?? (await createDatabase({ url: config.databaseUrl, sqlitePath: join(config.dataDir, 'mesh.db') }));
+  const database = options.database ?? (await createDatabase(databaseOptionsOf(config)));
   const bus = options.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
   const stores = createRuntimeStores(database);
   // A start-up step that fails (an unreadable secret or key file) must not leave the bus's
@@ -296,6 +305,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     recoverNow,
     onConfigChange: (agent, listener) => configs.subscribe(agent, listener),
     configOf: (agent) => configs.get(agent),
+    tasks: (agent) => {
+      if (agent !== undefined && !names.has(agent)) throw new Error(`this runtime hosts no agent named ${agent}`);
+      return engine.tasks(agent);
+    },
     async close() {
       // Out of rotation first, so routers stop sending work before the drain starts.
       const deadlineAt = Date.now() + config.shutdownDeadlineMs;

@@ -2,7 +2,7 @@ import { Part, Role, TaskState, type Message, type StreamResponse } from '@a2a-j
 import type { Logger } from 'pino';
 import { uuidv7 } from '../storage/index.js';
 import type { CallInfo } from './task-engine.js';
-import type { ArtifactInput, CallerIdentity, PartInput, ProgressOptions, SkillContext, UsageRecord } from './skill-context.js';
+import type { ArtifactInput, CallerIdentity, HandedOff, HandOffOptions, PartInput, ProgressOptions, SkillContext, UsageRecord } from './skill-context.js';
 import { TRANSIENT_MESSAGE_METADATA } from './task-fold.js';
 import type { TaskRun } from './task-run.js';
 
@@ -43,7 +43,8 @@ class TaskSkillContext implements SkillContext {
   #text: string | undefined;
   /** Artifacts emitted without an id so far: the next one's id is derived from it (see #artifact). */
   #unnamedArtifacts = 0;
-  #bound: { progress?: SkillContext['progress']; artifact?: SkillContext['artifact']; requestInput?: SkillContext['requestInput']; usage?: SkillContext['usage'] } = {};
+  #bound: { progress?: SkillContext['progress']; artifact?: SkillContext['artifact']; requestInput?: SkillContext['requestInput']; usage?: SkillContext['usage']; handOff?: SkillContext['handOff'] } = {};
+  #handedOff: Promise<HandedOff> | undefined;
 
   constructor(deps: SkillContextDeps) {
     this.#deps = deps;
@@ -118,6 +119,10 @@ class TaskSkillContext implements SkillContext {
     return (this.#bound.usage ??= this.#usage.bind(this));
   }
 
+  get handOff(): SkillContext['handOff'] {
+    return (this.#bound.handOff ??= this.#handOff.bind(this));
+  }
+
   // A child logger per task costs microseconds on every request; made on first use.
   get log(): Logger {
     this.#log ??= this.#deps.logger.child({ taskId: this.#run.id, agent: this.#deps.agent, skill: this.#deps.skill });
@@ -154,6 +159,17 @@ class TaskSkillContext implements SkillContext {
     const answer = this.#run.waitForInput();
     await this.#run.emit(this.#status(TaskState.TASK_STATE_INPUT_REQUIRED, questionParts(question, data)));
     return answer;
+  }
+
+  #handOff(options?: HandOffOptions): Promise<HandedOff> {
+    // Twice is once: both calls resolve with the same marker.
+    if (this.#handedOff === undefined) {
+      const run = this.#run;
+      if (options?.status !== undefined) this.#progress(options.status);
+      const marker: HandedOff = Object.freeze({ handedOff: true as const, taskId: run.id, contextId: run.task.contextId });
+      this.#handedOff = run.release().then(() => marker);
+    }
+    return this.#handedOff;
   }
 
   #usage(record: UsageRecord): void {

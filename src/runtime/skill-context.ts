@@ -43,6 +43,19 @@ export interface ProgressOptions {
   history?: boolean;
 }
 
+/** Options of {@link SkillContext.handOff}. */
+export interface HandOffOptions {
+  /** A progress message written with the hand-off (e.g. "Queued"): the status clients see meanwhile. */
+  status?: string;
+}
+
+/** What {@link SkillContext.handOff} resolves with: return it from the handler. */
+export interface HandedOff {
+  readonly handedOff: true;
+  readonly taskId: string;
+  readonly contextId: string;
+}
+
 /** What a skill handler can do while it runs. */
 export interface SkillContext {
   readonly taskId: string;
@@ -91,4 +104,23 @@ export interface SkillContext {
   requestInput(question: string, data?: Record<string, unknown>): Promise<Message>;
   /** Adds to the credits this task consumed. */
   usage(record: UsageRecord): void;
+  /**
+   * Hands the task off for long-running work finished elsewhere: it stays
+   * WORKING, with no owner replica (crash recovery leaves it alone), frees its
+   * `maxConcurrentTasks` slot once the handler returns, and any process holding
+   * the runtime's store finishes it by id through a TaskControl
+   * (`runtime.tasks()` or `openTaskControl()`): progress, artifacts,
+   * input-required, complete, fail, cancel. Resolves once the hand-off is
+   * durable — enqueue the job for your worker only then — and the context
+   * takes no more events. The handler's return value (return the marker) is
+   * ignored afterwards, and the skill's timeout no longer applies.
+   *
+   * @example
+   * handler: async (input, ctx) => {
+   *   const handedOff = await ctx.handOff({ status: 'Queued' });
+   *   await queue.add('render', { taskId: ctx.taskId, input });
+   *   return handedOff;
+   * }
+   */
+  handOff(options?: HandOffOptions): Promise<HandedOff>;
 }

@@ -1,14 +1,19 @@
-import type { Part, StreamResponse} from '@a2a-js/sdk';
+import type { StreamResponse } from '@a2a-js/sdk';
 import { Message, Role, Task, TaskState } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { EphemeralMap, uuidv7 } from '../storage/index.js';
 import { AgentmeshError, ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
-import { selectSkill, type AgentDefinition, type CompiledSkill } from './define-agent.js';
+import { selectSkill, type AgentDefinition, type CompiledSkill, type TaskMessageContext } from './define-agent.js';
+import { TaskControl } from './task-control.js';
 import { createSkillContext } from './skill-context-impl.js';
 import type { CallerIdentity } from './skill-context.js';
 import { TaskRun, type TaskRunDeps } from './task-run.js';
+import { CANCEL_REQUEST_TOPIC, CANCEL_TOPIC, cancelTask, writeTask } from './task-writes.js';
+import { statusEvent, wrap } from './task-events.js';
+
+export { agentMessage, statusEvent, textPart } from './task-events.js';
 
 /** Who sent a request, and for which tenant. */
 export interface CallInfo {
@@ -36,15 +41,9 @@ export interface TaskEngineOptions {
   onTaskSettled?: (agent: string, skill: string, state: TaskState, seconds: number) => void;
 }
 
-/** Topics of control messages between replicas. */
-const CANCEL_TOPIC = 'runtime.cancel';
 const RESUME_TOPIC = 'runtime.resume';
-/** Asks the replica running a task to cancel it itself: its own writes are serialized, so its cancel cannot lose a race to them. */
-const CANCEL_REQUEST_TOPIC = 'runtime.cancel-request';
-/** How long a cancel waits for the owner to write it before writing it from here. */
-const OWNER_CANCEL_WAIT_MS = 2_000;
-/** Version-checked attempts of a cancel written from here (a busy owner, or none). */
-const CANCEL_ATTEMPTS = 50;
+/** Hands a message for a WORKING task (its skill accepts them) to the replica running its handler. */
+const MESSAGE_TOPIC = 'runtime.message';
 /** How often handler deadlines are checked, ms. */
 const SWEEP_MS = 100;
 /** `ctx.config` of an agent without a config. */
@@ -88,6 +87,7 @@ export class TaskEngine {
   #deps: TaskRunDeps | undefined;
   /** Tasks whose run stopped on a failed write: still non-terminal and owned here, ended by the next {@link recover}. */
   #unwritten = new Set<string>();
+  #controls = new Map<string, TaskControl>();
 
   constructor(options: TaskEngineOptions) {
     this.#o = options;
@@ -106,6 +106,19 @@ export class TaskEngine {
       options.bus.subscribe(CANCEL_REQUEST_TOPIC, (m) => {
         const run = this.#runs.get((m as { taskId?: string }).taskId ?? '');
         if (run && !run.closed) void this.#cancelLocal(run).catch((err) => this.#o.logger.warn({ err, taskId: run.id }, 'cancel requested by another replica failed; it writes the cancel itself'));
+      }),
+      options.bus.subscribe(MESSAGE_TOPIC, (m) => {
+        const { taskId, message, tenant, caller } = m as { taskId?: string; message?: unknown; tenant?: string; caller?: CallerIdentity };
+        const run = this.#runs.get(taskId ?? '');
+        if (!run || run.closed || !message) return;
+        const agent = this.#o.agents.get(run.agent);
+        const skill = run.skill ? agent?.skills.get(run.skill) : undefined;
+        if (!agent || !skill) return;
+        const userMessage = Message.fromJSON(message);
+        void run.emit(wrap({ $case: 'message', value: userMessage })).then(async () => {
+          const row = await this.#o.store.get(run.id);
+          if (row) this.#deliver(agent, skill, row, userMessage, { tenant: tenant ?? run.tenant, caller: caller ?? { authenticated: false, id: '', scopes: [] } });
+        }).catch(() => undefined);
       }),
       options.bus.subscribe(RESUME_TOPIC, (m) => {
         const { taskId, message } = m as { taskId?: string; message?: unknown };
@@ -201,41 +214,7 @@ export class TaskEngine {
       await this.#cancelLocal(local);
       return (await this.#o.store.get(taskId))!;
     }
-    let row = await this.getVisible(agentName, taskId, call);
-    if (!row.terminal && row.owner !== null && row.owner !== this.#o.replicaId) {
-      await this.#o.bus.publish(CANCEL_REQUEST_TOPIC, { taskId }).catch(() => undefined);
-      const deadline = this.#now() + OWNER_CANCEL_WAIT_MS;
-      while (!row.terminal && this.#now() < deadline) {
-        await delay(10);
-        row = await this.getVisible(agentName, taskId, call);
-      }
-    }
-    for (let attempt = 0; attempt < CANCEL_ATTEMPTS; attempt++) {
-      if (attempt > 0) {
-        await delay(Math.random() * Math.min(50, 2 ** attempt));
-        row = await this.getVisible(agentName, taskId, call);
-      }
-      if (row.state === 'TASK_STATE_CANCELED') return row;
-      if (row.terminal) {
-        throw new AgentmeshError(ErrorCodes.TASK_NOT_CANCELABLE, `Task ${taskId} is ${row.state} and can no longer be canceled`, { details: { taskId, state: row.state } });
-      }
-      const task = Task.fromJSON(JSON.parse(row.snapshot));
-      const event = statusEvent(task, TaskState.TASK_STATE_CANCELED, 'Task was canceled', this.#now());
-      const remote = new TaskRun(
-        { task, agent: row.agent, tenant: row.tenant, skill: row.skill, messageId: null, idempotent: row.idempotent, existing: { version: row.version, lastSeq: row.lastSeq } },
-        this.#runDeps(),
-      );
-      try {
-        await remote.emit(event, { owner: null });
-        // The owner replica aborts its handler; its next write would be refused anyway.
-        await this.#o.bus.publish(CANCEL_TOPIC, { taskId });
-        return (await this.#o.store.get(taskId))!;
-      } catch (err) {
-        if (isAgentmeshError(err) && err.code === ErrorCodes.TASK_VERSION_CONFLICT) continue;
-        throw err;
-      }
-    }
-    throw new AgentmeshError(ErrorCodes.TASK_VERSION_CONFLICT, `Task ${taskId} kept changing; cancel again`, { retryable: true, expose: true });
+    return cancelTask(this.#runDeps(), taskId, () => this.getVisible(agentName, taskId, call));
   }
 
   /** Cancels a run of this replica: the CANCELED write joins its write queue, then the handler is stopped. */
@@ -393,11 +372,24 @@ export class TaskEngine {
         details: { taskId: row.id, state: row.state },
       });
     }
+    const skill = row.skill ? agent.skills.get(row.skill) : undefined;
     if (row.state !== 'TASK_STATE_INPUT_REQUIRED') {
+      if (isWorking(row.state) && skill?.definition.acceptsMessagesWhileWorking === true) return this.#acceptWhileWorking(agent, skill, row, message, call, options);
       throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Task ${row.id} is ${row.state} and is not waiting for input`, { details: { taskId: row.id, state: row.state } });
     }
     const userMessage: Message = { ...message, contextId: row.contextId };
     await options.beforeStart?.(row.id);
+    if (row.owner === null) {
+      // Handed off: nobody holds the task; the answer is written here and handed to the skill's onMessage.
+      const before = await this.#writeHandedOff(row.id, (current, task) => {
+        if (current.state !== 'TASK_STATE_INPUT_REQUIRED') {
+          throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Task ${row.id} is ${current.state} and is not waiting for input`, { details: { taskId: row.id, state: current.state } });
+        }
+        return [wrap({ $case: 'message', value: userMessage }), statusEvent(task, TaskState.TASK_STATE_WORKING, undefined, this.#now())];
+      });
+      this.#deliver(agent, skill, before, userMessage, call);
+      return { taskId: row.id, run: undefined, startSeq: before.lastSeq, duplicate: false, forwarded: true, snapshotJson: before.snapshot };
+    }
     const run = this.#runs.get(row.id);
     if (run?.waitingForInput) {
       await this.#resumeLocal(run, userMessage);
@@ -410,6 +402,83 @@ export class TaskEngine {
     // The task waits on another replica: hand the message to its owner.
     await this.#o.bus.publish(RESUME_TOPIC, { taskId: row.id, message: Message.toJSON(userMessage) });
     return { taskId: row.id, run: undefined, startSeq: row.lastSeq, duplicate: false, forwarded: true, snapshotJson: row.snapshot };
+  }
+
+  /**
+   * A message to a WORKING task whose skill accepts them: it joins the task's
+   * history through whoever writes the task — the local run, the replica
+   * running the handler (over the bus), or here for a handed-off task — and is
+   * delivered to the skill's onMessage where it was written.
+   */
+  async #acceptWhileWorking(agent: AgentDefinition, skill: CompiledSkill, row: TaskRecord, message: Message, call: CallInfo, options: SendOptions): Promise<StartedTask> {
+    const userMessage: Message = { ...message, contextId: row.contextId };
+    await options.beforeStart?.(row.id);
+    const run = this.#runs.get(row.id);
+    if (run && !run.closed) {
+      await run.emit(wrap({ $case: 'message', value: userMessage }));
+      this.#deliver(agent, skill, row, userMessage, call);
+      return { taskId: row.id, run, startSeq: row.lastSeq, duplicate: false, snapshotJson: row.snapshot };
+    }
+    if (row.owner === null) {
+      const before = await this.#writeHandedOff(row.id, (current) => {
+        if (!isWorking(current.state)) {
+          throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Task ${row.id} is ${current.state}; send the message again`, { details: { taskId: row.id, state: current.state } });
+        }
+        return [wrap({ $case: 'message', value: userMessage })];
+      });
+      this.#deliver(agent, skill, before, userMessage, call);
+      return { taskId: row.id, run: undefined, startSeq: before.lastSeq, duplicate: false, forwarded: true, snapshotJson: before.snapshot };
+    }
+    await this.#o.bus.publish(MESSAGE_TOPIC, { taskId: row.id, message: Message.toJSON(userMessage), tenant: call.tenant, caller: call.caller });
+    return { taskId: row.id, run: undefined, startSeq: row.lastSeq, duplicate: false, forwarded: true, snapshotJson: row.snapshot };
+  }
+
+  /** A version-checked write to a handed-off task; resolves with the row as the write found it. */
+  async #writeHandedOff(taskId: string, build: (row: TaskRecord, task: Task) => StreamResponse[]): Promise<TaskRecord> {
+    let before: TaskRecord | undefined;
+    await writeTask(
+      this.#runDeps(),
+      async () => (await this.#o.store.get(taskId))!,
+      (current, task) => {
+        if (current.terminal) {
+          throw new AgentmeshError(ErrorCodes.TASK_TERMINAL, `Task ${taskId} is ${current.state}; it accepts no more messages. Start a new task (same contextId to keep the conversation).`, { details: { taskId, state: current.state } });
+        }
+        if (current.owner !== null) {
+          throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Task ${taskId} was taken up by a replica meanwhile; send the message again`, { details: { taskId }, expose: true });
+        }
+        before = current;
+        return build(current, task);
+      },
+    );
+    return before!;
+  }
+
+  /** Hands a message that joined a task to its skill's onMessage; never fails the sender's request. */
+  #deliver(agent: AgentDefinition, skill: CompiledSkill | undefined, row: TaskRecord, message: Message, call: CallInfo): void {
+    const onMessage = skill?.definition.onMessage;
+    if (!onMessage || !skill) return;
+    const log = (call.log ?? this.#o.logger).child({ taskId: row.id, agent: agent.name, skill: skill.id });
+    const info: TaskMessageContext = { taskId: row.id, contextId: row.contextId, agent: agent.name, skillId: skill.id, tenant: row.tenant, caller: call.caller, tasks: this.tasks(agent.name), log };
+    void (async () => onMessage(message, info))().catch((err) => log.warn({ err }, 'onMessage of the skill failed'));
+  }
+
+  /** A TaskControl over this engine's store and bus, limited to one agent's tasks when named. */
+  tasks(agent?: string): TaskControl {
+    const key = agent ?? '';
+    let control = this.#controls.get(key);
+    if (!control) {
+      control = new TaskControl({
+        store: this.#o.store,
+        bus: this.#o.bus,
+        logger: this.#o.logger,
+        replicaId: this.#o.replicaId,
+        now: this.#now,
+        ...(agent === undefined ? {} : { agent }),
+        skillOf: (name, skill) => (skill === null ? undefined : this.#o.agents.get(name)?.skills.get(skill)),
+      });
+      this.#controls.set(key, control);
+    }
+    return control;
   }
 
   /** Resolves once the user's message and the working status are durable. */
@@ -439,6 +508,7 @@ export class TaskEngine {
         handled = Promise.reject(err);
       }
       const output = await Promise.race([handled, run.stopped]);
+      // Handed off (ctx.handOff()): the task stays WORKING for other writers; its slot is freed below.
       if (run.closed) return;
       if (output !== undefined) {
         if (skill.validateOutput && !skill.validateOutput(output)) {
@@ -449,7 +519,9 @@ export class TaskEngine {
       }
       await this.#finish(run, TaskState.TASK_STATE_COMPLETED, undefined);
     } catch (err) {
-      if (!run.closed) {
+      if (run.handedOff) {
+        await this.#failHandedOff(run, err, skill, call);
+      } else if (!run.closed) {
         const reason = err instanceof Error ? err.message : String(err);
         if (!isAgentmeshError(err)) (call.log ?? this.#o.logger).warn({ err, taskId: run.id, skill: skill.id }, 'skill handler failed');
         const finished = this.#finish(run, TaskState.TASK_STATE_FAILED, reason).catch(() => undefined);
@@ -460,7 +532,23 @@ export class TaskEngine {
     } finally {
       limit.release();
       this.#runs.delete(run.id);
-      this.#o.onTaskSettled?.(agent.name, skill.id, run.state ?? TaskState.TASK_STATE_UNSPECIFIED, (this.#now() - started) / 1000);
+      if (!run.handedOff) this.#o.onTaskSettled?.(agent.name, skill.id, run.state ?? TaskState.TASK_STATE_UNSPECIFIED, (this.#now() - started) / 1000);
+    }
+  }
+
+  /**
+   * A handler that throws after handing its task off (its queue refused the
+   * job…) fails the task: otherwise it would stay WORKING with nobody to end it.
+   * Written like any outside write, only while the task is still handed off.
+   */
+  async #failHandedOff(run: TaskRun, err: unknown, skill: CompiledSkill, call: CallInfo): Promise<void> {
+    const reason = err instanceof Error ? err.message : String(err);
+    (call.log ?? this.#o.logger).warn({ err, taskId: run.id, skill: skill.id }, 'skill handler failed after handing its task off; the task is failed');
+    try {
+      await run.releasing;
+      await writeTask(this.#runDeps(), async () => (await this.#o.store.get(run.id))!, (row, task) => (row.terminal || row.owner !== null ? null : [statusEvent(task, TaskState.TASK_STATE_FAILED, reason, this.#now())]));
+    } catch (writeErr) {
+      this.#o.logger.warn({ err: writeErr, taskId: run.id }, 'failing a handed-off task failed');
     }
   }
 
@@ -497,33 +585,9 @@ export class TaskEngine {
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function wrap(payload: NonNullable<StreamResponse['payload']>): StreamResponse {
-  return { payload };
-}
-
-/** A status update event; `text` becomes an agent message on the status. */
-export function statusEvent(task: Task, state: TaskState, text: string | undefined, now: number): StreamResponse {
-  return wrap({
-    $case: 'statusUpdate',
-    value: {
-      taskId: task.id,
-      contextId: task.contextId,
-      status: { state, message: text === undefined ? undefined : agentMessage(task, [textPart(text)]), timestamp: new Date(now).toISOString() },
-      metadata: undefined,
-    },
-  });
-}
-
-export function agentMessage(task: Task, parts: Part[]): Message {
-  return { messageId: uuidv7(), contextId: task.contextId, taskId: task.id, role: Role.ROLE_AGENT, parts, metadata: undefined, extensions: [], referenceTaskIds: [] };
-}
-
-export function textPart(text: string): Part {
-  return { content: { $case: 'text', value: text }, metadata: undefined, filename: '', mediaType: '' };
+/** States in which a task's work goes on (a message may join it when its skill accepts them). */
+function isWorking(state: string): boolean {
+  return state === 'TASK_STATE_WORKING' || state === 'TASK_STATE_SUBMITTED';
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { TaskState } from '@a2a-js/sdk';
-import type { StreamResponse } from '@a2a-js/sdk';
+import { Role, type Message, type Part, type StreamResponse, type TaskState, type Task } from '@a2a-js/sdk';
+import { uuidv7 } from '../storage/index.js';
 import { isInterrupted, isTerminal, parseStateName } from '../protocol/index.js';
 
 /** Kinds of entries in a task's event log. `history` entries are internal (a user message joining the history) and never streamed. */
@@ -63,3 +63,29 @@ export function stateFromPayload(kind: string, payload: string): TaskState | und
 }
 
 const STATE_IN_PAYLOAD = /"status":\{"state":"(TASK_STATE_[A-Z_]+)"/;
+
+export function wrap(payload: NonNullable<StreamResponse['payload']>): StreamResponse {
+  return { payload };
+}
+
+/** A status update event; `text` becomes an agent message on the status. */
+export function statusEvent(task: Task, state: TaskState, text: string | undefined, now: number): StreamResponse {
+  return wrap({
+    $case: 'statusUpdate',
+    value: {
+      taskId: task.id,
+      contextId: task.contextId,
+      status: { state, message: text === undefined ? undefined : agentMessage(task, [textPart(text)]), timestamp: new Date(now).toISOString() },
+      metadata: undefined,
+    },
+  });
+}
+
+export function agentMessage(task: Task, parts: Part[]): Message {
+  return { messageId: uuidv7(), contextId: task.contextId, taskId: task.id, role: Role.ROLE_AGENT, parts, metadata: undefined, extensions: [], referenceTaskIds: [] };
+}
+
+export function textPart(text: string): Part {
+  return { content: { $case: 'text', value: text }, metadata: undefined, filename: '', mediaType: '' };
+}
+

@@ -62,6 +62,11 @@ export class TaskRun {
   detached = false;
   /** Whether the task reached a terminal state (no more events are accepted). */
   closed = false;
+  /**
+   * True once the handler handed the task off ({@link release}): the row has
+   * no owner, the task stays live, and other writers (a TaskControl) finish it.
+   */
+  handedOff = false;
   /** Credits the handler reported, written with the final status. */
   usage: { credits: number; units: Record<string, number> } | undefined;
   /**
@@ -74,6 +79,8 @@ export class TaskRun {
   lastSnapshotJson = '';
   #settleWaiters: Array<() => void> = [];
   #committedTerminal = false;
+  /** The hand-off write is durable. */
+  #released = false;
   /** Sequence number of the last committed terminal or interrupted event. */
   #settledSeq = 0;
   #deps: TaskRunDeps;
@@ -135,6 +142,32 @@ export class TaskRun {
     if (isTerminal(state)) this.closed = true;
     if (options.owner !== undefined) this.#ownerChange = options.owner;
     this.#pending.push({ seq: ++this.#lastSeq, kind: kindOf(event), payload: JSON.stringify(StreamResponse.toJSON(event)), state });
+    return this.#queue();
+  }
+
+  /**
+   * Hands the task off: the events emitted so far are written together with
+   * the release of the row's owner (no owner: lease recovery leaves it alone),
+   * and the run takes no more events. Waiters of {@link whenSettled} are woken
+   * once it is durable: the task's next events come from other writers, so
+   * they follow the log from here. Rejects when the write fails (canceled meanwhile).
+   */
+  release(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`task ${this.id} already ended; it cannot be handed off`));
+    this.#ownerChange = null;
+    this.closed = true;
+    this.handedOff = true;
+    this.releasing = this.#queue().then(() => {
+      this.#released = true;
+      this.#settle();
+    });
+    return this.releasing;
+  }
+
+  /** The hand-off write, once {@link release} was called. */
+  releasing: Promise<void> | undefined;
+
+  #queue(): Promise<void> {
     // One promise per write, shared by the events it carries (not one per event).
     let batch = this.#batch;
     if (batch === undefined) {
@@ -160,7 +193,7 @@ export class TaskRun {
    * end of the next phase.
    */
   whenSettled(afterSeq = 0): Promise<void> {
-    if (this.#committedTerminal || this.#settledSeq > afterSeq) return Promise.resolve();
+    if (this.#committedTerminal || this.#settledSeq > afterSeq || this.#released) return Promise.resolve();
     return new Promise((resolve) => this.#settleWaiters.push(resolve));
   }
 
@@ -209,7 +242,8 @@ export class TaskRun {
   async #write(): Promise<void> {
     const events = this.#pending;
     const batch = this.#batch;
-    if (events.length === 0) return;
+    // A release (hand-off) is a write of its own even with no event to carry.
+    if (events.length === 0 && this.#ownerChange === undefined) return;
     this.#pending = [];
     this.#batch = undefined;
     const snapshot = JSON.stringify(Task.toJSON(this.task));
@@ -228,7 +262,8 @@ export class TaskRun {
           skill: this.skill,
           messageId: this.#messageId,
           snapshot,
-          owner: terminal ? null : this.#deps.replicaId,
+          // Handed off before its first write: created without an owner.
+          owner: terminal || this.#ownerChange === null ? null : this.#deps.replicaId,
           idempotent: this.idempotent,
           terminal,
           events,
@@ -236,6 +271,7 @@ export class TaskRun {
           ...(this.pushConfigured ? { pushConfigured: true } : {}),
         });
         this.#created = true;
+        this.#ownerChange = undefined;
         this.#version = events.length;
       } else {
         const owner = terminal ? null : this.#ownerChange;
@@ -269,10 +305,10 @@ export class TaskRun {
     // Bounded: a long task's later events are read from the log like anyone else's.
     if (this.committed.length < COMMITTED_KEPT) this.committed.push(...committed.slice(0, COMMITTED_KEPT - this.committed.length));
     const message: TaskEventsMessage = { taskId: this.id, events: committed };
-    this.#deps.bus.publish(taskTopic(this.id), message).catch((err) => this.#deps.logger.warn({ err, taskId: this.id }, 'publishing task events failed; subscribers will re-read the log'));
+    if (committed.length > 0) this.#deps.bus.publish(taskTopic(this.id), message).catch((err) => this.#deps.logger.warn({ err, taskId: this.id }, 'publishing task events failed; subscribers will re-read the log'));
     batch?.resolve();
     if (terminal) this.#committedTerminal = true;
-    if (terminal || isInterrupted(state)) {
+    if ((terminal || isInterrupted(state)) && events.length > 0) {
       this.#settledSeq = events[events.length - 1]!.seq;
       this.#settle();
     }

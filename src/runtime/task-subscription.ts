@@ -15,6 +15,8 @@ export interface TaskSubscriptionOptions {
   signal?: AbortSignal | (() => AbortSignal);
   /** Don't end early on an interrupted task with nothing new: new events are on their way (a continued task). */
   waitForNew?: boolean;
+  /** Yield the internal `history` entries too (user messages joining the task): what a TaskControl's `messages()` reads. */
+  includeHistory?: boolean;
   /** Events already known to be committed, in order (from the run on this replica): served before the log is read. */
   committed?: readonly CommittedEvent[];
 }
@@ -35,6 +37,7 @@ const POLL_MS = 2000;
  */
 export async function* subscribeTaskEvents(options: TaskSubscriptionOptions): AsyncGenerator<CommittedEvent, void, undefined> {
   const { store, bus, taskId } = options;
+  const history = options.includeHistory === true;
   let signal: AbortSignal | undefined;
   let last = options.afterSeq;
   const buffer: CommittedEvent[] = [];
@@ -51,7 +54,7 @@ export async function* subscribeTaskEvents(options: TaskSubscriptionOptions): As
     for (const e of options.committed ?? []) {
       if (e.seq !== last + 1) continue;
       last = e.seq;
-      if (e.kind !== 'history') yield e;
+      if (e.kind !== 'history' || history) yield e;
       if (endsStream(e, options.endOnInterrupted)) return;
     }
     // Catch up from the log.
@@ -59,7 +62,7 @@ export async function* subscribeTaskEvents(options: TaskSubscriptionOptions): As
       const { events, ended } = await readLog(store, taskId, last, options.endOnInterrupted);
       for (const e of events) {
         last = e.seq;
-        if (e.kind !== 'history') yield e;
+        if (e.kind !== 'history' || history) yield e;
         if (ended && e === events[events.length - 1]) return;
       }
       if (ended) return;
@@ -88,7 +91,7 @@ export async function* subscribeTaskEvents(options: TaskSubscriptionOptions): As
           const { events, ended } = await readLog(store, taskId, last, options.endOnInterrupted);
           for (const e of events) {
             last = e.seq;
-            if (e.kind !== 'history') yield e;
+            if (e.kind !== 'history' || history) yield e;
             if (ended && e === events[events.length - 1]) return;
           }
         }
@@ -103,7 +106,7 @@ export async function* subscribeTaskEvents(options: TaskSubscriptionOptions): As
         const { events, ended } = await readLog(store, taskId, last, options.endOnInterrupted);
         for (const e of events) {
           last = e.seq;
-          if (e.kind !== 'history') yield e;
+          if (e.kind !== 'history' || history) yield e;
           if (ended && e === events[events.length - 1]) return;
         }
         if (events.length === 0) {
@@ -113,7 +116,7 @@ export async function* subscribeTaskEvents(options: TaskSubscriptionOptions): As
         continue;
       }
       last = next.seq;
-      if (next.kind !== 'history') yield next;
+      if (next.kind !== 'history' || history) yield next;
       if (endsStream(next, options.endOnInterrupted)) return;
     }
   } finally {

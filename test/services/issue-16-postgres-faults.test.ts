@@ -10,7 +10,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, defineAgent, type Runtime } from '../../src/runtime/index.js';
-import { createDatabase, type Database } from '../../src/storage/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -44,7 +43,6 @@ const gated = defineAgent({
 describe('issue 16: PostgreSQL faults under a runtime (TCP proxy)', { skip }, () => {
   let schema: TestSchema;
   let proxy: TcpProxy;
-  let database: Database;
   let runtime: Runtime;
   let url: string;
   let dataDir: string;
@@ -55,14 +53,14 @@ describe('issue 16: PostgreSQL faults under a runtime (TCP proxy)', { skip }, ()
     proxy = await startTcpProxy(Number(direct.port || 5432), direct.hostname);
     const proxied = new URL(schema.url);
     proxied.port = String(proxy.port);
-    database = await createDatabase({ url: proxied.toString(), poolSize: 4, queryTimeoutMs: QUERY_TIMEOUT_MS });
     dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-faults-'));
-    runtime = await createRuntime({ agents: [gated], database, config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', heartbeatMs: 300, replicaTtlMs: 2_000 } });
+    // The runtime opens its own pool from its settings: the query deadline below is the role's setting (DATABASE_QUERY_TIMEOUT_MS), not a test-only knob.
+    const config = { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', heartbeatMs: 300, replicaTtlMs: 2_000, databaseUrl: proxied.toString(), databasePoolSize: 4, databaseQueryTimeoutMs: QUERY_TIMEOUT_MS } as const;
+    runtime = await createRuntime({ agents: [gated], config });
     ({ url } = await runtime.listen());
   });
   after(async () => {
     await runtime?.close();
-    await database?.close();
     await proxy?.close();
     await schema?.drop();
     rmSync(dataDir, { recursive: true, force: true });

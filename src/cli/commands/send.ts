@@ -4,11 +4,8 @@
  */
 import { Command } from 'commander';
 import type { SendMessageRequest } from '@a2a-js/sdk';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { CliContext } from '../cli-io.js';
 import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../connection-options.js';
-import { buildUserMessage, readJsonInput } from '../outgoing-message.js';
-import { followStream, printSendResult } from '../task-output.js';
 
 interface SendFlags extends ConnectionFlags {
   stream?: boolean;
@@ -46,6 +43,12 @@ export function sendCommand(ctx: CliContext): Command {
   addConnectionOptions(command).addHelpText('after', EXAMPLES);
 
   command.action(async (url: string, text: string | undefined, flags: SendFlags) => {
+    // Loaded here, not at the top: `send --help` and every other command need none of them (STYLE rule 15).
+    const [{ AgentmeshError, ErrorCodes }, { buildUserMessage, readJsonInput }, { followStream, printSendResult }] = await Promise.all([
+      import('../../protocol/index.js'),
+      import('../outgoing-message.js'),
+      import('../task-output.js'),
+    ]);
     if (flags.stream && !flags.wait) throw new AgentmeshError(ErrorCodes.CLI_USAGE, '--no-wait does not apply to --stream');
     // Read and check everything local before any network call.
     const message = buildUserMessage({

@@ -3,7 +3,7 @@ import { legacyAgentCardRouter, legacyRestRouter } from '@a2a-js/sdk/compat/v0_3
 import type { ServerCallContext, User } from '@a2a-js/sdk/server';
 import express from 'express';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes, toJsonRpcErrorObject, toRestError } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, checkLegacyFileBytes, toJsonRpcErrorObject, toRestError } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
 import { parseRestBody } from './rest-body.js';
@@ -103,6 +103,7 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
         return reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(error));
       }
       body = parseRestBody(request.body);
+      checkLegacyFileBytes(body);
       const authenticating = callerOf(options.authenticate, request);
       const caller = authenticating === undefined ? undefined : await authenticating;
       const signal = abortOnClientGone(request, reply);

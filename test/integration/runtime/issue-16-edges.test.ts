@@ -104,6 +104,34 @@ describe('issue 16: runtime edges', () => {
     });
   });
 
+  describe('v0.3 file.bytes must be base64 as v1 raw is (A2A 0.3 FileWithBytes)', () => {
+    const V03 = { 'A2A-Version': '0.3' };
+    const withBytes = (bytes: string, contextId: string) => ({
+      message: { kind: 'message', messageId: crypto.randomUUID(), contextId, role: 'user', parts: [{ kind: 'text', text: 'see file' }, { kind: 'file', file: { bytes, mimeType: 'application/octet-stream' } }] },
+    });
+    test('JSON-RPC message/send: not base64 is -32602 naming the part, before any task is made', async () => {
+      for (const bytes of ['not base64!', 'abcde', 'YQ==YQ==']) {
+        const sent = await rpc(agent, 'message/send', withBytes(bytes, 'ctx-v03-bytes'), V03);
+        assert.equal(sent.body.error?.code, -32602, `${bytes}: ${JSON.stringify(sent.body)}`);
+        assert.match(sent.body.error.message, /message\.parts\[1\]\.file\.bytes must be base64/);
+      }
+      const listed = await rpc(agent, 'ListTasks', { contextId: 'ctx-v03-bytes' });
+      assert.equal(listed.body.result.totalSize, 0);
+    });
+    // v0.3 HTTP+JSON is ProtoJSON of the v0.3 proto: `content`, and bytes under `file.fileWithBytes`.
+    test('REST /v1/message:send: not base64 is 400', async () => {
+      const response = await fetch(`${agent}/v1/message:send`, { method: 'POST', headers: { 'content-type': 'application/json', ...V03 }, body: JSON.stringify({ message: { messageId: crypto.randomUUID(), contextId: 'ctx-v03-bytes-rest', role: 'ROLE_USER', content: [{ text: 'see file' }, { file: { fileWithBytes: '%%%', mimeType: 'application/octet-stream' } }] } }) });
+      assert.equal(response.status, 400, await response.clone().text());
+      assert.match(await response.text(), /message\.content\[1\]\.file\.fileWithBytes must be base64/);
+    });
+    test('valid base64 is accepted and reads back as the same bytes', async () => {
+      const sent = await rpc(agent, 'message/send', withBytes('AAEC/+8=', 'ctx-v03-bytes-ok'), V03);
+      assert.equal(sent.body.error, undefined, JSON.stringify(sent.body));
+      const file = sent.body.result.history[0].parts[1].file;
+      assert.equal(file.bytes, 'AAEC/+8=');
+    });
+  });
+
   describe('Content-Encoding of request bodies (RFC 9110 §8.4)', () => {
     const sendBody = () => JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'SendMessage', params: { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'zipped' }] } } });
     const post = (url: string, body: Uint8Array | string, encoding: string) => fetch(url, { method: 'POST', headers: { ...JSON_V1, 'content-encoding': encoding }, body });

@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -255,6 +257,20 @@ test('a runtime without grpcPort never loads grpc-js (STYLE rule 15); with it, i
   const run = async (...args: string[]) => JSON.parse((await promisify(execFile)(process.execPath, ['--import', 'tsx', probe, ...args])).stdout) as { grpcLoaded: boolean };
   assert.deepEqual(await run(), { grpcLoaded: false });
   assert.deepEqual(await run('grpc'), { grpcLoaded: true });
+});
+
+test('a gRPC port in use fails listen(), and close() still ends the runtime', async () => {
+  const squatter = createServer();
+  await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-grpc-busy-'));
+  const runtime = await createRuntime({ agents: [defineAgent({ card: { name: 'a', description: 'a' }, skills: { s: { description: 's', handler: async () => 'x' } } })], config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', grpcPort: (squatter.address() as AddressInfo).port } });
+  try {
+    await assert.rejects(runtime.listen(), /No address added|EADDRINUSE|address/i);
+  } finally {
+    await runtime.close();
+    await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 async function fetchCard(base: string): Promise<AgentCard> {

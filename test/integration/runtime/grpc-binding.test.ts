@@ -13,6 +13,7 @@ import { CancelTaskRequest, GetTaskRequest, SubscribeToTaskRequest, type AgentCa
 import { A2AError } from '@a2a-js/sdk/errors';
 import { connectAgent } from '../../../src/cli/index.js';
 import { runtimeConfigFromEnv } from '../../../src/cli/runtime-config-from-env.js';
+import { cli } from '../cli/cli-harness.js';
 import { createRuntime, defineAgent, type Runtime } from '../../../src/runtime/index.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { CANCELED, asTask, sendRequest, startWaitTask } from '../../helpers/sdk-client.js';
@@ -117,6 +118,15 @@ describe('gRPC binding (A2A §10)', () => {
     assert.deepEqual(overGrpc.map((e) => e.payload?.$case), overSse.map((e) => Object.keys(e)[0]));
     const last = overGrpc[overGrpc.length - 1]?.payload;
     assert.equal(last?.$case === 'statusUpdate' && last.value.status?.state, CANCELED);
+  });
+
+  test('the CLI sends over gRPC in both versions (--binding grpc), the token going as metadata', async () => {
+    for (const protocol of ['1.0', '0.3']) {
+      const run = await cli(['send', env.url, 'over grpc', '--binding', 'grpc', '--protocol', protocol, '--token', 'ignored-here']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^state {5}completed$/m);
+      assert.match(run.stdout, /over grpc/);
+    }
   });
 
   test('a client that cancels its SubscribeToTask stream frees it: close() is not held by it', async () => {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { CancelTaskRequest, GetTaskRequest, SubscribeToTaskRequest, type AgentCard, type StreamResponse } from '@a2a-js/sdk';
 import { A2AError } from '@a2a-js/sdk/errors';
+import { LegacyA2AService } from '@a2a-js/sdk/compat/v0_3/server/grpc';
 import { connectAgent } from '../../../src/cli/index.js';
 import { runtimeConfigFromEnv } from '../../../src/cli/runtime-config-from-env.js';
 import { cli } from '../cli/cli-harness.js';
@@ -104,6 +105,23 @@ describe('gRPC binding (A2A §10)', () => {
     assert.equal(deep.code, grpc.status.INVALID_ARGUMENT, deep.details);
     const within = await rawUnary(target, `${V1}/SendMessage`, deepSendMessage(20));
     assert.equal(within.code, grpc.status.OK, within.details);
+  });
+
+  test('v0.3 streams carry append and lastChunk on the wire (the SDK v0.3 client drops append when it decodes)', async () => {
+    const method = LegacyA2AService.sendStreamingMessage;
+    const client = new grpc.Client(target, grpc.credentials.createInsecure());
+    const request = { request: { messageId: crypto.randomUUID(), contextId: '', taskId: '', role: 1, content: [{ part: { $case: 'text' as const, value: 'x' } }], metadata: { skillId: 'chunks' }, extensions: [] }, configuration: undefined, metadata: undefined };
+    const stream = client.makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request);
+    const chunks: Array<{ append: boolean; lastChunk: boolean }> = [];
+    for await (const event of stream as AsyncIterable<ReturnType<typeof method.responseDeserialize>>) {
+      if (event.payload?.$case === 'artifactUpdate') chunks.push({ append: event.payload.value.append, lastChunk: event.payload.value.lastChunk });
+    }
+    client.close();
+    assert.deepEqual(chunks, [
+      { append: false, lastChunk: false },
+      { append: true, lastChunk: false },
+      { append: true, lastChunk: true },
+    ]);
   });
 
   test('SubscribeToTask with a last-event-id resumes after it: the same events as SSE from the same id', async () => {

@@ -256,7 +256,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (config.grpcPort !== undefined) {
         // Loaded only here: a runtime without gRPC never imports grpc-js (STYLE rule 15).
         const { startGrpcServers } = await import('./transports/grpc-server.js');
-        grpcServing = await startGrpcServers({ agents: grpcAgents, host: config.host, port: config.grpcPort, maxMessageBytes: config.bodyLimitBytes, logger: log });
+        grpcServing = await startGrpcServers({ agents: grpcAgents, host: config.host, port: config.grpcPort, maxMessageBytes: config.bodyLimitBytes, logger: log, metrics });
         // Advertised on the public URL's host: the host callers already reach the agent at.
         const host = new URL(publicUrl).hostname;
         for (const [name, grpcPort] of Object.entries(grpcServing.ports)) grpcUrls.set(name, `${host}:${grpcPort}`);

@@ -13,7 +13,7 @@ import { LegacyA2AService, legacyGrpcService } from '@a2a-js/sdk/compat/v0_3/ser
 import { ServerCallContext, type User } from '@a2a-js/sdk/server';
 import type { FastifyRequest } from 'fastify';
 import { parseLastEventId } from '../../http/index.js';
-import type { Logger } from '../../observability/index.js';
+import type { Logger, Metrics } from '../../observability/index.js';
 import { negotiateVersion, type ProtocolVersion } from '../../protocol/index.js';
 import { CTX, type AgentRequestHandler } from '../agent-request-handler.js';
 import type { CallInfo } from '../task-engine.js';
@@ -37,6 +37,8 @@ export interface GrpcServersOptions {
   /** Largest request message, bytes (the HTTP body limit). */
   maxMessageBytes: number;
   logger: Logger;
+  /** Counts calls by method and status (`agentmesh_grpc_server_handled_total`) and times them. */
+  metrics?: Metrics;
 }
 
 /** The running gRPC servers. */
@@ -87,6 +89,7 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
     for (const [i, agent] of options.agents.entries()) {
       const server = new grpc.Server({
         'grpc.max_receive_message_length': options.maxMessageBytes,
+        ...(options.metrics ? { interceptors: [metricsInterceptor(agent.name, options.metrics)] } : {}),
       });
       servers.push(server);
       const log = options.logger.child({ agent: agent.name, transport: 'grpc' });
@@ -186,6 +189,45 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
         }),
       );
     },
+  };
+}
+
+/** Call durations, seconds: a unary call is milliseconds, a stream lasts as long as its task. */
+const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300];
+
+/**
+ * Counts and times every call of one agent's server at the status it ends
+ * with, as the HTTP server counts requests. The `method` label is the
+ * registered method's path (a bounded set: grpc-js answers unknown methods
+ * before any interceptor), so a client cannot grow the label set.
+ */
+function metricsInterceptor(agent: string, metrics: Metrics): grpc.ServerInterceptor {
+  const handled = metrics.counter('agentmesh_grpc_server_handled_total', 'gRPC calls answered, by agent, method and status code', ['agent', 'method', 'code']);
+  const seconds = metrics.histogram('agentmesh_grpc_server_handling_seconds', 'Time from the start of a gRPC call to its status', ['agent', 'method'], DURATION_BUCKETS);
+  // Label-bound children cached: no label hashing per call.
+  const counters = new Map<string, { inc(): void }>();
+  const timers = new Map<string, { observe(v: number): void }>();
+  return (descriptor, call) => {
+    const started = performance.now();
+    const method = descriptor.path;
+    return new grpc.ServerInterceptingCall(call, {
+      sendStatus: (status, next) => {
+        const key = `${method} ${status.code}`;
+        let counter = counters.get(key);
+        if (counter === undefined) {
+          counter = handled.labels({ agent, method, code: grpc.status[status.code] ?? String(status.code) });
+          counters.set(key, counter);
+        }
+        counter.inc();
+        let timer = timers.get(method);
+        if (timer === undefined) {
+          timer = seconds.labels({ agent, method });
+          timers.set(method, timer);
+        }
+        timer.observe((performance.now() - started) / 1000);
+        next(status);
+      },
+    });
   };
 }
 

@@ -138,6 +138,16 @@ describe('gRPC binding (A2A §10)', () => {
     assert.equal(last?.$case === 'statusUpdate' && last.value.status?.state, CANCELED);
   });
 
+  test('/metrics counts gRPC calls by method and status', async () => {
+    const { client } = await connectAgent({ url: env.url, protocol: '1.0', binding: 'grpc' });
+    await client.sendMessage(sendRequest('counted'));
+    await assert.rejects(client.getTask(GetTaskRequest.fromJSON({ id: 'not-there' })));
+    const text = await (await fetch(`${env.url}/metrics`)).text();
+    assert.match(text, /agentmesh_grpc_server_handled_total\{agent="tester",method="\/lf\.a2a\.v1\.A2AService\/SendMessage",code="OK"\} [1-9]/);
+    assert.match(text, /agentmesh_grpc_server_handled_total\{agent="tester",method="\/lf\.a2a\.v1\.A2AService\/GetTask",code="NOT_FOUND"\} [1-9]/);
+    assert.match(text, /agentmesh_grpc_server_handling_seconds_count\{agent="tester",method="\/lf\.a2a\.v1\.A2AService\/SendMessage"\} [1-9]/);
+  });
+
   test('the CLI sends over gRPC in both versions (--binding grpc), the token going as metadata', async () => {
     for (const protocol of ['1.0', '0.3']) {
       const run = await cli(['send', env.url, 'over grpc', '--binding', 'grpc', '--protocol', protocol, '--token', 'ignored-here']);

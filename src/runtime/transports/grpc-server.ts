@@ -95,11 +95,11 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
       const log = options.logger.child({ agent: agent.name, transport: 'grpc' });
       const authenticating = agent.authenticate !== anonymous;
       const userBuilder = async (call: AnyCall): Promise<User> => {
+        if (!authenticating) return new GrpcCallUser(undefined, call);
         try {
           // The authenticate hook is written for HTTP requests; gRPC metadata are its headers.
           const request = { headers: headersOf(call.metadata), id: '', ip: call.getPeer(), url: call.getPath(), method: 'POST', query: {}, log } as unknown as FastifyRequest;
-          const caller = authenticating ? await agent.authenticate(request) : undefined;
-          return new GrpcCallUser(caller, call);
+          return new GrpcCallUser(await agent.authenticate(request), call);
         } catch (err) {
           throw mapped(err, log);
         }

@@ -1,4 +1,4 @@
-import { defineAgent, type SkillContext } from '../src/runtime/index.js';
+import { defineAgent, type SkillContext } from 'agentmesh';
 import { forecastSeries, MAX_HORIZON, type Forecast, type ForecastRequest } from './analytics/forecast.js';
 import { forecastText } from './analytics/forecast-text.js';
 import { sampleMetrics } from './analytics/sample-metrics.js';

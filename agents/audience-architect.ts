@@ -1,4 +1,4 @@
-import { defineAgent, type SkillContext } from '../src/runtime/index.js';
+import { defineAgent, type SkillContext } from 'agentmesh';
 import { evaluateLookalike, type LookalikeEvaluation } from './audience-architect/evaluate-lookalike.js';
 import { lookalikeText } from './audience-architect/lookalike-text.js';
 import { leadsById, scoreCandidates, type CandidateScores } from './audience-architect/score-candidates.js';

@@ -1,4 +1,4 @@
-import { defineAgent, type SkillContext } from '../src/runtime/index.js';
+import { defineAgent, type SkillContext } from 'agentmesh';
 import { contactLines } from './data-engineer/contact-lines.js';
 import { dedupeRecords, type ContactRecord } from './data-engineer/dedupe.js';
 import { enrichLead, type EnrichedLead } from './data-engineer/firmographics.js';

@@ -1,4 +1,4 @@
-import { defineAgent } from '../src/runtime/index.js';
+import { defineAgent } from 'agentmesh';
 
 /** The smallest useful agent: echoes text back, optionally asking a follow-up question. */
 export default defineAgent({

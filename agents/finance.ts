@@ -1,4 +1,4 @@
-import { defineAgent, type SkillContext } from '../src/runtime/index.js';
+import { defineAgent, type SkillContext } from 'agentmesh';
 import { calculateCosts, type CostBreakdown, type CostInput } from './finance/calculate-costs.js';
 import { costText } from './finance/cost-text.js';
 import { askText } from './shared/ask-text.js';

@@ -1,4 +1,4 @@
-import { defineAgent } from '../src/runtime/index.js';
+import { defineAgent } from 'agentmesh';
 import { answerPolicyQuestion, policySections } from './hr/policy-index.js';
 import { textOrData } from './shared/text-or-data.js';
 

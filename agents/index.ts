@@ -1,4 +1,4 @@
-import type { AgentDefinition } from '../src/runtime/index.js';
+import type { AgentDefinition } from 'agentmesh';
 import analytics from './analytics.js';
 import audienceArchitect from './audience-architect.js';
 import campaignOrchestrator from './campaign-orchestrator.js';

@@ -1,4 +1,4 @@
-import { defineAgent } from '../src/runtime/index.js';
+import { defineAgent } from 'agentmesh';
 import { lookalikeScore, scoreBand, type ScoreBand } from './lead-scorer/lookalike-score.js';
 import { findLead } from './shared/find-lead.js';
 import { sampleBestCustomers as best, sampleProspectIds as prospects } from './shared/sample-leads.js';

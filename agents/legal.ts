@@ -1,4 +1,4 @@
-import { defineAgent, type SkillContext } from '../src/runtime/index.js';
+import { defineAgent, type SkillContext } from 'agentmesh';
 import { CONTRACT_RULES } from './legal/contract-rules.js';
 import { DEFAULT_JURISDICTIONS, looksLikeContract, reviewContract, type ContractReview } from './legal/review-contract.js';
 import { askText } from './shared/ask-text.js';

@@ -1,4 +1,4 @@
-import { defineAgent, type SkillContext } from '../src/runtime/index.js';
+import { defineAgent, type SkillContext } from 'agentmesh';
 import { calculateCosts, type CostBreakdown } from './finance/calculate-costs.js';
 import { costText } from './finance/cost-text.js';
 import { reviewContract } from './legal/review-contract.js';

@@ -1,4 +1,4 @@
-import { defineAgent } from '../src/runtime/index.js';
+import { defineAgent } from 'agentmesh';
 import { CATEGORY_RULES } from './support/triage-rules.js';
 import { triageTicket, type Ticket } from './support/triage-ticket.js';
 import { textOrData } from './shared/text-or-data.js';

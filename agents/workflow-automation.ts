@@ -1,4 +1,4 @@
-import { defineAgent, type SkillContext } from '../src/runtime/index.js';
+import { defineAgent, type SkillContext } from 'agentmesh';
 import { campaignText } from './campaign-orchestrator/campaign-text.js';
 import { CHANNEL_NAMES } from './campaign-orchestrator/channels.js';
 import { planCampaign } from './campaign-orchestrator/plan-campaign.js';

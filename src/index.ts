@@ -1,7 +1,10 @@
 /**
- * agentmesh: what an agent author imports from 'agentmesh' — defining and
- * hosting agents (defineAgent, createRuntime) and driving long-running,
- * handed-off tasks from any process (openTaskControl). The roles' internals
- * stay behind their own entry points ('agentmesh/runtime', '/protocol', '/storage').
+ * agentmesh: what an agent author imports from 'agentmesh': defining and
+ * hosting agents (defineAgent, createRuntime), driving long-running,
+ * handed-off tasks from any process (openTaskControl), and the errors a
+ * skill raises. Each role embeds through its own entry point
+ * ('agentmesh/gateway', '/registry', '/orchestrator'); see docs/library.md.
  */
 export * from './runtime/index.js';
+export { AgentmeshError, ErrorCodes, invalidParams, isAgentmeshError } from './protocol/index.js';
+export type { ErrorCode, FieldViolation, AgentmeshErrorOptions } from './protocol/index.js';

@@ -1,4 +1,4 @@
-import type { SkillContext } from '../../src/runtime/index.js';
+import type { SkillContext } from 'agentmesh';
 import { messageText } from './message-text.js';
 
 /**

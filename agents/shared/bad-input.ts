@@ -1,4 +1,4 @@
-import { invalidParams, type AgentmeshError } from '../../src/protocol/index.js';
+import { invalidParams, type AgentmeshError } from 'agentmesh';
 
 /**
  * An input the JSON Schema admits but the skill cannot use (an unknown lead

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../src/runtime/index.js';
+import type { JsonSchema } from 'agentmesh';
 
 /**
  * A skill input that is either the message text or a data part matching

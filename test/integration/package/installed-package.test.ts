@@ -1,0 +1,114 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+
+/*
+ * Issue 17 §1: agentmesh as a user gets it. `npm pack` (which builds through
+ * `prepare`), the tarball unpacked as node_modules/agentmesh of an empty
+ * project, an agent in TypeScript importing 'agentmesh' compiled with the
+ * package's own types, then served and called. The project's other
+ * dependencies are this repository's installed ones, linked, so the test
+ * needs no network; test/unit/package/dependencies.test.ts holds every
+ * import of the shipped code to a declared dependency.
+ */
+const run = promisify(execFile);
+const repo = new URL('../../../', import.meta.url).pathname;
+
+const AGENT = `import { createRuntime, defineAgent, AgentmeshError, ErrorCodes, type SkillContext } from 'agentmesh';
+
+const greeter = defineAgent({
+  card: { name: 'greeter', description: 'Greets whoever it is sent' },
+  skills: {
+    greet: {
+      description: 'Greets a name',
+      handler: async (name: string, ctx: SkillContext) => {
+        if (name.trim() === '') throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'a name is required');
+        ctx.progress('greeting');
+        return \`hello, \${name}\`;
+      },
+    },
+  },
+});
+
+const runtime = await createRuntime({ agents: [greeter], config: { port: 0, host: '127.0.0.1', dataDir: process.argv[2]!, logLevel: 'silent' } });
+const { url } = await runtime.listen();
+console.log(url);
+process.once('SIGTERM', () => void runtime.close().then(() => process.exit(0)));
+`;
+
+// The package's types are real, not \`any\`: each line below must be a compile error.
+const TYPE_ERRORS = `import { defineAgent, createRuntime } from 'agentmesh';
+// @ts-expect-error: a card needs a description
+defineAgent({ card: { name: 'x' }, skills: {} });
+// @ts-expect-error: createRuntime returns a promise, not a runtime
+createRuntime({ agents: [] }).listen();
+`;
+
+describe('the packed package, installed in an empty project', () => {
+  let work: string;
+  let project: string;
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'agentmesh-pack-'));
+    const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', work], { cwd: repo, maxBuffer: 16 << 20 });
+    const tarball = join(work, stdout.trim().split('\n').pop()!);
+    project = join(work, 'project');
+    const installed = join(project, 'node_modules', 'agentmesh');
+    mkdirSync(installed, { recursive: true });
+    await run('tar', ['xzf', tarball, '-C', installed, '--strip-components=1']);
+    for (const entry of readdirSync(join(repo, 'node_modules'))) {
+      if (entry !== 'agentmesh' && entry !== '.bin' && !entry.startsWith('.')) symlinkSync(join(repo, 'node_modules', entry), join(project, 'node_modules', entry));
+    }
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-agents', private: true, type: 'module' }));
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { target: 'ES2023', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, rootDir: 'src', outDir: 'dist', skipLibCheck: true, types: ['node'] }, include: ['src'] }),
+    );
+    mkdirSync(join(project, 'src'));
+    writeFileSync(join(project, 'src', 'agent.ts'), AGENT);
+    writeFileSync(join(project, 'src', 'type-errors.ts'), TYPE_ERRORS);
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  test('ships the built entry points and their types, and no sources, tests or maps', () => {
+    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+    const shipped = files(join(project, 'node_modules', 'agentmesh')).map((f) => f.slice(join(project, 'node_modules', 'agentmesh').length + 1));
+    for (const required of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/bin.js', 'dist/src/gateway/index.d.ts', 'dist/agents/index.js', 'dist/schemas/workflow.schema.json']) assert.ok(shipped.includes(required), required);
+    assert.deepEqual(shipped.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.map') || f.endsWith('.ts') && !f.endsWith('.d.ts')), []);
+  });
+
+  test("an agent importing 'agentmesh' compiles against the shipped types (which are not any), serves and answers", async () => {
+    await run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project }).catch((err: { stdout?: string }) => {
+      assert.fail(`tsc failed:\n${err.stdout ?? String(err)}`);
+    });
+    const server = spawn(process.execPath, [join(project, 'dist', 'agent.js'), join(work, 'data')], { cwd: project, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const [url] = (await once(createInterface({ input: server.stdout }), 'line')) as [string];
+      const response = await fetch(`${url}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'a2a-version': '1.0' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: { messageId: 'm-1', role: 'ROLE_USER', parts: [{ text: 'Ada' }] } } }),
+      });
+      const body = (await response.json()) as { result: { task: { status: { state: string }; artifacts: Array<{ parts: Array<{ text: string }> }> } } };
+      assert.equal(body.result.task.status.state, 'TASK_STATE_COMPLETED');
+      assert.equal(body.result.task.artifacts[0]!.parts[0]!.text, 'hello, Ada');
+    } finally {
+      server.kill('SIGTERM');
+      await once(server, 'exit');
+    }
+  });
+
+  test('every documented subpath resolves from the project, and the CLI runs', async () => {
+    const subpaths = ['agentmesh', 'agentmesh/runtime', 'agentmesh/gateway', 'agentmesh/registry', 'agentmesh/orchestrator', 'agentmesh/protocol', 'agentmesh/storage', 'agentmesh/cli'];
+    const script = `for (const s of ${JSON.stringify(subpaths)}) { const m = await import(s); if (Object.keys(m).length === 0) throw new Error(s + ' exports nothing'); } console.log('ok');`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project });
+    assert.equal(stdout.trim(), 'ok');
+    const version = await run(process.execPath, [join(project, 'node_modules', 'agentmesh', 'dist', 'src', 'cli', 'bin.js'), '--version'], { cwd: project });
+    assert.match(version.stdout, /^\d+\.\d+\.\d+/);
+  });
+});

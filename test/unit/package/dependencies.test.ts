@@ -43,6 +43,13 @@ function runtimeImports(text: string): string[] {
   return found;
 }
 
+/**
+ * Dependencies the shipped code never imports but a dependency it uses loads
+ * as its own peer: the SDK's gRPC server and client (`@a2a-js/sdk/server/grpc`,
+ * `/client/grpc`, the gRPC binding) decode protobuf with `@bufbuild/protobuf`.
+ */
+const PEERS_OF_USED: Readonly<Record<string, string>> = { '@bufbuild/protobuf': '@a2a-js/sdk' };
+
 describe('the shipped code imports only declared dependencies', () => {
   test('every bare import under src/ and agents/ is a dependency or a Node built-in', () => {
     const undeclared: string[] = [];
@@ -59,6 +66,13 @@ describe('the shipped code imports only declared dependencies', () => {
     const used = new Set<string>();
     for (const file of [...sourceFiles(join(root, 'src')), ...sourceFiles(join(root, 'agents'))]) {
       for (const specifier of runtimeImports(readFileSync(file, 'utf8'))) used.add(packageOf(specifier));
+    }
+    // A peer a used dependency loads itself: declared here so installs get it, imported only by that dependency.
+    for (const [peer, of] of Object.entries(PEERS_OF_USED)) {
+      assert.ok(used.has(of), `${of} is used`);
+      const ofPkg = JSON.parse(readFileSync(join(root, 'node_modules', of, 'package.json'), 'utf8')) as { peerDependencies?: Record<string, string> };
+      assert.ok(ofPkg.peerDependencies?.[peer] !== undefined, `${peer} is a peer dependency of ${of}`);
+      used.add(peer);
     }
     assert.deepEqual(Object.keys(pkg['dependencies'] ?? {}).filter((name) => !used.has(name)), []);
   });

@@ -15,6 +15,8 @@ export const ID_PLACEHOLDER = '[<id>]';
 const METHOD: Readonly<Record<ScenarioName, string>> = {
   sendmessage: 'SendMessage',
   streaming: 'SendStreamingMessage',
+  // Over gRPC the same method goes as protobuf (grpc-load.ts); this JSON form is never sent.
+  'grpc-send': 'SendMessage',
 };
 
 /** JSON-RPC body for the scenario; `messageId` defaults to the autocannon placeholder. */

@@ -6,9 +6,9 @@ import { parseArgs } from 'node:util';
 import type { TargetId } from './target-process.js';
 
 /** The parts of a run that `--only` can select. */
-export type Part = 'sendmessage' | 'streaming' | 'memory' | 'registry' | 'gateway' | 'orchestrator' | 'store' | 'cli';
+export type Part = 'sendmessage' | 'streaming' | 'grpc' | 'memory' | 'registry' | 'gateway' | 'orchestrator' | 'store' | 'cli';
 
-const PARTS: readonly Part[] = ['sendmessage', 'streaming', 'memory', 'registry', 'gateway', 'orchestrator', 'store', 'cli'];
+const PARTS: readonly Part[] = ['sendmessage', 'streaming', 'grpc', 'memory', 'registry', 'gateway', 'orchestrator', 'store', 'cli'];
 const TARGET_IDS: readonly TargetId[] = ['a', 'b', 'c'];
 const MAX_ORCHESTRATOR_INSTANCES = 16;
 const MAX_ROUNDS = 9;
@@ -40,7 +40,8 @@ export interface BenchOptions {
 /** Usage text printed by `--help`. */
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --only <parts>         comma list of sendmessage, streaming, memory, registry, gateway, orchestrator, store, cli (default: all)
+  --only <parts>         comma list of sendmessage, streaming, grpc, memory, registry, gateway, orchestrator, store, cli (default: all);
+                         grpc is SendMessage over gRPC, sdk (b) and agentmesh (c) only
   --targets <ids>        comma list of a (bare node:http), b (@a2a-js/sdk), c (agentmesh) (default: a,b,c)
   --duration <s>         measured seconds per target (default 10, env BENCH_DURATION_S)
   --warmup <s>           warm-up seconds before each measurement (default 3, env BENCH_WARMUP_S)
@@ -50,8 +51,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --orchestrator-instances <n>
                          agents runtimes the orchestrator's maps spread over (default 2, env BENCH_ORCHESTRATOR_INSTANCES)
   --store-tasks <n>      task writes per target and round of the store part (default 100000, env BENCH_STORE_TASKS)
-  --rounds <n>           rounds of the sendmessage, streaming and gateway parts, every target once a round;
-                         sendmessage/streaming report the round with the median agentmesh/sdk ratio, gateway
+  --rounds <n>           rounds of the sendmessage, streaming, grpc and gateway parts, every target once a round;
+                         sendmessage/streaming/grpc report the round with the median agentmesh/sdk ratio, gateway
                          the median of each figure and ratio (default 1, at most 9, env BENCH_ROUNDS)
   --memory               run the memory part (default: on)
   --no-memory            skip the memory part

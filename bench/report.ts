@@ -60,7 +60,7 @@ export interface MemoryReport {
 /** Acceptance thresholds from the issue. */
 export const ACCEPTANCE = Object.freeze({ minCOverB: 3, maxRssBytes: 200_000_000 });
 
-const SCENARIO_LABEL: Readonly<Record<ScenarioName, string>> = { sendmessage: 'SendMessage', streaming: 'SendStreamingMessage' };
+const SCENARIO_LABEL: Readonly<Record<ScenarioName, string>> = { sendmessage: 'SendMessage', streaming: 'SendStreamingMessage', 'grpc-send': 'SendMessage over gRPC' };
 
 /** Label of a scenario as the spec names the method. */
 export function scenarioLabel(scenario: ScenarioName): string {

@@ -56,7 +56,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   const startedAt = new Date();
   const info = machine();
   log(`agentmesh bench, ${startedAt.toISOString()}, ${String(info.cpus)} cores (${String(info.cpuModel)}), Node ${process.version}, load average ${Number(info.loadAverage1m).toFixed(2)}`);
-  log(`load: autocannon, ${options.connections} connections, warm-up ${options.warmupS} s, measured ${options.durationS} s; targets ${options.targets.map((id) => `${id}=${TARGETS[id].name}`).join(', ')}`);
+  log(`load: autocannon (gRPC: grpc-js, one channel per connection), ${options.connections} connections, warm-up ${options.warmupS} s, measured ${options.durationS} s; targets ${options.targets.map((id) => `${id}=${TARGETS[id].name}`).join(', ')}`);
   const dataRoot = await mkdtemp(join(tmpdir(), 'agentmesh-bench-'));
   const scenarios: ScenarioReport[] = [];
   let memory: MemoryReport | undefined;
@@ -73,7 +73,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
       else if (part === 'orchestrator') orchestrator = await runOrchestratorBench({ instances: options.orchestratorInstances, log });
       else if (part === 'store') store = await runStoreBench({ tasks: options.storeTasks, dataRoot, log });
       else if (part === 'cli') cli = await runCliBench({ runs: 15, log });
-      else scenarios.push(await runRounds({ scenario: part, options, dataRoot, log }));
+      else scenarios.push(await runRounds({ scenario: part === 'grpc' ? 'grpc-send' : part, options, dataRoot, log }));
     }
   } finally {
     await rm(dataRoot, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { TARGETS, withTarget } from './target-process.js';
 import type { TargetId } from './target-process.js';
 import type { ScenarioName } from './target-protocol.js';
 import { verifySendMessage, verifyStreaming } from './verify-target.js';
+import { measureGrpc, verifyGrpcSendMessage } from './grpc-load.js';
 
 /** Options for {@link runScenario}. */
 export interface RunScenarioOptions {
@@ -48,7 +49,11 @@ async function benchTarget({
   }
   try {
     await withTarget({ id, scenario, dataRoot, ...(fixedBody === undefined ? {} : { fixedBody }) }, async (target) => {
-      if (scenario === 'streaming') {
+      if (scenario === 'grpc-send') {
+        const sample = await verifyGrpcSendMessage({ target: target.url });
+        row.verified = `${sample.bytes} B`;
+        log(`  ${info.name}: gRPC check OK, completed task with one text artifact, ${sample.bytes} B`);
+      } else if (scenario === 'streaming') {
         const sample = await verifyStreaming({ url: target.url });
         row.verified = `${sample.eventCount} events`;
         log(`  ${info.name}: stream check OK, ${sample.eventCount} data: events (${sample.kinds.join(', ')}), ${sample.bytes} B`);
@@ -59,14 +64,8 @@ async function benchTarget({
         log(`  ${info.name}: check OK, completed task with one text artifact, ${sample.bytes} B`);
       }
       log(`  ${info.name}: warm-up ${options.warmupS} s, then ${options.durationS} s at ${options.connections} connections…`);
-      row.load = await measure({
-        url: target.url,
-        scenario,
-        connections: options.connections,
-        warmupS: options.warmupS,
-        durationS: options.durationS,
-        cpuMicros: () => target.cpuMicros(),
-      });
+      const shape = { connections: options.connections, warmupS: options.warmupS, durationS: options.durationS, cpuMicros: () => target.cpuMicros() };
+      row.load = scenario === 'grpc-send' ? await measureGrpc({ target: target.url, ...shape }) : await measure({ url: target.url, scenario, ...shape });
       const { load } = row;
       if (!isCleanRun(load)) {
         row.failure = `${load.errors} errors (${load.timeouts} timeouts), ${load.non2xx} non-2xx, ${load.mismatches} bad bodies: not a result`;
@@ -88,7 +87,8 @@ async function benchTarget({
 export async function runScenario(run: RunScenarioOptions): Promise<ScenarioReport> {
   const { scenario, options, dataRoot, log } = run;
   log(`${scenarioLabel(scenario)}:`);
-  const wanted = (['b', 'a', 'c'] as const).filter((id) => options.targets.includes(id) && !(scenario === 'streaming' && id === 'a'));
+  // bare-http speaks neither SSE nor gRPC: the streaming and gRPC scenarios compare sdk and agentmesh only.
+  const wanted = (['b', 'a', 'c'] as const).filter((id) => options.targets.includes(id) && !(scenario !== 'sendmessage' && id === 'a'));
   let fixedBody: string | undefined;
   if (scenario === 'sendmessage' && wanted.includes('a') && !wanted.includes('b')) {
     try {

@@ -7,8 +7,8 @@
  * the harness may ask for `memory` samples and finally sends `stop`.
  */
 
-/** Which request mix a target must be prepared to answer. */
-export type ScenarioName = 'sendmessage' | 'streaming';
+/** Which request mix a target must be prepared to answer; `grpc-send` is SendMessage over gRPC (the target's `url` is then a gRPC target, host:port). */
+export type ScenarioName = 'sendmessage' | 'streaming' | 'grpc-send';
 
 /** Harness → target: configure and start listening on 127.0.0.1, port 0. */
 export interface StartMessage {

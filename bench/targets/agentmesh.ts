@@ -25,14 +25,20 @@ const benchAgent = defineAgent({
   },
 });
 
-serveTarget(async ({ dataDir }) => {
+serveTarget(async ({ dataDir, scenario }) => {
   if (dataDir === undefined) {
     throw new Error('the agentmesh target needs a dataDir for its SQLite store');
   }
   const runtime = await createRuntime({
     agents: [benchAgent],
-    config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn' },
+    // The gRPC scenario serves the gRPC binding too (off by default, not loaded otherwise).
+    config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', ...(scenario === 'grpc-send' ? { grpcPort: 0 } : {}) },
   });
-  const { url } = await runtime.listen();
+  const { url, grpc } = await runtime.listen();
+  if (scenario === 'grpc-send') {
+    const target = grpc?.['bench'];
+    if (target === undefined) throw new Error('the runtime reported no gRPC target');
+    return { url: target, close: () => runtime.close() };
+  }
   return { url, close: () => runtime.close() };
 });

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { TaskState } from '@a2a-js/sdk';
 import type { AgentCard, Part } from '@a2a-js/sdk';
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { AgentEvent, DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
 import { UserBuilder, agentCardHandler, jsonRpcHandler } from '@a2a-js/sdk/server/express';
@@ -134,9 +135,26 @@ function createCard(): AgentCard {
   };
 }
 
+/**
+ * The gRPC scenario: the SDK's own gRPC server (`grpcService` on a grpc-js
+ * server, as its README shows) over the same request handler, store and
+ * executor; the card declares a v1.0 GRPC interface, which its version check reads.
+ */
+async function serveGrpc(card: AgentCard, requestHandler: DefaultRequestHandler): Promise<{ url: string; close: () => Promise<void> }> {
+  const grpc = await import('@grpc/grpc-js');
+  const { A2AService, grpcService, UserBuilder: GrpcUserBuilder } = await import('@a2a-js/sdk/server/grpc');
+  const server = new grpc.Server();
+  server.addService(A2AService, grpcService({ requestHandler, userBuilder: GrpcUserBuilder.noAuthentication }) as unknown as UntypedServiceImplementation);
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))));
+  const url = `127.0.0.1:${port}`;
+  card.supportedInterfaces = [{ url, protocolBinding: 'GRPC', tenant: '', protocolVersion: '1.0' }];
+  return { url, close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())) };
+}
+
 serveTarget(async ({ scenario }) => {
   const card = createCard();
   const requestHandler = new DefaultRequestHandler(card, new InMemoryTaskStore(), createExecutor(scenario));
+  if (scenario === 'grpc-send') return serveGrpc(card, requestHandler);
   const app = express();
   app.use('/.well-known/agent-card.json', agentCardHandler({ agentCardProvider: requestHandler }));
   app.use('/', jsonRpcHandler({ requestHandler, userBuilder: UserBuilder.noAuthentication }));

@@ -10,16 +10,18 @@ import {
   DefaultAgentCardResolver,
   JsonRpcTransportFactory,
   RestTransportFactory,
+  type CallInterceptor,
   type Client,
+  type TransportFactory,
 } from '@a2a-js/sdk/client';
 import { AgentmeshError, ErrorCodes, type ProtocolVersion } from '../protocol/index.js';
 import { createOutboundFetch } from './outbound-fetch.js';
 
-/** Protocol bindings the CLI speaks (gRPC is left out: it needs a native dependency). */
-export type Binding = 'jsonrpc' | 'rest';
+/** Protocol bindings the CLI speaks. */
+export type Binding = 'jsonrpc' | 'rest' | 'grpc';
 
 /** Wire names of the bindings in `AgentInterface.protocolBinding` (A2A §5.8). */
-const BINDING_WIRE_NAMES: Readonly<Record<Binding, string>> = { jsonrpc: 'JSONRPC', rest: 'HTTP+JSON' };
+const BINDING_WIRE_NAMES: Readonly<Record<Binding, string>> = { jsonrpc: 'JSONRPC', rest: 'HTTP+JSON', grpc: 'GRPC' };
 
 /** Where the card lives below an agent base URL (A2A §8.2). */
 const WELL_KNOWN_CARD_PATH = '.well-known/agent-card.json';
@@ -84,13 +86,19 @@ export async function connectAgent(options: ConnectAgentOptions): Promise<AgentC
   const card = resolver.normalizeAgentCard(await downloadCard(cardUrl, fetchImpl));
   const chosen = chooseInterface(card, cardUrl, options);
 
-  const factory = new ClientFactory({
-    transports: [
-      new JsonRpcTransportFactory({ fetchImpl, legacyCompat: { enabled: true } }),
-      new RestTransportFactory({ fetchImpl, legacyCompat: { enabled: true } }),
-    ],
-    cardResolver: resolver,
-  });
+  const transports: TransportFactory[] = [
+    new JsonRpcTransportFactory({ fetchImpl, legacyCompat: { enabled: true } }),
+    new RestTransportFactory({ fetchImpl, legacyCompat: { enabled: true } }),
+  ];
+  let interceptors: CallInterceptor[] = [];
+  if (chosen.binding === 'grpc') {
+    // Loaded only for gRPC (STYLE rule 15): the other bindings never import grpc-js.
+    const { GrpcTransportFactory } = await import('@a2a-js/sdk/client/grpc');
+    transports.push(new GrpcTransportFactory({ legacyCompat: { enabled: true } }));
+    // gRPC carries headers as metadata (A2A §10.2): the token and extra headers go on every call.
+    if (Object.keys(headers).length > 0) interceptors = [withMetadata(headers)];
+  }
+  const factory = new ClientFactory({ transports, cardResolver: resolver, clientConfig: { interceptors } });
   const client = await factory.createFromAgentCard({ ...card, supportedInterfaces: [chosen.agentInterface] });
   return { client, card, cardUrl: cardUrl.href, ...chosen };
 }
@@ -146,6 +154,16 @@ async function downloadCard(cardUrl: URL, fetchImpl: typeof fetch): Promise<unkn
   return raw;
 }
 
+/** An interceptor adding `headers` to every call's service parameters (gRPC metadata). */
+function withMetadata(headers: Readonly<Record<string, string>>): CallInterceptor {
+  return {
+    async before(args) {
+      args.options = { ...args.options, serviceParameters: { ...headers, ...args.options?.serviceParameters } };
+    },
+    async after() {},
+  };
+}
+
 function versionOf(agentInterface: AgentInterface): ProtocolVersion {
   // Interfaces synthesized from a v0.3 card are stamped '0.3'; v1.0 cards
   // must carry the version, but an empty one is read as the card's own (1.0).
@@ -182,8 +200,8 @@ function chooseInterface(card: AgentCard, cardUrl: URL, options: ConnectAgentOpt
     );
   }
   const binding = bindingOf(picked) as Binding;
-  // Cards may carry relative URLs; resolve them against the card's location.
-  const agentInterface: AgentInterface = { ...picked, url: new URL(picked.url, cardUrl).href };
+  // Cards may carry relative URLs; resolve them against the card's location. A gRPC url is a target (host:port), not a URL.
+  const agentInterface: AgentInterface = binding === 'grpc' ? picked : { ...picked, url: new URL(picked.url, cardUrl).href };
   return { agentInterface, protocol, binding };
 }
 

@@ -37,7 +37,7 @@ export function addConnectionOptions(command: Command): Command {
   return command
     .option('--json', 'print machine-readable A2A v1.0 JSON instead of text')
     .addOption(new Option('--protocol <version>', 'A2A protocol version (default: 1.0 when the card lists it, else 0.3)').choices(['1.0', '0.3']))
-    .addOption(new Option('--binding <binding>', "protocol binding (default: the card's preferred)").choices(['jsonrpc', 'rest']))
+    .addOption(new Option('--binding <binding>', "protocol binding (default: the card's preferred)").choices(['jsonrpc', 'rest', 'grpc']))
     .option('--header <name:value>', 'extra HTTP header on every request (repeatable)', collectHeader)
     .option('--token <bearer>', 'bearer token sent as Authorization (default: $AGENTMESH_TOKEN)')
     .option('--timeout <ms>', 'give up after this many milliseconds', positiveInteger);

@@ -9,6 +9,9 @@ export function runtimeConfigFromEnv(env: Record<string, string | undefined>, fl
   const config: RuntimeConfigInput = {};
   const port = envInt(flags.port !== undefined ? '--port' : 'PORT', flags.port ?? env['PORT']);
   if (port !== undefined) config.port = port;
+  // GRPC_PORT set serves the gRPC binding too (off by default).
+  const grpcPort = envInt('GRPC_PORT', env['GRPC_PORT']);
+  if (grpcPort !== undefined) config.grpcPort = grpcPort;
   const host = flags.host ?? env['HOST'];
   if (host) config.host = host;
   const dataDir = flags.dataDir ?? env['AGENTMESH_DATA_DIR'];

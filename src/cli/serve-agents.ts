@@ -16,9 +16,11 @@ export interface ServeFlags {
 export async function startAgents(ctx: CliContext, agents: readonly AgentDefinition[], flags: ServeFlags, extra: RuntimeConfigInput = {}): Promise<Runtime> {
   const config = { ...runtimeConfigFromEnv(ctx.io.env, flags), ...extra };
   const runtime = await createRuntime({ agents: [...agents], config });
-  const { url, agents: urls } = await listenOrClose(runtime);
+  const { url, agents: urls, grpc } = await listenOrClose(runtime);
   ctx.io.stdout.write(`agentmesh runtime listening on ${url}\n`);
-  for (const [name, agentUrl] of Object.entries(urls)) ctx.io.stdout.write(`  ${name.padEnd(16)} ${agentUrl}  (card: ${agentUrl}/.well-known/agent-card.json)\n`);
+  for (const [name, agentUrl] of Object.entries(urls)) {
+    ctx.io.stdout.write(`  ${name.padEnd(16)} ${agentUrl}  (card: ${agentUrl}/.well-known/agent-card.json)${grpc?.[name] ? `  gRPC ${grpc[name]}` : ''}\n`);
+  }
   ctx.io.stdout.write(`  health ${url}/health  ready ${url}/ready  metrics ${url}/metrics\n`);
   ctx.io.stdout.write(`Try: agentmesh send ${Object.values(urls)[0]} "hello"\n`);
   return runtime;

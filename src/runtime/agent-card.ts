@@ -21,20 +21,23 @@ export interface ServedCard {
 
 /**
  * The public card of an agent: the author's fields, plus interfaces at
- * `baseUrl` for JSON-RPC and HTTP+JSON (each in 1.0 and 0.3), capabilities and
+ * `baseUrl` for JSON-RPC and HTTP+JSON and, with `grpcUrl`, gRPC (each in
+ * 1.0 and 0.3), capabilities and
  * skills from the definition. Signed over its RFC 8785 canonical form when a
  * key is given (the SDK's signer, so the SDK's verifier accepts it).
  */
-export async function buildAgentCard(agent: AgentDefinition, options: { baseUrl: string; signingKey?: CardSigningKey | undefined; extended?: boolean }): Promise<ServedCard> {
+export async function buildAgentCard(agent: AgentDefinition, options: { baseUrl: string; grpcUrl?: string | undefined; signingKey?: CardSigningKey | undefined; extended?: boolean }): Promise<ServedCard> {
   const input = agent.card;
   const extras = options.extended ? (agent.extendedCard ?? {}) : {};
   const interfaces = duplicateInterfacesForLegacy(
     [
       { url: options.baseUrl, protocolBinding: 'JSONRPC', protocolVersion: '1.0', tenant: '' },
       { url: options.baseUrl, protocolBinding: 'HTTP+JSON', protocolVersion: '1.0', tenant: '' },
+      // gRPC last: clients that take the first interface keep JSON-RPC. Its url is a gRPC target (host:port).
+      ...(options.grpcUrl !== undefined ? [{ url: options.grpcUrl, protocolBinding: 'GRPC', protocolVersion: '1.0', tenant: '' }] : []),
     ],
-    // v0.3 is served on both bindings: JSON-RPC at `/`, HTTP+JSON under `/v1/` (transports/legacy-rest.ts).
-    ['JSONRPC', 'HTTP+JSON'],
+    // v0.3 is served on every binding: JSON-RPC at `/`, HTTP+JSON under `/v1/` (transports/legacy-rest.ts), gRPC as `a2a.v1.A2AService`.
+    ['JSONRPC', 'HTTP+JSON', 'GRPC'],
   );
   const base = AgentCard.toJSON(AgentCard.fromJSON({ ...input, skills: [] })) as Record<string, unknown>;
   let card: AgentCard = AgentCard.fromJSON({

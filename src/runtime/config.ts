@@ -18,6 +18,12 @@ export const runtimeConfigSchema = z
      * SendMessage waits for its task, bounded by the skill's timeout.
      */
     requestTimeoutMs: z.number().int().positive().default(30_000),
+    /**
+     * Serve the gRPC binding (A2A §10) too: the port of the first hosted agent;
+     * each further agent takes the next port (0: every agent gets a free port,
+     * reported by `listen()`). Unset: no gRPC, and grpc-js is never loaded.
+     */
+    grpcPort: z.number().int().min(0).max(65535).optional(),
     /** Tasks of one agent running at once (an agent may set its own). */
     maxConcurrentTasks: z.number().int().positive().default(64),
     /** Tasks of one agent waiting for a slot before new ones are refused. */

@@ -18,6 +18,7 @@ import type { TaskControl } from './task-control.js';
 import { createGatewayAssertionCheck } from './gateway-assertion.js';
 import { anonymous, type Authenticate } from './transports/call-context.js';
 import { untilDeadline } from './shutdown-deadline.js';
+import type { GrpcAgent, GrpcServing } from './transports/grpc-server.js';
 
 const VERSION = '0.1.0';
 
@@ -41,8 +42,12 @@ export interface Runtime {
   readonly engine: TaskEngine;
   readonly config: Readonly<RuntimeConfig>;
   readonly replicaId: string;
-  /** Starts listening and the background work (heartbeats, recovery, push delivery, retention). */
-  listen(): Promise<{ url: string; agents: Record<string, string> }>;
+  /**
+   * Starts listening and the background work (heartbeats, recovery, push
+   * delivery, retention). `grpc`: each agent's gRPC target (host:port) when
+   * `grpcPort` is set.
+   */
+  listen(): Promise<{ url: string; agents: Record<string, string>; grpc?: Record<string, string> }>;
   /** Runs one recovery pass now (tests and operators). */
   recoverNow(): Promise<{ failed: number; rerun: number }>;
   /**
@@ -156,13 +161,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const cards = new Map<string, ServedCard>();
   const single = options.agents.length === 1;
   const baseUrlOf = (agent: AgentDefinition) => (single ? publicUrl : `${publicUrl}/agents/${agent.name}`);
+  // Each agent's gRPC target once its server is bound (listen()); the cards list it from then on.
+  const grpcUrls = new Map<string, string>();
+  const urlsOf = (agent: AgentDefinition) => ({ baseUrl: baseUrlOf(agent), grpcUrl: grpcUrls.get(agent.name) });
+  const grpcAgents: GrpcAgent[] = [];
+  let grpcServing: GrpcServing | undefined;
   const cardKey: CardSigningKey | undefined = config.signCards
     ? { kid: signingKey.kid, alg: signingKey.alg, privateKey: signingKey.privateKey, jku: `${publicUrl}/.well-known/jwks.json` }
     : undefined;
   const servedCard = async (agent: AgentDefinition): Promise<ServedCard> => {
     let served = cards.get(agent.name);
     if (!served) {
-      served = await buildAgentCard(agent, { baseUrl: baseUrlOf(agent), signingKey: cardKey && { ...cardKey, jku: `${publicUrl}/.well-known/jwks.json` } });
+      served = await buildAgentCard(agent, { ...urlsOf(agent), signingKey: cardKey && { ...cardKey, jku: `${publicUrl}/.well-known/jwks.json` } });
       cards.set(agent.name, served);
     }
     return served;
@@ -189,13 +199,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       handler,
       card: async () => {
         const served = await servedCard(agent);
-        if (agent.extendedCard && !extendedCards.has(agent.name)) extendedCards.set(agent.name, await buildAgentCard(agent, { baseUrl: baseUrlOf(agent), extended: true }));
+        if (agent.extendedCard && !extendedCards.has(agent.name)) extendedCards.set(agent.name, await buildAgentCard(agent, { ...urlsOf(agent), extended: true }));
         return served;
       },
       authenticate: options.authenticate ?? gatewayCheck?.forAgent(agent.name) ?? anonymous,
       sse: { heartbeatMs: config.sseHeartbeatMs, onDrain: (close: () => void) => onDrain(app, close) },
       bodyLimitBytes: config.bodyLimitBytes,
     };
+    grpcAgents.push({ name: agent.name, handler, authenticate: routes.authenticate });
     // Cards must exist before the first A2A call: handlers read them synchronously.
     app.addHook('onReady', async () => {
       await routes.card();
@@ -242,9 +253,17 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       listening = true;
       const port = (app.server.address() as AddressInfo).port;
       if (!config.publicUrl) publicUrl = `http://localhost:${port}`;
+      if (config.grpcPort !== undefined) {
+        // Loaded only here: a runtime without gRPC never imports grpc-js (STYLE rule 15).
+        const { startGrpcServers } = await import('./transports/grpc-server.js');
+        grpcServing = await startGrpcServers({ agents: grpcAgents, host: config.host, port: config.grpcPort, maxMessageBytes: config.bodyLimitBytes, logger: log, metrics });
+        // Advertised on the public URL's host: the host callers already reach the agent at.
+        const host = new URL(publicUrl).hostname;
+        for (const [name, grpcPort] of Object.entries(grpcServing.ports)) grpcUrls.set(name, `${host}:${grpcPort}`);
+      }
       // Rebuild the cards for the real URL, then swap: requests in between still find the old ones.
       const fresh = new Map<string, ServedCard>();
-      for (const agent of options.agents) fresh.set(agent.name, await buildAgentCard(agent, { baseUrl: baseUrlOf(agent), signingKey: cardKey && { ...cardKey, jku: `${publicUrl}/.well-known/jwks.json` } }));
+      for (const agent of options.agents) fresh.set(agent.name, await buildAgentCard(agent, { ...urlsOf(agent), signingKey: cardKey && { ...cardKey, jku: `${publicUrl}/.well-known/jwks.json` } }));
       for (const [name, card] of fresh) cards.set(name, card);
       extendedCards.clear();
       every(config.heartbeatMs, () => stores.tasks.heartbeat(replicaId, Date.now()));
@@ -257,7 +276,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       push.start();
       void recoverNow().catch((err) => log.warn({ err }, 'startup recovery failed'));
       const agents = Object.fromEntries(options.agents.map((a) => [a.name, baseUrlOf(a)]));
-      log.info({ url: publicUrl, agents, replicaId, database: database.dialect, bus: bus.kind }, 'runtime listening');
+      const grpc = grpcServing ? Object.fromEntries(grpcUrls) : undefined;
+      log.info({ url: publicUrl, agents, ...(grpc ? { grpc } : {}), replicaId, database: database.dialect, bus: bus.kind }, 'runtime listening');
       if (config.registryUrl) {
         registry = createRegistryLink({
           registryUrl: config.registryUrl,
@@ -280,7 +300,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         // Bounded: a registry that is down delays serving by at most a moment, then retries behind.
         await registry.start();
       }
-      return { url: publicUrl, agents };
+      return { url: publicUrl, agents, ...(grpc ? { grpc } : {}) };
     },
     recoverNow,
     onConfigChange: (agent, listener) => configs.subscribe(agent, listener),
@@ -296,8 +316,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       for (const t of timers) clearInterval(t);
       // One deadline for the whole drain: final task writes first, then open requests with what is left.
       await engine.shutdown({ deadlineMs: Math.max(0, deadlineAt - Date.now()) });
-      if (listening) await drain(app, { deadlineMs: Math.max(1, deadlineAt - Date.now()) });
-      else await app.close();
+      // HTTP and gRPC drain side by side, under the same deadline.
+      await Promise.all([
+        listening ? drain(app, { deadlineMs: Math.max(1, deadlineAt - Date.now()) }) : app.close(),
+        grpcServing?.close(deadlineAt),
+      ]);
       // Past the deadline every step is abandoned rather than awaited (a pool whose
       // connection is blocked on a lock never ends); each one abandoned is logged.
       const grace = deadlineAt + SHUTDOWN_GRACE_MS;

@@ -27,8 +27,17 @@ export const ORIGINAL_CARD_EXTENSION_URI = 'https://agentmesh.dev/extensions/ori
 type Json = Record<string, unknown>;
 
 /**
+ * The bindings the gateway proxies. It does not proxy gRPC (yet): an agent's
+ * GRPC interface is its direct address, which would skip the gateway's
+ * authentication, credits and audit, so the served card leaves it out
+ * (docs/gateway.md).
+ */
+export const PROXIED_BINDINGS: ReadonlySet<string> = new Set(['JSONRPC', 'HTTP+JSON']);
+
+/**
  * The card as the gateway serves it (A2A v1.0 JSON), before the gateway
- * signs it: every interface URL (each protocol version's, each binding's)
+ * signs it: every interface URL (each protocol version's, each binding the
+ * gateway proxies: {@link PROXIED_BINDINGS}; the others are dropped)
  * points at `${gatewayBaseUrl}/agents/{name}`, the agent's own signatures
  * move into the {@link ORIGINAL_CARD_EXTENSION_URI} extension with the card
  * they sign, and the security schemes and requirements are the gateway's
@@ -68,7 +77,7 @@ export function rewriteCard(record: AgentRecord, instanceUrls: readonly string[]
   // In the SDK's JSON form, as the rest of the card (empty lists dropped): what is served is what the canonical form reads.
   return AgentCard.toJSON(AgentCard.fromJSON({
     ...unsigned,
-    supportedInterfaces: interfaces.map((i) => ({ ...i, url: rewrite(i['url']) })),
+    supportedInterfaces: interfaces.filter((i) => PROXIED_BINDINGS.has(String(i['protocolBinding']).toUpperCase())).map((i) => ({ ...i, url: rewrite(i['url']) })),
     capabilities: { ...capabilities, extensions },
     securitySchemes: security.securitySchemes,
     securityRequirements: security.securityRequirements,

@@ -16,6 +16,9 @@ const COMBINATIONS: Array<{ protocol: ProtocolVersion; binding: Binding; mount: 
   { protocol: '0.3', binding: 'jsonrpc', mount: '' },
   { protocol: '0.3', binding: 'rest', mount: '' },
   { protocol: '0.3', binding: 'rest', mount: '/agents/tester' },
+  // gRPC: the SDK's gRPC client transport (v1.0 and its v0.3 compat), found through the card's GRPC interfaces.
+  { protocol: '1.0', binding: 'grpc', mount: '' },
+  { protocol: '0.3', binding: 'grpc', mount: '' },
 ];
 
 describe('official @a2a-js/sdk client against the runtime', () => {
@@ -23,7 +26,7 @@ describe('official @a2a-js/sdk client against the runtime', () => {
   let webhook: Awaited<ReturnType<typeof startWebhook>>;
   let webhookUrl: string;
   before(async () => {
-    env = await startRuntime(undefined, { dev: true, allowHosts: ['127.0.0.1', 'localhost'] });
+    env = await startRuntime(undefined, { dev: true, allowHosts: ['127.0.0.1', 'localhost'], grpcPort: 0 });
     webhook = await startWebhook();
     webhookUrl = webhook.url;
   });
@@ -64,6 +67,14 @@ describe('official @a2a-js/sdk client against the runtime', () => {
         const full = await client.getTask(GetTaskRequest.fromJSON({ id: task.id }));
         assert.ok(full.history.length >= 1);
         assert.equal(full.history[0]?.parts[0]?.content?.$case === 'text' && full.history[0].parts[0].content.value, 'history');
+        if (protocol === '0.3' && binding === 'grpc') {
+          // The v0.3 proto's history_length has no presence: 0 is "not set" and gets the whole history; 1 still cuts it.
+          const unset = await client.getTask(GetTaskRequest.fromJSON({ id: task.id, historyLength: 0 }));
+          assert.equal(unset.history.length, full.history.length);
+          const one = await client.getTask(GetTaskRequest.fromJSON({ id: task.id, historyLength: 1 }));
+          assert.equal(one.history.length, 1);
+          return;
+        }
         const none = await client.getTask(GetTaskRequest.fromJSON({ id: task.id, historyLength: 0 }));
         assert.equal(none.history.length, 0);
         assert.equal(none.id, task.id);

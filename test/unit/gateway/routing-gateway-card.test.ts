@@ -47,6 +47,19 @@ test('every interface points at the gateway, keeping the path under the instance
   assert.equal(card.skills[0].id, 'score');
 });
 
+test("the agent's direct gRPC interfaces are left out: the gateway does not proxy gRPC", () => {
+  const withGrpc = cardJson({
+    supportedInterfaces: [
+      { url: 'https://pod-1.internal:4000/a2a', protocolBinding: 'JSONRPC', protocolVersion: '1.0' },
+      { url: 'pod-1.internal:50051', protocolBinding: 'GRPC', protocolVersion: '1.0' },
+      { url: 'pod-1.internal:50051', protocolBinding: 'GRPC', protocolVersion: '0.3' },
+    ],
+  });
+  const card = rewriteCard(record(withGrpc), ['https://pod-1.internal:4000/a2a'], GATEWAY) as any;
+  assert.deepEqual(card.supportedInterfaces.map((i: any) => `${i.protocolBinding} ${i.protocolVersion} ${i.url}`), ['JSONRPC 1.0 https://gateway.example.com/agents/lead-scorer']);
+  assert.doesNotMatch(JSON.stringify(card.supportedInterfaces), /50051/);
+});
+
 test("the agent's signed card rides in an extension, verifiable with the SDK; a forged one is dropped", async () => {
   const agentKeys = await generateKeyPair('ES256');
   const gatewayKeys = await generateKeyPair('ES256');

@@ -48,6 +48,13 @@ function typeImports(text: string): string[] {
   return [...text.matchAll(/^\s*import\s+type\s[^'";]*?from\s*'([^']+)'/gm)].map((m) => m[1]!);
 }
 
+/**
+ * Dependencies the shipped code never imports but a dependency it uses loads
+ * as its own peer: the SDK's gRPC server and client (`@a2a-js/sdk/server/grpc`,
+ * `/client/grpc`, the gRPC binding) decode protobuf with `@bufbuild/protobuf`.
+ */
+const PEERS_OF_USED: Readonly<Record<string, string>> = { '@bufbuild/protobuf': '@a2a-js/sdk' };
+
 describe('the shipped code imports only declared dependencies', () => {
   test('every bare import under src/ and agents/ is a dependency or a Node built-in', () => {
     const undeclared: string[] = [];
@@ -69,6 +76,13 @@ describe('the shipped code imports only declared dependencies', () => {
       for (const specifier of runtimeImports(text)) used.add(packageOf(specifier));
       // A type-only import is a use too: the shipped declarations (.d.ts) import it, so users' compilers need it.
       for (const specifier of typeImports(text)) used.add(packageOf(specifier));
+    }
+    // A peer a used dependency loads itself: declared here so installs get it, imported only by that dependency.
+    for (const [peer, of] of Object.entries(PEERS_OF_USED)) {
+      assert.ok(used.has(of), `${of} is used`);
+      const ofPkg = JSON.parse(readFileSync(join(root, 'node_modules', of, 'package.json'), 'utf8')) as { peerDependencies?: Record<string, string> };
+      assert.ok(ofPkg.peerDependencies?.[peer] !== undefined, `${peer} is a peer dependency of ${of}`);
+      used.add(peer);
     }
     assert.deepEqual(Object.keys(pkg['dependencies'] ?? {}).filter((name) => !used.has(name)), []);
   });

@@ -38,6 +38,8 @@ export interface ConnectAgentOptions {
   headers?: Readonly<Record<string, string>>;
   /** Bearer token, sent as `Authorization: Bearer <token>`. */
   token?: string;
+  /** Without `token`: asked, with the downloaded card, for a token to call the agent with (see client-credentials.ts). */
+  tokenProvider?: (card: AgentCard, signal?: AbortSignal) => Promise<string | undefined>;
   /** Underlying fetch (see {@link createOutboundFetch}); defaults to global fetch with a `traceparent`. */
   fetchImpl?: typeof fetch;
   /** Deadline for everything this connection does. */
@@ -74,10 +76,13 @@ export interface AgentConnection {
 export async function connectAgent(options: ConnectAgentOptions): Promise<AgentConnection> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined && options.token !== '') headers.authorization = `Bearer ${options.token}`;
-  const outboundOptions: Parameters<typeof createOutboundFetch>[0] = { headers };
-  if (options.fetchImpl) outboundOptions.fetchImpl = options.fetchImpl;
-  if (options.signal) outboundOptions.signal = options.signal;
-  const fetchImpl = createOutboundFetch(outboundOptions);
+  const outbound = () => {
+    const outboundOptions: Parameters<typeof createOutboundFetch>[0] = { headers: { ...headers } };
+    if (options.fetchImpl) outboundOptions.fetchImpl = options.fetchImpl;
+    if (options.signal) outboundOptions.signal = options.signal;
+    return createOutboundFetch(outboundOptions);
+  };
+  let fetchImpl = outbound();
 
   const cardUrl = agentCardUrl(options.url);
   // The resolver translates a v0.3-shaped card into the v1.0 shape and stamps
@@ -85,6 +90,14 @@ export async function connectAgent(options: ConnectAgentOptions): Promise<AgentC
   const resolver = new DefaultAgentCardResolver({ legacyCompat: { enabled: true } });
   const card = resolver.normalizeAgentCard(await downloadCard(cardUrl, fetchImpl));
   const chosen = chooseInterface(card, cardUrl, options);
+  if (headers.authorization === undefined && options.tokenProvider) {
+    // The card is public; what it says about authentication decides the token the calls carry.
+    const token = await options.tokenProvider(card, options.signal);
+    if (token !== undefined && token !== '') {
+      headers.authorization = `Bearer ${token}`;
+      fetchImpl = outbound();
+    }
+  }
 
   const transports: TransportFactory[] = [
     new JsonRpcTransportFactory({ fetchImpl, legacyCompat: { enabled: true } }),

@@ -209,7 +209,7 @@ export class GatewayClient {
       throw this.#api.failure(method, path, response, text, ({ code, status, message }) => {
         if (code === ErrorCodes.IDENTITY_CLIENT_NOT_FOUND && about.client !== undefined) return `client ${about.client} does not exist at ${this.url}`;
         if (code === ErrorCodes.IDENTITY_KEY_NOT_FOUND && about.key !== undefined) return `API key ${about.key} does not exist at ${this.url}`;
-        if (status === 401) return `${message} (pass --admin-token or set GATEWAY_ADMIN_TOKEN)`;
+        if (status === 401) return `${message} (pass --admin-token or set GATEWAY_ADMIN_TOKEN; beside a local agentmesh up, its admin token is read from .agentmesh/gateway-admin-token)`;
         if (status === 403) return `${message} (the credential lacks the gateway:admin scope)`;
         return undefined;
       });

@@ -146,11 +146,13 @@ async function downloadCard(cardUrl: URL, fetchImpl: typeof fetch): Promise<unkn
     if (isAbort(err)) throw err;
     throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `cannot reach ${cardUrl.origin}: ${networkReason(err)}`, { cause: err, retryable: true });
   }
-  if (response.status === 404) {
-    throw new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `no agent card at ${cardUrl.href} (HTTP 404); pass the agent base URL or the full card URL`);
-  }
   if (!response.ok) {
-    throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `fetching the agent card from ${cardUrl.href} failed: HTTP ${response.status}`, {
+    // A server that says why (a gateway: `No agent named "x" is reachable through this gateway`) is quoted, not guessed at.
+    const said = statusMessageOf(await response.text().catch(() => ''));
+    if (response.status === 404) {
+      throw new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `no agent card at ${cardUrl.href} (HTTP 404${said ? `: ${said}` : ''}); pass the agent base URL or the full card URL`);
+    }
+    throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `fetching the agent card from ${cardUrl.href} failed: HTTP ${response.status}${said ? `: ${said}` : ''}`, {
       retryable: response.status >= 500,
     });
   }
@@ -165,6 +167,16 @@ async function downloadCard(cardUrl: URL, fetchImpl: typeof fetch): Promise<unkn
     throw new AgentmeshError(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, `${cardUrl.href} is not an agent card (not a JSON object)`);
   }
   return raw;
+}
+
+/** The message of a google.rpc.Status error body (`{"error":{"message":…}}`), if the body is one; bounded, one line. */
+function statusMessageOf(text: string): string | undefined {
+  try {
+    const message = (JSON.parse(text) as { error?: { message?: unknown } } | null)?.error?.message;
+    return typeof message === 'string' && message.trim() !== '' ? message.replace(/\s+/g, ' ').trim().slice(0, 300) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An interceptor adding `headers` to every call's service parameters (gRPC metadata). */

@@ -69,6 +69,12 @@ describe('the CLI authenticates agent commands with the client credentials of th
     assert.notEqual((JSON.parse(readFileSync(file, 'utf8')) as { token: string }).token, 'about-to-expire');
   });
 
+  test("an agent the gateway does not know: the gateway's own reason is quoted", async () => {
+    const run = await cli(['send', `${mesh.gw.url}/agents/nobody`, 'hello'], { env: {} });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /HTTP 404: No agent named "nobody"/);
+  });
+
   test('AGENTMESH_TOKEN_CACHE=0 caches nothing', async () => {
     rmSync(cacheDir, { recursive: true, force: true });
     cacheDir = mkdtempSync(join(tmpdir(), 'agentmesh-token-cache-'));

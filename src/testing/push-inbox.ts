@@ -66,9 +66,10 @@ export class PushInbox {
 
   /** Starts an inbox on 127.0.0.1, a free port. */
   static async start(options: PushInboxOptions): Promise<PushInbox> {
-    let inbox: PushInbox | undefined;
+    // The handler needs the inbox, which needs the server's port: filled in once listening.
+    const ref: { inbox?: PushInbox } = {};
     const server = createServer((req, res) => {
-      void inbox!.#receive(req.headers, req).then(
+      void ref.inbox!.#receive(req.headers, req).then(
         (status) => res.writeHead(status).end(),
         () => res.writeHead(400).end(),
       );
@@ -78,8 +79,8 @@ export class PushInbox {
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    inbox = new PushInbox(server, `http://127.0.0.1:${port}/a2a/push`, options);
-    return inbox;
+    ref.inbox = new PushInbox(server, `http://127.0.0.1:${port}/a2a/push`, options);
+    return ref.inbox;
   }
 
   /**

@@ -11,7 +11,7 @@ import { userMessageJson, type MessageContent, type MessageOptions } from './out
 import { PushInbox } from './push-inbox.js';
 import { TaskResult, stateNameOf, type TaskStateName } from './task-result.js';
 import { TaskStream } from './task-stream.js';
-import { fakeClock, realClock, type TestClock } from './test-clock.js';
+import { fakeClock, heldClock, realClock, type TestClock } from './test-clock.js';
 
 /** Options of {@link testAgent}. */
 export interface TestAgentOptions {
@@ -107,7 +107,7 @@ export async function testAgent(agent: AgentDefinition, options: TestAgentOption
         now: clock.now,
       });
     }
-    return new AgentUnderTest(agent, runtime, clock, opened.inbox, close);
+    return new AgentUnderTest(agent, runtime, heldClock(clock), opened.inbox, close);
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -51,3 +51,27 @@ export function realClock(): TestClock {
   };
   return { fake: false, now: () => Date.now(), advance: refuse, set: refuse };
 }
+
+/** The runtime checks skill deadlines every 100 ms: what moving the clock must wait for at most, with a margin. */
+const DEADLINE_CHECK_MS = 250;
+
+/**
+ * `clock`, whose moves keep the process alive until the runtime's deadline
+ * check has run: its timer is unref'd, so a test awaiting only what a timeout
+ * triggers (a handler's abort) would otherwise see the event loop end first.
+ */
+export function heldClock(clock: TestClock): TestClock {
+  const hold = () => void setTimeout(() => undefined, DEADLINE_CHECK_MS);
+  return {
+    fake: clock.fake,
+    now: clock.now,
+    advance(ms) {
+      clock.advance(ms);
+      hold();
+    },
+    set(epochMs) {
+      clock.set(epochMs);
+      hold();
+    },
+  };
+}

@@ -80,7 +80,7 @@ describe('testAgent: sending messages', () => {
 
 describe('testAgent: lifetime', () => {
   test('await using closes the runtime and removes its temporary directory', async () => {
-    let dataDir = '';
+    let dataDir: string;
     {
       await using agent = await testAgent(kitAgent);
       dataDir = agent.runtime.config.dataDir;

@@ -26,8 +26,6 @@ export interface TestAgentOptions {
   caller?: AuthenticatedCaller;
   /** Runtime settings over the kit's (e.g. `{ skillTimeoutMs: 5000 }`); see RuntimeConfigInput. */
   config?: RuntimeConfigInput;
-  /** More agents hosted beside it (agents this one calls through `ctx`, or that share its store). */
-  alongside?: AgentDefinition[];
 }
 
 /** Options of a message sent to the agent under test. */
@@ -79,7 +77,7 @@ export async function testAgent(agent: AgentDefinition, options: TestAgentOption
     opened.bus = await createBus();
     const defaultCaller = options.caller;
     opened.runtime = await createRuntime({
-      agents: [agent, ...(options.alongside ?? [])],
+      agents: [agent],
       database: opened.database,
       bus: opened.bus,
       now: clock.now,

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { A2ACallError, testAgent, type AgentUnderTest } from 'agentmesh/testing';
-import { kitAgent } from './kit-agent.js';
+import { aborted, kitAgent } from './kit-agent.js';
 
 describe('testAgent: sending messages', () => {
   let agent: AgentUnderTest;
@@ -95,7 +95,14 @@ describe('testAgent: lifetime', () => {
     const started = await agent.start('x', { skill: 'wait' });
     await agent.waitFor(started, 'TASK_STATE_WORKING');
     await Promise.all([agent.close(), agent.close()]);
+    assert.equal(await aborted.get(started.id), 'runtime shutting down');
     await assert.rejects(agent.send('x'));
+  });
+
+  test('the caller option is who every call is made as, unless a call names its own', async () => {
+    await using agent = await testAgent(kitAgent, { caller: { id: 'bob', tenant: 'globex', scopes: ['read'] } });
+    assert.equal((await agent.send('a')).result, 'A (caller bob, tenant globex)');
+    assert.equal((await agent.send('b', { caller: { id: 'eve', tenant: 'initech', scopes: [] } })).result, 'B (caller eve, tenant initech)');
   });
 
   test('two test agents run side by side on separate stores', async () => {

@@ -110,16 +110,22 @@ export const terminationNotice: ContractRule = {
   },
 };
 
+/** "the laws of the State of New York" → "New York". */
+const LAW_OF = /\blaws? of (?:the )?(?:State of |Commonwealth of |Province of )?([A-Z][A-Za-z]*(?:\s+(?:and\s+)?[A-Z][A-Za-z]*)*)/;
+
 export const governingLaw: ContractRule = {
   id: 'governing-law',
   title: 'Governing law',
   check(input) {
-    const clause = find(input, /\bgoverned by\b|\bgoverning law\b|\bconstrued in accordance with\b/i);
+    // The sentence that names the law, not a title: "Governing law. This Agreement is governed by the laws of England." splits
+    // into two sentences, and a lower-case title is not recognised as one.
+    const mentions = all(input, /\bgoverned by\b|\bgoverning law\b|\bconstrued in accordance with\b/i);
+    const clause = mentions.find((s) => LAW_OF.test(s.text)) ?? mentions[0];
     if (!clause) {
       if (input.complete) return flag(this, 'medium', undefined, 'No governing law', 'The contract does not say which law applies, which makes disputes slower and costlier.', `Add a governing law clause naming ${input.preferredJurisdictions[0] ?? 'your home jurisdiction'}.`);
       return absent(input);
     }
-    const named = /\blaws? of (?:the )?(?:State of |Commonwealth of |Province of )?([A-Z][A-Za-z]*(?:\s+(?:and\s+)?[A-Z][A-Za-z]*)*)/.exec(clause.text)?.[1];
+    const named = LAW_OF.exec(clause.text)?.[1];
     if (named === undefined) return flag(this, 'medium', clause, 'Governing law unclear', 'The governing law clause names no jurisdiction.', 'Name the jurisdiction whose law applies.');
     const preferred = input.preferredJurisdictions.some((j) => j.toLowerCase() === named.toLowerCase());
     if (preferred) return OK;

@@ -70,7 +70,7 @@ export interface AgentConnection {
  *   (not a card), `AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED` (no matching interface).
  *
  * @example
- * const { client } = await connectAgent({ url: 'http://localhost:8080/agents/sales', protocol: '1.0' });
+ * const { client } = await connectAgent({ url: 'http://localhost:4200/agents/sales', protocol: '1.0' });
  * const task = await client.getTask({ tenant: '', id: 'task-1' });
  */
 export async function connectAgent(options: ConnectAgentOptions): Promise<AgentConnection> {

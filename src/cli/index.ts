@@ -3,7 +3,7 @@
  *
  * @example
  * import { runCli } from './cli/index.js';
- * const code = await runCli(['send', 'http://localhost:8080/agents/sales', 'hello']);
+ * const code = await runCli(['send', 'http://localhost:4200/agents/sales', 'hello']);
  */
 export { buildProgram, runCli, main, COMMANDS } from './program.js';
 export type { CommandFactory } from './program.js';

@@ -60,8 +60,8 @@ export function commandsNamedIn(argv: readonly string[]): Set<string> {
 
 const EXAMPLES = `
 Examples:
-  $ agentmesh send http://localhost:8080/agents/sales "Score last week's leads" --stream
-  $ agentmesh tasks list http://localhost:8080/agents/sales --state working
+  $ agentmesh send http://localhost:4200/agents/sales "Score last week's leads" --stream
+  $ agentmesh tasks list http://localhost:4200/agents/sales --state working
   $ agentmesh agents search "score leads" --registry http://localhost:4100
   $ agentmesh <command> --help
 

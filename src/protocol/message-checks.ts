@@ -1,6 +1,7 @@
 import type { Message, SendMessageRequest } from '@a2a-js/sdk';
 import type { ErrorObject } from 'ajv';
 import { AgentmeshError, ErrorCodes } from './errors.js';
+import { describeSchemaError } from './schema-wording.js';
 
 /*
  * How a message maps to a skill's input, and how a refusal is worded, shared
@@ -57,7 +58,8 @@ export function skillInputError(skillId: string, dataIndex: number, error: Error
   const base = dataIndex >= 0 ? `message.parts[${dataIndex}].data` : 'message.parts';
   const missing = error.keyword === 'required' ? `.${(error.params as { missingProperty: string }).missingProperty}` : '';
   const field = `${base}${error.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')}${missing}`;
-  const description = error.keyword === 'required' ? 'is required' : (error.message ?? 'is invalid');
+  // An enum names what it takes: Ajv's own "must be equal to one of the allowed values" leaves the caller guessing.
+  const description = error.keyword === 'required' ? 'is required' : error.keyword === 'enum' ? describeSchemaError(error, {}) : (error.message ?? 'is invalid');
   return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${field} ${description} (skill ${skillId})`, {
     violations: [{ field, description }],
   });

@@ -18,10 +18,10 @@ interface SendFlags extends ConnectionFlags {
 
 const EXAMPLES = `
 Examples:
-  $ agentmesh send http://localhost:8080/agents/sales "Score the leads from last week"
-  $ agentmesh send http://localhost:8080/agents/sales --stream --skill score-leads --data leads.json
-  $ cat leads.json | agentmesh send http://localhost:8080/agents/sales --data - --json
-  $ agentmesh send http://localhost:8080/agents/sales --task 3f2c… "EMEA only"
+  $ agentmesh send http://localhost:4200/agents/sales "Score the leads from last week"
+  $ agentmesh send http://localhost:4200/agents/sales --stream --skill score-leads --data leads.json
+  $ cat leads.json | agentmesh send http://localhost:4200/agents/sales --data - --json
+  $ agentmesh send http://localhost:4200/agents/sales --task 3f2c… "EMEA only"
   $ agentmesh send https://agent.example.com/.well-known/agent-card.json "hi" --protocol 0.3 --binding rest
 
 Exit codes: 0 completed (or a direct reply), 1 failed/canceled/rejected or error,

@@ -7,8 +7,8 @@ import { printTask } from '../task-output.js';
 
 const EXAMPLES = `
 Examples:
-  $ agentmesh tasks cancel http://localhost:8080/agents/sales 3f2c…
-  $ agentmesh tasks cancel http://localhost:8080/agents/sales 3f2c… --json
+  $ agentmesh tasks cancel http://localhost:4200/agents/sales 3f2c…
+  $ agentmesh tasks cancel http://localhost:4200/agents/sales 3f2c… --json
 
 Exits 0 when the agent accepted the cancellation; a task that already finished
 fails with TASK_NOT_CANCELABLE (exit 1).

@@ -17,9 +17,9 @@ function nonNegativeInteger(value: string): number {
 
 const EXAMPLES = `
 Examples:
-  $ agentmesh tasks get http://localhost:8080/agents/sales 3f2c…
-  $ agentmesh tasks get http://localhost:8080/agents/sales 3f2c… --history 10
-  $ agentmesh tasks get http://localhost:8080/agents/sales 3f2c… --json | jq .status.state
+  $ agentmesh tasks get http://localhost:4200/agents/sales 3f2c…
+  $ agentmesh tasks get http://localhost:4200/agents/sales 3f2c… --history 10
+  $ agentmesh tasks get http://localhost:4200/agents/sales 3f2c… --json | jq .status.state
 
 Exits 0 when the task was read, whatever its state.
 `;

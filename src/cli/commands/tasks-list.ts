@@ -28,9 +28,9 @@ function pageSize(value: string): number {
 
 const EXAMPLES = `
 Examples:
-  $ agentmesh tasks list http://localhost:8080/agents/sales
-  $ agentmesh tasks list http://localhost:8080/agents/sales --state input-required --context 9a1e…
-  $ agentmesh tasks list http://localhost:8080/agents/sales --all --json > tasks.json
+  $ agentmesh tasks list http://localhost:4200/agents/sales
+  $ agentmesh tasks list http://localhost:4200/agents/sales --state input-required --context 9a1e…
+  $ agentmesh tasks list http://localhost:4200/agents/sales --all --json > tasks.json
 
 Tasks come most recently updated first. Without --all one page is printed and
 the token of the next one goes to stderr. Needs A2A 1.0: v0.3 has no tasks/list.

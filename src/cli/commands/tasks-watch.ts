@@ -6,8 +6,8 @@ import { followStream } from '../task-output.js';
 
 const EXAMPLES = `
 Examples:
-  $ agentmesh tasks watch http://localhost:8080/agents/sales 3f2c…
-  $ agentmesh tasks watch http://localhost:8080/agents/sales 3f2c… --json > events.ndjson
+  $ agentmesh tasks watch http://localhost:4200/agents/sales 3f2c…
+  $ agentmesh tasks watch http://localhost:4200/agents/sales 3f2c… --json > events.ndjson
 
 Prints the current task, then one line per event, until the task reaches a
 terminal or interrupted state. Exit codes as for send (0 completed, 1 failed,

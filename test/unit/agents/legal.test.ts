@@ -72,6 +72,12 @@ describe('reviewContract', () => {
     assert.ok(review.checks.every((c) => c.status === 'ok'), JSON.stringify(review.checks));
   });
 
+  test('reads the governing law under a title written in sentence case ("Governing law.")', () => {
+    const review = reviewContract(BALANCED.replace(/6\. Governing Law\. This Agreement is governed by the laws of the State of Delaware\./, '6. Governing law. This Agreement is governed by the laws of England.'));
+    const finding = review.findings.find((f) => f.rule === 'governing-law');
+    assert.equal(finding?.title, 'Governed by the law of England', JSON.stringify(review.findings));
+  });
+
   test('reports what a full contract lacks, but not what an excerpt does not quote', () => {
     const missing = reviewContract(BALANCED.replace(/5\. Limitation[^\n]*\n/, '').replace(/6\. Governing[^\n]*\n/, '').concat('\n7. Notices. Notices shall be given in writing to the addresses of the parties set out above.\n'));
     assert.deepEqual(missing.findings.map((f) => [f.rule, f.severity, f.clause]), [['liability-cap', 'medium', undefined], ['governing-law', 'medium', undefined]]);

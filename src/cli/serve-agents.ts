@@ -3,6 +3,7 @@ import type { CliContext } from './cli-io.js';
 import { runtimeConfigFromEnv } from './runtime-config-from-env.js';
 import { untilSignal } from './until-signal.js';
 import { listenOrClose } from './listen-or-close.js';
+import { tryCommandLine } from './try-command.js';
 
 /** Flags every serving command shares. */
 export interface ServeFlags {
@@ -22,7 +23,8 @@ export async function startAgents(ctx: CliContext, agents: readonly AgentDefinit
     ctx.io.stdout.write(`  ${name.padEnd(16)} ${agentUrl}  (card: ${agentUrl}/.well-known/agent-card.json)${grpc?.[name] ? `  gRPC ${grpc[name]}` : ''}\n`);
   }
   ctx.io.stdout.write(`  health ${url}/health  ready ${url}/ready  metrics ${url}/metrics\n`);
-  ctx.io.stdout.write(`Try: agentmesh send ${Object.values(urls)[0]} "hello"\n`);
+  const first = agents[0]!;
+  ctx.io.stdout.write(`Try: ${tryCommandLine(first, urls[first.name] ?? Object.values(urls)[0]!)}\n`);
   return runtime;
 }
 

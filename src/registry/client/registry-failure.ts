@@ -24,6 +24,9 @@ export function registryStatusOf(err: unknown): number | undefined {
   return Number.isInteger(status) ? status : undefined;
 }
 
+/** Longest message of the registry's we repeat: a broken or hostile peer's page must not flood a log line. */
+const MAX_MESSAGE = 1000;
+
 /** Statuses after which the same call may succeed later. */
 function retryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
@@ -44,7 +47,7 @@ export function statusFailure(base: string, call: Omit<RegistryFailure, 'code' |
       details: { status },
     });
   }
-  const failure: RegistryFailure = { ...call, code: body.code ?? ErrorCodes.HTTP_UPSTREAM_FAILED, message: body.message ?? `HTTP ${call.status}` };
+  const failure: RegistryFailure = { ...call, code: body.code ?? ErrorCodes.HTTP_UPSTREAM_FAILED, message: body.message?.slice(0, MAX_MESSAGE) ?? `HTTP ${call.status}` };
   let message = hint?.(failure) ?? `the registry at ${base} answered ${call.method} ${call.path} with HTTP ${call.status}: ${failure.message}`;
   // One violation per line, unless the message lists it already.
   const unlisted = body.violations.filter((v) => !message.includes(`${v.field} ${v.description}`));

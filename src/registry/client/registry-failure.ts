@@ -55,9 +55,13 @@ export function statusFailure(base: string, call: Omit<RegistryFailure, 'code' |
   return new AgentmeshError(failure.code, message, { violations: body.violations, retryable: retryableStatus(call.status), details: { status } });
 }
 
+/** undici's codes for a deadline of the connection pool (connect, headers, body). */
+const UNDICI_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
 /** A call that got no answer: retryable, naming the registry (never the query string or the token). */
 export function networkFailure(base: string, method: string, path: string, err: unknown): AgentmeshError {
-  const timeout = err instanceof Error && err.name === 'TimeoutError';
+  const code = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  const timeout = (err instanceof Error && err.name === 'TimeoutError') || (typeof code === 'string' && UNDICI_TIMEOUTS.has(code));
   return new AgentmeshError(timeout ? ErrorCodes.HTTP_TIMEOUT : ErrorCodes.HTTP_UPSTREAM_FAILED, `cannot reach the registry at ${base}: ${networkReason(err)}`, {
     retryable: true,
     cause: err,

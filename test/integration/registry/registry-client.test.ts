@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { ErrorCodes } from '../../../src/protocol/index.js';
 import { createRegistryClient, recordFromJson, registryStatusOf, type RegistryClient } from '../../../src/registry/client/index.js';
 import { sampleCard, startRegistry } from '../../helpers/registry-fixture.js';
@@ -150,7 +150,7 @@ describe('registry client, against a real registry', () => {
   });
 
   test('a registry that never answers: AM_ERR_HTTP_TIMEOUT after timeoutMs; the caller\'s own abort stays an abort', async () => {
-    const sockets = new Set<import('node:net').Socket>();
+    const sockets = new Set<Socket>();
     const silent: Server = createServer((socket) => sockets.add(socket)).listen(0, '127.0.0.1');
     await once(silent, 'listening');
     try {

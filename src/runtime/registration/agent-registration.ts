@@ -1,6 +1,7 @@
 import type { Logger } from '../../observability/index.js';
 import { registryStatusOf, type InstanceRegistration, type RegistryClient } from '../../registry/client/index.js';
-import { pause, retryDelay } from './retry-pause.js';
+import { pause } from '../../storage/index.js';
+import { retryDelay } from './retry-pause.js';
 
 /** Options of {@link AgentRegistration}. Durations in ms. */
 export interface AgentRegistrationOptions {

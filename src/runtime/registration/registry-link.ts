@@ -5,7 +5,7 @@ import { ConfigFollower } from './config-follower.js';
 import { Agent } from 'undici';
 import { createRegistryClient } from '../../registry/client/index.js';
 import { registryFetch } from './registry-fetch.js';
-import { pause } from './retry-pause.js';
+import { pause } from '../../storage/index.js';
 
 /** How long `start()` waits for the first registration round before serving anyway, ms. */
 const STARTUP_WAIT_MS = 2_000;

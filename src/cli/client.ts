@@ -38,6 +38,8 @@ export interface ConnectAgentOptions {
   headers?: Readonly<Record<string, string>>;
   /** Bearer token, sent as `Authorization: Bearer <token>`. */
   token?: string;
+  /** Without `token`: asked, with the downloaded card, for a token to call the agent with (see client-credentials.ts). */
+  tokenProvider?: (card: AgentCard, signal?: AbortSignal) => Promise<string | undefined>;
   /** Underlying fetch (see {@link createOutboundFetch}); defaults to global fetch with a `traceparent`. */
   fetchImpl?: typeof fetch;
   /** Deadline for everything this connection does. */
@@ -74,10 +76,13 @@ export interface AgentConnection {
 export async function connectAgent(options: ConnectAgentOptions): Promise<AgentConnection> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined && options.token !== '') headers.authorization = `Bearer ${options.token}`;
-  const outboundOptions: Parameters<typeof createOutboundFetch>[0] = { headers };
-  if (options.fetchImpl) outboundOptions.fetchImpl = options.fetchImpl;
-  if (options.signal) outboundOptions.signal = options.signal;
-  const fetchImpl = createOutboundFetch(outboundOptions);
+  const outbound = () => {
+    const outboundOptions: Parameters<typeof createOutboundFetch>[0] = { headers: { ...headers } };
+    if (options.fetchImpl) outboundOptions.fetchImpl = options.fetchImpl;
+    if (options.signal) outboundOptions.signal = options.signal;
+    return createOutboundFetch(outboundOptions);
+  };
+  let fetchImpl = outbound();
 
   const cardUrl = agentCardUrl(options.url);
   // The resolver translates a v0.3-shaped card into the v1.0 shape and stamps
@@ -85,6 +90,14 @@ export async function connectAgent(options: ConnectAgentOptions): Promise<AgentC
   const resolver = new DefaultAgentCardResolver({ legacyCompat: { enabled: true } });
   const card = resolver.normalizeAgentCard(await downloadCard(cardUrl, fetchImpl));
   const chosen = chooseInterface(card, cardUrl, options);
+  if (headers.authorization === undefined && options.tokenProvider) {
+    // The card is public; what it says about authentication decides the token the calls carry.
+    const token = await options.tokenProvider(card, options.signal);
+    if (token !== undefined && token !== '') {
+      headers.authorization = `Bearer ${token}`;
+      fetchImpl = outbound();
+    }
+  }
 
   const transports: TransportFactory[] = [
     new JsonRpcTransportFactory({ fetchImpl, legacyCompat: { enabled: true } }),
@@ -133,11 +146,13 @@ async function downloadCard(cardUrl: URL, fetchImpl: typeof fetch): Promise<unkn
     if (isAbort(err)) throw err;
     throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `cannot reach ${cardUrl.origin}: ${networkReason(err)}`, { cause: err, retryable: true });
   }
-  if (response.status === 404) {
-    throw new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `no agent card at ${cardUrl.href} (HTTP 404); pass the agent base URL or the full card URL`);
-  }
   if (!response.ok) {
-    throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `fetching the agent card from ${cardUrl.href} failed: HTTP ${response.status}`, {
+    // A server that says why (a gateway: `No agent named "x" is reachable through this gateway`) is quoted, not guessed at.
+    const said = statusMessageOf(await response.text().catch(() => ''));
+    if (response.status === 404) {
+      throw new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `no agent card at ${cardUrl.href} (HTTP 404${said ? `: ${said}` : ''}); pass the agent base URL or the full card URL`);
+    }
+    throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `fetching the agent card from ${cardUrl.href} failed: HTTP ${response.status}${said ? `: ${said}` : ''}`, {
       retryable: response.status >= 500,
     });
   }
@@ -152,6 +167,16 @@ async function downloadCard(cardUrl: URL, fetchImpl: typeof fetch): Promise<unkn
     throw new AgentmeshError(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, `${cardUrl.href} is not an agent card (not a JSON object)`);
   }
   return raw;
+}
+
+/** The message of a google.rpc.Status error body (`{"error":{"message":…}}`), if the body is one; bounded, one line. */
+function statusMessageOf(text: string): string | undefined {
+  try {
+    const message = (JSON.parse(text) as { error?: { message?: unknown } } | null)?.error?.message;
+    return typeof message === 'string' && message.trim() !== '' ? message.replace(/\s+/g, ' ').trim().slice(0, 300) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An interceptor adding `headers` to every call's service parameters (gRPC metadata). */

@@ -64,11 +64,14 @@ export async function runAgentCommand(
   body: (connection: AgentConnection, output: OutputOptions) => Promise<ExitCode>,
 ): Promise<void> {
   // The SDK client and the error table load when a command runs, not when the program is built.
-  const [{ connectAgent }, { AgentmeshError, ErrorCodes }] = await Promise.all([import('./client.js'), import('../protocol/index.js')]);
+  const [{ connectAgent }, { AgentmeshError, ErrorCodes }, { clientCredentialsProvider }] = await Promise.all([import('./client.js'), import('../protocol/index.js'), import('./client-credentials.js')]);
   const signal = flags.timeout === undefined ? undefined : AbortSignal.timeout(flags.timeout);
   const options: ConnectAgentOptions = { url, headers: parseHeaders(flags.header ?? []) };
   const token = flags.token ?? ctx.io.env.AGENTMESH_TOKEN;
+  // No token given: the environment's client credentials, exchanged where the agent's card says (one way for every command).
+  const credentials = token === undefined || token === '' ? clientCredentialsProvider(ctx.io) : undefined;
   if (token !== undefined && token !== '') options.token = token;
+  else if (credentials) options.tokenProvider = credentials.provide;
   if (flags.protocol) options.protocol = flags.protocol;
   if (flags.binding) options.binding = flags.binding;
   if (ctx.io.fetchImpl) options.fetchImpl = ctx.io.fetchImpl;
@@ -77,6 +80,8 @@ export async function runAgentCommand(
     const connection = await connectAgent(options);
     ctx.setExitCode(await body(connection, { json: flags.json === true, agentUrl: url }));
   } catch (err) {
+    // A cached token the agent refused (expired early, keys rotated) is not offered again.
+    if (credentials && (await import('./error-report.js')).refusedCredentialStatus(err) === 401) credentials.forgetLast();
     if (signal?.aborted) {
       throw new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `no answer from the agent within ${flags.timeout} ms (--timeout)`, { cause: err, retryable: true });
     }

@@ -4,7 +4,7 @@
  */
 import { inspect } from 'node:util';
 import { A2AError } from '@a2a-js/sdk/errors';
-import { ErrorCodes, WIRE, isAgentmeshError, networkReason } from '../protocol/index.js';
+import { ErrorCodes, WIRE, isAgentmeshError, networkReason, type ErrorCode } from '../protocol/index.js';
 import type { CliIO } from './cli-io.js';
 import { ExitCodes, type ExitCode } from './exit-codes.js';
 
@@ -40,16 +40,55 @@ function a2aCodes(err: SdkA2AError): { code: number | undefined; reason: string 
   return { code: envelope ?? entries.find((w) => w.reason === reason)?.jsonRpc, reason };
 }
 
+/** Our error code, when the server put it in an ErrorInfo detail (JSON-RPC `data`, REST/gRPC `details`). */
+function agentmeshCodeOf(err: SdkA2AError): ErrorCode | undefined {
+  const e = err as unknown as { data?: unknown; details?: unknown };
+  for (const details of [e.data, e.details]) {
+    if (!Array.isArray(details)) continue;
+    for (const detail of details as Array<{ reason?: unknown; metadata?: { code?: unknown } } | null>) {
+      for (const candidate of [detail?.metadata?.code, detail?.reason]) {
+        if (typeof candidate === 'string' && Object.hasOwn(WIRE, candidate)) return candidate as ErrorCode;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The HTTP status the server refused a call with for its credential (401, 403), wherever in the error it travelled. */
+export function refusedCredentialStatus(err: unknown): 401 | 403 | undefined {
+  const ours = find(err, isAgentmeshError);
+  if (ours) return ours.code === ErrorCodes.AUTH_UNAUTHENTICATED ? 401 : ours.code === ErrorCodes.AUTH_FORBIDDEN ? 403 : undefined;
+  const a2a = find(err, isSdkA2AError);
+  if (!a2a) return undefined;
+  const code = agentmeshCodeOf(a2a);
+  const status = typeof (a2a as { statusCode?: unknown }).statusCode === 'number' ? (a2a as unknown as { statusCode: number }).statusCode : code === undefined ? undefined : WIRE[code].http;
+  return status === 401 || status === 403 ? status : undefined;
+}
+
+/** What to do about a refused credential: the part of the message a user acts on. */
+const AUTH_HINTS: Readonly<Record<number, string>> = {
+  401: 'give a token with --token or AGENTMESH_TOKEN, or set AGENTMESH_CLIENT_ID and AGENTMESH_CLIENT_SECRET and the CLI gets one (see agentmesh token --help)',
+  403: 'the credential is valid but may not do this: ask the gateway admin for the scope or tenant it needs (agentmesh clients list shows a client\'s scopes)',
+};
+
 /**
  * Describes an error as one line, e.g.
  * `Task not found: t-1 (A2A -32001 TASK_NOT_FOUND)`, and picks the exit code
  * (2 for usage errors, 1 otherwise).
  */
-export function describeError(err: unknown): { message: string; exitCode: ExitCode } {
+export function describeError(err: unknown): { message: string; hint?: string | undefined; exitCode: ExitCode } {
   const ours = find(err, isAgentmeshError);
   if (ours) return { message: ours.message, exitCode: ours.code === ErrorCodes.CLI_USAGE ? ExitCodes.USAGE : ExitCodes.FAILURE };
   const a2a = find(err, isSdkA2AError);
   if (a2a) {
+    const ourCode = agentmeshCodeOf(a2a);
+    const wire = ourCode === undefined ? undefined : WIRE[ourCode];
+    const status = refusedCredentialStatus(a2a);
+    // The server said who may call (401/403): say so, and what to do, not the JSON-RPC envelope code it travelled in.
+    if (status !== undefined) {
+      return { message: `${a2a.message} (HTTP ${status} ${status === 401 ? 'UNAUTHENTICATED' : 'PERMISSION_DENIED'})`, hint: AUTH_HINTS[status], exitCode: ExitCodes.FAILURE };
+    }
+    if (wire !== undefined) return { message: `${a2a.message} (A2A ${wire.jsonRpc} ${wire.reason ?? wire.status})`, exitCode: ExitCodes.FAILURE };
     const { code, reason } = a2aCodes(a2a);
     return { message: `${a2a.message} (A2A ${code === undefined ? '' : `${code} `}${reason})`, exitCode: ExitCodes.FAILURE };
   }
@@ -62,8 +101,9 @@ export function describeError(err: unknown): { message: string; exitCode: ExitCo
 
 /** Prints `error: …` (plus the full error when `AGENTMESH_DEBUG=1`) and returns the exit code. */
 export function reportError(io: CliIO, err: unknown): ExitCode {
-  const { message, exitCode } = describeError(err);
+  const { message, hint, exitCode } = describeError(err);
   io.stderr.write(`error: ${message}\n`);
+  if (hint !== undefined) io.stderr.write(`hint: ${hint}\n`);
   if (io.env.AGENTMESH_DEBUG === '1') io.stderr.write(`${inspect(err, { depth: 6 })}\n`);
   return exitCode;
 }

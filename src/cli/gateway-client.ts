@@ -107,6 +107,8 @@ export interface TokenRequest {
   audience?: string | undefined;
   /** `basic` (default) or `post`. */
   method?: 'basic' | 'post';
+  /** Path of the token endpoint on the gateway's origin; default `/oauth/token`. */
+  path?: string;
 }
 
 interface StatusBody {
@@ -186,7 +188,8 @@ export class GatewayClient {
       const form = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
       headers.authorization = `Basic ${Buffer.from(`${form(request.clientId)}:${form(request.clientSecret)}`).toString('base64')}`;
     }
-    const { response, text } = await this.#api.send('POST', '/oauth/token', { body: params.toString(), headers });
+    const path = request.path ?? '/oauth/token';
+    const { response, text } = await this.#api.send('POST', path, { body: params.toString(), headers });
     const body = parse(text) as (TokenResponse & StatusBody) | undefined;
     if (response.ok && typeof body?.access_token === 'string') return body;
     if (typeof body?.error === 'string') {
@@ -194,7 +197,7 @@ export class GatewayClient {
       const hint = body.error === 'invalid_client' ? ' (check --client-id and --client-secret)' : '';
       throw new AgentmeshError(code, `token request refused: ${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description}` : ''}${hint}`);
     }
-    throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${this.url} answered POST /oauth/token with HTTP ${response.status}; is it an agentmesh gateway?`);
+    throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${this.url} answered POST ${path} with HTTP ${response.status}; is it an agentmesh gateway?`);
   }
 
   async #admin<T>(method: string, path: string, body?: unknown, about: { client?: string; key?: string } = {}): Promise<T> {
@@ -206,7 +209,7 @@ export class GatewayClient {
       throw this.#api.failure(method, path, response, text, ({ code, status, message }) => {
         if (code === ErrorCodes.IDENTITY_CLIENT_NOT_FOUND && about.client !== undefined) return `client ${about.client} does not exist at ${this.url}`;
         if (code === ErrorCodes.IDENTITY_KEY_NOT_FOUND && about.key !== undefined) return `API key ${about.key} does not exist at ${this.url}`;
-        if (status === 401) return `${message} (pass --admin-token or set GATEWAY_ADMIN_TOKEN)`;
+        if (status === 401) return `${message} (pass --admin-token or set GATEWAY_ADMIN_TOKEN; beside a local agentmesh up, its admin token is read from .agentmesh/gateway-admin-token)`;
         if (status === 403) return `${message} (the credential lacks the gateway:admin scope)`;
         return undefined;
       });

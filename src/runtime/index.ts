@@ -18,3 +18,6 @@ export type { AgentConfigChange, ConfigChangeListener } from './registration/ind
 export { TaskEngine } from './task-engine.js';
 export { createGatewayAssertionCheck } from './gateway-assertion.js';
 export type { GatewayAssertionOptions } from './gateway-assertion.js';
+// What a webhook receiver needs to check a push notification (docs/push-notifications.md).
+export { verifyPushSignature, PUSH_SIGNATURE_HEADER } from './push/index.js';
+export type { PushSignatureClaims, VerifyPushSignatureOptions, PushSignatureFailure } from './push/index.js';

@@ -34,6 +34,12 @@ export interface RuntimeOptions {
   database?: Database;
   /** Use this bus instead of creating one from the config (it is not closed by the runtime). */
   bus?: Bus;
+  /**
+   * The clock (epoch ms) of task timestamps, skill deadlines, recovery and push
+   * retries. Default `Date.now`. A test passes a fake one to reach a timeout or a
+   * retry without waiting for it (agentmesh/testing).
+   */
+  now?: () => number;
 }
 
 /** A runtime hosting agents. */
@@ -50,6 +56,12 @@ export interface Runtime {
   listen(): Promise<{ url: string; agents: Record<string, string>; grpc?: Record<string, string> }>;
   /** Runs one recovery pass now (tests and operators). */
   recoverNow(): Promise<{ failed: number; rerun: number }>;
+  /**
+   * Runs one push delivery pass now, listening or not: claims the due
+   * notifications and settles them. Resolves with how many it claimed
+   * (tests drive delivery with it; `listen()` also polls in the background).
+   */
+  deliverPushNow(): Promise<number>;
   /**
    * Calls `listener` each time `agent`'s active config changes in the
    * registry (`registryUrl`); returns the function that stops it.
@@ -83,6 +95,7 @@ const SHUTDOWN_GRACE_MS = 1_000;
  */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const config = parseRuntimeConfig(options.config ?? {});
+  const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'agentmesh' });
   const log = logger.child({ component: 'runtime' });
   const metrics = options.metrics ?? createMetrics({});
@@ -117,6 +130,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     maxConcurrentTasks: config.maxConcurrentTasks,
     queueLimit: config.queueLimit,
     skillTimeoutMs: config.skillTimeoutMs,
+    now,
     configOf: (agent) => configs.get(agent),
     onTaskSettled: (agent, skill, state, seconds) => {
       // Label-bound children cached per (agent, skill, state): no label hashing per task.
@@ -228,6 +242,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     agentBaseUrl: () => publicUrl,
     tracing,
     retryWindowMs: config.pushRetryWindowMs,
+    now,
   });
 
   const timers: NodeJS.Timeout[] = [];
@@ -238,7 +253,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     t.unref();
     timers.push(t);
   };
-  const recoverNow = async () => engine.recover(Date.now() - config.replicaTtlMs, { giveUpBefore: Date.now() - 10 * config.replicaTtlMs });
+  const recoverNow = async () => engine.recover(now() - config.replicaTtlMs, { giveUpBefore: now() - 10 * config.replicaTtlMs });
 
   let listening = false;
   let registry: RegistryLink | undefined;
@@ -248,7 +263,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     config,
     replicaId,
     async listen() {
-      await stores.tasks.heartbeat(replicaId, Date.now());
+      await stores.tasks.heartbeat(replicaId, now());
       await app.listen({ port: config.port, host: config.host });
       listening = true;
       const port = (app.server.address() as AddressInfo).port;
@@ -266,10 +281,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       for (const agent of options.agents) fresh.set(agent.name, await buildAgentCard(agent, { ...urlsOf(agent), signingKey: cardKey && { ...cardKey, jku: `${publicUrl}/.well-known/jwks.json` } }));
       for (const [name, card] of fresh) cards.set(name, card);
       extendedCards.clear();
-      every(config.heartbeatMs, () => stores.tasks.heartbeat(replicaId, Date.now()));
+      every(config.heartbeatMs, () => stores.tasks.heartbeat(replicaId, now()));
       every(Math.max(1000, Math.floor(config.replicaTtlMs / 2)), recoverNow);
       every(Math.max(1000, config.sseHeartbeatMs), async () => running.set(engine.activeRuns));
-      if (config.retentionMs > 0) every(10 * 60_000, () => stores.tasks.prune(Date.now() - config.retentionMs, 1000));
+      if (config.retentionMs > 0) every(10 * 60_000, () => stores.tasks.prune(now() - config.retentionMs, 1000));
       // Configs stored in clear by an earlier version are sealed before the worker reads them.
       const sealed = await pushStore.sealExisting();
       if (sealed > 0) log.info({ sealed }, 'sealed push configs stored in clear by an earlier version');
@@ -303,6 +318,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       return { url: publicUrl, agents, ...(grpc ? { grpc } : {}) };
     },
     recoverNow,
+    deliverPushNow: () => push.runOnce(),
     onConfigChange: (agent, listener) => configs.subscribe(agent, listener),
     configOf: (agent) => configs.get(agent),
     tasks: (agent) => {

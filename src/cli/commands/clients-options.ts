@@ -10,6 +10,7 @@ import type { CliContext } from '../cli-io.js';
 import type { ExitCode } from '../exit-codes.js';
 import { DEFAULT_GATEWAY_URL, GatewayClient } from '../gateway-client.js';
 import { positiveInteger } from './agents-options.js';
+import { localAdminToken } from '../local-admin-token.js';
 
 /** Parsed values of the shared options. */
 export interface GatewayFlags {
@@ -25,7 +26,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Adds `--gateway`, `--json`, `--timeout`, and (management commands) `--admin-token`. */
 export function addGatewayOptions(command: Command, options: { admin: boolean }): Command {
   command.option('--gateway <url>', `gateway base URL (default: $AGENTMESH_GATEWAY, else ${DEFAULT_GATEWAY_URL})`);
-  if (options.admin) command.option('--admin-token <token>', 'bearer token with gateway:admin: the admin token, or an access token (default: $GATEWAY_ADMIN_TOKEN)');
+  if (options.admin) command.option('--admin-token <token>', 'bearer token with gateway:admin: the admin token, or an access token (default: $GATEWAY_ADMIN_TOKEN, else, for a gateway on this machine, .agentmesh/gateway-admin-token of agentmesh up)');
   return command.option('--json', "print the gateway's JSON instead of text").option('--timeout <ms>', 'give up after this many milliseconds (default 30000)', positiveInteger('milliseconds'));
 }
 
@@ -37,7 +38,7 @@ export async function runGatewayCommand(ctx: CliContext, flags: GatewayFlags, bo
   const url = flags.gateway ?? (ctx.io.env.AGENTMESH_GATEWAY || DEFAULT_GATEWAY_URL);
   const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS;
   const signal = AbortSignal.timeout(timeoutMs);
-  const gateway = new GatewayClient({ url, adminToken: flags.adminToken ?? ctx.io.env.GATEWAY_ADMIN_TOKEN, fetchImpl: ctx.io.fetchImpl, signal });
+  const gateway = new GatewayClient({ url, adminToken: flags.adminToken ?? (ctx.io.env.GATEWAY_ADMIN_TOKEN || localAdminToken(ctx.io.env, url)), fetchImpl: ctx.io.fetchImpl, signal });
   try {
     ctx.setExitCode(await body(gateway, { json: flags.json === true }));
   } catch (err) {

@@ -82,7 +82,7 @@ export class CreditsClient {
       headers: options.token !== undefined && options.token !== '' ? { authorization: `Bearer ${options.token}` } : {},
       fetchImpl: options.fetchImpl,
       signal: options.signal,
-      hint: ({ status, message }) => (status === 401 ? `${message} (pass --token or --admin-token, or set GATEWAY_ADMIN_TOKEN)` : undefined),
+      hint: ({ status, message }) => (status === 401 ? `${message} (pass --token or --admin-token, or set GATEWAY_ADMIN_TOKEN; beside a local agentmesh up, its admin token is read from .agentmesh/gateway-admin-token)` : undefined),
     });
     this.url = this.#api.url;
   }

@@ -8,6 +8,7 @@ import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { CliContext } from '../cli-io.js';
 import type { ExitCode } from '../exit-codes.js';
 import { positiveInteger } from './agents-options.js';
+import { localAdminToken } from '../local-admin-token.js';
 import { CreditsClient, DEFAULT_GATEWAY_URL } from './credits-client.js';
 
 /** Parsed values of the shared options. */
@@ -23,7 +24,7 @@ export interface CreditsFlags {
 export function addCreditsOptions(command: Command): Command {
   return command
     .option('--gateway <url>', `gateway base URL (default: $AGENTMESH_GATEWAY, else ${DEFAULT_GATEWAY_URL})`)
-    .option('--token <bearer>', "bearer token of a principal: reads its own tenant's credits (default: $GATEWAY_ADMIN_TOKEN, else $AGENTMESH_TOKEN)")
+    .option('--token <bearer>', "bearer token of a principal: reads its own tenant's credits (default: $GATEWAY_ADMIN_TOKEN, else $AGENTMESH_TOKEN, else, for a gateway on this machine, the admin token agentmesh up keeps in .agentmesh/gateway-admin-token)")
     .option('--admin-token <bearer>', 'bearer token with gateway:admin (any tenant) or credits:admin (top-ups); same as --token, --token wins')
     .option('--json', "print the gateway's JSON instead of tables")
     .option('--timeout <ms>', 'give up after this many milliseconds (default 30000)', positiveInteger('milliseconds'));
@@ -41,7 +42,7 @@ export async function runCreditsCommand(ctx: CliContext, flags: CreditsFlags, bo
   const url = flags.gateway ?? (ctx.io.env.AGENTMESH_GATEWAY || DEFAULT_GATEWAY_URL);
   const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS;
   const signal = AbortSignal.timeout(timeoutMs);
-  const gateway = new CreditsClient({ url, token: bearerOf(flags, ctx.io.env), fetchImpl: ctx.io.fetchImpl, signal });
+  const gateway = new CreditsClient({ url, token: bearerOf(flags, ctx.io.env) ?? localAdminToken(ctx.io.env, url), fetchImpl: ctx.io.fetchImpl, signal });
   try {
     ctx.setExitCode(await body(gateway, { json: flags.json === true }));
   } catch (err) {

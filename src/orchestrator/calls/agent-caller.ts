@@ -55,6 +55,12 @@ export type ChildOutcome =
       error: string;
       /** A transport / gateway error rather than the task's own end (worth a retry). */
       transient: boolean;
+      /**
+       * The agent (or this caller) refused the call itself — its input, its
+       * credentials, its shape — rather than the task failing: sending the
+       * same call again cannot help, so a workflow step does not retry it.
+       */
+      refused?: boolean;
     };
 
 /** A new call (or, with the same `messageId`, the same call again after a crash). */

@@ -68,7 +68,7 @@ class A2aAgentCaller implements AgentCaller {
   async send(call: ChildCall): Promise<ChildOutcome> {
     if (call.signal.aborted) throw abortError(call.signal);
     const invalid = checkTarget(call) ?? (typeof call.messageId !== 'string' || call.messageId === '' ? 'messageId must be a non-empty string' : undefined);
-    if (invalid) return { state: 'failed', error: `invalid call to ${String(call.agent)}: ${invalid}`, transient: false };
+    if (invalid) return { state: 'failed', error: `invalid call to ${String(call.agent)}: ${invalid}`, transient: false, refused: true };
     const message: Message = {
       messageId: call.messageId,
       contextId: call.contextId ?? '',
@@ -112,7 +112,7 @@ class A2aAgentCaller implements AgentCaller {
       (typeof reply.taskId !== 'string' || reply.taskId === '' ? 'taskId must be a non-empty string' : undefined) ??
       (typeof reply.messageId !== 'string' || reply.messageId === '' ? 'messageId must be a non-empty string' : undefined) ??
       (!Array.isArray(reply.parts) || reply.parts.length === 0 ? 'parts must hold at least one part' : undefined);
-    if (invalid) return { state: 'failed', ...(typeof reply.taskId === 'string' ? { taskId: reply.taskId } : {}), error: `invalid reply to ${String(reply.agent)}: ${invalid}`, transient: false };
+    if (invalid) return { state: 'failed', ...(typeof reply.taskId === 'string' ? { taskId: reply.taskId } : {}), error: `invalid reply to ${String(reply.agent)}: ${invalid}`, transient: false, refused: true };
     const message: Message = { messageId: reply.messageId, contextId: reply.contextId, taskId: reply.taskId, role: Role.ROLE_USER, parts: reply.parts, metadata: undefined, extensions: [], referenceTaskIds: [] };
     const onEvent = (progress: ChildEvent | undefined) => {
       if (progress) this.#notify(() => reply.onEvent?.(progress));
@@ -145,7 +145,7 @@ class A2aAgentCaller implements AgentCaller {
   async attach(attach: ChildAttach): Promise<ChildOutcome> {
     if (attach.signal.aborted) throw abortError(attach.signal);
     const invalid = checkTarget(attach) ?? (typeof attach.taskId !== 'string' || attach.taskId === '' ? 'taskId must be a non-empty string' : undefined);
-    if (invalid) return { state: 'failed', error: `invalid attach to ${String(attach.agent)}: ${invalid}`, transient: false };
+    if (invalid) return { state: 'failed', error: `invalid attach to ${String(attach.agent)}: ${invalid}`, transient: false, refused: true };
     return this.#settle(attach, async () =>
       this.#attempt(attach, async (client, options, abort) => {
         const task = await client.getTask({ tenant: '', id: attach.taskId }, options);
@@ -205,7 +205,7 @@ class A2aAgentCaller implements AgentCaller {
       if (!(err instanceof CallFailure)) throw err;
       const id = taskId();
       const error = err.transient ? `${err.message} (calling ${target.agent}; gave up after ${this.#attempts} attempt${this.#attempts === 1 ? '' : 's'})` : err.message;
-      return { state: 'failed', ...(id !== undefined ? { taskId: id } : {}), error, transient: err.transient };
+      return { state: 'failed', ...(id !== undefined ? { taskId: id } : {}), error, transient: err.transient, ...(!err.transient && { refused: true }) };
     }
   }
 

@@ -150,7 +150,8 @@ export class RunExecution {
           throw signal.reason instanceof Error ? signal.reason : err;
         }
         const message = timeout?.signal.aborted ? `timed out after ${step.timeoutMs} ms` : failureMessage(err);
-        const willRetry = record.attempt < attempts;
+        // A permanent failure (the input refused, the task rejected) fails the step at once with its reason.
+        const willRetry = record.attempt < attempts && !(err instanceof StepFailure && err.permanent);
         this.#emit({ type: 'step.failed', runId: this.host.runId, path, kind: step.kind, error: message, willRetry }, `${path}: failed: ${message}${willRetry ? ' (will retry)' : ''}`);
         if (!willRetry) {
           await this.#save({ ...record, status: 'failed', error: message, finishedAt: this.deps.now() });
@@ -249,7 +250,9 @@ export class RunExecution {
           continue;
         }
         const ended = outcome as Extract<ChildOutcome, { error: string }>;
-        throw new StepFailure(path, `${path}: ${target.agent} ${ended.state === 'failed' ? 'failed' : ended.state === 'rejected' ? 'rejected the task' : 'canceled the task'}: ${ended.error}`);
+        throw new StepFailure(path, `${path}: ${target.agent} ${ended.state === 'failed' ? 'failed' : ended.state === 'rejected' ? 'rejected the task' : 'canceled the task'}: ${ended.error}`, {
+          permanent: ended.refused === true || ended.state === 'rejected',
+        });
       }
     } catch (err) {
       // Canceled, timed out or lost a race: the child task must not run on (nor keep its credits).

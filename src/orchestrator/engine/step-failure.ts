@@ -1,11 +1,14 @@
 /** A step that ended without an output: what parents (parallel, map, fallback) catch and weigh. */
 export class StepFailure extends Error {
   readonly path: string;
+  /** Running the step again cannot change the outcome (the agent refused the call, or rejected the task): no retry. */
+  readonly permanent: boolean;
 
-  constructor(path: string, message: string) {
+  constructor(path: string, message: string, options: { permanent?: boolean } = {}) {
     super(message);
     this.name = 'StepFailure';
     this.path = path;
+    this.permanent = options.permanent === true;
   }
 }
 

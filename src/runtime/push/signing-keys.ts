@@ -98,9 +98,16 @@ export async function loadSigningKey(options: LoadSigningKeyOptions): Promise<Si
 
   const key = await readOrCreateKeyFile(options.file, alg, log);
   const signingKey = await build(key, alg, options.file);
-  log.warn({ kid: signingKey.kid, file: options.file }, 'push signing key: using a generated key; configure a managed key (privateKeyPem or jwk) for production');
+  // Once per file and process: `agentmesh up` hosts two runtimes (the agents and the orchestrator) on one data dir.
+  if (!warnedKeyFiles.has(options.file)) {
+    warnedKeyFiles.add(options.file);
+    log.warn({ kid: signingKey.kid, file: options.file }, 'push signing key: using a generated key; configure a managed key (privateKeyPem or jwk) for production');
+  }
   return signingKey;
 }
+
+/** Key files this process has warned about already. */
+const warnedKeyFiles = new Set<string>();
 
 async function build(privateKey: KeyObject, alg: SigningAlgorithm, source: string): Promise<SigningKey> {
   checkKeyMatchesAlg(privateKey, alg, source);

@@ -33,8 +33,11 @@ export interface Run {
   stderr: string;
 }
 
-/** Collects a command's output; past `timeoutMs` it is killed (code null), so a command that hangs fails the test instead of stalling it. */
-async function collect(child: ChildProcess, timeoutMs = 30_000): Promise<Run> {
+/**
+ * Collects a command's output; past `timeoutMs` it is killed (code null), so a command that hangs fails the test
+ * instead of stalling it. Generous: several CLI processes start at once under tsx on a 2-core machine.
+ */
+async function collect(child: ChildProcess, timeoutMs = 90_000): Promise<Run> {
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   let stdout = '';
   let stderr = '';

@@ -185,7 +185,7 @@ describe('authenticate refuses bad credentials with the precise reason', () => {
 });
 
 describe('the cost of authenticate on the hot path', () => {
-  test('stays in the tens of microseconds for a token seen before', async (t) => {
+  test('a token seen before and an API key skip the signature check', async (t) => {
     const f = await startIdentity();
     t.after(() => f.close());
     const tokens: string[] = [];
@@ -211,8 +211,9 @@ describe('the cost of authenticate on the hot path', () => {
     const apiKeyUs = Number(process.hrtime.bigint() - start) / 1000 / 20_000;
 
     t.diagnostic(`authenticate: first sight of a token ${firstUs.toFixed(1)} µs (ES256 verify), seen before ${cachedUs.toFixed(2)} µs, X-API-Key ${apiKeyUs.toFixed(2)} µs`);
-    // Loose bounds: a shared CI machine must not make this flaky; the figures are in the diagnostic.
-    assert.ok(cachedUs < 50, `cached bearer check took ${cachedUs} µs`);
-    assert.ok(apiKeyUs < 50, `API key check took ${apiKeyUs} µs`);
+    // What is asserted is that the cache works, not a speed: a token seen before, and an API key, cost a small
+    // fraction of a signature check measured in the same run (load slows all three alike). Speeds are the bench's.
+    assert.ok(cachedUs * 5 < firstUs, `a cached bearer check (${cachedUs} µs) is not much cheaper than a verify (${firstUs} µs)`);
+    assert.ok(apiKeyUs * 5 < firstUs, `an API key check (${apiKeyUs} µs) is not much cheaper than a verify (${firstUs} µs)`);
   });
 });

@@ -156,6 +156,24 @@ steps:
     assert.equal(log.count('flaky', 'k2'), 2);
   });
 
+  it('does not retry a step whose input the agent refuses: the step fails at once with the refusal', async () => {
+    const frames = await streamRun(
+      orch.url,
+      runMessage(`
+name: refused-input
+steps:
+  - { id: enrich, call: { agent: enricher }, input: { leads: [a-1] }, retry: { attempts: 3, backoff: 10ms } }
+`),
+    );
+    const last = frames.at(-1);
+    assert.equal(last.statusUpdate?.status?.state, 'TASK_STATE_FAILED', JSON.stringify(last));
+    const failures = runEvents(frames).filter((e) => e.type === 'step.failed');
+    assert.equal(failures.length, 1, 'one attempt, no retry');
+    assert.equal(failures[0].willRetry, false);
+    assert.match(failures[0].error, /leadIds is required/);
+    assert.equal(runEvents(frames).filter((e) => e.type === 'step.started').length, 1);
+  });
+
   it('retries a composite step by running again what failed inside it, with new messages', async () => {
     const task = await runBlocking(
       orch.url,

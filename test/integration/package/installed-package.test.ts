@@ -50,6 +50,41 @@ defineAgent({ card: { name: 'x' }, skills: {} });
 createRuntime({ agents: [] }).listen();
 `;
 
+// A user's agent in a module of its own and its test with the test kit, compiled on their own.
+const KIT_AGENT = `import { defineAgent } from 'agentmesh';
+
+export default defineAgent({
+  card: { name: 'asker', description: 'Asks a name, then greets it' },
+  skills: {
+    greet: {
+      description: 'Greets a name',
+      handler: async (_: string, ctx) => {
+        const answer = await ctx.requestInput('Your name?');
+        ctx.usage({ credits: 1 });
+        return { greeting: \`hello, \${answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('')}\` };
+      },
+    },
+  },
+});
+`;
+
+const KIT_TEST = `import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testAgent, summarize } from 'agentmesh/testing';
+import asker from './asker.js';
+
+test('asks, then greets the answer', async () => {
+  await using agent = await testAgent(asker);
+  const asked = await agent.send('hi');
+  assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
+  const events = await agent.stream('Ada', { taskId: asked.id }).toArray();
+  assert.deepEqual(summarize(events.at(-1)!), { kind: 'status', state: 'TASK_STATE_COMPLETED', text: '' });
+  const done = await agent.get(asked);
+  assert.deepEqual(done.data<{ greeting: string }>(), { greeting: 'hello, Ada' });
+  assert.deepEqual(done.usage, { credits: 1, units: {} });
+});
+`;
+
 describe('the packed package, installed in an empty project', () => {
   let work: string;
   let project: string;
@@ -72,6 +107,13 @@ describe('the packed package, installed in an empty project', () => {
     mkdirSync(join(project, 'src'));
     writeFileSync(join(project, 'src', 'agent.ts'), AGENT);
     writeFileSync(join(project, 'src', 'type-errors.ts'), TYPE_ERRORS);
+    mkdirSync(join(project, 'kit'));
+    writeFileSync(join(project, 'kit', 'asker.ts'), KIT_AGENT);
+    writeFileSync(join(project, 'kit', 'asker.test.ts'), KIT_TEST);
+    writeFileSync(
+      join(project, 'tsconfig.kit.json'),
+      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, rootDir: 'kit', outDir: 'dist-kit', skipLibCheck: true, types: ['node'] }, include: ['kit'] }),
+    );
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -103,8 +145,19 @@ describe('the packed package, installed in an empty project', () => {
     }
   });
 
+  test("an agent's test written with 'agentmesh/testing' compiles against the shipped types and passes", async () => {
+    await run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(project, 'tsconfig.kit.json')], { cwd: project }).catch((err: { stdout?: string }) => {
+      assert.fail(`tsc failed:\n${err.stdout ?? String(err)}`);
+    });
+    // A test runner inside a test: without this variable it reports to this process's runner instead of printing.
+    const env = { ...process.env };
+    delete env['NODE_TEST_CONTEXT'];
+    const { stdout } = await run(process.execPath, ['--test', '--test-reporter=tap', join(project, 'dist-kit', 'asker.test.js')], { cwd: project, env }).catch((err: { stdout?: string }) => assert.fail(`the kit test failed:\n${err.stdout ?? String(err)}`));
+    assert.match(stdout, /# pass 1/);
+  });
+
   test('every documented subpath resolves from the project, and the CLI runs', async () => {
-    const subpaths = ['agentmesh', 'agentmesh/runtime', 'agentmesh/gateway', 'agentmesh/registry', 'agentmesh/registry-client', 'agentmesh/orchestrator', 'agentmesh/protocol', 'agentmesh/storage', 'agentmesh/cli'];
+    const subpaths = ['agentmesh', 'agentmesh/runtime', 'agentmesh/gateway', 'agentmesh/registry', 'agentmesh/registry-client', 'agentmesh/orchestrator', 'agentmesh/protocol', 'agentmesh/storage', 'agentmesh/cli', 'agentmesh/testing'];
     const script = `for (const s of ${JSON.stringify(subpaths)}) { const m = await import(s); if (Object.keys(m).length === 0) throw new Error(s + ' exports nothing'); } console.log('ok');`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project });
     assert.equal(stdout.trim(), 'ok');

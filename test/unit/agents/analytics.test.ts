@@ -1,11 +1,11 @@
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import analytics from '../../../agents/analytics.js';
 import { fitAndForecast } from '../../../agents/analytics/exponential-smoothing.js';
 import { forecastSeries } from '../../../agents/analytics/forecast.js';
 import { forecastText } from '../../../agents/analytics/forecast-text.js';
 import { sampleMetrics } from '../../../agents/analytics/sample-metrics.js';
-import { serveAgent } from './agent-harness.js';
+import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
 
 /** Trend plus a yearly wave, no noise: what Holt-Winters should learn exactly enough. */
 const seasonal = (n: number): number[] => Array.from({ length: n }, (_, t) => 100 + 2 * t + 15 * Math.sin((2 * Math.PI * t) / 12));
@@ -82,32 +82,36 @@ describe('forecastText', () => {
 });
 
 describe('analytics agent', () => {
-  const agent = serveAgent(analytics);
+  let agent: AgentUnderTest;
+  before(async () => {
+    agent = await testAgent(analytics);
+  });
+  after(() => agent.close());
 
   test('forecasts a sample metric from text with Holt-Winters', async () => {
     const task = await agent.send({ text: 'forecast revenue for the next 6 months' });
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
-    assert.equal(task.result.metric, 'revenue');
-    assert.equal(task.result.unit, 'kUSD');
-    assert.equal(task.result.method, 'holt-winters');
-    assert.deepEqual(task.result.forecast.map((p: any) => p.period), ['2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06']);
+    assert.equal(task.data<any>().metric, 'revenue');
+    assert.equal(task.data<any>().unit, 'kUSD');
+    assert.equal(task.data<any>().method, 'holt-winters');
+    assert.deepEqual(task.data<any>().forecast.map((p: any) => p.period), ['2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06']);
     assert.deepEqual(task.usage, { credits: 1, units: { points: 36 } });
-    assert.match(task.texts['summary']!, /^Forecast of revenue \(kUSD\) with holt-winters/);
+    assert.match(task.text('summary'), /^Forecast of revenue \(kUSD\) with holt-winters/);
   });
 
   test('forecasts a series sent as data with Holt', async () => {
     const task = await agent.send({ data: { series: [10, 12, 14, 16, 18], horizon: 2 } });
-    assert.equal(task.result.method, 'holt');
-    assert.deepEqual(task.result.forecast.map((p: any) => p.value), [20, 22]);
+    assert.equal(task.data<any>().method, 'holt');
+    assert.deepEqual(task.data<any>().forecast.map((p: any) => p.value), [20, 22]);
   });
 
   test('asks what to forecast when the text does not say, keeping the horizon', async () => {
     const asked = await agent.send({ text: 'what will the next two quarters look like?' });
     assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
     assert.match(asked.statusText, /What should I forecast/);
-    const done = await agent.send({ text: 'signups' }, { taskId: asked.id, contextId: asked.contextId });
-    assert.equal(done.result.metric, 'signups');
-    assert.equal(done.result.forecast.length, 6);
+    const done = await agent.reply(asked, { text: 'signups' });
+    assert.equal(done.data<any>().metric, 'signups');
+    assert.equal(done.data<any>().forecast.length, 6);
   });
 
   test('fails a request naming both a series and a metric', async () => {
@@ -117,6 +121,6 @@ describe('analytics agent', () => {
   });
 
   test('rejects a horizon out of range before running', async () => {
-    await assert.rejects(agent.send({ data: { metric: 'revenue', horizon: 61 } }), (err: any) => err.rpcError.code === -32602 && /horizon must be <= 60/.test(err.message));
+    await assert.rejects(agent.send({ data: { metric: 'revenue', horizon: 61 } }), (err: A2ACallError) => err.code === -32602 && /horizon must be <= 60/.test(err.message));
   });
 });

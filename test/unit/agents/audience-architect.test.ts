@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import audienceArchitect from '../../../agents/audience-architect.js';
 import { evaluateLookalike } from '../../../agents/audience-architect/evaluate-lookalike.js';
@@ -7,7 +7,7 @@ import { lookalikeText } from '../../../agents/audience-architect/lookalike-text
 import { buildProfile, scoreLookalike } from '../../../agents/audience-architect/lookalike-model.js';
 import { convertedLeadIds, generatedLeads } from '../../../agents/shared/generated-leads.js';
 import { sampleBestCustomers, type SampleLead } from '../../../agents/shared/sample-leads.js';
-import { serveAgent } from './agent-harness.js';
+import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
 
 const lead = (over: Partial<SampleLead>): SampleLead => ({ id: 'x', company: 'X', industry: 'fintech', region: 'na', employees: 250, annualRevenueMUsd: 30, websiteVisits30d: 200, ...over });
 const seeds = [lead({ id: 's1' }), lead({ id: 's2', employees: 300, annualRevenueMUsd: 40 }), lead({ id: 's3', industry: 'saas', employees: 200, websiteVisits30d: 240 })];
@@ -89,13 +89,17 @@ test('lookalikeText reads candidates, seeds, top and a question about accuracy',
 });
 
 describe('audience-architect agent', () => {
-  const agent = serveAgent(audienceArchitect);
+  let agent: AgentUnderTest;
+  before(async () => {
+    agent = await testAgent(audienceArchitect);
+  });
+  after(() => agent.close());
 
   test('scores candidates against given seeds, best first, with confidence, factors and a charge per candidate', async () => {
     const candidateIds = ['lead-00001', 'lead-00002', 'lead-00003', 'lead-00004', 'lead-00005', 'lead-045'];
     const task = await agent.send({ data: { candidateIds, seedIds: ['lead-045', 'lead-047', 'lead-002'], top: 3 } });
     assert.equal(task.state, 'TASK_STATE_COMPLETED', task.statusText);
-    const r = task.result;
+    const r = task.data<any>();
     assert.equal(r.seeds, 'given');
     assert.equal(r.seedCount, 3);
     assert.equal(r.excludedSeeds, 1, 'a seed is not its own lookalike');
@@ -108,30 +112,30 @@ describe('audience-architect agent', () => {
     assert.ok(r.candidates[0].score >= r.candidates[1].score && r.candidates[1].score >= r.candidates[2].score);
     assert.deepEqual(r.seedProfile.industries, { saas: 0.67, fintech: 0.33 });
     assert.deepEqual(task.usage, { credits: 1.1, units: { candidates: 5 } });
-    assert.match(task.texts['summary']!, /^\d+ of 5 candidates match 3 seed\(s\)/);
+    assert.match(task.text('summary'), /^\d+ of 5 candidates match 3 seed\(s\)/);
   });
 
   test('defaults to the sample prospects against the best customers', async () => {
     const task = await agent.send({ data: { top: 5, minScore: 50 } });
-    assert.equal(task.result.seeds, 'best-customers');
-    assert.equal(task.result.seedCount, sampleBestCustomers.length);
-    assert.equal(task.result.scored, 188);
-    assert.ok(task.result.candidates.every((c: { score: number }) => c.score >= 50));
+    assert.equal(task.data<any>().seeds, 'best-customers');
+    assert.equal(task.data<any>().seedCount, sampleBestCustomers.length);
+    assert.equal(task.data<any>().scored, 188);
+    assert.ok(task.data<any>().candidates.every((c: { score: number }) => c.score >= 50));
   });
 
   test('evaluate: true adds precision, recall and F1 on the hold-out', async () => {
     const task = await agent.send({ data: { candidateIds: ['lead-00001'], evaluate: true } });
-    const e = task.result.evaluation;
+    const e = task.data<any>().evaluation;
     assert.deepEqual(Object.keys(e).filter((k) => ['precision', 'recall', 'f1', 'threshold', 'holdoutSize'].includes(k)).sort(), ['f1', 'holdoutSize', 'precision', 'recall', 'threshold']);
     assert.equal(e.holdoutSize, 2000);
     assert.ok(e.f1 >= 0.45);
-    assert.match(task.texts['summary']!, /hold-out \(2000 leads, \d+ converted\): precision 0\.\d+, recall 0\.\d+, F1 0\.\d+ at score ≥ \d+/);
+    assert.match(task.text('summary'), /hold-out \(2000 leads, \d+ converted\): precision 0\.\d+, recall 0\.\d+, F1 0\.\d+ at score ≥ \d+/);
   });
 
   test('answers a question in words', async () => {
     const task = await agent.send({ text: 'How good is the lookalike model? Give me precision and recall' });
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
-    assert.ok(task.result.evaluation.f1 > 0);
+    assert.ok(task.data<any>().evaluation.f1 > 0);
   });
 
   test('names unknown leads, and refuses a threshold without an evaluation', async () => {
@@ -140,6 +144,6 @@ describe('audience-architect agent', () => {
     assert.match(unknown.statusText, /seedIds name leads the company database does not have: lead-77777, nope/);
     const threshold = await agent.send({ data: { threshold: 70 } });
     assert.match(threshold.statusText, /threshold only applies with evaluate: true/);
-    await assert.rejects(agent.send({ data: { candidateIds: [] } }), (err: any) => err.rpcError.code === -32602);
+    await assert.rejects(agent.send({ data: { candidateIds: [] } }), (err: A2ACallError) => err.code === -32602);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import dataEngineer from '../../../agents/data-engineer.js';
@@ -7,7 +7,7 @@ import leadsData from '../../../agents/data/leads.json' with { type: 'json' };
 import leadScorer, { lookalikeScore } from '../../../agents/lead-scorer.js';
 import { findLead } from '../../../agents/shared/find-lead.js';
 import { convertedLeadIds, generatedLeadIds, generatedLeads } from '../../../agents/shared/generated-leads.js';
-import { serveAgent } from './agent-harness.js';
+import { testAgent, type AgentUnderTest } from 'agentmesh/testing';
 
 describe('the generated leads', () => {
   test('are 10,000 leads lead-00001…lead-10000 with exactly the fields of the hand-made sample', () => {
@@ -64,28 +64,36 @@ describe('the generated leads', () => {
 });
 
 describe('data-engineer and lead-scorer on the generated leads', () => {
-  const engineer = serveAgent(dataEngineer);
-  const scorer = serveAgent(leadScorer);
+  let engineer: AgentUnderTest;
+  before(async () => {
+    engineer = await testAgent(dataEngineer);
+  });
+  after(() => engineer.close());
+  let scorer: AgentUnderTest;
+  before(async () => {
+    scorer = await testAgent(leadScorer);
+  });
+  after(() => scorer.close());
 
   test('list-leads pages through the generated ids and charges per call', async () => {
-    const page = await engineer.send({ data: { count: 500, offset: 1000 } }, { skillId: 'list-leads' });
+    const page = await engineer.send({ data: { count: 500, offset: 1000 } }, { skill: 'list-leads' });
     assert.equal(page.state, 'TASK_STATE_COMPLETED');
-    assert.equal(page.result.leadIds.length, 500);
-    assert.equal(page.result.leadIds[0], 'lead-01001');
-    assert.equal(page.result.leadIds[499], 'lead-01500');
-    assert.deepEqual({ count: page.result.count, offset: page.result.offset, total: page.result.total, source: page.result.source }, { count: 500, offset: 1000, total: 10_000, source: 'generated' });
+    assert.equal(page.data<any>().leadIds.length, 500);
+    assert.equal(page.data<any>().leadIds[0], 'lead-01001');
+    assert.equal(page.data<any>().leadIds[499], 'lead-01500');
+    assert.deepEqual({ count: page.data<any>().count, offset: page.data<any>().offset, total: page.data<any>().total, source: page.data<any>().source }, { count: 500, offset: 1000, total: 10_000, source: 'generated' });
     assert.deepEqual(page.usage, { credits: 0.1, units: { leads: 500 } });
-    const all = await engineer.send({ data: {} }, { skillId: 'list-leads' });
-    assert.equal(all.result.leadIds.length, 10_000);
-    const sample = await engineer.send({ data: { source: 'sample', count: 3 } }, { skillId: 'list-leads' });
-    assert.deepEqual(sample.result.leadIds, ['lead-001', 'lead-002', 'lead-003']);
+    const all = await engineer.send({ data: {} }, { skill: 'list-leads' });
+    assert.equal(all.data<any>().leadIds.length, 10_000);
+    const sample = await engineer.send({ data: { source: 'sample', count: 3 } }, { skill: 'list-leads' });
+    assert.deepEqual(sample.data<any>().leadIds, ['lead-001', 'lead-002', 'lead-003']);
   });
 
   test('list-leads reads counts and ranges from text, and refuses an offset past the end', async () => {
-    assert.equal((await engineer.send({ text: 'list the first 250 leads' }, { skillId: 'list-leads' })).result.count, 250);
-    const range = await engineer.send({ text: 'list leads 1001 to 2000' }, { skillId: 'list-leads' });
-    assert.deepEqual([range.result.offset, range.result.count, range.result.leadIds[0]], [1000, 1000, 'lead-01001']);
-    const past = await engineer.send({ data: { offset: 20_000 } }, { skillId: 'list-leads' });
+    assert.equal((await engineer.send({ text: 'list the first 250 leads' }, { skill: 'list-leads' })).data<any>().count, 250);
+    const range = await engineer.send({ text: 'list leads 1001 to 2000' }, { skill: 'list-leads' });
+    assert.deepEqual([range.data<any>().offset, range.data<any>().count, range.data<any>().leadIds[0]], [1000, 1000, 'lead-01001']);
+    const past = await engineer.send({ data: { offset: 20_000 } }, { skill: 'list-leads' });
     assert.equal(past.state, 'TASK_STATE_FAILED');
     assert.match(past.statusText, /offset is past the end of the generated leads \(10000\)/);
   });
@@ -93,21 +101,21 @@ describe('data-engineer and lead-scorer on the generated leads', () => {
   test('enrich-leads knows generated and hand-made leads alike', async () => {
     const task = await engineer.send({ data: { leadIds: ['lead-00042', 'lead-001', 'lead-99999'] } });
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
-    assert.deepEqual(task.result.leadIds, ['lead-00042', 'lead-001']);
-    assert.deepEqual(task.result.notFound, ['lead-99999']);
+    assert.deepEqual(task.data<any>().leadIds, ['lead-00042', 'lead-001']);
+    assert.deepEqual(task.data<any>().notFound, ['lead-99999']);
     const lead = generatedLeads.get('lead-00042')!;
-    assert.equal(task.result.leads[0].company, lead.company);
-    assert.equal(task.result.leads[0].employees, lead.employees);
+    assert.equal(task.data<any>().leads[0].company, lead.company);
+    assert.equal(task.data<any>().leads[0].employees, lead.employees);
   });
 
   test('score-leads scores generated leads, best first, and counts them by band', async () => {
     const ids = generatedLeadIds.slice(0, 500);
     const task = await scorer.send({ data: { leadIds: ids, top: 3 } });
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
-    assert.equal(task.result.count, 500);
+    assert.equal(task.data<any>().count, 500);
     const scores = ids.map((id) => ({ leadId: id, score: lookalikeScore(generatedLeads.get(id)!).score })).sort((a, b) => b.score - a.score || a.leadId.localeCompare(b.leadId));
-    assert.deepEqual(task.result.scored.map((s: { leadId: string; score: number }) => ({ leadId: s.leadId, score: s.score })), scores.slice(0, 3));
-    assert.deepEqual(task.result.bands, {
+    assert.deepEqual(task.data<any>().scored.map((s: { leadId: string; score: number }) => ({ leadId: s.leadId, score: s.score })), scores.slice(0, 3));
+    assert.deepEqual(task.data<any>().bands, {
       high: scores.filter((s) => s.score >= 80).length,
       medium: scores.filter((s) => s.score >= 60 && s.score < 80).length,
       low: scores.filter((s) => s.score < 60).length,

@@ -1,10 +1,10 @@
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import legal from '../../../agents/legal.js';
 import { contractSentences } from '../../../agents/legal/clauses.js';
 import { periodsInDays } from '../../../agents/legal/notice-period.js';
 import { reviewContract } from '../../../agents/legal/review-contract.js';
-import { serveAgent } from './agent-harness.js';
+import { testAgent, type AgentUnderTest } from 'agentmesh/testing';
 
 const ONE_SIDED = `MASTER SERVICES AGREEMENT
 
@@ -111,24 +111,28 @@ test('contractSentences keeps clause numbers, lifts titles and drops questions',
 });
 
 describe('legal agent', () => {
-  const agent = serveAgent(legal);
+  let agent: AgentUnderTest;
+  before(async () => {
+    agent = await testAgent(legal);
+  });
+  after(() => agent.close());
 
   test('reviews contract text and charges per review', async () => {
     const task = await agent.send({ text: `Please review this contract:\n\n${ONE_SIDED}` });
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
-    assert.equal(task.result.riskLevel, 'high');
-    assert.equal(task.result.findings.length, 7);
-    assert.deepEqual(task.usage, { credits: 2, units: { clauses: task.result.clausesReviewed } });
-    assert.match(task.texts['summary']!, /^Risk high: 5 high, 2 medium, 0 low\n\[high\] Unlimited liability \(clause 6\)/);
+    assert.equal(task.data<any>().riskLevel, 'high');
+    assert.equal(task.data<any>().findings.length, 7);
+    assert.deepEqual(task.usage, { credits: 2, units: { clauses: task.data<any>().clausesReviewed } });
+    assert.match(task.text('summary'), /^Risk high: 5 high, 2 medium, 0 low\n\[high\] Unlimited liability \(clause 6\)/);
   });
 
   test('asks for the contract when the message only talks about one', async () => {
     const asked = await agent.send({ text: 'can you check the NDA before I sign?' });
     assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
     assert.match(asked.statusText, /paste the contract text/);
-    const done = await agent.send({ text: BALANCED }, { taskId: asked.id, contextId: asked.contextId });
+    const done = await agent.reply(asked, { text: BALANCED });
     assert.equal(done.state, 'TASK_STATE_COMPLETED');
-    assert.equal(done.result.riskLevel, 'low');
+    assert.equal(done.data<any>().riskLevel, 'low');
   });
 
   test('fails a data request whose text is no contract', async () => {

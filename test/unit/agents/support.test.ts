@@ -1,8 +1,8 @@
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import support from '../../../agents/support.js';
 import { triageTicket } from '../../../agents/support/triage-ticket.js';
-import { serveAgent } from './agent-harness.js';
+import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
 
 const pick = (body: string, extra: { subject?: string; customerTier?: 'free' | 'enterprise' } = {}): [string, string, string] => {
   const t = triageTicket({ body, ...extra });
@@ -48,22 +48,26 @@ describe('triageTicket', () => {
 });
 
 describe('support agent', () => {
-  const agent = serveAgent(support);
+  let agent: AgentUnderTest;
+  before(async () => {
+    agent = await testAgent(support);
+  });
+  after(() => agent.close());
 
   test('triages a ticket sent as data and charges per ticket', async () => {
     const task = await agent.send({ data: { subject: 'Export broken', body: 'CSV export fails with an exception', customerTier: 'enterprise' } });
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
-    assert.deepEqual([task.result.category, task.result.priority], ['bug', 'P2']);
-    assert.equal(task.texts['summary'], 'P2 bug → Product Engineering (first response within 4 h)');
+    assert.deepEqual([task.data<any>().category, task.data<any>().priority], ['bug', 'P2']);
+    assert.equal(task.text('summary'), 'P2 bug → Product Engineering (first response within 4 h)');
     assert.deepEqual(task.usage, { credits: 0.5, units: { tickets: 1 } });
   });
 
   test('triages ticket text', async () => {
     const task = await agent.send({ text: 'Nobody can sign in, the whole site is down!' });
-    assert.deepEqual([task.result.category, task.result.priority], ['outage', 'P1']);
+    assert.deepEqual([task.data<any>().category, task.data<any>().priority], ['outage', 'P1']);
   });
 
   test('rejects an unknown customer tier before running', async () => {
-    await assert.rejects(agent.send({ data: { body: 'help', customerTier: 'platinum' } }), (err: any) => err.rpcError.code === -32602 && /customerTier must be equal to one of the allowed values/.test(err.message));
+    await assert.rejects(agent.send({ data: { body: 'help', customerTier: 'platinum' } }), (err: A2ACallError) => err.code === -32602 && /customerTier must be equal to one of the allowed values/.test(err.message));
   });
 });

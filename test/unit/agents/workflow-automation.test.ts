@@ -1,11 +1,11 @@
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planCampaign } from '../../../agents/campaign-orchestrator/plan-campaign.js';
 import { addBusinessDays, isoDate, parseIsoDate } from '../../../agents/shared/business-days.js';
 import workflowAutomation from '../../../agents/workflow-automation.js';
 import { launchRecords } from '../../../agents/workflow-automation/launch-records.js';
 import { scheduleFollowUps } from '../../../agents/workflow-automation/schedule-followups.js';
-import { serveAgent } from './agent-harness.js';
+import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
 
 const today = new Date('2026-03-04T15:00:00Z'); // a Wednesday
 // 150 LinkedIn contacts: 100 go out on Thursday 2026-03-05, 50 on Friday 2026-03-06.
@@ -66,41 +66,45 @@ test('launchRecords: one queued CRM record per lead with its wave and send date,
 });
 
 describe('workflow-automation agent', () => {
-  const agent = serveAgent(workflowAutomation);
+  let agent: AgentUnderTest;
+  before(async () => {
+    agent = await testAgent(workflowAutomation);
+  });
+  after(() => agent.close());
 
   test('schedules follow-ups for campaign-orchestrator\'s launch output and charges per lead', async () => {
     const task = await agent.send({ data: { campaign: launched, owners: ['ana@example.com'] } });
     assert.equal(task.state, 'TASK_STATE_COMPLETED', task.statusText);
-    assert.equal(task.result.tasks.length, 450);
-    assert.deepEqual(task.result.byOwner, { 'ana@example.com': { tasks: 450, manual: 300 } });
+    assert.equal(task.data<any>().tasks.length, 450);
+    assert.deepEqual(task.data<any>().byOwner, { 'ana@example.com': { tasks: 450, manual: 300 } });
     assert.deepEqual(task.usage, { credits: 3, units: { leads: 150, tasks: 450 } });
-    assert.match(task.texts['summary']!, /^450 follow-up tasks for 150 leads of "Q2 outreach", 2026-03-10\.\.2026-03-20/);
+    assert.match(task.text('summary'), /^450 follow-up tasks for 150 leads of "Q2 outreach", 2026-03-10\.\.2026-03-20/);
   });
 
   test('writes launch records', async () => {
-    const task = await agent.send({ data: { campaign: launched } }, { skillId: 'launch-records' });
-    assert.equal(task.result.count, 150);
+    const task = await agent.send({ data: { campaign: launched } }, { skill: 'launch-records' });
+    assert.equal(task.data<any>().count, 150);
     assert.deepEqual(task.usage, { credits: 1.5, units: { records: 150 } });
   });
 
   test('reads a campaign from text, and asks for the leads when the text names none', async () => {
     const direct = await agent.send({ text: 'schedule email follow-ups for lead-002 and lead-004, sent on 2026-03-02' });
     assert.equal(direct.state, 'TASK_STATE_COMPLETED', direct.statusText);
-    assert.equal(direct.result.tasks.length, 8, 'four email-cadence steps per lead');
-    assert.equal(direct.result.firstDue, '2026-03-04');
+    assert.equal(direct.data<any>().tasks.length, 8, 'four email-cadence steps per lead');
+    assert.equal(direct.data<any>().firstDue, '2026-03-04');
     const asked = await agent.send({ text: 'schedule the follow-ups of our SMS campaign' });
     assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
     assert.match(asked.statusText, /Which leads did the campaign reach\?/);
-    const done = await agent.send({ text: 'lead-010, sent 2026-03-02' }, { taskId: asked.id, contextId: asked.contextId });
+    const done = await agent.reply(asked, { text: 'lead-010, sent 2026-03-02' });
     assert.equal(done.state, 'TASK_STATE_COMPLETED', done.statusText);
-    assert.equal(done.result.channel, 'sms', 'the channel of the first message still counts');
-    assert.deepEqual(done.result.tasks.map((t: { dueDate: string }) => t.dueDate), ['2026-03-03', '2026-03-06']);
+    assert.equal(done.data<any>().channel, 'sms', 'the channel of the first message still counts');
+    assert.deepEqual(done.data<any>().tasks.map((t: { dueDate: string }) => t.dueDate), ['2026-03-03', '2026-03-06']);
   });
 
   test('refuses a draft campaign with the field named', async () => {
     const task = await agent.send({ data: { campaign: { ...launched, status: 'draft' } } });
     assert.equal(task.state, 'TASK_STATE_FAILED');
     assert.match(task.statusText, /campaign\.status is draft/);
-    await assert.rejects(agent.send({ data: { campaign: { ...launched, channel: 'fax' } } }), (err: any) => err.rpcError.code === -32602 && /channel/.test(err.message));
+    await assert.rejects(agent.send({ data: { campaign: { ...launched, channel: 'fax' } } }), (err: A2ACallError) => err.code === -32602 && /channel/.test(err.message));
   });
 });

@@ -1,0 +1,86 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '../../helpers/gateway-fixture.js';
+import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
+import { cli } from './cli-harness.js';
+
+/*
+ * Issue 17 (papercuts): every agent-facing command authenticates the same
+ * way. With no token given, AGENTMESH_CLIENT_ID / AGENTMESH_CLIENT_SECRET are
+ * exchanged at the token URL the agent's card names, the token is cached
+ * (0600) until a minute before it expires, and a refused cached token is
+ * dropped. A call refused for want of a token says 401 and what to do.
+ */
+describe('the CLI authenticates agent commands with the client credentials of the environment', () => {
+  let mesh: Awaited<ReturnType<typeof startGatewayMesh>>;
+  let client: { clientId: string; clientSecret: string };
+  let cacheDir: string;
+  let agentUrl: string;
+  before(async () => {
+    mesh = await startGatewayMesh();
+    client = await createClient(mesh.gw.url, { name: 'cli-user', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] });
+    agentUrl = `${mesh.gw.url}/agents/tester`;
+  });
+  after(async () => mesh?.close());
+
+  const env = (overrides: Record<string, string> = {}) => ({ AGENTMESH_CLIENT_ID: client.clientId, AGENTMESH_CLIENT_SECRET: client.clientSecret, AGENTMESH_CACHE_DIR: cacheDir, ...overrides });
+  const cached = () => readdirSync(cacheDir).filter((f) => f.endsWith('.json'));
+
+  test('without any credential, the refusal says 401 and how to get a token', async () => {
+    const run = await cli(['send', agentUrl, 'hello'], { env: {} });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /401/);
+    assert.match(run.stderr, /AGENTMESH_CLIENT_ID|agentmesh token/);
+  });
+
+  test('send gets a token with the client credentials, caches it 0600, and a second command reuses it', async () => {
+    cacheDir = mkdtempSync(join(tmpdir(), 'agentmesh-token-cache-'));
+    const first = await cli(['send', agentUrl, 'hello', '--json'], { env: env() });
+    assert.equal(first.code, 0, first.stderr);
+    const taskId = (JSON.parse(first.stdout) as { id: string }).id;
+    assert.equal(cached().length, 1);
+    const file = join(cacheDir, cached()[0]!);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.doesNotMatch(readFileSync(file, 'utf8'), new RegExp(client.clientSecret), 'the secret is never cached');
+    // A wrong secret now: only the cached token can make this work.
+    const second = await cli(['tasks', 'get', agentUrl, taskId], { env: env({ AGENTMESH_CLIENT_SECRET: 'not-the-secret' }) });
+    assert.equal(second.code, 0, second.stderr);
+  });
+
+  test('a cached token the gateway refuses is dropped; the next command gets a new one', async () => {
+    const file = join(cacheDir, cached()[0]!);
+    writeFileSync(file, JSON.stringify({ token: 'revoked-or-forged', expiresAt: Date.now() + 3_600_000 }), { mode: 0o600 });
+    const refused = await cli(['send', agentUrl, 'hello'], { env: env() });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /401/);
+    assert.deepEqual(cached(), []);
+    const again = await cli(['send', agentUrl, 'hello'], { env: env() });
+    assert.equal(again.code, 0, again.stderr);
+  });
+
+  test('a token about to expire is not used: a new one is fetched', async () => {
+    const file = join(cacheDir, cached()[0]!);
+    writeFileSync(file, JSON.stringify({ token: 'about-to-expire', expiresAt: Date.now() + 30_000 }), { mode: 0o600 });
+    const run = await cli(['send', agentUrl, 'hello'], { env: env() });
+    assert.equal(run.code, 0, run.stderr);
+    assert.notEqual((JSON.parse(readFileSync(file, 'utf8')) as { token: string }).token, 'about-to-expire');
+  });
+
+  test("an agent the gateway does not know: the gateway's own reason is quoted", async () => {
+    const run = await cli(['send', `${mesh.gw.url}/agents/nobody`, 'hello'], { env: {} });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /HTTP 404: No agent named "nobody"/);
+  });
+
+  test('AGENTMESH_TOKEN_CACHE=0 caches nothing', async () => {
+    rmSync(cacheDir, { recursive: true, force: true });
+    cacheDir = mkdtempSync(join(tmpdir(), 'agentmesh-token-cache-'));
+    const run = await cli(['send', agentUrl, 'hello'], { env: env({ AGENTMESH_TOKEN_CACHE: '0' }) });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(cached(), []);
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+});

@@ -11,10 +11,11 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      // Components talk through their index.ts door only (STYLE.md rule 1).
+      // Components talk through their index.ts door only (STYLE.md rule 1); the registry's client has a door of
+      // its own, so a client does not load the registry server (STYLE.md rule 15).
       'no-restricted-imports': ['error', {
         patterns: [{
-          regex: '^(\\.\\./)+(src/)?(protocol|runtime|registry|gateway|orchestrator|tenancy|audit|storage|observability|http|cli)/(?!index\\.js$).+',
+          regex: '^(\\.\\./)+(src/)?(protocol|runtime|registry|gateway|orchestrator|tenancy|audit|storage|observability|http|cli)/(?!index\\.js$)(?!(?<=registry/)client/index\\.js$).+',
           message: 'Import another component only through its index.js.',
         }],
       }],

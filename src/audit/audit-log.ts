@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger, Metrics } from '../observability/index.js';
 import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
-import type { Database } from '../storage/index.js';
+import { exponentialBackoff, type Database } from '../storage/index.js';
 import { SECURITY_EVENT_TYPES, type AuditEntry, type AuditRow, type AuditVerifyResult } from './audit-entry.js';
 import { integerOption } from './audit-options.js';
 import { AuditReader, type AuditExportOptions, type AuditFollowOptions, type AuditTailOptions } from './audit-reader.js';
@@ -68,6 +68,8 @@ export interface AuditLog {
 
 /** Distinct event types a security counter labels by name before it says `other`. */
 const MAX_SECURITY_LABELS = 32;
+/** First wait after a failed batch, ms; each failure in a row doubles it. */
+const FIRST_RETRY_DELAY_MS = 100;
 /** Longest wait between retries of a failed batch, ms. */
 const MAX_RETRY_DELAY_MS = 30_000;
 
@@ -219,7 +221,7 @@ class BatchedAuditLog implements AuditLog {
         this.#queueGauge.set(this.#queue.length);
         this.#failures += 1;
         this.#writeFailures.inc();
-        const retryInMs = Math.min(MAX_RETRY_DELAY_MS, 100 * 2 ** (this.#failures - 1));
+        const retryInMs = exponentialBackoff({ attempt: this.#failures - 1, baseMs: FIRST_RETRY_DELAY_MS, maxMs: MAX_RETRY_DELAY_MS });
         this.#log.error({ err, pending: this.#queue.length, failures: this.#failures, retryInMs }, 'audit batch failed to commit; entries kept for retry');
         if (!this.#closed) this.#arm(retryInMs, true);
         throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `audit batch of ${batch.length} entries failed to commit: ${(err as Error).message}`, { cause: err, retryable: true, expose: false });

@@ -14,7 +14,7 @@ import {
   type Client,
   type TransportFactory,
 } from '@a2a-js/sdk/client';
-import { AgentmeshError, ErrorCodes, type ProtocolVersion } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, networkReason, type ProtocolVersion } from '../protocol/index.js';
 import { createOutboundFetch } from './outbound-fetch.js';
 
 /** Protocol bindings the CLI speaks. */
@@ -234,19 +234,3 @@ function isAbort(err: unknown): boolean {
   return err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
 }
 
-/** `fetch failed` hides the reason in `cause.code` (undici); surface it. */
-export function networkReason(err: unknown): string {
-  const cause = err instanceof Error ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : undefined;
-  const known: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ENOTFOUND: 'host not found',
-    EAI_AGAIN: 'DNS lookup failed',
-    ECONNRESET: 'connection reset',
-    ETIMEDOUT: 'connection timed out',
-    EHOSTUNREACH: 'host unreachable',
-  };
-  const detail = typeof cause?.message === 'string' && cause.message !== '' ? cause.message : undefined;
-  if (code !== undefined) return `${known[code] ?? detail ?? 'network error'} (${code})`;
-  return detail ?? (err instanceof Error ? err.message : String(err));
-}

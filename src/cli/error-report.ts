@@ -4,9 +4,8 @@
  */
 import { inspect } from 'node:util';
 import { A2AError } from '@a2a-js/sdk/errors';
-import { ErrorCodes, WIRE, isAgentmeshError, type ErrorCode } from '../protocol/index.js';
+import { ErrorCodes, WIRE, isAgentmeshError, networkReason, type ErrorCode } from '../protocol/index.js';
 import type { CliIO } from './cli-io.js';
-import { networkReason } from './client.js';
 import { ExitCodes, type ExitCode } from './exit-codes.js';
 
 /** The SDK's A2A errors, as far as we read them (JSON-RPC ones carry the envelope code). */

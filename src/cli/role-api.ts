@@ -5,18 +5,8 @@
  * AgentmeshError whose message a person can act on. Each client adds only
  * its calls and its hints.
  */
-import { AgentmeshError, ErrorCodes, type ErrorCode } from '../protocol/index.js';
-import { networkReason } from './client.js';
+import { AgentmeshError, ErrorCodes, networkReason, readRestError, type ErrorCode } from '../protocol/index.js';
 import { createOutboundFetch } from './outbound-fetch.js';
-
-interface ErrorBody {
-  error?: {
-    message?: unknown;
-    details?: Array<{ reason?: unknown; domain?: unknown; fieldViolations?: Array<{ field?: unknown; description?: unknown }> }>;
-  };
-}
-
-const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
 
 /** Rewrites the server's message of a failed call; `undefined` keeps it. */
 export type FailureHint = (failure: { code: ErrorCode; status: number; message: string }) => string | undefined;
@@ -35,6 +25,18 @@ export interface RoleApiOptions {
   hint?: FailureHint;
 }
 
+/** A role's base URL from the command line, without a trailing slash; refuses (AM_ERR_CLI_USAGE) one that is not absolute http(s). */
+export function roleUrl(role: string, url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `invalid ${role} URL "${url}" (expected http(s)://host[:port])`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new AgentmeshError(ErrorCodes.CLI_USAGE, `invalid ${role} URL "${url}": only http and https are supported`);
+  return parsed.href.replace(/\/+$/, '');
+}
+
 /** One agentmesh role's HTTP API, as the CLI calls it. */
 export class RoleApi {
   readonly url: string;
@@ -45,14 +47,7 @@ export class RoleApi {
 
   /** Refuses (AM_ERR_CLI_USAGE) a base URL that is not absolute http(s). */
   constructor(options: RoleApiOptions) {
-    let parsed: URL;
-    try {
-      parsed = new URL(options.url);
-    } catch {
-      throw new AgentmeshError(ErrorCodes.CLI_USAGE, `invalid ${options.role} URL "${options.url}" (expected http(s)://host[:port])`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new AgentmeshError(ErrorCodes.CLI_USAGE, `invalid ${options.role} URL "${options.url}": only http and https are supported`);
-    this.url = parsed.href.replace(/\/+$/, '');
+    this.url = roleUrl(options.role, options.url);
     this.#role = options.role;
     this.#signal = options.signal;
     this.#hint = options.hint;
@@ -85,20 +80,13 @@ export class RoleApi {
 
   /** The error of a failed call: the server's code and message (hinted), every field violation on its own line. */
   failure(method: string, path: string, response: Response, text: string, hint?: FailureHint): AgentmeshError {
-    let error: ErrorBody['error'];
-    try {
-      error = (JSON.parse(text) as ErrorBody).error;
-    } catch {
-      error = undefined;
-    }
-    if (typeof error !== 'object' || error === null) {
+    const error = readRestError(text);
+    if (error === undefined) {
       return new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${this.url} answered ${method} ${path.split('?')[0]} with HTTP ${response.status}; is it an agentmesh ${this.#role}?`);
     }
-    const details = error.details ?? [];
-    const reason = details.find((d) => d.domain === 'agentmesh.dev' && typeof d.reason === 'string')?.reason as string | undefined;
-    const code = (reason !== undefined && KNOWN_CODES.has(reason) ? reason : ErrorCodes.HTTP_UPSTREAM_FAILED) as ErrorCode;
-    const serverMessage = typeof error.message === 'string' ? error.message : `HTTP ${response.status}`;
-    const violations = details.flatMap((d) => d.fieldViolations ?? []).map((v) => ({ field: String(v.field), description: String(v.description) }));
+    const code = error.code ?? ErrorCodes.HTTP_UPSTREAM_FAILED;
+    const serverMessage = error.message ?? `HTTP ${response.status}`;
+    const violations = error.violations;
     const failure = { code, status: response.status, message: serverMessage };
     let message = hint?.(failure) ?? this.#hint?.(failure) ?? serverMessage;
     // One violation per line, unless the server's message lists it already.

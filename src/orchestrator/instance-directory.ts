@@ -1,12 +1,10 @@
 import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
-
-interface InstanceJson {
-  url: string;
-  probe?: { state?: string };
-}
+import { createRegistryClient, registryStatusOf } from '../registry/client/index.js';
 
 /** How long an instance list is reused. */
 const TTL_MS = 2_000;
+/** Time one registry read may take. */
+const TIMEOUT_MS = 5_000;
 
 /**
  * Where to reach an agent when there is no gateway: its instances from the
@@ -14,14 +12,17 @@ const TTL_MS = 2_000;
  * gateway's is health- and load-aware, and is the default path).
  */
 export function createInstanceDirectory(registryUrl: string, token?: string): (agent: string) => Promise<string> {
-  const base = registryUrl.replace(/\/+$/, '');
+  const registry = createRegistryClient({ url: registryUrl, token, timeoutMs: TIMEOUT_MS });
   const cache = new Map<string, { at: number; urls: Promise<string[]> }>();
   const turn = new Map<string, number>();
   const load = async (agent: string): Promise<string[]> => {
-    const res = await fetch(`${base}/v1/agents/${encodeURIComponent(agent)}/instances`, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(5_000) });
-    if (res.status === 404) throw new AgentmeshError(ErrorCodes.REGISTRY_AGENT_NOT_FOUND, `No agent ${agent} in the registry`, { expose: true });
-    if (!res.ok) throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `The registry answered ${res.status} for the instances of ${agent}`, { retryable: true });
-    const { instances } = (await res.json()) as { instances: InstanceJson[] };
+    let instances;
+    try {
+      instances = await registry.instances(agent);
+    } catch (err) {
+      if (registryStatusOf(err) === 404) throw new AgentmeshError(ErrorCodes.REGISTRY_AGENT_NOT_FOUND, `No agent ${agent} in the registry`, { expose: true, cause: err });
+      throw err;
+    }
     const live = instances.filter((i) => i.probe?.state !== 'down');
     return (live.length > 0 ? live : instances).map((i) => i.url.replace(/\/+$/, ''));
   };

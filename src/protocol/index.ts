@@ -18,4 +18,7 @@ export { normalizeError, toJsonRpcErrorObject, toRestError, toSdkError } from '.
 export type { JsonRpcErrorObject, RestErrorBody } from './wire-errors.js';
 export { parseJsonRpcBody, jsonRpcIdOf, readJsonRpcEnvelope, methodNotFound } from './jsonrpc-envelope.js';
 export type { JsonRpcId, JsonRpcEnvelope } from './jsonrpc-envelope.js';
+export { networkReason } from './network-reason.js';
+export { readRestError } from './rest-error-body.js';
+export type { RestErrorReading } from './rest-error-body.js';
 export { MAX_JSON_DEPTH, jsonDepth, assertJsonDepth } from './json-depth.js';

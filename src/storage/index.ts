@@ -20,4 +20,6 @@ export { uuidv7 } from './uuid7.js';
 export { EphemeralMap } from './ephemeral-map.js';
 export { deriveSealingKey, isSealedValue, openSealedValue, sealValue } from './sealed-box.js';
 export { readOrCreateSecretFile } from './secret-file.js';
+export { exponentialBackoff, fullJitterBackoff, pause } from './backoff.js';
+export type { ExponentialBackoffOptions } from './backoff.js';
 export type { SecretFile } from './secret-file.js';

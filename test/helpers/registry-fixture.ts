@@ -48,43 +48,59 @@ export function sampleCard(name: string, extra: Record<string, unknown> = {}): R
   };
 }
 
+/** One frame of the watch stream. */
+export interface WatchFrame {
+  id?: string;
+  event?: string;
+  data: any;
+}
+
 /**
  * Opens `GET /watch`; `opened` resolves on the stream's first (`open`) frame,
  * `frames` when `count` change events arrived.
  */
-export function watch(url: string, count: number, headers: Record<string, string> = {}): { opened: Promise<void>; frames: Promise<Array<{ id?: string; event?: string; data: any }>> } {
+export function watch(url: string, count: number, headers: Record<string, string> = {}): { opened: Promise<void>; frames: Promise<WatchFrame[]> } {
   let markOpen!: () => void;
   const opened = new Promise<void>((resolve) => (markOpen = resolve));
   const frames = (async () => {
     const controller = new AbortController();
     const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
     if (response.status !== 200) throw new Error(`watch answered ${response.status}: ${await response.text()}`);
-    const out: Array<{ id?: string; event?: string; data: any }> = [];
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
     try {
-      while (out.length < count) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const frame: { id?: string; event?: string; data: any } = { data: undefined };
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) frame.id = line.slice(4);
-            else if (line.startsWith('event: ')) frame.event = line.slice(7);
-            else if (line.startsWith('data: ')) frame.data = JSON.parse(line.slice(6));
-          }
-          if (frame.event === 'open') markOpen();
-          else if (frame.data !== undefined) out.push(frame);
-        }
-      }
+      return await readWatchFrames(response.body!, count, markOpen);
     } finally {
       controller.abort();
     }
-    return out;
   })();
   return { opened, frames };
+}
+
+/** Reads a watch body until `count` change frames arrived (or it ends); `onOpen` runs on the `open` frame. */
+export async function readWatchFrames(body: ReadableStream<Uint8Array>, count: number, onOpen: () => void = () => {}): Promise<WatchFrame[]> {
+  const out: WatchFrame[] = [];
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  try {
+    while (out.length < count) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const frame: WatchFrame = { data: undefined };
+        for (const line of block.split('\n')) {
+          if (line.startsWith('id: ')) frame.id = line.slice(4);
+          else if (line.startsWith('event: ')) frame.event = line.slice(7);
+          else if (line.startsWith('data: ')) frame.data = JSON.parse(line.slice(6));
+        }
+        if (frame.event === 'open') onOpen();
+        else if (frame.data !== undefined) out.push(frame);
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 /** `agentmesh agents list`: registered agents with filters, one page or all of them. */
 import { Command, Option } from 'commander';
-import type { AgentListQuery, AgentRecord } from '../../registry/index.js';
+import type { AgentListQuery } from '../../registry/index.js';
+import type { WireAgentRecord } from '../registry-client.js';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { CliContext } from '../cli-io.js';
 import { ExitCodes } from '../exit-codes.js';
@@ -66,7 +67,7 @@ export function agentsListCommand(ctx: CliContext): Command {
         if (page.nextPageToken && !output.json) ctx.io.stderr.write(`more agents (${page.totalSize} in all): add --page-token ${page.nextPageToken} (or --all)\n`);
         return ExitCodes.OK;
       }
-      const agents: AgentRecord[] = [...page.agents];
+      const agents: WireAgentRecord[] = [...page.agents];
       const seen = new Set<string>();
       while (page.nextPageToken) {
         // A registry that hands back a token twice would loop us forever.

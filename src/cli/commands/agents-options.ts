@@ -8,7 +8,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { CliContext } from '../cli-io.js';
 import type { ExitCode } from '../exit-codes.js';
-import { DEFAULT_REGISTRY_URL, RegistryClient } from '../registry-client.js';
+import { DEFAULT_REGISTRY_URL, openRegistry, type RegistryClient } from '../registry-client.js';
 
 /** Parsed values of the shared options. */
 export interface RegistryFlags {
@@ -47,7 +47,7 @@ export async function runRegistryCommand(ctx: CliContext, flags: RegistryFlags, 
   const url = flags.registry ?? (ctx.io.env.AGENTMESH_REGISTRY || DEFAULT_REGISTRY_URL);
   const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS;
   const signal = AbortSignal.timeout(timeoutMs);
-  const registry = new RegistryClient({ url, token: flags.token ?? ctx.io.env.REGISTRY_TOKEN, fetchImpl: ctx.io.fetchImpl, signal });
+  const registry = openRegistry({ url, token: flags.token ?? ctx.io.env.REGISTRY_TOKEN, fetchImpl: ctx.io.fetchImpl, signal });
   try {
     ctx.setExitCode(await body(registry, { json: flags.json === true }));
   } catch (err) {

@@ -3,8 +3,8 @@
  * results and configs as aligned tables and `label value` blocks. `--json`
  * never goes through here: it prints the registry's own JSON.
  */
-import type { AgentConfigVersion, AgentInstance, AgentRecord } from '../../registry/index.js';
-import type { AgentHealthReport, SearchResult } from '../registry-client.js';
+import type { AgentConfigVersion, AgentInstance } from '../../registry/index.js';
+import type { AgentHealthReport, SearchResult, WireAgentRecord } from '../registry-client.js';
 
 const LABEL_WIDTH = 12;
 /** Descriptions are cut here in tables, so a row fits a terminal. */
@@ -37,7 +37,7 @@ function ms(value: number | undefined): string {
 }
 
 /** Agents as a table: name, status, health, department, version, description. */
-export function formatAgentTable(records: readonly AgentRecord[]): string {
+export function formatAgentTable(records: readonly WireAgentRecord[]): string {
   if (records.length === 0) return 'no agents\n';
   return table(
     ['NAME', 'STATUS', 'HEALTH', 'DEPARTMENT', 'VERSION', 'DESCRIPTION'],
@@ -53,7 +53,7 @@ export function healthSummary(health: string, instances: readonly AgentInstance[
 }
 
 /** One agent: record fields, a health summary, then its instances. */
-export function formatAgent(record: AgentRecord, instances: readonly AgentInstance[]): string {
+export function formatAgent(record: WireAgentRecord, instances: readonly AgentInstance[]): string {
   const m = record.metadata;
   const sla = m.sla && [m.sla.tier, m.sla.availability !== undefined ? `${m.sla.availability}% available` : '', m.sla.maxLatencyMs !== undefined ? `max ${m.sla.maxLatencyMs} ms` : ''].filter(Boolean).join(', ');
   const skills = record.card.skills.map((s) => `${s.id}${s.name && s.name !== s.id ? ` (${s.name})` : ''}${s.description ? `: ${cut(s.description, 70)}` : ''}`).join('\n');

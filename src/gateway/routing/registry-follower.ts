@@ -2,9 +2,11 @@ import { setMaxListeners } from 'node:events';
 import type { SsrfGuard } from '../../http/index.js';
 import type { Logger } from '../../observability/index.js';
 import { ErrorCodes } from '../../protocol/index.js';
-import { recordFromJson, type RegistryReader } from './registry-reader.js';
+import { recordFromJson, type WireAgentRecord } from '../../registry/client/index.js';
+import type { RegistryReader } from './registry-reader.js';
 import type { AgentInstance, AgentRecord } from './registry-types.js';
-import { pause, reconnectDelay } from './retry-pause.js';
+import { pause } from '../../storage/index.js';
+import { reconnectDelay } from './retry-pause.js';
 import type { RouteCache } from './route-cache.js';
 import type { RoutingMetrics } from './routing-metrics.js';
 import { forEachSseEvent, type EventSourceMessage } from './sse-reader.js';
@@ -189,7 +191,7 @@ export class RegistryFollower {
       cache.remove(agent);
       this.#appliedSeq.delete(agent);
     } else if (kind !== undefined && RECORD_KINDS.has(kind) && change.record !== undefined && change.record !== null) {
-      const isNew = cache.putRecord(recordFromJson(change.record));
+      const isNew = cache.putRecord(recordFromJson(change.record as WireAgentRecord));
       if (isNew || kind === 'registered') this.#refresh(agent);
     } else if (kind === 'instance_changed' && cache.get(agent) !== undefined) {
       // An instance that left (or probes down) stops taking traffic now, not one registry read later.

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 /**
@@ -9,11 +8,11 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
  * the read fails or is aborted. Silence is the caller's transport's
  * business (undici's body timeout).
  */
-export async function forEachSseEvent(body: Readable, onEvent: (event: EventSourceMessage) => Promise<void>): Promise<void> {
+export async function forEachSseEvent(body: AsyncIterable<Uint8Array>, onEvent: (event: EventSourceMessage) => Promise<void>): Promise<void> {
   const pending: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (event) => pending.push(event) });
   const decoder = new TextDecoder();
-  for await (const chunk of body as AsyncIterable<Buffer>) {
+  for await (const chunk of body) {
     parser.feed(decoder.decode(chunk, { stream: true }));
     while (pending.length > 0) await onEvent(pending.shift()!);
   }

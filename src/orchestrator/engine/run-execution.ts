@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
+import { exponentialBackoff } from '../../storage/index.js';
 import type { AgentCaller, ChildOutcome, OnBehalfOf } from '../calls/agent-caller.js';
 import type { RunEvent } from '../run-events.js';
 import { compileTemplate, evaluateCondition } from '../workflow/index.js';
@@ -156,7 +157,7 @@ export class RunExecution {
           await this.#save({ ...record, status: 'failed', error: message, finishedAt: this.deps.now() });
           throw err instanceof StepFailure && !timeout?.signal.aborted ? err : new StepFailure(path, `${path}: ${message}`);
         }
-        const backoff = Math.min(step.retry!.maxBackoffMs, step.retry!.backoffMs * 2 ** (record.attempt - 1)) * (this.deps.backoffScale ?? 1);
+        const backoff = exponentialBackoff({ attempt: record.attempt - 1, baseMs: step.retry!.backoffMs, maxMs: step.retry!.maxBackoffMs }) * (this.deps.backoffScale ?? 1);
         record.attempt++;
         // A retry is a new message: the failed task is not asked again.
         record.messageId = null;

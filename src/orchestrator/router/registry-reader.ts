@@ -1,8 +1,8 @@
-import { AgentCard } from '@a2a-js/sdk';
+import type { AgentCard } from '@a2a-js/sdk';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { createRegistryClient, recordFromJson, registryStatusOf, type AgentHealth, type RegistryClient, type WireAgentRecord } from '../../registry/client/index.js';
 
-/** Health of an agent as the registry derives it from its instances. */
-export type AgentHealth = 'healthy' | 'degraded' | 'down' | 'unknown';
+export type { AgentHealth } from '../../registry/client/index.js';
 
 /** What the router reads of a registry record. */
 export interface RegistryAgent {
@@ -47,20 +47,12 @@ const MAX_SEARCH_TEXT = 1000;
 /** Search results read: the router re-ranks only the head of the ranking. */
 const SEARCH_PAGE_SIZE = 10;
 
-interface RecordJson {
-  name: string;
-  status: string;
-  health: AgentHealth;
-  card: unknown;
-  metadata?: { tenants?: string[]; tags?: string[] };
-}
-
 /**
  * The registry reads of the router, over HTTP (roles never import each
  * other): agents by skill, by tag, by name, and ARD text search. Answers are
  * cached for a few seconds, and concurrent identical reads share one
  * request. The registry URL is operator configuration, so plain fetch (no
- * SSRF guard). Failures are AgentmeshErrors `AM_ERR_HTTP_UPSTREAM_FAILED`,
+ * SSRF guard). Failures are the registry client's AgentmeshErrors,
  * retryable unless the registry refused the request itself (4xx).
  *
  * @example
@@ -69,48 +61,41 @@ interface RecordJson {
  * const agent = await registry.agent(hits[0].name);
  */
 export class RegistryReader {
-  readonly #base: string;
-  readonly #token: string | undefined;
+  readonly #client: RegistryClient;
   readonly #ttlMs: number;
-  readonly #timeoutMs: number;
   readonly #now: () => number;
   readonly #cache = new Map<string, { at: number; value: Promise<unknown> }>();
 
   constructor(options: RegistryReaderOptions) {
-    let parsed: URL;
-    try {
-      parsed = new URL(options?.url);
-    } catch {
-      throw configError(`registryUrl must be an absolute http(s) URL; got ${JSON.stringify(options?.url)}`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw configError(`registryUrl must be an http(s) URL; got ${parsed.protocol}`);
-    this.#base = parsed.href.replace(/\/+$/, '');
-    this.#token = options.token;
     this.#ttlMs = nonNegative('cacheTtlMs', options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS);
-    this.#timeoutMs = nonNegative('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.#client = createRegistryClient({ url: options?.url, token: options.token, timeoutMs: nonNegative('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
     this.#now = options.now ?? Date.now;
   }
 
   /** The registry's base URL. */
   get url(): string {
-    return this.#base;
+    return this.#client.url;
   }
 
   /** Agents whose card offers skill `id` (`GET /v1/agents?skill=`), whatever their status and health. */
   agentsWithSkill(id: string): Promise<RegistryAgent[]> {
-    return this.#cached(`skill\u0000${id}`, () => this.#list(`skill=${encodeURIComponent(id)}`));
+    return this.#cached(`skill\u0000${id}`, () => this.#list({ skill: id }));
   }
 
   /** Agents tagged `tag`, on a skill or on the record (`GET /v1/agents?tag=`). */
   agentsWithTag(tag: string): Promise<RegistryAgent[]> {
-    return this.#cached(`tag\u0000${tag}`, () => this.#list(`tag=${encodeURIComponent(tag)}`));
+    return this.#cached(`tag\u0000${tag}`, () => this.#list({ tag }));
   }
 
   /** One agent by name, or undefined when it is not registered. */
   agent(name: string): Promise<RegistryAgent | undefined> {
     return this.#cached(`agent\u0000${name}`, async () => {
-      const body = await this.#json<RecordJson>('GET', `/v1/agents/${encodeURIComponent(name)}`, undefined, [404]);
-      return body === undefined ? undefined : toAgent(body);
+      try {
+        return toAgent(await this.#client.getAgent(name));
+      } catch (err) {
+        if (registryStatusOf(err) === 404) return undefined;
+        throw err;
+      }
     });
   }
 
@@ -121,19 +106,19 @@ export class RegistryReader {
   search(text: string): Promise<SearchHit[]> {
     const query = clip(text);
     return this.#cached(`search\u0000${query}`, async () => {
-      const body = await this.#json<{ results: Array<{ score: number; metadata?: { name?: string } }> }>('POST', '/search', {
+      const page = await this.#client.search({
         query: { text: query, filter: { status: ['active'], health: ['healthy', 'degraded', 'unknown'] } },
         pageSize: SEARCH_PAGE_SIZE,
       });
-      return (body?.results ?? []).flatMap((r) => (typeof r.metadata?.name === 'string' ? [{ name: r.metadata.name, score: r.score }] : []));
+      return (page?.results ?? []).flatMap((r) => (typeof r.metadata?.name === 'string' ? [{ name: r.metadata.name, score: r.score }] : []));
     });
   }
 
-  async #list(query: string): Promise<RegistryAgent[]> {
+  async #list(query: { skill?: string; tag?: string }): Promise<RegistryAgent[]> {
     const agents: RegistryAgent[] = [];
     let token: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const body = await this.#json<{ agents: RecordJson[]; nextPageToken?: string }>('GET', `/v1/agents?${query}&pageSize=100${token ? `&pageToken=${encodeURIComponent(token)}` : ''}`);
+      const body = await this.#client.listAgents({ ...query, pageSize: 100, pageToken: token });
       agents.push(...(body?.agents ?? []).map(toAgent));
       token = body?.nextPageToken;
       if (token === undefined) break;
@@ -157,48 +142,14 @@ export class RegistryReader {
     }
     return value;
   }
-
-  async #json<T>(method: string, path: string, body?: unknown, absent: number[] = []): Promise<T | undefined> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.#base}${path}`, {
-        method,
-        headers: {
-          accept: 'application/json',
-          ...(body !== undefined && { 'content-type': 'application/json' }),
-          ...(this.#token !== undefined && { authorization: `Bearer ${this.#token}` }),
-        },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-    } catch (err) {
-      throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `the registry at ${this.#base} could not be reached (${method} ${path.split('?')[0]}): ${(err as Error).message}`, { cause: err, retryable: true });
-    }
-    if (absent.includes(response.status)) {
-      await response.body?.cancel();
-      return undefined;
-    }
-    const text = await response.text();
-    if (!response.ok) {
-      const message = safeMessage(text);
-      throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `the registry at ${this.#base} answered ${response.status} to ${method} ${path.split('?')[0]}${message ? `: ${message}` : ''}`, {
-        retryable: response.status >= 500 || response.status === 408 || response.status === 429,
-      });
-    }
-    try {
-      return JSON.parse(text) as T;
-    } catch (err) {
-      throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `the registry at ${this.#base} answered ${method} ${path.split('?')[0]} with a body that is not JSON`, { cause: err, retryable: true });
-    }
-  }
 }
 
-function toAgent(json: RecordJson): RegistryAgent {
+function toAgent(json: WireAgentRecord): RegistryAgent {
   return {
     name: json.name,
     status: json.status,
     health: json.health,
-    card: AgentCard.fromJSON(json.card),
+    card: recordFromJson(json).card,
     tenants: json.metadata?.tenants,
     tags: json.metadata?.tags ?? [],
   };
@@ -210,15 +161,6 @@ function clip(text: string): string {
   const cut = text.slice(0, MAX_SEARCH_TEXT);
   const space = cut.lastIndexOf(' ');
   return space > MAX_SEARCH_TEXT / 2 ? cut.slice(0, space) : cut;
-}
-
-function safeMessage(text: string): string | undefined {
-  try {
-    const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
-    return typeof message === 'string' ? message.slice(0, 300) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function nonNegative(field: string, value: number): number {

@@ -1,11 +1,10 @@
 /**
- * Retry timing of push deliveries. Kept as two pure functions because the
- * attempt count lives in the outbox row, not in an in-memory retry loop:
- * iterator-style policies (cockatiel's backoffs) carry their own state and
- * would restart from zero on every claim, on every replica.
+ * Retry timing of push deliveries: the backoff settings (the delay itself is
+ * storage's `fullJitterBackoff`, the one backoff, fed the outbox row's
+ * attempt count) and the receiver's `Retry-After`.
  */
 
-/** Exponential backoff settings of {@link fullJitterBackoff}. */
+/** Exponential backoff settings of push deliveries (storage's `fullJitterBackoff`). */
 export interface BackoffOptions {
   /** Ceiling of the first retry delay, in milliseconds. Default 1000 (1 s). */
   baseMs?: number;
@@ -17,28 +16,6 @@ export interface BackoffOptions {
 export const DEFAULT_BACKOFF_BASE_MS = 1_000;
 /** Default largest delay: 5 min. */
 export const DEFAULT_BACKOFF_MAX_MS = 5 * 60_000;
-
-/**
- * Delay before retry number `attempt + 1`: exponential backoff with full
- * jitter, `random() * min(maxMs, baseMs * 2^attempt)`. Full jitter spreads
- * the retries of many notifications that failed together (a webhook outage)
- * instead of having them hammer the receiver in lockstep when it returns.
- *
- * @param options.attempt - failed attempts so far before this one (0 for the first failure)
- * @param options.random - a `[0, 1)` source; `Math.random` in production, fixed in tests
- * @returns whole milliseconds in `[0, maxMs]`
- *
- * @example
- * fullJitterBackoff({ attempt: 3, baseMs: 1000, maxMs: 300000, random: Math.random }); // 0 … 8000
- */
-export function fullJitterBackoff(options: BackoffOptions & { attempt: number; random: () => number }): number {
-  const baseMs = options.baseMs ?? DEFAULT_BACKOFF_BASE_MS;
-  const maxMs = options.maxMs ?? DEFAULT_BACKOFF_MAX_MS;
-  // 2^attempt overflows to Infinity past ~1023; min() keeps the ceiling finite.
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, options.attempt));
-  const r = Math.min(Math.max(options.random(), 0), 1);
-  return Math.round(r * ceiling);
-}
 
 /**
  * Parses an HTTP `Retry-After` value (RFC 9110 §10.2.3): either delay-seconds

@@ -21,6 +21,6 @@ export type { PushDeliveryWorkerOptions, PushMetrics, PushIssuer } from './push-
 export type { WebhookGuard, WebhookFetchInit } from './webhook-guard.js';
 export { buildPushBody } from './push-body.js';
 export type { PushBody, PushProtocol } from './push-body.js';
-export { fullJitterBackoff, parseRetryAfter, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from './backoff.js';
+export { parseRetryAfter, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export type { DeliveryFailureReason } from './delivery-failure.js';

@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { TaskPushNotificationConfig } from '@a2a-js/sdk';
 import type { Logger, Tracing } from '../../observability/index.js';
-import type { OutboxRecord, PushStore, TaskStore } from '../../storage/index.js';
-import { fullJitterBackoff } from './backoff.js';
+import { fullJitterBackoff, type OutboxRecord, type PushStore, type TaskStore } from '../../storage/index.js';
 import { failureFromError, failureFromResponse } from './delivery-failure.js';
 import type { DeliveryFailure } from './delivery-failure.js';
 import { buildPushBody } from './push-body.js';

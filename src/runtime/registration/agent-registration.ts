@@ -1,17 +1,18 @@
 import type { Logger } from '../../observability/index.js';
-import type { InstanceBody, RegistryHttpClient } from './registry-http-client.js';
-import { pause, retryDelay } from './retry-pause.js';
+import { registryStatusOf, type InstanceRegistration, type RegistryClient } from '../../registry/client/index.js';
+import { pause } from '../../storage/index.js';
+import { retryDelay } from './retry-pause.js';
 
 /** Options of {@link AgentRegistration}. Durations in ms. */
 export interface AgentRegistrationOptions {
-  client: RegistryHttpClient;
+  client: RegistryClient;
   agent: string;
   /** The card JSON the runtime serves for this agent, read at each (re-)registration. */
   card: () => unknown;
   /** The agent's registry metadata (`defineAgent({ registry })`); absent keeps what the registry has. */
   metadata: Readonly<Record<string, unknown>> | undefined;
   /** This process's instance of the agent, lease included. */
-  instance: InstanceBody;
+  instance: InstanceRegistration & { leaseTtlMs: number };
   logger: Logger;
   random?: () => number;
 }
@@ -61,7 +62,7 @@ export class AgentRegistration {
     if (id === undefined) return;
     this.#instanceId = undefined;
     try {
-      await this.#o.client.removeInstance(this.#o.agent, id, AbortSignal.timeout(timeoutMs));
+      await this.#o.client.removeInstance(this.#o.agent, id, { signal: AbortSignal.timeout(timeoutMs) });
       this.#log.info({ instance: id }, 'instance removed from the registry');
     } catch (err) {
       this.#log.warn({ err, instance: id }, 'could not remove the instance from the registry; its lease will lapse');
@@ -76,12 +77,12 @@ export class AgentRegistration {
     while (!signal.aborted) {
       try {
         if (this.#instanceId === undefined) {
-          await client.putAgent(agent, { card: this.#o.card(), ...(this.#o.metadata !== undefined && { metadata: this.#o.metadata }) }, signal);
-          const { id } = await client.addInstance(agent, instance, signal);
+          await client.putAgent(agent, { card: this.#o.card(), ...(this.#o.metadata !== undefined && { metadata: this.#o.metadata }) }, { signal });
+          const { id } = await client.addInstance(agent, instance, { signal });
           this.#instanceId = id;
           this.#log.info({ instance: id, url: instance.url, leaseTtlMs: instance.leaseTtlMs }, 'registered with the registry');
         } else {
-          const lease = await client.heartbeat(agent, this.#instanceId, signal);
+          const lease = await client.heartbeat(agent, this.#instanceId, { signal });
           if (lease === undefined) {
             this.#log.warn({ instance: this.#instanceId }, 'the registry lost this instance (restarted or lease lapsed); registering again');
             this.#instanceId = undefined;
@@ -94,7 +95,8 @@ export class AgentRegistration {
         this.#settleFirst();
         if (signal.aborted) break;
         failures += 1;
-        const retryable = (err as { retryable?: unknown }).retryable === true;
+        // 404 too: an agent deregistered between our PUT and our POST is there again at the next try.
+        const retryable = (err as { retryable?: unknown }).retryable === true || registryStatusOf(err) === 404;
         // A refusal (bad card, bad token) needs a person: retry at the slowest pace, loudly.
         const waitMs = retryable ? retryDelay(failures, heartbeatMs, this.#o.random) : heartbeatMs;
         this.#log[retryable ? 'warn' : 'error']({ err, failures, retryInMs: waitMs }, this.#instanceId === undefined ? 'registration failed; retrying' : 'heartbeat failed; retrying');

@@ -1,12 +1,14 @@
 import type { Logger } from '../../observability/index.js';
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { AgentConfigs } from './agent-configs.js';
-import type { RegistryHttpClient } from './registry-http-client.js';
-import { pause, retryDelay } from './retry-pause.js';
+import { registryStatusOf, type AgentConfigVersion, type RegistryClient } from '../../registry/client/index.js';
+import { pause } from '../../storage/index.js';
+import { retryDelay } from './retry-pause.js';
 import { forEachSseEvent, type EventSourceMessage } from './sse-events.js';
 
 /** Options of {@link ConfigFollower}. Durations in ms. */
 export interface ConfigFollowerOptions {
-  client: RegistryHttpClient;
+  client: RegistryClient;
   agent: string;
   configs: AgentConfigs;
   logger: Logger;
@@ -69,7 +71,7 @@ export class ConfigFollower {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        const stream = await this.#o.client.watch({ agent: this.#o.agent, kinds: KINDS }, signal);
+        const stream = await this.#o.client.watch({ agent: this.#o.agent, kinds: KINDS }, { signal });
         await forEachSseEvent(stream, async (event: EventSourceMessage) => {
           if (event.event === 'open') {
             await this.#refresh(signal);
@@ -95,12 +97,27 @@ export class ConfigFollower {
   async #refresh(signal: AbortSignal, announced?: number): Promise<void> {
     const { agent, configs } = this.#o;
     if (announced !== undefined && configs.version(agent) === announced) return;
-    const active = await this.#o.client.activeConfig(agent, signal);
+    const active = await activeConfig(this.#o.client, agent, signal);
     if (signal.aborted) return;
     const before = configs.version(agent);
     configs.set(agent, active?.config, active?.version);
     if (before !== active?.version) this.#log.info({ version: active?.version, previousVersion: before }, active ? 'config version active' : 'no config active');
   }
+}
+
+/** The active config; undefined when the agent has none (or is not registered). */
+async function activeConfig(client: RegistryClient, agent: string, signal: AbortSignal): Promise<AgentConfigVersion | undefined> {
+  let version: AgentConfigVersion;
+  try {
+    version = await client.activeConfig(agent, { signal });
+  } catch (err) {
+    if (registryStatusOf(err) === 404) return undefined;
+    throw err;
+  }
+  if (typeof version?.version !== 'number' || typeof version.config !== 'object' || version.config === null) {
+    throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `registry ${client.url} answered GET /v1/agents/${agent}/config with something that is not a config version`);
+  }
+  return version;
 }
 
 /** The config version a `config_changed` event announces (`detail.version`). */

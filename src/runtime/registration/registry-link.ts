@@ -2,8 +2,10 @@ import type { Logger, Tracing } from '../../observability/index.js';
 import type { AgentConfigs } from './agent-configs.js';
 import { AgentRegistration } from './agent-registration.js';
 import { ConfigFollower } from './config-follower.js';
-import { RegistryHttpClient } from './registry-http-client.js';
-import { pause } from './retry-pause.js';
+import { Agent } from 'undici';
+import { createRegistryClient } from '../../registry/client/index.js';
+import { registryFetch } from './registry-fetch.js';
+import { pause } from '../../storage/index.js';
 
 /** How long `start()` waits for the first registration round before serving anyway, ms. */
 const STARTUP_WAIT_MS = 2_000;
@@ -74,7 +76,8 @@ export interface RegistryLink {
  */
 export function createRegistryLink(options: RegistryLinkOptions): RegistryLink {
   const logger = options.logger.child({ module: 'registration' });
-  const client = new RegistryHttpClient({ url: options.registryUrl, token: options.token, tracing: options.tracing, timeoutMs: CALL_TIMEOUT_MS });
+  const pool = new Agent();
+  const client = createRegistryClient({ url: options.registryUrl, token: options.token, timeoutMs: CALL_TIMEOUT_MS, fetch: registryFetch(options.tracing, pool) });
   const registrations = new Map<string, AgentRegistration>();
   const followers: ConfigFollower[] = [];
   for (const agent of options.agents) {
@@ -107,7 +110,8 @@ export function createRegistryLink(options: RegistryLinkOptions): RegistryLink {
     async close() {
       stopWaiting.abort();
       await Promise.all([...[...registrations.values()].map((r) => r.stop(RELEASE_TIMEOUT_MS)), ...followers.map((f) => f.stop())]);
-      await client.close();
+      // Nothing is in flight any more: end the connections to the registry.
+      await pool.destroy();
     },
     instanceId: (agent) => registrations.get(agent)?.instanceId,
   };

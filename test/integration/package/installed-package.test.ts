@@ -157,7 +157,7 @@ describe('the packed package, installed in an empty project', () => {
   });
 
   test('every documented subpath resolves from the project, and the CLI runs', async () => {
-    const subpaths = ['agentmesh', 'agentmesh/runtime', 'agentmesh/gateway', 'agentmesh/registry', 'agentmesh/orchestrator', 'agentmesh/protocol', 'agentmesh/storage', 'agentmesh/cli', 'agentmesh/testing'];
+    const subpaths = ['agentmesh', 'agentmesh/runtime', 'agentmesh/gateway', 'agentmesh/registry', 'agentmesh/registry-client', 'agentmesh/orchestrator', 'agentmesh/protocol', 'agentmesh/storage', 'agentmesh/cli', 'agentmesh/testing'];
     const script = `for (const s of ${JSON.stringify(subpaths)}) { const m = await import(s); if (Object.keys(m).length === 0) throw new Error(s + ' exports nothing'); } console.log('ok');`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project });
     assert.equal(stdout.trim(), 'ok');

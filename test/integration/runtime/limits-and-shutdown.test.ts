@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createRuntime, defineAgent } from '../../../src/runtime/index.js';
 import type { Runtime } from '../../../src/runtime/index.js';
 import { rpc, startRuntime, testAgent, userMessage } from '../../helpers/runtime-fixture.js';
+import { until } from '../../helpers/until.js';
 
 /** A promise with its resolver, to let a test decide when a skill finishes. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -19,14 +20,6 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-/** Polls `condition` every 50 ms until it holds, failing after `timeoutMs`. */
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('concurrency limit and readiness', () => {
   test('one task runs, one waits in the queue, the next is refused; releasing the first runs the second', async (t) => {
@@ -78,7 +71,7 @@ describe('concurrency limit and readiness', () => {
 
     releaseFirst.resolve();
     const stateOf = async (id: string) => (await rpc(env.url, 'GetTask', { id })).body.result.status.state as string;
-    await until(async () => (await stateOf(secondId)) === 'TASK_STATE_COMPLETED', 'the queued task to complete');
+    await until('the queued task to complete', async () => (await stateOf(secondId)) === 'TASK_STATE_COMPLETED', 10_000);
     assert.equal(await stateOf(firstId), 'TASK_STATE_COMPLETED');
     const done = await rpc(env.url, 'GetTask', { id: secondId });
     assert.equal(done.body.result.artifacts[0].parts[0].text, 'done second');

@@ -43,6 +43,13 @@ describe('agentmesh init, installed and run as a user would', () => {
     assert.match(initOutput, /Next:\n {2}cd greeter-bot\n {2}npm install\n {2}npm test/);
   });
 
+  test('create-agentmesh, the bin npm create runs, writes the same project', async () => {
+    const pkg = JSON.parse(readFileSync(join(tool, 'node_modules', 'agentmesh', 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const created = join(work, 'created-bot');
+    await run(process.execPath, [join(tool, 'node_modules', 'agentmesh', pkg.bin['create-agentmesh']!), created], { cwd: work });
+    assert.match(readFileSync(join(created, 'src', 'agent.ts'), 'utf8'), /name: 'created-bot'/);
+  });
+
   test("the project's own npm test compiles it and passes its test-kit tests", async () => {
     const { stdout } = await run('npm', ['test', '--silent'], { cwd: project, env: { ...childTestEnv(), npm_config_offline: 'true' }, maxBuffer: 16 << 20 }).catch(
       (err: { stdout?: string; stderr?: string }) => assert.fail(`npm test failed:\n${err.stdout ?? ''}${err.stderr ?? String(err)}`),

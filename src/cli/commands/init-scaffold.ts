@@ -7,7 +7,15 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+
+/**
+ * A request init refuses (a bad name, a folder in use): a usage error. Not an
+ * AgentmeshError, whose module (the wire error table) would cost `init` more
+ * than all it does; the command turns it into one.
+ */
+export class ScaffoldRefusal extends Error {
+  override name = 'ScaffoldRefusal';
+}
 
 /** The name the template's files use for the agent; replaced by the chosen one everywhere. */
 export const TEMPLATE_NAME = 'my-agent';
@@ -56,7 +64,7 @@ export function scaffold(options: ScaffoldOptions): Scaffold {
   const dir = resolve(options.dir);
   const name = options.name ?? dir.split(/[\\/]/).pop() ?? '';
   if (!AGENT_NAME.test(name)) {
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `the agent name must be 1-63 letters, digits, '-' or '_', starting with a letter or digit; got ${JSON.stringify(name)} (give another with --name)`);
+    throw new ScaffoldRefusal(`the agent name must be 1-63 letters, digits, '-' or '_', starting with a letter or digit; got ${JSON.stringify(name)} (give another with --name)`);
   }
   refuseOccupied(dir, options.force === true);
   const root = packageRoot();
@@ -107,10 +115,10 @@ function packageJson(name: string, agentmesh: string, root: string): Record<stri
 
 function refuseOccupied(dir: string, force: boolean): void {
   if (!existsSync(dir)) return;
-  if (!statSync(dir).isDirectory()) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${dir} exists and is not a folder`);
+  if (!statSync(dir).isDirectory()) throw new ScaffoldRefusal(`${dir} exists and is not a folder`);
   const entries = readdirSync(dir);
   if (entries.length > 0 && !force) {
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${dir} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}): choose a new folder, or add --force to write the project's files over it`);
+    throw new ScaffoldRefusal(`${dir} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}): choose a new folder, or add --force to write the project's files over it`);
   }
 }
 
@@ -137,7 +145,7 @@ function normalizeSpec(spec: string): string {
 export function packageRoot(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     if (readPackage(dir)?.name === 'agentmesh') return dir;
-    if (dirname(dir) === dir) throw new AgentmeshError(ErrorCodes.CLI_USAGE, 'cannot find the agentmesh package this command runs from');
+    if (dirname(dir) === dir) throw new Error('cannot find the agentmesh package this command runs from (its package.json)');
   }
 }
 

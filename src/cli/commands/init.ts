@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import { Command } from 'commander';
 import type { CliContext } from '../cli-io.js';
 import { ExitCodes } from '../exit-codes.js';
-import { scaffold } from './init-scaffold.js';
+import { ScaffoldRefusal, scaffold, type Scaffold } from './init-scaffold.js';
 
 const EXAMPLES = `
 Examples:
@@ -31,8 +31,16 @@ export function initCommand(ctx: CliContext): Command {
     .option('--agentmesh <spec>', 'npm spec of the agentmesh dependency: a path, a tarball, a git URL or a version (default: file: this agentmesh)')
     .option('--force', 'write into a folder that is not empty, overwriting the files the project has')
     .addHelpText('after', EXAMPLES)
-    .action((dir: string, flags: InitFlags) => {
-      const made = scaffold({ dir, name: flags.name, agentmesh: flags.agentmesh, force: flags.force });
+    .action(async (dir: string, flags: InitFlags) => {
+      let made: Scaffold;
+      try {
+        made = scaffold({ dir, name: flags.name, agentmesh: flags.agentmesh, force: flags.force });
+      } catch (err) {
+        if (!(err instanceof ScaffoldRefusal)) throw err;
+        // Loaded on this path only (STYLE rule 15): the wire error table costs more than init itself.
+        const { AgentmeshError, ErrorCodes } = await import('../../protocol/index.js');
+        throw new AgentmeshError(ErrorCodes.CLI_USAGE, err.message);
+      }
       const out = ctx.io.stdout;
       out.write(`Created agent ${made.name} in ${made.dir}:\n`);
       for (const file of made.files) out.write(`  ${file}\n`);

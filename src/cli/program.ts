@@ -32,6 +32,7 @@ export interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'up', term: 'up [options]', summary: 'run the mesh in one process on the embedded SQLite store (registry, gateway, example agents, orchestrator)', load: async () => (await import('./commands/up.js')).upCommand },
   { name: 'serve', term: 'serve', summary: 'run one agentmesh role', load: async () => (await import('./commands/serve.js')).serveCommand },
+  { name: 'init', term: 'init [options] <dir>', summary: 'create a new agent project: a typed skill, its test, a README and a Dockerfile', load: async () => (await import('./commands/init.js')).initCommand },
   { name: 'agent', term: 'agent', summary: 'run an agent you wrote', load: async () => (await import('./commands/agent-serve.js')).agentCommand },
   { name: 'send', term: 'send [options] <url> [text]', summary: 'send a message to an A2A agent and print the task or reply', load: async () => (await import('./commands/send.js')).sendCommand },
   { name: 'tasks', term: 'tasks', summary: 'inspect, list, cancel and follow tasks of an A2A agent', load: async () => (await import('./commands/tasks.js')).tasksCommand },

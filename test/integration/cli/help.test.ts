@@ -23,6 +23,7 @@ describe('agentmesh --help and --version', () => {
   });
 
   const documented: { argv: string[]; usage: RegExp; options: string[] }[] = [
+    { argv: ['init'], usage: /^Usage: agentmesh init \[options\] <dir>/, options: ['--name <name>', '--agentmesh <spec>', '--force'] },
     {
       argv: ['send'],
       usage: /^Usage: agentmesh send \[options\] <url> \[text\]/,

@@ -1,12 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
+import { childTestEnv, installPacked, packAgentmesh, run, tsc } from '../../helpers/packed-install.js';
 
 /*
  * Issue 17 §1: agentmesh as a user gets it. `npm pack` (which builds through
@@ -17,9 +17,6 @@ import { promisify } from 'node:util';
  * needs no network; test/unit/package/dependencies.test.ts holds every
  * import of the shipped code to a declared dependency.
  */
-const run = promisify(execFile);
-const repo = new URL('../../../', import.meta.url).pathname;
-
 const AGENT = `import { createRuntime, defineAgent, AgentmeshError, ErrorCodes, type SkillContext } from 'agentmesh';
 
 const greeter = defineAgent({
@@ -90,15 +87,8 @@ describe('the packed package, installed in an empty project', () => {
   let project: string;
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'agentmesh-pack-'));
-    const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', work], { cwd: repo, maxBuffer: 16 << 20 });
-    const tarball = join(work, stdout.trim().split('\n').pop()!);
     project = join(work, 'project');
-    const installed = join(project, 'node_modules', 'agentmesh');
-    mkdirSync(installed, { recursive: true });
-    await run('tar', ['xzf', tarball, '-C', installed, '--strip-components=1']);
-    for (const entry of readdirSync(join(repo, 'node_modules'))) {
-      if (entry !== 'agentmesh' && entry !== '.bin' && !entry.startsWith('.')) symlinkSync(join(repo, 'node_modules', entry), join(project, 'node_modules', entry));
-    }
+    await installPacked(project, await packAgentmesh(work));
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-agents', private: true, type: 'module' }));
     writeFileSync(
       join(project, 'tsconfig.json'),
@@ -120,12 +110,14 @@ describe('the packed package, installed in an empty project', () => {
   test('ships the built entry points and their types, and no sources, tests or maps', () => {
     const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
     const shipped = files(join(project, 'node_modules', 'agentmesh')).map((f) => f.slice(join(project, 'node_modules', 'agentmesh').length + 1));
-    for (const required of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/bin.js', 'dist/src/gateway/index.d.ts', 'dist/agents/index.js', 'dist/schemas/workflow.schema.json']) assert.ok(shipped.includes(required), required);
-    assert.deepEqual(shipped.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.map') || f.endsWith('.ts') && !f.endsWith('.d.ts')), []);
+    for (const required of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/bin.js', 'dist/src/gateway/index.d.ts', 'dist/agents/index.js', 'dist/schemas/workflow.schema.json', 'templates/agent/src/agent.ts', 'templates/agent/gitignore']) assert.ok(shipped.includes(required), required);
+    // `agentmesh init` copies templates/ as they are: TypeScript sources on purpose.
+    const code = shipped.filter((f) => !f.startsWith('templates/'));
+    assert.deepEqual(code.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.map') || f.endsWith('.ts') && !f.endsWith('.d.ts')), []);
   });
 
   test("an agent importing 'agentmesh' compiles against the shipped types (which are not any), serves and answers", async () => {
-    await run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project }).catch((err: { stdout?: string }) => {
+    await run(process.execPath, [tsc, '-p', project], { cwd: project }).catch((err: { stdout?: string }) => {
       assert.fail(`tsc failed:\n${err.stdout ?? String(err)}`);
     });
     const server = spawn(process.execPath, [join(project, 'dist', 'agent.js'), join(work, 'data')], { cwd: project, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -146,13 +138,10 @@ describe('the packed package, installed in an empty project', () => {
   });
 
   test("an agent's test written with 'agentmesh/testing' compiles against the shipped types and passes", async () => {
-    await run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(project, 'tsconfig.kit.json')], { cwd: project }).catch((err: { stdout?: string }) => {
+    await run(process.execPath, [tsc, '-p', join(project, 'tsconfig.kit.json')], { cwd: project }).catch((err: { stdout?: string }) => {
       assert.fail(`tsc failed:\n${err.stdout ?? String(err)}`);
     });
-    // A test runner inside a test: without this variable it reports to this process's runner instead of printing.
-    const env = { ...process.env };
-    delete env['NODE_TEST_CONTEXT'];
-    const { stdout } = await run(process.execPath, ['--test', '--test-reporter=tap', join(project, 'dist-kit', 'asker.test.js')], { cwd: project, env }).catch((err: { stdout?: string }) => assert.fail(`the kit test failed:\n${err.stdout ?? String(err)}`));
+    const { stdout } = await run(process.execPath, ['--test', '--test-reporter=tap', join(project, 'dist-kit', 'asker.test.js')], { cwd: project, env: childTestEnv() }).catch((err: { stdout?: string }) => assert.fail(`the kit test failed:\n${err.stdout ?? String(err)}`));
     assert.match(stdout, /# pass 1/);
   });
 

@@ -30,19 +30,19 @@ export interface CommandEntry {
 
 /** Every top-level command, in help order. This is the one place commands are registered. */
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'up', term: 'up [options]', summary: 'run the mesh in one process on the embedded SQLite store (registry, gateway, example agents, orchestrator)', load: async () => (await import('./commands/up.js')).upCommand },
+  { name: 'up', term: 'up [options]', summary: 'run the mesh in one process on the embedded SQLite store (registry, gateway, example agents, orchestrator)', load: async () => (await import('./commands/up/up.js')).upCommand },
   { name: 'serve', term: 'serve', summary: 'run one agentmesh role', load: async () => (await import('./commands/serve.js')).serveCommand },
-  { name: 'init', term: 'init [options] <dir>', summary: 'create a new agent project: a typed skill, its test, a README and a Dockerfile', load: async () => (await import('./commands/init.js')).initCommand },
+  { name: 'init', term: 'init [options] <dir>', summary: 'create a new agent project: a typed skill, its test, a README and a Dockerfile', load: async () => (await import('./commands/init/init.js')).initCommand },
   { name: 'agent', term: 'agent', summary: 'run an agent you wrote', load: async () => (await import('./commands/agent-serve.js')).agentCommand },
   { name: 'send', term: 'send [options] <url> [text]', summary: 'send a message to an A2A agent and print the task or reply', load: async () => (await import('./commands/send.js')).sendCommand },
-  { name: 'tasks', term: 'tasks', summary: 'inspect, list, cancel and follow tasks of an A2A agent', load: async () => (await import('./commands/tasks.js')).tasksCommand },
-  { name: 'workflow', term: 'workflow', summary: 'run workflows on the orchestrator and follow, list, show, cancel and resume their runs', load: async () => (await import('./commands/workflow.js')).workflowCommand },
-  { name: 'agents', term: 'agents', summary: 'find, inspect and manage agents in the registry', load: async () => (await import('./commands/agents.js')).agentsCommand },
-  { name: 'clients', term: 'clients', summary: "manage the gateway's OAuth clients (client credentials)", load: async () => (await import('./commands/clients.js')).clientsCommand },
-  { name: 'keys', term: 'keys', summary: "manage the gateway's API keys (X-API-Key)", load: async () => (await import('./commands/keys.js')).keysCommand },
+  { name: 'tasks', term: 'tasks', summary: 'inspect, list, cancel and follow tasks of an A2A agent', load: async () => (await import('./commands/tasks/tasks.js')).tasksCommand },
+  { name: 'workflow', term: 'workflow', summary: 'run workflows on the orchestrator and follow, list, show, cancel and resume their runs', load: async () => (await import('./commands/workflow/workflow.js')).workflowCommand },
+  { name: 'agents', term: 'agents', summary: 'find, inspect and manage agents in the registry', load: async () => (await import('./commands/agents/agents.js')).agentsCommand },
+  { name: 'clients', term: 'clients', summary: "manage the gateway's OAuth clients (client credentials)", load: async () => (await import('./commands/clients/clients.js')).clientsCommand },
+  { name: 'keys', term: 'keys', summary: "manage the gateway's API keys (X-API-Key)", load: async () => (await import('./commands/keys/keys.js')).keysCommand },
   { name: 'token', term: 'token [options]', summary: 'get an access token from the gateway (OAuth 2.0 client credentials)', load: async () => (await import('./commands/token.js')).tokenCommand },
-  { name: 'credits', term: 'credits', summary: "read tenants' credit balances, usage and holds, add credits, release holds", load: async () => (await import('./commands/credits.js')).creditsCommand },
-  { name: 'audit', term: 'audit', summary: 'verify, tail and export the hash-chained audit trail (reads the database directly)', load: async () => (await import('./commands/audit.js')).auditCommand },
+  { name: 'credits', term: 'credits', summary: "read tenants' credit balances, usage and holds, add credits, release holds", load: async () => (await import('./commands/credits/credits.js')).creditsCommand },
+  { name: 'audit', term: 'audit', summary: 'verify, tail and export the hash-chained audit trail (reads the database directly)', load: async () => (await import('./commands/audit/audit.js')).auditCommand },
   { name: 'completion', term: 'completion <shell>', summary: 'print a shell completion script (bash or zsh)', load: async () => (await import('./commands/completion.js')).completionCommand },
 ];
 

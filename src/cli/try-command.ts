@@ -5,7 +5,7 @@
  * a skill that takes text gets its first example, or "hello".
  */
 import type { AgentDefinition } from '../runtime/index.js';
-import { cliCommand, runningBinFile, shellQuote } from './commands/up-banner.js';
+import { cliCommand, runningBinFile, shellQuote } from './commands/up/up-banner.js';
 
 /** `agentmesh send <url> …` for the agent's default (else first) skill. */
 export function tryCommandLine(agent: AgentDefinition, agentUrl: string, cwd: string = process.cwd()): string {

@@ -11,7 +11,7 @@ import { registryConfigFromEnv } from '../registry-config-from-env.js';
 import { serveAgents, type ServeFlags } from '../serve-agents.js';
 import { untilSignal } from '../until-signal.js';
 import { listenOrClose } from '../listen-or-close.js';
-import { launchOrchestrator, printWorkflows } from './workflow-serve.js';
+import { launchOrchestrator, printWorkflows } from './workflow/workflow-serve.js';
 
 
 

@@ -3,8 +3,8 @@ import { Command, Option } from 'commander';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { CliContext } from '../cli-io.js';
 import { ExitCodes } from '../exit-codes.js';
-import { printJson } from './agents-options.js';
-import { addGatewayOptions, collectScopes, runGatewayCommand, type GatewayFlags } from './clients-options.js';
+import { printJson } from './agents/agents-options.js';
+import { addGatewayOptions, collectScopes, runGatewayCommand, type GatewayFlags } from './clients/clients-options.js';
 
 interface TokenFlags extends GatewayFlags {
   clientId?: string;

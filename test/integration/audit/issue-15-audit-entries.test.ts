@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { CommanderError, type Command } from 'commander';
 import { createAuditLog, hashInput, type AuditEntry } from '../../../src/audit/index.js';
 import { resolveCliIO } from '../../../src/cli/index.js';
-import { auditCommand } from '../../../src/cli/commands/audit.js';
+import { auditCommand } from '../../../src/cli/commands/audit/audit.js';
 import { reportError } from '../../../src/cli/error-report.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import { createDatabase, type Database } from '../../../src/storage/index.js';

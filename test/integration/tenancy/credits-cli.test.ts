@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { Command, CommanderError } from 'commander';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { creditsCommand } from '../../../src/cli/commands/credits.js';
+import { creditsCommand } from '../../../src/cli/commands/credits/credits.js';
 import { describeError } from '../../../src/cli/error-report.js';
 import { resolveCliIO, type CliContext, type CliIO } from '../../../src/cli/index.js';
 import { buildHttpServer } from '../../../src/http/index.js';

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { cliCommand, renderUpBanner, runningBinFile, sendCommandLine, shellQuote, type UpBanner } from '../../../src/cli/commands/up-banner.js';
+import { cliCommand, renderUpBanner, runningBinFile, sendCommandLine, shellQuote, type UpBanner } from '../../../src/cli/commands/up/up-banner.js';
 
 /** A folder holding a package.json named `name`, with a dist and a src CLI. */
 function pkg(t: TestContext, name: string, under = ''): string {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { MESH_STATE_FILES, resetDataDir } from '../../../src/cli/commands/up-reset.js';
+import { MESH_STATE_FILES, resetDataDir } from '../../../src/cli/commands/up/up-reset.js';
 import { ErrorCodes } from '../../../src/protocol/index.js';
 
 function folder(t: TestContext, files: string[]): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { coerceInputValue, collectWorkflowInputs } from '../../../src/cli/commands/workflow-inputs.js';
+import { coerceInputValue, collectWorkflowInputs } from '../../../src/cli/commands/workflow/workflow-inputs.js';
 import { ErrorCodes } from '../../../src/protocol/index.js';
 
 describe('coerceInputValue', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { RunEvent } from '../../../src/orchestrator/index.js';
-import { formatDuration, formatMapProgress, formatRunEvent, renderRunBlock } from '../../../src/cli/commands/workflow-progress-format.js';
-import { createProgressView } from '../../../src/cli/commands/workflow-progress-view.js';
-import { RunProgress } from '../../../src/cli/commands/workflow-progress.js';
+import { formatDuration, formatMapProgress, formatRunEvent, renderRunBlock } from '../../../src/cli/commands/workflow/workflow-progress-format.js';
+import { createProgressView } from '../../../src/cli/commands/workflow/workflow-progress-view.js';
+import { RunProgress } from '../../../src/cli/commands/workflow/workflow-progress.js';
 
 const runId = 'run-1';
 

@@ -1,0 +1,92 @@
+/**
+ * The options every `agentmesh agents …` command shares (`--registry`,
+ * `--token`, `--json`, `--timeout`) and the runner that turns them into a
+ * registry client, a deadline and an exit code.
+ */
+import { readFile } from 'node:fs/promises';
+import { InvalidArgumentError, type Command } from 'commander';
+import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import type { CliContext } from '../../cli-io.js';
+import type { ExitCode } from '../../exit-codes.js';
+import { DEFAULT_REGISTRY_URL, openRegistry, type RegistryClient } from '../../registry-client.js';
+
+/** Parsed values of the shared options. */
+export interface RegistryFlags {
+  registry?: string;
+  token?: string;
+  json?: boolean;
+  timeout?: number;
+}
+
+/** Parses a positive integer option value; `what` names the unit in the error. */
+export function positiveInteger(what: string, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `expected a positive integer (${what})` : `expected an integer from 1 to ${max} (${what})`);
+    return n;
+  };
+}
+
+/** Adds the shared options to `command`. */
+export function addRegistryOptions(command: Command): Command {
+  return command
+    .option('--registry <url>', `registry base URL (default: $AGENTMESH_REGISTRY, else ${DEFAULT_REGISTRY_URL})`)
+    .option('--token <bearer>', 'bearer token, sent as Authorization; writes need registry:write (default: $REGISTRY_TOKEN)')
+    .option('--json', "print the registry's JSON instead of tables")
+    .option('--timeout <ms>', 'give up after this many milliseconds (default 30000)', positiveInteger('milliseconds'));
+}
+
+/** Default deadline of one registry command, ms. */
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * Builds the registry client from the shared flags, runs `body`, and records
+ * its exit code. The `--timeout` deadline covers every call of the command.
+ */
+export async function runRegistryCommand(ctx: CliContext, flags: RegistryFlags, body: (registry: RegistryClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
+  const url = flags.registry ?? (ctx.io.env.AGENTMESH_REGISTRY || DEFAULT_REGISTRY_URL);
+  const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS;
+  const signal = AbortSignal.timeout(timeoutMs);
+  const registry = openRegistry({ url, token: flags.token ?? ctx.io.env.REGISTRY_TOKEN, fetchImpl: ctx.io.fetchImpl, signal });
+  try {
+    ctx.setExitCode(await body(registry, { json: flags.json === true }));
+  } catch (err) {
+    if (signal.aborted) throw new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `no answer from the registry at ${registry.url} within ${timeoutMs} ms (--timeout)`, { cause: err, retryable: true });
+    throw err;
+  }
+}
+
+/** Reads and parses a JSON file named on the command line; a bad one is a usage error (exit 2). */
+export async function readJsonFile(path: string, option: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `cannot read ${option} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    // JSON.parse quotes the text it choked on, line breaks included: one line is what we print.
+    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${option} ${path} is not valid JSON: ${(err as Error).message.replace(/\s+/g, ' ')}`, { cause: err });
+  }
+}
+
+/** Reads a JSON file that must hold an object. */
+export async function readJsonObject(path: string, option: string): Promise<Record<string, unknown>> {
+  const value = await readJsonFile(path, option);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${option} ${path} must hold a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+/** Collects a repeatable `key=value` option into pairs. */
+export function collectKeyValue(value: string, previous: Array<[string, string]> | undefined): Array<[string, string]> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('expected key=value');
+  return [...(previous ?? []), [value.slice(0, eq).trim(), value.slice(eq + 1)]];
+}
+
+/** Prints a value as one line of JSON, like every `--json` of the CLI. */
+export function printJson(ctx: CliContext, value: unknown): void {
+  ctx.io.stdout.write(`${JSON.stringify(value)}\n`);
+}

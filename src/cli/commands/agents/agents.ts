@@ -1,0 +1,37 @@
+/** `agentmesh agents …`: the registry from the command line (issue 3 §8). */
+import { Command } from 'commander';
+import type { CliContext } from '../../cli-io.js';
+import { agentsConfigCommand } from './agents-config.js';
+import { agentsDeregisterCommand } from './agents-deregister.js';
+import { agentsHealthCommand } from './agents-health.js';
+import { agentsListCommand } from './agents-list.js';
+import { agentsRegisterCommand } from './agents-register.js';
+import { agentsSearchCommand } from './agents-search.js';
+import { agentsShowCommand } from './agents-show.js';
+
+/** Builds the `agents` group: list, show, register, deregister, search, health, config. */
+export function agentsCommand(ctx: CliContext): Command {
+  return new Command('agents')
+    .description('find, inspect and manage agents in the registry')
+    .addCommand(agentsListCommand(ctx))
+    .addCommand(agentsShowCommand(ctx))
+    .addCommand(agentsRegisterCommand(ctx))
+    .addCommand(agentsDeregisterCommand(ctx))
+    .addCommand(agentsSearchCommand(ctx))
+    .addCommand(agentsHealthCommand(ctx))
+    .addCommand(agentsConfigCommand(ctx))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ agentmesh agents list --department sales
+  $ agentmesh agents search "score leads similar to my best customers"
+  $ agentmesh agents show lead-scorer
+  $ agentmesh agents register http://localhost:4000/agents/lead-scorer
+  $ agentmesh agents config put lead-scorer --set threshold=0.8
+
+Registry: --registry <url>, else $AGENTMESH_REGISTRY, else http://localhost:4100.
+Writes send --token (else $REGISTRY_TOKEN) as a bearer token.
+`,
+    );
+}

@@ -1,0 +1,30 @@
+/** `agentmesh clients …`: the gateway's OAuth clients from the command line (issue 4 §1). */
+import { Command } from 'commander';
+import type { CliContext } from '../../cli-io.js';
+import { clientsCreateCommand } from './clients-create.js';
+import { clientsListCommand } from './clients-list.js';
+import { clientsRevokeCommand } from './clients-revoke.js';
+import { clientsRotateCommand } from './clients-rotate.js';
+
+/** Builds the `clients` group: create, list, rotate, revoke. */
+export function clientsCommand(ctx: CliContext): Command {
+  return new Command('clients')
+    .description("manage the gateway's OAuth clients (client credentials)")
+    .addCommand(clientsCreateCommand(ctx))
+    .addCommand(clientsListCommand(ctx))
+    .addCommand(clientsRotateCommand(ctx))
+    .addCommand(clientsRevokeCommand(ctx))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ agentmesh clients create --name router --tenant acme --scope a2a:message:send
+  $ agentmesh clients list --tenant acme
+  $ agentmesh clients rotate amc_0123456789abcdefghij
+  $ agentmesh clients revoke amc_0123456789abcdefghij
+
+Gateway: --gateway <url>, else $AGENTMESH_GATEWAY, else http://localhost:4200.
+These calls need gateway:admin: --admin-token, else $GATEWAY_ADMIN_TOKEN.
+`,
+    );
+}

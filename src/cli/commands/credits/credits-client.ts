@@ -1,0 +1,120 @@
+/**
+ * The CLI's client of the gateway's credit API (`/v1/tenants/{tenant}/credits…`):
+ * one method per call, and one place that turns an error body into a line a
+ * person can act on.
+ */
+import { RoleApi } from '../../role-api.js';
+
+/** Where the CLI finds the gateway when neither `--gateway` nor `AGENTMESH_GATEWAY` says. */
+export const DEFAULT_GATEWAY_URL = 'http://localhost:4200';
+
+/** `GET /v1/tenants/{tenant}/credits`. */
+export interface BalanceBody {
+  tenant: string;
+  milliCredits: number;
+  credits: string;
+  reservedMilliCredits: number;
+  reservedCredits: string;
+  availableMilliCredits: number;
+  availableCredits: string;
+}
+
+/** `GET /v1/tenants/{tenant}/credits/usage`. */
+export interface UsageBody {
+  tenant: string;
+  from?: string;
+  to?: string;
+  groupBy: string[];
+  rows: Array<{ agent?: string; skill?: string; day?: string; milliCredits: number; credits: string; calls: number }>;
+  total: { milliCredits: number; credits: string; calls: number };
+}
+
+/** `POST /v1/tenants/{tenant}/credits/topups`. */
+export interface TopUpBody {
+  tenant: string;
+  reference: string;
+  milliCredits: number;
+  credits: string;
+  createdAt: string;
+  replayed: boolean;
+  balance: BalanceBody;
+}
+
+
+/** `GET /v1/tenants/{tenant}/credits/reservations`. */
+export interface HoldsBody {
+  tenant: string;
+  reservations: Array<{ key: string; agent: string; skill: string; clientId?: string; milliCredits: number; credits: string; createdAt: string }>;
+}
+
+/** `POST /v1/tenants/{tenant}/credits/reservations/release`. */
+export interface ReleaseBody {
+  key: string;
+  tenant: string;
+  agent: string;
+  skill: string;
+  status: 'settled' | 'refunded';
+  heldMilliCredits: number;
+  chargedMilliCredits: number;
+  releasedMilliCredits: number;
+  releasedCredits: string;
+  reason?: string;
+  closedAt: string;
+  replayed: boolean;
+}
+
+/**
+ * Calls the gateway's credit API. Every failure is an AgentmeshError whose
+ * message is the line the CLI prints.
+ *
+ * @example
+ * const gateway = new CreditsClient({ url: 'http://localhost:4200', token });
+ * const balance = await gateway.balance('acme');
+ */
+export class CreditsClient {
+  readonly url: string;
+  readonly #api: RoleApi;
+
+  constructor(options: { url: string; token?: string | undefined; fetchImpl?: typeof fetch | undefined; signal?: AbortSignal | undefined }) {
+    this.#api = new RoleApi({
+      url: options.url,
+      role: 'gateway',
+      headers: options.token !== undefined && options.token !== '' ? { authorization: `Bearer ${options.token}` } : {},
+      fetchImpl: options.fetchImpl,
+      signal: options.signal,
+      hint: ({ status, message }) => (status === 401 ? `${message} (pass --token or --admin-token, or set GATEWAY_ADMIN_TOKEN; beside a local agentmesh up, its admin token is read from .agentmesh/gateway-admin-token)` : undefined),
+    });
+    this.url = this.#api.url;
+  }
+
+  balance(tenant: string): Promise<BalanceBody> {
+    return this.#call('GET', `/v1/tenants/${enc(tenant)}/credits`);
+  }
+
+  usage(tenant: string, query: { groupBy: readonly string[]; from?: string | undefined; to?: string | undefined }): Promise<UsageBody> {
+    const params = new URLSearchParams();
+    if (query.groupBy.length > 0) params.set('groupBy', query.groupBy.join(','));
+    if (query.from !== undefined) params.set('from', query.from);
+    if (query.to !== undefined) params.set('to', query.to);
+    const qs = params.toString();
+    return this.#call('GET', `/v1/tenants/${enc(tenant)}/credits/usage${qs ? `?${qs}` : ''}`);
+  }
+
+  topUp(tenant: string, milliCredits: number, reference: string): Promise<TopUpBody> {
+    return this.#call('POST', `/v1/tenants/${enc(tenant)}/credits/topups`, { milliCredits, reference });
+  }
+
+  holds(tenant: string, limit?: number): Promise<HoldsBody> {
+    return this.#call('GET', `/v1/tenants/${enc(tenant)}/credits/reservations${limit !== undefined ? `?limit=${limit}` : ''}`);
+  }
+
+  release(tenant: string, key: string, reason?: string): Promise<ReleaseBody> {
+    return this.#call('POST', `/v1/tenants/${enc(tenant)}/credits/reservations/release`, { key, ...(reason !== undefined && { reason }) });
+  }
+
+  #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.#api.json<T>(method, path, body);
+  }
+}
+
+const enc = encodeURIComponent;

@@ -1,0 +1,46 @@
+/** Human output of `agentmesh credits …`; `--json` prints the gateway's JSON instead. */
+import { fields, table } from '../agents/agents-render.js';
+import type { BalanceBody, HoldsBody, ReleaseBody, TopUpBody, UsageBody } from './credits-client.js';
+
+/** A balance as `label value` lines. */
+export function formatBalance(balance: BalanceBody): string {
+  return fields([
+    ['tenant', balance.tenant],
+    ['balance', `${balance.credits} credits`],
+    ['available', `${balance.availableCredits} credits`],
+    ['reserved', `${balance.reservedCredits} credits (held by calls in flight)`],
+  ]);
+}
+
+/** What a top-up did, then the balance after it. */
+export function formatTopUp(topUp: TopUpBody): string {
+  const head = topUp.replayed
+    ? `reference ${topUp.reference} was already applied (${topUp.credits} credits to ${topUp.tenant} at ${topUp.createdAt}); nothing added\n`
+    : `added ${topUp.credits} credits to ${topUp.tenant} (reference ${topUp.reference})\n`;
+  return head + formatBalance(topUp.balance);
+}
+
+/** Usage rows as a table, one column per grouping, then a total. */
+export function formatUsage(usage: UsageBody): string {
+  if (usage.rows.length === 0) return `no settled calls for ${usage.tenant}${usage.from || usage.to ? ' in that window' : ''}\n`;
+  const dims = usage.groupBy as Array<'agent' | 'skill' | 'day'>;
+  const header = [...dims.map((d) => d.toUpperCase()), 'CREDITS', 'CALLS'];
+  const rows = usage.rows.map((r) => [...dims.map((d) => r[d] ?? ''), r.credits, String(r.calls)]);
+  if (dims.length > 0) rows.push([...dims.map((_, i) => (i === 0 ? 'total' : '')), usage.total.credits, String(usage.total.calls)]);
+  return table(header, rows);
+}
+
+/** Open holds as a table, oldest first. */
+export function formatHolds(holds: HoldsBody): string {
+  if (holds.reservations.length === 0) return `no credit holds open for ${holds.tenant}\n`;
+  return table(
+    ['KEY', 'AGENT', 'SKILL', 'CREDITS', 'SINCE'],
+    holds.reservations.map((r) => [r.key, r.agent, r.skill, r.credits, r.createdAt]),
+  );
+}
+
+/** What a release did. */
+export function formatRelease(release: ReleaseBody): string {
+  if (release.replayed) return `hold ${release.key} of ${release.tenant} was already ${release.status} at ${release.closedAt}${release.reason ? ` (${release.reason})` : ''}; nothing released\n`;
+  return `released ${release.releasedCredits} credits held by ${release.key} back to ${release.tenant} (${release.reason ?? 'released'})\n`;
+}

@@ -1,0 +1,39 @@
+/** `agentmesh credits …`: tenants' credit balances, usage and top-ups through the gateway (issue 4 §3). */
+import { Command } from 'commander';
+import type { CliContext } from '../../cli-io.js';
+import { creditsBalanceCommand } from './credits-balance.js';
+import { creditsHoldsCommand } from './credits-holds.js';
+import { creditsReleaseCommand } from './credits-release.js';
+import { creditsTopUpCommand } from './credits-topup.js';
+import { creditsUsageCommand } from './credits-usage.js';
+
+/**
+ * Builds the `credits` group: balance, topup, usage, holds, release.
+ *
+ * @example
+ * program.addCommand(creditsCommand(ctx));
+ */
+export function creditsCommand(ctx: CliContext): Command {
+  return new Command('credits')
+    .description("read tenants' credit balances, usage and holds, add credits, release holds")
+    .addCommand(creditsBalanceCommand(ctx))
+    .addCommand(creditsTopUpCommand(ctx))
+    .addCommand(creditsUsageCommand(ctx))
+    .addCommand(creditsHoldsCommand(ctx))
+    .addCommand(creditsReleaseCommand(ctx))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ agentmesh credits balance acme
+  $ agentmesh credits usage acme --by agent,day --from 2026-08-01
+  $ agentmesh credits topup acme 500 --reference invoice-2026-08
+  $ agentmesh credits holds acme
+  $ agentmesh credits release acme "lead-scorer:01a2…" --reason "abandoned task"
+
+Gateway: --gateway <url>, else $AGENTMESH_GATEWAY, else http://localhost:4200.
+Bearer: --token or --admin-token, else $GATEWAY_ADMIN_TOKEN, else $AGENTMESH_TOKEN.
+Amounts are credits with 3 decimals (1 credit = 1000 milli-credits).
+`,
+    );
+}

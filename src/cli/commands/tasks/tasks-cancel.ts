@@ -1,0 +1,31 @@
+/** `agentmesh tasks cancel <url> <taskId>`: CancelTask (A2A §3.1.5). */
+import { Command } from 'commander';
+import type { CliContext } from '../../cli-io.js';
+import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../connection-options.js';
+import { ExitCodes } from '../../exit-codes.js';
+import { printTask } from '../../task-output.js';
+
+const EXAMPLES = `
+Examples:
+  $ agentmesh tasks cancel http://localhost:4200/agents/sales 3f2c…
+  $ agentmesh tasks cancel http://localhost:4200/agents/sales 3f2c… --json
+
+Exits 0 when the agent accepted the cancellation; a task that already finished
+fails with TASK_NOT_CANCELABLE (exit 1).
+`;
+
+/** Builds `tasks cancel`. */
+export function tasksCancelCommand(ctx: CliContext): Command {
+  const command = new Command('cancel')
+    .description('ask the agent to cancel a running task')
+    .argument('<url>', 'agent base URL or agent card URL')
+    .argument('<taskId>', 'task id');
+  addConnectionOptions(command).addHelpText('after', EXAMPLES);
+  command.action(async (url: string, taskId: string, flags: ConnectionFlags) => {
+    await runAgentCommand(ctx, url, flags, async ({ client }, output) => {
+      printTask(ctx, await client.cancelTask({ tenant: '', id: taskId, metadata: undefined }), output);
+      return ExitCodes.OK;
+    });
+  });
+  return command;
+}

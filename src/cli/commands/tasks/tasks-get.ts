@@ -1,0 +1,43 @@
+/** `agentmesh tasks get <url> <taskId>`: GetTask (A2A §3.1.3). */
+import { Command, InvalidArgumentError } from 'commander';
+import type { CliContext } from '../../cli-io.js';
+import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../connection-options.js';
+import { ExitCodes } from '../../exit-codes.js';
+import { printTask } from '../../task-output.js';
+
+interface GetFlags extends ConnectionFlags {
+  history?: number;
+}
+
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+const EXAMPLES = `
+Examples:
+  $ agentmesh tasks get http://localhost:4200/agents/sales 3f2c…
+  $ agentmesh tasks get http://localhost:4200/agents/sales 3f2c… --history 10
+  $ agentmesh tasks get http://localhost:4200/agents/sales 3f2c… --json | jq .status.state
+
+Exits 0 when the task was read, whatever its state.
+`;
+
+/** Builds `tasks get`. */
+export function tasksGetCommand(ctx: CliContext): Command {
+  const command = new Command('get')
+    .description('show a task: state, status message, artifacts')
+    .argument('<url>', 'agent base URL or agent card URL')
+    .argument('<taskId>', 'task id')
+    .option('--history <n>', 'also show the last n messages of the history', nonNegativeInteger);
+  addConnectionOptions(command).addHelpText('after', EXAMPLES);
+  command.action(async (url: string, taskId: string, flags: GetFlags) => {
+    await runAgentCommand(ctx, url, flags, async ({ client }, output) => {
+      const task = await client.getTask({ tenant: '', id: taskId, historyLength: flags.history });
+      printTask(ctx, task, { ...output, history: flags.history !== undefined });
+      return ExitCodes.OK;
+    });
+  });
+  return command;
+}

@@ -1,0 +1,93 @@
+/** `agentmesh tasks list <url>`: ListTasks (A2A §3.1.4), one page or all of them. */
+import { Command, InvalidArgumentError } from 'commander';
+import { ListTasksResponse, TaskState, type ListTasksRequest, type Task } from '@a2a-js/sdk';
+import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import type { CliContext } from '../../cli-io.js';
+import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../connection-options.js';
+import { ExitCodes } from '../../exit-codes.js';
+import { formatTaskTable } from '../../render-human.js';
+import { taskStateOption } from '../../task-state.js';
+
+interface ListFlags extends ConnectionFlags {
+  context?: string;
+  state?: TaskState;
+  pageSize?: number;
+  pageToken?: string;
+  all?: boolean;
+}
+
+/** A2A §3.1.4 caps pageSize at 100. */
+const MAX_PAGE_SIZE = 100;
+
+function pageSize(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_PAGE_SIZE}`);
+  return n;
+}
+
+
+const EXAMPLES = `
+Examples:
+  $ agentmesh tasks list http://localhost:4200/agents/sales
+  $ agentmesh tasks list http://localhost:4200/agents/sales --state input-required --context 9a1e…
+  $ agentmesh tasks list http://localhost:4200/agents/sales --all --json > tasks.json
+
+Tasks come most recently updated first. Without --all one page is printed and
+the token of the next one goes to stderr. Needs A2A 1.0: v0.3 has no tasks/list.
+`;
+
+/** Builds `tasks list`. */
+export function tasksListCommand(ctx: CliContext): Command {
+  const command = new Command('list')
+    .description('list tasks: id, state, last update, context')
+    .argument('<url>', 'agent base URL or agent card URL')
+    .option('--context <id>', 'only tasks of this context')
+    .option('--state <state>', 'only tasks in this state (working, input-required, completed, …)', taskStateOption)
+    .option('--page-size <n>', `tasks per page (1-${MAX_PAGE_SIZE}, default: the agent's)`, pageSize)
+    .option('--page-token <token>', 'start from this page (the nextPageToken of a previous call)')
+    .option('--all', 'follow nextPageToken until every page is fetched (progress on stderr)');
+  addConnectionOptions(command).addHelpText('after', EXAMPLES);
+
+  command.action(async (url: string, flags: ListFlags) => {
+    await runAgentCommand(ctx, url, flags, async ({ client, protocol }, output) => {
+      if (protocol === '0.3') {
+        throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'tasks list needs A2A 1.0, and this agent was reached over 0.3 (v0.3 has no tasks/list)');
+      }
+      const request = (pageToken: string): ListTasksRequest => ({
+        tenant: '',
+        contextId: flags.context ?? '',
+        status: flags.state ?? TaskState.TASK_STATE_UNSPECIFIED,
+        pageSize: flags.pageSize,
+        pageToken,
+        statusTimestampAfter: undefined,
+      });
+
+      let page = await client.listTasks(request(flags.pageToken ?? ''));
+      if (flags.all !== true) {
+        ctx.io.stdout.write(output.json ? `${JSON.stringify(ListTasksResponse.toJSON(page))}\n` : renderTable(page.tasks));
+        if (page.nextPageToken !== '' && !output.json) ctx.io.stderr.write(`more tasks: add --page-token ${page.nextPageToken} (or --all)\n`);
+        return ExitCodes.OK;
+      }
+
+      const tasks: Task[] = [...page.tasks];
+      const seen = new Set<string>();
+      for (let n = 1; ; n++) {
+        ctx.io.stderr.write(`listing tasks: ${tasks.length}${page.totalSize ? ` of ${page.totalSize}` : ''} after page ${n}\n`);
+        if (page.nextPageToken === '') break;
+        // A server that hands back a token twice would loop us forever.
+        if (seen.has(page.nextPageToken)) throw new AgentmeshError(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, `the agent returned page token ${page.nextPageToken} twice`);
+        seen.add(page.nextPageToken);
+        page = await client.listTasks(request(page.nextPageToken));
+        tasks.push(...page.tasks);
+      }
+      const all: ListTasksResponse = { tasks, nextPageToken: '', pageSize: tasks.length, totalSize: tasks.length };
+      ctx.io.stdout.write(output.json ? `${JSON.stringify(ListTasksResponse.toJSON(all))}\n` : renderTable(tasks));
+      return ExitCodes.OK;
+    });
+  });
+  return command;
+}
+
+function renderTable(tasks: readonly Task[]): string {
+  return tasks.length === 0 ? 'no tasks\n' : formatTaskTable(tasks);
+}

@@ -1,0 +1,28 @@
+/** `agentmesh tasks watch <url> <taskId>`: SubscribeToTask (A2A §3.1.6). */
+import { Command } from 'commander';
+import type { CliContext } from '../../cli-io.js';
+import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../connection-options.js';
+import { followStream } from '../../task-output.js';
+
+const EXAMPLES = `
+Examples:
+  $ agentmesh tasks watch http://localhost:4200/agents/sales 3f2c…
+  $ agentmesh tasks watch http://localhost:4200/agents/sales 3f2c… --json > events.ndjson
+
+Prints the current task, then one line per event, until the task reaches a
+terminal or interrupted state. Exit codes as for send (0 completed, 1 failed,
+3 input-required). A task that already finished cannot be watched; use tasks get.
+`;
+
+/** Builds `tasks watch`. */
+export function tasksWatchCommand(ctx: CliContext): Command {
+  const command = new Command('watch')
+    .description('stream the events of a running task until it finishes')
+    .argument('<url>', 'agent base URL or agent card URL')
+    .argument('<taskId>', 'task id');
+  addConnectionOptions(command).addHelpText('after', EXAMPLES);
+  command.action(async (url: string, taskId: string, flags: ConnectionFlags) => {
+    await runAgentCommand(ctx, url, flags, ({ client }, output) => followStream(ctx, client.resubscribeTask({ tenant: '', id: taskId }), output));
+  });
+  return command;
+}

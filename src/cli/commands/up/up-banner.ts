@@ -1,0 +1,107 @@
+/**
+ * What `agentmesh up` prints once every role listens: where each role
+ * answers, the demo client, and commands that work exactly as printed from
+ * another terminal — the CLI named the way this process was started, values
+ * quoted for POSIX shells, secrets passed in the environment (other users
+ * can read a command line, not another user's environment).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, extname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** A message the router hands to the legal agent: the sent command shows the whole mesh at work. */
+export const DEMO_MESSAGE = 'Review this clause: the agreement renews automatically for successive one-year terms';
+
+/** What {@link renderUpBanner} prints. */
+export interface UpBanner {
+  /** How to run the CLI from the user's folder, see {@link cliCommand}. */
+  cli: string;
+  registryUrl: string;
+  gatewayUrl: string;
+  /** The gateway's metrics listener (its `/metrics` is not on the public port). */
+  gatewayMetricsUrl: string;
+  runtimeUrl: string;
+  agents: readonly string[];
+  orchestratorUrl: string;
+  orchestratorName: string;
+  /** Lines about the workflows (printed by the orchestrator launcher), already indented. */
+  workflowLines: string;
+  demo: { clientId: string; clientSecret: string; tenant: string; credits: string; file: string };
+  dataDir: string;
+  /** Milliseconds from process start to ready. */
+  readyMs: number;
+}
+
+/** Quotes `value` for a POSIX shell when it holds anything but plain URL/id characters. */
+export function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The command that runs this CLI from `cwd`: `npx agentmesh` in the package
+ * (or in a project that depends on it), `node --import tsx src/cli/bin.ts`
+ * when running from the TypeScript source, else `node <absolute bin.js>`.
+ * Never a bare `npx agentmesh` elsewhere: npx would fetch whatever package
+ * of that name the registry holds.
+ *
+ * @param binFile the absolute path of the running `bin.js` / `bin.ts`
+ * @example
+ * cliCommand('/srv/agentmesh/dist/src/cli/bin.js', '/srv/agentmesh'); // 'npx agentmesh'
+ */
+export function cliCommand(binFile: string, cwd: string): string {
+  const root = packageRootOf(binFile);
+  if (extname(binFile) === '.ts') return `node --import tsx ${shellQuote(root === cwd ? relative(cwd, binFile) : binFile)}`;
+  if (root !== undefined && (root === cwd || root === join(cwd, 'node_modules', 'agentmesh'))) return 'npx agentmesh';
+  return `node ${shellQuote(binFile)}`;
+}
+
+/** The running CLI's `bin` file: `bin.ts` beside the source, `bin.js` in dist. */
+export function runningBinFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  // This file is src/cli/commands/up/ (dist/src/cli/commands/up/ when built); bin is in src/cli/.
+  return join(dirname(here), '..', '..', `bin${extname(here)}`);
+}
+
+/** The folder of the agentmesh package.json above `file`, if any. */
+function packageRootOf(file: string): string | undefined {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'agentmesh') return dir;
+      } catch {
+        // An unreadable manifest is not ours; keep looking above it.
+      }
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The ready-to-paste `send`: a token from the demo client, then a message the orchestrator routes to a specialist. */
+export function sendCommandLine(b: Pick<UpBanner, 'cli' | 'gatewayUrl' | 'orchestratorName' | 'demo'>): string {
+  const creds = `AGENTMESH_CLIENT_ID=${shellQuote(b.demo.clientId)} AGENTMESH_CLIENT_SECRET=${shellQuote(b.demo.clientSecret)}`;
+  const token = `AGENTMESH_TOKEN=$(${creds} ${b.cli} token --gateway ${shellQuote(b.gatewayUrl)})`;
+  return `${token} ${b.cli} send ${shellQuote(`${b.gatewayUrl}/agents/${b.orchestratorName}`)} ${shellQuote(DEMO_MESSAGE)}`;
+}
+
+/**
+ * The banner. Its first lines keep the `<role> listening on <url>` and
+ * `demo client: <id> / <secret>` shapes that scripts read.
+ */
+export function renderUpBanner(b: UpBanner): string {
+  const creds = `AGENTMESH_CLIENT_ID=${shellQuote(b.demo.clientId)} AGENTMESH_CLIENT_SECRET=${shellQuote(b.demo.clientSecret)}`;
+  const orchestratorFlag = b.orchestratorName !== 'orchestrator' ? ` --orchestrator ${shellQuote(b.orchestratorName)}` : '';
+  return [
+    `agentmesh runtime listening on ${b.runtimeUrl}  (agents: ${b.agents.join(', ')}; card of each at ${b.runtimeUrl}/agents/{name}/.well-known/agent-card.json)`,
+    `agentmesh registry listening on ${b.registryUrl}  (search: POST ${b.registryUrl}/search)`,
+    `agentmesh gateway listening on ${b.gatewayUrl}  (agents: ${b.gatewayUrl}/agents/{name}, token: POST ${b.gatewayUrl}/oauth/token; metrics on ${b.gatewayMetricsUrl})`,
+    `  demo client: ${b.demo.clientId} / ${b.demo.clientSecret}  (tenant ${b.demo.tenant}, ${b.demo.credits} credits; kept in ${b.demo.file}, mode 0600; the gateway stores only a hash)`,
+    `agentmesh orchestrator listening on ${b.orchestratorUrl}  (through the gateway: ${b.gatewayUrl}/agents/${b.orchestratorName})`,
+    ...(b.workflowLines === '' ? [] : [b.workflowLines.replace(/\n$/, '')]),
+    `agentmesh is ready in ${(b.readyMs / 1000).toFixed(1)} s; state in ${b.dataDir} (start over with --reset). From another terminal in this folder:`,
+    `Try: ${sendCommandLine(b)}`,
+    `     ${b.cli} agents search ${shellQuote('score leads similar to my best customers')} --registry ${shellQuote(b.registryUrl)}`,
+    `     ${creds} ${b.cli} workflow run <file.yaml> --gateway ${shellQuote(b.gatewayUrl)}${orchestratorFlag} --input key=value`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,101 @@
+/**
+ * `agentmesh up --reset`: deletes the mesh state kept in the data dir, and
+ * nothing else. Rules:
+ * - only the embedded store: with DATABASE_URL the state lives in PostgreSQL,
+ *   and deleting the local keys alone would strand what the database holds
+ *   (signing keys encrypted with the deleted secret);
+ * - only a folder that holds nothing but files `up` writes: a mistyped
+ *   `--data-dir ~` or `--data-dir .` is refused, naming what it found;
+ * - only a store no process has open: deleting the files of a running mesh
+ *   would leave it writing to an unlinked database, lost when it stops;
+ * - the folder itself stays (its permissions and any mount are the user's).
+ */
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+
+/**
+ * Every file the mesh keeps in its data dir: the SQLite store (with its
+ * WAL, shared-memory and rollback journal files) and the keys and clients
+ * the roles generate on the first start.
+ */
+export const MESH_STATE_FILES: readonly string[] = [
+  'mesh.db',
+  'mesh.db-wal',
+  'mesh.db-shm',
+  'mesh.db-journal',
+  'demo-client.json',
+  'orchestrator-client.json',
+  'gateway-admin-token',
+  'gateway-secret',
+  'gateway-card-key.pem',
+  'signing-key.json',
+  'runtime-secret',
+];
+
+/** What {@link resetDataDir} needs to decide. */
+export interface ResetDataDirOptions {
+  /** The data dir (`--data-dir`, `AGENTMESH_DATA_DIR`). */
+  dataDir: string;
+  /** `DATABASE_URL`, when set: the state is not in the data dir, so nothing is deleted. */
+  databaseUrl?: string | undefined;
+}
+
+/**
+ * Deletes the mesh state files of `dataDir` and returns their names (none
+ * when the folder does not exist or is empty).
+ *
+ * @throws AgentmeshError `AM_ERR_CLI_USAGE` (exit 2, nothing deleted) when
+ *   DATABASE_URL is set, when `dataDir` is not a folder, when it holds
+ *   anything besides {@link MESH_STATE_FILES}, or when its store is open in
+ *   another process or is no SQLite database.
+ * @example
+ * resetDataDir({ dataDir: './.agentmesh' }); // ['mesh.db', 'demo-client.json', …]
+ */
+export function resetDataDir({ dataDir, databaseUrl }: ResetDataDirOptions): string[] {
+  if (databaseUrl !== undefined && databaseUrl !== '') {
+    throw new AgentmeshError(ErrorCodes.CLI_USAGE, '--reset wipes the embedded store only, and DATABASE_URL is set: the mesh state is in that database; reset it there (and unset DATABASE_URL to use --reset)');
+  }
+  let entries: string[];
+  try {
+    if (!lstatSync(dataDir).isDirectory()) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `refusing to reset ${dataDir}: it is not a folder (--data-dir)`);
+    entries = readdirSync(dataDir).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const foreign = entries.filter((name) => !MESH_STATE_FILES.includes(name) || !lstatSync(join(dataDir, name)).isFile());
+  if (foreign.length > 0) {
+    const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? `, and ${foreign.length - 5} more` : '');
+    throw new AgentmeshError(
+      ErrorCodes.CLI_USAGE,
+      `refusing to reset ${dataDir}: it does not look like an agentmesh data dir (it holds ${shown}); pass the right --data-dir, or move those out first`,
+    );
+  }
+  if (entries.includes('mesh.db')) assertNotInUse(dataDir, join(dataDir, 'mesh.db'));
+  // force: closing the lock probe checkpoints the WAL, which deletes mesh.db-wal and -shm.
+  for (const name of entries) rmSync(join(dataDir, name), { force: true });
+  return entries;
+}
+
+/**
+ * Every connection to a WAL database holds a shared lock on its file while
+ * open (SQLite's locking, §WAL "concurrency"), so an exclusive lock is only
+ * granted when no process uses the store. A crashed mesh holds no lock: the
+ * OS drops it with the process.
+ */
+function assertNotInUse(dataDir: string, file: string): void {
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    db = new BetterSqlite3(file, { fileMustExist: true, timeout: 0 });
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE; COMMIT;');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const why = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' ? 'a running agentmesh has its store open; stop it first' : `${file} is not an agentmesh store (${(err as Error).message})`;
+    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `refusing to reset ${dataDir}: ${why}`, { cause: err });
+  } finally {
+    db?.close();
+  }
+}

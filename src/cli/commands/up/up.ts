@@ -1,0 +1,138 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { exampleAgents } from '../../../../agents/index.js';
+import { createGateway } from '../../../gateway/index.js';
+import { createRegistry } from '../../../registry/index.js';
+import { createRuntime, type RuntimeConfigInput } from '../../../runtime/index.js';
+import { formatCredits } from '../../../tenancy/index.js';
+import type { CliContext } from '../../cli-io.js';
+import { gatewayConfigFromEnv } from '../../gateway-config-from-env.js';
+import { orchestratorConfigFromEnv } from '../../orchestrator-config-from-env.js';
+import { registryConfigFromEnv } from '../../registry-config-from-env.js';
+import { runtimeConfigFromEnv } from '../../runtime-config-from-env.js';
+import type { ServeFlags } from '../../serve-agents.js';
+import { untilSignal } from '../../until-signal.js';
+import { cliCommand, renderUpBanner, runningBinFile } from './up-banner.js';
+import { adminTokenOf, DEMO_TENANT, demoClient, orchestratorClient } from './up-clients.js';
+import { resetDataDir } from './up-reset.js';
+import { launchOrchestrator, printWorkflows } from '../workflow/workflow-serve.js';
+import { listenOrClose } from '../../listen-or-close.js';
+
+type UpFlags = ServeFlags & { registryPort?: string; gatewayPort?: string; orchestratorPort?: string; workflows?: string; reset?: boolean };
+
+/** Used when neither --workflows nor WORKFLOWS_DIR names a folder, if it exists. */
+const DEFAULT_WORKFLOWS_DIR = './workflows';
+const DEFAULT_DATA_DIR = './.agentmesh';
+
+const EXAMPLES = `
+Examples:
+  $ agentmesh up
+  $ agentmesh up --port 8080 --registry-port 8081 --gateway-port 8082 --orchestrator-port 8083
+  $ agentmesh up --data-dir /tmp/mesh --reset      # start over: a new database, keys and demo client
+  $ agentmesh agents list                          # what registered
+  $ agentmesh workflow run workflows/lookalike-campaign.yaml --input leadIds='["lead-001"]'
+
+--reset deletes the mesh state in the data dir (mesh.db, keys, the stored clients) before starting,
+without asking. It refuses a folder holding anything else, a store a running mesh has open, and a
+mesh on DATABASE_URL.
+`;
+
+/**
+ * `agentmesh up`: the mesh in one process on the embedded SQLite store —
+ * the registry, the gateway in front of the example agents, the agents and
+ * the orchestrator, which register themselves. Prints the URLs, a demo
+ * client and commands to paste into another terminal.
+ */
+export function upCommand(ctx: CliContext): Command {
+  return new Command('up')
+    .description('run the mesh in one process on the embedded SQLite store (registry, gateway, example agents, orchestrator)')
+    .option('-p, --port <port>', 'agents port (env PORT; default 4000)')
+    .option('--registry-port <port>', 'registry port (env REGISTRY_PORT; default 4100)')
+    .option('--gateway-port <port>', 'gateway port (env GATEWAY_PORT; default 4200)')
+    .option('--orchestrator-port <port>', 'orchestrator port (env ORCHESTRATOR_PORT; default 4300)')
+    .option('--workflows <dir>', `workflow files offered as the orchestrator's skills (env WORKFLOWS_DIR; default ${DEFAULT_WORKFLOWS_DIR} if it exists)`)
+    .option('--host <host>', 'interface to bind (env HOST; default 127.0.0.1)')
+    .option('--data-dir <dir>', `where the SQLite file, keys and demo client live (env AGENTMESH_DATA_DIR; default ${DEFAULT_DATA_DIR})`)
+    .option('--reset', 'delete the mesh state in the data dir first: database, keys, demo client (no prompt)')
+    .option('--dev', 'development mode: allow http:// webhooks')
+    .addHelpText('after', EXAMPLES)
+    .action(async (opts: UpFlags) => {
+      const env = ctx.io.env;
+      const dataDir = opts.dataDir ?? (env['AGENTMESH_DATA_DIR'] || DEFAULT_DATA_DIR);
+      if (opts.reset) {
+        const removed = resetDataDir({ dataDir, databaseUrl: env['DATABASE_URL'] });
+        ctx.io.stdout.write(removed.length > 0 ? `reset: removed ${removed.join(', ')} from ${dataDir}\n` : `reset: ${dataDir} held no mesh state\n`);
+      }
+      // The store and the secrets beside it are the mesh's alone: a new data dir is private (0700).
+      if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      const logLevel = (env['LOG_LEVEL'] as RuntimeConfigInput['logLevel']) ?? 'warn';
+      const common = { ...(opts.host !== undefined && { host: opts.host }), dataDir, ...(opts.dev !== undefined && { dev: opts.dev }) };
+      const registryConfig = registryConfigFromEnv(env, { port: opts.registryPort ?? env['REGISTRY_PORT'] ?? '4100', ...common });
+      // The embedded registry probes the agents beside it, on loopback and plain http.
+      registryConfig.allowHosts = [...(registryConfig.allowHosts ?? []), 'localhost', '127.0.0.1'];
+      registryConfig.dev = true;
+      // One terminal shows every role: request logs stay quiet unless LOG_LEVEL asks for them.
+      registryConfig.logLevel ??= 'warn';
+      const registry = await createRegistry({ config: registryConfig });
+      const { url: registryUrl } = await listenOrClose(registry);
+      const closers: Array<() => Promise<void>> = [() => registry.close()];
+      const closeAll = async () => {
+        for (const close of closers.reverse()) await close();
+      };
+      try {
+        const gatewayConfig = gatewayConfigFromEnv(env, { port: opts.gatewayPort ?? env['GATEWAY_PORT'] ?? '4200', ...common });
+        gatewayConfig.registryUrl ??= registryUrl;
+        gatewayConfig.logLevel ??= 'warn';
+        gatewayConfig.allowHosts = [...(gatewayConfig.allowHosts ?? []), 'localhost', '127.0.0.1'];
+        gatewayConfig.adminToken ??= adminTokenOf(dataDir, ctx.io.stderr);
+        const gateway = await createGateway({ config: gatewayConfig });
+        closers.push(() => gateway.close());
+        const { url: gatewayUrl, metricsUrl: gatewayMetricsUrl } = await gateway.listen();
+        const agentLinks: RuntimeConfigInput = {
+          registryUrl: env['REGISTRY_URL'] ?? registryUrl,
+          ...(registryConfig.writeToken !== undefined && { registryToken: registryConfig.writeToken }),
+          // Calls through the gateway carry their tenant. With a gateway configured the agents (and the
+          // orchestrator) refuse calls without its assertion, so nothing skips its credits and audit
+          // (issue 15 §4); AGENTMESH_REQUIRE_GATEWAY=0 opens their ports again, for development only.
+          gatewayJwksUrl: `${gatewayUrl}/.well-known/jwks.json`,
+          logLevel,
+        };
+        const runtime = await createRuntime({ agents: [...exampleAgents], config: { ...runtimeConfigFromEnv(env, { ...opts, dataDir }), ...agentLinks } });
+        closers.push(() => runtime.close());
+        const { url: runtimeUrl, agents } = await runtime.listen();
+        const demo = await demoClient(gateway, dataDir, ctx.io.stderr);
+        const orchestratorClientCredentials = await orchestratorClient(gateway, dataDir, ctx.io.stderr);
+        const workflowsDir = opts.workflows ?? (env['WORKFLOWS_DIR'] || (existsSync(DEFAULT_WORKFLOWS_DIR) ? DEFAULT_WORKFLOWS_DIR : undefined));
+        const orchestratorConfig = orchestratorConfigFromEnv(env, { port: opts.orchestratorPort ?? env['ORCHESTRATOR_PORT'] ?? '4300', ...common, ...(workflowsDir !== undefined && { workflows: workflowsDir }) });
+        // Behind the embedded gateway with its own client: child calls carry the caller's tenant and are charged to it.
+        Object.assign(orchestratorConfig, { gatewayUrl, ...orchestratorClientCredentials, registryUrl: env['REGISTRY_URL'] ?? registryUrl });
+        orchestratorConfig.runtime = { ...orchestratorConfig.runtime, ...agentLinks };
+        const orchestrator = await launchOrchestrator(orchestratorConfig);
+        closers.push(() => orchestrator.orchestrator.close());
+        let workflowLines = '';
+        printWorkflows({ ...ctx, io: { ...ctx.io, stdout: { write: (s: string) => (workflowLines += s) } } }, orchestrator);
+        const balance = await gateway.ledger.balance(DEMO_TENANT);
+        ctx.io.stdout.write(
+          renderUpBanner({
+            cli: cliCommand(runningBinFile(), process.cwd()),
+            registryUrl,
+            gatewayUrl,
+            gatewayMetricsUrl,
+            runtimeUrl,
+            agents: Object.keys(agents),
+            orchestratorUrl: orchestrator.url,
+            orchestratorName: orchestrator.orchestrator.config.name,
+            workflowLines,
+            demo: { ...demo, tenant: DEMO_TENANT, credits: formatCredits(balance.availableMilliCredits), file: join(dataDir, 'demo-client.json') },
+            dataDir,
+            readyMs: performance.now(),
+          }),
+        );
+      } catch (err) {
+        await closeAll();
+        throw err;
+      }
+      await untilSignal(ctx, closeAll);
+    });
+}

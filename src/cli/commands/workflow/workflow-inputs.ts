@@ -1,0 +1,110 @@
+/**
+ * The inputs of `agentmesh workflow run`, from `--inputs-json '{…}'` and
+ * repeated `--input key=value`. Values read the way a person types them on a
+ * shell: `count=3` is a number, `dryRun=true` a boolean, `ids=["a","b"]` a
+ * list, `name=spring` a string, and `leads=@leads.json` the JSON of a file.
+ */
+import { readFile } from 'node:fs/promises';
+import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+
+/** JSON's number grammar: `007` and `1e` stay strings (zip codes, ids). */
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
+/** What the workflow says of an input, when the CLI knows the workflow (a local file). */
+export interface DeclaredInput {
+  schema: Record<string, unknown>;
+}
+
+/** Sources of {@link collectWorkflowInputs}. */
+export interface WorkflowInputSources {
+  /** `key=value` pairs, in command-line order (a later key wins). */
+  input?: readonly string[];
+  /** A JSON object (or `@file.json`); `--input` pairs are applied over it. */
+  inputsJson?: string;
+  /** The workflow's declared inputs: a `type: string` input keeps its text as typed. */
+  declared?: Readonly<Record<string, DeclaredInput>>;
+  /** Reads `@file` references; default `fs.readFile` (relative to the working directory). */
+  readText?: (path: string) => Promise<string>;
+}
+
+/**
+ * Reads one `--input` value: `true`/`false`, a JSON number, or JSON starting
+ * with `[` or `{` when it parses; anything else is the string as typed.
+ *
+ * @example
+ * coerceInputValue('500'); // 500
+ * coerceInputValue('["a","b"]'); // ['a', 'b']
+ * coerceInputValue('02139'); // '02139'
+ */
+export function coerceInputValue(text: string): unknown {
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  if (JSON_NUMBER.test(text)) {
+    const n = Number(text);
+    // Past 2^53 a number loses digits: an id like 12345678901234567890 stays text.
+    if (Number.isFinite(n) && (Number.isSafeInteger(n) || !/^-?\d+$/.test(text))) return n;
+    return text;
+  }
+  const first = text.trimStart()[0];
+  if (first === '[' || first === '{') {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/**
+ * Builds the inputs object: `--inputs-json` first, then each `--input` over it.
+ *
+ * @throws AgentmeshError `AM_ERR_CLI_USAGE` naming the flag: a pair without
+ *   `=`, an empty key, an unreadable or invalid `@file`, `--inputs-json` that
+ *   is not a JSON object.
+ */
+export async function collectWorkflowInputs(sources: WorkflowInputSources): Promise<Record<string, unknown>> {
+  const readText = sources.readText ?? ((path: string) => readFile(path, 'utf8'));
+  const inputs: Record<string, unknown> = {};
+  if (sources.inputsJson !== undefined) {
+    const value = sources.inputsJson.startsWith('@')
+      ? await readJsonFile(sources.inputsJson.slice(1), '--inputs-json', readText)
+      : parseJson(sources.inputsJson, '--inputs-json');
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new AgentmeshError(ErrorCodes.CLI_USAGE, `--inputs-json must be a JSON object like '{"leadIds": ["lead-001"]}', got ${Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`}`);
+    }
+    Object.assign(inputs, value);
+  }
+  for (const pair of sources.input ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq === -1) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `--input expects key=value, got ${JSON.stringify(pair)}`);
+    const key = pair.slice(0, eq).trim();
+    if (key === '') throw new AgentmeshError(ErrorCodes.CLI_USAGE, `--input ${JSON.stringify(pair)} has no key before "="`);
+    const raw = pair.slice(eq + 1);
+    if (raw.startsWith('@') && raw.length > 1) {
+      inputs[key] = await readJsonFile(raw.slice(1), `--input ${key}`, readText);
+    } else {
+      inputs[key] = sources.declared?.[key]?.schema['type'] === 'string' ? raw : coerceInputValue(raw);
+    }
+  }
+  return inputs;
+}
+
+async function readJsonFile(path: string, flag: string, readText: (path: string) => Promise<string>): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readText(path);
+  } catch (err) {
+    const reason = (err as { code?: unknown }).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${flag}: cannot read ${path}: ${reason}`, { cause: err });
+  }
+  return parseJson(text, `${flag}: ${path}`);
+}
+
+function parseJson(text: string, label: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${label} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Starts the orchestrator for `agentmesh serve orchestrator` and `agentmesh
+ * up`: loads the workflow folder here, so the files it skipped are printed
+ * with their errors where the operator looks, not only logged.
+ */
+import { statSync } from 'node:fs';
+import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { createOrchestrator, loadWorkflowFolder, type Orchestrator, type OrchestratorConfigInput, type WorkflowDefinition } from '../../../orchestrator/index.js';
+import type { CliContext } from '../../cli-io.js';
+
+/** A listening orchestrator and what its folder gave. */
+export interface LaunchedOrchestrator {
+  orchestrator: Orchestrator;
+  /** The orchestrator agent's URL (`…/agents/orchestrator`). */
+  url: string;
+  /** The runtime's base URL (health, metrics). */
+  baseUrl: string;
+  workflowsDir?: string;
+  skipped: Array<{ file: string; message: string }>;
+}
+
+/**
+ * Loads `config.workflowsDir` (if set), creates the orchestrator with those
+ * workflows and listens.
+ *
+ * @throws AgentmeshError `AM_ERR_CLI_USAGE` when the workflow folder is missing.
+ */
+export async function launchOrchestrator(config: OrchestratorConfigInput): Promise<LaunchedOrchestrator> {
+  const { workflowsDir, ...rest } = config;
+  let workflows: WorkflowDefinition[] = [];
+  const skipped: LaunchedOrchestrator['skipped'] = [];
+  if (workflowsDir !== undefined) {
+    if (!isFolder(workflowsDir)) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `the workflow folder ${workflowsDir} does not exist (--workflows, WORKFLOWS_DIR)`);
+    const folder = await loadWorkflowFolder(workflowsDir);
+    workflows = folder.workflows;
+    for (const { file, error } of folder.errors) skipped.push({ file, message: error.message });
+  }
+  const orchestrator = await createOrchestrator({ config: rest, workflows });
+  try {
+    const { url, baseUrl } = await orchestrator.listen();
+    return { orchestrator, url, baseUrl, ...(workflowsDir !== undefined && { workflowsDir }), skipped };
+  } catch (err) {
+    await orchestrator.close();
+    throw err;
+  }
+}
+
+/** Prints the registered workflows and the skipped files (stderr, with each file's problems). */
+export function printWorkflows(ctx: CliContext, launched: LaunchedOrchestrator, indent = '  '): void {
+  const names = launched.orchestrator.workflows.map((w) => w.name);
+  const from = launched.workflowsDir !== undefined ? ` from ${launched.workflowsDir}` : '';
+  ctx.io.stdout.write(names.length > 0 ? `${indent}workflows${from}: ${names.join(', ')}\n` : `${indent}no workflows registered${from} (run files with: agentmesh workflow run <file.yaml>)\n`);
+  for (const { file, message } of launched.skipped) ctx.io.stderr.write(`${indent}skipped ${file}: ${message.split('\n').join(`\n${indent}  `)}\n`);
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -158,7 +158,7 @@ describe('agentmesh clients, keys and token against a real gateway', () => {
   test('says what is wrong: no admin token, unknown client, refused input, missing flags, unreachable gateway', async () => {
     const noAdmin = await agentmesh(['clients', 'list'], { AGENTMESH_GATEWAY: env.AGENTMESH_GATEWAY });
     assert.equal(noAdmin.code, 1);
-    assert.equal(noAdmin.stderr, 'error: this call needs a bearer token (or X-API-Key) with the gateway:admin scope (pass --admin-token or set GATEWAY_ADMIN_TOKEN)\n');
+    assert.equal(noAdmin.stderr, 'error: this call needs a bearer token (or X-API-Key) with the gateway:admin scope (pass --admin-token or set GATEWAY_ADMIN_TOKEN; beside a local agentmesh up, its admin token is read from .agentmesh/gateway-admin-token)\n');
     const unknown = await agentmesh(['clients', 'revoke', 'amc_00000000000000000000'], env);
     assert.equal(unknown.stderr, `error: client amc_00000000000000000000 does not exist at ${env.AGENTMESH_GATEWAY}\n`);
     const bad = await agentmesh(['clients', 'create', '--name', 'x', '--tenant', 'not a tenant', '--scope', 'a'], env);

@@ -1,6 +1,6 @@
-import { defineAgent, type SkillContext } from 'agentmesh';
+import { defineAgent, type SkillContext, type SkillInputOf } from 'agentmesh';
 import { contactLines } from './data-engineer/contact-lines.js';
-import { dedupeRecords, type ContactRecord } from './data-engineer/dedupe.js';
+import { dedupeRecords } from './data-engineer/dedupe.js';
 import { enrichLead, type EnrichedLead } from './data-engineer/firmographics.js';
 import { askText } from './shared/ask-text.js';
 import { badInput } from './shared/bad-input.js';
@@ -16,24 +16,34 @@ const LIST_CREDITS = 0.1;
 const PROGRESS_EVERY = 500;
 const MAX_RECORDS = 5000;
 
-interface EnrichInput {
-  leadIds: string[];
-  /** Labels the records with the provider a workflow asked for; the example always reads the bundled sample. */
-  provider?: (typeof PROVIDERS)[number];
-}
+const contactRecord = {
+  type: 'object',
+  properties: { id: { type: 'string', maxLength: 256 }, name: { type: 'string', maxLength: 256 }, email: { type: 'string', maxLength: 320 }, company: { type: 'string', maxLength: 256 } },
+} as const;
 
-interface ListInput {
-  /** How many ids, default all from `offset` on. */
-  count?: number;
-  offset?: number;
-  /** `generated`: the 10,000 synthetic leads (default); `sample`: the 200 hand-made ones. */
-  source?: 'generated' | 'sample';
-}
-
-interface DedupeInput {
-  records: ContactRecord[];
-  threshold?: number;
-}
+/** The skills' inputs: text, or the data their schema describes; the handlers' types are read from these (ADR 0012). */
+const enrichInput = textOrData({
+  type: 'object',
+  required: ['leadIds'],
+  additionalProperties: false,
+  properties: { leadIds: { type: 'array', minItems: 1, maxItems: 10000, items: { type: 'string', minLength: 1, maxLength: 64 } }, provider: { enum: [...PROVIDERS] } },
+});
+const dedupeInput = textOrData({
+  type: 'object',
+  required: ['records'],
+  additionalProperties: false,
+  properties: { records: { type: 'array', minItems: 2, maxItems: MAX_RECORDS, items: contactRecord }, threshold: { type: 'number', minimum: 0.5, maximum: 1 } },
+});
+const listInput = textOrData({
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    count: { type: 'integer', minimum: 1, maximum: 10000 },
+    offset: { type: 'integer', minimum: 0 },
+    source: { enum: ['generated', 'sample'] },
+  },
+});
+type ListInput = Exclude<SkillInputOf<typeof listInput>, string>;
 
 /** Lead ids a text request names: ids written out, or every lead for "all leads". */
 async function leadIdsFromText(text: string, ctx: SkillContext): Promise<string[]> {
@@ -44,7 +54,7 @@ async function leadIdsFromText(text: string, ctx: SkillContext): Promise<string[
   return ids;
 }
 
-async function enrich(input: string | EnrichInput, ctx: SkillContext): Promise<{ leads: EnrichedLead[]; leadIds: string[]; enrichedLeadIds: string[]; count: number; notFound: string[]; provider: string }> {
+async function enrich(input: SkillInputOf<typeof enrichInput>, ctx: SkillContext): Promise<{ leads: EnrichedLead[]; leadIds: string[]; enrichedLeadIds: string[]; count: number; notFound: string[]; provider: string }> {
   const ids = [...new Set(typeof input === 'string' ? await leadIdsFromText(input, ctx) : input.leadIds)];
   const provider = typeof input === 'string' ? 'sample-crm' : (input.provider ?? 'sample-crm');
   const notFound = ids.filter((id) => findLead(id) === undefined);
@@ -81,7 +91,7 @@ function listInputFromText(text: string): ListInput {
  * map-reduce over many leads (seed 004's 10,000), which then enriches and
  * scores them in batches.
  */
-function list(input: string | ListInput, ctx: SkillContext): { leadIds: string[]; count: number; offset: number; total: number; source: string } {
+function list(input: SkillInputOf<typeof listInput>, ctx: SkillContext): { leadIds: string[]; count: number; offset: number; total: number; source: string } {
   const request = typeof input === 'string' ? listInputFromText(input) : input;
   const source = request.source ?? 'generated';
   const all = source === 'sample' ? [...sampleLeads.keys()] : generatedLeadIds;
@@ -93,7 +103,7 @@ function list(input: string | ListInput, ctx: SkillContext): { leadIds: string[]
   return { leadIds, count: leadIds.length, offset, total: all.length, source };
 }
 
-async function dedupe(input: string | DedupeInput, ctx: SkillContext): Promise<ReturnType<typeof dedupeRecords>> {
+async function dedupe(input: SkillInputOf<typeof dedupeInput>, ctx: SkillContext): Promise<ReturnType<typeof dedupeRecords>> {
   let records = typeof input === 'string' ? contactLines(input) : input.records;
   if (typeof input === 'string' && records.length < 2) {
     records = contactLines(await askText(ctx, 'Send the records to deduplicate, one per line: name, email, company.'));
@@ -112,10 +122,6 @@ async function dedupe(input: string | DedupeInput, ctx: SkillContext): Promise<R
   return result;
 }
 
-const contactRecord = {
-  type: 'object',
-  properties: { id: { type: 'string', maxLength: 256 }, name: { type: 'string', maxLength: 256 }, email: { type: 'string', maxLength: 320 }, company: { type: 'string', maxLength: 256 } },
-} as const;
 
 /** Seed 004's DataEngineer: lead enrichment from the company database and fuzzy deduplication. */
 export default defineAgent({
@@ -144,12 +150,7 @@ export default defineAgent({
       description: 'Adds firmographic data to leads from the company database (200 sample leads lead-001…, 10,000 generated lead-00001…): industry, company size band, revenue band, region and a go-to-market segment. Data { leadIds: [...] } or text naming lead ids or "all leads".',
       tags: ['enrichment', 'firmographics', 'leads', 'company-data', 'segment'],
       examples: ['enrich lead-001 and lead-002', 'add company size, revenue and industry to all leads', 'which segment and region is lead-042 in?', '{"leadIds":["lead-001","lead-002"],"provider":"apollo"}'],
-      input: textOrData({
-        type: 'object',
-        required: ['leadIds'],
-        additionalProperties: false,
-        properties: { leadIds: { type: 'array', minItems: 1, maxItems: 10000, items: { type: 'string', minLength: 1, maxLength: 64 } }, provider: { enum: [...PROVIDERS] } },
-      }),
+      input: enrichInput,
       idempotent: true,
       handler: enrich,
     },
@@ -163,12 +164,7 @@ export default defineAgent({
         'find companies entered twice under different spellings',
         '{"records":[{"name":"Jane Doe","company":"Acme Inc"},{"name":"doe, jane","company":"ACME"}]}',
       ],
-      input: textOrData({
-        type: 'object',
-        required: ['records'],
-        additionalProperties: false,
-        properties: { records: { type: 'array', minItems: 2, maxItems: MAX_RECORDS, items: contactRecord }, threshold: { type: 'number', minimum: 0.5, maximum: 1 } },
-      }),
+      input: dedupeInput,
       idempotent: true,
       handler: dedupe,
     },
@@ -177,15 +173,7 @@ export default defineAgent({
       description: 'Lists lead ids of the company database page by page: the 10,000 generated leads (lead-00001…, default) or the 200 sample CRM leads. Data { count?, offset?, source? } or text such as "list 500 leads".',
       tags: ['leads', 'list', 'ids', 'pagination', 'company-data'],
       examples: ['list the first 500 leads', 'list leads 1001 to 2000', 'give me the ids of all sample CRM leads', '{"count":10000,"offset":0}'],
-      input: textOrData({
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          count: { type: 'integer', minimum: 1, maximum: 10000 },
-          offset: { type: 'integer', minimum: 0 },
-          source: { enum: ['generated', 'sample'] },
-        },
-      }),
+      input: listInput,
       idempotent: true,
       handler: list,
     },

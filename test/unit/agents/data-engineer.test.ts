@@ -160,7 +160,7 @@ describe('data-engineer agent', () => {
   });
 
   test('rejects an unknown provider before running', async () => {
-    await assert.rejects(agent.send({ data: { leadIds: ['lead-001'], provider: 'acme-data' } }), (err: A2ACallError) => err.code === -32602 && /provider must be equal to one of the allowed values/.test(err.message));
+    await assert.rejects(agent.send({ data: { leadIds: ['lead-001'], provider: 'acme-data' } }), (err: A2ACallError) => err.code === -32602 && /provider must be one of sample-crm, apollo, clearbit, zoominfo/.test(err.message));
   });
 
   test('dedupes records sent as data and charges per record', async () => {

@@ -68,6 +68,6 @@ describe('support agent', () => {
   });
 
   test('rejects an unknown customer tier before running', async () => {
-    await assert.rejects(agent.send({ data: { body: 'help', customerTier: 'platinum' } }), (err: A2ACallError) => err.code === -32602 && /customerTier must be equal to one of the allowed values/.test(err.message));
+    await assert.rejects(agent.send({ data: { body: 'help', customerTier: 'platinum' } }), (err: A2ACallError) => err.code === -32602 && /customerTier must be one of [a-z, ]+/.test(err.message));
   });
 });

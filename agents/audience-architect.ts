@@ -1,4 +1,4 @@
-import { defineAgent, type SkillContext } from 'agentmesh';
+import { defineAgent, type SkillContext, type SkillInputOf } from 'agentmesh';
 import { evaluateLookalike, type LookalikeEvaluation } from './audience-architect/evaluate-lookalike.js';
 import { lookalikeText } from './audience-architect/lookalike-text.js';
 import { leadsById, scoreCandidates, type CandidateScores } from './audience-architect/score-candidates.js';
@@ -10,16 +10,6 @@ import { textOrData } from './shared/text-or-data.js';
 const CREDITS_PER_CALL = 1;
 const CREDITS_PER_CANDIDATE = 0.02;
 const DEFAULT_TOP = 20;
-
-interface LookalikeInput {
-  candidateIds?: string[];
-  seedIds?: string[];
-  top?: number;
-  minScore?: number;
-  evaluate?: boolean;
-  /** Evaluation only: the score at or above which a lead counts as a predicted conversion. */
-  threshold?: number;
-}
 
 interface LookalikeOutput extends CandidateScores {
   seeds: 'best-customers' | 'given';
@@ -34,7 +24,7 @@ function summary(out: LookalikeOutput): string {
   return [head, ...lines, ...evaluation].join('\n');
 }
 
-async function scoreLookalikeSkill(raw: string | LookalikeInput, ctx: SkillContext): Promise<LookalikeOutput | undefined> {
+async function scoreLookalikeSkill(raw: SkillInputOf<typeof lookalikeInput>, ctx: SkillContext): Promise<LookalikeOutput | undefined> {
   const input: LookalikeInput = typeof raw === 'string' ? lookalikeText(raw) : raw;
   const seeds = input.seedIds === undefined ? sampleBestCustomers : leadsById(input.seedIds, 'seedIds');
   const candidates = input.candidateIds === undefined ? sampleProspectIds.map((id) => sampleLeads.get(id)!) : leadsById(input.candidateIds, 'candidateIds');
@@ -67,6 +57,21 @@ async function scoreLookalikeSkill(raw: string | LookalikeInput, ctx: SkillConte
 
 const ids = (max: number) => ({ type: 'array', minItems: 1, maxItems: max, items: { type: 'string', minLength: 1, maxLength: 64 } }) as const;
 
+/** The skill's input: text, or the data this schema describes; the handler's type is read from it (ADR 0012). */
+const lookalikeInput = textOrData({
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    candidateIds: ids(10_000),
+    seedIds: ids(5_000),
+    top: { type: 'integer', minimum: 1, maximum: 10_000 },
+    minScore: { type: 'number', minimum: 0, maximum: 100 },
+    evaluate: { type: 'boolean' },
+    threshold: { type: 'number', minimum: 0, maximum: 100 },
+  },
+});
+type LookalikeInput = Exclude<SkillInputOf<typeof lookalikeInput>, string>;
+
 /** Seed 004's AudienceArchitect: lookalike audiences from a seed set, with the model's measured precision and recall. */
 export default defineAgent({
   card: {
@@ -97,18 +102,7 @@ export default defineAgent({
         '{"candidateIds":["lead-00001","lead-00002"],"seedIds":["lead-045","lead-047"],"top":10}',
         '{"evaluate":true}',
       ],
-      input: textOrData({
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          candidateIds: ids(10_000),
-          seedIds: ids(5_000),
-          top: { type: 'integer', minimum: 1, maximum: 10_000 },
-          minScore: { type: 'number', minimum: 0, maximum: 100 },
-          evaluate: { type: 'boolean' },
-          threshold: { type: 'number', minimum: 0, maximum: 100 },
-        },
-      }),
+      input: lookalikeInput,
       idempotent: true,
       handler: scoreLookalikeSkill,
     },

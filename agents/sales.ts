@@ -1,9 +1,9 @@
-import { defineAgent, type SkillContext } from 'agentmesh';
+import { defineAgent, type SkillContext, type SkillInputOf } from 'agentmesh';
 import { calculateCosts } from './finance/calculate-costs.js';
 import { costText } from './finance/cost-text.js';
 import { reviewContract } from './legal/review-contract.js';
-import { analyzeLeads, LEAD_DIMENSIONS, type LeadDimension, type PipelineSummary } from './sales/analyze-leads.js';
-import { draftProposal, type Proposal, type ProposalInput, type ReviewSummary } from './sales/draft-proposal.js';
+import { analyzeLeads, LEAD_DIMENSIONS, type PipelineSummary } from './sales/analyze-leads.js';
+import { draftProposal, type Proposal, type ProposalInput } from './sales/draft-proposal.js';
 import { proposalText } from './sales/proposal-text.js';
 import { askText } from './shared/ask-text.js';
 import { badInput } from './shared/bad-input.js';
@@ -15,26 +15,11 @@ import { textOrData } from './shared/text-or-data.js';
 const PROPOSAL_CREDITS = 2;
 const ANALYZE_CREDITS = 1;
 
-interface ProposalRequest {
-  customer: string;
-  costs: ProposalInput['costs'];
-  review?: ReviewSummary;
-  date?: string;
-  validForDays?: number;
-}
-
-interface AnalyzeRequest {
-  leadIds?: string[];
-  /** `sample`: the sample CRM's prospects (default); `generated`: the 10,000 synthetic leads; `all`: both. */
-  source?: 'sample' | 'generated' | 'all';
-  groupBy?: LeadDimension[];
-}
-
 /** Today, read once per task: the only clock input (a proposal's default date). */
 const today = (): string => new Date().toISOString().slice(0, 10);
 
 /** A proposal asked for in words: finance and legal's logic run here on what the text carries, and the rest is asked for. */
-async function requestFromText(text: string, ctx: SkillContext): Promise<ProposalRequest> {
+async function requestFromText(text: string, ctx: SkillContext): Promise<Omit<ProposalInput, 'date'> & { date?: string }> {
   const read = proposalText(text);
   const customer = read.customer ?? (await askText(ctx, 'Who is the proposal for? Give the customer\'s company name.')).split('\n')[0]!.trim();
   if (customer === '') throw badInput('message', 'names no customer: write "proposal for <Company>"');
@@ -44,7 +29,7 @@ async function requestFromText(text: string, ctx: SkillContext): Promise<Proposa
   return { customer, costs: calculateCosts(costs), ...(read.contract !== undefined && { review: reviewContract(read.contract) }) };
 }
 
-async function proposal(input: string | ProposalRequest, ctx: SkillContext): Promise<Proposal> {
+async function proposal(input: SkillInputOf<typeof proposalInput>, ctx: SkillContext): Promise<Proposal> {
   const request = typeof input === 'string' ? await requestFromText(input, ctx) : input;
   ctx.progress(`Drafting the proposal for ${request.customer}`);
   const result = draftProposal({ ...request, date: request.date ?? today() });
@@ -71,7 +56,7 @@ function analyzeFromText(text: string): AnalyzeRequest {
   return { source, ...(groupBy.length > 0 && { groupBy }) };
 }
 
-function analyze(input: string | AnalyzeRequest, ctx: SkillContext): PipelineSummary {
+function analyze(input: SkillInputOf<typeof analyzeInput>, ctx: SkillContext): PipelineSummary {
   const request = typeof input === 'string' ? analyzeFromText(input) : input;
   const leads = leadsOf(request);
   ctx.progress(`Analyzing ${leads.length} leads`);
@@ -92,6 +77,44 @@ const finding = {
   required: ['severity', 'title', 'recommendation'],
   properties: { severity: { enum: ['high', 'medium', 'low'] }, title: { type: 'string' }, recommendation: { type: 'string' }, clause: { type: 'string' } },
 } as const;
+
+/** The skills' inputs: text, or the data their schema describes; the handlers' types are read from these (ADR 0012). */
+const proposalInput = textOrData({
+  type: 'object',
+  required: ['customer', 'costs'],
+  additionalProperties: false,
+  properties: {
+    customer: { type: 'string', minLength: 1, maxLength: 200 },
+    costs: {
+      type: 'object',
+      required: ['currency', 'lines', 'subtotal', 'total'],
+      properties: {
+        currency: { type: 'string' },
+        lines: { type: 'array', minItems: 1, maxItems: 1000, items: costLine },
+        subtotal: { type: 'number' },
+        discountPct: { type: 'number', default: 0 },
+        discount: { type: 'number', default: 0 },
+        taxPct: { type: 'number', default: 0 },
+        tax: { type: 'number', default: 0 },
+        total: { type: 'number' },
+        annualized: { type: 'number' },
+      },
+    },
+    review: { type: 'object', required: ['riskLevel', 'findings'], properties: { riskLevel: { enum: ['high', 'medium', 'low'] }, findings: { type: 'array', items: finding }, clausesReviewed: { type: 'integer' }, complete: { type: 'boolean' } } },
+    date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+    validForDays: { type: 'integer', minimum: 1, maximum: 365 },
+  },
+});
+const analyzeInput = textOrData({
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    leadIds: { type: 'array', minItems: 1, maxItems: 10_000, items: { type: 'string', minLength: 1, maxLength: 64 } },
+    source: { enum: ['sample', 'generated', 'all'] },
+    groupBy: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...LEAD_DIMENSIONS] } },
+  },
+});
+type AnalyzeRequest = Exclude<SkillInputOf<typeof analyzeInput>, string>;
 
 /** Seed 000's sales department: proposals from legal's review and finance's costs, and pipeline analysis. */
 export default defineAgent({
@@ -125,32 +148,7 @@ export default defineAgent({
         'prepare the proposal document for Initech from the legal review and the finance quote',
         '{"customer":"Acme Corp","costs":{"currency":"USD","lines":[{"description":"seats","quantity":20,"unitPrice":49,"amount":980,"period":"month"}],"subtotal":980,"discountPct":0,"discount":0,"taxPct":0,"tax":0,"total":980,"annualized":11760}}',
       ],
-      input: textOrData({
-        type: 'object',
-        required: ['customer', 'costs'],
-        additionalProperties: false,
-        properties: {
-          customer: { type: 'string', minLength: 1, maxLength: 200 },
-          costs: {
-            type: 'object',
-            required: ['currency', 'lines', 'subtotal', 'total'],
-            properties: {
-              currency: { type: 'string' },
-              lines: { type: 'array', minItems: 1, maxItems: 1000, items: costLine },
-              subtotal: { type: 'number' },
-              discountPct: { type: 'number', default: 0 },
-              discount: { type: 'number', default: 0 },
-              taxPct: { type: 'number', default: 0 },
-              tax: { type: 'number', default: 0 },
-              total: { type: 'number' },
-              annualized: { type: 'number' },
-            },
-          },
-          review: { type: 'object', required: ['riskLevel', 'findings'], properties: { riskLevel: { enum: ['high', 'medium', 'low'] }, findings: { type: 'array', items: finding }, clausesReviewed: { type: 'integer' }, complete: { type: 'boolean' } } },
-          date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
-          validForDays: { type: 'integer', minimum: 1, maximum: 365 },
-        },
-      }),
+      input: proposalInput,
       idempotent: true,
       handler: proposal,
     },
@@ -159,15 +157,7 @@ export default defineAgent({
       description: 'Summarizes the lead pipeline (the sample CRM\'s prospects, the generated leads, or given ids) by segment, region or industry: lead counts and share, mean lookalike score, leads scoring 80+, hot leads, revenue and the best lead per group. Data { leadIds? | source?, groupBy? } or text.',
       tags: ['sales', 'pipeline', 'leads', 'analysis', 'segment', 'region'],
       examples: ['summarize our pipeline by segment and region', 'analyze the generated leads by industry', 'how many good leads do we have in each region?', '{"source":"all","groupBy":["industry"]}'],
-      input: textOrData({
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          leadIds: { type: 'array', minItems: 1, maxItems: 10_000, items: { type: 'string', minLength: 1, maxLength: 64 } },
-          source: { enum: ['sample', 'generated', 'all'] },
-          groupBy: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...LEAD_DIMENSIONS] } },
-        },
-      }),
+      input: analyzeInput,
       idempotent: true,
       handler: analyze,
     },

@@ -1,4 +1,4 @@
-import { defineAgent, type SkillContext } from 'agentmesh';
+import { defineAgent, type SkillContext, type SkillInputOf } from 'agentmesh';
 import { campaignText } from './campaign-orchestrator/campaign-text.js';
 import { CHANNEL_NAMES } from './campaign-orchestrator/channels.js';
 import { planCampaign } from './campaign-orchestrator/plan-campaign.js';
@@ -14,10 +14,8 @@ const RECORD_CREDITS_PER_LEAD = 0.01;
 /** Four touches per lead at most: 2,500 leads are 10,000 tasks, about what one answer should carry. */
 const MAX_AUDIENCE = 2500;
 
-interface AutomationInput {
-  campaign: LaunchedCampaign;
-  owners?: string[];
-}
+/** What the skills take as data: the type their schema (`input`, below) describes (ADR 0012). */
+type AutomationInput = Exclude<SkillInputOf<typeof input>, string>;
 
 /** Today, read once per task: the only clock input (the send date of a campaign described in words without one). */
 const today = (): Date => new Date();

@@ -21,3 +21,4 @@ export type { SseOptions, SseStream } from './sse.js';
 export { roleServerFields, roleMetricsFields, metricsPortOf, parseRoleConfig, databaseOptionsOf } from './role-config.js';
 export { createMetricsListener } from './metrics-listener.js';
 export type { MetricsListener, MetricsListenerOptions } from './metrics-listener.js';
+export { DisposerStack, openWithStack } from './disposer-stack.js';

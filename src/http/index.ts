@@ -9,7 +9,7 @@ export { renderHttpError } from './render-http-error.js';
 export { bearerChallenge, installBearerChallenge } from './bearer-challenge.js';
 export type { BearerChallengeOptions } from './bearer-challenge.js';
 export type { HttpErrorBody, RenderedHttpError, ErrorInfoDetail, BadRequestDetail } from './render-http-error.js';
-export { installGracefulShutdown, drain, onDrain, isDraining } from './graceful-shutdown.js';
+export { installGracefulShutdown, drain, onDrain, isDraining, closeHttpServer } from './graceful-shutdown.js';
 export type { DrainOptions, GracefulShutdownOptions } from './graceful-shutdown.js';
 export type { AgentmeshServerState, DrainHook, DrainOutcome } from './server-state.js';
 export type { HealthBody, ReadyBody } from './probes.js';

@@ -145,3 +145,13 @@ export function installGracefulShutdown(app: FastifyInstance, options: GracefulS
     for (const signal of signals) process.off(signal, onSignal);
   };
 }
+
+/**
+ * Closes a role's server at shutdown: drains it (see {@link drain}) when it is
+ * listening, else only closes it (it was built but never listened, or its
+ * listen failed) — a server that never served has nothing to drain.
+ */
+export async function closeHttpServer(app: FastifyInstance, deadlineMs: number): Promise<void> {
+  if (app.server.listening) await drain(app, { deadlineMs });
+  else await app.close();
+}

@@ -1,0 +1,259 @@
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import cors from '@fastify/cors';
+import type { Redis } from 'ioredis';
+import { createAuditLog, type AuditLog } from '../audit/index.js';
+import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, type DisposerStack, type SsrfGuard, type UnroutedFallback } from '../http/index.js';
+import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
+import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
+import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
+import { a2aProxyRoutes } from './a2a-proxy-route.js';
+import { AssertionCache } from './assertion-cache.js';
+import type { CardSigningKey } from './card-signing-key.js';
+import type { GatewayConfig } from './config.js';
+import { exactCreditHolds, LeasedCreditHolds, type CreditHolds } from './credits/index.js';
+import { GatewayMetrics } from './gateway-metrics.js';
+import { CREDITS_ADMIN_SCOPE, createIdentity, type Identity } from './identity/index.js';
+import { ConcurrencyGate } from './proxy/concurrency-gate.js';
+import { PiiPolicies } from './policy/pii-policy.js';
+import { Quotas } from './policy/quotas.js';
+import { createRequestValidator } from './policy/request-validation.js';
+import { createUpstreamRouter, type UpstreamRouter } from './routing/index.js';
+import { SettlementTracker, type OpenReservation } from './settlement-tracker.js';
+
+export const VERSION = '0.1.0';
+
+/** What the gateway reaches out to: database, bus, the quotas' Redis (when configured), tracing and outbound guard. */
+export interface GatewayBackends {
+  database: Database;
+  bus: Bus;
+  redis: Redis | undefined;
+  tracing: Tracing;
+  guard: SsrfGuard;
+}
+
+/** The gateway's parts behind its routes. */
+export interface GatewayParts {
+  identity: Identity;
+  ledger: CreditLedger;
+  audit: AuditLog;
+  router: UpstreamRouter;
+  quotas: Quotas;
+  credits: CreditHolds;
+  tracker: SettlementTracker;
+}
+
+/**
+ * The config with port 0 resolved: the issuer of tokens (and every URL in the
+ * OAuth metadata) is the public URL, fixed before listening, so "any free
+ * port" is picked now rather than at listen().
+ */
+export async function withFixedPort(parsed: Readonly<GatewayConfig>): Promise<Readonly<GatewayConfig>> {
+  return parsed.port === 0 && !parsed.publicUrl ? Object.freeze({ ...parsed, port: await freePort(parsed.host) }) : parsed;
+}
+
+/** Opens the database and bus (unless given: those stay their owner's), the quotas' Redis, tracing and guard. */
+export async function openBackends(config: GatewayConfig, given: { database?: Database; bus?: Bus }, log: Logger, stack: DisposerStack): Promise<GatewayBackends> {
+  const database = given.database ?? (await createDatabase(databaseOptionsOf(config)));
+  if (!given.database) stack.defer('database', () => database.close());
+  const bus = given.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
+  if (!given.bus) stack.defer('bus', () => bus.close());
+  const redis = config.redisUrl ? await openRedis(config.redisUrl, log) : undefined;
+  if (redis) stack.defer('quota store', () => redis.disconnect());
+  const tracing = createTracing({ serviceName: 'agentmesh-gateway', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
+  stack.defer('tracing', () => tracing.shutdown());
+  const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
+  stack.defer('ssrf guard', () => guard.close());
+  return { database, bus, redis, tracing, guard };
+}
+
+/** Identity, ledger, audit, router, quotas, credits and the settlement tracker; each closed after the ones built after it. */
+export async function buildParts(config: GatewayConfig, backends: GatewayBackends, publicUrl: string, metrics: Metrics, log: Logger, stack: DisposerStack): Promise<GatewayParts> {
+  const { database, bus, redis, guard } = backends;
+  const identity = await createIdentity({
+    database,
+    logger: log,
+    metrics,
+    guard,
+    config: {
+      issuer: publicUrl,
+      audience: config.audience,
+      tokenTtlSeconds: config.tokenTtlSeconds,
+      signingAlg: config.signingAlg,
+      keyRotationIntervalMs: config.keyRotationIntervalMs,
+      clockToleranceSeconds: config.clockToleranceSeconds,
+      externalIssuers: config.externalIssuers,
+      ...(config.keyEncryptionSecret ? { signingKeyEncryptionSecret: config.keyEncryptionSecret } : { secretFile: join(config.dataDir, 'gateway-secret') }),
+      ...(config.adminToken ? { adminToken: config.adminToken } : {}),
+    },
+  });
+  stack.defer('identity', () => identity.close());
+  const ledger = createCreditLedger({ database, logger: log, metrics, bus, lowBalanceMilliCredits: config.lowBalanceMilliCredits });
+  ledger.onLowBalance((event) => log.warn({ ...event }, 'tenant credit balance is low'));
+  const audit = createAuditLog({ database, logger: log, metrics });
+  stack.defer('audit log', () => audit.close());
+  const router = createUpstreamRouter({
+    registryUrl: config.registryUrl,
+    ...(config.registryToken ? { registryToken: config.registryToken } : {}),
+    logger: log,
+    metrics,
+    breaker: { failures: config.breakerFailures, openMs: config.breakerOpenMs },
+    requestTimeoutMs: config.requestTimeoutMs,
+  });
+  stack.defer('upstream router', () => router.close());
+  const quotas = new Quotas({ redis });
+  const credits = buildCreditHolds(config, ledger, log);
+  // Drained at close: the settlements still in memory are written and the leases' unspent credits returned.
+  stack.defer('credit holds', () => credits.close());
+  const tracker = buildSettlementTracker(config, { identity, router, audit, credits }, database, log);
+  stack.defer('settlement tracker', () => tracker.stop());
+  return { identity, ledger, audit, router, quotas, credits, tracker };
+}
+
+/** The calls' credits in front of the ledger: leased, or exact (`creditsMode`). */
+function buildCreditHolds(config: GatewayConfig, ledger: CreditLedger, log: Logger): CreditHolds {
+  if (config.creditsMode === 'exact') return exactCreditHolds(ledger);
+  return new LeasedCreditHolds({
+    ledger,
+    logger: log,
+    leaseCalls: config.creditsLeaseCalls,
+    leaseShare: config.creditsLeaseShare,
+    flushMs: config.creditsFlushMs,
+    idleMs: config.creditsLeaseIdleMs,
+    // A lease is returned long before the hold-expiry policy could take it for abandoned.
+    maxLeaseAgeMs: Math.min(config.creditsLeaseMaxAgeMs, Math.floor(config.creditsMaxHoldMs / 4)),
+  });
+}
+
+/** Settles the reservations of tasks that ended after their answer, reading each task from an instance in rotation. */
+function buildSettlementTracker(config: GatewayConfig, parts: Pick<GatewayParts, 'identity' | 'router' | 'audit' | 'credits'>, database: Database, log: Logger): SettlementTracker {
+  const { identity, router, audit, credits } = parts;
+  const readTask = async (open: OpenReservation): Promise<unknown> => {
+    const instance = router.agent(open.agent)?.instances.find((i) => i.inRotation);
+    if (!instance) return undefined;
+    const assertion = await identity.signAssertion({ sub: open.subject, tenant: open.tenant, scope: 'a2a:tasks:read', aud: `agentmesh:agent:${open.agent}`, act: 'agentmesh-gateway' }, config.assertionTtlSeconds);
+    const res = await fetch(`${instance.url.replace(/\/$/, '')}/tasks/${encodeURIComponent(open.taskId)}`, { headers: { authorization: `Bearer ${assertion}`, 'a2a-version': '1.0' }, signal: AbortSignal.timeout(10_000) });
+    if (res.status !== 200) return undefined;
+    return res.json();
+  };
+  return new SettlementTracker({
+    ledger: credits,
+    read: readTask,
+    logger: log,
+    db: database.db,
+    maxHoldMs: config.creditsMaxHoldMs,
+    sweepIntervalMs: config.creditsHoldSweepMs,
+    // A hold that outlived the max hold was refunded: audited, so the tenant's statement explains it.
+    onExpired: (settlement, open) => {
+      try {
+        audit.append({ eventType: 'credits.expired', actor: { kind: 'agent', id: settlement.agent }, targetAgent: settlement.agent, ...(open && { taskId: open.taskId, user: open.subject }), tenant: settlement.tenant, milliCredits: 0, outcome: 'ok', detail: { status: settlement.status, reservedMilliCredits: settlement.heldMilliCredits, reason: settlement.reason ?? 'expired', key: settlement.key } });
+      } catch (err) {
+        log.error({ err }, 'a hold expiry could not be audited');
+      }
+    },
+    // A task that ended after its answer: its final charge is audited on its own.
+    onSettled: (open, settlement) => {
+      try {
+        audit.append({ eventType: 'credits.settled', actor: { kind: 'agent', id: open.agent }, targetAgent: open.agent, taskId: open.taskId, tenant: open.tenant, user: open.subject, milliCredits: settlement.chargedMilliCredits, outcome: 'ok', detail: { status: settlement.status, reservedMilliCredits: open.estimate } });
+      } catch (err) {
+        log.error({ err }, 'a settlement could not be audited');
+      }
+    },
+  });
+}
+
+/** Every call under /agents/ is answered (and audited) by the proxy, even one the router refuses. */
+const unroutedFallback: UnroutedFallback = { prefix: '/agents/' };
+
+/** The public HTTP server, routes not yet mounted; the first thing closed (drained). */
+export function buildGatewayHttp(config: GatewayConfig, logger: Logger, metrics: Metrics, backends: GatewayBackends, router: UpstreamRouter, stack: DisposerStack): FastifyInstance {
+  const app = buildHttpServer({
+    name: 'gateway',
+    unroutedFallback,
+    version: VERSION,
+    logger,
+    metrics,
+    tracing: backends.tracing,
+    // Metrics name tenants and their balances (ledger series): never on the public port.
+    metricsRoute: false,
+    bodyLimitBytes: config.bodyLimitBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
+    // Streams and blocking sends carry their own deadlines (the router's timeouts).
+    handlerTimeoutMs: 0,
+    // As in the runtime: an active AsyncLocalStorage costs a hook on every promise;
+    // the proxy passes request identity explicitly (request id header, audit entry).
+    asyncContext: false,
+    readiness: [
+      { name: 'storage', check: () => backends.database.ping() },
+      { name: 'bus', check: () => backends.bus.ping() },
+      {
+        name: 'registry',
+        check: async () => {
+          if (!router.ready()) throw new Error('the routing cache has not loaded the registry yet');
+        },
+      },
+    ],
+  });
+  stack.defer('http server', () => closeHttpServer(app, config.shutdownDeadlineMs));
+  return app;
+}
+
+/** CORS, the identity and credits APIs, the card JWKS and the A2A proxy. */
+export async function mountRoutes(app: FastifyInstance, parts: GatewayParts, cardKey: CardSigningKey, config: GatewayConfig, publicUrl: string, metrics: Metrics, log: Logger): Promise<void> {
+  const { identity, ledger, router, credits, audit, quotas, tracker } = parts;
+  if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins, credentials: false, exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'www-authenticate'] });
+  await identity.registerRoutes(app);
+  // The credits API: the static admin token (bootstrap) counts as credits:admin; a client reads its own tenant.
+  await ledger.registerRoutes(app, {
+    authenticate: async (request) => {
+      try {
+        return await identity.requireScope(request, CREDITS_ADMIN_SCOPE);
+      } catch {
+        return identity.authenticate(request);
+      }
+    },
+  });
+  app.get('/.well-known/agent-card-jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(cardKey.jwks()));
+  await app.register(a2aProxyRoutes, {
+    identity,
+    router,
+    credits,
+    audit,
+    quotas,
+    tracker,
+    metrics: new GatewayMetrics(metrics),
+    logger: log,
+    publicUrl: () => publicUrl,
+    cardSigner: (card) => cardKey.sign(card),
+    bodyLimitBytes: config.bodyLimitBytes,
+    assertions: new AssertionCache(identity, config.assertionTtlSeconds),
+    gate: new ConcurrencyGate({ perTenantLimit: config.tenantConcurrencyPerAgent }),
+    unroutedFallback,
+    validator: createRequestValidator(),
+    pii: config.pii ? { policies: new PiiPolicies(config.pii), limits: { maxDepth: config.pii.maxDepth, maxChars: config.pii.maxChars } } : undefined,
+    defaultRequestsPerMinute: config.defaultRequestsPerMinute,
+    defaultBurst: config.defaultBurst,
+    tenantRequestsPerMinute: config.tenantRequestsPerMinute,
+  });
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function openRedis(url: string, log: Logger): Promise<Redis> {
+  // Loaded only when configured, like the bus's client.
+  const { Redis: RedisClient } = await import('ioredis');
+  const client = new RedisClient(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  client.on('error', (err) => log.warn({ err }, 'quota store (Redis) error; limiting per replica meanwhile'));
+  return client;
+}

@@ -1,0 +1,274 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, onDrain, type DisposerStack, type SsrfGuard } from '../http/index.js';
+import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
+import { stateName } from '../protocol/index.js';
+import { createBus, createDatabase, createRuntimeStores, uuidv7, type Bus, type Database, type RuntimeStores } from '../storage/index.js';
+import { AgentRequestHandler } from './agent-request-handler.js';
+import { registerAgentRoutes } from './agent-routes.js';
+import { gatewayAssertionRequired, type RuntimeConfig } from './config.js';
+import type { AgentDefinition } from './define-agent.js';
+import { createGatewayAssertionCheck } from './gateway-assertion.js';
+import { createPushSigner, loadPushSealingKey, loadSigningKey, PushDeliveryWorker, SealedPushStore, type SigningKey } from './push/index.js';
+import { createRegistryLink, type AgentConfigs } from './registration/index.js';
+import type { ServedCards } from './served-cards.js';
+import type { ShutdownDeadline } from './shutdown-deadline.js';
+import { TaskEngine } from './task-engine.js';
+import { anonymous, type Authenticate } from './transports/call-context.js';
+import type { GrpcAgent, GrpcServing } from './transports/grpc-server.js';
+
+export const VERSION = '0.1.0';
+
+/** What the runtime reaches out to and the keys it loads at start-up. */
+export interface RuntimeBackends {
+  database: Database;
+  bus: Bus;
+  stores: RuntimeStores;
+  /** Push configs hold webhook credentials: sealed at rest under the runtime's secret (issue 15 §4). */
+  pushStore: SealedPushStore;
+  replicaId: string;
+  tracing: Tracing;
+  guard: SsrfGuard;
+  signingKey: SigningKey;
+}
+
+/** The gRPC servers, once listen() bound them: closed beside the HTTP server. */
+export interface GrpcSlot {
+  serving?: GrpcServing;
+}
+
+/** The agents' names, refusing two agents of one name. */
+export function uniqueAgentNames(agents: readonly AgentDefinition[]): Set<string> {
+  const names = new Set<string>();
+  for (const agent of agents) {
+    if (names.has(agent.name)) throw new Error(`two agents are named ${agent.name}; names must be unique in one runtime`);
+    names.add(agent.name);
+  }
+  return names;
+}
+
+/**
+ * Opens the database and bus (unless given: those stay their owner's), the
+ * stores, tracing and guard, and loads the push sealing key and the signing
+ * key. The steps after the drain are bounded by the shutdown deadline: a pool
+ * whose connection is blocked on a lock never ends.
+ */
+export async function openBackends(config: RuntimeConfig, given: { database?: Database; bus?: Bus }, log: Logger, deadline: ShutdownDeadline, stack: DisposerStack): Promise<RuntimeBackends> {
+  const database = given.database ?? (await createDatabase(databaseOptionsOf(config)));
+  if (!given.database) stack.defer('database', () => deadline.bounded('database', () => database.close()));
+  const bus = given.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
+  if (!given.bus) stack.defer('bus', () => deadline.bounded('bus', () => bus.close()));
+  const stores = createRuntimeStores(database);
+  const pushStore = new SealedPushStore(stores.push, await loadPushSealingKey({ secret: config.storageSecret, file: join(config.dataDir, 'runtime-secret'), logger: log }));
+  const replicaId = uuidv7();
+  // Written by listen()'s heartbeat; removed once the tasks are drained, so no replica takes them over early.
+  stack.defer('replica record', () => deadline.bounded('replica record', () => stores.tasks.removeReplica(replicaId).catch(() => undefined)));
+  const tracing = createTracing({ serviceName: 'agentmesh-runtime', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
+  stack.defer('tracing', () => tracing.shutdown());
+  const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
+  stack.defer('ssrf guard', () => guard.close());
+  const signingKey = await loadSigningKey({ file: join(config.dataDir, 'signing-key.json'), logger: log, ...(config.signingKeyPem ? { privateKeyPem: config.signingKeyPem } : {}) });
+  return { database, bus, stores, pushStore, replicaId, tracing, guard, signingKey };
+}
+
+/** The push delivery worker (started by listen()); stopped once the servers drained. */
+export function buildPushWorker(config: RuntimeConfig, backends: RuntimeBackends, cards: ServedCards, metrics: Metrics, log: Logger, now: () => number, deadline: ShutdownDeadline, stack: DisposerStack): PushDeliveryWorker {
+  const push = new PushDeliveryWorker({
+    taskStore: backends.stores.tasks,
+    pushStore: backends.pushStore,
+    guard: backends.guard,
+    signer: createPushSigner({ key: backends.signingKey }),
+    logger: log,
+    metrics,
+    replicaId: backends.replicaId,
+    agentBaseUrl: () => cards.publicUrl,
+    tracing: backends.tracing,
+    retryWindowMs: config.pushRetryWindowMs,
+    now,
+  });
+  stack.defer('push worker', () => deadline.bounded('push worker', () => push.stop()));
+  return push;
+}
+
+/** The HTTP server, agents not yet mounted; drained beside the gRPC servers once the task engine stopped. */
+export function buildRuntimeHttp(config: RuntimeConfig, logger: Logger, metrics: Metrics, backends: RuntimeBackends, grpc: GrpcSlot, deadline: ShutdownDeadline, stack: DisposerStack): FastifyInstance {
+  const app = buildHttpServer({
+    name: 'runtime',
+    version: VERSION,
+    logger,
+    metrics,
+    tracing: backends.tracing,
+    bodyLimitBytes: config.bodyLimitBytes,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    // A2A calls are bounded by skill timeouts and the client's connection; a
+    // server-wide handler timeout would cut long blocking SendMessage calls and
+    // costs ~7% of a request (timer, AbortController, DOMException).
+    handlerTimeoutMs: 0,
+    // Request identity travels in each call (CallInfo.log, traceparent) instead:
+    // an active AsyncLocalStorage costs a hook on every promise (10–15% of a request).
+    asyncContext: false,
+    readiness: [
+      { name: 'storage', check: () => backends.database.ping() },
+      { name: 'bus', check: () => backends.bus.ping() },
+    ],
+  });
+  // HTTP and gRPC drain side by side, under the same deadline.
+  stack.defer('servers', () => Promise.all([closeHttpServer(app, deadline.remainingMs(1)), grpc.serving?.close(deadline.at())]));
+  return app;
+}
+
+/** The task engine, counting settled tasks; shut down first at close (final task writes), under the drain deadline. */
+export function buildEngine(agents: readonly AgentDefinition[], config: RuntimeConfig, backends: RuntimeBackends, configs: AgentConfigs, metrics: Metrics, log: Logger, now: () => number, deadline: ShutdownDeadline, stack: DisposerStack): TaskEngine {
+  const tasksSettled = metrics.counter('agentmesh_runtime_tasks_total', 'Tasks that reached a terminal or interrupted state', ['agent', 'skill', 'state']);
+  const taskSeconds = metrics.histogram('agentmesh_runtime_task_duration_seconds', 'Time from submission to the end of a task', ['agent', 'skill'], [0.001, 0.01, 0.1, 0.5, 1, 5, 30, 120, 600]);
+  const settledChildren = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+  const engine = new TaskEngine({
+    agents: new Map(agents.map((a) => [a.name, a])),
+    store: backends.stores.tasks,
+    bus: backends.bus,
+    logger: log,
+    replicaId: backends.replicaId,
+    maxConcurrentTasks: config.maxConcurrentTasks,
+    queueLimit: config.queueLimit,
+    skillTimeoutMs: config.skillTimeoutMs,
+    now,
+    configOf: (agent) => configs.get(agent),
+    onTaskSettled: (agent, skill, state, seconds) => {
+      // Label-bound children cached per (agent, skill, state): no label hashing per task.
+      const key = `${agent} ${skill} ${state}`;
+      let child = settledChildren.get(key);
+      if (child === undefined) {
+        child = { count: tasksSettled.labels({ agent, skill, state: stateName(state) }), time: taskSeconds.labels({ agent, skill }) };
+        settledChildren.set(key, child);
+      }
+      child.count.inc();
+      child.time.observe(seconds);
+    },
+  });
+  // One deadline for the whole drain: final task writes first, then open requests with what is left.
+  stack.defer('task engine', () => engine.shutdown({ deadlineMs: deadline.remainingMs() }));
+  return engine;
+}
+
+/** What each agent's routes are served with. */
+export interface AgentMount {
+  engine: TaskEngine;
+  backends: RuntimeBackends;
+  cards: ServedCards;
+  authenticate: Authenticate | undefined;
+}
+
+/**
+ * Mounts each agent at `/agents/{name}/` (a single agent also at the root)
+ * and the signing key's JWKS; returns the agents as the gRPC servers serve them.
+ */
+export async function mountAgents(app: FastifyInstance, agents: readonly AgentDefinition[], mount: AgentMount, config: RuntimeConfig, log: Logger): Promise<GrpcAgent[]> {
+  const { engine, backends, cards } = mount;
+  if (config.gatewayJwksUrl !== undefined && config.requireGatewayAssertion === false) {
+    log.warn('requireGatewayAssertion is false: the agents answer direct calls that skip the gateway (credits, audit); development only');
+  }
+  const gatewayCheck = config.gatewayJwksUrl ? createGatewayAssertionCheck({ jwksUrl: config.gatewayJwksUrl, issuer: config.gatewayIssuer, required: gatewayAssertionRequired(config) }) : undefined;
+  const grpcAgents: GrpcAgent[] = [];
+  for (const agent of agents) {
+    const handler = new AgentRequestHandler({
+      agent,
+      engine,
+      store: backends.stores.tasks,
+      push: backends.pushStore,
+      bus: backends.bus,
+      card: () => cards.current(agent.name).card,
+      extendedCard: () => cards.extended(agent.name)?.card,
+      urlGuard: backends.guard,
+    });
+    const routes = {
+      handler,
+      card: () => cards.ensure(agent),
+      authenticate: mount.authenticate ?? gatewayCheck?.forAgent(agent.name) ?? anonymous,
+      sse: { heartbeatMs: config.sseHeartbeatMs, onDrain: (close: () => void) => onDrain(app, close) },
+      bodyLimitBytes: config.bodyLimitBytes,
+    };
+    grpcAgents.push({ name: agent.name, handler, authenticate: routes.authenticate });
+    // Cards must exist before the first A2A call: handlers read them synchronously.
+    app.addHook('onReady', async () => {
+      await routes.card();
+    });
+    await app.register(async (scope) => registerAgentRoutes(scope, routes), { prefix: `/agents/${agent.name}` });
+    if (agents.length === 1) await app.register(async (scope) => registerAgentRoutes(scope, routes));
+  }
+  app.get('/.well-known/jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(backends.signingKey.jwks()));
+  return grpcAgents;
+}
+
+/** Starts each agent's gRPC server and lists its target on the public URL's host, the host callers already reach the agent at. */
+export async function startGrpc(config: RuntimeConfig & { grpcPort: number }, agents: GrpcAgent[], grpc: GrpcSlot, cards: ServedCards, metrics: Metrics, log: Logger): Promise<void> {
+  // Loaded only here: a runtime without gRPC never imports grpc-js (STYLE rule 15).
+  const { startGrpcServers } = await import('./transports/grpc-server.js');
+  grpc.serving = await startGrpcServers({ agents, host: config.host, port: config.grpcPort, maxMessageBytes: config.bodyLimitBytes, logger: log, metrics });
+  const host = new URL(cards.publicUrl).hostname;
+  for (const [name, grpcPort] of Object.entries(grpc.serving.ports)) cards.grpcUrls.set(name, `${host}:${grpcPort}`);
+}
+
+/** What the background work of a listening runtime runs on. */
+export interface Background {
+  backends: RuntimeBackends;
+  engine: TaskEngine;
+  push: PushDeliveryWorker;
+  running: { set(value: number): void };
+  recoverNow: () => Promise<unknown>;
+}
+
+/** Heartbeats, recovery, the running-tasks gauge, retention and push delivery; the timers stop before the engine drains. */
+export async function startBackground(work: Background, config: RuntimeConfig, log: Logger, now: () => number, stack: DisposerStack): Promise<void> {
+  const { backends, engine, push, running, recoverNow } = work;
+  const { tasks } = backends.stores;
+  const timers: NodeJS.Timeout[] = [];
+  stack.defer('timers', () => {
+    for (const t of timers) clearInterval(t);
+  });
+  const every = (ms: number, fn: () => Promise<unknown>) => {
+    const t = setInterval(() => {
+      fn().catch((err) => log.warn({ err }, 'background task failed'));
+    }, ms);
+    t.unref();
+    timers.push(t);
+  };
+  every(config.heartbeatMs, () => tasks.heartbeat(backends.replicaId, now()));
+  every(Math.max(1000, Math.floor(config.replicaTtlMs / 2)), recoverNow);
+  every(Math.max(1000, config.sseHeartbeatMs), async () => running.set(engine.activeRuns));
+  if (config.retentionMs > 0) every(10 * 60_000, () => tasks.prune(now() - config.retentionMs, 1000));
+  // Configs stored in clear by an earlier version are sealed before the worker reads them.
+  const sealed = await backends.pushStore.sealExisting();
+  if (sealed > 0) log.info({ sealed }, 'sealed push configs stored in clear by an earlier version');
+  push.start();
+  void recoverNow().catch((err) => log.warn({ err }, 'startup recovery failed'));
+}
+
+/**
+ * Registers the agents in the registry (`registryUrl`) and follows their
+ * configs; out of rotation first at close, so routers stop sending work
+ * before the drain starts.
+ */
+export async function linkRegistry(config: RuntimeConfig & { registryUrl: string }, agents: readonly AgentDefinition[], configs: AgentConfigs, cards: ServedCards, tracing: Tracing, log: Logger, stack: DisposerStack): Promise<void> {
+  const registry = createRegistryLink({
+    registryUrl: config.registryUrl,
+    token: config.registryToken,
+    leaseTtlMs: config.registryLeaseTtlMs,
+    region: config.registryRegion,
+    configs,
+    tracing,
+    logger: log,
+    agents: agents.map((agent) => ({
+      name: agent.name,
+      // The JSON served at the card URL, signature included: the registry verifies what callers will fetch.
+      card: () => JSON.parse(cards.current(agent.name).json) as unknown,
+      version: cards.current(agent.name).card.version || undefined,
+      metadata: agent.registry,
+      url: cards.baseUrlOf(agent),
+      capacity: agent.maxConcurrentTasks ?? config.maxConcurrentTasks,
+    })),
+  });
+  stack.defer('registry link', () => registry.close());
+  // Bounded: a registry that is down delays serving by at most a moment, then retries behind.
+  await registry.start();
+}

@@ -7,7 +7,9 @@
  * code to a declared dependency, so the links stand for what npm would install.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -19,10 +21,45 @@ export const repo = new URL('../../', import.meta.url).pathname;
 /** The repository's TypeScript compiler, for compiling a project against the installed package. */
 export const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
 
-/** Packs this repository into `dir` and resolves with the tarball's path. */
+/**
+ * Packs this repository and resolves with a copy of the tarball in `dir`.
+ * One pack per state of the sources, shared by the test files that ask at
+ * the same time (they run in parallel): `npm pack` builds into dist/, and
+ * two builds writing one dist/ at once would race. The pack is cached in the
+ * temp dir under a hash of HEAD and the working tree's changes; a lock
+ * directory makes the others wait for the first.
+ */
 export async function packAgentmesh(dir: string): Promise<string> {
-  const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: repo, maxBuffer: 16 << 20 });
-  return join(dir, stdout.trim().split('\n').pop()!);
+  const head = (await run('git', ['rev-parse', 'HEAD'], { cwd: repo })).stdout;
+  const changes = (await run('git', ['diff', 'HEAD', '--binary'], { cwd: repo, maxBuffer: 256 << 20 })).stdout;
+  const untracked = (await run('git', ['ls-files', '--others', '--exclude-standard'], { cwd: repo, maxBuffer: 16 << 20 })).stdout;
+  const key = createHash('sha256').update(head).update(changes).update(untracked).digest('hex').slice(0, 16);
+  const cacheDir = join(tmpdir(), 'agentmesh-pack-cache');
+  mkdirSync(cacheDir, { recursive: true });
+  const cached = join(cacheDir, `agentmesh-${key}.tgz`);
+  const lock = join(cacheDir, `agentmesh-${key}.lock`);
+  while (!existsSync(cached)) {
+    try {
+      mkdirSync(lock);
+    } catch {
+      // Another test file is packing: wait for its tarball (a lock left by a killed run is dropped after 10 minutes).
+      const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
+      if (since !== undefined && Date.now() - since > 600_000) rmSync(lock, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      continue;
+    }
+    try {
+      const staging = mkdtempSync(join(cacheDir, 'pack-'));
+      const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', staging], { cwd: repo, maxBuffer: 16 << 20 });
+      renameSync(join(staging, stdout.trim().split('\n').pop()!), cached);
+      rmSync(staging, { recursive: true, force: true });
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+  const tarball = join(dir, 'agentmesh.tgz');
+  copyFileSync(cached, tarball);
+  return tarball;
 }
 
 /**

@@ -189,7 +189,7 @@ export class TaskEngine {
     // Before the first event: a push config sent with the message must see every event.
     if (options.beforeStart) {
       await options.beforeStart(taskId);
-      run.pushConfigured = true;
+      run.markPushConfigured();
     }
     this.#runs.set(taskId, run);
     // emit() serializes the event at once, so the live task object can be the payload.
@@ -219,7 +219,7 @@ export class TaskEngine {
 
   /** Cancels a run of this replica: the CANCELED write joins its write queue, then the handler is stopped. */
   async #cancelLocal(run: TaskRun): Promise<void> {
-    await this.#finish(run, TaskState.TASK_STATE_CANCELED, 'Task was canceled');
+    await run.finish(TaskState.TASK_STATE_CANCELED, 'Task was canceled');
     this.#abortRun(run, 'Task was canceled');
   }
 
@@ -339,7 +339,7 @@ export class TaskEngine {
       if (run.idempotent) {
         run.detach('runtime shutting down');
       } else {
-        const write = this.#finish(run, TaskState.TASK_STATE_FAILED, 'The agent process shut down before the task finished. Send the request again.')
+        const write = run.finish(TaskState.TASK_STATE_FAILED, 'The agent process shut down before the task finished. Send the request again.')
           .catch(() => undefined)
           .finally(() => pending.delete(run.id));
         pending.set(run.id, { agent: run.agent, write });
@@ -499,8 +499,7 @@ export class TaskEngine {
       const ctx = createSkillContext({ run, agent: agent.name, skill: skill.id, message, call, logger: call.log ?? this.#o.logger, now: this.#now, config });
       const timeoutMs = skill.definition.timeoutMs ?? this.#o.skillTimeoutMs;
       // The sweeper (#sweep) stops the run at its deadline: no timer per task.
-      run.deadline = this.#now() + timeoutMs;
-      run.timeoutMs = timeoutMs;
+      run.startClock(timeoutMs);
       let handled: unknown;
       try {
         handled = skill.definition.handler(input as never, ctx);
@@ -517,14 +516,14 @@ export class TaskEngine {
         }
         ctx.artifact({ artifactId: `${run.id}-result`, name: 'result', parts: [typeof output === 'string' ? { text: output } : { data: output }] });
       }
-      await this.#finish(run, TaskState.TASK_STATE_COMPLETED, undefined);
+      await run.finish(TaskState.TASK_STATE_COMPLETED, undefined);
     } catch (err) {
       if (run.handedOff) {
         await this.#failHandedOff(run, err, skill, call);
       } else if (!run.closed) {
         const reason = err instanceof Error ? err.message : String(err);
         if (!isAgentmeshError(err)) (call.log ?? this.#o.logger).warn({ err, taskId: run.id, skill: skill.id }, 'skill handler failed');
-        const finished = this.#finish(run, TaskState.TASK_STATE_FAILED, reason).catch(() => undefined);
+        const finished = run.finish(TaskState.TASK_STATE_FAILED, reason).catch(() => undefined);
         // A timed-out handler may still be running: tell it to stop (after the failure is recorded).
         if (isAgentmeshError(err) && err.code === ErrorCodes.HTTP_TIMEOUT) this.#abortRun(run, reason);
         await finished;
@@ -552,25 +551,14 @@ export class TaskEngine {
     }
   }
 
-  #finish(run: TaskRun, state: TaskState, text: string | undefined): Promise<void> {
-    const event = statusEvent(run.task, state, text, this.#now());
-    if (run.usage && event.payload?.$case === 'statusUpdate') event.payload.value.metadata = { 'agentmesh.usage': run.usage };
-    return run.emit(event, { owner: null });
-  }
-
   #abortRun(run: TaskRun, reason: string): void {
-    run.stop(new AgentmeshError(ErrorCodes.TASK_NOT_CANCELABLE, reason, { expose: true }));
-    run.closed = true;
+    run.abort(new AgentmeshError(ErrorCodes.TASK_NOT_CANCELABLE, reason, { expose: true }));
   }
 
   /** Times out handlers past their deadline (checked every SWEEP_MS, so a timeout may fire up to that much late). */
   #sweep(): void {
     const now = this.#now();
-    for (const run of this.#runs.values()) {
-      if (!run.closed && run.deadline <= now) {
-        run.stop(new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `Skill ${run.skill} timed out after ${run.timeoutMs} ms`, { expose: true }));
-      }
-    }
+    for (const run of this.#runs.values()) run.timeOutIfDue(now);
   }
 
   #agent(name: string): AgentDefinition {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { EphemeralMap, uuidv7 } from '../storage/index.js';
 import { AgentmeshError, ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
-import { ConcurrencyLimit } from './concurrency-limit.js';
+import { ConcurrencyLimit, type Reservation } from './concurrency-limit.js';
 import { selectSkill, type AgentDefinition, type CompiledSkill, type TaskMessageContext } from './define-agent.js';
 import { TaskControl } from './task-control.js';
 import { createSkillContext } from './skill-context-impl.js';
@@ -169,7 +169,18 @@ export class TaskEngine {
     const skill = selectSkill(agent, message);
     const input = skillInput(skill, message);
     const limit = this.#limits.get(agent.name)!;
-    limit.reserve();
+    // Held across the wait for beforeStart: requests arriving meanwhile count this task.
+    const reservation = limit.reserve();
+    try {
+      return await this.#create(agent, skill, input, message, call, options, limit, reservation);
+    } catch (err) {
+      reservation.cancel();
+      throw err;
+    }
+  }
+
+  /** Writes a new task's first event and starts its handler, which takes the reserved place. */
+  async #create(agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, options: SendOptions, limit: ConcurrencyLimit, reservation: Reservation): Promise<StartedTask> {
     const now = new Date(this.#now()).toISOString();
     const taskId = uuidv7();
     const contextId = message.contextId || uuidv7();
@@ -194,7 +205,7 @@ export class TaskEngine {
     this.#runs.set(taskId, run);
     // emit() serializes the event at once, so the live task object can be the payload.
     const created = run.emit(wrap({ $case: 'task', value: task }));
-    void this.#execute(run, agent, skill, input, userMessage, call, limit);
+    void this.#execute(run, agent, skill, input, userMessage, call, limit, reservation);
     await created;
     return { taskId, run, startSeq: 0, duplicate: false };
   }
@@ -489,9 +500,10 @@ export class TaskEngine {
     return Promise.all([joined, working]).then(() => undefined);
   }
 
-  async #execute(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, limit: ConcurrencyLimit): Promise<void> {
+  async #execute(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, limit: ConcurrencyLimit, reservation?: Reservation): Promise<void> {
     const started = this.#now();
-    await limit.acquire();
+    // A new task takes the place it reserved; a recovered one was never refused and takes a slot.
+    await (reservation ? reservation.acquire() : limit.acquire());
     try {
       if (run.closed) return;
       void run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));

@@ -231,7 +231,7 @@ export class TaskEngine {
   /** Cancels a run of this replica: the CANCELED write joins its write queue, then the handler is stopped. */
   async #cancelLocal(run: TaskRun): Promise<void> {
     await run.finish(TaskState.TASK_STATE_CANCELED, 'Task was canceled');
-    this.#abortRun(run, 'Task was canceled');
+    run.abort(new AgentmeshError(ErrorCodes.TASK_CANCELED, 'Task was canceled', { expose: true }));
   }
 
   /** The task row if it exists and belongs to this agent and tenant; TaskNotFound otherwise (A2A §3.3.2: no existence leak). */
@@ -354,7 +354,7 @@ export class TaskEngine {
           .catch(() => undefined)
           .finally(() => pending.delete(run.id));
         pending.set(run.id, { agent: run.agent, write });
-        this.#abortRun(run, 'runtime shutting down');
+        run.abort(new AgentmeshError(ErrorCodes.HTTP_UNAVAILABLE, 'runtime shutting down', { expose: true, retryable: true }));
       }
     }
     const all = Promise.all([...pending.values()].map((p) => p.write));
@@ -537,7 +537,7 @@ export class TaskEngine {
         if (!isAgentmeshError(err)) (call.log ?? this.#o.logger).warn({ err, taskId: run.id, skill: skill.id }, 'skill handler failed');
         const finished = run.finish(TaskState.TASK_STATE_FAILED, reason).catch(() => undefined);
         // A timed-out handler may still be running: tell it to stop (after the failure is recorded).
-        if (isAgentmeshError(err) && err.code === ErrorCodes.HTTP_TIMEOUT) this.#abortRun(run, reason);
+        if (isAgentmeshError(err) && err.code === ErrorCodes.HTTP_TIMEOUT) run.abort(err);
         await finished;
       }
     } finally {
@@ -561,10 +561,6 @@ export class TaskEngine {
     } catch (writeErr) {
       this.#o.logger.warn({ err: writeErr, taskId: run.id }, 'failing a handed-off task failed');
     }
-  }
-
-  #abortRun(run: TaskRun, reason: string): void {
-    run.abort(new AgentmeshError(ErrorCodes.TASK_NOT_CANCELABLE, reason, { expose: true }));
   }
 
   /** Times out handlers past their deadline (checked every SWEEP_MS, so a timeout may fire up to that much late). */

@@ -19,6 +19,8 @@ export const ErrorCodes = {
   // tasks
   TASK_NOT_FOUND: 'AM_ERR_TASK_NOT_FOUND',
   TASK_NOT_CANCELABLE: 'AM_ERR_TASK_NOT_CANCELABLE',
+  /** A run's handler was stopped because its task was canceled (the reason its `ctx.signal` aborts with). */
+  TASK_CANCELED: 'AM_ERR_TASK_CANCELED',
   TASK_TERMINAL: 'AM_ERR_TASK_TERMINAL',
   TASK_CONTEXT_MISMATCH: 'AM_ERR_TASK_CONTEXT_MISMATCH',
   TASK_VERSION_CONFLICT: 'AM_ERR_TASK_VERSION_CONFLICT',
@@ -130,6 +132,8 @@ export const WIRE: Readonly<Record<ErrorCode, WireMapping>> = Object.freeze({
   AM_ERR_PROTOCOL_EXTENSION_REQUIRED: wire(-32008, 400, 'FAILED_PRECONDITION', 'EXTENSION_SUPPORT_REQUIRED'),
   AM_ERR_TASK_NOT_FOUND: wire(-32001, 404, 'NOT_FOUND', 'TASK_NOT_FOUND'),
   AM_ERR_TASK_NOT_CANCELABLE: wire(-32002, 400, 'FAILED_PRECONDITION', 'TASK_NOT_CANCELABLE'),
+  // google.rpc CANCELLED is HTTP 499 (client closed request); A2A has no reason for it.
+  AM_ERR_TASK_CANCELED: wire(-32603, 499, 'CANCELLED'),
   // A message to a terminal task is an operation the task no longer supports (A2A §3.4.2).
   AM_ERR_TASK_TERMINAL: wire(-32004, 400, 'FAILED_PRECONDITION', 'UNSUPPORTED_OPERATION'),
   AM_ERR_TASK_CONTEXT_MISMATCH: wire(-32602, 400, 'INVALID_ARGUMENT', 'INVALID_PARAMS'),

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from './errors.js';
+import { AgentmeshError, ErrorCodes, invalidParams } from './errors.js';
 
 /** A JSON-RPC 2.0 request id (§4): a string, a finite number or null. */
 export type JsonRpcId = string | number | null;
@@ -47,7 +47,7 @@ export function readJsonRpcEnvelope(value: unknown): JsonRpcEnvelope {
   if (typeof method !== 'string' || method.length === 0) throw invalidRequest('method must be a non-empty string');
   const params = raw['params'];
   if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: params must be an object', { violations: [{ field: 'params', description: 'must be an object' }] });
+    throw invalidParams('params', 'must be an object');
   }
   return { id: (id ?? null) as JsonRpcId, method, params: params as Record<string, unknown> | undefined, raw };
 }

@@ -1,6 +1,6 @@
 import type { Message, SendMessageRequest } from '@a2a-js/sdk';
 import type { ErrorObject } from 'ajv';
-import { AgentmeshError, ErrorCodes } from './errors.js';
+import { AgentmeshError, ErrorCodes, invalidParams } from './errors.js';
 import { describeSchemaError } from './schema-wording.js';
 
 /*
@@ -17,13 +17,13 @@ import { describeSchemaError } from './schema-wording.js';
  */
 export function requireMessage(params: SendMessageRequest): Message {
   if (!params.message) {
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message is required', { violations: [{ field: 'message', description: 'is required' }] });
+    throw invalidParams('message', 'is required');
   }
   if (!params.message.messageId) {
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message.messageId is required', { violations: [{ field: 'message.messageId', description: 'is required' }] });
+    throw invalidParams('message.messageId', 'is required');
   }
   if (params.message.parts.length === 0) {
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message.parts must have at least one part', { violations: [{ field: 'message.parts', description: 'must have at least one part' }] });
+    throw invalidParams('message.parts', 'must have at least one part');
   }
   return params.message;
 }
@@ -67,14 +67,10 @@ export function skillInputError(skillId: string, dataIndex: number, error: Error
 
 /** -32602 for a `metadata.skillId` that names none of the agent's skills. */
 export function unknownSkillError(skillIds: readonly string[]): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: message.metadata.skillId must be one of ${skillIds.join(', ')}`, {
-    violations: [{ field: 'message.metadata.skillId', description: `must be one of ${skillIds.join(', ')}` }],
-  });
+  return invalidParams('message.metadata.skillId', `must be one of ${skillIds.join(', ')}`);
 }
 
 /** -32602 for a message sent with another role than the user's (A2A §4.1.5: a client speaks as the user). */
 export function notUserRoleError(): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message.role must be ROLE_USER', {
-    violations: [{ field: 'message.role', description: 'must be ROLE_USER' }],
-  });
+  return invalidParams('message.role', 'must be ROLE_USER');
 }

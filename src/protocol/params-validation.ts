@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Ajv as AjvInstance, ErrorObject, ValidateFunction } from 'ajv';
-import { AgentmeshError, ErrorCodes, type FieldViolation } from './errors.js';
+import { invalidParams, type FieldViolation } from './errors.js';
 import { toProtoJsonNames } from './proto-json-names.js';
 
 /*
@@ -131,7 +131,7 @@ export function checkLegacyFileBytes(params: unknown): void {
         const bytes = file[name];
         if (typeof bytes === 'string' && !isProtoJsonBase64(bytes)) {
           const field = `message.${list}[${i}].file.${name}`;
-          throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${field} must be base64`, { violations: [{ field, description: 'must be base64' }] });
+          throw invalidParams(field, 'must be base64');
         }
       }
     }
@@ -199,13 +199,11 @@ function violationOf(error: ErrorObject): FieldViolation {
 export function validateParams(method: string, params: unknown): Record<string, unknown> {
   const validate = validatorOf(method);
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: params must be an object', {
-      violations: [{ field: 'params', description: 'must be an object' }],
-    });
+    throw invalidParams('params', 'must be an object');
   }
   const schema = PARAM_SCHEMAS[method];
   const named = schema ? (toProtoJsonNames(params, schema, '') as Record<string, unknown>) : (params as Record<string, unknown>);
   if (!validate || validate(named)) return named;
   const violation = violationOf(validate.errors![0]!);
-  throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${violation.field} ${violation.description}`, { violations: [violation] });
+  throw invalidParams(violation.field, violation.description);
 }

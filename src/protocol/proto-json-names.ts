@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from './errors.js';
+import { invalidParams } from './errors.js';
 
 /*
  * ProtoJSON (the JSON mapping A2A §5.5 follows): a field's JSON name is the
@@ -49,9 +49,7 @@ export function toProtoJsonNames(value: unknown, schema: SchemaNode, path: strin
     if (name !== key && field === undefined) continue; // not a declared field: left as sent (unknown fields are ignored)
     if (name !== key && Object.hasOwn(source, name)) {
       const where = path ? `${path}.${name}` : name;
-      throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${where} is sent both as ${key} and as ${name}`, {
-        violations: [{ field: where, description: `is sent both as ${key} and as ${name}` }],
-      });
+      throw invalidParams(where, `is sent both as ${key} and as ${name}`);
     }
     const inner = field ? toProtoJsonNames(source[key], field, path ? `${path}.${name}` : name) : source[key];
     if (name !== key || inner !== source[key]) out ??= { ...source };

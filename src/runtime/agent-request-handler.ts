@@ -165,13 +165,13 @@ export class AgentRequestHandler implements A2ARequestHandler {
       checkHistoryLength(params.historyLength, 'historyLength');
       const pageSize = params.pageSize ?? DEFAULT_PAGE_SIZE;
       if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) {
-        throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: pageSize must be an integer from 1 to 100', { violations: [{ field: 'pageSize', description: 'must be an integer from 1 to 100' }] });
+        throw invalidParams('pageSize', 'must be an integer from 1 to 100');
       }
       let updatedAfter: number | undefined;
       if (params.statusTimestampAfter) {
         updatedAfter = Date.parse(params.statusTimestampAfter);
         if (Number.isNaN(updatedAfter)) {
-          throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: statusTimestampAfter must be an RFC 3339 timestamp', { violations: [{ field: 'statusTimestampAfter', description: 'must be an RFC 3339 timestamp' }] });
+          throw invalidParams('statusTimestampAfter', 'must be an RFC 3339 timestamp');
         }
       }
       const page = await this.#o.store.list({

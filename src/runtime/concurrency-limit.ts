@@ -1,5 +1,13 @@
 import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
 
+/** A place taken by {@link ConcurrencyLimit.reserve}: a slot or a queue place, held until used or given back. */
+export interface Reservation {
+  /** Uses the place: resolves when a slot is free. Call the limit's `release` after the task settles. */
+  acquire(): Promise<void>;
+  /** Gives the place back unused (the task never started). Does nothing once acquired or canceled. */
+  cancel(): void;
+}
+
 /**
  * At most `max` tasks of one agent run at once; up to `queueLimit` more wait
  * in FIFO order; beyond that a new task is refused with a clear error rather
@@ -8,6 +16,12 @@ import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
 export class ConcurrencyLimit {
   #running = 0;
   #waiting: Array<() => void> = [];
+  /**
+   * Places reserved and not yet acquired: a new task awaits between its
+   * admission and its start (a push config is stored first), and the
+   * requests arriving meanwhile must count it.
+   */
+  #reserved = 0;
   readonly max: number;
   readonly queueLimit: number;
   readonly name: string;
@@ -18,18 +32,33 @@ export class ConcurrencyLimit {
     this.queueLimit = options.queueLimit;
   }
 
-  /** Throws AM_ERR_TASK_QUEUE_FULL when neither a slot nor a queue place is free. */
-  reserve(): void {
-    if (this.#running + this.#waiting.length >= this.max + this.queueLimit) {
+  /** Takes a slot or a queue place for a new task; throws AM_ERR_TASK_QUEUE_FULL when neither is free. */
+  reserve(): Reservation {
+    if (this.#running + this.#waiting.length + this.#reserved >= this.max + this.queueLimit) {
       throw new AgentmeshError(
         ErrorCodes.TASK_QUEUE_FULL,
         `Agent ${this.name} is at capacity: ${this.max} tasks running and ${this.queueLimit} queued; retry later`,
         { expose: true, retryable: true, details: { agent: this.name, maxConcurrentTasks: String(this.max), queueLimit: String(this.queueLimit) } },
       );
     }
+    this.#reserved++;
+    let held = true;
+    const giveBack = (): boolean => {
+      if (!held) return false;
+      held = false;
+      this.#reserved--;
+      return true;
+    };
+    return {
+      acquire: () => {
+        if (!giveBack()) return Promise.reject(new Error(`a reservation of ${this.name} was used twice or after it was canceled`));
+        return this.acquire();
+      },
+      cancel: () => void giveBack(),
+    };
   }
 
-  /** Resolves when a slot is free; call `release` after the task settles. */
+  /** Resolves when a slot is free; call `release` after the task settles. Never refuses (recovered tasks must run). */
   acquire(): Promise<void> {
     if (this.#running < this.max) {
       this.#running++;

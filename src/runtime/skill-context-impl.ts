@@ -173,11 +173,8 @@ class TaskSkillContext implements SkillContext {
   }
 
   #usage(record: UsageRecord): void {
-    const previous = this.#run.usage ?? { credits: 0, units: {} };
-    const units = { ...previous.units };
-    for (const [k, v] of Object.entries(record.units ?? {})) units[k] = (units[k] ?? 0) + v;
     // Recorded with the task's final status (task metadata 'agentmesh.usage'), not as an event of its own.
-    this.#run.usage = { credits: previous.credits + record.credits, units };
+    this.#run.addUsage(record);
   }
 
   #status(state: TaskState, parts: Part[], metadata?: Record<string, unknown>): StreamResponse {

@@ -1,6 +1,6 @@
 import { Role, StreamResponse, Task, TaskState, type Message, type Part } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
-import { AgentmeshError, ErrorCodes, isTerminal, parseStateName } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, invalidParams, isTerminal, parseStateName } from '../protocol/index.js';
 import { uuidv7, type Bus, type TaskRecord, type TaskStore } from '../storage/index.js';
 import type { CompiledSkill } from './define-agent.js';
 import { toPart } from './skill-context-impl.js';
@@ -111,7 +111,7 @@ export class TaskControl {
    * `append`; default a new id). Resolves with the artifact's id.
    */
   async artifact(taskId: string, input: ArtifactInput): Promise<string> {
-    if (input.append && !input.artifactId) throw invalid('artifactId', 'is required to append a chunk to an artifact');
+    if (input.append && !input.artifactId) throw invalidParams('artifactId', 'is required to append a chunk to an artifact');
     const artifactId = input.artifactId ?? uuidv7();
     await this.#write(taskId, (task) => [
       wrap({
@@ -246,8 +246,4 @@ export class TaskControl {
 
 function statusWith(task: Task, state: TaskState, message: Message, now: number): StreamResponse {
   return wrap({ $case: 'statusUpdate', value: { taskId: task.id, contextId: task.contextId, status: { state, message, timestamp: new Date(now).toISOString() }, metadata: undefined } });
-}
-
-function invalid(field: string, description: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${field} ${description}`, { violations: [{ field, description }], expose: true });
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { EphemeralMap, uuidv7 } from '../storage/index.js';
 import { AgentmeshError, ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
-import { ConcurrencyLimit } from './concurrency-limit.js';
+import { ConcurrencyLimit, type Reservation } from './concurrency-limit.js';
 import { selectSkill, type AgentDefinition, type CompiledSkill, type TaskMessageContext } from './define-agent.js';
 import { TaskControl } from './task-control.js';
 import { createSkillContext } from './skill-context-impl.js';
@@ -169,7 +169,18 @@ export class TaskEngine {
     const skill = selectSkill(agent, message);
     const input = skillInput(skill, message);
     const limit = this.#limits.get(agent.name)!;
-    limit.reserve();
+    // Held across the wait for beforeStart: requests arriving meanwhile count this task.
+    const reservation = limit.reserve();
+    try {
+      return await this.#create(agent, skill, input, message, call, options, limit, reservation);
+    } catch (err) {
+      reservation.cancel();
+      throw err;
+    }
+  }
+
+  /** Writes a new task's first event and starts its handler, which takes the reserved place. */
+  async #create(agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, options: SendOptions, limit: ConcurrencyLimit, reservation: Reservation): Promise<StartedTask> {
     const now = new Date(this.#now()).toISOString();
     const taskId = uuidv7();
     const contextId = message.contextId || uuidv7();
@@ -189,12 +200,12 @@ export class TaskEngine {
     // Before the first event: a push config sent with the message must see every event.
     if (options.beforeStart) {
       await options.beforeStart(taskId);
-      run.pushConfigured = true;
+      run.markPushConfigured();
     }
     this.#runs.set(taskId, run);
     // emit() serializes the event at once, so the live task object can be the payload.
     const created = run.emit(wrap({ $case: 'task', value: task }));
-    void this.#execute(run, agent, skill, input, userMessage, call, limit);
+    void this.#execute(run, agent, skill, input, userMessage, call, limit, reservation);
     await created;
     return { taskId, run, startSeq: 0, duplicate: false };
   }
@@ -219,8 +230,8 @@ export class TaskEngine {
 
   /** Cancels a run of this replica: the CANCELED write joins its write queue, then the handler is stopped. */
   async #cancelLocal(run: TaskRun): Promise<void> {
-    await this.#finish(run, TaskState.TASK_STATE_CANCELED, 'Task was canceled');
-    this.#abortRun(run, 'Task was canceled');
+    await run.finish(TaskState.TASK_STATE_CANCELED, 'Task was canceled');
+    run.abort(new AgentmeshError(ErrorCodes.TASK_CANCELED, 'Task was canceled', { expose: true }));
   }
 
   /** The task row if it exists and belongs to this agent and tenant; TaskNotFound otherwise (A2A §3.3.2: no existence leak). */
@@ -339,11 +350,11 @@ export class TaskEngine {
       if (run.idempotent) {
         run.detach('runtime shutting down');
       } else {
-        const write = this.#finish(run, TaskState.TASK_STATE_FAILED, 'The agent process shut down before the task finished. Send the request again.')
+        const write = run.finish(TaskState.TASK_STATE_FAILED, 'The agent process shut down before the task finished. Send the request again.')
           .catch(() => undefined)
           .finally(() => pending.delete(run.id));
         pending.set(run.id, { agent: run.agent, write });
-        this.#abortRun(run, 'runtime shutting down');
+        run.abort(new AgentmeshError(ErrorCodes.HTTP_UNAVAILABLE, 'runtime shutting down', { expose: true, retryable: true }));
       }
     }
     const all = Promise.all([...pending.values()].map((p) => p.write));
@@ -489,9 +500,10 @@ export class TaskEngine {
     return Promise.all([joined, working]).then(() => undefined);
   }
 
-  async #execute(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, limit: ConcurrencyLimit): Promise<void> {
+  async #execute(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, limit: ConcurrencyLimit, reservation?: Reservation): Promise<void> {
     const started = this.#now();
-    await limit.acquire();
+    // A new task takes the place it reserved; a recovered one was never refused and takes a slot.
+    await (reservation ? reservation.acquire() : limit.acquire());
     try {
       if (run.closed) return;
       void run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));
@@ -499,8 +511,7 @@ export class TaskEngine {
       const ctx = createSkillContext({ run, agent: agent.name, skill: skill.id, message, call, logger: call.log ?? this.#o.logger, now: this.#now, config });
       const timeoutMs = skill.definition.timeoutMs ?? this.#o.skillTimeoutMs;
       // The sweeper (#sweep) stops the run at its deadline: no timer per task.
-      run.deadline = this.#now() + timeoutMs;
-      run.timeoutMs = timeoutMs;
+      run.startClock(timeoutMs);
       let handled: unknown;
       try {
         handled = skill.definition.handler(input as never, ctx);
@@ -517,16 +528,16 @@ export class TaskEngine {
         }
         ctx.artifact({ artifactId: `${run.id}-result`, name: 'result', parts: [typeof output === 'string' ? { text: output } : { data: output }] });
       }
-      await this.#finish(run, TaskState.TASK_STATE_COMPLETED, undefined);
+      await run.finish(TaskState.TASK_STATE_COMPLETED, undefined);
     } catch (err) {
       if (run.handedOff) {
         await this.#failHandedOff(run, err, skill, call);
       } else if (!run.closed) {
         const reason = err instanceof Error ? err.message : String(err);
         if (!isAgentmeshError(err)) (call.log ?? this.#o.logger).warn({ err, taskId: run.id, skill: skill.id }, 'skill handler failed');
-        const finished = this.#finish(run, TaskState.TASK_STATE_FAILED, reason).catch(() => undefined);
+        const finished = run.finish(TaskState.TASK_STATE_FAILED, reason).catch(() => undefined);
         // A timed-out handler may still be running: tell it to stop (after the failure is recorded).
-        if (isAgentmeshError(err) && err.code === ErrorCodes.HTTP_TIMEOUT) this.#abortRun(run, reason);
+        if (isAgentmeshError(err) && err.code === ErrorCodes.HTTP_TIMEOUT) run.abort(err);
         await finished;
       }
     } finally {
@@ -552,25 +563,10 @@ export class TaskEngine {
     }
   }
 
-  #finish(run: TaskRun, state: TaskState, text: string | undefined): Promise<void> {
-    const event = statusEvent(run.task, state, text, this.#now());
-    if (run.usage && event.payload?.$case === 'statusUpdate') event.payload.value.metadata = { 'agentmesh.usage': run.usage };
-    return run.emit(event, { owner: null });
-  }
-
-  #abortRun(run: TaskRun, reason: string): void {
-    run.stop(new AgentmeshError(ErrorCodes.TASK_NOT_CANCELABLE, reason, { expose: true }));
-    run.closed = true;
-  }
-
   /** Times out handlers past their deadline (checked every SWEEP_MS, so a timeout may fire up to that much late). */
   #sweep(): void {
     const now = this.#now();
-    for (const run of this.#runs.values()) {
-      if (!run.closed && run.deadline <= now) {
-        run.stop(new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `Skill ${run.skill} timed out after ${run.timeoutMs} ms`, { expose: true }));
-      }
-    }
+    for (const run of this.#runs.values()) run.timeOutIfDue(now);
   }
 
   #agent(name: string): AgentDefinition {

@@ -1,9 +1,10 @@
 import { StreamResponse, Task, TaskState, type Message } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
-import { ErrorCodes, isAgentmeshError, isInterrupted, isTerminal, stateName } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, isInterrupted, isTerminal, stateName } from '../protocol/index.js';
 import type { Bus, TaskStore } from '../storage/index.js';
+import type { UsageRecord } from './skill-context.js';
 import { foldEvent } from './task-fold.js';
-import { kindOf, stateOf, taskTopic, type CommittedEvent, type TaskEventsMessage } from './task-events.js';
+import { kindOf, stateOf, statusEvent, taskTopic, type CommittedEvent, type TaskEventsMessage } from './task-events.js';
 
 /** How many of its first committed events a run keeps in memory for the stream that started it. */
 const COMMITTED_KEPT = 64;
@@ -37,6 +38,8 @@ export interface TaskRunInit {
  * into a single durable write (one snapshot serialization per turn, however
  * many events the handler emitted), then announces them on the bus.
  * Writes of one run are chained, so each one's expected version is exact.
+ * Every change of a run's state is made here, through the named methods
+ * below: the engine and the skill context read the rest.
  */
 export class TaskRun {
   readonly id: string;
@@ -50,33 +53,22 @@ export class TaskRun {
   #stopReason: { reason: unknown } | undefined;
   /** Rejects with the reason when the run is stopped (canceled, timed out, shut down). */
   readonly stopped: Promise<never>;
-  /** Epoch ms after which the engine times the handler out. */
-  deadline = Number.POSITIVE_INFINITY;
+  /** Epoch ms after which {@link timeOutIfDue} stops the handler. */
+  #deadline = Number.POSITIVE_INFINITY;
   /** The timeout the deadline came from, for the failure message. */
-  timeoutMs = 0;
+  #timeoutMs = 0;
   #rejectStopped!: (reason: unknown) => void;
-  task: Task;
+  #task: Task;
   /** Push configs were stored before the task's first write (they must see its first events). */
-  pushConfigured = false;
-  /** True once someone else finished the task (its row, not this object, holds the outcome). */
-  detached = false;
-  /** Whether the task reached a terminal state (no more events are accepted). */
-  closed = false;
-  /**
-   * True once the handler handed the task off ({@link release}): the row has
-   * no owner, the task stays live, and other writers (a TaskControl) finish it.
-   */
-  handedOff = false;
+  #pushConfigured = false;
+  #detached = false;
+  #closed = false;
+  #handedOff = false;
   /** Credits the handler reported, written with the final status. */
-  usage: { credits: number; units: Record<string, number> } | undefined;
-  /**
-   * The first events this run committed, in order: the stream opened by the
-   * request that started the task reads them from here instead of from the
-   * database. Lives as long as the run object (one request).
-   */
-  readonly committed: CommittedEvent[] = [];
-  /** The snapshot JSON of the last write, reused for responses. */
-  lastSnapshotJson = '';
+  #usage: { credits: number; units: Record<string, number> } | undefined;
+  #committed: CommittedEvent[] = [];
+  #lastSnapshotJson = '';
+  #releasing: Promise<void> | undefined;
   #settleWaiters: Array<() => void> = [];
   #committedTerminal = false;
   /** The hand-off write is durable. */
@@ -98,7 +90,7 @@ export class TaskRun {
 
   constructor(init: TaskRunInit, deps: TaskRunDeps) {
     this.id = init.task.id;
-    this.task = init.task;
+    this.#task = init.task;
     this.agent = init.agent;
     this.tenant = init.tenant;
     this.skill = init.skill;
@@ -122,8 +114,50 @@ export class TaskRun {
     return this.#abort.signal;
   }
 
+  /** The folded snapshot, as of the last event emitted. */
+  get task(): Task {
+    return this.#task;
+  }
+
   get state(): TaskState | undefined {
-    return this.task.status?.state;
+    return this.#task.status?.state;
+  }
+
+  /** True once someone else finished the task (its row, not this object, holds the outcome). */
+  get detached(): boolean {
+    return this.#detached;
+  }
+
+  /** Whether the run takes no more events (terminal state, hand-off, stopped). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * True once the handler handed the task off ({@link release}): the row has
+   * no owner, the task stays live, and other writers (a TaskControl) finish it.
+   */
+  get handedOff(): boolean {
+    return this.#handedOff;
+  }
+
+  /**
+   * The first events this run committed, in order: the stream opened by the
+   * request that started the task reads them from here instead of from the
+   * database. Lives as long as the run object (one request).
+   */
+  get committed(): readonly CommittedEvent[] {
+    return this.#committed;
+  }
+
+  /** The snapshot JSON of the last write, reused for responses. */
+  get lastSnapshotJson(): string {
+    return this.#lastSnapshotJson;
+  }
+
+  /** The hand-off write, once {@link release} was called. */
+  get releasing(): Promise<void> | undefined {
+    return this.#releasing;
   }
 
   get lastSeq(): number {
@@ -136,10 +170,10 @@ export class TaskRun {
    * the terminal one are dropped: a canceled handler cannot resurrect a task.
    */
   emit(event: StreamResponse, options: { owner?: string | null } = {}): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    this.task = foldEvent(this.task, event);
+    if (this.#closed) return Promise.resolve();
+    this.#task = foldEvent(this.#task, event);
     const state = stateOf(event);
-    if (isTerminal(state)) this.closed = true;
+    if (isTerminal(state)) this.#closed = true;
     if (options.owner !== undefined) this.#ownerChange = options.owner;
     this.#pending.push({ seq: ++this.#lastSeq, kind: kindOf(event), payload: JSON.stringify(StreamResponse.toJSON(event)), state });
     return this.#queue();
@@ -153,19 +187,53 @@ export class TaskRun {
    * they follow the log from here. Rejects when the write fails (canceled meanwhile).
    */
   release(): Promise<void> {
-    if (this.closed) return Promise.reject(new Error(`task ${this.id} already ended; it cannot be handed off`));
+    if (this.#closed) return Promise.reject(new Error(`task ${this.id} already ended; it cannot be handed off`));
     this.#ownerChange = null;
-    this.closed = true;
-    this.handedOff = true;
-    this.releasing = this.#queue().then(() => {
+    this.#closed = true;
+    this.#handedOff = true;
+    this.#releasing = this.#queue().then(() => {
       this.#released = true;
       this.#settle();
     });
-    return this.releasing;
+    return this.#releasing;
   }
 
-  /** The hand-off write, once {@link release} was called. */
-  releasing: Promise<void> | undefined;
+  /**
+   * Ends the task in `state` (terminal) with the credits the handler
+   * reported, and releases the row's owner. Nothing is written if the run
+   * already took its last event.
+   */
+  finish(state: TaskState, text: string | undefined): Promise<void> {
+    const event = statusEvent(this.#task, state, text, this.#deps.now());
+    if (this.#usage && event.payload?.$case === 'statusUpdate') event.payload.value.metadata = { 'agentmesh.usage': this.#usage };
+    return this.emit(event, { owner: null });
+  }
+
+  /** Push configs were stored before the first write: it enqueues deliveries of the first events. */
+  markPushConfigured(): void {
+    this.#pushConfigured = true;
+  }
+
+  /** Adds credits and units the handler reported; they are written with the final status. */
+  addUsage(record: UsageRecord): void {
+    const previous = this.#usage ?? { credits: 0, units: {} };
+    const units = { ...previous.units };
+    for (const [k, v] of Object.entries(record.units ?? {})) units[k] = (units[k] ?? 0) + v;
+    this.#usage = { credits: previous.credits + record.credits, units };
+  }
+
+  /** Starts the handler's clock: {@link timeOutIfDue} stops it `timeoutMs` from now. */
+  startClock(timeoutMs: number): void {
+    this.#deadline = this.#deps.now() + timeoutMs;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Stops a handler still running past its deadline with a timeout error. */
+  timeOutIfDue(now: number): void {
+    if (!this.#closed && this.#deadline <= now) {
+      this.stop(new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `Skill ${this.skill} timed out after ${this.#timeoutMs} ms`, { expose: true }));
+    }
+  }
 
   #queue(): Promise<void> {
     // One promise per write, shared by the events it carries (not one per event).
@@ -230,10 +298,16 @@ export class TaskRun {
     this.#rejectStopped(reason);
   }
 
+  /** Stops the handler and takes no more events: the task's end is written (or left to recovery). */
+  abort(reason: Error): void {
+    this.stop(reason);
+    this.#closed = true;
+  }
+
   /** Stops accepting events without writing (someone else finished the task). */
   detach(reason: string): void {
-    this.detached = true;
-    this.closed = true;
+    this.#detached = true;
+    this.#closed = true;
     this.#committedTerminal = true;
     this.stop(new Error(reason));
     this.#settle();
@@ -246,8 +320,8 @@ export class TaskRun {
     if (events.length === 0 && this.#ownerChange === undefined) return;
     this.#pending = [];
     this.#batch = undefined;
-    const snapshot = JSON.stringify(Task.toJSON(this.task));
-    this.lastSnapshotJson = snapshot;
+    const snapshot = JSON.stringify(Task.toJSON(this.#task));
+    this.#lastSnapshotJson = snapshot;
     const state = this.state ?? TaskState.TASK_STATE_UNSPECIFIED;
     const terminal = isTerminal(state);
     const now = this.#deps.now();
@@ -257,7 +331,7 @@ export class TaskRun {
           id: this.id,
           agent: this.agent,
           tenant: this.tenant,
-          contextId: this.task.contextId,
+          contextId: this.#task.contextId,
           state: stateName(state),
           skill: this.skill,
           messageId: this.#messageId,
@@ -268,7 +342,7 @@ export class TaskRun {
           terminal,
           events,
           now,
-          ...(this.pushConfigured ? { pushConfigured: true } : {}),
+          ...(this.#pushConfigured ? { pushConfigured: true } : {}),
         });
         this.#created = true;
         this.#ownerChange = undefined;
@@ -303,7 +377,7 @@ export class TaskRun {
     }
     const committed = events;
     // Bounded: a long task's later events are read from the log like anyone else's.
-    if (this.committed.length < COMMITTED_KEPT) this.committed.push(...committed.slice(0, COMMITTED_KEPT - this.committed.length));
+    if (this.#committed.length < COMMITTED_KEPT) this.#committed.push(...committed.slice(0, COMMITTED_KEPT - this.#committed.length));
     const message: TaskEventsMessage = { taskId: this.id, events: committed };
     if (committed.length > 0) this.#deps.bus.publish(taskTopic(this.id), message).catch((err) => this.#deps.logger.warn({ err, taskId: this.id }, 'publishing task events failed; subscribers will re-read the log'));
     batch?.resolve();

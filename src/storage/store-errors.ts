@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, invalidParams } from '../protocol/index.js';
 
 export function versionConflict(taskId: string, expected: number): AgentmeshError {
   return new AgentmeshError(ErrorCodes.TASK_VERSION_CONFLICT, `Task ${taskId} changed since version ${expected}`, {
@@ -8,7 +8,5 @@ export function versionConflict(taskId: string, expected: number): AgentmeshErro
 }
 
 export function invalidCursor(): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: pageToken is not a token this server issued', {
-    violations: [{ field: 'pageToken', description: 'is not a token this server issued' }],
-  });
+  return invalidParams('pageToken', 'is not a token this server issued');
 }

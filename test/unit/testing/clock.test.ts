@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fakeClock, realClock, testAgent } from 'agentmesh/testing';
-import { aborted, kitAgent } from './kit-agent.js';
+import { abortCodes, aborted, kitAgent } from './kit-agent.js';
 
 describe('testAgent: time', () => {
   test('a fake clock runs a skill past its 10-minute timeout in well under a second', async () => {
@@ -23,6 +23,7 @@ describe('testAgent: time', () => {
     await agent.waitFor(task, 'TASK_STATE_WORKING');
     agent.clock.advance(600_000);
     assert.equal(await aborted.get(task.id), 'Skill wait timed out after 600000 ms');
+    assert.equal(await abortCodes.get(task.id), 'AM_ERR_HTTP_TIMEOUT');
   });
 
   test('the skill timeout of the runtime config applies too', async () => {

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { A2ACallError, testAgent, textOf, type AgentUnderTest } from 'agentmesh/testing';
-import { aborted, kitAgent } from './kit-agent.js';
+import { abortCodes, aborted, kitAgent } from './kit-agent.js';
 
 describe('testAgent: input-required and cancel', () => {
   let agent: AgentUnderTest;
@@ -36,6 +36,7 @@ describe('testAgent: input-required and cancel', () => {
     const canceled = await agent.cancel(started);
     assert.equal(canceled.state, 'TASK_STATE_CANCELED');
     assert.equal(await aborted.get(started.id), 'Task was canceled');
+    assert.equal(await abortCodes.get(started.id), 'AM_ERR_TASK_CANCELED', 'a cancel is not "not cancelable"');
   });
 
   test('cancel() of a task waiting for input cancels it', async () => {

@@ -2,6 +2,8 @@ import { defineAgent, type AgentDefinition } from 'agentmesh';
 
 /** What the `wait` skill's handler saw when its signal aborted, by task id: the kit's tests await it. */
 export const aborted = new Map<string, Promise<string>>();
+/** The error code of that abort reason (an AgentmeshError's `code`), by task id. */
+export const abortCodes = new Map<string, Promise<string | undefined>>();
 
 /** A small agent whose skills exercise each feature of the test kit. */
 export const kitAgent: AgentDefinition = defineAgent({
@@ -49,6 +51,7 @@ export const kitAgent: AgentDefinition = defineAgent({
       handler: async (_: string, ctx) => {
         ctx.progress('waiting');
         aborted.set(ctx.taskId, new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve(String((ctx.signal.reason as Error)?.message ?? ctx.signal.reason)), { once: true })));
+        abortCodes.set(ctx.taskId, new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve((ctx.signal.reason as { code?: string } | undefined)?.code), { once: true })));
         await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
       },
     },

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { A2ACallError, testAgent, type AgentUnderTest } from 'agentmesh/testing';
-import { aborted, kitAgent } from './kit-agent.js';
+import { abortCodes, aborted, kitAgent } from './kit-agent.js';
 
 describe('testAgent: sending messages', () => {
   let agent: AgentUnderTest;
@@ -96,6 +96,7 @@ describe('testAgent: lifetime', () => {
     await agent.waitFor(started, 'TASK_STATE_WORKING');
     await Promise.all([agent.close(), agent.close()]);
     assert.equal(await aborted.get(started.id), 'runtime shutting down');
+    assert.equal(await abortCodes.get(started.id), 'AM_ERR_HTTP_UNAVAILABLE');
     await assert.rejects(agent.send('x'));
   });
 

@@ -1,7 +1,7 @@
 import { createRuntime, type AgentDefinition, type Runtime, type RuntimeConfigInput } from '../runtime/index.js';
 import type { CliContext } from './cli-io.js';
 import { runtimeConfigFromEnv } from './runtime-config-from-env.js';
-import { untilSignal } from './until-signal.js';
+import { watchSignals } from './until-signal.js';
 import { listenOrClose } from './listen-or-close.js';
 import { tryCommandLine } from './try-command.js';
 
@@ -30,6 +30,7 @@ export async function startAgents(ctx: CliContext, agents: readonly AgentDefinit
 
 /** Serves agents until SIGTERM/SIGINT, then shuts down gracefully. */
 export async function serveAgents(ctx: CliContext, agents: readonly AgentDefinition[], flags: ServeFlags): Promise<void> {
+  const signals = watchSignals(ctx);
   const runtime = await startAgents(ctx, agents, flags);
-  await untilSignal(ctx, () => runtime.close());
+  await signals.until(() => runtime.close());
 }

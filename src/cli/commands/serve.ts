@@ -9,7 +9,7 @@ import type { CliContext } from '../cli-io.js';
 import { orchestratorConfigFromEnv, type OrchestratorFlags } from '../orchestrator-config-from-env.js';
 import { registryConfigFromEnv } from '../registry-config-from-env.js';
 import { serveAgents, type ServeFlags } from '../serve-agents.js';
-import { untilSignal } from '../until-signal.js';
+import { watchSignals } from '../until-signal.js';
 import { listenOrClose } from '../listen-or-close.js';
 import { launchOrchestrator, printWorkflows } from './workflow/workflow-serve.js';
 
@@ -38,12 +38,13 @@ Examples:
 `,
     )
     .action(async (flags: ServeFlags) => {
+      const signals = watchSignals(ctx);
       const reg = await createRegistry({ config: registryConfigFromEnv(ctx.io.env, flags) });
       const { url } = await listenOrClose(reg);
       ctx.io.stdout.write(`agentmesh registry listening on ${url}\n`);
       ctx.io.stdout.write(`  agents ${url}/v1/agents  search POST ${url}/search  catalog ${url}/.well-known/ai-catalog.json  openapi ${url}/openapi.json\n`);
       if (!reg.config.writeToken) ctx.io.stderr.write('warning: REGISTRY_TOKEN is not set: anyone who reaches this port may register agents\n');
-      await untilSignal(ctx, () => reg.close());
+      await signals.until(() => reg.close());
     });
   const agents = common(new Command('agents').description('run the example agents (all, or those --only names)'), 4000)
     .option('--only <names>', `comma list of the agents to run (${exampleAgents.map((a) => a.name).join(', ')})`)
@@ -67,13 +68,14 @@ Examples:
 `,
     )
     .action(async (flags: ServeFlags) => {
+      const signals = watchSignals(ctx);
       const gw = await createGateway({ config: gatewayConfigFromEnv(ctx.io.env, flags) });
       const { url, metricsUrl } = await listenOrClose(gw);
       ctx.io.stdout.write(`agentmesh gateway listening on ${url}\n`);
       ctx.io.stdout.write(`  agents ${url}/agents/{name}  token POST ${url}/oauth/token  jwks ${url}/.well-known/jwks.json\n`);
       ctx.io.stdout.write(`  metrics ${metricsUrl}  (not on the public port: they name tenants)\n`);
       if (!gw.config.adminToken) ctx.io.stderr.write('warning: GATEWAY_ADMIN_TOKEN is not set: the management API is reachable only with a gateway:admin token\n');
-      await untilSignal(ctx, () => gw.close());
+      await signals.until(() => gw.close());
     });
   const orchestrator = common(new Command('orchestrator').description('run the orchestrator (router agent and durable workflows)'), 4300)
     .option('--workflows <dir>', 'a folder of workflow files offered as skills (env WORKFLOWS_DIR)')
@@ -93,6 +95,7 @@ Examples:
 `,
     )
     .action(async (flags: OrchestratorFlags) => {
+      const signals = watchSignals(ctx);
       const config = orchestratorConfigFromEnv(ctx.io.env, flags);
       const launched = await launchOrchestrator(config);
       const settings = launched.orchestrator.config;
@@ -104,7 +107,7 @@ Examples:
           : `  calls agents straight at their instances from the registry ${settings.registryUrl}\n`,
       );
       printWorkflows(ctx, launched);
-      await untilSignal(ctx, () => launched.orchestrator.close());
+      await signals.until(() => launched.orchestrator.close());
     });
   return new Command('serve').description('run one agentmesh role').addCommand(registry).addCommand(gateway).addCommand(agents).addCommand(orchestrator);
 }

@@ -12,7 +12,7 @@ import { orchestratorConfigFromEnv } from '../../orchestrator-config-from-env.js
 import { registryConfigFromEnv } from '../../registry-config-from-env.js';
 import { runtimeConfigFromEnv } from '../../runtime-config-from-env.js';
 import type { ServeFlags } from '../../serve-agents.js';
-import { untilSignal } from '../../until-signal.js';
+import { watchSignals } from '../../until-signal.js';
 import { cliCommand, renderUpBanner, runningBinFile } from './up-banner.js';
 import { adminTokenOf, DEMO_TENANT, demoClient, orchestratorClient } from './up-clients.js';
 import { resetDataDir } from './up-reset.js';
@@ -58,6 +58,8 @@ export function upCommand(ctx: CliContext): Command {
     .option('--dev', 'development mode: allow http:// webhooks')
     .addHelpText('after', EXAMPLES)
     .action(async (opts: UpFlags) => {
+      // Watched before anything starts: a SIGTERM right as the banner prints (or during start-up) drains, never kills.
+      const signals = watchSignals(ctx);
       const env = ctx.io.env;
       const dataDir = opts.dataDir ?? (env['AGENTMESH_DATA_DIR'] || DEFAULT_DATA_DIR);
       if (opts.reset) {
@@ -133,6 +135,6 @@ export function upCommand(ctx: CliContext): Command {
         await closeAll();
         throw err;
       }
-      await untilSignal(ctx, closeAll);
+      await signals.until(closeAll);
     });
 }

@@ -14,7 +14,7 @@ import {
   type Client,
   type TransportFactory,
 } from '@a2a-js/sdk/client';
-import { AgentmeshError, ErrorCodes, networkReason, type ProtocolVersion } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, networkReason, readRestError, type ProtocolVersion } from '../protocol/index.js';
 import { createOutboundFetch } from './outbound-fetch.js';
 
 /** Protocol bindings the CLI speaks. */
@@ -148,7 +148,9 @@ async function downloadCard(cardUrl: URL, fetchImpl: typeof fetch): Promise<unkn
   }
   if (!response.ok) {
     // A server that says why (a gateway: `No agent named "x" is reachable through this gateway`) is quoted, not guessed at.
-    const said = statusMessageOf(await response.text().catch(() => ''));
+    const message = readRestError(await response.text().catch(() => ''))?.message?.replace(/\s+/g, ' ').trim();
+    // Bounded and on one line: it is quoted into the CLI's own error line.
+    const said = message ? message.slice(0, 300) : undefined;
     if (response.status === 404) {
       throw new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `no agent card at ${cardUrl.href} (HTTP 404${said ? `: ${said}` : ''}); pass the agent base URL or the full card URL`);
     }
@@ -167,16 +169,6 @@ async function downloadCard(cardUrl: URL, fetchImpl: typeof fetch): Promise<unkn
     throw new AgentmeshError(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, `${cardUrl.href} is not an agent card (not a JSON object)`);
   }
   return raw;
-}
-
-/** The message of a google.rpc.Status error body (`{"error":{"message":…}}`), if the body is one; bounded, one line. */
-function statusMessageOf(text: string): string | undefined {
-  try {
-    const message = (JSON.parse(text) as { error?: { message?: unknown } } | null)?.error?.message;
-    return typeof message === 'string' && message.trim() !== '' ? message.replace(/\s+/g, ' ').trim().slice(0, 300) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** An interceptor adding `headers` to every call's service parameters (gRPC metadata). */

@@ -4,13 +4,14 @@
  * command deadline, and a W3C `traceparent` when no tracing fetch was given.
  */
 import { randomBytes } from 'node:crypto';
+import { cliFetch, headerRecord } from './http-fetch.js';
 
 /** Options of {@link createOutboundFetch}. */
 export interface OutboundFetchOptions {
   /**
    * The underlying fetch. When given, it owns trace propagation (the
-   * observability fetch injects the active span); when absent, global `fetch`
-   * is used and a `traceparent` is generated here.
+   * observability fetch injects the active span); when absent, the CLI's
+   * node:http fetch (http-fetch.ts) is used and a `traceparent` is generated here.
    */
   fetchImpl?: typeof fetch;
   /** Headers added to every request (`Authorization`, `--header` values); they win over the SDK's. */
@@ -27,11 +28,10 @@ export interface OutboundFetchOptions {
 export function withTraceparent(fetchImpl: typeof fetch): typeof fetch {
   const traceId = randomBytes(16).toString('hex');
   return (input, init) => {
-    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-    if (!headers.has('traceparent')) {
-      // Version 00, sampled flag 01: we want the agent to record these calls.
-      headers.set('traceparent', `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
-    }
+    // A plain record, never `Headers`: touching fetch's globals compiles Node's undici (http-fetch.ts).
+    const headers = headerRecord(init?.headers);
+    // Version 00, sampled flag 01: we want the agent to record these calls.
+    headers['traceparent'] ??= `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
     return fetchImpl(input, { ...init, headers });
   };
 }
@@ -43,12 +43,12 @@ export function withTraceparent(fetchImpl: typeof fetch): typeof fetch {
  * const f = createOutboundFetch({ headers: { authorization: 'Bearer t' }, signal: AbortSignal.timeout(5000) });
  */
 export function createOutboundFetch(options: OutboundFetchOptions = {}): typeof fetch {
-  const base = options.fetchImpl ?? withTraceparent(globalThis.fetch);
-  const extra = Object.entries(options.headers ?? {});
+  const base = options.fetchImpl ?? withTraceparent(cliFetch);
+  const extra = Object.entries(options.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value] as const);
   const deadline = options.signal;
   return (input, init) => {
-    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-    for (const [name, value] of extra) headers.set(name, value);
+    const headers = headerRecord(init?.headers);
+    for (const [name, value] of extra) headers[name] = value;
     const signal = deadline === undefined ? init?.signal : init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     const next: RequestInit = { ...init, headers };
     if (signal) next.signal = signal;

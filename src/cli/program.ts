@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { resolveCliIO, type CliContext, type CliIO } from './cli-io.js';
 import { ExitCodes } from './exit-codes.js';
+import { withSecretFiles } from './secret-files.js';
 
 /** Builds one top-level command; it reports its exit code through `ctx.setExitCode`. */
 export type CommandFactory = (ctx: CliContext) => Command;
@@ -122,6 +123,8 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
   // Commands registered after buildProgram get the same output and exit handling.
   applySettings(program, resolved);
   try {
+    // Read before any command runs, so every command and role sees the secrets the same way.
+    resolved.env = withSecretFiles(resolved.env);
     await program.parseAsync([...argv], { from: 'user' });
     return exitCodes.get(program)?.code ?? ExitCodes.OK;
   } catch (err) {

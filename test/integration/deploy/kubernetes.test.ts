@@ -1,0 +1,130 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parse, parseAllDocuments } from 'yaml';
+
+/*
+ * Issue 18 §3: each overlay of deploy/kubernetes rendered with the real
+ * `kubectl kustomize`, every object validated against the Kubernetes OpenAPI
+ * schemas of the `kubernetes-models` package (and its prometheus-operator
+ * and cert-manager companions for the custom resources), then the policy
+ * every workload must meet: probes, limits, non-root, read-only root
+ * filesystem, no privilege escalation, all capabilities dropped, and a
+ * default-deny NetworkPolicy.
+ */
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const run = promisify(execFile);
+
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any };
+
+async function render(overlay: string): Promise<K8sObject[]> {
+  const { stdout } = await run('kubectl', ['kustomize', join(root, 'deploy', 'kubernetes', overlay)], { maxBuffer: 16 << 20 }).catch((err: NodeJS.ErrnoException & { stderr?: string }) => {
+    if (err.code === 'ENOENT') assert.fail('kubectl is not installed: apt-get install kubectl (or see https://kubernetes.io/docs/tasks/tools/)');
+    assert.fail(`kubectl kustomize ${overlay} failed: ${err.stderr ?? err.message}`);
+  });
+  return parseAllDocuments(stdout).map((doc) => doc.toJS() as K8sObject).filter(Boolean);
+}
+
+/** The model class of an object's kind, from the package that holds its schema. */
+async function modelOf(object: K8sObject): Promise<new (data: unknown) => { validate(): void }> {
+  const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
+  const pkg = group === 'monitoring.coreos.com' ? '@kubernetes-models/prometheus-operator' : group === 'cert-manager.io' ? '@kubernetes-models/cert-manager' : 'kubernetes-models';
+  const path = `${pkg}/${group ? `${group}/` : ''}${version}/${object.kind}`;
+  try {
+    const module = (await import(path)) as Record<string, new (data: unknown) => { validate(): void }>;
+    return module[object.kind]!;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+      assert.fail(`${path} not found: the schemas come from the dev dependencies kubernetes-models@5.1.0, @kubernetes-models/prometheus-operator@6.0.0 and @kubernetes-models/cert-manager@6.0.0 (npm install)`);
+    }
+    throw err;
+  }
+}
+
+const workloadKinds = new Set(['Deployment', 'StatefulSet', 'Job', 'DaemonSet']);
+
+for (const overlay of ['single', 'production']) {
+  describe(`deploy/kubernetes/${overlay}`, () => {
+    test('renders, and every object validates against its Kubernetes schema', async () => {
+      const objects = await render(overlay);
+      assert.ok(objects.length > 0);
+      for (const object of objects) {
+        const Model = await modelOf(object);
+        assert.doesNotThrow(() => new Model(object).validate(), `${object.kind}/${object.metadata.name} does not validate`);
+        assert.equal(object.metadata.namespace ?? 'agentmesh', 'agentmesh', `${object.kind}/${object.metadata.name} lands in the agentmesh namespace`);
+      }
+    });
+
+    test('every container has liveness and readiness probes, requests and limits, and the restricted security context', async () => {
+      const workloads = (await render(overlay)).filter((o) => workloadKinds.has(o.kind));
+      assert.ok(workloads.length > 0, 'the overlay runs something');
+      for (const workload of workloads) {
+        const pod = workload.spec.template.spec;
+        const where = `${workload.kind}/${workload.metadata.name}`;
+        assert.equal(pod.securityContext?.runAsNonRoot, true, `${where}: runAsNonRoot`);
+        assert.equal(pod.automountServiceAccountToken, false, `${where}: no API token`);
+        for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
+          const at = `${where} container ${container.name}`;
+          if (workload.kind !== 'Job') {
+            assert.ok(container.livenessProbe?.httpGet?.path === '/health', `${at}: liveness probe on /health`);
+            assert.ok(container.readinessProbe?.httpGet?.path === '/ready', `${at}: readiness probe on /ready`);
+          }
+          for (const kind of ['requests', 'limits']) for (const resource of ['cpu', 'memory']) assert.ok(container.resources?.[kind]?.[resource], `${at}: resources.${kind}.${resource}`);
+          const security = container.securityContext ?? {};
+          assert.equal(security.allowPrivilegeEscalation, false, `${at}: allowPrivilegeEscalation false`);
+          assert.equal(security.readOnlyRootFilesystem, true, `${at}: readOnlyRootFilesystem`);
+          assert.equal(security.runAsNonRoot ?? pod.securityContext?.runAsNonRoot, true, `${at}: runAsNonRoot`);
+          assert.deepEqual(security.capabilities?.drop, ['ALL'], `${at}: drops ALL capabilities`);
+          assert.equal(security.privileged ?? false, false, `${at}: not privileged`);
+          // No secret value in the manifest: secrets come from the agentmesh-secrets Secret, as files.
+          for (const env of container.env ?? []) assert.doesNotMatch(`${env.name}`, /(SECRET|TOKEN|PASSWORD|SIGNING_KEY|DATABASE_URL|REDIS_URL)$/, `${at}: ${env.name} set inline; use ${env.name}_FILE`);
+        }
+      }
+    });
+
+    test('denies all traffic by default, and lets only the gateway take ingress from outside the mesh', async () => {
+      const objects = await render(overlay);
+      const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+      const deny = policies.find((p) => Object.keys(p.spec.podSelector).length === 0 && p.spec.policyTypes.includes('Ingress') && p.spec.policyTypes.includes('Egress') && !p.spec.ingress && !p.spec.egress);
+      assert.ok(deny, 'a NetworkPolicy selecting every pod with no ingress and no egress rule');
+      for (const policy of policies) {
+        for (const rule of policy.spec.ingress ?? []) {
+          // A rule without `from` admits anyone: only on the gateway's public port.
+          if (rule.from === undefined) assert.deepEqual(rule.ports, [{ protocol: 'TCP', port: 4200 }], `${policy.metadata.name}: open ingress only to the gateway port`);
+        }
+      }
+    });
+  });
+}
+
+describe('deploy/kubernetes/production', () => {
+  test('scales the gateway and the agents on CPU and on work in flight, and keeps every role available through disruptions', async () => {
+    const objects = await render('production');
+    const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
+    for (const role of ['gateway', 'agents']) {
+      const hpa = hpas.find((h) => h.spec.scaleTargetRef.name === `agentmesh-${role}`);
+      assert.ok(hpa, `an HPA for ${role}`);
+      assert.deepEqual(hpa.spec.metrics.map((m: { type: string }) => m.type).sort(), ['Pods', 'Resource']);
+    }
+    const workloads = objects.filter((o) => workloadKinds.has(o.kind) && o.kind !== 'Job');
+    assert.deepEqual(workloads.map((w) => w.metadata.name).sort(), ['agentmesh-agents', 'agentmesh-gateway', 'agentmesh-orchestrator', 'agentmesh-registry']);
+    for (const workload of workloads) {
+      const labels = workload.spec.selector.matchLabels;
+      assert.ok(
+        objects.some((o) => o.kind === 'PodDisruptionBudget' && JSON.stringify(o.spec.selector.matchLabels) === JSON.stringify(labels)),
+        `a PodDisruptionBudget for ${workload.metadata.name}`,
+      );
+      assert.ok(workload.spec.template.spec.topologySpreadConstraints?.some((c: { topologyKey: string }) => c.topologyKey === 'kubernetes.io/hostname'), `${workload.metadata.name} spreads over nodes`);
+      const ref = workload.spec.template.spec.volumes.find((v: { secret?: unknown }) => v.secret)?.secret;
+      const example = parse(readFileSync(join(root, 'deploy', 'kubernetes', 'secrets.example.yaml'), 'utf8')) as { stringData: Record<string, string> };
+      for (const item of ref.items) assert.ok(item.key in example.stringData, `${workload.metadata.name} mounts ${item.key}, which secrets.example.yaml documents`);
+      assert.ok(Object.values(example.stringData).every((v) => v === 'REPLACE_ME'), 'secrets.example.yaml holds placeholders only');
+    }
+    assert.ok(objects.some((o) => o.kind === 'ServiceMonitor'), 'a ServiceMonitor');
+    assert.ok(objects.some((o) => o.kind === 'Certificate'), 'a cert-manager Certificate');
+  });
+});

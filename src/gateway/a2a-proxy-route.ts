@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DECODED_CONTENT_CODINGS, decodeContentSync, type UnroutedFallback } from '../http/index.js';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, normalizeError } from '../protocol/index.js';
+import type { AgentmeshError} from '../protocol/index.js';
+import { ErrorCodes, isAgentmeshError, normalizeError, Errors } from '../protocol/index.js';
 import type { AuditEntry } from '../audit/index.js';
 import { httpLayerError, readA2aRequest } from './policy/a2a-operation.js';
 import { GatewayCall, type ProxyDeps } from './proxy/gateway-call.js';
@@ -112,7 +113,7 @@ function decodedName(raw: string): string {
 async function runSteps(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
   // No call goes unaudited: when the audit store falls behind, calls wait outside.
   if (o.audit.pending >= AUDIT_BACKLOG_LIMIT) {
-    throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, 'The audit trail is behind; retry shortly', { retryable: true, expose: true });
+    throw Errors.auditBehind({});
   }
   const reading = c.reading;
   // Not a request at all: answered before anything else, as the runtime does.

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors } from '../protocol/index.js';
 import { renderHttpError } from './render-http-error.js';
 import type { ServerState } from './server-state.js';
 
@@ -33,6 +33,6 @@ export function installErrorHandling(app: FastifyInstance, deps: { state: Server
     const q = request.url.indexOf('?');
     const path = q === -1 ? request.url : request.url.slice(0, q);
     const shown = path.length > MAX_ECHOED_PATH ? `${path.slice(0, MAX_ECHOED_PATH)}…` : path;
-    sendHttpError(request, reply, new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `Route ${request.method} ${shown} not found`), state);
+    sendHttpError(request, reply, Errors.routeNotFound({ method: request.method, path: shown }), state);
   });
 }

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes, WIRE, isAgentmeshError } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, WIRE, isAgentmeshError, Errors } from '../protocol/index.js';
 import type { ErrorCode, FieldViolation } from '../protocol/index.js';
 
 /** A google.rpc.ErrorInfo detail (A2A §11.6). */
@@ -105,7 +105,7 @@ export function toAgentmeshError(err: unknown): AgentmeshError {
     // Raised by the router before any route (Fastify's frameworkErrors); their
     // messages echo the URL, which may carry a credential: never sent back.
     case 'FST_ERR_BAD_URL':
-      return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_REQUEST, 'The request path is not a valid URL (bad percent-encoding)', { cause: err });
+      return Errors.badPercentEncoding({}, { cause: err });
     case 'FST_ERR_MAX_PARAM_LENGTH':
       // A path segment over the router's limit cannot name anything (STYLE rule 14:
       // an id that cannot be valid is "not found"), whichever route it aimed at.

@@ -2,7 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import { context } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyServerOptions, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors } from '../protocol/index.js';
 import { lazyChildLogger, requestContext } from '../observability/index.js';
 import type { Logger, RequestContext, RequestSpan, Tracing } from '../observability/index.js';
 import { SECURITY_HEADERS } from './security-headers.js';
@@ -73,7 +73,7 @@ export function installRequestContext(app: FastifyInstance, deps: { tracing: Tra
         // Set here, not in an error handler: a role's own handler (the runtime's JSON-RPC
         // envelope) renders the 503, and the connection must close whoever renders it.
         reply.header('connection', 'close');
-        done(new AgentmeshError(ErrorCodes.HTTP_UNAVAILABLE, 'The server is shutting down; retry on another instance', { expose: true, retryable: true }));
+        done(Errors.shuttingDown({}));
         return;
       }
       done();
@@ -91,7 +91,7 @@ export function installRequestContext(app: FastifyInstance, deps: { tracing: Tra
           // on busy keep-alive connections; answer them at once so the load
           // balancer retries elsewhere, on a new connection.
           reply.header('connection', 'close');
-          done(new AgentmeshError(ErrorCodes.HTTP_UNAVAILABLE, 'The server is shutting down; retry on another instance', { expose: true, retryable: true }));
+          done(Errors.shuttingDown({}));
           return;
         }
         done();

@@ -6,7 +6,7 @@ import type * as UndiciModule from 'undici';
 import type { Agent } from 'undici';
 
 type Undici = typeof UndiciModule;
-import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, Errors } from '../protocol/index.js';
 import type { Tracing } from '../observability/index.js';
 import { isMetadataHost, judgeAddress } from './address-policy.js';
 import { HostAllowList, effectivePort, normalizeHost } from './host-allow-list.js';
@@ -82,9 +82,7 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 type Rule = 'invalid_url' | 'scheme' | 'http' | 'credentials' | 'metadata' | 'address';
 
 function blocked(target: string, rule: Rule, reason: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.SSRF_BLOCKED, `Outbound request to ${target} refused: ${reason}`, {
-    details: { rule, target },
-  });
+  return Errors.outboundRefused({ target, reason }, { details: { rule } });
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
@@ -109,10 +107,7 @@ function toHeaderRecord(init: ConstructorParameters<typeof Headers>[0]): Record<
 
 async function readCapped(body: Readable, maxBytes: number, declaredLength: string | string[] | undefined, target: string): Promise<Buffer> {
   const tooLarge = (): AgentmeshError =>
-    new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_TOO_LARGE, `Response from ${target} is larger than the ${maxBytes}-byte limit`, {
-      expose: true,
-      details: { target, maxBytes: String(maxBytes) },
-    });
+    Errors.outboundTooLarge({ target, maxBytes });
   if (typeof declaredLength === 'string' && Number(declaredLength) > maxBytes) {
     // Nobody reads this body: without a listener, the abort error of destroy() would be unhandled.
     body.on('error', () => {});
@@ -265,21 +260,11 @@ class UndiciSsrfGuard implements SsrfGuard {
     const ours = agentmeshCause(err);
     if (ours !== undefined) return ours;
     if (timeout.aborted) {
-      return new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `Request to ${target} timed out after ${timeoutMs} ms`, {
-        expose: true,
-        retryable: true,
-        details: { target, timeoutMs: String(timeoutMs) },
-        cause: err,
-      });
+      return Errors.outboundTimedOut({ target, timeoutMs }, { cause: err });
     }
     if (callerSignal?.aborted === true) return callerSignal.reason ?? err;
     const message = err instanceof Error ? err.message : String(err);
-    return new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `Request to ${target} failed: ${message}`, {
-      expose: true,
-      retryable: true,
-      details: { target },
-      cause: err,
-    });
+    return Errors.outboundFailed({ target, reason: message }, { cause: err });
   }
 
   #resolve(host: string, target: string): Promise<LookupAddress[]> {
@@ -287,12 +272,7 @@ class UndiciSsrfGuard implements SsrfGuard {
       this.#lookup(host, { all: true }, (err, addresses) => {
         if (err !== null || addresses.length === 0) {
           reject(
-            new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `Request to ${target} failed: host ${host} does not resolve`, {
-              expose: true,
-              retryable: true,
-              details: { target },
-              cause: err ?? undefined,
-            }),
+            Errors.outboundFailed({ target, reason: `host ${host} does not resolve` }, { cause: err ?? undefined }),
           );
         } else resolve(addresses);
       });

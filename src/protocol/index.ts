@@ -5,6 +5,7 @@
  * Wire types themselves come from `@a2a-js/sdk`.
  */
 export { AgentmeshError, ErrorCodes, WIRE, isAgentmeshError, invalidParams } from './errors.js';
+export { Errors, fillTemplate, type DeclaredError, type RaiseOptions, type TemplateValues } from './error-messages.js';
 export type { ErrorCode, FieldViolation, AgentmeshErrorOptions, WireMapping } from './errors.js';
 export { negotiateVersion } from './versions.js';
 export type { ProtocolVersion } from './versions.js';

@@ -1,4 +1,5 @@
-import { AgentmeshError, ErrorCodes } from './errors.js';
+
+import { Errors } from './error-messages.js';
 
 /**
  * How deep a request's JSON may nest (objects and arrays, the envelope
@@ -50,7 +51,7 @@ export function jsonDepth(bytes: Uint8Array | string, stopAt: number = Number.MA
 /** Refuses JSON nested deeper than {@link MAX_JSON_DEPTH} with -32602 / 400, naming the limit. */
 export function assertJsonDepth(bytes: Uint8Array | string, limit: number = MAX_JSON_DEPTH): void {
   if (jsonDepth(bytes, limit + 1) > limit) {
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: the request nests deeper than ${limit} levels`, {
+    throw Errors.nestedTooDeep({ limit }, {
       violations: [{ field: 'params', description: `must not nest deeper than ${limit} levels` }],
     });
   }

@@ -1,4 +1,6 @@
-import { AgentmeshError, ErrorCodes, invalidParams } from './errors.js';
+import type { AgentmeshError} from './errors.js';
+import { invalidParams } from './errors.js';
+import { Errors } from './error-messages.js';
 
 /** A JSON-RPC 2.0 request id (§4): a string, a finite number or null. */
 export type JsonRpcId = string | number | null;
@@ -21,7 +23,7 @@ export function parseJsonRpcBody(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_PARSE, `Invalid JSON payload: ${(err as Error).message}`);
+    throw Errors.invalidJson({ reason: (err as Error).message });
   }
 }
 
@@ -55,9 +57,9 @@ export function readJsonRpcEnvelope(value: unknown): JsonRpcEnvelope {
 /** -32601 for a method this server does not serve; the name is cut, it is the client's text. */
 export function methodNotFound(method: string): AgentmeshError {
   const shown = method.slice(0, 64);
-  return new AgentmeshError(ErrorCodes.PROTOCOL_METHOD_NOT_FOUND, `Method not found: ${shown}`, { details: { method: shown } });
+  return Errors.methodNotFound({ method: shown });
 }
 
 function invalidRequest(reason: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_REQUEST, `Request payload validation error: ${reason}`);
+  return Errors.invalidEnvelope({ reason });
 }

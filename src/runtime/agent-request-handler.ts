@@ -18,7 +18,7 @@ import {
 } from '@a2a-js/sdk';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { uuidv7 } from '../storage/index.js';
-import { AgentmeshError, ErrorCodes, invalidParams, requireMessage, stateName, toSdkError } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, invalidParams, requireMessage, stateName, toSdkError, Errors } from '../protocol/index.js';
 import type { PushStore, TaskStore, Bus } from '../storage/index.js';
 import type { AgentDefinition } from './define-agent.js';
 import type { CallInfo, SendOptions, TaskEngine } from './task-engine.js';
@@ -81,7 +81,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
   async getAuthenticatedExtendedAgentCard(_params: GetExtendedAgentCardRequest, context: ServerCallContext): Promise<AgentCard> {
     return sdkErrors(context, async () => {
       const card = this.#o.extendedCard();
-      if (!card) throw new AgentmeshError(ErrorCodes.CARD_EXTENDED_NOT_CONFIGURED, `Agent ${this.name} has no extended agent card`);
+      if (!card) throw Errors.noExtendedCard({ agent: this.name });
       if (!context.user?.isAuthenticated) throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'The extended agent card requires an authenticated caller');
       return card;
     });
@@ -210,7 +210,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
       this.#requireStreaming();
       row = await this.#o.engine.getVisible(this.name, params.id, callOf(context));
       if (row.terminal && lastEventId === undefined) {
-        throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Task ${row.id} is ${row.state}; there is nothing to subscribe to. Use GetTask.`, { details: { taskId: row.id, state: row.state } });
+        throw Errors.taskNothingToSubscribe({ taskId: row.id, state: row.state });
       }
     } catch (err) {
       throw isLegacy(context) ? toSdkError(err) : err;
@@ -235,7 +235,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
       this.#requirePush();
       await this.#o.engine.getVisible(this.name, params.taskId, callOf(context));
       const record = await this.#o.push.getConfig(params.taskId, params.id);
-      if (!record) throw new AgentmeshError(ErrorCodes.PUSH_CONFIG_NOT_FOUND, `Push notification config ${params.id} of task ${params.taskId} was not found`);
+      if (!record) throw Errors.pushConfigNotFound({ configId: params.id, taskId: params.taskId });
       return TaskPushNotificationConfig.fromJSON(JSON.parse(record.config));
     });
   }
@@ -254,7 +254,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
       this.#requirePush();
       await this.#o.engine.getVisible(this.name, params.taskId, callOf(context));
       const existed = await this.#o.push.deleteConfig(params.taskId, params.id);
-      if (!existed) throw new AgentmeshError(ErrorCodes.PUSH_CONFIG_NOT_FOUND, `Push notification config ${params.id} of task ${params.taskId} was not found`);
+      if (!existed) throw Errors.pushConfigNotFound({ configId: params.id, taskId: params.taskId });
     });
   }
 
@@ -296,11 +296,11 @@ export class AgentRequestHandler implements A2ARequestHandler {
   }
 
   #requireStreaming(): void {
-    if (this.#o.card().capabilities?.streaming === false) throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Agent ${this.name} does not support streaming`);
+    if (this.#o.card().capabilities?.streaming === false) throw Errors.streamingNotSupported({ agent: this.name });
   }
 
   #requirePush(): void {
-    if (this.#o.card().capabilities?.pushNotifications === false) throw new AgentmeshError(ErrorCodes.PUSH_NOT_SUPPORTED, `Agent ${this.name} does not support push notifications`);
+    if (this.#o.card().capabilities?.pushNotifications === false) throw Errors.pushNotSupported({ agent: this.name });
   }
 }
 

@@ -1,6 +1,6 @@
 import { Role, StreamResponse, Task, TaskState, type Message, type Part } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
-import { AgentmeshError, ErrorCodes, invalidParams, isTerminal, parseStateName } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, invalidParams, isTerminal, parseStateName, Errors } from '../protocol/index.js';
 import { uuidv7, type Bus, type TaskRecord, type TaskStore } from '../storage/index.js';
 import type { CompiledSkill } from './define-agent.js';
 import { toPart } from './skill-context-impl.js';
@@ -216,7 +216,7 @@ export class TaskControl {
   async #load(taskId: string): Promise<TaskRecord> {
     const row = typeof taskId === 'string' && taskId.length > 0 ? await this.#o.store.get(taskId) : undefined;
     if (!row || (this.#o.agent !== undefined && row.agent !== this.#o.agent)) {
-      throw new AgentmeshError(ErrorCodes.TASK_NOT_FOUND, `Task ${taskId} was not found`, { details: { taskId } });
+      throw Errors.taskNotFound({ taskId });
     }
     return row;
   }
@@ -228,7 +228,7 @@ export class TaskControl {
       () => this.#load(taskId),
       (row, task) => {
         if (row.terminal || isTerminal(parseStateName(row.state))) {
-          throw new AgentmeshError(ErrorCodes.TASK_TERMINAL, `Task ${taskId} is ${row.state}; it accepts no more updates`, { details: { taskId, state: row.state }, expose: true });
+          throw Errors.taskClosedToUpdates({ taskId, state: row.state });
         }
         if (row.owner !== null) {
           throw new AgentmeshError(

@@ -2,7 +2,7 @@ import type { StreamResponse } from '@a2a-js/sdk';
 import { Message, Role, Task, TaskState } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { EphemeralMap, uuidv7 } from '../storage/index.js';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf, Errors } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
 import { ConcurrencyLimit, type Reservation } from './concurrency-limit.js';
 import { selectSkill, type AgentDefinition, type CompiledSkill, type TaskMessageContext } from './define-agent.js';
@@ -231,14 +231,14 @@ export class TaskEngine {
   /** Cancels a run of this replica: the CANCELED write joins its write queue, then the handler is stopped. */
   async #cancelLocal(run: TaskRun): Promise<void> {
     await run.finish(TaskState.TASK_STATE_CANCELED, 'Task was canceled');
-    run.abort(new AgentmeshError(ErrorCodes.TASK_CANCELED, 'Task was canceled', { expose: true }));
+    run.abort(Errors.taskCanceled({}));
   }
 
   /** The task row if it exists and belongs to this agent and tenant; TaskNotFound otherwise (A2A §3.3.2: no existence leak). */
   async getVisible(agentName: string, taskId: string, call: CallInfo): Promise<TaskRecord> {
     const row = await this.#o.store.get(taskId, call.tenant);
     if (!row || row.agent !== agentName || row.tenant !== call.tenant) {
-      throw new AgentmeshError(ErrorCodes.TASK_NOT_FOUND, `Task ${taskId} was not found`, { details: { taskId } });
+      throw Errors.taskNotFound({ taskId });
     }
     return row;
   }
@@ -379,14 +379,12 @@ export class TaskEngine {
       });
     }
     if (row.terminal) {
-      throw new AgentmeshError(ErrorCodes.TASK_TERMINAL, `Task ${row.id} is ${row.state}; it accepts no more messages. Start a new task (same contextId to keep the conversation).`, {
-        details: { taskId: row.id, state: row.state },
-      });
+      throw Errors.taskClosedToMessages({ taskId: row.id, state: row.state });
     }
     const skill = row.skill ? agent.skills.get(row.skill) : undefined;
     if (row.state !== 'TASK_STATE_INPUT_REQUIRED') {
       if (isWorking(row.state) && skill?.definition.acceptsMessagesWhileWorking === true) return this.#acceptWhileWorking(agent, skill, row, message, call, options);
-      throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Task ${row.id} is ${row.state} and is not waiting for input`, { details: { taskId: row.id, state: row.state } });
+      throw Errors.taskNotWaitingForInput({ taskId: row.id, state: row.state });
     }
     const userMessage: Message = { ...message, contextId: row.contextId };
     await options.beforeStart?.(row.id);
@@ -394,7 +392,7 @@ export class TaskEngine {
       // Handed off: nobody holds the task; the answer is written here and handed to the skill's onMessage.
       const before = await this.#writeHandedOff(row.id, (current, task) => {
         if (current.state !== 'TASK_STATE_INPUT_REQUIRED') {
-          throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Task ${row.id} is ${current.state} and is not waiting for input`, { details: { taskId: row.id, state: current.state } });
+          throw Errors.taskNotWaitingForInput({ taskId: row.id, state: current.state });
         }
         return [wrap({ $case: 'message', value: userMessage }), statusEvent(task, TaskState.TASK_STATE_WORKING, undefined, this.#now())];
       });
@@ -433,7 +431,7 @@ export class TaskEngine {
     if (row.owner === null) {
       const before = await this.#writeHandedOff(row.id, (current) => {
         if (!isWorking(current.state)) {
-          throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Task ${row.id} is ${current.state}; send the message again`, { details: { taskId: row.id, state: current.state } });
+          throw Errors.taskMovedMeanwhile({ taskId: row.id, state: current.state });
         }
         return [wrap({ $case: 'message', value: userMessage })];
       });
@@ -452,7 +450,7 @@ export class TaskEngine {
       async () => (await this.#o.store.get(taskId))!,
       (current, task) => {
         if (current.terminal) {
-          throw new AgentmeshError(ErrorCodes.TASK_TERMINAL, `Task ${taskId} is ${current.state}; it accepts no more messages. Start a new task (same contextId to keep the conversation).`, { details: { taskId, state: current.state } });
+          throw Errors.taskClosedToMessages({ taskId, state: current.state });
         }
         if (current.owner !== null) {
           throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Task ${taskId} was taken up by a replica meanwhile; send the message again`, { details: { taskId }, expose: true });

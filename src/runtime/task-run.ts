@@ -1,6 +1,6 @@
 import { StreamResponse, Task, TaskState, type Message } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, isInterrupted, isTerminal, stateName } from '../protocol/index.js';
+import { ErrorCodes, isAgentmeshError, isInterrupted, isTerminal, stateName, Errors } from '../protocol/index.js';
 import type { Bus, TaskStore } from '../storage/index.js';
 import type { UsageRecord } from './skill-context.js';
 import { foldEvent } from './task-fold.js';
@@ -231,7 +231,7 @@ export class TaskRun {
   /** Stops a handler still running past its deadline with a timeout error. */
   timeOutIfDue(now: number): void {
     if (!this.#closed && this.#deadline <= now) {
-      this.stop(new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `Skill ${this.skill} timed out after ${this.#timeoutMs} ms`, { expose: true }));
+      this.stop(Errors.skillTimedOut({ skill: String(this.skill), timeoutMs: this.#timeoutMs }));
     }
   }
 

@@ -1,6 +1,6 @@
 import { Task, TaskState, type StreamResponse } from '@a2a-js/sdk';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, stateName } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, stateName, Errors } from '../protocol/index.js';
 import type { TaskRecord } from '../storage/index.js';
 import { statusEvent } from './task-events.js';
 import { TaskRun, type TaskRunDeps } from './task-run.js';
@@ -89,7 +89,7 @@ export async function cancelTask(deps: TaskRunDeps, taskId: string, load: () => 
     (current, task) => {
       if (current.state === 'TASK_STATE_CANCELED') return null;
       if (current.terminal) {
-        throw new AgentmeshError(ErrorCodes.TASK_NOT_CANCELABLE, `Task ${taskId} is ${current.state} and can no longer be canceled`, { details: { taskId, state: current.state } });
+        throw Errors.taskNotCancelable({ taskId, state: current.state });
       }
       return [statusEvent(task, TaskState.TASK_STATE_CANCELED, 'Task was canceled', deps.now())];
     },

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes, MAX_JSON_DEPTH, assertJsonDepth, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, MAX_JSON_DEPTH, assertJsonDepth, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion, Errors } from '../../protocol/index.js';
 
 /**
  * What an A2A request asks for, read from the method and path (and, for
@@ -114,7 +114,7 @@ export function readA2aRequest(method: string, rawPath: string, raw: Buffer | un
   if (bodyError !== undefined) return { reading: refused(httpLayerError(bodyError), jsonRpc ? 'JSONRPC' : 'HTTP+JSON', null, versionOr03(a2aVersionHeader), true), body: undefined };
   if (raw === undefined || raw.length === 0) {
     if (!jsonRpc) return { reading: classifyA2aRequest(method, rawPath, undefined, a2aVersionHeader), body: undefined };
-    return { reading: refused(new AgentmeshError(ErrorCodes.PROTOCOL_PARSE, 'Invalid JSON payload: the body is empty'), 'JSONRPC', null, versionOr03(a2aVersionHeader), true), body: undefined };
+    return { reading: refused(Errors.invalidJson({ reason: 'the body is empty' }), 'JSONRPC', null, versionOr03(a2aVersionHeader), true), body: undefined };
   }
   let body: unknown;
   try {
@@ -155,7 +155,7 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
   const version: ProtocolVersion = legacy ? '0.3' : '1.0';
   const prefix = legacy ? '/v1' : '';
   const base = { version, binding: 'HTTP+JSON' } as const;
-  const notRest = () => refused(new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `Route ${method} ${shown(clean)} not found`), 'HTTP+JSON', undefined, version, false);
+  const notRest = () => refused(Errors.routeNotFound({ method, path: shown(clean) }), 'HTTP+JSON', undefined, version, false);
   if (bodyError !== undefined && method === 'POST' && (rest === '/message:send' || rest === '/message:stream')) return refused(bodyError, 'HTTP+JSON', undefined, version, false);
   const record = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
   if (method === 'POST' && rest === '/message:send') return result('SendMessage', { ...base, ...messageOf(record), forwardPath: clean });
@@ -273,7 +273,7 @@ export function taskIdOf(segment: string): string | undefined | typeof BAD_PERCE
 function taskIdRefusal(reading: undefined | typeof BAD_PERCENT_ENCODING, version: ProtocolVersion): RefusedRequest {
   const error =
     reading === BAD_PERCENT_ENCODING
-      ? httpLayerError(new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_REQUEST, 'The request path is not a valid URL (bad percent-encoding)'))
+      ? httpLayerError(Errors.badPercentEncoding({}))
       : new AgentmeshError(ErrorCodes.TASK_NOT_FOUND, 'Task not found');
   return refused(error, 'HTTP+JSON', undefined, version, false);
 }

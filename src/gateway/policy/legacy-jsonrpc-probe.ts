@@ -1,7 +1,7 @@
 import type { AgentCard, Message, SendMessageRequest, StreamResponse } from '@a2a-js/sdk';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, normalizeError, requireMessage, toSdkError, type ErrorCode, type FieldViolation } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, normalizeError, requireMessage, toSdkError, type ErrorCode, type FieldViolation, Errors } from '../../protocol/index.js';
 
 /** What the probe checks a translated message with (the runtime's send checks). */
 export type MessageCheck = (message: Message) => AgentmeshError | undefined;
@@ -59,7 +59,7 @@ class ProbeHandler implements A2ARequestHandler {
     let refused: AgentmeshError | undefined;
     try {
       if (streaming && state.card?.capabilities?.streaming === false) {
-        throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Agent ${state.card.name} does not support streaming`);
+        throw Errors.streamingNotSupported({ agent: state.card.name });
       }
       refused = state.check(requireMessage(params));
     } catch (err) {

@@ -1,20 +1,8 @@
 import { Message, Role } from '@a2a-js/sdk';
 import { isLegacyJsonRpcMethod } from '@a2a-js/sdk/compat/v0_3';
-import {
-  AgentmeshError,
-  ErrorCodes,
-  V1_METHODS,
-  readJsonRpcEnvelope,
-  methodNotFound,
-  isAgentmeshError,
-  negotiateVersion,
-  notUserRoleError,
-  skillInputError,
-  skillInputOf,
-  unknownSkillError,
-  validateParams,
-  type ProtocolVersion,
-} from '../../protocol/index.js';
+import type {
+  AgentmeshError} from '../../protocol/index.js';
+import { V1_METHODS, readJsonRpcEnvelope, methodNotFound, isAgentmeshError, negotiateVersion, notUserRoleError, skillInputError, skillInputOf, unknownSkillError, validateParams, type ProtocolVersion, Errors } from '../../protocol/index.js';
 import type { AgentRecord } from '../../registry/index.js';
 import type { A2aRequestReading, ClassifiedRequest } from './a2a-operation.js';
 import { LegacyJsonRpcProbe } from './legacy-jsonrpc-probe.js';
@@ -99,7 +87,7 @@ export function createRequestValidator(options: RequestValidatorOptions = {}): R
       // /v1/… is the v0.3 REST binding, served by the SDK's Express router: left to the runtime.
       if (call.version !== '1.0' || !SEND_OPERATIONS.has(call.operation)) return undefined;
       if (negotiateVersion(input.a2aVersion) === '0.3') {
-        return new AgentmeshError(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, 'The HTTP+JSON binding here serves A2A 1.0; send A2A-Version: 1.0, or use the JSON-RPC binding for 0.3', { details: { supportedVersions: '1.0' } });
+        return Errors.v1RestOnly({}, { details: { supportedVersions: '1.0' } });
       }
       return checkSend(call.operation, body ?? {}, record, checkMessage);
     }
@@ -142,7 +130,7 @@ function jsonRpcVersion(a2aVersion: string | undefined, method: string): Protoco
 function checkSend(method: string, params: unknown, record: RequestValidationInput['record'], checkMessage: (message: Message, record: RequestValidationInput['record']) => AgentmeshError | undefined): AgentmeshError | undefined {
   validateParams(method, params);
   if (method === 'SendStreamingMessage' && record?.card.capabilities?.streaming === false) {
-    return new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Agent ${record.card.name} does not support streaming`);
+    return Errors.streamingNotSupported({ agent: record.card.name });
   }
   // The schema guarantees an object message with an id and parts (params-validation.ts).
   return checkMessage(Message.fromJSON((params as { message: unknown }).message), record);

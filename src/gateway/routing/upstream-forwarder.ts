@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { abortOnClientGone } from '../../http/index.js';
 import type { Logger } from '../../observability/index.js';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
 import { REFUSAL_PROBE_BYTES, classifyFailure, isRefusal, mayRetryRead, type AttemptFailure } from './attempt-failure.js';
 import { FAILED_CALLER, faultKindOf } from './fault-accounting.js';
 import { hasCandidate, pickInstance } from './balancer.js';
@@ -178,14 +178,14 @@ export class UpstreamForwarder {
     const cached = this.#o.cache.get(agent);
     if (cached !== undefined) {
       if (cached.record.status === 'disabled') {
-        throw new AgentmeshError(ErrorCodes.GATEWAY_NO_HEALTHY_INSTANCE, `agent ${agent} is disabled at the registry`, { details: { agent }, expose: true });
+        throw Errors.agentDisabled({ agent });
       }
       return cached;
     }
     if (!this.#o.loaded()) {
-      throw new AgentmeshError(ErrorCodes.HTTP_UNAVAILABLE, 'the gateway has not loaded the agent directory from the registry yet; retry shortly', { expose: true, retryable: true });
+      throw Errors.directoryNotLoaded({});
     }
-    throw new AgentmeshError(ErrorCodes.GATEWAY_AGENT_NOT_FOUND, `agent ${agent} is not registered`, { details: { agent } });
+    throw Errors.agentNotRegistered({ agent });
   }
 
   /** Counts a request outstanding on an instance; the returned function releases it (once). */
@@ -227,7 +227,7 @@ export class UpstreamForwarder {
   /** The client left (or our own signal fired) before any answer was relayed. */
   #abandoned(input: ForwardInput, instance: UpstreamInstance, reply: FastifyReply, clientGone: AbortSignal, started: number, retried: number): ForwardResult {
     if (!clientGone.aborted) {
-      throw new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `agent ${input.agent} did not answer in time`, { expose: true, retryable: true, details: { agent: input.agent } });
+      throw Errors.agentTookTooLong({ agent: input.agent });
     }
     this.#o.metrics.request(input.agent, 'client_gone');
     // Nobody reads it; sending completes the request's lifecycle (hooks, logs) on the closed socket.
@@ -244,11 +244,11 @@ export class UpstreamForwarder {
   #failed(agent: string, failure: AttemptFailure, exhausted: boolean): AgentmeshError {
     const details = { agent, reason: failure.reason };
     if (failure.kind === 'timeout' && !failure.notSent) {
-      return new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `agent ${agent} did not answer within ${this.#o.requestTimeoutMs} ms`, { expose: true, retryable: true, details });
+      return Errors.agentTimedOut({ agent, timeoutMs: this.#o.requestTimeoutMs }, { details });
     }
     const why = failure.notSent ? `its instances are unreachable (${failure.reason})` : `its instance failed while handling the request (${failure.reason})`;
     const tail = exhausted ? '' : '; it was not retried because it may have reached the agent';
-    return new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `agent ${agent} did not answer: ${why}${tail}`, { expose: true, retryable: true, details });
+    return Errors.agentDidNotAnswer({ agent, why: `${why}${tail}` }, { details });
   }
 
   #noInstance(agent: string, cached: CachedAgent): AgentmeshError {
@@ -261,6 +261,6 @@ export class UpstreamForwarder {
         : inRotation.length === 0
           ? `none of its ${cached.instances.length} instances is in rotation`
           : `the breakers of its ${open} instances in rotation are open`;
-    return new AgentmeshError(ErrorCodes.GATEWAY_NO_HEALTHY_INSTANCE, `agent ${agent} has no healthy instance: ${why}`, { expose: true, retryable: true, details: { agent } });
+    return Errors.noHealthyInstance({ agent, why });
   }
 }

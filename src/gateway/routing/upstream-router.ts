@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { Agent } from 'undici';
-import { AgentmeshError, ErrorCodes, type ProtocolVersion } from '../../protocol/index.js';
+import { type ProtocolVersion, Errors } from '../../protocol/index.js';
 import { CardCache, type CardSigner } from './card-cache.js';
 import { rewriteCard } from './gateway-card.js';
 import { RegistryFollower } from './registry-follower.js';
@@ -135,7 +135,7 @@ export function createUpstreamRouter(options: UpstreamRouterOptions): UpstreamRo
       const cached = cache.get(agent);
       if (cached === undefined) {
         cards.delete(agent);
-        throw new AgentmeshError(ErrorCodes.GATEWAY_AGENT_NOT_FOUND, `agent ${agent} is not registered`, { details: { agent } });
+        throw Errors.agentNotRegistered({ agent });
       }
       const unsigned = rewriteCard(cached.record, cached.instances.map((i) => i.info.url), gatewayBaseUrl);
       return cards.get(agent, unsigned, sign, { version });

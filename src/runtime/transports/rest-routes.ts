@@ -15,7 +15,7 @@ import {
 } from '@a2a-js/sdk';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes, protoJsonName, toRestError, validateParams } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, protoJsonName, toRestError, validateParams, Errors } from '../../protocol/index.js';
 import { parseRestBody } from './rest-body.js';
 import { listTasksJson } from './list-tasks-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
@@ -44,7 +44,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
     try {
       const version = requestVersion(request);
       if (version === '0.3') {
-        throw new AgentmeshError(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, 'The HTTP+JSON binding here serves A2A 1.0; send A2A-Version: 1.0, or use the JSON-RPC binding for 0.3', { details: { supportedVersions: '1.0' } });
+        throw Errors.v1RestOnly({}, { details: { supportedVersions: '1.0' } });
       }
       const authenticating = callerOf(options.authenticate, request);
       const caller = authenticating === undefined ? undefined : await authenticating;

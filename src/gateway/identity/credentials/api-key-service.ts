@@ -1,4 +1,5 @@
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import type { AgentmeshError} from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import { authFailure } from '../auth-failure.js';
 import { formatApiKey, newApiKeyId, newApiKeySecret, parseApiKey } from '../crypto/credential-ids.js';
 import type { SecretHasher } from '../crypto/secret-hash.js';
@@ -188,5 +189,5 @@ export class ApiKeyService {
 }
 
 function notFound(id: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.IDENTITY_KEY_NOT_FOUND, `API key ${id} does not exist`, { details: { keyId: id } });
+  return Errors.apiKeyNotFound({ keyId: id });
 }

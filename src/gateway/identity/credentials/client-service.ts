@@ -1,6 +1,7 @@
 import type { JWK } from 'jose';
 import type { SsrfGuard } from '../../../http/index.js';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import type { AgentmeshError} from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import { newClientId, newClientSecret } from '../crypto/credential-ids.js';
 import type { SecretHasher } from '../crypto/secret-hash.js';
 import type { ClientStore } from '../store/client-store.js';
@@ -92,7 +93,7 @@ export class ClientService {
   /** The client, or AM_ERR_IDENTITY_CLIENT_NOT_FOUND. */
   async require(id: string): Promise<ClientRecord> {
     const client = await this.#store.get(id);
-    if (client === undefined) throw new AgentmeshError(ErrorCodes.IDENTITY_CLIENT_NOT_FOUND, `client ${id} does not exist`, { details: { clientId: id } });
+    if (client === undefined) throw Errors.clientNotFound({ clientId: id });
     return client;
   }
 
@@ -122,7 +123,7 @@ export class ClientService {
       }
       return { record: next, announce: false };
     });
-    if (client === undefined) throw new AgentmeshError(ErrorCodes.IDENTITY_CLIENT_NOT_FOUND, `client ${id} does not exist`, { details: { clientId: id } });
+    if (client === undefined) throw Errors.clientNotFound({ clientId: id });
     if (refusal !== undefined) throw refusal;
     return { client, secret };
   }
@@ -131,7 +132,7 @@ export class ClientService {
   async revoke(id: string): Promise<ClientRecord> {
     const now = this.#clock();
     const client = await this.#store.update(id, (current) => (current.status === 'revoked' ? undefined : { record: { ...current, status: 'revoked', revokedAt: now, updatedAt: now }, announce: true }));
-    if (client === undefined) throw new AgentmeshError(ErrorCodes.IDENTITY_CLIENT_NOT_FOUND, `client ${id} does not exist`, { details: { clientId: id } });
+    if (client === undefined) throw Errors.clientNotFound({ clientId: id });
     this.#revocations.addClient(id, client.revokedAt ?? now);
     return client;
   }

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors } from '../../../protocol/index.js';
 import type { CredentialCarrier } from '../authenticator.js';
 import { CREDITS_ADMIN_SCOPE, GATEWAY_ADMIN_SCOPE, type Principal } from '../principal.js';
 
@@ -37,5 +37,5 @@ export function createRequireScope(options: { adminToken: string | undefined; au
 }
 
 function forbidden(scope: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.AUTH_FORBIDDEN, `this call needs the ${scope} scope`, { details: { scope } });
+  return Errors.missingScope({ scope });
 }

@@ -1,0 +1,112 @@
+/**
+ * Errors declared once: the code (whose wire mapping is WIRE in errors.ts),
+ * the message template, and which values go out as ErrorInfo details. Call
+ * sites pass values, never words, so one condition reads the same wherever
+ * it is raised and whichever role raises it (the pattern of Fastify's
+ * `lib/errors.js`).
+ *
+ * Templates name their values: `'Task {taskId} was not found'`. The values'
+ * names are checked at compile time against the template, and a value listed
+ * in `details` is copied into the error's details (client-safe metadata).
+ *
+ * What belongs here: every error a client can receive (A2A and REST
+ * answers), and any raised from more than one place. A one-off message only
+ * a developer or operator sees (a CLI usage line, a start-up configuration
+ * problem) stays at its site, next to the check it explains.
+ */
+import { AgentmeshError, ErrorCodes, type AgentmeshErrorOptions, type ErrorCode } from './errors.js';
+
+/** The names between braces in a template. */
+export type TemplateValues<T extends string> = T extends `${string}{${infer Name}}${infer Rest}` ? Name | TemplateValues<Rest> : never;
+
+/** Values of one error: each name of its template, as text or a number. */
+type Values<T extends string> = [TemplateValues<T>] extends [never] ? Record<string, never> : Record<TemplateValues<T>, string | number>;
+
+/** Options a call site may add: everything but the code, the message and the declared details. */
+export type RaiseOptions = Omit<AgentmeshErrorOptions, 'details'> & { details?: Record<string, string> };
+
+/** One declared error: call it with its values to make the error. */
+export interface DeclaredError<T extends string> {
+  (values: Values<T>, options?: RaiseOptions): AgentmeshError;
+  readonly code: ErrorCode;
+  readonly template: T;
+}
+
+const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9]*)\}/g;
+
+/** Fills a template; a name without a value stays as written (a declaration bug the tests catch). */
+export function fillTemplate(template: string, values: Readonly<Record<string, string | number>>): string {
+  return template.replace(PLACEHOLDER, (whole, name: string) => (Object.hasOwn(values, name) ? String(values[name]) : whole));
+}
+
+function declare<const T extends string>(code: ErrorCode, template: T, declared: { details?: readonly TemplateValues<T>[]; expose?: boolean; retryable?: boolean } = {}): DeclaredError<T> {
+  const raise = (values: Values<T>, options: RaiseOptions = {}): AgentmeshError => {
+    const filled = values as Readonly<Record<string, string | number>>;
+    let details = options.details;
+    if (declared.details !== undefined && declared.details.length > 0) {
+      details = { ...details };
+      for (const name of declared.details) details[name] = String(filled[name]);
+    }
+    return new AgentmeshError(code, fillTemplate(template, filled), {
+      ...(declared.expose !== undefined && { expose: declared.expose }),
+      ...(declared.retryable !== undefined && { retryable: declared.retryable }),
+      ...options,
+      ...(details !== undefined && { details }),
+    });
+  };
+  return Object.assign(raise, { code, template });
+}
+
+/** The catalog, by area. Names say the condition, not the code. */
+export const Errors = {
+  // requests
+  invalidJson: declare(ErrorCodes.PROTOCOL_PARSE, 'Invalid JSON payload: {reason}'),
+  methodNotFound: declare(ErrorCodes.PROTOCOL_METHOD_NOT_FOUND, 'Method not found: {method}', { details: ['method'] }),
+  invalidEnvelope: declare(ErrorCodes.PROTOCOL_INVALID_REQUEST, 'Request payload validation error: {reason}'),
+  badPercentEncoding: declare(ErrorCodes.PROTOCOL_INVALID_REQUEST, 'The request path is not a valid URL (bad percent-encoding)'),
+  routeNotFound: declare(ErrorCodes.HTTP_NOT_FOUND, 'Route {method} {path} not found'),
+  nestedTooDeep: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: the request nests deeper than {limit} levels'),
+  v1RestOnly: declare(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, 'The HTTP+JSON binding here serves A2A 1.0; send A2A-Version: 1.0, or use the JSON-RPC binding for 0.3'),
+
+  // agents
+  streamingNotSupported: declare(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'Agent {agent} does not support streaming'),
+  pushNotSupported: declare(ErrorCodes.PUSH_NOT_SUPPORTED, 'Agent {agent} does not support push notifications'),
+  noExtendedCard: declare(ErrorCodes.CARD_EXTENDED_NOT_CONFIGURED, 'Agent {agent} has no extended agent card'),
+
+  // tasks
+  taskNotFound: declare(ErrorCodes.TASK_NOT_FOUND, 'Task {taskId} was not found', { details: ['taskId'] }),
+  taskCanceled: declare(ErrorCodes.TASK_CANCELED, 'Task was canceled', { expose: true }),
+  taskNotCancelable: declare(ErrorCodes.TASK_NOT_CANCELABLE, 'Task {taskId} is {state} and can no longer be canceled', { details: ['taskId', 'state'] }),
+  taskClosedToMessages: declare(ErrorCodes.TASK_TERMINAL, 'Task {taskId} is {state}; it accepts no more messages. Start a new task (same contextId to keep the conversation).', { details: ['taskId', 'state'] }),
+  taskClosedToUpdates: declare(ErrorCodes.TASK_TERMINAL, 'Task {taskId} is {state}; it accepts no more updates', { details: ['taskId', 'state'], expose: true }),
+  taskNotWaitingForInput: declare(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'Task {taskId} is {state} and is not waiting for input', { details: ['taskId', 'state'] }),
+  taskMovedMeanwhile: declare(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'Task {taskId} is {state}; send the message again', { details: ['taskId', 'state'] }),
+  taskNothingToSubscribe: declare(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'Task {taskId} is {state}; there is nothing to subscribe to. Use GetTask.', { details: ['taskId', 'state'] }),
+  skillTimedOut: declare(ErrorCodes.HTTP_TIMEOUT, 'Skill {skill} timed out after {timeoutMs} ms', { expose: true }),
+  pushConfigNotFound: declare(ErrorCodes.PUSH_CONFIG_NOT_FOUND, 'Push notification config {configId} of task {taskId} was not found'),
+
+  // the gateway's door
+  agentNotReachable: declare(ErrorCodes.GATEWAY_AGENT_NOT_FOUND, 'No agent named {quotedName} is reachable through this gateway'),
+  agentNotRegistered: declare(ErrorCodes.GATEWAY_AGENT_NOT_FOUND, 'agent {agent} is not registered', { details: ['agent'] }),
+  agentDisabled: declare(ErrorCodes.GATEWAY_NO_HEALTHY_INSTANCE, 'agent {agent} is disabled at the registry', { details: ['agent'], expose: true }),
+  noHealthyInstance: declare(ErrorCodes.GATEWAY_NO_HEALTHY_INSTANCE, 'agent {agent} has no healthy instance: {why}', { details: ['agent'], expose: true, retryable: true }),
+  agentTimedOut: declare(ErrorCodes.HTTP_TIMEOUT, 'agent {agent} did not answer within {timeoutMs} ms', { expose: true, retryable: true }),
+  agentTookTooLong: declare(ErrorCodes.HTTP_TIMEOUT, 'agent {agent} did not answer in time', { details: ['agent'], expose: true, retryable: true }),
+  agentDidNotAnswer: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, 'agent {agent} did not answer: {why}', { expose: true, retryable: true }),
+  directoryNotLoaded: declare(ErrorCodes.HTTP_UNAVAILABLE, 'the gateway has not loaded the agent directory from the registry yet; retry shortly', { expose: true, retryable: true }),
+  auditBehind: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'The audit trail is behind; retry shortly', { expose: true, retryable: true }),
+  missingScope: declare(ErrorCodes.AUTH_FORBIDDEN, 'this call needs the {scope} scope', { details: ['scope'] }),
+
+  // identity
+  clientNotFound: declare(ErrorCodes.IDENTITY_CLIENT_NOT_FOUND, 'client {clientId} does not exist', { details: ['clientId'] }),
+  apiKeyNotFound: declare(ErrorCodes.IDENTITY_KEY_NOT_FOUND, 'API key {keyId} does not exist', { details: ['keyId'] }),
+
+  // outbound calls
+  outboundRefused: declare(ErrorCodes.SSRF_BLOCKED, 'Outbound request to {target} refused: {reason}', { details: ['target'] }),
+  outboundTooLarge: declare(ErrorCodes.HTTP_UPSTREAM_TOO_LARGE, 'Response from {target} is larger than the {maxBytes}-byte limit', { details: ['target', 'maxBytes'], expose: true }),
+  outboundTimedOut: declare(ErrorCodes.HTTP_TIMEOUT, 'Request to {target} timed out after {timeoutMs} ms', { details: ['target', 'timeoutMs'], expose: true, retryable: true }),
+  outboundFailed: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, 'Request to {target} failed: {reason}', { details: ['target'], expose: true, retryable: true }),
+
+  // server
+  shuttingDown: declare(ErrorCodes.HTTP_UNAVAILABLE, 'The server is shutting down; retry on another instance', { expose: true, retryable: true }),
+} as const;

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { openWithStack } from '../http/index.js';
+import { observeDatabase, openWithStack } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from './config.js';
@@ -97,6 +97,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   // unreadable secret or key file) closes what was opened, so the process can exit.
   return openWithStack(async (stack) => {
     const backends = await openBackends(config, options, log, deadline, stack);
+    observeDatabase(metrics, backends.database);
     const configs = new AgentConfigs({ agents: options.agents.map((a) => a.name), logger: log });
     const cards = new ServedCards(options.agents, config.publicUrl ?? `http://localhost:${config.port}`, config.signCards ? backends.signingKey : undefined);
     const push = buildPushWorker(config, backends, cards, metrics, log, now, deadline, stack);

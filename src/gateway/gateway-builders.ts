@@ -13,7 +13,7 @@ import { a2aProxyRoutes } from './a2a-proxy-route.js';
 import { AssertionCache } from './assertion-cache.js';
 import type { CardSigningKey } from './card-signing-key.js';
 import type { GatewayConfig } from './config.js';
-import { exactCreditHolds, LeasedCreditHolds, type CreditHolds } from './credits/index.js';
+import { exactCreditHolds, LeasedCreditHolds, meteredCreditHolds, type CreditHolds } from './credits/index.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { CREDITS_ADMIN_SCOPE, createIdentity, type Identity } from './identity/index.js';
 import { ConcurrencyGate } from './proxy/concurrency-gate.js';
@@ -110,7 +110,7 @@ export async function buildParts(config: GatewayConfig, backends: GatewayBackend
   });
   stack.defer('upstream router', () => router.close());
   const quotas = new Quotas({ redis });
-  const credits = buildCreditHolds(config, ledger, log);
+  const credits = meteredCreditHolds(buildCreditHolds(config, ledger, log), metrics);
   // Drained at close: the settlements still in memory are written and the leases' unspent credits returned.
   stack.defer('credit holds', () => credits.close());
   const tracker = buildSettlementTracker(config, { identity, router, audit, credits }, database, log);

@@ -6,6 +6,8 @@
 export { createAuditLog } from './audit-log.js';
 export type { AuditLog, AuditLogOptions } from './audit-log.js';
 export { hashInput } from './hash-input.js';
+export { PeriodicAuditVerifier } from './periodic-verifier.js';
+export type { PeriodicAuditVerifierOptions } from './periodic-verifier.js';
 export { SECURITY_EVENT_TYPES } from './audit-entry.js';
 export type { AuditEntry, AuditRow, AuditActorKind, AuditOutcome, AuditProblem, AuditVerifyResult, AuditAnchor } from './audit-entry.js';
 export type { AuditVerifyOptions } from './chain-verifier.js';

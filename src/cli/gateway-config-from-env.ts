@@ -27,6 +27,8 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   if (ttl !== undefined) config.tokenTtlSeconds = ttl;
   const maxHold = envInt('GATEWAY_CREDITS_MAX_HOLD_MS', env['GATEWAY_CREDITS_MAX_HOLD_MS']);
   if (maxHold !== undefined) config.creditsMaxHoldMs = maxHold;
+  const auditVerify = envInt('GATEWAY_AUDIT_VERIFY_INTERVAL_MS', env['GATEWAY_AUDIT_VERIFY_INTERVAL_MS']);
+  if (auditVerify !== undefined) config.auditVerifyIntervalMs = auditVerify;
   const creditsMode = env['GATEWAY_CREDITS_MODE'];
   if (creditsMode) {
     if (creditsMode !== 'lease' && creditsMode !== 'exact') throw new Error(`GATEWAY_CREDITS_MODE must be lease or exact, got ${JSON.stringify(creditsMode)}`);

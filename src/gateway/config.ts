@@ -70,6 +70,13 @@ export const gatewayConfigSchema = z
      * as `credits.expired` (issue 15 §4).
      */
     creditsMaxHoldMs: z.number().int().min(60_000).default(86_400_000),
+    /**
+     * How often the audit chain is verified in the background, ms (10 min; 0
+     * turns it off): the first run walks the whole chain, later ones the rows
+     * added since, every 24th the whole chain again. Outcomes are the
+     * `agentmesh_audit_verify_*` metrics an alert watches.
+     */
+    auditVerifyIntervalMs: z.number().int().min(0).default(600_000),
     /** How often the ledger is swept for holds older than creditsMaxHoldMs, ms (5 min). */
     creditsHoldSweepMs: z.number().int().min(1_000).default(300_000),
     /**

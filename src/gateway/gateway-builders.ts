@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import type { Redis } from 'ioredis';
-import { createAuditLog, type AuditLog } from '../audit/index.js';
+import { createAuditLog, PeriodicAuditVerifier, type AuditLog } from '../audit/index.js';
 import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, type DisposerStack, type SsrfGuard, type UnroutedFallback } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
@@ -13,7 +13,7 @@ import { a2aProxyRoutes } from './a2a-proxy-route.js';
 import { AssertionCache } from './assertion-cache.js';
 import type { CardSigningKey } from './card-signing-key.js';
 import type { GatewayConfig } from './config.js';
-import { exactCreditHolds, LeasedCreditHolds, type CreditHolds } from './credits/index.js';
+import { exactCreditHolds, LeasedCreditHolds, meteredCreditHolds, type CreditHolds } from './credits/index.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { CREDITS_ADMIN_SCOPE, createIdentity, type Identity } from './identity/index.js';
 import { ConcurrencyGate } from './proxy/concurrency-gate.js';
@@ -94,6 +94,12 @@ export async function buildParts(config: GatewayConfig, backends: GatewayBackend
   ledger.onLowBalance((event) => log.warn({ ...event }, 'tenant credit balance is low'));
   const audit = createAuditLog({ database, logger: log, metrics });
   stack.defer('audit log', () => audit.close());
+  if (config.auditVerifyIntervalMs > 0) {
+    // Stopped before the audit log closes (the stack closes last-first).
+    const verifier = new PeriodicAuditVerifier({ verify: (o) => audit.verify(o), metrics, logger: log, intervalMs: config.auditVerifyIntervalMs });
+    verifier.start();
+    stack.defer('audit verifier', () => verifier.stop());
+  }
   const router = createUpstreamRouter({
     registryUrl: config.registryUrl,
     ...(config.registryToken ? { registryToken: config.registryToken } : {}),
@@ -104,7 +110,7 @@ export async function buildParts(config: GatewayConfig, backends: GatewayBackend
   });
   stack.defer('upstream router', () => router.close());
   const quotas = new Quotas({ redis });
-  const credits = buildCreditHolds(config, ledger, log);
+  const credits = meteredCreditHolds(buildCreditHolds(config, ledger, log), metrics);
   // Drained at close: the settlements still in memory are written and the leases' unspent credits returned.
   stack.defer('credit holds', () => credits.close());
   const tracker = buildSettlementTracker(config, { identity, router, audit, credits }, database, log);

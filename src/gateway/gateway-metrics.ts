@@ -1,7 +1,10 @@
 import type { Metrics } from '../observability/index.js';
+import { TenantLabels } from '../tenancy/index.js';
 
 /** Distinct agent label values kept; the rest count as "other" (bounded cardinality). */
 const MAX_AGENT_LABELS = 200;
+/** Distinct tenant label values kept, as the ledger's (first come, first named; the rest are "other"). */
+const MAX_TENANT_LABELS = 100;
 
 /** The gateway's own metrics (the router, identity, ledger and audit add theirs). */
 export class GatewayMetrics {
@@ -11,6 +14,8 @@ export class GatewayMetrics {
   readonly securityEvents;
   readonly piiMatches;
   readonly #upstreamStatus;
+  readonly #quotaRefusals;
+  readonly #tenants = new TenantLabels(MAX_TENANT_LABELS);
   readonly #agents = new Set<string>();
 
   constructor(metrics: Metrics) {
@@ -19,6 +24,8 @@ export class GatewayMetrics {
     this.quotaHits = metrics.counter('agentmesh_gateway_quota_hits_total', 'Calls refused by a quota', ['agent']);
     this.securityEvents = metrics.counter('agentmesh_gateway_security_events_total', 'Refused calls, by event (auth.denied, scope.denied, quota.exceeded, tenant.mismatch, …)', ['event']);
     this.piiMatches = metrics.counter('agentmesh_gateway_pii_matches_total', 'Personal data found in messages by the PII policy, by kind and the action taken', ['kind', 'action']);
+    // Tenant-labelled: served only on the gateway's private metrics listener, never its public port.
+    this.#quotaRefusals = metrics.counter('agentmesh_gateway_quota_refusals_total', 'Calls refused by a quota, by tenant (100 named, the rest other) and which quota (client, tenant)', ['tenant', 'quota']);
     this.#upstreamStatus = metrics.counter('agentmesh_gateway_upstream_responses_total', 'Upstream answers by agent, operation and status class', ['agent', 'operation', 'status']);
   }
 
@@ -28,6 +35,12 @@ export class GatewayMetrics {
     if (this.#agents.size >= MAX_AGENT_LABELS) return 'other';
     this.#agents.add(agent);
     return agent;
+  }
+
+  /** A call refused by a quota: counted per agent (quota hits) and per tenant and quota. */
+  quotaRefused(agent: string, tenant: string, quota: string): void {
+    this.quotaHits.labels({ agent: this.agentLabel(agent) }).inc();
+    this.#quotaRefusals.labels({ tenant: this.#tenants.of(tenant), quota: quota === 'tenant' ? 'tenant' : 'client' }).inc();
   }
 
   upstream(agent: string, operation: string, status: number, _durationMs: number): void {

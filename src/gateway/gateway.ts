@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AuditLog } from '../audit/index.js';
-import { createMetricsListener, metricsPortOf, openWithStack } from '../http/index.js';
+import { createMetricsListener, metricsPortOf, observeDatabase, openWithStack } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import type { CreditLedger } from '../tenancy/index.js';
@@ -65,6 +65,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   // GATEWAY_SECRET cannot decrypt) closes what it opened, so the process can exit.
   return openWithStack(async (stack) => {
     const backends = await openBackends(config, options, log, stack);
+    observeDatabase(metrics, backends.database);
     const parts = await buildParts(config, backends, publicUrl, metrics, log, stack);
     const cardKey = await loadCardSigningKey(join(config.dataDir, 'gateway-card-key.pem'), () => `${publicUrl}/.well-known/agent-card-jwks.json`);
     const metricsListener = createMetricsListener({ metrics, host: config.metricsHost, port: metricsPort, logger: log });

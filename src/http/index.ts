@@ -20,5 +20,6 @@ export { openSse, parseLastEventId, abortOnClientGone } from './sse.js';
 export type { SseOptions, SseStream } from './sse.js';
 export { roleServerFields, roleMetricsFields, metricsPortOf, parseRoleConfig, databaseOptionsOf } from './role-config.js';
 export { createMetricsListener } from './metrics-listener.js';
+export { observeDatabase } from './database-metrics.js';
 export type { MetricsListener, MetricsListenerOptions } from './metrics-listener.js';
 export { DisposerStack, openWithStack } from './disposer-stack.js';

@@ -29,8 +29,13 @@ export interface Metrics {
   counter(name: string, help: string, labelNames?: LabelNames): Counter<string>;
   /** A distribution; name it with its unit (`…_seconds`, `…_bytes`). Buckets default to prom-client's. */
   histogram(name: string, help: string, labelNames?: LabelNames, buckets?: readonly number[]): Histogram<string>;
-  /** A value that goes up and down. */
-  gauge(name: string, help: string, labelNames?: LabelNames): Gauge<string>;
+  /**
+   * A value that goes up and down. `collect`, when given, runs at every
+   * scrape before the value is read (a value computed on demand, such as the
+   * age of the oldest run, that no event would update); it applies when the
+   * gauge is created.
+   */
+  gauge(name: string, help: string, labelNames?: LabelNames, collect?: (gauge: Gauge<string>) => void | Promise<void>): Gauge<string>;
   /** The Prometheus text exposition of every metric, with its content type. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -74,9 +79,15 @@ class PromMetrics implements Metrics {
     ) as Histogram<string>;
   }
 
-  gauge(name: string, help: string, labelNames: LabelNames = []): Gauge<string> {
+  gauge(name: string, help: string, labelNames: LabelNames = [], collect?: (gauge: Gauge<string>) => void | Promise<void>): Gauge<string> {
     return this.#getOrCreate('gauge', name, labelNames, (fullName) =>
-      new Gauge({ name: fullName, help, labelNames, registers: [this.registry] }),
+      new Gauge({
+        name: fullName,
+        help,
+        labelNames,
+        registers: [this.registry],
+        ...(collect === undefined ? {} : { collect(this: Gauge<string>) { return collect(this); } }),
+      }),
     ) as Gauge<string>;
   }
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { createLogger } from '../observability/index.js';
+import { createLogger, createMetrics, type Metrics } from '../observability/index.js';
 import { createRuntime, type Runtime } from '../runtime/index.js';
 import { createDatabase, type Bus, type Database } from '../storage/index.js';
 import { databaseOptionsOf } from '../http/index.js';
@@ -8,6 +8,7 @@ import { parseOrchestratorConfig, type OrchestratorConfig, type OrchestratorConf
 import type { ResolveTarget } from './engine/run-execution.js';
 import { RunStore } from './engine/run-store.js';
 import { WorkflowEngine } from './engine/workflow-engine.js';
+import { WorkflowMetrics } from './engine/workflow-metrics.js';
 import { createInstanceDirectory } from './instance-directory.js';
 import { createOrchestratorAgent } from './orchestrator-agent.js';
 import { createRouteSkill, RegistryReader, selectTarget } from './router/index.js';
@@ -27,6 +28,8 @@ export interface OrchestratorOptions {
   workflows?: WorkflowDefinition[];
   /** Multiplies retry backoffs (tests shorten them). */
   backoffScale?: number;
+  /** The metrics registry the runtime and the workflow engine record into (default: a new one, served at `/metrics`). */
+  metrics?: Metrics;
 }
 
 export interface Orchestrator {
@@ -72,13 +75,22 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
       const chosen = await selectTarget({ registry, self: config.name, text: '', route: target, tenant: onBehalfOf.tenant });
       return { agent: chosen.agent, ...(chosen.skill ? { skill: chosen.skill } : {}) };
     };
-    const engine = new WorkflowEngine({ store: new RunStore(database.db), caller, resolveTarget, logger: log, ...(options.backoffScale !== undefined ? { backoffScale: options.backoffScale } : {}) });
     const workflows = [...(options.workflows ?? [])];
     if (config.workflowsDir) {
       const folder = await loadWorkflowFolder(config.workflowsDir);
       for (const { file, error } of folder.errors) log.error({ file, err: error }, 'workflow file skipped: it does not validate');
       workflows.push(...folder.workflows);
     }
+    const metrics = options.metrics ?? createMetrics({});
+    const workflowMetrics = new WorkflowMetrics({ metrics, registered: workflows.map((w) => w.name) });
+    const engine = new WorkflowEngine({
+      store: new RunStore(database.db),
+      caller,
+      resolveTarget,
+      logger: log,
+      metrics: workflowMetrics,
+      ...(options.backoffScale !== undefined ? { backoffScale: options.backoffScale } : {}),
+    });
     const anonymousTenant = config.anonymousTenant ?? (config.gatewayUrl ? undefined : 'default');
     const agent = createOrchestratorAgent({
       name: config.name,
@@ -88,7 +100,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
       ...(anonymousTenant ? { anonymousTenant } : {}),
       ...(registry ? { routeSkill: createRouteSkill({ caller, registryUrl: config.registryUrl!, self: config.name, ...(anonymousTenant ? { anonymousTenant } : {}) }) } : {}),
     });
-    const runtime = await createRuntime({ agents: [agent], config: runtimeConfig, logger, database, ...(options.bus ? { bus: options.bus } : {}) });
+    const runtime = await createRuntime({ agents: [agent], config: runtimeConfig, logger, database, metrics, ...(options.bus ? { bus: options.bus } : {}) });
     return {
       runtime,
       engine,

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { openWithStack } from '../http/index.js';
+import { observeDatabase, openWithStack } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import { parseRegistryConfig, type RegistryConfig, type RegistryConfigInput } from './config.js';
@@ -55,6 +55,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
   // Closed last-first: background work, change feed, HTTP drain, guard, tracing, bus, database.
   return openWithStack(async (stack) => {
     const backends = await openBackends(config, options, log, stack);
+    observeDatabase(metrics, backends.database);
     const publicUrl: PublicUrl = { current: config.publicUrl ?? `http://localhost:${config.port}` };
     const app = buildRegistryHttp(config, logger, metrics, backends, stack);
     const domain = buildDomain(config, backends, publicUrl, metrics, log);

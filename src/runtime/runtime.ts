@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { openWithStack } from '../http/index.js';
+import { observeDatabase, openWithStack } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from './config.js';
@@ -97,6 +97,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   // unreadable secret or key file) closes what was opened, so the process can exit.
   return openWithStack(async (stack) => {
     const backends = await openBackends(config, options, log, deadline, stack);
+    observeDatabase(metrics, backends.database);
     const configs = new AgentConfigs({ agents: options.agents.map((a) => a.name), logger: log });
     const cards = new ServedCards(options.agents, config.publicUrl ?? `http://localhost:${config.port}`, config.signCards ? backends.signingKey : undefined);
     const push = buildPushWorker(config, backends, cards, metrics, log, now, deadline, stack);
@@ -104,6 +105,21 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const app = buildRuntimeHttp(config, logger, metrics, backends, grpc, deadline, stack);
     const engine = buildEngine(options.agents, config, backends, configs, metrics, log, now, deadline, stack);
     const running = metrics.gauge('agentmesh_runtime_tasks_running', 'Tasks executing on this replica', []);
+    // Read at each scrape from the agents' concurrency limits: queueing shows the moment it starts, not 15 s later.
+    metrics.gauge('agentmesh_runtime_agent_tasks', 'Tasks of each agent on this replica, by state: running (holding a slot) or queued (waiting for one)', ['agent', 'state'], (gauge) => {
+      for (const agent of names) {
+        const limit = engine.limit(agent);
+        if (!limit) continue;
+        gauge.set({ agent, state: 'running' }, limit.running);
+        gauge.set({ agent, state: 'queued' }, limit.queued);
+      }
+    });
+    metrics.gauge('agentmesh_runtime_agent_max_concurrent_tasks', "Each agent's concurrency limit on this replica (maxConcurrentTasks)", ['agent'], (gauge) => {
+      for (const agent of names) {
+        const limit = engine.limit(agent);
+        if (limit) gauge.set({ agent }, limit.max);
+      }
+    });
     const grpcAgents = await mountAgents(app, options.agents, { engine, backends, cards, authenticate: options.authenticate }, config, log);
     const recoverNow = async () => engine.recover(now() - config.replicaTtlMs, { giveUpBefore: now() - 10 * config.replicaTtlMs });
     return {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
@@ -41,6 +41,13 @@ export interface Database {
   readonly sqliteWriteGate?: WriteGate | undefined;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /**
+   * Write-ahead log held since the last checkpoint, in bytes: the size of the
+   * SQLite `-wal` file (0 in memory), or PostgreSQL's distance from the last
+   * checkpoint's redo point to the current WAL position. What grows when
+   * checkpoints fall behind the writes.
+   */
+  walBytes(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -92,6 +99,11 @@ function openSqlite(path: string): Database {
     async ping() {
       raw.prepare('select 1').get();
     },
+    async walBytes() {
+      if (inMemory) return 0;
+      // Absent between a checkpoint's truncation and the next write.
+      return statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+    },
     async close() {
       await checkpointer?.close();
       await db.destroy();
@@ -123,6 +135,11 @@ async function openPostgres(url: string, max: number, queryTimeoutMs: number): P
     sqlite: undefined,
     async ping() {
       await sql`select 1`.execute(db);
+    },
+    async walBytes() {
+      // Both functions are executable by any role (no pg_monitor needed); a standby has no current WAL position.
+      const { rows } = await sql<{ bytes: number | string | null }>`select case when pg_is_in_recovery() then 0 else pg_wal_lsn_diff(pg_current_wal_lsn(), (select redo_lsn from pg_control_checkpoint()))::bigint end as bytes`.execute(db);
+      return Number(rows[0]?.bytes ?? 0);
     },
     async close() {
       await db.destroy();

@@ -29,3 +29,4 @@ export type {
   Discrepancy,
   LowBalanceEvent,
 } from './ledger-types.js';
+export { TenantLabels } from './tenant-labels.js';

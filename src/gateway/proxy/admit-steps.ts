@@ -16,8 +16,8 @@ export async function quotaStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
     ]);
   } catch (err) {
     c.audit.eventType = 'quota.exceeded';
-    d.metrics.quotaHits.labels({ agent: c.agent }).inc();
     const details = (err as AgentmeshError).details;
+    d.metrics.quotaRefused(c.agent, principal.tenant, String(details?.['quota'] ?? 'client'));
     const retry = details?.['retryAfterSeconds'];
     if (retry) c.reply.header('retry-after', retry).header('ratelimit-limit', details?.['limit'] ?? '').header('ratelimit-remaining', '0').header('ratelimit-reset', retry);
     throw err;

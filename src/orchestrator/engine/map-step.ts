@@ -50,8 +50,10 @@ export async function runMap(run: RunExecution, step: MapStep, scope: TemplateSc
       const unitScope: TemplateScope = { ...scope, steps: { ...scope.steps }, index, ...(batched ? { batch: unit } : { item: unit[0] }) };
       try {
         outputs[index] = (await run.step(step.step, unitScope, `${path}/${index}`, unitSignal, { quiet: true })).output;
+        run.deps.metrics?.mapItems(run.host.runId, 'completed', unit.length);
       } catch (err) {
         if (unitSignal.aborted && !(err instanceof StepFailure)) return;
+        run.deps.metrics?.mapItems(run.host.runId, 'failed', unit.length);
         failures.push({ index, error: failureMessage(err) });
         if (tooMany()) stop.abort(new Error('the map failed'));
       }

@@ -10,6 +10,7 @@ import { runMap } from './map-step.js';
 import { stepMessageId } from './message-ids.js';
 import { runParallel } from './parallel-step.js';
 import type { RunStore, StepRecord } from './run-store.js';
+import type { WorkflowMetrics } from './workflow-metrics.js';
 import { failureMessage, StepFailure } from './step-failure.js';
 
 /** Turns a call step's target (agent, or skill and tags) into the agent to call. */
@@ -46,6 +47,8 @@ export interface ExecutionDeps {
   backoffScale?: number;
   /** Shortest interval between two `map.progress` events. Default 250 ms. */
   progressIntervalMs?: number;
+  /** Records step attempts and map items. */
+  metrics?: WorkflowMetrics;
 }
 
 /** Options of one step's execution. */
@@ -141,6 +144,7 @@ export class RunExecution {
       try {
         const output = await this.#run(step, scope, path, stepSignal, record, options);
         await this.#save({ ...record, status: 'completed', output: output ?? null, error: null, finishedAt: this.deps.now() });
+        this.deps.metrics?.stepEnded(this.host.runId, step.kind, 'completed', (this.deps.now() - started) / 1000);
         if (!options.quiet) this.#emit({ type: 'step.completed', runId: this.host.runId, path, kind: step.kind, durationMs: this.deps.now() - started, cached: false }, `${path}: completed`);
         return { status: 'completed', output: output ?? null, ...(record.taskId ? { taskId: record.taskId } : {}), ...(record.agent ? { agent: record.agent } : {}) };
       } catch (err) {
@@ -150,6 +154,7 @@ export class RunExecution {
           throw signal.reason instanceof Error ? signal.reason : err;
         }
         const message = timeout?.signal.aborted ? `timed out after ${step.timeoutMs} ms` : failureMessage(err);
+        this.deps.metrics?.stepEnded(this.host.runId, step.kind, 'failed', (this.deps.now() - started) / 1000);
         // A permanent failure (the input refused, the task rejected) fails the step at once with its reason.
         const willRetry = record.attempt < attempts && !(err instanceof StepFailure && err.permanent);
         this.#emit({ type: 'step.failed', runId: this.host.runId, path, kind: step.kind, error: message, willRetry }, `${path}: failed: ${message}${willRetry ? ' (will retry)' : ''}`);

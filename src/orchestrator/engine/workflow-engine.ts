@@ -7,6 +7,7 @@ import type { RunStore } from './run-store.js';
 import { failureMessage, StepFailure } from './step-failure.js';
 import { summarizeSteps } from './step-summary.js';
 import type { StepSummary } from '../run-events.js';
+import type { WorkflowMetrics } from './workflow-metrics.js';
 
 export interface WorkflowEngineOptions {
   store: RunStore;
@@ -18,6 +19,8 @@ export interface WorkflowEngineOptions {
   backoffScale?: number;
   /** Shortest interval between two `map.progress` events. Default 250 ms. */
   progressIntervalMs?: number;
+  /** Records runs, steps and map items (absent: nothing recorded). */
+  metrics?: WorkflowMetrics;
 }
 
 /** How a run starts: a new workflow with its inputs, or a new run continuing an earlier one. */
@@ -67,8 +70,20 @@ export class WorkflowEngine {
     const records = await store.steps(host.runId);
     const resumed = records.size > 0;
     const started = now();
+    const metrics = this.#o.metrics;
+    metrics?.runStarted(host.runId, definition.name);
+    const ended = (state: 'completed' | 'failed' | 'canceled' | 'released') => metrics?.runEnded(host.runId, state, (now() - started) / 1000);
     const execution = new RunExecution(
-      { store, caller: this.#o.caller, resolveTarget: this.#o.resolveTarget, logger, now, ...(this.#o.backoffScale !== undefined ? { backoffScale: this.#o.backoffScale } : {}), ...(this.#o.progressIntervalMs !== undefined ? { progressIntervalMs: this.#o.progressIntervalMs } : {}) },
+      {
+        store,
+        caller: this.#o.caller,
+        resolveTarget: this.#o.resolveTarget,
+        logger,
+        now,
+        ...(this.#o.backoffScale !== undefined ? { backoffScale: this.#o.backoffScale } : {}),
+        ...(this.#o.progressIntervalMs !== undefined ? { progressIntervalMs: this.#o.progressIntervalMs } : {}),
+        ...(metrics !== undefined ? { metrics } : {}),
+      },
       {
         ...host,
         runId: host.runId,
@@ -80,6 +95,7 @@ export class WorkflowEngine {
         requestInput: host.requestInput.bind(host),
         paused: (waiting) => {
           host.paused?.(waiting);
+          metrics?.runPaused(host.runId, waiting);
           void store.setStatus(host.runId, waiting ? 'input-required' : 'running').catch((err) => logger.warn({ err, runId: host.runId }, 'run status not saved'));
         },
       },
@@ -93,19 +109,25 @@ export class WorkflowEngine {
     try {
       const outputs = await execution.execute(existing.inputs);
       await store.setStatus(host.runId, 'completed', { outputs: outputs ?? null });
+      ended('completed');
       host.emit({ type: 'run.completed', runId: host.runId, durationMs: now() - started }, `Workflow ${definition.name} completed`);
       return outputs;
     } catch (err) {
       if (host.signal.aborted) {
         // Let go by a draining process: the run resumes elsewhere, as it is.
-        if (execution.letGo()) throw err;
+        if (execution.letGo()) {
+          ended('released');
+          throw err;
+        }
         const reason = host.signal.reason instanceof Error ? host.signal.reason.message : '';
         // The runtime ends a task past its time limit the same way it cancels one: the reason tells them apart.
         const canceled = /cancel/i.test(reason) || reason === '';
+        ended(canceled ? 'canceled' : 'failed');
         await store.setStatus(host.runId, canceled ? 'canceled' : 'failed', { error: canceled ? 'canceled' : reason }).catch(() => undefined);
         throw err;
       }
       const message = failureMessage(err);
+      ended('failed');
       await store.setStatus(host.runId, 'failed', { error: message }).catch((e) => logger.warn({ err: e }, 'run status not saved'));
       host.emit({ type: 'run.failed', runId: host.runId, error: message, ...(err instanceof StepFailure ? { path: err.path } : {}) }, `Workflow ${definition.name} failed: ${message}`);
       if (!(err instanceof StepFailure) && !(err instanceof AgentmeshError)) logger.warn({ err, runId: host.runId }, 'workflow run failed unexpectedly');

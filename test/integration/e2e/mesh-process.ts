@@ -82,10 +82,10 @@ function field(banner: string, pattern: RegExp, what: string): RegExpExecArray {
   return match;
 }
 
-/** Starts `agentmesh up <args>` on free ports and resolves once its banner is complete. */
-export async function startMesh(args: string[]): Promise<Mesh> {
+/** Starts `agentmesh up <args>` on free ports (with `env` added to a clean environment) and resolves once its banner is complete. */
+export async function startMesh(args: string[], env: Record<string, string> = {}): Promise<Mesh> {
   const ports = ['--port', '0', '--registry-port', '0', '--gateway-port', '0', '--orchestrator-port', '0'];
-  const child = spawn(process.execPath, [...CLI, 'up', ...ports, ...args], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI, 'up', ...ports, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

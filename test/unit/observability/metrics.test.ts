@@ -42,6 +42,15 @@ describe('createMetrics', () => {
     assert.match(body, /agentmesh_runtime_tasks_running 2/);
   });
 
+  test('a gauge with collect is computed at each scrape', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    let value = 1;
+    metrics.gauge('agentmesh_z_age_seconds', 'Age.', [], (gauge) => gauge.set(value));
+    assert.match((await metrics.render()).body, /agentmesh_z_age_seconds 1/);
+    value = 7;
+    assert.match((await metrics.render()).body, /agentmesh_z_age_seconds 7/);
+  });
+
   test('keeps two instances apart (no global registry)', async () => {
     const one = createMetrics({ defaultMetrics: false });
     const two = createMetrics({ defaultMetrics: false });

@@ -1,0 +1,46 @@
+import type { Metrics } from '../../observability/index.js';
+import type { CreditHolds } from './credit-holds.js';
+
+/** Distinct agent label values kept, as the gateway's other per-agent metrics; the rest count as "other". */
+const MAX_AGENT_LABELS = 200;
+
+/**
+ * Counts what the gateway's calls hold, charge and refund per agent (the
+ * ledger counts per tenant): `agentmesh_gateway_credits_{reserved,charged,refunded}_millicredits_total{agent}`.
+ * A decorator, so both hold modes (exact, lease) are counted alike; a
+ * replayed reserve or settle counts nothing.
+ */
+export function meteredCreditHolds(holds: CreditHolds, metrics: Metrics): CreditHolds {
+  const reserved = metrics.counter('agentmesh_gateway_credits_reserved_millicredits_total', 'Milli-credits held for calls, by agent', ['agent']);
+  const charged = metrics.counter('agentmesh_gateway_credits_charged_millicredits_total', 'Milli-credits charged when calls settled, by agent', ['agent']);
+  const refunded = metrics.counter('agentmesh_gateway_credits_refunded_millicredits_total', 'Milli-credits of holds refunded (failed or canceled calls), by agent', ['agent']);
+  const agents = new Set<string>();
+  const label = (agent: string): string => {
+    if (agents.has(agent)) return agent;
+    if (agents.size >= MAX_AGENT_LABELS) return 'other';
+    agents.add(agent);
+    return agent;
+  };
+  return {
+    async reserve(input) {
+      const result = await holds.reserve(input);
+      if (!result.replayed) reserved.inc({ agent: label(input.agent) }, input.milliCredits);
+      return result;
+    },
+    async settle(key, milliCredits, info) {
+      const settlement = await holds.settle(key, milliCredits, info);
+      if (!settlement.replayed) charged.inc({ agent: label(settlement.agent) }, settlement.chargedMilliCredits);
+      return settlement;
+    },
+    async refund(key, reason) {
+      const settlement = await holds.refund(key, reason);
+      if (!settlement.replayed) refunded.inc({ agent: label(settlement.agent) }, settlement.heldMilliCredits - settlement.chargedMilliCredits);
+      return settlement;
+    },
+    rekey: (oldKey, newKey) => holds.rekey(oldKey, newKey),
+    pin: (key) => holds.pin(key),
+    expireHolds: (options) => holds.expireHolds(options),
+    flush: () => holds.flush(),
+    close: () => holds.close(),
+  };
+}

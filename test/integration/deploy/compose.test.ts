@@ -90,8 +90,6 @@ describe('deploy/compose/compose.yaml', () => {
       for (const secret of service['secrets'] ?? []) assert.ok(declared.has(typeof secret === 'string' ? secret : secret.source), `${name} uses secret ${JSON.stringify(secret)}`);
     }
     for (const [name, config] of Object.entries(compose['configs'] as Record<string, { file: string }>)) {
-      // deploy/prometheus/rules.yml belongs to the dashboards-and-alerts work (issue 18 §8); the rest is here.
-      if (config.file.startsWith('../prometheus/')) continue;
       assert.ok(existsSync(join(composeDir, config.file)), `config ${name}: ${config.file}`);
     }
     assert.equal(compose['configs']['prometheus-rules'].file, '../prometheus/rules.yml');

@@ -125,6 +125,10 @@ describe('deploy/kubernetes/production', () => {
       assert.ok(Object.values(example.stringData).every((v) => v === 'REPLACE_ME'), 'secrets.example.yaml holds placeholders only');
     }
     assert.ok(objects.some((o) => o.kind === 'ServiceMonitor'), 'a ServiceMonitor');
+    // The PrometheusRule is generated from deploy/prometheus/rules.yml (deploy/kubernetes/prometheus-rule.mjs): it must not drift.
+    const rule = objects.find((o) => o.kind === 'PrometheusRule') as { spec?: { groups?: unknown } } | undefined;
+    assert.ok(rule, 'a PrometheusRule');
+    assert.deepEqual(rule.spec?.groups, (parse(readFileSync(join(root, 'deploy/prometheus/rules.yml'), 'utf8')) as { groups: unknown }).groups, 'prometheus-rule.yaml is stale: run node deploy/kubernetes/prometheus-rule.mjs');
     assert.ok(objects.some((o) => o.kind === 'Certificate'), 'a cert-manager Certificate');
   });
 });

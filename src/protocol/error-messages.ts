@@ -101,6 +101,33 @@ export const Errors = {
   clientNotFound: declare(ErrorCodes.IDENTITY_CLIENT_NOT_FOUND, 'client {clientId} does not exist', { details: ['clientId'] }),
   apiKeyNotFound: declare(ErrorCodes.IDENTITY_KEY_NOT_FOUND, 'API key {keyId} does not exist', { details: ['keyId'] }),
 
+  // the registry
+  registryAgentNotFound: declare(ErrorCodes.REGISTRY_AGENT_NOT_FOUND, 'Agent {quotedName} is not registered'),
+  registryAgentExists: declare(ErrorCodes.REGISTRY_AGENT_EXISTS, 'Agent {quotedName} is already registered; PUT /v1/agents/{agent} replaces it', { details: ['agent'] }),
+  registryRevisionMismatch: declare(ErrorCodes.REGISTRY_REVISION_MISMATCH, 'Agent {agent} is at revision {revision}, not {expected}; read it again and retry', { details: ['agent', 'revision'] }),
+  instanceLeaseLost: declare(ErrorCodes.REGISTRY_INSTANCE_NOT_FOUND, 'Instance {instance} of {agent} holds no lease here; register it again', { details: ['agent', 'instance'] }),
+  instanceNotFound: declare(ErrorCodes.REGISTRY_INSTANCE_NOT_FOUND, 'Agent {agent} has no instance {instance}', { details: ['agent', 'instance'] }),
+  configNotYet: declare(ErrorCodes.REGISTRY_CONFIG_NOT_FOUND, 'Agent {agent} has no config yet; PUT /v1/agents/{agent}/config creates version 1', { details: ['agent'] }),
+  configVersionNotFound: declare(ErrorCodes.REGISTRY_CONFIG_NOT_FOUND, 'Agent {agent} has no config version {version}', { details: ['agent', 'version'] }),
+  registryTokenInvalid: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'The bearer token is not valid for this registry'),
+  registryWriteNeedsToken: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'Registry writes need a bearer token with the {scope} scope', { details: ['scope'] }),
+  registryWriteNeedsScope: declare(ErrorCodes.AUTH_FORBIDDEN, 'This call needs the {scope} scope', { details: ['scope'] }),
+
+  // credits
+  insufficientCredits: declare(ErrorCodes.TENANCY_INSUFFICIENT_CREDITS, 'Tenant {tenant} has {balance} milli-credits available; this call needs {needed}', { details: ['tenant', 'balance', 'needed'] }),
+  creditsNeedToken: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'The credits API needs a bearer token'),
+  creditsOfOtherTenant: declare(ErrorCodes.AUTH_FORBIDDEN, 'Reading the credits of tenant {tenant} needs a principal of that tenant or the {scope} scope', { details: ['scope', 'tenant'] }),
+  topUpNeedsScope: declare(ErrorCodes.AUTH_FORBIDDEN, 'Top-ups need the {scope} scope', { details: ['scope'] }),
+
+  // the gateway's assertion, as an agent checks it
+  assertionInvalid: declare(ErrorCodes.GATEWAY_ASSERTION_INVALID, 'The gateway assertion is not valid: {reason}', { details: ['reason'] }),
+  assertionMissing: declare(ErrorCodes.GATEWAY_ASSERTION_INVALID, 'This agent is reached through the agentmesh gateway only: the call carries no gateway assertion'),
+  assertionWithoutTenant: declare(ErrorCodes.GATEWAY_ASSERTION_INVALID, 'The gateway assertion carries no tenant'),
+
+  // callers
+  agentNeedsCredential: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'This agent needs a bearer token (OAuth 2.0 client credentials from /oauth/token) or an X-API-Key'),
+  delegationNeedsScope: declare(ErrorCodes.AUTH_FORBIDDEN, 'Calling on behalf of a tenant ({header}) needs the scope {scope}', { details: ['scope'] }),
+
   // outbound calls
   outboundRefused: declare(ErrorCodes.SSRF_BLOCKED, 'Outbound request to {target} refused: {reason}', { details: ['target'] }),
   outboundTooLarge: declare(ErrorCodes.HTTP_UPSTREAM_TOO_LARGE, 'Response from {target} is larger than the {maxBytes}-byte limit', { details: ['target', 'maxBytes'], expose: true }),

@@ -1,6 +1,6 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors } from '../protocol/index.js';
 import type { SsrfGuard } from '../http/index.js';
 import { uuidv7 } from '../storage/index.js';
 import type { AgentDirectory } from './agent-directory.js';
@@ -80,7 +80,7 @@ export class RegistryService {
     let created = false;
     const { record, changes } = await this.#o.store.writeAgent(name, (current, now) => {
       if (current && mode === 'create') {
-        throw new AgentmeshError(ErrorCodes.REGISTRY_AGENT_EXISTS, `Agent ${JSON.stringify(name)} is already registered; PUT /v1/agents/${name} replaces it`, { details: { agent: name } });
+        throw Errors.registryAgentExists({ quotedName: JSON.stringify(name), agent: name });
       }
       created = current === undefined;
       const at = new Date(now).toISOString();
@@ -118,7 +118,7 @@ export class RegistryService {
     const { record, changes } = await this.#o.store.writeAgent(name, (latest, now) => {
       if (!latest) throw agentNotFound(name);
       if (ifRevision !== undefined && latest.revision !== ifRevision) {
-        throw new AgentmeshError(ErrorCodes.REGISTRY_REVISION_MISMATCH, `Agent ${name} is at revision ${latest.revision}, not ${ifRevision}; read it again and retry`, { details: { agent: name, revision: String(latest.revision) } });
+        throw Errors.registryRevisionMismatch({ agent: name, revision: latest.revision, expected: ifRevision });
       }
       return {
         kind: 'updated',
@@ -190,7 +190,7 @@ export class RegistryService {
   async heartbeat(name: string, id: string): Promise<{ leaseExpiresAt: string }> {
     const result = await this.#o.store.heartbeat(name, id);
     if (!result) {
-      throw new AgentmeshError(ErrorCodes.REGISTRY_INSTANCE_NOT_FOUND, `Instance ${id} of ${name} holds no lease here; register it again`, { details: { agent: name, instance: id } });
+      throw Errors.instanceLeaseLost({ agent: name, instance: id });
     }
     this.#applied(result.changes);
     return { leaseExpiresAt: result.leaseExpiresAt };
@@ -198,7 +198,7 @@ export class RegistryService {
 
   async removeInstance(name: string, id: string): Promise<void> {
     const { removed, changes } = await this.#o.store.removeInstance(name, id);
-    if (!removed) throw new AgentmeshError(ErrorCodes.REGISTRY_INSTANCE_NOT_FOUND, `Agent ${name} has no instance ${id}`, { details: { agent: name, instance: id } });
+    if (!removed) throw Errors.instanceNotFound({ agent: name, instance: id });
     this.#applied(changes);
   }
 
@@ -219,7 +219,7 @@ export class RegistryService {
 
   async activeConfig(name: string): Promise<AgentConfigVersion> {
     const config = await this.#o.store.getConfig(name);
-    if (!config) throw new AgentmeshError(ErrorCodes.REGISTRY_CONFIG_NOT_FOUND, `Agent ${name} has no config yet; PUT /v1/agents/${name}/config creates version 1`, { details: { agent: name } });
+    if (!config) throw Errors.configNotYet({ agent: name });
     return config;
   }
 
@@ -229,7 +229,7 @@ export class RegistryService {
 
   async configVersion(name: string, version: number): Promise<AgentConfigVersion> {
     const config = await this.#o.store.getConfig(name, version);
-    if (!config) throw new AgentmeshError(ErrorCodes.REGISTRY_CONFIG_NOT_FOUND, `Agent ${name} has no config version ${version}`, { details: { agent: name, version: String(version) } });
+    if (!config) throw Errors.configVersionNotFound({ agent: name, version });
     return config;
   }
 
@@ -248,7 +248,7 @@ export class RegistryService {
   async rollback(name: string, version: number, actor?: string): Promise<AgentConfigVersion> {
     const { version: created, changes } = await this.#o.store.putConfig(name, async (record, versionOf) => {
       const old = await versionOf(version);
-      if (!old) throw new AgentmeshError(ErrorCodes.REGISTRY_CONFIG_NOT_FOUND, `Agent ${name} has no config version ${version}`, { details: { agent: name, version: String(version) } });
+      if (!old) throw Errors.configVersionNotFound({ agent: name, version });
       this.#checkConfig(record, old);
       return { config: old, comment: `rollback to version ${version}`, createdBy: actor };
     });

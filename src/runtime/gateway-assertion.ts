@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors } from '../protocol/index.js';
 import type { Authenticate, AuthenticatedCaller } from './transports/call-context.js';
 
 /** Options of {@link createGatewayAssertionCheck}. */
@@ -52,7 +52,7 @@ export function createGatewayAssertionCheck(options: GatewayAssertionOptions): {
       verified.set(token, { payload, agent });
       return payload;
     } catch (err) {
-      throw new AgentmeshError(ErrorCodes.GATEWAY_ASSERTION_INVALID, `The gateway assertion is not valid: ${reasonOf(err)}`, { cause: err, details: { reason: reasonOf(err) } });
+      throw Errors.assertionInvalid({ reason: reasonOf(err) }, { cause: err });
     }
   };
   return {
@@ -62,11 +62,11 @@ export function createGatewayAssertionCheck(options: GatewayAssertionOptions): {
         const token = typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
         if (token === undefined) {
           if (!options.required) return undefined;
-          throw new AgentmeshError(ErrorCodes.GATEWAY_ASSERTION_INVALID, 'This agent is reached through the agentmesh gateway only: the call carries no gateway assertion', { details: { reason: 'missing' } });
+          throw Errors.assertionMissing({}, { details: { reason: 'missing' } });
         }
         const payload = await verify(token, agent);
         const tenant = payload['tenant'];
-        if (typeof tenant !== 'string') throw new AgentmeshError(ErrorCodes.GATEWAY_ASSERTION_INVALID, 'The gateway assertion carries no tenant', { details: { reason: 'tenant' } });
+        if (typeof tenant !== 'string') throw Errors.assertionWithoutTenant({}, { details: { reason: 'tenant' } });
         const scope = payload['scope'];
         return { id: String(payload.sub), tenant, scopes: typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [] };
       };

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import { GATEWAY_DELEGATE_SCOPE } from '../identity/index.js';
 import { checkDelegation, delegationOf, ON_BEHALF_OF_TENANT } from './delegation.js';
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
@@ -12,7 +12,7 @@ export async function authenticateStep(c: GatewayCall, d: ProxyDeps): Promise<vo
   let principal = await d.identity.authenticate(c.request);
   if (!principal) {
     c.audit.eventType = 'auth.denied';
-    throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'This agent needs a bearer token (OAuth 2.0 client credentials from /oauth/token) or an X-API-Key', { details: { reason: 'missing' } });
+    throw Errors.agentNeedsCredential({}, { details: { reason: 'missing' } });
   }
   c.audit.actor = { kind: principal.kind, id: principal.clientId };
   c.audit.tenant = principal.tenant;
@@ -22,7 +22,7 @@ export async function authenticateStep(c: GatewayCall, d: ProxyDeps): Promise<vo
     // Only a client trusted to act for other tenants (the orchestrator) may name one.
     if (!principal.scopes.includes(GATEWAY_DELEGATE_SCOPE)) {
       c.audit.eventType = 'scope.denied';
-      throw new AgentmeshError(ErrorCodes.AUTH_FORBIDDEN, `Calling on behalf of a tenant (${ON_BEHALF_OF_TENANT}) needs the scope ${GATEWAY_DELEGATE_SCOPE}`, { details: { scope: GATEWAY_DELEGATE_SCOPE } });
+      throw Errors.delegationNeedsScope({ header: ON_BEHALF_OF_TENANT, scope: GATEWAY_DELEGATE_SCOPE });
     }
     const { tenant, subject, scopes } = checkDelegation(delegation);
     // The actor stays the delegating client, so the trail shows who acted for whom.

@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 
 /** Who is calling, as an authenticator sees it. */
 export interface RegistryCaller {
@@ -31,7 +31,7 @@ export function staticTokenAuthenticate(token: string): RegistryAuthenticate {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const given = match ? createHash('sha256').update(match[1]!).digest() : undefined;
     if (!given || !timingSafeEqual(given, expected)) {
-      throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'The bearer token is not valid for this registry', { details: { scheme: 'Bearer' } });
+      throw Errors.registryTokenInvalid({}, { details: { scheme: 'Bearer' } });
     }
     return { subject: 'registry-token', scopes: [REGISTRY_WRITE_SCOPE] };
   };
@@ -42,10 +42,10 @@ export async function requireWrite(request: FastifyRequest, authenticate: Regist
   if (!authenticate) return undefined;
   const caller = await authenticate(request);
   if (!caller) {
-    throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, `Registry writes need a bearer token with the ${REGISTRY_WRITE_SCOPE} scope`, { details: { scope: REGISTRY_WRITE_SCOPE } });
+    throw Errors.registryWriteNeedsToken({ scope: REGISTRY_WRITE_SCOPE });
   }
   if (!caller.scopes.includes(REGISTRY_WRITE_SCOPE)) {
-    throw new AgentmeshError(ErrorCodes.AUTH_FORBIDDEN, `This call needs the ${REGISTRY_WRITE_SCOPE} scope`, { details: { scope: REGISTRY_WRITE_SCOPE } });
+    throw Errors.registryWriteNeedsScope({ scope: REGISTRY_WRITE_SCOPE });
   }
   return caller;
 }

@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import type { AgentmeshError} from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import type { Database, Tables } from '../../storage/index.js';
 import type { AgentConfigVersion, AgentHealth, AgentInstance, AgentRecord, RegistryChange, RegistryChangeKind } from '../record.js';
 import { recordToJson } from '../record-json.js';
@@ -431,5 +432,5 @@ export class RegistryStore {
 }
 
 export function agentNotFound(name: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.REGISTRY_AGENT_NOT_FOUND, `Agent ${JSON.stringify(name)} is not registered`, { details: { agent: name } });
+  return Errors.registryAgentNotFound({ quotedName: JSON.stringify(name) }, { details: { agent: name } });
 }

@@ -1,6 +1,6 @@
 /** Who may call the credit routes: a principal of the tenant reads its own credits; admins read any; top-ups need credits:admin. */
 import type { FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 
 /** Scope of gateway administrators: reads any tenant's credits. */
 export const GATEWAY_ADMIN_SCOPE = 'gateway:admin';
@@ -23,20 +23,18 @@ export type CreditsAuthenticate = (request: FastifyRequest) => Promise<CreditsCa
 /** The authenticated caller, or a 401. */
 export async function requireCaller(request: FastifyRequest, authenticate: CreditsAuthenticate): Promise<CreditsCaller> {
   const caller = await authenticate(request);
-  if (!caller) throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'The credits API needs a bearer token', { details: { reason: 'missing', scheme: 'Bearer' } });
+  if (!caller) throw Errors.creditsNeedToken({}, { details: { reason: 'missing', scheme: 'Bearer' } });
   return caller;
 }
 
 /** Refuses (403) unless the caller belongs to `tenant` or holds an admin scope. */
 export function requireReader(caller: CreditsCaller, tenant: string): void {
   if (caller.tenant === tenant || caller.scopes.includes(GATEWAY_ADMIN_SCOPE) || caller.scopes.includes(CREDITS_ADMIN_SCOPE)) return;
-  throw new AgentmeshError(ErrorCodes.AUTH_FORBIDDEN, `Reading the credits of tenant ${tenant} needs a principal of that tenant or the ${GATEWAY_ADMIN_SCOPE} scope`, {
-    details: { scope: GATEWAY_ADMIN_SCOPE, tenant },
-  });
+  throw Errors.creditsOfOtherTenant({ tenant, scope: GATEWAY_ADMIN_SCOPE });
 }
 
 /** Refuses (403) unless the caller holds credits:admin. */
 export function requireTopUpScope(caller: CreditsCaller): void {
   if (caller.scopes.includes(CREDITS_ADMIN_SCOPE)) return;
-  throw new AgentmeshError(ErrorCodes.AUTH_FORBIDDEN, `Top-ups need the ${CREDITS_ADMIN_SCOPE} scope`, { details: { scope: CREDITS_ADMIN_SCOPE } });
+  throw Errors.topUpNeedsScope({ scope: CREDITS_ADMIN_SCOPE });
 }

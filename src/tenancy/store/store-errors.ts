@@ -1,11 +1,10 @@
 /** The refusals a ledger store gives; each is decided before anything is written. */
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import type { AgentmeshError} from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import { invalidArgument } from '../validation.js';
 
 export function insufficientCredits(tenant: string, available: number, needed: number): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.TENANCY_INSUFFICIENT_CREDITS, `Tenant ${tenant} has ${available} milli-credits available; this call needs ${needed}`, {
-    details: { tenant, balance: String(available), needed: String(needed) },
-  });
+  return Errors.insufficientCredits({ tenant, balance: available, needed });
 }
 
 export function reservationNotFound(key: string): AgentmeshError {

@@ -1,24 +1,14 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { Readable, Transform, finished, pipeline } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from '../../observability/index.js';
 import { clientResponseHeaders } from './forward-headers.js';
-
-/** An instance's answer, its body still to be read. */
-export interface UpstreamAnswer {
-  statusCode: number;
-  headers: IncomingHttpHeaders;
-  body: Readable;
-}
+import type { UpstreamAnswer } from './upstream-exchange.js';
 
 /** How relaying went. */
 export interface RelayOutcome {
   /** The upstream body failed midway (the client's response was cut), or undefined. */
   bodyError: unknown;
 }
-
-/** Answers up to this size with a Content-Length are read whole and sent in one write (64 KiB). */
-const SMALL_BODY_BYTES = 65_536;
 
 /** Statuses that carry no body (RFC 9110 §6.4.1). */
 const NO_BODY = new Set([204, 304]);
@@ -37,9 +27,8 @@ const NO_BODY = new Set([204, 304]);
  * which aborts the upstream request.
  *
  * A small answer with a Content-Length (up to 64 KiB, not an event
- * stream: most A2A calls) is read whole and sent in one write instead,
- * which saves a pipe and its listeners per request (~7% of throughput in
- * the in-process measurement).
+ * stream: most A2A calls) arrives whole (upstream-exchange.ts) and is sent
+ * in one write instead, which saves a pipe and its listeners per request.
  *
  * `tap` sees every chunk before the client does (the gateway reads a task
  * id or hashes the answer for the audit); it runs in a Transform, because a
@@ -52,35 +41,25 @@ export async function relayAnswer(answer: UpstreamAnswer, reply: FastifyReply, o
   });
   const outcome: RelayOutcome = { bodyError: undefined };
   reply.code(answer.statusCode).headers(clientResponseHeaders(answer.headers));
-  if (options.method === 'HEAD' || NO_BODY.has(answer.statusCode)) {
-    discard(answer.body);
+  if (options.method === 'HEAD' || NO_BODY.has(answer.statusCode) || (answer.bytes === undefined && answer.body === undefined)) {
+    discard(answer);
     reply.send();
     await over;
     return outcome;
   }
   const tap = options.tap;
-  const length = Number(answer.headers['content-length']);
-  if (length <= SMALL_BODY_BYTES && !String(answer.headers['content-type'] ?? '').startsWith('text/event-stream')) {
-    // A small, sized answer (most A2A calls): read whole, sent in one write, without a pipe per request.
-    let bytes: Buffer;
-    try {
-      bytes = Buffer.from(await (answer.body as Readable & { arrayBuffer: () => Promise<ArrayBuffer> }).arrayBuffer());
-    } catch (err) {
-      outcome.bodyError = err;
-      reply.raw.destroy();
-      await over;
-      return outcome;
-    }
-    if (tap !== undefined) runTap(tap, bytes, options.log);
-    reply.send(bytes);
+  if (answer.bytes !== undefined) {
+    if (tap !== undefined) runTap(tap, answer.bytes, options.log);
+    reply.send(answer.bytes);
     await over;
     return outcome;
   }
-  answer.body.on('error', (err) => {
+  const body = answer.body!;
+  body.on('error', (err) => {
     outcome.bodyError ??= err;
   });
   if (tap === undefined) {
-    reply.send(answer.body);
+    reply.send(body);
   } else {
     const tapped = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
@@ -88,7 +67,7 @@ export async function relayAnswer(answer: UpstreamAnswer, reply: FastifyReply, o
         callback(null, chunk);
       },
     });
-    pipeline(answer.body, tapped, () => undefined);
+    pipeline(body, tapped, () => undefined);
     reply.send(tapped);
   }
   await over;
@@ -103,8 +82,10 @@ function runTap(tap: (chunk: Buffer) => void, chunk: Buffer, log: Logger): void 
   }
 }
 
-/** Drops a body nobody will read, releasing its connection. */
-export function discard(body: Readable): void {
+/** Drops an answer's body nobody will read, releasing its connection. */
+export function discard(answer: UpstreamAnswer): void {
+  const body = answer.body;
+  if (body === undefined) return;
   const dump = (body as Readable & { dump?: () => Promise<void> }).dump;
   if (typeof dump === 'function') dump.call(body).catch(() => undefined);
   else body.resume().on('error', () => undefined);

@@ -1,14 +1,14 @@
 import { BrokenCircuitError } from 'cockatiel';
 import type { FastifyReply } from 'fastify';
 import type { Dispatcher } from 'undici';
-import { abortOnClientGone } from '../../http/index.js';
 import type { Logger } from '../../observability/index.js';
 import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
 import { REFUSAL_PROBE_BYTES, classifyFailure, isRefusal, mayRetryRead, type AttemptFailure } from './attempt-failure.js';
 import { FAILED_CALLER, faultKindOf } from './fault-accounting.js';
 import { hasCandidate, pickInstance } from './balancer.js';
 import { upstreamRequestHeaders } from './forward-headers.js';
-import { discard, prefixed, readHead, relayAnswer, type UpstreamAnswer } from './response-relay.js';
+import { discard, prefixed, readHead, relayAnswer } from './response-relay.js';
+import { ExchangeAbort, exchange, type UpstreamAnswer } from './upstream-exchange.js';
 import type { CachedAgent, RouteCache } from './route-cache.js';
 import { statusOutcome, type RoutingMetrics } from './routing-metrics.js';
 import { FailedAnswer, type UpstreamInstance } from './upstream-instance.js';
@@ -74,6 +74,53 @@ class Abandoned extends Error {
   }
 }
 
+/** Why an exchange was stopped because the client went away (never an instance's fault). */
+const CLIENT_GONE = Object.freeze(Object.assign(new Error('the client went away'), { name: 'AbortError' }));
+
+/** Why an exchange was stopped by the caller's own deadline. */
+class DeadlineReached extends Error {
+  constructor(cause: unknown) {
+    super('the gateway stopped waiting for the agent', { cause });
+    this.name = 'TimeoutError';
+  }
+}
+
+/**
+ * Watches the client's socket for one call: when it closes before the
+ * answer is over, the exchange in flight is stopped. Two listeners per call,
+ * removed when the response finishes; no AbortController.
+ */
+class ClientWatch {
+  readonly abort = new ExchangeAbort();
+  #gone = false;
+  readonly #socket: (NodeJS.EventEmitter & { destroyed?: boolean }) | null;
+
+  constructor(reply: FastifyReply) {
+    const socket = reply.request.raw.socket as (NodeJS.EventEmitter & { destroyed?: boolean }) | null;
+    this.#socket = socket;
+    if (socket === null || socket.destroyed === true) {
+      this.#onClose();
+      return;
+    }
+    socket.once('close', this.#onClose);
+    reply.raw.once('finish', this.#release);
+  }
+
+  /** The client went away before its answer was over. */
+  get gone(): boolean {
+    return this.#gone;
+  }
+
+  readonly #onClose = (): void => {
+    this.#gone = true;
+    this.abort.abort(CLIENT_GONE);
+  };
+
+  readonly #release = (): void => {
+    this.#socket?.off('close', this.#onClose);
+  };
+}
+
 /**
  * Forwards requests to instances: pick (least outstanding), send through
  * the instance's breaker, retry elsewhere only where that cannot run a
@@ -88,13 +135,27 @@ export class UpstreamForwarder {
 
   async forward(input: ForwardInput, reply: FastifyReply): Promise<ForwardResult> {
     const started = performance.now();
-    const { metrics, logger } = this.#o;
     const cached = this.#routable(input.agent);
     const method = input.method.toUpperCase();
     const request = reply.request;
     const headers = upstreamRequestHeaders(request.headers, { ip: request.ip, protocol: request.protocol, host: request.host }, input.headers);
-    const clientGone = abortOnClientGone(request, reply)();
-    const signal = input.signal === undefined ? clientGone : AbortSignal.any([clientGone, input.signal]);
+    const watch = new ClientWatch(reply);
+    // The caller's own deadline, when it set one (rare: the proxy sets none).
+    const deadline = input.signal;
+    const onDeadline = deadline === undefined ? undefined : (): void => watch.abort.abort(new DeadlineReached(deadline.reason));
+    if (deadline !== undefined) {
+      if (deadline.aborted) onDeadline!();
+      else deadline.addEventListener('abort', onDeadline!, { once: true });
+    }
+    try {
+      return await this.#attempts(input, reply, cached, method, headers, watch, started);
+    } finally {
+      if (deadline !== undefined) deadline.removeEventListener('abort', onDeadline!);
+    }
+  }
+
+  async #attempts(input: ForwardInput, reply: FastifyReply, cached: CachedAgent, method: string, headers: Record<string, string>, watch: ClientWatch, started: number): Promise<ForwardResult> {
+    const { metrics, logger } = this.#o;
     const idempotent = input.idempotent || SAFE_METHODS.has(method);
     const tried = new Set<string>();
     let lastFailure: AttemptFailure | undefined;
@@ -114,10 +175,10 @@ export class UpstreamForwarder {
       let answer: UpstreamAnswer;
       try {
         // No await between the pick and execute(): the breaker's half-open trial is taken synchronously.
-        answer = await instance.execute(() => this.#exchange(instance, method, input, headers, signal));
+        answer = await instance.execute(() => this.#exchange(instance, method, input, headers, watch.abort));
       } catch (err) {
         release();
-        if (signal.aborted) return this.#abandoned(input, instance, reply, clientGone, started, retried);
+        if (watch.abort.reason !== undefined) return this.#abandoned(input, instance, reply, watch, started, retried);
         if (err instanceof BrokenCircuitError) continue;
         // The request as the client framed it cannot be sent anywhere: its error, not the agent's.
         if (faultKindOf(err) === 'not-instance') throw this.#unsendable(input.agent, err);
@@ -132,14 +193,14 @@ export class UpstreamForwarder {
       metrics.latency(input.agent, (performance.now() - sentAt) / 1000);
 
       if (answer.statusCode >= 500 && attempt + 1 < this.#o.maxAttempts && hasCandidate(cached.instances, tried, Date.now())) {
-        let head: Buffer | undefined;
-        if (answer.statusCode === 503) {
+        let head: Buffer | undefined = answer.bytes;
+        if (answer.statusCode === 503 && answer.body !== undefined) {
           const read = await readHead(answer.body, REFUSAL_PROBE_BYTES).catch(() => undefined);
           head = read?.head;
           if (read !== undefined) answer = { ...answer, body: prefixed(read.head, read.rest) };
         }
         if (isRefusal(answer.statusCode, answer.headers, head) || (idempotent && mayRetryRead(answer.statusCode))) {
-          discard(answer.body);
+          discard(answer);
           release();
           metrics.request(input.agent, '5xx');
           logger.warn({ agent: input.agent, instance: instance.id, status: answer.statusCode, attempt }, 'an instance answered with a server error; trying another');
@@ -149,7 +210,7 @@ export class UpstreamForwarder {
 
       try {
         const { bodyError } = await relayAnswer(answer, reply, { method, tap: input.tap, log: logger });
-        const gone = clientGone.aborted;
+        const gone = watch.gone;
         metrics.request(input.agent, bodyError !== undefined && gone ? 'client_gone' : statusOutcome(answer.statusCode));
         if (bodyError !== undefined && !gone) logger.warn({ err: bodyError, agent: input.agent, instance: instance.id }, 'the answer of an instance broke off midway');
         const contentType = answer.headers['content-type'];
@@ -202,31 +263,23 @@ export class UpstreamForwarder {
   }
 
   /** One request to one instance; resolves at the answer's headers. A 5xx answer is thrown as FailedAnswer for the breaker to count. */
-  async #exchange(instance: UpstreamInstance, method: string, input: ForwardInput, headers: Record<string, string>, signal: AbortSignal): Promise<UpstreamAnswer> {
-    let answer: Dispatcher.ResponseData;
+  async #exchange(instance: UpstreamInstance, method: string, input: ForwardInput, headers: Record<string, string>, abort: ExchangeAbort): Promise<UpstreamAnswer> {
+    let answer: UpstreamAnswer;
     try {
-      answer = await this.#o.dispatcher.request({
-        origin: instance.origin,
-        path: instance.pathFor(input.path, input.query),
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        body: input.body ?? null,
-        signal,
-      });
+      answer = await exchange(this.#o.dispatcher, { origin: instance.origin, path: instance.pathFor(input.path, input.query), method: method as Dispatcher.HttpMethod, headers, body: input.body ?? null }, abort);
     } catch (err) {
-      if (signal.aborted) throw new Abandoned(err);
+      if (abort.reason !== undefined) throw new Abandoned(err);
       if (typeof err === 'object' && err !== null) (err as { [FAILED_CALLER]?: string | undefined })[FAILED_CALLER] = input.caller;
       throw err;
     }
-    const result: UpstreamAnswer = { statusCode: answer.statusCode, headers: answer.headers, body: answer.body };
     // A 5xx counts against the instance unless one caller alone provokes them (FaultAccounting).
-    if (answer.statusCode >= 500) throw new FailedAnswer(result, input.caller);
-    return result;
+    if (answer.statusCode >= 500) throw new FailedAnswer(answer, input.caller);
+    return answer;
   }
 
   /** The client left (or our own signal fired) before any answer was relayed. */
-  #abandoned(input: ForwardInput, instance: UpstreamInstance, reply: FastifyReply, clientGone: AbortSignal, started: number, retried: number): ForwardResult {
-    if (!clientGone.aborted) {
+  #abandoned(input: ForwardInput, instance: UpstreamInstance, reply: FastifyReply, watch: ClientWatch, started: number, retried: number): ForwardResult {
+    if (!watch.gone) {
       throw Errors.agentTookTooLong({ agent: input.agent });
     }
     this.#o.metrics.request(input.agent, 'client_gone');

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import type { Redis } from 'ioredis';
 import { createAuditLog, type AuditLog } from '../audit/index.js';
-import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, type DisposerStack, type SsrfGuard, type UnroutedFallback } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, readClientTls, type DisposerStack, type SsrfGuard, type UnroutedFallback } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
@@ -101,6 +101,8 @@ export async function buildParts(config: GatewayConfig, backends: GatewayBackend
     metrics,
     breaker: { failures: config.breakerFailures, openMs: config.breakerOpenMs },
     requestTimeoutMs: config.requestTimeoutMs,
+    // Agents and the registry may require mutual TLS: the gateway presents its client certificate.
+    tls: readClientTls(config.clientTls),
   });
   stack.defer('upstream router', () => router.close());
   const quotas = new Quotas({ redis });
@@ -185,6 +187,8 @@ export function buildGatewayHttp(config: GatewayConfig, logger: Logger, metrics:
     // As in the runtime: an active AsyncLocalStorage costs a hook on every promise;
     // the proxy passes request identity explicitly (request id header, audit entry).
     asyncContext: false,
+    // Clients may present a certificate (TLS_CLIENT_AUTH=request|require): tokens issued over such a connection are bound to it (RFC 8705).
+    tls: config.tls,
     readiness: [
       { name: 'storage', check: () => backends.database.ping() },
       { name: 'bus', check: () => backends.bus.ping() },

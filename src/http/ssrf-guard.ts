@@ -9,6 +9,7 @@ type Undici = typeof UndiciModule;
 import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../protocol/index.js';
 import type { Tracing } from '../observability/index.js';
 import { isMetadataHost, judgeAddress } from './address-policy.js';
+import type { ClientTlsOptions } from './client-tls.js';
 import { HostAllowList, effectivePort, normalizeHost } from './host-allow-list.js';
 
 /** Options of {@link createSsrfGuard}. */
@@ -30,6 +31,13 @@ export interface SsrfGuardOptions {
   lookup?: typeof dns.lookup;
   /** When given, outbound requests carry the W3C `traceparent` of the current request. */
   tracing?: Tracing;
+  /**
+   * Client certificate and trusted CAs of https connections (`readClientTls`):
+   * the registry probes and fetches cards of agents that require mutual TLS.
+   * Keep the system roots in `ca` when the guard also reaches the internet.
+   * Every address check still applies. Default: Node's roots, no certificate.
+   */
+  tls?: ClientTlsOptions | undefined;
 }
 
 /** What {@link SsrfGuard.check} found: the parsed URL and the addresses its host resolves to. */
@@ -136,6 +144,7 @@ class UndiciSsrfGuard implements SsrfGuard {
   readonly #allowList: HostAllowList;
   readonly #lookup: typeof dns.lookup;
   readonly #tracing: Tracing | undefined;
+  readonly #tls: ClientTlsOptions | undefined;
   #client: Promise<{ agent: Agent; request: Undici['request'] }> | undefined;
 
   constructor(options: SsrfGuardOptions) {
@@ -144,6 +153,7 @@ class UndiciSsrfGuard implements SsrfGuard {
     this.#allowList = new HostAllowList(options.allowHosts ?? []);
     this.#lookup = options.lookup ?? dns.lookup;
     this.#tracing = options.tracing;
+    this.#tls = options.tls;
   }
 
   /**
@@ -152,10 +162,11 @@ class UndiciSsrfGuard implements SsrfGuard {
    */
   #clientOnce(): Promise<{ agent: Agent; request: Undici['request'] }> {
     this.#client ??= import('undici').then(({ Agent, buildConnector, request }) => {
-      const open = buildConnector({ lookup: this.#lookup as net.LookupFunction });
+      const tls = this.#tls ?? {};
+      const open = buildConnector({ ...tls, lookup: this.#lookup as net.LookupFunction });
       // DNS-rebinding defence: the connection resolves the name again, and the
       // addresses it gets are judged again, right before connecting.
-      const guarded = buildConnector({ lookup: this.#guardedLookup });
+      const guarded = buildConnector({ ...tls, lookup: this.#guardedLookup });
       const agent = new Agent({
         connect: (opts, callback) => {
           const host = normalizeHost(opts.hostname);

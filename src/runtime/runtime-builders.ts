@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, onDrain, type DisposerStack, type SsrfGuard } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, onDrain, readClientTls, type DisposerStack, type SsrfGuard } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { stateName } from '../protocol/index.js';
 import { createBus, createDatabase, createRuntimeStores, uuidv7, type Bus, type Database, type RuntimeStores } from '../storage/index.js';
@@ -108,6 +108,7 @@ export function buildRuntimeHttp(config: RuntimeConfig, logger: Logger, metrics:
     // Request identity travels in each call (CallInfo.log, traceparent) instead:
     // an active AsyncLocalStorage costs a hook on every promise (10–15% of a request).
     asyncContext: false,
+    tls: config.tls,
     readiness: [
       { name: 'storage', check: () => backends.database.ping() },
       { name: 'bus', check: () => backends.bus.ping() },
@@ -168,7 +169,7 @@ export async function mountAgents(app: FastifyInstance, agents: readonly AgentDe
   if (config.gatewayJwksUrl !== undefined && config.requireGatewayAssertion === false) {
     log.warn('requireGatewayAssertion is false: the agents answer direct calls that skip the gateway (credits, audit); development only');
   }
-  const gatewayCheck = config.gatewayJwksUrl ? createGatewayAssertionCheck({ jwksUrl: config.gatewayJwksUrl, issuer: config.gatewayIssuer, required: gatewayAssertionRequired(config) }) : undefined;
+  const gatewayCheck = config.gatewayJwksUrl ? createGatewayAssertionCheck({ jwksUrl: config.gatewayJwksUrl, issuer: config.gatewayIssuer, required: gatewayAssertionRequired(config), tls: readClientTls(config.clientTls) }) : undefined;
   const grpcAgents: GrpcAgent[] = [];
   for (const agent of agents) {
     const handler = new AgentRequestHandler({
@@ -258,6 +259,7 @@ export async function linkRegistry(config: RuntimeConfig & { registryUrl: string
     configs,
     tracing,
     logger: log,
+    tls: readClientTls(config.clientTls),
     agents: agents.map((agent) => ({
       name: agent.name,
       // The JSON served at the card URL, signature included: the registry verifies what callers will fetch.

@@ -106,10 +106,10 @@ export function createUpstreamRouter(options: UpstreamRouterOptions): UpstreamRo
     },
     onInstancesChange: (agent) => metrics.breakers(agent, cache.get(agent)?.instances),
   });
-  const reader = new RegistryReader({ url: o.registryUrl, token: o.registryToken, timeoutMs: o.registryTimeoutMs, watchIdleMs: o.watchIdleMs });
+  const reader = new RegistryReader({ url: o.registryUrl, token: o.registryToken, timeoutMs: o.registryTimeoutMs, watchIdleMs: o.watchIdleMs, tls: o.tls });
   const follower = new RegistryFollower({ reader, cache, metrics, logger, guard: o.guard, maxReconnectMs: o.maxReconnectMs, random: o.random });
   // One pool per origin inside: keep-alive connections, reused across agents an origin hosts.
-  const upstream = new Agent({ connect: { timeout: o.connectTimeoutMs }, headersTimeout: o.requestTimeoutMs, bodyTimeout: o.requestTimeoutMs });
+  const upstream = new Agent({ connect: { timeout: o.connectTimeoutMs, ...o.tls }, headersTimeout: o.requestTimeoutMs, bodyTimeout: o.requestTimeoutMs });
   const forwarder = new UpstreamForwarder({ cache, dispatcher: upstream, metrics, logger, maxAttempts: o.maxAttempts, requestTimeoutMs: o.requestTimeoutMs, loaded: () => follower.loaded });
   const cards = new CardCache();
 

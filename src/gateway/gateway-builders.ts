@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import type { Redis } from 'ioredis';
 import { createAuditLog, type AuditLog } from '../audit/index.js';
-import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, readClientTls, type DisposerStack, type SsrfGuard, type UnroutedFallback } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, openClientTls, type ClientTlsSource, type DisposerStack, type SsrfGuard, type UnroutedFallback } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
@@ -32,6 +32,8 @@ export interface GatewayBackends {
   redis: Redis | undefined;
   tracing: Tracing;
   guard: SsrfGuard;
+  /** The client certificate and CA of calls to agents and the registry (`clientTls`), reloaded on change. */
+  clientTls: ClientTlsSource | undefined;
 }
 
 /** The gateway's parts behind its routes. */
@@ -66,7 +68,9 @@ export async function openBackends(config: GatewayConfig, given: { database?: Da
   stack.defer('tracing', () => tracing.shutdown());
   const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
   stack.defer('ssrf guard', () => guard.close());
-  return { database, bus, redis, tracing, guard };
+  const clientTls = openClientTls(config.clientTls, { logger: log });
+  if (clientTls) stack.defer('client tls', () => clientTls.close());
+  return { database, bus, redis, tracing, guard, clientTls };
 }
 
 /** Identity, ledger, audit, router, quotas, credits and the settlement tracker; each closed after the ones built after it. */
@@ -102,7 +106,7 @@ export async function buildParts(config: GatewayConfig, backends: GatewayBackend
     breaker: { failures: config.breakerFailures, openMs: config.breakerOpenMs },
     requestTimeoutMs: config.requestTimeoutMs,
     // Agents and the registry may require mutual TLS: the gateway presents its client certificate.
-    tls: readClientTls(config.clientTls),
+    tls: backends.clientTls,
   });
   stack.defer('upstream router', () => router.close());
   const quotas = new Quotas({ redis });

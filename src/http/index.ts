@@ -26,6 +26,6 @@ export { roleTlsFields, serverTlsSchema, clientTlsSchema, CLIENT_AUTH_MODES } fr
 export type { ServerTlsSettings, ServerTlsSettingsInput, ClientTlsSettings, ClientAuthMode } from './tls-settings.js';
 export { CertificateReloader, readServerTls, summarizeCertificate } from './server-tls.js';
 export type { CertificateSummary, CertificateReloaderEvents, ServerSecureOptions } from './server-tls.js';
-export { readClientTls } from './client-tls.js';
-export type { ClientTlsOptions } from './client-tls.js';
+export { readClientTls, openClientTls, ClientTlsSource } from './client-tls.js';
+export type { ClientTlsOptions, ClientTlsSourceEvents } from './client-tls.js';
 export { peerCertificateThumbprint, certificateThumbprint } from './peer-certificate.js';

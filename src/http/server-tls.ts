@@ -5,11 +5,12 @@
  * all rotate files in place), keeping the old pair when the new one is bad.
  */
 import { EventEmitter } from 'node:events';
-import { watch, readFileSync, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { Logger } from '../observability/index.js';
+import { watchFiles } from './file-watch.js';
 import type { ServerTlsSettings } from './tls-settings.js';
 
 /** The secure-context part of `https.createServer` options for `settings`. */
@@ -70,15 +71,13 @@ export interface CertificateReloaderEvents {
 }
 
 /** Default quiet time after the last file event before reading, ms: a rotation writes the key and certificate one after the other. */
-const DEFAULT_DEBOUNCE_MS = 200;
+export const TLS_RELOAD_DEBOUNCE_MS = 200;
 
 /**
  * Watches the certificate, key and CA files of a server and, once they have
  * been quiet for `debounceMs`, loads them into the server with
- * `setSecureContext` (new connections get them; open ones keep theirs).
- * It watches the directories, not the files: Kubernetes swaps a Secret
- * volume's `..data` symlink, and editors and `mv` replace the inode, both of
- * which a watch on the file itself would miss. A pair that does not load
+ * `setSecureContext` (new connections get them; open ones keep theirs),
+ * watching their directories (see `watchFiles`). A pair that does not load
  * (unreadable, not PEM, key not matching the certificate, half-written) is
  * logged and the current one kept; the next change is tried again.
  *
@@ -92,8 +91,7 @@ export class CertificateReloader extends EventEmitter<CertificateReloaderEvents>
   readonly #settings: ServerTlsSettings;
   readonly #log: Logger;
   readonly #debounceMs: number;
-  readonly #watchers: FSWatcher[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  #unwatch: (() => void) | undefined;
   #current: CertificateSummary;
   #loaded: { key: Buffer; cert: Buffer; ca: Buffer | undefined };
 
@@ -102,7 +100,7 @@ export class CertificateReloader extends EventEmitter<CertificateReloaderEvents>
     this.#server = options.server;
     this.#settings = options.settings;
     this.#log = options.logger;
-    this.#debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+    this.#debounceMs = options.debounceMs ?? TLS_RELOAD_DEBOUNCE_MS;
     this.#loaded = { key: options.initial.key, cert: options.initial.cert, ca: options.initial.ca };
     this.#current = summarizeCertificate(options.initial.cert);
   }
@@ -115,11 +113,7 @@ export class CertificateReloader extends EventEmitter<CertificateReloaderEvents>
   /** Starts watching. The watchers do not keep the process alive. */
   start(): void {
     const files = [this.#settings.certFile, this.#settings.keyFile, ...(this.#settings.caFile ? [this.#settings.caFile] : [])];
-    for (const dir of new Set(files.map((f) => dirname(f)))) {
-      const watcher = watch(dir, { persistent: false }, () => this.#schedule());
-      watcher.on('error', (err) => this.#log.warn({ err, dir }, 'watching TLS files failed; certificates are no longer reloaded'));
-      this.#watchers.push(watcher);
-    }
+    this.#unwatch = watchFiles({ files, debounceMs: this.#debounceMs, onSettled: () => this.reloadNow(), log: this.#log, what: 'the TLS files' });
     this.#log.info({ certificate: this.#current, watching: files.map((f) => basename(f)) }, 'serving HTTPS');
   }
 
@@ -147,14 +141,8 @@ export class CertificateReloader extends EventEmitter<CertificateReloaderEvents>
 
   /** Stops watching. */
   close(): void {
-    clearTimeout(this.#timer);
-    for (const watcher of this.#watchers.splice(0)) watcher.close();
-  }
-
-  #schedule(): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.reloadNow(), this.#debounceMs);
-    this.#timer.unref();
+    this.#unwatch?.();
+    this.#unwatch = undefined;
   }
 }
 

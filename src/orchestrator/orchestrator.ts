@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import { createLogger } from '../observability/index.js';
 import { createRuntime, type Runtime } from '../runtime/index.js';
 import { createDatabase, type Bus, type Database } from '../storage/index.js';
-import { Agent } from 'undici';
-import { databaseOptionsOf, readClientTls, type ClientTlsSettings } from '../http/index.js';
+import { Agent, buildConnector } from 'undici';
+import { databaseOptionsOf, openClientTls, type ClientTlsSettings } from '../http/index.js';
 import { createAgentCaller, type AgentCaller } from './calls/index.js';
 import { parseOrchestratorConfig, type OrchestratorConfig, type OrchestratorConfigInput } from './config.js';
 import type { ResolveTarget } from './engine/run-execution.js';
@@ -57,8 +57,8 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
   const ownsDatabase = options.database === undefined;
   const database = options.database ?? (await createDatabase(databaseOptionsOf(runtimeConfig)));
   // The gateway and the registry may require mutual TLS (the runtime's clientTls): child calls, tokens and registry reads present the certificate.
-  const tls = readClientTls(config.runtime.clientTls as ClientTlsSettings | undefined);
-  const pool = tls ? new Agent({ connect: tls }) : undefined;
+  const tls = openClientTls(config.runtime.clientTls as ClientTlsSettings | undefined, { logger: log });
+  const pool = tls ? new Agent({ connect: tls.connector({}, buildConnector) }) : undefined;
   // undici's Agent serves the fetch built into Node; only the two copies of its types differ.
   const meshFetch: typeof fetch | undefined = pool ? (input, init) => fetch(input, { ...init, dispatcher: pool } as unknown as RequestInit) : undefined;
   try {
@@ -108,11 +108,13 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
       async close() {
         await runtime.close();
         await pool?.close();
+        tls?.close();
         if (ownsDatabase) await database.close();
       },
     };
   } catch (err) {
     await pool?.close();
+    tls?.close();
     if (ownsDatabase) await database.close();
     throw err;
   }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, decodeContentEncoding, readClientTls, type DisposerStack, type SsrfGuard } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, decodeContentEncoding, openClientTls, type DisposerStack, type SsrfGuard } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { AgentDirectory } from './agent-directory.js';
@@ -54,7 +54,9 @@ export async function openBackends(config: RegistryConfig, given: { database?: D
   stack.defer('tracing', () => tracing.shutdown());
   // Health probes and card fetches present the client certificate to agents that require mutual TLS;
   // the public roots stay trusted beside the mesh's CA, for cards on the internet.
-  const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing, tls: readClientTls(config.clientTls, { withSystemRoots: true }) });
+  const clientTls = openClientTls(config.clientTls, { logger: log, withSystemRoots: true });
+  if (clientTls) stack.defer('client tls', () => clientTls.close());
+  const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing, tls: clientTls });
   stack.defer('ssrf guard', () => guard.close());
   return { database, bus, tracing, guard };
 }

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { FastifyRequest } from 'fastify';
-import { Agent } from 'undici';
-import type { ClientTlsOptions } from '../http/index.js';
+import { Agent, buildConnector } from 'undici';
+import type { ClientTlsSource } from '../http/index.js';
 import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
 import type { Authenticate, AuthenticatedCaller } from './transports/call-context.js';
 
@@ -15,7 +15,7 @@ export interface GatewayAssertionOptions {
   /** Clock skew tolerated on exp/nbf, seconds. */
   clockToleranceSeconds?: number;
   /** Client certificate and CA of the JWKS fetch (a gateway served over HTTPS with a private CA, or requiring mutual TLS). */
-  tls?: ClientTlsOptions | undefined;
+  tls?: ClientTlsSource | undefined;
 }
 
 /** Verified assertions remembered (FIFO). */
@@ -37,7 +37,7 @@ const ALGORITHMS = ['ES256', 'RS256'];
  */
 export function createGatewayAssertionCheck(options: GatewayAssertionOptions): { forAgent(name: string): Authenticate } {
   // undici's Agent serves the fetch built into Node; only the two copies of its types differ.
-  const pool = options.tls ? new Agent({ connect: options.tls }) : undefined;
+  const pool = options.tls ? new Agent({ connect: options.tls.connector({}, buildConnector) }) : undefined;
   const jwksFetch = pool ? { [customFetch]: ((url: string, init: RequestInit) => fetch(url, { ...init, dispatcher: pool } as unknown as RequestInit)) as typeof fetch } : {};
   const keys = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000, ...jwksFetch });
   // The gateway reuses an assertion for a caller and agent while it is fresh, so a

@@ -121,7 +121,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         const agents = Object.fromEntries(options.agents.map((a) => [a.name, cards.baseUrlOf(a)]));
         const grpcUrls = grpc.serving ? Object.fromEntries(cards.grpcUrls) : undefined;
         log.info({ url: cards.publicUrl, agents, ...(grpcUrls ? { grpc: grpcUrls } : {}), replicaId: backends.replicaId, database: backends.database.dialect, bus: backends.bus.kind }, 'runtime listening');
-        if (config.registryUrl) await linkRegistry({ ...config, registryUrl: config.registryUrl }, options.agents, configs, cards, backends.tracing, log, stack);
+        if (config.registryUrl) await linkRegistry({ ...config, registryUrl: config.registryUrl }, options.agents, configs, cards, backends, log, stack);
         return { url: cards.publicUrl, agents, ...(grpcUrls ? { grpc: grpcUrls } : {}) };
       },
       recoverNow,

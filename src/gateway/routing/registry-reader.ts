@@ -1,5 +1,5 @@
-import { Agent } from 'undici';
-import type { ClientTlsOptions } from '../../http/index.js';
+import { Agent, buildConnector } from 'undici';
+import type { ClientTlsSource } from '../../http/index.js';
 import { createRegistryClient, recordFromJson, registryStatusOf, type RegistryClient } from '../../registry/client/index.js';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { AgentInstance, AgentRecord } from './registry-types.js';
@@ -14,7 +14,7 @@ export interface RegistryReaderOptions {
   /** Longest silence inside the watch stream before it counts as dead. */
   watchIdleMs: number;
   /** Client certificate and CA of the registry connections (a registry that requires mutual TLS). */
-  tls?: ClientTlsOptions | undefined;
+  tls?: ClientTlsSource | undefined;
 }
 
 /** One page of `GET /v1/agents`. */
@@ -46,7 +46,7 @@ export class RegistryReader {
 
   constructor(options: RegistryReaderOptions) {
     const { timeoutMs } = options;
-    const connect = { timeout: timeoutMs, ...options.tls };
+    const connect = options.tls ? options.tls.connector({ timeout: timeoutMs }, buildConnector) : { timeout: timeoutMs };
     const readPool = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect });
     const watchPool = new Agent({ headersTimeout: timeoutMs, bodyTimeout: options.watchIdleMs, connect });
     this.#pools = [readPool, watchPool];

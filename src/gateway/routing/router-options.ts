@@ -1,4 +1,4 @@
-import type { ClientTlsOptions, SsrfGuard } from '../../http/index.js';
+import type { ClientTlsSource, SsrfGuard } from '../../http/index.js';
 import type { Logger, Metrics } from '../../observability/index.js';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 
@@ -30,8 +30,8 @@ export interface UpstreamRouterOptions {
   maxReconnectMs?: number | undefined;
   /** A `[0, 1)` source for backoff jitter and nothing else; tests fix it. */
   random?: (() => number) | undefined;
-  /** Client certificate and trusted CA of the connections to instances and to the registry (mutual TLS, `readClientTls`). Default: Node's roots, no certificate. */
-  tls?: ClientTlsOptions | undefined;
+  /** Client certificate and trusted CA of the connections to instances and to the registry (mutual TLS, `openClientTls`; reloaded on change). Default: Node's roots, no certificate. */
+  tls?: ClientTlsSource | undefined;
 }
 
 /** The options with every default filled in, checked. */
@@ -51,7 +51,7 @@ export interface ResolvedRouterOptions {
   watchIdleMs: number;
   maxReconnectMs: number;
   random: () => number;
-  tls: ClientTlsOptions | undefined;
+  tls: ClientTlsSource | undefined;
 }
 
 /** Defaults, with their units. */

@@ -99,6 +99,12 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     // A connection keeps the client certificate of its handshake: tokens bound
     // to one (RFC 8705) are checked against it, cached per socket.
     server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
+    // Refused handshakes (no client certificate, an unknown CA) never reach HTTP: count them, or an mTLS misconfiguration is invisible.
+    const refused = options.metrics.counter('agentmesh_http_tls_handshake_failures_total', 'TLS handshakes that failed before any HTTP was read (mutual TLS refusals included)', ['role']).labels({ role: options.name });
+    server.on('tlsClientError', (err: NodeJS.ErrnoException) => {
+      refused.inc();
+      log.debug({ err: { code: err.code, message: err.message } }, 'TLS handshake failed');
+    });
     const reloader = new CertificateReloader({ server, settings: options.tls, initial: secure, logger: log });
     state.certificates = reloader;
     reloader.start();

@@ -44,6 +44,11 @@ test('with client certificates required, a client without one is refused during 
   await assert.rejects(httpsCall(`${registry.url}/health`, { ca: pki.ca, cert: stranger.cert, key: stranger.key }), /UNKNOWN_CA|ECONNRESET|socket hang up|alert/i);
   const served = await httpsCall(`${registry.url}/health`, { ca: pki.ca, cert: client.cert, key: client.key });
   assert.equal(served.status, 200);
+  // The refusals never reached HTTP; they are counted.
+  const metrics = await httpsCall(`${registry.url}/metrics`, { ca: pki.ca, cert: client.cert, key: client.key });
+  const refused = /^agentmesh_http_tls_handshake_failures_total\{role="registry"\} (\d+)$/m.exec(String(metrics.body));
+  assert.ok(refused, 'the refused handshakes are counted');
+  assert.ok(Number(refused[1]) >= 2, `two refusals counted, got ${refused[1]}`);
 });
 
 test('a changed certificate is served to new connections without a restart, and a bad one is refused while the old one stays', async (t) => {

@@ -43,6 +43,12 @@ test('registry, gateway, agents and orchestrator talk over mutual TLS, and a use
   t.after(() => orch.close());
   await until('the gateway routes to the agent and the orchestrator (registry probes over mutual TLS)', () => ['tester', 'orchestrator'].every((n) => gw.gateway.router.agent(n)?.instances.some((i) => i.inRotation) ?? false), 15_000);
   assert.match(agents.url, /^https:/);
+  // The registry's probe reached the agent over mutual TLS (through its SSRF guard, with its client certificate).
+  await registry.registry.probeNow();
+  const health = await httpsCall(`${registry.url}/v1/agents/tester/health`, user);
+  assert.equal(health.status, 200, JSON.stringify(health.body));
+  const probes = health.body.instances.flatMap((i: { history: Array<{ ok: boolean; error?: string }> }) => i.history);
+  assert.ok(probes.length > 0 && probes.every((p: { ok: boolean }) => p.ok), JSON.stringify(probes));
 
   // Nobody reaches the agents around the gateway without a certificate of the mesh.
   await assert.rejects(httpsCall(`${agents.url}/health`, { ca: pki.ca }));

@@ -20,3 +20,38 @@ export function databaseFromEnv(env: Record<string, string | undefined>): { data
   if (queryTimeout !== undefined) settings.databaseQueryTimeoutMs = queryTimeout;
   return settings;
 }
+
+/** The TLS settings of a role's env (every role reads the same names, so one environment serves a fleet). */
+export interface TlsFromEnv {
+  tls?: { certFile: string; keyFile: string; caFile?: string; clientAuth?: 'off' | 'request' | 'require' };
+  clientTls?: { certFile?: string; keyFile?: string; caFile?: string };
+}
+
+/**
+ * `TLS_CERT_FILE` + `TLS_KEY_FILE` serve HTTPS; `TLS_CLIENT_AUTH`
+ * (`off` | `request` | `require`) asks for client certificates chaining to
+ * `TLS_CA_FILE`; `TLS_CLIENT_CERT_FILE` + `TLS_CLIENT_KEY_FILE` are presented
+ * on calls to other roles, which are trusted when their certificate chains to
+ * `TLS_CA_FILE`. Paths, not contents: the files are watched and reloaded.
+ */
+export function tlsFromEnv(env: Record<string, string | undefined>): TlsFromEnv {
+  const out: TlsFromEnv = {};
+  const cert = env['TLS_CERT_FILE'] || undefined;
+  const key = env['TLS_KEY_FILE'] || undefined;
+  const ca = env['TLS_CA_FILE'] || undefined;
+  const clientAuth = env['TLS_CLIENT_AUTH'] || undefined;
+  if (clientAuth !== undefined && clientAuth !== 'off' && clientAuth !== 'request' && clientAuth !== 'require') {
+    throw new Error(`TLS_CLIENT_AUTH must be off, request or require, got ${JSON.stringify(clientAuth)}`);
+  }
+  if ((cert === undefined) !== (key === undefined)) throw new Error('set both TLS_CERT_FILE and TLS_KEY_FILE to serve HTTPS, or neither');
+  if (cert === undefined && clientAuth !== undefined && clientAuth !== 'off') throw new Error(`TLS_CLIENT_AUTH=${clientAuth} needs TLS_CERT_FILE and TLS_KEY_FILE: client certificates are asked for during the TLS handshake`);
+  if (cert !== undefined && key !== undefined) {
+    out.tls = { certFile: cert, keyFile: key, ...(ca !== undefined && { caFile: ca }), ...(clientAuth !== undefined && { clientAuth }) };
+  }
+  const clientCert = env['TLS_CLIENT_CERT_FILE'] || undefined;
+  const clientKey = env['TLS_CLIENT_KEY_FILE'] || undefined;
+  if (clientCert !== undefined || clientKey !== undefined || ca !== undefined) {
+    out.clientTls = { ...(clientCert !== undefined && { certFile: clientCert }), ...(clientKey !== undefined && { keyFile: clientKey }), ...(ca !== undefined && { caFile: ca }) };
+  }
+  return out;
+}

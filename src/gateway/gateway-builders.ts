@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import type { Redis } from 'ioredis';
 import { createAuditLog, PeriodicAuditVerifier, type AuditLog } from '../audit/index.js';
-import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, type DisposerStack, type SsrfGuard, type UnroutedFallback } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, openClientTls, type ClientTlsSource, type DisposerStack, type SsrfGuard, type UnroutedFallback } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
@@ -32,6 +32,8 @@ export interface GatewayBackends {
   redis: Redis | undefined;
   tracing: Tracing;
   guard: SsrfGuard;
+  /** The client certificate and CA of calls to agents and the registry (`clientTls`), reloaded on change. */
+  clientTls: ClientTlsSource | undefined;
 }
 
 /** The gateway's parts behind its routes. */
@@ -66,7 +68,9 @@ export async function openBackends(config: GatewayConfig, given: { database?: Da
   stack.defer('tracing', () => tracing.shutdown());
   const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
   stack.defer('ssrf guard', () => guard.close());
-  return { database, bus, redis, tracing, guard };
+  const clientTls = openClientTls(config.clientTls, { logger: log });
+  if (clientTls) stack.defer('client tls', () => clientTls.close());
+  return { database, bus, redis, tracing, guard, clientTls };
 }
 
 /** Identity, ledger, audit, router, quotas, credits and the settlement tracker; each closed after the ones built after it. */
@@ -107,6 +111,8 @@ export async function buildParts(config: GatewayConfig, backends: GatewayBackend
     metrics,
     breaker: { failures: config.breakerFailures, openMs: config.breakerOpenMs },
     requestTimeoutMs: config.requestTimeoutMs,
+    // Agents and the registry may require mutual TLS: the gateway presents its client certificate.
+    tls: backends.clientTls,
   });
   stack.defer('upstream router', () => router.close());
   const quotas = new Quotas({ redis });
@@ -191,6 +197,8 @@ export function buildGatewayHttp(config: GatewayConfig, logger: Logger, metrics:
     // As in the runtime: an active AsyncLocalStorage costs a hook on every promise;
     // the proxy passes request identity explicitly (request id header, audit entry).
     asyncContext: false,
+    // Clients may present a certificate (TLS_CLIENT_AUTH=request|require): tokens issued over such a connection are bound to it (RFC 8705).
+    tls: config.tls,
     readiness: [
       { name: 'storage', check: () => backends.database.ping() },
       { name: 'bus', check: () => backends.bus.ping() },

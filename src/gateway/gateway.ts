@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AuditLog } from '../audit/index.js';
-import { createMetricsListener, metricsPortOf, observeDatabase, openWithStack } from '../http/index.js';
+import { createMetricsListener, localUrlOf, metricsPortOf, observeDatabase, openWithStack } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import type { CreditLedger } from '../tenancy/index.js';
@@ -59,7 +59,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'agentmesh' });
   const log = logger.child({ component: 'gateway' });
   const metrics = options.metrics ?? createMetrics({});
-  const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+  const publicUrl = config.publicUrl ?? localUrlOf(config, config.port);
   // Closed last-first: HTTP drain, metrics listener, tracker, credits, router, audit,
   // identity, guard, tracing, Redis, bus, database. A failed start-up (signing keys
   // GATEWAY_SECRET cannot decrypt) closes what it opened, so the process can exit.

@@ -1,3 +1,5 @@
+import type { Server as HttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createTracing, serializeRequest } from '../observability/index.js';
@@ -9,6 +11,7 @@ import type { HttpServerOptions } from './http-server-options.js';
 import { registerProbeRoutes } from './probes.js';
 import { installRequestContext, traceAwareChildLoggerFactory } from './request-context-hooks.js';
 import { requestIdOf } from './request-id.js';
+import { CertificateReloader, readServerTls } from './server-tls.js';
 import { ServerState } from './server-state.js';
 
 /**
@@ -25,6 +28,8 @@ import { ServerState } from './server-state.js';
  * `GET /health`, `GET /ready` and (unless `metricsRoute: false`, for a role
  * that serves them on `createMetricsListener`) `GET /metrics`. Draining (see `drain`,
  * `installGracefulShutdown`) turns `/ready` and new requests into 503s.
+ * With `tls` it serves HTTPS, asks for (or requires) client certificates,
+ * and reloads the certificate when its files change (`app.agentmesh.certificates`).
  *
  * Register routes after it returns; error handling set inside a route's own
  * plugin wins over the root one.
@@ -53,6 +58,9 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   const log = options.logger.child({ module: 'http' });
   const state = new ServerState({ name: options.name, version: options.version, log });
 
+  // With `tls`, Fastify builds an https server from these options (its `http` ones are ignored then).
+  const secure = options.tls === undefined ? undefined : readServerTls(options.tls);
+  const serverOptions = { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: checkingIntervalMs };
   const securityHeaders = options.securityHeaders ?? d.securityHeaders;
   // Set once the metrics are installed, before any request can arrive.
   const unrouted: { record?: (request: FastifyRequest, reply: FastifyReply) => void } = {};
@@ -65,7 +73,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     bodyLimit: options.bodyLimitBytes ?? d.bodyLimitBytes,
     requestTimeout: requestTimeoutMs,
     // Node checks the header and request deadlines on this interval: its 30 s default would let a slow client stay that much longer.
-    http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: checkingIntervalMs },
+    ...(secure === undefined ? { http: serverOptions } : { https: { ...secure, ...serverOptions } }),
     // 0 = none: Fastify then skips its per-request AbortController and timer.
     ...(handlerTimeoutMs > 0 ? { handlerTimeout: handlerTimeoutMs } : {}),
     connectionTimeout: options.connectionTimeoutMs ?? d.connectionTimeoutMs,
@@ -86,6 +94,25 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   }) as unknown as FastifyInstance;
 
   app.decorate('agentmesh', state);
+  if (secure !== undefined && options.tls !== undefined) {
+    const server = app.server as unknown as HttpsServer;
+    // A connection keeps the client certificate of its handshake: tokens bound
+    // to one (RFC 8705) are checked against it, cached per socket.
+    server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
+    // Refused handshakes (no client certificate, an unknown CA) never reach HTTP: count them, or an mTLS misconfiguration is invisible.
+    const refused = options.metrics.counter('agentmesh_http_tls_handshake_failures_total', 'TLS handshakes that failed before any HTTP was read (mutual TLS refusals included)', ['role']).labels({ role: options.name });
+    server.on('tlsClientError', (err: NodeJS.ErrnoException) => {
+      refused.inc();
+      log.debug({ err: { code: err.code, message: err.message } }, 'TLS handshake failed');
+    });
+    const reloader = new CertificateReloader({ server, settings: options.tls, initial: secure, logger: log });
+    state.certificates = reloader;
+    reloader.start();
+    app.addHook('onClose', (_instance, done) => {
+      reloader.close();
+      done();
+    });
+  }
   // A direct app.close() (not through drain()) also fails /ready and turns new requests away.
   app.addHook('preClose', (done) => {
     state.markDraining();

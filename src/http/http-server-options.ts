@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger, Metrics, Tracing } from '../observability/index.js';
+import type { ServerTlsSettings } from './tls-settings.js';
 
 /** A dependency `/ready` waits for: resolves when usable, rejects (with a reason) when not. */
 export interface ReadinessCheck {
@@ -97,6 +98,12 @@ export interface HttpServerOptions {
   asyncContext?: boolean;
   /** Send API security headers (HSTS, nosniff, DENY framing, no-referrer, CSP `default-src 'none'`). Default true. */
   securityHeaders?: boolean;
+  /**
+   * Serve HTTPS from these files (parsed settings, see `serverTlsSchema`),
+   * reloading them on change; with `clientAuth: 'require'` a client without
+   * a certificate from `caFile` is refused during the handshake. Default: plain HTTP.
+   */
+  tls?: ServerTlsSettings | undefined;
 }
 
 /** The defaults of {@link HttpServerOptions}, each with its unit. */

@@ -18,8 +18,15 @@ export type { SsrfGuard, SsrfGuardOptions, SsrfCheckResult, SsrfFetchInit } from
 export { decodeContentEncoding, decodeContentSync, DECODED_CONTENT_CODINGS } from './content-decoding.js';
 export { openSse, parseLastEventId, abortOnClientGone } from './sse.js';
 export type { SseOptions, SseStream } from './sse.js';
-export { roleServerFields, roleMetricsFields, metricsPortOf, parseRoleConfig, databaseOptionsOf } from './role-config.js';
+export { roleServerFields, roleMetricsFields, metricsPortOf, parseRoleConfig, databaseOptionsOf, localUrlOf } from './role-config.js';
 export { createMetricsListener } from './metrics-listener.js';
 export { observeDatabase } from './database-metrics.js';
 export type { MetricsListener, MetricsListenerOptions } from './metrics-listener.js';
 export { DisposerStack, openWithStack } from './disposer-stack.js';
+export { roleTlsFields, serverTlsSchema, clientTlsSchema, CLIENT_AUTH_MODES } from './tls-settings.js';
+export type { ServerTlsSettings, ServerTlsSettingsInput, ClientTlsSettings, ClientAuthMode } from './tls-settings.js';
+export { CertificateReloader, readServerTls, summarizeCertificate } from './server-tls.js';
+export type { CertificateSummary, CertificateReloaderEvents, ServerSecureOptions } from './server-tls.js';
+export { readClientTls, openClientTls, ClientTlsSource } from './client-tls.js';
+export type { ClientTlsOptions, ClientTlsSourceEvents } from './client-tls.js';
+export { peerCertificateThumbprint, certificateThumbprint } from './peer-certificate.js';

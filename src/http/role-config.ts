@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { roleTlsFields } from './tls-settings.js';
 
 /**
  * The settings every serving role shares (where it listens, where its state
@@ -29,7 +30,17 @@ export function roleServerFields(defaultPort: number) {
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** OpenTelemetry OTLP endpoint; tracing is off when unset. */
     otlpEndpoint: z.string().optional(),
+    ...roleTlsFields(),
   };
+}
+
+/**
+ * The base URL a role prints and publishes when no public URL is set:
+ * `https://localhost:PORT` when it serves TLS (the certificate should name
+ * localhost), else `http://localhost:PORT`.
+ */
+export function localUrlOf(config: { tls?: unknown }, port: number): string {
+  return `${config.tls === undefined ? 'http' : 'https'}://localhost:${port}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../observability/index.js';
 import { RemovableList } from './removable-list.js';
+import type { CertificateReloader } from './server-tls.js';
 
 /** A function run when the server starts draining (end SSE streams, stop pollers). */
 export type DrainHook = () => void | Promise<void>;
@@ -13,6 +14,8 @@ export interface AgentmeshServerState {
   readonly version: string;
   /** True from the moment draining starts: `/ready` answers 503 and new requests get a fast 503. */
   readonly draining: boolean;
+  /** With `tls`: the certificate served and its reloads (`reload`, `reload-failed` events). */
+  readonly certificates: CertificateReloader | undefined;
 }
 
 declare module 'fastify' {
@@ -34,6 +37,7 @@ export class ServerState implements AgentmeshServerState {
   readonly version: string;
   readonly log: Logger;
   readonly startedAt: number;
+  certificates: CertificateReloader | undefined;
   #draining = false;
   /** One per open stream: registered and removed at request rate (see RemovableList). */
   readonly #hooks = new RemovableList<DrainHook>();

@@ -9,6 +9,7 @@ type Undici = typeof UndiciModule;
 import { AgentmeshError, ErrorCodes, isAgentmeshError, Errors } from '../protocol/index.js';
 import type { Tracing } from '../observability/index.js';
 import { isMetadataHost, judgeAddress } from './address-policy.js';
+import type { ClientTlsSource } from './client-tls.js';
 import { HostAllowList, effectivePort, normalizeHost } from './host-allow-list.js';
 
 /** Options of {@link createSsrfGuard}. */
@@ -30,6 +31,14 @@ export interface SsrfGuardOptions {
   lookup?: typeof dns.lookup;
   /** When given, outbound requests carry the W3C `traceparent` of the current request. */
   tracing?: Tracing;
+  /**
+   * Client certificate and trusted CAs of https connections (`openClientTls`,
+   * reloaded when its files change): the registry probes and fetches cards of
+   * agents that require mutual TLS. Keep the system roots in its CA when the
+   * guard also reaches the internet. Every address check still applies.
+   * Default: Node's roots, no certificate.
+   */
+  tls?: ClientTlsSource | undefined;
 }
 
 /** What {@link SsrfGuard.check} found: the parsed URL and the addresses its host resolves to. */
@@ -131,6 +140,7 @@ class UndiciSsrfGuard implements SsrfGuard {
   readonly #allowList: HostAllowList;
   readonly #lookup: typeof dns.lookup;
   readonly #tracing: Tracing | undefined;
+  readonly #tls: ClientTlsSource | undefined;
   #client: Promise<{ agent: Agent; request: Undici['request'] }> | undefined;
 
   constructor(options: SsrfGuardOptions) {
@@ -139,6 +149,7 @@ class UndiciSsrfGuard implements SsrfGuard {
     this.#allowList = new HostAllowList(options.allowHosts ?? []);
     this.#lookup = options.lookup ?? dns.lookup;
     this.#tracing = options.tracing;
+    this.#tls = options.tls;
   }
 
   /**
@@ -147,10 +158,12 @@ class UndiciSsrfGuard implements SsrfGuard {
    */
   #clientOnce(): Promise<{ agent: Agent; request: Undici['request'] }> {
     this.#client ??= import('undici').then(({ Agent, buildConnector, request }) => {
-      const open = buildConnector({ lookup: this.#lookup as net.LookupFunction });
+      const tls = this.#tls;
+      const connector = (base: { lookup: net.LookupFunction }) => (tls ? tls.connector(base, buildConnector) : buildConnector(base));
+      const open = connector({ lookup: this.#lookup as net.LookupFunction });
       // DNS-rebinding defence: the connection resolves the name again, and the
       // addresses it gets are judged again, right before connecting.
-      const guarded = buildConnector({ lookup: this.#guardedLookup });
+      const guarded = connector({ lookup: this.#guardedLookup as net.LookupFunction });
       const agent = new Agent({
         connect: (opts, callback) => {
           const host = normalizeHost(opts.hostname);

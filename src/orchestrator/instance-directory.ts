@@ -11,8 +11,8 @@ const TIMEOUT_MS = 5_000;
  * registry, those not known to be down, in turn (a crude balancer; the
  * gateway's is health- and load-aware, and is the default path).
  */
-export function createInstanceDirectory(registryUrl: string, token?: string): (agent: string) => Promise<string> {
-  const registry = createRegistryClient({ url: registryUrl, token, timeoutMs: TIMEOUT_MS });
+export function createInstanceDirectory(registryUrl: string, token?: string, fetch?: typeof globalThis.fetch): (agent: string) => Promise<string> {
+  const registry = createRegistryClient({ url: registryUrl, token, timeoutMs: TIMEOUT_MS, fetch });
   const cache = new Map<string, { at: number; urls: Promise<string[]> }>();
   const turn = new Map<string, number>();
   const load = async (agent: string): Promise<string[]> => {

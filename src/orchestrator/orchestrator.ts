@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { createLogger, createMetrics, type Metrics } from '../observability/index.js';
 import { createRuntime, type Runtime } from '../runtime/index.js';
 import { createDatabase, type Bus, type Database } from '../storage/index.js';
-import { databaseOptionsOf } from '../http/index.js';
+import { Agent, buildConnector } from 'undici';
+import { databaseOptionsOf, openClientTls, type ClientTlsSettings } from '../http/index.js';
 import { createAgentCaller, type AgentCaller } from './calls/index.js';
 import { parseOrchestratorConfig, type OrchestratorConfig, type OrchestratorConfigInput } from './config.js';
 import type { ResolveTarget } from './engine/run-execution.js';
@@ -58,13 +59,19 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
   const log = logger.child({ component: 'orchestrator' });
   const ownsDatabase = options.database === undefined;
   const database = options.database ?? (await createDatabase(databaseOptionsOf(runtimeConfig)));
+  // The gateway and the registry may require mutual TLS (the runtime's clientTls): child calls, tokens and registry reads present the certificate.
+  const tls = openClientTls(config.runtime.clientTls as ClientTlsSettings | undefined, { logger: log });
+  const pool = tls ? new Agent({ connect: tls.connector({}, buildConnector) }) : undefined;
+  // undici's Agent serves the fetch built into Node; only the two copies of its types differ.
+  const meshFetch: typeof fetch | undefined = pool ? (input, init) => fetch(input, { ...init, dispatcher: pool } as unknown as RequestInit) : undefined;
   try {
-    const registry = config.registryUrl ? new RegistryReader({ url: config.registryUrl }) : undefined;
+    const registry = config.registryUrl ? new RegistryReader({ url: config.registryUrl, fetch: meshFetch }) : undefined;
     const caller =
       options.caller ??
       createAgentCaller({
         logger: log,
-        ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl, credentials: { clientId: config.clientId!, clientSecret: config.clientSecret! } } : { directUrl: createInstanceDirectory(config.registryUrl!) }),
+        ...(meshFetch ? { fetch: meshFetch } : {}),
+        ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl, credentials: { clientId: config.clientId!, clientSecret: config.clientSecret! } } : { directUrl: createInstanceDirectory(config.registryUrl!, undefined, meshFetch) }),
       });
     const resolveTarget: ResolveTarget = async (target, onBehalfOf) => {
       if (target.agent !== undefined && target.skill === undefined && target.tags === undefined) return { agent: target.agent };
@@ -98,7 +105,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
       workflows,
       runTimeoutMs: config.runTimeoutMs,
       ...(anonymousTenant ? { anonymousTenant } : {}),
-      ...(registry ? { routeSkill: createRouteSkill({ caller, registryUrl: config.registryUrl!, self: config.name, ...(anonymousTenant ? { anonymousTenant } : {}) }) } : {}),
+      ...(registry ? { routeSkill: createRouteSkill({ caller, registryUrl: config.registryUrl!, registryFetch: meshFetch, self: config.name, ...(anonymousTenant ? { anonymousTenant } : {}) }) } : {}),
     });
     const runtime = await createRuntime({ agents: [agent], config: runtimeConfig, logger, database, metrics, ...(options.bus ? { bus: options.bus } : {}) });
     return {
@@ -112,10 +119,14 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
       },
       async close() {
         await runtime.close();
+        await pool?.close();
+        tls?.close();
         if (ownsDatabase) await database.close();
       },
     };
   } catch (err) {
+    await pool?.close();
+    tls?.close();
     if (ownsDatabase) await database.close();
     throw err;
   }

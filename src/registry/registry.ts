@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { observeDatabase, openWithStack } from '../http/index.js';
+import { localUrlOf, observeDatabase, openWithStack } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import { parseRegistryConfig, type RegistryConfig, type RegistryConfigInput } from './config.js';
@@ -56,7 +56,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
   return openWithStack(async (stack) => {
     const backends = await openBackends(config, options, log, stack);
     observeDatabase(metrics, backends.database);
-    const publicUrl: PublicUrl = { current: config.publicUrl ?? `http://localhost:${config.port}` };
+    const publicUrl: PublicUrl = { current: config.publicUrl ?? localUrlOf(config, config.port) };
     const app = buildRegistryHttp(config, logger, metrics, backends, stack);
     const domain = buildDomain(config, backends, publicUrl, metrics, log);
     await mountRoutes(app, domain, config, publicUrl, authenticate);
@@ -69,7 +69,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
       async listen() {
         await app.listen({ port: config.port, host: config.host });
         const port = (app.server.address() as AddressInfo).port;
-        if (!config.publicUrl) publicUrl.current = `http://localhost:${port}`;
+        if (!config.publicUrl) publicUrl.current = localUrlOf(config, port);
         domain.index.setBaseUrl?.(publicUrl.current);
         startBackground(domain, config, log, stack);
         log.info({ url: publicUrl.current, agents: domain.directory.size, database: backends.database.dialect, bus: backends.bus.kind }, 'registry listening');

@@ -1,5 +1,7 @@
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { FastifyRequest } from 'fastify';
+import { Agent, buildConnector } from 'undici';
+import type { ClientTlsSource } from '../http/index.js';
 import { Errors } from '../protocol/index.js';
 import type { Authenticate, AuthenticatedCaller } from './transports/call-context.js';
 
@@ -12,6 +14,8 @@ export interface GatewayAssertionOptions {
   required: boolean;
   /** Clock skew tolerated on exp/nbf, seconds. */
   clockToleranceSeconds?: number;
+  /** Client certificate and CA of the JWKS fetch (a gateway served over HTTPS with a private CA, or requiring mutual TLS). */
+  tls?: ClientTlsSource | undefined;
 }
 
 /** Verified assertions remembered (FIFO). */
@@ -32,7 +36,10 @@ const ALGORITHMS = ['ES256', 'RS256'];
  * createRuntime({ agents, authenticate: check.forAgent('lead-scorer') });
  */
 export function createGatewayAssertionCheck(options: GatewayAssertionOptions): { forAgent(name: string): Authenticate } {
-  const keys = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+  // undici's Agent serves the fetch built into Node; only the two copies of its types differ.
+  const pool = options.tls ? new Agent({ connect: options.tls.connector({}, buildConnector) }) : undefined;
+  const jwksFetch = pool ? { [customFetch]: ((url: string, init: RequestInit) => fetch(url, { ...init, dispatcher: pool } as unknown as RequestInit)) as typeof fetch } : {};
+  const keys = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000, ...jwksFetch });
   // The gateway reuses an assertion for a caller and agent while it is fresh, so a
   // verified one is remembered until it expires: one signature check per minute or
   // so, not one per call (an ES256 verify costs ~0.2 ms). Keyed by the exact bytes.

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, onDrain, type DisposerStack, type SsrfGuard } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, onDrain, openClientTls, type ClientTlsSource, type DisposerStack, type SsrfGuard } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { stateName } from '../protocol/index.js';
 import { createBus, createDatabase, createRuntimeStores, uuidv7, type Bus, type Database, type RuntimeStores } from '../storage/index.js';
@@ -30,6 +30,8 @@ export interface RuntimeBackends {
   tracing: Tracing;
   guard: SsrfGuard;
   signingKey: SigningKey;
+  /** The client certificate and CA of calls to the registry and the gateway's JWKS (`clientTls`), reloaded on change. */
+  clientTls: ClientTlsSource | undefined;
 }
 
 /** The gRPC servers, once listen() bound them: closed beside the HTTP server. */
@@ -68,7 +70,9 @@ export async function openBackends(config: RuntimeConfig, given: { database?: Da
   const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
   stack.defer('ssrf guard', () => guard.close());
   const signingKey = await loadSigningKey({ file: join(config.dataDir, 'signing-key.json'), logger: log, ...(config.signingKeyPem ? { privateKeyPem: config.signingKeyPem } : {}) });
-  return { database, bus, stores, pushStore, replicaId, tracing, guard, signingKey };
+  const clientTls = openClientTls(config.clientTls, { logger: log });
+  if (clientTls) stack.defer('client tls', () => clientTls.close());
+  return { database, bus, stores, pushStore, replicaId, tracing, guard, signingKey, clientTls };
 }
 
 /** The push delivery worker (started by listen()); stopped once the servers drained. */
@@ -108,6 +112,7 @@ export function buildRuntimeHttp(config: RuntimeConfig, logger: Logger, metrics:
     // Request identity travels in each call (CallInfo.log, traceparent) instead:
     // an active AsyncLocalStorage costs a hook on every promise (10–15% of a request).
     asyncContext: false,
+    tls: config.tls,
     readiness: [
       { name: 'storage', check: () => backends.database.ping() },
       { name: 'bus', check: () => backends.bus.ping() },
@@ -168,7 +173,7 @@ export async function mountAgents(app: FastifyInstance, agents: readonly AgentDe
   if (config.gatewayJwksUrl !== undefined && config.requireGatewayAssertion === false) {
     log.warn('requireGatewayAssertion is false: the agents answer direct calls that skip the gateway (credits, audit); development only');
   }
-  const gatewayCheck = config.gatewayJwksUrl ? createGatewayAssertionCheck({ jwksUrl: config.gatewayJwksUrl, issuer: config.gatewayIssuer, required: gatewayAssertionRequired(config) }) : undefined;
+  const gatewayCheck = config.gatewayJwksUrl ? createGatewayAssertionCheck({ jwksUrl: config.gatewayJwksUrl, issuer: config.gatewayIssuer, required: gatewayAssertionRequired(config), tls: backends.clientTls }) : undefined;
   const grpcAgents: GrpcAgent[] = [];
   for (const agent of agents) {
     const handler = new AgentRequestHandler({
@@ -249,15 +254,16 @@ export async function startBackground(work: Background, config: RuntimeConfig, l
  * configs; out of rotation first at close, so routers stop sending work
  * before the drain starts.
  */
-export async function linkRegistry(config: RuntimeConfig & { registryUrl: string }, agents: readonly AgentDefinition[], configs: AgentConfigs, cards: ServedCards, tracing: Tracing, log: Logger, stack: DisposerStack): Promise<void> {
+export async function linkRegistry(config: RuntimeConfig & { registryUrl: string }, agents: readonly AgentDefinition[], configs: AgentConfigs, cards: ServedCards, backends: Pick<RuntimeBackends, 'tracing' | 'clientTls'>, log: Logger, stack: DisposerStack): Promise<void> {
   const registry = createRegistryLink({
     registryUrl: config.registryUrl,
     token: config.registryToken,
     leaseTtlMs: config.registryLeaseTtlMs,
     region: config.registryRegion,
     configs,
-    tracing,
+    tracing: backends.tracing,
     logger: log,
+    tls: backends.clientTls,
     agents: agents.map((agent) => ({
       name: agent.name,
       // The JSON served at the card URL, signature included: the registry verifies what callers will fetch.

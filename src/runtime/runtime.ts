@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { observeDatabase, openWithStack } from '../http/index.js';
+import { localUrlOf, observeDatabase, openWithStack } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from './config.js';
@@ -99,7 +99,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const backends = await openBackends(config, options, log, deadline, stack);
     observeDatabase(metrics, backends.database);
     const configs = new AgentConfigs({ agents: options.agents.map((a) => a.name), logger: log });
-    const cards = new ServedCards(options.agents, config.publicUrl ?? `http://localhost:${config.port}`, config.signCards ? backends.signingKey : undefined);
+    const cards = new ServedCards(options.agents, config.publicUrl ?? localUrlOf(config, config.port), config.signCards ? backends.signingKey : undefined);
     const push = buildPushWorker(config, backends, cards, metrics, log, now, deadline, stack);
     const grpc: GrpcSlot = {};
     const app = buildRuntimeHttp(config, logger, metrics, backends, grpc, deadline, stack);
@@ -130,14 +130,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       async listen() {
         await backends.stores.tasks.heartbeat(backends.replicaId, now());
         await app.listen({ port: config.port, host: config.host });
-        if (!config.publicUrl) cards.publicUrl = `http://localhost:${(app.server.address() as AddressInfo).port}`;
+        if (!config.publicUrl) cards.publicUrl = localUrlOf(config, (app.server.address() as AddressInfo).port);
         if (config.grpcPort !== undefined) await startGrpc({ ...config, grpcPort: config.grpcPort }, grpcAgents, grpc, cards, metrics, log);
         await cards.rebuild(options.agents);
         await startBackground({ backends, engine, push, running, recoverNow }, config, log, now, stack);
         const agents = Object.fromEntries(options.agents.map((a) => [a.name, cards.baseUrlOf(a)]));
         const grpcUrls = grpc.serving ? Object.fromEntries(cards.grpcUrls) : undefined;
         log.info({ url: cards.publicUrl, agents, ...(grpcUrls ? { grpc: grpcUrls } : {}), replicaId: backends.replicaId, database: backends.database.dialect, bus: backends.bus.kind }, 'runtime listening');
-        if (config.registryUrl) await linkRegistry({ ...config, registryUrl: config.registryUrl }, options.agents, configs, cards, backends.tracing, log, stack);
+        if (config.registryUrl) await linkRegistry({ ...config, registryUrl: config.registryUrl }, options.agents, configs, cards, backends, log, stack);
         return { url: cards.publicUrl, agents, ...(grpcUrls ? { grpc: grpcUrls } : {}) };
       },
       recoverNow,

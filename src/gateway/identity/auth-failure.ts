@@ -20,6 +20,7 @@ export type AuthFailureReason =
   | 'missing_claim'
   | 'revoked'
   | 'client_revoked'
+  | 'certificate_mismatch'
   | 'issuer_unavailable'
   | 'api_key_invalid'
   | 'api_key_expired'
@@ -41,6 +42,7 @@ export const AUTH_FAILURE_REASONS: readonly AuthFailureReason[] = [
   'missing_claim',
   'revoked',
   'client_revoked',
+  'certificate_mismatch',
   'issuer_unavailable',
   'api_key_invalid',
   'api_key_expired',

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import type { Counter } from 'prom-client';
+import { peerCertificateThumbprint } from '../../http/index.js';
 import type { Metrics } from '../../observability/index.js';
 import { authFailure, authFailureReason } from './auth-failure.js';
 import type { ApiKeyService } from './credentials/api-key-service.js';
@@ -10,8 +11,12 @@ import type { LocalTokenVerifier } from './tokens/local-token-verifier.js';
 import type { RevocationList } from './tokens/revocation-list.js';
 import type { VerifiedToken, VerifiedTokenCache } from './tokens/verified-token-cache.js';
 
-/** What `authenticate` reads of a request: its headers only. */
-export type CredentialCarrier = Pick<FastifyRequest, 'headers'>;
+/**
+ * What `authenticate` reads of a request: its headers, and its connection's
+ * client certificate for a token bound to one (RFC 8705). Without `raw`, a
+ * bound token is refused.
+ */
+export type CredentialCarrier = Pick<FastifyRequest, 'headers'> & { readonly raw?: { readonly socket?: unknown } };
 
 /** RFC 6750 §2.1 b64token. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -26,6 +31,17 @@ function bearerToken(header: string): string {
   }
   if (/^Bearer\s*$/i.test(header)) throw authFailure('malformed', 'the Authorization header is not "Bearer <token>"');
   throw authFailure('unsupported_scheme', 'the Authorization scheme is not supported; use Bearer or X-API-Key');
+}
+
+/**
+ * The `x5t#S256` of a token's `cnf` claim. A confirmation this gateway cannot
+ * check (a DPoP `jkt`, a malformed one) is refused rather than ignored: the
+ * issuer meant the token to be unusable without the proof.
+ */
+function boundCertificate(cnf: unknown): string {
+  const thumbprint = typeof cnf === 'object' && cnf !== null && Object.hasOwn(cnf, 'x5t#S256') ? (cnf as Record<string, unknown>)['x5t#S256'] : undefined;
+  if (typeof thumbprint !== 'string' || thumbprint === '') throw authFailure('certificate_mismatch', 'the bearer token carries a confirmation (cnf) other than a certificate thumbprint (x5t#S256), which this gateway cannot check');
+  return thumbprint;
 }
 
 /**
@@ -82,11 +98,11 @@ export class Authenticator {
       const token = bearerToken(authorization);
       const hit = this.#cache.get(token);
       if (hit !== undefined) {
-        const principal = this.#admit(token, hit);
+        const principal = this.#admit(token, hit, request);
         this.#count('bearer', 'ok');
         return Promise.resolve(principal);
       }
-      return this.#verify(token);
+      return this.#verify(token, request);
     } catch (err) {
       this.#count(apiKey !== undefined && authorization === undefined ? 'api-key' : 'bearer', authFailureReason(err) ?? 'error');
       return Promise.reject(err as Error);
@@ -94,12 +110,13 @@ export class Authenticator {
   }
 
   /** Verifies a bearer token (ours or an external issuer's) and checks revocation. */
-  async #bearer(token: string): Promise<Principal> {
+  async #bearer(token: string, request: CredentialCarrier): Promise<Principal> {
     const hit = this.#cache.get(token);
-    if (hit !== undefined) return this.#admit(token, hit);
+    if (hit !== undefined) return this.#admit(token, hit, request);
     let iss: unknown;
+    let cnf: unknown;
     try {
-      iss = decodeJwt(token).iss;
+      ({ iss, cnf } = decodeJwt(token));
     } catch (err) {
       throw authFailure('malformed', 'the bearer token is not a well-formed JWT', 'Bearer', err);
     }
@@ -107,19 +124,21 @@ export class Authenticator {
     if (iss === this.#issuer) verified = await this.#local.verify(token);
     else if (typeof iss === 'string' && this.#external.has(iss)) verified = await this.#external.verify(token, iss);
     else throw authFailure('wrong_issuer', typeof iss === 'string' ? 'the token was issued by an issuer this gateway does not trust' : 'the token has no iss claim');
+    // Read from the same bytes the signature covered, so only now trusted.
+    if (cnf !== undefined) verified = { ...verified, certificateThumbprint: boundCertificate(cnf) };
     Object.freeze(verified.principal.scopes);
     Object.freeze(verified.principal);
     this.#cache.set(token, verified);
-    return this.#admit(token, verified);
+    return this.#admit(token, verified, request);
   }
 
-  async #verify(token: string): Promise<Principal> {
+  async #verify(token: string, request: CredentialCarrier): Promise<Principal> {
     if (!B64TOKEN.test(token)) {
       this.#count('bearer', 'malformed');
       throw authFailure('malformed', 'the Authorization header is not "Bearer <token>"');
     }
     try {
-      const principal = await this.#bearer(token);
+      const principal = await this.#bearer(token, request);
       this.#count('bearer', 'ok');
       return principal;
     } catch (err) {
@@ -140,11 +159,15 @@ export class Authenticator {
     }
   }
 
-  #admit(token: string, verified: VerifiedToken): Principal {
+  #admit(token: string, verified: VerifiedToken, request: CredentialCarrier): Principal {
     const { principal } = verified;
     if (verified.expiresAt <= this.#clock() - this.#toleranceMs) {
       this.#cache.delete(token);
       throw authFailure('expired', 'the bearer token has expired');
+    }
+    // RFC 8705 §3: only bound tokens pay for the peer certificate's hash, once per connection.
+    if (verified.certificateThumbprint !== undefined && peerCertificateThumbprint(request.raw?.socket) !== verified.certificateThumbprint) {
+      throw authFailure('certificate_mismatch', 'the bearer token is bound to a client certificate this connection did not present (RFC 8705)');
     }
     if (principal.kind === 'client') {
       if (principal.tokenId !== undefined && this.#revocations.isTokenRevoked(principal.tokenId)) throw authFailure('revoked', 'the bearer token has been revoked');

@@ -1,4 +1,5 @@
-import { Agent } from 'undici';
+import { Agent, buildConnector } from 'undici';
+import type { ClientTlsSource } from '../../http/index.js';
 import { createRegistryClient, recordFromJson, registryStatusOf, type RegistryClient } from '../../registry/client/index.js';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { AgentInstance, AgentRecord } from './registry-types.js';
@@ -12,6 +13,8 @@ export interface RegistryReaderOptions {
   timeoutMs: number;
   /** Longest silence inside the watch stream before it counts as dead. */
   watchIdleMs: number;
+  /** Client certificate and CA of the registry connections (a registry that requires mutual TLS). */
+  tls?: ClientTlsSource | undefined;
 }
 
 /** One page of `GET /v1/agents`. */
@@ -43,8 +46,9 @@ export class RegistryReader {
 
   constructor(options: RegistryReaderOptions) {
     const { timeoutMs } = options;
-    const readPool = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect: { timeout: timeoutMs } });
-    const watchPool = new Agent({ headersTimeout: timeoutMs, bodyTimeout: options.watchIdleMs, connect: { timeout: timeoutMs } });
+    const connect = options.tls ? options.tls.connector({ timeout: timeoutMs }, buildConnector) : { timeout: timeoutMs };
+    const readPool = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect });
+    const watchPool = new Agent({ headersTimeout: timeoutMs, bodyTimeout: options.watchIdleMs, connect });
     this.#pools = [readPool, watchPool];
     this.#reads = createRegistryClient({ url: options.url, token: options.token, timeoutMs, fetch: pooledFetch(readPool) });
     this.#watch = createRegistryClient({ url: options.url, token: options.token, timeoutMs, fetch: pooledFetch(watchPool) });

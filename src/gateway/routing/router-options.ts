@@ -1,4 +1,4 @@
-import type { SsrfGuard } from '../../http/index.js';
+import type { ClientTlsSource, SsrfGuard } from '../../http/index.js';
 import type { Logger, Metrics } from '../../observability/index.js';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 
@@ -30,6 +30,8 @@ export interface UpstreamRouterOptions {
   maxReconnectMs?: number | undefined;
   /** A `[0, 1)` source for backoff jitter and nothing else; tests fix it. */
   random?: (() => number) | undefined;
+  /** Client certificate and trusted CA of the connections to instances and to the registry (mutual TLS, `openClientTls`; reloaded on change). Default: Node's roots, no certificate. */
+  tls?: ClientTlsSource | undefined;
 }
 
 /** The options with every default filled in, checked. */
@@ -49,6 +51,7 @@ export interface ResolvedRouterOptions {
   watchIdleMs: number;
   maxReconnectMs: number;
   random: () => number;
+  tls: ClientTlsSource | undefined;
 }
 
 /** Defaults, with their units. */
@@ -108,5 +111,6 @@ export function resolveRouterOptions(options: UpstreamRouterOptions): ResolvedRo
     watchIdleMs: positiveInteger('watchIdleMs', options.watchIdleMs, ROUTER_DEFAULTS.watchIdleMs),
     maxReconnectMs: positiveInteger('maxReconnectMs', options.maxReconnectMs, ROUTER_DEFAULTS.maxReconnectMs),
     random: options.random ?? Math.random,
+    tls: options.tls,
   };
 }

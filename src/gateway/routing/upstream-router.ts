@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
-import { Agent } from 'undici';
-import { type ProtocolVersion, Errors } from '../../protocol/index.js';
+import { Agent, buildConnector } from 'undici';
+import { Errors, type ProtocolVersion } from '../../protocol/index.js';
 import { CardCache, type CardSigner } from './card-cache.js';
 import { rewriteCard } from './gateway-card.js';
 import { RegistryFollower } from './registry-follower.js';
@@ -106,10 +106,11 @@ export function createUpstreamRouter(options: UpstreamRouterOptions): UpstreamRo
     },
     onInstancesChange: (agent) => metrics.breakers(agent, cache.get(agent)?.instances),
   });
-  const reader = new RegistryReader({ url: o.registryUrl, token: o.registryToken, timeoutMs: o.registryTimeoutMs, watchIdleMs: o.watchIdleMs });
+  const reader = new RegistryReader({ url: o.registryUrl, token: o.registryToken, timeoutMs: o.registryTimeoutMs, watchIdleMs: o.watchIdleMs, tls: o.tls });
   const follower = new RegistryFollower({ reader, cache, metrics, logger, guard: o.guard, maxReconnectMs: o.maxReconnectMs, random: o.random });
   // One pool per origin inside: keep-alive connections, reused across agents an origin hosts.
-  const upstream = new Agent({ connect: { timeout: o.connectTimeoutMs }, headersTimeout: o.requestTimeoutMs, bodyTimeout: o.requestTimeoutMs });
+  const connect = o.tls ? o.tls.connector({ timeout: o.connectTimeoutMs }, buildConnector) : { timeout: o.connectTimeoutMs };
+  const upstream = new Agent({ connect, headersTimeout: o.requestTimeoutMs, bodyTimeout: o.requestTimeoutMs });
   const forwarder = new UpstreamForwarder({ cache, dispatcher: upstream, metrics, logger, maxAttempts: o.maxAttempts, requestTimeoutMs: o.requestTimeoutMs, loaded: () => follower.loaded });
   const cards = new CardCache();
 

@@ -34,6 +34,8 @@ export interface RegistryReaderOptions {
   timeoutMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** The fetch of the reads (a pool presenting a client certificate); default global fetch. */
+  fetch?: typeof fetch | undefined;
 }
 
 const DEFAULT_CACHE_TTL_MS = 3_000;
@@ -68,7 +70,7 @@ export class RegistryReader {
 
   constructor(options: RegistryReaderOptions) {
     this.#ttlMs = nonNegative('cacheTtlMs', options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS);
-    this.#client = createRegistryClient({ url: options?.url, token: options.token, timeoutMs: nonNegative('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
+    this.#client = createRegistryClient({ url: options?.url, token: options.token, timeoutMs: nonNegative('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS), fetch: options.fetch });
     this.#now = options.now ?? Date.now;
   }
 

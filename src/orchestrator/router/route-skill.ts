@@ -17,6 +17,8 @@ export interface RouteSkillOptions {
   registryToken?: string;
   /** Registry answers are reused this long, ms (3 s). */
   registryCacheTtlMs?: number;
+  /** The fetch of the registry reads (a pool presenting a client certificate); default global fetch. */
+  registryFetch?: typeof fetch | undefined;
   /** The orchestrator's own agent name: never routed to. */
   self: string;
   /** Which specialist each conversation went to. Default: in memory, LRU of 10,000, 1 h idle TTL. */
@@ -57,7 +59,7 @@ export interface RouteSkillOptions {
 export function createRouteSkill(options: RouteSkillOptions): DynamicSkillDefinition {
   if (typeof options?.caller?.send !== 'function') throw configError('caller must be an AgentCaller');
   if (typeof options.self !== 'string' || options.self === '') throw configError('self must be the orchestrator agent name');
-  const registry = new RegistryReader({ url: options.registryUrl, token: options.registryToken, ...(options.registryCacheTtlMs !== undefined && { cacheTtlMs: options.registryCacheTtlMs }) });
+  const registry = new RegistryReader({ url: options.registryUrl, token: options.registryToken, fetch: options.registryFetch, ...(options.registryCacheTtlMs !== undefined && { cacheTtlMs: options.registryCacheTtlMs }) });
   const store = options.store ?? new MemoryConversationStore();
   if (options.anonymousTenant !== undefined && (typeof options.anonymousTenant !== 'string' || options.anonymousTenant === '')) throw configError('anonymousTenant must be a non-empty tenant id');
   const deps: RouteDeps = { caller: options.caller, registry, store, self: options.self, anonymousTenant: options.anonymousTenant };

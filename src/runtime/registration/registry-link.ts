@@ -1,8 +1,9 @@
+import type { ClientTlsSource } from '../../http/index.js';
 import type { Logger, Tracing } from '../../observability/index.js';
 import type { AgentConfigs } from './agent-configs.js';
 import { AgentRegistration } from './agent-registration.js';
 import { ConfigFollower } from './config-follower.js';
-import { Agent } from 'undici';
+import { Agent, buildConnector } from 'undici';
 import { createRegistryClient } from '../../registry/client/index.js';
 import { registryFetch } from './registry-fetch.js';
 import { pause } from '../../storage/index.js';
@@ -47,6 +48,8 @@ export interface RegistryLinkOptions {
   configs: AgentConfigs;
   tracing: Tracing;
   logger: Logger;
+  /** Client certificate and CA of the registry calls (a registry that requires mutual TLS). */
+  tls?: ClientTlsSource | undefined;
 }
 
 /** A runtime's tie to its registry. */
@@ -76,7 +79,7 @@ export interface RegistryLink {
  */
 export function createRegistryLink(options: RegistryLinkOptions): RegistryLink {
   const logger = options.logger.child({ module: 'registration' });
-  const pool = new Agent();
+  const pool = new Agent(options.tls ? { connect: options.tls.connector({}, buildConnector) } : {});
   const client = createRegistryClient({ url: options.registryUrl, token: options.token, timeoutMs: CALL_TIMEOUT_MS, fetch: registryFetch(options.tracing, pool) });
   const registrations = new Map<string, AgentRegistration>();
   const followers: ConfigFollower[] = [];

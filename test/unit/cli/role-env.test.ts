@@ -22,3 +22,41 @@ describe('database settings from the environment', () => {
     });
   }
 });
+
+// Every serving role reads the same TLS settings from the same names (issue 18 §4).
+describe('TLS settings from the environment', () => {
+  const readers = { runtime: runtimeConfigFromEnv, registry: registryConfigFromEnv, gateway: gatewayConfigFromEnv };
+  const env = {
+    TLS_CERT_FILE: '/tls/tls.crt',
+    TLS_KEY_FILE: '/tls/tls.key',
+    TLS_CA_FILE: '/tls/ca.crt',
+    TLS_CLIENT_AUTH: 'require',
+    TLS_CLIENT_CERT_FILE: '/tls/client.crt',
+    TLS_CLIENT_KEY_FILE: '/tls/client.key',
+  };
+
+  for (const [role, read] of Object.entries(readers)) {
+    test(`${role}: TLS_* become tls and clientTls, the CA serving both`, () => {
+      const config = read(env, {}) as { tls?: unknown; clientTls?: unknown };
+      assert.deepEqual(config.tls, { certFile: '/tls/tls.crt', keyFile: '/tls/tls.key', caFile: '/tls/ca.crt', clientAuth: 'require' });
+      assert.deepEqual(config.clientTls, { certFile: '/tls/client.crt', keyFile: '/tls/client.key', caFile: '/tls/ca.crt' });
+    });
+    test(`${role}: no TLS variable, no TLS settings`, () => {
+      const config = read({}, {}) as { tls?: unknown; clientTls?: unknown };
+      assert.equal(config.tls, undefined);
+      assert.equal(config.clientTls, undefined);
+    });
+  }
+
+  test('TLS_CA_FILE alone trusts a private CA for outbound calls only', () => {
+    const config = runtimeConfigFromEnv({ TLS_CA_FILE: '/tls/ca.crt' }, {});
+    assert.equal(config.tls, undefined);
+    assert.deepEqual(config.clientTls, { caFile: '/tls/ca.crt' });
+  });
+
+  test('a half-configured pair or an unknown client-auth mode is refused, naming the variables', () => {
+    assert.throws(() => runtimeConfigFromEnv({ TLS_CERT_FILE: '/tls/tls.crt' }, {}), /set both TLS_CERT_FILE and TLS_KEY_FILE/);
+    assert.throws(() => runtimeConfigFromEnv({ TLS_CERT_FILE: '/a', TLS_KEY_FILE: '/b', TLS_CLIENT_AUTH: 'always' }, {}), /TLS_CLIENT_AUTH must be off, request or require, got "always"/);
+    assert.throws(() => registryConfigFromEnv({ TLS_CLIENT_AUTH: 'require' }, {}), /TLS_CLIENT_AUTH=require needs TLS_CERT_FILE and TLS_KEY_FILE/);
+  });
+});

@@ -47,5 +47,7 @@ export async function introspectionEndpoint(request: FastifyRequest, reply: Fast
     iat: claims.iat,
     nbf: claims.nbf,
     jti: claims.jti,
+    // RFC 8705 §3.2: a resource server checks the binding itself.
+    ...(claims['cnf'] !== undefined && { cnf: claims['cnf'] }),
   });
 }

@@ -33,5 +33,7 @@ export function serverMetadata(issuer: string, signingAlgs: readonly string[]): 
     introspection_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
     // Not an RFC 8414 member; RFC 9068 tokens are signed with these (what the JWKS holds).
     access_token_signing_alg_values_supported: [...signingAlgs],
+    // RFC 8705 §3.3: a client that presents a certificate over TLS gets a token bound to it.
+    tls_client_certificate_bound_access_tokens: true,
   };
 }

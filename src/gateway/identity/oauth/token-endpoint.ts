@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
+import { peerCertificateThumbprint } from '../../../http/index.js';
 import type { Logger } from '../../../observability/index.js';
 import type { ClientRecord } from '../store/records.js';
 import type { TokenSigner } from '../tokens/token-signer.js';
@@ -49,7 +50,10 @@ function grantedAudience(form: FormParams, client: ClientRecord, defaultAudience
 
 /**
  * `POST /oauth/token` (RFC 6749 §4.4, client credentials): authenticate the
- * client, check grant type, scope and audience, sign an RFC 9068 token.
+ * client, check grant type, scope and audience, sign an RFC 9068 token. A
+ * client that presented a certificate on this TLS connection gets a token
+ * bound to it (RFC 8705 §3): usable only over a connection that presents the
+ * same certificate, so a leaked token is worthless without its private key.
  */
 export async function tokenEndpoint(request: FastifyRequest, reply: FastifyReply, deps: TokenEndpointDeps): Promise<void> {
   const form = formOf(request);
@@ -58,9 +62,10 @@ export async function tokenEndpoint(request: FastifyRequest, reply: FastifyReply
   if (form.grant_type !== 'client_credentials') throw oauthError('unsupported_grant_type', `grant_type ${form.grant_type} is not supported; only client_credentials is`);
   const scopes = grantedScopes(form, client);
   const audience = grantedAudience(form, client, deps.defaultAudience);
-  const issued = await deps.signer.accessToken({ clientId: client.id, tenant: client.tenant, scopes, audience });
+  const certificateThumbprint = peerCertificateThumbprint(request.raw.socket);
+  const issued = await deps.signer.accessToken({ clientId: client.id, tenant: client.tenant, scopes, audience, certificateThumbprint });
   deps.issued.labels({ method }).inc();
-  deps.log.debug({ clientId: client.id, tenant: client.tenant, jti: issued.jti, scope: issued.scope, aud: audience, method }, 'access token issued');
+  deps.log.debug({ clientId: client.id, tenant: client.tenant, jti: issued.jti, scope: issued.scope, aud: audience, method, ...(certificateThumbprint !== undefined && { x5tS256: certificateThumbprint }) }, 'access token issued');
   await reply
     .header('cache-control', 'no-store')
     .header('pragma', 'no-cache')

@@ -14,6 +14,8 @@ export interface AccessTokenRequest {
   tenant: string;
   scopes: readonly string[];
   audience: string;
+  /** RFC 8705 §3.1: bind the token to this client certificate (`cnf: { "x5t#S256": … }`). */
+  certificateThumbprint?: string | undefined;
 }
 
 /** An issued access token. */
@@ -53,7 +55,7 @@ export class TokenSigner {
     this.#clock = options.clock;
   }
 
-  /** An RFC 9068 access token: iss, sub, client_id, tenant, scope, aud, exp, iat, nbf, jti. */
+  /** An RFC 9068 access token: iss, sub, client_id, tenant, scope, aud, exp, iat, nbf, jti (and cnf when bound to a certificate). */
   async accessToken(request: AccessTokenRequest): Promise<IssuedToken> {
     const now = this.#clock();
     const key = this.#signer(now);
@@ -61,7 +63,9 @@ export class TokenSigner {
     const exp = iat + this.#ttlSeconds;
     const jti = randomUUID();
     const scope = request.scopes.join(' ');
-    const token = await new SignJWT({ client_id: request.clientId, tenant: request.tenant, scope })
+    const claims: Record<string, unknown> = { client_id: request.clientId, tenant: request.tenant, scope };
+    if (request.certificateThumbprint !== undefined) claims.cnf = { 'x5t#S256': request.certificateThumbprint };
+    const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYP })
       .setIssuer(this.#issuer)
       .setSubject(request.clientId)

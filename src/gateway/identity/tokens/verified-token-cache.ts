@@ -5,6 +5,12 @@ export interface VerifiedToken {
   principal: Principal;
   /** Token expiry, epoch ms. */
   expiresAt: number;
+  /**
+   * RFC 8705 §3: the `cnf["x5t#S256"]` of a token bound to a client
+   * certificate; the token is accepted only on a TLS connection whose client
+   * presented that certificate.
+   */
+  certificateThumbprint?: string;
 }
 
 /**

@@ -1,0 +1,175 @@
+/**
+ * Instructions per call of a front (the gateway, the bare relay), counted by
+ * valgrind's callgrind: `node dist/bench/gateway/instructions-per-call.js`.
+ *
+ * Why: on this 2-core machine the HTTP bench's CPU µs per call moves by 2×
+ * with whatever else runs (the gateway's group commits batch less when it
+ * gets less CPU, so its cost per call rises with load). Callgrind counts the
+ * instructions a process executes, the same whatever the load: the figure to
+ * judge a change of the gateway's per-call code by while other work runs.
+ * It is not time (cache misses and system calls are not in it), so quote it
+ * beside the HTTP bench, never instead of it.
+ *
+ * How: the registry and the runtime run as in the bench; each front runs
+ * under `valgrind --tool=callgrind`. After a warm-up, its counters are zeroed
+ * (`callgrind_control -z`), N SendMessage calls are made with C in flight,
+ * and its counters dumped (`callgrind_control -d`): the dump's total over N
+ * is the figure. Options: `--calls N` (default 1000), `--warmup W` calls first
+ * (default 3000), `--concurrency C`
+ * (default 8), `--fronts gateway,bare-relay`, `--keep <dir>` to keep the dumps
+ * (`callgrind_annotate <dir>/gateway.cg.<pid>.1` names the native and V8-builtin
+ * functions; JIT-compiled JavaScript shows as addresses).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const STACK = fileURLToPath(new URL('./stack-target.js', import.meta.url));
+const ADMIN = 'bench-admin-token-0123456789abcdef';
+
+interface Child {
+  child: ChildProcess;
+  message: Record<string, string>;
+}
+
+async function start(kind: string, start: Record<string, unknown>, valgrindOut?: string): Promise<Child> {
+  const args = valgrindOut === undefined ? [STACK] : ['--tool=callgrind', `--callgrind-out-file=${valgrindOut}`, '--dump-instr=no', '--collect-atstart=yes', process.execPath, STACK];
+  const child = spawn(valgrindOut === undefined ? process.execPath : 'valgrind', args, { stdio: ['ignore', 'inherit', 'ignore', 'ipc'] });
+  child.send({ type: 'start', kind, ...start });
+  const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [{ type: 'exit' }])])) as [Record<string, string>];
+  if (message['type'] !== 'ready') throw new Error(`${kind} did not start`);
+  return { child, message };
+}
+
+function payload(i: number): string {
+  return JSON.stringify({ jsonrpc: '2.0', id: i, method: 'SendMessage', params: { message: { messageId: `instr-${process.pid}-${Date.now()}-${i}`, role: 'ROLE_USER', parts: [{ text: 'score lead 42' }] } } });
+}
+
+/** `count` calls, `concurrency` at a time, each on a keep-alive connection; fails on any non-200. */
+async function calls(url: string, headers: Record<string, string>, count: number, concurrency: number): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const target = new URL(url);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const body = payload(next++);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(
+          { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'a2a-version': '1.0', 'content-length': Buffer.byteLength(body), ...headers } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+      if (status !== 200) throw new Error(`a call answered HTTP ${status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  agent.destroy();
+}
+
+function control(pid: number, flag: '-z' | '-d'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const c = spawn('callgrind_control', [flag, String(pid)], { stdio: 'ignore' });
+    c.on('error', reject);
+    c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`callgrind_control ${flag} exited ${code}`))));
+  });
+}
+
+/** The `totals:` (or `summary:`) Ir of the newest dump written for `base`. */
+async function lastDumpTotal(dir: string, base: string): Promise<number> {
+  const files = (await readdir(dir)).filter((f) => f.startsWith(base) && f !== base).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
+  const file = files.at(-1);
+  if (file === undefined) throw new Error('callgrind wrote no dump');
+  const text = await readFile(join(dir, file), 'utf8');
+  const line = text.split('\n').find((l) => l.startsWith('totals:')) ?? text.split('\n').find((l) => l.startsWith('summary:'));
+  if (line === undefined) throw new Error(`no totals in ${file}`);
+  return Number(line.split(/\s+/)[1]);
+}
+
+async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '8' }, fronts: { type: 'string', default: 'bare-relay,gateway' }, keep: { type: 'string' }, warmup: { type: 'string', default: '3000' } } });
+  // Long enough for V8 to finish optimizing the per-call code: a shorter warm-up counts TurboFan's compile threads.
+  const warmup = Number(values.warmup);
+  const count = Number(values.calls);
+  const concurrency = Number(values.concurrency);
+  const fronts = values.fronts.split(',');
+  const dir = await mkdtemp(join(tmpdir(), 'agentmesh-instr-'));
+  const children: ChildProcess[] = [];
+  try {
+    const registry = await start('registry', { dataDir: join(dir, 'registry') });
+    children.push(registry.child);
+    const registryUrl = registry.message['url']!;
+    // The gateway is needed for the runtime's JWKS and for its own row; under valgrind only when measured.
+    const measuredGateway = fronts.includes('gateway');
+    const gatewayOut = join(dir, 'gateway.cg');
+    const gateway = await start('control', { dataDir: join(dir, 'control'), adminToken: ADMIN, registryUrl }, measuredGateway ? gatewayOut : undefined);
+    children.push(gateway.child);
+    const gatewayUrl = gateway.message['gatewayUrl']!;
+    const runtime = await start('runtime', { dataDir: join(dir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` });
+    children.push(runtime.child);
+    const directUrl = `${runtime.message['url']!}/agents/bench`;
+    const rows: string[] = [];
+
+    if (fronts.includes('bare-relay')) {
+      const out = join(dir, 'relay.cg');
+      const relay = await start('proxy', { upstream: directUrl }, out);
+      children.push(relay.child);
+      await calls(relay.message['url']!, {}, warmup, concurrency);
+      await control(relay.child.pid!, '-z');
+      await calls(relay.message['url']!, {}, count, concurrency);
+      await control(relay.child.pid!, '-d');
+      const total = await lastDumpTotal(dir, 'relay.cg');
+      rows.push(`bare relay: ${(total / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`);
+    }
+    if (measuredGateway) {
+      const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+      const client = await json(`${gatewayUrl}/v1/clients`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ name: 'instr', tenant: 'bench', scopes: ['a2a:message:send', 'a2a:tasks:read'], authMethod: 'client_secret_basic', rateLimit: { requestsPerMinute: 10_000_000, burst: 1000 } }),
+      });
+      if (client.status !== 201) throw new Error(`client creation answered ${client.status}`);
+      await json(`${gatewayUrl}/v1/tenants/bench/credits/topups`, { method: 'POST', headers: admin, body: JSON.stringify({ reference: 'instr', milliCredits: 1_000_000_000_000 }) });
+      const basic = Buffer.from(`${client.body.client_id}:${client.body.client_secret}`).toString('base64');
+      const token = (await json(`${gatewayUrl}/oauth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' })).body.access_token as string;
+      const via = `${gatewayUrl}/agents/bench`;
+      for (let i = 0; ; i++) {
+        const card = await fetch(`${via}/.well-known/agent-card.json`);
+        await card.arrayBuffer();
+        if (card.status === 200) break;
+        if (i > 2000) throw new Error('the gateway never routed to the bench agent');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const auth = { authorization: `Bearer ${token}` };
+      await calls(via, auth, warmup, concurrency);
+      await control(gateway.child.pid!, '-z');
+      await calls(via, auth, count, concurrency);
+      await control(gateway.child.pid!, '-d');
+      const total = await lastDumpTotal(dir, 'gateway.cg');
+      rows.push(`gateway (everything on): ${(total / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`);
+    }
+    for (const row of rows) process.stdout.write(`${row}\n`);
+  } finally {
+    for (const c of children) c.kill('SIGKILL');
+    // --keep <dir>: the dumps are moved there, for callgrind_annotate.
+    if (values.keep !== undefined) await rename(dir, values.keep);
+    else await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -3,7 +3,7 @@ import { createLogger, createMetrics, type Metrics } from '../observability/inde
 import { createRuntime, type Runtime } from '../runtime/index.js';
 import { createDatabase, type Bus, type Database } from '../storage/index.js';
 import { Agent, buildConnector } from 'undici';
-import { databaseOptionsOf, openClientTls, type ClientTlsSettings } from '../http/index.js';
+import { databaseOptionsOf, openClientTls, openWithStack, type ClientTlsSettings, type DisposerStack } from '../http/index.js';
 import { createAgentCaller, type AgentCaller } from './calls/index.js';
 import { parseOrchestratorConfig, type OrchestratorConfig, type OrchestratorConfigInput } from './config.js';
 import type { ResolveTarget } from './engine/run-execution.js';
@@ -48,6 +48,10 @@ export interface Orchestrator {
  * The orchestrator role: an A2A agent (hosted by the runtime) that routes
  * messages and runs durable workflows over other agents, through the gateway
  * with its own client credentials (or straight to the registry's instances).
+ *
+ * Reads as a table of contents: each step a named builder below; everything
+ * opened is closed through one stack, last first, including after a failed
+ * start (one failing close does not leak the others).
  */
 export async function createOrchestrator(options: OrchestratorOptions): Promise<Orchestrator> {
   const config = parseOrchestratorConfig(options.config);
@@ -57,77 +61,106 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
   const runtimeConfig = { port: 4300, ...config.runtime, ...(config.registryUrl && config.runtime.registryUrl === undefined ? { registryUrl: config.registryUrl } : {}) };
   const logger = options.logger ?? createLogger({ level: runtimeConfig.logLevel ?? 'info', name: 'agentmesh' });
   const log = logger.child({ component: 'orchestrator' });
-  const ownsDatabase = options.database === undefined;
-  const database = options.database ?? (await createDatabase(databaseOptionsOf(runtimeConfig)));
-  // The gateway and the registry may require mutual TLS (the runtime's clientTls): child calls, tokens and registry reads present the certificate.
-  const tls = openClientTls(config.runtime.clientTls as ClientTlsSettings | undefined, { logger: log });
-  const pool = tls ? new Agent({ connect: tls.connector({}, buildConnector) }) : undefined;
-  // undici's Agent serves the fetch built into Node; only the two copies of its types differ.
-  const meshFetch: typeof fetch | undefined = pool ? (input, init) => fetch(input, { ...init, dispatcher: pool } as unknown as RequestInit) : undefined;
-  try {
-    const registry = config.registryUrl ? new RegistryReader({ url: config.registryUrl, fetch: meshFetch }) : undefined;
-    const caller =
-      options.caller ??
-      createAgentCaller({
+  return openWithStack(
+    async (stack) => {
+      const database = await openDatabase(options, runtimeConfig, stack);
+      const meshFetch = openMeshFetch(config, log, stack);
+      const registry = config.registryUrl ? new RegistryReader({ url: config.registryUrl, fetch: meshFetch }) : undefined;
+      const caller = options.caller ?? buildCaller(config, log, meshFetch);
+      const workflows = await loadWorkflows(config, options, log);
+      const metrics = options.metrics ?? createMetrics({});
+      const engine = new WorkflowEngine({
+        store: new RunStore(database.db),
+        caller,
+        resolveTarget: targetResolver(config, registry),
         logger: log,
-        ...(meshFetch ? { fetch: meshFetch } : {}),
-        ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl, credentials: { clientId: config.clientId!, clientSecret: config.clientSecret! } } : { directUrl: createInstanceDirectory(config.registryUrl!, undefined, meshFetch) }),
+        metrics: new WorkflowMetrics({ metrics, registered: workflows.map((w) => w.name) }),
+        ...(options.backoffScale !== undefined ? { backoffScale: options.backoffScale } : {}),
       });
-    const resolveTarget: ResolveTarget = async (target, onBehalfOf) => {
-      if (target.agent !== undefined && target.skill === undefined && target.tags === undefined) return { agent: target.agent };
-      if (!registry) {
-        if (target.agent !== undefined) return { agent: target.agent, ...(target.skill ? { skill: target.skill } : {}) };
-        throw new Error(`calling by skill (${target.skill}) needs the registry (REGISTRY_URL)`);
-      }
-      const chosen = await selectTarget({ registry, self: config.name, text: '', route: target, tenant: onBehalfOf.tenant });
-      return { agent: chosen.agent, ...(chosen.skill ? { skill: chosen.skill } : {}) };
-    };
-    const workflows = [...(options.workflows ?? [])];
-    if (config.workflowsDir) {
-      const folder = await loadWorkflowFolder(config.workflowsDir);
-      for (const { file, error } of folder.errors) log.error({ file, err: error }, 'workflow file skipped: it does not validate');
-      workflows.push(...folder.workflows);
+      const agent = buildAgent(config, engine, workflows, caller, registry !== undefined, meshFetch);
+      const runtime = await createRuntime({ agents: [agent], config: runtimeConfig, logger, database, metrics, ...(options.bus ? { bus: options.bus } : {}) });
+      stack.defer('runtime', () => runtime.close());
+      return {
+        runtime,
+        engine,
+        config,
+        workflows,
+        async listen() {
+          const { url, agents } = await runtime.listen();
+          return { url: agents[config.name] ?? `${url}/agents/${config.name}`, baseUrl: url };
+        },
+        close: () => stack.closeAll(),
+      };
+    },
+    (err) => log.error({ err }, 'closing after a failed start failed'),
+  );
+}
+
+/** The store: the one given (the caller closes it), or one opened here. */
+async function openDatabase(options: OrchestratorOptions, runtimeConfig: Parameters<typeof databaseOptionsOf>[0], stack: DisposerStack): Promise<Database> {
+  if (options.database !== undefined) return options.database;
+  const database = await createDatabase(databaseOptionsOf(runtimeConfig));
+  stack.defer('database', () => database.close());
+  return database;
+}
+
+/**
+ * The fetch for the mesh's own services: when the gateway and the registry
+ * require mutual TLS (the runtime's clientTls), child calls, tokens and
+ * registry reads present the certificate; otherwise the default fetch.
+ */
+function openMeshFetch(config: OrchestratorConfig, log: Logger, stack: DisposerStack): typeof fetch | undefined {
+  const tls = openClientTls(config.runtime.clientTls as ClientTlsSettings | undefined, { logger: log });
+  if (!tls) return undefined;
+  stack.defer('client certificate watch', () => tls.close());
+  const pool = new Agent({ connect: tls.connector({}, buildConnector) });
+  stack.defer('mesh connection pool', () => pool.close());
+  // undici's Agent serves the fetch built into Node; only the two copies of its types differ.
+  return (input, init) => fetch(input, { ...init, dispatcher: pool } as unknown as RequestInit);
+}
+
+/** How steps reach agents: through the gateway with the orchestrator's own credentials, or straight to the registry's instances. */
+function buildCaller(config: OrchestratorConfig, log: Logger, meshFetch: typeof fetch | undefined): AgentCaller {
+  return createAgentCaller({
+    logger: log,
+    ...(meshFetch ? { fetch: meshFetch } : {}),
+    ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl, credentials: { clientId: config.clientId!, clientSecret: config.clientSecret! } } : { directUrl: createInstanceDirectory(config.registryUrl!, undefined, meshFetch) }),
+  });
+}
+
+/** A step's target: an agent named outright, or the registry's best match for a skill or tags. */
+function targetResolver(config: OrchestratorConfig, registry: RegistryReader | undefined): ResolveTarget {
+  return async (target, onBehalfOf) => {
+    if (target.agent !== undefined && target.skill === undefined && target.tags === undefined) return { agent: target.agent };
+    if (!registry) {
+      if (target.agent !== undefined) return { agent: target.agent, ...(target.skill ? { skill: target.skill } : {}) };
+      throw new Error(`calling by skill (${target.skill}) needs the registry (REGISTRY_URL)`);
     }
-    const metrics = options.metrics ?? createMetrics({});
-    const workflowMetrics = new WorkflowMetrics({ metrics, registered: workflows.map((w) => w.name) });
-    const engine = new WorkflowEngine({
-      store: new RunStore(database.db),
-      caller,
-      resolveTarget,
-      logger: log,
-      metrics: workflowMetrics,
-      ...(options.backoffScale !== undefined ? { backoffScale: options.backoffScale } : {}),
-    });
-    const anonymousTenant = config.anonymousTenant ?? (config.gatewayUrl ? undefined : 'default');
-    const agent = createOrchestratorAgent({
-      name: config.name,
-      engine,
-      workflows,
-      runTimeoutMs: config.runTimeoutMs,
-      ...(anonymousTenant ? { anonymousTenant } : {}),
-      ...(registry ? { routeSkill: createRouteSkill({ caller, registryUrl: config.registryUrl!, registryFetch: meshFetch, self: config.name, ...(anonymousTenant ? { anonymousTenant } : {}) }) } : {}),
-    });
-    const runtime = await createRuntime({ agents: [agent], config: runtimeConfig, logger, database, metrics, ...(options.bus ? { bus: options.bus } : {}) });
-    return {
-      runtime,
-      engine,
-      config,
-      workflows,
-      async listen() {
-        const { url, agents } = await runtime.listen();
-        return { url: agents[config.name] ?? `${url}/agents/${config.name}`, baseUrl: url };
-      },
-      async close() {
-        await runtime.close();
-        await pool?.close();
-        tls?.close();
-        if (ownsDatabase) await database.close();
-      },
-    };
-  } catch (err) {
-    await pool?.close();
-    tls?.close();
-    if (ownsDatabase) await database.close();
-    throw err;
+    const chosen = await selectTarget({ registry, self: config.name, text: '', route: target, tenant: onBehalfOf.tenant });
+    return { agent: chosen.agent, ...(chosen.skill ? { skill: chosen.skill } : {}) };
+  };
+}
+
+/** The workflows offered as skills: those given, then the folder's (a file that does not validate is logged and skipped). */
+async function loadWorkflows(config: OrchestratorConfig, options: OrchestratorOptions, log: Logger): Promise<WorkflowDefinition[]> {
+  const workflows = [...(options.workflows ?? [])];
+  if (config.workflowsDir) {
+    const folder = await loadWorkflowFolder(config.workflowsDir);
+    for (const { file, error } of folder.errors) log.error({ file, err: error }, 'workflow file skipped: it does not validate');
+    workflows.push(...folder.workflows);
   }
+  return workflows;
+}
+
+/** The orchestrator agent: its workflows as skills, and the router skill when a registry is known. */
+function buildAgent(config: OrchestratorConfig, engine: WorkflowEngine, workflows: WorkflowDefinition[], caller: AgentCaller, hasRegistry: boolean, meshFetch: typeof fetch | undefined) {
+  const anonymousTenant = config.anonymousTenant ?? (config.gatewayUrl ? undefined : 'default');
+  return createOrchestratorAgent({
+    name: config.name,
+    engine,
+    workflows,
+    runTimeoutMs: config.runTimeoutMs,
+    ...(anonymousTenant ? { anonymousTenant } : {}),
+    ...(hasRegistry ? { routeSkill: createRouteSkill({ caller, registryUrl: config.registryUrl!, registryFetch: meshFetch, self: config.name, ...(anonymousTenant ? { anonymousTenant } : {}) }) } : {}),
+  });
 }

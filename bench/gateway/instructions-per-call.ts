@@ -8,7 +8,9 @@
  * instructions a process executes, the same whatever the load: the figure to
  * judge a change of the gateway's per-call code by while other work runs.
  * It is not time (cache misses and system calls are not in it), so quote it
- * beside the HTTP bench, never instead of it.
+ * beside the HTTP bench, never instead of it. Under valgrind a call is ~50×
+ * slower: on a machine busy with other work the gateway's 10 s header
+ * deadline can still fire (HTTP 408); run it when the machine is not saturated.
  *
  * How: the registry and the runtime run as in the bench; each front runs
  * under `valgrind --tool=callgrind`. After a warm-up, its counters are zeroed

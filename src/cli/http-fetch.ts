@@ -155,11 +155,12 @@ export class HttpFetchResponse {
 
 /** Request headers in any form fetch accepts, as one record: names lower-cased, repeated values joined. */
 export function headerRecord(headers: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: a header may be named `constructor` or `__proto__` (STYLE rule 14).
+  const out = Object.create(null) as Record<string, string>;
   if (headers === undefined || headers === null) return out;
   const put = (name: string, value: string): void => {
     const key = name.toLowerCase();
-    out[key] = out[key] === undefined ? value : `${out[key]}, ${value}`;
+    out[key] = Object.hasOwn(out, key) ? `${out[key]}, ${value}` : value;
   };
   if (Array.isArray(headers)) {
     for (const pair of headers as unknown[]) {
@@ -212,7 +213,7 @@ function exchange(a: Attempt): Promise<IncomingMessage> {
       return;
     }
     const send = a.url.protocol === 'https:' ? httpsRequest() : httpRequest;
-    const headers: OutgoingHttpHeaders = { ...a.headers };
+    const headers: OutgoingHttpHeaders = Object.assign(Object.create(null) as OutgoingHttpHeaders, a.headers);
     if (a.body !== undefined) headers['content-length'] = String(a.body.length);
     const options: RequestOptions = { method: a.method, headers };
     let message: IncomingMessage | undefined;
@@ -242,7 +243,7 @@ function redirected(a: Attempt, status: number, location: string): Attempt {
   const url = new URL(location, a.url);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`fetch failed: redirect to ${url.protocol} is not followed`);
   const toGet = ((status === 301 || status === 302) && a.method === 'POST') || (status === 303 && a.method !== 'GET' && a.method !== 'HEAD');
-  const headers = { ...a.headers };
+  const headers = Object.assign(Object.create(null) as Record<string, string>, a.headers);
   if (toGet) {
     delete headers['content-type'];
     delete headers['content-length'];

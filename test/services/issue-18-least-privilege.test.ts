@@ -19,6 +19,7 @@ import { createDatabase, createRuntimeStores, type Database } from '../../src/st
 import { TENANT_CHILD_TABLES, TENANT_COLUMN_TABLES, TENANT_OWNED_TABLES, TENANT_POLICY } from '../../src/storage/migrations/0009-row-security-deny-by-default.js';
 import { createCreditLedger } from '../../src/tenancy/index.js';
 import { DATABASE_URL, postgresSkipReason, randomSuffix } from '../helpers/services.js';
+import { runIsolationTrial, startIsolationMesh, type IsolationMesh } from '../helpers/tenant-isolation.js';
 
 const skip = await postgresSkipReason();
 const ROLES_SQL = fileURLToPath(new URL('../../deploy/postgres/roles.sql', import.meta.url));
@@ -303,5 +304,35 @@ describe('cross-tenant work on the application role: recovery, reconciliation, t
     } finally {
       await verify.close();
     }
+  });
+});
+
+describe('the runtime served as the application role, through the gateway', { skip }, () => {
+  let roles: LeastPrivilege;
+  let mesh: IsolationMesh;
+
+  before(async () => {
+    roles = await leastPrivilege();
+    // The runtime's own settings, as DATABASE_URL and DATABASE_MIGRATION_URL give them.
+    mesh = await startIsolationMesh({ tenants: 3, runtime: { databaseUrl: roles.appUrl, databaseMigrationUrl: roles.migratorUrl } });
+  });
+  after(async () => {
+    await mesh?.close();
+    await roles?.drop();
+  });
+
+  test("every operation, binding and version works under row security, and another tenant's task stays not-found", async (t) => {
+    const seed = process.env.ISOLATION_SEED ? Number(process.env.ISOLATION_SEED) : Math.floor(Math.random() * 2 ** 31);
+    t.diagnostic(`seed ${seed} (replay with ISOLATION_SEED=${seed})`);
+    const report = await runIsolationTrial(mesh, { seed, foreignAttempts: 120 });
+    assert.deepEqual(report.leaks, [], `leaks (seed ${seed})`);
+    assert.deepEqual(report.wrongAnswers, [], `unexpected answers (seed ${seed})`);
+    assert.ok(report.ownAttempts > 0);
+    // The tasks are rows the application role wrote, and a session of it that names no tenant sees none of them.
+    await roles.asApp(async (client) => {
+      assert.deepEqual((await client.query('select id from tasks')).rows, []);
+      await client.query(`select set_config('agentmesh.scope', 'cross-tenant', false)`);
+      assert.equal(Number((await client.query<{ n: string }>('select count(*) as n from tasks')).rows[0]!.n), mesh.tasks.length);
+    });
   });
 });

@@ -20,6 +20,7 @@ import { TENANT_CHILD_TABLES, TENANT_COLUMN_TABLES, TENANT_OWNED_TABLES, TENANT_
 import { createCreditLedger } from '../../src/tenancy/index.js';
 import { DATABASE_URL, postgresSkipReason, randomSuffix } from '../helpers/services.js';
 import { runIsolationTrial, startIsolationMesh, type IsolationMesh } from '../helpers/tenant-isolation.js';
+import { until } from '../helpers/until.js';
 
 const skip = await postgresSkipReason();
 const ROLES_SQL = fileURLToPath(new URL('../../deploy/postgres/roles.sql', import.meta.url));
@@ -307,32 +308,37 @@ describe('cross-tenant work on the application role: recovery, reconciliation, t
   });
 });
 
-describe('the runtime served as the application role, through the gateway', { skip }, () => {
+describe('the gateway and the runtime served as the application role', { skip }, () => {
   let roles: LeastPrivilege;
   let mesh: IsolationMesh;
 
   before(async () => {
     roles = await leastPrivilege();
-    // The runtime's own settings, as DATABASE_URL and DATABASE_MIGRATION_URL give them.
-    mesh = await startIsolationMesh({ tenants: 3, runtime: { databaseUrl: roles.appUrl, databaseMigrationUrl: roles.migratorUrl } });
+    // The roles' own settings, as DATABASE_URL and DATABASE_MIGRATION_URL give them: one schema for both.
+    const database = { databaseUrl: roles.appUrl, databaseMigrationUrl: roles.migratorUrl };
+    mesh = await startIsolationMesh({ tenants: 3, runtime: database, gateway: database });
   });
   after(async () => {
     await mesh?.close();
     await roles?.drop();
   });
 
-  test("every operation, binding and version works under row security, and another tenant's task stays not-found", async (t) => {
+  test("clients, tokens, calls, audit and every task operation work under row security, and another tenant's task stays not-found", async (t) => {
     const seed = process.env.ISOLATION_SEED ? Number(process.env.ISOLATION_SEED) : Math.floor(Math.random() * 2 ** 31);
     t.diagnostic(`seed ${seed} (replay with ISOLATION_SEED=${seed})`);
     const report = await runIsolationTrial(mesh, { seed, foreignAttempts: 120 });
     assert.deepEqual(report.leaks, [], `leaks (seed ${seed})`);
     assert.deepEqual(report.wrongAnswers, [], `unexpected answers (seed ${seed})`);
     assert.ok(report.ownAttempts > 0);
-    // The tasks are rows the application role wrote, and a session of it that names no tenant sees none of them.
+    // The tasks, the gateway's clients and its audit rows are rows the application role wrote; a session of it that names no tenant sees none of them.
     await roles.asApp(async (client) => {
-      assert.deepEqual((await client.query('select id from tasks')).rows, []);
+      const count = async (table: string) => Number((await client.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0]!.n);
+      for (const table of ['tasks', 'identity_clients', 'audit_log']) assert.equal(await count(table), 0, table);
       await client.query(`select set_config('agentmesh.scope', 'cross-tenant', false)`);
-      assert.equal(Number((await client.query<{ n: string }>('select count(*) as n from tasks')).rows[0]!.n), mesh.tasks.length);
+      assert.equal(await count('tasks'), mesh.tasks.length);
+      assert.equal(await count('identity_clients'), mesh.tenants.length);
+      // The audit log writes in batches: its rows arrive a moment after the calls.
+      await until('the gateway audited the calls', async () => (await count('audit_log')) > 0, 10_000);
     });
   });
 });

@@ -11,7 +11,17 @@ umask 077
 keep() { [ -s "secrets/$1" ] && echo "kept    secrets/$1" && return 0; return 1; }
 put() { keep "$1" || { printf '%s' "$2" > "secrets/$1"; echo "created secrets/$1"; }; }
 put postgres_password "$(openssl rand -hex 24)"
-keep database_url || { printf 'postgres://agentmesh:%s@postgres:5432/agentmesh' "$(cat secrets/postgres_password)" > secrets/database_url; echo "created secrets/database_url"; }
+# The roles of deploy/postgres/roles.sql (PostgreSQL creates them on its first start):
+# agentmesh serves as agentmesh_app and migrates as agentmesh_migrator.
+put db_migrator_password "$(openssl rand -hex 24)"
+put db_app_password "$(openssl rand -hex 24)"
+if ! keep database_url; then
+  printf 'postgres://agentmesh_app:%s@postgres:5432/agentmesh' "$(cat secrets/db_app_password)" > secrets/database_url
+  echo "created secrets/database_url"
+  put database_migration_url "postgres://agentmesh_migrator:$(cat secrets/db_migrator_password)@postgres:5432/agentmesh"
+fi
+# A project made before the roles keeps its one role (its volume has no others) for both.
+keep database_migration_url || { cp secrets/database_url secrets/database_migration_url; echo "created secrets/database_migration_url (the role of database_url)"; }
 put registry_token "$(openssl rand -hex 24)"
 put gateway_secret "$(openssl rand -hex 32)"
 put gateway_admin_token "$(openssl rand -hex 24)"

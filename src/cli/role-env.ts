@@ -10,10 +10,11 @@ export function envInt(name: string, value: string | undefined): number | undefi
   return Number(value);
 }
 
-/** The database settings of a role: `DATABASE_URL`, `DATABASE_POOL_SIZE`, `DATABASE_QUERY_TIMEOUT_MS`. */
-export function databaseFromEnv(env: Record<string, string | undefined>): { databaseUrl?: string; databasePoolSize?: number; databaseQueryTimeoutMs?: number } {
-  const settings: { databaseUrl?: string; databasePoolSize?: number; databaseQueryTimeoutMs?: number } = {};
+/** The database settings of a role: `DATABASE_URL`, `DATABASE_MIGRATION_URL`, `DATABASE_POOL_SIZE`, `DATABASE_QUERY_TIMEOUT_MS`. */
+export function databaseFromEnv(env: Record<string, string | undefined>): { databaseUrl?: string; databaseMigrationUrl?: string; databasePoolSize?: number; databaseQueryTimeoutMs?: number } {
+  const settings: { databaseUrl?: string; databaseMigrationUrl?: string; databasePoolSize?: number; databaseQueryTimeoutMs?: number } = {};
   if (env['DATABASE_URL']) settings.databaseUrl = env['DATABASE_URL'];
+  if (env['DATABASE_MIGRATION_URL']) settings.databaseMigrationUrl = env['DATABASE_MIGRATION_URL'];
   const poolSize = envInt('DATABASE_POOL_SIZE', env['DATABASE_POOL_SIZE']);
   if (poolSize !== undefined) settings.databasePoolSize = poolSize;
   const queryTimeout = envInt('DATABASE_QUERY_TIMEOUT_MS', env['DATABASE_QUERY_TIMEOUT_MS']);

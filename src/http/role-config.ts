@@ -21,6 +21,8 @@ export function roleServerFields(defaultPort: number) {
     dataDir: z.string().default('./.agentmesh'),
     /** `postgres://…` to share state between replicas; unset uses SQLite in dataDir. */
     databaseUrl: z.string().optional(),
+    /** `postgres://…` of the schema's owner, to migrate on when `databaseUrl` is an application role that cannot (deploy/postgres/roles.sql). */
+    databaseMigrationUrl: z.string().optional(),
     /** PostgreSQL connections this process keeps open at most. Default 10. */
     databasePoolSize: z.number().int().min(1).max(1000).optional(),
     /** PostgreSQL: longest a query waits for its answer before its connection is dropped as dead. Default 30 000 ms. */
@@ -91,9 +93,10 @@ export function parseRoleConfig<S extends z.ZodTypeAny>(role: string, schema: S,
  * @example
  * const database = await createDatabase(databaseOptionsOf(config));
  */
-export function databaseOptionsOf(config: { databaseUrl?: string | undefined; dataDir?: string | undefined; databasePoolSize?: number | undefined; databaseQueryTimeoutMs?: number | undefined }) {
+export function databaseOptionsOf(config: { databaseUrl?: string | undefined; databaseMigrationUrl?: string | undefined; dataDir?: string | undefined; databasePoolSize?: number | undefined; databaseQueryTimeoutMs?: number | undefined }) {
   return {
     url: config.databaseUrl,
+    migrationUrl: config.databaseMigrationUrl,
     sqlitePath: join(config.dataDir ?? './.agentmesh', 'mesh.db'),
     poolSize: config.databasePoolSize,
     queryTimeoutMs: config.databaseQueryTimeoutMs,

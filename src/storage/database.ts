@@ -26,6 +26,23 @@ export interface DatabaseOptions {
   queryTimeoutMs?: number;
   /** Run migrations on open. Default true. */
   migrate?: boolean;
+  /**
+   * PostgreSQL: the URL migrations run on, when the schema's owner is not the
+   * role of `url` (deploy/postgres/roles.sql: an owner that migrates, an
+   * application role that only reads and writes rows). Unset: migrations
+   * run on `url`. One connection, closed once migrated.
+   */
+  migrationUrl?: string | undefined;
+  /**
+   * PostgreSQL: mark every connection of the pool as doing cross-tenant work
+   * (`agentmesh.scope = 'cross-tenant'`), which the deny-by-default row
+   * security of migration 0009 requires to see any row outside a tenant's
+   * own reads (ADR 0014). Default true: agentmesh's stores are keyed by ids
+   * and serve recovery, retention, push delivery, reconciliation and the
+   * audit chain; their tenant-scoped reads still narrow to one tenant. False
+   * gives a pool that sees only what a transaction's `agentmesh.tenant` names.
+   */
+  crossTenant?: boolean;
 }
 
 /** Default of {@link DatabaseOptions.queryTimeoutMs}. */
@@ -59,8 +76,30 @@ export interface Database {
  * const database = await createDatabase({ url: process.env.DATABASE_URL });
  */
 export async function createDatabase(options: DatabaseOptions = {}): Promise<Database> {
-  const database = options.url ? await openPostgres(options.url, options.poolSize ?? 10, options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS) : openSqlite(options.sqlitePath ?? './.agentmesh/mesh.db');
-  if (options.migrate !== false) await migrate(database);
+  if (!options.url) {
+    const database = openSqlite(options.sqlitePath ?? './.agentmesh/mesh.db');
+    if (options.migrate !== false) await migrate(database);
+    return database;
+  }
+  const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+  const crossTenant = options.crossTenant ?? true;
+  if (options.migrate !== false && options.migrationUrl) {
+    const migrator = await openPostgres(options.migrationUrl, { max: 1, queryTimeoutMs, crossTenant: true, applicationName: 'agentmesh:migrate' });
+    try {
+      await migrate(migrator);
+    } finally {
+      await migrator.close();
+    }
+  }
+  const database = await openPostgres(options.url, { max: options.poolSize ?? 10, queryTimeoutMs, crossTenant, applicationName: crossTenant ? 'agentmesh:cross-tenant' : 'agentmesh' });
+  if (options.migrate !== false && !options.migrationUrl) {
+    try {
+      await migrate(database);
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
+  }
   return database;
 }
 
@@ -111,12 +150,16 @@ function openSqlite(path: string): Database {
   };
 }
 
-async function openPostgres(url: string, max: number, queryTimeoutMs: number): Promise<Database> {
+async function openPostgres(url: string, { max, queryTimeoutMs, crossTenant, applicationName }: { max: number; queryTimeoutMs: number; crossTenant: boolean; applicationName: string }): Promise<Database> {
   // Loaded only when configured: the embedded mode never pays for the driver.
   const { default: pgModule } = (await import('pg')) as { default: typeof pg };
   const pool = new pgModule.Pool({
     connectionString: url,
     max,
+    // What pg_stat_activity and the server's log (`%a` in log_line_prefix) show
+    // for these sessions, so cross-tenant work is attributable; the URL's own
+    // application_name wins.
+    application_name: applicationName,
     connectionTimeoutMillis: 5000,
     // TCP keepalive: the kernel notices a peer that vanished even on an idle connection.
     keepAlive: true,
@@ -128,6 +171,14 @@ async function openPostgres(url: string, max: number, queryTimeoutMs: number): P
   });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
+  if (crossTenant) {
+    // The explicit marker of ADR 0014, once per connection: queued before the
+    // pool hands the client out, so it precedes every statement. Should it
+    // fail, the connection sees no tenant-owned row (fail closed).
+    pool.on('connect', (client) => {
+      client.query(`select set_config('agentmesh.scope', 'cross-tenant', false)`).catch(() => undefined);
+    });
+  }
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: timedPool(pool, queryTimeoutMs) }) });
   return {
     dialect: 'postgres',
@@ -155,6 +206,8 @@ async function migrate(database: Database): Promise<void> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `Database migration ${failed} failed: ${(error as Error).message}`, { cause: error, expose: false });
+    // 42501 insufficient_privilege: an application role (deploy/postgres/roles.sql) found a migration to apply.
+    const hint = (error as { code?: unknown }).code === '42501' ? '; this role may not change the schema: set DATABASE_MIGRATION_URL to the migrator role (docs/security.md#database-roles)' : '';
+    throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `Database migration ${failed} failed: ${(error as Error).message}${hint}`, { cause: error, expose: false });
   }
 }

@@ -14,6 +14,7 @@
  * of the task's data; an own call must succeed.
  */
 import { randomUUID } from 'node:crypto';
+import type { GatewayConfigInput } from '../../src/gateway/index.js';
 import type { RuntimeConfigInput } from '../../src/runtime/index.js';
 import { createClient, fetchToken, startGateway } from './gateway-fixture.js';
 import { startRegistry } from './registry-fixture.js';
@@ -54,10 +55,11 @@ export interface IsolationMesh {
 
 /**
  * Starts registry, gateway and runtime (`runtime` is merged into the
- * runtime's config: `databaseUrl` puts its task store on PostgreSQL), and
- * seeds `tenants` tenants with 3 `wait`, 2 `ask` and 2 `echo` tasks each.
+ * runtime's config: `databaseUrl` puts its task store on PostgreSQL; `gateway`
+ * into the gateway's), and seeds `tenants` tenants with 3 `wait`, 2 `ask` and
+ * 2 `echo` tasks each.
  */
-export async function startIsolationMesh(options: { tenants: number; runtime?: RuntimeConfigInput }): Promise<IsolationMesh> {
+export async function startIsolationMesh(options: { tenants: number; runtime?: RuntimeConfigInput; gateway?: GatewayConfigInput }): Promise<IsolationMesh> {
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const c of closers.reverse()) await c();
@@ -67,7 +69,7 @@ export async function startIsolationMesh(options: { tenants: number; runtime?: R
     closers.push(hook.close);
     const registry = await startRegistry({ probeIntervalMs: 200 });
     closers.push(registry.close);
-    const gw = await startGateway(registry.url);
+    const gw = await startGateway(registry.url, options.gateway);
     closers.push(gw.close);
     const host = await startRuntime([testAgent], {
       registryUrl: registry.url,

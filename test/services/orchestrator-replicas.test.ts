@@ -32,7 +32,9 @@ describe('orchestrator replicas on PostgreSQL + Redis', { skip }, () => {
     fleetDb = await createDatabase({ url: schema.url });
     const bus = new MemoryBus();
     for (let i = 0; i < 5; i++) {
-      const runtime = await createRuntime({ agents: [batchWorker(log, 60)], database: fleetDb, bus, config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' } });
+      // Heartbeats as often as the orchestrator replicas' (replicaTtlMs 1000): with the default 5 s, their recovery
+      // sweeps would take these live replicas for dead and fail the batch they are running.
+      const runtime = await createRuntime({ agents: [batchWorker(log, 60)], database: fleetDb, bus, config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', heartbeatMs: 200, replicaTtlMs: 1000 } });
       runtimes.push(runtime);
       urls.push((await runtime.listen()).agents['batch-worker']!);
     }

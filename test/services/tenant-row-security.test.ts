@@ -1,8 +1,10 @@
 /**
- * PostgreSQL row-level security (migration 0006), the second line behind the
- * task store's tenant filter: connected as an ordinary role (superusers
- * bypass row security), a session set to tenant A sees none of tenant B's
- * rows even through a query that forgets the tenant.
+ * PostgreSQL row-level security (migrations 0006 and 0009), the second line
+ * behind the task store's tenant filter: connected as an ordinary role
+ * (superusers bypass row security), a session set to tenant A sees none of
+ * tenant B's rows even through a query that forgets the tenant, and a session
+ * that sets nothing sees nothing. The roles of the deploy kit and every other
+ * tenant-owned table: issue-18-least-privilege.test.ts.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,7 +65,11 @@ describe('row-level security on PostgreSQL', { skip }, () => {
       assert.deepEqual(rows.map((r) => r.id), ['task-a']);
       await assert.rejects(client.query(`insert into tasks (id, agent, tenant, context_id, state, version, last_seq, snapshot, idempotent, terminal, created_at, updated_at) values ('x', 'tester', 'tenant-b', 'c', 'TASK_STATE_WORKING', 1, 0, '{}', 0, 0, 0, 0)`), /row-level security/);
       await client.query('rollback');
-      // Unset (work that spans tenants: recovery, retention, push delivery): every row.
+      // Unset: nothing (deny by default, migration 0009).
+      const none = await client.query('select id from tasks order by id');
+      assert.deepEqual(none.rows, []);
+      // Work that spans tenants (recovery, retention, push delivery) says so: every row.
+      await client.query(`select set_config('agentmesh.scope', 'cross-tenant', false)`);
       const all = await client.query('select id from tasks order by id');
       assert.deepEqual(all.rows.map((r) => r.id), ['task-a', 'task-b']);
     } finally {
@@ -75,7 +81,7 @@ describe('row-level security on PostgreSQL', { skip }, () => {
     const stores = createRuntimeStores(app);
     assert.equal((await stores.tasks.get('task-b', 'tenant-a')), undefined);
     assert.equal((await stores.tasks.get('task-a', 'tenant-a'))?.id, 'task-a');
-    assert.equal((await stores.tasks.get('task-b'))?.id, 'task-b', 'system reads (no tenant) see every row');
+    assert.equal((await stores.tasks.get('task-b'))?.id, 'task-b', "system reads (no tenant) see every row: agentmesh's pool is marked cross-tenant");
     const page = await stores.tasks.list({ agent: 'tester', tenant: 'tenant-a', pageSize: 10 });
     assert.deepEqual(page.tasks.map((t) => t.id), ['task-a']);
   });

@@ -11,7 +11,8 @@ const TENANT_TABLES = ['tasks', 'push_configs'];
  * push delivery: work that spans tenants) sees every row. FORCE applies it
  * to the table owner too; superusers and BYPASSRLS roles always bypass row
  * security, so production runs agentmesh as an ordinary role. SQLite has no
- * row security: nothing to do there.
+ * row security: nothing to do there. Superseded by 0009, which denies by
+ * default and covers every tenant-owned table (ADR 0014).
  */
 export function tenantRowSecurityMigration(dialect: 'sqlite' | 'postgres'): Migration {
   return {

@@ -7,6 +7,7 @@ import { auditMigration } from './0005-audit.js';
 import { tenantRowSecurityMigration } from './0006-tenant-row-security.js';
 import { gatewaySettlementsMigration } from './0007-gateway-settlements.js';
 import { workflowsMigration } from './0008-workflows.js';
+import { rowSecurityDenyByDefaultMigration } from './0009-row-security-deny-by-default.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -24,6 +25,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0006-tenant-row-security': tenantRowSecurityMigration(dialect),
         '0007-gateway-settlements': gatewaySettlementsMigration(dialect),
         '0008-workflows': workflowsMigration(dialect),
+        '0009-row-security-deny-by-default': rowSecurityDenyByDefaultMigration(dialect),
       };
     },
   };

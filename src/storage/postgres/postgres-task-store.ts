@@ -286,14 +286,17 @@ export class PostgresTaskStore implements TaskStore, PushStore {
 }
 
 /**
- * Runs `work` in a transaction whose `agentmesh.tenant` setting is `tenant`:
- * the row-level security policy of migration 0006 then shows that tenant's
- * rows only, whatever the query's own WHERE says. `set_config(…, true)` is
- * transaction-local, so a pooled connection never carries it to the next use.
+ * Runs `work` in a transaction scoped to `tenant` (`agentmesh.scope =
+ * 'tenant'`, `agentmesh.tenant`): the row-level security policy of migration
+ * 0009 then shows that tenant's rows only, whatever the query's own WHERE
+ * says, and overrides the pool's cross-tenant marker. The scope names '' too
+ * (the no-tenant mode), which `agentmesh.tenant` alone cannot: unset and ''
+ * read the same. `set_config(…, true)` is transaction-local, so a pooled
+ * connection never carries it to the next use.
  */
 async function asTenant<T>(db: Kysely<Tables>, tenant: string, work: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {
-    await sql`select set_config('agentmesh.tenant', ${tenant}, true)`.execute(trx);
+    await sql`select set_config('agentmesh.scope', 'tenant', true), set_config('agentmesh.tenant', ${tenant}, true)`.execute(trx);
     return work(trx);
   });
 }

@@ -55,7 +55,7 @@ export function uniqueAgentNames(agents: readonly AgentDefinition[]): Set<string
  * key. The steps after the drain are bounded by the shutdown deadline: a pool
  * whose connection is blocked on a lock never ends.
  */
-export async function openBackends(config: RuntimeConfig, given: { database?: Database; bus?: Bus }, log: Logger, deadline: ShutdownDeadline, stack: DisposerStack): Promise<RuntimeBackends> {
+export async function openBackends(config: RuntimeConfig, given: { database?: Database; bus?: Bus; tracing?: Tracing }, log: Logger, deadline: ShutdownDeadline, stack: DisposerStack): Promise<RuntimeBackends> {
   const database = given.database ?? (await createDatabase(databaseOptionsOf(config)));
   if (!given.database) stack.defer('database', () => deadline.bounded('database', () => database.close()));
   const bus = given.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
@@ -65,8 +65,8 @@ export async function openBackends(config: RuntimeConfig, given: { database?: Da
   const replicaId = uuidv7();
   // Written by listen()'s heartbeat; removed once the tasks are drained, so no replica takes them over early.
   stack.defer('replica record', () => deadline.bounded('replica record', () => stores.tasks.removeReplica(replicaId).catch(() => undefined)));
-  const tracing = createTracing({ serviceName: 'agentmesh-runtime', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
-  stack.defer('tracing', () => tracing.shutdown());
+  const tracing = given.tracing ?? createTracing({ serviceName: 'agentmesh-runtime', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
+  if (!given.tracing) stack.defer('tracing', () => tracing.shutdown());
   const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
   stack.defer('ssrf guard', () => guard.close());
   const signingKey = await loadSigningKey({ file: join(config.dataDir, 'signing-key.json'), logger: log, ...(config.signingKeyPem ? { privateKeyPem: config.signingKeyPem } : {}) });
@@ -139,6 +139,7 @@ export function buildEngine(agents: readonly AgentDefinition[], config: RuntimeC
     skillTimeoutMs: config.skillTimeoutMs,
     now,
     configOf: (agent) => configs.get(agent),
+    ...(backends.tracing.enabled && { tracer: backends.tracing.tracer }),
     onTaskSettled: (agent, skill, state, seconds) => {
       // Label-bound children cached per (agent, skill, state): no label hashing per task.
       const key = `${agent} ${skill} ${state}`;

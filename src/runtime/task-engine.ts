@@ -1,8 +1,10 @@
 import type { StreamResponse } from '@a2a-js/sdk';
 import { Message, Role, Task, TaskState } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
+import { SpanKind, SpanStatusCode, context, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT } from '../observability/index.js';
 import { EphemeralMap, uuidv7 } from '../storage/index.js';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf, Errors } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf, stateName, Errors } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
 import { ConcurrencyLimit, type Reservation } from './concurrency-limit.js';
 import { selectSkill, type AgentDefinition, type CompiledSkill, type TaskMessageContext } from './define-agent.js';
@@ -39,6 +41,8 @@ export interface TaskEngineOptions {
   /** The active config of an agent (frozen); skills see it as `ctx.config`. Default: `{}`. */
   configOf?: (agent: string) => Readonly<Record<string, unknown>>;
   onTaskSettled?: (agent: string, skill: string, state: TaskState, seconds: number) => void;
+  /** Records an INTERNAL span per skill execution; only given when spans are exported (no cost otherwise). */
+  tracer?: Tracer | undefined;
 }
 
 const RESUME_TOPIC = 'runtime.resume';
@@ -502,6 +506,7 @@ export class TaskEngine {
     const started = this.#now();
     // A new task takes the place it reserved; a recovered one was never refused and takes a slot.
     await (reservation ? reservation.acquire() : limit.acquire());
+    let span: Span | undefined;
     try {
       if (run.closed) return;
       void run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));
@@ -510,9 +515,12 @@ export class TaskEngine {
       const timeoutMs = skill.definition.timeoutMs ?? this.#o.skillTimeoutMs;
       // The sweeper (#sweep) stops the run at its deadline: no timer per task.
       run.startClock(timeoutMs);
+      span = this.#skillSpan(run, agent, skill, call);
       let handled: unknown;
       try {
-        handled = skill.definition.handler(input as never, ctx);
+        const handler = skill.definition.handler;
+        // The handler runs with its span active: the calls it makes (other agents, through tracedFetch) are its children.
+        handled = span === undefined ? handler(input as never, ctx) : context.with(trace.setSpan(context.active(), span), () => handler(input as never, ctx));
       } catch (err) {
         handled = Promise.reject(err);
       }
@@ -539,6 +547,7 @@ export class TaskEngine {
         await finished;
       }
     } finally {
+      if (span !== undefined) endSkillSpan(span, run.state);
       limit.release();
       this.#runs.delete(run.id);
       if (!run.handedOff) this.#o.onTaskSettled?.(agent.name, skill.id, run.state ?? TaskState.TASK_STATE_UNSPECIFIED, (this.#now() - started) / 1000);
@@ -559,6 +568,18 @@ export class TaskEngine {
     } catch (writeErr) {
       this.#o.logger.warn({ err: writeErr, taskId: run.id }, 'failing a handed-off task failed');
     }
+  }
+
+  /** The span of one skill execution, a child of the request that started it (none for a recovered task). */
+  #skillSpan(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, call: CallInfo): Span | undefined {
+    const tracer = this.#o.tracer;
+    if (tracer === undefined) return undefined;
+    // Named like OTel's GenAI `execute_tool {tool}`: low cardinality, the skill id only.
+    return tracer.startSpan(
+      `execute_skill ${skill.id}`,
+      { kind: SpanKind.INTERNAL, attributes: { [ATTR_A2A_TASK_ID]: run.id, [ATTR_A2A_AGENT]: agent.name, [ATTR_A2A_SKILL]: skill.id, [ATTR_AGENTMESH_TENANT]: call.tenant } },
+      context.active(),
+    );
   }
 
   /** Times out handlers past their deadline (checked every SWEEP_MS, so a timeout may fire up to that much late). */
@@ -582,6 +603,13 @@ export class TaskEngine {
 /** States in which a task's work goes on (a message may join it when its skill accepts them). */
 function isWorking(state: string): boolean {
   return state === 'TASK_STATE_WORKING' || state === 'TASK_STATE_SUBMITTED';
+}
+
+/** Ends a skill's span with the task's state as it settled (a handed-off task is still WORKING). */
+function endSkillSpan(span: Span, state: TaskState | undefined): void {
+  if (state !== undefined) span.setAttribute('a2a.task.state', stateName(state));
+  if (state === TaskState.TASK_STATE_FAILED) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
 }
 
 /**

@@ -11,6 +11,7 @@ export { createMetrics } from './metrics.js';
 export type { Metrics, MetricsOptions, LabelNames } from './metrics.js';
 export { createTracing } from './tracing.js';
 export type { Tracing, TracingOptions, RequestSpan } from './tracing.js';
+export { RecentTraces } from './recent-traces.js';
 export { tracedFetch, a2aUrlTemplate } from './traced-fetch.js';
 export { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT } from './span-attributes.js';
 export { requestContext, currentRequestContext } from './request-context.js';

@@ -2,7 +2,7 @@ import type { StreamResponse } from '@a2a-js/sdk';
 import { Message, Role, Task, TaskState } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { SpanKind, SpanStatusCode, context, trace, type Span, type Tracer } from '@opentelemetry/api';
-import { ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT } from '../observability/index.js';
+import { ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT, type RecentTraces } from '../observability/index.js';
 import { EphemeralMap, uuidv7 } from '../storage/index.js';
 import { AgentmeshError, ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf, stateName, Errors } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
@@ -43,6 +43,8 @@ export interface TaskEngineOptions {
   onTaskSettled?: (agent: string, skill: string, state: TaskState, seconds: number) => void;
   /** Records an INTERNAL span per skill execution; only given when spans are exported (no cost otherwise). */
   tracer?: Tracer | undefined;
+  /** Where each skill span is kept by task id, so the task's push deliveries join its trace. */
+  taskTraces?: RecentTraces | undefined;
 }
 
 const RESUME_TOPIC = 'runtime.resume';
@@ -207,6 +209,7 @@ export class TaskEngine {
       run.markPushConfigured();
     }
     this.#runs.set(taskId, run);
+    this.#noteTrace(taskId);
     // emit() serializes the event at once, so the live task object can be the payload.
     const created = run.emit(wrap({ $case: 'task', value: task }));
     void this.#execute(run, agent, skill, input, userMessage, call, limit, reservation);
@@ -570,16 +573,25 @@ export class TaskEngine {
     }
   }
 
+  /** Keeps the request's span for the task's first pushes (sent before its skill span exists). */
+  #noteTrace(taskId: string): void {
+    if (this.#o.taskTraces === undefined) return;
+    const sc = trace.getSpanContext(context.active());
+    if (sc !== undefined && trace.isSpanContextValid(sc)) this.#o.taskTraces.set(taskId, sc);
+  }
+
   /** The span of one skill execution, a child of the request that started it (none for a recovered task). */
   #skillSpan(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, call: CallInfo): Span | undefined {
     const tracer = this.#o.tracer;
     if (tracer === undefined) return undefined;
     // Named like OTel's GenAI `execute_tool {tool}`: low cardinality, the skill id only.
-    return tracer.startSpan(
+    const span = tracer.startSpan(
       `execute_skill ${skill.id}`,
       { kind: SpanKind.INTERNAL, attributes: { [ATTR_A2A_TASK_ID]: run.id, [ATTR_A2A_AGENT]: agent.name, [ATTR_A2A_SKILL]: skill.id, [ATTR_AGENTMESH_TENANT]: call.tenant } },
       context.active(),
     );
+    this.#o.taskTraces?.set(run.id, span.spanContext());
+    return span;
   }
 
   /** Times out handlers past their deadline (checked every SWEEP_MS, so a timeout may fire up to that much late). */

@@ -71,6 +71,22 @@ async function startOtlpReceiver(): Promise<{ server: Server; url: string; spans
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, contentTypes };
 }
 
+/** A push webhook on port 0: keeps each notification's body and traceparent. */
+async function startWebhook(): Promise<{ server: Server; url: string; hits: Array<{ traceparent: string | undefined; body: string }> }> {
+  const hits: Array<{ traceparent: string | undefined; body: string }> = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      hits.push({ traceparent: req.headers.traceparent as string | undefined, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(204).end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, hits };
+}
+
 const scorer = defineAgent({
   card: { name: 'trace-scorer', description: 'Scores leads' },
   skills: {
@@ -84,6 +100,7 @@ const scorer = defineAgent({
 
 describe('one orchestrated call through the gateway is one trace', () => {
   let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
+  let webhook: Awaited<ReturnType<typeof startWebhook>>;
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;
   let agents: Awaited<ReturnType<typeof startRuntime>>;
@@ -101,22 +118,24 @@ describe('one orchestrated call through the gateway is one trace', () => {
 
   before(async () => {
     receiver = await startOtlpReceiver();
+    webhook = await startWebhook();
     const otlpEndpoint = receiver.url;
     registry = await startRegistry({ probeIntervalMs: 200 });
     gw = await startGateway(registry.url, { otlpEndpoint });
     const jwks = { gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true };
     agents = await startRuntime([scorer], { registryUrl: registry.url, otlpEndpoint, ...jwks });
     const own = await createClient(gw.url, { name: 'orchestrator', tenant: 'platform', scopes: ['gateway:delegate', 'a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] });
-    orch = await startOrchestrator({}, { config: { gatewayUrl: gw.url, clientId: own.clientId, clientSecret: own.clientSecret, registryUrl: registry.url, runtime: { registryUrl: registry.url, otlpEndpoint, ...jwks } } });
+    orch = await startOrchestrator({}, { config: { gatewayUrl: gw.url, clientId: own.clientId, clientSecret: own.clientSecret, registryUrl: registry.url, runtime: { registryUrl: registry.url, otlpEndpoint, allowHosts: ['127.0.0.1'], ...jwks } } });
     await until('the gateway routes to both agents', () => ['trace-scorer', 'orchestrator'].every((n) => gw.gateway.router.agent(n)?.instances.some((i) => i.inRotation) ?? false), 10_000);
     token = await fetchToken(gw.url, await createClient(gw.url, { name: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
   });
   after(async () => {
     await closeAll();
     receiver?.server.close();
+    webhook?.server.close();
   });
 
-  it('links client → gateway → orchestrator → skill → gateway → agent → skill by parent span ids', async () => {
+  it('links client → gateway → orchestrator → skill → gateway → agent → skill (and the push deliveries) by parent span ids', async () => {
     // The user's own tracer made the call: the whole tree hangs under its span.
     const traceId = randomBytes(16).toString('hex');
     const userSpanId = randomBytes(8).toString('hex');
@@ -127,7 +146,10 @@ describe('one orchestrated call through the gateway is one trace', () => {
         jsonrpc: '2.0',
         id: 1,
         method: 'SendMessage',
-        params: { message: runMessage('name: traced\nsteps:\n  - { id: score, call: { agent: trace-scorer }, input: { leadIds: [l1, l2] } }\n') },
+        params: {
+          message: runMessage('name: traced\nsteps:\n  - { id: score, call: { agent: trace-scorer }, input: { leadIds: [l1, l2] } }\n'),
+          configuration: { taskPushNotificationConfig: { url: webhook.url, token: 'trace-test' } },
+        },
       }),
     });
     const body = (await res.json()) as any;
@@ -136,6 +158,7 @@ describe('one orchestrated call through the gateway is one trace', () => {
     assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
     assert.deepEqual(outputsOf(task), { scored: 2 });
 
+    await until('the push of the completed task is delivered', () => webhook.hits.some((h) => h.body.includes('TASK_STATE_COMPLETED')), 10_000);
     await closeAll();
     assert.ok(receiver.contentTypes.length > 0, 'the exporters posted to the receiver');
     assert.ok(receiver.contentTypes.every((t) => t === 'application/json'), `OTLP/HTTP JSON, got ${receiver.contentTypes.join(', ')}`);
@@ -200,5 +223,25 @@ describe('one orchestrated call through the gateway is one trace', () => {
     assert.match(String(as.attributes['a2a.task.id']), /^[0-9a-f-]{36}$/);
     assert.equal(os.attributes['a2a.task.id'], task.id, 'the orchestrator skill span names the task the user got');
     assert.equal(os.attributes['a2a.agent'], 'orchestrator');
+
+    // Push deliveries: CLIENT spans of the orchestrator in the same trace, under the request
+    // (events before the skill started) or the skill; each is the parent the webhook saw.
+    const pushes = all.filter((s) => s.kind === KIND.CLIENT && String(s.attributes['url.full'] ?? '') === webhook.url);
+    assert.ok(pushes.length >= 1 && pushes.length >= webhook.hits.length, `a span per webhook call; the trace:\n${dump()}`);
+    for (const p of pushes) {
+      assert.equal(p.traceId, traceId, 'the push delivery is in the trace of the call');
+      assert.ok([o.spanId, os.spanId].includes(p.parentSpanId), `push span under the orchestrator's request or skill, not ${p.parentSpanId}`);
+      assert.equal(p.name, 'POST');
+      assert.equal(p.service, 'agentmesh-orchestrator');
+      assert.equal(p.attributes['a2a.task.id'], task.id);
+      assert.equal(p.attributes['http.response.status_code'], 204);
+    }
+    assert.ok(pushes.some((p) => p.parentSpanId === os.spanId), 'the completion push hangs under the skill');
+    for (const hit of webhook.hits) {
+      const parent = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(hit.traceparent ?? '');
+      assert.ok(parent, `webhook traceparent: ${hit.traceparent}`);
+      assert.equal(parent[1], traceId);
+      assert.ok(pushes.some((p) => p.spanId === parent[2]), 'the webhook sees its push span as parent');
+    }
   });
 });

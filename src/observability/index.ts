@@ -7,7 +7,7 @@ export { createLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { lazyChildLogger } from './lazy-child-logger.js';
 export { redactUrl, isCredentialParam, serializeRequest } from './redact-url.js';
-export { createMetrics } from './metrics.js';
+export { createMetrics, prefersOpenMetrics } from './metrics.js';
 export type { Metrics, MetricsOptions, LabelNames } from './metrics.js';
 export { createTracing } from './tracing.js';
 export type { Tracing, TracingOptions, RequestSpan } from './tracing.js';

@@ -159,6 +159,23 @@ describe('one orchestrated call through the gateway is one trace', () => {
     assert.deepEqual(outputsOf(task), { scored: 2 });
 
     await until('the push of the completed task is delivered', () => webhook.hits.some((h) => h.body.includes('TASK_STATE_COMPLETED')), 10_000);
+
+    // Exemplars: an OpenMetrics scrape (as Prometheus asks) links the latency bucket to this trace;
+    // the text format has none, and its counters keep their `_total` after an OpenMetrics scrape.
+    const scrape = async (accept: string) => {
+      const r = await fetch(gw.metricsUrl, { headers: { accept } });
+      return { type: r.headers.get('content-type') ?? '', body: await r.text() };
+    };
+    const om = await scrape('application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2');
+    assert.match(om.type, /^application\/openmetrics-text; version=1\.0\.0/);
+    const exemplar = om.body.split('\n').find((l) => l.startsWith('agentmesh_http_request_duration_seconds_bucket{') && l.includes('route="/agents/:name"') && l.includes(`# {trace_id="${traceId}"}`));
+    assert.ok(exemplar, `an exemplar names the trace:\n${om.body.split('\n').filter((l) => l.includes('http_request_duration_seconds_bucket') && l.includes(' # ')).join('\n')}`);
+    assert.ok(om.body.endsWith('# EOF\n'));
+    const text = await scrape('*/*');
+    assert.match(text.type, /^text\/plain; version=0\.0\.4/);
+    assert.ok(!text.body.includes(' # {'), 'no exemplars in the text format');
+    assert.match(text.body, /^agentmesh_http_requests_total\{/m);
+
     await closeAll();
     assert.ok(receiver.contentTypes.length > 0, 'the exporters posted to the receiver');
     assert.ok(receiver.contentTypes.every((t) => t === 'application/json'), `OTLP/HTTP JSON, got ${receiver.contentTypes.join(', ')}`);

@@ -1,4 +1,4 @@
-import { context, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import type { Attributes } from '@opentelemetry/api';
 import { currentRequestContext } from './request-context.js';
 
@@ -27,6 +27,9 @@ export const ATTR_AGENTMESH_TENANT = 'agentmesh.tenant';
  * annotateRequestSpan({ [ATTR_AGENTMESH_TENANT]: principal.tenant });
  */
 export function annotateRequestSpan(attributes: Attributes): void {
-  const span = trace.getSpan(currentRequestContext()?.otelContext ?? context.active());
+  // With export on, the HTTP server always enters the request context; off, this is one lookup.
+  const otelContext = currentRequestContext()?.otelContext;
+  if (otelContext === undefined) return;
+  const span = trace.getSpan(otelContext);
   if (span !== undefined && span.isRecording()) span.setAttributes(attributes);
 }

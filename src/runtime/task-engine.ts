@@ -2,7 +2,7 @@ import type { StreamResponse } from '@a2a-js/sdk';
 import { Message, Role, Task, TaskState } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { SpanKind, SpanStatusCode, context, trace, type Span, type Tracer } from '@opentelemetry/api';
-import { ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT, type RecentTraces } from '../observability/index.js';
+import { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT, type RecentTraces } from '../observability/index.js';
 import { EphemeralMap, uuidv7 } from '../storage/index.js';
 import { AgentmeshError, ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf, stateName, Errors } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
@@ -209,7 +209,7 @@ export class TaskEngine {
       run.markPushConfigured();
     }
     this.#runs.set(taskId, run);
-    this.#noteTrace(taskId);
+    this.#traceTask(taskId);
     // emit() serializes the event at once, so the live task object can be the payload.
     const created = run.emit(wrap({ $case: 'task', value: task }));
     void this.#execute(run, agent, skill, input, userMessage, call, limit, reservation);
@@ -573,9 +573,13 @@ export class TaskEngine {
     }
   }
 
-  /** Keeps the request's span for the task's first pushes (sent before its skill span exists). */
-  #noteTrace(taskId: string): void {
+  /**
+   * With spans exported: names the new task on the request's server span, and
+   * keeps that span for the task's first pushes (sent before its skill span exists).
+   */
+  #traceTask(taskId: string): void {
     if (this.#o.taskTraces === undefined) return;
+    annotateRequestSpan({ [ATTR_A2A_TASK_ID]: taskId });
     const sc = trace.getSpanContext(context.active());
     if (sc !== undefined && trace.isSpanContextValid(sc)) this.#o.taskTraces.set(taskId, sc);
   }

@@ -239,6 +239,8 @@ describe('one orchestrated call through the gateway is one trace', () => {
     );
     assert.match(String(as.attributes['a2a.task.id']), /^[0-9a-f-]{36}$/);
     assert.equal(os.attributes['a2a.task.id'], task.id, 'the orchestrator skill span names the task the user got');
+    assert.equal(o.attributes['a2a.task.id'], task.id, 'so does the server span that created it');
+    assert.equal(a.attributes['a2a.task.id'], as.attributes['a2a.task.id']);
     assert.equal(os.attributes['a2a.agent'], 'orchestrator');
 
     // Push deliveries: CLIENT spans of the orchestrator in the same trace, under the request

@@ -215,7 +215,7 @@ export function buildGatewayHttp(config: GatewayConfig, logger: Logger, metrics:
 }
 
 /** CORS, the identity and credits APIs, the card JWKS and the A2A proxy. */
-export async function mountRoutes(app: FastifyInstance, parts: GatewayParts, cardKey: CardSigningKey, config: GatewayConfig, publicUrl: string, metrics: Metrics, log: Logger): Promise<void> {
+export async function mountRoutes(app: FastifyInstance, parts: GatewayParts, cardKey: CardSigningKey, config: GatewayConfig, publicUrl: string, metrics: Metrics, tracing: Tracing, log: Logger): Promise<void> {
   const { identity, ledger, router, credits, audit, quotas, tracker } = parts;
   if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins, credentials: false, exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'www-authenticate'] });
   await identity.registerRoutes(app);
@@ -238,6 +238,7 @@ export async function mountRoutes(app: FastifyInstance, parts: GatewayParts, car
     quotas,
     tracker,
     metrics: new GatewayMetrics(metrics),
+    tracing,
     logger: log,
     publicUrl: () => publicUrl,
     cardSigner: (card) => cardKey.sign(card),

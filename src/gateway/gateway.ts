@@ -71,7 +71,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     const metricsListener = createMetricsListener({ metrics, host: config.metricsHost, port: metricsPort, logger: log });
     stack.defer('metrics listener', () => metricsListener.close());
     const app = buildGatewayHttp(config, logger, metrics, backends, parts.router, stack);
-    await mountRoutes(app, parts, cardKey, config, publicUrl, metrics, log);
+    await mountRoutes(app, parts, cardKey, config, publicUrl, metrics, backends.tracing, log);
     const { identity, ledger, credits, audit, router, tracker } = parts;
     return {
       app,

@@ -38,6 +38,8 @@ export function installHttpMetrics(app: FastifyInstance, deps: { role: string; m
     'Time from receiving a request to the end of its response, by role, method and route pattern.',
     ['role', 'method', 'route'],
     DURATION_BUCKETS,
+    // With spans exported, a bucket's exemplar names a trace that landed in it (OpenMetrics scrapes).
+    tracing.enabled,
   );
 
   // Label-bound children, one per (route, method, status): prom-client then
@@ -53,8 +55,11 @@ export function installHttpMetrics(app: FastifyInstance, deps: { role: string; m
       children.set(key, child);
     }
     child.count.inc();
-    child.time.observe(reply.elapsedTime / 1000);
-    requestSpanOf(request, tracing).end({ statusCode: status, route });
+    const span = requestSpanOf(request, tracing);
+    const seconds = reply.elapsedTime / 1000;
+    if (span.sampled) duration.observe({ labels: { role, method, route }, value: seconds, exemplarLabels: { trace_id: span.traceId! } });
+    else child.time.observe(seconds);
+    span.end({ statusCode: status, route });
   };
 
   app.addHook('onRoute', (route: RouteOptions) => {

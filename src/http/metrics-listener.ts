@@ -87,9 +87,9 @@ export function createMetricsListener(options: MetricsListenerOptions): MetricsL
       sendError(res, reqId, new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `Route ${req.method ?? 'GET'} ${shown} not found: this listener serves only GET /metrics`));
       return;
     }
-    metrics.render().then(
+    metrics.render(req.headers.accept).then(
       ({ contentType, body }) => {
-        res.writeHead(200, { 'content-type': contentType });
+        res.writeHead(200, { 'content-type': contentType, vary: 'accept' });
         res.end(req.method === 'HEAD' ? undefined : body);
       },
       (err: unknown) => sendError(res, reqId, err),

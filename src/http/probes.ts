@@ -101,9 +101,9 @@ export function registerProbeRoutes(
   });
 
   if (metrics === undefined) return;
-  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
-    const { contentType, body } = await metrics.render();
-    reply.header('cache-control', 'no-store').type(contentType);
+  app.get('/metrics', { logLevel: 'warn' }, async (request, reply) => {
+    const { contentType, body } = await metrics.render(request.headers.accept);
+    reply.header('cache-control', 'no-store').header('vary', 'accept').type(contentType);
     return body;
   });
 }

@@ -27,8 +27,13 @@ export interface Metrics {
   readonly registry: Registry;
   /** A monotonically increasing count; name it `…_total`. */
   counter(name: string, help: string, labelNames?: LabelNames): Counter<string>;
-  /** A distribution; name it with its unit (`…_seconds`, `…_bytes`). Buckets default to prom-client's. */
-  histogram(name: string, help: string, labelNames?: LabelNames, buckets?: readonly number[]): Histogram<string>;
+  /**
+   * A distribution; name it with its unit (`…_seconds`, `…_bytes`). Buckets
+   * default to prom-client's. With `exemplars`, observations may carry an
+   * exemplar (`observe({ labels, value, exemplarLabels: { trace_id } })`),
+   * shown only to OpenMetrics scrapes.
+   */
+  histogram(name: string, help: string, labelNames?: LabelNames, buckets?: readonly number[], exemplars?: boolean): Histogram<string>;
   /**
    * A value that goes up and down. `collect`, when given, runs at every
    * scrape before the value is read (a value computed on demand, such as the
@@ -36,8 +41,12 @@ export interface Metrics {
    * gauge is created.
    */
   gauge(name: string, help: string, labelNames?: LabelNames, collect?: (gauge: Gauge<string>) => void | Promise<void>): Gauge<string>;
-  /** The Prometheus text exposition of every metric, with its content type. */
-  render(): Promise<{ contentType: string; body: string }>;
+  /**
+   * The exposition of every metric, with its content type: OpenMetrics 1.0
+   * (with exemplars) when `accept` prefers `application/openmetrics-text`
+   * (as Prometheus does), else the Prometheus text format 0.0.4.
+   */
+  render(accept?: string): Promise<{ contentType: string; body: string }>;
 }
 
 type Kind = 'counter' | 'histogram' | 'gauge';
@@ -54,6 +63,7 @@ class PromMetrics implements Metrics {
   readonly registry: Registry;
   readonly #prefix: string;
   readonly #entries = new Map<string, Entry>();
+  #rendering: Promise<void> = Promise.resolve();
 
   constructor(prefix: string, defaultMetrics: boolean) {
     this.registry = new Registry();
@@ -67,16 +77,21 @@ class PromMetrics implements Metrics {
     ) as Counter<string>;
   }
 
-  histogram(name: string, help: string, labelNames: LabelNames = [], buckets?: readonly number[]): Histogram<string> {
-    return this.#getOrCreate('histogram', name, labelNames, (fullName) =>
-      new Histogram({
+  histogram(name: string, help: string, labelNames: LabelNames = [], buckets?: readonly number[], exemplars = false): Histogram<string> {
+    return this.#getOrCreate('histogram', name, labelNames, (fullName) => {
+      const histogram = new Histogram({
         name: fullName,
         help,
         labelNames,
-        registers: [this.registry],
+        // prom-client refuses exemplars on a registry created for the Prometheus
+        // text format; this one switches format per scrape (render), so register by hand.
+        registers: exemplars ? [] : [this.registry],
+        enableExemplars: exemplars,
         ...(buckets === undefined ? {} : { buckets: [...buckets] }),
-      }),
-    ) as Histogram<string>;
+      });
+      if (exemplars) this.registry.registerMetric(histogram);
+      return histogram;
+    }) as Histogram<string>;
   }
 
   gauge(name: string, help: string, labelNames: LabelNames = [], collect?: (gauge: Gauge<string>) => void | Promise<void>): Gauge<string> {
@@ -91,8 +106,35 @@ class PromMetrics implements Metrics {
     ) as Gauge<string>;
   }
 
-  async render(): Promise<{ contentType: string; body: string }> {
+  render(accept?: string): Promise<{ contentType: string; body: string }> {
+    const openMetrics = prefersOpenMetrics(accept);
+    // One render at a time: the registry's format is switched for the length of one.
+    const next = this.#rendering.then(() => (openMetrics ? this.#renderOpenMetrics() : this.#renderText()));
+    this.#rendering = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  async #renderText(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  async #renderOpenMetrics(): Promise<{ contentType: string; body: string }> {
+    const registry = this.registry;
+    // prom-client's OpenMetrics render strips `_total` from counters' names in
+    // place (and adds it back to their samples): the names are put back after.
+    const names = registry.getMetricsAsArray().map((m) => [m, (m as unknown as { name: string }).name] as const);
+    // Typed as the one format it was created with; it takes either.
+    const switchable = registry as unknown as { setContentType(type: string): void };
+    switchable.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    try {
+      return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: await registry.metrics() };
+    } finally {
+      switchable.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
+      for (const [m, name] of names) (m as unknown as { name: string }).name = name;
+    }
   }
 
   #getOrCreate(kind: Kind, name: string, labelNames: LabelNames, create: (fullName: string) => Metric<string>): Metric<string> {
@@ -116,6 +158,27 @@ class PromMetrics implements Metrics {
     this.#entries.set(fullName, { kind, labelNames: [...labelNames], metric });
     return metric;
   }
+}
+
+/**
+ * True when an Accept header ranks `application/openmetrics-text` at least as
+ * high as `text/plain` (RFC 9110 §12.5.1 quality values). Prometheus sends
+ * `application/openmetrics-text;version=1.0.0;q=0.5,…,text/plain;version=0.0.4;q=0.3,*\/*;q=0.2`;
+ * curl sends `*\/*`, which gets the text format.
+ */
+export function prefersOpenMetrics(accept: string | undefined): boolean {
+  if (accept === undefined || !accept.includes('openmetrics')) return false;
+  let om = 0;
+  let text = 0;
+  for (const range of accept.split(',')) {
+    const [type = '', ...params] = range.split(';').map((p) => p.trim().toLowerCase());
+    const qParam = params.find((p) => p.startsWith('q='));
+    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
+    if (!Number.isFinite(q)) continue;
+    if (type === 'application/openmetrics-text') om = Math.max(om, q);
+    else if (type === 'text/plain') text = Math.max(text, q);
+  }
+  return om > 0 && om >= text;
 }
 
 function sameLabels(a: readonly string[], b: readonly string[]): boolean {

@@ -1,5 +1,6 @@
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, defaultTextMapGetter, trace } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
@@ -7,6 +8,7 @@ import {
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import { currentRequestContext } from './request-context.js';
+import { ATTR_A2A_AGENT } from './span-attributes.js';
 import type { Tracing } from './tracing.js';
 
 function headersOf(input: string | URL | Request, init: RequestInit | undefined): Headers {
@@ -21,12 +23,47 @@ function addTraceHeaders(tracing: Tracing, headers: Headers): void {
   for (const [name, value] of Object.entries(injected)) headers.set(name, value);
 }
 
-/** Parent of the client span: the active span, else the current request's trace. */
-function parentContext(): Context {
+const propagator = new W3CTraceContextPropagator();
+
+// Still "development" in the HTTP conventions, so not in the stable entry point; OTel advises copying such names.
+const ATTR_URL_TEMPLATE = 'url.template';
+
+/**
+ * Parent of the client span: the active span (the work making the call, e.g.
+ * a skill's span), else the `traceparent` the caller set (a call made on
+ * behalf of a request whose context is not active here), else the current
+ * request's trace.
+ */
+function parentContext(headers: Headers): Context {
   const active = context.active();
   const sc = trace.getSpanContext(active);
   if (sc !== undefined && trace.isSpanContextValid(sc)) return active;
+  const given = headers.get('traceparent');
+  if (given !== null) {
+    const carrier: Record<string, string> = { traceparent: given };
+    const state = headers.get('tracestate');
+    if (state !== null) carrier.tracestate = state;
+    const extracted = propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
+    const esc = trace.getSpanContext(extracted);
+    if (esc !== undefined && trace.isSpanContextValid(esc)) return extracted;
+  }
   return currentRequestContext()?.otelContext ?? active;
+}
+
+/**
+ * The low-cardinality template of an agentmesh A2A path (OTel `url.template`):
+ * `/agents/{name}`, `/agents/{name}/message:send`, `/agents/{name}/tasks/{id}`…
+ * Undefined for any other path: the span is then named by its method alone,
+ * as the HTTP semantic conventions ask when no template is known.
+ */
+export function a2aUrlTemplate(pathname: string): { template: string; agent: string } | undefined {
+  const m = /^(.*?)\/agents\/([^/]+)((?:\/[^/]*)*)$/.exec(pathname);
+  if (m === null) return undefined;
+  const rest = m[3]!
+    .replace(/^\/tasks\/[^/:]+/, '/tasks/{id}')
+    .replace(/\/pushNotificationConfigs\/[^/]+$/, '/pushNotificationConfigs/{configId}');
+  // `/agents/x/` and `/agents/x` are one endpoint (the JSON-RPC binding): one name.
+  return { template: rest === '/' ? '/agents/{name}' : `/agents/{name}${rest}`, agent: decodeURIComponent(m[2]!) };
 }
 
 function urlOf(input: string | URL | Request): URL | undefined {
@@ -40,8 +77,11 @@ function urlOf(input: string | URL | Request): URL | undefined {
 /**
  * `fetch` with W3C trace propagation (W3C Trace Context §3): adds `traceparent`
  * and `tracestate` for the active span or current request. With tracing on it
- * also records a CLIENT span around the call. Every outbound A2A call goes
- * through it; a `traceparent` the caller already set is kept.
+ * also records a CLIENT span around the call, named `POST /agents/{name}…`
+ * for agentmesh A2A URLs (else by its method), and the called service gets
+ * that span as its parent; a `traceparent` the caller set then only picks the
+ * span's parent when no span is active. With tracing off, a `traceparent` the
+ * caller set is sent as is. Every outbound A2A call goes through it.
  *
  * @example
  * import { tracedFetch } from '../observability/index.js';
@@ -58,14 +98,25 @@ export async function tracedFetch(tracing: Tracing, input: string | URL | Reques
   const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
   const url = urlOf(input);
   const attributes: Record<string, string> = { [ATTR_HTTP_REQUEST_METHOD]: method };
+  let name = method;
   if (url !== undefined) {
     // Never record credentials or the query string of an outbound URL.
     attributes[ATTR_URL_FULL] = `${url.origin}${url.pathname}`;
     attributes[ATTR_SERVER_ADDRESS] = url.hostname;
+    const a2a = a2aUrlTemplate(url.pathname);
+    if (a2a !== undefined) {
+      attributes[ATTR_URL_TEMPLATE] = a2a.template;
+      attributes[ATTR_A2A_AGENT] = a2a.agent;
+      name = `${method} ${a2a.template}`;
+    }
   }
-  return tracing.startActiveSpan(method, { kind: SpanKind.CLIENT, attributes }, parentContext(), async (span) => {
+  const headers = headersOf(input, init);
+  const parent = parentContext(headers);
+  return tracing.startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, parent, async (span) => {
     try {
-      const headers = headersOf(input, init);
+      // The called service's parent is this span, whatever traceparent the caller set (it is this span's ancestor).
+      headers.delete('traceparent');
+      headers.delete('tracestate');
       addTraceHeaders(tracing, headers);
       const res = await fetch(input, { ...init, headers });
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.status);

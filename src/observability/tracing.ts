@@ -47,6 +47,8 @@ export interface RequestSpan {
   readonly context: Context;
   /** Trace id of the request, when there is one. */
   readonly traceId: string | undefined;
+  /** True when this request's span is recorded and exported (a trace an exemplar may point at). */
+  readonly sampled: boolean;
   /** Ends the span with the outcome; a no-op when tracing is off. */
   end(outcome: { statusCode: number; route: string }): void;
 }
@@ -81,6 +83,7 @@ const propagator = new W3CTraceContextPropagator();
 const UNTRACED: RequestSpan = Object.freeze({
   context: ROOT_CONTEXT,
   traceId: undefined,
+  sampled: false,
   end(): void {},
 });
 
@@ -141,7 +144,7 @@ class OtelTracing implements Tracing {
         traceFlags: sc.traceFlags,
         ...(sc.traceState === undefined ? {} : { traceState: sc.traceState }),
       });
-      return { context: trace.setSpan(parent, child), traceId: sc.traceId, end: UNTRACED.end };
+      return { context: trace.setSpan(parent, child), traceId: sc.traceId, sampled: false, end: UNTRACED.end };
     }
     const parent = incoming ? propagator.extract(context.active(), request.headers, defaultTextMapGetter) : context.active();
     const span = this.tracer.startSpan(
@@ -179,6 +182,7 @@ class OtelTracing implements Tracing {
 class ServerSpan implements RequestSpan {
   readonly context: Context;
   readonly traceId: string;
+  readonly sampled: boolean;
   readonly #span: Span;
   readonly #method: string;
 
@@ -186,6 +190,7 @@ class ServerSpan implements RequestSpan {
     this.#span = span;
     this.context = ctx;
     this.traceId = span.spanContext().traceId;
+    this.sampled = span.isRecording();
     this.#method = method;
   }
 

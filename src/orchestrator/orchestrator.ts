@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { createLogger, createMetrics, type Metrics } from '../observability/index.js';
+import { createLogger, createMetrics, createTracing, tracedFetch, type Metrics, type Tracing } from '../observability/index.js';
 import { createRuntime, type Runtime } from '../runtime/index.js';
 import { createDatabase, type Bus, type Database } from '../storage/index.js';
 import { Agent, buildConnector } from 'undici';
@@ -64,9 +64,11 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
   return openWithStack(
     async (stack) => {
       const database = await openDatabase(options, runtimeConfig, stack);
-      const meshFetch = openMeshFetch(config, log, stack);
+      const tracing = openTracing(runtimeConfig.otlpEndpoint, log, stack);
+      const meshPool = openMeshPool(config, log, stack);
+      const meshFetch = meshPool === undefined ? undefined : fetchThrough(meshPool);
       const registry = config.registryUrl ? new RegistryReader({ url: config.registryUrl, fetch: meshFetch }) : undefined;
-      const caller = options.caller ?? buildCaller(config, log, meshFetch);
+      const caller = options.caller ?? buildCaller(config, log, stepFetch(tracing, meshPool) ?? meshFetch);
       const workflows = await loadWorkflows(config, options, log);
       const metrics = options.metrics ?? createMetrics({});
       const engine = new WorkflowEngine({
@@ -78,7 +80,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         ...(options.backoffScale !== undefined ? { backoffScale: options.backoffScale } : {}),
       });
       const agent = buildAgent(config, engine, workflows, caller, registry !== undefined, meshFetch);
-      const runtime = await createRuntime({ agents: [agent], config: runtimeConfig, logger, database, metrics, ...(options.bus ? { bus: options.bus } : {}) });
+      const runtime = await createRuntime({ agents: [agent], config: runtimeConfig, logger, database, metrics, tracing, ...(options.bus ? { bus: options.bus } : {}) });
       stack.defer('runtime', () => runtime.close());
       return {
         runtime,
@@ -105,16 +107,43 @@ async function openDatabase(options: OrchestratorOptions, runtimeConfig: Paramet
 }
 
 /**
- * The fetch for the mesh's own services: when the gateway and the registry
- * require mutual TLS (the runtime's clientTls), child calls, tokens and
- * registry reads present the certificate; otherwise the default fetch.
+ * The role's tracing, shared with the runtime hosting its agent: spans carry
+ * `service.name` agentmesh-orchestrator. Shut down after the runtime (the
+ * stack closes last first), so the spans of the last runs are flushed.
  */
-function openMeshFetch(config: OrchestratorConfig, log: Logger, stack: DisposerStack): typeof fetch | undefined {
+function openTracing(otlpEndpoint: string | undefined, log: Logger, stack: DisposerStack): Tracing {
+  const tracing = createTracing({ serviceName: 'agentmesh-orchestrator', logger: log, ...(otlpEndpoint ? { otlpEndpoint } : {}) });
+  stack.defer('tracing', () => tracing.shutdown());
+  return tracing;
+}
+
+/**
+ * How steps' calls go out: each a CLIENT span, child of the skill running the
+ * step, whose id the gateway sees as its parent (one trace per user call).
+ */
+function stepFetch(tracing: Tracing, meshPool: Agent | undefined): typeof fetch | undefined {
+  if (!tracing.enabled) return undefined;
+  // undici's Agent serves the fetch built into Node; only the two copies of its types differ.
+  if (meshPool === undefined) return (input, init) => tracedFetch(tracing, input as string | URL | Request, init);
+  return (input, init) => tracedFetch(tracing, input as string | URL | Request, { ...init, dispatcher: meshPool } as unknown as RequestInit);
+}
+
+/**
+ * The connection pool for the mesh's own services: when the gateway and the
+ * registry require mutual TLS (the runtime's clientTls), child calls, tokens
+ * and registry reads present the certificate; otherwise none (the default fetch).
+ */
+function openMeshPool(config: OrchestratorConfig, log: Logger, stack: DisposerStack): Agent | undefined {
   const tls = openClientTls(config.runtime.clientTls as ClientTlsSettings | undefined, { logger: log });
   if (!tls) return undefined;
   stack.defer('client certificate watch', () => tls.close());
   const pool = new Agent({ connect: tls.connector({}, buildConnector) });
   stack.defer('mesh connection pool', () => pool.close());
+  return pool;
+}
+
+/** A fetch through `pool`. */
+function fetchThrough(pool: Agent): typeof fetch {
   // undici's Agent serves the fetch built into Node; only the two copies of its types differ.
   return (input, init) => fetch(input, { ...init, dispatcher: pool } as unknown as RequestInit);
 }

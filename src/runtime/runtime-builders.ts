@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, onDrain, openClientTls, type ClientTlsSource, type DisposerStack, type SsrfGuard } from '../http/index.js';
-import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
+import { createTracing, RecentTraces, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { stateName } from '../protocol/index.js';
 import { createBus, createDatabase, createRuntimeStores, uuidv7, type Bus, type Database, type RuntimeStores } from '../storage/index.js';
 import { AgentRequestHandler } from './agent-request-handler.js';
@@ -28,6 +28,8 @@ export interface RuntimeBackends {
   pushStore: SealedPushStore;
   replicaId: string;
   tracing: Tracing;
+  /** Each task's trace, for its push deliveries; only when spans are exported. */
+  taskTraces: RecentTraces | undefined;
   guard: SsrfGuard;
   signingKey: SigningKey;
   /** The client certificate and CA of calls to the registry and the gateway's JWKS (`clientTls`), reloaded on change. */
@@ -55,7 +57,7 @@ export function uniqueAgentNames(agents: readonly AgentDefinition[]): Set<string
  * key. The steps after the drain are bounded by the shutdown deadline: a pool
  * whose connection is blocked on a lock never ends.
  */
-export async function openBackends(config: RuntimeConfig, given: { database?: Database; bus?: Bus }, log: Logger, deadline: ShutdownDeadline, stack: DisposerStack): Promise<RuntimeBackends> {
+export async function openBackends(config: RuntimeConfig, given: { database?: Database; bus?: Bus; tracing?: Tracing }, log: Logger, deadline: ShutdownDeadline, stack: DisposerStack): Promise<RuntimeBackends> {
   const database = given.database ?? (await createDatabase(databaseOptionsOf(config)));
   if (!given.database) stack.defer('database', () => deadline.bounded('database', () => database.close()));
   const bus = given.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
@@ -65,14 +67,15 @@ export async function openBackends(config: RuntimeConfig, given: { database?: Da
   const replicaId = uuidv7();
   // Written by listen()'s heartbeat; removed once the tasks are drained, so no replica takes them over early.
   stack.defer('replica record', () => deadline.bounded('replica record', () => stores.tasks.removeReplica(replicaId).catch(() => undefined)));
-  const tracing = createTracing({ serviceName: 'agentmesh-runtime', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
-  stack.defer('tracing', () => tracing.shutdown());
+  const tracing = given.tracing ?? createTracing({ serviceName: 'agentmesh-runtime', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
+  if (!given.tracing) stack.defer('tracing', () => tracing.shutdown());
   const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
   stack.defer('ssrf guard', () => guard.close());
   const signingKey = await loadSigningKey({ file: join(config.dataDir, 'signing-key.json'), logger: log, ...(config.signingKeyPem ? { privateKeyPem: config.signingKeyPem } : {}) });
   const clientTls = openClientTls(config.clientTls, { logger: log });
   if (clientTls) stack.defer('client tls', () => clientTls.close());
-  return { database, bus, stores, pushStore, replicaId, tracing, guard, signingKey, clientTls };
+  const taskTraces = tracing.enabled ? new RecentTraces() : undefined;
+  return { database, bus, stores, pushStore, replicaId, tracing, taskTraces, guard, signingKey, clientTls };
 }
 
 /** The push delivery worker (started by listen()); stopped once the servers drained. */
@@ -87,6 +90,7 @@ export function buildPushWorker(config: RuntimeConfig, backends: RuntimeBackends
     replicaId: backends.replicaId,
     agentBaseUrl: () => cards.publicUrl,
     tracing: backends.tracing,
+    taskTraces: backends.taskTraces,
     retryWindowMs: config.pushRetryWindowMs,
     now,
   });
@@ -139,6 +143,7 @@ export function buildEngine(agents: readonly AgentDefinition[], config: RuntimeC
     skillTimeoutMs: config.skillTimeoutMs,
     now,
     configOf: (agent) => configs.get(agent),
+    ...(backends.tracing.enabled && { tracer: backends.tracing.tracer, taskTraces: backends.taskTraces }),
     onTaskSettled: (agent, skill, state, seconds) => {
       // Label-bound children cached per (agent, skill, state): no label hashing per task.
       const key = `${agent} ${skill} ${state}`;

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { localUrlOf, observeDatabase, openWithStack } from '../http/index.js';
-import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
+import { createLogger, createMetrics, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from './config.js';
 import type { AgentDefinition } from './define-agent.js';
@@ -25,6 +25,11 @@ export interface RuntimeOptions {
   database?: Database;
   /** Use this bus instead of creating one from the config (it is not closed by the runtime). */
   bus?: Bus;
+  /**
+   * Use this tracing instead of one built from `otlpEndpoint` (not shut down by
+   * the runtime): a role hosting agents under its own service name (the orchestrator).
+   */
+  tracing?: Tracing;
   /**
    * The clock (epoch ms) of task timestamps, skill deadlines, recovery and push
    * retries. Default `Date.now`. A test passes a fake one to reach a timeout or a

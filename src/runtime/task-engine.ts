@@ -1,8 +1,10 @@
 import type { StreamResponse } from '@a2a-js/sdk';
 import { Message, Role, Task, TaskState } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
+import { SpanKind, SpanStatusCode, context, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT, type RecentTraces } from '../observability/index.js';
 import { EphemeralMap, uuidv7 } from '../storage/index.js';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf, Errors } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf, stateName, Errors } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
 import { ConcurrencyLimit, type Reservation } from './concurrency-limit.js';
 import { selectSkill, type AgentDefinition, type CompiledSkill, type TaskMessageContext } from './define-agent.js';
@@ -39,6 +41,10 @@ export interface TaskEngineOptions {
   /** The active config of an agent (frozen); skills see it as `ctx.config`. Default: `{}`. */
   configOf?: (agent: string) => Readonly<Record<string, unknown>>;
   onTaskSettled?: (agent: string, skill: string, state: TaskState, seconds: number) => void;
+  /** Records an INTERNAL span per skill execution; only given when spans are exported (no cost otherwise). */
+  tracer?: Tracer | undefined;
+  /** Where each skill span is kept by task id, so the task's push deliveries join its trace. */
+  taskTraces?: RecentTraces | undefined;
 }
 
 const RESUME_TOPIC = 'runtime.resume';
@@ -203,6 +209,7 @@ export class TaskEngine {
       run.markPushConfigured();
     }
     this.#runs.set(taskId, run);
+    this.#traceTask(taskId);
     // emit() serializes the event at once, so the live task object can be the payload.
     const created = run.emit(wrap({ $case: 'task', value: task }));
     void this.#execute(run, agent, skill, input, userMessage, call, limit, reservation);
@@ -502,6 +509,7 @@ export class TaskEngine {
     const started = this.#now();
     // A new task takes the place it reserved; a recovered one was never refused and takes a slot.
     await (reservation ? reservation.acquire() : limit.acquire());
+    let span: Span | undefined;
     try {
       if (run.closed) return;
       void run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));
@@ -510,9 +518,12 @@ export class TaskEngine {
       const timeoutMs = skill.definition.timeoutMs ?? this.#o.skillTimeoutMs;
       // The sweeper (#sweep) stops the run at its deadline: no timer per task.
       run.startClock(timeoutMs);
+      span = this.#skillSpan(run, agent, skill, call);
       let handled: unknown;
       try {
-        handled = skill.definition.handler(input as never, ctx);
+        const handler = skill.definition.handler;
+        // The handler runs with its span active: the calls it makes (other agents, through tracedFetch) are its children.
+        handled = span === undefined ? handler(input as never, ctx) : context.with(trace.setSpan(context.active(), span), () => handler(input as never, ctx));
       } catch (err) {
         handled = Promise.reject(err);
       }
@@ -539,6 +550,7 @@ export class TaskEngine {
         await finished;
       }
     } finally {
+      if (span !== undefined) endSkillSpan(span, run.state);
       limit.release();
       this.#runs.delete(run.id);
       if (!run.handedOff) this.#o.onTaskSettled?.(agent.name, skill.id, run.state ?? TaskState.TASK_STATE_UNSPECIFIED, (this.#now() - started) / 1000);
@@ -559,6 +571,31 @@ export class TaskEngine {
     } catch (writeErr) {
       this.#o.logger.warn({ err: writeErr, taskId: run.id }, 'failing a handed-off task failed');
     }
+  }
+
+  /**
+   * With spans exported: names the new task on the request's server span, and
+   * keeps that span for the task's first pushes (sent before its skill span exists).
+   */
+  #traceTask(taskId: string): void {
+    if (this.#o.taskTraces === undefined) return;
+    annotateRequestSpan({ [ATTR_A2A_TASK_ID]: taskId });
+    const sc = trace.getSpanContext(context.active());
+    if (sc !== undefined && trace.isSpanContextValid(sc)) this.#o.taskTraces.set(taskId, sc);
+  }
+
+  /** The span of one skill execution, a child of the request that started it (none for a recovered task). */
+  #skillSpan(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, call: CallInfo): Span | undefined {
+    const tracer = this.#o.tracer;
+    if (tracer === undefined) return undefined;
+    // Named like OTel's GenAI `execute_tool {tool}`: low cardinality, the skill id only.
+    const span = tracer.startSpan(
+      `execute_skill ${skill.id}`,
+      { kind: SpanKind.INTERNAL, attributes: { [ATTR_A2A_TASK_ID]: run.id, [ATTR_A2A_AGENT]: agent.name, [ATTR_A2A_SKILL]: skill.id, [ATTR_AGENTMESH_TENANT]: call.tenant } },
+      context.active(),
+    );
+    this.#o.taskTraces?.set(run.id, span.spanContext());
+    return span;
   }
 
   /** Times out handlers past their deadline (checked every SWEEP_MS, so a timeout may fire up to that much late). */
@@ -582,6 +619,13 @@ export class TaskEngine {
 /** States in which a task's work goes on (a message may join it when its skill accepts them). */
 function isWorking(state: string): boolean {
   return state === 'TASK_STATE_WORKING' || state === 'TASK_STATE_SUBMITTED';
+}
+
+/** Ends a skill's span with the task's state as it settled (a handed-off task is still WORKING). */
+function endSkillSpan(span: Span, state: TaskState | undefined): void {
+  if (state !== undefined) span.setAttribute('a2a.task.state', stateName(state));
+  if (state === TaskState.TASK_STATE_FAILED) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
 }
 
 /**

@@ -1,3 +1,7 @@
+import { SpanKind, SpanStatusCode, context } from '@opentelemetry/api';
+import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
+import { a2aUrlTemplate, annotateRequestSpan, currentRequestContext, ATTR_A2A_AGENT, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT } from '../../observability/index.js';
+import type { ForwardInput, ForwardResult } from '../routing/index.js';
 import { taskEnd } from '../settlement.js';
 import { AnswerTap } from '../stream-task-tap.js';
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
@@ -12,13 +16,9 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   const call = c.call;
   const assertion = await d.assertions.get({ sub: principal.subject, tenant: principal.tenant, scope: principal.scopes.join(' '), aud: `agentmesh:agent:${c.agent}`, act: 'agentmesh-gateway' });
   const tap = c.reservationKey !== undefined ? new AnswerTap(call.streaming) : undefined;
-  const traceparent = c.request.headers['traceparent'];
   const headers: Record<string, string> = { authorization: `Bearer ${assertion}`, 'x-request-id': String(c.request.id) };
-  if (typeof traceparent === 'string') headers['traceparent'] = traceparent;
-  const result = await d.router.forward(
-    { agent: c.agent, method: c.request.method, path: call.forwardPath, query: c.query, headers, body: c.bytes, idempotent: call.idempotent, tap: tap?.onChunk, caller: principal.tenant },
-    c.reply,
-  );
+  const input: ForwardInput = { agent: c.agent, method: c.request.method, path: call.forwardPath, query: c.query, headers, body: c.bytes, idempotent: call.idempotent, tap: tap?.onChunk, caller: principal.tenant };
+  const result = d.tracing.enabled ? await forwardInSpan(c, d, input, tap) : await forwardUntraced(c, d, input);
   d.metrics.upstream(c.agent, call.operation, result.status, result.durationMs);
   if (result.status >= 400) c.audit.outcome = 'error';
   if (tap === undefined || c.reservationKey === undefined) return;
@@ -31,6 +31,47 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   // What the call cost once settled; a call still running shows its hold (its settlement is audited as credits.settled).
   if (charged !== undefined) c.audit.milliCredits = charged;
   c.audit.detail = { ...c.audit.detail, reservedMilliCredits: c.estimate, settled: charged !== undefined };
+}
+
+/** Without span export: the agent continues the client's trace, if it sent one. */
+function forwardUntraced(c: GatewayCall, d: ProxyDeps, input: ForwardInput): Promise<ForwardResult> {
+  const traceparent = c.request.headers['traceparent'];
+  if (typeof traceparent === 'string') input.headers['traceparent'] = traceparent;
+  return d.router.forward(input, c.reply);
+}
+
+/**
+ * The upstream call as a CLIENT span, child of the request's server span: its
+ * id is the parent the agent sees in `traceparent` (replacing the client's).
+ * The span lasts until the answer is relayed (a stream's whole life).
+ */
+async function forwardInSpan(c: GatewayCall, d: ProxyDeps, input: ForwardInput, tap: AnswerTap | undefined): Promise<ForwardResult> {
+  const method = input.method.toUpperCase();
+  const template = a2aUrlTemplate(`/agents/${encodeURIComponent(c.agent)}${input.path}`)?.template ?? '/agents/{name}';
+  const tenant = c.principal!.tenant;
+  annotateRequestSpan({ [ATTR_A2A_AGENT]: c.agent, [ATTR_AGENTMESH_TENANT]: tenant });
+  const attributes = { [ATTR_HTTP_REQUEST_METHOD]: method, 'url.template': template, [ATTR_A2A_AGENT]: c.agent, [ATTR_AGENTMESH_TENANT]: tenant };
+  const parent = currentRequestContext()?.otelContext ?? context.active();
+  return d.tracing.startActiveSpan(`${method} ${template}`, { kind: SpanKind.CLIENT, attributes }, parent, async (span) => {
+    try {
+      Object.assign(input.headers, d.tracing.injectTraceparent({}));
+      const result = await d.router.forward(input, c.reply);
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, result.status);
+      if (result.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      tap?.finish();
+      if (tap?.taskId !== undefined) {
+        span.setAttribute(ATTR_A2A_TASK_ID, tap.taskId);
+        annotateRequestSpan({ [ATTR_A2A_TASK_ID]: tap.taskId });
+      }
+      return result;
+    } catch (err) {
+      span.recordException(err instanceof Error ? err : String(err));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
 }
 
 /** Settles (or refunds) now when the answer carries the task's end; else tracks the task. Returns what was charged when settled now. */

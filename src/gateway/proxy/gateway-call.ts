@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditEntry, AuditLog } from '../../audit/index.js';
-import type { Logger } from '../../observability/index.js';
+import type { Logger, Tracing } from '../../observability/index.js';
 import type { CallTerms } from '../call-pricing.js';
 import type { CreditHolds } from '../credits/index.js';
 import type { AssertionCache } from '../assertion-cache.js';
@@ -26,6 +26,8 @@ export interface ProxyDeps {
   quotas: Quotas;
   tracker: SettlementTracker;
   metrics: GatewayMetrics;
+  /** The upstream call's CLIENT span and the `traceparent` the agent sees. */
+  tracing: Tracing;
   logger: Logger;
   publicUrl: () => string;
   cardSigner: CardSigner;

@@ -1,10 +1,13 @@
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
-import type { Logger, Metrics, Tracing } from '../../observability/index.js';
+import type { Logger, Metrics, RecentTraces, Tracing } from '../../observability/index.js';
 import type { PushStore, TaskStore } from '../../storage/index.js';
 import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
 import type { PushSigner } from './push-signer.js';
 import type { WebhookGuard } from './webhook-guard.js';
+
+/** What the worker uses of tracing (`enabled` and `startActiveSpan` only matter when spans are exported). */
+export type PushTracing = Pick<Tracing, 'injectTraceparent'> & Partial<Pick<Tracing, 'enabled' | 'startActiveSpan'>>;
 
 /** The metric factories the worker uses (get-or-create, as in `observability`). */
 export type PushMetrics = Pick<Metrics, 'counter' | 'histogram' | 'gauge'>;
@@ -34,8 +37,10 @@ export interface PushDeliveryWorkerOptions {
   replicaId: string;
   /** `iss` of the signatures; see {@link PushIssuer}. */
   agentBaseUrl: PushIssuer;
-  /** Adds `traceparent` to webhook calls when a trace is active. Optional. */
-  tracing?: Pick<Tracing, 'injectTraceparent'> | undefined;
+  /** Adds `traceparent` to webhook calls when a trace is active, and records a CLIENT span per call when enabled. Optional. */
+  tracing?: PushTracing | undefined;
+  /** The trace of each task's request (kept by the task engine): webhook calls join it. Optional. */
+  taskTraces?: RecentTraces | undefined;
   /** Pause between polls when the last batch was not full. Default 500. */
   pollIntervalMs?: number;
   /** Rows claimed per cycle. Default 50. */

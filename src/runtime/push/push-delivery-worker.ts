@@ -1,13 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { TaskPushNotificationConfig } from '@a2a-js/sdk';
-import type { Logger, Tracing } from '../../observability/index.js';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_SERVER_ADDRESS, ATTR_URL_FULL } from '@opentelemetry/semantic-conventions';
+import { ATTR_A2A_TASK_ID, type Logger, type RecentTraces } from '../../observability/index.js';
 import { fullJitterBackoff, type OutboxRecord, type PushStore, type TaskStore } from '../../storage/index.js';
 import { failureFromError, failureFromResponse } from './delivery-failure.js';
 import type { DeliveryFailure } from './delivery-failure.js';
 import { buildPushBody } from './push-body.js';
 import type { PushProtocol } from './push-body.js';
 import { resolvePushDeliveryOptions } from './push-delivery-options.js';
-import type { PushDeliveryWorkerOptions, PushIssuer, PushMetrics, ResolvedPushDeliveryOptions } from './push-delivery-options.js';
+import type { PushDeliveryWorkerOptions, PushIssuer, PushMetrics, PushTracing, ResolvedPushDeliveryOptions } from './push-delivery-options.js';
 import type { PushSigner } from './push-signer.js';
 import type { WebhookGuard } from './webhook-guard.js';
 
@@ -20,6 +22,12 @@ export const EVENT_SEQ_HEADER = 'Agentmesh-Event-Seq';
 
 /** Largest webhook response body read (64 KiB). */
 const RESPONSE_MAX_BYTES = 65_536;
+
+/** One webhook call: the status when the receiver answered, and what failed. */
+interface Attempt {
+  status: number | undefined;
+  failure: DeliveryFailure | undefined;
+}
 
 /** What one claimed row turned into. */
 type Settlement = 'delivered' | 'retry' | 'dead' | 'skipped';
@@ -53,7 +61,8 @@ export class PushDeliveryWorker {
   readonly #log: Logger;
   readonly #replicaId: string;
   readonly #issuer: PushIssuer;
-  readonly #tracing: Pick<Tracing, 'injectTraceparent'> | undefined;
+  readonly #tracing: PushTracing | undefined;
+  readonly #taskTraces: RecentTraces | undefined;
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #o: ResolvedPushDeliveryOptions;
@@ -80,6 +89,7 @@ export class PushDeliveryWorker {
     this.#replicaId = options.replicaId;
     this.#issuer = options.agentBaseUrl;
     this.#tracing = options.tracing;
+    this.#taskTraces = options.taskTraces;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     const m = options.metrics;
@@ -227,26 +237,12 @@ export class PushDeliveryWorker {
     if (config.authentication?.scheme && config.authentication.credentials) {
       headers.authorization = `${config.authentication.scheme} ${config.authentication.credentials}`;
     }
-    if (this.#tracing !== undefined) headers = this.#tracing.injectTraceparent(headers);
-
     const started = performance.now();
-    let failure: DeliveryFailure | undefined;
-    try {
-      const res = await this.#guard.fetch(config.url, {
-        method: 'POST',
-        headers,
-        body: payload.body,
-        timeoutMs: this.#o.timeoutMs,
-        // An acknowledgement needs no body; a receiver sending megabytes fails the attempt.
-        maxBytes: RESPONSE_MAX_BYTES,
-        // Not followed: the signature's aud names this URL, and a redirected POST loses its body.
-        maxRedirects: 0,
-      });
-      if (res.status < 200 || res.status > 299) failure = failureFromResponse(res.status, res.headers.get('retry-after'), this.#now());
-    } catch (err) {
-      failure = failureFromError(err);
-      failure.message = scrub(failure.message);
-    }
+    const post = (): Promise<Attempt> => {
+      if (this.#tracing !== undefined) headers = this.#tracing.injectTraceparent(headers);
+      return this.#post(config.url, headers, payload.body, scrub);
+    };
+    const { failure } = this.#tracing?.enabled === true ? await this.#postInSpan(row.taskId, url, post) : await post();
     const seconds = (performance.now() - started) / 1000;
 
     if (failure === undefined) {
@@ -261,6 +257,51 @@ export class PushDeliveryWorker {
   }
 
   /** Settles a failed attempt: retry with backoff, or dead-letter. */
+  /** One webhook call; what failed, if anything. */
+  async #post(target: string, headers: Record<string, string>, body: Buffer, scrub: (message: string) => string): Promise<Attempt> {
+    try {
+      const res = await this.#guard.fetch(target, {
+        method: 'POST',
+        headers,
+        body,
+        timeoutMs: this.#o.timeoutMs,
+        // An acknowledgement needs no body; a receiver sending megabytes fails the attempt.
+        maxBytes: RESPONSE_MAX_BYTES,
+        // Not followed: the signature's aud names this URL, and a redirected POST loses its body.
+        maxRedirects: 0,
+      });
+      if (res.status < 200 || res.status > 299) return { status: res.status, failure: failureFromResponse(res.status, res.headers.get('retry-after'), this.#now()) };
+      return { status: res.status, failure: undefined };
+    } catch (err) {
+      const failure = failureFromError(err);
+      failure.message = scrub(failure.message);
+      return { status: undefined, failure };
+    }
+  }
+
+  /**
+   * The webhook call as a CLIENT span in the trace of the task's request
+   * (its skill span, kept by the task engine on this replica; else a trace
+   * of its own). Named `POST`: a webhook URL has no template to name it by.
+   */
+  #postInSpan(taskId: string, url: URL, post: () => Promise<Attempt>): Promise<Attempt> {
+    const tracing = this.#tracing!;
+    const sc = this.#taskTraces?.get(taskId);
+    const parent = sc === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, sc);
+    // Never the query string or credentials of the webhook URL.
+    const attributes = { [ATTR_HTTP_REQUEST_METHOD]: 'POST', [ATTR_URL_FULL]: `${url.origin}${url.pathname}`, [ATTR_SERVER_ADDRESS]: url.hostname, [ATTR_A2A_TASK_ID]: taskId };
+    return tracing.startActiveSpan!('POST', { kind: SpanKind.CLIENT, attributes }, parent, async (span) => {
+      try {
+        const attempt = await post();
+        if (attempt.status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, attempt.status);
+        if (attempt.failure !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: attempt.failure.reason });
+        return attempt;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
   async #fail(row: OutboxRecord, failure: DeliveryFailure, target: string | undefined, ids: object): Promise<'retry' | 'dead'> {
     this.#m.failures.inc({ reason: failure.reason });
     const now = this.#now();

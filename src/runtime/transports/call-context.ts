@@ -1,6 +1,7 @@
 import { ServerCallContext, UnauthenticatedUser, type User } from '@a2a-js/sdk/server';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_AGENTMESH_TENANT } from '../../observability/index.js';
 import { negotiateVersion, type ProtocolVersion } from '../../protocol/index.js';
 import { CTX } from '../agent-request-handler.js';
 import type { CallInfo } from '../task-engine.js';
@@ -46,7 +47,7 @@ export function requestVersion(request: FastifyRequest): ProtocolVersion {
 }
 
 /** Builds the SDK call context of a request, carrying our CallInfo, Last-Event-ID and abort signal. */
-export function buildCallContext(options: { request: FastifyRequest; version: ProtocolVersion; caller: AuthenticatedCaller | undefined; tenant: string | undefined; authenticating: boolean; signal?: () => AbortSignal }): ServerCallContext {
+export function buildCallContext(options: { request: FastifyRequest; agent: string; version: ProtocolVersion; caller: AuthenticatedCaller | undefined; tenant: string | undefined; authenticating: boolean; signal?: () => AbortSignal }): ServerCallContext {
   const { request, caller } = options;
   // With an authenticate hook installed, the tenant comes from the caller only: an anonymous caller must not pick one in its params.
   const tenant = caller?.tenant ?? (options.authenticating ? '' : (options.tenant ?? ''));
@@ -58,6 +59,8 @@ export function buildCallContext(options: { request: FastifyRequest; version: Pr
   };
   const traceparent = request.headers.traceparent;
   if (typeof traceparent === 'string') call.traceparent = traceparent;
+  // The server span names the agent and tenant (a no-op unless spans are exported).
+  annotateRequestSpan(tenant === '' ? { [ATTR_A2A_AGENT]: options.agent } : { [ATTR_A2A_AGENT]: options.agent, [ATTR_AGENTMESH_TENANT]: tenant });
   const state = new Map<string, unknown>([[CTX.call, call]]);
   const lastEventId = parseLastEventId(request.headers['last-event-id']);
   if (lastEventId !== undefined) state.set(CTX.lastEventId, lastEventId);

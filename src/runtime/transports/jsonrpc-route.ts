@@ -59,7 +59,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       const signal = abortOnClientGone(request, reply);
       if (version === '0.3') {
         if (envelope.method === 'message/send' || envelope.method === 'message/stream') checkLegacyFileBytes(envelope.params);
-        const context = buildCallContext({ request, version, caller, authenticating: authenticating !== undefined, tenant: tenantOf(envelope.params), signal });
+        const context = buildCallContext({ request, agent: options.handler.name, version, caller, authenticating: authenticating !== undefined, tenant: tenantOf(envelope.params), signal });
         const result = await legacy.handle(envelope.raw, context);
         if (isAsyncIterable(result)) return await streamLegacy(request, reply, options.sse, result, context.state);
         return sendJson(reply, result);
@@ -68,7 +68,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
         throw methodNotFound(envelope.method);
       }
       const params = validateParams(envelope.method, envelope.params ?? {});
-      const context = buildCallContext({ request, version, caller, authenticating: authenticating !== undefined, tenant: tenantOf(params), signal });
+      const context = buildCallContext({ request, agent: options.handler.name, version, caller, authenticating: authenticating !== undefined, tenant: tenantOf(params), signal });
       if (STREAMING.has(envelope.method)) {
         const events = envelope.method === 'SendStreamingMessage' ? options.handler.stream(SendMessageRequest.fromJSON(params), context) : options.handler.subscribe(SubscribeToTaskRequest.fromJSON(params), context);
         return await streamV1(request, reply, options.sse, events, id);

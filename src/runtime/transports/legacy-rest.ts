@@ -107,7 +107,7 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
       const authenticating = callerOf(options.authenticate, request);
       const caller = authenticating === undefined ? undefined : await authenticating;
       const signal = abortOnClientGone(request, reply);
-      context = buildCallContext({ request, version: '0.3', caller, authenticating: authenticating !== undefined, tenant: undefined, signal });
+      context = buildCallContext({ request, agent: options.handler.name, version: '0.3', caller, authenticating: authenticating !== undefined, tenant: undefined, signal });
     } catch (err) {
       if (!(err instanceof AgentmeshError) || !err.expose) request.log.error({ err }, 'v0.3 REST request failed');
       const { statusCode } = toRestError(err, String(request.id));

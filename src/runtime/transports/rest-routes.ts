@@ -49,7 +49,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
       const authenticating = callerOf(options.authenticate, request);
       const caller = authenticating === undefined ? undefined : await authenticating;
       const signal = abortOnClientGone(request, reply);
-      const context = buildCallContext({ request, version, caller, authenticating: authenticating !== undefined, tenant: undefined, signal });
+      const context = buildCallContext({ request, agent: options.handler.name, version, caller, authenticating: authenticating !== undefined, tenant: undefined, signal });
       await run(request, reply, context);
     } catch (err) {
       if (reply.sent) return;

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetrics } from '../../../src/observability/index.js';
+import { createMetrics, prefersOpenMetrics } from '../../../src/observability/index.js';
 
 describe('createMetrics', () => {
   test('returns the same metric when asked twice for one name', () => {
@@ -68,5 +68,33 @@ describe('createMetrics', () => {
 
   test('rejects an invalid prefix', () => {
     assert.throws(() => createMetrics({ prefix: 'bad-prefix' }), { code: 'AM_ERR_CONFIG_INVALID' });
+  });
+});
+
+describe('OpenMetrics and exemplars', () => {
+  test('serves OpenMetrics only to a scrape that ranks it at least as high as text/plain', () => {
+    assert.equal(prefersOpenMetrics('application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'), true);
+    assert.equal(prefersOpenMetrics('application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3'), true);
+    assert.equal(prefersOpenMetrics('text/plain;version=0.0.4,application/openmetrics-text;q=0.5'), false);
+    assert.equal(prefersOpenMetrics('application/openmetrics-text;q=0'), false);
+    assert.equal(prefersOpenMetrics('*/*'), false);
+    assert.equal(prefersOpenMetrics(undefined), false);
+  });
+
+  test('shows exemplars to OpenMetrics scrapes only, and a text scrape after one keeps counter names', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    metrics.counter('demo_total', 'Demo.').inc();
+    const h = metrics.histogram('demo_seconds', 'Demo latency.', ['route'], [0.1, 1], true);
+    h.observe({ labels: { route: '/a' }, value: 0.05, exemplarLabels: { trace_id: 'abc123' } });
+    const om = await metrics.render('application/openmetrics-text;version=1.0.0');
+    assert.match(om.contentType, /^application\/openmetrics-text; version=1\.0\.0/);
+    assert.match(om.body, /^agentmesh_demo_seconds_bucket\{le="0.1",route="\/a"\} 1 # \{trace_id="abc123"\} 0.05 \d+(\.\d+)?$/m);
+    assert.match(om.body, /^agentmesh_demo_total 1$/m);
+    assert.ok(om.body.endsWith('# EOF\n'));
+    const text = await metrics.render('*/*');
+    assert.match(text.contentType, /^text\/plain; version=0\.0\.4/);
+    assert.match(text.body, /^# TYPE agentmesh_demo_total counter$/m, 'the counter keeps its _total name');
+    assert.match(text.body, /^agentmesh_demo_total 1$/m);
+    assert.ok(!text.body.includes(' # {'), 'no exemplar in the text format');
   });
 });

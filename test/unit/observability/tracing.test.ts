@@ -153,6 +153,27 @@ describe('createTracing with an OTLP endpoint', () => {
     assert.ok(logLines.some((l) => l.includes('tracing enabled') && l.includes('/v1/traces')));
   });
 
+  test("a client span parents the called service; the caller's traceparent becomes its parent", async (t) => {
+    const collector = await recordingServer();
+    const peer = await recordingServer();
+    t.after(() => {
+      collector.server.close();
+      peer.server.close();
+    });
+    const tracing = createTracing({ serviceName: 'agentmesh-test', otlpEndpoint: collector.url, logger: silent });
+    // No span active, no request: as a step call made from a workflow resumed later.
+    await tracedFetch(tracing, `${peer.url}/agents/scorer/message:send`, { method: 'POST', headers: { traceparent: INCOMING }, body: '{}' });
+    const outbound = parse(peer.seen[0]?.traceparent as string);
+    assert.equal(outbound.traceId, TRACE_ID);
+    assert.notEqual(outbound.spanId, PARENT_ID, 'the peer sees the client span, not the caller');
+    await tracing.shutdown();
+    const spans = collector.bodies.flatMap((b) => (JSON.parse(b) as any).resourceSpans.flatMap((rs: any) => rs.scopeSpans.flatMap((ss: any) => ss.spans)));
+    const client = spans.find((sp: any) => sp.spanId === outbound.spanId);
+    assert.ok(client, 'the client span was exported');
+    assert.equal(client.parentSpanId, PARENT_ID);
+    assert.equal(client.name, 'POST /agents/{name}/message:send');
+  });
+
   test('rejects an endpoint that is not a URL', () => {
     assert.throws(() => createTracing({ serviceName: 's', otlpEndpoint: 'not a url', logger: silent }), /"otlpEndpoint" option must be an absolute URL/);
   });

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { context, trace } from '@opentelemetry/api';
+import { defaultLogFormat, humanLogDestination, type LogFormat } from './human-log-format.js';
 import { redactRequestUrl, serializeUrl } from './redact-url.js';
 import { currentRequestContext } from './request-context.js';
 
@@ -19,6 +20,13 @@ export interface LoggerOptions {
    * through `pino-pretty` on a terminal. Only `false` is accepted.
    */
   pretty?: false;
+  /**
+   * `json` (for log shippers) or `pretty` (one readable line per entry,
+   * human-log-format.ts). Default: AGENTMESH_LOG_FORMAT, else pretty when
+   * stdout is a terminal and JSON otherwise. With `destination` set and no
+   * format asked for, JSON.
+   */
+  format?: LogFormat;
 }
 
 /**
@@ -89,7 +97,9 @@ function requestMixin(_merge: object, _level: number, logger: pino.Logger): obje
  * log.info({ clientId }, 'token issued');
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const { level = 'info', name, destination, pretty } = options;
+  const { level = 'info', name, pretty } = options;
+  const format = options.format ?? (options.destination === undefined ? defaultLogFormat() : 'json');
+  const destination = format === 'pretty' ? humanLogDestination(options.destination ?? process.stdout) : options.destination;
   if (pretty !== undefined && pretty !== false) {
     throw new TypeError('"pretty" option must be false: pipe the JSON output through pino-pretty instead');
   }

@@ -149,14 +149,24 @@ export class PostgresLedgerStore implements LedgerStore {
           }
           raw = debited;
         }
-        const id = uuidv7();
-        // A retry of this call on another replica settled first: its key is taken and this one charges nothing.
-        const inserted = await trx
-          .insertInto('credit_reservations')
-          .values({ id, key: spend.key, tenant: spend.tenant, agent: spend.agent, skill: spend.skill, client_id: spend.clientId ?? null, held: spend.held, status: 'settled', charged: c, requested: spend.requested, task_state: spend.state ?? null, reason: null, created_at: spend.createdAt, closed_at: now })
-          .onConflict((oc) => oc.column('key').doNothing())
+        // The call was refunded elsewhere (it failed there) and this retry completed: its row is charged now, once.
+        const reopened = await trx
+          .updateTable('credit_reservations')
+          .set({ status: 'settled', held: spend.held, charged: c, requested: spend.requested, task_state: spend.state ?? null, reason: null, closed_at: now })
+          .where('key', '=', spend.key)
+          .where('status', '=', 'refunded')
           .returning('id')
           .executeTakeFirst();
+        const id = reopened?.id ?? uuidv7();
+        // A retry of this call on another replica settled first: its key is taken and this one charges nothing.
+        const inserted =
+          reopened ??
+          (await trx
+            .insertInto('credit_reservations')
+            .values({ id, key: spend.key, tenant: spend.tenant, agent: spend.agent, skill: spend.skill, client_id: spend.clientId ?? null, held: spend.held, status: 'settled', charged: c, requested: spend.requested, task_state: spend.state ?? null, reason: null, created_at: spend.createdAt, closed_at: now })
+            .onConflict((oc) => oc.column('key').doNothing())
+            .returning('id')
+            .executeTakeFirst());
         if (!inserted) {
           if (!lease && c > 0) {
             raw = await trx

@@ -126,17 +126,20 @@ export class SqliteLedgerStore implements LedgerStore {
       let spent = 0;
       let balance: BalanceRow | undefined;
       const charged = spends.map((spend) => {
-        const id = uuidv7();
         const c = lease ? Math.min(spend.charged, left) : spend.charged;
-        // A retry of this call on another replica was settled first: charged once, there.
-        if (this.#s.reservationByKey.get(spend.key)) return false;
+        const existing = this.#s.reservationByKey.get(spend.key) as ReservationRow | undefined;
+        // A retry of this call on another replica was settled first: charged once, there. One that was
+        // refunded there (it failed) while this retry completed is charged now, on its row.
+        if (existing && existing.status !== 'refunded') return false;
+        const id = existing?.id ?? uuidv7();
         if (!lease && c > 0) {
           // The lease is gone (expired or released): charge the available balance, never below zero.
           const debited = this.#s.debit.get(c, now, spend.tenant, c) as BalanceRow | undefined;
           if (!debited) return false;
           balance = debited;
         }
-        this.#s.insertSettled.run(id, spend.key, spend.tenant, spend.agent, spend.skill, spend.clientId ?? null, spend.held, c, spend.requested, spend.state ?? null, spend.createdAt, now);
+        if (existing) this.#s.settleRefunded.run(spend.held, c, spend.requested, spend.state ?? null, now, existing.id);
+        else this.#s.insertSettled.run(id, spend.key, spend.tenant, spend.agent, spend.skill, spend.clientId ?? null, spend.held, c, spend.requested, spend.state ?? null, spend.createdAt, now);
         if (c > 0) this.#journal('settle', spend.tenant, id, null, now, lease ? closePostings(spend.tenant, spend.agent, c, c) : chargePostings(spend.tenant, spend.agent, c));
         if (lease) {
           left -= c;
@@ -302,6 +305,7 @@ function prepare(db: Sqlite) {
     hold: db.prepare('update credit_balances set available = available - ?, reserved = reserved + ?, updated_at = ? where tenant = ? and available >= ? returning *'),
     availableOf: db.prepare('select available from credit_balances where tenant = ?'),
     reopenReservation: db.prepare("update credit_reservations set status = 'held', held = ?, charged = null, requested = null, task_state = null, reason = null, closed_at = null where id = ? and status = 'refunded'"),
+    settleRefunded: db.prepare("update credit_reservations set status = 'settled', held = ?, charged = ?, requested = ?, task_state = ?, reason = null, closed_at = ? where id = ? and status = 'refunded'"),
     closeReservation: db.prepare("update credit_reservations set status = ?, charged = ?, requested = ?, task_state = ?, reason = ?, closed_at = ? where id = ? and status = 'held'"),
     insertSettled: db.prepare(
       "insert into credit_reservations (id, key, tenant, agent, skill, client_id, held, status, charged, requested, task_state, created_at, closed_at) values (?, ?, ?, ?, ?, ?, ?, 'settled', ?, ?, ?, ?, ?)",

@@ -122,6 +122,24 @@ describe('credit leases on SQLite', () => {
     assert.equal((await ledger.balance(tenant)).availableMilliCredits, 99_000);
   });
 
+  test('a call refunded on one replica (it failed there) and completed by its retry on a leased replica is charged once', async () => {
+    // Found by the two-replica services test: the retry's settlement was reported charged, but the
+    // batch skipped the key because the refunded reservation row already held it.
+    const tenant = newTenant();
+    await ledger.topUp(tenant, 100_000, `${tenant}-topup`);
+    // The first attempt held outside any lease (as when a replica's lease cannot be funded) and failed.
+    await ledger.reserve({ tenant, key: 'flaky', milliCredits: 1_000, agent: 'meter', skill: 'tick' });
+    await ledger.refund('flaky', 'the agent failed');
+    const b = new LeasedCreditHolds({ ledger, logger, replica: 'b' });
+    await b.reserve({ tenant, key: 'flaky', milliCredits: 1_000, agent: 'meter', skill: 'tick' });
+    const settled = await b.settle('flaky', 800);
+    await b.close();
+    assert.equal(settled.chargedMilliCredits, 800);
+    assert.deepEqual(await ledger.usage({ tenant, groupBy: [] }), [{ milliCredits: 800, calls: 1 }]);
+    assert.equal((await ledger.balance(tenant)).availableMilliCredits, 100_000 - 800);
+    assert.deepEqual((await ledger.reconcile()).discrepancies, []);
+  });
+
   test('the last credits are spendable and the next call is refused with an exact 402', async () => {
     const tenant = newTenant();
     await ledger.topUp(tenant, 10_000, `${tenant}-topup`);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createLogger, createMetrics } from '../../src/observability/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { createCreditLedger, type CreditLedger, type LowBalanceEvent } from '../../src/tenancy/index.js';
+import { LeasedCreditHolds } from '../../src/gateway/credits/index.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
 import { concurrentReservations, mixedTasks } from '../integration/tenancy/ledger-scenarios.js';
 
@@ -63,6 +64,20 @@ describe('credit ledger on PostgreSQL (two replicas)', { skip }, () => {
     assert.ok(retries.every((r) => r.status === 'held'));
     assert.equal((await replicas[0]!.balance('reopen')).availableMilliCredits, 7_000);
     assert.equal((await replicas[1]!.reconcile()).ok, true);
+  });
+
+  test('a call refunded on one replica and completed by its retry on a leased replica is charged once', async () => {
+    // The PostgreSQL twin of the SQLite case in test/integration/gateway/credit-leases.test.ts.
+    await replicas[0]!.topUp('retried', 10_000, 'retried-funds');
+    await replicas[0]!.reserve({ tenant: 'retried', key: 'agent:retried:m1', milliCredits: 1_000, agent: 'agent', skill: 's' });
+    await replicas[0]!.refund('agent:retried:m1', 'the agent failed');
+    const leased = new LeasedCreditHolds({ ledger: replicas[1]!, logger, replica: 'b' });
+    await leased.reserve({ tenant: 'retried', key: 'agent:retried:m1', milliCredits: 1_000, agent: 'agent', skill: 's' });
+    assert.equal((await leased.settle('agent:retried:m1', 800)).chargedMilliCredits, 800);
+    await leased.close();
+    assert.deepEqual(await replicas[0]!.usage({ tenant: 'retried', groupBy: [] }), [{ milliCredits: 800, calls: 1 }]);
+    assert.equal((await replicas[1]!.balance('retried')).availableMilliCredits, 10_000 - 800);
+    assert.equal((await replicas[0]!.reconcile()).ok, true);
   });
 
   test('a low-balance crossing is reported once across replicas', async () => {

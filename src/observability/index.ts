@@ -17,3 +17,4 @@ export { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, 
 export { requestContext, currentRequestContext } from './request-context.js';
 export type { RequestContext, RequestContextStorage } from './request-context.js';
 export { formatLogLine, humanLogDestination, defaultLogFormat, type LogFormat } from './human-log-format.js';
+export { inHttpClientSpan } from './http-client-span.js';

@@ -1,12 +1,12 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, defaultTextMapGetter, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context, defaultTextMapGetter, trace } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
+import { inHttpClientSpan } from './http-client-span.js';
 import { currentRequestContext } from './request-context.js';
 import { ATTR_A2A_AGENT } from './span-attributes.js';
 import type { Tracing } from './tracing.js';
@@ -112,22 +112,18 @@ export async function tracedFetch(tracing: Tracing, input: string | URL | Reques
   }
   const headers = headersOf(input, init);
   const parent = parentContext(headers);
-  return tracing.startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, parent, async (span) => {
-    try {
+  return inHttpClientSpan(
+    tracing,
+    name,
+    attributes,
+    parent,
+    async () => {
       // The called service's parent is this span, whatever traceparent the caller set (it is this span's ancestor).
       headers.delete('traceparent');
       headers.delete('tracestate');
       addTraceHeaders(tracing, headers);
-      const res = await fetch(input, { ...init, headers });
-      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.status);
-      if (res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      return res;
-    } catch (err) {
-      span.recordException(err instanceof Error ? err : String(err));
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+      return fetch(input, { ...init, headers });
+    },
+    (res) => res.status,
+  );
 }

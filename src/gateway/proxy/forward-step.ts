@@ -1,6 +1,6 @@
-import { SpanKind, SpanStatusCode, context } from '@opentelemetry/api';
-import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
-import { a2aUrlTemplate, annotateRequestSpan, currentRequestContext, ATTR_A2A_AGENT, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT } from '../../observability/index.js';
+import { context } from '@opentelemetry/api';
+import { ATTR_HTTP_REQUEST_METHOD } from '@opentelemetry/semantic-conventions';
+import { a2aUrlTemplate, annotateRequestSpan, currentRequestContext, inHttpClientSpan, ATTR_A2A_AGENT, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT } from '../../observability/index.js';
 import type { ForwardInput, ForwardResult } from '../routing/index.js';
 import { taskEnd } from '../settlement.js';
 import { AnswerTap } from '../stream-task-tap.js';
@@ -52,26 +52,23 @@ async function forwardInSpan(c: GatewayCall, d: ProxyDeps, input: ForwardInput, 
   annotateRequestSpan({ [ATTR_A2A_AGENT]: c.agent, [ATTR_AGENTMESH_TENANT]: tenant });
   const attributes = { [ATTR_HTTP_REQUEST_METHOD]: method, 'url.template': template, [ATTR_A2A_AGENT]: c.agent, [ATTR_AGENTMESH_TENANT]: tenant };
   const parent = currentRequestContext()?.otelContext ?? context.active();
-  return d.tracing.startActiveSpan(`${method} ${template}`, { kind: SpanKind.CLIENT, attributes }, parent, async (span) => {
-    try {
+  return inHttpClientSpan(
+    d.tracing,
+    `${method} ${template}`,
+    attributes,
+    parent,
+    async (span) => {
       Object.assign(input.headers, d.tracing.injectTraceparent({}));
       const result = await d.router.forward(input, c.reply);
-      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, result.status);
-      if (result.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       tap?.finish();
       if (tap?.taskId !== undefined) {
         span.setAttribute(ATTR_A2A_TASK_ID, tap.taskId);
         annotateRequestSpan({ [ATTR_A2A_TASK_ID]: tap.taskId });
       }
       return result;
-    } catch (err) {
-      span.recordException(err instanceof Error ? err : String(err));
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+    },
+    (result) => result.status,
+  );
 }
 
 /** Settles (or refunds) now when the answer carries the task's end; else tracks the task. Returns what was charged when settled now. */

@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DECODED_CONTENT_CODINGS, decodeContentSync, type UnroutedFallback } from '../http/index.js';
+import type { FastifyInstance } from 'fastify';
+import { DECODED_CONTENT_CODINGS, decodeContentSync, type DataPlaneRoute, type ExchangeReply, type ExchangeRequest, type UnroutedFallback } from '../http/index.js';
 import type { AgentmeshError} from '../protocol/index.js';
 import { ErrorCodes, isAgentmeshError, normalizeError, Errors } from '../protocol/index.js';
 import type { AuditEntry } from '../audit/index.js';
@@ -22,6 +22,8 @@ export interface A2aProxyOptions extends ProxyDeps {
   bodyLimitBytes: number;
   /** Set to the proxy's handler, so requests the router refuses under /agents/ are answered and audited here too. */
   unroutedFallback?: UnroutedFallback;
+  /** Set to the proxy's handler: calls are served on node:http, before Fastify (ADR 0015). */
+  dataPlane?: DataPlaneRoute;
 }
 
 /** Queued audit entries past which calls are refused (the log itself refuses at 100,000). */
@@ -46,7 +48,7 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: o.bodyLimitBytes }, (_req, body, done) => done(null, body));
 
-  const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  const handler = async (request: ExchangeRequest, reply: ExchangeReply): Promise<void> => {
     const c = openCall(request, reply, o.bodyLimitBytes);
     try {
       await runSteps(c, o);
@@ -59,6 +61,7 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
   app.all('/agents/:name', handler);
   app.all('/agents/:name/*', handler);
   if (o.unroutedFallback) o.unroutedFallback.handle = handler;
+  if (o.dataPlane) o.dataPlane.handle = handler;
 }
 
 /**
@@ -66,7 +69,7 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
  * not used: a request it refused reaches here too): the agent's name, the
  * path after `/agents/{name}` (still percent-encoded), the query, the body.
  */
-function openCall(request: FastifyRequest, reply: FastifyReply, bodyLimitBytes: number): GatewayCall {
+function openCall(request: ExchangeRequest, reply: ExchangeReply, bodyLimitBytes: number): GatewayCall {
   const url = request.url;
   const q = url.indexOf('?');
   const pathPart = q < 0 ? url : url.slice(0, q);

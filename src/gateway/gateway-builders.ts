@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import type { Redis } from 'ioredis';
 import { createAuditLog, PeriodicAuditVerifier, type AuditLog } from '../audit/index.js';
-import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, openClientTls, type ClientTlsSource, type DisposerStack, type SsrfGuard, type UnroutedFallback } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, openClientTls, type ClientTlsSource, type DisposerStack, type SsrfGuard, type UnroutedFallback, type DataPlaneRoute } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
@@ -179,11 +179,27 @@ function buildSettlementTracker(config: GatewayConfig, parts: Pick<GatewayParts,
 /** Every call under /agents/ is answered (and audited) by the proxy, even one the router refuses. */
 const unroutedFallback: UnroutedFallback = { prefix: '/agents/' };
 
+/**
+ * The A2A calls, served on node:http before Fastify (ADR 0015). With CORS
+ * configured, a browser's request (it has an `Origin`) goes through Fastify,
+ * where the CORS plugin answers preflights and adds its headers.
+ */
+export function agentsDataPlane(config: GatewayConfig): DataPlaneRoute {
+  const cors = config.corsOrigins.length > 0;
+  return {
+    prefix: '/agents/',
+    accepts: cors ? (req) => req.headers.origin === undefined : undefined,
+    // The labels of the Fastify routes the same calls take otherwise.
+    routeLabel: (path) => (path.indexOf('/', '/agents/'.length) < 0 ? '/agents/:name' : '/agents/:name/*'),
+  };
+}
+
 /** The public HTTP server, routes not yet mounted; the first thing closed (drained). */
-export function buildGatewayHttp(config: GatewayConfig, logger: Logger, metrics: Metrics, backends: GatewayBackends, router: UpstreamRouter, stack: DisposerStack): FastifyInstance {
+export function buildGatewayHttp(config: GatewayConfig, logger: Logger, metrics: Metrics, backends: GatewayBackends, router: UpstreamRouter, stack: DisposerStack, dataPlane: DataPlaneRoute): FastifyInstance {
   const app = buildHttpServer({
     name: 'gateway',
     unroutedFallback,
+    dataPlane,
     version: VERSION,
     logger,
     metrics,
@@ -215,7 +231,7 @@ export function buildGatewayHttp(config: GatewayConfig, logger: Logger, metrics:
 }
 
 /** CORS, the identity and credits APIs, the card JWKS and the A2A proxy. */
-export async function mountRoutes(app: FastifyInstance, parts: GatewayParts, cardKey: CardSigningKey, config: GatewayConfig, publicUrl: string, metrics: Metrics, tracing: Tracing, log: Logger): Promise<void> {
+export async function mountRoutes(app: FastifyInstance, parts: GatewayParts, cardKey: CardSigningKey, config: GatewayConfig, publicUrl: string, metrics: Metrics, tracing: Tracing, log: Logger, dataPlane: DataPlaneRoute): Promise<void> {
   const { identity, ledger, router, credits, audit, quotas, tracker } = parts;
   if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins, credentials: false, exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'www-authenticate'] });
   await identity.registerRoutes(app);
@@ -246,6 +262,7 @@ export async function mountRoutes(app: FastifyInstance, parts: GatewayParts, car
     assertions: new AssertionCache(identity, config.assertionTtlSeconds),
     gate: new ConcurrencyGate({ perTenantLimit: config.tenantConcurrencyPerAgent }),
     unroutedFallback,
+    dataPlane,
     validator: createRequestValidator(),
     pii: config.pii ? { policies: new PiiPolicies(config.pii), limits: { maxDepth: config.pii.maxDepth, maxChars: config.pii.maxChars } } : undefined,
     defaultRequestsPerMinute: config.defaultRequestsPerMinute,

@@ -8,7 +8,7 @@ import type { CreditLedger } from '../tenancy/index.js';
 import { loadCardSigningKey } from './card-signing-key.js';
 import { DEFAULT_GATEWAY_METRICS_PORT, parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from './config.js';
 import type { CreditHolds } from './credits/index.js';
-import { buildGatewayHttp, buildParts, mountRoutes, openBackends, withFixedPort } from './gateway-builders.js';
+import { agentsDataPlane, buildGatewayHttp, buildParts, mountRoutes, openBackends, withFixedPort } from './gateway-builders.js';
 import type { Identity } from './identity/index.js';
 import type { UpstreamRouter } from './routing/index.js';
 
@@ -70,8 +70,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     const cardKey = await loadCardSigningKey(join(config.dataDir, 'gateway-card-key.pem'), () => `${publicUrl}/.well-known/agent-card-jwks.json`);
     const metricsListener = createMetricsListener({ metrics, host: config.metricsHost, port: metricsPort, logger: log });
     stack.defer('metrics listener', () => metricsListener.close());
-    const app = buildGatewayHttp(config, logger, metrics, backends, parts.router, stack);
-    await mountRoutes(app, parts, cardKey, config, publicUrl, metrics, backends.tracing, log);
+    const dataPlane = agentsDataPlane(config);
+    const app = buildGatewayHttp(config, logger, metrics, backends, parts.router, stack, dataPlane);
+    await mountRoutes(app, parts, cardKey, config, publicUrl, metrics, backends.tracing, log, dataPlane);
     const { identity, ledger, credits, audit, router, tracker } = parts;
     return {
       app,

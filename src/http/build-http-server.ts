@@ -1,11 +1,12 @@
 import type { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import Fastify from 'fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { createTracing, serializeRequest } from '../observability/index.js';
 import { clientErrorHandler, frameworkErrorHandler } from './client-errors.js';
 import { installErrorHandling, sendHttpError } from './error-handling.js';
-import { installHttpMetrics } from './http-metrics.js';
+import { installHttpMetrics, UNMATCHED_ROUTE, type HttpRecorder } from './http-metrics.js';
+import { dataPlaneServerFactory } from './data-plane.js';
 import { HTTP_SERVER_DEFAULTS, validateHttpServerOptions } from './http-server-options.js';
 import type { HttpServerOptions } from './http-server-options.js';
 import { registerProbeRoutes } from './probes.js';
@@ -63,17 +64,39 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   const serverOptions = { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: checkingIntervalMs };
   const securityHeaders = options.securityHeaders ?? d.securityHeaders;
   // Set once the metrics are installed, before any request can arrive.
-  const unrouted: { record?: (request: FastifyRequest, reply: FastifyReply) => void } = {};
+  const unrouted: { record?: HttpRecorder } = {};
+  // Our `req` serializer even on a logger not made by createLogger: request
+  // lines never carry a credential from the query string (`?access_token=`).
+  const requestLog = options.logger.child({}, { serializers: { req: serializeRequest } });
+  const dataPlane = options.dataPlane;
+  const serverFactory =
+    dataPlane === undefined
+      ? undefined
+      : dataPlaneServerFactory(
+          {
+            route: dataPlane,
+            state,
+            log,
+            requestLog,
+            bodyLimitBytes: options.bodyLimitBytes ?? d.bodyLimitBytes,
+            trustProxy: options.trustProxy ?? d.trustProxy,
+            securityHeaders,
+            tracing,
+            asyncContext: options.asyncContext ?? true,
+            record: (request, reply, route) => unrouted.record?.(request, reply, route),
+          },
+          { tls: secure, http: serverOptions },
+        );
   const app = Fastify({
-    // Our `req` serializer even on a logger not made by createLogger: request
-    // lines never carry a credential from the query string (`?access_token=`).
-    loggerInstance: options.logger.child({}, { serializers: { req: serializeRequest } }),
+    loggerInstance: requestLog,
     genReqId: requestIdOf,
     childLoggerFactory: traceAwareChildLoggerFactory(tracing),
     bodyLimit: options.bodyLimitBytes ?? d.bodyLimitBytes,
     requestTimeout: requestTimeoutMs,
     // Node checks the header and request deadlines on this interval: its 30 s default would let a slow client stay that much longer.
     ...(secure === undefined ? { http: serverOptions } : { https: { ...secure, ...serverOptions } }),
+    // With a data plane, the server is built here: its listener serves the plane's prefix and hands the rest to Fastify.
+    ...(serverFactory !== undefined && { serverFactory }),
     // 0 = none: Fastify then skips its per-request AbortController and timer.
     ...(handlerTimeoutMs > 0 ? { handlerTimeout: handlerTimeoutMs } : {}),
     connectionTimeout: options.connectionTimeoutMs ?? d.connectionTimeoutMs,
@@ -83,7 +106,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     frameworkErrors: frameworkErrorHandler({
       securityHeaders,
       send: (request, reply, err) => sendHttpError(request, reply, err, state),
-      sent: (request, reply) => unrouted.record?.(request, reply),
+      sent: (request, reply) => unrouted.record?.(request, reply, UNMATCHED_ROUTE),
       fallback: options.unroutedFallback,
     }),
     clientErrorHandler: clientErrorHandler({ log, securityHeaders }),

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
 import type { Counter, Histogram } from 'prom-client';
 import type { Metrics, Tracing } from '../observability/index.js';
@@ -26,7 +27,21 @@ type ResponseHook = ((request: FastifyRequest, reply: FastifyReply, done: HookHa
  * label-bound children are cached per (route, method, status), so after a
  * combination's first answer it allocates no label object either.
  */
-export function installHttpMetrics(app: FastifyInstance, deps: { role: string; metrics: Metrics; tracing: Tracing }): (request: FastifyRequest, reply: FastifyReply) => void {
+/** What recording reads of a request and its reply: Fastify's, or the data plane's (data-plane.ts). */
+export interface RecordedRequest {
+  readonly method: string;
+  readonly raw: IncomingMessage;
+}
+export interface RecordedReply {
+  readonly statusCode: number;
+  /** Milliseconds since the request arrived. */
+  readonly elapsedTime: number;
+}
+
+/** Records an answered request under a route label. */
+export type HttpRecorder = (request: RecordedRequest, reply: RecordedReply, route: string) => void;
+
+export function installHttpMetrics(app: FastifyInstance, deps: { role: string; metrics: Metrics; tracing: Tracing }): HttpRecorder {
   const { role, metrics, tracing } = deps;
   const requests: Counter<string> = metrics.counter(
     'agentmesh_http_requests_total',
@@ -45,7 +60,7 @@ export function installHttpMetrics(app: FastifyInstance, deps: { role: string; m
   // Label-bound children, one per (route, method, status): prom-client then
   // skips hashing a fresh label object on every request.
   const children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
-  const record = (request: FastifyRequest, reply: FastifyReply, route: string): void => {
+  const record: HttpRecorder = (request, reply, route) => {
     const method = request.method;
     const status = reply.statusCode;
     const key = `${route} ${method} ${status}`;
@@ -80,6 +95,6 @@ export function installHttpMetrics(app: FastifyInstance, deps: { role: string; m
     if (request.is404) record(request, reply, UNMATCHED_ROUTE);
     done();
   });
-  // Refusals of the router itself (frameworkErrors) run no hook at all: their handler records them.
-  return (request, reply) => record(request, reply, UNMATCHED_ROUTE);
+  // Refusals of the router itself (frameworkErrors) run no hook at all: their handler records them (UNMATCHED_ROUTE).
+  return record;
 }

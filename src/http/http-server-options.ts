@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger, Metrics, Tracing } from '../observability/index.js';
 import type { ServerTlsSettings } from './tls-settings.js';
+import type { DataPlaneRoute } from './data-plane.js';
 
 /** A dependency `/ready` waits for: resolves when usable, rejects (with a reason) when not. */
 export interface ReadinessCheck {
@@ -85,6 +86,14 @@ export interface HttpServerOptions {
    * registering its routes. Such a request's body is not read.
    */
   unroutedFallback?: UnroutedFallback;
+  /**
+   * A path prefix served on node:http directly, before Fastify (data-plane.ts,
+   * ADR 0015): the role's hot path skips Fastify's routing, hooks and reply
+   * chain, and keeps request ids, security headers, the body limit, draining,
+   * error rendering and HTTP metrics. The role sets `handle` once its handler
+   * is built.
+   */
+  dataPlane?: DataPlaneRoute;
   /** Trust `X-Forwarded-*` from the proxy in front (for `request.ip`, protocol). Default false. */
   trustProxy?: boolean;
   /**

@@ -6,6 +6,8 @@
 export { buildHttpServer } from './build-http-server.js';
 export type { HttpServerOptions, ReadinessCheck, UnroutedFallback } from './http-server-options.js';
 export { renderHttpError } from './render-http-error.js';
+export type { DataPlaneRoute } from './data-plane.js';
+export type { ExchangeRequest, ExchangeReply } from './exchange.js';
 export { bearerChallenge, installBearerChallenge } from './bearer-challenge.js';
 export type { BearerChallengeOptions } from './bearer-challenge.js';
 export type { HttpErrorBody, RenderedHttpError, ErrorInfoDetail, BadRequestDetail } from './render-http-error.js';

@@ -34,7 +34,7 @@ function spanOf(raw: RawRequest, tracing: Tracing): RequestSpan {
 }
 
 /** The trace of a request, started by the child-logger factory or the first hook. */
-export function requestSpanOf(request: FastifyRequest, tracing: Tracing): RequestSpan {
+export function requestSpanOf(request: { readonly raw: IncomingMessage }, tracing: Tracing): RequestSpan {
   return spanOf(request.raw as RawRequest, tracing);
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ExchangeReply, ExchangeRequest } from '../../http/index.js';
 import { renderHttpError } from '../../http/index.js';
 import { isHttpLayerError } from '../policy/a2a-operation.js';
 import { ErrorCodes, WIRE, toJsonRpcErrorObject, toRestError, type AgentmeshError, type ErrorCode, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
@@ -29,7 +29,7 @@ const IN_BAND: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
  * the bare error object), and the gateway's own as documented (A2A §11.6,
  * docs/errors.md).
  */
-export function answerError(reply: FastifyReply, request: FastifyRequest, error: AgentmeshError, binding: 'JSONRPC' | 'HTTP+JSON', jsonRpcId: JsonRpcId | undefined, version: ProtocolVersion): void {
+export function answerError(reply: ExchangeReply, request: ExchangeRequest, error: AgentmeshError, binding: 'JSONRPC' | 'HTTP+JSON', jsonRpcId: JsonRpcId | undefined, version: ProtocolVersion): void {
   const status = WIRE[error.code].http;
   if (status === 401) reply.header('www-authenticate', `Bearer realm="agentmesh"${error.details?.['reason'] === 'missing' ? '' : ', error="invalid_token"'}`);
   else if (status === 403 && error.code === ErrorCodes.AUTH_FORBIDDEN) reply.header('www-authenticate', `Bearer realm="agentmesh", error="insufficient_scope", scope="${error.details?.['scope'] ?? ''}"`);

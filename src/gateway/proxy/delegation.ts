@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { ExchangeRequest } from '../../http/index.js';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import { TENANT_PATTERN } from '../../tenancy/index.js';
 
@@ -11,7 +11,7 @@ const TENANT_RE = new RegExp(TENANT_PATTERN);
 const MAX_SUBJECT = 256;
 
 /** The delegation headers as sent, when the call carries any. */
-export function delegationOf(request: FastifyRequest): { tenant: unknown; subject: unknown; scopes: unknown } | undefined {
+export function delegationOf(request: ExchangeRequest): { tenant: unknown; subject: unknown; scopes: unknown } | undefined {
   const tenant = request.headers[ON_BEHALF_OF_TENANT];
   const subject = request.headers[ON_BEHALF_OF_SUBJECT];
   const scopes = request.headers[ON_BEHALF_OF_SCOPES];

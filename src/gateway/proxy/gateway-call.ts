@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ExchangeReply, ExchangeRequest } from '../../http/index.js';
 import type { AuditEntry, AuditLog } from '../../audit/index.js';
 import type { Logger, Tracing } from '../../observability/index.js';
 import type { CallTerms } from '../call-pricing.js';
@@ -49,8 +49,8 @@ export interface ProxyDeps {
  */
 export class GatewayCall {
   readonly started = performance.now();
-  readonly request: FastifyRequest;
-  readonly reply: FastifyReply;
+  readonly request: ExchangeRequest;
+  readonly reply: ExchangeReply;
   /** The agent's name as routed (`/agents/{name}`). */
   readonly agent: string;
   readonly reading: A2aRequestReading;
@@ -72,7 +72,7 @@ export class GatewayCall {
   reservationKey: string | undefined;
   estimate = 0;
 
-  constructor(request: FastifyRequest, reply: FastifyReply, agent: string, reading: A2aRequestReading, bytes: Buffer | undefined, body: unknown, query: string | undefined, audit: AuditEntry) {
+  constructor(request: ExchangeRequest, reply: ExchangeReply, agent: string, reading: A2aRequestReading, bytes: Buffer | undefined, body: unknown, query: string | undefined, audit: AuditEntry) {
     this.request = request;
     this.reply = reply;
     this.agent = agent;

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ExchangeReply, ExchangeRequest } from '../../http/index.js';
 import { negotiateVersion, type ProtocolVersion } from '../../protocol/index.js';
 import type { CardSigner } from './card-cache.js';
 import type { UpstreamRouter } from './upstream-router.js';
@@ -8,8 +8,8 @@ const CARD_MAX_AGE_SECONDS = 60;
 
 /** What {@link answerCardRequest} needs. */
 export interface CardAnswerOptions {
-  request: FastifyRequest;
-  reply: FastifyReply;
+  request: ExchangeRequest;
+  reply: ExchangeReply;
   /** The agent, as named in the path (`/agents/{name}/.well-known/agent-card.json`). */
   agent: string;
   router: UpstreamRouter;
@@ -39,7 +39,7 @@ export interface CardAnswerOptions {
  *   return answerCardRequest({ request, reply, agent: name, router, gatewayBaseUrl: publicUrl(), sign: cardSigner, audit });
  * }
  */
-export async function answerCardRequest(o: CardAnswerOptions): Promise<FastifyReply> {
+export async function answerCardRequest(o: CardAnswerOptions): Promise<ExchangeReply> {
   const { request, reply } = o;
   // Before anything can fail: an error answer depends on the header too.
   varyOnVersion(reply);
@@ -56,7 +56,7 @@ export async function answerCardRequest(o: CardAnswerOptions): Promise<FastifyRe
  * `A2A-Version` header means 0.3; with one, its value (else the
  * `A2A-Version` query parameter, for a repeated header) is negotiated.
  */
-function cardVersion(request: FastifyRequest): ProtocolVersion {
+function cardVersion(request: ExchangeRequest): ProtocolVersion {
   const header = request.headers['a2a-version'];
   if (header === undefined) return '0.3';
   if (typeof header === 'string') return negotiateVersion(header);
@@ -66,7 +66,7 @@ function cardVersion(request: FastifyRequest): ProtocolVersion {
 }
 
 /** Adds `A2A-Version` to `Vary`, keeping what another hook put there. */
-function varyOnVersion(reply: FastifyReply): void {
+function varyOnVersion(reply: ExchangeReply): void {
   const held = reply.getHeader('vary');
   const list = typeof held === 'string' ? held : Array.isArray(held) ? held.join(', ') : '';
   if (!/(^|,)\s*a2a-version\s*(,|$)/i.test(list)) reply.header('vary', list === '' ? 'A2A-Version' : `${list}, A2A-Version`);

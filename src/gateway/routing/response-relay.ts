@@ -1,5 +1,5 @@
 import { Readable, Transform, finished, pipeline } from 'node:stream';
-import type { FastifyReply } from 'fastify';
+import type { ExchangeReply } from '../../http/index.js';
 import type { Logger } from '../../observability/index.js';
 import { clientResponseHeaders } from './forward-headers.js';
 import type { UpstreamAnswer } from './upstream-exchange.js';
@@ -34,7 +34,7 @@ const NO_BODY = new Set([204, 304]);
  * id or hashes the answer for the audit); it runs in a Transform, because a
  * `data` listener would start the flow before Fastify's pipe is attached.
  */
-export async function relayAnswer(answer: UpstreamAnswer, reply: FastifyReply, options: { method: string; tap?: ((chunk: Buffer) => void) | undefined; log: Logger }): Promise<RelayOutcome> {
+export async function relayAnswer(answer: UpstreamAnswer, reply: ExchangeReply, options: { method: string; tap?: ((chunk: Buffer) => void) | undefined; log: Logger }): Promise<RelayOutcome> {
   const raw = reply.raw;
   const over = new Promise<void>((resolve) => {
     finished(raw, () => resolve());

@@ -1,5 +1,5 @@
 import { BrokenCircuitError } from 'cockatiel';
-import type { FastifyReply } from 'fastify';
+import type { ExchangeReply } from '../../http/index.js';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../../observability/index.js';
 import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
@@ -95,7 +95,7 @@ class ClientWatch {
   #gone = false;
   readonly #socket: (NodeJS.EventEmitter & { destroyed?: boolean }) | null;
 
-  constructor(reply: FastifyReply) {
+  constructor(reply: ExchangeReply) {
     const socket = reply.request.raw.socket as (NodeJS.EventEmitter & { destroyed?: boolean }) | null;
     this.#socket = socket;
     if (socket === null || socket.destroyed === true) {
@@ -133,7 +133,7 @@ export class UpstreamForwarder {
     this.#o = options;
   }
 
-  async forward(input: ForwardInput, reply: FastifyReply): Promise<ForwardResult> {
+  async forward(input: ForwardInput, reply: ExchangeReply): Promise<ForwardResult> {
     const started = performance.now();
     const cached = this.#routable(input.agent);
     const method = input.method.toUpperCase();
@@ -154,7 +154,7 @@ export class UpstreamForwarder {
     }
   }
 
-  async #attempts(input: ForwardInput, reply: FastifyReply, cached: CachedAgent, method: string, headers: Record<string, string>, watch: ClientWatch, started: number): Promise<ForwardResult> {
+  async #attempts(input: ForwardInput, reply: ExchangeReply, cached: CachedAgent, method: string, headers: Record<string, string>, watch: ClientWatch, started: number): Promise<ForwardResult> {
     const { metrics, logger } = this.#o;
     const idempotent = input.idempotent || SAFE_METHODS.has(method);
     const tried = new Set<string>();
@@ -278,7 +278,7 @@ export class UpstreamForwarder {
   }
 
   /** The client left (or our own signal fired) before any answer was relayed. */
-  #abandoned(input: ForwardInput, instance: UpstreamInstance, reply: FastifyReply, watch: ClientWatch, started: number, retried: number): ForwardResult {
+  #abandoned(input: ForwardInput, instance: UpstreamInstance, reply: ExchangeReply, watch: ClientWatch, started: number, retried: number): ForwardResult {
     if (!watch.gone) {
       throw Errors.agentTookTooLong({ agent: input.agent });
     }

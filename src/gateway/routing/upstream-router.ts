@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { ExchangeReply } from '../../http/index.js';
 import { Agent, buildConnector } from 'undici';
 import { Errors, type ProtocolVersion } from '../../protocol/index.js';
 import { CardCache, type CardSigner } from './card-cache.js';
@@ -59,7 +59,7 @@ export interface UpstreamRouter {
    * registry not loaded yet). An instance's own 4xx/5xx answer is relayed,
    * not thrown.
    */
-  forward(input: ForwardInput, reply: FastifyReply): Promise<ForwardResult>;
+  forward(input: ForwardInput, reply: ExchangeReply): Promise<ForwardResult>;
   /**
    * The agent's card as served through the gateway, in the shape of
    * `version` (1.0, or 0.3 for a client without `A2A-Version`): interface

@@ -19,6 +19,8 @@ export type { RedisBusOptions } from './bus/redis-bus.js';
 export { uuidv7 } from './uuid7.js';
 export { EphemeralMap } from './ephemeral-map.js';
 export { deriveSealingKey, isSealedValue, openSealedValue, sealValue } from './sealed-box.js';
+export { openWithKeys } from './sealing-keys.js';
+export type { OpenedValue, ResealCount, SealingKeys } from './sealing-keys.js';
 export { readOrCreateSecretFile } from './secret-file.js';
 export { exponentialBackoff, fullJitterBackoff, pause } from './backoff.js';
 export type { ExponentialBackoffOptions } from './backoff.js';

@@ -2,8 +2,8 @@
  * storage: the database factory (SQLite embedded, PostgreSQL at scale), the
  * one migration set, the runtime's stores, and the bus (in-process or Redis).
  */
-export { createDatabase } from './database.js';
-export type { Database, DatabaseOptions } from './database.js';
+export { createDatabase, migrateDatabase } from './database.js';
+export type { Database, DatabaseOptions, MigrationReport } from './database.js';
 export type { Tables } from './schema.js';
 export { createRuntimeStores } from './create-stores.js';
 export type { RuntimeStores } from './create-stores.js';

@@ -23,6 +23,7 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   if (env['REGISTRY_TOKEN']) config.registryToken = env['REGISTRY_TOKEN'];
   if (env['GATEWAY_ADMIN_TOKEN']) config.adminToken = env['GATEWAY_ADMIN_TOKEN'];
   if (env['GATEWAY_SECRET']) config.keyEncryptionSecret = env['GATEWAY_SECRET'];
+  if (env['GATEWAY_SECRET_PREVIOUS']) config.previousKeyEncryptionSecret = env['GATEWAY_SECRET_PREVIOUS'];
   if (env['GATEWAY_SIGNING_ALG']) config.signingAlg = env['GATEWAY_SIGNING_ALG'] as GatewayConfigInput['signingAlg'];
   const ttl = envInt('GATEWAY_TOKEN_TTL_SECONDS', env['GATEWAY_TOKEN_TTL_SECONDS']);
   if (ttl !== undefined) config.tokenTtlSeconds = ttl;

@@ -24,6 +24,7 @@ export function runtimeConfigFromEnv(env: Record<string, string | undefined>, fl
   if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) config.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   if (env['AGENTMESH_SIGNING_KEY']) config.signingKeyPem = env['AGENTMESH_SIGNING_KEY'];
   if (env['AGENTMESH_SECRET']) config.storageSecret = env['AGENTMESH_SECRET'];
+  if (env['AGENTMESH_SECRET_PREVIOUS']) config.previousStorageSecret = env['AGENTMESH_SECRET_PREVIOUS'];
   if (env['AGENTMESH_ALLOW_HOSTS']) config.allowHosts = env['AGENTMESH_ALLOW_HOSTS'].split(',').map((h) => h.trim()).filter(Boolean);
   const retention = envInt('AGENTMESH_RETENTION_MS', env['AGENTMESH_RETENTION_MS']);
   if (retention !== undefined) config.retentionMs = retention;

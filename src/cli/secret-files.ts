@@ -9,9 +9,11 @@ import { readFileSync } from 'node:fs';
 /** The variables that may come from a file: each a secret or holding one (a URL with a password). */
 export const SECRET_VARIABLES = [
   'GATEWAY_SECRET',
+  'GATEWAY_SECRET_PREVIOUS',
   'GATEWAY_ADMIN_TOKEN',
   'REGISTRY_TOKEN',
   'AGENTMESH_SECRET',
+  'AGENTMESH_SECRET_PREVIOUS',
   'AGENTMESH_SIGNING_KEY',
   'DATABASE_URL',
   'DATABASE_MIGRATION_URL',

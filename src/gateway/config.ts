@@ -42,6 +42,12 @@ export const gatewayConfigSchema = z
     clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
     /** Encrypts signing keys at rest; unset: a secret file in dataDir (0600). */
     keyEncryptionSecret: z.string().min(32).optional(),
+    /**
+     * The secret being retired during a rotation (env GATEWAY_SECRET_PREVIOUS):
+     * what it sealed still opens, until `agentmesh secrets rotate` re-seals it
+     * under `keyEncryptionSecret` (docs/operations.md#rotating-gateway_secret-and-agentmesh_secret).
+     */
+    previousKeyEncryptionSecret: z.string().min(32).optional(),
     externalIssuers: z.array(externalIssuer).default([]),
     /** Lifetime of the assertion the gateway attaches to each forwarded call, seconds. */
     assertionTtlSeconds: z.number().int().min(5).max(3600).default(120),

@@ -90,6 +90,7 @@ export async function buildParts(config: GatewayConfig, backends: GatewayBackend
       clockToleranceSeconds: config.clockToleranceSeconds,
       externalIssuers: config.externalIssuers,
       ...(config.keyEncryptionSecret ? { signingKeyEncryptionSecret: config.keyEncryptionSecret } : { secretFile: join(config.dataDir, 'gateway-secret') }),
+      ...(config.previousKeyEncryptionSecret ? { previousSigningKeyEncryptionSecret: config.previousKeyEncryptionSecret } : {}),
       ...(config.adminToken ? { adminToken: config.adminToken } : {}),
     },
   });

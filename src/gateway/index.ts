@@ -10,5 +10,6 @@ export { parseGatewayConfig, gatewayConfigSchema } from './config.js';
 export type { GatewayConfig, GatewayConfigInput } from './config.js';
 export { classifyA2aRequest, OPERATION_SCOPES } from './policy/a2a-operation.js';
 export type { A2aOperation, ClassifiedRequest } from './policy/a2a-operation.js';
-export { GATEWAY_DELEGATE_SCOPE } from './identity/index.js';
+export { GATEWAY_DELEGATE_SCOPE, resealGatewaySecrets } from './identity/index.js';
+export type { IdentityResealResult, ResealGatewaySecretsOptions } from './identity/index.js';
 export type { Principal } from './identity/index.js';

@@ -47,6 +47,12 @@ export const runtimeConfigSchema = z
      * from `runtime-secret` in dataDir, created (0600) on first start.
      */
     storageSecret: z.string().min(32).optional(),
+    /**
+     * The secret being retired during a rotation (env AGENTMESH_SECRET_PREVIOUS):
+     * configs it sealed still open, until `agentmesh secrets rotate` re-seals
+     * them under `storageSecret` (docs/operations.md#rotating-gateway_secret-and-agentmesh_secret).
+     */
+    previousStorageSecret: z.string().min(32).optional(),
     /** Card/push signing key: PEM of a private key (ES256 or RS256). Unset: a key is generated into dataDir. */
     signingKeyPem: z.string().optional(),
     /** Sign agent cards (JWS, A2A §8.4). */

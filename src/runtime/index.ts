@@ -18,6 +18,9 @@ export type { AgentConfigChange, ConfigChangeListener } from './registration/ind
 export { TaskEngine } from './task-engine.js';
 export { createGatewayAssertionCheck } from './gateway-assertion.js';
 export type { GatewayAssertionOptions } from './gateway-assertion.js';
+// What `agentmesh secrets rotate` runs to finish a rotation of AGENTMESH_SECRET.
+export { resealPushConfigs } from './push/index.js';
+export type { ResealPushConfigsOptions } from './push/index.js';
 // What a webhook receiver needs to check a push notification (docs/push-notifications.md).
 export { verifyPushSignature, PUSH_SIGNATURE_HEADER } from './push/index.js';
 export type { PushSignatureClaims, VerifyPushSignatureOptions, PushSignatureFailure } from './push/index.js';

@@ -63,7 +63,7 @@ export async function openBackends(config: RuntimeConfig, given: { database?: Da
   const bus = given.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
   if (!given.bus) stack.defer('bus', () => deadline.bounded('bus', () => bus.close()));
   const stores = createRuntimeStores(database);
-  const pushStore = new SealedPushStore(stores.push, await loadPushSealingKey({ secret: config.storageSecret, file: join(config.dataDir, 'runtime-secret'), logger: log }));
+  const pushStore = new SealedPushStore(stores.push, await loadPushSealingKey({ secret: config.storageSecret, previousSecret: config.previousStorageSecret, file: join(config.dataDir, 'runtime-secret'), logger: log }));
   const replicaId = uuidv7();
   // Written by listen()'s heartbeat; removed once the tasks are drained, so no replica takes them over early.
   stack.defer('replica record', () => deadline.bounded('replica record', () => stores.tasks.removeReplica(replicaId).catch(() => undefined)));

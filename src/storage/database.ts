@@ -198,7 +198,38 @@ async function openPostgres(url: string, { max, queryTimeoutMs, crossTenant, app
   };
 }
 
-async function migrate(database: Database): Promise<void> {
+/** What {@link migrateDatabase} did. */
+export interface MigrationReport {
+  /** Migrations applied by this run, in order (empty when the schema was up to date). */
+  applied: string[];
+  /** The newest migration of this version: the schema is now at it. */
+  latest: string;
+}
+
+/**
+ * Applies every pending migration of every role (one set for all of them) to
+ * the database named by `url` (PostgreSQL, one connection: the migrator role
+ * of deploy/postgres/roles.sql) or the SQLite file, then closes it: what
+ * `agentmesh migrate` and a Kubernetes migration Job run before a rollout.
+ * Failure is AM_ERR_STORAGE_UNAVAILABLE naming the migration.
+ *
+ * @example
+ * const { applied } = await migrateDatabase({ url: process.env.DATABASE_MIGRATION_URL });
+ */
+export async function migrateDatabase(options: { url?: string | undefined; sqlitePath?: string; queryTimeoutMs?: number }): Promise<MigrationReport> {
+  const database = options.url
+    ? await openPostgres(options.url, { max: 1, queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, crossTenant: true, applicationName: 'agentmesh:migrate' })
+    : openSqlite(options.sqlitePath ?? './.agentmesh/mesh.db');
+  try {
+    const applied = await migrate(database);
+    const names = Object.keys(await migrationProvider(database.dialect).getMigrations());
+    return { applied, latest: names[names.length - 1]! };
+  } finally {
+    await database.close();
+  }
+}
+
+async function migrate(database: Database): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every schema unless told which one:
   // another schema's tables on the same server (tests, other tenants) would fool it.
   const schema = database.dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db)).rows[0]?.schema : undefined;
@@ -210,4 +241,5 @@ async function migrate(database: Database): Promise<void> {
     const hint = (error as { code?: unknown }).code === '42501' ? '; this role may not change the schema: set DATABASE_MIGRATION_URL to the migrator role (docs/security.md#database-roles)' : '';
     throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `Database migration ${failed} failed: ${(error as Error).message}${hint}`, { cause: error, expose: false });
   }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

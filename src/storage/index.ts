@@ -2,8 +2,8 @@
  * storage: the database factory (SQLite embedded, PostgreSQL at scale), the
  * one migration set, the runtime's stores, and the bus (in-process or Redis).
  */
-export { createDatabase } from './database.js';
-export type { Database, DatabaseOptions } from './database.js';
+export { createDatabase, migrateDatabase } from './database.js';
+export type { Database, DatabaseOptions, MigrationReport } from './database.js';
 export type { Tables } from './schema.js';
 export { createRuntimeStores } from './create-stores.js';
 export type { RuntimeStores } from './create-stores.js';
@@ -19,6 +19,8 @@ export type { RedisBusOptions } from './bus/redis-bus.js';
 export { uuidv7 } from './uuid7.js';
 export { EphemeralMap } from './ephemeral-map.js';
 export { deriveSealingKey, isSealedValue, openSealedValue, sealValue } from './sealed-box.js';
+export { openWithKeys } from './sealing-keys.js';
+export type { OpenedValue, ResealCount, SealingKeys } from './sealing-keys.js';
 export { readOrCreateSecretFile } from './secret-file.js';
 export { exponentialBackoff, fullJitterBackoff, pause } from './backoff.js';
 export type { ExponentialBackoffOptions } from './backoff.js';

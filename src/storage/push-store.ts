@@ -44,6 +44,12 @@ export interface PushStore {
    * the runtime sealed them at rest: the runtime seals them at start.
    */
   configsNotSealed(limit: number): Promise<PushConfigRecord[]>;
+  /**
+   * Up to `limit` configs after `after` in (task id, config id) order, every
+   * tenant's: a rotation of the runtime's secret walks them all to re-seal
+   * the ones still sealed under the previous secret.
+   */
+  configsAfter(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]>;
   /** Sets a config's stored text to `to` if it still is `from`; false when it changed or is gone. */
   replaceConfig(taskId: string, id: string, from: string, to: string): Promise<boolean>;
   /** Deletes a config and its undelivered outbox rows; false when it did not exist. */

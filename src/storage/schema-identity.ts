@@ -95,6 +95,8 @@ export interface IdentityAssertionJtisTable {
 export interface IdentityStateTable {
   id: number;
   revision: number;
+  /** The credential-hash pepper, sealed under the key-encryption key (migration 0010); null until a gateway stores it. */
+  credential_pepper: string | null;
 }
 
 /** Tables of the identity component, as Kysely sees them (shared by both dialects). */

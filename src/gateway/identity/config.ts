@@ -63,6 +63,11 @@ export const identityConfigSchema = z
      * Unset: `secretFile` is read, or created (0600) with a random secret.
      */
     signingKeyEncryptionSecret: z.string().min(32).optional(),
+    /**
+     * The secret being retired during a rotation (env GATEWAY_SECRET_PREVIOUS):
+     * what it sealed still opens, until `agentmesh secrets rotate` re-seals it.
+     */
+    previousSigningKeyEncryptionSecret: z.string().min(32).optional(),
     /** File holding the secret when `signingKeyEncryptionSecret` is unset, e.g. `<dataDir>/gateway-secret`. */
     secretFile: z.string().min(1).optional(),
     /** Static bearer token granting `gateway:admin` and `credits:admin` for bootstrap (env GATEWAY_ADMIN_TOKEN). */
@@ -82,6 +87,9 @@ export const identityConfigSchema = z
   .superRefine((config, ctx) => {
     if (config.signingKeyEncryptionSecret === undefined && config.secretFile === undefined) {
       ctx.addIssue({ code: 'custom', path: ['signingKeyEncryptionSecret'], message: 'must be set (32+ characters), or secretFile must name where a generated secret is kept' });
+    }
+    if (config.previousSigningKeyEncryptionSecret !== undefined && config.previousSigningKeyEncryptionSecret === config.signingKeyEncryptionSecret) {
+      ctx.addIssue({ code: 'custom', path: ['previousSigningKeyEncryptionSecret'], message: 'equals the current secret: set it to the secret being retired, or leave it unset' });
     }
     const issuers = new Set<string>([config.issuer.replace(/\/+$/, '')]);
     config.externalIssuers.forEach((external, i) => {

@@ -4,7 +4,9 @@ import type { Logger, Metrics } from '../../observability/index.js';
 import type { Database } from '../../storage/index.js';
 import { Authenticator, type CredentialCarrier } from './authenticator.js';
 import { keyPublishLeadMs, parseIdentityConfig, type IdentityConfig, type IdentityConfigInput } from './config.js';
+import { loadCredentialPepper } from './crypto/credential-pepper.js';
 import { loadDerivedKeys } from './crypto/master-secret.js';
+import { resealIdentity } from './reseal-identity.js';
 import { SecretHasher } from './crypto/secret-hash.js';
 import { ApiKeyService } from './credentials/api-key-service.js';
 import { ClientService } from './credentials/client-service.js';
@@ -96,14 +98,14 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   const log = options.logger.child({ module: 'identity' });
   const { metrics, database, guard } = options;
 
-  const derived = await loadDerivedKeys({ secret: config.signingKeyEncryptionSecret, file: config.secretFile, logger: options.logger });
-  const hasher = new SecretHasher(derived.secretPepper);
+  const derived = await loadDerivedKeys({ secret: config.signingKeyEncryptionSecret, previousSecret: config.previousSigningKeyEncryptionSecret, file: config.secretFile, logger: options.logger });
+  const hasher = new SecretHasher(await loadCredentialPepper(database, derived));
   const ring = new KeyRing({
     rotationIntervalMs: config.keyRotationIntervalMs,
     publishLeadMs: keyPublishLeadMs(config),
     maxSignedLifetimeMs: (config.tokenTtlSeconds + config.clockToleranceSeconds) * 1000,
   });
-  const keys = new KeyManager({ store: new SigningKeyStore(database, derived.keyEncryptionKey), ring, alg: config.signingAlg, clock, log });
+  const keys = new KeyManager({ store: new SigningKeyStore(database, derived.keyEncryption), ring, alg: config.signingAlg, clock, log });
   const revocationStore = new RevocationStore(database);
   const clientStore = new ClientStore(database);
   const revocations = new RevocationList();
@@ -150,6 +152,13 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
     log,
   });
   await sync.start();
+  if (derived.keyEncryption.previous !== undefined) {
+    // A rotation in progress: say what is left, so the operator knows when the previous secret can go.
+    const left = await resealIdentity(database, derived, { dryRun: true });
+    const underPrevious = left.signingKeys.underPrevious + left.credentialPepper.underPrevious;
+    if (underPrevious > 0) log.warn({ underPrevious }, 'rows are still sealed under GATEWAY_SECRET_PREVIOUS: once every replica has both secrets, run `agentmesh secrets rotate`');
+    else log.info('nothing is sealed under GATEWAY_SECRET_PREVIOUS any more: remove it and restart the replicas');
+  }
 
   const issued = metrics.counter('agentmesh_identity_tokens_issued_total', 'Access tokens issued, by client authentication method', ['method']);
   const refused = metrics.counter('agentmesh_identity_oauth_errors_total', 'OAuth requests refused, by endpoint and RFC 6749 error code', ['endpoint', 'error']);

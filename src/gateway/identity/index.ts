@@ -8,6 +8,8 @@
 export { createIdentity } from './identity.js';
 export type { Identity, IdentityOptions } from './identity.js';
 export { parseIdentityConfig, identityConfigSchema } from './config.js';
+export { resealGatewaySecrets } from './reseal-identity.js';
+export type { IdentityResealResult, ResealGatewaySecretsOptions } from './reseal-identity.js';
 export type { IdentityConfig, IdentityConfigInput, ExternalIssuerConfig } from './config.js';
 export { GATEWAY_ADMIN_SCOPE, GATEWAY_DELEGATE_SCOPE, CREDITS_ADMIN_SCOPE } from './principal.js';
 export type { Principal, PrincipalKind } from './principal.js';

@@ -4,7 +4,9 @@
  * See docs/push-notifications.md.
  */
 export { loadSigningKey } from './signing-keys.js';
-export { SealedPushStore, loadPushSealingKey } from './sealed-push-store.js';
+export { SealedPushStore, loadPushSealingKey, pushSealingKeys } from './sealed-push-store.js';
+export { resealPushConfigs } from './reseal-push-configs.js';
+export type { ResealPushConfigsOptions } from './reseal-push-configs.js';
 export type { PushSealingKeySource } from './sealed-push-store.js';
 export type { SigningKey, SigningAlgorithm, PublicSigningJwk, LoadSigningKeyOptions } from './signing-keys.js';
 export {

@@ -1,29 +1,32 @@
-import { deriveSealingKey, isSealedValue, openSealedValue, readOrCreateSecretFile, sealValue, type PushConfigRecord, type PushStore } from '../../storage/index.js';
+import { deriveSealingKey, isSealedValue, openWithKeys, readOrCreateSecretFile, sealValue, type PushConfigRecord, type PushStore, type ResealCount, type SealingKeys } from '../../storage/index.js';
 import type { Logger } from '../../observability/index.js';
 
 /** HKDF salt and info of the push-config key: no other key derived from the same secret can stand in for it. */
 const SALT = 'agentmesh/runtime';
 const INFO = 'push-config-encryption v1';
-/** Configs sealed per batch at start. */
+/** Configs sealed per batch at start, and read per batch by a rotation. */
 const MIGRATION_BATCH = 100;
 
 /** Where the runtime's secret comes from: the configured value, else the file (created 0600 when missing). */
 export interface PushSealingKeySource {
   secret?: string | undefined;
+  /** The secret being retired (`previousStorageSecret`, AGENTMESH_SECRET_PREVIOUS): what it sealed still opens. */
+  previousSecret?: string | undefined;
   file: string;
   logger: Logger;
 }
 
 /**
- * The key that seals push configs at rest, derived (HKDF-SHA-256) from the
+ * The keys that seal push configs at rest, derived (HKDF-SHA-256) from the
  * runtime's secret: `storageSecret` (AGENTMESH_SECRET) when set, else a
  * secret file in the data dir created on first start, as the gateway keeps
- * its own. Every replica sharing a database needs the same secret.
+ * its own; plus the previous secret's key during a rotation. Every replica
+ * sharing a database needs the same secret.
  *
  * @example
- * const key = await loadPushSealingKey({ secret: config.storageSecret, file: join(config.dataDir, 'runtime-secret'), logger });
+ * const keys = await loadPushSealingKey({ secret: config.storageSecret, file: join(config.dataDir, 'runtime-secret'), logger });
  */
-export async function loadPushSealingKey(source: PushSealingKeySource): Promise<Buffer> {
+export async function loadPushSealingKey(source: PushSealingKeySource): Promise<SealingKeys> {
   let secret = source.secret;
   if (secret === undefined) {
     const found = await readOrCreateSecretFile(source.file);
@@ -32,7 +35,17 @@ export async function loadPushSealingKey(source: PushSealingKeySource): Promise<
     if (found.loose) log.warn({ file: source.file, mode: found.mode.toString(8) }, 'runtime secret file is readable by group or others; chmod 600 it');
     secret = found.secret;
   }
-  return deriveSealingKey(secret, SALT, INFO);
+  return pushSealingKeys(secret, source.previousSecret);
+}
+
+/**
+ * The push-config keys of a secret and, during a rotation, of the previous one.
+ *
+ * @example
+ * const keys = pushSealingKeys(newSecret, oldSecret);
+ */
+export function pushSealingKeys(secret: string, previousSecret?: string): SealingKeys {
+  return Object.freeze({ current: deriveSealingKey(secret, SALT, INFO), previous: previousSecret === undefined ? undefined : deriveSealingKey(previousSecret, SALT, INFO) });
 }
 
 /** The row a sealed config belongs to: a sealed value copied onto another row does not open. */
@@ -52,11 +65,12 @@ const contextOf = (taskId: string, id: string): string => `push-config:${taskId}
  */
 export class SealedPushStore implements PushStore {
   readonly #store: PushStore;
-  readonly #key: Buffer;
+  readonly #keys: SealingKeys;
 
-  constructor(store: PushStore, key: Buffer) {
+  /** `keys`: one key, or the current and previous ones during a rotation of the secret. */
+  constructor(store: PushStore, keys: Buffer | SealingKeys) {
     this.#store = store;
-    this.#key = key;
+    this.#keys = Buffer.isBuffer(keys) ? { current: keys } : keys;
   }
 
   putConfig(config: PushConfigRecord): Promise<void> {
@@ -75,6 +89,10 @@ export class SealedPushStore implements PushStore {
   /** The configs still stored in clear, opened as they are (nothing to open). */
   configsNotSealed(limit: number): Promise<PushConfigRecord[]> {
     return this.#store.configsNotSealed(limit);
+  }
+
+  configsAfter(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {
+    return this.#store.configsAfter(after, limit);
   }
 
   /** Replaces stored text as is: callers pass what the store holds. */
@@ -113,13 +131,41 @@ export class SealedPushStore implements PushStore {
     }
   }
 
+  /**
+   * Re-seals under the current key every config only the previous key opens
+   * (the step that finishes a rotation of AGENTMESH_SECRET), each only if
+   * unchanged since read, so it is safe beside serving replicas and a second
+   * run. `dryRun` counts without writing. A config neither key opens fails
+   * the walk: the secrets given are not the ones that sealed it.
+   */
+  async resealUnderPrevious(options: { dryRun?: boolean } = {}): Promise<ResealCount> {
+    const count: ResealCount = { checked: 0, underPrevious: 0, resealed: 0 };
+    let after: { taskId: string; id: string } | undefined;
+    for (;;) {
+      const batch = await this.#store.configsAfter(after, MIGRATION_BATCH);
+      for (const record of batch) {
+        count.checked++;
+        if (!isSealedValue(record.config)) continue;
+        const opened = openWithKeys(this.#keys, record.config, contextOf(record.taskId, record.id));
+        if (!opened.underPrevious) continue;
+        count.underPrevious++;
+        if (options.dryRun === true) continue;
+        const resealed = { ...record, config: opened.plaintext.toString('utf8') };
+        if (await this.#store.replaceConfig(record.taskId, record.id, record.config, this.#seal(resealed))) count.resealed++;
+      }
+      if (batch.length < MIGRATION_BATCH) return count;
+      const last = batch[batch.length - 1]!;
+      after = { taskId: last.taskId, id: last.id };
+    }
+  }
+
   #seal(record: PushConfigRecord): string {
-    return sealValue(this.#key, Buffer.from(record.config, 'utf8'), contextOf(record.taskId, record.id));
+    return sealValue(this.#keys.current, Buffer.from(record.config, 'utf8'), contextOf(record.taskId, record.id));
   }
 
   #open(record: PushConfigRecord): PushConfigRecord {
     // JSON text is a row from before sealing: it reads as it is until sealExisting seals it.
     if (!isSealedValue(record.config)) return record;
-    return { ...record, config: openSealedValue(this.#key, record.config, contextOf(record.taskId, record.id)).toString('utf8') };
+    return { ...record, config: openWithKeys(this.#keys, record.config, contextOf(record.taskId, record.id)).plaintext.toString('utf8') };
   }
 }

@@ -8,6 +8,7 @@ import { tenantRowSecurityMigration } from './0006-tenant-row-security.js';
 import { gatewaySettlementsMigration } from './0007-gateway-settlements.js';
 import { workflowsMigration } from './0008-workflows.js';
 import { rowSecurityDenyByDefaultMigration } from './0009-row-security-deny-by-default.js';
+import { identityCredentialPepperMigration } from './0010-identity-credential-pepper.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -26,6 +27,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0007-gateway-settlements': gatewaySettlementsMigration(dialect),
         '0008-workflows': workflowsMigration(dialect),
         '0009-row-security-deny-by-default': rowSecurityDenyByDefaultMigration(dialect),
+        '0010-identity-credential-pepper': identityCredentialPepperMigration(dialect),
       };
     },
   };

@@ -229,6 +229,13 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     return rows.map(toConfig);
   }
 
+  async configsAfter(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {
+    let query = this.#db.selectFrom('push_configs').selectAll();
+    if (after) query = query.where(sql<boolean>`(task_id, id) > (${after.taskId}, ${after.id})`);
+    const rows = await query.orderBy('task_id').orderBy('id').limit(limit).execute();
+    return rows.map(toConfig);
+  }
+
   async replaceConfig(taskId: string, id: string, from: string, to: string): Promise<boolean> {
     const r = await this.#db.updateTable('push_configs').set({ config: to }).where('task_id', '=', taskId).where('id', '=', id).where('config', '=', from).executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;

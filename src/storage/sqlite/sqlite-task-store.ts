@@ -204,6 +204,11 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return (this.#s.configsNotSealed.all(limit) as ConfigRow[]).map(toConfig);
   }
 
+  async configsAfter(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {
+    const rows = after ? this.#s.configsAfter.all(after.taskId, after.taskId, after.id, limit) : this.#s.configsFirst.all(limit);
+    return (rows as ConfigRow[]).map(toConfig);
+  }
+
   async replaceConfig(taskId: string, id: string, from: string, to: string): Promise<boolean> {
     let replaced = false;
     await this.#enqueue(() => {
@@ -393,6 +398,8 @@ function prepare(db: BetterSqlite3.Database) {
     listConfigs: db.prepare('SELECT * FROM push_configs WHERE task_id = ? ORDER BY created_at, id'),
     deleteConfig: db.prepare('DELETE FROM push_configs WHERE task_id = ? AND id = ?'),
     configsNotSealed: db.prepare("SELECT * FROM push_configs WHERE substr(config, 1, 1) = '{' ORDER BY task_id, id LIMIT ?"),
+    configsFirst: db.prepare('SELECT * FROM push_configs ORDER BY task_id, id LIMIT ?'),
+    configsAfter: db.prepare('SELECT * FROM push_configs WHERE task_id > ? OR (task_id = ? AND id > ?) ORDER BY task_id, id LIMIT ?'),
     replaceConfig: db.prepare('UPDATE push_configs SET config = ? WHERE task_id = ? AND id = ? AND config = ?'),
     deleteConfigOutbox: db.prepare("DELETE FROM push_outbox WHERE task_id = ? AND config_id = ? AND state = 'pending'"),
     due: db.prepare(

@@ -47,7 +47,7 @@ async function modelOf(object: K8sObject): Promise<new (data: unknown) => { vali
 
 const workloadKinds = new Set(['Deployment', 'StatefulSet', 'Job', 'DaemonSet']);
 
-for (const overlay of ['single', 'production']) {
+for (const overlay of ['single', 'production', 'production/migrate']) {
   describe(`deploy/kubernetes/${overlay}`, () => {
     test('renders, and every object validates against its Kubernetes schema', async () => {
       const objects = await render(overlay);
@@ -86,18 +86,21 @@ for (const overlay of ['single', 'production']) {
       }
     });
 
-    test('denies all traffic by default, and lets only the gateway take ingress from outside the mesh', async () => {
-      const objects = await render(overlay);
-      const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
-      const deny = policies.find((p) => Object.keys(p.spec.podSelector).length === 0 && p.spec.policyTypes.includes('Ingress') && p.spec.policyTypes.includes('Egress') && !p.spec.ingress && !p.spec.egress);
-      assert.ok(deny, 'a NetworkPolicy selecting every pod with no ingress and no egress rule');
-      for (const policy of policies) {
-        for (const rule of policy.spec.ingress ?? []) {
-          // A rule without `from` admits anyone: only on the gateway's public port.
-          if (rule.from === undefined) assert.deepEqual(rule.ports, [{ protocol: 'TCP', port: 4200 }], `${policy.metadata.name}: open ingress only to the gateway port`);
+    // production/migrate is applied into production's namespace and shares its default-deny.
+    if (overlay !== 'production/migrate') {
+      test('denies all traffic by default, and lets only the gateway take ingress from outside the mesh', async () => {
+        const objects = await render(overlay);
+        const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+        const deny = policies.find((p) => Object.keys(p.spec.podSelector).length === 0 && p.spec.policyTypes.includes('Ingress') && p.spec.policyTypes.includes('Egress') && !p.spec.ingress && !p.spec.egress);
+        assert.ok(deny, 'a NetworkPolicy selecting every pod with no ingress and no egress rule');
+        for (const policy of policies) {
+          for (const rule of policy.spec.ingress ?? []) {
+            // A rule without `from` admits anyone: only on the gateway's public port.
+            if (rule.from === undefined) assert.deepEqual(rule.ports, [{ protocol: 'TCP', port: 4200 }], `${policy.metadata.name}: open ingress only to the gateway port`);
+          }
         }
-      }
-    });
+      });
+    }
   });
 }
 
@@ -130,5 +133,33 @@ describe('deploy/kubernetes/production', () => {
     assert.ok(rule, 'a PrometheusRule');
     assert.deepEqual(rule.spec?.groups, (parse(readFileSync(join(root, 'deploy/prometheus/rules.yml'), 'utf8')) as { groups: unknown }).groups, 'prometheus-rule.yaml is stale: run node deploy/kubernetes/prometheus-rule.mjs');
     assert.ok(objects.some((o) => o.kind === 'Certificate'), 'a cert-manager Certificate');
+  });
+
+  test('migrates in a Job before the rollout: the only workload given the migrator credential, on the same image', async () => {
+    const [app, migrate] = await Promise.all([render('production'), render('production/migrate')]);
+    const job = migrate.find((o) => o.kind === 'Job');
+    assert.ok(job, 'production/migrate holds a Job');
+    const pod = job.spec.template.spec;
+    assert.equal(pod.restartPolicy, 'Never');
+    assert.deepEqual(pod.containers.map((c: { args: string[] }) => c.args), [['migrate']]);
+    const example = parse(readFileSync(join(root, 'deploy', 'kubernetes', 'secrets.example.yaml'), 'utf8')) as { stringData: Record<string, string> };
+    const items = pod.volumes.find((v: { secret?: unknown }) => v.secret).secret.items.map((i: { key: string }) => i.key);
+    assert.deepEqual(items, ['database_migration_url']);
+    assert.ok('database_migration_url' in example.stringData);
+    assert.ok(pod.containers[0].env.some((e: { name: string; value: string }) => e.name === 'DATABASE_MIGRATION_URL_FILE' && e.value === '/run/secrets/agentmesh/database_migration_url'));
+    // Least privilege: the serving roles never hold the credential that may change the schema.
+    for (const workload of app.filter((o) => workloadKinds.has(o.kind))) {
+      const text = JSON.stringify(workload.spec.template.spec);
+      assert.doesNotMatch(text, /database_migration_url|DATABASE_MIGRATION_URL/, `${workload.metadata.name} holds no migrator credential`);
+    }
+    // One image for the Job and the roles it migrates for.
+    const images = (objects: K8sObject[]) => new Set(objects.filter((o) => workloadKinds.has(o.kind)).flatMap((o) => o.spec.template.spec.containers.map((c: { image: string }) => c.image)));
+    assert.deepEqual([...images(migrate)], [...images(app)]);
+    assert.equal(images(app).size, 1);
+    // Its pod reaches PostgreSQL through its own policy (production's default-deny covers the namespace).
+    const policy = migrate.find((o) => o.kind === 'NetworkPolicy');
+    assert.deepEqual(policy?.spec.podSelector.matchLabels, { 'app.kubernetes.io/component': 'migrate' });
+    assert.equal(job.spec.template.metadata.labels['app.kubernetes.io/component'], 'migrate');
+    assert.ok(policy.spec.egress.some((rule: { ports: Array<{ port: number }> }) => rule.ports.some((p) => p.port === 5432)), 'egress to PostgreSQL');
   });
 });

@@ -158,7 +158,7 @@ describe('issue 15 §4: gateway security probe', () => {
       try {
         const now = Date.now();
         const ring = new KeyRing({ rotationIntervalMs: 86_400_000, publishLeadMs: 3_600_000, maxSignedLifetimeMs: 1_000_000 });
-        const keys = new KeyManager({ store: new SigningKeyStore(database, randomBytes(32)), ring, alg: 'ES256', clock: () => now, log: createLogger({ level: 'silent' }) });
+        const keys = new KeyManager({ store: new SigningKeyStore(database, { current: randomBytes(32) }), ring, alg: 'ES256', clock: () => now, log: createLogger({ level: 'silent' }) });
         await keys.maintain();
         const key = ring.signer(now)!;
         const verifier = new LocalTokenVerifier({ ring, keys, issuer: 'https://gw.test', audiences: ['agentmesh'], clockToleranceSeconds: 30, clock: () => now });

@@ -73,8 +73,8 @@ describe('identity secret', () => {
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.ok(readFileSync(file, 'utf8').trim().length >= 32);
     const second = await loadDerivedKeys({ file, logger });
-    assert.deepEqual(second.keyEncryptionKey, first.keyEncryptionKey);
-    assert.notDeepEqual(first.keyEncryptionKey, first.secretPepper, 'the two derived keys differ');
+    assert.deepEqual(second.keyEncryption.current, first.keyEncryption.current);
+    assert.notDeepEqual(first.keyEncryption.current, first.derivedPeppers.current, 'the two derived keys differ');
   });
 
   test('uses a configured secret over the file, and refuses a short file', async (t) => {
@@ -82,7 +82,7 @@ describe('identity secret', () => {
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const a = await loadDerivedKeys({ secret: 'x'.repeat(32), logger });
     const b = await loadDerivedKeys({ secret: 'x'.repeat(32), file: join(dir, 'unused'), logger });
-    assert.deepEqual(a.secretPepper, b.secretPepper);
+    assert.deepEqual(a.derivedPeppers.current, b.derivedPeppers.current);
     writeFileSync(join(dir, 'short'), 'too short');
     await assert.rejects(loadDerivedKeys({ file: join(dir, 'short'), logger }), { code: 'AM_ERR_CONFIG_INVALID', message: /fewer than 32 characters/ });
   });

@@ -2,14 +2,13 @@
  * What every `agentmesh audit …` command shares: `--data-dir`, opening the
  * database straight (no server involved), and writing JSON lines.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { sql } from 'kysely';
 import { createAuditLog, type AuditLog } from '../../../audit/index.js';
 import { createLogger, createMetrics } from '../../../observability/index.js';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
-import { createDatabase, type Database } from '../../../storage/index.js';
+import type { Database } from '../../../storage/index.js';
+import { openDirectDatabase } from '../../direct-database.js';
 import type { CliContext, TextSink } from '../../cli-io.js';
 import type { ExitCode } from '../../exit-codes.js';
 
@@ -71,29 +70,8 @@ export async function runAuditCommand(ctx: CliContext, flags: AuditDatabaseFlags
 }
 
 async function openDatabase(ctx: CliContext, flags: AuditDatabaseFlags): Promise<{ database: Database; where: string }> {
-  const url = ctx.io.env.DATABASE_URL;
-  if (url) {
-    // The URL may carry a password: name only the host and database.
-    const where = describeUrl(url);
-    try {
-      return { database: await createDatabase({ url, migrate: false, poolSize: 2 }), where };
-    } catch (err) {
-      throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `cannot open ${where}: ${(err as Error).message}`, { cause: err });
-    }
-  }
-  const file = resolve(join(flags.dataDir ?? (ctx.io.env.AGENTMESH_DATA_DIR || './.agentmesh'), 'mesh.db'));
-  // Opening a missing file would create an empty database and report an empty chain as sound.
-  if (!existsSync(file)) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `no database at ${file}: pass --data-dir <dir> (the gateway's) or set DATABASE_URL`);
-  return { database: await createDatabase({ sqlitePath: file, migrate: false }), where: file };
-}
-
-function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `PostgreSQL at ${parsed.host}${parsed.pathname}`;
-  } catch {
-    return 'the PostgreSQL database of DATABASE_URL';
-  }
+  // Opening a missing file would create an empty database and report an empty chain as sound: openDirectDatabase refuses it.
+  return openDirectDatabase(ctx.io.env, flags.dataDir, "the gateway's");
 }
 
 /** Writes one line, waiting for the sink to drain when it asks to (a SIEM pipe reading slowly). */

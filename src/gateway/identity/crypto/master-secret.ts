@@ -1,37 +1,52 @@
 import { hkdfSync } from 'node:crypto';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
-import { readOrCreateSecretFile as readSecretFile } from '../../../storage/index.js';
+import { readOrCreateSecretFile as readSecretFile, type SealingKeys } from '../../../storage/index.js';
 import type { Logger } from '../../../observability/index.js';
 
-/** The two keys identity derives from its one secret; neither ever leaves the process. */
+/** The keys identity derives from its secret (and, during a rotation, the previous one); none ever leaves the process. */
 export interface DerivedKeys {
-  /** AES-256-GCM key that seals signing keys at rest. */
-  readonly keyEncryptionKey: Buffer;
-  /** HMAC-SHA-256 pepper of client-secret and API-key hashes. */
-  readonly secretPepper: Buffer;
+  /** AES-256-GCM keys that seal signing keys and the credential pepper at rest. */
+  readonly keyEncryption: SealingKeys;
+  /**
+   * The HMAC pepper each secret derives, for a database whose pepper is not
+   * stored yet (written by a version that derived it on every start): the
+   * stored one is adopted from the secret that sealed the signing keys.
+   */
+  readonly derivedPeppers: { readonly current: Buffer; readonly previous?: Buffer | undefined };
 }
 
 /** Where the secret comes from: the configured value, else the file (created when missing). */
 export interface MasterSecretSource {
   secret?: string | undefined;
+  /** The secret being retired (GATEWAY_SECRET_PREVIOUS). */
+  previousSecret?: string | undefined;
   file?: string | undefined;
   logger: Logger;
 }
 
 const SALT = Buffer.from('agentmesh/gateway/identity');
 
+const keyEncryptionKey = (ikm: Buffer): Buffer => Buffer.from(hkdfSync('sha256', ikm, SALT, 'signing-key-encryption v1', 32));
+const derivedPepper = (ikm: Buffer): Buffer => Buffer.from(hkdfSync('sha256', ikm, SALT, 'credential-hash-pepper v1', 32));
+
 /**
- * Derives the key-encryption key and the hash pepper from one secret with
- * HKDF-SHA-256 (RFC 5869), each under its own `info`, so neither can stand in
- * for the other. Every replica must use the same secret: keys sealed or
- * hashes made under another one do not open or match.
+ * Derives the key-encryption key (and the pepper an older database used)
+ * from each secret with HKDF-SHA-256 (RFC 5869), each under its own `info`,
+ * so neither can stand in for the other. Every replica must use the same
+ * secret; during a rotation, the same two.
  */
 export async function loadDerivedKeys(source: MasterSecretSource): Promise<DerivedKeys> {
   const secret = source.secret ?? (await readOrCreateSecretFile(source.file, source.logger));
+  return deriveKeys(secret, source.previousSecret);
+}
+
+/** {@link loadDerivedKeys} from the secrets themselves. */
+export function deriveKeys(secret: string, previousSecret?: string): DerivedKeys {
   const ikm = Buffer.from(secret, 'utf8');
+  const previous = previousSecret === undefined ? undefined : Buffer.from(previousSecret, 'utf8');
   return Object.freeze({
-    keyEncryptionKey: Buffer.from(hkdfSync('sha256', ikm, SALT, 'signing-key-encryption v1', 32)),
-    secretPepper: Buffer.from(hkdfSync('sha256', ikm, SALT, 'credential-hash-pepper v1', 32)),
+    keyEncryption: Object.freeze({ current: keyEncryptionKey(ikm), previous: previous && keyEncryptionKey(previous) }),
+    derivedPeppers: Object.freeze({ current: derivedPepper(ikm), previous: previous && derivedPepper(previous) }),
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
-import { openSealedValue, sealValue, type Database, type Tables } from '../../../storage/index.js';
+import { openWithKeys, sealValue, type Database, type ResealCount, type SealingKeys, type Tables } from '../../../storage/index.js';
 import type { GeneratedKey, PublicSigningJwk, SigningAlg } from '../keys/key-material.js';
 import { bumpRevision } from './identity-state.js';
 
@@ -17,15 +17,16 @@ export interface StoredSigningKey {
 
 /**
  * Signing keys in `identity_signing_keys`, private halves sealed with
- * AES-256-GCM under the key-encryption key (bound to the kid).
+ * AES-256-GCM under the key-encryption key (bound to the kid); during a
+ * rotation of the secret, halves sealed under the previous key open too.
  */
 export class SigningKeyStore {
   readonly #db: Kysely<Tables>;
-  readonly #kek: Buffer;
+  readonly #keys: SealingKeys;
 
-  constructor(database: Database, keyEncryptionKey: Buffer) {
+  constructor(database: Database, keys: SealingKeys) {
     this.#db = database.db;
-    this.#kek = keyEncryptionKey;
+    this.#keys = keys;
   }
 
   /** Every stored key; `skip` names kids already imported (their private half is not opened again). */
@@ -38,7 +39,7 @@ export class SigningKeyStore {
         generation: Number(row.generation),
         alg: row.alg as SigningAlg,
         publicJwk: JSON.parse(row.public_jwk) as PublicSigningJwk,
-        privatePkcs8: openPrivateKey(this.#kek, row.private_key, row.kid),
+        privatePkcs8: openPrivateKey(this.#keys, row.private_key, row.kid).plaintext,
         createdAt: Number(row.created_at),
         activatesAt: Number(row.activates_at),
       };
@@ -59,7 +60,7 @@ export class SigningKeyStore {
             generation,
             alg: key.alg,
             public_jwk: JSON.stringify(key.publicJwk),
-            private_key: sealValue(this.#kek, key.privatePkcs8, key.kid),
+            private_key: sealValue(this.#keys.current, key.privatePkcs8, key.kid),
             created_at: createdAt,
             activates_at: activatesAt,
           })
@@ -77,6 +78,31 @@ export class SigningKeyStore {
     if (kids.length > 0) await this.#db.deleteFrom('identity_signing_keys').where('kid', 'in', kids).execute();
   }
 
+  /**
+   * Re-seals under the current key every private half only the previous key
+   * opens, each only if unchanged since read (compare-and-set: serving
+   * replicas and a second run do not clash); `dryRun` only counts. Nothing
+   * bumps the revision: the keys are the same, only their seal changed.
+   */
+  async resealUnderPrevious(dryRun: boolean): Promise<ResealCount> {
+    const rows = await this.#db.selectFrom('identity_signing_keys').select(['kid', 'private_key']).orderBy('generation').execute();
+    const count: ResealCount = { checked: rows.length, underPrevious: 0, resealed: 0 };
+    for (const row of rows) {
+      const opened = openPrivateKey(this.#keys, row.private_key, row.kid);
+      if (!opened.underPrevious) continue;
+      count.underPrevious++;
+      if (dryRun) continue;
+      const result = await this.#db
+        .updateTable('identity_signing_keys')
+        .set({ private_key: sealValue(this.#keys.current, opened.plaintext, row.kid) })
+        .where('kid', '=', row.kid)
+        .where('private_key', '=', row.private_key)
+        .executeTakeFirst();
+      count.resealed += Number(result.numUpdatedRows);
+    }
+    return count;
+  }
+
   async #generationTaken(generation: number): Promise<boolean> {
     const row = await this.#db.selectFrom('identity_signing_keys').select('kid').where('generation', '=', generation).executeTakeFirst();
     return row !== undefined;
@@ -84,13 +110,14 @@ export class SigningKeyStore {
 }
 
 /** Opens a sealed private half, naming what an operator must check when it does not open. */
-function openPrivateKey(kek: Buffer, sealed: string, kid: string): Buffer {
+function openPrivateKey(keys: SealingKeys, sealed: string, kid: string): { plaintext: Buffer; underPrevious: boolean } {
   try {
-    return openSealedValue(kek, sealed, kid);
+    return openWithKeys(keys, sealed, kid);
   } catch (err) {
+    const rotation = keys.previous ? ' (and so does GATEWAY_SECRET_PREVIOUS)' : '; while rotating it, set GATEWAY_SECRET_PREVIOUS to the old secret';
     throw new AgentmeshError(
       ErrorCodes.CONFIG_INVALID,
-      `signing key ${kid} cannot be decrypted: the identity secret (signingKeyEncryptionSecret / secret file, GATEWAY_SECRET) differs from the one that encrypted it, or the row was modified`,
+      `signing key ${kid} cannot be decrypted: the identity secret (signingKeyEncryptionSecret / secret file, GATEWAY_SECRET) differs from the one that encrypted it${rotation}, or the row was modified`,
       { expose: false, cause: err },
     );
   }

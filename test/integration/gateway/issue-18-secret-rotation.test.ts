@@ -1,0 +1,59 @@
+/** Issue 18 §5 on SQLite: GATEWAY_SECRET and AGENTMESH_SECRET rotate without voiding keys, hashes or push configs. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resealGatewaySecrets } from '../../../src/gateway/index.js';
+import { createDatabase } from '../../../src/storage/index.js';
+import { createClient } from './identity-fixture.js';
+import { secretRotationScenario, startGateway, tokenStatus } from './secret-rotation-scenario.js';
+
+test('issue 18: a secret rotation re-seals every key, pepper and push config on SQLite, and the old secret can go', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-rotation-'));
+  const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
+  t.after(async () => {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await secretRotationScenario({ database, cliEnv: {}, cliArgs: ['--data-dir', dir] });
+});
+
+test('issue 18: a database whose pepper was never stored adopts the one its hashes were made with, even mid-rotation', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-rotation-'));
+  const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
+  t.after(async () => {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const old = 'gateway-secret-old-0123456789abcdefghij';
+  const next = 'gateway-secret-new-0123456789abcdefghij';
+  const before = await startGateway(database, old);
+  const client = await createClient(before.app, { name: 'c', tenant: 'acme', scopes: ['a2a:tasks:read'], authMethod: 'client_secret_basic' });
+  await before.close();
+  // As the versions that derived the pepper from GATEWAY_SECRET on every start left the database.
+  await database.db.updateTable('identity_state').set({ credential_pepper: null }).execute();
+
+  // A start with a wrong secret fails, and stores nothing a later start would trust.
+  await assert.rejects(startGateway(database, next), { code: 'AM_ERR_CONFIG_INVALID', message: /signing key .* cannot be decrypted.*set GATEWAY_SECRET_PREVIOUS/ });
+  const row = await database.db.selectFrom('identity_state').select('credential_pepper').executeTakeFirstOrThrow();
+  assert.equal(row.credential_pepper, null);
+
+  const during = await startGateway(database, next, old);
+  try {
+    assert.equal(await tokenStatus(during, client.client_id, client.client_secret!), 200, "the pepper derived from the secret that sealed the keys (the previous one) is adopted");
+  } finally {
+    await during.close();
+  }
+  const stored = await database.db.selectFrom('identity_state').select('credential_pepper').executeTakeFirstOrThrow();
+  assert.match(stored.credential_pepper ?? '', /^v1\./, 'and stored sealed');
+  const resealed = await resealGatewaySecrets({ database, secret: next, previousSecret: old });
+  assert.deepEqual(resealed.credentialPepper, { checked: 1, underPrevious: 0, resealed: 0 }, 'the adopted pepper is sealed under the new secret');
+  assert.deepEqual(resealed.signingKeys, { checked: 1, underPrevious: 1, resealed: 1 });
+  const after = await startGateway(database, next);
+  try {
+    assert.equal(await tokenStatus(after, client.client_id, client.client_secret!), 200, 'the previous secret is not needed any more');
+  } finally {
+    await after.close();
+  }
+});

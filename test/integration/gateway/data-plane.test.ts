@@ -63,7 +63,7 @@ describe('gateway data plane beside the CORS route', () => {
   });
 
   test('refusals are the same either way in: malformed JSON-RPC, a missing token', async () => {
-    for (const headers of [{}, { origin: ORIGIN }]) {
+    for (const headers of [{}, { origin: ORIGIN }] as Array<Record<string, string>>) {
       const bad = await fetch(`${gw.url}/agents/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}`, ...headers }, body: '{"jsonrpc":' });
       assert.equal(bad.status, 200);
       assert.equal(((await bad.json()) as { error: { code: number } }).error.code, -32700);

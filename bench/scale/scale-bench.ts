@@ -230,6 +230,7 @@ export function sharedFigures({ before, after, used, tasks, wal }: { before: Sna
   role('runtime', used.runtimes, (s) => s.runtimes);
   role('gateway', used.gateways, (s) => s.gateways);
   figures['cpu.postgres'] = per(cpuDelta(before.postgres.backends, after.postgres.backends));
+  figures['cpu.autovacuum'] = per(cpuDelta(before.postgres.autovacuum, after.postgres.autovacuum));
   figures['cpu.redis'] = per(after.redis.cpuMicros - before.redis.cpuMicros);
   figures['pg.wal'] = per(wal.cluster);
   if (wal.database !== undefined) figures['pg.wal.db'] = per(wal.database);
@@ -283,7 +284,7 @@ async function measureShared({
 
 function progress(row: ScaleRow): string {
   const f = row.figures;
-  const cpu = ['runtime', 'gateway', 'postgres', 'redis']
+  const cpu = ['runtime', 'gateway', 'postgres', 'autovacuum', 'redis']
     .filter((role) => f[`cpu.${role}`] !== undefined)
     .map((role) => `${role} ${f[`cpu.${role}`]!.toFixed(0)}`)
     .join(', ');
@@ -322,6 +323,7 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
   try {
     log(`scale: database ${database.name}${database.walinspect ? ' (WAL attributed with pg_walinspect)' : ' (no pg_walinspect: WAL of the whole cluster only)'}; starting the fleet…`);
     fleet = await startFleet({ shared, dataRoot, log });
+    const footprint = await database.footprint();
     const roundRows: ScaleRow[][] = [];
     for (let round = 1; round <= rounds; round++) {
       if (round > 1) await fleet.refreshToken();
@@ -336,7 +338,9 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
       }
       roundRows.push(rows);
     }
-    return { ...empty, walByDatabase: database.walinspect, rows: summarizeScaleRounds(roundRows), roundRows };
+    const grown = await database.footprint();
+    const stored = grown.tasks - footprint.tasks;
+    return { ...empty, walByDatabase: database.walinspect, ...(stored > 0 ? { diskBytesPerTask: (grown.bytes - footprint.bytes) / stored } : {}), rows: summarizeScaleRounds(roundRows), roundRows };
   } finally {
     // SIGINT lets a child profiled through BENCH_GATEWAY_NODE_OPTIONS write its profile.
     for (const child of fleet?.children ?? []) child.kill(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ? 'SIGINT' : 'SIGKILL');

@@ -23,7 +23,9 @@ export const SETUP_LABELS: Readonly<Record<ScaleSetup, string>> = {
 /**
  * Per-call or per-task figures of one row. Keys: `req/s`, `p50`, `p99` (ms),
  * `requests`, `errors`; `cpu.<role>` µs per call (`runtime`, `gateway`,
- * `postgres` the database's backends, `redis` the server); per task
+ * `postgres` the database's client backends, `autovacuum` its autovacuum
+ * workers, `redis` the server); `balance.<role>` the least loaded replica's
+ * CPU over the most loaded one's; per task
  * `pg.statements.<role>`, `pg.transactions.<role>`, `pg.wal` (the cluster's
  * WAL), `pg.wal.db` (this database's share), `redis.commands.<role>` (sent
  * by the role), `redis.server` (the server's count) and `redis.cmd.<name>`.
@@ -47,18 +49,27 @@ export interface ScaleBenchReport {
   connections: number;
   /** Whether `pg.wal.db` could be measured (pg_walinspect). */
   walByDatabase: boolean;
+  /** Growth of the database on disk per task stored over the whole part (tables and indexes, before any vacuum or retention). */
+  diskBytesPerTask?: number;
   /** Per scenario and setup, the median of each figure over the rounds (errors summed). */
   rows: ScaleRow[];
   roundRows: ScaleRow[][];
 }
 
-/** Per figure, the median over the rows that have it; `errors` and `requests` summed. */
+/**
+ * Per figure, the median over the rows that have it; `errors` and `requests`
+ * summed. With several rows, each CPU figure also gets its lowest value
+ * (`cpu.runtime.min`): other work on the machine only adds to what a call
+ * costs (a preempted lock holder makes PostgreSQL's backends spin), so the
+ * lowest round is the closest to the call's own cost.
+ */
 export function medianFigures(rows: readonly Figures[]): Figures {
   const keys = new Set(rows.flatMap((row) => Object.keys(row)));
   const result: Figures = {};
   for (const key of keys) {
     const values = rows.map((row) => row[key]).filter((v): v is number => v !== undefined);
     result[key] = key === 'errors' || key === 'requests' ? values.reduce((a, b) => a + b, 0) : median(values)!;
+    if (rows.length > 1 && key.startsWith('cpu.')) result[`${key}.min`] = Math.min(...values);
   }
   return result;
 }
@@ -139,15 +150,26 @@ export function formatScaleBench(report: ScaleBenchReport): string[] {
       ]);
     }
   }
+  const lowest: string[][] = [];
+  if (report.rounds > 1) {
+    for (const { scenario, setup, figures: f } of report.rows) {
+      if (f['cpu.runtime.min'] === undefined) continue;
+      const min = (role: string) => f[`cpu.${role}.min`];
+      lowest.push([`${SCENARIO_TITLES[scenario]}: ${SETUP_LABELS[setup]}`, fixed(min('runtime')), fixed(min('gateway')), fixed(min('postgres')), fixed(min('redis'))]);
+    }
+  }
   lines.push(
-    'Throughput and CPU per call by role (µs; runtime and gateway: their processes, summed over replicas; postgres: the backends of',
-    "the bench's database; redis: the server, server-wide). p50/p99 over two replicas: the higher of the two load generators'.",
+    'Throughput and CPU per call by role (µs; runtime and gateway: their processes, summed over replicas; postgres: the client backends',
+    "of the bench's database, autovacuum apart in the JSON; redis: the server, server-wide). p50/p99 over two replicas: the higher of",
+    "the two load generators'.",
     formatTable(['setup', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'runtime', 'gateway', 'postgres', 'redis', 'total'], cpuRows),
+    ...(lowest.length === 0 ? [] : ['', "Lowest CPU per call over the rounds, µs (other load only adds to a call's cost):", formatTable(['setup', 'runtime', 'gateway', 'postgres', 'redis'], lowest)]),
     '',
     'Per task: PostgreSQL round trips (statements) and transactions sent by each role, WAL bytes (this database / the whole cluster),',
     'Redis commands sent by each role, the server\'s count (server-wide) and its largest commands.',
     formatTable(['setup', 'PG rt runtime', 'PG rt gateway', 'tx runtime', 'tx gateway', 'WAL B db', 'WAL B cluster', 'Redis runtime', 'Redis gateway', 'Redis server', 'largest (per task)'], dbRows),
   );
+  if (report.diskBytesPerTask !== undefined) lines.push(`On disk: ${report.diskBytesPerTask.toFixed(0)} B per task stored (the database's growth over the part ÷ the tasks it stored; tables and indexes, no WAL)`);
   if (!report.walByDatabase) lines.push('WAL B db: n/a (pg_walinspect could not be created: the cluster figure includes every other session\'s writes)');
   const find = (scenario: ScenarioName, setup: ScaleSetup) => report.rows.find((row) => row.scenario === scenario && row.setup === setup && row.failure === undefined)?.figures;
   for (const scenario of ['sendmessage', 'streaming'] as const) {

@@ -88,8 +88,10 @@ async function backendCpuMicros(pids: readonly number[]): Promise<Map<number, nu
 /** One sample of the bench database's server. */
 export interface PostgresSample {
   lsn: string;
-  /** CPU µs so far of each backend connected to the bench database. */
+  /** CPU µs so far of each client backend connected to the bench database (the statements the roles send). */
   backends: Map<number, number>;
+  /** CPU µs so far of each autovacuum worker in the bench database: the workload's cost too, but in bursts a short window may or may not catch. */
+  autovacuum: Map<number, number>;
 }
 
 /** A fresh database for one run, and the sampling of its server. */
@@ -102,6 +104,8 @@ export interface BenchDatabase {
   sample(): Promise<PostgresSample>;
   /** WAL bytes between two LSNs: the whole cluster's, and (with pg_walinspect) the records of this database's transactions and pages. */
   walBetween(from: string, to: string): Promise<{ cluster: number; database?: number }>;
+  /** The database's size on disk (tables, indexes, TOAST; not the WAL) and the tasks stored in it. */
+  footprint(): Promise<{ bytes: number; tasks: number }>;
   /** Drops the database (its connections are closed by force). */
   drop(): Promise<void>;
 }
@@ -152,9 +156,13 @@ export async function createBenchDatabase({ adminUrl, name }: { adminUrl: string
     name,
     walinspect,
     async sample() {
-      const pids = await sampler.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+      const pids = await sampler.query<{ pid: number; vacuum: boolean }>(
+        `select pid, backend_type = 'autovacuum worker' as vacuum from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and backend_type in ('client backend', 'autovacuum worker')`,
+      );
       const { rows } = await sampler.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
-      return { lsn: rows[0]!.lsn, backends: await backendCpuMicros(pids.rows.map((row) => row.pid)) };
+      const [backends, autovacuum] = await Promise.all([false, true].map((vacuum) => backendCpuMicros(pids.rows.filter((row) => row.vacuum === vacuum).map((row) => row.pid))));
+      return { lsn: rows[0]!.lsn, backends: backends!, autovacuum: autovacuum! };
     },
     async walBetween(from, to) {
       const cluster = lsnToBytes(to) - lsnToBytes(from);
@@ -169,6 +177,13 @@ export async function createBenchDatabase({ adminUrl, name }: { adminUrl: string
         [from, to, `%/${oid}/%`],
       );
       return { cluster, database: Number(rows[0]!.bytes) };
+    },
+    async footprint() {
+      const { rows } = await sampler.query<{ bytes: string; tasks: string }>(
+        `select pg_database_size(current_database())::text as bytes,
+                (case when to_regclass('tasks') is null then 0 else (select count(*) from tasks) end)::text as tasks`,
+      );
+      return { bytes: Number(rows[0]!.bytes), tasks: Number(rows[0]!.tasks) };
     },
     async drop() {
       await sampler.end().catch(() => undefined);

@@ -103,13 +103,13 @@ describe('per-task figures of a loaded window', () => {
   const before: Snapshot = {
     runtimes: [stats(1_000, 10, 2, 5), stats(2_000, 20, 4, 6)],
     gateways: [stats(5_000, 1, 0, 9), stats(6_000, 1, 0, 9)],
-    postgres: { lsn: '0/1000', backends: new Map([[1, 100]]) },
+    postgres: { lsn: '0/1000', backends: new Map([[1, 100]]), autovacuum: new Map() },
     redis: { commands: new Map([['xadd', 10], ['info', 3]]), cpuMicros: 50 },
   };
   const after: Snapshot = {
     runtimes: [stats(201_000, 1_010, 202, 305), stats(102_000, 520, 104, 156)],
     gateways: [stats(9_000, 1, 0, 9), stats(6_500, 1, 0, 9)],
-    postgres: { lsn: '0/2000', backends: new Map([[1, 100_100], [2, 50_000]]) },
+    postgres: { lsn: '0/2000', backends: new Map([[1, 100_100], [2, 50_000]]), autovacuum: new Map([[7, 30_000]]) },
     redis: { commands: new Map([['xadd', 310], ['xread', 600], ['info', 9], ['ping', 1]]), cpuMicros: 15_050 },
   };
 
@@ -122,6 +122,7 @@ describe('per-task figures of a loaded window', () => {
     assert.equal(figures['balance.runtime'], 0.5);
     assert.equal(figures['cpu.gateway'], undefined);
     assert.equal(figures['cpu.postgres'], 500);
+    assert.equal(figures['cpu.autovacuum'], 100);
     assert.equal(figures['cpu.redis'], 50);
     assert.equal(figures['pg.wal'], 4096 / 300);
     assert.equal(figures['pg.wal.db'], 10);
@@ -142,11 +143,12 @@ describe('per-task figures of a loaded window', () => {
 describe('rounds and rendering', () => {
   const row = (setup: ScaleRow['setup'], figures: Record<string, number>, failure?: string): ScaleRow => ({ scenario: 'sendmessage', setup, figures, ...(failure ? { failure } : {}) });
 
-  test('takes the median of each figure over the clean rounds and sums requests and errors', () => {
+  test('takes the median of each figure over the clean rounds, sums requests and errors, and keeps the lowest CPU', () => {
     assert.deepEqual(medianFigures([{ 'req/s': 100, requests: 300, 'cpu.runtime': 9 }, { 'req/s': 300, requests: 900 }, { 'req/s': 200, requests: 600, 'cpu.runtime': 7 }]), {
       'req/s': 200,
       requests: 1800,
       'cpu.runtime': 8,
+      'cpu.runtime.min': 7,
     });
     const rows = summarizeScaleRounds([[row('pg-1', { 'req/s': 100 })], [row('pg-1', { 'req/s': 900 }, '3 errors')], [row('pg-1', { 'req/s': 300 })]]);
     assert.equal(rows.length, 1);

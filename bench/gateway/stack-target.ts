@@ -125,7 +125,18 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
     agents: [benchAgent],
     // The bench measures the runtime directly too, so direct calls stay open (a development opt-out:
     // with a gateway configured the runtime otherwise requires its assertion, issue 15 §4).
-    config: { ...shared.config, port: 0, host: '127.0.0.1', dataDir: message.dataDir, logLevel: 'warn', registryUrl: message.registryUrl, gatewayJwksUrl: message.jwksUrl, requireGatewayAssertion: false },
+    config: {
+      ...shared.config,
+      // Replicas on one database seal push configs under one secret (docs/operations.md, AGENTMESH_SECRET).
+      ...(message.shared === undefined ? {} : { storageSecret: 'bench-scale-storage-secret-0123456789abcdef' }),
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: message.dataDir,
+      logLevel: 'warn',
+      registryUrl: message.registryUrl,
+      gatewayJwksUrl: message.jwksUrl,
+      requireGatewayAssertion: false,
+    },
   });
   const { url } = await runtime.listen();
   process.send?.({ type: 'ready', url });

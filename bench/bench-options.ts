@@ -6,12 +6,17 @@ import { parseArgs } from 'node:util';
 import type { TargetId } from './target-process.js';
 
 /** The parts of a run that `--only` can select. */
-export type Part = 'sendmessage' | 'streaming' | 'grpc' | 'memory' | 'registry' | 'gateway' | 'orchestrator' | 'store' | 'cli';
+export type Part = 'sendmessage' | 'streaming' | 'grpc' | 'memory' | 'registry' | 'gateway' | 'orchestrator' | 'store' | 'cli' | 'scale';
 
-const PARTS: readonly Part[] = ['sendmessage', 'streaming', 'grpc', 'memory', 'registry', 'gateway', 'orchestrator', 'store', 'cli'];
+const PARTS: readonly Part[] = ['sendmessage', 'streaming', 'grpc', 'memory', 'registry', 'gateway', 'orchestrator', 'store', 'cli', 'scale'];
 const TARGET_IDS: readonly TargetId[] = ['a', 'b', 'c'];
 const MAX_ORCHESTRATOR_INSTANCES = 16;
 const MAX_ROUNDS = 9;
+/** The scale part loads ten setups; its rows are short unless --duration / --warmup say otherwise. */
+const SCALE_DURATION_S = 3;
+const SCALE_WARMUP_S = 1;
+const LOCAL_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Settings of one bench run. */
 export interface BenchOptions {
@@ -34,26 +39,35 @@ export interface BenchOptions {
   storeTasks: number;
   /** Rounds of each throughput scenario and of the gateway part, every target once per round; medians are reported (default 1, `BENCH_ROUNDS`). */
   rounds: number;
+  /** Measured seconds per setup of the scale part: `--duration` when given, else 3. */
+  scaleDurationS: number;
+  /** Warm-up seconds per setup of the scale part: `--warmup` when given, else 1. */
+  scaleWarmupS: number;
+  /** PostgreSQL of the scale part, a role that may create databases (`BENCH_DATABASE_URL`, else `DATABASE_URL`, else the local server). */
+  databaseUrl: string;
+  /** Redis of the scale part (`BENCH_REDIS_URL`, else `REDIS_URL`, else the local server). */
+  redisUrl: string;
   help: boolean;
 }
 
 /** Usage text printed by `--help`. */
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --only <parts>         comma list of sendmessage, streaming, grpc, memory, registry, gateway, orchestrator, store, cli (default: all);
-                         grpc is SendMessage over gRPC, sdk (b) and agentmesh (c) only
+  --only <parts>         comma list of sendmessage, streaming, grpc, memory, registry, gateway, orchestrator, store, cli, scale (default: all);
+                         grpc is SendMessage over gRPC, sdk (b) and agentmesh (c) only; scale is SendMessage and streaming
+                         on PostgreSQL + Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL; skipped when not reachable)
   --targets <ids>        comma list of a (bare node:http), b (@a2a-js/sdk), c (agentmesh) (default: a,b,c)
-  --duration <s>         measured seconds per target (default 10, env BENCH_DURATION_S)
-  --warmup <s>           warm-up seconds before each measurement (default 3, env BENCH_WARMUP_S)
+  --duration <s>         measured seconds per target (default 10, scale part 3, env BENCH_DURATION_S)
+  --warmup <s>           warm-up seconds before each measurement (default 3, scale part 1, env BENCH_WARMUP_S)
   --connections <n>      concurrent connections (default 50, env BENCH_CONNECTIONS)
   --memory-tasks <n>     SendMessage calls in the memory run (default 200000, env BENCH_MEMORY_TASKS)
   --registry-agents <n>  agents registered before the registry search load (default 10000, env BENCH_REGISTRY_AGENTS)
   --orchestrator-instances <n>
                          agents runtimes the orchestrator's maps spread over (default 2, env BENCH_ORCHESTRATOR_INSTANCES)
   --store-tasks <n>      task writes per target and round of the store part (default 100000, env BENCH_STORE_TASKS)
-  --rounds <n>           rounds of the sendmessage, streaming, grpc and gateway parts, every target once a round;
+  --rounds <n>           rounds of the sendmessage, streaming, grpc, gateway and scale parts, every target once a round;
                          sendmessage/streaming/grpc report the round with the median agentmesh/sdk ratio, gateway
-                         the median of each figure and ratio (default 1, at most 9, env BENCH_ROUNDS)
+                         and scale the median of each figure and ratio (default 1, at most 9, env BENCH_ROUNDS)
   --memory               run the memory part (default: on)
   --no-memory            skip the memory part
   --help                 this text
@@ -76,6 +90,10 @@ function commaList<T extends string>({ name, raw, allowed }: { name: string; raw
   }
   if (items.length === 0) throw new Error(`${name} needs at least one of ${allowed.join(', ')}`);
   return items as T[];
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
 }
 
 /**
@@ -118,17 +136,23 @@ export function parseBenchOptions({ argv, env }: { argv: readonly string[]; env:
   if (orchestratorInstances > MAX_ORCHESTRATOR_INSTANCES) throw new Error(`--orchestrator-instances must be at most ${MAX_ORCHESTRATOR_INSTANCES}, got ${orchestratorInstances}`);
   const rounds = positiveNumber({ name: '--rounds', raw: values.rounds ?? env.BENCH_ROUNDS, fallback: 1, integer: true });
   if (rounds > MAX_ROUNDS) throw new Error(`--rounds must be at most ${MAX_ROUNDS}, got ${rounds}`);
+  const durationRaw = values.duration ?? env.BENCH_DURATION_S;
+  const warmupRaw = values.warmup ?? env.BENCH_WARMUP_S;
   return Object.freeze({
     parts: Object.freeze(PARTS.filter((part) => parts.includes(part))),
     targets: Object.freeze(TARGET_IDS.filter((id) => targets.includes(id))),
     connections: positiveNumber({ name: '--connections', raw: values.connections ?? env.BENCH_CONNECTIONS, fallback: 50, integer: true }),
-    warmupS: positiveNumber({ name: '--warmup', raw: values.warmup ?? env.BENCH_WARMUP_S, fallback: 3, integer: false, allowZero: true }),
-    durationS: positiveNumber({ name: '--duration', raw: values.duration ?? env.BENCH_DURATION_S, fallback: 10, integer: false }),
+    warmupS: positiveNumber({ name: '--warmup', raw: warmupRaw, fallback: 3, integer: false, allowZero: true }),
+    durationS: positiveNumber({ name: '--duration', raw: durationRaw, fallback: 10, integer: false }),
     memoryTasks: positiveNumber({ name: '--memory-tasks', raw: values['memory-tasks'] ?? env.BENCH_MEMORY_TASKS, fallback: 200_000, integer: true }),
     registryAgents: positiveNumber({ name: '--registry-agents', raw: values['registry-agents'] ?? env.BENCH_REGISTRY_AGENTS, fallback: 10_000, integer: true }),
     orchestratorInstances,
     storeTasks: positiveNumber({ name: '--store-tasks', raw: values['store-tasks'] ?? env.BENCH_STORE_TASKS, fallback: 100_000, integer: true }),
     rounds,
+    scaleDurationS: positiveNumber({ name: '--duration', raw: durationRaw, fallback: SCALE_DURATION_S, integer: false }),
+    scaleWarmupS: positiveNumber({ name: '--warmup', raw: warmupRaw, fallback: SCALE_WARMUP_S, integer: false, allowZero: true }),
+    databaseUrl: nonEmpty(env.BENCH_DATABASE_URL) ?? nonEmpty(env.DATABASE_URL) ?? LOCAL_DATABASE_URL,
+    redisUrl: nonEmpty(env.BENCH_REDIS_URL) ?? nonEmpty(env.REDIS_URL) ?? LOCAL_REDIS_URL,
     help: values.help === true,
   });
 }

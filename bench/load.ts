@@ -36,6 +36,8 @@ export interface LoadOptions {
   durationS?: number;
   /** Stop after this many requests instead of after `durationS`. */
   amount?: number;
+  /** Added to the scenario's headers (a bearer token through a gateway). */
+  headers?: Readonly<Record<string, string>>;
   /** Called with the number of responses so far, at most once per `progressEveryMs`. */
   onProgress?: (completed: number) => void;
   progressEveryMs?: number;
@@ -48,7 +50,7 @@ export function isCleanRun(result: LoadResult): boolean {
 
 /** Runs autocannon once and resolves with its figures. */
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const { url, scenario, connections, durationS, amount, onProgress, progressEveryMs = 5_000 } = options;
+  const { url, scenario, connections, durationS, amount, headers, onProgress, progressEveryMs = 5_000 } = options;
   return new Promise((resolve, reject) => {
     let completed = 0;
     let progressTimer: NodeJS.Timeout | undefined;
@@ -58,7 +60,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         method: 'POST',
         connections,
         ...(amount === undefined ? { duration: durationS ?? 10 } : { amount }),
-        headers: requestHeaders(scenario),
+        headers: { ...requestHeaders(scenario), ...headers },
         body: requestBody({ scenario }),
         idReplacement: true,
         verifyBody: scenario === 'streaming' ? looksLikeCompletedStream : looksLikeCompletedSendMessage,

@@ -25,6 +25,7 @@ import { formatOrchestratorBench, orchestratorBenchFailed, type OrchestratorBenc
 import { TARGETS } from './target-process.js';
 import { formatStoreBench, runStoreBench, type StoreBenchReport } from './store/store-bench.js';
 import { formatCliBench, runCliBench, type CliBenchReport } from './cli/cli-start-bench.js';
+import { formatScaleBench, runScaleBench, scaleBenchFailed, type ScaleBenchReport } from './scale/scale-bench.js';
 
 /** Compiled to dist/bench/run.js, so the repository root is two levels up. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -56,7 +57,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   const startedAt = new Date();
   const info = machine();
   log(`agentmesh bench, ${startedAt.toISOString()}, ${String(info.cpus)} cores (${String(info.cpuModel)}), Node ${process.version}, load average ${Number(info.loadAverage1m).toFixed(2)}`);
-  log(`load: autocannon (gRPC: grpc-js, one channel per connection), ${options.connections} connections, warm-up ${options.warmupS} s, measured ${options.durationS} s; targets ${options.targets.map((id) => `${id}=${TARGETS[id].name}`).join(', ')}`);
+  log(`load: autocannon (gRPC: grpc-js, one channel per connection), ${options.connections} connections, warm-up ${options.warmupS} s, measured ${options.durationS} s; targets ${options.targets.map((id) => `${id}=${TARGETS[id].name}`).join(', ')}${options.parts.includes('scale') ? `; scale part: warm-up ${options.scaleWarmupS} s, measured ${options.scaleDurationS} s per setup` : ''}`);
   const dataRoot = await mkdtemp(join(tmpdir(), 'agentmesh-bench-'));
   const scenarios: ScenarioReport[] = [];
   let memory: MemoryReport | undefined;
@@ -65,6 +66,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   let orchestrator: OrchestratorBenchReport | undefined;
   let store: StoreBenchReport | undefined;
   let cli: CliBenchReport | undefined;
+  let scale: ScaleBenchReport | undefined;
   try {
     for (const part of options.parts) {
       if (part === 'memory') memory = await runMemory({ options, dataRoot, log });
@@ -73,6 +75,19 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
       else if (part === 'orchestrator') orchestrator = await runOrchestratorBench({ instances: options.orchestratorInstances, log });
       else if (part === 'store') store = await runStoreBench({ tasks: options.storeTasks, dataRoot, log });
       else if (part === 'cli') cli = await runCliBench({ runs: 15, log });
+      else if (part === 'scale') {
+        scale = await runScaleBench({
+          databaseUrl: options.databaseUrl,
+          redisUrl: options.redisUrl,
+          scenarios: ['sendmessage', 'streaming'],
+          durationS: options.scaleDurationS,
+          warmupS: options.scaleWarmupS,
+          connections: options.connections,
+          rounds: options.rounds,
+          dataRoot,
+          log,
+        });
+      }
       else scenarios.push(await runRounds({ scenario: part === 'grpc' ? 'grpc-send' : part, options, dataRoot, log }));
     }
   } finally {
@@ -87,6 +102,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   if (orchestrator) log(`${formatOrchestratorBench(orchestrator).join('\n')}\n`);
   if (store) log(`${formatStoreBench(store).join('\n')}\n`);
   if (cli) log(`${formatCliBench(cli).join('\n')}\n`);
+  if (scale) log(`${formatScaleBench(scale).join('\n')}\n`);
   for (const report of scenarios) log(formatSummary(report));
   const sendmessage = scenarios.find((report) => report.scenario === 'sendmessage');
   for (const line of formatAcceptance({ ...(sendmessage ? { sendmessage } : {}), ...(memory ? { memory } : {}) })) log(line);
@@ -111,13 +127,14 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
         orchestrator: orchestrator ?? null,
         store: store ?? null,
         cli: cli ?? null,
+        scale: scale ?? null,
       },
       null,
       2,
     )}\n`,
   );
   log(`\nresults written to ${RESULTS_FILE} (${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s)`);
-  return hasFailures({ scenarios, ...(memory ? { memory } : {}) }) || (registry?.rows.some((r) => r.errors + r.non2xx > 0) ?? false) || (gateway !== undefined && gatewayBenchFailed(gateway)) || (orchestrator !== undefined && orchestratorBenchFailed(orchestrator)) ? 1 : 0;
+  return hasFailures({ scenarios, ...(memory ? { memory } : {}) }) || (registry?.rows.some((r) => r.errors + r.non2xx > 0) ?? false) || (gateway !== undefined && gatewayBenchFailed(gateway)) || (orchestrator !== undefined && orchestratorBenchFailed(orchestrator)) || (scale !== undefined && scaleBenchFailed(scale)) ? 1 : 0;
 }
 
 /**

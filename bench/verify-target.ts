@@ -69,10 +69,10 @@ function verifyMessageId(): string {
   return `bench-${randomBytes(LOAD_ID_LENGTH).toString('base64url').slice(0, LOAD_ID_LENGTH)}`;
 }
 
-async function post({ url, scenario }: { url: string; scenario: 'sendmessage' | 'streaming' }): Promise<{ status: number; contentType: string; text: string }> {
+async function post({ url, scenario, headers }: { url: string; scenario: 'sendmessage' | 'streaming'; headers?: Readonly<Record<string, string>> }): Promise<{ status: number; contentType: string; text: string }> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: requestHeaders(scenario),
+    headers: { ...requestHeaders(scenario), ...headers },
     body: requestBody({ scenario, messageId: verifyMessageId() }),
     signal: AbortSignal.timeout(VERIFY_TIMEOUT_MS),
   });
@@ -83,8 +83,8 @@ async function post({ url, scenario }: { url: string; scenario: 'sendmessage' | 
  * Sends one SendMessage and checks for a completed Task with exactly one
  * artifact holding a text part (A2A §9.4.1). Throws with what was wrong.
  */
-export async function verifySendMessage({ url }: { url: string }): Promise<SendMessageSample> {
-  const { status, contentType, text } = await post({ url, scenario: 'sendmessage' });
+export async function verifySendMessage({ url, headers }: { url: string; headers?: Readonly<Record<string, string>> }): Promise<SendMessageSample> {
+  const { status, contentType, text } = await post({ url, scenario: 'sendmessage', ...(headers === undefined ? {} : { headers }) });
   if (status !== 200) throw new Error(`SendMessage answered HTTP ${status}: ${text.slice(0, 200)}`);
   if (!contentType.includes('application/json')) throw new Error(`SendMessage answered content-type "${contentType}"`);
   const result = parseJsonRpcResult(text, 'SendMessage');
@@ -101,8 +101,8 @@ export async function verifySendMessage({ url }: { url: string }): Promise<SendM
  * every `data:` is a JSON-RPC result, exactly one artifact update, the last
  * event is the completed status, and there are {@link EXPECTED_STREAM_EVENTS}.
  */
-export async function verifyStreaming({ url }: { url: string }): Promise<StreamingSample> {
-  const { status, contentType, text } = await post({ url, scenario: 'streaming' });
+export async function verifyStreaming({ url, headers }: { url: string; headers?: Readonly<Record<string, string>> }): Promise<StreamingSample> {
+  const { status, contentType, text } = await post({ url, scenario: 'streaming', ...(headers === undefined ? {} : { headers }) });
   if (status !== 200) throw new Error(`SendStreamingMessage answered HTTP ${status}: ${text.slice(0, 200)}`);
   if (!contentType.includes('text/event-stream')) throw new Error(`SendStreamingMessage answered content-type "${contentType}": ${text.slice(0, 200)}`);
   const data: string[] = [];

@@ -8,50 +8,24 @@
  * median of the rounds reported. nginx and HAProxy are used when installed,
  * never installed: when absent their rows are skipped with how to get them.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
 import { summarizeRounds, type GatewayAbsence, type GatewayBenchReport, type GatewayRow, type GatewayTarget } from './gateway-report.js';
 import { startHaproxyRelay } from './haproxy-relay.js';
 import type { NativeRelay } from './native-relay.js';
 import { startNginxRelay } from './nginx-relay.js';
+import { REQUESTS_PER_MINUTE, cpuOf, json, provisionBenchClient, startStackChild as startChild } from './stack-process.js';
 
 export { formatGatewayBench, gatewayBenchFailed, type GatewayBenchReport } from './gateway-report.js';
 
 type Log = (line: string) => void;
 
 const ADMIN = 'bench-admin-token-0123456789abcdef';
-
-async function startChild(start: Record<string, unknown>): Promise<{ child: ChildProcess; message: Record<string, string> }> {
-  // BENCH_GATEWAY_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p") profiles the children (file names carry their pids, logged below).
-  const execArgv = process.env['BENCH_GATEWAY_NODE_OPTIONS']?.split(' ').filter(Boolean) ?? [];
-  const child = fork(fileURLToPath(new URL('./stack-target.js', import.meta.url)), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
-  child.send({ type: 'start', ...start });
-  const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [{ type: 'exit' }])])) as [Record<string, string>];
-  if (message['type'] !== 'ready') throw new Error(`gateway bench child (${String(start['kind'])}) failed to start`);
-  if (execArgv.length > 0) process.stdout.write(`gateway bench child ${String(start['kind'])}: pid ${child.pid}\n`);
-  return { child, message };
-}
-
-/** CPU time (user + system) a bench child has used so far, µs. */
-async function cpuOf(child: ChildProcess): Promise<number> {
-  const answer = new Promise<number>((resolve) => {
-    const onMessage = (m: { type?: string; micros?: number }) => {
-      if (m.type !== 'cpu') return;
-      child.off('message', onMessage);
-      resolve(m.micros ?? 0);
-    };
-    child.on('message', onMessage);
-  });
-  child.send({ type: 'cpu' });
-  return answer;
-}
 
 function body(): string {
   return JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: { messageId: 'bench-[<id>]', role: 'ROLE_USER', parts: [{ text: 'score lead 42' }] } } });
@@ -90,16 +64,6 @@ async function sequential(url: string, headers: Record<string, string>, count: n
   times.sort((a, b) => a - b);
   return { p50Ms: times[Math.floor(times.length / 2)]!, p99Ms: times[Math.floor(times.length * 0.99)]!, failures };
 }
-
-async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-/** The quota of the bench client and the HAProxy rate limit: on, costing their count per call, far above the load. */
-const REQUESTS_PER_MINUTE = 10_000_000;
-const SCOPES = ['a2a:message:send', 'a2a:tasks:read'];
 
 /** A target of one round: where the calls go, with which headers, and whose CPU is the front's. */
 interface Front {
@@ -177,21 +141,7 @@ export async function runGatewayBench({ durationS, warmupS, connections, rounds,
     const proxy = await startChild({ kind: 'proxy', upstream: directUrl });
     children.push(proxy.child);
     const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
-    const client = await json(`${gatewayUrl}/v1/clients`, {
-      method: 'POST',
-      headers: admin,
-      // The quota stays on, set far above the load: the bench measures its cost, not its refusals.
-      body: JSON.stringify({ name: 'bench', tenant: 'bench', scopes: SCOPES, authMethod: 'client_secret_basic', rateLimit: { requestsPerMinute: REQUESTS_PER_MINUTE, burst: 1000 } }),
-    });
-    if (client.status !== 201) throw new Error(`client creation answered ${client.status}: ${JSON.stringify(client.body)}`);
-    await json(`${gatewayUrl}/v1/tenants/bench/credits/topups`, { method: 'POST', headers: admin, body: JSON.stringify({ reference: 'bench', milliCredits: 1_000_000_000_000 }) });
-    const basic = Buffer.from(`${client.body.client_id}:${client.body.client_secret}`).toString('base64');
-    // A fresh token every round: a long run outlives the gateway's 15-minute tokens.
-    const fetchToken = async (): Promise<string> => {
-      const answer = await json(`${gatewayUrl}/oauth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
-      if (answer.status !== 200) throw new Error(`the token endpoint answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-      return answer.body.access_token as string;
-    };
+    const fetchToken = await provisionBenchClient({ gatewayUrl, adminToken: ADMIN });
     let token = await fetchToken();
     const auth = () => ({ authorization: `Bearer ${token}` });
     for (let i = 0; ; i++) {

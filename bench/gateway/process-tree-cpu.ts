@@ -85,3 +85,17 @@ export async function processTreeCpuMicros(root: number): Promise<number> {
   const ticks = stats.reduce((sum, stat) => sum + stat.ticks, 0);
   return (ticks * 1_000_000) / ticksPerSecond;
 }
+
+/**
+ * CPU time (user + system, all threads) used so far by each of `pids` still
+ * alive, µs; a pid that ended is left out (e.g. a PostgreSQL backend whose
+ * connection closed).
+ */
+export async function processesCpuMicros(pids: readonly number[]): Promise<Map<number, number>> {
+  ticksPerSecond ??= clockTicksPerSecond();
+  const perTick = 1_000_000 / ticksPerSecond;
+  const stats = await Promise.all(pids.map((pid) => readStat(String(pid))));
+  const cpu = new Map<number, number>();
+  for (const stat of stats) if (stat !== undefined) cpu.set(stat.pid, stat.ticks * perTick);
+  return cpu;
+}

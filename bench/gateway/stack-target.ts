@@ -1,21 +1,35 @@
 /**
- * Child processes of the gateway benchmark: `registry`, `control` the gateway
- * (quotas, credits, audit on) as `agentmesh serve gateway` runs it, in a
- * process of its own, `runtime` the agent they front, `proxy`
+ * Child processes of the gateway and scale benchmarks: `registry`, `control`
+ * the gateway (quotas, credits, audit on) as `agentmesh serve gateway` runs
+ * it, in a process of its own, `runtime` the agent they front, `proxy`
  * the anchor: a bare node:http server relaying each request through an
  * undici pool, nothing checked. Each reports its URLs over IPC, answers `cpu`
  * with its CPU time so far, and exits on `stop` or when the harness leaves.
+ *
+ * Given `shared` (the scale bench), a gateway or runtime keeps its state in
+ * PostgreSQL and signals through Redis, on a bus stream of the run's own, as
+ * replicas of a fleet do; it then also answers `stats` with the statements,
+ * transactions and Redis commands it has sent (call-counters.ts).
  */
 import { createServer } from 'node:http';
 import { Pool } from 'undici';
 import { createGateway } from '../../src/gateway/index.js';
 import { createRegistry } from '../../src/registry/index.js';
 import { createRuntime, defineAgent } from '../../src/runtime/index.js';
+import { RedisBus } from '../../src/storage/index.js';
+import { callCounts, installCallCounters } from '../scale/call-counters.js';
+
+/** Where replicas share state: one PostgreSQL database, one Redis and a bus stream key of the run's own. */
+export interface SharedState {
+  databaseUrl: string;
+  redisUrl: string;
+  stream: string;
+}
 
 type Start =
   | { type: 'start'; kind: 'registry'; dataDir: string }
-  | { type: 'start'; kind: 'control'; dataDir: string; adminToken: string; registryUrl: string }
-  | { type: 'start'; kind: 'runtime'; dataDir: string; registryUrl: string; jwksUrl: string }
+  | { type: 'start'; kind: 'control'; dataDir: string; adminToken: string; registryUrl: string; shared?: SharedState; port?: number; publicUrl?: string; keyEncryptionSecret?: string }
+  | { type: 'start'; kind: 'runtime'; dataDir: string; registryUrl: string; jwksUrl: string; shared?: SharedState }
   | { type: 'start'; kind: 'proxy'; upstream: string };
 
 /** The bench agent of bench/targets/agentmesh.ts, priced at one credit per call. */
@@ -53,11 +67,19 @@ async function bareProxy(upstream: string): Promise<string> {
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 }
 
-process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }) => {
+/** The shared database and bus of a replica: counters first, so the pool's first statement is counted. */
+async function sharedState(shared: SharedState | undefined) {
+  if (shared === undefined) return { config: {}, options: {} };
+  await installCallCounters();
+  const bus = await RedisBus.connect({ url: shared.redisUrl, stream: shared.stream });
+  return { config: { databaseUrl: shared.databaseUrl, redisUrl: shared.redisUrl }, options: { bus } };
+}
+
+process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' } | { type: 'stats' }) => {
   if (message.type === 'stop') process.exit(0);
-  if (message.type === 'cpu') {
+  if (message.type === 'cpu' || message.type === 'stats') {
     const { user, system } = process.cpuUsage();
-    process.send?.({ type: 'cpu', micros: user + system });
+    process.send?.({ type: message.type, micros: user + system, ...(message.type === 'stats' ? callCounts() : {}) });
     return;
   }
   if (message.kind === 'proxy') {
@@ -71,9 +93,16 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
     return;
   }
   if (message.kind === 'control') {
+    const shared = await sharedState(message.shared);
     const gateway = await createGateway({
+      ...shared.options,
       config: {
-        port: 0,
+        ...shared.config,
+        port: message.port ?? 0,
+        // Any free port: two replicas on one host cannot both take the default 4290.
+        metricsPort: 0,
+        ...(message.publicUrl === undefined ? {} : { publicUrl: message.publicUrl }),
+        ...(message.keyEncryptionSecret === undefined ? {} : { keyEncryptionSecret: message.keyEncryptionSecret }),
         host: '127.0.0.1',
         dataDir: message.dataDir,
         logLevel: 'warn',
@@ -90,11 +119,24 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
     process.send?.({ type: 'ready', gatewayUrl });
     return;
   }
+  const shared = await sharedState(message.shared);
   const runtime = await createRuntime({
+    ...shared.options,
     agents: [benchAgent],
     // The bench measures the runtime directly too, so direct calls stay open (a development opt-out:
     // with a gateway configured the runtime otherwise requires its assertion, issue 15 §4).
-    config: { port: 0, host: '127.0.0.1', dataDir: message.dataDir, logLevel: 'warn', registryUrl: message.registryUrl, gatewayJwksUrl: message.jwksUrl, requireGatewayAssertion: false },
+    config: {
+      ...shared.config,
+      // Replicas on one database seal push configs under one secret (docs/operations.md, AGENTMESH_SECRET).
+      ...(message.shared === undefined ? {} : { storageSecret: 'bench-scale-storage-secret-0123456789abcdef' }),
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: message.dataDir,
+      logLevel: 'warn',
+      registryUrl: message.registryUrl,
+      gatewayJwksUrl: message.jwksUrl,
+      requireGatewayAssertion: false,
+    },
   });
   const { url } = await runtime.listen();
   process.send?.({ type: 'ready', url });

@@ -1,0 +1,352 @@
+/**
+ * The scale part of `npm run bench` (`--only scale`): SendMessage and
+ * SendStreamingMessage on the setups a fleet grows through, in one run —
+ * the SDK (anchor) and the runtime on SQLite as the other parts run them,
+ * then on PostgreSQL + Redis with one runtime replica, with two, and through
+ * two gateway replicas in front of the two — reporting throughput, CPU per
+ * call of each role (the runtimes and gateways, the database's backends, the
+ * Redis server), and per task the PostgreSQL round trips and transactions of
+ * each role, the WAL written and the Redis commands. These are the inputs of
+ * the capacity model in docs/operations.md.
+ *
+ * Every run gets a fresh database and a bus stream of its own, dropped at the
+ * end, so it never touches another run's or the tests' tables. When
+ * PostgreSQL or Redis cannot be reached the part says so and is skipped, not
+ * failed.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { isCleanRun, measure, runLoad, type LoadResult } from '../load.js';
+import type { Log } from '../report.js';
+import { withTarget } from '../target-process.js';
+import type { ScenarioName } from '../target-protocol.js';
+import { verifySendMessage, verifyStreaming } from '../verify-target.js';
+import { json, provisionBenchClient, startStackChild, statsOf } from '../gateway/stack-process.js';
+import type { SharedState } from '../gateway/stack-target.js';
+import { SCALE_SETUPS, SETUP_LABELS, summarizeScaleRounds, type Figures, type ScaleBenchReport, type ScaleRow, type ScaleSetup } from './scale-report.js';
+import { commandStatsDelta, cpuDelta, createBenchDatabase, postgresUnreachable, sampleRedis, type BenchDatabase, type PostgresSample, type RedisSample } from './service-stats.js';
+import type { CallCounts } from './call-counters.js';
+
+export { formatScaleBench, scaleBenchFailed, type ScaleBenchReport } from './scale-report.js';
+
+/** Settings of the scale part. */
+export interface ScaleBenchOptions {
+  /** A PostgreSQL URL whose role may create databases; the run's database is created beside its database. */
+  databaseUrl: string;
+  redisUrl: string;
+  scenarios: readonly ScenarioName[];
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  rounds: number;
+  /** Parent folder of the processes' data directories. */
+  dataRoot: string;
+  log: Log;
+}
+
+const ADMIN = 'bench-admin-token-0123456789abcdef';
+const SECRET = 'bench-scale-key-encryption-secret-0123456789';
+const PATH = '/agents/bench';
+
+async function redisUnreachable(url: string): Promise<string | undefined> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+    return undefined;
+  } catch (err) {
+    return `Redis not reachable at ${url}: ${err instanceof Error ? err.message : String(err)}`;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** The fleet the PostgreSQL rows load: a registry, two gateway replicas and two runtime replicas, each a process. */
+interface Fleet {
+  runtimes: { child: ChildProcess; url: string }[];
+  gateways: { child: ChildProcess; url: string }[];
+  children: ChildProcess[];
+  /** The bench client's current token. */
+  token: () => string;
+  /** Fetches a fresh one: a long run outlives the gateway's 15-minute tokens. */
+  refreshToken: () => Promise<void>;
+}
+
+async function startFleet({ shared, dataRoot, log }: { shared: SharedState; dataRoot: string; log: Log }): Promise<Fleet> {
+  const children: ChildProcess[] = [];
+  const start = async (spec: Record<string, unknown>) => {
+    const started = await startStackChild(spec);
+    children.push(started.child);
+    return started;
+  };
+  try {
+    const registry = await start({ kind: 'registry', dataDir: join(dataRoot, 'registry') });
+    const registryUrl = registry.message['url']!;
+    // One deployment: one public URL (the first replica's, standing for the load balancer), one secret.
+    const ports = [await freePort(), await freePort()];
+    const publicUrl = `http://127.0.0.1:${ports[0]}`;
+    const gateways = [];
+    for (const [i, port] of ports.entries()) {
+      const gateway = await start({ kind: 'control', dataDir: join(dataRoot, `gateway-${i}`), adminToken: ADMIN, registryUrl, shared, port, publicUrl, keyEncryptionSecret: SECRET });
+      // Its own port: `listen()` answers the public URL, which is the first replica's.
+      gateways.push({ child: gateway.child, url: `http://127.0.0.1:${port}` });
+    }
+    const runtimes = [];
+    for (const i of [0, 1]) {
+      const runtime = await start({ kind: 'runtime', dataDir: join(dataRoot, `runtime-${i}`), registryUrl, jwksUrl: `${publicUrl}/.well-known/jwks.json`, shared });
+      runtimes.push({ child: runtime.child, url: `${runtime.message['url']!}${PATH}` });
+    }
+    const fetchToken = await provisionBenchClient({ gatewayUrl: gateways[0]!.url, adminToken: ADMIN });
+    let token = await fetchToken();
+    // Both gateways route to both runtimes before any row runs: calls through the first reach each runtime.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const instances = await json(`${registryUrl}/v1/agents/bench/instances`);
+      const cards = await Promise.all(gateways.map((g) => fetch(`${g.url}${PATH}/.well-known/agent-card.json`).then(async (r) => (await r.arrayBuffer(), r.status))));
+      if ((instances.body?.instances?.length ?? 0) >= 2 && cards.every((status) => status === 200)) {
+        const before = await Promise.all(runtimes.map((r) => statsOf(r.child)));
+        for (let i = 0; i < 20; i++) await verifySendMessage({ url: `${gateways[i % 2]!.url}${PATH}`, headers: { authorization: `Bearer ${token}` } });
+        const after = await Promise.all(runtimes.map((r) => statsOf(r.child)));
+        if (after.every((stats, i) => stats.pgStatements > before[i]!.pgStatements)) break;
+      }
+      if (Date.now() > deadline) throw new Error('the gateways never balanced over both runtime replicas');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    log(`scale: fleet up: registry, gateway ×2 (${gateways.map((g) => g.url).join(', ')}), runtime ×2, on ${shared.databaseUrl.replace(/\/\/[^@/]*@/, '//')} and ${shared.redisUrl} (bus stream ${shared.stream})`);
+    return {
+      runtimes,
+      gateways,
+      children,
+      token: () => token,
+      refreshToken: async () => {
+        token = await fetchToken();
+      },
+    };
+  } catch (err) {
+    for (const child of children) child.kill('SIGKILL');
+    throw err;
+  }
+}
+
+/** The same load spread over `urls` (the connections split between them), one autocannon instance each, summed. */
+async function loadSplit({ urls, scenario, connections, durationS, headers }: { urls: readonly string[]; scenario: ScenarioName; connections: number; durationS: number; headers: Record<string, string> }): Promise<LoadResult> {
+  const share = (i: number) => Math.floor(connections / urls.length) + (i < connections % urls.length ? 1 : 0);
+  const results = await Promise.all(urls.map((url, i) => runLoad({ url, scenario, connections: share(i), durationS, headers })));
+  const sum = (pick: (r: LoadResult) => number) => results.reduce((total, r) => total + pick(r), 0);
+  const max = (pick: (r: LoadResult) => number) => Math.max(...results.map(pick));
+  return {
+    requestsPerSec: sum((r) => r.requestsPerSec),
+    // Per-instance percentiles cannot be merged exactly; the higher one bounds the row.
+    p50Ms: max((r) => r.p50Ms),
+    p99Ms: max((r) => r.p99Ms),
+    totalRequests: sum((r) => r.totalRequests),
+    durationS: max((r) => r.durationS),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    non2xx: sum((r) => r.non2xx),
+    mismatches: sum((r) => r.mismatches),
+  };
+}
+
+function loadFigures(load: LoadResult): Figures {
+  return { 'req/s': load.requestsPerSec, p50: load.p50Ms, p99: load.p99Ms, requests: load.totalRequests, errors: load.errors + load.non2xx + load.mismatches };
+}
+
+function failureOf(load: LoadResult): string | undefined {
+  return isCleanRun(load) ? undefined : `${load.errors} errors (${load.timeouts} timeouts), ${load.non2xx} non-2xx, ${load.mismatches} bad bodies: not a result`;
+}
+
+async function verify(scenario: ScenarioName, url: string, headers: Record<string, string>): Promise<string> {
+  if (scenario === 'streaming') return `${(await verifyStreaming({ url, headers })).eventCount} events`;
+  return `${(await verifySendMessage({ url, headers })).bytes} B`;
+}
+
+/** The SDK and the SQLite runtime, as the sendmessage and streaming parts run them (a fresh process each). */
+async function measureSingle({ scenario, setup, options }: { scenario: ScenarioName; setup: 'sdk' | 'sqlite'; options: ScaleBenchOptions }): Promise<ScaleRow> {
+  const { connections, warmupS, durationS, dataRoot, log } = options;
+  try {
+    return await withTarget({ id: setup === 'sdk' ? 'b' : 'c', scenario, dataRoot }, async (target) => {
+      await verify(scenario, target.url, {});
+      const load = await measure({ url: target.url, scenario, connections, warmupS, durationS, cpuMicros: () => target.cpuMicros() });
+      const figures: Figures = { ...loadFigures(load), ...(load.cpuMicrosPerRequest === undefined ? {} : { 'cpu.runtime': load.cpuMicrosPerRequest }) };
+      const failure = failureOf(load);
+      return { scenario, setup, figures, ...(failure === undefined ? {} : { failure }) };
+    });
+  } catch (err) {
+    const failure = err instanceof Error ? err.message : String(err);
+    log(`  ${SETUP_LABELS[setup]}: FAILED: ${failure}`);
+    return { scenario, setup, figures: {}, failure };
+  }
+}
+
+/** The samples taken before or after a loaded window: every replica's stats, the database's and Redis's. */
+export interface Snapshot {
+  runtimes: (CallCounts & { micros: number })[];
+  gateways: (CallCounts & { micros: number })[];
+  postgres: PostgresSample;
+  redis: RedisSample;
+}
+
+async function snapshot(fleet: Fleet, database: BenchDatabase, redis: Redis): Promise<Snapshot> {
+  const [runtimes, gateways] = await Promise.all([Promise.all(fleet.runtimes.map((r) => statsOf(r.child))), Promise.all(fleet.gateways.map((g) => statsOf(g.child)))]);
+  const [postgres, redisSample] = await Promise.all([database.sample(), sampleRedis(redis)]);
+  return { runtimes, gateways, postgres, redis: redisSample };
+}
+
+/** Redis commands per task below this are noise (a blocking read a second, a heartbeat) and left out of the breakdown. */
+const MIN_COMMANDS_PER_TASK = 0.01;
+
+/** The figures of a loaded window from the samples around it. Roles not loaded by the row (an idle gateway) are left out. */
+export function sharedFigures({ before, after, used, tasks, wal }: { before: Snapshot; after: Snapshot; used: { runtimes: number; gateways: number }; tasks: number; wal: { cluster: number; database?: number } }): Figures {
+  const per = (value: number) => value / tasks;
+  const figures: Figures = {};
+  const role = (name: 'runtime' | 'gateway', count: number, pick: (s: Snapshot) => (CallCounts & { micros: number })[]) => {
+    if (count === 0) return;
+    const deltas = (key: keyof CallCounts | 'micros') => pick(after).slice(0, count).map((stats, i) => stats[key] - pick(before)[i]![key]);
+    const delta = (key: keyof CallCounts | 'micros') => deltas(key).reduce((a, b) => a + b, 0);
+    figures[`cpu.${name}`] = per(delta('micros'));
+    // How evenly the replicas shared the work: the least loaded one's CPU over the most loaded one's (1 = even).
+    if (count > 1) figures[`balance.${name}`] = Math.min(...deltas('micros')) / Math.max(1, ...deltas('micros'));
+    figures[`pg.statements.${name}`] = per(delta('pgStatements'));
+    figures[`pg.transactions.${name}`] = per(delta('pgTransactions'));
+    figures[`redis.commands.${name}`] = per(delta('redisCommands'));
+  };
+  role('runtime', used.runtimes, (s) => s.runtimes);
+  role('gateway', used.gateways, (s) => s.gateways);
+  figures['cpu.postgres'] = per(cpuDelta(before.postgres.backends, after.postgres.backends));
+  figures['cpu.autovacuum'] = per(cpuDelta(before.postgres.autovacuum, after.postgres.autovacuum));
+  figures['cpu.redis'] = per(after.redis.cpuMicros - before.redis.cpuMicros);
+  figures['pg.wal'] = per(wal.cluster);
+  if (wal.database !== undefined) figures['pg.wal.db'] = per(wal.database);
+  const commands = commandStatsDelta(before.redis.commands, after.redis.commands);
+  // The bench's own samples.
+  commands.delete('info');
+  let total = 0;
+  for (const [command, calls] of commands) {
+    total += calls;
+    if (per(calls) >= MIN_COMMANDS_PER_TASK) figures[`redis.cmd.${command}`] = per(calls);
+  }
+  figures['redis.server'] = per(total);
+  return figures;
+}
+
+async function measureShared({
+  scenario,
+  setup,
+  fleet,
+  database,
+  redis,
+  options,
+}: {
+  scenario: ScenarioName;
+  setup: Exclude<ScaleSetup, 'sdk' | 'sqlite'>;
+  fleet: Fleet;
+  database: BenchDatabase;
+  redis: Redis;
+  options: ScaleBenchOptions;
+}): Promise<ScaleRow> {
+  const { connections, warmupS, durationS, log } = options;
+  const used = { runtimes: setup === 'pg-1' ? 1 : 2, gateways: setup === 'gateway-2' ? 2 : 0 };
+  const urls = setup === 'gateway-2' ? fleet.gateways.map((g) => `${g.url}${PATH}`) : fleet.runtimes.slice(0, used.runtimes).map((r) => r.url);
+  const headers: Record<string, string> = setup === 'gateway-2' ? { authorization: `Bearer ${fleet.token()}` } : {};
+  try {
+    for (const url of urls) await verify(scenario, url, headers);
+    if (warmupS > 0) await loadSplit({ urls, scenario, connections, durationS: warmupS, headers });
+    const before = await snapshot(fleet, database, redis);
+    const load = await loadSplit({ urls, scenario, connections, durationS, headers });
+    const after = await snapshot(fleet, database, redis);
+    const wal = await database.walBetween(before.postgres.lsn, after.postgres.lsn);
+    const figures = { ...loadFigures(load), ...(load.totalRequests > 0 ? sharedFigures({ before, after, used, tasks: load.totalRequests, wal }) : {}) };
+    const failure = failureOf(load);
+    return { scenario, setup, figures, ...(failure === undefined ? {} : { failure }) };
+  } catch (err) {
+    const failure = err instanceof Error ? err.message : String(err);
+    log(`  ${SETUP_LABELS[setup]}: FAILED: ${failure}`);
+    return { scenario, setup, figures: {}, failure };
+  }
+}
+
+function progress(row: ScaleRow): string {
+  const f = row.figures;
+  const cpu = ['runtime', 'gateway', 'postgres', 'autovacuum', 'redis']
+    .filter((role) => f[`cpu.${role}`] !== undefined)
+    .map((role) => `${role} ${f[`cpu.${role}`]!.toFixed(0)}`)
+    .join(', ');
+  const db = f['pg.wal'] === undefined ? '' : `; per task: PG ${((f['pg.statements.runtime'] ?? 0) + (f['pg.statements.gateway'] ?? 0)).toFixed(1)} round trips, WAL ${(f['pg.wal.db'] ?? f['pg.wal']).toFixed(0)} B, Redis ${(f['redis.server'] ?? 0).toFixed(1)} ops`;
+  const balance = ['runtime', 'gateway']
+    .filter((role) => f[`balance.${role}`] !== undefined)
+    .map((role) => `${role} replicas' CPU min/max ${f[`balance.${role}`]!.toFixed(2)}`)
+    .join(', ');
+  return `  ${SETUP_LABELS[row.setup]}: ${(f['req/s'] ?? 0).toFixed(0)} req/s, p99 ${f['p99'] ?? '-'} ms; CPU µs/call ${cpu}${db}${balance === '' ? '' : `; ${balance}`}${row.failure === undefined ? '' : `; ${row.failure}`}`;
+}
+
+/** Runs the scale part; resolves with `skipped` set when PostgreSQL or Redis is not there. */
+export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBenchReport> {
+  const { databaseUrl, redisUrl, scenarios, durationS, warmupS, connections, rounds, log } = options;
+  const empty: ScaleBenchReport = { rounds, durationS, warmupS, connections, walByDatabase: false, rows: [], roundRows: [] };
+  const hint = 'set BENCH_DATABASE_URL (a role that may CREATE DATABASE) and BENCH_REDIS_URL to run this part';
+  const unreachable = (await postgresUnreachable(databaseUrl)) ?? (await redisUnreachable(redisUrl));
+  if (unreachable !== undefined) {
+    log(`scale: skipped: ${unreachable} (${hint})`);
+    return { ...empty, skipped: `${unreachable} (${hint})` };
+  }
+  const suffix = randomBytes(5).toString('hex');
+  let database: BenchDatabase;
+  try {
+    database = await createBenchDatabase({ adminUrl: databaseUrl, name: `agentmesh_bench_${suffix}` });
+  } catch (err) {
+    const reason = `could not create the run's database: ${err instanceof Error ? err.message : String(err)} (${hint})`;
+    log(`scale: skipped: ${reason}`);
+    return { ...empty, skipped: reason };
+  }
+  const shared: SharedState = { databaseUrl: database.url, redisUrl, stream: `agentmesh:bench:${suffix}` };
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  const dataRoot = await mkdtemp(join(options.dataRoot, 'scale-'));
+  let fleet: Fleet | undefined;
+  try {
+    log(`scale: database ${database.name}${database.walinspect ? ' (WAL attributed with pg_walinspect)' : ' (no pg_walinspect: WAL of the whole cluster only)'}; starting the fleet…`);
+    fleet = await startFleet({ shared, dataRoot, log });
+    const footprint = await database.footprint();
+    const roundRows: ScaleRow[][] = [];
+    for (let round = 1; round <= rounds; round++) {
+      if (round > 1) await fleet.refreshToken();
+      const rows: ScaleRow[] = [];
+      for (const scenario of scenarios) {
+        log(`scale${rounds > 1 ? ` round ${round} of ${rounds}` : ''}: ${scenario === 'streaming' ? 'SendStreamingMessage' : 'SendMessage'}, warm-up ${warmupS} s then ${durationS} s per setup at ${connections} connections`);
+        for (const setup of SCALE_SETUPS) {
+          const row = setup === 'sdk' || setup === 'sqlite' ? await measureSingle({ scenario, setup, options: { ...options, dataRoot } }) : await measureShared({ scenario, setup, fleet, database, redis, options });
+          log(progress(row));
+          rows.push(row);
+        }
+      }
+      roundRows.push(rows);
+    }
+    const grown = await database.footprint();
+    const stored = grown.tasks - footprint.tasks;
+    return { ...empty, walByDatabase: database.walinspect, ...(stored > 0 ? { diskBytesPerTask: (grown.bytes - footprint.bytes) / stored } : {}), rows: summarizeScaleRounds(roundRows), roundRows };
+  } finally {
+    // SIGINT lets a child profiled through BENCH_GATEWAY_NODE_OPTIONS write its profile.
+    for (const child of fleet?.children ?? []) child.kill(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ? 'SIGINT' : 'SIGKILL');
+    await redis.del(shared.stream).catch(() => undefined);
+    redis.disconnect();
+    await database.drop().catch((err: unknown) => log(`scale: could not drop database ${database.name}: ${err instanceof Error ? err.message : String(err)}`));
+    await rm(dataRoot, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The parseable pieces of the scale bench (`npm run bench -- --only scale`):
+ * the servers' counters it reads, the per-task figures it derives from two
+ * samples, the medians over rounds, and its options.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseBenchOptions } from '../../../bench/bench-options.js';
+import { opensTransaction, statementText } from '../../../bench/scale/call-counters.js';
+import { sharedFigures, type Snapshot } from '../../../bench/scale/scale-bench.js';
+import { formatScaleBench, medianFigures, summarizeScaleRounds, totalCpu, type ScaleRow } from '../../../bench/scale/scale-report.js';
+import { commandStatsDelta, cpuDelta, lsnToBytes, parseCommandStats, parseUsedCpuMicros } from '../../../bench/scale/service-stats.js';
+
+const COMMANDSTATS = [
+  '# Commandstats',
+  'cmdstat_info:calls=92,usec=3717,usec_per_call=40.40,rejected_calls=0,failed_calls=0',
+  'cmdstat_xread:calls=38676,usec=394594,usec_per_call=10.20,rejected_calls=0,failed_calls=0',
+  'cmdstat_client|setname:calls=4,usec=9,usec_per_call=2.25,rejected_calls=0,failed_calls=0',
+  'cmdstat_evalsha:calls=8232,usec=92887,usec_per_call=11.28,rejected_calls=0,failed_calls=0',
+  '',
+].join('\r\n');
+
+describe('Redis INFO parsing', () => {
+  test('reads the calls of every command, subcommands by their full name', () => {
+    assert.deepEqual(
+      [...parseCommandStats(COMMANDSTATS)],
+      [
+        ['info', 92],
+        ['xread', 38676],
+        ['client|setname', 4],
+        ['evalsha', 8232],
+      ],
+    );
+  });
+
+  test('the delta keeps the commands that were called, and a reset counter reads as a fresh start', () => {
+    const before = new Map([
+      ['xread', 100],
+      ['evalsha', 50],
+      ['xadd', 7],
+    ]);
+    const after = new Map([
+      ['xread', 130],
+      ['evalsha', 50],
+      ['xadd', 3],
+      ['incrby', 2],
+    ]);
+    assert.deepEqual(Object.fromEntries(commandStatsDelta(before, after)), { xread: 30, xadd: 3, incrby: 2 });
+  });
+
+  test("the server's CPU is used_cpu_sys + used_cpu_user, in µs", () => {
+    const info = '# CPU\r\nused_cpu_sys:3.362127\r\nused_cpu_user:3.765088\r\nused_cpu_sys_children:9.000000\r\nused_cpu_user_children:9.000000\r\n';
+    assert.equal(parseUsedCpuMicros(info), 7_127_215);
+  });
+
+  test('an INFO answer without the CPU fields is an error that names the field', () => {
+    assert.throws(() => parseUsedCpuMicros('# CPU\r\n'), /used_cpu_sys/);
+  });
+});
+
+describe('PostgreSQL figures', () => {
+  test('an LSN is the high and low 32 bits in hex', () => {
+    assert.equal(lsnToBytes('0/1D745B0'), 0x1d745b0);
+    assert.equal(lsnToBytes('16/B374D848'), 0x16 * 2 ** 32 + 0xb374d848);
+    assert.equal(lsnToBytes('16/B374D848') - lsnToBytes('16/B374D000'), 0x848);
+  });
+
+  test('a string that is not an LSN is refused', () => {
+    assert.throws(() => lsnToBytes('B374D848'), /not a PostgreSQL LSN/);
+  });
+
+  test("backends' CPU: their growth, a new connection from zero, a closed one left out", () => {
+    const before = new Map([
+      [10, 1000],
+      [11, 500],
+      [12, 800],
+    ]);
+    const after = new Map([
+      [10, 1600],
+      [11, 500],
+      [13, 250],
+    ]);
+    assert.equal(cpuDelta(before, after), 600 + 0 + 250);
+  });
+
+  test('statements are counted in both of pg\'s call forms, and begin / start transaction open a transaction', () => {
+    assert.equal(statementText('select 1'), 'select 1');
+    assert.equal(statementText({ text: 'begin', values: [] }), 'begin');
+    assert.equal(statementText(undefined), undefined);
+    assert.equal(opensTransaction('begin'), true);
+    assert.equal(opensTransaction('  START TRANSACTION ISOLATION LEVEL SERIALIZABLE'), true);
+    assert.equal(opensTransaction('insert into "tasks" ("begin") values ($1)'), false);
+    assert.equal(opensTransaction('beginning'), false);
+    assert.equal(opensTransaction(undefined), false);
+  });
+});
+
+function stats(micros: number, pgStatements: number, pgTransactions: number, redisCommands: number) {
+  return { micros, pgStatements, pgTransactions, redisCommands };
+}
+
+describe('per-task figures of a loaded window', () => {
+  const before: Snapshot = {
+    runtimes: [stats(1_000, 10, 2, 5), stats(2_000, 20, 4, 6)],
+    gateways: [stats(5_000, 1, 0, 9), stats(6_000, 1, 0, 9)],
+    postgres: { lsn: '0/1000', backends: new Map([[1, 100]]), autovacuum: new Map() },
+    redis: { commands: new Map([['xadd', 10], ['info', 3]]), cpuMicros: 50 },
+  };
+  const after: Snapshot = {
+    runtimes: [stats(201_000, 1_010, 202, 305), stats(102_000, 520, 104, 156)],
+    gateways: [stats(9_000, 1, 0, 9), stats(6_500, 1, 0, 9)],
+    postgres: { lsn: '0/2000', backends: new Map([[1, 100_100], [2, 50_000]]), autovacuum: new Map([[7, 30_000]]) },
+    redis: { commands: new Map([['xadd', 310], ['xread', 600], ['info', 9], ['ping', 1]]), cpuMicros: 15_050 },
+  };
+
+  test('divides each role\'s deltas by the tasks and leaves out the roles the row did not load', () => {
+    const figures = sharedFigures({ before, after, used: { runtimes: 2, gateways: 0 }, tasks: 300, wal: { cluster: 0x1000, database: 3_000 } });
+    assert.equal(figures['cpu.runtime'], 1_000);
+    assert.equal(figures['pg.statements.runtime'], 5);
+    assert.equal(figures['pg.transactions.runtime'], 1);
+    assert.equal(figures['redis.commands.runtime'], 1.5);
+    assert.equal(figures['balance.runtime'], 0.5);
+    assert.equal(figures['cpu.gateway'], undefined);
+    assert.equal(figures['cpu.postgres'], 500);
+    assert.equal(figures['cpu.autovacuum'], 100);
+    assert.equal(figures['cpu.redis'], 50);
+    assert.equal(figures['pg.wal'], 4096 / 300);
+    assert.equal(figures['pg.wal.db'], 10);
+  });
+
+  test("counts the Redis server's commands without the bench's own INFO, and drops the rare ones from the breakdown", () => {
+    const figures = sharedFigures({ before, after, used: { runtimes: 1, gateways: 0 }, tasks: 300, wal: { cluster: 0 } });
+    assert.equal(figures['redis.server'], (300 + 600 + 1) / 300);
+    assert.equal(figures['redis.cmd.xadd'], 1);
+    assert.equal(figures['redis.cmd.xread'], 2);
+    assert.equal(figures['redis.cmd.ping'], undefined);
+    assert.equal(figures['redis.cmd.info'], undefined);
+    assert.equal(figures['pg.wal.db'], undefined);
+    assert.equal(figures['cpu.runtime'], 200_000 / 300);
+  });
+});
+
+describe('rounds and rendering', () => {
+  const row = (setup: ScaleRow['setup'], figures: Record<string, number>, failure?: string): ScaleRow => ({ scenario: 'sendmessage', setup, figures, ...(failure ? { failure } : {}) });
+
+  test('takes the median of each figure over the clean rounds, sums requests and errors, and keeps the lowest CPU', () => {
+    assert.deepEqual(medianFigures([{ 'req/s': 100, requests: 300, 'cpu.runtime': 9 }, { 'req/s': 300, requests: 900 }, { 'req/s': 200, requests: 600, 'cpu.runtime': 7 }]), {
+      'req/s': 200,
+      requests: 1800,
+      'cpu.runtime': 8,
+      'cpu.runtime.min': 7,
+    });
+    const rows = summarizeScaleRounds([[row('pg-1', { 'req/s': 100 })], [row('pg-1', { 'req/s': 900 }, '3 errors')], [row('pg-1', { 'req/s': 300 })]]);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.figures['req/s'], 200);
+    assert.equal(rows[0]!.failure, '3 errors');
+  });
+
+  test('the total CPU of a call is the sum of the roles measured', () => {
+    assert.equal(totalCpu({ 'cpu.runtime': 100, 'cpu.postgres': 50, 'cpu.redis': 5 }), 155);
+    assert.equal(totalCpu({ 'req/s': 1 }), undefined);
+  });
+
+  test('a skipped part says why in one line', () => {
+    const lines = formatScaleBench({ skipped: 'Redis not reachable at redis://127.0.0.1:1', rounds: 1, durationS: 3, warmupS: 1, connections: 50, walByDatabase: false, rows: [], roundRows: [] });
+    assert.deepEqual(lines, ['== Scale: PostgreSQL + Redis ==', 'skipped: Redis not reachable at redis://127.0.0.1:1']);
+  });
+});
+
+describe('scale options', () => {
+  test('rows are short unless --duration or --warmup say otherwise, and the services default to the local ones', () => {
+    const options = parseBenchOptions({ argv: ['--only', 'scale'], env: {} });
+    assert.deepEqual(options.parts, ['scale']);
+    assert.equal(options.scaleDurationS, 3);
+    assert.equal(options.scaleWarmupS, 1);
+    assert.equal(options.durationS, 10);
+    assert.equal(options.databaseUrl, 'postgres://postgres@127.0.0.1:5432/test');
+    assert.equal(options.redisUrl, 'redis://127.0.0.1:6379');
+  });
+
+  test('--duration and --warmup apply to the scale part too; BENCH_* URLs win over DATABASE_URL and REDIS_URL', () => {
+    const options = parseBenchOptions({
+      argv: ['--only', 'scale', '--duration', '8', '--warmup', '0'],
+      env: { BENCH_DATABASE_URL: 'postgres://bench@db/x', DATABASE_URL: 'postgres://app@db/y', REDIS_URL: 'redis://cache:6380' },
+    });
+    assert.equal(options.scaleDurationS, 8);
+    assert.equal(options.scaleWarmupS, 0);
+    assert.equal(options.databaseUrl, 'postgres://bench@db/x');
+    assert.equal(options.redisUrl, 'redis://cache:6380');
+  });
+});

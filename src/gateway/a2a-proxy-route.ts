@@ -166,9 +166,7 @@ async function close(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
   for (const err of await c.disposer.dispose()) o.logger.error({ err, agent: c.agent }, 'releasing a call failed');
   const audit = c.audit;
   audit.durationMs = performance.now() - c.started;
-  const agentLabel = o.metrics.agentLabel(c.agent);
-  o.metrics.calls.labels({ agent: agentLabel, outcome: audit.outcome }).inc();
-  o.metrics.duration.labels({ agent: agentLabel }).observe(audit.durationMs / 1000);
+  o.metrics.callEnded(c.agent, audit.outcome, audit.durationMs / 1000);
   if (audit.eventType !== 'a2a.call' && audit.eventType !== 'a2a.card') o.metrics.securityEvents.labels({ event: audit.eventType }).inc();
   if (audit.eventType === 'a2a.card') return;
   try {

@@ -17,6 +17,13 @@ export class GatewayMetrics {
   readonly #quotaRefusals;
   readonly #tenants = new TenantLabels(MAX_TENANT_LABELS);
   readonly #agents = new Set<string>();
+  /**
+   * Label-bound children of the per-call series, by agent label and outcome
+   * (or operation and status class): prom-client's `labels({...})` hashes a
+   * fresh label object on every call, which these skip after the first.
+   */
+  readonly #ended = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+  readonly #answered = new Map<string, { inc(): void }>();
 
   constructor(metrics: Metrics) {
     this.calls = metrics.counter('agentmesh_gateway_calls_total', 'A2A calls through the gateway, by agent and outcome', ['agent', 'outcome']);
@@ -43,7 +50,28 @@ export class GatewayMetrics {
     this.#quotaRefusals.labels({ tenant: this.#tenants.of(tenant), quota: quota === 'tenant' ? 'tenant' : 'client' }).inc();
   }
 
+  /** A call through the gateway ended: counted by outcome, timed. */
+  callEnded(agent: string, outcome: string, seconds: number): void {
+    const key = `${agent}\n${outcome}`;
+    let child = this.#ended.get(key);
+    if (child === undefined) {
+      const label = this.agentLabel(agent);
+      child = { count: this.calls.labels({ agent: label, outcome }), time: this.duration.labels({ agent: label }) };
+      // Bounded as the labels are: agents past the named ones share `other`'s children under their own keys, up to a cap.
+      if (this.#ended.size < MAX_AGENT_LABELS * 8) this.#ended.set(key, child);
+    }
+    child.count.inc();
+    child.time.observe(seconds);
+  }
+
   upstream(agent: string, operation: string, status: number, _durationMs: number): void {
-    this.#upstreamStatus.labels({ agent: this.agentLabel(agent), operation, status: `${Math.floor(status / 100)}xx` }).inc();
+    const statusClass = Math.floor(status / 100);
+    const key = `${agent}\n${operation}\n${statusClass}`;
+    let child = this.#answered.get(key);
+    if (child === undefined) {
+      child = this.#upstreamStatus.labels({ agent: this.agentLabel(agent), operation, status: `${statusClass}xx` });
+      if (this.#answered.size < MAX_AGENT_LABELS * 64) this.#answered.set(key, child);
+    }
+    child.inc();
   }
 }

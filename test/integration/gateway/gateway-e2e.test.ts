@@ -129,12 +129,17 @@ describe('gateway in front of a runtime, found through the registry', () => {
       test(`the official SDK client works through the gateway (${protocol}, ${binding})`, async () => {
         const { client, agentInterface } = await connectAgent({ url: agentUrl, token: tokenA, protocol, binding });
         assert.ok(agentInterface.url.startsWith(gw.url), `the card points at the gateway: ${agentInterface.url}`);
-        const before = await balanceTotal(gw.url, 'acme');
         const sent = (await client.sendMessage(SendMessageRequest.fromJSON({ message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: { leadIds: ['a', 'b'] } }], metadata: { skillId: 'score' } } }))) as any;
         assert.ok(sent.id, JSON.stringify(sent));
         const got = (await client.getTask(GetTaskRequest.fromJSON({ id: sent.id }))) as any;
         assert.equal(got.id, sent.id);
-        await until('the settlement', async () => (await balanceTotal(gw.url, 'acme')) === before - 1000);
+        // This task's own charge, as the trail records it (the balance also moves with earlier tests' settlements,
+        // which can land while this one runs: comparing balances was racy under load).
+        await until('the settlement', async () => {
+          await gw.gateway.audit.flush();
+          const rows = await gw.gateway.audit.tail({ limit: 200 });
+          return rows.some((r) => r.taskId === sent.id && r.tenant === 'acme' && r.milliCredits === 1000 && (r.eventType === 'credits.settled' || (r.eventType === 'a2a.call' && (r.detail as any)?.settled === true)));
+        });
       });
     }
   }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { SpanContext } from '@opentelemetry/api';
 
 /** Entries kept by default: ample for the tasks one replica settles between two push polls. */
@@ -18,19 +19,16 @@ const DEFAULT_MAX_ENTRIES = 10_000;
  * const parent = traces.get(taskId); // later, from the push worker
  */
 export class RecentTraces {
-  readonly #max: number;
-  readonly #entries = new Map<string, SpanContext>();
+  // An LRU cache, not a Map trimmed from its front (that walks the deleted head's holes: docs/benchmarks.md).
+  readonly #entries: LRUCache<string, SpanContext>;
 
   constructor(maxEntries = DEFAULT_MAX_ENTRIES) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError(`"maxEntries" must be a positive integer, got ${maxEntries}`);
-    this.#max = maxEntries;
+    this.#entries = new LRUCache({ max: maxEntries });
   }
 
   set(key: string, span: SpanContext): void {
-    // Re-inserted to be the newest: a Map iterates in insertion order.
-    this.#entries.delete(key);
     this.#entries.set(key, span);
-    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
   }
 
   get(key: string): SpanContext | undefined {

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { FastifyRequest } from 'fastify';
 import { Agent, buildConnector } from 'undici';
@@ -43,7 +44,7 @@ export function createGatewayAssertionCheck(options: GatewayAssertionOptions): {
   // The gateway reuses an assertion for a caller and agent while it is fresh, so a
   // verified one is remembered until it expires: one signature check per minute or
   // so, not one per call (an ES256 verify costs ~0.2 ms). Keyed by the exact bytes.
-  const verified = new Map<string, { payload: JWTPayload; agent: string }>();
+  const verified = new LRUCache<string, { payload: JWTPayload; agent: string }>({ max: VERIFIED_CACHE_SIZE });
   const verify = async (token: string, agent: string): Promise<JWTPayload> => {
     const hit = verified.get(token);
     if (hit !== undefined && hit.agent === agent && (hit.payload.exp ?? 0) > Date.now() / 1000) return hit.payload;
@@ -55,7 +56,6 @@ export function createGatewayAssertionCheck(options: GatewayAssertionOptions): {
         clockTolerance: options.clockToleranceSeconds ?? 30,
         requiredClaims: ['exp', 'sub', 'tenant'],
       });
-      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
       verified.set(token, { payload, agent });
       return payload;
     } catch (err) {

@@ -12,6 +12,12 @@ const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
  * and instances are never a label (their ids churn with every deploy); the
  * breaker gauge counts instances per state instead.
  */
+interface AgentSeries {
+  latency: { observe(value: number): void };
+  outstanding: { inc(value: number): void };
+  outcomes: Map<UpstreamOutcome, { inc(): void }>;
+}
+
 export class RoutingMetrics {
   readonly #requests;
   readonly #latency;
@@ -21,6 +27,12 @@ export class RoutingMetrics {
   readonly #agents;
   readonly #reconnects;
   readonly #reloads;
+  /**
+   * Label-bound children per routed agent (agents come from the registry, so
+   * they are bounded): prom-client's `inc({ agent })` hashes a fresh label
+   * object on every call, four times per forwarded request.
+   */
+  readonly #byAgent = new Map<string, AgentSeries>();
 
   constructor(metrics: Metrics) {
     this.#requests = metrics.counter('agentmesh_gateway_upstream_requests_total', 'Requests forwarded to agent instances, by agent and outcome (status class or failure)', ['agent', 'outcome']);
@@ -33,12 +45,27 @@ export class RoutingMetrics {
     this.#reloads = metrics.counter('agentmesh_gateway_registry_reloads_total', 'Full reloads of the routing cache from the registry');
   }
 
+  #series(agent: string): AgentSeries {
+    let series = this.#byAgent.get(agent);
+    if (series === undefined) {
+      series = { latency: this.#latency.labels({ agent }), outstanding: this.#outstanding.labels({ agent }), outcomes: new Map() };
+      this.#byAgent.set(agent, series);
+    }
+    return series;
+  }
+
   request(agent: string, outcome: UpstreamOutcome): void {
-    this.#requests.inc({ agent, outcome });
+    const outcomes = this.#series(agent).outcomes;
+    let counter = outcomes.get(outcome);
+    if (counter === undefined) {
+      counter = this.#requests.labels({ agent, outcome });
+      outcomes.set(outcome, counter);
+    }
+    counter.inc();
   }
 
   latency(agent: string, seconds: number): void {
-    this.#latency.observe({ agent }, seconds);
+    this.#series(agent).latency.observe(seconds);
   }
 
   retry(agent: string): void {
@@ -46,7 +73,12 @@ export class RoutingMetrics {
   }
 
   outstanding(agent: string, delta: number): void {
-    this.#outstanding.inc({ agent }, delta);
+    this.#series(agent).outstanding.inc(delta);
+  }
+
+  /** Drops an agent's cached children (it left the routing cache; its series stay in the registry as before). */
+  forget(agent: string): void {
+    this.#byAgent.delete(agent);
   }
 
   /** Recounts the instances of an agent per breaker state. */

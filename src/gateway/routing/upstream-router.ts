@@ -104,7 +104,12 @@ export function createUpstreamRouter(options: UpstreamRouterOptions): UpstreamRo
       logger[state === 'open' ? 'warn' : 'info']({ agent: instance.agent, instance: instance.id, breaker: state, failures: instance.failures }, `instance breaker ${state}`);
       metrics.breakers(instance.agent, cache.get(instance.agent)?.instances);
     },
-    onInstancesChange: (agent) => metrics.breakers(agent, cache.get(agent)?.instances),
+    onInstancesChange: (agent) => {
+      const instances = cache.get(agent)?.instances;
+      metrics.breakers(agent, instances);
+      // Gone from the cache: its cached metric children go too (the routed agents bound them).
+      if (instances === undefined) metrics.forget(agent);
+    },
   });
   const reader = new RegistryReader({ url: o.registryUrl, token: o.registryToken, timeoutMs: o.registryTimeoutMs, watchIdleMs: o.watchIdleMs, tls: o.tls });
   const follower = new RegistryFollower({ reader, cache, metrics, logger, guard: o.guard, maxReconnectMs: o.maxReconnectMs, random: o.random });

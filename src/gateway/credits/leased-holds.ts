@@ -60,7 +60,7 @@ interface Hold {
  * §2, ADR 0010). A lease is a real ledger reservation of a block of the
  * tenant's balance, so never-below-zero holds across replicas as for any
  * hold. Calls are held against it in memory; their settlements are written
- * in batches (one transaction, one settled row and entry per call) within
+ * in batches (one transaction: a settled row per call, one journal entry per agent) within
  * `flushMs`; refunds write nothing. When the balance cannot fund a block, a
  * call is reserved exactly, so the last credits are spendable and 402 is exact
  * (less what other replicas' leases hold: they return it when idle).

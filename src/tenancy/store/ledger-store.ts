@@ -76,8 +76,9 @@ export interface LedgerStore {
   close(key: string, outcome: CloseOutcome, now: number): Promise<CloseResult>;
   /**
    * Writes many calls' settlements against the lease under `leaseKey` in one
-   * transaction: a settled row and a `settle` entry per call (reserved →
-   * revenue), the lease's hold shrunk by their sum. A call whose key exists
+   * transaction: a settled row per call, one `settle` entry per agent for
+   * the batch (reserved → revenue, against the lease's reservation), the
+   * lease's hold shrunk by their sum. A call whose key exists
    * already is not charged. A lease no longer held (expired, released)
    * charges each call from the available balance when it can, else not at all.
    */

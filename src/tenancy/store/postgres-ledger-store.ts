@@ -132,6 +132,7 @@ export class PostgresLedgerStore implements LedgerStore {
       let spent = 0;
       let raw: BalanceRow | undefined;
       const charged: boolean[] = [];
+      const byAgent = new Map<string, number>();
       for (const spend of spends) {
         const c = lease ? Math.min(spend.charged, left) : spend.charged;
         if (!lease && c > 0) {
@@ -179,13 +180,15 @@ export class PostgresLedgerStore implements LedgerStore {
           charged.push(false);
           continue;
         }
-        if (c > 0) await journal(trx, { kind: 'settle', tenant: spend.tenant, reservationId: id, reference: null, now }, lease ? closePostings(spend.tenant, spend.agent, c, c) : chargePostings(spend.tenant, spend.agent, c));
         if (lease) {
+          // Journaled once per agent for the whole batch, below (the settled row records this call).
           left -= c;
           spent += c;
-        }
+          if (c > 0) byAgent.set(spend.agent, (byAgent.get(spend.agent) ?? 0) + c);
+        } else if (c > 0) await journal(trx, { kind: 'settle', tenant: spend.tenant, reservationId: id, reference: null, now }, chargePostings(spend.tenant, spend.agent, c));
         charged.push(true);
       }
+      for (const [agent, sum] of byAgent) await journal(trx, { kind: 'settle', tenant: lease!.tenant, reservationId: lease!.id, reference: null, now }, closePostings(lease!.tenant, agent, sum, sum));
       if (lease && spent > 0) {
         await trx.updateTable('credit_reservations').set((eb) => ({ held: eb('held', '-', spent) })).where('id', '=', lease.id).execute();
         raw = await trx

@@ -125,6 +125,7 @@ export class SqliteLedgerStore implements LedgerStore {
       let left = lease?.held ?? 0;
       let spent = 0;
       let balance: BalanceRow | undefined;
+      const byAgent = new Map<string, number>();
       const charged = spends.map((spend) => {
         const c = lease ? Math.min(spend.charged, left) : spend.charged;
         const existing = this.#s.reservationByKey.get(spend.key) as ReservationRow | undefined;
@@ -140,13 +141,15 @@ export class SqliteLedgerStore implements LedgerStore {
         }
         if (existing) this.#s.settleRefunded.run(spend.held, c, spend.requested, spend.state ?? null, now, existing.id);
         else this.#s.insertSettled.run(id, spend.key, spend.tenant, spend.agent, spend.skill, spend.clientId ?? null, spend.held, c, spend.requested, spend.state ?? null, spend.createdAt, now);
-        if (c > 0) this.#journal('settle', spend.tenant, id, null, now, lease ? closePostings(spend.tenant, spend.agent, c, c) : chargePostings(spend.tenant, spend.agent, c));
         if (lease) {
+          // Journaled once per agent for the whole batch, below (the settled row records this call).
           left -= c;
           spent += c;
-        }
+          if (c > 0) byAgent.set(spend.agent, (byAgent.get(spend.agent) ?? 0) + c);
+        } else if (c > 0) this.#journal('settle', spend.tenant, id, null, now, chargePostings(spend.tenant, spend.agent, c));
         return true;
       });
+      for (const [agent, sum] of byAgent) this.#journal('settle', lease!.tenant, lease!.id, null, now, closePostings(lease!.tenant, agent, sum, sum));
       if (!lease) return { value: { lease: found, charged, ...(balance ? this.#afterMove(balance, now) : { balance: undefined, crossing: undefined }) } };
       if (spent > 0) {
         this.#s.shrinkHold.run(spent, lease.id);

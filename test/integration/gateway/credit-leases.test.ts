@@ -107,6 +107,30 @@ describe('credit leases on SQLite', () => {
     assert.deepEqual(await ledger.holds(tenant), []);
   });
 
+  test('a batch of settlements journals one entry per agent; revenue per agent equals what its calls were charged', async () => {
+    const tenant = newTenant();
+    await ledger.topUp(tenant, 1_000_000, `${tenant}-topup`);
+    const holds = new LeasedCreditHolds({ ledger, logger, leaseCalls: 100, flushMs: 60_000 });
+    const entries = (): number => (database.sqlite!.prepare("select count(*) as n from credit_entries where tenant = ? and kind = 'settle'").get(tenant) as { n: number }).n;
+    const revenue = (agent: string): number => (database.sqlite!.prepare('select coalesce(sum(amount), 0) as total from credit_postings where account = ?').get(`revenue:${agent}`) as { total: number }).total;
+    const before = { alpha: revenue('alpha'), beta: revenue('beta') };
+    for (let i = 0; i < 30; i++) {
+      const agent = i % 3 === 0 ? 'beta' : 'alpha';
+      await holds.reserve({ tenant, key: `${tenant}:${i}`, milliCredits: 1_000, agent, skill: 'run' });
+      await holds.settle(`${tenant}:${i}`, 100 + i);
+    }
+    await holds.flush();
+    // 30 calls, two agents: two journal entries (and 30 settled rows, which usage reads).
+    assert.equal(entries(), 2);
+    const usage = await ledger.usage({ tenant, groupBy: ['agent'] });
+    const charged = (agent: string): number => usage.find((u) => (u as { agent?: string }).agent === agent)?.milliCredits ?? 0;
+    assert.equal(revenue('alpha') - before.alpha, charged('alpha'));
+    assert.equal(revenue('beta') - before.beta, charged('beta'));
+    assert.equal(charged('alpha') + charged('beta'), Array.from({ length: 30 }, (_, i) => 100 + i).reduce((a, b) => a + b, 0));
+    await holds.close();
+    assert.equal((await ledger.reconcile()).ok, true);
+  });
+
   test('a call settled on one replica and retried on another is charged once', async () => {
     const tenant = newTenant();
     await ledger.topUp(tenant, 100_000, `${tenant}-topup`);

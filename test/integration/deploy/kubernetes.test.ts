@@ -19,7 +19,7 @@ import { parse, parseAllDocuments } from 'yaml';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const run = promisify(execFile);
 
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any };
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any };
 
 async function render(overlay: string): Promise<K8sObject[]> {
   const { stdout } = await run('kubectl', ['kustomize', join(root, 'deploy', 'kubernetes', overlay)], { maxBuffer: 16 << 20 }).catch((err: NodeJS.ErrnoException & { stderr?: string }) => {
@@ -246,9 +246,9 @@ describe('deploy/kubernetes/production-mtls (production with the mesh-tls Compon
     }
     const secrets = new Set(objects.filter((o) => o.kind === 'Certificate').map((c) => c.spec.secretName as string));
     const monitors = objects.filter((o) => o.kind === 'ServiceMonitor');
-    const services = objects.filter((o) => o.kind === 'Service' && (o.metadata as { labels?: Record<string, string> }).labels?.['agentmesh.dev/metrics'] === 'true');
+    const services = objects.filter((o) => o.kind === 'Service' && o.metadata.labels?.['agentmesh.dev/metrics'] === 'true');
     for (const service of services) {
-      const labels = (service.metadata as { labels: Record<string, string> }).labels;
+      const labels = service.metadata.labels!;
       const matching = monitors.filter((m) => Object.entries(m.spec.selector.matchLabels as Record<string, string>).every(([k, v]) => labels[k] === v));
       assert.equal(matching.length, 1, `${service.metadata.name}: scraped by one ServiceMonitor (${matching.map((m) => m.metadata.name).join(', ')})`);
       const endpoint = matching[0]!.spec.endpoints[0];
@@ -262,7 +262,7 @@ describe('deploy/kubernetes/production-mtls (production with the mesh-tls Compon
       assert.equal(tls.serverName, `${service.metadata.name}.agentmesh.svc.cluster.local`);
       assert.notEqual(tls.insecureSkipVerify, true);
     }
-    const ingress = objects.find((o) => o.kind === 'Ingress') as K8sObject & { metadata: { annotations?: Record<string, string> } };
+    const ingress = objects.find((o) => o.kind === 'Ingress')!;
     assert.equal(ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/backend-protocol'], 'HTTPS');
   });
 });

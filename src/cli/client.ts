@@ -14,7 +14,7 @@ import {
   type Client,
   type TransportFactory,
 } from '@a2a-js/sdk/client';
-import { AgentmeshError, ErrorCodes, networkReason, readRestError, type ProtocolVersion } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, networkReason, readRestError, type ProtocolVersion } from '../protocol/index.js';
 import { createOutboundFetch } from './outbound-fetch.js';
 
 /** Protocol bindings the CLI speaks. */
@@ -143,7 +143,8 @@ async function downloadCard(cardUrl: URL, fetchImpl: typeof fetch): Promise<unkn
     // Ask for the v1.0 card; a compat server then lists both versions' interfaces.
     response = await fetchImpl(cardUrl, { headers: { accept: 'application/json', 'A2A-Version': '1.0' } });
   } catch (err) {
-    if (isAbort(err)) throw err;
+    // Our own error from the fetch (an unreadable TLS_CLIENT_CERT_FILE) is not a network failure.
+    if (isAbort(err) || isAgentmeshError(err)) throw err;
     throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `cannot reach ${cardUrl.origin}: ${networkReason(err)}`, { cause: err, retryable: true });
   }
   if (!response.ok) {

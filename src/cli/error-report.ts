@@ -71,12 +71,39 @@ const AUTH_HINTS: Readonly<Record<number, string>> = {
   403: 'the credential is valid but may not do this: ask the gateway admin for the scope or tenant it needs (agentmesh clients list shows a client\'s scopes)',
 };
 
+/** What to do about a refused TLS handshake, by the code Node gives it: the CLI reads the same TLS variables as a role's calls. */
+const TLS_HINTS: Readonly<Record<string, string>> = {
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'the server requires mutual TLS: set TLS_CLIENT_CERT_FILE and TLS_CLIENT_KEY_FILE to a client certificate of its CA and its key',
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'give a client certificate the server accepts (TLS_CLIENT_CERT_FILE, TLS_CLIENT_KEY_FILE): one of its CA, valid now, for client auth',
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'give a client certificate signed by the CA the server trusts (TLS_CLIENT_CERT_FILE, TLS_CLIENT_KEY_FILE)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "trust the server's CA: set TLS_CA_FILE (or NODE_EXTRA_CA_CERTS) to its PEM file",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "trust the server's CA: set TLS_CA_FILE (or NODE_EXTRA_CA_CERTS) to its PEM file",
+  SELF_SIGNED_CERT_IN_CHAIN: "trust the server's CA: set TLS_CA_FILE (or NODE_EXTRA_CA_CERTS) to its PEM file",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "trust the server's certificate: set TLS_CA_FILE (or NODE_EXTRA_CA_CERTS) to it",
+};
+
+/** The hint of a TLS refusal anywhere in `err`'s cause chain. */
+function tlsHint(err: unknown): string | undefined {
+  for (const e of causeChain(err)) {
+    const code = (e as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && Object.hasOwn(TLS_HINTS, code)) return TLS_HINTS[code];
+  }
+  return undefined;
+}
+
 /**
  * Describes an error as one line, e.g.
  * `Task not found: t-1 (A2A -32001 TASK_NOT_FOUND)`, and picks the exit code
  * (2 for usage errors, 1 otherwise).
  */
 export function describeError(err: unknown): { message: string; hint?: string | undefined; exitCode: ExitCode } {
+  const described = describeOnce(err);
+  if (described.hint !== undefined) return described;
+  const hint = tlsHint(err);
+  return hint === undefined ? described : { ...described, hint };
+}
+
+function describeOnce(err: unknown): { message: string; hint?: string | undefined; exitCode: ExitCode } {
   const ours = find(err, isAgentmeshError);
   if (ours) return { message: ours.message, exitCode: ours.code === ErrorCodes.CLI_USAGE ? ExitCodes.USAGE : ExitCodes.FAILURE };
   const a2a = find(err, isSdkA2AError);

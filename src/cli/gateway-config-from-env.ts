@@ -1,5 +1,5 @@
 import type { GatewayConfigInput } from '../gateway/index.js';
-import { databaseFromEnv, envInt, tlsFromEnv } from './role-env.js';
+import { databaseFromEnv, envInt, probeFromEnv, tlsFromEnv } from './role-env.js';
 
 /** Gateway configuration from env and flags (flags win). */
 export function gatewayConfigFromEnv(env: Record<string, string | undefined>, flags: { port?: string; host?: string; dataDir?: string; dev?: boolean }): GatewayConfigInput {
@@ -16,6 +16,7 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   if (env['GATEWAY_METRICS_HOST']) config.metricsHost = env['GATEWAY_METRICS_HOST'];
   Object.assign(config, databaseFromEnv(env));
   Object.assign(config, tlsFromEnv(env));
+  Object.assign(config, probeFromEnv(env));
   if (env['REDIS_URL']) config.redisUrl = env['REDIS_URL'];
   if (env['LOG_LEVEL']) config.logLevel = env['LOG_LEVEL'] as GatewayConfigInput['logLevel'];
   if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) config.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];

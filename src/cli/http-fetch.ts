@@ -196,6 +196,27 @@ function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
+/**
+ * What the CLI's https calls present and trust beyond Node's defaults: a
+ * client certificate (mutual TLS) and the CAs to verify servers with (`ca`
+ * replaces Node's roots, so it carries them when they should stay).
+ */
+export interface HttpFetchTls {
+  cert?: Buffer;
+  key?: Buffer;
+  ca?: Array<string | Buffer>;
+}
+
+/** Options of {@link createHttpFetch}. */
+export interface HttpFetchOptions {
+  /**
+   * The TLS of https calls, asked for at the first one (so a command that
+   * calls only http:// URLs never reads the files nor loads node:tls); it
+   * may throw, and the call rejects with that error.
+   */
+  tls?: () => HttpFetchTls;
+}
+
 interface Attempt {
   url: URL;
   method: string;
@@ -205,17 +226,19 @@ interface Attempt {
 }
 
 /** One request/response exchange; resolves at the response's headers. */
-function exchange(a: Attempt): Promise<IncomingMessage> {
+function exchange(a: Attempt, tls: HttpFetchTls | undefined): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const signal = a.signal;
     if (signal?.aborted) {
       reject(abortError(signal));
       return;
     }
-    const send = a.url.protocol === 'https:' ? httpsRequest() : httpRequest;
+    const secure = a.url.protocol === 'https:';
+    const send = secure ? httpsRequest() : httpRequest;
     const headers: OutgoingHttpHeaders = Object.assign(Object.create(null) as OutgoingHttpHeaders, a.headers);
     if (a.body !== undefined) headers['content-length'] = String(a.body.length);
-    const options: RequestOptions = { method: a.method, headers };
+    // The global agent pools per certificate and CA too (its connection key names them).
+    const options: RequestOptions = secure && tls !== undefined ? { method: a.method, headers, ...tls } : { method: a.method, headers };
     let message: IncomingMessage | undefined;
     const onAbort = (): void => {
       const reason = abortError(signal!);
@@ -254,37 +277,56 @@ function redirected(a: Attempt, status: number, location: string): Attempt {
 }
 
 /**
- * `fetch` for the CLI (see the module comment for what it covers).
+ * A `fetch` for the CLI (see the module comment for what it covers) whose
+ * https calls present and trust `options.tls`.
+ *
+ * @example
+ * const f = createHttpFetch({ tls: () => ({ cert, key, ca: [...rootCertificates, meshCa] }) });
+ * const res = await f('https://gateway.internal:4200/health');
+ */
+export function createHttpFetch(options: HttpFetchOptions = {}): typeof httpFetch {
+  let tls: HttpFetchTls | undefined;
+  const tlsOf = (url: URL): HttpFetchTls | undefined => {
+    if (url.protocol !== 'https:' || options.tls === undefined) return undefined;
+    tls ??= options.tls();
+    return tls;
+  };
+  return async function fetchWithTls(input: string | URL, init: RequestInit = {}): Promise<HttpFetchResponse> {
+    if (typeof input !== 'string' && !(input instanceof URL)) throw new TypeError('the CLI fetch takes a URL or a string, not a Request');
+    const url = new URL(input);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`fetch failed: unsupported protocol ${url.protocol}`);
+    const method = (init.method ?? 'GET').toUpperCase();
+    const headers = headerRecord(init.headers);
+    const body = outgoingBody(init.body);
+    if (body?.contentType !== undefined && headers['content-type'] === undefined) headers['content-type'] = body.contentType;
+    // As fetch: an empty POST says so, rather than opening a chunked body.
+    if (body === undefined && method !== 'GET' && method !== 'HEAD') headers['content-length'] = '0';
+    let attempt: Attempt = { url, method, headers, body: body?.bytes, signal: init.signal ?? undefined };
+    const mode = init.redirect ?? 'follow';
+    for (let hops = 0; ; hops++) {
+      const message = await exchange(attempt, tlsOf(attempt.url));
+      const status = message.statusCode ?? 0;
+      const location = message.headers.location;
+      if (mode === 'manual' || status < 300 || status > 399 || status === 304 || location === undefined) {
+        return new HttpFetchResponse(message, attempt.url.href, hops > 0);
+      }
+      message.resume();
+      if (mode === 'error') throw new TypeError(`fetch failed: redirect to ${location} (redirect: 'error')`);
+      if (hops + 1 > MAX_REDIRECTS) throw new TypeError('fetch failed: redirect count exceeded');
+      attempt = redirected(attempt, status, location);
+    }
+  };
+}
+
+/**
+ * `fetch` for the CLI (see the module comment for what it covers), with
+ * Node's TLS defaults.
  *
  * @example
  * const res = await httpFetch('http://localhost:4200/health');
  * console.log(res.status, await res.text());
  */
-export async function httpFetch(input: string | URL, init: RequestInit = {}): Promise<HttpFetchResponse> {
-  if (typeof input !== 'string' && !(input instanceof URL)) throw new TypeError('the CLI fetch takes a URL or a string, not a Request');
-  const url = new URL(input);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`fetch failed: unsupported protocol ${url.protocol}`);
-  const method = (init.method ?? 'GET').toUpperCase();
-  const headers = headerRecord(init.headers);
-  const body = outgoingBody(init.body);
-  if (body?.contentType !== undefined && headers['content-type'] === undefined) headers['content-type'] = body.contentType;
-  // As fetch: an empty POST says so, rather than opening a chunked body.
-  if (body === undefined && method !== 'GET' && method !== 'HEAD') headers['content-length'] = '0';
-  let attempt: Attempt = { url, method, headers, body: body?.bytes, signal: init.signal ?? undefined };
-  const mode = init.redirect ?? 'follow';
-  for (let hops = 0; ; hops++) {
-    const message = await exchange(attempt);
-    const status = message.statusCode ?? 0;
-    const location = message.headers.location;
-    if (mode === 'manual' || status < 300 || status > 399 || status === 304 || location === undefined) {
-      return new HttpFetchResponse(message, attempt.url.href, hops > 0);
-    }
-    message.resume();
-    if (mode === 'error') throw new TypeError(`fetch failed: redirect to ${location} (redirect: 'error')`);
-    if (hops + 1 > MAX_REDIRECTS) throw new TypeError('fetch failed: redirect count exceeded');
-    attempt = redirected(attempt, status, location);
-  }
-}
+export const httpFetch: (input: string | URL, init?: RequestInit) => Promise<HttpFetchResponse> = createHttpFetch();
 
 /** {@link httpFetch} typed as `fetch`, for APIs (the SDK transports) that take one. */
 export const cliFetch = httpFetch as unknown as typeof fetch;

@@ -127,6 +127,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
   try {
     // Read before any command runs, so every command and role sees the secrets the same way.
     resolved.env = withSecretFiles(resolved.env);
+    await presentClientCertificate(resolved);
     await program.parseAsync([...argv], { from: 'user' });
     return exitCodes.get(program)?.code ?? ExitCodes.OK;
   } catch (err) {
@@ -136,6 +137,19 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
     const { reportError } = await import('./error-report.js');
     return reportError(resolved, err);
   }
+}
+
+/**
+ * With `TLS_CLIENT_CERT_FILE`/`TLS_CLIENT_KEY_FILE` or `TLS_CA_FILE` set (and
+ * no fetch given by an embedder), every outbound call of the command goes
+ * through a fetch that presents and trusts them on https URLs; the modules
+ * load only then, and the files are read at the first https call.
+ */
+async function presentClientCertificate(io: CliIO): Promise<void> {
+  if (io.fetchImpl !== undefined || !(io.env['TLS_CLIENT_CERT_FILE'] || io.env['TLS_CLIENT_KEY_FILE'] || io.env['TLS_CA_FILE'])) return;
+  const [{ cliTlsFromEnv }, { createHttpFetch }, { withTraceparent }] = await Promise.all([import('./cli-tls.js'), import('./http-fetch.js'), import('./outbound-fetch.js')]);
+  const tls = cliTlsFromEnv(io.env);
+  if (tls !== undefined) io.fetchImpl = withTraceparent(createHttpFetch({ tls }) as unknown as typeof fetch);
 }
 
 /** Entry point of the `agentmesh` binary: runs with `process.argv` and sets the exit code. */

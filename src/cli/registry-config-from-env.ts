@@ -1,5 +1,5 @@
 import type { RegistryConfigInput } from '../registry/index.js';
-import { databaseFromEnv, envInt, tlsFromEnv } from './role-env.js';
+import { databaseFromEnv, envInt, probeFromEnv, tlsFromEnv } from './role-env.js';
 
 /** Registry configuration from env and flags (flags win). */
 export function registryConfigFromEnv(env: Record<string, string | undefined>, flags: { port?: string; host?: string; dataDir?: string; dev?: boolean }): RegistryConfigInput {
@@ -13,6 +13,7 @@ export function registryConfigFromEnv(env: Record<string, string | undefined>, f
   if (env['REGISTRY_PUBLIC_URL']) config.publicUrl = env['REGISTRY_PUBLIC_URL'];
   Object.assign(config, databaseFromEnv(env));
   Object.assign(config, tlsFromEnv(env));
+  Object.assign(config, probeFromEnv(env));
   if (env['REDIS_URL']) config.redisUrl = env['REDIS_URL'];
   if (env['LOG_LEVEL']) config.logLevel = env['LOG_LEVEL'] as RegistryConfigInput['logLevel'];
   if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) config.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];

@@ -5,7 +5,7 @@
  * AgentmeshError whose message a person can act on. Each client adds only
  * its calls and its hints.
  */
-import { AgentmeshError, ErrorCodes, networkReason, readRestError, type ErrorCode } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, networkReason, readRestError, type ErrorCode } from '../protocol/index.js';
 import { createOutboundFetch } from './outbound-fetch.js';
 
 /** Rewrites the server's message of a failed call; `undefined` keeps it. */
@@ -60,7 +60,8 @@ export class RoleApi {
     try {
       response = await this.#fetch(`${this.url}${path}`, { method, ...(init.headers && { headers: init.headers }), ...(init.body !== undefined && { body: init.body }) });
     } catch (err) {
-      if (this.#signal?.aborted) throw err;
+      // Our own error from the fetch (an unreadable TLS_CLIENT_CERT_FILE) is not a network failure.
+      if (this.#signal?.aborted || isAgentmeshError(err)) throw err;
       throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `cannot reach the ${this.#role} at ${this.url}: ${networkReason(err)}`, { cause: err, retryable: true });
     }
     return { response, text: await response.text() };

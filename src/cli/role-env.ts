@@ -22,6 +22,20 @@ export function databaseFromEnv(env: Record<string, string | undefined>): { data
   return settings;
 }
 
+/**
+ * `PROBE_PORT` serves `/health` and `/ready` in plain HTTP on a port of their
+ * own (`PROBE_HOST`, default the role's `HOST`): kubelet probes, which never
+ * present a client certificate, when `TLS_CLIENT_AUTH=require` makes the
+ * public port refuse every handshake without one.
+ */
+export function probeFromEnv(env: Record<string, string | undefined>): { probePort?: number; probeHost?: string } {
+  const settings: { probePort?: number; probeHost?: string } = {};
+  const port = envInt('PROBE_PORT', env['PROBE_PORT']);
+  if (port !== undefined) settings.probePort = port;
+  if (env['PROBE_HOST']) settings.probeHost = env['PROBE_HOST'];
+  return settings;
+}
+
 /** The TLS settings of a role's env (every role reads the same names, so one environment serves a fleet). */
 export interface TlsFromEnv {
   tls?: { certFile: string; keyFile: string; caFile?: string; clientAuth?: 'off' | 'request' | 'require' };

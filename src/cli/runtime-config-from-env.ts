@@ -1,5 +1,5 @@
 import type { RuntimeConfigInput } from '../runtime/index.js';
-import { databaseFromEnv, envInt, tlsFromEnv } from './role-env.js';
+import { databaseFromEnv, envInt, probeFromEnv, tlsFromEnv } from './role-env.js';
 
 /**
  * The runtime configuration from environment variables and flags: the one
@@ -19,6 +19,7 @@ export function runtimeConfigFromEnv(env: Record<string, string | undefined>, fl
   if (env['PUBLIC_URL']) config.publicUrl = env['PUBLIC_URL'];
   Object.assign(config, databaseFromEnv(env));
   Object.assign(config, tlsFromEnv(env));
+  Object.assign(config, probeFromEnv(env));
   if (env['REDIS_URL']) config.redisUrl = env['REDIS_URL'];
   if (env['LOG_LEVEL']) config.logLevel = env['LOG_LEVEL'] as RuntimeConfigInput['logLevel'];
   if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) config.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];

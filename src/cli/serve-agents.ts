@@ -17,12 +17,13 @@ export interface ServeFlags {
 export async function startAgents(ctx: CliContext, agents: readonly AgentDefinition[], flags: ServeFlags, extra: RuntimeConfigInput = {}): Promise<Runtime> {
   const config = { ...runtimeConfigFromEnv(ctx.io.env, flags), ...extra };
   const runtime = await createRuntime({ agents: [...agents], config });
-  const { url, agents: urls, grpc } = await listenOrClose(runtime);
+  const { url, agents: urls, grpc, probesUrl } = await listenOrClose(runtime);
   ctx.io.stdout.write(`agentmesh runtime listening on ${url}\n`);
   for (const [name, agentUrl] of Object.entries(urls)) {
     ctx.io.stdout.write(`  ${name.padEnd(16)} ${agentUrl}  (card: ${agentUrl}/.well-known/agent-card.json)${grpc?.[name] ? `  gRPC ${grpc[name]}` : ''}\n`);
   }
   ctx.io.stdout.write(`  health ${url}/health  ready ${url}/ready  metrics ${url}/metrics\n`);
+  if (probesUrl !== undefined) ctx.io.stdout.write(`  probes ${probesUrl}/health ${probesUrl}/ready  (plain HTTP, PROBE_PORT)\n`);
   const first = agents[0]!;
   ctx.io.stdout.write(`Try: ${tryCommandLine(first, urls[first.name] ?? Object.values(urls)[0]!)}\n`);
   return runtime;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AuditLog } from '../audit/index.js';
-import { createMetricsListener, localUrlOf, metricsPortOf, observeDatabase, openWithStack } from '../http/index.js';
+import { createMetricsListener, localUrlOf, metricsPortOf, observeDatabase, openWithStack, probeListenerOf } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import type { CreditLedger } from '../tenancy/index.js';
@@ -33,8 +33,8 @@ export interface Gateway {
   readonly credits: CreditHolds;
   readonly audit: AuditLog;
   readonly router: UpstreamRouter;
-  /** Listens on the public port and on the metrics listener; `metricsUrl` is where Prometheus scrapes. */
-  listen(): Promise<{ url: string; metricsUrl: string }>;
+  /** Listens on the public port and on the metrics listener; `metricsUrl` is where Prometheus scrapes, `probesUrl` the probe listener's (when `probePort` is set). */
+  listen(): Promise<{ url: string; metricsUrl: string; probesUrl?: string }>;
   /** Reads every open reservation's task once now, then writes the settlements waiting in memory (tests, operators). */
   settleNow(): Promise<void>;
   close(): Promise<void>;
@@ -72,6 +72,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     stack.defer('metrics listener', () => metricsListener.close());
     const dataPlane = agentsDataPlane(config);
     const app = buildGatewayHttp(config, logger, metrics, backends, parts.router, stack, dataPlane);
+    const probes = probeListenerOf(app, config, log);
     await mountRoutes(app, parts, cardKey, config, publicUrl, metrics, backends.tracing, log, dataPlane);
     const { identity, ledger, credits, audit, router, tracker } = parts;
     return {
@@ -91,11 +92,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
           await metricsListener.close();
           throw err;
         }
+        const probesUrl = (await probes?.listen())?.url;
         const resumed = await tracker.load();
         if (resumed > 0) log.info({ reservations: resumed }, 'settling the reservations a previous run left open');
         tracker.start();
         log.info({ url: publicUrl, metricsUrl, registry: config.registryUrl, database: backends.database.dialect, quotas: backends.redis ? 'redis' : 'memory' }, 'gateway listening');
-        return { url: publicUrl, metricsUrl };
+        return { url: publicUrl, metricsUrl, ...(probesUrl !== undefined && { probesUrl }) };
       },
       async settleNow() {
         await tracker.runOnce();

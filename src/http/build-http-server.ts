@@ -9,7 +9,7 @@ import { installHttpMetrics, UNMATCHED_ROUTE, type HttpRecorder } from './http-m
 import { dataPlaneServerFactory } from './data-plane.js';
 import { HTTP_SERVER_DEFAULTS, validateHttpServerOptions } from './http-server-options.js';
 import type { HttpServerOptions } from './http-server-options.js';
-import { registerProbeRoutes } from './probes.js';
+import { ProbeAnswers, registerProbeRoutes } from './probes.js';
 import { installRequestContext, traceAwareChildLoggerFactory } from './request-context-hooks.js';
 import { requestIdOf } from './request-id.js';
 import { CertificateReloader, readServerTls } from './server-tls.js';
@@ -144,11 +144,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   installRequestContext(app, { tracing, state, securityHeaders, asyncContext: options.asyncContext ?? true });
   unrouted.record = installHttpMetrics(app, { role: options.name, metrics: options.metrics, tracing });
   installErrorHandling(app, { state });
-  registerProbeRoutes(app, {
-    state,
-    metrics: options.metricsRoute === false ? undefined : options.metrics,
-    readiness: options.readiness ?? [],
-    readinessTimeoutMs: options.readinessTimeoutMs ?? d.readinessTimeoutMs,
-  });
+  state.probes = new ProbeAnswers({ state, readiness: options.readiness ?? [], readinessTimeoutMs: options.readinessTimeoutMs ?? d.readinessTimeoutMs });
+  registerProbeRoutes(app, { probes: state.probes, metrics: options.metricsRoute === false ? undefined : options.metrics });
   return app;
 }

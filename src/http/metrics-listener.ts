@@ -1,9 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger, Metrics } from '../observability/index.js';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
-import { renderHttpError } from './render-http-error.js';
+import { createSideListener, type SideRoute } from './side-listener.js';
 
 /** Options of {@link createMetricsListener}. */
 export interface MetricsListenerOptions {
@@ -29,27 +25,13 @@ export interface MetricsListener {
   close(): Promise<void>;
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-
-function pathOf(url: string | undefined): string {
-  const raw = url ?? '/';
-  const q = raw.indexOf('?');
-  return q === -1 ? raw : raw.slice(0, q);
-}
-
-function hostForUrl(address: AddressInfo): string {
-  // A wildcard bind answers on loopback too; print the address a local scrape can use.
-  if (address.address === '0.0.0.0') return '127.0.0.1';
-  if (address.address === '::') return '[::1]';
-  return address.family === 'IPv6' ? `[${address.address}]` : address.address;
-}
-
 /**
  * A second HTTP listener, apart from a role's public port, that serves the
- * role's Prometheus metrics at `GET /metrics` and nothing else. Metrics can
- * name tenants (the gateway's ledger series), so a role whose public port
- * faces clients serves them here, on a private address, and builds its app
- * with `buildHttpServer({ metricsRoute: false })`. Every answer other than a
+ * role's Prometheus metrics at `GET /metrics` and nothing else (a
+ * `createSideListener`). Metrics can name tenants (the gateway's ledger
+ * series), so a role whose public port faces clients serves them here, on a
+ * private address, and builds its app with
+ * `buildHttpServer({ metricsRoute: false })`. Every answer other than a
  * scrape is the google.rpc.Status JSON of every agentmesh error.
  *
  * Like `buildHttpServer`, creating it does not listen: the role's `listen()`
@@ -63,68 +45,29 @@ function hostForUrl(address: AddressInfo): string {
  * await scrape.close();
  */
 export function createMetricsListener(options: MetricsListenerOptions): MetricsListener {
-  const { metrics, host, port } = options;
+  const { metrics } = options;
+  const routes = new Map<string, SideRoute>([
+    [
+      '/metrics',
+      async (req) => {
+        const { contentType, body } = await metrics.render(req.headers.accept);
+        return { statusCode: 200, contentType, body, headers: { vary: 'accept' } };
+      },
+    ],
+  ]);
+  const listener = createSideListener({ module: 'metrics', routes, host: options.host, port: options.port, logger: options.logger, ...(options.requestTimeoutMs !== undefined && { requestTimeoutMs: options.requestTimeoutMs }) });
   const log = options.logger.child({ module: 'metrics' });
   let url: string | undefined;
-  let closing: Promise<void> | undefined;
-
-  const sendError = (res: ServerResponse, reqId: string, err: unknown): void => {
-    const { statusCode, body, internal, error } = renderHttpError(err, reqId);
-    if (internal) log.error({ err: error.cause ?? error, reqId }, 'metrics scrape failed');
-    res.writeHead(statusCode, { 'content-type': JSON_TYPE });
-    res.end(JSON.stringify(body));
-  };
-
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const reqId = randomUUID();
-    res.setHeader('x-request-id', reqId);
-    res.setHeader('cache-control', 'no-store');
-    res.setHeader('x-content-type-options', 'nosniff');
-    const path = pathOf(req.url);
-    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      // The path only, bounded: a query string may carry a credential.
-      const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
-      sendError(res, reqId, new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `Route ${req.method ?? 'GET'} ${shown} not found: this listener serves only GET /metrics`));
-      return;
-    }
-    metrics.render(req.headers.accept).then(
-      ({ contentType, body }) => {
-        res.writeHead(200, { 'content-type': contentType, vary: 'accept' });
-        res.end(req.method === 'HEAD' ? undefined : body);
-      },
-      (err: unknown) => sendError(res, reqId, err),
-    );
-  });
-  server.requestTimeout = options.requestTimeoutMs ?? 10_000;
-  server.headersTimeout = Math.min(server.requestTimeout, 10_000);
-
   return {
     get url() {
       return url;
     },
     async listen() {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      server.on('error', (err) => log.error({ err }, 'metrics listener error'));
-      url = `http://${hostForUrl(server.address() as AddressInfo)}:${(server.address() as AddressInfo).port}/metrics`;
+      const { origin } = await listener.listen();
+      url = `${origin}/metrics`;
       log.info({ url }, 'metrics listening');
       return { url };
     },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        if (!server.listening) {
-          resolve();
-          return;
-        }
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close: () => listener.close(),
   };
 }

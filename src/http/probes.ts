@@ -66,38 +66,68 @@ function readinessRunner(checks: readonly ReadinessCheck[], timeoutMs: number, l
   };
 }
 
-/**
- * `GET /health` (liveness: the process serves HTTP), `GET /ready` (readiness:
- * every dependency answers and the server is not draining) and, when given a
- * registry, `GET /metrics` (Prometheus text). Their per-request log lines are at `warn` so probes every
- * few seconds do not flood the log.
- */
-export function registerProbeRoutes(
-  app: FastifyInstance,
-  deps: { state: ServerState; metrics: Metrics | undefined; readiness: readonly ReadinessCheck[]; readinessTimeoutMs: number },
-): void {
-  const { state, metrics, readiness, readinessTimeoutMs } = deps;
-  const runReadiness = readinessRunner(readiness, readinessTimeoutMs, state.log);
+/** An answer of `/ready`: 200 when every check passed and the server is not draining, else 503. */
+export interface ReadyAnswer {
+  statusCode: 200 | 503;
+  body: ReadyBody;
+}
 
-  app.get('/health', { logLevel: 'warn' }, async (_request, reply): Promise<HealthBody> => {
-    reply.header('cache-control', 'no-store');
+/**
+ * What `/health` and `/ready` answer, apart from any listener: the public
+ * port's routes and the probe listener (`createProbeListener`) ask the same
+ * object, so both see the same checks, share one run of them, and turn
+ * `/ready` to 503 the moment the server starts draining.
+ */
+export class ProbeAnswers {
+  readonly #state: ServerState;
+  readonly #runReadiness: () => Promise<Record<string, string>>;
+
+  constructor(options: { state: ServerState; readiness: readonly ReadinessCheck[]; readinessTimeoutMs: number }) {
+    this.#state = options.state;
+    this.#runReadiness = readinessRunner(options.readiness, options.readinessTimeoutMs, options.state.log);
+  }
+
+  /** Liveness: the process serves HTTP. */
+  health(): HealthBody {
+    const state = this.#state;
     return {
       status: 'ok',
       name: state.name,
       version: state.version,
       uptimeSeconds: Math.floor((performance.now() - state.startedAt) / 1000),
     };
+  }
+
+  /** Readiness: every dependency answers and the server is not draining. */
+  async ready(): Promise<ReadyAnswer> {
+    const state = this.#state;
+    if (state.draining) return { statusCode: 503, body: { status: 'draining', checks: {} } };
+    const checks = await this.#runReadiness();
+    // Draining may have started while the checks ran.
+    if (state.draining) return { statusCode: 503, body: { status: 'draining', checks } };
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    return ready ? { statusCode: 200, body: { status: 'ready', checks } } : { statusCode: 503, body: { status: 'not_ready', checks } };
+  }
+}
+
+/**
+ * `GET /health` (liveness: the process serves HTTP), `GET /ready` (readiness:
+ * every dependency answers and the server is not draining) and, when given a
+ * registry, `GET /metrics` (Prometheus text). Their per-request log lines are at `warn` so probes every
+ * few seconds do not flood the log.
+ */
+export function registerProbeRoutes(app: FastifyInstance, deps: { probes: ProbeAnswers; metrics: Metrics | undefined }): void {
+  const { probes, metrics } = deps;
+
+  app.get('/health', { logLevel: 'warn' }, async (_request, reply): Promise<HealthBody> => {
+    reply.header('cache-control', 'no-store');
+    return probes.health();
   });
 
   app.get('/ready', { logLevel: 'warn' }, async (_request, reply): Promise<ReadyBody> => {
     reply.header('cache-control', 'no-store');
-    if (state.draining) return reply.code(503).send({ status: 'draining', checks: {} });
-    const checks = await runReadiness();
-    // Draining may have started while the checks ran.
-    if (state.draining) return reply.code(503).send({ status: 'draining', checks });
-    const ready = Object.values(checks).every((v) => v === 'ok');
-    if (!ready) return reply.code(503).send({ status: 'not_ready', checks });
-    return { status: 'ready', checks };
+    const { statusCode, body } = await probes.ready();
+    return reply.code(statusCode).send(body);
   });
 
   if (metrics === undefined) return;

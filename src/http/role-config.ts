@@ -33,6 +33,22 @@ export function roleServerFields(defaultPort: number) {
     /** OpenTelemetry OTLP endpoint; tracing is off when unset. */
     otlpEndpoint: z.string().optional(),
     ...roleTlsFields(),
+    ...roleProbeFields(),
+  };
+}
+
+/**
+ * The settings of the probe listener (`createProbeListener`): `/health` and
+ * `/ready` in plain HTTP on a port of their own, for kubelet probes when the
+ * public port requires client certificates (`tls.clientAuth: 'require'`),
+ * which the kubelet never presents. Off unless `probePort` is set.
+ */
+export function roleProbeFields() {
+  return {
+    /** Port of the probe listener (`GET /health`, `GET /ready`, plain HTTP); 0 picks a free one. Unset: no probe listener. */
+    probePort: z.number().int().min(0).max(65535).optional(),
+    /** Interface of the probe listener. Default: the role's `host`. */
+    probeHost: z.string().min(1).optional(),
   };
 }
 

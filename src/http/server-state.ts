@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../observability/index.js';
 import { RemovableList } from './removable-list.js';
+import type { ProbeAnswers } from './probes.js';
 import type { CertificateReloader } from './server-tls.js';
 
 /** A function run when the server starts draining (end SSE streams, stop pollers). */
@@ -38,6 +39,8 @@ export class ServerState implements AgentmeshServerState {
   readonly log: Logger;
   readonly startedAt: number;
   certificates: CertificateReloader | undefined;
+  /** What `/health` and `/ready` answer, on the public port and the probe listener alike (set by `buildHttpServer`). */
+  probes: ProbeAnswers | undefined;
   #draining = false;
   /** One per open stream: registered and removed at request rate (see RemovableList). */
   readonly #hooks = new RemovableList<DrainHook>();

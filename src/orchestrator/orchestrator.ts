@@ -40,7 +40,7 @@ export interface Orchestrator {
   /** The workflows offered as skills. */
   readonly workflows: readonly WorkflowDefinition[];
   /** Starts listening; `url` is the orchestrator agent's base URL. */
-  listen(): Promise<{ url: string; baseUrl: string }>;
+  listen(): Promise<{ url: string; baseUrl: string; probesUrl?: string }>;
   close(): Promise<void>;
 }
 
@@ -88,8 +88,8 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         config,
         workflows,
         async listen() {
-          const { url, agents } = await runtime.listen();
-          return { url: agents[config.name] ?? `${url}/agents/${config.name}`, baseUrl: url };
+          const { url, agents, probesUrl } = await runtime.listen();
+          return { url: agents[config.name] ?? `${url}/agents/${config.name}`, baseUrl: url, ...(probesUrl !== undefined && { probesUrl }) };
         },
         close: () => stack.closeAll(),
       };

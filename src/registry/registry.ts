@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { localUrlOf, observeDatabase, openWithStack } from '../http/index.js';
+import { localUrlOf, observeDatabase, openWithStack, probeListenerOf } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import { parseRegistryConfig, type RegistryConfig, type RegistryConfigInput } from './config.js';
@@ -28,8 +28,8 @@ export interface Registry {
   readonly service: RegistryService;
   readonly index: SearchIndex;
   readonly config: Readonly<RegistryConfig>;
-  /** Starts listening, probing and following the change log. */
-  listen(): Promise<{ url: string }>;
+  /** Starts listening, probing and following the change log; `probesUrl` is the probe listener's, when `probePort` is set. */
+  listen(): Promise<{ url: string; probesUrl?: string }>;
   /** One health round now (sweep leases, probe what is due). */
   probeNow(): Promise<void>;
   /** Reads the change log now; resolves when this replica has applied what was committed before. */
@@ -58,6 +58,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
     observeDatabase(metrics, backends.database);
     const publicUrl: PublicUrl = { current: config.publicUrl ?? localUrlOf(config, config.port) };
     const app = buildRegistryHttp(config, logger, metrics, backends, stack);
+    const probes = probeListenerOf(app, config, log);
     const domain = buildDomain(config, backends, publicUrl, metrics, log);
     await mountRoutes(app, domain, config, publicUrl, authenticate);
     await followChangeLog(domain, stack);
@@ -68,12 +69,13 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
       config,
       async listen() {
         await app.listen({ port: config.port, host: config.host });
+        const probesUrl = (await probes?.listen())?.url;
         const port = (app.server.address() as AddressInfo).port;
         if (!config.publicUrl) publicUrl.current = localUrlOf(config, port);
         domain.index.setBaseUrl?.(publicUrl.current);
         startBackground(domain, config, log, stack);
         log.info({ url: publicUrl.current, agents: domain.directory.size, database: backends.database.dialect, bus: backends.bus.kind }, 'registry listening');
-        return { url: publicUrl.current };
+        return { url: publicUrl.current, ...(probesUrl !== undefined && { probesUrl }) };
       },
       probeNow: () => domain.prober.runOnce(),
       sync: () => domain.feed.nudge(),

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { localUrlOf, observeDatabase, openWithStack } from '../http/index.js';
+import { localUrlOf, observeDatabase, openWithStack, probeListenerOf } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from './config.js';
@@ -47,9 +47,9 @@ export interface Runtime {
   /**
    * Starts listening and the background work (heartbeats, recovery, push
    * delivery, retention). `grpc`: each agent's gRPC target (host:port) when
-   * `grpcPort` is set.
+   * `grpcPort` is set; `probesUrl`: the probe listener's when `probePort` is.
    */
-  listen(): Promise<{ url: string; agents: Record<string, string>; grpc?: Record<string, string> }>;
+  listen(): Promise<{ url: string; agents: Record<string, string>; grpc?: Record<string, string>; probesUrl?: string }>;
   /** Runs one recovery pass now (tests and operators). */
   recoverNow(): Promise<{ failed: number; rerun: number }>;
   /**
@@ -108,6 +108,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const push = buildPushWorker(config, backends, cards, metrics, log, now, deadline, stack);
     const grpc: GrpcSlot = {};
     const app = buildRuntimeHttp(config, logger, metrics, backends, grpc, deadline, stack);
+    const probes = probeListenerOf(app, config, log);
     const engine = buildEngine(options.agents, config, backends, configs, metrics, log, now, deadline, stack);
     const running = metrics.gauge('agentmesh_runtime_tasks_running', 'Tasks executing on this replica', []);
     // Read at each scrape from the agents' concurrency limits: queueing shows the moment it starts, not 15 s later.
@@ -135,6 +136,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       async listen() {
         await backends.stores.tasks.heartbeat(backends.replicaId, now());
         await app.listen({ port: config.port, host: config.host });
+        const probesUrl = (await probes?.listen())?.url;
         if (!config.publicUrl) cards.publicUrl = localUrlOf(config, (app.server.address() as AddressInfo).port);
         if (config.grpcPort !== undefined) await startGrpc({ ...config, grpcPort: config.grpcPort }, grpcAgents, grpc, cards, metrics, log);
         await cards.rebuild(options.agents);
@@ -143,7 +145,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         const grpcUrls = grpc.serving ? Object.fromEntries(cards.grpcUrls) : undefined;
         log.info({ url: cards.publicUrl, agents, ...(grpcUrls ? { grpc: grpcUrls } : {}), replicaId: backends.replicaId, database: backends.database.dialect, bus: backends.bus.kind }, 'runtime listening');
         if (config.registryUrl) await linkRegistry({ ...config, registryUrl: config.registryUrl }, options.agents, configs, cards, backends, log, stack);
-        return { url: cards.publicUrl, agents, ...(grpcUrls ? { grpc: grpcUrls } : {}) };
+        return { url: cards.publicUrl, agents, ...(grpcUrls ? { grpc: grpcUrls } : {}), ...(probesUrl !== undefined && { probesUrl }) };
       },
       recoverNow,
       deliverPushNow: () => push.runOnce(),

@@ -4,16 +4,17 @@ import { join } from 'node:path';
 import { createRegistry, type Registry, type RegistryConfigInput, type RegistryOptions } from '../../src/registry/index.js';
 
 /** A registry on port 0 in a temporary data dir, allowed to fetch and probe loopback agents. */
-export async function startRegistry(config: RegistryConfigInput = {}, options: Omit<RegistryOptions, 'config'> = {}): Promise<{ registry: Registry; url: string; dataDir: string; close: () => Promise<void> }> {
+export async function startRegistry(config: RegistryConfigInput = {}, options: Omit<RegistryOptions, 'config'> = {}): Promise<{ registry: Registry; url: string; probesUrl: string | undefined; dataDir: string; close: () => Promise<void> }> {
   const dataDir = (config.dataDir as string | undefined) ?? mkdtempSync(join(tmpdir(), 'agentmesh-registry-'));
   const registry = await createRegistry({
     ...options,
     config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', dev: true, allowHosts: ['127.0.0.1', 'localhost'], ...config },
   });
-  const { url } = await registry.listen();
+  const { url, probesUrl } = await registry.listen();
   return {
     registry,
     url,
+    probesUrl,
     dataDir,
     close: async () => {
       await registry.close();

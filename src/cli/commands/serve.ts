@@ -40,9 +40,10 @@ Examples:
     .action(async (flags: ServeFlags) => {
       const signals = watchSignals(ctx);
       const reg = await createRegistry({ config: registryConfigFromEnv(ctx.io.env, flags) });
-      const { url } = await listenOrClose(reg);
+      const { url, probesUrl } = await listenOrClose(reg);
       ctx.io.stdout.write(`agentmesh registry listening on ${url}\n`);
       ctx.io.stdout.write(`  agents ${url}/v1/agents  search POST ${url}/search  catalog ${url}/.well-known/ai-catalog.json  openapi ${url}/openapi.json\n`);
+      if (probesUrl !== undefined) ctx.io.stdout.write(`  probes ${probesUrl}/health ${probesUrl}/ready  (plain HTTP, PROBE_PORT)\n`);
       if (!reg.config.writeToken) ctx.io.stderr.write('warning: REGISTRY_TOKEN is not set: anyone who reaches this port may register agents\n');
       await signals.until(() => reg.close());
     });
@@ -70,10 +71,11 @@ Examples:
     .action(async (flags: ServeFlags) => {
       const signals = watchSignals(ctx);
       const gw = await createGateway({ config: gatewayConfigFromEnv(ctx.io.env, flags) });
-      const { url, metricsUrl } = await listenOrClose(gw);
+      const { url, metricsUrl, probesUrl } = await listenOrClose(gw);
       ctx.io.stdout.write(`agentmesh gateway listening on ${url}\n`);
       ctx.io.stdout.write(`  agents ${url}/agents/{name}  token POST ${url}/oauth/token  jwks ${url}/.well-known/jwks.json\n`);
       ctx.io.stdout.write(`  metrics ${metricsUrl}  (not on the public port: they name tenants)\n`);
+      if (probesUrl !== undefined) ctx.io.stdout.write(`  probes ${probesUrl}/health ${probesUrl}/ready  (plain HTTP, PROBE_PORT)\n`);
       if (!gw.config.adminToken) ctx.io.stderr.write('warning: GATEWAY_ADMIN_TOKEN is not set: the management API is reachable only with a gateway:admin token\n');
       await signals.until(() => gw.close());
     });
@@ -101,6 +103,7 @@ Examples:
       const settings = launched.orchestrator.config;
       ctx.io.stdout.write(`agentmesh orchestrator listening on ${launched.url}\n`);
       ctx.io.stdout.write(`  card ${launched.url}/.well-known/agent-card.json  health ${launched.baseUrl}/health  metrics ${launched.baseUrl}/metrics\n`);
+      if (launched.probesUrl !== undefined) ctx.io.stdout.write(`  probes ${launched.probesUrl}/health ${launched.probesUrl}/ready  (plain HTTP, PROBE_PORT)\n`);
       ctx.io.stdout.write(
         settings.gatewayUrl !== undefined
           ? `  calls agents through the gateway ${settings.gatewayUrl} as client ${settings.clientId}\n`

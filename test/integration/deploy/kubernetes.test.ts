@@ -19,7 +19,7 @@ import { parse, parseAllDocuments } from 'yaml';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const run = promisify(execFile);
 
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any };
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any };
 
 async function render(overlay: string): Promise<K8sObject[]> {
   const { stdout } = await run('kubectl', ['kustomize', join(root, 'deploy', 'kubernetes', overlay)], { maxBuffer: 16 << 20 }).catch((err: NodeJS.ErrnoException & { stderr?: string }) => {
@@ -47,7 +47,7 @@ async function modelOf(object: K8sObject): Promise<new (data: unknown) => { vali
 
 const workloadKinds = new Set(['Deployment', 'StatefulSet', 'Job', 'DaemonSet']);
 
-for (const overlay of ['single', 'production', 'production/migrate']) {
+for (const overlay of ['single', 'production', 'production/migrate', 'production-mtls']) {
   describe(`deploy/kubernetes/${overlay}`, () => {
     test('renders, and every object validates against its Kubernetes schema', async () => {
       const objects = await render(overlay);
@@ -161,5 +161,108 @@ describe('deploy/kubernetes/production', () => {
     assert.deepEqual(policy?.spec.podSelector.matchLabels, { 'app.kubernetes.io/component': 'migrate' });
     assert.equal(job.spec.template.metadata.labels['app.kubernetes.io/component'], 'migrate');
     assert.ok(policy.spec.egress.some((rule: { ports: Array<{ port: number }> }) => rule.ports.some((p) => p.port === 5432)), 'egress to PostgreSQL');
+  });
+});
+
+/** Whether a certificate's DNS name covers a host name (one leading `*.` label, RFC 6125 §6.4.3). */
+function covers(dnsName: string, host: string): boolean {
+  if (!dnsName.startsWith('*.')) return dnsName === host;
+  const dot = host.indexOf('.');
+  return dot > 0 && host.slice(dot + 1) === dnsName.slice(2);
+}
+
+describe('deploy/kubernetes/production-mtls (production with the mesh-tls Component)', () => {
+  type Env = { name: string; value?: string };
+  const roles = ['registry', 'gateway', 'agents', 'orchestrator'];
+
+  test('every role serves its own certificate, presents a client certificate, and calls the others over https:// by names its certificate carries', async () => {
+    const objects = await render('production-mtls');
+    const certificates = objects.filter((o) => o.kind === 'Certificate');
+    const issuers = new Set(objects.filter((o) => o.kind === 'Issuer').map((o) => o.metadata.name));
+    for (const certificate of certificates) {
+      assert.ok(issuers.has(certificate.spec.issuerRef.name) || certificate.spec.issuerRef.kind === 'ClusterIssuer', `${certificate.metadata.name}: its issuer ${certificate.spec.issuerRef.name} is in the overlay`);
+    }
+    const bySecret = new Map(certificates.map((c) => [c.spec.secretName as string, c]));
+    const served = new Map<string, string[]>();
+    for (const role of roles) {
+      const workload = objects.find((o) => workloadKinds.has(o.kind) && o.metadata.name === `agentmesh-${role}`)!;
+      const pod = workload.spec.template.spec;
+      const container = pod.containers[0];
+      const env = new Map((container.env as Env[]).map((e) => [e.name, e.value]));
+      const mounts = container.volumeMounts as Array<{ name: string; mountPath: string }>;
+      // Each TLS file is in a mounted Secret that a Certificate of the right use fills.
+      const certificateOf = (variable: string): K8sObject => {
+        const file = env.get(variable);
+        assert.ok(file, `${role}: ${variable} is set`);
+        const mount = mounts.find((m) => file.startsWith(`${m.mountPath}/`));
+        assert.ok(mount, `${role}: ${variable}=${file} is in a mounted volume`);
+        const secretName = pod.volumes.find((v: { name: string }) => v.name === mount.name)?.secret?.secretName as string;
+        const certificate = bySecret.get(secretName);
+        assert.ok(certificate, `${role}: ${variable} comes from the Secret of a Certificate (${secretName})`);
+        return certificate;
+      };
+      const serving = certificateOf('TLS_CERT_FILE');
+      assert.equal(certificateOf('TLS_KEY_FILE'), serving);
+      assert.equal(certificateOf('TLS_CA_FILE'), serving, `${role}: the CA that signed the mesh, from the same Secret`);
+      assert.ok(serving.spec.usages.includes('server auth'), `${role}: serving certificate for server auth`);
+      const client = certificateOf('TLS_CLIENT_CERT_FILE');
+      assert.equal(certificateOf('TLS_CLIENT_KEY_FILE'), client);
+      assert.notEqual(client, serving, `${role}: a client certificate of its own`);
+      assert.deepEqual(client.spec.usages, ['client auth'], `${role}: client certificate for client auth only`);
+      assert.equal(env.get('TLS_CLIENT_AUTH'), role === 'gateway' ? 'request' : 'require', `${role}: TLS_CLIENT_AUTH`);
+      served.set(role, serving.spec.dnsNames);
+    }
+    // Every URL of one role to another is https://, to a name the callee's certificate covers.
+    const roleOfHost = (host: string) => roles.find((r) => host === `agentmesh-${r}` || host.includes(`.agentmesh-${r}.`) || host.startsWith(`agentmesh-${r}.`));
+    let urls = 0;
+    for (const role of roles) {
+      const container = objects.find((o) => workloadKinds.has(o.kind) && o.metadata.name === `agentmesh-${role}`)!.spec.template.spec.containers[0];
+      for (const { name, value } of container.env as Env[]) {
+        if (value === undefined || !/^https?:\/\//.test(value)) continue;
+        const host = new URL(value.replaceAll('$(POD_NAME)', 'agentmesh-x-0').replaceAll('$(POD_NAMESPACE)', 'agentmesh')).hostname;
+        const callee = roleOfHost(host);
+        if (callee === undefined) continue; // outside the mesh (the OTLP collector, the public issuer)
+        urls++;
+        assert.match(value, /^https:\/\//, `${role}: ${name} is https://`);
+        assert.ok(served.get(callee)!.some((d) => covers(d, host)), `${role}: ${name} names ${host}, which agentmesh-${callee}-tls covers (${served.get(callee)!.join(', ')})`);
+      }
+    }
+    assert.ok(urls >= 8, `the internal URLs were found (${urls})`);
+  });
+
+  test('the kubelet probes a plain HTTP probe port (it has no client certificate), Prometheus scrapes with one, and the Ingress speaks HTTPS to the gateway', async () => {
+    const objects = await render('production-mtls');
+    for (const workload of objects.filter((o) => workloadKinds.has(o.kind) && o.kind !== 'Job')) {
+      const container = workload.spec.template.spec.containers[0];
+      const probePort = (container.env as Env[]).find((e) => e.name === 'PROBE_PORT')?.value;
+      assert.ok(probePort, `${workload.metadata.name}: PROBE_PORT is set`);
+      assert.equal((container.env as Env[]).find((e) => e.name === 'PROBE_HOST')?.value, '0.0.0.0', `${workload.metadata.name}: the probe port answers the kubelet`);
+      const port = container.ports.find((p: { name: string }) => p.name === 'probes');
+      assert.equal(String(port?.containerPort), probePort, `${workload.metadata.name}: the probes port is PROBE_PORT`);
+      for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+        assert.equal(container[probe].httpGet.port, 'probes', `${workload.metadata.name}: ${probe} on the probe port`);
+        assert.equal(container[probe].httpGet.scheme, 'HTTP', `${workload.metadata.name}: ${probe} in plain HTTP`);
+      }
+    }
+    const secrets = new Set(objects.filter((o) => o.kind === 'Certificate').map((c) => c.spec.secretName as string));
+    const monitors = objects.filter((o) => o.kind === 'ServiceMonitor');
+    const services = objects.filter((o) => o.kind === 'Service' && o.metadata.labels?.['agentmesh.dev/metrics'] === 'true');
+    for (const service of services) {
+      const labels = service.metadata.labels!;
+      const matching = monitors.filter((m) => Object.entries(m.spec.selector.matchLabels as Record<string, string>).every(([k, v]) => labels[k] === v));
+      assert.equal(matching.length, 1, `${service.metadata.name}: scraped by one ServiceMonitor (${matching.map((m) => m.metadata.name).join(', ')})`);
+      const endpoint = matching[0]!.spec.endpoints[0];
+      if (service.metadata.name === 'agentmesh-gateway-metrics') {
+        assert.equal(endpoint.scheme ?? 'http', 'http', 'the gateway metrics listener stays plain HTTP');
+        continue;
+      }
+      assert.equal(endpoint.scheme, 'https', `${service.metadata.name}: scraped over TLS`);
+      const tls = endpoint.tlsConfig;
+      for (const secret of [tls.ca.secret.name, tls.cert.secret.name, tls.keySecret.name]) assert.ok(secrets.has(secret), `${service.metadata.name}: ${secret} is a Certificate's Secret`);
+      assert.equal(tls.serverName, `${service.metadata.name}.agentmesh.svc.cluster.local`);
+      assert.notEqual(tls.insecureSkipVerify, true);
+    }
+    const ingress = objects.find((o) => o.kind === 'Ingress')!;
+    assert.equal(ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/backend-protocol'], 'HTTPS');
   });
 });

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gatewayConfigFromEnv } from '../../../src/cli/gateway-config-from-env.js';
 import { registryConfigFromEnv } from '../../../src/cli/registry-config-from-env.js';
+import { orchestratorConfigFromEnv } from '../../../src/cli/orchestrator-config-from-env.js';
 import { runtimeConfigFromEnv } from '../../../src/cli/runtime-config-from-env.js';
 
 // Every serving role reads the same database settings from the same names.
@@ -60,4 +61,19 @@ describe('TLS settings from the environment', () => {
     assert.throws(() => runtimeConfigFromEnv({ TLS_CERT_FILE: '/a', TLS_KEY_FILE: '/b', TLS_CLIENT_AUTH: 'always' }, {}), /TLS_CLIENT_AUTH must be off, request or require, got "always"/);
     assert.throws(() => registryConfigFromEnv({ TLS_CLIENT_AUTH: 'require' }, {}), /TLS_CLIENT_AUTH=require needs TLS_CERT_FILE and TLS_KEY_FILE/);
   });
+});
+
+// Every serving role reads the probe listener's settings from the same names (issue 18 §4: kubelet probes beside mutual TLS).
+describe('probe listener settings from the environment', () => {
+  const readers = { runtime: runtimeConfigFromEnv, registry: registryConfigFromEnv, gateway: gatewayConfigFromEnv, orchestrator: (env: Record<string, string>) => orchestratorConfigFromEnv(env, {}).runtime };
+
+  for (const [role, read] of Object.entries(readers)) {
+    test(`${role}: PROBE_PORT and PROBE_HOST; unset, no probe listener`, () => {
+      const config = read({ PROBE_PORT: '4199', PROBE_HOST: '0.0.0.0' }, {}) as { probePort?: number; probeHost?: string };
+      assert.deepEqual([config.probePort, config.probeHost], [4199, '0.0.0.0']);
+      const none = read({}, {}) as { probePort?: number };
+      assert.equal(none.probePort, undefined);
+      assert.throws(() => read({ PROBE_PORT: 'http' }, {}), /PROBE_PORT must be a non-negative integer, got "http"/);
+    });
+  }
 });

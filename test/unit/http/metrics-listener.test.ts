@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
-import { createMetricsListener, metricsPortOf } from '../../../src/http/index.js';
+import Fastify from 'fastify';
+import { createMetricsListener, createProbeListener, metricsPortOf, probeListenerOf } from '../../../src/http/index.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import { testServer } from './test-server.js';
 
@@ -65,5 +66,29 @@ describe('metrics apart from the public port', () => {
     assert.equal(metricsPortOf({ port: 0, metricsPort: 9464 }, 4290), 9464);
     assert.equal(metricsPortOf({ port: 0 }, 4290), 0);
     assert.equal(metricsPortOf({ port: 4200 }, 4290), 4290);
+  });
+});
+
+describe('probes apart from the public port', () => {
+  test('the probe listener answers what the public port answers, and is off unless probePort is set', async (t) => {
+    let storageUp = false;
+    const { app } = testServer({ readiness: [{ name: 'storage', check: async () => { if (!storageUp) throw new Error('down'); } }] });
+    t.after(() => app.close());
+    assert.equal(probeListenerOf(app, { host: '127.0.0.1', port: 0 }, createLogger({ level: 'silent' })), undefined);
+    assert.throws(() => probeListenerOf(app, { host: '127.0.0.1', port: 4100, probePort: 4100 }, createLogger({ level: 'silent' })), /probePort 4100 is the role's own port/);
+    const probes = probeListenerOf(app, { host: '127.0.0.1', port: 0, probePort: 0 }, createLogger({ level: 'silent' }))!;
+    const { url } = await probes.listen();
+    const down = await fetch(`${url}/ready`);
+    assert.equal(down.status, 503);
+    assert.deepEqual(await down.json(), (await app.inject({ method: 'GET', url: '/ready' })).json());
+    storageUp = true;
+    assert.equal((await fetch(`${url}/ready`)).status, 200);
+    // The app's close closes it.
+    await app.close();
+    await assert.rejects(fetch(`${url}/health`));
+  });
+
+  test('refuses a server not built by buildHttpServer', () => {
+    assert.throws(() => createProbeListener({ app: Fastify() as never, host: '127.0.0.1', port: 0, logger: createLogger({ level: 'silent' }) }), /not built by buildHttpServer/);
   });
 });

@@ -6,6 +6,7 @@ import { createGateway } from '../../../gateway/index.js';
 import { createRegistry } from '../../../registry/index.js';
 import { createRuntime, type RuntimeConfigInput } from '../../../runtime/index.js';
 import { formatCredits } from '../../../tenancy/index.js';
+import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
 import type { CliContext } from '../../cli-io.js';
 import { gatewayConfigFromEnv } from '../../gateway-config-from-env.js';
 import { orchestratorConfigFromEnv } from '../../orchestrator-config-from-env.js';
@@ -58,9 +59,11 @@ export function upCommand(ctx: CliContext): Command {
     .option('--dev', 'development mode: allow http:// webhooks')
     .addHelpText('after', EXAMPLES)
     .action(async (opts: UpFlags) => {
+      const env = ctx.io.env;
+      // Every role of `up` reads the same environment, and four listeners cannot share one port.
+      if (env['PROBE_PORT']) throw new AgentmeshError(ErrorCodes.CLI_USAGE, 'PROBE_PORT is for `agentmesh serve <role>`: `up` runs every role in one process, which cannot share one probe port; probe the gateway port\'s /health and /ready (unset PROBE_PORT)');
       // Watched before anything starts: a SIGTERM right as the banner prints (or during start-up) drains, never kills.
       const signals = watchSignals(ctx);
-      const env = ctx.io.env;
       const dataDir = opts.dataDir ?? (env['AGENTMESH_DATA_DIR'] || DEFAULT_DATA_DIR);
       if (opts.reset) {
         const removed = resetDataDir({ dataDir, databaseUrl: env['DATABASE_URL'] });

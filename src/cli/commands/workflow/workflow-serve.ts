@@ -15,6 +15,8 @@ export interface LaunchedOrchestrator {
   url: string;
   /** The runtime's base URL (health, metrics). */
   baseUrl: string;
+  /** The probe listener's URL, when `probePort` is set. */
+  probesUrl?: string;
   workflowsDir?: string;
   skipped: Array<{ file: string; message: string }>;
 }
@@ -37,8 +39,8 @@ export async function launchOrchestrator(config: OrchestratorConfigInput): Promi
   }
   const orchestrator = await createOrchestrator({ config: rest, workflows });
   try {
-    const { url, baseUrl } = await orchestrator.listen();
-    return { orchestrator, url, baseUrl, ...(workflowsDir !== undefined && { workflowsDir }), skipped };
+    const { url, baseUrl, probesUrl } = await orchestrator.listen();
+    return { orchestrator, url, baseUrl, ...(probesUrl !== undefined && { probesUrl }), ...(workflowsDir !== undefined && { workflowsDir }), skipped };
   } catch (err) {
     await orchestrator.close();
     throw err;

@@ -4,6 +4,9 @@
  * `send` to a live agent, next to its anchor, a bare `node -e 0`, in the
  * same run. Each child reports its own `process.cpuUsage()` at exit through
  * a preloaded hook (microseconds, which /proc's 10 ms ticks cannot give).
+ * `send` also runs as it would without the code cache and without the
+ * bundle (ADR 0016), so one run shows what each of them saves. The code
+ * cache lives in a folder of the run's own, written by the warm-up run.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,8 +23,8 @@ const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 const REPORT_CPU = `data:text/javascript,${encodeURIComponent('import { writeSync } from "node:fs"; process.on("exit", () => { const u = process.cpuUsage(); try { writeSync(3, u.user + " " + u.system); } catch {} });')}`;
 
 /** CPU ms of one run of `node [args]`, from its own report. */
-async function cpuOfRun(args: readonly string[]): Promise<number> {
-  const child = spawn(process.execPath, ['--import', REPORT_CPU, ...args], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+async function cpuOfRun(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const child = spawn(process.execPath, ['--import', REPORT_CPU, ...args], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'], env });
   let report = '';
   child.stdio[3]!.on('data', (chunk: Buffer) => {
     report += chunk.toString();
@@ -64,19 +67,22 @@ export async function runCliBench({ runs, log }: { runs: number; log: Log }): Pr
   const runtime = await createRuntime({ agents: [echo], config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' } });
   try {
     const { url } = await runtime.listen();
-    const commands: Array<{ command: string; args: string[] }> = [
-      { command: 'agentmesh --help', args: [BIN, '--help'] },
-      { command: 'agentmesh send --help', args: [BIN, 'send', '--help'] },
-      { command: 'agentmesh send <url> hi', args: [BIN, 'send', url, 'hi'] },
+    const env = { ...process.env, AGENTMESH_CACHE_DIR: join(dataDir, 'cli-cache') };
+    const commands: Array<{ command: string; args: string[]; env: NodeJS.ProcessEnv }> = [
+      { command: 'agentmesh --help', args: [BIN, '--help'], env },
+      { command: 'agentmesh send --help', args: [BIN, 'send', '--help'], env },
+      { command: 'agentmesh send <url> hi', args: [BIN, 'send', url, 'hi'], env },
+      { command: '  without the code cache', args: [BIN, 'send', url, 'hi'], env: { ...env, AGENTMESH_CODE_CACHE: '0' } },
+      { command: '  ES modules, no bundle', args: [BIN, 'send', url, 'hi'], env: { ...env, AGENTMESH_CLI_BUNDLE: '0' } },
     ];
     const anchor: number[] = [];
     const samples = commands.map(() => [] as number[]);
     log(`cli: ${runs} runs of each command and of the anchor (node -e 0)`);
     // One warm-up of each: the first exec reads the files from disk.
-    for (const c of commands) await cpuOfRun(c.args);
+    for (const c of commands) await cpuOfRun(c.args, c.env);
     for (let i = 0; i < runs; i++) {
       anchor.push(await cpuOfRun(['-e', '0']));
-      for (const [j, c] of commands.entries()) samples[j]!.push(await cpuOfRun(c.args));
+      for (const [j, c] of commands.entries()) samples[j]!.push(await cpuOfRun(c.args, c.env));
     }
     const anchorCpuMs = median(anchor);
     return {

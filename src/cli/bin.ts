@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `agentmesh` executable (package.json `bin`). */
-import { main } from './program.js';
+import { loadCli } from './load-cli.js';
 
 // A reader that stops early (`agentmesh … | head`) closes the pipe: that is the end, not a crash.
 for (const stream of [process.stdout, process.stderr]) {
@@ -10,6 +10,8 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// The prebuilt bundle when it serves this run, else the ES modules (ADR 0016).
+const { main } = await loadCli(process.argv, process.env);
 await main(process.argv);
 // A failed command is over: whatever it left open (a Redis reconnect timer, a
 // pool socket still closing) must not hold the process and delay the non-zero

@@ -12,9 +12,9 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentCard } from '@a2a-js/sdk';
+import { cliCacheDir } from './cache-dir.js';
 import type { CliIO } from './cli-io.js';
 import { GatewayClient } from './gateway-client.js';
 
@@ -43,7 +43,7 @@ export function clientCredentialsProvider(io: CliIO, now: () => number = Date.no
   const clientId = io.env['AGENTMESH_CLIENT_ID'];
   const clientSecret = io.env['AGENTMESH_CLIENT_SECRET'];
   if (!clientId || !clientSecret) return undefined;
-  const cacheDir = io.env['AGENTMESH_TOKEN_CACHE'] === '0' ? undefined : cacheDirOf(io.env);
+  const cacheDir = io.env['AGENTMESH_TOKEN_CACHE'] === '0' ? undefined : cliCacheDir(io.env);
   let last: string | undefined;
   return {
     async provide(card, signal) {
@@ -73,12 +73,6 @@ export function clientCredentialsTokenUrl(card: AgentCard): string | undefined {
     if (flow?.$case === 'clientCredentials' && /^https?:\/\//.test(flow.value.tokenUrl)) return flow.value.tokenUrl;
   }
   return undefined;
-}
-
-function cacheDirOf(env: CliIO['env']): string {
-  if (env['AGENTMESH_CACHE_DIR']) return env['AGENTMESH_CACHE_DIR'];
-  if (env['XDG_CACHE_HOME']) return join(env['XDG_CACHE_HOME'], 'agentmesh');
-  return join(env['HOME'] || homedir(), '.cache', 'agentmesh');
 }
 
 function readCached(file: string): { token: string; expiresAt: number } | undefined {

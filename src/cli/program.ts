@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { resolveCliIO, type CliContext, type CliIO } from './cli-io.js';
+import { commandsNamedIn } from './command-operands.js';
 import { ExitCodes } from './exit-codes.js';
 import { withSecretFiles } from './secret-files.js';
 
@@ -29,6 +30,8 @@ export interface CommandEntry {
   load: () => Promise<CommandFactory>;
 }
 
+export { commandsNamedIn } from './command-operands.js';
+
 /** Every top-level command, in help order. This is the one place commands are registered. */
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'up', term: 'up [options]', summary: 'run the mesh in one process on the embedded SQLite store (registry, gateway, example agents, orchestrator)', load: async () => (await import('./commands/up/up.js')).upCommand },
@@ -48,20 +51,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'secrets', term: 'secrets', summary: 'finish a rotation of GATEWAY_SECRET or AGENTMESH_SECRET: re-seal what the previous one sealed (reads the database directly)', load: async () => (await import('./commands/secrets/secrets.js')).secretsCommand },
   { name: 'completion', term: 'completion <shell>', summary: 'print a shell completion script (bash or zsh)', load: async () => (await import('./commands/completion.js')).completionCommand },
 ];
-
-/**
- * The top-level commands a run with `argv` uses: the first operand
- * (`agentmesh send …`), or the one `help` names (`agentmesh help send`).
- * The program has no global option that takes a value, so the first
- * argument not starting with `-` is the command.
- */
-export function commandsNamedIn(argv: readonly string[]): Set<string> {
-  const operands = argv.filter((a) => !a.startsWith('-'));
-  const named = new Set<string>();
-  if (operands[0] !== undefined) named.add(operands[0]);
-  if (operands[0] === 'help' && operands[1] !== undefined) named.add(operands[1]);
-  return named;
-}
 
 const EXAMPLES = `
 Examples:

@@ -1,0 +1,154 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { buildCliBundle } from '../../../scripts/build-cli-bundle.mjs';
+import { bundleServes } from '../../../src/cli/load-cli.js';
+import { createRuntime, defineAgent, type Runtime } from '../../../src/runtime/index.js';
+import { cli } from './cli-harness.js';
+
+/*
+ * ADR 0016: the commands in BUNDLED_COMMANDS run from a CommonJS bundle
+ * through V8's code cache. The bundle is built here from the sources, and run
+ * in a child process as bin.ts runs it (code-cache.ts), against a live agent.
+ */
+const run = promisify(execFile);
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+
+const echo = defineAgent({
+  card: { name: 'echo', description: 'Answers what it is sent' },
+  skills: { echo: { description: 'Echoes the text', handler: (text: string) => text } },
+});
+
+describe('the CLI bundle runs its commands through the code cache', () => {
+  let work: string;
+  let bundle: string;
+  let runtime: Runtime;
+  let url: string;
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'agentmesh-cli-bundle-'));
+    await buildCliBundle({ entry: join(repo, 'src/cli/bundle-entry.ts'), outDir: join(work, 'out') });
+    bundle = join(work, 'out', 'bundle.cjs');
+    // What bin.ts does once load-cli.ts chose the bundle.
+    writeFileSync(
+      join(work, 'run.mjs'),
+      `import { requireWithCodeCache } from ${JSON.stringify(join(repo, 'src/cli/code-cache.ts'))};\n` +
+        'const { main } = requireWithCodeCache(process.env.BUNDLE, { cacheDir: process.env.CACHE, name: process.env.NAME });\n' +
+        'await main(process.argv);\n' +
+        'if (process.exitCode) process.exit();\n',
+    );
+    runtime = await createRuntime({ agents: [echo], config: { port: 0, host: '127.0.0.1', dataDir: join(work, 'data'), logLevel: 'silent', grpcPort: 0 } });
+    url = (await runtime.listen()).url;
+  });
+  after(async () => {
+    await runtime?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  /** Runs the bundle with `args`; the code cache lives in `cache`. */
+  const bundled = async (args: string[], cache: string, name = 'send') => {
+    try {
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(work, 'run.mjs'), ...args], { env: { ...process.env, BUNDLE: bundle, CACHE: cache, NAME: name }, cwd: repo });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const failed = err as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  };
+  const cacheFiles = (cache: string) => readdirSync(cache).filter((f) => f.endsWith('.v8cache'));
+
+  test('sends a message and prints the completed task, as the ES modules do', async () => {
+    const cache = join(work, 'cache-send');
+    const first = await bundled(['send', url, 'hello bundle', '--json'], cache);
+    assert.equal(first.code, 0, first.stderr);
+    const task = JSON.parse(first.stdout) as { status: { state: string }; artifacts: { parts: { text: string }[] }[] };
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED');
+    assert.equal(task.artifacts[0]?.parts[0]?.text, 'hello bundle');
+    const human = await bundled(['send', url, 'hi'], cache);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /^state {5}completed$/m);
+    assert.match(human.stdout, /^artifact {2}result: hi$/m);
+  });
+
+  test('writes the code cache after the first run, private to the user, and reuses it untouched', async () => {
+    const cache = join(work, 'cache-reuse');
+    assert.equal((await bundled(['send', url, 'one'], cache)).code, 0);
+    const [file] = cacheFiles(cache);
+    assert.ok(file, 'a cache file is written');
+    assert.match(file, new RegExp(`^cli-[0-9a-f]{32}-${process.version}-${process.arch}-send\\.v8cache$`));
+    assert.equal(statSync(cache).mode & 0o777, 0o700);
+    assert.equal(statSync(join(cache, file)).mode & 0o777, 0o600);
+    const written = statSync(join(cache, file)).mtimeMs;
+    const second = await bundled(['send', url, 'two'], cache);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /result: two/);
+    assert.equal(statSync(join(cache, file)).mtimeMs, written, 'an accepted cache is not rewritten');
+    assert.deepEqual(cacheFiles(cache), [file]);
+  });
+
+  test('a cache V8 refuses is ignored and written anew', async () => {
+    const cache = join(work, 'cache-bad');
+    assert.equal((await bundled(['send', url, 'one'], cache)).code, 0);
+    const [file] = cacheFiles(cache);
+    writeFileSync(join(cache, file!), 'not bytecode');
+    const after = await bundled(['send', url, 'two'], cache);
+    assert.equal(after.code, 0, after.stderr);
+    assert.match(after.stdout, /result: two/);
+    assert.ok(statSync(join(cache, file!)).size > 1000, 'the refused cache was replaced');
+  });
+
+  test('an unwritable cache folder costs nothing but the cache', async () => {
+    const blocked = join(work, 'not-a-folder');
+    writeFileSync(blocked, '');
+    const result = await bundled(['send', url, 'hi'], join(blocked, 'cache'));
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /result: hi/);
+  });
+
+  test('speaks gRPC through the second bundle file', async () => {
+    const result = await bundled(['send', url, 'over grpc', '--binding', 'grpc', '--json'], join(work, 'cache-grpc'));
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal((JSON.parse(result.stdout) as { artifacts: { parts: { text: string }[] }[] }).artifacts[0]?.parts[0]?.text, 'over grpc');
+  });
+
+  test('gets a task with `tasks get`', async () => {
+    const sent = JSON.parse((await bundled(['send', url, 'keep', '--json'], join(work, 'cache-tasks'))).stdout) as { id: string };
+    const got = await bundled(['tasks', 'get', url, sent.id, '--json'], join(work, 'cache-tasks'), 'tasks');
+    assert.equal(got.code, 0, got.stderr);
+    assert.equal((JSON.parse(got.stdout) as { id: string }).id, sent.id);
+  });
+
+  test('prints the same --help and send --help as the ES modules', async () => {
+    for (const args of [['--help'], ['send', '--help'], ['help', 'tasks']]) {
+      const fromBundle = await bundled(args, join(work, 'cache-help'), 'help');
+      const inProcess = await cli(args);
+      assert.equal(fromBundle.code, inProcess.code, args.join(' '));
+      assert.equal(fromBundle.stdout, inProcess.stdout, args.join(' '));
+    }
+  });
+
+  test('reports a failed command with the usual error line and exit code', async () => {
+    const result = await bundled(['send', 'http://127.0.0.1:9/agents/none', 'hi'], join(work, 'cache-error'));
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: /m);
+  });
+});
+
+describe('bin.ts runs from the bundle only what it holds', () => {
+  test('send, tasks, help and version are served by the bundle', () => {
+    for (const args of [['send', 'http://a', 'hi'], ['tasks', 'get', 'http://a', 'x'], ['--help'], ['--version'], ['help', 'send'], ['send', '--help'], []]) {
+      assert.equal(bundleServes(args), true, args.join(' '));
+    }
+  });
+
+  test('every other command, or help for one, loads the ES modules', () => {
+    for (const args of [['up'], ['serve', 'gateway'], ['help', 'up'], ['agents', 'search', 'x'], ['completion', 'bash'], ['no-such-command']]) {
+      assert.equal(bundleServes(args), false, args.join(' '));
+    }
+  });
+});

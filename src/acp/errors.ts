@@ -15,6 +15,8 @@ export function toAcpError(err: unknown, requestId?: string): { statusCode: numb
   const data: Record<string, unknown> = { status: body.error.status };
   if (info?.reason) data['reason'] = info.reason;
   if (typeof info?.metadata?.['code'] === 'string') data['code'] = info.metadata['code'];
+  const bad = body.error.details.find((d) => Array.isArray(d['fieldViolations'])) as { fieldViolations: unknown[] } | undefined;
+  if (bad) data['violations'] = bad.fieldViolations;
   return { statusCode, body: { code: acpCodeOf(statusCode), message: body.error.message, data } };
 }
 

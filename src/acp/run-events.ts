@@ -34,6 +34,18 @@ export class RunEventTranslator {
     return this.#task;
   }
 
+  /**
+   * Takes a Task the client has already seen as a run (a resumed run's
+   * stream opens with it): later events start from its status and output,
+   * nothing is emitted for it.
+   */
+  observe(response: StreamResponse): void {
+    if (response.payload?.$case !== 'task') return;
+    this.#task = response.payload.value;
+    this.#status = runStatusOf(this.#task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED);
+    this.#messageOpen = this.#task.artifacts.some((a) => a.parts.length > 0);
+  }
+
   /** The events of one A2A stream response (none for a bare message). */
   translate(response: StreamResponse): AcpEvent[] {
     const p = response.payload;

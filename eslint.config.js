@@ -15,7 +15,7 @@ export default tseslint.config(
       // its own, so a client does not load the registry server (STYLE.md rule 15).
       'no-restricted-imports': ['error', {
         patterns: [{
-          regex: '^(\\.\\./)+(src/)?(protocol|runtime|registry|gateway|orchestrator|tenancy|audit|storage|observability|http|cli)/(?!index\\.js$)(?!(?<=registry/)client/index\\.js$).+',
+          regex: '^(\\.\\./)+(src/)?(acp|protocol|runtime|registry|gateway|orchestrator|tenancy|audit|storage|observability|http|cli)/(?!index\\.js$)(?!(?<=registry/)client/index\\.js$).+',
           message: 'Import another component only through its index.js.',
         }],
       }],

@@ -16,6 +16,10 @@ import type { ShutdownDeadline } from './shutdown-deadline.js';
 import { TaskEngine } from './task-engine.js';
 import { anonymous, type Authenticate } from './transports/call-context.js';
 import type { GrpcAgent, GrpcServing } from './transports/grpc-server.js';
+import { registerAcpRoutes, type AcpAgent } from './transports/acp-routes.js';
+
+/** Where the runtime serves ACP (ACP's own paths follow: `/acp/runs`, …). */
+export const ACP_PREFIX = '/acp';
 
 export const VERSION = '0.1.0';
 
@@ -170,8 +174,8 @@ export interface AgentMount {
 }
 
 /**
- * Mounts each agent at `/agents/{name}/` (a single agent also at the root)
- * and the signing key's JWKS; returns the agents as the gRPC servers serve them.
+ * Mounts each agent at `/agents/{name}/` (a single agent also at the root),
+ * all of them over ACP at `/acp/`, and the signing key's JWKS; returns the agents as the gRPC servers serve them.
  */
 export async function mountAgents(app: FastifyInstance, agents: readonly AgentDefinition[], mount: AgentMount, config: RuntimeConfig, log: Logger): Promise<GrpcAgent[]> {
   const { engine, backends, cards } = mount;
@@ -180,6 +184,7 @@ export async function mountAgents(app: FastifyInstance, agents: readonly AgentDe
   }
   const gatewayCheck = config.gatewayJwksUrl ? createGatewayAssertionCheck({ jwksUrl: config.gatewayJwksUrl, issuer: config.gatewayIssuer, required: gatewayAssertionRequired(config), tls: backends.clientTls }) : undefined;
   const grpcAgents: GrpcAgent[] = [];
+  const acpAgents: AcpAgent[] = [];
   for (const agent of agents) {
     const handler = new AgentRequestHandler({
       agent,
@@ -199,6 +204,7 @@ export async function mountAgents(app: FastifyInstance, agents: readonly AgentDe
       bodyLimitBytes: config.bodyLimitBytes,
     };
     grpcAgents.push({ name: agent.name, handler, authenticate: routes.authenticate });
+    acpAgents.push({ handler, authenticate: routes.authenticate, card: () => cards.current(agent.name).card });
     // Cards must exist before the first A2A call: handlers read them synchronously.
     app.addHook('onReady', async () => {
       await routes.card();
@@ -206,6 +212,9 @@ export async function mountAgents(app: FastifyInstance, agents: readonly AgentDe
     await app.register(async (scope) => registerAgentRoutes(scope, routes), { prefix: `/agents/${agent.name}` });
     if (agents.length === 1) await app.register(async (scope) => registerAgentRoutes(scope, routes));
   }
+  // Every agent over ACP too, on the same handlers (docs/acp.md).
+  const sse = { heartbeatMs: config.sseHeartbeatMs, onDrain: (close: () => void) => onDrain(app, close) };
+  await app.register(async (scope) => registerAcpRoutes(scope, { agents: acpAgents, store: backends.stores.tasks, sse, bodyLimitBytes: config.bodyLimitBytes, baseUrl: () => `${cards.publicUrl.replace(/\/$/, '')}${ACP_PREFIX}` }), { prefix: ACP_PREFIX });
   app.get('/.well-known/jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(backends.signingKey.jwks()));
   return grpcAgents;
 }

@@ -1,0 +1,166 @@
+/**
+ * `npm run eval:routing`: the router's accuracy on the project's request set
+ * (`eval/routing/requests.jsonl`, issue 21 §6), as the router sees the mesh:
+ * an embedded registry and a runtime hosting the example agents, registered
+ * and healthy, in this process; the router's own `selectTarget` over HTTP.
+ *
+ * Prints, per kind of request: top-1 (the router's choice) and top-3 (the
+ * choice, then the registry's next-ranked candidates) for requests with one
+ * right agent; what happened to workflow, `ask` and `none` requests; the
+ * ambiguity rate (the runner-up within the router's tie window of the best);
+ * and every miss. A measurement, not a test: it exits 0 whatever the figures.
+ *
+ *   npm run eval:routing                      # the whole set
+ *   npm run eval:routing -- --set other.jsonl # another set
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { exampleAgents } from '../../agents/index.js';
+import { RegistryReader, selectTarget } from '../../src/orchestrator/router/index.js';
+import { createRegistry } from '../../src/registry/index.js';
+import { createRuntime } from '../../src/runtime/index.js';
+import { kindOf, readRequestSet, type RequestKind, type RoutingRequest } from './request-set.js';
+
+/** The router's tie window (select-target.ts RELEVANCE_TIE): a runner-up this close is a close call. */
+const CLOSE_CALL = 10;
+const SELF = 'orchestrator';
+
+interface Outcome {
+  request: RoutingRequest;
+  kind: RequestKind;
+  /** The router's choice, or undefined when it found no route. */
+  chosen: string | undefined;
+  reason: string;
+  /** The choice, then the next-ranked search candidates: three at most. */
+  top3: string[];
+  /** Registry search's own first hit (what search alone would pick). */
+  searchFirst: string | undefined;
+  closeCall: boolean;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { set: { type: 'string' } } });
+  const setFile = values.set ?? relative(process.cwd(), fileURLToPath(new URL('../../eval/routing/requests.jsonl', import.meta.url)));
+  const requests = readRequestSet(setFile);
+  const names = new Set(exampleAgents.map((a) => a.name));
+  const unknown = requests.filter((r) => kindOf(r.expected) === 'agent' && !names.has(r.expected));
+  if (unknown.length > 0) throw new Error(`expected agents that are not example agents: ${[...new Set(unknown.map((r) => r.expected))].join(', ')}`);
+
+  const mesh = await startMesh();
+  try {
+    const registry = new RegistryReader({ url: mesh.registryUrl });
+    const outcomes: Outcome[] = [];
+    for (const request of requests) outcomes.push(await routeOne(registry, request));
+    print(outcomes, setFile);
+  } finally {
+    await mesh.close();
+  }
+}
+
+async function routeOne(registry: RegistryReader, request: RoutingRequest): Promise<Outcome> {
+  const kind = kindOf(request.expected);
+  const hits = (await registry.search(request.text)).filter((h) => h.name !== SELF);
+  const closeCall = hits.length > 1 && hits[0]!.score - hits[1]!.score <= CLOSE_CALL;
+  let chosen: string | undefined;
+  let reason: string;
+  try {
+    const target = await selectTarget({ registry, self: SELF, text: request.text, tenant: 'default' });
+    chosen = target.agent;
+    reason = `${target.agent}${target.skill ? ` (${target.skill})` : ''}: ${target.reason}`;
+  } catch (err) {
+    reason = `no route: ${(err as Error).message}`;
+  }
+  const top3 = [...new Set([...(chosen ? [chosen] : []), ...hits.map((h) => h.name)])].slice(0, 3);
+  return { request, kind, chosen, reason, top3, searchFirst: hits[0]?.name, closeCall };
+}
+
+function print(outcomes: Outcome[], setFile: string): void {
+  const out = (line = ''): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  const of = (kind: RequestKind) => outcomes.filter((o) => o.kind === kind);
+  const agents = of('agent');
+  const top1 = agents.filter((o) => o.chosen === o.request.expected).length;
+  const top3 = agents.filter((o) => o.top3.includes(o.request.expected)).length;
+  const search1 = agents.filter((o) => o.searchFirst === o.request.expected).length;
+  const workflows = of('workflow');
+  const asks = of('ask');
+  const nones = of('none');
+  const refused = nones.filter((o) => o.chosen === undefined).length;
+  const closeCalls = outcomes.filter((o) => o.closeCall).length;
+
+  out(`routing evaluation: ${outcomes.length} requests from ${setFile}`);
+  out(`  agents in the mesh: ${[...new Set(exampleAgents.map((a) => a.name))].length} (example agents; the router itself is never a candidate)`);
+  out();
+  out(`requests with one right agent: ${agents.length}`);
+  out(`  top-1 (router's choice)      ${ratio(top1, agents.length)}`);
+  out(`  top-3 (choice + next hits)   ${ratio(top3, agents.length)}`);
+  out(`  registry search's first hit  ${ratio(search1, agents.length)}`);
+  out(`requests for a workflow: ${workflows.length}; reached it ${ratio(0, workflows.length)} (the router never routes to the orchestrator's own workflows)`);
+  out(`requests to ask about: ${asks.length}; asked ${ratio(0, asks.length)} (the router never asks); close calls among them ${ratio(asks.filter((o) => o.closeCall).length, asks.length)}`);
+  out(`requests with no agent for them: ${nones.length}; answered "no agent" ${ratio(refused, nones.length)}, routed anyway ${ratio(nones.length - refused, nones.length)}`);
+  out(`answered as expected, all requests (right agent, workflow reached, asked, "no agent"): ${ratio(top1 + refused, outcomes.length)}`);
+  out(`ambiguity rate (runner-up within ${CLOSE_CALL} points of the best, all requests): ${ratio(closeCalls, outcomes.length)}`);
+  out();
+  out('per expected agent (top-1 / top-3):');
+  const byAgent = new Map<string, Outcome[]>();
+  for (const o of agents) byAgent.set(o.request.expected, [...(byAgent.get(o.request.expected) ?? []), o]);
+  for (const [agent, list] of [...byAgent].sort(([a], [b]) => a.localeCompare(b))) {
+    out(`  ${agent.padEnd(22)} ${String(list.filter((o) => o.chosen === agent).length).padStart(2)}/${list.length}  ${String(list.filter((o) => o.top3.includes(agent)).length).padStart(2)}/${list.length}`);
+  }
+  out();
+  out('misses:');
+  for (const o of outcomes) {
+    const hit = o.kind === 'agent' ? o.chosen === o.request.expected : o.kind === 'none' ? o.chosen === undefined : false;
+    if (hit) continue;
+    out(`  [${o.request.expected}] "${o.request.text}"`);
+    out(`      got ${o.reason}; top-3 ${o.top3.join(', ') || '-'}${o.closeCall ? '; close call' : ''}`);
+  }
+}
+
+function ratio(n: number, total: number): string {
+  return `${n}/${total} (${total === 0 ? '-' : `${((100 * n) / total).toFixed(1)}%`})`;
+}
+
+/** A registry and a runtime hosting the example agents, registered and healthy, as `agentmesh up` has them. */
+async function startMesh(): Promise<{ registryUrl: string; close: () => Promise<void> }> {
+  const registryDir = await mkdtemp(join(tmpdir(), 'agentmesh-eval-registry-'));
+  const runtimeDir = await mkdtemp(join(tmpdir(), 'agentmesh-eval-runtime-'));
+  const registry = await createRegistry({ config: { port: 0, host: '127.0.0.1', dataDir: registryDir, logLevel: 'silent', dev: true, allowHosts: ['127.0.0.1', 'localhost'], probeIntervalMs: 100 } });
+  const { url: registryUrl } = await registry.listen();
+  const runtime = await createRuntime({ agents: [...exampleAgents], config: { port: 0, host: '127.0.0.1', dataDir: runtimeDir, logLevel: 'silent', registryUrl, shutdownDeadlineMs: 1000 } });
+  await runtime.listen();
+  const close = async (): Promise<void> => {
+    await runtime.close();
+    await registry.close();
+    await rm(runtimeDir, { recursive: true, force: true });
+    await rm(registryDir, { recursive: true, force: true });
+  };
+  try {
+    await untilHealthy(registryUrl, exampleAgents.length);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { registryUrl, close };
+}
+
+/** Polls the registry until `count` agents are healthy (30 s at most): health orders the router's ties. */
+async function untilHealthy(registryUrl: string, count: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const response = await fetch(`${registryUrl}/v1/agents?health=healthy&pageSize=100`);
+    const body = (await response.json()) as { totalSize?: number };
+    if (body.totalSize === count) return;
+    if (Date.now() > deadline) throw new Error(`only ${body.totalSize ?? 0} of ${count} agents became healthy in 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`eval:routing failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});

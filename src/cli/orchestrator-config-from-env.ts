@@ -31,6 +31,11 @@ export function orchestratorConfigFromEnv(env: Record<string, string | undefined
   if (env['REGISTRY_URL']) config.registryUrl = env['REGISTRY_URL'];
   const workflowsDir = flags.workflows ?? env['WORKFLOWS_DIR'];
   if (workflowsDir) config.workflowsDir = workflowsDir;
+  const conversations = env['ORCHESTRATOR_CONVERSATIONS'];
+  if (conversations !== undefined && conversations !== '') {
+    if (conversations !== 'memory' && conversations !== 'database') throw new Error(`ORCHESTRATOR_CONVERSATIONS must be memory or database, got ${JSON.stringify(conversations)}`);
+    config.conversations = conversations;
+  }
   const timeout = env['WORKFLOW_TIMEOUT_MS'];
   if (timeout !== undefined && timeout !== '') {
     if (!/^\d+$/.test(timeout) || Number(timeout) === 0) throw new Error(`WORKFLOW_TIMEOUT_MS must be a positive integer (milliseconds), got ${JSON.stringify(timeout)}`);

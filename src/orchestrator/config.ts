@@ -22,6 +22,13 @@ export const orchestratorConfigSchema = z
      * gateway such calls are refused.
      */
     anonymousTenant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/).optional(),
+    /**
+     * Where the router remembers which specialist each conversation went to:
+     * \`database\` (the orchestrator's database: replicas share it, a restart
+     * keeps it) or \`memory\` (this process only). Default: \`database\` on
+     * PostgreSQL, \`memory\` on SQLite.
+     */
+    conversations: z.enum(['memory', 'database']).optional(),
     /** Longest a workflow run may take. Default 24 h. */
     runTimeoutMs: z.number().int().positive().default(24 * 3600 * 1000),
     /** The runtime hosting the orchestrator agent (port default 4300). */

@@ -12,7 +12,7 @@ import { WorkflowEngine } from './engine/workflow-engine.js';
 import { WorkflowMetrics } from './engine/workflow-metrics.js';
 import { createInstanceDirectory } from './instance-directory.js';
 import { createOrchestratorAgent } from './orchestrator-agent.js';
-import { createRouteSkill, RegistryReader, selectTarget } from './router/index.js';
+import { createRouteSkill, MemoryConversationStore, RegistryReader, selectTarget, SqlConversationStore, type ConversationStore } from './router/index.js';
 import { loadWorkflowFolder } from './workflow/index.js';
 import type { WorkflowDefinition } from './workflow/workflow-definition.js';
 
@@ -79,7 +79,8 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         metrics: new WorkflowMetrics({ metrics, registered: workflows.map((w) => w.name) }),
         ...(options.backoffScale !== undefined ? { backoffScale: options.backoffScale } : {}),
       });
-      const agent = buildAgent(config, engine, workflows, caller, registry !== undefined, meshFetch);
+      const conversations = openConversations(config, database, log, stack);
+      const agent = buildAgent(config, engine, workflows, caller, registry !== undefined, meshFetch, conversations);
       const runtime = await createRuntime({ agents: [agent], config: runtimeConfig, logger, database, metrics, tracing, ...(options.bus ? { bus: options.bus } : {}) });
       stack.defer('runtime', () => runtime.close());
       return {
@@ -181,8 +182,28 @@ async function loadWorkflows(config: OrchestratorConfig, options: OrchestratorOp
   return workflows;
 }
 
+/** How often idle router conversations are deleted from the database, ms. */
+const CONVERSATION_SWEEP_MS = 10 * 60_000;
+
+/**
+ * The router's conversation map: in the database when configured, and by
+ * default on PostgreSQL, where replicas must share it (a follow-up may land
+ * on any of them); in memory otherwise (one process, nothing to share).
+ */
+function openConversations(config: OrchestratorConfig, database: Database, log: Logger, stack: DisposerStack): ConversationStore {
+  const where = config.conversations ?? (database.dialect === 'postgres' ? 'database' : 'memory');
+  if (where === 'memory') return new MemoryConversationStore();
+  const store = new SqlConversationStore({ db: database.db });
+  const timer = setInterval(() => {
+    store.sweep().catch((err: unknown) => log.warn({ err }, 'could not delete idle router conversations'));
+  }, CONVERSATION_SWEEP_MS);
+  timer.unref();
+  stack.defer('router conversation sweep', () => clearInterval(timer));
+  return store;
+}
+
 /** The orchestrator agent: its workflows as skills, and the router skill when a registry is known. */
-function buildAgent(config: OrchestratorConfig, engine: WorkflowEngine, workflows: WorkflowDefinition[], caller: AgentCaller, hasRegistry: boolean, meshFetch: typeof fetch | undefined) {
+function buildAgent(config: OrchestratorConfig, engine: WorkflowEngine, workflows: WorkflowDefinition[], caller: AgentCaller, hasRegistry: boolean, meshFetch: typeof fetch | undefined, store: ConversationStore) {
   const anonymousTenant = config.anonymousTenant ?? (config.gatewayUrl ? undefined : 'default');
   return createOrchestratorAgent({
     name: config.name,
@@ -190,6 +211,6 @@ function buildAgent(config: OrchestratorConfig, engine: WorkflowEngine, workflow
     workflows,
     runTimeoutMs: config.runTimeoutMs,
     ...(anonymousTenant ? { anonymousTenant } : {}),
-    ...(hasRegistry ? { routeSkill: createRouteSkill({ caller, registryUrl: config.registryUrl!, registryFetch: meshFetch, self: config.name, ...(anonymousTenant ? { anonymousTenant } : {}) }) } : {}),
+    ...(hasRegistry ? { routeSkill: createRouteSkill({ caller, registryUrl: config.registryUrl!, registryFetch: meshFetch, self: config.name, store, ...(anonymousTenant ? { anonymousTenant } : {}) }) } : {}),
   });
 }

@@ -1,6 +1,7 @@
 import type { Generated } from 'kysely';
 import type { AuditTables } from './schema-audit.js';
 import type { WorkflowTables } from './schema-workflows.js';
+import type { RouterTables } from './schema-router.js';
 import type { IdentityTables } from './schema-identity.js';
 import type { TenancyTables } from './schema-tenancy.js';
 
@@ -156,7 +157,7 @@ export interface GatewayOpenReservationsTable {
 }
 
 /** Every table agentmesh keeps, as Kysely sees them. */
-export interface Tables extends IdentityTables, TenancyTables, AuditTables, WorkflowTables {
+export interface Tables extends IdentityTables, TenancyTables, AuditTables, WorkflowTables, RouterTables {
   tasks: TasksTable;
   task_events: TaskEventsTable;
   push_configs: PushConfigsTable;

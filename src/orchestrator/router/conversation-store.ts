@@ -12,15 +12,27 @@ export interface Conversation {
 }
 
 /**
+ * Whose conversation: the tenant, the caller and the router's contextId. A
+ * client chooses its contextId, so the contextId alone must not let one
+ * tenant (or caller) land in another's conversation.
+ */
+export interface ConversationKey {
+  tenant: string;
+  /** The caller's id; '' when anonymous. */
+  caller: string;
+  contextId: string;
+}
+
+/**
  * Remembers, per router conversation, which specialist it was handed to,
  * so a follow-up in the same context reaches the same specialist in its
- * context. Keys are opaque strings the route skill builds from the tenant,
- * the caller and the router's contextId (a client chooses its contextId, so
- * the key must not let one tenant land in another's conversation).
+ * context. Implementations: {@link MemoryConversationStore} (one process)
+ * and `SqlConversationStore` (the orchestrator's database: shared by
+ * replicas, kept across restarts).
  */
 export interface ConversationStore {
-  get(key: string): Promise<Conversation | undefined>;
-  set(key: string, conversation: Conversation): Promise<void>;
+  get(key: ConversationKey): Promise<Conversation | undefined>;
+  set(key: ConversationKey, conversation: Conversation): Promise<void>;
 }
 
 /** Options of {@link MemoryConversationStore}. */
@@ -61,20 +73,26 @@ export class MemoryConversationStore implements ConversationStore {
     return this.#entries.size;
   }
 
-  async get(key: string): Promise<Conversation | undefined> {
-    const entry = this.#entries.get(key);
+  async get(key: ConversationKey): Promise<Conversation | undefined> {
+    const id = keyString(key);
+    const entry = this.#entries.get(id);
     if (entry === undefined) return undefined;
     if (this.#now() - entry.touched > this.#ttlMs) {
-      this.#entries.delete(key);
+      this.#entries.delete(id);
       return undefined;
     }
     entry.touched = this.#now();
     return entry.conversation;
   }
 
-  async set(key: string, conversation: Conversation): Promise<void> {
-    this.#entries.set(key, { conversation: { ...conversation }, touched: this.#now() });
+  async set(key: ConversationKey, conversation: Conversation): Promise<void> {
+    this.#entries.set(keyString(key), { conversation: { ...conversation }, touched: this.#now() });
   }
+}
+
+/** One string per key; JSON, so no separator inside a part can make two keys collide. */
+function keyString(key: ConversationKey): string {
+  return JSON.stringify([key.tenant, key.caller, key.contextId]);
 }
 
 function configError(message: string): AgentmeshError {

@@ -12,4 +12,6 @@ export type { RouteRequest } from './route-request.js';
 export { RegistryReader } from './registry-reader.js';
 export type { RegistryReaderOptions, RegistryAgent, SearchHit, AgentHealth } from './registry-reader.js';
 export { MemoryConversationStore } from './conversation-store.js';
-export type { Conversation, ConversationStore, MemoryConversationStoreOptions } from './conversation-store.js';
+export type { Conversation, ConversationKey, ConversationStore, MemoryConversationStoreOptions } from './conversation-store.js';
+export { SqlConversationStore } from './sql-conversation-store.js';
+export type { SqlConversationStoreOptions } from './sql-conversation-store.js';

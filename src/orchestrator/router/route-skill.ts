@@ -2,7 +2,7 @@ import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { SkillContext, DynamicSkillDefinition } from '../../runtime/index.js';
 import type { AgentCaller, ChildOutcome, OnBehalfOf } from '../calls/index.js';
 import { ChildEventRelay } from './child-event-relay.js';
-import { MemoryConversationStore, type Conversation, type ConversationStore } from './conversation-store.js';
+import { MemoryConversationStore, type Conversation, type ConversationKey, type ConversationStore } from './conversation-store.js';
 import { RegistryReader } from './registry-reader.js';
 import { parseRouteRequest, ROUTE_METADATA_KEY } from './route-request.js';
 import { selectTarget, type RouteTarget } from './select-target.js';
@@ -21,7 +21,7 @@ export interface RouteSkillOptions {
   registryFetch?: typeof fetch | undefined;
   /** The orchestrator's own agent name: never routed to. */
   self: string;
-  /** Which specialist each conversation went to. Default: in memory, LRU of 10,000, 1 h idle TTL. */
+  /** Which specialist each conversation went to. Default: in memory, LRU of 10,000, 1 h idle TTL; `SqlConversationStore` shares it between replicas. */
   store?: ConversationStore;
   /**
    * The tenant calls are made for when the request carries none (an
@@ -169,8 +169,8 @@ function inputOf(ctx: SkillContext): unknown {
  * Conversations are per tenant and caller: a contextId is the client's to
  * choose, so it alone must not open someone else's conversation.
  */
-function conversationKey(ctx: SkillContext, tenant: string): string {
-  return JSON.stringify([tenant, ctx.caller.id, ctx.contextId]);
+function conversationKey(ctx: SkillContext, tenant: string): ConversationKey {
+  return { tenant, caller: ctx.caller.id, contextId: ctx.contextId };
 }
 
 function childEnded(agent: string, outcome: Extract<ChildOutcome, { error: string }>): AgentmeshError {

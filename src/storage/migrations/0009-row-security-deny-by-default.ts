@@ -1,7 +1,11 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 
-/** Tables whose rows name their tenant in a `tenant` column. */
-export const TENANT_COLUMN_TABLES = [
+/**
+ * The tables this migration protected when it ran, frozen: a fresh database
+ * migrates as every other did. A later tenant-owned table gets its policy in
+ * its own migration ({@link protectTenantRows}) and joins the lists below.
+ */
+const PROTECTED_BY_0009 = [
   'tasks',
   'push_configs',
   'workflow_runs',
@@ -14,6 +18,9 @@ export const TENANT_COLUMN_TABLES = [
   'audit_log',
   'gateway_open_reservations',
 ] as const;
+
+/** Tables whose rows name their tenant in a `tenant` column: 0009's, then later migrations' (0011: router_conversations). */
+export const TENANT_COLUMN_TABLES = [...PROTECTED_BY_0009, 'router_conversations'] as const;
 
 /** Tables whose rows belong to a parent row's tenant: (table, its key into the parent, parent, the parent's key). */
 export const TENANT_CHILD_TABLES = [
@@ -50,6 +57,15 @@ const parentRows = (table: string, key: string, parent: string, parentKey: strin
   ELSE EXISTS (SELECT 1 FROM ${sql.table(parent)} p WHERE p.${sql.ref(parentKey)} = ${sql.table(table)}.${sql.ref(key)})
 END`;
 
+/**
+ * Row security on a table of a later migration whose rows carry a `tenant`
+ * column: the same forced deny-by-default policy as 0009's tables.
+ * PostgreSQL only.
+ */
+export async function protectTenantRows(db: Kysely<unknown>, table: string): Promise<void> {
+  await protect(db, table, ownRows);
+}
+
 async function protect(db: Kysely<unknown>, table: string, rule: ReturnType<typeof sql>): Promise<void> {
   await sql`alter table ${sql.table(table)} enable row level security`.execute(db);
   // FORCE: the owner too, when agentmesh runs as the role that owns the tables.
@@ -73,12 +89,12 @@ export function rowSecurityDenyByDefaultMigration(dialect: 'sqlite' | 'postgres'
     async up(db: Kysely<unknown>) {
       if (dialect !== 'postgres') return;
       for (const table of ['tasks', 'push_configs']) await sql`drop policy if exists tenant_isolation on ${sql.table(table)}`.execute(db);
-      for (const table of TENANT_COLUMN_TABLES) await protect(db, table, ownRows);
+      for (const table of PROTECTED_BY_0009) await protect(db, table, ownRows);
       for (const [table, key, parent, parentKey] of TENANT_CHILD_TABLES) await protect(db, table, parentRows(table, key, parent, parentKey));
     },
     async down(db: Kysely<unknown>) {
       if (dialect !== 'postgres') return;
-      for (const table of TENANT_OWNED_TABLES) {
+      for (const table of [...PROTECTED_BY_0009, ...TENANT_CHILD_TABLES.map(([t]) => t)]) {
         await sql`drop policy if exists ${sql.id(TENANT_POLICY)} on ${sql.table(table)}`.execute(db);
         if (table !== 'tasks' && table !== 'push_configs') await sql`alter table ${sql.table(table)} disable row level security`.execute(db);
       }

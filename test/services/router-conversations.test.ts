@@ -1,0 +1,176 @@
+/**
+ * Issue 21 §5: the router's conversation map through storage/.
+ * - `SqlConversationStore` on every backend: what is set is read back, per
+ *   tenant and caller; idle conversations expire and are swept.
+ * - Two orchestrator replicas on one PostgreSQL (+ Redis): a follow-up that
+ *   reaches replica B goes to the specialist replica A chose, in its context
+ *   (the default on PostgreSQL); with conversations in memory it does not.
+ */
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import legal from '../../agents/legal.js';
+import { createOrchestrator, type Orchestrator, type OrchestratorConfigInput } from '../../src/orchestrator/index.js';
+import { SqlConversationStore, type Conversation } from '../../src/orchestrator/router/index.js';
+import { defineAgent } from '../../src/runtime/index.js';
+import { createDatabase, type Database } from '../../src/storage/index.js';
+import { rpc, userMessage } from '../helpers/runtime-fixture.js';
+import { createTestSchema, postgresSkipReason, REDIS_URL, redisSkipReason, type TestSchema } from '../helpers/services.js';
+import { startRegisteredAgents, type RegisteredAgents } from '../unit/orchestrator/router/registered-agents.js';
+
+interface Backend {
+  name: string;
+  skip: string | false;
+  open(): Promise<{ database: Database; dispose(): Promise<void> }>;
+}
+
+const BACKENDS: Backend[] = [
+  {
+    name: 'sqlite',
+    skip: false,
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'agentmesh-conversations-'));
+      const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
+      return {
+        database,
+        async dispose() {
+          await database.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    skip: await postgresSkipReason(),
+    async open() {
+      const schema = await createTestSchema();
+      const database = await createDatabase({ url: schema.url, poolSize: 2 });
+      return {
+        database,
+        async dispose() {
+          await database.close();
+          await schema.drop();
+        },
+      };
+    },
+  },
+];
+
+const conversation = (agent: string, n = 1): Conversation => ({ agent, skill: `${agent}-skill`, childContextId: `ctx-${agent}-${n}`, childTaskId: `task-${agent}-${n}` });
+const key = (contextId: string, tenant = 'acme', caller = 'alice') => ({ tenant, caller, contextId });
+
+for (const backend of BACKENDS) {
+  describe(`SqlConversationStore on ${backend.name}`, { skip: backend.skip }, () => {
+    let opened: Awaited<ReturnType<Backend['open']>>;
+    beforeEach(async () => {
+      opened = await backend.open();
+    });
+    afterEach(async () => opened.dispose());
+
+    test('reads back what was set, and a second set replaces the first', async () => {
+      const store = new SqlConversationStore({ db: opened.database.db });
+      await store.set(key('c1'), conversation('legal'));
+      assert.deepEqual(await store.get(key('c1')), conversation('legal'));
+      await store.set(key('c1'), { ...conversation('finance', 2), skill: undefined });
+      assert.deepEqual(await store.get(key('c1')), { ...conversation('finance', 2), skill: undefined });
+      assert.equal(await store.get(key('c2')), undefined);
+    });
+
+    test('keeps other tenants\' and other callers\' conversations apart under the same contextId', async () => {
+      const store = new SqlConversationStore({ db: opened.database.db });
+      await store.set(key('shared', 'acme', 'alice'), conversation('legal'));
+      await store.set(key('shared', 'globex', 'alice'), conversation('finance'));
+      assert.equal((await store.get(key('shared', 'acme', 'alice')))?.agent, 'legal');
+      assert.equal((await store.get(key('shared', 'globex', 'alice')))?.agent, 'finance');
+      assert.equal(await store.get(key('shared', 'acme', 'bob')), undefined);
+    });
+
+    test('forgets a conversation idle longer than the TTL, a read keeps it alive, and sweep deletes the idle rows', async () => {
+      let now = 1_000_000;
+      const store = new SqlConversationStore({ db: opened.database.db, ttlMs: 10_000, now: () => now });
+      await store.set(key('kept'), conversation('legal'));
+      await store.set(key('idle'), conversation('finance'));
+      now += 9_000;
+      assert.ok(await store.get(key('kept')));
+      now += 9_000;
+      assert.equal((await store.get(key('kept')))?.agent, 'legal', 'the read 9 s ago refreshed it');
+      assert.equal(await store.get(key('idle')), undefined);
+      assert.equal(await store.sweep(), 1);
+      const rows = await opened.database.db.selectFrom('router_conversations').select('context_id').execute();
+      assert.deepEqual(rows.map((r) => r.context_id), ['kept']);
+    });
+  });
+}
+
+/** Notes per specialist context: shows which context a message landed in. */
+const notes = new Map<string, string[]>();
+const notebook = defineAgent({
+  card: { name: 'notebook', description: 'Keeps the notes of a conversation' },
+  skills: {
+    note: {
+      description: 'Adds a note to the conversation and reads them all back',
+      handler: (text: string, ctx) => {
+        const list = [...(notes.get(ctx.contextId) ?? []), text];
+        notes.set(ctx.contextId, list);
+        return `${list.length} notes: ${list.join(' | ')}`;
+      },
+    },
+  },
+});
+
+const resultText = (task: any): string | undefined => task.artifacts?.find((a: any) => a.name === 'result')?.parts[0].text;
+const routedTo = (task: any): string[] => task.history.flatMap((m: any) => m.parts.map((p: any) => p.text).filter((t: unknown) => typeof t === 'string' && t.startsWith('Routing to ')));
+
+const fleetSkip = (await postgresSkipReason()) || (await redisSkipReason());
+
+describe('two orchestrator replicas on PostgreSQL + Redis share the router\'s conversations', { skip: fleetSkip }, () => {
+  let mesh: RegisteredAgents;
+  let schema: TestSchema;
+  const open: Orchestrator[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-router-replicas-'));
+
+  before(async () => {
+    mesh = await startRegisteredAgents([notebook, legal]);
+    schema = await createTestSchema();
+  });
+  after(async () => {
+    for (const o of open) await o.close();
+    await mesh?.close();
+    await schema?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function replica(config: Partial<OrchestratorConfigInput> = {}): Promise<string> {
+    const orchestrator = await createOrchestrator({
+      config: { registryUrl: mesh.registry.url, ...config, runtime: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', databaseUrl: schema.url, databasePoolSize: 2, redisUrl: REDIS_URL, shutdownDeadlineMs: 1000 } },
+    });
+    open.push(orchestrator);
+    return (await orchestrator.listen()).url;
+  }
+
+  /** Starts a conversation with the notebook on `a`; sends a follow-up whose text alone would go to legal to `b`. */
+  async function followUp(a: string, b: string): Promise<any> {
+    const first = await rpc(a, 'SendMessage', { message: userMessage('buy milk', { metadata: { 'agentmesh.route': { agent: 'notebook' } } }) });
+    const task = first.body.result.task;
+    assert.equal(resultText(task), '1 notes: buy milk');
+    const second = await rpc(b, 'SendMessage', { message: userMessage('Review this contract for risky clauses', { contextId: task.contextId }) });
+    return second.body.result.task;
+  }
+
+  test('by default on PostgreSQL, a follow-up routed by replica B reaches the specialist replica A chose, in its context', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const task = await followUp(a!, b!);
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+    assert.equal(resultText(task), '2 notes: buy milk | Review this contract for risky clauses');
+    assert.deepEqual(routedTo(task), ['Routing to notebook (note): continuing this conversation']);
+  });
+
+  test('with conversations in memory, replica B does not know the conversation and routes the follow-up by its text', async () => {
+    const [a, b] = [await replica({ conversations: 'memory' }), await replica({ conversations: 'memory' })];
+    const task = await followUp(a!, b!);
+    assert.match(routedTo(task)[0] ?? '', /^Routing to legal \(review-contract\)/);
+  });
+});

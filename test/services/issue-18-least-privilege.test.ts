@@ -280,18 +280,19 @@ describe('cross-tenant work on the application role: recovery, reconciliation, t
     assert.equal((await unmarked.reconcile()).tenants, 0, 'without the marker the journal is invisible');
   });
 
-  // Deletes the newest migration's record, so it is pending again; only its owner may alter the table.
+  // Deletes the records of 0010 and the migrations after it, so they are pending again; 0010 alters a table, which only its owner may.
   test('the application role alone starts on an up-to-date schema, and a pending migration fails naming DATABASE_MIGRATION_URL', async () => {
     const alone = await createDatabase({ url: roles.appUrl, poolSize: 1 });
     await alone.close();
-    await asSuperuser(`delete from ${roles.prefix}.kysely_migration where name = '0010-identity-credential-pepper'`);
+    const pending = ['0010-identity-credential-pepper', '0011-router-conversations'];
+    await asSuperuser(`delete from ${roles.prefix}.kysely_migration where name in (${pending.map((n) => `'${n}'`).join(', ')})`);
     try {
       await assert.rejects(createDatabase({ url: roles.appUrl, poolSize: 1 }), (err: Error) => {
         assert.match(err.message, /^Database migration 0010-identity-credential-pepper failed: must be owner of table .*set DATABASE_MIGRATION_URL to the migrator role/);
         return true;
       });
     } finally {
-      await asSuperuser(`insert into ${roles.prefix}.kysely_migration (name, timestamp) values ('0010-identity-credential-pepper', '${new Date().toISOString()}')`);
+      for (const name of pending) await asSuperuser(`insert into ${roles.prefix}.kysely_migration (name, timestamp) values ('${name}', '${new Date().toISOString()}')`);
     }
   });
 

@@ -88,6 +88,7 @@ Environment: ORCHESTRATOR_PORT (or PORT), GATEWAY_URL with ORCHESTRATOR_CLIENT_I
   (an OAuth client with gateway:delegate and the a2a:* scopes: child calls go through the gateway),
   REGISTRY_URL (routing by skill and text; self-registration; the instances when there is no GATEWAY_URL),
   WORKFLOWS_DIR, ORCHESTRATOR_NAME (default orchestrator), WORKFLOW_TIMEOUT_MS (default 24 h),
+  ORCHESTRATOR_CONVERSATIONS=database|memory (the router's conversations; default database on PostgreSQL),
   and the runtime's: DATABASE_URL, REDIS_URL, GATEWAY_JWKS_URL, AGENTMESH_REQUIRE_GATEWAY=1, …
 
 Examples:

@@ -77,3 +77,12 @@ describe('probe listener settings from the environment', () => {
     });
   }
 });
+
+describe('orchestrator settings from the environment', () => {
+  test('ORCHESTRATOR_CONVERSATIONS chooses where the router keeps its conversations; unset leaves the default to the database kind', () => {
+    assert.equal(orchestratorConfigFromEnv({ ORCHESTRATOR_CONVERSATIONS: 'database' }, {}).conversations, 'database');
+    assert.equal(orchestratorConfigFromEnv({ ORCHESTRATOR_CONVERSATIONS: 'memory' }, {}).conversations, 'memory');
+    assert.equal(orchestratorConfigFromEnv({}, {}).conversations, undefined);
+    assert.throws(() => orchestratorConfigFromEnv({ ORCHESTRATOR_CONVERSATIONS: 'redis' }, {}), /ORCHESTRATOR_CONVERSATIONS must be memory or database, got "redis"/);
+  });
+});

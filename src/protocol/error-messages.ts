@@ -66,6 +66,18 @@ export const Errors = {
   badPercentEncoding: declare(ErrorCodes.PROTOCOL_INVALID_REQUEST, 'The request path is not a valid URL (bad percent-encoding)'),
   routeNotFound: declare(ErrorCodes.HTTP_NOT_FOUND, 'Route {method} {path} not found'),
   nestedTooDeep: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: the request nests deeper than {limit} levels'),
+  bodyTooLarge: declare(ErrorCodes.HTTP_BODY_TOO_LARGE, 'Request body is larger than the server accepts'),
+  bodyNotJson: declare(ErrorCodes.PROTOCOL_PARSE, 'Request body is not valid JSON: {reason}'),
+  contentCodingUnsupported: declare(ErrorCodes.HTTP_UNSUPPORTED_MEDIA_TYPE, 'Content-Encoding {quotedCoding} is not supported; send the body uncoded or coded with {supported}'),
+  tooManyContentCodings: declare(ErrorCodes.HTTP_UNSUPPORTED_MEDIA_TYPE, 'At most {max} content codings are decoded; send the body uncoded or coded with {supported}'),
+  bodyNotCodedAsSaid: declare(ErrorCodes.PROTOCOL_PARSE, 'Request body is not valid {coding} data, as its Content-Encoding says: {reason}'),
+  decodedBodyTooLarge: declare(ErrorCodes.HTTP_BODY_TOO_LARGE, 'Request body is larger than {maxBytes} bytes once decoded'),
+  requestNotReceivedInTime: declare(ErrorCodes.HTTP_REQUEST_TIMEOUT, 'The request was not received in time'),
+  urlTooLong: declare(ErrorCodes.HTTP_URI_TOO_LONG, 'The request URL is longer than the server accepts'),
+  headersTooLarge: declare(ErrorCodes.HTTP_HEADERS_TOO_LARGE, 'The request headers are larger than the server accepts'),
+  notValidHttp: declare(ErrorCodes.PROTOCOL_INVALID_REQUEST, 'The request is not valid HTTP'),
+  pathSegmentTooLong: declare(ErrorCodes.HTTP_NOT_FOUND, 'Nothing is found at this path: one of its segments is longer than any name or id this server has'),
+  routeNotServedHere: declare(ErrorCodes.HTTP_NOT_FOUND, 'Route {method} {path} not found: this listener serves only {served}'),
   v1RestOnly: declare(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, 'The HTTP+JSON binding here serves A2A 1.0; send A2A-Version: 1.0, or use the JSON-RPC binding for 0.3'),
 
   // agents
@@ -132,8 +144,10 @@ export const Errors = {
   outboundRefused: declare(ErrorCodes.SSRF_BLOCKED, 'Outbound request to {target} refused: {reason}', { details: ['target'] }),
   outboundTooLarge: declare(ErrorCodes.HTTP_UPSTREAM_TOO_LARGE, 'Response from {target} is larger than the {maxBytes}-byte limit', { details: ['target', 'maxBytes'], expose: true }),
   outboundTimedOut: declare(ErrorCodes.HTTP_TIMEOUT, 'Request to {target} timed out after {timeoutMs} ms', { details: ['target', 'timeoutMs'], expose: true, retryable: true }),
+  tooManyRedirects: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, 'Request to {target} was redirected more than {maxRedirects} times', { details: ['target'], expose: true }),
   outboundFailed: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, 'Request to {target} failed: {reason}', { details: ['target'], expose: true, retryable: true }),
 
   // server
   shuttingDown: declare(ErrorCodes.HTTP_UNAVAILABLE, 'The server is shutting down; retry on another instance', { expose: true, retryable: true }),
+  serverTookTooLong: declare(ErrorCodes.HTTP_TIMEOUT, 'The server did not answer in time', { expose: true, retryable: true }),
 } as const;

@@ -81,6 +81,10 @@ export const Errors = {
   v1RestOnly: declare(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, 'The HTTP+JSON binding here serves A2A 1.0; send A2A-Version: 1.0, or use the JSON-RPC binding for 0.3'),
 
   // agents
+  agentNotHostedHere: declare(ErrorCodes.HTTP_NOT_FOUND, 'No agent named {agent} here'),
+  agentAtCapacity: declare(ErrorCodes.TASK_QUEUE_FULL, 'Agent {agent} is at capacity: {maxConcurrentTasks} tasks running and {queueLimit} queued; retry later', { details: ['agent', 'maxConcurrentTasks', 'queueLimit'], expose: true, retryable: true }),
+  skillIdRequired: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: message.metadata.skillId is required by agent {agent}; one of {skills}'),
+  extendedCardNeedsAuth: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'The extended agent card requires an authenticated caller'),
   streamingNotSupported: declare(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'Agent {agent} does not support streaming'),
   pushNotSupported: declare(ErrorCodes.PUSH_NOT_SUPPORTED, 'Agent {agent} does not support push notifications'),
   noExtendedCard: declare(ErrorCodes.CARD_EXTENDED_NOT_CONFIGURED, 'Agent {agent} has no extended agent card'),
@@ -94,8 +98,23 @@ export const Errors = {
   taskNotWaitingForInput: declare(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'Task {taskId} is {state} and is not waiting for input', { details: ['taskId', 'state'] }),
   taskMovedMeanwhile: declare(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'Task {taskId} is {state}; send the message again', { details: ['taskId', 'state'] }),
   taskNothingToSubscribe: declare(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'Task {taskId} is {state}; there is nothing to subscribe to. Use GetTask.', { details: ['taskId', 'state'] }),
+  taskContextMismatch: declare(ErrorCodes.TASK_CONTEXT_MISMATCH, "Invalid parameters: message.contextId {contextId} does not match task {taskId}'s context {taskContextId}"),
+  taskNotAskingYet: declare(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'Task {taskId} is not waiting for input right now; send your answer after it asks', { details: ['taskId'] }),
+  taskTakenUpMeanwhile: declare(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'Task {taskId} was taken up by a replica meanwhile; send the message again', { details: ['taskId'], expose: true }),
+  taskKeptChanging: declare(ErrorCodes.TASK_VERSION_CONFLICT, 'Task kept changing while it was written; try again', { expose: true, retryable: true }),
+  skillOutputInvalid: declare(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, 'Skill {skill} returned output that does not match its schema: {problem}', { expose: true }),
+  taskResultInvalid: declare(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, "The result of task {taskId} does not match skill {skill}'s output schema: {problem}", { expose: true }),
   skillTimedOut: declare(ErrorCodes.HTTP_TIMEOUT, 'Skill {skill} timed out after {timeoutMs} ms', { expose: true }),
   pushConfigNotFound: declare(ErrorCodes.PUSH_CONFIG_NOT_FOUND, 'Push notification config {configId} of task {taskId} was not found'),
+  webhookNotAllowed: declare(ErrorCodes.SSRF_BLOCKED, 'Invalid parameters: url is not an allowed webhook target: {reason}'),
+
+  // bindings of the runtime
+  legacyRestNoOperation: declare(ErrorCodes.HTTP_NOT_FOUND, 'No v0.3 HTTP+JSON operation at {method} {path}'),
+  legacyRestWithoutContext: declare(ErrorCodes.INTERNAL, 'v0.3 REST request reached the SDK router without a prepared context'),
+  acpRunIdMismatch: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: run_id {runId} does not match the run in the path'),
+  acpRunNotAwaiting: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: run {runId} is {status}, not awaiting; only an awaiting run resumes'),
+  acpSessionNotFound: declare(ErrorCodes.HTTP_NOT_FOUND, 'No such session'),
+  integerOutOfRange: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: {field} must be an integer from {min} to {max}'),
 
   // the gateway's door
   agentNotReachable: declare(ErrorCodes.GATEWAY_AGENT_NOT_FOUND, 'No agent named {quotedName} is reachable through this gateway'),
@@ -150,4 +169,5 @@ export const Errors = {
   // server
   shuttingDown: declare(ErrorCodes.HTTP_UNAVAILABLE, 'The server is shutting down; retry on another instance', { expose: true, retryable: true }),
   serverTookTooLong: declare(ErrorCodes.HTTP_TIMEOUT, 'The server did not answer in time', { expose: true, retryable: true }),
+  runtimeShuttingDown: declare(ErrorCodes.HTTP_UNAVAILABLE, 'runtime shutting down', { expose: true, retryable: true }),
 } as const;

@@ -190,6 +190,14 @@ export const Errors = {
   agentNeedsCredential: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'This agent needs a bearer token (OAuth 2.0 client credentials from /oauth/token) or an X-API-Key'),
   delegationNeedsScope: declare(ErrorCodes.AUTH_FORBIDDEN, 'Calling on behalf of a tenant ({header}) needs the scope {scope}', { details: ['scope'] }),
 
+  // the orchestrator
+  orchestratorAgentUnknown: declare(ErrorCodes.REGISTRY_AGENT_NOT_FOUND, 'No agent {agent} in the registry', { expose: true }),
+  orchestratorAgentWithoutInstance: declare(ErrorCodes.GATEWAY_NO_HEALTHY_INSTANCE, 'Agent {agent} has no instance', { expose: true, retryable: true }),
+  workflowEnded: declare(ErrorCodes.INTERNAL, 'Workflow {workflow} {status}: {reason}', { expose: true }),
+  workflowResumeRefused: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: run {runId} {description}', { expose: true }),
+  workflowNeedsTenant: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'A workflow runs on behalf of a tenant: call the orchestrator through the gateway', { expose: true }),
+  routeNeedsTenant: declare(ErrorCodes.AUTH_UNAUTHENTICATED, "The request carries no tenant: call the orchestrator through the gateway (or configure the route skill's anonymousTenant).", { expose: true }),
+
   // outbound calls
   outboundRefused: declare(ErrorCodes.SSRF_BLOCKED, 'Outbound request to {target} refused: {reason}', { details: ['target'] }),
   outboundTooLarge: declare(ErrorCodes.HTTP_UPSTREAM_TOO_LARGE, 'Response from {target} is larger than the {maxBytes}-byte limit', { details: ['target', 'maxBytes'], expose: true }),

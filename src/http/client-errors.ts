@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Logger } from '../observability/index.js';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors, type AgentmeshError } from '../protocol/index.js';
 import { renderHttpError } from './render-http-error.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import type { UnroutedFallback } from './http-server-options.js';
@@ -61,16 +61,16 @@ export function frameworkErrorHandler(options: {
 export function clientErrorOf(err: ParserError): AgentmeshError {
   switch (err.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return new AgentmeshError(ErrorCodes.HTTP_REQUEST_TIMEOUT, 'The request was not received in time', { cause: err });
+      return Errors.requestNotReceivedInTime({}, { cause: err });
     case 'HPE_HEADER_OVERFLOW': {
       const crlf = err.rawPacket?.indexOf('\r\n') ?? -1;
       const inRequestLine = crlf === -1 || (err.bytesParsed ?? 0) <= crlf;
       return inRequestLine
-        ? new AgentmeshError(ErrorCodes.HTTP_URI_TOO_LONG, 'The request URL is longer than the server accepts', { cause: err })
-        : new AgentmeshError(ErrorCodes.HTTP_HEADERS_TOO_LARGE, 'The request headers are larger than the server accepts', { cause: err });
+        ? Errors.urlTooLong({}, { cause: err })
+        : Errors.headersTooLarge({}, { cause: err });
     }
     default:
-      return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_REQUEST, 'The request is not valid HTTP', { cause: err });
+      return Errors.notValidHttp({}, { cause: err });
   }
 }
 

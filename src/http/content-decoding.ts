@@ -1,7 +1,7 @@
 import { PassThrough, type Readable, type Transform } from 'node:stream';
 import { brotliDecompressSync, createBrotliDecompress, createGunzip, createInflate, gunzipSync, inflateSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors, type AgentmeshError } from '../protocol/index.js';
 
 /*
  * Request bodies sent with a Content-Encoding (RFC 9110 §8.4):
@@ -52,14 +52,15 @@ function codingsOf(header: string): string[] {
     .filter((c) => c !== '' && c !== 'identity');
   const unsupported = codings.find((c) => !Object.hasOwn(DECODERS, c));
   if (unsupported !== undefined || codings.length > MAX_CODINGS) {
-    const what = unsupported !== undefined ? `Content-Encoding ${JSON.stringify(unsupported.slice(0, 32))} is not supported` : `At most ${MAX_CODINGS} content codings are decoded`;
-    throw new AgentmeshError(ErrorCodes.HTTP_UNSUPPORTED_MEDIA_TYPE, `${what}; send the body uncoded or coded with ${DECODED_CONTENT_CODINGS}`);
+    throw unsupported !== undefined
+      ? Errors.contentCodingUnsupported({ quotedCoding: JSON.stringify(unsupported.slice(0, 32)), supported: DECODED_CONTENT_CODINGS })
+      : Errors.tooManyContentCodings({ max: MAX_CODINGS, supported: DECODED_CONTENT_CODINGS });
   }
   return codings;
 }
 
 function notCoded(coding: string, err: Error): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.PROTOCOL_PARSE, `Request body is not valid ${coding} data, as its Content-Encoding says: ${err.message}`, { cause: err });
+  return Errors.bodyNotCodedAsSaid({ coding, reason: err.message }, { cause: err });
 }
 
 /**
@@ -76,7 +77,7 @@ export function decodeContentSync(body: Buffer, header: string | undefined, maxB
       decoded = SYNC_DECODERS[coding]!(decoded, { maxOutputLength: maxBytes });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new AgentmeshError(ErrorCodes.HTTP_BODY_TOO_LARGE, `Request body is larger than ${maxBytes} bytes once decoded`, { cause: err });
+        throw Errors.decodedBodyTooLarge({ maxBytes }, { cause: err });
       }
       throw notCoded(coding, err as Error);
     }

@@ -89,10 +89,10 @@ export function toAgentmeshError(err: unknown): AgentmeshError {
   const message = typeof e.message === 'string' ? e.message : String(err);
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AgentmeshError(ErrorCodes.HTTP_BODY_TOO_LARGE, 'Request body is larger than the server accepts', { cause: err });
+      return Errors.bodyTooLarge({}, { cause: err });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AgentmeshError(ErrorCodes.PROTOCOL_PARSE, `Request body is not valid JSON: ${message}`, { cause: err });
+      return Errors.bodyNotJson({ reason: message }, { cause: err });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AgentmeshError(ErrorCodes.HTTP_UNSUPPORTED_MEDIA_TYPE, message, { cause: err });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -109,17 +109,17 @@ export function toAgentmeshError(err: unknown): AgentmeshError {
     case 'FST_ERR_MAX_PARAM_LENGTH':
       // A path segment over the router's limit cannot name anything (STYLE rule 14:
       // an id that cannot be valid is "not found"), whichever route it aimed at.
-      return new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, 'Nothing is found at this path: one of its segments is longer than any name or id this server has', { cause: err });
+      return Errors.pathSegmentTooLong({}, { cause: err });
     case 'FST_ERR_ASYNC_CONSTRAINT':
       return new AgentmeshError(ErrorCodes.INTERNAL, message, { cause: err, expose: false });
     case 'FST_ERR_HANDLER_TIMEOUT':
-      return new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, 'The server did not answer in time', { cause: err, expose: true, retryable: true });
+      return Errors.serverTookTooLong({}, { cause: err });
     default:
       break;
   }
   // Fastify's JSON parser (secure-json-parse) throws a bare SyntaxError with statusCode 400.
   if (err instanceof SyntaxError && e.statusCode === 400) {
-    return new AgentmeshError(ErrorCodes.PROTOCOL_PARSE, `Request body is not valid JSON: ${message}`, { cause: err });
+    return Errors.bodyNotJson({ reason: message }, { cause: err });
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     const code = BY_STATUS[e.statusCode] ?? ErrorCodes.PROTOCOL_INVALID_REQUEST;

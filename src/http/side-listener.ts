@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../observability/index.js';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors } from '../protocol/index.js';
 import { renderHttpError } from './render-http-error.js';
 
 /** What a side listener's route answers. */
@@ -91,7 +91,7 @@ export function createSideListener(options: SideListenerOptions): SideListener {
     if (route === undefined) {
       // The path only, bounded: a query string may carry a credential.
       const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
-      sendError(res, reqId, new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `Route ${req.method ?? 'GET'} ${shown} not found: this listener serves only ${served}`));
+      sendError(res, reqId, Errors.routeNotServedHere({ method: req.method ?? 'GET', path: shown, served }));
       return;
     }
     Promise.resolve()

@@ -6,7 +6,7 @@ import type * as UndiciModule from 'undici';
 import type { Agent } from 'undici';
 
 type Undici = typeof UndiciModule;
-import { AgentmeshError, ErrorCodes, isAgentmeshError, Errors } from '../protocol/index.js';
+import { isAgentmeshError, Errors, type AgentmeshError } from '../protocol/index.js';
 import type { Tracing } from '../observability/index.js';
 import { isMetadataHost, judgeAddress } from './address-policy.js';
 import type { ClientTlsSource } from './client-tls.js';
@@ -235,10 +235,7 @@ class UndiciSsrfGuard implements SsrfGuard {
         if (REDIRECTS.has(res.statusCode) && typeof location === 'string' && maxRedirects > 0) {
           await res.body.dump();
           if (redirects >= maxRedirects) {
-            throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `Request to ${target} was redirected more than ${maxRedirects} times`, {
-              expose: true,
-              details: { target },
-            });
+            throw Errors.tooManyRedirects({ target, maxRedirects });
           }
           const next = (await this.check(new URL(location, url))).url;
           // Fetch §4.4 (HTTP-redirect fetch): 303, and 301/302 after POST, become a GET without body.

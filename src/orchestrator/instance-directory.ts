@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors } from '../protocol/index.js';
 import { createRegistryClient, registryStatusOf } from '../registry/client/index.js';
 
 /** How long an instance list is reused. */
@@ -20,7 +20,7 @@ export function createInstanceDirectory(registryUrl: string, token?: string, fet
     try {
       instances = await registry.instances(agent);
     } catch (err) {
-      if (registryStatusOf(err) === 404) throw new AgentmeshError(ErrorCodes.REGISTRY_AGENT_NOT_FOUND, `No agent ${agent} in the registry`, { expose: true, cause: err });
+      if (registryStatusOf(err) === 404) throw Errors.orchestratorAgentUnknown({ agent }, { cause: err });
       throw err;
     }
     const live = instances.filter((i) => i.probe?.state !== 'down');
@@ -34,7 +34,7 @@ export function createInstanceDirectory(registryUrl: string, token?: string, fet
       cache.set(agent, entry);
     }
     const urls = await entry.urls;
-    if (urls.length === 0) throw new AgentmeshError(ErrorCodes.GATEWAY_NO_HEALTHY_INSTANCE, `Agent ${agent} has no instance`, { expose: true, retryable: true });
+    if (urls.length === 0) throw Errors.orchestratorAgentWithoutInstance({ agent });
     const n = turn.get(agent) ?? 0;
     turn.set(agent, n + 1);
     return urls[n % urls.length]!;

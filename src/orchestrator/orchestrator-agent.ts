@@ -1,5 +1,5 @@
 import { defineAgent, type AgentDefinition, type SkillContext, type DynamicSkillDefinition } from '../runtime/index.js';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors } from '../protocol/index.js';
 import type { RunHost } from './engine/run-execution.js';
 import type { RunStart, WorkflowEngine } from './engine/workflow-engine.js';
 import { OUTPUTS_ARTIFACT, ROUTE_SKILL, RUN_EVENT_KEY, RUN_WORKFLOW_SKILL, STEPS_ARTIFACT, type RunEvent } from './run-events.js';
@@ -100,7 +100,7 @@ const KEPT_IN_HISTORY: ReadonlySet<RunEvent['type']> = new Set(['run.started', '
 function hostOf(ctx: SkillContext, anonymousTenant: string | undefined): RunHost {
   const tenant = ctx.tenant || anonymousTenant;
   if (!tenant) {
-    throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'A workflow runs on behalf of a tenant: call the orchestrator through the gateway', { expose: true });
+    throw Errors.workflowNeedsTenant({});
   }
   return {
     runId: ctx.taskId,

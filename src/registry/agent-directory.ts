@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors } from '../protocol/index.js';
 import type { AgentRecord, RegistryChange } from './record.js';
 
 /** Filters of the management list (`GET /v1/agents`); every one exact and case-insensitive. */
@@ -73,7 +73,7 @@ export class AgentDirectory {
   list(query: AgentListQuery): { agents: AgentRecord[]; nextPageToken?: string; totalSize: number } {
     const pageSize = query.pageSize ?? 50;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE) {
-      throw new AgentmeshError(ErrorCodes.REGISTRY_INVALID_ARGUMENT, `pageSize must be an integer from 1 to ${MAX_PAGE}`, { violations: [{ field: 'pageSize', description: `must be an integer from 1 to ${MAX_PAGE}` }] });
+      throw Errors.registryPageSizeOutOfRange({ max: MAX_PAGE }, { violations: [{ field: 'pageSize', description: `must be an integer from 1 to ${MAX_PAGE}` }] });
     }
     const after = query.pageToken === undefined ? undefined : decodeToken(query.pageToken);
     const matching = this.#all().filter((r) => matches(r, query));
@@ -99,7 +99,7 @@ export class AgentDirectory {
 function decodeToken(token: string): string {
   const name = Buffer.from(token, 'base64url').toString('utf8');
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) {
-    throw new AgentmeshError(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'pageToken is not one this registry issued', { violations: [{ field: 'pageToken', description: 'is not a token from a previous page' }] });
+    throw Errors.registryPageTokenUnknown({}, { violations: [{ field: 'pageToken', description: 'is not a token from a previous page' }] });
   }
   return name;
 }

@@ -266,7 +266,7 @@ export class RegistryService {
     }
     if (cached.validate(config)) return;
     const violations = (cached.validate.errors ?? []).map((e) => ({ field: `config${e.instancePath.replace(/\//g, '.')}`, description: e.message ?? 'is invalid' }));
-    throw new AgentmeshError(ErrorCodes.REGISTRY_CONFIG_INVALID, `The config does not match ${record.name}'s config schema: ${violations.map((v) => `${v.field} ${v.description}`).join('; ')}`, { violations });
+    throw Errors.registryConfigSchemaMismatch({ agent: record.name, problems: violations.map((v) => `${v.field} ${v.description}`).join('; ') }, { violations });
   }
 
   #applied(changes: RegistryChange[]): void {

@@ -18,7 +18,7 @@ import {
 } from '@a2a-js/sdk';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { uuidv7 } from '../storage/index.js';
-import { AgentmeshError, ErrorCodes, invalidParams, requireMessage, stateName, toSdkError, Errors } from '../protocol/index.js';
+import { invalidParams, requireMessage, stateName, toSdkError, Errors } from '../protocol/index.js';
 import type { PushStore, TaskStore, Bus } from '../storage/index.js';
 import type { AgentDefinition } from './define-agent.js';
 import type { CallInfo, SendOptions, TaskEngine } from './task-engine.js';
@@ -82,7 +82,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
     return sdkErrors(context, async () => {
       const card = this.#o.extendedCard();
       if (!card) throw Errors.noExtendedCard({ agent: this.name });
-      if (!context.user?.isAuthenticated) throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'The extended agent card requires an authenticated caller');
+      if (!context.user?.isAuthenticated) throw Errors.extendedCardNeedsAuth({});
       return card;
     });
   }
@@ -263,7 +263,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
     try {
       await this.#o.urlGuard.check(params.url);
     } catch (err) {
-      throw new AgentmeshError(ErrorCodes.SSRF_BLOCKED, `Invalid parameters: url is not an allowed webhook target: ${(err as Error).message}`, {
+      throw Errors.webhookNotAllowed({ reason: (err as Error).message }, {
         violations: [{ field: 'url', description: (err as Error).message }],
         cause: err,
       });

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors } from '../protocol/index.js';
 
 /** A place taken by {@link ConcurrencyLimit.reserve}: a slot or a queue place, held until used or given back. */
 export interface Reservation {
@@ -35,11 +35,7 @@ export class ConcurrencyLimit {
   /** Takes a slot or a queue place for a new task; throws AM_ERR_TASK_QUEUE_FULL when neither is free. */
   reserve(): Reservation {
     if (this.#running + this.#waiting.length + this.#reserved >= this.max + this.queueLimit) {
-      throw new AgentmeshError(
-        ErrorCodes.TASK_QUEUE_FULL,
-        `Agent ${this.name} is at capacity: ${this.max} tasks running and ${this.queueLimit} queued; retry later`,
-        { expose: true, retryable: true, details: { agent: this.name, maxConcurrentTasks: String(this.max), queueLimit: String(this.queueLimit) } },
-      );
+      throw Errors.agentAtCapacity({ agent: this.name, maxConcurrentTasks: this.max, queueLimit: this.queueLimit });
     }
     this.#reserved++;
     let held = true;

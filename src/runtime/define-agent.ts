@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { AgentCard, AgentSkill, Message } from '@a2a-js/sdk';
-import { AgentmeshError, ErrorCodes, unknownSkillError } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, unknownSkillError, Errors } from '../protocol/index.js';
 import type { Logger } from 'pino';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { CallerIdentity, SkillContext } from './skill-context.js';
@@ -245,7 +245,7 @@ export function selectSkill(agent: AgentDefinition, message: Message): CompiledS
     return skill;
   }
   if (agent.defaultSkill) return agent.skills.get(agent.defaultSkill)!;
-  throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: message.metadata.skillId is required by agent ${agent.name}; one of ${[...agent.skills.keys()].join(', ')}`, {
+  throw Errors.skillIdRequired({ agent: agent.name, skills: [...agent.skills.keys()].join(', ') }, {
     violations: [{ field: 'message.metadata.skillId', description: `is required; one of ${[...agent.skills.keys()].join(', ')}` }],
   });
 }

@@ -153,7 +153,7 @@ export class TaskControl {
         const skill = this.#o.skillOf?.(row.agent, row.skill);
         if (skill?.validateOutput && !skill.validateOutput(result)) {
           const first = skill.validateOutput.errors?.[0];
-          throw new AgentmeshError(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, `The result of task ${task.id} does not match skill ${skill.id}'s output schema: ${first?.instancePath || '(root)'} ${first?.message ?? ''}`.trim(), { expose: true });
+          throw Errors.taskResultInvalid({ taskId: task.id, skill: skill.id, problem: `${first?.instancePath || '(root)'} ${first?.message ?? ''}`.trim() });
         }
         const part = toPart(typeof result === 'string' ? { text: result } : { data: result });
         events.push(

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { SpanKind, SpanStatusCode, context, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT, type RecentTraces } from '../observability/index.js';
 import { EphemeralMap, uuidv7 } from '../storage/index.js';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf, stateName, Errors } from '../protocol/index.js';
+import { ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf, stateName, Errors } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
 import { ConcurrencyLimit, type Reservation } from './concurrency-limit.js';
 import { selectSkill, type AgentDefinition, type CompiledSkill, type TaskMessageContext } from './define-agent.js';
@@ -361,7 +361,7 @@ export class TaskEngine {
           .catch(() => undefined)
           .finally(() => pending.delete(run.id));
         pending.set(run.id, { agent: run.agent, write });
-        run.abort(new AgentmeshError(ErrorCodes.HTTP_UNAVAILABLE, 'runtime shutting down', { expose: true, retryable: true }));
+        run.abort(Errors.runtimeShuttingDown({}));
       }
     }
     const all = Promise.all([...pending.values()].map((p) => p.write));
@@ -381,7 +381,7 @@ export class TaskEngine {
   async #continue(agent: AgentDefinition, message: Message, call: CallInfo, options: SendOptions): Promise<StartedTask> {
     const row = await this.getVisible(agent.name, message.taskId, call);
     if (message.contextId && message.contextId !== row.contextId) {
-      throw new AgentmeshError(ErrorCodes.TASK_CONTEXT_MISMATCH, `Invalid parameters: message.contextId ${message.contextId} does not match task ${row.id}'s context ${row.contextId}`, {
+      throw Errors.taskContextMismatch({ contextId: message.contextId, taskId: row.id, taskContextId: row.contextId }, {
         violations: [{ field: 'message.contextId', description: `does not match the task's contextId ${row.contextId}` }],
       });
     }
@@ -413,7 +413,7 @@ export class TaskEngine {
     }
     if (run) {
       // It runs here and has not asked yet (or another answer just arrived): forwarding would answer a later question.
-      throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Task ${row.id} is not waiting for input right now; send your answer after it asks`, { details: { taskId: row.id } });
+      throw Errors.taskNotAskingYet({ taskId: row.id });
     }
     // The task waits on another replica: hand the message to its owner.
     await this.#o.bus.publish(RESUME_TOPIC, { taskId: row.id, message: Message.toJSON(userMessage) });
@@ -460,7 +460,7 @@ export class TaskEngine {
           throw Errors.taskClosedToMessages({ taskId, state: current.state });
         }
         if (current.owner !== null) {
-          throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, `Task ${taskId} was taken up by a replica meanwhile; send the message again`, { details: { taskId }, expose: true });
+          throw Errors.taskTakenUpMeanwhile({ taskId });
         }
         before = current;
         return build(current, task);
@@ -533,7 +533,7 @@ export class TaskEngine {
       if (output !== undefined) {
         if (skill.validateOutput && !skill.validateOutput(output)) {
           const first = skill.validateOutput.errors?.[0];
-          throw new AgentmeshError(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, `Skill ${skill.id} returned output that does not match its schema: ${first?.instancePath || '(root)'} ${first?.message ?? ''}`.trim(), { expose: true });
+          throw Errors.skillOutputInvalid({ skill: skill.id, problem: `${first?.instancePath || '(root)'} ${first?.message ?? ''}`.trim() });
         }
         ctx.artifact({ artifactId: `${run.id}-result`, name: 'result', parts: [typeof output === 'string' ? { text: output } : { data: output }] });
       }
@@ -606,7 +606,7 @@ export class TaskEngine {
 
   #agent(name: string): AgentDefinition {
     const agent = this.#o.agents.get(name);
-    if (!agent) throw new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `No agent named ${name} here`);
+    if (!agent) throw Errors.agentNotHostedHere({ agent: name });
     return agent;
   }
 

@@ -1,6 +1,6 @@
 import { Task, TaskState, type StreamResponse } from '@a2a-js/sdk';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, stateName, Errors } from '../protocol/index.js';
+import { ErrorCodes, isAgentmeshError, stateName, Errors } from '../protocol/index.js';
 import type { TaskRecord } from '../storage/index.js';
 import { statusEvent } from './task-events.js';
 import { TaskRun, type TaskRunDeps } from './task-run.js';
@@ -59,7 +59,7 @@ export async function writeTask(
       return { task: run.task, row: { ...row, version: row.version + 1, lastSeq: run.lastSeq, snapshot: run.lastSnapshotJson, state: stateName(run.state ?? TaskState.TASK_STATE_UNSPECIFIED), terminal: run.closed }, written: true };
     });
   } catch (err) {
-    if (isConflict(err)) throw new AgentmeshError(ErrorCodes.TASK_VERSION_CONFLICT, `Task kept changing while it was written; try again`, { retryable: true, expose: true, cause: err });
+    if (isConflict(err)) throw Errors.taskKeptChanging({}, { cause: err });
     throw err;
   }
 }

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes, MAX_JSON_DEPTH, assertJsonDepth, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion, Errors } from '../../protocol/index.js';
+import { ErrorCodes, MAX_JSON_DEPTH, assertJsonDepth, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion, Errors, type AgentmeshError } from '../../protocol/index.js';
 
 /**
  * What an A2A request asks for, read from the method and path (and, for
@@ -186,7 +186,7 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
     if (typeof taskId !== 'string') return taskIdRefusal(taskId, base.version);
     const configId = segments.length === 3 ? taskIdOf(segments[2]!) : undefined;
     if (configId === BAD_PERCENT_ENCODING) return taskIdRefusal(configId, base.version);
-    if (segments.length === 3 && configId === undefined) return refused(new AgentmeshError(ErrorCodes.PUSH_CONFIG_NOT_FOUND, 'No such push notification config'), 'HTTP+JSON', undefined, version, false);
+    if (segments.length === 3 && configId === undefined) return refused(Errors.pushConfigIdCannotExist({}), 'HTTP+JSON', undefined, version, false);
     const tail = configId === undefined ? '' : `/${encodeURIComponent(configId)}`;
     return result('PushConfig', { ...base, taskId, forwardPath: `${prefix}/tasks/${encodeURIComponent(taskId)}/pushNotificationConfigs${tail}` });
   }
@@ -274,7 +274,7 @@ function taskIdRefusal(reading: undefined | typeof BAD_PERCENT_ENCODING, version
   const error =
     reading === BAD_PERCENT_ENCODING
       ? httpLayerError(Errors.badPercentEncoding({}))
-      : new AgentmeshError(ErrorCodes.TASK_NOT_FOUND, 'Task not found');
+      : Errors.taskIdCannotExist({});
   return refused(error, 'HTTP+JSON', undefined, version, false);
 }
 

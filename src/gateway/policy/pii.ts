@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors, type AgentmeshError } from '../../protocol/index.js';
 import { findPii, type PiiKind } from './pii-detectors.js';
 import { stricter, type PiiAction, type ResolvedPiiPolicy } from './pii-policy.js';
 
@@ -196,7 +196,7 @@ const REDACTION_PASSES = 4;
 /** 400 / -32602 for a message the PII policy blocks: the kinds and places, never the values. */
 export function piiBlockedError(scan: PiiScan): AgentmeshError {
   const kinds = (Object.keys(scan.counts) as PiiKind[]).sort();
-  return new AgentmeshError(ErrorCodes.GATEWAY_PII_BLOCKED, `The message carries personal data this agent does not accept (${kinds.map((k) => `${k}: ${scan.counts[k]}`).join(', ')})`, {
+  return Errors.piiBlocked({ counts: kinds.map((k) => `${k}: ${scan.counts[k]}`).join(', ') }, {
     details: { kinds: kinds.join(',') },
     violations: scan.locations.map((l) => ({ field: l.field, description: `contains personal data (${l.kind})` })),
   });

@@ -1,6 +1,6 @@
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 
 /** One limit to charge a request against: `rpm` requests per minute plus `burst` extra. */
 export interface QuotaCheck {
@@ -46,10 +46,8 @@ export class Quotas {
       } catch (err) {
         if (!(err instanceof RateLimiterRes)) throw err;
         const retryAfter = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-        throw new AgentmeshError(ErrorCodes.GATEWAY_QUOTA_EXCEEDED, `Quota exceeded for ${check.key.split(':')[0]}: ${check.rpm} requests per minute${check.burst > 0 ? ` (+${check.burst} burst)` : ''}; retry in ${retryAfter} s`, {
-          details: { quota: check.key.split(':')[0]!, limit: String(check.rpm), retryAfterSeconds: String(retryAfter) },
-          retryable: true,
-        });
+        const values = { quota: check.key.split(':')[0]!, limit: check.rpm, retryAfterSeconds: retryAfter };
+        throw check.burst > 0 ? Errors.quotaExceededWithBurst({ ...values, burst: check.burst }) : Errors.quotaExceeded(values);
       }
       const state = { limit: check.rpm, remaining: Math.max(0, res.remainingPoints), resetSeconds: Math.ceil(res.msBeforeNext / 1000) };
       if (tightest === undefined || state.remaining < tightest.remaining) tightest = state;

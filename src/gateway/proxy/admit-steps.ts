@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors, type AgentmeshError } from '../../protocol/index.js';
 import type { QuotaState } from '../policy/quotas.js';
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
 
@@ -38,9 +38,7 @@ export function concurrencyStep(c: GatewayCall, d: ProxyDeps): void {
     return;
   }
   c.audit.eventType = 'concurrency.limited';
-  const message =
-    admitted.kind === 'agent'
-      ? `${c.agent} is running its ${admitted.limit} concurrent tasks; retry shortly`
-      : `Tenant ${c.principal!.tenant} holds its share (${admitted.share}) of ${c.agent}'s ${admitted.limit} concurrent calls; retry shortly`;
-  throw new AgentmeshError(ErrorCodes.GATEWAY_CONCURRENCY_LIMIT, message, { details: { agent: c.agent, limit: String(admitted.limit), ...(admitted.kind === 'tenant' && { tenantShare: String(admitted.share) }) }, retryable: true });
+  throw admitted.kind === 'agent'
+    ? Errors.agentConcurrencyFull({ agent: c.agent, limit: admitted.limit })
+    : Errors.tenantConcurrencyShareFull({ tenant: c.principal!.tenant, tenantShare: admitted.share, agent: c.agent, limit: admitted.limit });
 }

@@ -1,5 +1,5 @@
 import { hashInput } from '../../audit/index.js';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import { callTerms } from '../call-pricing.js';
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
 import { agentNotFound } from './refusals.js';
@@ -23,7 +23,8 @@ export function authorizeStep(c: GatewayCall, _d: ProxyDeps): void {
   const missing = [...new Set(needed)].filter((s) => !principal.scopes.includes(s));
   if (missing.length > 0) {
     c.audit.eventType = 'scope.denied';
-    throw new AgentmeshError(ErrorCodes.AUTH_FORBIDDEN, `${call.operation} on ${c.agent} needs the scope${missing.length > 1 ? 's' : ''} ${missing.join(' ')}`, { details: { scope: missing.join(' ') } });
+    const values = { operation: call.operation, agent: c.agent, scope: missing.join(' ') };
+    throw missing.length > 1 ? Errors.operationNeedsScopes(values) : Errors.operationNeedsScope(values);
   }
   c.terms = terms;
   c.audit.skill = terms?.skill;

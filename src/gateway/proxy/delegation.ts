@@ -1,5 +1,5 @@
 import type { ExchangeRequest } from '../../http/index.js';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors, type AgentmeshError } from '../../protocol/index.js';
 import { TENANT_PATTERN } from '../../tenancy/index.js';
 
 /** Delegation headers (docs/gateway.md#calling-on-behalf-of-a-tenant); never trusted without GATEWAY_DELEGATE_SCOPE. */
@@ -43,5 +43,5 @@ export function checkDelegation(raw: { tenant: unknown; subject: unknown; scopes
 }
 
 function badHeader(header: string, description: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.GATEWAY_INVALID_ARGUMENT, `Header ${header} ${description}`, { violations: [{ field: header, description }] });
+  return Errors.delegationHeaderInvalid({ header, description }, { violations: [{ field: header, description }] });
 }

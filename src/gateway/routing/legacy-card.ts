@@ -2,7 +2,7 @@ import canonicalize from 'canonicalize';
 import { AgentCard } from '@a2a-js/sdk';
 import { LegacyRestTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
 
 type Json = Record<string, unknown>;
 
@@ -33,7 +33,7 @@ export async function toLegacyCard(v1: Json): Promise<Json> {
   } catch (err) {
     // The translator's own refusal (no interface in [0.3, 1.0)), as the SDK's card router answers it: 400.
     if ((err as Error).name !== 'VersionNotSupportedError') throw err;
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, 'This agent serves A2A 1.0 only: send A2A-Version: 1.0 for its card', {
+    throw Errors.cardNeedsVersion1({}, {
       details: { requestedVersion: '0.3', supportedVersions: '1.0' },
       cause: err,
     });

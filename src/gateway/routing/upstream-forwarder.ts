@@ -2,7 +2,7 @@ import { BrokenCircuitError } from 'cockatiel';
 import type { ExchangeReply } from '../../http/index.js';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../../observability/index.js';
-import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
+import { Errors, type AgentmeshError } from '../../protocol/index.js';
 import { REFUSAL_PROBE_BYTES, classifyFailure, isRefusal, mayRetryRead, type AttemptFailure } from './attempt-failure.js';
 import { FAILED_CALLER, faultKindOf } from './fault-accounting.js';
 import { hasCandidate, pickInstance } from './balancer.js';
@@ -291,7 +291,7 @@ export class UpstreamForwarder {
   /** A request undici refused to send as framed (an invalid header value, say): the client's error. */
   #unsendable(agent: string, err: unknown): AgentmeshError {
     const code = (err as { code?: unknown } | null)?.code;
-    return new AgentmeshError(ErrorCodes.GATEWAY_INVALID_ARGUMENT, `The request cannot be forwarded to agent ${agent} as sent${typeof code === 'string' ? ` (${code})` : ''}`, { details: { agent } });
+    return typeof code === 'string' ? Errors.requestNotForwardableBecause({ agent, reason: code }) : Errors.requestNotForwardable({ agent });
   }
 
   #failed(agent: string, failure: AttemptFailure, exhausted: boolean): AgentmeshError {

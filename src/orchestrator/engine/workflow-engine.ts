@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
 import type { AgentCaller } from '../calls/agent-caller.js';
 import type { WorkflowDefinition } from '../workflow/workflow-definition.js';
 import { RunExecution, type ResolveTarget, type RunHost } from './run-execution.js';
@@ -63,7 +63,7 @@ export class WorkflowEngine {
       // Ended before the process could record the task's end: the outputs are kept.
       return existing.outputs;
     } else if (existing.status === 'failed' || existing.status === 'canceled') {
-      throw new AgentmeshError(ErrorCodes.INTERNAL, `Workflow ${existing.workflow} ${existing.status}: ${existing.error ?? existing.status}`, { expose: true });
+      throw Errors.workflowEnded({ workflow: existing.workflow, status: existing.status, reason: existing.error ?? existing.status });
     }
     // The definition as recorded: a run started from a file keeps its steps even if the file changes.
     const definition = existing.definition as WorkflowDefinition;
@@ -131,7 +131,7 @@ export class WorkflowEngine {
       await store.setStatus(host.runId, 'failed', { error: message }).catch((e) => logger.warn({ err: e }, 'run status not saved'));
       host.emit({ type: 'run.failed', runId: host.runId, error: message, ...(err instanceof StepFailure ? { path: err.path } : {}) }, `Workflow ${definition.name} failed: ${message}`);
       if (!(err instanceof StepFailure) && !(err instanceof AgentmeshError)) logger.warn({ err, runId: host.runId }, 'workflow run failed unexpectedly');
-      throw new AgentmeshError(ErrorCodes.INTERNAL, `Workflow ${definition.name} failed: ${message}`, { expose: true });
+      throw Errors.workflowEnded({ workflow: definition.name, status: 'failed', reason: message });
     }
   }
 
@@ -144,7 +144,7 @@ export class WorkflowEngine {
     }
     const earlier = await store.get(start.resumeFrom);
     const refuse = (description: string) =>
-      new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: run ${start.resumeFrom} ${description}`, { violations: [{ field: 'resumeFrom', description }], expose: true });
+      Errors.workflowResumeRefused({ runId: start.resumeFrom, description }, { violations: [{ field: 'resumeFrom', description }] });
     if (!earlier || earlier.tenant !== host.onBehalfOf.tenant) throw refuse('is not a run of this tenant');
     if (earlier.status !== 'failed' && earlier.status !== 'canceled') throw refuse(earlier.status === 'completed' ? 'completed; there is nothing to resume' : `is still ${earlier.status}; cancel it first`);
     const later = await store.resumedBy(earlier.id);

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
 import type { SkillContext, DynamicSkillDefinition } from '../../runtime/index.js';
 import type { AgentCaller, ChildOutcome, OnBehalfOf } from '../calls/index.js';
 import { ChildEventRelay } from './child-event-relay.js';
@@ -91,7 +91,7 @@ async function route(ctx: SkillContext, deps: RouteDeps): Promise<unknown> {
   const request = parseRouteRequest(ctx.message);
   const tenant = ctx.tenant !== '' ? ctx.tenant : deps.anonymousTenant;
   if (tenant === undefined) {
-    throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'The request carries no tenant: call the orchestrator through the gateway (or configure the route skill\'s anonymousTenant).', { expose: true });
+    throw Errors.routeNeedsTenant({});
   }
   const key = conversationKey(ctx, tenant);
   const previous = await deps.store.get(key);

@@ -1,5 +1,5 @@
 import type { SsrfGuard } from '../../http/index.js';
-import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, Errors } from '../../protocol/index.js';
 import { A2A_CARD_MEDIA_TYPE } from '../catalog-entry.js';
 
 /*
@@ -40,7 +40,7 @@ const WELL_KNOWN = '/.well-known/agent-card.json';
 const LEGACY_WELL_KNOWN = '/.well-known/agent.json';
 
 function invalidUrl(input: unknown): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.REGISTRY_INVALID_ARGUMENT, `The card URL ${JSON.stringify(String(input).slice(0, 200))} is not an absolute http(s) URL`, {
+  return Errors.cardUrlNotHttp({ quotedUrl: JSON.stringify(String(input).slice(0, 200)) }, {
     violations: [{ field: 'cardUrl', description: 'must be an absolute http(s) URL' }],
   });
 }
@@ -91,11 +91,7 @@ async function get(location: string, options: CardFetchOptions): Promise<Respons
       case ErrorCodes.HTTP_UPSTREAM_FAILED:
         throw upstreamFailed(`Fetching the agent card at ${location} failed: ${err.message}`, location, { retryable: err.retryable, cause: err });
       case ErrorCodes.HTTP_UPSTREAM_TOO_LARGE:
-        throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_TOO_LARGE, `The agent card at ${location} is larger than the ${options.maxBytes}-byte limit`, {
-          expose: true,
-          details: { target: location, maxBytes: String(options.maxBytes) },
-          cause: err,
-        });
+        throw Errors.cardTooLarge({ target: location, maxBytes: options.maxBytes }, { cause: err });
       default:
         // AM_ERR_SSRF_BLOCKED names the rule and the target already.
         throw err;
@@ -109,7 +105,7 @@ function isJsonMediaType(contentType: string | null): boolean {
 }
 
 function notACard(location: string, description: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.REGISTRY_CARD_INVALID, `The answer from ${location} is not an agent card: it ${description}`, {
+  return Errors.notAnAgentCard({ location, description }, {
     violations: [{ field: 'cardUrl', description: `answered a document that ${description}` }],
   });
 }

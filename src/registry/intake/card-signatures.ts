@@ -1,6 +1,6 @@
 import { canonicalizeAgentCard, type AgentCard } from '@a2a-js/sdk';
 import { base64url, decodeProtectedHeader, flattenedVerify, type JWSHeaderParameters, type ProtectedHeaderParameters } from 'jose';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, type FieldViolation } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, type FieldViolation, Errors } from '../../protocol/index.js';
 import { legacyCanonicalForm } from './legacy-canonical-form.js';
 import type { KeyResolver } from './signature-keys.js';
 
@@ -95,7 +95,7 @@ export async function verifyCardSignatures(raw: Record<string, unknown>, options
 
 /** The error for an unsigned card where signatures are required. */
 export function unsignedCardError(): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.REGISTRY_CARD_SIGNATURE_INVALID, 'The agent card is not signed, and this registry accepts only signed cards (A2A §8.4)', {
+  return Errors.cardNotSigned({}, {
     violations: [{ field: 'signatures', description: 'is required: the registry accepts only signed cards' }],
   });
 }

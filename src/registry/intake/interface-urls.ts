@@ -1,6 +1,6 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import type { SsrfGuard } from '../../http/index.js';
-import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../../protocol/index.js';
+import { ErrorCodes, isAgentmeshError, Errors } from '../../protocol/index.js';
 
 /**
  * Puts every interface URL of an admitted card through the SSRF guard, before
@@ -26,9 +26,9 @@ export async function checkInterfaceUrls(card: AgentCard, guard: SsrfGuard): Pro
       await guard.check(url);
     } catch (err) {
       if (!isAgentmeshError(err) || err.code !== ErrorCodes.SSRF_BLOCKED) continue;
-      throw new AgentmeshError(ErrorCodes.SSRF_BLOCKED, `The agent card's ${field} is refused: ${err.message}`, {
+      throw Errors.cardInterfaceRefused({ field, reason: err.message }, {
         cause: err,
-        details: { ...err.details, field },
+        ...(err.details !== undefined && { details: err.details }),
         violations: [{ field, description: err.message }],
       });
     }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import { REGISTRY_MEDIA_TYPE } from '../catalog-entry.js';
 import type { ArdFilter, SearchIndex } from '../search/index.js';
 import * as s from './schemas.js';
@@ -111,7 +111,7 @@ export function parseListFilter(text: string): ArdFilter {
   const filter: ArdFilter = {};
   for (const term of text.split(/[\s&]+/).filter(Boolean)) {
     const eq = term.indexOf('=');
-    if (eq <= 0) throw new AgentmeshError(ErrorCodes.REGISTRY_INVALID_ARGUMENT, `filter term ${JSON.stringify(term)} is not key=value`, { violations: [{ field: 'filter', description: 'terms are key=value[,value…] separated by spaces' }] });
+    if (eq <= 0) throw Errors.registryFilterTermInvalid({ quotedTerm: JSON.stringify(term) }, { violations: [{ field: 'filter', description: 'terms are key=value[,value…] separated by spaces' }] });
     const key = term.slice(0, eq);
     const values = decodeURIComponent(term.slice(eq + 1)).split(',').filter(Boolean);
     filter[key === 'publisherId' ? 'publisher' : key] = values;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import type { AgentDirectory, AgentListQuery } from '../agent-directory.js';
 import { AgentCard } from '@a2a-js/sdk';
 import type { AgentStatus } from '../record.js';
@@ -32,7 +32,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
   app.put<Named & { Body: RegistrationInput }>('/v1/agents/:name', { schema: { tags, summary: 'Register or replace an agent', params: s.agentNameParams, body: s.registrationBody } }, async (request, reply) => {
     await write(request);
     if (request.body.name !== undefined && request.body.name !== request.params.name) {
-      throw new AgentmeshError(ErrorCodes.REGISTRY_INVALID_ARGUMENT, `body name ${request.body.name} differs from the path's ${request.params.name}`, { violations: [{ field: 'name', description: 'must equal the name in the path' }] });
+      throw Errors.registryBodyNameDiffers({ bodyName: request.body.name, pathName: request.params.name }, { violations: [{ field: 'name', description: 'must equal the name in the path' }] });
     }
     const { record, created } = await service.register({ ...request.body, name: request.params.name }, 'upsert');
     return reply.code(created ? 201 : 200).header('etag', etag(record.revision)).send(recordToJson(record));
@@ -114,7 +114,7 @@ function ifMatch(request: FastifyRequest): number | undefined {
   const header = request.headers['if-match'];
   if (header === undefined) return undefined;
   const match = /^(?:W\/)?"?(\d+)"?$/.exec(String(header).trim());
-  if (!match) throw new AgentmeshError(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'If-Match must be a revision ETag like "3"', { violations: [{ field: 'If-Match', description: 'must be a revision ETag' }] });
+  if (!match) throw Errors.registryIfMatchInvalid({}, { violations: [{ field: 'If-Match', description: 'must be a revision ETag' }] });
   return Number(match[1]);
 }
 

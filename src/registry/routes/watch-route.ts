@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { onDrain, openSse, parseLastEventId } from '../../http/index.js';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import type { ChangeFeed } from '../change-feed.js';
 import type { RegistryChange, RegistryChangeKind } from '../record.js';
 import { changeToJson } from '../record-json.js';
@@ -63,7 +63,7 @@ function parseKinds(value: string | undefined): Set<string> | undefined {
   const kinds = value.split(',').map((k) => k.trim());
   const unknown = kinds.filter((k) => !(KINDS as readonly string[]).includes(k));
   if (unknown.length > 0) {
-    throw new AgentmeshError(ErrorCodes.REGISTRY_INVALID_ARGUMENT, `unknown change kinds ${unknown.join(', ')}; known: ${KINDS.join(', ')}`, { violations: [{ field: 'kinds', description: `must be among ${KINDS.join(', ')}` }] });
+    throw Errors.registryUnknownChangeKinds({ unknown: unknown.join(', '), known: KINDS.join(', ') }, { violations: [{ field: 'kinds', description: `must be among ${KINDS.join(', ')}` }] });
   }
   return new Set(kinds);
 }

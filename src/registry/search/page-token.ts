@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Errors } from '../../protocol/index.js';
 import { invalidArgument } from './invalid-argument.js';
 
 /**
@@ -67,7 +68,7 @@ function parse(token: string): TokenBody | undefined {
 export function pageSizeOf(value: unknown, defaultSize: number, max = 100): number {
   if (value === undefined) return defaultSize;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw invalidArgument('pageSize', `must be an integer from 1 to ${max}`);
+    throw Errors.registryPageSizeOutOfRange({ max }, { violations: [{ field: 'pageSize', description: `must be an integer from 1 to ${max}` }] });
   }
   return value;
 }

@@ -100,14 +100,14 @@ export function registerAcpRoutes(app: FastifyInstance, options: AcpRouteOptions
   app.get('/agents/:name', route(async (request, reply) => {
     const { name } = request.params as { name: string };
     const agent = agents.get(name);
-    if (!agent) throw new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `No agent named ${name.slice(0, 64)} here`);
+    if (!agent) throw Errors.agentNotHostedHere({ agent: name.slice(0, 64) });
     sendJson(reply, 200, cardToManifest(agent.card(), name));
   }));
 
   app.post('/runs', route(async (request, reply) => {
     const body = await validBody<AcpRunCreateRequest>('RunCreateRequest', request.body);
     const agent = agents.get(body.agent_name);
-    if (!agent) throw new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `No agent named ${body.agent_name} here`);
+    if (!agent) throw Errors.agentNotHostedHere({ agent: body.agent_name });
     const sessionId = body.session_id ?? body.session?.id;
     const context = await contextFor(agent, request, reply);
     const message = acpInputToA2a(body.input, { messageId: uuidv7(), contextId: sessionId });
@@ -122,12 +122,12 @@ export function registerAcpRoutes(app: FastifyInstance, options: AcpRouteOptions
   app.post('/runs/:run_id', route(async (request, reply) => {
     const body = await validBody<AcpRunResumeRequest>('RunResumeRequest', request.body);
     const { run_id: runId } = request.params as { run_id: string };
-    if (body.run_id !== runId) throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: run_id ${body.run_id} does not match the run in the path`, { violations: [{ field: 'run_id', description: 'must match the path' }] });
+    if (body.run_id !== runId) throw Errors.acpRunIdMismatch({ runId: body.run_id }, { violations: [{ field: 'run_id', description: 'must match the path' }] });
     const { row, agent, context, task } = await locate(request, reply);
     const state = task.status?.state;
     if (state !== TaskState.TASK_STATE_INPUT_REQUIRED && state !== TaskState.TASK_STATE_AUTH_REQUIRED) {
       const status = taskToRun(task, { agentName: agent.handler.name }).status;
-      throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: run ${row.id} is ${status}, not awaiting; only an awaiting run resumes`, { violations: [{ field: 'run_id', description: `run is ${status}` }] });
+      throw Errors.acpRunNotAwaiting({ runId: row.id, status }, { violations: [{ field: 'run_id', description: `run is ${status}` }] });
     }
     const message = awaitResumeToA2a(body.await_resume, { messageId: uuidv7(), taskId: row.id, contextId: row.contextId });
     await startRun(request, reply, options.sse, { handler: agent.handler, context, message, mode: body.mode, createdAt: row.createdAt, resumed: true });
@@ -147,7 +147,7 @@ export function registerAcpRoutes(app: FastifyInstance, options: AcpRouteOptions
   // The document names this path parameter `name` but writes `{session_id}` in the path; the path is what clients call.
   app.get('/session/:session_id', route(async (request, reply) => {
     const { session_id: sessionId } = request.params as { session_id: string };
-    if (!isUuid(sessionId)) throw new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, 'No such session');
+    if (!isUuid(sessionId)) throw Errors.acpSessionNotFound({});
     const runs: TaskRecord[] = [];
     let refused: unknown;
     let admitted = false;
@@ -168,7 +168,7 @@ export function registerAcpRoutes(app: FastifyInstance, options: AcpRouteOptions
     if (runs.length === 0) {
       // Refused by every agent: the caller's credential is the problem, not the session.
       if (!admitted && refused !== undefined) throw refused;
-      throw new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, 'No such session');
+      throw Errors.acpSessionNotFound({});
     }
     runs.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
     const base = options.baseUrl();
@@ -193,7 +193,7 @@ function pageOf(query: unknown): { limit: number; offset: number } {
   const int = (v: unknown, field: string, min: number, max: number, fallback: number) => {
     if (v === undefined) return fallback;
     const n = typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : NaN;
-    if (!(n >= min && n <= max)) throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${field} must be an integer from ${min} to ${max}`, { violations: [{ field, description: `must be an integer from ${min} to ${max}` }] });
+    if (!(n >= min && n <= max)) throw Errors.integerOutOfRange({ field, min, max }, { violations: [{ field, description: `must be an integer from ${min} to ${max}` }] });
     return n;
   };
   return { limit: int(q['limit'], 'limit', 1, 1000, 10), offset: int(q['offset'], 'offset', 0, 1e9, 0) };

@@ -3,7 +3,7 @@ import { legacyAgentCardRouter, legacyRestRouter } from '@a2a-js/sdk/compat/v0_3
 import type { ServerCallContext, User } from '@a2a-js/sdk/server';
 import express from 'express';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes, checkLegacyFileBytes, toJsonRpcErrorObject, toRestError } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, checkLegacyFileBytes, toJsonRpcErrorObject, toRestError, Errors } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
 import { parseRestBody } from './rest-body.js';
@@ -58,12 +58,12 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
     requestHandler: options.handler,
     userBuilder: async (req) => {
       const context = byRequest.get(req)?.context;
-      if (!context?.user) throw new AgentmeshError(ErrorCodes.INTERNAL, 'v0.3 REST request reached the SDK router without a prepared context');
+      if (!context?.user) throw Errors.legacyRestWithoutContext({});
       return context.user;
     },
     contextBuilder: ({ user, extensions }) => {
       const context = user ? byUser.get(user) : undefined;
-      if (!context) throw new AgentmeshError(ErrorCodes.INTERNAL, 'v0.3 REST request reached the SDK router without a prepared context');
+      if (!context) throw Errors.legacyRestWithoutContext({});
       context.setRequestedExtensions(extensions);
       return context;
     },
@@ -75,7 +75,7 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
   legacy.use(router);
   // The router passes on paths it does not serve (and requests that are not v0.3, already refused below).
   legacy.use((req: express.Request, res: express.Response) => {
-    sendLegacyError(res, new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `No v0.3 HTTP+JSON operation at ${req.method} ${req.path.slice(0, 128)}`), byRequest.get(req)?.requestId ?? '');
+    sendLegacyError(res, Errors.legacyRestNoOperation({ method: req.method, path: req.path.slice(0, 128) }), byRequest.get(req)?.requestId ?? '');
   });
   legacy.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
     sendLegacyError(res, err, byRequest.get(req)?.requestId ?? '');

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors } from '../../../protocol/index.js';
 import { openWithKeys, sealValue, type Database, type ResealCount } from '../../../storage/index.js';
 import type { DerivedKeys } from './master-secret.js';
 
@@ -25,7 +25,7 @@ export async function loadCredentialPepper(database: Database, keys: DerivedKeys
     // Compare-and-set: replicas starting together store one value (the same one, from the same secrets).
     await database.db.updateTable('identity_state').set({ credential_pepper: sealValue(keys.keyEncryption.current, pepper, CONTEXT) }).where('id', '=', 1).where('credential_pepper', 'is', null).execute();
   }
-  throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, 'identity_state has no row 1: the identity migration did not run', { expose: false });
+  throw Errors.identityStateMissing({});
 }
 
 /**
@@ -51,7 +51,7 @@ export async function resealCredentialPepper(database: Database, keys: DerivedKe
 
 async function readSealedPepper(database: Database): Promise<string | null> {
   const row = await database.db.selectFrom('identity_state').select('credential_pepper').where('id', '=', 1).executeTakeFirst();
-  if (row === undefined) throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, 'identity_state has no row 1: the identity migration did not run', { expose: false });
+  if (row === undefined) throw Errors.identityStateMissing({});
   return row.credential_pepper;
 }
 

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AgentmeshError, ErrorCodes, Errors } from '../../../protocol/index.js';
+import { Errors, type AgentmeshError } from '../../../protocol/index.js';
 import type { CredentialCarrier } from '../authenticator.js';
 import { CREDITS_ADMIN_SCOPE, GATEWAY_ADMIN_SCOPE, type Principal } from '../principal.js';
 
@@ -29,7 +29,7 @@ export function createRequireScope(options: { adminToken: string | undefined; au
     }
     const principal = await options.authenticate(request);
     if (principal === undefined) {
-      throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, `this call needs a bearer token (or X-API-Key) with the ${scope} scope`, { details: { reason: 'missing', scheme: 'Bearer', scope } });
+      throw Errors.adminNeedsCredential({ scope }, { details: { reason: 'missing', scheme: 'Bearer' } });
     }
     if (!principal.scopes.includes(scope)) throw forbidden(scope);
     return principal;

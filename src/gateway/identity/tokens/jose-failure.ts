@@ -1,5 +1,5 @@
 import { errors } from 'jose';
-import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../../../protocol/index.js';
+import { ErrorCodes, isAgentmeshError, Errors, type AgentmeshError } from '../../../protocol/index.js';
 import { authFailure } from '../auth-failure.js';
 
 /**
@@ -33,10 +33,10 @@ export function fromJoseError(err: unknown, what: string): AgentmeshError {
   if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return authFailure('malformed', `${what} is not a well-formed JWT`, 'Bearer', err);
   if (isAgentmeshError(err) && err.code === ErrorCodes.SSRF_BLOCKED) {
     // A key set URL the outbound policy refuses will not get better on retry: a configuration error, not the caller's.
-    return new AgentmeshError(ErrorCodes.HTTP_UNAVAILABLE, `cannot verify ${what}: its key set URL is refused by the outbound policy (${err.message})`, { expose: true, retryable: false, cause: err });
+    return Errors.keySetRefused({ what, reason: err.message }, { cause: err });
   }
   if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid || isAgentmeshError(err) || err instanceof TypeError || (err instanceof errors.JOSEError && err.code === 'ERR_JOSE_GENERIC')) {
-    return new AgentmeshError(ErrorCodes.HTTP_UNAVAILABLE, `cannot verify ${what}: the issuer's JWKS is unavailable`, { expose: true, retryable: true, cause: err });
+    return Errors.keySetUnavailable({ what }, { cause: err });
   }
-  return new AgentmeshError(ErrorCodes.INTERNAL, `verifying ${what} failed`, { expose: false, cause: err });
+  return Errors.verificationFailed({ what }, { cause: err });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors } from '../../../protocol/index.js';
 import type { KeyRing } from '../keys/key-ring.js';
 
 /** `typ` of access tokens (RFC 9068 §2.1). */
@@ -106,7 +106,7 @@ export class TokenSigner {
 
   #signer(now: number) {
     const key = this.#ring.signer(now);
-    if (key === undefined) throw new AgentmeshError(ErrorCodes.HTTP_UNAVAILABLE, 'no signing key is loaded yet', { retryable: true });
+    if (key === undefined) throw Errors.noSigningKeyYet({});
     return key;
   }
 }

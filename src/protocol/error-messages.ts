@@ -91,6 +91,7 @@ export const Errors = {
 
   // tasks
   taskNotFound: declare(ErrorCodes.TASK_NOT_FOUND, 'Task {taskId} was not found', { details: ['taskId'] }),
+  taskVersionConflict: declare(ErrorCodes.TASK_VERSION_CONFLICT, 'Task {taskId} changed since version {expected}', { details: ['taskId'], retryable: true }),
   taskCanceled: declare(ErrorCodes.TASK_CANCELED, 'Task was canceled', { expose: true }),
   taskNotCancelable: declare(ErrorCodes.TASK_NOT_CANCELABLE, 'Task {taskId} is {state} and can no longer be canceled', { details: ['taskId', 'state'] }),
   taskClosedToMessages: declare(ErrorCodes.TASK_TERMINAL, 'Task {taskId} is {state}; it accepts no more messages. Start a new task (same contextId to keep the conversation).', { details: ['taskId', 'state'] }),
@@ -187,6 +188,7 @@ export const Errors = {
   assertionWithoutTenant: declare(ErrorCodes.GATEWAY_ASSERTION_INVALID, 'The gateway assertion carries no tenant'),
 
   // callers
+  pushSignatureRejected: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'Push notification signature rejected: {problem}'),
   agentNeedsCredential: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'This agent needs a bearer token (OAuth 2.0 client credentials from /oauth/token) or an X-API-Key'),
   delegationNeedsScope: declare(ErrorCodes.AUTH_FORBIDDEN, 'Calling on behalf of a tenant ({header}) needs the scope {scope}', { details: ['scope'] }),
 

@@ -1,10 +1,7 @@
-import { AgentmeshError, ErrorCodes, invalidParams } from '../protocol/index.js';
+import { Errors, invalidParams, type AgentmeshError } from '../protocol/index.js';
 
 export function versionConflict(taskId: string, expected: number): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.TASK_VERSION_CONFLICT, `Task ${taskId} changed since version ${expected}`, {
-    retryable: true,
-    details: { taskId },
-  });
+  return Errors.taskVersionConflict({ taskId, expected });
 }
 
 export function invalidCursor(): AgentmeshError {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { SignJWT, createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
 import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
 import type { SigningAlgorithm, SigningKey } from './signing-keys.js';
 
 /**
@@ -125,10 +125,7 @@ export interface VerifyPushSignatureOptions {
 export type PushSignatureFailure = 'malformed' | 'algorithm' | 'key' | 'signature' | 'expired' | 'claims' | 'body_mismatch';
 
 function reject(reason: PushSignatureFailure, message: string, cause?: unknown): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, `Push notification signature rejected: ${message}`, {
-    details: { reason },
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return Errors.pushSignatureRejected({ problem: message }, { details: { reason }, ...(cause === undefined ? {} : { cause }) });
 }
 
 function failureOf(err: unknown): PushSignatureFailure {

@@ -9,6 +9,7 @@ import { gatewaySettlementsMigration } from './0007-gateway-settlements.js';
 import { workflowsMigration } from './0008-workflows.js';
 import { rowSecurityDenyByDefaultMigration } from './0009-row-security-deny-by-default.js';
 import { identityCredentialPepperMigration } from './0010-identity-credential-pepper.js';
+import { registryBridgeMigration } from './0011-registry-bridge.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -28,6 +29,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0008-workflows': workflowsMigration(dialect),
         '0009-row-security-deny-by-default': rowSecurityDenyByDefaultMigration(dialect),
         '0010-identity-credential-pepper': identityCredentialPepperMigration(dialect),
+        '0011-registry-bridge': registryBridgeMigration(dialect),
       };
     },
   };

@@ -10,6 +10,7 @@ export type {
   CallOptions,
   AgentListPage,
   RegistrationRequest,
+  AcpRegistrationRequest,
   AgentUpsert,
   InstanceRegistration,
   ProbePoint,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/acp-reference-server.js';
 import { call, sampleCard, startRegistry, watch } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
+import { createRegistryClient } from '../../../src/registry/client/index.js';
 
 /*
  * Issue 19 item 1: an ACP agent is registered by its server's base URL. The
@@ -208,5 +209,14 @@ describe('issue 19: registering ACP agents by their server URL', () => {
     const missing = await call(reg.url, 'PUT', '/v1/agents/nobody', { protocol: 'acp', url: acp.url });
     assert.equal(missing.status, 400);
     assert.match(missing.body.error.message, /lists no agent named "nobody" \(it lists echo, revenue-forecaster\)/);
+  });
+
+  test('the registry client registers an ACP server\'s agent and reads it back as bridged', async () => {
+    const client = createRegistryClient({ url: reg.url, timeoutMs: 5_000 });
+    await client.deregister('echo');
+    const records = await client.registerAcp({ url: acp.url, name: 'echo', metadata: { owner: 'platform' } });
+    assert.deepEqual(records.map((r) => [r.name, r.bridge?.agentName, r.metadata.owner]), [['echo', 'echo', 'platform']]);
+    assert.deepEqual((await client.getAgent('echo')).bridge?.manifest, echo);
+    await assert.rejects(client.registerAcp({ url: acp.url, name: 'echo' }), (err: any) => err.code === 'AM_ERR_REGISTRY_AGENT_EXISTS');
   });
 });

@@ -110,10 +110,11 @@ async function listAgentNames(base: string, options: CardFetchOptions, check: (s
     const problems = check('AgentsListResponse', page).map(violationOf(''));
     if (problems.length > 0) throw violationError(ErrorCodes.REGISTRY_ACP_MANIFEST_INVALID, `The ACP agent list at ${location}`, problems);
     const agents = (page as { agents: Array<{ name: string }> }).agents;
+    const before = names.length;
     for (const agent of agents) if (!names.includes(agent.name)) names.push(agent.name);
     if (names.length > MAX_ACP_AGENTS) throw invalid(`The ACP server at ${base} lists more than ${MAX_ACP_AGENTS} agents: register them one by one with "name"`, 'url');
-    // A server that ignores `limit` answers everything at once; an empty or short page is the last.
-    if (agents.length < PAGE) return names;
+    // An empty or short page is the last; so is a page with nothing new (a server that ignores `offset` would repeat itself forever).
+    if (agents.length < PAGE || names.length === before) return names;
   }
 }
 

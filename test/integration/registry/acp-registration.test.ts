@@ -211,6 +211,26 @@ describe('issue 19: registering ACP agents by their server URL', () => {
     assert.match(missing.body.error.message, /lists no agent named "nobody" \(it lists echo, revenue-forecaster\)/);
   });
 
+  test('reads the agent list page by page, and refuses a server that lists more than 200 agents', async () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `agent-${i + 1}`, description: `Agent ${i + 1}`, input_content_types: ['text/plain'], output_content_types: ['text/plain'] }));
+    const paged = await startAcpReferenceServer({ manifests: many(101) });
+    const crowded = await startAcpReferenceServer({ manifests: many(201) });
+    try {
+      const one = await call(reg.url, 'PUT', '/v1/agents/agent-101', { protocol: 'acp', url: paged.url });
+      assert.equal(one.status, 201, JSON.stringify(one.body));
+      assert.deepEqual(paged.requests, ['GET /agents?limit=100&offset=0', 'GET /agents?limit=100&offset=100', 'GET /agents/agent-101']);
+      const refused = await call(reg.url, 'POST', '/v1/agents', { protocol: 'acp', url: crowded.url });
+      assert.equal(refused.status, 400);
+      assert.match(refused.body.error.message, /lists more than 200 agents: register them one by one with "name"/);
+      assert.ok(!crowded.requests.some((r) => r.startsWith('GET /agents/')), 'no manifest is read once the list is refused');
+      assert.equal((await call(reg.url, 'GET', '/v1/agents/agent-1')).status, 404);
+      assert.equal((await call(reg.url, 'DELETE', '/v1/agents/agent-101')).status, 204);
+    } finally {
+      await crowded.close();
+      await paged.close();
+    }
+  });
+
   test('the registry client registers an ACP server\'s agent and reads it back as bridged', async () => {
     const client = createRegistryClient({ url: reg.url, timeoutMs: 5_000 });
     await client.deregister('echo');

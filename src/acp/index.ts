@@ -17,7 +17,8 @@ export { runStatusOf, taskStateOf, isFinalRunStatus, taskToRun, outputOf, artifa
 export type { RunOptions } from './runs.js';
 export { RunEventTranslator } from './run-events.js';
 export { toAcpError, acpCodeOf } from './errors.js';
-export { cardToManifest } from './manifest.js';
+export { cardToManifest, manifestToCard, ACP_PROTOCOL_BINDING, ACP_PROTOCOL_VERSION } from './manifest.js';
+export type { ManifestToCardOptions } from './manifest.js';
 export { isAcpAgentName, ACP_AGENT_NAME } from './wire-types.js';
 export type {
   AcpAgentManifest,

@@ -168,7 +168,8 @@ export const Errors = {
   registryIfMatchInvalid: declare(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'If-Match must be a revision ETag like "3"'),
   registryConfigSchemaMismatch: declare(ErrorCodes.REGISTRY_CONFIG_INVALID, "The config does not match {agent}'s config schema: {problems}"),
   cardUrlNotHttp: declare(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'The card URL {quotedUrl} is not an absolute http(s) URL'),
-  cardTooLarge: declare(ErrorCodes.HTTP_UPSTREAM_TOO_LARGE, 'The agent card at {target} is larger than the {maxBytes}-byte limit', { details: ['target', 'maxBytes'], expose: true }),
+  // What was fetched (`The agent card`, `The ACP agent list`) is a value: the ACP intake shares the fetch.
+  fetchedTooLarge: declare(ErrorCodes.HTTP_UPSTREAM_TOO_LARGE, '{What} at {target} is larger than the {maxBytes}-byte limit', { details: ['target', 'maxBytes'], expose: true }),
   notAnAgentCard: declare(ErrorCodes.REGISTRY_CARD_INVALID, 'The answer from {location} is not an agent card: it {description}'),
   cardNotSigned: declare(ErrorCodes.REGISTRY_CARD_SIGNATURE_INVALID, 'The agent card is not signed, and this registry accepts only signed cards (A2A §8.4)'),
   cardInterfaceRefused: declare(ErrorCodes.SSRF_BLOCKED, "The agent card's {field} is refused: {reason}", { details: ['field'] }),

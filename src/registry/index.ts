@@ -14,6 +14,7 @@ export type { CatalogEntry } from './catalog-entry.js';
 export type { AgentListQuery } from './agent-directory.js';
 export type {
   AgentRecord,
+  AgentBridge,
   AgentMetadata,
   AgentInstance,
   AgentConfigVersion,

@@ -83,6 +83,21 @@ export interface AgentMetadata {
   pii?: PiiPolicyDeclaration;
 }
 
+/**
+ * How a bridged agent is reached in its own protocol. Today only ACP
+ * (docs/acp.md): the agent is `agentName` on the ACP server at `url`, and
+ * `manifest` is its agent manifest as that server served it (valid against
+ * the ACP document), kept as is so nothing the card cannot say is lost.
+ */
+export interface AgentBridge {
+  protocol: 'acp';
+  /** The ACP server's base URL (where `/agents`, `/runs` and `/ping` are), without a trailing slash. */
+  url: string;
+  /** The agent's name on that server (`agent_name` of its runs). */
+  agentName: string;
+  manifest: Record<string, unknown>;
+}
+
 /** One agent as the registry keeps it. */
 export interface AgentRecord {
   /** Unique slug (`^[a-z0-9][a-z0-9-]{0,62}$`); the key of every API path. */
@@ -97,6 +112,8 @@ export interface AgentRecord {
   sourceProtocol: '1.0' | '0.3';
   /** The card carried a signature that verified. */
   signed: boolean;
+  /** Set when the agent speaks another protocol than A2A: its card is derived, and the gateway bridges calls to it. */
+  bridge?: AgentBridge;
   metadata: AgentMetadata;
   status: AgentStatus;
   /** Derived from the instances in rotation. */

@@ -112,7 +112,7 @@ export function buildDomain(config: RegistryConfig, backends: RegistryBackends, 
     timeoutMs: config.probeTimeoutMs,
     historySize: config.probeHistory,
     forgetAfterMs: config.forgetInstanceAfterMs,
-    cardUrlOf: (agent) => directory.get(agent)?.cardUrl,
+    recordOf: (agent) => directory.get(agent),
     onChanges,
     onProbe: (_agent, ok, seconds) => {
       probes.labels({ outcome: ok ? 'up' : 'down' }).inc();

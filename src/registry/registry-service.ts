@@ -10,8 +10,15 @@ import { checkInterfaceUrls, validateAgentMetadata } from './intake/index.js';
 import type { AgentConfigVersion, AgentInstance, AgentMetadata, AgentRecord, AgentStatus, RegistryChange } from './record.js';
 import { agentNotFound, type NewInstance, type ProbePoint, type RegistryStore } from './store/registry-store.js';
 
-/** Body of a registration: a card by URL or inline, and the enterprise metadata. */
+/**
+ * Body of a registration: an A2A card by URL or inline, or (`protocol: 'acp'`)
+ * an ACP server's base URL, and the enterprise metadata.
+ */
 export interface RegistrationInput {
+  /** The protocol the agent speaks; default `a2a`. `acp` takes `url` and registers each agent the server lists (or the one `name`d). */
+  protocol?: 'a2a' | 'acp' | undefined;
+  /** With `protocol: 'acp'`: the ACP server's base URL. */
+  url?: string | undefined;
   cardUrl?: string | undefined;
   card?: unknown;
   name?: string | undefined;
@@ -65,6 +72,12 @@ export class RegistryService {
 
   /** Registers an agent; `upsert` replaces an existing record instead of refusing it. */
   async register(input: RegistrationInput, mode: 'create' | 'upsert'): Promise<{ record: AgentRecord; created: boolean }> {
+    if (input.protocol === 'acp') {
+      if (input.name === undefined) throw invalid('registering one agent of an ACP server needs its "name"', 'name');
+      const { records, created } = await this.registerAcp(input, mode);
+      return { record: records[0]!, created: created[0]! };
+    }
+    if (input.url !== undefined) throw invalid('"url" is the ACP server of "protocol": "acp"; an A2A agent is registered by "cardUrl" or "card"', 'url');
     if ((input.cardUrl === undefined) === (input.card === undefined)) {
       throw invalid('exactly one of "cardUrl" and "card" is required', 'card');
     }
@@ -107,8 +120,74 @@ export class RegistryService {
     return { record: (instance ? this.#o.directory.get(name) : undefined) ?? record!, created };
   }
 
+  /**
+   * Registers the agents of the ACP server at `input.url` (each one it lists,
+   * or the one `input.name`d) as bridged agents: a card derived from each
+   * manifest, the manifest kept, the server a static instance probed at
+   * `/ping`. Every manifest is fetched and checked, and every name and URL
+   * cleared, before the first record commits: a refusal leaves nothing
+   * behind (issue 15 §4).
+   */
+  async registerAcp(input: RegistrationInput, mode: 'create' | 'upsert'): Promise<{ records: AgentRecord[]; created: boolean[] }> {
+    if (input.url === undefined) throw invalid('"protocol": "acp" needs "url", the ACP server\'s base URL', 'url');
+    if (input.card !== undefined || input.cardUrl !== undefined) throw invalid('"protocol": "acp" takes "url", not "card" or "cardUrl": the card is derived from the agent manifest', 'url');
+    const admitted = await this.#o.intake.fromAcp(input.url, input.name);
+    const prepared = [];
+    for (const agent of admitted) {
+      const name = agent.bridge.agentName;
+      checkName(name);
+      const metadata = input.metadata === undefined ? undefined : validateAgentMetadata(input.metadata, agent.card);
+      await checkInterfaceUrls(agent.card, this.#o.guard);
+      const instance = await this.#newInstance({ url: agent.bridge.url }, 'static');
+      if (mode === 'create' && (await this.#o.store.getAgent(name)) !== undefined) {
+        throw Errors.registryAgentExists({ quotedName: JSON.stringify(name), agent: name });
+      }
+      prepared.push({ name, agent, metadata, instance });
+    }
+    const created = new Map<string, boolean>();
+    const { changes } = await this.#o.store.writeAgents(
+      prepared.map(({ name, agent, metadata, instance }) => ({
+        name,
+        instance,
+        decide: (current: AgentRecord | undefined, now: number) => {
+          // Checked above; a concurrent registration of the same name in between still loses, and takes the others with it.
+          if (current && mode === 'create') throw Errors.registryAgentExists({ quotedName: JSON.stringify(name), agent: name });
+          created.set(name, current === undefined);
+          const at = new Date(now).toISOString();
+          return {
+            kind: current ? ('updated' as const) : ('registered' as const),
+            record: {
+              name,
+              identifier: `urn:air:${this.#o.publisher}:agent:${name}`,
+              card: agent.card,
+              ...(agent.cardUrl !== undefined && { cardUrl: agent.cardUrl }),
+              sourceProtocol: agent.sourceProtocol,
+              signed: false,
+              bridge: agent.bridge,
+              metadata: metadata ?? keepMetadata(current, agent.card),
+              status: input.status ?? current?.status ?? 'active',
+              health: current?.health ?? 'unknown',
+              revision: (current?.revision ?? 0) + 1,
+              ...(current?.activeConfigVersion !== undefined && { activeConfigVersion: current.activeConfigVersion }),
+              createdAt: current?.createdAt ?? at,
+              updatedAt: at,
+            },
+          };
+        },
+      })),
+    );
+    this.#applied(changes);
+    const records: AgentRecord[] = [];
+    for (const { name } of prepared) records.push(this.#o.directory.get(name) ?? (await this.get(name)));
+    return { records, created: prepared.map(({ name }) => created.get(name) ?? false) };
+  }
+
   async update(name: string, patch: AgentPatch, ifRevision?: number): Promise<AgentRecord> {
     if (patch.card !== undefined && patch.cardUrl !== undefined) throw invalid('give "card" or "cardUrl", not both', 'card');
+    if (patch.card !== undefined || patch.cardUrl !== undefined) {
+      const bridged = (await this.#o.store.getAgent(name))?.bridge;
+      if (bridged !== undefined) throw invalid(`${name} is a bridged ${bridged.protocol.toUpperCase()} agent: its card is derived from its manifest; register it again with "protocol": "${bridged.protocol}" to refresh it`, 'card');
+    }
     const admitted = patch.cardUrl !== undefined ? await this.#o.intake.fromUrl(patch.cardUrl) : patch.card !== undefined ? await this.#o.intake.fromJson(patch.card) : undefined;
     if (admitted) await checkInterfaceUrls(admitted.card, this.#o.guard);
     const current = await this.#o.store.getAgent(name);

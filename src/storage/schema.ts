@@ -84,6 +84,8 @@ export interface RegistryAgentsTable {
   /** The card as A2A v1.0 JSON. */
   card: string;
   card_url: string | null;
+  /** AgentBridge JSON of a bridged (ACP) agent; null for A2A agents. */
+  bridge: string | null;
   source_protocol: string;
   signed: number;
   /** AgentMetadata JSON. */

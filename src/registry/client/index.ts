@@ -10,6 +10,7 @@ export type {
   CallOptions,
   AgentListPage,
   RegistrationRequest,
+  AcpRegistrationRequest,
   AgentUpsert,
   InstanceRegistration,
   ProbePoint,
@@ -25,4 +26,4 @@ export { recordFromJson, recordToJson } from '../record-json.js';
 export type { AgentCardJson, WireAgentRecord } from '../record-json.js';
 export type { AgentListQuery } from '../agent-directory.js';
 export type { CatalogEntry } from '../catalog-entry.js';
-export type { AgentRecord, AgentInstance, AgentConfigVersion, AgentMetadata, AgentHealth, AgentStatus, RegistryChange, RegistryChangeKind } from '../record.js';
+export type { AgentRecord, AgentBridge, AgentInstance, AgentConfigVersion, AgentMetadata, AgentHealth, AgentStatus, RegistryChange, RegistryChangeKind } from '../record.js';

@@ -40,6 +40,14 @@ export interface RegistrationRequest {
   status?: string;
 }
 
+/** Body of `POST /v1/agents` for an ACP server: its base URL, optionally one agent's name, and metadata for each. */
+export interface AcpRegistrationRequest {
+  url: string;
+  name?: string;
+  metadata?: unknown;
+  status?: string;
+}
+
 /** Body of `PUT /v1/agents/{name}`: the card as A2A JSON and the enterprise metadata. */
 export interface AgentUpsert {
   card: unknown;
@@ -147,6 +155,16 @@ export class RegistryClient {
   /** `POST /v1/agents`: registers from a card (or its URL); refuses a name taken. */
   register(body: RegistrationRequest, options?: CallOptions): Promise<WireAgentRecord> {
     return this.#json('POST', agentsPath(), { body, agent: body.name, ...options });
+  }
+
+  /**
+   * `POST /v1/agents` with `protocol: 'acp'`: registers the agents of the ACP
+   * server at `body.url` (or the one `body.name`d) as bridged agents, all or
+   * none; refuses a name taken.
+   */
+  async registerAcp(body: AcpRegistrationRequest, options?: CallOptions): Promise<WireAgentRecord[]> {
+    const answer = await this.#json<{ agents: WireAgentRecord[] }>('POST', agentsPath(), { body: { protocol: 'acp', ...body }, agent: body.name, ...options });
+    return answer.agents;
   }
 
   /** `PUT /v1/agents/{name}`: registers or replaces the record (upsert). */

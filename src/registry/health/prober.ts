@@ -1,6 +1,6 @@
 import type { SsrfGuard } from '../../http/index.js';
 import type { Logger } from '../../observability/index.js';
-import type { RegistryChange } from '../record.js';
+import type { AgentRecord, RegistryChange } from '../record.js';
 import type { DueProbe, RegistryStore } from '../store/registry-store.js';
 
 /** Options of {@link Prober}. Durations in ms. */
@@ -13,8 +13,8 @@ export interface ProberOptions {
   timeoutMs: number;
   historySize: number;
   forgetAfterMs: number;
-  /** The card URL of an agent registered by URL: its static instances are probed there. */
-  cardUrlOf: (agent: string) => string | undefined;
+  /** The record of an agent, when this replica knows it: it decides where the agent's instances are probed ({@link probeTarget}). */
+  recordOf: (agent: string) => Pick<AgentRecord, 'cardUrl' | 'bridge'> | undefined;
   onChanges: (changes: RegistryChange[]) => void;
   onProbe?: (agent: string, ok: boolean, seconds: number) => void;
 }
@@ -71,7 +71,7 @@ export class Prober {
   }
 
   async #probe(probe: DueProbe): Promise<void> {
-    const target = (probe.kind === 'static' && this.#o.cardUrlOf(probe.agent)) || cardUrlAt(probe.url);
+    const target = probeTarget(this.#o.recordOf(probe.agent), probe);
     const started = performance.now();
     let ok = false;
     let error: string | undefined;
@@ -93,6 +93,23 @@ export class Prober {
       this.#o.logger.warn({ err, instance: probe.id }, 'could not record a probe');
     }
   }
+}
+
+/**
+ * Where an instance is probed: a bridged ACP agent at its server's `GET /ping`
+ * (ACP's health check; the document's `ping` operation); a static instance
+ * of an agent registered by card URL at that URL; any other at the card of
+ * the agent it serves.
+ */
+export function probeTarget(record: Pick<AgentRecord, 'cardUrl' | 'bridge'> | undefined, probe: Pick<DueProbe, 'kind' | 'url'>): string {
+  if (record?.bridge?.protocol === 'acp') return acpPingUrl(probe.url);
+  if (probe.kind === 'static' && record?.cardUrl !== undefined) return record.cardUrl;
+  return cardUrlAt(probe.url);
+}
+
+/** ACP's `GET /ping` under a server's base URL. */
+export function acpPingUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/ping`;
 }
 
 /** The card of the agent served at `baseUrl` (A2A §8.2 well-known path under the agent's base). */

@@ -70,7 +70,7 @@ export function cardLocations(input: string): string[] {
   return [`${base}${WELL_KNOWN}`, `${base}${LEGACY_WELL_KNOWN}`];
 }
 
-function upstreamFailed(message: string, target: string, extra: { status?: number; retryable: boolean; cause?: unknown }): AgentmeshError {
+export function upstreamFailed(message: string, target: string, extra: { status?: number; retryable: boolean; cause?: unknown }): AgentmeshError {
   return new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, message, {
     // A 502 is not exposed by default; this one is about the caller's own URL, so it is.
     expose: true,
@@ -80,18 +80,32 @@ function upstreamFailed(message: string, target: string, extra: { status?: numbe
   });
 }
 
-async function get(location: string, options: CardFetchOptions): Promise<Response> {
+/** What a guarded GET asks for and how its errors name it. */
+export interface GuardedGet {
+  headers: Record<string, string>;
+  /** What is fetched, for messages: `the agent card`, `the ACP agent list`. */
+  what: string;
+}
+
+const CARD_GET: GuardedGet = { headers: { accept: ACCEPT, 'a2a-version': '1.0' }, what: 'the agent card' };
+
+/**
+ * One GET through the SSRF guard, its failures turned into the registry's
+ * errors (see rule 4 above); the intake of ACP manifests shares it.
+ */
+export async function guardedGet(location: string, options: CardFetchOptions, request: GuardedGet = CARD_GET): Promise<Response> {
+  const { what } = request;
   try {
-    return await options.guard.fetch(location, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes, headers: { accept: ACCEPT, 'a2a-version': '1.0' } });
+    return await options.guard.fetch(location, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes, headers: request.headers });
   } catch (err) {
     if (!isAgentmeshError(err)) throw err;
     switch (err.code) {
       case ErrorCodes.HTTP_TIMEOUT:
-        throw upstreamFailed(`Fetching the agent card at ${location} timed out after ${options.timeoutMs} ms`, location, { retryable: true, cause: err });
+        throw upstreamFailed(`Fetching ${what} at ${location} timed out after ${options.timeoutMs} ms`, location, { retryable: true, cause: err });
       case ErrorCodes.HTTP_UPSTREAM_FAILED:
-        throw upstreamFailed(`Fetching the agent card at ${location} failed: ${err.message}`, location, { retryable: err.retryable, cause: err });
+        throw upstreamFailed(`Fetching ${what} at ${location} failed: ${err.message}`, location, { retryable: err.retryable, cause: err });
       case ErrorCodes.HTTP_UPSTREAM_TOO_LARGE:
-        throw Errors.cardTooLarge({ target: location, maxBytes: options.maxBytes }, { cause: err });
+        throw Errors.fetchedTooLarge({ What: capitalized(what), target: location, maxBytes: options.maxBytes }, { cause: err });
       default:
         // AM_ERR_SSRF_BLOCKED names the rule and the target already.
         throw err;
@@ -99,7 +113,9 @@ async function get(location: string, options: CardFetchOptions): Promise<Respons
   }
 }
 
-function isJsonMediaType(contentType: string | null): boolean {
+const capitalized = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
+export function isJsonMediaType(contentType: string | null): boolean {
   const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   return mediaType === '' || mediaType === 'application/json' || mediaType === A2A_CARD_MEDIA_TYPE || mediaType.endsWith('+json');
 }
@@ -120,7 +136,7 @@ export async function fetchAgentCard(input: string, options: CardFetchOptions): 
   const locations = cardLocations(input);
   let firstNotFound: string | undefined;
   for (const [index, location] of locations.entries()) {
-    const response = await get(location, options);
+    const response = await guardedGet(location, options);
     if (response.status === 404 && index < locations.length - 1) {
       firstNotFound ??= location;
       continue;

@@ -1,5 +1,6 @@
 import { AgentCard } from '@a2a-js/sdk';
 import { ErrorCodes } from '../../protocol/index.js';
+import { admitAcpAgents, type AdmittedAcpAgent } from './acp-intake.js';
 import { fetchAgentCard, parseCardUrl } from './card-fetch.js';
 import { resolveCardIntakeOptions, type CardIntakeOptions, type ResolvedCardIntakeOptions } from './card-intake-options.js';
 import { detectCardShape } from './card-shape.js';
@@ -32,6 +33,12 @@ export interface CardIntake {
   fromUrl(url: string): Promise<AdmittedCard>;
   /** Admits a card submitted as JSON (v1.0 or v0.3). `cardUrl`, when given, is kept with it. */
   fromJson(raw: unknown, cardUrl?: string): Promise<AdmittedCard>;
+  /**
+   * Reads the agents of the ACP server at `url` (`/agents`, `/agents/{name}`)
+   * through the SSRF guard, checks their manifests against the ACP document
+   * and derives a card from each (`acp-intake.ts`); `only` takes one agent.
+   */
+  fromAcp(url: string, only?: string): Promise<AdmittedAcpAgent[]>;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -86,6 +93,9 @@ export function createCardIntake(options: CardIntakeOptions): CardIntake {
     async fromJson(raw: unknown, cardUrl?: string): Promise<AdmittedCard> {
       if (cardUrl !== undefined) parseCardUrl(cardUrl);
       return admit(raw, cardUrl, resolved);
+    },
+    async fromAcp(url: string, only?: string): Promise<AdmittedAcpAgent[]> {
+      return admitAcpAgents(url, { guard: resolved.guard, timeoutMs: resolved.fetchTimeoutMs, maxBytes: resolved.maxCardBytes, only });
     },
   });
 }

@@ -7,6 +7,8 @@
  */
 export { createCardIntake } from './card-intake.js';
 export type { AdmittedCard, CardIntake } from './card-intake.js';
+export type { AdmittedAcpAgent } from './acp-intake.js';
+export { MAX_ACP_AGENTS } from './acp-intake.js';
 export { CARD_INTAKE_DEFAULTS } from './card-intake-options.js';
 export type { CardIntakeOptions } from './card-intake-options.js';
 export type { TrustedKey } from './signature-keys.js';

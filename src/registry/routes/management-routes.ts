@@ -23,8 +23,13 @@ export async function managementRoutes(app: FastifyInstance, options: Management
   const write = (request: FastifyRequest) => requireWrite(request, options.authenticate);
   const tags = ['agents'];
 
-  app.post<{ Body: RegistrationInput }>('/v1/agents', { schema: { tags, summary: 'Register an agent by card URL or card', body: s.registrationBody } }, async (request, reply) => {
+  app.post<{ Body: RegistrationInput }>('/v1/agents', { schema: { tags, summary: 'Register an agent by card URL or card, or the agents of an ACP server', body: s.registrationBody } }, async (request, reply) => {
     await write(request);
+    if (request.body.protocol === 'acp') {
+      // One ACP server may hold several agents: the answer lists every record registered.
+      const { records } = await service.registerAcp(request.body, 'create');
+      return reply.code(201).send({ agents: records.map(recordToJson) });
+    }
     const { record } = await service.register(request.body, 'create');
     return reply.code(201).header('location', `/v1/agents/${record.name}`).header('etag', etag(record.revision)).send(recordToJson(record));
   });

@@ -21,6 +21,8 @@ export const registrationBody = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    protocol: { type: 'string', enum: ['a2a', 'acp'], description: 'The protocol the agent speaks (default a2a); acp registers the agents of the ACP server at "url" as bridged agents' },
+    url: { type: 'string', minLength: 1, maxLength: 2048, description: 'With protocol acp: the ACP server\'s base URL (its /agents are read through the SSRF guard)' },
     cardUrl: { type: 'string', minLength: 1, maxLength: 2048, description: 'Where to fetch the card (through the SSRF guard); a base URL gets /.well-known/agent-card.json' },
     card: { type: 'object', description: 'The A2A agent card, v1.0 or v0.3 (stored as v1.0)' },
     name: agentNameParams.properties.name,

@@ -18,6 +18,9 @@ interface PendingChange {
 }
 
 /** New instance fields; the store fills ids, leases and probe state. */
+/** Given the agent's record as stored (or none), the next one: `null` deletes it, `undefined` changes nothing. */
+export type AgentDecision = (current: AgentRecord | undefined, now: number) => { record: AgentRecord | null; kind: RegistryChangeKind; detail?: Record<string, unknown> } | undefined;
+
 export interface NewInstance {
   id: string;
   url: string;
@@ -89,34 +92,49 @@ export class RegistryStore {
    */
   async writeAgent(
     name: string,
-    decide: (current: AgentRecord | undefined, now: number) => { record: AgentRecord | null; kind: RegistryChangeKind; detail?: Record<string, unknown> } | undefined,
+    decide: AgentDecision,
     options: { instance?: NewInstance | undefined } = {},
   ): Promise<{ record: AgentRecord | undefined; changes: RegistryChange[] }> {
+    const { records, changes } = await this.writeAgents([{ name, decide, instance: options.instance }]);
+    return { record: records[0], changes };
+  }
+
+  /**
+   * {@link writeAgent} for several agents in one transaction: all commit or
+   * none does (the agents of one ACP server are registered together).
+   */
+  async writeAgents(writes: ReadonlyArray<{ name: string; decide: AgentDecision; instance?: NewInstance | undefined }>): Promise<{ records: Array<AgentRecord | undefined>; changes: RegistryChange[] }> {
     return this.#write(async (trx, now, log) => {
-      const row = await trx.selectFrom('registry_agents').selectAll().where('name', '=', name).executeTakeFirst();
-      const current = row && recordFromRow(row);
-      const next = decide(current, now);
-      if (next === undefined) return current;
-      if (next.record === null) {
-        await trx.deleteFrom('registry_agents').where('name', '=', name).execute();
-        await trx.deleteFrom('registry_instances').where('agent', '=', name).execute();
-        await trx.deleteFrom('registry_configs').where('agent', '=', name).execute();
-        log({ kind: next.kind, agent: name, ...(next.detail && { detail: next.detail }) });
-        return undefined;
-      }
-      const nextRow = rowFromRecord(next.record);
-      if (current) await trx.updateTable('registry_agents').set(nextRow).where('name', '=', name).execute();
-      else await trx.insertInto('registry_agents').values(nextRow).execute();
-      // Health follows the instances already there (a re-registered agent keeps them).
-      const record = (await this.#refreshHealth(trx, name, now, () => undefined)) ?? next.record;
-      log({ kind: next.kind, agent: name, record, ...(next.detail && { detail: next.detail }) });
-      // The record and its endpoint commit together: a registration refused half-way leaves nothing.
-      if (options.instance) {
-        await this.#putInstance(trx, name, options.instance, now, log);
-        return (await this.#refreshHealth(trx, name, now, () => undefined)) ?? record;
-      }
-      return record;
-    }).then(({ result, changes }) => ({ record: result, changes }));
+      const records: Array<AgentRecord | undefined> = [];
+      for (const { name, decide, instance } of writes) records.push(await this.#writeAgent(trx, now, log, name, decide, instance));
+      return records;
+    }).then(({ result, changes }) => ({ records: result, changes }));
+  }
+
+  async #writeAgent(trx: Trx, now: number, log: (change: PendingChange) => void, name: string, decide: AgentDecision, instance: NewInstance | undefined): Promise<AgentRecord | undefined> {
+    const row = await trx.selectFrom('registry_agents').selectAll().where('name', '=', name).executeTakeFirst();
+    const current = row && recordFromRow(row);
+    const next = decide(current, now);
+    if (next === undefined) return current;
+    if (next.record === null) {
+      await trx.deleteFrom('registry_agents').where('name', '=', name).execute();
+      await trx.deleteFrom('registry_instances').where('agent', '=', name).execute();
+      await trx.deleteFrom('registry_configs').where('agent', '=', name).execute();
+      log({ kind: next.kind, agent: name, ...(next.detail && { detail: next.detail }) });
+      return undefined;
+    }
+    const nextRow = rowFromRecord(next.record);
+    if (current) await trx.updateTable('registry_agents').set(nextRow).where('name', '=', name).execute();
+    else await trx.insertInto('registry_agents').values(nextRow).execute();
+    // Health follows the instances already there (a re-registered agent keeps them).
+    const record = (await this.#refreshHealth(trx, name, now, () => undefined)) ?? next.record;
+    log({ kind: next.kind, agent: name, record, ...(next.detail && { detail: next.detail }) });
+    // The record and its endpoint commit together: a registration refused half-way leaves nothing.
+    if (instance) {
+      await this.#putInstance(trx, name, instance, now, log);
+      return (await this.#refreshHealth(trx, name, now, () => undefined)) ?? record;
+    }
+    return record;
   }
 
   // ---- instances -------------------------------------------------------

@@ -2,7 +2,7 @@ import { AgentCard } from '@a2a-js/sdk';
 import type { Selectable } from 'kysely';
 import type { Tables } from '../../storage/index.js';
 import { recordFromJson, type AgentRecordJson } from '../record-json.js';
-import type { AgentConfigVersion, AgentHealth, AgentInstance, AgentMetadata, AgentRecord, AgentStatus, InstanceProbeState, RegistryChange, RegistryChangeKind } from '../record.js';
+import type { AgentBridge, AgentConfigVersion, AgentHealth, AgentInstance, AgentMetadata, AgentRecord, AgentStatus, InstanceProbeState, RegistryChange, RegistryChangeKind } from '../record.js';
 
 type AgentRow = Selectable<Tables['registry_agents']>;
 type InstanceRow = Selectable<Tables['registry_instances']>;
@@ -21,6 +21,7 @@ export function recordFromRow(row: AgentRow): AgentRecord {
     ...(row.card_url !== null && { cardUrl: row.card_url }),
     sourceProtocol: row.source_protocol === '0.3' ? '0.3' : '1.0',
     signed: row.signed === 1,
+    ...(row.bridge !== null && { bridge: JSON.parse(row.bridge) as AgentBridge }),
     metadata: JSON.parse(row.metadata) as AgentMetadata,
     status: row.status as AgentStatus,
     health: row.health as AgentHealth,
@@ -39,6 +40,7 @@ export function rowFromRecord(record: AgentRecord): AgentRow {
     card_url: record.cardUrl ?? null,
     source_protocol: record.sourceProtocol,
     signed: record.signed ? 1 : 0,
+    bridge: record.bridge === undefined ? null : JSON.stringify(record.bridge),
     metadata: JSON.stringify(record.metadata),
     status: record.status,
     health: record.health,

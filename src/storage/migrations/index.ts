@@ -10,6 +10,7 @@ import { workflowsMigration } from './0008-workflows.js';
 import { rowSecurityDenyByDefaultMigration } from './0009-row-security-deny-by-default.js';
 import { identityCredentialPepperMigration } from './0010-identity-credential-pepper.js';
 import { routerConversationsMigration } from './0011-router-conversations.js';
+import { registryBridgeMigration } from './0012-registry-bridge.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -30,6 +31,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0009-row-security-deny-by-default': rowSecurityDenyByDefaultMigration(dialect),
         '0010-identity-credential-pepper': identityCredentialPepperMigration(dialect),
         '0011-router-conversations': routerConversationsMigration(dialect),
+        '0012-registry-bridge': registryBridgeMigration(dialect),
       };
     },
   };

@@ -39,8 +39,6 @@ export interface DataPlaneRoute {
 /** Methods whose body is read (Fastify's `bodywith` less QUERY, which has rules of its own); GET, HEAD and TRACE carry none. */
 const BODY_METHODS = new Set(['DELETE', 'OPTIONS', 'PATCH', 'PUT', 'POST']);
 const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'TRACE']);
-/** Statuses that carry no body (RFC 9110 §6.4.1). */
-const NO_BODY_STATUS = new Set([204, 304]);
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 const kPlane = Symbol('agentmesh.dataPlane');
@@ -79,6 +77,8 @@ export class PlaneRequest implements ExchangeRequest {
   /** The body as it arrives. */
   chunks: Buffer[] = [];
   received = 0;
+  /** The body is being read. */
+  reading = false;
   /** The reply to this request (set by the dispatcher). */
   reply: PlaneReply | undefined;
 
@@ -94,9 +94,10 @@ export class PlaneRequest implements ExchangeRequest {
     this.url = raw.url ?? '/';
     this.headers = raw.headers;
     this.ip = clientIp(raw, trustProxy);
-    const forwardedProto = trustProxy ? firstValue(raw.headers['x-forwarded-proto']) : undefined;
+    // The hop nearest us (the last value), as Fastify reads them: a client can prepend its own.
+    const forwardedProto = trustProxy ? lastValue(raw.headers['x-forwarded-proto']) : undefined;
     this.protocol = forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : (raw.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
-    this.host = (trustProxy ? firstValue(raw.headers['x-forwarded-host']) : undefined) ?? raw.headers.host ?? '';
+    this.host = (trustProxy ? lastValue(raw.headers['x-forwarded-host']) : undefined) ?? raw.headers.host ?? '';
     const q = this.url.indexOf('?');
     this.query = q < 0 ? {} : Object.fromEntries(new URLSearchParams(this.url.slice(q + 1)));
   }
@@ -157,9 +158,16 @@ export class PlaneReply implements ExchangeReply {
       return this;
     }
     const headers = this.#headers;
-    if (payload === undefined || payload === null) {
-      if (!NO_BODY_STATUS.has(this.statusCode)) headers['content-length'] = 0;
-      res.writeHead(this.statusCode, headers as Record<string, string>).end();
+    const status = this.statusCode;
+    if (status === 204 || status < 200) {
+      // As Fastify: these carry no content, whatever was set or given.
+      delete headers['content-type'];
+      delete headers['content-length'];
+      res.writeHead(status, headers as Record<string, string>).end();
+    } else if (payload === undefined || payload === null || status === 304) {
+      // A HEAD answer keeps the length it was given (the representation's, relayed); others say 0.
+      if (status !== 304 && this.request.method !== 'HEAD') headers['content-length'] ??= 0;
+      res.writeHead(status, headers as Record<string, string>).end();
     } else if (Buffer.isBuffer(payload) || typeof payload === 'string') {
       headers['content-type'] ??= typeof payload === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream';
       headers['content-length'] = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
@@ -180,6 +188,12 @@ export class PlaneReply implements ExchangeReply {
 }
 
 function ignore(): void {}
+
+/** The last value of a comma-separated header, trimmed. */
+function lastValue(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string' || header === '') return undefined;
+  return header.slice(header.lastIndexOf(',') + 1).trim();
+}
 
 /** The first value of a comma-separated header, trimmed. */
 function firstValue(header: string | string[] | undefined): string | undefined {
@@ -202,13 +216,20 @@ export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener)
   const asyncContext = deps.asyncContext || tracing.enabled;
 
   function answerError(request: PlaneRequest, reply: PlaneReply, err: unknown): void {
-    const { statusCode, body, error, internal } = renderHttpError(err, request.id);
-    if (internal) log.error({ err: error.cause ?? error, code: error.code, reqId: request.id }, 'request failed');
-    if (reply.sent) {
+    try {
+      const { statusCode, body, error, internal } = renderHttpError(err, request.id);
+      if (internal) log.error({ err: error.cause ?? error, code: error.code, reqId: request.id }, 'request failed');
+      if (reply.sent) {
+        reply.raw.destroy();
+        return;
+      }
+      reply.code(statusCode).header('content-type', JSON_TYPE).send(body);
+    } catch (failure) {
+      // Even the error could not be written (a header the handler set is invalid): cut this
+      // response rather than let a rejection end the process.
+      log.error({ err: failure, reqId: request.id }, 'an error answer could not be written');
       reply.raw.destroy();
-      return;
     }
-    reply.code(statusCode).header('content-type', JSON_TYPE).send(body);
   }
 
   function run(request: PlaneRequest, reply: PlaneReply): void {
@@ -254,11 +275,15 @@ export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener)
   }
 
   function onAborted(this: Carrier): void {
-    // The client left mid-body: nothing to answer; the response's close records it.
+    // The client left mid-body: nothing to answer; the response's close records it as Fastify
+    // did, a 400 (not the 200 a reply starts with), so a flood of cut uploads is not a success rate.
     stopReading(this);
+    const reply = this[kPlane]!.reply!;
+    if (!reply.sent) reply.code(400);
   }
 
   function stopReading(req: Carrier): void {
+    req[kPlane]!.reading = false;
     req.removeListener('data', onData);
     req.removeListener('end', onEnd);
     req.removeListener('error', onAborted);
@@ -274,6 +299,8 @@ export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener)
   function onClose(this: ReplyCarrier): void {
     const reply = this[kPlane]!;
     const request = (this.req as Carrier)[kPlane]!;
+    // Closed while the body was still coming (aborted, or Node's request deadline): as onAborted.
+    if (request.reading && !reply.sent) reply.code(400);
     record(request, reply, route.routeLabel(pathOf(request.url)));
     if (requestLog.isLevelEnabled('info')) requestLog.info({ reqId: request.id, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
   }
@@ -310,6 +337,7 @@ export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener)
       tooLarge(request);
       return;
     }
+    request.reading = true;
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onAborted);

@@ -8,9 +8,9 @@ import { drain, onDrain } from '../../../src/http/index.js';
 import { gate, testServer } from './test-server.js';
 
 /** A data plane under `/plane/` whose handler the test supplies; `/plane/x` from Fastify answers `fastify`. */
-async function planeServer(t: TestContext, handle: (request: ExchangeRequest, reply: ExchangeReply) => Promise<void>, extra: { accepts?: DataPlaneRoute['accepts']; bodyLimitBytes?: number } = {}) {
+async function planeServer(t: TestContext, handle: (request: ExchangeRequest, reply: ExchangeReply) => Promise<void>, extra: { accepts?: DataPlaneRoute['accepts']; bodyLimitBytes?: number; trustProxy?: boolean } = {}) {
   const route: DataPlaneRoute = { prefix: '/plane/', accepts: extra.accepts, routeLabel: () => '/plane/*' };
-  const server = testServer({ dataPlane: route, ...(extra.bodyLimitBytes !== undefined && { bodyLimitBytes: extra.bodyLimitBytes }) });
+  const server = testServer({ dataPlane: route, ...(extra.bodyLimitBytes !== undefined && { bodyLimitBytes: extra.bodyLimitBytes }), ...(extra.trustProxy !== undefined && { trustProxy: extra.trustProxy }) });
   server.app.all('/plane/*', async () => 'fastify');
   route.handle = handle;
   await server.app.listen({ port: 0, host: '127.0.0.1' });
@@ -161,5 +161,69 @@ describe('data plane', () => {
     assert.equal(((await res.json()) as { error: { status: string } }).error.status, 'UNAVAILABLE');
     hookRelease.open();
     await drained;
+  });
+
+  test('HEAD keeps the length it was given; 204 carries no content headers, whatever was sent', async (t) => {
+    const { url } = await planeServer(t, async (request, reply) => {
+      if (request.url.endsWith('/none')) {
+        reply.code(204).header('content-type', 'application/json').send('{"ignored":true}');
+        return;
+      }
+      reply.header('content-length', '42').header('content-type', 'application/json').send();
+    });
+    const head = await fetch(`${url}/plane/a`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), '42');
+    const none = await fetch(`${url}/plane/none`, { method: 'POST' });
+    assert.equal(none.status, 204);
+    assert.equal(none.headers.get('content-type'), null);
+    assert.equal(none.headers.get('content-length'), null);
+    assert.equal(await none.text(), '');
+  });
+
+  test('behind a trusted proxy: the client is the first X-Forwarded-For hop, host and protocol the nearest hop (as Fastify)', async (t) => {
+    const { url } = await planeServer(
+      t,
+      async (request, reply) => {
+        reply.send({ ip: request.ip, host: request.host, protocol: request.protocol });
+      },
+      { trustProxy: true },
+    );
+    const res = await fetch(`${url}/plane/a`, { headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.2', 'x-forwarded-host': 'evil.example, real.example', 'x-forwarded-proto': 'https, http' } });
+    assert.deepEqual(await res.json(), { ip: '203.0.113.7', host: 'real.example', protocol: 'http' });
+  });
+
+  test('an upload cut mid-body is recorded as 400, not as a success, and the handler never runs', async (t) => {
+    let handled = 0;
+    const { url, metrics } = await planeServer(t, async (request, reply) => {
+      handled++;
+      await echo(request, reply);
+    });
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({ host: '127.0.0.1', port: new URL(url).port, path: '/plane/cut', method: 'POST', headers: { 'content-type': 'text/plain', 'content-length': '100' } });
+      req.on('error', () => resolve());
+      req.write('abc', () => setImmediate(() => req.destroy()));
+      req.on('close', () => resolve());
+    });
+    const counted = async (): Promise<string> => (await metrics.registry.metrics()).split('\n').filter((l) => l.startsWith('agentmesh_http_requests_total') && l.includes('/plane/*')).join('\n');
+    let text = await counted();
+    for (let i = 0; i < 200 && text === ''; i++) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      text = await counted();
+    }
+    assert.match(text, /status="400"\} 1/);
+    assert.doesNotMatch(text, /status="200"/);
+    assert.equal(handled, 0);
+  });
+
+  test('an error answer that cannot be written cuts the response instead of ending the process', async (t) => {
+    const { url } = await planeServer(t, async (_request, reply) => {
+      reply.header('x-bad', 'line\nbreak');
+      throw new Error('after setting a header Node refuses');
+    });
+    await assert.rejects(fetch(`${url}/plane/a`));
+    // The server still serves.
+    const after = await fetch(`${url}/health`);
+    assert.equal(after.status, 200);
   });
 });

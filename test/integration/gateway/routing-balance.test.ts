@@ -90,12 +90,24 @@ describe('balancing over the instances of one agent', () => {
     await until('load running on every instance', () => gw.results.filter((r) => r.instance === victimId).length >= 20);
     const atKill = gw.router.stats().find((s) => s.instance === victimId)!;
     const killedAt = gw.results.length;
+    // The victim's request count as last seen before it leaves the routing cache (stats() no longer
+    // lists it then): watched on every turn of the event loop, so a request sent to it just before it
+    // left is counted as in flight on it (reading it once after removal counted none, a flake under load).
+    let lastSeen = atKill.requests;
+    let watching = true;
+    const watch = (): void => {
+      const seen = gw.router.stats().find((s) => s.instance === victimId);
+      if (seen !== undefined) lastSeen = seen.requests;
+      if (watching) setImmediate(watch);
+    };
+    watch();
     const closing = victim.close();
     await until('the killed instance out of rotation', () => !gw.router.agent('tester')!.instances.some((i) => i.id === victimId && i.inRotation));
-    // In flight on it while it died: what it had at the kill, plus what was sent before the router learned it was leaving.
-    const sentWhileDying = (gw.router.stats().find((s) => s.instance === victimId)?.requests ?? atKill.requests) - atKill.requests;
-    const inFlightOnVictim = atKill.outstanding + sentWhileDying;
     await closing;
+    watching = false;
+    // In flight on it while it died: what it had at the kill, plus what was sent before the router learned it was leaving.
+    const sentWhileDying = lastSeen - atKill.requests;
+    const inFlightOnVictim = atKill.outstanding + sentWhileDying;
     hosts.splice(0, 1);
     const afterKill = gw.results.length;
     await until('200 more requests served', () => gw.results.length >= afterKill + 200, 20_000);

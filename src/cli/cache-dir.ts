@@ -3,7 +3,10 @@
  * `$XDG_CACHE_HOME/agentmesh`, else `~/.cache/agentmesh`. It holds the
  * client-credentials tokens (client-credentials.ts) and the compiled code of
  * the CLI bundle (code-cache.ts); both create it with mode 0700, because what
- * it holds is either a secret or code this user's processes run.
+ * it holds is either a secret or code this user's processes run. The code
+ * cache also refuses a folder (or file) someone else could have written
+ * (private-files.ts). The path comes from the environment, so it is not
+ * trusted for that here.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';

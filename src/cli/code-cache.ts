@@ -17,12 +17,15 @@
  * - The cache is written after the run, so it holds every function the run
  *   compiled (lazy functions included); one file per `name`, so `--help`
  *   and `send` each keep what they use.
- * - Files are 0600 in a 0700 folder of the user's own: bytecode is code.
+ * - Bytecode is code: V8 runs whatever a cache file holds, so a cache is read
+ *   and written only through private-files.ts, which trusts a file only in a
+ *   folder no one but this user can change (else the run has no cache).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { readPrivateFile, writePrivateFile } from './private-files.js';
 
 /** First line of a file the build made cacheable: `// agentmesh-build <id>`. */
 const BUILD_ID_LINE = /^\/\/ agentmesh-build ([0-9a-f]{16,64})\n/;
@@ -32,7 +35,10 @@ const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname
 
 /** Options of {@link requireWithCodeCache}. */
 export interface CodeCacheOptions {
-  /** Folder for the cache files, created 0700 when first written; undefined runs without a cache. */
+  /**
+   * Absolute path of the folder for the cache files, created 0700 when first
+   * written; undefined, relative or not private to this user runs without a cache.
+   */
   cacheDir?: string;
   /** What this run does (`send`, `help`): runs with one name share a cache file. Letters, digits and `-`. */
   name: string;
@@ -52,7 +58,7 @@ export function requireWithCodeCache(file: string, options: CodeCacheOptions): u
     options.cacheDir === undefined || buildId === undefined || !/^[a-z0-9-]+$/i.test(options.name)
       ? undefined
       : join(options.cacheDir, `cli-${buildId}-${process.version}-${process.arch}-${options.name}.v8cache`);
-  const cachedData = cacheFile === undefined ? undefined : readOrUndefined(cacheFile);
+  const cachedData = cacheFile === undefined ? undefined : readPrivateFile(cacheFile);
   const script = new Script(`${WRAPPER_HEAD}${source}\n})`, {
     filename: file,
     columnOffset: -WRAPPER_HEAD.length,
@@ -68,22 +74,9 @@ export function requireWithCodeCache(file: string, options: CodeCacheOptions): u
   return module.exports;
 }
 
-function readOrUndefined(file: string): Buffer | undefined {
-  try {
-    return readFileSync(file);
-  } catch {
-    // No cache yet (or unreadable): compile from source and write one.
-    return undefined;
-  }
-}
-
 function writeCache(file: string, script: Script): void {
   try {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    // Written aside and renamed, so a concurrent run reads either no cache or a whole one.
-    const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
-    renameSync(partial, file);
+    writePrivateFile(file, script.createCachedData());
   } catch {
     // An unwritable cache costs the next run its compile time, nothing more.
   }

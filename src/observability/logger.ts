@@ -30,11 +30,27 @@ export interface LoggerOptions {
 }
 
 /**
+ * The config keys that hold a key-encryption secret (gateway, runtime,
+ * identity). pino's paths match names, not patterns, so each is listed; a new
+ * `*Secret` config key belongs here.
+ */
+const CONFIG_SECRET_KEYS = [
+  'keyEncryptionSecret',
+  'previousKeyEncryptionSecret',
+  'storageSecret',
+  'previousStorageSecret',
+  'signingKeyEncryptionSecret',
+  'previousSigningKeyEncryptionSecret',
+] as const;
+
+/**
  * Paths censored on every line. Authorization material must never reach a log
  * shipper, whether it comes from a request (`req.headers…`), an outbound call
- * (`headers…`) or a config/credential object one level down (`*.secret`).
+ * (`headers…`), a config/credential object one level down (`*.secret`), or a
+ * config's secret as deep as a role's nested config (`config.identity.…`).
  */
 const REDACT_PATHS: readonly string[] = [
+  ...CONFIG_SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-api-key"]',

@@ -20,6 +20,7 @@ export { uuidv7 } from './uuid7.js';
 export { EphemeralMap } from './ephemeral-map.js';
 export { deriveSealingKey, isSealedValue, openSealedValue, sealValue } from './sealed-box.js';
 export { openWithKeys } from './sealing-keys.js';
+export { secretFingerprint } from './secret-fingerprint.js';
 export type { OpenedValue, ResealCount, SealingKeys } from './sealing-keys.js';
 export { readOrCreateSecretFile } from './secret-file.js';
 export { exponentialBackoff, fullJitterBackoff, pause } from './backoff.js';

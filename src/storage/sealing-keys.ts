@@ -43,6 +43,8 @@ export function openWithKeys(keys: SealingKeys, sealed: string, context: string)
 export interface ResealCount {
   /** Rows looked at. */
   checked: number;
+  /** Rows the current key opens already: nothing to do (a row sealed under neither key fails the walk). */
+  underCurrent: number;
   /** Rows only the previous key opened (before re-sealing them). */
   underPrevious: number;
   /** Of those, rows now sealed under the current key (0 in a dry run). */

@@ -139,7 +139,7 @@ export class SealedPushStore implements PushStore {
    * the walk: the secrets given are not the ones that sealed it.
    */
   async resealUnderPrevious(options: { dryRun?: boolean } = {}): Promise<ResealCount> {
-    const count: ResealCount = { checked: 0, underPrevious: 0, resealed: 0 };
+    const count: ResealCount = { checked: 0, underCurrent: 0, underPrevious: 0, resealed: 0 };
     let after: { taskId: string; id: string } | undefined;
     for (;;) {
       const batch = await this.#store.configsAfter(after, MIGRATION_BATCH);
@@ -147,7 +147,10 @@ export class SealedPushStore implements PushStore {
         count.checked++;
         if (!isSealedValue(record.config)) continue;
         const opened = openWithKeys(this.#keys, record.config, contextOf(record.taskId, record.id));
-        if (!opened.underPrevious) continue;
+        if (!opened.underPrevious) {
+          count.underCurrent++;
+          continue;
+        }
         count.underPrevious++;
         if (options.dryRun === true) continue;
         const resealed = { ...record, config: opened.plaintext.toString('utf8') };

@@ -1,11 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Script } from 'node:vm';
 import { buildCliBundle } from '../../../scripts/build-cli-bundle.mjs';
 import { bundleServes } from '../../../src/cli/load-cli.js';
 import { createRuntime, defineAgent, type Runtime } from '../../../src/runtime/index.js';
@@ -38,6 +39,8 @@ describe('the CLI bundle runs its commands through the code cache', () => {
     writeFileSync(
       join(work, 'run.mjs'),
       `import { requireWithCodeCache } from ${JSON.stringify(join(repo, 'src/cli/code-cache.ts'))};\n` +
+        // CHDIR: here, as tsx resolves from the working directory the process starts in.
+        'if (process.env.CHDIR) process.chdir(process.env.CHDIR);\n' +
         'const { main } = requireWithCodeCache(process.env.BUNDLE, { cacheDir: process.env.CACHE, name: process.env.NAME });\n' +
         'await main(process.argv);\n' +
         'if (process.exitCode) process.exit();\n',
@@ -51,9 +54,9 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   });
 
   /** Runs the bundle with `args`; the code cache lives in `cache`. */
-  const bundled = async (args: string[], cache: string, name = 'send') => {
+  const bundled = async (args: string[], cache: string, name = 'send', chdir = '') => {
     try {
-      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(work, 'run.mjs'), ...args], { env: { ...process.env, BUNDLE: bundle, CACHE: cache, NAME: name }, cwd: repo });
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(work, 'run.mjs'), ...args], { env: { ...process.env, BUNDLE: bundle, CACHE: cache, NAME: name, CHDIR: chdir }, cwd: repo });
       return { code: 0, stdout, stderr };
     } catch (err) {
       const failed = err as { code: number; stdout: string; stderr: string };
@@ -61,6 +64,21 @@ describe('the CLI bundle runs its commands through the code cache', () => {
     }
   };
   const cacheFiles = (cache: string) => readdirSync(cache).filter((f) => f.endsWith('.v8cache'));
+  /**
+   * What an attacker plants: bytecode V8 accepts for the bundle (V8 checks only
+   * the source's length), compiled from other code of that length, which prints
+   * `planted code ran`. Returns the file name `send` reads in a cache folder.
+   */
+  const plantedCache = () => {
+    const source = readFileSync(bundle, 'utf8');
+    const buildId = /^\/\/ agentmesh-build ([0-9a-f]+)\n/.exec(source)?.[1];
+    // No function of its own but the wrapper, which V8 compiles eagerly: any other
+    // would be compiled lazily, from the real source.
+    const evil = "process.stdout.write('planted code ran\\n'); module.exports = { main: Boolean };";
+    const head = '(function (exports, require, module, __filename, __dirname) { ';
+    const script = new Script(`${head}${evil.padEnd(source.length, ' ')}\n})`, { filename: bundle });
+    return { name: `cli-${buildId}-${process.version}-${process.arch}-send.v8cache`, bytes: script.createCachedData() };
+  };
 
   test('sends a message and prints the completed task, as the ES modules do', async () => {
     const cache = join(work, 'cache-send');
@@ -108,6 +126,101 @@ describe('the CLI bundle runs its commands through the code cache', () => {
     const result = await bundled(['send', url, 'hi'], join(blocked, 'cache'));
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /result: hi/);
+  });
+
+  test('a planted cache in a trusted folder is code that runs (what the checks below guard)', async () => {
+    const cache = join(work, 'cache-planted-trusted');
+    mkdirSync(cache, { mode: 0o700 });
+    const planted = plantedCache();
+    writeFileSync(join(cache, planted.name), planted.bytes, { mode: 0o600 });
+    const result = await bundled(['send', url, 'hi'], cache);
+    assert.match(result.stdout, /planted code ran/, 'the planted bytecode is accepted by V8, so the tests below can fail');
+  });
+
+  test('a group- or other-writable cache folder is neither read nor written', async () => {
+    for (const mode of [0o770, 0o707]) {
+      const cache = join(work, `cache-writable-${mode.toString(8)}`);
+      mkdirSync(cache);
+      chmodSync(cache, mode);
+      const planted = plantedCache();
+      writeFileSync(join(cache, planted.name), planted.bytes, { mode: 0o600 });
+      const result = await bundled(['send', url, 'hi'], cache);
+      assert.equal(result.code, 0, result.stderr);
+      assert.doesNotMatch(result.stdout, /planted code ran/);
+      assert.match(result.stdout, /result: hi/);
+      assert.deepEqual(readdirSync(cache), [planted.name], 'nothing is written into it');
+      assert.deepEqual(readFileSync(join(cache, planted.name)), planted.bytes);
+    }
+  });
+
+  test('a cache folder that is a symlink is not used, even to a private folder', async () => {
+    const real = join(work, 'cache-symlink-target');
+    mkdirSync(real, { mode: 0o700 });
+    const planted = plantedCache();
+    writeFileSync(join(real, planted.name), planted.bytes, { mode: 0o600 });
+    const cache = join(work, 'cache-symlink');
+    symlinkSync(real, cache);
+    const result = await bundled(['send', url, 'hi'], cache);
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, /planted code ran/);
+    assert.deepEqual(readdirSync(real), [planted.name], 'nothing is written through it');
+  });
+
+  test('a cache file that is a symlink is not followed: not read, and replaced by the write', async () => {
+    const cache = join(work, 'cache-file-symlink');
+    mkdirSync(cache, { mode: 0o700 });
+    const planted = plantedCache();
+    const target = join(work, 'planted-elsewhere.v8cache');
+    writeFileSync(target, planted.bytes, { mode: 0o600 });
+    symlinkSync(target, join(cache, planted.name));
+    const result = await bundled(['send', url, 'hi'], cache);
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, /planted code ran/);
+    assert.ok(lstatSync(join(cache, planted.name)).isFile(), 'the symlink is replaced by a cache file of our own');
+    assert.deepEqual(readFileSync(target), planted.bytes, 'the symlink target is not written');
+  });
+
+  test('a group-writable cache file is not read', async () => {
+    const cache = join(work, 'cache-file-writable');
+    mkdirSync(cache, { mode: 0o700 });
+    const planted = plantedCache();
+    writeFileSync(join(cache, planted.name), planted.bytes);
+    chmodSync(join(cache, planted.name), 0o620);
+    const result = await bundled(['send', url, 'hi'], cache);
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, /planted code ran/);
+    assert.equal(statSync(join(cache, planted.name)).mode & 0o777, 0o600, 'it is replaced by one of our own');
+  });
+
+  test('a cache file another user owns is not read', { skip: process.geteuid?.() !== 0 && 'changing a file\'s owner needs root' }, async () => {
+    const cache = join(work, 'cache-file-foreign');
+    mkdirSync(cache, { mode: 0o700 });
+    const planted = plantedCache();
+    writeFileSync(join(cache, planted.name), planted.bytes, { mode: 0o600 });
+    chownSync(join(cache, planted.name), 65534, 65534);
+    const result = await bundled(['send', url, 'hi'], cache);
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, /planted code ran/);
+  });
+
+  test('a cache folder another user owns is neither read nor written', { skip: process.geteuid?.() !== 0 && 'changing a folder\'s owner needs root' }, async () => {
+    const cache = join(work, 'cache-folder-foreign');
+    mkdirSync(cache, { mode: 0o700 });
+    const planted = plantedCache();
+    writeFileSync(join(cache, planted.name), planted.bytes, { mode: 0o600 });
+    chownSync(cache, 65534, 65534);
+    const result = await bundled(['send', url, 'hi'], cache);
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, /planted code ran/);
+    assert.deepEqual(readdirSync(cache), [planted.name]);
+  });
+
+  test('a relative cache path is ignored', async () => {
+    const cwd = join(work, 'cwd-relative');
+    mkdirSync(cwd);
+    const result = await bundled(['send', url, 'hi'], 'relative-cache', 'send', cwd);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(readdirSync(cwd), [], 'no cache folder is made under the working directory');
   });
 
   test('speaks gRPC through the second bundle file', async () => {

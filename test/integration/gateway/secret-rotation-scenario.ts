@@ -5,11 +5,12 @@
  * the SQLite test (test/integration) and the PostgreSQL one (test/services).
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { buildHttpServer, createSsrfGuard } from '../../../src/http/index.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import { createIdentity } from '../../../src/gateway/identity/index.js';
 import { SealedPushStore, pushSealingKeys } from '../../../src/runtime/push/index.js';
-import { createRuntimeStores, type Database } from '../../../src/storage/index.js';
+import { createRuntimeStores, deriveSealingKey, type Database } from '../../../src/storage/index.js';
 import { cli } from '../cli/cli-harness.js';
 import { ADMIN_TOKEN, ISSUER, basic, createClient, requestToken, whoami } from './identity-fixture.js';
 
@@ -27,6 +28,12 @@ const GATEWAY_NEW = 'gateway-secret-new-0123456789abcdefghij';
 const RUNTIME_OLD = 'runtime-secret-old-0123456789abcdefghij';
 const RUNTIME_NEW = 'runtime-secret-new-0123456789abcdefghij';
 const WEBHOOK_TOKEN = 'webhook-token-5c2e';
+
+/** What `secrets rotate` prints to name a secret: 8 hex of SHA-256 over a label and a key derived from it. */
+function fingerprint(secret: string): string {
+  const key = deriveSealingKey(secret, 'agentmesh/secret-fingerprint', 'secret fingerprint v1');
+  return createHash('sha256').update('agentmesh secret fingerprint v1\n').update(key).digest('hex').slice(0, 8);
+}
 
 /** An identity (the gateway's OAuth server) on `database` with these secrets, and its routes on an app. */
 export async function startGateway(database: Database, secret: string, previous?: string) {
@@ -104,6 +111,12 @@ export async function secretRotationScenario(backend: RotationBackend): Promise<
     { 'gateway signing keys': 1, 'gateway credential pepper': 1, 'push configs': 1 },
   );
   assert.equal(checked.remaining, 3);
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(checked.counts).map(([kind, c]: [string, any]) => [kind, c.underCurrent])),
+    { 'gateway signing keys': 0, 'gateway credential pepper': 0, 'push configs': 0 },
+    '--check also counts what is already under the current secret',
+  );
+  assert.match(check.stderr, new RegExp(`^GATEWAY_SECRET: would re-seal under ${fingerprint(GATEWAY_NEW)} what only ${fingerprint(GATEWAY_OLD)} \\(GATEWAY_SECRET_PREVIOUS\\) opens: 1 gateway signing keys, 1 gateway credential pepper$`, 'm'));
 
   // A secret neither of which sealed the rows: the run fails and changes nothing.
   const wrong = await cli(['secrets', 'rotate', ...backend.cliArgs], { env: { ...backend.cliEnv, GATEWAY_SECRET: GATEWAY_NEW, GATEWAY_SECRET_PREVIOUS: 'some-other-secret-0123456789abcdefghij' } });
@@ -112,12 +125,17 @@ export async function secretRotationScenario(backend: RotationBackend): Promise<
 
   const rotated = await cli(['secrets', 'rotate', ...backend.cliArgs], { env });
   assert.equal(rotated.code, 0, rotated.stderr);
-  assert.match(rotated.stdout, /^gateway signing keys: 1 checked, 1 under the previous secret, 1 re-sealed$/m);
-  assert.match(rotated.stdout, /^push configs: 1 checked, 1 under the previous secret, 1 re-sealed$/m);
+  assert.match(rotated.stdout, /^gateway signing keys: 1 checked, 0 under the current secret, 1 under the previous secret, 1 re-sealed$/m);
+  assert.match(rotated.stdout, /^push configs: 1 checked, 0 under the current secret, 1 under the previous secret, 1 re-sealed$/m);
   assert.match(rotated.stdout, /nothing is sealed under GATEWAY_SECRET_PREVIOUS and AGENTMESH_SECRET_PREVIOUS any more/);
+  // Before re-sealing, it names the secrets (by fingerprint, never by value) and what it will change.
+  assert.match(rotated.stderr, new RegExp(`^GATEWAY_SECRET: re-sealing under ${fingerprint(GATEWAY_NEW)} what only ${fingerprint(GATEWAY_OLD)} \\(GATEWAY_SECRET_PREVIOUS\\) opens: 1 gateway signing keys, 1 gateway credential pepper$`, 'm'));
+  assert.match(rotated.stderr, new RegExp(`^AGENTMESH_SECRET: re-sealing under ${fingerprint(RUNTIME_NEW)} what only ${fingerprint(RUNTIME_OLD)} \\(AGENTMESH_SECRET_PREVIOUS\\) opens: 1 push configs$`, 'm'));
+  for (const secret of [GATEWAY_NEW, GATEWAY_OLD, RUNTIME_NEW, RUNTIME_OLD]) assert.ok(!(rotated.stdout + rotated.stderr).includes(secret), 'no secret is printed');
   const again = await cli(['secrets', 'rotate', '--check', ...backend.cliArgs], { env });
   assert.equal(again.code, 0, again.stdout + again.stderr);
-  assert.match(again.stdout, /^gateway signing keys: 1 checked, 0 under the previous secret$/m);
+  assert.match(again.stdout, /^gateway signing keys: 1 checked, 1 under the current secret, 0 under the previous secret$/m);
+  assert.match(again.stdout, /^push configs: 1 checked, 1 under the current secret, 0 under the previous secret$/m);
   // The replica that had both secrets serves on, unaffected by the re-sealing.
   assert.equal(await tokenStatus(during, client.client_id, client.client_secret!), 200);
   await during.close();

@@ -57,6 +57,29 @@ describe('createLogger', () => {
     assert.equal((record?.client as Record<string, string>).clientSecret, '[redacted]');
   });
 
+  test('redacts the secrets of a logged config, whether logged as it is or one or two levels down', () => {
+    const dest = memoryDestination();
+    const logger = createLogger({ destination: dest.stream });
+    const secrets = {
+      keyEncryptionSecret: 'K-1',
+      previousKeyEncryptionSecret: 'K-2',
+      storageSecret: 'K-3',
+      previousStorageSecret: 'K-4',
+      signingKeyEncryptionSecret: 'K-5',
+      previousSigningKeyEncryptionSecret: 'K-6',
+    };
+    logger.info({ port: 4000, ...secrets }, 'config as it is');
+    logger.info({ config: { port: 4000, ...secrets } }, 'config one level down');
+    logger.info({ config: { port: 4000, identity: { issuer: 'https://mesh', ...secrets } } }, 'config two levels down');
+    const text = dest.lines.join('');
+    for (let i = 1; i <= 6; i++) assert.ok(!text.includes(`K-${i}`), `K-${i} leaked: ${text}`);
+    const [top, one, two] = dest.records();
+    assert.equal(top?.port, 4000);
+    assert.equal(top?.storageSecret, '[redacted]');
+    assert.equal((one?.config as Record<string, unknown>).port, 4000, 'what is not a secret stays readable');
+    assert.equal(((two?.config as Record<string, unknown>).identity as Record<string, unknown>).issuer, 'https://mesh');
+  });
+
   test('stamps reqId and traceId on lines written inside a request context', () => {
     const dest = memoryDestination();
     const log = createLogger({ destination: dest.stream }).child({ component: 'runtime' });

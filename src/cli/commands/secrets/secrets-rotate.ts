@@ -4,11 +4,16 @@
  * one beside it (and so opens either); this re-seals, under the new secret,
  * what only the previous one opens, then says whether the previous can go.
  * Compare-and-set per row: safe beside serving replicas, and when run twice.
+ *
+ * Against a shared database (a database URL set) the new secret must be
+ * given explicitly: the data dir's generated file is a local secret no
+ * replica has, and re-sealing under it would lock every replica out. Before
+ * re-sealing it names both secrets by fingerprint and what it will change.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type { Database, ResealCount } from '../../../storage/index.js';
+import { secretFingerprint, type Database, type ResealCount } from '../../../storage/index.js';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
 import type { CliContext } from '../../cli-io.js';
 import { openDirectDatabase } from '../../direct-database.js';
@@ -55,10 +60,14 @@ Examples:
   $ agentmesh secrets rotate --check     (exit 1 while anything is still sealed under a previous secret)
 
 For each of GATEWAY_SECRET and AGENTMESH_SECRET whose <NAME>_PREVIOUS (or
-<NAME>_PREVIOUS_FILE) is set, re-seals under <NAME> (else the secret file in
-the data dir: gateway-secret, runtime-secret) what only the previous secret
-opens. Run it once every replica has both secrets; then remove <NAME>_PREVIOUS
-and restart. The steps: docs/operations.md#rotating-gateway_secret-and-agentmesh_secret.
+<NAME>_PREVIOUS_FILE) is set, re-seals under <NAME> (or <NAME>_FILE) what only
+the previous secret opens. With DATABASE_URL or DATABASE_MIGRATION_URL set,
+<NAME> must be given; on SQLite an unset <NAME> is the secret file in the data
+dir (gateway-secret, runtime-secret), as the roles read it. Before re-sealing
+(and with --check) it prints to stderr both secrets' fingerprints and the
+counts it will change.
+Run it once every replica has both secrets; then remove <NAME>_PREVIOUS and
+restart. The steps: docs/operations.md#rotating-gateway_secret-and-agentmesh_secret.
 
 Database: DATABASE_URL=postgres://… if set, else <--data-dir or $AGENTMESH_DATA_DIR or ./.agentmesh>/mesh.db.
 `;
@@ -80,10 +89,17 @@ export function secretsRotateCommand(ctx: CliContext): Command {
 async function rotate(ctx: CliContext, flags: RotateFlags): Promise<ExitCode> {
   const env = ctx.io.env;
   const dataDir = flags.dataDir ?? (env['AGENTMESH_DATA_DIR'] || './.agentmesh');
+  const sharedDatabase = ['DATABASE_URL', 'DATABASE_MIGRATION_URL'].find((name) => env[name]);
   const rotations: Array<{ secret: RotatableSecret; current: string; previous: string }> = [];
   for (const secret of SECRETS) {
     const previous = env[`${secret.name}_PREVIOUS`];
     if (!previous) continue;
+    if (!env[secret.name] && sharedDatabase !== undefined) {
+      throw new AgentmeshError(
+        ErrorCodes.CLI_USAGE,
+        `${secret.name} is unset: with ${sharedDatabase} set, give the new secret as ${secret.name} or ${secret.name}_FILE (the one every replica now has); the data dir's generated secret file is not used, as no replica has it`,
+      );
+    }
     const current = env[secret.name] || (await readSecretFile(join(dataDir, secret.file), secret.name));
     if (current === previous) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${secret.name}_PREVIOUS equals ${secret.name}: set ${secret.name} to the new secret`);
     rotations.push({ secret, current, previous });
@@ -95,7 +111,14 @@ async function rotate(ctx: CliContext, flags: RotateFlags): Promise<ExitCode> {
   const { database } = await openDirectDatabase(env, flags.dataDir);
   const counts: Record<string, ResealCount> = {};
   try {
-    for (const { secret, current, previous } of rotations) Object.assign(counts, await secret.reseal(database, current, previous, dryRun));
+    for (const { secret, current, previous } of rotations) {
+      // Counted first and said before any row changes: the last look an operator gets at which
+      // secret it seals under. `--check` says it too, so a replica's environment can be compared.
+      const planned = await secret.reseal(database, current, previous, true);
+      const changes = Object.entries(planned).map(([kind, c]) => `${c.underPrevious} ${kind}`).join(', ');
+      ctx.io.stderr.write(`${secret.name}: ${dryRun ? 'would re-seal' : 're-sealing'} under ${secretFingerprint(current)} what only ${secretFingerprint(previous)} (${secret.name}_PREVIOUS) opens: ${changes}\n`);
+      Object.assign(counts, dryRun ? planned : await secret.reseal(database, current, previous, false));
+    }
   } finally {
     await database.close();
   }
@@ -104,7 +127,7 @@ async function rotate(ctx: CliContext, flags: RotateFlags): Promise<ExitCode> {
   if (flags.json === true) ctx.io.stdout.write(`${JSON.stringify({ counts, remaining: left }, null, 2)}\n`);
   else {
     for (const [kind, c] of Object.entries(counts)) {
-      ctx.io.stdout.write(`${kind}: ${c.checked} checked, ${c.underPrevious} under the previous secret${dryRun ? '' : `, ${c.resealed} re-sealed`}\n`);
+      ctx.io.stdout.write(`${kind}: ${c.checked} checked, ${c.underCurrent} under the current secret, ${c.underPrevious} under the previous secret${dryRun ? '' : `, ${c.resealed} re-sealed`}\n`);
     }
     ctx.io.stdout.write(left === 0 ? `nothing is sealed under ${names} any more: remove it and restart the replicas\n` : `${left} still sealed under ${names}${dryRun ? ': run `agentmesh secrets rotate`' : ' (changed while read): run again'}\n`);
   }

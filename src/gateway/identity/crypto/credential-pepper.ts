@@ -36,17 +36,17 @@ export async function resealCredentialPepper(database: Database, keys: DerivedKe
   if (!dryRun) await loadCredentialPepper(database, keys);
   const stored = await readSealedPepper(database);
   // Not stored yet (dry run on a database no gateway of this version opened): it will be adopted under the current key.
-  if (stored === null) return { checked: 0, underPrevious: 0, resealed: 0 };
+  if (stored === null) return { checked: 0, underCurrent: 0, underPrevious: 0, resealed: 0 };
   const opened = openPepper(keys, stored);
-  if (!opened.underPrevious) return { checked: 1, underPrevious: 0, resealed: 0 };
-  if (dryRun) return { checked: 1, underPrevious: 1, resealed: 0 };
+  if (!opened.underPrevious) return { checked: 1, underCurrent: 1, underPrevious: 0, resealed: 0 };
+  if (dryRun) return { checked: 1, underCurrent: 0, underPrevious: 1, resealed: 0 };
   const result = await database.db
     .updateTable('identity_state')
     .set({ credential_pepper: sealValue(keys.keyEncryption.current, opened.plaintext, CONTEXT) })
     .where('id', '=', 1)
     .where('credential_pepper', '=', stored)
     .executeTakeFirst();
-  return { checked: 1, underPrevious: 1, resealed: Number(result.numUpdatedRows) };
+  return { checked: 1, underCurrent: 0, underPrevious: 1, resealed: Number(result.numUpdatedRows) };
 }
 
 async function readSealedPepper(database: Database): Promise<string | null> {

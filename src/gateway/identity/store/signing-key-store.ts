@@ -86,10 +86,13 @@ export class SigningKeyStore {
    */
   async resealUnderPrevious(dryRun: boolean): Promise<ResealCount> {
     const rows = await this.#db.selectFrom('identity_signing_keys').select(['kid', 'private_key']).orderBy('generation').execute();
-    const count: ResealCount = { checked: rows.length, underPrevious: 0, resealed: 0 };
+    const count: ResealCount = { checked: rows.length, underCurrent: 0, underPrevious: 0, resealed: 0 };
     for (const row of rows) {
       const opened = openPrivateKey(this.#keys, row.private_key, row.kid);
-      if (!opened.underPrevious) continue;
+      if (!opened.underPrevious) {
+        count.underCurrent++;
+        continue;
+      }
       count.underPrevious++;
       if (dryRun) continue;
       const result = await this.#db

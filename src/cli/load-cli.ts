@@ -7,7 +7,7 @@
  * built), loads the ES modules as before. A process only ever loads one of
  * the two, so no class exists twice in it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cliCacheDir } from './cache-dir.js';
 import { requireWithCodeCache } from './code-cache.js';
@@ -40,10 +40,27 @@ export function bundleServes(args: readonly string[]): boolean {
 export async function loadCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<LoadedCli> {
   const args = argv.slice(2);
   const bundle = fileURLToPath(new URL('./bundle.cjs', import.meta.url));
-  if (env['AGENTMESH_CLI_BUNDLE'] !== '0' && bundleServes(args) && existsSync(bundle)) {
+  if (env['AGENTMESH_CLI_BUNDLE'] !== '0' && bundleServes(args) && existsSync(bundle) && bundleIsCurrent(bundle)) {
     const cacheDir = env['AGENTMESH_CODE_CACHE'] === '0' ? undefined : cliCacheDir(env);
     const name = [...commandsNamedIn(args)].join('-') || 'help';
     return requireWithCodeCache(bundle, { cacheDir, name }) as LoadedCli;
   }
   return import('./program.js');
+}
+
+/**
+ * False when TypeScript compiled into dist/ after the bundle was built (a
+ * `tsc`-only rebuild while developing): the bundle may then hold older code
+ * than the ES modules, and a `send` would run it while every other command
+ * runs the new code. The build info file is not shipped in the package, so
+ * an installed CLI always uses its bundle. Two stat calls.
+ */
+export function bundleIsCurrent(bundle: string, buildInfo = fileURLToPath(new URL('../../.tsbuildinfo.build', import.meta.url))): boolean {
+  let compiledAt: number;
+  try {
+    compiledAt = statSync(buildInfo).mtimeMs;
+  } catch {
+    return true;
+  }
+  return statSync(bundle).mtimeMs >= compiledAt;
 }

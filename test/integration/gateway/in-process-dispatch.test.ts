@@ -12,7 +12,8 @@ import { Socket } from 'node:net';
 import { CancelTaskRequest, GetTaskRequest } from '@a2a-js/sdk';
 import { connectAgent } from '../../../src/cli/index.js';
 import { InProcessServers } from '../../../src/gateway/index.js';
-import { createClient, startGateway } from '../../helpers/gateway-fixture.js';
+import { ADMIN_TOKEN, createClient, startGateway } from '../../helpers/gateway-fixture.js';
+import { outputsOf, runMessage, startOrchestrator } from '../../helpers/orchestrator-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { startRuntime, testAgent } from '../../helpers/runtime-fixture.js';
 import { CANCELED, COMPLETED, asTask, sendRequest, startWaitTask } from '../../helpers/sdk-client.js';
@@ -78,6 +79,40 @@ describe('the gateway dispatches to agents of its own process in memory', { skip
     const rows = await gw.gateway.audit.tail({ limit: 50 });
     assert.ok(rows.some((r) => r.eventType === 'a2a.call' && r.tenant === 'acme' && r.targetAgent === 'tester' && r.method === 'SendMessage' && r.outcome === 'ok'));
     assert.equal((await gw.gateway.audit.verify()).ok, true);
+  });
+
+  test("an orchestrator of the same process calls the gateway in memory: a workflow's steps never touch TCP", async (t) => {
+    const viaGateway = { tcp: 0, memory: 0 };
+    gw.gateway.app.server.on('request', (req) => {
+      if (req.method !== 'POST' || !req.url?.startsWith('/agents/tester')) return;
+      if (req.socket instanceof Socket) viaGateway.tcp++;
+      else viaGateway.memory++;
+    });
+    const own = await (
+      await fetch(`${gw.url}/v1/clients`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: JSON.stringify({ name: 'orchestrator', tenant: 'platform', scopes: ['gateway:delegate', 'a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'], authMethod: 'client_secret_basic' }),
+      })
+    ).json() as { client_id: string; client_secret: string };
+    assert.equal(inProcess.add(gw.url, gw.gateway.app.server), true);
+    const orch = await startOrchestrator({}, {
+      inProcess,
+      config: { gatewayUrl: gw.url, clientId: own.client_id, clientSecret: own.client_secret, registryUrl: registry.url, runtime: { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true } },
+    });
+    t.after(() => orch.close());
+    inProcess.add(orch.url, orch.orchestrator.runtime.app.server);
+    await until('the gateway to route to the orchestrator', async () => gw.gateway.router.agent('orchestrator')?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    const res = await fetch(`${gw.url}/agents/orchestrator`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: runMessage('name: in-memory\nsteps:\n  - { id: sum, call: { agent: tester, skill: sum }, input: { numbers: [1, 2, 3] } }\n') } }),
+    });
+    const body = (await res.json()) as { result: { task: unknown } };
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.deepEqual(outputsOf(body.result.task), { sum: 6 });
+    assert.ok(viaGateway.memory >= 1, `step calls through the gateway: ${JSON.stringify(viaGateway)}`);
+    assert.equal(viaGateway.tcp, 0, "no step call reached the gateway over TCP");
   });
 
   test('only plain-HTTP origins are served in memory', () => {

@@ -116,7 +116,9 @@ export function upCommand(ctx: CliContext): Command {
         // Behind the embedded gateway with its own client: child calls carry the caller's tenant and are charged to it.
         Object.assign(orchestratorConfig, { gatewayUrl, ...orchestratorClientCredentials, registryUrl: env['REGISTRY_URL'] ?? registryUrl });
         orchestratorConfig.runtime = { ...orchestratorConfig.runtime, ...agentLinks };
-        const orchestrator = await launchOrchestrator(orchestratorConfig);
+        // Its calls to the gateway stay in this process too.
+        inProcess?.add(gatewayUrl, gateway.app.server);
+        const orchestrator = await launchOrchestrator(orchestratorConfig, { ...(inProcess && { inProcess }) });
         closers.push(() => orchestrator.orchestrator.close());
         inProcess?.add(orchestrator.url, orchestrator.orchestrator.runtime.app.server);
         let workflowLines = '';

@@ -41,7 +41,9 @@ describe('the packed package installed with production dependencies only', { tim
       assert.fail(`npm install --omit=dev failed:\n${err.stderr ?? String(err)}`);
     });
     bin = join(project, 'node_modules', 'agentmesh', 'dist', 'src', 'cli', 'bin.js');
-  });
+    // Its own deadline: a hook gets the runner's --test-timeout (300 s), not the suite's, and packing
+    // (a full build) plus the install took longer than that on a loaded 2-core host.
+  }, { timeout: 900_000 });
 
   after(async () => {
     for (const child of children) {

@@ -5,8 +5,10 @@
  */
 export { createRouteSkill } from './route-skill.js';
 export type { RouteSkillOptions } from './route-skill.js';
-export { selectTarget } from './select-target.js';
-export type { RouteTarget, SelectTargetOptions } from './select-target.js';
+export { selectTarget, decideRoute, ROUTE_EXPLAIN_KEY } from './select-target.js';
+export type { RouteTarget, SelectTargetOptions, RouteDecision, RouteExplain, RouteCandidate, RoutableWorkflow, LearnedRoutes } from './select-target.js';
+export { routableWorkflow } from './routable-workflow.js';
+export type { WorkflowLike } from './routable-workflow.js';
 export { parseRouteRequest, ROUTE_METADATA_KEY } from './route-request.js';
 export type { RouteRequest } from './route-request.js';
 export { RegistryReader } from './registry-reader.js';

@@ -2,7 +2,7 @@ import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { AgentHealth, RegistryAgent, RegistryReader } from './registry-reader.js';
 import type { RouteRequest } from './route-request.js';
 import { matchCard, type CardMatch } from './skill-match.js';
-import { textTerms, type TextTerm } from './text-terms.js';
+import { agentDocument, findCues, rank, textTerms, workflowDocument, type RankDocument, type RankedCandidate, type TextTerm, type WorkflowDocumentSource } from '../../ranking/index.js';
 
 /** Where the router decided to send a message, and why. */
 export interface RouteTarget {
@@ -18,6 +18,61 @@ export interface RouteTarget {
   health: AgentHealth;
 }
 
+/** The task metadata key of a routing decision's explanation (issue 21 §4). */
+export const ROUTE_EXPLAIN_KEY = 'agentmesh.route.explain';
+
+/** A workflow the router can start: what the ranking reads of it. */
+export type RoutableWorkflow = WorkflowDocumentSource;
+
+/** Requests users confirmed for a candidate, per tenant (issue 21 §1): the ranking counts them. */
+export interface LearnedRoutes {
+  /** Candidate id (agent name or `workflow:<name>`) → confirmed requests, for one tenant. */
+  forTenant(tenant: string): Promise<Map<string, string[]>>;
+  /** Records that `text` was confirmed to mean `candidate` for `tenant`. */
+  add(tenant: string, candidate: string, text: string): Promise<void>;
+}
+
+/** One candidate of a decision, with why it fits. */
+export interface RouteCandidate extends RankedCandidate {
+  /** What it does (the first sentence of its description) and what of the request it matched. */
+  why: string;
+}
+
+/** Why a message went where it went (task metadata `agentmesh.route.explain`). */
+export interface RouteExplain {
+  /** The request text (clipped). */
+  text: string;
+  /** `route` / `ask` / `none` / `workflow` for text; `agent` / `skill` / `tags` / `conversation` / `choice` otherwise. */
+  decision: 'route' | 'ask' | 'none' | 'workflow' | 'agent' | 'skill' | 'tags' | 'conversation' | 'choice';
+  /** The candidate chosen. */
+  chosen?: string;
+  /** The rule that decided, in words. */
+  rule: string;
+  /** Intent cues the request holds. */
+  cues: string[];
+  /** The best candidates, best first, with scores, coverage and what matched. */
+  candidates: RouteCandidate[];
+}
+
+/** What {@link decideRoute} decided. */
+export type RouteDecision =
+  | { kind: 'route'; target: RouteTarget; explain: RouteExplain }
+  | { kind: 'workflow'; workflow: string; explain: RouteExplain }
+  | { kind: 'ask'; candidates: RouteCandidate[]; question: string; explain: RouteExplain; fallback: RouteTarget | undefined }
+  | { kind: 'none'; error: AgentmeshError; explain: RouteExplain };
+
+/**
+ * The best candidate must cover this share of the request's words (IDF
+ * weighted, names and numbers aside), or the answer is "no agent for this".
+ */
+const MIN_COVERAGE = 0.2;
+/** …and score at least this (raw): more than one word matched in a strong field, or a cue. */
+const MIN_RAW = 3.4;
+/** Below those, two or more candidates covering this share of a request make it vague rather than foreign: the router asks. */
+const VAGUE_COVERAGE = 0.6;
+/** A runner-up scoring at least this share of the best is a close call: the router asks. */
+const ASK_RATIO = 0.85;
+
 /** What {@link selectTarget} takes. */
 export interface SelectTargetOptions {
   registry: RegistryReader;
@@ -28,13 +83,12 @@ export interface SelectTargetOptions {
   route?: RouteRequest | undefined;
   /** The caller's tenant: agents open only to other tenants are not candidates. */
   tenant?: string | undefined;
+  /** Workflows the router can start: candidates beside the agents. */
+  workflows?: readonly RoutableWorkflow[] | undefined;
+  /** Confirmed requests per tenant, counted by the ranking. */
+  learned?: LearnedRoutes | undefined;
 }
 
-/**
- * Registry scores (0–100) this close to the best count as a tie, so a
- * healthy agent is preferred over a degraded one that is barely more relevant.
- */
-const RELEVANCE_TIE = 10;
 /** Matched words quoted in the reason. */
 const REASON_WORDS = 4;
 const HEALTH_RANK: Record<AgentHealth, number> = { healthy: 0, degraded: 1, unknown: 2, down: 3 };
@@ -55,8 +109,11 @@ interface Candidate {
  * 2. `route.skill` and/or `route.tags`: agents offering the skill / carrying
  *    the tags (more tags first), healthy before degraded before unknown,
  *    then by how well the text matches their card.
- * 3. Otherwise the registry's text search; scores within {@link RELEVANCE_TIE}
- *    of the best are a tie broken by health, then score, then the card match.
+ * 3. Otherwise the text: registry search finds the candidates, the shared
+ *    ranking (src/ranking) orders them; a runner-up within {@link ASK_RATIO}
+ *    of the best is a close call (a healthier one wins it; {@link decideRoute}
+ *    asks when health does not decide, selectTarget takes the best); text no
+ *    candidate covers enough of is refused ("No agent for this").
  * The router itself, inactive, down and other tenants' agents are never
  * chosen. The skill is the best-matching skill of the chosen agent.
  *
@@ -100,23 +157,127 @@ export async function selectTarget(options: SelectTargetOptions): Promise<RouteT
     return target(best, skill, route.skill !== undefined ? 'skill' : 'tags', by);
   }
 
-  if (terms.length === 0) throw noRoute(options.text.trim() === '' ? 'the message has no text to route by and no agentmesh.route metadata' : `the text '${clipText(options.text)}' has no words to route by`, excluded);
-  const hits = await registry.search(options.text);
-  // Records carry what search results lack: the skills (to pick one), tenants and tags.
+  const decision = await rankText(options, terms, eligible, excluded);
+  if (decision.kind === 'none') throw noRoute(decision.explain.rule, excluded, true);
+  if (decision.kind === 'workflow') throw noRoute(`the text fits workflow '${decision.workflow}', which selectTarget cannot start`, excluded);
+  const chosen = decision.kind === 'route' ? decision.target : decision.fallback;
+  if (chosen === undefined) throw noRoute(decision.explain.rule, excluded);
+  return chosen;
+}
+
+/**
+ * The full decision on a message's route (issue 21 §2, §4): what
+ * {@link selectTarget} does, and for text routing also whether to ask
+ * (the best candidates are too close to call), to start a workflow, or to
+ * answer that no agent does this; every decision carries its explanation
+ * (candidates, scores, the cues that decided).
+ *
+ * Text no agent covers is the decision `none`, with the error to answer
+ * ("No agent for this: …", `AM_ERR_REGISTRY_AGENT_NOT_FOUND`, exposed).
+ *
+ * @throws AgentmeshError `AM_ERR_REGISTRY_AGENT_NOT_FOUND` (exposed) for a named agent, skill or tags that fit nothing;
+ *   `AM_ERR_HTTP_UPSTREAM_FAILED` when the registry cannot be read.
+ */
+export async function decideRoute(options: SelectTargetOptions): Promise<RouteDecision> {
+  const route = options.route;
+  if (route?.agent !== undefined || route?.skill !== undefined || route?.tags !== undefined) {
+    const target = await selectTarget(options);
+    return { kind: 'route', target, explain: { text: clipText(options.text), decision: target.via === 'text' ? 'route' : target.via, chosen: target.agent, rule: target.reason, cues: [], candidates: [] } };
+  }
+  const excluded: string[] = [];
+  const eligible = (agent: RegistryAgent): boolean => {
+    const why = ineligibility(agent, options);
+    if (why !== undefined) excluded.push(`${agent.name} (${why})`);
+    return why === undefined;
+  };
+  const decision = await rankText(options, textTerms(options.text), eligible, excluded);
+  if (decision.kind === 'none') return { ...decision, error: noRoute(decision.explain.rule, excluded, true) };
+  return decision;
+}
+
+/** Candidates kept in an explanation. */
+const EXPLAINED = 5;
+
+async function rankText(options: SelectTargetOptions, terms: TextTerm[], eligible: (a: RegistryAgent) => boolean, excluded: string[]): Promise<RouteDecision | { kind: 'none'; explain: RouteExplain }> {
+  const { registry } = options;
+  const text = clipText(options.text);
+  if (terms.length === 0) {
+    const rule = options.text.trim() === '' ? 'the message has no text to route by and no agentmesh.route metadata' : `the text '${text}' has no words to route by`;
+    return { kind: 'none', explain: { text, decision: 'none', rule, cues: [], candidates: [] } };
+  }
+  // Candidates: what registry search finds for the text, and for each intent cue, what it finds for the cue's words
+  // (a request for "reimbursed training courses" names no word of the HR card, but its cue does).
+  const cueQueries = findCues(options.text).flatMap((c) => (c.cue.prefers.length > 0 ? [c.cue.prefers.join(' ')] : []));
+  const found = await Promise.all([registry.search(options.text), ...cueQueries.map((q) => registry.search(q))]);
+  const hits = [...new Map(found.flat().map((h) => [h.name, h])).values()];
+  // Records carry what search results lack: the skills (to pick one), tenants, tags, department and input schemas.
   const agents = await Promise.all(hits.map((h) => (h.name === options.self ? undefined : registry.agent(h.name))));
   if (hits.some((h) => h.name === options.self)) excluded.push(`${options.self} (the router itself)`);
-  const candidates: Candidate[] = [];
-  for (const [i, agent] of agents.entries()) {
-    if (agent === undefined || !eligible(agent)) continue;
-    candidates.push({ agent, match: matchCard(agent.card, agent.tags, terms), tagsMatched: 0, score: hits[i]!.score });
+  const pool = agents.filter((a): a is RegistryAgent => a !== undefined && eligible(a));
+  const learned = options.tenant !== undefined && options.learned !== undefined ? await options.learned.forTenant(options.tenant) : new Map<string, string[]>();
+  const documents: RankDocument[] = [
+    ...pool.map((a) => agentDocument({ name: a.name, card: a.card, tags: a.tags, department: a.department, inputSchemas: a.inputSchemas, learned: learned.get(a.name) })),
+    ...(options.workflows ?? []).map((w) => workflowDocument({ ...w, learned: learned.get(`workflow:${w.name}`) })),
+  ];
+  const ranking = rank(options.text, documents);
+  const byId = new Map(pool.map((a) => [a.name, a]));
+  const explained = (list: RankedCandidate[]): RouteCandidate[] => list.slice(0, EXPLAINED).map((c) => ({ ...c, why: whyItFits(c, byId.get(c.id), options.workflows) }));
+  const candidates = ranking.candidates.filter((c) => c.raw > 0);
+  const best = candidates[0];
+  const explain = (decision: RouteExplain['decision'], rule: string, chosen?: string): RouteExplain => ({ text, decision, ...(chosen !== undefined && { chosen }), rule, cues: ranking.cues, candidates: explained(candidates) });
+  const fits = (c: RankedCandidate): boolean => c.raw >= MIN_RAW && c.coverage >= MIN_COVERAGE;
+  if (best !== undefined && !fits(best)) {
+    // Vague: words several candidates know, nothing specific ("we need to do something about our leads").
+    const vague = candidates.filter((c) => c.coverage >= VAGUE_COVERAGE).slice(0, 3);
+    if (vague.length >= 2) {
+      const asked = explained(vague);
+      return { kind: 'ask', candidates: asked, question: askQuestion(asked), explain: explain('ask', `the request is too vague to choose (best score ${best.score}): asking which of ${asked.map((c) => c.id).join(', ')} is meant`), fallback: undefined };
+    }
   }
-  const top = Math.max(...candidates.map((c) => c.score));
-  const contenders = candidates.filter((c) => c.score >= top - RELEVANCE_TIE);
-  contenders.sort((a, b) => HEALTH_RANK[a.agent.health] - HEALTH_RANK[b.agent.health] || b.score - a.score || b.match.score - a.match.score || byName(a, b));
-  const best = contenders[0];
-  if (best === undefined) throw noRoute(`no agent matched the text '${clipText(options.text)}'`, excluded);
-  const why = best.match.matched.length > 0 ? `matched ${quote(best.match.matched)}` : `best text match (score ${best.score})`;
-  return target(best, best.match.skill, 'text', why);
+  if (best === undefined || !fits(best)) {
+    const rule = best === undefined ? `nothing in the mesh matches '${text}'` : `nothing in the mesh covers '${text}' (closest: ${best.id}, score ${best.score}, covering ${Math.round(best.coverage * 100)}% of its words)`;
+    return { kind: 'none', explain: explain('none', rule) };
+  }
+  // Close calls: the runner-ups within ASK_RATIO of the best. A healthier best among them still wins outright.
+  const close = candidates.slice(1).filter((c) => c.raw >= best.raw * ASK_RATIO && c.coverage >= MIN_COVERAGE);
+  const healthOf = (c: RankedCandidate): number => (c.kind === 'workflow' ? 0 : HEALTH_RANK[byId.get(c.id)!.health]);
+  const healthier = close.filter((c) => healthOf(c) < healthOf(best));
+  const chosen = healthier.length > 0 && close.every((c) => healthOf(c) !== healthOf(best)) ? [...healthier].sort((a, b) => healthOf(a) - healthOf(b) || b.raw - a.raw)[0]! : best;
+  if (close.length > 0 && chosen === best && close.some((c) => healthOf(c) === healthOf(best))) {
+    const asked = explained([best, ...close]).slice(0, 3);
+    const rule = `${asked.map((c) => c.id).join(', ')} fit about as well (within ${Math.round((1 - ASK_RATIO) * 100)}% of the best score): asking which is meant`;
+    // selectTarget, which cannot ask, takes the best agent among them.
+    const first = [best, ...close].find((c) => c.kind === 'agent');
+    const agent = first === undefined ? undefined : byId.get(first.id);
+    const match = agent === undefined ? undefined : matchCard(agent.card, agent.tags, terms);
+    const fallback = agent === undefined || match === undefined ? undefined : target({ agent, match, tagsMatched: 0, score: first!.score }, match.skill, 'text', reasonOf(first!));
+    return { kind: 'ask', candidates: asked, question: askQuestion(asked), explain: explain('ask', rule), fallback };
+  }
+  if (chosen.kind === 'workflow') {
+    return { kind: 'workflow', workflow: chosen.id.slice('workflow:'.length), explain: explain('workflow', `best score ${chosen.score} (${chosen.cues.join(', ')})`, chosen.id) };
+  }
+  const agent = byId.get(chosen.id)!;
+  const match = matchCard(agent.card, agent.tags, terms);
+  const rule = chosen !== best ? `healthier than ${best.id}, which scored about as well` : `best score ${chosen.score}, ahead of ${candidates[1] ? `${candidates[1].id} (${candidates[1].score})` : 'no other candidate'}`;
+  return { kind: 'route', target: target({ agent, match, tagsMatched: 0, score: chosen.score }, match.skill, 'text', reasonOf(chosen)), explain: explain('route', rule, chosen.id) };
+}
+
+function reasonOf(c: RankedCandidate): string {
+  const cues = c.cues.filter((x) => x.startsWith('cue:') || x.startsWith('learned')).map((x) => x.replace(/^cue:/, ''));
+  const words = c.matched.length > 0 ? `matched ${quote(c.matched)}` : `best text match (score ${c.score})`;
+  return cues.length > 0 ? `${words}; cues ${cues.join(', ')}` : words;
+}
+
+/** One line on why a candidate fits: what it does, and what of the request it matched. */
+function whyItFits(c: RankedCandidate, agent: RegistryAgent | undefined, workflows: readonly RoutableWorkflow[] | undefined): string {
+  const what = agent !== undefined ? agent.card.description : (workflows?.find((w) => `workflow:${w.name}` === c.id)?.description ?? '');
+  const first = what.split(/(?<=[.:;])\s/)[0]?.replace(/[.:;]$/, '') ?? '';
+  return `${first}${c.matched.length > 0 ? ` (matched ${quote(c.matched)})` : ''}`;
+}
+
+function askQuestion(candidates: RouteCandidate[]): string {
+  const lines = candidates.map((c, i) => `${i + 1}. ${c.id}: ${c.why}`);
+  return `Which of these is meant? Answer with a number or a name.\n${lines.join('\n')}`;
 }
 
 async function explicitTarget(name: string, skill: string | undefined, terms: TextTerm[], options: SelectTargetOptions, eligible: (a: RegistryAgent) => boolean, excluded: string[]): Promise<RouteTarget> {
@@ -145,9 +306,10 @@ function ineligibility(agent: RegistryAgent, options: SelectTargetOptions): stri
   return undefined;
 }
 
-function noRoute(tried: string, excluded: string[]): AgentmeshError {
+export function noRoute(tried: string, excluded: string[], byText = false): AgentmeshError {
   const skipped = excluded.length > 0 ? `; left out: ${[...new Set(excluded)].join(', ')}` : '';
-  return new AgentmeshError(ErrorCodes.REGISTRY_AGENT_NOT_FOUND, `No agent to route to: ${tried}${skipped}. Name one with message.metadata["agentmesh.route"] = { agent, skill?, tags? }.`, { expose: true });
+  const head = byText ? 'No agent for this' : 'No agent to route to';
+  return new AgentmeshError(ErrorCodes.REGISTRY_AGENT_NOT_FOUND, `${head}: ${tried}${skipped}. Name one with message.metadata["agentmesh.route"] = { agent, skill?, tags? }.`, { expose: true });
 }
 
 /** The requested tags the agent carries (the registry compares tags case-insensitively). */

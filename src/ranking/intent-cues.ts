@@ -68,13 +68,13 @@ const CUES: readonly IntentCue[] = [
   },
   {
     id: 'support',
-    pattern: /\b(can'?t log ?in|locked out|down for|crash\w*|errors?|bug|billed|refund|complaint|incident|ticket|reported|outage|urgent|who picks (that|this) up|which team|triage|prioriti[sz]e this)\b/i,
+    pattern: /\b(can'?t log ?in|locked out|down for|crash\w*|errors?|bug|billed|charged twice|refund|complaint|incident|ticket|reported|outage|urgent|who picks (that|this) up|who should handle|which team|triage|prioriti[sz]e this|feature request|asking (if|whether) we could)\b/i,
     prefers: ['support', 'ticket', 'triage'],
     weight: 2.5,
   },
   {
     id: 'policy',
-    pattern: /\b(vacation|holidays?|sick (days?|leave)|parental|work from home|remote work|benefits?|reimburs\w*|harassment|resign\w*|notice period do employees|policy on|training courses?|expenses? for)\b/i,
+    pattern: /\b(vacation|holidays?|days off|time off|sick (days?|leave)|parental|having a baby|work from home|remote work|benefits?|reimburs\w*|harass\w*|coworker|resign\w*|notice period do employees|policy on|training courses?|expenses? for)\b/i,
     prefers: ['policy', 'handbook', 'benefits'],
     weight: 2.5,
   },
@@ -104,7 +104,7 @@ const CUES: readonly IntentCue[] = [
   },
   {
     id: 'echo',
-    pattern: /\b(echo|repeat back|say hello back|so I know the mesh works)\b/i,
+    pattern: /\b(echo|repeat (back|what)|say hello back|so I know the mesh works)\b/i,
     prefers: ['echo'],
     weight: 3,
   },

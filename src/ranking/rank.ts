@@ -67,6 +67,8 @@ const GENERIC = stemSet([
 const LEARNED_WEIGHT = 6;
 /** Similarity (share of the request's topic words) below which a confirmed request is not counted. */
 const LEARNED_MIN_SIMILARITY = 0.5;
+/** What saying a phrase of a candidate's skill name as written adds. */
+const PHRASE_WEIGHT = 3;
 /** Share of the score a candidate keeps whatever its coverage; the rest grows with coverage. */
 const COVERAGE_FLOOR = 0.5;
 /** The 0–100 score of a raw score of this many well-matched words' worth is about 63. */
@@ -86,6 +88,8 @@ export interface RankedCandidate {
   matched: string[];
   /** What decided, for explanations: `field:word`, `cue:<id>`, `learned`. */
   cues: string[];
+  /** Distinct pieces of evidence: topic words matched (generic ones aside), cues, a confirmed request. */
+  evidence: number;
 }
 
 /** The ranking of one request. */
@@ -100,6 +104,8 @@ export interface Ranking {
 
 interface AnalyzedDocument {
   doc: RankDocument;
+  /** Stem sequences of two words or more of what the candidate and its skills are called ("Score leads"). */
+  phrases: string[][];
   fields: Record<Field, Set<string>>;
   all: Set<string>;
   learned: Array<Set<string>>;
@@ -184,6 +190,13 @@ function score(d: AnalyzedDocument, terms: TextTerm[], weightOf: (t: TextTerm) =
       total += known(term) ? weight : weight / 4;
     }
   }
+  // A phrase of its name said as written ("score my leads" for "Score leads"): the request names the skill.
+  const sequence = terms.map((t) => t.stem);
+  const phrase = d.phrases.find((p) => containsRun(sequence, p));
+  if (phrase !== undefined) {
+    raw += PHRASE_WEIGHT;
+    cues.push(`phrase:${phrase.join(' ')}`);
+  }
   for (const cue of favoured) {
     raw += cue.cue.weight * 2;
     cues.push(`cue:${cue.cue.id}`);
@@ -204,9 +217,10 @@ function score(d: AnalyzedDocument, terms: TextTerm[], weightOf: (t: TextTerm) =
     covered = Math.max(covered, total * learned);
   }
   const coverage = total === 0 ? (raw > 0 ? 1 : 0) : Math.min(1, covered / total);
+  const evidence = terms.filter((t) => !GENERIC.has(t.stem) && matched.includes(t.word)).length + favoured.length + (learned > 0 ? 1 : 0);
   // Covering more of the request counts, as in the registry's BM25 coverage: a candidate strong on one word of three loses to one matching all three.
   raw *= COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage;
-  return { id: d.doc.id, kind: d.doc.kind, score: Math.round(100 * (1 - Math.exp(-raw / SCORE_SCALE / 2))), raw: Math.round(raw * 100) / 100, coverage: Math.round(coverage * 100) / 100, matched, cues };
+  return { id: d.doc.id, kind: d.doc.kind, score: Math.round(100 * (1 - Math.exp(-raw / SCORE_SCALE / 2))), raw: Math.round(raw * 100) / 100, coverage: Math.round(coverage * 100) / 100, matched, cues, evidence };
 }
 
 function analyze(doc: RankDocument): AnalyzedDocument {
@@ -216,7 +230,17 @@ function analyze(doc: RankDocument): AnalyzedDocument {
     fields[field] = stemSet(doc[field]);
     for (const stem of fields[field]) all.add(stem);
   }
-  return { doc, fields, all, learned: (doc.learned ?? []).map((q) => stemSet([q])) };
+  const phrases = [...doc.name, ...doc.skills].map((n) => textTerms(n).map((t) => t.stem)).filter((p) => p.length >= 2);
+  return { doc, fields, all, phrases, learned: (doc.learned ?? []).map((q) => stemSet([q])) };
+}
+
+/** Whether `run` occurs in `sequence` as consecutive items. */
+function containsRun(sequence: readonly string[], run: readonly string[]): boolean {
+  outer: for (let i = 0; i + run.length <= sequence.length; i++) {
+    for (let j = 0; j < run.length; j++) if (sequence[i + j] !== run[j]) continue outer;
+    return true;
+  }
+  return false;
 }
 
 /**

@@ -17,3 +17,5 @@ export { MemoryConversationStore } from './conversation-store.js';
 export type { Conversation, ConversationKey, ConversationStore, MemoryConversationStoreOptions } from './conversation-store.js';
 export { SqlConversationStore } from './sql-conversation-store.js';
 export type { SqlConversationStoreOptions } from './sql-conversation-store.js';
+export { MemoryLearnedRoutes, SqlLearnedRoutes } from './learned-routes.js';
+export type { SqlLearnedRoutesOptions } from './learned-routes.js';

@@ -68,6 +68,8 @@ export type RouteDecision =
 const MIN_COVERAGE = 0.2;
 /** …and score at least this (raw): more than one word matched in a strong field, or a cue. */
 const MIN_RAW = 3.4;
+/** A lower score suffices for a candidate covering {@link VAGUE_COVERAGE} of the request with two pieces of evidence. */
+const MIN_RAW_FOCUSED = 2;
 /** Below those, two or more candidates covering this share of a request make it vague rather than foreign: the router asks. */
 const VAGUE_COVERAGE = 0.6;
 /** A runner-up scoring at least this share of the best is a close call: the router asks. */
@@ -225,7 +227,8 @@ async function rankText(options: SelectTargetOptions, terms: TextTerm[], eligibl
   const candidates = ranking.candidates.filter((c) => c.raw > 0);
   const best = candidates[0];
   const explain = (decision: RouteExplain['decision'], rule: string, chosen?: string): RouteExplain => ({ text, decision, ...(chosen !== undefined && { chosen }), rule, cues: ranking.cues, candidates: explained(candidates) });
-  const fits = (c: RankedCandidate): boolean => c.raw >= MIN_RAW && c.coverage >= MIN_COVERAGE;
+  // Enough evidence: a good score, or a lower one covering most of the request with two topic words or a cue.
+  const fits = (c: RankedCandidate): boolean => (c.raw >= MIN_RAW && c.coverage >= MIN_COVERAGE) || (c.raw >= MIN_RAW_FOCUSED && c.coverage >= VAGUE_COVERAGE && c.evidence >= 2);
   if (best !== undefined && !fits(best)) {
     // Vague: words several candidates know, nothing specific ("we need to do something about our leads").
     const vague = candidates.filter((c) => c.coverage >= VAGUE_COVERAGE).slice(0, 3);
@@ -235,7 +238,7 @@ async function rankText(options: SelectTargetOptions, terms: TextTerm[], eligibl
     }
   }
   if (best === undefined || !fits(best)) {
-    const rule = best === undefined ? `nothing in the mesh matches '${text}'` : `nothing in the mesh covers '${text}' (closest: ${best.id}, score ${best.score}, covering ${Math.round(best.coverage * 100)}% of its words)`;
+    const rule = best === undefined ? `no agent matched the text '${text}'` : `nothing in the mesh covers '${text}' (closest: ${best.id}, score ${best.score}, covering ${Math.round(best.coverage * 100)}% of its words)`;
     return { kind: 'none', explain: explain('none', rule) };
   }
   // Close calls: the runner-ups within ASK_RATIO of the best. A healthier best among them still wins outright.

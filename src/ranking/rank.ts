@@ -66,7 +66,7 @@ const GENERIC = stemSet([
 /** How much a request's similarity to a confirmed request adds, at full similarity. */
 const LEARNED_WEIGHT = 6;
 /** Similarity (share of the request's topic words) below which a confirmed request is not counted. */
-const LEARNED_MIN_SIMILARITY = 0.5;
+const LEARNED_MIN_SIMILARITY = 0.6;
 /** What saying a phrase of a candidate's skill name as written adds. */
 const PHRASE_WEIGHT = 3;
 /** Share of the score a candidate keeps whatever its coverage; the rest grows with coverage. */
@@ -205,6 +205,7 @@ function score(d: AnalyzedDocument, terms: TextTerm[], weightOf: (t: TextTerm) =
   if (d.doc.kind === 'workflow' && !favoured.some((c) => c.cue.kind === 'workflow')) raw /= 2;
   let learned = 0;
   const stems = new Set(terms.map((t) => t.stem));
+  // Similarity: shared stems over the larger of the two requests (Jaccard-like, strict enough that one common word is not a match).
   for (const example of d.learned) {
     let common = 0;
     for (const s of example) if (stems.has(s)) common += 1;

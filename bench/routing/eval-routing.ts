@@ -75,9 +75,8 @@ async function routeOne(registry: RegistryReader, workflows: RoutableWorkflow[],
   let chosen: string | undefined;
   let reason: string;
   let asked: string[] = [];
-  let ranked: string[] = [];
   const decision = await decideRoute({ registry, self: SELF, text: request.text, tenant: 'default', workflows });
-  ranked = decision.explain.candidates.map((c) => c.id);
+  const ranked = decision.explain.candidates.map((c) => c.id);
   switch (decision.kind) {
     case 'route':
       chosen = decision.target.agent;

@@ -5,7 +5,7 @@
  * users confirmed. Pure functions; imports nothing of the roles.
  */
 export { rank, FIELD_WEIGHTS } from './rank.js';
-export type { RankDocument, RankedCandidate, Ranking } from './rank.js';
+export type { RankDocument, RankedCandidate, Ranking, RankOptions } from './rank.js';
 export { agentDocument, workflowDocument, fieldNames } from './rank-document.js';
 export type { AgentDocumentSource, WorkflowDocumentSource } from './rank-document.js';
 export { findCues, CUE_IDS } from './intent-cues.js';

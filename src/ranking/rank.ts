@@ -67,6 +67,8 @@ const GENERIC = stemSet([
 const LEARNED_WEIGHT = 6;
 /** Similarity (share of the request's topic words) below which a confirmed request is not counted. */
 const LEARNED_MIN_SIMILARITY = 0.6;
+/** What a registry relevance of 100 adds (a strong BM25 match is worth about two well-matched words). */
+const PRIOR_WEIGHT = 6;
 /** What saying a phrase of a candidate's skill name as written adds. */
 const PHRASE_WEIGHT = 3;
 /** Share of the score a candidate keeps whatever its coverage; the rest grows with coverage. */
@@ -90,6 +92,12 @@ export interface RankedCandidate {
   cues: string[];
   /** Distinct pieces of evidence: topic words matched (generic ones aside), cues, a confirmed request. */
   evidence: number;
+}
+
+/** Options of {@link rank}. */
+export interface RankOptions {
+  /** Registry search relevance (0–100) by candidate id: counted when given. */
+  prior?: ReadonlyMap<string, number>;
 }
 
 /** The ranking of one request. */
@@ -128,7 +136,7 @@ interface AnalyzedDocument {
  * @example
  * rank('score leads similar to my best customers', docs).candidates[0]?.id; // 'audience-architect'
  */
-export function rank(text: string, documents: readonly RankDocument[]): Ranking {
+export function rank(text: string, documents: readonly RankDocument[], options: RankOptions = {}): Ranking {
   const terms = textTerms(text);
   const names = namedWords(text);
   const cueMatches = findCues(text);
@@ -146,12 +154,12 @@ export function rank(text: string, documents: readonly RankDocument[]): Ranking 
   const cueStems = new Set(cueMatches.flatMap((c) => [...c.stems]));
   const optional = (term: TextTerm): boolean => names.has(term.word) || /^\d+$/.test(term.word);
   const known = (term: TextTerm): boolean => (df.get(term.stem) ?? 0) > 0;
-  const candidates = analyzed.map((d) => score(d, terms, weightOf, known, cueMatches, cueStems, optional));
+  const candidates = analyzed.map((d) => score(d, terms, weightOf, known, cueMatches, cueStems, optional, options.prior?.get(d.doc.id)));
   candidates.sort((a, b) => b.raw - a.raw || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { candidates, terms: terms.map((t) => t.word), cues: cueMatches.map((c) => c.cue.id) };
 }
 
-function score(d: AnalyzedDocument, terms: TextTerm[], weightOf: (t: TextTerm) => number, known: (t: TextTerm) => boolean, cueMatches: CueMatch[], cueStems: Set<string>, optional: (t: TextTerm) => boolean): RankedCandidate {
+function score(d: AnalyzedDocument, terms: TextTerm[], weightOf: (t: TextTerm) => number, known: (t: TextTerm) => boolean, cueMatches: CueMatch[], cueStems: Set<string>, optional: (t: TextTerm) => boolean, prior: number | undefined): RankedCandidate {
   let raw = 0;
   let covered = 0;
   let total = 0;
@@ -219,12 +227,28 @@ function score(d: AnalyzedDocument, terms: TextTerm[], weightOf: (t: TextTerm) =
   }
   const coverage = total === 0 ? (raw > 0 ? 1 : 0) : Math.min(1, covered / total);
   const evidence = terms.filter((t) => !GENERIC.has(t.stem) && matched.includes(t.word)).length + favoured.length + (learned > 0 ? 1 : 0);
+  // The registry's corpus-wide BM25 relevance (0–100), when known: IDF over every agent, not only these candidates.
+  if (prior !== undefined && prior > 0) {
+    raw += (PRIOR_WEIGHT * Math.min(100, prior)) / 100;
+    cues.push(`bm25:${Math.round(prior)}`);
+  }
   // Covering more of the request counts, as in the registry's BM25 coverage: a candidate strong on one word of three loses to one matching all three.
   raw *= COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage;
   return { id: d.doc.id, kind: d.doc.kind, score: Math.round(100 * (1 - Math.exp(-raw / SCORE_SCALE / 2))), raw: Math.round(raw * 100) / 100, coverage: Math.round(coverage * 100) / 100, matched, cues, evidence };
 }
 
+/** Analyses of documents kept while the document object lives (the registry keeps one per indexed agent). */
+const ANALYZED = new WeakMap<RankDocument, AnalyzedDocument>();
+
 function analyze(doc: RankDocument): AnalyzedDocument {
+  const cached = ANALYZED.get(doc);
+  if (cached !== undefined) return cached;
+  const analyzed = analyzeNow(doc);
+  ANALYZED.set(doc, analyzed);
+  return analyzed;
+}
+
+function analyzeNow(doc: RankDocument): AnalyzedDocument {
   const fields = {} as Record<Field, Set<string>>;
   const all = new Set<string>();
   for (const field of FIELDS) {

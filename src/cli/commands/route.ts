@@ -4,6 +4,7 @@
  * registry with the router's own ranking. Nothing is sent.
  */
 import { Command } from 'commander';
+import type { RouteDecision } from '../../orchestrator/router/index.js';
 import type { CliContext } from '../cli-io.js';
 import { ExitCodes } from '../exit-codes.js';
 import { DEFAULT_REGISTRY_URL } from '../registry-client.js';
@@ -65,7 +66,7 @@ export function routeCommand(ctx: CliContext): Command {
   return command;
 }
 
-type Decision = Awaited<ReturnType<typeof import('../../orchestrator/router/index.js').decideRoute>>;
+type Decision = RouteDecision;
 
 /** The decision in lines; with `explain`, the candidates table and the cues. */
 export function formatDecision(decision: Decision, explain: boolean): string {

@@ -221,6 +221,7 @@ async function rankText(options: SelectTargetOptions, terms: TextTerm[], eligibl
     ...pool.map((a) => agentDocument({ name: a.name, card: a.card, tags: a.tags, department: a.department, inputSchemas: a.inputSchemas, learned: learned.get(a.name) })),
     ...(options.workflows ?? []).map((w) => workflowDocument({ ...w, learned: learned.get(`workflow:${w.name}`) })),
   ];
+  // Without the registry's relevance as a prior: workflows have none, and the thresholds below are set on the ranking alone.
   const ranking = rank(options.text, documents);
   const byId = new Map(pool.map((a) => [a.name, a]));
   const explained = (list: RankedCandidate[]): RouteCandidate[] => list.slice(0, EXPLAINED).map((c) => ({ ...c, why: whyItFits(c, byId.get(c.id), options.workflows) }));

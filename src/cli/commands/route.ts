@@ -4,7 +4,7 @@
  * registry with the router's own ranking. Nothing is sent.
  */
 import { Command } from 'commander';
-import type { RouteDecision } from '../../orchestrator/router/index.js';
+import type { RouteDecision } from '../../orchestrator/index.js';
 import type { CliContext } from '../cli-io.js';
 import { ExitCodes } from '../exit-codes.js';
 import { DEFAULT_REGISTRY_URL } from '../registry-client.js';
@@ -46,7 +46,7 @@ export function routeCommand(ctx: CliContext): Command {
 
   command.action(async (text: string, flags: RouteFlags) => {
     // Loaded here, not at the top: only a `route` run pays for the router (STYLE rule 15).
-    const [{ decideRoute, RegistryReader, routableWorkflow }, { loadWorkflowFolder }] = await Promise.all([import('../../orchestrator/router/index.js'), import('../../orchestrator/workflow/index.js')]);
+    const { decideRoute, RegistryReader, routableWorkflow, loadWorkflowFolder } = await import('../../orchestrator/index.js');
     const url = flags.registry ?? (ctx.io.env.AGENTMESH_REGISTRY || DEFAULT_REGISTRY_URL);
     const timeoutMs = flags.timeout ?? 30_000;
     const registry = new RegistryReader({ url, token: flags.token ?? ctx.io.env.REGISTRY_TOKEN, timeoutMs, cacheTtlMs: 0, ...(ctx.io.fetchImpl && { fetch: ctx.io.fetchImpl }) });

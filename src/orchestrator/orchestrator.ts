@@ -12,7 +12,7 @@ import { WorkflowEngine } from './engine/workflow-engine.js';
 import { WorkflowMetrics } from './engine/workflow-metrics.js';
 import { createInstanceDirectory } from './instance-directory.js';
 import { createOrchestratorAgent, workflowStarter } from './orchestrator-agent.js';
-import { createRouteSkill, MemoryConversationStore, RegistryReader, routableWorkflow, selectTarget, SqlConversationStore, SqlLearnedRoutes, type ConversationStore } from './router/index.js';
+import { createRouteSkill, MemoryConversationStore, ModelChooser, RegistryReader, routableWorkflow, selectTarget, SqlConversationStore, SqlLearnedRoutes, type ConversationStore } from './router/index.js';
 import { loadWorkflowFolder } from './workflow/index.js';
 import type { WorkflowDefinition } from './workflow/workflow-definition.js';
 
@@ -224,6 +224,7 @@ function buildAgent(config: OrchestratorConfig, engine: WorkflowEngine, workflow
             learned,
             workflows: workflows.map(routableWorkflow),
             startWorkflow,
+            ...(config.routerModel ? { model: new ModelChooser(config.routerModel) } : {}),
             ...(anonymousTenant ? { anonymousTenant } : {}),
           }),
         }

@@ -19,3 +19,5 @@ export { SqlConversationStore } from './sql-conversation-store.js';
 export type { SqlConversationStoreOptions } from './sql-conversation-store.js';
 export { MemoryLearnedRoutes, SqlLearnedRoutes } from './learned-routes.js';
 export type { SqlLearnedRoutesOptions } from './learned-routes.js';
+export { ModelChooser } from './model-chooser.js';
+export type { ModelChooserOptions, ModelVerdict, ModelCandidate } from './model-chooser.js';

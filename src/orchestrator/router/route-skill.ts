@@ -6,6 +6,7 @@ import { MemoryConversationStore, type Conversation, type ConversationKey, type 
 import { RegistryReader } from './registry-reader.js';
 import { parseRouteRequest, ROUTE_METADATA_KEY } from './route-request.js';
 import { MemoryLearnedRoutes } from './learned-routes.js';
+import type { ModelChooser } from './model-chooser.js';
 import { decideRoute, ROUTE_EXPLAIN_KEY, selectTarget, type LearnedRoutes, type RoutableWorkflow, type RouteCandidate, type RouteDecision, type RouteExplain, type RouteTarget } from './select-target.js';
 
 /** What {@link createRouteSkill} takes. */
@@ -39,6 +40,8 @@ export interface RouteSkillOptions {
   startWorkflow?: (name: string, ctx: SkillContext) => Promise<unknown>;
   /** Requests users confirmed for a route, per tenant (an explicit choice, a correction): default in memory; `SqlLearnedRoutes` shares them. */
   learned?: LearnedRoutes;
+  /** Optional model routing among the top candidates (issue 21 §3); unset = the lexical ranking alone. */
+  model?: ModelChooser;
 }
 
 /**
@@ -79,6 +82,7 @@ export function createRouteSkill(options: RouteSkillOptions): DynamicSkillDefini
     workflows: options.workflows ?? [],
     startWorkflow: options.startWorkflow,
     learned: options.learned ?? new MemoryLearnedRoutes(),
+    model: options.model,
   };
   return {
     name: 'Route to the right agent',
@@ -102,6 +106,7 @@ interface RouteDeps {
   workflows: readonly RoutableWorkflow[];
   startWorkflow: ((name: string, ctx: SkillContext) => Promise<unknown>) | undefined;
   learned: LearnedRoutes;
+  model: ModelChooser | undefined;
 }
 
 /** The data part of the router's question when it asks which candidate is meant. */
@@ -132,7 +137,7 @@ async function route(ctx: SkillContext, deps: RouteDeps): Promise<unknown> {
   } else {
     // Naming another agent than the conversation's is a correction: the ranking learns it.
     if (request?.agent !== undefined && previous !== undefined && previous.agent !== request.agent && ctx.text.trim() !== '') learnedFrom(request.agent);
-    let decision: RouteDecision = await decideRoute({ registry: deps.registry, self: deps.self, text: ctx.text, route: request, tenant, workflows: deps.workflows, learned: deps.learned });
+    let decision: RouteDecision = await decideRoute({ registry: deps.registry, self: deps.self, text: ctx.text, route: request, tenant, workflows: deps.workflows, learned: deps.learned, model: deps.model });
     let asks = 0;
     for (;;) {
       if (decision.kind === 'none') {
@@ -150,7 +155,7 @@ async function route(ctx: SkillContext, deps: RouteDeps): Promise<unknown> {
       const choice = parseChoice(reply, decision.candidates);
       if (choice === undefined) {
         // Not a choice: more words about the request. Rank again with them.
-        decision = await decideRoute({ registry: deps.registry, self: deps.self, text: `${ctx.text} ${reply}`, tenant, workflows: deps.workflows, learned: deps.learned });
+        decision = await decideRoute({ registry: deps.registry, self: deps.self, text: `${ctx.text} ${reply}`, tenant, workflows: deps.workflows, learned: deps.learned, model: deps.model });
         continue;
       }
       learnedFrom(choice.id);
@@ -223,6 +228,7 @@ async function route(ctx: SkillContext, deps: RouteDeps): Promise<unknown> {
 
 /** The routing decision as a status line, its explanation in the update's data and in the task's metadata (issue 21 §4). */
 function reportRoute(ctx: SkillContext, line: string, explain: RouteExplain, data: Record<string, unknown> = {}): void {
+  if (explain.model !== undefined) ctx.log.info({ routerModel: { choice: explain.model.choice, latencyMs: explain.model.latencyMs, error: explain.model.error, prompt: explain.model.prompt } }, 'router asked the model');
   ctx.progress(line, { ...data, [ROUTE_EXPLAIN_KEY]: explain }, { taskMetadata: { [ROUTE_EXPLAIN_KEY]: explain } });
 }
 

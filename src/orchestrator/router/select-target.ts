@@ -1,5 +1,6 @@
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { AgentHealth, RegistryAgent, RegistryReader } from './registry-reader.js';
+import type { ModelChooser, ModelVerdict } from './model-chooser.js';
 import type { RouteRequest } from './route-request.js';
 import { matchCard, type CardMatch } from './skill-match.js';
 import { agentDocument, findCues, rank, textTerms, workflowDocument, type RankDocument, type RankedCandidate, type TextTerm, type WorkflowDocumentSource } from '../../ranking/index.js';
@@ -52,6 +53,8 @@ export interface RouteExplain {
   cues: string[];
   /** The best candidates, best first, with scores, coverage and what matched. */
   candidates: RouteCandidate[];
+  /** When a model was asked (issue 21 §3): its prompt, choice and latency, or why it gave none. */
+  model?: ModelVerdict;
 }
 
 /** What {@link decideRoute} decided. */
@@ -89,6 +92,8 @@ export interface SelectTargetOptions {
   workflows?: readonly RoutableWorkflow[] | undefined;
   /** Confirmed requests per tenant, counted by the ranking. */
   learned?: LearnedRoutes | undefined;
+  /** Optional model routing: asked to choose among the top candidates when two or more fit; the lexical decision stands when it fails. */
+  model?: ModelChooser | undefined;
 }
 
 /** Matched words quoted in the reason. */
@@ -194,7 +199,25 @@ export async function decideRoute(options: SelectTargetOptions): Promise<RouteDe
   };
   const decision = await rankText(options, textTerms(options.text), eligible, excluded);
   if (decision.kind === 'none') return { ...decision, error: noRoute(decision.explain.rule, excluded, true) };
-  return decision;
+  return options.model === undefined ? decision : askModel(options, options.model, decision);
+}
+
+/**
+ * Optional model routing (issue 21 §3): the model chooses among the top
+ * candidates that fit (two or more); its choice must be one of them. On a
+ * failure, a timeout or an answer naming none, the lexical decision stands.
+ * Either way the verdict (prompt, choice, latency) is in the explanation.
+ */
+async function askModel(options: SelectTargetOptions, model: ModelChooser, decision: Exclude<RouteDecision, { kind: 'none' }>): Promise<RouteDecision> {
+  const pool = decision.kind === 'ask' ? decision.candidates : decision.explain.candidates.filter((c) => c.raw >= MIN_RAW_FOCUSED && c.coverage >= MIN_COVERAGE).slice(0, 3);
+  if (pool.length < 2) return decision;
+  const verdict = await model.choose(options.text, pool.map((c) => ({ id: c.id, why: c.why })));
+  const explain: RouteExplain = { ...decision.explain, model: verdict };
+  if (verdict.choice === undefined) return { ...decision, explain } as RouteDecision;
+  const rule = `chosen by the model among ${pool.map((c) => c.id).join(', ')} in ${verdict.latencyMs} ms`;
+  if (verdict.choice.startsWith('workflow:')) return { kind: 'workflow', workflow: verdict.choice.slice('workflow:'.length), explain: { ...explain, decision: 'workflow', chosen: verdict.choice, rule } };
+  const target = await selectTarget({ ...options, route: { agent: verdict.choice } });
+  return { kind: 'route', target: { ...target, via: 'text', reason: `chosen by the model (${verdict.latencyMs} ms)` }, explain: { ...explain, decision: 'route', chosen: verdict.choice, rule } };
 }
 
 /** Candidates kept in an explanation. */

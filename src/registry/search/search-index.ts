@@ -81,6 +81,8 @@ export interface ListResponse {
 const SEARCH_PAGE_SIZE = 10;
 /** Results re-ordered by the shared ranking (the router reads 20). */
 const RERANK_HEAD = 20;
+/** Re-ordered heads kept (a few hundred bytes each). */
+const HEAD_CACHE_ENTRIES = 4_096;
 const LIST_PAGE_SIZE = 20;
 const MAX_TEXT_LENGTH = 1000;
 const LIST_CACHE_SIZE = 8;
@@ -113,6 +115,8 @@ export class SearchIndex {
   #revision = 0;
   readonly #listCache = new Map<string, { revision: number; keyed: KeyedAgent[] }>();
   readonly #verdicts = new Map<string, { revision: number; verdicts: Int8Array }>();
+  /** Re-ordered heads of searches (text and head → order), valid for one revision. */
+  readonly #headCache = new Map<string, { revision: number; order: number[] }>();
 
   constructor(options: SearchIndexOptions) {
     this.#baseUrl = checkBaseUrl(options?.baseUrl);
@@ -174,13 +178,19 @@ export class SearchIndex {
 
     const { ordinals, scores } = this.#ranker.rank(text);
     const admit = this.#admitter(filter, tenant);
-    // Positions (in `ordinals`) of every admitted result, in BM25 order.
+    // Positions (in `ordinals`) of the admitted results needed (the head and this page), in BM25 order.
+    const needed = Math.max(offset + pageSize, RERANK_HEAD);
     const admitted: number[] = [];
     let total = 0;
-    for (let i = 0; i < ordinals.length; i++) {
-      if (admit !== undefined && !admit(ordinals[i]!)) continue;
-      if (total < offset + pageSize || total < RERANK_HEAD) admitted.push(i);
-      total += 1;
+    if (admit === undefined) {
+      total = ordinals.length;
+      for (let i = 0; i < Math.min(total, needed); i++) admitted.push(i);
+    } else {
+      for (let i = 0; i < ordinals.length; i++) {
+        if (!admit(ordinals[i]!)) continue;
+        if (total < needed) admitted.push(i);
+        total += 1;
+      }
     }
     const { order } = this.#rerankHead(text, admitted.slice(0, RERANK_HEAD).map((i) => ordinals[i]!), admitted.slice(0, RERANK_HEAD).map((i) => scores[i]!));
     // Scores stay the registry's (BM25-based, ard.md §7.2), made non-increasing along the new order.
@@ -207,10 +217,17 @@ export class SearchIndex {
    */
   #rerankHead(text: string, head: readonly number[], relevance: readonly number[]): { order: number[] } {
     if (head.length === 0) return { order: [] };
+    // Cached per text and head until the next change: a repeated search costs a lookup (STYLE rule 13).
+    const key = `${text}\u0000${head.join(',')}`;
+    const cached = this.#headCache.get(key);
+    if (cached !== undefined && cached.revision === this.#revision) return { order: cached.order };
     const agents = head.map((o) => this.#ranker.agentAt(o));
     const ranking = rank(text, agents.map((a) => a.rankDoc), { prior: new Map(agents.map((a, k) => [a.name, relevance[k]!])) });
     const byName = new Map(ranking.candidates.map((c) => [c.id, c]));
     const order = head.map((_, k) => k).sort((a, b) => (byName.get(agents[b]!.name)?.raw ?? 0) - (byName.get(agents[a]!.name)?.raw ?? 0) || a - b);
+    this.#headCache.delete(key);
+    if (this.#headCache.size >= HEAD_CACHE_ENTRIES) this.#headCache.delete(this.#headCache.keys().next().value!);
+    this.#headCache.set(key, { revision: this.#revision, order });
     return { order };
   }
 

@@ -234,7 +234,7 @@ function reportRoute(ctx: SkillContext, line: string, explain: RouteExplain, dat
 
 /** Starts a workflow as this task's work: the orchestrator's own workflow skills do the running. */
 async function runWorkflow(ctx: SkillContext, deps: RouteDeps, name: string, explain: RouteExplain): Promise<unknown> {
-  if (deps.startWorkflow === undefined) throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `workflow ${name} fits, but this router cannot start workflows`, { expose: true });
+  if (deps.startWorkflow === undefined) throw Errors.routeWorkflowUnavailable({ workflow: name });
   reportRoute(ctx, `Starting workflow ${name}: ${explain.rule}`, explain, { [ROUTE_METADATA_KEY]: { workflow: name, via: explain.decision } });
   return deps.startWorkflow(name, ctx);
 }
@@ -256,7 +256,7 @@ export function parseChoice(reply: string, candidates: readonly RouteCandidate[]
 }
 
 function noChoice(candidates: readonly RouteCandidate[]): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `No choice could be read from the answers; name one of ${candidates.map((c) => c.id).join(', ')} in message.metadata["agentmesh.route"] = { agent }.`, { expose: true });
+  return Errors.routeNoChoice({ candidates: candidates.map((c) => c.id).join(', ') });
 }
 
 function textOf(message: { parts: ReadonlyArray<{ content?: { $case: string; value?: unknown } | undefined }> }): string {

@@ -251,8 +251,12 @@ export function parseChoice(reply: string, candidates: readonly RouteCandidate[]
   const bare = (id: string): string => id.replace(/^workflow:/, '');
   const exact = candidates.find((c) => c.id.toLowerCase() === text || bare(c.id).toLowerCase() === text);
   if (exact !== undefined) return exact;
-  const named = candidates.filter((c) => new RegExp(`(^|[^a-z0-9-])${bare(c.id).toLowerCase().replace(/[-]/g, '\\-')}($|[^a-z0-9-])`).test(text));
+  const named = candidates.filter((c) => new RegExp(`(^|[^a-z0-9-])${escapeRegExp(bare(c.id).toLowerCase())}($|[^a-z0-9-])`).test(text));
   return named.length === 1 ? named[0] : undefined;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
 }
 
 function noChoice(candidates: readonly RouteCandidate[]): AgentmeshError {

@@ -84,3 +84,10 @@ describe('reading the choice in a reply', () => {
     assert.equal(parseChoice('I meant the pipeline', candidates), undefined);
   });
 });
+
+test('a candidate id with regular-expression characters is read as text', () => {
+  const odd = [{ id: 'workflow:a+b.c' }, { id: 'x(y)' }] as any[];
+  assert.equal(parseChoice('run a+b.c please', odd)?.id, 'workflow:a+b.c');
+  assert.equal(parseChoice('x(y)', odd)?.id, 'x(y)');
+  assert.equal(parseChoice('aab.c', odd), undefined);
+});

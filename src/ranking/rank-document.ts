@@ -63,6 +63,7 @@ export function workflowDocument(source: WorkflowDocumentSource): RankDocument {
     inputs: [...(source.inputs ?? [])],
     department: [],
     learned: [...(source.learned ?? [])],
+    steps: [...(source.steps ?? [])],
   };
 }
 

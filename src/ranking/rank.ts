@@ -28,6 +28,8 @@ export interface RankDocument {
   department: string[];
   /** Requests a user of this tenant confirmed for this candidate (a choice or a correction). */
   learned?: string[];
+  /** A workflow's steps (the skills they call): a request naming the work of several of them fits the workflow. */
+  steps?: string[];
 }
 
 /**
@@ -69,6 +71,8 @@ const LEARNED_WEIGHT = 6;
 const LEARNED_MIN_SIMILARITY = 0.6;
 /** What a registry relevance of 100 adds (a strong BM25 match is worth about two well-matched words). */
 const PRIOR_WEIGHT = 6;
+/** What each step of a workflow the request names, beyond the first, adds. */
+const STEP_WEIGHT = 3;
 /** What saying a phrase of a candidate's skill name as written adds. */
 const PHRASE_WEIGHT = 3;
 /** Share of the score a candidate keeps whatever its coverage; the rest grows with coverage. */
@@ -117,6 +121,8 @@ interface AnalyzedDocument {
   fields: Record<Field, Set<string>>;
   all: Set<string>;
   learned: Array<Set<string>>;
+  /** Per step, its distinctive stems (those not shared by every step). */
+  steps: Array<Set<string>>;
 }
 
 /**
@@ -209,6 +215,15 @@ function score(d: AnalyzedDocument, terms: TextTerm[], weightOf: (t: TextTerm) =
     raw += cue.cue.weight * 2;
     cues.push(`cue:${cue.cue.id}`);
   }
+  // A workflow whose steps' work the request names, several of them, with a cue that several kinds of work are asked.
+  if (d.steps.length > 1 && favoured.some((c) => c.cue.kind === 'workflow')) {
+    const spelled = new Set(terms.flatMap((t) => [t.stem, ...synonymsOf(t.stem).filter((x) => x.weight === 1).map((x) => x.stem)]));
+    const named = d.steps.filter((step) => [...step].some((stem) => spelled.has(stem))).length;
+    if (named >= 2) {
+      raw += STEP_WEIGHT * (named - 1);
+      cues.push(`steps:${named}`);
+    }
+  }
   // A workflow does several agents' work: without a cue that several kinds of work are asked, one agent's request is that agent's.
   if (d.doc.kind === 'workflow' && !favoured.some((c) => c.cue.kind === 'workflow')) raw /= 2;
   let learned = 0;
@@ -256,7 +271,10 @@ function analyzeNow(doc: RankDocument): AnalyzedDocument {
     for (const stem of fields[field]) all.add(stem);
   }
   const phrases = [...doc.name, ...doc.skills].map((n) => textTerms(n).map((t) => t.stem)).filter((p) => p.length >= 2);
-  return { doc, fields, all, phrases, learned: (doc.learned ?? []).map((q) => stemSet([q])) };
+  const stepStems = [...new Set(doc.steps ?? [])].map((step) => stemSet([step]));
+  const everyStep = stepStems.length > 1 ? [...stepStems[0]!].filter((stem) => stepStems.every((st) => st.has(stem))) : [];
+  const steps = stepStems.map((st) => new Set([...st].filter((stem) => !everyStep.includes(stem))));
+  return { doc, fields, all, phrases, learned: (doc.learned ?? []).map((q) => stemSet([q])), steps };
 }
 
 /** Whether `run` occurs in `sequence` as consecutive items. */

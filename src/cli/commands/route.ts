@@ -89,7 +89,7 @@ export function formatDecision(decision: Decision, explain: boolean): string {
     const e = decision.explain;
     lines.push('', `decision: ${e.decision}${e.chosen ? ` → ${e.chosen}` : ''}`, `rule: ${e.rule}`, `intent cues in the request: ${e.cues.length > 0 ? e.cues.join(', ') : '-'}`);
     if (e.candidates.length > 0) {
-      lines.push('', 'candidate                       score   raw  coverage  evidence');
+      lines.push('', 'candidate                       score   raw  coverage  what counted');
       for (const c of e.candidates) {
         lines.push(`${c.id.padEnd(30)} ${String(c.score).padStart(6)} ${c.raw.toFixed(1).padStart(5)} ${`${Math.round(c.coverage * 100)}%`.padStart(9)}  ${c.cues.join(', ') || '-'}`);
       }

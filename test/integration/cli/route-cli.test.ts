@@ -32,7 +32,7 @@ describe('agentmesh route', () => {
     assert.match(run.stdout, /^route to finance \(calculate-costs\)/);
     assert.match(run.stdout, /^decision: route → finance$/m);
     assert.match(run.stdout, /^intent cues in the request: .*cost/m);
-    assert.match(run.stdout, /^candidate +score +raw +coverage +evidence$/m);
+    assert.match(run.stdout, /^candidate +score +raw +coverage +what counted$/m);
     assert.match(run.stdout, /^finance +\d+ +[\d.]+ +\d+% +.*cue:cost/m);
   });
 

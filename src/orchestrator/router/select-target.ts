@@ -251,6 +251,14 @@ async function rankText(options: SelectTargetOptions, terms: TextTerm[], eligibl
   const candidates = ranking.candidates.filter((c) => c.raw > 0);
   const best = candidates[0];
   const explain = (decision: RouteExplain['decision'], rule: string, chosen?: string): RouteExplain => ({ text, decision, ...(chosen !== undefined && { chosen }), rule, cues: ranking.cues, candidates: explained(candidates) });
+  // selectTarget, which cannot ask, takes the best agent among those it would ask about.
+  const fallbackOf = (asked: RankedCandidate[]): RouteTarget | undefined => {
+    const first = asked.find((c) => c.kind === 'agent');
+    const agent = first === undefined ? undefined : byId.get(first.id);
+    if (first === undefined || agent === undefined) return undefined;
+    const match = matchCard(agent.card, agent.tags, terms);
+    return target({ agent, match, tagsMatched: 0, score: first.score }, match.skill, 'text', reasonOf(first));
+  };
   // Enough evidence: a good score, or a lower one covering most of the request with two topic words or a cue.
   const fits = (c: RankedCandidate): boolean => (c.raw >= MIN_RAW && c.coverage >= MIN_COVERAGE) || (c.raw >= MIN_RAW_FOCUSED && c.coverage >= VAGUE_COVERAGE && c.evidence >= 2);
   if (best !== undefined && !fits(best)) {
@@ -258,7 +266,7 @@ async function rankText(options: SelectTargetOptions, terms: TextTerm[], eligibl
     const vague = candidates.filter((c) => c.coverage >= VAGUE_COVERAGE).slice(0, 3);
     if (vague.length >= 2) {
       const asked = explained(vague);
-      return { kind: 'ask', candidates: asked, question: askQuestion(asked), explain: explain('ask', `the request is too vague to choose (best score ${best.score}): asking which of ${asked.map((c) => c.id).join(', ')} is meant`), fallback: undefined };
+      return { kind: 'ask', candidates: asked, question: askQuestion(asked), explain: explain('ask', `the request is too vague to choose (best score ${best.score}): asking which of ${asked.map((c) => c.id).join(', ')} is meant`), fallback: fallbackOf(vague) };
     }
   }
   if (best === undefined || !fits(best)) {
@@ -273,12 +281,7 @@ async function rankText(options: SelectTargetOptions, terms: TextTerm[], eligibl
   if (close.length > 0 && chosen === best && close.some((c) => healthOf(c) === healthOf(best))) {
     const asked = explained([best, ...close]).slice(0, 3);
     const rule = `${asked.map((c) => c.id).join(', ')} fit about as well (within ${Math.round((1 - ASK_RATIO) * 100)}% of the best score): asking which is meant`;
-    // selectTarget, which cannot ask, takes the best agent among them.
-    const first = [best, ...close].find((c) => c.kind === 'agent');
-    const agent = first === undefined ? undefined : byId.get(first.id);
-    const match = agent === undefined ? undefined : matchCard(agent.card, agent.tags, terms);
-    const fallback = agent === undefined || match === undefined ? undefined : target({ agent, match, tagsMatched: 0, score: first!.score }, match.skill, 'text', reasonOf(first!));
-    return { kind: 'ask', candidates: asked, question: askQuestion(asked), explain: explain('ask', rule), fallback };
+    return { kind: 'ask', candidates: asked, question: askQuestion(asked), explain: explain('ask', rule), fallback: fallbackOf([best, ...close]) };
   }
   if (chosen.kind === 'workflow') {
     return { kind: 'workflow', workflow: chosen.id.slice('workflow:'.length), explain: explain('workflow', `best score ${chosen.score} (${chosen.cues.join(', ')})`, chosen.id) };

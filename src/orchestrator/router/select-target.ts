@@ -239,7 +239,8 @@ async function rankText(options: SelectTargetOptions, terms: TextTerm[], eligibl
   const agents = await Promise.all(hits.map((h) => (h.name === options.self ? undefined : registry.agent(h.name))));
   if (hits.some((h) => h.name === options.self)) excluded.push(`${options.self} (the router itself)`);
   const pool = agents.filter((a): a is RegistryAgent => a !== undefined && eligible(a));
-  const learned = options.tenant !== undefined && options.learned !== undefined ? await options.learned.forTenant(options.tenant) : new Map<string, string[]>();
+  // Confirmed requests refine the ranking; when they cannot be read (the database is away), the ranking goes on without them.
+  const learned = options.tenant !== undefined && options.learned !== undefined ? await options.learned.forTenant(options.tenant).catch(() => new Map<string, string[]>()) : new Map<string, string[]>();
   const documents: RankDocument[] = [
     ...pool.map((a) => agentDocument({ name: a.name, card: a.card, tags: a.tags, department: a.department, inputSchemas: a.inputSchemas, learned: learned.get(a.name) })),
     ...(options.workflows ?? []).map((w) => workflowDocument({ ...w, learned: learned.get(`workflow:${w.name}`) })),

@@ -9,7 +9,7 @@ export { lookalikeScore } from './lead-scorer/lookalike-score.js';
 export default defineAgent({
   card: {
     name: 'lead-scorer',
-    description: 'Scores sales leads by how closely they resemble your best customers (lookalike scoring).',
+    description: 'Scores and ranks sales leads 0-100 so sales knows which to call first, and counts them by band (high, medium, low): lead qualification and prioritization.',
     version: '1.0.0',
     provider: { organization: 'agentmesh examples', url: 'https://github.com/agentmesh' },
   },
@@ -19,15 +19,15 @@ export default defineAgent({
     owner: 'revops@example.com',
     costCenter: 'CC-SALES-01',
     sla: { tier: 'gold', availability: 99.9, maxLatencyMs: 2000 },
-    tags: ['dealscale', 'audience'],
+    tags: ['dealscale', 'lead-scoring'],
     skills: { 'score-leads': { pricing: { creditsPerItem: 1, itemsPath: 'leadIds' } } },
   },
   skills: {
     'score-leads': {
       name: 'Score leads',
-      description: 'Scores leads 0-100 by similarity to the best customers and counts them by band (high 80+, medium 60-79, low); text "score all leads" or data { leadIds: [...], top? }.',
-      tags: ['sales', 'leads', 'scoring', 'lookalike'],
-      examples: ['score leads similar to my best customers', '{"leadIds":["lead-001","lead-002"]}'],
+      description: 'Scores the given leads 0-100 (the score compares each lead with the best customers) and counts them by band (high 80+, medium 60-79, low), best first; text "score all leads" or data { leadIds: [...], top? }.',
+      tags: ['sales', 'leads', 'scoring', 'qualification', 'prioritization'],
+      examples: ['score lead-001, lead-002 and lead-003', 'which of our leads should sales call first?', '{"leadIds":["lead-001","lead-002"]}'],
       input: {
         oneOf: [
           { type: 'string' },

@@ -12,6 +12,7 @@
  *
  *   npm run eval:routing                      # the whole set
  *   npm run eval:routing -- --set other.jsonl # another set
+ *   npm run eval:routing -- --all             # every request with its decision and scores, not only the misses
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { exampleAgents } from '../../agents/index.js';
-import { RegistryReader, selectTarget } from '../../src/orchestrator/router/index.js';
+import { loadWorkflowFolder } from '../../src/orchestrator/index.js';
+import { decideRoute, RegistryReader, routableWorkflow, type RoutableWorkflow } from '../../src/orchestrator/router/index.js';
 import { createRegistry } from '../../src/registry/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { kindOf, readRequestSet, type RequestKind, type RoutingRequest } from './request-set.js';
@@ -31,8 +33,12 @@ const SELF = 'orchestrator';
 interface Outcome {
   request: RoutingRequest;
   kind: RequestKind;
-  /** The router's choice, or undefined when it found no route. */
+  /** The router's choice (an agent, or `workflow:<name>`), or undefined when it asked or found no route. */
   chosen: string | undefined;
+  /** What the router did. */
+  decision: 'route' | 'workflow' | 'ask' | 'none';
+  /** The candidates it asked about. */
+  asked: string[];
   reason: string;
   /** The choice, then the next-ranked search candidates: three at most. */
   top3: string[];
@@ -42,7 +48,7 @@ interface Outcome {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { set: { type: 'string' } } });
+  const { values } = parseArgs({ options: { set: { type: 'string' }, all: { type: 'boolean' } } });
   const setFile = values.set ?? relative(process.cwd(), fileURLToPath(new URL('../../eval/routing/requests.jsonl', import.meta.url)));
   const requests = readRequestSet(setFile);
   const names = new Set(exampleAgents.map((a) => a.name));
@@ -52,32 +58,48 @@ async function main(): Promise<void> {
   const mesh = await startMesh();
   try {
     const registry = new RegistryReader({ url: mesh.registryUrl });
+    const folder = await loadWorkflowFolder(fileURLToPath(new URL('../../workflows/', import.meta.url)));
+    const workflows = folder.workflows.map(routableWorkflow);
     const outcomes: Outcome[] = [];
-    for (const request of requests) outcomes.push(await routeOne(registry, request));
-    print(outcomes, setFile);
+    for (const request of requests) outcomes.push(await routeOne(registry, workflows, request));
+    print(outcomes, setFile, values.all === true);
   } finally {
     await mesh.close();
   }
 }
 
-async function routeOne(registry: RegistryReader, request: RoutingRequest): Promise<Outcome> {
+async function routeOne(registry: RegistryReader, workflows: RoutableWorkflow[], request: RoutingRequest): Promise<Outcome> {
   const kind = kindOf(request.expected);
   const hits = (await registry.search(request.text)).filter((h) => h.name !== SELF);
   const closeCall = hits.length > 1 && hits[0]!.score - hits[1]!.score <= CLOSE_CALL;
   let chosen: string | undefined;
   let reason: string;
-  try {
-    const target = await selectTarget({ registry, self: SELF, text: request.text, tenant: 'default' });
-    chosen = target.agent;
-    reason = `${target.agent}${target.skill ? ` (${target.skill})` : ''}: ${target.reason}`;
-  } catch (err) {
-    reason = `no route: ${(err as Error).message}`;
+  let asked: string[] = [];
+  const decision = await decideRoute({ registry, self: SELF, text: request.text, tenant: 'default', workflows });
+  const ranked = decision.explain.candidates.map((c) => c.id);
+  switch (decision.kind) {
+    case 'route':
+      chosen = decision.target.agent;
+      reason = `${chosen}${decision.target.skill ? ` (${decision.target.skill})` : ''}: ${decision.target.reason}`;
+      break;
+    case 'workflow':
+      chosen = `workflow:${decision.workflow}`;
+      reason = `${chosen}: ${decision.explain.rule}`;
+      break;
+    case 'ask':
+      asked = decision.candidates.map((c) => c.id);
+      reason = `asked: ${decision.explain.rule}`;
+      break;
+    case 'none':
+      reason = `no route: ${decision.error.message}`;
+      break;
   }
-  const top3 = [...new Set([...(chosen ? [chosen] : []), ...hits.map((h) => h.name)])].slice(0, 3);
-  return { request, kind, chosen, reason, top3, searchFirst: hits[0]?.name, closeCall };
+  const scores = decision.explain.candidates.slice(0, 3).map((c) => `${c.id} ${c.raw}/${c.coverage}`).join(', ');
+  const top3 = [...new Set([...(chosen ? [chosen] : []), ...asked, ...ranked])].slice(0, 3);
+  return { request, kind, chosen, decision: decision.kind, asked, reason: `${reason} [${scores}]`, top3, searchFirst: hits[0]?.name, closeCall };
 }
 
-function print(outcomes: Outcome[], setFile: string): void {
+function print(outcomes: Outcome[], setFile: string, all: boolean): void {
   const out = (line = ''): void => {
     process.stdout.write(`${line}\n`);
   };
@@ -87,9 +109,13 @@ function print(outcomes: Outcome[], setFile: string): void {
   const top3 = agents.filter((o) => o.top3.includes(o.request.expected)).length;
   const search1 = agents.filter((o) => o.searchFirst === o.request.expected).length;
   const workflows = of('workflow');
+  const reached = workflows.filter((o) => o.chosen === o.request.expected).length;
   const asks = of('ask');
+  const asked = asks.filter((o) => o.decision === 'ask').length;
   const nones = of('none');
-  const refused = nones.filter((o) => o.chosen === undefined).length;
+  const refused = nones.filter((o) => o.decision === 'none').length;
+  const asksOverall = outcomes.filter((o) => o.decision === 'ask').length;
+  const askedRight = agents.filter((o) => o.decision === 'ask' && o.asked.includes(o.request.expected)).length;
   const closeCalls = outcomes.filter((o) => o.closeCall).length;
 
   out(`routing evaluation: ${outcomes.length} requests from ${setFile}`);
@@ -99,11 +125,14 @@ function print(outcomes: Outcome[], setFile: string): void {
   out(`  top-1 (router's choice)      ${ratio(top1, agents.length)}`);
   out(`  top-3 (choice + next hits)   ${ratio(top3, agents.length)}`);
   out(`  registry search's first hit  ${ratio(search1, agents.length)}`);
-  out(`requests for a workflow: ${workflows.length}; reached it ${ratio(0, workflows.length)} (the router never routes to the orchestrator's own workflows)`);
-  out(`requests to ask about: ${asks.length}; asked ${ratio(0, asks.length)} (the router never asks); close calls among them ${ratio(asks.filter((o) => o.closeCall).length, asks.length)}`);
+  out(`  asked instead (the right agent among the choices) ${ratio(askedRight, agents.filter((o) => o.decision === 'ask').length)}`);
+  out(`  answered "no agent" (wrongly)  ${ratio(agents.filter((o) => o.decision === 'none').length, agents.length)}`);
+  out(`requests for a workflow: ${workflows.length}; reached it ${ratio(reached, workflows.length)}`);
+  out(`requests to ask about: ${asks.length}; asked ${ratio(asked, asks.length)}; close calls among them (registry search) ${ratio(asks.filter((o) => o.closeCall).length, asks.length)}`);
   out(`requests with no agent for them: ${nones.length}; answered "no agent" ${ratio(refused, nones.length)}, routed anyway ${ratio(nones.length - refused, nones.length)}`);
-  out(`answered as expected, all requests (right agent, workflow reached, asked, "no agent"): ${ratio(top1 + refused, outcomes.length)}`);
-  out(`ambiguity rate (runner-up within ${CLOSE_CALL} points of the best, all requests): ${ratio(closeCalls, outcomes.length)}`);
+  out(`answered as expected, all requests (right agent, workflow reached, asked, "no agent"): ${ratio(top1 + reached + asked + refused, outcomes.length)}`);
+  out(`ask rate (the router asked, all requests): ${ratio(asksOverall, outcomes.length)}`);
+  out(`ambiguity rate (registry search's runner-up within ${CLOSE_CALL} points of the best, all requests): ${ratio(closeCalls, outcomes.length)}`);
   out();
   out('per expected agent (top-1 / top-3):');
   const byAgent = new Map<string, Outcome[]>();
@@ -112,11 +141,11 @@ function print(outcomes: Outcome[], setFile: string): void {
     out(`  ${agent.padEnd(22)} ${String(list.filter((o) => o.chosen === agent).length).padStart(2)}/${list.length}  ${String(list.filter((o) => o.top3.includes(agent)).length).padStart(2)}/${list.length}`);
   }
   out();
-  out('misses:');
+  out(all ? 'every request (hits marked +):' : 'misses:');
   for (const o of outcomes) {
-    const hit = o.kind === 'agent' ? o.chosen === o.request.expected : o.kind === 'none' ? o.chosen === undefined : false;
-    if (hit) continue;
-    out(`  [${o.request.expected}] "${o.request.text}"`);
+    const hit = o.kind === 'agent' || o.kind === 'workflow' ? o.chosen === o.request.expected : o.kind === 'none' ? o.decision === 'none' : o.decision === 'ask';
+    if (hit && !all) continue;
+    out(`${hit ? '+ ' : '  '}[${o.request.expected}] "${o.request.text}"`);
     out(`      got ${o.reason}; top-3 ${o.top3.join(', ') || '-'}${o.closeCall ? '; close call' : ''}`);
   }
 }

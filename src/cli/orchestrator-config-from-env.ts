@@ -36,6 +36,15 @@ export function orchestratorConfigFromEnv(env: Record<string, string | undefined
     if (conversations !== 'memory' && conversations !== 'database') throw new Error(`ORCHESTRATOR_CONVERSATIONS must be memory or database, got ${JSON.stringify(conversations)}`);
     config.conversations = conversations;
   }
+  // Optional model routing (issue 21 §3): only when an endpoint and a model are both named.
+  const modelUrl = env['ORCHESTRATOR_ROUTER_MODEL_URL'];
+  const model = env['ORCHESTRATOR_ROUTER_MODEL'];
+  if ((modelUrl || model) && !(modelUrl && model)) throw new Error('ORCHESTRATOR_ROUTER_MODEL_URL and ORCHESTRATOR_ROUTER_MODEL go together: set both, or neither');
+  if (modelUrl && model) {
+    const modelTimeout = env['ORCHESTRATOR_ROUTER_MODEL_TIMEOUT_MS'];
+    if (modelTimeout !== undefined && modelTimeout !== '' && (!/^\d+$/.test(modelTimeout) || Number(modelTimeout) === 0)) throw new Error(`ORCHESTRATOR_ROUTER_MODEL_TIMEOUT_MS must be a positive integer (milliseconds), got ${JSON.stringify(modelTimeout)}`);
+    config.routerModel = { url: modelUrl, model, ...(env['ORCHESTRATOR_ROUTER_MODEL_KEY'] ? { apiKey: env['ORCHESTRATOR_ROUTER_MODEL_KEY'] } : {}), ...(modelTimeout ? { timeoutMs: Number(modelTimeout) } : {}) };
+  }
   const timeout = env['WORKFLOW_TIMEOUT_MS'];
   if (timeout !== undefined && timeout !== '') {
     if (!/^\d+$/.test(timeout) || Number(timeout) === 0) throw new Error(`WORKFLOW_TIMEOUT_MS must be a positive integer (milliseconds), got ${JSON.stringify(timeout)}`);

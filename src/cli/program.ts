@@ -41,6 +41,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'send', term: 'send [options] <url> [text]', summary: 'send a message to an A2A agent and print the task or reply', load: async () => (await import('./commands/send.js')).sendCommand },
   { name: 'tasks', term: 'tasks', summary: 'inspect, list, cancel and follow tasks of an A2A agent', load: async () => (await import('./commands/tasks/tasks.js')).tasksCommand },
   { name: 'workflow', term: 'workflow', summary: 'run workflows on the orchestrator and follow, list, show, cancel and resume their runs', load: async () => (await import('./commands/workflow/workflow.js')).workflowCommand },
+  { name: 'route', term: 'route [options] <text>', summary: 'show where the router would send a request and why (nothing is sent)', load: async () => (await import('./commands/route.js')).routeCommand },
   { name: 'agents', term: 'agents', summary: 'find, inspect and manage agents in the registry', load: async () => (await import('./commands/agents/agents.js')).agentsCommand },
   { name: 'clients', term: 'clients', summary: "manage the gateway's OAuth clients (client credentials)", load: async () => (await import('./commands/clients/clients.js')).clientsCommand },
   { name: 'keys', term: 'keys', summary: "manage the gateway's API keys (X-API-Key)", load: async () => (await import('./commands/keys/keys.js')).keysCommand },

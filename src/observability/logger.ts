@@ -41,6 +41,8 @@ const CONFIG_SECRET_KEYS = [
   'previousStorageSecret',
   'signingKeyEncryptionSecret',
   'previousSigningKeyEncryptionSecret',
+  // The orchestrator's routerModel.apiKey (issue 21 §3).
+  'apiKey',
 ] as const;
 
 /**

@@ -29,6 +29,21 @@ export const orchestratorConfigSchema = z
      * PostgreSQL, \`memory\` on SQLite.
      */
     conversations: z.enum(['memory', 'database']).optional(),
+    /**
+     * Optional model routing (issue 21 §3): an OpenAI-compatible endpoint
+     * asked to choose among the router's top candidates when two or more
+     * fit. Unset = the lexical ranking alone; on failure or timeout the
+     * lexical decision stands.
+     */
+    routerModel: z
+      .object({
+        url: z.string().url(),
+        model: z.string().min(1),
+        apiKey: z.string().min(1).optional(),
+        timeoutMs: z.number().int().positive().default(2000),
+      })
+      .strict()
+      .optional(),
     /** Longest a workflow run may take. Default 24 h. */
     runTimeoutMs: z.number().int().positive().default(24 * 3600 * 1000),
     /** The runtime hosting the orchestrator agent (port default 4300). */

@@ -93,6 +93,24 @@ export function createOrchestratorAgent(options: OrchestratorAgentOptions): Agen
   });
 }
 
+/**
+ * How the router starts a workflow it routed a request to (issue 21): the
+ * run is the router task's own work, exactly as the workflow's skill runs
+ * it, with the message's data part as the inputs (text alone: the inputs'
+ * defaults; a missing required input fails with the inputs' error).
+ */
+export function workflowStarter(options: Pick<OrchestratorAgentOptions, 'engine' | 'workflows' | 'anonymousTenant'>): (name: string, ctx: SkillContext) => Promise<unknown> {
+  const byName = new Map(options.workflows.map((w) => [w.name, w]));
+  return async (name, ctx) => {
+    const workflow = byName.get(name);
+    if (workflow === undefined) throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `workflow ${name} is not offered by this orchestrator`, { expose: true });
+    const data = ctx.message.parts.find((p) => p.content?.$case === 'data');
+    const given = data?.content?.$case === 'data' && typeof data.content.value === 'object' && data.content.value !== null && !Array.isArray(data.content.value) ? (data.content.value as Record<string, unknown>) : {};
+    const inputs = validateWorkflowInputs(workflow, given);
+    return finish(ctx, options.engine, () => options.engine.run(hostOf(ctx, options.anonymousTenant), { definition: workflow, inputs }));
+  };
+}
+
 /** Run events worth keeping in the task's history; the steps' own are summed up by the `steps` artifact. */
 const KEPT_IN_HISTORY: ReadonlySet<RunEvent['type']> = new Set(['run.started', 'step.failed', 'step.input-required', 'run.completed', 'run.failed']);
 

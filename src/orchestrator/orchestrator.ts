@@ -11,8 +11,8 @@ import { RunStore } from './engine/run-store.js';
 import { WorkflowEngine } from './engine/workflow-engine.js';
 import { WorkflowMetrics } from './engine/workflow-metrics.js';
 import { createInstanceDirectory } from './instance-directory.js';
-import { createOrchestratorAgent } from './orchestrator-agent.js';
-import { createRouteSkill, MemoryConversationStore, RegistryReader, selectTarget, SqlConversationStore, type ConversationStore } from './router/index.js';
+import { createOrchestratorAgent, workflowStarter } from './orchestrator-agent.js';
+import { createRouteSkill, MemoryConversationStore, ModelChooser, RegistryReader, routableWorkflow, selectTarget, SqlConversationStore, SqlLearnedRoutes, type ConversationStore } from './router/index.js';
 import { loadWorkflowFolder } from './workflow/index.js';
 import type { WorkflowDefinition } from './workflow/workflow-definition.js';
 
@@ -82,7 +82,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         ...(options.backoffScale !== undefined ? { backoffScale: options.backoffScale } : {}),
       });
       const conversations = openConversations(config, database, log, stack);
-      const agent = buildAgent(config, engine, workflows, caller, registry !== undefined, meshFetch, conversations);
+      const agent = buildAgent(config, engine, workflows, caller, registry !== undefined, meshFetch, conversations, new SqlLearnedRoutes({ db: database.db }));
       const runtime = await createRuntime({ agents: [agent], config: runtimeConfig, logger, database, metrics, tracing, ...(options.bus ? { bus: options.bus } : {}) });
       stack.defer('runtime', () => runtime.close());
       return {
@@ -207,14 +207,31 @@ function openConversations(config: OrchestratorConfig, database: Database, log: 
 }
 
 /** The orchestrator agent: its workflows as skills, and the router skill when a registry is known. */
-function buildAgent(config: OrchestratorConfig, engine: WorkflowEngine, workflows: WorkflowDefinition[], caller: AgentCaller, hasRegistry: boolean, meshFetch: typeof fetch | undefined, store: ConversationStore) {
+function buildAgent(config: OrchestratorConfig, engine: WorkflowEngine, workflows: WorkflowDefinition[], caller: AgentCaller, hasRegistry: boolean, meshFetch: typeof fetch | undefined, store: ConversationStore, learned: SqlLearnedRoutes) {
   const anonymousTenant = config.anonymousTenant ?? (config.gatewayUrl ? undefined : 'default');
+  // The router may start the orchestrator's own workflows when a request fits one (issue 21).
+  const startWorkflow = workflowStarter({ engine, workflows, ...(anonymousTenant ? { anonymousTenant } : {}) });
   return createOrchestratorAgent({
     name: config.name,
     engine,
     workflows,
     runTimeoutMs: config.runTimeoutMs,
     ...(anonymousTenant ? { anonymousTenant } : {}),
-    ...(hasRegistry ? { routeSkill: createRouteSkill({ caller, registryUrl: config.registryUrl!, registryFetch: meshFetch, self: config.name, store, ...(anonymousTenant ? { anonymousTenant } : {}) }) } : {}),
+    ...(hasRegistry
+      ? {
+          routeSkill: createRouteSkill({
+            caller,
+            registryUrl: config.registryUrl!,
+            registryFetch: meshFetch,
+            self: config.name,
+            store,
+            learned,
+            workflows: workflows.map(routableWorkflow),
+            startWorkflow,
+            ...(config.routerModel ? { model: new ModelChooser(config.routerModel) } : {}),
+            ...(anonymousTenant ? { anonymousTenant } : {}),
+          }),
+        }
+      : {}),
   });
 }

@@ -200,6 +200,9 @@ export const Errors = {
   workflowResumeRefused: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: run {runId} {description}', { expose: true }),
   workflowNeedsTenant: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'A workflow runs on behalf of a tenant: call the orchestrator through the gateway', { expose: true }),
   routeNeedsTenant: declare(ErrorCodes.AUTH_UNAUTHENTICATED, "The request carries no tenant: call the orchestrator through the gateway (or configure the route skill's anonymousTenant).", { expose: true }),
+  routeNoAgent: declare(ErrorCodes.REGISTRY_AGENT_NOT_FOUND, 'No agent for this: {reason}. {hint}', { expose: true }),
+  routeNoChoice: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'No choice could be read from the answers; answer with a number or one of {candidates}, or name the agent in message.metadata["agentmesh.route"].agent.', { expose: true }),
+  routeWorkflowUnavailable: declare(ErrorCodes.CONFIG_INVALID, 'Workflow {workflow} fits, but this router cannot start it', { expose: true }),
 
   // outbound calls
   outboundRefused: declare(ErrorCodes.SSRF_BLOCKED, 'Outbound request to {target} refused: {reason}', { details: ['target'] }),

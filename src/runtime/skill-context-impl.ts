@@ -131,7 +131,10 @@ class TaskSkillContext implements SkillContext {
 
   #progress(progressText: string, data?: Record<string, unknown>, options?: ProgressOptions): void {
     // emit()'s promise already swallows a failed write for fire-and-forget callers.
-    void this.#run.emit(this.#status(TaskState.TASK_STATE_WORKING, questionParts(progressText, data), options?.history === false ? { ...TRANSIENT_MESSAGE_METADATA } : undefined));
+    const event = this.#status(TaskState.TASK_STATE_WORKING, questionParts(progressText, data), options?.history === false ? { ...TRANSIENT_MESSAGE_METADATA } : undefined);
+    // Task metadata rides on the status update (task-fold merges it into the task's metadata).
+    if (options?.taskMetadata !== undefined && event.payload?.$case === 'statusUpdate') event.payload.value.metadata = { ...options.taskMetadata };
+    void this.#run.emit(event);
   }
 
   #artifact(input: ArtifactInput): string {

@@ -41,6 +41,8 @@ export interface UsageRecord {
 export interface ProgressOptions {
   /** Keep the status message in the task's history. Default true. */
   history?: boolean;
+  /** Keys merged into the task's own metadata with this update (e.g. the router's `agentmesh.route.explain`). */
+  taskMetadata?: Record<string, unknown>;
 }
 
 /** Options of {@link SkillContext.handOff}. */

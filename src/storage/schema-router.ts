@@ -19,6 +19,18 @@ export interface RouterConversationsTable {
   touched_at: number;
 }
 
+/** Requests users confirmed for a route (issue 21 §1): examples the router's ranking counts, per tenant. */
+export interface RouterLearnedRoutesTable {
+  tenant: string;
+  /** The agent's name, or `workflow:<name>`. */
+  candidate: string;
+  /** The request text as the user wrote it (clipped). */
+  request: string;
+  /** ms since the epoch. */
+  created_at: number;
+}
+
 export interface RouterTables {
   router_conversations: RouterConversationsTable;
+  router_learned_routes: RouterLearnedRoutesTable;
 }

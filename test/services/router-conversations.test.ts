@@ -5,12 +5,16 @@
  * - Two orchestrator replicas on one PostgreSQL (+ Redis): a follow-up that
  *   reaches replica B goes to the specialist replica A chose, in its context
  *   (the default on PostgreSQL); with conversations in memory it does not.
+ * - The same when the specialist was chosen by the user after replica A asked
+ *   (issue 21 §2), and the choice, learned for the tenant, routes the same
+ *   request on replica B without asking (router_learned_routes, row security).
  */
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exampleAgents } from '../../agents/index.js';
 import legal from '../../agents/legal.js';
 import { createOrchestrator, type Orchestrator, type OrchestratorConfigInput } from '../../src/orchestrator/index.js';
 import { SqlConversationStore, type Conversation } from '../../src/orchestrator/router/index.js';
@@ -172,5 +176,52 @@ describe('two orchestrator replicas on PostgreSQL + Redis share the router\'s co
     const [a, b] = [await replica({ conversations: 'memory' }), await replica({ conversations: 'memory' })];
     const task = await followUp(a!, b!);
     assert.match(routedTo(task)[0] ?? '', /^Routing to legal \(review-contract\)/);
+  });
+});
+
+describe('two orchestrator replicas on PostgreSQL + Redis: a specialist the user chose on replica A (issue 21 §2)', { skip: fleetSkip }, () => {
+  let mesh: RegisteredAgents;
+  let schema: TestSchema;
+  const open: Orchestrator[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-router-choice-'));
+
+  before(async () => {
+    mesh = await startRegisteredAgents(exampleAgents);
+    schema = await createTestSchema();
+  });
+  after(async () => {
+    for (const o of open) await o.close();
+    await mesh?.close();
+    await schema?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function replica(): Promise<string> {
+    const orchestrator = await createOrchestrator({
+      config: { registryUrl: mesh.registry.url, runtime: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', databaseUrl: schema.url, databasePoolSize: 2, redisUrl: REDIS_URL, shutdownDeadlineMs: 1000 } },
+    });
+    open.push(orchestrator);
+    return (await orchestrator.listen()).url;
+  }
+
+  test('the follow-up on replica B reaches the chosen specialist, and B routes the same request there without asking', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const text = 'We need to do something about our leads';
+    const asked = (await rpc(a, 'SendMessage', { message: userMessage(text) })).body.result.task;
+    assert.equal(asked.status.state, 'TASK_STATE_INPUT_REQUIRED', JSON.stringify(asked.status));
+    const candidates: Array<{ id: string }> = asked.status.message.parts[1].data['agentmesh.route.ask'].candidates;
+    assert.ok(candidates.some((c) => c.id === 'lead-scorer'), JSON.stringify(candidates));
+    const chosen = (await rpc(a, 'SendMessage', { message: userMessage('lead-scorer', { taskId: asked.id, contextId: asked.contextId }) })).body.result.task;
+    assert.equal(chosen.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(chosen.status));
+    assert.equal(chosen.metadata['agentmesh.route.explain'].chosen, 'lead-scorer');
+
+    const followUp = (await rpc(b, 'SendMessage', { message: userMessage('Review this contract for risky clauses', { contextId: asked.contextId }) })).body.result.task;
+    assert.equal(followUp.metadata['agentmesh.route.explain'].decision, 'conversation');
+    assert.equal(followUp.metadata['agentmesh.route.explain'].chosen, 'lead-scorer');
+
+    const again = (await rpc(b, 'SendMessage', { message: userMessage(text) })).body.result.task;
+    assert.equal(again.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(again.status));
+    assert.equal(again.metadata['agentmesh.route.explain'].chosen, 'lead-scorer');
+    assert.ok(again.metadata['agentmesh.route.explain'].candidates[0].cues.some((c: string) => c.startsWith('learned:')));
   });
 });

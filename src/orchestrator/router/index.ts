@@ -5,8 +5,10 @@
  */
 export { createRouteSkill } from './route-skill.js';
 export type { RouteSkillOptions } from './route-skill.js';
-export { selectTarget } from './select-target.js';
-export type { RouteTarget, SelectTargetOptions } from './select-target.js';
+export { selectTarget, decideRoute, ROUTE_EXPLAIN_KEY } from './select-target.js';
+export type { RouteTarget, SelectTargetOptions, RouteDecision, RouteExplain, RouteCandidate, RoutableWorkflow, LearnedRoutes } from './select-target.js';
+export { routableWorkflow } from './routable-workflow.js';
+export type { WorkflowLike } from './routable-workflow.js';
 export { parseRouteRequest, ROUTE_METADATA_KEY } from './route-request.js';
 export type { RouteRequest } from './route-request.js';
 export { RegistryReader } from './registry-reader.js';
@@ -15,3 +17,7 @@ export { MemoryConversationStore } from './conversation-store.js';
 export type { Conversation, ConversationKey, ConversationStore, MemoryConversationStoreOptions } from './conversation-store.js';
 export { SqlConversationStore } from './sql-conversation-store.js';
 export type { SqlConversationStoreOptions } from './sql-conversation-store.js';
+export { MemoryLearnedRoutes, SqlLearnedRoutes } from './learned-routes.js';
+export type { SqlLearnedRoutesOptions } from './learned-routes.js';
+export { ModelChooser } from './model-chooser.js';
+export type { ModelChooserOptions, ModelVerdict, ModelCandidate } from './model-chooser.js';

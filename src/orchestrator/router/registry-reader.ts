@@ -14,6 +14,10 @@ export interface RegistryAgent {
   tenants: string[] | undefined;
   /** Record-level tags (beyond those of the card's skills). */
   tags: string[];
+  /** The record's department, when it has one. */
+  department: string | undefined;
+  /** The skills' input schemas (registry `metadata.skills[id].inputSchema`): their field names rank too. */
+  inputSchemas: unknown[];
 }
 
 /** One ARD search result: the record name and its relevance, 0–100. */
@@ -47,7 +51,7 @@ const MAX_PAGES = 100;
 /** The registry refuses longer search text (registry/search MAX_TEXT_LENGTH). */
 const MAX_SEARCH_TEXT = 1000;
 /** Search results read: the router re-ranks only the head of the ranking. */
-const SEARCH_PAGE_SIZE = 10;
+const SEARCH_PAGE_SIZE = 20;
 
 /**
  * The registry reads of the router, over HTTP (roles never import each
@@ -154,6 +158,8 @@ function toAgent(json: WireAgentRecord): RegistryAgent {
     card: recordFromJson(json).card,
     tenants: json.metadata?.tenants,
     tags: json.metadata?.tags ?? [],
+    department: json.metadata?.department,
+    inputSchemas: Object.values(json.metadata?.skills ?? {}).flatMap((s) => (s?.inputSchema !== undefined ? [s.inputSchema] : [])),
   };
 }
 

@@ -5,7 +5,9 @@ import { ChildEventRelay } from './child-event-relay.js';
 import { MemoryConversationStore, type Conversation, type ConversationKey, type ConversationStore } from './conversation-store.js';
 import { RegistryReader } from './registry-reader.js';
 import { parseRouteRequest, ROUTE_METADATA_KEY } from './route-request.js';
-import { selectTarget, type RouteTarget } from './select-target.js';
+import { MemoryLearnedRoutes } from './learned-routes.js';
+import type { ModelChooser } from './model-chooser.js';
+import { decideRoute, ROUTE_EXPLAIN_KEY, selectTarget, type LearnedRoutes, type RoutableWorkflow, type RouteCandidate, type RouteDecision, type RouteExplain, type RouteTarget } from './select-target.js';
 
 /** What {@link createRouteSkill} takes. */
 export interface RouteSkillOptions {
@@ -32,6 +34,14 @@ export interface RouteSkillOptions {
   anonymousTenant?: string;
   /** The skill's time limit, input-required waits included, ms. Default: the runtime's `skillTimeoutMs`. */
   timeoutMs?: number;
+  /** Workflows the router may start when a request fits one better than any agent (with `startWorkflow`). */
+  workflows?: readonly RoutableWorkflow[];
+  /** Runs workflow `name` as this task's work (the orchestrator's own workflow skills); its result is the answer. */
+  startWorkflow?: (name: string, ctx: SkillContext) => Promise<unknown>;
+  /** Requests users confirmed for a route, per tenant (an explicit choice, a correction): default in memory; `SqlLearnedRoutes` shares them. */
+  learned?: LearnedRoutes;
+  /** Optional model routing among the top candidates (issue 21 §3); unset = the lexical ranking alone. */
+  model?: ModelChooser;
 }
 
 /**
@@ -62,7 +72,18 @@ export function createRouteSkill(options: RouteSkillOptions): DynamicSkillDefini
   const registry = new RegistryReader({ url: options.registryUrl, token: options.registryToken, fetch: options.registryFetch, ...(options.registryCacheTtlMs !== undefined && { cacheTtlMs: options.registryCacheTtlMs }) });
   const store = options.store ?? new MemoryConversationStore();
   if (options.anonymousTenant !== undefined && (typeof options.anonymousTenant !== 'string' || options.anonymousTenant === '')) throw configError('anonymousTenant must be a non-empty tenant id');
-  const deps: RouteDeps = { caller: options.caller, registry, store, self: options.self, anonymousTenant: options.anonymousTenant };
+  if (options.workflows !== undefined && options.workflows.length > 0 && typeof options.startWorkflow !== 'function') throw configError('workflows need startWorkflow to run them');
+  const deps: RouteDeps = {
+    caller: options.caller,
+    registry,
+    store,
+    self: options.self,
+    anonymousTenant: options.anonymousTenant,
+    workflows: options.workflows ?? [],
+    startWorkflow: options.startWorkflow,
+    learned: options.learned ?? new MemoryLearnedRoutes(),
+    model: options.model,
+  };
   return {
     name: 'Route to the right agent',
     description: 'Hands your request to the best agent for it (by name, skill, tags or what the text is about) and streams its work back; follow-ups in the same conversation reach the same agent.',
@@ -82,7 +103,16 @@ interface RouteDeps {
   store: ConversationStore;
   self: string;
   anonymousTenant: string | undefined;
+  workflows: readonly RoutableWorkflow[];
+  startWorkflow: ((name: string, ctx: SkillContext) => Promise<unknown>) | undefined;
+  learned: LearnedRoutes;
+  model: ModelChooser | undefined;
 }
+
+/** The data part of the router's question when it asks which candidate is meant. */
+export const ROUTE_ASK_KEY = 'agentmesh.route.ask';
+/** Questions asked before the router gives up on a choice it cannot read. */
+const MAX_ASKS = 3;
 
 /** The target of one message: selected, or the conversation's specialist again. */
 type Chosen = Pick<RouteTarget, 'agent' | 'skill' | 'matched' | 'reason'> & { via: RouteTarget['via'] | 'conversation' };
@@ -95,14 +125,51 @@ async function route(ctx: SkillContext, deps: RouteDeps): Promise<unknown> {
   }
   const key = conversationKey(ctx, tenant);
   const previous = await deps.store.get(key);
+  const learnedFrom = (candidate: string): void => {
+    deps.learned.add(tenant, candidate, ctx.text).catch((err: unknown) => ctx.log.warn({ err }, 'could not remember the confirmed route'));
+  };
+  let target: Chosen;
+  let explain: RouteExplain;
   // A route named in the message wins over the conversation's specialist: the client changed its mind.
-  const target: Chosen =
-    previous !== undefined && request === undefined
-      ? { agent: previous.agent, skill: previous.skill, via: 'conversation', matched: [], reason: 'continuing this conversation' }
-      : await selectTarget({ registry: deps.registry, self: deps.self, text: ctx.text, route: request, tenant });
+  if (previous !== undefined && request === undefined) {
+    target = { agent: previous.agent, skill: previous.skill, via: 'conversation', matched: [], reason: 'continuing this conversation' };
+    explain = { text: clip(ctx.text), decision: 'conversation', chosen: previous.agent, rule: 'continuing this conversation', cues: [], candidates: [] };
+  } else {
+    // Naming another agent than the conversation's is a correction: the ranking learns it.
+    if (request?.agent !== undefined && previous !== undefined && previous.agent !== request.agent && ctx.text.trim() !== '') learnedFrom(request.agent);
+    let decision: RouteDecision = await decideRoute({ registry: deps.registry, self: deps.self, text: ctx.text, route: request, tenant, workflows: deps.workflows, learned: deps.learned, model: deps.model });
+    let asks = 0;
+    for (;;) {
+      if (decision.kind === 'none') {
+        reportRoute(ctx, `No agent for this: ${decision.explain.rule}`, decision.explain);
+        throw decision.error;
+      }
+      if (decision.kind === 'workflow') return runWorkflow(ctx, deps, decision.workflow, decision.explain);
+      if (decision.kind === 'route') break;
+      // Ask: the best candidates are too close to call, or the request too vague.
+      if (asks >= MAX_ASKS) throw noChoice(decision.candidates);
+      asks += 1;
+      reportRoute(ctx, `Asking which is meant: ${decision.candidates.map((c) => c.id).join(', ')}`, decision.explain);
+      const answer = await ctx.requestInput(decision.question, { [ROUTE_ASK_KEY]: { candidates: decision.candidates.map((c) => ({ id: c.id, why: c.why, score: c.score })) } });
+      const reply = textOf(answer);
+      const choice = parseChoice(reply, decision.candidates);
+      if (choice === undefined) {
+        // Not a choice: more words about the request. Rank again with them.
+        decision = await decideRoute({ registry: deps.registry, self: deps.self, text: `${ctx.text} ${reply}`, tenant, workflows: deps.workflows, learned: deps.learned, model: deps.model });
+        continue;
+      }
+      learnedFrom(choice.id);
+      const chosenExplain: RouteExplain = { ...decision.explain, decision: 'choice', chosen: choice.id, rule: `chosen by the user among ${decision.candidates.map((c) => c.id).join(', ')}` };
+      if (choice.kind === 'workflow') return runWorkflow(ctx, deps, choice.id.slice('workflow:'.length), chosenExplain);
+      const named = await selectTarget({ registry: deps.registry, self: deps.self, text: ctx.text, route: { agent: choice.id }, tenant });
+      decision = { kind: 'route', target: { ...named, reason: 'chosen by the user' }, explain: chosenExplain };
+    }
+    target = decision.target;
+    explain = decision.explain;
+  }
   // The same specialist again (named again, say) carries on in its own context, where its history is.
   const childContextId = previous !== undefined && previous.agent === target.agent ? previous.childContextId : undefined;
-  ctx.progress(`Routing to ${target.agent}${target.skill ? ` (${target.skill})` : ''}: ${target.reason}`, {
+  reportRoute(ctx, `Routing to ${target.agent}${target.skill ? ` (${target.skill})` : ''}: ${target.reason}`, explain, {
     [ROUTE_METADATA_KEY]: { agent: target.agent, ...(target.skill && { skill: target.skill }), via: target.via, matched: target.matched },
   });
 
@@ -157,6 +224,52 @@ async function route(ctx: SkillContext, deps: RouteDeps): Promise<unknown> {
     if (ctx.signal.aborted) cancelChild();
     await canceling;
   }
+}
+
+/** The routing decision as a status line, its explanation in the update's data and in the task's metadata (issue 21 §4). */
+function reportRoute(ctx: SkillContext, line: string, explain: RouteExplain, data: Record<string, unknown> = {}): void {
+  if (explain.model !== undefined) ctx.log.info({ routerModel: { choice: explain.model.choice, latencyMs: explain.model.latencyMs, error: explain.model.error, prompt: explain.model.prompt } }, 'router asked the model');
+  ctx.progress(line, { ...data, [ROUTE_EXPLAIN_KEY]: explain }, { taskMetadata: { [ROUTE_EXPLAIN_KEY]: explain } });
+}
+
+/** Starts a workflow as this task's work: the orchestrator's own workflow skills do the running. */
+async function runWorkflow(ctx: SkillContext, deps: RouteDeps, name: string, explain: RouteExplain): Promise<unknown> {
+  if (deps.startWorkflow === undefined) throw Errors.routeWorkflowUnavailable({ workflow: name });
+  reportRoute(ctx, `Starting workflow ${name}: ${explain.rule}`, explain, { [ROUTE_METADATA_KEY]: { workflow: name, via: explain.decision } });
+  return deps.startWorkflow(name, ctx);
+}
+
+/**
+ * The candidate a reply names: its number in the list (1-based), its
+ * name (a workflow also by its bare name), or the one name it contains.
+ */
+export function parseChoice(reply: string, candidates: readonly RouteCandidate[]): RouteCandidate | undefined {
+  const text = reply.trim().toLowerCase().replace(/[.!]+$/, '');
+  if (text === '') return undefined;
+  const number = /^#?(\d{1,2})$/.exec(text);
+  if (number) return candidates[Number(number[1]) - 1];
+  const bare = (id: string): string => id.replace(/^workflow:/, '');
+  const exact = candidates.find((c) => c.id.toLowerCase() === text || bare(c.id).toLowerCase() === text);
+  if (exact !== undefined) return exact;
+  const named = candidates.filter((c) => new RegExp(`(^|[^a-z0-9-])${escapeRegExp(bare(c.id).toLowerCase())}($|[^a-z0-9-])`).test(text));
+  return named.length === 1 ? named[0] : undefined;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+}
+
+function noChoice(candidates: readonly RouteCandidate[]): AgentmeshError {
+  return Errors.routeNoChoice({ candidates: candidates.map((c) => c.id).join(', ') });
+}
+
+function textOf(message: { parts: ReadonlyArray<{ content?: { $case: string; value?: unknown } | undefined }> }): string {
+  return message.parts.flatMap((p) => (p.content?.$case === 'text' && typeof p.content.value === 'string' ? [p.content.value] : [])).join(' ');
+}
+
+function clip(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? `${flat.slice(0, 197)}...` : flat;
 }
 
 /** What the specialist gets as its input when the caller forwards `input` rather than parts: the data part, else the text. */

@@ -1,8 +1,9 @@
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
 import type { AgentHealth, RegistryAgent, RegistryReader } from './registry-reader.js';
+import type { ModelChooser, ModelVerdict } from './model-chooser.js';
 import type { RouteRequest } from './route-request.js';
 import { matchCard, type CardMatch } from './skill-match.js';
-import { textTerms, type TextTerm } from './text-terms.js';
+import { agentDocument, findCues, rank, textTerms, workflowDocument, type RankDocument, type RankedCandidate, type TextTerm, type WorkflowDocumentSource } from '../../ranking/index.js';
 
 /** Where the router decided to send a message, and why. */
 export interface RouteTarget {
@@ -18,6 +19,65 @@ export interface RouteTarget {
   health: AgentHealth;
 }
 
+/** The task metadata key of a routing decision's explanation (issue 21 §4). */
+export const ROUTE_EXPLAIN_KEY = 'agentmesh.route.explain';
+
+/** A workflow the router can start: what the ranking reads of it. */
+export type RoutableWorkflow = WorkflowDocumentSource;
+
+/** Requests users confirmed for a candidate, per tenant (issue 21 §1): the ranking counts them. */
+export interface LearnedRoutes {
+  /** Candidate id (agent name or `workflow:<name>`) → confirmed requests, for one tenant. */
+  forTenant(tenant: string): Promise<Map<string, string[]>>;
+  /** Records that `text` was confirmed to mean `candidate` for `tenant`. */
+  add(tenant: string, candidate: string, text: string): Promise<void>;
+}
+
+/** One candidate of a decision, with why it fits. */
+export interface RouteCandidate extends RankedCandidate {
+  /** What it does (the first sentence of its description) and what of the request it matched. */
+  why: string;
+}
+
+/** Why a message went where it went (task metadata `agentmesh.route.explain`). */
+export interface RouteExplain {
+  /** The request text (clipped). */
+  text: string;
+  /** `route` / `ask` / `none` / `workflow` for text; `agent` / `skill` / `tags` / `conversation` / `choice` otherwise. */
+  decision: 'route' | 'ask' | 'none' | 'workflow' | 'agent' | 'skill' | 'tags' | 'conversation' | 'choice';
+  /** The candidate chosen. */
+  chosen?: string;
+  /** The rule that decided, in words. */
+  rule: string;
+  /** Intent cues the request holds. */
+  cues: string[];
+  /** The best candidates, best first, with scores, coverage and what matched. */
+  candidates: RouteCandidate[];
+  /** When a model was asked (issue 21 §3): its prompt, choice and latency, or why it gave none. */
+  model?: ModelVerdict;
+}
+
+/** What {@link decideRoute} decided. */
+export type RouteDecision =
+  | { kind: 'route'; target: RouteTarget; explain: RouteExplain }
+  | { kind: 'workflow'; workflow: string; explain: RouteExplain }
+  | { kind: 'ask'; candidates: RouteCandidate[]; question: string; explain: RouteExplain; fallback: RouteTarget | undefined }
+  | { kind: 'none'; error: AgentmeshError; explain: RouteExplain };
+
+/**
+ * The best candidate must cover this share of the request's words (IDF
+ * weighted, names and numbers aside), or the answer is "no agent for this".
+ */
+const MIN_COVERAGE = 0.2;
+/** …and score at least this (raw): more than one word matched in a strong field, or a cue. */
+const MIN_RAW = 3.4;
+/** A lower score suffices for a candidate covering {@link VAGUE_COVERAGE} of the request with two pieces of evidence. */
+const MIN_RAW_FOCUSED = 2;
+/** Below those, two or more candidates covering this share of a request make it vague rather than foreign: the router asks. */
+const VAGUE_COVERAGE = 0.6;
+/** A runner-up scoring at least this share of the best is a close call: the router asks. */
+const ASK_RATIO = 0.85;
+
 /** What {@link selectTarget} takes. */
 export interface SelectTargetOptions {
   registry: RegistryReader;
@@ -28,13 +88,14 @@ export interface SelectTargetOptions {
   route?: RouteRequest | undefined;
   /** The caller's tenant: agents open only to other tenants are not candidates. */
   tenant?: string | undefined;
+  /** Workflows the router can start: candidates beside the agents. */
+  workflows?: readonly RoutableWorkflow[] | undefined;
+  /** Confirmed requests per tenant, counted by the ranking. */
+  learned?: LearnedRoutes | undefined;
+  /** Optional model routing: asked to choose among the top candidates when two or more fit; the lexical decision stands when it fails. */
+  model?: ModelChooser | undefined;
 }
 
-/**
- * Registry scores (0–100) this close to the best count as a tie, so a
- * healthy agent is preferred over a degraded one that is barely more relevant.
- */
-const RELEVANCE_TIE = 10;
 /** Matched words quoted in the reason. */
 const REASON_WORDS = 4;
 const HEALTH_RANK: Record<AgentHealth, number> = { healthy: 0, degraded: 1, unknown: 2, down: 3 };
@@ -55,8 +116,11 @@ interface Candidate {
  * 2. `route.skill` and/or `route.tags`: agents offering the skill / carrying
  *    the tags (more tags first), healthy before degraded before unknown,
  *    then by how well the text matches their card.
- * 3. Otherwise the registry's text search; scores within {@link RELEVANCE_TIE}
- *    of the best are a tie broken by health, then score, then the card match.
+ * 3. Otherwise the text: registry search finds the candidates, the shared
+ *    ranking (src/ranking) orders them; a runner-up within {@link ASK_RATIO}
+ *    of the best is a close call (a healthier one wins it; {@link decideRoute}
+ *    asks when health does not decide, selectTarget takes the best); text no
+ *    candidate covers enough of is refused ("No agent for this").
  * The router itself, inactive, down and other tenants' agents are never
  * chosen. The skill is the best-matching skill of the chosen agent.
  *
@@ -100,23 +164,151 @@ export async function selectTarget(options: SelectTargetOptions): Promise<RouteT
     return target(best, skill, route.skill !== undefined ? 'skill' : 'tags', by);
   }
 
-  if (terms.length === 0) throw noRoute(options.text.trim() === '' ? 'the message has no text to route by and no agentmesh.route metadata' : `the text '${clipText(options.text)}' has no words to route by`, excluded);
-  const hits = await registry.search(options.text);
-  // Records carry what search results lack: the skills (to pick one), tenants and tags.
+  const decision = await rankText(options, terms, eligible, excluded);
+  if (decision.kind === 'none') throw noRoute(decision.explain.rule, excluded, true);
+  if (decision.kind === 'workflow') throw noRoute(`the text fits workflow '${decision.workflow}', which selectTarget cannot start`, excluded);
+  const chosen = decision.kind === 'route' ? decision.target : decision.fallback;
+  if (chosen === undefined) throw noRoute(decision.explain.rule, excluded);
+  return chosen;
+}
+
+/**
+ * The full decision on a message's route (issue 21 §2, §4): what
+ * {@link selectTarget} does, and for text routing also whether to ask
+ * (the best candidates are too close to call), to start a workflow, or to
+ * answer that no agent does this; every decision carries its explanation
+ * (candidates, scores, the cues that decided).
+ *
+ * Text no agent covers is the decision `none`, with the error to answer
+ * ("No agent for this: …", `AM_ERR_REGISTRY_AGENT_NOT_FOUND`, exposed).
+ *
+ * @throws AgentmeshError `AM_ERR_REGISTRY_AGENT_NOT_FOUND` (exposed) for a named agent, skill or tags that fit nothing;
+ *   `AM_ERR_HTTP_UPSTREAM_FAILED` when the registry cannot be read.
+ */
+export async function decideRoute(options: SelectTargetOptions): Promise<RouteDecision> {
+  const route = options.route;
+  if (route?.agent !== undefined || route?.skill !== undefined || route?.tags !== undefined) {
+    const target = await selectTarget(options);
+    return { kind: 'route', target, explain: { text: clipText(options.text), decision: target.via === 'text' ? 'route' : target.via, chosen: target.agent, rule: target.reason, cues: [], candidates: [] } };
+  }
+  const excluded: string[] = [];
+  const eligible = (agent: RegistryAgent): boolean => {
+    const why = ineligibility(agent, options);
+    if (why !== undefined) excluded.push(`${agent.name} (${why})`);
+    return why === undefined;
+  };
+  const decision = await rankText(options, textTerms(options.text), eligible, excluded);
+  if (decision.kind === 'none') return { ...decision, error: noRoute(decision.explain.rule, excluded, true) };
+  return options.model === undefined ? decision : askModel(options, options.model, decision);
+}
+
+/**
+ * Optional model routing (issue 21 §3): the model chooses among the top
+ * candidates that fit (two or more); its choice must be one of them. On a
+ * failure, a timeout or an answer naming none, the lexical decision stands.
+ * Either way the verdict (prompt, choice, latency) is in the explanation.
+ */
+async function askModel(options: SelectTargetOptions, model: ModelChooser, decision: Exclude<RouteDecision, { kind: 'none' }>): Promise<RouteDecision> {
+  const pool = decision.kind === 'ask' ? decision.candidates : decision.explain.candidates.filter((c) => c.raw >= MIN_RAW_FOCUSED && c.coverage >= MIN_COVERAGE).slice(0, 3);
+  if (pool.length < 2) return decision;
+  const verdict = await model.choose(options.text, pool.map((c) => ({ id: c.id, why: c.why })));
+  const explain: RouteExplain = { ...decision.explain, model: verdict };
+  if (verdict.choice === undefined) return { ...decision, explain } as RouteDecision;
+  const rule = `chosen by the model among ${pool.map((c) => c.id).join(', ')} in ${verdict.latencyMs} ms`;
+  if (verdict.choice.startsWith('workflow:')) return { kind: 'workflow', workflow: verdict.choice.slice('workflow:'.length), explain: { ...explain, decision: 'workflow', chosen: verdict.choice, rule } };
+  const target = await selectTarget({ ...options, route: { agent: verdict.choice } });
+  return { kind: 'route', target: { ...target, via: 'text', reason: `chosen by the model (${verdict.latencyMs} ms)` }, explain: { ...explain, decision: 'route', chosen: verdict.choice, rule } };
+}
+
+/** Candidates kept in an explanation. */
+const EXPLAINED = 5;
+
+async function rankText(options: SelectTargetOptions, terms: TextTerm[], eligible: (a: RegistryAgent) => boolean, excluded: string[]): Promise<RouteDecision | { kind: 'none'; explain: RouteExplain }> {
+  const { registry } = options;
+  const text = clipText(options.text);
+  if (terms.length === 0) {
+    const rule = options.text.trim() === '' ? 'the message has no text to route by and no agentmesh.route metadata' : `the text '${text}' has no words to route by`;
+    return { kind: 'none', explain: { text, decision: 'none', rule, cues: [], candidates: [] } };
+  }
+  // Candidates: what registry search finds for the text, and for each intent cue, what it finds for the cue's words
+  // (a request for "reimbursed training courses" names no word of the HR card, but its cue does).
+  const cueQueries = findCues(options.text).flatMap((c) => (c.cue.prefers.length > 0 ? [c.cue.prefers.join(' ')] : []));
+  const found = await Promise.all([registry.search(options.text), ...cueQueries.map((q) => registry.search(q))]);
+  const hits = [...new Map(found.flat().map((h) => [h.name, h])).values()];
+  // Records carry what search results lack: the skills (to pick one), tenants, tags, department and input schemas.
   const agents = await Promise.all(hits.map((h) => (h.name === options.self ? undefined : registry.agent(h.name))));
   if (hits.some((h) => h.name === options.self)) excluded.push(`${options.self} (the router itself)`);
-  const candidates: Candidate[] = [];
-  for (const [i, agent] of agents.entries()) {
-    if (agent === undefined || !eligible(agent)) continue;
-    candidates.push({ agent, match: matchCard(agent.card, agent.tags, terms), tagsMatched: 0, score: hits[i]!.score });
+  const pool = agents.filter((a): a is RegistryAgent => a !== undefined && eligible(a));
+  // Confirmed requests refine the ranking; when they cannot be read (the database is away), the ranking goes on without them.
+  const learned = options.tenant !== undefined && options.learned !== undefined ? await options.learned.forTenant(options.tenant).catch(() => new Map<string, string[]>()) : new Map<string, string[]>();
+  const documents: RankDocument[] = [
+    ...pool.map((a) => agentDocument({ name: a.name, card: a.card, tags: a.tags, department: a.department, inputSchemas: a.inputSchemas, learned: learned.get(a.name) })),
+    ...(options.workflows ?? []).map((w) => workflowDocument({ ...w, learned: learned.get(`workflow:${w.name}`) })),
+  ];
+  // Without the registry's relevance as a prior: workflows have none, and the thresholds below are set on the ranking alone.
+  const ranking = rank(options.text, documents);
+  const byId = new Map(pool.map((a) => [a.name, a]));
+  const explained = (list: RankedCandidate[]): RouteCandidate[] => list.slice(0, EXPLAINED).map((c) => ({ ...c, why: whyItFits(c, byId.get(c.id), options.workflows) }));
+  const candidates = ranking.candidates.filter((c) => c.raw > 0);
+  const best = candidates[0];
+  const explain = (decision: RouteExplain['decision'], rule: string, chosen?: string): RouteExplain => ({ text, decision, ...(chosen !== undefined && { chosen }), rule, cues: ranking.cues, candidates: explained(candidates) });
+  // selectTarget, which cannot ask, takes the best agent among those it would ask about.
+  const fallbackOf = (asked: RankedCandidate[]): RouteTarget | undefined => {
+    const first = asked.find((c) => c.kind === 'agent');
+    const agent = first === undefined ? undefined : byId.get(first.id);
+    if (first === undefined || agent === undefined) return undefined;
+    const match = matchCard(agent.card, agent.tags, terms);
+    return target({ agent, match, tagsMatched: 0, score: first.score }, match.skill, 'text', reasonOf(first));
+  };
+  // Enough evidence: a good score, or a lower one covering most of the request with two topic words or a cue.
+  const fits = (c: RankedCandidate): boolean => (c.raw >= MIN_RAW && c.coverage >= MIN_COVERAGE) || (c.raw >= MIN_RAW_FOCUSED && c.coverage >= VAGUE_COVERAGE && c.evidence >= 2);
+  if (best !== undefined && !fits(best)) {
+    // Vague: words several candidates know, nothing specific ("we need to do something about our leads").
+    const vague = candidates.filter((c) => c.coverage >= VAGUE_COVERAGE).slice(0, 3);
+    if (vague.length >= 2) {
+      const asked = explained(vague);
+      return { kind: 'ask', candidates: asked, question: askQuestion(asked), explain: explain('ask', `the request is too vague to choose (best score ${best.score}): asking which of ${asked.map((c) => c.id).join(', ')} is meant`), fallback: fallbackOf(vague) };
+    }
   }
-  const top = Math.max(...candidates.map((c) => c.score));
-  const contenders = candidates.filter((c) => c.score >= top - RELEVANCE_TIE);
-  contenders.sort((a, b) => HEALTH_RANK[a.agent.health] - HEALTH_RANK[b.agent.health] || b.score - a.score || b.match.score - a.match.score || byName(a, b));
-  const best = contenders[0];
-  if (best === undefined) throw noRoute(`no agent matched the text '${clipText(options.text)}'`, excluded);
-  const why = best.match.matched.length > 0 ? `matched ${quote(best.match.matched)}` : `best text match (score ${best.score})`;
-  return target(best, best.match.skill, 'text', why);
+  if (best === undefined || !fits(best)) {
+    const rule = best === undefined ? `no agent matched the text '${text}'` : `nothing in the mesh covers '${text}' (closest: ${best.id}, score ${best.score}, covering ${Math.round(best.coverage * 100)}% of its words)`;
+    return { kind: 'none', explain: explain('none', rule) };
+  }
+  // Close calls: the runner-ups within ASK_RATIO of the best. A healthier best among them still wins outright.
+  const close = candidates.slice(1).filter((c) => c.raw >= best.raw * ASK_RATIO && c.coverage >= MIN_COVERAGE);
+  const healthOf = (c: RankedCandidate): number => (c.kind === 'workflow' ? 0 : HEALTH_RANK[byId.get(c.id)!.health]);
+  const healthier = close.filter((c) => healthOf(c) < healthOf(best));
+  const chosen = healthier.length > 0 && close.every((c) => healthOf(c) !== healthOf(best)) ? [...healthier].sort((a, b) => healthOf(a) - healthOf(b) || b.raw - a.raw)[0]! : best;
+  if (close.length > 0 && chosen === best && close.some((c) => healthOf(c) === healthOf(best))) {
+    const asked = explained([best, ...close]).slice(0, 3);
+    const rule = `${asked.map((c) => c.id).join(', ')} fit about as well (within ${Math.round((1 - ASK_RATIO) * 100)}% of the best score): asking which is meant`;
+    return { kind: 'ask', candidates: asked, question: askQuestion(asked), explain: explain('ask', rule), fallback: fallbackOf([best, ...close]) };
+  }
+  if (chosen.kind === 'workflow') {
+    return { kind: 'workflow', workflow: chosen.id.slice('workflow:'.length), explain: explain('workflow', `best score ${chosen.score} (${chosen.cues.join(', ')})`, chosen.id) };
+  }
+  const agent = byId.get(chosen.id)!;
+  const match = matchCard(agent.card, agent.tags, terms);
+  const rule = chosen !== best ? `healthier than ${best.id}, which scored about as well` : `best score ${chosen.score}, ahead of ${candidates[1] ? `${candidates[1].id} (${candidates[1].score})` : 'no other candidate'}`;
+  return { kind: 'route', target: target({ agent, match, tagsMatched: 0, score: chosen.score }, match.skill, 'text', reasonOf(chosen)), explain: explain('route', rule, chosen.id) };
+}
+
+function reasonOf(c: RankedCandidate): string {
+  const cues = c.cues.filter((x) => x.startsWith('cue:') || x.startsWith('learned')).map((x) => x.replace(/^cue:/, ''));
+  const words = c.matched.length > 0 ? `matched ${quote(c.matched)}` : `best text match (score ${c.score})`;
+  return cues.length > 0 ? `${words}; cues ${cues.join(', ')}` : words;
+}
+
+/** One line on why a candidate fits: what it does, and what of the request it matched. */
+function whyItFits(c: RankedCandidate, agent: RegistryAgent | undefined, workflows: readonly RoutableWorkflow[] | undefined): string {
+  const what = agent !== undefined ? agent.card.description : (workflows?.find((w) => `workflow:${w.name}` === c.id)?.description ?? '');
+  const first = what.split(/(?<=[.:;])\s/)[0]?.replace(/[.:;]$/, '') ?? '';
+  return `${first}${c.matched.length > 0 ? ` (matched ${quote(c.matched)})` : ''}`;
+}
+
+function askQuestion(candidates: RouteCandidate[]): string {
+  const lines = candidates.map((c, i) => `${i + 1}. ${c.id}: ${c.why}`);
+  return `Which of these is meant? Answer with a number or a name.\n${lines.join('\n')}`;
 }
 
 async function explicitTarget(name: string, skill: string | undefined, terms: TextTerm[], options: SelectTargetOptions, eligible: (a: RegistryAgent) => boolean, excluded: string[]): Promise<RouteTarget> {
@@ -145,8 +337,9 @@ function ineligibility(agent: RegistryAgent, options: SelectTargetOptions): stri
   return undefined;
 }
 
-function noRoute(tried: string, excluded: string[]): AgentmeshError {
+export function noRoute(tried: string, excluded: string[], byText = false): AgentmeshError {
   const skipped = excluded.length > 0 ? `; left out: ${[...new Set(excluded)].join(', ')}` : '';
+  if (byText) return Errors.routeNoAgent({ reason: `${tried}${skipped}`, hint: 'Name one with message.metadata["agentmesh.route"] = { agent, skill?, tags? }.' });
   return new AgentmeshError(ErrorCodes.REGISTRY_AGENT_NOT_FOUND, `No agent to route to: ${tried}${skipped}. Name one with message.metadata["agentmesh.route"] = { agent, skill?, tags? }.`, { expose: true });
 }
 

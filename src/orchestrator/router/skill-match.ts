@@ -1,5 +1,5 @@
 import type { AgentCard } from '@a2a-js/sdk';
-import { stemSet, type TextTerm } from './text-terms.js';
+import { stemSet, type TextTerm } from '../../ranking/index.js';
 
 /** How well one agent's card matches the words of a message. */
 export interface CardMatch {

@@ -1,3 +1,4 @@
+import { agentDocument, type RankDocument } from '../../ranking/index.js';
 import type { CatalogEntry } from '../catalog-entry.js';
 import { toCatalogEntry } from '../catalog-entry.js';
 import type { AgentRecord } from '../record.js';
@@ -15,6 +16,8 @@ export interface IndexedAgent {
   values: ReadonlyArray<readonly string[]>;
   /** Tenants allowed to see the agent; empty = every tenant. */
   tenants: readonly string[];
+  /** The shared ranking's view of the agent (src/ranking), built once. */
+  rankDoc: RankDocument;
 }
 
 export function indexAgent(record: AgentRecord, baseUrl: string): IndexedAgent {
@@ -27,6 +30,14 @@ export function indexAgent(record: AgentRecord, baseUrl: string): IndexedAgent {
     doc,
     values: CATALOG_FIELDS.map((field) => fieldValues(entry, field).map((v) => v.toLowerCase())),
     tenants: record.metadata.tenants ?? [],
+    rankDoc: agentDocument({
+      name: record.name,
+      card: record.card,
+      tags: record.metadata.tags,
+      department: record.metadata.department,
+      inputSchemas: Object.values(record.metadata.skills ?? {}).flatMap((s) => (s?.inputSchema !== undefined ? [s.inputSchema] : [])),
+      queries: entry.representativeQueries,
+    }),
   };
 }
 

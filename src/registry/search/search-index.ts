@@ -1,4 +1,5 @@
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { rank } from '../../ranking/index.js';
 import type { CatalogEntry } from '../catalog-entry.js';
 import { toCatalogEntry } from '../catalog-entry.js';
 import type { AgentRecord } from '../record.js';
@@ -78,6 +79,10 @@ export interface ListResponse {
 }
 
 const SEARCH_PAGE_SIZE = 10;
+/** Results re-ordered by the shared ranking (the router reads 20). */
+const RERANK_HEAD = 20;
+/** Re-ordered heads kept (a few hundred bytes each). */
+const HEAD_CACHE_ENTRIES = 4_096;
 const LIST_PAGE_SIZE = 20;
 const MAX_TEXT_LENGTH = 1000;
 const LIST_CACHE_SIZE = 8;
@@ -110,6 +115,8 @@ export class SearchIndex {
   #revision = 0;
   readonly #listCache = new Map<string, { revision: number; keyed: KeyedAgent[] }>();
   readonly #verdicts = new Map<string, { revision: number; verdicts: Int8Array }>();
+  /** Re-ordered heads of searches (text and head → order), valid for one revision. */
+  readonly #headCache = new Map<string, { revision: number; order: number[] }>();
 
   constructor(options: SearchIndexOptions) {
     this.#baseUrl = checkBaseUrl(options?.baseUrl);
@@ -171,24 +178,57 @@ export class SearchIndex {
 
     const { ordinals, scores } = this.#ranker.rank(text);
     const admit = this.#admitter(filter, tenant);
-    const page: number[] = [];
+    // Positions (in `ordinals`) of the admitted results needed (the head and this page), in BM25 order.
+    const needed = Math.max(offset + pageSize, RERANK_HEAD);
+    const admitted: number[] = [];
     let total = 0;
     if (admit === undefined) {
       total = ordinals.length;
-      for (let i = offset; i < Math.min(total, offset + pageSize); i++) page.push(i);
+      for (let i = 0; i < Math.min(total, needed); i++) admitted.push(i);
     } else {
       for (let i = 0; i < ordinals.length; i++) {
         if (!admit(ordinals[i]!)) continue;
-        if (total >= offset && page.length < pageSize) page.push(i);
+        if (total < needed) admitted.push(i);
         total += 1;
       }
     }
+    const { order } = this.#rerankHead(text, admitted.slice(0, RERANK_HEAD).map((i) => ordinals[i]!), admitted.slice(0, RERANK_HEAD).map((i) => scores[i]!));
+    // Scores stay the registry's (BM25-based, ard.md §7.2), made non-increasing along the new order.
+    const headScores: number[] = [];
+    for (const k of order) headScores.push(Math.min(headScores.at(-1) ?? 100, Math.min(100, Math.round(scores[admitted[k]!]!))));
+    const ranked = [...order.map((k) => admitted[k]!), ...admitted.slice(RERANK_HEAD)];
+    const page = ranked.slice(offset, offset + pageSize);
+    // The tail keeps BM25 scores, never above the head's lowest: scores stay in result order.
+    const floor = headScores.length > 0 ? Math.min(...headScores) : 100;
+    const scoreAt = (position: number, i: number): number => (position < headScores.length ? headScores[position]! : Math.min(floor, Math.min(100, Math.round(scores[i]!))));
     const next = offset + pageSize;
     return {
-      results: page.map((i) => ({ ...this.#ranker.agentAt(ordinals[i]!).entry, score: Math.min(100, Math.round(scores[i]!)) })),
+      results: page.map((i, k) => ({ ...this.#ranker.agentAt(ordinals[i]!).entry, score: scoreAt(offset + k, i) })),
       ...(next < total && { pageToken: encodePageToken(fingerprint(), { offset: next }) }),
       totalSize: total,
     };
+  }
+
+  /**
+   * The head of a BM25 ranking re-ordered by the ranking the router uses
+   * (src/ranking: fields weighted, intent cues, synonyms): registry search
+   * and the router put the same agent first. Returns the new order (indexes
+   * into `head`; ties keep the BM25 order).
+   */
+  #rerankHead(text: string, head: readonly number[], relevance: readonly number[]): { order: number[] } {
+    if (head.length === 0) return { order: [] };
+    // Cached per text and head until the next change: a repeated search costs a lookup (STYLE rule 13).
+    const key = `${text}\u0000${head.join(',')}`;
+    const cached = this.#headCache.get(key);
+    if (cached !== undefined && cached.revision === this.#revision) return { order: cached.order };
+    const agents = head.map((o) => this.#ranker.agentAt(o));
+    const ranking = rank(text, agents.map((a) => a.rankDoc), { prior: new Map(agents.map((a, k) => [a.name, relevance[k]!])) });
+    const byName = new Map(ranking.candidates.map((c) => [c.id, c]));
+    const order = head.map((_, k) => k).sort((a, b) => (byName.get(agents[b]!.name)?.raw ?? 0) - (byName.get(agents[a]!.name)?.raw ?? 0) || a - b);
+    this.#headCache.delete(key);
+    if (this.#headCache.size >= HEAD_CACHE_ENTRIES) this.#headCache.delete(this.#headCache.keys().next().value!);
+    this.#headCache.set(key, { revision: this.#revision, order });
+    return { order };
   }
 
   /** ARD Explore: facet counts over the matched set (same relevance cutoff as Search). */

@@ -1,5 +1,5 @@
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
-import defaultTable from './synonyms.json' with { type: 'json' };
+import { SYNONYM_TABLE as defaultTable } from '../../ranking/index.js';
 import { termOf } from './text-analyzer.js';
 
 /**

@@ -58,7 +58,8 @@ describe('agentmesh up: registry and example agents in one process', () => {
     assert.equal(record.signed, true);
     const search = await cli(['agents', 'search', 'score leads similar to my best customers', '--registry', registryUrl, '--json']);
     assert.equal(search.code, 0, search.err);
-    assert.equal(JSON.parse(search.out).results[0].metadata.name, 'lead-scorer');
+    // Issue 21: the README's example is lookalike work, audience-architect's.
+    assert.equal(JSON.parse(search.out).results[0].metadata.name, 'audience-architect');
   });
 
   test('the agents refuse direct calls: only the gateway reaches them (issue 15 §4)', async () => {

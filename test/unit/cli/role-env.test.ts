@@ -85,4 +85,11 @@ describe('orchestrator settings from the environment', () => {
     assert.equal(orchestratorConfigFromEnv({}, {}).conversations, undefined);
     assert.throws(() => orchestratorConfigFromEnv({ ORCHESTRATOR_CONVERSATIONS: 'redis' }, {}), /ORCHESTRATOR_CONVERSATIONS must be memory or database, got "redis"/);
   });
+
+  test('ORCHESTRATOR_ROUTER_MODEL_URL and ORCHESTRATOR_ROUTER_MODEL turn model routing on, together only (issue 21 §3)', () => {
+    assert.equal(orchestratorConfigFromEnv({}, {}).routerModel, undefined);
+    assert.deepEqual(orchestratorConfigFromEnv({ ORCHESTRATOR_ROUTER_MODEL_URL: 'http://llm:8080/v1', ORCHESTRATOR_ROUTER_MODEL: 'tiny', ORCHESTRATOR_ROUTER_MODEL_KEY: 'k', ORCHESTRATOR_ROUTER_MODEL_TIMEOUT_MS: '1500' }, {}).routerModel, { url: 'http://llm:8080/v1', model: 'tiny', apiKey: 'k', timeoutMs: 1500 });
+    assert.throws(() => orchestratorConfigFromEnv({ ORCHESTRATOR_ROUTER_MODEL_URL: 'http://llm:8080/v1' }, {}), /go together/);
+    assert.throws(() => orchestratorConfigFromEnv({ ORCHESTRATOR_ROUTER_MODEL_URL: 'http://llm/v1', ORCHESTRATOR_ROUTER_MODEL: 'm', ORCHESTRATOR_ROUTER_MODEL_TIMEOUT_MS: 'soon' }, {}), /ORCHESTRATOR_ROUTER_MODEL_TIMEOUT_MS must be a positive integer/);
+  });
 });

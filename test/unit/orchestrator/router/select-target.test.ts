@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exampleAgents } from '../../../../agents/index.js';
 import { ErrorCodes } from '../../../../src/protocol/index.js';
-import { RegistryReader, selectTarget, type SelectTargetOptions } from '../../../../src/orchestrator/router/index.js';
+import { decideRoute, RegistryReader, selectTarget, type SelectTargetOptions } from '../../../../src/orchestrator/router/index.js';
 import { call, sampleCard } from '../../../helpers/registry-fixture.js';
 import { startRegisteredAgents, untilHealth, type RegisteredAgents } from './registered-agents.js';
 
@@ -100,6 +100,13 @@ describe('selectTarget against a registry of the example agents', () => {
 
   test('a skill nobody offers is refused, listing what was tried and left out', async () => {
     assert.match(await refusal({ registry, self, text: '', route: { skill: 'teleport' } }), /^No agent to route to: no agent offers skill 'teleport'\./);
+  });
+
+  test('confirmed routes that cannot be read leave the ranking to go on without them', async () => {
+    const learned = { forTenant: () => Promise.reject(new Error('database away')), add: async () => undefined };
+    const decision = await decideRoute({ registry, self, text: 'Score my leads against our best customers', tenant: 'globex', learned });
+    assert.equal(decision.kind, 'route');
+    assert.equal(decision.kind === 'route' && decision.target.agent, 'lead-scorer');
   });
 
   test('text that matches nothing, or no text at all, is refused', async () => {

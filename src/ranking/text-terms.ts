@@ -1,7 +1,7 @@
 import { stemmer } from 'stemmer';
 
 /**
- * The router's own small text pipeline, used to pick an agent's skill and to
+ * The ranking's small text pipeline (router and registry re-ranking), used to
  * say which words matched. It follows the registry's analyzer in spirit
  * (Unicode words, compounds split, stop words dropped, Porter stems from
  * the same `stemmer` package) so that a word the registry matched is a word

@@ -1,0 +1,297 @@
+import { findCues, type CueMatch } from './intent-cues.js';
+import { synonymsOf } from './synonyms.js';
+import { stemSet, textTerms, type TextTerm } from './text-terms.js';
+
+/**
+ * What the ranking knows of one candidate (an agent, or a workflow the
+ * router can start). Every field is plain text; the ranking analyzes it.
+ */
+export interface RankDocument {
+  /** The agent's name, or `workflow:<name>`. */
+  id: string;
+  kind: 'agent' | 'workflow';
+  /** Card name and record name. */
+  name: string[];
+  /** Skill names and ids. */
+  skills: string[];
+  /** Skill tags and record tags. */
+  tags: string[];
+  /** The card's description. */
+  description: string[];
+  /** The skills' descriptions. */
+  skillDescriptions: string[];
+  /** Skill examples and ARD `representativeQueries`: phrased like requests. */
+  examples: string[];
+  /** Field names of the skills' input schemas (`leadIds` → lead, ids). */
+  inputs: string[];
+  /** The record's department. */
+  department: string[];
+  /** Requests a user of this tenant confirmed for this candidate (a choice or a correction). */
+  learned?: string[];
+  /** A workflow's steps (the skills they call): a request naming the work of several of them fits the workflow. */
+  steps?: string[];
+}
+
+/**
+ * Weight of a word by the field it is found in: what a candidate and its
+ * skills are called, its tags and department say what it is; examples and
+ * input field names are close to how requests are phrased; descriptions are
+ * longer prose where a word says less.
+ */
+export const FIELD_WEIGHTS = Object.freeze({
+  name: 3,
+  skills: 3,
+  tags: 2.5,
+  department: 2,
+  examples: 1.5,
+  inputs: 1.5,
+  description: 1.2,
+  skillDescriptions: 1,
+});
+
+type Field = keyof typeof FIELD_WEIGHTS;
+const FIELDS = Object.keys(FIELD_WEIGHTS) as Field[];
+/** Fields a cue's `prefers` words must be in. */
+const STRONG_FIELDS: readonly Field[] = ['name', 'skills', 'tags', 'department'];
+
+/**
+ * Words that say little about which specialist is meant (times, generic
+ * verbs and nouns): they count a third of a topic word, and leaving them
+ * unmatched costs little.
+ */
+const GENERIC = stemSet([
+  'next last this week month year day days today tomorrow yesterday morning quarter time right now new old first',
+  'make do run write create generate set build put take start give know look check work thing something everything',
+  'number one two three ten hundred thousand list data our company business customer customers client clients team',
+]);
+
+/** How much a request's similarity to a confirmed request adds, at full similarity. */
+const LEARNED_WEIGHT = 6;
+/** Similarity (share of the request's topic words) below which a confirmed request is not counted. */
+const LEARNED_MIN_SIMILARITY = 0.6;
+/** What a registry relevance of 100 adds (a strong BM25 match is worth about two well-matched words). */
+const PRIOR_WEIGHT = 6;
+/** What each step of a workflow the request names, beyond the first, adds. */
+const STEP_WEIGHT = 3;
+/** What saying a phrase of a candidate's skill name as written adds. */
+const PHRASE_WEIGHT = 3;
+/** Share of the score a candidate keeps whatever its coverage; the rest grows with coverage. */
+const COVERAGE_FLOOR = 0.5;
+/** The 0–100 score of a raw score of this many well-matched words' worth is about 63. */
+const SCORE_SCALE = 6;
+
+/** One candidate as ranked. */
+export interface RankedCandidate {
+  id: string;
+  kind: 'agent' | 'workflow';
+  /** 0–100: grows with the weighted words and cues matched; not relative to the other candidates. */
+  score: number;
+  /** The unbounded sum behind `score`. */
+  raw: number;
+  /** Share (0–1, IDF-weighted) of the request's topic words this candidate covers, cues included. */
+  coverage: number;
+  /** The request's words found on the candidate, in request order. */
+  matched: string[];
+  /** What decided, for explanations: `field:word`, `cue:<id>`, `learned`. */
+  cues: string[];
+  /** Distinct pieces of evidence: topic words matched (generic ones aside), cues, a confirmed request. */
+  evidence: number;
+}
+
+/** Options of {@link rank}. */
+export interface RankOptions {
+  /** Registry search relevance (0–100) by candidate id: counted when given. */
+  prior?: ReadonlyMap<string, number>;
+}
+
+/** The ranking of one request. */
+export interface Ranking {
+  /** Best first; ties by id. */
+  candidates: RankedCandidate[];
+  /** The request's topic words. */
+  terms: string[];
+  /** Ids of the cues the request holds. */
+  cues: string[];
+}
+
+interface AnalyzedDocument {
+  doc: RankDocument;
+  /** Stem sequences of two words or more of what the candidate and its skills are called ("Score leads"). */
+  phrases: string[][];
+  fields: Record<Field, Set<string>>;
+  all: Set<string>;
+  learned: Array<Set<string>>;
+  /** Per step, its distinctive stems (those not shared by every step). */
+  steps: Array<Set<string>>;
+}
+
+/**
+ * Ranks `documents` for `text` (issue 21 §1), the one ranking registry
+ * search and the router share:
+ * - each topic word of the request counts its IDF among the candidates
+ *   (a word every candidate holds decides nothing) × the weight of the best
+ *   field it is found in ({@link FIELD_WEIGHTS}); generic words count a third;
+ * - each intent cue of the request ("similar to", "cost of", …) adds its
+ *   weight to the candidates whose strong fields hold one of its words;
+ * - a request close to one a user of the tenant confirmed for a candidate
+ *   adds up to {@link LEARNED_WEIGHT};
+ * - `coverage` is the IDF-weighted share of the request's words a candidate
+ *   covers: capitalized words (names: Acme, Berlin) and numbers count only
+ *   when found, so naming a customer costs nothing.
+ *
+ * @example
+ * rank('score leads similar to my best customers', docs).candidates[0]?.id; // 'audience-architect'
+ */
+export function rank(text: string, documents: readonly RankDocument[], options: RankOptions = {}): Ranking {
+  const terms = textTerms(text);
+  const names = namedWords(text);
+  const cueMatches = findCues(text);
+  const analyzed = documents.map(analyze);
+  const n = analyzed.length;
+  const df = new Map<string, number>();
+  for (const term of terms) {
+    const spellings = [term.stem, ...synonymsOf(term.stem).map((s) => s.stem)];
+    df.set(term.stem, analyzed.filter((d) => spellings.some((s) => d.all.has(s))).length);
+  }
+  const weightOf = (term: TextTerm): number => {
+    const idf = Math.log(1 + (n + 1) / ((df.get(term.stem) ?? 0) + 0.5));
+    return GENERIC.has(term.stem) ? idf / 3 : idf;
+  };
+  const cueStems = new Set(cueMatches.flatMap((c) => [...c.stems]));
+  const optional = (term: TextTerm): boolean => names.has(term.word) || /^\d+$/.test(term.word);
+  const known = (term: TextTerm): boolean => (df.get(term.stem) ?? 0) > 0;
+  const candidates = analyzed.map((d) => score(d, terms, weightOf, known, cueMatches, cueStems, optional, options.prior?.get(d.doc.id)));
+  candidates.sort((a, b) => b.raw - a.raw || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { candidates, terms: terms.map((t) => t.word), cues: cueMatches.map((c) => c.cue.id) };
+}
+
+function score(d: AnalyzedDocument, terms: TextTerm[], weightOf: (t: TextTerm) => number, known: (t: TextTerm) => boolean, cueMatches: CueMatch[], cueStems: Set<string>, optional: (t: TextTerm) => boolean, prior: number | undefined): RankedCandidate {
+  let raw = 0;
+  let covered = 0;
+  let total = 0;
+  const matched: string[] = [];
+  const cues: string[] = [];
+  const favoured = cueMatches.filter((c) => (c.cue.kind === undefined || c.cue.kind === d.doc.kind) && (c.prefers.size === 0 || STRONG_FIELDS.some((f) => [...c.prefers].some((p) => d.fields[f].has(p)))));
+  const favouredStems = new Set(favoured.flatMap((c) => [...c.stems]));
+  for (const term of terms) {
+    const weight = weightOf(term);
+    let best: Field | undefined;
+    let factor = 1;
+    for (const field of FIELDS) if (d.fields[field].has(term.stem) && (best === undefined || FIELD_WEIGHTS[field] > FIELD_WEIGHTS[best])) best = field;
+    if (best === undefined) {
+      // A synonym of the word (prospect ~ lead), at its table weight.
+      for (const synonym of synonymsOf(term.stem)) {
+        for (const field of FIELDS) {
+          if (d.fields[field].has(synonym.stem) && (best === undefined || FIELD_WEIGHTS[field] * synonym.weight > FIELD_WEIGHTS[best] * factor)) {
+            best = field;
+            factor = synonym.weight;
+          }
+        }
+      }
+    }
+    const isOptional = optional(term);
+    if (best !== undefined) {
+      raw += weight * FIELD_WEIGHTS[best] * factor;
+      matched.push(term.word);
+      if (cues.length < 6) cues.push(`${best}:${term.word}`);
+      covered += weight * factor;
+      total += weight;
+    } else if (favouredStems.has(term.stem)) {
+      covered += weight;
+      total += weight;
+    } else if (!isOptional && !(cueStems.has(term.stem) && favoured.length > 0)) {
+      // A word no candidate holds (a product, a place, a detail of the case) costs a quarter of one they hold.
+      total += known(term) ? weight : weight / 4;
+    }
+  }
+  // A phrase of its name said as written ("score my leads" for "Score leads"): the request names the skill.
+  const sequence = terms.map((t) => t.stem);
+  const phrase = d.phrases.find((p) => containsRun(sequence, p));
+  if (phrase !== undefined) {
+    raw += PHRASE_WEIGHT;
+    cues.push(`phrase:${phrase.join(' ')}`);
+  }
+  for (const cue of favoured) {
+    raw += cue.cue.weight * 2;
+    cues.push(`cue:${cue.cue.id}`);
+  }
+  // A workflow whose steps' work the request names, several of them, with a cue that several kinds of work are asked.
+  if (d.steps.length > 1 && favoured.some((c) => c.cue.kind === 'workflow')) {
+    const spelled = new Set(terms.flatMap((t) => [t.stem, ...synonymsOf(t.stem).filter((x) => x.weight === 1).map((x) => x.stem)]));
+    const named = d.steps.filter((step) => [...step].some((stem) => spelled.has(stem))).length;
+    if (named >= 2) {
+      raw += STEP_WEIGHT * (named - 1);
+      cues.push(`steps:${named}`);
+    }
+  }
+  // A workflow does several agents' work: without a cue that several kinds of work are asked, one agent's request is that agent's.
+  if (d.doc.kind === 'workflow' && !favoured.some((c) => c.cue.kind === 'workflow')) raw /= 2;
+  let learned = 0;
+  const stems = new Set(terms.map((t) => t.stem));
+  // Similarity: shared stems over the larger of the two requests (Jaccard-like, strict enough that one common word is not a match).
+  for (const example of d.learned) {
+    let common = 0;
+    for (const s of example) if (stems.has(s)) common += 1;
+    const similarity = stems.size === 0 ? 0 : common / Math.max(stems.size, example.size);
+    if (similarity >= LEARNED_MIN_SIMILARITY) learned = Math.max(learned, similarity);
+  }
+  if (learned > 0) {
+    raw += LEARNED_WEIGHT * 2 * learned;
+    cues.push(`learned:${learned.toFixed(2)}`);
+    covered = Math.max(covered, total * learned);
+  }
+  const coverage = total === 0 ? (raw > 0 ? 1 : 0) : Math.min(1, covered / total);
+  const evidence = terms.filter((t) => !GENERIC.has(t.stem) && matched.includes(t.word)).length + favoured.length + (learned > 0 ? 1 : 0);
+  // The registry's corpus-wide BM25 relevance (0–100), when known: IDF over every agent, not only these candidates.
+  if (prior !== undefined && prior > 0) {
+    raw += (PRIOR_WEIGHT * Math.min(100, prior)) / 100;
+    cues.push(`bm25:${Math.round(prior)}`);
+  }
+  // Covering more of the request counts, as in the registry's BM25 coverage: a candidate strong on one word of three loses to one matching all three.
+  raw *= COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage;
+  return { id: d.doc.id, kind: d.doc.kind, score: Math.round(100 * (1 - Math.exp(-raw / SCORE_SCALE / 2))), raw: Math.round(raw * 100) / 100, coverage: Math.round(coverage * 100) / 100, matched, cues, evidence };
+}
+
+/** Analyses of documents kept while the document object lives (the registry keeps one per indexed agent). */
+const ANALYZED = new WeakMap<RankDocument, AnalyzedDocument>();
+
+function analyze(doc: RankDocument): AnalyzedDocument {
+  const cached = ANALYZED.get(doc);
+  if (cached !== undefined) return cached;
+  const analyzed = analyzeNow(doc);
+  ANALYZED.set(doc, analyzed);
+  return analyzed;
+}
+
+function analyzeNow(doc: RankDocument): AnalyzedDocument {
+  const fields = {} as Record<Field, Set<string>>;
+  const all = new Set<string>();
+  for (const field of FIELDS) {
+    fields[field] = stemSet(doc[field]);
+    for (const stem of fields[field]) all.add(stem);
+  }
+  const phrases = [...doc.name, ...doc.skills].map((n) => textTerms(n).map((t) => t.stem)).filter((p) => p.length >= 2);
+  const stepStems = [...new Set(doc.steps ?? [])].map((step) => stemSet([step]));
+  const everyStep = stepStems.length > 1 ? [...stepStems[0]!].filter((stem) => stepStems.every((st) => st.has(stem))) : [];
+  const steps = stepStems.map((st) => new Set([...st].filter((stem) => !everyStep.includes(stem))));
+  return { doc, fields, all, phrases, learned: (doc.learned ?? []).map((q) => stemSet([q])), steps };
+}
+
+/** Whether `run` occurs in `sequence` as consecutive items. */
+function containsRun(sequence: readonly string[], run: readonly string[]): boolean {
+  outer: for (let i = 0; i + run.length <= sequence.length; i++) {
+    for (let j = 0; j < run.length; j++) if (sequence[i + j] !== run[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Words written with a capital inside a sentence (Acme, Berlin, Tuesday):
+ * names, which a request may carry without saying what it wants.
+ */
+function namedWords(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const match of text.matchAll(/(?<=[\p{L}\p{N},;:'"’)] +)(\p{Lu}[\p{L}\p{N}]*)/gu)) names.add(match[1]!.toLowerCase());
+  return names;
+}

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
 import type { AgentHealth, RegistryAgent, RegistryReader } from './registry-reader.js';
 import type { ModelChooser, ModelVerdict } from './model-chooser.js';
@@ -212,6 +213,14 @@ async function askModel(options: SelectTargetOptions, model: ModelChooser, decis
   const pool = decision.kind === 'ask' ? decision.candidates : decision.explain.candidates.filter((c) => c.raw >= MIN_RAW_FOCUSED && c.coverage >= MIN_COVERAGE).slice(0, 3);
   if (pool.length < 2) return decision;
   const verdict = await model.choose(options.text, pool.map((c) => ({ id: c.id, why: c.why })));
+  // In the trace too (issue 21 §3), on the span of the skill deciding the route: what was asked, what came back, how long it took.
+  trace.getActiveSpan()?.addEvent('agentmesh.route.model', {
+    'agentmesh.route.model.prompt': verdict.prompt,
+    'agentmesh.route.model.offered': pool.map((c) => c.id).join(' '),
+    'agentmesh.route.model.choice': verdict.choice ?? '',
+    'agentmesh.route.model.latency_ms': verdict.latencyMs,
+    ...(verdict.error !== undefined && { 'agentmesh.route.model.error': verdict.error }),
+  });
   const explain: RouteExplain = { ...decision.explain, model: verdict };
   if (verdict.choice === undefined) return { ...decision, explain } as RouteDecision;
   const rule = `chosen by the model among ${pool.map((c) => c.id).join(', ')} in ${verdict.latencyMs} ms`;

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { exampleAgents } from '../../../agents/index.js';
 import { decideRoute, ModelChooser, RegistryReader } from '../../../src/orchestrator/router/index.js';
 import { startRegisteredAgents, type RegisteredAgents } from '../../unit/orchestrator/router/registered-agents.js';
@@ -87,6 +88,28 @@ describe('optional model routing against an OpenAI-compatible server', () => {
     const offered = sent.body.messages[1].content.match(/^- /gm).length;
     assert.ok(offered >= 2 && offered <= 3, `two or three candidates offered, never the registry: ${offered}`);
     assert.match(decision.explain.rule, /^chosen by the model among /);
+  });
+
+  test("the model's prompt, choice and latency are an event of the deciding span, in the trace", async () => {
+    model.reply = (_body, res) => answer(res, 'lead-scorer');
+    const exporter = new InMemorySpanExporter();
+    const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    provider.register();
+    try {
+      const chooser = new ModelChooser({ url: model.url, model: 'tiny' });
+      await provider.getTracer('test').startActiveSpan('route', async (span) => {
+        await decide('Find the best leads', chooser);
+        span.end();
+      });
+      const event = exporter.getFinishedSpans().find((s) => s.name === 'route')?.events.find((e) => e.name === 'agentmesh.route.model');
+      assert.ok(event, 'an agentmesh.route.model event');
+      assert.equal(event.attributes?.['agentmesh.route.model.choice'], 'lead-scorer');
+      assert.match(String(event.attributes?.['agentmesh.route.model.prompt']), /Find the best leads/);
+      assert.equal(typeof event.attributes?.['agentmesh.route.model.latency_ms'], 'number');
+      assert.match(String(event.attributes?.['agentmesh.route.model.offered']), /lead-scorer/);
+    } finally {
+      await provider.shutdown();
+    }
   });
 
   test('an answer naming no offered candidate, an error status or a timeout leaves the lexical decision', async () => {

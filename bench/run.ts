@@ -20,6 +20,7 @@ import type { Log, MemoryReport, ScenarioReport } from './report.js';
 import { runScenario } from './scenario-run.js';
 import { formatRegistryBench, runRegistryBench, type RegistryBenchReport } from './registry/registry-bench.js';
 import { formatGatewayBench, gatewayBenchFailed, runGatewayBench, type GatewayBenchReport } from './gateway/gateway-bench.js';
+import { formatInProcessBench, inProcessBenchFailed, runInProcessBench, type InProcessBenchReport } from './gateway/in-process-bench.js';
 import { runOrchestratorBench } from './orchestrator/orchestrator-bench.js';
 import { formatOrchestratorBench, orchestratorBenchFailed, type OrchestratorBenchReport } from './orchestrator/orchestrator-report.js';
 import { TARGETS } from './target-process.js';
@@ -63,6 +64,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   let memory: MemoryReport | undefined;
   let registry: RegistryBenchReport | undefined;
   let gateway: GatewayBenchReport | undefined;
+  let inprocess: InProcessBenchReport | undefined;
   let orchestrator: OrchestratorBenchReport | undefined;
   let store: StoreBenchReport | undefined;
   let cli: CliBenchReport | undefined;
@@ -72,6 +74,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
       if (part === 'memory') memory = await runMemory({ options, dataRoot, log });
       else if (part === 'registry') registry = await runRegistryBench({ agents: options.registryAgents, durationS: options.durationS, log });
       else if (part === 'gateway') gateway = await runGatewayBench({ durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, rounds: options.rounds, log });
+      else if (part === 'inprocess') inprocess = await runInProcessBench({ durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, rounds: options.rounds, log });
       else if (part === 'orchestrator') orchestrator = await runOrchestratorBench({ instances: options.orchestratorInstances, log });
       else if (part === 'store') store = await runStoreBench({ tasks: options.storeTasks, dataRoot, log });
       else if (part === 'cli') cli = await runCliBench({ runs: 15, log });
@@ -99,6 +102,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   if (memory) log(`${formatMemory(memory)}\n`);
   if (registry) log(`${formatRegistryBench(registry).join('\n')}\n`);
   if (gateway) log(`${formatGatewayBench(gateway).join('\n')}\n`);
+  if (inprocess) log(`${formatInProcessBench(inprocess).join('\n')}\n`);
   if (orchestrator) log(`${formatOrchestratorBench(orchestrator).join('\n')}\n`);
   if (store) log(`${formatStoreBench(store).join('\n')}\n`);
   if (cli) log(`${formatCliBench(cli).join('\n')}\n`);
@@ -124,6 +128,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
         memory: memory ?? null,
         registry: registry ?? null,
         gateway: gateway ?? null,
+        inprocess: inprocess ?? null,
         orchestrator: orchestrator ?? null,
         store: store ?? null,
         cli: cli ?? null,
@@ -134,7 +139,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
     )}\n`,
   );
   log(`\nresults written to ${RESULTS_FILE} (${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s)`);
-  return hasFailures({ scenarios, ...(memory ? { memory } : {}) }) || (registry?.rows.some((r) => r.errors + r.non2xx > 0) ?? false) || (gateway !== undefined && gatewayBenchFailed(gateway)) || (orchestrator !== undefined && orchestratorBenchFailed(orchestrator)) || (scale !== undefined && scaleBenchFailed(scale)) ? 1 : 0;
+  return hasFailures({ scenarios, ...(memory ? { memory } : {}) }) || (registry?.rows.some((r) => r.errors + r.non2xx > 0) ?? false) || (gateway !== undefined && gatewayBenchFailed(gateway)) || (inprocess !== undefined && inProcessBenchFailed(inprocess)) || (orchestrator !== undefined && orchestratorBenchFailed(orchestrator)) || (scale !== undefined && scaleBenchFailed(scale)) ? 1 : 0;
 }
 
 /**

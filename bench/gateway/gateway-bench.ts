@@ -31,7 +31,7 @@ function body(): string {
   return JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: { messageId: 'bench-[<id>]', role: 'ROLE_USER', parts: [{ text: 'score lead 42' }] } } });
 }
 
-function load(url: string, headers: Record<string, string>, connections: number, durationS: number): Promise<autocannon.Result> {
+export function load(url: string, headers: Record<string, string>, connections: number, durationS: number): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     autocannon(
       { url, method: 'POST', connections, duration: durationS, idReplacement: true, headers: { 'content-type': 'application/json', 'a2a-version': '1.0', ...headers }, body: body() },
@@ -73,7 +73,7 @@ interface Front {
   cpu: (() => Promise<number>) | undefined;
 }
 
-async function completes(url: string, headers: Record<string, string>): Promise<string | undefined> {
+export async function completes(url: string, headers: Record<string, string>): Promise<string | undefined> {
   const answer = await json(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'a2a-version': '1.0' }, body: body().replace('[<id>]', `check-${Date.now()}`) });
   return answer.body?.result?.task?.status?.state === 'TASK_STATE_COMPLETED' ? undefined : `a call did not complete (HTTP ${answer.status}): ${JSON.stringify(answer.body).slice(0, 300)}`;
 }

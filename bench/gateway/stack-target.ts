@@ -13,7 +13,7 @@
  */
 import { createServer } from 'node:http';
 import { Pool } from 'undici';
-import { createGateway } from '../../src/gateway/index.js';
+import { createGateway, InProcessServers, type GatewayConfigInput } from '../../src/gateway/index.js';
 import { createRegistry } from '../../src/registry/index.js';
 import { createRuntime, defineAgent } from '../../src/runtime/index.js';
 import { RedisBus } from '../../src/storage/index.js';
@@ -30,21 +30,47 @@ type Start =
   | { type: 'start'; kind: 'registry'; dataDir: string }
   | { type: 'start'; kind: 'control'; dataDir: string; adminToken: string; registryUrl: string; shared?: SharedState; port?: number; publicUrl?: string; keyEncryptionSecret?: string }
   | { type: 'start'; kind: 'runtime'; dataDir: string; registryUrl: string; jwksUrl: string; shared?: SharedState }
-  | { type: 'start'; kind: 'proxy'; upstream: string };
+  | { type: 'start'; kind: 'proxy'; upstream: string }
+  | { type: 'start'; kind: 'together'; dataDir: string; adminToken: string; registryUrl: string; inProcess: boolean };
 
-/** The bench agent of bench/targets/agentmesh.ts, priced at one credit per call. */
-const benchAgent = defineAgent({
-  card: { name: 'bench', description: 'Benchmark agent', version: '1.0.0' },
-  registry: { skills: { echo: { pricing: { creditsPerCall: 1 } } } },
-  skills: {
-    echo: {
-      description: 'Answers with one text artifact',
-      handler: async (_input, ctx) => {
-        ctx.artifact({ name: 'answer', parts: [{ text: 'lead 42 scored 87' }] });
+/** The bench agent of bench/targets/agentmesh.ts, priced at one credit per call (`name` differs for the `together` process). */
+function benchAgentNamed(name: string) {
+  return defineAgent({
+    card: { name, description: 'Benchmark agent', version: '1.0.0' },
+    registry: { skills: { echo: { pricing: { creditsPerCall: 1 } } } },
+    skills: {
+      echo: {
+        description: 'Answers with one text artifact',
+        handler: async (_input, ctx) => {
+          ctx.artifact({ name: 'answer', parts: [{ text: 'lead 42 scored 87' }] });
+        },
       },
     },
-  },
-});
+  });
+}
+const benchAgent = benchAgentNamed('bench');
+
+/** The bench agent under another name, for a gateway and runtime sharing a process beside the separate ones. */
+const togetherAgent = benchAgentNamed('bench-together');
+
+/** The gateway as the benchmarks run it: quotas, credits and audit on, limits far above the load. */
+function benchGatewayConfig(message: { dataDir: string; registryUrl: string; adminToken: string }): GatewayConfigInput {
+  return {
+    // Any free port: two replicas on one host cannot both take the default 4290.
+    port: 0,
+    metricsPort: 0,
+    host: '127.0.0.1',
+    dataDir: message.dataDir,
+    logLevel: 'warn',
+    registryUrl: message.registryUrl,
+    adminToken: message.adminToken,
+    dev: true,
+    allowHosts: ['127.0.0.1', 'localhost'],
+    tenantRequestsPerMinute: 10_000_000,
+    // Explicit (it is the default): the HAProxy anchor verifies the same tokens with jwt_verify ES256.
+    signingAlg: 'ES256',
+  };
+}
 
 /** What one proxy hop costs with nothing on it: read the body, relay it with undici, relay the answer. */
 async function bareProxy(upstream: string): Promise<string> {
@@ -98,25 +124,29 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
       ...shared.options,
       config: {
         ...shared.config,
+        ...benchGatewayConfig(message),
         port: message.port ?? 0,
-        // Any free port: two replicas on one host cannot both take the default 4290.
-        metricsPort: 0,
         ...(message.publicUrl === undefined ? {} : { publicUrl: message.publicUrl }),
         ...(message.keyEncryptionSecret === undefined ? {} : { keyEncryptionSecret: message.keyEncryptionSecret }),
-        host: '127.0.0.1',
-        dataDir: message.dataDir,
-        logLevel: 'warn',
-        registryUrl: message.registryUrl,
-        adminToken: message.adminToken,
-        dev: true,
-        allowHosts: ['127.0.0.1', 'localhost'],
-        tenantRequestsPerMinute: 10_000_000,
-        // Explicit (it is the default): the HAProxy anchor verifies the same tokens with jwt_verify ES256.
-        signingAlg: 'ES256',
       },
     });
     const { url: gatewayUrl } = await gateway.listen();
     process.send?.({ type: 'ready', gatewayUrl });
+    return;
+  }
+  if (message.kind === 'together') {
+    // `agentmesh up`'s shape: the gateway and the agent's runtime in one process, the gateway reaching
+    // the runtime in memory (InProcessServers) or over loopback TCP; one CPU figure covers both.
+    const inProcess = message.inProcess ? new InProcessServers() : undefined;
+    const gateway = await createGateway({ config: benchGatewayConfig({ ...message, dataDir: `${message.dataDir}/gateway` }), ...(inProcess && { inProcess }) });
+    const { url: gatewayUrl } = await gateway.listen();
+    const runtime = await createRuntime({
+      agents: [togetherAgent],
+      config: { port: 0, host: '127.0.0.1', dataDir: `${message.dataDir}/runtime`, logLevel: 'warn', registryUrl: message.registryUrl, gatewayJwksUrl: `${gatewayUrl}/.well-known/jwks.json` },
+    });
+    const { url } = await runtime.listen();
+    inProcess?.add(url, runtime.app.server);
+    process.send?.({ type: 'ready', gatewayUrl, agent: togetherAgent.card.name });
     return;
   }
   const shared = await sharedState(message.shared);

@@ -144,9 +144,18 @@ function buildCreditHolds(config: GatewayConfig, ledger: CreditLedger, log: Logg
 function buildSettlementTracker(config: GatewayConfig, parts: Pick<GatewayParts, 'identity' | 'router' | 'audit' | 'credits'>, database: Database, log: Logger): SettlementTracker {
   const { identity, router, audit, credits } = parts;
   const readTask = async (open: OpenReservation): Promise<unknown> => {
-    const instance = router.agent(open.agent)?.instances.find((i) => i.inRotation);
+    const route = router.agent(open.agent);
+    const instance = route?.instances.find((i) => i.inRotation);
     if (!instance) return undefined;
     const assertion = await identity.signAssertion({ sub: open.subject, tenant: open.tenant, scope: 'a2a:tasks:read', aud: `agentmesh:agent:${open.agent}`, act: 'agentmesh-gateway' }, config.assertionTtlSeconds);
+    const bridge = route!.record.bridge;
+    if (bridge !== undefined) {
+      // A bridged ACP agent's task is its run, read in ACP (docs/acp.md).
+      const { AcpRunClient, runToTask } = await import('../acp/index.js');
+      const { Task } = await import('@a2a-js/sdk');
+      const client = new AcpRunClient({ baseUrl: bridge.url, agent: open.agent, headers: { authorization: `Bearer ${assertion}` }, signal: AbortSignal.timeout(10_000) });
+      return Task.toJSON(runToTask(await client.getRun(open.taskId)));
+    }
     const res = await fetch(`${instance.url.replace(/\/$/, '')}/tasks/${encodeURIComponent(open.taskId)}`, { headers: { authorization: `Bearer ${assertion}`, 'a2a-version': '1.0' }, signal: AbortSignal.timeout(10_000) });
     if (res.status !== 200) return undefined;
     return res.json();

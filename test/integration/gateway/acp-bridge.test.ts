@@ -1,0 +1,198 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ClientFactory, JsonRpcTransportFactory, RestTransportFactory, type Client } from '@a2a-js/sdk/client';
+import { Role, TaskState, type Message, type StreamResponse, type Task } from '@a2a-js/sdk';
+import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/acp-reference-server.js';
+import { available, balanceTotal, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
+import { call, startRegistry } from '../../helpers/registry-fixture.js';
+import { until } from '../../helpers/until.js';
+
+/*
+ * Issue 19 item 1, the gateway's bridge: an A2A client (the official SDK, over
+ * JSON-RPC and HTTP+JSON) calls ACP agents registered as bridged, through the
+ * gateway, as it calls native ones. The ACP agents are the tests' reference
+ * server (written from the ACP document, not from src/acp), which checks
+ * every request the bridge sends and every answer and event it gives against
+ * openapi.yaml: a bridge that sent a non-conforming run request would fail here.
+ */
+
+const manifest = (name: string, description: string) => ({ name, description, input_content_types: ['text/plain', 'application/json'], output_content_types: ['text/plain', 'application/json'] });
+
+const PRICE = 2;
+
+function text(message: string, extra: Partial<Message> = {}): Message {
+  return { messageId: crypto.randomUUID(), contextId: '', taskId: '', role: Role.ROLE_USER, parts: [{ content: { $case: 'text', value: message }, metadata: undefined, filename: '', mediaType: 'text/plain' }], metadata: undefined, extensions: [], referenceTaskIds: [], ...extra };
+}
+
+function sendParams(message: Message, returnImmediately = false) {
+  return { tenant: '', message, configuration: returnImmediately ? { acceptedOutputModes: [], historyLength: undefined, returnImmediately: true, taskPushNotificationConfig: undefined } : undefined, metadata: undefined };
+}
+
+function textOf(task: Task): string {
+  return task.artifacts.flatMap((a) => a.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : ''))).join('');
+}
+
+for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
+  describe(`issue 19: an SDK client calls bridged ACP agents through the gateway (${binding})`, () => {
+    let acp: AcpReferenceServer;
+    let registry: Awaited<ReturnType<typeof startRegistry>>;
+    let gw: Awaited<ReturnType<typeof startGateway>>;
+    let token: string;
+    const clients = new Map<string, Client>();
+    const urls: string[] = [];
+    const tenant = `acme-${binding === 'JSONRPC' ? 'rpc' : 'rest'}`;
+
+    before(async () => {
+      acp = await startAcpReferenceServer({
+        manifests: [manifest('echo', 'Echoes what it is sent'), manifest('interviewer', 'Asks for a name, then greets'), manifest('holder', 'Works until released or cancelled')],
+        behaviours: { echo: 'echo', interviewer: 'interview', holder: 'hold' },
+      });
+      registry = await startRegistry({ probeIntervalMs: 200 });
+      gw = await startGateway(registry.url);
+      for (const name of ['echo', 'interviewer', 'holder']) {
+        const res = await call(registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url, name, metadata: { skills: { [name]: { pricing: { creditsPerCall: PRICE } } } } });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+      }
+      for (const name of ['echo', 'interviewer', 'holder']) {
+        await until(`the gateway to route to ${name}`, async () => gw.gateway.router.agent(name)?.instances.some((i) => i.inRotation) ?? false, 10_000);
+      }
+      token = await fetchToken(gw.url, await createClient(gw.url, { name: 'a', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
+      await topUp(gw.url, tenant, 100);
+    });
+    after(async () => {
+      await gw?.close();
+      await registry?.close();
+      await acp?.close();
+    });
+
+    async function client(agent: string): Promise<Client> {
+      let c = clients.get(agent);
+      if (c === undefined) {
+        const authed: typeof fetch = (input, init) => (urls.push(String(input)), fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers).entries()), authorization: `Bearer ${token}` } }));
+        const factory = new ClientFactory({ transports: [new JsonRpcTransportFactory({ fetchImpl: authed }), new RestTransportFactory({ fetchImpl: authed })], preferredTransports: [binding] });
+        c = await factory.createFromUrl(`${gw.url}/agents/${agent}/.well-known/agent-card.json`, "");
+        clients.set(agent, c);
+      }
+      return c;
+    }
+
+    test('the served card offers the gateway\'s A2A bindings, not the ACP address', async () => {
+      const res = await fetch(`${gw.url}/agents/echo/.well-known/agent-card.json`, { headers: { 'a2a-version': '1.0' } });
+      assert.equal(res.status, 200);
+      const card = (await res.json()) as any;
+      assert.deepEqual(card.supportedInterfaces.map((i: any) => [i.protocolBinding, i.url]), [['JSONRPC', `${gw.url}/agents/echo`], ['HTTP+JSON', `${gw.url}/agents/echo`]]);
+    });
+
+    test('SendMessage is a sync run: the task completes with the output, credits are charged, the run carries the tenant assertion', async () => {
+      const before = await balanceTotal(gw.url, tenant);
+      const seen = acp.authorizations.length;
+      const result = (await (await client('echo')).sendMessage(sendParams(text('hello over ACP')))) as Task;
+      assert.equal(result.status?.state, TaskState.TASK_STATE_COMPLETED);
+      assert.equal(textOf(result), 'hello over ACP');
+      assert.match(result.id, /^[0-9a-f-]{36}$/);
+      assert.equal(acp.runs.get(result.id)?.['status'], 'completed');
+      // A session per new context: the A2A context id is the ACP session id.
+      assert.equal(acp.runs.get(result.id)?.['session_id'], result.contextId);
+      const assertion = acp.authorizations.slice(seen).find((a) => a !== '');
+      assert.match(assertion ?? '', /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+      const claims = JSON.parse(Buffer.from(assertion!.split('.')[1]!, 'base64url').toString('utf8'));
+      assert.equal(claims.tenant, tenant);
+      assert.equal(claims.aud, 'agentmesh:agent:echo');
+      await until('the charge to settle', async () => (await balanceTotal(gw.url, tenant)) === before - PRICE * 1000, 10_000);
+      // GetTask reads the run.
+      const read = await (await client('echo')).getTask({ tenant: '', id: result.id, historyLength: undefined });
+      assert.equal(read.status?.state, TaskState.TASK_STATE_COMPLETED);
+      assert.equal(textOf(read), 'hello over ACP');
+    });
+
+    test('SendStreamingMessage is a stream run: task, status and artifact events, ending completed', async () => {
+      const events: StreamResponse[] = [];
+      for await (const e of (await client('echo')).sendMessageStream(sendParams(text('streamed')))) events.push(e);
+      assert.equal(events[0]?.payload?.$case, 'task');
+      const artifacts = events.filter((e) => e.payload?.$case === 'artifactUpdate');
+      assert.equal(artifacts.length, 1);
+      const last = events.at(-1)!.payload;
+      assert.equal(last?.$case, 'statusUpdate');
+      assert.equal(last?.$case === 'statusUpdate' && last.value.status?.state, TaskState.TASK_STATE_COMPLETED);
+      const artifact = artifacts[0]!.payload;
+      assert.equal(artifact?.$case === 'artifactUpdate' && artifact.value.artifact?.parts[0]?.content?.$case === 'text' && artifact.value.artifact.parts[0].content.value, 'streamed');
+    });
+
+    test('an awaiting run is input-required, and the next message on the task resumes it (sync and stream)', async () => {
+      const c = await client('interviewer');
+      const asked = (await c.sendMessage(sendParams(text('start')))) as Task;
+      assert.equal(asked.status?.state, TaskState.TASK_STATE_INPUT_REQUIRED);
+      const question = asked.status?.message?.parts[0]?.content;
+      assert.equal(question?.$case === 'text' && question.value, 'What is your name?');
+      const answered = (await c.sendMessage(sendParams(text('Ada', { taskId: asked.id, contextId: asked.contextId })))) as Task;
+      assert.equal(answered.id, asked.id);
+      assert.equal(answered.status?.state, TaskState.TASK_STATE_COMPLETED);
+      assert.equal(textOf(answered), 'Hello, Ada');
+
+      // The same over streams: the first stream ends at input-required, the resuming one starts with the task.
+      const first: StreamResponse[] = [];
+      for await (const e of c.sendMessageStream(sendParams(text('start')))) first.push(e);
+      const ask = first.at(-1)!.payload;
+      assert.equal(ask?.$case === 'statusUpdate' && ask.value.status?.state, TaskState.TASK_STATE_INPUT_REQUIRED);
+      const taskId = first[0]!.payload?.$case === 'task' ? first[0]!.payload.value.id : '';
+      const second: StreamResponse[] = [];
+      for await (const e of c.sendMessageStream(sendParams(text('Grace', { taskId, contextId: asked.contextId })))) second.push(e);
+      assert.equal(second[0]?.payload?.$case, 'task');
+      const done = second.at(-1)!.payload;
+      assert.equal(done?.$case === 'statusUpdate' && done.value.status?.state, TaskState.TASK_STATE_COMPLETED);
+      assert.ok(second.some((e) => e.payload?.$case === 'artifactUpdate' && e.payload.value.artifact?.parts[0]?.content?.$case === 'text' && e.payload.value.artifact.parts[0].content.value === 'Hello, Grace'));
+    });
+
+    test('CancelTask cancels the run, and the reserved credits come back', async () => {
+      const before = await available(gw.url, tenant);
+      const total = await balanceTotal(gw.url, tenant);
+      const c = await client('holder');
+      const started = (await c.sendMessage(sendParams(text('take your time'), true))) as Task;
+      assert.notEqual(started.status?.state, TaskState.TASK_STATE_COMPLETED);
+      const canceled = await c.cancelTask({ tenant: '', id: started.id, metadata: undefined });
+      assert.equal(canceled.status?.state, TaskState.TASK_STATE_CANCELED);
+      assert.equal(acp.runs.get(started.id)?.['status'], 'cancelled');
+      await until('the hold to be refunded', async () => (await available(gw.url, tenant)) === before, 10_000);
+      assert.equal(await balanceTotal(gw.url, tenant), total);
+    });
+
+    test('SubscribeToTask follows the run until it ends', async () => {
+      const c = await client('holder');
+      const started = (await c.sendMessage(sendParams(text('subscribe to me'), true))) as Task;
+      const events: StreamResponse[] = [];
+      const following = (async () => {
+        for await (const e of c.resubscribeTask({ tenant: '', id: started.id })) events.push(e);
+      })();
+      await until('the subscription to start', async () => events.length > 0, 10_000);
+      acp.release(started.id);
+      await following;
+      assert.equal(events[0]?.payload?.$case, 'task');
+      const last = events.at(-1)!.payload;
+      assert.equal(last?.$case === 'statusUpdate' && last.value.status?.state, TaskState.TASK_STATE_COMPLETED);
+    });
+
+    test('an unknown task is not found; a finished run cannot be canceled', async () => {
+      const c = await client('echo');
+      await assert.rejects(c.getTask({ tenant: '', id: crypto.randomUUID(), historyLength: undefined }), /not found/i);
+      await assert.rejects(c.getTask({ tenant: '', id: 'not-a-run', historyLength: undefined }), /not found/i);
+      const done = (await c.sendMessage(sendParams(text('x')))) as Task;
+      await assert.rejects(c.cancelTask({ tenant: '', id: done.id, metadata: undefined }));
+    });
+
+    test('every call left one audit entry, in a chain that verifies, and every ACP message conformed', async () => {
+      await gw.gateway.audit.flush();
+      const rows = await gw.gateway.audit.tail({ limit: 500 });
+      const calls = rows.filter((r) => r.eventType === 'a2a.call' && r.tenant === tenant);
+      assert.ok(calls.some((r) => r.targetAgent === 'echo' && r.method === 'SendMessage' && r.outcome === 'ok' && r.milliCredits === PRICE * 1000));
+      assert.ok(calls.some((r) => r.targetAgent === 'holder' && r.method === 'CancelTask'));
+      assert.ok(calls.some((r) => r.targetAgent === 'interviewer' && r.method === 'SendStreamingMessage'));
+      const verdict = await gw.gateway.audit.verify();
+      assert.equal(verdict.ok, true, JSON.stringify(verdict));
+      assert.deepEqual(acp.requests.filter((r) => r.startsWith('NONCONFORMING')), []);
+      assert.ok(acp.checked > 50);
+      // The client spoke the binding under test.
+      if (binding === 'HTTP+JSON') assert.ok(urls.some((u) => u.endsWith('/agents/echo/message:send')) && urls.some((u) => u.endsWith('/agents/echo/message:stream')));
+      else assert.ok(urls.length > 0 && urls.every((u) => /\/agents\/[a-z]+$/.test(u)), urls.join(' '));
+    });
+  });
+}

@@ -27,10 +27,24 @@ import type { GatewayCall } from './gateway-call.js';
  */
 export async function bridgeToAcp(c: GatewayCall, bridge: AgentBridge, headers: Record<string, string>, tap: ((chunk: Buffer) => void) | undefined): Promise<ForwardResult> {
   const started = performance.now();
-  const call = c.call;
-  if (call.version !== '1.0') throw Errors.acpBridgeVersion({ agent: c.agent });
+  if (c.call.version !== '1.0') throw Errors.acpBridgeVersion({ agent: c.agent });
   // The ACP agent sees the gateway's assertion as a native agent does (Authorization), and may verify it.
-  const client = new AcpRunClient({ baseUrl: bridge.url, agent: c.agent, headers });
+  // A client that leaves before its answer stops the ACP request too (a sync run may be long).
+  const abort = new AbortController();
+  const raw = c.reply.raw;
+  const left = (): void => {
+    if (!raw.writableFinished) abort.abort();
+  };
+  raw.once('close', left);
+  try {
+    return await bridgeCall(c, bridge, new AcpRunClient({ baseUrl: bridge.url, agent: c.agent, headers, signal: abort.signal }), tap, started);
+  } finally {
+    raw.off('close', left);
+  }
+}
+
+async function bridgeCall(c: GatewayCall, bridge: AgentBridge, client: AcpRunClient, tap: ((chunk: Buffer) => void) | undefined, started: number): Promise<ForwardResult> {
+  const call = c.call;
   const out = new Answer(c, tap);
   switch (call.operation) {
     case 'SendMessage':

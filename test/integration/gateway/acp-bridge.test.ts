@@ -179,6 +179,32 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
       await assert.rejects(c.cancelTask({ tenant: '', id: done.id, metadata: undefined }));
     });
 
+    test('unsupported or malformed calls get the spec\'s error in the caller\'s binding, never a 5xx', async () => {
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'a2a-version': '1.0' };
+      if (binding === 'JSONRPC') {
+        const rpc = async (method: string, params: unknown, extra: Record<string, string> = {}) => {
+          const res = await fetch(`${gw.url}/agents/echo`, { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params }) });
+          return { status: res.status, body: (await res.json()) as any };
+        };
+        const list = await rpc('ListTasks', {});
+        assert.equal(list.status, 200);
+        assert.equal(list.body.error.code, -32004, JSON.stringify(list.body));
+        const bad = await rpc('SendMessage', { message: { role: 'ROLE_USER', parts: 'nope' } });
+        assert.equal(bad.body.error.code, -32602, JSON.stringify(bad.body));
+        const legacy = await rpc('message/send', { message: { kind: 'message', messageId: 'm', role: 'user', parts: [{ kind: 'text', text: 'hi' }] } }, { 'a2a-version': '0.3' });
+        assert.equal(legacy.body.error.code, -32009, JSON.stringify(legacy.body));
+        const resumeUnknown = await rpc('SendMessage', { message: { messageId: 'm', role: 'ROLE_USER', taskId: crypto.randomUUID(), parts: [{ text: 'hi' }] } });
+        assert.equal(resumeUnknown.body.error.code, -32001, JSON.stringify(resumeUnknown.body));
+      } else {
+        const list = await fetch(`${gw.url}/agents/echo/tasks`, { headers });
+        assert.ok(list.status >= 400 && list.status < 500, String(list.status));
+        const bad = await fetch(`${gw.url}/agents/echo/message:send`, { method: 'POST', headers, body: '{"message":{"parts":"nope"}}' });
+        assert.equal(bad.status, 400);
+        const body = (await bad.json()) as any;
+        assert.equal(body.error.status, 'INVALID_ARGUMENT');
+      }
+    });
+
     test('every call left one audit entry, in a chain that verifies, and every ACP message conformed', async () => {
       await gw.gateway.audit.flush();
       const rows = await gw.gateway.audit.tail({ limit: 500 });

@@ -20,6 +20,7 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   const tap = c.reservationKey !== undefined ? new AnswerTap(call.streaming) : undefined;
   const headers: Record<string, string> = { authorization: `Bearer ${assertion}`, 'x-request-id': String(c.request.id) };
   const input: ForwardInput = { agent: c.agent, method: c.request.method, path: call.forwardPath, query: c.query, headers, body: c.bytes, idempotent: call.idempotent, tap: tap?.onChunk, caller: principal.tenant };
+  if (call.binding === 'ACP') input.fromRoot = true;
   // A bridged agent (ACP) is called in its own protocol; a native agent never reaches that branch's code (loaded on first use).
   const bridge = c.route!.record.bridge;
   const result = bridge !== undefined ? await forwardToBridge(c, bridge, headers, tap) : d.tracing.enabled ? await forwardInSpan(c, d, input, tap) : await forwardUntraced(c, d, input);

@@ -36,16 +36,19 @@ export async function bridgeToAcp(c: GatewayCall, bridge: AgentBridge, headers: 
     if (!raw.writableFinished) abort.abort();
   };
   raw.once('close', left);
-  try {
-    return await bridgeCall(c, bridge, new AcpRunClient({ baseUrl: bridge.url, agent: c.agent, headers, signal: abort.signal }), tap, started);
-  } finally {
+  // Once the answer starts, the relay's own listeners take over (a stream stops the ACP one when the client leaves).
+  const detach = (): void => {
     raw.off('close', left);
+  };
+  try {
+    return await bridgeCall(c, bridge, new AcpRunClient({ baseUrl: bridge.url, agent: c.agent, headers, signal: abort.signal }), new Answer(c, tap, detach), started);
+  } finally {
+    detach();
   }
 }
 
-async function bridgeCall(c: GatewayCall, bridge: AgentBridge, client: AcpRunClient, tap: ((chunk: Buffer) => void) | undefined, started: number): Promise<ForwardResult> {
+async function bridgeCall(c: GatewayCall, bridge: AgentBridge, client: AcpRunClient, out: Answer, started: number): Promise<ForwardResult> {
   const call = c.call;
-  const out = new Answer(c, tap);
   switch (call.operation) {
     case 'SendMessage':
       await sendMessage(c, bridge, client, out);
@@ -146,13 +149,12 @@ async function subscribe(c: GatewayCall, client: AcpRunClient, out: Answer): Pro
   const runId = runIdOf(c);
   const run = await client.getRun(runId);
   if (isFinalRunStatus(run.status)) throw Errors.taskNothingToSubscribe({ taskId: runId, state: run.status });
-  const closed = { value: false };
-  c.reply.raw.once('close', () => (closed.value = true));
   async function* polled(): AsyncGenerator<StreamResponse> {
     const translator = new AcpStreamTranslator();
     yield* translator.translate({ type: 'run.created', run });
     let last: AcpRun = run;
-    while (!closed.value && !isFinalRunStatus(last.status) && last.status !== 'awaiting') {
+    // A client that leaves ends the generator (the relay returns it): no read follows.
+    while (!isFinalRunStatus(last.status) && last.status !== 'awaiting') {
       await new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_POLL_MS).unref());
       last = await client.getRun(runId);
       yield* translator.translate({ type: eventTypeOf(last), run: last } as AcpEvent);
@@ -172,10 +174,12 @@ class Answer {
   bodyError: unknown;
   readonly #c: GatewayCall;
   readonly #tap: ((chunk: Buffer) => void) | undefined;
+  readonly #starting: () => void;
 
-  constructor(c: GatewayCall, tap: ((chunk: Buffer) => void) | undefined) {
+  constructor(c: GatewayCall, tap: ((chunk: Buffer) => void) | undefined, starting: () => void) {
     this.#c = c;
     this.#tap = tap;
+    this.#starting = starting;
   }
 
   /** A JSON result: in a JSON-RPC envelope, or the REST body as is. */
@@ -183,6 +187,7 @@ class Answer {
     const c = this.#c;
     const body = Buffer.from(c.call.binding === 'JSONRPC' ? JSON.stringify({ jsonrpc: '2.0', id: c.call.jsonRpcId ?? null, result }) : JSON.stringify(result));
     this.#tap?.(body);
+    this.#starting();
     this.contentType = 'application/json';
     const over = new Promise<void>((resolve) => finished(c.reply.raw, () => resolve()));
     c.reply.code(200).header('content-type', 'application/json').send(body);
@@ -220,6 +225,7 @@ class Answer {
         await responses.return(undefined);
       }
     }
+    this.#starting();
     this.contentType = 'text/event-stream';
     c.reply.code(200).headers({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const over = new Promise<void>((resolve) => finished(c.reply.raw, () => resolve()));

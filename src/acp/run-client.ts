@@ -16,8 +16,8 @@ export interface AcpRunClientOptions {
   fetch?: typeof fetch;
 }
 
-/** Largest SSE event read from an ACP agent (a run event carries the run's whole output). */
-const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+/** Largest answer (or SSE event) read from an ACP agent: a run carries its whole output. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /**
  * The calls the gateway's bridge makes to an external ACP agent (ACP 0.2.0:
@@ -62,16 +62,44 @@ export class AcpRunClient {
     if (res.status !== 200 || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
       throw await this.#refusal(res, resuming ? body.run_id : body.agent_name);
     }
-    return events(res);
+    return this.#events(res);
+  }
+
+  /** An SSE body as ACP events (each `data:` one `Event` object, checked against the document). */
+  async *#events(res: Response): AsyncGenerator<AcpEvent> {
+    for await (const e of parseSseStream(res, MAX_BODY_BYTES)) {
+      if (e.data === '') continue;
+      let event: unknown;
+      try {
+        event = JSON.parse(e.data);
+      } catch (err) {
+        throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: 200, why: 'an event that is not JSON' }, { cause: err });
+      }
+      await this.#conforms('Event', event, 200);
+      yield event as AcpEvent;
+    }
   }
 
   async #json(method: string, path: string, body: unknown, subject: string): Promise<unknown> {
     const res = await this.#send(method, path, body);
     if (res.status !== 200 && res.status !== 202) throw await this.#refusal(res, subject);
+    let run: unknown;
     try {
-      return await res.json();
+      run = JSON.parse(await boundedText(res, MAX_BODY_BYTES));
     } catch (err) {
-      throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: res.status, why: 'a body that is not JSON' }, { cause: err });
+      throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: res.status, why: err instanceof RangeError ? err.message : 'a body that is not JSON' }, { cause: err });
+    }
+    await this.#conforms('Run', run, res.status);
+    return run;
+  }
+
+  /** An answer the document does not describe is the agent's failure, never a crash of the translation. */
+  async #conforms(schema: 'Run' | 'Event', value: unknown, status: number): Promise<void> {
+    const { acpSpecValidator } = await import('./spec-validator.js');
+    const problems = acpSpecValidator().check(schema, value);
+    if (problems.length > 0) {
+      const first = problems[0]!;
+      throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status, why: `a ${schema} the ACP document does not describe (${first.path} ${first.message})` });
     }
   }
 
@@ -87,7 +115,7 @@ export class AcpRunClient {
 
   /** An ACP `Error` answer as the catalog's error. */
   async #refusal(res: Response, subject: string): Promise<AgentmeshError> {
-    const text = await res.text().catch(() => '');
+    const text = await boundedText(res, 64 * 1024).catch(() => '');
     let error: Partial<AcpError> | undefined;
     try {
       error = JSON.parse(text) as Partial<AcpError>;
@@ -101,10 +129,20 @@ export class AcpRunClient {
   }
 }
 
-/** An SSE body as ACP events (each `data:` one `Event` object). */
-async function* events(res: Response): AsyncGenerator<AcpEvent> {
-  for await (const e of parseSseStream(res, MAX_EVENT_BYTES)) {
-    if (e.data === '') continue;
-    yield JSON.parse(e.data) as AcpEvent;
+/** The body as text, refused past `limit` bytes (an agent's answer is read whole only for sync runs). */
+async function boundedText(res: Response, limit: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > limit) throw new RangeError(`a body of ${declared} bytes (at most ${limit} are read)`);
+  if (res.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      await res.body.cancel().catch(() => undefined);
+      throw new RangeError(`a body of more than ${limit} bytes`);
+    }
+    chunks.push(chunk);
   }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,4 +1,6 @@
 import { after, before, describe, test } from 'node:test';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { ClientFactory, JsonRpcTransportFactory, RestTransportFactory, type Client } from '@a2a-js/sdk/client';
 import { Role, TaskState, type Message, type StreamResponse, type Task } from '@a2a-js/sdk';
@@ -222,3 +224,79 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
     });
   });
 }
+
+/**
+ * An ACP server that registers cleanly, then answers runs as the document
+ * does not allow: what comes back to the A2A client is the upstream's failure
+ * (502) in its binding, never a crash or a hang of the gateway.
+ */
+describe('issue 19: a bridged agent that answers outside the ACP document', () => {
+  let server: Server;
+  let registry: Awaited<ReturnType<typeof startRegistry>>;
+  let gw: Awaited<ReturnType<typeof startGateway>>;
+  let token: string;
+  let base: string;
+
+  before(async () => {
+    const manifest = { name: 'hostile', description: 'Answers runs badly', input_content_types: ['text/plain'], output_content_types: ['text/plain'] };
+    server = createServer((req, res) => {
+      const path = (req.url ?? '').split('?')[0]!.replace(/^\/acp/, '');
+      if (path === '/ping') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      if (path.startsWith('/agents')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(path === '/agents' ? { agents: [manifest] } : manifest));
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const text = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}').input?.[0]?.parts?.[0]?.content;
+        if (text === 'not-json') return void res.writeHead(200, { 'content-type': 'application/json' }).end('nope');
+        if (text === 'bad-run') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"run_id":1,"status":"exploded"}');
+        if (text === 'huge') return void res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(64 * 1024 * 1024) }).end('{}');
+        const run = { agent_name: 'hostile', run_id: crypto.randomUUID(), status: 'created', output: [], created_at: new Date().toISOString() };
+        if (text === 'bad-first-event') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: {"type":"run.created"}\n\n');
+        if (text === 'bad-event') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`data: ${JSON.stringify({ type: 'run.created', run })}\n\ndata: {"type":"run.created"}\n\n`);
+        res.writeHead(500, { 'content-type': 'application/json' }).end('{"code":"server_error","message":"the model is down"}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    registry = await startRegistry({ probeIntervalMs: 200 });
+    gw = await startGateway(registry.url);
+    const res = await call(registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/acp` });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    await until('the gateway to route to hostile', async () => gw.gateway.router.agent('hostile')?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    token = await fetchToken(gw.url, await createClient(gw.url, { name: 'h', tenant: 'hostile-co', scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
+    base = `${gw.url}/agents/hostile`;
+  });
+  after(async () => {
+    await gw?.close();
+    await registry?.close();
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const send = async (text: string, method = 'SendMessage') => {
+    const res = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text }] } } }) });
+    return { status: res.status, text: await res.text() };
+  };
+
+  test('a body that is not JSON, a run the document does not describe, a body too large, a 500: the upstream failed', async () => {
+    for (const text of ['not-json', 'bad-run', 'huge', 'boom']) {
+      const answer = await send(text);
+      assert.equal(answer.status, 502, `${text}: ${answer.text}`);
+      const body = JSON.parse(answer.text);
+      assert.equal(body.error.code, -32603, `${text}: ${answer.text}`);
+      assert.match(body.error.message, /ACP agent hostile answered/);
+    }
+  });
+
+  test('an event the document does not describe: refused before the stream starts, or its last event once started', async () => {
+    const first = await send('bad-first-event', 'SendStreamingMessage');
+    assert.equal(first.status, 502, first.text);
+    const answer = await send('bad-event', 'SendStreamingMessage');
+    assert.equal(answer.status, 200);
+    const frames = answer.text.split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => JSON.parse(f.slice(6)));
+    assert.ok(frames[0].result.task, answer.text);
+    assert.equal(frames.at(-1).error.code, -32603, answer.text);
+    const health = await fetch(`${gw.url}/readyz`);
+    assert.ok(health.status < 500);
+  });
+});
+

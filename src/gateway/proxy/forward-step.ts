@@ -41,6 +41,9 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
 /** The call made as ACP runs (`acp-bridge.ts`), to the agent's ACP server while the registry sees it answer `/ping`. */
 async function forwardToBridge(c: GatewayCall, bridge: AgentBridge, headers: Record<string, string>, tap: AnswerTap | undefined): Promise<ForwardResult> {
   if (!c.route!.instances.some((i) => i.inRotation)) throw Errors.noHealthyInstance({ agent: c.agent, why: 'its ACP server does not answer /ping' });
+  // The agent continues the client's trace, as a native agent does without span export (no client span yet).
+  const traceparent = c.request.headers['traceparent'];
+  if (typeof traceparent === 'string') headers['traceparent'] = traceparent;
   const { bridgeToAcp } = await import('./acp-bridge.js');
   return bridgeToAcp(c, bridge, headers, tap?.onChunk);
 }

@@ -21,6 +21,7 @@ import { PiiPolicies } from './policy/pii-policy.js';
 import { Quotas } from './policy/quotas.js';
 import { createRequestValidator } from './policy/request-validation.js';
 import { createUpstreamRouter, type UpstreamRouter } from './routing/index.js';
+import { BridgedRuns } from './bridged-runs.js';
 import { SettlementTracker, type OpenReservation } from './settlement-tracker.js';
 
 export const VERSION = '0.1.0';
@@ -45,6 +46,8 @@ export interface GatewayParts {
   quotas: Quotas;
   credits: CreditHolds;
   tracker: SettlementTracker;
+  /** Who started each run of a bridged ACP agent. */
+  bridgedRuns: BridgedRuns;
 }
 
 /**
@@ -122,7 +125,7 @@ export async function buildParts(config: GatewayConfig, backends: GatewayBackend
   stack.defer('credit holds', () => credits.close());
   const tracker = buildSettlementTracker(config, { identity, router, audit, credits }, database, log);
   stack.defer('settlement tracker', () => tracker.stop());
-  return { identity, ledger, audit, router, quotas, credits, tracker };
+  return { identity, ledger, audit, router, quotas, credits, tracker, bridgedRuns: new BridgedRuns(database.db) };
 }
 
 /** The calls' credits in front of the ledger: leased, or exact (`creditsMode`). */
@@ -242,7 +245,7 @@ export function buildGatewayHttp(config: GatewayConfig, logger: Logger, metrics:
 
 /** CORS, the identity and credits APIs, the card JWKS and the A2A proxy. */
 export async function mountRoutes(app: FastifyInstance, parts: GatewayParts, cardKey: CardSigningKey, config: GatewayConfig, publicUrl: string, metrics: Metrics, tracing: Tracing, log: Logger, dataPlane: DataPlaneRoute): Promise<void> {
-  const { identity, ledger, router, credits, audit, quotas, tracker } = parts;
+  const { identity, ledger, router, credits, audit, quotas, tracker, bridgedRuns } = parts;
   if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins, credentials: false, exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'www-authenticate'] });
   await identity.registerRoutes(app);
   // The credits API: the static admin token (bootstrap) counts as credits:admin; a client reads its own tenant.
@@ -263,6 +266,7 @@ export async function mountRoutes(app: FastifyInstance, parts: GatewayParts, car
     audit,
     quotas,
     tracker,
+    bridgedRuns,
     metrics: new GatewayMetrics(metrics),
     tracing,
     logger: log,

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Readable, finished } from 'node:stream';
 import { SendMessageRequest, StreamResponse, Task } from '@a2a-js/sdk';
-import { AcpRunClient, AcpStreamTranslator, a2aMessageToAcp, isFinalRunStatus, isUuid, runToTask, type AcpEvent, type AcpMessage, type AcpRun, type AcpRunMode } from '../../acp/index.js';
+import { AcpRunClient, AcpStreamTranslator, a2aMessageToAcp, isFinalRunStatus, isUuid, runToTask, type AcpEvent, type AcpMessage, type AcpRun, type AcpRunCreateRequest, type AcpRunMode, type AcpRunResumeRequest } from '../../acp/index.js';
 import { Errors, isAgentmeshError, normalizeError, toJsonRpcErrorObject, toRestError, validateParams } from '../../protocol/index.js';
 import type { AgentBridge } from '../../registry/index.js';
 import type { ForwardResult } from '../routing/index.js';
+import type { BridgedRuns } from '../bridged-runs.js';
 import type { GatewayCall } from './gateway-call.js';
 
 /**
@@ -25,7 +26,8 @@ import type { GatewayCall } from './gateway-call.js';
  * never import it. Every answer goes through `tap` as the bytes the client
  * gets, so settlement reads it as it reads a native agent's.
  */
-export async function bridgeToAcp(c: GatewayCall, bridge: AgentBridge, headers: Record<string, string>, tap: ((chunk: Buffer) => void) | undefined): Promise<ForwardResult> {
+export async function bridgeToAcp(c: GatewayCall, o: BridgeOptions): Promise<ForwardResult> {
+  const { bridge, headers, tap } = o;
   const started = performance.now();
   if (c.call.version !== '1.0') throw Errors.acpBridgeVersion({ agent: c.agent });
   // The ACP agent sees the gateway's assertion as a native agent does (Authorization), and may verify it.
@@ -41,40 +43,66 @@ export async function bridgeToAcp(c: GatewayCall, bridge: AgentBridge, headers: 
     raw.off('close', left);
   };
   try {
-    return await bridgeCall(c, bridge, new AcpRunClient({ baseUrl: bridge.url, agent: c.agent, headers, signal: abort.signal }), new Answer(c, tap, detach), started);
+    const client = new AcpRunClient({ baseUrl: bridge.url, agent: c.agent, headers, signal: abort.signal });
+    return await bridgeCall({ c, bridge, client, out: new Answer(c, tap, detach), runs: o.runs, tenant: c.principal!.tenant }, started);
   } finally {
     detach();
   }
 }
 
-async function bridgeCall(c: GatewayCall, bridge: AgentBridge, client: AcpRunClient, out: Answer, started: number): Promise<ForwardResult> {
+/** What a bridged call is made with. */
+export interface BridgeOptions {
+  bridge: AgentBridge;
+  /** The gateway's assertion and the request id, for the ACP agent. */
+  headers: Record<string, string>;
+  /** Sees the answer's bytes (settlement). */
+  tap: ((chunk: Buffer) => void) | undefined;
+  /** Who started each run: another tenant's run is not found. */
+  runs: BridgedRuns;
+}
+
+/** One bridged call: the client's call, the ACP side, the answer, and whose runs it may see. */
+interface Bridged {
+  c: GatewayCall;
+  bridge: AgentBridge;
+  client: AcpRunClient;
+  out: Answer;
+  runs: BridgedRuns;
+  tenant: string;
+}
+
+async function bridgeCall(b: Bridged, started: number): Promise<ForwardResult> {
+  const { c, client, out } = b;
   const call = c.call;
   switch (call.operation) {
     case 'SendMessage':
-      await sendMessage(c, bridge, client, out);
+      await sendMessage(b);
       break;
     case 'SendStreamingMessage':
-      await streamMessage(c, bridge, client, out);
+      await streamMessage(b);
       break;
     case 'GetTask':
-      await out.json(Task.toJSON(runToTask(await client.getRun(runIdOf(c)))));
+      await out.json(Task.toJSON(runToTask(await client.getRun(await ownedRun(b, call.taskId)))));
       break;
     case 'CancelTask':
-      await out.json(Task.toJSON(runToTask(await client.cancelRun(runIdOf(c)))));
+      await out.json(Task.toJSON(runToTask(await client.cancelRun(await ownedRun(b, call.taskId)))));
       break;
     case 'SubscribeToTask':
-      await subscribe(c, client, out);
+      await subscribe(b);
       break;
     default:
       throw Errors.acpBridgeOperation({ operation: call.operation, agent: c.agent });
   }
-  return { instance: bridge.url, status: out.status, durationMs: performance.now() - started, retried: 0, contentType: out.contentType, bodyError: out.bodyError };
+  return { instance: b.bridge.url, status: out.status, durationMs: performance.now() - started, retried: 0, contentType: out.contentType, bodyError: out.bodyError };
 }
 
-/** The task id a GetTask, CancelTask or SubscribeToTask names (an ACP run id is a UUID: any other id is no run). */
-function runIdOf(c: GatewayCall): string {
-  const id = c.call.taskId;
-  if (id === undefined || !isUuid(id)) throw Errors.taskNotFound({ taskId: id ?? '' });
+/**
+ * The run a task id names, when the caller's tenant started it: an ACP run
+ * id is a UUID (any other id is no run), and another tenant's run is not
+ * found, as another tenant's task is on a native agent.
+ */
+async function ownedRun(b: Bridged, id: string | undefined): Promise<string> {
+  if (id === undefined || !isUuid(id) || !(await b.runs.owns(b.c.agent, id, b.tenant))) throw Errors.taskNotFound({ taskId: id ?? '' });
   return id;
 }
 
@@ -85,34 +113,37 @@ function sendRequestOf(c: GatewayCall): SendMessageRequest {
   return SendMessageRequest.fromJSON(validateParams(c.call.operation, params ?? {}));
 }
 
-/** A message as the ACP request it becomes: a new run, or the resume of the awaiting run it names. */
-function runRequestOf(c: GatewayCall, bridge: AgentBridge, mode: AcpRunMode): { create?: Parameters<AcpRunClient['createRun']>[0]; resume?: Parameters<AcpRunClient['resumeRun']>[0] } {
-  const request = sendRequestOf(c);
+/** A message as the ACP request it becomes: a new run, or the resume of the awaiting run it names (the caller's own). */
+async function runRequestOf(b: Bridged, request: SendMessageRequest, mode: AcpRunMode): Promise<{ create?: AcpRunCreateRequest; resume?: AcpRunResumeRequest }> {
+  const { c, bridge } = b;
   const message = request.message;
   if (message === undefined) throw Errors.acpBridgeRefused({ agent: c.agent, why: 'message is required' });
   const acp = a2aMessageToAcp(message);
   if (acp === undefined) throw Errors.acpBridgeRefused({ agent: c.agent, why: 'an ACP message has at least one part' });
   const input: AcpMessage = { ...acp, role: 'user' };
   if (message.taskId !== '') {
-    if (!isUuid(message.taskId)) throw Errors.taskNotFound({ taskId: message.taskId });
-    return { resume: { run_id: message.taskId, await_resume: { type: 'message', message: input }, mode } };
+    return { resume: { run_id: await ownedRun(b, message.taskId), await_resume: { type: 'message', message: input }, mode } };
   }
   // ACP sessions are UUIDs: a context id that is one continues that session; any other starts a new one.
   const session = isUuid(message.contextId) ? message.contextId : randomUUID();
   return { create: { agent_name: bridge.agentName, session_id: session, input: [input], mode } };
 }
 
-async function sendMessage(c: GatewayCall, bridge: AgentBridge, client: AcpRunClient, out: Answer): Promise<void> {
-  const immediate = sendRequestOf(c).configuration?.returnImmediately === true;
-  const { create, resume } = runRequestOf(c, bridge, immediate ? 'async' : 'sync');
-  const run = create !== undefined ? await client.createRun(create) : await client.resumeRun(resume!);
-  await out.json({ task: Task.toJSON(runToTask(run)) });
+async function sendMessage(b: Bridged): Promise<void> {
+  const request = sendRequestOf(b.c);
+  const immediate = request.configuration?.returnImmediately === true;
+  const { create, resume } = await runRequestOf(b, request, immediate ? 'async' : 'sync');
+  const run = create !== undefined ? await b.client.createRun(create) : await b.client.resumeRun(resume!);
+  // Recorded before the client learns the run id: its next call finds it.
+  if (create !== undefined) await b.runs.claim(b.c.agent, run.run_id, b.tenant);
+  await b.out.json({ task: Task.toJSON(runToTask(run)) });
 }
 
-async function streamMessage(c: GatewayCall, bridge: AgentBridge, client: AcpRunClient, out: Answer): Promise<void> {
-  const { create, resume } = runRequestOf(c, bridge, 'stream');
-  const events = await client.streamRun(create ?? resume!);
-  await out.stream(translated(c.agent, events, resume !== undefined ? client : undefined, resume !== undefined ? resume.run_id : undefined));
+async function streamMessage(b: Bridged): Promise<void> {
+  const { create, resume } = await runRequestOf(b, sendRequestOf(b.c), 'stream');
+  const events = await b.client.streamRun(create ?? resume!);
+  const claim = create !== undefined ? (runId: string) => b.runs.claim(b.c.agent, runId, b.tenant) : undefined;
+  await b.out.stream(translated(b.c.agent, events, { client: b.client, resumed: resume?.run_id, claim }));
 }
 
 /**
@@ -120,15 +151,20 @@ async function streamMessage(c: GatewayCall, bridge: AgentBridge, client: AcpRun
  * `run.in-progress` (ACP sends `run.created` once per run): the A2A stream
  * still starts with the task, read first.
  */
-async function* translated(agent: string, events: AsyncGenerator<AcpEvent>, client: AcpRunClient | undefined, runId: string | undefined): AsyncGenerator<StreamResponse> {
+async function* translated(agent: string, events: AsyncGenerator<AcpEvent>, o: { client: AcpRunClient; resumed: string | undefined; claim: ((runId: string) => Promise<void>) | undefined }): AsyncGenerator<StreamResponse> {
   const translator = new AcpStreamTranslator();
   try {
     for await (const event of events) {
-      if (translator.task === undefined && client !== undefined && runId !== undefined && event.type !== 'run.created') {
-        yield* translator.translate({ type: 'run.created', run: await client.getRun(runId) });
+      if (translator.task === undefined && o.resumed !== undefined && event.type !== 'run.created') {
+        yield* translator.translate({ type: 'run.created', run: await o.client.getRun(o.resumed) });
       }
       if (event.type === 'error') throw Errors.acpBridgeAnswer({ agent, status: 200, why: event.error.message.slice(0, 500) });
-      yield* translator.translate(event);
+      const known = translator.task !== undefined;
+      const responses = translator.translate(event);
+      // A new run is recorded as the caller's before the client sees its id.
+      const task: Task | undefined = translator.task;
+      if (!known && task !== undefined) await o.claim?.(task.id);
+      yield* responses;
       // The A2A stream ends when the task ends or asks for input, as the runtime's does.
       if (event.type === 'run.awaiting' || event.type === 'run.completed' || event.type === 'run.failed' || event.type === 'run.cancelled') break;
     }
@@ -145,8 +181,9 @@ const SUBSCRIBE_POLL_MS = 250;
  * started, so the run is read until it ends or awaits, each change relayed
  * (docs/acp.md, limits). A run that has ended has nothing to subscribe to.
  */
-async function subscribe(c: GatewayCall, client: AcpRunClient, out: Answer): Promise<void> {
-  const runId = runIdOf(c);
+async function subscribe(b: Bridged): Promise<void> {
+  const { client, out } = b;
+  const runId = await ownedRun(b, b.c.call.taskId);
   const run = await client.getRun(runId);
   if (isFinalRunStatus(run.status)) throw Errors.taskNothingToSubscribe({ taskId: runId, state: run.status });
   async function* polled(): AsyncGenerator<StreamResponse> {

@@ -23,7 +23,7 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   if (call.binding === 'ACP') input.fromRoot = true;
   // A bridged agent (ACP) is called in its own protocol; a native agent never reaches that branch's code (loaded on first use).
   const bridge = c.route!.record.bridge;
-  const result = bridge !== undefined ? await forwardToBridge(c, bridge, headers, tap) : d.tracing.enabled ? await forwardInSpan(c, d, input, tap) : await forwardUntraced(c, d, input);
+  const result = bridge !== undefined ? await forwardToBridge(c, d, bridge, headers, tap) : d.tracing.enabled ? await forwardInSpan(c, d, input, tap) : await forwardUntraced(c, d, input);
   d.metrics.upstream(c.agent, call.operation, result.status, result.durationMs);
   if (result.status >= 400) c.audit.outcome = 'error';
   if (tap === undefined || c.reservationKey === undefined) return;
@@ -39,13 +39,13 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
 }
 
 /** The call made as ACP runs (`acp-bridge.ts`), to the agent's ACP server while the registry sees it answer `/ping`. */
-async function forwardToBridge(c: GatewayCall, bridge: AgentBridge, headers: Record<string, string>, tap: AnswerTap | undefined): Promise<ForwardResult> {
+async function forwardToBridge(c: GatewayCall, d: ProxyDeps, bridge: AgentBridge, headers: Record<string, string>, tap: AnswerTap | undefined): Promise<ForwardResult> {
   if (!c.route!.instances.some((i) => i.inRotation)) throw Errors.noHealthyInstance({ agent: c.agent, why: 'its ACP server does not answer /ping' });
   // The agent continues the client's trace, as a native agent does without span export (no client span yet).
   const traceparent = c.request.headers['traceparent'];
   if (typeof traceparent === 'string') headers['traceparent'] = traceparent;
   const { bridgeToAcp } = await import('./acp-bridge.js');
-  return bridgeToAcp(c, bridge, headers, tap?.onChunk);
+  return bridgeToAcp(c, { bridge, headers, tap: tap?.onChunk, runs: d.bridgedRuns });
 }
 
 /** Without span export: the agent continues the client's trace, if it sent one. */

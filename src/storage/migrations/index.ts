@@ -11,6 +11,7 @@ import { rowSecurityDenyByDefaultMigration } from './0009-row-security-deny-by-d
 import { identityCredentialPepperMigration } from './0010-identity-credential-pepper.js';
 import { routerConversationsMigration } from './0011-router-conversations.js';
 import { registryBridgeMigration } from './0012-registry-bridge.js';
+import { gatewayBridgedRunsMigration } from './0013-gateway-bridged-runs.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -32,6 +33,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0010-identity-credential-pepper': identityCredentialPepperMigration(dialect),
         '0011-router-conversations': routerConversationsMigration(dialect),
         '0012-registry-bridge': registryBridgeMigration(dialect),
+        '0013-gateway-bridged-runs': gatewayBridgedRunsMigration(dialect),
       };
     },
   };

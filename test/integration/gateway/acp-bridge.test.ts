@@ -181,6 +181,29 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
       await assert.rejects(c.cancelTask({ tenant: '', id: done.id, metadata: undefined }));
     });
 
+    test('another tenant\'s run is not found: get, cancel, resume, subscribe', async () => {
+      const mine = (await (await client('interviewer')).sendMessage(sendParams(text('start')))) as Task;
+      assert.equal(mine.status?.state, TaskState.TASK_STATE_INPUT_REQUIRED);
+      const intruder = await fetchToken(gw.url, await createClient(gw.url, { name: 'intruder', tenant: `${tenant}-other`, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
+      const rpc = async (method: string, params: unknown) => {
+        const res = await fetch(`${gw.url}/agents/interviewer`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${intruder}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+        return (await res.json()) as any;
+      };
+      for (const [method, params] of [
+        ['GetTask', { id: mine.id }],
+        ['CancelTask', { id: mine.id }],
+        ['SubscribeToTask', { id: mine.id }],
+        ['SendMessage', { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', taskId: mine.id, parts: [{ text: 'Mallory' }] } }],
+      ] as const) {
+        const answer = await rpc(method, params);
+        assert.equal(answer.error?.code, -32001, `${method}: ${JSON.stringify(answer)}`);
+      }
+      // The run was left alone: its owner still resumes it.
+      assert.equal(acp.runs.get(mine.id)?.['status'], 'awaiting');
+      const done = (await (await client('interviewer')).sendMessage(sendParams(text('Ada', { taskId: mine.id, contextId: mine.contextId })))) as Task;
+      assert.equal(textOf(done), 'Hello, Ada');
+    });
+
     test('unsupported or malformed calls get the spec\'s error in the caller\'s binding, never a 5xx', async () => {
       const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'a2a-version': '1.0' };
       if (binding === 'JSONRPC') {

@@ -242,7 +242,8 @@ function acpOperation(method: string, clean: string, body: unknown): A2aRequestR
  * runtime refuses that body).
  */
 function acpInputMessage(input: unknown): { message?: Record<string, unknown> } {
-  if (!Array.isArray(input) || input.length > 1000) return {};
+  // No cap on the count (the body limit bounds it): a run the gateway could not price must not run unheld.
+  if (!Array.isArray(input)) return {};
   if (!input.every((m) => m !== null && typeof m === 'object' && Array.isArray((m as { parts?: unknown }).parts) && (m as { parts: unknown[] }).parts.every((p) => p !== null && typeof p === 'object'))) return {};
   try {
     return { message: Message.toJSON(acpInputToA2a(input as AcpMessage[], { messageId: randomUUID() })) as Record<string, unknown> };

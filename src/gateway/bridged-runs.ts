@@ -7,7 +7,11 @@ import type { Tables } from '../storage/index.js';
  * nothing makes it keep tenants apart), so the gateway does: the bridge
  * records a run's tenant before the client sees the run, and answers another
  * tenant's GetTask, CancelTask, subscription or resume as not found.
+ * Runs are kept {@link BRIDGED_RUN_RETENTION_MS}; an older one is not found.
  */
+/** How long the gateway remembers a bridged run's tenant (30 days): long past any credit hold. */
+export const BRIDGED_RUN_RETENTION_MS = 30 * 24 * 3600 * 1000;
+
 export class BridgedRuns {
   readonly #db: Kysely<Tables>;
 
@@ -22,6 +26,12 @@ export class BridgedRuns {
       .values({ agent, run_id: runId, tenant, created_at: Date.now() })
       .onConflict((oc) => oc.columns(['agent', 'run_id']).doNothing())
       .execute();
+  }
+
+  /** Forgets the runs started before `before` (epoch ms); returns how many. */
+  async sweep(before: number): Promise<number> {
+    const result = await this.#db.deleteFrom('gateway_bridged_runs').where('created_at', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   /** True when `tenant` started run `runId` of `agent`. */

@@ -21,7 +21,7 @@ import { PiiPolicies } from './policy/pii-policy.js';
 import { Quotas } from './policy/quotas.js';
 import { createRequestValidator } from './policy/request-validation.js';
 import { createUpstreamRouter, type UpstreamRouter } from './routing/index.js';
-import { BridgedRuns } from './bridged-runs.js';
+import { BRIDGED_RUN_RETENTION_MS, BridgedRuns } from './bridged-runs.js';
 import { SettlementTracker, type OpenReservation } from './settlement-tracker.js';
 
 export const VERSION = '0.1.0';
@@ -125,7 +125,13 @@ export async function buildParts(config: GatewayConfig, backends: GatewayBackend
   stack.defer('credit holds', () => credits.close());
   const tracker = buildSettlementTracker(config, { identity, router, audit, credits }, database, log);
   stack.defer('settlement tracker', () => tracker.stop());
-  return { identity, ledger, audit, router, quotas, credits, tracker, bridgedRuns: new BridgedRuns(database.db) };
+  const bridgedRuns = new BridgedRuns(database.db);
+  // Hourly, forgets bridged runs past their retention (every replica may: the delete is idempotent).
+  const sweep = setInterval(() => {
+    bridgedRuns.sweep(Date.now() - BRIDGED_RUN_RETENTION_MS).catch((err: unknown) => log.warn({ err }, 'sweeping bridged runs failed'));
+  }, 3600_000).unref();
+  stack.defer('bridged runs sweep', () => clearInterval(sweep));
+  return { identity, ledger, audit, router, quotas, credits, tracker, bridgedRuns };
 }
 
 /** The calls' credits in front of the ledger: leased, or exact (`creditsMode`). */

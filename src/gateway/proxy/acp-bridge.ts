@@ -10,7 +10,7 @@ import type { GatewayCall } from './gateway-call.js';
 
 /**
  * The gateway's bridge to an external ACP agent (issue 19, docs/acp.md
- * "Through the gateway"): the A2A call a client sent, already authenticated,
+ * "Bridged ACP agents through the gateway"): the A2A call a client sent, already authenticated,
  * authorized, metered and holding its credits, is made as ACP runs and
  * answered in the caller's binding (JSON-RPC or HTTP+JSON, A2A 1.0), so the
  * client cannot tell a bridged agent from a native one:

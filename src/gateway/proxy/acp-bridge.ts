@@ -239,6 +239,8 @@ class Answer {
   async stream(responses: AsyncGenerator<StreamResponse>): Promise<void> {
     const c = this.#c;
     const first = await responses.next();
+    // An A2A stream starts with the task: an ACP stream that ended before any run event is the agent's failure.
+    if (first.done) throw Errors.acpBridgeAnswer({ agent: c.agent, status: 200, why: 'a stream without a run event' });
     const frame = (value: unknown): Buffer => {
       const data = c.call.binding === 'JSONRPC' ? JSON.stringify({ jsonrpc: '2.0', id: c.call.jsonRpcId ?? null, ...(isErrorFrame(value) ? { error: value.error } : { result: value }) }) : JSON.stringify(isErrorFrame(value) ? value.rest : value);
       const chunk = Buffer.from(`data: ${data}\n\n`);
@@ -251,7 +253,6 @@ class Answer {
     };
     async function* body(): AsyncGenerator<Buffer> {
       try {
-        if (first.done) return;
         yield frame(StreamResponse.toJSON(first.value));
         for await (const r of responses) yield frame(StreamResponse.toJSON(r));
       } catch (err) {

@@ -274,6 +274,7 @@ describe('issue 19: a bridged agent that answers outside the ACP document', () =
         if (text === 'bad-run') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"run_id":1,"status":"exploded"}');
         if (text === 'huge') return void res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(64 * 1024 * 1024) }).end('{}');
         const run = { agent_name: 'hostile', run_id: crypto.randomUUID(), status: 'created', output: [], created_at: new Date().toISOString() };
+        if (text === 'empty-stream') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end();
         if (text === 'bad-first-event') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: {"type":"run.created"}\n\n');
         if (text === 'bad-event') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`data: ${JSON.stringify({ type: 'run.created', run })}\n\ndata: {"type":"run.created"}\n\n`);
         res.writeHead(500, { 'content-type': 'application/json' }).end('{"code":"server_error","message":"the model is down"}');
@@ -311,8 +312,10 @@ describe('issue 19: a bridged agent that answers outside the ACP document', () =
   });
 
   test('an event the document does not describe: refused before the stream starts, or its last event once started', async () => {
-    const first = await send('bad-first-event', 'SendStreamingMessage');
-    assert.equal(first.status, 502, first.text);
+    for (const text of ['bad-first-event', 'empty-stream']) {
+      const first = await send(text, 'SendStreamingMessage');
+      assert.equal(first.status, 502, `${text}: ${first.text}`);
+    }
     const answer = await send('bad-event', 'SendStreamingMessage');
     assert.equal(answer.status, 200);
     const frames = answer.text.split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => JSON.parse(f.slice(6)));

@@ -8,15 +8,20 @@
  * The cache holds short-lived access tokens, never the secret, in one file per
  * token URL and client (mode 0600, in a 0700 folder): `$AGENTMESH_CACHE_DIR`,
  * else `$XDG_CACHE_HOME/agentmesh`, else `~/.cache/agentmesh`.
- * `AGENTMESH_TOKEN_CACHE=0` turns it off.
+ * `AGENTMESH_TOKEN_CACHE=0` turns it off. It is read and written through
+ * private-files.ts, like the code cache: a token someone else planted would
+ * make this user's calls under that someone's identity (where they can read
+ * the tasks), and a symlink planted at the file's name would carry the token
+ * elsewhere; a folder others can write is not used at all.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { AgentCard } from '@a2a-js/sdk';
 import { cliCacheDir } from './cache-dir.js';
 import type { CliIO } from './cli-io.js';
 import { GatewayClient } from './gateway-client.js';
+import { isPrivateDir, readPrivateFile, writePrivateFile } from './private-files.js';
 
 /** A token is fetched again when it has less than this left. */
 const REFRESH_BEFORE_EXPIRY_MS = 60_000;
@@ -60,7 +65,8 @@ export function clientCredentialsProvider(io: CliIO, now: () => number = Date.no
       return response.access_token;
     },
     forgetLast() {
-      if (last !== undefined) rmSync(last, { force: true });
+      // Only in a private folder: a shared one's files are not this cache's to delete.
+      if (last !== undefined && isPrivateDir(dirname(last))) rmSync(last, { force: true });
     },
   };
 }
@@ -77,7 +83,9 @@ export function clientCredentialsTokenUrl(card: AgentCard): string | undefined {
 
 function readCached(file: string): { token: string; expiresAt: number } | undefined {
   try {
-    const value = JSON.parse(readFileSync(file, 'utf8')) as { token?: unknown; expiresAt?: unknown };
+    const bytes = readPrivateFile(file);
+    if (bytes === undefined) return undefined;
+    const value = JSON.parse(bytes.toString('utf8')) as { token?: unknown; expiresAt?: unknown };
     return typeof value.token === 'string' && typeof value.expiresAt === 'number' ? { token: value.token, expiresAt: value.expiresAt } : undefined;
   } catch {
     // Absent or unreadable: fetch a new one.
@@ -87,8 +95,7 @@ function readCached(file: string): { token: string; expiresAt: number } | undefi
 
 function writeCached(file: string, value: { token: string; expiresAt: number }): void {
   try {
-    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-    writeFileSync(file, JSON.stringify(value), { mode: 0o600 });
+    writePrivateFile(file, Buffer.from(JSON.stringify(value), 'utf8'));
   } catch {
     // A cache that cannot be written costs one token request per command, nothing more.
   }

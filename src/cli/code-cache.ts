@@ -21,7 +21,7 @@
  *   and written only through private-files.ts, which trusts a file only in a
  *   folder no one but this user can change (else the run has no cache).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -66,7 +66,7 @@ export function requireWithCodeCache(file: string, options: CodeCacheOptions): u
   });
   if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
     // After the run, not now: the cache then also holds the functions the run compiled lazily.
-    process.once('exit', () => writeCache(cacheFile, script));
+    process.once('exit', () => writeCache(cacheFile, script, buildId!));
   }
   const module = { exports: {} as unknown };
   const wrapped = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
@@ -74,10 +74,27 @@ export function requireWithCodeCache(file: string, options: CodeCacheOptions): u
   return module.exports;
 }
 
-function writeCache(file: string, script: Script): void {
+function writeCache(file: string, script: Script, buildId: string): void {
   try {
-    writePrivateFile(file, script.createCachedData());
+    if (writePrivateFile(file, script.createCachedData())) pruneOtherBuilds(dirname(file), buildId);
   } catch {
     // An unwritable cache costs the next run its compile time, nothing more.
+  }
+}
+
+/** A cache file's name: `cli-<build id>-<node version>-<arch>-<name>.v8cache`. */
+const CACHE_FILE = /^cli-([0-9a-f]{16,64})-.+\.v8cache$/;
+
+/**
+ * Removes the cache files of other builds; this build's files (any Node
+ * version, any run name) stay. A cache is written
+ * only on the first run of a build (or after V8 rejected one), so this runs
+ * once per upgrade, not per command; without it every upgrade would leave
+ * its ~1 MB files behind for good.
+ */
+function pruneOtherBuilds(dir: string, buildId: string): void {
+  for (const name of readdirSync(dir)) {
+    const id = CACHE_FILE.exec(name)?.[1];
+    if (id !== undefined && id !== buildId) rmSync(join(dir, name), { force: true });
   }
 }

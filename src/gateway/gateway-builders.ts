@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import type { Redis } from 'ioredis';
 import { createAuditLog, PeriodicAuditVerifier, type AuditLog } from '../audit/index.js';
-import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, openClientTls, type ClientTlsSource, type DisposerStack, type SsrfGuard, type UnroutedFallback, type DataPlaneRoute } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, openClientTls, type ClientTlsSource, type DisposerStack, type SsrfGuard, type UnroutedFallback, type DataPlaneRoute, type InProcessServers } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
@@ -77,7 +77,7 @@ export async function openBackends(config: GatewayConfig, given: { database?: Da
 }
 
 /** Identity, ledger, audit, router, quotas, credits and the settlement tracker; each closed after the ones built after it. */
-export async function buildParts(config: GatewayConfig, backends: GatewayBackends, publicUrl: string, metrics: Metrics, log: Logger, stack: DisposerStack): Promise<GatewayParts> {
+export async function buildParts(config: GatewayConfig, backends: GatewayBackends, publicUrl: string, metrics: Metrics, log: Logger, stack: DisposerStack, inProcess?: InProcessServers): Promise<GatewayParts> {
   const { database, bus, redis, guard } = backends;
   const identity = await createIdentity({
     database,
@@ -117,6 +117,7 @@ export async function buildParts(config: GatewayConfig, backends: GatewayBackend
     requestTimeoutMs: config.requestTimeoutMs,
     // Agents and the registry may require mutual TLS: the gateway presents its client certificate.
     tls: backends.clientTls,
+    inProcess,
   });
   stack.defer('upstream router', () => router.close());
   const quotas = new Quotas({ redis });

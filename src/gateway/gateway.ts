@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AuditLog } from '../audit/index.js';
-import { createMetricsListener, localUrlOf, metricsPortOf, observeDatabase, openWithStack, probeListenerOf } from '../http/index.js';
+import { createMetricsListener, localUrlOf, type InProcessServers, metricsPortOf, observeDatabase, openWithStack, probeListenerOf } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import type { CreditLedger } from '../tenancy/index.js';
@@ -21,6 +21,8 @@ export interface GatewayOptions {
   database?: Database;
   /** Use this bus instead of creating one from the config (not closed by the gateway). */
   bus?: Bus;
+  /** Agents' servers living in this process, called in memory instead of over loopback (`agentmesh up`). */
+  inProcess?: InProcessServers;
 }
 
 /** A gateway, ready to listen. */
@@ -66,7 +68,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   return openWithStack(async (stack) => {
     const backends = await openBackends(config, options, log, stack);
     observeDatabase(metrics, backends.database);
-    const parts = await buildParts(config, backends, publicUrl, metrics, log, stack);
+    const parts = await buildParts(config, backends, publicUrl, metrics, log, stack, options.inProcess);
     const cardKey = await loadCardSigningKey(join(config.dataDir, 'gateway-card-key.pem'), () => `${publicUrl}/.well-known/agent-card-jwks.json`);
     const metricsListener = createMetricsListener({ metrics, host: config.metricsHost, port: metricsPort, logger: log });
     stack.defer('metrics listener', () => metricsListener.close());

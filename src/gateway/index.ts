@@ -13,3 +13,5 @@ export type { A2aOperation, ClassifiedRequest } from './policy/a2a-operation.js'
 export { GATEWAY_DELEGATE_SCOPE, resealGatewaySecrets } from './identity/index.js';
 export type { IdentityResealResult, ResealGatewaySecretsOptions } from './identity/index.js';
 export type { Principal } from './identity/index.js';
+/** Servers of this process the gateway calls in memory (`createGateway({ inProcess })`, ADR 0015). */
+export { InProcessServers } from '../http/index.js';

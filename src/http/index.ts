@@ -33,4 +33,5 @@ export { CertificateReloader, readServerTls, summarizeCertificate } from './serv
 export type { CertificateSummary, CertificateReloaderEvents, ServerSecureOptions } from './server-tls.js';
 export { readClientTls, openClientTls, ClientTlsSource } from './client-tls.js';
 export type { ClientTlsOptions, ClientTlsSourceEvents } from './client-tls.js';
+export { InProcessServers } from './in-process-servers.js';
 export { peerCertificateThumbprint, certificateThumbprint } from './peer-certificate.js';

@@ -3,7 +3,7 @@ import { createLogger, createMetrics, createTracing, tracedFetch, type Metrics, 
 import { createRuntime, type Runtime } from '../runtime/index.js';
 import { createDatabase, type Bus, type Database } from '../storage/index.js';
 import { Agent, buildConnector } from 'undici';
-import { databaseOptionsOf, openClientTls, openWithStack, type ClientTlsSettings, type DisposerStack } from '../http/index.js';
+import { databaseOptionsOf, openClientTls, openWithStack, type ClientTlsSettings, type DisposerStack, type InProcessServers } from '../http/index.js';
 import { createAgentCaller, type AgentCaller } from './calls/index.js';
 import { parseOrchestratorConfig, type OrchestratorConfig, type OrchestratorConfigInput } from './config.js';
 import type { ResolveTarget } from './engine/run-execution.js';
@@ -31,6 +31,8 @@ export interface OrchestratorOptions {
   backoffScale?: number;
   /** The metrics registry the runtime and the workflow engine record into (default: a new one, served at `/metrics`). */
   metrics?: Metrics;
+  /** Servers of this process (the gateway, the registry) called in memory instead of over loopback (`agentmesh up`; ADR 0015). */
+  inProcess?: InProcessServers;
 }
 
 export interface Orchestrator {
@@ -65,7 +67,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     async (stack) => {
       const database = await openDatabase(options, runtimeConfig, stack);
       const tracing = openTracing(runtimeConfig.otlpEndpoint, log, stack);
-      const meshPool = openMeshPool(config, log, stack);
+      const meshPool = openMeshPool(config, log, stack, options.inProcess);
       const meshFetch = meshPool === undefined ? undefined : fetchThrough(meshPool);
       const registry = config.registryUrl ? new RegistryReader({ url: config.registryUrl, fetch: meshFetch }) : undefined;
       const caller = options.caller ?? buildCaller(config, log, stepFetch(tracing, meshPool) ?? meshFetch);
@@ -132,13 +134,15 @@ function stepFetch(tracing: Tracing, meshPool: Agent | undefined): typeof fetch 
 /**
  * The connection pool for the mesh's own services: when the gateway and the
  * registry require mutual TLS (the runtime's clientTls), child calls, tokens
- * and registry reads present the certificate; otherwise none (the default fetch).
+ * and registry reads present the certificate; services of this process are
+ * reached in memory; otherwise none (the default fetch).
  */
-function openMeshPool(config: OrchestratorConfig, log: Logger, stack: DisposerStack): Agent | undefined {
+function openMeshPool(config: OrchestratorConfig, log: Logger, stack: DisposerStack, inProcess: InProcessServers | undefined): Agent | undefined {
   const tls = openClientTls(config.runtime.clientTls as ClientTlsSettings | undefined, { logger: log });
-  if (!tls) return undefined;
-  stack.defer('client certificate watch', () => tls.close());
-  const pool = new Agent({ connect: tls.connector({}, buildConnector) });
+  if (!tls && !inProcess) return undefined;
+  if (tls) stack.defer('client certificate watch', () => tls.close());
+  const network = tls ? tls.connector({}, buildConnector) : buildConnector({});
+  const pool = new Agent({ connect: inProcess ? inProcess.connector(network) : network });
   stack.defer('mesh connection pool', () => pool.close());
   return pool;
 }

@@ -1,4 +1,4 @@
-import type { ClientTlsSource, SsrfGuard } from '../../http/index.js';
+import type { ClientTlsSource, InProcessServers, SsrfGuard } from '../../http/index.js';
 import type { Logger, Metrics } from '../../observability/index.js';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 
@@ -32,6 +32,8 @@ export interface UpstreamRouterOptions {
   random?: (() => number) | undefined;
   /** Client certificate and trusted CA of the connections to instances and to the registry (mutual TLS, `openClientTls`; reloaded on change). Default: Node's roots, no certificate. */
   tls?: ClientTlsSource | undefined;
+  /** Servers of this process reached in memory instead of over loopback (`agentmesh up`; ADR 0015). */
+  inProcess?: InProcessServers | undefined;
 }
 
 /** The options with every default filled in, checked. */
@@ -52,6 +54,7 @@ export interface ResolvedRouterOptions {
   maxReconnectMs: number;
   random: () => number;
   tls: ClientTlsSource | undefined;
+  inProcess: InProcessServers | undefined;
 }
 
 /** Defaults, with their units. */
@@ -112,5 +115,6 @@ export function resolveRouterOptions(options: UpstreamRouterOptions): ResolvedRo
     maxReconnectMs: positiveInteger('maxReconnectMs', options.maxReconnectMs, ROUTER_DEFAULTS.maxReconnectMs),
     random: options.random ?? Math.random,
     tls: options.tls,
+    inProcess: options.inProcess,
   };
 }

@@ -114,7 +114,9 @@ export function createUpstreamRouter(options: UpstreamRouterOptions): UpstreamRo
   const reader = new RegistryReader({ url: o.registryUrl, token: o.registryToken, timeoutMs: o.registryTimeoutMs, watchIdleMs: o.watchIdleMs, tls: o.tls });
   const follower = new RegistryFollower({ reader, cache, metrics, logger, guard: o.guard, maxReconnectMs: o.maxReconnectMs, random: o.random });
   // One pool per origin inside: keep-alive connections, reused across agents an origin hosts.
-  const connect = o.tls ? o.tls.connector({ timeout: o.connectTimeoutMs }, buildConnector) : { timeout: o.connectTimeoutMs };
+  const network = o.tls ? o.tls.connector({ timeout: o.connectTimeoutMs }, buildConnector) : buildConnector({ timeout: o.connectTimeoutMs });
+  // Instances living in this process (`agentmesh up`) are reached in memory, the rest over the network.
+  const connect = o.inProcess ? o.inProcess.connector(network) : network;
   const upstream = new Agent({ connect, headersTimeout: o.requestTimeoutMs, bodyTimeout: o.requestTimeoutMs });
   const forwarder = new UpstreamForwarder({ cache, dispatcher: upstream, metrics, logger, maxAttempts: o.maxAttempts, requestTimeoutMs: o.requestTimeoutMs, loaded: () => follower.loaded });
   const cards = new CardCache();

@@ -109,6 +109,19 @@ describe('the CLI bundle runs its commands through the code cache', () => {
     assert.deepEqual(cacheFiles(cache), [file]);
   });
 
+  test("writing a build's cache removes the cache files of other builds, and only those", async () => {
+    const cache = join(work, 'cache-prune');
+    mkdirSync(cache, { mode: 0o700 });
+    const oldBuild = `cli-${'0'.repeat(32)}-${process.version}-${process.arch}-send.v8cache`;
+    const otherNode = `cli-${'1'.repeat(32)}-v18.0.0-${process.arch}-help.v8cache`;
+    for (const name of [oldBuild, otherNode, 'unrelated.json']) writeFileSync(join(cache, name), 'x', { mode: 0o600 });
+    assert.equal((await bundled(['send', url, 'one'], cache)).code, 0);
+    const left = readdirSync(cache).sort();
+    assert.equal(left.length, 2, left.join(', '));
+    assert.ok(left.includes('unrelated.json'), 'files that are not code caches stay');
+    assert.match(left.find((f) => f.endsWith('.v8cache'))!, new RegExp(`^cli-[0-9a-f]{32}-${process.version}-${process.arch}-send\\.v8cache$`));
+  });
+
   test('a cache V8 refuses is ignored and written anew', async () => {
     const cache = join(work, 'cache-bad');
     assert.equal((await bundled(['send', url, 'one'], cache)).code, 0);

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '../../helpers/gateway-fixture.js';
@@ -73,6 +73,34 @@ describe('the CLI authenticates agent commands with the client credentials of th
     const run = await cli(['send', `${mesh.gw.url}/agents/nobody`, 'hello'], { env: {} });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /HTTP 404: No agent named "nobody"/);
+  });
+
+  test('a cache folder others can write is not used: a token planted there is ignored and none is written there', async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'agentmesh-token-shared-'));
+    chmodSync(shared, 0o777);
+    try {
+      // Learn the file name the CLI uses, from a private folder, then plant a token under it in the shared one.
+      cacheDir = mkdtempSync(join(tmpdir(), 'agentmesh-token-cache-'));
+      assert.equal((await cli(['send', agentUrl, 'hello'], { env: env() })).code, 0);
+      const name = cached()[0]!;
+      const token = (JSON.parse(readFileSync(join(cacheDir, name), 'utf8')) as { token: string }).token;
+      rmSync(cacheDir, { recursive: true, force: true });
+      cacheDir = shared;
+      writeFileSync(join(shared, name), JSON.stringify({ token, expiresAt: Date.now() + 3_600_000 }), { mode: 0o600 });
+      // With a wrong secret, only a planted token could make this work: it must not be read.
+      const planted = await cli(['send', agentUrl, 'hello'], { env: env({ AGENTMESH_CLIENT_SECRET: 'not-the-secret' }) });
+      assert.equal(planted.code, 1, planted.stdout);
+      assert.ok(readdirSync(shared).includes(name), "nor is a file in a folder others can write deleted");
+      // A symlink planted at the name is never written through.
+      rmSync(join(shared, name));
+      const elsewhere = join(shared, 'elsewhere.txt');
+      writeFileSync(elsewhere, '');
+      symlinkSync(elsewhere, join(shared, name));
+      assert.equal((await cli(['send', agentUrl, 'hello'], { env: env() })).code, 0);
+      assert.equal(readFileSync(elsewhere, 'utf8'), '', 'the token was not written through the symlink');
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
   });
 
   test('AGENTMESH_TOKEN_CACHE=0 caches nothing', async () => {

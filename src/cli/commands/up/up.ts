@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { exampleAgents } from '../../../../agents/index.js';
-import { createGateway } from '../../../gateway/index.js';
+import { createGateway, InProcessServers } from '../../../gateway/index.js';
 import { createRegistry } from '../../../registry/index.js';
 import { createRuntime, type RuntimeConfigInput } from '../../../runtime/index.js';
 import { formatCredits } from '../../../tenancy/index.js';
@@ -91,7 +91,9 @@ export function upCommand(ctx: CliContext): Command {
         gatewayConfig.logLevel ??= 'warn';
         gatewayConfig.allowHosts = [...(gatewayConfig.allowHosts ?? []), 'localhost', '127.0.0.1'];
         gatewayConfig.adminToken ??= adminTokenOf(dataDir, ctx.io.stderr);
-        const gateway = await createGateway({ config: gatewayConfig });
+        // The gateway calls the agents and the orchestrator of this process in memory (ADR 0015); AGENTMESH_IN_PROCESS=0 keeps loopback TCP.
+        const inProcess = env['AGENTMESH_IN_PROCESS'] === '0' ? undefined : new InProcessServers();
+        const gateway = await createGateway({ config: gatewayConfig, ...(inProcess && { inProcess }) });
         closers.push(() => gateway.close());
         const { url: gatewayUrl, metricsUrl: gatewayMetricsUrl } = await gateway.listen();
         const agentLinks: RuntimeConfigInput = {
@@ -106,6 +108,7 @@ export function upCommand(ctx: CliContext): Command {
         const runtime = await createRuntime({ agents: [...exampleAgents], config: { ...runtimeConfigFromEnv(env, { ...opts, dataDir }), ...agentLinks } });
         closers.push(() => runtime.close());
         const { url: runtimeUrl, agents } = await runtime.listen();
+        inProcess?.add(runtimeUrl, runtime.app.server);
         const demo = await demoClient(gateway, dataDir, ctx.io.stderr);
         const orchestratorClientCredentials = await orchestratorClient(gateway, dataDir, ctx.io.stderr);
         const workflowsDir = opts.workflows ?? (env['WORKFLOWS_DIR'] || (existsSync(DEFAULT_WORKFLOWS_DIR) ? DEFAULT_WORKFLOWS_DIR : undefined));
@@ -113,8 +116,11 @@ export function upCommand(ctx: CliContext): Command {
         // Behind the embedded gateway with its own client: child calls carry the caller's tenant and are charged to it.
         Object.assign(orchestratorConfig, { gatewayUrl, ...orchestratorClientCredentials, registryUrl: env['REGISTRY_URL'] ?? registryUrl });
         orchestratorConfig.runtime = { ...orchestratorConfig.runtime, ...agentLinks };
-        const orchestrator = await launchOrchestrator(orchestratorConfig);
+        // Its calls to the gateway stay in this process too.
+        inProcess?.add(gatewayUrl, gateway.app.server);
+        const orchestrator = await launchOrchestrator(orchestratorConfig, { ...(inProcess && { inProcess }) });
         closers.push(() => orchestrator.orchestrator.close());
+        inProcess?.add(orchestrator.url, orchestrator.orchestrator.runtime.app.server);
         let workflowLines = '';
         printWorkflows({ ...ctx, io: { ...ctx.io, stdout: { write: (s: string) => (workflowLines += s) } } }, orchestrator);
         const balance = await gateway.ledger.balance(DEMO_TENANT);

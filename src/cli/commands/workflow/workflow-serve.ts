@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
-import { createOrchestrator, loadWorkflowFolder, type Orchestrator, type OrchestratorConfigInput, type WorkflowDefinition } from '../../../orchestrator/index.js';
+import { createOrchestrator, loadWorkflowFolder, type Orchestrator, type OrchestratorConfigInput, type OrchestratorOptions, type WorkflowDefinition } from '../../../orchestrator/index.js';
 import type { CliContext } from '../../cli-io.js';
 
 /** A listening orchestrator and what its folder gave. */
@@ -27,7 +27,7 @@ export interface LaunchedOrchestrator {
  *
  * @throws AgentmeshError `AM_ERR_CLI_USAGE` when the workflow folder is missing.
  */
-export async function launchOrchestrator(config: OrchestratorConfigInput): Promise<LaunchedOrchestrator> {
+export async function launchOrchestrator(config: OrchestratorConfigInput, options: Pick<OrchestratorOptions, 'inProcess'> = {}): Promise<LaunchedOrchestrator> {
   const { workflowsDir, ...rest } = config;
   let workflows: WorkflowDefinition[] = [];
   const skipped: LaunchedOrchestrator['skipped'] = [];
@@ -37,7 +37,7 @@ export async function launchOrchestrator(config: OrchestratorConfigInput): Promi
     workflows = folder.workflows;
     for (const { file, error } of folder.errors) skipped.push({ file, message: error.message });
   }
-  const orchestrator = await createOrchestrator({ config: rest, workflows });
+  const orchestrator = await createOrchestrator({ config: rest, workflows, ...options });
   try {
     const { url, baseUrl, probesUrl } = await orchestrator.listen();
     return { orchestrator, url, baseUrl, ...(probesUrl !== undefined && { probesUrl }), ...(workflowsDir !== undefined && { workflowsDir }), skipped };

@@ -50,7 +50,8 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
         behaviours: { echo: 'echo', interviewer: 'interview', holder: 'hold' },
       });
       registry = await startRegistry({ probeIntervalMs: 200 });
-      gw = await startGateway(registry.url);
+      // Exact per-call holds: the tests read each call's hold in the tenant's available balance (leases reserve blocks).
+      gw = await startGateway(registry.url, { creditsMode: 'exact' });
       for (const name of ['echo', 'interviewer', 'holder']) {
         const res = await call(registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url, name, metadata: { skills: { [name]: { pricing: { creditsPerCall: PRICE } } } } });
         assert.equal(res.status, 201, JSON.stringify(res.body));
@@ -67,15 +68,24 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
       await acp?.close();
     });
 
-    async function client(agent: string): Promise<Client> {
-      let c = clients.get(agent);
+    async function client(agent: string, bearer = token): Promise<Client> {
+      const key = `${agent} ${bearer}`;
+      let c = clients.get(key);
       if (c === undefined) {
-        const authed: typeof fetch = (input, init) => (urls.push(String(input)), fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers).entries()), authorization: `Bearer ${token}` } }));
+        const authed: typeof fetch = (input, init) => (urls.push(String(input)), fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers).entries()), authorization: `Bearer ${bearer}` } }));
         const factory = new ClientFactory({ transports: [new JsonRpcTransportFactory({ fetchImpl: authed }), new RestTransportFactory({ fetchImpl: authed })], preferredTransports: [binding] });
-        c = await factory.createFromUrl(`${gw.url}/agents/${agent}/.well-known/agent-card.json`, "");
-        clients.set(agent, c);
+        c = await factory.createFromUrl(`${gw.url}/agents/${agent}/.well-known/agent-card.json`, '');
+        clients.set(key, c);
       }
       return c;
+    }
+
+    /** A token of a tenant of its own, with credits: its available balance moves only with its own calls. */
+    async function freshTenant(name: string): Promise<{ token: string; tenant: string }> {
+      const own = `${tenant}-${name}`;
+      const t = await fetchToken(gw.url, await createClient(gw.url, { name: own, tenant: own, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
+      await topUp(gw.url, own, 10);
+      return { token: t, tenant: own };
     }
 
     test('the served card offers the gateway\'s A2A bindings, not the ACP address', async () => {
@@ -146,16 +156,38 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
     });
 
     test('CancelTask cancels the run, and the reserved credits come back', async () => {
-      const before = await available(gw.url, tenant);
-      const total = await balanceTotal(gw.url, tenant);
-      const c = await client('holder');
+      const own = await freshTenant('cancel');
+      const before = await available(gw.url, own.tenant);
+      const total = await balanceTotal(gw.url, own.tenant);
+      const c = await client('holder', own.token);
       const started = (await c.sendMessage(sendParams(text('take your time'), true))) as Task;
       assert.notEqual(started.status?.state, TaskState.TASK_STATE_COMPLETED);
+      assert.equal(await available(gw.url, own.tenant), before - PRICE * 1000, 'the run holds its price');
       const canceled = await c.cancelTask({ tenant: '', id: started.id, metadata: undefined });
       assert.equal(canceled.status?.state, TaskState.TASK_STATE_CANCELED);
       assert.equal(acp.runs.get(started.id)?.['status'], 'cancelled');
-      await until('the hold to be refunded', async () => (await available(gw.url, tenant)) === before, 10_000);
-      assert.equal(await balanceTotal(gw.url, tenant), total);
+      await until('the hold to be refunded', async () => (await available(gw.url, own.tenant)) === before, 10_000);
+      assert.equal(await balanceTotal(gw.url, own.tenant), total);
+    });
+
+    test('a streamed run cancelled meanwhile ends its stream canceled, and refunds its hold', async () => {
+      const own = await freshTenant('stream-cancel');
+      const before = await available(gw.url, own.tenant);
+      const c = await client('holder', own.token);
+      const events: StreamResponse[] = [];
+      const streaming = (async () => {
+        for await (const e of c.sendMessageStream(sendParams(text('stream then cancel')))) events.push(e);
+      })();
+      await until('the stream to start', async () => events.length > 0, 10_000);
+      const taskId = events[0]!.payload?.$case === 'task' ? events[0]!.payload.value.id : '';
+      assert.ok(taskId);
+      assert.equal(await available(gw.url, own.tenant), before - PRICE * 1000, 'the stream holds its price');
+      const canceled = await c.cancelTask({ tenant: '', id: taskId, metadata: undefined });
+      assert.equal(canceled.status?.state, TaskState.TASK_STATE_CANCELED);
+      await streaming;
+      const last = events.at(-1)!.payload;
+      assert.equal(last?.$case === 'statusUpdate' && last.value.status?.state, TaskState.TASK_STATE_CANCELED);
+      await until('the hold to be refunded', async () => (await available(gw.url, own.tenant)) === before, 10_000);
     });
 
     test('SubscribeToTask follows the run until it ends', async () => {
@@ -235,7 +267,7 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
       const rows = await gw.gateway.audit.tail({ limit: 500 });
       const calls = rows.filter((r) => r.eventType === 'a2a.call' && r.tenant === tenant);
       assert.ok(calls.some((r) => r.targetAgent === 'echo' && r.method === 'SendMessage' && r.outcome === 'ok' && r.milliCredits === PRICE * 1000));
-      assert.ok(calls.some((r) => r.targetAgent === 'holder' && r.method === 'CancelTask'));
+      assert.ok(rows.some((r) => r.eventType === 'a2a.call' && r.tenant === `${tenant}-cancel` && r.targetAgent === 'holder' && r.method === 'CancelTask'));
       assert.ok(calls.some((r) => r.targetAgent === 'interviewer' && r.method === 'SendStreamingMessage'));
       const verdict = await gw.gateway.audit.verify();
       assert.equal(verdict.ok, true, JSON.stringify(verdict));

@@ -8,7 +8,7 @@ import { ErrorCodes } from '../protocol/index.js';
 import { createOutboundFetch } from './outbound-fetch.js';
 import { roleUrl } from './role-api.js';
 
-export type { RegistryClient, AgentHealthReport, RegistrationRequest, SearchResult, WireAgentRecord } from '../registry/client/index.js';
+export type { RegistryClient, AgentHealthReport, AcpRegistrationRequest, RegistrationRequest, SearchResult, WireAgentRecord } from '../registry/client/index.js';
 
 /** Where the CLI finds the registry when neither `--registry` nor `AGENTMESH_REGISTRY` says. */
 export const DEFAULT_REGISTRY_URL = 'http://localhost:4100';

@@ -13,6 +13,7 @@ import { forwardStep } from './proxy/forward-step.js';
 import { validateStep } from './proxy/validate-step.js';
 import { piiStep } from './proxy/pii-step.js';
 import { answerError } from './proxy/answer-error.js';
+import { answerAcpDiscovery, checkAcpCall } from './proxy/acp-door.js';
 import { agentNotFound } from './proxy/refusals.js';
 import { forwardedQuery } from './proxy/forwarded-query.js';
 import { answerCardRequest } from './routing/index.js';
@@ -124,6 +125,10 @@ async function runSteps(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
   const route = o.router.agent(c.agent);
   if (!route || route.record.status === 'disabled') throw agentNotFound(c.agent);
   c.route = route;
+  if (reading.binding === 'ACP') {
+    checkAcpCall(c);
+    if (reading.operation === 'GetAgentCard') return answerAcpDiscovery(c);
+  }
   if (reading.operation === 'GetAgentCard') {
     try {
       await answerCardRequest({ request: c.request, reply: c.reply, agent: c.agent, router: o.router, gatewayBaseUrl: o.publicUrl(), sign: o.cardSigner, audit: c.audit });

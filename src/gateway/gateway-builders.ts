@@ -21,6 +21,7 @@ import { PiiPolicies } from './policy/pii-policy.js';
 import { Quotas } from './policy/quotas.js';
 import { createRequestValidator } from './policy/request-validation.js';
 import { createUpstreamRouter, type UpstreamRouter } from './routing/index.js';
+import { BRIDGED_RUN_RETENTION_MS, BridgedRuns } from './bridged-runs.js';
 import { SettlementTracker, type OpenReservation } from './settlement-tracker.js';
 
 export const VERSION = '0.1.0';
@@ -45,6 +46,8 @@ export interface GatewayParts {
   quotas: Quotas;
   credits: CreditHolds;
   tracker: SettlementTracker;
+  /** Who started each run of a bridged ACP agent. */
+  bridgedRuns: BridgedRuns;
 }
 
 /**
@@ -123,7 +126,13 @@ export async function buildParts(config: GatewayConfig, backends: GatewayBackend
   stack.defer('credit holds', () => credits.close());
   const tracker = buildSettlementTracker(config, { identity, router, audit, credits }, database, log);
   stack.defer('settlement tracker', () => tracker.stop());
-  return { identity, ledger, audit, router, quotas, credits, tracker };
+  const bridgedRuns = new BridgedRuns(database.db);
+  // Hourly, forgets bridged runs past their retention (every replica may: the delete is idempotent).
+  const sweep = setInterval(() => {
+    bridgedRuns.sweep(Date.now() - BRIDGED_RUN_RETENTION_MS).catch((err: unknown) => log.warn({ err }, 'sweeping bridged runs failed'));
+  }, 3600_000).unref();
+  stack.defer('bridged runs sweep', () => clearInterval(sweep));
+  return { identity, ledger, audit, router, quotas, credits, tracker, bridgedRuns };
 }
 
 /** The calls' credits in front of the ledger: leased, or exact (`creditsMode`). */
@@ -145,9 +154,18 @@ function buildCreditHolds(config: GatewayConfig, ledger: CreditLedger, log: Logg
 function buildSettlementTracker(config: GatewayConfig, parts: Pick<GatewayParts, 'identity' | 'router' | 'audit' | 'credits'>, database: Database, log: Logger): SettlementTracker {
   const { identity, router, audit, credits } = parts;
   const readTask = async (open: OpenReservation): Promise<unknown> => {
-    const instance = router.agent(open.agent)?.instances.find((i) => i.inRotation);
+    const route = router.agent(open.agent);
+    const instance = route?.instances.find((i) => i.inRotation);
     if (!instance) return undefined;
     const assertion = await identity.signAssertion({ sub: open.subject, tenant: open.tenant, scope: 'a2a:tasks:read', aud: `agentmesh:agent:${open.agent}`, act: 'agentmesh-gateway' }, config.assertionTtlSeconds);
+    const bridge = route!.record.bridge;
+    if (bridge !== undefined) {
+      // A bridged ACP agent's task is its run, read in ACP (docs/acp.md).
+      const { AcpRunClient, runToTask } = await import('../acp/index.js');
+      const { Task } = await import('@a2a-js/sdk');
+      const client = new AcpRunClient({ baseUrl: bridge.url, agent: open.agent, headers: { authorization: `Bearer ${assertion}` }, signal: AbortSignal.timeout(10_000) });
+      return Task.toJSON(runToTask(await client.getRun(open.taskId)));
+    }
     const res = await fetch(`${instance.url.replace(/\/$/, '')}/tasks/${encodeURIComponent(open.taskId)}`, { headers: { authorization: `Bearer ${assertion}`, 'a2a-version': '1.0' }, signal: AbortSignal.timeout(10_000) });
     if (res.status !== 200) return undefined;
     return res.json();
@@ -234,7 +252,7 @@ export function buildGatewayHttp(config: GatewayConfig, logger: Logger, metrics:
 
 /** CORS, the identity and credits APIs, the card JWKS and the A2A proxy. */
 export async function mountRoutes(app: FastifyInstance, parts: GatewayParts, cardKey: CardSigningKey, config: GatewayConfig, publicUrl: string, metrics: Metrics, tracing: Tracing, log: Logger, dataPlane: DataPlaneRoute): Promise<void> {
-  const { identity, ledger, router, credits, audit, quotas, tracker } = parts;
+  const { identity, ledger, router, credits, audit, quotas, tracker, bridgedRuns } = parts;
   if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins, credentials: false, exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'www-authenticate'] });
   await identity.registerRoutes(app);
   // The credits API: the static admin token (bootstrap) counts as credits:admin; a client reads its own tenant.
@@ -255,6 +273,7 @@ export async function mountRoutes(app: FastifyInstance, parts: GatewayParts, car
     audit,
     quotas,
     tracker,
+    bridgedRuns,
     metrics: new GatewayMetrics(metrics),
     tracing,
     logger: log,

@@ -85,6 +85,14 @@ export class AnswerTap {
       if (typeof update['taskId'] === 'string') this.taskId ??= update['taskId'];
       const state = (update['status'] as { state?: unknown } | undefined)?.state;
       if (typeof state === 'string') this.state = state;
+    } else {
+      // ACP (a native agent's runtime ACP endpoint, docs/acp.md): a Run, or a run event carrying one. A run is its
+      // task: only its refunding ends are read here; any other is read back as the task, with the usage it reports.
+      const run = (typeof result['run_id'] === 'string' ? result : result['run']) as Record<string, unknown> | undefined;
+      if (run === null || typeof run !== 'object' || typeof run['run_id'] !== 'string') return;
+      this.taskId ??= run['run_id'];
+      if (run['status'] === 'failed') this.state = 'TASK_STATE_FAILED';
+      else if (run['status'] === 'cancelled') this.state = 'TASK_STATE_CANCELED';
     }
   }
 }

@@ -115,6 +115,12 @@ export const Errors = {
   acpRunIdMismatch: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: run_id {runId} does not match the run in the path'),
   acpRunNotAwaiting: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: run {runId} is {status}, not awaiting; only an awaiting run resumes'),
   acpSessionNotFound: declare(ErrorCodes.HTTP_NOT_FOUND, 'No such session'),
+  acpBridgeAnswer: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, 'ACP agent {agent} answered {status}: {why}', { expose: true, retryable: true }),
+  acpBridgeRefused: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: the ACP agent {agent} refused the request: {why}'),
+  acpBridgeOperation: declare(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, '{operation} is not available for {agent}, a bridged ACP agent (docs/acp.md)'),
+  acpBridgeVersion: declare(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, '{agent} is a bridged ACP agent, served over A2A 1.0 only: send A2A-Version: 1.0'),
+  acpAgentMismatch: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: agent_name {given} is not {agent}, the agent this path names'),
+  acpAgentNotHere: declare(ErrorCodes.HTTP_NOT_FOUND, 'This ACP endpoint serves one agent, {agent}'),
   integerOutOfRange: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: {field} must be an integer from {min} to {max}'),
 
   // the gateway's door

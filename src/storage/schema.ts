@@ -158,6 +158,14 @@ export interface GatewayOpenReservationsTable {
   created_at: number;
 }
 
+/** The tenant that started each run of a bridged ACP agent (the gateway's bridge). */
+export interface GatewayBridgedRunsTable {
+  agent: string;
+  run_id: string;
+  tenant: string;
+  created_at: number;
+}
+
 /** Every table agentmesh keeps, as Kysely sees them. */
 export interface Tables extends IdentityTables, TenancyTables, AuditTables, WorkflowTables, RouterTables {
   tasks: TasksTable;
@@ -171,4 +179,5 @@ export interface Tables extends IdentityTables, TenancyTables, AuditTables, Work
   registry_configs: RegistryConfigsTable;
   registry_changes: RegistryChangesTable;
   gateway_open_reservations: GatewayOpenReservationsTable;
+  gateway_bridged_runs: GatewayBridgedRunsTable;
 }

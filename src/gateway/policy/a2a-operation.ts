@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { Message } from '@a2a-js/sdk';
+import { acpInputToA2a, type AcpMessage } from '../../acp/index.js';
 import { ErrorCodes, MAX_JSON_DEPTH, assertJsonDepth, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion, Errors, type AgentmeshError } from '../../protocol/index.js';
 
 /**
@@ -32,6 +35,9 @@ export const OPERATION_SCOPES: Readonly<Record<A2aOperation, string | undefined>
   GetAgentCard: undefined,
 });
 
+/** How a call reached the gateway: A2A's JSON-RPC or HTTP+JSON binding, or ACP (a native agent's runtime ACP endpoint). */
+export type A2aBinding = 'JSONRPC' | 'HTTP+JSON' | 'ACP';
+
 /** One request the gateway can authorize, meter and forward. */
 export interface ClassifiedRequest {
   operation: A2aOperation;
@@ -42,12 +48,15 @@ export interface ClassifiedRequest {
   /** JSON-RPC request id, when the binding is JSON-RPC (errors answer with it). */
   jsonRpcId?: JsonRpcId;
   version: ProtocolVersion;
-  binding: 'JSONRPC' | 'HTTP+JSON';
+  /** `ACP`: a native agent's runtime ACP endpoint through the gateway (`/agents/{name}/acp/…`, docs/acp.md). */
+  binding: A2aBinding;
   /** The params (JSON-RPC) or body (REST) of a message send: the message, for pricing. */
   message?: Record<string, unknown>;
   taskId?: string;
   /** The path to request upstream (after the agent's base), each segment encoded once, canonically. */
   forwardPath: string;
+  /** ACP: the `agent_name` a new run names (the gateway refuses one that is not the agent of the path). */
+  acpAgentName?: string;
   refusal?: undefined;
 }
 
@@ -55,7 +64,7 @@ export interface ClassifiedRequest {
 export interface RefusedRequest {
   operation?: undefined;
   refusal: AgentmeshError;
-  binding: 'JSONRPC' | 'HTTP+JSON';
+  binding: A2aBinding;
   jsonRpcId?: JsonRpcId;
   version: ProtocolVersion;
   /** The body is not a request at all (-32700, -32600): answered before authentication, as the runtime does. */
@@ -149,6 +158,7 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
     return result('GetAgentCard', { version: versionOr03(a2aVersionHeader), binding: 'HTTP+JSON', forwardPath: clean });
   }
   if (method === 'POST' && clean === '/') return jsonRpc(body, a2aVersionHeader);
+  if (clean === '/acp' || clean.startsWith('/acp/')) return acpOperation(method, clean, body);
   // REST: v1 at the agent's base, v0.3 under /v1 (A2A §11, v0.3 §3.2.3).
   const legacy = clean.startsWith('/v1/');
   const rest = legacy ? clean.slice(3) : clean;
@@ -191,6 +201,55 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
     return result('PushConfig', { ...base, taskId, forwardPath: `${prefix}/tasks/${encodeURIComponent(taskId)}/pushNotificationConfigs${tail}` });
   }
   return notRest();
+}
+
+/**
+ * `/agents/{name}/acp/…`: the runtime's ACP endpoint of a native agent
+ * through the gateway (docs/acp.md), read as the A2A operation it is there
+ * (a run is a task): creating a run or resuming one is a message send
+ * (streaming in mode `stream`), reading a run or its events GetTask,
+ * cancelling CancelTask, a session ListTasks. Discovery (`/ping`, `/agents`)
+ * is public, like a card. Bodies are the runtime's to check against the
+ * ACP document; only the mode and `agent_name` are read here.
+ */
+function acpOperation(method: string, clean: string, body: unknown): A2aRequestReading {
+  const base = { version: '1.0', binding: 'ACP', forwardPath: clean } as const;
+  const rest = clean.slice('/acp'.length);
+  const record = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  const mode = record?.['mode'] === 'stream' ? 'SendStreamingMessage' : 'SendMessage';
+  if (method === 'GET' && (rest === '/ping' || rest === '/agents' || /^\/agents\/[^/]+$/.test(rest))) return result('GetAgentCard', base);
+  if (method === 'POST' && rest === '/runs') {
+    const agentName = record?.['agent_name'];
+    return result(mode, { ...base, ...acpInputMessage(record?.['input']), ...(typeof agentName === 'string' && { acpAgentName: agentName }) });
+  }
+  const run = /^\/runs\/([^/]+)(\/cancel|\/events)?$/.exec(rest);
+  if (run !== null) {
+    const taskId = taskIdOf(run[1]!);
+    if (typeof taskId !== 'string') return refused(Errors.taskIdCannotExist({}), 'ACP', undefined, '1.0', false);
+    const forwardPath = `/acp/runs/${encodeURIComponent(taskId)}${run[2] ?? ''}`;
+    if (method === 'GET' && run[2] !== '/cancel') return result('GetTask', { ...base, taskId, forwardPath });
+    if (method === 'POST' && run[2] === '/cancel') return result('CancelTask', { ...base, taskId, forwardPath });
+    if (method === 'POST' && run[2] === undefined) return result(mode, { ...base, taskId, forwardPath });
+  }
+  if (method === 'GET' && /^\/session\/[^/]+$/.test(rest)) return result('ListTasks', base);
+  return refused(Errors.routeNotFound({ method, path: shown(clean) }), 'ACP', undefined, '1.0', false);
+}
+
+/**
+ * A new run's input as the A2A message the runtime makes of it (v1 JSON),
+ * for pricing, the PII policy and the credit hold's key (a fresh message id:
+ * ACP messages have none). None when the input is not ACP messages (the
+ * runtime refuses that body).
+ */
+function acpInputMessage(input: unknown): { message?: Record<string, unknown> } {
+  // No cap on the count (the body limit bounds it): a run the gateway could not price must not run unheld.
+  if (!Array.isArray(input)) return {};
+  if (!input.every((m) => m !== null && typeof m === 'object' && Array.isArray((m as { parts?: unknown }).parts) && (m as { parts: unknown[] }).parts.every((p) => p !== null && typeof p === 'object'))) return {};
+  try {
+    return { message: Message.toJSON(acpInputToA2a(input as AcpMessage[], { messageId: randomUUID() })) as Record<string, unknown> };
+  } catch {
+    return {};
+  }
 }
 
 function jsonRpc(body: unknown, header: string | undefined): A2aRequestReading {
@@ -278,7 +337,7 @@ function taskIdRefusal(reading: undefined | typeof BAD_PERCENT_ENCODING, version
   return refused(error, 'HTTP+JSON', undefined, version, false);
 }
 
-function refused(refusal: AgentmeshError, binding: 'JSONRPC' | 'HTTP+JSON', jsonRpcId: JsonRpcId | undefined, version: ProtocolVersion, beforeAuth: boolean): RefusedRequest {
+function refused(refusal: AgentmeshError, binding: A2aBinding, jsonRpcId: JsonRpcId | undefined, version: ProtocolVersion, beforeAuth: boolean): RefusedRequest {
   return { refusal, binding, version, beforeAuth, ...(jsonRpcId !== undefined && { jsonRpcId }) };
 }
 

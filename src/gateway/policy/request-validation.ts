@@ -83,6 +83,8 @@ export function createRequestValidator(options: RequestValidatorOptions = {}): R
   const judge = async (input: RequestValidationInput & { call: ClassifiedRequest }): Promise<AgentmeshError | undefined> => {
     const { call, body, record } = input;
     if (input.bodyUnparsable === true) return undefined;
+    // An ACP run is checked by the runtime's ACP endpoint, against the ACP document.
+    if (call.binding === 'ACP') return undefined;
     if (call.binding === 'HTTP+JSON') {
       // /v1/… is the v0.3 REST binding, served by the SDK's Express router: left to the runtime.
       if (call.version !== '1.0' || !SEND_OPERATIONS.has(call.operation)) return undefined;

@@ -1,6 +1,7 @@
 import type { ExchangeReply, ExchangeRequest } from '../../http/index.js';
 import { renderHttpError } from '../../http/index.js';
-import { isHttpLayerError } from '../policy/a2a-operation.js';
+import { isHttpLayerError, type A2aBinding } from '../policy/a2a-operation.js';
+import { toAcpError } from '../../acp/index.js';
 import { ErrorCodes, WIRE, toJsonRpcErrorObject, toRestError, type AgentmeshError, type ErrorCode, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
 
 /**
@@ -29,10 +30,16 @@ const IN_BAND: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
  * the bare error object), and the gateway's own as documented (A2A §11.6,
  * docs/errors.md).
  */
-export function answerError(reply: ExchangeReply, request: ExchangeRequest, error: AgentmeshError, binding: 'JSONRPC' | 'HTTP+JSON', jsonRpcId: JsonRpcId | undefined, version: ProtocolVersion): void {
+export function answerError(reply: ExchangeReply, request: ExchangeRequest, error: AgentmeshError, binding: A2aBinding, jsonRpcId: JsonRpcId | undefined, version: ProtocolVersion): void {
   const status = WIRE[error.code].http;
   if (status === 401) reply.header('www-authenticate', `Bearer realm="agentmesh"${error.details?.['reason'] === 'missing' ? '' : ', error="invalid_token"'}`);
   else if (status === 403 && error.code === ErrorCodes.AUTH_FORBIDDEN) reply.header('www-authenticate', `Bearer realm="agentmesh", error="insufficient_scope", scope="${error.details?.['scope'] ?? ''}"`);
+  if (binding === 'ACP') {
+    // ACP's Error shape, with the status of the one error table (docs/acp.md "Errors").
+    const { statusCode, body } = toAcpError(error, String(request.id));
+    reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(body));
+    return;
+  }
   if (binding === 'JSONRPC') {
     reply
       // An error of the HTTP layer (before the agent's JSON-RPC handler) keeps its status, as the agent's router answers it.

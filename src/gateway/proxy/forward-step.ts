@@ -1,6 +1,8 @@
 import { context } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_METHOD } from '@opentelemetry/semantic-conventions';
 import { a2aUrlTemplate, annotateRequestSpan, currentRequestContext, inHttpClientSpan, ATTR_A2A_AGENT, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT } from '../../observability/index.js';
+import { Errors } from '../../protocol/index.js';
+import type { AgentBridge } from '../../registry/index.js';
 import type { ForwardInput, ForwardResult } from '../routing/index.js';
 import { taskEnd } from '../settlement.js';
 import { AnswerTap } from '../stream-task-tap.js';
@@ -18,7 +20,10 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   const tap = c.reservationKey !== undefined ? new AnswerTap(call.streaming) : undefined;
   const headers: Record<string, string> = { authorization: `Bearer ${assertion}`, 'x-request-id': String(c.request.id) };
   const input: ForwardInput = { agent: c.agent, method: c.request.method, path: call.forwardPath, query: c.query, headers, body: c.bytes, idempotent: call.idempotent, tap: tap?.onChunk, caller: principal.tenant };
-  const result = d.tracing.enabled ? await forwardInSpan(c, d, input, tap) : await forwardUntraced(c, d, input);
+  if (call.binding === 'ACP') input.fromRoot = true;
+  // A bridged agent (ACP) is called in its own protocol; a native agent never reaches that branch's code (loaded on first use).
+  const bridge = c.route!.record.bridge;
+  const result = bridge !== undefined ? await forwardToBridge(c, d, bridge, headers, tap) : d.tracing.enabled ? await forwardInSpan(c, d, input, tap) : await forwardUntraced(c, d, input);
   d.metrics.upstream(c.agent, call.operation, result.status, result.durationMs);
   if (result.status >= 400) c.audit.outcome = 'error';
   if (tap === undefined || c.reservationKey === undefined) return;
@@ -31,6 +36,16 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   // What the call cost once settled; a call still running shows its hold (its settlement is audited as credits.settled).
   if (charged !== undefined) c.audit.milliCredits = charged;
   c.audit.detail = { ...c.audit.detail, reservedMilliCredits: c.estimate, settled: charged !== undefined };
+}
+
+/** The call made as ACP runs (`acp-bridge.ts`), to the agent's ACP server while the registry sees it answer `/ping`. */
+async function forwardToBridge(c: GatewayCall, d: ProxyDeps, bridge: AgentBridge, headers: Record<string, string>, tap: AnswerTap | undefined): Promise<ForwardResult> {
+  if (!c.route!.instances.some((i) => i.inRotation)) throw Errors.noHealthyInstance({ agent: c.agent, why: 'its ACP server does not answer /ping' });
+  // The agent continues the client's trace, as a native agent does without span export (no client span yet).
+  const traceparent = c.request.headers['traceparent'];
+  if (typeof traceparent === 'string') headers['traceparent'] = traceparent;
+  const { bridgeToAcp } = await import('./acp-bridge.js');
+  return bridgeToAcp(c, { bridge, headers, tap: tap?.onChunk, runs: d.bridgedRuns });
 }
 
 /** Without span export: the agent continues the client's trace, if it sent one. */

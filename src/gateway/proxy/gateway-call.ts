@@ -10,6 +10,7 @@ import type { A2aRequestReading, ClassifiedRequest } from '../policy/a2a-operati
 import type { Quotas } from '../policy/quotas.js';
 import type { AgentRoute, CardSigner, UpstreamRouter } from '../routing/index.js';
 import type { SettlementTracker } from '../settlement-tracker.js';
+import type { BridgedRuns } from '../bridged-runs.js';
 import type { ConcurrencyGate } from './concurrency-gate.js';
 import { Disposer } from './disposer.js';
 import type { RequestValidator } from '../policy/request-validation.js';
@@ -25,6 +26,8 @@ export interface ProxyDeps {
   audit: AuditLog;
   quotas: Quotas;
   tracker: SettlementTracker;
+  /** Who started each run of a bridged ACP agent (the bridge answers another tenant's run as not found). */
+  bridgedRuns: BridgedRuns;
   metrics: GatewayMetrics;
   /** The upstream call's CLIENT span and the `traceparent` the agent sees. */
   tracing: Tracing;

@@ -17,7 +17,8 @@ export function piiStep(c: GatewayCall, d: ProxyDeps): void {
   if (scan.total === 0 || scan.action === undefined) return;
   for (const [kind, count] of Object.entries(scan.counts)) d.metrics.piiMatches.labels({ kind, action: scan.action }).inc(count);
   c.audit.detail = { ...c.audit.detail, pii: { action: scan.action, counts: scan.counts, ...(scan.incomplete && { incomplete: true }) } };
-  if (scan.action === 'block') {
+  // The gateway does not rewrite ACP bodies: over the ACP door, a message to redact is blocked (docs/acp.md).
+  if (scan.action === 'block' || (scan.action === 'redact' && c.call.binding === 'ACP')) {
     c.audit.eventType = 'pii.blocked';
     throw piiBlockedError(scan);
   }

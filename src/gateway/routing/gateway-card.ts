@@ -77,7 +77,7 @@ export function rewriteCard(record: AgentRecord, instanceUrls: readonly string[]
   // In the SDK's JSON form, as the rest of the card (empty lists dropped): what is served is what the canonical form reads.
   return AgentCard.toJSON(AgentCard.fromJSON({
     ...unsigned,
-    supportedInterfaces: interfaces.filter((i) => PROXIED_BINDINGS.has(String(i['protocolBinding']).toUpperCase())).map((i) => ({ ...i, url: rewrite(i['url']) })),
+    supportedInterfaces: record.bridge !== undefined ? bridgedInterfaces(gatewayUrl) : interfaces.filter((i) => PROXIED_BINDINGS.has(String(i['protocolBinding']).toUpperCase())).map((i) => ({ ...i, url: rewrite(i['url']) })),
     capabilities: { ...capabilities, extensions },
     securitySchemes: security.securitySchemes,
     securityRequirements: security.securityRequirements,
@@ -87,6 +87,18 @@ export function rewriteCard(record: AgentRecord, instanceUrls: readonly string[]
       return required === undefined ? skill : { ...skill, securityRequirements: required };
     }),
   })) as Json;
+}
+
+/**
+ * A bridged agent (ACP, docs/acp.md) is called through the gateway's bridge:
+ * its card offers the gateway's A2A 1.0 bindings at the gateway URL, never
+ * the agent's own ACP address (which would skip the gateway's policy).
+ */
+function bridgedInterfaces(gatewayUrl: string): Json[] {
+  return [
+    { url: gatewayUrl, protocolBinding: 'JSONRPC', protocolVersion: '1.0' },
+    { url: gatewayUrl, protocolBinding: 'HTTP+JSON', protocolVersion: '1.0' },
+  ];
 }
 
 /** The served card's JSON text and ETag (a hash of the text, A2A §8.6.1). */

@@ -19,6 +19,8 @@ export interface ForwardInput {
   method: string;
   /** The part after `/agents/{name}`: `/`, `/message:send`, `/.well-known/agent-card.json`. */
   path: string;
+  /** `path` is from the runtime's root, not the agent's base URL (its ACP endpoint, `/acp/…`). */
+  fromRoot?: boolean | undefined;
   /** The query string, without or with its `?`. */
   query?: string | undefined;
   /** Headers added to (or replacing) the client's: the tenant assertion, `traceparent`. */
@@ -266,7 +268,7 @@ export class UpstreamForwarder {
   async #exchange(instance: UpstreamInstance, method: string, input: ForwardInput, headers: Record<string, string>, abort: ExchangeAbort): Promise<UpstreamAnswer> {
     let answer: UpstreamAnswer;
     try {
-      answer = await exchange(this.#o.dispatcher, { origin: instance.origin, path: instance.pathFor(input.path, input.query), method: method as Dispatcher.HttpMethod, headers, body: input.body ?? null }, abort);
+      answer = await exchange(this.#o.dispatcher, { origin: instance.origin, path: input.fromRoot === true ? instance.rootPathFor(input.path, input.query) : instance.pathFor(input.path, input.query), method: method as Dispatcher.HttpMethod, headers, body: input.body ?? null }, abort);
     } catch (err) {
       if (abort.reason !== undefined) throw new Abandoned(err);
       if (typeof err === 'object' && err !== null) (err as { [FAILED_CALLER]?: string | undefined })[FAILED_CALLER] = input.caller;

@@ -82,6 +82,18 @@ export class UpstreamInstance {
     this.#basePath = basePath;
   }
 
+  /**
+   * The request path for `path` from the instance's runtime root: its base
+   * URL less `/agents/{agent}` (a runtime hosting several agents serves each
+   * under it, and its ACP endpoint at `/acp` for all of them).
+   */
+  rootPathFor(path: string, query: string | undefined): string {
+    const own = `/agents/${encodeURIComponent(this.agent)}`;
+    const root = this.#basePath.endsWith(own) ? this.#basePath.slice(0, -own.length) : this.#basePath;
+    const full = `${root}${path}`;
+    return query === undefined || query === '' ? full : `${full}?${query.replace(/^\?/, '')}`;
+  }
+
   /** The request path on the instance for `path` (the part after `/agents/{name}`) and `query`. */
   pathFor(path: string, query: string | undefined): string {
     const suffix = path === '' || (path === '/' && this.#basePath !== '') ? '' : path.startsWith('/') ? path : `/${path}`;

@@ -12,6 +12,7 @@ import { identityCredentialPepperMigration } from './0010-identity-credential-pe
 import { routerConversationsMigration } from './0011-router-conversations.js';
 import { registryBridgeMigration } from './0012-registry-bridge.js';
 import { routerLearnedRoutesMigration } from './0013-router-learned-routes.js';
+import { gatewayBridgedRunsMigration } from './0014-gateway-bridged-runs.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -34,6 +35,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0011-router-conversations': routerConversationsMigration(dialect),
         '0012-registry-bridge': registryBridgeMigration(dialect),
         '0013-router-learned-routes': routerLearnedRoutesMigration(dialect),
+        '0014-gateway-bridged-runs': gatewayBridgedRunsMigration(dialect),
       };
     },
   };

@@ -167,7 +167,7 @@ describe('agentmesh agents against a real registry', () => {
     test('refuses bad usage with exit code 2 and sends nothing', async () => {
       const both = await cli(['agents', 'register', runtime.url, '--card', 'x.json'], { env });
       assert.equal(both.code, 2);
-      assert.equal(both.stderr, 'error: give either a card URL or --card <file.json> (exactly one)\n');
+      assert.equal(both.stderr, 'error: give a card URL, --card <file.json> or --acp <url> (exactly one)\n');
 
       const missing = await cli(['agents', 'register', '--card', join(dir, 'nope.json')], { env });
       assert.equal(missing.code, 2);

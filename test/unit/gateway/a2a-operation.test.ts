@@ -100,3 +100,30 @@ test(`JSON nested deeper than ${MAX_JSON_DEPTH} levels is refused as invalid par
   const shallow = `{"jsonrpc":"2.0","id":3,"method":"SendMessage","params":{"message":{"messageId":"m","role":"ROLE_USER","parts":[{"text":"x"}],"metadata":${'{"a":'.repeat(50)}1${'}'.repeat(50)}}}}`;
   assert.equal(readA2aRequest('POST', '/', Buffer.from(shallow), '1.0').reading.refusal, undefined);
 });
+
+test('ACP paths (a native agent\'s runtime ACP endpoint) map to the A2A operation the run is', () => {
+  const run = ok(classifyA2aRequest('POST', '/acp/runs', { agent_name: 'echo', input: [{ role: 'user', parts: [{ content_type: 'text/plain', content: 'hi' }] }] }, undefined));
+  assert.equal(run.binding, 'ACP');
+  assert.equal(run.operation, 'SendMessage');
+  assert.equal(run.scope, 'a2a:message:send');
+  assert.equal(run.acpAgentName, 'echo');
+  assert.equal(run.forwardPath, '/acp/runs');
+  // The input as the A2A message the runtime makes of it: for pricing, PII and the hold's key.
+  assert.deepEqual((run.message?.['parts'] as unknown[])[0], { text: 'hi', mediaType: 'text/plain' });
+  assert.equal(typeof run.message?.['messageId'], 'string');
+  assert.equal(ok(classifyA2aRequest('POST', '/acp/runs', { agent_name: 'echo', input: [], mode: 'stream' }, undefined)).operation, 'SendStreamingMessage');
+  const id = '0190f0f0-0000-7000-8000-000000000001';
+  const resume = ok(classifyA2aRequest('POST', `/acp/runs/${id}`, { run_id: id, await_resume: {}, mode: 'sync' }, undefined));
+  assert.deepEqual([resume.operation, resume.taskId], ['SendMessage', id]);
+  assert.deepEqual([ok(classifyA2aRequest('GET', `/acp/runs/${id}`, undefined, undefined)).operation, ok(classifyA2aRequest('GET', `/acp/runs/${id}/events`, undefined, undefined)).operation], ['GetTask', 'GetTask']);
+  assert.equal(ok(classifyA2aRequest('POST', `/acp/runs/${id}/cancel`, undefined, undefined)).operation, 'CancelTask');
+  assert.equal(ok(classifyA2aRequest('GET', `/acp/session/${id}`, undefined, undefined)).operation, 'ListTasks');
+  for (const path of ['/acp/ping', '/acp/agents', '/acp/agents/echo']) assert.equal(ok(classifyA2aRequest('GET', path, undefined, undefined)).operation, 'GetAgentCard');
+  // Hostile or unknown: refused in the ACP binding, never thrown.
+  assert.equal(refusalOf(classifyA2aRequest('DELETE', '/acp/runs', undefined, undefined)), 'AM_ERR_HTTP_NOT_FOUND');
+  assert.equal(classifyA2aRequest('GET', '/acp/runs/%E0%A4%A', undefined, undefined).binding, 'ACP');
+  assert.equal(refusalOf(classifyA2aRequest('GET', '/acp/runs/%E0%A4%A', undefined, undefined)), 'AM_ERR_TASK_NOT_FOUND');
+  for (const input of ['x', [1], [{ parts: 'no' }], [{ parts: [null] }]]) {
+    assert.equal(ok(classifyA2aRequest('POST', '/acp/runs', { agent_name: 'echo', input }, undefined)).message, undefined);
+  }
+});

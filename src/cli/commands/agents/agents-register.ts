@@ -1,14 +1,15 @@
-/** `agentmesh agents register`: adds an agent to the registry by card URL or card file. */
+/** `agentmesh agents register`: adds an agent to the registry by card URL or card file, or the agents of an ACP server (`--acp`). */
 import { Command, Option } from 'commander';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
 import type { CliContext } from '../../cli-io.js';
 import { ExitCodes } from '../../exit-codes.js';
-import type { RegistrationRequest } from '../../registry-client.js';
+import type { AcpRegistrationRequest, RegistrationRequest } from '../../registry-client.js';
 import { addRegistryOptions, printJson, readJsonObject, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { fields } from './agents-render.js';
 
 interface RegisterFlags extends RegistryFlags {
   card?: string;
+  acp?: string;
   name?: string;
   metadata?: string;
   status?: string;
@@ -18,27 +19,35 @@ const EXAMPLES = `
 Examples:
   $ agentmesh agents register http://localhost:4000/agents/lead-scorer
   $ agentmesh agents register --card ./scorer-card.json --name lead-scorer --metadata ./scorer-meta.json
+  $ agentmesh agents register --acp http://localhost:8000
+  $ agentmesh agents register --acp http://localhost:8000 --name echo --metadata ./echo-meta.json
 
 By URL, the registry fetches the card (a base URL gets /.well-known/agent-card.json),
 validates it, verifies its signature when signed, and probes the agent there.
 A refused card is reported with every problem, one per line.
+
+With --acp, the registry reads the ACP server's /agents and registers each
+agent it lists (or the one --name names) as a bridged agent: its A2A card is
+derived from the ACP manifest, and the gateway calls it over ACP (docs/acp.md).
 `;
 
 /** Builds `agents register`. */
 export function agentsRegisterCommand(ctx: CliContext): Command {
   const command = new Command('register')
-    .description('register an agent by its card URL, or by a card file (--card)')
+    .description('register an agent by its card URL, by a card file (--card), or the agents of an ACP server (--acp)')
     .argument('[cardUrl]', "the agent's card URL or base URL")
     .option('--card <file.json>', 'register this card (A2A v1.0 or v0.3 JSON) instead of fetching one')
-    .option('--name <name>', 'registry name (default: derived from the card name)')
+    .option('--acp <url>', "register the agents of the ACP server at this base URL (where /agents is) as bridged agents")
+    .option('--name <name>', 'registry name (default: derived from the card name); with --acp, the one ACP agent to register')
     .option('--metadata <file.json>', 'enterprise metadata: department, owner, sla, skills pricing, configSchema…')
     .addOption(new Option('--status <status>', 'initial status (default active)').choices(['active', 'deprecated', 'disabled']));
   addRegistryOptions(command).addHelpText('after', EXAMPLES);
 
   command.action(async (cardUrl: string | undefined, flags: RegisterFlags) => {
-    if ((cardUrl === undefined) === (flags.card === undefined)) {
-      throw new AgentmeshError(ErrorCodes.CLI_USAGE, 'give either a card URL or --card <file.json> (exactly one)');
+    if ([cardUrl, flags.card, flags.acp].filter((v) => v !== undefined).length !== 1) {
+      throw new AgentmeshError(ErrorCodes.CLI_USAGE, 'give a card URL, --card <file.json> or --acp <url> (exactly one)');
     }
+    if (flags.acp !== undefined) return registerAcp(ctx, flags.acp, flags);
     const body: RegistrationRequest = cardUrl !== undefined ? { cardUrl } : { card: await readJsonObject(flags.card!, '--card') };
     if (flags.name !== undefined) body.name = flags.name;
     if (flags.metadata !== undefined) body.metadata = await readJsonObject(flags.metadata, '--metadata');
@@ -64,4 +73,31 @@ export function agentsRegisterCommand(ctx: CliContext): Command {
     });
   });
   return command;
+}
+
+/** `--acp <url>`: every agent of that ACP server (or the one `--name`d), one line each. */
+async function registerAcp(ctx: CliContext, url: string, flags: RegisterFlags): Promise<void> {
+  const body: AcpRegistrationRequest = { url };
+  if (flags.name !== undefined) body.name = flags.name;
+  if (flags.metadata !== undefined) body.metadata = await readJsonObject(flags.metadata, '--metadata');
+  if (flags.status !== undefined) body.status = flags.status;
+  await runRegistryCommand(ctx, flags, async (registry, output) => {
+    const records = await registry.registerAcp(body);
+    if (output.json) {
+      printJson(ctx, { agents: records });
+      return ExitCodes.OK;
+    }
+    for (const record of records) {
+      ctx.io.stdout.write(
+        `registered ${record.name} (bridged ACP agent)\n` +
+          fields([
+            ['identifier', record.identifier],
+            ['skills', record.card.skills.map((s) => s.id).join(', ')],
+            ['acp url', record.bridge?.url],
+            ['status', record.status],
+          ]),
+      );
+    }
+    return ExitCodes.OK;
+  });
 }

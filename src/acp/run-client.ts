@@ -1,0 +1,148 @@
+import { parseSseStream } from '@a2a-js/sdk';
+import { Errors, type AgentmeshError } from '../protocol/index.js';
+import type { AcpError, AcpEvent, AcpRun, AcpRunCreateRequest, AcpRunResumeRequest } from './wire-types.js';
+
+/** What {@link AcpRunClient} needs. */
+export interface AcpRunClientOptions {
+  /** The ACP server's base URL (where `/runs` is), without a trailing slash. */
+  baseUrl: string;
+  /** The agent's name in the mesh (for error messages). */
+  agent: string;
+  /** Sent with every request: the gateway's tenant assertion, the request id. */
+  headers: Record<string, string>;
+  /** Aborts the request (the client went away). */
+  signal?: AbortSignal | undefined;
+  /** The fetch to use (default: the global one). */
+  fetch?: typeof fetch;
+}
+
+/** Largest answer (or SSE event) read from an ACP agent: a run carries its whole output. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The calls the gateway's bridge makes to an external ACP agent (ACP 0.2.0:
+ * `POST /runs`, `GET /runs/{id}`, `POST /runs/{id}`, `POST /runs/{id}/cancel`),
+ * each answer read as the document describes it. A refusal comes back as an
+ * AgentmeshError of the catalog: `not_found` is the task's not-found,
+ * `invalid_input` invalid params, anything else (or no answer) the upstream's
+ * failure (502).
+ */
+export class AcpRunClient {
+  readonly #o: AcpRunClientOptions;
+
+  constructor(options: AcpRunClientOptions) {
+    this.#o = options;
+  }
+
+  /** `POST /runs` in `sync` or `async` mode: the run (as it ended, awaits, or was created). */
+  async createRun(body: AcpRunCreateRequest): Promise<AcpRun> {
+    return (await this.#json('POST', '/runs', body, body.agent_name)) as AcpRun;
+  }
+
+  /** `POST /runs/{run_id}` in `sync` or `async` mode. */
+  async resumeRun(body: AcpRunResumeRequest): Promise<AcpRun> {
+    return (await this.#json('POST', `/runs/${encodeURIComponent(body.run_id)}`, body, body.run_id)) as AcpRun;
+  }
+
+  /** `GET /runs/{run_id}`. */
+  async getRun(runId: string): Promise<AcpRun> {
+    return (await this.#json('GET', `/runs/${encodeURIComponent(runId)}`, undefined, runId)) as AcpRun;
+  }
+
+  /** `POST /runs/{run_id}/cancel`: the run, `cancelling` or `cancelled`. */
+  async cancelRun(runId: string): Promise<AcpRun> {
+    return (await this.#json('POST', `/runs/${encodeURIComponent(runId)}/cancel`, undefined, runId)) as AcpRun;
+  }
+
+  /** `POST /runs` (or `/runs/{run_id}` to resume) in `stream` mode: the run's events as they come. */
+  async streamRun(body: AcpRunCreateRequest | AcpRunResumeRequest): Promise<AsyncGenerator<AcpEvent>> {
+    const resuming = 'run_id' in body;
+    const path = resuming ? `/runs/${encodeURIComponent(body.run_id)}` : '/runs';
+    const res = await this.#send('POST', path, body);
+    if (res.status !== 200 || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+      throw await this.#refusal(res, resuming ? body.run_id : body.agent_name);
+    }
+    return this.#events(res);
+  }
+
+  /** An SSE body as ACP events (each `data:` one `Event` object, checked against the document). */
+  async *#events(res: Response): AsyncGenerator<AcpEvent> {
+    for await (const e of parseSseStream(res, MAX_BODY_BYTES)) {
+      if (e.data === '') continue;
+      let event: unknown;
+      try {
+        event = JSON.parse(e.data);
+      } catch (err) {
+        throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: 200, why: 'an event that is not JSON' }, { cause: err });
+      }
+      await this.#conforms('Event', event, 200);
+      yield event as AcpEvent;
+    }
+  }
+
+  async #json(method: string, path: string, body: unknown, subject: string): Promise<unknown> {
+    const res = await this.#send(method, path, body);
+    if (res.status !== 200 && res.status !== 202) throw await this.#refusal(res, subject);
+    let run: unknown;
+    try {
+      run = JSON.parse(await boundedText(res, MAX_BODY_BYTES));
+    } catch (err) {
+      throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: res.status, why: err instanceof RangeError ? err.message : 'a body that is not JSON' }, { cause: err });
+    }
+    await this.#conforms('Run', run, res.status);
+    return run;
+  }
+
+  /** An answer the document does not describe is the agent's failure, never a crash of the translation. */
+  async #conforms(schema: 'Run' | 'Event', value: unknown, status: number): Promise<void> {
+    const { acpSpecValidator } = await import('./spec-validator.js');
+    const problems = acpSpecValidator().check(schema, value);
+    if (problems.length > 0) {
+      const first = problems[0]!;
+      throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status, why: `a ${schema} the ACP document does not describe (${first.path} ${first.message})` });
+    }
+  }
+
+  async #send(method: string, path: string, body: unknown): Promise<Response> {
+    const headers: Record<string, string> = { ...this.#o.headers, accept: 'application/json, text/event-stream' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      return await (this.#o.fetch ?? fetch)(`${this.#o.baseUrl}${path}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }), ...(this.#o.signal && { signal: this.#o.signal }) });
+    } catch (err) {
+      throw Errors.agentDidNotAnswer({ agent: this.#o.agent, why: (err as Error).message }, { cause: err });
+    }
+  }
+
+  /** An ACP `Error` answer as the catalog's error. */
+  async #refusal(res: Response, subject: string): Promise<AgentmeshError> {
+    const text = await boundedText(res, 64 * 1024).catch(() => '');
+    let error: Partial<AcpError> | undefined;
+    try {
+      error = JSON.parse(text) as Partial<AcpError>;
+    } catch {
+      error = undefined;
+    }
+    const why = typeof error?.message === 'string' ? error.message.slice(0, 500) : `HTTP ${res.status}`;
+    if (res.status === 404 || error?.code === 'not_found') return Errors.taskNotFound({ taskId: subject });
+    if (res.status < 500 && (error?.code === 'invalid_input' || res.status === 400 || res.status === 422)) return Errors.acpBridgeRefused({ agent: this.#o.agent, why });
+    return Errors.acpBridgeAnswer({ agent: this.#o.agent, status: res.status, why });
+  }
+}
+
+/** The body as text, refused past `limit` bytes (an agent's answer is read whole only for sync runs). */
+async function boundedText(res: Response, limit: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > limit) throw new RangeError(`a body of ${declared} bytes (at most ${limit} are read)`);
+  if (res.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      await res.body.cancel().catch(() => undefined);
+      throw new RangeError(`a body of more than ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

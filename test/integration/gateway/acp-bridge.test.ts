@@ -1,0 +1,360 @@
+import { after, before, describe, test } from 'node:test';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import assert from 'node:assert/strict';
+import { ClientFactory, JsonRpcTransportFactory, RestTransportFactory, type Client } from '@a2a-js/sdk/client';
+import { Role, TaskState, type Message, type StreamResponse, type Task } from '@a2a-js/sdk';
+import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/acp-reference-server.js';
+import { available, balanceTotal, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
+import { call, startRegistry } from '../../helpers/registry-fixture.js';
+import { until } from '../../helpers/until.js';
+
+/*
+ * Issue 19 item 1, the gateway's bridge: an A2A client (the official SDK, over
+ * JSON-RPC and HTTP+JSON) calls ACP agents registered as bridged, through the
+ * gateway, as it calls native ones. The ACP agents are the tests' reference
+ * server (written from the ACP document, not from src/acp), which checks
+ * every request the bridge sends and every answer and event it gives against
+ * openapi.yaml: a bridge that sent a non-conforming run request would fail here.
+ */
+
+const manifest = (name: string, description: string) => ({ name, description, input_content_types: ['text/plain', 'application/json'], output_content_types: ['text/plain', 'application/json'] });
+
+const PRICE = 2;
+
+function text(message: string, extra: Partial<Message> = {}): Message {
+  return { messageId: crypto.randomUUID(), contextId: '', taskId: '', role: Role.ROLE_USER, parts: [{ content: { $case: 'text', value: message }, metadata: undefined, filename: '', mediaType: 'text/plain' }], metadata: undefined, extensions: [], referenceTaskIds: [], ...extra };
+}
+
+function sendParams(message: Message, returnImmediately = false) {
+  return { tenant: '', message, configuration: returnImmediately ? { acceptedOutputModes: [], historyLength: undefined, returnImmediately: true, taskPushNotificationConfig: undefined } : undefined, metadata: undefined };
+}
+
+function textOf(task: Task): string {
+  return task.artifacts.flatMap((a) => a.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : ''))).join('');
+}
+
+for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
+  describe(`issue 19: an SDK client calls bridged ACP agents through the gateway (${binding})`, () => {
+    let acp: AcpReferenceServer;
+    let registry: Awaited<ReturnType<typeof startRegistry>>;
+    let gw: Awaited<ReturnType<typeof startGateway>>;
+    let token: string;
+    const clients = new Map<string, Client>();
+    const urls: string[] = [];
+    const tenant = `acme-${binding === 'JSONRPC' ? 'rpc' : 'rest'}`;
+
+    before(async () => {
+      acp = await startAcpReferenceServer({
+        manifests: [manifest('echo', 'Echoes what it is sent'), manifest('interviewer', 'Asks for a name, then greets'), manifest('holder', 'Works until released or cancelled')],
+        behaviours: { echo: 'echo', interviewer: 'interview', holder: 'hold' },
+      });
+      registry = await startRegistry({ probeIntervalMs: 200 });
+      // Exact per-call holds: the tests read each call's hold in the tenant's available balance (leases reserve blocks).
+      gw = await startGateway(registry.url, { creditsMode: 'exact' });
+      for (const name of ['echo', 'interviewer', 'holder']) {
+        const res = await call(registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url, name, metadata: { skills: { [name]: { pricing: { creditsPerCall: PRICE } } } } });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+      }
+      for (const name of ['echo', 'interviewer', 'holder']) {
+        await until(`the gateway to route to ${name}`, async () => gw.gateway.router.agent(name)?.instances.some((i) => i.inRotation) ?? false, 10_000);
+      }
+      token = await fetchToken(gw.url, await createClient(gw.url, { name: 'a', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
+      await topUp(gw.url, tenant, 100);
+    });
+    after(async () => {
+      await gw?.close();
+      await registry?.close();
+      await acp?.close();
+    });
+
+    async function client(agent: string, bearer = token): Promise<Client> {
+      const key = `${agent} ${bearer}`;
+      let c = clients.get(key);
+      if (c === undefined) {
+        const authed: typeof fetch = (input, init) => (urls.push(String(input)), fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers).entries()), authorization: `Bearer ${bearer}` } }));
+        const factory = new ClientFactory({ transports: [new JsonRpcTransportFactory({ fetchImpl: authed }), new RestTransportFactory({ fetchImpl: authed })], preferredTransports: [binding] });
+        c = await factory.createFromUrl(`${gw.url}/agents/${agent}/.well-known/agent-card.json`, '');
+        clients.set(key, c);
+      }
+      return c;
+    }
+
+    /** A token of a tenant of its own, with credits: its available balance moves only with its own calls. */
+    async function freshTenant(name: string): Promise<{ token: string; tenant: string }> {
+      const own = `${tenant}-${name}`;
+      const t = await fetchToken(gw.url, await createClient(gw.url, { name: own, tenant: own, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
+      await topUp(gw.url, own, 10);
+      return { token: t, tenant: own };
+    }
+
+    test('the served card offers the gateway\'s A2A bindings, not the ACP address', async () => {
+      const res = await fetch(`${gw.url}/agents/echo/.well-known/agent-card.json`, { headers: { 'a2a-version': '1.0' } });
+      assert.equal(res.status, 200);
+      const card = (await res.json()) as any;
+      assert.deepEqual(card.supportedInterfaces.map((i: any) => [i.protocolBinding, i.url]), [['JSONRPC', `${gw.url}/agents/echo`], ['HTTP+JSON', `${gw.url}/agents/echo`]]);
+    });
+
+    test('SendMessage is a sync run: the task completes with the output, credits are charged, the run carries the tenant assertion', async () => {
+      const before = await balanceTotal(gw.url, tenant);
+      const seen = acp.authorizations.length;
+      const result = (await (await client('echo')).sendMessage(sendParams(text('hello over ACP')))) as Task;
+      assert.equal(result.status?.state, TaskState.TASK_STATE_COMPLETED);
+      assert.equal(textOf(result), 'hello over ACP');
+      assert.match(result.id, /^[0-9a-f-]{36}$/);
+      assert.equal(acp.runs.get(result.id)?.['status'], 'completed');
+      // A session per new context: the A2A context id is the ACP session id.
+      assert.equal(acp.runs.get(result.id)?.['session_id'], result.contextId);
+      const assertion = acp.authorizations.slice(seen).find((a) => a !== '');
+      assert.match(assertion ?? '', /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+      const claims = JSON.parse(Buffer.from(assertion!.split('.')[1]!, 'base64url').toString('utf8'));
+      assert.equal(claims.tenant, tenant);
+      assert.equal(claims.aud, 'agentmesh:agent:echo');
+      await until('the charge to settle', async () => (await balanceTotal(gw.url, tenant)) === before - PRICE * 1000, 10_000);
+      // GetTask reads the run.
+      const read = await (await client('echo')).getTask({ tenant: '', id: result.id, historyLength: undefined });
+      assert.equal(read.status?.state, TaskState.TASK_STATE_COMPLETED);
+      assert.equal(textOf(read), 'hello over ACP');
+    });
+
+    test('SendStreamingMessage is a stream run: task, status and artifact events, ending completed', async () => {
+      const events: StreamResponse[] = [];
+      for await (const e of (await client('echo')).sendMessageStream(sendParams(text('streamed')))) events.push(e);
+      assert.equal(events[0]?.payload?.$case, 'task');
+      const artifacts = events.filter((e) => e.payload?.$case === 'artifactUpdate');
+      assert.equal(artifacts.length, 1);
+      const last = events.at(-1)!.payload;
+      assert.equal(last?.$case, 'statusUpdate');
+      assert.equal(last?.$case === 'statusUpdate' && last.value.status?.state, TaskState.TASK_STATE_COMPLETED);
+      const artifact = artifacts[0]!.payload;
+      assert.equal(artifact?.$case === 'artifactUpdate' && artifact.value.artifact?.parts[0]?.content?.$case === 'text' && artifact.value.artifact.parts[0].content.value, 'streamed');
+    });
+
+    test('an awaiting run is input-required, and the next message on the task resumes it (sync and stream)', async () => {
+      const c = await client('interviewer');
+      const asked = (await c.sendMessage(sendParams(text('start')))) as Task;
+      assert.equal(asked.status?.state, TaskState.TASK_STATE_INPUT_REQUIRED);
+      const question = asked.status?.message?.parts[0]?.content;
+      assert.equal(question?.$case === 'text' && question.value, 'What is your name?');
+      const answered = (await c.sendMessage(sendParams(text('Ada', { taskId: asked.id, contextId: asked.contextId })))) as Task;
+      assert.equal(answered.id, asked.id);
+      assert.equal(answered.status?.state, TaskState.TASK_STATE_COMPLETED);
+      assert.equal(textOf(answered), 'Hello, Ada');
+
+      // The same over streams: the first stream ends at input-required, the resuming one starts with the task.
+      const first: StreamResponse[] = [];
+      for await (const e of c.sendMessageStream(sendParams(text('start')))) first.push(e);
+      const ask = first.at(-1)!.payload;
+      assert.equal(ask?.$case === 'statusUpdate' && ask.value.status?.state, TaskState.TASK_STATE_INPUT_REQUIRED);
+      const taskId = first[0]!.payload?.$case === 'task' ? first[0]!.payload.value.id : '';
+      const second: StreamResponse[] = [];
+      for await (const e of c.sendMessageStream(sendParams(text('Grace', { taskId, contextId: asked.contextId })))) second.push(e);
+      assert.equal(second[0]?.payload?.$case, 'task');
+      const done = second.at(-1)!.payload;
+      assert.equal(done?.$case === 'statusUpdate' && done.value.status?.state, TaskState.TASK_STATE_COMPLETED);
+      assert.ok(second.some((e) => e.payload?.$case === 'artifactUpdate' && e.payload.value.artifact?.parts[0]?.content?.$case === 'text' && e.payload.value.artifact.parts[0].content.value === 'Hello, Grace'));
+    });
+
+    test('CancelTask cancels the run, and the reserved credits come back', async () => {
+      const own = await freshTenant('cancel');
+      const before = await available(gw.url, own.tenant);
+      const total = await balanceTotal(gw.url, own.tenant);
+      const c = await client('holder', own.token);
+      const started = (await c.sendMessage(sendParams(text('take your time'), true))) as Task;
+      assert.notEqual(started.status?.state, TaskState.TASK_STATE_COMPLETED);
+      assert.equal(await available(gw.url, own.tenant), before - PRICE * 1000, 'the run holds its price');
+      const canceled = await c.cancelTask({ tenant: '', id: started.id, metadata: undefined });
+      assert.equal(canceled.status?.state, TaskState.TASK_STATE_CANCELED);
+      assert.equal(acp.runs.get(started.id)?.['status'], 'cancelled');
+      await until('the hold to be refunded', async () => (await available(gw.url, own.tenant)) === before, 10_000);
+      assert.equal(await balanceTotal(gw.url, own.tenant), total);
+    });
+
+    test('a streamed run cancelled meanwhile ends its stream canceled, and refunds its hold', async () => {
+      const own = await freshTenant('stream-cancel');
+      const before = await available(gw.url, own.tenant);
+      const c = await client('holder', own.token);
+      const events: StreamResponse[] = [];
+      const streaming = (async () => {
+        for await (const e of c.sendMessageStream(sendParams(text('stream then cancel')))) events.push(e);
+      })();
+      await until('the stream to start', async () => events.length > 0, 10_000);
+      const taskId = events[0]!.payload?.$case === 'task' ? events[0]!.payload.value.id : '';
+      assert.ok(taskId);
+      assert.equal(await available(gw.url, own.tenant), before - PRICE * 1000, 'the stream holds its price');
+      const canceled = await c.cancelTask({ tenant: '', id: taskId, metadata: undefined });
+      assert.equal(canceled.status?.state, TaskState.TASK_STATE_CANCELED);
+      await streaming;
+      const last = events.at(-1)!.payload;
+      assert.equal(last?.$case === 'statusUpdate' && last.value.status?.state, TaskState.TASK_STATE_CANCELED);
+      await until('the hold to be refunded', async () => (await available(gw.url, own.tenant)) === before, 10_000);
+    });
+
+    test('SubscribeToTask follows the run until it ends', async () => {
+      const c = await client('holder');
+      const started = (await c.sendMessage(sendParams(text('subscribe to me'), true))) as Task;
+      const events: StreamResponse[] = [];
+      const following = (async () => {
+        for await (const e of c.resubscribeTask({ tenant: '', id: started.id })) events.push(e);
+      })();
+      await until('the subscription to start', async () => events.length > 0, 10_000);
+      acp.release(started.id);
+      await following;
+      assert.equal(events[0]?.payload?.$case, 'task');
+      const last = events.at(-1)!.payload;
+      assert.equal(last?.$case === 'statusUpdate' && last.value.status?.state, TaskState.TASK_STATE_COMPLETED);
+    });
+
+    test('an unknown task is not found; a finished run cannot be canceled', async () => {
+      const c = await client('echo');
+      await assert.rejects(c.getTask({ tenant: '', id: crypto.randomUUID(), historyLength: undefined }), /not found/i);
+      await assert.rejects(c.getTask({ tenant: '', id: 'not-a-run', historyLength: undefined }), /not found/i);
+      const done = (await c.sendMessage(sendParams(text('x')))) as Task;
+      await assert.rejects(c.cancelTask({ tenant: '', id: done.id, metadata: undefined }));
+    });
+
+    test('another tenant\'s run is not found: get, cancel, resume, subscribe', async () => {
+      const mine = (await (await client('interviewer')).sendMessage(sendParams(text('start')))) as Task;
+      assert.equal(mine.status?.state, TaskState.TASK_STATE_INPUT_REQUIRED);
+      const intruder = await fetchToken(gw.url, await createClient(gw.url, { name: 'intruder', tenant: `${tenant}-other`, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
+      const rpc = async (method: string, params: unknown) => {
+        const res = await fetch(`${gw.url}/agents/interviewer`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${intruder}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+        return (await res.json()) as any;
+      };
+      for (const [method, params] of [
+        ['GetTask', { id: mine.id }],
+        ['CancelTask', { id: mine.id }],
+        ['SubscribeToTask', { id: mine.id }],
+        ['SendMessage', { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', taskId: mine.id, parts: [{ text: 'Mallory' }] } }],
+      ] as const) {
+        const answer = await rpc(method, params);
+        assert.equal(answer.error?.code, -32001, `${method}: ${JSON.stringify(answer)}`);
+      }
+      // The run was left alone: its owner still resumes it.
+      assert.equal(acp.runs.get(mine.id)?.['status'], 'awaiting');
+      const done = (await (await client('interviewer')).sendMessage(sendParams(text('Ada', { taskId: mine.id, contextId: mine.contextId })))) as Task;
+      assert.equal(textOf(done), 'Hello, Ada');
+    });
+
+    test('unsupported or malformed calls get the spec\'s error in the caller\'s binding, never a 5xx', async () => {
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'a2a-version': '1.0' };
+      if (binding === 'JSONRPC') {
+        const rpc = async (method: string, params: unknown, extra: Record<string, string> = {}) => {
+          const res = await fetch(`${gw.url}/agents/echo`, { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params }) });
+          return { status: res.status, body: (await res.json()) as any };
+        };
+        const list = await rpc('ListTasks', {});
+        assert.equal(list.status, 200);
+        assert.equal(list.body.error.code, -32004, JSON.stringify(list.body));
+        const bad = await rpc('SendMessage', { message: { role: 'ROLE_USER', parts: 'nope' } });
+        assert.equal(bad.body.error.code, -32602, JSON.stringify(bad.body));
+        const legacy = await rpc('message/send', { message: { kind: 'message', messageId: 'm', role: 'user', parts: [{ kind: 'text', text: 'hi' }] } }, { 'a2a-version': '0.3' });
+        assert.equal(legacy.body.error.code, -32009, JSON.stringify(legacy.body));
+        const resumeUnknown = await rpc('SendMessage', { message: { messageId: 'm', role: 'ROLE_USER', taskId: crypto.randomUUID(), parts: [{ text: 'hi' }] } });
+        assert.equal(resumeUnknown.body.error.code, -32001, JSON.stringify(resumeUnknown.body));
+      } else {
+        const list = await fetch(`${gw.url}/agents/echo/tasks`, { headers });
+        assert.ok(list.status >= 400 && list.status < 500, String(list.status));
+        const bad = await fetch(`${gw.url}/agents/echo/message:send`, { method: 'POST', headers, body: '{"message":{"parts":"nope"}}' });
+        assert.equal(bad.status, 400);
+        const body = (await bad.json()) as any;
+        assert.equal(body.error.status, 'INVALID_ARGUMENT');
+      }
+    });
+
+    test('every call left one audit entry, in a chain that verifies, and every ACP message conformed', async () => {
+      await gw.gateway.audit.flush();
+      const rows = await gw.gateway.audit.tail({ limit: 500 });
+      const calls = rows.filter((r) => r.eventType === 'a2a.call' && r.tenant === tenant);
+      assert.ok(calls.some((r) => r.targetAgent === 'echo' && r.method === 'SendMessage' && r.outcome === 'ok' && r.milliCredits === PRICE * 1000));
+      assert.ok(rows.some((r) => r.eventType === 'a2a.call' && r.tenant === `${tenant}-cancel` && r.targetAgent === 'holder' && r.method === 'CancelTask'));
+      assert.ok(calls.some((r) => r.targetAgent === 'interviewer' && r.method === 'SendStreamingMessage'));
+      const verdict = await gw.gateway.audit.verify();
+      assert.equal(verdict.ok, true, JSON.stringify(verdict));
+      assert.deepEqual(acp.requests.filter((r) => r.startsWith('NONCONFORMING')), []);
+      assert.ok(acp.checked > 50);
+      // The client spoke the binding under test.
+      if (binding === 'HTTP+JSON') assert.ok(urls.some((u) => u.endsWith('/agents/echo/message:send')) && urls.some((u) => u.endsWith('/agents/echo/message:stream')));
+      else assert.ok(urls.length > 0 && urls.every((u) => /\/agents\/[a-z]+$/.test(u)), urls.join(' '));
+    });
+  });
+}
+
+/**
+ * An ACP server that registers cleanly, then answers runs as the document
+ * does not allow: what comes back to the A2A client is the upstream's failure
+ * (502) in its binding, never a crash or a hang of the gateway.
+ */
+describe('issue 19: a bridged agent that answers outside the ACP document', () => {
+  let server: Server;
+  let registry: Awaited<ReturnType<typeof startRegistry>>;
+  let gw: Awaited<ReturnType<typeof startGateway>>;
+  let token: string;
+  let base: string;
+
+  before(async () => {
+    const manifest = { name: 'hostile', description: 'Answers runs badly', input_content_types: ['text/plain'], output_content_types: ['text/plain'] };
+    server = createServer((req, res) => {
+      const path = (req.url ?? '').split('?')[0]!.replace(/^\/acp/, '');
+      if (path === '/ping') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      if (path.startsWith('/agents')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(path === '/agents' ? { agents: [manifest] } : manifest));
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const text = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}').input?.[0]?.parts?.[0]?.content;
+        if (text === 'not-json') return void res.writeHead(200, { 'content-type': 'application/json' }).end('nope');
+        if (text === 'bad-run') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"run_id":1,"status":"exploded"}');
+        if (text === 'huge') return void res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(64 * 1024 * 1024) }).end('{}');
+        const run = { agent_name: 'hostile', run_id: crypto.randomUUID(), status: 'created', output: [], created_at: new Date().toISOString() };
+        if (text === 'empty-stream') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end();
+        if (text === 'bad-first-event') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: {"type":"run.created"}\n\n');
+        if (text === 'bad-event') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`data: ${JSON.stringify({ type: 'run.created', run })}\n\ndata: {"type":"run.created"}\n\n`);
+        res.writeHead(500, { 'content-type': 'application/json' }).end('{"code":"server_error","message":"the model is down"}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    registry = await startRegistry({ probeIntervalMs: 200 });
+    gw = await startGateway(registry.url);
+    const res = await call(registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/acp` });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    await until('the gateway to route to hostile', async () => gw.gateway.router.agent('hostile')?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    token = await fetchToken(gw.url, await createClient(gw.url, { name: 'h', tenant: 'hostile-co', scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
+    base = `${gw.url}/agents/hostile`;
+  });
+  after(async () => {
+    await gw?.close();
+    await registry?.close();
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const send = async (text: string, method = 'SendMessage') => {
+    const res = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text }] } } }) });
+    return { status: res.status, text: await res.text() };
+  };
+
+  test('a body that is not JSON, a run the document does not describe, a body too large, a 500: the upstream failed', async () => {
+    for (const text of ['not-json', 'bad-run', 'huge', 'boom']) {
+      const answer = await send(text);
+      assert.equal(answer.status, 502, `${text}: ${answer.text}`);
+      const body = JSON.parse(answer.text);
+      assert.equal(body.error.code, -32603, `${text}: ${answer.text}`);
+      assert.match(body.error.message, /ACP agent hostile answered/);
+    }
+  });
+
+  test('an event the document does not describe: refused before the stream starts, or its last event once started', async () => {
+    for (const text of ['bad-first-event', 'empty-stream']) {
+      const first = await send(text, 'SendStreamingMessage');
+      assert.equal(first.status, 502, `${text}: ${first.text}`);
+    }
+    const answer = await send('bad-event', 'SendStreamingMessage');
+    assert.equal(answer.status, 200);
+    const frames = answer.text.split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => JSON.parse(f.slice(6)));
+    assert.ok(frames[0].result.task, answer.text);
+    assert.equal(frames.at(-1).error.code, -32603, answer.text);
+    const health = await fetch(`${gw.url}/readyz`);
+    assert.ok(health.status < 500);
+  });
+});
+

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { defineAgent } from '../../../src/runtime/index.js';
+import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/acp-reference-server.js';
+import { available, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
+import { outputsOf, runMessage, startOrchestrator } from '../../helpers/orchestrator-fixture.js';
+import { call as registryCall, startRegistry } from '../../helpers/registry-fixture.js';
+import { startRuntime } from '../../helpers/runtime-fixture.js';
+import { until } from '../../helpers/until.js';
+
+/*
+ * Issue 19 acceptance: a workflow that calls a native agent and a bridged
+ * ACP agent completes through the gateway, with credits and audit entries
+ * for both. The ACP agent is the tests' reference server (written from the
+ * ACP document), registered as bridged.
+ */
+
+const scorer = defineAgent({
+  card: { name: 'native-scorer', description: 'Scores leads for credits' },
+  registry: { department: 'sales', skills: { score: { pricing: { creditsPerItem: 1, itemsPath: 'leadIds' } } } },
+  skills: {
+    score: {
+      description: 'Scores leads',
+      input: { type: 'object', required: ['leadIds'], properties: { leadIds: { type: 'array', items: { type: 'string' } } } },
+      handler: async (input: { leadIds: string[] }, ctx) => {
+        ctx.usage({ credits: input.leadIds.length });
+        return { scored: input.leadIds.length };
+      },
+    },
+  },
+});
+
+describe('issue 19: a workflow mixing a native and a bridged ACP agent, through the gateway', () => {
+  let acp: AcpReferenceServer;
+  let registry: Awaited<ReturnType<typeof startRegistry>>;
+  let gw: Awaited<ReturnType<typeof startGateway>>;
+  let agents: Awaited<ReturnType<typeof startRuntime>>;
+  let orch: Awaited<ReturnType<typeof startOrchestrator>>;
+  let token: string;
+
+  before(async () => {
+    acp = await startAcpReferenceServer({ manifests: [{ name: 'acp-echo', description: 'Echoes what it is sent', input_content_types: ['*/*'], output_content_types: ['*/*'] }], behaviours: { 'acp-echo': 'echo' } });
+    registry = await startRegistry({ probeIntervalMs: 200 });
+    gw = await startGateway(registry.url, { creditsMode: 'exact' });
+    const jwks = { gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true };
+    agents = await startRuntime([scorer], { registryUrl: registry.url, ...jwks });
+    const registered = await registryCall(registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url, metadata: { skills: { 'acp-echo': { pricing: { creditsPerCall: 2 } } } } });
+    assert.equal(registered.status, 201, JSON.stringify(registered.body));
+    const own = await createClient(gw.url, { name: 'orchestrator', tenant: 'platform', scopes: ['gateway:delegate', 'a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] });
+    orch = await startOrchestrator({}, { config: { gatewayUrl: gw.url, clientId: own.clientId, clientSecret: own.clientSecret, registryUrl: registry.url, runtime: { registryUrl: registry.url, ...jwks } } });
+    await until('the gateway routes to all three', () => ['native-scorer', 'acp-echo', 'orchestrator'].every((n) => gw.gateway.router.agent(n)?.instances.some((i) => i.inRotation) ?? false), 10_000);
+    token = await fetchToken(gw.url, await createClient(gw.url, { name: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
+    await topUp(gw.url, 'acme', 100);
+  });
+  after(async () => {
+    await orch?.close();
+    await agents?.close();
+    await gw?.close();
+    await registry?.close();
+    await acp?.close();
+  });
+
+  it('completes, charging the caller for both steps, with an audit entry for each', async () => {
+    const before = await available(gw.url, 'acme');
+    const res = await fetch(`${gw.url}/agents/orchestrator`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'SendMessage',
+        params: {
+          message: runMessage(`
+name: mixed-protocols
+steps:
+  - { id: score, call: { agent: native-scorer }, input: { leadIds: [l1, l2, l3] } }
+  - { id: echo, call: { agent: acp-echo }, input: { scored: "{{ steps.score.output.scored }}" } }
+`),
+        },
+      }),
+    });
+    const body = (await res.json()) as any;
+    const task = body.result?.task;
+    assert.equal(task?.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(body));
+    const outputs = outputsOf(task) as any;
+    assert.deepEqual(outputs, { scored: 3 }, JSON.stringify(outputs));
+    // 3 credits for the native step (its reported usage), 2 for the bridged one (its price).
+    await until('acme is charged for both steps', async () => (await available(gw.url, 'acme')) === before - 5000, 10_000);
+    await gw.gateway.audit.flush();
+    const rows = await gw.gateway.audit.tail({ limit: 200 });
+    // The orchestrator calls each step (it streams them) for the caller's tenant.
+    const steps = rows.filter((r) => r.eventType === 'a2a.call' && r.tenant === 'acme' && r.targetAgent !== 'orchestrator');
+    assert.equal(steps.length, 2, JSON.stringify(steps));
+    assert.ok(steps.some((r) => r.targetAgent === 'native-scorer' && r.outcome === 'ok' && r.milliCredits === 3000), JSON.stringify(steps));
+    assert.ok(steps.some((r) => r.targetAgent === 'acp-echo' && r.outcome === 'ok' && r.milliCredits === 2000), JSON.stringify(steps));
+    assert.equal((await gw.gateway.audit.verify()).ok, true);
+    assert.deepEqual(acp.requests.filter((r) => r.startsWith('NONCONFORMING')), []);
+    assert.ok([...acp.runs.values()].some((r) => r['agent_name'] === 'acp-echo' && r['status'] === 'completed'));
+  });
+});

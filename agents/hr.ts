@@ -4,10 +4,15 @@ import { textOrData } from './shared/text-or-data.js';
 
 const ANSWER_CREDITS = 0.2;
 
-/** Seed 000's HR department agent: answers employee questions from the policy handbook. */
-export default defineAgent({
+/**
+ * Seed 000's HR department agent: answers employee questions from the policy
+ * handbook. `agentmesh up` also serves it as a plain ACP agent named
+ * `hr-acp` (acp-example.ts), bridged by the gateway: one agent, two protocols.
+ */
+export function defineHrAgent(name = 'hr') {
+  return defineAgent({
   card: {
-    name: 'hr',
+    name,
     description: 'Human resources: answers employee questions about company policies and benefits from the employee handbook, quoting the relevant policy.',
     version: '1.0.0',
     provider: { organization: 'agentmesh examples', url: 'https://github.com/agentmesh' },
@@ -50,4 +55,7 @@ export default defineAgent({
       },
     },
   },
-});
+  });
+}
+
+export default defineHrAgent();

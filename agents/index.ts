@@ -5,7 +5,7 @@ import campaignOrchestrator from './campaign-orchestrator.js';
 import dataEngineer from './data-engineer.js';
 import echo from './echo.js';
 import finance from './finance.js';
-import hr from './hr.js';
+import hr, { defineHrAgent } from './hr.js';
 import leadScorer from './lead-scorer.js';
 import legal from './legal.js';
 import sales from './sales.js';
@@ -14,3 +14,10 @@ import workflowAutomation from './workflow-automation.js';
 
 /** The example agents `agentmesh up` serves: seed 004's DealScale agents and seed 000's departments. */
 export const exampleAgents: readonly AgentDefinition[] = [echo, leadScorer, dataEngineer, campaignOrchestrator, legal, finance, support, hr, analytics, audienceArchitect, workflowAutomation, sales];
+
+/**
+ * Seed 000's HR agent once more, named `hr-acp`: `agentmesh up` serves it as
+ * a plain ACP agent on a server of its own and registers it as bridged, so a
+ * workflow can mix protocols (workflows/employee-question.yaml; issue 19 §5).
+ */
+export const acpExampleAgent: AgentDefinition = defineHrAgent('hr-acp');

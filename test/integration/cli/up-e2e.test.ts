@@ -93,6 +93,25 @@ describe('agentmesh up: registry and example agents in one process', () => {
     assert.equal(body.result?.task?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(body));
   });
 
+  test('the HR agent also runs as a plain ACP agent, bridged, and a workflow mixes the two protocols (issue 19 §5)', async () => {
+    const gateway = /gateway listening on (http:\/\/\S+)/.exec(stdout)![1]!;
+    assert.match(stdout, /ACP example listening on http:\/\/\S+\/acp  \(ACP agents: hr-acp;/);
+    const record = (await (await fetch(`${registryUrl}/v1/agents/hr-acp`)).json()) as any;
+    assert.equal(record.bridge?.protocol, 'acp', JSON.stringify(record).slice(0, 300));
+    const [, clientId, clientSecret] = /demo client: (\S+) \/ (\S+)/.exec(stdout)!;
+    const env = { AGENTMESH_CLIENT_ID: clientId!, AGENTMESH_CLIENT_SECRET: clientSecret!, AGENTMESH_TOKEN_CACHE: '0' };
+    let out = '';
+    let err = '';
+    const code = await runCli(['workflow', 'run', 'workflows/employee-question.yaml', '--gateway', gateway, '--input', 'question=How much paid vacation do employees get?', '--json'], {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (err += s) },
+      env,
+    });
+    assert.equal(code, 0, `${err}${out}`);
+    assert.match(out, /25 days of paid vacation/);
+    assert.match(out, /"team"/);
+  });
+
   test('SIGTERM drains both roles, removes the instances and exits 0', async () => {
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];

@@ -41,6 +41,21 @@ describe('resetDataDir', () => {
     assert.deepEqual(readdirSync(dir), []);
   });
 
+  test("deletes the ACP example's state folder too, and refuses it when it holds anything else or its store is open", (t) => {
+    const dir = folder(t, ['mesh.db', 'demo-client.json']);
+    mkdirSync(join(dir, 'acp-example'));
+    store(join(dir, 'acp-example', 'mesh.db')).close();
+    writeFileSync(join(dir, 'acp-example', 'runtime-secret'), 'x');
+    const running = store(join(dir, 'acp-example', 'mesh.db'));
+    assert.throws(() => resetDataDir({ dataDir: dir }), /a running agentmesh has its store open/);
+    running.close();
+    writeFileSync(join(dir, 'acp-example', 'notes.txt'), 'mine');
+    assert.throws(() => resetDataDir({ dataDir: dir }), /it holds acp-example\)/);
+    rmSync(join(dir, 'acp-example', 'notes.txt'));
+    assert.deepEqual(resetDataDir({ dataDir: dir }), ['acp-example/mesh.db', 'acp-example/runtime-secret', 'demo-client.json', 'mesh.db']);
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
   test('has nothing to do for a folder that does not exist or is empty', (t) => {
     const dir = folder(t, []);
     assert.deepEqual(resetDataDir({ dataDir: join(dir, 'missing') }), []);

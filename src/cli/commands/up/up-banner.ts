@@ -22,6 +22,8 @@ export interface UpBanner {
   gatewayMetricsUrl: string;
   runtimeUrl: string;
   agents: readonly string[];
+  /** The ACP example: its server and the bridged agents registered from it. */
+  acp?: { url: string; agents: readonly string[] } | undefined;
   orchestratorUrl: string;
   orchestratorName: string;
   /** Lines about the workflows (printed by the orchestrator launcher), already indented. */
@@ -93,6 +95,7 @@ export function renderUpBanner(b: UpBanner): string {
   const orchestratorFlag = b.orchestratorName !== 'orchestrator' ? ` --orchestrator ${shellQuote(b.orchestratorName)}` : '';
   return [
     `agentmesh runtime listening on ${b.runtimeUrl}  (agents: ${b.agents.join(', ')}; card of each at ${b.runtimeUrl}/agents/{name}/.well-known/agent-card.json)`,
+    ...(b.acp === undefined ? [] : [`agentmesh ACP example listening on ${b.acp.url}  (ACP agents: ${b.acp.agents.join(', ')}; bridged: ${b.acp.agents.map((a) => `${b.gatewayUrl}/agents/${a}`).join(', ')})`]),
     `agentmesh registry listening on ${b.registryUrl}  (search: POST ${b.registryUrl}/search)`,
     `agentmesh gateway listening on ${b.gatewayUrl}  (agents: ${b.gatewayUrl}/agents/{name}, token: POST ${b.gatewayUrl}/oauth/token; metrics on ${b.gatewayMetricsUrl})`,
     `  demo client: ${b.demo.clientId} / ${b.demo.clientSecret}  (tenant ${b.demo.tenant}, ${b.demo.credits} credits; kept in ${b.demo.file}, mode 0600; the gateway stores only a hash)`,

@@ -10,7 +10,7 @@
  *   would leave it writing to an unlinked database, lost when it stops;
  * - the folder itself stays (its permissions and any mount are the user's).
  */
-import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
@@ -33,6 +33,9 @@ export const MESH_STATE_FILES: readonly string[] = [
   'signing-key.json',
   'runtime-secret',
 ];
+
+/** Folders `up` makes in the data dir, each holding mesh state files only: the ACP example's runtime (issue 19 §5). */
+export const MESH_STATE_DIRS: readonly string[] = ['acp-example'];
 
 /** What {@link resetDataDir} needs to decide. */
 export interface ResetDataDirOptions {
@@ -65,7 +68,16 @@ export function resetDataDir({ dataDir, databaseUrl }: ResetDataDirOptions): str
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  const foreign = entries.filter((name) => !MESH_STATE_FILES.includes(name) || !lstatSync(join(dataDir, name)).isFile());
+  // The state folders `up` makes are read like the data dir itself: mesh state files only.
+  const inside = new Map<string, string[]>();
+  const foreign = entries.filter((name) => {
+    const stats = lstatSync(join(dataDir, name));
+    if (stats.isFile()) return !MESH_STATE_FILES.includes(name);
+    if (!stats.isDirectory() || !MESH_STATE_DIRS.includes(name)) return true;
+    const files = readdirSync(join(dataDir, name)).sort();
+    inside.set(name, files);
+    return files.some((file) => !MESH_STATE_FILES.includes(file) || !lstatSync(join(dataDir, name, file)).isFile());
+  });
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? `, and ${foreign.length - 5} more` : '');
     throw new AgentmeshError(
@@ -74,9 +86,21 @@ export function resetDataDir({ dataDir, databaseUrl }: ResetDataDirOptions): str
     );
   }
   if (entries.includes('mesh.db')) assertNotInUse(dataDir, join(dataDir, 'mesh.db'));
+  for (const [dir, files] of inside) if (files.includes('mesh.db')) assertNotInUse(dataDir, join(dataDir, dir, 'mesh.db'));
   // force: closing the lock probe checkpoints the WAL, which deletes mesh.db-wal and -shm.
-  for (const name of entries) rmSync(join(dataDir, name), { force: true });
-  return entries;
+  const removed: string[] = [];
+  for (const name of entries) {
+    const files = inside.get(name);
+    if (files === undefined) {
+      rmSync(join(dataDir, name), { force: true });
+      removed.push(name);
+      continue;
+    }
+    for (const file of files) rmSync(join(dataDir, name, file), { force: true });
+    rmdirSync(join(dataDir, name));
+    removed.push(...files.map((file) => `${name}/${file}`));
+  }
+  return removed;
 }
 
 /**

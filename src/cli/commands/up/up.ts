@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { exampleAgents } from '../../../../agents/index.js';
+import { acpExampleAgent, exampleAgents } from '../../../../agents/index.js';
 import { createGateway, InProcessServers } from '../../../gateway/index.js';
 import { createRegistry } from '../../../registry/index.js';
 import { createRuntime, type RuntimeConfigInput } from '../../../runtime/index.js';
@@ -17,6 +17,7 @@ import { watchSignals } from '../../until-signal.js';
 import { cliCommand, renderUpBanner, runningBinFile } from './up-banner.js';
 import { adminTokenOf, DEMO_TENANT, demoClient, orchestratorClient } from './up-clients.js';
 import { resetDataDir } from './up-reset.js';
+import { startAcpExample } from './up-acp-example.js';
 import { launchOrchestrator, printWorkflows } from '../workflow/workflow-serve.js';
 import { listenOrClose } from '../../listen-or-close.js';
 
@@ -109,6 +110,11 @@ export function upCommand(ctx: CliContext): Command {
         closers.push(() => runtime.close());
         const { url: runtimeUrl, agents } = await runtime.listen();
         inProcess?.add(runtimeUrl, runtime.app.server);
+        // The HR agent once more as a plain ACP agent, bridged by the gateway (issue 19 §5); with the agents on port 0, any free port.
+        const agentsPortRaw = opts.port ?? env['PORT'];
+        const acpPort = Number(env['ACP_EXAMPLE_PORT'] ?? (agentsPortRaw === '0' ? 0 : 4010));
+        const acp = await startAcpExample({ agent: acpExampleAgent, registry, dataDir, port: acpPort, config: { ...runtimeConfigFromEnv(env, { ...opts, dataDir }), ...agentLinks, grpcPort: undefined } });
+        closers.push(() => acp.close());
         const demo = await demoClient(gateway, dataDir, ctx.io.stderr);
         const orchestratorClientCredentials = await orchestratorClient(gateway, dataDir, ctx.io.stderr);
         const workflowsDir = opts.workflows ?? (env['WORKFLOWS_DIR'] || (existsSync(DEFAULT_WORKFLOWS_DIR) ? DEFAULT_WORKFLOWS_DIR : undefined));
@@ -132,6 +138,7 @@ export function upCommand(ctx: CliContext): Command {
             gatewayMetricsUrl,
             runtimeUrl,
             agents: Object.keys(agents),
+            acp: { url: acp.url, agents: acp.agents },
             orchestratorUrl: orchestrator.url,
             orchestratorName: orchestrator.orchestrator.config.name,
             workflowLines,

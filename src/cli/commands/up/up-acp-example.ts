@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import type { Registry } from '../../../registry/index.js';
+import { createRuntime, type AgentDefinition, type RuntimeConfigInput } from '../../../runtime/index.js';
+
+/** The ACP example of `agentmesh up`, listening and registered. */
+export interface AcpExample {
+  /** The ACP server's base URL (where `/agents` and `/runs` are). */
+  url: string;
+  /** The bridged agents the registry now lists. */
+  agents: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Issue 19 §5: one of the example department agents also runs as a plain
+ * ACP agent on a server of its own — not registered as an A2A agent, only
+ * as the ACP server it is (`POST /v1/agents {protocol: 'acp', url}`) — so
+ * the gateway reaches it through its ACP bridge, with the same policy,
+ * credits and audit as the native ones. The server is a runtime serving the
+ * agent's ACP endpoint (`/acp`); its own A2A side is not registered, and it
+ * takes only calls carrying the gateway's assertion.
+ */
+export async function startAcpExample(options: { agent: AgentDefinition; registry: Registry; dataDir: string; port: number; config: RuntimeConfigInput }): Promise<AcpExample> {
+  const runtime = await createRuntime({
+    agents: [options.agent],
+    config: { ...options.config, port: options.port, dataDir: join(options.dataDir, 'acp-example'), registryUrl: undefined },
+  });
+  try {
+    const { url } = await runtime.listen();
+    const acpUrl = `${url.replace(/\/$/, '')}/acp`;
+    const { records } = await options.registry.service.registerAcp({ url: acpUrl }, 'upsert');
+    return { url: acpUrl, agents: records.map((r) => r.name), close: () => runtime.close() };
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+}

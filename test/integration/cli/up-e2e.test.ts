@@ -95,7 +95,7 @@ describe('agentmesh up: registry and example agents in one process', () => {
 
   test('the HR agent also runs as a plain ACP agent, bridged, and a workflow mixes the two protocols (issue 19 §5)', async () => {
     const gateway = /gateway listening on (http:\/\/\S+)/.exec(stdout)![1]!;
-    assert.match(stdout, /ACP example listening on http:\/\/\S+\/acp  \(ACP agents: hr-acp;/);
+    assert.match(stdout, /ACP example listening on http:\/\/\S+\/acp {2}\(ACP agents: hr-acp;/);
     const record = (await (await fetch(`${registryUrl}/v1/agents/hr-acp`)).json()) as any;
     assert.equal(record.bridge?.protocol, 'acp', JSON.stringify(record).slice(0, 300));
     const [, clientId, clientSecret] = /demo client: (\S+) \/ (\S+)/.exec(stdout)!;

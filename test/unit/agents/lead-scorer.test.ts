@@ -15,7 +15,9 @@ test('the scoring skill declares its input schema and pricing-relevant tags', ()
   const skill = leadScorer.skills.get('score-leads')!;
   assert.ok(skill.validateInput!({ leadIds: ['lead-001'] }));
   assert.ok(!skill.validateInput!({ leadIds: [] }), 'at least one lead id');
-  assert.ok(skill.card.tags.includes('lookalike'));
+  assert.ok(skill.card.tags.includes('scoring'));
+  // Lookalike work is audience-architect's (issue 21): this card no longer claims it.
+  assert.ok(!skill.card.tags.includes('lookalike'));
 });
 
 describe('lead-scorer agent, through the test kit', () => {

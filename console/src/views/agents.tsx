@@ -1,0 +1,168 @@
+import { useState } from 'preact/hooks';
+import type { AgentView } from '../types.js';
+import { useData } from '../use-data.js';
+
+export function HealthBadge(props: { health: string }) {
+  return <span class={`badge health-${props.health}`}>{props.health}</span>;
+}
+
+export function AgentsView() {
+  const [q, setQ] = useState('');
+  const [query, setQuery] = useState('');
+  const { data, error } = useData<{ agents: AgentView[]; ranked: boolean }>(`/v1/console/agents${query === '' ? '' : `?q=${encodeURIComponent(query)}`}`, 15_000);
+  return (
+    <>
+      <h1>Agents</h1>
+      <form
+        role="search"
+        class="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setQuery(q.trim());
+        }}
+      >
+        <label for="agent-search">Search the registry</label>
+        <input id="agent-search" type="search" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} placeholder="score leads similar to my best customers" />
+        <button type="submit">Search</button>
+      </form>
+      {error !== '' && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {data === undefined ? (
+        <p aria-busy="true">Loading…</p>
+      ) : (
+        <table data-testid="agents">
+          <caption>
+            {data.agents.length} agents{query !== '' && (data.ranked ? `, best match for “${query}” first` : ` matching “${query}”`)}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Agent</th>
+              <th scope="col">Health</th>
+              <th scope="col">Skills</th>
+              <th scope="col">Instances in rotation</th>
+              <th scope="col">Description</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.agents.map((a) => (
+              <tr key={a.name} data-agent={a.name}>
+                <th scope="row">
+                  <a href={`#/agents/${encodeURIComponent(a.name)}`}>{a.name}</a>
+                </th>
+                <td>
+                  <HealthBadge health={a.health} />
+                </td>
+                <td>{a.skills.map((s) => s.id).join(', ')}</td>
+                <td>
+                  {a.instances.filter((i) => i.inRotation).length} / {a.instances.length}
+                </td>
+                <td>{a.description}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+export function AgentDetailView(props: { name: string }) {
+  const { data, error } = useData<AgentView>(`/v1/console/agents/${encodeURIComponent(props.name)}`, 15_000);
+  const [raw, setRaw] = useState(false);
+  if (error !== '')
+    return (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    );
+  if (data === undefined) return <p aria-busy="true">Loading…</p>;
+  return (
+    <>
+      <p>
+        <a href="#/agents">← Agents</a>
+      </p>
+      <h1>
+        {data.name} <HealthBadge health={data.health} />
+      </h1>
+      <p>{data.description}</p>
+      <dl class="facts">
+        <dt>Version</dt>
+        <dd>{data.version}</dd>
+        <dt>Status</dt>
+        <dd>{data.status}</dd>
+        {data.department !== undefined && (
+          <>
+            <dt>Department</dt>
+            <dd>{data.department}</dd>
+          </>
+        )}
+        <dt>Card signature</dt>
+        <dd>{data.signed ? 'verified' : 'unsigned'}</dd>
+        <dt>Tenants</dt>
+        <dd>{data.tenants.length === 0 ? 'every tenant' : data.tenants.join(', ')}</dd>
+      </dl>
+      <h2>Skills</h2>
+      {data.skills.map((s) => (
+        <section key={s.id} class="card" aria-labelledby={`skill-${s.id}`}>
+          <h3 id={`skill-${s.id}`}>
+            {s.name} <code>{s.id}</code>
+          </h3>
+          <p>{s.description}</p>
+          {s.pricing !== undefined && <p>Price: {s.pricing.creditsPerCall !== undefined ? `${s.pricing.creditsPerCall} credits per call` : `${s.pricing.creditsPerItem} credits per item of ${s.pricing.itemsPath}`}</p>}
+          {s.inputSchema !== undefined ? (
+            <details>
+              <summary>Input schema</summary>
+              <pre tabIndex={0}>{JSON.stringify(s.inputSchema, null, 2)}</pre>
+            </details>
+          ) : (
+            <p>Takes free text.</p>
+          )}
+          <a class="button" href={`#/try/${encodeURIComponent(data.name)}/${encodeURIComponent(s.id)}`}>
+            Try {s.id}
+          </a>
+        </section>
+      ))}
+      <h2>Instances</h2>
+      <table data-testid="instances">
+        <thead>
+          <tr>
+            <th scope="col">Instance</th>
+            <th scope="col">Probe</th>
+            <th scope="col">Latency</th>
+            <th scope="col">In rotation</th>
+            <th scope="col">Breaker</th>
+            <th scope="col">Requests (in flight)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.instances.map((i) => (
+            <tr key={i.id}>
+              <th scope="row">
+                {i.id}
+                <br />
+                <small>{i.url}</small>
+              </th>
+              <td>
+                <HealthBadge health={i.probe.state} />
+                {i.probe.lastError !== undefined && <small> {i.probe.lastError}</small>}
+              </td>
+              <td>{i.probe.latencyMs === undefined ? '–' : `${i.probe.latencyMs} ms`}</td>
+              <td>{i.inRotation ? 'yes' : 'no'}</td>
+              <td>{i.breaker ?? '–'}</td>
+              <td>
+                {i.requests} ({i.outstanding})
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button type="button" onClick={() => setRaw(!raw)} aria-expanded={raw}>
+        {raw ? 'Hide' : 'Show'} the agent card
+      </button>
+      {raw && <pre tabIndex={0}>{JSON.stringify(data.card, null, 2)}</pre>}
+    </>
+  );
+}

@@ -23,7 +23,8 @@ export function TimeChart(props: { title: string; times: number[]; series: Serie
       height: 200,
       series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, value: (_u: uPlot, v: number | null) => (v === null ? '–' : `${v.toFixed(2)} ${props.unit}`) }))],
       axes: [{}, { label: props.unit, size: 60 }],
-      scales: { x: { time: true } },
+      // The last hour, whatever the points cover: a fresh gateway's single point is not stretched over years.
+      scales: { x: { time: true, auto: false, range: () => [Date.now() / 1000 - 3600, Date.now() / 1000] } },
     };
     plot.current = new uPlot(opts, [props.times, ...props.series.map((s) => s.values)] as uPlot.AlignedData, el);
     const resize = () => plot.current?.setSize({ width: Math.max(280, el.clientWidth), height: 200 });

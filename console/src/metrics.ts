@@ -44,10 +44,12 @@ export function derive(points: MetricsPoint[]): Derived {
     d.times.push(b.at / 1000);
     d.requestsPerSecond.push(Math.max(0, total(b.calls) - total(a.calls)) / seconds);
     d.errorsPerSecond.push(Math.max(0, (b.calls['error'] ?? 0) - (a.calls['error'] ?? 0)) / seconds);
-    const same = a.buckets.le.length === b.buckets.le.length;
-    d.p50.push(same ? quantileMs(b.buckets.le, a.buckets.counts, b.buckets.counts, 0.5) : null);
-    d.p95.push(same ? quantileMs(b.buckets.le, a.buckets.counts, b.buckets.counts, 0.95) : null);
-    d.p99.push(same ? quantileMs(b.buckets.le, a.buckets.counts, b.buckets.counts, 0.99) : null);
+    // Before the first call the histogram has no series yet: its counts are all zero.
+    const before = a.buckets.le.length === 0 ? b.buckets.counts.map(() => 0) : a.buckets.counts;
+    const same = before.length === b.buckets.counts.length;
+    d.p50.push(same ? quantileMs(b.buckets.le, before, b.buckets.counts, 0.5) : null);
+    d.p95.push(same ? quantileMs(b.buckets.le, before, b.buckets.counts, 0.95) : null);
+    d.p99.push(same ? quantileMs(b.buckets.le, before, b.buckets.counts, 0.99) : null);
   }
   return d;
 }

@@ -8,18 +8,39 @@ import type { JsonSchema } from './types.js';
 
 const typeOf = (s: JsonSchema): string | undefined => (Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type);
 
-/** Whether {@link SchemaForm} can render `schema` field by field. */
-export function formable(schema: JsonSchema | undefined): schema is JsonSchema & { properties: Record<string, JsonSchema> } {
-  if (schema === undefined || typeOf(schema) !== 'object' || schema.properties === undefined) return false;
-  return Object.values(schema.properties).every((p) => {
+/** An object schema with its properties: what a form renders. */
+export type FormSchema = JsonSchema & { properties: Record<string, JsonSchema> };
+
+/**
+ * The object schema {@link SchemaForm} renders for `schema`: the schema
+ * itself, or the object branch of a `oneOf`/`anyOf` (skills that take text
+ * or data), when every property is a field it knows; else undefined.
+ */
+export function formSchema(schema: JsonSchema | undefined): FormSchema | undefined {
+  if (schema === undefined) return undefined;
+  const branch = typeOf(schema) === 'object' ? schema : branches(schema).find((b) => typeOf(b) === 'object');
+  if (branch?.properties === undefined) return undefined;
+  const ok = Object.values(branch.properties).every((p) => {
     const t = typeOf(p);
     if (t === 'array') return p.items !== undefined && ['string', 'number', 'integer'].includes(typeOf(p.items) ?? '');
     return t === 'string' || t === 'number' || t === 'integer' || t === 'boolean' || p.enum !== undefined;
   });
+  return ok ? (branch as FormSchema) : undefined;
+}
+
+/** Whether a skill also takes free text (no schema, or a string branch). */
+export function takesText(schema: JsonSchema | undefined): boolean {
+  if (schema === undefined) return true;
+  return typeOf(schema) === 'string' || branches(schema).some((b) => typeOf(b) === 'string');
+}
+
+/** The alternatives a schema offers: `oneOf`, `anyOf`, or if/then/else (the text-or-data pattern of writing-an-agent.md). */
+function branches(schema: JsonSchema): JsonSchema[] {
+  return [...(schema.oneOf ?? []), ...(schema.anyOf ?? []), ...[schema.then, schema.else].filter((b): b is JsonSchema => b !== undefined)];
 }
 
 /** The value the form's fields make, typed by the schema. */
-export function valueOf(schema: JsonSchema & { properties: Record<string, JsonSchema> }, form: HTMLFormElement): Record<string, unknown> {
+export function valueOf(schema: FormSchema, form: HTMLFormElement): Record<string, unknown> {
   const data = new FormData(form);
   const out: Record<string, unknown> = {};
   for (const [name, p] of Object.entries(schema.properties)) {
@@ -44,7 +65,7 @@ export function valueOf(schema: JsonSchema & { properties: Record<string, JsonSc
   return out;
 }
 
-export function SchemaForm(props: { schema: JsonSchema & { properties: Record<string, JsonSchema> } }) {
+export function SchemaForm(props: { schema: FormSchema }) {
   const required = new Set(props.schema.required ?? []);
   return (
     <div class="schema-form">

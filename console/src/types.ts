@@ -44,6 +44,10 @@ export interface JsonSchema {
   required?: string[];
   items?: JsonSchema;
   enum?: unknown[];
+  oneOf?: JsonSchema[];
+  anyOf?: JsonSchema[];
+  then?: JsonSchema;
+  else?: JsonSchema;
   default?: unknown;
   minimum?: number;
   maximum?: number;

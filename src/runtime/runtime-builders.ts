@@ -268,6 +268,28 @@ export async function startBackground(work: Background, config: RuntimeConfig, l
  * configs; out of rotation first at close, so routers stop sending work
  * before the drain starts.
  */
+/**
+ * The metadata an agent registers: its `registry` block, with each skill's
+ * input and output JSON Schemas added where the block does not give them, so
+ * the registry (and the console's Try it form, issue 20) show what the runtime
+ * validates. An agent without a `registry` block sends none: the registry
+ * keeps what it has.
+ */
+export function registryMetadataOf(agent: AgentDefinition): Readonly<Record<string, unknown>> | undefined {
+  if (agent.registry === undefined) return undefined;
+  const given = (agent.registry as { skills?: Record<string, Record<string, unknown>> }).skills ?? {};
+  const skills: Record<string, Record<string, unknown>> = {};
+  for (const [id, skill] of agent.skills) {
+    const own = Object.hasOwn(given, id) ? given[id]! : {};
+    const input = skill.definition.input;
+    const output = skill.definition.output;
+    if (own['inputSchema'] === undefined && input === undefined && output === undefined && !Object.hasOwn(given, id)) continue;
+    skills[id] = { ...(input !== undefined && { inputSchema: input }), ...(output !== undefined && { outputSchema: output }), ...own };
+  }
+  for (const [id, skill] of Object.entries(given)) if (!Object.hasOwn(skills, id)) skills[id] = skill;
+  return { ...agent.registry, ...(Object.keys(skills).length > 0 && { skills }) };
+}
+
 export async function linkRegistry(config: RuntimeConfig & { registryUrl: string }, agents: readonly AgentDefinition[], configs: AgentConfigs, cards: ServedCards, backends: Pick<RuntimeBackends, 'tracing' | 'clientTls'>, log: Logger, stack: DisposerStack): Promise<void> {
   const registry = createRegistryLink({
     registryUrl: config.registryUrl,
@@ -283,7 +305,7 @@ export async function linkRegistry(config: RuntimeConfig & { registryUrl: string
       // The JSON served at the card URL, signature included: the registry verifies what callers will fetch.
       card: () => JSON.parse(cards.current(agent.name).json) as unknown,
       version: cards.current(agent.name).card.version || undefined,
-      metadata: agent.registry,
+      metadata: registryMetadataOf(agent),
       url: cards.baseUrlOf(agent),
       capacity: agent.maxConcurrentTasks ?? config.maxConcurrentTasks,
     })),

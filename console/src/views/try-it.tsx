@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { cancelTask, sendStreaming, userMessage, type Exchange } from '../a2a.js';
-import { formable, SchemaForm, valueOf } from '../schema-form.js';
+import { formSchema, SchemaForm, takesText, valueOf } from '../schema-form.js';
 import type { AgentView } from '../types.js';
 import { useData } from '../use-data.js';
 
@@ -68,7 +68,10 @@ export function TryItView(props: { agent?: string; skill?: string }) {
 
   const chosen = data?.agents.find((a) => a.name === agent);
   const skill = chosen?.skills.find((s) => s.id === skillId) ?? chosen?.skills[0];
-  const typed = mode === 'form' && formable(skill?.inputSchema);
+  const form = formSchema(skill?.inputSchema);
+  // A skill with a schema starts on its form (or JSON); one that takes only text, on free text.
+  const textMode = mode === 'text' || skill?.inputSchema === undefined;
+  const typed = !textMode && form !== undefined;
 
   const record = (e: Exchange) => {
     setEvents((list) => [...list, e]);
@@ -93,14 +96,14 @@ export function TryItView(props: { agent?: string; skill?: string }) {
   const send = (event: Event) => {
     event.preventDefault();
     if (chosen === undefined || skill === undefined) return;
-    const form = event.currentTarget as HTMLFormElement;
+    const target = event.currentTarget as HTMLFormElement;
     setEvents([]);
     setTask({});
     let input: { text: string } | { data: unknown };
-    if (typed) input = { data: valueOf(skill.inputSchema as Parameters<typeof valueOf>[0], form) };
+    if (typed) input = { data: valueOf(form, target) };
     else {
-      const text = String(new FormData(form).get('free-text') ?? '');
-      if (skill.inputSchema !== undefined && mode === 'form') {
+      const text = String(new FormData(target).get('free-text') ?? '');
+      if (!textMode) {
         try {
           input = { data: JSON.parse(text) };
         } catch {
@@ -168,19 +171,21 @@ export function TryItView(props: { agent?: string; skill?: string }) {
               <fieldset class="modes">
                 <legend>Input</legend>
                 <label>
-                  <input type="radio" name="input-mode" checked={mode === 'form'} onChange={() => setMode('form')} /> {formable(skill.inputSchema) ? 'form from the input schema' : 'JSON for the input schema'}
+                  <input type="radio" name="input-mode" checked={mode === 'form'} onChange={() => setMode('form')} /> {form !== undefined ? 'form from the input schema' : 'JSON for the input schema'}
                 </label>
-                <label>
-                  <input type="radio" name="input-mode" checked={mode === 'text'} onChange={() => setMode('text')} /> free text
-                </label>
+                {takesText(skill.inputSchema) && (
+                  <label>
+                    <input type="radio" name="input-mode" checked={mode === 'text'} onChange={() => setMode('text')} /> free text
+                  </label>
+                )}
               </fieldset>
             )}
             {typed ? (
-              <SchemaForm schema={skill.inputSchema as Parameters<typeof SchemaForm>[0]['schema']} key={`${agent}/${skill.id}`} />
+              <SchemaForm schema={form} key={`${agent}/${skill.id}`} />
             ) : (
               <div class="field">
-                <label for="free-text">{skill.inputSchema !== undefined && mode === 'form' ? 'Input (JSON)' : 'Message'}</label>
-                <textarea id="free-text" name="free-text" rows={4} required placeholder={skill.examples[0] ?? ''} />
+                <label for="free-text">{textMode ? 'Message' : 'Input (JSON)'}</label>
+                <textarea id="free-text" name="free-text" rows={4} required placeholder={skill.examples.find((x) => x.startsWith('{') !== textMode) ?? ''} />
               </div>
             )}
             <button type="submit" disabled={streaming}>

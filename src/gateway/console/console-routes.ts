@@ -160,7 +160,8 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
       const roles = [
         { name: 'gateway', state: gatewayReady.statusCode === 200 ? 'ready' : 'not_ready', detail: (gatewayReady.json() as { checks?: unknown }).checks },
         { name: 'registry', state: await registryReady(options), ...(viewer.platform && { url: options.registryUrl }) },
-        ...[...hosts].map(([origin, h]) => ({ name: `agents at ${viewer.platform ? origin : 'runtime'}`, state: h.up ? 'ready' : 'down', agents: h.agents })),
+        // A tenant admin is not told where the hosts run: they are numbered.
+        ...[...hosts].map(([origin, h], i) => ({ name: viewer.platform ? `agents at ${origin}` : `agent host ${i + 1}`, state: h.up ? 'ready' : 'down', agents: h.agents })),
       ];
       const credits = viewer.platform ? undefined : await ledger.balance(viewer.principal.tenant).catch(() => undefined);
       return { at: new Date().toISOString(), tenant: viewer.platform ? null : viewer.principal.tenant, roles, agents: { total: agents.length, ...health }, metrics: await history.points(), ...(credits !== undefined && { credits }) };

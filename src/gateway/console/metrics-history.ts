@@ -56,8 +56,8 @@ export class MetricsHistory {
   /** Takes a first sample now, then one every interval. */
   start(): void {
     if (this.#timer !== undefined) return;
-    void this.#record();
-    this.#timer = setInterval(() => void this.#record(), this.#intervalMs);
+    void this.record();
+    this.#timer = setInterval(() => void this.record(), this.#intervalMs);
     this.#timer.unref();
   }
 
@@ -94,7 +94,8 @@ export class MetricsHistory {
     return { at: this.#clock(), calls, buckets: { le: le.map((x) => (Number.isFinite(x) ? x : -1)), counts: le.map((x) => byLe.get(x)!) } };
   }
 
-  async #record(): Promise<void> {
+  /** Samples once and keeps the point (the timer's work; tests call it directly). */
+  async record(): Promise<void> {
     const point = await this.sample();
     this.#points.push(point);
     if (this.#points.length > this.#capacity) this.#points.shift();

@@ -77,3 +77,11 @@ export async function cancelTask(agent: string, taskId: string, onEvent: (e: Exc
   const res = await fetch(`/agents/${encodeURIComponent(agent)}`, { method: 'POST', headers: headers({ accept: 'application/json' }), body: JSON.stringify(request) });
   onEvent({ direction: 'received', at: Date.now(), body: await res.json().catch(() => ({ status: res.status })) });
 }
+
+/** One JSON-RPC call to an agent through the gateway; the `result`, or an Error with the A2A error's message. */
+export async function rpc<T>(agent: string, method: string, params: unknown): Promise<T> {
+  const res = await fetch(`/agents/${encodeURIComponent(agent)}`, { method: 'POST', headers: headers({ accept: 'application/json' }), body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }) });
+  const body = (await res.json().catch(() => undefined)) as { result?: T; error?: { message?: string } } | undefined;
+  if (body?.result !== undefined) return body.result;
+  throw new Error(body?.error?.message ?? `${method} on ${agent} answered ${res.status}`);
+}

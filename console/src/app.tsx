@@ -4,6 +4,7 @@ import { useSignal } from './signal.js';
 import { AgentDetailView, AgentsView } from './views/agents.js';
 import { OverviewView } from './views/overview.js';
 import { SignIn } from './views/sign-in.js';
+import { TaskDetailView, TasksView } from './views/tasks.js';
 import { TryItView } from './views/try-it.js';
 
 /** The hash route (`#/agents/echo` → ['agents', 'echo']): no server route per view, no history API. */
@@ -33,6 +34,7 @@ const VIEWS = [
   { path: 'overview', title: 'Overview' },
   { path: 'agents', title: 'Agents' },
   { path: 'try', title: 'Try it' },
+  { path: 'tasks', title: 'Tasks' },
 ] as const;
 
 export function App() {
@@ -75,6 +77,7 @@ export function App() {
       <main id="main" tabIndex={-1}>
         {view === 'overview' && <OverviewView />}
         {view === 'agents' && (route[1] === undefined ? <AgentsView /> : <AgentDetailView name={route[1]} />)}
+        {view === 'tasks' && (route[1] !== undefined && route[2] !== undefined ? <TaskDetailView agent={route[1]} id={route[2]} /> : <TasksView />)}
         {view === 'try' && <TryItView {...(route[1] !== undefined && { agent: route[1] })} {...(route[2] !== undefined && { skill: route[2] })} />}
         {!VIEWS.some((v) => v.path === view) && <h1>Not found</h1>}
       </main>

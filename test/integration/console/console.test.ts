@@ -203,9 +203,36 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByTestId('task-state').filter({ hasText: 'TASK_STATE_CANCELED' }).waitFor();
   });
 
+  test("Tasks lists the tenant's tasks across agents, filters them by state, and cancels one from its page", async () => {
+    await page.goto(`${mesh.gatewayUrl}/console/#/try/finance/calculate-costs`);
+    await page.getByLabel('free text', { exact: true }).check();
+    await page.getByLabel('Message', { exact: true }).fill('price my order please');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByTestId('task-state').filter({ hasText: 'TASK_STATE_INPUT_REQUIRED' }).waitFor();
+    const waiting = await page.locator('#task-h code').innerText();
+
+    await page.getByRole('link', { name: 'Tasks' }).click();
+    const table = page.getByTestId('tasks');
+    await table.locator(`tr[data-task="${waiting}"]`).waitFor();
+    const listed = await table.innerText();
+    assert.match(listed, /lead-scorer\s+completed/);
+    assert.match(listed, /finance\s+canceled/);
+    await assertAccessible('tasks');
+    await screenshot(page, 'tasks');
+    await page.getByLabel('State', { exact: true }).selectOption('TASK_STATE_INPUT_REQUIRED');
+    await page.getByText('1 most recent tasks').waitFor();
+    await table.getByRole('link', { name: waiting }).click();
+    await page.getByTestId('task-detail-state').filter({ hasText: 'input-required' }).waitFor();
+    assert.match(await page.locator('main').innerText(), /agent: Which items should I price/);
+    await assertAccessible('task');
+    await screenshot(page, 'task');
+    await page.getByRole('button', { name: 'Cancel the task' }).click();
+    await page.getByTestId('task-detail-state').filter({ hasText: 'canceled' }).waitFor();
+  });
+
   test('the overview counts the calls the console made', async () => {
     await page.getByRole('link', { name: 'Overview' }).click();
-    // Five calls so far: score-leads, two finance messages and the answer, the cancel.
+    // Calls so far: score-leads, the finance messages and the answer, the cancels, the Tasks view's ListTasks and GetTask.
     await page.getByText(/^[1-9]\d* calls since the gateway started/).waitFor();
     await page.locator('figure.chart canvas').first().waitFor();
     await screenshot(page, 'overview');

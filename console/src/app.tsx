@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { session, signOut } from './session.js';
 import { useSignal } from './signal.js';
 import { AgentDetailView, AgentsView } from './views/agents.js';
+import { CreditsView } from './views/credits.js';
 import { OverviewView } from './views/overview.js';
 import { SignIn } from './views/sign-in.js';
 import { TaskDetailView, TasksView } from './views/tasks.js';
@@ -35,6 +36,7 @@ const VIEWS = [
   { path: 'agents', title: 'Agents' },
   { path: 'try', title: 'Try it' },
   { path: 'tasks', title: 'Tasks' },
+  { path: 'credits', title: 'Credits' },
 ] as const;
 
 export function App() {
@@ -78,6 +80,7 @@ export function App() {
         {view === 'overview' && <OverviewView />}
         {view === 'agents' && (route[1] === undefined ? <AgentsView /> : <AgentDetailView name={route[1]} />)}
         {view === 'tasks' && (route[1] !== undefined && route[2] !== undefined ? <TaskDetailView agent={route[1]} id={route[2]} /> : <TasksView />)}
+        {view === 'credits' && <CreditsView />}
         {view === 'try' && <TryItView {...(route[1] !== undefined && { agent: route[1] })} {...(route[2] !== undefined && { skill: route[2] })} />}
         {!VIEWS.some((v) => v.path === view) && <h1>Not found</h1>}
       </main>

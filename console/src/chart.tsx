@@ -10,7 +10,8 @@ export interface Series {
   values: Array<number | null>;
 }
 
-export function TimeChart(props: { title: string; times: number[]; series: Series[]; unit: string }) {
+/** `span`: seconds of history shown, ending now (default one hour). */
+export function TimeChart(props: { title: string; times: number[]; series: Series[]; unit: string; span?: number }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const shape = props.series.map((s) => s.label).join('\n');
@@ -21,10 +22,10 @@ export function TimeChart(props: { title: string; times: number[]; series: Serie
     const opts: uPlot.Options = {
       width: Math.max(280, el.clientWidth),
       height: 200,
-      series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, value: (_u: uPlot, v: number | null) => (v === null ? '–' : `${v.toFixed(2)} ${props.unit}`) }))],
+      series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, points: { show: true, size: 6 }, value: (_u: uPlot, v: number | null) => (v === null ? '–' : `${v.toFixed(2)} ${props.unit}`) }))],
       axes: [{}, { label: props.unit, size: 60 }],
       // The last hour, whatever the points cover: a fresh gateway's single point is not stretched over years.
-      scales: { x: { time: true, auto: false, range: () => [Date.now() / 1000 - 3600, Date.now() / 1000] } },
+      scales: { x: { time: true, auto: false, range: () => [Date.now() / 1000 - (props.span ?? 3600), Date.now() / 1000 + (props.span ?? 3600) / 60] } },
     };
     plot.current = new uPlot(opts, [props.times, ...props.series.map((s) => s.values)] as uPlot.AlignedData, el);
     const resize = () => plot.current?.setSize({ width: Math.max(280, el.clientWidth), height: 200 });

@@ -126,6 +126,8 @@ describe('the web console against agentmesh up, in Chromium', () => {
     assert.equal(platform.platform, true);
     const hidden = await fetch(`${mesh.gatewayUrl}/v1/console/agents/constructor`, { headers: { authorization: `Bearer ${demoToken}` } });
     assert.equal(hidden.status, 404);
+    const otherCredits = await fetch(`${mesh.gatewayUrl}/v1/tenants/acme/credits`, { headers: { authorization: `Bearer ${demoToken}` } });
+    assert.equal(otherCredits.status, 403, "a tenant admin cannot read another tenant's credits");
   });
 
   test('a tenant admin signs in with the demo client and sees every role ready and the 12 example agents healthy', async () => {
@@ -228,6 +230,18 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await screenshot(page, 'task');
     await page.getByRole('button', { name: 'Cancel the task' }).click();
     await page.getByTestId('task-detail-state').filter({ hasText: 'canceled' }).waitFor();
+  });
+
+  test("Credits shows the tenant's balance and what the calls were charged, by agent and skill and per day", async () => {
+    await page.getByRole('link', { name: 'Credits' }).click();
+    await page.getByTestId('balance').waitFor();
+    // Settlements are written behind the answers (lease mode): the view reads the usage again every 10 s.
+    const row = page.getByTestId('usage').locator('tr[data-agent="lead-scorer"]');
+    await row.waitFor();
+    assert.match(await row.innerText(), /lead-scorer\s+score-leads\s+1\s+2(\.0+)?\b/);
+    await page.locator('figure.chart canvas').waitFor();
+    await assertAccessible('credits');
+    await screenshot(page, 'credits');
   });
 
   test('the overview counts the calls the console made', async () => {

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { session, signOut } from './session.js';
 import { useSignal } from './signal.js';
 import { AgentDetailView, AgentsView } from './views/agents.js';
+import { AuditView } from './views/audit.js';
 import { CreditsView } from './views/credits.js';
 import { OverviewView } from './views/overview.js';
 import { SignIn } from './views/sign-in.js';
@@ -37,6 +38,7 @@ const VIEWS = [
   { path: 'try', title: 'Try it' },
   { path: 'tasks', title: 'Tasks' },
   { path: 'credits', title: 'Credits' },
+  { path: 'audit', title: 'Audit' },
 ] as const;
 
 export function App() {
@@ -81,6 +83,7 @@ export function App() {
         {view === 'agents' && (route[1] === undefined ? <AgentsView /> : <AgentDetailView name={route[1]} />)}
         {view === 'tasks' && (route[1] !== undefined && route[2] !== undefined ? <TaskDetailView agent={route[1]} id={route[2]} /> : <TasksView />)}
         {view === 'credits' && <CreditsView />}
+        {view === 'audit' && <AuditView />}
         {view === 'try' && <TryItView {...(route[1] !== undefined && { agent: route[1] })} {...(route[2] !== undefined && { skill: route[2] })} />}
         {!VIEWS.some((v) => v.path === view) && <h1>Not found</h1>}
       </main>

@@ -79,7 +79,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     // The web console (issue 20): its pages and read APIs, on the Fastify side only.
     const history = new MetricsHistory({ metrics });
     stack.defer('console metrics history', () => history.stop());
-    await consoleRoutes(app, { identity, router, ledger, history, registryUrl: config.registryUrl, registryToken: config.registryToken, consoleDir: config.consoleDir ?? defaultConsoleDir(), log });
+    await consoleRoutes(app, { identity, router, ledger, history, audit, registryUrl: config.registryUrl, registryToken: config.registryToken, consoleDir: config.consoleDir ?? defaultConsoleDir(), log });
     return {
       app,
       config,

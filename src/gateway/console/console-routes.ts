@@ -6,11 +6,13 @@
  * client's, with the signed-in caller's token: nothing here is on that path.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AuditLog } from '../../audit/index.js';
 import type { Logger } from '../../observability/index.js';
 import type { CreditLedger } from '../../tenancy/index.js';
 import type { Identity } from '../identity/index.js';
 import type { AgentRoute, InstanceStats, UpstreamRouter } from '../routing/index.js';
 import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
+import { consoleAuditRoutes } from './console-audit-routes.js';
 import { loadConsoleFiles, type ConsoleFile } from './console-files.js';
 import type { MetricsHistory } from './metrics-history.js';
 
@@ -20,6 +22,7 @@ export interface ConsoleRoutesOptions {
   router: UpstreamRouter;
   ledger: CreditLedger;
   history: MetricsHistory;
+  audit: AuditLog;
   registryUrl: string;
   registryToken: string | undefined;
   /** The built console; undefined or missing: `/console/` says how to build it. */
@@ -129,6 +132,8 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
       reply.header('cache-control', 'no-store');
       return payload;
     });
+
+    await consoleAuditRoutes(scope, { identity, audit: options.audit });
 
     scope.get('/v1/console/session', { schema: { tags, summary: 'Who the console is signed in as, and what it sees' } }, async (request) => {
       const { principal, platform } = await consoleViewer(identity, request);

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ROOT, startMesh, stopMesh, type Mesh } from '../e2e/mesh-process.js';
 import { launchChromium, screenshot, seriousViolations } from './browser.js';
@@ -250,6 +251,46 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByText(/^[1-9]\d* calls since the gateway started/).waitFor();
     await page.locator('figure.chart canvas').first().waitFor();
     await screenshot(page, 'overview');
+  });
+
+  test("a tenant admin's audit shows its tenant's rows only, and verify is not offered", async () => {
+    await page.getByRole('link', { name: 'Audit' }).click();
+    const table = page.getByTestId('audit');
+    await table.locator('tbody tr').first().waitFor();
+    const tenants = await table.locator('tbody tr td:nth-child(5)').allInnerTexts();
+    assert.ok(tenants.length > 0);
+    assert.deepEqual([...new Set(tenants)], ['demo']);
+    assert.equal(await page.getByRole('button', { name: 'Verify the chain' }).count(), 0);
+    await assertAccessible('audit (tenant admin)');
+    const demoToken = await tokenOf(mesh.gatewayUrl, { id: mesh.clientId, secret: mesh.clientSecret });
+    const verify = await fetch(`${mesh.gatewayUrl}/v1/console/audit/verify`, { method: 'POST', headers: { authorization: `Bearer ${demoToken}` } });
+    assert.equal(verify.status, 403);
+    const exported = await (await fetch(`${mesh.gatewayUrl}/v1/console/audit/export`, { headers: { authorization: `Bearer ${demoToken}` } })).text();
+    const rows = exported.trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(rows.length > 0 && rows.every((r) => r.tenant === 'demo'), 'the export holds the tenant\'s rows only');
+  });
+
+  test('a platform admin verifies the audit chain, and a row tampered with in the database is named', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(await newClient('auditor', 'agentmesh', ['gateway:admin', 'console:read']));
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByTestId('audit').locator('tbody tr').first().waitFor();
+    await page.getByRole('button', { name: 'Verify the chain' }).click();
+    await page.getByTestId('verify').filter({ hasText: 'The chain verifies' }).waitFor();
+    const victim = Number(await page.getByTestId('audit').locator('tbody tr').nth(2).getAttribute('data-seq'));
+    const raw = new BetterSqlite3(join(dataDir, 'mesh.db'));
+    try {
+      raw.prepare("UPDATE audit_log SET tenant = 'globex' WHERE seq = ?").run(victim);
+    } finally {
+      raw.close();
+    }
+    await page.getByRole('button', { name: 'Verify the chain' }).click();
+    await page.getByTestId('verify').filter({ hasText: `row ${victim}: modified` }).waitFor();
+    await page.locator(`tr.broken[data-seq="${victim}"]`).waitFor();
+    await assertAccessible('audit (platform admin, broken chain)');
+    await screenshot(page, 'audit');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn({ id: mesh.clientId, secret: mesh.clientSecret });
   });
 
   test('signing out forgets the credential; a revoked one sends the console back to sign-in with a message', async () => {

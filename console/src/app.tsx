@@ -3,6 +3,7 @@ import { session, signOut } from './session.js';
 import { useSignal } from './signal.js';
 import { AgentDetailView, AgentsView } from './views/agents.js';
 import { AuditView } from './views/audit.js';
+import { ClientsView } from './views/clients.js';
 import { CreditsView } from './views/credits.js';
 import { OverviewView } from './views/overview.js';
 import { SignIn } from './views/sign-in.js';
@@ -39,6 +40,7 @@ const VIEWS = [
   { path: 'tasks', title: 'Tasks' },
   { path: 'credits', title: 'Credits' },
   { path: 'audit', title: 'Audit' },
+  { path: 'clients', title: 'Clients' },
 ] as const;
 
 export function App() {
@@ -84,6 +86,7 @@ export function App() {
         {view === 'tasks' && (route[1] !== undefined && route[2] !== undefined ? <TaskDetailView agent={route[1]} id={route[2]} /> : <TasksView />)}
         {view === 'credits' && <CreditsView />}
         {view === 'audit' && <AuditView />}
+        {view === 'clients' && <ClientsView />}
         {view === 'try' && <TryItView {...(route[1] !== undefined && { agent: route[1] })} {...(route[2] !== undefined && { skill: route[2] })} />}
         {!VIEWS.some((v) => v.path === view) && <h1>Not found</h1>}
       </main>

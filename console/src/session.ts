@@ -86,3 +86,21 @@ export async function api<T>(path: string): Promise<T> {
   if (!res.ok) throw new ApiError(res.status, messageOf(body, `${res.status} ${res.statusText}`));
   return body as T;
 }
+
+/** POST JSON to a console or management API with the session's credential; a 401 ends the session. */
+export async function apiPost<T>(path: string, body?: unknown): Promise<T> {
+  const current = session.get();
+  if (current === null) throw new ApiError(401, 'signed out');
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }), ...authHeaders(current.credential) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const answer: unknown = await res.json().catch(() => undefined);
+  if (res.status === 401) {
+    signOut('Your session expired or was revoked: sign in again.');
+    throw new ApiError(401, messageOf(answer, 'unauthenticated'));
+  }
+  if (!res.ok) throw new ApiError(res.status, messageOf(answer, `${res.status} ${res.statusText}`));
+  return answer as T;
+}

@@ -127,6 +127,8 @@ describe('the web console against agentmesh up, in Chromium', () => {
     assert.equal(platform.platform, true);
     const hidden = await fetch(`${mesh.gatewayUrl}/v1/console/agents/constructor`, { headers: { authorization: `Bearer ${demoToken}` } });
     assert.equal(hidden.status, 404);
+    const management = await fetch(`${mesh.gatewayUrl}/v1/clients`, { headers: { authorization: `Bearer ${demoToken}` } });
+    assert.equal(management.status, 403, 'a tenant admin cannot manage clients');
     const otherCredits = await fetch(`${mesh.gatewayUrl}/v1/tenants/acme/credits`, { headers: { authorization: `Bearer ${demoToken}` } });
     assert.equal(otherCredits.status, 403, "a tenant admin cannot read another tenant's credits");
   });
@@ -289,8 +291,58 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.locator(`tr.broken[data-seq="${victim}"]`).waitFor();
     await assertAccessible('audit (platform admin, broken chain)');
     await screenshot(page, 'audit');
+  });
+
+  test('a platform admin creates a client whose secret is shown once, rotates and revokes it, and creates an API key', async () => {
+    await page.getByRole('link', { name: 'Clients' }).click();
+    await page.getByTestId('clients').locator('tbody tr').first().waitFor();
+    await page.locator('#client-name').fill('acme-console');
+    await page.locator('#client-tenant').fill('acme');
+    await page.locator('#client-scopes').fill('console:read a2a:message:send');
+    await page.getByRole('button', { name: 'Create client' }).click();
+    const shown = page.getByTestId('secret');
+    await shown.waitFor();
+    const client = { id: await shown.locator('code').innerText(), secret: (await shown.locator('pre').innerText()).trim() };
+    const session: any = await (await fetch(`${mesh.gatewayUrl}/v1/console/session`, { headers: { authorization: `Bearer ${await tokenOf(mesh.gatewayUrl, client)}` } })).json();
+    assert.deepEqual({ tenant: session.tenant, platform: session.platform }, { tenant: 'acme', platform: false });
+    await assertAccessible('clients, a secret shown');
+    await screenshot(page, 'clients');
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    assert.equal(await shown.count(), 0, 'the secret is gone from the page');
+
+    await page.getByRole('button', { name: 'Rotate the secret of acme-console' }).click();
+    await shown.waitFor();
+    const rotated = (await shown.locator('pre').innerText()).trim();
+    assert.notEqual(rotated, client.secret);
+    await tokenOf(mesh.gatewayUrl, { id: client.id, secret: rotated });
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    await page.getByRole('button', { name: 'Revoke acme-console' }).click();
+    await page.getByTestId('clients').locator('tr[data-client="acme-console"] td:nth-child(4)').filter({ hasText: 'revoked' }).waitFor();
+    const refused = await fetch(`${mesh.gatewayUrl}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${rotated}`).toString('base64')}` }, body: 'grant_type=client_credentials' });
+    assert.equal(refused.status, 401);
+
+    await page.locator('#key-name').fill('acme-key');
+    await page.locator('#key-tenant').fill('acme');
+    await page.locator('#key-scopes').fill('console:read a2a:tasks:read');
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    await shown.waitFor();
+    const key = (await shown.locator('pre').innerText()).trim();
+    const keySession: any = await (await fetch(`${mesh.gatewayUrl}/v1/console/session`, { headers: { 'x-api-key': key } })).json();
+    assert.deepEqual({ tenant: keySession.tenant, kind: keySession.kind }, { tenant: 'acme', kind: 'api-key' });
+    await page.getByRole('button', { name: 'I have copied it' }).click();
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await signIn({ id: mesh.clientId, secret: mesh.clientSecret });
+    // The API key signs in too, as acme's admin: acme sees no tasks of demo.
+    await page.getByRole('radio', { name: 'API key' }).check();
+    await page.locator('#apiKey').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('who').waitFor();
+    assert.match(await page.getByTestId('who').innerText(), /tenant acme/);
+    await page.getByRole('link', { name: 'Tasks' }).click();
+    await page.getByText('0 most recent tasks of your tenant').waitFor();
+    assert.equal(await page.getByText('Not listed:').count(), 0, 'every agent answered ListTasks, with none of demo\'s tasks');
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByText(/The newest \d+ rows you may read/).waitFor();
+    assert.equal(await page.getByTestId('audit').locator('tbody td:nth-child(5)', { hasText: 'demo' }).count(), 0, "acme reads none of demo's audit rows");
   });
 
   test('signing out forgets the credential; a revoked one sends the console back to sign-in with a message', async () => {

@@ -9,6 +9,7 @@ import { OverviewView } from './views/overview.js';
 import { SignIn } from './views/sign-in.js';
 import { TaskDetailView, TasksView } from './views/tasks.js';
 import { TryItView } from './views/try-it.js';
+import { WorkflowsView } from './views/workflows.js';
 
 /** The hash route (`#/agents/echo` → ['agents', 'echo']): no server route per view, no history API. */
 function useRoute(): string[] {
@@ -38,6 +39,7 @@ const VIEWS = [
   { path: 'agents', title: 'Agents' },
   { path: 'try', title: 'Try it' },
   { path: 'tasks', title: 'Tasks' },
+  { path: 'workflows', title: 'Workflows' },
   { path: 'credits', title: 'Credits' },
   { path: 'audit', title: 'Audit' },
   { path: 'clients', title: 'Clients' },
@@ -84,6 +86,7 @@ export function App() {
         {view === 'overview' && <OverviewView />}
         {view === 'agents' && (route[1] === undefined ? <AgentsView /> : <AgentDetailView name={route[1]} />)}
         {view === 'tasks' && (route[1] !== undefined && route[2] !== undefined ? <TaskDetailView agent={route[1]} id={route[2]} /> : <TasksView />)}
+        {view === 'workflows' && <WorkflowsView {...(route[1] !== undefined && { workflow: route[1] })} />}
         {view === 'credits' && <CreditsView />}
         {view === 'audit' && <AuditView />}
         {view === 'clients' && <ClientsView />}

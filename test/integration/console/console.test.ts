@@ -235,13 +235,27 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByTestId('task-detail-state').filter({ hasText: 'canceled' }).waitFor();
   });
 
+  test('Workflows runs the lookalike campaign from its form and shows every step complete on the graph', async () => {
+    await page.getByRole('link', { name: 'Workflows' }).click();
+    await page.getByLabel('Workflow', { exact: true }).selectOption('lookalike-campaign');
+    await page.getByLabel(/^leadIds/).fill('lead-001, lead-002, lead-003');
+    await page.getByRole('button', { name: 'Start a run' }).click();
+    await page.getByTestId('run-state').filter({ hasText: 'TASK_STATE_COMPLETED' }).waitFor();
+    const graph = page.getByTestId('graph');
+    for (const step of ['enrich', 'score', 'launch']) assert.equal(await graph.locator(`li[data-step="${step}"]`).getAttribute('data-state'), 'completed', `${step} completed`);
+    assert.match(await page.getByTestId('outputs').innerText(), /"leadsScored": 3/);
+    await assertAccessible('workflows');
+    await screenshot(page, 'workflows');
+  });
+
   test("Credits shows the tenant's balance and what the calls were charged, by agent and skill and per day", async () => {
     await page.getByRole('link', { name: 'Credits' }).click();
     await page.getByTestId('balance').waitFor();
     // Settlements are written behind the answers (lease mode): the view reads the usage again every 10 s.
     const row = page.getByTestId('usage').locator('tr[data-agent="lead-scorer"]');
-    await row.waitFor();
-    assert.match(await row.innerText(), /lead-scorer\s+score-leads\s+1\s+2(\.0+)?\b/);
+    // Two calls: Try it's (2 leads) and the workflow's score step (3 leads), 1 credit a lead.
+    await row.locator('td:nth-child(4)').filter({ hasText: /^5\.000$/ }).waitFor();
+    assert.match(await row.innerText(), /lead-scorer\s+score-leads\s+2\s+5\.000/);
     await page.locator('figure.chart canvas').waitFor();
     await assertAccessible('credits');
     await screenshot(page, 'credits');

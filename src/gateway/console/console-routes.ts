@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AuditLog } from '../../audit/index.js';
 import type { Logger } from '../../observability/index.js';
+import { Errors } from '../../protocol/index.js';
 import type { CreditLedger } from '../../tenancy/index.js';
 import type { Identity } from '../identity/index.js';
 import type { AgentRoute, InstanceStats, UpstreamRouter } from '../routing/index.js';
@@ -199,11 +200,11 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
     scope.get<{ Params: { name: string } }>(
       '/v1/console/agents/:name',
       { schema: { tags, summary: 'One agent: card, skills and their input schemas, instances and health', params: { type: 'object', properties: { name: { type: 'string', maxLength: 200 } } } } },
-      async (request, reply) => {
+      async (request) => {
         const viewer = await consoleViewer(identity, request);
         const route = router.agent(request.params.name);
         // An agent this caller may not see is not found, as one that does not exist.
-        if (route === undefined || !mayView(viewer, route.record.metadata.tenants)) return reply.code(404).send({ error: { code: 404, status: 'NOT_FOUND', message: `no agent named ${request.params.name}` } });
+        if (route === undefined || !mayView(viewer, route.record.metadata.tenants)) throw Errors.agentNotRegistered({ agent: request.params.name });
         return { ...agentSummary(route, router.stats()), card: route.record.card };
       },
     );

@@ -86,9 +86,13 @@ describe('the web console against agentmesh up, in Chromium', () => {
   });
 
   test('the build prints the bundle size, within 300 KB of gzipped JavaScript', () => {
-    const line = /console: JavaScript ([\d.]+) KB gzipped \(budget 300\.0 KB\)/.exec(String(build.stdout));
-    assert.ok(line, String(build.stdout));
+    const line = /console: JavaScript ([\d.]+) KB gzipped \(budget 300\.0 KB\)/.exec(String(build.stderr));
+    assert.ok(line, String(build.stderr));
     assert.ok(Number(line[1]) <= 300, `${line[1]} KB`);
+    // The same check fails a build above its budget.
+    const over = spawnSync(process.execPath, ['scripts/build-console.mjs', '--check-only', '--out-dir', join(dataDir, 'console'), '--budget-bytes', '1000'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(over.status, 1);
+    assert.match(over.stderr, /above the budget of 1\.0 KB/);
   });
 
   test('the banner names the console; / redirects to it, served with a CSP that allows no inline script', async () => {

@@ -131,6 +131,20 @@ describe('the web console against agentmesh up, in Chromium', () => {
     assert.equal(platform.platform, true);
     const hidden = await fetch(`${mesh.gatewayUrl}/v1/console/agents/constructor`, { headers: { authorization: `Bearer ${demoToken}` } });
     assert.equal(hidden.status, 404);
+    // Hostile input is answered as the client's mistake, never a 5xx.
+    for (const path of ['/console/..%2f..%2fpackage.json', '/console/%2e%2e/package.json', '/console/assets/..%2F..%2F..%2Fpackage.json', '/console/__proto__', '/console/constructor']) {
+      const res = await fetch(`${mesh.gatewayUrl}${path}`);
+      assert.ok(res.status === 404 || res.status === 400, `${path}: ${res.status}`);
+      assert.doesNotMatch(await res.text(), /"name": *"agentmesh"/);
+    }
+    for (const query of [`q=${'x'.repeat(600)}`, 'unknown=1', 'q=%00%ff']) {
+      const res = await fetch(`${mesh.gatewayUrl}/v1/console/agents?${query}`, { headers: { authorization: `Bearer ${demoToken}` } });
+      assert.ok(res.status < 500, `?${query.slice(0, 20)}: ${res.status}`);
+    }
+    for (const query of ['outcome=maybe', 'limit=0', 'limit=abc', 'since=-1']) {
+      const res = await fetch(`${mesh.gatewayUrl}/v1/console/audit?${query}`, { headers: { authorization: `Bearer ${demoToken}` } });
+      assert.equal(res.status, 400, query);
+    }
     const management = await fetch(`${mesh.gatewayUrl}/v1/clients`, { headers: { authorization: `Bearer ${demoToken}` } });
     assert.equal(management.status, 403, 'a tenant admin cannot manage clients');
     const otherCredits = await fetch(`${mesh.gatewayUrl}/v1/tenants/acme/credits`, { headers: { authorization: `Bearer ${demoToken}` } });

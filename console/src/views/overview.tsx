@@ -9,7 +9,7 @@ interface Overview {
   roles: Array<{ name: string; state: string; url?: string; agents?: string[] }>;
   agents: { total: number; healthy: number; degraded: number; down: number; unknown: number };
   metrics: MetricsPoint[];
-  credits?: { availableMilliCredits: number; reservedMilliCredits: number };
+  credits?: { availableMilliCredits: number; reservedMilliCredits: number; spentTodayMilliCredits: number };
 }
 
 const credits = (milli: number) => (milli / 1000).toLocaleString('en', { maximumFractionDigits: 3 });
@@ -59,7 +59,7 @@ export function OverviewView() {
             <h2 id="traffic-h">Traffic through the gateway (last hour)</h2>
             <p>
               {sum!.calls} calls since the gateway started, {sum!.errors} failed.
-              {data.credits !== undefined && ` Tenant ${data.tenant}: ${credits(data.credits.availableMilliCredits)} credits available, ${credits(data.credits.reservedMilliCredits)} held.`}
+              {data.credits !== undefined && ` Tenant ${data.tenant}: ${credits(data.credits.spentTodayMilliCredits)} credits spent today (UTC), ${credits(data.credits.availableMilliCredits)} available, ${credits(data.credits.reservedMilliCredits)} held.`}
             </p>
             <div class="charts">
               <TimeChart

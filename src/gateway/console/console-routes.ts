@@ -169,7 +169,11 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
         // A tenant admin is not told where the hosts run: they are numbered.
         ...[...hosts].map(([origin, h], i) => ({ name: viewer.platform ? `agents at ${origin}` : `agent host ${i + 1}`, state: h.up ? 'ready' : 'down', agents: h.agents })),
       ];
-      const credits = viewer.platform ? undefined : await ledger.balance(viewer.principal.tenant).catch(() => undefined);
+      const tenant = viewer.principal.tenant;
+      const today = new Date().toISOString().slice(0, 10);
+      // A tenant admin's balance and what its calls were charged today (UTC); a platform admin reads them per tenant in Credits.
+      const [balance, spent] = viewer.platform ? [undefined, undefined] : await Promise.all([ledger.balance(tenant).catch(() => undefined), ledger.usage({ tenant, from: today, to: today, groupBy: [] }).catch(() => undefined)]);
+      const credits = balance === undefined ? undefined : { ...balance, spentTodayMilliCredits: (spent ?? []).reduce((sum, r) => sum + r.milliCredits, 0) };
       return { at: new Date().toISOString(), tenant: viewer.platform ? null : viewer.principal.tenant, roles, agents: { total: agents.length, ...health }, metrics: await history.points(), ...(credits !== undefined && { credits }) };
     });
 

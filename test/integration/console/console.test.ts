@@ -283,6 +283,9 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByRole('link', { name: 'Overview' }).click();
     // Calls so far: score-leads, the finance messages and the answer, the cancels, the Tasks view's ListTasks and GetTask.
     await page.getByText(/^[1-9]\d* calls since the gateway started/).waitFor();
+    // 5 from lead-scorer (Try it's 2 leads, the workflow's 3), finance's 1, and the workflow's other steps.
+    const spent = /Tenant demo: ([\d,.]+) credits spent today/.exec(await page.locator('main').innerText());
+    assert.ok(spent && Number(spent[1]!.replaceAll(',', '')) >= 6, spent?.[0]);
     await page.locator('figure.chart canvas').first().waitFor();
     await screenshot(page, 'overview');
   });

@@ -33,6 +33,8 @@ export interface AgentView {
   skills: SkillView[];
   instances: InstanceView[];
   card?: unknown;
+  /** Per instance id: the registry's probe readings over the last hour, oldest first. */
+  healthHistory?: Record<string, Array<{ at: number; state: string; latencyMs: number | null; inRotation: boolean }>>;
 }
 
 /** The subset of JSON Schema the generated forms understand; anything else is edited as JSON. */

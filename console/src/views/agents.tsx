@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { TimeChart } from '../chart.js';
 import type { AgentView } from '../types.js';
 import { useData } from '../use-data.js';
 
@@ -159,10 +160,44 @@ export function AgentDetailView(props: { name: string }) {
           ))}
         </tbody>
       </table>
+      <HealthHistoryChart history={data.healthHistory ?? {}} />
       <button type="button" onClick={() => setRaw(!raw)} aria-expanded={raw}>
         {raw ? 'Hide' : 'Show'} the agent card
       </button>
       {raw && <pre tabIndex={0}>{JSON.stringify(data.card, null, 2)}</pre>}
     </>
+  );
+}
+
+/** Colours with at least 3:1 contrast on white, one per instance. */
+const STROKES = ['#1d4ed8', '#047857', '#b45309', '#7e22ce', '#b91c1c', '#0f766e'];
+
+/** Each instance's probe latency over the last hour, and how much of it the instance was in rotation. */
+function HealthHistoryChart(props: { history: NonNullable<AgentView['healthHistory']> }) {
+  const ids = Object.keys(props.history);
+  if (ids.length === 0) return null;
+  // One x axis for every instance: the union of the sample times (they are taken together).
+  const times = [...new Set(ids.flatMap((id) => props.history[id]!.map((p) => p.at)))].sort((a, b) => a - b);
+  const series = ids.map((id, i) => {
+    const byAt = new Map(props.history[id]!.map((p) => [p.at, p]));
+    return { label: id, stroke: STROKES[i % STROKES.length]!, values: times.map((t) => byAt.get(t)?.latencyMs ?? null) };
+  });
+  return (
+    <section aria-labelledby="health-h">
+      <h2 id="health-h">Health over the last hour</h2>
+      <ul data-testid="health-history">
+        {ids.map((id) => {
+          const points = props.history[id]!;
+          const inRotation = points.filter((p) => p.inRotation).length;
+          const down = points.filter((p) => p.state === 'down').length;
+          return (
+            <li key={id}>
+              <code>{id}</code>: in rotation in {inRotation} of {points.length} readings{down > 0 && `, down in ${down}`}
+            </li>
+          );
+        })}
+      </ul>
+      <TimeChart title="Probe latency per instance" unit="ms" times={times.map((t) => t / 1000)} series={series} />
+    </section>
   );
 }

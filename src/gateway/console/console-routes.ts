@@ -15,6 +15,7 @@ import type { AgentRoute, InstanceStats, UpstreamRouter } from '../routing/index
 import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
 import { consoleAuditRoutes } from './console-audit-routes.js';
 import { loadConsoleFiles, type ConsoleFile } from './console-files.js';
+import type { HealthHistory } from './health-history.js';
 import type { MetricsHistory } from './metrics-history.js';
 
 /** What {@link consoleRoutes} needs. */
@@ -23,6 +24,8 @@ export interface ConsoleRoutesOptions {
   router: UpstreamRouter;
   ledger: CreditLedger;
   history: MetricsHistory;
+  /** Each instance's probe state and latency over the last hour. */
+  health: HealthHistory;
   audit: AuditLog;
   registryUrl: string;
   registryToken: string | undefined;
@@ -209,7 +212,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
         const route = router.agent(request.params.name);
         // An agent this caller may not see is not found, as one that does not exist.
         if (route === undefined || !mayView(viewer, route.record.metadata.tenants)) throw Errors.agentNotRegistered({ agent: request.params.name });
-        return { ...agentSummary(route, router.stats()), card: route.record.card };
+        return { ...agentSummary(route, router.stats()), card: route.record.card, healthHistory: options.health.of(route.record.name, route.instances) };
       },
     );
   });

@@ -8,6 +8,8 @@ export type { ConsoleRoutesOptions } from './console-routes.js';
 export { CONSOLE_SCOPE, consoleViewer, mayView } from './console-access.js';
 export type { ConsoleViewer } from './console-access.js';
 export { MetricsHistory } from './metrics-history.js';
+export { HealthHistory } from './health-history.js';
+export type { HealthPoint, HealthHistoryOptions } from './health-history.js';
 export type { MetricsPoint, MetricsHistoryOptions } from './metrics-history.js';
 export { defaultConsoleDir, loadConsoleFiles } from './console-files.js';
 export type { ConsoleFile } from './console-files.js';

@@ -188,6 +188,8 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByText('Input schema').click();
     assert.match(await page.locator('pre').first().innerText(), /"leadIds"/);
     assert.match(await page.getByTestId('instances').innerText(), /lead-scorer/);
+    assert.match(await page.getByTestId('health-history').innerText(), /in rotation in [1-9]\d* of [1-9]\d* readings/);
+    await page.locator('#health-h ~ figure canvas').waitFor();
     await assertAccessible('agent card');
     await screenshot(page, 'agent');
   });

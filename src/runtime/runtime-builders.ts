@@ -264,11 +264,6 @@ export async function startBackground(work: Background, config: RuntimeConfig, l
 }
 
 /**
- * Registers the agents in the registry (`registryUrl`) and follows their
- * configs; out of rotation first at close, so routers stop sending work
- * before the drain starts.
- */
-/**
  * The metadata an agent registers: its `registry` block, with each skill's
  * input and output JSON Schemas added where the block does not give them, so
  * the registry (and the console's Try it form, issue 20) show what the runtime
@@ -279,17 +274,20 @@ export function registryMetadataOf(agent: AgentDefinition): Readonly<Record<stri
   if (agent.registry === undefined) return undefined;
   const given = (agent.registry as { skills?: Record<string, Record<string, unknown>> }).skills ?? {};
   const skills: Record<string, Record<string, unknown>> = {};
-  for (const [id, skill] of agent.skills) {
-    const own = Object.hasOwn(given, id) ? given[id]! : {};
-    const input = skill.definition.input;
-    const output = skill.definition.output;
-    if (own['inputSchema'] === undefined && input === undefined && output === undefined && !Object.hasOwn(given, id)) continue;
-    skills[id] = { ...(input !== undefined && { inputSchema: input }), ...(output !== undefined && { outputSchema: output }), ...own };
+  for (const [id, skill] of Object.entries(given)) skills[id] = skill;
+  for (const [id, { definition }] of agent.skills) {
+    if (definition.input === undefined && definition.output === undefined) continue;
+    // What the block says wins over the definition's schemas.
+    skills[id] = { ...(definition.input !== undefined && { inputSchema: definition.input }), ...(definition.output !== undefined && { outputSchema: definition.output }), ...(Object.hasOwn(given, id) ? given[id] : {}) };
   }
-  for (const [id, skill] of Object.entries(given)) if (!Object.hasOwn(skills, id)) skills[id] = skill;
   return { ...agent.registry, ...(Object.keys(skills).length > 0 && { skills }) };
 }
 
+/**
+ * Registers the agents in the registry (`registryUrl`) and follows their
+ * configs; out of rotation first at close, so routers stop sending work
+ * before the drain starts.
+ */
 export async function linkRegistry(config: RuntimeConfig & { registryUrl: string }, agents: readonly AgentDefinition[], configs: AgentConfigs, cards: ServedCards, backends: Pick<RuntimeBackends, 'tracing' | 'clientTls'>, log: Logger, stack: DisposerStack): Promise<void> {
   const registry = createRegistryLink({
     registryUrl: config.registryUrl,

@@ -166,6 +166,22 @@ describe('the web console against agentmesh up, in Chromium', () => {
     assert.match(roles, /registry\s+ready/);
     await page.locator('figure.chart canvas').first().waitFor();
     await assertAccessible('overview');
+  });
+
+  test('the overview renders within a second of opening it', async (t) => {
+    // Away and back: the overview mounts afresh, reads /v1/console/overview and draws its tiles and both charts.
+    await page.getByRole('link', { name: 'Try it' }).click();
+    await page.getByLabel('Agent', { exact: true }).waitFor();
+    const started = Date.now();
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByTestId('roles').waitFor();
+    await page.locator('figure.chart canvas').nth(1).waitFor();
+    const elapsedMs = Date.now() - started;
+    t.diagnostic(`overview rendered in ${elapsedMs} ms`);
+    assert.ok(elapsedMs <= 1000, `the overview took ${elapsedMs} ms (issue 20: at most 1 s on localhost)`);
+  });
+
+  test('the Agents view lists the 12 example agents, each healthy', async () => {
 
     await page.getByRole('link', { name: 'Agents' }).click();
     const table = page.getByTestId('agents');

@@ -1,5 +1,7 @@
 import { useState } from 'preact/hooks';
 import { TimeChart } from '../chart.js';
+import { apiPost, session } from '../session.js';
+import { useSignal } from '../signal.js';
 import type { AgentView } from '../types.js';
 import { useData } from '../use-data.js';
 
@@ -10,10 +12,12 @@ export function HealthBadge(props: { health: string }) {
 export function AgentsView() {
   const [q, setQ] = useState('');
   const [query, setQuery] = useState('');
-  const { data, error } = useData<{ agents: AgentView[]; ranked: boolean }>(`/v1/console/agents${query === '' ? '' : `?q=${encodeURIComponent(query)}`}`, 15_000);
+  const { data, error, reload } = useData<{ agents: AgentView[]; ranked: boolean }>(`/v1/console/agents${query === '' ? '' : `?q=${encodeURIComponent(query)}`}`, 15_000);
+  const platform = useSignal(session)?.info.platform === true;
   return (
     <>
       <h1>Agents</h1>
+      {platform && <RegisterByUrl onRegistered={reload} />}
       <form
         role="search"
         class="search"
@@ -199,5 +203,52 @@ function HealthHistoryChart(props: { history: NonNullable<AgentView['healthHisto
       </ul>
       <TimeChart title="Probe latency per instance" unit="ms" times={times.map((t) => t / 1000)} series={series} />
     </section>
+  );
+}
+
+/** Registers an agent by its card's URL (platform admins): the registry fetches and checks the card. */
+function RegisterByUrl(props: { onRegistered: () => void }) {
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const data = new FormData(form);
+    const name = String(data.get('name') ?? '').trim();
+    setBusy(true);
+    try {
+      const record = await apiPost<{ name: string }>('/v1/console/agents', { cardUrl: String(data.get('cardUrl') ?? '').trim(), ...(name !== '' && { name }) });
+      setMessage({ ok: true, text: `Registered ${record.name}.` });
+      form.reset();
+      // The gateway learns of it from the registry's watch stream: read the list again for a few seconds.
+      for (let i = 1; i <= 5; i++) setTimeout(props.onRegistered, i * 1000);
+    } catch (err) {
+      setMessage({ ok: false, text: (err as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <details class="card">
+      <summary>Register an agent by URL</summary>
+      <form class="row create" aria-label="Register an agent by URL" onSubmit={submit}>
+        <div class="field">
+          <label for="card-url">Card URL (or the agent's base URL)</label>
+          <input id="card-url" name="cardUrl" type="url" required placeholder="https://agents.example.com/agents/echo" />
+        </div>
+        <div class="field">
+          <label for="card-name">Name (optional: the card's otherwise)</label>
+          <input id="card-name" name="name" pattern="[a-z0-9][a-z0-9\-]{0,62}" />
+        </div>
+        <button type="submit" disabled={busy}>
+          Register
+        </button>
+      </form>
+      {message !== undefined && (
+        <p class={message.ok ? 'notice ok' : 'error'} role={message.ok ? 'status' : 'alert'} data-testid="register-result">
+          {message.text}
+        </p>
+      )}
+    </details>
   );
 }

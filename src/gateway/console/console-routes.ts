@@ -10,7 +10,7 @@ import type { AuditLog } from '../../audit/index.js';
 import type { Logger } from '../../observability/index.js';
 import { Errors } from '../../protocol/index.js';
 import type { CreditLedger } from '../../tenancy/index.js';
-import type { Identity } from '../identity/index.js';
+import { GATEWAY_ADMIN_SCOPE, type Identity } from '../identity/index.js';
 import type { AgentRoute, InstanceStats, UpstreamRouter } from '../routing/index.js';
 import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
 import { consoleAuditRoutes } from './console-audit-routes.js';
@@ -201,6 +201,36 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
         }
         const stats = router.stats();
         return { agents: agents.map((a) => agentSummary(a, stats)), ranked };
+      },
+    );
+
+    scope.post<{ Body: { cardUrl: string; name?: string } }>(
+      '/v1/console/agents',
+      {
+        schema: {
+          tags,
+          summary: "Register an agent by its card's URL (gateway:admin): the registry fetches the card",
+          body: { type: 'object', additionalProperties: false, required: ['cardUrl'], properties: { cardUrl: { type: 'string', minLength: 1, maxLength: 2048 }, name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } } },
+        },
+      },
+      async (request, reply) => {
+        const viewer = await consoleViewer(identity, request);
+        if (!viewer.platform) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
+        let res: Response;
+        try {
+          // The registry checks the URL against its SSRF guard and the card against the A2A schema; its answer is relayed.
+          res = await fetch(`${options.registryUrl.replace(/\/$/, '')}/v1/agents`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json', ...(options.registryToken !== undefined && { authorization: `Bearer ${options.registryToken}` }) },
+            body: JSON.stringify(request.body),
+            signal: AbortSignal.timeout(15_000),
+          });
+        } catch (err) {
+          throw Errors.consoleRegistryUnreachable({}, { cause: err });
+        }
+        const body = await res.text();
+        options.log.info({ cardUrl: request.body.cardUrl, status: res.status, by: viewer.principal.subject }, 'agent registration relayed to the registry');
+        return reply.code(res.status).type(res.headers.get('content-type') ?? 'application/json').send(body);
       },
     );
 

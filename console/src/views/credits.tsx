@@ -6,7 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import { TimeChart } from '../chart.js';
-import { session } from '../session.js';
+import { apiPost, session } from '../session.js';
 import { useSignal } from '../signal.js';
 import { useData } from '../use-data.js';
 
@@ -63,6 +63,7 @@ function TenantCredits(props: { tenant: string }) {
   const byAgent = useData<Usage>(`${base}/usage?groupBy=agent,skill&from=${from}`, 10_000);
   const byDay = useData<Usage>(`${base}/usage?groupBy=day&from=${from}`, 10_000);
   const error = balance.error || byAgent.error || byDay.error;
+  const mayTopUp = useSignal(session)?.info.scopes.includes('credits:admin') === true;
   const days = (byDay.data?.rows ?? []).filter((r) => r.day !== undefined).sort((a, b) => a.day!.localeCompare(b.day!));
   return (
     <>
@@ -83,6 +84,7 @@ function TenantCredits(props: { tenant: string }) {
           </li>
         </ul>
       )}
+      {mayTopUp && <TopUp tenant={props.tenant} onDone={balance.reload} />}
       <h2>Usage over the last 30 days</h2>
       {days.length > 0 ? (
         <TimeChart title="Credits charged per day (UTC)" unit="credits" span={30 * 86_400} times={days.map((d) => Date.parse(`${d.day}T12:00:00Z`) / 1000)} series={[{ label: 'credits', stroke: '#1d4ed8', values: days.map((d) => d.milliCredits / 1000) }]} />
@@ -115,5 +117,47 @@ function TenantCredits(props: { tenant: string }) {
         </table>
       )}
     </>
+  );
+}
+
+/** Adds credits (scope credits:admin). The reference makes a retried top-up count once. */
+function TopUp(props: { tenant: string; onDone: () => void }) {
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const data = new FormData(form);
+    try {
+      const done = await apiPost<{ credits: string; replayed: boolean; balance: { availableCredits: string } }>(`/v1/tenants/${encodeURIComponent(props.tenant)}/credits/topups`, {
+        credits: String(data.get('credits') ?? ''),
+        reference: String(data.get('reference') ?? '').trim() || `console-${crypto.randomUUID()}`,
+      });
+      setMessage({ ok: true, text: `${done.replayed ? 'Already added' : 'Added'} ${done.credits} credits: ${done.balance.availableCredits} available.` });
+      form.reset();
+      props.onDone();
+    } catch (err) {
+      setMessage({ ok: false, text: (err as Error).message });
+    }
+  };
+  return (
+    <details class="card">
+      <summary>Top up</summary>
+      <form class="row create" aria-label={`Top up ${props.tenant}`} onSubmit={submit}>
+        <div class="field">
+          <label for="topup-credits">Credits</label>
+          <input id="topup-credits" name="credits" required inputMode="decimal" pattern="[0-9]+(\.[0-9]{1,3})?" />
+        </div>
+        <div class="field">
+          <label for="topup-reference">Reference (optional: makes a retry count once)</label>
+          <input id="topup-reference" name="reference" maxLength={200} />
+        </div>
+        <button type="submit">Add credits</button>
+      </form>
+      {message !== undefined && (
+        <p class={message.ok ? 'notice ok' : 'error'} role={message.ok ? 'status' : 'alert'} data-testid="topup-result">
+          {message.text}
+        </p>
+      )}
+    </details>
   );
 }

@@ -33,6 +33,7 @@ export function TasksView() {
   const [agent, setAgent] = useState('');
   const [state, setState] = useState('');
   const [contextId, setContextId] = useState('');
+  const [sinceMinutes, setSinceMinutes] = useState('');
   const [rows, setRows] = useState<Row[] | undefined>(undefined);
   const [failures, setFailures] = useState<string[]>([]);
   const [tick, setTick] = useState(0);
@@ -41,7 +42,8 @@ export function TasksView() {
     if (agents.data === undefined) return;
     let live = true;
     const names = agents.data.agents.map((a) => a.name).filter((n) => agent === '' || n === agent);
-    const params = { pageSize: 25, historyLength: 0, ...(state !== '' && { status: state }), ...(contextId.trim() !== '' && { contextId: contextId.trim() }) };
+    const since = sinceMinutes === '' ? undefined : new Date(Date.now() - Number(sinceMinutes) * 60_000).toISOString();
+    const params = { pageSize: 25, historyLength: 0, ...(state !== '' && { status: state }), ...(contextId.trim() !== '' && { contextId: contextId.trim() }), ...(since !== undefined && { statusTimestampAfter: since }) };
     void Promise.allSettled(names.map((n) => rpc<{ tasks?: Task[] }>(n, 'ListTasks', params).then((r) => (r.tasks ?? []).map((t) => ({ ...t, agent: n }))))).then((results) => {
       if (!live) return;
       const all: Row[] = [];
@@ -56,7 +58,7 @@ export function TasksView() {
       live = false;
       clearTimeout(timer);
     };
-  }, [agents.data, agent, state, contextId, tick]);
+  }, [agents.data, agent, state, contextId, sinceMinutes, tick]);
 
   return (
     <>
@@ -82,6 +84,15 @@ export function TasksView() {
                 {label(s)}
               </option>
             ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="task-since">Updated</label>
+          <select id="task-since" value={sinceMinutes} onChange={(e) => setSinceMinutes((e.target as HTMLSelectElement).value)}>
+            <option value="">any time</option>
+            <option value="15">in the last 15 minutes</option>
+            <option value="60">in the last hour</option>
+            <option value="1440">in the last day</option>
           </select>
         </div>
         <div class="field">

@@ -262,6 +262,8 @@ describe('the web console against agentmesh up, in Chromium', () => {
     assert.match(listed, /finance\s+canceled/);
     await assertAccessible('tasks');
     await screenshot(page, 'tasks');
+    await page.getByLabel('Updated', { exact: true }).selectOption('60');
+    await table.locator(`tr[data-task="${waiting}"]`).waitFor();
     await page.getByLabel('State', { exact: true }).selectOption('TASK_STATE_INPUT_REQUIRED');
     await page.getByText('1 most recent tasks').waitFor();
     await table.getByRole('link', { name: waiting }).click();
@@ -329,7 +331,7 @@ describe('the web console against agentmesh up, in Chromium', () => {
 
   test('a platform admin verifies the audit chain, and a row tampered with in the database is named', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await signIn(await newClient('auditor', 'agentmesh', ['gateway:admin', 'console:read']));
+    await signIn(await newClient('auditor', 'agentmesh', ['gateway:admin', 'credits:admin', 'console:read']));
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByTestId('audit').locator('tbody tr').first().waitFor();
     await page.getByRole('button', { name: 'Verify the chain' }).click();
@@ -346,6 +348,25 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.locator(`tr.broken[data-seq="${victim}"]`).waitFor();
     await assertAccessible('audit (platform admin, broken chain)');
     await screenshot(page, 'audit');
+  });
+
+  test('a platform admin with credits:admin tops up a tenant from the Credits view', async () => {
+    await page.getByRole('link', { name: 'Credits' }).click();
+    await page.getByTestId('balance').waitFor();
+    const before = Number((await page.getByTestId('balance').locator('.tile-number').first().innerText()).replaceAll(',', ''));
+    await page.getByText('Top up').click();
+    await page.getByLabel('Credits', { exact: true }).fill('100');
+    await page.getByLabel(/^Reference/).fill('console-test-topup-1');
+    await page.getByRole('button', { name: 'Add credits' }).click();
+    await page.getByTestId('topup-result').filter({ hasText: /^Added 100(\.0+)? credits/ }).waitFor();
+    const after = Number((await page.getByTestId('balance').locator('.tile-number').first().innerText()).replaceAll(',', ''));
+    assert.ok(Math.abs(after - before - 100) < 5, `${before} → ${after}`);
+    // The same reference again adds nothing.
+    await page.getByLabel('Credits', { exact: true }).fill('100');
+    await page.getByLabel(/^Reference/).fill('console-test-topup-1');
+    await page.getByRole('button', { name: 'Add credits' }).click();
+    await page.getByTestId('topup-result').filter({ hasText: /^Already added/ }).waitFor();
+    await assertAccessible('credits, top-up');
   });
 
   test('a platform admin creates a client whose secret is shown once, rotates and revokes it, and creates an API key', async () => {

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { TimeChart } from '../chart.js';
+import { lineDiff } from '../line-diff.js';
 import { apiPost, session } from '../session.js';
 import { useSignal } from '../signal.js';
 import type { AgentView } from '../types.js';
@@ -76,6 +77,7 @@ export function AgentsView() {
 
 export function AgentDetailView(props: { name: string }) {
   const { data, error } = useData<AgentView>(`/v1/console/agents/${encodeURIComponent(props.name)}`, 15_000);
+  const platform = useSignal(session)?.info.platform === true;
   const [raw, setRaw] = useState(false);
   if (error !== '')
     return (
@@ -165,6 +167,7 @@ export function AgentDetailView(props: { name: string }) {
         </tbody>
       </table>
       <HealthHistoryChart history={data.healthHistory ?? {}} />
+      {platform && <ConfigVersions agent={data.name} />}
       <button type="button" onClick={() => setRaw(!raw)} aria-expanded={raw}>
         {raw ? 'Hide' : 'Show'} the agent card
       </button>
@@ -250,5 +253,121 @@ function RegisterByUrl(props: { onRegistered: () => void }) {
         </p>
       )}
     </details>
+  );
+}
+
+interface ConfigVersion {
+  version: number;
+  config: Record<string, unknown>;
+  createdAt: string;
+  createdBy?: string;
+  comment?: string;
+  active: boolean;
+}
+
+/** The agent's config versions (platform admins): a diff of any two, and a rollback to an old one. */
+function ConfigVersions(props: { agent: string }) {
+  const { data, error, reload } = useData<{ versions: ConfigVersion[] }>(`/v1/console/agents/${encodeURIComponent(props.agent)}/configs`);
+  const [from, setFrom] = useState<number | undefined>(undefined);
+  const [to, setTo] = useState<number | undefined>(undefined);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+  const versions = data?.versions ?? [];
+  const newest = versions[0]?.version;
+  const right = versions.find((v) => v.version === (to ?? newest));
+  const left = versions.find((v) => v.version === (from ?? versions[1]?.version));
+  const rollback = async (version: number) => {
+    try {
+      const made = await apiPost<ConfigVersion>(`/v1/console/agents/${encodeURIComponent(props.agent)}/configs/rollback`, { version });
+      setMessage({ ok: true, text: `Rolled back: version ${made.version} has the content of version ${version}.` });
+      setFrom(undefined);
+      setTo(undefined);
+      reload();
+    } catch (err) {
+      setMessage({ ok: false, text: (err as Error).message });
+    }
+  };
+  return (
+    <section aria-labelledby="configs-h">
+      <h2 id="configs-h">Config versions</h2>
+      {error !== '' && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {data !== undefined && versions.length === 0 && <p>No config was put for this agent.</p>}
+      {message !== undefined && (
+        <p class={message.ok ? 'notice ok' : 'error'} role={message.ok ? 'status' : 'alert'} data-testid="config-result">
+          {message.text}
+        </p>
+      )}
+      {versions.length > 0 && (
+        <table data-testid="configs">
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Created</th>
+              <th scope="col">Comment</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {versions.map((v) => (
+              <tr key={v.version} data-version={v.version}>
+                <th scope="row">
+                  {v.version}
+                  {v.active && <span class="badge health-healthy"> active</span>}
+                </th>
+                <td>
+                  {new Date(v.createdAt).toLocaleString()}
+                  {v.createdBy !== undefined && <small> by {v.createdBy}</small>}
+                </td>
+                <td>{v.comment ?? '–'}</td>
+                <td>
+                  {!v.active && (
+                    <button type="button" aria-label={`Roll back to version ${v.version}`} onClick={() => void rollback(v.version)}>
+                      Roll back
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {left !== undefined && right !== undefined && (
+        <>
+          <div class="row">
+            <div class="field">
+              <label for="diff-from">Compare version</label>
+              <select id="diff-from" value={left.version} onChange={(e) => setFrom(Number((e.target as HTMLSelectElement).value))}>
+                {versions.map((v) => (
+                  <option key={v.version} value={v.version}>
+                    {v.version}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div class="field">
+              <label for="diff-to">with version</label>
+              <select id="diff-to" value={right.version} onChange={(e) => setTo(Number((e.target as HTMLSelectElement).value))}>
+                {versions.map((v) => (
+                  <option key={v.version} value={v.version}>
+                    {v.version}
+                  </option>
+                ))}
+              </select>
+            </div>
+          </div>
+          <pre class="diff" tabIndex={0} data-testid="config-diff" aria-label={`Changes from version ${left.version} to version ${right.version}`}>
+            {lineDiff(JSON.stringify(left.config, null, 2), JSON.stringify(right.config, null, 2)).map((l, i) => (
+              <span key={i} class={`diff-${l.kind}`}>
+                {l.kind === 'added' ? '+ ' : l.kind === 'removed' ? '- ' : '  '}
+                {l.text}
+              </span>
+            ))}
+          </pre>
+        </>
+      )}
+    </section>
   );
 }

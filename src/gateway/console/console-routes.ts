@@ -15,6 +15,7 @@ import type { AgentRoute, InstanceStats, UpstreamRouter } from '../routing/index
 import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
 import { consoleAuditRoutes } from './console-audit-routes.js';
 import { loadConsoleFiles, type ConsoleFile } from './console-files.js';
+import { relayToRegistry } from './registry-relay.js';
 import type { HealthHistory } from './health-history.js';
 import type { MetricsHistory } from './metrics-history.js';
 
@@ -216,21 +217,31 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
       async (request, reply) => {
         const viewer = await consoleViewer(identity, request);
         if (!viewer.platform) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
-        let res: Response;
-        try {
-          // The registry checks the URL against its SSRF guard and the card against the A2A schema; its answer is relayed.
-          res = await fetch(`${options.registryUrl.replace(/\/$/, '')}/v1/agents`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', accept: 'application/json', ...(options.registryToken !== undefined && { authorization: `Bearer ${options.registryToken}` }) },
-            body: JSON.stringify(request.body),
-            signal: AbortSignal.timeout(15_000),
-          });
-        } catch (err) {
-          throw Errors.consoleRegistryUnreachable({}, { cause: err });
-        }
-        const body = await res.text();
-        options.log.info({ cardUrl: request.body.cardUrl, status: res.status, by: viewer.principal.subject }, 'agent registration relayed to the registry');
-        return reply.code(res.status).type(res.headers.get('content-type') ?? 'application/json').send(body);
+        // The registry checks the URL against its SSRF guard and the card against the A2A schema.
+        const answer = await relayToRegistry(options, 'POST', '/v1/agents', request.body);
+        options.log.info({ cardUrl: request.body.cardUrl, status: answer.status, by: viewer.principal.subject }, 'agent registration relayed to the registry');
+        return reply.code(answer.status).type(answer.contentType).send(answer.body);
+      },
+    );
+
+    const agentParams = { type: 'object', properties: { name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } } } as const;
+
+    scope.get<{ Params: { name: string } }>('/v1/console/agents/:name/configs', { schema: { tags, summary: "An agent's config versions, newest first (gateway:admin)", params: agentParams } }, async (request, reply) => {
+      const viewer = await consoleViewer(identity, request);
+      if (!viewer.platform) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
+      const answer = await relayToRegistry(options, 'GET', `/v1/agents/${request.params.name}/config/versions`);
+      return reply.code(answer.status).type(answer.contentType).send(answer.body);
+    });
+
+    scope.post<{ Params: { name: string }; Body: { version: number } }>(
+      '/v1/console/agents/:name/configs/rollback',
+      { schema: { tags, summary: 'Roll an agent back to a config version: a new version with its content (gateway:admin)', params: agentParams, body: { type: 'object', additionalProperties: false, required: ['version'], properties: { version: { type: 'integer', minimum: 1 } } } } },
+      async (request, reply) => {
+        const viewer = await consoleViewer(identity, request);
+        if (!viewer.platform) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
+        const answer = await relayToRegistry(options, 'POST', `/v1/agents/${request.params.name}/config/rollback`, request.body);
+        options.log.info({ agent: request.params.name, version: request.body.version, status: answer.status, by: viewer.principal.subject }, 'config rollback relayed to the registry');
+        return reply.code(answer.status).type(answer.contentType).send(answer.body);
       },
     );
 

@@ -443,6 +443,24 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByTestId('register-result').filter({ hasText: 'Registered echo-by-url.' }).waitFor();
     await page.getByTestId('agents').locator('tr[data-agent="echo-by-url"]').waitFor();
     await assertAccessible('agents, register by URL');
+
+    // Config versions: two put on the registry, diffed in the console, then a rollback to the first.
+    for (const config of [{ greeting: 'hello' }, { greeting: 'hi', loud: true }]) {
+      const put = await fetch(`${mesh.registryUrl}/v1/agents/echo/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ config, comment: 'from the console test' }) });
+      assert.equal(put.status, 201, await put.text());
+    }
+    await page.getByTestId('agents').getByRole('link', { name: 'echo', exact: true }).click();
+    await page.getByTestId('configs').waitFor();
+    const diff = await page.getByTestId('config-diff').innerText();
+    assert.match(diff, /- +"greeting": "hello"/);
+    assert.match(diff, /\+ +"greeting": "hi",/);
+    assert.match(diff, /\+ +"loud": true/);
+    await page.getByRole('button', { name: 'Roll back to version 1' }).click();
+    await page.getByTestId('config-result').filter({ hasText: 'version 3 has the content of version 1' }).waitFor();
+    const active: any = await (await fetch(`${mesh.registryUrl}/v1/agents/echo/config`)).json();
+    assert.deepEqual({ version: active.version, config: active.config }, { version: 3, config: { greeting: 'hello' } });
+    await assertAccessible('agent, config versions');
+    await screenshot(page, 'agent-configs');
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByTestId('roles').waitFor();
     assert.equal((await admin('POST', `/v1/clients/${platformAdmin.id}/revoke`)).status < 300, true);

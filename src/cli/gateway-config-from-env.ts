@@ -22,6 +22,7 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) config.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   if (env['REGISTRY_URL']) config.registryUrl = env['REGISTRY_URL'];
   if (env['REGISTRY_TOKEN']) config.registryToken = env['REGISTRY_TOKEN'];
+  if (env['GATEWAY_CONSOLE_DIR']) config.consoleDir = env['GATEWAY_CONSOLE_DIR'];
   if (env['GATEWAY_ADMIN_TOKEN']) config.adminToken = env['GATEWAY_ADMIN_TOKEN'];
   if (env['GATEWAY_SECRET']) config.keyEncryptionSecret = env['GATEWAY_SECRET'];
   if (env['GATEWAY_SECRET_PREVIOUS']) config.previousKeyEncryptionSecret = env['GATEWAY_SECRET_PREVIOUS'];

@@ -30,6 +30,8 @@ export const gatewayConfigSchema = z
     /** Where agents are found (the registry's watch stream keeps the routing cache). */
     registryUrl: z.string().url().default('http://localhost:4100'),
     registryToken: z.string().optional(),
+    /** The built web console served at /console/ (env GATEWAY_CONSOLE_DIR); unset: `dist/console` of the agentmesh package (issue 20). */
+    consoleDir: z.string().min(1).optional(),
     /** Bootstrap credential of the management API (env GATEWAY_ADMIN_TOKEN), compared in constant time. */
     adminToken: z.string().min(16).optional(),
     /** Default audience of issued tokens. */

@@ -7,6 +7,7 @@ import type { Bus, Database } from '../storage/index.js';
 import type { CreditLedger } from '../tenancy/index.js';
 import { loadCardSigningKey } from './card-signing-key.js';
 import { DEFAULT_GATEWAY_METRICS_PORT, parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from './config.js';
+import { consoleRoutes, defaultConsoleDir, HealthHistory, MetricsHistory } from './console/index.js';
 import type { CreditHolds } from './credits/index.js';
 import { agentsDataPlane, buildGatewayHttp, buildParts, mountRoutes, openBackends, withFixedPort } from './gateway-builders.js';
 import type { Identity } from './identity/index.js';
@@ -77,6 +78,14 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     const probes = probeListenerOf(app, config, log);
     await mountRoutes(app, parts, cardKey, config, publicUrl, metrics, backends.tracing, log, dataPlane);
     const { identity, ledger, credits, audit, router, tracker } = parts;
+    // The web console (issue 20): its pages and read APIs, on the Fastify side only.
+    const history = new MetricsHistory({ metrics });
+    const health = new HealthHistory({ router });
+    stack.defer('console histories', () => {
+      history.stop();
+      health.stop();
+    });
+    await consoleRoutes(app, { identity, router, ledger, history, health, audit, registryUrl: config.registryUrl, registryToken: config.registryToken, consoleDir: config.consoleDir ?? defaultConsoleDir(), log });
     return {
       app,
       config,
@@ -98,6 +107,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         const resumed = await tracker.load();
         if (resumed > 0) log.info({ reservations: resumed }, 'settling the reservations a previous run left open');
         tracker.start();
+        history.start();
+        health.start();
         log.info({ url: publicUrl, metricsUrl, registry: config.registryUrl, database: backends.database.dialect, quotas: backends.redis ? 'redis' : 'memory' }, 'gateway listening');
         return { url: publicUrl, metricsUrl, ...(probesUrl !== undefined && { probesUrl }) };
       },

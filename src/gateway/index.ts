@@ -11,6 +11,7 @@ export type { GatewayConfig, GatewayConfigInput } from './config.js';
 export { classifyA2aRequest, OPERATION_SCOPES } from './policy/a2a-operation.js';
 export type { A2aOperation, ClassifiedRequest } from './policy/a2a-operation.js';
 export { GATEWAY_DELEGATE_SCOPE, resealGatewaySecrets } from './identity/index.js';
+export { CONSOLE_SCOPE, CONSOLE_CSP } from './console/index.js';
 export type { IdentityResealResult, ResealGatewaySecretsOptions } from './identity/index.js';
 export type { Principal } from './identity/index.js';
 /** Servers of this process the gateway calls in memory (`createGateway({ inProcess })`, ADR 0015). */

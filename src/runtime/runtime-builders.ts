@@ -264,6 +264,26 @@ export async function startBackground(work: Background, config: RuntimeConfig, l
 }
 
 /**
+ * The metadata an agent registers: its `registry` block, with each skill's
+ * input and output JSON Schemas added where the block does not give them, so
+ * the registry (and the console's Try it form, issue 20) show what the runtime
+ * validates. An agent without a `registry` block sends none: the registry
+ * keeps what it has.
+ */
+export function registryMetadataOf(agent: AgentDefinition): Readonly<Record<string, unknown>> | undefined {
+  if (agent.registry === undefined) return undefined;
+  const given = (agent.registry as { skills?: Record<string, Record<string, unknown>> }).skills ?? {};
+  const skills: Record<string, Record<string, unknown>> = {};
+  for (const [id, skill] of Object.entries(given)) skills[id] = skill;
+  for (const [id, { definition }] of agent.skills) {
+    if (definition.input === undefined && definition.output === undefined) continue;
+    // What the block says wins over the definition's schemas.
+    skills[id] = { ...(definition.input !== undefined && { inputSchema: definition.input }), ...(definition.output !== undefined && { outputSchema: definition.output }), ...(Object.hasOwn(given, id) ? given[id] : {}) };
+  }
+  return { ...agent.registry, ...(Object.keys(skills).length > 0 && { skills }) };
+}
+
+/**
  * Registers the agents in the registry (`registryUrl`) and follows their
  * configs; out of rotation first at close, so routers stop sending work
  * before the drain starts.
@@ -283,7 +303,7 @@ export async function linkRegistry(config: RuntimeConfig & { registryUrl: string
       // The JSON served at the card URL, signature included: the registry verifies what callers will fetch.
       card: () => JSON.parse(cards.current(agent.name).json) as unknown,
       version: cards.current(agent.name).card.version || undefined,
-      metadata: agent.registry,
+      metadata: registryMetadataOf(agent),
       url: cards.baseUrlOf(agent),
       capacity: agent.maxConcurrentTasks ?? config.maxConcurrentTasks,
     })),

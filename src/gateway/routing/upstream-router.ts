@@ -48,6 +48,8 @@ export interface UpstreamRouter {
   ready(): boolean;
   /** The cached agent, or undefined. */
   agent(name: string): AgentRoute | undefined;
+  /** Every cached agent (the console's list; never on a request's path). */
+  agents(): AgentRoute[];
   /**
    * Forwards one request to a healthy instance of `agent` and streams the
    * answer to `reply` (status, headers minus hop-by-hop, body: SSE
@@ -137,6 +139,11 @@ export function createUpstreamRouter(options: UpstreamRouterOptions): UpstreamRo
     agent(name) {
       const cached = cache.get(name);
       return cached === undefined ? undefined : { record: cached.record, instances: cached.instances.map((i) => i.info) };
+    },
+    agents() {
+      const out: AgentRoute[] = [];
+      for (const cached of cache.all()) out.push({ record: cached.record, instances: cached.instances.map((i) => i.info) });
+      return out;
     },
     forward: (input, reply) => forwarder.forward(input, reply),
     async card(agent, { gatewayBaseUrl, sign, version }) {

@@ -100,6 +100,10 @@ describe('the packed package installed with production dependencies only', { tim
     assert.deepEqual(new Set(urls.map(([role]) => role)), new Set(['registry', 'gateway', 'runtime', 'orchestrator']), up.output());
     for (const [role, url] of urls) await ready(url, role, up.output);
     const gateway = urls.find(([role]) => role === 'gateway')![1];
+    // The built web console ships in the package (files: dist/console) and the gateway serves it.
+    const consolePage = await fetch(`${gateway}/console/`);
+    assert.equal(consolePage.status, 200, await consolePage.clone().text());
+    assert.match(await consolePage.text(), /<script type="module" crossorigin src="\/console\/assets\/[^"]+\.js">/);
     const [, clientId, clientSecret] = /demo client: (\S+) \/ (\S+)/.exec(up.output())!;
     const token = (await cli(['token', '--gateway', gateway, '--client-id', clientId!, '--client-secret', clientSecret!], {})).trim();
     const body = await sendThroughGateway(gateway, token, 'lead-scorer', { parts: [{ data: { leadIds: ['lead-001'] } }] });

@@ -81,6 +81,7 @@ describe('the banner', () => {
     assert.match(text, /^agentmesh gateway listening on http:\/\/localhost:4200 /m);
     assert.match(text, /^agentmesh gateway listening on .*; metrics on http:\/\/127\.0\.0\.1:4290\/metrics\)$/m);
     assert.match(text, /^ {2}demo client: amc_1 \/ amcs_2 {2}\(tenant demo, 100000\.000 credits; kept in \.agentmesh\/demo-client\.json, mode 0600/m);
+    assert.match(text, /^ {2}web console: http:\/\/localhost:4200\/console\/ {2}\(sign in with the demo client for tenant demo, or with the admin token in \.agentmesh\/gateway-admin-token for every tenant\)$/m);
     assert.match(text, /^agentmesh is ready in 2\.3 s; state in \.agentmesh \(start over with --reset\)/m);
     assert.match(text, /orchestrator listening on \S+ {2}\(through the gateway: \S+\/agents\/orchestrator\)\n.*\n(?:.*\n)*Try: .* send .*\n.*agents search.*\n.*workflow run .*\n$/);
   });

@@ -99,6 +99,7 @@ export function renderUpBanner(b: UpBanner): string {
     `agentmesh registry listening on ${b.registryUrl}  (search: POST ${b.registryUrl}/search)`,
     `agentmesh gateway listening on ${b.gatewayUrl}  (agents: ${b.gatewayUrl}/agents/{name}, token: POST ${b.gatewayUrl}/oauth/token; metrics on ${b.gatewayMetricsUrl})`,
     `  demo client: ${b.demo.clientId} / ${b.demo.clientSecret}  (tenant ${b.demo.tenant}, ${b.demo.credits} credits; kept in ${b.demo.file}, mode 0600; the gateway stores only a hash)`,
+    `  web console: ${b.gatewayUrl}/console/  (sign in with the demo client for tenant ${b.demo.tenant}, or with the admin token in ${join(b.dataDir, 'gateway-admin-token')} for every tenant)`,
     `agentmesh orchestrator listening on ${b.orchestratorUrl}  (through the gateway: ${b.gatewayUrl}/agents/${b.orchestratorName})`,
     ...(b.workflowLines === '' ? [] : [b.workflowLines.replace(/\n$/, '')]),
     `agentmesh is ready in ${(b.readyMs / 1000).toFixed(1)} s; state in ${b.dataDir} (start over with --reset). From another terminal in this folder:`,

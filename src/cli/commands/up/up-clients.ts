@@ -7,7 +7,7 @@
  */
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GATEWAY_DELEGATE_SCOPE, type Gateway } from '../../../gateway/index.js';
+import { CONSOLE_SCOPE, GATEWAY_DELEGATE_SCOPE, type Gateway } from '../../../gateway/index.js';
 import type { TextSink } from '../../cli-io.js';
 
 /** An OAuth client's id and secret. */
@@ -24,7 +24,8 @@ export const DEMO_TENANT = 'demo';
  * map-reduce included (about 30,000 credits: 2 per lead to enrich, 1 to score).
  */
 export const DEMO_INITIAL_MILLI_CREDITS = 100_000_000;
-const DEMO_SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write', 'a2a:card:read'];
+// console:read: the printed demo client also signs in to the web console, as its tenant's admin (issue 20).
+const DEMO_SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write', 'a2a:card:read', CONSOLE_SCOPE];
 /** The mesh's own tenant: the orchestrator's client lives there and acts for the callers' tenants (gateway:delegate). */
 const MESH_TENANT = 'agentmesh';
 const ORCHESTRATOR_SCOPES = [GATEWAY_DELEGATE_SCOPE, 'a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:card:read'];

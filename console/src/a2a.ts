@@ -1,0 +1,87 @@
+/**
+ * The A2A calls of Try it, made as any client makes them: JSON-RPC to the
+ * gateway's `/agents/{name}` with the signed-in caller's credential
+ * (A2A v1.0 §9: SendStreamingMessage, CancelTask), streamed answers read as
+ * server-sent events.
+ */
+import { authHeaders, session } from './session.js';
+
+/** One frame the stream delivered, or a request the console sent (for the raw view). */
+export interface Exchange {
+  direction: 'sent' | 'received';
+  at: number;
+  body: unknown;
+}
+
+function headers(extra: Record<string, string>): Record<string, string> {
+  const current = session.get();
+  if (current === null) throw new Error('signed out');
+  return { 'content-type': 'application/json', 'a2a-version': '1.0', ...authHeaders(current.credential), ...extra };
+}
+
+let nextId = 1;
+
+/** A user message: text, or one data part (a skill's typed input). */
+export function userMessage(input: { text: string } | { data: unknown }, options: { skillId?: string; taskId?: string; contextId?: string }) {
+  return {
+    messageId: crypto.randomUUID(),
+    role: 'ROLE_USER',
+    parts: ['text' in input ? { text: input.text } : { data: input.data }],
+    ...(options.taskId !== undefined && { taskId: options.taskId }),
+    ...(options.contextId !== undefined && { contextId: options.contextId }),
+    ...(options.skillId !== undefined && { metadata: { skillId: options.skillId } }),
+  };
+}
+
+/**
+ * Sends `message` with SendStreamingMessage and calls `onEvent` for each
+ * frame until the stream ends or `signal` aborts it.
+ */
+export async function sendStreaming(agent: string, message: unknown, onEvent: (e: Exchange) => void, signal: AbortSignal): Promise<void> {
+  const request = { jsonrpc: '2.0', id: nextId++, method: 'SendStreamingMessage', params: { message } };
+  onEvent({ direction: 'sent', at: Date.now(), body: request });
+  const res = await fetch(`/agents/${encodeURIComponent(agent)}`, { method: 'POST', headers: headers({ accept: 'text/event-stream' }), body: JSON.stringify(request), signal });
+  if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream') || res.body === null) {
+    onEvent({ direction: 'received', at: Date.now(), body: await res.json().catch(() => ({ status: res.status })) });
+    return;
+  }
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value.replace(/\r\n?/g, '\n');
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const frame = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = frame
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).replace(/^ /, ''))
+        .join('\n');
+      if (data === '') continue;
+      try {
+        onEvent({ direction: 'received', at: Date.now(), body: JSON.parse(data) });
+      } catch {
+        onEvent({ direction: 'received', at: Date.now(), body: data });
+      }
+    }
+  }
+}
+
+/** CancelTask (A2A §9.4.5); its answer is returned as the exchange it was. */
+export async function cancelTask(agent: string, taskId: string, onEvent: (e: Exchange) => void): Promise<void> {
+  const request = { jsonrpc: '2.0', id: nextId++, method: 'CancelTask', params: { id: taskId } };
+  onEvent({ direction: 'sent', at: Date.now(), body: request });
+  const res = await fetch(`/agents/${encodeURIComponent(agent)}`, { method: 'POST', headers: headers({ accept: 'application/json' }), body: JSON.stringify(request) });
+  onEvent({ direction: 'received', at: Date.now(), body: await res.json().catch(() => ({ status: res.status })) });
+}
+
+/** One JSON-RPC call to an agent through the gateway; the `result`, or an Error with the A2A error's message. */
+export async function rpc<T>(agent: string, method: string, params: unknown): Promise<T> {
+  const res = await fetch(`/agents/${encodeURIComponent(agent)}`, { method: 'POST', headers: headers({ accept: 'application/json' }), body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }) });
+  const body = (await res.json().catch(() => undefined)) as { result?: T; error?: { message?: string } } | undefined;
+  if (body?.result !== undefined) return body.result;
+  throw new Error(body?.error?.message ?? `${method} on ${agent} answered ${res.status}`);
+}

@@ -1,0 +1,98 @@
+import { useEffect, useState } from 'preact/hooks';
+import { session, signOut } from './session.js';
+import { useSignal } from './signal.js';
+import { AgentDetailView, AgentsView } from './views/agents.js';
+import { AuditView } from './views/audit.js';
+import { ClientsView } from './views/clients.js';
+import { CreditsView } from './views/credits.js';
+import { OverviewView } from './views/overview.js';
+import { SignIn } from './views/sign-in.js';
+import { TaskDetailView, TasksView } from './views/tasks.js';
+import { TryItView } from './views/try-it.js';
+import { WorkflowsView } from './views/workflows.js';
+
+/** The hash route (`#/agents/echo` → ['agents', 'echo']): no server route per view, no history API. */
+function useRoute(): string[] {
+  const read = () =>
+    location.hash
+      .replace(/^#\/?/, '')
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          return s;
+        }
+      });
+  const [route, setRoute] = useState(read);
+  useEffect(() => {
+    const onChange = () => setRoute(read());
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
+}
+
+const VIEWS = [
+  { path: 'overview', title: 'Overview' },
+  { path: 'agents', title: 'Agents' },
+  { path: 'try', title: 'Try it' },
+  { path: 'tasks', title: 'Tasks' },
+  { path: 'workflows', title: 'Workflows' },
+  { path: 'credits', title: 'Credits' },
+  { path: 'audit', title: 'Audit' },
+  { path: 'clients', title: 'Clients' },
+] as const;
+
+export function App() {
+  const current = useSignal(session);
+  const route = useRoute();
+  const view = route[0] ?? 'overview';
+
+  useEffect(() => {
+    const title = VIEWS.find((v) => v.path === view)?.title;
+    document.title = current === null ? 'Sign in · agentmesh console' : `${title ?? 'Not found'} · agentmesh console`;
+  }, [view, current]);
+
+  if (current === null) return <SignIn />;
+  const { info } = current;
+  return (
+    <>
+      <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
+        Skip to content
+      </a>
+      <header class="top">
+        <span class="brand">agentmesh</span>
+        <nav aria-label="Views">
+          <ul>
+            {VIEWS.map((v) => (
+              <li key={v.path}>
+                <a href={`#/${v.path}`} aria-current={view === v.path ? 'page' : undefined}>
+                  {v.title}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <span class="who" data-testid="who">
+          {info.subject} · {info.platform ? 'platform admin (every tenant)' : `tenant ${info.tenant}`}
+        </span>
+        <button type="button" onClick={() => signOut('You signed out.')}>
+          Sign out
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {view === 'overview' && <OverviewView />}
+        {view === 'agents' && (route[1] === undefined ? <AgentsView /> : <AgentDetailView name={route[1]} />)}
+        {view === 'tasks' && (route[1] !== undefined && route[2] !== undefined ? <TaskDetailView agent={route[1]} id={route[2]} /> : <TasksView />)}
+        {view === 'workflows' && <WorkflowsView {...(route[1] !== undefined && { workflow: route[1] })} />}
+        {view === 'credits' && <CreditsView />}
+        {view === 'audit' && <AuditView />}
+        {view === 'clients' && <ClientsView />}
+        {view === 'try' && <TryItView {...(route[1] !== undefined && { agent: route[1] })} {...(route[2] !== undefined && { skill: route[2] })} />}
+        {!VIEWS.some((v) => v.path === view) && <h1>Not found</h1>}
+      </main>
+    </>
+  );
+}

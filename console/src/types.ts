@@ -1,0 +1,56 @@
+/** The console APIs' answers (src/gateway/console/console-routes.ts). */
+export interface SkillView {
+  id: string;
+  name: string;
+  description: string;
+  tags: string[];
+  examples: string[];
+  inputSchema?: JsonSchema;
+  pricing?: { creditsPerCall?: number; creditsPerItem?: number; itemsPath?: string };
+}
+
+export interface InstanceView {
+  id: string;
+  url: string;
+  inRotation: boolean;
+  kind: string;
+  probe: { state: string; lastProbeAt?: string; latencyMs?: number; consecutiveFailures: number; lastError?: string };
+  lastHeartbeatAt?: string;
+  breaker?: string;
+  outstanding: number;
+  requests: number;
+}
+
+export interface AgentView {
+  name: string;
+  description: string;
+  version: string;
+  health: string;
+  status: string;
+  department?: string;
+  tenants: string[];
+  signed: boolean;
+  skills: SkillView[];
+  instances: InstanceView[];
+  card?: unknown;
+  /** Per instance id: the registry's probe readings over the last hour, oldest first. */
+  healthHistory?: Record<string, Array<{ at: number; state: string; latencyMs: number | null; inRotation: boolean }>>;
+}
+
+/** The subset of JSON Schema the generated forms understand; anything else is edited as JSON. */
+export interface JsonSchema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  enum?: unknown[];
+  oneOf?: JsonSchema[];
+  anyOf?: JsonSchema[];
+  then?: JsonSchema;
+  else?: JsonSchema;
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+}

@@ -1,0 +1,373 @@
+import { useState } from 'preact/hooks';
+import { TimeChart } from '../chart.js';
+import { lineDiff } from '../line-diff.js';
+import { apiPost, session } from '../session.js';
+import { useSignal } from '../signal.js';
+import type { AgentView } from '../types.js';
+import { useData } from '../use-data.js';
+
+export function HealthBadge(props: { health: string }) {
+  return <span class={`badge health-${props.health}`}>{props.health}</span>;
+}
+
+export function AgentsView() {
+  const [q, setQ] = useState('');
+  const [query, setQuery] = useState('');
+  const { data, error, reload } = useData<{ agents: AgentView[]; ranked: boolean }>(`/v1/console/agents${query === '' ? '' : `?q=${encodeURIComponent(query)}`}`, 15_000);
+  const platform = useSignal(session)?.info.platform === true;
+  return (
+    <>
+      <h1>Agents</h1>
+      {platform && <RegisterByUrl onRegistered={reload} />}
+      <form
+        role="search"
+        class="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setQuery(q.trim());
+        }}
+      >
+        <label for="agent-search">Search the registry</label>
+        <input id="agent-search" type="search" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} placeholder="score leads similar to my best customers" />
+        <button type="submit">Search</button>
+      </form>
+      {error !== '' && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {data === undefined ? (
+        <p aria-busy="true">Loading…</p>
+      ) : (
+        <table data-testid="agents">
+          <caption>
+            {data.agents.length} agents{query !== '' && (data.ranked ? `, best match for “${query}” first` : ` matching “${query}”`)}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Agent</th>
+              <th scope="col">Health</th>
+              <th scope="col">Skills</th>
+              <th scope="col">Instances in rotation</th>
+              <th scope="col">Description</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.agents.map((a) => (
+              <tr key={a.name} data-agent={a.name}>
+                <th scope="row">
+                  <a href={`#/agents/${encodeURIComponent(a.name)}`}>{a.name}</a>
+                </th>
+                <td>
+                  <HealthBadge health={a.health} />
+                </td>
+                <td>{a.skills.map((s) => s.id).join(', ')}</td>
+                <td>
+                  {a.instances.filter((i) => i.inRotation).length} / {a.instances.length}
+                </td>
+                <td>{a.description}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+export function AgentDetailView(props: { name: string }) {
+  const { data, error } = useData<AgentView>(`/v1/console/agents/${encodeURIComponent(props.name)}`, 15_000);
+  const platform = useSignal(session)?.info.platform === true;
+  const [raw, setRaw] = useState(false);
+  if (error !== '')
+    return (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    );
+  if (data === undefined) return <p aria-busy="true">Loading…</p>;
+  return (
+    <>
+      <p>
+        <a href="#/agents">← Agents</a>
+      </p>
+      <h1>
+        {data.name} <HealthBadge health={data.health} />
+      </h1>
+      <p>{data.description}</p>
+      <dl class="facts">
+        <dt>Version</dt>
+        <dd>{data.version}</dd>
+        <dt>Status</dt>
+        <dd>{data.status}</dd>
+        {data.department !== undefined && (
+          <>
+            <dt>Department</dt>
+            <dd>{data.department}</dd>
+          </>
+        )}
+        <dt>Card signature</dt>
+        <dd>{data.signed ? 'verified' : 'unsigned'}</dd>
+        <dt>Tenants</dt>
+        <dd>{data.tenants.length === 0 ? 'every tenant' : data.tenants.join(', ')}</dd>
+      </dl>
+      <h2>Skills</h2>
+      {data.skills.map((s) => (
+        <section key={s.id} class="card" aria-labelledby={`skill-${s.id}`}>
+          <h3 id={`skill-${s.id}`}>
+            {s.name} <code>{s.id}</code>
+          </h3>
+          <p>{s.description}</p>
+          {s.pricing !== undefined && <p>Price: {s.pricing.creditsPerCall !== undefined ? `${s.pricing.creditsPerCall} credits per call` : `${s.pricing.creditsPerItem} credits per item of ${s.pricing.itemsPath}`}</p>}
+          {s.inputSchema !== undefined ? (
+            <details>
+              <summary>Input schema</summary>
+              <pre tabIndex={0}>{JSON.stringify(s.inputSchema, null, 2)}</pre>
+            </details>
+          ) : (
+            <p>Takes free text.</p>
+          )}
+          <a class="button" href={`#/try/${encodeURIComponent(data.name)}/${encodeURIComponent(s.id)}`}>
+            Try {s.id}
+          </a>
+        </section>
+      ))}
+      <h2>Instances</h2>
+      <table data-testid="instances">
+        <thead>
+          <tr>
+            <th scope="col">Instance</th>
+            <th scope="col">Probe</th>
+            <th scope="col">Latency</th>
+            <th scope="col">In rotation</th>
+            <th scope="col">Breaker</th>
+            <th scope="col">Requests (in flight)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.instances.map((i) => (
+            <tr key={i.id}>
+              <th scope="row">
+                {i.id}
+                <br />
+                <small>{i.url}</small>
+              </th>
+              <td>
+                <HealthBadge health={i.probe.state} />
+                {i.probe.lastError !== undefined && <small> {i.probe.lastError}</small>}
+              </td>
+              <td>{i.probe.latencyMs === undefined ? '–' : `${i.probe.latencyMs} ms`}</td>
+              <td>{i.inRotation ? 'yes' : 'no'}</td>
+              <td>{i.breaker ?? '–'}</td>
+              <td>
+                {i.requests} ({i.outstanding})
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <HealthHistoryChart history={data.healthHistory ?? {}} />
+      {platform && <ConfigVersions agent={data.name} />}
+      <button type="button" onClick={() => setRaw(!raw)} aria-expanded={raw}>
+        {raw ? 'Hide' : 'Show'} the agent card
+      </button>
+      {raw && <pre tabIndex={0}>{JSON.stringify(data.card, null, 2)}</pre>}
+    </>
+  );
+}
+
+/** Colours with at least 3:1 contrast on white, one per instance. */
+const STROKES = ['#1d4ed8', '#047857', '#b45309', '#7e22ce', '#b91c1c', '#0f766e'];
+
+/** Each instance's probe latency over the last hour, and how much of it the instance was in rotation. */
+function HealthHistoryChart(props: { history: NonNullable<AgentView['healthHistory']> }) {
+  const ids = Object.keys(props.history);
+  if (ids.length === 0) return null;
+  // One x axis for every instance: the union of the sample times (they are taken together).
+  const times = [...new Set(ids.flatMap((id) => props.history[id]!.map((p) => p.at)))].sort((a, b) => a - b);
+  const series = ids.map((id, i) => {
+    const byAt = new Map(props.history[id]!.map((p) => [p.at, p]));
+    return { label: id, stroke: STROKES[i % STROKES.length]!, values: times.map((t) => byAt.get(t)?.latencyMs ?? null) };
+  });
+  return (
+    <section aria-labelledby="health-h">
+      <h2 id="health-h">Health over the last hour</h2>
+      <ul data-testid="health-history">
+        {ids.map((id) => {
+          const points = props.history[id]!;
+          const inRotation = points.filter((p) => p.inRotation).length;
+          const down = points.filter((p) => p.state === 'down').length;
+          return (
+            <li key={id}>
+              <code>{id}</code>: in rotation in {inRotation} of {points.length} readings{down > 0 && `, down in ${down}`}
+            </li>
+          );
+        })}
+      </ul>
+      <TimeChart title="Probe latency per instance" unit="ms" times={times.map((t) => t / 1000)} series={series} />
+    </section>
+  );
+}
+
+/** Registers an agent by its card's URL (platform admins): the registry fetches and checks the card. */
+function RegisterByUrl(props: { onRegistered: () => void }) {
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const data = new FormData(form);
+    const name = String(data.get('name') ?? '').trim();
+    setBusy(true);
+    try {
+      const record = await apiPost<{ name: string }>('/v1/console/agents', { cardUrl: String(data.get('cardUrl') ?? '').trim(), ...(name !== '' && { name }) });
+      setMessage({ ok: true, text: `Registered ${record.name}.` });
+      form.reset();
+      // The gateway learns of it from the registry's watch stream: read the list again for a few seconds.
+      for (let i = 1; i <= 5; i++) setTimeout(props.onRegistered, i * 1000);
+    } catch (err) {
+      setMessage({ ok: false, text: (err as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <details class="card">
+      <summary>Register an agent by URL</summary>
+      <form class="row create" aria-label="Register an agent by URL" onSubmit={submit}>
+        <div class="field">
+          <label for="card-url">Card URL (or the agent's base URL)</label>
+          <input id="card-url" name="cardUrl" type="url" required placeholder="https://agents.example.com/agents/echo" />
+        </div>
+        <div class="field">
+          <label for="card-name">Name (optional: the card's otherwise)</label>
+          <input id="card-name" name="name" pattern="[a-z0-9][a-z0-9\-]{0,62}" />
+        </div>
+        <button type="submit" disabled={busy}>
+          Register
+        </button>
+      </form>
+      {message !== undefined && (
+        <p class={message.ok ? 'notice ok' : 'error'} role={message.ok ? 'status' : 'alert'} data-testid="register-result">
+          {message.text}
+        </p>
+      )}
+    </details>
+  );
+}
+
+interface ConfigVersion {
+  version: number;
+  config: Record<string, unknown>;
+  createdAt: string;
+  createdBy?: string;
+  comment?: string;
+  active: boolean;
+}
+
+/** The agent's config versions (platform admins): a diff of any two, and a rollback to an old one. */
+function ConfigVersions(props: { agent: string }) {
+  const { data, error, reload } = useData<{ versions: ConfigVersion[] }>(`/v1/console/agents/${encodeURIComponent(props.agent)}/configs`);
+  const [from, setFrom] = useState<number | undefined>(undefined);
+  const [to, setTo] = useState<number | undefined>(undefined);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+  const versions = data?.versions ?? [];
+  const newest = versions[0]?.version;
+  const right = versions.find((v) => v.version === (to ?? newest));
+  const left = versions.find((v) => v.version === (from ?? versions[1]?.version));
+  const rollback = async (version: number) => {
+    try {
+      const made = await apiPost<ConfigVersion>(`/v1/console/agents/${encodeURIComponent(props.agent)}/configs/rollback`, { version });
+      setMessage({ ok: true, text: `Rolled back: version ${made.version} has the content of version ${version}.` });
+      setFrom(undefined);
+      setTo(undefined);
+      reload();
+    } catch (err) {
+      setMessage({ ok: false, text: (err as Error).message });
+    }
+  };
+  return (
+    <section aria-labelledby="configs-h">
+      <h2 id="configs-h">Config versions</h2>
+      {error !== '' && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {data !== undefined && versions.length === 0 && <p>No config was put for this agent.</p>}
+      {message !== undefined && (
+        <p class={message.ok ? 'notice ok' : 'error'} role={message.ok ? 'status' : 'alert'} data-testid="config-result">
+          {message.text}
+        </p>
+      )}
+      {versions.length > 0 && (
+        <table data-testid="configs">
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Created</th>
+              <th scope="col">Comment</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {versions.map((v) => (
+              <tr key={v.version} data-version={v.version}>
+                <th scope="row">
+                  {v.version}
+                  {v.active && <span class="badge health-healthy"> active</span>}
+                </th>
+                <td>
+                  {new Date(v.createdAt).toLocaleString()}
+                  {v.createdBy !== undefined && <small> by {v.createdBy}</small>}
+                </td>
+                <td>{v.comment ?? '–'}</td>
+                <td>
+                  {!v.active && (
+                    <button type="button" aria-label={`Roll back to version ${v.version}`} onClick={() => void rollback(v.version)}>
+                      Roll back
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {left !== undefined && right !== undefined && (
+        <>
+          <div class="row">
+            <div class="field">
+              <label for="diff-from">Compare version</label>
+              <select id="diff-from" value={left.version} onChange={(e) => setFrom(Number((e.target as HTMLSelectElement).value))}>
+                {versions.map((v) => (
+                  <option key={v.version} value={v.version}>
+                    {v.version}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div class="field">
+              <label for="diff-to">with version</label>
+              <select id="diff-to" value={right.version} onChange={(e) => setTo(Number((e.target as HTMLSelectElement).value))}>
+                {versions.map((v) => (
+                  <option key={v.version} value={v.version}>
+                    {v.version}
+                  </option>
+                ))}
+              </select>
+            </div>
+          </div>
+          <pre class="diff" tabIndex={0} data-testid="config-diff" aria-label={`Changes from version ${left.version} to version ${right.version}`}>
+            {lineDiff(JSON.stringify(left.config, null, 2), JSON.stringify(right.config, null, 2)).map((l, i) => (
+              <span key={i} class={`diff-${l.kind}`}>
+                {l.kind === 'added' ? '+ ' : l.kind === 'removed' ? '- ' : '  '}
+                {l.text}
+              </span>
+            ))}
+          </pre>
+        </>
+      )}
+    </section>
+  );
+}

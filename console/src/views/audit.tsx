@@ -1,0 +1,187 @@
+/**
+ * The audit trail: the newest rows with filters, an NDJSON export, and (for
+ * a platform admin) a verify of the whole hash chain whose problems point at
+ * the rows they name. The gateway decides which rows a caller reads.
+ */
+import { useState } from 'preact/hooks';
+import { authHeaders, messageOf, session } from '../session.js';
+import { useSignal } from '../signal.js';
+import { useData } from '../use-data.js';
+
+interface AuditRow {
+  seq: number;
+  time: string;
+  eventType: string;
+  outcome: string;
+  tenant?: string;
+  actor: { kind: string; id?: string };
+  targetAgent?: string;
+  taskId?: string;
+  method?: string;
+  milliCredits?: number;
+  errorCode?: string;
+}
+interface VerifyResult {
+  ok: boolean;
+  checked: number;
+  problems: Array<{ seq: number; kind: string; detail: string }>;
+}
+
+export function AuditView() {
+  const current = useSignal(session);
+  const [filters, setFilters] = useState({ eventType: '', outcome: '', agent: '' });
+  const query = new URLSearchParams({ limit: '200', ...Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== '')) }).toString();
+  const { data, error } = useData<{ rows: AuditRow[] }>(`/v1/console/audit?${query}`, 10_000);
+  const [verify, setVerify] = useState<VerifyResult | undefined>(undefined);
+  const [verifyError, setVerifyError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const broken = new Map((verify?.problems ?? []).map((p) => [p.seq, p]));
+
+  const runVerify = async () => {
+    setBusy(true);
+    setVerifyError('');
+    try {
+      const res = await fetch('/v1/console/audit/verify', { method: 'POST', headers: { accept: 'application/json', ...authHeaders(current!.credential) } });
+      const body: unknown = await res.json().catch(() => undefined);
+      if (!res.ok) throw new Error(messageOf(body, `verify answered ${res.status}`));
+      setVerify(body as VerifyResult);
+    } catch (err) {
+      setVerifyError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const exportRows = async () => {
+    const res = await fetch(`/v1/console/audit/export?${query}`, { headers: authHeaders(current!.credential) });
+    if (!res.ok) {
+      setVerifyError(`export answered ${res.status}`);
+      return;
+    }
+    const url = URL.createObjectURL(await res.blob());
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = 'agentmesh-audit.ndjson';
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  };
+
+  const set = (key: keyof typeof filters) => (e: Event) => setFilters({ ...filters, [key]: (e.target as HTMLInputElement).value });
+
+  return (
+    <>
+      <h1>Audit</h1>
+      <form class="row filters" aria-label="Filter audit rows" onSubmit={(e) => e.preventDefault()}>
+        <div class="field">
+          <label for="audit-event">Event type</label>
+          <input id="audit-event" value={filters.eventType} onChange={set('eventType')} placeholder="a2a.call" />
+        </div>
+        <div class="field">
+          <label for="audit-outcome">Outcome</label>
+          <select id="audit-outcome" value={filters.outcome} onChange={set('outcome')}>
+            <option value="">any</option>
+            <option value="ok">ok</option>
+            <option value="denied">denied</option>
+            <option value="error">error</option>
+          </select>
+        </div>
+        <div class="field">
+          <label for="audit-agent">Agent</label>
+          <input id="audit-agent" value={filters.agent} onChange={set('agent')} />
+        </div>
+      </form>
+      <p class="actions">
+        <button type="button" onClick={() => void exportRows()}>
+          Export (NDJSON)
+        </button>{' '}
+        {current?.info.platform && (
+          <button type="button" onClick={() => void runVerify()} disabled={busy}>
+            {busy ? 'Verifying…' : 'Verify the chain'}
+          </button>
+        )}
+      </p>
+      {verifyError !== '' && (
+        <p class="error" role="alert">
+          {verifyError}
+        </p>
+      )}
+      {verify !== undefined && (
+        <div role="status" data-testid="verify" class={verify.ok ? 'notice ok' : 'error'}>
+          {verify.ok ? (
+            `The chain verifies: ${verify.checked} rows checked.`
+          ) : (
+            <>
+              The chain is broken ({verify.checked} rows checked):
+              <ul>
+                {verify.problems.map((p) => (
+                  <li key={`${p.seq}/${p.kind}`}>
+                    row {p.seq}: {p.kind}, {p.detail}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </div>
+      )}
+      {error !== '' && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {data === undefined ? (
+        <p aria-busy="true">Loading…</p>
+      ) : (
+        <table data-testid="audit">
+          <caption>The newest {data.rows.length} rows you may read, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Row</th>
+              <th scope="col">Time</th>
+              <th scope="col">Event</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Tenant</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Agent / task</th>
+              <th scope="col">Credits</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.rows.map((r) => (
+              <tr key={r.seq} data-seq={r.seq} class={broken.has(r.seq) ? 'broken' : undefined}>
+                <th scope="row">
+                  {r.seq}
+                  {broken.has(r.seq) && <span class="badge health-down"> {broken.get(r.seq)!.kind}</span>}
+                </th>
+                <td>{new Date(r.time).toLocaleString()}</td>
+                <td>
+                  {r.eventType}
+                  {r.method !== undefined && <small> {r.method}</small>}
+                </td>
+                <td>
+                  {r.outcome}
+                  {r.errorCode !== undefined && <small> {r.errorCode}</small>}
+                </td>
+                <td>{r.tenant ?? '–'}</td>
+                <td>
+                  {r.actor.kind}
+                  {r.actor.id !== undefined && <small> {r.actor.id}</small>}
+                </td>
+                <td>
+                  {r.targetAgent ?? '–'}
+                  {r.taskId !== undefined && (
+                    <>
+                      <br />
+                      <small>{r.taskId}</small>
+                    </>
+                  )}
+                </td>
+                <td>{r.milliCredits === undefined ? '–' : (r.milliCredits / 1000).toFixed(3)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+

@@ -1,0 +1,163 @@
+/**
+ * A tenant's credits: balance, usage by agent and skill, credits per day as a
+ * chart. Reads the gateway's credits API (`/v1/tenants/{tenant}/credits…`),
+ * which lets a tenant read its own tenant only and an admin any: a tenant
+ * admin's view is fixed to its tenant, a platform admin picks one.
+ */
+import { useState } from 'preact/hooks';
+import { TimeChart } from '../chart.js';
+import { apiPost, session } from '../session.js';
+import { useSignal } from '../signal.js';
+import { useData } from '../use-data.js';
+
+interface Balance {
+  tenant: string;
+  credits: string;
+  availableCredits: string;
+  reservedCredits: string;
+}
+interface Usage {
+  rows: Array<{ agent?: string; skill?: string; day?: string; milliCredits: number; calls: number; credits: string }>;
+  total: { credits: string; calls: number };
+}
+
+/** The last 30 UTC days, as the usage API's `from`. */
+function monthAgo(): string {
+  return new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function CreditsView() {
+  const current = useSignal(session);
+  const platform = current?.info.platform === true;
+  const [draft, setDraft] = useState('demo');
+  const [chosen, setChosen] = useState('demo');
+  const tenant = platform ? chosen : (current?.info.tenant ?? '');
+  return (
+    <>
+      <h1>Credits</h1>
+      {platform ? (
+        <form
+          class="search"
+          aria-label="Choose a tenant"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setChosen(draft.trim());
+          }}
+        >
+          <label for="credits-tenant">Tenant</label>
+          <input id="credits-tenant" value={draft} onInput={(e) => setDraft((e.target as HTMLInputElement).value)} />
+          <button type="submit">Show</button>
+        </form>
+      ) : (
+        <p>Tenant {tenant}.</p>
+      )}
+      {tenant !== '' && <TenantCredits tenant={tenant} key={tenant} />}
+    </>
+  );
+}
+
+function TenantCredits(props: { tenant: string }) {
+  const base = `/v1/tenants/${encodeURIComponent(props.tenant)}/credits`;
+  const from = monthAgo();
+  const balance = useData<Balance>(base, 10_000);
+  const byAgent = useData<Usage>(`${base}/usage?groupBy=agent,skill&from=${from}`, 10_000);
+  const byDay = useData<Usage>(`${base}/usage?groupBy=day&from=${from}`, 10_000);
+  const error = balance.error || byAgent.error || byDay.error;
+  const mayTopUp = useSignal(session)?.info.scopes.includes('credits:admin') === true;
+  const days = (byDay.data?.rows ?? []).filter((r) => r.day !== undefined).sort((a, b) => a.day!.localeCompare(b.day!));
+  return (
+    <>
+      {error !== '' && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {balance.data !== undefined && (
+        <ul class="tiles" data-testid="balance">
+          <li class="tile">
+            <span class="tile-number">{balance.data.availableCredits}</span>
+            <span class="tile-title">available</span>
+          </li>
+          <li class="tile">
+            <span class="tile-number">{balance.data.reservedCredits}</span>
+            <span class="tile-title">held by calls in flight</span>
+          </li>
+        </ul>
+      )}
+      {mayTopUp && <TopUp tenant={props.tenant} onDone={balance.reload} />}
+      <h2>Usage over the last 30 days</h2>
+      {days.length > 0 ? (
+        <TimeChart title="Credits charged per day (UTC)" unit="credits" span={30 * 86_400} times={days.map((d) => Date.parse(`${d.day}T12:00:00Z`) / 1000)} series={[{ label: 'credits', stroke: '#1d4ed8', values: days.map((d) => d.milliCredits / 1000) }]} />
+      ) : (
+        <p>No call was charged yet.</p>
+      )}
+      {byAgent.data !== undefined && (
+        <table data-testid="usage">
+          <caption>
+            {byAgent.data.total.credits} credits in {byAgent.data.total.calls} calls, by agent and skill
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Agent</th>
+              <th scope="col">Skill</th>
+              <th scope="col">Calls</th>
+              <th scope="col">Credits</th>
+            </tr>
+          </thead>
+          <tbody>
+            {byAgent.data.rows.map((r) => (
+              <tr key={`${r.agent}/${r.skill}`} data-agent={r.agent}>
+                <th scope="row">{r.agent}</th>
+                <td>{r.skill ?? '–'}</td>
+                <td>{r.calls}</td>
+                <td>{r.credits}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+/** Adds credits (scope credits:admin). The reference makes a retried top-up count once. */
+function TopUp(props: { tenant: string; onDone: () => void }) {
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const data = new FormData(form);
+    try {
+      const done = await apiPost<{ credits: string; replayed: boolean; balance: { availableCredits: string } }>(`/v1/tenants/${encodeURIComponent(props.tenant)}/credits/topups`, {
+        credits: String(data.get('credits') ?? ''),
+        reference: String(data.get('reference') ?? '').trim() || `console-${crypto.randomUUID()}`,
+      });
+      setMessage({ ok: true, text: `${done.replayed ? 'Already added' : 'Added'} ${done.credits} credits: ${done.balance.availableCredits} available.` });
+      form.reset();
+      props.onDone();
+    } catch (err) {
+      setMessage({ ok: false, text: (err as Error).message });
+    }
+  };
+  return (
+    <details class="card">
+      <summary>Top up</summary>
+      <form class="row create" aria-label={`Top up ${props.tenant}`} onSubmit={submit}>
+        <div class="field">
+          <label for="topup-credits">Credits</label>
+          <input id="topup-credits" name="credits" required inputMode="decimal" pattern="[0-9]+(\.[0-9]{1,3})?" />
+        </div>
+        <div class="field">
+          <label for="topup-reference">Reference (optional: makes a retry count once)</label>
+          <input id="topup-reference" name="reference" maxLength={200} />
+        </div>
+        <button type="submit">Add credits</button>
+      </form>
+      {message !== undefined && (
+        <p class={message.ok ? 'notice ok' : 'error'} role={message.ok ? 'status' : 'alert'} data-testid="topup-result">
+          {message.text}
+        </p>
+      )}
+    </details>
+  );
+}

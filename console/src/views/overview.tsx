@@ -1,0 +1,90 @@
+import { useMemo } from 'preact/hooks';
+import { TimeChart } from '../chart.js';
+import { derive, totals, type MetricsPoint } from '../metrics.js';
+import { useData } from '../use-data.js';
+
+interface Overview {
+  at: string;
+  tenant: string | null;
+  roles: Array<{ name: string; state: string; url?: string; agents?: string[] }>;
+  agents: { total: number; healthy: number; degraded: number; down: number; unknown: number };
+  metrics: MetricsPoint[];
+  credits?: { availableMilliCredits: number; reservedMilliCredits: number; spentTodayMilliCredits: number };
+}
+
+const credits = (milli: number) => (milli / 1000).toLocaleString('en', { maximumFractionDigits: 3 });
+
+export function OverviewView() {
+  const { data, error } = useData<Overview>('/v1/console/overview', 10_000);
+  const d = useMemo(() => (data ? derive(data.metrics) : undefined), [data]);
+  const sum = data ? totals(data.metrics) : undefined;
+  return (
+    <>
+      <h1>Overview</h1>
+      {error !== '' && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {data === undefined ? (
+        <p aria-busy="true">Loading…</p>
+      ) : (
+        <>
+          <section aria-labelledby="roles-h">
+            <h2 id="roles-h">Roles</h2>
+            <ul class="tiles" data-testid="roles">
+              {data.roles.map((r) => (
+                <li key={r.name} class={`tile state-${r.state}`}>
+                  <span class="tile-title">{r.name}</span>
+                  <span class="badge">{r.state}</span>
+                  {r.agents !== undefined && <span class="tile-detail">{r.agents.length} agents</span>}
+                </li>
+              ))}
+            </ul>
+          </section>
+          <section aria-labelledby="agents-h">
+            <h2 id="agents-h">Agents</h2>
+            <ul class="tiles" data-testid="agent-health">
+              {(['healthy', 'degraded', 'down', 'unknown'] as const).map((h) => (
+                <li key={h} class={`tile health-${h}`}>
+                  <span class="tile-number" data-health={h}>
+                    {data.agents[h]}
+                  </span>
+                  <span class="tile-title">{h}</span>
+                </li>
+              ))}
+            </ul>
+          </section>
+          <section aria-labelledby="traffic-h">
+            <h2 id="traffic-h">Traffic through the gateway (last hour)</h2>
+            <p>
+              {sum!.calls} calls since the gateway started, {sum!.errors} failed.
+              {data.credits !== undefined && ` Tenant ${data.tenant}: ${credits(data.credits.spentTodayMilliCredits)} credits spent today (UTC), ${credits(data.credits.availableMilliCredits)} available, ${credits(data.credits.reservedMilliCredits)} held.`}
+            </p>
+            <div class="charts">
+              <TimeChart
+                title="Requests and errors per second"
+                unit="req/s"
+                times={d!.times}
+                series={[
+                  { label: 'requests', stroke: '#1d4ed8', values: d!.requestsPerSecond },
+                  { label: 'errors', stroke: '#b91c1c', values: d!.errorsPerSecond },
+                ]}
+              />
+              <TimeChart
+                title="Latency percentiles"
+                unit="ms"
+                times={d!.times}
+                series={[
+                  { label: 'p50', stroke: '#047857', values: d!.p50 },
+                  { label: 'p95', stroke: '#b45309', values: d!.p95 },
+                  { label: 'p99', stroke: '#7e22ce', values: d!.p99 },
+                ]}
+              />
+            </div>
+          </section>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,260 @@
+/**
+ * The web console on the gateway's Fastify side (issue 20): the built pages
+ * at `/console/` (and `/` redirects there), and the read APIs they call under
+ * `/v1/console/…`, each behind a console credential (see console-access.ts).
+ * The A2A calls the console makes (Try it) go to `/agents/…` like any
+ * client's, with the signed-in caller's token: nothing here is on that path.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AuditLog } from '../../audit/index.js';
+import type { Logger } from '../../observability/index.js';
+import { Errors } from '../../protocol/index.js';
+import type { CreditLedger } from '../../tenancy/index.js';
+import { GATEWAY_ADMIN_SCOPE, type Identity } from '../identity/index.js';
+import type { AgentRoute, InstanceStats, UpstreamRouter } from '../routing/index.js';
+import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
+import { consoleAuditRoutes } from './console-audit-routes.js';
+import { loadConsoleFiles, type ConsoleFile } from './console-files.js';
+import { relayToRegistry } from './registry-relay.js';
+import type { HealthHistory } from './health-history.js';
+import type { MetricsHistory } from './metrics-history.js';
+
+/** What {@link consoleRoutes} needs. */
+export interface ConsoleRoutesOptions {
+  identity: Identity;
+  router: UpstreamRouter;
+  ledger: CreditLedger;
+  history: MetricsHistory;
+  /** Each instance's probe state and latency over the last hour. */
+  health: HealthHistory;
+  audit: AuditLog;
+  registryUrl: string;
+  registryToken: string | undefined;
+  /** The built console; undefined or missing: `/console/` says how to build it. */
+  consoleDir: string | undefined;
+  log: Logger;
+}
+
+/**
+ * The console page's policy: scripts, styles and connections to this origin
+ * only (no inline script or style element, no CDN), nothing may frame it.
+ */
+export const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const REGISTRY_TIMEOUT_MS = 3_000;
+
+type HealthCounts = Record<'healthy' | 'degraded' | 'down' | 'unknown', number>;
+
+/** The console's view of one agent. */
+function agentSummary(route: AgentRoute, stats: readonly InstanceStats[]) {
+  const { record, instances } = route;
+  const skills = (record.card.skills ?? []).map((skill) => {
+    const meta = record.metadata.skills !== undefined && Object.hasOwn(record.metadata.skills, skill.id) ? record.metadata.skills[skill.id] : undefined;
+    return { id: skill.id, name: skill.name, description: skill.description, tags: skill.tags ?? [], examples: skill.examples ?? [], inputSchema: meta?.inputSchema, pricing: meta?.pricing };
+  });
+  return {
+    name: record.name,
+    description: record.card.description,
+    version: record.card.version,
+    health: record.health,
+    status: record.status,
+    department: record.metadata.department,
+    tenants: record.metadata.tenants ?? [],
+    signed: record.signed,
+    skills,
+    instances: instances.map((i) => {
+      const seen = stats.find((s) => s.agent === record.name && s.instance === i.id);
+      return { id: i.id, url: i.url, inRotation: i.inRotation, kind: i.kind, probe: i.probe, lastHeartbeatAt: i.lastHeartbeatAt, breaker: seen?.breaker, outstanding: seen?.outstanding ?? 0, requests: seen?.requests ?? 0 };
+    }),
+  };
+}
+
+/** The registry's ranking of `text` (names, best first), or undefined when it cannot answer. */
+async function registrySearch(options: ConsoleRoutesOptions, text: string): Promise<string[] | undefined> {
+  try {
+    const res = await fetch(`${options.registryUrl.replace(/\/$/, '')}/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(options.registryToken !== undefined && { authorization: `Bearer ${options.registryToken}` }) },
+      body: JSON.stringify({ query: { text }, pageSize: 100 }),
+      signal: AbortSignal.timeout(REGISTRY_TIMEOUT_MS),
+    });
+    if (res.status !== 200) return undefined;
+    const body = (await res.json()) as { results?: Array<{ metadata?: { name?: unknown } }> };
+    return (body.results ?? []).map((r) => r.metadata?.name).filter((n): n is string => typeof n === 'string');
+  } catch {
+    return undefined;
+  }
+}
+
+async function registryReady(options: ConsoleRoutesOptions): Promise<'ready' | 'not_ready' | 'unreachable'> {
+  try {
+    const res = await fetch(`${options.registryUrl.replace(/\/$/, '')}/ready`, { signal: AbortSignal.timeout(REGISTRY_TIMEOUT_MS) });
+    await res.arrayBuffer();
+    return res.status === 200 ? 'ready' : 'not_ready';
+  } catch {
+    return 'unreachable';
+  }
+}
+
+function visibleAgents(router: UpstreamRouter, viewer: ConsoleViewer): AgentRoute[] {
+  return router
+    .agents()
+    .filter((a) => mayView(viewer, a.record.metadata.tenants))
+    .sort((a, b) => a.record.name.localeCompare(b.record.name));
+}
+
+function sendFile(reply: FastifyReply, file: ConsoleFile, ifNoneMatch: string | undefined): FastifyReply {
+  reply.header('etag', file.etag).header('cache-control', file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+  if (file.type.startsWith('text/html')) reply.header('content-security-policy', CONSOLE_CSP);
+  if (ifNoneMatch === file.etag) return reply.code(304).send();
+  return reply.type(file.type).send(file.body);
+}
+
+/** Registers the console's pages and APIs. */
+export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutesOptions): Promise<void> {
+  const { identity, router, ledger, history } = options;
+  let files: ReadonlyMap<string, ConsoleFile> | undefined;
+  const fileOf = (path: string): ConsoleFile | undefined => {
+    files ??= loadConsoleFiles(options.consoleDir);
+    return files.get(path);
+  };
+  const tags = ['console'];
+
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/', 302));
+  app.get('/console', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/', 301));
+  app.get<{ Params: { '*': string } }>('/console/*', { schema: { hide: true } }, async (request, reply) => {
+    const path = request.params['*'] === '' ? 'index.html' : request.params['*'];
+    const file = fileOf(path);
+    if (file !== undefined) return sendFile(reply, file, request.headers['if-none-match']);
+    if (path === 'index.html') {
+      return reply.code(404).type('text/plain; charset=utf-8').send('The console is not built: run `npm run build` in the agentmesh package (it writes dist/console).\n');
+    }
+    return reply.code(404).type('text/plain; charset=utf-8').send('Not found\n');
+  });
+
+  await app.register(async (scope) => {
+    scope.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('cache-control', 'no-store');
+      return payload;
+    });
+
+    await consoleAuditRoutes(scope, { identity, audit: options.audit });
+
+    scope.get('/v1/console/session', { schema: { tags, summary: 'Who the console is signed in as, and what it sees' } }, async (request) => {
+      const { principal, platform } = await consoleViewer(identity, request);
+      return { subject: principal.subject, kind: principal.kind, tenant: principal.tenant, scopes: principal.scopes, platform, ...(principal.expiresAt !== undefined && { expiresAt: principal.expiresAt }) };
+    });
+
+    scope.get('/v1/console/overview', { schema: { tags, summary: 'Roles, agent health and the last hour of call metrics' } }, async (request) => {
+      const viewer = await consoleViewer(identity, request);
+      const agents = visibleAgents(router, viewer);
+      const health: HealthCounts = { healthy: 0, degraded: 0, down: 0, unknown: 0 };
+      for (const a of agents) health[Object.hasOwn(health, a.record.health) ? (a.record.health as keyof HealthCounts) : 'unknown'] += 1;
+      // The hosts of the agents (runtimes, the orchestrator): up when one of their instances takes traffic.
+      const hosts = new Map<string, { agents: string[]; up: boolean }>();
+      for (const a of agents) {
+        for (const i of a.instances) {
+          let origin: string;
+          try {
+            origin = new URL(i.url).origin;
+          } catch {
+            continue;
+          }
+          const host = hosts.get(origin) ?? { agents: [], up: false };
+          if (!host.agents.includes(a.record.name)) host.agents.push(a.record.name);
+          host.up ||= i.inRotation;
+          hosts.set(origin, host);
+        }
+      }
+      const gatewayReady = await app.inject({ method: 'GET', url: '/ready' });
+      const roles = [
+        { name: 'gateway', state: gatewayReady.statusCode === 200 ? 'ready' : 'not_ready', detail: (gatewayReady.json() as { checks?: unknown }).checks },
+        { name: 'registry', state: await registryReady(options), ...(viewer.platform && { url: options.registryUrl }) },
+        // A tenant admin is not told where the hosts run: they are numbered.
+        ...[...hosts].map(([origin, h], i) => ({ name: viewer.platform ? `agents at ${origin}` : `agent host ${i + 1}`, state: h.up ? 'ready' : 'down', agents: h.agents })),
+      ];
+      const tenant = viewer.principal.tenant;
+      const today = new Date().toISOString().slice(0, 10);
+      // A tenant admin's balance and what its calls were charged today (UTC); a platform admin reads them per tenant in Credits.
+      const [balance, spent] = viewer.platform ? [undefined, undefined] : await Promise.all([ledger.balance(tenant).catch(() => undefined), ledger.usage({ tenant, from: today, to: today, groupBy: [] }).catch(() => undefined)]);
+      const credits = balance === undefined ? undefined : { ...balance, spentTodayMilliCredits: (spent ?? []).reduce((sum, r) => sum + r.milliCredits, 0) };
+      return { at: new Date().toISOString(), tenant: viewer.platform ? null : viewer.principal.tenant, roles, agents: { total: agents.length, ...health }, metrics: await history.points(), ...(credits !== undefined && { credits }) };
+    });
+
+    scope.get<{ Querystring: { q?: string } }>(
+      '/v1/console/agents',
+      { schema: { tags, summary: 'The agents this caller may see, searched with the registry when q is given', querystring: { type: 'object', additionalProperties: false, properties: { q: { type: 'string', maxLength: 500 } } } } },
+      async (request) => {
+        const viewer = await consoleViewer(identity, request);
+        let agents = visibleAgents(router, viewer);
+        const q = request.query.q?.trim() ?? '';
+        let ranked = false;
+        if (q !== '') {
+          const names = await registrySearch(options, q);
+          if (names !== undefined) {
+            const byName = new Map(agents.map((a) => [a.record.name, a]));
+            agents = names.map((n) => byName.get(n)).filter((a): a is AgentRoute => a !== undefined);
+            ranked = true;
+          } else {
+            const needle = q.toLowerCase();
+            agents = agents.filter((a) => `${a.record.name} ${a.record.card.description}`.toLowerCase().includes(needle));
+          }
+        }
+        const stats = router.stats();
+        return { agents: agents.map((a) => agentSummary(a, stats)), ranked };
+      },
+    );
+
+    scope.post<{ Body: { cardUrl: string; name?: string } }>(
+      '/v1/console/agents',
+      {
+        schema: {
+          tags,
+          summary: "Register an agent by its card's URL (gateway:admin): the registry fetches the card",
+          body: { type: 'object', additionalProperties: false, required: ['cardUrl'], properties: { cardUrl: { type: 'string', minLength: 1, maxLength: 2048 }, name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } } },
+        },
+      },
+      async (request, reply) => {
+        const viewer = await consoleViewer(identity, request);
+        if (!viewer.platform) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
+        // The registry checks the URL against its SSRF guard and the card against the A2A schema.
+        const answer = await relayToRegistry(options, 'POST', '/v1/agents', request.body);
+        options.log.info({ cardUrl: request.body.cardUrl, status: answer.status, by: viewer.principal.subject }, 'agent registration relayed to the registry');
+        return reply.code(answer.status).type(answer.contentType).send(answer.body);
+      },
+    );
+
+    const agentParams = { type: 'object', properties: { name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } } } as const;
+
+    scope.get<{ Params: { name: string } }>('/v1/console/agents/:name/configs', { schema: { tags, summary: "An agent's config versions, newest first (gateway:admin)", params: agentParams } }, async (request, reply) => {
+      const viewer = await consoleViewer(identity, request);
+      if (!viewer.platform) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
+      const answer = await relayToRegistry(options, 'GET', `/v1/agents/${request.params.name}/config/versions`);
+      return reply.code(answer.status).type(answer.contentType).send(answer.body);
+    });
+
+    scope.post<{ Params: { name: string }; Body: { version: number } }>(
+      '/v1/console/agents/:name/configs/rollback',
+      { schema: { tags, summary: 'Roll an agent back to a config version: a new version with its content (gateway:admin)', params: agentParams, body: { type: 'object', additionalProperties: false, required: ['version'], properties: { version: { type: 'integer', minimum: 1 } } } } },
+      async (request, reply) => {
+        const viewer = await consoleViewer(identity, request);
+        if (!viewer.platform) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
+        const answer = await relayToRegistry(options, 'POST', `/v1/agents/${request.params.name}/config/rollback`, request.body);
+        options.log.info({ agent: request.params.name, version: request.body.version, status: answer.status, by: viewer.principal.subject }, 'config rollback relayed to the registry');
+        return reply.code(answer.status).type(answer.contentType).send(answer.body);
+      },
+    );
+
+    scope.get<{ Params: { name: string } }>(
+      '/v1/console/agents/:name',
+      { schema: { tags, summary: 'One agent: card, skills and their input schemas, instances and health', params: { type: 'object', properties: { name: { type: 'string', maxLength: 200 } } } } },
+      async (request) => {
+        const viewer = await consoleViewer(identity, request);
+        const route = router.agent(request.params.name);
+        // An agent this caller may not see is not found, as one that does not exist.
+        if (route === undefined || !mayView(viewer, route.record.metadata.tenants)) throw Errors.agentNotRegistered({ agent: request.params.name });
+        return { ...agentSummary(route, router.stats()), card: route.record.card, healthHistory: options.health.of(route.record.name, route.instances) };
+      },
+    );
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * Debian's Chromium driven by playwright-core (issue 20): headless, a fresh
+ * profile, nothing fetched from the network but the page under test. `.ci/run`
+ * installs the `chromium` package when it is missing; without it these tests
+ * fail (never skip).
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Where Debian installs Chromium; CHROMIUM_PATH overrides it for other systems. */
+export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+/** Starts headless Chromium (playwright gives each launch a fresh temporary profile). */
+export async function launchChromium(): Promise<Browser> {
+  assert.ok(existsSync(CHROMIUM), `Chromium is not at ${CHROMIUM}: install it (apt-get install chromium), as .ci/run does`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** One axe-core violation, as the test reports it. */
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/**
+ * Runs axe-core (WCAG 2.x A and AA rules) on the page and returns the
+ * serious and critical violations. The script is evaluated through the
+ * DevTools protocol, which the page's CSP does not govern, so the page keeps
+ * its production policy while it is checked.
+ */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ passes: unknown[]; violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const result = await axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
+    // A run that checked nothing (an empty page) would pass vacuously.
+    if (result.passes.length === 0) throw new Error('axe-core checked no rule on this page');
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** With UPDATE_SCREENSHOTS=1, saves the page as docs/console/<name>.png (the pictures of docs/console.md). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env['UPDATE_SCREENSHOTS'] !== '1') return;
+  const dir = join(import.meta.dirname, '..', '..', '..', 'docs', 'console');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}

@@ -30,6 +30,8 @@ export interface AgentView {
   department?: string;
   tenants: string[];
   signed: boolean;
+  /** Set for an agent the gateway bridges from another protocol (`acp`). */
+  bridged?: string;
   skills: SkillView[];
   instances: InstanceView[];
   card?: unknown;

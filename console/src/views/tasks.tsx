@@ -41,7 +41,8 @@ export function TasksView() {
   useEffect(() => {
     if (agents.data === undefined) return;
     let live = true;
-    const names = agents.data.agents.map((a) => a.name).filter((n) => agent === '' || n === agent);
+    // Bridged ACP agents cannot list their runs (ACP has no such call): their tasks are found by id, not listed.
+    const names = agents.data.agents.filter((a) => a.bridged === undefined).map((a) => a.name).filter((n) => agent === '' || n === agent);
     const since = sinceMinutes === '' ? undefined : new Date(Date.now() - Number(sinceMinutes) * 60_000).toISOString();
     const params = { pageSize: 25, historyLength: 0, ...(state !== '' && { status: state }), ...(contextId.trim() !== '' && { contextId: contextId.trim() }), ...(since !== undefined && { statusTimestampAfter: since }) };
     void Promise.allSettled(names.map((n) => rpc<{ tasks?: Task[] }>(n, 'ListTasks', params).then((r) => (r.tasks ?? []).map((t) => ({ ...t, agent: n }))))).then((results) => {

@@ -61,6 +61,8 @@ function agentSummary(route: AgentRoute, stats: readonly InstanceStats[]) {
     department: record.metadata.department,
     tenants: record.metadata.tenants ?? [],
     signed: record.signed,
+    // A bridged agent speaks another protocol (ACP): the console skips what the bridge cannot do (ListTasks).
+    ...(record.bridge !== undefined && { bridged: record.bridge.protocol }),
     skills,
     instances: instances.map((i) => {
       const seen = stats.find((s) => s.agent === record.name && s.instance === i.id);

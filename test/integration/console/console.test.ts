@@ -197,7 +197,8 @@ describe('the web console against agentmesh up, in Chromium', () => {
   });
 
   test('the registry search ranks the lead scorer first, and its card shows the skill, input schema and instance', async () => {
-    await page.getByLabel('Search the registry', { exact: true }).fill('score leads similar to my best customers');
+    // Lookalike requests ("similar to my best customers") are audience-architect's since issue 21; this one is the scorer's.
+    await page.getByLabel('Search the registry', { exact: true }).fill('qualify and score my leads');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByText('best match for').waitFor();
     assert.equal(await page.locator('[data-testid="agents"] tbody tr').first().getAttribute('data-agent'), 'lead-scorer');

@@ -6,9 +6,9 @@ import { parseArgs } from 'node:util';
 import type { TargetId } from './target-process.js';
 
 /** The parts of a run that `--only` can select. */
-export type Part = 'sendmessage' | 'streaming' | 'grpc' | 'memory' | 'registry' | 'gateway' | 'inprocess' | 'orchestrator' | 'store' | 'cli' | 'scale';
+export type Part = 'sendmessage' | 'streaming' | 'grpc' | 'memory' | 'registry' | 'gateway' | 'inprocess' | 'acp' | 'orchestrator' | 'store' | 'cli' | 'scale';
 
-const PARTS: readonly Part[] = ['sendmessage', 'streaming', 'grpc', 'memory', 'registry', 'gateway', 'inprocess', 'orchestrator', 'store', 'cli', 'scale'];
+const PARTS: readonly Part[] = ['sendmessage', 'streaming', 'grpc', 'memory', 'registry', 'gateway', 'inprocess', 'acp', 'orchestrator', 'store', 'cli', 'scale'];
 const TARGET_IDS: readonly TargetId[] = ['a', 'b', 'c'];
 const MAX_ORCHESTRATOR_INSTANCES = 16;
 const MAX_ROUNDS = 9;
@@ -53,7 +53,7 @@ export interface BenchOptions {
 /** Usage text printed by `--help`. */
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --only <parts>         comma list of sendmessage, streaming, grpc, memory, registry, gateway, inprocess, orchestrator, store, cli, scale (default: all);
+  --only <parts>         comma list of sendmessage, streaming, grpc, memory, registry, gateway, inprocess, acp, orchestrator, store, cli, scale (default: all);
                          grpc is SendMessage over gRPC, sdk (b) and agentmesh (c) only; scale is SendMessage and streaming
                          on PostgreSQL + Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL; skipped when not reachable)
   --targets <ids>        comma list of a (bare node:http), b (@a2a-js/sdk), c (agentmesh) (default: a,b,c)

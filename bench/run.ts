@@ -20,6 +20,7 @@ import type { Log, MemoryReport, ScenarioReport } from './report.js';
 import { runScenario } from './scenario-run.js';
 import { formatRegistryBench, runRegistryBench, type RegistryBenchReport } from './registry/registry-bench.js';
 import { formatGatewayBench, gatewayBenchFailed, runGatewayBench, type GatewayBenchReport } from './gateway/gateway-bench.js';
+import { formatAcpBridgeBench, runAcpBridgeBench, type AcpBridgeBenchReport } from './gateway/acp-bridge-bench.js';
 import { formatInProcessBench, inProcessBenchFailed, runInProcessBench, type InProcessBenchReport } from './gateway/in-process-bench.js';
 import { runOrchestratorBench } from './orchestrator/orchestrator-bench.js';
 import { formatOrchestratorBench, orchestratorBenchFailed, type OrchestratorBenchReport } from './orchestrator/orchestrator-report.js';
@@ -65,6 +66,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   let registry: RegistryBenchReport | undefined;
   let gateway: GatewayBenchReport | undefined;
   let inprocess: InProcessBenchReport | undefined;
+  let acp: AcpBridgeBenchReport | undefined;
   let orchestrator: OrchestratorBenchReport | undefined;
   let store: StoreBenchReport | undefined;
   let cli: CliBenchReport | undefined;
@@ -75,6 +77,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
       else if (part === 'registry') registry = await runRegistryBench({ agents: options.registryAgents, durationS: options.durationS, log });
       else if (part === 'gateway') gateway = await runGatewayBench({ durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, rounds: options.rounds, log });
       else if (part === 'inprocess') inprocess = await runInProcessBench({ durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, rounds: options.rounds, log });
+      else if (part === 'acp') acp = await runAcpBridgeBench({ rounds: options.rounds, log });
       else if (part === 'orchestrator') orchestrator = await runOrchestratorBench({ instances: options.orchestratorInstances, log });
       else if (part === 'store') store = await runStoreBench({ tasks: options.storeTasks, dataRoot, log });
       else if (part === 'cli') cli = await runCliBench({ runs: 15, log });
@@ -103,6 +106,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   if (registry) log(`${formatRegistryBench(registry).join('\n')}\n`);
   if (gateway) log(`${formatGatewayBench(gateway).join('\n')}\n`);
   if (inprocess) log(`${formatInProcessBench(inprocess).join('\n')}\n`);
+  if (acp) log(`${formatAcpBridgeBench(acp).join('\n')}\n`);
   if (orchestrator) log(`${formatOrchestratorBench(orchestrator).join('\n')}\n`);
   if (store) log(`${formatStoreBench(store).join('\n')}\n`);
   if (cli) log(`${formatCliBench(cli).join('\n')}\n`);
@@ -129,6 +133,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
         registry: registry ?? null,
         gateway: gateway ?? null,
         inprocess: inprocess ?? null,
+        acp: acp ?? null,
         orchestrator: orchestrator ?? null,
         store: store ?? null,
         cli: cli ?? null,

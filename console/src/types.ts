@@ -11,7 +11,8 @@ export interface SkillView {
 
 export interface InstanceView {
   id: string;
-  url: string;
+  /** Shown to a platform admin only: a tenant admin is not told where instances run. */
+  url?: string;
   inRotation: boolean;
   kind: string;
   probe: { state: string; lastProbeAt?: string; latencyMs?: number; consecutiveFailures: number; lastError?: string };

@@ -150,7 +150,7 @@ export function AgentDetailView(props: { name: string }) {
               <th scope="row">
                 {i.id}
                 <br />
-                <small>{i.url}</small>
+                {i.url !== undefined && <small>{i.url}</small>}
               </th>
               <td>
                 <HealthBadge health={i.probe.state} />

@@ -55,11 +55,19 @@ export function OverviewView() {
               ))}
             </ul>
           </section>
+          {data.credits !== undefined && (
+            <section aria-labelledby="credits-h">
+              <h2 id="credits-h">Credits</h2>
+              <p>{`Tenant ${data.tenant}: ${credits(data.credits.spentTodayMilliCredits)} credits spent today (UTC), ${credits(data.credits.availableMilliCredits)} available, ${credits(data.credits.reservedMilliCredits)} held.`}</p>
+            </section>
+          )}
+          {data.tenant !== null ? (
+            <p>The gateway's traffic charts count every tenant's calls: platform admins see them. Your tenant's calls are in Tasks, Credits and Audit.</p>
+          ) : (
           <section aria-labelledby="traffic-h">
             <h2 id="traffic-h">Traffic through the gateway (last hour)</h2>
             <p>
               {sum!.calls} calls since the gateway started, {sum!.errors} failed.
-              {data.credits !== undefined && ` Tenant ${data.tenant}: ${credits(data.credits.spentTodayMilliCredits)} credits spent today (UTC), ${credits(data.credits.availableMilliCredits)} available, ${credits(data.credits.reservedMilliCredits)} held.`}
             </p>
             <div class="charts">
               <TimeChart
@@ -83,6 +91,7 @@ export function OverviewView() {
               />
             </div>
           </section>
+          )}
         </>
       )}
     </>

@@ -6,7 +6,7 @@
  * itself is revalidated.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,10 +54,13 @@ export function loadConsoleFiles(dir: string | undefined): ReadonlyMap<string, C
   const walk = (at: string): void => {
     for (const name of readdirSync(at)) {
       const path = join(at, name);
-      if (statSync(path).isDirectory()) {
+      // lstat: a symlink is skipped, never followed (out of the folder, or round in a loop).
+      const stats = lstatSync(path);
+      if (stats.isDirectory()) {
         walk(path);
         continue;
       }
+      if (!stats.isFile()) continue;
       const type = TYPES.get(extname(name));
       if (type === undefined) continue;
       const body = readFileSync(path);

@@ -46,7 +46,12 @@ const REGISTRY_TIMEOUT_MS = 3_000;
 type HealthCounts = Record<'healthy' | 'degraded' | 'down' | 'unknown', number>;
 
 /** The console's view of one agent. */
-function agentSummary(route: AgentRoute, stats: readonly InstanceStats[]) {
+/**
+ * What the console shows of an agent. A tenant admin is not told where its
+ * instances run (their URLs), nor which other tenants an agent is shared
+ * with, as the overview numbers the hosts instead of naming them.
+ */
+function agentSummary(route: AgentRoute, stats: readonly InstanceStats[], platform: boolean, tenant: string) {
   const { record, instances } = route;
   const skills = (record.card.skills ?? []).map((skill) => {
     const meta = record.metadata.skills !== undefined && Object.hasOwn(record.metadata.skills, skill.id) ? record.metadata.skills[skill.id] : undefined;
@@ -59,14 +64,14 @@ function agentSummary(route: AgentRoute, stats: readonly InstanceStats[]) {
     health: record.health,
     status: record.status,
     department: record.metadata.department,
-    tenants: record.metadata.tenants ?? [],
+    tenants: platform ? (record.metadata.tenants ?? []) : (record.metadata.tenants ?? []).filter((t) => t === tenant),
     signed: record.signed,
     // A bridged agent speaks another protocol (ACP): the console skips what the bridge cannot do (ListTasks).
     ...(record.bridge !== undefined && { bridged: record.bridge.protocol }),
     skills,
     instances: instances.map((i) => {
       const seen = stats.find((s) => s.agent === record.name && s.instance === i.id);
-      return { id: i.id, url: i.url, inRotation: i.inRotation, kind: i.kind, probe: i.probe, lastHeartbeatAt: i.lastHeartbeatAt, breaker: seen?.breaker, outstanding: seen?.outstanding ?? 0, requests: seen?.requests ?? 0 };
+      return { id: i.id, ...(platform && { url: i.url }), inRotation: i.inRotation, kind: i.kind, probe: i.probe, lastHeartbeatAt: i.lastHeartbeatAt, breaker: seen?.breaker, outstanding: seen?.outstanding ?? 0, requests: seen?.requests ?? 0 };
     }),
   };
 }
@@ -117,7 +122,8 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
   const { identity, router, ledger, history } = options;
   let files: ReadonlyMap<string, ConsoleFile> | undefined;
   const fileOf = (path: string): ConsoleFile | undefined => {
-    files ??= loadConsoleFiles(options.consoleDir);
+    // A folder not built yet (the gateway started before `npm run build` finished) is looked for again.
+    if (files === undefined || files.size === 0) files = loadConsoleFiles(options.consoleDir);
     return files.get(path);
   };
   const tags = ['console'];
@@ -175,12 +181,13 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
         // A tenant admin is not told where the hosts run: they are numbered.
         ...[...hosts].map(([origin, h], i) => ({ name: viewer.platform ? `agents at ${origin}` : `agent host ${i + 1}`, state: h.up ? 'ready' : 'down', agents: h.agents })),
       ];
+      // The traffic history counts every tenant's calls: a platform admin's view only (tenants see their credits instead).
       const tenant = viewer.principal.tenant;
       const today = new Date().toISOString().slice(0, 10);
       // A tenant admin's balance and what its calls were charged today (UTC); a platform admin reads them per tenant in Credits.
       const [balance, spent] = viewer.platform ? [undefined, undefined] : await Promise.all([ledger.balance(tenant).catch(() => undefined), ledger.usage({ tenant, from: today, to: today, groupBy: [] }).catch(() => undefined)]);
       const credits = balance === undefined ? undefined : { ...balance, spentTodayMilliCredits: (spent ?? []).reduce((sum, r) => sum + r.milliCredits, 0) };
-      return { at: new Date().toISOString(), tenant: viewer.platform ? null : viewer.principal.tenant, roles, agents: { total: agents.length, ...health }, metrics: await history.points(), ...(credits !== undefined && { credits }) };
+      return { at: new Date().toISOString(), tenant: viewer.platform ? null : viewer.principal.tenant, roles, agents: { total: agents.length, ...health }, metrics: viewer.platform ? await history.points() : [], ...(credits !== undefined && { credits }) };
     });
 
     scope.get<{ Querystring: { q?: string } }>(
@@ -203,7 +210,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
           }
         }
         const stats = router.stats();
-        return { agents: agents.map((a) => agentSummary(a, stats)), ranked };
+        return { agents: agents.map((a) => agentSummary(a, stats, viewer.platform, viewer.principal.tenant)), ranked };
       },
     );
 
@@ -255,7 +262,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
         const route = router.agent(request.params.name);
         // An agent this caller may not see is not found, as one that does not exist.
         if (route === undefined || !mayView(viewer, route.record.metadata.tenants)) throw Errors.agentNotRegistered({ agent: request.params.name });
-        return { ...agentSummary(route, router.stats()), card: route.record.card, healthHistory: options.health.of(route.record.name, route.instances) };
+        return { ...agentSummary(route, router.stats(), viewer.platform, viewer.principal.tenant), card: route.record.card, healthHistory: options.health.of(route.record.name, route.instances) };
       },
     );
   });

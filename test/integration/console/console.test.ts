@@ -16,6 +16,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ROOT, startMesh, stopMesh, type Mesh } from '../e2e/mesh-process.js';
 import { launchChromium, screenshot, seriousViolations } from './browser.js';
+import { until } from '../../helpers/until.js';
 
 /** The example agents `up` hosts (agents/index.ts), the orchestrator aside. */
 const EXAMPLE_AGENTS = ['analytics', 'audience-architect', 'campaign-orchestrator', 'data-engineer', 'echo', 'finance', 'hr', 'lead-scorer', 'legal', 'sales', 'support', 'workflow-automation'];
@@ -127,6 +128,9 @@ describe('the web console against agentmesh up, in Chromium', () => {
     assert.equal(overview.tenant, 'demo');
     assert.equal(overview.credits.tenant, 'demo', 'a tenant admin sees its own balance');
     assert.ok(overview.roles.every((r: { url?: string }) => r.url === undefined), 'a tenant admin is not told where the roles run');
+    assert.deepEqual(overview.metrics, [], "a tenant admin gets no mesh-wide traffic: it counts every tenant's calls");
+    const agents: any = await (await fetch(`${mesh.gatewayUrl}/v1/console/agents`, { headers: { authorization: `Bearer ${demoToken}` } })).json();
+    assert.ok(agents.agents.length > 0 && agents.agents.every((a: any) => a.instances.every((i: { url?: string }) => i.url === undefined)), 'nor where the instances run');
     const platform: any = await (await fetch(`${mesh.gatewayUrl}/v1/console/session`, { headers: { authorization: `Bearer ${adminToken}` } })).json();
     assert.equal(platform.platform, true);
     const hidden = await fetch(`${mesh.gatewayUrl}/v1/console/agents/constructor`, { headers: { authorization: `Bearer ${demoToken}` } });
@@ -166,18 +170,18 @@ describe('the web console against agentmesh up, in Chromium', () => {
     const roles = await page.getByTestId('roles').innerText();
     assert.match(roles, /gateway\s+ready/);
     assert.match(roles, /registry\s+ready/);
-    await page.locator('figure.chart canvas').first().waitFor();
+    await page.getByText(/Tenant demo: [\d,.]+ credits spent today/).waitFor();
     await assertAccessible('overview');
   });
 
   test('the overview renders within a second of opening it', async (t) => {
-    // Away and back: the overview mounts afresh, reads /v1/console/overview and draws its tiles and both charts.
+    // Away and back: the overview mounts afresh, reads /v1/console/overview and draws its tiles and the tenant's credits.
     await page.getByRole('link', { name: 'Try it' }).click();
     await page.getByLabel('Agent', { exact: true }).waitFor();
     const started = Date.now();
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByTestId('roles').waitFor();
-    await page.locator('figure.chart canvas').nth(1).waitFor();
+    await page.getByText(/Tenant demo: [\d,.]+ credits spent today/).waitFor();
     const elapsedMs = Date.now() - started;
     t.diagnostic(`overview rendered in ${elapsedMs} ms`);
     assert.ok(elapsedMs <= 1000, `the overview took ${elapsedMs} ms (issue 20: at most 1 s on localhost)`);
@@ -206,7 +210,9 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByRole('heading', { name: /Score leads/ }).waitFor();
     await page.getByText('Input schema').click();
     assert.match(await page.locator('pre').first().innerText(), /"leadIds"/);
-    assert.match(await page.getByTestId('instances').innerText(), /lead-scorer/);
+    const instances = await page.getByTestId('instances').innerText();
+    assert.match(instances, /[0-9a-f]{8}-[0-9a-f]{4}-/, "the instance is listed by its id");
+    assert.doesNotMatch(instances, /https?:\/\//, "a tenant admin is not shown where the instances run");
     assert.match(await page.getByTestId('health-history').innerText(), /in rotation in [1-9]\d* of [1-9]\d* readings/);
     await page.locator('#health-h ~ figure canvas').waitFor();
     await assertAccessible('agent card');
@@ -302,15 +308,14 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await screenshot(page, 'credits');
   });
 
-  test('the overview counts the calls the console made', async () => {
+  test("the overview shows a tenant admin its credits, and no mesh-wide traffic (it counts every tenant's calls)", async () => {
     await page.getByRole('link', { name: 'Overview' }).click();
-    // Calls so far: score-leads, the finance messages and the answer, the cancels, the Tasks view's ListTasks and GetTask.
-    await page.getByText(/^[1-9]\d* calls since the gateway started/).waitFor();
     // 5 from lead-scorer (Try it's 2 leads, the workflow's 3), finance's 1, and the workflow's other steps.
+    await page.getByText(/Tenant demo: [\d,.]+ credits spent today/).waitFor();
     const spent = /Tenant demo: ([\d,.]+) credits spent today/.exec(await page.locator('main').innerText());
     assert.ok(spent && Number(spent[1]!.replaceAll(',', '')) >= 6, spent?.[0]);
-    await page.locator('figure.chart canvas').first().waitFor();
-    await screenshot(page, 'overview');
+    await page.getByText(/traffic charts count every tenant's calls: platform admins see them/).waitFor();
+    assert.equal(await page.locator('figure.chart').count(), 0, 'no mesh-wide charts for a tenant admin');
   });
 
   test("a tenant admin's audit shows its tenant's rows only, and verify is not offered", async () => {
@@ -333,6 +338,11 @@ describe('the web console against agentmesh up, in Chromium', () => {
   test('a platform admin verifies the audit chain, and a row tampered with in the database is named', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(await newClient('auditor', 'agentmesh', ['gateway:admin', 'credits:admin', 'console:read']));
+    // A platform admin's overview charts the traffic of every tenant: the calls the console made so far.
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByText(/^[1-9]\d* calls since the gateway started/).waitFor();
+    await page.locator('figure.chart canvas').first().waitFor();
+    await screenshot(page, 'overview');
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByTestId('audit').locator('tbody tr').first().waitFor();
     await page.getByRole('button', { name: 'Verify the chain' }).click();
@@ -360,7 +370,10 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByLabel(/^Reference/).fill('console-test-topup-1');
     await page.getByRole('button', { name: 'Add credits' }).click();
     await page.getByTestId('topup-result').filter({ hasText: /^Added 100(\.0+)? credits/ }).waitFor();
-    const after = Number((await page.getByTestId('balance').locator('.tile-number').first().innerText()).replaceAll(',', ''));
+    // The balance is read again after the top-up answers: wait for the tile to show it.
+    const balance = async () => Number((await page.getByTestId('balance').locator('.tile-number').first().innerText()).replaceAll(',', ''));
+    await until('the balance to show the top-up', async () => (await balance()) !== before, 10_000);
+    const after = await balance();
     assert.ok(Math.abs(after - before - 100) < 5, `${before} → ${after}`);
     // The same reference again adds nothing.
     await page.getByLabel('Credits', { exact: true }).fill('100');

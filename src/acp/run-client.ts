@@ -1,5 +1,5 @@
 import { parseSseStream } from '@a2a-js/sdk';
-import { Errors, type AgentmeshError } from '../protocol/index.js';
+import { Errors, isAgentmeshError, type AgentmeshError } from '../protocol/index.js';
 import type { AcpError, AcpEvent, AcpRun, AcpRunCreateRequest, AcpRunResumeRequest } from './wire-types.js';
 
 /** What {@link AcpRunClient} needs. */
@@ -107,8 +107,16 @@ export class AcpRunClient {
     const headers: Record<string, string> = { ...this.#o.headers, accept: 'application/json, text/event-stream' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
-      return await (this.#o.fetch ?? fetch)(`${this.#o.baseUrl}${path}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }), ...(this.#o.signal && { signal: this.#o.signal }) });
+      // redirect 'manual': the ACP server's address was checked by the SSRF guard when it was registered, and a
+      // redirect would lead the gateway (with its assertion) anywhere, inside networks included. One is a refusal.
+      const res = await (this.#o.fetch ?? fetch)(`${this.#o.baseUrl}${path}`, { method, headers, redirect: 'manual', ...(body !== undefined && { body: JSON.stringify(body) }), ...(this.#o.signal && { signal: this.#o.signal }) });
+      if (res.status >= 300 && res.status < 400) {
+        await res.body?.cancel().catch(() => undefined);
+        throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: res.status, why: 'a redirect, which the bridge does not follow' });
+      }
+      return res;
     } catch (err) {
+      if (isAgentmeshError(err)) throw err;
       throw Errors.agentDidNotAnswer({ agent: this.#o.agent, why: (err as Error).message }, { cause: err });
     }
   }

@@ -31,24 +31,27 @@ export async function bridgeToAcp(c: GatewayCall, o: BridgeOptions): Promise<For
   const started = performance.now();
   if (c.call.version !== '1.0') throw Errors.acpBridgeVersion({ agent: c.agent });
   // The ACP agent sees the gateway's assertion as a native agent does (Authorization), and may verify it.
-  // A client that leaves before its answer stops the ACP request too (a sync run may be long).
+  // A client that leaves before its answer is over stops the ACP request too, for the answer's whole life:
+  // a stream's generators cannot be returned while a read of a silent ACP server is pending, only aborted.
   const abort = new AbortController();
   const raw = c.reply.raw;
   const left = (): void => {
     if (!raw.writableFinished) abort.abort();
   };
   raw.once('close', left);
-  // Once the answer starts, the relay's own listeners take over (a stream stops the ACP one when the client leaves).
-  const detach = (): void => {
-    raw.off('close', left);
-  };
+  // A call that is not a stream is bounded as a native upstream call is (its headers and silences).
+  const streams = c.call.operation === 'SendStreamingMessage' || c.call.operation === 'SubscribeToTask';
+  const signal = streams ? abort.signal : AbortSignal.any([abort.signal, AbortSignal.timeout(o.timeoutMs ?? BRIDGE_TIMEOUT_MS)]);
   try {
-    const client = new AcpRunClient({ baseUrl: bridge.url, agent: c.agent, headers, signal: abort.signal });
-    return await bridgeCall({ c, bridge, client, out: new Answer(c, tap, detach), runs: o.runs, tenant: c.principal!.tenant }, started);
+    const client = new AcpRunClient({ baseUrl: bridge.url, agent: c.agent, headers, signal });
+    return await bridgeCall({ c, bridge, client, out: new Answer(c, tap, () => undefined), runs: o.runs, tenant: c.principal!.tenant }, started);
   } finally {
-    detach();
+    raw.off('close', left);
   }
 }
+
+/** How long a bridged call that is not a stream may take: the gateway's upstream request deadline (300 s). */
+const BRIDGE_TIMEOUT_MS = 300_000;
 
 /** What a bridged call is made with. */
 export interface BridgeOptions {
@@ -59,6 +62,8 @@ export interface BridgeOptions {
   tap: ((chunk: Buffer) => void) | undefined;
   /** Who started each run: another tenant's run is not found. */
   runs: BridgedRuns;
+  /** The deadline of a call that is not a stream, ms (default 300 s). */
+  timeoutMs?: number | undefined;
 }
 
 /** One bridged call: the client's call, the ACP side, the answer, and whose runs it may see. */

@@ -287,6 +287,11 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
  */
 describe('issue 19: a bridged agent that answers outside the ACP document', () => {
   let server: Server;
+  /** A server inside the network the ACP agent must not be able to send the gateway to. */
+  let internal: Server;
+  let internalHits = 0;
+  /** The silent stream's ACP request was closed (the gateway let go of it). */
+  let silentClosed = false;
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;
   let token: string;
@@ -306,6 +311,13 @@ describe('issue 19: a bridged agent that answers outside the ACP document', () =
         if (text === 'bad-run') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"run_id":1,"status":"exploded"}');
         if (text === 'huge') return void res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(64 * 1024 * 1024) }).end('{}');
         const run = { agent_name: 'hostile', run_id: crypto.randomUUID(), status: 'created', output: [], created_at: new Date().toISOString() };
+        if (text === 'redirect') return void res.writeHead(307, { location: `http://127.0.0.1:${(internal.address() as AddressInfo).port}/internal-admin/runs` }).end();
+        if (text === 'silent-stream') {
+          // One event, then silence: only the gateway giving up its request can end it.
+          req.socket.once('close', () => (silentClosed = true));
+          res.writeHead(200, { 'content-type': 'text/event-stream' }).write(`data: ${JSON.stringify({ type: 'run.created', run })}\n\n`);
+          return;
+        }
         if (text === 'empty-stream') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end();
         if (text === 'bad-first-event') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: {"type":"run.created"}\n\n');
         if (text === 'bad-event') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`data: ${JSON.stringify({ type: 'run.created', run })}\n\ndata: {"type":"run.created"}\n\n`);
@@ -313,6 +325,11 @@ describe('issue 19: a bridged agent that answers outside the ACP document', () =
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    internal = createServer((_req, res) => {
+      internalHits++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"secret":true}');
+    });
+    await new Promise<void>((resolve) => internal.listen(0, '127.0.0.1', resolve));
     registry = await startRegistry({ probeIntervalMs: 200 });
     gw = await startGateway(registry.url);
     const res = await call(registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/acp` });
@@ -326,6 +343,8 @@ describe('issue 19: a bridged agent that answers outside the ACP document', () =
     await registry?.close();
     server?.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    internal?.closeAllConnections();
+    await new Promise<void>((resolve) => internal.close(() => resolve()));
   });
 
   const send = async (text: string, method = 'SendMessage') => {
@@ -341,6 +360,29 @@ describe('issue 19: a bridged agent that answers outside the ACP document', () =
       assert.equal(body.error.code, -32603, `${text}: ${answer.text}`);
       assert.match(body.error.message, /ACP agent hostile answered/);
     }
+  });
+
+  test('a redirect is refused, never followed: the gateway is not sent into the network behind it', async () => {
+    const answer = await send('redirect');
+    assert.equal(answer.status, 502, answer.text);
+    assert.match(JSON.parse(answer.text).error.message, /redirect/);
+    assert.equal(internalHits, 0, 'nothing reached the internal server');
+  });
+
+  test('a client that leaves a stream of a silent ACP agent: the gateway lets go of the ACP request', async () => {
+    const controller = new AbortController();
+    const res = await fetch(base, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendStreamingMessage', params: { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'silent-stream' }] } } }),
+    });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    const { value } = await reader.read();
+    assert.match(Buffer.from(value!).toString('utf8'), /"task"/);
+    controller.abort();
+    await until('the ACP request to be closed by the gateway', async () => silentClosed, 10_000);
   });
 
   test('an event the document does not describe: refused before the stream starts, or its last event once started', async () => {

@@ -12,7 +12,7 @@
  *   --budget-bytes  another budget (tests: show that the check fails)
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -23,7 +23,8 @@ const argument = (flag) => {
   return at > 0 ? process.argv[at + 1] : undefined;
 };
 const outIndex = process.argv.indexOf('--out-dir');
-const outDir = outIndex > 0 && process.argv[outIndex + 1] !== undefined ? process.argv[outIndex + 1] : join(root, 'dist', 'console');
+// Resolved here, against the working directory: Vite would resolve a relative one against console/ (its root).
+const outDir = outIndex > 0 && process.argv[outIndex + 1] !== undefined ? resolve(process.argv[outIndex + 1]) : join(root, 'dist', 'console');
 /** The budget: 300 KB (1,000 bytes a KB, as browsers' dev tools count) of gzipped JavaScript. */
 export const JS_BUDGET_BYTES = 300_000;
 
@@ -59,6 +60,10 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     process.exit(1);
   }
   const budget = argument('--budget-bytes') === undefined ? JS_BUDGET_BYTES : Number(argument('--budget-bytes'));
+  if (!Number.isFinite(budget) || budget < 0) {
+    console.error(`console: --budget-bytes must be a number of bytes, got ${JSON.stringify(argument('--budget-bytes'))}`);
+    process.exit(2);
+  }
   const { files, jsGzipBytes } = measure(outDir);
   // On stderr: stdout of `npm pack --json` (which builds through prepare) must stay JSON.
   for (const f of files) console.error(`console: ${f.file.padEnd(32)} ${kb(f.bytes).padStart(10)}  gzip ${kb(f.gzipBytes).padStart(9)}`);

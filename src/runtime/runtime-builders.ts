@@ -275,13 +275,29 @@ export function registryMetadataOf(agent: AgentDefinition): Readonly<Record<stri
   const given = (agent.registry as { skills?: Record<string, Record<string, unknown>> }).skills ?? {};
   const skills: Record<string, Record<string, unknown>> = {};
   for (const [id, skill] of Object.entries(given)) skills[id] = skill;
+  // The registration must not fail for its schemas' sake (the registry's body limit is 1 MiB): a schema
+  // that is no object (the registry's rule) or past these sizes stays with the runtime, which still checks it.
+  let budget = MAX_SCHEMAS_BYTES;
+  const shared = (schema: unknown): boolean => {
+    if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return false;
+    const bytes = JSON.stringify(schema).length;
+    if (bytes > MAX_SCHEMA_BYTES || bytes > budget) return false;
+    budget -= bytes;
+    return true;
+  };
   for (const [id, { definition }] of agent.skills) {
-    if (definition.input === undefined && definition.output === undefined) continue;
+    const inputSchema = definition.input !== undefined && shared(definition.input) ? definition.input : undefined;
+    const outputSchema = definition.output !== undefined && shared(definition.output) ? definition.output : undefined;
+    if (inputSchema === undefined && outputSchema === undefined) continue;
     // What the block says wins over the definition's schemas.
-    skills[id] = { ...(definition.input !== undefined && { inputSchema: definition.input }), ...(definition.output !== undefined && { outputSchema: definition.output }), ...(Object.hasOwn(given, id) ? given[id] : {}) };
+    skills[id] = { ...(inputSchema !== undefined && { inputSchema }), ...(outputSchema !== undefined && { outputSchema }), ...(Object.hasOwn(given, id) ? given[id] : {}) };
   }
   return { ...agent.registry, ...(Object.keys(skills).length > 0 && { skills }) };
 }
+
+/** A skill schema registered at most this large (JSON characters), and all of an agent's together. */
+const MAX_SCHEMA_BYTES = 64 * 1024;
+const MAX_SCHEMAS_BYTES = 256 * 1024;
 
 /**
  * Registers the agents in the registry (`registryUrl`) and follows their

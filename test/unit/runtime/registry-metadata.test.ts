@@ -29,3 +29,27 @@ test("a registry block's own schema wins, and an agent without a registry block 
   const bare = defineAgent({ card: { name: 'bare', description: 'b', version: '1' }, skills: { s: { description: 's', input, handler: () => 'ok' } } });
   assert.equal(registryMetadataOf(bare), undefined);
 });
+
+test('schemas that are no object, or too large to register, stay with the runtime: the registration never fails for them', () => {
+  const huge = { type: 'object', description: 'x'.repeat(70 * 1024) };
+  const agent = defineAgent({
+    card: { name: 'big', description: 'b', version: '1' },
+    registry: { department: 'ops' },
+    skills: {
+      big: { description: 'huge schema', input: huge, handler: () => 'ok' },
+      yes: { description: 'boolean schema', input: true as never, handler: () => 'ok' },
+      fine: { description: 'fits', input, handler: () => 'ok' },
+    },
+  });
+  const skills = (registryMetadataOf(agent) as any).skills;
+  assert.deepEqual(Object.keys(skills), ['fine']);
+  assert.deepEqual(skills.fine.inputSchema, input);
+  // Many schemas together stop at the agent's budget.
+  const many = defineAgent({
+    card: { name: 'many', description: 'm', version: '1' },
+    registry: {},
+    skills: Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`s${i}`, { description: 's', input: { type: 'object', description: 'y'.repeat(60 * 1024) }, handler: () => 'ok' }])),
+  });
+  const kept = Object.keys((registryMetadataOf(many) as any).skills);
+  assert.ok(kept.length >= 1 && kept.length < 6, kept.join(','));
+});

@@ -5,6 +5,7 @@ import { apiPost, session } from '../session.js';
 import { useSignal } from '../signal.js';
 import type { AgentView } from '../types.js';
 import { useData } from '../use-data.js';
+import { ErrorAlert } from '../error-alert.js';
 
 export function HealthBadge(props: { health: string }) {
   return <span class={`badge health-${props.health}`}>{props.health}</span>;
@@ -31,11 +32,7 @@ export function AgentsView() {
         <input id="agent-search" type="search" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} placeholder="score leads similar to my best customers" />
         <button type="submit">Search</button>
       </form>
-      {error !== '' && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {data === undefined ? (
         <p aria-busy="true">Loading…</p>
       ) : (
@@ -79,12 +76,7 @@ export function AgentDetailView(props: { name: string }) {
   const { data, error } = useData<AgentView>(`/v1/console/agents/${encodeURIComponent(props.name)}`, 15_000);
   const platform = useSignal(session)?.info.platform === true;
   const [raw, setRaw] = useState(false);
-  if (error !== '')
-    return (
-      <p class="error" role="alert">
-        {error}
-      </p>
-    );
+  if (error !== '') return <ErrorAlert message={error} />;
   if (data === undefined) return <p aria-busy="true">Loading…</p>;
   return (
     <>
@@ -289,11 +281,7 @@ function ConfigVersions(props: { agent: string }) {
   return (
     <section aria-labelledby="configs-h">
       <h2 id="configs-h">Config versions</h2>
-      {error !== '' && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {data !== undefined && versions.length === 0 && <p>No config was put for this agent.</p>}
       {message !== undefined && (
         <p class={message.ok ? 'notice ok' : 'error'} role={message.ok ? 'status' : 'alert'} data-testid="config-result">

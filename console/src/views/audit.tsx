@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks';
 import { authHeaders, messageOf, session } from '../session.js';
 import { useSignal } from '../signal.js';
 import { useData } from '../use-data.js';
+import { ErrorAlert } from '../error-alert.js';
 
 interface AuditRow {
   seq: number;
@@ -100,11 +101,7 @@ export function AuditView() {
           </button>
         )}
       </p>
-      {verifyError !== '' && (
-        <p class="error" role="alert">
-          {verifyError}
-        </p>
-      )}
+      <ErrorAlert message={verifyError} />
       {verify !== undefined && (
         <div role="status" data-testid="verify" class={verify.ok ? 'notice ok' : 'error'}>
           {verify.ok ? (
@@ -123,11 +120,7 @@ export function AuditView() {
           )}
         </div>
       )}
-      {error !== '' && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {data === undefined ? (
         <p aria-busy="true">Loading…</p>
       ) : (

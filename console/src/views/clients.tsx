@@ -8,6 +8,7 @@ import { useState } from 'preact/hooks';
 import { apiPost, session } from '../session.js';
 import { useSignal } from '../signal.js';
 import { useData } from '../use-data.js';
+import { ErrorAlert } from '../error-alert.js';
 
 interface Client {
   client_id: string;
@@ -107,11 +108,7 @@ function ClientsAdmin() {
   return (
     <>
       <h1>Clients and API keys</h1>
-      {error !== '' && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {secret !== undefined && <Secret {...secret} onDone={() => setSecret(undefined)} />}
       <h2>OAuth clients</h2>
       <form class="row create" aria-label="Create a client" onSubmit={createClient}>

@@ -9,6 +9,7 @@ import { TimeChart } from '../chart.js';
 import { apiPost, session } from '../session.js';
 import { useSignal } from '../signal.js';
 import { useData } from '../use-data.js';
+import { ErrorAlert } from '../error-alert.js';
 
 interface Balance {
   tenant: string;
@@ -67,11 +68,7 @@ function TenantCredits(props: { tenant: string }) {
   const days = (byDay.data?.rows ?? []).filter((r) => r.day !== undefined).sort((a, b) => a.day!.localeCompare(b.day!));
   return (
     <>
-      {error !== '' && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {balance.data !== undefined && (
         <ul class="tiles" data-testid="balance">
           <li class="tile">

@@ -2,6 +2,7 @@ import { useMemo } from 'preact/hooks';
 import { TimeChart } from '../chart.js';
 import { derive, totals, type MetricsPoint } from '../metrics.js';
 import { useData } from '../use-data.js';
+import { ErrorAlert } from '../error-alert.js';
 
 interface Overview {
   at: string;
@@ -21,11 +22,7 @@ export function OverviewView() {
   return (
     <>
       <h1>Overview</h1>
-      {error !== '' && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {data === undefined ? (
         <p aria-busy="true">Loading…</p>
       ) : (

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { authHeaders, messageOf, signIn, signOutReason, type Credential, type SessionInfo } from '../session.js';
 import { useSignal } from '../signal.js';
+import { ErrorAlert } from '../error-alert.js';
 
 /** Checks a credential against `/v1/console/session` and signs in with it. */
 async function establish(credential: Credential): Promise<void> {
@@ -94,11 +95,7 @@ export function SignIn() {
         <button type="submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
-        {error !== '' && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorAlert message={error} />
       </form>
       <p class="hint">The credentials stay in this tab's memory: reloading the page signs out.</p>
     </main>

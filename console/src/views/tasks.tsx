@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { rpc } from '../a2a.js';
 import type { AgentView } from '../types.js';
 import { useData } from '../use-data.js';
+import { ErrorAlert } from '../error-alert.js';
 
 const STATES = ['TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING', 'TASK_STATE_INPUT_REQUIRED', 'TASK_STATE_AUTH_REQUIRED', 'TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED'];
 const FINAL = new Set(['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
@@ -173,11 +174,7 @@ export function TaskDetailView(props: { agent: string; id: string }) {
       <h1>
         Task <code>{props.id}</code>
       </h1>
-      {error !== '' && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {task !== undefined && (
         <>
           <dl class="facts">

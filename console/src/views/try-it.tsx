@@ -3,6 +3,7 @@ import { cancelTask, sendStreaming, userMessage, type Exchange } from '../a2a.js
 import { formSchema, SchemaForm, takesText, valueOf } from '../schema-form.js';
 import type { AgentView } from '../types.js';
 import { useData } from '../use-data.js';
+import { ErrorAlert } from '../error-alert.js';
 
 const FINAL = new Set(['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
 
@@ -194,11 +195,7 @@ export function TryItView(props: { agent?: string; skill?: string }) {
           </>
         )}
       </form>
-      {error !== '' && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {task.id !== undefined && (
         <section aria-labelledby="task-h" class="card">
           <h2 id="task-h">

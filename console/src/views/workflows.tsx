@@ -10,6 +10,7 @@ import { cancelTask, sendStreaming, userMessage, type Exchange } from '../a2a.js
 import { formSchema, SchemaForm, valueOf } from '../schema-form.js';
 import type { AgentView } from '../types.js';
 import { useData } from '../use-data.js';
+import { ErrorAlert } from '../error-alert.js';
 
 /** The orchestrator's skills that are not workflows. */
 const BUILT_IN = new Set(['route', 'run-workflow']);
@@ -177,11 +178,7 @@ export function WorkflowsView(props: { workflow?: string }) {
   return (
     <>
       <h1>Workflows</h1>
-      {error !== '' && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {data !== undefined && workflows.length === 0 && <p>The orchestrator serves no workflow (its WORKFLOWS_DIR is empty).</p>}
       {workflow !== undefined && (
         <form onSubmit={start} aria-label="Start a run" class="try-form">
@@ -209,11 +206,7 @@ export function WorkflowsView(props: { workflow?: string }) {
           </button>
         </form>
       )}
-      {failure !== '' && (
-        <p class="error" role="alert">
-          {failure}
-        </p>
-      )}
+      <ErrorAlert message={failure} />
       {run.id !== undefined && (
         <section class="card" aria-labelledby="run-h">
           <h2 id="run-h">

@@ -14,9 +14,15 @@ export interface AcpRunClientOptions {
   signal?: AbortSignal | undefined;
   /** The fetch to use (default: the global one). */
   fetch?: typeof fetch;
+  /**
+   * Largest answer (a run, or one SSE event) read, in bytes (default 16 MiB);
+   * the gateway passes its body limit. Read in chunks and refused once past
+   * it, without reading the rest: `AM_ERR_HTTP_UPSTREAM_TOO_LARGE`.
+   */
+  maxBodyBytes?: number | undefined;
 }
 
-/** Largest answer (or SSE event) read from an ACP agent: a run carries its whole output. */
+/** Largest answer (or SSE event) read from an ACP agent by default: a run carries its whole output. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /**
@@ -58,16 +64,33 @@ export class AcpRunClient {
   async streamRun(body: AcpRunCreateRequest | AcpRunResumeRequest): Promise<AsyncGenerator<AcpEvent>> {
     const resuming = 'run_id' in body;
     const path = resuming ? `/runs/${encodeURIComponent(body.run_id)}` : '/runs';
-    const res = await this.#send('POST', path, body);
+    const stop = new AbortController();
+    const res = await this.#send('POST', path, body, stop.signal);
     if (res.status !== 200 || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
       throw await this.#refusal(res, resuming ? body.run_id : body.agent_name);
     }
-    return this.#events(res);
+    return this.#events(res, stop);
+  }
+
+  get #limit(): number {
+    return this.#o.maxBodyBytes ?? MAX_BODY_BYTES;
   }
 
   /** An SSE body as ACP events (each `data:` one `Event` object, checked against the document). */
-  async *#events(res: Response): AsyncGenerator<AcpEvent> {
-    for await (const e of parseSseStream(res, MAX_BODY_BYTES)) {
+  async *#events(res: Response, stop: AbortController): AsyncGenerator<AcpEvent> {
+    const events = parseSseStream(res, this.#limit);
+    for (;;) {
+      let next: IteratorResult<{ data: string }>;
+      try {
+        next = await events.next();
+      } catch (err) {
+        // The SDK's parser refuses an event past the limit with a plain Error; the rest is not read.
+        stop.abort();
+        if (/larger than|exceed/i.test((err as Error).message)) throw Errors.acpBridgeTooLarge({ agent: this.#o.agent, maxBytes: this.#limit }, { cause: err });
+        throw Errors.agentDidNotAnswer({ agent: this.#o.agent, why: (err as Error).message }, { cause: err });
+      }
+      if (next.done) return;
+      const e = next.value;
       if (e.data === '') continue;
       let event: unknown;
       try {
@@ -85,9 +108,10 @@ export class AcpRunClient {
     if (res.status !== 200 && res.status !== 202) throw await this.#refusal(res, subject);
     let run: unknown;
     try {
-      run = JSON.parse(await boundedText(res, MAX_BODY_BYTES));
+      run = JSON.parse(await boundedText(res, this.#limit));
     } catch (err) {
-      throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: res.status, why: err instanceof RangeError ? err.message : 'a body that is not JSON' }, { cause: err });
+      if (err instanceof RangeError) throw Errors.acpBridgeTooLarge({ agent: this.#o.agent, maxBytes: this.#limit }, { cause: err });
+      throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: res.status, why: 'a body that is not JSON' }, { cause: err });
     }
     await this.#conforms('Run', run, res.status);
     return run;
@@ -103,13 +127,15 @@ export class AcpRunClient {
     }
   }
 
-  async #send(method: string, path: string, body: unknown): Promise<Response> {
+  /** `stop` aborts this one request (a stream read past the limit), beside the client's signal. */
+  async #send(method: string, path: string, body: unknown, stop?: AbortSignal): Promise<Response> {
+    const signal = stop === undefined ? this.#o.signal : this.#o.signal === undefined ? stop : AbortSignal.any([this.#o.signal, stop]);
     const headers: Record<string, string> = { ...this.#o.headers, accept: 'application/json, text/event-stream' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
       // redirect 'manual': the ACP server's address was checked by the SSRF guard when it was registered, and a
       // redirect would lead the gateway (with its assertion) anywhere, inside networks included. One is a refusal.
-      const res = await (this.#o.fetch ?? fetch)(`${this.#o.baseUrl}${path}`, { method, headers, redirect: 'manual', ...(body !== undefined && { body: JSON.stringify(body) }), ...(this.#o.signal && { signal: this.#o.signal }) });
+      const res = await (this.#o.fetch ?? fetch)(`${this.#o.baseUrl}${path}`, { method, headers, redirect: 'manual', ...(body !== undefined && { body: JSON.stringify(body) }), ...(signal && { signal }) });
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel().catch(() => undefined);
         throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: res.status, why: 'a redirect, which the bridge does not follow' });

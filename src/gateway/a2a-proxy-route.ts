@@ -20,7 +20,6 @@ import { answerCardRequest } from './routing/index.js';
 
 /** What the A2A proxy needs. */
 export interface A2aProxyOptions extends ProxyDeps {
-  bodyLimitBytes: number;
   /** Set to the proxy's handler, so requests the router refuses under /agents/ are answered and audited here too. */
   unroutedFallback?: UnroutedFallback;
   /** Set to the proxy's handler: calls are served on node:http, before Fastify (ADR 0015). */

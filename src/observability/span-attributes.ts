@@ -14,6 +14,8 @@ export const ATTR_A2A_TASK_ID = 'a2a.task.id';
 export const ATTR_A2A_AGENT = 'a2a.agent';
 /** The skill executed. */
 export const ATTR_A2A_SKILL = 'a2a.skill';
+/** The ACP run a bridged call made or read (the gateway's bridge, docs/acp.md): the A2A task id of a bridged agent. */
+export const ATTR_ACP_RUN_ID = 'acp.run.id';
 /** The tenant the call acts for. */
 export const ATTR_AGENTMESH_TENANT = 'agentmesh.tenant';
 

@@ -1,26 +1,22 @@
-import { randomUUID } from 'node:crypto';
-import { Readable, finished } from 'node:stream';
 import { SendMessageRequest, StreamResponse, Task } from '@a2a-js/sdk';
-import { AcpRunClient, AcpStreamTranslator, a2aMessageToAcp, isFinalRunStatus, isUuid, runToTask, type AcpEvent, type AcpMessage, type AcpRun, type AcpRunCreateRequest, type AcpRunMode, type AcpRunResumeRequest } from '../../acp/index.js';
-import { Errors, isAgentmeshError, normalizeError, toJsonRpcErrorObject, toRestError, validateParams } from '../../protocol/index.js';
+import { AcpRunClient } from '../../acp/index.js';
+import { Errors, toJsonRpcErrorObject, toRestError, validateParams } from '../../protocol/index.js';
+import type { Logger } from '../../observability/index.js';
 import type { AgentBridge } from '../../registry/index.js';
 import type { ForwardResult } from '../routing/index.js';
 import type { BridgedRuns } from '../bridged-runs.js';
+import { AcpBridgeHandler } from './acp-bridge-handler.js';
+import { BridgeAnswer } from './acp-bridge-answer.js';
 import type { GatewayCall } from './gateway-call.js';
 
 /**
  * The gateway's bridge to an external ACP agent (issue 19, docs/acp.md
- * "Bridged ACP agents through the gateway"): the A2A call a client sent, already authenticated,
- * authorized, metered and holding its credits, is made as ACP runs and
- * answered in the caller's binding (JSON-RPC or HTTP+JSON, A2A 1.0), so the
- * client cannot tell a bridged agent from a native one:
- *
- *   SendMessage           → `POST /runs` mode `sync` (`async` with returnImmediately);
- *                           a message naming an awaiting task → `POST /runs/{id}` (resume)
- *   SendStreamingMessage  → the same in mode `stream`, run events → A2A stream events
- *   GetTask               → `GET /runs/{id}`
- *   CancelTask            → `POST /runs/{id}/cancel`
- *   SubscribeToTask       → the run read until it ends or awaits, changes as stream events
+ * "Bridged ACP agents through the gateway"): the A2A call a client sent,
+ * already authenticated, authorized, metered and holding its credits, is
+ * made as ACP runs by the bridge's `A2ARequestHandler` (acp-bridge-handler.ts)
+ * and answered in the caller's binding: JSON-RPC or HTTP+JSON in A2A 1.0,
+ * or JSON-RPC in v0.3 through the SDK's own v0.3 handler (acp-bridge-legacy.ts),
+ * so the client cannot tell a bridged agent from a native one.
  *
  * Loaded on the first call to a bridged agent (STYLE rule 15): native calls
  * never import it. Every answer goes through `tap` as the bytes the client
@@ -29,23 +25,47 @@ import type { GatewayCall } from './gateway-call.js';
 export async function bridgeToAcp(c: GatewayCall, o: BridgeOptions): Promise<ForwardResult> {
   const { bridge, headers, tap } = o;
   const started = performance.now();
-  if (c.call.version !== '1.0') throw Errors.acpBridgeVersion({ agent: c.agent });
+  const call = c.call;
+  const legacy = call.version !== '1.0';
+  // The v0.3 REST binding (`/v1/…`) is not bridged: its v0.3 clients speak JSON-RPC (the card offers only that).
+  if (legacy && call.binding !== 'JSONRPC') throw Errors.acpBridgeVersion({ agent: c.agent });
   // The ACP agent sees the gateway's assertion as a native agent does (Authorization), and may verify it.
   // A client that leaves before its answer is over stops the ACP request too, for the answer's whole life:
   // a stream's generators cannot be returned while a read of a silent ACP server is pending, only aborted.
   const abort = new AbortController();
+  const blocking = isBlockingSend(c);
+  const leave = new LeftRun({ abort, cancel: (runId) => cancelLeftRun(o, c.agent, runId) });
   const raw = c.reply.raw;
   const left = (): void => {
-    if (!raw.writableFinished) abort.abort();
+    if (!raw.writableFinished) leave.clientLeft(blocking);
   };
   raw.once('close', left);
   // A call that is not a stream is bounded as a native upstream call is (its headers and silences).
-  const streams = c.call.operation === 'SendStreamingMessage' || c.call.operation === 'SubscribeToTask';
+  const streams = call.operation === 'SendStreamingMessage' || call.operation === 'SubscribeToTask';
   const signal = streams ? abort.signal : AbortSignal.any([abort.signal, AbortSignal.timeout(o.timeoutMs ?? BRIDGE_TIMEOUT_MS)]);
+  let handler: AcpBridgeHandler | undefined;
   try {
-    const client = new AcpRunClient({ baseUrl: bridge.url, agent: c.agent, headers, signal });
-    return await bridgeCall({ c, bridge, client, out: new Answer(c, tap, () => undefined), runs: o.runs, tenant: c.principal!.tenant }, started);
+    const client = new AcpRunClient({ baseUrl: bridge.url, agent: c.agent, headers, signal, maxBodyBytes: o.maxBodyBytes });
+    handler = new AcpBridgeHandler({
+      agent: c.agent,
+      acpName: bridge.agentName,
+      card: c.route!.record.card,
+      client,
+      runs: o.runs,
+      tenant: c.principal!.tenant,
+      onRunStarted: blocking ? (runId) => leave.runStarted(runId) : undefined,
+    });
+    const out = new BridgeAnswer(c, tap);
+    if (legacy) {
+      const { answerLegacyJsonRpc } = await import('./acp-bridge-legacy.js');
+      await answerLegacyJsonRpc(c, handler, out);
+    } else {
+      await answerV1(c, handler, out);
+    }
+    return { instance: bridge.url, status: out.status, durationMs: performance.now() - started, retried: 0, contentType: out.contentType, bodyError: out.bodyError };
   } finally {
+    o.onRun?.(handler?.runId);
+    leave.answered();
     raw.off('close', left);
   }
 }
@@ -62,53 +82,108 @@ export interface BridgeOptions {
   tap: ((chunk: Buffer) => void) | undefined;
   /** Who started each run: another tenant's run is not found. */
   runs: BridgedRuns;
+  /** Largest ACP answer (or SSE event) read, bytes: the gateway's body limit. */
+  maxBodyBytes: number;
+  logger: Logger;
   /** The deadline of a call that is not a stream, ms (default 300 s). */
   timeoutMs?: number | undefined;
+  /** Told the ACP run the call was about (when one was known) once it is over: the call's span names it. */
+  onRun?: ((runId: string | undefined) => void) | undefined;
 }
 
-/** One bridged call: the client's call, the ACP side, the answer, and whose runs it may see. */
-interface Bridged {
-  c: GatewayCall;
-  bridge: AgentBridge;
-  client: AcpRunClient;
-  out: Answer;
-  runs: BridgedRuns;
-  tenant: string;
+/** A blocking SendMessage: its run is cancelled when its client leaves before the answer (see {@link LeftRun}). */
+function isBlockingSend(c: GatewayCall): boolean {
+  if (c.call.operation !== 'SendMessage') return false;
+  type Params = { configuration?: { returnImmediately?: unknown; blocking?: unknown } } | undefined;
+  const body = c.body as (Params & { params?: Params }) | undefined;
+  const configuration = (c.call.binding === 'JSONRPC' ? body?.params : body)?.configuration;
+  // 1.0: returnImmediately; v0.3: blocking false.
+  return !(configuration?.returnImmediately === true || configuration?.blocking === false);
 }
 
-async function bridgeCall(b: Bridged, started: number): Promise<ForwardResult> {
-  const { c, client, out } = b;
+/** How long a blocking send whose client left waits for its run's id before letting go of the ACP request (10 s). */
+const LEFT_RUN_GRACE_MS = 10_000;
+
+/**
+ * A blocking send whose client leaves before the answer: nobody can read
+ * that run (its id never reached the client) nor pays for it (the hold is
+ * refunded), so it is cancelled on the ACP side. Its id comes with the
+ * stream's first event: a client that leaves before it keeps the ACP
+ * request open until then (at most {@link LEFT_RUN_GRACE_MS}), then cancels.
+ * Other calls let go of the ACP request at once.
+ */
+class LeftRun {
+  runId: string | undefined;
+  #left = false;
+  #done = false;
+  #grace: NodeJS.Timeout | undefined;
+  readonly #abort: AbortController;
+  readonly #cancel: (runId: string) => void;
+
+  constructor(o: { abort: AbortController; cancel: (runId: string) => void }) {
+    this.#abort = o.abort;
+    this.#cancel = o.cancel;
+  }
+
+  clientLeft(blocking: boolean): void {
+    if (this.#done) return;
+    this.#left = true;
+    if (blocking && this.runId === undefined) {
+      this.#grace = setTimeout(() => this.#abort.abort(), LEFT_RUN_GRACE_MS).unref();
+      return;
+    }
+    if (blocking) this.#cancel(this.runId!);
+    this.#abort.abort();
+  }
+
+  runStarted(runId: string): void {
+    this.runId = runId;
+    if (!this.#left || this.#done) return;
+    clearTimeout(this.#grace);
+    this.#cancel(runId);
+    this.#abort.abort();
+  }
+
+  answered(): void {
+    this.#done = true;
+    clearTimeout(this.#grace);
+  }
+}
+
+/** Cancels a run whose client left, with a request of its own (the call's is being aborted), and logs what came of it. */
+function cancelLeftRun(o: BridgeOptions, agent: string, runId: string): void {
+  const client = new AcpRunClient({ baseUrl: o.bridge.url, agent, headers: o.headers, signal: AbortSignal.timeout(LEFT_RUN_GRACE_MS), maxBodyBytes: o.maxBodyBytes });
+  client.cancelRun(runId).then(
+    () => o.logger.debug({ agent, runId }, 'cancelled the ACP run of a client that left'),
+    (err: unknown) => o.logger.warn({ err, agent, runId }, 'could not cancel the ACP run of a client that left'),
+  );
+}
+
+/** An A2A 1.0 call (JSON-RPC or HTTP+JSON) through the handler, framed as the runtime frames its answers. */
+async function answerV1(c: GatewayCall, handler: AcpBridgeHandler, out: BridgeAnswer): Promise<void> {
   const call = c.call;
+  const rpc = call.binding === 'JSONRPC';
+  const id = call.jsonRpcId ?? null;
+  const requestId = String(c.request.id);
+  const json = (result: unknown): Promise<void> => out.json(rpc ? JSON.stringify({ jsonrpc: '2.0', id, result }) : JSON.stringify(result));
+  const frames = {
+    result: (r: StreamResponse) => (rpc ? JSON.stringify({ jsonrpc: '2.0', id, result: StreamResponse.toJSON(r) }) : JSON.stringify(StreamResponse.toJSON(r))),
+    error: (err: Parameters<typeof toRestError>[0]) => (rpc ? JSON.stringify({ jsonrpc: '2.0', id, error: toJsonRpcErrorObject(err, requestId) }) : JSON.stringify(toRestError(err, requestId).body)),
+  };
   switch (call.operation) {
     case 'SendMessage':
-      await sendMessage(b);
-      break;
+      return json({ task: Task.toJSON((await handler.sendMessage(sendRequestOf(c))) as Task) });
     case 'SendStreamingMessage':
-      await streamMessage(b);
-      break;
+      return out.stream(handler.sendMessageStream(sendRequestOf(c)), frames);
     case 'GetTask':
-      await out.json(Task.toJSON(runToTask(await client.getRun(await ownedRun(b, call.taskId)))));
-      break;
+      return json(Task.toJSON(await handler.getTask({ tenant: '', id: call.taskId ?? '', historyLength: undefined })));
     case 'CancelTask':
-      await out.json(Task.toJSON(runToTask(await client.cancelRun(await ownedRun(b, call.taskId)))));
-      break;
+      return json(Task.toJSON(await handler.cancelTask({ tenant: '', id: call.taskId ?? '', metadata: undefined })));
     case 'SubscribeToTask':
-      await subscribe(b);
-      break;
+      return out.stream(handler.resubscribe({ tenant: '', id: call.taskId ?? '' }), frames);
     default:
       throw Errors.acpBridgeOperation({ operation: call.operation, agent: c.agent });
   }
-  return { instance: b.bridge.url, status: out.status, durationMs: performance.now() - started, retried: 0, contentType: out.contentType, bodyError: out.bodyError };
-}
-
-/**
- * The run a task id names, when the caller's tenant started it: an ACP run
- * id is a UUID (any other id is no run), and another tenant's run is not
- * found, as another tenant's task is on a native agent.
- */
-async function ownedRun(b: Bridged, id: string | undefined): Promise<string> {
-  if (id === undefined || !isUuid(id) || !(await b.runs.owns(b.c.agent, id, b.tenant))) throw Errors.taskNotFound({ taskId: id ?? '' });
-  return id;
 }
 
 /** The SendMessage params of the call (JSON-RPC `params`, or the REST body), checked as the runtime checks them. */
@@ -116,169 +191,4 @@ function sendRequestOf(c: GatewayCall): SendMessageRequest {
   const body = c.body as Record<string, unknown> | undefined;
   const params = c.call.binding === 'JSONRPC' ? (body?.['params'] as Record<string, unknown> | undefined) : body;
   return SendMessageRequest.fromJSON(validateParams(c.call.operation, params ?? {}));
-}
-
-/** A message as the ACP request it becomes: a new run, or the resume of the awaiting run it names (the caller's own). */
-async function runRequestOf(b: Bridged, request: SendMessageRequest, mode: AcpRunMode): Promise<{ create?: AcpRunCreateRequest; resume?: AcpRunResumeRequest }> {
-  const { c, bridge } = b;
-  const message = request.message;
-  if (message === undefined) throw Errors.acpBridgeRefused({ agent: c.agent, why: 'message is required' });
-  const acp = a2aMessageToAcp(message);
-  if (acp === undefined) throw Errors.acpBridgeRefused({ agent: c.agent, why: 'an ACP message has at least one part' });
-  const input: AcpMessage = { ...acp, role: 'user' };
-  if (message.taskId !== '') {
-    return { resume: { run_id: await ownedRun(b, message.taskId), await_resume: { type: 'message', message: input }, mode } };
-  }
-  // ACP sessions are UUIDs: a context id that is one continues that session; any other starts a new one.
-  const session = isUuid(message.contextId) ? message.contextId : randomUUID();
-  return { create: { agent_name: bridge.agentName, session_id: session, input: [input], mode } };
-}
-
-async function sendMessage(b: Bridged): Promise<void> {
-  const request = sendRequestOf(b.c);
-  const immediate = request.configuration?.returnImmediately === true;
-  const { create, resume } = await runRequestOf(b, request, immediate ? 'async' : 'sync');
-  const run = create !== undefined ? await b.client.createRun(create) : await b.client.resumeRun(resume!);
-  // Recorded before the client learns the run id: its next call finds it.
-  if (create !== undefined) await b.runs.claim(b.c.agent, run.run_id, b.tenant);
-  await b.out.json({ task: Task.toJSON(runToTask(run)) });
-}
-
-async function streamMessage(b: Bridged): Promise<void> {
-  const { create, resume } = await runRequestOf(b, sendRequestOf(b.c), 'stream');
-  const events = await b.client.streamRun(create ?? resume!);
-  const claim = create !== undefined ? (runId: string) => b.runs.claim(b.c.agent, runId, b.tenant) : undefined;
-  await b.out.stream(translated(b.c.agent, events, { client: b.client, resumed: resume?.run_id, claim }));
-}
-
-/**
- * ACP events as A2A stream responses. A resumed run's stream may start with
- * `run.in-progress` (ACP sends `run.created` once per run): the A2A stream
- * still starts with the task, read first.
- */
-async function* translated(agent: string, events: AsyncGenerator<AcpEvent>, o: { client: AcpRunClient; resumed: string | undefined; claim: ((runId: string) => Promise<void>) | undefined }): AsyncGenerator<StreamResponse> {
-  const translator = new AcpStreamTranslator();
-  try {
-    for await (const event of events) {
-      if (translator.task === undefined && o.resumed !== undefined && event.type !== 'run.created') {
-        yield* translator.translate({ type: 'run.created', run: await o.client.getRun(o.resumed) });
-      }
-      if (event.type === 'error') throw Errors.acpBridgeAnswer({ agent, status: 200, why: event.error.message.slice(0, 500) });
-      const known = translator.task !== undefined;
-      const responses = translator.translate(event);
-      // A new run is recorded as the caller's before the client sees its id.
-      const task: Task | undefined = translator.task;
-      if (!known && task !== undefined) await o.claim?.(task.id);
-      yield* responses;
-      // The A2A stream ends when the task ends or asks for input, as the runtime's does.
-      if (event.type === 'run.awaiting' || event.type === 'run.completed' || event.type === 'run.failed' || event.type === 'run.cancelled') break;
-    }
-  } finally {
-    await events.return(undefined);
-  }
-}
-
-/** How long a subscription waits between two reads of the run. */
-const SUBSCRIBE_POLL_MS = 250;
-
-/**
- * SubscribeToTask: ACP has no way to follow a run that another request
- * started, so the run is read until it ends or awaits, each change relayed
- * (docs/acp.md, limits). A run that has ended has nothing to subscribe to.
- */
-async function subscribe(b: Bridged): Promise<void> {
-  const { client, out } = b;
-  const runId = await ownedRun(b, b.c.call.taskId);
-  const run = await client.getRun(runId);
-  if (isFinalRunStatus(run.status)) throw Errors.taskNothingToSubscribe({ taskId: runId, state: run.status });
-  async function* polled(): AsyncGenerator<StreamResponse> {
-    const translator = new AcpStreamTranslator();
-    yield* translator.translate({ type: 'run.created', run });
-    let last: AcpRun = run;
-    // A client that leaves ends the generator (the relay returns it): no read follows.
-    while (!isFinalRunStatus(last.status) && last.status !== 'awaiting') {
-      await new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_POLL_MS).unref());
-      last = await client.getRun(runId);
-      yield* translator.translate({ type: eventTypeOf(last), run: last } as AcpEvent);
-    }
-  }
-  await out.stream(polled());
-}
-
-function eventTypeOf(run: AcpRun): AcpEvent['type'] {
-  return run.status === 'cancelling' ? 'run.in-progress' : (`run.${run.status === 'created' ? 'in-progress' : run.status}` as AcpEvent['type']);
-}
-
-/** The answer in the caller's binding, every byte shown to the tap. */
-class Answer {
-  status = 200;
-  contentType: string | undefined;
-  bodyError: unknown;
-  readonly #c: GatewayCall;
-  readonly #tap: ((chunk: Buffer) => void) | undefined;
-  readonly #starting: () => void;
-
-  constructor(c: GatewayCall, tap: ((chunk: Buffer) => void) | undefined, starting: () => void) {
-    this.#c = c;
-    this.#tap = tap;
-    this.#starting = starting;
-  }
-
-  /** A JSON result: in a JSON-RPC envelope, or the REST body as is. */
-  async json(result: unknown): Promise<void> {
-    const c = this.#c;
-    const body = Buffer.from(c.call.binding === 'JSONRPC' ? JSON.stringify({ jsonrpc: '2.0', id: c.call.jsonRpcId ?? null, result }) : JSON.stringify(result));
-    this.#tap?.(body);
-    this.#starting();
-    this.contentType = 'application/json';
-    const over = new Promise<void>((resolve) => finished(c.reply.raw, () => resolve()));
-    c.reply.code(200).header('content-type', 'application/json').send(body);
-    await over;
-  }
-
-  /**
-   * An SSE stream of A2A stream responses. The first is awaited before the
-   * headers go out, so a refusal is still answered as an error; one that
-   * comes later is the stream's last event, in the binding's error shape.
-   */
-  async stream(responses: AsyncGenerator<StreamResponse>): Promise<void> {
-    const c = this.#c;
-    const first = await responses.next();
-    // An A2A stream starts with the task: an ACP stream that ended before any run event is the agent's failure.
-    if (first.done) throw Errors.acpBridgeAnswer({ agent: c.agent, status: 200, why: 'a stream without a run event' });
-    const frame = (value: unknown): Buffer => {
-      const data = c.call.binding === 'JSONRPC' ? JSON.stringify({ jsonrpc: '2.0', id: c.call.jsonRpcId ?? null, ...(isErrorFrame(value) ? { error: value.error } : { result: value }) }) : JSON.stringify(isErrorFrame(value) ? value.rest : value);
-      const chunk = Buffer.from(`data: ${data}\n\n`);
-      this.#tap?.(chunk);
-      return chunk;
-    };
-    const requestId = String(c.request.id);
-    const failed = (err: unknown): void => {
-      this.bodyError = err;
-    };
-    async function* body(): AsyncGenerator<Buffer> {
-      try {
-        yield frame(StreamResponse.toJSON(first.value));
-        for await (const r of responses) yield frame(StreamResponse.toJSON(r));
-      } catch (err) {
-        failed(err);
-        const error = isAgentmeshError(err) ? err : normalizeError(err, requestId);
-        yield frame({ [ERROR_FRAME]: true, error: toJsonRpcErrorObject(error, requestId), rest: toRestError(error, requestId).body });
-      } finally {
-        await responses.return(undefined);
-      }
-    }
-    this.#starting();
-    this.contentType = 'text/event-stream';
-    c.reply.code(200).headers({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    const over = new Promise<void>((resolve) => finished(c.reply.raw, () => resolve()));
-    c.reply.send(Readable.from(body()));
-    await over;
-  }
-}
-
-const ERROR_FRAME = Symbol('error frame');
-
-function isErrorFrame(value: unknown): value is { error: unknown; rest: unknown } {
-  return typeof value === 'object' && value !== null && ERROR_FRAME in value;
 }

@@ -1,12 +1,13 @@
 import { context } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_METHOD } from '@opentelemetry/semantic-conventions';
-import { a2aUrlTemplate, annotateRequestSpan, currentRequestContext, inHttpClientSpan, ATTR_A2A_AGENT, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT } from '../../observability/index.js';
+import { a2aUrlTemplate, annotateRequestSpan, currentRequestContext, inHttpClientSpan, ATTR_A2A_AGENT, ATTR_A2A_TASK_ID, ATTR_ACP_RUN_ID, ATTR_AGENTMESH_TENANT } from '../../observability/index.js';
 import { Errors } from '../../protocol/index.js';
 import type { AgentBridge } from '../../registry/index.js';
 import type { ForwardInput, ForwardResult } from '../routing/index.js';
 import { taskEnd } from '../settlement.js';
 import { AnswerTap } from '../stream-task-tap.js';
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
+import type { BridgeOptions } from './acp-bridge.js';
 
 /**
  * Forwards the call with a signed assertion of the caller's tenant, relays
@@ -41,11 +42,39 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
 /** The call made as ACP runs (`acp-bridge.ts`), to the agent's ACP server while the registry sees it answer `/ping`. */
 async function forwardToBridge(c: GatewayCall, d: ProxyDeps, bridge: AgentBridge, headers: Record<string, string>, tap: AnswerTap | undefined): Promise<ForwardResult> {
   if (!c.route!.instances.some((i) => i.inRotation)) throw Errors.noHealthyInstance({ agent: c.agent, why: 'its ACP server does not answer /ping' });
-  // The agent continues the client's trace, as a native agent does without span export (no client span yet).
-  const traceparent = c.request.headers['traceparent'];
-  if (typeof traceparent === 'string') headers['traceparent'] = traceparent;
   const { bridgeToAcp } = await import('./acp-bridge.js');
-  return bridgeToAcp(c, { bridge, headers, tap: tap?.onChunk, runs: d.bridgedRuns });
+  const options: BridgeOptions = { bridge, headers, tap: tap?.onChunk, runs: d.bridgedRuns, maxBodyBytes: d.bodyLimitBytes, logger: d.logger };
+  if (!d.tracing.enabled) {
+    // The agent continues the client's trace, as a native agent does without span export.
+    const traceparent = c.request.headers['traceparent'];
+    if (typeof traceparent === 'string') headers['traceparent'] = traceparent;
+    return bridgeToAcp(c, options);
+  }
+  // As a native call: a CLIENT span, child of the request's server span, whose id is the parent the ACP agent sees.
+  const tenant = c.principal!.tenant;
+  annotateRequestSpan({ [ATTR_A2A_AGENT]: c.agent, [ATTR_AGENTMESH_TENANT]: tenant });
+  const attributes = { [ATTR_A2A_AGENT]: c.agent, [ATTR_AGENTMESH_TENANT]: tenant };
+  const parent = currentRequestContext()?.otelContext ?? context.active();
+  return inHttpClientSpan(
+    d.tracing,
+    // One span for the call's ACP requests (a send that resumes reads the run too), named for the A2A operation bridged.
+    `ACP ${c.call.operation}`,
+    attributes,
+    parent,
+    async (span) => {
+      Object.assign(headers, d.tracing.injectTraceparent({}));
+      return bridgeToAcp(c, {
+        ...options,
+        onRun: (runId) => {
+          if (runId === undefined) return;
+          // The ACP run is the A2A task: both names, so a trace finds it from either side.
+          span.setAttributes({ [ATTR_ACP_RUN_ID]: runId, [ATTR_A2A_TASK_ID]: runId });
+          annotateRequestSpan({ [ATTR_A2A_TASK_ID]: runId });
+        },
+      });
+    },
+    (result) => result.status,
+  );
 }
 
 /** Without span export: the agent continues the client's trace, if it sent one. */

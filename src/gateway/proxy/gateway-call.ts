@@ -39,6 +39,8 @@ export interface ProxyDeps {
   validator: RequestValidator;
   /** PII policies, when any is configured. */
   pii: { policies: PiiPolicies; limits: PiiScanLimits } | undefined;
+  /** Largest request body, bytes; also the largest ACP answer the bridge reads (docs/acp.md). */
+  bodyLimitBytes: number;
   defaultRequestsPerMinute: number;
   defaultBurst: number;
   tenantRequestsPerMinute: number;

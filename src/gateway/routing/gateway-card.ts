@@ -91,13 +91,15 @@ export function rewriteCard(record: AgentRecord, instanceUrls: readonly string[]
 
 /**
  * A bridged agent (ACP, docs/acp.md) is called through the gateway's bridge:
- * its card offers the gateway's A2A 1.0 bindings at the gateway URL, never
+ * its card offers the gateway's A2A 1.0 bindings and the v0.3 JSON-RPC
+ * binding (what the v0.3 card shape is made from) at the gateway URL, never
  * the agent's own ACP address (which would skip the gateway's policy).
  */
 function bridgedInterfaces(gatewayUrl: string): Json[] {
   return [
     { url: gatewayUrl, protocolBinding: 'JSONRPC', protocolVersion: '1.0' },
     { url: gatewayUrl, protocolBinding: 'HTTP+JSON', protocolVersion: '1.0' },
+    { url: gatewayUrl, protocolBinding: 'JSONRPC', protocolVersion: '0.3' },
   ];
 }
 

@@ -92,7 +92,8 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
       const res = await fetch(`${gw.url}/agents/echo/.well-known/agent-card.json`, { headers: { 'a2a-version': '1.0' } });
       assert.equal(res.status, 200);
       const card = (await res.json()) as any;
-      assert.deepEqual(card.supportedInterfaces.map((i: any) => [i.protocolBinding, i.url]), [['JSONRPC', `${gw.url}/agents/echo`], ['HTTP+JSON', `${gw.url}/agents/echo`]]);
+      const url = `${gw.url}/agents/echo`;
+      assert.deepEqual(card.supportedInterfaces.map((i: any) => [i.protocolBinding, i.protocolVersion, i.url]), [['JSONRPC', '1.0', url], ['HTTP+JSON', '1.0', url], ['JSONRPC', '0.3', url]]);
     });
 
     test('SendMessage is a sync run: the task completes with the output, credits are charged, the run carries the tenant assertion', async () => {
@@ -248,8 +249,6 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
         assert.equal(list.body.error.code, -32004, JSON.stringify(list.body));
         const bad = await rpc('SendMessage', { message: { role: 'ROLE_USER', parts: 'nope' } });
         assert.equal(bad.body.error.code, -32602, JSON.stringify(bad.body));
-        const legacy = await rpc('message/send', { message: { kind: 'message', messageId: 'm', role: 'user', parts: [{ kind: 'text', text: 'hi' }] } }, { 'a2a-version': '0.3' });
-        assert.equal(legacy.body.error.code, -32009, JSON.stringify(legacy.body));
         const resumeUnknown = await rpc('SendMessage', { message: { messageId: 'm', role: 'ROLE_USER', taskId: crypto.randomUUID(), parts: [{ text: 'hi' }] } });
         assert.equal(resumeUnknown.body.error.code, -32001, JSON.stringify(resumeUnknown.body));
       } else {

@@ -53,6 +53,8 @@ export interface AcpReferenceServer {
   pingStatus: number;
   /** The `Authorization` header of every run request (`''` when none). */
   authorizations: string[];
+  /** The `traceparent` header of every run request that carried one. */
+  traceparents: string[];
   /** The runs, by id (the wire objects as last served). */
   runs: Map<string, Record<string, any>>;
   /** Completes a `hold` run (its output echoes its input). */
@@ -66,7 +68,7 @@ const BASE = '/acp';
 
 export async function startAcpReferenceServer(options: AcpReferenceServerOptions): Promise<AcpReferenceServer> {
   const nonConforming = new Set(options.nonConforming ?? []);
-  const state = { requests: [] as string[], checked: 0, pingStatus: 200, authorizations: [] as string[] };
+  const state = { requests: [] as string[], checked: 0, pingStatus: 200, authorizations: [] as string[], traceparents: [] as string[] };
   const behaviours = new Map(Object.entries(options.behaviours ?? {}));
   const runs = new Map<string, RefRun>();
   const runWaiters: Array<{ agent: string; resolve: (id: string) => void }> = [];
@@ -165,6 +167,7 @@ export async function startAcpReferenceServer(options: AcpReferenceServerOptions
 
   async function handleRuns(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<boolean> {
     state.authorizations.push(req.headers.authorization ?? '');
+    if (typeof req.headers.traceparent === 'string') state.traceparents.push(req.headers.traceparent);
     if (method === 'POST' && path === '/runs') {
       const body = (await readBody(req)) as Record<string, any>;
       checkRequest(method, path, body);
@@ -306,6 +309,7 @@ export async function startAcpReferenceServer(options: AcpReferenceServerOptions
       state.pingStatus = status;
     },
     authorizations: state.authorizations,
+    traceparents: state.traceparents,
     get runs() {
       return new Map([...runs].map(([id, r]) => [id, r.run]));
     },

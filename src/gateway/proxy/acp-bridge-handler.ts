@@ -19,6 +19,8 @@ export interface AcpBridgeHandlerOptions {
   tenant: string;
   /** Told the run id of a blocking send as soon as the run exists (the client may leave before its answer). */
   onRunStarted?: ((runId: string) => void) | undefined;
+  /** Told when that run has ended (nothing is left to cancel). */
+  onRunEnded?: (() => void) | undefined;
 }
 
 /** How long a subscription waits between two reads of the run. */
@@ -94,6 +96,7 @@ export class AcpBridgeHandler implements A2ARequestHandler {
     } finally {
       await events.return(undefined);
     }
+    if (run !== undefined && isFinalRunStatus(run.status)) this.#o.onRunEnded?.();
     if (run === undefined || !(isFinalRunStatus(run.status) || run.status === 'awaiting')) {
       throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: 200, why: run === undefined ? 'a stream without a run event' : `a stream that ended with the run ${run.status}` });
     }

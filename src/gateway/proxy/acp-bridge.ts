@@ -54,6 +54,7 @@ export async function bridgeToAcp(c: GatewayCall, o: BridgeOptions): Promise<For
       runs: o.runs,
       tenant: c.principal!.tenant,
       onRunStarted: blocking ? (runId) => leave.runStarted(runId) : undefined,
+      onRunEnded: blocking ? () => leave.runEnded() : undefined,
     });
     const out = new BridgeAnswer(c, tap);
     if (legacy) {
@@ -116,6 +117,7 @@ class LeftRun {
   runId: string | undefined;
   #left = false;
   #done = false;
+  #ended = false;
   #grace: NodeJS.Timeout | undefined;
   readonly #abort: AbortController;
   readonly #cancel: (runId: string) => void;
@@ -132,8 +134,13 @@ class LeftRun {
       this.#grace = setTimeout(() => this.#abort.abort(), LEFT_RUN_GRACE_MS).unref();
       return;
     }
-    if (blocking) this.#cancel(this.runId!);
+    // A run that ended before its answer went out has nothing left to cancel (an awaiting one waits for a client that is gone: cancelled).
+    if (blocking && !this.#ended) this.#cancel(this.runId!);
     this.#abort.abort();
+  }
+
+  runEnded(): void {
+    this.#ended = true;
   }
 
   runStarted(runId: string): void {

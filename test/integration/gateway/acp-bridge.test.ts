@@ -1,5 +1,5 @@
 import { after, before, describe, test } from 'node:test';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { ClientFactory, JsonRpcTransportFactory, RestTransportFactory, type Client } from '@a2a-js/sdk/client';
@@ -291,6 +291,8 @@ describe('issue 19: a bridged agent that answers outside the ACP document', () =
   let internalHits = 0;
   /** The silent stream's ACP request was closed (the gateway let go of it). */
   let silentClosed = false;
+  /** Per oversized answer: whether the gateway closed the ACP request before the server wrote all of it. */
+  const oversized = new Map<string, { cut: boolean }>();
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;
   let token: string;
@@ -309,6 +311,14 @@ describe('issue 19: a bridged agent that answers outside the ACP document', () =
         if (text === 'not-json') return void res.writeHead(200, { 'content-type': 'application/json' }).end('nope');
         if (text === 'bad-run') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"run_id":1,"status":"exploded"}');
         if (text === 'huge') return void res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(64 * 1024 * 1024) }).end('{}');
+        if (text === 'big-run' || text === 'big-event') {
+          // 16 MiB without a Content-Length, a chunk at a time: only reading it counts it.
+          const run = { agent_name: 'hostile', run_id: crypto.randomUUID(), status: 'completed', created_at: new Date().toISOString(), output: [{ role: 'agent/hostile', parts: [{ content_type: 'text/plain', content: '' }] }] };
+          const [head, tail] = JSON.stringify(text === 'big-run' ? run : { type: 'run.completed', run }).split('"content":""');
+          const sse = text === 'big-event';
+          res.writeHead(sse ? 200 : 202, { 'content-type': sse ? 'text/event-stream' : 'application/json' });
+          return void writeOversized(res, text, `${sse ? 'data: ' : ''}${head}"content":"`, `"${tail}${sse ? '\n\n' : ''}`);
+        }
         const run = { agent_name: 'hostile', run_id: crypto.randomUUID(), status: 'created', output: [], created_at: new Date().toISOString() };
         if (text === 'redirect') return void res.writeHead(307, { location: `http://127.0.0.1:${(internal.address() as AddressInfo).port}/internal-admin/runs` }).end();
         if (text === 'silent-stream') {
@@ -346,10 +356,40 @@ describe('issue 19: a bridged agent that answers outside the ACP document', () =
     await new Promise<void>((resolve) => internal.close(() => resolve()));
   });
 
-  const send = async (text: string, method = 'SendMessage') => {
-    const res = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text }] } } }) });
+  /** Writes `head`, 16 MiB of `x`, then `tail`, as the gateway reads it; notes whether the gateway let go first. */
+  async function writeOversized(res: ServerResponse, key: string, head: string, tail: string): Promise<void> {
+    const seen = { cut: false };
+    oversized.set(key, seen);
+    let closed = false;
+    res.once('close', () => {
+      closed = true;
+      seen.cut = !res.writableFinished;
+    });
+    const chunk = 'x'.repeat(64 * 1024);
+    res.write(head);
+    for (let i = 0; i < 256 && !closed; i++) {
+      if (!res.write(chunk)) await new Promise((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+    }
+    if (!closed) res.end(tail);
+  }
+
+  const send = async (text: string, method = 'SendMessage', configuration?: Record<string, unknown>) => {
+    const res = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text }] }, ...(configuration && { configuration }) } }) });
     return { status: res.status, text: await res.text() };
   };
+
+  test('an answer past the gateway\'s body limit (a run, an SSE event) is refused while read: 502, the rest left unread', async () => {
+    for (const [text, configuration] of [['big-run', { returnImmediately: true }], ['big-event', undefined]] as const) {
+      const answer = await send(text, 'SendMessage', configuration);
+      assert.equal(answer.status, 502, `${text}: ${answer.text}`);
+      const body = JSON.parse(answer.text);
+      assert.equal(body.error.code, -32603, answer.text);
+      assert.match(body.error.message, /ACP agent hostile answered more than the 1048576-byte limit/);
+      assert.equal(body.error.data?.[0]?.metadata?.code, 'AM_ERR_HTTP_UPSTREAM_TOO_LARGE', answer.text);
+      // The server notes whether its answer was cut short: a gateway that read it all would leave `cut` false.
+      await until(`the gateway to let go of the ${text} answer before its end`, async () => oversized.get(text)?.cut === true, 10_000);
+    }
+  });
 
   test('a body that is not JSON, a run the document does not describe, a body too large, a 500: the upstream failed', async () => {
     for (const text of ['not-json', 'bad-run', 'huge', 'boom']) {

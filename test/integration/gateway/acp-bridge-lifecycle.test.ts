@@ -1,0 +1,146 @@
+import { after, before, describe, test } from 'node:test';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import assert from 'node:assert/strict';
+import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/acp-reference-server.js';
+import { available, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
+import { call, startRegistry } from '../../helpers/registry-fixture.js';
+import { until } from '../../helpers/until.js';
+
+/*
+ * Issue 19, the bridge's call lifecycle: a blocking SendMessage whose client
+ * leaves before the answer has its ACP run cancelled (nobody could read or
+ * pay for it), and a bridged call is a CLIENT span that names its ACP run.
+ */
+
+const manifest = (name: string) => ({ name, description: `${name} agent`, input_content_types: ['text/plain'], output_content_types: ['text/plain'] });
+const PRICE = 2;
+
+async function setUp(acp: AcpReferenceServer, config: Parameters<typeof startGateway>[1] = {}) {
+  const registry = await startRegistry({ probeIntervalMs: 200 });
+  const gw = await startGateway(registry.url, { creditsMode: 'exact', ...config });
+  for (const name of ['echo', 'holder']) {
+    const res = await call(registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url, name, metadata: { skills: { [name]: { pricing: { creditsPerCall: PRICE } } } } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    await until(`the gateway to route to ${name}`, async () => gw.gateway.router.agent(name)?.instances.some((i) => i.inRotation) ?? false, 10_000);
+  }
+  return { registry, gw };
+}
+
+function sendBody(text: string, version: '1.0' | '0.3') {
+  const message = version === '1.0' ? { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text }] } : { kind: 'message', messageId: crypto.randomUUID(), role: 'user', parts: [{ kind: 'text', text }] };
+  return JSON.stringify({ jsonrpc: '2.0', id: 1, method: version === '1.0' ? 'SendMessage' : 'message/send', params: { message } });
+}
+
+describe('issue 19: a blocking send whose client leaves before the answer', () => {
+  let acp: AcpReferenceServer;
+  let env: Awaited<ReturnType<typeof setUp>>;
+  before(async () => {
+    acp = await startAcpReferenceServer({ manifests: [manifest('echo'), manifest('holder')], behaviours: { echo: 'echo', holder: 'hold' } });
+    env = await setUp(acp);
+  });
+  after(async () => {
+    await env?.gw.close();
+    await env?.registry.close();
+    await acp?.close();
+  });
+
+  for (const version of ['1.0', '0.3'] as const) {
+    test(`has its ACP run cancelled, and its hold refunded (A2A ${version})`, async () => {
+      const tenant = `leaver-${version}`;
+      const token = await fetchToken(env.gw.url, await createClient(env.gw.url, { name: tenant, tenant, scopes: ['a2a:message:send'] }));
+      await topUp(env.gw.url, tenant, 10);
+      const before = await available(env.gw.url, tenant);
+      const started = acp.runOf('holder');
+      const controller = new AbortController();
+      const answer = fetch(`${env.gw.url}/agents/holder`, { method: 'POST', signal: controller.signal, headers: { 'content-type': 'application/json', 'a2a-version': version, authorization: `Bearer ${token}` }, body: sendBody('I will not wait', version) });
+      const runId = await started;
+      await until('the hold to be taken', async () => (await available(env.gw.url, tenant)) === before - PRICE * 1000, 10_000);
+      controller.abort();
+      await assert.rejects(answer);
+      await until('the ACP run to be cancelled', async () => acp.runs.get(runId)?.['status'] === 'cancelled', 15_000);
+      await until('the hold to be refunded', async () => (await available(env.gw.url, tenant)) === before, 10_000);
+    });
+  }
+
+  test('a client that waits gets its answer, and its run is left alone', async () => {
+    const tenant = 'stayer';
+    const token = await fetchToken(env.gw.url, await createClient(env.gw.url, { name: tenant, tenant, scopes: ['a2a:message:send'] }));
+    await topUp(env.gw.url, tenant, 10);
+    const res = await fetch(`${env.gw.url}/agents/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: sendBody('I wait', '1.0') });
+    const body = (await res.json()) as any;
+    assert.equal(body.result.task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(body));
+    assert.equal(acp.runs.get(body.result.task.id)?.['status'], 'completed');
+    assert.ok(!acp.requests.some((r) => r.includes(`${body.result.task.id}/cancel`)));
+  });
+});
+
+/** One span as the OTLP/HTTP JSON exporter sends it. */
+interface ExportedSpan {
+  name: string;
+  kind: number;
+  attributes: Record<string, unknown>;
+}
+
+/** An in-process OTLP/HTTP receiver keeping every span the gateway exports. */
+async function startOtlpReceiver(): Promise<{ server: Server; url: string; spans: ExportedSpan[] }> {
+  const spans: ExportedSpan[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as any;
+      for (const rs of body.resourceSpans ?? []) {
+        for (const ss of rs.scopeSpans ?? []) {
+          for (const s of ss.spans ?? []) {
+            spans.push({ name: s.name, kind: s.kind, attributes: Object.fromEntries((s.attributes ?? []).map((a: any) => [a.key, a.value.stringValue ?? a.value.intValue ?? a.value.boolValue])) });
+          }
+        }
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans };
+}
+
+describe('issue 19: a bridged call is traced', () => {
+  test('as a CLIENT span naming the agent, the tenant and the ACP run; the ACP agent continues the trace', async () => {
+    const receiver = await startOtlpReceiver();
+    const acp = await startAcpReferenceServer({ manifests: [manifest('echo'), manifest('holder')], behaviours: { echo: 'echo', holder: 'hold' } });
+    const traceparents: string[] = [];
+    const env = await setUp(acp, { otlpEndpoint: receiver.url });
+    try {
+      const token = await fetchToken(env.gw.url, await createClient(env.gw.url, { name: 'traced', tenant: 'traced', scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
+      await topUp(env.gw.url, 'traced', 10);
+      const rpc = async (method: string, params: unknown) => {
+        const res = await fetch(`${env.gw.url}/agents/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+        return (await res.json()) as any;
+      };
+      const sent = await rpc('SendMessage', { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'trace me' }] } });
+      const runId = sent.result.task.id as string;
+      assert.equal((await rpc('GetTask', { id: runId })).result.id, runId);
+      traceparents.push(...acp.traceparents);
+    } finally {
+      // Closing flushes the gateway's span batch to the receiver.
+      await env.gw.close();
+      await env.registry.close();
+      await acp.close();
+    }
+    const bridged = receiver.spans.filter((s) => s.name.startsWith('ACP '));
+    receiver.server.close();
+    const send = bridged.find((s) => s.name === 'ACP SendMessage');
+    const get = bridged.find((s) => s.name === 'ACP GetTask');
+    assert.ok(send && get, JSON.stringify(receiver.spans.map((s) => s.name)));
+    assert.equal(send.kind, 3, 'a CLIENT span');
+    assert.match(String(send.attributes['acp.run.id']), /^[0-9a-f-]{36}$/);
+    assert.equal(get.attributes['acp.run.id'], send.attributes['acp.run.id']);
+    assert.equal(send.attributes['a2a.task.id'], send.attributes['acp.run.id']);
+    assert.equal(send.attributes['a2a.agent'], 'echo');
+    assert.equal(send.attributes['agentmesh.tenant'], 'traced');
+    // The ACP agent's requests carried a traceparent (the bridge's span is its parent): the agent can continue the trace.
+    assert.ok(traceparents.length > 0 && traceparents.every((t) => /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/.test(t)), JSON.stringify(traceparents));
+  });
+});

@@ -64,6 +64,7 @@ export const gatewayConfigSchema = z
     pii: piiConfigSchema.optional(),
     /** Origins browsers may call from (CORS); empty: no CORS headers. */
     corsOrigins: z.array(z.string()).default([]),
+    /** Largest request body, bytes (1 MiB); also the largest answer (a run, or one SSE event) the ACP bridge reads from a bridged agent. */
     bodyLimitBytes: z.number().int().positive().default(1_048_576),
     /** Non-streaming request timeout, ms (5 min: a blocking SendMessage waits for its task). */
     requestTimeoutMs: z.number().int().positive().default(300_000),

@@ -21,7 +21,8 @@ import type { GatewayCall } from './gateway-call.js';
 export async function answerLegacyJsonRpc(c: GatewayCall, handler: AcpBridgeHandler, out: BridgeAnswer): Promise<void> {
   const front = new SdkFacing(handler);
   const context = new ServerCallContext({ user: new UnauthenticatedUser(), requestedVersion: '0.3', tenant: '' });
-  const result = await new LegacyJsonRpcTransportHandler(front).handle(c.body as Record<string, unknown>, context);
+  // A PII policy's redaction, when one applied: what the agent receives.
+  const result = await new LegacyJsonRpcTransportHandler(front).handle((c.redactedBody ?? c.body) as Record<string, unknown>, context);
   if (isAsyncIterable(result)) {
     const requestId = String(c.request.id);
     const id = c.call.jsonRpcId ?? null;

@@ -96,7 +96,7 @@ export interface BridgeOptions {
 function isBlockingSend(c: GatewayCall): boolean {
   if (c.call.operation !== 'SendMessage') return false;
   type Params = { configuration?: { returnImmediately?: unknown; blocking?: unknown } } | undefined;
-  const body = c.body as (Params & { params?: Params }) | undefined;
+  const body = (c.redactedBody ?? c.body) as (Params & { params?: Params }) | undefined;
   const configuration = (c.call.binding === 'JSONRPC' ? body?.params : body)?.configuration;
   // 1.0: returnImmediately; v0.3: blocking false.
   return !(configuration?.returnImmediately === true || configuration?.blocking === false);
@@ -195,7 +195,8 @@ async function answerV1(c: GatewayCall, handler: AcpBridgeHandler, out: BridgeAn
 
 /** The SendMessage params of the call (JSON-RPC `params`, or the REST body), checked as the runtime checks them. */
 function sendRequestOf(c: GatewayCall): SendMessageRequest {
-  const body = c.body as Record<string, unknown> | undefined;
+  // A PII policy's redaction, when one applied: what the agent receives.
+  const body = (c.redactedBody ?? c.body) as Record<string, unknown> | undefined;
   const params = c.call.binding === 'JSONRPC' ? (body?.['params'] as Record<string, unknown> | undefined) : body;
   return SendMessageRequest.fromJSON(validateParams(c.call.operation, params ?? {}));
 }

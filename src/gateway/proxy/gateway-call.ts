@@ -63,6 +63,8 @@ export class GatewayCall {
   bytes: Buffer | undefined;
   /** The body parsed once at the edge (undefined when none or not JSON). */
   readonly body: unknown;
+  /** The body as a PII policy redacted it (what the ACP bridge sends), when one did. */
+  redactedBody: unknown = undefined;
   /** The query string with its `?`, when there is one. */
   readonly query: string | undefined;
   readonly audit: AuditEntry;

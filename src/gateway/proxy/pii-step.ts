@@ -23,7 +23,10 @@ export function piiStep(c: GatewayCall, d: ProxyDeps): void {
     throw piiBlockedError(scan);
   }
   if (scan.action === 'redact' && scan.redacted !== undefined) {
-    c.bytes = Buffer.from(withMessage(c.body, scan.redacted), 'utf8');
+    const redacted = withMessage(c.body, scan.redacted);
+    c.bytes = Buffer.from(redacted, 'utf8');
+    // The ACP bridge builds its runs from the parsed body, not the bytes: it gets the redacted one too.
+    if (c.route!.record.bridge !== undefined) c.redactedBody = JSON.parse(redacted);
     return;
   }
   d.logger.info({ agent: c.agent, tenant: c.principal!.tenant, pii: scan.counts, fields: scan.locations.map((l) => l.field) }, 'a message carries personal data (policy: log)');

@@ -144,3 +144,32 @@ describe('issue 19: a bridged call is traced', () => {
     assert.ok(traceparents.length > 0 && traceparents.every((t) => /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/.test(t)), JSON.stringify(traceparents));
   });
 });
+
+describe('issue 19: the PII policy applies to a bridged agent', () => {
+  let acp: AcpReferenceServer;
+  let env: Awaited<ReturnType<typeof setUp>>;
+  before(async () => {
+    acp = await startAcpReferenceServer({ manifests: [manifest('echo'), manifest('holder')], behaviours: { echo: 'echo', holder: 'hold' } });
+    env = await setUp(acp, { pii: { default: { action: 'redact', kinds: ['email'] } } });
+  });
+  after(async () => {
+    await env?.gw.close();
+    await env?.registry.close();
+    await acp?.close();
+  });
+
+  for (const version of ['1.0', '0.3'] as const) {
+    test(`redact: the ACP agent receives the message with the address replaced (A2A ${version})`, async () => {
+      const tenant = `pii-${version}`;
+      const token = await fetchToken(env.gw.url, await createClient(env.gw.url, { name: tenant, tenant, scopes: ['a2a:message:send'] }));
+      await topUp(env.gw.url, tenant, 10);
+      const res = await fetch(`${env.gw.url}/agents/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': version, authorization: `Bearer ${token}` }, body: sendBody('mail ada@example.com', version) });
+      const body = (await res.json()) as any;
+      const task = version === '1.0' ? body.result?.task : body.result;
+      assert.ok(task?.id, JSON.stringify(body));
+      const input = JSON.stringify(acp.runs.get(task.id)?.['output']);
+      assert.ok(!input.includes('ada@example.com'), input);
+      assert.match(input, /mail \[redacted:email\]/);
+    });
+  }
+});

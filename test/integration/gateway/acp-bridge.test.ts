@@ -401,6 +401,27 @@ describe('issue 19: a bridged agent that answers outside the ACP document', () =
     }
   });
 
+  test('over v0.3 JSON-RPC too: a failing agent is a 502 in the v0.3 envelope, a bad event the stream\'s last; v0.3 REST is refused, never a 5xx', async () => {
+    const v03 = async (text: string, method: string) => {
+      const res = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 'legacy-1', method, params: { message: { kind: 'message', messageId: crypto.randomUUID(), role: 'user', parts: [{ kind: 'text', text }] } } }) });
+      return { status: res.status, text: await res.text() };
+    };
+    for (const text of ['boom', 'bad-first-event']) {
+      const answer = await v03(text, text === 'boom' ? 'message/send' : 'message/stream');
+      assert.equal(answer.status, 502, `${text}: ${answer.text}`);
+      const body = JSON.parse(answer.text);
+      assert.deepEqual([body.id, body.error.code], ['legacy-1', -32603], answer.text);
+      assert.match(body.error.message, /ACP agent hostile answered/);
+    }
+    const streamed = await v03('bad-event', 'message/stream');
+    assert.equal(streamed.status, 200);
+    const frames = streamed.text.split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => JSON.parse(f.slice(6)));
+    assert.equal(frames[0].result.kind, 'task', streamed.text);
+    assert.deepEqual([frames.at(-1).id, frames.at(-1).error.code], ['legacy-1', -32603], streamed.text);
+    const rest = await fetch(`${base}/v1/message:send`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ message: { kind: 'message', messageId: 'm', role: 'user', parts: [{ kind: 'text', text: 'hi' }] } }) });
+    assert.ok(rest.status >= 400 && rest.status < 500, String(rest.status));
+  });
+
   test('a redirect is refused, never followed: the gateway is not sent into the network behind it', async () => {
     const answer = await send('redirect');
     assert.equal(answer.status, 502, answer.text);

@@ -76,30 +76,38 @@ export class AcpRunClient {
     return this.#o.maxBodyBytes ?? MAX_BODY_BYTES;
   }
 
-  /** An SSE body as ACP events (each `data:` one `Event` object, checked against the document). */
+  /**
+   * An SSE body as ACP events (each `data:` one `Event` object, checked
+   * against the document). However the reading ends (the run's last event,
+   * an event past the limit, a refusal), the request is let go of: an ACP
+   * server that keeps the stream open after its run ended holds nothing.
+   */
   async *#events(res: Response, stop: AbortController): AsyncGenerator<AcpEvent> {
     const events = parseSseStream(res, this.#limit);
-    for (;;) {
-      let next: IteratorResult<{ data: string }>;
-      try {
-        next = await events.next();
-      } catch (err) {
-        // The SDK's parser refuses an event past the limit with a plain Error; the rest is not read.
-        stop.abort();
-        if (/larger than|exceed/i.test((err as Error).message)) throw Errors.acpBridgeTooLarge({ agent: this.#o.agent, maxBytes: this.#limit }, { cause: err });
-        throw Errors.agentDidNotAnswer({ agent: this.#o.agent, why: (err as Error).message }, { cause: err });
+    try {
+      for (;;) {
+        let next: IteratorResult<{ data: string }>;
+        try {
+          next = await events.next();
+        } catch (err) {
+          // The SDK's parser refuses an event past the limit with a plain Error; the rest is not read.
+          if (/larger than|exceed/i.test((err as Error).message)) throw Errors.acpBridgeTooLarge({ agent: this.#o.agent, maxBytes: this.#limit }, { cause: err });
+          throw Errors.agentDidNotAnswer({ agent: this.#o.agent, why: (err as Error).message }, { cause: err });
+        }
+        if (next.done) return;
+        const e = next.value;
+        if (e.data === '') continue;
+        let event: unknown;
+        try {
+          event = JSON.parse(e.data);
+        } catch (err) {
+          throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: 200, why: 'an event that is not JSON' }, { cause: err });
+        }
+        await this.#conforms('Event', event, 200);
+        yield event as AcpEvent;
       }
-      if (next.done) return;
-      const e = next.value;
-      if (e.data === '') continue;
-      let event: unknown;
-      try {
-        event = JSON.parse(e.data);
-      } catch (err) {
-        throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: 200, why: 'an event that is not JSON' }, { cause: err });
-      }
-      await this.#conforms('Event', event, 200);
-      yield event as AcpEvent;
+    } finally {
+      stop.abort();
     }
   }
 

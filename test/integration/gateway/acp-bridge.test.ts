@@ -392,8 +392,9 @@ describe('issue 19: a bridged agent that answers outside the ACP document', () =
   });
 
   test('a body that is not JSON, a run the document does not describe, a body too large, a 500: the upstream failed', async () => {
-    for (const text of ['not-json', 'bad-run', 'huge', 'boom']) {
-      const answer = await send(text);
+    // A blocking send reads a stream run; returnImmediately reads the run as JSON: both readings are checked.
+    for (const [text, configuration] of [['not-json', { returnImmediately: true }], ['not-json', undefined], ['bad-run', { returnImmediately: true }], ['huge', { returnImmediately: true }], ['boom', undefined]] as const) {
+      const answer = await send(text, 'SendMessage', configuration);
       assert.equal(answer.status, 502, `${text}: ${answer.text}`);
       const body = JSON.parse(answer.text);
       assert.equal(body.error.code, -32603, `${text}: ${answer.text}`);

@@ -17,10 +17,18 @@ export interface AcpBridgeHandlerOptions {
   /** Who started each run: another tenant's run is not found. */
   runs: BridgedRuns;
   tenant: string;
-  /** Told the run id of a blocking send as soon as the run exists (the client may leave before its answer). */
-  onRunStarted?: ((runId: string) => void) | undefined;
-  /** Told when that run has ended (nothing is left to cancel). */
-  onRunEnded?: (() => void) | undefined;
+  /** Told how a blocking send's run goes (its client may leave before the answer: acp-bridge.ts cancels the run then). */
+  blockingRun?: BlockingRunWatch | undefined;
+}
+
+/** What is told of a blocking send's run. */
+export interface BlockingRunWatch {
+  /** A blocking send starts its run (its id is not known yet). */
+  starting(): void;
+  /** The run exists: its id. */
+  started(runId: string): void;
+  /** The run has ended: nothing is left to cancel. */
+  ended(): void;
 }
 
 /** How long a subscription waits between two reads of the run. */
@@ -73,6 +81,7 @@ export class AcpBridgeHandler implements A2ARequestHandler {
       return runToTask(run);
     }
     const { create, resume } = await this.#runRequestOf(params, 'stream');
+    this.#o.blockingRun?.starting();
     const events = await this.#o.client.streamRun(create ?? resume!);
     const translator = new AcpStreamTranslator();
     let run: AcpRun | undefined;
@@ -87,7 +96,7 @@ export class AcpBridgeHandler implements A2ARequestHandler {
         if (run === undefined) {
           if (create !== undefined) await this.#claim(event.run.run_id);
           this.runId = event.run.run_id;
-          this.#o.onRunStarted?.(event.run.run_id);
+          this.#o.blockingRun?.started(event.run.run_id);
         }
         run = event.run;
         translator.translate(event);
@@ -96,7 +105,7 @@ export class AcpBridgeHandler implements A2ARequestHandler {
     } finally {
       await events.return(undefined);
     }
-    if (run !== undefined && isFinalRunStatus(run.status)) this.#o.onRunEnded?.();
+    if (run !== undefined && isFinalRunStatus(run.status)) this.#o.blockingRun?.ended();
     if (run === undefined || !(isFinalRunStatus(run.status) || run.status === 'awaiting')) {
       throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: 200, why: run === undefined ? 'a stream without a run event' : `a stream that ended with the run ${run.status}` });
     }

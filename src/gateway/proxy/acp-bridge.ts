@@ -5,7 +5,7 @@ import type { Logger } from '../../observability/index.js';
 import type { AgentBridge } from '../../registry/index.js';
 import type { ForwardResult } from '../routing/index.js';
 import type { BridgedRuns } from '../bridged-runs.js';
-import { AcpBridgeHandler } from './acp-bridge-handler.js';
+import { AcpBridgeHandler, type BlockingRunWatch } from './acp-bridge-handler.js';
 import { BridgeAnswer } from './acp-bridge-answer.js';
 import type { GatewayCall } from './gateway-call.js';
 
@@ -33,11 +33,10 @@ export async function bridgeToAcp(c: GatewayCall, o: BridgeOptions): Promise<For
   // A client that leaves before its answer is over stops the ACP request too, for the answer's whole life:
   // a stream's generators cannot be returned while a read of a silent ACP server is pending, only aborted.
   const abort = new AbortController();
-  const blocking = isBlockingSend(c);
   const leave = new LeftRun({ abort, cancel: (runId) => cancelLeftRun(o, c.agent, runId) });
   const raw = c.reply.raw;
   const left = (): void => {
-    if (!raw.writableFinished) leave.clientLeft(blocking);
+    if (!raw.writableFinished) leave.clientLeft();
   };
   raw.once('close', left);
   // A call that is not a stream is bounded as a native upstream call is (its headers and silences).
@@ -53,8 +52,7 @@ export async function bridgeToAcp(c: GatewayCall, o: BridgeOptions): Promise<For
       client,
       runs: o.runs,
       tenant: c.principal!.tenant,
-      onRunStarted: blocking ? (runId) => leave.runStarted(runId) : undefined,
-      onRunEnded: blocking ? () => leave.runEnded() : undefined,
+      blockingRun: leave,
     });
     const out = new BridgeAnswer(c, tap);
     if (legacy) {
@@ -92,16 +90,6 @@ export interface BridgeOptions {
   onRun?: ((runId: string | undefined) => void) | undefined;
 }
 
-/** A blocking SendMessage: its run is cancelled when its client leaves before the answer (see {@link LeftRun}). */
-function isBlockingSend(c: GatewayCall): boolean {
-  if (c.call.operation !== 'SendMessage') return false;
-  type Params = { configuration?: { returnImmediately?: unknown; blocking?: unknown } } | undefined;
-  const body = (c.redactedBody ?? c.body) as (Params & { params?: Params }) | undefined;
-  const configuration = (c.call.binding === 'JSONRPC' ? body?.params : body)?.configuration;
-  // 1.0: returnImmediately; v0.3: blocking false.
-  return !(configuration?.returnImmediately === true || configuration?.blocking === false);
-}
-
 /** How long a blocking send whose client left waits for its run's id before letting go of the ACP request (10 s). */
 const LEFT_RUN_GRACE_MS = 10_000;
 
@@ -113,8 +101,9 @@ const LEFT_RUN_GRACE_MS = 10_000;
  * request open until then (at most {@link LEFT_RUN_GRACE_MS}), then cancels.
  * Other calls let go of the ACP request at once.
  */
-class LeftRun {
+class LeftRun implements BlockingRunWatch {
   runId: string | undefined;
+  #blocking = false;
   #left = false;
   #done = false;
   #ended = false;
@@ -127,28 +116,34 @@ class LeftRun {
     this.#cancel = o.cancel;
   }
 
-  clientLeft(blocking: boolean): void {
+  clientLeft(): void {
     if (this.#done) return;
     this.#left = true;
-    if (blocking && this.runId === undefined) {
+    if (this.#blocking && this.runId === undefined) {
       this.#grace = setTimeout(() => this.#abort.abort(), LEFT_RUN_GRACE_MS).unref();
       return;
     }
     // A run that ended before its answer went out has nothing left to cancel (an awaiting one waits for a client that is gone: cancelled).
-    if (blocking && !this.#ended) this.#cancel(this.runId!);
+    if (this.#blocking && !this.#ended) this.#cancel(this.runId!);
     this.#abort.abort();
   }
 
-  runEnded(): void {
-    this.#ended = true;
+  starting(): void {
+    this.#blocking = true;
+    // Left before the run was even asked for: nothing to wait for.
+    if (this.#left) this.#abort.abort();
   }
 
-  runStarted(runId: string): void {
+  started(runId: string): void {
     this.runId = runId;
     if (!this.#left || this.#done) return;
     clearTimeout(this.#grace);
     this.#cancel(runId);
     this.#abort.abort();
+  }
+
+  ended(): void {
+    this.#ended = true;
   }
 
   answered(): void {

@@ -193,6 +193,8 @@ describe('issue 19: an SDK v0.3 client calls bridged ACP agents through the gate
     assert.deepEqual([missing.body.id, missing.body.error.code], ['v03', -32001], JSON.stringify(missing.body));
     const list = await rpc('tasks/pushNotificationConfig/list', { id: mine.id });
     assert.equal(list.body.error.code, -32004, JSON.stringify(list.body));
+    const listed = await rpc('tasks/list', {});
+    assert.equal(listed.body.error.code, -32601, JSON.stringify(listed.body));
     const bad = await rpc('message/send', { message: { kind: 'message', role: 'user', parts: 'nope' } });
     assert.equal(bad.body.error.code, -32602, JSON.stringify(bad.body));
   });

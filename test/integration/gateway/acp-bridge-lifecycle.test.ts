@@ -73,6 +73,9 @@ describe('issue 19: a blocking send whose client leaves before the answer', () =
     assert.equal(body.result.task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(body));
     assert.equal(acp.runs.get(body.result.task.id)?.['status'], 'completed');
     assert.ok(!acp.requests.some((r) => r.includes(`${body.result.task.id}/cancel`)));
+    // Every ACP request of this suite, the cancels of left runs included, conformed to the document.
+    assert.deepEqual(acp.requests.filter((r) => r.startsWith('NONCONFORMING')), []);
+    assert.ok(acp.requests.some((r) => /^POST \/runs\/[0-9a-f-]{36}\/cancel$/.test(r)), acp.requests.join(' '));
   });
 });
 

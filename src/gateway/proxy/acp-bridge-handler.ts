@@ -17,6 +17,8 @@ export interface AcpBridgeHandlerOptions {
   /** Who started each run: another tenant's run is not found. */
   runs: BridgedRuns;
   tenant: string;
+  /** Largest output a blocking send keeps from its run's message events, bytes (the gateway's body limit). */
+  maxOutputBytes: number;
   /** Told how a blocking send's run goes (its client may leave before the answer: acp-bridge.ts cancels the run then). */
   blockingRun?: BlockingRunWatch | undefined;
 }
@@ -85,11 +87,16 @@ export class AcpBridgeHandler implements A2ARequestHandler {
     const events = await this.#o.client.streamRun(create ?? resume!);
     const translator = new AcpStreamTranslator();
     let run: AcpRun | undefined;
+    let kept = 0;
     try {
       for await (const event of events) {
         if (event.type === 'error') throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: 200, why: event.error.message.slice(0, 500) });
         if (!('run' in event)) {
-          // Output messages: kept in case the last run event does not list them.
+          // Output messages: kept in case the last run event does not list them, within the limit a run answer has.
+          if (event.type === 'message.completed') {
+            kept += sizeOf(event.message);
+            if (kept > this.#o.maxOutputBytes) throw Errors.acpBridgeTooLarge({ agent: this.#o.agent, maxBytes: this.#o.maxOutputBytes });
+          }
           if (translator.task !== undefined) translator.translate(event);
           continue;
         }
@@ -233,6 +240,13 @@ export class AcpBridgeHandler implements A2ARequestHandler {
       await events.return(undefined);
     }
   }
+}
+
+/** About how many bytes a message's parts hold (what a blocking send keeps of it). */
+function sizeOf(message: AcpMessage): number {
+  let size = 0;
+  for (const p of message.parts) size += 64 + (p.content?.length ?? 0) + (p.content_url?.length ?? 0) + (p.name?.length ?? 0);
+  return size;
 }
 
 function eventTypeOf(run: AcpRun): AcpEvent['type'] {

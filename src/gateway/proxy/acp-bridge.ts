@@ -53,6 +53,7 @@ export async function bridgeToAcp(c: GatewayCall, o: BridgeOptions): Promise<For
       client,
       runs: o.runs,
       tenant: c.principal!.tenant,
+      maxOutputBytes: o.maxBodyBytes,
       blockingRun: leave,
     });
     const out = new BridgeAnswer(c, tap);

@@ -327,6 +327,16 @@ describe('issue 19: a bridged agent that answers outside the ACP document', () =
           res.writeHead(200, { 'content-type': 'text/event-stream' }).write(`data: ${JSON.stringify({ type: 'run.created', run })}\n\n`);
           return;
         }
+        if (text === 'many-messages') {
+          // Each event under the limit, together past it: a blocking send keeps them, so it must count them.
+          const seen = { cut: false };
+          oversized.set(text, seen);
+          res.once('close', () => (seen.cut = !res.writableFinished));
+          res.writeHead(200, { 'content-type': 'text/event-stream' }).write(`data: ${JSON.stringify({ type: 'run.created', run })}\n\n`);
+          const message = { role: 'agent/hostile', parts: [{ content_type: 'text/plain', content: 'y'.repeat(200 * 1024) }] };
+          for (let i = 0; i < 64 && !res.destroyed; i++) res.write(`data: ${JSON.stringify({ type: 'message.completed', message })}\n\n`);
+          return;
+        }
         if (text === 'empty-stream') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end();
         if (text === 'bad-first-event') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: {"type":"run.created"}\n\n');
         if (text === 'bad-event') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`data: ${JSON.stringify({ type: 'run.created', run })}\n\ndata: {"type":"run.created"}\n\n`);
@@ -389,6 +399,11 @@ describe('issue 19: a bridged agent that answers outside the ACP document', () =
       // The server notes whether its answer was cut short: a gateway that read it all would leave `cut` false.
       await until(`the gateway to let go of the ${text} answer before its end`, async () => oversized.get(text)?.cut === true, 10_000);
     }
+    // Events each under the limit, a blocking send's output past it: refused too, the stream let go of (it never ends by itself).
+    const many = await send('many-messages');
+    assert.equal(many.status, 502, many.text);
+    assert.equal(JSON.parse(many.text).error.data?.[0]?.metadata?.code, 'AM_ERR_HTTP_UPSTREAM_TOO_LARGE', many.text);
+    await until('the gateway to let go of the many-messages stream', async () => oversized.get('many-messages')?.cut === true, 10_000);
   });
 
   test('a body that is not JSON, a run the document does not describe, a body too large, a 500: the upstream failed', async () => {

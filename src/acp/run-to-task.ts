@@ -73,9 +73,19 @@ export class AcpStreamTranslator {
   #task: Task | undefined;
   #outputs = 0;
 
-  /** The task as the events so far describe it (undefined before the first run event). */
+  /**
+   * The task as its first run event described it, its status kept current
+   * (undefined before the first run event). Artifacts relayed since are not
+   * kept (a long stream's output would all stay in memory): {@link outputs}
+   * counts them.
+   */
   get task(): Task | undefined {
     return this.#task;
+  }
+
+  /** How many output messages the stream has given so far (artifacts relayed, and those of the first run event). */
+  get outputs(): number {
+    return this.#outputs;
   }
 
   /** The A2A stream responses one ACP event becomes (often none or one). */
@@ -88,7 +98,6 @@ export class AcpStreamTranslator {
         const task = this.#task;
         if (task === undefined || event.message.role === 'user') return [];
         const artifact = outputArtifact(event.message, task.id, this.#outputs++);
-        task.artifacts.push(artifact);
         return [{ payload: { $case: 'artifactUpdate', value: { taskId: task.id, contextId: task.contextId, artifact, append: false, lastChunk: true, metadata: undefined } } }];
       }
       case 'generic': {
@@ -126,7 +135,6 @@ export class AcpStreamTranslator {
     // Output the events did not carry as message.completed: relayed from the run before its end.
     for (let i = this.#outputs; i < snapshot.artifacts.length; i++) {
       const artifact = snapshot.artifacts[i]!;
-      previous.artifacts.push(artifact);
       out.push({ payload: { $case: 'artifactUpdate', value: { taskId: previous.id, contextId: previous.contextId, artifact, append: false, lastChunk: true, metadata: undefined } } });
     }
     this.#outputs = Math.max(this.#outputs, snapshot.artifacts.length);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AgentCard, CancelTaskRequest, GetTaskRequest, Message, SendMessageRequest, StreamResponse, SubscribeToTaskRequest, Task } from '@a2a-js/sdk';
+import type { AgentCard, Artifact, CancelTaskRequest, GetTaskRequest, Message, SendMessageRequest, StreamResponse, SubscribeToTaskRequest, Task } from '@a2a-js/sdk';
 import type { A2ARequestHandler } from '@a2a-js/sdk/server';
 import { AcpStreamTranslator, a2aMessageToAcp, isFinalRunStatus, isUuid, runToTask, type AcpEvent, type AcpMessage, type AcpRun, type AcpRunClient, type AcpRunCreateRequest, type AcpRunMode, type AcpRunResumeRequest } from '../../acp/index.js';
 import { Errors } from '../../protocol/index.js';
@@ -88,6 +88,7 @@ export class AcpBridgeHandler implements A2ARequestHandler {
     const translator = new AcpStreamTranslator();
     let run: AcpRun | undefined;
     let kept = 0;
+    const artifacts: Artifact[] = [];
     try {
       for await (const event of events) {
         if (event.type === 'error') throw Errors.acpBridgeAnswer({ agent: this.#o.agent, status: 200, why: event.error.message.slice(0, 500) });
@@ -97,7 +98,7 @@ export class AcpBridgeHandler implements A2ARequestHandler {
             kept += sizeOf(event.message);
             if (kept > this.#o.maxOutputBytes) throw Errors.acpBridgeTooLarge({ agent: this.#o.agent, maxBytes: this.#o.maxOutputBytes });
           }
-          if (translator.task !== undefined) translator.translate(event);
+          for (const r of translator.translate(event)) if (r.payload?.$case === 'artifactUpdate' && r.payload.value.artifact) artifacts.push(r.payload.value.artifact);
           continue;
         }
         if (run === undefined) {
@@ -118,7 +119,7 @@ export class AcpBridgeHandler implements A2ARequestHandler {
     }
     const task = runToTask(run);
     // A run whose last event lists no output still has the messages its events completed.
-    if (task.artifacts.length === 0 && translator.task !== undefined) task.artifacts = translator.task.artifacts;
+    if (task.artifacts.length === 0) task.artifacts = artifacts;
     return task;
   }
 

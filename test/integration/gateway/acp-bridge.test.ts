@@ -327,6 +327,12 @@ describe('issue 19: a bridged agent that answers outside the ACP document', () =
           res.writeHead(200, { 'content-type': 'text/event-stream' }).write(`data: ${JSON.stringify({ type: 'run.created', run })}\n\n`);
           return;
         }
+        if (text === 'output-in-events') {
+          // Legal, if unusual: the output only in message events, the last run event without it.
+          const message = { role: 'agent/hostile', parts: [{ content_type: 'text/plain', content: 'from the events' }] };
+          const events = [{ type: 'run.created', run }, { type: 'message.completed', message }, { type: 'run.completed', run: { ...run, status: 'completed', finished_at: new Date().toISOString() } }];
+          return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end(events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join(''));
+        }
         if (text === 'many-messages') {
           // Each event under the limit, together past it: a blocking send keeps them, so it must count them.
           const seen = { cut: false };
@@ -436,6 +442,14 @@ describe('issue 19: a bridged agent that answers outside the ACP document', () =
     assert.deepEqual([frames.at(-1).id, frames.at(-1).error.code], ['legacy-1', -32603], streamed.text);
     const rest = await fetch(`${base}/v1/message:send`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ message: { kind: 'message', messageId: 'm', role: 'user', parts: [{ kind: 'text', text: 'hi' }] } }) });
     assert.ok(rest.status >= 400 && rest.status < 500, String(rest.status));
+  });
+
+  test('a blocking send whose run lists its output only in message events answers with that output', async () => {
+    const answer = await send('output-in-events');
+    assert.equal(answer.status, 200, answer.text);
+    const task = JSON.parse(answer.text).result.task;
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED');
+    assert.deepEqual(task.artifacts.map((a: any) => a.parts[0].text), ['from the events']);
   });
 
   test('a redirect is refused, never followed: the gateway is not sent into the network behind it', async () => {

@@ -3,19 +3,19 @@
  * flow with PKCE (RFC 7636, S256), `state` and `nonce`, as a public client
  * (OAuth 2.0 for Browser-Based Apps). The protocol checks are oauth4webapi's
  * (discovery, the callback's state and `iss`, the token response, the ID
- * token's claims and nonce); this file only carries what it needs across the
- * redirect.
+ * token's claims and nonce); this file only wires them to the page.
  *
  * The access token stays in memory like every other credential. The one
  * thing that must outlive the redirect is the pending sign-in (code
- * verifier, state, nonce): it sits in this tab's sessionStorage from the
- * click until the page comes back, and is removed before the callback is
- * even checked, so whatever happens next it is gone.
+ * verifier, state, nonce, oidc-pending.ts): it sits in this tab's
+ * sessionStorage from the click until the page comes back, and is removed
+ * before the answer is even checked, so whatever happens next it is gone.
  *
  * Loaded on first use (`await import('./oidc.js')`): a console without an
  * issuer configured never downloads it.
  */
 import * as oauth from 'oauth4webapi';
+import { keepPending, takePending, type PendingSignIn } from './oidc-pending.js';
 import type { Credential } from './session.js';
 
 /** What `GET /v1/console/config` says of the issuer. */
@@ -26,16 +26,6 @@ export interface OidcSettings {
   resource?: string;
   name: string;
 }
-
-/** What waits in sessionStorage across the redirect, and only that. */
-interface PendingSignIn {
-  issuer: string;
-  state: string;
-  nonce: string;
-  verifier: string;
-}
-
-const PENDING_KEY = 'agentmesh.console.oidc';
 
 /** Where the issuer sends the browser back: the console itself (its query carries the answer). */
 export function redirectUri(): string {
@@ -74,21 +64,8 @@ export async function startSignIn(settings: OidcSettings): Promise<void> {
   url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(pending.verifier));
   url.searchParams.set('code_challenge_method', 'S256');
   if (settings.resource !== undefined) url.searchParams.set('resource', settings.resource);
-  sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
+  keepPending(pending);
   location.assign(url.href);
-}
-
-/** Takes the pending sign-in out of sessionStorage (it is gone afterwards, whatever comes next). */
-function takePending(): PendingSignIn | undefined {
-  const raw = sessionStorage.getItem(PENDING_KEY);
-  sessionStorage.removeItem(PENDING_KEY);
-  if (raw === null) return undefined;
-  try {
-    const pending = JSON.parse(raw) as Partial<PendingSignIn>;
-    return typeof pending.issuer === 'string' && typeof pending.state === 'string' && typeof pending.nonce === 'string' && typeof pending.verifier === 'string' ? (pending as PendingSignIn) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { OidcSettings } from '../oidc.js';
+import { takePending } from '../oidc-pending.js';
 import { authHeaders, messageOf, signIn, signOutReason, type Credential, type SessionInfo } from '../session.js';
 import { useSignal } from '../signal.js';
 import { ErrorAlert } from '../error-alert.js';
@@ -60,7 +61,11 @@ export function SignIn() {
         await establish(await finishSignIn(config.oidc, answer));
       })
       .catch((err: Error) => {
-        if (answer !== undefined) history.replaceState(null, '', `${location.pathname}${location.hash}`);
+        if (answer !== undefined) {
+          // Whatever failed before the answer was checked (no settings, no issuer), nothing is left behind.
+          takePending();
+          history.replaceState(null, '', `${location.pathname}${location.hash}`);
+        }
         setError(answer === undefined ? err.message : `Sign-in through the issuer failed: ${err.message}`);
       })
       .finally(() => setBusy(false));

@@ -38,6 +38,8 @@ describe('the web console signs in through an external OpenID Connect issuer, in
   /** The answer the provider sent the browser back with (code and state), kept to replay it. */
   let answered: string | undefined;
   const pageProblems: string[] = [];
+  /** Lifetime of the access tokens the provider mints, seconds (a test shortens it to see one expire). */
+  let accessTokenTtl = 600;
 
   /** A page in a fresh context (no cookies at the provider): what it reports on the console's pages is kept. */
   async function newPage(): Promise<Page> {
@@ -83,7 +85,7 @@ describe('the web console signs in through an external OpenID Connect issuer, in
       clients: [{ client_id: CLIENT_ID, token_endpoint_auth_method: 'none', redirect_uris: [`${mesh.gatewayUrl}/console/`], grant_types: ['authorization_code'], response_types: ['code'] }],
       jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'test-idp', alg: 'RS256', use: 'sig' }] },
       cookies: { keys: ['console-oidc-test-cookie-key'] },
-      ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
+      ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: () => accessTokenTtl, IdToken: 600, AuthorizationCode: 60 },
       // The console's origin only, for its public client (the default, stated).
       clientBasedCORS: (_ctx, origin) => origin === mesh.gatewayUrl,
       // Its own login and consent pages (any password: the test drives them as a person would).
@@ -95,7 +97,7 @@ describe('the web console signs in through an external OpenID Connect issuer, in
           useGrantedResource: () => true,
           getResourceServerInfo: (_ctx, indicator) => {
             if (indicator !== RESOURCE) throw new errors.InvalidTarget();
-            return { scope: 'console:read', audience: 'agentmesh', accessTokenFormat: 'jwt', accessTokenTTL: 600, jwt: { sign: { alg: 'RS256' } } };
+            return { scope: 'console:read', audience: 'agentmesh', accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
           },
         },
       },
@@ -217,6 +219,26 @@ describe('the web console signs in through an external OpenID Connect issuer, in
       assert.equal(new URL(other.url()).search, '');
       assert.equal(await other.evaluate('JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie })'), EMPTY_STORAGE);
     } finally {
+      await other.context().close();
+    }
+  });
+
+  test('a token that expires sends the console back to sign-in, saying so', async () => {
+    accessTokenTtl = 3;
+    const other = await newPage();
+    try {
+      await other.goto(`${mesh.gatewayUrl}/console/`);
+      await other.getByRole('button', { name: 'Sign in with Test IdP' }).click();
+      await other.getByPlaceholder('Enter any login').fill('alice');
+      await other.getByPlaceholder('and password').fill('correct horse battery staple');
+      await other.getByRole('button', { name: 'Sign-in' }).click();
+      await other.getByRole('button', { name: 'Continue' }).click();
+      await other.getByRole('button', { name: 'Sign out' }).waitFor();
+      // Its expires_in (3 s) ends the session, as the client credentials' do.
+      await other.getByText('Your session expired: sign in again.').waitFor({ timeout: 10_000 });
+      assert.equal(await other.getByRole('button', { name: 'Sign out' }).count(), 0);
+    } finally {
+      accessTokenTtl = 600;
       await other.context().close();
     }
   });

@@ -103,5 +103,22 @@ async function exchange(settings: OidcSettings, callbackUrl: string): Promise<Cr
   const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: pending.nonce, requireIdToken: true });
   if (tokens.token_type.toLowerCase() !== 'bearer') throw new Error(`the issuer answered a ${tokens.token_type} token, not a bearer token`);
   // Without expires_in the token's own exp (the session answer's expiresAt) ends the session.
-  return { kind: 'token', token: tokens.access_token, expiresAt: tokens.expires_in === undefined ? Number.POSITIVE_INFINITY : Date.now() + tokens.expires_in * 1000 };
+  return { kind: 'token', token: tokens.access_token, expiresAt: tokens.expires_in === undefined ? Number.POSITIVE_INFINITY : Date.now() + tokens.expires_in * 1000, issuer: settings.issuer };
+}
+
+/**
+ * Ends the person's session at the issuer too (OpenID Connect RP-Initiated
+ * Logout 1.0): the console's own sign-out only forgets the token, and the
+ * next "Sign in with" would pass through the issuer's session without a
+ * password. Sent with the client id and no ID token (the console keeps none
+ * past sign-out), so the issuer asks the person to confirm; it sends the
+ * browser back to the console when that URI is registered with it.
+ */
+export async function endIssuerSession(settings: OidcSettings): Promise<void> {
+  const as = await discover(settings);
+  if (as.end_session_endpoint === undefined) throw new Error(`${settings.name} publishes no end-session endpoint: sign out on its own pages`);
+  const url = new URL(as.end_session_endpoint);
+  url.searchParams.set('client_id', settings.clientId);
+  url.searchParams.set('post_logout_redirect_uri', redirectUri());
+  location.assign(url.href);
 }

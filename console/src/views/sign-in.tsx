@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { OidcSettings } from '../oidc.js';
 import { takePending } from '../oidc-pending.js';
-import { authHeaders, messageOf, signIn, signOutReason, type Credential, type SessionInfo } from '../session.js';
+import { authHeaders, messageOf, signedOutOf, signIn, signOutReason, type Credential, type SessionInfo } from '../session.js';
 import { useSignal } from '../signal.js';
 import { ErrorAlert } from '../error-alert.js';
 
@@ -43,6 +43,7 @@ let pendingAnswer = ANSWER_AT_LOAD ? location.href : undefined;
 
 export function SignIn() {
   const reason = useSignal(signOutReason);
+  const leftIssuer = useSignal(signedOutOf);
   const [mode, setMode] = useState<'client' | 'api-key' | 'token'>('client');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
@@ -52,6 +53,8 @@ export function SignIn() {
     const answer = pendingAnswer;
     pendingAnswer = undefined;
     if (answer !== undefined) setBusy(true);
+    // Back without an answer (the person left the issuer's pages): that sign-in is abandoned, and forgotten.
+    else takePending();
     consoleConfig()
       .then(async (config) => {
         setOidc(config.oidc);
@@ -84,6 +87,19 @@ export function SignIn() {
     }
   };
 
+  const signOutOfIssuer = async () => {
+    if (oidc === null) return;
+    setBusy(true);
+    setError('');
+    try {
+      const { endIssuerSession } = await import('../oidc.js');
+      await endIssuerSession(oidc);
+    } catch (err) {
+      setError(`Signing out of ${oidc.name} failed: ${(err as Error).message}`);
+      setBusy(false);
+    }
+  };
+
   const submit = async (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
@@ -111,6 +127,14 @@ export function SignIn() {
       {reason !== '' && (
         <p class="notice" role="status">
           {reason}
+        </p>
+      )}
+      {oidc !== null && leftIssuer === oidc.issuer && (
+        <p class="notice">
+          You are still signed in at {oidc.name}.{' '}
+          <button type="button" onClick={signOutOfIssuer} disabled={busy}>
+            Sign out of {oidc.name} too
+          </button>
         </p>
       )}
       {oidc !== null && (

@@ -82,7 +82,7 @@ describe('the web console signs in through an external OpenID Connect issuer, in
 
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const provider = new Provider(issuer, {
-      clients: [{ client_id: CLIENT_ID, token_endpoint_auth_method: 'none', redirect_uris: [`${mesh.gatewayUrl}/console/`], grant_types: ['authorization_code'], response_types: ['code'] }],
+      clients: [{ client_id: CLIENT_ID, token_endpoint_auth_method: 'none', redirect_uris: [`${mesh.gatewayUrl}/console/`], post_logout_redirect_uris: [`${mesh.gatewayUrl}/console/`], grant_types: ['authorization_code'], response_types: ['code'] }],
       jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'test-idp', alg: 'RS256', use: 'sig' }] },
       cookies: { keys: ['console-oidc-test-cookie-key'] },
       ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: () => accessTokenTtl, IdToken: 600, AuthorizationCode: 60 },
@@ -163,7 +163,7 @@ describe('the web console signs in through an external OpenID Connect issuer, in
     await page.goto(`${mesh.gatewayUrl}/console/?code=forged&state=tampered&iss=${encodeURIComponent(issuer)}`);
     await page.getByText(/Sign-in through the issuer failed: .*state/).waitFor();
     assert.equal(new URL(page.url()).search, '', 'the answer is wiped from the address bar');
-    assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Sign out', exact: true }).count(), 0);
     assert.equal(await storage(), EMPTY_STORAGE, 'the pending sign-in was removed');
   });
 
@@ -179,7 +179,7 @@ describe('the web console signs in through an external OpenID Connect issuer, in
     await page.getByPlaceholder('and password').fill('correct horse battery staple');
     await page.getByRole('button', { name: 'Sign-in' }).click();
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
     assert.match(await page.getByTestId('who').innerText(), /^alice · tenant demo$/);
     assert.equal(new URL(page.url()).search, '', 'the code and state are wiped from the address bar');
     assert.ok(answered !== undefined && /[?&]state=/.test(answered), 'the provider answered with a code and the state');
@@ -191,21 +191,37 @@ describe('the web console signs in through an external OpenID Connect issuer, in
   });
 
   test('signing out forgets the token; the same answer replayed signs nobody in', async () => {
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByText('You signed out.').waitFor();
     assert.equal(await storage(), EMPTY_STORAGE);
     await page.goto(answered!);
     await page.getByText(/Sign-in through the issuer failed: this tab started no sign-in/).waitFor();
-    assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Sign out', exact: true }).count(), 0);
     assert.equal(new URL(page.url()).search, '');
   });
 
   test("signing in again passes through the issuer's own session: sign-out ends the console's, not the issuer's", async () => {
     await page.getByRole('button', { name: 'Sign in with Test IdP' }).click();
     // The provider still has alice's session and grant: it answers at once, with no login or consent page.
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
     assert.match(await page.getByTestId('who').innerText(), /^alice · tenant demo$/);
     assert.equal(await storage(), EMPTY_STORAGE);
+  });
+
+  test("signing out of the issuer too ends its session: the next sign-in asks for the login again", async () => {
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByText('You are still signed in at Test IdP.').waitFor();
+    const violations = await seriousViolations(page);
+    assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
+    await page.getByRole('button', { name: 'Sign out of Test IdP too' }).click();
+    // The provider asks the person to confirm (no ID token is sent: the console keeps none past sign-out).
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.waitForURL(`${mesh.gatewayUrl}/console/**`);
+    await page.getByRole('button', { name: 'Sign in with Test IdP' }).click();
+    await page.getByPlaceholder('Enter any login').waitFor();
+    await page.goto(`${mesh.gatewayUrl}/console/`);
+    await page.getByRole('button', { name: 'Sign in with Test IdP' }).waitFor();
+    assert.equal(await storage(), EMPTY_STORAGE, 'the sign-in left at the login page is forgotten when the tab opens the console again');
   });
 
   test('an answer the issuer refused (the person cancelled at its login page) is shown, and nobody is signed in', async () => {
@@ -215,7 +231,7 @@ describe('the web console signs in through an external OpenID Connect issuer, in
       await other.getByRole('button', { name: 'Sign in with Test IdP' }).click();
       await other.getByRole('link', { name: '[ Cancel ]' }).click();
       await other.getByText(/Sign-in through the issuer failed: .*access_denied/).waitFor();
-      assert.equal(await other.getByRole('button', { name: 'Sign out' }).count(), 0);
+      assert.equal(await other.getByRole('button', { name: 'Sign out', exact: true }).count(), 0);
       assert.equal(new URL(other.url()).search, '');
       assert.equal(await other.evaluate('JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie })'), EMPTY_STORAGE);
     } finally {
@@ -233,10 +249,10 @@ describe('the web console signs in through an external OpenID Connect issuer, in
       await other.getByPlaceholder('and password').fill('correct horse battery staple');
       await other.getByRole('button', { name: 'Sign-in' }).click();
       await other.getByRole('button', { name: 'Continue' }).click();
-      await other.getByRole('button', { name: 'Sign out' }).waitFor();
+      await other.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
       // Its expires_in (3 s) ends the session, as the client credentials' do.
       await other.getByText('Your session expired: sign in again.').waitFor({ timeout: 10_000 });
-      assert.equal(await other.getByRole('button', { name: 'Sign out' }).count(), 0);
+      assert.equal(await other.getByRole('button', { name: 'Sign out', exact: true }).count(), 0);
     } finally {
       accessTokenTtl = 600;
       await other.context().close();

@@ -7,7 +7,10 @@
 import { signal } from './signal.js';
 
 /** How the console authenticates its calls. */
-export type Credential = { kind: 'token'; token: string; expiresAt: number } | { kind: 'api-key'; key: string };
+export type Credential =
+  /** `issuer`: the OpenID Connect issuer the token came from (the console offers to sign out there too). */
+  | { kind: 'token'; token: string; expiresAt: number; issuer?: string }
+  | { kind: 'api-key'; key: string };
 
 /** What `/v1/console/session` answers. */
 export interface SessionInfo {
@@ -28,6 +31,8 @@ export interface Session {
 export const session = signal<Session | null>(null);
 /** Why the last session ended, shown on the sign-in page ("your session expired"). */
 export const signOutReason = signal<string>('');
+/** The OpenID Connect issuer of the session that just ended: signing out of the console leaves its session there open. */
+export const signedOutOf = signal<string>('');
 
 let expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -39,6 +44,7 @@ export function authHeaders(credential: Credential): Record<string, string> {
 export function signIn(next: Session): void {
   clearTimeout(expiryTimer);
   signOutReason.set('');
+  signedOutOf.set('');
   session.set(next);
   // The earlier of the token endpoint's expires_in and the credential's own expiry (exp claim, API key expiry).
   const expiresAt = Math.min(next.credential.kind === 'token' ? next.credential.expiresAt : Number.POSITIVE_INFINITY, next.info.expiresAt !== undefined ? next.info.expiresAt * 1000 : Number.POSITIVE_INFINITY);
@@ -47,6 +53,8 @@ export function signIn(next: Session): void {
 
 export function signOut(reason = ''): void {
   clearTimeout(expiryTimer);
+  const credential = session.get()?.credential;
+  signedOutOf.set(credential?.kind === 'token' ? (credential.issuer ?? '') : '');
   session.set(null);
   signOutReason.set(reason);
   if (location.hash !== '' && location.hash !== '#/') location.hash = '#/';

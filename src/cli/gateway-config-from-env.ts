@@ -52,6 +52,15 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
       throw new Error(`GATEWAY_EXTERNAL_ISSUERS must be a JSON list of { issuer, jwksUri, audience, tenantClaim, scopesClaim }: ${(err as Error).message}`, { cause: err });
     }
   }
+  const oidcIssuer = env['GATEWAY_CONSOLE_OIDC_ISSUER'];
+  const oidcClientId = env['GATEWAY_CONSOLE_OIDC_CLIENT_ID'];
+  if (oidcIssuer || oidcClientId) {
+    if (!oidcIssuer || !oidcClientId) throw new Error('GATEWAY_CONSOLE_OIDC_ISSUER and GATEWAY_CONSOLE_OIDC_CLIENT_ID go together: set both for the console\'s OpenID Connect sign-in, or neither');
+    config.consoleOidc = { issuer: oidcIssuer, clientId: oidcClientId };
+    if (env['GATEWAY_CONSOLE_OIDC_SCOPES']) config.consoleOidc.scopes = env['GATEWAY_CONSOLE_OIDC_SCOPES'].split(/\s+/).filter(Boolean);
+    if (env['GATEWAY_CONSOLE_OIDC_RESOURCE']) config.consoleOidc.resource = env['GATEWAY_CONSOLE_OIDC_RESOURCE'];
+    if (env['GATEWAY_CONSOLE_OIDC_NAME']) config.consoleOidc.name = env['GATEWAY_CONSOLE_OIDC_NAME'];
+  }
   if (env['AGENTMESH_ALLOW_HOSTS']) config.allowHosts = env['AGENTMESH_ALLOW_HOSTS'].split(',').map((h) => h.trim()).filter(Boolean);
   if (flags.dev || env['AGENTMESH_DEV'] === '1') config.dev = true;
   return config;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseRoleConfig, roleMetricsFields, roleServerFields } from '../http/index.js';
+import { consoleOidcSchema } from './console/console-oidc-config.js';
 import { piiConfigSchema } from './policy/pii-policy.js';
 
 /**
@@ -32,6 +33,11 @@ export const gatewayConfigSchema = z
     registryToken: z.string().optional(),
     /** The built web console served at /console/ (env GATEWAY_CONSOLE_DIR); unset: `dist/console` of the agentmesh package (issue 20). */
     consoleDir: z.string().min(1).optional(),
+    /**
+     * The console's sign-in through one of `externalIssuers` (authorization code + PKCE, docs/console.md#sign-in-with-openid-connect):
+     * `{ issuer, clientId, scopes?, resource?, name? }` (env GATEWAY_CONSOLE_OIDC_*). Unset: no such sign-in.
+     */
+    consoleOidc: consoleOidcSchema.optional(),
     /** Bootstrap credential of the management API (env GATEWAY_ADMIN_TOKEN), compared in constant time. */
     adminToken: z.string().min(16).optional(),
     /** Default audience of issued tokens. */
@@ -117,5 +123,6 @@ export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 export function parseGatewayConfig(input: GatewayConfigInput): Readonly<GatewayConfig> {
   return parseRoleConfig('gateway', gatewayConfigSchema
     .refine((c) => c.assertionTtlSeconds <= c.tokenTtlSeconds, { message: 'must not exceed tokenTtlSeconds', path: ['assertionTtlSeconds'] })
+    .refine((c) => c.consoleOidc === undefined || c.externalIssuers.some((e) => e.issuer === c.consoleOidc!.issuer), { message: 'must be the issuer of one of externalIssuers: the gateway accepts only their tokens', path: ['consoleOidc', 'issuer'] })
     .refine((c) => c.port === 0 || (c.metricsPort ?? DEFAULT_GATEWAY_METRICS_PORT) !== c.port, { message: 'must differ from port: metrics are not served on the public port', path: ['metricsPort'] }), input);
 }

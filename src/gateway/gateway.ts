@@ -7,7 +7,7 @@ import type { Bus, Database } from '../storage/index.js';
 import type { CreditLedger } from '../tenancy/index.js';
 import { loadCardSigningKey } from './card-signing-key.js';
 import { DEFAULT_GATEWAY_METRICS_PORT, parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from './config.js';
-import { consoleRoutes, defaultConsoleDir, HealthHistory, MetricsHistory } from './console/index.js';
+import { consoleOidcSettings, consoleRoutes, defaultConsoleDir, HealthHistory, MetricsHistory } from './console/index.js';
 import type { CreditHolds } from './credits/index.js';
 import { agentsDataPlane, buildGatewayHttp, buildParts, mountRoutes, openBackends, withFixedPort } from './gateway-builders.js';
 import type { Identity } from './identity/index.js';
@@ -85,7 +85,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       history.stop();
       health.stop();
     });
-    await consoleRoutes(app, { identity, router, ledger, history, health, audit, registryUrl: config.registryUrl, registryToken: config.registryToken, consoleDir: config.consoleDir ?? defaultConsoleDir(), log });
+    await consoleRoutes(app, { identity, router, ledger, history, health, audit, registryUrl: config.registryUrl, registryToken: config.registryToken, consoleDir: config.consoleDir ?? defaultConsoleDir(), oidc: config.consoleOidc === undefined ? undefined : consoleOidcSettings(config.consoleOidc), log });
     return {
       app,
       config,

@@ -1,5 +1,7 @@
-import { useState } from 'preact/hooks';
-import { authHeaders, messageOf, signIn, signOutReason, type Credential, type SessionInfo } from '../session.js';
+import { useEffect, useState } from 'preact/hooks';
+import type { OidcSettings } from '../oidc.js';
+import { takePending } from '../oidc-pending.js';
+import { authHeaders, messageOf, signedOutOf, signIn, signOutReason, type Credential, type SessionInfo } from '../session.js';
 import { useSignal } from '../signal.js';
 import { ErrorAlert } from '../error-alert.js';
 
@@ -26,11 +28,77 @@ async function tokenFor(clientId: string, clientSecret: string): Promise<Credent
   return { kind: 'token', token: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 300) * 1000 };
 }
 
+/** Whether the page was loaded with an issuer's answer in its query (read once: finishing the sign-in clears it). */
+const ANSWER_AT_LOAD = /[?&](code|state|error)=/.test(location.search);
+
+/** What `GET /v1/console/config` says (unauthenticated): the OpenID Connect issuer, when the gateway has one. */
+async function consoleConfig(): Promise<{ oidc: OidcSettings | null }> {
+  const res = await fetch('/v1/console/config', { headers: { accept: 'application/json' } });
+  if (!res.ok) throw new Error(`the console's settings could not be read (${res.status})`);
+  return (await res.json()) as { oidc: OidcSettings | null };
+}
+
+/** The answer of an issuer in the address bar, if any: taken once, the first time the sign-in page mounts. */
+let pendingAnswer = ANSWER_AT_LOAD ? location.href : undefined;
+
 export function SignIn() {
   const reason = useSignal(signOutReason);
+  const leftIssuer = useSignal(signedOutOf);
   const [mode, setMode] = useState<'client' | 'api-key' | 'token'>('client');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const [oidc, setOidc] = useState<OidcSettings | null>(null);
+
+  useEffect(() => {
+    const answer = pendingAnswer;
+    pendingAnswer = undefined;
+    if (answer !== undefined) setBusy(true);
+    // Back without an answer (the person left the issuer's pages): that sign-in is abandoned, and forgotten.
+    else takePending();
+    consoleConfig()
+      .then(async (config) => {
+        setOidc(config.oidc);
+        if (answer === undefined) return;
+        if (config.oidc === null) throw new Error('this gateway has no OpenID Connect issuer configured for the console');
+        const { finishSignIn } = await import('../oidc.js');
+        await establish(await finishSignIn(config.oidc, answer));
+      })
+      .catch((err: Error) => {
+        if (answer !== undefined) {
+          // Whatever failed before the answer was checked (no settings, no issuer), nothing is left behind.
+          takePending();
+          history.replaceState(null, '', `${location.pathname}${location.hash}`);
+        }
+        setError(answer === undefined ? err.message : `Sign-in through the issuer failed: ${err.message}`);
+      })
+      .finally(() => setBusy(false));
+  }, []);
+
+  const signInWithIssuer = async () => {
+    if (oidc === null) return;
+    setBusy(true);
+    setError('');
+    try {
+      const { startSignIn } = await import('../oidc.js');
+      await startSignIn(oidc);
+    } catch (err) {
+      setError(`Sign-in through ${oidc.name} failed: ${(err as Error).message}`);
+      setBusy(false);
+    }
+  };
+
+  const signOutOfIssuer = async () => {
+    if (oidc === null) return;
+    setBusy(true);
+    setError('');
+    try {
+      const { endIssuerSession } = await import('../oidc.js');
+      await endIssuerSession(oidc);
+    } catch (err) {
+      setError(`Signing out of ${oidc.name} failed: ${(err as Error).message}`);
+      setBusy(false);
+    }
+  };
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -60,6 +128,22 @@ export function SignIn() {
         <p class="notice" role="status">
           {reason}
         </p>
+      )}
+      {oidc !== null && leftIssuer === oidc.issuer && (
+        <p class="notice">
+          You are still signed in at {oidc.name}.{' '}
+          <button type="button" onClick={signOutOfIssuer} disabled={busy}>
+            Sign out of {oidc.name} too
+          </button>
+        </p>
+      )}
+      {oidc !== null && (
+        <section class="oidc" aria-label="Single sign-on">
+          <button type="button" onClick={signInWithIssuer} disabled={busy}>
+            Sign in with {oidc.name}
+          </button>
+          <p class="hint">or with a credential of the gateway:</p>
+        </section>
       )}
       <form onSubmit={submit} aria-label="Sign in">
         <fieldset class="modes">

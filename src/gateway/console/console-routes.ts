@@ -15,6 +15,7 @@ import type { AgentRoute, InstanceStats, UpstreamRouter } from '../routing/index
 import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
 import { consoleAuditRoutes } from './console-audit-routes.js';
 import { loadConsoleFiles, type ConsoleFile } from './console-files.js';
+import type { ConsoleOidcSettings } from './console-oidc-config.js';
 import { relayToRegistry } from './registry-relay.js';
 import type { HealthHistory } from './health-history.js';
 import type { MetricsHistory } from './metrics-history.js';
@@ -32,6 +33,8 @@ export interface ConsoleRoutesOptions {
   registryToken: string | undefined;
   /** The built console; undefined or missing: `/console/` says how to build it. */
   consoleDir: string | undefined;
+  /** Sign-in through an external OpenID Connect issuer; undefined: not offered. */
+  oidc?: ConsoleOidcSettings | undefined;
   log: Logger;
 }
 
@@ -39,7 +42,16 @@ export interface ConsoleRoutesOptions {
  * The console page's policy: scripts, styles and connections to this origin
  * only (no inline script or style element, no CDN), nothing may frame it.
  */
-export const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const CONSOLE_CSP = consoleCsp([]);
+
+/**
+ * The page's policy, with `connectOrigins` added to connect-src: the OpenID
+ * Connect issuer's origin when the console signs in through one (the page
+ * fetches its discovery document and its token endpoint), nothing else.
+ */
+export function consoleCsp(connectOrigins: readonly string[]): string {
+  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src ${["'self'", ...connectOrigins].join(' ')}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+}
 
 const REGISTRY_TIMEOUT_MS = 3_000;
 
@@ -110,9 +122,9 @@ function visibleAgents(router: UpstreamRouter, viewer: ConsoleViewer): AgentRout
     .sort((a, b) => a.record.name.localeCompare(b.record.name));
 }
 
-function sendFile(reply: FastifyReply, file: ConsoleFile, ifNoneMatch: string | undefined): FastifyReply {
+function sendFile(reply: FastifyReply, file: ConsoleFile, ifNoneMatch: string | undefined, csp: string): FastifyReply {
   reply.header('etag', file.etag).header('cache-control', file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
-  if (file.type.startsWith('text/html')) reply.header('content-security-policy', CONSOLE_CSP);
+  if (file.type.startsWith('text/html')) reply.header('content-security-policy', csp);
   if (ifNoneMatch === file.etag) return reply.code(304).send();
   return reply.type(file.type).send(file.body);
 }
@@ -127,13 +139,16 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
     return files.get(path);
   };
   const tags = ['console'];
+  const csp = options.oidc === undefined ? CONSOLE_CSP : consoleCsp([new URL(options.oidc.issuer).origin]);
+  // What the sign-in page needs before anyone has signed in: public, the same for every caller.
+  const publicConfig = JSON.stringify({ oidc: options.oidc ?? null });
 
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/', 302));
   app.get('/console', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/', 301));
   app.get<{ Params: { '*': string } }>('/console/*', { schema: { hide: true } }, async (request, reply) => {
     const path = request.params['*'] === '' ? 'index.html' : request.params['*'];
     const file = fileOf(path);
-    if (file !== undefined) return sendFile(reply, file, request.headers['if-none-match']);
+    if (file !== undefined) return sendFile(reply, file, request.headers['if-none-match'], csp);
     if (path === 'index.html') {
       return reply.code(404).type('text/plain; charset=utf-8').send('The console is not built: run `npm run build` in the agentmesh package (it writes dist/console).\n');
     }
@@ -147,6 +162,10 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
     });
 
     await consoleAuditRoutes(scope, { identity, audit: options.audit });
+
+    scope.get('/v1/console/config', { schema: { tags, summary: 'How the console may sign in (unauthenticated): the OpenID Connect issuer, when one is configured' } }, async (_request, reply) =>
+      reply.type('application/json; charset=utf-8').send(publicConfig),
+    );
 
     scope.get('/v1/console/session', { schema: { tags, summary: 'Who the console is signed in as, and what it sees' } }, async (request) => {
       const { principal, platform } = await consoleViewer(identity, request);

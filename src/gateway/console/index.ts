@@ -3,7 +3,9 @@
  * built from `console/` by `npm run build` into `dist/console`; this folder
  * serves them and the read APIs they call. See docs/console.md.
  */
-export { consoleRoutes, CONSOLE_CSP } from './console-routes.js';
+export { consoleCsp, consoleRoutes, CONSOLE_CSP } from './console-routes.js';
+export { consoleOidcSchema, consoleOidcSettings } from './console-oidc-config.js';
+export type { ConsoleOidcConfig, ConsoleOidcSettings } from './console-oidc-config.js';
 export type { ConsoleRoutesOptions } from './console-routes.js';
 export { CONSOLE_SCOPE, consoleViewer, mayView } from './console-access.js';
 export type { ConsoleViewer } from './console-access.js';

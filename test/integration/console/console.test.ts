@@ -106,6 +106,10 @@ describe('the web console against agentmesh up, in Chromium', () => {
     const csp = html.headers.get('content-security-policy')!;
     assert.match(csp, /script-src 'self';/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|https?:/);
+    // No OpenID Connect issuer configured: the sign-in page is told of none (console-oidc.test.ts has one).
+    const config = await fetch(`${mesh.gatewayUrl}/v1/console/config`);
+    assert.equal(config.status, 200);
+    assert.deepEqual(await config.json(), { oidc: null });
     const body = await html.text();
     assert.doesNotMatch(body, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
     const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(body)![1]!;

@@ -1,4 +1,5 @@
 import { useMemo } from 'preact/hooks';
+import { LowBalance, type LowBalanceState } from '../low-balance.js';
 import { TimeChart } from '../chart.js';
 import { derive, totals, type MetricsPoint } from '../metrics.js';
 import { useData } from '../use-data.js';
@@ -10,7 +11,7 @@ interface Overview {
   roles: Array<{ name: string; state: string; url?: string; agents?: string[] }>;
   agents: { total: number; healthy: number; degraded: number; down: number; unknown: number };
   metrics: MetricsPoint[];
-  credits?: { availableMilliCredits: number; reservedMilliCredits: number; spentTodayMilliCredits: number };
+  credits?: { availableMilliCredits: number; reservedMilliCredits: number; spentTodayMilliCredits: number } & LowBalanceState;
 }
 
 const credits = (milli: number) => (milli / 1000).toLocaleString('en', { maximumFractionDigits: 3 });
@@ -56,6 +57,7 @@ export function OverviewView() {
             <section aria-labelledby="credits-h">
               <h2 id="credits-h">Credits</h2>
               <p>{`Tenant ${data.tenant}: ${credits(data.credits.spentTodayMilliCredits)} credits spent today (UTC), ${credits(data.credits.availableMilliCredits)} available, ${credits(data.credits.reservedMilliCredits)} held.`}</p>
+              <LowBalance tenant={data.tenant ?? ''} state={data.credits} />
             </section>
           )}
           {data.tenant !== null ? (

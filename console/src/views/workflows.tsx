@@ -1,14 +1,17 @@
 /**
  * Workflows: each workflow the orchestrator serves is one of its skills
- * (docs/orchestrator.md). Start a run from a form of its inputs, and watch
- * its steps on a graph drawn from the run's progress events
- * (`agentmesh.workflow`: step.started, step.completed, map.progress, …), in
- * the order they first run, nested by path (`providers/ok`, `score/3`).
+ * (docs/orchestrator.md). Its steps are drawn as a graph before any run,
+ * from the outline the orchestrator registers with the skill; a run started
+ * from the form of its inputs lights the graph up from its progress events
+ * (`agentmesh.workflow`: step.started, step.completed, map.progress, …),
+ * matched by path (`providers/ok`; a map's items, `score/3`, under the
+ * map's `score/*`). A run waiting for input is answered from here (a message
+ * to the run's task, A2A §3.1.2 multi-turn), and any run can be canceled.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { cancelTask, sendStreaming, userMessage, type Exchange } from '../a2a.js';
 import { formSchema, SchemaForm, valueOf } from '../schema-form.js';
-import type { AgentView } from '../types.js';
+import type { AgentView, OutlineStep } from '../types.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 
@@ -30,7 +33,10 @@ interface StepNode {
 
 interface Run {
   id?: string;
+  contextId?: string;
   state?: string;
+  /** What the run asks while it waits for input. */
+  question?: string;
   steps?: number;
   nodes: StepNode[];
   outputs?: unknown;
@@ -39,19 +45,25 @@ interface Run {
 
 type Loose = Record<string, unknown>;
 
+/** The text parts of a message (a question's wording). */
+const partsText = (parts: Array<{ text?: string }> | undefined) => (parts ?? []).flatMap((p) => (p.text !== undefined ? [p.text] : [])).join('\n');
+
 /** The run after one frame. */
 function apply(run: Run, e: Exchange): Run {
   if (e.direction !== 'received') return run;
   const result = (e.body as { result?: Loose; error?: { message?: string } }).result;
   if (result === undefined) return { ...run, error: (e.body as { error?: { message?: string } }).error?.message ?? run.error };
-  const task = result['task'] as Loose | undefined;
-  if (task !== undefined) return { ...run, id: task['id'] as string, state: (task['status'] as Loose | undefined)?.['state'] as string };
+  // A stream's first event wraps the task (`{ task }`); CancelTask answers the task itself.
+  const task = (result['task'] as Loose | undefined) ?? (typeof result['id'] === 'string' && result['status'] !== undefined ? result : undefined);
+  if (task !== undefined) return { ...run, id: task['id'] as string, contextId: task['contextId'] as string, state: (task['status'] as Loose | undefined)?.['state'] as string };
   const artifact = (result['artifactUpdate'] as Loose | undefined)?.['artifact'] as { name?: string; parts?: Array<{ data?: unknown }> } | undefined;
   if (artifact?.name === 'outputs') return { ...run, outputs: artifact.parts?.[0]?.data };
   const update = result['statusUpdate'] as Loose | undefined;
   if (update === undefined) return run;
-  const status = update['status'] as { state?: string; message?: { parts?: Array<{ data?: Loose }> } };
-  let next: Run = { ...run, id: (update['taskId'] as string) ?? run.id, state: status.state ?? run.state };
+  const status = update['status'] as { state?: string; message?: { parts?: Array<{ data?: Loose; text?: string }> } };
+  let next: Run = { ...run, id: (update['taskId'] as string) ?? run.id, contextId: (update['contextId'] as string) ?? run.contextId, state: status.state ?? run.state };
+  if (status.state === 'TASK_STATE_INPUT_REQUIRED') next.question = partsText(status.message?.parts) || run.question;
+  else if (status.state !== undefined) next.question = undefined;
   for (const part of status.message?.parts ?? []) {
     const event = part.data?.['agentmesh.workflow'] as Loose | undefined;
     if (event !== undefined) next = applyEvent(next, event);
@@ -105,26 +117,86 @@ function applyEvent(run: Run, event: Loose): Run {
 
 const STATE_CLASS: Record<StepNode['state'], string> = { running: 'task-working', completed: 'task-completed', failed: 'task-failed', skipped: 'task-canceled', 'input-required': 'task-input-required', retrying: 'task-working' };
 
-function StepGraph(props: { run: Run }) {
+/** One node of the drawn graph: a step of the outline (its path, `*` for a map's items) or one only a run named. */
+interface GraphNode {
+  path: string;
+  depth: number;
+  kind?: string;
+  target?: string;
+  conditional?: boolean;
+  /** Stands for a map's items: `score/*`. */
+  pattern?: RegExp;
+}
+
+/** The outline's steps in order, depth first, with the paths the run's events use. */
+function outlineNodes(steps: readonly OutlineStep[]): GraphNode[] {
+  const nodes: GraphNode[] = [];
+  const walk = (step: OutlineStep, prefix: string, depth: number) => {
+    const path = `${prefix}${step.id}`;
+    const target = step.agent ?? (step.skill !== undefined ? `skill ${step.skill}` : undefined);
+    nodes.push({ path, depth, kind: step.join !== undefined ? `${step.kind} (${step.join})` : step.kind, ...(target !== undefined && { target }), ...(step.conditional && { conditional: true }), ...(prefix.includes('*') && { pattern: patternOf(path) }) });
+    for (const child of step.steps ?? []) walk(child, `${path}/`, depth + 1);
+    // A map runs its step once per item (or batch) at `<map>/<index>`: drawn once, as `<map>/*`.
+    if (step.step !== undefined) walkItem(step.step, `${path}/*`, depth + 1);
+  };
+  const walkItem = (step: OutlineStep, path: string, depth: number) => {
+    const target = step.agent ?? (step.skill !== undefined ? `skill ${step.skill}` : undefined);
+    nodes.push({ path, depth, kind: `${step.kind}, per item`, ...(target !== undefined && { target }), pattern: patternOf(path) });
+    for (const child of step.steps ?? []) walk(child, `${path}/`, depth + 1);
+    if (step.step !== undefined) walkItem(step.step, `${path}/*`, depth + 1);
+  };
+  for (const step of steps) walk(step, '', 0);
+  return nodes;
+}
+
+function patternOf(path: string): RegExp {
+  return new RegExp(`^${path.split('/').map((p) => (p === '*' ? '\\d+' : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`);
+}
+
+/** A map's items in one line: how many are in each state. */
+function countStates(nodes: readonly StepNode[]): string {
+  const counts = new Map<string, number>();
+  for (const n of nodes) counts.set(n.state, (counts.get(n.state) ?? 0) + 1);
+  return [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
+}
+
+function StepGraph(props: { run: Run; outline?: readonly OutlineStep[] }) {
+  const { run } = props;
+  const byPath = new Map(run.nodes.map((n) => [n.path, n]));
+  const drawn = props.outline === undefined ? [] : outlineNodes(props.outline);
+  const known = new Set(drawn.map((d) => d.path));
+  // Steps the outline does not name (a run without one, e.g. run-workflow's), in the order they ran.
+  const extra = run.nodes.filter((n) => !known.has(n.path) && !drawn.some((d) => d.pattern?.test(n.path)));
+  const nodes: GraphNode[] = [...drawn, ...extra.map((n) => ({ path: n.path, depth: n.path.split('/').length - 1 }))];
+  const ended = run.state !== undefined && FINAL.has(run.state);
   return (
-    <ol class="graph" data-testid="graph" aria-label="Steps of the run">
-      {props.run.nodes.map((n) => (
-        <li key={n.path} data-step={n.path} data-state={n.state} style={{ marginLeft: `${(n.path.split('/').length - 1) * 1.5}rem` }}>
-          <span class="node-name">{n.path}</span>
-          {n.kind !== undefined && <small> {n.kind}</small>}
-          {n.agent !== undefined && <small> → {n.agent}</small>}
-          <span class={`badge ${STATE_CLASS[n.state]}`}>{n.state}</span>
-          {n.durationMs !== undefined && <small> {n.durationMs} ms{n.cached ? ', from before a restart' : ''}</small>}
-          {n.attempt !== undefined && n.attempt > 1 && <small> attempt {n.attempt}</small>}
-          {n.map !== undefined && (
-            <span class="map">
-              <progress max={n.map.items} value={n.map.itemsDone} aria-label={`${n.path}: ${n.map.itemsDone} of ${n.map.items} items`} /> {n.map.itemsDone}/{n.map.items} items, {n.map.batchesDone}/{n.map.batches} batches
-              {n.map.failed > 0 && `, ${n.map.failed} failed`}
-            </span>
-          )}
-          {n.error !== undefined && n.error !== '' && <div class="step-error">{n.error}</div>}
-        </li>
-      ))}
+    <ol class="graph" data-testid="graph" aria-label={run.id === undefined ? 'Steps of the workflow' : 'Steps of the run'}>
+      {nodes.map((d) => {
+        const items = d.pattern === undefined ? undefined : run.nodes.filter((n) => d.pattern!.test(n.path));
+        const n = byPath.get(d.path);
+        const state = items !== undefined ? (items.length === 0 ? 'pending' : items.some((i) => i.state === 'running' || i.state === 'retrying') ? 'running' : items.some((i) => i.state === 'failed') ? 'failed' : 'completed') : (n?.state ?? (ended ? 'not run' : 'pending'));
+        const kind = n?.kind ?? d.kind;
+        const agent = n?.agent ?? d.target;
+        return (
+          <li key={d.path} data-step={d.path} data-state={state} style={{ marginLeft: `${d.depth * 1.5}rem` }}>
+            <span class="node-name">{d.path}</span>
+            {kind !== undefined && <small> {kind}</small>}
+            {agent !== undefined && <small> → {agent}</small>}
+            {d.conditional === true && <small> (when …)</small>}
+            <span class={`badge ${STATE_CLASS[state as StepNode['state']] ?? ''}`}>{state}</span>
+            {items !== undefined && items.length > 0 && <small> {countStates(items)}</small>}
+            {n?.durationMs !== undefined && <small> {n.durationMs} ms{n.cached ? ', from before a restart' : ''}</small>}
+            {n?.attempt !== undefined && n.attempt > 1 && <small> attempt {n.attempt}</small>}
+            {n?.map !== undefined && (
+              <span class="map">
+                <progress max={n.map.items} value={n.map.itemsDone} aria-label={`${d.path}: ${n.map.itemsDone} of ${n.map.items} items`} /> {n.map.itemsDone}/{n.map.items} items, {n.map.batchesDone}/{n.map.batches} batches
+                {n.map.failed > 0 && `, ${n.map.failed} failed`}
+              </span>
+            )}
+            {n?.error !== undefined && n.error !== '' && <div class="step-error">{n.error}</div>}
+          </li>
+        );
+      })}
     </ol>
   );
 }
@@ -142,6 +214,23 @@ export function WorkflowsView(props: { workflow?: string }) {
   const workflow = workflows.find((w) => w.id === name) ?? workflows[0];
   const form = formSchema(workflow?.inputSchema);
 
+  /** Streams one message to the orchestrator (a new run, or an answer to a waiting one) into the run shown. */
+  const stream = async (message: unknown, fresh: boolean) => {
+    abort.current?.abort();
+    const controller = new AbortController();
+    abort.current = controller;
+    if (fresh) setRun({ nodes: [] });
+    setFailure('');
+    setStreaming(true);
+    try {
+      await sendStreaming('orchestrator', message, (e) => setRun((r) => apply(r, e)), controller.signal);
+    } catch (err) {
+      if (!controller.signal.aborted) setFailure((err as Error).message);
+    } finally {
+      if (abort.current === controller) setStreaming(false);
+    }
+  };
+
   const start = async (event: Event) => {
     event.preventDefault();
     if (workflow === undefined) return;
@@ -156,23 +245,27 @@ export function WorkflowsView(props: { workflow?: string }) {
         return;
       }
     }
-    abort.current?.abort();
-    const controller = new AbortController();
-    abort.current = controller;
-    setRun({ nodes: [] });
-    setFailure('');
-    setStreaming(true);
-    try {
-      await sendStreaming('orchestrator', userMessage({ data: inputs }, { skillId: workflow.id }), (e) => setRun((r) => apply(r, e)), controller.signal);
-    } catch (err) {
-      if (!controller.signal.aborted) setFailure((err as Error).message);
-    } finally {
-      if (abort.current === controller) setStreaming(false);
-    }
+    await stream(userMessage({ data: inputs }, { skillId: workflow.id }), true);
+  };
+
+  const answer = async (event: Event) => {
+    event.preventDefault();
+    if (run.id === undefined) return;
+    const text = String(new FormData(event.currentTarget as HTMLFormElement).get('answer') ?? '').trim();
+    if (text === '') return;
+    // The answer continues the run's task: the orchestrator hands it to the step that asked.
+    await stream(userMessage({ text }, { taskId: run.id, ...(run.contextId !== undefined && { contextId: run.contextId }) }), false);
   };
 
   const cancel = () => {
     if (run.id !== undefined) cancelTask('orchestrator', run.id, (e) => setRun((r) => apply(r, e))).catch((err: Error) => setFailure(err.message));
+  };
+
+  const choose = (id: string) => {
+    abort.current?.abort();
+    setName(id);
+    setRun({ nodes: [] });
+    setFailure('');
   };
 
   return (
@@ -184,7 +277,7 @@ export function WorkflowsView(props: { workflow?: string }) {
         <form onSubmit={start} aria-label="Start a run" class="try-form">
           <div class="field">
             <label for="workflow">Workflow</label>
-            <select id="workflow" value={workflow.id} onChange={(e) => setName((e.target as HTMLSelectElement).value)}>
+            <select id="workflow" value={workflow.id} onChange={(e) => choose((e.target as HTMLSelectElement).value)}>
               {workflows.map((w) => (
                 <option key={w.id} value={w.id}>
                   {w.id}
@@ -207,18 +300,35 @@ export function WorkflowsView(props: { workflow?: string }) {
         </form>
       )}
       <ErrorAlert message={failure} />
+      {workflow !== undefined && run.id === undefined && (
+        <section class="card" aria-labelledby="definition-h">
+          <h2 id="definition-h">Steps of {workflow.id}</h2>
+          {workflow.workflow === undefined ? <p>The orchestrator registered no outline of this workflow (too large, or an older version): its steps show once a run starts.</p> : <StepGraph run={run} outline={workflow.workflow.steps} />}
+        </section>
+      )}
       {run.id !== undefined && (
         <section class="card" aria-labelledby="run-h">
           <h2 id="run-h">
             Run <code>{run.id}</code>: <span data-testid="run-state">{run.state}</span>
           </h2>
           {run.steps !== undefined && <p>{run.steps} top-level steps.</p>}
+          {run.state === 'TASK_STATE_INPUT_REQUIRED' && (
+            <form onSubmit={answer} aria-label="Answer the run" class="try-form" data-testid="run-question">
+              <div class="field">
+                <label for="run-answer">{run.question || 'The run waits for input'}</label>
+                <input id="run-answer" name="answer" required />
+              </div>
+              <button type="submit" disabled={streaming}>
+                Answer
+              </button>
+            </form>
+          )}
           {run.state !== undefined && !FINAL.has(run.state) && (
             <button type="button" class="danger" onClick={cancel}>
               Cancel the run
             </button>
           )}
-          <StepGraph run={run} />
+          <StepGraph run={run} outline={workflow?.workflow?.steps} />
           {run.error !== undefined && <p class="error">{run.error}</p>}
           {run.outputs !== undefined && (
             <>

@@ -14,6 +14,8 @@ import { GATEWAY_ADMIN_SCOPE, type Identity } from '../identity/index.js';
 import type { AgentRoute, InstanceStats, UpstreamRouter } from '../routing/index.js';
 import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
 import { consoleAuditRoutes } from './console-audit-routes.js';
+import { consoleTaskStream } from './console-task-stream.js';
+import { LiveStreamSlots } from './live-streams.js';
 import { loadConsoleFiles, type ConsoleFile } from './console-files.js';
 import { relayToRegistry } from './registry-relay.js';
 import type { HealthHistory } from './health-history.js';
@@ -33,6 +35,10 @@ export interface ConsoleRoutesOptions {
   /** The built console; undefined or missing: `/console/` says how to build it. */
   consoleDir: string | undefined;
   log: Logger;
+  /** Lifetime of the assertions the live task list's reads carry (the gateway's `assertionTtlSeconds`). */
+  assertionTtlSeconds: number;
+  /** Available balance under which the console flags a tenant's credits as low (the gateway's `lowBalanceMilliCredits`). */
+  lowBalanceMilliCredits: number;
 }
 
 /**
@@ -55,7 +61,7 @@ function agentSummary(route: AgentRoute, stats: readonly InstanceStats[], platfo
   const { record, instances } = route;
   const skills = (record.card.skills ?? []).map((skill) => {
     const meta = record.metadata.skills !== undefined && Object.hasOwn(record.metadata.skills, skill.id) ? record.metadata.skills[skill.id] : undefined;
-    return { id: skill.id, name: skill.name, description: skill.description, tags: skill.tags ?? [], examples: skill.examples ?? [], inputSchema: meta?.inputSchema, pricing: meta?.pricing };
+    return { id: skill.id, name: skill.name, description: skill.description, tags: skill.tags ?? [], examples: skill.examples ?? [], inputSchema: meta?.inputSchema, pricing: meta?.pricing, ...(meta?.workflow !== undefined && { workflow: meta.workflow }) };
   });
   return {
     name: record.name,
@@ -103,6 +109,11 @@ async function registryReady(options: ConsoleRoutesOptions): Promise<'ready' | '
   }
 }
 
+/** The low-balance state the console shows: under the threshold (a threshold of 0 flags nothing). */
+function lowBalanceOf(availableMilliCredits: number, thresholdMilliCredits: number): { lowBalance: boolean; lowBalanceThresholdMilliCredits: number } {
+  return { lowBalance: availableMilliCredits < thresholdMilliCredits, lowBalanceThresholdMilliCredits: thresholdMilliCredits };
+}
+
 function visibleAgents(router: UpstreamRouter, viewer: ConsoleViewer): AgentRoute[] {
   return router
     .agents()
@@ -146,7 +157,10 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
       return payload;
     });
 
-    await consoleAuditRoutes(scope, { identity, audit: options.audit });
+    // The live Tasks and Audit streams share one count of open streams.
+    const slots = new LiveStreamSlots();
+    await consoleAuditRoutes(scope, { identity, audit: options.audit, slots });
+    await consoleTaskStream(scope, { identity, router, slots, assertionTtlSeconds: options.assertionTtlSeconds });
 
     scope.get('/v1/console/session', { schema: { tags, summary: 'Who the console is signed in as, and what it sees' } }, async (request) => {
       const { principal, platform } = await consoleViewer(identity, request);
@@ -186,9 +200,22 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
       const today = new Date().toISOString().slice(0, 10);
       // A tenant admin's balance and what its calls were charged today (UTC); a platform admin reads them per tenant in Credits.
       const [balance, spent] = viewer.platform ? [undefined, undefined] : await Promise.all([ledger.balance(tenant).catch(() => undefined), ledger.usage({ tenant, from: today, to: today, groupBy: [] }).catch(() => undefined)]);
-      const credits = balance === undefined ? undefined : { ...balance, spentTodayMilliCredits: (spent ?? []).reduce((sum, r) => sum + r.milliCredits, 0) };
+      const credits = balance === undefined ? undefined : { ...balance, spentTodayMilliCredits: (spent ?? []).reduce((sum, r) => sum + r.milliCredits, 0), ...lowBalanceOf(balance.availableMilliCredits, options.lowBalanceMilliCredits) };
       return { at: new Date().toISOString(), tenant: viewer.platform ? null : viewer.principal.tenant, roles, agents: { total: agents.length, ...health }, metrics: viewer.platform ? await history.points() : [], ...(credits !== undefined && { credits }) };
     });
+
+    scope.get<{ Params: { tenant: string } }>(
+      '/v1/console/credits/:tenant/low-balance',
+      { schema: { tags, summary: "Whether a tenant's available balance is under the low-balance threshold (its own tenant, or any for a platform admin)", params: { type: 'object', properties: { tenant: { type: 'string', minLength: 1, maxLength: 200 } } } } },
+      async (request) => {
+        const viewer = await consoleViewer(identity, request);
+        const tenant = request.params.tenant;
+        // Another tenant's balance is as forbidden here as on the credits API.
+        if (!viewer.platform && tenant !== viewer.principal.tenant) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
+        const balance = await ledger.balance(tenant);
+        return { tenant, availableMilliCredits: balance.availableMilliCredits, ...lowBalanceOf(balance.availableMilliCredits, options.lowBalanceMilliCredits) };
+      },
+    );
 
     scope.get<{ Querystring: { q?: string } }>(
       '/v1/console/agents',

@@ -193,7 +193,7 @@ function StepGraph(props: { run: Run; outline?: readonly OutlineStep[] }) {
                 {n.map.failed > 0 && `, ${n.map.failed} failed`}
               </span>
             )}
-            {n?.error !== undefined && n.error !== '' && <div class="step-error">{n.error}</div>}
+            {n?.error !== undefined && n.error !== '' && <div class={n.state === 'input-required' ? 'step-note' : 'step-error'}>{n.error}</div>}
           </li>
         );
       })}

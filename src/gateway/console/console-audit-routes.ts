@@ -79,12 +79,18 @@ export async function consoleAuditRoutes(app: FastifyInstance, options: ConsoleA
       const { sse } = live;
       // The headers leave now: a tail may stay quiet for long.
       reply.raw.flushHeaders();
-      for await (const row of audit.follow({ ...(q.since !== undefined && { since: q.since }), signal: sse.signal })) {
-        if (!matches(row, viewer, q)) continue;
-        sse.send(JSON.stringify(row), row.seq, 'audit');
-        if (live.tooSlow()) break;
+      try {
+        for await (const row of audit.follow({ ...(q.since !== undefined && { since: q.since }), signal: sse.signal })) {
+          if (!matches(row, viewer, q)) continue;
+          sse.send(JSON.stringify(row), row.seq, 'audit');
+          if (live.tooSlow()) break;
+        }
+      } catch (err) {
+        // The answer has started: the stream ends, and the console reconnects after the last row it saw.
+        request.log.warn({ err }, 'the audit tail stopped');
+      } finally {
+        sse.close();
       }
-      sse.close();
     },
   );
 

@@ -33,6 +33,7 @@ interface Row {
   contextId: string;
   state: string;
   timestamp?: string;
+  skillId?: string;
 }
 interface Frame {
   upserts: Row[];
@@ -148,7 +149,18 @@ export function TasksView() {
                 <th scope="row">
                   <a href={`#/tasks/${encodeURIComponent(t.agent)}/${encodeURIComponent(t.id)}`}>{t.id}</a>
                 </th>
-                <td>{t.agent}</td>
+                <td>
+                  {t.agent}
+                  {/* The orchestrator's workflow runs open on their workflow's graph too. */}
+                  {t.agent === 'orchestrator' && t.skillId !== undefined && t.skillId !== 'route' && t.skillId !== 'run-workflow' && (
+                    <>
+                      {' '}
+                      <a href={`#/workflows/${encodeURIComponent(t.skillId)}/runs/${encodeURIComponent(t.id)}`} aria-label={`${t.skillId} run ${t.id} on its graph`}>
+                        <small>{t.skillId} graph</small>
+                      </a>
+                    </>
+                  )}
+                </td>
                 <td>
                   <span class={`badge task-${label(t.state)}`}>{label(t.state)}</span>
                 </td>

@@ -9,7 +9,7 @@
  * to the run's task, A2A §3.1.2 multi-turn), and any run can be canceled.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { cancelTask, sendStreaming, userMessage, type Exchange } from '../a2a.js';
+import { cancelTask, rpc, sendStreaming, subscribeToTask, userMessage, type Exchange } from '../a2a.js';
 import { formSchema, SchemaForm, valueOf } from '../schema-form.js';
 import type { AgentView, OutlineStep } from '../types.js';
 import { useData } from '../use-data.js';
@@ -23,7 +23,7 @@ interface StepNode {
   path: string;
   kind?: string;
   agent?: string;
-  state: 'running' | 'completed' | 'failed' | 'skipped' | 'input-required' | 'retrying';
+  state: 'running' | 'completed' | 'failed' | 'skipped' | 'canceled' | 'input-required' | 'retrying';
   attempt?: number;
   durationMs?: number;
   cached?: boolean;
@@ -55,7 +55,7 @@ function apply(run: Run, e: Exchange): Run {
   if (result === undefined) return { ...run, error: (e.body as { error?: { message?: string } }).error?.message ?? run.error };
   // A stream's first event wraps the task (`{ task }`); CancelTask answers the task itself.
   const task = (result['task'] as Loose | undefined) ?? (typeof result['id'] === 'string' && result['status'] !== undefined ? result : undefined);
-  if (task !== undefined) return { ...run, id: task['id'] as string, contextId: task['contextId'] as string, state: (task['status'] as Loose | undefined)?.['state'] as string };
+  if (task !== undefined) return mergeTask(run, task);
   const artifact = (result['artifactUpdate'] as Loose | undefined)?.['artifact'] as { name?: string; parts?: Array<{ data?: unknown }> } | undefined;
   if (artifact?.name === 'outputs') return { ...run, outputs: artifact.parts?.[0]?.data };
   const update = result['statusUpdate'] as Loose | undefined;
@@ -67,6 +67,45 @@ function apply(run: Run, e: Exchange): Run {
   for (const part of status.message?.parts ?? []) {
     const event = part.data?.['agentmesh.workflow'] as Loose | undefined;
     if (event !== undefined) next = applyEvent(next, event);
+  }
+  return next;
+}
+
+/**
+ * The run as a task says it is (a stream's first event, CancelTask's answer,
+ * or a run opened later with GetTask): its state and the question it waits
+ * on, the progress events its history keeps (run.started, step.failed,
+ * step.input-required, run.completed, run.failed), the `steps` artifact (each
+ * top-level step's end, written when the run ends) and the outputs.
+ */
+function mergeTask(run: Run, task: Loose): Run {
+  const status = (task['status'] ?? {}) as { state?: string; message?: { parts?: Array<{ text?: string }> } };
+  let next: Run = { ...run, id: task['id'] as string, contextId: task['contextId'] as string, state: status.state ?? run.state };
+  if (status.state === 'TASK_STATE_INPUT_REQUIRED') next.question = partsText(status.message?.parts) || run.question;
+  for (const message of (task['history'] ?? []) as Array<{ parts?: Array<{ data?: Loose }> }>) {
+    for (const part of message.parts ?? []) {
+      const event = part.data?.['agentmesh.workflow'] as Loose | undefined;
+      if (event !== undefined) next = applyEvent(next, event);
+    }
+  }
+  for (const artifact of (task['artifacts'] ?? []) as Array<{ name?: string; parts?: Array<{ data?: Loose }> }>) {
+    const data = artifact.parts?.[0]?.data;
+    if (artifact.name === 'outputs') next.outputs = data;
+    if (artifact.name !== 'steps' || !Array.isArray(data?.['steps'])) continue;
+    const nodes = [...next.nodes];
+    for (const summary of data['steps'] as Array<Loose>) {
+      if (typeof summary['path'] !== 'string' || summary['status'] === 'pending') continue;
+      const i = nodes.findIndex((n) => n.path === summary['path']);
+      const node: StepNode = { ...(i >= 0 ? nodes[i] : undefined), path: summary['path'], state: summary['status'] as StepNode['state'] };
+      if (typeof summary['kind'] === 'string') node.kind = summary['kind'];
+      if (typeof summary['agent'] === 'string') node.agent = summary['agent'];
+      if (typeof summary['durationMs'] === 'number') node.durationMs = summary['durationMs'];
+      if (typeof summary['attempt'] === 'number') node.attempt = summary['attempt'];
+      if (typeof summary['error'] === 'string') node.error = summary['error'];
+      if (i >= 0) nodes[i] = node;
+      else nodes.push(node);
+    }
+    next.nodes = nodes;
   }
   return next;
 }
@@ -115,7 +154,7 @@ function applyEvent(run: Run, event: Loose): Run {
   return { ...run, nodes };
 }
 
-const STATE_CLASS: Record<StepNode['state'], string> = { running: 'task-working', completed: 'task-completed', failed: 'task-failed', skipped: 'task-canceled', 'input-required': 'task-input-required', retrying: 'task-working' };
+const STATE_CLASS: Record<StepNode['state'], string> = { running: 'task-working', completed: 'task-completed', failed: 'task-failed', skipped: 'task-canceled', canceled: 'task-canceled', 'input-required': 'task-input-required', retrying: 'task-working' };
 
 /** One node of the drawn graph: a step of the outline (its path, `*` for a map's items) or one only a run named. */
 interface GraphNode {
@@ -201,7 +240,36 @@ function StepGraph(props: { run: Run; outline?: readonly OutlineStep[] }) {
   );
 }
 
-export function WorkflowsView(props: { workflow?: string }) {
+/** A workflow's recent runs, newest first: the orchestrator's tasks of that skill (the caller's tenant's, as ListTasks answers). */
+function RecentRuns(props: { workflow: string; refresh: unknown }) {
+  const [runs, setRuns] = useState<Array<{ id: string; state: string; timestamp?: string }> | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
+    rpc<{ tasks?: Array<{ id: string; status: { state: string; timestamp?: string }; metadata?: { skillId?: unknown } }> }>('orchestrator', 'ListTasks', { pageSize: 100, historyLength: 0 }).then(
+      (r) => live && setRuns((r.tasks ?? []).filter((t) => t.metadata?.skillId === props.workflow).slice(0, 10).map((t) => ({ id: t.id, state: t.status.state, ...(t.status.timestamp !== undefined && { timestamp: t.status.timestamp }) }))),
+      () => live && setRuns([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [props.workflow, props.refresh]);
+  if (runs === undefined || runs.length === 0) return null;
+  return (
+    <section aria-labelledby="runs-h">
+      <h2 id="runs-h">Recent runs of {props.workflow}</h2>
+      <ul data-testid="runs" class="runs">
+        {runs.map((r) => (
+          <li key={r.id} data-run={r.id}>
+            <a href={`#/workflows/${encodeURIComponent(props.workflow)}/runs/${encodeURIComponent(r.id)}`}>{r.id}</a> <span class={`badge task-${r.state.replace('TASK_STATE_', '').toLowerCase().replace('_', '-')}`}>{r.state.replace('TASK_STATE_', '').toLowerCase().replace('_', '-')}</span>
+            {r.timestamp !== undefined && <small> {new Date(r.timestamp).toLocaleString()}</small>}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function WorkflowsView(props: { workflow?: string; run?: string }) {
   const { data, error } = useData<AgentView>('/v1/console/agents/orchestrator');
   const [name, setName] = useState(props.workflow ?? '');
   const [run, setRun] = useState<Run>({ nodes: [] });
@@ -209,6 +277,27 @@ export function WorkflowsView(props: { workflow?: string }) {
   const [failure, setFailure] = useState('');
   const abort = useRef<AbortController | null>(null);
   useEffect(() => () => abort.current?.abort(), []);
+
+  // A run opened by its id (`#/workflows/<name>/runs/<id>`): read as it is now, then followed while it runs.
+  useEffect(() => {
+    if (props.run === undefined) return;
+    const id = props.run;
+    const controller = new AbortController();
+    abort.current?.abort();
+    abort.current = controller;
+    rpc<Loose>('orchestrator', 'GetTask', { id, historyLength: 200 })
+      .then(async (task) => {
+        if (controller.signal.aborted) return;
+        setRun(mergeTask({ nodes: [] }, task));
+        const state = (task['status'] as Loose | undefined)?.['state'] as string | undefined;
+        if (state === undefined || FINAL.has(state) || state === 'TASK_STATE_INPUT_REQUIRED') return;
+        setStreaming(true);
+        await subscribeToTask('orchestrator', id, (e) => setRun((r) => apply(r, e)), controller.signal);
+      })
+      .catch((err: Error) => !controller.signal.aborted && setFailure(err.message))
+      .finally(() => abort.current === controller && setStreaming(false));
+    return () => controller.abort();
+  }, [props.run]);
 
   const workflows = (data?.skills ?? []).filter((s) => !BUILT_IN.has(s.id));
   const workflow = workflows.find((w) => w.id === name) ?? workflows[0];
@@ -300,6 +389,7 @@ export function WorkflowsView(props: { workflow?: string }) {
         </form>
       )}
       <ErrorAlert message={failure} />
+      {workflow !== undefined && <RecentRuns workflow={workflow.id} refresh={`${run.id ?? ''}/${run.state !== undefined && FINAL.has(run.state)}`} />}
       {workflow !== undefined && run.id === undefined && (
         <section class="card" aria-labelledby="definition-h">
           <h2 id="definition-h">Steps of {workflow.id}</h2>

@@ -49,6 +49,8 @@ export interface TaskRow {
   contextId: string;
   state: string;
   timestamp?: string;
+  /** The skill the task runs (`metadata.skillId`): a workflow's name for the orchestrator's runs. */
+  skillId?: string;
 }
 
 const query = {
@@ -64,9 +66,17 @@ const query = {
 
 function rowOf(agent: string, task: unknown): TaskRow | undefined {
   if (typeof task !== 'object' || task === null) return undefined;
-  const t = task as { id?: unknown; contextId?: unknown; status?: { state?: unknown; timestamp?: unknown } };
+  const t = task as { id?: unknown; contextId?: unknown; status?: { state?: unknown; timestamp?: unknown }; metadata?: { skillId?: unknown } };
   if (typeof t.id !== 'string' || typeof t.contextId !== 'string') return undefined;
-  return { agent, id: t.id, contextId: t.contextId, state: typeof t.status?.state === 'string' ? t.status.state : 'TASK_STATE_UNSPECIFIED', ...(typeof t.status?.timestamp === 'string' && { timestamp: t.status.timestamp }) };
+  const skillId = t.metadata?.skillId;
+  return {
+    agent,
+    id: t.id,
+    contextId: t.contextId,
+    state: typeof t.status?.state === 'string' ? t.status.state : 'TASK_STATE_UNSPECIFIED',
+    ...(typeof t.status?.timestamp === 'string' && { timestamp: t.status.timestamp }),
+    ...(typeof skillId === 'string' && skillId.length <= 200 && { skillId }),
+  };
 }
 
 /** Registers `/v1/console/tasks/stream`. */

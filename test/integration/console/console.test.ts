@@ -379,11 +379,28 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await graph.locator('li[data-step="price"][data-state="input-required"]').waitFor();
     await assertAccessible('workflows, a run waiting for input');
     await screenshot(page, 'workflow-input-required');
+    const runId = await page.locator('#run-h code').innerText();
+    // The run is found from the live task list too, and opens on its workflow's graph, where it is answered.
+    await page.getByRole('link', { name: 'Tasks' }).click();
+    await page.getByRole('link', { name: `price-question run ${runId} on its graph` }).click();
+    await page.getByTestId('run-state').filter({ hasText: 'TASK_STATE_INPUT_REQUIRED' }).waitFor();
+    await graph.locator('li[data-step="price"][data-state="input-required"]').waitFor();
     await page.getByLabel(/Which items should I price/).fill('12 seats at 49 USD');
     await page.getByRole('button', { name: 'Answer' }).click();
     await page.getByTestId('run-state').filter({ hasText: 'TASK_STATE_COMPLETED' }).waitFor();
     await graph.locator('li[data-step="price"][data-state="completed"]').waitFor();
     assert.match(await page.getByTestId('outputs').innerText(), /588/);
+
+    // A past run, opened from the workflow's recent runs: its steps' ends are on the graph.
+    await page.getByLabel('Workflow', { exact: true }).selectOption('lookalike-campaign');
+    await page.getByTestId('runs').locator('li a').first().click();
+    await page.getByTestId('run-state').filter({ hasText: 'TASK_STATE_COMPLETED' }).waitFor();
+    for (const step of ['enrich', 'score', 'launch']) await graph.locator(`li[data-step="${step}"][data-state="completed"]`).waitFor();
+    assert.match(await page.getByTestId('outputs').innerText(), /"leadsScored": 3/);
+    await assertAccessible('workflows, a past run');
+
+    await page.getByRole('link', { name: 'Workflows' }).click();
+    await page.getByLabel('Workflow', { exact: true }).selectOption('price-question');
 
     await page.getByRole('button', { name: 'Start a run' }).click();
     await page.getByTestId('run-state').filter({ hasText: 'TASK_STATE_INPUT_REQUIRED' }).waitFor();

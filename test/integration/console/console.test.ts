@@ -460,7 +460,11 @@ describe('the web console against agentmesh up, in Chromium', () => {
   });
 
   test('a platform admin verifies the audit chain, and a row tampered with in the database is named', async () => {
+    // The demo client's page holds the audit tail open; signing out closes it, so the client may open its 4 streams again.
+    const demoToken = await tokenOf(mesh.gatewayUrl, { id: mesh.clientId, secret: mesh.clientSecret });
+    assert.equal((await openStreams(mesh.gatewayUrl, demoToken, 4)).at(-1), 429, 'the page holds a stream while signed in');
     await page.getByRole('button', { name: 'Sign out' }).click();
+    await until('signing out to close the page\'s stream', async () => (await openStreams(mesh.gatewayUrl, demoToken, 4)).every((s) => s === 200), 10_000);
     await signIn(await newClient('auditor', 'agentmesh', ['gateway:admin', 'credits:admin', 'console:read']));
     // A platform admin's overview charts the traffic of every tenant: the calls the console made so far.
     await page.getByRole('link', { name: 'Overview' }).click();
@@ -631,6 +635,20 @@ describe('the web console against agentmesh up, in Chromium', () => {
     assert.deepEqual(unexpected, []);
   });
 });
+
+/** Opens `n` audit tails at once with `token`, then closes them: their statuses. */
+async function openStreams(gatewayUrl: string, token: string, n: number): Promise<number[]> {
+  const controller = new AbortController();
+  const statuses: number[] = [];
+  try {
+    // One after the other: the last is the one refused when the caller already holds its most.
+    for (let i = 0; i < n; i++) statuses.push((await fetch(`${gatewayUrl}/v1/console/audit/stream`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal })).status);
+  } finally {
+    // Their slots are given back as their sockets close, a moment later.
+    controller.abort();
+  }
+  return statuses;
+}
 
 /** One JSON-RPC call to an agent through the gateway, as any client makes it. */
 async function rpcCall(gatewayUrl: string, token: string, agent: string, method: string, params: unknown): Promise<any> {

@@ -185,6 +185,12 @@ describe('the web console against agentmesh up, in Chromium', () => {
       const res = await fetch(`${mesh.gatewayUrl}/v1/console/tasks/stream?${query}`, { headers: { authorization: `Bearer ${demoToken}` } });
       assert.equal(res.status, 400, query.slice(0, 30));
     }
+    for (const query of ['outcome=maybe', 'since=-1', 'since=abc']) {
+      const res = await fetch(`${mesh.gatewayUrl}/v1/console/audit/stream?${query}`, { headers: { authorization: `Bearer ${demoToken}` } });
+      assert.equal(res.status, 400, query);
+    }
+    const noTaskScope = await fetch(`${mesh.gatewayUrl}/v1/console/tasks/stream`, { headers: { authorization: `Bearer ${await tokenOf(mesh.gatewayUrl, await newClient('console-only', 'demo', ['console:read']))}` } });
+    assert.equal(noTaskScope.status, 403, 'listing tasks needs a2a:tasks:read, as ListTasks does');
     // A caller holds at most 4 streams; a fifth is refused until one closes.
     const streams = await Promise.all(
       [1, 2, 3, 4].map(async () => {

@@ -37,7 +37,7 @@ export interface ConsoleRoutesOptions {
   log: Logger;
   /** Lifetime of the assertions the live task list's reads carry (the gateway's `assertionTtlSeconds`). */
   assertionTtlSeconds: number;
-  /** Available balance under which the console flags a tenant's credits as low (the gateway's `lowBalanceMilliCredits`). */
+  /** The ledger's default low-balance threshold (the gateway's `lowBalanceMilliCredits`), shown when a tenant has none of its own. */
   lowBalanceMilliCredits: number;
 }
 
@@ -48,6 +48,8 @@ export interface ConsoleRoutesOptions {
 export const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const REGISTRY_TIMEOUT_MS = 3_000;
+/** Tenants under their low-balance threshold a platform admin's overview lists, lowest first. */
+const LOW_BALANCES_SHOWN = 20;
 
 type HealthCounts = Record<'healthy' | 'degraded' | 'down' | 'unknown', number>;
 
@@ -109,9 +111,15 @@ async function registryReady(options: ConsoleRoutesOptions): Promise<'ready' | '
   }
 }
 
-/** The low-balance state the console shows: under the threshold (a threshold of 0 flags nothing). */
-function lowBalanceOf(availableMilliCredits: number, thresholdMilliCredits: number): { lowBalance: boolean; lowBalanceThresholdMilliCredits: number } {
-  return { lowBalance: availableMilliCredits < thresholdMilliCredits, lowBalanceThresholdMilliCredits: thresholdMilliCredits };
+/**
+ * Whether `tenant` is under its low-balance threshold, as the ledger decides
+ * it (the tenant's own threshold, else the gateway's `lowBalanceMilliCredits`):
+ * the threshold that fires the ledger's low-balance event, so the page and
+ * the alerts agree.
+ */
+async function lowBalanceOf(ledger: CreditLedger, tenant: string, defaultThreshold: number): Promise<{ lowBalance: boolean; lowBalanceThresholdMilliCredits: number }> {
+  const [low] = await ledger.lowBalances({ tenant });
+  return { lowBalance: low !== undefined, lowBalanceThresholdMilliCredits: low?.thresholdMilliCredits ?? defaultThreshold };
 }
 
 function visibleAgents(router: UpstreamRouter, viewer: ConsoleViewer): AgentRoute[] {
@@ -199,9 +207,21 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
       const tenant = viewer.principal.tenant;
       const today = new Date().toISOString().slice(0, 10);
       // A tenant admin's balance and what its calls were charged today (UTC); a platform admin reads them per tenant in Credits.
-      const [balance, spent] = viewer.platform ? [undefined, undefined] : await Promise.all([ledger.balance(tenant).catch(() => undefined), ledger.usage({ tenant, from: today, to: today, groupBy: [] }).catch(() => undefined)]);
-      const credits = balance === undefined ? undefined : { ...balance, spentTodayMilliCredits: (spent ?? []).reduce((sum, r) => sum + r.milliCredits, 0), ...lowBalanceOf(balance.availableMilliCredits, options.lowBalanceMilliCredits) };
-      return { at: new Date().toISOString(), tenant: viewer.platform ? null : viewer.principal.tenant, roles, agents: { total: agents.length, ...health }, metrics: viewer.platform ? await history.points() : [], ...(credits !== undefined && { credits }) };
+      const [balance, spent, low] = viewer.platform
+        ? [undefined, undefined, undefined]
+        : await Promise.all([ledger.balance(tenant).catch(() => undefined), ledger.usage({ tenant, from: today, to: today, groupBy: [] }).catch(() => undefined), lowBalanceOf(ledger, tenant, options.lowBalanceMilliCredits).catch(() => undefined)]);
+      const credits = balance === undefined ? undefined : { ...balance, spentTodayMilliCredits: (spent ?? []).reduce((sum, r) => sum + r.milliCredits, 0), ...low };
+      // A platform admin: the tenants under their threshold, lowest first.
+      const lowBalances = viewer.platform ? await ledger.lowBalances({ limit: LOW_BALANCES_SHOWN }).catch(() => undefined) : undefined;
+      return {
+        at: new Date().toISOString(),
+        tenant: viewer.platform ? null : viewer.principal.tenant,
+        roles,
+        agents: { total: agents.length, ...health },
+        metrics: viewer.platform ? await history.points() : [],
+        ...(credits !== undefined && { credits }),
+        ...(lowBalances !== undefined && { lowBalances: lowBalances.map((b) => ({ tenant: b.tenant, availableMilliCredits: b.availableMilliCredits, thresholdMilliCredits: b.thresholdMilliCredits })) }),
+      };
     });
 
     scope.get<{ Params: { tenant: string } }>(
@@ -213,7 +233,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
         // Another tenant's balance is as forbidden here as on the credits API.
         if (!viewer.platform && tenant !== viewer.principal.tenant) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
         const balance = await ledger.balance(tenant);
-        return { tenant, availableMilliCredits: balance.availableMilliCredits, ...lowBalanceOf(balance.availableMilliCredits, options.lowBalanceMilliCredits) };
+        return { tenant, availableMilliCredits: balance.availableMilliCredits, ...(await lowBalanceOf(ledger, tenant, options.lowBalanceMilliCredits)) };
       },
     );
 

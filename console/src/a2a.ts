@@ -37,8 +37,18 @@ export function userMessage(input: { text: string } | { data: unknown }, options
  * Sends `message` with SendStreamingMessage and calls `onEvent` for each
  * frame until the stream ends or `signal` aborts it.
  */
-export async function sendStreaming(agent: string, message: unknown, onEvent: (e: Exchange) => void, signal: AbortSignal): Promise<void> {
-  const request = { jsonrpc: '2.0', id: nextId++, method: 'SendStreamingMessage', params: { message } };
+export function sendStreaming(agent: string, message: unknown, onEvent: (e: Exchange) => void, signal: AbortSignal): Promise<void> {
+  return streamCall(agent, 'SendStreamingMessage', { message }, onEvent, signal);
+}
+
+/** SubscribeToTask (A2A §9.4.6): the task as it is now, then its events until it ends or `signal` aborts. */
+export function subscribeToTask(agent: string, taskId: string, onEvent: (e: Exchange) => void, signal: AbortSignal): Promise<void> {
+  return streamCall(agent, 'SubscribeToTask', { id: taskId }, onEvent, signal);
+}
+
+/** A streaming JSON-RPC call: each SSE frame's data to `onEvent`; a JSON answer (an error) as one frame. */
+async function streamCall(agent: string, method: string, params: unknown, onEvent: (e: Exchange) => void, signal: AbortSignal): Promise<void> {
+  const request = { jsonrpc: '2.0', id: nextId++, method, params };
   onEvent({ direction: 'sent', at: Date.now(), body: request });
   const res = await fetch(`/agents/${encodeURIComponent(agent)}`, { method: 'POST', headers: headers({ accept: 'text/event-stream' }), body: JSON.stringify(request), signal });
   if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream') || res.body === null) {

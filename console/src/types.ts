@@ -7,6 +7,20 @@ export interface SkillView {
   examples: string[];
   inputSchema?: JsonSchema;
   pricing?: { creditsPerCall?: number; creditsPerItem?: number; itemsPath?: string };
+  /** A workflow skill's steps (the orchestrator's), drawn before any run. */
+  workflow?: { steps: OutlineStep[] };
+}
+
+/** One step of a workflow's outline (src/orchestrator/workflow/workflow-outline.ts). */
+export interface OutlineStep {
+  id: string;
+  kind: string;
+  agent?: string;
+  skill?: string;
+  conditional?: true;
+  join?: string;
+  steps?: OutlineStep[];
+  step?: OutlineStep;
 }
 
 export interface InstanceView {

@@ -3,7 +3,7 @@ import { AgentmeshError, ErrorCodes, Errors } from '../protocol/index.js';
 import type { RunHost } from './engine/run-execution.js';
 import type { RunStart, WorkflowEngine } from './engine/workflow-engine.js';
 import { OUTPUTS_ARTIFACT, ROUTE_SKILL, RUN_EVENT_KEY, RUN_WORKFLOW_SKILL, STEPS_ARTIFACT, type RunEvent } from './run-events.js';
-import { parseWorkflow, parseWorkflowObject, validateWorkflowInputs, workflowInputSchema } from './workflow/index.js';
+import { parseWorkflow, parseWorkflowObject, validateWorkflowInputs, workflowInputSchema, workflowOutline } from './workflow/index.js';
 import type { WorkflowDefinition } from './workflow/workflow-definition.js';
 
 export interface OrchestratorAgentOptions {
@@ -39,6 +39,8 @@ interface RunWorkflowInput {
  */
 export function createOrchestratorAgent(options: OrchestratorAgentOptions): AgentDefinition {
   const skills: Record<string, DynamicSkillDefinition> = {};
+  // Each workflow's outline of steps goes to the registry with its skill: the console draws it before any run.
+  const skillMetadata: Record<string, { workflow: Record<string, unknown> }> = {};
   if (options.routeSkill) skills[ROUTE_SKILL] = options.routeSkill;
   skills[RUN_WORKFLOW_SKILL] = {
     name: 'Run a workflow',
@@ -66,6 +68,8 @@ export function createOrchestratorAgent(options: OrchestratorAgentOptions): Agen
   };
   for (const workflow of options.workflows) {
     if (skills[workflow.name]) throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `workflow ${workflow.name} (${workflow.source}) has the name of a built-in skill; rename it`, { expose: true });
+    const outline = workflowOutline(workflow);
+    if (outline !== undefined) skillMetadata[workflow.name] = { workflow: outline };
     skills[workflow.name] = {
       name: workflow.name,
       description: workflow.description ?? `Runs the workflow ${workflow.name}`,
@@ -89,7 +93,7 @@ export function createOrchestratorAgent(options: OrchestratorAgentOptions): Agen
     },
     skills,
     defaultSkill: options.routeSkill ? ROUTE_SKILL : RUN_WORKFLOW_SKILL,
-    registry: { department: 'platform', tags: ['orchestrator', 'router', 'workflow'] },
+    registry: { department: 'platform', tags: ['orchestrator', 'router', 'workflow'], ...(Object.keys(skillMetadata).length > 0 && { skills: skillMetadata }) },
   });
 }
 

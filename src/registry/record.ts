@@ -33,6 +33,8 @@ export interface SkillMetadata {
   pricing?: SkillPricing;
   /** OAuth scopes a caller needs for this skill, on top of the agent's. */
   requiredScopes?: string[];
+  /** A workflow skill's steps as an outline (the orchestrator's, for the console's graph): `{ steps: [{ id, kind, agent?, skill?, steps?, step? }] }`. */
+  workflow?: Record<string, unknown>;
 }
 
 /** Kinds of personal data the gateway's PII policy detects (issue 15 §3). */

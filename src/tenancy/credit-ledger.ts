@@ -4,7 +4,7 @@ import type { Logger, Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import { checkMilliCredits, MAX_TOPUP_MILLI_CREDITS } from './amounts.js';
 import { LedgerMetrics } from './ledger-metrics.js';
-import type { CreditBalance, LowBalanceEvent, ReconcileReport, Reservation, ReserveInput, Settlement, TopUp, UsageQuery, UsageRow } from './ledger-types.js';
+import type { CreditBalance, LowBalance, LowBalanceEvent, ReconcileReport, Reservation, ReserveInput, Settlement, TopUp, UsageQuery, UsageRow } from './ledger-types.js';
 import { LowBalanceNotifier } from './low-balance.js';
 import { reconcileFigures } from './reconcile.js';
 import { creditRoutes, type CreditRoutesOptions } from './routes/credit-routes.js';
@@ -94,6 +94,12 @@ export interface CreditLedger {
   reconcile(): Promise<ReconcileReport>;
   /** Sets (or with null clears) a tenant's own low-balance threshold, milli-credits. */
   setLowBalanceThreshold(tenant: string, milliCredits: number | null): Promise<CreditBalance>;
+  /**
+   * The tenants whose available balance is under their low-balance threshold
+   * (their own, else the ledger's default), lowest first, at most `limit`
+   * (default 100, max 1000); only `tenant`'s when given (none: not low).
+   */
+  lowBalances(options?: { tenant?: string | undefined; limit?: number | undefined }): Promise<LowBalance[]>;
   /**
    * Adds `GET /v1/tenants/{tenant}/credits`, `GET /v1/tenants/{tenant}/credits/usage`,
    * `POST /v1/tenants/{tenant}/credits/topups`, `GET /v1/tenants/{tenant}/credits/reservations`
@@ -239,6 +245,14 @@ export function createCreditLedger(options: CreditLedgerOptions): CreditLedger {
     async balance(tenant) {
       checkTenant(tenant);
       return balanceView(tenant, await store.balance(tenant));
+    },
+
+    async lowBalances(options = {}) {
+      if (options.tenant !== undefined) checkTenant(options.tenant);
+      const limit = options.limit ?? 100;
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw invalidArgument('limit', 'must be an integer from 1 to 1000');
+      const rows = await store.lowBalances(options.tenant, limit);
+      return rows.map((row) => ({ ...balanceView(row.tenant, row), thresholdMilliCredits: row.low_balance_threshold ?? threshold }));
     },
 
     async topUp(tenant, milliCredits, reference) {

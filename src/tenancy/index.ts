@@ -27,6 +27,7 @@ export type {
   UsageRow,
   ReconcileReport,
   Discrepancy,
+  LowBalance,
   LowBalanceEvent,
 } from './ledger-types.js';
 export { TenantLabels } from './tenant-labels.js';

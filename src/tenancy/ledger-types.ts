@@ -120,6 +120,12 @@ export interface ReconcileReport {
   discrepancies: Discrepancy[];
 }
 
+/** A tenant whose available balance is under its low-balance threshold (`CreditLedger.lowBalances`). */
+export interface LowBalance extends CreditBalance {
+  /** The tenant's own threshold, else the ledger's default, milli-credits. */
+  thresholdMilliCredits: number;
+}
+
 /** Emitted once each time a tenant's available balance falls below its threshold. */
 export interface LowBalanceEvent {
   tenant: string;

@@ -2,7 +2,8 @@
  * The web console (issue 20) against `agentmesh up` on PostgreSQL and Redis:
  * the same console APIs over the fleet backends. Signs in with the gateway's
  * admin token (the "access token" way), sees the 12 example agents healthy,
- * runs a skill from Try it, finds its charge in Credits, and verifies the
+ * runs a skill from Try it, sees it in the live task list, finds its charge
+ * in Credits, follows the audit tail as a call is made, and verifies the
  * audit chain stored in PostgreSQL; axe-core on each view.
  */
 import { after, before, describe, test } from 'node:test';
@@ -75,6 +76,11 @@ describe('the web console on a mesh on PostgreSQL and Redis', { skip }, () => {
     await page.getByRole('button', { name: 'Send' }).click();
     await page.getByTestId('task-state').filter({ hasText: 'TASK_STATE_COMPLETED' }).waitFor();
     await accessible('try it');
+    const taskId = await page.locator('#task-h code').innerText();
+
+    await page.getByRole('link', { name: 'Tasks' }).click();
+    await page.getByTestId('tasks').locator(`tr[data-task="${taskId}"][data-state="completed"]`).waitFor();
+    await accessible('tasks');
 
     await page.getByRole('link', { name: 'Credits' }).click();
     await page.getByTestId('usage').locator('tr[data-agent="lead-scorer"] td:nth-child(4)').filter({ hasText: /^2\.000$/ }).waitFor();
@@ -82,6 +88,14 @@ describe('the web console on a mesh on PostgreSQL and Redis', { skip }, () => {
 
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByTestId('audit').locator('tbody tr').first().waitFor();
+    // The live tail over PostgreSQL: a call made meanwhile appears without a reload.
+    await page.getByTestId('audit-live').and(page.locator('[data-live="live"]')).waitFor();
+    const newest = Number(await page.getByTestId('audit').locator('tbody tr').first().getAttribute('data-seq'));
+    const token = ((await (await fetch(`${mesh.gatewayUrl}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${encodeURIComponent(mesh.clientId)}:${encodeURIComponent(mesh.clientSecret)}`).toString('base64')}` }, body: 'grant_type=client_credentials' })).json()) as { access_token: string }).access_token;
+    const sent = await fetch(`${mesh.gatewayUrl}/agents/echo`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'a2a-version': '1.0' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'audit me' }] } } }) });
+    assert.equal(sent.status, 200);
+    await page.locator(`[data-testid="audit"] tbody tr:first-child[data-seq]:not([data-seq="${newest}"])`).waitFor();
+    assert.ok(Number(await page.getByTestId('audit').locator('tbody tr').first().getAttribute('data-seq')) > newest);
     const client = new pg.Client({ connectionString: schema.url });
     await client.connect();
     try {

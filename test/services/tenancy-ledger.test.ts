@@ -5,7 +5,7 @@ import { createDatabase, type Database } from '../../src/storage/index.js';
 import { createCreditLedger, type CreditLedger, type LowBalanceEvent } from '../../src/tenancy/index.js';
 import { LeasedCreditHolds } from '../../src/gateway/credits/index.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
-import { concurrentReservations, mixedTasks } from '../integration/tenancy/ledger-scenarios.js';
+import { concurrentReservations, lowBalances, mixedTasks } from '../integration/tenancy/ledger-scenarios.js';
 
 const skip = await postgresSkipReason();
 const logger = createLogger({ level: 'silent' });
@@ -29,6 +29,10 @@ describe('credit ledger on PostgreSQL (two replicas)', { skip }, () => {
   after(async () => {
     for (const database of databases ?? []) await database.close();
     await schema?.drop();
+  });
+
+  test('lists the tenants under their low-balance threshold (their own or the default), lowest first', async () => {
+    await lowBalances(replicas[1]!, `low-${Date.now().toString(36)}`);
   });
 
   test('200 concurrent reserves against a balance that fits 50: 50 held, 150 refused, never below zero', async () => {

@@ -1,9 +1,12 @@
 /**
- * The audit trail: the newest rows with filters, an NDJSON export, and (for
- * a platform admin) a verify of the whole hash chain whose problems point at
+ * The audit trail: the newest rows with filters, then new rows as they are
+ * written (a live tail: `/v1/console/audit/stream`, server-sent events read
+ * by live.ts, resumed after the last row seen), an NDJSON export, and (for a
+ * platform admin) a verify of the whole hash chain whose problems point at
  * the rows they name. The gateway decides which rows a caller reads.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { follow, liveText, type LiveState } from '../live.js';
 import { authHeaders, messageOf, session } from '../session.js';
 import { useSignal } from '../signal.js';
 import { useData } from '../use-data.js';
@@ -28,11 +31,37 @@ interface VerifyResult {
   problems: Array<{ seq: number; kind: string; detail: string }>;
 }
 
+/** Rows the page keeps: the tail's newest. */
+const KEPT_ROWS = 500;
+
 export function AuditView() {
   const current = useSignal(session);
   const [filters, setFilters] = useState({ eventType: '', outcome: '', agent: '' });
-  const query = new URLSearchParams({ limit: '200', ...Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== '')) }).toString();
-  const { data, error } = useData<{ rows: AuditRow[] }>(`/v1/console/audit?${query}`, 10_000);
+  const filterQuery = new URLSearchParams(Object.entries(filters).filter(([, v]) => v !== '')).toString();
+  const query = `limit=200${filterQuery === '' ? '' : `&${filterQuery}`}`;
+  const first = useData<{ rows: AuditRow[] }>(`/v1/console/audit?${query}`);
+  const error = first.error;
+  const [added, setAdded] = useState<AuditRow[]>([]);
+  const [live, setLive] = useState<LiveState>({ kind: 'connecting' });
+  // The rows read first, then the tail's after the newest of them (again after the newest seen, on a reconnect).
+  useEffect(() => {
+    setAdded([]);
+    if (first.data === undefined) return;
+    let last = first.data.rows.reduce((max, r) => Math.max(max, r.seq), 0);
+    return follow({
+      // None read yet: from the tip on (not the whole chain again).
+      path: () => `/v1/console/audit/stream?${last > 0 ? `since=${last}&` : ''}${filterQuery}`,
+      onState: setLive,
+      onEvent: (event, text) => {
+        if (event !== 'audit') return;
+        const row = JSON.parse(text) as AuditRow;
+        if (row.seq <= last) return;
+        last = row.seq;
+        setAdded((rows) => [row, ...rows].slice(0, KEPT_ROWS));
+      },
+    });
+  }, [first.data, filterQuery]);
+  const data = first.data === undefined ? undefined : { rows: [...added, ...first.data.rows].slice(0, KEPT_ROWS) };
   const [verify, setVerify] = useState<VerifyResult | undefined>(undefined);
   const [verifyError, setVerifyError] = useState('');
   const [busy, setBusy] = useState(false);
@@ -121,6 +150,9 @@ export function AuditView() {
         </div>
       )}
       <ErrorAlert message={error} />
+      <p class="live" data-testid="audit-live" data-live={live.kind} role="status">
+        Live tail: {liveText(live)}
+      </p>
       {data === undefined ? (
         <p aria-busy="true">Loading…</p>
       ) : (

@@ -66,6 +66,107 @@ export function ClientsView() {
   return <ClientsAdmin />;
 }
 
+/** What the create forms ask: a name, a tenant and scopes. */
+interface NewCredential {
+  name: string;
+  tenant: string;
+  scopes: string[];
+}
+
+/** The create form of clients and of API keys (ids `<prefix>-name`, `<prefix>-tenant`, `<prefix>-scopes`). */
+function CreateForm(props: { prefix: string; label: string; button: string; defaultScopes: string; onCreate: (input: NewCredential, form: HTMLFormElement) => void }) {
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const data = new FormData(form);
+    props.onCreate({ name: String(data.get('name')), tenant: String(data.get('tenant')), scopes: scopesOf(String(data.get('scopes'))) }, form);
+  };
+  return (
+    <form class="row create" aria-label={props.label} onSubmit={submit}>
+      <div class="field">
+        <label for={`${props.prefix}-name`}>Name</label>
+        <input id={`${props.prefix}-name`} name="name" required />
+      </div>
+      <div class="field">
+        <label for={`${props.prefix}-tenant`}>Tenant</label>
+        <input id={`${props.prefix}-tenant`} name="tenant" required />
+      </div>
+      <div class="field">
+        <label for={`${props.prefix}-scopes`}>Scopes</label>
+        <input id={`${props.prefix}-scopes`} name="scopes" value={props.defaultScopes} />
+      </div>
+      <button type="submit">{props.button}</button>
+    </form>
+  );
+}
+
+/** A row of the clients or API keys table. */
+interface CredentialRow {
+  id: string;
+  name: string;
+  tenant: string;
+  scopes: string[];
+  status: string;
+  expiresAt?: string | undefined;
+}
+
+/** The clients table and the API keys table: each active row rotates and revokes. */
+function CredentialTable(props: {
+  testId: string;
+  caption: string;
+  heading: string;
+  /** The row's `data-…` attribute naming it (`data-client`, `data-key`). */
+  rowAttribute: string;
+  rows: CredentialRow[] | undefined;
+  rotateLabel: (name: string) => string;
+  onRotate: (row: CredentialRow) => void;
+  onRevoke: (row: CredentialRow) => void;
+}) {
+  return (
+    <table data-testid={props.testId}>
+      <caption>{props.caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{props.heading}</th>
+          <th scope="col">Tenant</th>
+          <th scope="col">Scopes</th>
+          <th scope="col">Status</th>
+          <th scope="col">Actions</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows?.map((r) => (
+          <tr key={r.id} {...{ [props.rowAttribute]: r.name }}>
+            <th scope="row">
+              {r.name}
+              <br />
+              <small>{r.id}</small>
+            </th>
+            <td>{r.tenant}</td>
+            <td>{r.scopes.join(' ')}</td>
+            <td>
+              {r.status}
+              {r.expiresAt !== undefined && <small> until {r.expiresAt}</small>}
+            </td>
+            <td>
+              {r.status === 'active' && (
+                <span class="actions">
+                  <button type="button" aria-label={props.rotateLabel(r.name)} onClick={() => props.onRotate(r)}>
+                    Rotate
+                  </button>
+                  <button type="button" class="danger" aria-label={`Revoke ${r.name}`} onClick={() => props.onRevoke(r)}>
+                    Revoke
+                  </button>
+                </span>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function ClientsAdmin() {
   const clients = useData<{ clients: Client[] }>('/v1/clients?pageSize=200');
   const keys = useData<{ apiKeys: ApiKey[] }>('/v1/api-keys?pageSize=200');
@@ -82,28 +183,8 @@ function ClientsAdmin() {
     clients.reload();
     keys.reload();
   };
-
-  const createClient = (event: Event) => {
-    event.preventDefault();
-    const form = event.currentTarget as HTMLFormElement;
-    const data = new FormData(form);
-    void act(async () => {
-      const made = await apiPost<Client>('/v1/clients', { name: String(data.get('name')), tenant: String(data.get('tenant')), scopes: scopesOf(String(data.get('scopes'))), authMethod: 'client_secret_basic' });
-      setSecret({ what: 'Client', id: made.client_id, secret: made.client_secret ?? '' });
-      form.reset();
-    });
-  };
-
-  const createKey = (event: Event) => {
-    event.preventDefault();
-    const form = event.currentTarget as HTMLFormElement;
-    const data = new FormData(form);
-    void act(async () => {
-      const made = await apiPost<ApiKey>('/v1/api-keys', { name: String(data.get('name')), tenant: String(data.get('tenant')), scopes: scopesOf(String(data.get('scopes'))) });
-      setSecret({ what: 'API key', id: made.id, secret: made.key ?? '' });
-      form.reset();
-    });
-  };
+  const clientPath = (row: CredentialRow, action: string) => `/v1/clients/${encodeURIComponent(row.id)}/${action}`;
+  const keyPath = (row: CredentialRow, action: string) => `/v1/api-keys/${encodeURIComponent(row.id)}/${action}`;
 
   return (
     <>
@@ -111,122 +192,63 @@ function ClientsAdmin() {
       <ErrorAlert message={error} />
       {secret !== undefined && <Secret {...secret} onDone={() => setSecret(undefined)} />}
       <h2>OAuth clients</h2>
-      <form class="row create" aria-label="Create a client" onSubmit={createClient}>
-        <div class="field">
-          <label for="client-name">Name</label>
-          <input id="client-name" name="name" required />
-        </div>
-        <div class="field">
-          <label for="client-tenant">Tenant</label>
-          <input id="client-tenant" name="tenant" required />
-        </div>
-        <div class="field">
-          <label for="client-scopes">Scopes</label>
-          <input id="client-scopes" name="scopes" value="a2a:message:send a2a:tasks:read a2a:tasks:cancel" />
-        </div>
-        <button type="submit">Create client</button>
-      </form>
-      <table data-testid="clients">
-        <caption>{clients.data?.clients.length ?? 0} clients</caption>
-        <thead>
-          <tr>
-            <th scope="col">Client</th>
-            <th scope="col">Tenant</th>
-            <th scope="col">Scopes</th>
-            <th scope="col">Status</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {clients.data?.clients.map((c) => (
-            <tr key={c.client_id} data-client={c.name}>
-              <th scope="row">
-                {c.name}
-                <br />
-                <small>{c.client_id}</small>
-              </th>
-              <td>{c.tenant}</td>
-              <td>{c.scopes.join(' ')}</td>
-              <td>{c.status}</td>
-              <td>
-                {c.status === 'active' && (
-                  <span class="actions">
-                    <button type="button" aria-label={`Rotate the secret of ${c.name}`} onClick={() => void act(async () => {
-                      const rotated = await apiPost<Client>(`/v1/clients/${encodeURIComponent(c.client_id)}/rotate-secret`);
-                      setSecret({ what: 'Client', id: rotated.client_id, secret: rotated.client_secret ?? '' });
-                    })}>
-                      Rotate
-                    </button>
-                    <button type="button" class="danger" aria-label={`Revoke ${c.name}`} onClick={() => void act(async () => void (await apiPost(`/v1/clients/${encodeURIComponent(c.client_id)}/revoke`)))}>
-                      Revoke
-                    </button>
-                  </span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <CreateForm
+        prefix="client"
+        label="Create a client"
+        button="Create client"
+        defaultScopes="a2a:message:send a2a:tasks:read a2a:tasks:cancel"
+        onCreate={(input, form) =>
+          void act(async () => {
+            const made = await apiPost<Client>('/v1/clients', { ...input, authMethod: 'client_secret_basic' });
+            setSecret({ what: 'Client', id: made.client_id, secret: made.client_secret ?? '' });
+            form.reset();
+          })
+        }
+      />
+      <CredentialTable
+        testId="clients"
+        caption={`${clients.data?.clients.length ?? 0} clients`}
+        heading="Client"
+        rowAttribute="data-client"
+        rows={clients.data?.clients.map((c) => ({ id: c.client_id, name: c.name, tenant: c.tenant, scopes: c.scopes, status: c.status }))}
+        rotateLabel={(name) => `Rotate the secret of ${name}`}
+        onRotate={(row) =>
+          void act(async () => {
+            const rotated = await apiPost<Client>(clientPath(row, 'rotate-secret'));
+            setSecret({ what: 'Client', id: rotated.client_id, secret: rotated.client_secret ?? '' });
+          })
+        }
+        onRevoke={(row) => void act(async () => void (await apiPost(clientPath(row, 'revoke'))))}
+      />
       <h2>API keys</h2>
-      <form class="row create" aria-label="Create an API key" onSubmit={createKey}>
-        <div class="field">
-          <label for="key-name">Name</label>
-          <input id="key-name" name="name" required />
-        </div>
-        <div class="field">
-          <label for="key-tenant">Tenant</label>
-          <input id="key-tenant" name="tenant" required />
-        </div>
-        <div class="field">
-          <label for="key-scopes">Scopes</label>
-          <input id="key-scopes" name="scopes" value="a2a:message:send a2a:tasks:read" />
-        </div>
-        <button type="submit">Create API key</button>
-      </form>
-      <table data-testid="api-keys">
-        <caption>{keys.data?.apiKeys.length ?? 0} API keys</caption>
-        <thead>
-          <tr>
-            <th scope="col">Key</th>
-            <th scope="col">Tenant</th>
-            <th scope="col">Scopes</th>
-            <th scope="col">Status</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {keys.data?.apiKeys.map((k) => (
-            <tr key={k.id} data-key={k.name}>
-              <th scope="row">
-                {k.name}
-                <br />
-                <small>{k.id}</small>
-              </th>
-              <td>{k.tenant}</td>
-              <td>{k.scopes.join(' ')}</td>
-              <td>
-                {k.status}
-                {k.expiresAt !== undefined && <small> until {k.expiresAt}</small>}
-              </td>
-              <td>
-                {k.status === 'active' && (
-                  <span class="actions">
-                    <button type="button" aria-label={`Rotate ${k.name}`} onClick={() => void act(async () => {
-                      const rotated = await apiPost<ApiKey>(`/v1/api-keys/${encodeURIComponent(k.id)}/rotate`);
-                      setSecret({ what: 'API key', id: rotated.id, secret: rotated.key ?? '' });
-                    })}>
-                      Rotate
-                    </button>
-                    <button type="button" class="danger" aria-label={`Revoke ${k.name}`} onClick={() => void act(async () => void (await apiPost(`/v1/api-keys/${encodeURIComponent(k.id)}/revoke`)))}>
-                      Revoke
-                    </button>
-                  </span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <CreateForm
+        prefix="key"
+        label="Create an API key"
+        button="Create API key"
+        defaultScopes="a2a:message:send a2a:tasks:read"
+        onCreate={(input, form) =>
+          void act(async () => {
+            const made = await apiPost<ApiKey>('/v1/api-keys', input);
+            setSecret({ what: 'API key', id: made.id, secret: made.key ?? '' });
+            form.reset();
+          })
+        }
+      />
+      <CredentialTable
+        testId="api-keys"
+        caption={`${keys.data?.apiKeys.length ?? 0} API keys`}
+        heading="Key"
+        rowAttribute="data-key"
+        rows={keys.data?.apiKeys.map((k) => ({ id: k.id, name: k.name, tenant: k.tenant, scopes: k.scopes, status: k.status, expiresAt: k.expiresAt }))}
+        rotateLabel={(name) => `Rotate ${name}`}
+        onRotate={(row) =>
+          void act(async () => {
+            const rotated = await apiPost<ApiKey>(keyPath(row, 'rotate'));
+            setSecret({ what: 'API key', id: rotated.id, secret: rotated.key ?? '' });
+          })
+        }
+        onRevoke={(row) => void act(async () => void (await apiPost(keyPath(row, 'revoke'))))}
+      />
     </>
   );
 }

@@ -9,6 +9,7 @@ import { TimeChart } from '../chart.js';
 import { apiPost, session } from '../session.js';
 import { useSignal } from '../signal.js';
 import { useData } from '../use-data.js';
+import { LowBalance, type LowBalanceState } from '../low-balance.js';
 import { ErrorAlert } from '../error-alert.js';
 
 interface Balance {
@@ -61,6 +62,7 @@ function TenantCredits(props: { tenant: string }) {
   const base = `/v1/tenants/${encodeURIComponent(props.tenant)}/credits`;
   const from = monthAgo();
   const balance = useData<Balance>(base, 10_000);
+  const low = useData<LowBalanceState>(`/v1/console/credits/${encodeURIComponent(props.tenant)}/low-balance`, 10_000);
   const byAgent = useData<Usage>(`${base}/usage?groupBy=agent,skill&from=${from}`, 10_000);
   const byDay = useData<Usage>(`${base}/usage?groupBy=day&from=${from}`, 10_000);
   const error = balance.error || byAgent.error || byDay.error;
@@ -69,6 +71,7 @@ function TenantCredits(props: { tenant: string }) {
   return (
     <>
       <ErrorAlert message={error} />
+      <LowBalance tenant={props.tenant} state={low.data} />
       {balance.data !== undefined && (
         <ul class="tiles" data-testid="balance">
           <li class="tile">
@@ -81,7 +84,15 @@ function TenantCredits(props: { tenant: string }) {
           </li>
         </ul>
       )}
-      {mayTopUp && <TopUp tenant={props.tenant} onDone={balance.reload} />}
+      {mayTopUp && (
+        <TopUp
+          tenant={props.tenant}
+          onDone={() => {
+            balance.reload();
+            low.reload();
+          }}
+        />
+      )}
       <h2>Usage over the last 30 days</h2>
       {days.length > 0 ? (
         <TimeChart title="Credits charged per day (UTC)" unit="credits" span={30 * 86_400} times={days.map((d) => Date.parse(`${d.day}T12:00:00Z`) / 1000)} series={[{ label: 'credits', stroke: '#1d4ed8', values: days.map((d) => d.milliCredits / 1000) }]} />

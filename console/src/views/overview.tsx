@@ -1,4 +1,5 @@
 import { useMemo } from 'preact/hooks';
+import { LowBalance, type LowBalanceState } from '../low-balance.js';
 import { TimeChart } from '../chart.js';
 import { derive, totals, type MetricsPoint } from '../metrics.js';
 import { useData } from '../use-data.js';
@@ -10,7 +11,9 @@ interface Overview {
   roles: Array<{ name: string; state: string; url?: string; agents?: string[] }>;
   agents: { total: number; healthy: number; degraded: number; down: number; unknown: number };
   metrics: MetricsPoint[];
-  credits?: { availableMilliCredits: number; reservedMilliCredits: number; spentTodayMilliCredits: number };
+  credits?: { availableMilliCredits: number; reservedMilliCredits: number; spentTodayMilliCredits: number } & LowBalanceState;
+  /** A platform admin's: the tenants under their low-balance threshold, lowest first. */
+  lowBalances?: Array<{ tenant: string; availableMilliCredits: number; thresholdMilliCredits: number }>;
 }
 
 const credits = (milli: number) => (milli / 1000).toLocaleString('en', { maximumFractionDigits: 3 });
@@ -56,6 +59,19 @@ export function OverviewView() {
             <section aria-labelledby="credits-h">
               <h2 id="credits-h">Credits</h2>
               <p>{`Tenant ${data.tenant}: ${credits(data.credits.spentTodayMilliCredits)} credits spent today (UTC), ${credits(data.credits.availableMilliCredits)} available, ${credits(data.credits.reservedMilliCredits)} held.`}</p>
+              <LowBalance tenant={data.tenant ?? ''} state={data.credits} />
+            </section>
+          )}
+          {data.lowBalances !== undefined && data.lowBalances.length > 0 && (
+            <section aria-labelledby="low-h">
+              <h2 id="low-h">Low balances</h2>
+              <ul class="notice low-balances" data-testid="low-balances">
+                {data.lowBalances.map((b) => (
+                  <li key={b.tenant} data-tenant={b.tenant}>
+                    Tenant {b.tenant}: {credits(b.availableMilliCredits)} credits available, under its threshold of {credits(b.thresholdMilliCredits)}.
+                  </li>
+                ))}
+              </ul>
             </section>
           )}
           {data.tenant !== null ? (

@@ -1,11 +1,14 @@
 /**
- * Tasks across agents: ListTasks on each agent the caller may see, through
- * the gateway with the caller's credential, so each runtime answers with the
- * caller's tenant's tasks only. Refreshed every 5 s; a task's page reads it
- * with GetTask and can cancel it.
+ * Tasks across agents, live: the gateway reads each agent's newest tasks
+ * for the caller's tenant (ListTasks, with the caller named in its
+ * assertion, so each runtime answers with the tenant's tasks only) and
+ * streams what changed (`/v1/console/tasks/stream`, server-sent events read
+ * by live.ts). The filters are the stream's: changing one opens a new
+ * stream. A task's page reads it with GetTask and can cancel it.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { rpc } from '../a2a.js';
+import { follow, liveText, type LiveState } from '../live.js';
 import type { AgentView } from '../types.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
@@ -23,11 +26,23 @@ interface Task {
   history?: Array<{ messageId: string; role: string; parts?: Part[] }>;
   metadata?: Record<string, unknown>;
 }
-interface Row extends Task {
+/** A task as the live list sends it. */
+interface Row {
   agent: string;
+  id: string;
+  contextId: string;
+  state: string;
+  timestamp?: string;
+  skillId?: string;
+}
+interface Frame {
+  upserts: Row[];
+  removed: string[];
+  failures: string[];
 }
 
 const partText = (parts: Part[] | undefined) => (parts ?? []).map((p) => (p.text !== undefined ? p.text : JSON.stringify(p.data ?? p.file))).join('\n');
+const keyOf = (r: Row) => `${r.agent}/${r.id}`;
 
 export function TasksView() {
   const agents = useData<{ agents: AgentView[] }>('/v1/console/agents');
@@ -35,32 +50,36 @@ export function TasksView() {
   const [state, setState] = useState('');
   const [contextId, setContextId] = useState('');
   const [sinceMinutes, setSinceMinutes] = useState('');
-  const [rows, setRows] = useState<Row[] | undefined>(undefined);
+  const [rows, setRows] = useState<Map<string, Row> | undefined>(undefined);
   const [failures, setFailures] = useState<string[]>([]);
-  const [tick, setTick] = useState(0);
+  const [live, setLive] = useState<LiveState>({ kind: 'connecting' });
 
   useEffect(() => {
-    if (agents.data === undefined) return;
-    let live = true;
-    // Bridged ACP agents cannot list their runs (ACP has no such call): their tasks are found by id, not listed.
-    const names = agents.data.agents.filter((a) => a.bridged === undefined).map((a) => a.name).filter((n) => agent === '' || n === agent);
-    const since = sinceMinutes === '' ? undefined : new Date(Date.now() - Number(sinceMinutes) * 60_000).toISOString();
-    const params = { pageSize: 25, historyLength: 0, ...(state !== '' && { status: state }), ...(contextId.trim() !== '' && { contextId: contextId.trim() }), ...(since !== undefined && { statusTimestampAfter: since }) };
-    void Promise.allSettled(names.map((n) => rpc<{ tasks?: Task[] }>(n, 'ListTasks', params).then((r) => (r.tasks ?? []).map((t) => ({ ...t, agent: n }))))).then((results) => {
-      if (!live) return;
-      const all: Row[] = [];
-      const failed: string[] = [];
-      results.forEach((r, i) => (r.status === 'fulfilled' ? all.push(...r.value) : failed.push(`${names[i]}: ${(r.reason as Error).message}`)));
-      all.sort((a, b) => (b.status.timestamp ?? '').localeCompare(a.status.timestamp ?? ''));
-      setRows(all);
-      setFailures(failed);
+    const query = new URLSearchParams(Object.entries({ agent, state, contextId: contextId.trim(), sinceMinutes }).filter(([, v]) => v !== '')).toString();
+    setRows(undefined);
+    let fresh = true;
+    return follow({
+      path: () => `/v1/console/tasks/stream${query === '' ? '' : `?${query}`}`,
+      // A new stream starts with every task it lists: its first frame replaces the list.
+      onOpen: () => (fresh = true),
+      onState: setLive,
+      onEvent: (event, data) => {
+        if (event !== 'tasks') return;
+        const frame = JSON.parse(data) as Frame;
+        const replace = fresh;
+        fresh = false;
+        setRows((before) => {
+          const next = new Map(replace || before === undefined ? [] : before);
+          for (const key of frame.removed) next.delete(key);
+          for (const row of frame.upserts) next.set(keyOf(row), row);
+          return next;
+        });
+        setFailures(frame.failures);
+      },
     });
-    const timer = setTimeout(() => setTick((t) => t + 1), 5_000);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [agents.data, agent, state, contextId, sinceMinutes, tick]);
+  }, [agent, state, contextId, sinceMinutes]);
+
+  const sorted = rows === undefined ? undefined : [...rows.values()].sort((a, b) => (b.timestamp ?? '').localeCompare(a.timestamp ?? ''));
 
   return (
     <>
@@ -102,16 +121,19 @@ export function TasksView() {
           <input id="task-context" value={contextId} onChange={(e) => setContextId((e.target as HTMLInputElement).value)} />
         </div>
       </form>
+      <p class="live" data-testid="tasks-live" data-live={live.kind} role="status">
+        Live list: {liveText(live)}
+      </p>
       {failures.length > 0 && (
         <p class="notice" role="status">
           Not listed: {failures.join('; ')}
         </p>
       )}
-      {rows === undefined ? (
+      {sorted === undefined ? (
         <p aria-busy="true">Loading…</p>
       ) : (
         <table data-testid="tasks">
-          <caption>{rows.length} most recent tasks of your tenant (25 per agent), refreshed every 5 s</caption>
+          <caption>{sorted.length} most recent tasks of your tenant (25 per agent), updated live</caption>
           <thead>
             <tr>
               <th scope="col">Task</th>
@@ -122,16 +144,27 @@ export function TasksView() {
             </tr>
           </thead>
           <tbody>
-            {rows.map((t) => (
-              <tr key={`${t.agent}/${t.id}`} data-task={t.id}>
+            {sorted.map((t) => (
+              <tr key={keyOf(t)} data-task={t.id} data-state={label(t.state)}>
                 <th scope="row">
                   <a href={`#/tasks/${encodeURIComponent(t.agent)}/${encodeURIComponent(t.id)}`}>{t.id}</a>
                 </th>
-                <td>{t.agent}</td>
                 <td>
-                  <span class={`badge task-${label(t.status.state)}`}>{label(t.status.state)}</span>
+                  {t.agent}
+                  {/* The orchestrator's workflow runs open on their workflow's graph too. */}
+                  {t.agent === 'orchestrator' && t.skillId !== undefined && t.skillId !== 'route' && t.skillId !== 'run-workflow' && (
+                    <>
+                      {' '}
+                      <a href={`#/workflows/${encodeURIComponent(t.skillId)}/runs/${encodeURIComponent(t.id)}`} aria-label={`${t.skillId} run ${t.id} on its graph`}>
+                        <small>{t.skillId} graph</small>
+                      </a>
+                    </>
+                  )}
                 </td>
-                <td>{t.status.timestamp === undefined ? '–' : new Date(t.status.timestamp).toLocaleString()}</td>
+                <td>
+                  <span class={`badge task-${label(t.state)}`}>{label(t.state)}</span>
+                </td>
+                <td>{t.timestamp === undefined ? '–' : new Date(t.timestamp).toLocaleString()}</td>
                 <td>
                   <code>{t.contextId}</code>
                 </td>

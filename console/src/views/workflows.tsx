@@ -1,135 +1,55 @@
 /**
  * Workflows: each workflow the orchestrator serves is one of its skills
- * (docs/orchestrator.md). Start a run from a form of its inputs, and watch
- * its steps on a graph drawn from the run's progress events
- * (`agentmesh.workflow`: step.started, step.completed, map.progress, …), in
- * the order they first run, nested by path (`providers/ok`, `score/3`).
+ * (docs/orchestrator.md). Its steps are drawn as a graph before any run,
+ * from the outline the orchestrator registers with the skill; a run started
+ * from the form of its inputs lights the graph up from its progress events
+ * (`agentmesh.workflow`: step.started, step.completed, map.progress, …),
+ * matched by path (`providers/ok`; a map's items, `score/3`, under the
+ * map's `score/*`). A run waiting for input is answered from here (a message
+ * to the run's task, A2A §3.1.2 multi-turn), and any run can be canceled.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { cancelTask, sendStreaming, userMessage, type Exchange } from '../a2a.js';
+import { cancelTask, rpc, sendStreaming, subscribeToTask, userMessage } from '../a2a.js';
 import { formSchema, SchemaForm, valueOf } from '../schema-form.js';
 import type { AgentView } from '../types.js';
+import { StepGraph } from '../step-graph.js';
+import { apply, FINAL, mergeTask, type Loose, type Run } from '../workflow-run.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 
 /** The orchestrator's skills that are not workflows. */
 const BUILT_IN = new Set(['route', 'run-workflow']);
-const FINAL = new Set(['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
 
-interface StepNode {
-  path: string;
-  kind?: string;
-  agent?: string;
-  state: 'running' | 'completed' | 'failed' | 'skipped' | 'input-required' | 'retrying';
-  attempt?: number;
-  durationMs?: number;
-  cached?: boolean;
-  error?: string;
-  map?: { itemsDone: number; items: number; batchesDone: number; batches: number; failed: number };
-}
-
-interface Run {
-  id?: string;
-  state?: string;
-  steps?: number;
-  nodes: StepNode[];
-  outputs?: unknown;
-  error?: string;
-}
-
-type Loose = Record<string, unknown>;
-
-/** The run after one frame. */
-function apply(run: Run, e: Exchange): Run {
-  if (e.direction !== 'received') return run;
-  const result = (e.body as { result?: Loose; error?: { message?: string } }).result;
-  if (result === undefined) return { ...run, error: (e.body as { error?: { message?: string } }).error?.message ?? run.error };
-  const task = result['task'] as Loose | undefined;
-  if (task !== undefined) return { ...run, id: task['id'] as string, state: (task['status'] as Loose | undefined)?.['state'] as string };
-  const artifact = (result['artifactUpdate'] as Loose | undefined)?.['artifact'] as { name?: string; parts?: Array<{ data?: unknown }> } | undefined;
-  if (artifact?.name === 'outputs') return { ...run, outputs: artifact.parts?.[0]?.data };
-  const update = result['statusUpdate'] as Loose | undefined;
-  if (update === undefined) return run;
-  const status = update['status'] as { state?: string; message?: { parts?: Array<{ data?: Loose }> } };
-  let next: Run = { ...run, id: (update['taskId'] as string) ?? run.id, state: status.state ?? run.state };
-  for (const part of status.message?.parts ?? []) {
-    const event = part.data?.['agentmesh.workflow'] as Loose | undefined;
-    if (event !== undefined) next = applyEvent(next, event);
-  }
-  return next;
-}
-
-function applyEvent(run: Run, event: Loose): Run {
-  const type = event['type'] as string;
-  if (type === 'run.started') return { ...run, steps: event['steps'] as number };
-  if (type === 'run.failed') return { ...run, error: String(event['error'] ?? 'failed') };
-  const path = event['path'] as string | undefined;
-  if (path === undefined) return run;
-  const nodes = [...run.nodes];
-  let i = nodes.findIndex((n) => n.path === path);
-  if (i < 0) {
-    nodes.push({ path, state: 'running' });
-    i = nodes.length - 1;
-  }
-  const node = { ...nodes[i]! };
-  if (typeof event['kind'] === 'string') node.kind = event['kind'];
-  if (typeof event['agent'] === 'string') node.agent = event['agent'];
-  switch (type) {
-    case 'step.started':
-      node.state = 'running';
-      node.attempt = event['attempt'] as number;
-      break;
-    case 'step.completed':
-      node.state = 'completed';
-      node.durationMs = event['durationMs'] as number;
-      node.cached = event['cached'] === true;
-      break;
-    case 'step.skipped':
-      node.state = 'skipped';
-      break;
-    case 'step.failed':
-      node.state = event['willRetry'] === true ? 'retrying' : 'failed';
-      node.error = String(event['error'] ?? '');
-      break;
-    case 'step.input-required':
-      node.state = 'input-required';
-      node.error = String(event['question'] ?? '');
-      break;
-    case 'map.progress':
-      node.map = { itemsDone: event['itemsDone'] as number, items: event['items'] as number, batchesDone: event['batchesDone'] as number, batches: event['batches'] as number, failed: event['failed'] as number };
-      break;
-  }
-  nodes[i] = node;
-  return { ...run, nodes };
-}
-
-const STATE_CLASS: Record<StepNode['state'], string> = { running: 'task-working', completed: 'task-completed', failed: 'task-failed', skipped: 'task-canceled', 'input-required': 'task-input-required', retrying: 'task-working' };
-
-function StepGraph(props: { run: Run }) {
+/** A workflow's recent runs, newest first: the orchestrator's tasks of that skill (the caller's tenant's, as ListTasks answers). */
+function RecentRuns(props: { workflow: string; refresh: unknown }) {
+  const [runs, setRuns] = useState<Array<{ id: string; state: string; timestamp?: string }> | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
+    rpc<{ tasks?: Array<{ id: string; status: { state: string; timestamp?: string }; metadata?: { skillId?: unknown } }> }>('orchestrator', 'ListTasks', { pageSize: 100, historyLength: 0 }).then(
+      (r) => live && setRuns((r.tasks ?? []).filter((t) => t.metadata?.skillId === props.workflow).slice(0, 10).map((t) => ({ id: t.id, state: t.status.state, ...(t.status.timestamp !== undefined && { timestamp: t.status.timestamp }) }))),
+      () => live && setRuns([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [props.workflow, props.refresh]);
+  if (runs === undefined || runs.length === 0) return null;
   return (
-    <ol class="graph" data-testid="graph" aria-label="Steps of the run">
-      {props.run.nodes.map((n) => (
-        <li key={n.path} data-step={n.path} data-state={n.state} style={{ marginLeft: `${(n.path.split('/').length - 1) * 1.5}rem` }}>
-          <span class="node-name">{n.path}</span>
-          {n.kind !== undefined && <small> {n.kind}</small>}
-          {n.agent !== undefined && <small> → {n.agent}</small>}
-          <span class={`badge ${STATE_CLASS[n.state]}`}>{n.state}</span>
-          {n.durationMs !== undefined && <small> {n.durationMs} ms{n.cached ? ', from before a restart' : ''}</small>}
-          {n.attempt !== undefined && n.attempt > 1 && <small> attempt {n.attempt}</small>}
-          {n.map !== undefined && (
-            <span class="map">
-              <progress max={n.map.items} value={n.map.itemsDone} aria-label={`${n.path}: ${n.map.itemsDone} of ${n.map.items} items`} /> {n.map.itemsDone}/{n.map.items} items, {n.map.batchesDone}/{n.map.batches} batches
-              {n.map.failed > 0 && `, ${n.map.failed} failed`}
-            </span>
-          )}
-          {n.error !== undefined && n.error !== '' && <div class="step-error">{n.error}</div>}
-        </li>
-      ))}
-    </ol>
+    <section aria-labelledby="runs-h">
+      <h2 id="runs-h">Recent runs of {props.workflow}</h2>
+      <ul data-testid="runs" class="runs">
+        {runs.map((r) => (
+          <li key={r.id} data-run={r.id}>
+            <a href={`#/workflows/${encodeURIComponent(props.workflow)}/runs/${encodeURIComponent(r.id)}`}>{r.id}</a> <span class={`badge task-${r.state.replace('TASK_STATE_', '').toLowerCase().replace('_', '-')}`}>{r.state.replace('TASK_STATE_', '').toLowerCase().replace('_', '-')}</span>
+            {r.timestamp !== undefined && <small> {new Date(r.timestamp).toLocaleString()}</small>}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
-export function WorkflowsView(props: { workflow?: string }) {
+export function WorkflowsView(props: { workflow?: string; run?: string }) {
   const { data, error } = useData<AgentView>('/v1/console/agents/orchestrator');
   const [name, setName] = useState(props.workflow ?? '');
   const [run, setRun] = useState<Run>({ nodes: [] });
@@ -138,9 +58,47 @@ export function WorkflowsView(props: { workflow?: string }) {
   const abort = useRef<AbortController | null>(null);
   useEffect(() => () => abort.current?.abort(), []);
 
+  // A run opened by its id (`#/workflows/<name>/runs/<id>`): read as it is now, then followed while it runs.
+  useEffect(() => {
+    if (props.run === undefined) return;
+    const id = props.run;
+    const controller = new AbortController();
+    abort.current?.abort();
+    abort.current = controller;
+    rpc<Loose>('orchestrator', 'GetTask', { id, historyLength: 200 })
+      .then(async (task) => {
+        if (controller.signal.aborted) return;
+        setRun(mergeTask({ nodes: [] }, task));
+        const state = (task['status'] as Loose | undefined)?.['state'] as string | undefined;
+        if (state === undefined || FINAL.has(state) || state === 'TASK_STATE_INPUT_REQUIRED') return;
+        setStreaming(true);
+        await subscribeToTask('orchestrator', id, (e) => setRun((r) => apply(r, e)), controller.signal);
+      })
+      .catch((err: Error) => !controller.signal.aborted && setFailure(err.message))
+      .finally(() => abort.current === controller && setStreaming(false));
+    return () => controller.abort();
+  }, [props.run]);
+
   const workflows = (data?.skills ?? []).filter((s) => !BUILT_IN.has(s.id));
   const workflow = workflows.find((w) => w.id === name) ?? workflows[0];
   const form = formSchema(workflow?.inputSchema);
+
+  /** Streams one message to the orchestrator (a new run, or an answer to a waiting one) into the run shown. */
+  const stream = async (message: unknown, fresh: boolean) => {
+    abort.current?.abort();
+    const controller = new AbortController();
+    abort.current = controller;
+    if (fresh) setRun({ nodes: [] });
+    setFailure('');
+    setStreaming(true);
+    try {
+      await sendStreaming('orchestrator', message, (e) => setRun((r) => apply(r, e)), controller.signal);
+    } catch (err) {
+      if (!controller.signal.aborted) setFailure((err as Error).message);
+    } finally {
+      if (abort.current === controller) setStreaming(false);
+    }
+  };
 
   const start = async (event: Event) => {
     event.preventDefault();
@@ -156,23 +114,27 @@ export function WorkflowsView(props: { workflow?: string }) {
         return;
       }
     }
-    abort.current?.abort();
-    const controller = new AbortController();
-    abort.current = controller;
-    setRun({ nodes: [] });
-    setFailure('');
-    setStreaming(true);
-    try {
-      await sendStreaming('orchestrator', userMessage({ data: inputs }, { skillId: workflow.id }), (e) => setRun((r) => apply(r, e)), controller.signal);
-    } catch (err) {
-      if (!controller.signal.aborted) setFailure((err as Error).message);
-    } finally {
-      if (abort.current === controller) setStreaming(false);
-    }
+    await stream(userMessage({ data: inputs }, { skillId: workflow.id }), true);
+  };
+
+  const answer = async (event: Event) => {
+    event.preventDefault();
+    if (run.id === undefined) return;
+    const text = String(new FormData(event.currentTarget as HTMLFormElement).get('answer') ?? '').trim();
+    if (text === '') return;
+    // The answer continues the run's task: the orchestrator hands it to the step that asked.
+    await stream(userMessage({ text }, { taskId: run.id, ...(run.contextId !== undefined && { contextId: run.contextId }) }), false);
   };
 
   const cancel = () => {
     if (run.id !== undefined) cancelTask('orchestrator', run.id, (e) => setRun((r) => apply(r, e))).catch((err: Error) => setFailure(err.message));
+  };
+
+  const choose = (id: string) => {
+    abort.current?.abort();
+    setName(id);
+    setRun({ nodes: [] });
+    setFailure('');
   };
 
   return (
@@ -184,7 +146,7 @@ export function WorkflowsView(props: { workflow?: string }) {
         <form onSubmit={start} aria-label="Start a run" class="try-form">
           <div class="field">
             <label for="workflow">Workflow</label>
-            <select id="workflow" value={workflow.id} onChange={(e) => setName((e.target as HTMLSelectElement).value)}>
+            <select id="workflow" value={workflow.id} onChange={(e) => choose((e.target as HTMLSelectElement).value)}>
               {workflows.map((w) => (
                 <option key={w.id} value={w.id}>
                   {w.id}
@@ -207,18 +169,36 @@ export function WorkflowsView(props: { workflow?: string }) {
         </form>
       )}
       <ErrorAlert message={failure} />
+      {workflow !== undefined && <RecentRuns workflow={workflow.id} refresh={`${run.id ?? ''}/${run.state !== undefined && FINAL.has(run.state)}`} />}
+      {workflow !== undefined && run.id === undefined && (
+        <section class="card" aria-labelledby="definition-h">
+          <h2 id="definition-h">Steps of {workflow.id}</h2>
+          {workflow.workflow === undefined ? <p>The orchestrator registered no outline of this workflow (too large, or an older version): its steps show once a run starts.</p> : <StepGraph run={run} outline={workflow.workflow.steps} />}
+        </section>
+      )}
       {run.id !== undefined && (
         <section class="card" aria-labelledby="run-h">
           <h2 id="run-h">
             Run <code>{run.id}</code>: <span data-testid="run-state">{run.state}</span>
           </h2>
           {run.steps !== undefined && <p>{run.steps} top-level steps.</p>}
+          {run.state === 'TASK_STATE_INPUT_REQUIRED' && (
+            <form onSubmit={answer} aria-label="Answer the run" class="try-form" data-testid="run-question">
+              <div class="field">
+                <label for="run-answer">{run.question || 'The run waits for input'}</label>
+                <input id="run-answer" name="answer" required />
+              </div>
+              <button type="submit" disabled={streaming}>
+                Answer
+              </button>
+            </form>
+          )}
           {run.state !== undefined && !FINAL.has(run.state) && (
             <button type="button" class="danger" onClick={cancel}>
               Cancel the run
             </button>
           )}
-          <StepGraph run={run} />
+          <StepGraph run={run} outline={workflow?.workflow?.steps} />
           {run.error !== undefined && <p class="error">{run.error}</p>}
           {run.outputs !== undefined && (
             <>

@@ -2,7 +2,9 @@
  * The console's audit APIs (issue 20): the tail with filters, an export as
  * NDJSON, and a verify of the whole chain. A tenant admin reads and exports
  * its own tenant's rows only; verify, whose problems name rows of every
- * tenant, needs `gateway:admin`.
+ * tenant, needs `gateway:admin`. The live tail follows the chain (the audit
+ * log's own follow: at once for rows this replica writes, by polling for
+ * other replicas' rows) and sends each new row the filters let through.
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
@@ -10,11 +12,13 @@ import type { AuditLog, AuditRow } from '../../audit/index.js';
 import { Errors } from '../../protocol/index.js';
 import { GATEWAY_ADMIN_SCOPE, type Identity } from '../identity/index.js';
 import { consoleViewer, type ConsoleViewer } from './console-access.js';
+import { openLiveStream, type LiveStreamSlots } from './live-streams.js';
 
 /** What {@link consoleAuditRoutes} needs. */
 export interface ConsoleAuditRoutesOptions {
   identity: Identity;
   audit: AuditLog;
+  slots: LiveStreamSlots;
 }
 
 /** Rows a tenant admin's tail looks through for its own: the newest this many. */
@@ -48,7 +52,7 @@ function matches(row: AuditRow, viewer: ConsoleViewer, q: TailQuery): boolean {
   return true;
 }
 
-/** Registers `/v1/console/audit`, `/v1/console/audit/export` and `/v1/console/audit/verify`. */
+/** Registers `/v1/console/audit`, `/v1/console/audit/stream`, `/v1/console/audit/export` and `/v1/console/audit/verify`. */
 export async function consoleAuditRoutes(app: FastifyInstance, options: ConsoleAuditRoutesOptions): Promise<void> {
   const { identity, audit } = options;
   const tags = ['console'];
@@ -64,6 +68,31 @@ export async function consoleAuditRoutes(app: FastifyInstance, options: ConsoleA
     mine.sort((a, b) => b.seq - a.seq);
     return { rows: mine.slice(0, limit), scanned: rows.length };
   });
+
+  app.get<{ Querystring: TailQuery }>(
+    '/v1/console/audit/stream',
+    { schema: { tags, summary: 'The rows after `since` (default: from now on) this caller may read, as server-sent events, with filters', querystring: tailQuery } },
+    async (request, reply) => {
+      const viewer = await consoleViewer(identity, request);
+      const q = request.query;
+      const live = openLiveStream(app, options.slots, viewer.principal.subject, request, reply);
+      const { sse } = live;
+      // The headers leave now: a tail may stay quiet for long.
+      reply.raw.flushHeaders();
+      try {
+        for await (const row of audit.follow({ ...(q.since !== undefined && { since: q.since }), signal: sse.signal })) {
+          if (!matches(row, viewer, q)) continue;
+          sse.send(JSON.stringify(row), row.seq, 'audit');
+          if (live.tooSlow()) break;
+        }
+      } catch (err) {
+        // The answer has started: the stream ends, and the console reconnects after the last row it saw.
+        request.log.warn({ err }, 'the audit tail stopped');
+      } finally {
+        sse.close();
+      }
+    },
+  );
 
   app.get<{ Querystring: TailQuery }>('/v1/console/audit/export', { schema: { tags, summary: 'The rows this caller may read, oldest first, as NDJSON', querystring: tailQuery } }, async (request, reply) => {
     const viewer = await consoleViewer(identity, request);

@@ -14,6 +14,8 @@ import { GATEWAY_ADMIN_SCOPE, type Identity } from '../identity/index.js';
 import type { AgentRoute, InstanceStats, UpstreamRouter } from '../routing/index.js';
 import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
 import { consoleAuditRoutes } from './console-audit-routes.js';
+import { consoleTaskStream } from './console-task-stream.js';
+import { LiveStreamSlots } from './live-streams.js';
 import { loadConsoleFiles, type ConsoleFile } from './console-files.js';
 import type { ConsoleOidcSettings } from './console-oidc-config.js';
 import { relayToRegistry } from './registry-relay.js';
@@ -36,6 +38,10 @@ export interface ConsoleRoutesOptions {
   /** Sign-in through an external OpenID Connect issuer; undefined: not offered. */
   oidc?: ConsoleOidcSettings | undefined;
   log: Logger;
+  /** Lifetime of the assertions the live task list's reads carry (the gateway's `assertionTtlSeconds`). */
+  assertionTtlSeconds: number;
+  /** The ledger's default low-balance threshold (the gateway's `lowBalanceMilliCredits`), shown when a tenant has none of its own. */
+  lowBalanceMilliCredits: number;
 }
 
 /**
@@ -54,6 +60,8 @@ export function consoleCsp(connectOrigins: readonly string[]): string {
 }
 
 const REGISTRY_TIMEOUT_MS = 3_000;
+/** Tenants under their low-balance threshold a platform admin's overview lists, lowest first. */
+const LOW_BALANCES_SHOWN = 20;
 
 type HealthCounts = Record<'healthy' | 'degraded' | 'down' | 'unknown', number>;
 
@@ -67,7 +75,7 @@ function agentSummary(route: AgentRoute, stats: readonly InstanceStats[], platfo
   const { record, instances } = route;
   const skills = (record.card.skills ?? []).map((skill) => {
     const meta = record.metadata.skills !== undefined && Object.hasOwn(record.metadata.skills, skill.id) ? record.metadata.skills[skill.id] : undefined;
-    return { id: skill.id, name: skill.name, description: skill.description, tags: skill.tags ?? [], examples: skill.examples ?? [], inputSchema: meta?.inputSchema, pricing: meta?.pricing };
+    return { id: skill.id, name: skill.name, description: skill.description, tags: skill.tags ?? [], examples: skill.examples ?? [], inputSchema: meta?.inputSchema, pricing: meta?.pricing, ...(meta?.workflow !== undefined && { workflow: meta.workflow }) };
   });
   return {
     name: record.name,
@@ -113,6 +121,17 @@ async function registryReady(options: ConsoleRoutesOptions): Promise<'ready' | '
   } catch {
     return 'unreachable';
   }
+}
+
+/**
+ * Whether `tenant` is under its low-balance threshold, as the ledger decides
+ * it (the tenant's own threshold, else the gateway's `lowBalanceMilliCredits`):
+ * the threshold that fires the ledger's low-balance event, so the page and
+ * the alerts agree.
+ */
+async function lowBalanceOf(ledger: CreditLedger, tenant: string, defaultThreshold: number): Promise<{ lowBalance: boolean; lowBalanceThresholdMilliCredits: number }> {
+  const [low] = await ledger.lowBalances({ tenant });
+  return { lowBalance: low !== undefined, lowBalanceThresholdMilliCredits: low?.thresholdMilliCredits ?? defaultThreshold };
 }
 
 function visibleAgents(router: UpstreamRouter, viewer: ConsoleViewer): AgentRoute[] {
@@ -161,7 +180,10 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
       return payload;
     });
 
-    await consoleAuditRoutes(scope, { identity, audit: options.audit });
+    // The live Tasks and Audit streams share one count of open streams.
+    const slots = new LiveStreamSlots();
+    await consoleAuditRoutes(scope, { identity, audit: options.audit, slots });
+    await consoleTaskStream(scope, { identity, router, slots, assertionTtlSeconds: options.assertionTtlSeconds });
 
     scope.get('/v1/console/config', { schema: { tags, summary: 'How the console may sign in (unauthenticated): the OpenID Connect issuer, when one is configured' } }, async (_request, reply) =>
       reply.type('application/json; charset=utf-8').send(publicConfig),
@@ -204,10 +226,35 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
       const tenant = viewer.principal.tenant;
       const today = new Date().toISOString().slice(0, 10);
       // A tenant admin's balance and what its calls were charged today (UTC); a platform admin reads them per tenant in Credits.
-      const [balance, spent] = viewer.platform ? [undefined, undefined] : await Promise.all([ledger.balance(tenant).catch(() => undefined), ledger.usage({ tenant, from: today, to: today, groupBy: [] }).catch(() => undefined)]);
-      const credits = balance === undefined ? undefined : { ...balance, spentTodayMilliCredits: (spent ?? []).reduce((sum, r) => sum + r.milliCredits, 0) };
-      return { at: new Date().toISOString(), tenant: viewer.platform ? null : viewer.principal.tenant, roles, agents: { total: agents.length, ...health }, metrics: viewer.platform ? await history.points() : [], ...(credits !== undefined && { credits }) };
+      const [balance, spent, low] = viewer.platform
+        ? [undefined, undefined, undefined]
+        : await Promise.all([ledger.balance(tenant).catch(() => undefined), ledger.usage({ tenant, from: today, to: today, groupBy: [] }).catch(() => undefined), lowBalanceOf(ledger, tenant, options.lowBalanceMilliCredits).catch(() => undefined)]);
+      const credits = balance === undefined ? undefined : { ...balance, spentTodayMilliCredits: (spent ?? []).reduce((sum, r) => sum + r.milliCredits, 0), ...low };
+      // A platform admin: the tenants under their threshold, lowest first.
+      const lowBalances = viewer.platform ? await ledger.lowBalances({ limit: LOW_BALANCES_SHOWN }).catch(() => undefined) : undefined;
+      return {
+        at: new Date().toISOString(),
+        tenant: viewer.platform ? null : viewer.principal.tenant,
+        roles,
+        agents: { total: agents.length, ...health },
+        metrics: viewer.platform ? await history.points() : [],
+        ...(credits !== undefined && { credits }),
+        ...(lowBalances !== undefined && { lowBalances: lowBalances.map((b) => ({ tenant: b.tenant, availableMilliCredits: b.availableMilliCredits, thresholdMilliCredits: b.thresholdMilliCredits })) }),
+      };
     });
+
+    scope.get<{ Params: { tenant: string } }>(
+      '/v1/console/credits/:tenant/low-balance',
+      { schema: { tags, summary: "Whether a tenant's available balance is under the low-balance threshold (its own tenant, or any for a platform admin)", params: { type: 'object', properties: { tenant: { type: 'string', minLength: 1, maxLength: 200 } } } } },
+      async (request) => {
+        const viewer = await consoleViewer(identity, request);
+        const tenant = request.params.tenant;
+        // Another tenant's balance is as forbidden here as on the credits API.
+        if (!viewer.platform && tenant !== viewer.principal.tenant) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
+        const balance = await ledger.balance(tenant);
+        return { tenant, availableMilliCredits: balance.availableMilliCredits, ...(await lowBalanceOf(ledger, tenant, options.lowBalanceMilliCredits)) };
+      },
+    );
 
     scope.get<{ Querystring: { q?: string } }>(
       '/v1/console/agents',

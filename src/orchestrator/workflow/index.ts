@@ -33,3 +33,5 @@ export { compileTemplate, compileExpression, evaluateCondition } from './express
 export type { CompiledTemplate, CompiledExpression, TemplateReferences } from './expressions.js';
 export { parseDuration, MAX_DURATION_MS } from './duration.js';
 export { MAX_WORKFLOW_BYTES } from './yaml-source.js';
+export { workflowOutline, MAX_OUTLINE_STEPS } from './workflow-outline.js';
+export type { OutlineStep } from './workflow-outline.js';

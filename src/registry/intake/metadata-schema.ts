@@ -50,6 +50,8 @@ const skillMetadata = {
       },
     },
     requiredScopes: scopes,
+    // A workflow's outline of steps (the orchestrator's skills), drawn by the console before any run.
+    workflow: { type: 'object' },
   },
 };
 

@@ -93,6 +93,8 @@ export interface LedgerStore {
   /** Moves a reservation to a new key; already moved is fine, a taken key is refused. */
   rekey(oldKey: string, newKey: string): Promise<void>;
   balance(tenant: string): Promise<BalanceRow | undefined>;
+  /** Balances under their low-balance threshold (the tenant's own, else the default), lowest first; one tenant's when `tenant` is given. */
+  lowBalances(tenant: string | undefined, limit: number): Promise<BalanceRow[]>;
   /** Adds credits once per reference; the same reference for another tenant or amount is refused. */
   topUp(tenant: string, amount: number, reference: string, now: number): Promise<TopUpResult>;
   setThreshold(tenant: string, threshold: number | null, now: number): Promise<BalanceMove>;

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { uuidv7, type Database, type Tables } from '../../storage/index.js';
 import { assertBalanced, chargePostings, closePostings, reservePostings, topUpPostings, type Posting } from '../accounts.js';
 import type { LowBalanceEvent, ReserveInput, UsageDimension } from '../ledger-types.js';
@@ -237,6 +237,16 @@ export class PostgresLedgerStore implements LedgerStore {
   async balance(tenant: string): Promise<BalanceRow | undefined> {
     const row = await this.#db.selectFrom('credit_balances').selectAll().where('tenant', '=', tenant).executeTakeFirst();
     return row && normalizeBalance(row);
+  }
+
+  async lowBalances(tenant: string | undefined, limit: number): Promise<BalanceRow[]> {
+    let query = this.#db
+      .selectFrom('credit_balances')
+      .selectAll()
+      .where(sql<boolean>`available < coalesce(low_balance_threshold, ${this.#defaultThreshold})`);
+    if (tenant !== undefined) query = query.where('tenant', '=', tenant);
+    const rows = await query.orderBy('available').orderBy('tenant').limit(limit).execute();
+    return rows.map(normalizeBalance);
   }
 
   async topUp(tenant: string, amount: number, reference: string, now: number): Promise<TopUpResult> {

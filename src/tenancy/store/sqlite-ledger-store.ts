@@ -189,6 +189,10 @@ export class SqliteLedgerStore implements LedgerStore {
     return this.#s.balance.get(tenant) as BalanceRow | undefined;
   }
 
+  async lowBalances(tenant: string | undefined, limit: number): Promise<BalanceRow[]> {
+    return (tenant === undefined ? this.#s.lowBalances.all(this.#defaultThreshold, limit) : this.#s.lowBalanceOf.all(tenant, this.#defaultThreshold)) as BalanceRow[];
+  }
+
   topUp(tenant: string, amount: number, reference: string, now: number): Promise<TopUpResult> {
     return this.#enqueue<TopUpResult>(() => {
       const existing = this.#s.topUpByReference.get(reference) as TopUpRow | undefined;
@@ -307,6 +311,8 @@ function prepare(db: Sqlite) {
     insertReservation: db.prepare('insert into credit_reservations (id, key, tenant, agent, skill, client_id, held, status, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     hold: db.prepare('update credit_balances set available = available - ?, reserved = reserved + ?, updated_at = ? where tenant = ? and available >= ? returning *'),
     availableOf: db.prepare('select available from credit_balances where tenant = ?'),
+    lowBalances: db.prepare('select * from credit_balances where available < coalesce(low_balance_threshold, ?) order by available, tenant limit ?'),
+    lowBalanceOf: db.prepare('select * from credit_balances where tenant = ? and available < coalesce(low_balance_threshold, ?)'),
     reopenReservation: db.prepare("update credit_reservations set status = 'held', held = ?, charged = null, requested = null, task_state = null, reason = null, closed_at = null where id = ? and status = 'refunded'"),
     settleRefunded: db.prepare("update credit_reservations set status = 'settled', held = ?, charged = ?, requested = ?, task_state = ?, reason = null, closed_at = ? where id = ? and status = 'refunded'"),
     closeReservation: db.prepare("update credit_reservations set status = ?, charged = ?, requested = ?, task_state = ?, reason = ?, closed_at = ? where id = ? and status = 'held'"),

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { createLogger, createMetrics, type Metrics } from '../../../src/observability/index.js';
 import { createDatabase, MemoryBus, type Database } from '../../../src/storage/index.js';
 import { createCreditLedger, LOW_BALANCE_TOPIC, type CreditLedger, type LowBalanceEvent } from '../../../src/tenancy/index.js';
-import { concurrentReservations, mixedTasks } from './ledger-scenarios.js';
+import { concurrentReservations, lowBalances, mixedTasks } from './ledger-scenarios.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -265,6 +265,10 @@ describe('credit ledger on SQLite', () => {
     assert.match(body, /agentmesh_tenancy_credits_reserved_millicredits_total\{tenant="m2"\} 100/);
     assert.match(body, /agentmesh_tenancy_credits_reserved_millicredits_total\{tenant="other"\} 200/);
     assert.doesNotMatch(body, /tenant="m3"/);
+  });
+
+  test('lists the tenants under their low-balance threshold (their own or the default), lowest first', async () => {
+    await lowBalances(ledger, `low-${Date.now().toString(36)}`);
   });
 
   test('200 concurrent reserves against a balance that fits 50: 50 held, 150 refused, never below zero', async () => {

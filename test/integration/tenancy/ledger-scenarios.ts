@@ -108,3 +108,29 @@ export async function mixedTasks(ledgers: CreditLedger[], options: { tenant: str
   }
   return expected;
 }
+
+/**
+ * `lowBalances` on a ledger whose default threshold is 1,000 milli-credits:
+ * tenants under theirs (own or default) are listed lowest first, a tenant's
+ * own threshold wins both ways, and one tenant is asked about alone.
+ * Tenant names start with `prefix` (the suites share one database).
+ */
+export async function lowBalances(ledger: CreditLedger, prefix: string): Promise<void> {
+  await ledger.topUp(`${prefix}-poor`, 100, `${prefix}-poor-1`);
+  await ledger.topUp(`${prefix}-rich`, 50_000, `${prefix}-rich-1`);
+  await ledger.topUp(`${prefix}-careful`, 5_000, `${prefix}-careful-1`);
+  await ledger.setLowBalanceThreshold(`${prefix}-careful`, 10_000);
+  await ledger.topUp(`${prefix}-relaxed`, 500, `${prefix}-relaxed-1`);
+  await ledger.setLowBalanceThreshold(`${prefix}-relaxed`, 0);
+  const mine = (await ledger.lowBalances({ limit: 1000 })).filter((b) => b.tenant.startsWith(`${prefix}-`));
+  assert.deepEqual(
+    mine.map((b) => [b.tenant, b.availableMilliCredits, b.thresholdMilliCredits]),
+    [
+      [`${prefix}-poor`, 100, 1_000],
+      [`${prefix}-careful`, 5_000, 10_000],
+    ],
+  );
+  assert.deepEqual((await ledger.lowBalances({ tenant: `${prefix}-careful` })).map((b) => b.tenant), [`${prefix}-careful`]);
+  assert.deepEqual(await ledger.lowBalances({ tenant: `${prefix}-rich` }), []);
+  await assert.rejects(ledger.lowBalances({ limit: 0 }), { code: 'AM_ERR_TENANCY_INVALID_ARGUMENT' });
+}

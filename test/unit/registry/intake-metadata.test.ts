@@ -41,7 +41,7 @@ function fullMetadata(): Record<string, any> {
         pricing: { creditsPerCall: 1, creditsPerItem: 0.5, itemsPath: 'leadIds' },
         requiredScopes: ['leads:score'],
       },
-      'explain-score': { pricing: { creditsPerCall: 2 } },
+      'explain-score': { pricing: { creditsPerCall: 2 }, workflow: { steps: [{ id: 'score', kind: 'call', agent: 'lead-scorer' }] } },
     },
     pii: { action: 'redact', kinds: ['email', 'card'] },
   };

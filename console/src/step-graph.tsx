@@ -1,0 +1,94 @@
+/**
+ * A workflow's steps as a graph: the outline the orchestrator registers
+ * (drawn before any run), each step lit by the run's state for its path; a
+ * map's per-item step drawn once (`score/*`), its items counted by state.
+ */
+import type { OutlineStep } from './types.js';
+import { FINAL, type Run, type StepNode } from './workflow-run.js';
+
+const STATE_CLASS: Record<StepNode['state'], string> = { running: 'task-working', completed: 'task-completed', failed: 'task-failed', skipped: 'task-canceled', canceled: 'task-canceled', 'input-required': 'task-input-required', retrying: 'task-working' };
+
+/** One node of the drawn graph: a step of the outline (its path, `*` for a map's items) or one only a run named. */
+interface GraphNode {
+  path: string;
+  depth: number;
+  kind?: string;
+  target?: string;
+  conditional?: boolean;
+  /** Stands for a map's items: `score/*`. */
+  pattern?: RegExp;
+}
+
+/** The outline's steps in order, depth first, with the paths the run's events use. */
+function outlineNodes(steps: readonly OutlineStep[]): GraphNode[] {
+  const nodes: GraphNode[] = [];
+  const walk = (step: OutlineStep, prefix: string, depth: number) => {
+    const path = `${prefix}${step.id}`;
+    const target = step.agent ?? (step.skill !== undefined ? `skill ${step.skill}` : undefined);
+    nodes.push({ path, depth, kind: step.join !== undefined ? `${step.kind} (${step.join})` : step.kind, ...(target !== undefined && { target }), ...(step.conditional && { conditional: true }), ...(prefix.includes('*') && { pattern: patternOf(path) }) });
+    for (const child of step.steps ?? []) walk(child, `${path}/`, depth + 1);
+    // A map runs its step once per item (or batch) at `<map>/<index>`: drawn once, as `<map>/*`.
+    if (step.step !== undefined) walkItem(step.step, `${path}/*`, depth + 1);
+  };
+  const walkItem = (step: OutlineStep, path: string, depth: number) => {
+    const target = step.agent ?? (step.skill !== undefined ? `skill ${step.skill}` : undefined);
+    nodes.push({ path, depth, kind: `${step.kind}, per item`, ...(target !== undefined && { target }), pattern: patternOf(path) });
+    for (const child of step.steps ?? []) walk(child, `${path}/`, depth + 1);
+    if (step.step !== undefined) walkItem(step.step, `${path}/*`, depth + 1);
+  };
+  for (const step of steps) walk(step, '', 0);
+  return nodes;
+}
+
+function patternOf(path: string): RegExp {
+  return new RegExp(`^${path.split('/').map((p) => (p === '*' ? '\\d+' : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`);
+}
+
+/** A map's items in one line: how many are in each state. */
+function countStates(nodes: readonly StepNode[]): string {
+  const counts = new Map<string, number>();
+  for (const n of nodes) counts.set(n.state, (counts.get(n.state) ?? 0) + 1);
+  return [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
+}
+
+export function StepGraph(props: { run: Run; outline?: readonly OutlineStep[] }) {
+  const { run } = props;
+  const byPath = new Map(run.nodes.map((n) => [n.path, n]));
+  const drawn = props.outline === undefined ? [] : outlineNodes(props.outline);
+  const known = new Set(drawn.map((d) => d.path));
+  // Steps the outline does not name (a run without one, e.g. run-workflow's), in the order they ran.
+  const extra = run.nodes.filter((n) => !known.has(n.path) && !drawn.some((d) => d.pattern?.test(n.path)));
+  const nodes: GraphNode[] = [...drawn, ...extra.map((n) => ({ path: n.path, depth: n.path.split('/').length - 1 }))];
+  const ended = run.state !== undefined && FINAL.has(run.state);
+  return (
+    <ol class="graph" data-testid="graph" aria-label={run.id === undefined ? 'Steps of the workflow' : 'Steps of the run'}>
+      {nodes.map((d) => {
+        const items = d.pattern === undefined ? undefined : run.nodes.filter((n) => d.pattern!.test(n.path));
+        const n = byPath.get(d.path);
+        const state = items !== undefined ? (items.length === 0 ? 'pending' : items.some((i) => i.state === 'running' || i.state === 'retrying') ? 'running' : items.some((i) => i.state === 'failed') ? 'failed' : 'completed') : (n?.state ?? (ended ? 'not run' : 'pending'));
+        const kind = n?.kind ?? d.kind;
+        const agent = n?.agent ?? d.target;
+        return (
+          <li key={d.path} data-step={d.path} data-state={state} style={{ marginLeft: `${d.depth * 1.5}rem` }}>
+            <span class="node-name">{d.path}</span>
+            {kind !== undefined && <small> {kind}</small>}
+            {agent !== undefined && <small> → {agent}</small>}
+            {d.conditional === true && <small> (when …)</small>}
+            <span class={`badge ${STATE_CLASS[state as StepNode['state']] ?? ''}`}>{state}</span>
+            {items !== undefined && items.length > 0 && <small> {countStates(items)}</small>}
+            {n?.durationMs !== undefined && <small> {n.durationMs} ms{n.cached ? ', from before a restart' : ''}</small>}
+            {n?.attempt !== undefined && n.attempt > 1 && <small> attempt {n.attempt}</small>}
+            {n?.map !== undefined && (
+              <span class="map">
+                <progress max={n.map.items} value={n.map.itemsDone} aria-label={`${d.path}: ${n.map.itemsDone} of ${n.map.items} items`} /> {n.map.itemsDone}/{n.map.items} items, {n.map.batchesDone}/{n.map.batches} batches
+                {n.map.failed > 0 && `, ${n.map.failed} failed`}
+              </span>
+            )}
+            {n?.error !== undefined && n.error !== '' && <div class={n.state === 'input-required' ? 'step-note' : 'step-error'}>{n.error}</div>}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+

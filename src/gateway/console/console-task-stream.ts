@@ -1,0 +1,160 @@
+/**
+ * The console's live task list (issue 20): `GET /v1/console/tasks/stream`,
+ * server-sent events. Every {@link TASK_POLL_MS} the gateway asks each agent
+ * the caller may see for its newest tasks (A2A ListTasks over HTTP+JSON, on
+ * an instance in rotation, with a gateway assertion naming the caller and
+ * its tenant, as the settlement tracker reads tasks), so each runtime
+ * answers with the caller's tenant's tasks only, exactly as a ListTasks
+ * through `/agents/` would. The reads are not the caller's calls: they are
+ * neither audited nor counted against its quota. A frame goes out when
+ * something changed: the tasks that are new or changed, and those that left
+ * the list (a filter no longer matches, or newer tasks pushed them out).
+ */
+import type { FastifyInstance } from 'fastify';
+import { Errors } from '../../protocol/index.js';
+import type { Identity } from '../identity/index.js';
+import type { AgentRoute, UpstreamRouter } from '../routing/index.js';
+import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
+import { openLiveStream, pause, type LiveStreamSlots } from './live-streams.js';
+
+/** How often a live task list reads the agents' tasks. */
+export const TASK_POLL_MS = 2_000;
+/** Tasks read per agent and poll: the newest this many. */
+export const TASKS_PER_AGENT = 25;
+const READ_TIMEOUT_MS = 5_000;
+const TASKS_SCOPE = 'a2a:tasks:read';
+
+const STATES = ['TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING', 'TASK_STATE_INPUT_REQUIRED', 'TASK_STATE_AUTH_REQUIRED', 'TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED'];
+
+/** Options of {@link consoleTaskStream}. */
+export interface ConsoleTaskStreamOptions {
+  identity: Identity;
+  router: UpstreamRouter;
+  slots: LiveStreamSlots;
+  /** Lifetime of the assertions the reads carry (the gateway's `assertionTtlSeconds`). */
+  assertionTtlSeconds: number;
+}
+
+interface TaskQuery {
+  agent?: string;
+  state?: string;
+  contextId?: string;
+  sinceMinutes?: number;
+}
+
+/** What the console lists of a task: no messages, no artifacts. */
+export interface TaskRow {
+  agent: string;
+  id: string;
+  contextId: string;
+  state: string;
+  timestamp?: string;
+  /** The skill the task runs (`metadata.skillId`): a workflow's name for the orchestrator's runs. */
+  skillId?: string;
+}
+
+const query = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    agent: { type: 'string', maxLength: 200 },
+    state: { type: 'string', enum: STATES },
+    contextId: { type: 'string', maxLength: 1024 },
+    sinceMinutes: { type: 'integer', minimum: 1, maximum: 10_080 },
+  },
+} as const;
+
+function rowOf(agent: string, task: unknown): TaskRow | undefined {
+  if (typeof task !== 'object' || task === null) return undefined;
+  const t = task as { id?: unknown; contextId?: unknown; status?: { state?: unknown; timestamp?: unknown }; metadata?: { skillId?: unknown } };
+  if (typeof t.id !== 'string' || typeof t.contextId !== 'string') return undefined;
+  const skillId = t.metadata?.skillId;
+  return {
+    agent,
+    id: t.id,
+    contextId: t.contextId,
+    state: typeof t.status?.state === 'string' ? t.status.state : 'TASK_STATE_UNSPECIFIED',
+    ...(typeof t.status?.timestamp === 'string' && { timestamp: t.status.timestamp }),
+    ...(typeof skillId === 'string' && skillId.length <= 200 && { skillId }),
+  };
+}
+
+/** Registers `/v1/console/tasks/stream`. */
+export async function consoleTaskStream(app: FastifyInstance, options: ConsoleTaskStreamOptions): Promise<void> {
+  const { identity, router, slots } = options;
+
+  /** One read of an agent's newest tasks, as the caller's tenant. */
+  async function readTasks(route: AgentRoute, viewer: ConsoleViewer, q: TaskQuery, assertions: Map<string, { token: string; until: number }>, signal: AbortSignal): Promise<TaskRow[]> {
+    const instance = route.instances.find((i) => i.inRotation);
+    if (instance === undefined) throw new Error('no instance in rotation');
+    const name = route.record.name;
+    let assertion = assertions.get(name);
+    if (assertion === undefined || assertion.until < Date.now()) {
+      const token = await identity.signAssertion({ sub: viewer.principal.subject, tenant: viewer.principal.tenant, scope: TASKS_SCOPE, aud: `agentmesh:agent:${name}`, act: 'agentmesh-gateway' }, options.assertionTtlSeconds);
+      // Signed again well before it expires.
+      assertion = { token, until: Date.now() + (options.assertionTtlSeconds * 1000) / 2 };
+      assertions.set(name, assertion);
+    }
+    const params = new URLSearchParams({ pageSize: String(TASKS_PER_AGENT), historyLength: '0' });
+    if (q.state !== undefined) params.set('status', q.state);
+    if (q.contextId !== undefined && q.contextId !== '') params.set('contextId', q.contextId);
+    if (q.sinceMinutes !== undefined) params.set('statusTimestampAfter', new Date(Date.now() - q.sinceMinutes * 60_000).toISOString());
+    const res = await fetch(`${instance.url.replace(/\/$/, '')}/tasks?${params}`, {
+      headers: { authorization: `Bearer ${assertion.token}`, 'a2a-version': '1.0', accept: 'application/json' },
+      signal: AbortSignal.any([signal, AbortSignal.timeout(READ_TIMEOUT_MS)]),
+    });
+    const body = (await res.json().catch(() => undefined)) as { tasks?: unknown[]; error?: { message?: string } } | undefined;
+    if (res.status !== 200) throw new Error(body?.error?.message ?? `ListTasks answered ${res.status}`);
+    return (body?.tasks ?? []).slice(0, TASKS_PER_AGENT).flatMap((t) => rowOf(name, t) ?? []);
+  }
+
+  app.get<{ Querystring: TaskQuery }>(
+    '/v1/console/tasks/stream',
+    { schema: { tags: ['console'], summary: "The caller's tenant's newest tasks across agents, then their changes, as server-sent events", querystring: query } },
+    async (request, reply) => {
+      const viewer = await consoleViewer(identity, request);
+      // As ListTasks through /agents/ asks: the caller reads tasks.
+      if (!viewer.platform && !viewer.principal.scopes.includes(TASKS_SCOPE)) throw Errors.missingScope({ scope: TASKS_SCOPE });
+      const q = request.query;
+      const live = openLiveStream(app, slots, viewer.principal.subject, request, reply);
+      const { sse } = live;
+      const assertions = new Map<string, { token: string; until: number }>();
+      // What the client was last told: task key → state and time.
+      const told = new Map<string, string>();
+      let toldFailures = '';
+      let first = true;
+      while (!sse.closed) {
+        // Agents come and go: the list is read again each time. Bridged ACP agents cannot list their runs.
+        const agents = router
+          .agents()
+          .filter((a) => mayView(viewer, a.record.metadata.tenants) && a.record.bridge === undefined && (q.agent === undefined || q.agent === '' || a.record.name === q.agent));
+        const results = await Promise.allSettled(agents.map((a) => readTasks(a, viewer, q, assertions, sse.signal)));
+        if (sse.closed) break;
+        const now = new Map<string, TaskRow>();
+        const failures: string[] = [];
+        results.forEach((r, i) => {
+          if (r.status === 'fulfilled') for (const row of r.value) now.set(`${row.agent}/${row.id}`, row);
+          else failures.push(`${agents[i]!.record.name}: ${(r.reason as Error).message}`);
+        });
+        const upserts: TaskRow[] = [];
+        for (const [key, row] of now) {
+          const mark = `${row.state}|${row.timestamp ?? ''}`;
+          if (told.get(key) !== mark) {
+            upserts.push(row);
+            told.set(key, mark);
+          }
+        }
+        const removed = [...told.keys()].filter((key) => !now.has(key));
+        for (const key of removed) told.delete(key);
+        const failureText = failures.join('\n');
+        if (first || upserts.length > 0 || removed.length > 0 || failureText !== toldFailures) {
+          sse.send(JSON.stringify({ upserts, removed, failures }), undefined, 'tasks');
+          toldFailures = failureText;
+          first = false;
+        }
+        if (live.tooSlow()) break;
+        await pause(TASK_POLL_MS, sse.signal);
+      }
+    },
+  );
+}

@@ -66,7 +66,10 @@ export class AcpRunClient {
     const path = resuming ? `/runs/${encodeURIComponent(body.run_id)}` : '/runs';
     const stop = new AbortController();
     const res = await this.#send('POST', path, body, stop.signal);
-    if (res.status !== 200 || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    const type = res.headers.get('content-type') ?? '';
+    // An ACP server without stream mode answers the run itself (as for `sync`): its events are the run's own.
+    if ((res.status === 200 || res.status === 202) && type.startsWith('application/json')) return eventsOfRun((await this.#runOf(res)) as AcpRun);
+    if (res.status !== 200 || !type.startsWith('text/event-stream')) {
       throw await this.#refusal(res, resuming ? body.run_id : body.agent_name);
     }
     return this.#events(res, stop);
@@ -114,6 +117,11 @@ export class AcpRunClient {
   async #json(method: string, path: string, body: unknown, subject: string): Promise<unknown> {
     const res = await this.#send(method, path, body);
     if (res.status !== 200 && res.status !== 202) throw await this.#refusal(res, subject);
+    return this.#runOf(res);
+  }
+
+  /** A `Run` answer, read within the limit and checked against the document. */
+  async #runOf(res: Response): Promise<unknown> {
     let run: unknown;
     try {
       run = JSON.parse(await boundedText(res, this.#limit));
@@ -169,6 +177,17 @@ export class AcpRunClient {
     if (res.status < 500 && (error?.code === 'invalid_input' || res.status === 400 || res.status === 422)) return Errors.acpBridgeRefused({ agent: this.#o.agent, why });
     return Errors.acpBridgeAnswer({ agent: this.#o.agent, status: res.status, why });
   }
+}
+
+/**
+ * A run answered whole as the events a stream of it would have carried:
+ * `run.created`, then its status's event (the translation takes a finished
+ * run's output from the run, as for a stream without `message.completed`).
+ */
+async function* eventsOfRun(run: AcpRun): AsyncGenerator<AcpEvent> {
+  yield { type: 'run.created', run: { ...run, status: 'created' } };
+  if (run.status === 'created') return;
+  yield { type: run.status === 'cancelling' ? 'run.in-progress' : (`run.${run.status}` as 'run.completed'), run };
 }
 
 /** The body as text, refused past `limit` bytes (an agent's answer is read whole only for sync runs). */

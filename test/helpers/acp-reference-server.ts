@@ -30,6 +30,8 @@ export interface AcpReferenceServerOptions {
   details?: Record<string, Record<string, any>>;
   /** How each agent runs (agents without one are listed but answer runs with `not_found`). */
   behaviours?: Record<string, 'echo' | 'interview' | 'hold'>;
+  /** A server without stream mode: a `stream` run is answered as a `sync` one (the run itself, as JSON). */
+  syncOnly?: boolean;
 }
 
 /** A run as the reference server keeps it. */
@@ -129,7 +131,8 @@ export async function startAcpReferenceServer(options: AcpReferenceServerOptions
   }
 
   /** Answers a run in its mode: the run now (sync, after it ends or awaits — all behaviours but hold are immediate), 202 (async), or SSE (stream). */
-  function answerRun(res: ServerResponse, method: string, path: string, r: RefRun, mode: string, from: number, act: () => void): void {
+  function answerRun(res: ServerResponse, method: string, path: string, r: RefRun, asked: string, from: number, act: () => void): void {
+    const mode = options.syncOnly === true && asked === 'stream' ? 'sync' : asked;
     if (mode === 'stream') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       const write = (event: Record<string, any>) => {

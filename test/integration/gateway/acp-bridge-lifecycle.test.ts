@@ -176,3 +176,32 @@ describe('issue 19: the PII policy applies to a bridged agent', () => {
     });
   }
 });
+
+describe('issue 19: an ACP server without stream mode', () => {
+  let acp: AcpReferenceServer;
+  let env: Awaited<ReturnType<typeof setUp>>;
+  before(async () => {
+    acp = await startAcpReferenceServer({ manifests: [manifest('echo'), manifest('holder')], behaviours: { echo: 'echo', holder: 'hold' }, syncOnly: true });
+    env = await setUp(acp);
+  });
+  after(async () => {
+    await env?.gw.close();
+    await env?.registry.close();
+    await acp?.close();
+  });
+
+  for (const version of ['1.0', '0.3'] as const) {
+    test(`answers a blocking send from the run it returns whole (A2A ${version})`, async () => {
+      const tenant = `sync-only-${version}`;
+      const token = await fetchToken(env.gw.url, await createClient(env.gw.url, { name: tenant, tenant, scopes: ['a2a:message:send'] }));
+      await topUp(env.gw.url, tenant, 10);
+      const res = await fetch(`${env.gw.url}/agents/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': version, authorization: `Bearer ${token}` }, body: sendBody('hello without a stream', version) });
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { result?: any; error?: unknown };
+      assert.equal(body.error, undefined, JSON.stringify(body.error));
+      const task = version === '1.0' ? body.result.task : body.result;
+      assert.equal(version === '1.0' ? task.status.state : task.status.state, version === '1.0' ? 'TASK_STATE_COMPLETED' : 'completed');
+      assert.match(JSON.stringify(task.artifacts ?? task.history), /hello without a stream/);
+    });
+  }
+});

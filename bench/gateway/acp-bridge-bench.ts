@@ -3,8 +3,8 @@
  * to a bridged ACP agent vs to an equivalent native agent, as a ratio. Both
  * agents echo the text back as their output; the native one is an agentmesh
  * runtime agent (its task written durably to SQLite), the ACP one a minimal
- * node:http ACP server answering `sync` runs from memory (what a light ACP
- * SDK server does). Everything runs in this process, so the figures are
+ * node:http ACP server answering `sync` and `stream` runs from memory (what a
+ * light ACP SDK server does; the bridge makes a blocking send a `stream` run). Everything runs in this process, so the figures are
  * end-to-end latency and throughput, not the gateway's CPU alone. Rounds
  * alternate the two targets; the median round is reported.
  *
@@ -34,7 +34,7 @@ export interface AcpBridgeBenchReport {
   bridged: AcpBridgeRow;
 }
 
-/** A minimal ACP server: manifests, ping, and `sync` runs that echo their input. */
+/** A minimal ACP server: manifests, ping, and `sync` or `stream` runs that echo their input. */
 async function startAcpEcho(): Promise<{ url: string; close: () => Promise<void> }> {
   const manifest = { name: 'acp-echo', description: 'Echoes text', input_content_types: ['text/plain'], output_content_types: ['text/plain'] };
   const json = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -50,7 +50,12 @@ async function startAcpEcho(): Promise<{ url: string; close: () => Promise<void>
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
         const now = new Date().toISOString();
         const parts = body.input.flatMap((m: { parts: unknown[] }) => m.parts);
-        json(res, 200, { agent_name: 'acp-echo', run_id: randomUUID(), session_id: body.session_id, status: 'completed', output: [{ role: 'agent/acp-echo', parts }], created_at: now, finished_at: now });
+        const message = { role: 'agent/acp-echo', parts };
+        const run = { agent_name: 'acp-echo', run_id: randomUUID(), session_id: body.session_id, status: 'completed', output: [message], created_at: now, finished_at: now };
+        if (body.mode !== 'stream') return json(res, 200, run);
+        // The events a stream run carries: created, the message, completed.
+        const events = [{ type: 'run.created', run: { ...run, status: 'created', output: [], finished_at: undefined } }, { type: 'message.completed', message }, { type: 'run.completed', run }];
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }).end(events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join(''));
       });
       return;
     }

@@ -1,13 +1,5 @@
-import * as crypto from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
-
-/**
- * One-shot SHA-256 to hex: `crypto.hash` (Node ≥ 20.12) skips the Hash
- * object, about half the cost on a small input; older Node builds one.
- */
-const sha256Hex: (text: string) => string =
-  // The types say it is there; `engines` still admits Node 20.11, where it is not.
-  typeof (crypto as { hash?: unknown }).hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+import { sha256Hex } from './sha256-hex.js';
 
 /**
  * SHA-256 (lowercase hex) of the canonical JSON of `value`: what the audit

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { PendingRow } from './pending-row.js';
+import { sha256Hex } from './sha256-hex.js';
 
 /** The `prev_hash` of seq 1. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -52,7 +52,8 @@ export function rowHash(prevHash: string, row: PendingRow & { seq: number }): st
     row.outcome,
     row.detail,
   ];
-  return createHash('sha256').update(prevHash).update(JSON.stringify(fields)).digest('hex');
+  // One input, the same bytes as hashing the two parts in turn (prevHash is hex).
+  return sha256Hex(prevHash + JSON.stringify(fields));
 }
 
 /** Gives `rows` the seqs after `tip`, each linked to the one before. */

@@ -14,8 +14,9 @@ export interface RelayOutcome {
 const NO_BODY = new Set([204, 304]);
 
 /**
- * Sends an instance's answer to the client and resolves once the client's
- * response is over (complete, or cut because either side went away).
+ * Sends an instance's answer to the client and resolves once it is written:
+ * for a streamed body, once the client's response is over (complete, or cut
+ * because either side went away).
  *
  * The body goes through Fastify's `reply.send(stream)`: the gateway's hooks
  * still run (request id, security headers, metrics), and Fastify pipes it,
@@ -35,25 +36,26 @@ const NO_BODY = new Set([204, 304]);
  * `data` listener would start the flow before Fastify's pipe is attached.
  */
 export async function relayAnswer(answer: UpstreamAnswer, reply: ExchangeReply, options: { method: string; tap?: ((chunk: Buffer) => void) | undefined; log: Logger }): Promise<RelayOutcome> {
-  const raw = reply.raw;
-  const over = new Promise<void>((resolve) => {
-    finished(raw, () => resolve());
-  });
   const outcome: RelayOutcome = { bodyError: undefined };
   reply.code(answer.statusCode).headers(clientResponseHeaders(answer.headers));
+  // An answer without a body, or held whole, is written by one `end`: once it is handed to the
+  // socket there is nothing left to wait for (a client gone by then changes nothing the gateway
+  // records), so no `finished` listeners per call on the common path.
   if (options.method === 'HEAD' || NO_BODY.has(answer.statusCode) || (answer.bytes === undefined && answer.body === undefined)) {
     discard(answer);
     reply.send();
-    await over;
     return outcome;
   }
   const tap = options.tap;
   if (answer.bytes !== undefined) {
     if (tap !== undefined) runTap(tap, answer.bytes, options.log);
     reply.send(answer.bytes);
-    await over;
     return outcome;
   }
+  const raw = reply.raw;
+  const over = new Promise<void>((resolve) => {
+    finished(raw, () => resolve());
+  });
   const body = answer.body!;
   body.on('error', (err) => {
     outcome.bodyError ??= err;

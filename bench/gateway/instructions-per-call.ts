@@ -21,6 +21,17 @@
  * (default 8), `--fronts gateway,bare-relay`, `--keep <dir>` to keep the dumps
  * (`callgrind_annotate <dir>/gateway.cg.<pid>.1` names the native and V8-builtin
  * functions; JIT-compiled JavaScript shows as addresses).
+ *
+ * `--syscalls`: instead of valgrind, each front runs as is and `strace -c -f`
+ * is attached for the measured calls only; prints system calls per call by
+ * name (all threads: the SQLite checkpointer's too). Counts, like
+ * instructions, do not move with the load; the kernel time behind them is
+ * what callgrind cannot see.
+ *
+ * `--cpu`: neither; the front's user and system CPU time (all threads, from
+ * `/proc/<pid>/stat`) over the measured calls, µs per call. Moves with the
+ * load, as the HTTP bench does; the split shows how much of a call is the
+ * kernel's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -37,6 +48,43 @@ const ADMIN = 'bench-admin-token-0123456789abcdef';
 interface Child {
   child: ChildProcess;
   message: Record<string, string>;
+}
+
+/** `strace -c -f` attached to `pid` while `during` runs: system calls per call, by name, most first. */
+async function syscallsPerCall(pid: number, calls: number, during: () => Promise<void>): Promise<string> {
+  const out = join(tmpdir(), `agentmesh-strace-${pid}-${Date.now()}.txt`);
+  const strace = spawn('strace', ['-c', '-f', '-o', out, '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // strace says it attached (one line per thread) on stderr before it counts anything.
+  await once(strace.stderr!, 'data');
+  await during();
+  strace.kill('SIGINT');
+  await once(strace, 'exit');
+  const text = await readFile(out, 'utf8');
+  await rm(out, { force: true });
+  const rows = text
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length >= 5 && /^[0-9.]+$/.test(f[0]!) && /^[0-9]+$/.test(f[3]!) && f.at(-1) !== 'total')
+    .map((f) => ({ name: f.at(-1)!, count: Number(f[3]) }))
+    .sort((a, b) => b.count - a.count);
+  return rows.map((r) => `${r.name} ${(r.count / calls).toFixed(2)}`).join(', ');
+}
+
+/** User and system CPU time of `pid` (all its threads) while `during` runs, µs per call. */
+async function cpuPerCall(pid: number, calls: number, during: () => Promise<void>): Promise<string> {
+  const ticks = async (): Promise<[number, number]> => {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th there.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return [Number(fields[11]), Number(fields[12])];
+  };
+  const before = await ticks();
+  await during();
+  const after = await ticks();
+  // USER_HZ is 100 on Linux: a tick is 10,000 µs.
+  const user = ((after[0] - before[0]) * 10_000) / calls;
+  const system = ((after[1] - before[1]) * 10_000) / calls;
+  return `user ${user.toFixed(0)} µs + system ${system.toFixed(0)} µs = ${(user + system).toFixed(0)} µs`;
 }
 
 async function start(kind: string, start: Record<string, unknown>, valgrindOut?: string): Promise<Child> {
@@ -104,7 +152,12 @@ async function json(url: string, init: RequestInit = {}): Promise<{ status: numb
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '8' }, fronts: { type: 'string', default: 'bare-relay,gateway' }, keep: { type: 'string' }, warmup: { type: 'string', default: '3000' } } });
+  const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '8' }, fronts: { type: 'string', default: 'bare-relay,gateway' }, keep: { type: 'string' }, warmup: { type: 'string', default: '3000' }, syscalls: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false } } });
+  const cpu = values.cpu;
+  // Either way the front runs without valgrind.
+  const syscalls = values.syscalls || cpu;
+  const probe = (pid: number, during: () => Promise<void>) => (cpu ? cpuPerCall(pid, count, during) : syscallsPerCall(pid, count, during));
+  const what = cpu ? 'CPU per call' : 'system calls per call';
   // Long enough for V8 to finish optimizing the per-call code: a shorter warm-up counts TurboFan's compile threads.
   const warmup = Number(values.warmup);
   const count = Number(values.calls);
@@ -119,7 +172,7 @@ async function main(): Promise<void> {
     // The gateway is needed for the runtime's JWKS and for its own row; under valgrind only when measured.
     const measuredGateway = fronts.includes('gateway');
     const gatewayOut = join(dir, 'gateway.cg');
-    const gateway = await start('control', { dataDir: join(dir, 'control'), adminToken: ADMIN, registryUrl }, measuredGateway ? gatewayOut : undefined);
+    const gateway = await start('control', { dataDir: join(dir, 'control'), adminToken: ADMIN, registryUrl }, measuredGateway && !syscalls ? gatewayOut : undefined);
     children.push(gateway.child);
     const gatewayUrl = gateway.message['gatewayUrl']!;
     const runtime = await start('runtime', { dataDir: join(dir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` });
@@ -129,14 +182,20 @@ async function main(): Promise<void> {
 
     if (fronts.includes('bare-relay')) {
       const out = join(dir, 'relay.cg');
-      const relay = await start('proxy', { upstream: directUrl }, out);
+      const relay = await start('proxy', { upstream: directUrl }, syscalls ? undefined : out);
       children.push(relay.child);
-      await calls(relay.message['url']!, {}, warmup, concurrency);
-      await control(relay.child.pid!, '-z');
-      await calls(relay.message['url']!, {}, count, concurrency);
-      await control(relay.child.pid!, '-d');
-      const total = await lastDumpTotal(dir, 'relay.cg');
-      rows.push(`bare relay: ${(total / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`);
+      const url = relay.message['url']!;
+      await calls(url, {}, warmup, concurrency);
+      if (syscalls) {
+        const counts = await probe(relay.child.pid!, () => calls(url, {}, count, concurrency));
+        rows.push(`bare relay: ${what} (${count} calls, ${concurrency} in flight): ${counts}`);
+      } else {
+        await control(relay.child.pid!, '-z');
+        await calls(url, {}, count, concurrency);
+        await control(relay.child.pid!, '-d');
+        const total = await lastDumpTotal(dir, 'relay.cg');
+        rows.push(`bare relay: ${(total / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`);
+      }
     }
     if (measuredGateway) {
       const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -159,15 +218,27 @@ async function main(): Promise<void> {
       }
       const auth = { authorization: `Bearer ${token}` };
       await calls(via, auth, warmup, concurrency);
-      await control(gateway.child.pid!, '-z');
-      await calls(via, auth, count, concurrency);
-      await control(gateway.child.pid!, '-d');
-      const total = await lastDumpTotal(dir, 'gateway.cg');
-      rows.push(`gateway (everything on): ${(total / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`);
+      if (syscalls) {
+        const counts = await probe(gateway.child.pid!, () => calls(via, auth, count, concurrency));
+        rows.push(`gateway (everything on): ${what} (${count} calls, ${concurrency} in flight): ${counts}`);
+      } else {
+        await control(gateway.child.pid!, '-z');
+        await calls(via, auth, count, concurrency);
+        await control(gateway.child.pid!, '-d');
+        const total = await lastDumpTotal(dir, 'gateway.cg');
+        rows.push(`gateway (everything on): ${(total / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`);
+      }
     }
     for (const row of rows) process.stdout.write(`${row}\n`);
   } finally {
-    for (const c of children) c.kill('SIGKILL');
+    // Asked to stop first (a child profiling its allocations writes the profile then), killed if it does not.
+    await Promise.all(
+      children.map(async (c) => {
+        if (c.exitCode === null && c.connected) c.send({ type: 'stop' });
+        await Promise.race([once(c, 'exit'), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+        c.kill('SIGKILL');
+      }),
+    );
     // --keep <dir>: the dumps are moved there, for callgrind_annotate.
     if (values.keep !== undefined) await rename(dir, values.keep);
     else await rm(dir, { recursive: true, force: true });

@@ -18,6 +18,9 @@ import { createRegistry } from '../../src/registry/index.js';
 import { createRuntime, defineAgent } from '../../src/runtime/index.js';
 import { RedisBus } from '../../src/storage/index.js';
 import { callCounts, installCallCounters } from '../scale/call-counters.js';
+import { startAllocationProfile } from './allocation-profile.js';
+
+const writeAllocationProfile = startAllocationProfile();
 
 /** Where replicas share state: one PostgreSQL database, one Redis and a bus stream key of the run's own. */
 export interface SharedState {
@@ -102,7 +105,10 @@ async function sharedState(shared: SharedState | undefined) {
 }
 
 process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' } | { type: 'stats' }) => {
-  if (message.type === 'stop') process.exit(0);
+  if (message.type === 'stop') {
+    await writeAllocationProfile();
+    process.exit(0);
+  }
   if (message.type === 'cpu' || message.type === 'stats') {
     const { user, system } = process.cpuUsage();
     process.send?.({ type: message.type, micros: user + system, ...(message.type === 'stats' ? callCounts() : {}) });

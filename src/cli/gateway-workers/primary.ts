@@ -153,7 +153,8 @@ class Fleet {
     slot.listening = false;
     const how = signal !== null ? `signal ${signal}` : `code ${code}`;
     if (this.#stopping) {
-      if (code !== 0) this.#failure ??= new Error(`gateway worker ${index + 1} (pid ${worker.process.pid}) did not drain cleanly: it exited with ${how}`);
+      // Killed by the SIGTERM itself: it had not started watching signals yet, so it had nothing to drain.
+      if (code !== 0 && signal !== 'SIGTERM') this.#failure ??= new Error(`gateway worker ${index + 1} (pid ${worker.process.pid}) did not drain cleanly: it exited with ${how}`);
       this.#settleIfDone();
       return;
     }

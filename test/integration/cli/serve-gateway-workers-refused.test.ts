@@ -1,7 +1,8 @@
 /**
  * `serve gateway --workers n` with n > 1 needs PostgreSQL and Redis (each
  * worker is a gateway replica): on the embedded defaults it exits non-zero
- * at once, naming what to set, before it opens or forks anything.
+ * at once, naming what to set, before it opens or forks anything; workers
+ * that fail at start-up end the primary non-zero.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -27,6 +28,23 @@ describe('agentmesh serve gateway --workers without PostgreSQL and Redis', () =>
       assert.match(output, /^error: --workers 2 runs 2 gateway replicas, which share their state: set DATABASE_URL=postgres:\/\/… .* and REDIS_URL=redis:\/\/…/m);
       assert.doesNotMatch(output, /listening/);
       assert.deepEqual(readdirSync(dataDir), [], 'no database, secret or key was created');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('workers that cannot start (PostgreSQL unreachable) end the primary non-zero instead of being forked forever', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-workers-failing-'));
+    try {
+      const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'warn', GATEWAY_METRICS_PORT: '0', DATABASE_URL: 'postgres://postgres@127.0.0.1:9/none', REDIS_URL: 'redis://127.0.0.1:9' };
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', 'gateway', '--workers', '2', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(code, 1, output);
+      assert.match(output, /^error: gateway worker \d \(pid \d+\) exited with code 1 before the gateway was ready/m);
+      assert.doesNotMatch(output, /listening on/);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

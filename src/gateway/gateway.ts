@@ -24,6 +24,13 @@ export interface GatewayOptions {
   bus?: Bus;
   /** Agents' servers living in this process, called in memory instead of over loopback (`agentmesh up`). */
   inProcess?: InProcessServers;
+  /**
+   * Serve `GET /metrics` on the gateway's own metrics listener (default
+   * true). False in a cluster worker (`serve gateway --workers n`): the
+   * primary serves the workers' metrics together, and `listen()` then
+   * answers `metricsUrl: ''`.
+   */
+  metricsListener?: boolean;
 }
 
 /** A gateway, ready to listen. */
@@ -71,8 +78,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     observeDatabase(metrics, backends.database);
     const parts = await buildParts(config, backends, publicUrl, metrics, log, stack, options.inProcess);
     const cardKey = await loadCardSigningKey(join(config.dataDir, 'gateway-card-key.pem'), () => `${publicUrl}/.well-known/agent-card-jwks.json`);
-    const metricsListener = createMetricsListener({ metrics, host: config.metricsHost, port: metricsPort, logger: log });
-    stack.defer('metrics listener', () => metricsListener.close());
+    const metricsListener = options.metricsListener === false ? undefined : createMetricsListener({ metrics, host: config.metricsHost, port: metricsPort, logger: log });
+    if (metricsListener) stack.defer('metrics listener', () => metricsListener.close());
     const dataPlane = agentsDataPlane(config);
     const app = buildGatewayHttp(config, logger, metrics, backends, parts.router, stack, dataPlane);
     const probes = probeListenerOf(app, config, log);
@@ -96,11 +103,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       router,
       async listen() {
         await router.start();
-        const { url: metricsUrl } = await metricsListener.listen();
+        const metricsUrl = metricsListener ? (await metricsListener.listen()).url : '';
         try {
           await app.listen({ port: config.port, host: config.host });
         } catch (err) {
-          await metricsListener.close();
+          await metricsListener?.close();
           throw err;
         }
         const probesUrl = (await probes?.listen())?.url;

@@ -6,7 +6,8 @@
  */
 export { createGateway } from './gateway.js';
 export type { Gateway, GatewayOptions } from './gateway.js';
-export { parseGatewayConfig, gatewayConfigSchema } from './config.js';
+export { parseGatewayConfig, gatewayConfigSchema, DEFAULT_GATEWAY_METRICS_PORT } from './config.js';
+export { loadCardSigningKey } from './card-signing-key.js';
 export type { GatewayConfig, GatewayConfigInput } from './config.js';
 export { classifyA2aRequest, OPERATION_SCOPES } from './policy/a2a-operation.js';
 export type { A2aOperation, ClassifiedRequest } from './policy/a2a-operation.js';

@@ -3,8 +3,8 @@ import { createSideListener, type SideRoute } from './side-listener.js';
 
 /** Options of {@link createMetricsListener}. */
 export interface MetricsListenerOptions {
-  /** The registry to serve (the role's own). */
-  metrics: Metrics;
+  /** The registry to serve (the role's own, or anything that renders an exposition: a cluster primary's aggregate). */
+  metrics: Pick<Metrics, 'render'>;
   /** Interface to bind. Keep it private (127.0.0.1, a pod IP no ingress publishes). */
   host: string;
   /** TCP port; 0 picks a free one. */

@@ -5,6 +5,7 @@ import type { AgentDefinition } from '../../runtime/index.js';
 import { createGateway } from '../../gateway/index.js';
 import { createRegistry } from '../../registry/index.js';
 import { gatewayConfigFromEnv } from '../gateway-config-from-env.js';
+import { gatewayWorkers, requireFleetBackends } from '../gateway-workers/workers-count.js';
 import type { CliContext } from '../cli-io.js';
 import { orchestratorConfigFromEnv, type OrchestratorFlags } from '../orchestrator-config-from-env.js';
 import { registryConfigFromEnv } from '../registry-config-from-env.js';
@@ -54,10 +55,11 @@ Examples:
       await serveAgents(ctx, pickAgents(flags.only), flags);
     });
   const gateway = common(new Command('gateway').description('run the gateway (OAuth 2.0, policy, quotas, credits, routing, audit)'), 4200)
+    .option('--workers <n|auto>', 'gateway processes sharing the port, one per core with auto (env GATEWAY_WORKERS; default 1; more than 1 needs DATABASE_URL=postgres://… and REDIS_URL)')
     .addHelpText(
       'after',
       `
-Environment: GATEWAY_PORT, GATEWAY_METRICS_PORT and GATEWAY_METRICS_HOST (GET /metrics, apart from the
+Environment: GATEWAY_PORT, GATEWAY_WORKERS (n or auto, as --workers), GATEWAY_METRICS_PORT and GATEWAY_METRICS_HOST (GET /metrics, apart from the
   public port; default 127.0.0.1:4290), REGISTRY_URL (where agents are found; default http://localhost:4100),
   GATEWAY_ADMIN_TOKEN (bootstrap admin bearer), GATEWAY_SECRET (32+ chars, shared by replicas: key encryption),
   DATABASE_URL, REDIS_URL (shared quotas), GATEWAY_TOKEN_TTL_SECONDS, GATEWAY_DEFAULT_RPM,
@@ -66,10 +68,19 @@ Environment: GATEWAY_PORT, GATEWAY_METRICS_PORT and GATEWAY_METRICS_HOST (GET /m
 
 Examples:
   $ GATEWAY_ADMIN_TOKEN=$(openssl rand -hex 24) agentmesh serve gateway
+  $ DATABASE_URL=postgres://db/mesh REDIS_URL=redis://cache agentmesh serve gateway --workers auto
   $ agentmesh clients create --name my-app --tenant acme --scope a2a:message:send --scope a2a:tasks:read
 `,
     )
-    .action(async (flags: ServeFlags) => {
+    .action(async (flags: ServeFlags & { workers?: string }) => {
+      const workers = gatewayWorkers(flags.workers, ctx.io.env);
+      if (workers > 1) {
+        const config = gatewayConfigFromEnv(ctx.io.env, flags);
+        requireFleetBackends(config, workers);
+        const { serveGatewayWorkers } = await import('../gateway-workers/index.js');
+        await serveGatewayWorkers(ctx, config, workers);
+        return;
+      }
       const signals = watchSignals(ctx);
       const gw = await createGateway({ config: gatewayConfigFromEnv(ctx.io.env, flags) });
       const { url, metricsUrl, probesUrl } = await listenOrClose(gw);

@@ -1,0 +1,58 @@
+/*
+ * One gateway worker: a full gateway replica on the port the primary shares
+ * among its workers. Its logs carry `worker: <slot>`; its metrics carry the
+ * label `worker="<slot>"` and are collected by the primary (prom-client's
+ * cluster protocol) instead of being served on a listener of its own.
+ */
+import { AggregatorRegistry } from 'prom-client';
+import { createGateway, type GatewayConfigInput } from '../../gateway/index.js';
+import { createLogger, createMetrics } from '../../observability/index.js';
+import type { CliContext } from '../cli-io.js';
+import { listenOrClose } from '../listen-or-close.js';
+import { WORKER_PORT_ENV, WORKER_SLOT_ENV, type WorkerReady } from './messages.js';
+
+/**
+ * Runs this process's gateway until SIGTERM/SIGINT (or the primary goes
+ * away), drains it and exits: 0 once drained, 1 if closing failed. A
+ * gateway that cannot start throws, and the process exits non-zero for the
+ * primary to see.
+ */
+export async function runGatewayWorker(ctx: CliContext, config: GatewayConfigInput): Promise<void> {
+  const slot = ctx.io.env[WORKER_SLOT_ENV]!;
+  const port = Number(ctx.io.env[WORKER_PORT_ENV]);
+  let stop: ((why: string) => void) | undefined;
+  let stopping: string | undefined;
+  const onStop = (why: string) => {
+    if (stop) stop(why);
+    else stopping ??= why;
+  };
+  // Watched before anything starts: the primary may stop the fleet while this worker starts.
+  process.once('SIGTERM', () => onStop('SIGTERM'));
+  process.once('SIGINT', () => onStop('SIGINT'));
+  process.once('disconnect', () => onStop('primary gone'));
+
+  const logger = createLogger({ level: config.logLevel ?? 'info', name: 'agentmesh' }).child({ worker: Number(slot) });
+  const metrics = createMetrics({});
+  metrics.registry.setDefaultLabels({ worker: slot });
+  // Constructing one installs prom-client's answer to the primary's metric requests.
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([metrics.registry]);
+
+  const gateway = await createGateway({ config: { ...config, port }, logger, metrics, metricsListener: false });
+  const { url } = await listenOrClose(gateway);
+  const ready: WorkerReady = { type: 'agentmesh:gateway-worker-ready', url };
+  process.send?.(ready);
+  const why = await new Promise<string>((resolve) => {
+    if (stopping !== undefined) resolve(stopping);
+    else stop = resolve;
+  });
+  logger.info({ reason: why }, 'gateway worker draining');
+  try {
+    await gateway.close();
+  } catch (err) {
+    logger.error({ err }, 'gateway worker: closing failed');
+    process.exit(1);
+  }
+  // The IPC channel would keep the process alive: drained is done.
+  process.exit(0);
+}

@@ -17,10 +17,12 @@ export interface StackChild {
 /**
  * Forks `stack-target.js` and sends it `start`. BENCH_GATEWAY_NODE_OPTIONS
  * (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p") profiles the children (file names
- * carry their pids, logged).
+ * carry their pids, logged). BENCH_GATEWAY_ONLY_NODE_OPTIONS adds flags to the
+ * gateway's child alone (kind `control`), e.g. a heap setting tried on it.
  */
 export async function startStackChild(start: Record<string, unknown>): Promise<StackChild> {
-  const execArgv = process.env['BENCH_GATEWAY_NODE_OPTIONS']?.split(' ').filter(Boolean) ?? [];
+  const flags = (name: string) => process.env[name]?.split(' ').filter(Boolean) ?? [];
+  const execArgv = [...flags('BENCH_GATEWAY_NODE_OPTIONS'), ...(start['kind'] === 'control' ? flags('BENCH_GATEWAY_ONLY_NODE_OPTIONS') : [])];
   const child = fork(fileURLToPath(new URL('./stack-target.js', import.meta.url)), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   child.send({ type: 'start', ...start });
   const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [{ type: 'exit' }])])) as [Record<string, string>];

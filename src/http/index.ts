@@ -34,4 +34,5 @@ export type { CertificateSummary, CertificateReloaderEvents, ServerSecureOptions
 export { readClientTls, openClientTls, ClientTlsSource } from './client-tls.js';
 export type { ClientTlsOptions, ClientTlsSourceEvents } from './client-tls.js';
 export { InProcessServers } from './in-process-servers.js';
+export { freePort } from './free-port.js';
 export { peerCertificateThumbprint, certificateThumbprint } from './peer-certificate.js';

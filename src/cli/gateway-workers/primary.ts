@@ -5,9 +5,8 @@
  * dies, and drains them all on SIGTERM/SIGINT.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { createServer, type AddressInfo } from 'node:net';
 import { DEFAULT_GATEWAY_METRICS_PORT, parseGatewayConfig, type GatewayConfigInput } from '../../gateway/index.js';
-import { localUrlOf, metricsPortOf } from '../../http/index.js';
+import { freePort, localUrlOf, metricsPortOf } from '../../http/index.js';
 import { createLogger } from '../../observability/index.js';
 import type { CliContext } from '../cli-io.js';
 import { aggregatedMetricsListener } from './aggregated-metrics.js';
@@ -179,14 +178,3 @@ class Fleet {
   }
 }
 
-/** A TCP port free on `host` now, for every worker to share. */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}

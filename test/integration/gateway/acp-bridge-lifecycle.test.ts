@@ -28,54 +28,59 @@ async function setUp(acp: AcpReferenceServer, config: Parameters<typeof startGat
   return { registry, gw };
 }
 
+/** For one describe block: an ACP reference server whose `echo` and `holder` are registered behind a gateway. */
+function bridgedPair(options: { syncOnly?: boolean } = {}) {
+  const f = {} as { acp: AcpReferenceServer; env: Awaited<ReturnType<typeof setUp>> };
+  before(async () => {
+    f.acp = await startAcpReferenceServer({ manifests: [manifest('echo'), manifest('holder')], behaviours: { echo: 'echo', holder: 'hold' }, ...options });
+    f.env = await setUp(f.acp);
+  });
+  after(async () => {
+    await f.env?.gw.close();
+    await f.env?.registry.close();
+    await f.acp?.close();
+  });
+  return f;
+}
+
 function sendBody(text: string, version: '1.0' | '0.3') {
   const message = version === '1.0' ? { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text }] } : { kind: 'message', messageId: crypto.randomUUID(), role: 'user', parts: [{ kind: 'text', text }] };
   return JSON.stringify({ jsonrpc: '2.0', id: 1, method: version === '1.0' ? 'SendMessage' : 'message/send', params: { message } });
 }
 
 describe('issue 19: a blocking send whose client leaves before the answer', () => {
-  let acp: AcpReferenceServer;
-  let env: Awaited<ReturnType<typeof setUp>>;
-  before(async () => {
-    acp = await startAcpReferenceServer({ manifests: [manifest('echo'), manifest('holder')], behaviours: { echo: 'echo', holder: 'hold' } });
-    env = await setUp(acp);
-  });
-  after(async () => {
-    await env?.gw.close();
-    await env?.registry.close();
-    await acp?.close();
-  });
+  const f = bridgedPair();
 
   for (const version of ['1.0', '0.3'] as const) {
     test(`has its ACP run cancelled, and its hold refunded (A2A ${version})`, async () => {
       const tenant = `leaver-${version}`;
-      const token = await fetchToken(env.gw.url, await createClient(env.gw.url, { name: tenant, tenant, scopes: ['a2a:message:send'] }));
-      await topUp(env.gw.url, tenant, 10);
-      const before = await available(env.gw.url, tenant);
-      const started = acp.runOf('holder');
+      const token = await fetchToken(f.env.gw.url, await createClient(f.env.gw.url, { name: tenant, tenant, scopes: ['a2a:message:send'] }));
+      await topUp(f.env.gw.url, tenant, 10);
+      const before = await available(f.env.gw.url, tenant);
+      const started = f.acp.runOf('holder');
       const controller = new AbortController();
-      const answer = fetch(`${env.gw.url}/agents/holder`, { method: 'POST', signal: controller.signal, headers: { 'content-type': 'application/json', 'a2a-version': version, authorization: `Bearer ${token}` }, body: sendBody('I will not wait', version) });
+      const answer = fetch(`${f.env.gw.url}/agents/holder`, { method: 'POST', signal: controller.signal, headers: { 'content-type': 'application/json', 'a2a-version': version, authorization: `Bearer ${token}` }, body: sendBody('I will not wait', version) });
       const runId = await started;
-      await until('the hold to be taken', async () => (await available(env.gw.url, tenant)) === before - PRICE * 1000, 10_000);
+      await until('the hold to be taken', async () => (await available(f.env.gw.url, tenant)) === before - PRICE * 1000, 10_000);
       controller.abort();
       await assert.rejects(answer);
-      await until('the ACP run to be cancelled', async () => acp.runs.get(runId)?.['status'] === 'cancelled', 15_000);
-      await until('the hold to be refunded', async () => (await available(env.gw.url, tenant)) === before, 10_000);
+      await until('the ACP run to be cancelled', async () => f.acp.runs.get(runId)?.['status'] === 'cancelled', 15_000);
+      await until('the hold to be refunded', async () => (await available(f.env.gw.url, tenant)) === before, 10_000);
     });
   }
 
   test('a client that waits gets its answer, and its run is left alone', async () => {
     const tenant = 'stayer';
-    const token = await fetchToken(env.gw.url, await createClient(env.gw.url, { name: tenant, tenant, scopes: ['a2a:message:send'] }));
-    await topUp(env.gw.url, tenant, 10);
-    const res = await fetch(`${env.gw.url}/agents/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: sendBody('I wait', '1.0') });
+    const token = await fetchToken(f.env.gw.url, await createClient(f.env.gw.url, { name: tenant, tenant, scopes: ['a2a:message:send'] }));
+    await topUp(f.env.gw.url, tenant, 10);
+    const res = await fetch(`${f.env.gw.url}/agents/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: sendBody('I wait', '1.0') });
     const body = (await res.json()) as any;
     assert.equal(body.result.task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(body));
-    assert.equal(acp.runs.get(body.result.task.id)?.['status'], 'completed');
-    assert.ok(!acp.requests.some((r) => r.includes(`${body.result.task.id}/cancel`)));
+    assert.equal(f.acp.runs.get(body.result.task.id)?.['status'], 'completed');
+    assert.ok(!f.acp.requests.some((r) => r.includes(`${body.result.task.id}/cancel`)));
     // Every ACP request of this suite, the cancels of left runs included, conformed to the document.
-    assert.deepEqual(acp.requests.filter((r) => r.startsWith('NONCONFORMING')), []);
-    assert.ok(acp.requests.some((r) => /^POST \/runs\/[0-9a-f-]{36}\/cancel$/.test(r)), acp.requests.join(' '));
+    assert.deepEqual(f.acp.requests.filter((r) => r.startsWith('NONCONFORMING')), []);
+    assert.ok(f.acp.requests.some((r) => /^POST \/runs\/[0-9a-f-]{36}\/cancel$/.test(r)), f.acp.requests.join(' '));
   });
 });
 
@@ -178,24 +183,14 @@ describe('issue 19: the PII policy applies to a bridged agent', () => {
 });
 
 describe('issue 19: an ACP server without stream mode', () => {
-  let acp: AcpReferenceServer;
-  let env: Awaited<ReturnType<typeof setUp>>;
-  before(async () => {
-    acp = await startAcpReferenceServer({ manifests: [manifest('echo'), manifest('holder')], behaviours: { echo: 'echo', holder: 'hold' }, syncOnly: true });
-    env = await setUp(acp);
-  });
-  after(async () => {
-    await env?.gw.close();
-    await env?.registry.close();
-    await acp?.close();
-  });
+  const f = bridgedPair({ syncOnly: true });
 
   for (const version of ['1.0', '0.3'] as const) {
     test(`answers a blocking send from the run it returns whole (A2A ${version})`, async () => {
       const tenant = `sync-only-${version}`;
-      const token = await fetchToken(env.gw.url, await createClient(env.gw.url, { name: tenant, tenant, scopes: ['a2a:message:send'] }));
-      await topUp(env.gw.url, tenant, 10);
-      const res = await fetch(`${env.gw.url}/agents/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': version, authorization: `Bearer ${token}` }, body: sendBody('hello without a stream', version) });
+      const token = await fetchToken(f.env.gw.url, await createClient(f.env.gw.url, { name: tenant, tenant, scopes: ['a2a:message:send'] }));
+      await topUp(f.env.gw.url, tenant, 10);
+      const res = await fetch(`${f.env.gw.url}/agents/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': version, authorization: `Bearer ${token}` }, body: sendBody('hello without a stream', version) });
       assert.equal(res.status, 200);
       const body = (await res.json()) as { result?: any; error?: unknown };
       assert.equal(body.error, undefined, JSON.stringify(body.error));

@@ -55,4 +55,19 @@ describe('RestartPolicy', () => {
     policy.listened(1);
     assert.equal(policy.exited(1, false), 500);
   });
+  test('a worker that dies soon after it listened is not replaced at the first delay forever: quick exits in a row back off', () => {
+    const policy = new RestartPolicy();
+    let now = 0;
+    const quickExit = () => {
+      policy.listened(0, now);
+      now += 1_000;
+      return policy.exited(0, true, now);
+    };
+    assert.deepEqual(Array.from({ length: 8 }, quickExit), [250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
+    policy.listened(0, now);
+    now += 60_000;
+    assert.equal(policy.exited(0, true, now), 250, 'a worker that stayed up starts the run afresh');
+    policy.listened(0, now);
+    assert.equal(policy.exited(0, true, now + 1), 250);
+  });
 });

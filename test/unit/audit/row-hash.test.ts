@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { toPendingRow } from '../../../src/audit/pending-row.js';
 import { GENESIS_HASH, GENESIS_TIP, chainRows, rowHash } from '../../../src/audit/row-hash.js';
@@ -30,4 +31,21 @@ test('the hash covers every field, the seq and the link', () => {
   assert.notEqual(rowHash('f'.repeat(64), row!), hash);
   // null and the string "null" are different values
   assert.notEqual(rowHash(GENESIS_HASH, { ...row!, skill: 'null' }), hash);
+});
+
+test('one-shot hash = the former two updates (prev_hash, then the fields): stored chains still verify, lone surrogates included', () => {
+  const twoUpdates = (prev: string, row: ReturnType<typeof chainRows>[number]) =>
+    createHash('sha256')
+      .update(prev)
+      .update(JSON.stringify([row.seq, row.time, row.event_type, row.actor_kind, row.actor_id, row.target_agent, row.task_id, row.skill, row.tenant, row.user_id, row.ip, row.user_agent, row.method, row.input_hash, row.output_hash, row.duration_ms, row.milli_credits, row.error_code, row.outcome, row.detail]))
+      .digest('hex');
+  const odd = ['\ud800', '\udfff', 'a\ud83d', '\ude00b', '😀', 'é\u0000"\\\u2028'];
+  const tricky = odd.map((s, i) => toPendingRow({ eventType: 'a2a.call', actor: { kind: 'agent', id: s }, outcome: 'ok', userAgent: s + s, detail: { s } }, 2000 + i));
+  for (const row of chainRows(GENESIS_TIP, tricky)) {
+    assert.equal(row.hash, twoUpdates(row.prev_hash, row));
+    // A prev_hash read back tampered (not hex) still hashes as it did.
+    assert.equal(rowHash('\ud83d' + row.prev_hash.slice(1) + '\ud83d', row), twoUpdates('\ud83d' + row.prev_hash.slice(1) + '\ud83d', row));
+  }
+  // Pinned: the first row above as the two-update code (before 3af6cad) hashed it.
+  assert.equal(chainRows(GENESIS_TIP, tricky)[0]!.hash, 'b60448ae5952d199d27435bbfd4ca2231768b840091d412a072503ad4c440515');
 });

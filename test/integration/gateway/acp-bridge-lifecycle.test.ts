@@ -199,4 +199,22 @@ describe('issue 19: an ACP server without stream mode', () => {
       assert.match(JSON.stringify(task.artifacts ?? task.history), /hello without a stream/);
     });
   }
+
+  test('answers a streaming send with the events of the run it returns whole, ending completed (A2A 1.0)', async () => {
+    const tenant = 'sync-only-stream';
+    const token = await fetchToken(f.env.gw.url, await createClient(f.env.gw.url, { name: tenant, tenant, scopes: ['a2a:message:send'] }));
+    await topUp(f.env.gw.url, tenant, 10);
+    const body = sendBody('streamed without a stream', '1.0').replace('"SendMessage"', '"SendStreamingMessage"');
+    const res = await fetch(`${f.env.gw.url}/agents/echo`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const events = (await res.text())
+      .split('\n')
+      .filter((l) => l.startsWith('data:'))
+      .map((l) => JSON.parse(l.slice(5)) as { result?: any; error?: unknown });
+    assert.ok(events.length > 0 && events.every((e) => e.error === undefined), JSON.stringify(events));
+    assert.ok(events[0]!.result.task, JSON.stringify(events[0]));
+    assert.equal(events.at(-1)!.result.statusUpdate?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(events.at(-1)));
+    assert.match(JSON.stringify(events), /streamed without a stream/);
+  });
 });

@@ -168,3 +168,46 @@ describe('serve gateway --workers 2', { skip }, () => {
     for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} outlived its primary`);
   });
 });
+
+describe('serve gateway --workers 2 whose primary disappears', { skip }, () => {
+  let schema: TestSchema;
+  let registry: Awaited<ReturnType<typeof startRegistry>>;
+  let dataDir: string;
+  let pids: number[] = [];
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  before(async () => {
+    schema = await createTestSchema();
+    registry = await startRegistry({ probeIntervalMs: 200 });
+    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-gateway-orphans-'));
+  });
+  after(async () => {
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await registry?.close();
+    await schema?.drop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('its workers drain and exit (ADR 0021), as for SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', 'gateway', '--workers', '2', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
+      cwd: REPO,
+      env: { ...process.env, GATEWAY_METRICS_PORT: '0', DATABASE_URL: schema.url, REDIS_URL, GATEWAY_SECRET: SECRET, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN, REGISTRY_URL: registry.url, LOG_LEVEL: 'info', AGENTMESH_DEV: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output = watchOutput(child);
+    const ready = await output.next(/gateway listening on \S+ \(2 workers, pids (\d+) (\d+)\)/, 'the ready line');
+    pids = [Number(ready[1]), Number(ready[2])];
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    await until('both workers to exit', () => pids.every((pid) => !alive(pid)), 15_000);
+    // They drained (Node's cluster alone would have ended them at once); their output outlives the primary's.
+    await until('both drain lines', () => new Set(output.text().match(/"worker":\d[^\n]*"reason":"primary gone"[^\n]*gateway worker draining/g)).size === 2, 5_000);
+  });
+});

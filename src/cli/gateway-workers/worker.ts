@@ -4,6 +4,7 @@
  * label `worker="<slot>"` and are collected by the primary (prom-client's
  * cluster protocol) instead of being served on a listener of its own.
  */
+import cluster from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import { createGateway, type GatewayConfigInput } from '../../gateway/index.js';
 import { createLogger, createMetrics } from '../../observability/index.js';
@@ -29,6 +30,11 @@ export async function runGatewayWorker(ctx: CliContext, config: GatewayConfigInp
   // Watched before anything starts: the primary may stop the fleet while this worker starts.
   process.once('SIGTERM', () => onStop('SIGTERM'));
   process.once('SIGINT', () => onStop('SIGINT'));
+  // Node's cluster ends a worker at once (process.exit(0), before this file's listener runs) when its
+  // channel to the primary closes unasked: marked as expected, the worker drains as for SIGTERM instead.
+  cluster.worker?.once('disconnect', () => {
+    cluster.worker!.exitedAfterDisconnect = true;
+  });
   process.once('disconnect', () => onStop('primary gone'));
 
   const logger = createLogger({ level: config.logLevel ?? 'info', name: 'agentmesh' }).child({ worker: Number(slot) });

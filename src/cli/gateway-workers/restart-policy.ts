@@ -22,21 +22,27 @@ export class RestartPolicy {
   readonly #startFailures = new Map<number, number>();
   readonly #quickExits = new Map<number, number>();
   readonly #listenedAt = new Map<number, number>();
+  readonly #now: () => number;
 
-  /** The slot's worker listens (at `now`, ms): its run of start-up failures is over. */
-  listened(slot: number, now: number = Date.now()): void {
+  /** `now`: the clock, ms (a test's fake one). */
+  constructor(options: { now?: () => number } = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The slot's worker listens: its run of start-up failures is over. */
+  listened(slot: number): void {
     this.#startFailures.delete(slot);
-    this.#listenedAt.set(slot, now);
+    this.#listenedAt.set(slot, this.#now());
   }
 
   /**
-   * The slot's worker exited unasked (at `now`, ms); `wasListening` says
+   * The slot's worker exited unasked; `wasListening` says
    * whether it had started. Returns the delay before its replacement, ms, or
    * undefined when the slot has failed at start-up too often in a row.
    */
-  exited(slot: number, wasListening: boolean, now: number = Date.now()): number | undefined {
+  exited(slot: number, wasListening: boolean): number | undefined {
     if (wasListening) {
-      const quick = now - (this.#listenedAt.get(slot) ?? -Infinity) < STABLE_MS ? (this.#quickExits.get(slot) ?? 0) + 1 : 0;
+      const quick = this.#now() - (this.#listenedAt.get(slot) ?? -Infinity) < STABLE_MS ? (this.#quickExits.get(slot) ?? 0) + 1 : 0;
       if (quick > 0) this.#quickExits.set(slot, quick);
       else this.#quickExits.delete(slot);
       return Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** Math.max(0, quick - 1));

@@ -56,18 +56,19 @@ describe('RestartPolicy', () => {
     assert.equal(policy.exited(1, false), 500);
   });
   test('a worker that dies soon after it listened is not replaced at the first delay forever: quick exits in a row back off', () => {
-    const policy = new RestartPolicy();
     let now = 0;
+    const policy = new RestartPolicy({ now: () => now });
     const quickExit = () => {
-      policy.listened(0, now);
+      policy.listened(0);
       now += 1_000;
-      return policy.exited(0, true, now);
+      return policy.exited(0, true);
     };
     assert.deepEqual(Array.from({ length: 8 }, quickExit), [250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
-    policy.listened(0, now);
+    policy.listened(0);
     now += 60_000;
-    assert.equal(policy.exited(0, true, now), 250, 'a worker that stayed up starts the run afresh');
-    policy.listened(0, now);
-    assert.equal(policy.exited(0, true, now + 1), 250);
+    assert.equal(policy.exited(0, true), 250, 'a worker that stayed up starts the run afresh');
+    policy.listened(0);
+    now += 1;
+    assert.equal(policy.exited(0, true), 250);
   });
 });

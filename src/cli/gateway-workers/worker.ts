@@ -23,6 +23,7 @@ export async function runGatewayWorker(ctx: CliContext, config: GatewayConfigInp
   const port = Number(ctx.io.env[WORKER_PORT_ENV]);
   let stop: ((why: string) => void) | undefined;
   let stopping: string | undefined;
+  let listening = false;
   const onStop = (why: string) => {
     if (stop) stop(why);
     else stopping ??= why;
@@ -31,9 +32,11 @@ export async function runGatewayWorker(ctx: CliContext, config: GatewayConfigInp
   process.once('SIGTERM', () => onStop('SIGTERM'));
   process.once('SIGINT', () => onStop('SIGINT'));
   // Node's cluster ends a worker at once (process.exit(0), before this file's listener runs) when its
-  // channel to the primary closes unasked: marked as expected, the worker drains as for SIGTERM instead.
+  // channel to the primary closes unasked. A listening worker is marked as expecting it, and drains as
+  // for SIGTERM instead; one still starting has nothing to drain (and could never listen: the primary
+  // owns the port), so it is left to end.
   cluster.worker?.once('disconnect', () => {
-    cluster.worker!.exitedAfterDisconnect = true;
+    if (listening) cluster.worker!.exitedAfterDisconnect = true;
   });
   process.once('disconnect', () => onStop('primary gone'));
 
@@ -46,8 +49,10 @@ export async function runGatewayWorker(ctx: CliContext, config: GatewayConfigInp
 
   const gateway = await createGateway({ config: { ...config, port }, logger, metrics, metricsListener: false });
   const { url } = await listenOrClose(gateway);
+  listening = true;
   const ready: WorkerReady = { type: 'agentmesh:gateway-worker-ready', url };
-  process.send?.(ready);
+  // Sent on a closed channel, it would be an 'error' event nobody handles.
+  if (process.connected) process.send?.(ready);
   const why = await new Promise<string>((resolve) => {
     if (stopping !== undefined) resolve(stopping);
     else stop = resolve;

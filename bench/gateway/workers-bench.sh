@@ -37,7 +37,7 @@ token_for() {
 cpu_ticks() { local sum=0 p; for p in $1 $(pgrep -P "$1" || true); do sum=$((sum + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $sum; }
 run() {
   local workers=$1
-  "${CLI[@]}" serve gateway --workers "$workers" --port 4720 --data-dir "$WORK/gateway" >"$WORK/gateway-$workers.log" 2>&1 & local gw=$!
+  "${CLI[@]}" serve gateway --workers "$workers" --port 4720 --data-dir "$WORK/gateway" >"$WORK/gateway-$workers.log" 2>&1 & local gw=$!; PIDS+=($gw)
   until grep -q "gateway listening on" "$WORK/gateway-$workers.log"; do kill -0 $gw; sleep 0.3; done
   if [ -z "${AGENTS_PID:-}" ]; then
     GATEWAY_JWKS_URL=http://127.0.0.1:4720/.well-known/jwks.json GATEWAY_ISSUER=http://127.0.0.1:4720 AGENTMESH_REQUIRE_GATEWAY=1 \

@@ -12,6 +12,8 @@ export const WORKER_PORT_ENV = 'AGENTMESH_GATEWAY_WORKER_PORT';
 export interface WorkerReady {
   type: 'agentmesh:gateway-worker-ready';
   url: string;
+  /** The probe listener's URL (PROBE_PORT, shared by the workers as the public port is). */
+  probesUrl?: string | undefined;
 }
 
 export const isWorkerReady = (message: unknown): message is WorkerReady =>

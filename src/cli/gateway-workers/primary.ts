@@ -47,6 +47,7 @@ export async function runGatewayPrimary(ctx: CliContext, input: GatewayConfigInp
     ctx.io.stdout.write(`agentmesh gateway listening on ${publicUrl} (${workers} workers, pids ${fleet.pids().join(' ')})\n`);
     ctx.io.stdout.write(`  agents ${publicUrl}/agents/{name}  token POST ${publicUrl}/oauth/token  jwks ${publicUrl}/.well-known/jwks.json\n`);
     ctx.io.stdout.write(`  metrics ${metricsUrl}  (every worker's, labelled worker="1"…; not on the public port: they name tenants)\n`);
+    if (fleet.probesUrl !== undefined) ctx.io.stdout.write(`  probes ${fleet.probesUrl}/health ${fleet.probesUrl}/ready  (plain HTTP, PROBE_PORT; each probe reaches one worker)\n`);
     if (!config.adminToken) ctx.io.stderr.write('warning: GATEWAY_ADMIN_TOKEN is not set: the management API is reachable only with a gateway:admin token\n');
   } catch {
     // Reported by `fleet.stopped` below, once every worker is gone.
@@ -75,6 +76,8 @@ class Fleet {
   #stopping = false;
   #failure: Error | undefined;
   #everReady = false;
+  /** The probe listener's URL, from the first worker that listened (undefined without PROBE_PORT). */
+  probesUrl: string | undefined;
   #markReady!: () => void;
   #failReady!: (err: Error) => void;
   #markStopped!: () => void;
@@ -111,7 +114,8 @@ class Fleet {
     if (failure !== undefined) this.#failure ??= failure;
     if (this.#stopping) return;
     this.#stopping = true;
-    this.#ctx.io.stderr.write(`${why}: draining ${this.#slots.length} gateway workers…\n`);
+    const running = this.#slots.filter((s) => s.worker !== undefined).length;
+    this.#ctx.io.stderr.write(running === 0 ? `${why}: no gateway worker is running\n` : `${why}: draining ${running} gateway worker${running === 1 ? '' : 's'}…\n`);
     for (const slot of this.#slots) {
       clearTimeout(slot.restart);
       slot.restart = undefined;
@@ -131,6 +135,7 @@ class Fleet {
     worker.on('message', (message: unknown) => {
       if (!isWorkerReady(message) || slot.worker !== worker) return;
       slot.listening = true;
+      this.probesUrl ??= message.probesUrl;
       this.#policy.listened(index);
       this.#log.info({ slot: index + 1, pid: worker.process.pid }, 'gateway worker listening');
       if (this.#everReady) this.#ctx.io.stdout.write(`gateway worker ${index + 1} listening again (pid ${worker.process.pid})\n`);
@@ -152,8 +157,9 @@ class Fleet {
     slot.listening = false;
     const how = signal !== null ? `signal ${signal}` : `code ${code}`;
     if (this.#stopping) {
-      // Killed by the SIGTERM itself: it had not started watching signals yet, so it had nothing to drain.
-      if (code !== 0 && signal !== 'SIGTERM') this.#failure ??= new Error(`gateway worker ${index + 1} (pid ${worker.process.pid}) did not drain cleanly: it exited with ${how}`);
+      // Killed by the stop signal itself (SIGTERM from us, or a terminal's Ctrl-C, which reaches the whole
+      // process group): it had not started watching signals yet, so it had nothing to drain.
+      if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGINT') this.#failure ??= new Error(`gateway worker ${index + 1} (pid ${worker.process.pid}) did not drain cleanly: it exited with ${how}`);
       this.#settleIfDone();
       return;
     }

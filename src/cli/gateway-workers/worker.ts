@@ -40,7 +40,7 @@ export async function runGatewayWorker(ctx: CliContext, config: GatewayConfigInp
   });
   process.once('disconnect', () => onStop('primary gone'));
 
-  const logger = createLogger({ level: config.logLevel ?? 'info', name: 'agentmesh' }).child({ worker: Number(slot) });
+  const logger = createLogger({ level: config.logLevel ?? 'info', name: 'agentmesh' }).child({ component: 'gateway', worker: Number(slot) });
   const metrics = createMetrics({});
   metrics.registry.setDefaultLabels({ worker: slot });
   // Constructing one installs prom-client's answer to the primary's metric requests.
@@ -48,9 +48,9 @@ export async function runGatewayWorker(ctx: CliContext, config: GatewayConfigInp
   AggregatorRegistry.setRegistries([metrics.registry]);
 
   const gateway = await createGateway({ config: { ...config, port }, logger, metrics, metricsListener: false });
-  const { url } = await listenOrClose(gateway);
+  const { url, probesUrl } = await listenOrClose(gateway);
   listening = true;
-  const ready: WorkerReady = { type: 'agentmesh:gateway-worker-ready', url };
+  const ready: WorkerReady = { type: 'agentmesh:gateway-worker-ready', url, probesUrl };
   // Sent on a closed channel, it would be an 'error' event nobody handles.
   if (process.connected) process.send?.(ready);
   const why = await new Promise<string>((resolve) => {

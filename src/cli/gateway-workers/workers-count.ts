@@ -44,6 +44,6 @@ export function requireFleetBackends(config: GatewayConfigInput, workers: number
   if (missing.length === 0) return;
   throw new AgentmeshError(
     ErrorCodes.CONFIG_INVALID,
-    `--workers ${workers} runs ${workers} gateway replicas, which share their state: set ${missing.join(' and ')}, or run one worker (--workers 1)`,
+    `${workers} gateway workers (--workers or GATEWAY_WORKERS) are ${workers} gateway replicas, which share their state: set ${missing.join(' and ')}, or run one worker (--workers 1)`,
   );
 }

@@ -25,7 +25,7 @@ describe('agentmesh serve gateway --workers without PostgreSQL and Redis', () =>
       child.stderr.on('data', (c: Buffer) => (output += c.toString()));
       const [code] = (await once(child, 'exit')) as [number | null];
       assert.equal(code, 1, output);
-      assert.match(output, /^error: --workers 2 runs 2 gateway replicas, which share their state: set DATABASE_URL=postgres:\/\/… .* and REDIS_URL=redis:\/\/…/m);
+      assert.match(output, /^error: 2 gateway workers \(--workers or GATEWAY_WORKERS\) are 2 gateway replicas, which share their state: set DATABASE_URL=postgres:\/\/… .* and REDIS_URL=redis:\/\/…/m);
       assert.doesNotMatch(output, /listening/);
       assert.deepEqual(readdirSync(dataDir), [], 'no database, secret or key was created');
     } finally {

@@ -35,7 +35,7 @@ describe('requireFleetBackends', () => {
     requireFleetBackends({ databaseUrl: 'postgresql://db/mesh', redisUrl: 'redis://cache' }, 2);
   });
   test('SQLite, no Redis: names both settings', () => {
-    assert.throws(() => requireFleetBackends({}, 2), (err: Error) => /--workers 2/.test(err.message) && /DATABASE_URL=postgres/.test(err.message) && /REDIS_URL=redis/.test(err.message));
+    assert.throws(() => requireFleetBackends({}, 2), (err: Error) => /^2 gateway workers \(--workers or GATEWAY_WORKERS\)/.test(err.message) && /DATABASE_URL=postgres/.test(err.message) && /REDIS_URL=redis/.test(err.message));
   });
   test('PostgreSQL without Redis: names REDIS_URL only', () => {
     assert.throws(() => requireFleetBackends({ databaseUrl: 'postgres://db/mesh' }, 4), (err: Error) => /REDIS_URL/.test(err.message) && !/DATABASE_URL/.test(err.message));

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseSseStream } from '@a2a-js/sdk';
 import { Errors, isAgentmeshError, type AgentmeshError } from '../protocol/index.js';
 import type { AcpError, AcpEvent, AcpRun, AcpRunCreateRequest, AcpRunResumeRequest } from './wire-types.js';
@@ -68,7 +69,7 @@ export class AcpRunClient {
     const res = await this.#send('POST', path, body, stop.signal);
     const type = res.headers.get('content-type') ?? '';
     // An ACP server without stream mode answers the run itself (as for `sync`): its events are the run's own.
-    if ((res.status === 200 || res.status === 202) && type.startsWith('application/json')) return eventsOfRun((await this.#runOf(res)) as AcpRun);
+    if ((res.status === 200 || res.status === 202) && type.startsWith('application/json')) return eventsOfRun((await this.#runOf(res)) as AcpRun, (id) => this.getRun(id));
     if (res.status !== 200 || !type.startsWith('text/event-stream')) {
       throw await this.#refusal(res, resuming ? body.run_id : body.agent_name);
     }
@@ -179,15 +180,30 @@ export class AcpRunClient {
   }
 }
 
+/** Waits between reads of a run answered whole while it still runs: quick at first, then once a second. */
+const RUN_READ_DELAYS_MS = [100, 250, 500, 1000];
+
 /**
  * A run answered whole as the events a stream of it would have carried:
  * `run.created`, then its status's event (the translation takes a finished
  * run's output from the run, as for a stream without `message.completed`).
+ * A run that is still going (a server without stream mode may answer `202`
+ * at once) is read again until it ends or awaits, as a stream would have
+ * told; a consumer that stops iterating stops the reads.
  */
-async function* eventsOfRun(run: AcpRun): AsyncGenerator<AcpEvent> {
+async function* eventsOfRun(run: AcpRun, read: (runId: string) => Promise<AcpRun>): AsyncGenerator<AcpEvent> {
   yield { type: 'run.created', run: { ...run, status: 'created' } };
-  if (run.status === 'created') return;
-  yield { type: run.status === 'cancelling' ? 'run.in-progress' : (`run.${run.status}` as 'run.completed'), run };
+  let last = run;
+  for (let attempt = 0; isGoing(last); attempt++) {
+    if (last.status !== 'created') yield { type: 'run.in-progress', run: last };
+    await sleep(RUN_READ_DELAYS_MS[Math.min(attempt, RUN_READ_DELAYS_MS.length - 1)]);
+    last = await read(last.run_id);
+  }
+  yield { type: `run.${last.status}` as 'run.completed', run: last };
+}
+
+function isGoing(run: AcpRun): boolean {
+  return run.status === 'created' || run.status === 'in-progress' || run.status === 'cancelling';
 }
 
 /** The body as text, refused past `limit` bytes (an agent's answer is read whole only for sync runs). */

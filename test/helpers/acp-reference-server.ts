@@ -32,6 +32,8 @@ export interface AcpReferenceServerOptions {
   behaviours?: Record<string, 'echo' | 'interview' | 'hold'>;
   /** A server without stream mode: a `stream` run is answered as a `sync` one (the run itself, as JSON). */
   syncOnly?: boolean;
+  /** No stream mode either way: a `stream` run is answered as `async` (202 and the run, still going). */
+  asyncOnly?: boolean;
 }
 
 /** A run as the reference server keeps it. */
@@ -132,7 +134,7 @@ export async function startAcpReferenceServer(options: AcpReferenceServerOptions
 
   /** Answers a run in its mode: the run now (sync, after it ends or awaits — all behaviours but hold are immediate), 202 (async), or SSE (stream). */
   function answerRun(res: ServerResponse, method: string, path: string, r: RefRun, asked: string, from: number, act: () => void): void {
-    const mode = options.syncOnly === true && asked === 'stream' ? 'sync' : asked;
+    const mode = asked !== 'stream' ? asked : options.syncOnly === true ? 'sync' : options.asyncOnly === true ? 'async' : asked;
     if (mode === 'stream') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       const write = (event: Record<string, any>) => {

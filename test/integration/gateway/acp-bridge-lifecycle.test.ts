@@ -29,7 +29,7 @@ async function setUp(acp: AcpReferenceServer, config: Parameters<typeof startGat
 }
 
 /** For one describe block: an ACP reference server whose `echo` and `holder` are registered behind a gateway. */
-function bridgedPair(options: { syncOnly?: boolean } = {}) {
+function bridgedPair(options: { syncOnly?: boolean; asyncOnly?: boolean } = {}) {
   const f = {} as { acp: AcpReferenceServer; env: Awaited<ReturnType<typeof setUp>> };
   before(async () => {
     f.acp = await startAcpReferenceServer({ manifests: [manifest('echo'), manifest('holder')], behaviours: { echo: 'echo', holder: 'hold' }, ...options });
@@ -216,5 +216,27 @@ describe('issue 19: an ACP server without stream mode', () => {
     assert.ok(events[0]!.result.task, JSON.stringify(events[0]));
     assert.equal(events.at(-1)!.result.statusUpdate?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(events.at(-1)));
     assert.match(JSON.stringify(events), /streamed without a stream/);
+  });
+});
+
+describe('issue 19: an ACP server that answers a stream run at once, still running (202)', () => {
+  const f = bridgedPair({ asyncOnly: true });
+
+  test('a blocking send reads the run until it ends, then answers the task', async () => {
+    const tenant = 'async-only';
+    const token = await fetchToken(f.env.gw.url, await createClient(f.env.gw.url, { name: tenant, tenant, scopes: ['a2a:message:send'] }));
+    await topUp(f.env.gw.url, tenant, 10);
+    const started = f.acp.runOf('holder');
+    const answer = fetch(`${f.env.gw.url}/agents/holder`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: sendBody('wait for me', '1.0') });
+    const runId = await started;
+    // Answered 202 while it runs: the bridge reads it again (GET /runs/{id}) until it ends.
+    await until('the bridge to read the run again', async () => f.acp.requests.some((r) => r === `GET /runs/${runId}`), 10_000);
+    f.acp.release(runId);
+    const res = await answer;
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { result: { task: { id: string; status: { state: string } } } };
+    assert.equal(body.result.task.id, runId);
+    assert.equal(body.result.task.status.state, 'TASK_STATE_COMPLETED');
+    assert.deepEqual(f.acp.requests.filter((r) => r.startsWith('NONCONFORMING')), []);
   });
 });

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Makes, without any image registry, the base image deploy/Dockerfile names
+# (docker.io/library/node:<version>-bookworm-slim): a Debian bookworm minbase
+# from the Debian mirror apt already uses, with this machine's Node, npm, Node
+# headers (so node-gyp builds better-sqlite3 offline) and CA bundle.
+# The Dockerfile keeps the official base for everyone else; this is for
+# air-gapped builders and for `npm run test:image` (see deploy/README.md).
+#
+#   deploy/air-gapped/make-node-base.sh [tag]
+#
+# Env: NODE_BIN (default: the node on PATH), DEBIAN_MIRROR (default: the first
+# deb.debian.org-style URI in /etc/apt), PODMAN (default: podman).
+# Needs root (debootstrap), debootstrap and podman.
+set -euo pipefail
+
+node_bin="${NODE_BIN:-$(command -v node)}"
+node_bin="$(readlink -f "$node_bin")"
+node_version="$("$node_bin" -p 'process.versions.node')"
+tag="${1:-docker.io/library/node:${node_version%.*}-bookworm-slim}"
+podman="${PODMAN:-podman}"
+prefix="$(dirname "$(dirname "$node_bin")")"
+npm_dir="$prefix/lib/node_modules/npm"
+headers="$prefix/include/node"
+ca_bundle="${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}"
+
+if [ -z "${DEBIAN_MIRROR:-}" ]; then
+  DEBIAN_MIRROR="$(grep -rhoE '^(URIs:|deb) +https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
+    | grep -oE 'https?://[^ ]+' | head -n 1 || true)"
+  DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+fi
+for need in "$node_bin" "$npm_dir/bin/npm-cli.js" "$headers/node.h" "$ca_bundle"; do
+  [ -e "$need" ] || { echo "make-node-base: missing $need" >&2; exit 1; }
+done
+command -v debootstrap >/dev/null || { echo "make-node-base: debootstrap missing (apt-get install debootstrap)" >&2; exit 1; }
+
+rootfs="$(mktemp -d /var/tmp/agentmesh-base.XXXXXX)"
+trap 'rm -rf "$rootfs"' EXIT
+echo "make-node-base: debootstrap bookworm from $DEBIAN_MIRROR" >&2
+debootstrap --variant=minbase bookworm "$rootfs" "$DEBIAN_MIRROR" >&2
+# The slim image's habit: no apt lists, docs or caches in the base.
+rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/*
+
+install -D -m 0755 "$node_bin" "$rootfs/usr/local/bin/node"
+mkdir -p "$rootfs/usr/local/lib/node_modules" "$rootfs/usr/local/include"
+cp -a "$npm_dir" "$rootfs/usr/local/lib/node_modules/npm"
+cp -a "$headers" "$rootfs/usr/local/include/node"
+ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
+ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
+mkdir -p "$rootfs/etc/ssl/certs"
+cp "$ca_bundle" "$rootfs/etc/ssl/certs/ca-certificates.crt"
+
+echo "make-node-base: importing $tag (node $node_version)" >&2
+tar -C "$rootfs" -c . | "$podman" import \
+  --change "ENV NODE_VERSION=$node_version" \
+  --change "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt" \
+  --change "ENV npm_config_nodedir=/usr/local" \
+  --change "ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin" \
+  --change 'CMD ["node"]' \
+  - "$tag" >&2
+echo "$tag"

@@ -1,3 +1,4 @@
+// test-tier: tools (needs chromium)
 /**
  * The web console's sign-in through an external OpenID Connect issuer
  * (issue 20): a real OpenID Provider (panva's oidc-provider, on port 0, with

@@ -1,3 +1,4 @@
+// test-tier: tools (needs chromium)
 /**
  * The web console (issue 20) in Debian's Chromium against a real
  * `agentmesh up`: sign-in, the example agents and their health, an agent's

@@ -1,3 +1,4 @@
+// test-tier: tools (needs prometheus)
 /**
  * Acceptance of issue 18 §7–8: a real Prometheus scrapes a running
  * `agentmesh up` under mixed traffic (successes, failures, 401/403/429, a

@@ -1,3 +1,4 @@
+// test-tier: tools (needs kubectl)
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

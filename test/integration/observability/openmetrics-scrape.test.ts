@@ -1,3 +1,4 @@
+// test-tier: tools (needs prometheus)
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { cliCommand, renderUpBanner, runningBinFile, sendCommandLine, shellQuote, type UpBanner } from '../../../src/cli/commands/up/up-banner.js';
 
@@ -39,6 +39,20 @@ describe('cliCommand', () => {
     assert.equal(cliCommand(join(root, 'dist/src/cli/bin.js'), tmpdir()), `node ${join(root, 'dist/src/cli/bin.js')}`);
     const other = pkg(t, 'not-agentmesh');
     assert.equal(cliCommand(join(other, 'dist/src/cli/bin.js'), other), `node ${join(other, 'dist/src/cli/bin.js')}`);
+  });
+
+  test('is plain agentmesh where the agentmesh on the PATH is this CLI (the image, a global install), not another one', (t) => {
+    const root = pkg(t, 'agentmesh');
+    const bin = join(root, 'dist/src/cli/bin.js');
+    mkdirSync(dirname(bin), { recursive: true });
+    writeFileSync(bin, '');
+    const binDir = join(root, 'path-bin');
+    mkdirSync(binDir);
+    symlinkSync(bin, join(binDir, 'agentmesh'));
+    assert.equal(cliCommand(bin, tmpdir(), binDir), 'agentmesh');
+    assert.equal(cliCommand(bin, root, `${tmpdir()}${delimiter}${binDir}`), 'agentmesh');
+    const other = pkg(t, 'agentmesh');
+    assert.equal(cliCommand(join(other, 'dist/src/cli/bin.js'), tmpdir(), binDir), `node ${join(other, 'dist/src/cli/bin.js')}`);
   });
 
   test('runs the TypeScript source through tsx, relative to the package', (t) => {

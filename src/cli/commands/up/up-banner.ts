@@ -5,8 +5,8 @@
  * quoted for POSIX shells, secrets passed in the environment (other users
  * can read a command line, not another user's environment).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, extname, join, relative } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { delimiter, dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** A message the router hands to the legal agent: the sent command shows the whole mesh at work. */
@@ -40,8 +40,10 @@ export function shellQuote(value: string): string {
 }
 
 /**
- * The command that runs this CLI from `cwd`: `npx agentmesh` in the package
- * (or in a project that depends on it), `node --import tsx src/cli/bin.ts`
+ * The command that runs this CLI from `cwd`: `agentmesh` when the first
+ * `agentmesh` on the PATH is this very CLI (a global install; the container
+ * image, whose /usr/local/bin/agentmesh links to it), `npx agentmesh` in the
+ * package (or in a project that depends on it), `node --import tsx src/cli/bin.ts`
  * when running from the TypeScript source, else `node <absolute bin.js>`.
  * Never a bare `npx agentmesh` elsewhere: npx would fetch whatever package
  * of that name the registry holds.
@@ -50,11 +52,26 @@ export function shellQuote(value: string): string {
  * @example
  * cliCommand('/srv/agentmesh/dist/src/cli/bin.js', '/srv/agentmesh'); // 'npx agentmesh'
  */
-export function cliCommand(binFile: string, cwd: string): string {
+export function cliCommand(binFile: string, cwd: string, pathEnv: string | undefined = process.env['PATH']): string {
   const root = packageRootOf(binFile);
   if (extname(binFile) === '.ts') return `node --import tsx ${shellQuote(root === cwd ? relative(cwd, binFile) : binFile)}`;
+  if (isAgentmeshOnPath(binFile, pathEnv)) return 'agentmesh';
   if (root !== undefined && (root === cwd || root === join(cwd, 'node_modules', 'agentmesh'))) return 'npx agentmesh';
   return `node ${shellQuote(binFile)}`;
+}
+
+/** True when the first `agentmesh` on `pathEnv` resolves to `binFile`. */
+function isAgentmeshOnPath(binFile: string, pathEnv: string | undefined): boolean {
+  for (const dir of (pathEnv ?? '').split(delimiter)) {
+    const candidate = join(dir, 'agentmesh');
+    if (dir === '' || !existsSync(candidate)) continue;
+    try {
+      return realpathSync(candidate) === realpathSync(binFile);
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
 
 /** The running CLI's `bin` file: `bin.ts` beside the source, `bin.js` in dist. */

@@ -68,7 +68,7 @@ function select(tier) {
     case 'services':
       return { files: testFiles(join(root, 'test', 'services')), tools: [], concurrency: 1 };
     case 'image':
-      return { files: testFiles(join(root, 'test', 'image')), tools: TIER_TOOLS.image, concurrency: 1 };
+      return { files: testFiles(join(root, 'test', 'image')), tools: TIER_TOOLS.image, concurrency: 1, timeoutMs: 2_400_000 };
     default:
       throw new Error(`unknown tier ${tier}: default, tools, services or image`);
   }
@@ -77,7 +77,7 @@ function select(tier) {
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
   const [tier = 'default', ...flags] = process.argv.slice(2);
-  const { files, tools, concurrency } = select(tier);
+  const { files, tools, concurrency, timeoutMs = 300_000 } = select(tier);
   const missing = tools.filter((tool) => !onPath(tool));
   if (missing.length > 0) {
     process.stderr.write(`The ${tier} tests need tools that are not installed:\n${missing.map((tool) => `  ${tool}: ${INSTALL[tool] ?? `install ${tool}`}`).join('\n')}\n`);
@@ -91,7 +91,7 @@ if (isMain) {
     process.stdout.write(`${files.map((file) => relative(root, file)).join('\n')}\n`);
     process.exit(0);
   }
-  const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...flags, ...files.map((file) => relative(root, file))];
+  const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, ...flags, ...files.map((file) => relative(root, file))];
   const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

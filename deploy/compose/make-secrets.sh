@@ -27,6 +27,7 @@ put gateway_secret "$(openssl rand -hex 32)"
 put gateway_admin_token "$(openssl rand -hex 24)"
 put agentmesh_secret "$(openssl rand -hex 32)"
 put grafana_admin_password "$(openssl rand -hex 16)"
+keep gateway_card_signing_key.pem || { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out secrets/gateway_card_signing_key.pem; echo "created secrets/gateway_card_signing_key.pem"; }
 keep agent_signing_key.pem || { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out secrets/agent_signing_key.pem; echo "created secrets/agent_signing_key.pem"; }
 # The containers run as uid 10001 and read these files (Compose bind-mounts them as they are).
 chmod 644 secrets/*

@@ -25,6 +25,7 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   if (env['GATEWAY_CONSOLE_DIR']) config.consoleDir = env['GATEWAY_CONSOLE_DIR'];
   if (env['GATEWAY_ADMIN_TOKEN']) config.adminToken = env['GATEWAY_ADMIN_TOKEN'];
   if (env['GATEWAY_SECRET']) config.keyEncryptionSecret = env['GATEWAY_SECRET'];
+  if (env['GATEWAY_CARD_SIGNING_KEY']) config.cardSigningKeyPem = env['GATEWAY_CARD_SIGNING_KEY'];
   if (env['GATEWAY_SECRET_PREVIOUS']) config.previousKeyEncryptionSecret = env['GATEWAY_SECRET_PREVIOUS'];
   if (env['GATEWAY_SIGNING_ALG']) config.signingAlg = env['GATEWAY_SIGNING_ALG'] as GatewayConfigInput['signingAlg'];
   const ttl = envInt('GATEWAY_TOKEN_TTL_SECONDS', env['GATEWAY_TOKEN_TTL_SECONDS']);

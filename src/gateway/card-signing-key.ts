@@ -11,14 +11,16 @@ export interface CardSigningKey {
 }
 
 /**
- * Loads (or creates, 0600) the gateway's card-signing key in `file`. It is
- * not the token key: cards are long-lived and cached by clients, tokens
- * rotate weekly. Verifiers find it at `jku` (the gateway's
+ * Loads (or creates, 0600) the gateway's card-signing key in `file`, or takes
+ * `givenPem` (GATEWAY_CARD_SIGNING_KEY, one key for every replica) and leaves
+ * the file alone. It is not the token key: cards are long-lived and cached by
+ * clients, tokens rotate weekly. Verifiers find it at `jku` (the gateway's
  * `/.well-known/agent-card-jwks.json`).
  */
-export async function loadCardSigningKey(file: string, jku: () => string): Promise<CardSigningKey> {
+export async function loadCardSigningKey(file: string, jku: () => string, givenPem?: string): Promise<CardSigningKey> {
   let pem: string;
-  if (existsSync(file)) pem = readFileSync(file, 'utf8');
+  if (givenPem !== undefined) pem = givenPem;
+  else if (existsSync(file)) pem = readFileSync(file, 'utf8');
   else {
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
     pem = await exportPKCS8(privateKey);
@@ -26,7 +28,9 @@ export async function loadCardSigningKey(file: string, jku: () => string): Promi
     writeFileSync(file, pem, { mode: 0o600 });
     chmodSync(file, 0o600);
   }
-  const privateKey = await importPKCS8(pem, 'ES256', { extractable: true });
+  const privateKey = await importPKCS8(pem, 'ES256', { extractable: true }).catch((err: unknown) => {
+    throw new Error(`the gateway's card-signing key (${givenPem !== undefined ? 'GATEWAY_CARD_SIGNING_KEY' : file}) is not a PKCS#8 PEM P-256 private key`, { cause: err });
+  });
   const full = await exportJWK(privateKey);
   const publicJwk: JWK = { kty: full.kty!, crv: full.crv!, x: full.x!, y: full.y! };
   const kid = await calculateJwkThumbprint(publicJwk);

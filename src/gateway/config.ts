@@ -48,6 +48,11 @@ export const gatewayConfigSchema = z
     /** Signing keys rotate this often, ms (7 days); retired keys stay published until their tokens expire. */
     keyRotationIntervalMs: z.number().int().min(60_000).default(7 * 24 * 3600 * 1000),
     clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+    /**
+     * The key cards are re-signed with (PKCS#8 PEM, P-256; env GATEWAY_CARD_SIGNING_KEY or
+     * its _FILE): one for every replica. Unset: generated once into dataDir/gateway-card-key.pem.
+     */
+    cardSigningKeyPem: z.string().min(1).optional(),
     /** Encrypts signing keys at rest; unset: a secret file in dataDir (0600). */
     keyEncryptionSecret: z.string().min(32).optional(),
     /**

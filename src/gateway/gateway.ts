@@ -77,7 +77,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     const backends = await openBackends(config, options, log, stack);
     observeDatabase(metrics, backends.database);
     const parts = await buildParts(config, backends, publicUrl, metrics, log, stack, options.inProcess);
-    const cardKey = await loadCardSigningKey(join(config.dataDir, 'gateway-card-key.pem'), () => `${publicUrl}/.well-known/agent-card-jwks.json`);
+    const cardKey = await loadCardSigningKey(join(config.dataDir, 'gateway-card-key.pem'), () => `${publicUrl}/.well-known/agent-card-jwks.json`, config.cardSigningKeyPem);
     const metricsListener = options.metricsListener === false ? undefined : createMetricsListener({ metrics, host: config.metricsHost, port: metricsPort, logger: log });
     if (metricsListener) stack.defer('metrics listener', () => metricsListener.close());
     const dataPlane = agentsDataPlane(config);

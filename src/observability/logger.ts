@@ -41,6 +41,8 @@ const CONFIG_SECRET_KEYS = [
   'previousStorageSecret',
   'signingKeyEncryptionSecret',
   'previousSigningKeyEncryptionSecret',
+  // The gateway's card-signing private key (GATEWAY_CARD_SIGNING_KEY).
+  'cardSigningKeyPem',
   // The orchestrator's routerModel.apiKey (issue 21 §3).
   'apiKey',
 ] as const;

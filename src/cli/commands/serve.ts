@@ -62,6 +62,7 @@ Examples:
 Environment: GATEWAY_PORT, GATEWAY_WORKERS (n or auto, as --workers), GATEWAY_METRICS_PORT and GATEWAY_METRICS_HOST (GET /metrics, apart from the
   public port; default 127.0.0.1:4290), REGISTRY_URL (where agents are found; default http://localhost:4100),
   GATEWAY_ADMIN_TOKEN (bootstrap admin bearer), GATEWAY_SECRET (32+ chars, shared by replicas: key encryption),
+  GATEWAY_CARD_SIGNING_KEY (PKCS#8 PEM shared by replicas: card signatures),
   DATABASE_URL, REDIS_URL (shared quotas), GATEWAY_TOKEN_TTL_SECONDS, GATEWAY_DEFAULT_RPM,
   GATEWAY_CORS_ORIGINS, GATEWAY_EXTERNAL_ISSUERS (JSON list of { issuer, jwksUri, audience, tenantClaim, scopesClaim }),
   GATEWAY_CONSOLE_OIDC_ISSUER and _CLIENT_ID (the console's sign-in through one of those issuers; _SCOPES, _RESOURCE, _NAME).

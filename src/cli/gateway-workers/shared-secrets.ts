@@ -15,17 +15,18 @@ export type CreatedSecrets = string[];
 
 /**
  * Makes sure `<dataDir>/gateway-secret` (unless GATEWAY_SECRET is set) and
- * `<dataDir>/gateway-card-key.pem` exist, creating each (0600) if not.
+ * `<dataDir>/gateway-card-key.pem` (unless GATEWAY_CARD_SIGNING_KEY is set) exist,
+ * creating each (0600) if not.
  * GATEWAY_ADMIN_TOKEN is never generated: it is the environment's or absent.
  */
-export async function ensureSharedSecrets(config: Pick<GatewayConfig, 'dataDir' | 'keyEncryptionSecret'>): Promise<CreatedSecrets> {
+export async function ensureSharedSecrets(config: Pick<GatewayConfig, 'dataDir' | 'keyEncryptionSecret' | 'cardSigningKeyPem'>): Promise<CreatedSecrets> {
   const created: CreatedSecrets = [];
   if (config.keyEncryptionSecret === undefined) {
     const file = join(config.dataDir, 'gateway-secret');
     if ((await readOrCreateSecretFile(file)).created) created.push(file);
   }
   const cardKey = join(config.dataDir, 'gateway-card-key.pem');
-  if (!existsSync(cardKey)) {
+  if (config.cardSigningKeyPem === undefined && !existsSync(cardKey)) {
     await loadCardSigningKey(cardKey, () => '');
     created.push(cardKey);
   }

@@ -15,8 +15,10 @@ put postgres_password "$(openssl rand -hex 24)"
 # agentmesh serves as agentmesh_app and migrates as agentmesh_migrator.
 put db_migrator_password "$(openssl rand -hex 24)"
 put db_app_password "$(openssl rand -hex 24)"
+# The roles reach PostgreSQL through PgBouncer (transaction mode); migrations go to PostgreSQL itself.
+put pgbouncer_userlist "\"agentmesh_app\" \"$(cat secrets/db_app_password)\""
 if ! keep database_url; then
-  printf 'postgres://agentmesh_app:%s@postgres:5432/agentmesh' "$(cat secrets/db_app_password)" > secrets/database_url
+  printf 'postgres://agentmesh_app:%s@pgbouncer:6432/agentmesh' "$(cat secrets/db_app_password)" > secrets/database_url
   echo "created secrets/database_url"
   put database_migration_url "postgres://agentmesh_migrator:$(cat secrets/db_migrator_password)@postgres:5432/agentmesh"
 fi

@@ -70,7 +70,11 @@ for (const overlay of ['single', 'production', 'production/migrate', 'production
         assert.equal(pod.automountServiceAccountToken, false, `${where}: no API token`);
         for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
           const at = `${where} container ${container.name}`;
-          if (workload.kind !== 'Job') {
+          if (container.name === 'pgbouncer') {
+            // PgBouncer speaks no HTTP: its port answers, and pg_isready through it.
+            assert.ok(container.livenessProbe?.tcpSocket, `${at}: liveness probe on its port`);
+            assert.deepEqual(container.readinessProbe?.exec?.command?.slice(0, 1), ['pg_isready'], `${at}: readiness probe by pg_isready`);
+          } else if (workload.kind !== 'Job') {
             assert.ok(container.livenessProbe?.httpGet?.path === '/health', `${at}: liveness probe on /health`);
             assert.ok(container.readinessProbe?.httpGet?.path === '/ready', `${at}: readiness probe on /ready`);
           }
@@ -115,7 +119,7 @@ describe('deploy/kubernetes/production', () => {
       assert.deepEqual(hpa.spec.metrics.map((m: { type: string }) => m.type).sort(), ['Pods', 'Resource']);
     }
     const workloads = objects.filter((o) => workloadKinds.has(o.kind) && o.kind !== 'Job');
-    assert.deepEqual(workloads.map((w) => w.metadata.name).sort(), ['agentmesh-agents', 'agentmesh-gateway', 'agentmesh-orchestrator', 'agentmesh-registry']);
+    assert.deepEqual(workloads.map((w) => w.metadata.name).sort(), ['agentmesh-agents', 'agentmesh-gateway', 'agentmesh-orchestrator', 'agentmesh-pgbouncer', 'agentmesh-registry']);
     for (const workload of workloads) {
       const labels = workload.spec.selector.matchLabels;
       assert.ok(
@@ -154,7 +158,9 @@ describe('deploy/kubernetes/production', () => {
       assert.doesNotMatch(text, /database_migration_url|DATABASE_MIGRATION_URL/, `${workload.metadata.name} holds no migrator credential`);
     }
     // One image for the Job and the roles it migrates for.
-    const images = (objects: K8sObject[]) => new Set(objects.filter((o) => workloadKinds.has(o.kind)).flatMap((o) => o.spec.template.spec.containers.map((c: { image: string }) => c.image)));
+    // (PgBouncer, in front of PostgreSQL, is not an agentmesh role.)
+    const images = (objects: K8sObject[]) =>
+      new Set(objects.filter((o) => workloadKinds.has(o.kind) && o.metadata.name !== 'agentmesh-pgbouncer').flatMap((o) => o.spec.template.spec.containers.map((c: { image: string }) => c.image)));
     assert.deepEqual([...images(migrate)], [...images(app)]);
     assert.equal(images(app).size, 1);
     // Its pod reaches PostgreSQL through its own policy (production's default-deny covers the namespace).
@@ -233,7 +239,7 @@ describe('deploy/kubernetes/production-mtls (production with the mesh-tls Compon
 
   test('the kubelet probes a plain HTTP probe port (it has no client certificate), Prometheus scrapes with one, and the Ingress speaks HTTPS to the gateway', async () => {
     const objects = await render('production-mtls');
-    for (const workload of objects.filter((o) => workloadKinds.has(o.kind) && o.kind !== 'Job')) {
+    for (const workload of objects.filter((o) => workloadKinds.has(o.kind) && o.kind !== 'Job' && o.metadata.name !== 'agentmesh-pgbouncer')) {
       const container = workload.spec.template.spec.containers[0];
       const probePort = (container.env as Env[]).find((e) => e.name === 'PROBE_PORT')?.value;
       assert.ok(probePort, `${workload.metadata.name}: PROBE_PORT is set`);

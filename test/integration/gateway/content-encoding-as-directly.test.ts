@@ -2,6 +2,8 @@
  * Issue 16 (Content-Encoding) through the gateway: a coded request body is
  * decoded and refused exactly as the agent's own routes do, so a client cannot
  * tell the two apart (issue 15 §1: through the gateway as directly).
+ *
+ * The decision this pins is in docs/conformance.md.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

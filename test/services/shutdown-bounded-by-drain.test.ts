@@ -3,6 +3,8 @@
  * task's final write never settles. The write is held for real: another
  * PostgreSQL session locks the task's row, so the runtime's FAILED write at
  * shutdown blocks until that session lets go.
+ *
+ * The decision this pins is in docs/conformance.md.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';

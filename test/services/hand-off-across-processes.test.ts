@@ -4,6 +4,8 @@
  * the store: openTaskControl) streams progress and artifacts into it, reads
  * the user's message sent through replica B, and completes it — and a stream
  * opened on replica A (official SDK client) sees every event, live.
+ *
+ * The decision this pins is in docs/conformance.md.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

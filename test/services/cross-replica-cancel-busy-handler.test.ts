@@ -2,6 +2,8 @@
  * Issue 16: CancelTask on replica B of a task whose handler on replica A
  * writes every millisecond must always win (it used to lose 4–7 times in 10
  * to "kept changing; cancel again", and the task then completed).
+ *
+ * The decision this pins is in docs/conformance.md.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

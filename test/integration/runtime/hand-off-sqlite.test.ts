@@ -4,6 +4,8 @@
  * and another process holding the store (here a separate openTaskControl on
  * the same SQLite file, with its own connection and bus) finishes it by id.
  * Clients see it all through the official SDK client.
+ *
+ * The decision this pins is in docs/conformance.md.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

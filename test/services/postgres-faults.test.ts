@@ -3,6 +3,8 @@
  * controls. After a fault heals, no task is left WORKING, `/ready` is 200
  * again, and nothing acknowledged is lost; during a half-open fault (the
  * server goes silent, no RST) nothing hangs past the query deadline.
+ *
+ * The decision this pins is in docs/conformance.md.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

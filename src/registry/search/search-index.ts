@@ -1,5 +1,5 @@
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
-import { rank } from '../../ranking/index.js';
+import { findParaphrases, rank } from '../../ranking/index.js';
 import type { CatalogEntry } from '../catalog-entry.js';
 import { toCatalogEntry } from '../catalog-entry.js';
 import type { AgentRecord } from '../record.js';
@@ -81,6 +81,20 @@ export interface ListResponse {
 const SEARCH_PAGE_SIZE = 10;
 /** Results re-ordered by the shared ranking (the router reads 20). */
 const RERANK_HEAD = 20;
+/** Card words a request's everyday phrasings add to its BM25 query, at most (ADR 0030). */
+const PARAPHRASE_QUERY_WORDS = 8;
+
+/**
+ * The BM25 query of a search text: the words cards use for its everyday
+ * phrasings ("days off" → vacation leave policy, src/ranking's paraphrase
+ * lexicon) before the text itself, so that an agent whose card says it
+ * differently is found to be re-ranked; the text's last word stays last
+ * (prefix completion while typing).
+ */
+function bm25Query(text: string): string {
+  const words = [...new Set(findParaphrases(text).flatMap((p) => p.meansWords))].slice(0, PARAPHRASE_QUERY_WORDS);
+  return words.length === 0 ? text : `${words.join(' ')} ${text}`;
+}
 /** Re-ordered heads kept (a few hundred bytes each). */
 const HEAD_CACHE_ENTRIES = 4_096;
 const LIST_PAGE_SIZE = 20;
@@ -176,7 +190,7 @@ export class SearchIndex {
     const fingerprint = (): string => queryFingerprint(['search', text, filter?.key ?? null, tenant ?? null]);
     const offset = request.pageToken === undefined ? 0 : (decodePageToken(request.pageToken, fingerprint()).offset ?? 0);
 
-    const { ordinals, scores } = this.#ranker.rank(text);
+    const { ordinals, scores } = this.#ranker.rank(bm25Query(text));
     const admit = this.#admitter(filter, tenant);
     // Positions (in `ordinals`) of the admitted results needed (the head and this page), in BM25 order.
     const needed = Math.max(offset + pageSize, RERANK_HEAD);

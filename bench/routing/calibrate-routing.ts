@@ -1,7 +1,9 @@
 /**
  * `npm run calibrate:routing`: chooses the router's thresholds
- * (src/orchestrator/router/route-thresholds.ts) on the TUNING set only
- * (`eval/routing/tuning.jsonl`, ADR 0030) — never on an evaluation set.
+ * (src/orchestrator/router/route-thresholds.ts) on the CALIBRATION set only
+ * (`eval/routing/calibration.jsonl`, ADR 0030): paraphrases the vocabulary
+ * was not learned from (that is `tuning.jsonl`), so that the thresholds are
+ * set on scores as low as unseen phrasings get — never on an evaluation set.
  *
  * Ranks every tuning request once, as the router does (an embedded registry
  * and the example agents), then tries every combination of the grid below
@@ -24,16 +26,19 @@ import { kindOf, readRequestSet, type RoutingRequest } from './request-set.js';
 const GRID: { [K in keyof RouteThresholds]: number[] } = {
   minCoverage: [0.2],
   minRaw: [2.5, 3, 3.4, 4],
+  minRawSingle: [3.4, 4.5, 5, 6, 8],
   minRawFocused: [1.5, 2, 2.5],
-  vagueCoverage: [0.5, 0.6, 0.7],
+  vagueCoverage: [0.6],
   minRawDominant: [1.5, 2, 2.5, 3],
   dominantCoverage: [0.3, 0.4, 0.5],
   dominance: [0.3, 0.4, 0.5, 0.6],
-  askRatio: [0.8, 0.85, 0.9, 0.95],
+  minRawWeak: [1, 1.5, 2, 2.5, Number.POSITIVE_INFINITY],
+  weakCoverage: [0.2, 0.3, 0.4],
+  askRatio: [0.85, 0.9, 0.95],
 };
 
 /** The thresholds before ADR 0030: no dominance rule, asks within 15%. */
-const BEFORE: Partial<RouteThresholds> = { minRaw: 3.4, minRawFocused: 2, vagueCoverage: 0.6, minRawDominant: Number.MAX_VALUE, askRatio: 0.85 };
+const BEFORE: Partial<RouteThresholds> = { minRaw: 3.4, minRawSingle: 3.4, minRawFocused: 2, vagueCoverage: 0.6, minRawDominant: Number.POSITIVE_INFINITY, minRawWeak: Number.POSITIVE_INFINITY, askRatio: 0.85 };
 
 interface Score {
   right: number;
@@ -54,7 +59,7 @@ function evaluate(rankings: Array<{ request: RoutingRequest; candidates: RankedC
     if (kind === 'agent' && answer === 'none') score.wrongNone += 1;
     if (kind === 'agent' && request.accepted.includes(answer)) score.right += 1;
   }
-  for (const key of Object.keys(t) as Array<keyof RouteThresholds>) score.change += Math.abs(t[key] - ROUTE_THRESHOLDS[key]) / ROUTE_THRESHOLDS[key];
+  for (const key of Object.keys(t) as Array<keyof RouteThresholds>) if (t[key] !== ROUTE_THRESHOLDS[key]) score.change += Number.isFinite(t[key] - ROUTE_THRESHOLDS[key]) ? Math.abs(t[key] - ROUTE_THRESHOLDS[key]) / ROUTE_THRESHOLDS[key] : 1;
   return score;
 }
 
@@ -71,7 +76,7 @@ function* combinations(): Generator<RouteThresholds> {
 }
 
 async function main(): Promise<void> {
-  const file = fileURLToPath(new URL('../../eval/routing/tuning.jsonl', import.meta.url));
+  const file = fileURLToPath(new URL('../../eval/routing/calibration.jsonl', import.meta.url));
   const requests = readRequestSet(file).filter((r) => kindOf(r.expected) === 'agent' || kindOf(r.expected) === 'none');
   const mesh = await startMesh();
   try {
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
     const agents = requests.filter((r) => kindOf(r.expected) === 'agent').length;
     const nones = requests.length - agents;
     const line = (s: Score): string => `right ${s.right}/${agents}, answered "no agent" wrongly ${s.wrongNone}/${agents}, "none" refused ${s.refused}/${nones}, asks ${s.asks}`;
-    process.stdout.write(`tuning set: ${requests.length} requests (${file}); ${tried} combinations tried\n`);
+    process.stdout.write(`calibration set: ${requests.length} requests (${file}); ${tried} combinations tried\n`);
     process.stdout.write(`precision floor: ${floor}/${nones} "none" requests refused, as before ADR 0030\n`);
     process.stdout.write(`as they stand: ${line(current)}\n  ${JSON.stringify(ROUTE_THRESHOLDS)}\n`);
     if (best !== undefined) process.stdout.write(`best:          ${line(best.s)}\n  ${JSON.stringify(best.t)}\n`);

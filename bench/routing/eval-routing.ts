@@ -6,9 +6,10 @@
  *
  * Two evaluation sets are reported (`requests.jsonl`, the project's set of
  * every kind of request; `paraphrases.jsonl`, everyday words built from the
- * seeds' use cases) and, apart, the tuning set (`tuning.jsonl`) the "no agent
- * fits" threshold and the vocabulary were calibrated on: a figure on the
- * tuning set says how well the calibration fits, not how well it generalizes.
+ * seeds' use cases) and, apart, the tuning set (`tuning.jsonl`) the paraphrase
+ * vocabulary was written from and the calibration set (`calibration.jsonl`)
+ * the "no agent fits" thresholds were chosen on: a figure on either says how
+ * well the fit fits, not how well it generalizes.
  *
  * Prints, per set and kind of request: top-1 (the router's choice) and top-3 (the
  * choice, then the registry's next-ranked candidates) for requests with one
@@ -16,7 +17,7 @@
  * ambiguity rate (the runner-up within the router's tie window of the best);
  * and every miss. A measurement, not a test: it exits 0 whatever the figures.
  *
- *   npm run eval:routing                      # both evaluation sets, then the tuning set
+ *   npm run eval:routing                      # both evaluation sets, then the tuning and calibration sets
  *   npm run eval:routing -- --set other.jsonl # one other set
  *   npm run eval:routing -- --all             # every request with its decision and scores, not only the misses
  */
@@ -53,7 +54,7 @@ interface Outcome {
 /** A request set and what its figures are for. */
 interface RequestSetFile {
   file: string;
-  role: 'evaluation' | 'tuning' | 'given';
+  role: 'evaluation' | 'tuning' | 'calibration' | 'given';
 }
 
 const setPath = (name: string): string => relative(process.cwd(), fileURLToPath(new URL(`../../eval/routing/${name}`, import.meta.url)));
@@ -63,6 +64,7 @@ const DEFAULT_SETS: readonly RequestSetFile[] = [
   { file: setPath('requests.jsonl'), role: 'evaluation' },
   { file: setPath('paraphrases.jsonl'), role: 'evaluation' },
   { file: setPath('tuning.jsonl'), role: 'tuning' },
+  { file: setPath('calibration.jsonl'), role: 'calibration' },
 ];
 
 async function main(): Promise<void> {
@@ -154,7 +156,8 @@ function print(outcomes: Outcome[], set: RequestSetFile, all: boolean): string {
   const wrongNone = agents.filter((o) => o.decision === 'none').length;
   const closeCalls = outcomes.filter((o) => o.closeCall).length;
 
-  out(`${set.role === 'tuning' ? 'TUNING set (thresholds and vocabulary calibrated on it: not an evaluation)' : set.role === 'evaluation' ? 'routing evaluation' : 'routing'}: ${outcomes.length} requests from ${set.file}`);
+  const title = { evaluation: 'routing evaluation', tuning: 'TUNING set (the paraphrase lexicon was written from it: not an evaluation)', calibration: 'CALIBRATION set (the thresholds were chosen on it: not an evaluation)', given: 'routing' }[set.role];
+  out(`${title}: ${outcomes.length} requests from ${set.file}`);
   out(`  agents in the mesh: ${[...new Set(exampleAgents.map((a) => a.name))].length} (example agents; the router itself is never a candidate)`);
   out();
   out(`requests with one right agent: ${agents.length}`);
@@ -186,7 +189,7 @@ function print(outcomes: Outcome[], set: RequestSetFile, all: boolean): string {
     out(`      got ${o.reason}; top-3 ${o.top3.join(', ') || '-'}${o.closeCall ? '; close call' : ''}`);
   }
   out();
-  const name = `${set.file}${set.role === 'tuning' ? ' (tuning)' : ''}`;
+  const name = `${set.file}${set.role === 'tuning' || set.role === 'calibration' ? ` (${set.role})` : ''}`;
   return `  ${name.padEnd(36)} top-1 ${pct(top1, agents.length)}  top-3 ${pct(top3, agents.length)}  search ${pct(search1, agents.length)}  none ${refused}/${nones.length}  wrong-none ${wrongNone}/${agents.length}  asks ${asksOverall}/${outcomes.length}`;
 }
 

@@ -37,11 +37,11 @@ export interface RouteThresholds {
 /** The calibrated values (`npm run calibrate:routing` prints how they were chosen). */
 export const ROUTE_THRESHOLDS: Readonly<RouteThresholds> = Object.freeze({
   minCoverage: 0.2,
-  minRaw: 3,
+  minRaw: 2.5,
   minRawSingle: 3.4,
   minRawFocused: 2,
   vagueCoverage: 0.6,
-  minRawDominant: 2,
+  minRawDominant: 2.5,
   dominantCoverage: 0.4,
   dominance: 0.5,
   minRawWeak: Number.POSITIVE_INFINITY,

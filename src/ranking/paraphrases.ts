@@ -60,7 +60,8 @@ export function compileLexicon(entries: readonly ParaphraseEntry[]): readonly Co
     const means = [...new Set(entry.means.flatMap((m) => textTerms(m).map((t) => t.stem)))];
     for (const phrase of entry.says) {
       const stems = wordStems(phrase);
-      if (stems.length === 0 || stems.length > MAX_PHRASE_WORDS || means.length === 0) continue;
+      // A phrase of stop words only ("to-do" reads as "to do") would match half the requests there are.
+      if (stems.length === 0 || stems.length > MAX_PHRASE_WORDS || means.length === 0 || textTerms(phrase).length === 0) continue;
       compiled.push({ phrase, stems, means, meansWords: entry.means });
     }
   }

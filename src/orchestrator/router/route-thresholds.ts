@@ -46,7 +46,7 @@ export const ROUTE_THRESHOLDS: Readonly<RouteThresholds> = Object.freeze({
   dominance: 0.5,
   minRawWeak: Number.POSITIVE_INFINITY,
   weakCoverage: 0.3,
-  askRatio: 0.95,
+  askRatio: 0.85,
 });
 
 /** The verdict on a ranking, before health and skills: route to one, ask among a few, or none. */

@@ -10,12 +10,9 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { ADMIN_TOKEN, createClient, fetchToken, startGateway } from '../helpers/gateway-fixture.js';
 import { startRegistry } from '../helpers/registry-fixture.js';
@@ -23,6 +20,7 @@ import { startRuntime, testAgent } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, randomSuffix, redisSkipReason, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 import { freePort } from '../helpers/free-port.js';
+import { startChildGateway } from '../helpers/child-gateway.js';
 import { Quotas, quotaKeyOf, type QuotaCheck } from '../../src/gateway/policy/quotas.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
@@ -32,40 +30,6 @@ const CALLS = 600;
 const IN_FLIGHT = 24;
 /** Shared by the replicas: encrypts the signing keys they both read from the database. */
 const SECRET = 'shared-quota-test-secret-0123456789abcdef';
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-/** `agentmesh serve gateway` as a child process; resolves when it says it listens. */
-async function startChildGateway(env: Record<string, string>, port: number, dataDir: string): Promise<{ child: ChildProcess; url: string; close(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', 'gateway', '--port', String(port), '--data-dir', dataDir], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  try {
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (/gateway listening on /.test(out)) resolve();
-      });
-      child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      child.once('exit', (code) => reject(new Error(`serve gateway exited early with ${code}: ${out}`)));
-    });
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
-  return {
-    child,
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 /** A cheap call: GetTask on an id no one has. It is forwarded (and answered -32001) only once the quota admitted it. */
 function getUnknownTask(gatewayUrl: string, token: string): Promise<Response> {

@@ -1,8 +1,10 @@
 /**
- * The quota script when Redis is not as expected (ADR 0026), on a private
- * `redis-server` this test starts on a free port (so flushing its script
- * cache or stopping it touches nobody else's):
+ * The quota script (ADR 0026) on a private `redis-server` this test starts
+ * on a free port (so its command counts are this test's own, and flushing
+ * its script cache or stopping it touches nobody else's):
  *
+ * - what a call costs Redis: one EVALSHA, and inside it one INCR per check
+ *   (a counter's TTL read once per window per replica, its expiry set once);
  * - the script is not loaded (a restarted or failed-over Redis, `SCRIPT
  *   FLUSH`): the call is still counted in Redis (EVALSHA answers NOSCRIPT,
  *   EVAL loads it again) and the next call is one EVALSHA again;
@@ -22,6 +24,7 @@ import { QUOTA_SCRIPT } from '../../src/gateway/policy/quota-script.js';
 import { freePort } from '../helpers/free-port.js';
 import { redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { parseCommandStats } from '../../bench/scale/service-stats.js';
 
 const skip = await redisSkipReason();
 
@@ -54,7 +57,7 @@ function gatewayConnection(port: number): Redis {
   return redis;
 }
 
-describe('the quota script on a Redis that lost it, or is down', { skip }, () => {
+describe('the quota script on a private Redis: what a call costs, a lost script, Redis down', { skip }, () => {
   let port: number;
   let server: ChildProcess | undefined;
   let redis: Redis;
@@ -73,6 +76,23 @@ describe('the quota script on a Redis that lost it, or is down', { skip }, () =>
     redis?.disconnect();
     admin?.disconnect();
     await stop(server);
+  });
+
+  test("a call's two quotas cost Redis one EVALSHA and one INCR per check", async () => {
+    const quotas = new Quotas({ redis });
+    const checks: QuotaCheck[] = [
+      { key: 'client:cost:agent:a', rpm: 1000, burst: 50 },
+      { key: 'tenant:cost', rpm: 10_000, burst: 0 },
+    ];
+    await quotas.admit(checks);
+    await admin.config('RESETSTAT');
+    const CALLS = 200;
+    for (let i = 0; i < CALLS; i++) await quotas.admit(checks);
+    const stats = parseCommandStats(await admin.info('commandstats'));
+    // The admin connection's own commands are the only others.
+    stats.delete('info');
+    stats.delete('config|resetstat');
+    assert.deepEqual(Object.fromEntries(stats), { evalsha: CALLS, incr: 2 * CALLS });
   });
 
   test('a flushed script cache (NOSCRIPT) is reloaded and the call still counts in Redis', async () => {

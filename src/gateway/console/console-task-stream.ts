@@ -11,8 +11,8 @@
  * the list (a filter no longer matches, or newer tasks pushed them out).
  */
 import type { FastifyInstance } from 'fastify';
-import { Errors } from '../../protocol/index.js';
-import type { Identity } from '../identity/index.js';
+import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
+import { GATEWAY_ADMIN_SCOPE, type Identity } from '../identity/index.js';
 import type { AgentRoute, UpstreamRouter } from '../routing/index.js';
 import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
 import { openLiveStream, pause, type LiveStreamSlots } from './live-streams.js';
@@ -36,6 +36,8 @@ export interface ConsoleTaskStreamOptions {
 }
 
 interface TaskQuery {
+  /** A platform admin's choice of tenant (a tenant admin may name only its own). */
+  tenant?: string;
   agent?: string;
   state?: string;
   contextId?: string;
@@ -57,6 +59,7 @@ const query = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    tenant: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$' },
     agent: { type: 'string', maxLength: 200 },
     state: { type: 'string', enum: STATES },
     contextId: { type: 'string', maxLength: 1024 },
@@ -79,6 +82,11 @@ function rowOf(agent: string, task: unknown): TaskRow | undefined {
   };
 }
 
+/** The tenant whose tasks a stream lists. */
+function tenantOf(viewer: ConsoleViewer, q: TaskQuery): string {
+  return viewer.platform && q.tenant !== undefined ? q.tenant : viewer.principal.tenant;
+}
+
 /** Registers `/v1/console/tasks/stream`. */
 export async function consoleTaskStream(app: FastifyInstance, options: ConsoleTaskStreamOptions): Promise<void> {
   const { identity, router, slots } = options;
@@ -90,7 +98,7 @@ export async function consoleTaskStream(app: FastifyInstance, options: ConsoleTa
     const name = route.record.name;
     let assertion = assertions.get(name);
     if (assertion === undefined || assertion.until < Date.now()) {
-      const token = await identity.signAssertion({ sub: viewer.principal.subject, tenant: viewer.principal.tenant, scope: TASKS_SCOPE, aud: `agentmesh:agent:${name}`, act: 'agentmesh-gateway' }, options.assertionTtlSeconds);
+      const token = await identity.signAssertion({ sub: viewer.principal.subject, tenant: tenantOf(viewer, q), scope: TASKS_SCOPE, aud: `agentmesh:agent:${name}`, act: 'agentmesh-gateway' }, options.assertionTtlSeconds);
       // Signed again well before it expires.
       assertion = { token, until: Date.now() + (options.assertionTtlSeconds * 1000) / 2 };
       assertions.set(name, assertion);
@@ -116,6 +124,9 @@ export async function consoleTaskStream(app: FastifyInstance, options: ConsoleTa
       // As ListTasks through /agents/ asks: the caller reads tasks.
       if (!viewer.platform && !viewer.principal.scopes.includes(TASKS_SCOPE)) throw Errors.missingScope({ scope: TASKS_SCOPE });
       const q = request.query;
+      // A platform admin reads the tenant it chose (the admin token has no tenant of its own); a tenant admin its own only.
+      if (q.tenant !== undefined && !viewer.platform && q.tenant !== viewer.principal.tenant) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
+      if (viewer.platform && q.tenant === undefined && viewer.principal.tenant === '') throw new AgentmeshError(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'tenant: a platform admin names the tenant whose tasks to list');
       const live = openLiveStream(app, slots, viewer.principal.subject, request, reply);
       const { sse } = live;
       const assertions = new Map<string, { token: string; until: number }>();

@@ -568,12 +568,19 @@ describe('the web console against agentmesh up, in Chromium', () => {
     assert.equal(await shown.count(), 0, 'the secret is gone from the page');
 
     await page.getByRole('button', { name: 'Rotate the secret of acme-console' }).click();
+    // Rotating asks first; "Keep it" changes nothing.
+    await page.getByTestId('confirm').getByRole('button', { name: 'Keep it' }).click();
+    assert.equal(await shown.count(), 0, 'kept: no new secret');
+    await page.getByRole('button', { name: 'Rotate the secret of acme-console' }).click();
+    await page.getByTestId('confirm').getByRole('button', { name: 'Rotate acme-console' }).click();
     await shown.waitFor();
     const rotated = (await shown.locator('pre').innerText()).trim();
     assert.notEqual(rotated, client.secret);
     await tokenOf(mesh.gatewayUrl, { id: client.id, secret: rotated });
     await page.getByRole('button', { name: 'I have copied it' }).click();
     await page.getByRole('button', { name: 'Revoke acme-console' }).click();
+    assert.match(await page.getByTestId('confirm').innerText(), /cannot be undone/);
+    await page.getByTestId('confirm').getByRole('button', { name: 'Revoke acme-console' }).click();
     await page.getByTestId('clients').locator('tr[data-client="acme-console"] td:nth-child(4)').filter({ hasText: 'revoked' }).waitFor();
     const refused = await fetch(`${mesh.gatewayUrl}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${rotated}`).toString('base64')}` }, body: 'grant_type=client_credentials' });
     assert.equal(refused.status, 401);

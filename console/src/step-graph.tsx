@@ -52,7 +52,7 @@ function countStates(nodes: readonly StepNode[]): string {
   return [...counts].map(([state, n]) => `${formatNumber(n)} ${state}`).join(', ');
 }
 
-/** The node a step sits in (`batches` for `batches/*/enrich`, `a` for `a/b`), or undefined at the top. */
+/** The node a step sits in (`batches` for the items of `batches`, `a` for `a/b`), or undefined at the top. */
 function parentPath(path: string): string | undefined {
   const parts = path.split('/');
   parts.pop();

@@ -12,12 +12,14 @@ import { follow, liveText, type LiveState } from '../live.js';
 import type { AgentView } from '../types.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
+import { formatCredits, formatTime, plural, stateClass, stateLabel } from '../format.js';
+import { Parts, type Part } from '../parts.js';
+import { NeedsTenant, useViewTenant } from '../tenant-bar.js';
 
 const STATES = ['TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING', 'TASK_STATE_INPUT_REQUIRED', 'TASK_STATE_AUTH_REQUIRED', 'TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED'];
 const FINAL = new Set(['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
-const label = (state: string | undefined) => (state ?? 'unknown').replace('TASK_STATE_', '').toLowerCase().replace('_', '-');
+const label = stateLabel;
 
-type Part = { text?: string; data?: unknown; file?: unknown };
 interface Task {
   id: string;
   contextId: string;
@@ -41,10 +43,21 @@ interface Frame {
   failures: string[];
 }
 
-const partText = (parts: Part[] | undefined) => (parts ?? []).map((p) => (p.text !== undefined ? p.text : JSON.stringify(p.data ?? p.file))).join('\n');
 const keyOf = (r: Row) => `${r.agent}/${r.id}`;
 
 export function TasksView() {
+  const { platform, tenant } = useViewTenant();
+  if (tenant === undefined)
+    return (
+      <>
+        <h1>Tasks</h1>
+        <NeedsTenant what="Tasks" />
+      </>
+    );
+  return <TaskList tenant={tenant} platform={platform} key={tenant} />;
+}
+
+function TaskList(props: { tenant: string; platform: boolean }) {
   const agents = useData<{ agents: AgentView[] }>('/v1/console/agents');
   const [agent, setAgent] = useState('');
   const [state, setState] = useState('');
@@ -55,7 +68,7 @@ export function TasksView() {
   const [live, setLive] = useState<LiveState>({ kind: 'connecting' });
 
   useEffect(() => {
-    const query = new URLSearchParams(Object.entries({ agent, state, contextId: contextId.trim(), sinceMinutes }).filter(([, v]) => v !== '')).toString();
+    const query = new URLSearchParams(Object.entries({ ...(props.platform && { tenant: props.tenant }), agent, state, contextId: contextId.trim(), sinceMinutes }).filter(([, v]) => v !== '')).toString();
     setRows(undefined);
     let fresh = true;
     return follow({
@@ -77,7 +90,7 @@ export function TasksView() {
         setFailures(frame.failures);
       },
     });
-  }, [agent, state, contextId, sinceMinutes]);
+  }, [agent, state, contextId, sinceMinutes, props.tenant, props.platform]);
 
   const sorted = rows === undefined ? undefined : [...rows.values()].sort((a, b) => (b.timestamp ?? '').localeCompare(a.timestamp ?? ''));
 
@@ -133,11 +146,14 @@ export function TasksView() {
         <p aria-busy="true">Loading…</p>
       ) : (
         <table data-testid="tasks">
-          <caption>{sorted.length} most recent tasks of your tenant (25 per agent), updated live</caption>
+          <caption>
+            {sorted.length === 0 ? `No task of tenant ${props.tenant} yet` : `The ${plural(sorted.length, 'most recent task', 'most recent tasks')} of tenant ${props.tenant} (25 per agent)`}, updated live
+          </caption>
           <thead>
             <tr>
               <th scope="col">Task</th>
               <th scope="col">Agent</th>
+              <th scope="col">Skill</th>
               <th scope="col">State</th>
               <th scope="col">Updated</th>
               <th scope="col">Context</th>
@@ -145,11 +161,13 @@ export function TasksView() {
           </thead>
           <tbody>
             {sorted.map((t) => (
-              <tr key={keyOf(t)} data-task={t.id} data-state={label(t.state)}>
-                <th scope="row">
-                  <a href={`#/tasks/${encodeURIComponent(t.agent)}/${encodeURIComponent(t.id)}`}>{t.id}</a>
+              <tr key={keyOf(t)} data-task={t.id} data-state={stateClass(t.state).slice(5)}>
+                <th scope="row" data-label="Task">
+                  <a href={`#/tasks/${encodeURIComponent(t.agent)}/${encodeURIComponent(t.id)}`} class="id">
+                    {t.id}
+                  </a>
                 </th>
-                <td>
+                <td data-label="Agent">
                   {t.agent}
                   {/* The orchestrator's workflow runs open on their workflow's graph too. */}
                   {t.agent === 'orchestrator' && t.skillId !== undefined && t.skillId !== 'route' && t.skillId !== 'run-workflow' && (
@@ -161,12 +179,13 @@ export function TasksView() {
                     </>
                   )}
                 </td>
-                <td>
-                  <span class={`badge task-${label(t.state)}`}>{label(t.state)}</span>
+                <td data-label="Skill">{t.skillId ?? '–'}</td>
+                <td data-label="State">
+                  <span class={`badge ${stateClass(t.state)}`}>{label(t.state)}</span>
                 </td>
-                <td>{t.timestamp === undefined ? '–' : new Date(t.timestamp).toLocaleString()}</td>
-                <td>
-                  <code>{t.contextId}</code>
+                <td data-label="Updated">{formatTime(t.timestamp)}</td>
+                <td data-label="Context">
+                  <code class="id">{t.contextId}</code>
                 </td>
               </tr>
             ))}
@@ -177,7 +196,25 @@ export function TasksView() {
   );
 }
 
+/** The credits the task used (its `agentmesh.usage` metadata, written with its final status). */
+function usageOf(task: Task): number | undefined {
+  const usage = (task.metadata?.['agentmesh.usage'] ?? (task.status as { metadata?: Record<string, unknown> }).metadata?.['agentmesh.usage']) as { credits?: unknown } | undefined;
+  return typeof usage?.credits === 'number' ? usage.credits : undefined;
+}
+
 export function TaskDetailView(props: { agent: string; id: string }) {
+  const { tenant } = useViewTenant();
+  if (tenant === undefined)
+    return (
+      <>
+        <h1>Task</h1>
+        <NeedsTenant what="Tasks" />
+      </>
+    );
+  return <TaskDetail {...props} key={tenant} />;
+}
+
+function TaskDetail(props: { agent: string; id: string }) {
   const [task, setTask] = useState<Task | undefined>(undefined);
   const [error, setError] = useState('');
   const [tick, setTick] = useState(0);
@@ -214,9 +251,17 @@ export function TaskDetailView(props: { agent: string; id: string }) {
             <dt>Agent</dt>
             <dd>{props.agent}</dd>
             <dt>State</dt>
-            <dd data-testid="task-detail-state">{label(task.status.state)}</dd>
+            <dd data-testid="task-detail-state">
+              <span class={`badge ${stateClass(task.status.state)}`}>{label(task.status.state)}</span>
+            </dd>
             <dt>Updated</dt>
-            <dd>{task.status.timestamp ?? '–'}</dd>
+            <dd>{formatTime(task.status.timestamp)}</dd>
+            {usageOf(task) !== undefined && (
+              <>
+                <dt>Credits</dt>
+                <dd data-testid="task-credits">{formatCredits(usageOf(task)!)}</dd>
+              </>
+            )}
             <dt>Context</dt>
             <dd>
               <code>{task.contextId}</code>
@@ -227,11 +272,12 @@ export function TaskDetailView(props: { agent: string; id: string }) {
               Cancel the task
             </button>
           )}
-          <h2>Messages</h2>
-          <ol class="events">
+          <h2>Conversation</h2>
+          <ol class="conversation" data-testid="conversation">
             {(task.history ?? []).map((m) => (
-              <li key={m.messageId} class={m.role === 'ROLE_USER' ? 'sent' : 'received'}>
-                {m.role === 'ROLE_USER' ? 'user' : 'agent'}: {partText(m.parts)}
+              <li key={m.messageId} class={m.role === 'ROLE_USER' ? 'from-user' : 'from-agent'}>
+                <span class="speaker">{m.role === 'ROLE_USER' ? 'You' : props.agent}</span>
+                <Parts parts={m.parts} />
               </li>
             ))}
           </ol>
@@ -242,16 +288,14 @@ export function TaskDetailView(props: { agent: string; id: string }) {
             (task.artifacts ?? []).map((a) => (
               <section key={a.artifactId} class="card" aria-label={`Artifact ${a.name ?? a.artifactId}`}>
                 <h3>{a.name ?? a.artifactId}</h3>
-                <pre tabIndex={0}>{partText(a.parts)}</pre>
+                <Parts parts={a.parts} />
               </section>
             ))
           )}
-          {task.metadata !== undefined && (
-            <details>
-              <summary>Metadata</summary>
-              <pre tabIndex={0}>{JSON.stringify(task.metadata, null, 2)}</pre>
-            </details>
-          )}
+          <details>
+            <summary>Raw A2A task (JSON)</summary>
+            <pre tabIndex={0}>{JSON.stringify(task, null, 2)}</pre>
+          </details>
         </>
       )}
     </>

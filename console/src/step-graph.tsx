@@ -104,7 +104,7 @@ export function StepGraph(props: { run: Run; outline?: readonly OutlineStep[] })
         const kind = n?.kind ?? d.kind;
         const agent = n?.agent ?? d.target;
         return (
-          <li key={d.path} data-step={d.path} data-state={state} style={{ marginLeft: `${d.depth * 1.5}rem` }}>
+          <li key={d.path} data-step={d.path} data-state={state} style={{ '--depth': String(d.depth) } as Record<string, string>}>
             <span class="node-name">{d.path}</span>
             {kind !== undefined && <small> {kind}</small>}
             {agent !== undefined && <small> → {agent}</small>}

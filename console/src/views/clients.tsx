@@ -9,6 +9,7 @@ import { apiPost, session } from '../session.js';
 import { useSignal } from '../signal.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
+import { formatTime, plural } from '../format.js';
 
 interface Client {
   client_id: string;
@@ -177,18 +178,18 @@ function CredentialTable(props: {
       <tbody>
         {props.rows?.map((r) => (
           <tr key={r.id} {...{ [props.rowAttribute]: r.name }}>
-            <th scope="row">
+            <th scope="row" data-label={props.heading}>
               {r.name}
               <br />
-              <small>{r.id}</small>
+              <small class="id">{r.id}</small>
             </th>
-            <td>{r.tenant}</td>
-            <td>{r.scopes.join(' ')}</td>
-            <td>
+            <td data-label="Tenant">{r.tenant}</td>
+            <td data-label="Scopes">{r.scopes.join(' ')}</td>
+            <td data-label="Status">
               {r.status}
-              {r.expiresAt !== undefined && <small> until {r.expiresAt}</small>}
+              {r.expiresAt !== undefined && <small> until {formatTime(r.expiresAt)}</small>}
             </td>
-            <td>
+            <td data-label="Actions">
               {r.status === 'active' && (
                 <span class="actions">
                   <button type="button" aria-label={props.rotateLabel(r.name)} onClick={() => props.onRotate(r)}>
@@ -259,7 +260,7 @@ function ClientsAdmin() {
       />
       <CredentialTable
         testId="clients"
-        caption={`${clients.data?.clients.length ?? 0} clients`}
+        caption={clients.data === undefined ? 'Loading the clients…' : plural(clients.data.clients.length, 'client')}
         heading="Client"
         rowAttribute="data-client"
         rows={clients.data?.clients.map((c) => ({ id: c.client_id, name: c.name, tenant: c.tenant, scopes: c.scopes, status: c.status }))}
@@ -288,7 +289,7 @@ function ClientsAdmin() {
       />
       <CredentialTable
         testId="api-keys"
-        caption={`${keys.data?.apiKeys.length ?? 0} API keys`}
+        caption={keys.data === undefined ? 'Loading the API keys…' : plural(keys.data.apiKeys.length, 'API key')}
         heading="Key"
         rowAttribute="data-key"
         rows={keys.data?.apiKeys.map((k) => ({ id: k.id, name: k.name, tenant: k.tenant, scopes: k.scopes, status: k.status, expiresAt: k.expiresAt }))}

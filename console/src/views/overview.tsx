@@ -4,6 +4,7 @@ import { TimeChart } from '../chart.js';
 import { derive, totals, type MetricsPoint } from '../metrics.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
+import { formatNumber, plural } from '../format.js';
 
 interface Overview {
   at: string;
@@ -16,7 +17,7 @@ interface Overview {
   lowBalances?: Array<{ tenant: string; availableMilliCredits: number; thresholdMilliCredits: number }>;
 }
 
-const credits = (milli: number) => (milli / 1000).toLocaleString('en', { maximumFractionDigits: 3 });
+const credits = (milli: number) => formatNumber(milli / 1000);
 
 export function OverviewView() {
   const { data, error } = useData<Overview>('/v1/console/overview', 10_000);
@@ -37,7 +38,7 @@ export function OverviewView() {
                 <li key={r.name} class={`tile state-${r.state}`}>
                   <span class="tile-title">{r.name}</span>
                   <span class="badge">{r.state}</span>
-                  {r.agents !== undefined && <span class="tile-detail">{r.agents.length} agents</span>}
+                  {r.agents !== undefined && <span class="tile-detail">{plural(r.agents.length, 'agent')}</span>}
                 </li>
               ))}
             </ul>
@@ -48,7 +49,7 @@ export function OverviewView() {
               {(['healthy', 'degraded', 'down', 'unknown'] as const).map((h) => (
                 <li key={h} class={`tile health-${h}`}>
                   <span class="tile-number" data-health={h}>
-                    {data.agents[h]}
+                    {formatNumber(data.agents[h])}
                   </span>
                   <span class="tile-title">{h}</span>
                 </li>
@@ -80,7 +81,7 @@ export function OverviewView() {
           <section aria-labelledby="traffic-h">
             <h2 id="traffic-h">Traffic through the gateway (last hour)</h2>
             <p>
-              {sum!.calls} calls since the gateway started, {sum!.errors} failed.
+              {plural(sum!.calls, 'call')} since the gateway started: {formatNumber(sum!.errors)} failed, {formatNumber(sum!.denied)} denied (credential, scope, quota or credits).
             </p>
             <div class="charts">
               <TimeChart

@@ -424,8 +424,8 @@ describe('the web console against agentmesh up, in Chromium', () => {
     // Settlements are written behind the answers (lease mode): the view reads the usage again every 10 s.
     const row = page.getByTestId('usage').locator('tr[data-agent="lead-scorer"]');
     // Two calls: Try it's (2 leads) and the workflow's score step (3 leads), 1 credit a lead.
-    await row.locator('td:nth-child(4)').filter({ hasText: /^5\.000$/ }).waitFor();
-    assert.match(await row.innerText(), /lead-scorer\s+score-leads\s+2\s+5\.000/);
+    await row.locator('td:nth-child(4)').filter({ hasText: /^5$/ }).waitFor();
+    assert.match(await row.innerText(), /lead-scorer\s+score-leads\s+2\s+5$/);
     await page.locator('figure.chart canvas').waitFor();
     await assertAccessible('credits');
     await screenshot(page, 'credits');

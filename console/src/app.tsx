@@ -89,7 +89,7 @@ export function App() {
       {info.platform && TENANT_VIEWS.has(view) && <TenantBar />}
       <main id="main" tabIndex={-1}>
         {view === 'overview' && <OverviewView />}
-        {view === 'agents' && (route[1] === undefined ? <AgentsView /> : <AgentDetailView name={route[1]} />)}
+        {view === 'agents' && (route[1] === undefined ? <AgentsView /> : <AgentDetailView name={route[1]} key={route[1]} />)}
         {view === 'tasks' && (route[1] !== undefined && route[2] !== undefined ? <TaskDetailView agent={route[1]} id={route[2]} /> : <TasksView />)}
         {view === 'workflows' && <WorkflowsView key={route.slice(1).join('/')} {...(route[1] !== undefined && { workflow: route[1] })} {...(route[2] === 'runs' && route[3] !== undefined && { run: route[3] })} />}
         {view === 'credits' && <CreditsView />}

@@ -173,7 +173,7 @@ function TaskList(props: { tenant: string; platform: boolean }) {
                   {t.agent === 'orchestrator' && t.skillId !== undefined && t.skillId !== 'route' && t.skillId !== 'run-workflow' && (
                     <>
                       {' '}
-                      <a href={`#/workflows/${encodeURIComponent(t.skillId)}/runs/${encodeURIComponent(t.id)}`} aria-label={`${t.skillId} run ${t.id} on its graph`}>
+                      <a href={`#/workflows/${encodeURIComponent(t.skillId)}/runs/${encodeURIComponent(t.id)}`} aria-label={`${t.skillId} graph of run ${t.id}`}>
                         <small>{t.skillId} graph</small>
                       </a>
                     </>

@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AuditLog } from '../../audit/index.js';
 import type { Logger } from '../../observability/index.js';
-import { Errors } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
 import type { CreditLedger } from '../../tenancy/index.js';
 import { GATEWAY_ADMIN_SCOPE, GATEWAY_DELEGATE_SCOPE, type Identity } from '../identity/index.js';
 import { ORIGINAL_CARD_EXTENSION_URI, rewriteCard, type AgentRoute, type InstanceStats, type UpstreamRouter } from '../routing/index.js';
@@ -21,6 +21,7 @@ import type { ConsoleOidcSettings } from './console-oidc-config.js';
 import { relayToRegistry } from './registry-relay.js';
 import type { HealthHistory } from './health-history.js';
 import type { MetricsHistory } from './metrics-history.js';
+import { TenantTrafficReader } from './tenant-traffic.js';
 
 /** What {@link consoleRoutes} needs. */
 export interface ConsoleRoutesOptions {
@@ -294,6 +295,26 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
         ...(lowBalances !== undefined && { lowBalances: lowBalances.map((b) => ({ tenant: b.tenant, availableMilliCredits: b.availableMilliCredits, thresholdMilliCredits: b.thresholdMilliCredits })) }),
       };
     });
+
+    const traffic = new TenantTrafficReader(options.audit);
+    scope.get<{ Querystring: { tenant?: string } }>(
+      '/v1/console/traffic',
+      {
+        schema: {
+          tags,
+          summary: "A tenant's own calls per hour over the last day (its own tenant, or any for a platform admin): calls, failed, denied, latency, credits",
+          querystring: { type: 'object', additionalProperties: false, properties: { tenant: { type: 'string', pattern: ACT_AS_TENANT.source } } },
+        },
+      },
+      async (request) => {
+        const viewer = await consoleViewer(identity, request);
+        const tenant = request.query.tenant ?? viewer.principal.tenant;
+        // One tenant never reads another's: the rows are filtered by tenant here, on the server.
+        if (!viewer.platform && tenant !== viewer.principal.tenant) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
+        if (tenant === '') throw new AgentmeshError(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'tenant: a platform admin names the tenant whose traffic to read');
+        return traffic.of(tenant);
+      },
+    );
 
     scope.get<{ Params: { tenant: string } }>(
       '/v1/console/credits/:tenant/low-balance',

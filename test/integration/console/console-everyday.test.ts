@@ -129,7 +129,7 @@ describe('the console as people use it, in Chromium against agentmesh up', () =>
     await page.getByRole('link', { name: "Open the task's page" }).click();
     await page.getByTestId('task-detail-state').filter({ hasText: 'completed' }).waitFor();
     assert.match(await page.getByTestId('conversation').innerText(), /You\s+hello from the platform admin/);
-    await page.getByRole('link', { name: 'Tasks' }).click();
+    await page.getByRole('link', { name: 'Tasks', exact: true }).click();
     await page.getByTestId('tasks').locator('tbody tr').first().waitFor();
     assert.match(await page.getByTestId('tasks').locator('caption').innerText(), /of tenant demo/);
 
@@ -147,7 +147,7 @@ describe('the console as people use it, in Chromium against agentmesh up', () =>
 
     const audit: any = await (await fetch(`${mesh.gatewayUrl}/v1/console/audit?limit=1000`, { headers: { authorization: `Bearer ${adminToken}` } })).json();
     const acted = audit.rows.filter((r: any) => r.eventType === 'console.act-as');
-    assert.ok(acted.length >= 2 && acted.every((r: any) => r.tenant === 'demo' && r.actor.id === 'bootstrap-admin-token'), 'choosing the tenant is audited');
+    assert.ok(acted.length >= 1 && acted.every((r: any) => r.tenant === 'demo' && r.actor.id === 'bootstrap-admin-token'), 'choosing the tenant is audited');
     const calls = audit.rows.filter((r: any) => r.eventType === 'a2a.call' && r.actor.id === 'bootstrap-admin-token');
     assert.ok(calls.some((r: any) => r.targetAgent === 'echo') && calls.some((r: any) => r.targetAgent === 'orchestrator'), JSON.stringify(calls.map((r: any) => r.targetAgent)));
     assert.ok(calls.every((r: any) => r.tenant === 'demo' && r.detail?.delegatedBy === 'bootstrap-admin-token'), 'each call is the admin acting on the tenant’s behalf');
@@ -274,13 +274,14 @@ describe('the console as people use it, in Chromium against agentmesh up', () =>
           await ready();
           const where = `${role}, ${viewport.width} px, ${name}`;
           const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
-          assert.ok(width <= viewport.width, `${where}: the page is ${width} px wide`);
+          const wider = width <= viewport.width ? '' : await page.evaluate(`[...document.querySelectorAll('main *, header > *')].filter((e) => !e.closest('nav') && e.getBoundingClientRect().right > ${viewport.width}).slice(0, 5).map((e) => e.outerHTML.slice(0, 120)).join('\\n')`);
+          assert.ok(width <= viewport.width, `${where}: the page is ${width} px wide:\n${wider}`);
           const small = (await page.evaluate(SMALL_TARGETS)) as string[];
           assert.deepEqual(small, [], `${where}: touch targets under 24 px`);
           const text = await page.locator('body').innerText();
           assert.doesNotMatch(text, /TASK_STATE_/, `${where}: a raw task state`);
           assert.doesNotMatch(text, /^\s*[[{]\s*"/m, `${where}: a line of JSON`);
-          assert.doesNotMatch(text, /\b1 (agents|credits|calls|items|rows|tasks)\b/, `${where}: a plural that disagrees`);
+          assert.doesNotMatch(text, /(?<![\d.,])1 (agents|credits|calls|items|rows|tasks)\b/, `${where}: a plural that disagrees`);
           const violations = await seriousViolations(page);
           assert.deepEqual(violations, [], `${where}: ${JSON.stringify(violations, null, 2)}`);
           if (viewport === PHONE) await screenshot(page, `phone-${role === 'tenant admin' ? 'tenant' : 'platform'}-${name}`);

@@ -392,7 +392,7 @@ describe('the web console against agentmesh up, in Chromium', () => {
     const runId = await page.locator('#run-h code').innerText();
     // The run is found from the live task list too, and opens on its workflow's graph, where it is answered.
     await page.getByRole('link', { name: 'Tasks' }).click();
-    await page.getByRole('link', { name: `price-question run ${runId} on its graph` }).click();
+    await page.getByRole('link', { name: `price-question graph of run ${runId}` }).click();
     await page.getByTestId('run-state').filter({ hasText: /^input required$/ }).waitFor();
     await graph.locator('li[data-step="price"][data-state="input-required"]').waitFor();
     await page.getByLabel(/Which items should I price/).fill('12 seats at 49 USD');

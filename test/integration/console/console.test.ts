@@ -431,14 +431,28 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await screenshot(page, 'credits');
   });
 
-  test("the overview shows a tenant admin its credits, and no mesh-wide traffic (it counts every tenant's calls)", async () => {
+  test("the overview shows a tenant admin its credits and its own traffic, and no mesh-wide traffic (it counts every tenant's calls)", async () => {
     await page.getByRole('link', { name: 'Overview' }).click();
     // 5 from lead-scorer (Try it's 2 leads, the workflow's 3), finance's 1, and the workflow's other steps.
     await page.getByText(/Tenant demo: [\d,.]+ credits spent today/).waitFor();
     const spent = /Tenant demo: ([\d,.]+) credits spent today/.exec(await page.locator('main').innerText());
     assert.ok(spent && Number(spent[1]!.replaceAll(',', '')) >= 6, spent?.[0]);
-    await page.getByText(/traffic charts count every tenant's calls: platform admins see them/).waitFor();
-    assert.equal(await page.locator('figure.chart').count(), 0, 'no mesh-wide charts for a tenant admin');
+    // Its own calls per hour instead, read on the server from the audit rows of its tenant only.
+    const summary = page.getByTestId('tenant-traffic-summary');
+    await summary.waitFor();
+    assert.match(await summary.innerText(), /^[\d,]+ calls? of tenant demo: \d+ failed, \d+ denied; [\d,.]+ credits? charged\./);
+    assert.equal(await page.getByText('Traffic through the gateway').count(), 0, 'no mesh-wide charts for a tenant admin');
+    assert.equal(await page.getByTestId('tenant-traffic').locator('figure.chart').count(), 3);
+    await assertAccessible('overview, a tenant admin');
+    await screenshot(page, 'overview-tenant');
+    const demoToken = await tokenOf(mesh.gatewayUrl, { id: mesh.clientId, secret: mesh.clientSecret });
+    const traffic: any = await (await fetch(`${mesh.gatewayUrl}/v1/console/traffic`, { headers: { authorization: `Bearer ${demoToken}` } })).json();
+    assert.equal(traffic.tenant, 'demo');
+    assert.ok(traffic.hours.reduce((n: number, h: { calls: number }) => n + h.calls, 0) > 0, 'demo made calls');
+    const other = await fetch(`${mesh.gatewayUrl}/v1/console/traffic?tenant=acme`, { headers: { authorization: `Bearer ${demoToken}` } });
+    assert.equal(other.status, 403, "a tenant admin never reads another tenant's traffic");
+    const acme: any = await (await fetch(`${mesh.gatewayUrl}/v1/console/traffic?tenant=acme`, { headers: { authorization: `Bearer ${adminToken}` } })).json();
+    assert.equal(acme.hours.reduce((n: number, h: { calls: number }) => n + h.calls, 0), 0, "acme's hours hold none of demo's calls");
   });
 
   test("a tenant admin's audit shows its tenant's rows only, and verify is not offered", async () => {

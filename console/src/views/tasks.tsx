@@ -12,7 +12,7 @@ import { follow, liveText, type LiveState } from '../live.js';
 import type { AgentView } from '../types.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
-import { formatCredits, formatTime, plural, stateClass, stateLabel } from '../format.js';
+import { formatCredits, formatNumber, formatTime, plural, stateClass, stateLabel } from '../format.js';
 import { Parts, type Part } from '../parts.js';
 import { NeedsTenant, useViewTenant } from '../tenant-bar.js';
 
@@ -36,6 +36,7 @@ interface Row {
   state: string;
   timestamp?: string;
   skillId?: string;
+  credits?: number;
 }
 interface Frame {
   upserts: Row[];
@@ -155,6 +156,7 @@ function TaskList(props: { tenant: string; platform: boolean }) {
               <th scope="col">Agent</th>
               <th scope="col">Skill</th>
               <th scope="col">State</th>
+              <th scope="col">Credits</th>
               <th scope="col">Updated</th>
               <th scope="col">Context</th>
             </tr>
@@ -183,6 +185,7 @@ function TaskList(props: { tenant: string; platform: boolean }) {
                 <td data-label="State">
                   <span class={`badge ${stateClass(t.state)}`}>{label(t.state)}</span>
                 </td>
+                <td data-label="Credits">{t.credits === undefined ? '–' : formatNumber(t.credits)}</td>
                 <td data-label="Updated">{formatTime(t.timestamp)}</td>
                 <td data-label="Context">
                   <code class="id">{t.contextId}</code>

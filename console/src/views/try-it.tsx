@@ -4,7 +4,7 @@ import { formSchema, SchemaForm, takesText, valueOf } from '../schema-form.js';
 import type { AgentView } from '../types.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
-import { stateClass, stateLabel } from '../format.js';
+import { formatDuration, stateClass, stateLabel } from '../format.js';
 import { Parts, partsSummary, type Part } from '../parts.js';
 import { NeedsTenant, useViewTenant } from '../tenant-bar.js';
 
@@ -42,6 +42,39 @@ function summary(e: Exchange): string {
   if (r['message'] !== undefined) return `reply: ${textOf(r['message'].parts)}`;
   if (r['id'] !== undefined && r['status'] !== undefined) return `task ${stateLabel(r['status'].state)}`;
   return 'an answer the console does not know (see the raw messages)';
+}
+
+/** The task's states in the order the frames brought them, each with when it began (the status timestamp, else arrival). */
+function timelineOf(events: readonly Exchange[]): Array<{ state: string; at: number }> {
+  const steps: Array<{ state: string; at: number }> = [];
+  for (const e of events) {
+    if (e.direction !== 'received') continue;
+    const r = (e.body as { result?: Loose }).result;
+    const status = r?.['task']?.status ?? r?.['statusUpdate']?.status ?? (r?.['id'] !== undefined ? r?.['status'] : undefined);
+    if (typeof status?.state !== 'string' || steps[steps.length - 1]?.state === status.state) continue;
+    const stamped = typeof status.timestamp === 'string' ? Date.parse(status.timestamp) : Number.NaN;
+    steps.push({ state: status.state, at: Number.isFinite(stamped) ? stamped : e.at });
+  }
+  return steps;
+}
+
+/** The status changes as a timeline: each state, when it began, and how long it lasted (Temporal's event history is the model). */
+function Timeline(props: { events: readonly Exchange[] }) {
+  const steps = timelineOf(props.events);
+  if (steps.length === 0) return null;
+  return (
+    <ol class="timeline" data-testid="timeline" aria-label="Status changes">
+      {steps.map((s, i) => {
+        const next = steps[i + 1];
+        return (
+          <li key={i}>
+            <span class={`badge ${stateClass(s.state)}`}>{stateLabel(s.state)}</span> <time>{new Date(s.at).toLocaleTimeString()}</time>
+            {next !== undefined && <small> for {formatDuration(Math.max(0, next.at - s.at))}</small>}
+          </li>
+        );
+      })}
+    </ol>
+  );
 }
 
 /** The task as the frames so far describe it. */
@@ -226,6 +259,7 @@ function TryIt(props: { agent?: string; skill?: string }) {
           <h2 id="task-h">
             Task <code class="id">{task.id}</code>: <span data-testid="task-state" class={`badge ${stateClass(task.state)}`}>{stateLabel(task.state)}</span>
           </h2>
+          <Timeline events={events} />
           <p>
             <a href={`#/tasks/${encodeURIComponent(agent)}/${encodeURIComponent(task.id)}`}>Open the task's page</a>
           </p>

@@ -53,6 +53,8 @@ export interface TaskRow {
   timestamp?: string;
   /** The skill the task runs (`metadata.skillId`): a workflow's name for the orchestrator's runs. */
   skillId?: string;
+  /** The credits the task reported using (`metadata['agentmesh.usage'].credits`, written with its final status). */
+  credits?: number;
 }
 
 const query = {
@@ -69,9 +71,10 @@ const query = {
 
 function rowOf(agent: string, task: unknown): TaskRow | undefined {
   if (typeof task !== 'object' || task === null) return undefined;
-  const t = task as { id?: unknown; contextId?: unknown; status?: { state?: unknown; timestamp?: unknown }; metadata?: { skillId?: unknown } };
+  const t = task as { id?: unknown; contextId?: unknown; status?: { state?: unknown; timestamp?: unknown }; metadata?: { skillId?: unknown; 'agentmesh.usage'?: { credits?: unknown } } };
   if (typeof t.id !== 'string' || typeof t.contextId !== 'string') return undefined;
   const skillId = t.metadata?.skillId;
+  const credits = t.metadata?.['agentmesh.usage']?.credits;
   return {
     agent,
     id: t.id,
@@ -79,6 +82,7 @@ function rowOf(agent: string, task: unknown): TaskRow | undefined {
     state: typeof t.status?.state === 'string' ? t.status.state : 'TASK_STATE_UNSPECIFIED',
     ...(typeof t.status?.timestamp === 'string' && { timestamp: t.status.timestamp }),
     ...(typeof skillId === 'string' && skillId.length <= 200 && { skillId }),
+    ...(typeof credits === 'number' && Number.isFinite(credits) && credits >= 0 && { credits }),
   };
 }
 

@@ -223,8 +223,8 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await screenshot(page, 'sign-in');
     await signIn({ id: mesh.clientId, secret: mesh.clientSecret });
     assert.match(await page.getByTestId('who').innerText(), /tenant demo/);
-    // Overview: the health tiles count the agents the gateway routes to, the orchestrator included.
-    await page.locator('[data-health="healthy"]').filter({ hasText: String(EXAMPLE_AGENTS.length + 1) }).waitFor();
+    // Overview: the health tiles count the agents the gateway routes to, the orchestrator and up's ACP example included.
+    await page.locator('[data-health="healthy"]').filter({ hasText: String(EXAMPLE_AGENTS.length + 2) }).waitFor();
     const roles = await page.getByTestId('roles').innerText();
     assert.match(roles, /gateway\s+ready/);
     assert.match(roles, /registry\s+ready/);
@@ -323,8 +323,8 @@ describe('the web console against agentmesh up, in Chromium', () => {
     const table = page.getByTestId('tasks');
     await table.locator(`tr[data-task="${waiting}"]`).waitFor();
     const listed = await table.innerText();
-    assert.match(listed, /lead-scorer\s+completed/);
-    assert.match(listed, /finance\s+canceled/);
+    assert.match(listed, /lead-scorer\s+score-leads\s+completed/);
+    assert.match(listed, /finance\s+calculate-costs\s+canceled/);
     await page.getByTestId('tasks-live').and(page.locator('[data-live="live"]')).waitFor();
     // Live: a task sent meanwhile (not by this page) appears without a reload.
     const demoToken = await tokenOf(mesh.gatewayUrl, { id: mesh.clientId, secret: mesh.clientSecret });
@@ -458,7 +458,9 @@ describe('the web console against agentmesh up, in Chromium', () => {
   test("a tenant admin's audit shows its tenant's rows only, and verify is not offered", async () => {
     await page.getByRole('link', { name: 'Audit' }).click();
     const table = page.getByTestId('audit');
-    await table.locator('tbody tr').first().waitFor();
+    await table.locator('tbody tr').first().waitFor().catch(async (err) => {
+      throw new Error(`${(err as Error).message}\n${await page.locator('main').innerText()}`);
+    });
     const tenants = await table.locator('tbody tr td:nth-child(5)').allInnerTexts();
     assert.ok(tenants.length > 0);
     assert.deepEqual([...new Set(tenants)], ['demo']);

@@ -50,3 +50,15 @@ export function formatTime(iso: string | number | undefined): string {
   const at = new Date(iso);
   return Number.isNaN(at.getTime()) ? String(iso) : at.toLocaleString();
 }
+
+/**
+ * When a task began, from its id when that is a UUIDv7 (the runtime's task
+ * ids are: their first 48 bits are the creation time in ms, RFC 9562 §5.7);
+ * undefined for any other id. A2A tasks carry no creation time of their own.
+ */
+export function startedAt(id: string): number | undefined {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(id)) return undefined;
+  const ms = Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}
+

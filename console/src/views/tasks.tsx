@@ -12,7 +12,7 @@ import { follow, liveText, type LiveState } from '../live.js';
 import type { AgentView } from '../types.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
-import { formatCredits, formatNumber, formatTime, plural, stateClass, stateLabel } from '../format.js';
+import { formatCredits, formatDuration, formatNumber, formatTime, plural, startedAt, stateClass, stateLabel } from '../format.js';
 import { Parts, type Part } from '../parts.js';
 import { NeedsTenant, useViewTenant } from '../tenant-bar.js';
 
@@ -37,6 +37,7 @@ interface Row {
   timestamp?: string;
   skillId?: string;
   credits?: number;
+  request?: string;
 }
 interface Frame {
   upserts: Row[];
@@ -45,6 +46,14 @@ interface Frame {
 }
 
 const keyOf = (r: Row) => `${r.agent}/${r.id}`;
+
+/** How long a task ran (ended) or has been running (open), when its id says when it began. */
+function durationOf(row: Row, now: number): string {
+  const start = startedAt(row.id);
+  if (start === undefined) return '–';
+  const end = FINAL.has(row.state) && row.timestamp !== undefined ? Date.parse(row.timestamp) : now;
+  return Number.isFinite(end) && end >= start ? `${FINAL.has(row.state) ? '' : 'running for '}${formatDuration(end - start)}` : '–';
+}
 
 export function TasksView() {
   const { platform, tenant } = useViewTenant();
@@ -64,6 +73,8 @@ function TaskList(props: { tenant: string; platform: boolean }) {
   const [state, setState] = useState('');
   const [contextId, setContextId] = useState('');
   const [sinceMinutes, setSinceMinutes] = useState('');
+  const [skill, setSkill] = useState('');
+  const [text, setText] = useState('');
   const [rows, setRows] = useState<Map<string, Row> | undefined>(undefined);
   const [failures, setFailures] = useState<string[]>([]);
   const [live, setLive] = useState<LiveState>({ kind: 'connecting' });
@@ -93,7 +104,12 @@ function TaskList(props: { tenant: string; platform: boolean }) {
     });
   }, [agent, state, contextId, sinceMinutes, props.tenant, props.platform]);
 
-  const sorted = rows === undefined ? undefined : [...rows.values()].sort((a, b) => (b.timestamp ?? '').localeCompare(a.timestamp ?? ''));
+  const all = rows === undefined ? undefined : [...rows.values()].sort((a, b) => (b.timestamp ?? '').localeCompare(a.timestamp ?? ''));
+  const skills = [...new Set((all ?? []).flatMap((r) => (r.skillId === undefined ? [] : [r.skillId])))].sort();
+  const needle = text.trim().toLowerCase();
+  // Skill and text filter the live list in the page (the stream's filters are the agents' own: agent, state, context, time).
+  const sorted = all?.filter((r) => (skill === '' || r.skillId === skill) && (needle === '' || `${r.request ?? ''} ${r.skillId ?? ''} ${r.agent} ${r.id}`.toLowerCase().includes(needle)));
+  const now = Date.now();
 
   return (
     <>
@@ -131,6 +147,21 @@ function TaskList(props: { tenant: string; platform: boolean }) {
           </select>
         </div>
         <div class="field">
+          <label for="task-skill">Skill</label>
+          <select id="task-skill" value={skill} onChange={(e) => setSkill((e.target as HTMLSelectElement).value)}>
+            <option value="">every skill</option>
+            {skills.map((id) => (
+              <option key={id} value={id}>
+                {id}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="task-text">Request contains</label>
+          <input id="task-text" type="search" value={text} onInput={(e) => setText((e.target as HTMLInputElement).value)} />
+        </div>
+        <div class="field">
           <label for="task-context">Context id</label>
           <input id="task-context" value={contextId} onChange={(e) => setContextId((e.target as HTMLInputElement).value)} />
         </div>
@@ -148,25 +179,27 @@ function TaskList(props: { tenant: string; platform: boolean }) {
       ) : (
         <table data-testid="tasks">
           <caption>
-            {sorted.length === 0 ? `No task of tenant ${props.tenant} yet` : `The ${plural(sorted.length, 'most recent task', 'most recent tasks')} of tenant ${props.tenant} (25 per agent)`}, updated live
+            {sorted.length === 0 ? (all!.length === 0 ? `No task of tenant ${props.tenant} yet` : 'No task matches the skill and text filters') : `The ${plural(sorted.length, 'most recent task', 'most recent tasks')} of tenant ${props.tenant} (25 per agent)`}, updated live
           </caption>
           <thead>
             <tr>
-              <th scope="col">Task</th>
+              <th scope="col">Request</th>
               <th scope="col">Agent</th>
               <th scope="col">Skill</th>
               <th scope="col">State</th>
+              <th scope="col">Duration</th>
               <th scope="col">Credits</th>
               <th scope="col">Updated</th>
-              <th scope="col">Context</th>
             </tr>
           </thead>
           <tbody>
             {sorted.map((t) => (
               <tr key={keyOf(t)} data-task={t.id} data-state={stateClass(t.state).slice(5)}>
-                <th scope="row" data-label="Task">
-                  <a href={`#/tasks/${encodeURIComponent(t.agent)}/${encodeURIComponent(t.id)}`} class="id">
-                    {t.id}
+                <th scope="row" data-label="Request">
+                  <a href={`#/tasks/${encodeURIComponent(t.agent)}/${encodeURIComponent(t.id)}`}>
+                    {t.request ?? <i>({t.skillId ?? 'task'})</i>}
+                    <br />
+                    <small class="id">{t.id}</small>
                   </a>
                 </th>
                 <td data-label="Agent">
@@ -185,11 +218,9 @@ function TaskList(props: { tenant: string; platform: boolean }) {
                 <td data-label="State">
                   <span class={`badge ${stateClass(t.state)}`}>{label(t.state)}</span>
                 </td>
+                <td data-label="Duration">{durationOf(t, now)}</td>
                 <td data-label="Credits">{t.credits === undefined ? '–' : formatNumber(t.credits)}</td>
                 <td data-label="Updated">{formatTime(t.timestamp)}</td>
-                <td data-label="Context">
-                  <code class="id">{t.contextId}</code>
-                </td>
               </tr>
             ))}
           </tbody>
@@ -257,8 +288,16 @@ function TaskDetail(props: { agent: string; id: string }) {
             <dd data-testid="task-detail-state">
               <span class={`badge ${stateClass(task.status.state)}`}>{label(task.status.state)}</span>
             </dd>
+            {startedAt(task.id) !== undefined && (
+              <>
+                <dt>Started</dt>
+                <dd>{formatTime(startedAt(task.id))}</dd>
+              </>
+            )}
             <dt>Updated</dt>
             <dd>{formatTime(task.status.timestamp)}</dd>
+            <dt>Duration</dt>
+            <dd>{durationOf({ agent: props.agent, id: task.id, contextId: task.contextId, state: task.status.state, ...(task.status.timestamp !== undefined && { timestamp: task.status.timestamp }) }, Date.now())}</dd>
             {usageOf(task) !== undefined && (
               <>
                 <dt>Credits</dt>

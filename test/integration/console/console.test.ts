@@ -347,7 +347,7 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await table.locator(`tr[data-task="${waitingToo}"]`).waitFor({ state: 'detached' });
     await table.getByRole('link', { name: waiting }).click();
     await page.getByTestId('task-detail-state').filter({ hasText: 'input required' }).waitFor();
-    assert.match(await page.locator('main').innerText(), /agent: Which items should I price/);
+    assert.match(await page.getByTestId('conversation').innerText(), /finance\s+Which items should I price/);
     await assertAccessible('task');
     await screenshot(page, 'task');
     await page.getByRole('button', { name: 'Cancel the task' }).click();

@@ -132,6 +132,17 @@ describe('the console as people use it, in Chromium against agentmesh up', () =>
     await page.getByRole('link', { name: 'Tasks', exact: true }).click();
     await page.getByTestId('tasks').locator('tbody tr').first().waitFor();
     assert.match(await page.getByTestId('tasks').locator('caption').innerText(), /of tenant demo/);
+    // A row says what was asked, how long it took and what it cost, not only ids.
+    const asked = page.getByTestId('tasks').locator('tbody tr').filter({ hasText: 'hello from the platform admin' });
+    await asked.waitFor();
+    assert.match(await asked.innerText(), /hello from the platform admin[\s\S]*echo\s+echo\s+completed\s+[\d.]+ (ms|s)\s/);
+    // Filtered by skill and by text in the page.
+    await page.getByLabel('Request contains').fill('no task was asked this');
+    await page.getByText('No task matches the skill and text filters').waitFor();
+    await page.getByLabel('Request contains').fill('platform admin');
+    await asked.waitFor();
+    await page.getByLabel('Skill', { exact: true }).selectOption('echo');
+    assert.ok((await page.getByTestId('tasks').locator('tbody tr').count()) >= 1);
 
     await page.getByRole('link', { name: 'Workflows' }).click();
     await page.getByLabel('Workflow', { exact: true }).selectOption('lookalike-campaign');
@@ -155,7 +166,7 @@ describe('the console as people use it, in Chromium against agentmesh up', () =>
     const demoToken = await tokenOf(mesh);
     const refused = await fetch(`${mesh.gatewayUrl}/v1/console/act-as`, { method: 'POST', headers: { authorization: `Bearer ${demoToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ tenant: 'acme' }) });
     assert.equal(refused.status, 403);
-    for (const body of [{}, { tenant: '' }, { tenant: 'a b' }, { tenant: 'x'.repeat(300) }, { tenant: 'demo', extra: 1 }]) {
+    for (const body of [{}, { tenant: '' }, { tenant: 'a b' }, { tenant: 'x'.repeat(300) }, { tenant: { name: 'demo' } }, { tenant: 'demo\u0000' }]) {
       const bad = await fetch(`${mesh.gatewayUrl}/v1/console/act-as`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       assert.equal(bad.status, 400, JSON.stringify(body).slice(0, 40));
     }

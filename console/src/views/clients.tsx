@@ -4,7 +4,7 @@
  * `gateway:admin`). A secret is shown once, right after creation or
  * rotation, and never kept by the page.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiPost, session } from '../session.js';
 import { useSignal } from '../signal.js';
 import { useData } from '../use-data.js';
@@ -70,6 +70,9 @@ interface Pending {
 function Confirm(props: { pending: Pending; onYes: () => void; onNo: () => void }) {
   const { action, what, row } = props.pending;
   const own = row.scopes.includes('gateway:delegate');
+  const yes = useRef<HTMLButtonElement>(null);
+  // The question takes the focus when it opens (it is above the table the click came from), once.
+  useEffect(() => yes.current?.focus(), [props.pending]);
   return (
     <div class="card confirm" role="alertdialog" aria-labelledby="confirm-h" aria-describedby="confirm-d" data-testid="confirm">
       <h3 id="confirm-h">
@@ -82,7 +85,7 @@ function Confirm(props: { pending: Pending; onYes: () => void; onNo: () => void 
         {own && ` ${row.name} acts for other tenants (gateway:delegate): it is the orchestrator's kind of client, and workflows calling through it stop until it has a working credential.`}
       </p>
       <div class="actions">
-        <button type="button" class={action === 'revoke' ? 'danger' : undefined} onClick={props.onYes} ref={(b) => b?.focus()}>
+        <button type="button" class={action === 'revoke' ? 'danger' : undefined} onClick={props.onYes} ref={yes}>
           {action === 'revoke' ? `Revoke ${row.name}` : `Rotate ${row.name}`}
         </button>
         <button type="button" class="secondary" onClick={props.onNo}>

@@ -89,7 +89,7 @@ describe('the console as people use it, in Chromium against agentmesh up', () =>
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('a wrong secret ends on the page with a message within 2 s, and the token endpoint sends no Basic challenge', async () => {
+  test('a wrong secret ends on the page with a message within 2 s, and the token endpoint sends no Basic challenge', async (t) => {
     const { context, page } = await newPage(DESKTOP);
     await page.goto(`${mesh.gatewayUrl}/console/`);
     await page.getByLabel('Client id', { exact: true }).fill(mesh.clientId);
@@ -102,7 +102,9 @@ describe('the console as people use it, in Chromium against agentmesh up', () =>
     assert.equal(res.status(), 401);
     assert.equal(res.headers()['www-authenticate'], undefined, 'no Basic challenge: the secret went in the body');
     await page.getByRole('alert').filter({ hasText: 'client authentication failed' }).waitFor({ timeout: 2_000 });
-    assert.ok(Date.now() - started < 2_000, `${Date.now() - started} ms`);
+    const tookMs = Date.now() - started;
+    assert.ok(tookMs < 2_000, `${tookMs} ms`);
+    t.diagnostic(`the message showed ${tookMs} ms after the click`);
     assert.equal(await page.getByRole('button', { name: 'Sign in' }).isEnabled(), true, 'the page is not left at "Signing in…"');
     // The right secret of a client registered for Basic still signs in (after the body said which method it uses).
     await page.getByLabel('Client secret', { exact: true }).fill(mesh.clientSecret);

@@ -298,7 +298,7 @@ describe('the console as people use it, in Chromium against agentmesh up', () =>
           const violations = await seriousViolations(page);
           assert.deepEqual(violations, [], `${where}: ${JSON.stringify(violations, null, 2)}`);
           // The pictures of docs/console.md#on-a-phone: every view of a tenant admin's, the platform admin's own.
-          if (viewport === PHONE && (role === 'tenant admin' || name === 'clients' || name === 'tasks')) await screenshot(page, `phone-${role === 'tenant admin' ? 'tenant' : 'platform'}-${name}`);
+          if (viewport === PHONE && (role === 'tenant admin' || name === 'clients' || name === 'tasks')) await screenshot(page, `phone-${role === 'tenant admin' ? 'tenant' : 'platform'}-${name}`, { fullPage: false });
         }
         if (viewport === PHONE) {
           // The nav is one row at the top, not a quarter of the first screen.

@@ -297,6 +297,10 @@ describe('the console as people use it, in Chromium against agentmesh up', () =>
           assert.doesNotMatch(text, /(?<![\d.,])1 (agents|credits|calls|items|rows|tasks)\b/, `${where}: a plural that disagrees`);
           const violations = await seriousViolations(page);
           assert.deepEqual(violations, [], `${where}: ${JSON.stringify(violations, null, 2)}`);
+          // A table shown as cards keeps its caption a line of text, not a column of letters.
+          const captions = (await page.evaluate(`[...document.querySelectorAll('main caption')].map((c) => Math.round(c.getBoundingClientRect().width))`)) as number[];
+          assert.ok(captions.every((w) => w >= viewport.width / 2), `${where}: captions ${captions.join(', ')} px wide`);
+          if (name === 'workflow-run') await page.locator('#run-h').scrollIntoViewIfNeeded();
           // The pictures of docs/console.md#on-a-phone: every view of a tenant admin's, the platform admin's own.
           if (viewport === PHONE && (role === 'tenant admin' || name === 'clients' || name === 'tasks')) await screenshot(page, `phone-${role === 'tenant admin' ? 'tenant' : 'platform'}-${name}`, { fullPage: false });
         }

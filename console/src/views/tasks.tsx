@@ -259,7 +259,8 @@ function TaskDetail(props: { agent: string; id: string }) {
       (t) => live && (setTask(t), setError('')),
       (err: Error) => live && setError(err.message),
     );
-    const timer = setTimeout(() => setTick((t) => t + 1), 3_000);
+    // Read again while it may still change; an ended task does not.
+    const timer = task !== undefined && FINAL.has(task.status.state) ? undefined : setTimeout(() => setTick((t) => t + 1), 3_000);
     return () => {
       live = false;
       clearTimeout(timer);

@@ -15,6 +15,7 @@ import { ErrorAlert } from '../error-alert.js';
 import { formatCredits, formatDuration, formatNumber, formatTime, plural, startedAt, stateClass, stateLabel } from '../format.js';
 import { Parts, type Part } from '../parts.js';
 import { NeedsTenant, useViewTenant } from '../tenant-bar.js';
+import { StatusTimeline, withState, type StatusStep } from '../status-timeline.js';
 
 const STATES = ['TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING', 'TASK_STATE_INPUT_REQUIRED', 'TASK_STATE_AUTH_REQUIRED', 'TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED'];
 const FINAL = new Set(['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
@@ -250,13 +251,25 @@ export function TaskDetailView(props: { agent: string; id: string }) {
 
 function TaskDetail(props: { agent: string; id: string }) {
   const [task, setTask] = useState<Task | undefined>(undefined);
+  const [steps, setSteps] = useState<StatusStep[]>([]);
   const [error, setError] = useState('');
   const [tick, setTick] = useState(0);
 
   useEffect(() => {
     let live = true;
     rpc<Task>(props.agent, 'GetTask', { id: props.id, historyLength: 50 }).then(
-      (t) => live && (setTask(t), setError('')),
+      (t) => {
+        if (!live) return;
+        setTask(t);
+        setError('');
+        setSteps((before) => {
+          // Its creation (from a UUIDv7 id) first, then each state as the reads saw it change.
+          const start = startedAt(t.id);
+          const first = before.length === 0 && start !== undefined && t.status.state !== 'TASK_STATE_SUBMITTED' ? [{ state: 'TASK_STATE_SUBMITTED', at: start }] : before;
+          const at = t.status.timestamp !== undefined ? Date.parse(t.status.timestamp) : Date.now();
+          return withState(first, t.status.state, Number.isFinite(at) ? at : Date.now());
+        });
+      },
       (err: Error) => live && setError(err.message),
     );
     // Read again while it may still change; an ended task does not.
@@ -268,7 +281,13 @@ function TaskDetail(props: { agent: string; id: string }) {
   }, [props.agent, props.id, tick]);
 
   const cancel = () => {
-    rpc<Task>(props.agent, 'CancelTask', { id: props.id }).then(setTask, (err: Error) => setError(err.message));
+    rpc<Task>(props.agent, 'CancelTask', { id: props.id }).then(
+      (t) => {
+        setTask(t);
+        setSteps((before) => withState(before, t.status.state, Date.now()));
+      },
+      (err: Error) => setError(err.message),
+    );
   };
 
   return (
@@ -315,6 +334,9 @@ function TaskDetail(props: { agent: string; id: string }) {
               Cancel the task
             </button>
           )}
+          <h2>Status</h2>
+          <StatusTimeline steps={steps} />
+          <p class="hint">The states this page saw (a state that came and went between two reads, 3 s apart, is not shown); the raw task is below.</p>
           <h2>Conversation</h2>
           <ol class="conversation" data-testid="conversation">
             {(task.history ?? []).map((m) => (

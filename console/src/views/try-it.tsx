@@ -4,7 +4,8 @@ import { formSchema, SchemaForm, takesText, valueOf } from '../schema-form.js';
 import type { AgentView } from '../types.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
-import { formatDuration, stateClass, stateLabel } from '../format.js';
+import { stateClass, stateLabel } from '../format.js';
+import { StatusTimeline } from '../status-timeline.js';
 import { Parts, partsSummary, type Part } from '../parts.js';
 import { NeedsTenant, useViewTenant } from '../tenant-bar.js';
 
@@ -56,25 +57,6 @@ function timelineOf(events: readonly Exchange[]): Array<{ state: string; at: num
     steps.push({ state: status.state, at: Number.isFinite(stamped) ? stamped : e.at });
   }
   return steps;
-}
-
-/** The status changes as a timeline: each state, when it began, and how long it lasted (Temporal's event history is the model). */
-function Timeline(props: { events: readonly Exchange[] }) {
-  const steps = timelineOf(props.events);
-  if (steps.length === 0) return null;
-  return (
-    <ol class="timeline" data-testid="timeline" aria-label="Status changes">
-      {steps.map((s, i) => {
-        const next = steps[i + 1];
-        return (
-          <li key={i}>
-            <span class={`badge ${stateClass(s.state)}`}>{stateLabel(s.state)}</span> <time>{new Date(s.at).toLocaleTimeString()}</time>
-            {next !== undefined && <small> for {formatDuration(Math.max(0, next.at - s.at))}</small>}
-          </li>
-        );
-      })}
-    </ol>
-  );
 }
 
 /** The task as the frames so far describe it. */
@@ -259,7 +241,7 @@ function TryIt(props: { agent?: string; skill?: string }) {
           <h2 id="task-h">
             Task <code class="id">{task.id}</code>: <span data-testid="task-state" class={`badge ${stateClass(task.state)}`}>{stateLabel(task.state)}</span>
           </h2>
-          <Timeline events={events} />
+          <StatusTimeline steps={timelineOf(events)} />
           <p>
             <a href={`#/tasks/${encodeURIComponent(agent)}/${encodeURIComponent(task.id)}`}>Open the task's page</a>
           </p>

@@ -127,10 +127,14 @@ describe('the console as people use it, in Chromium against agentmesh up', () =>
     await page.getByRole('button', { name: 'Send' }).click();
     await page.getByTestId('task-state').filter({ hasText: /^completed$/ }).waitFor();
     assert.match(await page.getByTestId('result').innerText(), /hello from the platform admin/);
+    // The status changes as a timeline, each with how long it lasted.
+    assert.match(await page.getByTestId('timeline').innerText(), /submitted[\s\S]*for [\d.]+ (ms|s)[\s\S]*completed/);
     await screenshot(page, 'try-it-acting');
     await page.getByRole('link', { name: "Open the task's page" }).click();
     await page.getByTestId('task-detail-state').filter({ hasText: 'completed' }).waitFor();
     assert.match(await page.getByTestId('conversation').innerText(), /You\s+hello from the platform admin/);
+    // An ended task's timeline: created (its UUIDv7 id says when), then how it ended.
+    assert.match(await page.getByTestId('timeline').innerText(), /submitted[\s\S]*for [\d.]+ (ms|s)[\s\S]*completed/);
     await page.getByRole('link', { name: 'Tasks', exact: true }).click();
     await page.getByTestId('tasks').locator('tbody tr').first().waitFor();
     assert.match(await page.getByTestId('tasks').locator('caption').innerText(), /of tenant demo/);

@@ -9,7 +9,7 @@ import { registerAgentRoutes } from './agent-routes.js';
 import { gatewayAssertionRequired, type RuntimeConfig } from './config.js';
 import type { AgentDefinition } from './define-agent.js';
 import { createGatewayAssertionCheck } from './gateway-assertion.js';
-import { createPushSigner, loadPushSealingKey, loadSigningKey, PushDeliveryWorker, SealedPushStore, type SigningKey } from './push/index.js';
+import { createPushSigner, loadPushSealingKey, loadSigningKey, PushDeliveryWorker, requireDatabaseSecret, SealedPushStore, type SigningKey } from './push/index.js';
 import { createRegistryLink, type AgentConfigs } from './registration/index.js';
 import type { ServedCards } from './served-cards.js';
 import type { ShutdownDeadline } from './shutdown-deadline.js';
@@ -67,7 +67,10 @@ export async function openBackends(config: RuntimeConfig, given: { database?: Da
   const bus = given.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
   if (!given.bus) stack.defer('bus', () => deadline.bounded('bus', () => bus.close()));
   const stores = createRuntimeStores(database);
-  const pushStore = new SealedPushStore(stores.push, await loadPushSealingKey({ secret: config.storageSecret, previousSecret: config.previousStorageSecret, file: join(config.dataDir, 'runtime-secret'), logger: log }));
+  const secretFile = join(config.dataDir, 'runtime-secret');
+  const pushStore = new SealedPushStore(stores.push, await loadPushSealingKey({ secret: config.storageSecret, previousSecret: config.previousStorageSecret, file: secretFile, logger: log }));
+  // Before anything serves: a replica whose secret differs from the database's would stall every push it claims.
+  await requireDatabaseSecret(pushStore, { file: config.storageSecret === undefined ? secretFile : undefined }, log, Date.now());
   const replicaId = uuidv7();
   // Written by listen()'s heartbeat; removed once the tasks are drained, so no replica takes them over early.
   stack.defer('replica record', () => deadline.bounded('replica record', () => stores.tasks.removeReplica(replicaId).catch(() => undefined)));
@@ -96,6 +99,7 @@ export function buildPushWorker(config: RuntimeConfig, backends: RuntimeBackends
     tracing: backends.tracing,
     taskTraces: backends.taskTraces,
     retryWindowMs: config.pushRetryWindowMs,
+    secretIsCurrent: () => backends.pushStore.secretOpensCanary(),
     now,
   });
   stack.defer('push worker', () => deadline.bounded('push worker', () => push.stop()));

@@ -69,8 +69,6 @@ export async function openBackends(config: RuntimeConfig, given: { database?: Da
   const stores = createRuntimeStores(database);
   const secretFile = join(config.dataDir, 'runtime-secret');
   const pushStore = new SealedPushStore(stores.push, await loadPushSealingKey({ secret: config.storageSecret, previousSecret: config.previousStorageSecret, file: secretFile, logger: log }));
-  // Before anything serves: a replica whose secret differs from the database's would stall every push it claims.
-  await requireDatabaseSecret(pushStore, { file: config.storageSecret === undefined ? secretFile : undefined }, log, Date.now());
   const replicaId = uuidv7();
   // Written by listen()'s heartbeat; removed once the tasks are drained, so no replica takes them over early.
   stack.defer('replica record', () => deadline.bounded('replica record', () => stores.tasks.removeReplica(replicaId).catch(() => undefined)));
@@ -79,6 +77,8 @@ export async function openBackends(config: RuntimeConfig, given: { database?: Da
   const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
   stack.defer('ssrf guard', () => guard.close());
   const signingKey = await loadSigningKey({ file: join(config.dataDir, 'signing-key.json'), logger: log, ...(config.signingKeyPem ? { privateKeyPem: config.signingKeyPem } : {}) });
+  // Before anything serves: a replica whose secret differs from the database's would stall every push it claims.
+  await requireDatabaseSecret(pushStore, { file: config.storageSecret === undefined ? secretFile : undefined }, log, Date.now());
   const clientTls = openClientTls(config.clientTls, { logger: log });
   if (clientTls) stack.defer('client tls', () => clientTls.close());
   const taskTraces = tracing.enabled ? new RecentTraces() : undefined;

@@ -33,7 +33,7 @@ const REPLICAS = 2;
 
 /** Reports `count` progress steps, then completes: each step is one notification. */
 const ticker = defineAgent({
-  card: { name: 'ticker', description: 'Reports progress steps, then completes', capabilities: { pushNotifications: true } },
+  card: { name: 'ticker', description: 'Reports progress steps, then completes' },
   defaultSkill: 'tick',
   skills: {
     tick: {

@@ -107,6 +107,12 @@ export interface PushStore {
    * consecutive failures.
    */
   markOriginDown(originKey: string, options: OriginDown): Promise<number>;
+  /**
+   * Dead-letters, with `error`, every pending row of an origin written
+   * before `createdBefore` and not claimed: past the retry window while the
+   * origin failed. Returns how many.
+   */
+  deadLetterOrigin(originKey: string, options: { createdBefore: number; error: string; now: number }): Promise<number>;
   /** The origin answered: every due row of it is claimable again at once. */
   markOriginUp(originKey: string): Promise<void>;
   /** Origins currently failing (all replicas), for metrics. */

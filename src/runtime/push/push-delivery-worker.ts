@@ -362,6 +362,15 @@ export class PushDeliveryWorker {
       const error = `${failure.message}${why}`;
       await this.#store.markDead(row.id, { error, now });
       this.#log.warn({ ...ids, target, attempt: attempts, reason: failure.reason, status: failure.status, error }, 'push notification dead-lettered');
+      if (originDown && windowElapsed) {
+        // The rows held behind this origin are as old: they go together, not one probe at a time.
+        // `+ 1`: a row exactly retryWindowMs old is past the window, as windowElapsed says.
+        const more = await this.#store.deadLetterOrigin(row.originKey!, { createdBefore: now - this.#o.retryWindowMs + 1, error, now });
+        if (more > 0) {
+          this.#m.deliveries.inc({ outcome: 'dead' }, more);
+          this.#log.warn({ target, rows: more, error }, 'push notifications of a failing receiver dead-lettered: retry window elapsed');
+        }
+      }
       return 'dead';
     }
     // A row of a failing origin is due again at once: the origin's probe decides when it is tried.

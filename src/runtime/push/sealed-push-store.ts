@@ -143,6 +143,7 @@ export class SealedPushStore implements PushStore {
   stats: PushStore['stats'] = () => this.#store.stats();
   markOriginDown: PushStore['markOriginDown'] = (originKey, options) => this.#store.markOriginDown(originKey, options);
   markOriginUp: PushStore['markOriginUp'] = (originKey) => this.#store.markOriginUp(originKey);
+  deadLetterOrigin: PushStore['deadLetterOrigin'] = (originKey, options) => this.#store.deadLetterOrigin(originKey, options);
   originsDown: PushStore['originsDown'] = () => this.#store.originsDown();
   getCanary: PushStore['getCanary'] = (name) => this.#store.getCanary(name);
   putCanaryIfAbsent: PushStore['putCanaryIfAbsent'] = (name, value, now) => this.#store.putCanaryIfAbsent(name, value, now);

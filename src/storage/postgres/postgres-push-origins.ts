@@ -123,6 +123,16 @@ export async function markOriginDownPostgres(db: Kysely<Tables>, originKey: stri
   });
 }
 
+/** See {@link PushStore.deadLetterOrigin}. */
+export async function deadLetterOriginPostgres(db: Kysely<Tables>, originKey: string, o: { createdBefore: number; error: string; now: number }): Promise<number> {
+  const result = await sql`
+    UPDATE push_outbox x SET state = 'dead', last_error = ${o.error}, claimed_by = NULL, updated_at = ${o.now}
+    FROM push_configs c
+    WHERE c.task_id = x.task_id AND c.id = x.config_id AND c.origin_key = ${originKey}
+      AND x.state = 'pending' AND x.created_at < ${o.createdBefore} AND (x.claimed_by IS NULL OR x.claim_expires_at < ${o.now})`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
 export async function markOriginUpPostgres(db: Kysely<Tables>, originKey: string): Promise<void> {
   await db.deleteFrom('push_origins').where('origin_key', '=', originKey).execute();
 }

@@ -45,6 +45,7 @@ type StatementName =
   | 'insertOrigin'
   | 'failOrigin'
   | 'originsDown'
+  | 'deadLetterOrigin'
   | 'getCanary'
   | 'putCanary'
   | 'replaceCanary';
@@ -78,6 +79,11 @@ export function preparePushOrigins(db: BetterSqlite3.Database): PushOriginStatem
     insertOrigin: db.prepare('INSERT INTO push_origins (origin_key, failures, next_probe_at, probe_by, probe_until, last_error, updated_at) VALUES (?, 1, ?, NULL, NULL, ?, ?) ON CONFLICT (origin_key) DO NOTHING'),
     failOrigin: db.prepare('UPDATE push_origins SET failures = ?, next_probe_at = ?, probe_by = NULL, probe_until = NULL, last_error = ?, updated_at = ? WHERE origin_key = ?'),
     originsDown: db.prepare('SELECT count(*) AS n FROM push_origins'),
+    deadLetterOrigin: db.prepare(
+      `UPDATE push_outbox SET state = 'dead', last_error = @error, claimed_by = NULL, updated_at = @now
+       WHERE state = 'pending' AND created_at < @createdBefore AND (claimed_by IS NULL OR claim_expires_at < @now)
+         AND EXISTS (SELECT 1 FROM push_configs c WHERE c.task_id = push_outbox.task_id AND c.id = push_outbox.config_id AND c.origin_key = @key)`,
+    ),
     getCanary: db.prepare('SELECT value FROM sealed_canaries WHERE name = ?'),
     putCanary: db.prepare('INSERT INTO sealed_canaries (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING'),
     replaceCanary: db.prepare('UPDATE sealed_canaries SET value = ? WHERE name = ? AND value = ?'),

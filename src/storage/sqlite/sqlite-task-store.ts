@@ -266,6 +266,14 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return this.#enqueue(() => void this.#origins.dropOrigin.run(originKey));
   }
 
+  async deadLetterOrigin(originKey: string, o: { createdBefore: number; error: string; now: number }): Promise<number> {
+    let count = 0;
+    await this.#enqueue(() => {
+      count = this.#origins.deadLetterOrigin.run({ key: originKey, createdBefore: o.createdBefore, error: o.error, now: o.now }).changes;
+    });
+    return count;
+  }
+
   async originsDown(): Promise<number> {
     return (this.#origins.originsDown.get() as { n: number }).n;
   }

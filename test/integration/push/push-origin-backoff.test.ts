@@ -131,6 +131,21 @@ describe('push backoff per origin (SQLite)', () => {
     assert.deepEqual(states, { t00: 'pending', t01: 'delivered', t02: 'delivered' });
   });
 
+  test('once the retry window has passed, the rows held behind a failing origin are dead-lettered with its probe, not one probe at a time', async (t) => {
+    const h = await startHarness(t);
+    const { worker, sealed } = sealedWorker(h, { originConcurrency: 2, retryWindowMs: 10_000 });
+    await backlog(h, sealed, 5, 2);
+    h.reply = () => ({ status: 503 });
+    assert.equal(await worker.runOnce(), 2);
+    h.clock.now += 10_000;
+    assert.equal(await worker.runOnce(), 1, 'the probe');
+    const outbox = await h.outbox();
+    assert.ok(outbox.every((r) => r.state === 'dead'), JSON.stringify(outbox));
+    assert.ok(outbox.every((r) => /HTTP 503 \(retry window elapsed\)/.test(r.last_error ?? '')));
+    assert.equal(await h.counter('agentmesh_push_deliveries_total', { outcome: 'dead' }), 10);
+    assert.equal(h.received.length, 3, 'two of the first wave and one probe');
+  });
+
   test('a config this replica cannot open is dead-lettered at once with its reason and counted, and the task moves on', async (t) => {
     const h = await startHarness(t);
     const { sealed } = sealedWorker(h);

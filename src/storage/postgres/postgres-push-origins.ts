@@ -34,41 +34,42 @@ const toRecord = (r: ClaimedRow, probe: boolean): OutboxRecord => ({
 
 /**
  * Claims the due probes of failing origins, then the head rows of healthy
- * origins (at most `perOrigin` each), in one transaction.
+ * origins (at most `perOrigin` each). Two statements, no transaction around
+ * them (an idle replica polls twice a second): each is atomic on its own,
+ * and a probe taken by a replica that dies before it claims a row lapses
+ * with its lease.
  */
 export async function claimDuePostgres(db: Kysely<Tables>, o: ClaimOptions): Promise<OutboxRecord[]> {
-  return db.transaction().execute(async (trx) => {
-    const probes = await claimProbes(trx, o);
-    const room = o.limit - probes.length;
-    if (room <= 0) return probes;
-    // SKIP LOCKED lets several replicas claim disjoint batches concurrently. The window keeps one
-    // origin to `perOrigin` rows a claim, so a slow receiver's rows never outlive their lease queued here.
-    const result = await sql<ClaimedRow>`
-      WITH claimed AS (
-        UPDATE push_outbox SET claimed_by = ${o.owner}, claim_expires_at = ${o.leaseUntil}, updated_at = ${o.now}
-        WHERE id IN (
-          SELECT x.id FROM push_outbox x
-          WHERE x.id IN (
-            SELECT r.id FROM (
-              SELECT h.id, row_number() OVER (PARTITION BY coalesce(c.origin_key, 'row:' || h.id::text) ORDER BY h.id) AS n
-              FROM push_outbox h
-              LEFT JOIN push_configs c ON c.task_id = h.task_id AND c.id = h.config_id
-              WHERE h.state = 'pending' AND h.next_attempt_at <= ${o.now} AND (h.claimed_by IS NULL OR h.claim_expires_at < ${o.now})
-                AND h.id = (SELECT min(p.id) FROM push_outbox p WHERE p.task_id = h.task_id AND p.config_id = h.config_id AND p.state = 'pending')
-                AND NOT EXISTS (SELECT 1 FROM push_origins g WHERE g.origin_key = c.origin_key)
-            ) r
-            WHERE r.n <= ${o.perOrigin ?? NO_BOUND}
-            ORDER BY r.id LIMIT ${room})
-          AND x.state = 'pending' AND (x.claimed_by IS NULL OR x.claim_expires_at < ${o.now})
-          FOR UPDATE SKIP LOCKED)
-        RETURNING id, task_id, config_id, seq, attempts, created_at)
-      SELECT k.*, c.origin_key FROM claimed k LEFT JOIN push_configs c ON c.task_id = k.task_id AND c.id = k.config_id`.execute(trx);
-    return [...probes, ...result.rows.map((r) => toRecord(r, false))].sort((a, b) => a.id - b.id);
-  });
+  const probes = await claimProbes(db, o);
+  const room = o.limit - probes.length;
+  if (room <= 0) return probes;
+  // SKIP LOCKED lets several replicas claim disjoint batches concurrently. The window keeps one
+  // origin to `perOrigin` rows a claim, so a slow receiver's rows never outlive their lease queued here.
+  const result = await sql<ClaimedRow>`
+    WITH claimed AS (
+      UPDATE push_outbox SET claimed_by = ${o.owner}, claim_expires_at = ${o.leaseUntil}, updated_at = ${o.now}
+      WHERE id IN (
+        SELECT x.id FROM push_outbox x
+        WHERE x.id IN (
+          SELECT r.id FROM (
+            SELECT h.id, row_number() OVER (PARTITION BY coalesce(c.origin_key, 'row:' || h.id::text) ORDER BY h.id) AS n
+            FROM push_outbox h
+            LEFT JOIN push_configs c ON c.task_id = h.task_id AND c.id = h.config_id
+            WHERE h.state = 'pending' AND h.next_attempt_at <= ${o.now} AND (h.claimed_by IS NULL OR h.claim_expires_at < ${o.now})
+              AND h.id = (SELECT min(p.id) FROM push_outbox p WHERE p.task_id = h.task_id AND p.config_id = h.config_id AND p.state = 'pending')
+              AND NOT EXISTS (SELECT 1 FROM push_origins g WHERE g.origin_key = c.origin_key)
+          ) r
+          WHERE r.n <= ${o.perOrigin ?? NO_BOUND}
+          ORDER BY r.id LIMIT ${room})
+        AND x.state = 'pending' AND (x.claimed_by IS NULL OR x.claim_expires_at < ${o.now})
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, task_id, config_id, seq, attempts, created_at)
+    SELECT k.*, c.origin_key FROM claimed k LEFT JOIN push_configs c ON c.task_id = k.task_id AND c.id = k.config_id`.execute(db);
+  return [...probes, ...result.rows.map((r) => toRecord(r, false))].sort((a, b) => a.id - b.id);
 }
 
 /** Takes the due probes (one per failing origin, fleet-wide) and claims each one's row. */
-async function claimProbes(trx: Kysely<Tables>, o: ClaimOptions): Promise<OutboxRecord[]> {
+async function claimProbes(db: Kysely<Tables>, o: ClaimOptions): Promise<OutboxRecord[]> {
   const taken = await sql<{ origin_key: string }>`
     UPDATE push_origins SET probe_by = ${o.owner}, probe_until = ${o.leaseUntil}, updated_at = ${o.now}
     WHERE origin_key IN (
@@ -76,7 +77,7 @@ async function claimProbes(trx: Kysely<Tables>, o: ClaimOptions): Promise<Outbox
       WHERE next_probe_at <= ${o.now} AND (probe_by IS NULL OR probe_until < ${o.now})
       ORDER BY next_probe_at LIMIT ${o.limit}
       FOR UPDATE SKIP LOCKED)
-    RETURNING origin_key`.execute(trx);
+    RETURNING origin_key`.execute(db);
   const keys = taken.rows.map((r) => r.origin_key);
   if (keys.length === 0) return [];
   // The head row tried longest ago: one config failing on its own (a 5xx of one path) cannot hold the origin down.
@@ -92,11 +93,11 @@ async function claimProbes(trx: Kysely<Tables>, o: ClaimOptions): Promise<Outbox
       UPDATE push_outbox o SET claimed_by = ${o.owner}, claim_expires_at = ${o.leaseUntil}, updated_at = ${o.now}
       FROM picked WHERE o.id = picked.id AND o.state = 'pending' AND (o.claimed_by IS NULL OR o.claim_expires_at < ${o.now})
       RETURNING o.id, o.task_id, o.config_id, o.seq, o.attempts, o.created_at, picked.origin_key)
-    SELECT * FROM claimed`.execute(trx);
+    SELECT * FROM claimed`.execute(db);
   const probed = new Set(rows.rows.map((r) => r.origin_key));
   // Nothing of it left to send: it is failing no longer as far as anyone knows; the next failure starts over.
   const idle = keys.filter((k) => !probed.has(k));
-  if (idle.length > 0) await trx.deleteFrom('push_origins').where('origin_key', 'in', idle).execute();
+  if (idle.length > 0) await db.deleteFrom('push_origins').where('origin_key', 'in', idle).execute();
   return rows.rows.map((r) => toRecord(r, true));
 }
 

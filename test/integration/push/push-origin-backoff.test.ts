@@ -176,4 +176,10 @@ describe('push backoff per origin (SQLite)', () => {
     assert.equal((await h.outbox())[0]!.state, 'delivered');
     assert.equal(h.received.length, 1);
   });
+
+  test('origin options are checked at construction, naming the option', async (t) => {
+    const h = await startHarness(t);
+    assert.throws(() => new PushDeliveryWorker({ ...h.workerOptions, originBackoff: { baseMs: 10_000, maxMs: 1_000 } }), /"originBackoff.maxMs" option must be at least/);
+    assert.throws(() => new PushDeliveryWorker({ ...h.workerOptions, originConcurrency: 0 }), /"originConcurrency" option must be a positive integer/);
+  });
 });

@@ -263,6 +263,9 @@ export async function startBackground(work: Background, config: RuntimeConfig, l
   // Configs stored in clear by an earlier version are sealed before the worker reads them.
   const sealed = await backends.pushStore.sealExisting();
   if (sealed > 0) log.info({ sealed }, 'sealed push configs stored in clear by an earlier version');
+  // Configs stored before origins were recorded join their receiver's backoff (ADR 0027).
+  const recorded = await backends.pushStore.recordOrigins();
+  if (recorded > 0) log.info({ recorded }, 'recorded the webhook origins of push configs stored by an earlier version');
   push.start();
   void recoverNow().catch((err) => log.warn({ err }, 'startup recovery failed'));
 }

@@ -82,6 +82,14 @@ export interface PushStore {
    * the ones still sealed under the previous secret.
    */
   configsAfter(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]>;
+  /**
+   * Up to `limit` configs after `after` in (task id, config id) order whose
+   * origin key is unset (stored before migration 0015): the runtime records
+   * their origins at start.
+   */
+  configsWithoutOrigin(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]>;
+  /** Sets a config's origin key if it has none and its stored text still is `config`; false otherwise. */
+  setConfigOrigin(taskId: string, id: string, config: string, originKey: string): Promise<boolean>;
   /** Sets a config's stored text to `to` if it still is `from`; false when it changed or is gone. */
   replaceConfig(taskId: string, id: string, from: string, to: string): Promise<boolean>;
   /** Deletes a config and its undelivered outbox rows; false when it did not exist. */

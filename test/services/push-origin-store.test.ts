@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDatabase, createRuntimeStores, type Database, type PushStore, type TaskStore } from '../../src/storage/index.js';
+import { SealedPushStore } from '../../src/runtime/push/index.js';
+import { createDatabase, createRuntimeStores, deriveSealingKey, sealValue, type Database, type PushStore, type TaskStore } from '../../src/storage/index.js';
 import { createTestSchema, postgresSkipReason } from '../helpers/services.js';
 
 interface Backend {
@@ -141,6 +142,30 @@ for (const backend of BACKENDS) {
       await taskOn('elsewhere', 'origin-b', 1, 1_000);
       assert.equal(await push.deadLetterOrigin('origin-a', { createdBefore: 2_000, error: 'network error: ECONNREFUSED (retry window elapsed)', now: 9_000 }), 2);
       assert.deepEqual(await push.stats(), { pending: 2, dead: 2 });
+    });
+
+    test('configs stored before origins were recorded get their origin key from recordOrigins; one it cannot open is left alone', async () => {
+      const key = deriveSealingKey('r'.repeat(32), 'agentmesh/runtime', 'push-config-encryption v1');
+      const sealed = new SealedPushStore(push, key);
+      const json = (taskId: string, url: string) => JSON.stringify({ id: 'hook', taskId, url });
+      for (const id of ['a', 'b', 'c', 'd']) await taskOn(id, null, 0);
+      // As an earlier version stored them: sealed (a, b on one origin), in clear (c), or under another secret (d).
+      const other = deriveSealingKey('o'.repeat(32), 'agentmesh/runtime', 'push-config-encryption v1');
+      await push.putConfig({ taskId: 'a', id: 'hook', tenant: '', config: sealValue(key, Buffer.from(json('a', 'https://hooks.example.com/x')), 'push-config:a/hook'), protocol: '1.0', createdAt: 1 });
+      await push.putConfig({ taskId: 'b', id: 'hook', tenant: '', config: sealValue(key, Buffer.from(json('b', 'https://HOOKS.example.com:443/y')), 'push-config:b/hook'), protocol: '1.0', createdAt: 1 });
+      await push.putConfig({ taskId: 'c', id: 'hook', tenant: '', config: json('c', 'https://other.example.com/'), protocol: '1.0', createdAt: 1 });
+      await push.putConfig({ taskId: 'd', id: 'hook', tenant: '', config: sealValue(other, Buffer.from(json('d', 'https://hooks.example.com/x')), 'push-config:d/hook'), protocol: '1.0', createdAt: 1 });
+      assert.equal((await push.configsWithoutOrigin(undefined, 10)).length, 4);
+
+      assert.equal(await sealed.recordOrigins(), 3);
+      const keyOf = async (taskId: string) => (await push.getConfig(taskId, 'hook'))?.originKey;
+      assert.equal(await keyOf('a'), sealed.originKeyOf(json('a', 'https://hooks.example.com/x')));
+      assert.equal(await keyOf('a'), await keyOf('b'), 'one origin, one key, however the URL spells it');
+      assert.notEqual(await keyOf('c'), await keyOf('a'));
+      assert.equal(await keyOf('d'), undefined);
+      assert.ok(!(await keyOf('a'))!.includes('hooks'), 'no host name in the key');
+      assert.equal(await sealed.recordOrigins(), 0, 'nothing left it can open');
+      assert.equal(await push.setConfigOrigin('d', 'hook', 'not what it holds', 'k'), false);
     });
 
     test('the canary is written once: the first writer wins; replaceCanary is compare-and-set', async () => {

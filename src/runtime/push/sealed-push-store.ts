@@ -127,6 +127,40 @@ export class SealedPushStore implements PushStore {
     return this.#store.configsAfter(after, limit);
   }
 
+  configsWithoutOrigin(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {
+    return this.#store.configsWithoutOrigin(after, limit);
+  }
+
+  setConfigOrigin(taskId: string, id: string, config: string, originKey: string): Promise<boolean> {
+    return this.#store.setConfigOrigin(taskId, id, config, originKey);
+  }
+
+  /**
+   * Records the origin key of the configs stored before origins were
+   * (migration 0015), in batches, each only if unchanged since read, so
+   * their rows join their receiver's backoff (ADR 0027). A config this
+   * replica cannot open is left as it is. Returns how many it recorded.
+   */
+  async recordOrigins(): Promise<number> {
+    let recorded = 0;
+    let after: { taskId: string; id: string } | undefined;
+    for (;;) {
+      const batch = await this.#store.configsWithoutOrigin(after, MIGRATION_BATCH);
+      for (const record of batch) {
+        let originKey: string | null;
+        try {
+          originKey = this.originKeyOf(this.#open(record).config);
+        } catch {
+          continue;
+        }
+        if (originKey !== null && (await this.#store.setConfigOrigin(record.taskId, record.id, record.config, originKey))) recorded++;
+      }
+      if (batch.length < MIGRATION_BATCH) return recorded;
+      const last = batch[batch.length - 1]!;
+      after = { taskId: last.taskId, id: last.id };
+    }
+  }
+
   /** Replaces stored text as is: callers pass what the store holds. */
   replaceConfig(taskId: string, id: string, from: string, to: string): Promise<boolean> {
     return this.#store.replaceConfig(taskId, id, from, to);

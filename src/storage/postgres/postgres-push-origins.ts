@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { ClaimOptions, OriginDown, OutboxRecord } from '../push-store.js';
+import type { ClaimOptions, OriginDown, OutboxRecord, PushConfigRecord } from '../push-store.js';
 import type { Tables } from '../schema.js';
 
 /**
@@ -155,5 +155,19 @@ export async function putCanaryIfAbsentPostgres(db: Kysely<Tables>, name: string
 
 export async function replaceCanaryPostgres(db: Kysely<Tables>, name: string, from: string, to: string): Promise<boolean> {
   const r = await db.updateTable('sealed_canaries').set({ value: to }).where('name', '=', name).where('value', '=', from).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** See {@link PushStore.configsWithoutOrigin}. */
+export async function configsWithoutOriginPostgres(db: Kysely<Tables>, after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {
+  let query = db.selectFrom('push_configs').selectAll().where('origin_key', 'is', null);
+  if (after) query = query.where(sql<boolean>`(task_id, id) > (${after.taskId}, ${after.id})`);
+  const rows = await query.orderBy('task_id').orderBy('id').limit(limit).execute();
+  return rows.map((r) => ({ taskId: r.task_id, id: r.id, tenant: r.tenant, config: r.config, protocol: r.protocol, createdAt: Number(r.created_at) }));
+}
+
+/** See {@link PushStore.setConfigOrigin}. */
+export async function setConfigOriginPostgres(db: Kysely<Tables>, taskId: string, id: string, config: string, originKey: string): Promise<boolean> {
+  const r = await db.updateTable('push_configs').set({ origin_key: originKey }).where('task_id', '=', taskId).where('id', '=', id).where('config', '=', config).where('origin_key', 'is', null).executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }

@@ -4,7 +4,7 @@ import { packEvents, unpackEvents } from '../event-rows.js';
 import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { ClaimOptions, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
-import { claimDuePostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, replaceCanaryPostgres } from './postgres-push-origins.js';
+import { claimDuePostgres, configsWithoutOriginPostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, replaceCanaryPostgres, setConfigOriginPostgres } from './postgres-push-origins.js';
 import type { PushConfigsTable, Tables, TasksTable } from '../schema.js';
 import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
 
@@ -236,6 +236,14 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     if (after) query = query.where(sql<boolean>`(task_id, id) > (${after.taskId}, ${after.id})`);
     const rows = await query.orderBy('task_id').orderBy('id').limit(limit).execute();
     return rows.map(toConfig);
+  }
+
+  configsWithoutOrigin(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {
+    return configsWithoutOriginPostgres(this.#db, after, limit);
+  }
+
+  setConfigOrigin(taskId: string, id: string, config: string, originKey: string): Promise<boolean> {
+    return setConfigOriginPostgres(this.#db, taskId, id, config, originKey);
   }
 
   async replaceConfig(taskId: string, id: string, from: string, to: string): Promise<boolean> {

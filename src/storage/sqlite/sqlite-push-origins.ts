@@ -46,6 +46,9 @@ type StatementName =
   | 'failOrigin'
   | 'originsDown'
   | 'deadLetterOrigin'
+  | 'withoutOriginFirst'
+  | 'withoutOriginAfter'
+  | 'setConfigOrigin'
   | 'getCanary'
   | 'putCanary'
   | 'replaceCanary';
@@ -79,6 +82,9 @@ export function preparePushOrigins(db: BetterSqlite3.Database): PushOriginStatem
     insertOrigin: db.prepare('INSERT INTO push_origins (origin_key, failures, next_probe_at, probe_by, probe_until, last_error, updated_at) VALUES (?, 1, ?, NULL, NULL, ?, ?) ON CONFLICT (origin_key) DO NOTHING'),
     failOrigin: db.prepare('UPDATE push_origins SET failures = ?, next_probe_at = ?, probe_by = NULL, probe_until = NULL, last_error = ?, updated_at = ? WHERE origin_key = ?'),
     originsDown: db.prepare('SELECT count(*) AS n FROM push_origins'),
+    withoutOriginFirst: db.prepare('SELECT * FROM push_configs WHERE origin_key IS NULL ORDER BY task_id, id LIMIT ?'),
+    withoutOriginAfter: db.prepare('SELECT * FROM push_configs WHERE origin_key IS NULL AND (task_id > ? OR (task_id = ? AND id > ?)) ORDER BY task_id, id LIMIT ?'),
+    setConfigOrigin: db.prepare('UPDATE push_configs SET origin_key = ? WHERE task_id = ? AND id = ? AND config = ? AND origin_key IS NULL'),
     deadLetterOrigin: db.prepare(
       `UPDATE push_outbox SET state = 'dead', last_error = @error, claimed_by = NULL, updated_at = @now
        WHERE state = 'pending' AND created_at < @createdBefore AND (claimed_by IS NULL OR claim_expires_at < @now)

@@ -212,6 +212,19 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return (rows as ConfigRow[]).map(toConfig);
   }
 
+  async configsWithoutOrigin(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {
+    const rows = after ? this.#origins.withoutOriginAfter.all(after.taskId, after.taskId, after.id, limit) : this.#origins.withoutOriginFirst.all(limit);
+    return (rows as ConfigRow[]).map(toConfig);
+  }
+
+  async setConfigOrigin(taskId: string, id: string, config: string, originKey: string): Promise<boolean> {
+    let set = false;
+    await this.#enqueue(() => {
+      set = this.#origins.setConfigOrigin.run(originKey, taskId, id, config).changes > 0;
+    });
+    return set;
+  }
+
   async replaceConfig(taskId: string, id: string, from: string, to: string): Promise<boolean> {
     let replaced = false;
     await this.#enqueue(() => {

@@ -121,6 +121,8 @@ export interface PushStore {
    * origin failed. Returns how many.
    */
   deadLetterOrigin(originKey: string, options: { createdBefore: number; error: string; now: number }): Promise<number>;
+  /** Frees an origin's probe without a verdict (its row sent nothing): the next probe may be taken now. */
+  releaseOriginProbe(originKey: string): Promise<void>;
   /** The origin answered: every due row of it is claimable again at once. */
   markOriginUp(originKey: string): Promise<void>;
   /** Origins currently failing (all replicas), for metrics. */

@@ -127,6 +127,21 @@ for (const backend of BACKENDS) {
       ]);
     });
 
+    test('a released probe (its row sent nothing) can be taken again at once, the origin still failing', async () => {
+      for (const id of ['t1', 't2']) await taskOn(id, 'origin-a', 1);
+      const wave = await claim('r1', 2_000, 1);
+      await down('origin-a', 2_000, false);
+      await push.markRetry(wave[0]!.id, { nextAttemptAt: 2_000, error: 'HTTP 503', now: 2_000 });
+      const [probe] = await claim('r1', 3_000);
+      assert.equal(probe!.probe, true);
+      await push.markDelivered(probe!.id, 3_000);
+      await push.releaseOriginProbe('origin-a');
+      const [next] = await claim('r2', 3_001);
+      assert.equal(next?.probe, true, 'the next probe, without waiting for the first one\'s lease');
+      assert.notEqual(next!.taskId, probe!.taskId);
+      assert.equal(await push.originsDown(), 1);
+    });
+
     test('a probe of an origin with nothing left to send clears it', async () => {
       await taskOn('t1', 'origin-a', 1);
       const [row] = await claim('r1', 2_000);

@@ -352,9 +352,12 @@ export class PushDeliveryWorker {
           nextProbeAt: (n) => now + Math.max(this.#originDelay(n), retryAfter),
         });
         if (failures === 1 || row.probe) this.#log.info({ target, failures, reason: failure.reason }, 'push receiver failing; its rows wait for a probe of it');
-      } else if (row.probe) {
-        // It answered (a 4xx, an unusable config…): the origin is up, whatever this row's fate.
+      } else if (row.probe && failure.status !== undefined) {
+        // It answered (a 3xx, a 4xx): the origin is up, whatever this row's fate.
         await this.#store.markOriginUp(row.originKey);
+      } else if (row.probe) {
+        // Nothing was sent (an unusable config, a target the guard refuses): the next probe may go now.
+        await this.#store.releaseOriginProbe(row.originKey);
       }
     }
     if (!failure.retryable || windowElapsed || exhausted) {
@@ -396,7 +399,8 @@ export class PushDeliveryWorker {
   async #unreadable(row: OutboxRecord, ids: object): Promise<'retry' | 'dead'> {
     this.#m.failures.inc({ reason: 'config_unreadable' });
     const now = this.#now();
-    if (row.probe && row.originKey !== null) await this.#store.markOriginUp(row.originKey);
+    // A probe that sent nothing learnt nothing of the origin: the next probe may go now.
+    if (row.probe && row.originKey !== null) await this.#store.releaseOriginProbe(row.originKey);
     if (await this.#secretCurrent()) {
       const error = 'push config cannot be opened: sealed under a secret other than this database\'s AGENTMESH_SECRET, or modified';
       await this.#store.markDead(row.id, { error, now });
@@ -421,8 +425,8 @@ export class PushDeliveryWorker {
 
   async #skip(row: OutboxRecord, why: string | undefined): Promise<'skipped'> {
     await this.#store.markDelivered(row.id, this.#now());
-    // A probe that sent nothing learnt nothing: free the origin rather than hold it for the lease.
-    if (row.probe && row.originKey !== null) await this.#store.markOriginUp(row.originKey);
+    // A probe that sent nothing learnt nothing of the origin: the next probe may go now, not after the lease.
+    if (row.probe && row.originKey !== null) await this.#store.releaseOriginProbe(row.originKey);
     if (why !== undefined) this.#log.debug({ taskId: row.taskId, configId: row.configId, seq: row.seq, why }, 'push notification dropped');
     return 'skipped';
   }

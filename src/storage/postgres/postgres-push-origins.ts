@@ -134,6 +134,10 @@ export async function deadLetterOriginPostgres(db: Kysely<Tables>, originKey: st
   return Number(result.numAffectedRows ?? 0);
 }
 
+export async function releaseOriginProbePostgres(db: Kysely<Tables>, originKey: string): Promise<void> {
+  await db.updateTable('push_origins').set({ probe_by: null, probe_until: null }).where('origin_key', '=', originKey).execute();
+}
+
 export async function markOriginUpPostgres(db: Kysely<Tables>, originKey: string): Promise<void> {
   await db.deleteFrom('push_origins').where('origin_key', '=', originKey).execute();
 }

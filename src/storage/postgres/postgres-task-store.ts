@@ -4,7 +4,7 @@ import { packEvents, unpackEvents } from '../event-rows.js';
 import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { ClaimOptions, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
-import { claimDuePostgres, configsWithoutOriginPostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, replaceCanaryPostgres, setConfigOriginPostgres } from './postgres-push-origins.js';
+import { claimDuePostgres, configsWithoutOriginPostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, releaseOriginProbePostgres, replaceCanaryPostgres, setConfigOriginPostgres } from './postgres-push-origins.js';
 import type { PushConfigsTable, Tables, TasksTable } from '../schema.js';
 import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
 
@@ -295,6 +295,10 @@ export class PostgresTaskStore implements TaskStore, PushStore {
 
   markOriginUp(originKey: string): Promise<void> {
     return markOriginUpPostgres(this.#db, originKey);
+  }
+
+  releaseOriginProbe(originKey: string): Promise<void> {
+    return releaseOriginProbePostgres(this.#db, originKey);
   }
 
   deadLetterOrigin(originKey: string, o: { createdBefore: number; error: string; now: number }): Promise<number> {

@@ -39,6 +39,7 @@ type StatementName =
   | 'takeProbe'
   | 'probeRow'
   | 'dropOrigin'
+  | 'releaseProbe'
   | 'due'
   | 'claim'
   | 'origin'
@@ -69,6 +70,7 @@ export function preparePushOrigins(db: BetterSqlite3.Database): PushOriginStatem
        ORDER BY x.updated_at, x.id LIMIT 1`,
     ),
     dropOrigin: db.prepare('DELETE FROM push_origins WHERE origin_key = ?'),
+    releaseProbe: db.prepare('UPDATE push_origins SET probe_by = NULL, probe_until = NULL WHERE origin_key = ?'),
     due: db.prepare(
       `SELECT r.id, r.task_id, r.config_id, r.seq, r.attempts, r.created_at, r.origin_key FROM (
          SELECT x.id, x.task_id, x.config_id, x.seq, x.attempts, x.created_at, c.origin_key,

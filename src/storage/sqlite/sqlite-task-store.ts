@@ -279,6 +279,10 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return this.#enqueue(() => void this.#origins.dropOrigin.run(originKey));
   }
 
+  releaseOriginProbe(originKey: string): Promise<void> {
+    return this.#enqueue(() => void this.#origins.releaseProbe.run(originKey));
+  }
+
   async deadLetterOrigin(originKey: string, o: { createdBefore: number; error: string; now: number }): Promise<number> {
     let count = 0;
     await this.#enqueue(() => {

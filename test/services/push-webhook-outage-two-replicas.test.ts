@@ -135,7 +135,8 @@ describe('push notifications through a webhook outage, two replicas', { skip }, 
       const back = Date.now();
       await waitFor('every notification delivered', async () => ((await outbox()).every((r) => r.state === 'delivered') ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 });
       const drainedMs = Math.max(...delivered.map((d) => d.at)) - back;
-      assert.ok(drainedMs <= 10_000, `backlog drained ${drainedMs} ms after the receiver came back`);
+      const firstMs = Math.min(...delivered.map((d) => d.at)) - back;
+      assert.ok(drainedMs <= 10_000, `backlog drained ${drainedMs} ms after the receiver came back (the first ${firstMs} ms after it)`);
 
       // In order per task and once each: exactly the task's outbox rows, by ascending seq.
       for (const taskId of taskIds) {
@@ -146,7 +147,7 @@ describe('push notifications through a webhook outage, two replicas', { skip }, 
       assert.equal(delivered.length, rows.length);
       const origins = await db.query<{ n: string }>('SELECT count(*) AS n FROM push_origins');
       assert.equal(Number(origins.rows[0]!.n), 0, 'the origin is healthy again for every replica');
-      t.diagnostic(`outage ${outageMs} ms: ${attemptsDuringOutage} attempts (bound ${bound}); ${rows.length} notifications drained ${drainedMs} ms after the return`);
+      t.diagnostic(`outage ${outageMs} ms: ${attemptsDuringOutage} attempts (bound ${bound}); ${rows.length} notifications drained ${drainedMs} ms after the return (the first ${firstMs} ms after it)`);
     } finally {
       await db.end();
     }

@@ -103,6 +103,12 @@ export interface PushStore {
    * head row of that origin, returned with `probe: true`.
    */
   claimDue(options: ClaimOptions): Promise<OutboxRecord[]>;
+  /**
+   * Claims the head row of one (task, config) if it is due, unclaimed and its
+   * origin is not failing: the next notification of a task whose previous one
+   * was just settled, sent without waiting for the next claim.
+   */
+  claimNext(taskId: string, configId: string, options: { now: number; owner: string; leaseUntil: number }): Promise<OutboxRecord | undefined>;
   markDelivered(id: number, now: number): Promise<void>;
   markRetry(id: number, options: { nextAttemptAt: number; error: string; now: number }): Promise<void>;
   markDead(id: number, options: { error: string; now: number }): Promise<void>;

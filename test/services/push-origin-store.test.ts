@@ -142,6 +142,21 @@ for (const backend of BACKENDS) {
       assert.equal(await push.originsDown(), 1);
     });
 
+    test('claimNext takes the head of one task and config when due, unclaimed and its origin is not failing', async () => {
+      await taskOn('t1', 'origin-a', 3);
+      const [head] = await claim('r1', 2_000);
+      assert.equal(await push.claimNext('t1', 'hook', { now: 2_000, owner: 'r2', leaseUntil: 2_000 + LEASE }), undefined, 'the head is claimed');
+      await push.markDelivered(head!.id, 2_000);
+      const second = await push.claimNext('t1', 'hook', { now: 2_000, owner: 'r1', leaseUntil: 2_000 + LEASE });
+      assert.deepEqual([second?.seq, second?.originKey, second?.probe], [2, 'origin-a', false]);
+      await push.markDelivered(second!.id, 2_000);
+      await down('origin-a', 2_000, false);
+      assert.equal(await push.claimNext('t1', 'hook', { now: 2_000, owner: 'r1', leaseUntil: 2_000 + LEASE }), undefined, 'the origin is failing');
+      await push.markOriginUp('origin-a');
+      assert.equal((await push.claimNext('t1', 'hook', { now: 2_000, owner: 'r1', leaseUntil: 2_000 + LEASE }))?.seq, 3);
+      assert.equal(await push.claimNext('t1', 'other', { now: 2_000, owner: 'r1', leaseUntil: 2_000 + LEASE }), undefined);
+    });
+
     test('a probe of an origin with nothing left to send clears it', async () => {
       await taskOn('t1', 'origin-a', 1);
       const [row] = await claim('r1', 2_000);

@@ -193,19 +193,57 @@ export class PushDeliveryWorker {
     const now = this.#now();
     const rows = await this.#store.claimDue({ now, owner: this.#replicaId, leaseUntil: now + this.#o.leaseMs, limit: this.#o.batchSize, perOrigin: this.#o.originConcurrency });
     // claimDue yields at most one row per task+config, so every row here may run in parallel.
-    await forEachLimited(rows, this.#o.concurrency, (row) => this.#settle(row));
+    const chainUntil = performance.now() + this.#o.pollIntervalMs;
+    let next = 0;
+    let chained = 0;
+    const lane = async (): Promise<void> => {
+      while (next < rows.length) {
+        let row: OutboxRecord | undefined = rows[next++]!;
+        while (row !== undefined) {
+          const outcome = await this.#settle(row);
+          if (!this.#chains(row, outcome) || next < rows.length || performance.now() >= chainUntil) break;
+          row = await this.#claimNext(row);
+          if (row !== undefined) chained++;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, rows.length) }, lane));
     await this.#refreshStats();
-    return rows.length;
+    return rows.length + chained;
   }
 
-  async #settle(row: OutboxRecord): Promise<void> {
+  /**
+   * Whether a lane goes on with the next row of the same task and config
+   * (ADR 0027): after a row settled for good, of a config with an origin key
+   * (the origin's concurrency bound holds, one lane per claimed row). Only
+   * while no claimed row waits for a lane (none may outwait its lease) and
+   * within one poll interval (other tasks get their turn at the next claim).
+   */
+  #chains(row: OutboxRecord, outcome: Settlement | undefined): boolean {
+    return row.originKey !== null && outcome !== undefined && outcome !== 'retry';
+  }
+
+  async #claimNext(row: OutboxRecord): Promise<OutboxRecord | undefined> {
+    const now = this.#now();
+    try {
+      return await this.#store.claimNext(row.taskId, row.configId, { now, owner: this.#replicaId, leaseUntil: now + this.#o.leaseMs });
+    } catch (err) {
+      this.#log.warn({ err, taskId: row.taskId, configId: row.configId }, 'push: could not claim the next notification of a task; the next cycle will');
+      return undefined;
+    }
+  }
+
+  /** Delivers one row and settles it; undefined when it could not be settled (its lease lapses). */
+  async #settle(row: OutboxRecord): Promise<Settlement | undefined> {
     try {
       const outcome = await this.#process(row);
       if (outcome !== 'skipped') this.#m.deliveries.inc({ outcome });
       if (outcome !== 'retry') this.#progressed = true;
+      return outcome;
     } catch (err) {
       // A storage error mid-settle: the claim lapses after leaseMs and the row is tried again.
       this.#log.error({ err, taskId: row.taskId, configId: row.configId, seq: row.seq }, 'push delivery could not be settled; it will be retried when its lease expires');
+      return undefined;
     }
   }
 
@@ -471,15 +509,4 @@ function redactUrl(url: URL): string {
 function scrubber(config: TaskPushNotificationConfig): (message: string) => string {
   const secrets = [config.url, config.token, config.authentication?.credentials].filter((s): s is string => typeof s === 'string' && s.length >= 4);
   return (message) => secrets.reduce((m, s) => m.split(s).join('[redacted]'), message);
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }

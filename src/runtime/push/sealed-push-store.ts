@@ -171,6 +171,7 @@ export class SealedPushStore implements PushStore {
   }
 
   claimDue: PushStore['claimDue'] = (options) => this.#store.claimDue(options);
+  claimNext: PushStore['claimNext'] = (taskId, configId, options) => this.#store.claimNext(taskId, configId, options);
   markDelivered: PushStore['markDelivered'] = (id, now) => this.#store.markDelivered(id, now);
   markRetry: PushStore['markRetry'] = (id, options) => this.#store.markRetry(id, options);
   markDead: PushStore['markDead'] = (id, options) => this.#store.markDead(id, options);

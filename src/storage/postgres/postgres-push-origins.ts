@@ -68,6 +68,24 @@ export async function claimDuePostgres(db: Kysely<Tables>, o: ClaimOptions): Pro
   return [...probes, ...result.rows.map((r) => toRecord(r, false))].sort((a, b) => a.id - b.id);
 }
 
+/** See {@link PushStore.claimNext}. */
+export async function claimNextPostgres(db: Kysely<Tables>, taskId: string, configId: string, o: { now: number; owner: string; leaseUntil: number }): Promise<OutboxRecord | undefined> {
+  const result = await sql<ClaimedRow>`
+    WITH head AS (
+      SELECT x.id FROM push_outbox x
+      WHERE x.task_id = ${taskId} AND x.config_id = ${configId} AND x.state = 'pending'
+      ORDER BY x.id LIMIT 1
+      FOR UPDATE SKIP LOCKED),
+    config AS (SELECT c.origin_key FROM push_configs c WHERE c.task_id = ${taskId} AND c.id = ${configId})
+    UPDATE push_outbox o SET claimed_by = ${o.owner}, claim_expires_at = ${o.leaseUntil}, updated_at = ${o.now}
+    FROM head
+    WHERE o.id = head.id AND o.next_attempt_at <= ${o.now} AND (o.claimed_by IS NULL OR o.claim_expires_at < ${o.now})
+      AND NOT EXISTS (SELECT 1 FROM config JOIN push_origins g ON g.origin_key = config.origin_key)
+    RETURNING o.id, o.task_id, o.config_id, o.seq, o.attempts, o.created_at, (SELECT origin_key FROM config) AS origin_key`.execute(db);
+  const row = result.rows[0];
+  return row === undefined ? undefined : toRecord(row, false);
+}
+
 /** Takes the due probes (one per failing origin, fleet-wide) and claims each one's row. */
 async function claimProbes(db: Kysely<Tables>, o: ClaimOptions): Promise<OutboxRecord[]> {
   const taken = await sql<{ origin_key: string }>`

@@ -41,6 +41,7 @@ type StatementName =
   | 'dropOrigin'
   | 'releaseProbe'
   | 'due'
+  | 'next'
   | 'claim'
   | 'origin'
   | 'insertOrigin'
@@ -78,6 +79,12 @@ export function preparePushOrigins(db: BetterSqlite3.Database): PushOriginStatem
          FROM push_outbox x LEFT JOIN push_configs c ON c.task_id = x.task_id AND c.id = x.config_id
          WHERE ${HEAD} AND NOT EXISTS (SELECT 1 FROM push_origins g WHERE g.origin_key = c.origin_key)
        ) r WHERE r.n <= @perOrigin ORDER BY r.id LIMIT @limit`,
+    ),
+    next: db.prepare(
+      `SELECT x.id, x.task_id, x.config_id, x.seq, x.attempts, x.created_at, c.origin_key
+       FROM push_outbox x LEFT JOIN push_configs c ON c.task_id = x.task_id AND c.id = x.config_id
+       WHERE x.task_id = @taskId AND x.config_id = @configId AND ${HEAD}
+         AND NOT EXISTS (SELECT 1 FROM push_origins g WHERE g.origin_key = c.origin_key)`,
     ),
     claim: db.prepare('UPDATE push_outbox SET claimed_by = ?, claim_expires_at = ?, updated_at = ? WHERE id = ?'),
     origin: db.prepare('SELECT failures FROM push_origins WHERE origin_key = ?'),
@@ -120,6 +127,14 @@ export function claimDueSqlite(s: PushOriginStatements, o: ClaimOptions): Outbox
     }
   }
   return claimed.sort((a, b) => a.id - b.id);
+}
+
+/** See PushStore.claimNext; call inside a write transaction. */
+export function claimNextSqlite(s: PushOriginStatements, taskId: string, configId: string, o: { now: number; owner: string; leaseUntil: number }): OutboxRecord | undefined {
+  const row = s.next.get({ taskId, configId, now: o.now }) as ClaimedRow | undefined;
+  if (row === undefined) return undefined;
+  s.claim.run(o.owner, o.leaseUntil, o.now, row.id);
+  return toRecord(row, false);
 }
 
 /** See PushStore.markOriginDown; call inside a write transaction. */

@@ -6,7 +6,7 @@ import { MESSAGE_WINDOW_MS, messageBucket, messageBuckets, messageKey } from '..
 import { packEvents, unpackEvents, type EventRow } from '../event-rows.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { ClaimOptions, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
-import { claimDueSqlite, markOriginDownSqlite, preparePushOrigins, type PushOriginStatements } from './sqlite-push-origins.js';
+import { claimDueSqlite, claimNextSqlite, markOriginDownSqlite, preparePushOrigins, type PushOriginStatements } from './sqlite-push-origins.js';
 import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
 
 interface TaskRow {
@@ -246,6 +246,14 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     let claimed: OutboxRecord[] = [];
     await this.#enqueue(() => {
       claimed = claimDueSqlite(this.#origins, o);
+    });
+    return claimed;
+  }
+
+  async claimNext(taskId: string, configId: string, o: { now: number; owner: string; leaseUntil: number }): Promise<OutboxRecord | undefined> {
+    let claimed: OutboxRecord | undefined;
+    await this.#enqueue(() => {
+      claimed = claimNextSqlite(this.#origins, taskId, configId, o);
     });
     return claimed;
   }

@@ -89,6 +89,16 @@ describe('push backoff per origin (SQLite)', () => {
     }
   });
 
+  test("a task's notifications follow one another in one pass, without waiting for the next claim", async (t) => {
+    const h = await startHarness(t);
+    const { worker, sealed } = sealedWorker(h);
+    await backlog(h, sealed, 2, 5);
+    assert.equal(await worker.runOnce(), 10);
+    for (const id of ['t00', 't01']) {
+      assert.deepEqual(h.received.filter((r) => r.path === `/hooks/${id}`).map((r) => textOf(r.json)), ['n0', 'n1', 'n2', 'n3', 'n4']);
+    }
+  });
+
   test('a slow receiver gets at most originConcurrency rows per cycle from a replica', async (t) => {
     const h = await startHarness(t);
     const { worker, sealed } = sealedWorker(h, { originConcurrency: 3 });
@@ -152,11 +162,12 @@ describe('push backoff per origin (SQLite)', () => {
     await backlog(h, sealed, 1, 2);
     // A replica whose key is not the one that sealed the config, but which holds the database's secret.
     const foreign = new PushDeliveryWorker({ ...h.workerOptions, pushStore: new SealedPushStore(h.stores.push, OTHER_KEY), secretIsCurrent: async () => true });
-    assert.equal(await foreign.runOnce(), 1);
-    const [first] = await h.outbox();
-    assert.equal(first!.state, 'dead');
-    assert.match(first!.last_error ?? '', /cannot be opened.*AGENTMESH_SECRET/);
-    assert.equal(await foreign.runOnce(), 1, 'the next notification of the task is claimable at once, not after a lease');
+    // The next notification of the task is settled in the same pass, not after a lease.
+    assert.equal(await foreign.runOnce(), 2);
+    for (const row of await h.outbox()) {
+      assert.equal(row.state, 'dead');
+      assert.match(row.last_error ?? '', /cannot be opened.*AGENTMESH_SECRET/);
+    }
     assert.equal(await h.counter('agentmesh_push_delivery_failures_total', { reason: 'config_unreadable' }), 2);
     assert.equal(h.received.length, 0);
   });

@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGateway } from '../../src/gateway/index.js';
+import { FLEET_STORAGE_SECRET } from '../helpers/runtime-replica.js';
 import { REDIS_URL, createTestSchema, postgresSkipReason, redisSkipReason, type TestSchema } from '../helpers/services.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
@@ -64,7 +65,8 @@ describe('issue 16: a role that fails to start exits non-zero', { skip }, () => 
   });
 
   for (const backends of ['redis', 'redis+postgres'] as const) {
-    const env = () => ({ REDIS_URL, ...(backends === 'redis+postgres' ? { DATABASE_URL: schema.url } : {}) });
+    // One AGENTMESH_SECRET for every role on the schema, as for a fleet: else the second runtime refuses it (ADR 0027).
+    const env = () => ({ REDIS_URL, ...(backends === 'redis+postgres' ? { DATABASE_URL: schema.url, AGENTMESH_SECRET: FLEET_STORAGE_SECRET } : {}) });
     for (const role of ['registry', 'agents', 'gateway', 'orchestrator'] as const) {
       test(`serve ${role} on a port in use (${backends})`, async () => {
         const { code, output } = await runToExit(['serve', role, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir()], { ...env(), GATEWAY_SECRET: 'x'.repeat(40), GATEWAY_METRICS_PORT: '0', REGISTRY_URL: 'http://127.0.0.1:9' });
@@ -75,8 +77,9 @@ describe('issue 16: a role that fails to start exits non-zero', { skip }, () => 
   }
 
   test('serve agents with a signing key that is not a key (redis+postgres)', async () => {
-    const { code, output } = await runToExit(['serve', 'agents', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir()], { REDIS_URL, DATABASE_URL: schema.url, AGENTMESH_SIGNING_KEY: 'not a PEM' });
+    const { code, output } = await runToExit(['serve', 'agents', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir()], { REDIS_URL, DATABASE_URL: schema.url, AGENTMESH_SECRET: FLEET_STORAGE_SECRET, AGENTMESH_SIGNING_KEY: 'not a PEM' });
     assert.notEqual(code, 0, output);
+    assert.doesNotMatch(output, /AGENTMESH_SECRET/, 'refused for its key, not its secret');
   });
 
   test('serve gateway whose keys cannot be decrypted with GATEWAY_SECRET (redis+postgres)', async () => {

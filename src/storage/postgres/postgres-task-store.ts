@@ -3,7 +3,8 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { packEvents, unpackEvents } from '../event-rows.js';
 import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
-import type { OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
+import type { ClaimOptions, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
+import { claimDuePostgres, claimNextPostgres, configsWithoutOriginPostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, releaseOriginProbePostgres, replaceCanaryPostgres, setConfigOriginPostgres } from './postgres-push-origins.js';
 import type { PushConfigsTable, Tables, TasksTable } from '../schema.js';
 import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
 
@@ -41,6 +42,7 @@ const toConfig = (r: Selectable<PushConfigsTable>): PushConfigRecord => ({
   config: r.config,
   protocol: r.protocol,
   createdAt: Number(r.created_at),
+  ...(r.origin_key !== null && { originKey: r.origin_key }),
 });
 
 /**
@@ -209,8 +211,8 @@ export class PostgresTaskStore implements TaskStore, PushStore {
   async putConfig(c: PushConfigRecord): Promise<void> {
     await this.#db
       .insertInto('push_configs')
-      .values({ task_id: c.taskId, id: c.id, tenant: c.tenant, config: c.config, protocol: c.protocol, created_at: c.createdAt })
-      .onConflict((oc) => oc.columns(['task_id', 'id']).doUpdateSet({ config: c.config, protocol: c.protocol }))
+      .values({ task_id: c.taskId, id: c.id, tenant: c.tenant, config: c.config, protocol: c.protocol, created_at: c.createdAt, origin_key: c.originKey ?? null })
+      .onConflict((oc) => oc.columns(['task_id', 'id']).doUpdateSet({ config: c.config, protocol: c.protocol, origin_key: c.originKey ?? null }))
       .execute();
   }
 
@@ -236,6 +238,14 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     return rows.map(toConfig);
   }
 
+  configsWithoutOrigin(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {
+    return configsWithoutOriginPostgres(this.#db, after, limit);
+  }
+
+  setConfigOrigin(taskId: string, id: string, config: string, originKey: string): Promise<boolean> {
+    return setConfigOriginPostgres(this.#db, taskId, id, config, originKey);
+  }
+
   async replaceConfig(taskId: string, id: string, from: string, to: string): Promise<boolean> {
     const r = await this.#db.updateTable('push_configs').set({ config: to }).where('task_id', '=', taskId).where('id', '=', id).where('config', '=', from).executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
@@ -249,20 +259,12 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     });
   }
 
-  async claimDue(o: { now: number; owner: string; leaseUntil: number; limit: number }): Promise<OutboxRecord[]> {
-    // SKIP LOCKED lets several replicas claim disjoint batches concurrently.
-    const result = await sql<{ id: number; task_id: string; config_id: string; seq: number; attempts: number; created_at: number }>`
-      UPDATE push_outbox SET claimed_by = ${o.owner}, claim_expires_at = ${o.leaseUntil}, updated_at = ${o.now}
-      WHERE id IN (
-        SELECT x.id FROM push_outbox x
-        WHERE x.state = 'pending' AND x.next_attempt_at <= ${o.now} AND (x.claimed_by IS NULL OR x.claim_expires_at < ${o.now})
-          AND x.id = (SELECT min(p.id) FROM push_outbox p WHERE p.task_id = x.task_id AND p.config_id = x.config_id AND p.state = 'pending')
-        ORDER BY x.id LIMIT ${o.limit}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING id, task_id, config_id, seq, attempts, created_at`.execute(this.#db);
-    return result.rows
-      .map((r) => ({ id: Number(r.id), taskId: r.task_id, configId: r.config_id, seq: r.seq, attempts: r.attempts, createdAt: Number(r.created_at) }))
-      .sort((a, b) => a.id - b.id);
+  claimDue(o: ClaimOptions): Promise<OutboxRecord[]> {
+    return claimDuePostgres(this.#db, o);
+  }
+
+  claimNext(taskId: string, configId: string, o: { now: number; owner: string; leaseUntil: number }): Promise<OutboxRecord | undefined> {
+    return claimNextPostgres(this.#db, taskId, configId, o);
   }
 
   async markDelivered(id: number, now: number): Promise<void> {
@@ -289,6 +291,38 @@ export class PostgresTaskStore implements TaskStore, PushStore {
       .groupBy('state')
       .execute();
     return { pending: Number(rows.find((r) => r.state === 'pending')?.n ?? 0), dead: Number(rows.find((r) => r.state === 'dead')?.n ?? 0) };
+  }
+
+  markOriginDown(originKey: string, o: OriginDown): Promise<number> {
+    return markOriginDownPostgres(this.#db, originKey, o);
+  }
+
+  markOriginUp(originKey: string): Promise<void> {
+    return markOriginUpPostgres(this.#db, originKey);
+  }
+
+  releaseOriginProbe(originKey: string): Promise<void> {
+    return releaseOriginProbePostgres(this.#db, originKey);
+  }
+
+  deadLetterOrigin(originKey: string, o: { createdBefore: number; error: string; now: number }): Promise<number> {
+    return deadLetterOriginPostgres(this.#db, originKey, o);
+  }
+
+  originsDown(): Promise<number> {
+    return originsDownPostgres(this.#db);
+  }
+
+  getCanary(name: string): Promise<string | undefined> {
+    return getCanaryPostgres(this.#db, name);
+  }
+
+  putCanaryIfAbsent(name: string, value: string, now: number): Promise<string> {
+    return putCanaryIfAbsentPostgres(this.#db, name, value, now);
+  }
+
+  replaceCanary(name: string, from: string, to: string): Promise<boolean> {
+    return replaceCanaryPostgres(this.#db, name, from, to);
   }
 }
 

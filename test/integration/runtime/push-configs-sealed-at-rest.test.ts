@@ -135,22 +135,33 @@ describe('issue 15: push notification credentials are sealed at rest', () => {
     await stop();
   });
 
-  test('a configured secret is used instead of the file; another secret cannot open the configs', async () => {
-    const secret = 'a-configured-secret-of-at-least-32-chars';
-    await start({ storageSecret: secret });
-    const taskId = await waitTask();
-    const created = await rpc(url, 'CreateTaskPushNotificationConfig', { taskId, url: `${origin}/hooks/other`, token: TOKEN });
-    const configId = created.body.result.id as string;
-    assert.equal((await rpc(url, 'GetTaskPushNotificationConfig', { taskId, id: configId })).body.result.token, TOKEN);
-    await stop();
+  test('a configured secret is used instead of the file; another secret cannot open the configs, and a runtime given it refuses to start', async () => {
+    // A database of its own: the one above is sealed under the generated file secret.
+    const shared = dataDir;
+    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-issue15-push-configured-'));
+    try {
+      const secret = 'a-configured-secret-of-at-least-32-chars';
+      await start({ storageSecret: secret });
+      const taskId = await waitTask();
+      const created = await rpc(url, 'CreateTaskPushNotificationConfig', { taskId, url: `${origin}/hooks/other`, token: TOKEN });
+      const configId = created.body.result.id as string;
+      assert.equal((await rpc(url, 'GetTaskPushNotificationConfig', { taskId, id: configId })).body.result.token, TOKEN);
+      await stop();
 
-    await start({ storageSecret: 'another-secret-of-at-least-32-characters' });
-    const refused = await rpc(url, 'GetTaskPushNotificationConfig', { taskId, id: configId });
-    assert.equal(refused.body.result, undefined);
-    assert.equal(refused.body.error.code, -32603, JSON.stringify(refused.body));
-    assert.ok(!JSON.stringify(refused.body).includes(TOKEN));
-    await rpc(url, 'CancelTask', { id: taskId });
-    await stop();
+      const another = 'another-secret-of-at-least-32-characters';
+      const database = await createDatabase({ sqlitePath: join(dataDir, 'mesh.db') });
+      const foreign = new SealedPushStore(createRuntimeStores(database).push, deriveSealingKey(another, 'agentmesh/runtime', 'push-config-encryption v1'));
+      await assert.rejects(foreign.getConfig(taskId, configId), (err: { code?: string }) => err.code === 'AM_ERR_CONFIG_INVALID');
+      await database.close();
+      await assert.rejects(start({ storageSecret: another }), (err: Error) => /AGENTMESH_SECRET/.test(err.message) && !err.message.includes(another));
+
+      await start({ storageSecret: secret });
+      await rpc(url, 'CancelTask', { id: taskId });
+      await stop();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+      dataDir = shared;
+    }
   });
 
   test('a sealed config moved onto another row does not open', async () => {

@@ -184,11 +184,13 @@ export function planBatch(writes: readonly BatchWrite[], fragments: readonly Wri
     if (tenant !== undefined) statements.push(`SELECT set_config('agentmesh.scope', 'tenant', true), set_config('agentmesh.tenant', ${textLiteral(tenant)}, true)`);
     if (g.lookups.length > 0) {
       // The union of the lookups' windows: they differ by at most the batch's age, an hour bucket at worst.
+      // The text columns are compared with IS NOT DISTINCT FROM, which no index serves: on a table not yet
+      // analyzed the planner would otherwise walk tasks_list (agent, tenant), every task of the agent.
       lookupResults.push(statements.length);
       statements.push(
         `SELECT l.ord, t.* FROM (VALUES ${g.lookups.join(', ')}) AS l(ord, key, agent, message_id)
         CROSS JOIN LATERAL (SELECT * FROM tasks t WHERE t.message_bucket IN (${[...g.buckets].join(', ')}) AND t.message_key = l.key
-          AND t.agent = l.agent AND t.tenant = ${textLiteral(tenant ?? '')} AND t.message_id = l.message_id ORDER BY t.created_at DESC LIMIT 1) t`,
+          AND (t.agent, t.tenant, t.message_id) IS NOT DISTINCT FROM (l.agent, ${textLiteral(tenant ?? '')}, l.message_id) ORDER BY t.created_at DESC LIMIT 1) t`,
       );
     }
     if (g.tasks.length > 0) {

@@ -24,54 +24,72 @@ interface StatementResult {
   rows: Record<string, unknown>[];
 }
 
+/** Batches of writes committing at once: PostgreSQL flushes their WAL together, so a slow fsync does not serialize the replica. */
+export const WRITE_BATCHES_IN_FLIGHT = 4;
+/** Batches of retried-send lookups at once: reads, never queued behind a commit. */
+export const LOOKUP_BATCHES_IN_FLIGHT = 2;
+
+/** A queue and its batches in flight. */
+interface Lane {
+  queue: Pending[];
+  inFlight: number;
+  max: number;
+  scheduled: boolean;
+}
+
+const lane = (max: number): Lane => ({ queue: [], inFlight: 0, max, scheduled: false });
+
 /**
- * Group commit for the PostgreSQL task store (ADR 0022). A write (or a
- * retried-send lookup) arriving while no batch is in flight goes on the next
- * `setImmediate`, with whatever else arrived in the same event-loop turn: a
- * lone SendMessage waits for no company. Writes arriving while a batch is in
- * flight queue and go together as soon as it ends. Each batch is one
- * multi-statement query, one round trip and one commit (write-batch.ts);
- * every caller's promise settles only after that commit answered, so an
- * acknowledged write is durable. When the batch fails, its transaction is
- * rolled back and every write in it is retried alone on the store's
- * parameterized path, so one bad write fails alone.
+ * Group commit for the PostgreSQL task store (ADR 0022). A write arriving
+ * while fewer than {@link WRITE_BATCHES_IN_FLIGHT} batches are in flight
+ * goes on the next `setImmediate`, with whatever else arrived in the same
+ * event-loop turn: a lone SendMessage waits for no company. Writes arriving
+ * while every slot is taken queue and go together as soon as one frees.
+ * Retried-send lookups have a lane of their own, so a read never waits for a
+ * commit. Each batch is one multi-statement query, one round trip and one
+ * commit (write-batch.ts); every caller's promise settles only after that
+ * commit answered, so an acknowledged write is durable. When the batch
+ * fails, its transaction is rolled back and every write in it is retried
+ * alone on the store's parameterized path, so one bad write fails alone.
  */
 export class WriteBatcher {
   readonly #pool: PostgresPool;
   readonly #lone: LoneWrites;
   readonly #toTask: (row: Record<string, unknown>) => TaskRecord;
-  #queue: Pending[] = [];
-  #scheduled = false;
-  #inFlight = false;
+  readonly #writes: Lane;
+  readonly #lookups: Lane;
 
-  constructor(options: { pool: PostgresPool; lone: LoneWrites; toTask: (row: Record<string, unknown>) => TaskRecord }) {
+  constructor(options: { pool: PostgresPool; lone: LoneWrites; toTask: (row: Record<string, unknown>) => TaskRecord; writesInFlight?: number }) {
     this.#pool = options.pool;
     this.#lone = options.lone;
     this.#toTask = options.toTask;
+    this.#writes = lane(options.writesInFlight ?? WRITE_BATCHES_IN_FLIGHT);
+    this.#lookups = lane(LOOKUP_BATCHES_IN_FLIGHT);
   }
 
   submit<T>(write: BatchWrite): Promise<T> {
+    const into = write.kind === 'lookup' ? this.#lookups : this.#writes;
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.#inFlight && !this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => void this.#flush());
+      into.queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
+      if (into.inFlight < into.max && !into.scheduled) {
+        into.scheduled = true;
+        setImmediate(() => void this.#flush(into));
       }
     });
   }
 
-  async #flush(): Promise<void> {
-    this.#scheduled = false;
-    if (this.#inFlight || this.#queue.length === 0) return;
-    const batch = this.#queue.length <= MAX_BATCH_WRITES ? this.#queue : this.#queue.slice(0, MAX_BATCH_WRITES);
-    this.#queue = this.#queue.length <= MAX_BATCH_WRITES ? [] : this.#queue.slice(MAX_BATCH_WRITES);
-    this.#inFlight = true;
+  async #flush(from: Lane): Promise<void> {
+    from.scheduled = false;
+    if (from.inFlight >= from.max || from.queue.length === 0) return;
+    const batch = from.queue.length <= MAX_BATCH_WRITES ? from.queue : from.queue.slice(0, MAX_BATCH_WRITES);
+    from.queue = from.queue.length <= MAX_BATCH_WRITES ? [] : from.queue.slice(MAX_BATCH_WRITES);
+    from.inFlight++;
     try {
       await this.#run(batch);
     } finally {
-      this.#inFlight = false;
-      // What queued meanwhile already waited a whole batch: it goes at once.
-      if (this.#queue.length > 0) void this.#flush();
+      from.inFlight--;
+      // What queued meanwhile already waited for a slot: it goes at once.
+      if (from.queue.length > 0) void this.#flush(from);
     }
   }
 

@@ -13,6 +13,7 @@ import { routerConversationsMigration } from './0011-router-conversations.js';
 import { registryBridgeMigration } from './0012-registry-bridge.js';
 import { routerLearnedRoutesMigration } from './0013-router-learned-routes.js';
 import { gatewayBridgedRunsMigration } from './0014-gateway-bridged-runs.js';
+import { timePartitionedTasksMigration } from './0015-time-partitioned-tasks.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -36,6 +37,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0012-registry-bridge': registryBridgeMigration(dialect),
         '0013-router-learned-routes': routerLearnedRoutesMigration(dialect),
         '0014-gateway-bridged-runs': gatewayBridgedRunsMigration(dialect),
+        '0015-time-partitioned-tasks': timePartitionedTasksMigration(dialect),
       };
     },
   };

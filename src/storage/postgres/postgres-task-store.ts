@@ -44,6 +44,11 @@ const toConfig = (r: Selectable<PushConfigsTable>): PushConfigRecord => ({
   createdAt: Number(r.created_at),
 });
 
+/** How often a replica makes sure the coming days' partitions exist, ms. */
+const PARTITIONS_CHECK_MS = 3_600_000;
+/** Days of partitions kept ready: today and the two after it. */
+const PARTITION_DAYS_AHEAD = 3;
+
 /**
  * The task store on PostgreSQL, for replicas that share state. The version
  * check in the UPDATE makes concurrent writers from different replicas safe
@@ -56,6 +61,7 @@ const toConfig = (r: Selectable<PushConfigsTable>): PushConfigRecord => ({
 export class PostgresTaskStore implements TaskStore, PushStore {
   #db: Kysely<Tables>;
   #batcher: WriteBatcher | undefined;
+  #partitionsEnsuredAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: { db: Kysely<Tables>; pool?: PostgresPool | undefined }) {
     this.#db = options.db;
@@ -190,6 +196,11 @@ export class PostgresTaskStore implements TaskStore, PushStore {
   }
 
   async heartbeat(replicaId: string, now: number): Promise<void> {
+    if (now - this.#partitionsEnsuredAt >= PARTITIONS_CHECK_MS) {
+      // Days ahead exist before their first write (migration 0015); a replica checks hourly, a cheap catalog lookup.
+      await sql`select agentmesh_ensure_task_partitions((to_timestamp(${now / 1000}) at time zone 'UTC')::date, ${PARTITION_DAYS_AHEAD})`.execute(this.#db);
+      this.#partitionsEnsuredAt = now;
+    }
     await this.#db
       .insertInto('runtime_replicas')
       .values({ id: replicaId, started_at: now, heartbeat_at: now })
@@ -217,6 +228,13 @@ export class PostgresTaskStore implements TaskStore, PushStore {
   }
 
   async prune(before: number, limit: number): Promise<number> {
+    // Whole days first, one DROP each (migration 0015); then what lives outside them (DEFAULT, days not yet wholly done), row by row.
+    const { rows } = await sql<{ dropped_tasks: number }>`select dropped_tasks from agentmesh_drop_task_partitions(${before})`.execute(this.#db);
+    const dropped = rows.reduce((n, r) => n + Number(r.dropped_tasks), 0);
+    return dropped + (await this.#pruneRows(before, limit));
+  }
+
+  async #pruneRows(before: number, limit: number): Promise<number> {
     return this.#db.transaction().execute(async (trx) => {
       const ids = (
         await trx

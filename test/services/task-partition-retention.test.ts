@@ -76,7 +76,8 @@ describe('time-partitioned tasks: retention by whole days', { skip }, () => {
   test('retention drops a finished day whole (no row deleted one by one); a day with a live task or a pending push stays', async () => {
     const now = Date.now();
     const midnight = now - (now % DAY);
-    const [done, live, pushing] = [5, 4, 3].map((n) => midnight - n * DAY + 3_600_000);
+    const dayStart = (daysAgo: number) => midnight - daysAgo * DAY + 3_600_000;
+    const [done, live, pushing] = [dayStart(5), dayStart(4), dayStart(3)];
     await admin.query("select agentmesh_ensure_task_partitions(($1::date), 3)", [new Date(midnight - 5 * DAY).toISOString().slice(0, 10)]);
     const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
 

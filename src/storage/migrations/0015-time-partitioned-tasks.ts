@@ -39,6 +39,7 @@ export function timePartitionedTasksMigration(dialect: 'sqlite' | 'postgres'): M
       await sql`create table task_events (like task_events_unpartitioned including defaults) partition by range (task_id)`.execute(db);
       await sql`create table tasks_default partition of tasks default`.execute(db);
       await sql`create table task_events_default partition of task_events default`.execute(db);
+      await sql`select agentmesh_seal_partition('tasks_default'), agentmesh_seal_partition('task_events_default')`.execute(db);
       // Today and the next two days exist before the first write; the runtime keeps three days ahead (heartbeat).
       await sql`select agentmesh_ensure_task_partitions((now() at time zone 'UTC')::date, 3)`.execute(db);
       await sql`insert into tasks select * from tasks_unpartitioned`.execute(db);
@@ -73,6 +74,16 @@ export function timePartitionedTasksMigration(dialect: 'sqlite' | 'postgres'): M
 }
 
 async function createFunctions(db: Kysely<unknown>): Promise<void> {
+  // Row security applies to queries through the partitioned parent only: a partition is reachable by its owner alone,
+  // whatever default privileges gave it when it was made (roles.sql grants the application role every new table).
+  await sql`create or replace function agentmesh_seal_partition(part text) returns void language plpgsql as $$
+    declare g record;
+    begin
+      execute format('revoke all on %I from public', part);
+      for g in select distinct grantee from information_schema.role_table_grants where table_schema = current_schema() and table_name = part and grantee <> current_user loop
+        execute format('revoke all on %I from %I', part, g.grantee);
+      end loop;
+    end $$`.execute(db);
   // The id prefix of a UTC millisecond: the first 12 hex digits of a UUIDv7 made then, as text ('0193a2c0-0000').
   await sql`create or replace function agentmesh_uuid7_prefix(ms bigint) returns text language sql immutable as $$
     select substr(h, 1, 8) || '-' || substr(h, 9, 4) from (select lpad(to_hex(ms), 12, '0') as h) x $$`.execute(db);
@@ -94,6 +105,8 @@ async function createFunctions(db: Kysely<unknown>): Promise<void> {
         begin
           execute format('create table %I partition of tasks for values from (%L) to (%L)', agentmesh_task_partition_name('tasks', d), lo, hi);
           execute format('create table %I partition of task_events for values from (%L) to (%L)', agentmesh_task_partition_name('task_events', d), lo, hi);
+          perform agentmesh_seal_partition(agentmesh_task_partition_name('tasks', d));
+          perform agentmesh_seal_partition(agentmesh_task_partition_name('task_events', d));
           made := made + 1;
         exception when duplicate_table or check_violation then
           -- Another replica made it first, or DEFAULT already holds rows of that day.

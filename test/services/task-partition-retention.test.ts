@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { migrationProvider } from '../../src/storage/migrations/index.js';
 import { createDatabase, createRuntimeStores, uuidv7, type Database, type NewTask, type RuntimeStores } from '../../src/storage/index.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
 
@@ -114,5 +116,37 @@ describe('time-partitioned tasks: retention by whole days', { skip }, () => {
     assert.equal(await stores.tasks.get(doneIds[3]!), undefined);
     assert.equal((await stores.push.listConfigs(doneIds[0]!)).length, 0, "the dropped day's push configs went too");
     assert.ok(await stores.tasks.get(pushed));
+  });
+});
+
+describe('time-partitioned tasks: upgrading a database that holds tasks', { skip }, () => {
+  test("rows written before migration 0015 survive it (older days in DEFAULT), with their events, push rows and their policies", async () => {
+    const schema = await createTestSchema();
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: schema.url, max: 1 }) }) });
+    try {
+      const migrator = new Migrator({ db, provider: migrationProvider('postgres'), migrationTableSchema: schema.name });
+      assert.equal((await migrator.migrateTo('0014-gateway-bridged-runs')).error, undefined);
+      await sql`select set_config('agentmesh.scope', 'cross-tenant', false)`.execute(db);
+      // Ten days old: no day partition covers it (the migration makes today's and the next two).
+      const id = idAt(Date.now() - 10 * DAY);
+      await sql`insert into tasks (id, agent, tenant, context_id, state, version, last_seq, snapshot, terminal, created_at, updated_at)
+        values (${id}, 'tester', 'acme', 'ctx', 'TASK_STATE_WORKING', 1, 1, '{}', 0, 1, 1)`.execute(db);
+      await sql`insert into task_events (task_id, seq, last_seq, kind, payload, created_at) values (${id}, 1, 1, 'task', '{}', 1)`.execute(db);
+      await sql`insert into push_configs (task_id, id, tenant, config, protocol, created_at) values (${id}, 'c1', 'acme', '{}', '1.0', 1)`.execute(db);
+      await sql`insert into push_outbox (task_id, config_id, seq, state, next_attempt_at, created_at, updated_at) values (${id}, 'c1', 1, 'pending', 1, 1, 1)`.execute(db);
+
+      assert.equal((await migrator.migrateToLatest()).error, undefined);
+
+      const { rows } = await sql<{ part: string; events: number }>`select t.tableoid::regclass::text as part, (select count(*)::int from task_events e where e.task_id = t.id) as events from tasks t where t.id = ${id}`.execute(db);
+      assert.deepEqual(rows, [{ part: 'tasks_default', events: 1 }]);
+      // The children's policies were re-created on the partitioned tasks: a policy names its lookup table by oid.
+      const { rows: policies } = await sql<{ tab: string; parent: string }>`select c.relname as tab, pg_get_expr(p.polqual, p.polrelid) as parent from pg_policy p join pg_class c on c.oid = p.polrelid
+        where c.relnamespace = ${schema.name}::regnamespace and c.relname in ('task_events', 'push_outbox') order by 1`.execute(db);
+      assert.equal(policies.length, 2);
+      for (const p of policies) assert.match(p.parent, /FROM tasks p/, `${p.tab}'s policy looks up tasks, not the table it replaced`);
+    } finally {
+      await db.destroy();
+      await schema.drop();
+    }
   });
 });

@@ -11,7 +11,8 @@ import { TENANT_POLICY, protectChildRows, protectTenantRows } from './0009-row-s
  * UTC) to the next's; the primary keys (`id`, `(task_id, seq)`) include the
  * partition key as PostgreSQL requires. Ids outside every range (older rows,
  * ids that are not UUIDv7) go to the DEFAULT partitions and are pruned row by
- * row as before. The rows already there are copied once, into DEFAULT.
+ * row as before. The rows already there are copied once: today's and the
+next two days' into their partitions, the rest into DEFAULT.
  *
  * Two SECURITY DEFINER functions do the DDL as the tables' owner, so the
  * application role, which may not change the schema (deploy/postgres/roles.sql),

@@ -118,7 +118,7 @@ export function fragmentsOf(write: BatchWrite, ord: number): WriteFragments {
     case 'lookup':
       return {
         kind: 'lookup',
-        row: `(${ord}, ${intLiteral(messageKey(write.agent, write.tenant, write.messageId))}, ${textLiteral(write.agent)}, ${textLiteral(write.messageId)})`,
+        row: `(${ord}, ${intLiteral(messageKey(write.agent, write.tenant, write.messageId))}, ${textLiteral(write.agent)}, ${textLiteral(write.messageId)}, ${intLiteral(Math.min(...messageBuckets(write.now)))}, ${intLiteral(messageBucket(write.now))})`,
         buckets: messageBuckets(write.now),
       };
     case 'create': {
@@ -183,13 +183,14 @@ export function planBatch(writes: readonly BatchWrite[], fragments: readonly Wri
     if (g.lookups.length + g.tasks.length + g.appends.length === 0) continue;
     if (tenant !== undefined) statements.push(`SELECT set_config('agentmesh.scope', 'tenant', true), set_config('agentmesh.tenant', ${textLiteral(tenant)}, true)`);
     if (g.lookups.length > 0) {
-      // The union of the lookups' windows: they differ by at most the batch's age, an hour bucket at worst.
+      // The index seeks the union of the lookups' windows (they differ by the batch's age at most); each row keeps its own window.
       // The text columns are compared with IS NOT DISTINCT FROM, which no index serves: on a table not yet
       // analyzed the planner would otherwise walk tasks_list (agent, tenant), every task of the agent.
       lookupResults.push(statements.length);
       statements.push(
-        `SELECT l.ord, t.* FROM (VALUES ${g.lookups.join(', ')}) AS l(ord, key, agent, message_id)
+        `SELECT l.ord, t.* FROM (VALUES ${g.lookups.join(', ')}) AS l(ord, key, agent, message_id, first_bucket, last_bucket)
         CROSS JOIN LATERAL (SELECT * FROM tasks t WHERE t.message_bucket IN (${[...g.buckets].join(', ')}) AND t.message_key = l.key
+          AND t.message_bucket BETWEEN l.first_bucket AND l.last_bucket
           AND (t.agent, t.tenant, t.message_id) IS NOT DISTINCT FROM (l.agent, ${textLiteral(tenant ?? '')}, l.message_id) ORDER BY t.created_at DESC LIMIT 1) t`,
       );
     }

@@ -2,7 +2,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type PostgresPool } from 'kysely';
 import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Tables } from './schema.js';
@@ -56,6 +56,8 @@ export interface Database {
   readonly sqlite: BetterSqlite3.Database | undefined;
   /** SQLite file only: closed for the moment the checkpointer rewinds the WAL; the task store's group commit waits on it. */
   readonly sqliteWriteGate?: WriteGate | undefined;
+  /** PostgreSQL only: the pool under `db`, for the task store's multi-statement write batches (ADR 0022). */
+  readonly postgresPool?: PostgresPool | undefined;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /**
@@ -179,11 +181,13 @@ async function openPostgres(url: string, { max, queryTimeoutMs, crossTenant, app
       client.query(`select set_config('agentmesh.scope', 'cross-tenant', false)`).catch(() => undefined);
     });
   }
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: timedPool(pool, queryTimeoutMs) }) });
+  const timed = timedPool(pool, queryTimeoutMs);
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: timed }) });
   return {
     dialect: 'postgres',
     db,
     sqlite: undefined,
+    postgresPool: timed,
     async ping() {
       await sql`select 1`.execute(db);
     },

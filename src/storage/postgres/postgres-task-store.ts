@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type PostgresPool, type Selectable } from 'kysely';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { packEvents, unpackEvents } from '../event-rows.js';
 import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
@@ -7,6 +7,7 @@ import type { ClaimOptions, OriginDown, OutboxRecord, OutboxStats, PushConfigRec
 import { claimDuePostgres, claimNextPostgres, configsWithoutOriginPostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, releaseOriginProbePostgres, replaceCanaryPostgres, setConfigOriginPostgres } from './postgres-push-origins.js';
 import type { PushConfigsTable, Tables, TasksTable } from '../schema.js';
 import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
+import { WriteBatcher } from './write-batcher.js';
 
 const toTask = (r: Selectable<TasksTable>): TaskRecord => ({
   id: r.id,
@@ -45,20 +46,55 @@ const toConfig = (r: Selectable<PushConfigsTable>): PushConfigRecord => ({
   ...(r.origin_key !== null && { originKey: r.origin_key }),
 });
 
+/** How often a replica makes sure the coming days' partitions exist, ms. */
+const PARTITIONS_CHECK_MS = 3_600_000;
+/** Days of partitions kept ready: today and the two after it. */
+const PARTITION_DAYS_AHEAD = 3;
+
 /**
- * The task store on PostgreSQL, for replicas that share state. Every write is
- * its own transaction; the version check in the UPDATE makes concurrent
- * writers from different replicas safe without row locks held across awaits.
+ * The task store on PostgreSQL, for replicas that share state. The version
+ * check in the UPDATE makes concurrent writers from different replicas safe
+ * without row locks held across awaits. With `pool` (the database's own),
+ * creates, appends and retried-send lookups are group-committed: those that
+ * arrive together share one round trip and one commit (write-batcher.ts,
+ * ADR 0022); without it, and whenever a batch fails, each is its own
+ * transaction.
  */
 export class PostgresTaskStore implements TaskStore, PushStore {
   #db: Kysely<Tables>;
+  #batcher: WriteBatcher | undefined;
+  #partitionsEnsuredAt = Number.NEGATIVE_INFINITY;
 
-  constructor(options: { db: Kysely<Tables> }) {
+  constructor(options: { db: Kysely<Tables>; pool?: PostgresPool | undefined }) {
     this.#db = options.db;
+    this.#batcher = options.pool
+      ? new WriteBatcher({
+          pool: options.pool,
+          toTask: (row) => toTask(row as unknown as Selectable<TasksTable>),
+          lone: {
+            lookup: (w) => this.#findByMessage(w.agent, w.tenant, w.messageId, w.now),
+            create: (w) => this.#create(w.task),
+            append: (w) => this.#append(w.change),
+          },
+        })
+      : undefined;
   }
 
-  async create(task: NewTask): Promise<void> {
+  create(task: NewTask): Promise<void> {
+    return this.#batcher ? this.#batcher.submit({ kind: 'create', task }) : this.#create(task);
+  }
+
+  append(change: TaskAppend): Promise<void> {
+    return this.#batcher ? this.#batcher.submit({ kind: 'append', change }) : this.#append(change);
+  }
+
+  findByMessage(agent: string, tenant: string, messageId: string, now: number): Promise<TaskRecord | undefined> {
+    return this.#batcher ? this.#batcher.submit({ kind: 'lookup', agent, tenant, messageId, now }) : this.#findByMessage(agent, tenant, messageId, now);
+  }
+
+  async #create(task: NewTask): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
+      await scopeTo(trx, task.tenant);
       await trx
         .insertInto('tasks')
         .values({
@@ -86,8 +122,9 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     });
   }
 
-  async append(change: TaskAppend): Promise<void> {
+  async #append(change: TaskAppend): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
+      if (change.tenant !== undefined) await scopeTo(trx, change.tenant);
       const lastSeq = change.events.length === 0 ? -1 : change.events[change.events.length - 1]!.seq;
       const result = await trx
         .updateTable('tasks')
@@ -118,7 +155,7 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     return row ? toTask(row) : undefined;
   }
 
-  async findByMessage(agent: string, tenant: string, messageId: string, now: number): Promise<TaskRecord | undefined> {
+  async #findByMessage(agent: string, tenant: string, messageId: string, now: number): Promise<TaskRecord | undefined> {
     const row = await this.#db
       .selectFrom('tasks')
       .selectAll()
@@ -161,6 +198,11 @@ export class PostgresTaskStore implements TaskStore, PushStore {
   }
 
   async heartbeat(replicaId: string, now: number): Promise<void> {
+    if (now - this.#partitionsEnsuredAt >= PARTITIONS_CHECK_MS) {
+      // Days ahead exist before their first write (migration 0016); a replica checks hourly, a cheap catalog lookup.
+      await sql`select agentmesh_ensure_task_partitions((to_timestamp(${now / 1000}) at time zone 'UTC')::date, ${PARTITION_DAYS_AHEAD})`.execute(this.#db);
+      this.#partitionsEnsuredAt = now;
+    }
     await this.#db
       .insertInto('runtime_replicas')
       .values({ id: replicaId, started_at: now, heartbeat_at: now })
@@ -188,6 +230,13 @@ export class PostgresTaskStore implements TaskStore, PushStore {
   }
 
   async prune(before: number, limit: number): Promise<number> {
+    // Whole days first, one DROP each (migration 0016); then what lives outside them (DEFAULT, days not yet wholly done), row by row.
+    const { rows } = await sql<{ dropped_tasks: number }>`select dropped_tasks from agentmesh_drop_task_partitions(${before})`.execute(this.#db);
+    const dropped = rows.reduce((n, r) => n + Number(r.dropped_tasks), 0);
+    return dropped + (await this.#pruneRows(before, limit));
+  }
+
+  async #pruneRows(before: number, limit: number): Promise<number> {
     return this.#db.transaction().execute(async (trx) => {
       const ids = (
         await trx
@@ -337,7 +386,12 @@ export class PostgresTaskStore implements TaskStore, PushStore {
  */
 async function asTenant<T>(db: Kysely<Tables>, tenant: string, work: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {
-    await sql`select set_config('agentmesh.scope', 'tenant', true), set_config('agentmesh.tenant', ${tenant}, true)`.execute(trx);
+    await scopeTo(trx, tenant);
     return work(trx);
   });
+}
+
+/** The transaction-local tenant marker of {@link asTenant}, inside a transaction already open. */
+async function scopeTo(trx: Kysely<Tables>, tenant: string): Promise<void> {
+  await sql`select set_config('agentmesh.scope', 'tenant', true), set_config('agentmesh.tenant', ${tenant}, true)`.execute(trx);
 }

@@ -57,6 +57,8 @@ export async function* subscribeTaskEvents(options: TaskSubscriptionOptions): As
       if (e.kind !== 'history' || history) yield e;
       if (endsStream(e, options.endOnInterrupted)) return;
     }
+    // Across replicas the subscription is live only once Redis confirmed it: read the log after that.
+    await unsubscribe.ready;
     // Catch up from the log.
     for (;;) {
       const { events, ended } = await readLog(store, taskId, last, options.endOnInterrupted);

@@ -12,9 +12,9 @@ export type { PushStore, PushConfigRecord, OutboxRecord, OutboxStats } from './p
 export { SqliteTaskStore } from './sqlite/sqlite-task-store.js';
 export { PostgresTaskStore } from './postgres/postgres-task-store.js';
 export { createBus } from './bus/create-bus.js';
-export type { Bus, BusHandler } from './bus/bus.js';
+export type { Bus, BusHandler, Unsubscribe } from './bus/bus.js';
 export { MemoryBus } from './bus/memory-bus.js';
-export { COMMAND_TIMEOUT_MS, RedisBus } from './bus/redis-bus.js';
+export { COMMAND_TIMEOUT_MS, HEARTBEAT_MS, RedisBus, type RedisBusStats } from './bus/redis-bus.js';
 export type { RedisBusOptions } from './bus/redis-bus.js';
 export { uuidv7 } from './uuid7.js';
 export { EphemeralMap } from './ephemeral-map.js';

@@ -3,7 +3,7 @@
  * one migration set, the runtime's stores, and the bus (in-process or Redis).
  */
 export { createDatabase, migrateDatabase } from './database.js';
-export type { Database, DatabaseOptions, MigrationReport } from './database.js';
+export type { Database, DatabaseOptions, MigrationReport, PoolMode } from './database.js';
 export type { Tables } from './schema.js';
 export { createRuntimeStores } from './create-stores.js';
 export type { RuntimeStores } from './create-stores.js';

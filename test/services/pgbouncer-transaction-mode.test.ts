@@ -120,11 +120,11 @@ describe('PgBouncer in transaction mode', { skip }, () => {
     assert.ok(shared.length > 0, `the two pools shared server connections: ${JSON.stringify({ app: [...backendsOf.app], scoped: [...backendsOf.scoped] })}`);
   });
 
-  describe('a gateway and a runtime through the bouncer', () => {
+  describe('a registry, a gateway and a runtime through the bouncer', () => {
     let mesh: IsolationMesh;
     before(async () => {
       const database = { databaseUrl: bouncedUrl, databaseMigrationUrl: roles.migratorUrl, databasePoolMode: 'transaction' as const };
-      mesh = await startIsolationMesh({ tenants: 3, runtime: database, gateway: database });
+      mesh = await startIsolationMesh({ tenants: 3, runtime: database, gateway: database, registry: database });
     });
     after(async () => {
       await mesh?.close();

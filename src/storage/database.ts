@@ -238,9 +238,9 @@ export interface MigrationReport {
  * @example
  * const { applied } = await migrateDatabase({ url: process.env.DATABASE_MIGRATION_URL });
  */
-export async function migrateDatabase(options: { url?: string | undefined; sqlitePath?: string; queryTimeoutMs?: number }): Promise<MigrationReport> {
+export async function migrateDatabase(options: { url?: string | undefined; sqlitePath?: string; queryTimeoutMs?: number; poolMode?: PoolMode | undefined }): Promise<MigrationReport> {
   const database = options.url
-    ? await openPostgres(options.url, { max: 1, queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, crossTenant: true, applicationName: 'agentmesh:migrate', poolMode: 'session' })
+    ? await openPostgres(options.url, { max: 1, queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, crossTenant: true, applicationName: 'agentmesh:migrate', poolMode: options.poolMode ?? 'session' })
     : openSqlite(options.sqlitePath ?? './.agentmesh/mesh.db');
   try {
     const applied = await migrate(database);

@@ -63,6 +63,19 @@ describe('the Redis bus subscriber under network faults', { skip }, () => {
     unsubscribe();
   });
 
+  test('after a pause (half-open both ways) and the heal, nothing is stuck: messages flow again', async () => {
+    const received: unknown[] = [];
+    const unsubscribe = proxied.subscribe('paused', (m) => received.push(m));
+    await unsubscribe.ready;
+    proxy.pause();
+    // Published while the subscriber's connection holds every byte: lost to it, by design.
+    await direct.publish('paused', 'held');
+    proxy.heal();
+    await deliveredWithin('paused', received, COMMAND_TIMEOUT_MS + HEARTBEAT_MS + 5_000);
+    await proxied.ping();
+    unsubscribe();
+  });
+
   test('after a reset, the subscriptions are restored on the new connection', async () => {
     const received: unknown[] = [];
     const unsubscribe = proxied.subscribe('reset', (m) => received.push(m));

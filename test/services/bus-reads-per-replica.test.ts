@@ -46,6 +46,19 @@ const probe: AgentDefinition = defineAgent({
         aborts.get(text).resolve();
       },
     },
+    chat: {
+      description: 'Works until canceled; takes messages while working',
+      acceptsMessagesWhileWorking: true,
+      onMessage: (message) => {
+        const text = message.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
+        gates.get(`message: ${text}`).resolve();
+      },
+      handler: async (text: string, ctx) => {
+        gates.get(`started: ${text}`).resolve();
+        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        aborts.get(text).resolve();
+      },
+    },
     step: {
       description: 'One step, then waits for the test, then a second',
       handler: async (text: string, ctx) => {
@@ -149,6 +162,36 @@ describe('four runtime replicas on one Redis bus', { skip }, () => {
       assert.ok(n <= total * 0.4, `replica ${i} read ${n} of ${total} messages: ${JSON.stringify(read)}`);
     }
     assert.ok(read.reduce((a, b) => a + b, 0) <= total * 1.1, `the four together read about what was published, once: ${JSON.stringify(read)} of ${total}`);
+  });
+
+  test('control messages reach the owner replica alone: an answer, a message and a cancel sent elsewhere', async () => {
+    const [a, b, c, d] = replicas as [RuntimeReplica, RuntimeReplica, RuntimeReplica, RuntimeReplica];
+    const asked = await rpc(a.agents.tester!, 'SendMessage', { message: userMessage('start', { metadata: { skillId: 'ask' } }) });
+    assert.equal(asked.body.result.task.status.state, 'TASK_STATE_INPUT_REQUIRED');
+    const askId = asked.body.result.task.id as string;
+    const chatId = await startTask(a.agents.probe!, 'chatty', 'chat');
+    await gates.get('started: chatty').promise;
+    const before = replicas.map((r) => r.bus.stats().received);
+
+    // The answer to A's question, sent to B: A resumes the handler, B's blocking call sees it finish.
+    const answered = await rpc(b.agents.tester!, 'SendMessage', { message: userMessage('Ada', { taskId: askId }) });
+    assert.equal(answered.body.result.task.status.state, 'TASK_STATE_COMPLETED');
+    assert.match(JSON.stringify(answered.body.result.task.artifacts), /Hello, Ada/);
+    // A message for A's working task, sent to D: A writes it into the history and hands it to onMessage.
+    const joined = await rpc(d.agents.probe!, 'SendMessage', { message: userMessage('hi there', { taskId: chatId }), configuration: { returnImmediately: true } });
+    assert.ok(joined.body.result?.task, JSON.stringify(joined.body));
+    await gates.get('message: hi there').promise;
+    // The cancel of it, sent to C: A cancels it itself.
+    const canceled = await rpc(c.agents.probe!, 'CancelTask', { id: chatId });
+    assert.equal(canceled.body.result.status.state, 'TASK_STATE_CANCELED');
+    await aborts.get('chatty').promise;
+    const history = (await rpc(a.agents.probe!, 'GetTask', { id: chatId })).body.result.history as Array<{ parts: Array<{ text?: string }> }>;
+    assert.ok(history.some((m) => m.parts[0]?.text === 'hi there'), 'the owner wrote the message into the history');
+
+    const read = replicas.map((r, i) => r.bus.stats().received - before[i]!);
+    // A got the three control messages; C and D, which only sent, read nothing but the broadcast that the task was canceled.
+    assert.ok(read[0]! >= 3, `the owner read the answer, the message and the cancel request: ${JSON.stringify(read)}`);
+    assert.ok(read[2]! <= 1 && read[3]! <= 1, `replicas that neither run nor stream these tasks read at most the cancel broadcast: ${JSON.stringify(read)}`);
   });
 
   test('SubscribeToTask on another replica follows a task live, and a cancel from a third stops its handler', async () => {

@@ -15,14 +15,27 @@ function collect(bus: RedisBus, topic: string, count: number): { messages: unkno
   return { messages, done, unsubscribe };
 }
 
-describe('RedisBus across two replicas', { skip: await redisSkipReason() }, () => {
+const skip = await redisSkipReason();
+
+test('on Redis 7 the bus picks sharded pub/sub by itself', { skip }, async () => {
+  const bus = await RedisBus.connect({ url: REDIS_URL, namespace: uniqueStreamKey() });
+  try {
+    assert.equal(bus.stats().sharded, true);
+  } finally {
+    await bus.close();
+  }
+});
+
+// Sharded pub/sub (Redis ≥ 7), and classic pub/sub as on a Redis 6: the same guarantees.
+for (const sharded of [true, false]) describe(`RedisBus across two replicas, ${sharded ? 'sharded' : 'classic'} pub/sub`, { skip }, () => {
   let stream: string;
   let a: RedisBus;
   let b: RedisBus;
   beforeEach(async () => {
     stream = uniqueStreamKey();
-    a = await RedisBus.connect({ url: REDIS_URL, stream });
-    b = await RedisBus.connect({ url: REDIS_URL, stream });
+    a = await RedisBus.connect({ url: REDIS_URL, stream, sharded });
+    b = await RedisBus.connect({ url: REDIS_URL, stream, sharded });
+    assert.equal(a.stats().sharded, sharded);
   });
   afterEach(async () => {
     await a.close();
@@ -70,7 +83,7 @@ describe('RedisBus across two replicas', { skip: await redisSkipReason() }, () =
   });
 
   test('a message published once the subscription is ready is delivered, every time', async () => {
-    const c = await RedisBus.connect({ url: REDIS_URL, stream });
+    const c = await RedisBus.connect({ url: REDIS_URL, stream, sharded });
     try {
       for (let round = 0; round < 20; round++) {
         const got = collect(c, `race:${round}`, 1);
@@ -86,7 +99,7 @@ describe('RedisBus across two replicas', { skip: await redisSkipReason() }, () =
 
   test('messages published before a replica connects are not replayed to it', async () => {
     await a.publish('history', 'old');
-    const c = await RedisBus.connect({ url: REDIS_URL, stream });
+    const c = await RedisBus.connect({ url: REDIS_URL, stream, sharded });
     try {
       const got = collect(c, 'history', 1);
       await got.unsubscribe.ready;
@@ -98,7 +111,7 @@ describe('RedisBus across two replicas', { skip: await redisSkipReason() }, () =
   });
 
   test('close() is clean: it resolves, stops delivery, and leaves the other replica working', async () => {
-    const c = await RedisBus.connect({ url: REDIS_URL, stream });
+    const c = await RedisBus.connect({ url: REDIS_URL, stream, sharded });
     const onC: unknown[] = [];
     await c.subscribe('after-close', (m) => onC.push(m)).ready;
     await c.close();

@@ -26,7 +26,23 @@ export interface RedisBusOptions {
   stream?: string;
   /** Called when a subscription or the subscriber's heartbeat fails (the bus keeps going). */
   onError?: (err: unknown) => void;
+  /**
+   * Sharded pub/sub (`SPUBLISH`, Redis ≥ 7) or classic (`PUBLISH`, what a
+   * Redis 6 has). Default: sharded when the server knows `SPUBLISH`.
+   */
+  sharded?: boolean;
 }
+
+/** The commands and event of one pub/sub flavour. */
+interface PubSubCommands {
+  publish: 'spublish' | 'publish';
+  subscribe: 'ssubscribe' | 'subscribe';
+  unsubscribe: 'sunsubscribe' | 'unsubscribe';
+  message: 'smessage' | 'message';
+}
+
+const SHARDED: PubSubCommands = { publish: 'spublish', subscribe: 'ssubscribe', unsubscribe: 'sunsubscribe', message: 'smessage' };
+const CLASSIC: PubSubCommands = { publish: 'publish', subscribe: 'subscribe', unsubscribe: 'unsubscribe', message: 'message' };
 
 /** Reads what the counters of a {@link RedisBus} say. */
 export interface RedisBusStats {
@@ -34,6 +50,8 @@ export interface RedisBusStats {
   received: number;
   /** Channels this process is subscribed to now. */
   channels: number;
+  /** Sharded pub/sub (Redis ≥ 7), or classic. */
+  sharded: boolean;
 }
 
 /**
@@ -51,6 +69,9 @@ export interface RedisBusStats {
  *
  * One connection publishes, one holds every subscription of the process, so
  * the connection count does not grow with the number of open SSE streams.
+ * On a Redis without sharded pub/sub (6.x) the same runs on classic
+ * `PUBLISH`/`SUBSCRIBE`: as selective on one server, not spread over a
+ * cluster's shards.
  */
 export class RedisBus implements Bus {
   readonly kind = 'redis' as const;
@@ -64,6 +85,7 @@ export class RedisBus implements Bus {
   #heartbeat: NodeJS.Timeout | undefined;
   #onError: (err: unknown) => void;
   #received = 0;
+  #commands: PubSubCommands = SHARDED;
 
   private constructor(options: RedisBusOptions, RedisClient: typeof Redis) {
     const common = {
@@ -83,7 +105,6 @@ export class RedisBus implements Bus {
     this.#subscriber.on('error', () => undefined);
     this.#prefix = `${options.namespace ?? options.stream ?? 'agentmesh:bus'}:`;
     this.#onError = options.onError ?? (() => undefined);
-    this.#subscriber.on('smessage', (channel: string, raw: string) => this.#deliver(channel, raw));
   }
 
   /** Connects both connections; the process then receives what is published on the topics it subscribes to. */
@@ -92,6 +113,10 @@ export class RedisBus implements Bus {
     const { Redis: RedisClient } = await import('ioredis');
     const bus = new RedisBus(options, RedisClient);
     await Promise.all([bus.#writer.connect(), bus.#subscriber.connect()]);
+    // COMMAND INFO answers [null] for a command the server does not have (Redis 6: no sharded pub/sub).
+    const sharded = options.sharded ?? ((await bus.#writer.call('COMMAND', 'INFO', 'SPUBLISH')) as unknown[])[0] != null;
+    bus.#commands = sharded ? SHARDED : CLASSIC;
+    bus.#subscriber.on(bus.#commands.message, (channel: string, raw: string) => bus.#deliver(channel, raw));
     bus.#heartbeat = setInterval(() => bus.#beat(), HEARTBEAT_MS);
     bus.#heartbeat.unref();
     return bus;
@@ -99,7 +124,7 @@ export class RedisBus implements Bus {
 
   async publish(topic: string, message: unknown): Promise<void> {
     try {
-      await this.#writer.spublish(this.#prefix + topic, JSON.stringify(message));
+      await this.#writer[this.#commands.publish](this.#prefix + topic, JSON.stringify(message));
     } catch (err) {
       dropIfSilent(this.#writer, err);
       throw err;
@@ -110,7 +135,7 @@ export class RedisBus implements Bus {
     const remove = this.#handlers.add(topic, handler);
     let ready = this.#ready.get(topic);
     if (!ready) {
-      ready = this.#channel('ssubscribe', topic);
+      ready = this.#channel(this.#commands.subscribe, topic);
       this.#ready.set(topic, ready);
     }
     let done = false;
@@ -120,7 +145,7 @@ export class RedisBus implements Bus {
       remove();
       if (this.#handlers.has(topic) || this.#closed) return;
       this.#ready.delete(topic);
-      void this.#channel('sunsubscribe', topic);
+      void this.#channel(this.#commands.unsubscribe, topic);
     }, ready);
   }
 
@@ -135,7 +160,7 @@ export class RedisBus implements Bus {
 
   /** Counters for diagnostics and the tests that pin what a replica reads. */
   stats(): RedisBusStats {
-    return { received: this.#received, channels: this.#ready.size };
+    return { received: this.#received, channels: this.#ready.size, sharded: this.#commands === SHARDED };
   }
 
   async close(): Promise<void> {
@@ -151,7 +176,7 @@ export class RedisBus implements Bus {
    * restores the set on reconnect), so the caller is not held up: it resolves
    * at once and the subscriber relies on its log.
    */
-  #channel(command: 'ssubscribe' | 'sunsubscribe', topic: string): Promise<void> {
+  #channel(command: PubSubCommands['subscribe' | 'unsubscribe'], topic: string): Promise<void> {
     const connected = this.#subscriber.status === 'ready';
     const sent = this.#subscriber[command](this.#prefix + topic).then(
       () => undefined,

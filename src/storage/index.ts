@@ -3,7 +3,7 @@
  * one migration set, the runtime's stores, and the bus (in-process or Redis).
  */
 export { createDatabase, migrateDatabase } from './database.js';
-export type { Database, DatabaseOptions, MigrationReport } from './database.js';
+export type { Database, DatabaseOptions, MigrationReport, PoolMode } from './database.js';
 export type { Tables } from './schema.js';
 export { createRuntimeStores } from './create-stores.js';
 export type { RuntimeStores } from './create-stores.js';
@@ -12,9 +12,9 @@ export type { PushStore, PushConfigRecord, OutboxRecord, OutboxStats, ClaimOptio
 export { SqliteTaskStore } from './sqlite/sqlite-task-store.js';
 export { PostgresTaskStore } from './postgres/postgres-task-store.js';
 export { createBus } from './bus/create-bus.js';
-export type { Bus, BusHandler } from './bus/bus.js';
+export type { Bus, BusHandler, Unsubscribe } from './bus/bus.js';
 export { MemoryBus } from './bus/memory-bus.js';
-export { COMMAND_TIMEOUT_MS, RedisBus } from './bus/redis-bus.js';
+export { COMMAND_TIMEOUT_MS, HEARTBEAT_MS, RedisBus, type RedisBusStats } from './bus/redis-bus.js';
 export type { RedisBusOptions } from './bus/redis-bus.js';
 export { uuidv7 } from './uuid7.js';
 export { EphemeralMap } from './ephemeral-map.js';

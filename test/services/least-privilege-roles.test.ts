@@ -10,8 +10,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createAuditLog } from '../../src/audit/index.js';
 import { createLogger, createMetrics } from '../../src/observability/index.js';
@@ -19,12 +17,12 @@ import { createDatabase, createRuntimeStores, type Database } from '../../src/st
 import { migrationProvider } from '../../src/storage/migrations/index.js';
 import { TENANT_CHILD_TABLES, TENANT_COLUMN_TABLES, TENANT_OWNED_TABLES, TENANT_POLICY } from '../../src/storage/migrations/0009-row-security-deny-by-default.js';
 import { createCreditLedger } from '../../src/tenancy/index.js';
-import { DATABASE_URL, postgresSkipReason, randomSuffix } from '../helpers/services.js';
+import { createDatabaseRoles } from '../helpers/database-roles.js';
+import { DATABASE_URL, postgresSkipReason } from '../helpers/services.js';
 import { runIsolationTrial, startIsolationMesh, type IsolationMesh } from '../helpers/tenant-isolation.js';
 import { until } from '../helpers/until.js';
 
 const skip = await postgresSkipReason();
-const ROLES_SQL = fileURLToPath(new URL('../../deploy/postgres/roles.sql', import.meta.url));
 const logger = createLogger({ level: 'silent' });
 
 /** The roles and schema roles.sql made for one describe block, and the URLs to log in with. */
@@ -47,34 +45,15 @@ async function asSuperuser(text: string): Promise<void> {
   }
 }
 
-function loginUrl(role: string, password: string): string {
-  const url = new URL(DATABASE_URL);
-  url.username = role;
-  url.password = password;
-  // roles.sql gives each role its search_path: the URL needs none.
-  url.searchParams.delete('options');
-  return url.toString();
-}
-
-/** Runs deploy/postgres/roles.sql with psql, as the deploy docs say, under a random prefix (roles are cluster-wide). */
-function runRolesSql(prefix: string, passwords: { migrator: string; app: string }): void {
-  const found = spawnSync('sh', ['-c', 'command -v psql'], { encoding: 'utf8' });
-  if (found.status !== 0) throw new Error('psql is not installed: install it with `apt-get update && apt-get install -y postgresql-client` (Debian package: /usr/bin/psql)');
-  const run = spawnSync('psql', [DATABASE_URL, '-X', '-q', '-v', `prefix=${prefix}`, '-v', `schema=${prefix}`, '-v', `migrator_password=${passwords.migrator}`, '-v', `app_password=${passwords.app}`, '-f', ROLES_SQL], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(run.status, 0, `roles.sql failed: ${run.stdout}${run.stderr}`);
-}
-
+/** The roles of deploy/postgres/roles.sql under a fresh prefix, and a session of the application role. */
 async function leastPrivilege(): Promise<LeastPrivilege> {
-  const prefix = `am_${randomSuffix()}`;
-  const passwords = { migrator: randomSuffix(), app: randomSuffix() };
-  runRolesSql(prefix, passwords);
-  const appUrl = loginUrl(`${prefix}_app`, passwords.app);
+  const roles = createDatabaseRoles();
   return {
-    prefix,
-    appUrl,
-    migratorUrl: loginUrl(`${prefix}_migrator`, passwords.migrator),
+    prefix: roles.prefix,
+    appUrl: roles.appUrl,
+    migratorUrl: roles.migratorUrl,
     async asApp(work) {
-      const client = new pg.Client({ connectionString: appUrl });
+      const client = new pg.Client({ connectionString: roles.appUrl });
       await client.connect();
       try {
         return await work(client);
@@ -82,7 +61,7 @@ async function leastPrivilege(): Promise<LeastPrivilege> {
         await client.end();
       }
     },
-    drop: () => asSuperuser(`DROP SCHEMA IF EXISTS ${prefix} CASCADE; DROP OWNED BY ${prefix}_app, ${prefix}_migrator, ${prefix}_owner; DROP ROLE ${prefix}_app, ${prefix}_migrator, ${prefix}_owner`),
+    drop: roles.drop,
   };
 }
 

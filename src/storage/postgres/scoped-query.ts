@@ -45,7 +45,7 @@ type QueryClass = new (config: { text: string; values?: unknown[] }, values?: un
  * Only for a client outside a transaction: inside one, the `begin` carried
  * the marker, and a statement that narrowed the transaction to one tenant
  * (`agentmesh.scope = 'tenant'`) must not be widened again.
- * The caller receives the statement's own result, not the marker's.
+ * The caller receives the statement's own result (or results), not the marker's.
  */
 export function scopedQueries(pgModule: typeof pg): (client: pg.ClientBase, text: string, values: unknown[], timeoutMs: number) => Promise<pg.QueryResult> {
   const Query = pgModule.Query as unknown as QueryClass;
@@ -71,8 +71,10 @@ export function scopedQueries(pgModule: typeof pg): (client: pg.ClientBase, text
     new Promise<pg.QueryResult>((resolve, reject) => {
       const query = new ScopedQuery({ text, values }, undefined, (err, res) => {
         if (err) return reject(err);
-        // [the marker's result, the statement's result]
-        resolve((Array.isArray(res) ? res[res.length - 1] : res) as pg.QueryResult);
+        // [the marker's result, then the statement's — or, for a multi-statement text such as the
+        // group commit's batch, each statement's, which its caller reads by position]
+        const own = Array.isArray(res) ? res.slice(1) : [res];
+        resolve((own.length === 1 ? own[0] : own) as pg.QueryResult);
       });
       query.query_timeout = timeoutMs;
       void (client.query as unknown as (q: unknown) => unknown)(query);

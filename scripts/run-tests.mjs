@@ -36,6 +36,8 @@ const INSTALL = {
 const TIER_TOOLS = { image: ['podman', 'debootstrap', 'runc', 'socat', 'podman-compose'] };
 
 const MARKER = /^\/\/ test-tier: (\w+)(?: \(needs ([^)]*)\))?/m;
+/** What drives a system tool: a file that does so without a marker would break `npm test` on a machine with Node alone. */
+const TOOL_USE = /from '[^']*\/(?:browser|prometheus-binaries)\.js'|\(\s*'(?:kubectl|promtool|prometheus|podman)'/;
 
 function testFiles(dir) {
   if (!existsSync(dir)) return [];
@@ -62,6 +64,8 @@ function select(tier) {
   switch (tier) {
     case 'default':
     case 'tools': {
+      const unmarked = base.filter((file) => tierOf(file).tier === 'default' && TOOL_USE.test(readFileSync(file, 'utf8')));
+      if (unmarked.length > 0) throw new Error(`these tests drive a system tool; give each a first line \`// test-tier: tools (needs <tool>)\`:\n  ${unmarked.map((file) => relative(root, file)).join('\n  ')}`);
       const files = base.map((file) => ({ file, ...tierOf(file) })).filter((f) => f.tier === tier);
       return { files: files.map((f) => f.file), tools: [...new Set(files.flatMap((f) => f.needs))], concurrency: 2 };
     }
@@ -77,7 +81,14 @@ function select(tier) {
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
   const [tier = 'default', ...flags] = process.argv.slice(2);
-  const { files, tools, concurrency, timeoutMs = 300_000 } = select(tier);
+  let selected;
+  try {
+    selected = select(tier);
+  } catch (err) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  const { files, tools, concurrency, timeoutMs = 300_000 } = selected;
   const missing = tools.filter((tool) => !onPath(tool));
   if (missing.length > 0) {
     process.stderr.write(`The ${tier} tests need tools that are not installed:\n${missing.map((tool) => `  ${tool}: ${INSTALL[tool] ?? `install ${tool}`}`).join('\n')}\n`);

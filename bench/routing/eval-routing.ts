@@ -1,29 +1,33 @@
 /**
- * `npm run eval:routing`: the router's accuracy on the project's request set
- * (`eval/routing/requests.jsonl`, issue 21 §6), as the router sees the mesh:
+ * `npm run eval:routing`: the router's accuracy on the project's request sets
+ * (`eval/routing/`, README there), as the router sees the mesh:
  * an embedded registry and a runtime hosting the example agents, registered
  * and healthy, in this process; the router's own `selectTarget` over HTTP.
  *
- * Prints, per kind of request: top-1 (the router's choice) and top-3 (the
+ * Two evaluation sets are reported (`requests.jsonl`, the project's set of
+ * every kind of request; `paraphrases.jsonl`, everyday words built from the
+ * seeds' use cases) and, apart, the tuning set (`tuning.jsonl`) the paraphrase
+ * vocabulary was written from and the calibration set (`calibration.jsonl`)
+ * the "no agent fits" thresholds were chosen on: a figure on either says how
+ * well the fit fits, not how well it generalizes.
+ *
+ * Prints, per set and kind of request: top-1 (the router's choice) and top-3 (the
  * choice, then the registry's next-ranked candidates) for requests with one
  * right agent; what happened to workflow, `ask` and `none` requests; the
  * ambiguity rate (the runner-up within the router's tie window of the best);
  * and every miss. A measurement, not a test: it exits 0 whatever the figures.
  *
- *   npm run eval:routing                      # the whole set
- *   npm run eval:routing -- --set other.jsonl # another set
+ *   npm run eval:routing                      # both evaluation sets, then the tuning and calibration sets
+ *   npm run eval:routing -- --set other.jsonl # one other set
  *   npm run eval:routing -- --all             # every request with its decision and scores, not only the misses
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { exampleAgents } from '../../agents/index.js';
 import { loadWorkflowFolder } from '../../src/orchestrator/index.js';
 import { decideRoute, RegistryReader, routableWorkflow, type RoutableWorkflow } from '../../src/orchestrator/router/index.js';
-import { createRegistry } from '../../src/registry/index.js';
-import { createRuntime } from '../../src/runtime/index.js';
+import { startMesh } from './mesh.js';
 import { kindOf, readRequestSet, type RequestKind, type RoutingRequest } from './request-set.js';
 
 /** The router's tie window (select-target.ts RELEVANCE_TIE): a runner-up this close is a close call. */
@@ -47,25 +51,56 @@ interface Outcome {
   closeCall: boolean;
 }
 
+/** A request set and what its figures are for. */
+interface RequestSetFile {
+  file: string;
+  role: 'evaluation' | 'tuning' | 'calibration' | 'given';
+}
+
+const setPath = (name: string): string => relative(process.cwd(), fileURLToPath(new URL(`../../eval/routing/${name}`, import.meta.url)));
+
+/** The evaluation sets first (the figures that count), the tuning set last and labelled so. */
+const DEFAULT_SETS: readonly RequestSetFile[] = [
+  { file: setPath('requests.jsonl'), role: 'evaluation' },
+  { file: setPath('paraphrases.jsonl'), role: 'evaluation' },
+  { file: setPath('tuning.jsonl'), role: 'tuning' },
+  { file: setPath('calibration.jsonl'), role: 'calibration' },
+];
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { set: { type: 'string' }, all: { type: 'boolean' } } });
-  const setFile = values.set ?? relative(process.cwd(), fileURLToPath(new URL('../../eval/routing/requests.jsonl', import.meta.url)));
-  const requests = readRequestSet(setFile);
+  const sets: readonly RequestSetFile[] = values.set !== undefined ? [{ file: values.set, role: 'given' }] : DEFAULT_SETS;
   const names = new Set(exampleAgents.map((a) => a.name));
-  const unknown = requests.filter((r) => kindOf(r.expected) === 'agent' && !names.has(r.expected));
-  if (unknown.length > 0) throw new Error(`expected agents that are not example agents: ${[...new Set(unknown.map((r) => r.expected))].join(', ')}`);
+  const loaded = sets.map((set) => {
+    const requests = readRequestSet(set.file);
+    const unknown = requests.flatMap((r) => r.accepted).filter((e) => kindOf(e) === 'agent' && !names.has(e));
+    if (unknown.length > 0) throw new Error(`${set.file}: expected agents that are not example agents: ${[...new Set(unknown)].join(', ')}`);
+    return { set, requests };
+  });
 
   const mesh = await startMesh();
   try {
     const registry = new RegistryReader({ url: mesh.registryUrl });
     const folder = await loadWorkflowFolder(fileURLToPath(new URL('../../workflows/', import.meta.url)));
     const workflows = folder.workflows.map(routableWorkflow);
-    const outcomes: Outcome[] = [];
-    for (const request of requests) outcomes.push(await routeOne(registry, workflows, request));
-    print(outcomes, setFile, values.all === true);
+    const summaries: string[] = [];
+    for (const { set, requests } of loaded) {
+      const outcomes: Outcome[] = [];
+      for (const request of requests) outcomes.push(await routeOne(registry, workflows, request));
+      summaries.push(print(outcomes, set, values.all === true));
+    }
+    if (summaries.length > 1) {
+      process.stdout.write(`summary (top-1 / top-3 / search first hit / "none" requests answered "no agent" / agent requests answered "no agent" / asks):\n${summaries.join('\n')}\n`);
+    }
   } finally {
     await mesh.close();
   }
+}
+
+/** Whether the router's answer is right for the request: one of its agents or workflow, asked when it should ask, "no agent" when none fits. */
+function isHit(o: Outcome): boolean {
+  if (o.kind === 'agent' || o.kind === 'workflow') return o.chosen !== undefined && o.request.accepted.includes(o.chosen);
+  return o.kind === 'none' ? o.decision === 'none' : o.decision === 'ask';
 }
 
 async function routeOne(registry: RegistryReader, workflows: RoutableWorkflow[], request: RoutingRequest): Promise<Outcome> {
@@ -99,26 +134,30 @@ async function routeOne(registry: RegistryReader, workflows: RoutableWorkflow[],
   return { request, kind, chosen, decision: decision.kind, asked, reason: `${reason} [${scores}]`, top3, searchFirst: hits[0]?.name, closeCall };
 }
 
-function print(outcomes: Outcome[], setFile: string, all: boolean): void {
+/** Prints one set's figures and misses; returns its one-line summary. */
+function print(outcomes: Outcome[], set: RequestSetFile, all: boolean): string {
   const out = (line = ''): void => {
     process.stdout.write(`${line}\n`);
   };
   const of = (kind: RequestKind) => outcomes.filter((o) => o.kind === kind);
   const agents = of('agent');
-  const top1 = agents.filter((o) => o.chosen === o.request.expected).length;
-  const top3 = agents.filter((o) => o.top3.includes(o.request.expected)).length;
-  const search1 = agents.filter((o) => o.searchFirst === o.request.expected).length;
+  const right = (o: Outcome, id: string | undefined): boolean => id !== undefined && o.request.accepted.includes(id);
+  const top1 = agents.filter((o) => right(o, o.chosen)).length;
+  const top3 = agents.filter((o) => o.top3.some((id) => right(o, id))).length;
+  const search1 = agents.filter((o) => right(o, o.searchFirst)).length;
   const workflows = of('workflow');
-  const reached = workflows.filter((o) => o.chosen === o.request.expected).length;
+  const reached = workflows.filter((o) => right(o, o.chosen)).length;
   const asks = of('ask');
   const asked = asks.filter((o) => o.decision === 'ask').length;
   const nones = of('none');
   const refused = nones.filter((o) => o.decision === 'none').length;
   const asksOverall = outcomes.filter((o) => o.decision === 'ask').length;
-  const askedRight = agents.filter((o) => o.decision === 'ask' && o.asked.includes(o.request.expected)).length;
+  const askedRight = agents.filter((o) => o.decision === 'ask' && o.asked.some((id) => right(o, id))).length;
+  const wrongNone = agents.filter((o) => o.decision === 'none').length;
   const closeCalls = outcomes.filter((o) => o.closeCall).length;
 
-  out(`routing evaluation: ${outcomes.length} requests from ${setFile}`);
+  const title = { evaluation: 'routing evaluation', tuning: 'TUNING set (the paraphrase lexicon was written from it: not an evaluation)', calibration: 'CALIBRATION set (the thresholds were chosen on it: not an evaluation)', given: 'routing' }[set.role];
+  out(`${title}: ${outcomes.length} requests from ${set.file}`);
   out(`  agents in the mesh: ${[...new Set(exampleAgents.map((a) => a.name))].length} (example agents; the router itself is never a candidate)`);
   out();
   out(`requests with one right agent: ${agents.length}`);
@@ -126,7 +165,8 @@ function print(outcomes: Outcome[], setFile: string, all: boolean): void {
   out(`  top-3 (choice + next hits)   ${ratio(top3, agents.length)}`);
   out(`  registry search's first hit  ${ratio(search1, agents.length)}`);
   out(`  asked instead (the right agent among the choices) ${ratio(askedRight, agents.filter((o) => o.decision === 'ask').length)}`);
-  out(`  answered "no agent" (wrongly)  ${ratio(agents.filter((o) => o.decision === 'none').length, agents.length)}`);
+  out(`  answered "no agent" (wrongly)  ${ratio(wrongNone, agents.length)}`);
+  out(`  right, or asked with the right agent among the choices  ${ratio(top1 + askedRight, agents.length)}`);
   out(`requests for a workflow: ${workflows.length}; reached it ${ratio(reached, workflows.length)}`);
   out(`requests to ask about: ${asks.length}; asked ${ratio(asked, asks.length)}; close calls among them (registry search) ${ratio(asks.filter((o) => o.closeCall).length, asks.length)}`);
   out(`requests with no agent for them: ${nones.length}; answered "no agent" ${ratio(refused, nones.length)}, routed anyway ${ratio(nones.length - refused, nones.length)}`);
@@ -138,55 +178,27 @@ function print(outcomes: Outcome[], setFile: string, all: boolean): void {
   const byAgent = new Map<string, Outcome[]>();
   for (const o of agents) byAgent.set(o.request.expected, [...(byAgent.get(o.request.expected) ?? []), o]);
   for (const [agent, list] of [...byAgent].sort(([a], [b]) => a.localeCompare(b))) {
-    out(`  ${agent.padEnd(22)} ${String(list.filter((o) => o.chosen === agent).length).padStart(2)}/${list.length}  ${String(list.filter((o) => o.top3.includes(agent)).length).padStart(2)}/${list.length}`);
+    out(`  ${agent.padEnd(22)} ${String(list.filter((o) => right(o, o.chosen)).length).padStart(2)}/${list.length}  ${String(list.filter((o) => o.top3.some((id) => right(o, id))).length).padStart(2)}/${list.length}`);
   }
   out();
   out(all ? 'every request (hits marked +):' : 'misses:');
   for (const o of outcomes) {
-    const hit = o.kind === 'agent' || o.kind === 'workflow' ? o.chosen === o.request.expected : o.kind === 'none' ? o.decision === 'none' : o.decision === 'ask';
+    const hit = isHit(o);
     if (hit && !all) continue;
-    out(`${hit ? '+ ' : '  '}[${o.request.expected}] "${o.request.text}"`);
+    out(`${hit ? '+ ' : '  '}[${o.request.accepted.join('|')}] "${o.request.text}"`);
     out(`      got ${o.reason}; top-3 ${o.top3.join(', ') || '-'}${o.closeCall ? '; close call' : ''}`);
   }
+  out();
+  const name = `${set.file}${set.role === 'tuning' || set.role === 'calibration' ? ` (${set.role})` : ''}`;
+  return `  ${name.padEnd(36)} top-1 ${pct(top1, agents.length)}  top-3 ${pct(top3, agents.length)}  search ${pct(search1, agents.length)}  none ${refused}/${nones.length}  wrong-none ${wrongNone}/${agents.length}  asks ${asksOverall}/${outcomes.length}`;
+}
+
+function pct(n: number, total: number): string {
+  return total === 0 ? '-' : `${((100 * n) / total).toFixed(1)}%`;
 }
 
 function ratio(n: number, total: number): string {
   return `${n}/${total} (${total === 0 ? '-' : `${((100 * n) / total).toFixed(1)}%`})`;
-}
-
-/** A registry and a runtime hosting the example agents, registered and healthy, as `agentmesh up` has them. */
-async function startMesh(): Promise<{ registryUrl: string; close: () => Promise<void> }> {
-  const registryDir = await mkdtemp(join(tmpdir(), 'agentmesh-eval-registry-'));
-  const runtimeDir = await mkdtemp(join(tmpdir(), 'agentmesh-eval-runtime-'));
-  const registry = await createRegistry({ config: { port: 0, host: '127.0.0.1', dataDir: registryDir, logLevel: 'silent', dev: true, allowHosts: ['127.0.0.1', 'localhost'], probeIntervalMs: 100 } });
-  const { url: registryUrl } = await registry.listen();
-  const runtime = await createRuntime({ agents: [...exampleAgents], config: { port: 0, host: '127.0.0.1', dataDir: runtimeDir, logLevel: 'silent', registryUrl, shutdownDeadlineMs: 1000 } });
-  await runtime.listen();
-  const close = async (): Promise<void> => {
-    await runtime.close();
-    await registry.close();
-    await rm(runtimeDir, { recursive: true, force: true });
-    await rm(registryDir, { recursive: true, force: true });
-  };
-  try {
-    await untilHealthy(registryUrl, exampleAgents.length);
-  } catch (err) {
-    await close();
-    throw err;
-  }
-  return { registryUrl, close };
-}
-
-/** Polls the registry until `count` agents are healthy (30 s at most): health orders the router's ties. */
-async function untilHealthy(registryUrl: string, count: number): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const response = await fetch(`${registryUrl}/v1/agents?health=healthy&pageSize=100`);
-    const body = (await response.json()) as { totalSize?: number };
-    if (body.totalSize === count) return;
-    if (Date.now() > deadline) throw new Error(`only ${body.totalSize ?? 0} of ${count} agents became healthy in 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 main().catch((err: unknown) => {

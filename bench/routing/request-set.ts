@@ -8,10 +8,13 @@ import { readFileSync } from 'node:fs';
  */
 export type Expected = string;
 
-/** One line of `eval/routing/requests.jsonl`. */
+/** One line of a request set (`eval/routing/*.jsonl`). */
 export interface RoutingRequest {
   text: string;
+  /** The first right answer: its kind is the request's kind. */
   expected: Expected;
+  /** Every right answer: `expected`, and the other agents that are as right when a line lists several. */
+  accepted: Expected[];
   /** Why it is there (the class of request it stands for). */
   note: string;
 }
@@ -39,11 +42,14 @@ export function readRequestSet(file: URL | string): RoutingRequest[] {
     } catch (err) {
       throw new Error(`${String(file)}:${i + 1}: not JSON (${(err as Error).message})`, { cause: err });
     }
-    const r = value as Partial<RoutingRequest>;
-    if (typeof r?.text !== 'string' || r.text.trim() === '' || typeof r.expected !== 'string' || r.expected === '' || typeof r.note !== 'string') {
-      throw new Error(`${String(file)}:${i + 1}: a request needs text, expected and note strings`);
+    const r = value as { text?: unknown; expected?: unknown; note?: unknown } | null;
+    // `expected` is one answer, or a list of agents that are all right ("sort contacts by how likely they are to buy": either scorer).
+    const accepted = typeof r?.expected === 'string' ? [r.expected] : Array.isArray(r?.expected) ? (r.expected as unknown[]) : [];
+    const valid = accepted.length > 0 && accepted.every((e) => typeof e === 'string' && e !== '') && (accepted.length === 1 || accepted.every((e) => kindOf(e as string) === 'agent'));
+    if (typeof r?.text !== 'string' || r.text.trim() === '' || !valid || typeof r.note !== 'string') {
+      throw new Error(`${String(file)}:${i + 1}: a request needs text and note strings and an expected answer (a string, or a list of agent names)`);
     }
-    requests.push({ text: r.text, expected: r.expected, note: r.note });
+    requests.push({ text: r.text, expected: accepted[0] as string, accepted: accepted as string[], note: r.note });
   }
   return requests;
 }

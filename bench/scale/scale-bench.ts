@@ -26,10 +26,12 @@ import { withTarget } from '../target-process.js';
 import type { ScenarioName } from '../target-protocol.js';
 import { verifySendMessage, verifyStreaming } from '../verify-target.js';
 import { json, provisionBenchClient, startStackChild, statsOf } from '../gateway/stack-process.js';
+import { median } from '../gateway/gateway-report.js';
 import type { SharedState } from '../gateway/stack-target.js';
 import { SCALE_SETUPS, SETUP_LABELS, summarizeScaleRounds, type Figures, type ScaleBenchReport, type ScaleRow, type ScaleSetup } from './scale-report.js';
 import { commandStatsDelta, cpuDelta, createBenchDatabase, postgresUnreachable, sampleRedis, type BenchDatabase, type PostgresSample, type RedisSample } from './service-stats.js';
 import type { CallCounts } from './call-counters.js';
+import { runPgbenchAnchor } from './pgbench-anchor.js';
 
 export { formatScaleBench, scaleBenchFailed, type ScaleBenchReport } from './scale-report.js';
 
@@ -325,8 +327,15 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
     fleet = await startFleet({ shared, dataRoot, log });
     const footprint = await database.footprint();
     const roundRows: ScaleRow[][] = [];
+    const anchors: number[] = [];
+    let anchorFailure: string | undefined;
     for (let round = 1; round <= rounds; round++) {
       if (round > 1) await fleet.refreshToken();
+      // The database's own ceiling for the same transaction, in the same round (pgbench-anchor.ts).
+      const anchor = await runPgbenchAnchor({ url: database.url, connections, durationS, dir: dataRoot });
+      if ('tps' in anchor) anchors.push(anchor.tps);
+      else anchorFailure = anchor.failure;
+      log(`scale${rounds > 1 ? ` round ${round} of ${rounds}` : ''}: pgbench anchor (a task row + three event rows per transaction, ${connections} clients): ${'tps' in anchor ? `${anchor.tps.toFixed(0)} tx/s` : `FAILED: ${anchor.failure}`}`);
       const rows: ScaleRow[] = [];
       for (const scenario of scenarios) {
         log(`scale${rounds > 1 ? ` round ${round} of ${rounds}` : ''}: ${scenario === 'streaming' ? 'SendStreamingMessage' : 'SendMessage'}, warm-up ${warmupS} s then ${durationS} s per setup at ${connections} connections`);
@@ -340,7 +349,8 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
     }
     const grown = await database.footprint();
     const stored = grown.tasks - footprint.tasks;
-    return { ...empty, walByDatabase: database.walinspect, ...(stored > 0 ? { diskBytesPerTask: (grown.bytes - footprint.bytes) / stored } : {}), rows: summarizeScaleRounds(roundRows), roundRows };
+    const pgbench = anchors.length > 0 ? { tps: median(anchors)!, rounds: anchors } : { failure: anchorFailure ?? 'not run' };
+    return { ...empty, walByDatabase: database.walinspect, ...(stored > 0 ? { diskBytesPerTask: (grown.bytes - footprint.bytes) / stored } : {}), pgbench, rows: summarizeScaleRounds(roundRows), roundRows };
   } finally {
     // SIGINT lets a child profiled through BENCH_GATEWAY_NODE_OPTIONS write its profile.
     for (const child of fleet?.children ?? []) child.kill(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ? 'SIGINT' : 'SIGKILL');

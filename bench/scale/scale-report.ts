@@ -51,6 +51,11 @@ export interface ScaleBenchReport {
   walByDatabase: boolean;
   /** Growth of the database on disk per task stored over the whole part (tables and indexes, before any vacuum or retention). */
   diskBytesPerTask?: number;
+  /**
+   * The pgbench anchor of the run (pgbench-anchor.ts): the median of its
+   * rounds' transactions per second, or why it did not run.
+   */
+  pgbench?: { tps: number; rounds: number[] } | { failure: string };
   /** Per scenario and setup, the median of each figure over the rounds (errors summed). */
   rows: ScaleRow[];
   roundRows: ScaleRow[][];
@@ -180,6 +185,31 @@ export function formatScaleBench(report: ScaleBenchReport): string[] {
         `2 runtimes ÷ 1: ${ratio(two, one, 'req/s')} req/s; through 2 gateways ÷ direct to 2 runtimes: ${ratio(gateways, two, 'req/s')} req/s`,
     );
   }
+  lines.push(...acceptanceLines(report));
   for (const row of report.rows) if (row.failure !== undefined) lines.push(`! ${SCENARIO_TITLES[row.scenario]} ${SETUP_LABELS[row.setup]}: ${row.failure}`);
+  return lines;
+}
+
+/**
+ * The ratios the runtime on PostgreSQL is held to, each within this run
+ * (ADR 0022): its req/s over the pgbench anchor's tx/s, its CPU per call over
+ * the SQLite runtime's, its round trips and commits per task.
+ */
+export function acceptanceLines(report: ScaleBenchReport): string[] {
+  const anchor = report.pgbench;
+  if (anchor === undefined) return [];
+  if ('failure' in anchor) return [`pgbench anchor: not measured (${anchor.failure})`];
+  const lines = [`pgbench anchor (one task row + three event rows per transaction, ${report.connections} clients): ${anchor.tps.toFixed(0)} tx/s${anchor.rounds.length > 1 ? ` (median of ${anchor.rounds.map((t) => t.toFixed(0)).join(', ')})` : ''}`];
+  for (const scenario of ['sendmessage', 'streaming'] as const) {
+    const of = (setup: ScaleSetup) => report.rows.find((row) => row.scenario === scenario && row.setup === setup && row.failure === undefined)?.figures;
+    const [sqlite, one] = [of('sqlite'), of('pg-1')];
+    if (one === undefined) continue;
+    const share = one['req/s'] === undefined ? 'n/a' : `${(one['req/s'] / anchor.tps).toFixed(2)}×`;
+    const cpu = one['cpu.runtime'] !== undefined && sqlite?.['cpu.runtime'] ? `${(one['cpu.runtime'] / sqlite['cpu.runtime']).toFixed(2)}×` : 'n/a';
+    lines.push(
+      `${SCENARIO_TITLES[scenario]}, runtime ×1 on PostgreSQL: ${share} the pgbench anchor (target ≥ 0.3×), runtime CPU/call ${cpu} SQLite's (≤ 2.5×), ` +
+        `${fixed(one['pg.statements.runtime'], 2)} round trips (≤ 1.5) and ${fixed(one['pg.transactions.runtime'], 2)} commits (≤ 0.25) per task`,
+    );
+  }
   return lines;
 }

@@ -4,6 +4,7 @@
  * (A2A v1.0 §9: SendStreamingMessage, CancelTask), streamed answers read as
  * server-sent events.
  */
+import { actingHeaders } from './acting.js';
 import { authHeaders, session } from './session.js';
 
 /** One frame the stream delivered, or a request the console sent (for the raw view). */
@@ -16,7 +17,8 @@ export interface Exchange {
 function headers(extra: Record<string, string>): Record<string, string> {
   const current = session.get();
   if (current === null) throw new Error('signed out');
-  return { 'content-type': 'application/json', 'a2a-version': '1.0', ...authHeaders(current.credential), ...extra };
+  // A platform admin's calls go as the tenant it acts in (acting.ts); the admin token itself is no A2A credential.
+  return { 'content-type': 'application/json', 'a2a-version': '1.0', ...(actingHeaders() ?? authHeaders(current.credential)), ...extra };
 }
 
 let nextId = 1;

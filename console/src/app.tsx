@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { session, signOut } from './session.js';
 import { useSignal } from './signal.js';
+import { TenantBar } from './tenant-bar.js';
 import { AgentDetailView, AgentsView } from './views/agents.js';
 import { AuditView } from './views/audit.js';
 import { ClientsView } from './views/clients.js';
@@ -45,6 +46,9 @@ const VIEWS = [
   { path: 'clients', title: 'Clients' },
 ] as const;
 
+/** The views of a tenant's A2A calls: a platform admin chooses the tenant to act in on these. */
+const TENANT_VIEWS = new Set(['try', 'tasks', 'workflows']);
+
 export function App() {
   const current = useSignal(session);
   const route = useRoute();
@@ -75,23 +79,31 @@ export function App() {
             ))}
           </ul>
         </nav>
-        <span class="who" data-testid="who">
+        <span class="who" data-testid="who" title={info.subject}>
           {info.subject} · {info.platform ? 'platform admin (every tenant)' : `tenant ${info.tenant}`}
         </span>
-        <button type="button" onClick={() => signOut('You signed out.')}>
+        <button type="button" class="sign-out" onClick={() => signOut('You signed out.')}>
           Sign out
         </button>
       </header>
+      {info.platform && TENANT_VIEWS.has(view) && <TenantBar />}
       <main id="main" tabIndex={-1}>
         {view === 'overview' && <OverviewView />}
-        {view === 'agents' && (route[1] === undefined ? <AgentsView /> : <AgentDetailView name={route[1]} />)}
+        {view === 'agents' && (route[1] === undefined ? <AgentsView /> : <AgentDetailView name={route[1]} key={route[1]} />)}
         {view === 'tasks' && (route[1] !== undefined && route[2] !== undefined ? <TaskDetailView agent={route[1]} id={route[2]} /> : <TasksView />)}
         {view === 'workflows' && <WorkflowsView key={route.slice(1).join('/')} {...(route[1] !== undefined && { workflow: route[1] })} {...(route[2] === 'runs' && route[3] !== undefined && { run: route[3] })} />}
         {view === 'credits' && <CreditsView />}
         {view === 'audit' && <AuditView />}
         {view === 'clients' && <ClientsView />}
         {view === 'try' && <TryItView {...(route[1] !== undefined && { agent: route[1] })} {...(route[2] !== undefined && { skill: route[2] })} />}
-        {!VIEWS.some((v) => v.path === view) && <h1>Not found</h1>}
+        {!VIEWS.some((v) => v.path === view) && (
+          <>
+            <h1>Not found</h1>
+            <p>
+              The console has no page at <code>#/{route.join('/')}</code>. <a href="#/overview">Back to the overview</a>
+            </p>
+          </>
+        )}
       </main>
     </>
   );

@@ -18,7 +18,13 @@ export interface Derived {
 
 const total = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0);
 
-/** The `q` quantile (0–1) of the observations between two cumulative histograms, in ms (upper bound of its bucket). */
+/**
+ * The `q` quantile (0–1) of the observations between two cumulative
+ * histograms, in ms: linear interpolation inside the bucket the rank falls
+ * in (as Prometheus' histogram_quantile does), so a p95 reads 430 ms rather
+ * than snapping to the bucket's bound of 500. Past the largest finite bound
+ * it is that bound: nothing says how far beyond the observations went.
+ */
 export function quantileMs(le: number[], before: number[], after: number[], q: number): number | null {
   const counts = after.map((c, i) => c - (before[i] ?? 0));
   const n = counts[counts.length - 1] ?? 0;
@@ -28,7 +34,12 @@ export function quantileMs(le: number[], before: number[], after: number[], q: n
     if (counts[i]! >= rank) {
       const bound = le[i]!;
       // -1 stands for +Inf: report the largest finite bound.
-      return (bound < 0 ? (le[i - 1] ?? 0) : bound) * 1000;
+      if (bound < 0) return (le[i - 1] ?? 0) * 1000;
+      const lower = i === 0 ? 0 : le[i - 1]!;
+      const below = i === 0 ? 0 : counts[i - 1]!;
+      const inBucket = counts[i]! - below;
+      const share = inBucket <= 0 ? 1 : (rank - below) / inBucket;
+      return (lower + (bound - lower) * share) * 1000;
     }
   }
   return null;
@@ -54,8 +65,8 @@ export function derive(points: MetricsPoint[]): Derived {
   return d;
 }
 
-/** Calls of every outcome since the gateway started, from the last point. */
-export function totals(points: MetricsPoint[]): { calls: number; errors: number } {
+/** Calls of every outcome since the gateway started, from the last point: those that failed and those refused (auth, scope, quota) apart. */
+export function totals(points: MetricsPoint[]): { calls: number; errors: number; denied: number } {
   const last = points[points.length - 1];
-  return last === undefined ? { calls: 0, errors: 0 } : { calls: total(last.calls), errors: last.calls['error'] ?? 0 };
+  return last === undefined ? { calls: 0, errors: 0, denied: 0 } : { calls: total(last.calls), errors: last.calls['error'] ?? 0, denied: last.calls['denied'] ?? 0 };
 }

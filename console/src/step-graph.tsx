@@ -3,6 +3,7 @@
  * (drawn before any run), each step lit by the run's state for its path; a
  * map's per-item step drawn once (`score/*`), its items counted by state.
  */
+import { formatDuration, formatNumber, plural } from './format.js';
 import type { OutlineStep } from './types.js';
 import { FINAL, type Run, type StepNode } from './workflow-run.js';
 
@@ -48,7 +49,40 @@ function patternOf(path: string): RegExp {
 function countStates(nodes: readonly StepNode[]): string {
   const counts = new Map<string, number>();
   for (const n of nodes) counts.set(n.state, (counts.get(n.state) ?? 0) + 1);
-  return [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
+  return [...counts].map(([state, n]) => `${formatNumber(n)} ${state}`).join(', ');
+}
+
+/** The node a step sits in (`batches` for the items of `batches`, `a` for `a/b`), or undefined at the top. */
+function parentPath(path: string): string | undefined {
+  const parts = path.split('/');
+  parts.pop();
+  while (parts[parts.length - 1] === '*') parts.pop();
+  return parts.length === 0 ? undefined : parts.join('/');
+}
+
+/**
+ * The state of a step the run reported nothing of: completed when the step
+ * holding it completed (the orchestrator does not keep every nested step's
+ * or every map item's `step.completed` in the task's history, and a map of
+ * 10,000 items reports its progress in counts), unless it only runs when a
+ * condition holds; else pending, or "not run" once the run ended.
+ */
+function inferredState(d: GraphNode, byPath: ReadonlyMap<string, StepNode>, ended: boolean): string {
+  for (let at = parentPath(d.path); at !== undefined; at = parentPath(at)) {
+    const holder = byPath.get(at);
+    if (holder === undefined) continue;
+    if (holder.state === 'completed' && d.conditional !== true) return 'completed';
+    break;
+  }
+  return ended ? 'not run' : 'pending';
+}
+
+/** A map's items, in the state of the map that holds them once it completed (its events may not all have been seen). */
+function itemsState(d: GraphNode, items: readonly StepNode[], byPath: ReadonlyMap<string, StepNode>, ended: boolean): string {
+  const holder = byPath.get(parentPath(d.path) ?? '');
+  if (holder?.state === 'completed') return 'completed';
+  if (items.length === 0) return inferredState(d, byPath, ended);
+  return items.some((i) => i.state === 'running' || i.state === 'retrying') ? 'running' : items.some((i) => i.state === 'failed') ? 'failed' : 'completed';
 }
 
 export function StepGraph(props: { run: Run; outline?: readonly OutlineStep[] }) {
@@ -65,23 +99,24 @@ export function StepGraph(props: { run: Run; outline?: readonly OutlineStep[] })
       {nodes.map((d) => {
         const items = d.pattern === undefined ? undefined : run.nodes.filter((n) => d.pattern!.test(n.path));
         const n = byPath.get(d.path);
-        const state = items !== undefined ? (items.length === 0 ? 'pending' : items.some((i) => i.state === 'running' || i.state === 'retrying') ? 'running' : items.some((i) => i.state === 'failed') ? 'failed' : 'completed') : (n?.state ?? (ended ? 'not run' : 'pending'));
+        const state = items !== undefined ? itemsState(d, items, byPath, ended) : (n?.state ?? inferredState(d, byPath, ended));
+        const holderMap = items !== undefined ? byPath.get(parentPath(d.path) ?? '')?.map : undefined;
         const kind = n?.kind ?? d.kind;
         const agent = n?.agent ?? d.target;
         return (
-          <li key={d.path} data-step={d.path} data-state={state} style={{ marginLeft: `${d.depth * 1.5}rem` }}>
+          <li key={d.path} data-step={d.path} data-state={state} style={{ '--depth': String(d.depth) } as Record<string, string>}>
             <span class="node-name">{d.path}</span>
             {kind !== undefined && <small> {kind}</small>}
             {agent !== undefined && <small> → {agent}</small>}
             {d.conditional === true && <small> (when …)</small>}
             <span class={`badge ${STATE_CLASS[state as StepNode['state']] ?? ''}`}>{state}</span>
-            {items !== undefined && items.length > 0 && <small> {countStates(items)}</small>}
-            {n?.durationMs !== undefined && <small> {n.durationMs} ms{n.cached ? ', from before a restart' : ''}</small>}
+            {items !== undefined && (state === 'completed' && holderMap !== undefined ? <small> {plural(holderMap.items, 'item')}{holderMap.failed > 0 && `, ${formatNumber(holderMap.failed)} failed`}</small> : items.length > 0 && <small> {countStates(items)}</small>)}
+            {n?.durationMs !== undefined && <small> {formatDuration(n.durationMs)}{n.cached ? ', from before a restart' : ''}</small>}
             {n?.attempt !== undefined && n.attempt > 1 && <small> attempt {n.attempt}</small>}
             {n?.map !== undefined && (
               <span class="map">
-                <progress max={n.map.items} value={n.map.itemsDone} aria-label={`${d.path}: ${n.map.itemsDone} of ${n.map.items} items`} /> {n.map.itemsDone}/{n.map.items} items, {n.map.batchesDone}/{n.map.batches} batches
-                {n.map.failed > 0 && `, ${n.map.failed} failed`}
+                <progress max={n.map.items} value={n.map.itemsDone} aria-label={`${d.path}: ${n.map.itemsDone} of ${n.map.items} items`} /> {formatNumber(n.map.itemsDone)}/{plural(n.map.items, 'item')}, {formatNumber(n.map.batchesDone)}/{plural(n.map.batches, 'batch', 'batches')}
+                {n.map.failed > 0 && `, ${formatNumber(n.map.failed)} failed`}
               </span>
             )}
             {n?.error !== undefined && n.error !== '' && <div class={n.state === 'input-required' ? 'step-note' : 'step-error'}>{n.error}</div>}

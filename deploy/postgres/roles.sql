@@ -18,7 +18,8 @@
 --     -v app_password="$(cat secrets/db_app_password)" \
 --     -f deploy/postgres/roles.sql
 --
--- Optional variables: -v prefix=agentmesh (role names), -v schema=agentmesh.
+-- Optional variables: -v prefix=agentmesh (role names), -v schema=agentmesh,
+-- -v statement_timeout=30s (the application role's bound on one statement).
 -- Then, with the database named in the URLs:
 --
 --   DATABASE_MIGRATION_URL=postgres://agentmesh_migrator:…@db/agentmesh
@@ -34,6 +35,10 @@
 \if :{?schema}
 \else
   \set schema agentmesh
+\endif
+\if :{?statement_timeout}
+\else
+  \set statement_timeout 30s
 \endif
 \if :{?migrator_password}
 \else
@@ -64,6 +69,11 @@ GRANT :"owner" TO :"migrator";
 ALTER ROLE :"migrator" SET role = :'owner';
 ALTER ROLE :"migrator" SET search_path = :"schema";
 ALTER ROLE :"app" SET search_path = :"schema";
+-- Set on the role, not by the client at connect: a pooler in transaction mode
+-- (PgBouncer) forwards no startup parameter but the server applies the role's
+-- settings to every session it opens (docs/operations.md#pgbouncer, ADR 0024).
+-- The migrator has none: a migration may run long.
+ALTER ROLE :"app" SET statement_timeout = :'statement_timeout';
 
 CREATE SCHEMA IF NOT EXISTS :"schema" AUTHORIZATION :"owner";
 ALTER SCHEMA :"schema" OWNER TO :"owner";

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
 import { createDatabase, type Database } from '../storage/index.js';
+import { poolModeFromEnv } from './role-env.js';
 
 /** The open database, and how to name it in a message (never with a password). */
 export interface DirectDatabase {
@@ -29,7 +30,7 @@ export async function openDirectDatabase(env: Record<string, string | undefined>
   if (url) {
     const where = describeDatabaseUrl(url);
     try {
-      return { database: await createDatabase({ url, migrate: false, poolSize: 2 }), where };
+      return { database: await createDatabase({ url, migrate: false, poolSize: 2, poolMode: poolModeFromEnv(env) }), where };
     } catch (err) {
       throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `cannot open ${where}: ${(err as Error).message}`, { cause: err });
     }

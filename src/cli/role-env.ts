@@ -2,6 +2,7 @@
  * Environment readings every serving role shares: the one place their names
  * and checks live, so `serve runtime|registry|gateway` and `up` agree.
  */
+import type { PoolMode } from '../storage/index.js';
 
 /** A non-negative integer setting; unset or empty is undefined, anything else is an error naming the setting. */
 export function envInt(name: string, value: string | undefined): number | undefined {
@@ -10,16 +11,26 @@ export function envInt(name: string, value: string | undefined): number | undefi
   return Number(value);
 }
 
-/** The database settings of a role: `DATABASE_URL`, `DATABASE_MIGRATION_URL`, `DATABASE_POOL_SIZE`, `DATABASE_QUERY_TIMEOUT_MS`. */
-export function databaseFromEnv(env: Record<string, string | undefined>): { databaseUrl?: string; databaseMigrationUrl?: string; databasePoolSize?: number; databaseQueryTimeoutMs?: number } {
-  const settings: { databaseUrl?: string; databaseMigrationUrl?: string; databasePoolSize?: number; databaseQueryTimeoutMs?: number } = {};
+/** The database settings of a role: `DATABASE_URL`, `DATABASE_MIGRATION_URL`, `DATABASE_POOL_MODE`, `DATABASE_POOL_SIZE`, `DATABASE_QUERY_TIMEOUT_MS`. */
+export function databaseFromEnv(env: Record<string, string | undefined>): { databaseUrl?: string; databaseMigrationUrl?: string; databasePoolMode?: PoolMode; databasePoolSize?: number; databaseQueryTimeoutMs?: number } {
+  const settings: { databaseUrl?: string; databaseMigrationUrl?: string; databasePoolMode?: PoolMode; databasePoolSize?: number; databaseQueryTimeoutMs?: number } = {};
   if (env['DATABASE_URL']) settings.databaseUrl = env['DATABASE_URL'];
   if (env['DATABASE_MIGRATION_URL']) settings.databaseMigrationUrl = env['DATABASE_MIGRATION_URL'];
+  const poolMode = poolModeFromEnv(env);
+  if (poolMode) settings.databasePoolMode = poolMode;
   const poolSize = envInt('DATABASE_POOL_SIZE', env['DATABASE_POOL_SIZE']);
   if (poolSize !== undefined) settings.databasePoolSize = poolSize;
   const queryTimeout = envInt('DATABASE_QUERY_TIMEOUT_MS', env['DATABASE_QUERY_TIMEOUT_MS']);
   if (queryTimeout !== undefined) settings.databaseQueryTimeoutMs = queryTimeout;
   return settings;
+}
+
+/** `DATABASE_POOL_MODE`: `session` or `transaction` (a PgBouncer in transaction mode, ADR 0024); unset or empty is undefined. */
+export function poolModeFromEnv(env: Record<string, string | undefined>): PoolMode | undefined {
+  const value = env['DATABASE_POOL_MODE'];
+  if (value === undefined || value === '') return undefined;
+  if (value !== 'session' && value !== 'transaction') throw new Error(`DATABASE_POOL_MODE must be session or transaction, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 /**

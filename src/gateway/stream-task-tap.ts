@@ -2,6 +2,12 @@
  * Watches an A2A answer go by (JSON body or SSE stream, either protocol
  * version) for what settlement needs: the task id, and the task (or its
  * state) when the answer carries it. It never changes what the client gets.
+ *
+ * A stream is the task's events in order: folding them as the runtime folds
+ * its task (a status update's metadata merged into the task's, task-fold.ts)
+ * gives the task's end and the usage the agent reported with its final
+ * status, so a stream that ends its task settles like a blocking answer,
+ * without reading the task back (docs/credits.md, ADR 0026).
  */
 export class AnswerTap {
   readonly #streaming: boolean;
@@ -13,6 +19,8 @@ export class AnswerTap {
   task: unknown;
   /** The last state a stream reported. */
   state: string | undefined;
+  /** A stream's task metadata so far: the task snapshot's, with each status update's merged in. */
+  metadata: Record<string, unknown> | undefined;
 
   /** Bodies larger than this are not parsed (the tracker reads the task instead). */
   static readonly LIMIT = 4 * 1024 * 1024;
@@ -37,6 +45,11 @@ export class AnswerTap {
     this.#text += chunk.toString('utf8');
     if (this.#streaming) this.#drainEvents();
   };
+
+  /** What a stream said of its task, folded: its last state and its metadata (what `taskEnd` reads). */
+  folded(): { status: { state: string | undefined }; metadata: Record<string, unknown> | undefined } {
+    return { status: { state: this.state }, metadata: this.metadata };
+  }
 
   /** Call once the answer is over: parses a JSON body. */
   finish(): void {
@@ -81,10 +94,12 @@ export class AnswerTap {
       this.task = task;
       const state = (task['status'] as { state?: unknown } | undefined)?.state;
       if (typeof state === 'string') this.state = state;
+      if (this.#streaming) this.metadata = isRecord(task['metadata']) ? { ...task['metadata'] } : undefined;
     } else if (update && typeof update === 'object') {
       if (typeof update['taskId'] === 'string') this.taskId ??= update['taskId'];
       const state = (update['status'] as { state?: unknown } | undefined)?.state;
       if (typeof state === 'string') this.state = state;
+      if (isRecord(update['metadata'])) this.metadata = { ...this.metadata, ...update['metadata'] };
     } else {
       // ACP (a native agent's runtime ACP endpoint, docs/acp.md): a Run, or a run event carrying one. A run is its
       // task: only its refunding ends are read here; any other is read back as the task, with the usage it reports.
@@ -95,4 +110,8 @@ export class AnswerTap {
       else if (run['status'] === 'cancelled') this.state = 'TASK_STATE_CANCELED';
     }
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

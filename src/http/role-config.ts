@@ -23,6 +23,8 @@ export function roleServerFields(defaultPort: number) {
     databaseUrl: z.string().optional(),
     /** `postgres://…` of the schema's owner, to migrate on when `databaseUrl` is an application role that cannot (deploy/postgres/roles.sql). */
     databaseMigrationUrl: z.string().optional(),
+    /** `transaction` when `databaseUrl` is a pooler in transaction mode (PgBouncer): no session state, the marker per transaction (ADR 0024). Default `session`. */
+    databasePoolMode: z.enum(['session', 'transaction']).optional(),
     /** PostgreSQL connections this process keeps open at most. Default 10. */
     databasePoolSize: z.number().int().min(1).max(1000).optional(),
     /** PostgreSQL: longest a query waits for its answer before its connection is dropped as dead. Default 30 000 ms. */
@@ -109,9 +111,10 @@ export function parseRoleConfig<S extends z.ZodTypeAny>(role: string, schema: S,
  * @example
  * const database = await createDatabase(databaseOptionsOf(config));
  */
-export function databaseOptionsOf(config: { databaseUrl?: string | undefined; databaseMigrationUrl?: string | undefined; dataDir?: string | undefined; databasePoolSize?: number | undefined; databaseQueryTimeoutMs?: number | undefined }) {
+export function databaseOptionsOf(config: { databaseUrl?: string | undefined; databaseMigrationUrl?: string | undefined; databasePoolMode?: 'session' | 'transaction' | undefined; dataDir?: string | undefined; databasePoolSize?: number | undefined; databaseQueryTimeoutMs?: number | undefined }) {
   return {
     url: config.databaseUrl,
+    poolMode: config.databasePoolMode,
     migrationUrl: config.databaseMigrationUrl,
     sqlitePath: join(config.dataDir ?? './.agentmesh', 'mesh.db'),
     poolSize: config.databasePoolSize,

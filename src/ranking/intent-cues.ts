@@ -38,9 +38,16 @@ const CUES: readonly IntentCue[] = [
   },
   {
     id: 'forecast',
-    pattern: /\b(forecast\w*|predict\w*|project(ed|ion)?s?|extrapolat\w*|outlook|trend(ing|s)?|what comes next|expected range|going to move|will .{0,30} look like)\b/i,
+    pattern: /\b(forecast\w*|predict\w*|project(ed|ions?|ing)|extrapolat\w*|outlook|trend(ing|s)?|what comes next|expected range|going to move|will .{0,30} look like|(the )?next (few |\d+ |two |three |four |six |twelve )?(days|weeks|months|quarters|years))\b|(\d[\d.]*\s*,\s*){3,}\d/i,
     prefers: ['forecast', 'prediction', 'projection'],
     weight: 2.5,
+  },
+  {
+    // Line items ("12 seats at 49", "200 hours at 75 an hour"): quantities priced, a total asked.
+    id: 'line-items',
+    pattern: /\b\d[\d,.]*\s+[a-z][\w-]*(\s[a-z][\w-]*)?\s+(at|for|@)\s+\$?€?£?\d/i,
+    prefers: ['cost', 'pricing', 'totals'],
+    weight: 2,
   },
   {
     id: 'qualify',
@@ -56,7 +63,7 @@ const CUES: readonly IntentCue[] = [
   },
   {
     id: 'follow-up',
-    pattern: /\b(follow[- ]?ups?|follows up|cadence|round[- ]robin|reminder|touches|automate\w*|after the (outreach|first email|launch)|break-up emails?|sequence)\b/i,
+    pattern: /\b(follow[- ]?ups?|follows up|cadence|round[- ]robin|reminder|touches|automate\w*|after the (outreach|first email|launch)|break-up emails?|sequence|again after|(went|gone|goes) out|(just|we) (launched|sent))\b/i,
     prefers: ['follow-up', 'cadence', 'automation'],
     weight: 2.5,
   },

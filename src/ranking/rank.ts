@@ -1,4 +1,5 @@
 import { findCues, type CueMatch } from './intent-cues.js';
+import { findParaphrases, type ParaphraseMatch } from './paraphrases.js';
 import { synonymsOf } from './synonyms.js';
 import { stemSet, textTerms, type TextTerm } from './text-terms.js';
 
@@ -73,6 +74,12 @@ const LEARNED_MIN_SIMILARITY = 0.6;
 const PRIOR_WEIGHT = 6;
 /** What each step of a workflow the request names, beyond the first, adds. */
 const STEP_WEIGHT = 3;
+/**
+ * Weight of a paraphrase's card word against the request's own word
+ * ("days off" → vacation): between a related synonym (0.5) and the word
+ * itself, calibrated on the tuning set (eval/routing/tuning.jsonl, ADR 0030).
+ */
+export const PARAPHRASE_WEIGHT = 0.8;
 /** What saying a phrase of a candidate's skill name as written adds. */
 const PHRASE_WEIGHT = 3;
 /** Share of the score a candidate keeps whatever its coverage; the rest grows with coverage. */
@@ -146,12 +153,20 @@ export function rank(text: string, documents: readonly RankDocument[], options: 
   const terms = textTerms(text);
   const names = namedWords(text);
   const cueMatches = findCues(text);
+  const paraphrases = findParaphrases(text);
   const analyzed = documents.map(analyze);
   const n = analyzed.length;
   const df = new Map<string, number>();
   for (const term of terms) {
     const spellings = [term.stem, ...synonymsOf(term.stem).map((s) => s.stem)];
     df.set(term.stem, analyzed.filter((d) => spellings.some((s) => d.all.has(s))).length);
+  }
+  // A paraphrase's card words weigh by their own IDF among the candidates; a word of the request a paraphrase spans is as common as the paraphrase's words (as a synonym's spellings count for a word).
+  const meansIdf = new Map<string, number>();
+  for (const p of paraphrases) for (const stem of p.means) if (!meansIdf.has(stem)) meansIdf.set(stem, Math.log(1 + (n + 1) / (analyzed.filter((d) => d.all.has(stem)).length + 0.5)));
+  for (const p of paraphrases) {
+    const holders = analyzed.filter((d) => p.means.some((m) => d.all.has(m))).length;
+    for (const term of terms) if (p.source.has(term.stem)) df.set(term.stem, Math.max(df.get(term.stem) ?? 0, holders));
   }
   const weightOf = (term: TextTerm): number => {
     const idf = Math.log(1 + (n + 1) / ((df.get(term.stem) ?? 0) + 0.5));
@@ -160,17 +175,30 @@ export function rank(text: string, documents: readonly RankDocument[], options: 
   const cueStems = new Set(cueMatches.flatMap((c) => [...c.stems]));
   const optional = (term: TextTerm): boolean => names.has(term.word) || /^\d+$/.test(term.word);
   const known = (term: TextTerm): boolean => (df.get(term.stem) ?? 0) > 0;
-  const candidates = analyzed.map((d) => score(d, terms, weightOf, known, cueMatches, cueStems, optional, options.prior?.get(d.doc.id)));
+  const candidates = analyzed.map((d) => score(d, terms, weightOf, known, cueMatches, cueStems, optional, options.prior?.get(d.doc.id), paraphrases, meansIdf));
   candidates.sort((a, b) => b.raw - a.raw || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { candidates, terms: terms.map((t) => t.word), cues: cueMatches.map((c) => c.cue.id) };
 }
 
-function score(d: AnalyzedDocument, terms: TextTerm[], weightOf: (t: TextTerm) => number, known: (t: TextTerm) => boolean, cueMatches: CueMatch[], cueStems: Set<string>, optional: (t: TextTerm) => boolean, prior: number | undefined): RankedCandidate {
+function score(d: AnalyzedDocument, terms: TextTerm[], weightOf: (t: TextTerm) => number, known: (t: TextTerm) => boolean, cueMatches: CueMatch[], cueStems: Set<string>, optional: (t: TextTerm) => boolean, prior: number | undefined, paraphrases: ParaphraseMatch[], meansIdf: ReadonlyMap<string, number>): RankedCandidate {
   let raw = 0;
   let covered = 0;
   let total = 0;
   const matched: string[] = [];
   const cues: string[] = [];
+  // Paraphrases ("days off" → vacation): the best field holding one of the card words, at PARAPHRASE_WEIGHT; the words the phrase spans count as covered.
+  const paraphrased = new Set<string>();
+  let paraphraseCount = 0;
+  for (const p of paraphrases) {
+    let best = 0;
+    for (const stem of p.means) for (const field of FIELDS) if (d.fields[field].has(stem)) best = Math.max(best, (meansIdf.get(stem) ?? 0) * FIELD_WEIGHTS[field]);
+    if (best === 0) continue;
+    raw += best * PARAPHRASE_WEIGHT;
+    // A phrase of two words or more ("another country", "charged twice") is more specific evidence than one word.
+    paraphraseCount += p.source.size >= 2 ? 2 : 1;
+    for (const s of p.source) paraphrased.add(s);
+    if (cues.length < 6) cues.push(`paraphrase:${p.phrase}`);
+  }
   const favoured = cueMatches.filter((c) => (c.cue.kind === undefined || c.cue.kind === d.doc.kind) && (c.prefers.size === 0 || STRONG_FIELDS.some((f) => [...c.prefers].some((p) => d.fields[f].has(p)))));
   const favouredStems = new Set(favoured.flatMap((c) => [...c.stems]));
   for (const term of terms) {
@@ -196,7 +224,7 @@ function score(d: AnalyzedDocument, terms: TextTerm[], weightOf: (t: TextTerm) =
       if (cues.length < 6) cues.push(`${best}:${term.word}`);
       covered += weight * factor;
       total += weight;
-    } else if (favouredStems.has(term.stem)) {
+    } else if (favouredStems.has(term.stem) || paraphrased.has(term.stem)) {
       covered += weight;
       total += weight;
     } else if (!isOptional && !(cueStems.has(term.stem) && favoured.length > 0)) {
@@ -241,7 +269,7 @@ function score(d: AnalyzedDocument, terms: TextTerm[], weightOf: (t: TextTerm) =
     covered = Math.max(covered, total * learned);
   }
   const coverage = total === 0 ? (raw > 0 ? 1 : 0) : Math.min(1, covered / total);
-  const evidence = terms.filter((t) => !GENERIC.has(t.stem) && matched.includes(t.word)).length + favoured.length + (learned > 0 ? 1 : 0);
+  const evidence = terms.filter((t) => !GENERIC.has(t.stem) && matched.includes(t.word)).length + favoured.length + paraphraseCount + (learned > 0 ? 1 : 0);
   // The registry's corpus-wide BM25 relevance (0–100), when known: IDF over every agent, not only these candidates.
   if (prior !== undefined && prior > 0) {
     raw += (PRIOR_WEIGHT * Math.min(100, prior)) / 100;

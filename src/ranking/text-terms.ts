@@ -51,7 +51,8 @@ export function textTerms(text: string): TextTerm[] {
       const lower = piece.toLowerCase();
       if (lower.length < 2 || lower.length > 40 || STOP_WORDS.has(lower)) continue;
       const stem = stemmer(lower);
-      if (seen.has(stem)) continue;
+      // A plural of a stop word ("sign-ups" → sign, ups) is no more a topic than the word.
+      if (seen.has(stem) || STOP_WORDS.has(stem)) continue;
       seen.add(stem);
       out.push({ word: lower, stem });
     }

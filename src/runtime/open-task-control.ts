@@ -38,7 +38,7 @@ export interface OpenTaskControlOptions {
 export async function openTaskControl(options: OpenTaskControlOptions = {}): Promise<TaskControl> {
   const config = parseRuntimeConfig(options.config ?? {});
   const logger = (options.logger ?? createLogger({ level: config.logLevel, name: 'agentmesh' })).child({ component: 'task-control' });
-  const database = options.database ?? (await createDatabase({ url: config.databaseUrl, sqlitePath: join(config.dataDir, 'mesh.db') }));
+  const database = options.database ?? (await createDatabase({ url: config.databaseUrl, poolMode: config.databasePoolMode, sqlitePath: join(config.dataDir, 'mesh.db') }));
   let bus: Bus;
   try {
     bus = options.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => logger.warn({ err }, 'bus read failed; retrying') }));

@@ -9,7 +9,7 @@ import { registerAgentRoutes } from './agent-routes.js';
 import { gatewayAssertionRequired, type RuntimeConfig } from './config.js';
 import type { AgentDefinition } from './define-agent.js';
 import { createGatewayAssertionCheck } from './gateway-assertion.js';
-import { createPushSigner, loadPushSealingKey, loadSigningKey, PushDeliveryWorker, SealedPushStore, type SigningKey } from './push/index.js';
+import { createPushSigner, loadPushSealingKey, loadSigningKey, PushDeliveryWorker, requireDatabaseSecret, SealedPushStore, type SigningKey } from './push/index.js';
 import { createRegistryLink, type AgentConfigs } from './registration/index.js';
 import type { ServedCards } from './served-cards.js';
 import type { ShutdownDeadline } from './shutdown-deadline.js';
@@ -67,7 +67,8 @@ export async function openBackends(config: RuntimeConfig, given: { database?: Da
   const bus = given.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
   if (!given.bus) stack.defer('bus', () => deadline.bounded('bus', () => bus.close()));
   const stores = createRuntimeStores(database);
-  const pushStore = new SealedPushStore(stores.push, await loadPushSealingKey({ secret: config.storageSecret, previousSecret: config.previousStorageSecret, file: join(config.dataDir, 'runtime-secret'), logger: log }));
+  const secretFile = join(config.dataDir, 'runtime-secret');
+  const pushStore = new SealedPushStore(stores.push, await loadPushSealingKey({ secret: config.storageSecret, previousSecret: config.previousStorageSecret, file: secretFile, logger: log }));
   const replicaId = uuidv7();
   // Written by listen()'s heartbeat; removed once the tasks are drained, so no replica takes them over early.
   stack.defer('replica record', () => deadline.bounded('replica record', () => stores.tasks.removeReplica(replicaId).catch(() => undefined)));
@@ -76,6 +77,8 @@ export async function openBackends(config: RuntimeConfig, given: { database?: Da
   const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
   stack.defer('ssrf guard', () => guard.close());
   const signingKey = await loadSigningKey({ file: join(config.dataDir, 'signing-key.json'), logger: log, ...(config.signingKeyPem ? { privateKeyPem: config.signingKeyPem } : {}) });
+  // Before anything serves: a replica whose secret differs from the database's would stall every push it claims.
+  await requireDatabaseSecret(pushStore, { file: config.storageSecret === undefined ? secretFile : undefined }, log, Date.now());
   const clientTls = openClientTls(config.clientTls, { logger: log });
   if (clientTls) stack.defer('client tls', () => clientTls.close());
   const taskTraces = tracing.enabled ? new RecentTraces() : undefined;
@@ -96,6 +99,7 @@ export function buildPushWorker(config: RuntimeConfig, backends: RuntimeBackends
     tracing: backends.tracing,
     taskTraces: backends.taskTraces,
     retryWindowMs: config.pushRetryWindowMs,
+    secretIsCurrent: () => backends.pushStore.secretOpensCanary(),
     now,
   });
   stack.defer('push worker', () => deadline.bounded('push worker', () => push.stop()));
@@ -259,6 +263,9 @@ export async function startBackground(work: Background, config: RuntimeConfig, l
   // Configs stored in clear by an earlier version are sealed before the worker reads them.
   const sealed = await backends.pushStore.sealExisting();
   if (sealed > 0) log.info({ sealed }, 'sealed push configs stored in clear by an earlier version');
+  // Configs stored before origins were recorded join their receiver's backoff (ADR 0027).
+  const recorded = await backends.pushStore.recordOrigins();
+  if (recorded > 0) log.info({ recorded }, 'recorded the webhook origins of push configs stored by an earlier version');
   push.start();
   void recoverNow().catch((err) => log.warn({ err }, 'startup recovery failed'));
 }

@@ -12,7 +12,7 @@ import { TaskControl } from './task-control.js';
 import { createSkillContext } from './skill-context-impl.js';
 import type { CallerIdentity } from './skill-context.js';
 import { TaskRun, type TaskRunDeps } from './task-run.js';
-import { CANCEL_REQUEST_TOPIC, CANCEL_TOPIC, cancelTask, writeTask } from './task-writes.js';
+import { CANCEL_TOPIC, cancelTask, replicaTopic, writeTask } from './task-writes.js';
 import { statusEvent, wrap } from './task-events.js';
 
 export { agentMessage, statusEvent, textPart } from './task-events.js';
@@ -47,9 +47,6 @@ export interface TaskEngineOptions {
   taskTraces?: RecentTraces | undefined;
 }
 
-const RESUME_TOPIC = 'runtime.resume';
-/** Hands a message for a WORKING task (its skill accepts them) to the replica running its handler. */
-const MESSAGE_TOPIC = 'runtime.message';
 /** How often handler deadlines are checked, ms. */
 const SWEEP_MS = 100;
 /** `ctx.config` of an agent without a config. */
@@ -109,29 +106,37 @@ export class TaskEngine {
         // Another replica wrote the cancel: stop the handler and wake whoever waits on this run.
         if (run) run.detach('Task was canceled');
       }),
-      options.bus.subscribe(CANCEL_REQUEST_TOPIC, (m) => {
-        const run = this.#runs.get((m as { taskId?: string }).taskId ?? '');
-        if (run && !run.closed) void this.#cancelLocal(run).catch((err) => this.#o.logger.warn({ err, taskId: run.id }, 'cancel requested by another replica failed; it writes the cancel itself'));
-      }),
-      options.bus.subscribe(MESSAGE_TOPIC, (m) => {
-        const { taskId, message, tenant, caller } = m as { taskId?: string; message?: unknown; tenant?: string; caller?: CallerIdentity };
-        const run = this.#runs.get(taskId ?? '');
-        if (!run || run.closed || !message) return;
-        const agent = this.#o.agents.get(run.agent);
-        const skill = run.skill ? agent?.skills.get(run.skill) : undefined;
-        if (!agent || !skill) return;
-        const userMessage = Message.fromJSON(message);
-        void run.emit(wrap({ $case: 'message', value: userMessage })).then(async () => {
-          const row = await this.#o.store.get(run.id);
-          if (row) this.#deliver(agent, skill, row, userMessage, { tenant: tenant ?? run.tenant, caller: caller ?? { authenticated: false, id: '', scopes: [] } });
-        }).catch(() => undefined);
-      }),
-      options.bus.subscribe(RESUME_TOPIC, (m) => {
-        const { taskId, message } = m as { taskId?: string; message?: unknown };
-        const run = this.#runs.get(taskId ?? '');
-        if (run?.waitingForInput && message) void this.#resumeLocal(run, Message.fromJSON(message)).catch(() => undefined);
+      // Control messages for the tasks this replica runs, addressed to it by their owner id.
+      options.bus.subscribe(replicaTopic(options.replicaId), (m) => {
+        const control = m as { kind?: string; taskId?: string; message?: unknown; tenant?: string; caller?: CallerIdentity };
+        const run = this.#runs.get(control.taskId ?? '');
+        if (!run) return;
+        if (control.kind === 'cancel-request') {
+          if (!run.closed) void this.#cancelLocal(run).catch((err) => this.#o.logger.warn({ err, taskId: run.id }, 'cancel requested by another replica failed; it writes the cancel itself'));
+        } else if (control.kind === 'message') {
+          this.#onForwardedMessage(run, control);
+        } else if (control.kind === 'resume') {
+          // An answer to this replica's input-required task, received on another replica.
+          if (run.waitingForInput && control.message) void this.#resumeLocal(run, Message.fromJSON(control.message)).catch(() => undefined);
+        }
       }),
     );
+  }
+
+  /** A message for a WORKING task of this replica, received on another one: joins the history, then reaches the skill's onMessage. */
+  #onForwardedMessage(run: TaskRun, { message, tenant, caller }: { message?: unknown; tenant?: string; caller?: CallerIdentity }): void {
+    if (run.closed || !message) return;
+    const agent = this.#o.agents.get(run.agent);
+    const skill = run.skill ? agent?.skills.get(run.skill) : undefined;
+    if (!agent || !skill) return;
+    const userMessage = Message.fromJSON(message);
+    void run
+      .emit(wrap({ $case: 'message', value: userMessage }))
+      .then(async () => {
+        const row = await this.#o.store.get(run.id);
+        if (row) this.#deliver(agent, skill, row, userMessage, { tenant: tenant ?? run.tenant, caller: caller ?? { authenticated: false, id: '', scopes: [] } });
+      })
+      .catch(() => undefined);
   }
 
   /** Runs executing on this replica. */
@@ -416,7 +421,7 @@ export class TaskEngine {
       throw Errors.taskNotAskingYet({ taskId: row.id });
     }
     // The task waits on another replica: hand the message to its owner.
-    await this.#o.bus.publish(RESUME_TOPIC, { taskId: row.id, message: Message.toJSON(userMessage) });
+    await this.#o.bus.publish(replicaTopic(row.owner), { kind: 'resume', taskId: row.id, message: Message.toJSON(userMessage) });
     return { taskId: row.id, run: undefined, startSeq: row.lastSeq, duplicate: false, forwarded: true, snapshotJson: row.snapshot };
   }
 
@@ -445,7 +450,7 @@ export class TaskEngine {
       this.#deliver(agent, skill, before, userMessage, call);
       return { taskId: row.id, run: undefined, startSeq: before.lastSeq, duplicate: false, forwarded: true, snapshotJson: before.snapshot };
     }
-    await this.#o.bus.publish(MESSAGE_TOPIC, { taskId: row.id, message: Message.toJSON(userMessage), tenant: call.tenant, caller: call.caller });
+    await this.#o.bus.publish(replicaTopic(row.owner), { kind: 'message', taskId: row.id, message: Message.toJSON(userMessage), tenant: call.tenant, caller: call.caller });
     return { taskId: row.id, run: undefined, startSeq: row.lastSeq, duplicate: false, forwarded: true, snapshotJson: row.snapshot };
   }
 

@@ -352,6 +352,7 @@ export class TaskRun {
         this.#ownerChange = undefined;
         await this.#deps.store.append({
           taskId: this.id,
+          tenant: this.tenant,
           expectedVersion: this.#version,
           state: stateName(state),
           snapshot,

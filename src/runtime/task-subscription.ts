@@ -1,4 +1,4 @@
-import type { Bus, TaskStore } from '../storage/index.js';
+import type { Bus, TaskStore, Unsubscribe } from '../storage/index.js';
 import { isTerminal, parseStateName } from '../protocol/index.js';
 import { endsStream, stateFromPayload, taskTopic, type CommittedEvent, type TaskEventsMessage } from './task-events.js';
 
@@ -28,7 +28,9 @@ const POLL_MS = 2000;
 /**
  * Replays a task's log after `afterSeq`, then follows it live, from any
  * replica: exactly the events the client has not seen, in order, with no
- * duplicates and no gaps. The bus subscription opens before the log is read,
+ * duplicates and no gaps. Events this replica's run handed over come first;
+ * when they do not end the stream, the bus subscription opens (and is
+ * confirmed, across replicas) before the log is read,
  * so nothing committed in between is missed; bus messages carry sequence
  * numbers, so what the log already delivered is skipped, and a gap (a lost
  * bus message) is filled from the log.
@@ -42,21 +44,24 @@ export async function* subscribeTaskEvents(options: TaskSubscriptionOptions): As
   let last = options.afterSeq;
   const buffer: CommittedEvent[] = [];
   let wake: (() => void) | undefined;
-  const unsubscribe = bus.subscribe(taskTopic(taskId), (message) => {
-    const events = (message as TaskEventsMessage).events;
-    if (!Array.isArray(events)) return;
-    buffer.push(...events);
-    wake?.();
-  });
+  let unsubscribe: Unsubscribe | undefined;
   const onAbort = () => wake?.();
   try {
-    // Events this replica just committed need no round trip to the log.
+    // Events this replica just committed need no round trip to the log, nor a subscription when they end the stream.
     for (const e of options.committed ?? []) {
       if (e.seq !== last + 1) continue;
       last = e.seq;
       if (e.kind !== 'history' || history) yield e;
       if (endsStream(e, options.endOnInterrupted)) return;
     }
+    unsubscribe = bus.subscribe(taskTopic(taskId), (message) => {
+      const events = (message as TaskEventsMessage).events;
+      if (!Array.isArray(events)) return;
+      buffer.push(...events);
+      wake?.();
+    });
+    // Across replicas the subscription is live only once Redis confirmed it: read the log after that.
+    await unsubscribe.ready;
     // Catch up from the log.
     for (;;) {
       const { events, ended } = await readLog(store, taskId, last, options.endOnInterrupted);
@@ -120,7 +125,7 @@ export async function* subscribeTaskEvents(options: TaskSubscriptionOptions): As
       if (endsStream(next, options.endOnInterrupted)) return;
     }
   } finally {
-    unsubscribe();
+    unsubscribe?.();
     signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -5,10 +5,14 @@ import type { TaskRecord } from '../storage/index.js';
 import { statusEvent } from './task-events.js';
 import { TaskRun, type TaskRunDeps } from './task-run.js';
 
-/** Topics of control messages between replicas (and task controls). */
+/** Tells every replica (and task control) that a task was canceled: whoever still runs it stops its handler. */
 export const CANCEL_TOPIC = 'runtime.cancel';
-/** Asks the replica running a task to cancel it itself: its own writes are serialized, so its cancel cannot lose a race to them. */
-export const CANCEL_REQUEST_TOPIC = 'runtime.cancel-request';
+/**
+ * The channel of one replica: control messages for the tasks it runs, which
+ * their senders address to the task's `owner` — read by that replica alone,
+ * not by every replica of the fleet (ADR 0023).
+ */
+export const replicaTopic = (replicaId: string): string => `runtime.replica.${replicaId}`;
 /** How long a cancel waits for the owner to write it before writing it from here. */
 const OWNER_CANCEL_WAIT_MS = 2_000;
 /** Version-checked attempts of a write from outside a run (a busy owner, concurrent task controls). */
@@ -76,7 +80,8 @@ export async function writeTask(
 export async function cancelTask(deps: TaskRunDeps, taskId: string, load: () => Promise<TaskRecord>): Promise<TaskRecord> {
   let row = await load();
   if (!row.terminal && row.owner !== null && row.owner !== deps.replicaId) {
-    await deps.bus.publish(CANCEL_REQUEST_TOPIC, { taskId }).catch(() => undefined);
+    // Asks the owner to cancel it itself: its own writes are serialized, so its cancel cannot lose a race to them.
+    await deps.bus.publish(replicaTopic(row.owner), { kind: 'cancel-request', taskId }).catch(() => undefined);
     const deadline = deps.now() + OWNER_CANCEL_WAIT_MS;
     while (!row.terminal && deps.now() < deadline) {
       await delay(10);

@@ -16,6 +16,6 @@ export function createRuntimeStores(database: Database): RuntimeStores {
     const store = new SqliteTaskStore({ sqlite: database.sqlite!, gate: database.sqliteWriteGate });
     return { tasks: store, push: store };
   }
-  const store = new PostgresTaskStore({ db: database.db });
+  const store = new PostgresTaskStore({ db: database.db, pool: database.postgresPool });
   return { tasks: store, push: store };
 }

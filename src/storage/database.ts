@@ -2,10 +2,11 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type PostgresPool } from 'kysely';
 import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Tables } from './schema.js';
+import { scopedQueries } from './postgres/scoped-query.js';
 import { timedPool } from './postgres/timed-pool.js';
 import { SqliteCheckpointer } from './sqlite/checkpointer.js';
 import { WriteGate } from './sqlite/write-gate.js';
@@ -43,7 +44,24 @@ export interface DatabaseOptions {
    * gives a pool that sees only what a transaction's `agentmesh.tenant` names.
    */
   crossTenant?: boolean;
+  /**
+   * PostgreSQL: how `url` pools its server connections. `session` (default):
+   * a direct connection, or a pooler in session mode; the cross-tenant marker
+   * is set once per connection and `statement_timeout` is sent at connect.
+   * `transaction`: a pooler in transaction mode (PgBouncer
+   * `pool_mode = transaction`), which lends a server connection per
+   * transaction to whichever client asks: nothing is set on the session —
+   * the marker travels with each transaction, in the same round trip
+   * (`scoped-query.ts`), and `statement_timeout` comes from the role
+   * (`ALTER ROLE … SET`, deploy/postgres/roles.sql); the URL must carry no
+   * `options` either. See ADR 0024. Migrations (`migrationUrl`) always run
+   * on their own connection and should not go through the pooler.
+   */
+  poolMode?: PoolMode | undefined;
 }
+
+/** How a PostgreSQL URL pools server connections: see {@link DatabaseOptions.poolMode}. */
+export type PoolMode = 'session' | 'transaction';
 
 /** Default of {@link DatabaseOptions.queryTimeoutMs}. */
 export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
@@ -56,6 +74,8 @@ export interface Database {
   readonly sqlite: BetterSqlite3.Database | undefined;
   /** SQLite file only: closed for the moment the checkpointer rewinds the WAL; the task store's group commit waits on it. */
   readonly sqliteWriteGate?: WriteGate | undefined;
+  /** PostgreSQL only: the pool under `db`, for the task store's multi-statement write batches (ADR 0022). */
+  readonly postgresPool?: PostgresPool | undefined;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /**
@@ -83,15 +103,16 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
   }
   const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
   const crossTenant = options.crossTenant ?? true;
+  const poolMode = options.poolMode ?? 'session';
   if (options.migrate !== false && options.migrationUrl) {
-    const migrator = await openPostgres(options.migrationUrl, { max: 1, queryTimeoutMs, crossTenant: true, applicationName: 'agentmesh:migrate' });
+    const migrator = await openPostgres(options.migrationUrl, { max: 1, queryTimeoutMs, crossTenant: true, applicationName: 'agentmesh:migrate', poolMode: 'session' });
     try {
       await migrate(migrator);
     } finally {
       await migrator.close();
     }
   }
-  const database = await openPostgres(options.url, { max: options.poolSize ?? 10, queryTimeoutMs, crossTenant, applicationName: crossTenant ? 'agentmesh:cross-tenant' : 'agentmesh' });
+  const database = await openPostgres(options.url, { max: options.poolSize ?? 10, queryTimeoutMs, crossTenant, applicationName: crossTenant ? 'agentmesh:cross-tenant' : 'agentmesh', poolMode });
   if (options.migrate !== false && !options.migrationUrl) {
     try {
       await migrate(database);
@@ -150,7 +171,7 @@ function openSqlite(path: string): Database {
   };
 }
 
-async function openPostgres(url: string, { max, queryTimeoutMs, crossTenant, applicationName }: { max: number; queryTimeoutMs: number; crossTenant: boolean; applicationName: string }): Promise<Database> {
+async function openPostgres(url: string, { max, queryTimeoutMs, crossTenant, applicationName, poolMode }: { max: number; queryTimeoutMs: number; crossTenant: boolean; applicationName: string; poolMode: PoolMode }): Promise<Database> {
   // Loaded only when configured: the embedded mode never pays for the driver.
   const { default: pgModule } = (await import('pg')) as { default: typeof pg };
   const pool = new pgModule.Pool({
@@ -164,14 +185,15 @@ async function openPostgres(url: string, { max, queryTimeoutMs, crossTenant, app
     // TCP keepalive: the kernel notices a peer that vanished even on an idle connection.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
-    // Server-side bound too, so a statement stuck on a lock ends and frees its connection.
-    statement_timeout: queryTimeoutMs,
+    // Server-side bound too, so a statement stuck on a lock ends and frees its connection. A
+    // transaction pooler refuses it as a startup parameter: there the role sets it (ADR 0024).
+    ...(poolMode === 'session' ? { statement_timeout: queryTimeoutMs } : {}),
     // int8 (bigint) columns hold epoch milliseconds, well inside Number's safe range.
     types: { getTypeParser: (oid: number, format?: string) => (oid === 20 ? (v: string) => Number(v) : pgModule.types.getTypeParser(oid, format as 'text')) },
   });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
-  if (crossTenant) {
+  if (crossTenant && poolMode === 'session') {
     // The explicit marker of ADR 0014, once per connection: queued before the
     // pool hands the client out, so it precedes every statement. Should it
     // fail, the connection sees no tenant-owned row (fail closed).
@@ -179,11 +201,15 @@ async function openPostgres(url: string, { max, queryTimeoutMs, crossTenant, app
       client.query(`select set_config('agentmesh.scope', 'cross-tenant', false)`).catch(() => undefined);
     });
   }
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: timedPool(pool, queryTimeoutMs) }) });
+  // Behind a transaction pooler the marker goes with every transaction instead (ADR 0024).
+  const scoped = crossTenant && poolMode === 'transaction' ? scopedQueries(pgModule) : undefined;
+  const timed = timedPool(pool, queryTimeoutMs, scoped);
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: timed }) });
   return {
     dialect: 'postgres',
     db,
     sqlite: undefined,
+    postgresPool: timed,
     async ping() {
       await sql`select 1`.execute(db);
     },
@@ -216,9 +242,9 @@ export interface MigrationReport {
  * @example
  * const { applied } = await migrateDatabase({ url: process.env.DATABASE_MIGRATION_URL });
  */
-export async function migrateDatabase(options: { url?: string | undefined; sqlitePath?: string; queryTimeoutMs?: number }): Promise<MigrationReport> {
+export async function migrateDatabase(options: { url?: string | undefined; sqlitePath?: string; queryTimeoutMs?: number; poolMode?: PoolMode | undefined }): Promise<MigrationReport> {
   const database = options.url
-    ? await openPostgres(options.url, { max: 1, queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, crossTenant: true, applicationName: 'agentmesh:migrate' })
+    ? await openPostgres(options.url, { max: 1, queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, crossTenant: true, applicationName: 'agentmesh:migrate', poolMode: options.poolMode ?? 'session' })
     : openSqlite(options.sqlitePath ?? './.agentmesh/mesh.db');
   try {
     const applied = await migrate(database);

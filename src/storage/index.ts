@@ -3,18 +3,18 @@
  * one migration set, the runtime's stores, and the bus (in-process or Redis).
  */
 export { createDatabase, migrateDatabase } from './database.js';
-export type { Database, DatabaseOptions, MigrationReport } from './database.js';
+export type { Database, DatabaseOptions, MigrationReport, PoolMode } from './database.js';
 export type { Tables } from './schema.js';
 export { createRuntimeStores } from './create-stores.js';
 export type { RuntimeStores } from './create-stores.js';
 export type { TaskStore, TaskRecord, TaskEventRecord, NewTask, NewTaskEvent, TaskAppend, TaskListQuery, TaskListPage } from './task-store.js';
-export type { PushStore, PushConfigRecord, OutboxRecord, OutboxStats } from './push-store.js';
+export type { PushStore, PushConfigRecord, OutboxRecord, OutboxStats, ClaimOptions, OriginDown } from './push-store.js';
 export { SqliteTaskStore } from './sqlite/sqlite-task-store.js';
 export { PostgresTaskStore } from './postgres/postgres-task-store.js';
 export { createBus } from './bus/create-bus.js';
-export type { Bus, BusHandler } from './bus/bus.js';
+export type { Bus, BusHandler, Unsubscribe } from './bus/bus.js';
 export { MemoryBus } from './bus/memory-bus.js';
-export { COMMAND_TIMEOUT_MS, RedisBus } from './bus/redis-bus.js';
+export { COMMAND_TIMEOUT_MS, HEARTBEAT_MS, RedisBus, type RedisBusStats } from './bus/redis-bus.js';
 export type { RedisBusOptions } from './bus/redis-bus.js';
 export { uuidv7 } from './uuid7.js';
 export { EphemeralMap } from './ephemeral-map.js';

@@ -13,6 +13,13 @@ export interface PushConfigRecord {
   /** Protocol version the webhook was registered over ('1.0' | '0.3'). */
   protocol: string;
   createdAt: number;
+  /**
+   * Keyed hash of the webhook's origin (scheme, host, port) that the outbox
+   * groups deliveries by, so one receiver's outage is backed off once (ADR
+   * 0027). Set by the runtime when it seals the config; undefined or null for
+   * configs stored before: their rows keep a backoff of their own.
+   */
+  originKey?: string | null | undefined;
 }
 
 /** One pending delivery: event `seq` of `taskId` to config `configId`. */
@@ -23,6 +30,31 @@ export interface OutboxRecord {
   seq: number;
   attempts: number;
   createdAt: number;
+  /** Its config's origin key; null when the config has none (rows back off on their own). */
+  originKey: string | null;
+  /** True when the row was claimed as the one probe of an origin marked failing. */
+  probe: boolean;
+}
+
+/** Options of {@link PushStore.claimDue}. */
+export interface ClaimOptions {
+  now: number;
+  owner: string;
+  leaseUntil: number;
+  /** Rows claimed at most, probes included. */
+  limit: number;
+  /** Rows of one origin claimed at most (rows without an origin key count each as their own). Default: no bound. */
+  perOrigin?: number | undefined;
+}
+
+/** What a failure of an origin sets, see {@link PushStore.markOriginDown}. */
+export interface OriginDown {
+  now: number;
+  /** True when the failure was the origin's probe: the failure count grows. Else it only starts at 1. */
+  probe: boolean;
+  error: string;
+  /** When the next probe may run, given the origin's consecutive failures (1 for the first). */
+  nextProbeAt: (failures: number) => number;
 }
 
 /** Counts of the outbox by state, for metrics. */
@@ -50,6 +82,14 @@ export interface PushStore {
    * the ones still sealed under the previous secret.
    */
   configsAfter(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]>;
+  /**
+   * Up to `limit` configs after `after` in (task id, config id) order whose
+   * origin key is unset (stored before migration 0015): the runtime records
+   * their origins at start.
+   */
+  configsWithoutOrigin(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]>;
+  /** Sets a config's origin key if it has none and its stored text still is `config`; false otherwise. */
+  setConfigOrigin(taskId: string, id: string, config: string, originKey: string): Promise<boolean>;
   /** Sets a config's stored text to `to` if it still is `from`; false when it changed or is gone. */
   replaceConfig(taskId: string, id: string, from: string, to: string): Promise<boolean>;
   /** Deletes a config and its undelivered outbox rows; false when it did not exist. */
@@ -57,11 +97,46 @@ export interface PushStore {
   /**
    * Claims due deliveries for `owner` until `leaseUntil`. Only the oldest
    * undelivered row of each (task, config) is eligible, so deliveries to one
-   * webhook stay in order.
+   * webhook stay in order; at most `perOrigin` rows of one origin. An origin
+   * marked failing ({@link markOriginDown}) yields no row except its one
+   * probe, when the probe is due and no replica holds it: the oldest-tried
+   * head row of that origin, returned with `probe: true`.
    */
-  claimDue(options: { now: number; owner: string; leaseUntil: number; limit: number }): Promise<OutboxRecord[]>;
+  claimDue(options: ClaimOptions): Promise<OutboxRecord[]>;
+  /**
+   * Claims the head row of one (task, config) if it is due, unclaimed and its
+   * origin is not failing: the next notification of a task whose previous one
+   * was just settled, sent without waiting for the next claim.
+   */
+  claimNext(taskId: string, configId: string, options: { now: number; owner: string; leaseUntil: number }): Promise<OutboxRecord | undefined>;
   markDelivered(id: number, now: number): Promise<void>;
   markRetry(id: number, options: { nextAttemptAt: number; error: string; now: number }): Promise<void>;
   markDead(id: number, options: { error: string; now: number }): Promise<void>;
   stats(): Promise<OutboxStats>;
+  /**
+   * Records that deliveries to an origin fail. The first failure creates its
+   * state with failures = 1; a failed probe adds one; a failure of a row that
+   * was no probe, while the origin is already failing, changes nothing (rows
+   * claimed together fail together). Releases the probe. Returns the
+   * consecutive failures.
+   */
+  markOriginDown(originKey: string, options: OriginDown): Promise<number>;
+  /**
+   * Dead-letters, with `error`, every pending row of an origin written
+   * before `createdBefore` and not claimed: past the retry window while the
+   * origin failed. Returns how many.
+   */
+  deadLetterOrigin(originKey: string, options: { createdBefore: number; error: string; now: number }): Promise<number>;
+  /** Frees an origin's probe without a verdict (its row sent nothing): the next probe may be taken now. */
+  releaseOriginProbe(originKey: string): Promise<void>;
+  /** The origin answered: every due row of it is claimable again at once. */
+  markOriginUp(originKey: string): Promise<void>;
+  /** Origins currently failing (all replicas), for metrics. */
+  originsDown(): Promise<number>;
+  /** A sealed canary's stored value, if written. */
+  getCanary(name: string): Promise<string | undefined>;
+  /** Writes a canary unless one of that name exists; returns the value stored (the first writer's). */
+  putCanaryIfAbsent(name: string, value: string, now: number): Promise<string>;
+  /** Sets a canary to `to` if it still is `from`. */
+  replaceCanary(name: string, from: string, to: string): Promise<boolean>;
 }

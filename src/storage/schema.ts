@@ -55,6 +55,8 @@ export interface PushConfigsTable {
   /** Protocol version the webhook was registered over; decides the payload shape. */
   protocol: string;
   created_at: number;
+  /** Keyed hash of the webhook's origin (migration 0015); NULL for configs stored before it. */
+  origin_key: string | null;
 }
 
 export interface PushOutboxTable {
@@ -70,6 +72,26 @@ export interface PushOutboxTable {
   last_error: string | null;
   created_at: number;
   updated_at: number;
+}
+
+/** A webhook origin that is failing, shared by the replicas (migration 0015, ADR 0027). */
+export interface PushOriginsTable {
+  origin_key: string;
+  /** Consecutive failed probes (1 once it failed at all). */
+  failures: number;
+  next_probe_at: number;
+  /** The replica probing it now, until `probe_until`. */
+  probe_by: string | null;
+  probe_until: number | null;
+  last_error: string | null;
+  updated_at: number;
+}
+
+/** A value sealed under the first replica's secret, that later replicas must open (migration 0015). */
+export interface SealedCanariesTable {
+  name: string;
+  value: string;
+  created_at: number;
 }
 
 export interface RuntimeReplicasTable {
@@ -172,6 +194,8 @@ export interface Tables extends IdentityTables, TenancyTables, AuditTables, Work
   task_events: TaskEventsTable;
   push_configs: PushConfigsTable;
   push_outbox: PushOutboxTable;
+  push_origins: PushOriginsTable;
+  sealed_canaries: SealedCanariesTable;
   runtime_replicas: RuntimeReplicasTable;
   registry_agents: RegistryAgentsTable;
   registry_instances: RegistryInstancesTable;

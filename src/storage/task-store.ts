@@ -62,6 +62,12 @@ export interface NewTask {
 /** A fold of new events into an existing task. */
 export interface TaskAppend {
   taskId: string;
+  /**
+   * The task's tenant, when the writer knows it: on PostgreSQL the write then
+   * runs under that tenant's row-security marker (ADR 0022); unset, under the
+   * connection's own scope.
+   */
+  tenant?: string;
   /** The version the writer folded onto; the write fails if the row moved on. */
   expectedVersion: number;
   state: string;

@@ -5,6 +5,12 @@ import { createRuntime, type AgentDefinition, type Runtime, type RuntimeConfigIn
 import { RedisBus, createDatabase, type Database } from '../../src/storage/index.js';
 import { REDIS_URL, type TestSchema } from './services.js';
 
+/**
+ * The AGENTMESH_SECRET of the test fleets: replicas sharing a database must
+ * share it, or the second refuses to start (docs/adr/0027-push-backoff-per-origin.md).
+ */
+export const FLEET_STORAGE_SECRET = 'test-fleet-storage-secret-0123456789abcdef';
+
 /** One runtime replica on shared PostgreSQL (a test schema) and Redis (a test stream). */
 export interface RuntimeReplica {
   runtime: Runtime;
@@ -17,13 +23,14 @@ export interface RuntimeReplica {
 
 /**
  * Starts a replica with its own pool and bus connections, as a separate
- * process would have. `config` adds to port 0, 127.0.0.1 and a silent log.
+ * process would have. `config` adds to port 0, 127.0.0.1, a silent log and
+ * the fleet's secret.
  */
 export async function startRuntimeReplica(schema: TestSchema, stream: string, agents: AgentDefinition[], config: RuntimeConfigInput = {}): Promise<RuntimeReplica> {
   const database = await createDatabase({ url: schema.url, poolSize: 4 });
   const bus = await RedisBus.connect({ url: REDIS_URL, stream });
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-replica-'));
-  const runtime = await createRuntime({ agents, config: { port: 0, host: '127.0.0.1', logLevel: 'silent', ...config, dataDir }, database, bus });
+  const runtime = await createRuntime({ agents, config: { port: 0, host: '127.0.0.1', logLevel: 'silent', storageSecret: FLEET_STORAGE_SECRET, ...config, dataDir }, database, bus });
   const listening = await runtime.listen();
   return { runtime, database, bus, dataDir, agents: listening.agents };
 }

@@ -15,6 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { GatewayConfigInput } from '../../src/gateway/index.js';
+import type { RegistryConfigInput } from '../../src/registry/index.js';
 import type { RuntimeConfigInput } from '../../src/runtime/index.js';
 import { createClient, fetchToken, startGateway } from './gateway-fixture.js';
 import { startRegistry } from './registry-fixture.js';
@@ -56,10 +57,10 @@ export interface IsolationMesh {
 /**
  * Starts registry, gateway and runtime (`runtime` is merged into the
  * runtime's config: `databaseUrl` puts its task store on PostgreSQL; `gateway`
- * into the gateway's), and seeds `tenants` tenants with 3 `wait`, 2 `ask` and
+ * into the gateway's, `registry` into the registry's), and seeds `tenants` tenants with 3 `wait`, 2 `ask` and
  * 2 `echo` tasks each.
  */
-export async function startIsolationMesh(options: { tenants: number; runtime?: RuntimeConfigInput; gateway?: GatewayConfigInput }): Promise<IsolationMesh> {
+export async function startIsolationMesh(options: { tenants: number; runtime?: RuntimeConfigInput; gateway?: GatewayConfigInput; registry?: RegistryConfigInput }): Promise<IsolationMesh> {
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const c of closers.reverse()) await c();
@@ -67,7 +68,7 @@ export async function startIsolationMesh(options: { tenants: number; runtime?: R
   try {
     const hook = await startWebhook();
     closers.push(hook.close);
-    const registry = await startRegistry({ probeIntervalMs: 200 });
+    const registry = await startRegistry({ probeIntervalMs: 200, ...options.registry });
     closers.push(registry.close);
     const gw = await startGateway(registry.url, options.gateway);
     closers.push(gw.close);

@@ -74,7 +74,7 @@ describe('the web console on a mesh on PostgreSQL and Redis', { skip }, () => {
     await page.goto(`${mesh.gatewayUrl}/console/#/try/lead-scorer/score-leads`);
     await page.getByLabel(/^leadIds/).fill('lead-001, lead-002');
     await page.getByRole('button', { name: 'Send' }).click();
-    await page.getByTestId('task-state').filter({ hasText: 'TASK_STATE_COMPLETED' }).waitFor();
+    await page.getByTestId('task-state').filter({ hasText: /^completed$/ }).waitFor();
     await accessible('try it');
     const taskId = await page.locator('#task-h code').innerText();
 
@@ -83,7 +83,7 @@ describe('the web console on a mesh on PostgreSQL and Redis', { skip }, () => {
     await accessible('tasks');
 
     await page.getByRole('link', { name: 'Credits' }).click();
-    await page.getByTestId('usage').locator('tr[data-agent="lead-scorer"] td:nth-child(4)').filter({ hasText: /^2\.000$/ }).waitFor();
+    await page.getByTestId('usage').locator('tr[data-agent="lead-scorer"] td:nth-child(4)').filter({ hasText: /^2$/ }).waitFor();
     await accessible('credits');
 
     await page.getByRole('link', { name: 'Audit' }).click();

@@ -10,12 +10,9 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { ADMIN_TOKEN, createClient, fetchToken, startGateway } from '../helpers/gateway-fixture.js';
 import { startRegistry } from '../helpers/registry-fixture.js';
@@ -23,6 +20,8 @@ import { startRuntime, testAgent } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, randomSuffix, redisSkipReason, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 import { freePort } from '../helpers/free-port.js';
+import { startChildGateway } from '../helpers/child-gateway.js';
+import { Quotas, quotaKeyOf, type QuotaCheck } from '../../src/gateway/policy/quotas.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
@@ -31,40 +30,6 @@ const CALLS = 600;
 const IN_FLIGHT = 24;
 /** Shared by the replicas: encrypts the signing keys they both read from the database. */
 const SECRET = 'shared-quota-test-secret-0123456789abcdef';
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-/** `agentmesh serve gateway` as a child process; resolves when it says it listens. */
-async function startChildGateway(env: Record<string, string>, port: number, dataDir: string): Promise<{ child: ChildProcess; url: string; close(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', 'gateway', '--port', String(port), '--data-dir', dataDir], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  try {
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (/gateway listening on /.test(out)) resolve();
-      });
-      child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      child.once('exit', (code) => reject(new Error(`serve gateway exited early with ${code}: ${out}`)));
-    });
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
-  return {
-    child,
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 /** A cheap call: GetTask on an id no one has. It is forwarded (and answered -32001) only once the quota admitted it. */
 function getUnknownTask(gatewayUrl: string, token: string): Promise<Response> {
@@ -177,10 +142,12 @@ describe('two gateway replicas sharing Redis quotas', { skip }, () => {
     assert.ok(admitted >= QUOTA * 0.95 && admitted <= QUOTA * 1.05, `${admitted} admitted, not within 5% of ${QUOTA}`);
     for (const r of replicas) assert.ok(r.admitted > 0 && r.refused > 0, `${r.name} took part on both sides of the limit`);
 
-    // Every call was counted in Redis, none by a replica's in-memory insurance limiter.
+    // Every call was counted in Redis, none by a replica's in-memory insurance limiter: the client's counter
+    // saw every call; the tenant's, charged in the same script only when the client's admitted, every admitted one.
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     try {
       assert.equal(Number(await redis.get(counterKey)), CALLS);
+      assert.equal(Number(await redis.get(`am:q:10000/0:tenant:${tenant}`)), admitted);
     } finally {
       redis.disconnect();
     }
@@ -194,5 +161,70 @@ describe('two gateway replicas sharing Redis quotas', { skip }, () => {
     assert.ok(rows.filter((r) => r.eventType === 'quota.exceeded').length >= CALLS - QUOTA);
     const verdict = await a.gateway.audit.verify();
     assert.equal(verdict.ok, true, JSON.stringify(verdict.problems));
+  });
+});
+
+/**
+ * Both limits of a call in one script, across replicas: two `Quotas` on their
+ * own Redis connections (as two gateway processes hold) take calls of two
+ * clients of one tenant. Each client may make 60 a minute plus 10 of burst,
+ * the tenant 100 in all, so the tenant's limit binds: exactly 100 calls are
+ * admitted, no client more than 70, and a call the tenant refused is charged
+ * to no counter (all or none), so each client's counter is its calls less
+ * those the tenant refused.
+ */
+describe('one quota script charging both limits from two replicas', { skip }, () => {
+  const PER_CLIENT = 150;
+  const keys: string[] = [];
+  const connections: Redis[] = [];
+  after(async () => {
+    for (const redis of connections) redis.disconnect();
+    for (const key of keys) await deleteRedisKey(key);
+  });
+
+  test('the tenant limit binds exactly; each client stays within rpm + burst; a call refused by one limit is charged to none', async () => {
+    const replicas = [0, 1].map(() => {
+      const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
+      connections.push(redis);
+      return new Quotas({ redis });
+    });
+    const tenant = `both-${randomSuffix()}`;
+    const tenantCheck: QuotaCheck = { key: `tenant:${tenant}`, rpm: 100, burst: 0 };
+    const clients = ['c1', 'c2'].map((name) => ({ check: { key: `client:${name}-${tenant}:agent:tester`, rpm: 60, burst: 10 } satisfies QuotaCheck, admitted: 0, byClient: 0, byTenant: 0 }));
+    for (const c of clients) keys.push(quotaKeyOf(c.check), quotaKeyOf(c.check).replace('am:q:', 'am:qb:'));
+    keys.push(quotaKeyOf(tenantCheck));
+    const problems: string[] = [];
+    await Promise.all(
+      clients.flatMap((client) =>
+        Array.from({ length: 8 }, async (_, lane) => {
+          for (let i = lane; i < PER_CLIENT; i += 8) {
+            try {
+              const state = await replicas[i % 2]!.admit([client.check, tenantCheck]);
+              client.admitted++;
+              if (state === undefined || state.remaining < 0 || state.resetSeconds < 0 || state.resetSeconds > 60) problems.push(`admitted with ${JSON.stringify(state)}`);
+            } catch (err) {
+              const details = (err as { details?: Record<string, unknown> }).details ?? {};
+              const retry = Number(details['retryAfterSeconds']);
+              if (!(Number.isInteger(retry) && retry >= 1 && retry <= 60)) problems.push(`refused with Retry-After ${String(details['retryAfterSeconds'])}`);
+              if (details['quota'] === 'tenant') client.byTenant++;
+              else if (details['quota'] === 'client') client.byClient++;
+              else problems.push(`refused by ${String(details['quota'])}`);
+            }
+          }
+        }),
+      ),
+    );
+    assert.deepEqual(problems, []);
+    const admitted = clients.reduce((sum, c) => sum + c.admitted, 0);
+    assert.equal(admitted, tenantCheck.rpm, `${admitted} admitted in all`);
+    const redis = connections[0]!;
+    for (const c of clients) {
+      assert.ok(c.admitted <= c.check.rpm + c.check.burst, `${c.check.key}: ${c.admitted} admitted`);
+      assert.equal(c.admitted + c.byClient + c.byTenant, PER_CLIENT);
+      assert.equal(Number(await redis.get(quotaKeyOf(c.check))), PER_CLIENT - c.byTenant, `${c.check.key}: its counter holds its calls less those the tenant refused`);
+    }
+    assert.ok(clients.some((c) => c.byTenant > 0), 'the tenant limit refused some calls');
+    // The tenant's counter: every call the clients' limits let through to it (admitted, or refused by it and kept).
+    assert.equal(Number(await redis.get(quotaKeyOf(tenantCheck))), admitted + clients.reduce((sum, c) => sum + c.byTenant, 0));
   });
 });

@@ -6,6 +6,7 @@ import { createCreditLedger, type CreditLedger, type LowBalanceEvent } from '../
 import { LeasedCreditHolds } from '../../src/gateway/credits/index.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
 import { concurrentReservations, lowBalances, mixedTasks } from '../integration/tenancy/ledger-scenarios.js';
+import { callCounts, installCallCounters } from '../../bench/scale/call-counters.js';
 
 const skip = await postgresSkipReason();
 const logger = createLogger({ level: 'silent' });
@@ -82,6 +83,33 @@ describe('credit ledger on PostgreSQL (two replicas)', { skip }, () => {
     assert.deepEqual(await replicas[0]!.usage({ tenant: 'retried', groupBy: [] }), [{ milliCredits: 800, calls: 1 }]);
     assert.equal((await replicas[1]!.balance('retried')).availableMilliCredits, 10_000 - 800);
     assert.equal((await replicas[0]!.reconcile()).ok, true);
+  });
+
+  test("a lease batch of 300 calls is one transaction of a few statements, not two per call; a key settled elsewhere, one refunded elsewhere and a duplicate are each charged once; charges stop at the lease's end", async () => {
+    await installCallCounters();
+    const tenant = 'batched';
+    await replicas[0]!.topUp(tenant, 1_000_000, 'batched-funds');
+    // Another replica settled one call exactly, and refunded another (its retry completes in this batch).
+    await replicas[1]!.reserve({ tenant, key: 'a:settled-elsewhere', milliCredits: 1_000, agent: 'a', skill: 's' });
+    await replicas[1]!.settle('a:settled-elsewhere', 1_000);
+    await replicas[1]!.reserve({ tenant, key: 'a:refunded-elsewhere', milliCredits: 1_000, agent: 'a', skill: 's' });
+    await replicas[1]!.refund('a:refunded-elsewhere', 'the call did not reach the agent');
+    // A lease of 250 credits; 300 calls of 1 credit each: the last 50 (less the two not charged here) are capped at what is left.
+    await replicas[0]!.reserve({ tenant, key: 'lease:test:1', milliCredits: 250_000, agent: 'gateway-lease', skill: '*' });
+    const spend = (key: string, agent = 'a') => ({ key, tenant, agent, skill: 's', clientId: 'c1', held: 1_000, charged: 1_000, requested: 1_000, state: 'completed', createdAt: Date.now() });
+    const spends = [spend('a:settled-elsewhere'), spend('a:refunded-elsewhere'), spend('a:call-0'), ...Array.from({ length: 297 }, (_, i) => spend(`a:call-${i}`, i % 2 ? 'a' : 'b'))];
+    const before = callCounts();
+    const result = await replicas[0]!.spendLease('lease:test:1', spends);
+    const after = callCounts();
+    assert.equal(after.pgTransactions - before.pgTransactions, 1);
+    assert.ok(after.pgStatements - before.pgStatements <= 16, `${after.pgStatements - before.pgStatements} statements for ${spends.length} calls`);
+    assert.equal(result.charged[0], false, 'settled elsewhere: not again');
+    assert.equal(result.charged[1], true, 'refunded elsewhere: charged by its retry');
+    assert.equal(result.charged[3], false, 'twice in the batch: once');
+    assert.equal(result.leaseHeld, 0);
+    assert.equal((await replicas[0]!.usage({ tenant, groupBy: [] }))[0]!.milliCredits, 1_000 + 250_000);
+    assert.equal((await replicas[1]!.balance(tenant)).availableMilliCredits, 1_000_000 - 1_000 - 250_000);
+    assert.equal((await replicas[1]!.reconcile()).ok, true);
   });
 
   test('a low-balance crossing is reported once across replicas', async () => {

@@ -4,7 +4,7 @@
  * (superusers bypass row security), a session set to tenant A sees none of
  * tenant B's rows even through a query that forgets the tenant, and a session
  * that sets nothing sees nothing. The roles of the deploy kit and every other
- * tenant-owned table: issue-18-least-privilege.test.ts.
+ * tenant-owned table: least-privilege-roles.test.ts.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -6,6 +6,8 @@ import { useSignal } from '../signal.js';
 import type { AgentView } from '../types.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
+import { formatCredits, formatDuration, formatNumber, formatTime, plural } from '../format.js';
+import type { JsonSchema } from '../types.js';
 
 export function HealthBadge(props: { health: string }) {
   return <span class={`badge health-${props.health}`}>{props.health}</span>;
@@ -38,7 +40,7 @@ export function AgentsView() {
       ) : (
         <table data-testid="agents">
           <caption>
-            {data.agents.length} agents{query !== '' && (data.ranked ? `, best match for “${query}” first` : ` matching “${query}”`)}
+            {plural(data.agents.length, 'agent')}{query !== '' && (data.ranked ? `, best match for “${query}” first` : ` matching “${query}”`)}
           </caption>
           <thead>
             <tr>
@@ -52,23 +54,65 @@ export function AgentsView() {
           <tbody>
             {data.agents.map((a) => (
               <tr key={a.name} data-agent={a.name}>
-                <th scope="row">
+                <th scope="row" data-label="Agent">
                   <a href={`#/agents/${encodeURIComponent(a.name)}`}>{a.name}</a>
                 </th>
-                <td>
+                <td data-label="Health">
                   <HealthBadge health={a.health} />
                 </td>
-                <td>{a.skills.map((s) => s.id).join(', ')}</td>
-                <td>
-                  {a.instances.filter((i) => i.inRotation).length} / {a.instances.length}
+                <td data-label="Skills">{a.skills.map((s) => s.id).join(', ')}</td>
+                <td data-label="In rotation">
+                  {a.instances.filter((i) => i.inRotation).length} of {a.instances.length}
                 </td>
-                <td>{a.description}</td>
+                <td data-label="Description" class="wide">
+                  {a.description}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
     </>
+  );
+}
+
+const typeName = (s: JsonSchema): string => {
+  const t = Array.isArray(s.type) ? s.type.filter((x) => x !== 'null').join(' or ') : s.type;
+  if (s.enum !== undefined) return `one of ${s.enum.map(String).join(', ')}`;
+  if (t === 'array' && s.items !== undefined) return `list of ${typeName(s.items)}`;
+  if (t === undefined && (s.oneOf ?? s.anyOf) !== undefined) return (s.oneOf ?? s.anyOf)!.map(typeName).join(' or ');
+  return t ?? 'any';
+};
+
+/** A skill's input schema as people read it: each field with its type, whether it is required, and what it is. */
+function SchemaFields(props: { schema: JsonSchema }) {
+  const object = props.schema.properties !== undefined ? props.schema : [...(props.schema.oneOf ?? []), ...(props.schema.anyOf ?? []), props.schema.then, props.schema.else].find((b) => b?.properties !== undefined);
+  if (object?.properties === undefined) return <p>Input: {typeName(props.schema)}.</p>;
+  const required = new Set(object.required ?? []);
+  return (
+    <table class="fields" data-testid="schema-fields">
+      <caption>Input fields{object !== props.schema && ' (or free text)'}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Field</th>
+          <th scope="col">Type</th>
+          <th scope="col">Required</th>
+          <th scope="col">Description</th>
+        </tr>
+      </thead>
+      <tbody>
+        {Object.entries(object.properties).map(([name, p]) => (
+          <tr key={name}>
+            <th scope="row" data-label="Field">
+              {p.title ?? name}
+            </th>
+            <td data-label="Type">{typeName(p)}</td>
+            <td data-label="Required">{required.has(name) ? 'yes' : 'no'}</td>
+            <td data-label="Description">{p.description ?? '–'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -110,12 +154,15 @@ export function AgentDetailView(props: { name: string }) {
             {s.name} <code>{s.id}</code>
           </h3>
           <p>{s.description}</p>
-          {s.pricing !== undefined && <p>Price: {s.pricing.creditsPerCall !== undefined ? `${s.pricing.creditsPerCall} credits per call` : `${s.pricing.creditsPerItem} credits per item of ${s.pricing.itemsPath}`}</p>}
+          {s.pricing !== undefined && <p>Price: {s.pricing.creditsPerCall !== undefined ? `${formatCredits(s.pricing.creditsPerCall)} per call` : `${formatCredits(s.pricing.creditsPerItem ?? 0)} per item of ${s.pricing.itemsPath}`}</p>}
           {s.inputSchema !== undefined ? (
-            <details>
-              <summary>Input schema</summary>
-              <pre tabIndex={0}>{JSON.stringify(s.inputSchema, null, 2)}</pre>
-            </details>
+            <>
+              <SchemaFields schema={s.inputSchema} />
+              <details>
+                <summary>Input schema as JSON</summary>
+                <pre tabIndex={0}>{JSON.stringify(s.inputSchema, null, 2)}</pre>
+              </details>
+            </>
           ) : (
             <p>Takes free text.</p>
           )}
@@ -139,20 +186,20 @@ export function AgentDetailView(props: { name: string }) {
         <tbody>
           {data.instances.map((i) => (
             <tr key={i.id}>
-              <th scope="row">
-                {i.id}
+              <th scope="row" data-label="Instance">
+                <span class="id">{i.id}</span>
                 <br />
-                {i.url !== undefined && <small>{i.url}</small>}
+                {i.url !== undefined && <small class="id">{i.url}</small>}
               </th>
-              <td>
+              <td data-label="Probe">
                 <HealthBadge health={i.probe.state} />
                 {i.probe.lastError !== undefined && <small> {i.probe.lastError}</small>}
               </td>
-              <td>{i.probe.latencyMs === undefined ? '–' : `${i.probe.latencyMs} ms`}</td>
-              <td>{i.inRotation ? 'yes' : 'no'}</td>
-              <td>{i.breaker ?? '–'}</td>
-              <td>
-                {i.requests} ({i.outstanding})
+              <td data-label="Latency">{i.probe.latencyMs === undefined ? '–' : formatDuration(i.probe.latencyMs)}</td>
+              <td data-label="In rotation">{i.inRotation ? 'yes' : 'no'}</td>
+              <td data-label="Breaker">{i.breaker ?? '–'}</td>
+              <td data-label="Requests (in flight)">
+                {formatNumber(i.requests)} ({formatNumber(i.outstanding)})
               </td>
             </tr>
           ))}
@@ -191,7 +238,7 @@ function HealthHistoryChart(props: { history: NonNullable<AgentView['healthHisto
           const down = points.filter((p) => p.state === 'down').length;
           return (
             <li key={id}>
-              <code>{id}</code>: in rotation in {inRotation} of {points.length} readings{down > 0 && `, down in ${down}`}
+              <code class="id">{id}</code>: in rotation in {formatNumber(inRotation)} of {plural(points.length, 'reading')}{down > 0 && `, down in ${formatNumber(down)}`}
             </li>
           );
         })}
@@ -301,16 +348,16 @@ function ConfigVersions(props: { agent: string }) {
           <tbody>
             {versions.map((v) => (
               <tr key={v.version} data-version={v.version}>
-                <th scope="row">
+                <th scope="row" data-label="Version">
                   {v.version}
                   {v.active && <span class="badge health-healthy"> active</span>}
                 </th>
-                <td>
-                  {new Date(v.createdAt).toLocaleString()}
+                <td data-label="Created">
+                  {formatTime(v.createdAt)}
                   {v.createdBy !== undefined && <small> by {v.createdBy}</small>}
                 </td>
-                <td>{v.comment ?? '–'}</td>
-                <td>
+                <td data-label="Comment">{v.comment ?? '–'}</td>
+                <td data-label="Actions">
                   {!v.active && (
                     <button type="button" aria-label={`Roll back to version ${v.version}`} onClick={() => void rollback(v.version)}>
                       Roll back

@@ -11,6 +11,7 @@ import { authHeaders, messageOf, session } from '../session.js';
 import { useSignal } from '../signal.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
+import { formatNumber, formatTime, plural } from '../format.js';
 
 interface AuditRow {
   seq: number;
@@ -24,6 +25,7 @@ interface AuditRow {
   method?: string;
   milliCredits?: number;
   errorCode?: string;
+  detail?: Record<string, unknown>;
 }
 interface VerifyResult {
   ok: boolean;
@@ -134,10 +136,10 @@ export function AuditView() {
       {verify !== undefined && (
         <div role="status" data-testid="verify" class={verify.ok ? 'notice ok' : 'error'}>
           {verify.ok ? (
-            `The chain verifies: ${verify.checked} rows checked.`
+            `The chain verifies: ${plural(verify.checked, 'row')} checked.`
           ) : (
             <>
-              The chain is broken ({verify.checked} rows checked):
+              The chain is broken ({plural(verify.checked, 'row')} checked):
               <ul>
                 {verify.problems.map((p) => (
                   <li key={`${p.seq}/${p.kind}`}>
@@ -157,7 +159,7 @@ export function AuditView() {
         <p aria-busy="true">Loading…</p>
       ) : (
         <table data-testid="audit">
-          <caption>The newest {data.rows.length} rows you may read, newest first</caption>
+          <caption>The newest {plural(data.rows.length, 'row')} you may read, newest first</caption>
           <thead>
             <tr>
               <th scope="col">Row</th>
@@ -173,34 +175,35 @@ export function AuditView() {
           <tbody>
             {data.rows.map((r) => (
               <tr key={r.seq} data-seq={r.seq} class={broken.has(r.seq) ? 'broken' : undefined}>
-                <th scope="row">
+                <th scope="row" data-label="Row">
                   {r.seq}
                   {broken.has(r.seq) && <span class="badge health-down"> {broken.get(r.seq)!.kind}</span>}
                 </th>
-                <td>{new Date(r.time).toLocaleString()}</td>
-                <td>
+                <td data-label="Time">{formatTime(r.time)}</td>
+                <td data-label="Event">
                   {r.eventType}
                   {r.method !== undefined && <small> {r.method}</small>}
                 </td>
-                <td>
+                <td data-label="Outcome">
                   {r.outcome}
                   {r.errorCode !== undefined && <small> {r.errorCode}</small>}
                 </td>
-                <td>{r.tenant ?? '–'}</td>
-                <td>
+                <td data-label="Tenant">{r.tenant ?? '–'}</td>
+                <td data-label="Actor">
                   {r.actor.kind}
-                  {r.actor.id !== undefined && <small> {r.actor.id}</small>}
+                  {r.actor.id !== undefined && <small class="id"> {r.actor.id}</small>}
+                  {r.detail?.['delegatedBy'] !== undefined && <small> on the tenant's behalf</small>}
                 </td>
-                <td>
+                <td data-label="Agent / task">
                   {r.targetAgent ?? '–'}
                   {r.taskId !== undefined && (
                     <>
                       <br />
-                      <small>{r.taskId}</small>
+                      <small class="id">{r.taskId}</small>
                     </>
                   )}
                 </td>
-                <td>{r.milliCredits === undefined ? '–' : (r.milliCredits / 1000).toFixed(3)}</td>
+                <td data-label="Credits">{r.milliCredits === undefined ? '–' : formatNumber(r.milliCredits / 1000)}</td>
               </tr>
             ))}
           </tbody>

@@ -4,11 +4,12 @@
  * `gateway:admin`). A secret is shown once, right after creation or
  * rotation, and never kept by the page.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiPost, session } from '../session.js';
 import { useSignal } from '../signal.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
+import { formatTime, plural } from '../format.js';
 
 interface Client {
   client_id: string;
@@ -48,6 +49,49 @@ function Secret(props: { what: string; id: string; secret: string; onDone: () =>
       <button type="button" onClick={props.onDone}>
         I have copied it
       </button>
+    </div>
+  );
+}
+
+/** A revoke or rotate waiting for the admin's yes. */
+interface Pending {
+  action: 'revoke' | 'rotate';
+  what: 'client' | 'API key';
+  row: CredentialRow;
+  run: () => Promise<void>;
+}
+
+/**
+ * Asks before a revoke or a rotate: both take effect at once (a revoked
+ * credential's calls stop; a rotated secret must reach whoever uses it
+ * within the grace period). The orchestrator's own client is named as such:
+ * revoking it stops every workflow.
+ */
+function Confirm(props: { pending: Pending; onYes: () => void; onNo: () => void }) {
+  const { action, what, row } = props.pending;
+  const own = row.scopes.includes('gateway:delegate');
+  const yes = useRef<HTMLButtonElement>(null);
+  // The question takes the focus when it opens (it is above the table the click came from), once.
+  useEffect(() => yes.current?.focus(), [props.pending]);
+  return (
+    <div class="card confirm" role="alertdialog" aria-labelledby="confirm-h" aria-describedby="confirm-d" data-testid="confirm">
+      <h3 id="confirm-h">
+        {action === 'revoke' ? 'Revoke' : 'Rotate the secret of'} the {what} {row.name}?
+      </h3>
+      <p id="confirm-d">
+        {action === 'revoke'
+          ? `Its ${what === 'client' ? 'tokens' : 'key'} stop working at once, for every caller using it. This cannot be undone.`
+          : `A new secret is made; the old one keeps working for the gateway's grace period only: whoever uses ${row.name} needs the new one before then.`}
+        {own && ` ${row.name} acts for other tenants (gateway:delegate): it is the orchestrator's kind of client, and workflows calling through it stop until it has a working credential.`}
+      </p>
+      <div class="actions">
+        <button type="button" class={action === 'revoke' ? 'danger' : undefined} onClick={props.onYes} ref={yes}>
+          {action === 'revoke' ? `Revoke ${row.name}` : `Rotate ${row.name}`}
+        </button>
+        <button type="button" class="secondary" onClick={props.onNo}>
+          Keep it
+        </button>
+      </div>
     </div>
   );
 }
@@ -137,18 +181,18 @@ function CredentialTable(props: {
       <tbody>
         {props.rows?.map((r) => (
           <tr key={r.id} {...{ [props.rowAttribute]: r.name }}>
-            <th scope="row">
+            <th scope="row" data-label={props.heading}>
               {r.name}
               <br />
-              <small>{r.id}</small>
+              <small class="id">{r.id}</small>
             </th>
-            <td>{r.tenant}</td>
-            <td>{r.scopes.join(' ')}</td>
-            <td>
+            <td data-label="Tenant">{r.tenant}</td>
+            <td data-label="Scopes">{r.scopes.join(' ')}</td>
+            <td data-label="Status">
               {r.status}
-              {r.expiresAt !== undefined && <small> until {r.expiresAt}</small>}
+              {r.expiresAt !== undefined && <small> until {formatTime(r.expiresAt)}</small>}
             </td>
-            <td>
+            <td data-label="Actions">
               {r.status === 'active' && (
                 <span class="actions">
                   <button type="button" aria-label={props.rotateLabel(r.name)} onClick={() => props.onRotate(r)}>
@@ -172,6 +216,8 @@ function ClientsAdmin() {
   const keys = useData<{ apiKeys: ApiKey[] }>('/v1/api-keys?pageSize=200');
   const [secret, setSecret] = useState<{ what: string; id: string; secret: string } | undefined>(undefined);
   const [error, setError] = useState('');
+  const [pending, setPending] = useState<Pending | undefined>(undefined);
+  const ask = (action: Pending['action'], what: Pending['what'], row: CredentialRow, run: () => Promise<void>) => setPending({ action, what, row, run });
 
   const act = async (work: () => Promise<void>) => {
     setError('');
@@ -191,6 +237,16 @@ function ClientsAdmin() {
       <h1>Clients and API keys</h1>
       <ErrorAlert message={error} />
       {secret !== undefined && <Secret {...secret} onDone={() => setSecret(undefined)} />}
+      {pending !== undefined && (
+        <Confirm
+          pending={pending}
+          onNo={() => setPending(undefined)}
+          onYes={() => {
+            setPending(undefined);
+            void act(pending.run);
+          }}
+        />
+      )}
       <h2>OAuth clients</h2>
       <CreateForm
         prefix="client"
@@ -207,18 +263,18 @@ function ClientsAdmin() {
       />
       <CredentialTable
         testId="clients"
-        caption={`${clients.data?.clients.length ?? 0} clients`}
+        caption={clients.data === undefined ? 'Loading the clients…' : plural(clients.data.clients.length, 'client')}
         heading="Client"
         rowAttribute="data-client"
         rows={clients.data?.clients.map((c) => ({ id: c.client_id, name: c.name, tenant: c.tenant, scopes: c.scopes, status: c.status }))}
         rotateLabel={(name) => `Rotate the secret of ${name}`}
         onRotate={(row) =>
-          void act(async () => {
+          ask('rotate', 'client', row, async () => {
             const rotated = await apiPost<Client>(clientPath(row, 'rotate-secret'));
             setSecret({ what: 'Client', id: rotated.client_id, secret: rotated.client_secret ?? '' });
           })
         }
-        onRevoke={(row) => void act(async () => void (await apiPost(clientPath(row, 'revoke'))))}
+        onRevoke={(row) => ask('revoke', 'client', row, async () => void (await apiPost(clientPath(row, 'revoke'))))}
       />
       <h2>API keys</h2>
       <CreateForm
@@ -236,18 +292,18 @@ function ClientsAdmin() {
       />
       <CredentialTable
         testId="api-keys"
-        caption={`${keys.data?.apiKeys.length ?? 0} API keys`}
+        caption={keys.data === undefined ? 'Loading the API keys…' : plural(keys.data.apiKeys.length, 'API key')}
         heading="Key"
         rowAttribute="data-key"
         rows={keys.data?.apiKeys.map((k) => ({ id: k.id, name: k.name, tenant: k.tenant, scopes: k.scopes, status: k.status, expiresAt: k.expiresAt }))}
         rotateLabel={(name) => `Rotate ${name}`}
         onRotate={(row) =>
-          void act(async () => {
+          ask('rotate', 'API key', row, async () => {
             const rotated = await apiPost<ApiKey>(keyPath(row, 'rotate'));
             setSecret({ what: 'API key', id: rotated.id, secret: rotated.key ?? '' });
           })
         }
-        onRevoke={(row) => void act(async () => void (await apiPost(keyPath(row, 'revoke'))))}
+        onRevoke={(row) => ask('revoke', 'API key', row, async () => void (await apiPost(keyPath(row, 'revoke'))))}
       />
     </>
   );

@@ -11,6 +11,8 @@ import { useSignal } from '../signal.js';
 import { useData } from '../use-data.js';
 import { LowBalance, type LowBalanceState } from '../low-balance.js';
 import { ErrorAlert } from '../error-alert.js';
+import { formatCredits, formatNumber, plural } from '../format.js';
+import { acting } from '../acting.js';
 
 interface Balance {
   tenant: string;
@@ -31,8 +33,9 @@ function monthAgo(): string {
 export function CreditsView() {
   const current = useSignal(session);
   const platform = current?.info.platform === true;
-  const [draft, setDraft] = useState('demo');
-  const [chosen, setChosen] = useState('demo');
+  const actingIn = acting.get()?.tenant ?? 'demo';
+  const [draft, setDraft] = useState(actingIn);
+  const [chosen, setChosen] = useState(actingIn);
   const tenant = platform ? chosen : (current?.info.tenant ?? '');
   return (
     <>
@@ -75,11 +78,11 @@ function TenantCredits(props: { tenant: string }) {
       {balance.data !== undefined && (
         <ul class="tiles" data-testid="balance">
           <li class="tile">
-            <span class="tile-number">{balance.data.availableCredits}</span>
+            <span class="tile-number">{formatNumber(balance.data.availableCredits)}</span>
             <span class="tile-title">available</span>
           </li>
           <li class="tile">
-            <span class="tile-number">{balance.data.reservedCredits}</span>
+            <span class="tile-number">{formatNumber(balance.data.reservedCredits)}</span>
             <span class="tile-title">held by calls in flight</span>
           </li>
         </ul>
@@ -94,15 +97,17 @@ function TenantCredits(props: { tenant: string }) {
         />
       )}
       <h2>Usage over the last 30 days</h2>
-      {days.length > 0 ? (
+      {byDay.data === undefined ? (
+        byDay.error === '' && <p aria-busy="true">Loading the usage…</p>
+      ) : days.length > 0 ? (
         <TimeChart title="Credits charged per day (UTC)" unit="credits" span={30 * 86_400} times={days.map((d) => Date.parse(`${d.day}T12:00:00Z`) / 1000)} series={[{ label: 'credits', stroke: '#1d4ed8', values: days.map((d) => d.milliCredits / 1000) }]} />
       ) : (
-        <p>No call was charged yet.</p>
+        <p>No call of tenant {props.tenant} was charged in the last 30 days.</p>
       )}
       {byAgent.data !== undefined && (
         <table data-testid="usage">
           <caption>
-            {byAgent.data.total.credits} credits in {byAgent.data.total.calls} calls, by agent and skill
+            {formatCredits(byAgent.data.total.credits)} in {plural(byAgent.data.total.calls, 'call')}, by agent and skill
           </caption>
           <thead>
             <tr>
@@ -115,10 +120,16 @@ function TenantCredits(props: { tenant: string }) {
           <tbody>
             {byAgent.data.rows.map((r) => (
               <tr key={`${r.agent}/${r.skill}`} data-agent={r.agent}>
-                <th scope="row">{r.agent}</th>
-                <td>{r.skill ?? '–'}</td>
-                <td>{r.calls}</td>
-                <td>{r.credits}</td>
+                <th scope="row" data-label="Agent">
+                  {r.agent}
+                </th>
+                <td data-label="Skill">{r.skill ?? '–'}</td>
+                <td data-label="Calls" class="number">
+                  {formatNumber(r.calls)}
+                </td>
+                <td data-label="Credits" class="number">
+                  {formatNumber(r.credits)}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -140,7 +151,7 @@ function TopUp(props: { tenant: string; onDone: () => void }) {
         credits: String(data.get('credits') ?? ''),
         reference: String(data.get('reference') ?? '').trim() || `console-${crypto.randomUUID()}`,
       });
-      setMessage({ ok: true, text: `${done.replayed ? 'Already added' : 'Added'} ${done.credits} credits: ${done.balance.availableCredits} available.` });
+      setMessage({ ok: true, text: `${done.replayed ? 'Already added' : 'Added'} ${formatCredits(done.credits)}: ${formatNumber(done.balance.availableCredits)} available.` });
       form.reset();
       props.onDone();
     } catch (err) {

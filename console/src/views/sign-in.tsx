@@ -14,17 +14,36 @@ async function establish(credential: Credential): Promise<void> {
   signIn({ credential, info: body as SessionInfo });
 }
 
-/** Exchanges a client's id and secret for a token at the gateway's token endpoint (RFC 6749 §4.4). */
+/** One token request (RFC 6749 §4.4) with the client authenticated as `how` says. */
+async function tokenRequest(clientId: string, clientSecret: string, how: 'post' | 'basic'): Promise<{ res: Response; body: { access_token?: string; expires_in?: number; error?: string; error_description?: string } | undefined }> {
+  const form = new URLSearchParams({ grant_type: 'client_credentials' });
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  if (how === 'post') {
+    form.set('client_id', clientId);
+    form.set('client_secret', clientSecret);
+  } else {
+    // RFC 6749 §2.3.1: the id and secret are form-encoded before the Basic encoding.
+    headers['authorization'] = `Basic ${btoa(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`)}`;
+  }
+  const res = await fetch('/oauth/token', { method: 'POST', headers, body: form.toString() });
+  return { res, body: (await res.json().catch(() => undefined)) as never };
+}
+
+/**
+ * Exchanges a client's id and secret for a token at the gateway's token
+ * endpoint. The secret goes in the body first (client_secret_post): a wrong
+ * one is answered 401 without a `WWW-Authenticate: Basic` challenge (RFC 6749
+ * §5.2 asks for it only when Basic was tried), which would make the browser
+ * open its own login dialog over the page. A client registered for Basic is
+ * told so only after its secret was checked: then Basic cannot fail on it.
+ */
 async function tokenFor(clientId: string, clientSecret: string): Promise<Credential> {
-  // RFC 6749 §2.3.1: the id and secret are form-encoded before the Basic encoding.
-  const basic = btoa(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`);
-  const res = await fetch('/oauth/token', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}`, accept: 'application/json' },
-    body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
-  });
-  const body = (await res.json().catch(() => undefined)) as { access_token?: string; expires_in?: number } | undefined;
-  if (!res.ok || typeof body?.access_token !== 'string') throw new Error(messageOf(body, `the token endpoint answered ${res.status}`));
+  let { res, body } = await tokenRequest(clientId, clientSecret, 'post');
+  if (res.status === 401 && /registered for client_secret_basic/.test(body?.error_description ?? '')) ({ res, body } = await tokenRequest(clientId, clientSecret, 'basic'));
+  if (!res.ok || typeof body?.access_token !== 'string') {
+    const why = messageOf(body, `the token endpoint answered ${res.status}`);
+    throw new Error(body?.error === 'invalid_client' ? `Sign-in failed: ${why}. Check the client id and secret.` : why);
+  }
   return { kind: 'token', token: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 300) * 1000 };
 }
 

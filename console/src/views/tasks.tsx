@@ -12,12 +12,15 @@ import { follow, liveText, type LiveState } from '../live.js';
 import type { AgentView } from '../types.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
+import { formatCredits, formatDuration, formatNumber, formatTime, plural, startedAt, stateClass, stateLabel } from '../format.js';
+import { Parts, type Part } from '../parts.js';
+import { NeedsTenant, useViewTenant } from '../tenant-bar.js';
+import { StatusTimeline, withState, type StatusStep } from '../status-timeline.js';
 
 const STATES = ['TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING', 'TASK_STATE_INPUT_REQUIRED', 'TASK_STATE_AUTH_REQUIRED', 'TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED'];
 const FINAL = new Set(['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
-const label = (state: string | undefined) => (state ?? 'unknown').replace('TASK_STATE_', '').toLowerCase().replace('_', '-');
+const label = stateLabel;
 
-type Part = { text?: string; data?: unknown; file?: unknown };
 interface Task {
   id: string;
   contextId: string;
@@ -34,6 +37,8 @@ interface Row {
   state: string;
   timestamp?: string;
   skillId?: string;
+  credits?: number;
+  request?: string;
 }
 interface Frame {
   upserts: Row[];
@@ -41,21 +46,42 @@ interface Frame {
   failures: string[];
 }
 
-const partText = (parts: Part[] | undefined) => (parts ?? []).map((p) => (p.text !== undefined ? p.text : JSON.stringify(p.data ?? p.file))).join('\n');
 const keyOf = (r: Row) => `${r.agent}/${r.id}`;
 
+/** How long a task ran (ended) or has been running (open), when its id says when it began. */
+function durationOf(row: Row, now: number): string {
+  const start = startedAt(row.id);
+  if (start === undefined) return '–';
+  const end = FINAL.has(row.state) && row.timestamp !== undefined ? Date.parse(row.timestamp) : now;
+  return Number.isFinite(end) && end >= start ? `${FINAL.has(row.state) ? '' : 'running for '}${formatDuration(end - start)}` : '–';
+}
+
 export function TasksView() {
+  const { platform, tenant } = useViewTenant();
+  if (tenant === undefined)
+    return (
+      <>
+        <h1>Tasks</h1>
+        <NeedsTenant what="Tasks" />
+      </>
+    );
+  return <TaskList tenant={tenant} platform={platform} key={tenant} />;
+}
+
+function TaskList(props: { tenant: string; platform: boolean }) {
   const agents = useData<{ agents: AgentView[] }>('/v1/console/agents');
   const [agent, setAgent] = useState('');
   const [state, setState] = useState('');
   const [contextId, setContextId] = useState('');
   const [sinceMinutes, setSinceMinutes] = useState('');
+  const [skill, setSkill] = useState('');
+  const [text, setText] = useState('');
   const [rows, setRows] = useState<Map<string, Row> | undefined>(undefined);
   const [failures, setFailures] = useState<string[]>([]);
   const [live, setLive] = useState<LiveState>({ kind: 'connecting' });
 
   useEffect(() => {
-    const query = new URLSearchParams(Object.entries({ agent, state, contextId: contextId.trim(), sinceMinutes }).filter(([, v]) => v !== '')).toString();
+    const query = new URLSearchParams(Object.entries({ ...(props.platform && { tenant: props.tenant }), agent, state, contextId: contextId.trim(), sinceMinutes }).filter(([, v]) => v !== '')).toString();
     setRows(undefined);
     let fresh = true;
     return follow({
@@ -77,9 +103,14 @@ export function TasksView() {
         setFailures(frame.failures);
       },
     });
-  }, [agent, state, contextId, sinceMinutes]);
+  }, [agent, state, contextId, sinceMinutes, props.tenant, props.platform]);
 
-  const sorted = rows === undefined ? undefined : [...rows.values()].sort((a, b) => (b.timestamp ?? '').localeCompare(a.timestamp ?? ''));
+  const all = rows === undefined ? undefined : [...rows.values()].sort((a, b) => (b.timestamp ?? '').localeCompare(a.timestamp ?? ''));
+  const skills = [...new Set((all ?? []).flatMap((r) => (r.skillId === undefined ? [] : [r.skillId])))].sort();
+  const needle = text.trim().toLowerCase();
+  // Skill and text filter the live list in the page (the stream's filters are the agents' own: agent, state, context, time).
+  const sorted = all?.filter((r) => (skill === '' || r.skillId === skill) && (needle === '' || `${r.request ?? ''} ${r.skillId ?? ''} ${r.agent} ${r.id}`.toLowerCase().includes(needle)));
+  const now = Date.now();
 
   return (
     <>
@@ -117,6 +148,21 @@ export function TasksView() {
           </select>
         </div>
         <div class="field">
+          <label for="task-skill">Skill</label>
+          <select id="task-skill" value={skill} onChange={(e) => setSkill((e.target as HTMLSelectElement).value)}>
+            <option value="">every skill</option>
+            {skills.map((id) => (
+              <option key={id} value={id}>
+                {id}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="task-text">Request contains</label>
+          <input id="task-text" type="search" value={text} onInput={(e) => setText((e.target as HTMLInputElement).value)} />
+        </div>
+        <div class="field">
           <label for="task-context">Context id</label>
           <input id="task-context" value={contextId} onChange={(e) => setContextId((e.target as HTMLInputElement).value)} />
         </div>
@@ -133,41 +179,49 @@ export function TasksView() {
         <p aria-busy="true">Loading…</p>
       ) : (
         <table data-testid="tasks">
-          <caption>{sorted.length} most recent tasks of your tenant (25 per agent), updated live</caption>
+          <caption>
+            {sorted.length === 0 ? (all!.length === 0 ? `No task of tenant ${props.tenant} yet` : 'No task matches the skill and text filters') : `The ${plural(sorted.length, 'most recent task', 'most recent tasks')} of tenant ${props.tenant} (25 per agent)`}, updated live
+          </caption>
           <thead>
             <tr>
-              <th scope="col">Task</th>
+              <th scope="col">Request</th>
               <th scope="col">Agent</th>
+              <th scope="col">Skill</th>
               <th scope="col">State</th>
+              <th scope="col">Duration</th>
+              <th scope="col">Credits</th>
               <th scope="col">Updated</th>
-              <th scope="col">Context</th>
             </tr>
           </thead>
           <tbody>
             {sorted.map((t) => (
-              <tr key={keyOf(t)} data-task={t.id} data-state={label(t.state)}>
-                <th scope="row">
-                  <a href={`#/tasks/${encodeURIComponent(t.agent)}/${encodeURIComponent(t.id)}`}>{t.id}</a>
+              <tr key={keyOf(t)} data-task={t.id} data-state={stateClass(t.state).slice(5)}>
+                <th scope="row" data-label="Request">
+                  <a href={`#/tasks/${encodeURIComponent(t.agent)}/${encodeURIComponent(t.id)}`}>
+                    {t.request ?? <i>({t.skillId ?? 'task'})</i>}
+                    <br />
+                    <small class="id">{t.id}</small>
+                  </a>
                 </th>
-                <td>
+                <td data-label="Agent">
                   {t.agent}
                   {/* The orchestrator's workflow runs open on their workflow's graph too. */}
                   {t.agent === 'orchestrator' && t.skillId !== undefined && t.skillId !== 'route' && t.skillId !== 'run-workflow' && (
                     <>
                       {' '}
-                      <a href={`#/workflows/${encodeURIComponent(t.skillId)}/runs/${encodeURIComponent(t.id)}`} aria-label={`${t.skillId} run ${t.id} on its graph`}>
+                      <a href={`#/workflows/${encodeURIComponent(t.skillId)}/runs/${encodeURIComponent(t.id)}`} aria-label={`${t.skillId} graph of run ${t.id}`}>
                         <small>{t.skillId} graph</small>
                       </a>
                     </>
                   )}
                 </td>
-                <td>
-                  <span class={`badge task-${label(t.state)}`}>{label(t.state)}</span>
+                <td data-label="Skill">{t.skillId ?? '–'}</td>
+                <td data-label="State">
+                  <span class={`badge ${stateClass(t.state)}`}>{label(t.state)}</span>
                 </td>
-                <td>{t.timestamp === undefined ? '–' : new Date(t.timestamp).toLocaleString()}</td>
-                <td>
-                  <code>{t.contextId}</code>
-                </td>
+                <td data-label="Duration">{durationOf(t, now)}</td>
+                <td data-label="Credits">{t.credits === undefined ? '–' : formatNumber(t.credits)}</td>
+                <td data-label="Updated">{formatTime(t.timestamp)}</td>
               </tr>
             ))}
           </tbody>
@@ -177,18 +231,49 @@ export function TasksView() {
   );
 }
 
+/** The credits the task used (its `agentmesh.usage` metadata, written with its final status). */
+function usageOf(task: Task): number | undefined {
+  const usage = (task.metadata?.['agentmesh.usage'] ?? (task.status as { metadata?: Record<string, unknown> }).metadata?.['agentmesh.usage']) as { credits?: unknown } | undefined;
+  return typeof usage?.credits === 'number' ? usage.credits : undefined;
+}
+
 export function TaskDetailView(props: { agent: string; id: string }) {
+  const { tenant } = useViewTenant();
+  if (tenant === undefined)
+    return (
+      <>
+        <h1>Task</h1>
+        <NeedsTenant what="Tasks" />
+      </>
+    );
+  return <TaskDetail {...props} key={tenant} />;
+}
+
+function TaskDetail(props: { agent: string; id: string }) {
   const [task, setTask] = useState<Task | undefined>(undefined);
+  const [steps, setSteps] = useState<StatusStep[]>([]);
   const [error, setError] = useState('');
   const [tick, setTick] = useState(0);
 
   useEffect(() => {
     let live = true;
     rpc<Task>(props.agent, 'GetTask', { id: props.id, historyLength: 50 }).then(
-      (t) => live && (setTask(t), setError('')),
+      (t) => {
+        if (!live) return;
+        setTask(t);
+        setError('');
+        setSteps((before) => {
+          // Its creation (from a UUIDv7 id) first, then each state as the reads saw it change.
+          const start = startedAt(t.id);
+          const first = before.length === 0 && start !== undefined && t.status.state !== 'TASK_STATE_SUBMITTED' ? [{ state: 'TASK_STATE_SUBMITTED', at: start }] : before;
+          const at = t.status.timestamp !== undefined ? Date.parse(t.status.timestamp) : Date.now();
+          return withState(first, t.status.state, Number.isFinite(at) ? at : Date.now());
+        });
+      },
       (err: Error) => live && setError(err.message),
     );
-    const timer = setTimeout(() => setTick((t) => t + 1), 3_000);
+    // Read again while it may still change; an ended task does not.
+    const timer = task !== undefined && FINAL.has(task.status.state) ? undefined : setTimeout(() => setTick((t) => t + 1), 3_000);
     return () => {
       live = false;
       clearTimeout(timer);
@@ -196,7 +281,13 @@ export function TaskDetailView(props: { agent: string; id: string }) {
   }, [props.agent, props.id, tick]);
 
   const cancel = () => {
-    rpc<Task>(props.agent, 'CancelTask', { id: props.id }).then(setTask, (err: Error) => setError(err.message));
+    rpc<Task>(props.agent, 'CancelTask', { id: props.id }).then(
+      (t) => {
+        setTask(t);
+        setSteps((before) => withState(before, t.status.state, Date.now()));
+      },
+      (err: Error) => setError(err.message),
+    );
   };
 
   return (
@@ -214,9 +305,25 @@ export function TaskDetailView(props: { agent: string; id: string }) {
             <dt>Agent</dt>
             <dd>{props.agent}</dd>
             <dt>State</dt>
-            <dd data-testid="task-detail-state">{label(task.status.state)}</dd>
+            <dd data-testid="task-detail-state">
+              <span class={`badge ${stateClass(task.status.state)}`}>{label(task.status.state)}</span>
+            </dd>
+            {startedAt(task.id) !== undefined && (
+              <>
+                <dt>Started</dt>
+                <dd>{formatTime(startedAt(task.id))}</dd>
+              </>
+            )}
             <dt>Updated</dt>
-            <dd>{task.status.timestamp ?? '–'}</dd>
+            <dd>{formatTime(task.status.timestamp)}</dd>
+            <dt>Duration</dt>
+            <dd>{durationOf({ agent: props.agent, id: task.id, contextId: task.contextId, state: task.status.state, ...(task.status.timestamp !== undefined && { timestamp: task.status.timestamp }) }, Date.now())}</dd>
+            {usageOf(task) !== undefined && (
+              <>
+                <dt>Credits</dt>
+                <dd data-testid="task-credits">{formatCredits(usageOf(task)!)}</dd>
+              </>
+            )}
             <dt>Context</dt>
             <dd>
               <code>{task.contextId}</code>
@@ -227,11 +334,15 @@ export function TaskDetailView(props: { agent: string; id: string }) {
               Cancel the task
             </button>
           )}
-          <h2>Messages</h2>
-          <ol class="events">
+          <h2>Status</h2>
+          <StatusTimeline steps={steps} />
+          <p class="hint">The states this page saw (a state that came and went between two reads, 3 s apart, is not shown); the raw task is below.</p>
+          <h2>Conversation</h2>
+          <ol class="conversation" data-testid="conversation">
             {(task.history ?? []).map((m) => (
-              <li key={m.messageId} class={m.role === 'ROLE_USER' ? 'sent' : 'received'}>
-                {m.role === 'ROLE_USER' ? 'user' : 'agent'}: {partText(m.parts)}
+              <li key={m.messageId} class={m.role === 'ROLE_USER' ? 'from-user' : 'from-agent'}>
+                <span class="speaker">{m.role === 'ROLE_USER' ? 'You' : props.agent}</span>
+                <Parts parts={m.parts} />
               </li>
             ))}
           </ol>
@@ -242,16 +353,14 @@ export function TaskDetailView(props: { agent: string; id: string }) {
             (task.artifacts ?? []).map((a) => (
               <section key={a.artifactId} class="card" aria-label={`Artifact ${a.name ?? a.artifactId}`}>
                 <h3>{a.name ?? a.artifactId}</h3>
-                <pre tabIndex={0}>{partText(a.parts)}</pre>
+                <Parts parts={a.parts} />
               </section>
             ))
           )}
-          {task.metadata !== undefined && (
-            <details>
-              <summary>Metadata</summary>
-              <pre tabIndex={0}>{JSON.stringify(task.metadata, null, 2)}</pre>
-            </details>
-          )}
+          <details>
+            <summary>Raw A2A task (JSON)</summary>
+            <pre tabIndex={0}>{JSON.stringify(task, null, 2)}</pre>
+          </details>
         </>
       )}
     </>

@@ -4,10 +4,18 @@ import { formSchema, SchemaForm, takesText, valueOf } from '../schema-form.js';
 import type { AgentView } from '../types.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
+import { stateClass, stateLabel } from '../format.js';
+import { StatusTimeline } from '../status-timeline.js';
+import { Parts, partsSummary, type Part } from '../parts.js';
+import { NeedsTenant, useViewTenant } from '../tenant-bar.js';
 
 const FINAL = new Set(['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
 
 interface TaskState {
+  /** The results so far, by artifact id. */
+  artifacts?: Array<{ id: string; name?: string; parts: Part[] }>;
+  /** The agent's direct reply (a message instead of a task). */
+  reply?: Part[];
   id?: string;
   contextId?: string;
   state?: string;
@@ -15,27 +23,40 @@ interface TaskState {
   note?: string;
 }
 
-type Part = { text?: string; data?: unknown };
 /** A2A frames as they arrive: read defensively, field by field. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = Record<string, any>;
-const textOf = (parts: Part[] | undefined) => (parts ?? []).map((p) => (p.text !== undefined ? p.text : JSON.stringify(p.data))).join('\n');
+const textOf = partsSummary;
 
 /** One line describing a received frame: what a person wants to read. */
 function summary(e: Exchange): string {
   const b = e.body as { result?: Loose; error?: { message?: string }; method?: string };
   if (e.direction === 'sent') return `→ ${b.method ?? 'request'}`;
-  if (b.error !== undefined) return `error: ${b.error.message ?? JSON.stringify(b.error)}`;
+  if (b.error !== undefined) return `error: ${b.error.message ?? 'the call failed'}`;
   const r = b.result ?? {};
-  if (r['task'] !== undefined) return `task ${r['task'].id}: ${r['task'].status?.state ?? ''}`;
+  if (r['task'] !== undefined) return `task ${stateLabel(r['task'].status?.state)}`;
   if (r['statusUpdate'] !== undefined) {
     const note = textOf(r['statusUpdate'].status?.message?.parts);
-    return `status ${r['statusUpdate'].status?.state}${note !== '' ? `: ${note}` : ''}`;
+    return `${stateLabel(r['statusUpdate'].status?.state)}${note !== '' ? `: ${note}` : ''}`;
   }
-  if (r['artifactUpdate'] !== undefined) return `artifact ${r['artifactUpdate'].artifact?.name ?? ''}: ${textOf(r['artifactUpdate'].artifact?.parts)}`;
-  if (r['message'] !== undefined) return `message: ${textOf(r['message'].parts)}`;
-  if (r['id'] !== undefined && r['status'] !== undefined) return `task ${r['id']}: ${r['status'].state}`;
-  return JSON.stringify(b);
+  if (r['artifactUpdate'] !== undefined) return `result ${r['artifactUpdate'].artifact?.name ?? ''}: ${textOf(r['artifactUpdate'].artifact?.parts)}`;
+  if (r['message'] !== undefined) return `reply: ${textOf(r['message'].parts)}`;
+  if (r['id'] !== undefined && r['status'] !== undefined) return `task ${stateLabel(r['status'].state)}`;
+  return 'an answer the console does not know (see the raw messages)';
+}
+
+/** The task's states in the order the frames brought them, each with when it began (the status timestamp, else arrival). */
+function timelineOf(events: readonly Exchange[]): Array<{ state: string; at: number }> {
+  const steps: Array<{ state: string; at: number }> = [];
+  for (const e of events) {
+    if (e.direction !== 'received') continue;
+    const r = (e.body as { result?: Loose }).result;
+    const status = r?.['task']?.status ?? r?.['statusUpdate']?.status ?? (r?.['id'] !== undefined ? r?.['status'] : undefined);
+    if (typeof status?.state !== 'string' || steps[steps.length - 1]?.state === status.state) continue;
+    const stamped = typeof status.timestamp === 'string' ? Date.parse(status.timestamp) : Number.NaN;
+    steps.push({ state: status.state, at: Number.isFinite(stamped) ? stamped : e.at });
+  }
+  return steps;
 }
 
 /** The task as the frames so far describe it. */
@@ -44,13 +65,32 @@ function track(prev: TaskState, e: Exchange): TaskState {
   const r = (e.body as { result?: Loose }).result;
   if (r === undefined) return prev;
   const task = r['task'] ?? (r['id'] !== undefined && r['status'] !== undefined ? r : undefined);
-  if (task !== undefined) return { id: task.id, contextId: task.contextId, state: task.status?.state, note: textOf(task.status?.message?.parts) };
+  if (task !== undefined) return { ...prev, id: task.id, contextId: task.contextId, state: task.status?.state, note: textOf(task.status?.message?.parts), ...(Array.isArray(task.artifacts) && { artifacts: task.artifacts.map((a: Loose) => ({ id: a.artifactId, name: a.name, parts: a.parts ?? [] })) }) };
+  if (r['artifactUpdate'] !== undefined) {
+    const a = r['artifactUpdate'].artifact ?? {};
+    const before = (prev.artifacts ?? []).find((x) => x.id === a.artifactId);
+    const parts: Part[] = r['artifactUpdate'].append === true && before !== undefined ? [...before.parts, ...(a.parts ?? [])] : (a.parts ?? []);
+    return { ...prev, artifacts: [...(prev.artifacts ?? []).filter((x) => x.id !== a.artifactId), { id: a.artifactId, name: a.name, parts }] };
+  }
+  if (r['message'] !== undefined) return { ...prev, reply: r['message'].parts ?? [] };
   if (r['statusUpdate'] !== undefined) return { ...prev, id: r['statusUpdate'].taskId ?? prev.id, contextId: r['statusUpdate'].contextId ?? prev.contextId, state: r['statusUpdate'].status?.state, note: textOf(r['statusUpdate'].status?.message?.parts) };
   return prev;
 }
 
 export function TryItView(props: { agent?: string; skill?: string }) {
-  const { data } = useData<{ agents: AgentView[] }>('/v1/console/agents');
+  const { tenant } = useViewTenant();
+  if (tenant === undefined)
+    return (
+      <>
+        <h1>Try it</h1>
+        <NeedsTenant what="A2A calls" />
+      </>
+    );
+  return <TryIt {...props} key={tenant} />;
+}
+
+function TryIt(props: { agent?: string; skill?: string }) {
+  const { data, error: loadError } = useData<{ agents: AgentView[] }>('/v1/console/agents');
   const [agent, setAgent] = useState(props.agent ?? '');
   const [skillId, setSkillId] = useState(props.skill ?? '');
   const [mode, setMode] = useState<'form' | 'text'>('form');
@@ -146,7 +186,7 @@ export function TryItView(props: { agent?: string; skill?: string }) {
                 setSkillId('');
               }}
             >
-              <option value="">Choose an agent</option>
+              <option value="">{data === undefined ? 'Loading the agents…' : 'Choose an agent'}</option>
               {data?.agents.map((a) => (
                 <option key={a.name} value={a.name}>
                   {a.name} ({a.health})
@@ -195,12 +235,16 @@ export function TryItView(props: { agent?: string; skill?: string }) {
           </>
         )}
       </form>
-      <ErrorAlert message={error} />
+      <ErrorAlert message={error || loadError} />
       {task.id !== undefined && (
         <section aria-labelledby="task-h" class="card">
           <h2 id="task-h">
-            Task <code>{task.id}</code>: <span data-testid="task-state">{task.state}</span>
+            Task <code class="id">{task.id}</code>: <span data-testid="task-state" class={`badge ${stateClass(task.state)}`}>{stateLabel(task.state)}</span>
           </h2>
+          <StatusTimeline steps={timelineOf(events)} />
+          <p>
+            <a href={`#/tasks/${encodeURIComponent(agent)}/${encodeURIComponent(task.id)}`}>Open the task's page</a>
+          </p>
           {task.state === 'TASK_STATE_INPUT_REQUIRED' && (
             <form onSubmit={answer} aria-label="Answer the agent">
               <label for="answer">{task.note !== '' ? task.note : 'The agent asks for input'}</label>
@@ -213,6 +257,18 @@ export function TryItView(props: { agent?: string; skill?: string }) {
               Cancel the task
             </button>
           )}
+        </section>
+      )}
+      {(task.reply !== undefined || (task.artifacts ?? []).length > 0) && (
+        <section aria-labelledby="result-h" class="card" data-testid="result">
+          <h2 id="result-h">Result</h2>
+          {task.reply !== undefined && <Parts parts={task.reply} />}
+          {(task.artifacts ?? []).map((a) => (
+            <section key={a.id} aria-label={`Result ${a.name ?? a.id}`}>
+              {a.name !== undefined && <h3>{a.name}</h3>}
+              <Parts parts={a.parts} />
+            </section>
+          ))}
         </section>
       )}
       {events.length > 0 && (

@@ -16,6 +16,9 @@ import { StepGraph } from '../step-graph.js';
 import { apply, FINAL, mergeTask, type Loose, type Run } from '../workflow-run.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
+import { formatTime, plural, stateClass, stateLabel } from '../format.js';
+import { NeedsTenant, useViewTenant } from '../tenant-bar.js';
+import { Parts } from '../parts.js';
 
 /** The orchestrator's skills that are not workflows. */
 const BUILT_IN = new Set(['route', 'run-workflow']);
@@ -40,8 +43,11 @@ function RecentRuns(props: { workflow: string; refresh: unknown }) {
       <ul data-testid="runs" class="runs">
         {runs.map((r) => (
           <li key={r.id} data-run={r.id}>
-            <a href={`#/workflows/${encodeURIComponent(props.workflow)}/runs/${encodeURIComponent(r.id)}`}>{r.id}</a> <span class={`badge task-${r.state.replace('TASK_STATE_', '').toLowerCase().replace('_', '-')}`}>{r.state.replace('TASK_STATE_', '').toLowerCase().replace('_', '-')}</span>
-            {r.timestamp !== undefined && <small> {new Date(r.timestamp).toLocaleString()}</small>}
+            <a href={`#/workflows/${encodeURIComponent(props.workflow)}/runs/${encodeURIComponent(r.id)}`} class="id">
+              {r.id}
+            </a>{' '}
+            <span class={`badge ${stateClass(r.state)}`}>{stateLabel(r.state)}</span>
+            {r.timestamp !== undefined && <small> {formatTime(r.timestamp)}</small>}
           </li>
         ))}
       </ul>
@@ -50,6 +56,18 @@ function RecentRuns(props: { workflow: string; refresh: unknown }) {
 }
 
 export function WorkflowsView(props: { workflow?: string; run?: string }) {
+  const { tenant } = useViewTenant();
+  if (tenant === undefined)
+    return (
+      <>
+        <h1>Workflows</h1>
+        <NeedsTenant what="Workflow runs" />
+      </>
+    );
+  return <Workflows {...props} key={tenant} />;
+}
+
+function Workflows(props: { workflow?: string; run?: string }) {
   const { data, error } = useData<AgentView>('/v1/console/agents/orchestrator');
   const [name, setName] = useState(props.workflow ?? '');
   const [run, setRun] = useState<Run>({ nodes: [] });
@@ -141,6 +159,7 @@ export function WorkflowsView(props: { workflow?: string; run?: string }) {
     <>
       <h1>Workflows</h1>
       <ErrorAlert message={error} />
+      {data === undefined && error === '' && <p aria-busy="true">Loading the workflows…</p>}
       {data !== undefined && workflows.length === 0 && <p>The orchestrator serves no workflow (its WORKFLOWS_DIR is empty).</p>}
       {workflow !== undefined && (
         <form onSubmit={start} aria-label="Start a run" class="try-form">
@@ -179,9 +198,9 @@ export function WorkflowsView(props: { workflow?: string; run?: string }) {
       {run.id !== undefined && (
         <section class="card" aria-labelledby="run-h">
           <h2 id="run-h">
-            Run <code>{run.id}</code>: <span data-testid="run-state">{run.state}</span>
+            Run <code class="id">{run.id}</code>: <span data-testid="run-state" class={`badge ${stateClass(run.state)}`}>{stateLabel(run.state)}</span>
           </h2>
-          {run.steps !== undefined && <p>{run.steps} top-level steps.</p>}
+          {run.steps !== undefined && <p>{plural(run.steps, 'top-level step')}.</p>}
           {run.state === 'TASK_STATE_INPUT_REQUIRED' && (
             <form onSubmit={answer} aria-label="Answer the run" class="try-form" data-testid="run-question">
               <div class="field">
@@ -203,9 +222,13 @@ export function WorkflowsView(props: { workflow?: string; run?: string }) {
           {run.outputs !== undefined && (
             <>
               <h3>Outputs</h3>
-              <pre tabIndex={0} data-testid="outputs">
-                {JSON.stringify(run.outputs, null, 2)}
-              </pre>
+              <div data-testid="outputs">
+                <Parts parts={[{ data: run.outputs }]} />
+              </div>
+              <details>
+                <summary>Outputs as JSON</summary>
+                <pre tabIndex={0}>{JSON.stringify(run.outputs, null, 2)}</pre>
+              </details>
             </>
           )}
         </section>

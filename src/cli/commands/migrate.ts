@@ -10,7 +10,7 @@ import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { CliContext } from '../cli-io.js';
 import { describeDatabaseUrl, sqliteFileOf } from '../direct-database.js';
 import { ExitCodes } from '../exit-codes.js';
-import { envInt } from '../role-env.js';
+import { envInt, poolModeFromEnv } from '../role-env.js';
 
 interface MigrateFlags {
   dataDir?: string;
@@ -43,7 +43,9 @@ export function migrateCommand(ctx: CliContext): Command {
       const { migrateDatabase } = await import('../../storage/index.js');
       let report: Awaited<ReturnType<typeof migrateDatabase>>;
       try {
-        report = await migrateDatabase({ url, sqlitePath: where, ...(queryTimeoutMs !== undefined && { queryTimeoutMs }) });
+        // DATABASE_POOL_MODE describes DATABASE_URL; a DATABASE_MIGRATION_URL names the server itself.
+        const poolMode = env['DATABASE_MIGRATION_URL'] ? undefined : poolModeFromEnv(env);
+        report = await migrateDatabase({ url, sqlitePath: where, poolMode, ...(queryTimeoutMs !== undefined && { queryTimeoutMs }) });
       } catch (err) {
         // The migration's own message names it and, for a role that may not change the schema, what to set.
         throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `migrating ${where} failed: ${(err as Error).message}`, { cause: err });

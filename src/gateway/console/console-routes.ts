@@ -8,10 +8,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AuditLog } from '../../audit/index.js';
 import type { Logger } from '../../observability/index.js';
-import { Errors } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
 import type { CreditLedger } from '../../tenancy/index.js';
-import { GATEWAY_ADMIN_SCOPE, type Identity } from '../identity/index.js';
-import type { AgentRoute, InstanceStats, UpstreamRouter } from '../routing/index.js';
+import { GATEWAY_ADMIN_SCOPE, GATEWAY_DELEGATE_SCOPE, type Identity } from '../identity/index.js';
+import { ORIGINAL_CARD_EXTENSION_URI, rewriteCard, type AgentRoute, type InstanceStats, type UpstreamRouter } from '../routing/index.js';
 import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
 import { consoleAuditRoutes } from './console-audit-routes.js';
 import { consoleTaskStream } from './console-task-stream.js';
@@ -21,6 +21,7 @@ import type { ConsoleOidcSettings } from './console-oidc-config.js';
 import { relayToRegistry } from './registry-relay.js';
 import type { HealthHistory } from './health-history.js';
 import type { MetricsHistory } from './metrics-history.js';
+import { TenantTrafficReader } from './tenant-traffic.js';
 
 /** What {@link consoleRoutes} needs. */
 export interface ConsoleRoutesOptions {
@@ -40,6 +41,8 @@ export interface ConsoleRoutesOptions {
   log: Logger;
   /** Lifetime of the assertions the live task list's reads carry (the gateway's `assertionTtlSeconds`). */
   assertionTtlSeconds: number;
+  /** The gateway's public base URL: the cards a tenant admin reads point there, never at an instance. */
+  publicUrl: () => string;
   /** The ledger's default low-balance threshold (the gateway's `lowBalanceMilliCredits`), shown when a tenant has none of its own. */
   lowBalanceMilliCredits: number;
 }
@@ -60,6 +63,10 @@ export function consoleCsp(connectOrigins: readonly string[]): string {
 }
 
 const REGISTRY_TIMEOUT_MS = 3_000;
+/** A tenant id, as the identity and delegation checks spell it. */
+const ACT_AS_TENANT = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+/** What a platform admin may do in a tenant from the console: Try it, tasks, workflow runs; never manage the gateway with it. */
+const ACT_AS_SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:card:read', GATEWAY_DELEGATE_SCOPE];
 /** Tenants under their low-balance threshold a platform admin's overview lists, lowest first. */
 const LOW_BALANCES_SHOWN = 20;
 
@@ -94,6 +101,30 @@ function agentSummary(route: AgentRoute, stats: readonly InstanceStats[], platfo
       return { id: i.id, ...(platform && { url: i.url }), inRotation: i.inRotation, kind: i.kind, probe: i.probe, lastHeartbeatAt: i.lastHeartbeatAt, breaker: seen?.breaker, outstanding: seen?.outstanding ?? 0, requests: seen?.requests ?? 0 };
     }),
   };
+}
+
+/**
+ * The card a tenant admin reads: the one the gateway serves A2A clients
+ * (interfaces at `<gateway>/agents/<name>`, the gateway's security schemes),
+ * without the agent's original signed card (which names the instance it was
+ * published from). A tenant admin is not told where instances run.
+ */
+function tenantCard(route: AgentRoute, publicUrl: string): unknown {
+  const card = rewriteCard(route.record, route.instances.map((i) => i.url), publicUrl) as { capabilities?: { extensions?: Array<{ uri?: string }> } };
+  const extensions = card.capabilities?.extensions?.filter((e) => e.uri !== ORIGINAL_CARD_EXTENSION_URI);
+  if (card.capabilities !== undefined) card.capabilities = { ...card.capabilities, extensions: extensions ?? [] };
+  // Anything else naming an instance (a provider or documentation URL on the agent's own host) is the gateway's URL here.
+  let text = JSON.stringify(card);
+  for (const origin of new Set(route.instances.flatMap((i) => originOf(i.url) ?? []))) text = text.split(origin).join(publicUrl.replace(/\/+$/, ''));
+  return JSON.parse(text) as unknown;
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The registry's ranking of `text` (names, best first), or undefined when it cannot answer. */
@@ -194,6 +225,28 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
       return { subject: principal.subject, kind: principal.kind, tenant: principal.tenant, scopes: principal.scopes, platform, ...(principal.expiresAt !== undefined && { expiresAt: principal.expiresAt }) };
     });
 
+    scope.post<{ Body: { tenant: string } }>(
+      '/v1/console/act-as',
+      {
+        schema: {
+          tags,
+          summary: 'A platform admin acts in one tenant: a short-lived token for its A2A calls, used with x-agentmesh-on-behalf-of-tenant (gateway:admin)',
+          body: { type: 'object', additionalProperties: false, required: ['tenant'], properties: { tenant: { type: 'string', pattern: ACT_AS_TENANT.source } } },
+        },
+      },
+      async (request) => {
+        const viewer = await consoleViewer(identity, request);
+        if (!viewer.platform) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
+        const { tenant } = request.body;
+        // The admin's own client id: revoking that client revokes this token too. gateway:delegate makes every call
+        // carry the tenant in the delegation header, so the audit trail records it as the admin's, on the tenant's behalf.
+        const issued = await identity.issueAccessToken({ clientId: viewer.principal.clientId, tenant, scopes: ACT_AS_SCOPES, audience: identity.config.audience });
+        options.audit.append({ eventType: 'console.act-as', actor: { kind: viewer.principal.kind, id: viewer.principal.clientId }, tenant, user: viewer.principal.subject, method: 'POST /v1/console/act-as', outcome: 'ok', detail: { scopes: ACT_AS_SCOPES.join(' '), expiresAt: new Date(issued.expiresAt * 1000).toISOString() } });
+        options.log.info({ tenant, by: viewer.principal.subject }, 'a platform admin acts in a tenant from the console');
+        return { tenant, token: issued.token, expiresAt: issued.expiresAt, scopes: ACT_AS_SCOPES, onBehalfOfHeader: 'x-agentmesh-on-behalf-of-tenant' };
+      },
+    );
+
     scope.get('/v1/console/overview', { schema: { tags, summary: 'Roles, agent health and the last hour of call metrics' } }, async (request) => {
       const viewer = await consoleViewer(identity, request);
       const agents = visibleAgents(router, viewer);
@@ -242,6 +295,26 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
         ...(lowBalances !== undefined && { lowBalances: lowBalances.map((b) => ({ tenant: b.tenant, availableMilliCredits: b.availableMilliCredits, thresholdMilliCredits: b.thresholdMilliCredits })) }),
       };
     });
+
+    const traffic = new TenantTrafficReader(options.audit);
+    scope.get<{ Querystring: { tenant?: string } }>(
+      '/v1/console/traffic',
+      {
+        schema: {
+          tags,
+          summary: "A tenant's own calls per hour over the last day (its own tenant, or any for a platform admin): calls, failed, denied, latency, credits",
+          querystring: { type: 'object', additionalProperties: false, properties: { tenant: { type: 'string', pattern: ACT_AS_TENANT.source } } },
+        },
+      },
+      async (request) => {
+        const viewer = await consoleViewer(identity, request);
+        const tenant = request.query.tenant ?? viewer.principal.tenant;
+        // One tenant never reads another's: the rows are filtered by tenant here, on the server.
+        if (!viewer.platform && tenant !== viewer.principal.tenant) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
+        if (tenant === '') throw new AgentmeshError(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'tenant: a platform admin names the tenant whose traffic to read');
+        return traffic.of(tenant);
+      },
+    );
 
     scope.get<{ Params: { tenant: string } }>(
       '/v1/console/credits/:tenant/low-balance',
@@ -328,7 +401,8 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
         const route = router.agent(request.params.name);
         // An agent this caller may not see is not found, as one that does not exist.
         if (route === undefined || !mayView(viewer, route.record.metadata.tenants)) throw Errors.agentNotRegistered({ agent: request.params.name });
-        return { ...agentSummary(route, router.stats(), viewer.platform, viewer.principal.tenant), card: route.record.card, healthHistory: options.health.of(route.record.name, route.instances) };
+        const card = viewer.platform ? route.record.card : tenantCard(route, options.publicUrl());
+        return { ...agentSummary(route, router.stats(), viewer.platform, viewer.principal.tenant), card, healthHistory: options.health.of(route.record.name, route.instances) };
       },
     );
   });

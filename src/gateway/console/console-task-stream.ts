@@ -11,8 +11,8 @@
  * the list (a filter no longer matches, or newer tasks pushed them out).
  */
 import type { FastifyInstance } from 'fastify';
-import { Errors } from '../../protocol/index.js';
-import type { Identity } from '../identity/index.js';
+import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
+import { GATEWAY_ADMIN_SCOPE, type Identity } from '../identity/index.js';
 import type { AgentRoute, UpstreamRouter } from '../routing/index.js';
 import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
 import { openLiveStream, pause, type LiveStreamSlots } from './live-streams.js';
@@ -22,6 +22,10 @@ export const TASK_POLL_MS = 2_000;
 /** Tasks read per agent and poll: the newest this many. */
 export const TASKS_PER_AGENT = 25;
 const READ_TIMEOUT_MS = 5_000;
+/** Tasks per agent and poll whose request is read (GetTask): the list's first frame does not wait for them, later frames bring them. */
+const REQUESTS_PER_POLL = 5;
+/** Characters of a request the list shows. */
+const REQUEST_CHARS = 80;
 const TASKS_SCOPE = 'a2a:tasks:read';
 
 const STATES = ['TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING', 'TASK_STATE_INPUT_REQUIRED', 'TASK_STATE_AUTH_REQUIRED', 'TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED'];
@@ -36,6 +40,8 @@ export interface ConsoleTaskStreamOptions {
 }
 
 interface TaskQuery {
+  /** A platform admin's choice of tenant (a tenant admin may name only its own). */
+  tenant?: string;
   agent?: string;
   state?: string;
   contextId?: string;
@@ -51,12 +57,17 @@ export interface TaskRow {
   timestamp?: string;
   /** The skill the task runs (`metadata.skillId`): a workflow's name for the orchestrator's runs. */
   skillId?: string;
+  /** The first words of what was asked: the first user message's text (or the names of its data's fields). */
+  request?: string;
+  /** The credits the task reported using (`metadata['agentmesh.usage'].credits`, written with its final status). */
+  credits?: number;
 }
 
 const query = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    tenant: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$' },
     agent: { type: 'string', maxLength: 200 },
     state: { type: 'string', enum: STATES },
     contextId: { type: 'string', maxLength: 1024 },
@@ -66,9 +77,10 @@ const query = {
 
 function rowOf(agent: string, task: unknown): TaskRow | undefined {
   if (typeof task !== 'object' || task === null) return undefined;
-  const t = task as { id?: unknown; contextId?: unknown; status?: { state?: unknown; timestamp?: unknown }; metadata?: { skillId?: unknown } };
+  const t = task as { id?: unknown; contextId?: unknown; status?: { state?: unknown; timestamp?: unknown }; metadata?: { skillId?: unknown; 'agentmesh.usage'?: { credits?: unknown } } };
   if (typeof t.id !== 'string' || typeof t.contextId !== 'string') return undefined;
   const skillId = t.metadata?.skillId;
+  const credits = t.metadata?.['agentmesh.usage']?.credits;
   return {
     agent,
     id: t.id,
@@ -76,7 +88,33 @@ function rowOf(agent: string, task: unknown): TaskRow | undefined {
     state: typeof t.status?.state === 'string' ? t.status.state : 'TASK_STATE_UNSPECIFIED',
     ...(typeof t.status?.timestamp === 'string' && { timestamp: t.status.timestamp }),
     ...(typeof skillId === 'string' && skillId.length <= 200 && { skillId }),
+    ...(typeof credits === 'number' && Number.isFinite(credits) && credits >= 0 && { credits }),
   };
+}
+
+/** What a task was asked, in a few words: its first user message's text, or its data's field names. */
+export function requestOf(task: unknown): string | undefined {
+  const history = (task as { history?: unknown })?.history;
+  if (!Array.isArray(history)) return undefined;
+  const first = history.find((m) => typeof m === 'object' && m !== null && (m as { role?: unknown }).role === 'ROLE_USER') as { parts?: unknown } | undefined;
+  if (!Array.isArray(first?.parts)) return undefined;
+  for (const part of first.parts as Array<{ text?: unknown; data?: unknown }>) {
+    if (typeof part?.text === 'string' && part.text.trim() !== '') {
+      const text = part.text.replace(/\s+/g, ' ').trim();
+      return text.length <= REQUEST_CHARS ? text : `${text.slice(0, REQUEST_CHARS).replace(/\s+\S*$/, '')}…`;
+    }
+    if (part?.data !== undefined && part.data !== null) {
+      const fields = typeof part.data === 'object' && !Array.isArray(part.data) ? Object.keys(part.data) : [];
+      const text = fields.length > 0 ? `data: ${fields.join(', ')}` : 'data';
+      return text.length <= REQUEST_CHARS ? text : `${text.slice(0, REQUEST_CHARS)}…`;
+    }
+  }
+  return undefined;
+}
+
+/** The tenant whose tasks a stream lists. */
+function tenantOf(viewer: ConsoleViewer, q: TaskQuery): string {
+  return viewer.platform && q.tenant !== undefined ? q.tenant : viewer.principal.tenant;
 }
 
 /** Registers `/v1/console/tasks/stream`. */
@@ -84,13 +122,13 @@ export async function consoleTaskStream(app: FastifyInstance, options: ConsoleTa
   const { identity, router, slots } = options;
 
   /** One read of an agent's newest tasks, as the caller's tenant. */
-  async function readTasks(route: AgentRoute, viewer: ConsoleViewer, q: TaskQuery, assertions: Map<string, { token: string; until: number }>, signal: AbortSignal): Promise<TaskRow[]> {
+  async function readTasks(route: AgentRoute, viewer: ConsoleViewer, q: TaskQuery, assertions: Map<string, { token: string; until: number }>, requests: Map<string, string>, signal: AbortSignal): Promise<TaskRow[]> {
     const instance = route.instances.find((i) => i.inRotation);
     if (instance === undefined) throw new Error('no instance in rotation');
     const name = route.record.name;
     let assertion = assertions.get(name);
     if (assertion === undefined || assertion.until < Date.now()) {
-      const token = await identity.signAssertion({ sub: viewer.principal.subject, tenant: viewer.principal.tenant, scope: TASKS_SCOPE, aud: `agentmesh:agent:${name}`, act: 'agentmesh-gateway' }, options.assertionTtlSeconds);
+      const token = await identity.signAssertion({ sub: viewer.principal.subject, tenant: tenantOf(viewer, q), scope: TASKS_SCOPE, aud: `agentmesh:agent:${name}`, act: 'agentmesh-gateway' }, options.assertionTtlSeconds);
       // Signed again well before it expires.
       assertion = { token, until: Date.now() + (options.assertionTtlSeconds * 1000) / 2 };
       assertions.set(name, assertion);
@@ -105,7 +143,29 @@ export async function consoleTaskStream(app: FastifyInstance, options: ConsoleTa
     });
     const body = (await res.json().catch(() => undefined)) as { tasks?: unknown[]; error?: { message?: string } } | undefined;
     if (res.status !== 200) throw new Error(body?.error?.message ?? `ListTasks answered ${res.status}`);
-    return (body?.tasks ?? []).slice(0, TASKS_PER_AGENT).flatMap((t) => rowOf(name, t) ?? []);
+    const rows = (body?.tasks ?? []).slice(0, TASKS_PER_AGENT).flatMap((t) => rowOf(name, t) ?? []);
+    // ListTasks' history is the newest messages: what was asked is read once per task, a few per poll, with GetTask.
+    const missing = rows.filter((r) => !requests.has(`${name}/${r.id}`)).slice(0, REQUESTS_PER_POLL);
+    await Promise.all(
+      missing.map(async (r) => {
+        try {
+          const one = await fetch(`${instance.url.replace(/\/$/, '')}/tasks/${encodeURIComponent(r.id)}`, {
+            headers: { authorization: `Bearer ${assertion.token}`, 'a2a-version': '1.0', accept: 'application/json' },
+            signal: AbortSignal.any([signal, AbortSignal.timeout(READ_TIMEOUT_MS)]),
+          });
+          const task: unknown = await one.json().catch(() => undefined);
+          // Remembered even when there is none (an empty string), so it is not asked again.
+          if (one.status === 200) requests.set(`${name}/${r.id}`, requestOf(task) ?? '');
+        } catch {
+          // Asked again at the next poll.
+        }
+      }),
+    );
+    for (const r of rows) {
+      const request = requests.get(`${name}/${r.id}`);
+      if (request !== undefined && request !== '') r.request = request;
+    }
+    return rows;
   }
 
   app.get<{ Querystring: TaskQuery }>(
@@ -116,9 +176,14 @@ export async function consoleTaskStream(app: FastifyInstance, options: ConsoleTa
       // As ListTasks through /agents/ asks: the caller reads tasks.
       if (!viewer.platform && !viewer.principal.scopes.includes(TASKS_SCOPE)) throw Errors.missingScope({ scope: TASKS_SCOPE });
       const q = request.query;
+      // A platform admin reads the tenant it chose (the admin token has no tenant of its own); a tenant admin its own only.
+      if (q.tenant !== undefined && !viewer.platform && q.tenant !== viewer.principal.tenant) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
+      if (viewer.platform && q.tenant === undefined && viewer.principal.tenant === '') throw new AgentmeshError(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'tenant: a platform admin names the tenant whose tasks to list');
       const live = openLiveStream(app, slots, viewer.principal.subject, request, reply);
       const { sse } = live;
       const assertions = new Map<string, { token: string; until: number }>();
+      // What each listed task was asked (agent/id → text), read once: forgotten when the task leaves the list.
+      const requests = new Map<string, string>();
       // What the client was last told: task key → state and time.
       const told = new Map<string, string>();
       let toldFailures = '';
@@ -128,7 +193,7 @@ export async function consoleTaskStream(app: FastifyInstance, options: ConsoleTa
         const agents = router
           .agents()
           .filter((a) => mayView(viewer, a.record.metadata.tenants) && a.record.bridge === undefined && (q.agent === undefined || q.agent === '' || a.record.name === q.agent));
-        const results = await Promise.allSettled(agents.map((a) => readTasks(a, viewer, q, assertions, sse.signal)));
+        const results = await Promise.allSettled(agents.map((a) => readTasks(a, viewer, q, assertions, requests, sse.signal)));
         if (sse.closed) break;
         const now = new Map<string, TaskRow>();
         const failures: string[] = [];
@@ -138,7 +203,7 @@ export async function consoleTaskStream(app: FastifyInstance, options: ConsoleTa
         });
         const upserts: TaskRow[] = [];
         for (const [key, row] of now) {
-          const mark = `${row.state}|${row.timestamp ?? ''}`;
+          const mark = `${row.state}|${row.timestamp ?? ''}|${row.request ?? ''}`;
           if (told.get(key) !== mark) {
             upserts.push(row);
             told.set(key, mark);
@@ -146,6 +211,7 @@ export async function consoleTaskStream(app: FastifyInstance, options: ConsoleTa
         }
         const removed = [...told.keys()].filter((key) => !now.has(key));
         for (const key of removed) told.delete(key);
+        for (const key of requests.keys()) if (!now.has(key)) requests.delete(key);
         const failureText = failures.join('\n');
         if (first || upserts.length > 0 || removed.length > 0 || failureText !== toldFailures) {
           sse.send(JSON.stringify({ upserts, removed, failures }), undefined, 'tasks');

@@ -28,7 +28,7 @@ import { SigningKeyStore } from './store/signing-key-store.js';
 import { ExternalIssuers } from './tokens/external-issuers.js';
 import { LocalTokenVerifier } from './tokens/local-token-verifier.js';
 import { RevocationList } from './tokens/revocation-list.js';
-import { TokenSigner, type AssertionClaims } from './tokens/token-signer.js';
+import { TokenSigner, type AccessTokenRequest, type AssertionClaims, type IssuedToken } from './tokens/token-signer.js';
 import { VerifiedTokenCache } from './tokens/verified-token-cache.js';
 
 /** Client views remembered for `client()` (quotas ask on every call). */
@@ -69,6 +69,13 @@ export interface Identity {
    * `gateway:admin` and `credits:admin`, as a principal with tenant `''`.
    */
   requireScope(request: CredentialCarrier, scope: string): Promise<Principal>;
+  /**
+   * Issues an access token as the token endpoint would, for a caller the
+   * gateway already authenticated: the console's platform admin acting in a
+   * tenant (`POST /v1/console/act-as`, docs/console.md). Not a grant: only
+   * server code that checked the caller calls it.
+   */
+  issueAccessToken(request: AccessTokenRequest): Promise<IssuedToken>;
   /** Signs a short-lived downstream assertion JWT (the tenant travels to agents in it); the runtime verifies it against jwks(). */
   signAssertion(claims: AssertionClaims, ttlSeconds: number): Promise<string>;
   /** The JWK Set published now: pending, current and recently retired keys. */
@@ -189,6 +196,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
     },
     authenticate,
     requireScope,
+    issueAccessToken: (request) => signer.accessToken(request),
     signAssertion: (claims, ttlSeconds) => signer.assertion(claims, ttlSeconds),
     jwks: () => ring.jwks(clock()),
     async client(clientId) {

@@ -11,7 +11,7 @@ export { ROUTER_DEFAULTS } from './router-options.js';
 export type { ForwardInput, ForwardResult } from './upstream-forwarder.js';
 export type { BreakerState } from './upstream-instance.js';
 export type { CardSigner } from './card-cache.js';
-export { ORIGINAL_CARD_EXTENSION_URI } from './gateway-card.js';
+export { ORIGINAL_CARD_EXTENSION_URI, rewriteCard } from './gateway-card.js';
 export { answerCardRequest } from './card-answer.js';
 export type { CardAnswerOptions } from './card-answer.js';
 export { OAUTH2_SCHEME, API_KEY_SCHEME } from './card-security.js';

@@ -21,3 +21,5 @@ export { MemoryLearnedRoutes, SqlLearnedRoutes } from './learned-routes.js';
 export type { SqlLearnedRoutesOptions } from './learned-routes.js';
 export { ModelChooser } from './model-chooser.js';
 export type { ModelChooserOptions, ModelVerdict, ModelCandidate } from './model-chooser.js';
+export { ROUTE_THRESHOLDS, routeVerdict } from './route-thresholds.js';
+export type { RouteThresholds, RouteVerdict } from './route-thresholds.js';

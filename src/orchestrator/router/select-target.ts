@@ -4,7 +4,8 @@ import type { AgentHealth, RegistryAgent, RegistryReader } from './registry-read
 import type { ModelChooser, ModelVerdict } from './model-chooser.js';
 import type { RouteRequest } from './route-request.js';
 import { matchCard, type CardMatch } from './skill-match.js';
-import { agentDocument, findCues, rank, textTerms, workflowDocument, type RankDocument, type RankedCandidate, type TextTerm, type WorkflowDocumentSource } from '../../ranking/index.js';
+import { ROUTE_THRESHOLDS, routeVerdict, type RouteThresholds } from './route-thresholds.js';
+import { agentDocument, findCues, findParaphrases, rank, textTerms, workflowDocument, type RankDocument, type RankedCandidate, type TextTerm, type WorkflowDocumentSource } from '../../ranking/index.js';
 
 /** Where the router decided to send a message, and why. */
 export interface RouteTarget {
@@ -65,19 +66,8 @@ export type RouteDecision =
   | { kind: 'ask'; candidates: RouteCandidate[]; question: string; explain: RouteExplain; fallback: RouteTarget | undefined }
   | { kind: 'none'; error: AgentmeshError; explain: RouteExplain };
 
-/**
- * The best candidate must cover this share of the request's words (IDF
- * weighted, names and numbers aside), or the answer is "no agent for this".
- */
-const MIN_COVERAGE = 0.2;
-/** …and score at least this (raw): more than one word matched in a strong field, or a cue. */
-const MIN_RAW = 3.4;
-/** A lower score suffices for a candidate covering {@link VAGUE_COVERAGE} of the request with two pieces of evidence. */
-const MIN_RAW_FOCUSED = 2;
-/** Below those, two or more candidates covering this share of a request make it vague rather than foreign: the router asks. */
-const VAGUE_COVERAGE = 0.6;
-/** A runner-up scoring at least this share of the best is a close call: the router asks. */
-const ASK_RATIO = 0.85;
+/** The verdict's thresholds, for the ask rule's wording and the model's pool. */
+const DEFAULT_THRESHOLDS = ROUTE_THRESHOLDS;
 
 /** What {@link selectTarget} takes. */
 export interface SelectTargetOptions {
@@ -95,6 +85,8 @@ export interface SelectTargetOptions {
   learned?: LearnedRoutes | undefined;
   /** Optional model routing: asked to choose among the top candidates when two or more fit; the lexical decision stands when it fails. */
   model?: ModelChooser | undefined;
+  /** When to route, ask or refuse (calibration and tests); the calibrated {@link ROUTE_THRESHOLDS} by default. */
+  thresholds?: Readonly<RouteThresholds> | undefined;
 }
 
 /** Matched words quoted in the reason. */
@@ -118,7 +110,7 @@ interface Candidate {
  *    the tags (more tags first), healthy before degraded before unknown,
  *    then by how well the text matches their card.
  * 3. Otherwise the text: registry search finds the candidates, the shared
- *    ranking (src/ranking) orders them; a runner-up within {@link ASK_RATIO}
+ *    ranking (src/ranking) orders them; a runner-up within `askRatio` ({@link ROUTE_THRESHOLDS})
  *    of the best is a close call (a healthier one wins it; {@link decideRoute}
  *    asks when health does not decide, selectTarget takes the best); text no
  *    candidate covers enough of is refused ("No agent for this").
@@ -210,7 +202,7 @@ export async function decideRoute(options: SelectTargetOptions): Promise<RouteDe
  * Either way the verdict (prompt, choice, latency) is in the explanation.
  */
 async function askModel(options: SelectTargetOptions, model: ModelChooser, decision: Exclude<RouteDecision, { kind: 'none' }>): Promise<RouteDecision> {
-  const pool = decision.kind === 'ask' ? decision.candidates : decision.explain.candidates.filter((c) => c.raw >= MIN_RAW_FOCUSED && c.coverage >= MIN_COVERAGE).slice(0, 3);
+  const pool = decision.kind === 'ask' ? decision.candidates : decision.explain.candidates.filter((c) => c.raw >= DEFAULT_THRESHOLDS.minRawFocused && c.coverage >= DEFAULT_THRESHOLDS.minCoverage).slice(0, 3);
   if (pool.length < 2) return decision;
   const verdict = await model.choose(options.text, pool.map((c) => ({ id: c.id, why: c.why })));
   // In the trace too (issue 21 §3), on the span of the skill deciding the route: what was asked, what came back, how long it took.
@@ -242,6 +234,9 @@ async function rankText(options: SelectTargetOptions, terms: TextTerm[], eligibl
   // Candidates: what registry search finds for the text, and for each intent cue, what it finds for the cue's words
   // (a request for "reimbursed training courses" names no word of the HR card, but its cue does).
   const cueQueries = findCues(options.text).flatMap((c) => (c.cue.prefers.length > 0 ? [c.cue.prefers.join(' ')] : []));
+  // …and what the request's everyday phrasings stand for in cards' words ("days off" → vacation leave policy), one query for them all.
+  const paraphrased = [...new Set(findParaphrases(options.text).flatMap((p) => p.meansWords))];
+  if (paraphrased.length > 0) cueQueries.push(paraphrased.join(' '));
   const found = await Promise.all([registry.search(options.text), ...cueQueries.map((q) => registry.search(q))]);
   const hits = [...new Map(found.flat().map((h) => [h.name, h])).values()];
   // Records carry what search results lack: the skills (to pick one), tenants, tags, department and input schemas.
@@ -269,36 +264,34 @@ async function rankText(options: SelectTargetOptions, terms: TextTerm[], eligibl
     const match = matchCard(agent.card, agent.tags, terms);
     return target({ agent, match, tagsMatched: 0, score: first.score }, match.skill, 'text', reasonOf(first));
   };
-  // Enough evidence: a good score, or a lower one covering most of the request with two topic words or a cue.
-  const fits = (c: RankedCandidate): boolean => (c.raw >= MIN_RAW && c.coverage >= MIN_COVERAGE) || (c.raw >= MIN_RAW_FOCUSED && c.coverage >= VAGUE_COVERAGE && c.evidence >= 2);
-  if (best !== undefined && !fits(best)) {
-    // Vague: words several candidates know, nothing specific ("we need to do something about our leads").
-    const vague = candidates.filter((c) => c.coverage >= VAGUE_COVERAGE).slice(0, 3);
-    if (vague.length >= 2) {
-      const asked = explained(vague);
-      return { kind: 'ask', candidates: asked, question: askQuestion(asked), explain: explain('ask', `the request is too vague to choose (best score ${best.score}): asking which of ${asked.map((c) => c.id).join(', ')} is meant`), fallback: fallbackOf(vague) };
-    }
+  // Enough evidence to route, too vague (ask), or foreign (none): route-thresholds.ts, calibrated on the tuning set.
+  const thresholds = options.thresholds ?? ROUTE_THRESHOLDS;
+  const verdict = routeVerdict(candidates, thresholds);
+  if (verdict.kind === 'ask') {
+    const asked = explained(verdict.asked);
+    return { kind: 'ask', candidates: asked, question: askQuestion(asked), explain: explain('ask', `the request is too vague to choose (best score ${best!.score}): asking which of ${asked.map((c) => c.id).join(', ')} is meant`), fallback: fallbackOf(verdict.asked) };
   }
-  if (best === undefined || !fits(best)) {
+  if (verdict.kind === 'none') {
     const rule = best === undefined ? `no agent matched the text '${text}'` : `nothing in the mesh covers '${text}' (closest: ${best.id}, score ${best.score}, covering ${Math.round(best.coverage * 100)}% of its words)`;
     return { kind: 'none', explain: explain('none', rule) };
   }
-  // Close calls: the runner-ups within ASK_RATIO of the best. A healthier best among them still wins outright.
-  const close = candidates.slice(1).filter((c) => c.raw >= best.raw * ASK_RATIO && c.coverage >= MIN_COVERAGE);
+  // A close call: the runner-up within askRatio of the best. A healthier one still wins it outright; otherwise the caller chooses between the two.
+  const top = verdict.chosen;
+  const close = verdict.close;
   const healthOf = (c: RankedCandidate): number => (c.kind === 'workflow' ? 0 : HEALTH_RANK[byId.get(c.id)!.health]);
-  const healthier = close.filter((c) => healthOf(c) < healthOf(best));
-  const chosen = healthier.length > 0 && close.every((c) => healthOf(c) !== healthOf(best)) ? [...healthier].sort((a, b) => healthOf(a) - healthOf(b) || b.raw - a.raw)[0]! : best;
-  if (close.length > 0 && chosen === best && close.some((c) => healthOf(c) === healthOf(best))) {
-    const asked = explained([best, ...close]).slice(0, 3);
-    const rule = `${asked.map((c) => c.id).join(', ')} fit about as well (within ${Math.round((1 - ASK_RATIO) * 100)}% of the best score): asking which is meant`;
-    return { kind: 'ask', candidates: asked, question: askQuestion(asked), explain: explain('ask', rule), fallback: fallbackOf([best, ...close]) };
+  const healthier = close.filter((c) => healthOf(c) < healthOf(top));
+  const chosen = healthier.length > 0 && close.every((c) => healthOf(c) !== healthOf(top)) ? [...healthier].sort((a, b) => healthOf(a) - healthOf(b) || b.raw - a.raw)[0]! : top;
+  if (close.length > 0 && chosen === top && close.some((c) => healthOf(c) === healthOf(top))) {
+    const asked = explained([top, ...close]);
+    const rule = `${asked.map((c) => c.id).join(' and ')} fit about as well (within ${Math.round((1 - thresholds.askRatio) * 100)}% of the best score): asking which is meant`;
+    return { kind: 'ask', candidates: asked, question: askQuestion(asked), explain: explain('ask', rule), fallback: fallbackOf([top, ...close]) };
   }
   if (chosen.kind === 'workflow') {
     return { kind: 'workflow', workflow: chosen.id.slice('workflow:'.length), explain: explain('workflow', `best score ${chosen.score} (${chosen.cues.join(', ')})`, chosen.id) };
   }
   const agent = byId.get(chosen.id)!;
   const match = matchCard(agent.card, agent.tags, terms);
-  const rule = chosen !== best ? `healthier than ${best.id}, which scored about as well` : `best score ${chosen.score}, ahead of ${candidates[1] ? `${candidates[1].id} (${candidates[1].score})` : 'no other candidate'}`;
+  const rule = chosen !== top ? `healthier than ${top.id}, which scored about as well` : `best score ${chosen.score}, ahead of ${candidates[1] ? `${candidates[1].id} (${candidates[1].score})` : 'no other candidate'}`;
   return { kind: 'route', target: target({ agent, match, tagsMatched: 0, score: chosen.score }, match.skill, 'text', reasonOf(chosen)), explain: explain('route', rule, chosen.id) };
 }
 

@@ -1,5 +1,5 @@
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
-import { rank } from '../../ranking/index.js';
+import { findParaphrases, rank } from '../../ranking/index.js';
 import type { CatalogEntry } from '../catalog-entry.js';
 import { toCatalogEntry } from '../catalog-entry.js';
 import type { AgentRecord } from '../record.js';
@@ -15,6 +15,8 @@ import { SEARCH_FIELDS } from './search-document.js';
 import type { SearchDocument } from './search-document.js';
 import { decodePageToken, encodePageToken, pageSizeOf, queryFingerprint } from './page-token.js';
 import { compileSynonyms, DEFAULT_SYNONYMS } from './synonym-table.js';
+import type { CompiledSynonyms, Expansion } from './synonym-table.js';
+import { termOf } from './text-analyzer.js';
 import type { SynonymTable } from './synonym-table.js';
 import { TextRanker } from './text-ranker.js';
 
@@ -81,6 +83,28 @@ export interface ListResponse {
 const SEARCH_PAGE_SIZE = 10;
 /** Results re-ordered by the shared ranking (the router reads 20). */
 const RERANK_HEAD = 20;
+/** Weight of a paraphrase's card word in the BM25 query: a related synonym's (ADR 0030). */
+const PARAPHRASE_QUERY_WEIGHT = 0.5;
+
+/**
+ * The card words a search text's everyday phrasings stand for ("days off" →
+ * vacation, leave, policy: src/ranking's paraphrase lexicon), as related
+ * synonyms of the words of the phrase: an agent whose card says it
+ * differently is found (and re-ranked), and one matching the words as typed
+ * still comes first.
+ */
+function paraphraseSynonyms(text: string): CompiledSynonyms {
+  const synonyms = new Map<string, Expansion[]>();
+  for (const p of findParaphrases(text)) {
+    const terms = [...new Set(p.meansWords.flatMap((w) => w.toLowerCase().split(/[\s-]+/)).map((w) => termOf(w)).filter((t): t is string => t !== undefined))];
+    for (const source of p.source) {
+      const list = synonyms.get(source) ?? [];
+      for (const term of terms) if (term !== source && !list.some((e) => e.term === term)) list.push({ term, weight: PARAPHRASE_QUERY_WEIGHT });
+      synonyms.set(source, list);
+    }
+  }
+  return synonyms;
+}
 /** Re-ordered heads kept (a few hundred bytes each). */
 const HEAD_CACHE_ENTRIES = 4_096;
 const LIST_PAGE_SIZE = 20;
@@ -176,7 +200,7 @@ export class SearchIndex {
     const fingerprint = (): string => queryFingerprint(['search', text, filter?.key ?? null, tenant ?? null]);
     const offset = request.pageToken === undefined ? 0 : (decodePageToken(request.pageToken, fingerprint()).offset ?? 0);
 
-    const { ordinals, scores } = this.#ranker.rank(text);
+    const { ordinals, scores } = this.#ranker.rank(text, paraphraseSynonyms(text));
     const admit = this.#admitter(filter, tenant);
     // Positions (in `ordinals`) of the admitted results needed (the head and this page), in BM25 order.
     const needed = Math.max(offset + pageSize, RERANK_HEAD);

@@ -169,12 +169,17 @@ export class TextRanker {
     return this.#ordinals.get(name);
   }
 
-  /** Agents relevant to `text`, best first, above the relevance cutoff. Do not modify the arrays. */
-  rank(text: string): Ranking {
-    let plan = this.#planCache.get(text);
+  /**
+   * Agents relevant to `text`, best first, above the relevance cutoff. Do not modify the arrays.
+   * `paraphrases` (query term → card words it stands for, src/ranking's lexicon) are searched as
+   * related synonyms of the words they paraphrase; they must be a function of `text` (plans are cached by it).
+   */
+  rank(text: string, paraphrases?: CompiledSynonyms): Ranking {
+    const key = paraphrases === undefined || paraphrases.size === 0 ? text : `${text}\u0000paraphrased`;
+    let plan = this.#planCache.get(key);
     if (plan === undefined) {
-      plan = planQuery(text, this.#synonyms, (term) => this.#documentFrequency.has(term));
-      this.#planCache.set(text, plan, 1);
+      plan = planQuery(text, paraphrases === undefined || paraphrases.size === 0 ? this.#synonyms : overlay(this.#synonyms, paraphrases), (term) => this.#documentFrequency.has(term));
+      this.#planCache.set(key, plan, 1);
     }
     let ranking = this.#rankCache.get(plan.key);
     if (ranking === undefined) {
@@ -311,4 +316,15 @@ function coverageByMask(weights: readonly number[]): Float64Array | undefined {
     table[mask] = table[mask & (mask - 1)]! + (weights[low] ?? 0);
   }
   return table;
+}
+
+/** The synonym table with a query's paraphrases added to the words they paraphrase (a term's own synonyms first). */
+function overlay(synonyms: CompiledSynonyms, paraphrases: CompiledSynonyms): CompiledSynonyms {
+  return {
+    get: (term: string) => {
+      const extra = paraphrases.get(term);
+      const own = synonyms.get(term);
+      return extra === undefined ? own : [...(own ?? []), ...extra.filter((e) => !own?.some((o) => o.term === e.term))];
+    },
+  } as CompiledSynonyms;
 }

@@ -16,6 +16,14 @@ export interface BackoffOptions {
 export const DEFAULT_BACKOFF_BASE_MS = 1_000;
 /** Default largest delay: 5 min. */
 export const DEFAULT_BACKOFF_MAX_MS = 5 * 60_000;
+/** Default delay after an origin's first failure before it is probed: 1 s. */
+export const DEFAULT_ORIGIN_BACKOFF_BASE_MS = 1_000;
+/**
+ * Default largest delay between two probes of a failing origin: 5 s. One
+ * request per origin for the whole fleet costs a down receiver nothing, and
+ * a receiver back from an outage waits at most this long for its backlog.
+ */
+export const DEFAULT_ORIGIN_BACKOFF_MAX_MS = 5_000;
 
 /**
  * Parses an HTTP `Retry-After` value (RFC 9110 §10.2.3): either delay-seconds

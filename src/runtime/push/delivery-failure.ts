@@ -14,6 +14,10 @@ import { parseRetryAfter } from './backoff.js';
  *   operator can tell a misconfigured receiver from an unavailable one.
  * - `ssrf_blocked`: the guard refused the target; never retried.
  * - `invalid`: the config or event cannot be sent at all; never retried.
+ *
+ * `network`, `timeout` and `server_error` mark the webhook's origin failing
+ * (ADR 0027); the others concern one row. The worker also counts
+ * `config_unreadable`: a sealed config the replica's secret cannot open.
  */
 export type DeliveryFailureReason = 'network' | 'timeout' | 'server_error' | 'client_error' | 'ssrf_blocked' | 'invalid';
 

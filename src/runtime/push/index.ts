@@ -4,7 +4,10 @@
  * See docs/push-notifications.md.
  */
 export { loadSigningKey } from './signing-keys.js';
-export { SealedPushStore, loadPushSealingKey, pushSealingKeys } from './sealed-push-store.js';
+export { SealedPushStore, loadPushSealingKey, pushSealingKeys, PUSH_SECRET_CANARY } from './sealed-push-store.js';
+export type { CanaryCheck } from './sealed-push-store.js';
+export { requireDatabaseSecret } from './secret-check.js';
+export type { SecretOrigin } from './secret-check.js';
 export { resealPushConfigs } from './reseal-push-configs.js';
 export type { ResealPushConfigsOptions } from './reseal-push-configs.js';
 export type { PushSealingKeySource } from './sealed-push-store.js';
@@ -23,6 +26,6 @@ export type { PushDeliveryWorkerOptions, PushMetrics, PushIssuer } from './push-
 export type { WebhookGuard, WebhookFetchInit } from './webhook-guard.js';
 export { buildPushBody } from './push-body.js';
 export type { PushBody, PushProtocol } from './push-body.js';
-export { parseRetryAfter, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from './backoff.js';
+export { parseRetryAfter, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, DEFAULT_ORIGIN_BACKOFF_BASE_MS, DEFAULT_ORIGIN_BACKOFF_MAX_MS } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export type { DeliveryFailureReason } from './delivery-failure.js';

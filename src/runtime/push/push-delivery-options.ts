@@ -1,7 +1,7 @@
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { Logger, Metrics, RecentTraces, Tracing } from '../../observability/index.js';
 import type { PushStore, TaskStore } from '../../storage/index.js';
-import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from './backoff.js';
+import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, DEFAULT_ORIGIN_BACKOFF_BASE_MS, DEFAULT_ORIGIN_BACKOFF_MAX_MS } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
 import type { PushSigner } from './push-signer.js';
 import type { WebhookGuard } from './webhook-guard.js';
@@ -47,14 +47,40 @@ export interface PushDeliveryWorkerOptions {
   batchSize?: number;
   /** Deliveries in flight at once (each to a different task+config). Default 8. */
   concurrency?: number;
+  /**
+   * Rows of one webhook origin (scheme, host, port) claimed per cycle, hence
+   * in flight to it at once, per replica: a slow receiver is never sent more.
+   * Default 4.
+   */
+  originConcurrency?: number;
   /** How long a claim protects a row from other replicas; must exceed `timeoutMs`. Default 30000. */
   leaseMs?: number;
   /** Attempts after which a row is dead-lettered. Default: unlimited (the window decides). */
   maxAttempts?: number | undefined;
   /** Age (from the row's creation) after which a failing row is dead-lettered. Default 86400000 (24 h). */
   retryWindowMs?: number;
-  /** Exponential backoff with full jitter. Default `{ baseMs: 1000, maxMs: 300000 }`. */
+  /**
+   * Backoff of one row whose receiver answered but refused it (3xx, 4xx), and
+   * of every failing row whose config has no origin key (stored by an
+   * earlier version): exponential with full jitter. Default `{ baseMs: 1000, maxMs: 300000 }`.
+   */
   backoff?: BackoffOptions;
+  /**
+   * Backoff of a failing origin (connection refused, timeout, 408, 429, 5xx):
+   * the delay between its probes, one delivery at a time for the whole fleet,
+   * exponential with equal jitter (between half the delay and the delay).
+   * Its cap is how long a receiver back from an outage may wait for its
+   * backlog. Default `{ baseMs: 1000, maxMs: 5000 }` (ADR 0027).
+   */
+  originBackoff?: BackoffOptions;
+  /**
+   * True when this replica's secret still opens the database's sealed
+   * canary (SealedPushStore.secretOpensCanary). Asked when a config cannot be
+   * opened: true dead-letters the row at once (nobody holding the fleet's
+   * secret can open it), false releases it at once for a replica that can.
+   * Default: dead-letter.
+   */
+  secretIsCurrent?: () => Promise<boolean>;
   /** Bound on one webhook call. Default 10000 (A2A §4.3.3 recommends 10–30 s). */
   timeoutMs?: number;
   /** Least time between two refreshes of the outbox gauges. Default 5000; 0 refreshes every cycle. */
@@ -70,10 +96,12 @@ export interface ResolvedPushDeliveryOptions {
   pollIntervalMs: number;
   batchSize: number;
   concurrency: number;
+  originConcurrency: number;
   leaseMs: number;
   maxAttempts: number | undefined;
   retryWindowMs: number;
   backoff: Required<BackoffOptions>;
+  originBackoff: Required<BackoffOptions>;
   timeoutMs: number;
   statsIntervalMs: number;
 }
@@ -88,10 +116,12 @@ export function resolvePushDeliveryOptions(o: PushDeliveryWorkerOptions): Resolv
     pollIntervalMs: o.pollIntervalMs ?? 500,
     batchSize: o.batchSize ?? 50,
     concurrency: o.concurrency ?? 8,
+    originConcurrency: o.originConcurrency ?? 4,
     leaseMs: o.leaseMs ?? 30_000,
     maxAttempts: o.maxAttempts,
     retryWindowMs: o.retryWindowMs ?? 24 * 60 * 60_000,
     backoff: { baseMs: o.backoff?.baseMs ?? DEFAULT_BACKOFF_BASE_MS, maxMs: o.backoff?.maxMs ?? DEFAULT_BACKOFF_MAX_MS },
+    originBackoff: { baseMs: o.originBackoff?.baseMs ?? DEFAULT_ORIGIN_BACKOFF_BASE_MS, maxMs: o.originBackoff?.maxMs ?? DEFAULT_ORIGIN_BACKOFF_MAX_MS },
     timeoutMs: o.timeoutMs ?? 10_000,
     statsIntervalMs: o.statsIntervalMs ?? 5_000,
   };
@@ -99,11 +129,14 @@ export function resolvePushDeliveryOptions(o: PushDeliveryWorkerOptions): Resolv
     ['pollIntervalMs', r.pollIntervalMs],
     ['batchSize', r.batchSize],
     ['concurrency', r.concurrency],
+    ['originConcurrency', r.originConcurrency],
     ['leaseMs', r.leaseMs],
     ['maxAttempts', r.maxAttempts],
     ['retryWindowMs', r.retryWindowMs],
     ['backoff.baseMs', r.backoff.baseMs],
     ['backoff.maxMs', r.backoff.maxMs],
+    ['originBackoff.baseMs', r.originBackoff.baseMs],
+    ['originBackoff.maxMs', r.originBackoff.maxMs],
     ['timeoutMs', r.timeoutMs],
   ];
   for (const [name, value] of positive) {
@@ -111,6 +144,7 @@ export function resolvePushDeliveryOptions(o: PushDeliveryWorkerOptions): Resolv
   }
   if (!Number.isSafeInteger(r.statsIntervalMs) || r.statsIntervalMs < 0) throw invalidOption(`"statsIntervalMs" option must be a non-negative integer, got ${String(r.statsIntervalMs)}`);
   if (r.backoff.maxMs < r.backoff.baseMs) throw invalidOption('"backoff.maxMs" option must be at least "backoff.baseMs"');
+  if (r.originBackoff.maxMs < r.originBackoff.baseMs) throw invalidOption('"originBackoff.maxMs" option must be at least "originBackoff.baseMs"');
   // A lease shorter than a call would let another replica claim and send the same row meanwhile.
   if (r.leaseMs <= r.timeoutMs) throw invalidOption(`"leaseMs" option (${r.leaseMs}) must exceed "timeoutMs" (${r.timeoutMs})`);
   if (typeof o.replicaId !== 'string' || o.replicaId === '') throw invalidOption('"replicaId" option must be a non-empty string');

@@ -3,7 +3,8 @@ import { TaskPushNotificationConfig } from '@a2a-js/sdk';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_SERVER_ADDRESS, ATTR_URL_FULL } from '@opentelemetry/semantic-conventions';
 import { ATTR_A2A_TASK_ID, type Logger, type RecentTraces } from '../../observability/index.js';
-import { fullJitterBackoff, type OutboxRecord, type PushStore, type TaskStore } from '../../storage/index.js';
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { exponentialBackoff, fullJitterBackoff, type OutboxRecord, type PushStore, type TaskStore } from '../../storage/index.js';
 import { failureFromError, failureFromResponse } from './delivery-failure.js';
 import type { DeliveryFailure } from './delivery-failure.js';
 import { buildPushBody } from './push-body.js';
@@ -32,15 +33,26 @@ interface Attempt {
 /** What one claimed row turned into. */
 type Settlement = 'delivered' | 'retry' | 'dead' | 'skipped';
 
+/** How long a replica trusts what the canary said about its secret. */
+const CANARY_CHECK_TTL_MS = 5_000;
+
 /**
  * Delivers push notifications from the transactional outbox.
  *
  * Each cycle claims due rows (only the oldest undelivered row of each
  * task+config is claimable, so one webhook sees one task's events in order),
  * POSTs each through the SSRF guard with a signature, and settles the row:
- * delivered on 2xx, retried with backoff on failure, dead-lettered after the
- * retry window or at once when the guard blocks the target. Rows of
- * different tasks are delivered concurrently. See docs/push-notifications.md.
+ * delivered on 2xx, retried on failure, dead-lettered after the retry window
+ * or at once when the guard blocks the target. Rows of different tasks are
+ * delivered concurrently, at most `originConcurrency` to one origin.
+ *
+ * Backoff belongs to the receiver (ADR 0027): a failure that says the origin
+ * is down (refused, timed out, 408/429/5xx) marks the origin failing in the
+ * database the replicas share; its rows are then held, and one probe per
+ * origin, fleet-wide, retries on the origin's backoff. The probe's success
+ * releases every due row of that origin at once. Rows whose config has no
+ * origin key (stored by an earlier version) keep a backoff of their own. See
+ * docs/push-notifications.md.
  *
  * @example
  * import { PushDeliveryWorker, createPushSigner, loadSigningKey } from './push/index.js';
@@ -72,12 +84,17 @@ export class PushDeliveryWorker {
     duration: ReturnType<PushMetrics['histogram']>;
     pending: ReturnType<PushMetrics['gauge']>;
     dead: ReturnType<PushMetrics['gauge']>;
+    originsDown: ReturnType<PushMetrics['gauge']>;
   };
+  readonly #secretIsCurrent: (() => Promise<boolean>) | undefined;
+  #secretChecked: { at: number; current: Promise<boolean> } | undefined;
   #running = false;
   #timer: NodeJS.Timeout | undefined;
   #cycle: Promise<number> | undefined;
   #wakeRequested = false;
   #statsAt = Number.NEGATIVE_INFINITY;
+  /** A row was delivered or settled since the tick began: its task's next row may be due. */
+  #progressed = false;
 
   constructor(options: PushDeliveryWorkerOptions) {
     this.#o = resolvePushDeliveryOptions(options);
@@ -92,13 +109,15 @@ export class PushDeliveryWorker {
     this.#taskTraces = options.taskTraces;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
+    this.#secretIsCurrent = options.secretIsCurrent;
     const m = options.metrics;
     this.#m = {
       deliveries: m.counter('agentmesh_push_deliveries_total', 'Push notification rows settled, by outcome (delivered, retry scheduled, dead-lettered).', ['outcome']),
-      failures: m.counter('agentmesh_push_delivery_failures_total', 'Failed push delivery attempts, by reason (network, timeout, server_error, client_error, ssrf_blocked, invalid).', ['reason']),
+      failures: m.counter('agentmesh_push_delivery_failures_total', 'Failed push delivery attempts, by reason (network, timeout, server_error, client_error, ssrf_blocked, invalid, config_unreadable).', ['reason']),
       duration: m.histogram('agentmesh_push_delivery_duration_seconds', 'Duration of webhook calls, by outcome.', ['outcome'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
       pending: m.gauge('agentmesh_push_outbox_pending', 'Push notifications waiting for delivery (all replicas).'),
       dead: m.gauge('agentmesh_push_outbox_dead', 'Push notifications dead-lettered (all replicas).'),
+      originsDown: m.gauge('agentmesh_push_origins_failing', 'Webhook origins marked failing, probed on their backoff (all replicas).'),
     };
   }
 
@@ -157,39 +176,86 @@ export class PushDeliveryWorker {
     this.#timer = undefined;
     if (!this.#running) return;
     let claimed = 0;
+    this.#progressed = false;
     try {
       claimed = await this.runOnce();
     } catch (err) {
       this.#log.error({ err }, 'push delivery cycle failed');
     }
     if (!this.#running) return;
-    const again = claimed >= this.#o.batchSize || this.#wakeRequested;
+    // A delivered row makes the next row of its task due now: claim it without waiting out the poll.
+    const again = claimed >= this.#o.batchSize || this.#wakeRequested || this.#progressed;
     this.#wakeRequested = false;
     this.#schedule(again ? 0 : this.#o.pollIntervalMs);
   }
 
   async #runCycle(): Promise<number> {
     const now = this.#now();
-    const rows = await this.#store.claimDue({ now, owner: this.#replicaId, leaseUntil: now + this.#o.leaseMs, limit: this.#o.batchSize });
+    const rows = await this.#store.claimDue({ now, owner: this.#replicaId, leaseUntil: now + this.#o.leaseMs, limit: this.#o.batchSize, perOrigin: this.#o.originConcurrency });
     // claimDue yields at most one row per task+config, so every row here may run in parallel.
-    await forEachLimited(rows, this.#o.concurrency, (row) => this.#settle(row));
+    const chainUntil = performance.now() + this.#o.pollIntervalMs;
+    let next = 0;
+    let chained = 0;
+    const lane = async (): Promise<void> => {
+      while (next < rows.length) {
+        let row: OutboxRecord | undefined = rows[next++]!;
+        while (row !== undefined) {
+          const outcome = await this.#settle(row);
+          if (!this.#chains(row, outcome) || next < rows.length || performance.now() >= chainUntil) break;
+          row = await this.#claimNext(row);
+          if (row !== undefined) chained++;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, rows.length) }, lane));
     await this.#refreshStats();
-    return rows.length;
+    return rows.length + chained;
   }
 
-  async #settle(row: OutboxRecord): Promise<void> {
+  /**
+   * Whether a lane goes on with the next row of the same task and config
+   * (ADR 0027): after a row settled for good, of a config with an origin key
+   * (the origin's concurrency bound holds, one lane per claimed row). Only
+   * while no claimed row waits for a lane (none may outwait its lease) and
+   * within one poll interval (other tasks get their turn at the next claim).
+   */
+  #chains(row: OutboxRecord, outcome: Settlement | undefined): boolean {
+    return row.originKey !== null && outcome !== undefined && outcome !== 'retry';
+  }
+
+  async #claimNext(row: OutboxRecord): Promise<OutboxRecord | undefined> {
+    const now = this.#now();
+    try {
+      return await this.#store.claimNext(row.taskId, row.configId, { now, owner: this.#replicaId, leaseUntil: now + this.#o.leaseMs });
+    } catch (err) {
+      this.#log.warn({ err, taskId: row.taskId, configId: row.configId }, 'push: could not claim the next notification of a task; the next cycle will');
+      return undefined;
+    }
+  }
+
+  /** Delivers one row and settles it; undefined when it could not be settled (its lease lapses). */
+  async #settle(row: OutboxRecord): Promise<Settlement | undefined> {
     try {
       const outcome = await this.#process(row);
       if (outcome !== 'skipped') this.#m.deliveries.inc({ outcome });
+      if (outcome !== 'retry') this.#progressed = true;
+      return outcome;
     } catch (err) {
       // A storage error mid-settle: the claim lapses after leaseMs and the row is tried again.
       this.#log.error({ err, taskId: row.taskId, configId: row.configId, seq: row.seq }, 'push delivery could not be settled; it will be retried when its lease expires');
+      return undefined;
     }
   }
 
   async #process(row: OutboxRecord): Promise<Settlement> {
     const ids = { taskId: row.taskId, configId: row.configId, seq: row.seq };
-    const record = await this.#store.getConfig(row.taskId, row.configId);
+    let record: Awaited<ReturnType<PushStore['getConfig']>>;
+    try {
+      record = await this.#store.getConfig(row.taskId, row.configId);
+    } catch (err) {
+      if (err instanceof AgentmeshError && err.code === ErrorCodes.CONFIG_INVALID) return this.#unreadable(row, ids);
+      throw err;
+    }
     if (record === undefined) return this.#skip(row, 'push config deleted');
     const [event] = await this.#tasks.events(row.taskId, row.seq - 1, 1);
     if (event === undefined || event.seq !== row.seq) return this.#skip(row, 'event no longer stored');
@@ -247,6 +313,11 @@ export class PushDeliveryWorker {
 
     if (failure === undefined) {
       await this.#store.markDelivered(row.id, this.#now());
+      if (row.probe && row.originKey !== null) {
+        // The origin answers again: every due row of it is claimable at once, on every replica.
+        await this.#store.markOriginUp(row.originKey);
+        this.#log.info({ target }, 'push receiver answers again; its backlog is released');
+      }
       this.#m.duration.observe({ outcome: 'delivered' }, seconds);
       this.#log.debug({ ...ids, target, attempt: row.attempts + 1 }, 'push notification delivered');
       return 'delivered';
@@ -256,7 +327,6 @@ export class PushDeliveryWorker {
     return outcome;
   }
 
-  /** Settles a failed attempt: retry with backoff, or dead-letter. */
   /** One webhook call; what failed, if anything. */
   async #post(target: string, headers: Record<string, string>, body: Buffer, scrub: (message: string) => string): Promise<Attempt> {
     try {
@@ -302,29 +372,99 @@ export class PushDeliveryWorker {
     });
   }
 
+  /** Settles a failed attempt: marks its origin failing when it says so, then retries or dead-letters the row. */
   async #fail(row: OutboxRecord, failure: DeliveryFailure, target: string | undefined, ids: object): Promise<'retry' | 'dead'> {
     this.#m.failures.inc({ reason: failure.reason });
     const now = this.#now();
     const attempts = row.attempts + 1;
     const windowElapsed = now - row.createdAt >= this.#o.retryWindowMs;
     const exhausted = this.#o.maxAttempts !== undefined && attempts >= this.#o.maxAttempts;
+    const retryAfter = failure.retryAfterMs !== undefined && failure.retryAfterMs <= RETRY_AFTER_MAX_MS ? failure.retryAfterMs : 0;
+    const originDown = row.originKey !== null && failure.retryable && originFailure(failure);
+    if (row.originKey !== null) {
+      if (originDown) {
+        const failures = await this.#store.markOriginDown(row.originKey, {
+          now,
+          probe: row.probe,
+          error: failure.message,
+          nextProbeAt: (n) => now + Math.max(this.#originDelay(n), retryAfter),
+        });
+        if (failures === 1 || row.probe) this.#log.info({ target, failures, reason: failure.reason }, 'push receiver failing; its rows wait for a probe of it');
+      } else if (row.probe && failure.status !== undefined) {
+        // It answered (a 3xx, a 4xx): the origin is up, whatever this row's fate.
+        await this.#store.markOriginUp(row.originKey);
+      } else if (row.probe) {
+        // Nothing was sent (an unusable config, a target the guard refuses): the next probe may go now.
+        await this.#store.releaseOriginProbe(row.originKey);
+      }
+    }
     if (!failure.retryable || windowElapsed || exhausted) {
       const why = !failure.retryable ? '' : windowElapsed ? ' (retry window elapsed)' : ` (${attempts} attempts)`;
       const error = `${failure.message}${why}`;
       await this.#store.markDead(row.id, { error, now });
       this.#log.warn({ ...ids, target, attempt: attempts, reason: failure.reason, status: failure.status, error }, 'push notification dead-lettered');
+      if (originDown && windowElapsed) {
+        // The rows held behind this origin are as old: they go together, not one probe at a time.
+        // `+ 1`: a row exactly retryWindowMs old is past the window, as windowElapsed says.
+        const more = await this.#store.deadLetterOrigin(row.originKey!, { createdBefore: now - this.#o.retryWindowMs + 1, error, now });
+        if (more > 0) {
+          this.#m.deliveries.inc({ outcome: 'dead' }, more);
+          this.#log.warn({ target, rows: more, error }, 'push notifications of a failing receiver dead-lettered: retry window elapsed');
+        }
+      }
       return 'dead';
     }
-    const backoff = fullJitterBackoff({ attempt: row.attempts, ...this.#o.backoff, random: this.#random });
-    const retryAfter = failure.retryAfterMs !== undefined && failure.retryAfterMs <= RETRY_AFTER_MAX_MS ? failure.retryAfterMs : 0;
-    const delayMs = Math.max(backoff, retryAfter);
+    // A row of a failing origin is due again at once: the origin's probe decides when it is tried.
+    const delayMs = originDown ? 0 : Math.max(fullJitterBackoff({ attempt: row.attempts, ...this.#o.backoff, random: this.#random }), retryAfter);
     await this.#store.markRetry(row.id, { nextAttemptAt: now + delayMs, error: failure.message, now });
     this.#log.info({ ...ids, target, attempt: attempts, reason: failure.reason, status: failure.status, delayMs }, 'push notification failed; retry scheduled');
     return 'retry';
   }
 
+  /** Delay before the next probe of an origin after `failures` consecutive failures: exponential, equal jitter. */
+  #originDelay(failures: number): number {
+    const options = { attempt: failures - 1, ...this.#o.originBackoff };
+    return fullJitterBackoff({ ...options, random: this.#random, floorMs: Math.ceil(exponentialBackoff(options) / 2) });
+  }
+
+  /**
+   * A config this replica's keys cannot open. Never held for the lease: when
+   * this replica still holds the database's secret (its canary opens), no
+   * replica can open it (sealed under a secret the fleet does not have, or
+   * modified) and it is dead-lettered at once; when its secret is stale (a
+   * rotation reached the others first), the row is released at once for them.
+   */
+  async #unreadable(row: OutboxRecord, ids: object): Promise<'retry' | 'dead'> {
+    this.#m.failures.inc({ reason: 'config_unreadable' });
+    const now = this.#now();
+    // A probe that sent nothing learnt nothing of the origin: the next probe may go now.
+    if (row.probe && row.originKey !== null) await this.#store.releaseOriginProbe(row.originKey);
+    if (await this.#secretCurrent()) {
+      const error = 'push config cannot be opened: sealed under a secret other than this database\'s AGENTMESH_SECRET, or modified';
+      await this.#store.markDead(row.id, { error, now });
+      this.#log.error({ ...ids, reason: 'config_unreadable' }, 'push notification dead-lettered: its config cannot be opened with AGENTMESH_SECRET');
+      return 'dead';
+    }
+    await this.#store.markRetry(row.id, { nextAttemptAt: now + this.#o.backoff.baseMs, error: 'push config cannot be opened by a replica whose AGENTMESH_SECRET is stale', now });
+    this.#log.error({ ...ids, reason: 'config_unreadable' }, "push notification released: this replica's AGENTMESH_SECRET no longer opens the database's canary; restart it with the fleet's secret");
+    return 'retry';
+  }
+
+  #secretCurrent(): Promise<boolean> {
+    if (this.#secretIsCurrent === undefined) return Promise.resolve(true);
+    const now = this.#now();
+    if (this.#secretChecked === undefined || now - this.#secretChecked.at >= CANARY_CHECK_TTL_MS) {
+      // A failing check says nothing about the secret: release the row (the safe answer) and ask again next time.
+      const current = this.#secretIsCurrent().catch(() => false);
+      this.#secretChecked = { at: now, current };
+    }
+    return this.#secretChecked.current;
+  }
+
   async #skip(row: OutboxRecord, why: string | undefined): Promise<'skipped'> {
     await this.#store.markDelivered(row.id, this.#now());
+    // A probe that sent nothing learnt nothing of the origin: the next probe may go now, not after the lease.
+    if (row.probe && row.originKey !== null) await this.#store.releaseOriginProbe(row.originKey);
     if (why !== undefined) this.#log.debug({ taskId: row.taskId, configId: row.configId, seq: row.seq, why }, 'push notification dropped');
     return 'skipped';
   }
@@ -343,10 +483,16 @@ export class PushDeliveryWorker {
       const stats = await this.#store.stats();
       this.#m.pending.set(stats.pending);
       this.#m.dead.set(stats.dead);
+      this.#m.originsDown.set(await this.#store.originsDown());
     } catch (err) {
       this.#log.warn({ err }, 'push outbox stats unavailable');
     }
   }
+}
+
+/** Failures that say the receiver as a whole is down or overloaded, not that it refused this one row. */
+function originFailure(failure: DeliveryFailure): boolean {
+  return failure.reason === 'network' || failure.reason === 'timeout' || failure.reason === 'server_error';
 }
 
 function protocolOf(protocol: string): PushProtocol {
@@ -363,15 +509,4 @@ function redactUrl(url: URL): string {
 function scrubber(config: TaskPushNotificationConfig): (message: string) => string {
   const secrets = [config.url, config.token, config.authentication?.credentials].filter((s): s is string => typeof s === 'string' && s.length >= 4);
   return (message) => secrets.reduce((m, s) => m.split(s).join('[redacted]'), message);
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }

@@ -20,7 +20,10 @@ export interface ResealPushConfigsOptions {
  * @example
  * const { underPrevious, resealed } = await resealPushConfigs({ database, secret: next, previousSecret: old });
  */
-export function resealPushConfigs(options: ResealPushConfigsOptions): Promise<ResealCount> {
+export async function resealPushConfigs(options: ResealPushConfigsOptions): Promise<ResealCount> {
   const store = new SealedPushStore(createRuntimeStores(options.database).push, pushSealingKeys(options.secret, options.previousSecret));
-  return store.resealUnderPrevious({ dryRun: options.dryRun ?? false });
+  const count = await store.resealUnderPrevious({ dryRun: options.dryRun ?? false });
+  // The canary moves too, or a replica given only the new secret would refuse to start (ADR 0027).
+  if (options.dryRun !== true) await store.checkCanary(Date.now());
+  return count;
 }

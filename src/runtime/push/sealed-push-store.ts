@@ -1,4 +1,6 @@
+import { createHmac, hkdfSync } from 'node:crypto';
 import { deriveSealingKey, isSealedValue, openWithKeys, readOrCreateSecretFile, sealValue, type PushConfigRecord, type PushStore, type ResealCount, type SealingKeys } from '../../storage/index.js';
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { Logger } from '../../observability/index.js';
 
 /** HKDF salt and info of the push-config key: no other key derived from the same secret can stand in for it. */
@@ -6,6 +8,15 @@ const SALT = 'agentmesh/runtime';
 const INFO = 'push-config-encryption v1';
 /** Configs sealed per batch at start, and read per batch by a rotation. */
 const MIGRATION_BATCH = 100;
+/** HKDF info of the key that hashes webhook origins (ADR 0027): apart from the sealing key's use. */
+const ORIGIN_INFO = 'push-origin-key v1';
+/** The canary every replica must open before it serves (ADR 0027). */
+export const PUSH_SECRET_CANARY = 'push-config-secret';
+const CANARY_CONTEXT = `sealed-canary:${PUSH_SECRET_CANARY}`;
+const CANARY_TEXT = 'agentmesh push-config secret canary v1';
+
+/** What the database's canary says of a replica's secret. */
+export type CanaryCheck = 'current' | 'previous' | 'foreign';
 
 /** Where the runtime's secret comes from: the configured value, else the file (created 0600 when missing). */
 export interface PushSealingKeySource {
@@ -66,15 +77,36 @@ const contextOf = (taskId: string, id: string): string => `push-config:${taskId}
 export class SealedPushStore implements PushStore {
   readonly #store: PushStore;
   readonly #keys: SealingKeys;
+  readonly #originKey: Buffer;
 
   /** `keys`: one key, or the current and previous ones during a rotation of the secret. */
   constructor(store: PushStore, keys: Buffer | SealingKeys) {
     this.#store = store;
     this.#keys = Buffer.isBuffer(keys) ? { current: keys } : keys;
+    this.#originKey = Buffer.from(hkdfSync('sha256', this.#keys.current, SALT, ORIGIN_INFO, 32));
   }
 
+  /** Seals the config and records its webhook's origin as a keyed hash, so the outbox groups rows by receiver. */
   putConfig(config: PushConfigRecord): Promise<void> {
-    return this.#store.putConfig({ ...config, config: this.#seal(config) });
+    return this.#store.putConfig({ ...config, config: this.#seal(config), originKey: this.originKeyOf(config.config) });
+  }
+
+  /**
+   * The keyed hash (HMAC-SHA-256, a key derived from the secret) of the
+   * origin of a config's URL: equal for equal origins on every replica that
+   * shares the secret, and no host name in the database. Null when the config
+   * holds no usable URL.
+   */
+  originKeyOf(configJson: string): string | null {
+    let origin: string;
+    try {
+      const url = new URL((JSON.parse(configJson) as { url?: unknown }).url as string);
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+      origin = url.origin;
+    } catch {
+      return null;
+    }
+    return createHmac('sha256', this.#originKey).update(origin).digest('base64url').slice(0, 22);
   }
 
   async getConfig(taskId: string, id: string): Promise<PushConfigRecord | undefined> {
@@ -95,6 +127,40 @@ export class SealedPushStore implements PushStore {
     return this.#store.configsAfter(after, limit);
   }
 
+  configsWithoutOrigin(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {
+    return this.#store.configsWithoutOrigin(after, limit);
+  }
+
+  setConfigOrigin(taskId: string, id: string, config: string, originKey: string): Promise<boolean> {
+    return this.#store.setConfigOrigin(taskId, id, config, originKey);
+  }
+
+  /**
+   * Records the origin key of the configs stored before origins were
+   * (migration 0015), in batches, each only if unchanged since read, so
+   * their rows join their receiver's backoff (ADR 0027). A config this
+   * replica cannot open is left as it is. Returns how many it recorded.
+   */
+  async recordOrigins(): Promise<number> {
+    let recorded = 0;
+    let after: { taskId: string; id: string } | undefined;
+    for (;;) {
+      const batch = await this.#store.configsWithoutOrigin(after, MIGRATION_BATCH);
+      for (const record of batch) {
+        let originKey: string | null;
+        try {
+          originKey = this.originKeyOf(this.#open(record).config);
+        } catch {
+          continue;
+        }
+        if (originKey !== null && (await this.#store.setConfigOrigin(record.taskId, record.id, record.config, originKey))) recorded++;
+      }
+      if (batch.length < MIGRATION_BATCH) return recorded;
+      const last = batch[batch.length - 1]!;
+      after = { taskId: last.taskId, id: last.id };
+    }
+  }
+
   /** Replaces stored text as is: callers pass what the store holds. */
   replaceConfig(taskId: string, id: string, from: string, to: string): Promise<boolean> {
     return this.#store.replaceConfig(taskId, id, from, to);
@@ -105,10 +171,52 @@ export class SealedPushStore implements PushStore {
   }
 
   claimDue: PushStore['claimDue'] = (options) => this.#store.claimDue(options);
+  claimNext: PushStore['claimNext'] = (taskId, configId, options) => this.#store.claimNext(taskId, configId, options);
   markDelivered: PushStore['markDelivered'] = (id, now) => this.#store.markDelivered(id, now);
   markRetry: PushStore['markRetry'] = (id, options) => this.#store.markRetry(id, options);
   markDead: PushStore['markDead'] = (id, options) => this.#store.markDead(id, options);
   stats: PushStore['stats'] = () => this.#store.stats();
+  markOriginDown: PushStore['markOriginDown'] = (originKey, options) => this.#store.markOriginDown(originKey, options);
+  markOriginUp: PushStore['markOriginUp'] = (originKey) => this.#store.markOriginUp(originKey);
+  releaseOriginProbe: PushStore['releaseOriginProbe'] = (originKey) => this.#store.releaseOriginProbe(originKey);
+  deadLetterOrigin: PushStore['deadLetterOrigin'] = (originKey, options) => this.#store.deadLetterOrigin(originKey, options);
+  originsDown: PushStore['originsDown'] = () => this.#store.originsDown();
+  getCanary: PushStore['getCanary'] = (name) => this.#store.getCanary(name);
+  putCanaryIfAbsent: PushStore['putCanaryIfAbsent'] = (name, value, now) => this.#store.putCanaryIfAbsent(name, value, now);
+  replaceCanary: PushStore['replaceCanary'] = (name, from, to) => this.#store.replaceCanary(name, from, to);
+
+  /**
+   * Opens the database's canary: a value the first replica sealed under its
+   * secret. Writes it when the database has none. A canary only the previous
+   * key opens is re-sealed under the current one (a rotation reached this
+   * replica), so a replica still on the retired secret learns it is stale.
+   * `'foreign'`: this replica's secret is not the one the database's push
+   * configs are sealed under.
+   */
+  async checkCanary(now: number): Promise<CanaryCheck> {
+    const stored = (await this.#store.getCanary(PUSH_SECRET_CANARY)) ?? (await this.#store.putCanaryIfAbsent(PUSH_SECRET_CANARY, this.#sealCanary(), now));
+    try {
+      const opened = openWithKeys(this.#keys, stored, CANARY_CONTEXT);
+      if (!opened.underPrevious) return 'current';
+      await this.#store.replaceCanary(PUSH_SECRET_CANARY, stored, this.#sealCanary());
+      return 'previous';
+    } catch (err) {
+      if (err instanceof AgentmeshError && err.code === ErrorCodes.CONFIG_INVALID) return 'foreign';
+      throw err;
+    }
+  }
+
+  /** True while this replica's current or previous key opens the canary (the worker asks before dead-lettering). */
+  async secretOpensCanary(): Promise<boolean> {
+    const stored = await this.#store.getCanary(PUSH_SECRET_CANARY);
+    if (stored === undefined) return true;
+    try {
+      openWithKeys(this.#keys, stored, CANARY_CONTEXT);
+      return true;
+    } catch {
+      return false;
+    }
+  }
 
   /**
    * Seals the configs stored in clear by an earlier version, in batches, each
@@ -160,6 +268,10 @@ export class SealedPushStore implements PushStore {
       const last = batch[batch.length - 1]!;
       after = { taskId: last.taskId, id: last.id };
     }
+  }
+
+  #sealCanary(): string {
+    return sealValue(this.#keys.current, Buffer.from(CANARY_TEXT, 'utf8'), CANARY_CONTEXT);
   }
 
   #seal(record: PushConfigRecord): string {

@@ -3,17 +3,37 @@ import { EphemeralMap } from '../ephemeral-map.js';
 /** Called with each message published on a topic this process subscribed to. */
 export type BusHandler = (message: unknown) => void;
 
+/** What {@link Bus.subscribe} returns: call it to unsubscribe. */
+export interface Unsubscribe {
+  (): void;
+  /**
+   * Settles once every message published from then on reaches the handler:
+   * at once in memory, once Redis confirmed the subscription across replicas.
+   * Whoever reads a log after subscribing (to miss nothing in between) awaits
+   * it first. It never rejects; while Redis is unreachable it resolves at once
+   * and the subscriber relies on re-reading its log.
+   */
+  readonly ready: Promise<void>;
+}
+
+const settled = Promise.resolve();
+
+/** `unsubscribe` with its `ready` promise (resolved unless given). */
+export function unsubscriber(unsubscribe: () => void, ready: Promise<void> = settled): Unsubscribe {
+  return Object.assign(unsubscribe, { ready });
+}
+
 /**
  * Live signals between replicas: new task events, cancel requests.
  * Not a store: anything that must survive is in the database first, and a
  * subscriber that may have missed messages re-reads it from there.
  */
 export interface Bus {
-  /** 'memory' within one process, 'redis' across replicas. */
+  /** 'memory' within one process, 'redis' across replicas (sharded pub/sub, ADR 0023). */
   readonly kind: 'memory' | 'redis';
   publish(topic: string, message: unknown): Promise<void>;
-  /** Returns the function that unsubscribes. */
-  subscribe(topic: string, handler: BusHandler): () => void;
+  /** Returns the function that unsubscribes; await its `ready` before reading what the messages would announce. */
+  subscribe(topic: string, handler: BusHandler): Unsubscribe;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { TopicHandlers, type Bus, type BusHandler } from './bus.js';
+import { TopicHandlers, unsubscriber, type Bus, type BusHandler, type Unsubscribe } from './bus.js';
 
 /** The in-process bus of the embedded mode. Delivery is asynchronous, like Redis. */
 export class MemoryBus implements Bus {
@@ -11,8 +11,8 @@ export class MemoryBus implements Bus {
     queueMicrotask(() => this.#handlers.dispatch(topic, message));
   }
 
-  subscribe(topic: string, handler: BusHandler): () => void {
-    return this.#handlers.add(topic, handler);
+  subscribe(topic: string, handler: BusHandler): Unsubscribe {
+    return unsubscriber(this.#handlers.add(topic, handler));
   }
 
   /** Local subscribers of `topic` (diagnostics, leak tests). */

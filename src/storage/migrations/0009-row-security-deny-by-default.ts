@@ -66,6 +66,15 @@ export async function protectTenantRows(db: Kysely<unknown>, table: string): Pro
   await protect(db, table, ownRows);
 }
 
+/**
+ * Row security on a table of a later migration whose rows belong to a parent
+ * row's tenant (0015 re-creates `task_events` and `push_outbox`'s policies on
+ * the partitioned `tasks`). PostgreSQL only.
+ */
+export async function protectChildRows(db: Kysely<unknown>, table: string, key: string, parent: string, parentKey: string): Promise<void> {
+  await protect(db, table, parentRows(table, key, parent, parentKey));
+}
+
 async function protect(db: Kysely<unknown>, table: string, rule: ReturnType<typeof sql>): Promise<void> {
   await sql`alter table ${sql.table(table)} enable row level security`.execute(db);
   // FORCE: the owner too, when agentmesh runs as the role that owns the tables.

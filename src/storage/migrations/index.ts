@@ -13,6 +13,8 @@ import { routerConversationsMigration } from './0011-router-conversations.js';
 import { registryBridgeMigration } from './0012-registry-bridge.js';
 import { routerLearnedRoutesMigration } from './0013-router-learned-routes.js';
 import { gatewayBridgedRunsMigration } from './0014-gateway-bridged-runs.js';
+import { pushOriginsMigration } from './0015-push-origins.js';
+import { timePartitionedTasksMigration } from './0016-time-partitioned-tasks.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -36,6 +38,8 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0012-registry-bridge': registryBridgeMigration(dialect),
         '0013-router-learned-routes': routerLearnedRoutesMigration(dialect),
         '0014-gateway-bridged-runs': gatewayBridgedRunsMigration(dialect),
+        '0015-push-origins': pushOriginsMigration(dialect),
+        '0016-time-partitioned-tasks': timePartitionedTasksMigration(dialect),
       };
     },
   };

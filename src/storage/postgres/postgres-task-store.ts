@@ -1,11 +1,13 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type PostgresPool, type Selectable } from 'kysely';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { packEvents, unpackEvents } from '../event-rows.js';
 import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
-import type { OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
+import type { ClaimOptions, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
+import { claimDuePostgres, claimNextPostgres, configsWithoutOriginPostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, releaseOriginProbePostgres, replaceCanaryPostgres, setConfigOriginPostgres } from './postgres-push-origins.js';
 import type { PushConfigsTable, Tables, TasksTable } from '../schema.js';
 import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
+import { WriteBatcher } from './write-batcher.js';
 
 const toTask = (r: Selectable<TasksTable>): TaskRecord => ({
   id: r.id,
@@ -41,22 +43,58 @@ const toConfig = (r: Selectable<PushConfigsTable>): PushConfigRecord => ({
   config: r.config,
   protocol: r.protocol,
   createdAt: Number(r.created_at),
+  ...(r.origin_key !== null && { originKey: r.origin_key }),
 });
 
+/** How often a replica makes sure the coming days' partitions exist, ms. */
+const PARTITIONS_CHECK_MS = 3_600_000;
+/** Days of partitions kept ready: today and the two after it. */
+const PARTITION_DAYS_AHEAD = 3;
+
 /**
- * The task store on PostgreSQL, for replicas that share state. Every write is
- * its own transaction; the version check in the UPDATE makes concurrent
- * writers from different replicas safe without row locks held across awaits.
+ * The task store on PostgreSQL, for replicas that share state. The version
+ * check in the UPDATE makes concurrent writers from different replicas safe
+ * without row locks held across awaits. With `pool` (the database's own),
+ * creates, appends and retried-send lookups are group-committed: those that
+ * arrive together share one round trip and one commit (write-batcher.ts,
+ * ADR 0022); without it, and whenever a batch fails, each is its own
+ * transaction.
  */
 export class PostgresTaskStore implements TaskStore, PushStore {
   #db: Kysely<Tables>;
+  #batcher: WriteBatcher | undefined;
+  #partitionsEnsuredAt = Number.NEGATIVE_INFINITY;
 
-  constructor(options: { db: Kysely<Tables> }) {
+  constructor(options: { db: Kysely<Tables>; pool?: PostgresPool | undefined }) {
     this.#db = options.db;
+    this.#batcher = options.pool
+      ? new WriteBatcher({
+          pool: options.pool,
+          toTask: (row) => toTask(row as unknown as Selectable<TasksTable>),
+          lone: {
+            lookup: (w) => this.#findByMessage(w.agent, w.tenant, w.messageId, w.now),
+            create: (w) => this.#create(w.task),
+            append: (w) => this.#append(w.change),
+          },
+        })
+      : undefined;
   }
 
-  async create(task: NewTask): Promise<void> {
+  create(task: NewTask): Promise<void> {
+    return this.#batcher ? this.#batcher.submit({ kind: 'create', task }) : this.#create(task);
+  }
+
+  append(change: TaskAppend): Promise<void> {
+    return this.#batcher ? this.#batcher.submit({ kind: 'append', change }) : this.#append(change);
+  }
+
+  findByMessage(agent: string, tenant: string, messageId: string, now: number): Promise<TaskRecord | undefined> {
+    return this.#batcher ? this.#batcher.submit({ kind: 'lookup', agent, tenant, messageId, now }) : this.#findByMessage(agent, tenant, messageId, now);
+  }
+
+  async #create(task: NewTask): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
+      await scopeTo(trx, task.tenant);
       await trx
         .insertInto('tasks')
         .values({
@@ -84,8 +122,9 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     });
   }
 
-  async append(change: TaskAppend): Promise<void> {
+  async #append(change: TaskAppend): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
+      if (change.tenant !== undefined) await scopeTo(trx, change.tenant);
       const lastSeq = change.events.length === 0 ? -1 : change.events[change.events.length - 1]!.seq;
       const result = await trx
         .updateTable('tasks')
@@ -116,7 +155,7 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     return row ? toTask(row) : undefined;
   }
 
-  async findByMessage(agent: string, tenant: string, messageId: string, now: number): Promise<TaskRecord | undefined> {
+  async #findByMessage(agent: string, tenant: string, messageId: string, now: number): Promise<TaskRecord | undefined> {
     const row = await this.#db
       .selectFrom('tasks')
       .selectAll()
@@ -159,6 +198,11 @@ export class PostgresTaskStore implements TaskStore, PushStore {
   }
 
   async heartbeat(replicaId: string, now: number): Promise<void> {
+    if (now - this.#partitionsEnsuredAt >= PARTITIONS_CHECK_MS) {
+      // Days ahead exist before their first write (migration 0016); a replica checks hourly, a cheap catalog lookup.
+      await sql`select agentmesh_ensure_task_partitions((to_timestamp(${now / 1000}) at time zone 'UTC')::date, ${PARTITION_DAYS_AHEAD})`.execute(this.#db);
+      this.#partitionsEnsuredAt = now;
+    }
     await this.#db
       .insertInto('runtime_replicas')
       .values({ id: replicaId, started_at: now, heartbeat_at: now })
@@ -186,6 +230,13 @@ export class PostgresTaskStore implements TaskStore, PushStore {
   }
 
   async prune(before: number, limit: number): Promise<number> {
+    // Whole days first, one DROP each (migration 0016); then what lives outside them (DEFAULT, days not yet wholly done), row by row.
+    const { rows } = await sql<{ dropped_tasks: number }>`select dropped_tasks from agentmesh_drop_task_partitions(${before})`.execute(this.#db);
+    const dropped = rows.reduce((n, r) => n + Number(r.dropped_tasks), 0);
+    return dropped + (await this.#pruneRows(before, limit));
+  }
+
+  async #pruneRows(before: number, limit: number): Promise<number> {
     return this.#db.transaction().execute(async (trx) => {
       const ids = (
         await trx
@@ -209,8 +260,8 @@ export class PostgresTaskStore implements TaskStore, PushStore {
   async putConfig(c: PushConfigRecord): Promise<void> {
     await this.#db
       .insertInto('push_configs')
-      .values({ task_id: c.taskId, id: c.id, tenant: c.tenant, config: c.config, protocol: c.protocol, created_at: c.createdAt })
-      .onConflict((oc) => oc.columns(['task_id', 'id']).doUpdateSet({ config: c.config, protocol: c.protocol }))
+      .values({ task_id: c.taskId, id: c.id, tenant: c.tenant, config: c.config, protocol: c.protocol, created_at: c.createdAt, origin_key: c.originKey ?? null })
+      .onConflict((oc) => oc.columns(['task_id', 'id']).doUpdateSet({ config: c.config, protocol: c.protocol, origin_key: c.originKey ?? null }))
       .execute();
   }
 
@@ -236,6 +287,14 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     return rows.map(toConfig);
   }
 
+  configsWithoutOrigin(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {
+    return configsWithoutOriginPostgres(this.#db, after, limit);
+  }
+
+  setConfigOrigin(taskId: string, id: string, config: string, originKey: string): Promise<boolean> {
+    return setConfigOriginPostgres(this.#db, taskId, id, config, originKey);
+  }
+
   async replaceConfig(taskId: string, id: string, from: string, to: string): Promise<boolean> {
     const r = await this.#db.updateTable('push_configs').set({ config: to }).where('task_id', '=', taskId).where('id', '=', id).where('config', '=', from).executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
@@ -249,20 +308,12 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     });
   }
 
-  async claimDue(o: { now: number; owner: string; leaseUntil: number; limit: number }): Promise<OutboxRecord[]> {
-    // SKIP LOCKED lets several replicas claim disjoint batches concurrently.
-    const result = await sql<{ id: number; task_id: string; config_id: string; seq: number; attempts: number; created_at: number }>`
-      UPDATE push_outbox SET claimed_by = ${o.owner}, claim_expires_at = ${o.leaseUntil}, updated_at = ${o.now}
-      WHERE id IN (
-        SELECT x.id FROM push_outbox x
-        WHERE x.state = 'pending' AND x.next_attempt_at <= ${o.now} AND (x.claimed_by IS NULL OR x.claim_expires_at < ${o.now})
-          AND x.id = (SELECT min(p.id) FROM push_outbox p WHERE p.task_id = x.task_id AND p.config_id = x.config_id AND p.state = 'pending')
-        ORDER BY x.id LIMIT ${o.limit}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING id, task_id, config_id, seq, attempts, created_at`.execute(this.#db);
-    return result.rows
-      .map((r) => ({ id: Number(r.id), taskId: r.task_id, configId: r.config_id, seq: r.seq, attempts: r.attempts, createdAt: Number(r.created_at) }))
-      .sort((a, b) => a.id - b.id);
+  claimDue(o: ClaimOptions): Promise<OutboxRecord[]> {
+    return claimDuePostgres(this.#db, o);
+  }
+
+  claimNext(taskId: string, configId: string, o: { now: number; owner: string; leaseUntil: number }): Promise<OutboxRecord | undefined> {
+    return claimNextPostgres(this.#db, taskId, configId, o);
   }
 
   async markDelivered(id: number, now: number): Promise<void> {
@@ -290,6 +341,38 @@ export class PostgresTaskStore implements TaskStore, PushStore {
       .execute();
     return { pending: Number(rows.find((r) => r.state === 'pending')?.n ?? 0), dead: Number(rows.find((r) => r.state === 'dead')?.n ?? 0) };
   }
+
+  markOriginDown(originKey: string, o: OriginDown): Promise<number> {
+    return markOriginDownPostgres(this.#db, originKey, o);
+  }
+
+  markOriginUp(originKey: string): Promise<void> {
+    return markOriginUpPostgres(this.#db, originKey);
+  }
+
+  releaseOriginProbe(originKey: string): Promise<void> {
+    return releaseOriginProbePostgres(this.#db, originKey);
+  }
+
+  deadLetterOrigin(originKey: string, o: { createdBefore: number; error: string; now: number }): Promise<number> {
+    return deadLetterOriginPostgres(this.#db, originKey, o);
+  }
+
+  originsDown(): Promise<number> {
+    return originsDownPostgres(this.#db);
+  }
+
+  getCanary(name: string): Promise<string | undefined> {
+    return getCanaryPostgres(this.#db, name);
+  }
+
+  putCanaryIfAbsent(name: string, value: string, now: number): Promise<string> {
+    return putCanaryIfAbsentPostgres(this.#db, name, value, now);
+  }
+
+  replaceCanary(name: string, from: string, to: string): Promise<boolean> {
+    return replaceCanaryPostgres(this.#db, name, from, to);
+  }
 }
 
 /**
@@ -303,7 +386,12 @@ export class PostgresTaskStore implements TaskStore, PushStore {
  */
 async function asTenant<T>(db: Kysely<Tables>, tenant: string, work: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {
-    await sql`select set_config('agentmesh.scope', 'tenant', true), set_config('agentmesh.tenant', ${tenant}, true)`.execute(trx);
+    await scopeTo(trx, tenant);
     return work(trx);
   });
+}
+
+/** The transaction-local tenant marker of {@link asTenant}, inside a transaction already open. */
+async function scopeTo(trx: Kysely<Tables>, tenant: string): Promise<void> {
+  await sql`select set_config('agentmesh.scope', 'tenant', true), set_config('agentmesh.tenant', ${tenant}, true)`.execute(trx);
 }

@@ -16,18 +16,22 @@ import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
  * query it sent, in place (node-postgres keeps the connection unless
  * pipelining), which is why this wrapper exists.
  */
-export function timedPool(pool: pg.Pool, queryTimeoutMs: number): PostgresPool {
+export function timedPool(pool: pg.Pool, queryTimeoutMs: number, scoped?: ScopedRunner): PostgresPool {
   return {
     async connect() {
-      return new TimedClient(await pool.connect(), queryTimeoutMs);
+      return new TimedClient(await pool.connect(), queryTimeoutMs, scoped);
     },
     end: () => pool.end(),
   };
 }
 
+/** Sends a statement with the cross-tenant marker in its transaction (scoped-query.ts). */
+export type ScopedRunner = (client: pg.ClientBase, text: string, values: unknown[], timeoutMs: number) => Promise<pg.QueryResult>;
+
 class TimedClient implements PostgresPoolClient {
   readonly #client: pg.PoolClient;
   readonly #timeoutMs: number;
+  readonly #scoped: ScopedRunner | undefined;
   #broken: Error | undefined;
   #released = false;
   // A checked-out client whose socket fails between queries emits 'error' with no listener: that would crash the process.
@@ -35,9 +39,10 @@ class TimedClient implements PostgresPoolClient {
     this.#broken ??= new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `PostgreSQL connection failed: ${err.message}`, { cause: err, retryable: true, expose: false });
   };
 
-  constructor(client: pg.PoolClient, timeoutMs: number) {
+  constructor(client: pg.PoolClient, timeoutMs: number, scoped: ScopedRunner | undefined) {
     this.#client = client;
     this.#timeoutMs = timeoutMs;
+    this.#scoped = scoped;
     client.on('error', this.#onError);
   }
 
@@ -46,7 +51,12 @@ class TimedClient implements PostgresPoolClient {
     if (this.#broken) return Promise.reject(this.#broken) as never;
     if (args.length === 1) return (this.#client.query as (cursor: unknown) => unknown)(args[0]) as never;
     const [text, values] = args as [string, unknown[]];
-    return this.#client.query({ text, values: values as unknown[], query_timeout: this.#timeoutMs } as pg.QueryConfig).catch((err: unknown) => {
+    // Outside a transaction ('I'), the statement (or the `begin`) carries the marker; inside, the begin did.
+    const sent =
+      this.#scoped && this.#client.getTransactionStatus() === 'I'
+        ? this.#scoped(this.#client, text, values, this.#timeoutMs)
+        : this.#client.query({ text, values: values as unknown[], query_timeout: this.#timeoutMs } as pg.QueryConfig);
+    return sent.catch((err: unknown) => {
       if (err instanceof Error && err.message === 'Query read timeout') {
         this.#broken = new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `PostgreSQL did not answer within ${this.#timeoutMs} ms; the connection was dropped`, { cause: err, retryable: true, expose: false });
         throw this.#broken;

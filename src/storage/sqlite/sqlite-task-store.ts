@@ -5,7 +5,8 @@ import type { WriteGate } from './write-gate.js';
 import { MESSAGE_WINDOW_MS, messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { packEvents, unpackEvents, type EventRow } from '../event-rows.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
-import type { OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
+import type { ClaimOptions, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
+import { claimDueSqlite, claimNextSqlite, markOriginDownSqlite, preparePushOrigins, type PushOriginStatements } from './sqlite-push-origins.js';
 import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
 
 interface TaskRow {
@@ -67,6 +68,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   #scheduled = false;
   #listStatements = new Map<string, BetterSqlite3.Statement>();
   #s: ReturnType<typeof prepare>;
+  #origins: PushOriginStatements;
 
   #commitBatch: (batch: PendingWrite[]) => void;
   #commitOne: (run: () => void) => void;
@@ -78,6 +80,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     this.#db = options.sqlite;
     this.#gate = options.gate;
     this.#s = prepare(this.#db);
+    this.#origins = preparePushOrigins(this.#db);
     this.#commitBatch = this.#db.transaction((batch: PendingWrite[]) => {
       for (const w of batch) w.run();
     });
@@ -188,7 +191,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   }
 
   putConfig(c: PushConfigRecord): Promise<void> {
-    return this.#enqueue(() => void this.#s.putConfig.run(c.taskId, c.id, c.tenant, c.config, c.protocol, c.createdAt));
+    return this.#enqueue(() => void this.#s.putConfig.run(c.taskId, c.id, c.tenant, c.config, c.protocol, c.createdAt, c.originKey ?? null));
   }
 
   async getConfig(taskId: string, id: string): Promise<PushConfigRecord | undefined> {
@@ -209,6 +212,19 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return (rows as ConfigRow[]).map(toConfig);
   }
 
+  async configsWithoutOrigin(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {
+    const rows = after ? this.#origins.withoutOriginAfter.all(after.taskId, after.taskId, after.id, limit) : this.#origins.withoutOriginFirst.all(limit);
+    return (rows as ConfigRow[]).map(toConfig);
+  }
+
+  async setConfigOrigin(taskId: string, id: string, config: string, originKey: string): Promise<boolean> {
+    let set = false;
+    await this.#enqueue(() => {
+      set = this.#origins.setConfigOrigin.run(originKey, taskId, id, config).changes > 0;
+    });
+    return set;
+  }
+
   async replaceConfig(taskId: string, id: string, from: string, to: string): Promise<boolean> {
     let replaced = false;
     await this.#enqueue(() => {
@@ -226,12 +242,18 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return existed;
   }
 
-  async claimDue(o: { now: number; owner: string; leaseUntil: number; limit: number }): Promise<OutboxRecord[]> {
+  async claimDue(o: ClaimOptions): Promise<OutboxRecord[]> {
     let claimed: OutboxRecord[] = [];
     await this.#enqueue(() => {
-      const rows = this.#s.due.all(o.now, o.now, o.limit) as OutboxRow[];
-      for (const r of rows) this.#s.claim.run(o.owner, o.leaseUntil, o.now, r.id);
-      claimed = rows.map(toOutbox);
+      claimed = claimDueSqlite(this.#origins, o);
+    });
+    return claimed;
+  }
+
+  async claimNext(taskId: string, configId: string, o: { now: number; owner: string; leaseUntil: number }): Promise<OutboxRecord | undefined> {
+    let claimed: OutboxRecord | undefined;
+    await this.#enqueue(() => {
+      claimed = claimNextSqlite(this.#origins, taskId, configId, o);
     });
     return claimed;
   }
@@ -251,6 +273,51 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   async stats(): Promise<OutboxStats> {
     const rows = this.#s.outboxStats.all() as Array<{ state: string; n: number }>;
     return { pending: rows.find((r) => r.state === 'pending')?.n ?? 0, dead: rows.find((r) => r.state === 'dead')?.n ?? 0 };
+  }
+
+  async markOriginDown(originKey: string, o: OriginDown): Promise<number> {
+    let failures = 0;
+    await this.#enqueue(() => {
+      failures = markOriginDownSqlite(this.#origins, originKey, o);
+    });
+    return failures;
+  }
+
+  markOriginUp(originKey: string): Promise<void> {
+    return this.#enqueue(() => void this.#origins.dropOrigin.run(originKey));
+  }
+
+  releaseOriginProbe(originKey: string): Promise<void> {
+    return this.#enqueue(() => void this.#origins.releaseProbe.run(originKey));
+  }
+
+  async deadLetterOrigin(originKey: string, o: { createdBefore: number; error: string; now: number }): Promise<number> {
+    let count = 0;
+    await this.#enqueue(() => {
+      count = this.#origins.deadLetterOrigin.run({ key: originKey, createdBefore: o.createdBefore, error: o.error, now: o.now }).changes;
+    });
+    return count;
+  }
+
+  async originsDown(): Promise<number> {
+    return (this.#origins.originsDown.get() as { n: number }).n;
+  }
+
+  async getCanary(name: string): Promise<string | undefined> {
+    return (this.#origins.getCanary.get(name) as { value: string } | undefined)?.value;
+  }
+
+  async putCanaryIfAbsent(name: string, value: string, now: number): Promise<string> {
+    await this.#enqueue(() => void this.#origins.putCanary.run(name, value, now));
+    return (await this.getCanary(name))!;
+  }
+
+  async replaceCanary(name: string, from: string, to: string): Promise<boolean> {
+    let replaced = false;
+    await this.#enqueue(() => {
+      replaced = this.#origins.replaceCanary.run(to, name, from).changes > 0;
+    });
+    return replaced;
   }
 
   /**
@@ -336,19 +403,10 @@ interface ConfigRow {
   config: string;
   protocol: string;
   created_at: number;
+  origin_key: string | null;
 }
 
-interface OutboxRow {
-  id: number;
-  task_id: string;
-  config_id: string;
-  seq: number;
-  attempts: number;
-  created_at: number;
-}
-
-const toConfig = (r: ConfigRow): PushConfigRecord => ({ taskId: r.task_id, id: r.id, tenant: r.tenant, config: r.config, protocol: r.protocol, createdAt: r.created_at });
-const toOutbox = (r: OutboxRow): OutboxRecord => ({ id: r.id, taskId: r.task_id, configId: r.config_id, seq: r.seq, attempts: r.attempts, createdAt: r.created_at });
+const toConfig = (r: ConfigRow): PushConfigRecord => ({ taskId: r.task_id, id: r.id, tenant: r.tenant, config: r.config, protocol: r.protocol, createdAt: r.created_at, ...(r.origin_key !== null && { originKey: r.origin_key }) });
 
 /** The messageId filter of each connection: a store of its own per runtime would miss the others' tasks. */
 const MESSAGE_FILTERS = new WeakMap<BetterSqlite3.Database, WindowedBloomFilter>();
@@ -392,7 +450,7 @@ function prepare(db: BetterSqlite3.Database) {
     deleteOutbox: db.prepare('DELETE FROM push_outbox WHERE task_id = ?'),
     deleteTask: db.prepare('DELETE FROM tasks WHERE id = ?'),
     putConfig: db.prepare(
-      'INSERT INTO push_configs (task_id, id, tenant, config, protocol, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (task_id, id) DO UPDATE SET config = excluded.config, protocol = excluded.protocol',
+      'INSERT INTO push_configs (task_id, id, tenant, config, protocol, created_at, origin_key) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id, id) DO UPDATE SET config = excluded.config, protocol = excluded.protocol, origin_key = excluded.origin_key',
     ),
     getConfig: db.prepare('SELECT * FROM push_configs WHERE task_id = ? AND id = ?'),
     listConfigs: db.prepare('SELECT * FROM push_configs WHERE task_id = ? ORDER BY created_at, id'),
@@ -402,13 +460,6 @@ function prepare(db: BetterSqlite3.Database) {
     configsAfter: db.prepare('SELECT * FROM push_configs WHERE task_id > ? OR (task_id = ? AND id > ?) ORDER BY task_id, id LIMIT ?'),
     replaceConfig: db.prepare('UPDATE push_configs SET config = ? WHERE task_id = ? AND id = ? AND config = ?'),
     deleteConfigOutbox: db.prepare("DELETE FROM push_outbox WHERE task_id = ? AND config_id = ? AND state = 'pending'"),
-    due: db.prepare(
-      `SELECT o.* FROM push_outbox o
-       WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND (o.claimed_by IS NULL OR o.claim_expires_at < ?)
-         AND o.id = (SELECT min(p.id) FROM push_outbox p WHERE p.task_id = o.task_id AND p.config_id = o.config_id AND p.state = 'pending')
-       ORDER BY o.id LIMIT ?`,
-    ),
-    claim: db.prepare('UPDATE push_outbox SET claimed_by = ?, claim_expires_at = ?, updated_at = ? WHERE id = ?'),
     delivered: db.prepare("UPDATE push_outbox SET state = 'delivered', attempts = attempts + 1, claimed_by = NULL, updated_at = ? WHERE id = ?"),
     retry: db.prepare('UPDATE push_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, claimed_by = NULL, updated_at = ? WHERE id = ?'),
     dead: db.prepare("UPDATE push_outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, claimed_by = NULL, updated_at = ? WHERE id = ?"),

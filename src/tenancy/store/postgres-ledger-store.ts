@@ -11,6 +11,11 @@ import { queryUsage } from './usage-query.js';
 
 type Trx = Transaction<Tables>;
 
+/** Keys per `in (…)` list of a lease batch's lookup (bind parameters stay far below PostgreSQL's 65,535). */
+const KEYS_PER_LOOKUP = 1000;
+/** Settled rows per multi-row insert of a lease batch (15 columns each). */
+const ROWS_PER_INSERT = 1000;
+
 /**
  * The ledger on PostgreSQL, through Kysely. Balances never go below zero
  * under concurrency: a hold is a conditional UPDATE
@@ -128,15 +133,13 @@ export class PostgresLedgerStore implements LedgerStore {
       // The lease row is locked first: a sweep or an operator's release waits for this batch (or this batch for them).
       const found = await trx.selectFrom('credit_reservations').selectAll().where('key', '=', leaseKey).forUpdate().executeTakeFirst();
       const lease = found && found.status === 'held' ? normalizeReservation(found) : undefined;
-      let left = lease?.held ?? 0;
-      let spent = 0;
+      if (lease) return this.#spendHeldLease(trx, lease, spends, now);
+      // The lease is gone (expired or released): each call is charged to the available balance, never below zero, one by one.
       let raw: BalanceRow | undefined;
       const charged: boolean[] = [];
-      const byAgent = new Map<string, number>();
       for (const spend of spends) {
-        const c = lease ? Math.min(spend.charged, left) : spend.charged;
-        if (!lease && c > 0) {
-          // The lease is gone (expired or released): charge the available balance, never below zero.
+        const c = spend.charged;
+        if (c > 0) {
           const debited = await trx
             .updateTable('credit_balances')
             .set((eb) => ({ available: eb('available', '-', c), updated_at: now }))
@@ -169,7 +172,7 @@ export class PostgresLedgerStore implements LedgerStore {
             .returning('id')
             .executeTakeFirst());
         if (!inserted) {
-          if (!lease && c > 0) {
+          if (c > 0) {
             raw = await trx
               .updateTable('credit_balances')
               .set((eb) => ({ available: eb('available', '+', c), updated_at: now }))
@@ -180,27 +183,83 @@ export class PostgresLedgerStore implements LedgerStore {
           charged.push(false);
           continue;
         }
-        if (lease) {
-          // Journaled once per agent for the whole batch, below (the settled row records this call).
-          left -= c;
-          spent += c;
-          if (c > 0) byAgent.set(spend.agent, (byAgent.get(spend.agent) ?? 0) + c);
-        } else if (c > 0) await journal(trx, { kind: 'settle', tenant: spend.tenant, reservationId: id, reference: null, now }, chargePostings(spend.tenant, spend.agent, c));
+        if (c > 0) await journal(trx, { kind: 'settle', tenant: spend.tenant, reservationId: id, reference: null, now }, chargePostings(spend.tenant, spend.agent, c));
         charged.push(true);
       }
-      for (const [agent, sum] of byAgent) await journal(trx, { kind: 'settle', tenant: lease!.tenant, reservationId: lease!.id, reference: null, now }, closePostings(lease!.tenant, agent, sum, sum));
-      if (lease && spent > 0) {
-        await trx.updateTable('credit_reservations').set((eb) => ({ held: eb('held', '-', spent) })).where('id', '=', lease.id).execute();
-        raw = await trx
-          .updateTable('credit_balances')
-          .set((eb) => ({ reserved: eb('reserved', '-', spent), updated_at: now }))
-          .where('tenant', '=', lease.tenant)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-      }
       const move = raw ? await this.#afterMove(trx, raw, now) : { balance: undefined, crossing: undefined };
-      return { lease: lease ? { ...lease, held: left } : found && normalizeReservation(found), charged, ...move };
+      return { lease: found && normalizeReservation(found), charged, ...move };
     });
+  }
+
+  /**
+   * A batch against a lease still held: a few statements whatever its size
+   * (ADR 0026), not two per call. One read finds the batch's keys already
+   * taken (a retry settled on another replica: not charged again) or
+   * refunded (re-opened, one by one: rare); the rest are inserted settled in
+   * one multi-row insert, whose conflicts (a retry that settled in between)
+   * charge nothing. Each call's charge is capped at what the lease has left,
+   * in batch order, as one by one.
+   */
+  async #spendHeldLease(trx: Trx, lease: ReturnType<typeof normalizeReservation>, spends: readonly LeaseSpend[], now: number): Promise<SpendLeaseResult> {
+    const keys = [...new Set(spends.map((spend) => spend.key))];
+    const existing = new Map<string, { id: string; status: string }>();
+    for (let i = 0; i < keys.length; i += KEYS_PER_LOOKUP) {
+      const rows = await trx.selectFrom('credit_reservations').select(['id', 'key', 'status']).where('key', 'in', keys.slice(i, i + KEYS_PER_LOOKUP)).execute();
+      for (const row of rows) existing.set(row.key, row);
+    }
+    const charged: boolean[] = spends.map(() => false);
+    const amounts: number[] = spends.map(() => 0);
+    const seen = new Set<string>();
+    const inserts: ReservationRow[] = [];
+    const insertAt = new Map<string, number>();
+    let left = lease.held;
+    for (const [i, spend] of spends.entries()) {
+      const prior = existing.get(spend.key);
+      // Settled (or held) elsewhere, or twice in this batch: charged once, by whoever wrote it first.
+      if (seen.has(spend.key) || (prior !== undefined && prior.status !== 'refunded')) continue;
+      seen.add(spend.key);
+      const c = Math.min(spend.charged, left);
+      if (prior !== undefined) {
+        // The call was refunded elsewhere (it failed there) and this retry completed: its row is charged now, once.
+        const reopened = await trx
+          .updateTable('credit_reservations')
+          .set({ status: 'settled', held: spend.held, charged: c, requested: spend.requested, task_state: spend.state ?? null, reason: null, closed_at: now })
+          .where('key', '=', spend.key)
+          .where('status', '=', 'refunded')
+          .returning('id')
+          .executeTakeFirst();
+        if (!reopened) continue;
+        charged[i] = true;
+      } else {
+        insertAt.set(spend.key, i);
+        inserts.push({ id: uuidv7(), key: spend.key, tenant: spend.tenant, agent: spend.agent, skill: spend.skill, client_id: spend.clientId ?? null, held: spend.held, status: 'settled', charged: c, requested: spend.requested, task_state: spend.state ?? null, reason: null, created_at: spend.createdAt, closed_at: now });
+      }
+      amounts[i] = c;
+      left -= c;
+    }
+    for (let i = 0; i < inserts.length; i += ROWS_PER_INSERT) {
+      // A retry of a call on another replica that settled since the read: its key is taken and this one charges nothing.
+      const inserted = await trx.insertInto('credit_reservations').values(inserts.slice(i, i + ROWS_PER_INSERT)).onConflict((oc) => oc.column('key').doNothing()).returning('key').execute();
+      for (const row of inserted) charged[insertAt.get(row.key)!] = true;
+    }
+    let spent = 0;
+    const byAgent = new Map<string, number>();
+    for (const [i, spend] of spends.entries()) {
+      if (!charged[i] || amounts[i]! <= 0) continue;
+      spent += amounts[i]!;
+      byAgent.set(spend.agent, (byAgent.get(spend.agent) ?? 0) + amounts[i]!);
+    }
+    // Journaled once per agent for the whole batch (the settled rows record each call).
+    for (const [agent, sum] of byAgent) await journal(trx, { kind: 'settle', tenant: lease.tenant, reservationId: lease.id, reference: null, now }, closePostings(lease.tenant, agent, sum, sum));
+    if (spent === 0) return { lease: { ...lease, held: lease.held }, charged, balance: undefined, crossing: undefined };
+    await trx.updateTable('credit_reservations').set((eb) => ({ held: eb('held', '-', spent) })).where('id', '=', lease.id).execute();
+    const raw = await trx
+      .updateTable('credit_balances')
+      .set((eb) => ({ reserved: eb('reserved', '-', spent), updated_at: now }))
+      .where('tenant', '=', lease.tenant)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { lease: { ...lease, held: lease.held - spent }, charged, ...(await this.#afterMove(trx, raw, now)) };
   }
 
   async carveLease(leaseKey: string, input: ReserveInput, now: number): Promise<ReserveResult> {

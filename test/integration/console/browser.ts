@@ -51,10 +51,14 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-/** With UPDATE_SCREENSHOTS=1, saves the page as docs/console/<name>.png (the pictures of docs/console.md). */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/**
+ * With UPDATE_SCREENSHOTS=1, saves the page as docs/console/<name>.png (the
+ * pictures of docs/console.md): the whole page, or what the screen shows
+ * (`fullPage: false`, a phone's first screen, legible in the docs).
+ */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   if (process.env['UPDATE_SCREENSHOTS'] !== '1') return;
   const dir = join(import.meta.dirname, '..', '..', '..', 'docs', 'console');
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: options.fullPage ?? true });
 }

@@ -224,8 +224,8 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await screenshot(page, 'sign-in');
     await signIn({ id: mesh.clientId, secret: mesh.clientSecret });
     assert.match(await page.getByTestId('who').innerText(), /tenant demo/);
-    // Overview: the health tiles count the agents the gateway routes to, the orchestrator included.
-    await page.locator('[data-health="healthy"]').filter({ hasText: String(EXAMPLE_AGENTS.length + 1) }).waitFor();
+    // Overview: the health tiles count the agents the gateway routes to, the orchestrator and up's ACP example included.
+    await page.locator('[data-health="healthy"]').filter({ hasText: String(EXAMPLE_AGENTS.length + 2) }).waitFor();
     const roles = await page.getByTestId('roles').innerText();
     assert.match(roles, /gateway\s+ready/);
     assert.match(roles, /registry\s+ready/);
@@ -282,10 +282,10 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByRole('link', { name: 'Try score-leads' }).click();
     await page.getByLabel(/^leadIds/).fill('lead-001, lead-002');
     await page.getByRole('button', { name: 'Send' }).click();
-    await page.getByTestId('task-state').filter({ hasText: 'TASK_STATE_COMPLETED' }).waitFor();
+    await page.getByTestId('task-state').filter({ hasText: /^completed$/ }).waitFor();
     const events = await page.getByTestId('events').innerText();
     assert.match(events, /→ SendStreamingMessage/);
-    assert.match(events, /artifact summary: lead-00[12]/);
+    assert.match(events, /result summary: lead-00[12]/);
     await assertAccessible('try it');
     await screenshot(page, 'try-it');
     await page.getByRole('button', { name: 'Show raw A2A messages' }).click();
@@ -298,18 +298,18 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByLabel('free text', { exact: true }).check();
     await page.getByLabel('Message', { exact: true }).fill('price my order please');
     await page.getByRole('button', { name: 'Send' }).click();
-    await page.getByTestId('task-state').filter({ hasText: 'TASK_STATE_INPUT_REQUIRED' }).waitFor();
+    await page.getByTestId('task-state').filter({ hasText: /^input required$/ }).waitFor();
     await screenshot(page, 'try-it-input-required');
     await page.getByLabel(/Which items should I price/).fill('12 seats at 49 USD');
     await page.getByRole('button', { name: 'Answer' }).click();
-    await page.getByTestId('task-state').filter({ hasText: 'TASK_STATE_COMPLETED' }).waitFor();
+    await page.getByTestId('task-state').filter({ hasText: /^completed$/ }).waitFor();
     assert.match(await page.getByTestId('events').innerText(), /total 588\.00 USD/);
 
     await page.getByLabel('Message', { exact: true }).fill('price my order please');
     await page.getByRole('button', { name: 'Send' }).click();
-    await page.getByTestId('task-state').filter({ hasText: 'TASK_STATE_INPUT_REQUIRED' }).waitFor();
+    await page.getByTestId('task-state').filter({ hasText: /^input required$/ }).waitFor();
     await page.getByRole('button', { name: 'Cancel the task' }).click();
-    await page.getByTestId('task-state').filter({ hasText: 'TASK_STATE_CANCELED' }).waitFor();
+    await page.getByTestId('task-state').filter({ hasText: /^canceled$/ }).waitFor();
   });
 
   test("Tasks lists the tenant's tasks across agents, filters them by state, and cancels one from its page", async () => {
@@ -317,15 +317,15 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByLabel('free text', { exact: true }).check();
     await page.getByLabel('Message', { exact: true }).fill('price my order please');
     await page.getByRole('button', { name: 'Send' }).click();
-    await page.getByTestId('task-state').filter({ hasText: 'TASK_STATE_INPUT_REQUIRED' }).waitFor();
+    await page.getByTestId('task-state').filter({ hasText: /^input required$/ }).waitFor();
     const waiting = await page.locator('#task-h code').innerText();
 
     await page.getByRole('link', { name: 'Tasks' }).click();
     const table = page.getByTestId('tasks');
     await table.locator(`tr[data-task="${waiting}"]`).waitFor();
     const listed = await table.innerText();
-    assert.match(listed, /lead-scorer\s+completed/);
-    assert.match(listed, /finance\s+canceled/);
+    assert.match(listed, /lead-scorer\s+score-leads\s+completed/);
+    assert.match(listed, /finance\s+calculate-costs\s+canceled/);
     await page.getByTestId('tasks-live').and(page.locator('[data-live="live"]')).waitFor();
     // Live: a task sent meanwhile (not by this page) appears without a reload.
     const demoToken = await tokenOf(mesh.gatewayUrl, { id: mesh.clientId, secret: mesh.clientSecret });
@@ -336,19 +336,19 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByLabel('Updated', { exact: true }).selectOption('60');
     await table.locator(`tr[data-task="${waiting}"]`).waitFor();
     await page.getByLabel('State', { exact: true }).selectOption('TASK_STATE_INPUT_REQUIRED');
-    await page.getByText('1 most recent tasks').waitFor();
+    await page.getByText('The 1 most recent task of').waitFor();
     // The filters apply to the live list: a new task in that state appears, one in another does not.
     const completedMeanwhile = await sendMessage(mesh.gatewayUrl, demoToken, 'echo', 'not waiting for anything');
     const waitingToo = await sendMessage(mesh.gatewayUrl, demoToken, 'finance', 'price my order please', 'calculate-costs');
     await table.locator(`tr[data-task="${waitingToo}"][data-state="input-required"]`).waitFor();
-    await page.getByText('2 most recent tasks').waitFor();
+    await page.getByText('The 2 most recent tasks of').waitFor();
     assert.equal(await table.locator(`tr[data-task="${completedMeanwhile}"]`).count(), 0);
     // …and a task that leaves the state leaves the list.
     await rpcCall(mesh.gatewayUrl, demoToken, 'finance', 'CancelTask', { id: waitingToo });
     await table.locator(`tr[data-task="${waitingToo}"]`).waitFor({ state: 'detached' });
     await table.getByRole('link', { name: waiting }).click();
-    await page.getByTestId('task-detail-state').filter({ hasText: 'input-required' }).waitFor();
-    assert.match(await page.locator('main').innerText(), /agent: Which items should I price/);
+    await page.getByTestId('task-detail-state').filter({ hasText: 'input required' }).waitFor();
+    assert.match(await page.getByTestId('conversation').innerText(), /finance\s+Which items should I price/);
     await assertAccessible('task');
     await screenshot(page, 'task');
     await page.getByRole('button', { name: 'Cancel the task' }).click();
@@ -373,10 +373,10 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByLabel('Workflow', { exact: true }).selectOption('lookalike-campaign');
     await page.getByLabel(/^leadIds/).fill('lead-001, lead-002, lead-003');
     await page.getByRole('button', { name: 'Start a run' }).click();
-    await page.getByTestId('run-state').filter({ hasText: 'TASK_STATE_COMPLETED' }).waitFor();
+    await page.getByTestId('run-state').filter({ hasText: /^completed$/ }).waitFor();
     const graph = page.getByTestId('graph');
     for (const step of ['enrich', 'score', 'launch']) assert.equal(await graph.locator(`li[data-step="${step}"]`).getAttribute('data-state'), 'completed', `${step} completed`);
-    assert.match(await page.getByTestId('outputs').innerText(), /"leadsScored": 3/);
+    assert.match(await page.getByTestId('outputs').innerText(), /leadsScored\s+3/);
     await assertAccessible('workflows');
     await screenshot(page, 'workflows');
   });
@@ -386,37 +386,37 @@ describe('the web console against agentmesh up, in Chromium', () => {
     const graph = page.getByTestId('graph');
     await graph.locator('li[data-step="price"][data-state="pending"]').waitFor();
     await page.getByRole('button', { name: 'Start a run' }).click();
-    await page.getByTestId('run-state').filter({ hasText: 'TASK_STATE_INPUT_REQUIRED' }).waitFor();
+    await page.getByTestId('run-state').filter({ hasText: /^input required$/ }).waitFor();
     await graph.locator('li[data-step="price"][data-state="input-required"]').waitFor();
     await assertAccessible('workflows, a run waiting for input');
     await screenshot(page, 'workflow-input-required');
     const runId = await page.locator('#run-h code').innerText();
     // The run is found from the live task list too, and opens on its workflow's graph, where it is answered.
     await page.getByRole('link', { name: 'Tasks' }).click();
-    await page.getByRole('link', { name: `price-question run ${runId} on its graph` }).click();
-    await page.getByTestId('run-state').filter({ hasText: 'TASK_STATE_INPUT_REQUIRED' }).waitFor();
+    await page.getByRole('link', { name: `price-question graph of run ${runId}` }).click();
+    await page.getByTestId('run-state').filter({ hasText: /^input required$/ }).waitFor();
     await graph.locator('li[data-step="price"][data-state="input-required"]').waitFor();
     await page.getByLabel(/Which items should I price/).fill('12 seats at 49 USD');
     await page.getByRole('button', { name: 'Answer' }).click();
-    await page.getByTestId('run-state').filter({ hasText: 'TASK_STATE_COMPLETED' }).waitFor();
+    await page.getByTestId('run-state').filter({ hasText: /^completed$/ }).waitFor();
     await graph.locator('li[data-step="price"][data-state="completed"]').waitFor();
     assert.match(await page.getByTestId('outputs').innerText(), /588/);
 
     // A past run, opened from the workflow's recent runs: its steps' ends are on the graph.
     await page.getByLabel('Workflow', { exact: true }).selectOption('lookalike-campaign');
     await page.getByTestId('runs').locator('li a').first().click();
-    await page.getByTestId('run-state').filter({ hasText: 'TASK_STATE_COMPLETED' }).waitFor();
+    await page.getByTestId('run-state').filter({ hasText: /^completed$/ }).waitFor();
     for (const step of ['enrich', 'score', 'launch']) await graph.locator(`li[data-step="${step}"][data-state="completed"]`).waitFor();
-    assert.match(await page.getByTestId('outputs').innerText(), /"leadsScored": 3/);
+    assert.match(await page.getByTestId('outputs').innerText(), /leadsScored\s+3/);
     await assertAccessible('workflows, a past run');
 
     await page.getByRole('link', { name: 'Workflows' }).click();
     await page.getByLabel('Workflow', { exact: true }).selectOption('price-question');
 
     await page.getByRole('button', { name: 'Start a run' }).click();
-    await page.getByTestId('run-state').filter({ hasText: 'TASK_STATE_INPUT_REQUIRED' }).waitFor();
+    await page.getByTestId('run-state').filter({ hasText: /^input required$/ }).waitFor();
     await page.getByRole('button', { name: 'Cancel the run' }).click();
-    await page.getByTestId('run-state').filter({ hasText: 'TASK_STATE_CANCELED' }).waitFor();
+    await page.getByTestId('run-state').filter({ hasText: /^canceled$/ }).waitFor();
   });
 
   test("Credits shows the tenant's balance and what the calls were charged, by agent and skill and per day", async () => {
@@ -425,27 +425,52 @@ describe('the web console against agentmesh up, in Chromium', () => {
     // Settlements are written behind the answers (lease mode): the view reads the usage again every 10 s.
     const row = page.getByTestId('usage').locator('tr[data-agent="lead-scorer"]');
     // Two calls: Try it's (2 leads) and the workflow's score step (3 leads), 1 credit a lead.
-    await row.locator('td:nth-child(4)').filter({ hasText: /^5\.000$/ }).waitFor();
-    assert.match(await row.innerText(), /lead-scorer\s+score-leads\s+2\s+5\.000/);
+    await row.locator('td:nth-child(4)').filter({ hasText: /^5$/ }).waitFor();
+    assert.match(await row.innerText(), /lead-scorer\s+score-leads\s+2\s+5$/);
     await page.locator('figure.chart canvas').waitFor();
     await assertAccessible('credits');
     await screenshot(page, 'credits');
   });
 
-  test("the overview shows a tenant admin its credits, and no mesh-wide traffic (it counts every tenant's calls)", async () => {
+  test("the overview shows a tenant admin its credits and its own traffic, and no mesh-wide traffic (it counts every tenant's calls)", async () => {
     await page.getByRole('link', { name: 'Overview' }).click();
     // 5 from lead-scorer (Try it's 2 leads, the workflow's 3), finance's 1, and the workflow's other steps.
     await page.getByText(/Tenant demo: [\d,.]+ credits spent today/).waitFor();
     const spent = /Tenant demo: ([\d,.]+) credits spent today/.exec(await page.locator('main').innerText());
     assert.ok(spent && Number(spent[1]!.replaceAll(',', '')) >= 6, spent?.[0]);
-    await page.getByText(/traffic charts count every tenant's calls: platform admins see them/).waitFor();
-    assert.equal(await page.locator('figure.chart').count(), 0, 'no mesh-wide charts for a tenant admin');
+    // Its own calls per hour instead, read on the server from the audit rows of its tenant only.
+    const summary = page.getByTestId('tenant-traffic-summary');
+    await summary.waitFor();
+    assert.match(await summary.innerText(), /^[\d,]+ calls? of tenant demo: \d+ failed, \d+ denied; [\d,.]+ credits? charged\./);
+    assert.equal(await page.getByText('Traffic through the gateway').count(), 0, 'no mesh-wide charts for a tenant admin');
+    assert.equal(await page.getByTestId('tenant-traffic').locator('figure.chart').count(), 3);
+    await assertAccessible('overview, a tenant admin');
+    await screenshot(page, 'overview-tenant');
+    const demoToken = await tokenOf(mesh.gatewayUrl, { id: mesh.clientId, secret: mesh.clientSecret });
+    // The answer is reused for 10 s per tenant (the page read it before the calls above were all written).
+    let traffic: any;
+    await until(
+      "demo's calls in its traffic",
+      async () => {
+        traffic = await (await fetch(`${mesh.gatewayUrl}/v1/console/traffic`, { headers: { authorization: `Bearer ${demoToken}` } })).json();
+        return traffic.hours.reduce((n: number, h: { calls: number }) => n + h.calls, 0) > 0;
+      },
+      20_000,
+    );
+    assert.equal(traffic.tenant, 'demo');
+    assert.ok(traffic.hours.some((h: { p50Ms: number | null }) => h.p50Ms !== null), 'with their latency');
+    const other = await fetch(`${mesh.gatewayUrl}/v1/console/traffic?tenant=acme`, { headers: { authorization: `Bearer ${demoToken}` } });
+    assert.equal(other.status, 403, "a tenant admin never reads another tenant's traffic");
+    const acme: any = await (await fetch(`${mesh.gatewayUrl}/v1/console/traffic?tenant=acme`, { headers: { authorization: `Bearer ${adminToken}` } })).json();
+    assert.equal(acme.hours.reduce((n: number, h: { calls: number }) => n + h.calls, 0), 0, "acme's hours hold none of demo's calls");
   });
 
   test("a tenant admin's audit shows its tenant's rows only, and verify is not offered", async () => {
     await page.getByRole('link', { name: 'Audit' }).click();
     const table = page.getByTestId('audit');
-    await table.locator('tbody tr').first().waitFor();
+    await table.locator('tbody tr').first().waitFor().catch(async (err) => {
+      throw new Error(`${(err as Error).message}\n${await page.locator('main').innerText()}`);
+    });
     const tenants = await table.locator('tbody tr td:nth-child(5)').allInnerTexts();
     assert.ok(tenants.length > 0);
     assert.deepEqual([...new Set(tenants)], ['demo']);
@@ -569,12 +594,19 @@ describe('the web console against agentmesh up, in Chromium', () => {
     assert.equal(await shown.count(), 0, 'the secret is gone from the page');
 
     await page.getByRole('button', { name: 'Rotate the secret of acme-console' }).click();
+    // Rotating asks first; "Keep it" changes nothing.
+    await page.getByTestId('confirm').getByRole('button', { name: 'Keep it' }).click();
+    assert.equal(await shown.count(), 0, 'kept: no new secret');
+    await page.getByRole('button', { name: 'Rotate the secret of acme-console' }).click();
+    await page.getByTestId('confirm').getByRole('button', { name: 'Rotate acme-console' }).click();
     await shown.waitFor();
     const rotated = (await shown.locator('pre').innerText()).trim();
     assert.notEqual(rotated, client.secret);
     await tokenOf(mesh.gatewayUrl, { id: client.id, secret: rotated });
     await page.getByRole('button', { name: 'I have copied it' }).click();
     await page.getByRole('button', { name: 'Revoke acme-console' }).click();
+    assert.match(await page.getByTestId('confirm').innerText(), /cannot be undone/);
+    await page.getByTestId('confirm').getByRole('button', { name: 'Revoke acme-console' }).click();
     await page.getByTestId('clients').locator('tr[data-client="acme-console"] td:nth-child(4)').filter({ hasText: 'revoked' }).waitFor();
     const refused = await fetch(`${mesh.gatewayUrl}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${rotated}`).toString('base64')}` }, body: 'grant_type=client_credentials' });
     assert.equal(refused.status, 401);
@@ -596,7 +628,7 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByTestId('who').waitFor();
     assert.match(await page.getByTestId('who').innerText(), /tenant acme/);
     await page.getByRole('link', { name: 'Tasks' }).click();
-    await page.getByText('0 most recent tasks of your tenant').waitFor();
+    await page.getByText('No task of tenant acme yet').waitFor();
     assert.equal(await page.getByText('Not listed:').count(), 0, 'every agent answered ListTasks, with none of demo\'s tasks');
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByText(/The newest \d+ rows you may read/).waitFor();

@@ -256,7 +256,7 @@ describe('agentmesh up, end to end through HTTP and the CLI', () => {
   test("credits charged to the demo tenant are what the agents reported (capped at each call's hold), in the usage report and the audit trail", async (t) => {
     const m = mesh!;
     const token = env['AGENTMESH_TOKEN']!;
-    // Streamed calls settle when the gateway reads their task's end.
+    // A call settles from its answer (a stream's final status carries the usage) or, when its task outlived it, once the gateway reads the task's end.
     await until('every call to settle', async () => (await getJson(`${m.gatewayUrl}/v1/tenants/demo/credits`, token)).reservedMilliCredits === 0, 30_000);
     const [balanceRun, usageRun, auditRun, verifyRun] = await Promise.all([
       agentmesh(['credits', 'balance', 'demo', '--json'], env),
@@ -271,7 +271,8 @@ describe('agentmesh up, end to end through HTTP and the CLI', () => {
     assert.equal(verified.ok, true, JSON.stringify(verified.problems));
 
     const tasks = await tasksByAgent(m, token);
-    const settled = new Map(audit.filter((row) => row.eventType === 'credits.settled' && row.tenant === 'demo').map((row) => [row.taskId, row]));
+    // Settled from its answer: the call's own entry says so (`settled: true`); settled later: a `credits.settled` entry.
+    const settled = new Map(audit.filter((row) => row.tenant === 'demo' && (row.eventType === 'credits.settled' || (row.eventType === 'a2a.call' && row.detail?.settled === true))).map((row) => [row.taskId, row]));
     const calls = new Set(audit.filter((row) => row.eventType === 'a2a.call' && row.tenant === 'demo').map((row) => `${row.targetAgent}/${row.taskId}`));
     let reported = 0;
     let charged = 0;

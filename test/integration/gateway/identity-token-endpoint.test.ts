@@ -92,6 +92,10 @@ describe('the token endpoint (RFC 6749 §4.4)', () => {
     }
     const none = await requestToken(f.app, { grant_type: 'client_credentials' });
     assert.deepEqual([none.status, none.body.error], [401, 'invalid_client']);
+    // RFC 6749 §5.2: the Basic challenge answers a client that tried Basic only (a browser would open its login dialog).
+    assert.equal(none.headers['www-authenticate'], undefined);
+    const posted = await requestToken(f.app, { grant_type: 'client_credentials', client_id: basicClient.client_id, client_secret: 'amcs_wrong' });
+    assert.deepEqual([posted.status, posted.body.error, posted.headers['www-authenticate']], [401, 'invalid_client', undefined]);
   });
 
   test('refuses malformed requests with invalid_request or unsupported_grant_type', async () => {

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { parseBenchOptions } from '../../../bench/bench-options.js';
 import { opensTransaction, statementText } from '../../../bench/scale/call-counters.js';
 import { sharedFigures, type Snapshot } from '../../../bench/scale/scale-bench.js';
-import { formatScaleBench, medianFigures, summarizeScaleRounds, totalCpu, type ScaleRow } from '../../../bench/scale/scale-report.js';
+import { acceptanceLines, formatScaleBench, medianFigures, summarizeScaleRounds, totalCpu, type ScaleRow } from '../../../bench/scale/scale-report.js';
+import { parsePgbenchOutput } from '../../../bench/scale/pgbench-anchor.js';
 import { commandStatsDelta, cpuDelta, lsnToBytes, parseCommandStats, parseUsedCpuMicros } from '../../../bench/scale/service-stats.js';
 
 const COMMANDSTATS = [
@@ -187,5 +188,41 @@ describe('scale options', () => {
     assert.equal(options.scaleWarmupS, 0);
     assert.equal(options.databaseUrl, 'postgres://bench@db/x');
     assert.equal(options.redisUrl, 'redis://cache:6380');
+  });
+});
+
+describe('the pgbench anchor and the ratios read against it', () => {
+  const PGBENCH = [
+    'transaction type: /tmp/pgbench-anchor.sql',
+    'number of clients: 50',
+    'number of transactions actually processed: 18970',
+    'latency average = 12.713 ms',
+    'initial connection time = 263.398 ms',
+    'tps = 3933.132191 (without initial connection time)',
+  ].join('\n');
+
+  test("pgbench's summary gives its tx/s without connection time and its transaction count; anything else is no result", () => {
+    assert.deepEqual(parsePgbenchOutput(PGBENCH), { tps: 3933.132191, transactions: 18970 });
+    assert.equal(parsePgbenchOutput('pgbench: error: connection to server failed'), undefined);
+  });
+
+  test('prints the runtime on PostgreSQL as a share of the anchor, its CPU over SQLite, its round trips and commits per task', () => {
+    const row = (setup: ScaleRow['setup'], figures: Record<string, number>): ScaleRow => ({ scenario: 'sendmessage', setup, figures });
+    const report = {
+      rounds: 1,
+      durationS: 3,
+      warmupS: 1,
+      connections: 50,
+      walByDatabase: true,
+      pgbench: { tps: 4000, rounds: [4000] },
+      rows: [row('sqlite', { 'req/s': 6000, 'cpu.runtime': 100 }), row('pg-1', { 'req/s': 1400, 'cpu.runtime': 230, 'pg.statements.runtime': 0.21, 'pg.transactions.runtime': 0.1 })],
+      roundRows: [],
+    };
+    const [anchor, sendMessage] = acceptanceLines(report);
+    assert.match(anchor!, /4000 tx\/s/);
+    assert.match(sendMessage!, /0\.35× the pgbench anchor/);
+    assert.match(sendMessage!, /CPU\/call 2\.30× SQLite's/);
+    assert.match(sendMessage!, /0\.21 round trips .* 0\.10 commits/);
+    assert.deepEqual(acceptanceLines({ ...report, pgbench: { failure: 'pgbench could not start' } }), ['pgbench anchor: not measured (pgbench could not start)']);
   });
 });

@@ -18,6 +18,12 @@ describe('database settings from the environment', () => {
       assert.equal(config.databasePoolSize, 25);
       assert.equal(config.databaseQueryTimeoutMs, 5000);
     });
+    test(`${role}: DATABASE_POOL_MODE is session or transaction, anything else is refused naming it`, () => {
+      assert.equal((read({ DATABASE_POOL_MODE: 'transaction' }, {}) as { databasePoolMode?: string }).databasePoolMode, 'transaction');
+      assert.equal((read({ DATABASE_POOL_MODE: 'session' }, {}) as { databasePoolMode?: string }).databasePoolMode, 'session');
+      assert.equal((read({}, {}) as { databasePoolMode?: string }).databasePoolMode, undefined);
+      assert.throws(() => read({ DATABASE_POOL_MODE: 'statement' }, {}), /DATABASE_POOL_MODE must be session or transaction, got "statement"/);
+    });
     test(`${role}: a value that is not a count is refused, naming the setting`, () => {
       assert.throws(() => read({ DATABASE_QUERY_TIMEOUT_MS: '5s' }, {}), /DATABASE_QUERY_TIMEOUT_MS must be a non-negative integer, got "5s"/);
       assert.throws(() => read({ DATABASE_POOL_SIZE: '-1' }, {}), /DATABASE_POOL_SIZE must be a non-negative integer/);

@@ -23,3 +23,15 @@ test('each key counts on its own; the tightest limit is reported', async () => {
   const again = await quotas.admit([a, t]);
   assert.equal(again!.remaining, 1);
 });
+
+test('a quota script reply of another shape is refused (the caller then limits in memory); a well-formed one is read per check', async () => {
+  const { readQuotaReply } = await import('../../../src/gateway/policy/quota-script.js');
+  for (const bad of [null, 'OK', [0, 1, 2], [0, 1, 2, '3'], [0, 1, 2, 3, 4]]) assert.throws(() => readQuotaReply(bad, 1));
+  assert.deepEqual(readQuotaReply([2, 5, -3, -3, 101, 40_000, -3], 2), {
+    refused: 1,
+    checks: [
+      { used: 5, ttlMs: undefined, burstTtlMs: undefined },
+      { used: 101, ttlMs: 40_000, burstTtlMs: undefined },
+    ],
+  });
+});

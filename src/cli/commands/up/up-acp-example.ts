@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Registry } from '../../../registry/index.js';
 import { createRuntime, type AgentDefinition, type RuntimeConfigInput } from '../../../runtime/index.js';
+import { readOrCreateSecretFile } from '../../../storage/index.js';
 
 /** The ACP example of `agentmesh up`, listening and registered. */
 export interface AcpExample {
@@ -21,9 +22,11 @@ export interface AcpExample {
  * takes only calls carrying the gateway's assertion.
  */
 export async function startAcpExample(options: { agent: AgentDefinition; registry: Registry; dataDir: string; port: number; config: RuntimeConfigInput }): Promise<AcpExample> {
+  // With DATABASE_URL it shares the agents' database: it must seal push configs under their secret (ADR 0027).
+  const storageSecret = options.config.storageSecret ?? (await readOrCreateSecretFile(join(options.dataDir, 'runtime-secret'))).secret;
   const runtime = await createRuntime({
     agents: [options.agent],
-    config: { ...options.config, port: options.port, dataDir: join(options.dataDir, 'acp-example'), registryUrl: undefined },
+    config: { ...options.config, storageSecret, port: options.port, dataDir: join(options.dataDir, 'acp-example'), registryUrl: undefined },
   });
   try {
     const { url } = await runtime.listen();

@@ -33,7 +33,7 @@ function decodeBasic(header: string): { id: string; secret: string } {
  * - the method must be the one the client registered (its token_endpoint_auth_method);
  * - a client_id parameter, when sent, must name the authenticated client;
  * - unknown client and wrong secret get the same answer;
- * - a revoked client is refused after its credentials were checked.
+ * - a revoked client is refused after its credentials were checked (before its method is).
  */
 export async function authenticateClient(request: FastifyRequest, form: FormParams, deps: { clients: ClientService; assertions: ClientAssertionVerifier }): Promise<AuthenticatedClient> {
   const header = request.headers.authorization;
@@ -43,7 +43,9 @@ export async function authenticateClient(request: FastifyRequest, form: FormPara
   const asserted = form.client_assertion !== undefined || form.client_assertion_type !== undefined;
   const used = Number(basic) + Number(posted) + Number(asserted);
   if (used > 1) throw oauthError('invalid_request', 'use exactly one client authentication method (Basic, client_secret, or client_assertion)');
-  if (used === 0) throw oauthError('invalid_client', 'client authentication is required', { basic: true });
+  // RFC 6749 §5.2 asks for the Basic challenge only when the client tried the Authorization header: a browser
+  // answered with one opens its own login dialog over the page that made the call (the console's sign-in).
+  if (used === 0) throw oauthError('invalid_client', 'client authentication is required');
 
   let client: ClientRecord | undefined;
   let method: ClientAuthMethod;
@@ -64,7 +66,9 @@ export async function authenticateClient(request: FastifyRequest, form: FormPara
     if (form.client_assertion === undefined) throw oauthError('invalid_request', 'client_assertion is missing');
     client = await deps.assertions.verify(form.client_assertion, form.client_id);
   }
-  if (client.authMethod !== method) throw oauthError('invalid_client', `the client is registered for ${client.authMethod}, not ${method}`, { basic });
+  // Revoked first: a client that tries another method than its own learns it is revoked without a Basic retry
+  // (whose 401 would carry the challenge that opens a browser's login dialog).
   if (client.status === 'revoked') throw oauthError('invalid_client', 'the client has been revoked', { basic });
+  if (client.authMethod !== method) throw oauthError('invalid_client', `the client is registered for ${client.authMethod}, not ${method}`, { basic });
   return { client, method };
 }

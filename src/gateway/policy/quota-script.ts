@@ -1,0 +1,136 @@
+/**
+ * The one Redis script a call's quotas cost (ADR 0026): every check of the
+ * call (the client's on the agent, the tenant's) charged in one round trip,
+ * atomically, all or none. Each check is a fixed one-minute window starting
+ * at its counter's first request, plus a burst allowance counted the same
+ * way once the window's requests are spent, with the counters and their
+ * meaning rate-limiter-flexible gave them (so replicas of the previous
+ * version share them during a rolling upgrade).
+ *
+ * On the common path the script runs one INCR per check: a counter's TTL
+ * (the RateLimit-Reset header) is read only when the caller does not know
+ * its window's end yet (once per counter and window on each replica) or the
+ * check is over its limit (Retry-After must be exact).
+ */
+import type { QuotaCheck } from './quotas.js';
+
+/** Length of a quota window, ms (requests per minute). */
+export const QUOTA_WINDOW_MS = 60_000;
+
+/**
+ * KEYS: per check, its counter then its burst counter. ARGV: the window (ms),
+ * then per check its limit, its burst and whether its TTL is wanted ('1').
+ * Reply: the 1-based index of the refusing check (0: admitted), then per
+ * check its count, its counter's TTL and its burst counter's TTL (ms; -3
+ * when not read).
+ */
+export const QUOTA_SCRIPT = `
+local window = tonumber(ARGV[1])
+local n = #KEYS / 2
+local reply = {0}
+local extras = {}
+for i = 1, n do
+  local main, spare = KEYS[2 * i - 1], KEYS[2 * i]
+  local limit, burst, want = tonumber(ARGV[3 * i - 1]), tonumber(ARGV[3 * i]), ARGV[3 * i + 1] == '1'
+  local used = redis.call('INCR', main)
+  local ttl, spareTtl = -3, -3
+  if used == 1 then
+    redis.call('PEXPIRE', main, window)
+    ttl = window
+  elseif want or used > limit then
+    ttl = redis.call('PTTL', main)
+    if ttl < 0 then
+      redis.call('PEXPIRE', main, window)
+      ttl = window
+    end
+  end
+  local extra = 0
+  local refused = false
+  if used > limit then
+    if burst > 0 then
+      extra = redis.call('INCR', spare)
+      if extra == 1 then
+        redis.call('PEXPIRE', spare, window)
+        spareTtl = window
+      else
+        spareTtl = redis.call('PTTL', spare)
+        if spareTtl < 0 then
+          redis.call('PEXPIRE', spare, window)
+          spareTtl = window
+        end
+      end
+      refused = extra > burst
+    else
+      refused = true
+    end
+  end
+  extras[i] = extra
+  reply[3 * i - 1] = used
+  reply[3 * i] = ttl
+  reply[3 * i + 1] = spareTtl
+  if refused then
+    -- All or none: the checks that admitted the call give their count back; the refusing one keeps it.
+    for j = 1, i - 1 do
+      redis.call('DECR', KEYS[2 * j - 1])
+      if extras[j] > 0 then redis.call('DECR', KEYS[2 * j]) end
+    end
+    for j = i + 1, n do
+      reply[3 * j - 1] = 0
+      reply[3 * j] = -3
+      reply[3 * j + 1] = -3
+    end
+    reply[1] = i
+    return reply
+  end
+end
+return reply
+`;
+
+/** The Redis key of a check's counter (the name rate-limiter-flexible gave it). */
+export function quotaKeyOf(check: QuotaCheck): string {
+  return `am:q:${check.rpm}/${check.burst}:${check.key}`;
+}
+
+/** The Redis key of a check's burst counter. */
+export function burstKeyOf(check: QuotaCheck): string {
+  return `am:qb:${check.rpm}/${check.burst}:${check.key}`;
+}
+
+/** The script's keys and arguments for `checks`; `wantTtl(counterKey)` says whether a counter's window end is unknown here. */
+export function quotaScriptArgs(checks: readonly QuotaCheck[], wantTtl: (counterKey: string) => boolean): { keys: string[]; args: (string | number)[] } {
+  const keys: string[] = [];
+  const args: (string | number)[] = [QUOTA_WINDOW_MS];
+  for (const check of checks) {
+    const key = quotaKeyOf(check);
+    keys.push(key, burstKeyOf(check));
+    args.push(check.rpm, check.burst, wantTtl(key) ? '1' : '0');
+  }
+  return { keys, args };
+}
+
+/** One check's counters after the script. */
+export interface QuotaCounter {
+  /** Requests counted in the window so far, this one included (0: not charged, a check before it refused). */
+  used: number;
+  /** Time left in the counter's window, ms, when the script read it. */
+  ttlMs: number | undefined;
+  /** Time left in the burst counter's window, ms, when the script read it. */
+  burstTtlMs: number | undefined;
+}
+
+/** What the script answered. */
+export interface QuotaCounters {
+  /** The index of the check that refused the call; undefined when admitted. */
+  refused: number | undefined;
+  checks: QuotaCounter[];
+}
+
+/** Reads the script's reply; throws on a reply of another shape (then the caller limits in memory). */
+export function readQuotaReply(reply: unknown, checks: number): QuotaCounters {
+  if (!Array.isArray(reply) || reply.length !== 1 + 3 * checks || !reply.every((v) => typeof v === 'number')) throw new Error('the quota script answered an unexpected reply');
+  const values = reply as number[];
+  const ms = (v: number): number | undefined => (v >= 0 ? v : undefined);
+  const counters: QuotaCounter[] = [];
+  for (let i = 0; i < checks; i++) counters.push({ used: values[1 + 3 * i]!, ttlMs: ms(values[2 + 3 * i]!), burstTtlMs: ms(values[3 + 3 * i]!) });
+  return { refused: values[0]! > 0 ? values[0]! - 1 : undefined, checks: counters };
+}

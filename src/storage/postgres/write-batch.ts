@@ -1,0 +1,224 @@
+import { packEvents } from '../event-rows.js';
+import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
+import type { NewTask, TaskAppend } from '../task-store.js';
+import { intLiteral, textLiteral } from './sql-literals.js';
+
+/**
+ * One batch of the PostgreSQL task store's hot path, as one multi-statement
+ * query: one round trip and one commit for every write and retried-send
+ * lookup that arrived while the previous batch was in flight (ADR 0022).
+ *
+ * `BEGIN; <per tenant: scope, lookups, creates, appends>; COMMIT`. Each
+ * tenant's statements run under that tenant's transaction-local marker
+ * (`set_config(…, true)`), so row security checks every row against the
+ * tenant it is written for, and nothing outlives the transaction (PgBouncer
+ * in transaction mode). Appends that name no tenant run first, under the
+ * connection's own scope, as a lone write does.
+ */
+
+/** A retried-send lookup (`findByMessage`). */
+export interface LookupWrite {
+  kind: 'lookup';
+  agent: string;
+  tenant: string;
+  messageId: string;
+  now: number;
+}
+
+export interface CreateWrite {
+  kind: 'create';
+  task: NewTask;
+}
+
+export interface AppendWrite {
+  kind: 'append';
+  change: TaskAppend;
+}
+
+export type BatchWrite = LookupWrite | CreateWrite | AppendWrite;
+
+/** Where each write's outcome is in the query's results. */
+export interface BatchPlan {
+  text: string;
+  /** Result index of each group's lookup SELECT (rows carry `ord`). */
+  lookupResults: number[];
+  /** Result index of each group's append statement (rows: the `ord` of every append whose version matched). */
+  appendResults: number[];
+}
+
+const TASK_COLUMNS = 'id, agent, tenant, context_id, state, skill, message_id, message_key, message_bucket, version, last_seq, snapshot, owner, idempotent, terminal, created_at, updated_at';
+const EVENT_COLUMNS = 'task_id, seq, last_seq, kind, payload, created_at';
+const OUTBOX_COLUMNS = 'task_id, config_id, seq, state, attempts, next_attempt_at, created_at, updated_at';
+
+/** One row per event of `rows` (seq..last_seq) and push config of its task: the transactional outbox. */
+const outboxFrom = (rows: string) =>
+  `INSERT INTO push_outbox (${OUTBOX_COLUMNS}) SELECT c.task_id, c.id, s.seq, 'pending', 0, e.created_at, e.created_at, e.created_at
+  FROM ${rows} CROSS JOIN LATERAL generate_series(e.seq, e.last_seq) AS s(seq) JOIN push_configs c ON c.task_id = e.task_id
+  ORDER BY e.task_id, s.seq, c.id`;
+
+/** The VALUES row of a task insert; throws UnwritableLiteral for a value that cannot be inlined. */
+function taskRow(t: NewTask): string {
+  const hasMessage = t.messageId !== null;
+  const lastSeq = t.events.length === 0 ? 0 : t.events[t.events.length - 1]!.seq;
+  return `(${[
+    textLiteral(t.id),
+    textLiteral(t.agent),
+    textLiteral(t.tenant),
+    textLiteral(t.contextId),
+    textLiteral(t.state),
+    textLiteral(t.skill),
+    textLiteral(t.messageId),
+    intLiteral(hasMessage ? messageKey(t.agent, t.tenant, t.messageId!) : null),
+    intLiteral(hasMessage ? messageBucket(t.now) : null),
+    intLiteral(t.events.length),
+    intLiteral(lastSeq),
+    textLiteral(t.snapshot),
+    textLiteral(t.owner),
+    t.idempotent ? '1' : '0',
+    t.terminal ? '1' : '0',
+    intLiteral(t.now),
+    intLiteral(t.now),
+  ].join(', ')})`;
+}
+
+function eventRow(taskId: string, events: NewTask['events'], now: number, ord?: number): string {
+  const row = packEvents(taskId, events, now);
+  const values = [textLiteral(row.task_id), intLiteral(row.seq), intLiteral(row.last_seq), textLiteral(row.kind), textLiteral(row.payload), intLiteral(row.created_at)];
+  return `(${ord === undefined ? '' : `${ord}, `}${values.join(', ')})`;
+}
+
+function appendRow(c: TaskAppend, ord: number): string {
+  const lastSeq = c.events.length === 0 ? -1 : c.events[c.events.length - 1]!.seq;
+  const setOwner = c.owner !== undefined;
+  return `(${[
+    String(ord),
+    textLiteral(c.taskId),
+    intLiteral(c.expectedVersion),
+    textLiteral(c.state),
+    textLiteral(c.snapshot),
+    c.terminal ? '1' : '0',
+    intLiteral(lastSeq),
+    intLiteral(c.now),
+    setOwner ? 'true' : 'false',
+    textLiteral(setOwner ? (c.owner ?? null) : null),
+  ].join(', ')})`;
+}
+
+/**
+ * The SQL fragments of one write, built before the batch is assembled so a
+ * write whose values cannot be inlined is set aside alone (it throws).
+ */
+export type WriteFragments =
+  | { kind: 'lookup'; row: string; buckets: number[] }
+  | { kind: 'create'; task: string; events: string | undefined; outbox: string | undefined }
+  | { kind: 'append'; row: string; events: string | undefined };
+
+export function fragmentsOf(write: BatchWrite, ord: number): WriteFragments {
+  switch (write.kind) {
+    case 'lookup':
+      return {
+        kind: 'lookup',
+        row: `(${ord}, ${intLiteral(messageKey(write.agent, write.tenant, write.messageId))}, ${textLiteral(write.agent)}, ${textLiteral(write.messageId)}, ${intLiteral(Math.min(...messageBuckets(write.now)))}, ${intLiteral(messageBucket(write.now))})`,
+        buckets: messageBuckets(write.now),
+      };
+    case 'create': {
+      const t = write.task;
+      const events = t.events.length === 0 ? undefined : eventRow(t.id, t.events, t.now);
+      const outbox = t.pushConfigured && t.events.length > 0 ? `(${textLiteral(t.id)}, ${intLiteral(t.events[0]!.seq)}, ${intLiteral(t.events[t.events.length - 1]!.seq)}, ${intLiteral(t.now)})` : undefined;
+      return { kind: 'create', task: taskRow(t), events, outbox };
+    }
+    case 'append': {
+      const c = write.change;
+      return { kind: 'append', row: appendRow(c, ord), events: c.events.length === 0 ? undefined : eventRow(c.taskId, c.events, c.now, ord) };
+    }
+  }
+}
+
+interface Group {
+  lookups: string[];
+  buckets: Set<number>;
+  tasks: string[];
+  events: string[];
+  outbox: string[];
+  appends: string[];
+  appendEvents: string[];
+}
+
+const emptyGroup = (): Group => ({ lookups: [], buckets: new Set(), tasks: [], events: [], outbox: [], appends: [], appendEvents: [] });
+
+/** The tenant a write is checked against; undefined: the connection's own scope (an append that names none). */
+function tenantOf(write: BatchWrite): string | undefined {
+  return write.kind === 'lookup' ? write.tenant : write.kind === 'create' ? write.task.tenant : write.change.tenant;
+}
+
+/**
+ * Assembles the batch's query from writes whose fragments were built
+ * (`fragments[i]` belongs to `writes[i]`, `ord` = i).
+ */
+export function planBatch(writes: readonly BatchWrite[], fragments: readonly WriteFragments[]): BatchPlan {
+  const groups = new Map<string | undefined, Group>();
+  // The unscoped group first: a tenant group's local marker would otherwise carry over to it.
+  groups.set(undefined, emptyGroup());
+  writes.forEach((write, i) => {
+    const tenant = tenantOf(write);
+    let group = groups.get(tenant);
+    if (!group) groups.set(tenant, (group = emptyGroup()));
+    const f = fragments[i]!;
+    if (f.kind === 'lookup') {
+      group.lookups.push(f.row);
+      for (const b of f.buckets) group.buckets.add(b);
+    } else if (f.kind === 'create') {
+      group.tasks.push(f.task);
+      if (f.events) group.events.push(f.events);
+      if (f.outbox) group.outbox.push(f.outbox);
+    } else {
+      group.appends.push(f.row);
+      if (f.events) group.appendEvents.push(f.events);
+    }
+  });
+  const statements = ['BEGIN'];
+  const lookupResults: number[] = [];
+  const appendResults: number[] = [];
+  for (const [tenant, g] of groups) {
+    if (g.lookups.length + g.tasks.length + g.appends.length === 0) continue;
+    if (tenant !== undefined) statements.push(`SELECT set_config('agentmesh.scope', 'tenant', true), set_config('agentmesh.tenant', ${textLiteral(tenant)}, true)`);
+    if (g.lookups.length > 0) {
+      // The index seeks the union of the lookups' windows (they differ by the batch's age at most); each row keeps its own window.
+      // The text columns are compared with IS NOT DISTINCT FROM, which no index serves: on a table not yet
+      // analyzed the planner would otherwise walk tasks_list (agent, tenant), every task of the agent.
+      lookupResults.push(statements.length);
+      statements.push(
+        `SELECT l.ord, t.* FROM (VALUES ${g.lookups.join(', ')}) AS l(ord, key, agent, message_id, first_bucket, last_bucket)
+        CROSS JOIN LATERAL (SELECT * FROM tasks t WHERE t.message_bucket IN (${[...g.buckets].join(', ')}) AND t.message_key = l.key
+          AND t.message_bucket BETWEEN l.first_bucket AND l.last_bucket
+          AND (t.agent, t.tenant, t.message_id) IS NOT DISTINCT FROM (l.agent, ${textLiteral(tenant ?? '')}, l.message_id) ORDER BY t.created_at DESC LIMIT 1) t`,
+      );
+    }
+    if (g.tasks.length > 0) {
+      statements.push(`INSERT INTO tasks (${TASK_COLUMNS}) VALUES ${g.tasks.join(', ')}`);
+      // A statement of its own, after the tasks: a child row's policy looks its parent up, and a CTE would not see it yet.
+      if (g.events.length > 0) statements.push(`INSERT INTO task_events (${EVENT_COLUMNS}) VALUES ${g.events.join(', ')}`);
+      if (g.outbox.length > 0) statements.push(outboxFrom(`(VALUES ${g.outbox.join(', ')}) AS e(task_id, seq, last_seq, created_at)`));
+    }
+    if (g.appends.length > 0) {
+      appendResults.push(statements.length);
+      // The version check of a lone append, per row; only the appends it passed write their events and outbox rows.
+      const withEvents =
+        g.appendEvents.length === 0
+          ? ''
+          : `, e (ord, task_id, seq, last_seq, kind, payload, created_at) AS (VALUES ${g.appendEvents.join(', ')}),
+          ev AS (INSERT INTO task_events (${EVENT_COLUMNS}) SELECT e.task_id, e.seq, e.last_seq, e.kind, e.payload, e.created_at FROM e WHERE e.ord IN (SELECT ord FROM upd)
+            RETURNING task_id, seq, last_seq, created_at),
+          ob AS (${outboxFrom('ev AS e')})`;
+      statements.push(
+        `WITH u (ord, id, expected, state, snapshot, terminal, last_seq, now, set_owner, owner) AS (VALUES ${g.appends.join(', ')}),
+        upd AS (UPDATE tasks t SET state = u.state, snapshot = u.snapshot, terminal = u.terminal, last_seq = greatest(t.last_seq, u.last_seq),
+            updated_at = u.now, version = t.version + 1, owner = CASE WHEN u.set_owner THEN u.owner ELSE t.owner END
+          FROM u WHERE t.id = u.id AND t.version = u.expected RETURNING u.ord)${withEvents}
+        SELECT ord FROM upd`,
+      );
+    }
+  }
+  statements.push('COMMIT');
+  return { text: statements.join(';\n'), lookupResults, appendResults };
+}

@@ -1,0 +1,137 @@
+/**
+ * The PostgreSQL task store's group commit (ADR 0022) on a real server:
+ * writes that arrive together share one transaction, a bad write among them
+ * fails alone while the others commit, each tenant's rows are written under
+ * that tenant's row-security marker inside the one transaction, and text of
+ * any shape survives being written into the batch's query.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import pg from 'pg';
+import { createDatabase, createRuntimeStores, type Database, type NewTask, type RuntimeStores } from '../../src/storage/index.js';
+import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+
+const skip = await postgresSkipReason();
+
+function newTask(id: string, extra: Partial<NewTask> = {}): NewTask {
+  return {
+    id,
+    agent: 'tester',
+    tenant: 'acme',
+    contextId: 'ctx-1',
+    state: 'TASK_STATE_SUBMITTED',
+    skill: 'echo',
+    messageId: `m-${id}`,
+    snapshot: JSON.stringify({ id }),
+    owner: null,
+    idempotent: false,
+    terminal: false,
+    events: [{ seq: 1, kind: 'task', payload: '{"n":1}' }],
+    now: Date.now(),
+    ...extra,
+  };
+}
+
+describe('PostgreSQL group commit of task writes', { skip }, () => {
+  let schema: TestSchema;
+  let database: Database;
+  let stores: RuntimeStores;
+  let admin: pg.Client;
+
+  before(async () => {
+    schema = await createTestSchema();
+    database = await createDatabase({ url: schema.url, poolSize: 6 });
+    stores = createRuntimeStores(database);
+    admin = new pg.Client({ connectionString: schema.url });
+    await admin.connect();
+  });
+  after(async () => {
+    await admin.end();
+    await database.close();
+    await schema.drop();
+  });
+
+  /** The transaction id that wrote each row: rows committed together share it. */
+  async function writers(ids: string[]): Promise<Set<string>> {
+    const { rows } = await admin.query<{ xmin: string }>('select xmin::text from tasks where id = any($1)', [ids]);
+    assert.equal(rows.length, ids.length, 'every row is there');
+    return new Set(rows.map((r) => r.xmin));
+  }
+
+  test('creates and appends issued together commit in one transaction, and lookups in the same turn see committed tasks', async () => {
+    await Promise.all(['a1', 'a2', 'a3'].map((id) => stores.tasks.create(newTask(id))));
+    assert.equal((await writers(['a1', 'a2', 'a3'])).size, 1, 'one transaction wrote the three');
+    const appended = ['a1', 'a2'].map((id) => stores.tasks.append({ taskId: id, tenant: 'acme', expectedVersion: 1, state: 'TASK_STATE_COMPLETED', snapshot: '{"done":true}', terminal: true, events: [{ seq: 2, kind: 'status', payload: '{"n":2}' }], now: Date.now() }));
+    const [found, missing] = await Promise.all([stores.tasks.findByMessage('tester', 'acme', 'm-a3', Date.now()), stores.tasks.findByMessage('tester', 'acme', 'm-none', Date.now()), ...appended]);
+    assert.equal(found?.id, 'a3');
+    assert.equal(missing, undefined);
+    assert.equal((await writers(['a1', 'a2'])).size, 1, 'one transaction appended to both');
+    assert.deepEqual((await stores.tasks.events('a2', 0, 10)).map((e) => e.seq), [1, 2]);
+    assert.equal((await stores.tasks.get('a1'))?.state, 'TASK_STATE_COMPLETED');
+  });
+
+  test('a batch with one bad write commits the others; the bad one fails alone, a stale append gets its version conflict', async () => {
+    await stores.tasks.create(newTask('dup'));
+    await stores.tasks.create(newTask('live'));
+    const results = await Promise.allSettled([
+      stores.tasks.create(newTask('b1')),
+      stores.tasks.create(newTask('dup', { snapshot: '{"second":true}' })),
+      stores.tasks.create(newTask('b2')),
+      stores.tasks.append({ taskId: 'live', tenant: 'acme', expectedVersion: 7, state: 'TASK_STATE_FAILED', snapshot: '{}', terminal: true, events: [{ seq: 2, kind: 'status', payload: '{}' }], now: Date.now() }),
+      stores.tasks.create(newTask('b3')),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.equal(((results[1] as PromiseRejectedResult).reason as { code?: string }).code, '23505', 'the duplicate id is refused by the primary key');
+    assert.equal(((results[3] as PromiseRejectedResult).reason as { code?: string }).code, 'AM_ERR_TASK_VERSION_CONFLICT');
+    for (const id of ['b1', 'b2', 'b3']) assert.deepEqual((await stores.tasks.events(id, 0, 10)).map((e) => e.seq), [1], `${id} committed with its event`);
+    assert.equal((await stores.tasks.get('dup'))?.snapshot, JSON.stringify({ id: 'dup' }), 'the first dup is untouched');
+    assert.equal((await stores.tasks.get('live'))?.version, 1, 'the stale append wrote nothing');
+  });
+
+  test("each tenant's rows are written under its own transaction-local marker, in the one transaction", async () => {
+    // A trigger that refuses any row whose tenant is not the transaction's marker: row security's check, made loud.
+    await admin.query(`create function check_marker() returns trigger language plpgsql as $$
+      begin
+        if current_setting('agentmesh.scope', true) is distinct from 'tenant' or current_setting('agentmesh.tenant', true) is distinct from new.tenant then
+          raise exception 'row of % written under marker %/%', new.tenant, current_setting('agentmesh.scope', true), current_setting('agentmesh.tenant', true);
+        end if;
+        return new;
+      end $$`);
+    await admin.query('create trigger check_marker before insert on tasks for each row execute function check_marker()');
+    try {
+      await Promise.all([stores.tasks.create(newTask('t-acme', { tenant: 'acme' })), stores.tasks.create(newTask('t-globex', { tenant: 'globex' })), stores.tasks.create(newTask("t-o'hara", { tenant: "o'hara\\" }))]);
+      assert.equal((await writers(['t-acme', 't-globex', "t-o'hara"])).size, 1, 'three tenants, one transaction');
+      // The marker is transaction-local: the next use of a pooled connection carries none of it.
+      const { rows } = await admin.query<{ tenant: string | null }>("select nullif(current_setting('agentmesh.tenant', true), '') as tenant");
+      assert.equal(rows[0]!.tenant, null);
+    } finally {
+      await admin.query('drop trigger check_marker on tasks; drop function check_marker()');
+    }
+  });
+
+  test('text of any shape (quotes, backslashes, unicode) round-trips through the batch; a NUL is refused alone', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' })), { minLength: 1, maxLength: 6 }), async (texts) => {
+        const clean = texts.map(([a, b]) => [a.replaceAll('\u0000', ''), b.replaceAll('\u0000', '').replaceAll('\n', '').replaceAll(',', '')] as const);
+        const tasks = clean.map(([a, b]) => newTask(`p${n++}`, { snapshot: a, messageId: a, contextId: b, tenant: b, events: [{ seq: 1, kind: 'task', payload: b }] }));
+        await Promise.all(tasks.map((t) => stores.tasks.create(t)));
+        for (const t of tasks) {
+          const stored = await stores.tasks.get(t.id);
+          assert.deepEqual([stored?.snapshot, stored?.messageId, stored?.contextId, stored?.tenant], [t.snapshot, t.messageId, t.contextId, t.tenant]);
+          assert.equal((await stores.tasks.events(t.id, 0, 1))[0]?.payload, t.events[0]!.payload);
+          assert.equal((await stores.tasks.findByMessage(t.agent, t.tenant, t.messageId!, t.now))?.id, t.id);
+        }
+      }),
+      { numRuns: 40 },
+    );
+    const results = await Promise.allSettled([stores.tasks.create(newTask('nul', { snapshot: 'a\u0000b' })), stores.tasks.create(newTask('beside-nul'))]);
+    assert.equal(results[0].status, 'rejected', 'PostgreSQL text cannot hold a NUL');
+    assert.equal(results[1].status, 'fulfilled');
+    assert.ok(await stores.tasks.get('beside-nul'));
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * The Redis bus's subscriber connection under network faults (TCP proxy):
+ * it sends nothing of its own, so only its heartbeat notices a connection
+ * gone silent; once re-opened, ioredis restores its subscriptions and
+ * messages flow again (ADR 0023). Messages published meanwhile are lost by
+ * design: subscribers re-read their log.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { COMMAND_TIMEOUT_MS, HEARTBEAT_MS, RedisBus } from '../../src/storage/index.js';
+import { REDIS_URL, redisSkipReason, uniqueStreamKey } from '../helpers/services.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { until } from '../helpers/until.js';
+
+const skip = await redisSkipReason();
+
+describe('the Redis bus subscriber under network faults', { skip }, () => {
+  let proxy: TcpProxy;
+  /** Publishes on a direct connection. */
+  let direct: RedisBus;
+  /** Subscribes through the proxy. */
+  let proxied: RedisBus;
+  const namespace = uniqueStreamKey();
+
+  before(async () => {
+    const target = new URL(REDIS_URL);
+    proxy = await startTcpProxy(Number(target.port || 6379), target.hostname);
+    const through = new URL(REDIS_URL);
+    through.port = String(proxy.port);
+    direct = await RedisBus.connect({ url: REDIS_URL, namespace });
+    proxied = await RedisBus.connect({ url: through.toString(), namespace });
+  });
+  after(async () => {
+    await proxied?.close();
+    await direct?.close();
+    await proxy?.close();
+  });
+
+  /** Publishes on `topic` until the subscriber got one message, within `ms`. */
+  async function deliveredWithin(topic: string, received: unknown[], ms: number): Promise<void> {
+    let n = 0;
+    await until(`a message on ${topic} to reach the subscriber`, async () => {
+      await direct.publish(topic, ++n);
+      return received.length > 0;
+    }, ms);
+  }
+
+  test('a connection that goes silent is dropped by the heartbeat and re-opened with its subscriptions', async () => {
+    const received: unknown[] = [];
+    const unsubscribe = proxied.subscribe('silent', (m) => received.push(m));
+    await unsubscribe.ready;
+    await deliveredWithin('silent', received, 2_000);
+    const accepted = proxy.accepted;
+    proxy.silenceOpen();
+    received.length = 0;
+    // One heartbeat interval to send the PING, one command deadline for it to go unanswered, then a reconnect.
+    const bound = HEARTBEAT_MS + COMMAND_TIMEOUT_MS + 3_000;
+    const silencedAt = Date.now();
+    await until('the subscriber to reconnect', () => proxy.accepted > accepted, bound);
+    await deliveredWithin('silent', received, 3_000);
+    assert.ok(Date.now() - silencedAt <= bound + 3_000, `delivering again within ${bound + 3_000} ms (took ${Date.now() - silencedAt} ms)`);
+    assert.equal(proxied.stats().channels, 1);
+    unsubscribe();
+  });
+
+  test('after a pause (half-open both ways) and the heal, nothing is stuck: messages flow again', async () => {
+    const received: unknown[] = [];
+    const unsubscribe = proxied.subscribe('paused', (m) => received.push(m));
+    await unsubscribe.ready;
+    proxy.pause();
+    // Published while the subscriber's connection holds every byte: lost to it, by design.
+    await direct.publish('paused', 'held');
+    proxy.heal();
+    await deliveredWithin('paused', received, COMMAND_TIMEOUT_MS + HEARTBEAT_MS + 5_000);
+    await proxied.ping();
+    unsubscribe();
+  });
+
+  test('after a reset, the subscriptions are restored on the new connection', async () => {
+    const received: unknown[] = [];
+    const unsubscribe = proxied.subscribe('reset', (m) => received.push(m));
+    await unsubscribe.ready;
+    proxy.reset();
+    await deliveredWithin('reset', received, 5_000);
+    unsubscribe();
+  });
+});

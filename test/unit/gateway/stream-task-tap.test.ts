@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { taskEnd } from '../../../src/gateway/settlement.js';
+import { AnswerTap } from '../../../src/gateway/stream-task-tap.js';
+
+const frame = (data: unknown): string => `event: message\ndata: ${JSON.stringify(data)}\n\n`;
+
+/** Feeds `text` to a streaming tap in pieces of `size` bytes, as a socket may cut it. */
+function tapStream(text: string, size = 7): AnswerTap {
+  const tap = new AnswerTap(true);
+  const bytes = Buffer.from(text);
+  for (let i = 0; i < bytes.length; i += size) tap.onChunk(bytes.subarray(i, i + size));
+  tap.finish();
+  return tap;
+}
+
+test("a v1 stream that completes its task settles at the usage its final status carries, not the first snapshot's state", () => {
+  const id = 'task-1';
+  const tap = tapStream(
+    frame({ jsonrpc: '2.0', id: 1, result: { task: { id, contextId: 'c', status: { state: 'TASK_STATE_SUBMITTED' }, metadata: { 'agentmesh.route.explain': 'x' } } } }) +
+      frame({ jsonrpc: '2.0', id: 1, result: { statusUpdate: { taskId: id, contextId: 'c', status: { state: 'TASK_STATE_WORKING' } } } }) +
+      frame({ jsonrpc: '2.0', id: 1, result: { statusUpdate: { taskId: id, contextId: 'c', status: { state: 'TASK_STATE_COMPLETED' }, metadata: { 'agentmesh.usage': { credits: 1.25, units: {} } } } } }),
+  );
+  assert.equal(tap.taskId, id);
+  assert.deepEqual(taskEnd(tap.folded()), { kind: 'charge', milliCredits: 1250 });
+  // The snapshot's metadata is kept beside the merged update's.
+  assert.equal(tap.metadata?.['agentmesh.route.explain'], 'x');
+});
+
+test('a stream that completes without usage settles at the estimate (as a blocking answer does); one that fails refunds', () => {
+  const done = tapStream(frame({ result: { statusUpdate: { taskId: 't', status: { state: 'TASK_STATE_COMPLETED' } } } }));
+  assert.deepEqual(taskEnd(done.folded()), { kind: 'charge', milliCredits: undefined });
+  const failed = tapStream(frame({ result: { task: { id: 't', status: { state: 'TASK_STATE_WORKING' } } } }) + frame({ result: { statusUpdate: { taskId: 't', status: { state: 'TASK_STATE_FAILED' } } } }));
+  assert.equal(taskEnd(failed.folded()).kind, 'refund');
+});
+
+test('a stream cut before its task ended is open: the tracker reads the task', () => {
+  const tap = tapStream(frame({ result: { task: { id: 't', status: { state: 'TASK_STATE_SUBMITTED' } } } }) + frame({ result: { statusUpdate: { taskId: 't', status: { state: 'TASK_STATE_WORKING' }, metadata: { 'agentmesh.usage': { credits: 9 } } } } }));
+  assert.deepEqual(taskEnd(tap.folded()), { kind: 'open' });
+  const inputRequired = tapStream(frame({ result: { statusUpdate: { taskId: 't', status: { state: 'TASK_STATE_INPUT_REQUIRED' } } } }));
+  assert.deepEqual(taskEnd(inputRequired.folded()), { kind: 'open' });
+});
+
+test('a v0.3 stream folds the same way (kind: task, then status-update with final metadata)', () => {
+  const tap = tapStream(
+    frame({ jsonrpc: '2.0', id: 1, result: { kind: 'task', id: 't3', contextId: 'c', status: { state: 'submitted' } } }) +
+      frame({ jsonrpc: '2.0', id: 1, result: { kind: 'status-update', taskId: 't3', contextId: 'c', status: { state: 'completed' }, final: true, metadata: { 'agentmesh.usage': { credits: 0.5 } } } }),
+    3,
+  );
+  assert.deepEqual(taskEnd(tap.folded()), { kind: 'charge', milliCredits: 500 });
+});
+
+test('hostile metadata (an array, a string, negative or non-numeric credits) never charges more than the estimate rule allows', () => {
+  const arrayMeta = tapStream(frame({ result: { statusUpdate: { taskId: 't', status: { state: 'TASK_STATE_COMPLETED' }, metadata: ['agentmesh.usage'] } } }));
+  assert.deepEqual(taskEnd(arrayMeta.folded()), { kind: 'charge', milliCredits: undefined });
+  const negative = tapStream(frame({ result: { statusUpdate: { taskId: 't', status: { state: 'TASK_STATE_COMPLETED' }, metadata: { 'agentmesh.usage': { credits: -4 } } } } }));
+  assert.deepEqual(taskEnd(negative.folded()), { kind: 'charge', milliCredits: undefined });
+  const text = tapStream(frame({ result: { statusUpdate: { taskId: 't', status: { state: 'TASK_STATE_COMPLETED' }, metadata: 'agentmesh.usage' } } }));
+  assert.deepEqual(taskEnd(text.folded()), { kind: 'charge', milliCredits: undefined });
+});

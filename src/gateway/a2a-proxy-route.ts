@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DECODED_CONTENT_CODINGS, decodeContentSync, type DataPlaneRoute, type ExchangeReply, type ExchangeRequest, type UnroutedFallback } from '../http/index.js';
 import type { AgentmeshError} from '../protocol/index.js';
-import { ErrorCodes, isAgentmeshError, normalizeError, Errors } from '../protocol/index.js';
+import { ErrorCodes, isAgentmeshError, normalizeError, requestedVersion, Errors } from '../protocol/index.js';
 import type { AuditEntry } from '../audit/index.js';
 import { httpLayerError, readA2aRequest } from './policy/a2a-operation.js';
 import { GatewayCall, type ProxyDeps } from './proxy/gateway-call.js';
@@ -79,7 +79,8 @@ function openCall(request: ExchangeRequest, reply: ExchangeReply, bodyLimitBytes
   const name = decodedName(rawName);
   const rawPath = afterAgents < 0 ? '/' : pathPart.slice(afterAgents);
   const query = q < 0 ? undefined : forwardedQuery(url.slice(q));
-  const version = request.headers['a2a-version'];
+  // Header, else query parameter: read as the runtime reads it (the query is forwarded, so the agent sees what was read here).
+  const version = requestedVersion(request.headers['a2a-version'], q < 0 ? undefined : url.slice(q));
   // Decoded here as the agent's routes decode it (RFC 9110 §8.4), and forwarded decoded (content-encoding is withheld).
   let raw = Buffer.isBuffer(request.body) ? request.body : undefined;
   let bodyError: AgentmeshError | undefined;
@@ -90,7 +91,7 @@ function openCall(request: ExchangeRequest, reply: ExchangeReply, bodyLimitBytes
     raw = undefined;
     if (bodyError.code === ErrorCodes.HTTP_UNSUPPORTED_MEDIA_TYPE) reply.header('accept-encoding', DECODED_CONTENT_CODINGS);
   }
-  const { reading, body } = readA2aRequest(request.method, rawPath, raw, typeof version === 'string' ? version : undefined, bodyError);
+  const { reading, body } = readA2aRequest(request.method, rawPath, raw, version, bodyError);
   const ua = request.headers['user-agent'];
   const audit: AuditEntry = {
     eventType: 'a2a.call',
@@ -101,7 +102,7 @@ function openCall(request: ExchangeRequest, reply: ExchangeReply, bodyLimitBytes
     ip: request.ip,
     ...(typeof ua === 'string' && { userAgent: ua.slice(0, 200) }),
   };
-  return new GatewayCall(request, reply, name, reading, raw, body, query, audit);
+  return new GatewayCall(request, reply, name, reading, raw, body, query, version, audit);
 }
 
 /** An agent's name from its raw path segment; one that does not decode is kept raw (no agent has such a name: not found). */

@@ -17,7 +17,7 @@ import { isLegacyJsonRpcMethod } from '@a2a-js/sdk/compat/v0_3';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { V1_METHODS, assertJsonDepth, checkLegacyFileBytes, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, AgentmeshError, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
+import { V1_METHODS, requestedVersion, assertJsonDepth, checkLegacyFileBytes, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, AgentmeshError, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { listTasksJson } from './list-tasks-json.js';
@@ -115,7 +115,7 @@ async function dispatch(handler: AgentRequestHandler, method: string, params: Re
 
 /** Explicit version wins; without one, a v1 method name is served as v1 rather than refused (lenient to clients that omit the header). */
 function resolveVersion(request: FastifyRequest, method: string): ProtocolVersion {
-  const explicit = request.headers['a2a-version'] !== undefined || (request.query as Record<string, unknown> | undefined)?.['A2A-Version'] !== undefined;
+  const explicit = requestedVersion(request.headers['a2a-version'], request.query) !== undefined;
   const version = requestVersion(request);
   if (!explicit && !isLegacyJsonRpcMethod(method) && V1.has(method)) return '1.0';
   return version;

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { DECODED_CONTENT_CODINGS, decodeContentSync, type DataPlaneRoute, type ExchangeReply, type ExchangeRequest, type UnroutedFallback } from '../http/index.js';
+import { DECODED_CONTENT_CODINGS, decodeContentSync, renderHttpError, type DataPlaneRoute, type ExchangeReply, type ExchangeRequest, type UnroutedFallback } from '../http/index.js';
 import type { AgentmeshError} from '../protocol/index.js';
 import { ErrorCodes, isAgentmeshError, normalizeError, requestedVersion, Errors } from '../protocol/index.js';
 import type { AuditEntry } from '../audit/index.js';
+import { toAcpError } from '../acp/index.js';
 import { httpLayerError, readA2aRequest } from './policy/a2a-operation.js';
 import { GatewayCall, type ProxyDeps } from './proxy/gateway-call.js';
 import { authenticateStep } from './proxy/authenticate-step.js';
@@ -47,6 +48,14 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
   // Bodies pass through as bytes: the gateway reads JSON only to classify and price.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: o.bodyLimitBytes }, (_req, body, done) => done(null, body));
+  // What Fastify refuses before the handler (a body too large) on the ACP door is answered in ACP's Error shape; anything else by the role's handler.
+  app.setErrorHandler((err, request, reply) => {
+    const q = request.url.indexOf('?');
+    if (!isAcpDoorPath(q < 0 ? request.url : request.url.slice(0, q))) throw err;
+    const rendered = renderHttpError(err, String(request.id));
+    const { statusCode, body } = toAcpError(rendered.error, String(request.id));
+    return reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(body));
+  });
 
   const handler = async (request: ExchangeRequest, reply: ExchangeReply): Promise<void> => {
     const c = openCall(request, reply, o.bodyLimitBytes);
@@ -62,6 +71,11 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
   app.all('/agents/:name/*', handler);
   if (o.unroutedFallback) o.unroutedFallback.handle = handler;
   if (o.dataPlane) o.dataPlane.handle = handler;
+}
+
+/** `/agents/{name}/acp` and below: a native agent's ACP endpoint through the gateway (docs/acp.md). */
+export function isAcpDoorPath(path: string): boolean {
+  return /^\/agents\/[^/]+\/acp(\/|$)/.test(path);
 }
 
 /**

@@ -7,7 +7,8 @@ import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, f
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
-import { a2aProxyRoutes } from './a2a-proxy-route.js';
+import { toAcpError } from '../acp/index.js';
+import { a2aProxyRoutes, isAcpDoorPath } from './a2a-proxy-route.js';
 import { AssertionCache } from './assertion-cache.js';
 import type { CardSigningKey } from './card-signing-key.js';
 import type { GatewayConfig } from './config.js';
@@ -209,6 +210,8 @@ export function agentsDataPlane(config: GatewayConfig): DataPlaneRoute {
     accepts: cors ? (req) => req.headers.origin === undefined : undefined,
     // The labels of the Fastify routes the same calls take otherwise.
     routeLabel: (path) => (path.indexOf('/', '/agents/'.length) < 0 ? '/agents/:name' : '/agents/:name/*'),
+    // The ACP door answers in ACP's Error shape even when the plane refuses (a body too large, draining), as the runtime's ACP routes do.
+    renderError: (path, error, requestId) => (isAcpDoorPath(path) ? toAcpError(error, requestId) : undefined),
   };
 }
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import type { Redis } from 'ioredis';
 import { createAuditLog, PeriodicAuditVerifier, type AuditLog } from '../audit/index.js';
-import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, freePort, openClientTls, type ClientTlsSource, type DisposerStack, type SsrfGuard, type UnroutedFallback, type DataPlaneRoute, type InProcessServers } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, freePort, openClientTls, type ClientTlsSource, type DisposerStack, type SsrfGuard, type UnroutedFallback, type DataPlaneRoute, type InProcessServers } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
@@ -229,6 +229,9 @@ export function buildGatewayHttp(config: GatewayConfig, logger: Logger, metrics:
     metricsRoute: false,
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
+    // Every id in a management path is checked by its route's schema (400 naming the field): the router must not
+    // first turn a long one (a 300-character tenant) into a 404. Node's header limit (16 KiB) bounds the URL anyway.
+    maxParamLength: MAX_PATH_PARAM_LENGTH,
     // Streams and blocking sends carry their own deadlines (the router's timeouts).
     handlerTimeoutMs: 0,
     // As in the runtime: an active AsyncLocalStorage costs a hook on every promise;

@@ -5,6 +5,7 @@
  */
 export { buildHttpServer } from './build-http-server.js';
 export type { HttpServerOptions, ReadinessCheck, UnroutedFallback } from './http-server-options.js';
+export { MAX_PATH_PARAM_LENGTH } from './http-server-options.js';
 export { renderHttpError } from './render-http-error.js';
 export type { DataPlaneRoute } from './data-plane.js';
 export type { ExchangeRequest, ExchangeReply } from './exchange.js';

@@ -17,7 +17,11 @@ export interface ServeFlags {
 export async function startAgents(ctx: CliContext, agents: readonly AgentDefinition[], flags: ServeFlags, extra: RuntimeConfigInput = {}): Promise<Runtime> {
   const config = { ...runtimeConfigFromEnv(ctx.io.env, flags), ...extra };
   const runtime = await createRuntime({ agents: [...agents], config });
-  const { url, agents: urls, grpc, probesUrl } = await listenOrClose(runtime);
+  const { url, agents: urls, grpc, probesUrl } = await listenOrClose(runtime, [
+    { port: runtime.config.port, component: 'the agents', option: '--port (env PORT)' },
+    { port: runtime.config.grpcPort, component: "the agents' gRPC server", option: 'GRPC_PORT' },
+    { port: runtime.config.probePort, component: "the agents' probe listener", option: 'PROBE_PORT' },
+  ]);
   ctx.io.stdout.write(`agentmesh runtime listening on ${url}\n`);
   for (const [name, agentUrl] of Object.entries(urls)) {
     ctx.io.stdout.write(`  ${name.padEnd(16)} ${agentUrl}  (card: ${agentUrl}/.well-known/agent-card.json)${grpc?.[name] ? `  gRPC ${grpc[name]}` : ''}\n`);

@@ -5,6 +5,9 @@ import { createDatabase, type Bus, type Database } from '../storage/index.js';
 import { Agent, buildConnector } from 'undici';
 import { databaseOptionsOf, openClientTls, openWithStack, type ClientTlsSettings, type DisposerStack, type InProcessServers } from '../http/index.js';
 import { createAgentCaller, type AgentCaller } from './calls/index.js';
+import { CallFailure } from './calls/call-failure.js';
+import { GatewayTokenSource } from './calls/gateway-token-source.js';
+import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
 import { parseOrchestratorConfig, type OrchestratorConfig, type OrchestratorConfigInput } from './config.js';
 import type { ResolveTarget } from './engine/run-execution.js';
 import { RunStore } from './engine/run-store.js';
@@ -91,6 +94,8 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         config,
         workflows,
         async listen() {
+          // Before it listens (and so registers and answers /ready): a client the gateway refuses would route nothing.
+          if (!options.caller && config.gatewayUrl) await checkGatewayCredentials(config, meshFetch ?? fetch, log);
           const { url, agents, probesUrl } = await runtime.listen();
           return { url: agents[config.name] ?? `${url}/agents/${config.name}`, baseUrl: url, ...(probesUrl !== undefined && { probesUrl }) };
         },
@@ -154,6 +159,25 @@ function fetchThrough(pool: Agent): typeof fetch {
 }
 
 /** How steps reach agents: through the gateway with the orchestrator's own credentials, or straight to the registry's instances. */
+/**
+ * Asks the gateway for a token once, at start: client credentials it refuses
+ * (`invalid_client`: a wrong secret, a revoked client) stop the start, naming
+ * the settings to fix, instead of an orchestrator that reports ready, enters
+ * rotation and fails every call it routes. A gateway that cannot be reached
+ * yet (or answers 5xx/429) does not: it may be starting too, and calls retry.
+ */
+async function checkGatewayCredentials(config: OrchestratorConfig, fetchImpl: typeof fetch, log: Logger): Promise<void> {
+  const tokens = new GatewayTokenSource({ tokenUrl: `${config.gatewayUrl}/oauth/token`, clientId: config.clientId!, clientSecret: config.clientSecret!, fetch: fetchImpl, requestTimeoutMs: 10_000 });
+  try {
+    await tokens.get();
+  } catch (err) {
+    if (err instanceof CallFailure && !err.transient) {
+      throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `${err.message}: check ORCHESTRATOR_CLIENT_ID (${config.clientId}) and ORCHESTRATOR_CLIENT_SECRET (or ORCHESTRATOR_CLIENT_SECRET_FILE), the client the gateway at ${config.gatewayUrl} issued`, { cause: err });
+    }
+    log.warn({ err, gateway: config.gatewayUrl }, 'could not check the client credentials with the gateway yet; starting, calls will retry');
+  }
+}
+
 function buildCaller(config: OrchestratorConfig, log: Logger, meshFetch: typeof fetch | undefined): AgentCaller {
   return createAgentCaller({
     logger: log,

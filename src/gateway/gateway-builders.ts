@@ -22,6 +22,7 @@ import { createRequestValidator } from './policy/request-validation.js';
 import { createUpstreamRouter, type UpstreamRouter } from './routing/index.js';
 import { BRIDGED_RUN_RETENTION_MS, BridgedRuns } from './bridged-runs.js';
 import { SettlementTracker, type OpenReservation } from './settlement-tracker.js';
+import { InstanceTaskReader, type ReadableInstance } from './settlement-task-reader.js';
 
 export const VERSION = '0.1.0';
 
@@ -152,10 +153,14 @@ function buildCreditHolds(config: GatewayConfig, ledger: CreditLedger, log: Logg
 /** Settles the reservations of tasks that ended after their answer, reading each task from an instance in rotation. */
 function buildSettlementTracker(config: GatewayConfig, parts: Pick<GatewayParts, 'identity' | 'router' | 'audit' | 'credits'>, database: Database, log: Logger): SettlementTracker {
   const { identity, router, audit, credits } = parts;
-  const readTask = async (open: OpenReservation): Promise<unknown> => {
+  // Any instance of the agent: the task is in the shared store, so a live replica answers for a killed one.
+  const reader = new InstanceTaskReader({
+    instancesOf: (agent) => router.agent(agent)?.instances,
+    readFrom: (instance, open) => readTaskFrom(instance, open),
+    logger: log,
+  });
+  const readTaskFrom = async (instance: ReadableInstance, open: OpenReservation): Promise<unknown> => {
     const route = router.agent(open.agent);
-    const instance = route?.instances.find((i) => i.inRotation);
-    if (!instance) return undefined;
     const assertion = await identity.signAssertion({ sub: open.subject, tenant: open.tenant, scope: 'a2a:tasks:read', aud: `agentmesh:agent:${open.agent}`, act: 'agentmesh-gateway' }, config.assertionTtlSeconds);
     const bridge = route!.record.bridge;
     if (bridge !== undefined) {
@@ -166,12 +171,14 @@ function buildSettlementTracker(config: GatewayConfig, parts: Pick<GatewayParts,
       return Task.toJSON(runToTask(await client.getRun(open.taskId)));
     }
     const res = await fetch(`${instance.url.replace(/\/$/, '')}/tasks/${encodeURIComponent(open.taskId)}`, { headers: { authorization: `Bearer ${assertion}`, 'a2a-version': '1.0' }, signal: AbortSignal.timeout(10_000) });
+    // An instance failing (5xx) is no answer: another is asked. Any other status is the task's answer for now.
+    if (res.status >= 500) throw new Error(`HTTP ${res.status}`);
     if (res.status !== 200) return undefined;
     return res.json();
   };
   return new SettlementTracker({
     ledger: credits,
-    read: readTask,
+    read: (open) => reader.read(open),
     logger: log,
     db: database.db,
     maxHoldMs: config.creditsMaxHoldMs,

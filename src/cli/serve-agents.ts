@@ -1,4 +1,4 @@
-import { createRuntime, type AgentDefinition, type Runtime, type RuntimeConfigInput } from '../runtime/index.js';
+import { createRuntime, gatewayAssertionRequired, type AgentDefinition, type Runtime, type RuntimeConfigInput } from '../runtime/index.js';
 import type { CliContext } from './cli-io.js';
 import { runtimeConfigFromEnv } from './runtime-config-from-env.js';
 import { watchSignals } from './until-signal.js';
@@ -29,7 +29,14 @@ export async function startAgents(ctx: CliContext, agents: readonly AgentDefinit
   ctx.io.stdout.write(`  health ${url}/health  ready ${url}/ready  metrics ${url}/metrics\n`);
   if (probesUrl !== undefined) ctx.io.stdout.write(`  probes ${probesUrl}/health ${probesUrl}/ready  (plain HTTP, PROBE_PORT)\n`);
   const first = agents[0]!;
-  ctx.io.stdout.write(`Try: ${tryCommandLine(first, urls[first.name] ?? Object.values(urls)[0]!)}\n`);
+  if (gatewayAssertionRequired(runtime.config)) {
+    // These agents refuse calls that do not come through the gateway: a direct `send` would fail as printed.
+    const gateway = runtime.config.gatewayIssuer;
+    const through = gateway !== undefined ? `${gateway.replace(/\/$/, '')}/agents/${first.name}` : `<gateway>/agents/${first.name}`;
+    ctx.io.stdout.write(`  calls only through the gateway (it refuses calls without the gateway's assertion): try ${through} with a token of the gateway\n`);
+  } else {
+    ctx.io.stdout.write(`Try: ${tryCommandLine(first, urls[first.name] ?? Object.values(urls)[0]!)}\n`);
+  }
   return runtime;
 }
 

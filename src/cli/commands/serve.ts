@@ -87,12 +87,14 @@ Examples:
       }
       const signals = watchSignals(ctx);
       const gw = await createGateway({ config: gatewayConfigFromEnv(ctx.io.env, flags) });
-      const { url, metricsUrl, probesUrl } = await listenOrClose(gw, [
+      const { url, boundUrl, metricsUrl, probesUrl } = await listenOrClose(gw, [
         { port: gw.config.port, component: 'the gateway', option: '--port (env GATEWAY_PORT)' },
         { port: metricsPortOf(gw.config, DEFAULT_GATEWAY_METRICS_PORT), component: "the gateway's metrics listener", option: 'GATEWAY_METRICS_PORT' },
         { port: gw.config.probePort, component: "the gateway's probe listener", option: 'PROBE_PORT' },
       ]);
-      ctx.io.stdout.write(`agentmesh gateway listening on ${url}\n`);
+      // The port this replica bound; the public URL (a load balancer's) only beside it, named as such.
+      ctx.io.stdout.write(`agentmesh gateway listening on ${boundUrl}\n`);
+      if (boundUrl !== url) ctx.io.stdout.write(`  public URL ${url}  (GATEWAY_PUBLIC_URL: tokens, cards and the links below name it)\n`);
       ctx.io.stdout.write(`  agents ${url}/agents/{name}  token POST ${url}/oauth/token  jwks ${url}/.well-known/jwks.json\n`);
       ctx.io.stdout.write(`  metrics ${metricsUrl}  (not on the public port: they name tenants)\n`);
       if (probesUrl !== undefined) ctx.io.stdout.write(`  probes ${probesUrl}/health ${probesUrl}/ready  (plain HTTP, PROBE_PORT)\n`);

@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { upPorts } from '../../../src/cli/commands/up/up.js';
+import { runCli } from '../../../src/cli/index.js';
 import { freePort } from '../../helpers/free-port.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
@@ -74,6 +75,15 @@ test('ports follow their flags; the two without a role port of their own sit bes
   assert.deepEqual(upPorts({}, { PORT: '6000', GATEWAY_PORT: '6200', GATEWAY_METRICS_PORT: '6999', ACP_EXAMPLE_PORT: '6998' }).metrics, 6999);
   assert.equal(upPorts({ gatewayPort: '65500' }, {}).metrics, 0, 'past the last port: any free one');
   assert.throws(() => upPorts({ acpPort: 'x' }, {}), /--acp-port must be a port from 0 to 65535/);
+});
+
+test('up --help names every port it binds, with its flag and variable', async () => {
+  let out = '';
+  const code = await runCli(['up', '--help'], { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true }, env: {} });
+  assert.equal(code, 0);
+  for (const [flag, variable] of [['--port', 'PORT'], ['--registry-port', 'REGISTRY_PORT'], ['--gateway-port', 'GATEWAY_PORT'], ['--orchestrator-port', 'ORCHESTRATOR_PORT'], ['--metrics-port', 'GATEWAY_METRICS_PORT'], ['--acp-port', 'ACP_EXAMPLE_PORT']]) {
+    assert.match(out, new RegExp(`${flag} <port>[\\s\\S]*?env\\s+${variable}\\b`), `${flag} / ${variable}`);
+  }
 });
 
 describe('two agentmesh up side by side on one host', () => {

@@ -16,7 +16,7 @@ import { WorkflowMetrics } from './engine/workflow-metrics.js';
 import { createInstanceDirectory } from './instance-directory.js';
 import { createOrchestratorAgent, workflowStarter } from './orchestrator-agent.js';
 import { createRouteSkill, MemoryConversationStore, ModelChooser, RegistryReader, routableWorkflow, selectTarget, SqlConversationStore, SqlLearnedRoutes, type ConversationStore } from './router/index.js';
-import { loadWorkflowFolder } from './workflow/index.js';
+import { loadWorkflowFolder, requiredAgentsOf } from './workflow/index.js';
 import type { WorkflowDefinition } from './workflow/workflow-definition.js';
 
 export interface OrchestratorOptions {
@@ -85,7 +85,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         ...(options.backoffScale !== undefined ? { backoffScale: options.backoffScale } : {}),
       });
       const conversations = openConversations(config, database, log, stack);
-      const agent = buildAgent(config, engine, workflows, caller, registry !== undefined, meshFetch, conversations, new SqlLearnedRoutes({ db: database.db }));
+      const agent = buildAgent(config, engine, workflows, caller, registry, meshFetch, conversations, new SqlLearnedRoutes({ db: database.db }));
       const runtime = await createRuntime({ agents: [agent], config: runtimeConfig, logger, database, metrics, tracing, ...(options.bus ? { bus: options.bus } : {}) });
       stack.defer('runtime', () => runtime.close());
       return {
@@ -230,15 +230,33 @@ function openConversations(config: OrchestratorConfig, database: Database, log: 
   return store;
 }
 
+/**
+ * Before a run: every agent the workflow names outright must be in the
+ * registry, or the run is refused with their names before any step runs (a
+ * run would otherwise charge its first steps, then fail at the missing one).
+ */
+function agentsChecker(registry: RegistryReader): (workflow: WorkflowDefinition) => Promise<void> {
+  return async (workflow) => {
+    const named = requiredAgentsOf(workflow);
+    const found = await Promise.all(named.map((name) => registry.agent(name)));
+    const missing = named.filter((_, i) => found[i] === undefined);
+    if (missing.length === 0) return;
+    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `workflow ${workflow.name} needs ${missing.map((m) => `agent '${m}'`).join(', ')}, which the registry does not list: nothing was run (register ${missing.length === 1 ? 'it' : 'them'}, or take the workflow out of the orchestrator's folder)`, { expose: true });
+  };
+}
+
 /** The orchestrator agent: its workflows as skills, and the router skill when a registry is known. */
-function buildAgent(config: OrchestratorConfig, engine: WorkflowEngine, workflows: WorkflowDefinition[], caller: AgentCaller, hasRegistry: boolean, meshFetch: typeof fetch | undefined, store: ConversationStore, learned: SqlLearnedRoutes) {
+function buildAgent(config: OrchestratorConfig, engine: WorkflowEngine, workflows: WorkflowDefinition[], caller: AgentCaller, registry: RegistryReader | undefined, meshFetch: typeof fetch | undefined, store: ConversationStore, learned: SqlLearnedRoutes) {
+  const hasRegistry = registry !== undefined;
   const anonymousTenant = config.anonymousTenant ?? (config.gatewayUrl ? undefined : 'default');
+  const checkAgents = registry === undefined ? undefined : agentsChecker(registry);
   // The router may start the orchestrator's own workflows when a request fits one (issue 21).
-  const startWorkflow = workflowStarter({ engine, workflows, ...(anonymousTenant ? { anonymousTenant } : {}) });
+  const startWorkflow = workflowStarter({ engine, workflows, ...(anonymousTenant ? { anonymousTenant } : {}), ...(checkAgents && { checkAgents }) });
   return createOrchestratorAgent({
     name: config.name,
     engine,
     workflows,
+    ...(checkAgents && { checkAgents }),
     runTimeoutMs: config.runTimeoutMs,
     ...(anonymousTenant ? { anonymousTenant } : {}),
     ...(hasRegistry

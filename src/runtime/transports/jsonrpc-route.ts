@@ -22,7 +22,7 @@ import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { listTasksJson } from './list-tasks-json.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
-import { abortOnClientGone, openSse, type SseOptions } from '../../http/index.js';
+import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
 
 const V1 = new Set(V1_METHODS);
 const STREAMING = new Set(['SendStreamingMessage', 'SubscribeToTask']);
@@ -136,10 +136,11 @@ function isAsyncIterable(value: unknown): value is AsyncGenerator<unknown> {
 
 /** Pulls the first event before committing to SSE, so an early error is a plain JSON-RPC error response. */
 async function streamV1(request: FastifyRequest, reply: FastifyReply, sse: SseOptions, events: AsyncGenerator<CommittedEvent>, id: JsonRpcId): Promise<void> {
-  const first = await events.next();
-  const stream = openSse(request, reply, sse);
+  const { stream, first: opened } = await openSseWithFirst(request, reply, sse, events);
   const prefix = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`;
   try {
+    if (!opened.ok) throw opened.error;
+    const first = opened.result;
     if (!first.done) stream.send(prefix + first.value.payload + '}', first.value.seq);
     if (!first.done) {
       for await (const e of events) {
@@ -156,9 +157,10 @@ async function streamV1(request: FastifyRequest, reply: FastifyReply, sse: SseOp
 }
 
 async function streamLegacy(request: FastifyRequest, reply: FastifyReply, sse: SseOptions, events: AsyncGenerator<unknown>, state: Map<string, unknown>): Promise<void> {
-  const first = await events.next();
-  const stream = openSse(request, reply, sse);
+  const { stream, first: opened } = await openSseWithFirst(request, reply, sse, events);
   try {
+    if (!opened.ok) throw opened.error;
+    const first = opened.result;
     if (!first.done) stream.send(JSON.stringify(first.value), state.get('agentmesh.seq') as number | undefined);
     if (!first.done) {
       for await (const e of events) {

@@ -11,15 +11,20 @@
 --
 -- Run it once per database as a superuser (or a role with CREATEROLE that owns
 -- the database), before the first start; it is safe to run again (it creates
--- what is missing, resets the attributes, and sets the passwords it is given):
+-- what is missing and resets the attributes). Roles belong to the server, not
+-- to a database: give each mesh on a server its own prefix (-v prefix=…), or
+-- two meshes share roles. The password of a role that already exists is kept
+-- (the script says so on stderr): pass -v reset_passwords=on to set it, e.g.
+-- when rotating it; a new role gets the password it is given.
 --
 --   psql "postgres://postgres@db/agentmesh" -v ON_ERROR_STOP=1 \
 --     -v migrator_password="$(cat secrets/db_migrator_password)" \
 --     -v app_password="$(cat secrets/db_app_password)" \
 --     -f deploy/postgres/roles.sql
 --
--- Optional variables: -v prefix=agentmesh (role names), -v schema=agentmesh,
--- -v statement_timeout=30s (the application role's bound on one statement).
+-- Optional variables: -v prefix=agentmesh (role names; one per mesh on a server),
+-- -v schema=agentmesh, -v statement_timeout=30s (the application role's bound on
+-- one statement), -v reset_passwords=on (set the passwords of existing roles).
 -- Then, with the database named in the URLs:
 --
 --   DATABASE_MIGRATION_URL=postgres://agentmesh_migrator:…@db/agentmesh
@@ -48,10 +53,18 @@
 \else
   DO $$ BEGIN RAISE EXCEPTION 'roles.sql: pass -v app_password=…'; END $$;
 \endif
+\if :{?reset_passwords}
+\else
+  \set reset_passwords off
+\endif
 
 \set owner :prefix '_owner'
 \set migrator :prefix '_migrator'
 \set app :prefix '_app'
+
+-- Which login roles are new (they get their passwords) and which exist (theirs are kept unless asked).
+SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'migrator') AS new_migrator,
+       NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'app') AS new_app \gset
 
 -- CREATE ROLE has no IF NOT EXISTS: \gexec runs each statement the query yields.
 SELECT format('CREATE ROLE %I NOLOGIN', :'owner') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'owner') \gexec
@@ -61,8 +74,25 @@ SELECT format('CREATE ROLE %I LOGIN', :'app') WHERE NOT EXISTS (SELECT 1 FROM pg
 -- Whatever they were created with: no role here bypasses row security or
 -- makes roles and databases.
 ALTER ROLE :"owner" NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
-ALTER ROLE :"migrator" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT PASSWORD :'migrator_password';
-ALTER ROLE :"app" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT PASSWORD :'app_password';
+ALTER ROLE :"migrator" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT;
+ALTER ROLE :"app" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT;
+
+-- Passwords: a new role's is set; an existing role's is kept unless -v reset_passwords=on (another mesh's
+-- roles of the same name would otherwise have their passwords changed under them).
+\if :new_migrator
+  ALTER ROLE :"migrator" PASSWORD :'migrator_password';
+\elif :reset_passwords
+  ALTER ROLE :"migrator" PASSWORD :'migrator_password';
+\else
+  \warn 'roles.sql: role' :migrator 'exists: its password is kept (pass -v reset_passwords=on to set it)'
+\endif
+\if :new_app
+  ALTER ROLE :"app" PASSWORD :'app_password';
+\elif :reset_passwords
+  ALTER ROLE :"app" PASSWORD :'app_password';
+\else
+  \warn 'roles.sql: role' :app 'exists: its password is kept (pass -v reset_passwords=on to set it)'
+\endif
 
 -- The migrator acts as the owner; the application never does.
 GRANT :"owner" TO :"migrator";

@@ -43,22 +43,22 @@ export class AcpRunClient {
 
   /** `POST /runs` in `sync` or `async` mode: the run (as it ended, awaits, or was created). */
   async createRun(body: AcpRunCreateRequest): Promise<AcpRun> {
-    return (await this.#json('POST', '/runs', body, body.agent_name)) as AcpRun;
+    return (await this.#json('POST', '/runs', body, { agent: body.agent_name })) as AcpRun;
   }
 
   /** `POST /runs/{run_id}` in `sync` or `async` mode. */
   async resumeRun(body: AcpRunResumeRequest): Promise<AcpRun> {
-    return (await this.#json('POST', `/runs/${encodeURIComponent(body.run_id)}`, body, body.run_id)) as AcpRun;
+    return (await this.#json('POST', `/runs/${encodeURIComponent(body.run_id)}`, body, { run: body.run_id })) as AcpRun;
   }
 
   /** `GET /runs/{run_id}`. */
   async getRun(runId: string): Promise<AcpRun> {
-    return (await this.#json('GET', `/runs/${encodeURIComponent(runId)}`, undefined, runId)) as AcpRun;
+    return (await this.#json('GET', `/runs/${encodeURIComponent(runId)}`, undefined, { run: runId })) as AcpRun;
   }
 
   /** `POST /runs/{run_id}/cancel`: the run, `cancelling` or `cancelled`. */
   async cancelRun(runId: string): Promise<AcpRun> {
-    return (await this.#json('POST', `/runs/${encodeURIComponent(runId)}/cancel`, undefined, runId)) as AcpRun;
+    return (await this.#json('POST', `/runs/${encodeURIComponent(runId)}/cancel`, undefined, { run: runId })) as AcpRun;
   }
 
   /** `POST /runs` (or `/runs/{run_id}` to resume) in `stream` mode: the run's events as they come. */
@@ -71,7 +71,7 @@ export class AcpRunClient {
     // An ACP server without stream mode answers the run itself (as for `sync`): its events are the run's own.
     if ((res.status === 200 || res.status === 202) && type.startsWith('application/json')) return eventsOfRun((await this.#runOf(res)) as AcpRun, (id) => this.getRun(id));
     if (res.status !== 200 || !type.startsWith('text/event-stream')) {
-      throw await this.#refusal(res, resuming ? body.run_id : body.agent_name);
+      throw await this.#refusal(res, resuming ? { run: body.run_id } : { agent: body.agent_name });
     }
     return this.#events(res, stop);
   }
@@ -115,7 +115,7 @@ export class AcpRunClient {
     }
   }
 
-  async #json(method: string, path: string, body: unknown, subject: string): Promise<unknown> {
+  async #json(method: string, path: string, body: unknown, subject: RefusalSubject): Promise<unknown> {
     const res = await this.#send(method, path, body);
     if (res.status !== 200 && res.status !== 202) throw await this.#refusal(res, subject);
     return this.#runOf(res);
@@ -164,8 +164,13 @@ export class AcpRunClient {
     }
   }
 
-  /** An ACP `Error` answer as the catalog's error. */
-  async #refusal(res: Response, subject: string): Promise<AgentmeshError> {
+  /**
+   * An ACP `Error` answer as the catalog's error. `not_found` names what the
+   * request named: a run is the task's not-found; for a new run it is the
+   * agent (`agent_name`) the ACP server does not know, which is no task of
+   * the caller's: the upstream's failure, with the server's words.
+   */
+  async #refusal(res: Response, subject: RefusalSubject): Promise<AgentmeshError> {
     const text = await boundedText(res, 64 * 1024).catch(() => '');
     let error: Partial<AcpError> | undefined;
     try {
@@ -174,11 +179,14 @@ export class AcpRunClient {
       error = undefined;
     }
     const why = typeof error?.message === 'string' ? error.message.slice(0, 500) : `HTTP ${res.status}`;
-    if (res.status === 404 || error?.code === 'not_found') return Errors.taskNotFound({ taskId: subject });
-    if (res.status < 500 && (error?.code === 'invalid_input' || res.status === 400 || res.status === 422)) return Errors.acpBridgeRefused({ agent: this.#o.agent, why });
+    if ((res.status === 404 || error?.code === 'not_found') && subject.run !== undefined) return Errors.taskNotFound({ taskId: subject.run });
+    if (res.status < 500 && (error?.code === 'invalid_input' || (error?.code !== 'not_found' && (res.status === 400 || res.status === 422)))) return Errors.acpBridgeRefused({ agent: this.#o.agent, why });
     return Errors.acpBridgeAnswer({ agent: this.#o.agent, status: res.status, why });
   }
 }
+
+/** What a request named, for reading its refusal. */
+type RefusalSubject = { run: string; agent?: undefined } | { agent: string; run?: undefined };
 
 /** Waits between reads of a run answered whole while it still runs: quick at first, then once a second. */
 const RUN_READ_DELAYS_MS = [100, 250, 500, 1000];

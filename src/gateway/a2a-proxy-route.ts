@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { DECODED_CONTENT_CODINGS, decodeContentSync, type DataPlaneRoute, type ExchangeReply, type ExchangeRequest, type UnroutedFallback } from '../http/index.js';
+import { DECODED_CONTENT_CODINGS, decodeContentSync, renderHttpError, type DataPlaneRoute, type ExchangeReply, type ExchangeRequest, type UnroutedFallback } from '../http/index.js';
 import type { AgentmeshError} from '../protocol/index.js';
-import { ErrorCodes, isAgentmeshError, normalizeError, Errors } from '../protocol/index.js';
+import { ErrorCodes, isAgentmeshError, normalizeError, requestedVersion, Errors } from '../protocol/index.js';
 import type { AuditEntry } from '../audit/index.js';
+import { toAcpError } from '../acp/index.js';
 import { httpLayerError, readA2aRequest } from './policy/a2a-operation.js';
 import { GatewayCall, type ProxyDeps } from './proxy/gateway-call.js';
 import { authenticateStep } from './proxy/authenticate-step.js';
@@ -47,6 +48,14 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
   // Bodies pass through as bytes: the gateway reads JSON only to classify and price.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: o.bodyLimitBytes }, (_req, body, done) => done(null, body));
+  // What Fastify refuses before the handler (a body too large) on the ACP door is answered in ACP's Error shape; anything else by the role's handler.
+  app.setErrorHandler((err, request, reply) => {
+    const q = request.url.indexOf('?');
+    if (!isAcpDoorPath(q < 0 ? request.url : request.url.slice(0, q))) throw err;
+    const rendered = renderHttpError(err, String(request.id));
+    const { statusCode, body } = toAcpError(rendered.error, String(request.id));
+    return reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(body));
+  });
 
   const handler = async (request: ExchangeRequest, reply: ExchangeReply): Promise<void> => {
     const c = openCall(request, reply, o.bodyLimitBytes);
@@ -64,6 +73,11 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
   if (o.dataPlane) o.dataPlane.handle = handler;
 }
 
+/** `/agents/{name}/acp` and below: a native agent's ACP endpoint through the gateway (docs/acp.md). */
+export function isAcpDoorPath(path: string): boolean {
+  return /^\/agents\/[^/]+\/acp(\/|$)/.test(path);
+}
+
 /**
  * Reads the request once, from the raw URL (the router's decoded params are
  * not used: a request it refused reaches here too): the agent's name, the
@@ -79,7 +93,8 @@ function openCall(request: ExchangeRequest, reply: ExchangeReply, bodyLimitBytes
   const name = decodedName(rawName);
   const rawPath = afterAgents < 0 ? '/' : pathPart.slice(afterAgents);
   const query = q < 0 ? undefined : forwardedQuery(url.slice(q));
-  const version = request.headers['a2a-version'];
+  // Header, else query parameter: read as the runtime reads it (the query is forwarded, so the agent sees what was read here).
+  const version = requestedVersion(request.headers['a2a-version'], q < 0 ? undefined : url.slice(q));
   // Decoded here as the agent's routes decode it (RFC 9110 §8.4), and forwarded decoded (content-encoding is withheld).
   let raw = Buffer.isBuffer(request.body) ? request.body : undefined;
   let bodyError: AgentmeshError | undefined;
@@ -90,7 +105,7 @@ function openCall(request: ExchangeRequest, reply: ExchangeReply, bodyLimitBytes
     raw = undefined;
     if (bodyError.code === ErrorCodes.HTTP_UNSUPPORTED_MEDIA_TYPE) reply.header('accept-encoding', DECODED_CONTENT_CODINGS);
   }
-  const { reading, body } = readA2aRequest(request.method, rawPath, raw, typeof version === 'string' ? version : undefined, bodyError);
+  const { reading, body } = readA2aRequest(request.method, rawPath, raw, version, bodyError);
   const ua = request.headers['user-agent'];
   const audit: AuditEntry = {
     eventType: 'a2a.call',
@@ -101,7 +116,7 @@ function openCall(request: ExchangeRequest, reply: ExchangeReply, bodyLimitBytes
     ip: request.ip,
     ...(typeof ua === 'string' && { userAgent: ua.slice(0, 200) }),
   };
-  return new GatewayCall(request, reply, name, reading, raw, body, query, audit);
+  return new GatewayCall(request, reply, name, reading, raw, body, query, version, audit);
 }
 
 /** An agent's name from its raw path segment; one that does not decode is kept raw (no agent has such a name: not found). */

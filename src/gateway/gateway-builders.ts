@@ -3,11 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import type { Redis } from 'ioredis';
 import { createAuditLog, PeriodicAuditVerifier, type AuditLog } from '../audit/index.js';
-import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, freePort, openClientTls, type ClientTlsSource, type DisposerStack, type SsrfGuard, type UnroutedFallback, type DataPlaneRoute, type InProcessServers } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, freePort, openClientTls, type ClientTlsSource, type DisposerStack, type SsrfGuard, type UnroutedFallback, type DataPlaneRoute, type InProcessServers } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
-import { a2aProxyRoutes } from './a2a-proxy-route.js';
+import { toAcpError } from '../acp/index.js';
+import { a2aProxyRoutes, isAcpDoorPath } from './a2a-proxy-route.js';
 import { AssertionCache } from './assertion-cache.js';
 import type { CardSigningKey } from './card-signing-key.js';
 import type { GatewayConfig } from './config.js';
@@ -21,6 +22,7 @@ import { createRequestValidator } from './policy/request-validation.js';
 import { createUpstreamRouter, type UpstreamRouter } from './routing/index.js';
 import { BRIDGED_RUN_RETENTION_MS, BridgedRuns } from './bridged-runs.js';
 import { SettlementTracker, type OpenReservation } from './settlement-tracker.js';
+import { InstanceTaskReader, type ReadableInstance } from './settlement-task-reader.js';
 
 export const VERSION = '0.1.0';
 
@@ -151,10 +153,14 @@ function buildCreditHolds(config: GatewayConfig, ledger: CreditLedger, log: Logg
 /** Settles the reservations of tasks that ended after their answer, reading each task from an instance in rotation. */
 function buildSettlementTracker(config: GatewayConfig, parts: Pick<GatewayParts, 'identity' | 'router' | 'audit' | 'credits'>, database: Database, log: Logger): SettlementTracker {
   const { identity, router, audit, credits } = parts;
-  const readTask = async (open: OpenReservation): Promise<unknown> => {
+  // Any instance of the agent: the task is in the shared store, so a live replica answers for a killed one.
+  const reader = new InstanceTaskReader({
+    instancesOf: (agent) => router.agent(agent)?.instances,
+    readFrom: (instance, open) => readTaskFrom(instance, open),
+    logger: log,
+  });
+  const readTaskFrom = async (instance: ReadableInstance, open: OpenReservation): Promise<unknown> => {
     const route = router.agent(open.agent);
-    const instance = route?.instances.find((i) => i.inRotation);
-    if (!instance) return undefined;
     const assertion = await identity.signAssertion({ sub: open.subject, tenant: open.tenant, scope: 'a2a:tasks:read', aud: `agentmesh:agent:${open.agent}`, act: 'agentmesh-gateway' }, config.assertionTtlSeconds);
     const bridge = route!.record.bridge;
     if (bridge !== undefined) {
@@ -165,12 +171,14 @@ function buildSettlementTracker(config: GatewayConfig, parts: Pick<GatewayParts,
       return Task.toJSON(runToTask(await client.getRun(open.taskId)));
     }
     const res = await fetch(`${instance.url.replace(/\/$/, '')}/tasks/${encodeURIComponent(open.taskId)}`, { headers: { authorization: `Bearer ${assertion}`, 'a2a-version': '1.0' }, signal: AbortSignal.timeout(10_000) });
+    // An instance failing (5xx) is no answer: another is asked. Any other status is the task's answer for now.
+    if (res.status >= 500) throw new Error(`HTTP ${res.status}`);
     if (res.status !== 200) return undefined;
     return res.json();
   };
   return new SettlementTracker({
     ledger: credits,
-    read: readTask,
+    read: (open) => reader.read(open),
     logger: log,
     db: database.db,
     maxHoldMs: config.creditsMaxHoldMs,
@@ -209,6 +217,8 @@ export function agentsDataPlane(config: GatewayConfig): DataPlaneRoute {
     accepts: cors ? (req) => req.headers.origin === undefined : undefined,
     // The labels of the Fastify routes the same calls take otherwise.
     routeLabel: (path) => (path.indexOf('/', '/agents/'.length) < 0 ? '/agents/:name' : '/agents/:name/*'),
+    // The ACP door answers in ACP's Error shape even when the plane refuses (a body too large, draining), as the runtime's ACP routes do.
+    renderError: (path, error, requestId) => (isAcpDoorPath(path) ? toAcpError(error, requestId) : undefined),
   };
 }
 
@@ -226,6 +236,9 @@ export function buildGatewayHttp(config: GatewayConfig, logger: Logger, metrics:
     metricsRoute: false,
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
+    // Every id in a management path is checked by its route's schema (400 naming the field): the router must not
+    // first turn a long one (a 300-character tenant) into a 404. Node's header limit (16 KiB) bounds the URL anyway.
+    maxParamLength: MAX_PATH_PARAM_LENGTH,
     // Streams and blocking sends carry their own deadlines (the router's timeouts).
     handlerTimeoutMs: 0,
     // As in the runtime: an active AsyncLocalStorage costs a hook on every promise;

@@ -44,7 +44,7 @@ export interface Gateway {
   readonly audit: AuditLog;
   readonly router: UpstreamRouter;
   /** Listens on the public port and on the metrics listener; `metricsUrl` is where Prometheus scrapes, `probesUrl` the probe listener's (when `probePort` is set). */
-  listen(): Promise<{ url: string; metricsUrl: string; probesUrl?: string }>;
+  listen(): Promise<{ url: string; boundUrl: string; metricsUrl: string; probesUrl?: string }>;
   /** Reads every open reservation's task once now, then writes the settlements waiting in memory (tests, operators). */
   settleNow(): Promise<void>;
   close(): Promise<void>;
@@ -117,7 +117,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         history.start();
         health.start();
         log.info({ url: publicUrl, metricsUrl, registry: config.registryUrl, database: backends.database.dialect, quotas: backends.redis ? 'redis' : 'memory' }, 'gateway listening');
-        return { url: publicUrl, metricsUrl, ...(probesUrl !== undefined && { probesUrl }) };
+        // The address this replica bound, beside the public URL it names in tokens and cards (a load balancer's).
+        const bound = app.server.address();
+        const boundUrl = localUrlOf(config, typeof bound === 'object' && bound !== null ? bound.port : config.port);
+        return { url: publicUrl, boundUrl, metricsUrl, ...(probesUrl !== undefined && { probesUrl }) };
       },
       async settleNow() {
         await tracker.runOnce();

@@ -55,7 +55,7 @@ export const DEFAULT_HOLD_SWEEP_INTERVAL_MS = 5 * 60 * 1000;
  * reported to `onExpired` (the gateway audits it as `credits.expired`).
  */
 export class SettlementTracker {
-  readonly #open = new Map<string, OpenReservation & { next: number; delay: number; since: number }>();
+  readonly #open = new Map<string, OpenReservation & { next: number; delay: number; since: number; warned?: boolean }>();
   readonly #ledger: SettlementTrackerOptions['ledger'];
   readonly #read: TaskReader;
   readonly #log: Logger;
@@ -136,7 +136,10 @@ export class SettlementTracker {
         const task = await this.#read(open);
         if (task !== undefined && (await this.close(open.key, taskEnd(task), open.estimate)) !== undefined) continue;
       } catch (err) {
-        this.#log.warn({ err, key: open.key }, 'could not settle a reservation yet');
+        // Once per reservation: a condition that lasts is not logged at every attempt of the backoff.
+        if (open.warned === true) this.#log.debug({ err, key: open.key }, 'could not settle a reservation yet');
+        else this.#log.warn({ err, key: open.key }, 'could not settle a reservation yet (logged once; retried with backoff)');
+        open.warned = true;
       }
       if (now - open.since > this.#maxHoldMs) {
         // Its task never ended within the max hold: the hold is refunded, not left held.

@@ -110,7 +110,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
       fallback: options.unroutedFallback,
     }),
     clientErrorHandler: clientErrorHandler({ log, securityHeaders }),
-    ...(options.maxParamLength !== undefined && { maxParamLength: options.maxParamLength }),
+    ...(options.maxParamLength !== undefined && { routerOptions: { maxParamLength: options.maxParamLength } }),
     // Our onRequest hook answers requests that arrive while draining with a
     // 503 in our JSON shape (Fastify's fast path would send its own body).
     return503OnClosing: false,

@@ -4,7 +4,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { context } from '@opentelemetry/api';
 import { requestContext, type Logger, type Tracing } from '../observability/index.js';
 import { requestSpanOf } from './request-context-hooks.js';
-import { Errors } from '../protocol/index.js';
+import { Errors, type AgentmeshError } from '../protocol/index.js';
 import type { ExchangeReply, ExchangeRequest } from './exchange.js';
 import { renderHttpError } from './render-http-error.js';
 import { requestIdOf } from './request-id.js';
@@ -34,6 +34,12 @@ export interface DataPlaneRoute {
   handle?: ((request: ExchangeRequest, reply: ExchangeReply) => Promise<void>) | undefined;
   /** The `route` label of the HTTP metrics of a request served here. */
   routeLabel(path: string): string;
+  /**
+   * The answer to an error the plane itself gives (body too large, draining,
+   * a handler that threw) for a path whose protocol has an error shape of its
+   * own (the gateway's ACP door: ACP's `Error`); undefined keeps google.rpc.Status.
+   */
+  renderError?: ((path: string, error: AgentmeshError, requestId: string) => { statusCode: number; body: unknown } | undefined) | undefined;
 }
 
 /** Methods whose body is read (Fastify's `bodywith` less QUERY, which has rules of its own); GET, HEAD and TRACE carry none. */
@@ -223,7 +229,8 @@ export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener)
         reply.raw.destroy();
         return;
       }
-      reply.code(statusCode).header('content-type', JSON_TYPE).send(body);
+      const own = route.renderError?.(pathOf(request.url), error, request.id);
+      reply.code(own?.statusCode ?? statusCode).header('content-type', JSON_TYPE).send(own?.body ?? body);
     } catch (failure) {
       // Even the error could not be written (a header the handler set is invalid): cut this
       // response rather than let a rejection end the process.

@@ -116,6 +116,14 @@ export interface HttpServerOptions {
 }
 
 /** The defaults of {@link HttpServerOptions}, each with its unit. */
+/**
+ * `maxParamLength` of a role whose routes check every path parameter by
+ * schema (a management API): above what Node lets a request line carry
+ * (16 KiB of headers), so the router never refuses an id before its route can
+ * name the field.
+ */
+export const MAX_PATH_PARAM_LENGTH = 16 * 1024;
+
 export const HTTP_SERVER_DEFAULTS = Object.freeze({
   /** 1 MiB */
   bodyLimitBytes: 1_048_576,

@@ -5,6 +5,7 @@
  */
 export { buildHttpServer } from './build-http-server.js';
 export type { HttpServerOptions, ReadinessCheck, UnroutedFallback } from './http-server-options.js';
+export { MAX_PATH_PARAM_LENGTH } from './http-server-options.js';
 export { renderHttpError } from './render-http-error.js';
 export type { DataPlaneRoute } from './data-plane.js';
 export type { ExchangeRequest, ExchangeReply } from './exchange.js';
@@ -18,7 +19,7 @@ export type { HealthBody, ReadyBody, ReadyAnswer } from './probes.js';
 export { createSsrfGuard } from './ssrf-guard.js';
 export type { SsrfGuard, SsrfGuardOptions, SsrfCheckResult, SsrfFetchInit } from './ssrf-guard.js';
 export { decodeContentEncoding, decodeContentSync, DECODED_CONTENT_CODINGS } from './content-decoding.js';
-export { openSse, parseLastEventId, abortOnClientGone } from './sse.js';
+export { openSse, openSseWithFirst, parseLastEventId, abortOnClientGone, FIRST_EVENT_WAIT_MS } from './sse.js';
 export type { SseOptions, SseStream } from './sse.js';
 export { roleServerFields, roleMetricsFields, roleProbeFields, metricsPortOf, parseRoleConfig, databaseOptionsOf, localUrlOf } from './role-config.js';
 export { createMetricsListener } from './metrics-listener.js';

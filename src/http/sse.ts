@@ -143,3 +143,37 @@ export function abortOnClientGone(request: FastifyRequest, reply: FastifyReply):
     return controller.signal;
   };
 }
+
+/** How long a stream waits for its first event before it opens without one. */
+export const FIRST_EVENT_WAIT_MS = 1000;
+
+/** The first event of a stream, or the error that came instead. */
+export type FirstEvent<T> = { ok: true; result: IteratorResult<T> } | { ok: false; error: unknown };
+
+/**
+ * Opens the SSE answer of `events`: with its first event in hand (headers
+ * and that event leave in one packet, and an error before it is still a
+ * plain answer), or, when none comes within `waitMs`, at once without it,
+ * with a comment frame, so the client and every proxy and load balancer
+ * between see headers and bytes while the stream waits (a resumed
+ * subscription to a task with nothing new yet, a task whose replica died and
+ * whose recovery is still to come). Throws only what came before the stream
+ * opened; an error after it is returned as `first.error`, for the caller to
+ * send as the stream's last event.
+ */
+export async function openSseWithFirst<T>(request: FastifyRequest, reply: FastifyReply, options: SseOptions, events: AsyncIterator<T>, waitMs = FIRST_EVENT_WAIT_MS): Promise<{ stream: SseStream; first: FirstEvent<T> }> {
+  const next = events.next().then(
+    (result): FirstEvent<T> => ({ ok: true, result }),
+    (error: unknown): FirstEvent<T> => ({ ok: false, error }),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const early = await Promise.race([next, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs)))]);
+  clearTimeout(timer);
+  if (early !== undefined) {
+    if (!early.ok) throw early.error;
+    return { stream: openSse(request, reply, options), first: early };
+  }
+  const stream = openSse(request, reply, options);
+  reply.raw.write(': waiting for the next event\n\n');
+  return { stream, first: await next };
+}

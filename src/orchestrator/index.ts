@@ -16,7 +16,7 @@ export { RUN_EVENT_KEY, ROUTE_SKILL, RUN_WORKFLOW_SKILL, OUTPUTS_ARTIFACT, STEPS
 export type { RunEvent, StepSummary } from './run-events.js';
 export { createAgentCaller } from './calls/index.js';
 export type { AgentCaller, ChildAttach, ChildCall, ChildOutcome, ChildReply, OnBehalfOf } from './calls/index.js';
-export { parseWorkflow, parseWorkflowObject, loadWorkflowFile, loadWorkflowFolder, validateWorkflowInputs, workflowInputSchema } from './workflow/index.js';
+export { parseWorkflow, parseWorkflowObject, loadWorkflowFile, loadWorkflowFolder, validateWorkflowInputs, workflowInputSchema, requiredAgentsOf } from './workflow/index.js';
 export type { WorkflowDefinition, Step } from './workflow/workflow-definition.js';
 export { decideRoute, RegistryReader, routableWorkflow, ROUTE_EXPLAIN_KEY } from './router/index.js';
 export type { RouteDecision, RouteExplain, RouteCandidate, RoutableWorkflow } from './router/index.js';

@@ -22,6 +22,12 @@ export interface OrchestratorAgentOptions {
    * nobody who bypasses the gateway spends a tenant's credits.
    */
   anonymousTenant?: string;
+  /**
+   * Checked before a run starts: throws when the workflow names an agent the
+   * mesh does not have, so nothing runs (and nothing is charged) for a run
+   * that would fail at that step.
+   */
+  checkAgents?: (workflow: WorkflowDefinition) => Promise<void>;
 }
 
 /** What `run-workflow` takes. */
@@ -62,6 +68,7 @@ export function createOrchestratorAgent(options: OrchestratorAgentOptions): Agen
       } else {
         const definition = typeof input.workflow === 'string' ? parseWorkflow(input.workflow, { source: '<message>' }) : parseWorkflowObject(input.workflow, { source: '<message>' });
         start = { definition, inputs: validateWorkflowInputs(definition, input.inputs ?? {}) };
+        await options.checkAgents?.(definition);
       }
       return finish(ctx, options.engine, () => options.engine.run(hostOf(ctx, options.anonymousTenant), start));
     },
@@ -81,6 +88,7 @@ export function createOrchestratorAgent(options: OrchestratorAgentOptions): Agen
       timeoutMs: options.runTimeoutMs,
       handler: async (input: Record<string, unknown> | string, ctx: SkillContext) => {
         const inputs = validateWorkflowInputs(workflow, typeof input === 'string' ? {} : input);
+        await options.checkAgents?.(workflow);
         return finish(ctx, options.engine, () => options.engine.run(hostOf(ctx, options.anonymousTenant), { definition: workflow, inputs }));
       },
     };
@@ -103,7 +111,7 @@ export function createOrchestratorAgent(options: OrchestratorAgentOptions): Agen
  * it, with the message's data part as the inputs (text alone: the inputs'
  * defaults; a missing required input fails with the inputs' error).
  */
-export function workflowStarter(options: Pick<OrchestratorAgentOptions, 'engine' | 'workflows' | 'anonymousTenant'>): (name: string, ctx: SkillContext) => Promise<unknown> {
+export function workflowStarter(options: Pick<OrchestratorAgentOptions, 'engine' | 'workflows' | 'anonymousTenant' | 'checkAgents'>): (name: string, ctx: SkillContext) => Promise<unknown> {
   const byName = new Map(options.workflows.map((w) => [w.name, w]));
   return async (name, ctx) => {
     const workflow = byName.get(name);
@@ -111,6 +119,7 @@ export function workflowStarter(options: Pick<OrchestratorAgentOptions, 'engine'
     const data = ctx.message.parts.find((p) => p.content?.$case === 'data');
     const given = data?.content?.$case === 'data' && typeof data.content.value === 'object' && data.content.value !== null && !Array.isArray(data.content.value) ? (data.content.value as Record<string, unknown>) : {};
     const inputs = validateWorkflowInputs(workflow, given);
+    await options.checkAgents?.(workflow);
     return finish(ctx, options.engine, () => options.engine.run(hostOf(ctx, options.anonymousTenant), { definition: workflow, inputs }));
   };
 }

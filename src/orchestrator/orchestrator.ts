@@ -5,6 +5,9 @@ import { createDatabase, type Bus, type Database } from '../storage/index.js';
 import { Agent, buildConnector } from 'undici';
 import { databaseOptionsOf, openClientTls, openWithStack, type ClientTlsSettings, type DisposerStack, type InProcessServers } from '../http/index.js';
 import { createAgentCaller, type AgentCaller } from './calls/index.js';
+import { CallFailure } from './calls/call-failure.js';
+import { GatewayTokenSource } from './calls/gateway-token-source.js';
+import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
 import { parseOrchestratorConfig, type OrchestratorConfig, type OrchestratorConfigInput } from './config.js';
 import type { ResolveTarget } from './engine/run-execution.js';
 import { RunStore } from './engine/run-store.js';
@@ -13,7 +16,7 @@ import { WorkflowMetrics } from './engine/workflow-metrics.js';
 import { createInstanceDirectory } from './instance-directory.js';
 import { createOrchestratorAgent, workflowStarter } from './orchestrator-agent.js';
 import { createRouteSkill, MemoryConversationStore, ModelChooser, RegistryReader, routableWorkflow, selectTarget, SqlConversationStore, SqlLearnedRoutes, type ConversationStore } from './router/index.js';
-import { loadWorkflowFolder } from './workflow/index.js';
+import { loadWorkflowFolder, requiredAgentsOf } from './workflow/index.js';
 import type { WorkflowDefinition } from './workflow/workflow-definition.js';
 
 export interface OrchestratorOptions {
@@ -82,7 +85,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         ...(options.backoffScale !== undefined ? { backoffScale: options.backoffScale } : {}),
       });
       const conversations = openConversations(config, database, log, stack);
-      const agent = buildAgent(config, engine, workflows, caller, registry !== undefined, meshFetch, conversations, new SqlLearnedRoutes({ db: database.db }));
+      const agent = buildAgent(config, engine, workflows, caller, registry, meshFetch, conversations, new SqlLearnedRoutes({ db: database.db }));
       const runtime = await createRuntime({ agents: [agent], config: runtimeConfig, logger, database, metrics, tracing, ...(options.bus ? { bus: options.bus } : {}) });
       stack.defer('runtime', () => runtime.close());
       return {
@@ -91,6 +94,8 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         config,
         workflows,
         async listen() {
+          // Before it listens (and so registers and answers /ready): a client the gateway refuses would route nothing.
+          if (!options.caller && config.gatewayUrl) await checkGatewayCredentials(config, meshFetch ?? fetch, log);
           const { url, agents, probesUrl } = await runtime.listen();
           return { url: agents[config.name] ?? `${url}/agents/${config.name}`, baseUrl: url, ...(probesUrl !== undefined && { probesUrl }) };
         },
@@ -154,6 +159,25 @@ function fetchThrough(pool: Agent): typeof fetch {
 }
 
 /** How steps reach agents: through the gateway with the orchestrator's own credentials, or straight to the registry's instances. */
+/**
+ * Asks the gateway for a token once, at start: client credentials it refuses
+ * (`invalid_client`: a wrong secret, a revoked client) stop the start, naming
+ * the settings to fix, instead of an orchestrator that reports ready, enters
+ * rotation and fails every call it routes. A gateway that cannot be reached
+ * yet (or answers 5xx/429) does not: it may be starting too, and calls retry.
+ */
+async function checkGatewayCredentials(config: OrchestratorConfig, fetchImpl: typeof fetch, log: Logger): Promise<void> {
+  const tokens = new GatewayTokenSource({ tokenUrl: `${config.gatewayUrl}/oauth/token`, clientId: config.clientId!, clientSecret: config.clientSecret!, fetch: fetchImpl, requestTimeoutMs: 10_000 });
+  try {
+    await tokens.get();
+  } catch (err) {
+    if (err instanceof CallFailure && !err.transient) {
+      throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `${err.message}: check ORCHESTRATOR_CLIENT_ID (${config.clientId}) and ORCHESTRATOR_CLIENT_SECRET (or ORCHESTRATOR_CLIENT_SECRET_FILE), the client the gateway at ${config.gatewayUrl} issued`, { cause: err });
+    }
+    log.warn({ err, gateway: config.gatewayUrl }, 'could not check the client credentials with the gateway yet; starting, calls will retry');
+  }
+}
+
 function buildCaller(config: OrchestratorConfig, log: Logger, meshFetch: typeof fetch | undefined): AgentCaller {
   return createAgentCaller({
     logger: log,
@@ -206,15 +230,33 @@ function openConversations(config: OrchestratorConfig, database: Database, log: 
   return store;
 }
 
+/**
+ * Before a run: every agent the workflow names outright must be in the
+ * registry, or the run is refused with their names before any step runs (a
+ * run would otherwise charge its first steps, then fail at the missing one).
+ */
+function agentsChecker(registry: RegistryReader): (workflow: WorkflowDefinition) => Promise<void> {
+  return async (workflow) => {
+    const named = requiredAgentsOf(workflow);
+    const found = await Promise.all(named.map((name) => registry.agent(name)));
+    const missing = named.filter((_, i) => found[i] === undefined);
+    if (missing.length === 0) return;
+    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `workflow ${workflow.name} needs ${missing.map((m) => `agent '${m}'`).join(', ')}, which the registry does not list: nothing was run (register ${missing.length === 1 ? 'it' : 'them'}, or take the workflow out of the orchestrator's folder)`, { expose: true });
+  };
+}
+
 /** The orchestrator agent: its workflows as skills, and the router skill when a registry is known. */
-function buildAgent(config: OrchestratorConfig, engine: WorkflowEngine, workflows: WorkflowDefinition[], caller: AgentCaller, hasRegistry: boolean, meshFetch: typeof fetch | undefined, store: ConversationStore, learned: SqlLearnedRoutes) {
+function buildAgent(config: OrchestratorConfig, engine: WorkflowEngine, workflows: WorkflowDefinition[], caller: AgentCaller, registry: RegistryReader | undefined, meshFetch: typeof fetch | undefined, store: ConversationStore, learned: SqlLearnedRoutes) {
+  const hasRegistry = registry !== undefined;
   const anonymousTenant = config.anonymousTenant ?? (config.gatewayUrl ? undefined : 'default');
+  const checkAgents = registry === undefined ? undefined : agentsChecker(registry);
   // The router may start the orchestrator's own workflows when a request fits one (issue 21).
-  const startWorkflow = workflowStarter({ engine, workflows, ...(anonymousTenant ? { anonymousTenant } : {}) });
+  const startWorkflow = workflowStarter({ engine, workflows, ...(anonymousTenant ? { anonymousTenant } : {}), ...(checkAgents && { checkAgents }) });
   return createOrchestratorAgent({
     name: config.name,
     engine,
     workflows,
+    ...(checkAgents && { checkAgents }),
     runTimeoutMs: config.runTimeoutMs,
     ...(anonymousTenant ? { anonymousTenant } : {}),
     ...(hasRegistry

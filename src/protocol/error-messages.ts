@@ -120,7 +120,7 @@ export const Errors = {
   acpBridgeRefused: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: the ACP agent {agent} refused the request: {why}'),
   acpBridgeOperation: declare(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, '{operation} is not available for {agent}, a bridged ACP agent (docs/acp.md)'),
   acpBridgeVersion: declare(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, '{agent} is a bridged ACP agent, served over A2A 1.0 and the v0.3 JSON-RPC binding only (docs/acp.md)'),
-  acpAgentMismatch: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: agent_name {given} is not {agent}, the agent this path names'),
+  acpAgentMismatch: declare(ErrorCodes.HTTP_NOT_FOUND, 'No agent named {given} here: this ACP endpoint serves {agent}'),
   acpAgentNotHere: declare(ErrorCodes.HTTP_NOT_FOUND, 'This ACP endpoint serves one agent, {agent}'),
   integerOutOfRange: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: {field} must be an integer from {min} to {max}'),
 

@@ -7,7 +7,7 @@
 export { AgentmeshError, ErrorCodes, WIRE, isAgentmeshError, invalidParams } from './errors.js';
 export { Errors, fillTemplate, type DeclaredError, type RaiseOptions, type TemplateValues } from './error-messages.js';
 export type { ErrorCode, FieldViolation, AgentmeshErrorOptions, WireMapping } from './errors.js';
-export { negotiateVersion } from './versions.js';
+export { negotiateVersion, requestedVersion } from './versions.js';
 export type { ProtocolVersion } from './versions.js';
 export { validateParams, checkLegacyFileBytes, V1_METHODS } from './params-validation.js';
 export { protoJsonName } from './proto-json-names.js';

@@ -1,3 +1,4 @@
+import { parse as parseQuery } from 'fast-querystring';
 import { AgentmeshError, ErrorCodes } from './errors.js';
 
 /** Protocol versions the runtime serves. */
@@ -16,4 +17,38 @@ export function negotiateVersion(requested: string | undefined): ProtocolVersion
   throw new AgentmeshError(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, `A2A version '${v.slice(0, 32)}' is not supported; supported versions: 1.0, 0.3`, {
     details: { requestedVersion: v.slice(0, 32), supportedVersions: '1.0,0.3' },
   });
+}
+
+/**
+ * The `A2A-Version` a request names, as sent: the header, else the query
+ * parameter of that name (A2A §3.6: "Clients MAY provide the `A2A-Version`
+ * as a request parameter instead of a header"); undefined when it names none
+ * (an empty value, a repeated header or parameter names none). The runtime
+ * and the gateway both read a request's version here, so they agree on every
+ * request of every binding.
+ *
+ * `query` is the parsed query (a repeated parameter as an array, as Fastify
+ * parses it), or the raw query string (`?…`), parsed the same way.
+ */
+export function requestedVersion(header: string | string[] | undefined, query: unknown): string | undefined {
+  if (typeof header === 'string' && header.trim() !== '') return header;
+  const value = typeof query === 'string' ? versionParameter(query) : queryValue(query);
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+function queryValue(query: unknown): unknown {
+  if (query === null || typeof query !== 'object') return undefined;
+  const q = query as Record<string, unknown>;
+  return Object.hasOwn(q, 'A2A-Version') ? q['A2A-Version'] : Object.hasOwn(q, 'a2a-version') ? q['a2a-version'] : undefined;
+}
+
+/**
+ * The parameter from a raw query string, parsed as Fastify parses the
+ * runtime's query (fast-querystring: `+` is a space, a malformed escape kept
+ * as is); parsed only when the string may name it (most requests carry none;
+ * a percent-encoded name counts).
+ */
+function versionParameter(query: string): unknown {
+  if (!query.includes('%') && !/a2a-version/i.test(query)) return undefined;
+  return queryValue(parseQuery(query.startsWith('?') ? query.slice(1) : query));
 }

@@ -94,12 +94,18 @@ export class AgentRequestHandler implements A2ARequestHandler {
     });
   }
 
-  /** SendMessage returning also the snapshot JSON when it is exactly what the client asked for (fast path of the v1 transports). */
-  async send(params: SendMessageRequest, context: ServerCallContext): Promise<{ task: Task; json: string | undefined }> {
+  /**
+   * SendMessage returning also the snapshot JSON when it is exactly what the
+   * client asked for (fast path of the v1 transports). `onStarted` learns the
+   * task's id as soon as the message is accepted, before a blocking send waits
+   * (ACP's `sync` mode cancels the run of a client that went away).
+   */
+  async send(params: SendMessageRequest, context: ServerCallContext, onStarted?: (taskId: string) => void): Promise<{ task: Task; json: string | undefined }> {
     const message = requireMessage(params);
     checkHistoryLength(params.configuration?.historyLength, 'configuration.historyLength');
     const call = callOf(context);
     const started = await this.#o.engine.send(this.name, message, call, this.#sendOptions(params, context));
+    onStarted?.(started.taskId);
     const historyLength = params.configuration?.historyLength;
     if (!params.configuration?.returnImmediately) {
       if (started.run && !started.duplicate) {

@@ -54,8 +54,8 @@ export async function registerAgentRoutes(app: FastifyInstance, options: AgentRo
 
   const serveCard = async (request: FastifyRequest, reply: FastifyReply) => {
     try {
-      // A2A-Version absent means a v0.3 client: give it the v0.3 card shape (A2A §3.6.2), translated by the SDK.
-      const v1 = request.headers['a2a-version'] !== undefined && requestVersion(request) === '1.0';
+      // A2A-Version absent (header and query parameter) means a v0.3 client: give it the v0.3 card shape (A2A §3.6.2), translated by the SDK.
+      const v1 = requestVersion(request) === '1.0';
       if (!v1) return legacyRest.serveCard(request, reply);
       const { json, etag } = await options.card();
       reply.header('etag', etag).header('cache-control', `public, max-age=${CARD_MAX_AGE_SECONDS}`).header('vary', 'A2A-Version');

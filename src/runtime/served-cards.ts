@@ -53,9 +53,15 @@ export class ServedCards {
   /** Rebuilds every card for the real URL, then swaps: requests in between still find the old ones. */
   async rebuild(agents: readonly AgentDefinition[]): Promise<void> {
     const fresh = new Map<string, ServedCard>();
-    for (const agent of agents) fresh.set(agent.name, await this.#build(agent));
+    const extended = new Map<string, ServedCard>();
+    for (const agent of agents) {
+      fresh.set(agent.name, await this.#build(agent));
+      // Rebuilt here too, not left to the next card download: behind a gateway that serves the card itself, none may come.
+      if (agent.extendedCard) extended.set(agent.name, await buildAgentCard(agent, { ...this.#urlsOf(agent), extended: true }));
+    }
     for (const [name, card] of fresh) this.#cards.set(name, card);
     this.#extended.clear();
+    for (const [name, card] of extended) this.#extended.set(name, card);
   }
 
   #urlsOf(agent: AgentDefinition) {

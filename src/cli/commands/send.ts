@@ -14,6 +14,7 @@ interface SendFlags extends ConnectionFlags {
   task?: string;
   context?: string;
   wait: boolean;
+  resubscribe: boolean;
 }
 
 const EXAMPLES = `
@@ -23,6 +24,9 @@ Examples:
   $ cat leads.json | agentmesh send http://localhost:4200/agents/sales --data - --json
   $ agentmesh send http://localhost:4200/agents/sales --task 3f2c… "EMEA only"
   $ agentmesh send https://agent.example.com/.well-known/agent-card.json "hi" --protocol 0.3 --binding rest
+
+A --stream that breaks before its task ends (the agent's replica died, a proxy cut it) is followed
+again with SubscribeToTask, with backoff for about a minute, saying so on stderr (--no-resubscribe: don't).
 
 Exit codes: 0 completed (or a direct reply), 1 failed/canceled/rejected or error,
 2 bad usage, 3 input-required/auth-required (the answer command is printed).
@@ -39,7 +43,8 @@ export function sendCommand(ctx: CliContext): Command {
     .option('--skill <id>', 'address a skill (sent as message metadata.skillId)')
     .option('--task <id>', 'continue a task, e.g. to answer input-required')
     .option('--context <id>', 'continue a conversation context')
-    .option('--no-wait', 'return as soon as the agent accepted the task (returnImmediately)');
+    .option('--no-wait', 'return as soon as the agent accepted the task (returnImmediately)')
+    .option('--no-resubscribe', 'with --stream: do not follow the task again (SubscribeToTask) when its stream breaks before it ends');
   addConnectionOptions(command).addHelpText('after', EXAMPLES);
 
   command.action(async (url: string, text: string | undefined, flags: SendFlags) => {
@@ -68,7 +73,7 @@ export function sendCommand(ctx: CliContext): Command {
     };
     await runAgentCommand(ctx, url, flags, async ({ client }, output) =>
       flags.stream
-        ? followStream(ctx, client.sendMessageStream(request), { ...output, resuming: flags.task !== undefined })
+        ? followStream(ctx, client.sendMessageStream(request), { ...output, resuming: flags.task !== undefined, ...(flags.resubscribe && { resubscribe: (id: string) => client.resubscribeTask({ tenant: '', id }), readTask: (id: string) => client.getTask({ tenant: '', id, historyLength: 0 }) }) })
         : printSendResult(ctx, await client.sendMessage(request), output),
     );
   });

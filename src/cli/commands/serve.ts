@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { exampleAgents } from '../../../agents/index.js';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { AgentDefinition } from '../../runtime/index.js';
-import { createGateway } from '../../gateway/index.js';
+import { createGateway, DEFAULT_GATEWAY_METRICS_PORT } from '../../gateway/index.js';
+import { metricsPortOf } from '../../http/index.js';
 import { createRegistry } from '../../registry/index.js';
 import { gatewayConfigFromEnv } from '../gateway-config-from-env.js';
 import { gatewayWorkers, requireFleetBackends } from '../gateway-workers/workers-count.js';
@@ -41,7 +42,10 @@ Examples:
     .action(async (flags: ServeFlags) => {
       const signals = watchSignals(ctx);
       const reg = await createRegistry({ config: registryConfigFromEnv(ctx.io.env, flags) });
-      const { url, probesUrl } = await listenOrClose(reg);
+      const { url, probesUrl } = await listenOrClose(reg, [
+        { port: reg.config.port, component: 'the registry', option: '--port (env REGISTRY_PORT)' },
+        { port: reg.config.probePort, component: "the registry's probe listener", option: 'PROBE_PORT' },
+      ]);
       ctx.io.stdout.write(`agentmesh registry listening on ${url}\n`);
       ctx.io.stdout.write(`  agents ${url}/v1/agents  search POST ${url}/search  catalog ${url}/.well-known/ai-catalog.json  openapi ${url}/openapi.json\n`);
       if (probesUrl !== undefined) ctx.io.stdout.write(`  probes ${probesUrl}/health ${probesUrl}/ready  (plain HTTP, PROBE_PORT)\n`);
@@ -84,8 +88,14 @@ Examples:
       }
       const signals = watchSignals(ctx);
       const gw = await createGateway({ config: gatewayConfigFromEnv(ctx.io.env, flags) });
-      const { url, metricsUrl, probesUrl } = await listenOrClose(gw);
-      ctx.io.stdout.write(`agentmesh gateway listening on ${url}\n`);
+      const { url, boundUrl, metricsUrl, probesUrl } = await listenOrClose(gw, [
+        { port: gw.config.port, component: 'the gateway', option: '--port (env GATEWAY_PORT)' },
+        { port: metricsPortOf(gw.config, DEFAULT_GATEWAY_METRICS_PORT), component: "the gateway's metrics listener", option: 'GATEWAY_METRICS_PORT' },
+        { port: gw.config.probePort, component: "the gateway's probe listener", option: 'PROBE_PORT' },
+      ]);
+      // The port this replica bound; the public URL (a load balancer's) only beside it, named as such.
+      ctx.io.stdout.write(`agentmesh gateway listening on ${boundUrl}\n`);
+      if (boundUrl !== url) ctx.io.stdout.write(`  public URL ${url}  (GATEWAY_PUBLIC_URL: tokens, cards and the links below name it)\n`);
       ctx.io.stdout.write(`  agents ${url}/agents/{name}  token POST ${url}/oauth/token  jwks ${url}/.well-known/jwks.json\n`);
       ctx.io.stdout.write(`  metrics ${metricsUrl}  (not on the public port: they name tenants)\n`);
       if (probesUrl !== undefined) ctx.io.stdout.write(`  probes ${probesUrl}/health ${probesUrl}/ready  (plain HTTP, PROBE_PORT)\n`);

@@ -120,7 +120,12 @@ export const MAX_TASK_ID_LENGTH = 1024;
 export function readA2aRequest(method: string, rawPath: string, raw: Buffer | undefined, a2aVersionHeader: string | undefined, bodyError?: AgentmeshError): { reading: A2aRequestReading; body: unknown } {
   const jsonRpc = method === 'POST' && trimSlashes(rawPath) === '/';
   // A body that could not be read at all (its Content-Encoding): refused as the agent's HTTP layer refuses it, before anything else.
-  if (bodyError !== undefined) return { reading: refused(httpLayerError(bodyError), jsonRpc ? 'JSONRPC' : 'HTTP+JSON', null, versionOr03(a2aVersionHeader), true), body: undefined };
+  if (bodyError !== undefined) {
+    const clean = trimSlashes(rawPath);
+    // The ACP door answers in ACP's shape, as the runtime's ACP routes refuse the same body.
+    const binding: A2aBinding = clean === '/acp' || clean.startsWith('/acp/') ? 'ACP' : jsonRpc ? 'JSONRPC' : 'HTTP+JSON';
+    return { reading: refused(httpLayerError(bodyError), binding, binding === 'ACP' ? undefined : null, versionOr03(a2aVersionHeader), true), body: undefined };
+  }
   if (raw === undefined || raw.length === 0) {
     if (!jsonRpc) return { reading: classifyA2aRequest(method, rawPath, undefined, a2aVersionHeader), body: undefined };
     return { reading: refused(Errors.invalidJson({ reason: 'the body is empty' }), 'JSONRPC', null, versionOr03(a2aVersionHeader), true), body: undefined };

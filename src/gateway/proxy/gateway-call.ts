@@ -67,6 +67,8 @@ export class GatewayCall {
   redactedBody: unknown = undefined;
   /** The query string with its `?`, when there is one. */
   readonly query: string | undefined;
+  /** The `A2A-Version` the request names (header, else query parameter), as sent; undefined when it names none. */
+  readonly a2aVersion: string | undefined;
   readonly audit: AuditEntry;
   /** Releases what the call holds (slots, reservations), newest first. */
   readonly disposer = new Disposer();
@@ -79,7 +81,7 @@ export class GatewayCall {
   reservationKey: string | undefined;
   estimate = 0;
 
-  constructor(request: ExchangeRequest, reply: ExchangeReply, agent: string, reading: A2aRequestReading, bytes: Buffer | undefined, body: unknown, query: string | undefined, audit: AuditEntry) {
+  constructor(request: ExchangeRequest, reply: ExchangeReply, agent: string, reading: A2aRequestReading, bytes: Buffer | undefined, body: unknown, query: string | undefined, a2aVersion: string | undefined, audit: AuditEntry) {
     this.request = request;
     this.reply = reply;
     this.agent = agent;
@@ -87,6 +89,7 @@ export class GatewayCall {
     this.bytes = bytes;
     this.body = body;
     this.query = query;
+    this.a2aVersion = a2aVersion;
     this.audit = audit;
   }
 

@@ -7,8 +7,7 @@ import type { GatewayCall, ProxyDeps } from './gateway-call.js';
  * agent would use, and never costs the agent a request or the tenant a credit.
  */
 export async function validateStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
-  const version = c.request.headers['a2a-version'];
-  const error = await d.validator.validate({ call: c.call, body: c.body, a2aVersion: typeof version === 'string' ? version : undefined, record: c.route!.record });
+  const error = await d.validator.validate({ call: c.call, body: c.body, a2aVersion: c.a2aVersion, record: c.route!.record });
   // An invalid call is the caller's error, audited as the call (outcome error, its code), not a security event.
   if (error !== undefined) throw error;
 }

@@ -1,5 +1,5 @@
 import type { ExchangeReply, ExchangeRequest } from '../../http/index.js';
-import { negotiateVersion, type ProtocolVersion } from '../../protocol/index.js';
+import { negotiateVersion, requestedVersion, type ProtocolVersion } from '../../protocol/index.js';
 import type { CardSigner } from './card-cache.js';
 import type { UpstreamRouter } from './upstream-router.js';
 
@@ -52,17 +52,13 @@ export async function answerCardRequest(o: CardAnswerOptions): Promise<ExchangeR
 }
 
 /**
- * The card version a request asks for, as the runtime decides it: no
- * `A2A-Version` header means 0.3; with one, its value (else the
- * `A2A-Version` query parameter, for a repeated header) is negotiated.
+ * The card version a request asks for, as the runtime decides it
+ * ({@link requestedVersion}): the `A2A-Version` header, else its query
+ * parameter; neither means 0.3.
  */
 function cardVersion(request: ExchangeRequest): ProtocolVersion {
-  const header = request.headers['a2a-version'];
-  if (header === undefined) return '0.3';
-  if (typeof header === 'string') return negotiateVersion(header);
-  const query = request.query as Record<string, unknown> | undefined;
-  const value = query !== undefined && Object.hasOwn(query, 'A2A-Version') ? query['A2A-Version'] : query !== undefined && Object.hasOwn(query, 'a2a-version') ? query['a2a-version'] : undefined;
-  return negotiateVersion(typeof value === 'string' ? value : undefined);
+  const q = request.url.indexOf('?');
+  return negotiateVersion(requestedVersion(request.headers['a2a-version'], q < 0 ? undefined : request.url.slice(q)));
 }
 
 /** Adds `A2A-Version` to `Vary`, keeping what another hook put there. */

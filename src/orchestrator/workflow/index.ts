@@ -35,3 +35,4 @@ export { parseDuration, MAX_DURATION_MS } from './duration.js';
 export { MAX_WORKFLOW_BYTES } from './yaml-source.js';
 export { workflowOutline, MAX_OUTLINE_STEPS } from './workflow-outline.js';
 export type { OutlineStep } from './workflow-outline.js';
+export { requiredAgentsOf } from './named-agents.js';

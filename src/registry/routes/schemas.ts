@@ -12,7 +12,8 @@ export const agentNameParams = {
 export const instanceParams = {
   type: 'object',
   required: ['name', 'id'],
-  properties: { name: agentNameParams.properties.name, id: { type: 'string', minLength: 1, maxLength: 100 } },
+  // Instance ids are the registry's UUIDs; any id is one path segment of letters, digits and . _ : @ - (400 naming it otherwise).
+  properties: { name: agentNameParams.properties.name, id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$', description: 'Instance id' } },
 } as const;
 
 const status = { type: 'string', enum: ['active', 'deprecated', 'disabled'] } as const;

@@ -189,10 +189,14 @@ export class RegistryStore {
       const row = await trx.selectFrom('registry_instances').selectAll().where('id', '=', id).where('agent', '=', agent).executeTakeFirst();
       if (!row || row.kind !== 'leased' || row.lease_ttl_ms === null) return undefined;
       const expires = now + row.lease_ttl_ms;
-      const revived = row.lease_expires_at === null || row.lease_expires_at <= now || row.probe_state === 'down';
+      // A lapsed lease is revived (the instance came back); one its probes hold down stays down: a heartbeat says the
+      // process lives, not that it serves (it may answer 5xx), and only a probe that passes puts it back in rotation.
+      // The heartbeat brings that probe forward (past its backoff), so a recovered instance is back within a round.
+      const revived = row.lease_expires_at === null || row.lease_expires_at <= now;
+      const held = !revived && row.probe_state === 'down';
       await trx
         .updateTable('registry_instances')
-        .set({ lease_expires_at: expires, last_heartbeat_at: now, ...(revived && { probe_state: 'unknown', next_probe_at: now, last_error: null }) })
+        .set({ lease_expires_at: expires, last_heartbeat_at: now, ...(revived && { probe_state: 'unknown', next_probe_at: now, last_error: null }), ...(held && { next_probe_at: Math.min(row.next_probe_at, now) }) })
         .where('id', '=', id)
         .execute();
       if (revived) {

@@ -1,8 +1,8 @@
-import { Message, SendMessageRequest, StreamResponse, TaskState, type Task } from '@a2a-js/sdk';
+import { CancelTaskRequest, Message, SendMessageRequest, StreamResponse, TaskState, type Task } from '@a2a-js/sdk';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RunEventTranslator, taskToRun, toAcpError, type AcpRun, type AcpRunMode } from '../../acp/index.js';
-import { openSse, type SseOptions } from '../../http/index.js';
+import { abortOnClientGone, openSse, type SseOptions } from '../../http/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 
 /** One run to start or resume, as the A2A message that does it. */
@@ -37,8 +37,27 @@ export async function startRun(request: FastifyRequest, reply: FastifyReply, sse
     return;
   }
   const params = SendMessageRequest.fromJSON({ message: Message.toJSON(run.message), ...(mode === 'async' ? { configuration: { returnImmediately: true } } : {}) });
-  const { task } = await handler.send(params, context);
+  const { task } = await handler.send(params, context, mode === 'sync' ? cancelWhenClientGoes(request, reply, handler, context) : undefined);
   sendJson(reply, mode === 'async' ? 202 : 200, taskToRun(task, options));
+}
+
+/**
+ * A `sync` run lives as long as its client waits: one whose client goes away
+ * before the answer is cancelled (nobody is left to read its result, and it
+ * would go on holding a slot and its credits). `async` and `stream` runs are
+ * the client's to cancel (a stream's client may resubscribe). Returns the
+ * `onStarted` of the send, which learns the run's id.
+ */
+function cancelWhenClientGoes(request: FastifyRequest, reply: FastifyReply, handler: AgentRequestHandler, context: ServerCallContext): (taskId: string) => void {
+  return (taskId) => {
+    const gone = abortOnClientGone(request, reply)();
+    const cancel = () => {
+      if (reply.sent) return;
+      handler.cancelTask(CancelTaskRequest.fromJSON({ id: taskId }), context).catch((err: unknown) => request.log.warn({ err, taskId }, 'the run of a sync client that went away could not be cancelled'));
+    };
+    if (gone.aborted) cancel();
+    else gone.addEventListener('abort', cancel, { once: true });
+  };
 }
 
 /** The run of a task, `cancelling` while a cancel asked of another replica is still on its way. */

@@ -2,7 +2,7 @@ import { ServerCallContext, UnauthenticatedUser, type User } from '@a2a-js/sdk/s
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_AGENTMESH_TENANT } from '../../observability/index.js';
-import { negotiateVersion, type ProtocolVersion } from '../../protocol/index.js';
+import { negotiateVersion, requestedVersion, type ProtocolVersion } from '../../protocol/index.js';
 import { CTX } from '../agent-request-handler.js';
 import type { CallInfo } from '../task-engine.js';
 import { parseLastEventId } from '../../http/index.js';
@@ -40,10 +40,7 @@ class CallerUser implements User {
 
 /** The protocol version of a request: `A2A-Version` header, else query parameter, else 0.3 (A2A §3.6). */
 export function requestVersion(request: FastifyRequest): ProtocolVersion {
-  const header = request.headers['a2a-version'];
-  const query = (request.query as Record<string, unknown> | undefined)?.['A2A-Version'] ?? (request.query as Record<string, unknown> | undefined)?.['a2a-version'];
-  const value = typeof header === 'string' ? header : typeof query === 'string' ? query : undefined;
-  return negotiateVersion(value);
+  return negotiateVersion(requestedVersion(request.headers['a2a-version'], request.query));
 }
 
 /** Builds the SDK call context of a request, carrying our CallInfo, Last-Event-ID and abort signal. */

@@ -17,12 +17,12 @@ import { isLegacyJsonRpcMethod } from '@a2a-js/sdk/compat/v0_3';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { V1_METHODS, assertJsonDepth, checkLegacyFileBytes, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, AgentmeshError, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
+import { V1_METHODS, requestedVersion, assertJsonDepth, checkLegacyFileBytes, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, AgentmeshError, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { listTasksJson } from './list-tasks-json.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
-import { abortOnClientGone, openSse, type SseOptions } from '../../http/index.js';
+import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
 
 const V1 = new Set(V1_METHODS);
 const STREAMING = new Set(['SendStreamingMessage', 'SubscribeToTask']);
@@ -115,7 +115,7 @@ async function dispatch(handler: AgentRequestHandler, method: string, params: Re
 
 /** Explicit version wins; without one, a v1 method name is served as v1 rather than refused (lenient to clients that omit the header). */
 function resolveVersion(request: FastifyRequest, method: string): ProtocolVersion {
-  const explicit = request.headers['a2a-version'] !== undefined || (request.query as Record<string, unknown> | undefined)?.['A2A-Version'] !== undefined;
+  const explicit = requestedVersion(request.headers['a2a-version'], request.query) !== undefined;
   const version = requestVersion(request);
   if (!explicit && !isLegacyJsonRpcMethod(method) && V1.has(method)) return '1.0';
   return version;
@@ -136,10 +136,11 @@ function isAsyncIterable(value: unknown): value is AsyncGenerator<unknown> {
 
 /** Pulls the first event before committing to SSE, so an early error is a plain JSON-RPC error response. */
 async function streamV1(request: FastifyRequest, reply: FastifyReply, sse: SseOptions, events: AsyncGenerator<CommittedEvent>, id: JsonRpcId): Promise<void> {
-  const first = await events.next();
-  const stream = openSse(request, reply, sse);
+  const { stream, first: opened } = await openSseWithFirst(request, reply, sse, events);
   const prefix = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`;
   try {
+    if (!opened.ok) throw opened.error;
+    const first = opened.result;
     if (!first.done) stream.send(prefix + first.value.payload + '}', first.value.seq);
     if (!first.done) {
       for await (const e of events) {
@@ -156,9 +157,10 @@ async function streamV1(request: FastifyRequest, reply: FastifyReply, sse: SseOp
 }
 
 async function streamLegacy(request: FastifyRequest, reply: FastifyReply, sse: SseOptions, events: AsyncGenerator<unknown>, state: Map<string, unknown>): Promise<void> {
-  const first = await events.next();
-  const stream = openSse(request, reply, sse);
+  const { stream, first: opened } = await openSseWithFirst(request, reply, sse, events);
   try {
+    if (!opened.ok) throw opened.error;
+    const first = opened.result;
     if (!first.done) stream.send(JSON.stringify(first.value), state.get('agentmesh.seq') as number | undefined);
     if (!first.done) {
       for await (const e of events) {

@@ -21,7 +21,7 @@ import { listTasksJson } from './list-tasks-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
-import { abortOnClientGone, openSse, type SseOptions } from '../../http/index.js';
+import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
 
 const CONTENT_TYPE = 'application/a2a+json';
 
@@ -161,9 +161,10 @@ function typedQuery(query: unknown, types: Record<string, 'int' | 'bool'>): Reco
 }
 
 async function stream(request: FastifyRequest, reply: FastifyReply, sse: SseOptions, events: AsyncGenerator<CommittedEvent>): Promise<void> {
-  const first = await events.next();
-  const s = openSse(request, reply, sse);
+  const { stream: s, first: opened } = await openSseWithFirst(request, reply, sse, events);
   try {
+    if (!opened.ok) throw opened.error;
+    const first = opened.result;
     if (!first.done) {
       s.send(first.value.payload, first.value.seq);
       for await (const e of events) {

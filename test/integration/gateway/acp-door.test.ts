@@ -87,8 +87,8 @@ describe('issue 19: native agents over ACP through the gateway (/agents/{name}/a
     assert.equal(denied.body.data.code, 'AM_ERR_AUTH_FORBIDDEN');
     // The path names the agent: a run for another agent of the same runtime is refused at the door.
     const other = await acp('echo').call('POST', '/runs', { agent_name: 'asker', input: [userText('hi')] });
-    assert.equal(other.status, 400);
-    assert.equal(other.body.code, 'invalid_input');
+    assert.equal(other.status, 404);
+    assert.equal(other.body.code, 'not_found');
   });
 
   test('a sync run completes and is charged; the run reads back through the gateway', async () => {

@@ -90,7 +90,22 @@ describe('agentmesh credits against a real gateway app', () => {
     const balance = await credits(['balance', 'acme', '--token', 'acme-token'], env);
     assert.equal(balance.code, 0, balance.stderr);
     assert.match(balance.stdout, /^balance\s+12\.500 credits$/m);
-    assert.match(balance.stdout, /^reserved\s+0\.000 credits/m);
+    assert.match(balance.stdout, /^reserved\s+0\.000 credits$/m);
+  });
+
+  test("balance tells a gateway replica's lease from a call's hold", async () => {
+    await credits(['topup', 'lessee', '10', '--reference', 'inv-lease'], { ...env, GATEWAY_ADMIN_TOKEN: 'billing-token' });
+    const token = 'lessee-token';
+    PRINCIPALS[token] = { subject: 'lessee-app', tenant: 'lessee', scopes: ['a2a:message:send'] };
+    // A replica's lease, as gateway/credits/leased-holds.ts names it, and one call's own hold.
+    await ledger.reserve({ tenant: 'lessee', key: 'lease:replica-a:1', milliCredits: 4000, agent: 'sales', skill: 'quote' });
+    const leasedOnly = await credits(['balance', 'lessee', '--token', token], env);
+    assert.equal(leasedOnly.code, 0, leasedOnly.stderr);
+    assert.match(leasedOnly.stdout, /^reserved\s+4\.000 credits: 4\.000 leased to gateway replicas \(returned to available when the lease ends\)$/m);
+    assert.doesNotMatch(leasedOnly.stdout, /in flight/, 'no call is in flight');
+    await ledger.reserve({ tenant: 'lessee', key: 'lessee:sales:msg-1', milliCredits: 1500, agent: 'sales', skill: 'quote' });
+    const both = await credits(['balance', 'lessee', '--token', token], env);
+    assert.match(both.stdout, /^reserved\s+5\.500 credits: 4\.000 leased to gateway replicas \(returned to available when the lease ends\), 1\.500 held by calls in flight$/m);
   });
 
   test('topup without --reference makes one up; a bad amount is a usage error (exit 2)', async () => {

@@ -4,7 +4,22 @@ import type { CliContext } from '../../cli-io.js';
 import { ExitCodes } from '../../exit-codes.js';
 import { printJson } from '../agents/agents-options.js';
 import { addCreditsOptions, runCreditsCommand, type CreditsFlags } from './credits-options.js';
+import type { CreditsClient, HoldsBody } from './credits-client.js';
 import { formatBalance } from './credits-render.js';
+
+/** Most holds the split of `reserved` reads; a tenant with more is shown without it. */
+const HOLDS_READ = 1000;
+
+/** The tenant's open holds when the list is whole (to split `reserved` into leases and calls), else undefined. */
+async function wholeHoldList(gateway: CreditsClient, tenant: string): Promise<HoldsBody['reservations'] | undefined> {
+  try {
+    const { reservations } = await gateway.holds(tenant, HOLDS_READ);
+    return reservations.length < HOLDS_READ ? reservations : undefined;
+  } catch {
+    // The balance stands on its own: the split is a detail.
+    return undefined;
+  }
+}
 
 /** Builds `credits balance`. */
 export function creditsBalanceCommand(ctx: CliContext): Command {
@@ -21,7 +36,7 @@ Examples:
     await runCreditsCommand(ctx, flags, async (gateway, output) => {
       const balance = await gateway.balance(tenant);
       if (output.json) printJson(ctx, balance);
-      else ctx.io.stdout.write(formatBalance(balance));
+      else ctx.io.stdout.write(formatBalance(balance, balance.reservedMilliCredits > 0 ? await wholeHoldList(gateway, tenant) : undefined));
       return ExitCodes.OK;
     });
   });

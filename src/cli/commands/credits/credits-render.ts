@@ -1,14 +1,35 @@
 /** Human output of `agentmesh credits …`; `--json` prints the gateway's JSON instead. */
+import { formatCredits } from '../../../tenancy/index.js';
 import { fields, table } from '../agents/agents-render.js';
 import type { BalanceBody, HoldsBody, ReleaseBody, TopUpBody, UsageBody } from './credits-client.js';
 
-/** A balance as `label value` lines. */
-export function formatBalance(balance: BalanceBody): string {
+/** Key prefix of a gateway replica's credit lease in the ledger (gateway/credits/leased-holds.ts). */
+const LEASE_KEY_PREFIX = 'lease:';
+
+/**
+ * A balance as `label value` lines. Reserved credits are of two kinds: a
+ * gateway replica's lease (a block it holds for calls to come, so a call
+ * needs no ledger write; returned when the lease ends) and a call's own hold
+ * (while that call is in flight). Given the tenant's open holds (the whole
+ * list), the line says how much is which; without them it names both.
+ */
+export function formatBalance(balance: BalanceBody, holds?: HoldsBody['reservations']): string {
+  let reserved = `${balance.reservedCredits} credits (leased to gateway replicas, returned when the lease ends, or held by calls in flight)`;
+  if (balance.reservedMilliCredits === 0) reserved = `${balance.reservedCredits} credits`;
+  else if (holds !== undefined) {
+    const leased = holds.filter((h) => h.key.startsWith(LEASE_KEY_PREFIX)).reduce((sum, h) => sum + h.milliCredits, 0);
+    const inCalls = Math.max(0, balance.reservedMilliCredits - leased);
+    const parts = [
+      ...(leased > 0 ? [`${formatCredits(leased)} leased to gateway replicas (returned to available when the lease ends)`] : []),
+      ...(inCalls > 0 ? [`${formatCredits(inCalls)} held by calls in flight`] : []),
+    ];
+    reserved = `${balance.reservedCredits} credits: ${parts.join(', ')}`;
+  }
   return fields([
     ['tenant', balance.tenant],
     ['balance', `${balance.credits} credits`],
     ['available', `${balance.availableCredits} credits`],
-    ['reserved', `${balance.reservedCredits} credits (held by calls in flight)`],
+    ['reserved', reserved],
   ]);
 }
 

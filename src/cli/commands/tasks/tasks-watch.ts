@@ -22,7 +22,7 @@ export function tasksWatchCommand(ctx: CliContext): Command {
     .argument('<taskId>', 'task id');
   addConnectionOptions(command).addHelpText('after', EXAMPLES);
   command.action(async (url: string, taskId: string, flags: ConnectionFlags) => {
-    await runAgentCommand(ctx, url, flags, ({ client }, output) => followStream(ctx, client.resubscribeTask({ tenant: '', id: taskId }), output));
+    await runAgentCommand(ctx, url, flags, ({ client }, output) => followStream(ctx, client.resubscribeTask({ tenant: '', id: taskId }), { ...output, resubscribe: (id: string) => client.resubscribeTask({ tenant: '', id }), readTask: (id: string) => client.getTask({ tenant: '', id, historyLength: 0 }) }));
   });
   return command;
 }

@@ -19,9 +19,49 @@ import { adminTokenOf, DEMO_TENANT, demoClient, orchestratorClient } from './up-
 import { resetDataDir } from './up-reset.js';
 import { startAcpExample } from './up-acp-example.js';
 import { launchOrchestrator, printWorkflows } from '../workflow/workflow-serve.js';
-import { listenOrClose } from '../../listen-or-close.js';
+import { listenNamed, listenOrClose } from '../../listen-or-close.js';
 
-type UpFlags = ServeFlags & { registryPort?: string; gatewayPort?: string; orchestratorPort?: string; workflows?: string; reset?: boolean };
+/** Every port `up` binds. */
+export interface UpPorts {
+  agents: number;
+  registry: number;
+  gateway: number;
+  orchestrator: number;
+  /** The gateway's metrics listener: `--metrics-port`, else the gateway port + 90 (4290), else any free one. */
+  metrics: number;
+  /** The ACP example agent: `--acp-port`, else the agents port + 10 (4010), else any free one. */
+  acp: number;
+}
+
+/**
+ * The ports of `up`, each from its flag, else its variable, else its
+ * default. The two listeners without a role port of their own follow the
+ * port they sit beside, so a second mesh moved with `--port … --gateway-port
+ * …` moves them too (0 stays 0: any free port).
+ */
+export function upPorts(opts: UpFlags, env: Record<string, string | undefined>): UpPorts {
+  const agents = portOf('--port', opts.port ?? env['PORT'] ?? '4000');
+  const gateway = portOf('--gateway-port', opts.gatewayPort ?? env['GATEWAY_PORT'] ?? '4200');
+  const beside = (port: number, offset: number) => (port === 0 || port + offset > 65_535 ? 0 : port + offset);
+  const metricsRaw = opts.metricsPort ?? env['GATEWAY_METRICS_PORT'];
+  const acpRaw = opts.acpPort ?? env['ACP_EXAMPLE_PORT'];
+  return {
+    agents,
+    registry: portOf('--registry-port', opts.registryPort ?? env['REGISTRY_PORT'] ?? '4100'),
+    gateway,
+    orchestrator: portOf('--orchestrator-port', opts.orchestratorPort ?? env['ORCHESTRATOR_PORT'] ?? '4300'),
+    metrics: metricsRaw !== undefined ? portOf('--metrics-port', metricsRaw) : beside(gateway, 90),
+    acp: acpRaw !== undefined ? portOf('--acp-port', acpRaw) : beside(agents, 10),
+  };
+}
+
+function portOf(flag: string, raw: string): number {
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65_535) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${flag} must be a port from 0 to 65535 (0: any free port), got ${JSON.stringify(raw)}`);
+  return port;
+}
+
+type UpFlags = ServeFlags & { registryPort?: string; gatewayPort?: string; orchestratorPort?: string; metricsPort?: string; acpPort?: string; workflows?: string; reset?: boolean };
 
 /** Used when neither --workflows nor WORKFLOWS_DIR names a folder, if it exists. */
 const DEFAULT_WORKFLOWS_DIR = './workflows';
@@ -30,10 +70,16 @@ const DEFAULT_DATA_DIR = './.agentmesh';
 const EXAMPLES = `
 Examples:
   $ agentmesh up
-  $ agentmesh up --port 8080 --registry-port 8081 --gateway-port 8082 --orchestrator-port 8083
+  $ agentmesh up --port 8080 --registry-port 8081 --gateway-port 8082 --orchestrator-port 8083 --metrics-port 8084 --acp-port 8085
+  $ agentmesh up --port 0 --registry-port 0 --gateway-port 0 --orchestrator-port 0   # any free ports, printed below
   $ agentmesh up --data-dir /tmp/mesh --reset      # start over: a new database, keys and demo client
   $ agentmesh agents list                          # what registered
   $ agentmesh workflow run workflows/lookalike-campaign.yaml --input leadIds='["lead-001"]'
+
+Every port up binds follows a flag: the gateway's metrics listener sits at the gateway port + 90 and the
+ACP example agent at the agents port + 10 unless --metrics-port / --acp-port say otherwise (0: any free
+port); a second mesh on one host moves them with the others. A port in use is reported with the flag
+that moves it.
 
 --reset deletes the mesh state in the data dir (mesh.db, keys, the stored clients) before starting,
 without asking. It refuses a folder holding anything else, a store a running mesh has open, and a
@@ -53,6 +99,8 @@ export function upCommand(ctx: CliContext): Command {
     .option('--registry-port <port>', 'registry port (env REGISTRY_PORT; default 4100)')
     .option('--gateway-port <port>', 'gateway port (env GATEWAY_PORT; default 4200)')
     .option('--orchestrator-port <port>', 'orchestrator port (env ORCHESTRATOR_PORT; default 4300)')
+    .option('--metrics-port <port>', "gateway metrics listener port, GET /metrics (env GATEWAY_METRICS_PORT; default the gateway port + 90, 4290)")
+    .option('--acp-port <port>', 'ACP example agent port (env ACP_EXAMPLE_PORT; default the agents port + 10, 4010)')
     .option('--workflows <dir>', `workflow files offered as the orchestrator's skills (env WORKFLOWS_DIR; default ${DEFAULT_WORKFLOWS_DIR} if it exists)`)
     .option('--host <host>', 'interface to bind (env HOST; default 127.0.0.1)')
     .option('--data-dir <dir>', `where the SQLite file, keys and demo client live (env AGENTMESH_DATA_DIR; default ${DEFAULT_DATA_DIR})`)
@@ -74,20 +122,22 @@ export function upCommand(ctx: CliContext): Command {
       if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       const logLevel = (env['LOG_LEVEL'] as RuntimeConfigInput['logLevel']) ?? 'warn';
       const common = { ...(opts.host !== undefined && { host: opts.host }), dataDir, ...(opts.dev !== undefined && { dev: opts.dev }) };
-      const registryConfig = registryConfigFromEnv(env, { port: opts.registryPort ?? env['REGISTRY_PORT'] ?? '4100', ...common });
+      const ports = upPorts(opts, env);
+      const registryConfig = registryConfigFromEnv(env, { port: String(ports.registry), ...common });
       // The embedded registry probes the agents beside it, on loopback and plain http.
       registryConfig.allowHosts = [...(registryConfig.allowHosts ?? []), 'localhost', '127.0.0.1'];
       registryConfig.dev = true;
       // One terminal shows every role: request logs stay quiet unless LOG_LEVEL asks for them.
       registryConfig.logLevel ??= 'warn';
       const registry = await createRegistry({ config: registryConfig });
-      const { url: registryUrl } = await listenOrClose(registry);
+      const { url: registryUrl } = await listenOrClose(registry, [{ port: ports.registry, component: 'the registry', option: '--registry-port (env REGISTRY_PORT)' }]);
       const closers: Array<() => Promise<void>> = [() => registry.close()];
       const closeAll = async () => {
         for (const close of closers.reverse()) await close();
       };
       try {
-        const gatewayConfig = gatewayConfigFromEnv(env, { port: opts.gatewayPort ?? env['GATEWAY_PORT'] ?? '4200', ...common });
+        const gatewayConfig = gatewayConfigFromEnv(env, { port: String(ports.gateway), ...common });
+        gatewayConfig.metricsPort = ports.metrics;
         gatewayConfig.registryUrl ??= registryUrl;
         gatewayConfig.logLevel ??= 'warn';
         gatewayConfig.allowHosts = [...(gatewayConfig.allowHosts ?? []), 'localhost', '127.0.0.1'];
@@ -96,7 +146,10 @@ export function upCommand(ctx: CliContext): Command {
         const inProcess = env['AGENTMESH_IN_PROCESS'] === '0' ? undefined : new InProcessServers();
         const gateway = await createGateway({ config: gatewayConfig, ...(inProcess && { inProcess }) });
         closers.push(() => gateway.close());
-        const { url: gatewayUrl, metricsUrl: gatewayMetricsUrl } = await gateway.listen();
+        const { url: gatewayUrl, metricsUrl: gatewayMetricsUrl } = await listenNamed(() => gateway.listen(), [
+          { port: ports.gateway, component: 'the gateway', option: '--gateway-port (env GATEWAY_PORT)' },
+          { port: ports.metrics, component: "the gateway's metrics listener", option: '--metrics-port (env GATEWAY_METRICS_PORT)' },
+        ]);
         const agentLinks: RuntimeConfigInput = {
           registryUrl: env['REGISTRY_URL'] ?? registryUrl,
           ...(registryConfig.writeToken !== undefined && { registryToken: registryConfig.writeToken }),
@@ -106,25 +159,30 @@ export function upCommand(ctx: CliContext): Command {
           gatewayJwksUrl: `${gatewayUrl}/.well-known/jwks.json`,
           logLevel,
         };
-        const runtime = await createRuntime({ agents: [...exampleAgents], config: { ...runtimeConfigFromEnv(env, { ...opts, dataDir }), ...agentLinks } });
+        const runtimeConfig = runtimeConfigFromEnv(env, { ...opts, port: String(ports.agents), dataDir });
+        const runtime = await createRuntime({ agents: [...exampleAgents], config: { ...runtimeConfig, ...agentLinks } });
         closers.push(() => runtime.close());
-        const { url: runtimeUrl, agents } = await runtime.listen();
+        const { url: runtimeUrl, agents } = await listenNamed(() => runtime.listen(), [
+          { port: ports.agents, component: 'the example agents', option: '--port (env PORT)' },
+          { port: runtimeConfig.grpcPort, component: "the example agents' gRPC server", option: 'GRPC_PORT' },
+        ]);
         inProcess?.add(runtimeUrl, runtime.app.server);
-        // The HR agent once more as a plain ACP agent, bridged by the gateway (issue 19 §5); with the agents on port 0, any free port.
-        const agentsPortRaw = opts.port ?? env['PORT'];
-        const acpPort = Number(env['ACP_EXAMPLE_PORT'] ?? (agentsPortRaw === '0' ? 0 : 4010));
-        const acp = await startAcpExample({ agent: acpExampleAgent, registry, dataDir, port: acpPort, config: { ...runtimeConfigFromEnv(env, { ...opts, dataDir }), ...agentLinks, grpcPort: undefined } });
+        // The HR agent once more as a plain ACP agent, bridged by the gateway (docs/acp.md).
+        const acp = await listenNamed(
+          () => startAcpExample({ agent: acpExampleAgent, registry, dataDir, port: ports.acp, config: { ...runtimeConfig, ...agentLinks, grpcPort: undefined } }),
+          [{ port: ports.acp, component: 'the ACP example agent', option: '--acp-port (env ACP_EXAMPLE_PORT)' }],
+        );
         closers.push(() => acp.close());
         const demo = await demoClient(gateway, dataDir, ctx.io.stderr);
         const orchestratorClientCredentials = await orchestratorClient(gateway, dataDir, ctx.io.stderr);
         const workflowsDir = opts.workflows ?? (env['WORKFLOWS_DIR'] || (existsSync(DEFAULT_WORKFLOWS_DIR) ? DEFAULT_WORKFLOWS_DIR : undefined));
-        const orchestratorConfig = orchestratorConfigFromEnv(env, { port: opts.orchestratorPort ?? env['ORCHESTRATOR_PORT'] ?? '4300', ...common, ...(workflowsDir !== undefined && { workflows: workflowsDir }) });
+        const orchestratorConfig = orchestratorConfigFromEnv(env, { port: String(ports.orchestrator), ...common, ...(workflowsDir !== undefined && { workflows: workflowsDir }) });
         // Behind the embedded gateway with its own client: child calls carry the caller's tenant and are charged to it.
         Object.assign(orchestratorConfig, { gatewayUrl, ...orchestratorClientCredentials, registryUrl: env['REGISTRY_URL'] ?? registryUrl });
         orchestratorConfig.runtime = { ...orchestratorConfig.runtime, ...agentLinks };
         // Its calls to the gateway stay in this process too.
         inProcess?.add(gatewayUrl, gateway.app.server);
-        const orchestrator = await launchOrchestrator(orchestratorConfig, { ...(inProcess && { inProcess }) });
+        const orchestrator = await listenNamed(() => launchOrchestrator(orchestratorConfig, { ...(inProcess && { inProcess }) }), [{ port: ports.orchestrator, component: 'the orchestrator', option: '--orchestrator-port (env ORCHESTRATOR_PORT)' }]);
         closers.push(() => orchestrator.orchestrator.close());
         inProcess?.add(orchestrator.url, orchestrator.orchestrator.runtime.app.server);
         let workflowLines = '';

@@ -10,7 +10,8 @@ const tenant = { type: 'string', minLength: 1, maxLength: 128 } as const;
 export const clientIdParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 100 } },
+  // Ids are `amc_…` / `amk_…`; anything that is not one path segment of letters, digits and . _ : @ - is refused naming the field (not looked up: 404).
+  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$', description: 'Client or API key id' } },
 } as const;
 
 export const newClientBody = {

@@ -1,0 +1,95 @@
+/**
+ * `agentmesh audit export` streams: a SIEM pulls ranges of millions of rows,
+ * and the export must hold a page at a time, never the range. The CLI runs as
+ * a child process (its own heap, as an operator runs it) over a SQLite file of
+ * ROWS rows; its resident set is sampled from /proc while the test reads its
+ * output. The output is several times the memory the export may use, so an
+ * export that buffered the range could not stay under the bound.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { createDatabase } from '../../../src/storage/index.js';
+
+const ROWS = 1_000_000;
+/** Peak resident set the export may reach, MiB: Node, tsx and SQLite take ~170 (measured: flat at 172-175). The output is ~480 MiB. */
+const MAX_PEAK_RSS_MIB = 230;
+/** Growth allowed between a fifth and the end of the export, MiB (flat, give or take the collector's rhythm). */
+const MAX_GROWTH_MIB = 48;
+
+let dir: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'agentmesh-audit-export-'));
+  // The gateway's schema (migrations), then rows written straight in one transaction: the export reads rows, it does not verify the chain.
+  const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
+  await database.close();
+  const db = new BetterSqlite3(join(dir, 'mesh.db'));
+  const insert = db.prepare(
+    `insert into audit_log (seq, time, event_type, actor_kind, actor_id, target_agent, task_id, tenant, method, input_hash, duration_ms, milli_credits, outcome, prev_hash, hash)
+     values (?, ?, 'a2a.call', 'client', ?, 'finance', ?, 'acme', 'SendMessage', ?, 12, ?, 'ok', ?, ?)`,
+  );
+  const hash = (i: number) => i.toString(16).padStart(64, '0');
+  const start = Date.parse('2026-08-01T00:00:00Z');
+  db.transaction(() => {
+    for (let i = 1; i <= ROWS; i++) insert.run(i, start + i, `client-${i % 7}`, `0190c2d4-7e1f-7a3b-8c5d-${String(i).padStart(12, '0')}`, hash(i * 3), i % 5000, hash(i - 1), hash(i));
+  })();
+  db.close();
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The resident set and its peak of a live process, MiB (Linux /proc). */
+function residentMiB(pid: number): { rss: number; peak: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string) => Number(/^(\w+):\s+(\d+) kB$/m.exec(status.split('\n').find((l) => l.startsWith(`${field}:`)) ?? '')?.[2] ?? NaN);
+    return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+test(`audit export of ${ROWS.toLocaleString('en')} rows streams with a flat resident set`, { skip: process.platform !== 'linux' ? 'reads /proc' : false }, async (t) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'audit', 'export', '--data-dir', dir], {
+    cwd: new URL('../../..', import.meta.url).pathname,
+    env: { ...process.env, DATABASE_URL: '', NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  /** RSS sampled at each tenth of the rows read. */
+  const samples: Array<{ lines: number; rss: number; peak: number }> = [];
+  let lines = 0;
+  let bytes = 0;
+  let last: { seq?: number } = {};
+  for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
+    lines++;
+    bytes += line.length + 1;
+    if (lines === 1) assert.equal((JSON.parse(line) as { seq: number }).seq, 1);
+    if (lines % (ROWS / 10) === 0) {
+      const at = residentMiB(child.pid!);
+      if (at) samples.push({ lines, ...at });
+      last = JSON.parse(line) as { seq?: number };
+    }
+  }
+  assert.equal(await exited, 0, stderr);
+  assert.equal(lines, ROWS);
+  assert.equal(last.seq, ROWS, 'in chain order, to the last row');
+  assert.ok(samples.length >= 9, `sampled ${samples.length} times`);
+  const peak = Math.max(...samples.map((s) => s.peak));
+  const fifth = samples.find((s) => s.lines >= ROWS / 5)!;
+  const end = samples.at(-1)!;
+  const report = `output ${(bytes / 2 ** 20).toFixed(0)} MiB; RSS MiB by tenth: ${samples.map((s) => s.rss.toFixed(0)).join(' ')}; peak ${peak.toFixed(0)}`;
+  t.diagnostic(report);
+  assert.ok(bytes / 2 ** 20 > 2 * MAX_PEAK_RSS_MIB, `the output (${report}) is larger than the bound, or the test proves nothing`);
+  assert.ok(peak < MAX_PEAK_RSS_MIB, report);
+  assert.ok(end.rss - fifth.rss < MAX_GROWTH_MIB, report);
+});

@@ -51,6 +51,18 @@ export interface GatewayParts {
 }
 
 /**
+ * What every builder of a gateway is given: its config (port resolved), the
+ * gateway's logger (`component: gateway`), metrics, and the stack that
+ * closes what the builder opens (last-first).
+ */
+export interface GatewayBuild {
+  config: Readonly<GatewayConfig>;
+  log: Logger;
+  metrics: Metrics;
+  stack: DisposerStack;
+}
+
+/**
  * The config with port 0 resolved: the issuer of tokens (and every URL in the
  * OAuth metadata) is the public URL, fixed before listening, so "any free
  * port" is picked now rather than at listen().
@@ -59,8 +71,13 @@ export async function withFixedPort(parsed: Readonly<GatewayConfig>): Promise<Re
   return parsed.port === 0 && !parsed.publicUrl ? Object.freeze({ ...parsed, port: await freePort(parsed.host) }) : parsed;
 }
 
+/** Options of {@link openBackends}: the database and bus a caller owns are used, not opened. */
+export interface OpenBackendsOptions extends Pick<GatewayBuild, 'config' | 'log' | 'stack'> {
+  given: { database?: Database; bus?: Bus };
+}
+
 /** Opens the database and bus (unless given: those stay their owner's), the quotas' Redis, tracing and guard. */
-export async function openBackends(config: GatewayConfig, given: { database?: Database; bus?: Bus }, log: Logger, stack: DisposerStack): Promise<GatewayBackends> {
+export async function openBackends({ config, given, log, stack }: OpenBackendsOptions): Promise<GatewayBackends> {
   const database = given.database ?? (await createDatabase(databaseOptionsOf(config)));
   if (!given.database) stack.defer('database', () => database.close());
   const bus = given.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
@@ -76,8 +93,17 @@ export async function openBackends(config: GatewayConfig, given: { database?: Da
   return { database, bus, redis, tracing, guard, clientTls };
 }
 
+/** Options of {@link buildParts}. */
+export interface PartsOptions extends GatewayBuild {
+  backends: GatewayBackends;
+  /** The URL tokens are issued under (the config's `publicUrl`, or the local one). */
+  publicUrl: string;
+  /** Agents' servers in this process, called in memory (`agentmesh up`). */
+  inProcess?: InProcessServers;
+}
+
 /** Identity, ledger, audit, router, quotas, credits and the settlement tracker; each closed after the ones built after it. */
-export async function buildParts(config: GatewayConfig, backends: GatewayBackends, publicUrl: string, metrics: Metrics, log: Logger, stack: DisposerStack, inProcess?: InProcessServers): Promise<GatewayParts> {
+export async function buildParts({ config, backends, publicUrl, metrics, log, stack, inProcess }: PartsOptions): Promise<GatewayParts> {
   const { database, bus, redis, guard } = backends;
   const identity = await createIdentity({
     database,
@@ -222,8 +248,18 @@ export function agentsDataPlane(config: GatewayConfig): DataPlaneRoute {
   };
 }
 
+/** Options of {@link buildGatewayHttp}. */
+export interface GatewayHttpOptions extends Pick<GatewayBuild, 'config' | 'metrics' | 'stack'> {
+  /** The logger requests log to: the root one, not the gateway's child. */
+  logger: Logger;
+  backends: GatewayBackends;
+  /** Readiness waits for its routing cache. */
+  router: UpstreamRouter;
+  dataPlane: DataPlaneRoute;
+}
+
 /** The public HTTP server, routes not yet mounted; the first thing closed (drained). */
-export function buildGatewayHttp(config: GatewayConfig, logger: Logger, metrics: Metrics, backends: GatewayBackends, router: UpstreamRouter, stack: DisposerStack, dataPlane: DataPlaneRoute): FastifyInstance {
+export function buildGatewayHttp({ config, logger, metrics, backends, router, stack, dataPlane }: GatewayHttpOptions): FastifyInstance {
   const app = buildHttpServer({
     name: 'gateway',
     unroutedFallback,
@@ -261,8 +297,18 @@ export function buildGatewayHttp(config: GatewayConfig, logger: Logger, metrics:
   return app;
 }
 
+/** Options of {@link mountRoutes}. */
+export interface MountRoutesOptions extends Pick<GatewayBuild, 'config' | 'metrics' | 'log'> {
+  app: FastifyInstance;
+  parts: GatewayParts;
+  cardKey: CardSigningKey;
+  publicUrl: string;
+  tracing: Tracing;
+  dataPlane: DataPlaneRoute;
+}
+
 /** CORS, the identity and credits APIs, the card JWKS and the A2A proxy. */
-export async function mountRoutes(app: FastifyInstance, parts: GatewayParts, cardKey: CardSigningKey, config: GatewayConfig, publicUrl: string, metrics: Metrics, tracing: Tracing, log: Logger, dataPlane: DataPlaneRoute): Promise<void> {
+export async function mountRoutes({ app, parts, cardKey, config, publicUrl, metrics, tracing, log, dataPlane }: MountRoutesOptions): Promise<void> {
   const { identity, ledger, router, credits, audit, quotas, tracker, bridgedRuns } = parts;
   if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins, credentials: false, exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'www-authenticate'] });
   await identity.registerRoutes(app);

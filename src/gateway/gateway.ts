@@ -9,7 +9,7 @@ import { loadCardSigningKey } from './card-signing-key.js';
 import { DEFAULT_GATEWAY_METRICS_PORT, parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from './config.js';
 import { consoleOidcSettings, consoleRoutes, defaultConsoleDir, HealthHistory, MetricsHistory } from './console/index.js';
 import type { CreditHolds } from './credits/index.js';
-import { agentsDataPlane, buildGatewayHttp, buildParts, mountRoutes, openBackends, withFixedPort } from './gateway-builders.js';
+import { agentsDataPlane, buildGatewayHttp, buildParts, mountRoutes, openBackends, withFixedPort, type GatewayBuild } from './gateway-builders.js';
 import type { Identity } from './identity/index.js';
 import type { UpstreamRouter } from './routing/index.js';
 
@@ -74,16 +74,17 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   // identity, guard, tracing, Redis, bus, database. A failed start-up (signing keys
   // GATEWAY_SECRET cannot decrypt) closes what it opened, so the process can exit.
   return openWithStack(async (stack) => {
-    const backends = await openBackends(config, options, log, stack);
+    const build: GatewayBuild = { config, log, metrics, stack };
+    const backends = await openBackends({ ...build, given: options });
     observeDatabase(metrics, backends.database);
-    const parts = await buildParts(config, backends, publicUrl, metrics, log, stack, options.inProcess);
+    const parts = await buildParts({ ...build, backends, publicUrl, inProcess: options.inProcess });
     const cardKey = await loadCardSigningKey(join(config.dataDir, 'gateway-card-key.pem'), () => `${publicUrl}/.well-known/agent-card-jwks.json`, config.cardSigningKeyPem);
     const metricsListener = options.metricsListener === false ? undefined : createMetricsListener({ metrics, host: config.metricsHost, port: metricsPort, logger: log });
     if (metricsListener) stack.defer('metrics listener', () => metricsListener.close());
     const dataPlane = agentsDataPlane(config);
-    const app = buildGatewayHttp(config, logger, metrics, backends, parts.router, stack, dataPlane);
+    const app = buildGatewayHttp({ ...build, logger, backends, router: parts.router, dataPlane });
     const probes = probeListenerOf(app, config, log);
-    await mountRoutes(app, parts, cardKey, config, publicUrl, metrics, backends.tracing, log, dataPlane);
+    await mountRoutes({ ...build, app, parts, cardKey, publicUrl, tracing: backends.tracing, dataPlane });
     const { identity, ledger, credits, audit, router, tracker } = parts;
     // The web console (issue 20): its pages and read APIs, on the Fastify side only.
     const history = new MetricsHistory({ metrics });

@@ -44,8 +44,25 @@ export interface PublicUrl {
   current: string;
 }
 
+/**
+ * What every builder of a registry is given: its parsed config, the
+ * registry's logger (`component: registry`), metrics, and the stack that
+ * closes what the builder opens (last-first).
+ */
+export interface RegistryBuild {
+  config: Readonly<RegistryConfig>;
+  log: Logger;
+  metrics: Metrics;
+  stack: DisposerStack;
+}
+
+/** Options of {@link openBackends}: the database and bus a caller owns are used, not opened. */
+export interface OpenBackendsOptions extends Pick<RegistryBuild, 'config' | 'log' | 'stack'> {
+  given: { database?: Database; bus?: Bus };
+}
+
 /** Opens the database and bus (unless given: those stay their owner's) and the tracing and guard. */
-export async function openBackends(config: RegistryConfig, given: { database?: Database; bus?: Bus }, log: Logger, stack: DisposerStack): Promise<RegistryBackends> {
+export async function openBackends({ config, given, log, stack }: OpenBackendsOptions): Promise<RegistryBackends> {
   const database = given.database ?? (await createDatabase(databaseOptionsOf(config)));
   if (!given.database) stack.defer('database', () => database.close());
   const bus = given.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
@@ -61,8 +78,15 @@ export async function openBackends(config: RegistryConfig, given: { database?: D
   return { database, bus, tracing, guard };
 }
 
+/** Options of {@link buildRegistryHttp}. */
+export interface RegistryHttpOptions extends Pick<RegistryBuild, 'config' | 'metrics' | 'stack'> {
+  /** The logger requests log to: the root one, not the registry's child. */
+  logger: Logger;
+  backends: RegistryBackends;
+}
+
 /** The HTTP server, routes not yet mounted; drained at close once the change feed and the prober stopped. */
-export function buildRegistryHttp(config: RegistryConfig, logger: Logger, metrics: Metrics, backends: RegistryBackends, stack: DisposerStack): FastifyInstance {
+export function buildRegistryHttp({ config, logger, metrics, backends, stack }: RegistryHttpOptions): FastifyInstance {
   const app = buildHttpServer({
     name: 'registry',
     version: VERSION,
@@ -88,8 +112,14 @@ export function buildRegistryHttp(config: RegistryConfig, logger: Logger, metric
   return app;
 }
 
+/** Options of {@link buildDomain}. */
+export interface DomainOptions extends Pick<RegistryBuild, 'config' | 'metrics' | 'log'> {
+  backends: RegistryBackends;
+  publicUrl: PublicUrl;
+}
+
 /** The store, the directory and index it feeds, the change feed, intake, service and prober. */
-export function buildDomain(config: RegistryConfig, backends: RegistryBackends, publicUrl: PublicUrl, metrics: Metrics, log: Logger): RegistryDomain {
+export function buildDomain({ config, backends, publicUrl, metrics, log }: DomainOptions): RegistryDomain {
   const { database, bus, guard } = backends;
   const store = new RegistryStore(database);
   const index = new SearchIndex({ baseUrl: publicUrl.current });
@@ -124,8 +154,17 @@ export function buildDomain(config: RegistryConfig, backends: RegistryBackends, 
   return { store, index, directory, feed, service, prober, agentsGauge };
 }
 
+/** Options of {@link mountRoutes}. */
+export interface MountRoutesOptions extends Pick<RegistryBuild, 'config'> {
+  app: FastifyInstance;
+  domain: RegistryDomain;
+  publicUrl: PublicUrl;
+  /** Who may write; none: writes are open (development). */
+  authenticate: RegistryAuthenticate | undefined;
+}
+
 /** Content decoding, the 401 challenge, the OpenAPI document, and the management, discovery and watch routes. */
-export async function mountRoutes(app: FastifyInstance, domain: RegistryDomain, config: RegistryConfig, publicUrl: PublicUrl, authenticate: RegistryAuthenticate | undefined): Promise<void> {
+export async function mountRoutes({ app, domain, config, publicUrl, authenticate }: MountRoutesOptions): Promise<void> {
   const { service, directory, index, store, feed } = domain;
   // gzip/deflate/br bodies decoded within the body limit, other codings 415: as the runtime and the gateway (RFC 9110 §8.4).
   app.addHook('preParsing', decodeContentEncoding);
@@ -155,7 +194,7 @@ export async function followChangeLog(domain: RegistryDomain, stack: DisposerSta
 }
 
 /** Probing, the agents gauge and change-log pruning: the background work of a listening registry. */
-export function startBackground(domain: RegistryDomain, config: RegistryConfig, log: Logger, stack: DisposerStack): void {
+export function startBackground({ domain, config, log, stack }: Pick<RegistryBuild, 'config' | 'log' | 'stack'> & { domain: RegistryDomain }): void {
   domain.prober.start();
   stack.defer('prober', () => domain.prober.close());
   const gauge = setInterval(() => {

@@ -4,7 +4,7 @@ import { localUrlOf, observeDatabase, openWithStack, probeListenerOf } from '../
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import { parseRegistryConfig, type RegistryConfig, type RegistryConfigInput } from './config.js';
-import { buildDomain, buildRegistryHttp, followChangeLog, mountRoutes, openBackends, startBackground, type PublicUrl } from './registry-builders.js';
+import { buildDomain, buildRegistryHttp, followChangeLog, mountRoutes, openBackends, startBackground, type PublicUrl, type RegistryBuild } from './registry-builders.js';
 import type { RegistryService } from './registry-service.js';
 import { staticTokenAuthenticate, type RegistryAuthenticate } from './routes/write-auth.js';
 import type { SearchIndex } from './search/index.js';
@@ -54,13 +54,14 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
   const authenticate = options.authenticate ?? (config.writeToken ? staticTokenAuthenticate(config.writeToken) : undefined);
   // Closed last-first: background work, change feed, HTTP drain, guard, tracing, bus, database.
   return openWithStack(async (stack) => {
-    const backends = await openBackends(config, options, log, stack);
+    const build: RegistryBuild = { config, log, metrics, stack };
+    const backends = await openBackends({ ...build, given: options });
     observeDatabase(metrics, backends.database);
     const publicUrl: PublicUrl = { current: config.publicUrl ?? localUrlOf(config, config.port) };
-    const app = buildRegistryHttp(config, logger, metrics, backends, stack);
+    const app = buildRegistryHttp({ ...build, logger, backends });
     const probes = probeListenerOf(app, config, log);
-    const domain = buildDomain(config, backends, publicUrl, metrics, log);
-    await mountRoutes(app, domain, config, publicUrl, authenticate);
+    const domain = buildDomain({ ...build, backends, publicUrl });
+    await mountRoutes({ app, domain, config, publicUrl, authenticate });
     await followChangeLog(domain, stack);
     return {
       app,
@@ -73,7 +74,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
         const port = (app.server.address() as AddressInfo).port;
         if (!config.publicUrl) publicUrl.current = localUrlOf(config, port);
         domain.index.setBaseUrl?.(publicUrl.current);
-        startBackground(domain, config, log, stack);
+        startBackground({ ...build, domain });
         log.info({ url: publicUrl.current, agents: domain.directory.size, database: backends.database.dialect, bus: backends.bus.kind }, 'registry listening');
         return { url: publicUrl.current, ...(probesUrl !== undefined && { probesUrl }) };
       },

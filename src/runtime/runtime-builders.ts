@@ -45,6 +45,25 @@ export interface GrpcSlot {
   serving?: GrpcServing;
 }
 
+/**
+ * What every builder of a runtime is given: its parsed config, the runtime's
+ * logger (`component: runtime`), metrics, the clock of task times, the drain's
+ * deadline, and the stack that closes what the builder opens (last-first).
+ */
+export interface RuntimeBuild {
+  config: Readonly<RuntimeConfig>;
+  log: Logger;
+  metrics: Metrics;
+  now: () => number;
+  deadline: ShutdownDeadline;
+  stack: DisposerStack;
+}
+
+/** Options of {@link openBackends}: the database, bus and tracing a caller owns are used, not opened. */
+export interface OpenBackendsOptions extends Pick<RuntimeBuild, 'config' | 'log' | 'deadline' | 'stack'> {
+  given: { database?: Database; bus?: Bus; tracing?: Tracing };
+}
+
 /** The agents' names, refusing two agents of one name. */
 export function uniqueAgentNames(agents: readonly AgentDefinition[]): Set<string> {
   const names = new Set<string>();
@@ -61,7 +80,7 @@ export function uniqueAgentNames(agents: readonly AgentDefinition[]): Set<string
  * key. The steps after the drain are bounded by the shutdown deadline: a pool
  * whose connection is blocked on a lock never ends.
  */
-export async function openBackends(config: RuntimeConfig, given: { database?: Database; bus?: Bus; tracing?: Tracing }, log: Logger, deadline: ShutdownDeadline, stack: DisposerStack): Promise<RuntimeBackends> {
+export async function openBackends({ config, given, log, deadline, stack }: OpenBackendsOptions): Promise<RuntimeBackends> {
   const database = given.database ?? (await createDatabase(databaseOptionsOf(config)));
   if (!given.database) stack.defer('database', () => deadline.bounded('database', () => database.close()));
   const bus = given.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
@@ -85,8 +104,14 @@ export async function openBackends(config: RuntimeConfig, given: { database?: Da
   return { database, bus, stores, pushStore, replicaId, tracing, taskTraces, guard, signingKey, clientTls };
 }
 
+/** Options of {@link buildPushWorker}. */
+export interface PushWorkerOptions extends RuntimeBuild {
+  backends: RuntimeBackends;
+  cards: ServedCards;
+}
+
 /** The push delivery worker (started by listen()); stopped once the servers drained. */
-export function buildPushWorker(config: RuntimeConfig, backends: RuntimeBackends, cards: ServedCards, metrics: Metrics, log: Logger, now: () => number, deadline: ShutdownDeadline, stack: DisposerStack): PushDeliveryWorker {
+export function buildPushWorker({ config, backends, cards, metrics, log, now, deadline, stack }: PushWorkerOptions): PushDeliveryWorker {
   const push = new PushDeliveryWorker({
     taskStore: backends.stores.tasks,
     pushStore: backends.pushStore,
@@ -106,8 +131,16 @@ export function buildPushWorker(config: RuntimeConfig, backends: RuntimeBackends
   return push;
 }
 
+/** Options of {@link buildRuntimeHttp}. */
+export interface RuntimeHttpOptions extends Pick<RuntimeBuild, 'config' | 'metrics' | 'deadline' | 'stack'> {
+  /** The logger requests log to: the root one, not the runtime's child (requests carry their own bindings). */
+  logger: Logger;
+  backends: RuntimeBackends;
+  grpc: GrpcSlot;
+}
+
 /** The HTTP server, agents not yet mounted; drained beside the gRPC servers once the task engine stopped. */
-export function buildRuntimeHttp(config: RuntimeConfig, logger: Logger, metrics: Metrics, backends: RuntimeBackends, grpc: GrpcSlot, deadline: ShutdownDeadline, stack: DisposerStack): FastifyInstance {
+export function buildRuntimeHttp({ config, logger, metrics, backends, grpc, deadline, stack }: RuntimeHttpOptions): FastifyInstance {
   const app = buildHttpServer({
     name: 'runtime',
     version: VERSION,
@@ -135,8 +168,15 @@ export function buildRuntimeHttp(config: RuntimeConfig, logger: Logger, metrics:
   return app;
 }
 
+/** Options of {@link buildEngine}. */
+export interface EngineOptions extends RuntimeBuild {
+  agents: readonly AgentDefinition[];
+  backends: RuntimeBackends;
+  configs: AgentConfigs;
+}
+
 /** The task engine, counting settled tasks; shut down first at close (final task writes), under the drain deadline. */
-export function buildEngine(agents: readonly AgentDefinition[], config: RuntimeConfig, backends: RuntimeBackends, configs: AgentConfigs, metrics: Metrics, log: Logger, now: () => number, deadline: ShutdownDeadline, stack: DisposerStack): TaskEngine {
+export function buildEngine({ agents, config, backends, configs, metrics, log, now, deadline, stack }: EngineOptions): TaskEngine {
   const tasksSettled = metrics.counter('agentmesh_runtime_tasks_total', 'Tasks that reached a terminal or interrupted state', ['agent', 'skill', 'state']);
   const taskSeconds = metrics.histogram('agentmesh_runtime_task_duration_seconds', 'Time from submission to the end of a task', ['agent', 'skill'], [0.001, 0.01, 0.1, 0.5, 1, 5, 30, 120, 600]);
   const settledChildren = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
@@ -170,7 +210,9 @@ export function buildEngine(agents: readonly AgentDefinition[], config: RuntimeC
 }
 
 /** What each agent's routes are served with. */
-export interface AgentMount {
+export interface AgentMount extends Pick<RuntimeBuild, 'config' | 'log'> {
+  app: FastifyInstance;
+  agents: readonly AgentDefinition[];
   engine: TaskEngine;
   backends: RuntimeBackends;
   cards: ServedCards;
@@ -181,8 +223,8 @@ export interface AgentMount {
  * Mounts each agent at `/agents/{name}/` (a single agent also at the root),
  * all of them over ACP at `/acp/`, and the signing key's JWKS; returns the agents as the gRPC servers serve them.
  */
-export async function mountAgents(app: FastifyInstance, agents: readonly AgentDefinition[], mount: AgentMount, config: RuntimeConfig, log: Logger): Promise<GrpcAgent[]> {
-  const { engine, backends, cards } = mount;
+export async function mountAgents(mount: AgentMount): Promise<GrpcAgent[]> {
+  const { app, agents, engine, backends, cards, config, log } = mount;
   if (config.gatewayJwksUrl !== undefined && config.requireGatewayAssertion === false) {
     log.warn('requireGatewayAssertion is false: the agents answer direct calls that skip the gateway (credits, audit); development only');
   }
@@ -223,17 +265,26 @@ export async function mountAgents(app: FastifyInstance, agents: readonly AgentDe
   return grpcAgents;
 }
 
+/** Options of {@link startGrpc}. */
+export interface StartGrpcOptions extends Pick<RuntimeBuild, 'config' | 'metrics' | 'log'> {
+  /** The port the config names (`grpcPort`), known to be set. */
+  grpcPort: number;
+  agents: GrpcAgent[];
+  grpc: GrpcSlot;
+  cards: ServedCards;
+}
+
 /** Starts each agent's gRPC server and lists its target on the public URL's host, the host callers already reach the agent at. */
-export async function startGrpc(config: RuntimeConfig & { grpcPort: number }, agents: GrpcAgent[], grpc: GrpcSlot, cards: ServedCards, metrics: Metrics, log: Logger): Promise<void> {
+export async function startGrpc({ config, grpcPort, agents, grpc, cards, metrics, log }: StartGrpcOptions): Promise<void> {
   // Loaded only here: a runtime without gRPC never imports grpc-js (STYLE rule 15).
   const { startGrpcServers } = await import('./transports/grpc-server.js');
-  grpc.serving = await startGrpcServers({ agents, host: config.host, port: config.grpcPort, maxMessageBytes: config.bodyLimitBytes, logger: log, metrics });
+  grpc.serving = await startGrpcServers({ agents, host: config.host, port: grpcPort, maxMessageBytes: config.bodyLimitBytes, logger: log, metrics });
   const host = new URL(cards.publicUrl).hostname;
   for (const [name, grpcPort] of Object.entries(grpc.serving.ports)) cards.grpcUrls.set(name, `${host}:${grpcPort}`);
 }
 
 /** What the background work of a listening runtime runs on. */
-export interface Background {
+export interface Background extends Pick<RuntimeBuild, 'config' | 'log' | 'now' | 'stack'> {
   backends: RuntimeBackends;
   engine: TaskEngine;
   push: PushDeliveryWorker;
@@ -242,8 +293,8 @@ export interface Background {
 }
 
 /** Heartbeats, recovery, the running-tasks gauge, retention and push delivery; the timers stop before the engine drains. */
-export async function startBackground(work: Background, config: RuntimeConfig, log: Logger, now: () => number, stack: DisposerStack): Promise<void> {
-  const { backends, engine, push, running, recoverNow } = work;
+export async function startBackground(work: Background): Promise<void> {
+  const { backends, engine, push, running, recoverNow, config, log, now, stack } = work;
   const { tasks } = backends.stores;
   const timers: NodeJS.Timeout[] = [];
   stack.defer('timers', () => {
@@ -306,14 +357,24 @@ export function registryMetadataOf(agent: AgentDefinition): Readonly<Record<stri
 const MAX_SCHEMA_BYTES = 64 * 1024;
 const MAX_SCHEMAS_BYTES = 256 * 1024;
 
+/** Options of {@link linkRegistry}. */
+export interface RegistryLinkOptions extends Pick<RuntimeBuild, 'config' | 'log' | 'stack'> {
+  /** The registry the config names (`registryUrl`), known to be set. */
+  registryUrl: string;
+  agents: readonly AgentDefinition[];
+  configs: AgentConfigs;
+  cards: ServedCards;
+  backends: Pick<RuntimeBackends, 'tracing' | 'clientTls'>;
+}
+
 /**
  * Registers the agents in the registry (`registryUrl`) and follows their
  * configs; out of rotation first at close, so routers stop sending work
  * before the drain starts.
  */
-export async function linkRegistry(config: RuntimeConfig & { registryUrl: string }, agents: readonly AgentDefinition[], configs: AgentConfigs, cards: ServedCards, backends: Pick<RuntimeBackends, 'tracing' | 'clientTls'>, log: Logger, stack: DisposerStack): Promise<void> {
+export async function linkRegistry({ config, registryUrl, agents, configs, cards, backends, log, stack }: RegistryLinkOptions): Promise<void> {
   const registry = createRegistryLink({
-    registryUrl: config.registryUrl,
+    registryUrl,
     token: config.registryToken,
     leaseTtlMs: config.registryLeaseTtlMs,
     region: config.registryRegion,

@@ -6,7 +6,7 @@ import type { Bus, Database } from '../storage/index.js';
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from './config.js';
 import type { AgentDefinition } from './define-agent.js';
 import { AgentConfigs, type ConfigChangeListener } from './registration/index.js';
-import { buildEngine, buildPushWorker, buildRuntimeHttp, linkRegistry, mountAgents, openBackends, startBackground, startGrpc, uniqueAgentNames, type GrpcSlot } from './runtime-builders.js';
+import { buildEngine, buildPushWorker, buildRuntimeHttp, linkRegistry, mountAgents, openBackends, startBackground, startGrpc, uniqueAgentNames, type GrpcSlot, type RuntimeBuild } from './runtime-builders.js';
 import { ServedCards } from './served-cards.js';
 import { ShutdownDeadline } from './shutdown-deadline.js';
 import type { TaskControl } from './task-control.js';
@@ -101,15 +101,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   // worker, guard, tracing, replica record, bus, database. A start-up step that fails (an
   // unreadable secret or key file) closes what was opened, so the process can exit.
   return openWithStack(async (stack) => {
-    const backends = await openBackends(config, options, log, deadline, stack);
+    const backends = await openBackends({ config, given: options, log, deadline, stack });
     observeDatabase(metrics, backends.database);
     const configs = new AgentConfigs({ agents: options.agents.map((a) => a.name), logger: log });
     const cards = new ServedCards(options.agents, config.publicUrl ?? localUrlOf(config, config.port), config.signCards ? backends.signingKey : undefined);
-    const push = buildPushWorker(config, backends, cards, metrics, log, now, deadline, stack);
+    const build: RuntimeBuild = { config, log, metrics, now, deadline, stack };
+    const push = buildPushWorker({ ...build, backends, cards });
     const grpc: GrpcSlot = {};
-    const app = buildRuntimeHttp(config, logger, metrics, backends, grpc, deadline, stack);
+    const app = buildRuntimeHttp({ ...build, logger, backends, grpc });
     const probes = probeListenerOf(app, config, log);
-    const engine = buildEngine(options.agents, config, backends, configs, metrics, log, now, deadline, stack);
+    const engine = buildEngine({ ...build, agents: options.agents, backends, configs });
     const running = metrics.gauge('agentmesh_runtime_tasks_running', 'Tasks executing on this replica', []);
     // Read at each scrape from the agents' concurrency limits: queueing shows the moment it starts, not 15 s later.
     metrics.gauge('agentmesh_runtime_agent_tasks', 'Tasks of each agent on this replica, by state: running (holding a slot) or queued (waiting for one)', ['agent', 'state'], (gauge) => {
@@ -126,7 +127,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         if (limit) gauge.set({ agent }, limit.max);
       }
     });
-    const grpcAgents = await mountAgents(app, options.agents, { engine, backends, cards, authenticate: options.authenticate }, config, log);
+    const grpcAgents = await mountAgents({ app, agents: options.agents, engine, backends, cards, authenticate: options.authenticate, config, log });
     const recoverNow = async () => engine.recover(now() - config.replicaTtlMs, { giveUpBefore: now() - 10 * config.replicaTtlMs });
     return {
       app,
@@ -138,13 +139,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         await app.listen({ port: config.port, host: config.host });
         const probesUrl = (await probes?.listen())?.url;
         if (!config.publicUrl) cards.publicUrl = localUrlOf(config, (app.server.address() as AddressInfo).port);
-        if (config.grpcPort !== undefined) await startGrpc({ ...config, grpcPort: config.grpcPort }, grpcAgents, grpc, cards, metrics, log);
+        if (config.grpcPort !== undefined) await startGrpc({ config, grpcPort: config.grpcPort, agents: grpcAgents, grpc, cards, metrics, log });
         await cards.rebuild(options.agents);
-        await startBackground({ backends, engine, push, running, recoverNow }, config, log, now, stack);
+        await startBackground({ ...build, backends, engine, push, running, recoverNow });
         const agents = Object.fromEntries(options.agents.map((a) => [a.name, cards.baseUrlOf(a)]));
         const grpcUrls = grpc.serving ? Object.fromEntries(cards.grpcUrls) : undefined;
         log.info({ url: cards.publicUrl, agents, ...(grpcUrls ? { grpc: grpcUrls } : {}), replicaId: backends.replicaId, database: backends.database.dialect, bus: backends.bus.kind }, 'runtime listening');
-        if (config.registryUrl) await linkRegistry({ ...config, registryUrl: config.registryUrl }, options.agents, configs, cards, backends, log, stack);
+        if (config.registryUrl) await linkRegistry({ ...build, registryUrl: config.registryUrl, agents: options.agents, configs, cards, backends });
         return { url: cards.publicUrl, agents, ...(grpcUrls ? { grpc: grpcUrls } : {}), ...(probesUrl !== undefined && { probesUrl }) };
       },
       recoverNow,

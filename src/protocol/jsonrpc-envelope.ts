@@ -1,6 +1,7 @@
 import type { AgentmeshError} from './errors.js';
 import { invalidParams } from './errors.js';
 import { Errors } from './error-messages.js';
+import { errorMessage, isRecord } from './narrowing.js';
 
 /** A JSON-RPC 2.0 request id (§4): a string, a finite number or null. */
 export type JsonRpcId = string | number | null;
@@ -23,14 +24,14 @@ export function parseJsonRpcBody(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw Errors.invalidJson({ reason: (err as Error).message });
+    throw Errors.invalidJson({ reason: errorMessage(err) });
   }
 }
 
 /** The request's id when it is a valid one (string, finite number or null), else null: even a -32600 answers with it (JSON-RPC 2.0 §5). */
 export function jsonRpcIdOf(value: unknown): JsonRpcId {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const id = (value as Record<string, unknown>)['id'];
+  if (!isRecord(value)) return null;
+  const id = value['id'];
   return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null;
 }
 
@@ -40,18 +41,18 @@ export function jsonRpcIdOf(value: unknown): JsonRpcId {
  */
 export function readJsonRpcEnvelope(value: unknown): JsonRpcEnvelope {
   if (Array.isArray(value)) throw invalidRequest('batch requests are not supported');
-  if (typeof value !== 'object' || value === null) throw invalidRequest('the request must be a JSON-RPC 2.0 object');
-  const raw = value as Record<string, unknown>;
+  if (!isRecord(value)) throw invalidRequest('the request must be a JSON-RPC 2.0 object');
+  const raw = value;
   const id = raw['id'];
   if (raw['jsonrpc'] !== '2.0') throw invalidRequest('jsonrpc must be "2.0"');
   if (!(id === undefined || id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)))) throw invalidRequest('id must be a string, a number or null');
   const method = raw['method'];
   if (typeof method !== 'string' || method.length === 0) throw invalidRequest('method must be a non-empty string');
   const params = raw['params'];
-  if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
+  if (params !== undefined && !isRecord(params)) {
     throw invalidParams('params', 'must be an object');
   }
-  return { id: (id ?? null) as JsonRpcId, method, params: params as Record<string, unknown> | undefined, raw };
+  return { id: id ?? null, method, params, raw };
 }
 
 /** -32601 for a method this server does not serve; the name is cut, it is the client's text. */

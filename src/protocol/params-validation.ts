@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import type { Ajv as AjvInstance, ErrorObject, ValidateFunction } from 'ajv';
 import { invalidParams, type FieldViolation } from './errors.js';
-import { toProtoJsonNames } from './proto-json-names.js';
+import { isRecord } from './narrowing.js';
+import { toProtoJsonFields } from './proto-json-names.js';
 
 /*
  * JSON Schemas of the v1 request params (A2A §9.4 / proto). ts-proto's
@@ -198,11 +199,11 @@ function violationOf(error: ErrorObject): FieldViolation {
  */
 export function validateParams(method: string, params: unknown): Record<string, unknown> {
   const validate = validatorOf(method);
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+  if (!isRecord(params)) {
     throw invalidParams('params', 'must be an object');
   }
   const schema = PARAM_SCHEMAS[method];
-  const named = schema ? (toProtoJsonNames(params, schema, '') as Record<string, unknown>) : (params as Record<string, unknown>);
+  const named = schema ? toProtoJsonFields(params, schema, '') : params;
   if (!validate || validate(named)) return named;
   const violation = violationOf(validate.errors![0]!);
   throw invalidParams(violation.field, violation.description);

@@ -1,4 +1,5 @@
 import { invalidParams } from './errors.js';
+import { isRecord } from './narrowing.js';
 
 /*
  * ProtoJSON (the JSON mapping A2A §5.5 follows): a field's JSON name is the
@@ -25,7 +26,7 @@ export function protoJsonName(protoName: string): string {
   return protoName.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-interface SchemaNode {
+export interface SchemaNode {
   properties?: Record<string, SchemaNode>;
   items?: SchemaNode;
 }
@@ -39,10 +40,14 @@ export function toProtoJsonNames(value: unknown, schema: SchemaNode, path: strin
     const items = schema.items;
     return items ? value.map((v, i) => toProtoJsonNames(v, items, `${path}[${i}]`)) : value;
   }
+  return isRecord(value) ? toProtoJsonFields(value, schema, path) : value;
+}
+
+/** The fields of `source` under their JSON names where `schema` declares them; `source` itself when none is renamed. */
+export function toProtoJsonFields(source: Record<string, unknown>, schema: SchemaNode, path: string): Record<string, unknown> {
   const properties = schema.properties;
-  if (!properties || typeof value !== 'object' || value === null) return value;
+  if (!properties) return source;
   let out: Record<string, unknown> | undefined;
-  const source = value as Record<string, unknown>;
   for (const key of Object.keys(source)) {
     const name = key.includes('_') ? protoJsonName(key) : key;
     const field = properties[name];
@@ -58,5 +63,5 @@ export function toProtoJsonNames(value: unknown, schema: SchemaNode, path: strin
       out[name] = inner;
     }
   }
-  return out ?? value;
+  return out ?? source;
 }

@@ -1,11 +1,6 @@
-import { ErrorCodes, type ErrorCode, type FieldViolation } from './errors.js';
-
-interface StatusBody {
-  error?: {
-    message?: unknown;
-    details?: Array<{ reason?: unknown; domain?: unknown; fieldViolations?: Array<{ field?: unknown; description?: unknown }> }>;
-  };
-}
+import { errorCodeOf } from './error-code-of.js';
+import type { ErrorCode, FieldViolation } from './errors.js';
+import { isRecord } from './narrowing.js';
 
 /** What an agentmesh error body says, read back by a client. */
 export interface RestErrorReading {
@@ -14,8 +9,6 @@ export interface RestErrorReading {
   message: string | undefined;
   violations: FieldViolation[];
 }
-
-const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
 
 /**
  * Reads a google.rpc.Status error body (A2A §11.6, what {@link toRestError}
@@ -26,18 +19,21 @@ const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
  * readRestError('{"error":{"code":404,"message":"No agent x","details":[…]}}'); // { code: 'AM_ERR_REGISTRY_AGENT_NOT_FOUND', … }
  */
 export function readRestError(text: string): RestErrorReading | undefined {
-  let error: StatusBody['error'];
+  let body: unknown;
   try {
-    error = (JSON.parse(text) as StatusBody | null)?.error;
+    body = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (typeof error !== 'object' || error === null) return undefined;
-  const details = Array.isArray(error.details) ? error.details : [];
-  const reason = details.find((d) => d?.domain === 'agentmesh.dev' && typeof d.reason === 'string')?.reason as string | undefined;
+  const error = isRecord(body) ? body['error'] : undefined;
+  if (!isRecord(error)) return undefined;
+  const details = Array.isArray(error['details']) ? error['details'].filter(isRecord) : [];
+  const reason = details.find((d) => d['domain'] === 'agentmesh.dev' && typeof d['reason'] === 'string')?.['reason'];
   return {
-    code: reason !== undefined && KNOWN_CODES.has(reason) ? (reason as ErrorCode) : undefined,
-    message: typeof error.message === 'string' ? error.message : undefined,
-    violations: details.flatMap((d) => (Array.isArray(d?.fieldViolations) ? d.fieldViolations : [])).map((v) => ({ field: String(v.field), description: String(v.description) })),
+    code: errorCodeOf(reason),
+    message: typeof error['message'] === 'string' ? error['message'] : undefined,
+    violations: details
+      .flatMap((d) => (Array.isArray(d['fieldViolations']) ? d['fieldViolations'].filter(isRecord) : []))
+      .map((v) => ({ field: String(v['field']), description: String(v['description']) })),
   };
 }

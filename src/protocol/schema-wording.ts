@@ -9,7 +9,7 @@ import type { ErrorObject } from 'ajv';
  * fields, `errorMessage` annotations) before falling back to this.
  */
 export function describeSchemaError(error: ErrorObject, typeWords: Readonly<Record<string, string>>): string {
-  const params = error.params as Record<string, unknown>;
+  const params: Readonly<Record<string, unknown>> = error.params;
   switch (error.keyword) {
     case 'required':
       return 'is required';

@@ -17,8 +17,14 @@ export const isInterrupted = (state: TaskState | undefined): boolean => state !=
 /** The v1 JSON name of a state, e.g. `TASK_STATE_WORKING`. */
 export const stateName = (state: TaskState): string => TaskState[state] ?? 'TASK_STATE_UNSPECIFIED';
 
+/** Each state but UNSPECIFIED by its v1 JSON name: a lookup that narrows, and no `obj[name]` for a name a client sent. */
+const STATES_BY_NAME = new Map<string, TaskState>();
+for (const state of Object.values(TaskState)) {
+  // The enum's reverse mapping holds the names too: only its numeric members are states.
+  if (typeof state === 'number' && state !== TaskState.TASK_STATE_UNSPECIFIED) STATES_BY_NAME.set(TaskState[state], state);
+}
+
 /** Parses a v1 JSON state name; undefined when it is not one. */
 export function parseStateName(name: string): TaskState | undefined {
-  const value = (TaskState as unknown as Record<string, number>)[name];
-  return typeof value === 'number' && value !== TaskState.TASK_STATE_UNSPECIFIED ? (value as TaskState) : undefined;
+  return STATES_BY_NAME.get(name);
 }

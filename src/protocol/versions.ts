@@ -1,5 +1,6 @@
 import { parse as parseQuery } from 'fast-querystring';
 import { AgentmeshError, ErrorCodes } from './errors.js';
+import { isRecord } from './narrowing.js';
 
 /** Protocol versions the runtime serves. */
 export type ProtocolVersion = '1.0' | '0.3';
@@ -37,9 +38,8 @@ export function requestedVersion(header: string | string[] | undefined, query: u
 }
 
 function queryValue(query: unknown): unknown {
-  if (query === null || typeof query !== 'object') return undefined;
-  const q = query as Record<string, unknown>;
-  return Object.hasOwn(q, 'A2A-Version') ? q['A2A-Version'] : Object.hasOwn(q, 'a2a-version') ? q['a2a-version'] : undefined;
+  if (!isRecord(query)) return undefined;
+  return Object.hasOwn(query, 'A2A-Version') ? query['A2A-Version'] : Object.hasOwn(query, 'a2a-version') ? query['a2a-version'] : undefined;
 }
 
 /**

@@ -38,9 +38,8 @@ export function normalizeError(err: unknown, requestId?: string): AgentmeshError
     return new AgentmeshError(ErrorCodes.INTERNAL, `Internal error${requestId ? ` (request id ${requestId})` : ''}`, { cause: err });
   }
   if (err instanceof A2AError) {
-    const sdkError = err as A2AError;
-    const code = SDK_REASON_TO_CODE[sdkError.reason];
-    if (code) return new AgentmeshError(code, sdkError.message, { expose: true, cause: err });
+    const code = SDK_REASON_TO_CODE[err.reason];
+    if (code) return new AgentmeshError(code, err.message, { expose: true, cause: err });
   }
   return new AgentmeshError(ErrorCodes.INTERNAL, `Internal error${requestId ? ` (request id ${requestId})` : ''}`, { cause: err, expose: false });
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { AgentCard, generateAgentCardSignature } from '@a2a-js/sdk';
 import { duplicateInterfacesForLegacy } from '@a2a-js/sdk/compat/v0_3';
 import type { AgentDefinition } from './define-agent.js';
+import { isRecord } from '../protocol/index.js';
 
 /** A key that signs cards (JWS, A2A §8.4). */
 export interface CardSigningKey {
@@ -39,10 +40,10 @@ export async function buildAgentCard(agent: AgentDefinition, options: { baseUrl:
     // v0.3 is served on every binding: JSON-RPC at `/`, HTTP+JSON under `/v1/` (transports/legacy-rest.ts), gRPC as `a2a.v1.A2AService`.
     ['JSONRPC', 'HTTP+JSON', 'GRPC'],
   );
-  const base = AgentCard.toJSON(AgentCard.fromJSON({ ...input, skills: [] })) as Record<string, unknown>;
+  const base = AgentCard.toJSON(AgentCard.fromJSON({ ...input, skills: [] }));
   let card: AgentCard = AgentCard.fromJSON({
-    ...base,
-    ...(extras as Record<string, unknown>),
+    ...(isRecord(base) && base),
+    ...extras,
     name: input.name,
     description: input.description,
     version: input.version ?? '1.0.0',

@@ -18,7 +18,7 @@ import {
 } from '@a2a-js/sdk';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { uuidv7 } from '../storage/index.js';
-import { invalidParams, requireMessage, stateName, toSdkError, Errors } from '../protocol/index.js';
+import { invalidParams, requireMessage, stateName, toSdkError, Errors, errorMessage, isRecord } from '../protocol/index.js';
 import type { PushStore, TaskStore, Bus } from '../storage/index.js';
 import type { AgentDefinition } from './define-agent.js';
 import type { CallInfo, SendOptions, TaskEngine } from './task-engine.js';
@@ -269,8 +269,8 @@ export class AgentRequestHandler implements A2ARequestHandler {
     try {
       await this.#o.urlGuard.check(params.url);
     } catch (err) {
-      throw Errors.webhookNotAllowed({ reason: (err as Error).message }, {
-        violations: [{ field: 'url', description: (err as Error).message }],
+      throw Errors.webhookNotAllowed({ reason: errorMessage(err) }, {
+        violations: [{ field: 'url', description: errorMessage(err) }],
         cause: err,
       });
     }
@@ -312,8 +312,13 @@ export class AgentRequestHandler implements A2ARequestHandler {
 
 /** The CallInfo a transport stored on the context. */
 export function callOf(context: ServerCallContext): CallInfo {
-  const call = context.state.get(CTX.call) as CallInfo | undefined;
-  return call ?? { tenant: context.tenant ?? '', caller: { authenticated: context.user?.isAuthenticated ?? false, id: context.user?.userName ?? '', scopes: [] } };
+  const call = context.state.get(CTX.call);
+  return isCallInfo(call) ? call : { tenant: context.tenant ?? '', caller: { authenticated: context.user?.isAuthenticated ?? false, id: context.user?.userName ?? '', scopes: [] } };
+}
+
+/** What a transport stores under {@link CTX.call}: checked, as the context's state holds anything. */
+function isCallInfo(value: unknown): value is CallInfo {
+  return isRecord(value) && typeof value['tenant'] === 'string' && isRecord(value['caller']);
 }
 
 /** The request's client-gone signal, made only if a subscription has to wait for it. */

@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { AgentCard, AgentSkill, Message } from '@a2a-js/sdk';
-import { AgentmeshError, ErrorCodes, unknownSkillError, Errors } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, unknownSkillError, Errors, errorMessage, isRecord } from '../protocol/index.js';
 import type { Logger } from 'pino';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { CallerIdentity, SkillContext } from './skill-context.js';
@@ -158,6 +158,15 @@ export interface AgentDefinition {
 const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true });
 
 /**
+ * A skill as the runtime reads it: an object with a handler (a JavaScript
+ * caller is not held to the types); its other fields are optional, and its
+ * schemas are compiled (and refused when invalid) below.
+ */
+function hasHandler(value: unknown): value is DynamicSkillDefinition {
+  return isRecord(value) && typeof value['handler'] === 'function';
+}
+
+/**
  * Declares an agent: its card and its typed skills.
  *
  * @example
@@ -178,20 +187,21 @@ export function defineAgent<const I extends Record<string, unknown>, const O ext
     throw configError(`card.name must be 1-63 letters, digits, '-' or '_' (it becomes the URL path /agents/{name}); got ${JSON.stringify(name)}`);
   }
   if (typeof input.card.description !== 'string' || input.card.description.length === 0) throw configError(`card.description of agent ${name} is required`);
-  const ids = Object.keys(input.skills ?? {});
+  // Inside, a skill's schemas are plain JSON: its static types served the author's compile, not this loop.
+  const given: Readonly<Record<string, unknown>> = input.skills ?? {};
+  const ids = Object.keys(given);
   if (ids.length === 0) throw configError(`agent ${name} declares no skills`);
   const skills = new Map<string, CompiledSkill>();
   for (const id of ids) {
-    // Inside, a skill's schemas are plain JSON: its static types served the author's compile, not this loop.
-    const definition = (input.skills as unknown as Record<string, DynamicSkillDefinition>)[id]!;
-    if (typeof definition?.handler !== 'function') throw configError(`skills.${id}.handler of agent ${name} must be a function`);
+    const definition = given[id];
+    if (!hasHandler(definition)) throw configError(`skills.${id}.handler of agent ${name} must be a function`);
     let validateInput: ValidateFunction | undefined;
     let validateOutput: ValidateFunction | undefined;
     try {
       validateInput = definition.input ? ajv.compile(definition.input) : undefined;
       validateOutput = definition.output ? ajv.compile(definition.output) : undefined;
     } catch (err) {
-      throw configError(`skills.${id} of agent ${name} has an invalid JSON Schema: ${(err as Error).message}`);
+      throw configError(`skills.${id} of agent ${name} has an invalid JSON Schema: ${errorMessage(err)}`);
     }
     skills.set(id, {
       id,

@@ -1,10 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import type { FastifyRequest } from 'fastify';
 import { Agent, buildConnector } from 'undici';
 import type { ClientTlsSource } from '../http/index.js';
 import { Errors } from '../protocol/index.js';
-import type { Authenticate, AuthenticatedCaller } from './transports/call-context.js';
+import type { Authenticate, AuthenticatedCaller, AuthenticateRequest } from './transports/call-context.js';
 
 /** Options of {@link createGatewayAssertionCheck}. */
 export interface GatewayAssertionOptions {
@@ -64,7 +63,7 @@ export function createGatewayAssertionCheck(options: GatewayAssertionOptions): {
   };
   return {
     forAgent(agent: string): Authenticate {
-      return async (request: FastifyRequest): Promise<AuthenticatedCaller | undefined> => {
+      return async (request: AuthenticateRequest): Promise<AuthenticatedCaller | undefined> => {
         const header = request.headers.authorization;
         const token = typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
         if (token === undefined) {
@@ -88,5 +87,5 @@ function reasonOf(err: unknown): string {
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad signature';
   if (err instanceof joseErrors.JWKSNoMatchingKey) return 'unknown signing key';
   if (err instanceof joseErrors.JWTInvalid || err instanceof joseErrors.JWSInvalid) return 'malformed token';
-  return (err as Error).message ?? 'unverifiable';
+  return err instanceof Error ? err.message : 'unverifiable';
 }

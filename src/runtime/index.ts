@@ -13,7 +13,7 @@ export { createRuntime } from './runtime.js';
 export type { Runtime, RuntimeOptions } from './runtime.js';
 export { gatewayAssertionRequired, parseRuntimeConfig, runtimeConfigSchema } from './config.js';
 export type { RuntimeConfig, RuntimeConfigInput } from './config.js';
-export type { Authenticate, AuthenticatedCaller } from './transports/call-context.js';
+export type { Authenticate, AuthenticateRequest, AuthenticatedCaller } from './transports/call-context.js';
 export type { AgentConfigChange, ConfigChangeListener } from './registration/index.js';
 export { TaskEngine } from './task-engine.js';
 export { createGatewayAssertionCheck } from './gateway-assertion.js';

@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { localUrlOf, observeDatabase, openWithStack, probeListenerOf } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics, type Tracing } from '../observability/index.js';
@@ -138,7 +137,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         await backends.stores.tasks.heartbeat(backends.replicaId, now());
         await app.listen({ port: config.port, host: config.host });
         const probesUrl = (await probes?.listen())?.url;
-        if (!config.publicUrl) cards.publicUrl = localUrlOf(config, (app.server.address() as AddressInfo).port);
+        const bound = app.server.address();
+        if (!config.publicUrl && typeof bound === 'object' && bound !== null) cards.publicUrl = localUrlOf(config, bound.port);
         if (config.grpcPort !== undefined) await startGrpc({ config, grpcPort: config.grpcPort, agents: grpcAgents, grpc, cards, metrics, log });
         await cards.rebuild(options.agents);
         await startBackground({ ...build, backends, engine, push, running, recoverNow });

@@ -1,9 +1,15 @@
 import { Role, type Message, type Part, type StreamResponse, type TaskState, type Task } from '@a2a-js/sdk';
 import { uuidv7 } from '../storage/index.js';
-import { isInterrupted, isTerminal, parseStateName } from '../protocol/index.js';
+import { isInterrupted, isTerminal, parseStateName, oneOf } from '../protocol/index.js';
 
 /** Kinds of entries in a task's event log. `history` entries are internal (a user message joining the history) and never streamed. */
-export type TaskEventKind = 'task' | 'status' | 'artifact' | 'history';
+export type TaskEventKind = (typeof TASK_EVENT_KINDS)[number];
+const TASK_EVENT_KINDS = ['task', 'status', 'artifact', 'history'] as const;
+
+/** The kind of a stored event: one of ours, else a status event (as {@link kindOf} files any payload it does not know). */
+export function storedKind(kind: string): TaskEventKind {
+  return oneOf(TASK_EVENT_KINDS, kind) ?? 'status';
+}
 
 /** A committed event as streams see it: the payload stays a JSON string so v1 transports can frame it without re-serializing. */
 export interface CommittedEvent {

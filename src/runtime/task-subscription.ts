@@ -1,6 +1,6 @@
 import type { Bus, TaskStore, Unsubscribe } from '../storage/index.js';
-import { isTerminal, parseStateName } from '../protocol/index.js';
-import { endsStream, stateFromPayload, taskTopic, type CommittedEvent, type TaskEventsMessage } from './task-events.js';
+import { isTerminal, parseStateName, isRecord } from '../protocol/index.js';
+import { endsStream, stateFromPayload, storedKind, taskTopic, type CommittedEvent } from './task-events.js';
 
 /** Options of {@link subscribeTaskEvents}. */
 export interface TaskSubscriptionOptions {
@@ -55,7 +55,7 @@ export async function* subscribeTaskEvents(options: TaskSubscriptionOptions): As
       if (endsStream(e, options.endOnInterrupted)) return;
     }
     unsubscribe = bus.subscribe(taskTopic(taskId), (message) => {
-      const events = (message as TaskEventsMessage).events;
+      const events = isRecord(message) ? message['events'] : undefined;
       if (!Array.isArray(events)) return;
       buffer.push(...events);
       wake?.();
@@ -134,7 +134,7 @@ async function readLog(store: TaskStore, taskId: string, after: number, endOnInt
   const rows = await store.events(taskId, after, PAGE);
   const events: CommittedEvent[] = [];
   for (const r of rows) {
-    const e: CommittedEvent = { seq: r.seq, kind: r.kind as CommittedEvent['kind'], payload: r.payload, state: stateFromPayload(r.kind, r.payload) };
+    const e: CommittedEvent = { seq: r.seq, kind: storedKind(r.kind), payload: r.payload, state: stateFromPayload(r.kind, r.payload) };
     events.push(e);
     if (endsStream(e, endOnInterrupted)) return { events, ended: true };
   }

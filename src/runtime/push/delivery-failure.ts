@@ -80,8 +80,8 @@ function causes(err: unknown): ErrorLike[] {
   const out: ErrorLike[] = [];
   let current: unknown = err;
   while (typeof current === 'object' && current !== null && out.length < 6) {
-    out.push(current as ErrorLike);
-    current = (current as ErrorLike).cause;
+    out.push(current);
+    current = 'cause' in current ? current.cause : undefined;
   }
   return out;
 }

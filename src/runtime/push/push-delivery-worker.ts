@@ -3,7 +3,7 @@ import { TaskPushNotificationConfig } from '@a2a-js/sdk';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_SERVER_ADDRESS, ATTR_URL_FULL } from '@opentelemetry/semantic-conventions';
 import { ATTR_A2A_TASK_ID, type Logger, type RecentTraces } from '../../observability/index.js';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, errorMessage } from '../../protocol/index.js';
 import { exponentialBackoff, fullJitterBackoff, type OutboxRecord, type PushStore, type TaskStore } from '../../storage/index.js';
 import { failureFromError, failureFromResponse } from './delivery-failure.js';
 import type { DeliveryFailure } from './delivery-failure.js';
@@ -287,7 +287,7 @@ export class PushDeliveryWorker {
       // Sign and send the very same bytes, so body_sha256 holds on the receiver.
       payload = { body: Buffer.from(built.body, 'utf8'), contentType: built.contentType };
     } catch (err) {
-      return this.#fail(row, { reason: 'invalid', retryable: false, message: `event cannot be serialized: ${(err as Error).message}` }, target, ids);
+      return this.#fail(row, { reason: 'invalid', retryable: false, message: `event cannot be serialized: ${errorMessage(err)}` }, target, ids);
     }
 
     const issuer = await this.#issuerOf(row.taskId);

@@ -1,7 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { SignJWT, createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
 import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
-import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors, errorMessage } from '../../protocol/index.js';
 import type { SigningAlgorithm, SigningKey } from './signing-keys.js';
 
 /**
@@ -186,13 +186,20 @@ export async function verifyPushSignature(options: VerifyPushSignatureOptions): 
     }));
   } catch (err) {
     const reason = failureOf(err);
-    throw reject(reason, (err as Error).message, err);
+    throw reject(reason, errorMessage(err), err);
   }
   const claimed = payload.body_sha256;
   if (typeof claimed !== 'string' || !sameDigest(claimed, bodySha256(options.body))) {
     throw reject('body_mismatch', 'body_sha256 does not match the request body');
   }
-  return payload as PushSignatureClaims;
+  if (!isPushSignatureClaims(payload)) throw reject('claims', 'the claims are not those of a push signature');
+  return payload;
+}
+
+/** The claims' types (jose checked that the required ones are present, and the times). */
+function isPushSignatureClaims(payload: JWTPayload): payload is PushSignatureClaims {
+  const { iss, aud, iat, exp, jti, body_sha256: digest, event_seq: seq } = payload;
+  return typeof iss === 'string' && (typeof aud === 'string' || Array.isArray(aud)) && typeof iat === 'number' && typeof exp === 'number' && typeof jti === 'string' && typeof digest === 'string' && (seq === undefined || typeof seq === 'number');
 }
 
 function keyResolver(options: VerifyPushSignatureOptions): JWTVerifyGetKey {

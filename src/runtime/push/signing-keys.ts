@@ -4,7 +4,7 @@ import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises
 import { dirname } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import type { JWK } from 'jose';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, errorCode, errorMessage, isRecord } from '../../protocol/index.js';
 import type { Logger } from '../../observability/index.js';
 
 /** Signature algorithms a push signing key may use. Pinned: nothing else is ever produced or accepted. */
@@ -51,7 +51,7 @@ export interface LoadSigningKeyOptions {
 /** What a persisted generated key file holds: the private JWK plus its algorithm. */
 interface KeyFile {
   alg: SigningAlgorithm;
-  jwk: JWK;
+  jwk: JsonWebKey;
   createdAt: string;
 }
 
@@ -89,7 +89,7 @@ export async function loadSigningKey(options: LoadSigningKeyOptions): Promise<Si
     return build(key, alg, 'privateKeyPem');
   }
   if (options.jwk !== undefined) {
-    return build(privateKeyFromJwk(options.jwk as JWK, '"jwk"'), alg, 'jwk');
+    return build(privateKeyFromJwk(options.jwk, '"jwk"'), alg, 'jwk');
   }
   if (options.file === undefined) {
     log.warn('push signing key: none configured and no file to persist one; using a key generated for this process only (receivers must refetch the JWKS after every restart)');
@@ -111,7 +111,7 @@ const warnedKeyFiles = new Set<string>();
 
 async function build(privateKey: KeyObject, alg: SigningAlgorithm, source: string): Promise<SigningKey> {
   checkKeyMatchesAlg(privateKey, alg, source);
-  const pub = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
+  const pub = createPublicKey(privateKey).export({ format: 'jwk' });
   // Only the public members, in case the runtime adds any: RFC 7638 hashes the required ones anyway.
   const base: JWK = pub.kty === 'EC' ? { kty: 'EC', crv: pub.crv!, x: pub.x!, y: pub.y! } : { kty: 'RSA', n: pub.n!, e: pub.e! };
   const kid = await calculateJwkThumbprint(base, 'sha256');
@@ -143,10 +143,11 @@ function describe(key: KeyObject): string {
   return [key.asymmetricKeyType ?? 'unknown', d?.namedCurve, d?.modulusLength === undefined ? undefined : `${d.modulusLength} bits`].filter(Boolean).join(' ');
 }
 
-function privateKeyFromJwk(jwk: JWK, source: string): KeyObject {
-  if (typeof jwk !== 'object' || jwk === null || typeof jwk.d !== 'string') throw configError(`${source} must be a private JWK (with "d")`);
+/** The private key of a JWK from a caller or a file (any JSON until checked): one with `d`, which Node accepts. */
+function privateKeyFromJwk(jwk: unknown, source: string): KeyObject {
+  if (!isRecord(jwk) || typeof jwk['d'] !== 'string') throw configError(`${source} must be a private JWK (with "d")`);
   try {
-    return createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' });
+    return createPrivateKey({ key: jwk, format: 'jwk' });
   } catch (err) {
     throw configError(`${source} is not a usable private JWK`, err);
   }
@@ -169,7 +170,7 @@ async function readOrCreateKeyFile(file: string, alg: SigningAlgorithm, log: Log
   if (existing !== undefined) return existing;
 
   const key = await generate(alg);
-  const content: KeyFile = { alg, jwk: key.export({ format: 'jwk' }) as JWK, createdAt: new Date().toISOString() };
+  const content: KeyFile = { alg, jwk: key.export({ format: 'jwk' }), createdAt: new Date().toISOString() };
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${randomUUID()}.tmp`;
   await writeFile(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
@@ -178,7 +179,7 @@ async function readOrCreateKeyFile(file: string, alg: SigningAlgorithm, log: Log
     log.info({ file }, 'push signing key: generated and persisted a new key');
     return key;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw configError(`cannot persist the signing key to ${file}: ${(err as Error).message}`, err);
+    if (errorCode(err) !== 'EEXIST') throw configError(`cannot persist the signing key to ${file}: ${errorMessage(err)}`, err);
     const winner = await readKeyFile(file, alg, log);
     if (winner === undefined) throw configError(`signing key file ${file} vanished while being created`);
     return winner;
@@ -192,19 +193,21 @@ async function readKeyFile(file: string, alg: SigningAlgorithm, log: Logger): Pr
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw configError(`cannot read the signing key file ${file}: ${(err as Error).message}`, err);
+    if (errorCode(err) === 'ENOENT') return undefined;
+    throw configError(`cannot read the signing key file ${file}: ${errorMessage(err)}`, err);
   }
-  let parsed: Partial<KeyFile>;
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(text) as Partial<KeyFile>;
+    parsed = JSON.parse(text);
   } catch (err) {
     // Never overwrite a damaged key file: that would silently change the kid receivers trust.
     throw configError(`signing key file ${file} is not valid JSON; fix or delete it`, err);
   }
-  if (parsed.alg !== alg) throw configError(`signing key file ${file} holds an ${String(parsed.alg)} key but alg ${alg} is configured; delete the file to generate a new key`);
-  if (parsed.jwk === undefined) throw configError(`signing key file ${file} has no "jwk"`);
+  const fileAlg = isRecord(parsed) ? parsed['alg'] : undefined;
+  const jwk = isRecord(parsed) ? parsed['jwk'] : undefined;
+  if (fileAlg !== alg) throw configError(`signing key file ${file} holds an ${String(fileAlg)} key but alg ${alg} is configured; delete the file to generate a new key`);
+  if (jwk === undefined) throw configError(`signing key file ${file} has no "jwk"`);
   const mode = (await stat(file)).mode & 0o777;
   if ((mode & 0o077) !== 0) log.warn({ file, mode: mode.toString(8) }, 'push signing key file is readable by other users; chmod 600 it');
-  return privateKeyFromJwk(parsed.jwk, `signing key file ${file}`);
+  return privateKeyFromJwk(jwk, `signing key file ${file}`);
 }

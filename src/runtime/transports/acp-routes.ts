@@ -3,7 +3,7 @@ import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { acpInputToA2a, awaitResumeToA2a, cardToManifest, isAcpAgentName, isUuid, loadAcpSpecValidator, RunEventTranslator, taskToRun, toAcpError, type AcpEvent, type AcpRunCreateRequest, type AcpRunResumeRequest } from '../../acp/index.js';
 import { abortOnClientGone, decodeContentEncoding, renderHttpError, type SseOptions } from '../../http/index.js';
-import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors, isRecord } from '../../protocol/index.js';
 import { uuidv7, type TaskRecord, type TaskStore } from '../../storage/index.js';
 import { callOf, type AgentRequestHandler } from '../agent-request-handler.js';
 import { cancelledRun, sendJson, startRun } from './acp-runs.js';
@@ -189,7 +189,7 @@ async function validBody<T>(schema: string, raw: unknown): Promise<T> {
 
 /** `limit` (1–1000, default 10) and `offset` (default 0) of `GET /agents`. */
 function pageOf(query: unknown): { limit: number; offset: number } {
-  const q = (query ?? {}) as Record<string, unknown>;
+  const q = isRecord(query) ? query : {};
   const int = (v: unknown, field: string, min: number, max: number, fallback: number) => {
     if (v === undefined) return fallback;
     const n = typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : NaN;

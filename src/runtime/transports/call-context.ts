@@ -14,8 +14,15 @@ export interface AuthenticatedCaller {
   scopes: readonly string[];
 }
 
+/**
+ * What an authentication hook reads of a request: an HTTP request's, or a
+ * gRPC call's (its metadata are the headers, its peer the ip, its method
+ * path the url).
+ */
+export type AuthenticateRequest = Pick<FastifyRequest, 'headers' | 'id' | 'ip' | 'url' | 'method' | 'query' | 'log'>;
+
 /** Resolves the caller of a request; undefined means anonymous. */
-export type Authenticate = (request: FastifyRequest) => Promise<AuthenticatedCaller | undefined>;
+export type Authenticate = (request: AuthenticateRequest) => Promise<AuthenticatedCaller | undefined>;
 
 /** The default: every caller is anonymous (the gateway, in front, authenticates). */
 export const anonymous: Authenticate = async () => undefined;

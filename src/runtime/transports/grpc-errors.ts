@@ -53,6 +53,9 @@ class AgentmeshGrpcError extends A2AError {
   }
 }
 
+/** Each gRPC status code by its google.rpc name (`NOT_FOUND`). */
+const STATUS_BY_NAME: ReadonlyMap<string, number> = new Map(Object.entries(GRPC_STATUS_CODE));
+
 /**
  * Anything a handler threw → an error the SDK's gRPC server maps to the
  * status of A2A §5.4 (A2A errors) or of our error table's google.rpc status
@@ -67,6 +70,6 @@ export function toGrpcError(err: unknown): { error: A2AError; normalized: Agentm
     const metadata: Record<string, string> = { ...(normalized.details ?? {}), code: normalized.code };
     return { error: new make({ message: normalized.message, metadata }), normalized };
   }
-  const status = (GRPC_STATUS_CODE as Record<string, number>)[wire.status] ?? GRPC_STATUS_CODE.INTERNAL;
+  const status = STATUS_BY_NAME.get(wire.status) ?? GRPC_STATUS_CODE.INTERNAL;
   return { error: new AgentmeshGrpcError(normalized.message, status), normalized };
 }

@@ -135,7 +135,8 @@ export function assertDepth(value: unknown, limit: number = MAX_JSON_DEPTH): voi
     const { v, d } = stack.pop()!;
     if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) continue;
     if (d >= limit) throw invalidParams('params', `must not nest deeper than ${limit} levels`);
-    for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) {
+    const children: readonly unknown[] = Array.isArray(v) ? v : Object.values(v);
+    for (const child of children) {
       if (child !== null && typeof child === 'object') stack.push({ v: child, d: d + 1 });
     }
   }

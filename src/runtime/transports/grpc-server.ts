@@ -11,13 +11,12 @@ import type { A2AError } from '@a2a-js/sdk/errors';
 import { A2AService, grpcService } from '@a2a-js/sdk/server/grpc';
 import { LegacyA2AService, legacyGrpcService } from '@a2a-js/sdk/compat/v0_3/server/grpc';
 import { ServerCallContext, type User } from '@a2a-js/sdk/server';
-import type { FastifyRequest } from 'fastify';
 import { parseLastEventId } from '../../http/index.js';
 import type { Logger, Metrics } from '../../observability/index.js';
 import { negotiateVersion, type ProtocolVersion } from '../../protocol/index.js';
 import { CTX, type AgentRequestHandler } from '../agent-request-handler.js';
 import type { CallInfo } from '../task-engine.js';
-import { anonymous, type Authenticate, type AuthenticatedCaller } from './call-context.js';
+import { anonymous, type Authenticate, type AuthenticatedCaller, type AuthenticateRequest } from './call-context.js';
 import { GrpcRequestHandler } from './grpc-request-handler.js';
 import { toGrpcError } from './grpc-errors.js';
 
@@ -98,7 +97,7 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
         if (!authenticating) return new GrpcCallUser(undefined, call);
         try {
           // The authenticate hook is written for HTTP requests; gRPC metadata are its headers.
-          const request = { headers: headersOf(call.metadata), id: '', ip: call.getPeer(), url: call.getPath(), method: 'POST', query: {}, log } as unknown as FastifyRequest;
+          const request: AuthenticateRequest = { headers: headersOf(call.metadata), id: '', ip: call.getPeer(), url: call.getPath(), method: 'POST', query: {}, log };
           return new GrpcCallUser(await agent.authenticate(request), call);
         } catch (err) {
           throw mapped(err, log);
@@ -106,7 +105,9 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
       };
       const contextBuilder = (fallback: ProtocolVersion) => (input: { user: User | undefined; headers: Record<string, string | string[] | undefined>; requestedVersion?: string; tenant?: string }) => {
         try {
-          const user = input.user as GrpcCallUser;
+          const user = input.user;
+          // Ours: the userBuilder above made it.
+          if (!(user instanceof GrpcCallUser)) throw new Error('the gRPC call has no user of this server');
           // The service's package names its version; an A2A-Version entry in the metadata may still pick another.
           const version = input.requestedVersion === undefined ? fallback : negotiateVersion(input.requestedVersion);
           const caller = user.caller;
@@ -263,8 +264,8 @@ function refuseUndecodable(implementation: object): grpc.UntypedServiceImplement
   const out: grpc.UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(implementation as Record<string, (call: AnyCall, callback?: grpc.sendUnaryData<unknown>) => unknown>)) {
     out[name] = (call: AnyCall, callback?: grpc.sendUnaryData<unknown>) => {
-      const request = call.request as Record<symbol, unknown> | undefined;
-      if (request !== undefined && request !== null && request[UNDECODABLE] === true) {
+      const request: unknown = call.request;
+      if (typeof request === 'object' && request !== null && Object.hasOwn(request, UNDECODABLE)) {
         const status = { code: grpc.status.INVALID_ARGUMENT, details: `The request is not a valid ${name} request message` };
         if (callback) callback(status, null);
         else call.emit('error', status);

@@ -115,7 +115,7 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
     }
 
     // Fastify has consumed the stream, so the router's own body parser skips; it reads this instead.
-    (request.raw as IncomingMessage & { body?: unknown }).body = body;
+    Object.assign(request.raw, { body });
     if (context.user) byUser.set(context.user, context);
     byRequest.set(request.raw, { context, requestId: String(request.id) });
     forward(request, reply);

@@ -1,4 +1,4 @@
-import { assertJsonDepth, Errors } from '../../protocol/index.js';
+import { assertJsonDepth, Errors, errorMessage } from '../../protocol/index.js';
 
 /**
  * The JSON of a REST request body (both versions' HTTP+JSON bindings), read
@@ -14,6 +14,6 @@ export function parseRestBody(body: unknown): unknown {
   try {
     return JSON.parse(body);
   } catch (err) {
-    throw Errors.invalidJson({ reason: (err as Error).message });
+    throw Errors.invalidJson({ reason: errorMessage(err) });
   }
 }

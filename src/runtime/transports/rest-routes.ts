@@ -15,7 +15,7 @@ import {
 } from '@a2a-js/sdk';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes, protoJsonName, toRestError, validateParams, Errors } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, protoJsonName, toRestError, validateParams, Errors, isRecord } from '../../protocol/index.js';
 import { parseRestBody } from './rest-body.js';
 import { listTasksJson } from './list-tasks-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
@@ -103,9 +103,9 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
 
   app.post('/tasks/:taskId/pushNotificationConfigs', route(async (request, reply, context) => {
     const { taskId } = request.params as { taskId: string };
-    const sent = parseBody(request.body) as Record<string, unknown>;
+    const sent = parseBody(request.body);
     // The path names the task, whichever spelling the body used for it.
-    const body = validateParams('CreateTaskPushNotificationConfig', { ...withoutKeys(sent, ['taskId', 'task_id']), taskId });
+    const body = validateParams('CreateTaskPushNotificationConfig', { ...(isRecord(sent) && withoutKeys(sent, ['taskId', 'task_id'])), taskId });
     const config = await handler.createTaskPushNotificationConfig(TaskPushNotificationConfig.fromJSON(body), context);
     send(reply, JSON.stringify(TaskPushNotificationConfig.toJSON(config)), 201);
   }));
@@ -140,7 +140,6 @@ function parseBody(body: unknown): unknown {
 }
 
 function withoutKeys(value: Record<string, unknown>, keys: string[]): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const out = { ...value };
   for (const k of keys) delete out[k];
   return out;
@@ -149,7 +148,7 @@ function withoutKeys(value: Record<string, unknown>, keys: string[]): Record<str
 /** Converts query strings to the types the proto fields have (A2A §11.5); a value that does not convert is left for validation to name. */
 function typedQuery(query: unknown, types: Record<string, 'int' | 'bool'>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+  for (const [k, v] of Object.entries(isRecord(query) ? query : {})) {
     if (k.toLowerCase() === 'a2a-version') continue;
     const value = Array.isArray(v) ? v[v.length - 1] : v;
     const type = types[protoJsonName(k)];

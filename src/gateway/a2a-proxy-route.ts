@@ -101,7 +101,8 @@ function openCall(request: ExchangeRequest, reply: ExchangeReply, bodyLimitBytes
   try {
     if (raw !== undefined) raw = decodeContentSync(raw, request.headers['content-encoding'], bodyLimitBytes);
   } catch (err) {
-    bodyError = err as AgentmeshError;
+    if (!isAgentmeshError(err)) throw err;
+    bodyError = err;
     raw = undefined;
     if (bodyError.code === ErrorCodes.HTTP_UNSUPPORTED_MEDIA_TYPE) reply.header('accept-encoding', DECODED_CONTENT_CODINGS);
   }

@@ -1,5 +1,6 @@
 import { estimateCost } from '../tenancy/index.js';
 import type { AgentRecord, SkillMetadata } from '../registry/index.js';
+import { isRecord } from '../protocol/index.js';
 
 type Record_ = AgentRecord;
 
@@ -44,7 +45,7 @@ export function callTerms(record: Record_, message: Record<string, unknown> | un
 
 function skillIdOf(message: Record<string, unknown> | undefined): string | undefined {
   const metadata = message?.['metadata'];
-  const id = metadata !== null && typeof metadata === 'object' ? (metadata as Record<string, unknown>)['skillId'] : undefined;
+  const id = isRecord(metadata) ? metadata['skillId'] : undefined;
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
@@ -56,8 +57,13 @@ function skillIdOf(message: Record<string, unknown> | undefined): string | undef
  */
 function inputOf(message: Record<string, unknown> | undefined): unknown {
   const proto = !Array.isArray(message?.['parts']) && Array.isArray(message?.['content']);
-  const parts = (proto ? message!['content'] : Array.isArray(message?.['parts']) ? message!['parts'] : []) as Array<Record<string, unknown>>;
-  const data = parts.find((p) => p !== null && typeof p === 'object' && p['data'] !== undefined);
-  if (data) return proto ? (data['data'] as Record<string, unknown> | undefined)?.['data'] : data['data'];
-  return parts.map((p) => (typeof p?.['text'] === 'string' ? p['text'] : '')).join('');
+  const list = proto ? message?.['content'] : message?.['parts'];
+  const parts: readonly unknown[] = Array.isArray(list) ? list : [];
+  for (const p of parts) {
+    if (!isRecord(p) || p['data'] === undefined) continue;
+    if (!proto) return p['data'];
+    const data = p['data'];
+    return isRecord(data) ? data['data'] : undefined;
+  }
+  return parts.map((p) => (isRecord(p) && typeof p['text'] === 'string' ? p['text'] : '')).join('');
 }

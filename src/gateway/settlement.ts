@@ -1,3 +1,4 @@
+import { isRecord } from '../protocol/index.js';
 /**
  * Reading a task's end from what the agent answered: the state, and the
  * credits the agent reported (task metadata `agentmesh.usage`, written by the
@@ -23,11 +24,10 @@ export function taskEnd(task: unknown): TaskEnd {
 
 /** The task in a SendMessage answer: JSON-RPC `result.task` (v1), `result` (v0.3), or a REST body `{ task }`. */
 export function taskOfAnswer(body: unknown): { id?: string; task?: unknown } {
-  if (body === null || typeof body !== 'object') return {};
-  const b = body as Record<string, unknown>;
-  const result = (b['result'] ?? b) as Record<string, unknown> | undefined;
-  if (result === null || typeof result !== 'object') return {};
-  const task = (result['task'] ?? (result['kind'] === 'task' || typeof result['status'] === 'object' ? result : undefined)) as Record<string, unknown> | undefined;
-  if (!task || typeof task !== 'object') return {};
+  if (!isRecord(body)) return {};
+  const result = body['result'] ?? body;
+  if (!isRecord(result)) return {};
+  const task = result['task'] ?? (result['kind'] === 'task' || typeof result['status'] === 'object' ? result : undefined);
+  if (!isRecord(task)) return {};
   return { ...(typeof task['id'] === 'string' && { id: task['id'] }), task };
 }

@@ -1,3 +1,4 @@
+import { isRecord } from '../protocol/index.js';
 /**
  * Watches an A2A answer go by (JSON body or SSE stream, either protocol
  * version) for what settlement needs: the task id, and the task (or its
@@ -82,29 +83,28 @@ export class AnswerTap {
   }
 
   #see(message: unknown): void {
-    if (message === null || typeof message !== 'object') return;
-    const envelope = message as Record<string, unknown>;
-    const result = (envelope['result'] ?? envelope) as Record<string, unknown>;
-    if (result === null || typeof result !== 'object') return;
+    if (!isRecord(message)) return;
+    const result = message['result'] ?? message;
+    if (!isRecord(result)) return;
     // v1: { task } | { statusUpdate } | { message }; v0.3: { kind: 'task' | 'status-update', … }.
-    const task = (result['task'] ?? (result['kind'] === 'task' ? result : undefined)) as Record<string, unknown> | undefined;
-    const update = (result['statusUpdate'] ?? (result['kind'] === 'status-update' ? result : undefined)) as Record<string, unknown> | undefined;
-    if (task && typeof task === 'object') {
+    const task = result['task'] ?? (result['kind'] === 'task' ? result : undefined);
+    const update = result['statusUpdate'] ?? (result['kind'] === 'status-update' ? result : undefined);
+    if (isRecord(task)) {
       if (typeof task['id'] === 'string') this.taskId ??= task['id'];
       this.task = task;
-      const state = (task['status'] as { state?: unknown } | undefined)?.state;
+      const state = stateOf(task);
       if (typeof state === 'string') this.state = state;
       if (this.#streaming) this.metadata = isRecord(task['metadata']) ? { ...task['metadata'] } : undefined;
-    } else if (update && typeof update === 'object') {
+    } else if (isRecord(update)) {
       if (typeof update['taskId'] === 'string') this.taskId ??= update['taskId'];
-      const state = (update['status'] as { state?: unknown } | undefined)?.state;
+      const state = stateOf(update);
       if (typeof state === 'string') this.state = state;
       if (isRecord(update['metadata'])) this.metadata = { ...this.metadata, ...update['metadata'] };
     } else {
       // ACP (a native agent's runtime ACP endpoint, docs/acp.md): a Run, or a run event carrying one. A run is its
       // task: only its refunding ends are read here; any other is read back as the task, with the usage it reports.
-      const run = (typeof result['run_id'] === 'string' ? result : result['run']) as Record<string, unknown> | undefined;
-      if (run === null || typeof run !== 'object' || typeof run['run_id'] !== 'string') return;
+      const run = typeof result['run_id'] === 'string' ? result : result['run'];
+      if (!isRecord(run) || typeof run['run_id'] !== 'string') return;
       this.taskId ??= run['run_id'];
       if (run['status'] === 'failed') this.state = 'TASK_STATE_FAILED';
       else if (run['status'] === 'cancelled') this.state = 'TASK_STATE_CANCELED';
@@ -112,6 +112,8 @@ export class AnswerTap {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+/** `status.state` of a task or a status update, whatever it is. */
+function stateOf(taskOrUpdate: Record<string, unknown>): unknown {
+  const status = taskOrUpdate['status'];
+  return isRecord(status) ? status['state'] : undefined;
 }

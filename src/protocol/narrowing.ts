@@ -18,6 +18,17 @@ export function oneOf<const T>(values: readonly T[], value: unknown): T | undefi
 }
 
 /**
+ * `value` when it is one of `values`, else a TypeError naming `what` (a
+ * stored column, a setting): for data this code wrote itself, where another
+ * value means the data is damaged, not that someone sent it.
+ */
+export function requireOneOf<const T>(values: readonly T[], value: unknown, what: string): T {
+  const found = oneOf(values, value);
+  if (found === undefined) throw new TypeError(`${what} is ${JSON.stringify(value)}, not one of ${values.map((v) => JSON.stringify(v)).join(', ')}`);
+  return found;
+}
+
+/**
  * The message of what was thrown: an Error's, or any object's `message`
  * string (an error of another realm), else the value as text. `catch`
  * receives `unknown`: a library may throw a string.

@@ -4,7 +4,7 @@
  * caller with `console:read` sees its own tenant only. The rule is enforced
  * here, on the server: the browser only renders what these answers hold.
  */
-import { ErrorCodes, type AgentmeshError } from '../../protocol/index.js';
+import { ErrorCodes, isAgentmeshError } from '../../protocol/index.js';
 import { GATEWAY_ADMIN_SCOPE, type CredentialCarrier, type Identity, type Principal } from '../identity/index.js';
 
 /** Scope of the console's read APIs for a tenant's admin. */
@@ -23,7 +23,7 @@ export async function consoleViewer(identity: Identity, request: CredentialCarri
     return { principal: await identity.requireScope(request, GATEWAY_ADMIN_SCOPE), platform: true };
   } catch (err) {
     // Only a missing scope falls through; a bad or absent credential is answered as is.
-    if ((err as AgentmeshError).code !== ErrorCodes.AUTH_FORBIDDEN) throw err;
+    if (!isAgentmeshError(err) || err.code !== ErrorCodes.AUTH_FORBIDDEN) throw err;
   }
   return { principal: await identity.requireScope(request, CONSOLE_SCOPE), platform: false };
 }

@@ -11,7 +11,7 @@
  * the list (a filter no longer matches, or newer tasks pushed them out).
  */
 import type { FastifyInstance } from 'fastify';
-import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors, errorMessage, isRecord } from '../../protocol/index.js';
 import { GATEWAY_ADMIN_SCOPE, type Identity } from '../identity/index.js';
 import type { AgentRoute, UpstreamRouter } from '../routing/index.js';
 import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
@@ -94,17 +94,21 @@ function rowOf(agent: string, task: unknown): TaskRow | undefined {
 
 /** What a task was asked, in a few words: its first user message's text, or its data's field names. */
 export function requestOf(task: unknown): string | undefined {
-  const history = (task as { history?: unknown })?.history;
+  const history = isRecord(task) ? task['history'] : undefined;
   if (!Array.isArray(history)) return undefined;
-  const first = history.find((m) => typeof m === 'object' && m !== null && (m as { role?: unknown }).role === 'ROLE_USER') as { parts?: unknown } | undefined;
-  if (!Array.isArray(first?.parts)) return undefined;
-  for (const part of first.parts as Array<{ text?: unknown; data?: unknown }>) {
-    if (typeof part?.text === 'string' && part.text.trim() !== '') {
-      const text = part.text.replace(/\s+/g, ' ').trim();
+  const first: unknown = history.find((m) => isRecord(m) && m['role'] === 'ROLE_USER');
+  const parts = isRecord(first) ? first['parts'] : undefined;
+  if (!Array.isArray(parts)) return undefined;
+  for (const part of parts) {
+    if (!isRecord(part)) continue;
+    const given = part['text'];
+    if (typeof given === 'string' && given.trim() !== '') {
+      const text = given.replace(/\s+/g, ' ').trim();
       return text.length <= REQUEST_CHARS ? text : `${text.slice(0, REQUEST_CHARS).replace(/\s+\S*$/, '')}…`;
     }
-    if (part?.data !== undefined && part.data !== null) {
-      const fields = typeof part.data === 'object' && !Array.isArray(part.data) ? Object.keys(part.data) : [];
+    const data = part['data'];
+    if (data !== undefined && data !== null) {
+      const fields = isRecord(data) ? Object.keys(data) : [];
       const text = fields.length > 0 ? `data: ${fields.join(', ')}` : 'data';
       return text.length <= REQUEST_CHARS ? text : `${text.slice(0, REQUEST_CHARS)}…`;
     }
@@ -199,7 +203,7 @@ export async function consoleTaskStream(app: FastifyInstance, options: ConsoleTa
         const failures: string[] = [];
         results.forEach((r, i) => {
           if (r.status === 'fulfilled') for (const row of r.value) now.set(`${row.agent}/${row.id}`, row);
-          else failures.push(`${agents[i]!.record.name}: ${(r.reason as Error).message}`);
+          else failures.push(`${agents[i]!.record.name}: ${errorMessage(r.reason)}`);
         });
         const upserts: TaskRow[] = [];
         for (const [key, row] of now) {

@@ -31,12 +31,6 @@ export interface MetricsHistoryOptions {
 const CALLS = 'agentmesh_gateway_calls_total';
 const DURATION = 'agentmesh_gateway_call_duration_seconds';
 
-interface MetricValue {
-  value: number;
-  labels: Record<string, string | number>;
-  metricName?: string;
-}
-
 /** A ring of {@link MetricsPoint}s sampled on a timer that does not hold the process open. */
 export class MetricsHistory {
   readonly #metrics: Metrics;
@@ -76,7 +70,7 @@ export class MetricsHistory {
     const calls: Record<string, number> = { ok: 0, error: 0, denied: 0 };
     const counter = this.#metrics.registry.getSingleMetric(CALLS);
     if (counter !== undefined) {
-      for (const v of (await counter.get()).values as MetricValue[]) {
+      for (const v of (await counter.get()).values) {
         const outcome = String(v.labels['outcome'] ?? 'ok');
         if (Object.hasOwn(calls, outcome)) calls[outcome]! += v.value;
       }
@@ -84,8 +78,8 @@ export class MetricsHistory {
     const byLe = new Map<number, number>();
     const histogram = this.#metrics.registry.getSingleMetric(DURATION);
     if (histogram !== undefined) {
-      for (const v of (await histogram.get()).values as MetricValue[]) {
-        if (v.metricName !== `${DURATION}_bucket`) continue;
+      for (const v of (await histogram.get()).values) {
+        if (!('metricName' in v) || v.metricName !== `${DURATION}_bucket`) continue;
         const le = v.labels['le'] === '+Inf' ? Number.POSITIVE_INFINITY : Number(v.labels['le']);
         byLe.set(le, (byLe.get(le) ?? 0) + v.value);
       }

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, oneOf } from '../../protocol/index.js';
 
 /**
  * Why a credential was refused: the `reason` detail of AM_ERR_AUTH_UNAUTHENTICATED.
@@ -62,5 +62,5 @@ export function authFailure(reason: AuthFailureReason, message: string, scheme: 
 export function authFailureReason(err: unknown): AuthFailureReason | undefined {
   if (!(err instanceof AgentmeshError) || err.code !== ErrorCodes.AUTH_UNAUTHENTICATED) return undefined;
   const reason = err.details?.reason;
-  return AUTH_FAILURE_REASONS.includes(reason as AuthFailureReason) ? (reason as AuthFailureReason) : undefined;
+  return oneOf(AUTH_FAILURE_REASONS, reason);
 }

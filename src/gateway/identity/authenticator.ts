@@ -10,6 +10,7 @@ import type { ExternalIssuers } from './tokens/external-issuers.js';
 import type { LocalTokenVerifier } from './tokens/local-token-verifier.js';
 import type { RevocationList } from './tokens/revocation-list.js';
 import type { VerifiedToken, VerifiedTokenCache } from './tokens/verified-token-cache.js';
+import { isRecord, toError } from '../../protocol/index.js';
 
 /**
  * What `authenticate` reads of a request: its headers, and its connection's
@@ -39,7 +40,7 @@ function bearerToken(header: string): string {
  * issuer meant the token to be unusable without the proof.
  */
 function boundCertificate(cnf: unknown): string {
-  const thumbprint = typeof cnf === 'object' && cnf !== null && Object.hasOwn(cnf, 'x5t#S256') ? (cnf as Record<string, unknown>)['x5t#S256'] : undefined;
+  const thumbprint = isRecord(cnf) && Object.hasOwn(cnf, 'x5t#S256') ? cnf['x5t#S256'] : undefined;
   if (typeof thumbprint !== 'string' || thumbprint === '') throw authFailure('certificate_mismatch', 'the bearer token carries a confirmation (cnf) other than a certificate thumbprint (x5t#S256), which this gateway cannot check');
   return thumbprint;
 }
@@ -105,7 +106,7 @@ export class Authenticator {
       return this.#verify(token, request);
     } catch (err) {
       this.#count(apiKey !== undefined && authorization === undefined ? 'api-key' : 'bearer', authFailureReason(err) ?? 'error');
-      return Promise.reject(err as Error);
+      return Promise.reject(toError(err));
     }
   }
 

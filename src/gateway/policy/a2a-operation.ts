@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Message } from '@a2a-js/sdk';
 import { acpInputToA2a, type AcpMessage } from '../../acp/index.js';
-import { ErrorCodes, MAX_JSON_DEPTH, assertJsonDepth, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion, Errors, type AgentmeshError } from '../../protocol/index.js';
+import { ErrorCodes, MAX_JSON_DEPTH, assertJsonDepth, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion, Errors, type AgentmeshError, isRecord, isAgentmeshError } from '../../protocol/index.js';
 
 /**
  * What an A2A request asks for, read from the method and path (and, for
@@ -134,7 +134,8 @@ export function readA2aRequest(method: string, rawPath: string, raw: Buffer | un
   try {
     body = parseJsonRpcBody(raw.toString('utf8'));
   } catch (err) {
-    const error = err as AgentmeshError;
+    if (!isAgentmeshError(err)) throw err;
+    const error = err;
     // A REST body that is not JSON: the agent's own parser answers; only JSON-RPC needs the envelope.
     if (!jsonRpc) return { reading: classifyA2aRequest(method, rawPath, undefined, a2aVersionHeader, error), body: undefined };
     return { reading: refused(error, 'JSONRPC', null, versionOr03(a2aVersionHeader), true), body: undefined };
@@ -144,7 +145,8 @@ export function readA2aRequest(method: string, rawPath: string, raw: Buffer | un
     try {
       assertJsonDepth(raw);
     } catch (err) {
-      return { reading: refused(err as AgentmeshError, reading.binding, reading.jsonRpcId ?? null, reading.version, false), body };
+      if (!isAgentmeshError(err)) throw err;
+      return { reading: refused(err, reading.binding, reading.jsonRpcId ?? null, reading.version, false), body };
     }
   }
   return { reading, body };
@@ -172,7 +174,7 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
   const base = { version, binding: 'HTTP+JSON' } as const;
   const notRest = () => refused(Errors.routeNotFound({ method, path: shown(clean) }), 'HTTP+JSON', undefined, version, false);
   if (bodyError !== undefined && method === 'POST' && (rest === '/message:send' || rest === '/message:stream')) return refused(bodyError, 'HTTP+JSON', undefined, version, false);
-  const record = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  const record = isRecord(body) ? body : undefined;
   if (method === 'POST' && rest === '/message:send') return result('SendMessage', { ...base, ...messageOf(record), forwardPath: clean });
   if (method === 'POST' && rest === '/message:stream') return result('SendStreamingMessage', { ...base, ...messageOf(record), forwardPath: clean });
   if (method === 'GET' && rest === '/tasks') return result('ListTasks', { ...base, forwardPath: clean });
@@ -220,7 +222,7 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
 function acpOperation(method: string, clean: string, body: unknown): A2aRequestReading {
   const base = { version: '1.0', binding: 'ACP', forwardPath: clean } as const;
   const rest = clean.slice('/acp'.length);
-  const record = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  const record = isRecord(body) ? body : undefined;
   const mode = record?.['mode'] === 'stream' ? 'SendStreamingMessage' : 'SendMessage';
   if (method === 'GET' && (rest === '/ping' || rest === '/agents' || /^\/agents\/[^/]+$/.test(rest))) return result('GetAgentCard', base);
   if (method === 'POST' && rest === '/runs') {
@@ -263,14 +265,16 @@ function jsonRpc(body: unknown, header: string | undefined): A2aRequestReading {
   try {
     envelope = readJsonRpcEnvelope(body);
   } catch (err) {
-    const error = err as AgentmeshError;
+    if (!isAgentmeshError(err)) throw err;
+    const error = err;
     return refused(error, 'JSONRPC', jsonRpcId, versionOr03(header), error.code !== ErrorCodes.PROTOCOL_INVALID_PARAMS);
   }
   let explicit: ProtocolVersion | undefined;
   try {
     explicit = header === undefined || header.trim() === '' ? undefined : negotiateVersion(header);
   } catch (err) {
-    return refused(err as AgentmeshError, 'JSONRPC', jsonRpcId, '0.3', false);
+    if (!isAgentmeshError(err)) throw err;
+    return refused(err, 'JSONRPC', jsonRpcId, '0.3', false);
   }
   const v1 = JSONRPC_V1.get(envelope.method);
   const legacy = JSONRPC_V03.get(envelope.method);
@@ -365,7 +369,7 @@ function shown(path: string): string {
 
 function messageOf(params: Record<string, unknown> | undefined): { message?: Record<string, unknown> } {
   const message = params?.['message'];
-  return message !== null && typeof message === 'object' && !Array.isArray(message) ? { message: message as Record<string, unknown> } : {};
+  return isRecord(message) ? { message } : {};
 }
 
 function result(operation: A2aOperation, rest: Omit<ClassifiedRequest, 'operation' | 'scope' | 'idempotent' | 'streaming'>): ClassifiedRequest {

@@ -1,6 +1,6 @@
-import type { AgentCard, Message, SendMessageRequest, StreamResponse } from '@a2a-js/sdk';
+import { AgentCard, type Message, type SendMessageRequest, type StreamResponse } from '@a2a-js/sdk';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
-import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
+import { ServerCallContext, type A2ARequestHandler } from '@a2a-js/sdk/server';
 import { AgentmeshError, ErrorCodes, isAgentmeshError, normalizeError, requireMessage, toSdkError, type ErrorCode, type FieldViolation, Errors } from '../../protocol/index.js';
 
 /** What the probe checks a translated message with (the runtime's send checks). */
@@ -19,7 +19,20 @@ interface ProbeState {
 /** Thrown by the probe where the runtime would start work: past every check. */
 const REACHED = new Error('agentmesh: request reached the handler');
 
-const stateOf = (context: ServerCallContext): ProbeState => (context as unknown as { probe: ProbeState }).probe;
+/** The call context of one judged request: the SDK hands it to the handler, which reads the probe's state off it. */
+class ProbeContext extends ServerCallContext {
+  constructor(readonly probe: ProbeState) {
+    super();
+  }
+}
+
+function stateOf(context: ServerCallContext): ProbeState {
+  if (!(context instanceof ProbeContext)) throw new TypeError('the probe was called with a context it did not make');
+  return context.probe;
+}
+
+/** The card the SDK reads when the call names none: it only asks whether streaming is on. */
+const STREAMING_CARD = AgentCard.fromJSON({ capabilities: { streaming: true } });
 
 /**
  * Stands in for the runtime's request handler behind the SDK's own v0.3
@@ -40,7 +53,7 @@ class ProbeHandler implements A2ARequestHandler {
   }
 
   async getAgentCard(): Promise<AgentCard> {
-    return this.#card ?? ({ capabilities: { streaming: true } } as AgentCard);
+    return this.#card ?? STREAMING_CARD;
   }
 
   async sendMessage(params: SendMessageRequest, context: ServerCallContext): Promise<never> {
@@ -132,7 +145,7 @@ export class LegacyJsonRpcProbe {
 
   async judge(body: Record<string, unknown>, card: AgentCard | undefined, check: MessageCheck): Promise<AgentmeshError | undefined> {
     const state: ProbeState = { card, check, reached: false, refused: undefined };
-    const context = { probe: state } as unknown as ServerCallContext;
+    const context = new ProbeContext(state);
     this.#handler.setCard(card);
     const handling = this.#transport.handle(body, context);
     this.#handler.setCard(undefined);

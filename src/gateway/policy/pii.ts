@@ -1,4 +1,4 @@
-import { Errors, type AgentmeshError } from '../../protocol/index.js';
+import { Errors, type AgentmeshError, isRecord } from '../../protocol/index.js';
 import { findPii, type PiiKind } from './pii-detectors.js';
 import { stricter, type PiiAction, type ResolvedPiiPolicy } from './pii-policy.js';
 
@@ -138,10 +138,11 @@ class Scanner {
       }
       return copy ?? value;
     }
+    if (!isRecord(value)) return value;
     let copy: Record<string, unknown> | undefined;
     for (const key of Object.keys(value)) {
       if (this.#budget <= 0) break;
-      const child = (value as Record<string, unknown>)[key];
+      const child = value[key];
       this.#path.push(key);
       const next = this.#value(child, depth + 1);
       this.#path.pop();
@@ -195,9 +196,9 @@ const REDACTION_PASSES = 4;
 
 /** 400 / -32602 for a message the PII policy blocks: the kinds and places, never the values. */
 export function piiBlockedError(scan: PiiScan): AgentmeshError {
-  const kinds = (Object.keys(scan.counts) as PiiKind[]).sort();
-  return Errors.piiBlocked({ counts: kinds.map((k) => `${k}: ${scan.counts[k]}`).join(', ') }, {
-    details: { kinds: kinds.join(',') },
+  const counts = Object.entries(scan.counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Errors.piiBlocked({ counts: counts.map(([kind, n]) => `${kind}: ${n}`).join(', ') }, {
+    details: { kinds: counts.map(([kind]) => kind).join(',') },
     violations: scan.locations.map((l) => ({ field: l.field, description: `contains personal data (${l.kind})` })),
   });
 }
@@ -211,10 +212,6 @@ export function withMessage(body: unknown, message: Record<string, unknown>): st
   if (!isRecord(body)) return JSON.stringify(body);
   if (isRecord(body['params']) && body['method'] !== undefined) return JSON.stringify(withOwn(body, 'params', withOwn(body['params'], 'message', message)));
   return JSON.stringify(withOwn(body, 'message', message));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** A shallow copy with `key` set. Spread and defineProperty keep a `__proto__` key a key, never a prototype. */

@@ -80,8 +80,8 @@ export function createRequestValidator(options: RequestValidatorOptions = {}): R
     return checkSkillInput(message, record, schemas);
   };
 
-  const judge = async (input: RequestValidationInput & { call: ClassifiedRequest }): Promise<AgentmeshError | undefined> => {
-    const { call, body, record } = input;
+  const judge = async (input: RequestValidationInput, call: ClassifiedRequest): Promise<AgentmeshError | undefined> => {
+    const { body, record } = input;
     if (input.bodyUnparsable === true) return undefined;
     // An ACP run is checked by the runtime's ACP endpoint, against the ACP document.
     if (call.binding === 'ACP') return undefined;
@@ -110,9 +110,10 @@ export function createRequestValidator(options: RequestValidatorOptions = {}): R
 
   return {
     async validate(input) {
-      if (input.call.refusal !== undefined) return input.call.refusal;
+      const call = input.call;
+      if (call.operation === undefined) return call.refusal;
       try {
-        return await judge(input as RequestValidationInput & { call: ClassifiedRequest });
+        return await judge(input, call);
       } catch (err) {
         // Our checks throw the runtime's errors; anything else is no verdict on the request.
         return isAgentmeshError(err) && err.expose ? err : undefined;

@@ -1,4 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
+import { isRecord } from '../../protocol/index.js';
 
 /** A skill's input schema, compiled as the runtime compiles it. */
 export interface CompiledSkillSchema {
@@ -80,7 +81,8 @@ export class SkillSchemaCache {
     }
     this.#compilations++;
     // A copy: the caller's schema object stays untouched, and two agents declaring the same $id do not collide.
-    const own = JSON.parse(text) as Record<string, unknown>;
+    const own: unknown = JSON.parse(text);
+    if (!isRecord(own)) return null;
     try {
       const validate = this.#ajv.compile(own);
       return { validate, fillsDefaults: text.includes('"default"'), recursive: /"\$(ref|dynamicRef|recursiveRef)"/.test(text) };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AgentCard, Artifact, CancelTaskRequest, GetTaskRequest, Message, SendMessageRequest, StreamResponse, SubscribeToTaskRequest, Task } from '@a2a-js/sdk';
+import type { AgentCard, Artifact, CancelTaskRequest, GetTaskRequest, SendMessageRequest, StreamResponse, SubscribeToTaskRequest, Task } from '@a2a-js/sdk';
 import type { A2ARequestHandler } from '@a2a-js/sdk/server';
 import { AcpStreamTranslator, a2aMessageToAcp, isFinalRunStatus, isUuid, runToTask, type AcpEvent, type AcpMessage, type AcpRun, type AcpRunClient, type AcpRunCreateRequest, type AcpRunMode, type AcpRunResumeRequest } from '../../acp/index.js';
 import { Errors } from '../../protocol/index.js';
@@ -73,7 +73,8 @@ export class AcpBridgeHandler implements A2ARequestHandler {
     return this.#o.card;
   }
 
-  async sendMessage(params: SendMessageRequest): Promise<Message | Task> {
+  /** A run is always a task (never a bare message), whether the call waits for it or not. */
+  async sendMessage(params: SendMessageRequest): Promise<Task> {
     if (params.configuration?.returnImmediately === true) {
       const { create, resume } = await this.#runRequestOf(params, 'async');
       const run = create !== undefined ? await this.#o.client.createRun(create) : await this.#o.client.resumeRun(resume!);
@@ -154,7 +155,7 @@ export class AcpBridgeHandler implements A2ARequestHandler {
     while (!isFinalRunStatus(last.status) && last.status !== 'awaiting') {
       await new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_POLL_MS).unref());
       last = await client.getRun(runId);
-      yield* translator.translate({ type: eventTypeOf(last), run: last } as AcpEvent);
+      yield* translator.translate({ type: eventTypeOf(last), run: last });
     }
   }
 
@@ -250,6 +251,18 @@ function sizeOf(message: AcpMessage): number {
   return size;
 }
 
-function eventTypeOf(run: AcpRun): AcpEvent['type'] {
-  return run.status === 'cancelling' ? 'run.in-progress' : (`run.${run.status === 'created' ? 'in-progress' : run.status}` as AcpEvent['type']);
+/** The run event that reports `run`'s status: a run created or cancelling (or of a status ACP 0.2 does not name) is still in progress. */
+function eventTypeOf(run: AcpRun): Extract<AcpEvent, { run: AcpRun }>['type'] {
+  switch (run.status) {
+    case 'awaiting':
+      return 'run.awaiting';
+    case 'completed':
+      return 'run.completed';
+    case 'failed':
+      return 'run.failed';
+    case 'cancelled':
+      return 'run.cancelled';
+    default:
+      return 'run.in-progress';
+  }
 }

@@ -1,7 +1,7 @@
 import type { AgentCard, CancelTaskRequest, GetTaskRequest, Message, SendMessageRequest, StreamResponse, SubscribeToTaskRequest, Task } from '@a2a-js/sdk';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import { ServerCallContext, UnauthenticatedUser, type A2ARequestHandler } from '@a2a-js/sdk/server';
-import { isAgentmeshError, toJsonRpcErrorObject, toSdkError, type AgentmeshError } from '../../protocol/index.js';
+import { isAgentmeshError, toJsonRpcErrorObject, toSdkError, type AgentmeshError, isRecord } from '../../protocol/index.js';
 import type { AcpBridgeHandler } from './acp-bridge-handler.js';
 import type { BridgeAnswer } from './acp-bridge-answer.js';
 import type { GatewayCall } from './gateway-call.js';
@@ -22,7 +22,9 @@ export async function answerLegacyJsonRpc(c: GatewayCall, handler: AcpBridgeHand
   const front = new SdkFacing(handler);
   const context = new ServerCallContext({ user: new UnauthenticatedUser(), requestedVersion: '0.3', tenant: '' });
   // A PII policy's redaction, when one applied: what the agent receives.
-  const result = await new LegacyJsonRpcTransportHandler(front).handle((c.redactedBody ?? c.body) as Record<string, unknown>, context);
+  // The body passed the JSON-RPC envelope check (an object) before the call was routed here.
+  const body = c.redactedBody ?? c.body;
+  const result = await new LegacyJsonRpcTransportHandler(front).handle(isRecord(body) ? body : {}, context);
   if (isAsyncIterable(result)) {
     const requestId = String(c.request.id);
     const id = c.call.jsonRpcId ?? null;

@@ -1,6 +1,6 @@
 import { SendMessageRequest, StreamResponse, Task } from '@a2a-js/sdk';
 import { AcpRunClient } from '../../acp/index.js';
-import { Errors, toJsonRpcErrorObject, toRestError, validateParams } from '../../protocol/index.js';
+import { Errors, toJsonRpcErrorObject, toRestError, validateParams, isRecord } from '../../protocol/index.js';
 import type { Logger } from '../../observability/index.js';
 import type { AgentBridge } from '../../registry/index.js';
 import type { ForwardResult } from '../routing/index.js';
@@ -114,7 +114,7 @@ async function answerV1(c: GatewayCall, handler: AcpBridgeHandler, out: BridgeAn
   };
   switch (call.operation) {
     case 'SendMessage':
-      return json({ task: Task.toJSON((await handler.sendMessage(sendRequestOf(c))) as Task) });
+      return json({ task: Task.toJSON(await handler.sendMessage(sendRequestOf(c))) });
     case 'SendStreamingMessage':
       return out.stream(handler.sendMessageStream(sendRequestOf(c)), frames);
     case 'GetTask':
@@ -131,7 +131,7 @@ async function answerV1(c: GatewayCall, handler: AcpBridgeHandler, out: BridgeAn
 /** The SendMessage params of the call (JSON-RPC `params`, or the REST body), checked as the runtime checks them. */
 function sendRequestOf(c: GatewayCall): SendMessageRequest {
   // A PII policy's redaction, when one applied: what the agent receives.
-  const body = (c.redactedBody ?? c.body) as Record<string, unknown> | undefined;
-  const params = c.call.binding === 'JSONRPC' ? (body?.['params'] as Record<string, unknown> | undefined) : body;
+  const body = c.redactedBody ?? c.body;
+  const params = c.call.binding === 'JSONRPC' ? (isRecord(body) ? body['params'] : undefined) : body;
   return SendMessageRequest.fromJSON(validateParams(c.call.operation, params ?? {}));
 }

@@ -1,4 +1,4 @@
-import { Errors, type AgentmeshError } from '../../protocol/index.js';
+import { Errors, isAgentmeshError } from '../../protocol/index.js';
 import type { QuotaState } from '../policy/quotas.js';
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
 
@@ -16,7 +16,7 @@ export async function quotaStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
     ]);
   } catch (err) {
     c.audit.eventType = 'quota.exceeded';
-    const details = (err as AgentmeshError).details;
+    const details = isAgentmeshError(err) ? err.details : undefined;
     d.metrics.quotaRefused(c.agent, principal.tenant, String(details?.['quota'] ?? 'client'));
     const retry = details?.['retryAfterSeconds'];
     if (retry) c.reply.header('retry-after', retry).header('ratelimit-limit', details?.['limit'] ?? '').header('ratelimit-remaining', '0').header('ratelimit-reset', retry);

@@ -95,6 +95,8 @@ export class GatewayCall {
 
   /** The classified request; only called by steps that run after a refusal was answered. */
   get call(): ClassifiedRequest {
-    return this.reading as ClassifiedRequest;
+    const reading = this.reading;
+    if (reading.operation === undefined) throw new TypeError('a step read the call of a refused request');
+    return reading;
   }
 }

@@ -58,8 +58,7 @@ export function gatewaySecurity(record: AgentRecord, gatewayBaseUrl: string): { 
     if (held === undefined) scopes.set(scope, [what]);
     else if (!held.includes(what)) held.push(what);
   };
-  for (const operation of Object.keys(OPERATION_SCOPES) as A2aOperation[]) {
-    const scope = OPERATION_SCOPES[operation];
+  for (const [operation, scope] of Object.entries(OPERATION_SCOPES)) {
     if (scope !== undefined) describe(scope, operation);
   }
   const agentScopes = [...new Set(record.metadata.requiredScopes ?? [])];

@@ -31,7 +31,7 @@ export type FaultKind = 'not-instance' | 'unreachable' | 'inducible';
  *   {@link FaultAccounting} tells apart.
  */
 export function faultKindOf(err: unknown): FaultKind {
-  if ((err as AttributedFailure | null)?.clientGone === true) return 'not-instance';
+  if (typeof err === 'object' && err !== null && 'clientGone' in err && err.clientGone === true) return 'not-instance';
   const codes = codesOf(err);
   if (codes.some((c) => CLIENT_SIDE.has(c))) return 'not-instance';
   if (codes.length > 0 && codes.every((c) => UNREACHABLE.has(c))) return 'unreachable';
@@ -60,7 +60,7 @@ export class FaultAccounting {
     const kind = faultKindOf(err);
     if (kind === 'not-instance') return false;
     if (kind === 'unreachable') return true;
-    const caller = (err as AttributedFailure | null)?.[FAILED_CALLER];
+    const caller = callerOf(err);
     // A failure of the gateway's own (no caller): the instance's.
     if (caller === undefined) return true;
     this.#recent.push(caller);
@@ -68,4 +68,11 @@ export class FaultAccounting {
     for (const other of this.#recent) if (other !== caller) return true;
     return false;
   }
+}
+
+/** The caller a failure was attributed to ({@link FAILED_CALLER}), if any. */
+function callerOf(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null || !(FAILED_CALLER in err)) return undefined;
+  const caller = err[FAILED_CALLER];
+  return typeof caller === 'string' ? caller : undefined;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { AgentCard } from '@a2a-js/sdk';
 import { gatewaySecurity } from './card-security.js';
 import type { AgentRecord } from './registry-types.js';
+import { isRecord } from '../../protocol/index.js';
 
 /**
  * URI of the AgentExtension that carries the agent's own card, signatures
@@ -50,7 +51,8 @@ export const PROXIED_BINDINGS: ReadonlySet<string> = new Set(['JSONRPC', 'HTTP+J
  * gateway URL itself.
  */
 export function rewriteCard(record: AgentRecord, instanceUrls: readonly string[], gatewayBaseUrl: string): Json {
-  const original = AgentCard.toJSON(record.card) as Json;
+  const json = AgentCard.toJSON(record.card);
+  const original: Json = isRecord(json) ? json : {};
   const gatewayUrl = `${gatewayBaseUrl.replace(/\/+$/, '')}/agents/${encodeURIComponent(record.name)}`;
   const bases = [...new Set(instanceUrls.map((u) => u.replace(/\/+$/, '')))].sort((a, b) => b.length - a.length);
   const rewrite = (url: unknown): string => {
@@ -58,10 +60,10 @@ export function rewriteCard(record: AgentRecord, instanceUrls: readonly string[]
     const base = bases.find((b) => url === b || url.startsWith(`${b}/`));
     return base === undefined ? gatewayUrl : `${gatewayUrl}${url.slice(base.length)}`.replace(/\/+$/, '') || gatewayUrl;
   };
-  const interfaces = Array.isArray(original['supportedInterfaces']) ? (original['supportedInterfaces'] as Json[]) : [];
-  const capabilities = (original['capabilities'] as Json | undefined) ?? {};
+  const interfaces = recordsOf(original['supportedInterfaces']);
+  const capabilities = isRecord(original['capabilities']) ? original['capabilities'] : {};
   // An extension under our URI that the agent wrote itself would pass for the gateway's word: dropped.
-  const extensions = (Array.isArray(capabilities['extensions']) ? (capabilities['extensions'] as Json[]) : []).filter((e) => e['uri'] !== ORIGINAL_CARD_EXTENSION_URI);
+  const extensions = recordsOf(capabilities['extensions']).filter((e) => e['uri'] !== ORIGINAL_CARD_EXTENSION_URI);
   const signatures = Array.isArray(original['signatures']) ? original['signatures'] : [];
   if (signatures.length > 0) {
     extensions.push({
@@ -73,9 +75,9 @@ export function rewriteCard(record: AgentRecord, instanceUrls: readonly string[]
   }
   const { signatures: _dropped, securitySchemes: _schemes, securityRequirements: _requirements, ...unsigned } = original;
   const security = gatewaySecurity(record, gatewayBaseUrl);
-  const skills = Array.isArray(original['skills']) ? (original['skills'] as Json[]) : [];
+  const skills = recordsOf(original['skills']);
   // In the SDK's JSON form, as the rest of the card (empty lists dropped): what is served is what the canonical form reads.
-  return AgentCard.toJSON(AgentCard.fromJSON({
+  const served = AgentCard.toJSON(AgentCard.fromJSON({
     ...unsigned,
     supportedInterfaces: record.bridge !== undefined ? bridgedInterfaces(gatewayUrl) : interfaces.filter((i) => PROXIED_BINDINGS.has(String(i['protocolBinding']).toUpperCase())).map((i) => ({ ...i, url: rewrite(i['url']) })),
     capabilities: { ...capabilities, extensions },
@@ -86,7 +88,13 @@ export function rewriteCard(record: AgentRecord, instanceUrls: readonly string[]
       const required = security.skillRequirements.get(skill['id'] as string);
       return required === undefined ? skill : { ...skill, securityRequirements: required };
     }),
-  })) as Json;
+  }));
+  return isRecord(served) ? served : {};
+}
+
+/** The objects of a JSON list (anything else in it dropped), or none when it is no list. */
+function recordsOf(value: unknown): Json[] {
+  return Array.isArray(value) ? value.filter(isRecord) : [];
 }
 
 /**

@@ -1,8 +1,8 @@
 import canonicalize from 'canonicalize';
-import { AgentCard } from '@a2a-js/sdk';
+import { AgentCard, type StreamResponse } from '@a2a-js/sdk';
 import { LegacyRestTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
-import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
-import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
+import { ServerCallContext, type A2ARequestHandler } from '@a2a-js/sdk/server';
+import { AgentmeshError, ErrorCodes, Errors, isRecord } from '../../protocol/index.js';
 
 type Json = Record<string, unknown>;
 
@@ -25,14 +25,13 @@ type Json = Record<string, unknown>;
  * interface (a card registered by hand for v1.0 only).
  */
 export async function toLegacyCard(v1: Json): Promise<Json> {
-  const card = AgentCard.fromJSON(v1);
-  const handler = { getAuthenticatedExtendedAgentCard: async () => card } as unknown as A2ARequestHandler;
-  let legacy: Json;
+  const handler = new CardOnlyHandler(AgentCard.fromJSON(v1));
+  let legacy: object;
   try {
-    legacy = (await new LegacyRestTransportHandler(handler).getAuthenticatedExtendedAgentCard({ tenant: '' } as unknown as ServerCallContext)) as unknown as Json;
+    legacy = await new LegacyRestTransportHandler(handler).getAuthenticatedExtendedAgentCard(new ServerCallContext({ tenant: '' }));
   } catch (err) {
     // The translator's own refusal (no interface in [0.3, 1.0)), as the SDK's card router answers it: 400.
-    if ((err as Error).name !== 'VersionNotSupportedError') throw err;
+    if (!(err instanceof Error) || err.name !== 'VersionNotSupportedError') throw err;
     throw Errors.cardNeedsVersion1({}, {
       details: { requestedVersion: '0.3', supportedVersions: '1.0' },
       cause: err,
@@ -40,7 +39,45 @@ export async function toLegacyCard(v1: Json): Promise<Json> {
   }
   const interfaces = Array.isArray(v1['supportedInterfaces']) ? v1['supportedInterfaces'] : [];
   // A JSON round trip: the translator shares objects with the SDK card (extension params), and the result is signed and hashed as text.
-  return JSON.parse(JSON.stringify({ ...legacy, supportedInterfaces: interfaces })) as Json;
+  const copy: unknown = JSON.parse(JSON.stringify({ ...legacy, supportedInterfaces: interfaces }));
+  return isRecord(copy) ? copy : {};
+}
+
+/**
+ * A request handler that has a card and nothing else: the translator asks it
+ * for the card only. Any other call is a bug here, and says so.
+ */
+class CardOnlyHandler implements A2ARequestHandler {
+  readonly #card: AgentCard;
+  constructor(card: AgentCard) {
+    this.#card = card;
+  }
+  async getAgentCard(): Promise<AgentCard> {
+    return this.#card;
+  }
+  async getAuthenticatedExtendedAgentCard(): Promise<AgentCard> {
+    return this.#card;
+  }
+  sendMessage = cardOnly;
+  getTask = cardOnly;
+  cancelTask = cardOnly;
+  listTasks = cardOnly;
+  createTaskPushNotificationConfig = cardOnly;
+  getTaskPushNotificationConfig = cardOnly;
+  listTaskPushNotificationConfigs = cardOnly;
+  deleteTaskPushNotificationConfig = cardOnly;
+  // eslint-disable-next-line require-yield
+  async *sendMessageStream(): AsyncGenerator<StreamResponse, void, undefined> {
+    return cardOnly();
+  }
+  // eslint-disable-next-line require-yield
+  async *resubscribe(): AsyncGenerator<StreamResponse, void, undefined> {
+    return cardOnly();
+  }
+}
+
+async function cardOnly(): Promise<never> {
+  throw new Error('the card translator called its request handler for more than the card');
 }
 
 /** Drops empty strings, nulls, empty arrays and empty objects, recursively (what v0.3 signers omitted). */
@@ -53,7 +90,7 @@ function withoutEmpty(value: unknown, depth = 0): unknown {
     return items.length > 0 ? items : undefined;
   }
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Json)
+    const entries = Object.entries(value)
       .map(([key, item]) => [key, withoutEmpty(item, depth + 1)] as const)
       .filter(([, item]) => item !== undefined);
     return entries.length > 0 ? Object.fromEntries(entries) : undefined;

@@ -99,7 +99,7 @@ export function prefixed(head: Buffer, rest: Readable | undefined): Readable {
   return Readable.from(
     (async function* () {
       yield head;
-      for await (const chunk of rest as AsyncIterable<Buffer>) yield chunk;
+      yield* rest;
     })(),
   );
 }
@@ -108,9 +108,11 @@ export function prefixed(head: Buffer, rest: Readable | undefined): Readable {
 export async function readHead(body: Readable, maxBytes: number): Promise<{ head: Buffer; rest: Readable | undefined }> {
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    total += chunk.length;
+  for await (const chunk of body.iterator({ destroyOnReturn: false })) {
+    // An undici body yields Buffers; anything else is made one.
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    chunks.push(bytes);
+    total += bytes.length;
     if (total >= maxBytes) return { head: Buffer.concat(chunks, total), rest: body };
   }
   return { head: Buffer.concat(chunks, total), rest: undefined };

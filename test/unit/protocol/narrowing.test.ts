@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errorCode, errorMessage, isRecord, oneOf, toError } from '../../../src/protocol/index.js';
+import { errorCode, errorMessage, isRecord, oneOf, requireOneOf, toError } from '../../../src/protocol/index.js';
 
 test('isRecord accepts JSON objects only: not null, arrays or scalars', () => {
   assert.equal(isRecord({}), true);
@@ -31,4 +31,9 @@ test('toError keeps an Error and wraps anything else, keeping it as the cause', 
   const wrapped = toError('thrown text');
   assert.equal(wrapped.message, 'thrown text');
   assert.equal(wrapped.cause, 'thrown text');
+});
+
+test('requireOneOf answers a member and refuses anything else, naming what held it', () => {
+  assert.equal(requireOneOf(['ES256', 'RS256'], 'RS256', 'alg'), 'RS256');
+  assert.throws(() => requireOneOf(['ES256', 'RS256'], 'none', 'identity_signing_keys.alg'), { name: 'TypeError', message: 'identity_signing_keys.alg is "none", not one of "ES256", "RS256"' });
 });

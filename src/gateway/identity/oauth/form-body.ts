@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { oauthError } from './oauth-error.js';
+import { toError } from '../../../protocol/index.js';
 
 /** Parameters of a form-encoded OAuth request. */
 export type FormParams = Readonly<Record<string, string>>;
@@ -13,7 +14,8 @@ const MAX_FORM_BYTES = 16 * 1024;
  * included more than once"), as is a parameter without a name.
  */
 export function parseForm(body: string): FormParams {
-  const params: Record<string, string> = Object.create(null) as Record<string, string>;
+  // No prototype: a parameter named `constructor` or `__proto__` is a parameter like any other.
+  const params: Record<string, string> = Object.create(null);
   for (const [name, value] of new URLSearchParams(body)) {
     if (name === '') throw oauthError('invalid_request', 'the form has a parameter without a name');
     if (Object.hasOwn(params, name)) throw oauthError('invalid_request', `the ${name} parameter is sent more than once`);
@@ -28,7 +30,7 @@ export function registerFormParser(scope: FastifyInstance): void {
     try {
       done(null, parseForm(body as string));
     } catch (err) {
-      done(err as Error, undefined);
+      done(toError(err), undefined);
     }
   });
 }

@@ -1,17 +1,19 @@
-import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, oneOf } from '../../../protocol/index.js';
 
 /** RFC 6749 §5.2 error codes, plus RFC 8707's invalid_target and RFC 7009's unsupported_token_type. */
-export type OAuthErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'invalid_scope'
-  | 'invalid_target'
-  | 'unsupported_token_type'
-  | 'server_error'
-  | 'temporarily_unavailable';
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
+const OAUTH_ERROR_CODES = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'invalid_target',
+  'unsupported_token_type',
+  'server_error',
+  'temporarily_unavailable',
+] as const;
 
 /** The JSON body of an OAuth error (RFC 6749 §5.2). */
 export interface OAuthErrorBody {
@@ -43,11 +45,11 @@ export interface RenderedOAuthError {
 /** Renders anything thrown at an OAuth endpoint. */
 export function renderOAuthError(err: unknown): RenderedOAuthError {
   const headers: Record<string, string> = { 'cache-control': 'no-store', pragma: 'no-cache' };
-  if (isAgentmeshError(err) && err.details?.oauthError !== undefined) {
-    const error = err.details.oauthError as OAuthErrorCode;
+  const error = isAgentmeshError(err) ? oneOf(OAUTH_ERROR_CODES, err.details?.oauthError) : undefined;
+  if (isAgentmeshError(err) && error !== undefined) {
     // RFC 6749 §5.2: invalid_client is 401, with the scheme the client tried when it used the Authorization header.
     const status = error === 'invalid_client' ? 401 : 400;
-    if (error === 'invalid_client' && err.details.basic === 'true') headers['www-authenticate'] = 'Basic realm="agentmesh", charset="UTF-8"';
+    if (error === 'invalid_client' && err.details?.basic === 'true') headers['www-authenticate'] = 'Basic realm="agentmesh", charset="UTF-8"';
     return { status, headers, body: { error, error_description: err.message }, internal: false };
   }
   const e = err as { code?: unknown; statusCode?: unknown; message?: unknown };

@@ -23,10 +23,18 @@ export interface TokenEndpointDeps {
 /** The form of an OAuth request, or invalid_request when it was not form-encoded. */
 export function formOf(request: FastifyRequest): FormParams {
   const type = request.headers['content-type'] ?? '';
-  if (!/^application\/x-www-form-urlencoded\b/i.test(type) || typeof request.body !== 'object' || request.body === null) {
+  const body = request.body;
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type) || !isFormParams(body)) {
     throw oauthError('invalid_request', 'the request must be application/x-www-form-urlencoded (RFC 6749 §4.4.2)');
   }
-  return request.body as FormParams;
+  return body;
+}
+
+/** What the form parser produced: names to string values. */
+function isFormParams(body: unknown): body is FormParams {
+  if (typeof body !== 'object' || body === null) return false;
+  for (const value of Object.values(body)) if (typeof value !== 'string') return false;
+  return true;
 }
 
 /** The scopes granted: the asked ones, each allowed to the client; none asked means all it may have. */

@@ -13,7 +13,8 @@ export interface RateLimit {
 }
 
 /** `active` until revoked; revocation is final. */
-export type CredentialStatus = 'active' | 'revoked';
+export type CredentialStatus = (typeof CREDENTIAL_STATUSES)[number];
+export const CREDENTIAL_STATUSES = ['active', 'revoked'] as const;
 
 /** An OAuth client as stored (hashes included: never send this out; see `clientView`). */
 export interface ClientRecord {

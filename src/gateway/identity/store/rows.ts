@@ -1,11 +1,19 @@
 import type { Selectable } from 'kysely';
 import type { Tables } from '../../../storage/index.js';
-import type { ApiKeyRecord, ClientAuthMethod, ClientRecord, CredentialStatus, RateLimit } from './records.js';
+import { CLIENT_AUTH_METHODS, CREDENTIAL_STATUSES, type ApiKeyRecord, type ClientRecord, type RateLimit } from './records.js';
+import { requireOneOf, isRecord } from '../../../protocol/index.js';
 
 type ClientRow = Selectable<Tables['identity_clients']>;
 type ApiKeyRow = Selectable<Tables['identity_api_keys']>;
 
 const num = (v: number | string | null): number | undefined => (v === null ? undefined : Number(v));
+
+/** A stored rate limit (JSON `{ requestsPerMinute, burst }`), checked: a column is data like any other. */
+function rateLimitOf(text: string, what: string): RateLimit {
+  const value: unknown = JSON.parse(text);
+  if (!isRecord(value) || typeof value['requestsPerMinute'] !== 'number' || typeof value['burst'] !== 'number') throw new TypeError(`${what} is not a rate limit: ${text.slice(0, 100)}`);
+  return { requestsPerMinute: value['requestsPerMinute'], burst: value['burst'] };
+}
 
 /** A stored client row as a record. */
 export function clientFromRow(row: ClientRow): ClientRecord {
@@ -15,8 +23,8 @@ export function clientFromRow(row: ClientRow): ClientRecord {
     tenant: row.tenant,
     scopes: JSON.parse(row.scopes) as string[],
     audiences: JSON.parse(row.audiences) as string[],
-    authMethod: row.auth_method as ClientAuthMethod,
-    status: row.status as CredentialStatus,
+    authMethod: requireOneOf(CLIENT_AUTH_METHODS, row.auth_method, 'identity_clients.auth_method'),
+    status: requireOneOf(CREDENTIAL_STATUSES, row.status, 'identity_clients.status'),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -26,7 +34,7 @@ export function clientFromRow(row: ClientRow): ClientRecord {
   if (previousExpiry !== undefined) record.previousSecretExpiresAt = previousExpiry;
   if (row.jwks !== null) record.jwks = JSON.parse(row.jwks) as ClientRecord['jwks'] & object;
   if (row.jwks_uri !== null) record.jwksUri = row.jwks_uri;
-  if (row.rate_limit !== null) record.rateLimit = JSON.parse(row.rate_limit) as RateLimit;
+  if (row.rate_limit !== null) record.rateLimit = rateLimitOf(row.rate_limit, 'identity_clients.rate_limit');
   const rotated = num(row.secret_rotated_at);
   if (rotated !== undefined) record.secretRotatedAt = rotated;
   const revoked = num(row.revoked_at);
@@ -65,7 +73,7 @@ export function apiKeyFromRow(row: ApiKeyRow): ApiKeyRecord {
     tenant: row.tenant,
     scopes: JSON.parse(row.scopes) as string[],
     secretHash: row.secret_hash,
-    status: row.status as CredentialStatus,
+    status: requireOneOf(CREDENTIAL_STATUSES, row.status, 'identity_api_keys.status'),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

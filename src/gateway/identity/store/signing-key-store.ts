@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, requireOneOf } from '../../../protocol/index.js';
 import { openWithKeys, sealValue, type Database, type ResealCount, type SealingKeys, type Tables } from '../../../storage/index.js';
-import type { GeneratedKey, PublicSigningJwk, SigningAlg } from '../keys/key-material.js';
+import { SIGNING_ALGS, type GeneratedKey, type PublicSigningJwk, type SigningAlg } from '../keys/key-material.js';
 import { bumpRevision } from './identity-state.js';
 
 /** A stored key, opened: what `importSigningKey` takes. */
@@ -37,7 +37,7 @@ export class SigningKeyStore {
       return {
         kid: row.kid,
         generation: Number(row.generation),
-        alg: row.alg as SigningAlg,
+        alg: requireOneOf(SIGNING_ALGS, row.alg, 'identity_signing_keys.alg'),
         publicJwk: JSON.parse(row.public_jwk) as PublicSigningJwk,
         privatePkcs8: openPrivateKey(this.#keys, row.private_key, row.kid).plaintext,
         createdAt: Number(row.created_at),

@@ -7,6 +7,7 @@ import type { Principal } from '../principal.js';
 import { refuseFutureIssuedAt } from './issued-at.js';
 import { fromJoseError } from './jose-failure.js';
 import type { VerifiedToken } from './verified-token-cache.js';
+import { isRecord } from '../../../protocol/index.js';
 
 /** Default algorithms of an external issuer: asymmetric only. */
 const DEFAULT_ALGS = ['RS256', 'ES256', 'PS256', 'EdDSA'];
@@ -31,8 +32,9 @@ export function guardedJwksFetch(guard: SsrfGuard): FetchImplementation {
 function claimAt(payload: JWTPayload, path: string): unknown {
   let value: unknown = payload;
   for (const part of path.split('.')) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<string, unknown>)[part];
+    // Own members only: a path is configuration, a claim set is the token issuer's JSON.
+    if (!isRecord(value) || !Object.hasOwn(value, part)) return undefined;
+    value = value[part];
   }
   return value;
 }

@@ -18,7 +18,8 @@ import { AgentmeshError, ErrorCodes, isAgentmeshError, networkReason, readRestEr
 import { createOutboundFetch } from './outbound-fetch.js';
 
 /** Protocol bindings the CLI speaks. */
-export type Binding = 'jsonrpc' | 'rest' | 'grpc';
+export type Binding = (typeof BINDINGS)[number];
+const BINDINGS = ['jsonrpc', 'rest', 'grpc'] as const;
 
 /** Wire names of the bindings in `AgentInterface.protocolBinding` (A2A §5.8). */
 const BINDING_WIRE_NAMES: Readonly<Record<Binding, string>> = { jsonrpc: 'JSONRPC', rest: 'HTTP+JSON', grpc: 'GRPC' };
@@ -190,7 +191,7 @@ function versionOf(agentInterface: AgentInterface): ProtocolVersion {
 
 function bindingOf(agentInterface: AgentInterface): Binding | undefined {
   const wire = agentInterface.protocolBinding.toUpperCase();
-  return (Object.keys(BINDING_WIRE_NAMES) as Binding[]).find((b) => BINDING_WIRE_NAMES[b] === wire);
+  return BINDINGS.find((b) => BINDING_WIRE_NAMES[b] === wire);
 }
 
 function describe(interfaces: readonly AgentInterface[]): string {
@@ -205,19 +206,21 @@ function describe(interfaces: readonly AgentInterface[]): string {
  */
 function chooseInterface(card: AgentCard, cardUrl: URL, options: ConnectAgentOptions): Pick<AgentConnection, 'agentInterface' | 'protocol' | 'binding'> {
   const listed = card.supportedInterfaces ?? [];
-  const spoken = listed.filter((i) => bindingOf(i) !== undefined);
-  const byBinding = options.binding === undefined ? spoken : spoken.filter((i) => bindingOf(i) === options.binding);
-  const protocol = options.protocol ?? (byBinding.some((i) => versionOf(i) === '1.0') ? '1.0' : '0.3');
-  const candidates = byBinding.filter((i) => versionOf(i) === protocol);
-  const picked = candidates[0];
-  if (picked === undefined) {
+  const spoken = listed.flatMap((i) => {
+    const binding = bindingOf(i);
+    return binding === undefined ? [] : [{ i, binding }];
+  });
+  const byBinding = options.binding === undefined ? spoken : spoken.filter((s) => s.binding === options.binding);
+  const protocol = options.protocol ?? (byBinding.some((s) => versionOf(s.i) === '1.0') ? '1.0' : '0.3');
+  const chosen = byBinding.find((s) => versionOf(s.i) === protocol);
+  if (chosen === undefined) {
     const wanted = [options.binding && BINDING_WIRE_NAMES[options.binding], options.protocol && `A2A ${options.protocol}`].filter(Boolean).join(' over ');
     throw new AgentmeshError(
       ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED,
       `the agent card at ${cardUrl.href} lists no usable interface${wanted ? ` for ${wanted}` : ''} (it lists: ${describe(listed)})`,
     );
   }
-  const binding = bindingOf(picked) as Binding;
+  const { i: picked, binding } = chosen;
   // Cards may carry relative URLs; resolve them against the card's location. A gRPC url is a target (host:port), not a URL.
   const agentInterface: AgentInterface = binding === 'grpc' ? picked : { ...picked, url: new URL(picked.url, cardUrl).href };
   return { agentInterface, protocol, binding };

@@ -4,7 +4,7 @@
  */
 import { inspect } from 'node:util';
 import { A2AError } from '@a2a-js/sdk/errors';
-import { ErrorCodes, WIRE, isAgentmeshError, networkReason, type ErrorCode } from '../protocol/index.js';
+import { ErrorCodes, WIRE, isAgentmeshError, networkReason, type ErrorCode, isRecord, errorCodeOf } from '../protocol/index.js';
 import type { CliIO } from './cli-io.js';
 import { ExitCodes, type ExitCode } from './exit-codes.js';
 
@@ -42,12 +42,15 @@ function a2aCodes(err: SdkA2AError): { code: number | undefined; reason: string 
 
 /** Our error code, when the server put it in an ErrorInfo detail (JSON-RPC `data`, REST/gRPC `details`). */
 function agentmeshCodeOf(err: SdkA2AError): ErrorCode | undefined {
-  const e = err as unknown as { data?: unknown; details?: unknown };
-  for (const details of [e.data, e.details]) {
+  // Each transport's error carries its own member, which the SDK's base type does not declare.
+  for (const details of ['data' in err ? err.data : undefined, 'details' in err ? err.details : undefined]) {
     if (!Array.isArray(details)) continue;
-    for (const detail of details as Array<{ reason?: unknown; metadata?: { code?: unknown } } | null>) {
-      for (const candidate of [detail?.metadata?.code, detail?.reason]) {
-        if (typeof candidate === 'string' && Object.hasOwn(WIRE, candidate)) return candidate as ErrorCode;
+    for (const detail of details) {
+      if (!isRecord(detail)) continue;
+      const metadata = detail['metadata'];
+      for (const candidate of [isRecord(metadata) ? metadata['code'] : undefined, detail['reason']]) {
+        const code = errorCodeOf(candidate);
+        if (code !== undefined) return code;
       }
     }
   }
@@ -61,7 +64,8 @@ export function refusedCredentialStatus(err: unknown): 401 | 403 | undefined {
   const a2a = find(err, isSdkA2AError);
   if (!a2a) return undefined;
   const code = agentmeshCodeOf(a2a);
-  const status = typeof (a2a as { statusCode?: unknown }).statusCode === 'number' ? (a2a as unknown as { statusCode: number }).statusCode : code === undefined ? undefined : WIRE[code].http;
+  const statusCode = 'statusCode' in a2a ? a2a.statusCode : undefined;
+  const status = typeof statusCode === 'number' ? statusCode : code === undefined ? undefined : WIRE[code].http;
   return status === 401 || status === 403 ? status : undefined;
 }
 

@@ -1,5 +1,6 @@
 import type { GatewayConfigInput } from '../gateway/index.js';
-import { databaseFromEnv, envInt, probeFromEnv, tlsFromEnv } from './role-env.js';
+import { databaseFromEnv, envInt, probeFromEnv, tlsFromEnv, logLevelFromEnv } from './role-env.js';
+import { errorMessage } from '../protocol/index.js';
 
 /** Gateway configuration from env and flags (flags win). */
 export function gatewayConfigFromEnv(env: Record<string, string | undefined>, flags: { port?: string; host?: string; dataDir?: string; dev?: boolean }): GatewayConfigInput {
@@ -18,7 +19,8 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   Object.assign(config, tlsFromEnv(env));
   Object.assign(config, probeFromEnv(env));
   if (env['REDIS_URL']) config.redisUrl = env['REDIS_URL'];
-  if (env['LOG_LEVEL']) config.logLevel = env['LOG_LEVEL'] as GatewayConfigInput['logLevel'];
+  const logLevel = logLevelFromEnv(env);
+  if (logLevel !== undefined) config.logLevel = logLevel;
   if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) config.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   if (env['REGISTRY_URL']) config.registryUrl = env['REGISTRY_URL'];
   if (env['REGISTRY_TOKEN']) config.registryToken = env['REGISTRY_TOKEN'];
@@ -27,7 +29,11 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   if (env['GATEWAY_SECRET']) config.keyEncryptionSecret = env['GATEWAY_SECRET'];
   if (env['GATEWAY_CARD_SIGNING_KEY']) config.cardSigningKeyPem = env['GATEWAY_CARD_SIGNING_KEY'];
   if (env['GATEWAY_SECRET_PREVIOUS']) config.previousKeyEncryptionSecret = env['GATEWAY_SECRET_PREVIOUS'];
-  if (env['GATEWAY_SIGNING_ALG']) config.signingAlg = env['GATEWAY_SIGNING_ALG'] as GatewayConfigInput['signingAlg'];
+  const signingAlg = env['GATEWAY_SIGNING_ALG'];
+  if (signingAlg) {
+    if (signingAlg !== 'ES256' && signingAlg !== 'RS256') throw new Error(`GATEWAY_SIGNING_ALG must be ES256 or RS256, got ${JSON.stringify(signingAlg)}`);
+    config.signingAlg = signingAlg;
+  }
   const ttl = envInt('GATEWAY_TOKEN_TTL_SECONDS', env['GATEWAY_TOKEN_TTL_SECONDS']);
   if (ttl !== undefined) config.tokenTtlSeconds = ttl;
   const maxHold = envInt('GATEWAY_CREDITS_MAX_HOLD_MS', env['GATEWAY_CREDITS_MAX_HOLD_MS']);
@@ -50,7 +56,7 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
     try {
       config.externalIssuers = JSON.parse(env['GATEWAY_EXTERNAL_ISSUERS']) as GatewayConfigInput['externalIssuers'];
     } catch (err) {
-      throw new Error(`GATEWAY_EXTERNAL_ISSUERS must be a JSON list of { issuer, jwksUri, audience, tenantClaim, scopesClaim }: ${(err as Error).message}`, { cause: err });
+      throw new Error(`GATEWAY_EXTERNAL_ISSUERS must be a JSON list of { issuer, jwksUri, audience, tenantClaim, scopesClaim }: ${errorMessage(err)}`, { cause: err });
     }
   }
   const oidcIssuer = env['GATEWAY_CONSOLE_OIDC_ISSUER'];

@@ -26,6 +26,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage,
 import type { RequestOptions } from 'node:https';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
+import { toError } from '../protocol/index.js';
 
 /** Redirects followed before giving up, as fetch's limit (Fetch §4.4 step 5). */
 const MAX_REDIRECTS = 20;
@@ -114,14 +115,17 @@ export class HttpFetchResponse {
   get body(): ReadableStream<Uint8Array> {
     if (this.#stream === undefined) {
       this.#claim();
-      this.#stream = Readable.toWeb(this.#message) as ReadableStream<Uint8Array>;
+      this.#stream = Readable.toWeb(this.#message);
     }
     return this.#stream;
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
     const bytes = await this.#bytes();
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    // A copy of its own (a Buffer may sit in a shared pool, or on a SharedArrayBuffer).
+    const copy = new ArrayBuffer(bytes.byteLength);
+    new Uint8Array(copy).set(bytes);
+    return copy;
   }
 
   async text(): Promise<string> {
@@ -145,7 +149,8 @@ export class HttpFetchResponse {
     this.#claim();
     const chunks: Buffer[] = [];
     try {
-      for await (const chunk of this.#message) chunks.push(chunk as Buffer);
+      // No encoding is set on the message: its chunks are Buffers.
+      for await (const chunk of this.#message) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
     } catch (err) {
       throw abortReason(err) ?? new TypeError('terminated', { cause: err });
     }
@@ -156,7 +161,7 @@ export class HttpFetchResponse {
 /** Request headers in any form fetch accepts, as one record: names lower-cased, repeated values joined. */
 export function headerRecord(headers: unknown): Record<string, string> {
   // No prototype: a header may be named `constructor` or `__proto__` (STYLE rule 14).
-  const out = Object.create(null) as Record<string, string>;
+  const out: Record<string, string> = Object.create(null);
   if (headers === undefined || headers === null) return out;
   const put = (name: string, value: string): void => {
     const key = name.toLowerCase();
@@ -170,7 +175,7 @@ export function headerRecord(headers: unknown): Record<string, string> {
   } else if (typeof (headers as { forEach?: unknown }).forEach === 'function') {
     (headers as { forEach(cb: (value: string, name: string) => void): void }).forEach((value, name) => put(name, value));
   } else if (typeof headers === 'object') {
-    for (const [name, value] of Object.entries(headers as Record<string, unknown>)) if (value !== undefined) put(name, String(value));
+    for (const [name, value] of Object.entries(headers)) if (value !== undefined) put(name, String(value));
   } else {
     throw new TypeError('headers must be an object, an array of pairs or a Headers');
   }
@@ -235,7 +240,7 @@ function exchange(a: Attempt, tls: HttpFetchTls | undefined): Promise<IncomingMe
     }
     const secure = a.url.protocol === 'https:';
     const send = secure ? httpsRequest() : httpRequest;
-    const headers: OutgoingHttpHeaders = Object.assign(Object.create(null) as OutgoingHttpHeaders, a.headers);
+    const headers: OutgoingHttpHeaders = Object.assign(Object.create(null), a.headers);
     if (a.body !== undefined) headers['content-length'] = String(a.body.length);
     // The global agent pools per certificate and CA too (its connection key names them).
     const options: RequestOptions = secure && tls !== undefined ? { method: a.method, headers, ...tls } : { method: a.method, headers };
@@ -243,8 +248,8 @@ function exchange(a: Attempt, tls: HttpFetchTls | undefined): Promise<IncomingMe
     const onAbort = (): void => {
       const reason = abortError(signal!);
       // Before the headers: the promise rejects; after: the body's readers see the abort.
-      request.destroy(reason as Error);
-      message?.destroy(reason as Error);
+      request.destroy(toError(reason));
+      message?.destroy(toError(reason));
       reject(reason);
     };
     const request = send(a.url, options, (incoming) => {
@@ -266,7 +271,7 @@ function redirected(a: Attempt, status: number, location: string): Attempt {
   const url = new URL(location, a.url);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`fetch failed: redirect to ${url.protocol} is not followed`);
   const toGet = ((status === 301 || status === 302) && a.method === 'POST') || (status === 303 && a.method !== 'GET' && a.method !== 'HEAD');
-  const headers = Object.assign(Object.create(null) as Record<string, string>, a.headers);
+  const headers: Record<string, string> = Object.assign(Object.create(null), a.headers);
   if (toGet) {
     delete headers['content-type'];
     delete headers['content-length'];

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Role, type Message, type Part } from '@a2a-js/sdk';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, errorMessage } from '../protocol/index.js';
 
 /** Inputs of {@link buildUserMessage}. */
 export interface UserMessageInput {
@@ -51,7 +51,7 @@ export async function readJsonInput(source: string, stdin: AsyncIterable<string 
   try {
     text = source === '-' ? await readAll(stdin) : await readFile(source, 'utf8');
   } catch (err) {
-    const reason = (err as { code?: unknown }).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    const reason = (err as { code?: unknown }).code === 'ENOENT' ? 'no such file' : errorMessage(err);
     throw new AgentmeshError(ErrorCodes.CLI_USAGE, `cannot read --data ${label}: ${reason}`, { cause: err });
   }
   try {

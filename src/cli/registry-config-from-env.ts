@@ -1,5 +1,5 @@
 import type { RegistryConfigInput } from '../registry/index.js';
-import { databaseFromEnv, envInt, probeFromEnv, tlsFromEnv } from './role-env.js';
+import { databaseFromEnv, envInt, probeFromEnv, tlsFromEnv, logLevelFromEnv } from './role-env.js';
 
 /** Registry configuration from env and flags (flags win). */
 export function registryConfigFromEnv(env: Record<string, string | undefined>, flags: { port?: string; host?: string; dataDir?: string; dev?: boolean }): RegistryConfigInput {
@@ -15,7 +15,8 @@ export function registryConfigFromEnv(env: Record<string, string | undefined>, f
   Object.assign(config, tlsFromEnv(env));
   Object.assign(config, probeFromEnv(env));
   if (env['REDIS_URL']) config.redisUrl = env['REDIS_URL'];
-  if (env['LOG_LEVEL']) config.logLevel = env['LOG_LEVEL'] as RegistryConfigInput['logLevel'];
+  const logLevel = logLevelFromEnv(env);
+  if (logLevel !== undefined) config.logLevel = logLevel;
   if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) config.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   if (env['REGISTRY_TOKEN']) config.writeToken = env['REGISTRY_TOKEN'];
   if (env['REGISTRY_PUBLISHER']) config.publisher = env['REGISTRY_PUBLISHER'];

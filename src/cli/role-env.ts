@@ -2,6 +2,8 @@
  * Environment readings every serving role shares: the one place their names
  * and checks live, so `serve runtime|registry|gateway` and `up` agree.
  */
+import { LOG_LEVELS, type LogLevel } from '../observability/index.js';
+import { oneOf } from '../protocol/index.js';
 import type { PoolMode } from '../storage/index.js';
 
 /** A non-negative integer setting; unset or empty is undefined, anything else is an error naming the setting. */
@@ -9,6 +11,15 @@ export function envInt(name: string, value: string | undefined): number | undefi
   if (value === undefined || value === '') return undefined;
   if (!/^\d+$/.test(value)) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
   return Number(value);
+}
+
+/** `LOG_LEVEL`: one of the logger's levels; unset or empty is undefined, anything else an error naming the setting. */
+export function logLevelFromEnv(env: Record<string, string | undefined>): LogLevel | undefined {
+  const value = env['LOG_LEVEL'];
+  if (value === undefined || value === '') return undefined;
+  const level = oneOf(LOG_LEVELS, value);
+  if (level === undefined) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`);
+  return level;
 }
 
 /** The database settings of a role: `DATABASE_URL`, `DATABASE_MIGRATION_URL`, `DATABASE_POOL_MODE`, `DATABASE_POOL_SIZE`, `DATABASE_QUERY_TIMEOUT_MS`. */

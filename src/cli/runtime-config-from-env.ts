@@ -1,5 +1,5 @@
 import type { RuntimeConfigInput } from '../runtime/index.js';
-import { databaseFromEnv, envInt, probeFromEnv, tlsFromEnv } from './role-env.js';
+import { databaseFromEnv, envInt, probeFromEnv, tlsFromEnv, logLevelFromEnv } from './role-env.js';
 
 /**
  * The runtime configuration from environment variables and flags: the one
@@ -21,7 +21,8 @@ export function runtimeConfigFromEnv(env: Record<string, string | undefined>, fl
   Object.assign(config, tlsFromEnv(env));
   Object.assign(config, probeFromEnv(env));
   if (env['REDIS_URL']) config.redisUrl = env['REDIS_URL'];
-  if (env['LOG_LEVEL']) config.logLevel = env['LOG_LEVEL'] as RuntimeConfigInput['logLevel'];
+  const logLevel = logLevelFromEnv(env);
+  if (logLevel !== undefined) config.logLevel = logLevel;
   if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) config.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   if (env['AGENTMESH_SIGNING_KEY']) config.signingKeyPem = env['AGENTMESH_SIGNING_KEY'];
   if (env['AGENTMESH_SECRET']) config.storageSecret = env['AGENTMESH_SECRET'];

@@ -5,6 +5,7 @@
  * convention is the one the official postgres and redis images follow.
  */
 import { readFileSync } from 'node:fs';
+import { errorMessage } from '../protocol/index.js';
 
 /** The variables that may come from a file: each a secret or holding one (a URL with a password). */
 export const SECRET_VARIABLES = [
@@ -44,7 +45,7 @@ export function withSecretFiles(env: Record<string, string | undefined>, read: (
     try {
       value = read(path);
     } catch (err) {
-      throw new Error(`${name}_FILE names a file that cannot be read (${path}): ${(err as Error).message}`, { cause: err });
+      throw new Error(`${name}_FILE names a file that cannot be read (${path}): ${errorMessage(err)}`, { cause: err });
     }
     if (resolved === env) resolved = { ...env };
     resolved[name] = value.replace(/\r?\n$/, '');

@@ -6,7 +6,7 @@ import { Message, StreamResponse, Task, TaskState } from '@a2a-js/sdk';
 import type { CliContext } from './cli-io.js';
 import { ExitCodes, type ExitCode } from './exit-codes.js';
 import { formatMessage, formatStreamEvent, formatTask } from './render-human.js';
-import { isInterrupted, isTerminal } from '../protocol/index.js';
+import { isInterrupted, isTerminal, errorMessage } from '../protocol/index.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { humanStateName } from './task-state.js';
 
@@ -103,11 +103,11 @@ export async function followStream(
       const resubscribe = options.resubscribe;
       const delay = RESUBSCRIBE_DELAYS_MS[attempt];
       if (resubscribe === undefined || taskId === undefined || isTerminal(state) || !isStreamBreak(err) || delay === undefined) {
-        if (taskId !== undefined && !isTerminal(state) && isStreamBreak(err)) ctx.io.stderr.write(`the stream of task ${taskId} broke (${(err as Error).message}); follow it with: agentmesh tasks watch ${options.agentUrl} ${taskId}\n`);
+        if (taskId !== undefined && !isTerminal(state) && isStreamBreak(err)) ctx.io.stderr.write(`the stream of task ${taskId} broke (${errorMessage(err)}); follow it with: agentmesh tasks watch ${options.agentUrl} ${taskId}\n`);
         throw err;
       }
       attempt++;
-      ctx.io.stderr.write(`the stream of task ${taskId} broke (${(err as Error).message}); resubscribing in ${delay} ms (attempt ${attempt} of ${RESUBSCRIBE_DELAYS_MS.length})\n`);
+      ctx.io.stderr.write(`the stream of task ${taskId} broke (${errorMessage(err)}); resubscribing in ${delay} ms (attempt ${attempt} of ${RESUBSCRIBE_DELAYS_MS.length})\n`);
       await sleep(delay);
       const id = taskId;
       resubscribed = true;

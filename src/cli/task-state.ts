@@ -5,7 +5,7 @@
  */
 import { TaskState } from '@a2a-js/sdk';
 import { InvalidArgumentError } from 'commander';
-import { AgentmeshError, ErrorCodes, parseStateName, stateName } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, parseStateName, stateName, errorMessage } from '../protocol/index.js';
 
 const PREFIX = 'TASK_STATE_';
 
@@ -39,6 +39,6 @@ export function taskStateOption(value: string): TaskState {
   try {
     return parseTaskState(value);
   } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
+    throw new InvalidArgumentError(errorMessage(err));
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { AgentDefinition } from '../runtime/index.js';
 import { cliCommand, runningBinFile, shellQuote } from './commands/up/up-banner.js';
+import { isRecord } from '../protocol/index.js';
 
 /** `agentmesh send <url> …` for the agent's default (else first) skill. */
 export function tryCommandLine(agent: AgentDefinition, agentUrl: string, cwd: string = process.cwd()): string {
@@ -25,8 +26,8 @@ export function tryCommandLine(agent: AgentDefinition, agentUrl: string, cwd: st
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
   if (!text.trimStart().startsWith('{')) return undefined;
   try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    const value: unknown = JSON.parse(text);
+    return isRecord(value) ? value : undefined;
   } catch {
     return undefined;
   }

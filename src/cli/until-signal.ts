@@ -1,4 +1,5 @@
 import type { CliContext } from './cli-io.js';
+import { errorMessage } from '../protocol/index.js';
 
 /** Signals watched from the start of a serving command, handled once it can shut down. */
 export interface SignalWatch {
@@ -29,7 +30,7 @@ export function watchSignals(ctx: CliContext): SignalWatch {
         const stop = (signal: string) => {
           ctx.io.stderr.write(`${signal}: draining…\n`);
           shutdown().then(resolve, (err) => {
-            ctx.io.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
+            ctx.io.stderr.write(`shutdown failed: ${errorMessage(err)}\n`);
             resolve();
           });
         };

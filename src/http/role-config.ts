@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { roleTlsFields } from './tls-settings.js';
+import { LOG_LEVELS } from '../observability/index.js';
 
 /**
  * The settings every serving role shares (where it listens, where its state
@@ -31,7 +32,7 @@ export function roleServerFields(defaultPort: number) {
     databaseQueryTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
     /** `redis://…` for the cross-replica bus (and quotas); unset stays in-process. */
     redisUrl: z.string().optional(),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    logLevel: z.enum(LOG_LEVELS).default('info'),
     /** OpenTelemetry OTLP endpoint; tracing is off when unset. */
     otlpEndpoint: z.string().optional(),
     ...roleTlsFields(),

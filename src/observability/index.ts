@@ -3,8 +3,8 @@
  * role is built with, plus the request context that ties a log line to its
  * request and trace. See docs/observability.md for what operators see.
  */
-export { createLogger } from './logger.js';
-export type { Logger, LoggerOptions } from './logger.js';
+export { createLogger, LOG_LEVELS } from './logger.js';
+export type { Logger, LoggerOptions, LogLevel } from './logger.js';
 export { lazyChildLogger } from './lazy-child-logger.js';
 export { redactUrl, isCredentialParam, serializeRequest } from './redact-url.js';
 export { createMetrics, prefersOpenMetrics } from './metrics.js';

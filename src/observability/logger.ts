@@ -7,6 +7,12 @@ import { currentRequestContext } from './request-context.js';
 /** The agentmesh logger: a plain pino logger. Components take a child tagged `{ component }`. */
 export type Logger = pino.Logger;
 
+/** The levels a logger may be set to, most severe first; `silent` writes nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
   /** Minimum level written: `trace` … `fatal`, or `silent`. Default `info`. */

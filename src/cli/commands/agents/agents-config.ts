@@ -1,6 +1,6 @@
 /** `agentmesh agents config get|put|history|rollback`: an agent's versioned configs (seed 002). */
 import { Command } from 'commander';
-import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, isRecord } from '../../../protocol/index.js';
 import type { CliContext } from '../../cli-io.js';
 import { ExitCodes } from '../../exit-codes.js';
 import type { RegistryClient } from '../../registry-client.js';
@@ -26,8 +26,12 @@ export function applySets(base: Record<string, unknown>, sets: ReadonlyArray<rea
     let target: Record<string, unknown> = out;
     for (const segment of path.slice(0, -1)) {
       const next = target[segment];
-      if (typeof next !== 'object' || next === null || Array.isArray(next)) target[segment] = {};
-      target = target[segment] as Record<string, unknown>;
+      if (isRecord(next)) target = next;
+      else {
+        const fresh: Record<string, unknown> = {};
+        target[segment] = fresh;
+        target = fresh;
+      }
     }
     target[path[path.length - 1]!] = parseValue(raw);
   }

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isRecord } from '../../../protocol/index.js';
 import type { CliContext } from '../../cli-io.js';
 import type { ExitCode } from '../../exit-codes.js';
 import { DEFAULT_REGISTRY_URL, openRegistry, type RegistryClient } from '../../registry-client.js';
@@ -75,8 +75,8 @@ export async function readJsonFile(path: string, option: string): Promise<unknow
 /** Reads a JSON file that must hold an object. */
 export async function readJsonObject(path: string, option: string): Promise<Record<string, unknown>> {
   const value = await readJsonFile(path, option);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${option} ${path} must hold a JSON object`);
-  return value as Record<string, unknown>;
+  if (!isRecord(value)) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${option} ${path} must hold a JSON object`);
+  return value;
 }
 
 /** Collects a repeatable `key=value` option into pairs. */

@@ -77,6 +77,7 @@ async function openDatabase(ctx: CliContext, flags: AuditDatabaseFlags): Promise
 /** Writes one line, waiting for the sink to drain when it asks to (a SIEM pipe reading slowly). */
 export async function writeLine(sink: TextSink, line: string): Promise<void> {
   if (sink.write(`${line}\n`) !== false) return;
-  const emitter = sink as TextSink & { once?: (event: string, listener: () => void) => unknown };
-  if (typeof emitter.once === 'function') await new Promise<void>((resolve) => emitter.once!('drain', resolve));
+  // A stream sink (stdout, a file) says when it drained; a plain one was not asked to wait.
+  const once = 'once' in sink ? sink.once : undefined;
+  if (typeof once === 'function') await new Promise<void>((resolve) => once.call(sink, 'drain', resolve));
 }

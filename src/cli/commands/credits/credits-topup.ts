@@ -7,6 +7,7 @@ import { ExitCodes } from '../../exit-codes.js';
 import { printJson } from '../agents/agents-options.js';
 import { addCreditsOptions, runCreditsCommand, type CreditsFlags } from './credits-options.js';
 import { formatTopUp } from './credits-render.js';
+import { errorMessage } from '../../../protocol/index.js';
 
 interface TopUpFlags extends CreditsFlags {
   reference?: string;
@@ -18,7 +19,7 @@ function creditsArgument(value: string): number {
   try {
     milli = parseCredits(value);
   } catch (err) {
-    throw new InvalidArgumentError((err as Error).message.replace(/^credits /, ''));
+    throw new InvalidArgumentError(errorMessage(err).replace(/^credits /, ''));
   }
   if (milli < 1) throw new InvalidArgumentError('must be more than 0');
   return milli;

@@ -9,6 +9,7 @@ import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { CONSOLE_SCOPE, GATEWAY_DELEGATE_SCOPE, type Gateway } from '../../../gateway/index.js';
 import type { TextSink } from '../../cli-io.js';
+import { isRecord } from '../../../protocol/index.js';
 
 /** An OAuth client's id and secret. */
 export interface ClientCredentials {
@@ -60,11 +61,14 @@ export function adminTokenOf(dataDir: string, warn: TextSink): string {
 /** The stored client when the gateway still knows it as active (a deleted or replaced database does not). */
 async function storedClient(gateway: Gateway, file: string, warn: TextSink): Promise<ClientCredentials | undefined> {
   if (!existsSync(file)) return undefined;
-  const stored = JSON.parse(readPrivate(file, warn)) as Partial<ClientCredentials>;
-  if (typeof stored.clientId !== 'string' || typeof stored.clientSecret !== 'string') return undefined;
-  const known = await gateway.app.inject({ method: 'GET', url: `/v1/clients/${encodeURIComponent(stored.clientId)}`, headers: { authorization: `Bearer ${gateway.config.adminToken}` } });
-  if (known.statusCode !== 200 || (known.json() as { status?: string }).status !== 'active') return undefined;
-  return { clientId: stored.clientId, clientSecret: stored.clientSecret };
+  const stored: unknown = JSON.parse(readPrivate(file, warn));
+  const clientId = isRecord(stored) ? stored['clientId'] : undefined;
+  const clientSecret = isRecord(stored) ? stored['clientSecret'] : undefined;
+  if (typeof clientId !== 'string' || typeof clientSecret !== 'string') return undefined;
+  const known = await gateway.app.inject({ method: 'GET', url: `/v1/clients/${encodeURIComponent(clientId)}`, headers: { authorization: `Bearer ${gateway.config.adminToken}` } });
+  const view: unknown = known.statusCode === 200 ? known.json() : undefined;
+  if (!isRecord(view) || view['status'] !== 'active') return undefined;
+  return { clientId, clientSecret };
 }
 
 async function createClient(gateway: Gateway, payload: Record<string, unknown>): Promise<ClientCredentials> {

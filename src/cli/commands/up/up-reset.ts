@@ -13,7 +13,7 @@
 import { lstatSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, errorCode, errorMessage } from '../../../protocol/index.js';
 
 /**
  * Every file the mesh keeps in its data dir: the SQLite store (with its
@@ -65,7 +65,7 @@ export function resetDataDir({ dataDir, databaseUrl }: ResetDataDirOptions): str
     if (!lstatSync(dataDir).isDirectory()) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `refusing to reset ${dataDir}: it is not a folder (--data-dir)`);
     entries = readdirSync(dataDir).sort();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (errorCode(err) === 'ENOENT') return [];
     throw err;
   }
   // The state folders `up` makes are read like the data dir itself: mesh state files only.
@@ -117,7 +117,7 @@ function assertNotInUse(dataDir: string, file: string): void {
     db.exec('BEGIN EXCLUSIVE; COMMIT;');
   } catch (err) {
     const code = (err as { code?: string }).code;
-    const why = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' ? 'a running agentmesh has its store open; stop it first' : `${file} is not an agentmesh store (${(err as Error).message})`;
+    const why = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' ? 'a running agentmesh has its store open; stop it first' : `${file} is not an agentmesh store (${errorMessage(err)})`;
     throw new AgentmeshError(ErrorCodes.CLI_USAGE, `refusing to reset ${dataDir}: ${why}`, { cause: err });
   } finally {
     db?.close();

@@ -20,6 +20,7 @@ import { resetDataDir } from './up-reset.js';
 import { startAcpExample } from './up-acp-example.js';
 import { launchOrchestrator, printWorkflows } from '../workflow/workflow-serve.js';
 import { listenNamed, listenOrClose } from '../../listen-or-close.js';
+import { logLevelFromEnv } from '../../role-env.js';
 
 /** Every port `up` binds. */
 export interface UpPorts {
@@ -120,7 +121,7 @@ export function upCommand(ctx: CliContext): Command {
       }
       // The store and the secrets beside it are the mesh's alone: a new data dir is private (0700).
       if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      const logLevel = (env['LOG_LEVEL'] as RuntimeConfigInput['logLevel']) ?? 'warn';
+      const logLevel = logLevelFromEnv(env) ?? 'warn';
       const common = { ...(opts.host !== undefined && { host: opts.host }), dataDir, ...(opts.dev !== undefined && { dev: opts.dev }) };
       const ports = upPorts(opts, env);
       const registryConfig = registryConfigFromEnv(env, { port: String(ports.registry), ...common });

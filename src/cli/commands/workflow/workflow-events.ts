@@ -5,13 +5,14 @@
  */
 import type { Artifact, Message, Task } from '@a2a-js/sdk';
 import { OUTPUTS_ARTIFACT, ROUTE_SKILL, RUN_EVENT_KEY, RUN_WORKFLOW_SKILL, STEPS_ARTIFACT, type RunEvent, type StepSummary } from '../../../orchestrator/index.js';
+import { isRecord } from '../../../protocol/index.js';
 
 /** The run event a status message carries, if any. */
 export function runEventOf(message: Message | undefined): RunEvent | undefined {
   for (const part of message?.parts ?? []) {
     if (part.content?.$case !== 'data') continue;
-    const value = part.content.value as Record<string, unknown> | null | undefined;
-    const event = value !== null && typeof value === 'object' ? value[RUN_EVENT_KEY] : undefined;
+    const value: unknown = part.content.value;
+    const event = isRecord(value) ? value[RUN_EVENT_KEY] : undefined;
     if (isRunEvent(event)) return event;
   }
   return undefined;
@@ -66,7 +67,8 @@ export function outputsOf(artifacts: readonly Artifact[] | undefined): { found: 
 
 /** The skill a task ran (`metadata.skillId`, set by the runtime). */
 export function skillOf(task: Task): string | undefined {
-  const skill = (task.metadata as Record<string, unknown> | undefined)?.['skillId'];
+  const metadata: unknown = task.metadata;
+  const skill = isRecord(metadata) ? metadata['skillId'] : undefined;
   return typeof skill === 'string' ? skill : undefined;
 }
 

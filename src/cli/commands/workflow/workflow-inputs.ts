@@ -5,7 +5,7 @@
  * list, `name=spring` a string, and `leads=@leads.json` the JSON of a file.
  */
 import { readFile } from 'node:fs/promises';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, errorMessage } from '../../../protocol/index.js';
 
 /** JSON's number grammar: `007` and `1e` stay strings (zip codes, ids). */
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
@@ -95,7 +95,7 @@ async function readJsonFile(path: string, flag: string, readText: (path: string)
   try {
     text = await readText(path);
   } catch (err) {
-    const reason = (err as { code?: unknown }).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    const reason = (err as { code?: unknown }).code === 'ENOENT' ? 'no such file' : errorMessage(err);
     throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${flag}: cannot read ${path}: ${reason}`, { cause: err });
   }
   return parseJson(text, `${flag}: ${path}`);

@@ -1,9 +1,9 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import * as ajvFormats from 'ajv-formats';
+import ajvFormats from 'ajv-formats';
 import spec from '../../schemas/acp/openapi.json' with { type: 'json' };
 
-// ajv-formats is CommonJS: under NodeNext its default export is the module object's `default`.
-const addFormats = (ajvFormats as unknown as { default: (ajv: Ajv2020) => Ajv2020 }).default;
+// ajv-formats is CommonJS: under NodeNext its default import is the module object, the plugin its `default`.
+const addFormats = ajvFormats.default;
 
 /** The ACP document (openapi.yaml, ACP 0.2.0, as JSON) the schemas come from. */
 export const ACP_OPENAPI: Readonly<Record<string, unknown>> = spec;

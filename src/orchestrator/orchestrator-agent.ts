@@ -1,5 +1,5 @@
 import { defineAgent, type AgentDefinition, type SkillContext, type DynamicSkillDefinition } from '../runtime/index.js';
-import { AgentmeshError, ErrorCodes, Errors } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors, isRecord } from '../protocol/index.js';
 import type { RunHost } from './engine/run-execution.js';
 import type { RunStart, WorkflowEngine } from './engine/workflow-engine.js';
 import { OUTPUTS_ARTIFACT, ROUTE_SKILL, RUN_EVENT_KEY, RUN_WORKFLOW_SKILL, STEPS_ARTIFACT, type RunEvent } from './run-events.js';
@@ -117,7 +117,8 @@ export function workflowStarter(options: Pick<OrchestratorAgentOptions, 'engine'
     const workflow = byName.get(name);
     if (workflow === undefined) throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `workflow ${name} is not offered by this orchestrator`, { expose: true });
     const data = ctx.message.parts.find((p) => p.content?.$case === 'data');
-    const given = data?.content?.$case === 'data' && typeof data.content.value === 'object' && data.content.value !== null && !Array.isArray(data.content.value) ? (data.content.value as Record<string, unknown>) : {};
+    const value: unknown = data?.content?.$case === 'data' ? data.content.value : undefined;
+    const given = isRecord(value) ? value : {};
     const inputs = validateWorkflowInputs(workflow, given);
     await options.checkAgents?.(workflow);
     return finish(ctx, options.engine, () => options.engine.run(hostOf(ctx, options.anonymousTenant), { definition: workflow, inputs }));

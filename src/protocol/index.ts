@@ -23,5 +23,5 @@ export { networkReason } from './network-reason.js';
 export { readRestError } from './rest-error-body.js';
 export type { RestErrorReading } from './rest-error-body.js';
 export { MAX_JSON_DEPTH, jsonDepth, assertJsonDepth } from './json-depth.js';
-export { isRecord, oneOf, requireOneOf, errorMessage, errorCode, toError } from './narrowing.js';
+export { isRecord, isStringArray, oneOf, requireOneOf, errorMessage, errorCode, toError } from './narrowing.js';
 export { errorCodeOf } from './error-code-of.js';

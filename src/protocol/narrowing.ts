@@ -11,6 +11,11 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A JSON list of strings. */
+export function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
 /** `value` when it is one of `values` (a table of names, an enum's members), else undefined. */
 export function oneOf<const T>(values: readonly T[], value: unknown): T | undefined {
   for (const candidate of values) if (candidate === value) return candidate;

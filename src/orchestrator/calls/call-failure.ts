@@ -1,4 +1,4 @@
-import { ErrorCodes, WIRE, type ErrorCode } from '../../protocol/index.js';
+import { ErrorCodes, WIRE, errorCodeOf } from '../../protocol/index.js';
 
 /** What the caller saw of an HTTP answer before the SDK turned it into an error. */
 export interface ResponseNote {
@@ -45,7 +45,8 @@ export function classifyFailure(err: unknown, note: ResponseNote | undefined): C
   if (err instanceof CallFailure) return err;
   const rpc = jsonRpcErrorOf(err);
   const message = rpc?.message ?? messageOf(err);
-  const status = note !== undefined && note.status >= 400 ? note.status : rpc?.code !== undefined && rpc.code in WIRE ? WIRE[rpc.code as ErrorCode].http : undefined;
+  const known = errorCodeOf(rpc?.code);
+  const status = note !== undefined && note.status >= 400 ? note.status : known !== undefined ? WIRE[known].http : undefined;
   const retryAfterMs = note?.retryAfterMs;
   if (status === 401) return new CallFailure(message, { transient: false, unauthorized: true, code: rpc?.code, cause: err });
   if (status !== undefined) return new CallFailure(message, { transient: status === 408 || status === 409 || status === 429 || status >= 500, retryAfterMs, code: rpc?.code, cause: err });

@@ -1,4 +1,4 @@
-import { WIRE, isAgentmeshError } from '../../protocol/index.js';
+import { WIRE, isAgentmeshError, errorMessage } from '../../protocol/index.js';
 import type { OnBehalfOf } from './agent-caller.js';
 import { checkBaseUrl, type ResolvedCallerOptions } from './agent-caller-options.js';
 import { CallFailure } from './call-failure.js';
@@ -60,7 +60,7 @@ export function directRoute(directUrl: (agent: string) => Promise<string> | stri
       try {
         return checkBaseUrl(url, `directUrl(${JSON.stringify(agent)})`);
       } catch (err) {
-        throw new CallFailure((err as Error).message, { transient: false, cause: err });
+        throw new CallFailure(errorMessage(err), { transient: false, cause: err });
       }
     },
     headers: async () => ({ headers: {} }),

@@ -1,7 +1,7 @@
 import { Role, TaskState, type Message, type Part, type SendMessageRequest, type StreamResponse, type Task } from '@a2a-js/sdk';
 import type { Client, RequestOptions } from '@a2a-js/sdk/client';
 import type { RetryPolicy } from 'cockatiel';
-import { AgentmeshError, ErrorCodes, WIRE, type ErrorCode } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, type ErrorCode, isRecord, errorCodeOf } from '../../protocol/index.js';
 import { TENANT_PATTERN } from '../../tenancy/index.js';
 import type { Logger } from '../../observability/index.js';
 import type { AgentCaller, ChildAttach, ChildCall, ChildEvent, ChildOutcome, ChildReply, OnBehalfOf } from './agent-caller.js';
@@ -191,7 +191,7 @@ class A2aAgentCaller implements AgentCaller {
     } catch (err) {
       if (!(err instanceof CallFailure)) throw err;
       if (isNotCancelable(err)) return;
-      const code: ErrorCode = err.code !== undefined && err.code in WIRE ? (err.code as ErrorCode) : ErrorCodes.HTTP_UPSTREAM_FAILED;
+      const code: ErrorCode = errorCodeOf(err.code) ?? ErrorCodes.HTTP_UPSTREAM_FAILED;
       throw new AgentmeshError(code, `Canceling task ${taskId} of ${agent} failed: ${err.message}`, { cause: err, retryable: err.transient, expose: true });
     }
   }
@@ -307,10 +307,12 @@ function messageAnswer(message: Message): ChildOutcome {
 /** What is wrong with the target of a call, if anything (tenant ids as tenancy keys them). */
 function checkTarget(target: { agent: unknown; onBehalfOf: unknown }): string | undefined {
   if (typeof target.agent !== 'string' || target.agent === '' || target.agent.length > 256) return 'agent must be an agent name';
-  const on = target.onBehalfOf as Partial<OnBehalfOf> | undefined;
-  if (typeof on?.tenant !== 'string' || !TENANT_RE.test(on.tenant)) return `onBehalfOf.tenant must be a tenant id (${TENANT_PATTERN}), got ${JSON.stringify(on?.tenant)}`;
+  const on = isRecord(target.onBehalfOf) ? target.onBehalfOf : undefined;
+  const tenant = on?.['tenant'];
+  if (typeof tenant !== 'string' || !TENANT_RE.test(tenant)) return `onBehalfOf.tenant must be a tenant id (${TENANT_PATTERN}), got ${JSON.stringify(tenant)}`;
+  const subject = on?.['subject'];
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused (they cannot travel in a header)
-  if (on.subject !== undefined && (typeof on.subject !== 'string' || on.subject.trim() === '' || on.subject.length > 256 || /[\u0000-\u001f\u007f]/.test(on.subject))) {
+  if (subject !== undefined && (typeof subject !== 'string' || subject.trim() === '' || subject.length > 256 || /[\u0000-\u001f\u007f]/.test(subject))) {
     return 'onBehalfOf.subject must be a non-blank string of at most 256 characters without control characters';
   }
   return undefined;

@@ -1,4 +1,5 @@
 import { CallFailure, parseRetryAfter } from './call-failure.js';
+import { isRecord } from '../../protocol/index.js';
 
 /** Options of {@link GatewayTokenSource}. */
 export interface GatewayTokenSourceOptions {
@@ -117,7 +118,7 @@ function formEncode(value: string): string {
 function parseObject(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return isRecord(value) ? value : undefined;
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@ import { exponentialBackoff } from '../../storage/index.js';
 import type { AgentCaller, ChildOutcome, OnBehalfOf } from '../calls/agent-caller.js';
 import type { RunEvent } from '../run-events.js';
 import { compileTemplate, evaluateCondition } from '../workflow/index.js';
-import type { CallStep, CallTarget, FallbackStep, SequenceStep, Step, StepResult, TemplateScope, WorkflowDefinition } from '../workflow/workflow-definition.js';
+import type { CallStep, CallTarget, FallbackStep, Step, StepResult, TemplateScope, WorkflowDefinition } from '../workflow/workflow-definition.js';
 import { runMap } from './map-step.js';
 import { stepMessageId } from './message-ids.js';
 import { runParallel } from './parallel-step.js';
@@ -187,7 +187,7 @@ export class RunExecution {
       case 'call':
         return this.#call(step, scope, path, signal, record);
       case 'sequence':
-        return this.sequence((step as SequenceStep).steps, { ...scope, steps: { ...scope.steps } }, `${path}/`, signal, options);
+        return this.sequence(step.steps, { ...scope, steps: { ...scope.steps } }, `${path}/`, signal, options);
       case 'parallel':
         return runParallel(this, step, scope, path, signal, options);
       case 'map':
@@ -254,7 +254,9 @@ export class RunExecution {
           outcome = await this.deps.caller.reply({ ...common, taskId: outcome.taskId, contextId: outcome.contextId, parts: answer.parts, messageId: answer.messageId });
           continue;
         }
-        const ended = outcome as Extract<ChildOutcome, { error: string }>;
+        // Neither completed nor waiting: it ended (TypeScript loses the narrowing across the loop's reassignment).
+        const ended = outcome;
+        if (!('error' in ended)) throw new TypeError(`${path}: a child outcome in state ${ended.state} was left unhandled`);
         throw new StepFailure(path, `${path}: ${target.agent} ${ended.state === 'failed' ? 'failed' : ended.state === 'rejected' ? 'rejected the task' : 'canceled the task'}: ${ended.error}`, {
           permanent: ended.refused === true || ended.state === 'rejected',
         });

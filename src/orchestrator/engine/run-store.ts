@@ -1,9 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Tables } from '../../storage/index.js';
 import type { OnBehalfOf } from '../calls/agent-caller.js';
+import { isRecord, requireOneOf, isStringArray } from '../../protocol/index.js';
 
-export type RunStatus = 'running' | 'input-required' | 'completed' | 'failed' | 'canceled';
-export type StepStatus = 'running' | 'input-required' | 'completed' | 'failed' | 'skipped' | 'canceled';
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export type StepStatus = (typeof STEP_STATUSES)[number];
+const RUN_STATUSES = ['running', 'input-required', 'completed', 'failed', 'canceled'] as const;
+const STEP_STATUSES = ['running', 'input-required', 'completed', 'failed', 'skipped', 'canceled'] as const;
 
 export interface RunRecord {
   id: string;
@@ -136,18 +139,35 @@ export class RunStore {
   }
 }
 
+/** A JSON object column (a run's inputs), checked: a column is data like any other. */
+function objectColumn(text: string, what: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(text);
+  if (!isRecord(value)) throw new TypeError(`${what} is not a JSON object`);
+  return value;
+}
+
+/** Whom a run acts for, as stored (JSON of {@link OnBehalfOf}), checked member by member. */
+function onBehalfOfColumn(text: string): OnBehalfOf {
+  const value = objectColumn(text, 'workflow_runs.on_behalf_of');
+  const { tenant, subject, scopes } = value;
+  if (typeof tenant !== 'string' || (subject !== undefined && typeof subject !== 'string') || (scopes !== undefined && !isStringArray(scopes))) {
+    throw new TypeError('workflow_runs.on_behalf_of is not a tenant with an optional subject and scopes');
+  }
+  return { tenant, ...(subject !== undefined && { subject }), ...(scopes !== undefined && { scopes }) };
+}
+
 function toRun(row: Tables['workflow_runs']): RunRecord {
   return {
     id: row.id,
     tenant: row.tenant,
     workflow: row.workflow,
     definition: JSON.parse(row.definition),
-    inputs: JSON.parse(row.inputs) as Record<string, unknown>,
-    status: row.status as RunStatus,
+    inputs: objectColumn(row.inputs, 'workflow_runs.inputs'),
+    status: requireOneOf(RUN_STATUSES, row.status, 'workflow_runs.status'),
     outputs: row.outputs === null ? null : JSON.parse(row.outputs),
     error: row.error,
     resumedFrom: row.resumed_from,
-    onBehalfOf: JSON.parse(row.on_behalf_of) as OnBehalfOf,
+    onBehalfOf: onBehalfOfColumn(row.on_behalf_of),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -156,7 +176,7 @@ function toRun(row: Tables['workflow_runs']): RunRecord {
 function toStep(row: Tables['workflow_steps']): StepRecord {
   return {
     path: row.path,
-    status: row.status as StepStatus,
+    status: requireOneOf(STEP_STATUSES, row.status, 'workflow_steps.status'),
     attempt: Number(row.attempt),
     sends: Number(row.sends),
     agent: row.agent,

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, errorMessage } from '../../protocol/index.js';
 
 /** What the model said, for the explanation and the trace (issue 21 §3). */
 export interface ModelVerdict {
@@ -104,7 +104,7 @@ export class ModelChooser {
       return choice === undefined ? { choice, prompt, latencyMs: latency(), error: `the model's answer names no candidate: ${JSON.stringify(content.slice(0, 80))}` } : { choice, prompt, latencyMs: latency() };
     } catch (err) {
       const timedOut = timeout.aborted;
-      return { choice: undefined, prompt, latencyMs: latency(), error: timedOut ? `the model did not answer within ${this.#timeoutMs} ms` : `the model endpoint could not be reached: ${(err as Error).message}` };
+      return { choice: undefined, prompt, latencyMs: latency(), error: timedOut ? `the model did not answer within ${this.#timeoutMs} ms` : `the model endpoint could not be reached: ${errorMessage(err)}` };
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { RoutableWorkflow } from './select-target.js';
+import { isRecord } from '../../protocol/index.js';
 
 /** What {@link routableWorkflow} reads of a workflow definition (structurally: the router does not import workflow/). */
 export interface WorkflowLike {
@@ -22,11 +23,10 @@ export function routableWorkflow(workflow: WorkflowLike): RoutableWorkflow {
       for (const item of value) walk(item, depth + 1);
       return;
     }
-    const record = value as Record<string, unknown>;
-    const call = record.call as { agent?: unknown; skill?: unknown } | undefined;
-    if (call !== undefined && typeof call === 'object' && call !== null) {
-      if (typeof call.skill === 'string') steps.add(call.skill);
-    }
+    if (!isRecord(value)) return;
+    const record = value;
+    const call = record['call'];
+    if (isRecord(call) && typeof call['skill'] === 'string') steps.add(call['skill']);
     for (const [key, child] of Object.entries(record)) if (key !== 'call' && key !== 'input') walk(child, depth + 1);
   };
   walk(workflow.steps ?? [], 0);

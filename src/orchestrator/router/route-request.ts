@@ -1,5 +1,5 @@
 import type { Message } from '@a2a-js/sdk';
-import { invalidParams } from '../../protocol/index.js';
+import { invalidParams, isRecord } from '../../protocol/index.js';
 
 /** The message metadata key a client names its target with. */
 export const ROUTE_METADATA_KEY = 'agentmesh.route';
@@ -32,10 +32,10 @@ const KEYS = new Set(['agent', 'skill', 'tags']);
 export function parseRouteRequest(message: Message): RouteRequest | undefined {
   const raw: unknown = message.metadata?.[ROUTE_METADATA_KEY];
   if (raw === undefined || raw === null) return undefined;
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw invalidParams(FIELD, 'must be an object { agent?, skill?, tags? }');
+  if (!isRecord(raw)) throw invalidParams(FIELD, 'must be an object { agent?, skill?, tags? }');
   const unknown = Object.keys(raw).filter((k) => !KEYS.has(k));
   if (unknown.length > 0) throw invalidParams(`${FIELD}.${unknown[0]}`, 'is not a route field; use agent, skill or tags');
-  const { agent, skill, tags } = raw as Record<string, unknown>;
+  const { agent, skill, tags } = raw;
   const route: RouteRequest = {};
   if (agent !== undefined) {
     if (typeof agent !== 'string' || !NAME.test(agent)) throw invalidParams(`${FIELD}.agent`, 'must be an agent name (1-63 letters, digits, - or _)');

@@ -214,7 +214,7 @@ async function askModel(options: SelectTargetOptions, model: ModelChooser, decis
     ...(verdict.error !== undefined && { 'agentmesh.route.model.error': verdict.error }),
   });
   const explain: RouteExplain = { ...decision.explain, model: verdict };
-  if (verdict.choice === undefined) return { ...decision, explain } as RouteDecision;
+  if (verdict.choice === undefined) return { ...decision, explain };
   const rule = `chosen by the model among ${pool.map((c) => c.id).join(', ')} in ${verdict.latencyMs} ms`;
   if (verdict.choice.startsWith('workflow:')) return { kind: 'workflow', workflow: verdict.choice.slice('workflow:'.length), explain: { ...explain, decision: 'workflow', chosen: verdict.choice, rule } };
   const target = await selectTarget({ ...options, route: { agent: verdict.choice } });

@@ -1,8 +1,8 @@
 import type jsep from 'jsep';
 import type { TemplateScope } from './workflow-definition.js';
 import { FUNCTIONS, FunctionArgumentError } from './expression-functions.js';
-import { staticKey } from './expression-parser.js';
-import { FORBIDDEN_KEYS, describeValue, isPlainObject, jsonEquals } from './expression-values.js';
+import { isObjectExpression, staticKey } from './expression-parser.js';
+import { FORBIDDEN_KEYS, describeValue, isPlainObject, jsonEquals, ownMember } from './expression-values.js';
 
 /*
  * Runs a checked expression tree (expression-parser.ts) against a scope.
@@ -94,7 +94,7 @@ function readMember(object: unknown, key: string): unknown {
   if (FORBIDDEN_KEYS.has(key)) throw new EvaluationError(`reading ${key} is not allowed`);
   if (object === undefined || object === null) return undefined;
   if (Array.isArray(object) || typeof object === 'string' || isPlainObject(object)) {
-    return Object.hasOwn(object as object, key) ? (object as Record<string, unknown>)[key] : undefined;
+    return ownMember(object, key);
   }
   if (typeof object === 'number' || typeof object === 'boolean') return undefined;
   throw new EvaluationError(`cannot read .${key} of ${describeValue(object)}`);
@@ -102,7 +102,8 @@ function readMember(object: unknown, key: string): unknown {
 
 function objectLiteral(node: jsep.Expression, scope: TemplateScope): Record<string, unknown> {
   const entries: Array<[string, unknown]> = [];
-  for (const property of (node as unknown as { properties: Array<{ key: jsep.Expression; value?: jsep.Expression; computed: boolean; shorthand: boolean }> }).properties) {
+  if (!isObjectExpression(node)) throw new EvaluationError('an object literal without properties');
+  for (const property of node.properties) {
     let key: string;
     if (property.computed) key = propertyKey(evaluate(property.key, scope));
     else key = property.key.type === 'Identifier' ? (property.key as jsep.Identifier).name : String((property.key as jsep.Literal).value);

@@ -1,4 +1,4 @@
-import { describeValue, isPlainObject, jsonKey, toJsonValue } from './expression-values.js';
+import { describeValue, isPlainObject, jsonKey, ownMember, toJsonValue } from './expression-values.js';
 
 /**
  * The only functions an expression can call. Each checks its arguments and
@@ -75,7 +75,7 @@ function sortBy(v: unknown, field: unknown, direction: unknown): unknown[] {
   const sign = direction === 'desc' ? -1 : 1;
   let kind: 'number' | 'string' | undefined;
   const keyed = list('sortBy', 1, v).map((item) => {
-    const value = (isPlainObject(item) || Array.isArray(item)) && Object.hasOwn(item, key) ? (item as Record<string, unknown>)[key] : undefined;
+    const value = isPlainObject(item) || Array.isArray(item) ? ownMember(item, key) : undefined;
     if (isMissing(value)) return { item, value: undefined };
     if (typeof value !== 'number' && typeof value !== 'string') throw new FunctionArgumentError(`sortBy() sorts by numbers or strings, found ${describeValue(value)} in '${key}'`);
     if (kind !== undefined && typeof value !== kind) throw new FunctionArgumentError(`sortBy() cannot order ${kind}s and ${typeof value}s together in '${key}'`);
@@ -146,7 +146,7 @@ export const FUNCTIONS: ReadonlyMap<string, ExpressionFunction> = new Map<string
     fixed(2, ([v, field]) => {
       if (typeof field !== 'string' && typeof field !== 'number') fail('pluck', 2, 'a field name', field);
       const key = String(field);
-      return list('pluck', 1, v).map((item) => ((isPlainObject(item) || Array.isArray(item)) && Object.hasOwn(item, key) ? (item as Record<string, unknown>)[key] : undefined));
+      return list('pluck', 1, v).map((item) => (isPlainObject(item) || Array.isArray(item) ? ownMember(item, key) : undefined));
     }),
   ],
   [

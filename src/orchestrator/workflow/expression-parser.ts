@@ -1,7 +1,8 @@
 import jsep from 'jsep';
-import jsepObject from '@jsep-plugin/object';
+import jsepObject, { type ObjectExpression, type Property } from '@jsep-plugin/object';
 import { FUNCTIONS } from './expression-functions.js';
 import { FORBIDDEN_KEYS } from './expression-values.js';
+import { errorMessage, oneOf } from '../../protocol/index.js';
 
 /*
  * Parses one expression with jsep (plus its object-literal plugin) and
@@ -19,8 +20,8 @@ import { FORBIDDEN_KEYS } from './expression-values.js';
 
 jsep.plugins.register(jsepObject);
 
-export type ScopeRoot = 'inputs' | 'steps' | 'item' | 'batch' | 'index' | 'run';
-const SCOPE_ROOTS: ReadonlySet<string> = new Set<ScopeRoot>(['inputs', 'steps', 'item', 'batch', 'index', 'run']);
+export type ScopeRoot = (typeof SCOPE_ROOTS)[number];
+const SCOPE_ROOTS = ['inputs', 'steps', 'item', 'batch', 'index', 'run'] as const;
 
 export const BINARY_OPERATORS: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%', '<', '>', '<=', '>=', '==', '!=', '===', '!==', '&&', '||', '??']);
 export const UNARY_OPERATORS: ReadonlySet<string> = new Set(['-', '+', '!']);
@@ -58,7 +59,7 @@ export function parseExpression(source: string): ParsedExpression {
     ast = jsep(source);
   } catch (err) {
     const { description, index } = err as { description?: string; index?: number };
-    throw new ExpressionSyntaxError(description ?? (err as Error).message, typeof index === 'number' ? index : 0);
+    throw new ExpressionSyntaxError(description ?? errorMessage(err), typeof index === 'number' ? index : 0);
   }
   const references: ExpressionReference[] = [];
   check(ast, references, source);
@@ -131,7 +132,8 @@ function check(node: jsep.Expression, refs: ExpressionReference[], source: strin
       }
       return;
     case 'ObjectExpression':
-      for (const property of (node as unknown as { properties: jsep.Expression[] }).properties) checkProperty(property, refs, source);
+      if (!isObjectExpression(node)) throw new ExpressionSyntaxError('an object literal without properties', 0);
+      for (const property of node.properties) checkProperty(property, refs, source);
       return;
     case 'Compound':
       throw new ExpressionSyntaxError('one expression per {{ }}: combine values with operators or functions', 0);
@@ -143,8 +145,8 @@ function check(node: jsep.Expression, refs: ExpressionReference[], source: strin
 }
 
 function checkProperty(node: jsep.Expression, refs: ExpressionReference[], source: string): void {
-  if (node.type !== 'Property') throw new ExpressionSyntaxError(`${node.type} is not supported in an object literal`, 0);
-  const { key, value, computed, shorthand } = node as unknown as { key: jsep.Expression; value?: jsep.Expression; computed: boolean; shorthand: boolean };
+  if (!isProperty(node)) throw new ExpressionSyntaxError(`${node.type} is not supported in an object literal`, 0);
+  const { key, value, computed, shorthand } = node;
   if (computed) check(key, refs, source);
   else {
     const name = key.type === 'Identifier' ? (key as jsep.Identifier).name : String((key as jsep.Literal).value);
@@ -154,8 +156,19 @@ function checkProperty(node: jsep.Expression, refs: ExpressionReference[], sourc
   else check(value, refs, source);
 }
 
+/** An object literal as the object plugin parses it (jsep's own types do not know the node). */
+export function isObjectExpression(node: jsep.Expression): node is ObjectExpression {
+  return node.type === 'ObjectExpression' && Array.isArray(node['properties']);
+}
+
+/** One `key: value` of an object literal, as the object plugin parses it. */
+function isProperty(node: jsep.Expression): node is Property {
+  return node.type === 'Property' && typeof node['key'] === 'object' && node['key'] !== null && typeof node['computed'] === 'boolean' && typeof node['shorthand'] === 'boolean';
+}
+
 function rootName(name: string, source: string): ScopeRoot {
-  if (SCOPE_ROOTS.has(name)) return name as ScopeRoot;
+  const root = oneOf(SCOPE_ROOTS, name);
+  if (root !== undefined) return root;
   if (FUNCTIONS.has(name)) throw new ExpressionSyntaxError(`${name} is a function: call it as ${name}(…)`, Math.max(0, source.indexOf(name)));
   // `steps.enrich-leads.output` parses as a subtraction; say how to write it.
   const hint = new RegExp(`[\\w$]-${name.replace(/[$]/g, '\\$')}\\b`).test(source) ? ` (an id with - must be written in brackets: steps['my-step'])` : '';

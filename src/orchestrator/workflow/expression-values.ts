@@ -1,4 +1,5 @@
 import canonicalize from 'canonicalize';
+import { isRecord } from '../../protocol/index.js';
 
 /**
  * What expressions may read and build: JSON-shaped data. Reading is limited
@@ -13,6 +14,16 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
+}
+
+/**
+ * An own member of a plain object, an array or a string (an index, `length`),
+ * never one of its prototype's: what an expression may read.
+ */
+export function ownMember(value: Record<string, unknown> | readonly unknown[] | string, key: string): unknown {
+  if (isRecord(value)) return Object.hasOwn(value, key) ? value[key] : undefined;
+  // A list's or a string's own members are its indices and its length.
+  return Object.hasOwn(Object(value), key) ? (key === 'length' ? value.length : value[Number(key)]) : undefined;
 }
 
 /** `a string`, `an array`, `null`… for error messages. */
@@ -66,7 +77,7 @@ export function toJsonValue(value: unknown): unknown {
   if (value === undefined) return null;
   if (!needsNormalizing(value)) return value;
   if (Array.isArray(value)) return value.map(toJsonValue);
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, toJsonValue(v)]));
+  return isRecord(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonValue(v)])) : value;
 }
 
 function needsNormalizing(value: unknown): boolean {

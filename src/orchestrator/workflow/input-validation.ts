@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import * as ajvFormats from 'ajv-formats';
-import { AgentmeshError, ErrorCodes, type FieldViolation } from '../../protocol/index.js';
+import ajvFormats from 'ajv-formats';
+import { AgentmeshError, ErrorCodes, type FieldViolation, errorMessage } from '../../protocol/index.js';
 import { isPlainObject } from './expression-values.js';
 import { formatPath, pointerToPath } from './json-path.js';
 import type { WorkflowDefinition } from './workflow-definition.js';
@@ -19,8 +19,8 @@ import type { WorkflowDefinition } from './workflow-definition.js';
  */
 
 const RECYCLE_AFTER = 500;
-// ajv-formats is CommonJS: under NodeNext its default export is the module object's `default`.
-const addFormats = (ajvFormats as unknown as { default: (ajv: Ajv) => Ajv }).default;
+// ajv-formats is CommonJS: under NodeNext its default import is the module object, the plugin its `default`.
+const addFormats = ajvFormats.default;
 
 let instance: Ajv | undefined;
 let compilations = 0;
@@ -47,7 +47,7 @@ export function inputSchemaProblem(schema: Record<string, unknown>): string | un
     compile(schema);
     return undefined;
   } catch (err) {
-    return `is not a valid JSON Schema: ${(err as Error).message.replace(/^strict mode: /, '')}`;
+    return `is not a valid JSON Schema: ${errorMessage(err).replace(/^strict mode: /, '')}`;
   }
 }
 
@@ -99,9 +99,10 @@ export function validateWorkflowInputs(def: WorkflowDefinition, inputs: unknown)
   if (inputs !== undefined && inputs !== null && !isPlainObject(inputs)) {
     throw invalidInputs(def, [{ field: 'inputs', description: 'must be an object of named inputs' }]);
   }
+  const given = isPlainObject(inputs) ? inputs : {};
   let copy: Record<string, unknown>;
   try {
-    copy = structuredClone(inputs ?? {}) as Record<string, unknown>;
+    copy = structuredClone(given);
   } catch {
     throw invalidInputs(def, [{ field: 'inputs', description: 'must hold JSON values only' }]);
   }
@@ -118,7 +119,7 @@ function violations(def: WorkflowDefinition, errors: ErrorObject[], data: unknow
   const seen = new Set<string>();
   const out: FieldViolation[] = [];
   for (const error of errors) {
-    const params = error.params as Record<string, unknown>;
+    const params: Readonly<Record<string, unknown>> = error.params;
     const path = ['inputs', ...pointerToPath(error.instancePath, data)];
     let violation: FieldViolation;
     if (error.keyword === 'required') {

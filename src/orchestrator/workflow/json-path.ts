@@ -1,3 +1,4 @@
+import { isRecord } from '../../protocol/index.js';
 /**
  * Paths into a workflow document, kept as segments (`['steps', 2, 'map']`)
  * and shown the way people write them (`steps[2].map`), so an error names
@@ -31,7 +32,7 @@ export function pointerToPath(pointer: string, data: unknown): PathSegment[] {
       node = node[Number(key)];
     } else {
       path.push(key);
-      node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined;
+      node = isRecord(node) ? node[key] : undefined;
     }
   }
   return path;

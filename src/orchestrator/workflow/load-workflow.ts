@@ -1,6 +1,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, errorMessage } from '../../protocol/index.js';
 import { buildDefinition } from './build-definition.js';
 import { formatPath, type PathSegment } from './json-path.js';
 import { checkWorkflow } from './workflow-checks.js';
@@ -79,7 +79,7 @@ function validated(data: unknown, source: string, locate: Locator): WorkflowDefi
     issue(p.path, p.message, { ...(p.key === undefined ? {} : { key: p.key }), ...(p.offset === undefined ? {} : { offset: p.offset }) });
   }
   if (issues.length > 0) throw new WorkflowInvalidError(source, sortIssues(issues));
-  return buildDefinition(data as Record<string, unknown>, source, (path) => locate(path));
+  return buildDefinition(data, source, (path) => locate(path));
 }
 
 /** File order when positions are known; otherwise as found (schema first). */
@@ -105,7 +105,7 @@ export async function loadWorkflowFile(path: string): Promise<WorkflowDefinition
     if (info.size > MAX_WORKFLOW_BYTES) throw new Error(`file is larger than ${MAX_WORKFLOW_BYTES} bytes`);
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new WorkflowInvalidError(path, [{ file: path, path: '(root)', message: `cannot be read: ${(err as Error).message}` }]);
+    throw new WorkflowInvalidError(path, [{ file: path, path: '(root)', message: `cannot be read: ${errorMessage(err)}` }]);
   }
   return parseWorkflow(text, { source: path });
 }

@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from '../../../schemas/workflow.schema.json' with { type: 'json' };
 import { pointerToPath, type PathSegment } from './json-path.js';
-import { describeSchemaError } from '../../protocol/index.js';
+import { describeSchemaError, isRecord } from '../../protocol/index.js';
 
 /*
  * Validates the authoring form against the published schema
@@ -58,7 +58,7 @@ export function schemaProblems(data: unknown): SchemaProblem[] {
 }
 
 function toProblem(error: ErrorObject, data: unknown): SchemaProblem {
-  const params = error.params as Record<string, unknown>;
+  const params: Readonly<Record<string, unknown>> = error.params;
   const path = pointerToPath(error.instancePath, data);
   const propertyName = (error as { propertyName?: string }).propertyName;
   if (propertyName !== undefined) return { path: [...path, propertyName], key: true, message: describe(error) };
@@ -90,8 +90,8 @@ const PLAIN_KEYWORDS = new Set(['type', 'required', 'additionalProperties', 'enu
 function custom(error: ErrorObject): string | undefined {
   const annotation = (error.parentSchema as { errorMessage?: unknown } | undefined)?.errorMessage;
   if (typeof annotation === 'string') return PLAIN_KEYWORDS.has(error.keyword) ? undefined : annotation;
-  if (typeof annotation === 'object' && annotation !== null) {
-    const sentence = (annotation as Record<string, unknown>)[error.keyword];
+  if (isRecord(annotation)) {
+    const sentence = annotation[error.keyword];
     return typeof sentence === 'string' ? sentence : undefined;
   }
   return undefined;
@@ -100,7 +100,8 @@ function custom(error: ErrorObject): string | undefined {
 function describe(error: ErrorObject): string {
   const sentence = custom(error);
   if (sentence !== undefined) return sentence;
-  if (error.keyword === 'dependencies') return `is required when ${String((error.params as Record<string, unknown>)['property'])} is present`;
+  const params: Readonly<Record<string, unknown>> = error.params;
+  if (error.keyword === 'dependencies') return `is required when ${String(params['property'])} is present`;
   return describeSchemaError(error, TYPE_WORDS);
 }
 

@@ -1,5 +1,6 @@
-import { LineCounter, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
+import { LineCounter, isCollection, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import type { PathSegment } from './json-path.js';
+import { errorMessage } from '../../protocol/index.js';
 
 /*
  * Reads a workflow file (YAML 1.2; JSON is YAML) keeping where every value
@@ -64,7 +65,7 @@ export function readYamlSource(text: string): { document?: SourceDocument; probl
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    return { problems: [{ line: 1, column: 1, message: firstLine((err as Error).message) }] };
+    return { problems: [{ line: 1, column: 1, message: firstLine(errorMessage(err)) }] };
   }
   return { document: { data, locate: (path, options) => locate(doc, text, path, options ?? {}, at) }, problems: [] };
 }
@@ -75,21 +76,23 @@ function firstLine(message: string): string {
 
 function locate(doc: Document, text: string, path: readonly PathSegment[], options: LocateOptions, at: (offset: number) => SourcePosition): SourcePosition {
   let node: unknown = doc.contents;
-  let found = node as YamlNode | null;
+  let found: YamlNode | null = isNode(node) ? node : null;
   let keyNode: YamlNode | undefined;
   for (const [i, segment] of path.entries()) {
     const last = i === path.length - 1;
     let next: unknown;
     if (isMap(node)) {
       const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
-      if (pair !== undefined && last && options.key) keyNode = pair.key as YamlNode;
+      if (pair !== undefined && last && options.key && isNode(pair.key)) keyNode = pair.key;
       next = pair?.value;
     } else if (isSeq(node) && typeof segment === 'number') {
       next = node.items[segment];
     }
     if (next === undefined || next === null) break;
     node = next;
-    found = next as YamlNode;
+    // A parsed document's items are nodes; anything else ends the walk where it is.
+    if (!isNode(next)) break;
+    found = next;
   }
   if (keyNode?.range) return at(keyNode.range[0]);
   if (found === null || found.range === undefined || found.range === null) return { line: 1, column: 1 };

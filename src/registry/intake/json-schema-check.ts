@@ -1,7 +1,7 @@
 import { Ajv, type Options } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import * as ajvFormats from 'ajv-formats';
+import ajvFormats from 'ajv-formats';
 
 /*
  * Whether a JSON Schema an agent owner declares (skill input/output, config)
@@ -15,8 +15,8 @@ import * as ajvFormats from 'ajv-formats';
  */
 
 const OPTIONS: Options = { strict: false, allErrors: false, logger: false };
-// ajv-formats is CommonJS: under NodeNext its default export is the module object's `default`.
-const addFormats = (ajvFormats as unknown as { default: (ajv: Ajv) => Ajv }).default;
+// ajv-formats is CommonJS: under NodeNext its default import is the module object, the plugin its `default`.
+const addFormats = ajvFormats.default;
 
 type AnyAjv = Ajv | Ajv2019 | Ajv2020;
 
@@ -37,9 +37,11 @@ const verdicts = new Map<string, string | undefined>();
 
 function dialectsNow(): Map<string, AnyAjv> {
   if (dialects === undefined || compilations >= RECYCLE_AFTER) {
-    const draft07 = addFormats(new Ajv(OPTIONS));
-    const draft2019 = addFormats(new Ajv2019(OPTIONS) as unknown as Ajv) as unknown as Ajv2019;
-    const draft2020 = addFormats(new Ajv2020(OPTIONS) as unknown as Ajv) as unknown as Ajv2020;
+    // The plugin adds the formats to the instance it is given.
+    const draft07 = new Ajv(OPTIONS);
+    const draft2019 = new Ajv2019(OPTIONS);
+    const draft2020 = new Ajv2020(OPTIONS);
+    for (const instance of [draft07, draft2019, draft2020]) addFormats(instance);
     dialects = new Map<string, AnyAjv>([
       ['', draft07],
       ['http://json-schema.org/draft-07/schema', draft07],

@@ -1,6 +1,6 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { AgentmeshError, ErrorCodes, Errors } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors, isRecord } from '../protocol/index.js';
 import type { SsrfGuard } from '../http/index.js';
 import { uuidv7 } from '../storage/index.js';
 import type { AgentDirectory } from './agent-directory.js';
@@ -314,10 +314,10 @@ export class RegistryService {
 
   /** A new immutable version, validated against the agent's config schema, made active. */
   async putConfig(name: string, config: unknown, options: { comment?: string | undefined; actor?: string | undefined } = {}): Promise<AgentConfigVersion> {
-    if (typeof config !== 'object' || config === null || Array.isArray(config)) throw invalid('config must be a JSON object', 'config');
+    if (!isRecord(config)) throw invalid('config must be a JSON object', 'config');
     const { version, changes } = await this.#o.store.putConfig(name, async (record) => {
-      this.#checkConfig(record, config as Record<string, unknown>);
-      return { config: config as Record<string, unknown>, comment: options.comment, createdBy: options.actor };
+      this.#checkConfig(record, config);
+      return { config, comment: options.comment, createdBy: options.actor };
     });
     this.#applied(changes);
     return version;
@@ -390,9 +390,10 @@ function mergePatch(target: Record<string, unknown>, patch: Record<string, unkno
   const out: Record<string, unknown> = { ...target };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
-    else if (typeof value === 'object' && !Array.isArray(value) && typeof out[key] === 'object' && out[key] !== null && !Array.isArray(out[key])) {
-      out[key] = mergePatch(out[key] as Record<string, unknown>, value as Record<string, unknown>);
-    } else out[key] = value;
+    else {
+      const current = out[key];
+      out[key] = isRecord(value) && isRecord(current) ? mergePatch(current, value) : value;
+    }
   }
   return out;
 }

@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { localUrlOf, observeDatabase, openWithStack, probeListenerOf } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
@@ -71,8 +70,8 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
       async listen() {
         await app.listen({ port: config.port, host: config.host });
         const probesUrl = (await probes?.listen())?.url;
-        const port = (app.server.address() as AddressInfo).port;
-        if (!config.publicUrl) publicUrl.current = localUrlOf(config, port);
+        const bound = app.server.address();
+        if (!config.publicUrl && typeof bound === 'object' && bound !== null) publicUrl.current = localUrlOf(config, bound.port);
         domain.index.setBaseUrl?.(publicUrl.current);
         startBackground({ ...build, domain });
         log.info({ url: publicUrl.current, agents: domain.directory.size, database: backends.database.dialect, bus: backends.bus.kind }, 'registry listening');

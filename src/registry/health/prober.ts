@@ -2,6 +2,7 @@ import type { SsrfGuard } from '../../http/index.js';
 import type { Logger } from '../../observability/index.js';
 import type { AgentRecord, RegistryChange } from '../record.js';
 import type { DueProbe, RegistryStore } from '../store/registry-store.js';
+import { errorMessage } from '../../protocol/index.js';
 
 /** Options of {@link Prober}. Durations in ms. */
 export interface ProberOptions {
@@ -80,7 +81,7 @@ export class Prober {
       ok = res.status >= 200 && res.status < 300;
       if (!ok) error = `HTTP ${res.status} from ${target}`;
     } catch (err) {
-      error = (err as Error).message;
+      error = errorMessage(err);
     }
     const latencyMs = Math.round(performance.now() - started);
     this.#o.onProbe?.(probe.agent, ok, latencyMs / 1000);

@@ -1,6 +1,6 @@
 import { AgentCard } from '@a2a-js/sdk';
 import { loadAcpSpecValidator, manifestToCard, type AcpAgentManifest, type AcpSchemaProblem } from '../../acp/index.js';
-import { AgentmeshError, ErrorCodes, type FieldViolation } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, type FieldViolation, errorMessage } from '../../protocol/index.js';
 import type { AgentBridge } from '../record.js';
 import type { AdmittedCard } from './card-intake.js';
 import { guardedGet, isJsonMediaType, parseCardUrl, upstreamFailed, type CardFetchOptions } from './card-fetch.js';
@@ -132,7 +132,7 @@ async function getJson(location: string, options: CardFetchOptions, what: string
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw notAcp(location, what, `is not valid JSON (${(err as Error).message})`);
+    throw notAcp(location, what, `is not valid JSON (${errorMessage(err)})`);
   }
 }
 

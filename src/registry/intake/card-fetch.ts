@@ -1,5 +1,5 @@
 import type { SsrfGuard } from '../../http/index.js';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, Errors } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, Errors, errorMessage } from '../../protocol/index.js';
 import { A2A_CARD_MEDIA_TYPE } from '../catalog-entry.js';
 
 /*
@@ -154,7 +154,7 @@ export async function fetchAgentCard(input: string, options: CardFetchOptions): 
     try {
       return { raw: JSON.parse(text) as unknown, url: location };
     } catch (err) {
-      throw notACard(location, `is not valid JSON (${(err as Error).message})`);
+      throw notACard(location, `is not valid JSON (${errorMessage(err)})`);
     }
   }
   // cardLocations never returns an empty list; this keeps the compiler sure of it.

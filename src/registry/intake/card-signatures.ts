@@ -1,6 +1,6 @@
 import { canonicalizeAgentCard, type AgentCard } from '@a2a-js/sdk';
 import { base64url, decodeProtectedHeader, flattenedVerify, type JWSHeaderParameters, type ProtectedHeaderParameters } from 'jose';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, type FieldViolation, Errors } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, type FieldViolation, Errors, errorMessage } from '../../protocol/index.js';
 import { legacyCanonicalForm } from './legacy-canonical-form.js';
 import type { KeyResolver } from './signature-keys.js';
 
@@ -63,7 +63,7 @@ async function verifyOne(entry: SignatureEntry, payload: string, resolveKey: Key
     if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') {
       return { reason: `does not verify with key ${JSON.stringify(kid)}: the card differs from what was signed`, retryable: false };
     }
-    return { reason: `cannot be verified: ${(err as Error).message}`, retryable: false };
+    return { reason: `cannot be verified: ${errorMessage(err)}`, retryable: false };
   }
 }
 

@@ -1,6 +1,6 @@
 import { AgentCard } from '@a2a-js/sdk';
 import { parseLegacyAgentCard } from '@a2a-js/sdk/compat/v0_3/client';
-import { ErrorCodes } from '../../protocol/index.js';
+import { ErrorCodes, isRecord } from '../../protocol/index.js';
 import { agentCardViolations } from './card-validation.js';
 import { violationError } from './violation-report.js';
 
@@ -26,7 +26,8 @@ export function translateLegacyCard(raw: Record<string, unknown>): AgentCard {
     const reason = err instanceof Error ? err.message : String(err);
     throw violationError(ErrorCodes.REGISTRY_CARD_INVALID, 'The v0.3 agent card', [{ field: '(root)', description: `cannot be translated to v1.0: ${reason}` }]);
   }
-  const violations = agentCardViolations(AgentCard.toJSON(card) as Record<string, unknown>);
+  const json = AgentCard.toJSON(card);
+  const violations = agentCardViolations(isRecord(json) ? json : {});
   if (violations.length > 0) throw violationError(ErrorCodes.REGISTRY_CARD_INVALID, 'The v0.3 agent card, translated to v1.0,', violations);
   return card;
 }

@@ -2,6 +2,7 @@ import { Ajv, type Options } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
+import { errorMessage } from '../../protocol/index.js';
 
 /*
  * Whether a JSON Schema an agent owner declares (skill input/output, config)
@@ -59,7 +60,7 @@ function compileProblem(ajv: AnyAjv, schema: Record<string, unknown>): string | 
     ajv.compile(schema);
     return undefined;
   } catch (err) {
-    const message = (err as Error).message.replace(/^schema is invalid: /, '').replaceAll(/\bdata(?=[/ ])/g, '');
+    const message = errorMessage(err).replace(/^schema is invalid: /, '').replaceAll(/\bdata(?=[/ ])/g, '');
     return `is not a valid JSON Schema: ${message.length > 300 ? `${message.slice(0, 300)}…` : message}`;
   } finally {
     // Frees the schema's $id for the next agent that declares the same one.

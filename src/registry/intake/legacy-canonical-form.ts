@@ -8,7 +8,7 @@ function withoutEmpty(value: unknown): unknown {
     return items.length > 0 ? items : undefined;
   }
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
+    const entries = Object.entries(value)
       .map(([key, item]) => [key, withoutEmpty(item)] as const)
       .filter(([, item]) => item !== undefined);
     return entries.length > 0 ? Object.fromEntries(entries) : undefined;

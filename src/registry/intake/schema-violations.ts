@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { describeSchemaError, type FieldViolation } from '../../protocol/index.js';
+import { describeSchemaError, type FieldViolation, isRecord } from '../../protocol/index.js';
 
 /*
  * One ajv setup for the registry's own schemas (cards, metadata), and the
@@ -46,7 +46,7 @@ export function fieldPath(pointer: string, data: unknown, prefix = ''): string {
       continue;
     }
     path += /^[A-Za-z_$][\w$-]*$/.test(segment) ? `${path === '' ? '' : '.'}${segment}` : `[${JSON.stringify(segment)}]`;
-    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[segment] : undefined;
+    node = isRecord(node) ? node[segment] : undefined;
   }
   return path;
 }
@@ -73,7 +73,7 @@ const FORMAT_WORDS: Readonly<Record<string, string>> = {
 };
 
 function describe(error: ErrorObject): string {
-  const params = error.params as Record<string, unknown>;
+  const params: Readonly<Record<string, unknown>> = error.params;
   const custom = (error.parentSchema as { errorMessage?: unknown } | undefined)?.errorMessage;
   switch (error.keyword) {
     case 'additionalProperties':
@@ -91,7 +91,7 @@ function describe(error: ErrorObject): string {
 
 /** The field an error is about: the missing or unknown property itself, not its parent. */
 function fieldOf(error: ErrorObject, data: unknown, prefix: string): string {
-  const params = error.params as Record<string, unknown>;
+  const params: Readonly<Record<string, unknown>> = error.params;
   const base = fieldPath(error.instancePath, data, prefix);
   if (error.keyword === 'required') return childPath(base, String(params['missingProperty']));
   if (error.keyword === 'additionalProperties') return childPath(base, String(params['additionalProperty']));

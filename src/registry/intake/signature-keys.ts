@@ -1,6 +1,6 @@
 import { importJWK, type CryptoKey, type JWK } from 'jose';
 import type { SsrfGuard } from '../../http/index.js';
-import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, errorMessage } from '../../protocol/index.js';
 
 /** A public key the registry trusts for card signatures, found by its `kid`. */
 export type TrustedKey = JWK & { kid: string };
@@ -26,13 +26,10 @@ export type KeyResolver = (hint: KeyHint) => Promise<CryptoKey | Uint8Array>;
 
 /** A JWKS is small; a key set larger than this is not one. */
 const MAX_JWKS_BYTES = 65_536;
-/** Private members of a JWK: a verifier needs none, and a key set that leaks them is not trusted with them. */
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
-
+/** The JWK without its private members (d, p, q, dp, dq, qi, oth, k): a verifier needs none, and a key set that leaks them is not trusted with them. */
 function publicPart(jwk: JWK): JWK {
-  const copy: Record<string, unknown> = { ...jwk };
-  for (const member of PRIVATE_MEMBERS) delete copy[member];
-  return copy as JWK;
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, k: _k, ...rest } = jwk;
+  return rest;
 }
 
 async function importForAlg(jwk: JWK, hint: KeyHint, where: string): Promise<CryptoKey | Uint8Array> {
@@ -41,7 +38,7 @@ async function importForAlg(jwk: JWK, hint: KeyHint, where: string): Promise<Cry
   try {
     return await importJWK(publicPart(jwk), hint.alg);
   } catch (err) {
-    throw lookupFailed(`key ${JSON.stringify(hint.kid)} ${where} cannot verify ${hint.alg}: ${(err as Error).message}`);
+    throw lookupFailed(`key ${JSON.stringify(hint.kid)} ${where} cannot verify ${hint.alg}: ${errorMessage(err)}`);
   }
 }
 
@@ -51,7 +48,7 @@ async function fetchKeySet(jku: string, guard: SsrfGuard, timeoutMs: number): Pr
     response = await guard.fetch(jku, { timeoutMs, maxBytes: MAX_JWKS_BYTES, headers: { accept: 'application/jwk-set+json, application/json' } });
   } catch (err) {
     const retryable = isAgentmeshError(err) && err.retryable;
-    throw lookupFailed(`the key set at ${jku} could not be fetched: ${(err as Error).message}`, retryable);
+    throw lookupFailed(`the key set at ${jku} could not be fetched: ${errorMessage(err)}`, retryable);
   }
   if (response.status !== 200) throw lookupFailed(`the key set at ${jku} answered HTTP ${response.status}`, response.status >= 500 || response.status === 429);
   let body: unknown;

@@ -1,5 +1,6 @@
 import { publisherOf } from '../catalog-entry.js';
 import type { CatalogEntry } from '../catalog-entry.js';
+import { oneOf } from '../../protocol/index.js';
 
 /**
  * The catalog-entry fields that filters and facets address (ard.md §7.1:
@@ -7,7 +8,29 @@ import type { CatalogEntry } from '../catalog-entry.js';
  * `metadata.*` lists every key `toCatalogEntry` writes; a key added there
  * must be added here to become filterable.
  */
-const READERS = {
+export const CATALOG_FIELDS = [
+  'type',
+  'tags',
+  'capabilities',
+  'publisher',
+  'identifier',
+  'displayName',
+  'version',
+  'metadata.name',
+  'metadata.status',
+  'metadata.health',
+  'metadata.department',
+  'metadata.owner',
+  'metadata.costCenter',
+  'metadata.slaTier',
+  'metadata.regions',
+  'metadata.tenants',
+  'metadata.tenantAware',
+] as const;
+
+export type CatalogField = (typeof CATALOG_FIELDS)[number];
+
+const READERS: Readonly<Record<CatalogField, (entry: CatalogEntry) => unknown>> = {
   type: (e) => e.type,
   tags: (e) => e.tags,
   capabilities: (e) => e.capabilities,
@@ -25,9 +48,7 @@ const READERS = {
   'metadata.regions': (e) => e.metadata?.regions,
   'metadata.tenants': (e) => e.metadata?.tenants,
   'metadata.tenantAware': (e) => e.metadata?.tenantAware,
-} satisfies Record<string, (entry: CatalogEntry) => unknown>;
-
-export type CatalogField = keyof typeof READERS;
+};
 
 /** Friendly names the registry's own API and CLI use. */
 const ALIASES: Readonly<Record<string, CatalogField>> = {
@@ -42,17 +63,18 @@ const ALIASES: Readonly<Record<string, CatalogField>> = {
   regions: 'metadata.regions',
 };
 
-export const CATALOG_FIELDS = Object.keys(READERS) as CatalogField[];
-
-/** Position of each field in {@link CATALOG_FIELDS} (indexed-agent values are an array in that order). */
-export const FIELD_POSITION: Readonly<Record<CatalogField, number>> = Object.fromEntries(CATALOG_FIELDS.map((field, i) => [field, i])) as Record<CatalogField, number>;
+/** Position of a field in {@link CATALOG_FIELDS} (indexed-agent values are an array in that order). */
+export function fieldPosition(field: CatalogField): number {
+  return CATALOG_FIELDS.indexOf(field);
+}
 
 /** Every accepted key, for error messages. */
 export const SUPPORTED_FIELD_NAMES: readonly string[] = [...CATALOG_FIELDS, ...Object.keys(ALIASES)];
 
 /** The catalog field a filter or facet key names, or undefined when it is not supported. */
 export function resolveField(key: string): CatalogField | undefined {
-  if (Object.hasOwn(READERS, key)) return key as CatalogField;
+  const field = oneOf(CATALOG_FIELDS, key);
+  if (field !== undefined) return field;
   return Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
 }
 

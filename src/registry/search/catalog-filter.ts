@@ -1,4 +1,4 @@
-import { FIELD_POSITION, resolveField, SUPPORTED_FIELD_NAMES } from './catalog-fields.js';
+import { fieldPosition, resolveField, SUPPORTED_FIELD_NAMES } from './catalog-fields.js';
 import type { CatalogField } from './catalog-fields.js';
 import type { IndexedAgent } from './indexed-agent.js';
 import { invalidArgument } from './invalid-argument.js';
@@ -43,7 +43,7 @@ export function compileFilter(filter: unknown, path: string): CatalogFilter | un
     clauses.push([field, filterValues(value, `${path}.${key}`)]);
   }
   const canonical = clauses.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const compiled = canonical.map(([field, values]) => ({ position: FIELD_POSITION[field], wanted: new Set(values) }));
+  const compiled = canonical.map(([field, values]) => ({ position: fieldPosition(field), wanted: new Set(values) }));
   return {
     canonical,
     key: JSON.stringify(canonical),

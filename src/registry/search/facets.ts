@@ -2,6 +2,7 @@ import { fieldValues, resolveField, SUPPORTED_FIELD_NAMES } from './catalog-fiel
 import type { CatalogField } from './catalog-fields.js';
 import type { IndexedAgent } from './indexed-agent.js';
 import { invalidArgument } from './invalid-argument.js';
+import { isRecord } from '../../protocol/index.js';
 
 /** One requested facet (ard.md §7.3). */
 export interface FacetRequest {
@@ -42,8 +43,8 @@ export function checkFacets(facets: unknown): CheckedFacet[] {
   if (facets.length > MAX_FACETS) throw invalidArgument(path, `must have at most ${MAX_FACETS} facets`);
   return facets.map((facet: unknown, i) => {
     const at = `${path}[${i}]`;
-    if (typeof facet !== 'object' || facet === null) throw invalidArgument(at, 'must be an object { field, limit?, minCount? }');
-    const { field: key, limit, minCount } = facet as Record<string, unknown>;
+    if (!isRecord(facet)) throw invalidArgument(at, 'must be an object { field, limit?, minCount? }');
+    const { field: key, limit, minCount } = facet;
     if (typeof key !== 'string') throw invalidArgument(`${at}.field`, 'is required and must be a string');
     const field = resolveField(key);
     if (field === undefined) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Errors } from '../../protocol/index.js';
+import { Errors, isRecord, isStringArray } from '../../protocol/index.js';
 import { invalidArgument } from './invalid-argument.js';
 
 /**
@@ -53,12 +53,12 @@ export function decodePageToken(token: unknown, fingerprint: string): PagePositi
 function parse(token: string): TokenBody | undefined {
   try {
     const body: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (typeof body !== 'object' || body === null) return undefined;
-    const { v, q, o, a } = body as Record<string, unknown>;
+    if (!isRecord(body)) return undefined;
+    const { v, q, o, a } = body;
     if (v !== 1 || typeof q !== 'string') return undefined;
-    if (o !== undefined && (!Number.isSafeInteger(o) || (o as number) < 0)) return undefined;
-    if (a !== undefined && (!Array.isArray(a) || !a.every((k) => typeof k === 'string'))) return undefined;
-    return { v, q, ...(o !== undefined && { o: o as number }), ...(a !== undefined && { a: a as string[] }) };
+    if (o !== undefined && (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0)) return undefined;
+    if (a !== undefined && !isStringArray(a)) return undefined;
+    return { v, q, ...(o !== undefined && { o }), ...(a !== undefined && { a }) };
   } catch {
     return undefined;
   }

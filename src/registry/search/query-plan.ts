@@ -1,4 +1,4 @@
-import type { CompiledSynonyms } from './synonym-table.js';
+import type { SynonymLookup } from './synonym-table.js';
 import { analyzeQuery } from './text-analyzer.js';
 import type { QueryWord } from './text-analyzer.js';
 
@@ -51,7 +51,7 @@ const MIN_FUZZY_LENGTH = 5;
  * const plan = planQuery('score leads similar to my best customers', synonyms, (t) => df.has(t));
  * plan.groups.map((g) => g.word.term); // ['score', 'lead', 'similar', 'best', 'custom']
  */
-export function planQuery(text: string, synonyms: CompiledSynonyms, isKnown: (term: string) => boolean): QueryPlan {
+export function planQuery(text: string, synonyms: SynonymLookup, isKnown: (term: string) => boolean): QueryPlan {
   const words = analyzeQuery(text).slice(0, MAX_QUERY_WORDS);
   const typing = /[\p{L}\p{N}]$/u.test(text);
   const groups: QueryGroup[] = [];

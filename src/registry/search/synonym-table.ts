@@ -32,6 +32,9 @@ export interface Expansion {
 /** Query term → the other terms it expands to, with weights. */
 export type CompiledSynonyms = ReadonlyMap<string, readonly Expansion[]>;
 
+/** What a query plan reads of a synonym table: the expansions of a term. */
+export type SynonymLookup = Pick<CompiledSynonyms, 'get'>;
+
 /**
  * Checks a table and turns it into a term map. Throws AM_ERR_CONFIG_INVALID
  * naming the first bad entry.

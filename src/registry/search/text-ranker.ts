@@ -6,7 +6,7 @@ import type { QueryBranch, QueryPlan } from './query-plan.js';
 import { groupWeights, RELEVANCE_CUTOFF, relevanceScore } from './relevance-score.js';
 import { FIELD_BOOSTS, SEARCH_FIELDS, termsOf } from './search-document.js';
 import type { SearchDocument } from './search-document.js';
-import type { CompiledSynonyms } from './synonym-table.js';
+import type { CompiledSynonyms, SynonymLookup } from './synonym-table.js';
 
 /** What MiniSearch holds: the analyzed document under the agent's ordinal, so results need no name lookup. */
 type OrdinalDocument = Omit<SearchDocument, 'id'> & { id: number };
@@ -319,12 +319,12 @@ function coverageByMask(weights: readonly number[]): Float64Array | undefined {
 }
 
 /** The synonym table with a query's paraphrases added to the words they paraphrase (a term's own synonyms first). */
-function overlay(synonyms: CompiledSynonyms, paraphrases: CompiledSynonyms): CompiledSynonyms {
+function overlay(synonyms: CompiledSynonyms, paraphrases: CompiledSynonyms): SynonymLookup {
   return {
-    get: (term: string) => {
+    get: (term) => {
       const extra = paraphrases.get(term);
       const own = synonyms.get(term);
       return extra === undefined ? own : [...(own ?? []), ...extra.filter((e) => !own?.some((o) => o.term === e.term))];
     },
-  } as CompiledSynonyms;
+  };
 }

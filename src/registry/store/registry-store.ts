@@ -5,7 +5,7 @@ import type { Database, Tables } from '../../storage/index.js';
 import type { AgentConfigVersion, AgentHealth, AgentInstance, AgentRecord, RegistryChange, RegistryChangeKind } from '../record.js';
 import { recordToJson } from '../record-json.js';
 import { deriveAgentHealth } from './health.js';
-import { changeFromRow, configFromRow, instanceFromRow, recordFromRow, rowFromRecord } from './rows.js';
+import { changeFromRow, configFromRow, instanceFromRow, objectColumn, recordFromRow, rowFromRecord } from './rows.js';
 
 type Trx = Transaction<Tables>;
 
@@ -355,7 +355,7 @@ export class RegistryStore {
       if (!row) throw agentNotFound(agent);
       const versionOf = async (v: number) => {
         const found = await trx.selectFrom('registry_configs').select('config').where('agent', '=', agent).where('version', '=', v).executeTakeFirst();
-        return found && (JSON.parse(found.config) as Record<string, unknown>);
+        return found && objectColumn(found.config, 'registry_configs.config');
       };
       const input = await produce(recordFromRow(row), versionOf);
       const last = await trx.selectFrom('registry_configs').select((eb) => eb.fn.max('version').as('max')).where('agent', '=', agent).executeTakeFirst();

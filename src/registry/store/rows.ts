@@ -3,11 +3,25 @@ import type { Selectable } from 'kysely';
 import type { Tables } from '../../storage/index.js';
 import { recordFromJson, type AgentRecordJson } from '../record-json.js';
 import type { AgentBridge, AgentConfigVersion, AgentHealth, AgentInstance, AgentMetadata, AgentRecord, AgentStatus, InstanceProbeState, RegistryChange, RegistryChangeKind } from '../record.js';
+import { isRecord, requireOneOf } from '../../protocol/index.js';
 
 type AgentRow = Selectable<Tables['registry_agents']>;
 type InstanceRow = Selectable<Tables['registry_instances']>;
 type ConfigRow = Selectable<Tables['registry_configs']>;
 type ChangeRow = Selectable<Tables['registry_changes']>;
+
+// The values each enum column holds (as written by rowFromRecord and the store); any other is damage.
+const AGENT_STATUSES: readonly AgentStatus[] = ['active', 'deprecated', 'disabled'];
+const AGENT_HEALTHS: readonly AgentHealth[] = ['healthy', 'degraded', 'down', 'unknown'];
+const PROBE_STATES: readonly InstanceProbeState[] = ['up', 'down', 'unknown'];
+const CHANGE_KINDS: readonly RegistryChangeKind[] = ['registered', 'updated', 'deregistered', 'health_changed', 'config_changed', 'instance_changed'];
+
+/** A JSON object column (a config, a change's detail), checked: a column is data like any other. */
+export function objectColumn(text: string, what: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(text);
+  if (!isRecord(value)) throw new TypeError(`${what} is not a JSON object`);
+  return value;
+}
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrUndefined = (ms: number | null): string | undefined => (ms === null ? undefined : iso(ms));
@@ -23,8 +37,8 @@ export function recordFromRow(row: AgentRow): AgentRecord {
     signed: row.signed === 1,
     ...(row.bridge !== null && { bridge: JSON.parse(row.bridge) as AgentBridge }),
     metadata: JSON.parse(row.metadata) as AgentMetadata,
-    status: row.status as AgentStatus,
-    health: row.health as AgentHealth,
+    status: requireOneOf(AGENT_STATUSES, row.status, 'registry_agents.status'),
+    health: requireOneOf(AGENT_HEALTHS, row.health, 'registry_agents.health'),
     revision: row.revision,
     ...(row.active_config_version !== null && { activeConfigVersion: row.active_config_version }),
     createdAt: iso(row.created_at),
@@ -67,7 +81,7 @@ export function instanceFromRow(row: InstanceRow, now: number): AgentInstance {
     ...(row.last_heartbeat_at !== null && { lastHeartbeatAt: iso(row.last_heartbeat_at) }),
     registeredAt: iso(row.registered_at),
     probe: {
-      state: row.probe_state as InstanceProbeState,
+      state: requireOneOf(PROBE_STATES, row.probe_state, 'registry_instances.probe_state'),
       ...(row.last_probe_at !== null && { lastProbeAt: iso(row.last_probe_at) }),
       ...(row.latency_ms !== null && { latencyMs: row.latency_ms }),
       consecutiveFailures: row.consecutive_failures,
@@ -81,7 +95,7 @@ export function configFromRow(row: ConfigRow, activeVersion: number | null): Age
   return {
     agent: row.agent,
     version: row.version,
-    config: JSON.parse(row.config) as Record<string, unknown>,
+    config: objectColumn(row.config, 'registry_configs.config'),
     createdAt: iso(row.created_at),
     ...(row.created_by !== null && { createdBy: row.created_by }),
     ...(row.comment !== null && { comment: row.comment }),
@@ -92,11 +106,11 @@ export function configFromRow(row: ConfigRow, activeVersion: number | null): Age
 export function changeFromRow(row: ChangeRow): RegistryChange {
   return {
     seq: Number(row.seq),
-    kind: row.kind as RegistryChangeKind,
+    kind: requireOneOf(CHANGE_KINDS, row.kind, 'registry_changes.kind'),
     agent: row.agent,
     at: iso(row.at),
     ...(row.record !== null && { record: recordFromJson(JSON.parse(row.record) as AgentRecordJson) }),
-    ...(row.detail !== null && { detail: JSON.parse(row.detail) as Record<string, unknown> }),
+    ...(row.detail !== null && { detail: objectColumn(row.detail, 'registry_changes.detail') }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseSseStream } from '@a2a-js/sdk';
-import { Errors, isAgentmeshError, type AgentmeshError } from '../protocol/index.js';
+import { Errors, isAgentmeshError, type AgentmeshError, errorMessage } from '../protocol/index.js';
 import type { AcpError, AcpEvent, AcpRun, AcpRunCreateRequest, AcpRunResumeRequest } from './wire-types.js';
 
 /** What {@link AcpRunClient} needs. */
@@ -95,8 +95,8 @@ export class AcpRunClient {
           next = await events.next();
         } catch (err) {
           // The SDK's parser refuses an event past the limit with a plain Error; the rest is not read.
-          if (/larger than|exceed/i.test((err as Error).message)) throw Errors.acpBridgeTooLarge({ agent: this.#o.agent, maxBytes: this.#limit }, { cause: err });
-          throw Errors.agentDidNotAnswer({ agent: this.#o.agent, why: (err as Error).message }, { cause: err });
+          if (/larger than|exceed/i.test(errorMessage(err))) throw Errors.acpBridgeTooLarge({ agent: this.#o.agent, maxBytes: this.#limit }, { cause: err });
+          throw Errors.agentDidNotAnswer({ agent: this.#o.agent, why: errorMessage(err) }, { cause: err });
         }
         if (next.done) return;
         const e = next.value;
@@ -160,7 +160,7 @@ export class AcpRunClient {
       return res;
     } catch (err) {
       if (isAgentmeshError(err)) throw err;
-      throw Errors.agentDidNotAnswer({ agent: this.#o.agent, why: (err as Error).message }, { cause: err });
+      throw Errors.agentDidNotAnswer({ agent: this.#o.agent, why: errorMessage(err) }, { cause: err });
     }
   }
 

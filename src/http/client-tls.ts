@@ -12,6 +12,7 @@ import type { Logger } from '../observability/index.js';
 import { watchFiles } from './file-watch.js';
 import { TLS_RELOAD_DEBOUNCE_MS } from './server-tls.js';
 import type { ClientTlsSettings } from './tls-settings.js';
+import { errorMessage } from '../protocol/index.js';
 
 /** TLS options of an outbound connection (undici `connect`, `tls.connect`). */
 export interface ClientTlsOptions {
@@ -42,7 +43,7 @@ export function readClientTls(settings: ClientTlsSettings | undefined, options: 
     try {
       return readFileSync(path);
     } catch (err) {
-      throw new Error(`clientTls.${what} names a file that cannot be read (${path}): ${(err as Error).message}`, { cause: err });
+      throw new Error(`clientTls.${what} names a file that cannot be read (${path}): ${errorMessage(err)}`, { cause: err });
     }
   };
   const out: ClientTlsOptions = {};

@@ -1,7 +1,7 @@
 import { PassThrough, type Readable, type Transform } from 'node:stream';
 import { brotliDecompressSync, createBrotliDecompress, createGunzip, createInflate, gunzipSync, inflateSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Errors, type AgentmeshError } from '../protocol/index.js';
+import { Errors, type AgentmeshError, errorCode } from '../protocol/index.js';
 
 /*
  * Request bodies sent with a Content-Encoding (RFC 9110 §8.4):
@@ -76,7 +76,7 @@ export function decodeContentSync(body: Buffer, header: string | undefined, maxB
     try {
       decoded = SYNC_DECODERS[coding]!(decoded, { maxOutputLength: maxBytes });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      if (errorCode(err) === 'ERR_BUFFER_TOO_LARGE') {
         throw Errors.decodedBodyTooLarge({ maxBytes }, { cause: err });
       }
       throw notCoded(coding, err as Error);

@@ -12,6 +12,7 @@ import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { Logger } from '../observability/index.js';
 import { watchFiles } from './file-watch.js';
 import type { ServerTlsSettings } from './tls-settings.js';
+import { errorMessage } from '../protocol/index.js';
 
 /** The secure-context part of `https.createServer` options for `settings`. */
 export interface ServerSecureOptions extends SecureContextOptions {
@@ -37,7 +38,7 @@ export function readServerTls(settings: ServerTlsSettings): ServerSecureOptions 
     try {
       return readFileSync(path);
     } catch (err) {
-      throw new Error(`tls.${what} names a file that cannot be read (${path}): ${(err as Error).message}`, { cause: err });
+      throw new Error(`tls.${what} names a file that cannot be read (${path}): ${errorMessage(err)}`, { cause: err });
     }
   };
   const options: ServerSecureOptions = {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, errorCode } from '../protocol/index.js';
 
 /** What {@link readOrCreateSecretFile} found; the caller logs what needs saying. */
 export interface SecretFile {
@@ -31,7 +31,7 @@ export async function readOrCreateSecretFile(file: string): Promise<SecretFile> 
     const mode = (await stat(file)).mode & 0o777;
     return { secret: text, created: false, loose: (mode & 0o077) !== 0, mode };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (errorCode(err) !== 'ENOENT') throw err;
   }
   await mkdir(dirname(file), { recursive: true });
   const secret = randomBytes(32).toString('base64url');
@@ -39,7 +39,7 @@ export async function readOrCreateSecretFile(file: string): Promise<SecretFile> 
     // `wx`: two replicas starting together on one data dir must not both write a secret.
     await writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readOrCreateSecretFile(file);
+    if (errorCode(err) === 'EEXIST') return readOrCreateSecretFile(file);
     throw err;
   }
   return { secret, created: true, loose: false, mode: 0o600 };

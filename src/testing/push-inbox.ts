@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { StreamResponse } from '@a2a-js/sdk';
 import type { JSONWebKeySet } from 'jose';
 import { PUSH_SIGNATURE_HEADER, verifyPushSignature, type PushSignatureClaims } from '../runtime/index.js';
+import { errorMessage } from '../protocol/index.js';
 
 /** Largest notification body the inbox reads (1 MiB): a test receiver, not a sink. */
 const MAX_BODY_BYTES = 1_048_576;
@@ -147,7 +148,7 @@ export class PushInbox {
       const claims = await verifyPushSignature({ signature: signature ?? '', body, audience: this.url, jwks: await this.#jwks, now: this.#o.now() });
       return { valid: true, claims };
     } catch (err) {
-      return { valid: false, error: (err as Error).message };
+      return { valid: false, error: errorMessage(err) };
     }
   }
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { GATEWAY_DELEGATE_SCOPE } from '../../../src/gateway/index.js';
 import { createAgentCaller, type AgentCaller } from '../../../src/orchestrator/calls/index.js';
-import { userMessage } from '../../helpers/runtime-fixture.js';
+import { userMessage, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
 import { available, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
@@ -28,13 +28,7 @@ const scorer = defineAgent({
         return `Hello, ${answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('')}`;
       },
     },
-    hold: {
-      description: 'Holds until canceled',
-      handler: async (_: string, ctx) => {
-        ctx.progress('holding');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-      },
-    },
+    hold: holdUntilCanceled({ description: 'Holds until canceled', progress: 'holding' }),
   },
 });
 

@@ -6,7 +6,7 @@ import { ROUTE_SKILL } from '../../../src/orchestrator/run-events.js';
 import { createRouteSkill } from '../../../src/orchestrator/router/index.js';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { call } from '../../helpers/registry-fixture.js';
-import { readSse, rpc, startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
+import { readSse, rpc, startRuntime, userMessage, untilAborted } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 import { startRegisteredAgents, type RegisteredAgents } from '../../unit/orchestrator/router/registered-agents.js';
 
@@ -37,7 +37,7 @@ const importer = defineAgent({
       handler: async (_: string, ctx) => {
         waiter.started.push(ctx.taskId);
         ctx.progress('importing');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await untilAborted(ctx.signal);
         waiter.canceled.push(ctx.taskId);
       },
     },

@@ -8,24 +8,9 @@ import { defineAgent } from '../../../src/runtime/index.js';
 import { call } from '../../helpers/registry-fixture.js';
 import { readSse, rpc, startRuntime, userMessage, untilAborted } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
-import { startRegisteredAgents, type RegisteredAgents } from '../../unit/orchestrator/router/registered-agents.js';
+import { notebookAgent, startRegisteredAgents, type RegisteredAgents } from '../../unit/orchestrator/router/registered-agents.js';
 
-/** Notes per context it was called in: shows which specialist context a message landed in. */
-const notes = new Map<string, string[]>();
-const notebook = defineAgent({
-  card: { name: 'notebook', description: 'Keeps the notes of a conversation' },
-  skills: {
-    note: {
-      description: 'Adds a note to the conversation and reads them all back',
-      handler: (text: string, ctx) => {
-        const list = notes.get(ctx.contextId) ?? [];
-        list.push(text);
-        notes.set(ctx.contextId, list);
-        return `${list.length} notes: ${list.join(' | ')}`;
-      },
-    },
-  },
-});
+const { agent: notebook, notes } = notebookAgent();
 
 /** A long import that runs until canceled: records which tasks started and which saw the cancel. */
 const waiter = { started: [] as string[], canceled: [] as string[] };

@@ -280,12 +280,13 @@ describe('issue 15 §4: gateway security probe', () => {
     }
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
-    test('an over-long tenant or id is 404 NOT_FOUND, like any id that cannot exist', async () => {
-      const tenant = await refused(await fetch(`${gw.url}/v1/tenants/${'t'.repeat(200)}/credits?access_token=${reader}`, { headers: admin }), 404, 'AM_ERR_HTTP_NOT_FOUND');
-      assert.equal(tenant.error.status, 'NOT_FOUND');
+    test('an over-long tenant or id is 400 INVALID_ARGUMENT naming the field, and the URL is not echoed', async () => {
+      const tenant = await refused(await fetch(`${gw.url}/v1/tenants/${'t'.repeat(200)}/credits?access_token=${reader}`, { headers: admin }), 400, 'AM_ERR_PROTOCOL_INVALID_PARAMS');
+      assert.equal(tenant.error.status, 'INVALID_ARGUMENT');
+      assert.match(tenant.error.message, /params\/tenant\b/);
       assert.ok(!JSON.stringify(tenant).includes(reader) && !JSON.stringify(tenant).includes('tttt'), 'the URL is not echoed');
-      await refused(await fetch(`${gw.url}/v1/clients/${'c'.repeat(600)}`, { headers: admin }), 404, 'AM_ERR_HTTP_NOT_FOUND');
-      await refused(await fetch(`${gw.url}/v1/api-keys/${'k'.repeat(101)}/revoke`, { method: 'POST', headers: admin }), 404, 'AM_ERR_HTTP_NOT_FOUND');
+      assert.match((await refused(await fetch(`${gw.url}/v1/clients/${'c'.repeat(600)}`, { headers: admin }), 400, 'AM_ERR_PROTOCOL_INVALID_PARAMS')).error.message, /params\/id\b/);
+      assert.match((await refused(await fetch(`${gw.url}/v1/api-keys/${'k'.repeat(101)}/revoke`, { method: 'POST', headers: admin }), 400, 'AM_ERR_PROTOCOL_INVALID_PARAMS')).error.message, /params\/id\b/);
     });
 
     test('a URL over the limit is 414, headers over it 431, a bad URL 400', async () => {

@@ -4,7 +4,7 @@
  * so it never drifts from what the CLI accepts.
  */
 import { Argument, Command, type Option } from 'commander';
-import type { CliContext } from '../cli-io.js';
+import type { CliContext } from '../io/cli-io.js';
 
 const EXAMPLES = `
 Examples:

@@ -5,9 +5,9 @@
  */
 import { Command } from 'commander';
 import type { RouteDecision } from '../../orchestrator/index.js';
-import type { CliContext } from '../cli-io.js';
-import { ExitCodes } from '../exit-codes.js';
-import { DEFAULT_REGISTRY_URL } from '../registry-client.js';
+import type { CliContext } from '../io/cli-io.js';
+import { ExitCodes } from '../io/exit-codes.js';
+import { DEFAULT_REGISTRY_URL } from '../role-apis/registry-client.js';
 import { positiveInteger } from './agents/agents-options.js';
 
 interface RouteFlags {

@@ -15,7 +15,7 @@ import { CommanderError, type Command } from 'commander';
 import { createAuditLog, hashInput, type AuditEntry } from '../../../src/audit/index.js';
 import { resolveCliIO } from '../../../src/cli/index.js';
 import { auditCommand } from '../../../src/cli/commands/audit/audit.js';
-import { reportError } from '../../../src/cli/error-report.js';
+import { reportError } from '../../../src/cli/io/error-report.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import { createDatabase, type Database } from '../../../src/storage/index.js';
 import { Capture } from '../cli/cli-harness.js';

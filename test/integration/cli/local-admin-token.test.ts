@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localAdminToken } from '../../../src/cli/local-admin-token.js';
+import { localAdminToken } from '../../../src/cli/role-apis/local-admin-token.js';
 import { ADMIN_TOKEN, startGateway } from '../../helpers/gateway-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { cli } from './cli-harness.js';

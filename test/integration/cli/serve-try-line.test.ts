@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { defineAgent } from 'agentmesh';
-import { resolveCliIO } from '../../../src/cli/cli-io.js';
-import { startAgents } from '../../../src/cli/serve-agents.js';
+import { resolveCliIO } from '../../../src/cli/io/cli-io.js';
+import { startAgents } from '../../../src/cli/serving/serve-agents.js';
 import { Capture } from './cli-harness.js';
 
 /*

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runtimeConfigFromEnv } from '../../../src/cli/runtime-config-from-env.js';
+import { runtimeConfigFromEnv } from '../../../src/cli/config/runtime-config-from-env.js';
 import { gatewayAssertionRequired, parseRuntimeConfig } from '../../../src/runtime/index.js';
 import { rpc, startRuntime, testAgent, userMessage } from '../../helpers/runtime-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';

@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gatewayConfigFromEnv } from '../../../src/cli/gateway-config-from-env.js';
-import { registryConfigFromEnv } from '../../../src/cli/registry-config-from-env.js';
-import { orchestratorConfigFromEnv } from '../../../src/cli/orchestrator-config-from-env.js';
-import { runtimeConfigFromEnv } from '../../../src/cli/runtime-config-from-env.js';
+import { gatewayConfigFromEnv } from '../../../src/cli/config/gateway-config-from-env.js';
+import { registryConfigFromEnv } from '../../../src/cli/config/registry-config-from-env.js';
+import { orchestratorConfigFromEnv } from '../../../src/cli/config/orchestrator-config-from-env.js';
+import { runtimeConfigFromEnv } from '../../../src/cli/config/runtime-config-from-env.js';
 
 // Every serving role reads the same database settings from the same names.
 describe('database settings from the environment', () => {

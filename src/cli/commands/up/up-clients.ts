@@ -8,7 +8,7 @@
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONSOLE_SCOPE, GATEWAY_DELEGATE_SCOPE, type Gateway } from '../../../gateway/index.js';
-import type { TextSink } from '../../cli-io.js';
+import type { TextSink } from '../../io/cli-io.js';
 
 /** An OAuth client's id and secret. */
 export interface ClientCredentials {

@@ -50,7 +50,16 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'audit', term: 'audit', summary: 'verify, tail and export the hash-chained audit trail (reads the database directly)', load: async () => (await import('./commands/audit/audit.js')).auditCommand },
   { name: 'migrate', term: 'migrate [options]', summary: "apply every role's schema migrations to the configured database, then exit", load: async () => (await import('./commands/migrate.js')).migrateCommand },
   { name: 'secrets', term: 'secrets', summary: 'finish a rotation of GATEWAY_SECRET or AGENTMESH_SECRET: re-seal what the previous one sealed (reads the database directly)', load: async () => (await import('./commands/secrets/secrets.js')).secretsCommand },
-  { name: 'completion', term: 'completion <shell>', summary: 'print a shell completion script (bash or zsh)', load: async () => (await import('./commands/completion.js')).completionCommand },
+  {
+    name: 'completion',
+    term: 'completion <shell>',
+    summary: 'print a shell completion script (bash or zsh)',
+    // The script lists every command: the command gets the whole program's builder, since it cannot import this file back.
+    load: async () => {
+      const { completionCommand } = await import('./commands/completion.js');
+      return (ctx) => completionCommand(ctx, () => buildProgram(ctx.io, 'all'));
+    },
+  },
 ];
 
 const EXAMPLES = `

@@ -4,7 +4,7 @@
  * metrics, graceful drain) and the SSRF guard every outbound call goes through.
  */
 export { buildHttpServer } from './server/build-http-server.js';
-export type { HttpServerOptions, ReadinessCheck, UnroutedFallback } from './server/http-server-options.js';
+export type { HttpServerOptions, UnroutedFallback } from './server/http-server-options.js';
 export { MAX_PATH_PARAM_LENGTH } from './server/http-server-options.js';
 export { renderHttpError } from './errors/render-http-error.js';
 export type { DataPlaneRoute } from './server/data-plane.js';
@@ -15,7 +15,7 @@ export type { HttpErrorBody, RenderedHttpError, ErrorInfoDetail, BadRequestDetai
 export { installGracefulShutdown, drain, onDrain, isDraining, closeHttpServer } from './lifecycle/graceful-shutdown.js';
 export type { DrainOptions, GracefulShutdownOptions } from './lifecycle/graceful-shutdown.js';
 export type { AgentmeshServerState, DrainHook, DrainOutcome } from './lifecycle/server-state.js';
-export type { HealthBody, ReadyBody, ReadyAnswer } from './probes/probes.js';
+export type { HealthBody, ReadyBody, ReadyAnswer, ReadinessCheck } from './probes/probes.js';
 export { createSsrfGuard } from './outbound/ssrf-guard.js';
 export type { SsrfGuard, SsrfGuardOptions, SsrfCheckResult, SsrfFetchInit } from './outbound/ssrf-guard.js';
 export { decodeContentEncoding, decodeContentSync, DECODED_CONTENT_CODINGS } from './server/content-decoding.js';

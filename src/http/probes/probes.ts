@@ -1,7 +1,31 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger, Metrics } from '../../observability/index.js';
-import type { ReadinessCheck } from '../server/http-server-options.js';
-import type { ServerState } from '../lifecycle/server-state.js';
+
+/**
+ * A dependency `/ready` waits for: resolves when usable, rejects (with a reason) when not.
+ * Declared here, where it runs, so that the server options that list the
+ * checks point down at the probes and not the other way round.
+ */
+export interface ReadinessCheck {
+  /** Key in the `/ready` body (`storage`, `bus`, …). */
+  name: string;
+  /** Resolves when the dependency is usable. Bounded by `readinessTimeoutMs`. */
+  check: () => Promise<void>;
+}
+
+/**
+ * What the probes read of the server they answer for: the server's state
+ * (`ServerState`) has all of it. Only this much, so that the state, which
+ * holds the probes, and the probes do not import each other.
+ */
+export interface ProbedServer {
+  readonly name: string;
+  readonly version: string;
+  /** `performance.now()` when the server was built. */
+  readonly startedAt: number;
+  readonly log: Logger;
+  readonly draining: boolean;
+}
 
 /** Body of `GET /health`. */
 export interface HealthBody {
@@ -79,10 +103,10 @@ export interface ReadyAnswer {
  * `/ready` to 503 the moment the server starts draining.
  */
 export class ProbeAnswers {
-  readonly #state: ServerState;
+  readonly #state: ProbedServer;
   readonly #runReadiness: () => Promise<Record<string, string>>;
 
-  constructor(options: { state: ServerState; readiness: readonly ReadinessCheck[]; readinessTimeoutMs: number }) {
+  constructor(options: { state: ProbedServer; readiness: readonly ReadinessCheck[]; readinessTimeoutMs: number }) {
     this.#state = options.state;
     this.#runReadiness = readinessRunner(options.readiness, options.readinessTimeoutMs, options.state.log);
   }

@@ -1,15 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger, Metrics, Tracing } from '../../observability/index.js';
 import type { ServerTlsSettings } from '../tls/tls-settings.js';
+import type { ReadinessCheck } from '../probes/probes.js';
 import type { DataPlaneRoute } from './data-plane.js';
-
-/** A dependency `/ready` waits for: resolves when usable, rejects (with a reason) when not. */
-export interface ReadinessCheck {
-  /** Key in the `/ready` body (`storage`, `bus`, …). */
-  name: string;
-  /** Resolves when the dependency is usable. Bounded by `readinessTimeoutMs`. */
-  check: () => Promise<void>;
-}
 
 /** Options of `buildHttpServer`. Durations are milliseconds, sizes bytes. */
 /** See {@link HttpServerOptions.unroutedFallback}. */

@@ -1,7 +1,8 @@
 /**
  * http: the server bootstrap every agentmesh role starts from (request ids,
  * request context, security headers, limits, error rendering, probes,
- * metrics, graceful drain) and the SSRF guard every outbound call goes through.
+ * metrics, graceful drain), and the outbound side: the connection pools of
+ * calls to other services and the SSRF guard of calls to URLs users give.
  */
 export { buildHttpServer } from './server/build-http-server.js';
 export type { HttpServerOptions, UnroutedFallback } from './server/http-server-options.js';
@@ -16,6 +17,8 @@ export { installGracefulShutdown, drain, onDrain, isDraining, closeHttpServer } 
 export type { DrainOptions, GracefulShutdownOptions } from './lifecycle/graceful-shutdown.js';
 export type { AgentmeshServerState, DrainHook, DrainOutcome } from './lifecycle/server-state.js';
 export type { HealthBody, ReadyBody, ReadyAnswer, ReadinessCheck } from './probes/probes.js';
+export { createOutboundPool, fetchThrough, traceparentInterceptor } from './outbound/outbound-pool.js';
+export type { OutboundPool, OutboundPoolOptions, OutboundInterceptor, ConnectPolicy } from './outbound/outbound-pool.js';
 export { createSsrfGuard } from './outbound/ssrf-guard.js';
 export type { SsrfGuard, SsrfGuardOptions, SsrfCheckResult, SsrfFetchInit } from './outbound/ssrf-guard.js';
 export { decodeContentEncoding, decodeContentSync, DECODED_CONTENT_CODINGS } from './server/content-decoding.js';

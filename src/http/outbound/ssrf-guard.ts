@@ -2,15 +2,12 @@ import dns from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
-import type * as UndiciModule from 'undici';
-import type { Agent } from 'undici';
-
-type Undici = typeof UndiciModule;
 import { isAgentmeshError, Errors, type AgentmeshError } from '../../protocol/index.js';
 import type { Tracing } from '../../observability/index.js';
 import { isMetadataHost, judgeAddress } from './address-policy.js';
 import type { ClientTlsSource } from '../tls/client-tls.js';
 import { HostAllowList, effectivePort, normalizeHost } from './host-allow-list.js';
+import { createOutboundPool, traceparentInterceptor, type ConnectPolicy, type OutboundPool } from './outbound-pool.js';
 
 /** Options of {@link createSsrfGuard}. */
 export interface SsrfGuardOptions {
@@ -141,7 +138,7 @@ class UndiciSsrfGuard implements SsrfGuard {
   readonly #lookup: typeof dns.lookup;
   readonly #tracing: Tracing | undefined;
   readonly #tls: ClientTlsSource | undefined;
-  #client: Promise<{ agent: Agent; request: Undici['request'] }> | undefined;
+  #pool: OutboundPool | undefined;
 
   constructor(options: SsrfGuardOptions) {
     this.#allowHttp = options.allowHttp ?? false;
@@ -153,34 +150,39 @@ class UndiciSsrfGuard implements SsrfGuard {
   }
 
   /**
-   * The undici client, loaded on the first fetch: a process that never calls
-   * out (most runtimes without webhooks) does not carry a second HTTP client.
+   * The connection pool, made on the first fetch: a process that never
+   * calls out (most runtimes without webhooks) does not carry a second HTTP
+   * client. Requests carry the current `traceparent`.
    */
-  #clientOnce(): Promise<{ agent: Agent; request: Undici['request'] }> {
-    this.#client ??= import('undici').then(({ Agent, buildConnector, request }) => {
-      const tls = this.#tls;
-      const connector = (base: { lookup: net.LookupFunction }) => (tls ? tls.connector(base, buildConnector) : buildConnector(base));
-      const open = connector({ lookup: this.#lookup as net.LookupFunction });
-      // DNS-rebinding defence: the connection resolves the name again, and the
-      // addresses it gets are judged again, right before connecting.
-      const guarded = connector({ lookup: this.#guardedLookup as net.LookupFunction });
-      const agent = new Agent({
-        connect: (opts, callback) => {
-          const host = normalizeHost(opts.hostname);
-          const port = opts.port !== '' ? opts.port : opts.protocol === 'https:' ? '443' : '80';
-          if (this.#allowList.allows(host, port)) return open(opts, callback);
-          if (net.isIP(host) !== 0) {
-            // IP literals never reach the lookup; judge them here as well.
-            const verdict = judgeAddress(host, { allowPrivate: this.#allowPrivate });
-            if (verdict.blocked) return callback(blocked(host, 'address', `address ${host} is ${verdict.range}`), null);
-          }
-          return guarded(opts, callback);
-        },
-      });
-      return { agent, request };
+  #poolOnce(): OutboundPool {
+    this.#pool ??= createOutboundPool({
+      tls: this.#tls,
+      connectPolicy: this.#connectPolicy,
+      interceptors: this.#tracing === undefined ? [] : [traceparentInterceptor({ tracing: this.#tracing })],
     });
-    return this.#client;
+    return this.#pool;
   }
+
+  /**
+   * DNS-rebinding defence: the connection resolves the name again, and the
+   * addresses it gets are judged again, right before connecting. An
+   * allow-listed host connects as it is.
+   */
+  readonly #connectPolicy: ConnectPolicy = {
+    admit: (opts) => {
+      const host = normalizeHost(opts.hostname);
+      const port = opts.port !== '' ? opts.port : opts.protocol === 'https:' ? '443' : '80';
+      if (this.#allowList.allows(host, port)) return 'open';
+      if (net.isIP(host) !== 0) {
+        // IP literals never reach the lookup; judge them here as well.
+        const verdict = judgeAddress(host, { allowPrivate: this.#allowPrivate });
+        if (verdict.blocked) return blocked(host, 'address', `address ${host} is ${verdict.range}`);
+      }
+      return 'guarded';
+    },
+    lookup: (hostname, options, callback) => this.#lookup(hostname, options, callback),
+    guardedLookup: (hostname, options, callback) => this.#guardedLookup(hostname, options, callback),
+  };
 
   async check(input: string | URL): Promise<SsrfCheckResult> {
     let url: URL;
@@ -222,14 +224,13 @@ class UndiciSsrfGuard implements SsrfGuard {
     const signal = init.signal === undefined ? timeout : AbortSignal.any([init.signal, timeout]);
     let method = (init.method ?? 'GET').toUpperCase();
     let body = init.body ?? null;
-    let headers = toHeaderRecord(init.headers);
-    if (this.#tracing !== undefined) headers = this.#tracing.injectTraceparent(headers);
+    const headers = toHeaderRecord(init.headers);
     let url = (await this.check(input)).url;
     for (let redirects = 0; ; redirects++) {
       const target = url.origin;
       try {
-        const client = await this.#clientOnce();
-        const res = await client.request(url, { method, headers, body, signal, dispatcher: client.agent });
+        // undici's request(url, …) on the pool, as undici splits the URL.
+        const res = await this.#poolOnce().request({ origin: url.origin, path: url.search ? `${url.pathname}${url.search}` : url.pathname, method, headers, body, signal });
         const location = res.headers.location;
         // maxRedirects 0 is fetch's `redirect: 'manual'`: the 3xx itself is the answer.
         if (REDIRECTS.has(res.statusCode) && typeof location === 'string' && maxRedirects > 0) {
@@ -263,7 +264,7 @@ class UndiciSsrfGuard implements SsrfGuard {
   }
 
   async close(): Promise<void> {
-    if (this.#client) await (await this.#client).agent.close();
+    if (this.#pool) await this.#pool.close();
   }
 
   #mapError(err: unknown, target: string, timeout: AbortSignal, callerSignal: AbortSignal | undefined, timeoutMs: number): unknown {

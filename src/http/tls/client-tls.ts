@@ -1,8 +1,9 @@
 /*
  * What a role presents and trusts when it calls another role over HTTPS:
- * undici connectors (gateway → agents, runtime → registry, orchestrator →
- * gateway) and the SSRF guard's (registry → agents), reloaded when the
- * files change, as the server's own certificate is.
+ * the connectors of its outbound pools (gateway → agents, runtime →
+ * registry, orchestrator → gateway, the SSRF guard's registry → agents; see
+ * outbound/outbound-pool.ts), reloaded when the files change, as the
+ * server's own certificate is.
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ type ConnectorOptions = UndiciModule.buildConnector.BuildOptions;
  *
  * @example
  * const connect = readClientTls(config.clientTls);
- * const pool = new Agent({ connect: { timeout: 5_000, ...connect } });
+ * const socket = tls.connect({ host: 'registry', port: 4100, ...connect });
  */
 export function readClientTls(settings: ClientTlsSettings | undefined, options: { withSystemRoots?: boolean } = {}): ClientTlsOptions | undefined {
   if (settings === undefined) return undefined;
@@ -72,7 +73,7 @@ export interface ClientTlsSourceEvents {
  *
  * @example
  * const tls = openClientTls(config.clientTls, { logger });
- * const pool = new Agent({ connect: tls ? tls.connector({ timeout: 5_000 }, buildConnector) : { timeout: 5_000 } });
+ * const pool = createOutboundPool({ connectTimeoutMs: 5_000, tls });
  */
 export class ClientTlsSource extends EventEmitter<ClientTlsSourceEvents> {
   readonly #settings: ClientTlsSettings;

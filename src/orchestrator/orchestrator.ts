@@ -241,7 +241,7 @@ function buildAgent(config: OrchestratorConfig, engine: WorkflowEngine, workflow
   const hasRegistry = registry !== undefined;
   const anonymousTenant = config.anonymousTenant ?? (config.gatewayUrl ? undefined : 'default');
   const checkAgents = registry === undefined ? undefined : agentsChecker(registry);
-  // The router may start the orchestrator's own workflows when a request fits one (issue 21).
+  // The router may start the orchestrator's own workflows when a request fits one (docs/orchestrator.md#routing).
   const startWorkflow = workflowStarter({ engine, workflows, ...(anonymousTenant ? { anonymousTenant } : {}), ...(checkAgents && { checkAgents }) });
   return createOrchestratorAgent({
     name: config.name,

@@ -16,7 +16,7 @@ import { freePort } from '../helpers/free-port.js';
 const skip = await postgresSkipReason();
 const SECRET = 'bridge-replicas-test-secret-0123456789abcdef';
 
-describe('issue 19: two gateway replicas bridging one ACP agent on PostgreSQL', { skip }, () => {
+describe('two gateway replicas bridging one ACP agent on PostgreSQL', { skip }, () => {
   let schema: TestSchema;
   let acp: AcpReferenceServer;
   let registry: Awaited<ReturnType<typeof startRegistry>>;

@@ -58,7 +58,7 @@ const AGENTS = [asker, waiter, steady];
 const CONFIG = { replicaTtlMs: 1000, heartbeatMs: 200 } as const;
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
-describe('issue 19: ACP runs shared by runtime replicas (PostgreSQL + Redis)', { skip }, () => {
+describe('ACP runs shared by runtime replicas (PostgreSQL + Redis)', { skip }, () => {
   let schema: TestSchema;
   let stream: string;
   let a: RuntimeReplica | undefined;

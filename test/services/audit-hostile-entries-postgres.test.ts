@@ -22,7 +22,7 @@ const RUNS = 10;
 const PER_RUN = 100;
 const SEED = Number(process.env['FC_SEED'] ?? 15);
 
-describe('hostile audit entries on PostgreSQL (issue 15)', { skip }, () => {
+describe('hostile audit entries on PostgreSQL', { skip }, () => {
   let schema: TestSchema;
   let database: Database;
   let audit: AuditLog;

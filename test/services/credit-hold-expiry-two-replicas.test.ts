@@ -14,7 +14,7 @@ const skip = await postgresSkipReason();
 const logger = createLogger({ level: 'silent' });
 const DAY = 86_400_000;
 
-describe('issue 15: credit hold expiry on PostgreSQL (two replicas)', { skip }, () => {
+describe('credit hold expiry on PostgreSQL (two replicas)', { skip }, () => {
   let schema: TestSchema;
   let databases: Database[];
   let replicas: CreditLedger[];

@@ -33,7 +33,7 @@ const busy = defineAgent({
   },
 });
 
-describe('issue 16: a cross-replica cancel against a busy handler', { skip }, () => {
+describe('a cross-replica cancel against a busy handler', { skip }, () => {
   let schema: TestSchema;
   let stream: string;
   let a: RuntimeReplica;

@@ -19,7 +19,7 @@ const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
 const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
 
-describe('issue 17: a start-up that fails late closes what it opened', { skip }, () => {
+describe('a start-up that fails late closes what it opened', { skip }, () => {
   const dirs: string[] = [];
   after(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });

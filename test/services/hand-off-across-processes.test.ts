@@ -40,7 +40,7 @@ const jobs = defineAgent({
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
-describe('issue 16: a handed-off task finished by another process (PostgreSQL + Redis)', { skip }, () => {
+describe('a handed-off task finished by another process (PostgreSQL + Redis)', { skip }, () => {
   let schema: TestSchema;
   let stream: string;
   let a: RuntimeReplica | undefined;

@@ -6,7 +6,7 @@ import { createDatabase } from '../../src/storage/index.js';
 import { cli } from '../integration/cli/cli-harness.js';
 import { DATABASE_URL, createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
 
-describe('issue 18: agentmesh migrate (postgres)', { skip: await postgresSkipReason() }, () => {
+describe('agentmesh migrate (postgres)', { skip: await postgresSkipReason() }, () => {
   let schema: TestSchema;
   before(async () => {
     schema = await createTestSchema();

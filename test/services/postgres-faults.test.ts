@@ -42,7 +42,7 @@ const gated = defineAgent({
   },
 });
 
-describe('issue 16: PostgreSQL faults under a runtime (TCP proxy)', { skip }, () => {
+describe('PostgreSQL faults under a runtime (TCP proxy)', { skip }, () => {
   let schema: TestSchema;
   let proxy: TcpProxy;
   let runtime: Runtime;

@@ -20,7 +20,7 @@ import { until } from '../helpers/until.js';
 
 const skip = await redisSkipReason();
 
-describe('issue 16: Redis faults under a runtime (TCP proxy)', { skip }, () => {
+describe('Redis faults under a runtime (TCP proxy)', { skip }, () => {
   let proxy: TcpProxy;
   let bus: RedisBus;
   let runtime: Runtime;

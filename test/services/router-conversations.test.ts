@@ -179,7 +179,7 @@ describe('two orchestrator replicas on PostgreSQL + Redis share the router\'s co
   });
 });
 
-describe('two orchestrator replicas on PostgreSQL + Redis: a specialist the user chose on replica A (issue 21 §2)', { skip: fleetSkip }, () => {
+describe('two orchestrator replicas on PostgreSQL + Redis: a specialist the user chose on replica A', { skip: fleetSkip }, () => {
   let mesh: RegisteredAgents;
   let schema: TestSchema;
   const open: Orchestrator[] = [];

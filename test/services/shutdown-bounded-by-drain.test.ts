@@ -20,7 +20,7 @@ import { join } from 'node:path';
 
 const skip = await postgresSkipReason();
 
-describe('issue 16: shutdown is bounded by the drain deadline', { skip }, () => {
+describe('shutdown is bounded by the drain deadline', { skip }, () => {
   let schema: TestSchema;
   let dataDir: string;
   before(async () => {

@@ -14,7 +14,7 @@ import { createTestSchema, postgresSkipReason, type TestSchema } from '../helper
 
 const skip = await postgresSkipReason();
 
-describe('issue 15: blocked interface URLs leave no trace on PostgreSQL', { skip }, () => {
+describe('blocked interface URLs leave no trace on PostgreSQL', { skip }, () => {
   let schema: TestSchema;
   let reg: Awaited<ReturnType<typeof startRegistry>>;
   let server: Server;

@@ -41,7 +41,7 @@ async function runToExit(args: string[], env: Record<string, string>): Promise<{
   return { code, output };
 }
 
-describe('issue 16: a role that fails to start exits non-zero', { skip }, () => {
+describe('a role that fails to start exits non-zero', { skip }, () => {
   let busy: Server;
   let port: number;
   let schema: TestSchema;

@@ -1,6 +1,6 @@
 /**
  * `agentmesh route [--explain] "<text>"`: where the orchestrator's router
- * would send a request, and why (issue 21 §4), decided against the live
+ * would send a request, and why (docs/orchestrator.md#routing), decided against the live
  * registry with the router's own ranking. Nothing is sent.
  */
 import { Command } from 'commander';

@@ -36,7 +36,7 @@ export function orchestratorConfigFromEnv(env: Record<string, string | undefined
     if (conversations !== 'memory' && conversations !== 'database') throw new Error(`ORCHESTRATOR_CONVERSATIONS must be memory or database, got ${JSON.stringify(conversations)}`);
     config.conversations = conversations;
   }
-  // Optional model routing (issue 21 §3): only when an endpoint and a model are both named.
+  // Optional model routing: only when an endpoint and a model are both named.
   const modelUrl = env['ORCHESTRATOR_ROUTER_MODEL_URL'];
   const model = env['ORCHESTRATOR_ROUTER_MODEL'];
   if ((modelUrl || model) && !(modelUrl && model)) throw new Error('ORCHESTRATOR_ROUTER_MODEL_URL and ORCHESTRATOR_ROUTER_MODEL go together: set both, or neither');

@@ -80,7 +80,7 @@ export interface UpstreamRouter {
 }
 
 /**
- * Builds the upstream router (issue 4 §4): the routing cache kept live from
+ * Builds the upstream router (docs/gateway-routing.md): the routing cache kept live from
  * the registry's watch stream, least-outstanding balancing over the
  * instances in rotation, a circuit breaker per instance, retries only where
  * they cannot run a request twice, and pooled keep-alive connections

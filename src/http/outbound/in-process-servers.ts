@@ -1,5 +1,5 @@
 /**
- * In-process dispatch (issue 15 §2): when two roles live in one process
+ * In-process dispatch (ADR 0015): when two roles live in one process
  * (`agentmesh up`), a call from one to the other need not cross the kernel's
  * loopback. The caller's undici connection is one end of an in-memory duplex
  * pair and the other end is handed to the callee's node:http server as a new

@@ -12,7 +12,7 @@ import { startRegistry } from '../../helpers/registry-fixture.js';
 import { createClient, fetchToken, startGateway } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
 
-describe('hostile calls through the gateway are each audited once (issue 15)', () => {
+describe('hostile calls through the gateway are each audited once', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;
   let host: Awaited<ReturnType<typeof startRuntime>>;

@@ -62,7 +62,7 @@ describe('agentmesh up: registry and example agents in one process', () => {
     assert.equal(JSON.parse(search.out).results[0].metadata.name, 'audience-architect');
   });
 
-  test('the agents refuse direct calls: only the gateway reaches them (issue 15 §4)', async () => {
+  test('the agents refuse direct calls: only the gateway reaches them', async () => {
     const sent = await cli(['send', `${agentsUrl}/agents/echo`, 'hello mesh']);
     assert.notEqual(sent.code, 0, sent.out);
     assert.match(sent.err, /through the agentmesh gateway only/);
@@ -93,7 +93,7 @@ describe('agentmesh up: registry and example agents in one process', () => {
     assert.equal(body.result?.task?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(body));
   });
 
-  test('the HR agent also runs as a plain ACP agent, bridged, and a workflow mixes the two protocols (issue 19 §5)', async () => {
+  test('the HR agent also runs as a plain ACP agent, bridged, and a workflow mixes the two protocols', async () => {
     const gateway = /gateway listening on (http:\/\/\S+)/.exec(stdout)![1]!;
     assert.match(stdout, /ACP example listening on http:\/\/\S+\/acp {2}\(ACP agents: hr-acp;/);
     const record = (await (await fetch(`${registryUrl}/v1/agents/hr-acp`)).json()) as any;

@@ -37,7 +37,7 @@ function stateOf(e: StreamResponse | undefined): TaskState | undefined {
   return p?.$case === 'statusUpdate' ? p.value.status?.state : p?.$case === 'task' ? p.value.status?.state : undefined;
 }
 
-describe('issue 19: an SDK v0.3 client calls bridged ACP agents through the gateway', () => {
+describe('an SDK v0.3 client calls bridged ACP agents through the gateway', () => {
   let acp: AcpReferenceServer;
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;

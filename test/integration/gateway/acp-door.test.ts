@@ -49,7 +49,7 @@ const waiter = defineAgent({
   },
 });
 
-describe('issue 19: native agents over ACP through the gateway (/agents/{name}/acp)', () => {
+describe('native agents over ACP through the gateway (/agents/{name}/acp)', () => {
   let mesh: Awaited<ReturnType<typeof startGatewayMesh>>;
   let token: string;
   let readOnly: string;

@@ -11,7 +11,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
 
-describe('issue 16: Content-Encoding through the gateway, as directly', () => {
+describe('Content-Encoding through the gateway, as directly', () => {
   let mesh: Awaited<ReturnType<typeof startGatewayMesh>>;
   let direct: string;
   let through: string;

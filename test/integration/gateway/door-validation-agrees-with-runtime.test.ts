@@ -116,7 +116,7 @@ interface RuntimeAnswer {
   message: string | undefined;
 }
 
-describe('request validation at the door agrees with the runtime (issue 15 §3)', () => {
+describe('request validation at the door agrees with the runtime', () => {
   let env: Awaited<ReturnType<typeof startRuntime>>;
   const records = new Map<string, NonNullable<RequestValidationInput['record']>>();
   const validator = createRequestValidator();

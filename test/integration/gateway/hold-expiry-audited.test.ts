@@ -12,7 +12,7 @@ import { startRegistry } from '../../helpers/registry-fixture.js';
 import { startGateway } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
 
-describe('issue 15: the gateway expires and audits holds older than the max hold', () => {
+describe('the gateway expires and audits holds older than the max hold', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;
 

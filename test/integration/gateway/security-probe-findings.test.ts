@@ -48,7 +48,7 @@ function ssoToken(signer: Signer, skewSeconds: number, claims: JWTPayload = {}):
 
 const reasonOf = (body: any): unknown => body?.error?.details?.[0]?.reason;
 
-describe('issue 15 §4: gateway security probe', () => {
+describe('gateway security probe findings', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;
   let jwks: Server;

@@ -30,7 +30,7 @@ const scorer = defineAgent({
   },
 });
 
-describe('issue 19: a workflow mixing a native and a bridged ACP agent, through the gateway', () => {
+describe('a workflow mixing a native and a bridged ACP agent, through the gateway', () => {
   let acp: AcpReferenceServer;
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;

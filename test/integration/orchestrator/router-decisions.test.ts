@@ -21,7 +21,7 @@ const EXPLAIN = 'agentmesh.route.explain';
 const workflowsDir = fileURLToPath(new URL('../../../workflows/', import.meta.url));
 const routedTo = (task: any): string | undefined => task.metadata?.[EXPLAIN]?.chosen;
 
-describe('router decisions through a real orchestrator (issue 21)', () => {
+describe('router decisions through a real orchestrator', () => {
   let mesh: RegisteredAgents;
   let orchestrator: Orchestrator;
   let url: string;

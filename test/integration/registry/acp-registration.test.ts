@@ -56,7 +56,7 @@ function violations(body: any): Array<{ field: string; description: string }> {
   return body.error.details.find((d: any) => d['@type']?.endsWith('BadRequest'))?.fieldViolations ?? [];
 }
 
-describe('issue 19: registering ACP agents by their server URL', () => {
+describe('registering ACP agents by their server URL', () => {
   let reg: Awaited<ReturnType<typeof startRegistry>>;
   let acp: AcpReferenceServer;
   let bad: AcpReferenceServer;

@@ -10,7 +10,7 @@ import { sampleCard, startRegistry } from '../../helpers/registry-fixture.js';
  *
  * The decision this pins is in docs/conformance.md.
  */
-describe('issue 16: the registry decodes Content-Encoding as the runtime does', () => {
+describe('the registry decodes Content-Encoding as the runtime does', () => {
   let reg: Awaited<ReturnType<typeof startRegistry>>;
   before(async () => {
     reg = await startRegistry({});

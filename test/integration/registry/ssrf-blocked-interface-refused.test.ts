@@ -40,7 +40,7 @@ function violations(body: any): Array<{ field: string; description: string }> {
   return body.error.details.find((d: any) => d['@type']?.endsWith('BadRequest'))?.fieldViolations ?? [];
 }
 
-describe('issue 15: a card with an SSRF-blocked interface URL is refused before anything commits', () => {
+describe('a card with an SSRF-blocked interface URL is refused before anything commits', () => {
   let reg: Awaited<ReturnType<typeof startRegistry>>;
   let host: Awaited<ReturnType<typeof startCardHost>>;
   before(async () => {

@@ -46,7 +46,7 @@ const fragile = defineAgent({
   },
 });
 
-describe('issue 19: ACP runs across a restart of the runtime', () => {
+describe('ACP runs across a restart of the runtime', () => {
   let dataDir: string;
   let runtime: Runtime | undefined;
 

@@ -16,7 +16,7 @@ import { until } from '../../helpers/until.js';
 
 const JSON_V1 = { 'content-type': 'application/json', 'A2A-Version': '1.0' };
 
-describe('issue 15: an agent behind a gateway requires its assertion by default', () => {
+describe('an agent behind a gateway requires its assertion by default', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;
   let host: Awaited<ReturnType<typeof startRuntime>>;
@@ -94,7 +94,7 @@ describe('issue 15: an agent behind a gateway requires its assertion by default'
   });
 });
 
-describe('issue 15: the explicit development opt-out', () => {
+describe('an agent behind a gateway: the explicit development opt-out', () => {
   let host: Awaited<ReturnType<typeof startRuntime>>;
   before(async () => {
     host = await startRuntime([testAgent], { gatewayJwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json', requireGatewayAssertion: false });

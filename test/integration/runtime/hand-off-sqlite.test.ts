@@ -81,7 +81,7 @@ function continueRequest(taskId: string, text: string, returnImmediately = false
   });
 }
 
-describe('issue 16: handed-off tasks on SQLite', () => {
+describe('handed-off tasks on SQLite', () => {
   let dataDir: string;
   let runtime: Runtime;
   let client: Client;

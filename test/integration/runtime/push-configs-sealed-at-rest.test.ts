@@ -32,7 +32,7 @@ function rawConfigs(dataDir: string): Array<{ task_id: string; id: string; confi
   }
 }
 
-describe('issue 15: push notification credentials are sealed at rest', () => {
+describe('push notification credentials are sealed at rest', () => {
   let dataDir: string;
   let server: Server;
   let origin: string;

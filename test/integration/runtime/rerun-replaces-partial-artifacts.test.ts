@@ -33,7 +33,7 @@ const redoer = defineAgent({
   },
 });
 
-test('issue 16: a re-run replaces the stopped run\'s partial artifact instead of adding a second one', async (t) => {
+test('a re-run replaces the stopped run\'s partial artifact instead of adding a second one', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-rerun-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const config = { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' as const };

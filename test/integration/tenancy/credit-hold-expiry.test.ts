@@ -71,7 +71,7 @@ async function credits(argv: string[], env: Record<string, string | undefined>):
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-describe('issue 15: credit holds that never end', () => {
+describe('credit holds that never end', () => {
   let dir: string;
   let database: Database;
   let ledger: CreditLedger;

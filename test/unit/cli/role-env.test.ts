@@ -92,7 +92,7 @@ describe('orchestrator settings from the environment', () => {
     assert.throws(() => orchestratorConfigFromEnv({ ORCHESTRATOR_CONVERSATIONS: 'redis' }, {}), /ORCHESTRATOR_CONVERSATIONS must be memory or database, got "redis"/);
   });
 
-  test('ORCHESTRATOR_ROUTER_MODEL_URL and ORCHESTRATOR_ROUTER_MODEL turn model routing on, together only (issue 21 §3)', () => {
+  test('ORCHESTRATOR_ROUTER_MODEL_URL and ORCHESTRATOR_ROUTER_MODEL turn model routing on, together only', () => {
     assert.equal(orchestratorConfigFromEnv({}, {}).routerModel, undefined);
     assert.deepEqual(orchestratorConfigFromEnv({ ORCHESTRATOR_ROUTER_MODEL_URL: 'http://llm:8080/v1', ORCHESTRATOR_ROUTER_MODEL: 'tiny', ORCHESTRATOR_ROUTER_MODEL_KEY: 'k', ORCHESTRATOR_ROUTER_MODEL_TIMEOUT_MS: '1500' }, {}).routerModel, { url: 'http://llm:8080/v1', model: 'tiny', apiKey: 'k', timeoutMs: 1500 });
     assert.throws(() => orchestratorConfigFromEnv({ ORCHESTRATOR_ROUTER_MODEL_URL: 'http://llm:8080/v1' }, {}), /go together/);

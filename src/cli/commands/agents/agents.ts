@@ -1,4 +1,4 @@
-/** `agentmesh agents …`: the registry from the command line (issue 3 §8). */
+/** `agentmesh agents …`: the registry from the command line (docs/cli.md). */
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
 import { agentsConfigCommand } from './agents-config.js';

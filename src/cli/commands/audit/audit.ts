@@ -1,4 +1,4 @@
-/** `agentmesh audit …`: the audit trail straight from the database (issue 4 §5). */
+/** `agentmesh audit …`: the audit trail straight from the database (docs/audit.md). */
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
 import { auditExportCommand } from './audit-export.js';

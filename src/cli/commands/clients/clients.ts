@@ -1,4 +1,4 @@
-/** `agentmesh clients …`: the gateway's OAuth clients from the command line (issue 4 §1). */
+/** `agentmesh clients …`: the gateway's OAuth clients from the command line (docs/gateway-identity.md). */
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
 import { clientsCreateCommand } from './clients-create.js';

@@ -1,4 +1,4 @@
-/** `agentmesh credits …`: tenants' credit balances, usage and top-ups through the gateway (issue 4 §3). */
+/** `agentmesh credits …`: tenants' credit balances, usage and top-ups through the gateway (docs/credits.md). */
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
 import { creditsBalanceCommand } from './credits-balance.js';

@@ -1,4 +1,4 @@
-/** `agentmesh keys …`: the gateway's API keys from the command line (issue 4 §1, seed 002). */
+/** `agentmesh keys …`: the gateway's API keys from the command line (docs/gateway-identity.md). */
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
 import { keysCreateCommand } from './keys-create.js';

@@ -154,8 +154,8 @@ export function upCommand(ctx: CliContext): Command {
           registryUrl: env['REGISTRY_URL'] ?? registryUrl,
           ...(registryConfig.writeToken !== undefined && { registryToken: registryConfig.writeToken }),
           // Calls through the gateway carry their tenant. With a gateway configured the agents (and the
-          // orchestrator) refuse calls without its assertion, so nothing skips its credits and audit
-          // (issue 15 §4); AGENTMESH_REQUIRE_GATEWAY=0 opens their ports again, for development only.
+          // orchestrator) refuse calls without its assertion, so nothing skips its credits and audit;
+          // AGENTMESH_REQUIRE_GATEWAY=0 opens their ports again, for development only.
           gatewayJwksUrl: `${gatewayUrl}/.well-known/jwks.json`,
           logLevel,
         };

@@ -1,4 +1,4 @@
-/** `agentmesh workflow …`: run, follow and manage the orchestrator's workflow runs (issue 5 §4). */
+/** `agentmesh workflow …`: run, follow and manage the orchestrator's workflow runs (docs/workflows.md). */
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
 import { workflowCancelCommand } from './workflow-cancel.js';

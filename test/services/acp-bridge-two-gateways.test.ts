@@ -1,5 +1,5 @@
 /**
- * Issue 19 on PostgreSQL: two gateway replicas on one database bridge one
+ * On PostgreSQL: two gateway replicas on one database bridge one
  * ACP agent. A run started through one replica is read, resumed and
  * cancelled through the other by its tenant (who started it is in the
  * database, under tenant row security), and is not found for another tenant.

@@ -1,5 +1,5 @@
 /**
- * Issue 19 §2 on PostgreSQL + Redis: an ACP run is an A2A task, so replicas
+ * On PostgreSQL + Redis: an ACP run is an A2A task, so replicas
  * share it as they share any task. A run that awaits on replica A is resumed
  * through replica B; a run on A is cancelled through B; a run in progress on
  * A when A stops is re-run by B (idempotent) and stays readable over ACP by

@@ -1,5 +1,5 @@
 /**
- * Issue 15 §4, finding 4, on PostgreSQL: two gateway replicas sweeping for
+ * On PostgreSQL: two gateway replicas sweeping for
  * expired holds at once refund each hold once; holds list and release by key.
  * Time is an injected `now`: nothing sleeps.
  */

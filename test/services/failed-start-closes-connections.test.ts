@@ -1,5 +1,5 @@
 /**
- * Issue 17 §6: a composition root whose start-up fails after it opened
+ * A composition root whose start-up fails after it opened
  * connections closes them (its DisposerStack), so nothing holds the process.
  * Counted as the process's TCP handles: the bus's and the quotas' Redis
  * connections and the PostgreSQL pool are sockets.

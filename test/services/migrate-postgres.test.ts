@@ -1,4 +1,4 @@
-/** Issue 18 §3 on PostgreSQL: `agentmesh migrate` migrates on DATABASE_MIGRATION_URL and exits; a failure is non-zero and names the database. */
+/** On PostgreSQL: `agentmesh migrate` migrates on DATABASE_MIGRATION_URL and exits; a failure is non-zero and names the database. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';

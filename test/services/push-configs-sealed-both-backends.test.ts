@@ -1,5 +1,5 @@
 /**
- * Issue 15 §4, finding 2, on both backends: push configs are sealed at rest
+ * On both backends: push configs are sealed at rest
  * by the runtime's SealedPushStore; rows stored in clear by an earlier
  * version still read and are sealed in place, each only if unchanged.
  */

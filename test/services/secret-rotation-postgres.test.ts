@@ -1,4 +1,4 @@
-/** Issue 18 §5 on PostgreSQL: GATEWAY_SECRET and AGENTMESH_SECRET rotate without voiding keys, hashes or push configs. */
+/** On PostgreSQL: GATEWAY_SECRET and AGENTMESH_SECRET rotate without voiding keys, hashes or push configs. */
 import { describe, test } from 'node:test';
 import { createDatabase } from '../../src/storage/index.js';
 import { secretRotationScenario } from '../integration/gateway/secret-rotation-scenario.js';

@@ -1,5 +1,5 @@
 /**
- * Issue 15 §4, finding 1, on PostgreSQL: a card naming an SSRF-blocked
+ * On PostgreSQL: a card naming an SSRF-blocked
  * interface is refused before anything commits (no record, no instance, no
  * change-log entry), and a card by URL commits its record and its static
  * instance in one transaction.

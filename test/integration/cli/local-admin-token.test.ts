@@ -9,7 +9,7 @@ import { startRegistry } from '../../helpers/registry-fixture.js';
 import { cli } from './cli-harness.js';
 
 /*
- * Issue 17 (papercut): beside a local `agentmesh up`, the admin commands find
+ * Beside a local `agentmesh up`, the admin commands find
  * the mesh's admin token in its data dir, and only for a gateway on this
  * machine; without one, the refusal names the file.
  */

@@ -11,7 +11,7 @@ import { startAgents } from '../../../src/cli/serving/serve-agents.js';
 import { Capture } from './cli-harness.js';
 
 /*
- * Issue 17 (papercut): the `Try:` line `agent serve` prints works exactly as
+ * The `Try:` line `agent serve` prints works exactly as
  * printed, for a skill that takes data as well as one that takes text.
  */
 const run = promisify(execFile);

@@ -58,7 +58,7 @@ describe('agentmesh up: registry and example agents in one process', () => {
     assert.equal(record.signed, true);
     const search = await cli(['agents', 'search', 'score leads similar to my best customers', '--registry', registryUrl, '--json']);
     assert.equal(search.code, 0, search.err);
-    // Issue 21: the README's example is lookalike work, audience-architect's.
+    // The README's example is lookalike work, audience-architect's.
     assert.equal(JSON.parse(search.out).results[0].metadata.name, 'audience-architect');
   });
 

@@ -9,7 +9,7 @@ import { call, startRegistry } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
 
 /*
- * Issue 19, the bridge's call lifecycle: a blocking SendMessage whose client
+ * The bridge's call lifecycle: a blocking SendMessage whose client
  * leaves before the answer has its ACP run cancelled (nobody could read or
  * pay for it), and a bridged call is a CLIENT span that names its ACP run.
  */

@@ -10,7 +10,7 @@ import { call, startRegistry } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
 
 /*
- * Issue 19 item 1, the gateway's bridge: an A2A client (the official SDK, over
+ * The gateway's bridge: an A2A client (the official SDK, over
  * JSON-RPC and HTTP+JSON) calls ACP agents registered as bridged, through the
  * gateway, as it calls native ones. The ACP agents are the tests' reference
  * server (written from the ACP document, not from src/acp), which checks

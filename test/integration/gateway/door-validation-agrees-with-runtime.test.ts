@@ -9,7 +9,7 @@ import { defineAgent } from '../../../src/runtime/index.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 
 /*
- * Issue 15 §3: the gateway refuses at the door exactly what the runtime
+ * The gateway refuses at the door exactly what the runtime
  * would refuse, with the same code and words. Every case here goes to a real
  * runtime and to the validator; the two verdicts must agree.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 15 §4, finding 4, through a real gateway: a hold older than
+ * Through a real gateway: a hold older than
  * creditsMaxHoldMs is refunded by the gateway's sweep and audited as
  * `credits.expired`. The hold is backdated in the gateway's SQLite file
  * instead of waiting a minute.

@@ -1,5 +1,5 @@
 /**
- * Issue 21 §1, §2, §4 and workflows: a real orchestrator (SQLite, the repo's
+ * A real orchestrator (SQLite, the repo's
  * workflows) routing over the example agents registered in a real registry:
  * every decision explained in the task's metadata, "no agent for this",
  * asking when the candidates are close, the choice remembered for the

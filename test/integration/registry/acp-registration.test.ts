@@ -6,7 +6,7 @@ import { until } from '../../helpers/until.js';
 import { createRegistryClient } from '../../../src/registry/client/index.js';
 
 /*
- * Issue 19 item 1: an ACP agent is registered by its server's base URL. The
+ * An ACP agent is registered by its server's base URL. The
  * registry reads /agents and /agents/{name} through the SSRF guard, checks
  * the manifests against the ACP document, derives an A2A card from each,
  * keeps the manifest, and probes the server's /ping. The ACP server here is

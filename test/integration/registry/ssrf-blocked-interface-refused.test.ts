@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { call, sampleCard, startRegistry, watch } from '../../helpers/registry-fixture.js';
 
 /*
- * Issue 15 §4, finding 1: a card fetched from an allowed host but naming a
+ * A card fetched from an allowed host but naming a
  * forbidden interface URL used to be committed first and refused after, so
  * the agent stayed listed (without instances, the gateway answered 503).
  * Every interface URL now goes through the SSRF guard before anything commits.

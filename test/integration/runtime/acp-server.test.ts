@@ -1,5 +1,5 @@
 /**
- * Issue 19 §2: every hosted agent over ACP, on the same durable task core.
+ * Every hosted agent over ACP, on the same durable task core.
  * An ACP client written from the document (test/helpers/acp-client.ts) runs
  * sync, async, stream, await/resume and cancel; every request, response and
  * event is validated against schemas/acp/openapi.yaml.

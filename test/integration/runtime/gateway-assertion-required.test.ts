@@ -8,7 +8,7 @@ import { createClient, fetchToken, startGateway } from '../../helpers/gateway-fi
 import { until } from '../../helpers/until.js';
 
 /*
- * Issue 15 §4, finding 3: agents with a gateway configured (as `agentmesh up`
+ * Agents with a gateway configured (as `agentmesh up`
  * starts them) answered calls on their own port without the gateway's
  * assertion, skipping its credits and audit. With a gateway JWKS configured,
  * the assertion is now required unless explicitly opted out.

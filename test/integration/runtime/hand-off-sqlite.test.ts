@@ -1,5 +1,5 @@
 /**
- * Issue 16 §2: long-running tasks. A skill hands its task off (ctx.handOff());
+ * Long-running tasks. A skill hands its task off (ctx.handOff());
  * it stays WORKING with no owner and no concurrency slot, survives a restart,
  * and another process holding the store (here a separate openTaskControl on
  * the same SQLite file, with its own connection and bus) finishes it by id.

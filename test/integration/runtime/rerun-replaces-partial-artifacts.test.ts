@@ -1,5 +1,5 @@
 /**
- * Issue 16: an idempotent task re-run after its process stopped ends with the
+ * An idempotent task re-run after its process stopped ends with the
  * artifacts of one run, not the killed run's partial artifact beside the new
  * one: artifact ids a skill does not choose are derived from the task and the
  * order of emission, the same in every run, so the re-run's first chunk

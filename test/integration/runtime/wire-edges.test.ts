@@ -5,7 +5,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
 
 /*
- * Issue 16: the runtime at the edges of the A2A wire, through both bindings
+ * The runtime at the edges of the A2A wire, through both bindings
  * on a real runtime. See docs/conformance.md for the decision behind each.
  */
 const V1 = { 'A2A-Version': '1.0' };

@@ -61,7 +61,7 @@ async function credits(argv: string[], env: Record<string, string | undefined>):
 }
 
 /*
- * Issue 15 §4, finding 4: a reservation whose task never ends (abandoned in
+ * A reservation whose task never ends (abandoned in
  * input-required) stayed held forever. Holds now expire after a max hold
  * (default 24 h: refunded, logged, audited by the gateway), and an operator
  * can list and release them (`agentmesh credits holds|release`). Time is an
@@ -80,7 +80,7 @@ describe('credit holds that never end', () => {
   const logger = createLogger({ level: 'silent' });
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentmesh-issue15-holds-'));
+    dir = mkdtempSync(join(tmpdir(), 'agentmesh-holds-'));
     const metrics = createMetrics({ defaultMetrics: false });
     database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
     ledger = createCreditLedger({ database, logger, metrics });

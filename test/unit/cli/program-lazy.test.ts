@@ -5,7 +5,7 @@ import { COMMANDS, buildProgram, commandsNamedIn, runCli } from '../../../src/cl
 import { resolveCliIO } from '../../../src/cli/io/cli-io.js';
 
 /*
- * Issue 17 §5: the CLI imports only the command a run names. What `--help`
+ * The CLI imports only the command a run names. What `--help`
  * lists for the others comes from the COMMANDS table, so the table must say
  * exactly what each loaded command says of itself.
  */

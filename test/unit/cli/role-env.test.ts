@@ -31,7 +31,7 @@ describe('database settings from the environment', () => {
   }
 });
 
-// Every serving role reads the same TLS settings from the same names (issue 18 §4).
+// Every serving role reads the same TLS settings from the same names.
 describe('TLS settings from the environment', () => {
   const readers = { runtime: runtimeConfigFromEnv, registry: registryConfigFromEnv, gateway: gatewayConfigFromEnv };
   const env = {
@@ -69,7 +69,7 @@ describe('TLS settings from the environment', () => {
   });
 });
 
-// Every serving role reads the probe listener's settings from the same names (issue 18 §4: kubelet probes beside mutual TLS).
+// Every serving role reads the probe listener's settings from the same names (kubelet probes beside mutual TLS).
 describe('probe listener settings from the environment', () => {
   const readers = { runtime: runtimeConfigFromEnv, registry: registryConfigFromEnv, gateway: gatewayConfigFromEnv, orchestrator: (env: Record<string, string>) => orchestratorConfigFromEnv(env, {}).runtime };
 

@@ -1,5 +1,5 @@
 /**
- * Issue 15 §4: the findings of the security probe of the gateway, each with
+ * The findings of the security probe of the gateway, each with
  * its regression test on real servers (port 0).
  */
 import { after, before, describe, test } from 'node:test';
@@ -24,7 +24,7 @@ import { createDatabase } from '../../../src/storage/index.js';
 import { ADMIN_TOKEN, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
 
-const SSO = 'https://sso.issue-15.test/realms/acme';
+const SSO = 'https://sso.probe.test/realms/acme';
 
 interface Signer {
   privateKey: CryptoKey;
@@ -48,7 +48,7 @@ function ssoToken(signer: Signer, skewSeconds: number, claims: JWTPayload = {}):
 
 const reasonOf = (body: any): unknown => body?.error?.details?.[0]?.reason;
 
-describe('issue 15 §4: gateway security probe', () => {
+describe('gateway security probe findings', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;
   let jwks: Server;
@@ -153,7 +153,7 @@ describe('issue 15 §4: gateway security probe', () => {
     });
 
     test('refuses a token of our own issuer signed with a future iat (and a past nbf)', async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'agentmesh-issue-15-'));
+      const dir = mkdtempSync(join(tmpdir(), 'agentmesh-probe-'));
       const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
       try {
         const now = Date.now();

@@ -1,5 +1,5 @@
 /**
- * Issue 15 §4, finding 4, on PostgreSQL: two gateway replicas sweeping for
+ * On PostgreSQL: two gateway replicas sweeping for
  * expired holds at once refund each hold once; holds list and release by key.
  * Time is an injected `now`: nothing sleeps.
  */
@@ -12,7 +12,7 @@ import { openLedgerReplicas, type LedgerReplicas } from '../helpers/ledger-repli
 const skip = await postgresSkipReason();
 const DAY = 86_400_000;
 
-describe('issue 15: credit hold expiry on PostgreSQL (two replicas)', { skip }, () => {
+describe('credit hold expiry on PostgreSQL (two replicas)', { skip }, () => {
   let opened: LedgerReplicas;
   let replicas: CreditLedger[];
 

@@ -1,5 +1,5 @@
 /**
- * Issue 15 end to end: calls through a real gateway (registry, runtime,
+ * End to end: calls through a real gateway (registry, runtime,
  * OAuth token) whose task id is a lone surrogate, or whose JSON-RPC method is
  * named after Object.prototype, each leave exactly one audit row, and the
  * chain verifies. Before the fix the lone-surrogate GetTask was named
@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 
-describe('hostile calls through the gateway are each audited once (issue 15)', () => {
+describe('hostile calls through the gateway are each audited once', () => {
   let mesh: GatewayMesh;
   let gw: GatewayMesh['gw'];
   let host: GatewayMesh['host'];
@@ -19,7 +19,7 @@ describe('hostile calls through the gateway are each audited once (issue 15)', (
   before(async () => {
     mesh = await startGatewayMesh();
     ({ gw, host } = mesh);
-    token = await fetchToken(gw.url, await createClient(gw.url, { name: 'issue15', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
+    token = await fetchToken(gw.url, await createClient(gw.url, { name: 'hostile-caller', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
   });
   after(() => mesh?.close());
 

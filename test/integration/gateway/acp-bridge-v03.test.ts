@@ -8,7 +8,7 @@ import { until } from '../../helpers/until.js';
 import { BRIDGE_SCOPES, startBridgedAgents, type BridgedAgents } from './acp-bridge-harness.js';
 
 /*
- * Issue 19, A2A v0.3 clients of bridged agents: the official SDK's v0.3
+ * A2A v0.3 clients of bridged agents: the official SDK's v0.3
  * JSON-RPC client (its compat `LegacyJsonRpcTransport`, chosen from the v0.3
  * card the gateway serves) calls ACP agents through the gateway: blocking
  * send, stream, get, cancel, input-required then resume, resubscribe, with
@@ -35,7 +35,7 @@ function stateOf(e: StreamResponse | undefined): TaskState | undefined {
   return p?.$case === 'statusUpdate' ? p.value.status?.state : p?.$case === 'task' ? p.value.status?.state : undefined;
 }
 
-describe('issue 19: an SDK v0.3 client calls bridged ACP agents through the gateway', () => {
+describe('an SDK v0.3 client calls bridged ACP agents through the gateway', () => {
   let bridged: BridgedAgents;
   let acp: BridgedAgents['acp'];
   let gw: BridgedAgents['gw'];

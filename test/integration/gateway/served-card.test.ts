@@ -23,7 +23,7 @@ const scorer = defineAgent({
 
 type Json = Record<string, any>;
 
-describe('the card the gateway serves (issue 15)', () => {
+describe('the card the gateway serves', () => {
   let mesh: GatewayMesh;
   let gw: GatewayMesh['gw'];
   let host: GatewayMesh['host'];

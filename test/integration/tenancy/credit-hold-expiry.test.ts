@@ -21,7 +21,7 @@ const PRINCIPALS: Record<string, CreditsCaller> = {
 const authenticate = bearerAuthenticator(PRINCIPALS);
 
 /*
- * Issue 15 §4, finding 4: a reservation whose task never ends (abandoned in
+ * A reservation whose task never ends (abandoned in
  * input-required) stayed held forever. Holds now expire after a max hold
  * (default 24 h: refunded, logged, audited by the gateway), and an operator
  * can list and release them (`agentmesh credits holds|release`). Time is an
@@ -31,7 +31,7 @@ const authenticate = bearerAuthenticator(PRINCIPALS);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-describe('issue 15: credit holds that never end', () => {
+describe('credit holds that never end', () => {
   let dir: string;
   let database: Database;
   let ledger: CreditLedger;
@@ -40,7 +40,7 @@ describe('issue 15: credit holds that never end', () => {
   const logger = createLogger({ level: 'silent' });
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentmesh-issue15-holds-'));
+    dir = mkdtempSync(join(tmpdir(), 'agentmesh-holds-'));
     const metrics = createMetrics({ defaultMetrics: false });
     database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
     ledger = createCreditLedger({ database, logger, metrics });

@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import type { FastifyRequest } from 'fastify';
 import { creditsCommand } from '../../../src/cli/commands/credits/credits.js';
-import { describeError } from '../../../src/cli/error-report.js';
+import { describeError } from '../../../src/cli/io/error-report.js';
 import { resolveCliIO, type CliContext, type CliIO } from '../../../src/cli/index.js';
 import { AgentmeshError, ErrorCodes } from '../../../src/protocol/index.js';
 import type { CreditsCaller } from '../../../src/tenancy/index.js';

@@ -85,7 +85,7 @@ export class RegistryService {
     const name = input.name ?? slugify(admitted.card.name);
     checkName(name);
     const metadata = input.metadata === undefined ? undefined : validateAgentMetadata(input.metadata, admitted.card);
-    // Everything is checked before anything commits: a refused card leaves no record behind (issue 15 §4).
+    // Everything is checked before anything commits: a refused card leaves no record behind.
     await checkInterfaceUrls(admitted.card, this.#o.guard);
     // A card fetched from a URL names where the agent runs: that endpoint is probed as a static instance.
     const endpoint = admitted.cardUrl !== undefined ? primaryUrl(admitted.card) : undefined;
@@ -107,12 +107,7 @@ export class RegistryService {
           sourceProtocol: admitted.sourceProtocol,
           signed: admitted.signed,
           metadata: metadata ?? keepMetadata(current, admitted.card),
-          status: input.status ?? current?.status ?? 'active',
-          health: current?.health ?? 'unknown',
-          revision: (current?.revision ?? 0) + 1,
-          ...(current?.activeConfigVersion !== undefined && { activeConfigVersion: current.activeConfigVersion }),
-          createdAt: current?.createdAt ?? at,
-          updatedAt: at,
+          ...registrationState(current, input.status, at),
         },
       };
     }, { instance });
@@ -126,7 +121,7 @@ export class RegistryService {
    * manifest, the manifest kept, the server a static instance probed at
    * `/ping`. Every manifest is fetched and checked, and every name and URL
    * cleared, before the first record commits: a refusal leaves nothing
-   * behind (issue 15 §4).
+   * behind.
    */
   async registerAcp(input: RegistrationInput, mode: 'create' | 'upsert'): Promise<{ records: AgentRecord[]; created: boolean[] }> {
     if (input.url === undefined) throw invalid('"protocol": "acp" needs "url", the ACP server\'s base URL', 'url');
@@ -165,12 +160,7 @@ export class RegistryService {
               signed: false,
               bridge: agent.bridge,
               metadata: metadata ?? keepMetadata(current, agent.card),
-              status: input.status ?? current?.status ?? 'active',
-              health: current?.health ?? 'unknown',
-              revision: (current?.revision ?? 0) + 1,
-              ...(current?.activeConfigVersion !== undefined && { activeConfigVersion: current.activeConfigVersion }),
-              createdAt: current?.createdAt ?? at,
-              updatedAt: at,
+              ...registrationState(current, input.status, at),
             },
           };
         },
@@ -374,6 +364,22 @@ export function slugify(text: string): string {
     .slice(0, 63)
     .replace(/-+$/, '');
   return slug || 'agent';
+}
+
+/**
+ * The state a registration leaves the record in: the status asked for, else
+ * the current one (a new agent is active); health, config version and
+ * creation time carried over; the next revision.
+ */
+function registrationState(current: AgentRecord | undefined, status: AgentStatus | undefined, at: string) {
+  return {
+    status: status ?? current?.status ?? 'active',
+    health: current?.health ?? 'unknown',
+    revision: (current?.revision ?? 0) + 1,
+    ...(current?.activeConfigVersion !== undefined && { activeConfigVersion: current.activeConfigVersion }),
+    createdAt: current?.createdAt ?? at,
+    updatedAt: at,
+  };
 }
 
 /** Existing metadata re-checked against a new card: per-skill entries of skills the card dropped go. */

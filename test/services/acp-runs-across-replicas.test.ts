@@ -1,5 +1,5 @@
 /**
- * Issue 19 §2 on PostgreSQL + Redis: an ACP run is an A2A task, so replicas
+ * On PostgreSQL + Redis: an ACP run is an A2A task, so replicas
  * share it as they share any task. A run that awaits on replica A is resumed
  * through replica B; a run on A is cancelled through B; a run in progress on
  * A when A stops is re-run by B (idempotent) and stays readable over ACP by
@@ -13,6 +13,7 @@ import { AcpTestClient, outputText, userText } from '../helpers/acp-client.js';
 import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
 import { createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { holdUntilCanceled, untilAborted } from '../helpers/runtime-fixture.js';
 
 const textOf = (parts: Array<{ content?: { $case: string; value?: unknown } }>) => parts.map((p) => (p.content?.$case === 'text' ? String(p.content.value) : '')).join('');
 
@@ -28,13 +29,7 @@ const waiter = defineAgent({
   card: { name: 'waiter', description: 'Waits until cancelled' },
   defaultSkill: 'wait',
   skills: {
-    wait: {
-      description: 'Waits until cancelled',
-      handler: async (_: string, ctx) => {
-        ctx.progress('waiting');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-      },
-    },
+    wait: holdUntilCanceled({ description: 'Waits until cancelled', progress: 'waiting' }),
   },
 });
 const steady = defineAgent({
@@ -47,7 +42,7 @@ const steady = defineAgent({
       handler: async (text: string, ctx) => {
         attempts++;
         ctx.progress(`attempt ${attempts}`);
-        if (attempts === 1) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        if (attempts === 1) await untilAborted(ctx.signal);
         return `done: ${text}`;
       },
     },
@@ -58,7 +53,7 @@ const AGENTS = [asker, waiter, steady];
 const CONFIG = { replicaTtlMs: 1000, heartbeatMs: 200 } as const;
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
-describe('issue 19: ACP runs shared by runtime replicas (PostgreSQL + Redis)', { skip }, () => {
+describe('ACP runs shared by runtime replicas (PostgreSQL + Redis)', { skip }, () => {
   let schema: TestSchema;
   let stream: string;
   let a: RuntimeReplica | undefined;

@@ -1,12 +1,12 @@
 /**
- * Issue 21 §5: the router's conversation map through storage/.
+ * The router's conversation map through storage/.
  * - `SqlConversationStore` on every backend: what is set is read back, per
  *   tenant and caller; idle conversations expire and are swept.
  * - Two orchestrator replicas on one PostgreSQL (+ Redis): a follow-up that
  *   reaches replica B goes to the specialist replica A chose, in its context
  *   (the default on PostgreSQL); with conversations in memory it does not.
- * - The same when the specialist was chosen by the user after replica A asked
- *   (issue 21 §2), and the choice, learned for the tenant, routes the same
+ * - The same when the specialist was chosen by the user after replica A asked,
+ *   and the choice, learned for the tenant, routes the same
  *   request on replica B without asking (router_learned_routes, row security).
  */
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
@@ -18,57 +18,19 @@ import { exampleAgents } from '../../agents/index.js';
 import legal from '../../agents/legal.js';
 import { createOrchestrator, type Orchestrator, type OrchestratorConfigInput } from '../../src/orchestrator/index.js';
 import { SqlConversationStore, type Conversation } from '../../src/orchestrator/router/index.js';
-import { defineAgent } from '../../src/runtime/index.js';
-import { createDatabase, type Database } from '../../src/storage/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
 import { createTestSchema, postgresSkipReason, REDIS_URL, redisSkipReason, type TestSchema } from '../helpers/services.js';
-import { startRegisteredAgents, type RegisteredAgents } from '../unit/orchestrator/router/registered-agents.js';
+import { notebookAgent, startRegisteredAgents, type RegisteredAgents } from '../unit/orchestrator/router/registered-agents.js';
+import { databaseBackends, type OpenedDatabase } from '../helpers/database-backends.js';
 
-interface Backend {
-  name: string;
-  skip: string | false;
-  open(): Promise<{ database: Database; dispose(): Promise<void> }>;
-}
-
-const BACKENDS: Backend[] = [
-  {
-    name: 'sqlite',
-    skip: false,
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'agentmesh-conversations-'));
-      const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
-      return {
-        database,
-        async dispose() {
-          await database.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    skip: await postgresSkipReason(),
-    async open() {
-      const schema = await createTestSchema();
-      const database = await createDatabase({ url: schema.url, poolSize: 2 });
-      return {
-        database,
-        async dispose() {
-          await database.close();
-          await schema.drop();
-        },
-      };
-    },
-  },
-];
+const BACKENDS = await databaseBackends({ tmpPrefix: 'agentmesh-conversations-', poolSize: 2 });
 
 const conversation = (agent: string, n = 1): Conversation => ({ agent, skill: `${agent}-skill`, childContextId: `ctx-${agent}-${n}`, childTaskId: `task-${agent}-${n}` });
 const key = (contextId: string, tenant = 'acme', caller = 'alice') => ({ tenant, caller, contextId });
 
 for (const backend of BACKENDS) {
   describe(`SqlConversationStore on ${backend.name}`, { skip: backend.skip }, () => {
-    let opened: Awaited<ReturnType<Backend['open']>>;
+    let opened: OpenedDatabase;
     beforeEach(async () => {
       opened = await backend.open();
     });
@@ -109,21 +71,7 @@ for (const backend of BACKENDS) {
   });
 }
 
-/** Notes per specialist context: shows which context a message landed in. */
-const notes = new Map<string, string[]>();
-const notebook = defineAgent({
-  card: { name: 'notebook', description: 'Keeps the notes of a conversation' },
-  skills: {
-    note: {
-      description: 'Adds a note to the conversation and reads them all back',
-      handler: (text: string, ctx) => {
-        const list = [...(notes.get(ctx.contextId) ?? []), text];
-        notes.set(ctx.contextId, list);
-        return `${list.length} notes: ${list.join(' | ')}`;
-      },
-    },
-  },
-});
+const { agent: notebook } = notebookAgent();
 
 const resultText = (task: any): string | undefined => task.artifacts?.find((a: any) => a.name === 'result')?.parts[0].text;
 const routedTo = (task: any): string[] => task.history.flatMap((m: any) => m.parts.map((p: any) => p.text).filter((t: unknown) => typeof t === 'string' && t.startsWith('Routing to ')));
@@ -179,7 +127,7 @@ describe('two orchestrator replicas on PostgreSQL + Redis share the router\'s co
   });
 });
 
-describe('two orchestrator replicas on PostgreSQL + Redis: a specialist the user chose on replica A (issue 21 §2)', { skip: fleetSkip }, () => {
+describe('two orchestrator replicas on PostgreSQL + Redis: a specialist the user chose on replica A', { skip: fleetSkip }, () => {
   let mesh: RegisteredAgents;
   let schema: TestSchema;
   const open: Orchestrator[] = [];

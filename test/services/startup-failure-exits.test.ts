@@ -1,5 +1,5 @@
 /**
- * Issue 16: a role that fails at start-up exits non-zero at once, whatever
+ * A role that fails at start-up exits non-zero at once, whatever
  * backends are configured. With REDIS_URL set, the Redis connections opened
  * before the failure used to keep the process alive, not listening, forever.
  *
@@ -7,7 +7,6 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -17,31 +16,11 @@ import { join } from 'node:path';
 import { createGateway } from '../../src/gateway/index.js';
 import { FLEET_STORAGE_SECRET } from '../helpers/runtime-replica.js';
 import { REDIS_URL, createTestSchema, postgresSkipReason, redisSkipReason, type TestSchema } from '../helpers/services.js';
+import { runToExit } from '../helpers/child-output.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
-/** The bound the issue sets: a failed start is over within 5 s. */
-const EXIT_BOUND_MS = 5_000;
-
-/** Runs `agentmesh …`, resolving with its exit code and output; kills it (and fails) if it is still alive after EXIT_BOUND_MS. */
-async function runToExit(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  // The bound runs from the CLI's error report (`error: …`): compiling the CLI under tsx is not the role's start-up.
-  let bound: NodeJS.Timeout | undefined;
-  const onOutput = (c: Buffer) => {
-    output += c.toString();
-    if (bound === undefined && /^error: /m.test(output)) bound = setTimeout(() => child.kill('SIGKILL'), EXIT_BOUND_MS);
-  };
-  child.stdout.on('data', onOutput);
-  child.stderr.on('data', onOutput);
-  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-  clearTimeout(bound);
-  assert.equal(signal, null, `still running ${EXIT_BOUND_MS} ms after its error, killed; output: ${output}`);
-  return { code, output };
-}
-
-describe('issue 16: a role that fails to start exits non-zero', { skip }, () => {
+describe('a role that fails to start exits non-zero', { skip }, () => {
   let busy: Server;
   let port: number;
   let schema: TestSchema;

@@ -1,5 +1,5 @@
 /**
- * Issue 19 §2, "the gateway exposes it with the same policy": a native
+ * "the gateway exposes it with the same policy": a native
  * agent's runtime ACP endpoint through the gateway, at
  * `/agents/{name}/acp/…`. The ACP client is the tests' own (written from the
  * document; every request, response and event checked against openapi.yaml).
@@ -11,6 +11,7 @@ import { AcpTestClient, outputText, userText } from '../../helpers/acp-client.js
 import { available, balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
 import { until } from '../../helpers/until.js';
+import { holdUntilCanceled } from '../../helpers/runtime-fixture.js';
 
 const priced = (skill: string) => ({ skills: { [skill]: { pricing: { creditsPerCall: 2 } } } });
 
@@ -39,17 +40,11 @@ const waiter = defineAgent({
   registry: priced('wait'),
   defaultSkill: 'wait',
   skills: {
-    wait: {
-      description: 'Waits until canceled',
-      handler: async (_: string, ctx) => {
-        ctx.progress('waiting');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-      },
-    },
+    wait: holdUntilCanceled({ description: 'Waits until canceled', progress: 'waiting' }),
   },
 });
 
-describe('issue 19: native agents over ACP through the gateway (/agents/{name}/acp)', () => {
+describe('native agents over ACP through the gateway (/agents/{name}/acp)', () => {
   let mesh: Awaited<ReturnType<typeof startGatewayMesh>>;
   let token: string;
   let readOnly: string;

@@ -1,5 +1,5 @@
 /**
- * Issue 16 §2: long-running tasks. A skill hands its task off (ctx.handOff());
+ * Long-running tasks. A skill hands its task off (ctx.handOff());
  * it stays WORKING with no owner and no concurrency slot, survives a restart,
  * and another process holding the store (here a separate openTaskControl on
  * the same SQLite file, with its own connection and bus) finishes it by id.
@@ -22,6 +22,7 @@ import { ErrorCodes, isAgentmeshError, toSdkError } from '../../../src/protocol/
 import { createRuntime, defineAgent, openTaskControl, type Runtime, type TaskControl, type TaskMessageContext } from '../../../src/index.js';
 import { CANCELED, COMPLETED, asTask, sendRequest, textOf } from '../../helpers/sdk-client.js';
 import { until } from '../../helpers/until.js';
+import { holdUntilCanceled } from '../../helpers/runtime-fixture.js';
 
 const WORKING = 2;
 const INPUT_REQUIRED = 6;
@@ -53,13 +54,7 @@ const jobs = defineAgent({
       },
       handler: async (_: string, ctx) => ctx.handOff(),
     },
-    hold: {
-      description: 'Runs until canceled',
-      handler: async (_: string, ctx) => {
-        ctx.progress('holding');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-      },
-    },
+    hold: holdUntilCanceled({ description: 'Runs until canceled', progress: 'holding' }),
     late: {
       description: 'Hands off, then its queue refuses the job',
       handler: async (_: string, ctx) => {
@@ -81,7 +76,7 @@ function continueRequest(taskId: string, text: string, returnImmediately = false
   });
 }
 
-describe('issue 16: handed-off tasks on SQLite', () => {
+describe('handed-off tasks on SQLite', () => {
   let dataDir: string;
   let runtime: Runtime;
   let client: Client;

@@ -1,5 +1,5 @@
 /**
- * Issue 16: an idempotent task re-run after its process stopped ends with the
+ * An idempotent task re-run after its process stopped ends with the
  * artifacts of one run, not the killed run's partial artifact beside the new
  * one: artifact ids a skill does not choose are derived from the task and the
  * order of emission, the same in every run, so the re-run's first chunk
@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, defineAgent } from '../../../src/runtime/index.js';
-import { rpc, userMessage } from '../../helpers/runtime-fixture.js';
+import { rpc, userMessage, untilAborted } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 
 let firstRun = true;
@@ -26,14 +26,14 @@ const redoer = defineAgent({
       idempotent: true,
       handler: async (_: string, ctx) => {
         const id = ctx.artifact({ name: 'out', parts: [{ text: 'part-1 ' }] });
-        if (firstRun) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        if (firstRun) await untilAborted(ctx.signal);
         ctx.artifact({ artifactId: id, append: true, lastChunk: true, parts: [{ text: 'part-2' }] });
       },
     },
   },
 });
 
-test('issue 16: a re-run replaces the stopped run\'s partial artifact instead of adding a second one', async (t) => {
+test('a re-run replaces the stopped run\'s partial artifact instead of adding a second one', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-rerun-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const config = { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' as const };

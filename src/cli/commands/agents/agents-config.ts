@@ -1,9 +1,10 @@
 /** `agentmesh agents config get|put|history|rollback`: an agent's versioned configs (seed 002). */
 import { Command } from 'commander';
 import { AgentmeshError, ErrorCodes, isAgentmeshError, isRecord } from '../../../protocol/index.js';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
-import type { RegistryClient } from '../../registry-client.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { withSubcommands } from '../command-group.js';
+import { ExitCodes } from '../../io/exit-codes.js';
+import type { RegistryClient } from '../../role-apis/registry-client.js';
 import { addRegistryOptions, collectKeyValue, positiveInteger, printJson, readJsonObject, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { formatConfigHistory, formatConfigVersion } from './agents-render.js';
 
@@ -138,15 +139,9 @@ function rollbackCommand(ctx: CliContext): Command {
 
 /** Builds the `agents config` group. */
 export function agentsConfigCommand(ctx: CliContext): Command {
-  return new Command('config')
-    .description("read and change an agent's versioned config: get, put, history, rollback")
-    .addCommand(getCommand(ctx))
-    .addCommand(putCommand(ctx))
-    .addCommand(historyCommand(ctx))
-    .addCommand(rollbackCommand(ctx))
-    .addHelpText(
-      'after',
-      `
+  return withSubcommands(new Command('config').description("read and change an agent's versioned config: get, put, history, rollback"), {
+    commands: [getCommand(ctx), putCommand(ctx), historyCommand(ctx), rollbackCommand(ctx)],
+    helpAfter: `
 Examples:
   $ agentmesh agents config get lead-scorer
   $ agentmesh agents config get lead-scorer 2
@@ -159,5 +154,5 @@ Every put makes a new immutable version and activates it; agents running
 with REGISTRY_URL pick it up at once (ctx.config). Rollback copies an old
 version into a new one, so the history stays linear.
 `,
-    );
+  });
 }

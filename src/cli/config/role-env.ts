@@ -1,0 +1,122 @@
+/*
+ * Environment readings every serving role shares: the one place their names
+ * and checks live, so `serve runtime|registry|gateway` and `up` agree.
+ */
+import { LOG_LEVELS, type LogLevel } from '../../observability/index.js';
+import type { PoolMode } from '../../storage/index.js';
+import { oneOf } from '../../protocol/index.js';
+
+/** A non-negative integer setting; unset or empty is undefined, anything else is an error naming the setting. */
+export function envInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value)) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+/** `LOG_LEVEL`: one of the logger's levels; unset or empty is undefined, anything else an error naming the setting. */
+export function logLevelFromEnv(env: Record<string, string | undefined>): LogLevel | undefined {
+  const value = env['LOG_LEVEL'];
+  if (value === undefined || value === '') return undefined;
+  const level = oneOf(LOG_LEVELS, value);
+  if (level === undefined) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`);
+  return level;
+}
+
+/** The database settings of a role: `DATABASE_URL`, `DATABASE_MIGRATION_URL`, `DATABASE_POOL_MODE`, `DATABASE_POOL_SIZE`, `DATABASE_QUERY_TIMEOUT_MS`. */
+export function databaseFromEnv(env: Record<string, string | undefined>): { databaseUrl?: string; databaseMigrationUrl?: string; databasePoolMode?: PoolMode; databasePoolSize?: number; databaseQueryTimeoutMs?: number } {
+  const settings: { databaseUrl?: string; databaseMigrationUrl?: string; databasePoolMode?: PoolMode; databasePoolSize?: number; databaseQueryTimeoutMs?: number } = {};
+  if (env['DATABASE_URL']) settings.databaseUrl = env['DATABASE_URL'];
+  if (env['DATABASE_MIGRATION_URL']) settings.databaseMigrationUrl = env['DATABASE_MIGRATION_URL'];
+  const poolMode = poolModeFromEnv(env);
+  if (poolMode) settings.databasePoolMode = poolMode;
+  const poolSize = envInt('DATABASE_POOL_SIZE', env['DATABASE_POOL_SIZE']);
+  if (poolSize !== undefined) settings.databasePoolSize = poolSize;
+  const queryTimeout = envInt('DATABASE_QUERY_TIMEOUT_MS', env['DATABASE_QUERY_TIMEOUT_MS']);
+  if (queryTimeout !== undefined) settings.databaseQueryTimeoutMs = queryTimeout;
+  return settings;
+}
+
+/** `DATABASE_POOL_MODE`: `session` or `transaction` (a PgBouncer in transaction mode, ADR 0024); unset or empty is undefined. */
+export function poolModeFromEnv(env: Record<string, string | undefined>): PoolMode | undefined {
+  const value = env['DATABASE_POOL_MODE'];
+  if (value === undefined || value === '') return undefined;
+  if (value !== 'session' && value !== 'transaction') throw new Error(`DATABASE_POOL_MODE must be session or transaction, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * `PROBE_PORT` serves `/health` and `/ready` in plain HTTP on a port of their
+ * own (`PROBE_HOST`, default the role's `HOST`): kubelet probes, which never
+ * present a client certificate, when `TLS_CLIENT_AUTH=require` makes the
+ * public port refuse every handshake without one.
+ */
+export function probeFromEnv(env: Record<string, string | undefined>): { probePort?: number; probeHost?: string } {
+  const settings: { probePort?: number; probeHost?: string } = {};
+  const port = envInt('PROBE_PORT', env['PROBE_PORT']);
+  if (port !== undefined) settings.probePort = port;
+  if (env['PROBE_HOST']) settings.probeHost = env['PROBE_HOST'];
+  return settings;
+}
+
+/** The TLS settings of a role's env (every role reads the same names, so one environment serves a fleet). */
+export interface TlsFromEnv {
+  tls?: { certFile: string; keyFile: string; caFile?: string; clientAuth?: 'off' | 'request' | 'require' };
+  clientTls?: { certFile?: string; keyFile?: string; caFile?: string };
+}
+
+/**
+ * `TLS_CERT_FILE` + `TLS_KEY_FILE` serve HTTPS; `TLS_CLIENT_AUTH`
+ * (`off` | `request` | `require`) asks for client certificates chaining to
+ * `TLS_CA_FILE`; `TLS_CLIENT_CERT_FILE` + `TLS_CLIENT_KEY_FILE` are presented
+ * on calls to other roles, which are trusted when their certificate chains to
+ * `TLS_CA_FILE`. Paths, not contents: the files are watched and reloaded.
+ */
+export function tlsFromEnv(env: Record<string, string | undefined>): TlsFromEnv {
+  const out: TlsFromEnv = {};
+  const cert = env['TLS_CERT_FILE'] || undefined;
+  const key = env['TLS_KEY_FILE'] || undefined;
+  const ca = env['TLS_CA_FILE'] || undefined;
+  const clientAuth = env['TLS_CLIENT_AUTH'] || undefined;
+  if (clientAuth !== undefined && clientAuth !== 'off' && clientAuth !== 'request' && clientAuth !== 'require') {
+    throw new Error(`TLS_CLIENT_AUTH must be off, request or require, got ${JSON.stringify(clientAuth)}`);
+  }
+  if ((cert === undefined) !== (key === undefined)) throw new Error('set both TLS_CERT_FILE and TLS_KEY_FILE to serve HTTPS, or neither');
+  if (cert === undefined && clientAuth !== undefined && clientAuth !== 'off') throw new Error(`TLS_CLIENT_AUTH=${clientAuth} needs TLS_CERT_FILE and TLS_KEY_FILE: client certificates are asked for during the TLS handshake`);
+  if (cert !== undefined && key !== undefined) {
+    out.tls = { certFile: cert, keyFile: key, ...(ca !== undefined && { caFile: ca }), ...(clientAuth !== undefined && { clientAuth }) };
+  }
+  const clientCert = env['TLS_CLIENT_CERT_FILE'] || undefined;
+  const clientKey = env['TLS_CLIENT_KEY_FILE'] || undefined;
+  if (clientCert !== undefined || clientKey !== undefined || ca !== undefined) {
+    out.clientTls = { ...(clientCert !== undefined && { certFile: clientCert }), ...(clientKey !== undefined && { keyFile: clientKey }), ...(ca !== undefined && { caFile: ca }) };
+  }
+  return out;
+}
+
+/** What {@link servingFromEnv} reads: the settings every serving role's config shares (`roleServerFields`) but its port and public URL, and the fleet's dev mode and allowed hosts. */
+export type ServingFromEnv = ReturnType<typeof databaseFromEnv> &
+  TlsFromEnv &
+  ReturnType<typeof probeFromEnv> & { host?: string; dataDir?: string; redisUrl?: string; logLevel?: LogLevel; otlpEndpoint?: string; allowHosts?: string[]; dev?: true };
+
+/**
+ * The settings every serving role (runtime, registry, gateway) reads alike,
+ * flags winning over env: `HOST`, `AGENTMESH_DATA_DIR`, the database, TLS and
+ * probe settings, `REDIS_URL`, `LOG_LEVEL` (one of the logger's levels),
+ * `OTEL_EXPORTER_OTLP_ENDPOINT`, `AGENTMESH_ALLOW_HOSTS` and `AGENTMESH_DEV`.
+ * Each role adds its port, public URL and settings of its own.
+ */
+export function servingFromEnv(env: Record<string, string | undefined>, flags: { host?: string; dataDir?: string; dev?: boolean }): ServingFromEnv {
+  const settings: ServingFromEnv = {};
+  const host = flags.host ?? env['HOST'];
+  if (host) settings.host = host;
+  const dataDir = flags.dataDir ?? env['AGENTMESH_DATA_DIR'];
+  if (dataDir) settings.dataDir = dataDir;
+  Object.assign(settings, databaseFromEnv(env), tlsFromEnv(env), probeFromEnv(env));
+  if (env['REDIS_URL']) settings.redisUrl = env['REDIS_URL'];
+  const logLevel = logLevelFromEnv(env);
+  if (logLevel !== undefined) settings.logLevel = logLevel;
+  if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) settings.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  if (env['AGENTMESH_ALLOW_HOSTS']) settings.allowHosts = env['AGENTMESH_ALLOW_HOSTS'].split(',').map((h) => h.trim()).filter(Boolean);
+  if (flags.dev || env['AGENTMESH_DEV'] === '1') settings.dev = true;
+  return settings;
+}

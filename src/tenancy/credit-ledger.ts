@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../protocol/index.js';
+import { AgentmeshError, ErrorCodes, isAgentmeshError, requireOneOf } from '../protocol/index.js';
 import type { Logger, Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import { checkMilliCredits, MAX_TOPUP_MILLI_CREDITS } from './amounts.js';
@@ -323,6 +323,9 @@ export function checkReserveInput(input: ReserveInput): ReserveInput {
   };
 }
 
+/** The statuses a stored reservation holds; any other is damage. */
+const RESERVATION_STATUSES: ReadonlyArray<Reservation['status']> = ['held', 'settled', 'refunded'];
+
 function reservationView(row: ReservationRow, replayed: boolean): Reservation {
   return {
     id: row.id,
@@ -332,7 +335,7 @@ function reservationView(row: ReservationRow, replayed: boolean): Reservation {
     skill: row.skill,
     ...(row.client_id !== null && { clientId: row.client_id }),
     milliCredits: row.held,
-    status: row.status as Reservation['status'],
+    status: requireOneOf(RESERVATION_STATUSES, row.status, 'credit_reservations.status'),
     createdAt: new Date(row.created_at).toISOString(),
     replayed,
   };

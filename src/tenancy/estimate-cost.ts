@@ -4,6 +4,7 @@
  */
 import { MILLI_PER_CREDIT } from './amounts.js';
 import { invalidArgument } from './validation.js';
+import { isRecord } from '../protocol/index.js';
 
 /** Skill pricing as the registry stores it (`metadata.skills[skill].pricing`), in credits. */
 export interface SkillPrice {
@@ -53,9 +54,9 @@ function countItems(path: string, input: unknown): number {
   let walked = '';
   for (const segment of path.split('.')) {
     if (value === undefined || value === null) return 1;
-    if (typeof value !== 'object' || Array.isArray(value)) throw invalidArgument(walked || 'input', `must be an object to reach ${path} for pricing, got ${describe(value)}`);
+    if (!isRecord(value)) throw invalidArgument(walked || 'input', `must be an object to reach ${path} for pricing, got ${describe(value)}`);
     if (!Object.hasOwn(value, segment)) return 1;
-    value = (value as Record<string, unknown>)[segment];
+    value = value[segment];
     walked = walked ? `${walked}.${segment}` : segment;
   }
   if (value === undefined || value === null) return 1;

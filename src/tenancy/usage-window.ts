@@ -1,6 +1,7 @@
 /** Reads a usage query's time window and grouping. */
 import type { UsageDimension } from './ledger-types.js';
 import { invalidArgument } from './validation.js';
+import { oneOf } from '../protocol/index.js';
 
 const DAY_MS = 86_400_000;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -26,8 +27,9 @@ export function usageGrouping(groupBy: unknown): UsageDimension[] {
   if (!Array.isArray(groupBy)) throw invalidArgument('groupBy', `must be a list of ${DIMENSIONS.join(', ')}`);
   const seen: UsageDimension[] = [];
   for (const dimension of groupBy) {
-    if (!DIMENSIONS.includes(dimension as UsageDimension)) throw invalidArgument('groupBy', `must name only ${DIMENSIONS.join(', ')}, got ${JSON.stringify(dimension)}`);
-    if (!seen.includes(dimension as UsageDimension)) seen.push(dimension as UsageDimension);
+    const known = oneOf(DIMENSIONS, dimension);
+    if (known === undefined) throw invalidArgument('groupBy', `must name only ${DIMENSIONS.join(', ')}, got ${JSON.stringify(dimension)}`);
+    if (!seen.includes(known)) seen.push(known);
   }
   return seen;
 }

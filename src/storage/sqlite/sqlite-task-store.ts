@@ -29,7 +29,9 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   #db: BetterSqlite3.Database;
   #queue: PendingWrite[] = [];
   #scheduled = false;
-  #listStatements = new Map<string, BetterSqlite3.Statement>();
+  // Prepared once per distinct filter: the task list and its count.
+  #listStatements = new Map<string, BetterSqlite3.Statement<unknown[], TaskRow>>();
+  #countStatements = new Map<string, BetterSqlite3.Statement<unknown[], { n: number }>>();
   #s: ReturnType<typeof prepare>;
   #origins: PushOriginStatements;
 
@@ -77,14 +79,14 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {
-    const row = this.#s.getTask.get(id) as TaskRow | undefined;
+    const row = this.#s.getTask.get(id);
     return row ? toTask(row) : undefined;
   }
 
   async findByMessage(agent: string, tenant: string, messageId: string, now: number): Promise<TaskRecord | undefined> {
     // Nearly every message is new: the filter answers those without touching the index.
     if (!this.#messageFilter().mightContain(bloomKey(agent, tenant, messageId))) return undefined;
-    const row = this.#s.byMessage.get(JSON.stringify(messageBuckets(now)), messageKey(agent, tenant, messageId), agent, tenant, messageId) as TaskRow | undefined;
+    const row = this.#s.byMessage.get(JSON.stringify(messageBuckets(now)), messageKey(agent, tenant, messageId), agent, tenant, messageId);
     return row ? toTask(row) : undefined;
   }
 
@@ -103,14 +105,14 @@ export class SqliteTaskStore implements TaskStore, PushStore {
       where.push('updated_at >= ?');
       params.push(query.updatedAfter);
     }
-    const total = (this.#statement(`SELECT count(*) AS n FROM tasks WHERE ${where.join(' AND ')}`).get(...params) as { n: number }).n;
+    const total = cachedStatement(this.#db, this.#countStatements, `SELECT count(*) AS n FROM tasks WHERE ${where.join(' AND ')}`).get(...params)?.n ?? 0;
     if (query.cursor !== undefined) {
       const cursor = decodeCursor(query.cursor);
       if (!cursor) throw invalidCursor();
       where.push('(updated_at < ? OR (updated_at = ? AND id < ?))');
       params.push(cursor.updatedAt, cursor.updatedAt, cursor.id);
     }
-    const rows = this.#statement(`SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT ?`).all(...params, query.pageSize + 1) as TaskRow[];
+    const rows = cachedStatement(this.#db, this.#listStatements, `SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT ?`).all(...params, query.pageSize + 1);
     const more = rows.length > query.pageSize;
     const page = (more ? rows.slice(0, query.pageSize) : rows).map(toTask);
     const last = page[page.length - 1];
@@ -118,7 +120,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   }
 
   async events(taskId: string, afterSeq: number, limit: number): Promise<TaskEventRecord[]> {
-    return unpackEvents(this.#s.events.all(taskId, afterSeq, limit) as EventRow[], afterSeq, limit);
+    return unpackEvents(this.#s.events.all(taskId, afterSeq, limit), afterSeq, limit);
   }
 
   #insertEvents(taskId: string, events: NewTask['events'], now: number): void {
@@ -135,13 +137,13 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   }
 
   async orphans(staleBefore: number, limit: number, afterId = ''): Promise<TaskRecord[]> {
-    return (this.#s.orphans.all(staleBefore, afterId, limit) as TaskRow[]).map(toTask);
+    return this.#s.orphans.all(staleBefore, afterId, limit).map(toTask);
   }
 
   async prune(before: number, limit: number): Promise<number> {
     let count = 0;
     await this.#enqueue(() => {
-      const ids = (this.#s.prunable.all(before, limit) as Array<{ id: string }>).map((r) => r.id);
+      const ids = this.#s.prunable.all(before, limit).map((r) => r.id);
       for (const id of ids) {
         this.#s.deleteEvents.run(id);
         this.#s.deleteConfigs.run(id);
@@ -158,26 +160,26 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   }
 
   async getConfig(taskId: string, id: string): Promise<PushConfigRecord | undefined> {
-    const row = this.#s.getConfig.get(taskId, id) as PushConfigRow | undefined;
+    const row = this.#s.getConfig.get(taskId, id);
     return row ? toPushConfig(row) : undefined;
   }
 
   async listConfigs(taskId: string): Promise<PushConfigRecord[]> {
-    return (this.#s.listConfigs.all(taskId) as PushConfigRow[]).map(toPushConfig);
+    return this.#s.listConfigs.all(taskId).map(toPushConfig);
   }
 
   async configsNotSealed(limit: number): Promise<PushConfigRecord[]> {
-    return (this.#s.configsNotSealed.all(limit) as PushConfigRow[]).map(toPushConfig);
+    return this.#s.configsNotSealed.all(limit).map(toPushConfig);
   }
 
   async configsAfter(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {
     const rows = after ? this.#s.configsAfter.all(after.taskId, after.taskId, after.id, limit) : this.#s.configsFirst.all(limit);
-    return (rows as PushConfigRow[]).map(toPushConfig);
+    return rows.map(toPushConfig);
   }
 
   async configsWithoutOrigin(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {
     const rows = after ? this.#origins.withoutOriginAfter.all(after.taskId, after.taskId, after.id, limit) : this.#origins.withoutOriginFirst.all(limit);
-    return (rows as PushConfigRow[]).map(toPushConfig);
+    return rows.map(toPushConfig);
   }
 
   async setConfigOrigin(taskId: string, id: string, config: string, originKey: string): Promise<boolean> {
@@ -234,7 +236,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   }
 
   async stats(): Promise<OutboxStats> {
-    const rows = this.#s.outboxStats.all() as Array<{ state: string; n: number }>;
+    const rows = this.#s.outboxStats.all();
     return { pending: rows.find((r) => r.state === 'pending')?.n ?? 0, dead: rows.find((r) => r.state === 'dead')?.n ?? 0 };
   }
 
@@ -263,11 +265,11 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   }
 
   async originsDown(): Promise<number> {
-    return (this.#origins.originsDown.get() as { n: number }).n;
+    return (this.#origins.originsDown.get()?.n ?? 0);
   }
 
   async getCanary(name: string): Promise<string | undefined> {
-    return (this.#origins.getCanary.get(name) as { value: string } | undefined)?.value;
+    return this.#origins.getCanary.get(name)?.value;
   }
 
   async putCanaryIfAbsent(name: string, value: string, now: number): Promise<string> {
@@ -296,7 +298,7 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   #messageFilter(): WindowedBloomFilter {
     const shared = MESSAGE_FILTERS.get(this.#db);
     if (shared) return shared;
-    const rows = this.#db.prepare('SELECT agent, tenant, message_id, created_at FROM tasks WHERE message_id IS NOT NULL').raw().all() as Array<[string, string, string, number]>;
+    const rows = this.#db.prepare<[], [string, string, string, number]>('SELECT agent, tenant, message_id, created_at FROM tasks WHERE message_id IS NOT NULL').raw().all();
     // Its first generation starts at the newest task's time: the rows' clock, whatever it is.
     const newest = rows.reduce<number | undefined>((max, r) => (max === undefined || r[3] > max ? r[3] : max), undefined);
     const filter = new WindowedBloomFilter({ capacity: Math.max(100_000, rows.length * 2), windowMs: MESSAGE_WINDOW_MS, now: newest });
@@ -349,14 +351,16 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     for (const w of batch) w.resolve();
   }
 
-  #statement(sql: string): BetterSqlite3.Statement {
-    let s = this.#listStatements.get(sql);
-    if (!s) {
-      s = this.#db.prepare(sql);
-      this.#listStatements.set(sql, s);
-    }
-    return s;
+}
+
+/** The statement of `sql` from `cache`, prepared (typed by the row it returns) on first use. */
+function cachedStatement<Row>(db: BetterSqlite3.Database, cache: Map<string, BetterSqlite3.Statement<unknown[], Row>>, sql: string): BetterSqlite3.Statement<unknown[], Row> {
+  let s = cache.get(sql);
+  if (!s) {
+    s = db.prepare<unknown[], Row>(sql);
+    cache.set(sql, s);
   }
+  return s;
 }
 
 /** The messageId filter of each connection: a store of its own per runtime would miss the others' tasks. */
@@ -380,20 +384,20 @@ function prepare(db: BetterSqlite3.Database) {
     enqueuePush: db.prepare(
       "INSERT INTO push_outbox (task_id, config_id, seq, state, attempts, next_attempt_at, created_at, updated_at) SELECT task_id, id, ?, 'pending', 0, ?, ?, ? FROM push_configs WHERE task_id = ?",
     ),
-    getTask: db.prepare('SELECT * FROM tasks WHERE id = ?'),
+    getTask: db.prepare<unknown[], TaskRow>('SELECT * FROM tasks WHERE id = ?'),
     // INDEXED BY: without statistics the planner would scan tasks_list (agent, tenant) instead.
-    byMessage: db.prepare(
+    byMessage: db.prepare<unknown[], TaskRow>(
       'SELECT * FROM tasks INDEXED BY tasks_message WHERE message_bucket IN (SELECT value FROM json_each(?)) AND message_key = ? AND agent = ? AND tenant = ? AND message_id = ? ORDER BY created_at DESC LIMIT 1',
     ),
     // Rows that end after `afterSeq`; each row holds several events, so `limit` rows hold at least `limit` events.
-    events: db.prepare('SELECT * FROM task_events WHERE task_id = ? AND last_seq > ? ORDER BY seq LIMIT ?'),
+    events: db.prepare<unknown[], EventRow>('SELECT * FROM task_events WHERE task_id = ? AND last_seq > ? ORDER BY seq LIMIT ?'),
     heartbeat: db.prepare('INSERT INTO runtime_replicas (id, started_at, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at'),
     removeReplica: db.prepare('DELETE FROM runtime_replicas WHERE id = ?'),
-    orphans: db.prepare(
+    orphans: db.prepare<unknown[], TaskRow>(
       'SELECT t.* FROM tasks t LEFT JOIN runtime_replicas r ON r.id = t.owner WHERE t.terminal = 0 AND t.owner IS NOT NULL AND (r.id IS NULL OR r.heartbeat_at < ?) AND t.id > ? ORDER BY t.id LIMIT ?',
     ),
     // A task with undelivered push notifications is kept until they settle.
-    prunable: db.prepare(
+    prunable: db.prepare<unknown[], { id: string }>(
       "SELECT id FROM tasks t WHERE terminal = 1 AND updated_at < ? AND NOT EXISTS (SELECT 1 FROM push_outbox o WHERE o.task_id = t.id AND o.state = 'pending') LIMIT ?",
     ),
     deleteEvents: db.prepare('DELETE FROM task_events WHERE task_id = ?'),
@@ -403,17 +407,17 @@ function prepare(db: BetterSqlite3.Database) {
     putConfig: db.prepare(
       'INSERT INTO push_configs (task_id, id, tenant, config, protocol, created_at, origin_key) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id, id) DO UPDATE SET config = excluded.config, protocol = excluded.protocol, origin_key = excluded.origin_key',
     ),
-    getConfig: db.prepare('SELECT * FROM push_configs WHERE task_id = ? AND id = ?'),
-    listConfigs: db.prepare('SELECT * FROM push_configs WHERE task_id = ? ORDER BY created_at, id'),
+    getConfig: db.prepare<unknown[], PushConfigRow>('SELECT * FROM push_configs WHERE task_id = ? AND id = ?'),
+    listConfigs: db.prepare<unknown[], PushConfigRow>('SELECT * FROM push_configs WHERE task_id = ? ORDER BY created_at, id'),
     deleteConfig: db.prepare('DELETE FROM push_configs WHERE task_id = ? AND id = ?'),
-    configsNotSealed: db.prepare("SELECT * FROM push_configs WHERE substr(config, 1, 1) = '{' ORDER BY task_id, id LIMIT ?"),
-    configsFirst: db.prepare('SELECT * FROM push_configs ORDER BY task_id, id LIMIT ?'),
-    configsAfter: db.prepare('SELECT * FROM push_configs WHERE task_id > ? OR (task_id = ? AND id > ?) ORDER BY task_id, id LIMIT ?'),
+    configsNotSealed: db.prepare<unknown[], PushConfigRow>("SELECT * FROM push_configs WHERE substr(config, 1, 1) = '{' ORDER BY task_id, id LIMIT ?"),
+    configsFirst: db.prepare<unknown[], PushConfigRow>('SELECT * FROM push_configs ORDER BY task_id, id LIMIT ?'),
+    configsAfter: db.prepare<unknown[], PushConfigRow>('SELECT * FROM push_configs WHERE task_id > ? OR (task_id = ? AND id > ?) ORDER BY task_id, id LIMIT ?'),
     replaceConfig: db.prepare('UPDATE push_configs SET config = ? WHERE task_id = ? AND id = ? AND config = ?'),
     deleteConfigOutbox: db.prepare("DELETE FROM push_outbox WHERE task_id = ? AND config_id = ? AND state = 'pending'"),
     delivered: db.prepare("UPDATE push_outbox SET state = 'delivered', attempts = attempts + 1, claimed_by = NULL, updated_at = ? WHERE id = ?"),
     retry: db.prepare('UPDATE push_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, claimed_by = NULL, updated_at = ? WHERE id = ?'),
     dead: db.prepare("UPDATE push_outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, claimed_by = NULL, updated_at = ? WHERE id = ?"),
-    outboxStats: db.prepare("SELECT state, count(*) AS n FROM push_outbox WHERE state IN ('pending', 'dead') GROUP BY state"),
+    outboxStats: db.prepare<unknown[], { state: string; n: number }>("SELECT state, count(*) AS n FROM push_outbox WHERE state IN ('pending', 'dead') GROUP BY state"),
   };
 }

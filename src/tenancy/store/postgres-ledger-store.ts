@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { uuidv7, type Database, type Tables } from '../../storage/index.js';
 import { assertBalanced, chargePostings, closePostings, reservePostings, topUpPostings, type Posting } from '../accounts.js';
-import type { LowBalanceEvent, ReserveInput } from '../ledger-types.js';
+import type {  ReserveInput } from '../ledger-types.js';
 import { crossingAfter } from '../low-balance.js';
 import type { BalanceMove, CloseOutcome, CloseResult, LeaseSpend, LedgerStore, ReconcileFigures, ReserveResult, SpendLeaseResult, TopUpResult } from './ledger-store.js';
 import { heldReservation, LedgerCore, settledReservation } from './ledger-core.js';
@@ -346,7 +346,7 @@ export class PostgresLedgerStore extends LedgerCore implements LedgerStore {
     const balance = normalizeBalance(raw);
     const { flag, event } = crossingAfter(balance, this.#defaultThreshold, now);
     if (flag !== undefined) await trx.updateTable('credit_balances').set({ low_balance_alerted: flag }).where('tenant', '=', balance.tenant).execute();
-    return { balance: flag === undefined ? balance : { ...balance, low_balance_alerted: flag }, crossing: event as LowBalanceEvent | undefined };
+    return { balance: flag === undefined ? balance : { ...balance, low_balance_alerted: flag }, crossing: event };
   }
 }
 

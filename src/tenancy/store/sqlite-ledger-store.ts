@@ -58,16 +58,16 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
 
   reserve(input: ReserveInput, now: number): Promise<ReserveResult> {
     return this.#enqueue<ReserveResult>(() => {
-      const existing = this.#s.reservationByKey.get(input.key) as ReservationRow | undefined;
+      const existing = this.#s.reservationByKey.get(input.key);
       if (existing && existing.tenant !== input.tenant) return { refusal: keyTaken(input.key) };
       // Refunded: nothing was charged, so a retry that runs now holds again (under the same id).
       if (existing && existing.status !== 'refunded') return { value: { row: existing, created: false, balance: undefined, crossing: undefined } };
       const n = input.milliCredits;
       let balance: BalanceRow | undefined;
       if (n > 0) {
-        balance = this.#s.hold.get(n, n, now, input.tenant, n) as BalanceRow | undefined;
+        balance = this.#s.hold.get(n, n, now, input.tenant, n);
         if (!balance) {
-          const current = this.#s.availableOf.get(input.tenant) as { available: number } | undefined;
+          const current = this.#s.availableOf.get(input.tenant);
           return { refusal: insufficientCredits(input.tenant, current?.available ?? 0, n) };
         }
       }
@@ -87,14 +87,14 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
 
   close(key: string, outcome: CloseOutcome, now: number): Promise<CloseResult> {
     return this.#enqueue<CloseResult>(() => {
-      const current = this.#s.reservationByKey.get(key) as ReservationRow | undefined;
+      const current = this.#s.reservationByKey.get(key);
       if (!current) return { refusal: reservationNotFound(key) };
       if (current.status !== 'held') return { value: { row: current, closed: false, balance: undefined, crossing: undefined } };
       const next = closedReservation(current, outcome, now);
       this.#s.closeReservation.run(next.status, next.charged, next.requested, next.task_state, next.reason, now, current.id);
       if (current.held === 0) return { value: { row: next, closed: true, balance: undefined, crossing: undefined } };
       const charged = next.charged ?? 0;
-      const balance = this.#s.release.get(current.held, current.held - charged, now, current.tenant) as BalanceRow;
+      const balance = returned(this.#s.release.get(current.held, current.held - charged, now, current.tenant));
       this.#journal(outcome.kind, current.tenant, current.id, null, now, closePostings(current.tenant, current.agent, current.held, charged));
       return { value: { row: next, closed: true, ...this.#afterMove(balance, now) } };
     });
@@ -102,7 +102,7 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
 
   spendLease(leaseKey: string, spends: readonly LeaseSpend[], now: number): Promise<SpendLeaseResult> {
     return this.#enqueue<SpendLeaseResult>(() => {
-      const found = this.#s.reservationByKey.get(leaseKey) as ReservationRow | undefined;
+      const found = this.#s.reservationByKey.get(leaseKey);
       const lease = found?.status === 'held' ? found : undefined;
       let left = lease?.held ?? 0;
       let spent = 0;
@@ -110,14 +110,14 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
       const byAgent = new Map<string, number>();
       const charged = spends.map((spend) => {
         const c = lease ? Math.min(spend.charged, left) : spend.charged;
-        const existing = this.#s.reservationByKey.get(spend.key) as ReservationRow | undefined;
+        const existing = this.#s.reservationByKey.get(spend.key);
         // A retry of this call on another replica was settled first: charged once, there. One that was
         // refunded there (it failed) while this retry completed is charged now, on its row.
         if (existing && existing.status !== 'refunded') return false;
         const id = existing?.id ?? uuidv7();
         if (!lease && c > 0) {
           // The lease is gone (expired or released): charge the available balance, never below zero.
-          const debited = this.#s.debit.get(c, now, spend.tenant, c) as BalanceRow | undefined;
+          const debited = this.#s.debit.get(c, now, spend.tenant, c);
           if (!debited) return false;
           balance = debited;
         }
@@ -135,7 +135,7 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
       if (!lease) return { value: { lease: found, charged, ...(balance ? this.#afterMove(balance, now) : { balance: undefined, crossing: undefined }) } };
       if (spent > 0) {
         this.#s.shrinkHold.run(spent, lease.id);
-        balance = this.#s.release.get(spent, 0, now, lease.tenant) as BalanceRow;
+        balance = returned(this.#s.release.get(spent, 0, now, lease.tenant));
       }
       const after = { ...lease, held: left };
       return { value: { lease: after, charged, ...(balance ? this.#afterMove(balance, now) : { balance: undefined, crossing: undefined }) } };
@@ -144,9 +144,9 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
 
   carveLease(leaseKey: string, input: ReserveInput, now: number): Promise<ReserveResult> {
     return this.#enqueue<ReserveResult>(() => {
-      const existing = this.#s.reservationByKey.get(input.key) as ReservationRow | undefined;
+      const existing = this.#s.reservationByKey.get(input.key);
       if (existing) return existing.tenant === input.tenant ? { value: { row: existing, created: false, balance: undefined, crossing: undefined } } : { refusal: keyTaken(input.key) };
-      const lease = this.#s.reservationByKey.get(leaseKey) as ReservationRow | undefined;
+      const lease = this.#s.reservationByKey.get(leaseKey);
       if (!lease || lease.status !== 'held' || lease.held < input.milliCredits) return { refusal: reservationNotFound(leaseKey) };
       const row = heldReservation(input, now);
       this.#s.insertReservation.run(row.id, row.key, row.tenant, row.agent, row.skill, row.client_id, row.held, row.status, row.created_at);
@@ -168,36 +168,36 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
   }
 
   async balance(tenant: string): Promise<BalanceRow | undefined> {
-    return this.#s.balance.get(tenant) as BalanceRow | undefined;
+    return this.#s.balance.get(tenant);
   }
 
   async lowBalances(tenant: string | undefined, limit: number): Promise<BalanceRow[]> {
-    return (tenant === undefined ? this.#s.lowBalances.all(this.#defaultThreshold, limit) : this.#s.lowBalanceOf.all(tenant, this.#defaultThreshold)) as BalanceRow[];
+    return tenant === undefined ? this.#s.lowBalances.all(this.#defaultThreshold, limit) : this.#s.lowBalanceOf.all(tenant, this.#defaultThreshold);
   }
 
   topUp(tenant: string, amount: number, reference: string, now: number): Promise<TopUpResult> {
     return this.#enqueue<TopUpResult>(() => {
-      const existing = this.#s.topUpByReference.get(reference) as TopUpRow | undefined;
+      const existing = this.#s.topUpByReference.get(reference);
       if (existing) {
         if (existing.tenant !== tenant || existing.amount !== amount) return { refusal: referenceTaken(reference, existing.tenant, existing.amount) };
-        return { value: { row: existing, created: false, balance: this.#s.balance.get(tenant) as BalanceRow, crossing: undefined } };
+        return { value: { row: existing, created: false, balance: returned(this.#s.balance.get(tenant)), crossing: undefined } };
       }
       const row: TopUpRow = { reference, tenant, amount, entry_id: uuidv7(), created_at: now };
       this.#s.insertTopUp.run(row.reference, row.tenant, row.amount, row.entry_id, row.created_at);
-      const balance = this.#s.credit.get(tenant, amount, now, now) as BalanceRow;
+      const balance = returned(this.#s.credit.get(tenant, amount, now, now));
       this.#journal('topup', tenant, null, reference, now, topUpPostings(tenant, amount), row.entry_id);
       return { value: { row, created: true, ...this.#afterMove(balance, now) } };
     });
   }
 
   setThreshold(tenant: string, threshold: number | null, now: number): Promise<BalanceMove> {
-    return this.#enqueue(() => ({ value: this.#afterMove(this.#s.setThreshold.get(tenant, threshold, now, now) as BalanceRow, now) }));
+    return this.#enqueue(() => ({ value: this.#afterMove(returned(this.#s.setThreshold.get(tenant, threshold, now, now)), now) }));
   }
 
   /** Runs as one queued operation: its reads share the batch transaction's snapshot, and no write lands halfway through. */
   reconcileFigures(): Promise<ReconcileFigures> {
     return this.#enqueue(() => {
-      const all = <T>(text: string) => this.#raw.prepare(text).all() as T[];
+      const all = <T>(text: string) => this.#raw.prepare<unknown[], T>(text).all();
       return {
         value: {
           accounts: all<{ account: string; total: number }>('select account, sum(amount) as total from credit_postings group by account'),
@@ -275,14 +275,25 @@ function settle(pending: Pending, outcome: Outcome<unknown>): void {
   else pending.resolve(outcome.value);
 }
 
+/**
+ * A row the statement must have returned (an upsert's `returning *`, the
+ * balance of a tenant holding a reservation): none means a broken invariant,
+ * not an answer.
+ */
+function returned<T>(row: T | undefined): T {
+  if (row === undefined) throw new Error('a ledger statement returned no row where one must exist');
+  return row;
+}
+
+/** The statements, each typed by the row its SQL returns (the Kysely table types in rows.ts). */
 function prepare(db: Sqlite) {
   return {
-    reservationByKey: db.prepare('select * from credit_reservations where key = ?'),
+    reservationByKey: db.prepare<unknown[], ReservationRow>('select * from credit_reservations where key = ?'),
     insertReservation: db.prepare('insert into credit_reservations (id, key, tenant, agent, skill, client_id, held, status, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-    hold: db.prepare('update credit_balances set available = available - ?, reserved = reserved + ?, updated_at = ? where tenant = ? and available >= ? returning *'),
-    availableOf: db.prepare('select available from credit_balances where tenant = ?'),
-    lowBalances: db.prepare('select * from credit_balances where available < coalesce(low_balance_threshold, ?) order by available, tenant limit ?'),
-    lowBalanceOf: db.prepare('select * from credit_balances where tenant = ? and available < coalesce(low_balance_threshold, ?)'),
+    hold: db.prepare<unknown[], BalanceRow>('update credit_balances set available = available - ?, reserved = reserved + ?, updated_at = ? where tenant = ? and available >= ? returning *'),
+    availableOf: db.prepare<unknown[], { available: number }>('select available from credit_balances where tenant = ?'),
+    lowBalances: db.prepare<unknown[], BalanceRow>('select * from credit_balances where available < coalesce(low_balance_threshold, ?) order by available, tenant limit ?'),
+    lowBalanceOf: db.prepare<unknown[], BalanceRow>('select * from credit_balances where tenant = ? and available < coalesce(low_balance_threshold, ?)'),
     reopenReservation: db.prepare("update credit_reservations set status = 'held', held = ?, charged = null, requested = null, task_state = null, reason = null, closed_at = null where id = ? and status = 'refunded'"),
     settleRefunded: db.prepare("update credit_reservations set status = 'settled', held = ?, charged = ?, requested = ?, task_state = ?, reason = null, closed_at = ? where id = ? and status = 'refunded'"),
     closeReservation: db.prepare("update credit_reservations set status = ?, charged = ?, requested = ?, task_state = ?, reason = ?, closed_at = ? where id = ? and status = 'held'"),
@@ -290,22 +301,22 @@ function prepare(db: Sqlite) {
       "insert into credit_reservations (id, key, tenant, agent, skill, client_id, held, status, charged, requested, task_state, created_at, closed_at) values (?, ?, ?, ?, ?, ?, ?, 'settled', ?, ?, ?, ?, ?)",
     ),
     shrinkHold: db.prepare("update credit_reservations set held = held - ? where id = ? and status = 'held'"),
-    debit: db.prepare('update credit_balances set available = available - ?, updated_at = ? where tenant = ? and available >= ? returning *'),
-    release: db.prepare('update credit_balances set reserved = reserved - ?, available = available + ?, updated_at = ? where tenant = ? returning *'),
+    debit: db.prepare<unknown[], BalanceRow>('update credit_balances set available = available - ?, updated_at = ? where tenant = ? and available >= ? returning *'),
+    release: db.prepare<unknown[], BalanceRow>('update credit_balances set reserved = reserved - ?, available = available + ?, updated_at = ? where tenant = ? returning *'),
     rekey: db.prepare('update credit_reservations set key = ? where key = ?'),
     insertEntry: db.prepare('insert into credit_entries (id, kind, tenant, reservation_id, reference, created_at) values (?, ?, ?, ?, ?, ?)'),
     insertPosting: db.prepare('insert into credit_postings (entry_id, line, account, amount) values (?, ?, ?, ?)'),
     setAlerted: db.prepare('update credit_balances set low_balance_alerted = ? where tenant = ?'),
-    topUpByReference: db.prepare('select * from credit_topups where reference = ?'),
+    topUpByReference: db.prepare<unknown[], TopUpRow>('select * from credit_topups where reference = ?'),
     insertTopUp: db.prepare('insert into credit_topups (reference, tenant, amount, entry_id, created_at) values (?, ?, ?, ?, ?)'),
-    credit: db.prepare(
+    credit: db.prepare<unknown[], BalanceRow>(
       'insert into credit_balances (tenant, available, reserved, low_balance_threshold, low_balance_alerted, created_at, updated_at) values (?, ?, 0, null, 0, ?, ?) ' +
         'on conflict (tenant) do update set available = available + excluded.available, updated_at = excluded.updated_at returning *',
     ),
-    setThreshold: db.prepare(
+    setThreshold: db.prepare<unknown[], BalanceRow>(
       'insert into credit_balances (tenant, available, reserved, low_balance_threshold, low_balance_alerted, created_at, updated_at) values (?, 0, 0, ?, 0, ?, ?) ' +
         'on conflict (tenant) do update set low_balance_threshold = excluded.low_balance_threshold, updated_at = excluded.updated_at returning *',
     ),
-    balance: db.prepare('select * from credit_balances where tenant = ?'),
+    balance: db.prepare<unknown[], BalanceRow>('select * from credit_balances where tenant = ?'),
   };
 }

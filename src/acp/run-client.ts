@@ -221,7 +221,7 @@ async function boundedText(res: Response, limit: number): Promise<string> {
   if (res.body === null) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of res.body) {
     size += chunk.byteLength;
     if (size > limit) {
       await res.body.cancel().catch(() => undefined);

@@ -9,8 +9,7 @@
  * NUL is replaced rather than dropped so that `"a\0b"` and `"ab"` stay distinct.
  */
 export function storableText(value: string): string {
-  const string = value as unknown as WellFormable;
-  let out = string.isWellFormed() ? value : string.toWellFormed();
+  let out = value.isWellFormed() ? value : value.toWellFormed();
   if (out.includes('\u0000')) out = out.replaceAll('\u0000', REPLACEMENT);
   return out;
 }
@@ -18,10 +17,12 @@ export function storableText(value: string): string {
 /** U+FFFD REPLACEMENT CHARACTER: what the UTF-8 encoders write for a lone surrogate. */
 const REPLACEMENT = '\ufffd';
 
-/** ES2024 string methods (Node 20 has them; the project's lib is ES2023). */
-interface WellFormable {
-  isWellFormed(): boolean;
-  toWellFormed(): string;
+declare global {
+  /** ES2024 string methods: Node 20 has them; the project's lib is ES2023. */
+  interface String {
+    isWellFormed(): boolean;
+    toWellFormed(): string;
+  }
 }
 
 /**

@@ -100,7 +100,8 @@ const chindingsSym = pino.symbols.chindingsSym;
 function requestMixin(_merge: object, _level: number, logger: pino.Logger): object {
   const ctx = currentRequestContext();
   if (ctx !== undefined) {
-    const bindings = (logger as unknown as Record<symbol, unknown>)[chindingsSym];
+    // pino keeps a logger's serialized bindings under this symbol (its public bindings() parses them).
+    const bindings: unknown = Reflect.get(logger, chindingsSym);
     if (typeof bindings === 'string' && bindings.includes('"reqId":')) return {};
     return ctx.traceId === undefined ? { reqId: ctx.reqId } : { reqId: ctx.reqId, traceId: ctx.traceId };
   }

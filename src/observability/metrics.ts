@@ -125,7 +125,8 @@ class PromMetrics implements Metrics {
     const registry = this.registry;
     // prom-client's OpenMetrics render strips `_total` from counters' names in
     // place (and adds it back to their samples): the names are put back after.
-    const names = registry.getMetricsAsArray().map((m) => [m, (m as unknown as { name: string }).name] as const);
+    // `name` is a field every metric has, which prom-client's types leave undeclared.
+    const names = registry.getMetricsAsArray().map((m) => [m, 'name' in m ? m.name : undefined] as const);
     // Typed as the one format it was created with; it takes either.
     const switchable = registry as unknown as { setContentType(type: string): void };
     switchable.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
@@ -133,7 +134,7 @@ class PromMetrics implements Metrics {
       return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: await registry.metrics() };
     } finally {
       switchable.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
-      for (const [m, name] of names) (m as unknown as { name: string }).name = name;
+      for (const [m, name] of names) Object.assign(m, { name });
     }
   }
 

@@ -30,7 +30,8 @@ import type { buildConnector } from 'undici';
 type Connector = buildConnector.connector;
 type DuplexPair = () => [Duplex, Duplex];
 
-const duplexPair = (stream as unknown as { duplexPair?: DuplexPair }).duplexPair;
+// Typed as always there (@types/node 20 declares it), but Node before 20.17 has none.
+const duplexPair: DuplexPair | undefined = typeof stream.duplexPair === 'function' ? stream.duplexPair : undefined;
 
 /** What a loopback socket would say of its peer, for the server's request logs and `request.ip`. */
 const LOOPBACK = { remoteAddress: '127.0.0.1', remoteFamily: 'IPv4', remotePort: 0, localAddress: '127.0.0.1', localPort: 0 };

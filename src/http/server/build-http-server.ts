@@ -1,4 +1,4 @@
-import type { Server as HttpsServer } from 'node:https';
+import { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
@@ -118,7 +118,9 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
 
   app.decorate('agentmesh', state);
   if (secure !== undefined && options.tls !== undefined) {
-    const server = app.server as unknown as HttpsServer;
+    // The data plane's server factory made an https server for these settings.
+    const server = app.server;
+    if (!(server instanceof HttpsServer)) throw new TypeError('TLS is configured but the server Fastify was given is not an https server');
     // A connection keeps the client certificate of its handshake: tokens bound
     // to one (RFC 8705) are checked against it, cached per socket.
     server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());

@@ -367,7 +367,7 @@ function pathOf(url: string): string {
 export function dataPlaneServerFactory(deps: DataPlaneDeps, server: { tls: HttpsServerOptions | undefined; http: { headersTimeout: number; connectionsCheckingInterval: number } }) {
   return (fastify: RequestListener, options: Record<string, unknown>): Server => {
     const listener = dataPlaneListener(deps, fastify);
-    const created = server.tls === undefined ? createServer(server.http, listener) : (createHttpsServer({ ...server.tls, ...server.http }, listener) as unknown as Server);
+    const created = server.tls === undefined ? createServer(server.http, listener) : createHttpsServer({ ...server.tls, ...server.http }, listener);
     // What Fastify does to the server it builds (lib/server.js getServerInstance).
     created.keepAliveTimeout = options['keepAliveTimeout'] as number;
     created.requestTimeout = options['requestTimeout'] as number;

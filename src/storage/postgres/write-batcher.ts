@@ -2,6 +2,7 @@ import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import { versionConflict } from '../store-errors.js';
 import type { TaskRecord } from '../task-store.js';
 import { fragmentsOf, planBatch, type BatchWrite, type WriteFragments } from './write-batch.js';
+import { isRecord } from '../../protocol/index.js';
 
 /** Most writes one batch carries; the rest wait for the next (bounded query text and lock set). */
 export const MAX_BATCH_WRITES = 256;
@@ -22,6 +23,20 @@ export interface LoneWrites {
 /** A pg result of one statement of a multi-statement query. */
 interface StatementResult {
   rows: Record<string, unknown>[];
+}
+
+/**
+ * The results of a simple-query text, one per statement. Read, not thrown on:
+ * the batch has committed by now, and a statement with no rows (an insert)
+ * simply has none.
+ */
+function statementResults(answer: unknown): StatementResult[] {
+  const list: readonly unknown[] = Array.isArray(answer) ? answer : [answer];
+  return list.map((result) => {
+    const rows = isRecord(result) ? result['rows'] : undefined;
+    if (!Array.isArray(rows)) return { rows: [] };
+    return { rows: rows.every(isRecord) ? rows : rows.filter(isRecord) };
+  });
 }
 
 /** Batches of writes committing at once: PostgreSQL flushes their WAL together, so a slow fsync does not serialize the replica. */
@@ -115,8 +130,9 @@ export class WriteBatcher {
     try {
       client = await this.#pool.connect();
       // No bind values: pg sends the simple-query protocol, which runs the statements in one round trip.
-      const answer = (await client.query(plan.text, [])) as unknown as StatementResult[] | StatementResult;
-      results = Array.isArray(answer) ? answer : [answer];
+      // pg answers a multi-statement text with one result per statement (a single one for a single statement).
+      const answer: unknown = await client.query(plan.text, []);
+      results = statementResults(answer);
     } catch {
       if (client) {
         // The transaction is left aborted; a dead connection just fails here and is dropped on release.

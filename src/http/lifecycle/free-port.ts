@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 
 /**
  * A TCP port free on `host` now: the kernel's pick for port 0, released for
@@ -10,8 +10,8 @@ export function freePort(host: string): Promise<number> {
     const probe = createServer();
     probe.once('error', reject);
     probe.listen(0, host, () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
+      const address = probe.address();
+      probe.close(() => (address !== null && typeof address === 'object' ? resolve(address.port) : reject(new TypeError('the probe listened on no TCP port'))));
     });
   });
 }

@@ -122,11 +122,13 @@ async function readCapped(body: Readable, maxBytes: number, declaredLength: stri
   }
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    total += chunk.length;
+  for await (const chunk of body) {
+    // An undici body yields Buffers; anything else is made one.
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    total += bytes.length;
     // Leaving the loop destroys the stream (the iterator's return()), cutting the download.
     if (total > maxBytes) throw tooLarge();
-    chunks.push(chunk);
+    chunks.push(bytes);
   }
   return Buffer.concat(chunks, total);
 }

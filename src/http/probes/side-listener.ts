@@ -120,7 +120,9 @@ export function createSideListener(options: SideListenerOptions): SideListener {
         });
       });
       server.on('error', (err) => log.error({ err }, `${options.module} listener error`));
-      const address = server.address() as AddressInfo;
+      const address = server.address();
+      // Listening on a host and port: the address is that TCP one, never a pipe's path.
+      if (address === null || typeof address === 'string') throw new TypeError(`the ${options.module} listener is not on a TCP port`);
       origin = `http://${hostForUrl(address)}:${address.port}`;
       return { origin };
     },

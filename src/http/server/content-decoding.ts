@@ -1,7 +1,7 @@
 import { PassThrough, type Readable, type Transform } from 'node:stream';
 import { brotliDecompressSync, createBrotliDecompress, createGunzip, createInflate, gunzipSync, inflateSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Errors, type AgentmeshError, errorCode } from '../../protocol/index.js';
+import { Errors, type AgentmeshError, errorCode, toError } from '../../protocol/index.js';
 
 /*
  * Request bodies sent with a Content-Encoding (RFC 9110 §8.4):
@@ -79,7 +79,7 @@ export function decodeContentSync(body: Buffer, header: string | undefined, maxB
       if (errorCode(err) === 'ERR_BUFFER_TOO_LARGE') {
         throw Errors.decodedBodyTooLarge({ maxBytes }, { cause: err });
       }
-      throw notCoded(coding, err as Error);
+      throw notCoded(coding, toError(err));
     }
   }
   return decoded;
@@ -93,7 +93,7 @@ export function decodeContentEncoding(request: FastifyRequest, reply: FastifyRep
     codings = codingsOf(header);
   } catch (err) {
     reply.header('accept-encoding', DECODED_CONTENT_CODINGS);
-    return done(err as Error);
+    return done(toError(err));
   }
   if (codings.length === 0) return done(null, payload);
 

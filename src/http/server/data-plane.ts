@@ -169,25 +169,25 @@ export class PlaneReply implements ExchangeReply {
       // As Fastify: these carry no content, whatever was set or given.
       delete headers['content-type'];
       delete headers['content-length'];
-      res.writeHead(status, headers as Record<string, string>).end();
+      res.writeHead(status, headers).end();
     } else if (payload === undefined || payload === null || status === 304) {
       // A HEAD answer keeps the length it was given (the representation's, relayed); others say 0.
       if (status !== 304 && this.request.method !== 'HEAD') headers['content-length'] ??= 0;
-      res.writeHead(status, headers as Record<string, string>).end();
+      res.writeHead(status, headers).end();
     } else if (Buffer.isBuffer(payload) || typeof payload === 'string') {
       headers['content-type'] ??= typeof payload === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream';
       headers['content-length'] = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-      res.writeHead(this.statusCode, headers as Record<string, string>).end(payload);
+      res.writeHead(this.statusCode, headers).end(payload);
     } else if (typeof (payload as Readable).pipe === 'function') {
       headers['content-type'] ??= 'application/octet-stream';
-      res.writeHead(this.statusCode, headers as Record<string, string>);
+      res.writeHead(this.statusCode, headers);
       // A client that leaves destroys the source (which aborts whatever feeds it); a source that fails cuts the response.
       pipeline(payload as Readable, res, ignore);
     } else {
       const json = JSON.stringify(payload);
       headers['content-type'] ??= JSON_TYPE;
       headers['content-length'] = Buffer.byteLength(json);
-      res.writeHead(this.statusCode, headers as Record<string, string>).end(json);
+      res.writeHead(this.statusCode, headers).end(json);
     }
     return this;
   }
@@ -305,7 +305,8 @@ export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener)
 
   function onClose(this: ReplyCarrier): void {
     const reply = this[kPlane]!;
-    const request = (this.req as Carrier)[kPlane]!;
+    const carrier: Carrier = this.req;
+    const request = carrier[kPlane]!;
     // Closed while the body was still coming (aborted, or Node's request deadline): as onAborted.
     if (request.reading && !reply.sent) reply.code(400);
     record(request, reply, route.routeLabel(pathOf(request.url)));
@@ -325,8 +326,11 @@ export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener)
     const headers: Record<string, string | number | string[]> = securityHeaders ? { ...SECURITY_HEADERS, 'x-request-id': request.id } : { 'x-request-id': request.id };
     const reply = new PlaneReply(res, request, headers, log);
     request.reply = reply;
-    (req as Carrier)[kPlane] = request;
-    (res as ReplyCarrier)[kPlane] = reply;
+    // Each side carries its plane object (an optional member of the Node objects, by symbol).
+    const requestCarrier: Carrier = req;
+    const replyCarrier: ReplyCarrier = res;
+    requestCarrier[kPlane] = request;
+    replyCarrier[kPlane] = reply;
     res.once('close', onClose);
     if (requestLog.isLevelEnabled('info')) requestLog.info({ reqId: request.id, req: request }, 'incoming request');
     if (state.draining) {

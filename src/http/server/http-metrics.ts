@@ -80,14 +80,14 @@ export function installHttpMetrics(app: FastifyInstance, deps: { role: string; m
   app.addHook('onRoute', (route: RouteOptions) => {
     const existing = route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse];
     // Fastify copies a GET route's options into its automatic HEAD route; keep one recorder.
-    if (existing.some((hook) => (hook as ResponseHook)[kRecorder] === true)) return;
+    if (existing.some((hook) => kRecorder in hook && hook[kRecorder] === true)) return;
     const label = route.url;
     const hook: ResponseHook = (request, reply, done) => {
       record(request, reply, label);
       done();
     };
     hook[kRecorder] = true;
-    route.onResponse = [...existing, hook] as RouteOptions['onResponse'];
+    route.onResponse = [...existing, hook];
   });
 
   // No route, no per-route hook: 404s are recorded here under one label.

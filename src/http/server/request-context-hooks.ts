@@ -14,7 +14,8 @@ const kSpan = Symbol('agentmesh.requestSpan');
 const kScope = Symbol('agentmesh.asyncScope');
 
 type RawRequest = IncomingMessage & { [kSpan]?: RequestSpan };
-type ScopedRequest = FastifyRequest & { [kScope]: AsyncResource | null };
+/** A request with its async scope: decorated null, set by the onRequest hook (typed optional: Fastify's types do not know the decoration). */
+type ScopedRequest = FastifyRequest & { [kScope]?: AsyncResource | null };
 
 /** Paths that keep answering while draining: probes and the scrape. */
 const PROBE_PATHS = new Set(['/health', '/ready', '/metrics']);
@@ -35,7 +36,7 @@ function spanOf(raw: RawRequest, tracing: Tracing): RequestSpan {
 
 /** The trace of a request, started by the child-logger factory or the first hook. */
 export function requestSpanOf(request: { readonly raw: IncomingMessage }, tracing: Tracing): RequestSpan {
-  return spanOf(request.raw as RawRequest, tracing);
+  return spanOf(request.raw, tracing);
 }
 
 /**
@@ -46,7 +47,7 @@ export function requestSpanOf(request: { readonly raw: IncomingMessage }, tracin
  */
 export function traceAwareChildLoggerFactory(tracing: Tracing): ChildLoggerFactory {
   return function childLoggerFactory(logger, bindings, opts, rawReq) {
-    const span = spanOf(rawReq as RawRequest, tracing);
+    const span = spanOf(rawReq, tracing);
     // Lazy: most requests write no line at the default level (observability/lazy-child-logger.ts).
     return lazyChildLogger(logger as Logger, span.traceId === undefined ? bindings : { ...bindings, traceId: span.traceId }, opts);
   };
@@ -84,7 +85,8 @@ export function installRequestContext(app: FastifyInstance, deps: { tracing: Tra
         // Body parsing resumes from socket events, outside this async context;
         // preValidation re-enters it through this resource (the pattern of
         // @fastify/request-context; nodejs/node#34430).
-        (request as ScopedRequest)[kScope] = new AsyncResource('agentmesh.request');
+        const scoped: ScopedRequest = request;
+        scoped[kScope] = new AsyncResource('agentmesh.request');
         if (state.draining && !PROBE_PATHS.has(pathOf(request.url))) {
           // Like Fastify's return503OnClosing (disabled so the body has our
           // shape): closing reaps only idle sockets, and requests keep arriving
@@ -103,8 +105,9 @@ export function installRequestContext(app: FastifyInstance, deps: { tracing: Tra
 
   if (!asyncContext) return;
   app.addHook('preValidation', function preValidation(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const scope = (request as ScopedRequest)[kScope];
-    if (scope === null) done();
+    const scoped: ScopedRequest = request;
+    const scope = scoped[kScope];
+    if (scope === null || scope === undefined) done();
     else scope.runInAsyncScope(done);
   });
 }

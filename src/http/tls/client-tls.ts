@@ -13,7 +13,7 @@ import type { Logger } from '../../observability/index.js';
 import { watchFiles } from './file-watch.js';
 import { TLS_RELOAD_DEBOUNCE_MS } from './server-tls.js';
 import type { ClientTlsSettings } from './tls-settings.js';
-import { errorMessage } from '../../protocol/index.js';
+import { errorMessage, toError } from '../../protocol/index.js';
 
 /** TLS options of an outbound connection (undici `connect`, `tls.connect`). */
 export interface ClientTlsOptions {
@@ -130,7 +130,7 @@ export class ClientTlsSource extends EventEmitter<ClientTlsSourceEvents> {
       return true;
     } catch (err) {
       this.#log.warn({ err }, 'the changed client TLS certificate or key does not load; new connections keep the previous one');
-      this.emit('reload-failed', err as Error);
+      this.emit('reload-failed', toError(err));
       return false;
     }
   }

@@ -26,7 +26,7 @@ export function certificateThumbprint(der: Uint8Array): string {
  */
 export function peerCertificateThumbprint(socket: unknown): string | undefined {
   if (!(socket instanceof TLSSocket)) return undefined;
-  const marked = socket as Marked;
+  const marked: Marked = socket;
   let value = marked[THUMBPRINT];
   if (value === undefined) {
     // `{}` (or null after the socket closed) when the client sent no certificate.

@@ -12,7 +12,7 @@ import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { Logger } from '../../observability/index.js';
 import { watchFiles } from './file-watch.js';
 import type { ServerTlsSettings } from './tls-settings.js';
-import { errorMessage } from '../../protocol/index.js';
+import { errorMessage, toError } from '../../protocol/index.js';
 
 /** The secure-context part of `https.createServer` options for `settings`. */
 export interface ServerSecureOptions extends SecureContextOptions {
@@ -135,7 +135,7 @@ export class CertificateReloader extends EventEmitter<CertificateReloaderEvents>
       return true;
     } catch (err) {
       this.#log.warn({ err, certificate: this.#current }, 'the changed TLS certificate or key does not load; still serving the previous one');
-      this.emit('reload-failed', err as Error);
+      this.emit('reload-failed', toError(err));
       return false;
     }
   }

@@ -1,5 +1,5 @@
 import type { AgentmeshError} from './errors.js';
-import { invalidParams } from './errors.js';
+import { invalidParams } from './error-messages.js';
 import { Errors } from './error-messages.js';
 
 /** A JSON-RPC 2.0 request id (§4): a string, a finite number or null. */

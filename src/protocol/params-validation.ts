@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Ajv as AjvInstance, ErrorObject, ValidateFunction } from 'ajv';
-import { invalidParams, type FieldViolation } from './errors.js';
+import type { FieldViolation } from './errors.js';
+import { invalidParams } from './error-messages.js';
 import { toProtoJsonNames } from './proto-json-names.js';
 
 /*

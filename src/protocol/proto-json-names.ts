@@ -1,4 +1,4 @@
-import { invalidParams } from './errors.js';
+import { invalidParams } from './error-messages.js';
 
 /*
  * ProtoJSON (the JSON mapping A2A §5.5 follows): a field's JSON name is the

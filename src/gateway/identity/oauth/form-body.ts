@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { oauthError } from './oauth-error.js';
+import { Errors } from '../../../protocol/index.js';
 
 /** Parameters of a form-encoded OAuth request. */
 export type FormParams = Readonly<Record<string, string>>;
@@ -15,8 +15,8 @@ const MAX_FORM_BYTES = 16 * 1024;
 export function parseForm(body: string): FormParams {
   const params: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of new URLSearchParams(body)) {
-    if (name === '') throw oauthError('invalid_request', 'the form has a parameter without a name');
-    if (Object.hasOwn(params, name)) throw oauthError('invalid_request', `the ${name} parameter is sent more than once`);
+    if (name === '') throw Errors.oauthFormNamelessParameter({});
+    if (Object.hasOwn(params, name)) throw Errors.oauthFormRepeatedParameter({ name });
     params[name] = value;
   }
   return params;

@@ -172,7 +172,31 @@ steps:
     assert.equal(failures.length, 1, 'one attempt, no retry');
     assert.equal(failures[0].willRetry, false);
     assert.match(failures[0].error, /leadIds is required/);
+    assert.equal(failures[0].code, 'AM_ERR_WORKFLOW_STEP_FAILED');
     assert.equal(runEvents(frames).filter((e) => e.type === 'step.started').length, 1);
+  });
+
+  it('says the code each failed step and the failed run ended with', async () => {
+    const frames = await streamRun(
+      orch.url,
+      runMessage(`
+name: coded-failure
+steps:
+  - id: providers
+    parallel:
+      join: all
+      steps:
+        - { id: down, call: { agent: provider-down }, input: { company: Initech } }
+        - { id: ok, call: { agent: provider-ok }, input: { company: Initech } }
+`),
+    );
+    assert.equal(frames.at(-1).statusUpdate?.status?.state, 'TASK_STATE_FAILED', JSON.stringify(frames.at(-1)));
+    const events = runEvents(frames);
+    const failed = (path: string) => events.find((e) => e.type === 'step.failed' && e.path === path);
+    assert.equal(failed('providers/down')?.code, 'AM_ERR_WORKFLOW_STEP_FAILED');
+    assert.equal(failed('providers')?.code, 'AM_ERR_WORKFLOW_PARALLEL_FAILED');
+    const end = events.at(-1);
+    assert.deepEqual([end.type, end.path, end.code], ['run.failed', 'providers', 'AM_ERR_WORKFLOW_PARALLEL_FAILED']);
   });
 
   it('retries a composite step by running again what failed inside it, with new messages', async () => {

@@ -19,7 +19,15 @@ import { Errors } from '../../protocol/index.js';
 export function timedPool(pool: pg.Pool, queryTimeoutMs: number, scoped?: ScopedRunner): PostgresPool {
   return {
     async connect() {
-      return new TimedClient(await pool.connect(), queryTimeoutMs, scoped);
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        // The pool's connect timeout (every connection busy past connectionTimeoutMillis) or a refused
+        // connection: the database is unavailable for now, which callers answer 503 and may retry, not 500.
+        throw Errors.postgresConnectionFailed({ reason: err instanceof Error ? err.message : String(err) }, { cause: err });
+      }
+      return new TimedClient(client, queryTimeoutMs, scoped);
     },
     end: () => pool.end(),
   };

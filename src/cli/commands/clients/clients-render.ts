@@ -1,5 +1,5 @@
 /** Human output of `agentmesh clients …` and `agentmesh keys …`. */
-import type { GatewayApiKeyRecord, GatewayClientRecord } from '../../gateway-client.js';
+import type { GatewayApiKeyRecord, GatewayClientRecord } from '../../role-apis/gateway-client.js';
 import { fields, table } from '../agents/agents-render.js';
 
 /** One client: its facts, and its secret when the answer carries one. */

@@ -3,7 +3,7 @@
  * one method per call, and one place that turns an error body into a line a
  * person can act on.
  */
-import { RoleApi } from '../../role-api.js';
+import { RoleApi } from '../../role-apis/role-api.js';
 
 /** Where the CLI finds the gateway when neither `--gateway` nor `AGENTMESH_GATEWAY` says. */
 export const DEFAULT_GATEWAY_URL = 'http://localhost:4200';

@@ -1,0 +1,239 @@
+/**
+ * The CLI's client of the gateway's identity API: the management calls
+ * (`/v1/clients…`, `/v1/api-keys…`, scope gateway:admin) and the token
+ * endpoint (`POST /oauth/token`, client credentials). One method per call,
+ * and one place that turns an error body into a line a person can act on.
+ */
+import { ErrorCodes, Errors } from '../../protocol/index.js';
+import { RoleApi } from './role-api.js';
+
+/** Where the CLI finds the gateway when neither `--gateway` nor `AGENTMESH_GATEWAY` says. */
+export const DEFAULT_GATEWAY_URL = 'http://localhost:4200';
+
+/** Options of {@link GatewayClient}. */
+export interface GatewayClientOptions {
+  /** Base URL of the gateway. */
+  url: string;
+  /** Bearer token of the management calls: the admin token, or a token with gateway:admin. */
+  adminToken?: string | undefined;
+  /** Underlying fetch; default global fetch with a `traceparent`. */
+  fetchImpl?: typeof fetch | undefined;
+  /** Deadline of everything this client does (`--timeout`). */
+  signal?: AbortSignal | undefined;
+}
+
+/** How a client authenticates at the token endpoint. */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+
+/** A client as `/v1/clients` shows it. */
+export interface GatewayClientRecord {
+  client_id: string;
+  name: string;
+  tenant: string;
+  scopes: string[];
+  audiences: string[];
+  authMethod: ClientAuthMethod;
+  jwksUri?: string;
+  rateLimit?: { requestsPerMinute: number; burst: number };
+  status: 'active' | 'revoked';
+  createdAt: string;
+  updatedAt: string;
+  secretRotatedAt?: string;
+  previousSecretExpiresAt?: string;
+  revokedAt?: string;
+  /** Only in the answers of creation and rotation. */
+  client_secret?: string;
+}
+
+/** An API key as `/v1/api-keys` shows it. */
+export interface GatewayApiKeyRecord {
+  id: string;
+  name: string;
+  tenant: string;
+  scopes: string[];
+  expiresAt?: string;
+  status: 'active' | 'revoked';
+  createdAt: string;
+  updatedAt: string;
+  rotatedAt?: string;
+  previousKeyExpiresAt?: string;
+  revokedAt?: string;
+  /** Only in the answers of creation and rotation. */
+  key?: string;
+}
+
+/** Body of `POST /v1/clients`. */
+export interface NewClientRequest {
+  name: string;
+  tenant: string;
+  scopes: string[];
+  audiences?: string[];
+  authMethod: ClientAuthMethod;
+  jwks?: unknown;
+  jwksUri?: string;
+  rateLimit?: { requestsPerMinute: number; burst: number };
+}
+
+/** Body of `POST /v1/api-keys`. */
+export interface NewApiKeyRequest {
+  name: string;
+  tenant: string;
+  scopes: string[];
+  /** ISO 8601. */
+  expiresAt?: string;
+}
+
+/** Filters of the listings. */
+export interface CredentialListQuery {
+  tenant?: string | undefined;
+  status?: string | undefined;
+  pageSize?: number | undefined;
+  pageToken?: string | undefined;
+}
+
+/** RFC 6749 §5.1 token response. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  scope: string;
+}
+
+/** What the CLI sends to the token endpoint. */
+export interface TokenRequest {
+  clientId: string;
+  clientSecret: string;
+  scope?: string | undefined;
+  audience?: string | undefined;
+  /** `basic` (default) or `post`. */
+  method?: 'basic' | 'post';
+  /** Path of the token endpoint on the gateway's origin; default `/oauth/token`. */
+  path?: string;
+}
+
+interface StatusBody {
+  error?: unknown;
+  error_description?: unknown;
+}
+
+
+/**
+ * Calls the gateway. Every failure is an AgentmeshError whose message is the
+ * line the CLI prints: unreachable gateway (with its URL), missing admin
+ * token, unknown client or key, refused input (each violation on its own
+ * line), refused token request (the RFC 6749 error and its description).
+ *
+ * @example
+ * const gateway = new GatewayClient({ url: 'http://localhost:4200', adminToken: process.env.GATEWAY_ADMIN_TOKEN });
+ * const client = await gateway.createClient({ name: 'router', tenant: 'acme', scopes: ['a2a:message:send'], authMethod: 'client_secret_basic' });
+ */
+export class GatewayClient {
+  readonly url: string;
+  readonly #api: RoleApi;
+  readonly #adminToken: string | undefined;
+
+  constructor(options: GatewayClientOptions) {
+    this.#api = new RoleApi({ url: options.url, role: 'gateway', fetchImpl: options.fetchImpl, signal: options.signal });
+    this.url = this.#api.url;
+    this.#adminToken = options.adminToken === '' ? undefined : options.adminToken;
+  }
+
+  createClient(body: NewClientRequest): Promise<GatewayClientRecord> {
+    return this.#admin('POST', '/v1/clients', body);
+  }
+
+  listClients(query: CredentialListQuery): Promise<{ clients: GatewayClientRecord[]; nextPageToken?: string }> {
+    return this.#admin('GET', `/v1/clients${queryString(query)}`);
+  }
+
+  getClient(id: string): Promise<GatewayClientRecord> {
+    return this.#admin('GET', `/v1/clients/${enc(id)}`, undefined, { client: id });
+  }
+
+  rotateClientSecret(id: string, graceSeconds?: number): Promise<GatewayClientRecord> {
+    return this.#admin('POST', `/v1/clients/${enc(id)}/rotate-secret`, graceSeconds === undefined ? {} : { graceSeconds }, { client: id });
+  }
+
+  revokeClient(id: string): Promise<GatewayClientRecord> {
+    return this.#admin('POST', `/v1/clients/${enc(id)}/revoke`, {}, { client: id });
+  }
+
+  createApiKey(body: NewApiKeyRequest): Promise<GatewayApiKeyRecord> {
+    return this.#admin('POST', '/v1/api-keys', body);
+  }
+
+  listApiKeys(query: CredentialListQuery): Promise<{ apiKeys: GatewayApiKeyRecord[]; nextPageToken?: string }> {
+    return this.#admin('GET', `/v1/api-keys${queryString(query)}`);
+  }
+
+  rotateApiKey(id: string, graceSeconds?: number): Promise<GatewayApiKeyRecord> {
+    return this.#admin('POST', `/v1/api-keys/${enc(id)}/rotate`, graceSeconds === undefined ? {} : { graceSeconds }, { key: id });
+  }
+
+  revokeApiKey(id: string): Promise<GatewayApiKeyRecord> {
+    return this.#admin('POST', `/v1/api-keys/${enc(id)}/revoke`, {}, { key: id });
+  }
+
+  /** Client credentials grant (RFC 6749 §4.4), authenticating with the secret in a Basic header (default) or the body. */
+  async token(request: TokenRequest): Promise<TokenResponse> {
+    const params = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (request.scope !== undefined && request.scope !== '') params.set('scope', request.scope);
+    if (request.audience !== undefined && request.audience !== '') params.set('audience', request.audience);
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (request.method === 'post') {
+      params.set('client_id', request.clientId);
+      params.set('client_secret', request.clientSecret);
+    } else {
+      // RFC 6749 §2.3.1: each part form-urlencoded before base64.
+      const form = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+      headers.authorization = `Basic ${Buffer.from(`${form(request.clientId)}:${form(request.clientSecret)}`).toString('base64')}`;
+    }
+    const path = request.path ?? '/oauth/token';
+    const { response, text } = await this.#api.send('POST', path, { body: params.toString(), headers });
+    const body = parse(text) as (TokenResponse & StatusBody) | undefined;
+    if (response.ok && typeof body?.access_token === 'string') return body;
+    if (typeof body?.error === 'string') {
+      const hint = body.error === 'invalid_client' ? ' (check --client-id and --client-secret)' : '';
+      const refused = response.status === 401 ? Errors.cliTokenClientRefused : Errors.cliTokenRefused;
+      throw refused({ error: body.error, description: typeof body.error_description === 'string' ? `: ${body.error_description}` : '', hint });
+    }
+    throw Errors.cliRoleAnsweredStatus({ url: this.url, method: 'POST', path, status: response.status, role: 'gateway' });
+  }
+
+  async #admin<T>(method: string, path: string, body?: unknown, about: { client?: string; key?: string } = {}): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (this.#adminToken !== undefined) headers.authorization = `Bearer ${this.#adminToken}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const { response, text } = await this.#api.send(method, path, { headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    if (!response.ok) {
+      throw this.#api.failure(method, path, response, text, ({ code, status, message }) => {
+        if (code === ErrorCodes.IDENTITY_CLIENT_NOT_FOUND && about.client !== undefined) return `client ${about.client} does not exist at ${this.url}`;
+        if (code === ErrorCodes.IDENTITY_KEY_NOT_FOUND && about.key !== undefined) return `API key ${about.key} does not exist at ${this.url}`;
+        if (status === 401) return `${message} (pass --admin-token or set GATEWAY_ADMIN_TOKEN; beside a local agentmesh up, its admin token is read from .agentmesh/gateway-admin-token)`;
+        if (status === 403) return `${message} (the credential lacks the gateway:admin scope)`;
+        return undefined;
+      });
+    }
+    const parsed = parse(text);
+    if (parsed === undefined) throw Errors.cliRoleAnsweredInvalidJson({ url: this.url, method, path: path.split('?')[0]!, role: 'gateway' });
+    return parsed as T;
+  }
+}
+
+function parse(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function queryString(query: CredentialListQuery): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
+  const qs = params.toString();
+  return qs ? `?${qs}` : '';
+}
+
+const enc = encodeURIComponent;

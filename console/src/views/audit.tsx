@@ -12,6 +12,7 @@ import { useSignal } from '../signal.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatNumber, formatTime, plural } from '../format.js';
+import { ColumnHeads } from '../column-heads.js';
 
 interface AuditRow {
   seq: number;
@@ -160,18 +161,7 @@ export function AuditView() {
       ) : (
         <table data-testid="audit">
           <caption>The newest {plural(data.rows.length, 'row')} you may read, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Row</th>
-              <th scope="col">Time</th>
-              <th scope="col">Event</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Tenant</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Agent / task</th>
-              <th scope="col">Credits</th>
-            </tr>
-          </thead>
+          <ColumnHeads labels={['Row', 'Time', 'Event', 'Outcome', 'Tenant', 'Actor', 'Agent / task', 'Credits']} />
           <tbody>
             {data.rows.map((r) => (
               <tr key={r.seq} data-seq={r.seq} class={broken.has(r.seq) ? 'broken' : undefined}>

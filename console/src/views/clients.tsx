@@ -10,6 +10,7 @@ import { useSignal } from '../signal.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatTime, plural } from '../format.js';
+import { ColumnHeads } from '../column-heads.js';
 
 interface Client {
   client_id: string;
@@ -169,15 +170,7 @@ function CredentialTable(props: {
   return (
     <table data-testid={props.testId}>
       <caption>{props.caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{props.heading}</th>
-          <th scope="col">Tenant</th>
-          <th scope="col">Scopes</th>
-          <th scope="col">Status</th>
-          <th scope="col">Actions</th>
-        </tr>
-      </thead>
+      <ColumnHeads labels={[props.heading, 'Tenant', 'Scopes', 'Status', 'Actions']} />
       <tbody>
         {props.rows?.map((r) => (
           <tr key={r.id} {...{ [props.rowAttribute]: r.name }}>

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger, Metrics } from '../observability/index.js';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors } from '../protocol/index.js';
 import { exponentialBackoff, type Database } from '../storage/index.js';
 import { SECURITY_EVENT_TYPES, type AuditEntry, type AuditRow, type AuditVerifyResult } from './audit-entry.js';
 import { integerOption } from './audit-options.js';
@@ -119,7 +119,7 @@ class BatchedAuditLog implements AuditLog {
 
   constructor(options: AuditLogOptions) {
     if (options === null || typeof options !== 'object' || options.database === undefined) {
-      throw new AgentmeshError(ErrorCodes.AUDIT_INVALID_ARGUMENT, '"database" option is required');
+      throw Errors.auditDatabaseMissing({});
     }
     this.#flushIntervalMs = options.flushIntervalMs === undefined ? 100 : integerOption('flushIntervalMs', options.flushIntervalMs, 1, 60_000);
     this.#maxBatch = options.maxBatch === undefined ? 500 : integerOption('maxBatch', options.maxBatch, 1, 10_000);
@@ -147,10 +147,10 @@ class BatchedAuditLog implements AuditLog {
   }
 
   append(entry: AuditEntry): void {
-    if (this.#closed) throw new AgentmeshError(ErrorCodes.INTERNAL, 'audit entry appended after the audit log was closed', { expose: false });
+    if (this.#closed) throw Errors.auditAppendAfterClose({});
     const row = toPendingRow(entry, Date.now(), this.#onCoerced);
     if (this.#queue.length >= this.#maxQueue) {
-      throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `the audit log has ${this.#queue.length} entries waiting for the database (maxQueue): refusing more rather than losing them`, { retryable: true, expose: false });
+      throw Errors.auditQueueFull({ queued: this.#queue.length });
     }
     this.#queue.push(row);
     if (row.outcome === 'denied' || SECURITY_EVENT_TYPES.has(row.event_type)) this.#countSecurityEvent(row.event_type);
@@ -196,7 +196,7 @@ class BatchedAuditLog implements AuditLog {
       await this.flush();
       if (this.#uncheckpointed) await this.#writer.write([], { ...this.#policy, force: true });
     } catch (err) {
-      throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `audit log closed with ${this.#queue.length} entries not written: ${(err as Error).message}`, { cause: err, expose: false });
+      throw Errors.auditClosedUnwritten({ queued: this.#queue.length, reason: (err as Error).message }, { cause: err });
     } finally {
       this.#doorbell.ring();
     }
@@ -224,7 +224,7 @@ class BatchedAuditLog implements AuditLog {
         const retryInMs = exponentialBackoff({ attempt: this.#failures - 1, baseMs: FIRST_RETRY_DELAY_MS, maxMs: MAX_RETRY_DELAY_MS });
         this.#log.error({ err, pending: this.#queue.length, failures: this.#failures, retryInMs }, 'audit batch failed to commit; entries kept for retry');
         if (!this.#closed) this.#arm(retryInMs, true);
-        throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `audit batch of ${batch.length} entries failed to commit: ${(err as Error).message}`, { cause: err, retryable: true, expose: false });
+        throw Errors.auditBatchNotCommitted({ count: batch.length, reason: (err as Error).message }, { cause: err });
       }
     }
     this.#queueGauge.set(0);

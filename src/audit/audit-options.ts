@@ -1,10 +1,10 @@
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors } from '../protocol/index.js';
 
 /** Checks an option that must be an integer in [min, max]; the message names it. */
 export function integerOption(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
-    throw new AgentmeshError(ErrorCodes.AUDIT_INVALID_ARGUMENT, `"${name}" option must be ${range}, got ${JSON.stringify(value) ?? String(value)}`);
+    throw Errors.auditOptionNotInteger({ option: name, range, given: JSON.stringify(value) ?? String(value) });
   }
   return value;
 }
@@ -12,6 +12,6 @@ export function integerOption(name: string, value: unknown, min: number, max = N
 /** Parses an ISO 8601 option to epoch ms; the message names it. */
 export function timeOption(name: string, value: unknown): number {
   const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new AgentmeshError(ErrorCodes.AUDIT_INVALID_ARGUMENT, `"${name}" option must be an ISO 8601 date or date-time, got ${JSON.stringify(value) ?? String(value)}`);
+  if (Number.isNaN(ms)) throw Errors.auditOptionNotTime({ option: name, given: JSON.stringify(value) ?? String(value) });
   return ms;
 }

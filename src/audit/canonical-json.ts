@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors } from '../protocol/index.js';
 
 /**
  * Canonical JSON in the spirit of RFC 8785 (JCS): object keys sorted by
@@ -140,7 +140,7 @@ export function writeCanonical(value: unknown, policy: CanonicalPolicy, sink: (c
       continue;
     }
     if (ancestors.has(item)) {
-      if (policy.unrepresentable === 'throw') throw new AgentmeshError(ErrorCodes.AUDIT_INVALID_ARGUMENT, 'cannot hash a value with a circular reference');
+      if (policy.unrepresentable === 'throw') throw Errors.auditCircularValue({});
       if (!sink('"[circular]"')) return { depth, complete: false };
       continue;
     }
@@ -208,7 +208,7 @@ function resolve(value: unknown, key: string, policy: CanonicalPolicy): unknown 
   if (out instanceof Number || out instanceof String || out instanceof Boolean) out = out.valueOf();
   if (out === undefined || typeof out === 'function' || typeof out === 'symbol') return DROPPED;
   if (typeof out === 'bigint') {
-    if (policy.unrepresentable === 'throw') throw new AgentmeshError(ErrorCodes.AUDIT_INVALID_ARGUMENT, 'cannot hash a BigInt: it has no JSON form');
+    if (policy.unrepresentable === 'throw') throw Errors.auditBigInt({});
     return out.toString();
   }
   return out;

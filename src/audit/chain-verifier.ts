@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors } from '../protocol/index.js';
 import type { Tables } from '../storage/index.js';
 import type { AuditAnchor, AuditProblem, AuditVerifyResult } from './audit-entry.js';
 import { integerOption } from './audit-options.js';
@@ -122,7 +122,7 @@ async function loadExpectations(db: Kysely<Tables>, from: number, to: number | u
   if (anchor !== undefined) {
     const seq = integerOption('anchor.seq', anchor.seq, 1);
     if (typeof anchor.hash !== 'string' || !/^[0-9a-f]{64}$/.test(anchor.hash)) {
-      throw new AgentmeshError(ErrorCodes.AUDIT_INVALID_ARGUMENT, `"anchor.hash" option must be 64 lowercase hex digits, got ${JSON.stringify(anchor.hash)}`);
+      throw Errors.auditAnchorHashInvalid({ given: String(JSON.stringify(anchor.hash)) });
     }
     if (seq >= from && (to === undefined || seq <= to)) expectations.set(seq, { hash: anchor.hash, source: 'the anchor' });
   }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Metric } from 'prom-client';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors } from '../protocol/index.js';
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -145,15 +145,12 @@ class PromMetrics implements Metrics {
       // Same name, different shape is a programming error that would otherwise
       // surface as a confusing prom-client error at the first observation.
       if (existing.kind !== kind || !sameLabels(existing.labelNames, labelNames)) {
-        throw new AgentmeshError(
-          ErrorCodes.INTERNAL,
-          `metric ${fullName} is already registered as a ${existing.kind} with labels [${existing.labelNames.join(', ')}]`,
-        );
+        throw Errors.metricShapeDiffers({ name: fullName, kind: existing.kind, labels: existing.labelNames.join(', ') });
       }
       return existing.metric;
     }
     if (!NAME_RE.test(fullName)) {
-      throw new AgentmeshError(ErrorCodes.INTERNAL, `metric name ${JSON.stringify(fullName)} is not a valid Prometheus name`);
+      throw Errors.metricNameInvalid({ quotedName: JSON.stringify(fullName) });
     }
     const metric = create(fullName);
     this.#entries.set(fullName, { kind, labelNames: [...labelNames], metric });
@@ -203,7 +200,7 @@ function sameLabels(a: readonly string[], b: readonly string[]): boolean {
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const { prefix = 'agentmesh_', defaultMetrics = true } = options;
   if (prefix !== '' && !NAME_RE.test(prefix)) {
-    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `"prefix" option must be a valid Prometheus name prefix, got ${JSON.stringify(prefix)}`);
+    throw Errors.metricsPrefixInvalid({ given: JSON.stringify(prefix) });
   }
   return new PromMetrics(prefix, defaultMetrics);
 }

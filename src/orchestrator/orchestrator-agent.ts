@@ -1,5 +1,5 @@
 import { defineAgent, type AgentDefinition, type SkillContext, type DynamicSkillDefinition } from '../runtime/index.js';
-import { AgentmeshError, ErrorCodes, Errors, isRecord } from '../protocol/index.js';
+import { Errors, isRecord } from '../protocol/index.js';
 import type { RunHost } from './engine/run-execution.js';
 import type { RunStart, WorkflowEngine } from './engine/workflow-engine.js';
 import { OUTPUTS_ARTIFACT, ROUTE_SKILL, RUN_EVENT_KEY, RUN_WORKFLOW_SKILL, STEPS_ARTIFACT, type RunEvent } from './run-events.js';
@@ -74,7 +74,7 @@ export function createOrchestratorAgent(options: OrchestratorAgentOptions): Agen
     },
   };
   for (const workflow of options.workflows) {
-    if (skills[workflow.name]) throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `workflow ${workflow.name} (${workflow.source}) has the name of a built-in skill; rename it`, { expose: true });
+    if (skills[workflow.name]) throw Errors.workflowNamedLikeBuiltIn({ workflow: workflow.name, source: String(workflow.source) });
     const outline = workflowOutline(workflow);
     if (outline !== undefined) skillMetadata[workflow.name] = { workflow: outline };
     skills[workflow.name] = {
@@ -115,7 +115,7 @@ export function workflowStarter(options: Pick<OrchestratorAgentOptions, 'engine'
   const byName = new Map(options.workflows.map((w) => [w.name, w]));
   return async (name, ctx) => {
     const workflow = byName.get(name);
-    if (workflow === undefined) throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `workflow ${name} is not offered by this orchestrator`, { expose: true });
+    if (workflow === undefined) throw Errors.workflowNotOffered({ workflow: name });
     const data = ctx.message.parts.find((p) => p.content?.$case === 'data');
     const value: unknown = data?.content?.$case === 'data' ? data.content.value : undefined;
     const given = isRecord(value) ? value : {};

@@ -6,7 +6,7 @@ import { createOutboundPool, databaseOptionsOf, fetchThrough, openClientTls, ope
 import { createAgentCaller, type AgentCaller } from './calls/index.js';
 import { CallFailure } from './calls/call-failure.js';
 import { GatewayTokenSource } from './calls/gateway-token-source.js';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors } from '../protocol/index.js';
 import { parseOrchestratorConfig, type OrchestratorConfig, type OrchestratorConfigInput } from './config.js';
 import type { ResolveTarget } from './engine/run-execution.js';
 import { RunStore } from './engine/run-store.js';
@@ -60,7 +60,7 @@ export interface Orchestrator {
 export async function createOrchestrator(options: OrchestratorOptions): Promise<Orchestrator> {
   const config = parseOrchestratorConfig(options.config);
   if (!options.caller && !config.gatewayUrl && !config.registryUrl) {
-    throw new Error('orchestrator.gatewayUrl needs a value (GATEWAY_URL), or registryUrl (REGISTRY_URL): the orchestrator has no way to reach agents');
+    throw Errors.orchestratorCannotReachAgents({});
   }
   const runtimeConfig = { port: 4300, ...config.runtime, ...(config.registryUrl && config.runtime.registryUrl === undefined ? { registryUrl: config.registryUrl } : {}) };
   const logger = options.logger ?? createLogger({ level: runtimeConfig.logLevel ?? 'info', name: 'agentmesh' });
@@ -163,7 +163,7 @@ async function checkGatewayCredentials(config: OrchestratorConfig, fetchImpl: ty
     await tokens.get();
   } catch (err) {
     if (err instanceof CallFailure && !err.transient) {
-      throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `${err.message}: check ORCHESTRATOR_CLIENT_ID (${config.clientId}) and ORCHESTRATOR_CLIENT_SECRET (or ORCHESTRATOR_CLIENT_SECRET_FILE), the client the gateway at ${config.gatewayUrl} issued`, { cause: err });
+      throw Errors.orchestratorCredentialsRefused({ reason: err.message, clientId: String(config.clientId), gateway: String(config.gatewayUrl) }, { cause: err });
     }
     log.warn({ err, gateway: config.gatewayUrl }, 'could not check the client credentials with the gateway yet; starting, calls will retry');
   }
@@ -183,7 +183,7 @@ function targetResolver(config: OrchestratorConfig, registry: RegistryReader | u
     if (target.agent !== undefined && target.skill === undefined && target.tags === undefined) return { agent: target.agent };
     if (!registry) {
       if (target.agent !== undefined) return { agent: target.agent, ...(target.skill ? { skill: target.skill } : {}) };
-      throw new Error(`calling by skill (${target.skill}) needs the registry (REGISTRY_URL)`);
+      throw Errors.workflowCallBySkillNeedsRegistry({ skill: String(target.skill) });
     }
     const chosen = await selectTarget({ registry, self: config.name, text: '', route: target, tenant: onBehalfOf.tenant });
     return { agent: chosen.agent, ...(chosen.skill ? { skill: chosen.skill } : {}) };
@@ -232,7 +232,7 @@ function agentsChecker(registry: RegistryReader): (workflow: WorkflowDefinition)
     const found = await Promise.all(named.map((name) => registry.agent(name)));
     const missing = named.filter((_, i) => found[i] === undefined);
     if (missing.length === 0) return;
-    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `workflow ${workflow.name} needs ${missing.map((m) => `agent '${m}'`).join(', ')}, which the registry does not list: nothing was run (register ${missing.length === 1 ? 'it' : 'them'}, or take the workflow out of the orchestrator's folder)`, { expose: true });
+    throw Errors.workflowNeedsUnlistedAgents({ workflow: workflow.name, agents: missing.map((m) => `agent '${m}'`).join(', '), them: missing.length === 1 ? 'it' : 'them' });
   };
 }
 

@@ -11,12 +11,14 @@ export type RunEvent =
   | { type: 'step.started'; runId: string; path: string; kind: string; agent?: string; attempt: number }
   | { type: 'step.completed'; runId: string; path: string; kind: string; durationMs: number; cached: boolean }
   | { type: 'step.skipped'; runId: string; path: string }
-  | { type: 'step.failed'; runId: string; path: string; kind: string; error: string; willRetry: boolean }
+  /** `code`: the `AM_ERR_…` code the step failed with (absent from orchestrators that predate it). */
+  | { type: 'step.failed'; runId: string; path: string; kind: string; error: string; code?: string; willRetry: boolean }
   | { type: 'step.input-required'; runId: string; path: string; agent: string; question: string }
   /** A map's progress: after each batch (or item) ends. `rate` is items per second since the map started. */
   | { type: 'map.progress'; runId: string; path: string; batchesDone: number; batches: number; itemsDone: number; items: number; failed: number; rate: number }
   | { type: 'run.completed'; runId: string; durationMs: number }
-  | { type: 'run.failed'; runId: string; error: string; path?: string };
+  /** `code`: the `AM_ERR_…` code the run failed with, its failing step's (absent from orchestrators that predate it). */
+  | { type: 'run.failed'; runId: string; error: string; code?: string; path?: string };
 
 /**
  * The orchestrator agent's skills:

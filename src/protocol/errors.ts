@@ -84,6 +84,18 @@ export const ErrorCodes = {
   // workflows (orchestrator)
   WORKFLOW_INVALID: 'AM_ERR_WORKFLOW_INVALID',
   WORKFLOW_EXPRESSION: 'AM_ERR_WORKFLOW_EXPRESSION',
+  /** A step ended without an output: its agent failed, rejected or canceled the task, or the step threw. */
+  WORKFLOW_STEP_FAILED: 'AM_ERR_WORKFLOW_STEP_FAILED',
+  /** A step ran past its `timeout`. */
+  WORKFLOW_STEP_TIMEOUT: 'AM_ERR_WORKFLOW_STEP_TIMEOUT',
+  /** More units of a map failed than its `onFailure` allows. */
+  WORKFLOW_MAP_FAILED: 'AM_ERR_WORKFLOW_MAP_FAILED',
+  /** A parallel step's join (`all`, `first`, `quorum`) can no longer be met. */
+  WORKFLOW_PARALLEL_FAILED: 'AM_ERR_WORKFLOW_PARALLEL_FAILED',
+  /** Every alternative of a fallback failed, or none applied. */
+  WORKFLOW_FALLBACK_FAILED: 'AM_ERR_WORKFLOW_FALLBACK_FAILED',
+  /** A workflow run ended failed or canceled; `details.failure` names the code it failed with. */
+  WORKFLOW_RUN_FAILED: 'AM_ERR_WORKFLOW_RUN_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -195,13 +207,24 @@ export const WIRE: Readonly<Record<ErrorCode, WireMapping>> = Object.freeze({
   AM_ERR_WORKFLOW_INVALID: wire(-32602, 400, 'INVALID_ARGUMENT', 'INVALID_PARAMS'),
   // A template that fails on the data of a run fails that step; it never reaches the wire as a request error.
   AM_ERR_WORKFLOW_EXPRESSION: wire(-32602, 400, 'INVALID_ARGUMENT'),
+  // A failed step or run ends its workflow's task; it reaches clients as that failed task, never as the
+  // answer to a request: mapped as the internal error that stood for it before, a timeout as a deadline.
+  AM_ERR_WORKFLOW_STEP_FAILED: wire(-32603, 500, 'INTERNAL'),
+  AM_ERR_WORKFLOW_STEP_TIMEOUT: wire(-32603, 504, 'DEADLINE_EXCEEDED'),
+  AM_ERR_WORKFLOW_MAP_FAILED: wire(-32603, 500, 'INTERNAL'),
+  AM_ERR_WORKFLOW_PARALLEL_FAILED: wire(-32603, 500, 'INTERNAL'),
+  AM_ERR_WORKFLOW_FALLBACK_FAILED: wire(-32603, 500, 'INTERNAL'),
+  AM_ERR_WORKFLOW_RUN_FAILED: wire(-32603, 500, 'INTERNAL'),
 });
 
 /**
  * Base error of agentmesh. Match on `err.code`, never on the class.
  *
+ * Errors are declared in the catalog (`Errors`, error-messages.ts) and
+ * raised there by name; this class is what they make.
+ *
  * @example
- * throw new AgentmeshError(ErrorCodes.TASK_NOT_FOUND, `Task ${id} was not found`, { details: { taskId: id } });
+ * throw Errors.taskNotFound({ taskId: id }); // AM_ERR_TASK_NOT_FOUND: 'Task t-1 was not found'
  */
 export class AgentmeshError extends Error {
   readonly code: ErrorCode;
@@ -229,11 +252,4 @@ export class AgentmeshError extends Error {
 /** True when `err` is an AgentmeshError (structural, survives duplicate module copies). */
 export function isAgentmeshError(err: unknown): err is AgentmeshError {
   return err instanceof AgentmeshError || (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AgentmeshError' && typeof (err as { code?: unknown }).code === 'string');
-}
-
-/** Shorthand for a -32602 error naming the offending field. */
-export function invalidParams(field: string, description: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${field} ${description}`, {
-    violations: [{ field, description }],
-  });
 }

@@ -4,8 +4,8 @@
  * schema violations, task-state sets.
  * Wire types themselves come from `@a2a-js/sdk`.
  */
-export { AgentmeshError, ErrorCodes, WIRE, isAgentmeshError, invalidParams } from './errors.js';
-export { Errors, fillTemplate, type DeclaredError, type RaiseOptions, type TemplateValues } from './error-messages.js';
+export { AgentmeshError, ErrorCodes, WIRE, isAgentmeshError } from './errors.js';
+export { Errors, ERROR_AREAS, fillTemplate, invalidArgument, invalidParams, relayed, violationError, type DeclaredError, type InvalidArgumentCode, type RaiseOptions, type TemplateValues } from './error-messages.js';
 export type { ErrorCode, FieldViolation, AgentmeshErrorOptions, WireMapping } from './errors.js';
 export { negotiateVersion, requestedVersion } from './versions.js';
 export type { ProtocolVersion } from './versions.js';

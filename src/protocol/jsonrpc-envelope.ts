@@ -1,5 +1,5 @@
 import type { AgentmeshError} from './errors.js';
-import { invalidParams } from './errors.js';
+import { invalidParams } from './error-messages.js';
 import { Errors } from './error-messages.js';
 import { errorMessage, isRecord } from './narrowing.js';
 

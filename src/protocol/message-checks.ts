@@ -1,6 +1,7 @@
 import type { Message, SendMessageRequest } from '@a2a-js/sdk';
 import type { ErrorObject } from 'ajv';
-import { AgentmeshError, ErrorCodes, invalidParams } from './errors.js';
+import type { AgentmeshError } from './errors.js';
+import { Errors, invalidParams } from './error-messages.js';
 import { describeSchemaError } from './schema-wording.js';
 
 /*
@@ -60,9 +61,7 @@ export function skillInputError(skillId: string, dataIndex: number, error: Error
   const field = `${base}${error.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')}${missing}`;
   // An enum names what it takes: Ajv's own "must be equal to one of the allowed values" leaves the caller guessing.
   const description = error.keyword === 'required' ? 'is required' : error.keyword === 'enum' ? describeSchemaError(error, {}) : (error.message ?? 'is invalid');
-  return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${field} ${description} (skill ${skillId})`, {
-    violations: [{ field, description }],
-  });
+  return Errors.skillInputInvalid({ field, description, skillId }, { violations: [{ field, description }] });
 }
 
 /** -32602 for a `metadata.skillId` that names none of the agent's skills. */

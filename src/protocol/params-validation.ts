@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import type { Ajv as AjvInstance, ErrorObject, ValidateFunction } from 'ajv';
-import { invalidParams, type FieldViolation } from './errors.js';
-import { isRecord } from './narrowing.js';
+import type { FieldViolation } from './errors.js';
+import { invalidParams } from './error-messages.js';
 import { toProtoJsonFields } from './proto-json-names.js';
+import { isRecord } from './narrowing.js';
 
 /*
  * JSON Schemas of the v1 request params (A2A §9.4 / proto). ts-proto's

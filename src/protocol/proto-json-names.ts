@@ -1,4 +1,4 @@
-import { invalidParams } from './errors.js';
+import { invalidParams } from './error-messages.js';
 import { isRecord } from './narrowing.js';
 
 /*

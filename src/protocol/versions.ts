@@ -1,5 +1,5 @@
 import { parse as parseQuery } from 'fast-querystring';
-import { AgentmeshError, ErrorCodes } from './errors.js';
+import { Errors } from './error-messages.js';
 import { isRecord } from './narrowing.js';
 
 /** Protocol versions the runtime serves. */
@@ -15,9 +15,7 @@ export function negotiateVersion(requested: string | undefined): ProtocolVersion
   const v = requested.trim();
   if (/^1(\.0(\.\d+)?)?$/.test(v)) return '1.0';
   if (/^0\.3(\.\d+)?$/.test(v)) return '0.3';
-  throw new AgentmeshError(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, `A2A version '${v.slice(0, 32)}' is not supported; supported versions: 1.0, 0.3`, {
-    details: { requestedVersion: v.slice(0, 32), supportedVersions: '1.0,0.3' },
-  });
+  throw Errors.versionNotSupported({ requestedVersion: v.slice(0, 32) });
 }
 
 /**

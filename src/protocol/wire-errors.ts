@@ -10,7 +10,8 @@ import {
   VersionNotSupportedError,
 } from '@a2a-js/sdk/errors';
 import { A2AError } from '@a2a-js/sdk/errors';
-import { AgentmeshError, ErrorCodes, WIRE, isAgentmeshError, type ErrorCode } from './errors.js';
+import { ErrorCodes, WIRE, isAgentmeshError, type AgentmeshError, type ErrorCode } from './errors.js';
+import { Errors, relayed } from './error-messages.js';
 
 const A2A_DOMAIN = 'a2a-protocol.org';
 const OUR_DOMAIN = 'agentmesh.dev';
@@ -35,13 +36,18 @@ export interface RestErrorBody {
 export function normalizeError(err: unknown, requestId?: string): AgentmeshError {
   if (isAgentmeshError(err)) {
     if (err.expose) return err;
-    return new AgentmeshError(ErrorCodes.INTERNAL, `Internal error${requestId ? ` (request id ${requestId})` : ''}`, { cause: err });
+    return internalError(requestId, err);
   }
   if (err instanceof A2AError) {
     const code = SDK_REASON_TO_CODE[err.reason];
-    if (code) return new AgentmeshError(code, err.message, { expose: true, cause: err });
+    if (code) return relayed(code, err.message, { expose: true, cause: err });
   }
-  return new AgentmeshError(ErrorCodes.INTERNAL, `Internal error${requestId ? ` (request id ${requestId})` : ''}`, { cause: err, expose: false });
+  return internalError(requestId, err);
+}
+
+/** The generic error a client gets for one not meant for it; the request id finds the cause in the log. */
+function internalError(requestId: string | undefined, cause: unknown): AgentmeshError {
+  return requestId ? Errors.internalErrorOfRequest({ requestId }, { cause }) : Errors.internalError({}, { cause });
 }
 
 function details(err: AgentmeshError): Array<Record<string, unknown>> {

@@ -1,6 +1,6 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { AgentmeshError, ErrorCodes, Errors, isRecord } from '../protocol/index.js';
+import { ErrorCodes, Errors, isRecord } from '../protocol/index.js';
 import type { SsrfGuard } from '../http/index.js';
 import { uuidv7 } from '../storage/index.js';
 import type { AgentDirectory } from './agent-directory.js';
@@ -73,13 +73,13 @@ export class RegistryService {
   /** Registers an agent; `upsert` replaces an existing record instead of refusing it. */
   async register(input: RegistrationInput, mode: 'create' | 'upsert'): Promise<{ record: AgentRecord; created: boolean }> {
     if (input.protocol === 'acp') {
-      if (input.name === undefined) throw invalid('registering one agent of an ACP server needs its "name"', 'name');
+      if (input.name === undefined) throw Errors.registryAcpNeedsName({});
       const { records, created } = await this.registerAcp(input, mode);
       return { record: records[0]!, created: created[0]! };
     }
-    if (input.url !== undefined) throw invalid('"url" is the ACP server of "protocol": "acp"; an A2A agent is registered by "cardUrl" or "card"', 'url');
+    if (input.url !== undefined) throw Errors.registryUrlIsForAcp({});
     if ((input.cardUrl === undefined) === (input.card === undefined)) {
-      throw invalid('exactly one of "cardUrl" and "card" is required', 'card');
+      throw Errors.registryCardOrCardUrl({});
     }
     const admitted = input.cardUrl !== undefined ? await this.#o.intake.fromUrl(input.cardUrl) : await this.#o.intake.fromJson(input.card);
     const name = input.name ?? slugify(admitted.card.name);
@@ -124,8 +124,8 @@ export class RegistryService {
    * behind.
    */
   async registerAcp(input: RegistrationInput, mode: 'create' | 'upsert'): Promise<{ records: AgentRecord[]; created: boolean[] }> {
-    if (input.url === undefined) throw invalid('"protocol": "acp" needs "url", the ACP server\'s base URL', 'url');
-    if (input.card !== undefined || input.cardUrl !== undefined) throw invalid('"protocol": "acp" takes "url", not "card" or "cardUrl": the card is derived from the agent manifest', 'url');
+    if (input.url === undefined) throw Errors.registryAcpNeedsUrl({});
+    if (input.card !== undefined || input.cardUrl !== undefined) throw Errors.registryAcpTakesUrl({});
     const admitted = await this.#o.intake.fromAcp(input.url, input.name);
     const prepared = [];
     for (const agent of admitted) {
@@ -173,10 +173,10 @@ export class RegistryService {
   }
 
   async update(name: string, patch: AgentPatch, ifRevision?: number): Promise<AgentRecord> {
-    if (patch.card !== undefined && patch.cardUrl !== undefined) throw invalid('give "card" or "cardUrl", not both', 'card');
+    if (patch.card !== undefined && patch.cardUrl !== undefined) throw Errors.registryCardAndCardUrl({});
     if (patch.card !== undefined || patch.cardUrl !== undefined) {
       const bridged = (await this.#o.store.getAgent(name))?.bridge;
-      if (bridged !== undefined) throw invalid(`${name} is a bridged ${bridged.protocol.toUpperCase()} agent: its card is derived from its manifest; register it again with "protocol": "${bridged.protocol}" to refresh it`, 'card');
+      if (bridged !== undefined) throw Errors.registryBridgedCard({ agent: name, PROTOCOL: bridged.protocol.toUpperCase(), protocol: bridged.protocol });
     }
     const admitted = patch.cardUrl !== undefined ? await this.#o.intake.fromUrl(patch.cardUrl) : patch.card !== undefined ? await this.#o.intake.fromJson(patch.card) : undefined;
     if (admitted) await checkInterfaceUrls(admitted.card, this.#o.guard);
@@ -233,9 +233,9 @@ export class RegistryService {
     try {
       url = new URL(input.url);
     } catch {
-      throw invalid('url must be an absolute http(s) URL', 'url');
+      throw Errors.registryUrlNotHttp({});
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('url must be an absolute http(s) URL', 'url');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw Errors.registryUrlNotHttp({});
     // A forbidden address is refused now, with the reason, rather than probed into a
     // wall forever; a host that does not resolve yet (a starting pod) is the probe's business.
     await this.#o.guard.check(url).catch((err: unknown) => {
@@ -243,7 +243,7 @@ export class RegistryService {
     });
     const ttl = input.leaseTtlMs ?? this.#o.defaultLeaseTtlMs;
     if (kind === 'leased' && (!Number.isInteger(ttl) || ttl < 1000 || ttl > this.#o.maxLeaseTtlMs)) {
-      throw invalid(`leaseTtlMs must be an integer from 1000 to ${this.#o.maxLeaseTtlMs}`, 'leaseTtlMs');
+      throw Errors.registryLeaseTtlOutOfRange({ max: this.#o.maxLeaseTtlMs });
     }
     return {
       id: uuidv7(),
@@ -304,7 +304,7 @@ export class RegistryService {
 
   /** A new immutable version, validated against the agent's config schema, made active. */
   async putConfig(name: string, config: unknown, options: { comment?: string | undefined; actor?: string | undefined } = {}): Promise<AgentConfigVersion> {
-    if (!isRecord(config)) throw invalid('config must be a JSON object', 'config');
+    if (!isRecord(config)) throw Errors.registryConfigNotObject({});
     const { version, changes } = await this.#o.store.putConfig(name, async (record) => {
       this.#checkConfig(record, config);
       return { config, comment: options.comment, createdBy: options.actor };
@@ -345,12 +345,8 @@ export class RegistryService {
   }
 }
 
-function invalid(message: string, field: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.REGISTRY_INVALID_ARGUMENT, message, { violations: [{ field, description: message }] });
-}
-
 function checkName(name: string): void {
-  if (!NAME.test(name)) throw invalid(`name ${JSON.stringify(name)} must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit`, 'name');
+  if (!NAME.test(name)) throw Errors.registryNameInvalid({ quotedName: JSON.stringify(name) });
 }
 
 /** "Lead Scorer (v2)" → "lead-scorer-v2". */

@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { AgentCard, AgentSkill, Message } from '@a2a-js/sdk';
-import { AgentmeshError, ErrorCodes, unknownSkillError, Errors, errorMessage, isRecord } from '../protocol/index.js';
+import { unknownSkillError, Errors, errorMessage, isRecord } from '../protocol/index.js';
 import type { Logger } from 'pino';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { CallerIdentity, SkillContext } from './skill-context.js';
@@ -184,24 +184,24 @@ function hasHandler(value: unknown): value is DynamicSkillDefinition {
 export function defineAgent<const I extends Record<string, unknown>, const O extends Record<string, unknown>>(input: AgentDefinitionInput<I, O>): AgentDefinition {
   const name = input.card?.name;
   if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9-_]{0,62}$/i.test(name)) {
-    throw configError(`card.name must be 1-63 letters, digits, '-' or '_' (it becomes the URL path /agents/{name}); got ${JSON.stringify(name)}`);
+    throw Errors.agentNameInvalid({ urlPath: '/agents/{name}', given: String(JSON.stringify(name)) });
   }
-  if (typeof input.card.description !== 'string' || input.card.description.length === 0) throw configError(`card.description of agent ${name} is required`);
+  if (typeof input.card.description !== 'string' || input.card.description.length === 0) throw Errors.agentDescriptionMissing({ agent: name });
   // Inside, a skill's schemas are plain JSON: its static types served the author's compile, not this loop.
   const given: Readonly<Record<string, unknown>> = input.skills ?? {};
   const ids = Object.keys(given);
-  if (ids.length === 0) throw configError(`agent ${name} declares no skills`);
+  if (ids.length === 0) throw Errors.agentWithoutSkills({ agent: name });
   const skills = new Map<string, CompiledSkill>();
   for (const id of ids) {
     const definition = given[id];
-    if (!hasHandler(definition)) throw configError(`skills.${id}.handler of agent ${name} must be a function`);
+    if (!hasHandler(definition)) throw Errors.skillHandlerMissing({ skill: id, agent: name });
     let validateInput: ValidateFunction | undefined;
     let validateOutput: ValidateFunction | undefined;
     try {
       validateInput = definition.input ? ajv.compile(definition.input) : undefined;
       validateOutput = definition.output ? ajv.compile(definition.output) : undefined;
     } catch (err) {
-      throw configError(`skills.${id} of agent ${name} has an invalid JSON Schema: ${errorMessage(err)}`);
+      throw Errors.skillSchemaInvalid({ skill: id, agent: name, reason: errorMessage(err) });
     }
     skills.set(id, {
       id,
@@ -221,10 +221,10 @@ export function defineAgent<const I extends Record<string, unknown>, const O ext
     });
   }
   if (input.registry !== undefined && (typeof input.registry !== 'object' || input.registry === null || Array.isArray(input.registry))) {
-    throw configError(`registry of agent ${name} must be an object of registry metadata (department, owner, sla, …)`);
+    throw Errors.agentRegistryMetadataInvalid({ agent: name });
   }
   const defaultSkill = input.defaultSkill ?? (ids.length === 1 ? ids[0] : undefined);
-  if (defaultSkill !== undefined && !skills.has(defaultSkill)) throw configError(`defaultSkill ${defaultSkill} of agent ${name} is not one of its skills`);
+  if (defaultSkill !== undefined && !skills.has(defaultSkill)) throw Errors.defaultSkillUnknown({ skill: defaultSkill, agent: name });
   return Object.freeze({
     kind: 'agentmesh.agent' as const,
     name,
@@ -240,10 +240,6 @@ export function defineAgent<const I extends Record<string, unknown>, const O ext
 /** True when a module's default export is a {@link defineAgent} result. */
 export function isAgentDefinition(value: unknown): value is AgentDefinition {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'agentmesh.agent';
-}
-
-function configError(message: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.CONFIG_INVALID, message, { expose: true });
 }
 
 /** Picks the skill a message asks for: `metadata.skillId`, else the default skill. */

@@ -1,6 +1,6 @@
 import { Role, StreamResponse, Task, TaskState, type Message, type Part } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
-import { AgentmeshError, ErrorCodes, invalidParams, isTerminal, parseStateName, Errors } from '../protocol/index.js';
+import { invalidParams, isTerminal, parseStateName, Errors } from '../protocol/index.js';
 import { uuidv7, type Bus, type TaskRecord, type TaskStore } from '../storage/index.js';
 import type { CompiledSkill } from './define-agent.js';
 import { toPart } from './skill-context-impl.js';
@@ -231,11 +231,7 @@ export class TaskControl {
           throw Errors.taskClosedToUpdates({ taskId, state: row.state });
         }
         if (row.owner !== null) {
-          throw new AgentmeshError(
-            ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION,
-            `Task ${taskId} is still run by its skill handler (replica ${row.owner}); only a handed-off task (ctx.handOff()) is written through TaskControl`,
-            { details: { taskId, state: row.state }, expose: true },
-          );
+          throw Errors.taskStillRunByHandler({ taskId, owner: row.owner }, { details: { state: row.state } });
         }
         return build(task, row);
       },

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type PostgresPool } from 'kysely';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors } from '../protocol/index.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Tables } from './schema.js';
 import { scopedQueries } from './postgres/scoped-query.js';
@@ -265,7 +265,7 @@ async function migrate(database: Database): Promise<string[]> {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     // 42501 insufficient_privilege: an application role (deploy/postgres/roles.sql) found a migration to apply.
     const hint = (error as { code?: unknown }).code === '42501' ? '; this role may not change the schema: set DATABASE_MIGRATION_URL to the migrator role (docs/security.md#database-roles)' : '';
-    throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `Database migration ${failed} failed: ${(error as Error).message}${hint}`, { cause: error, expose: false });
+    throw Errors.migrationFailed({ migration: failed, reason: (error as Error).message, hint }, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors } from '../protocol/index.js';
 
 const VERSION = 'v1';
 const SEALED = /^v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]*$/;
@@ -54,7 +54,7 @@ export function isSealedValue(text: string): boolean {
 export function openSealedValue(key: Buffer, sealed: string, context: string): Buffer {
   const [version, iv, tag, ciphertext] = sealed.split('.');
   if (version !== VERSION || iv === undefined || tag === undefined || ciphertext === undefined) {
-    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `sealed value of ${context} has an unknown format`, { expose: false });
+    throw Errors.sealedValueUnknownFormat({ context });
   }
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
@@ -62,6 +62,6 @@ export function openSealedValue(key: Buffer, sealed: string, context: string): B
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
   } catch (err) {
-    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `sealed value of ${context} cannot be opened: the secret differs from the one that sealed it, or the value was modified`, { expose: false, cause: err });
+    throw Errors.sealedValueSealedElsewhere({ context }, { cause: err });
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { AgentmeshError, ErrorCodes, errorCode } from '../protocol/index.js';
+import { Errors, errorCode } from '../protocol/index.js';
 
 /** What {@link readOrCreateSecretFile} found; the caller logs what needs saying. */
 export interface SecretFile {
@@ -27,7 +27,7 @@ export interface SecretFile {
 export async function readOrCreateSecretFile(file: string): Promise<SecretFile> {
   try {
     const text = (await readFile(file, 'utf8')).trim();
-    if (text.length < 32) throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `secret file ${file} holds fewer than 32 characters`, { expose: false });
+    if (text.length < 32) throw Errors.secretFileTooShort({ file });
     const mode = (await stat(file)).mode & 0o777;
     return { secret: text, created: false, loose: (mode & 0o077) !== 0, mode };
   } catch (err) {

@@ -9,7 +9,7 @@
  * - `revenue:<agent>`: what calls to an agent earned.
  */
 
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { Errors } from '../protocol/index.js';
 
 /** One line of an entry: signed milli-credits on an account. */
 export type Posting = readonly [account: string, milliCredits: number];
@@ -17,7 +17,7 @@ export type Posting = readonly [account: string, milliCredits: number];
 /** Refuses an entry that would not balance: a bug here would corrupt the books, so it stops before any write. */
 export function assertBalanced(kind: string, postings: readonly Posting[]): void {
   if (postings.length >= 2 && postings.reduce((sum, [, amount]) => sum + amount, 0) === 0) return;
-  throw new AgentmeshError(ErrorCodes.INTERNAL, `unbalanced journal entry (${kind}): ${JSON.stringify(postings)}`, { expose: false });
+  throw Errors.journalUnbalanced({ kind, postings: JSON.stringify(postings) });
 }
 
 export const TOPUPS_ACCOUNT = 'topups';

@@ -4,7 +4,7 @@
  * strings are only for people: `formatCredits` prints them, `parseCredits`
  * reads them without going through a float.
  */
-import { AgentmeshError, ErrorCodes } from '../protocol/index.js';
+import { ErrorCodes, invalidArgument } from '../protocol/index.js';
 
 /** Milli-credits in one credit. */
 export const MILLI_PER_CREDIT = 1000;
@@ -39,9 +39,9 @@ const DECIMAL_RE = /^(\d+)(?:\.(\d{1,3}))?$/;
 export function parseCredits(value: string | number, field = 'credits'): number {
   const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value.trim();
   const match = DECIMAL_RE.exec(text);
-  if (!match) throw invalidAmount(field, `must be a non-negative number of credits with at most 3 decimals, got ${JSON.stringify(value)}`);
+  if (!match) throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, field, `must be a non-negative number of credits with at most 3 decimals, got ${JSON.stringify(value)}`);
   const milli = Number(match[1]) * MILLI_PER_CREDIT + Number((match[2] ?? '').padEnd(3, '0'));
-  if (!Number.isSafeInteger(milli)) throw invalidAmount(field, 'is too large');
+  if (!Number.isSafeInteger(milli)) throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, field, 'is too large');
   return milli;
 }
 
@@ -54,11 +54,7 @@ export function parseCredits(value: string | number, field = 'credits'): number 
 export function checkMilliCredits(field: string, value: unknown, bounds: { min?: number; max?: number } = {}): number {
   const min = bounds.min ?? 0;
   const max = bounds.max ?? Number.MAX_SAFE_INTEGER;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw invalidAmount(field, `must be an integer number of milli-credits, got ${JSON.stringify(value)}`);
-  if (value < min || value > max) throw invalidAmount(field, max === Number.MAX_SAFE_INTEGER ? `must be at least ${min}, got ${value}` : `must be from ${min} to ${max}, got ${value}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, field, `must be an integer number of milli-credits, got ${JSON.stringify(value)}`);
+  if (value < min || value > max) throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, field, max === Number.MAX_SAFE_INTEGER ? `must be at least ${min}, got ${value}` : `must be from ${min} to ${max}, got ${value}`);
   return value;
-}
-
-function invalidAmount(field: string, description: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.TENANCY_INVALID_ARGUMENT, `${field} ${description}`, { violations: [{ field, description }] });
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, requireOneOf } from '../protocol/index.js';
+import { ErrorCodes, isAgentmeshError, Errors, invalidArgument, requireOneOf } from '../protocol/index.js';
 import type { Logger, Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import { checkMilliCredits, MAX_TOPUP_MILLI_CREDITS } from './amounts.js';
@@ -13,7 +13,7 @@ import { createLedgerStore } from './store/create-ledger-store.js';
 import type { BalanceMove, LeaseSpend, LedgerStore } from './store/ledger-store.js';
 import type { BalanceRow, ReservationRow } from './store/rows.js';
 import { dayString, usageGrouping, usageWindow } from './usage-window.js';
-import { checkTenant, checkText, invalidArgument } from './validation.js';
+import { checkTenant, checkText } from './validation.js';
 
 /** Options of {@link createCreditLedger}. */
 export interface CreditLedgerOptions {
@@ -129,10 +129,10 @@ export function createCreditLedger(options: CreditLedgerOptions): CreditLedger {
   const threshold = options.lowBalanceMilliCredits ?? 0;
   const maxLabels = options.maxTenantLabels ?? DEFAULT_MAX_TENANT_LABELS;
   if (!Number.isSafeInteger(threshold) || threshold < 0) {
-    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `"lowBalanceMilliCredits" option must be a non-negative integer, got ${JSON.stringify(options.lowBalanceMilliCredits)}`);
+    throw Errors.optionNotNonNegativeInteger({ option: 'lowBalanceMilliCredits', given: String(JSON.stringify(options.lowBalanceMilliCredits)) });
   }
   if (!Number.isSafeInteger(maxLabels) || maxLabels < 0) {
-    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `"maxTenantLabels" option must be a non-negative integer, got ${JSON.stringify(options.maxTenantLabels)}`);
+    throw Errors.optionNotNonNegativeInteger({ option: 'maxTenantLabels', given: String(JSON.stringify(options.maxTenantLabels)) });
   }
   const log = options.logger.child({ module: 'tenancy' });
   const metrics = new LedgerMetrics(options.metrics, maxLabels);
@@ -190,7 +190,7 @@ export function createCreditLedger(options: CreditLedgerOptions): CreditLedger {
       checkText('reason', reason, 500);
       // Another tenant's key reads as no reservation at all: the route names the tenant it may touch.
       const row = await store.reservation(key);
-      if (row === undefined || row.tenant !== tenant) throw invalidArgument('key', `${JSON.stringify(key)} names no reservation of tenant ${tenant}`);
+      if (row === undefined || row.tenant !== tenant) throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, 'key', `${JSON.stringify(key)} names no reservation of tenant ${tenant}`);
       const settlement = await ledger.refund(key, reason);
       if (!settlement.replayed) log.warn({ key, tenant, heldMilliCredits: settlement.heldMilliCredits, reason }, 'credit hold released by an operator');
       return settlement;
@@ -198,12 +198,12 @@ export function createCreditLedger(options: CreditLedgerOptions): CreditLedger {
 
     async holds(tenant, limit = 100) {
       checkTenant(tenant);
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw invalidArgument('limit', 'must be an integer from 1 to 1000');
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, 'limit', 'must be an integer from 1 to 1000');
       return (await store.held({ tenant }, limit)).map((row) => reservationView(row, false));
     },
 
     async expireHolds({ now, maxHoldMs, limit = 500 }) {
-      if (!Number.isSafeInteger(maxHoldMs) || maxHoldMs < 1) throw invalidArgument('maxHoldMs', 'must be a positive integer (milliseconds)');
+      if (!Number.isSafeInteger(maxHoldMs) || maxHoldMs < 1) throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, 'maxHoldMs', 'must be a positive integer (milliseconds)');
       const stale = await store.held({ createdBefore: now - maxHoldMs }, limit);
       const expired: Settlement[] = [];
       for (const row of stale) {
@@ -250,7 +250,7 @@ export function createCreditLedger(options: CreditLedgerOptions): CreditLedger {
     async lowBalances(options = {}) {
       if (options.tenant !== undefined) checkTenant(options.tenant);
       const limit = options.limit ?? 100;
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw invalidArgument('limit', 'must be an integer from 1 to 1000');
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, 'limit', 'must be an integer from 1 to 1000');
       const rows = await store.lowBalances(options.tenant, limit);
       return rows.map((row) => ({ ...balanceView(row.tenant, row), thresholdMilliCredits: row.low_balance_threshold ?? threshold }));
     },

@@ -3,8 +3,7 @@
  * DataEngineer enrichment costs so much per lead in `leadIds`).
  */
 import { MILLI_PER_CREDIT } from './amounts.js';
-import { invalidArgument } from './validation.js';
-import { isRecord } from '../protocol/index.js';
+import { invalidArgument, ErrorCodes, isRecord } from '../protocol/index.js';
 
 /** Skill pricing as the registry stores it (`metadata.skills[skill].pricing`), in credits. */
 export interface SkillPrice {
@@ -32,29 +31,29 @@ export interface SkillPrice {
  */
 export function estimateCost(pricing: SkillPrice | undefined, input: unknown): number {
   if (pricing === undefined || pricing === null) return 0;
-  if (typeof pricing !== 'object') throw invalidArgument('pricing', 'must be an object');
+  if (typeof pricing !== 'object') throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, 'pricing', 'must be an object');
   const perCall = unitPrice('pricing.creditsPerCall', pricing.creditsPerCall);
   const perItem = unitPrice('pricing.creditsPerItem', pricing.creditsPerItem);
   if (perItem === 0) return perCall;
   const items = pricing.itemsPath === undefined ? 1 : countItems(pricing.itemsPath, input);
   const total = perCall + perItem * items;
-  if (!Number.isSafeInteger(total)) throw invalidArgument(pricing.itemsPath ?? 'pricing', `makes the estimate too large (${items} items)`);
+  if (!Number.isSafeInteger(total)) throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, pricing.itemsPath ?? 'pricing', `makes the estimate too large (${items} items)`);
   return total;
 }
 
 function unitPrice(field: string, credits: number | undefined): number {
   if (credits === undefined) return 0;
-  if (typeof credits !== 'number' || !Number.isFinite(credits) || credits < 0) throw invalidArgument(field, `must be a non-negative number of credits, got ${JSON.stringify(credits)}`);
+  if (typeof credits !== 'number' || !Number.isFinite(credits) || credits < 0) throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, field, `must be a non-negative number of credits, got ${JSON.stringify(credits)}`);
   return Math.round(credits * MILLI_PER_CREDIT);
 }
 
 function countItems(path: string, input: unknown): number {
-  if (typeof path !== 'string' || path === '') throw invalidArgument('pricing.itemsPath', 'must be a dot path such as leadIds');
+  if (typeof path !== 'string' || path === '') throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, 'pricing.itemsPath', 'must be a dot path such as leadIds');
   let value: unknown = input;
   let walked = '';
   for (const segment of path.split('.')) {
     if (value === undefined || value === null) return 1;
-    if (!isRecord(value)) throw invalidArgument(walked || 'input', `must be an object to reach ${path} for pricing, got ${describe(value)}`);
+    if (!isRecord(value)) throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, walked || 'input', `must be an object to reach ${path} for pricing, got ${describe(value)}`);
     if (!Object.hasOwn(value, segment)) return 1;
     value = value[segment];
     walked = walked ? `${walked}.${segment}` : segment;
@@ -62,7 +61,7 @@ function countItems(path: string, input: unknown): number {
   if (value === undefined || value === null) return 1;
   if (Array.isArray(value)) return value.length;
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
-  throw invalidArgument(path, `must be an array or a non-negative integer to count items for pricing, got ${describe(value)}`);
+  throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, path, `must be an array or a non-negative integer to count items for pricing, got ${describe(value)}`);
 }
 
 function describe(value: unknown): string {

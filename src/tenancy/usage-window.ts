@@ -1,7 +1,6 @@
 /** Reads a usage query's time window and grouping. */
 import type { UsageDimension } from './ledger-types.js';
-import { invalidArgument } from './validation.js';
-import { oneOf } from '../protocol/index.js';
+import { invalidArgument, ErrorCodes, oneOf } from '../protocol/index.js';
 
 const DAY_MS = 86_400_000;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -18,17 +17,17 @@ const DIMENSIONS: readonly UsageDimension[] = ['agent', 'skill', 'day'];
 export function usageWindow(from: string | undefined, to: string | undefined): { from: number | undefined; to: number | undefined } {
   const start = from === undefined ? undefined : instant('from', from, false);
   const end = to === undefined ? undefined : instant('to', to, true);
-  if (start !== undefined && end !== undefined && end <= start) throw invalidArgument('to', 'must be after from');
+  if (start !== undefined && end !== undefined && end <= start) throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, 'to', 'must be after from');
   return { from: start, to: end };
 }
 
 /** The grouping, checked and without duplicates, in the order given. */
 export function usageGrouping(groupBy: unknown): UsageDimension[] {
-  if (!Array.isArray(groupBy)) throw invalidArgument('groupBy', `must be a list of ${DIMENSIONS.join(', ')}`);
+  if (!Array.isArray(groupBy)) throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, 'groupBy', `must be a list of ${DIMENSIONS.join(', ')}`);
   const seen: UsageDimension[] = [];
   for (const dimension of groupBy) {
     const known = oneOf(DIMENSIONS, dimension);
-    if (known === undefined) throw invalidArgument('groupBy', `must name only ${DIMENSIONS.join(', ')}, got ${JSON.stringify(dimension)}`);
+    if (known === undefined) throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, 'groupBy', `must name only ${DIMENSIONS.join(', ')}, got ${JSON.stringify(dimension)}`);
     if (!seen.includes(known)) seen.push(known);
   }
   return seen;
@@ -44,6 +43,6 @@ function instant(field: string, value: string, endOfDay: boolean): number {
   const ms = Date.parse(isDate ? `${value}T00:00:00Z` : value);
   // Date.parse also takes "August 1" and rolls 2026-02-30 over to March: only real ISO 8601 dates pass.
   const valid = !Number.isNaN(ms) && /^\d{4}-\d{2}-\d{2}(T.+)?$/.test(value) && (!isDate || new Date(ms).toISOString().startsWith(value));
-  if (!valid) throw invalidArgument(field, `must be a date (YYYY-MM-DD) or an ISO 8601 instant, got ${JSON.stringify(value)}`);
+  if (!valid) throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, field, `must be a date (YYYY-MM-DD) or an ISO 8601 instant, got ${JSON.stringify(value)}`);
   return isDate && endOfDay ? ms + DAY_MS : ms;
 }

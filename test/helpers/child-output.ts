@@ -29,8 +29,11 @@ export const EXIT_BOUND_MS = 5_000;
  * compiling the CLI under tsx is not the role's start-up. A child still alive
  * EXIT_BOUND_MS after it is killed, and the call fails.
  */
-export async function runToExit(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runToExit(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
+  // A variable given as undefined is taken out of the inherited environment (e.g. the tier's DATABASE_URL).
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...env };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete childEnv[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let bound: NodeJS.Timeout | undefined;
   const onOutput = (c: Buffer) => {

@@ -45,7 +45,9 @@ describe('a role that fails to start exits non-zero', { skip }, () => {
 
   for (const backends of ['redis', 'redis+postgres'] as const) {
     // One AGENTMESH_SECRET for every role on the schema, as for a fleet: else the second runtime refuses it (ADR 0027).
-    const env = () => ({ REDIS_URL, ...(backends === 'redis+postgres' ? { DATABASE_URL: schema.url, AGENTMESH_SECRET: FLEET_STORAGE_SECRET } : {}) });
+    // Redis alone means no PostgreSQL at all: the tier's own DATABASE_URL is not inherited (its shared database holds
+    // other tests' push configs, sealed under other secrets, which a runtime rightly refuses to start on).
+    const env = () => ({ REDIS_URL, ...(backends === 'redis+postgres' ? { DATABASE_URL: schema.url, AGENTMESH_SECRET: FLEET_STORAGE_SECRET } : { DATABASE_URL: undefined, DATABASE_MIGRATION_URL: undefined }) });
     for (const role of ['registry', 'agents', 'gateway', 'orchestrator'] as const) {
       test(`serve ${role} on a port in use (${backends})`, async () => {
         const { code, output } = await runToExit(['serve', role, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir()], { ...env(), GATEWAY_SECRET: 'x'.repeat(40), GATEWAY_METRICS_PORT: '0', REGISTRY_URL: 'http://127.0.0.1:9' });

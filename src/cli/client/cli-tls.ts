@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as NodeTls from 'node:tls';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import type { HttpFetchTls } from './http-fetch.js';
 
 /**
@@ -29,13 +29,13 @@ export function cliTlsFromEnv(env: Record<string, string | undefined>): (() => H
   if (certFile === undefined && keyFile === undefined && caFile === undefined) return undefined;
   return () => {
     if ((certFile === undefined) !== (keyFile === undefined)) {
-      throw new AgentmeshError(ErrorCodes.CLI_USAGE, 'set both TLS_CLIENT_CERT_FILE and TLS_CLIENT_KEY_FILE to present a client certificate, or neither');
+      throw Errors.cliTlsPairIncomplete({});
     }
     const read = (variable: string, path: string): Buffer => {
       try {
         return readFileSync(path);
       } catch (err) {
-        throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${variable} names a file that cannot be read (${path}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+        throw Errors.cliTlsFileUnreadable({ variable, path, reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message }, { cause: err });
       }
     };
     const tls: HttpFetchTls = {};

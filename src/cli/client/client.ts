@@ -14,7 +14,7 @@ import {
   type Client,
   type TransportFactory,
 } from '@a2a-js/sdk/client';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, networkReason, readRestError, type ProtocolVersion } from '../../protocol/index.js';
+import { isAgentmeshError, networkReason, readRestError, type ProtocolVersion, Errors } from '../../protocol/index.js';
 import { createOutboundFetch } from './outbound-fetch.js';
 
 /** Protocol bindings the CLI speaks. */
@@ -123,10 +123,10 @@ export function agentCardUrl(url: string): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `invalid agent URL "${url}" (expected http(s)://host[:port][/path])`);
+    throw Errors.cliAgentUrlInvalid({ url });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `invalid agent URL "${url}": only http and https are supported`);
+    throw Errors.cliAgentUrlNotHttp({ url });
   }
   if (parsed.pathname.endsWith('.json')) return parsed;
   // Resolve relative to the base *with* its path: agents live under
@@ -146,7 +146,7 @@ async function downloadCard(cardUrl: URL, fetchImpl: typeof fetch): Promise<unkn
   } catch (err) {
     // Our own error from the fetch (an unreadable TLS_CLIENT_CERT_FILE) is not a network failure.
     if (isAbort(err) || isAgentmeshError(err)) throw err;
-    throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `cannot reach ${cardUrl.origin}: ${networkReason(err)}`, { cause: err, retryable: true });
+    throw Errors.cliCardHostUnreachable({ origin: cardUrl.origin, reason: networkReason(err) }, { cause: err });
   }
   if (!response.ok) {
     // A server that says why (a gateway: `No agent named "x" is reachable through this gateway`) is quoted, not guessed at.
@@ -154,21 +154,19 @@ async function downloadCard(cardUrl: URL, fetchImpl: typeof fetch): Promise<unkn
     // Bounded and on one line: it is quoted into the CLI's own error line.
     const said = message ? message.slice(0, 300) : undefined;
     if (response.status === 404) {
-      throw new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `no agent card at ${cardUrl.href} (HTTP 404${said ? `: ${said}` : ''}); pass the agent base URL or the full card URL`);
+      throw Errors.cliCardNotFound({ url: cardUrl.href, said: said ? `: ${said}` : '' });
     }
-    throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `fetching the agent card from ${cardUrl.href} failed: HTTP ${response.status}${said ? `: ${said}` : ''}`, {
-      retryable: response.status >= 500,
-    });
+    throw Errors.cliCardFetchFailed({ url: cardUrl.href, status: response.status, said: said ? `: ${said}` : '' }, { retryable: response.status >= 500 });
   }
   const text = await response.text();
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new AgentmeshError(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, `${cardUrl.href} is not an agent card (invalid JSON)`, { cause: err });
+    throw Errors.cliCardNotJson({ url: cardUrl.href }, { cause: err });
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new AgentmeshError(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, `${cardUrl.href} is not an agent card (not a JSON object)`);
+    throw Errors.cliCardNotObject({ url: cardUrl.href });
   }
   return raw;
 }
@@ -215,10 +213,7 @@ function chooseInterface(card: AgentCard, cardUrl: URL, options: ConnectAgentOpt
   const chosen = byBinding.find((s) => versionOf(s.i) === protocol);
   if (chosen === undefined) {
     const wanted = [options.binding && BINDING_WIRE_NAMES[options.binding], options.protocol && `A2A ${options.protocol}`].filter(Boolean).join(' over ');
-    throw new AgentmeshError(
-      ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED,
-      `the agent card at ${cardUrl.href} lists no usable interface${wanted ? ` for ${wanted}` : ''} (it lists: ${describe(listed)})`,
-    );
+    throw Errors.cliCardNoInterface({ url: cardUrl.href, wanted: wanted ? ` for ${wanted}` : '', listed: describe(listed) });
   }
   const { i: picked, binding } = chosen;
   // Cards may carry relative URLs; resolve them against the card's location. A gRPC url is a target (host:port), not a URL.

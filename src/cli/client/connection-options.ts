@@ -64,7 +64,7 @@ export async function runAgentCommand(
   body: (connection: AgentConnection, output: OutputOptions) => Promise<ExitCode>,
 ): Promise<void> {
   // The SDK client and the error table load when a command runs, not when the program is built.
-  const [{ connectAgent }, { AgentmeshError, ErrorCodes }, { clientCredentialsProvider }] = await Promise.all([import('./client.js'), import('../../protocol/index.js'), import('../role-apis/client-credentials.js')]);
+  const [{ connectAgent }, { Errors }, { clientCredentialsProvider }] = await Promise.all([import('./client.js'), import('../../protocol/index.js'), import('../role-apis/client-credentials.js')]);
   const signal = flags.timeout === undefined ? undefined : AbortSignal.timeout(flags.timeout);
   const options: ConnectAgentOptions = { url, headers: parseHeaders(flags.header ?? []) };
   const token = flags.token ?? ctx.io.env.AGENTMESH_TOKEN;
@@ -83,7 +83,7 @@ export async function runAgentCommand(
     // A cached token the agent refused (expired early, keys rotated) is not offered again.
     if (credentials && (await import('../io/error-report.js')).refusedCredentialStatus(err) === 401) credentials.forgetLast();
     if (signal?.aborted) {
-      throw new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `no answer from the agent within ${flags.timeout} ms (--timeout)`, { cause: err, retryable: true });
+      throw Errors.cliAgentTimedOut({ timeoutMs: String(flags.timeout) }, { cause: err });
     }
     throw err;
   }

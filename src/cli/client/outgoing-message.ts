@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Role, type Message, type Part } from '@a2a-js/sdk';
-import { AgentmeshError, ErrorCodes, errorMessage } from '../../protocol/index.js';
+import { Errors, errorMessage, errorCode } from '../../protocol/index.js';
 
 /** Inputs of {@link buildUserMessage}. */
 export interface UserMessageInput {
@@ -27,7 +27,7 @@ export function buildUserMessage(input: UserMessageInput): Message {
   const parts: Part[] = [];
   if (input.text !== undefined) parts.push({ content: { $case: 'text', value: input.text }, metadata: undefined, filename: '', mediaType: '' });
   if (input.data !== undefined) parts.push({ content: { $case: 'data', value: input.data }, metadata: undefined, filename: '', mediaType: 'application/json' });
-  if (parts.length === 0) throw new AgentmeshError(ErrorCodes.CLI_USAGE, 'nothing to send: give a text argument or --data <file.json>');
+  if (parts.length === 0) throw Errors.cliNothingToSend({});
   return {
     messageId: randomUUID(),
     contextId: input.contextId ?? '',
@@ -51,13 +51,13 @@ export async function readJsonInput(source: string, stdin: AsyncIterable<string 
   try {
     text = source === '-' ? await readAll(stdin) : await readFile(source, 'utf8');
   } catch (err) {
-    const reason = (err as { code?: unknown }).code === 'ENOENT' ? 'no such file' : errorMessage(err);
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `cannot read --data ${label}: ${reason}`, { cause: err });
+    const reason = errorCode(err) === 'ENOENT' ? 'no such file' : errorMessage(err);
+    throw Errors.cliDataUnreadable({ label, reason }, { cause: err });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `--data ${label} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw Errors.cliDataNotJson({ label, reason: (err as Error).message }, { cause: err });
   }
 }
 

@@ -49,12 +49,12 @@ export function sendCommand(ctx: CliContext): Command {
 
   command.action(async (url: string, text: string | undefined, flags: SendFlags) => {
     // Loaded here, not at the top: `send --help` and every other command need none of them (STYLE rule 15).
-    const [{ AgentmeshError, ErrorCodes }, { buildUserMessage, readJsonInput }, { followStream, printSendResult }] = await Promise.all([
+    const [{ Errors }, { buildUserMessage, readJsonInput }, { followStream, printSendResult }] = await Promise.all([
       import('../../protocol/index.js'),
       import('../client/outgoing-message.js'),
       import('../io/task-output.js'),
     ]);
-    if (flags.stream && !flags.wait) throw new AgentmeshError(ErrorCodes.CLI_USAGE, '--no-wait does not apply to --stream');
+    if (flags.stream && !flags.wait) throw Errors.cliNoWaitWithStream({});
     // Read and check everything local before any network call.
     const message = buildUserMessage({
       text,

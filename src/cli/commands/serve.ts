@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { exampleAgents } from '../../../agents/index.js';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import type { AgentDefinition } from '../../runtime/index.js';
 import { createGateway, DEFAULT_GATEWAY_METRICS_PORT } from '../../gateway/index.js';
 import { metricsPortOf } from '../../http/index.js';
@@ -146,7 +146,7 @@ function pickAgents(only: string | undefined): AgentDefinition[] {
   const known = new Map(exampleAgents.map((a) => [a.name, a]));
   const unknown = names.filter((n) => !known.has(n));
   if (names.length === 0 || unknown.length > 0) {
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `--only ${names.length === 0 ? 'needs at least one agent name' : `names no example agent: ${unknown.join(', ')}`}; the agents are ${[...known.keys()].join(', ')}`);
+    throw names.length === 0 ? Errors.cliOnlyNamesNone({ known: [...known.keys()].join(', ') }) : Errors.cliOnlyNamesUnknown({ unknown: unknown.join(', '), known: [...known.keys()].join(', ') });
   }
   return names.map((n) => known.get(n)!);
 }

@@ -1,6 +1,6 @@
 /** `agentmesh token`: fetches an access token with the client credentials grant. */
 import { Command, Option } from 'commander';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import type { CliContext } from '../io/cli-io.js';
 import { ExitCodes } from '../io/exit-codes.js';
 import { printJson } from './agents/agents-options.js';
@@ -38,8 +38,8 @@ export function tokenCommand(ctx: CliContext): Command {
   command.action(async (flags: TokenFlags) => {
     const clientId = flags.clientId ?? ctx.io.env.AGENTMESH_CLIENT_ID;
     const clientSecret = flags.clientSecret ?? ctx.io.env.AGENTMESH_CLIENT_SECRET;
-    if (clientId === undefined || clientId === '') throw new AgentmeshError(ErrorCodes.CLI_USAGE, 'give --client-id (or set AGENTMESH_CLIENT_ID)');
-    if (clientSecret === undefined || clientSecret === '') throw new AgentmeshError(ErrorCodes.CLI_USAGE, 'give --client-secret (or set AGENTMESH_CLIENT_SECRET)');
+    if (clientId === undefined || clientId === '') throw Errors.cliClientIdMissing({});
+    if (clientSecret === undefined || clientSecret === '') throw Errors.cliClientSecretMissing({});
     await runGatewayCommand(ctx, flags, async (gateway, output) => {
       const token = await gateway.token({ clientId, clientSecret, scope: flags.scope?.join(' '), audience: flags.audience, method: flags.authMethod });
       if (output.json) printJson(ctx, token);

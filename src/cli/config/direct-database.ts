@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import { createDatabase, type Database } from '../../storage/index.js';
 import { poolModeFromEnv } from './role-env.js';
 
@@ -32,11 +32,11 @@ export async function openDirectDatabase(env: Record<string, string | undefined>
     try {
       return { database: await createDatabase({ url, migrate: false, poolSize: 2, poolMode: poolModeFromEnv(env) }), where };
     } catch (err) {
-      throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `cannot open ${where}: ${(err as Error).message}`, { cause: err });
+      throw Errors.cliDatabaseUnopened({ where, reason: (err as Error).message }, { cause: err });
     }
   }
   const file = sqliteFileOf(env, dataDir);
-  if (!existsSync(file)) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `no database at ${file}: pass --data-dir <dir> (${owner}) or set DATABASE_URL`);
+  if (!existsSync(file)) throw Errors.cliDatabaseMissing({ file, owner });
   return { database: await createDatabase({ sqlitePath: file, migrate: false }), where: file };
 }
 

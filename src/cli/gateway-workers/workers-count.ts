@@ -4,7 +4,7 @@
  * fleet of replicas, since each worker is one.
  */
 import { availableParallelism } from 'node:os';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import type { GatewayConfigInput } from '../../gateway/index.js';
 
 /** Most workers one primary forks: far above any core count a gateway host has, low enough to catch a typo. */
@@ -24,7 +24,7 @@ export function gatewayWorkers(flag: string | undefined, env: Record<string, str
   if (value === '') return 1;
   if (value === 'auto') return Math.max(1, Math.min(MAX_WORKERS, cores()));
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_WORKERS) {
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${name} must be auto or a whole number from 1 to ${MAX_WORKERS}, got ${JSON.stringify(value)}`);
+    throw Errors.cliWorkersInvalid({ name, max: MAX_WORKERS, given: JSON.stringify(value) });
   }
   return Number(value);
 }
@@ -42,8 +42,5 @@ export function requireFleetBackends(config: GatewayConfigInput, workers: number
   if (!config.databaseUrl || !/^postgres(ql)?:\/\//i.test(config.databaseUrl)) missing.push('DATABASE_URL=postgres://… (clients, keys, ledger and audit shared by the workers; SQLite is one process\'s)');
   if (!config.redisUrl) missing.push('REDIS_URL=redis://… (quotas counted once across the workers)');
   if (missing.length === 0) return;
-  throw new AgentmeshError(
-    ErrorCodes.CONFIG_INVALID,
-    `${workers} gateway workers (--workers or GATEWAY_WORKERS) are ${workers} gateway replicas, which share their state: set ${missing.join(' and ')}, or run one worker (--workers 1)`,
-  );
+  throw Errors.cliWorkersNeedFleet({ workers, missing: missing.join(' and ') });
 }

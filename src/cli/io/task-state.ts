@@ -5,7 +5,7 @@
  */
 import { TaskState } from '@a2a-js/sdk';
 import { InvalidArgumentError } from 'commander';
-import { AgentmeshError, ErrorCodes, parseStateName, stateName, errorMessage } from '../../protocol/index.js';
+import { parseStateName, stateName, Errors, errorMessage } from '../../protocol/index.js';
 
 const PREFIX = 'TASK_STATE_';
 
@@ -29,7 +29,7 @@ export function parseTaskState(text: string): TaskState {
     const known = Object.values(TaskState)
       .filter((v): v is TaskState => typeof v === 'number' && v > TaskState.TASK_STATE_UNSPECIFIED)
       .map((v) => humanStateName(v));
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `unknown task state "${text}" (expected one of: ${known.join(', ')})`);
+    throw Errors.cliTaskStateUnknown({ given: text, known: known.join(', ') });
   }
   return state;
 }

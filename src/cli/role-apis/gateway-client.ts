@@ -4,7 +4,7 @@
  * endpoint (`POST /oauth/token`, client credentials). One method per call,
  * and one place that turns an error body into a line a person can act on.
  */
-import { AgentmeshError, ErrorCodes, type ErrorCode } from '../../protocol/index.js';
+import { ErrorCodes, Errors } from '../../protocol/index.js';
 import { RoleApi } from './role-api.js';
 
 /** Where the CLI finds the gateway when neither `--gateway` nor `AGENTMESH_GATEWAY` says. */
@@ -193,11 +193,11 @@ export class GatewayClient {
     const body = parse(text) as (TokenResponse & StatusBody) | undefined;
     if (response.ok && typeof body?.access_token === 'string') return body;
     if (typeof body?.error === 'string') {
-      const code: ErrorCode = response.status === 401 ? ErrorCodes.AUTH_UNAUTHENTICATED : ErrorCodes.IDENTITY_INVALID_ARGUMENT;
       const hint = body.error === 'invalid_client' ? ' (check --client-id and --client-secret)' : '';
-      throw new AgentmeshError(code, `token request refused: ${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description}` : ''}${hint}`);
+      const refused = response.status === 401 ? Errors.cliTokenClientRefused : Errors.cliTokenRefused;
+      throw refused({ error: body.error, description: typeof body.error_description === 'string' ? `: ${body.error_description}` : '', hint });
     }
-    throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${this.url} answered POST ${path} with HTTP ${response.status}; is it an agentmesh gateway?`);
+    throw Errors.cliRoleAnsweredStatus({ url: this.url, method: 'POST', path, status: response.status, role: 'gateway' });
   }
 
   async #admin<T>(method: string, path: string, body?: unknown, about: { client?: string; key?: string } = {}): Promise<T> {
@@ -215,7 +215,7 @@ export class GatewayClient {
       });
     }
     const parsed = parse(text);
-    if (parsed === undefined) throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${this.url} answered ${method} ${path.split('?')[0]} with invalid JSON; is it an agentmesh gateway?`);
+    if (parsed === undefined) throw Errors.cliRoleAnsweredInvalidJson({ url: this.url, method, path: path.split('?')[0]!, role: 'gateway' });
     return parsed as T;
   }
 }

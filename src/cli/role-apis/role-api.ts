@@ -5,7 +5,7 @@
  * AgentmeshError whose message a person can act on. Each client adds only
  * its calls and its hints.
  */
-import { AgentmeshError, ErrorCodes, isAgentmeshError, networkReason, readRestError, type ErrorCode } from '../../protocol/index.js';
+import { type AgentmeshError, ErrorCodes, isAgentmeshError, networkReason, readRestError, type ErrorCode, Errors, relayed } from '../../protocol/index.js';
 import { createOutboundFetch } from '../client/outbound-fetch.js';
 
 /** Rewrites the server's message of a failed call; `undefined` keeps it. */
@@ -31,9 +31,9 @@ export function roleUrl(role: string, url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `invalid ${role} URL "${url}" (expected http(s)://host[:port])`);
+    throw Errors.cliRoleUrlInvalid({ role, url });
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new AgentmeshError(ErrorCodes.CLI_USAGE, `invalid ${role} URL "${url}": only http and https are supported`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw Errors.cliRoleUrlNotHttp({ role, url });
   return parsed.href.replace(/\/+$/, '');
 }
 
@@ -62,7 +62,7 @@ export class RoleApi {
     } catch (err) {
       // Our own error from the fetch (an unreadable TLS_CLIENT_CERT_FILE) is not a network failure.
       if (this.#signal?.aborted || isAgentmeshError(err)) throw err;
-      throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `cannot reach the ${this.#role} at ${this.url}: ${networkReason(err)}`, { cause: err, retryable: true });
+      throw Errors.cliRoleUnreachable({ role: this.#role, url: this.url, reason: networkReason(err) }, { cause: err });
     }
     return { response, text: await response.text() };
   }
@@ -75,7 +75,7 @@ export class RoleApi {
     try {
       return JSON.parse(text) as T;
     } catch (err) {
-      throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${this.url} answered ${method} ${path.split('?')[0]} with invalid JSON; is it an agentmesh ${this.#role}?`, { cause: err });
+      throw Errors.cliRoleAnsweredInvalidJson({ url: this.url, method, path: path.split('?')[0]!, role: this.#role }, { cause: err });
     }
   }
 
@@ -83,7 +83,7 @@ export class RoleApi {
   failure(method: string, path: string, response: Response, text: string, hint?: FailureHint): AgentmeshError {
     const error = readRestError(text);
     if (error === undefined) {
-      return new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${this.url} answered ${method} ${path.split('?')[0]} with HTTP ${response.status}; is it an agentmesh ${this.#role}?`);
+      return Errors.cliRoleAnsweredStatus({ url: this.url, method, path: path.split('?')[0]!, status: response.status, role: this.#role });
     }
     const code = error.code ?? ErrorCodes.HTTP_UPSTREAM_FAILED;
     const serverMessage = error.message ?? `HTTP ${response.status}`;
@@ -93,6 +93,6 @@ export class RoleApi {
     // One violation per line, unless the server's message lists it already.
     const unlisted = violations.filter((v) => !message.includes(`${v.field} ${v.description}`));
     if (unlisted.length > 0) message += unlisted.map((v) => `\n  - ${v.field} ${v.description}`).join('');
-    return new AgentmeshError(code, message, { violations, retryable: response.status >= 500 });
+    return relayed(code, message, { violations, retryable: response.status >= 500 });
   }
 }

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { type AgentmeshError, Errors } from '../../protocol/index.js';
 
 /** A role as the CLI starts it: listening is the last step that can fail. */
 interface Listenable<T> {
@@ -43,7 +43,7 @@ export function portError(err: unknown, ports: readonly PortOwner[]): AgentmeshE
   if (owner === undefined) return undefined;
   const where = `${e.address ?? 'the host'}:${e.port ?? owner.port}`;
   const why = e.code === 'EADDRINUSE' ? 'the address is in use (another agentmesh, or another program, listens there)' : 'this user may not bind that port';
-  return new AgentmeshError(ErrorCodes.CONFIG_INVALID, `${owner.component} cannot listen on ${where}: ${why}; choose another port with ${owner.option}, or 0 for any free port`, { cause: err });
+  return Errors.cliPortTaken({ component: owner.component, where, why, option: owner.option }, { cause: err });
 }
 
 /** Runs `listen` (a role already in the caller's closers), naming the component and option of a port in use. */

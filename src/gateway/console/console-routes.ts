@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AuditLog } from '../../audit/index.js';
 import type { Logger } from '../../observability/index.js';
-import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import type { CreditLedger } from '../../tenancy/index.js';
 import { GATEWAY_ADMIN_SCOPE, GATEWAY_DELEGATE_SCOPE, type Identity } from '../identity/index.js';
 import { ORIGINAL_CARD_EXTENSION_URI, rewriteCard, type AgentRoute, type InstanceStats, type UpstreamRouter } from '../routing/index.js';
@@ -311,7 +311,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
         const tenant = request.query.tenant ?? viewer.principal.tenant;
         // One tenant never reads another's: the rows are filtered by tenant here, on the server.
         if (!viewer.platform && tenant !== viewer.principal.tenant) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
-        if (tenant === '') throw new AgentmeshError(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'tenant: a platform admin names the tenant whose traffic to read');
+        if (tenant === '') throw Errors.consoleTrafficNeedsTenant({});
         return traffic.of(tenant);
       },
     );

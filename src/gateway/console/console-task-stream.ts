@@ -11,7 +11,7 @@
  * the list (a filter no longer matches, or newer tasks pushed them out).
  */
 import type { FastifyInstance } from 'fastify';
-import { AgentmeshError, ErrorCodes, Errors, errorMessage, isRecord } from '../../protocol/index.js';
+import { Errors, errorMessage, isRecord } from '../../protocol/index.js';
 import { GATEWAY_ADMIN_SCOPE, type Identity } from '../identity/index.js';
 import type { AgentRoute, UpstreamRouter } from '../routing/index.js';
 import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
@@ -182,7 +182,7 @@ export async function consoleTaskStream(app: FastifyInstance, options: ConsoleTa
       const q = request.query;
       // A platform admin reads the tenant it chose (the admin token has no tenant of its own); a tenant admin its own only.
       if (q.tenant !== undefined && !viewer.platform && q.tenant !== viewer.principal.tenant) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
-      if (viewer.platform && q.tenant === undefined && viewer.principal.tenant === '') throw new AgentmeshError(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'tenant: a platform admin names the tenant whose tasks to list');
+      if (viewer.platform && q.tenant === undefined && viewer.principal.tenant === '') throw Errors.consoleTasksNeedTenant({});
       const live = openLiveStream(app, slots, viewer.principal.subject, request, reply);
       const { sse } = live;
       const assertions = new Map<string, { token: string; until: number }>();

@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { onDrain, openSse, type SseStream } from '../../http/index.js';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 
 /** Live streams one caller (subject) may hold at once: a few tabs. */
 export const MAX_LIVE_STREAMS_PER_CALLER = 4;
@@ -27,10 +27,10 @@ export class LiveStreamSlots {
   take(caller: string): void {
     const held = this.#byCaller.get(caller) ?? 0;
     if (held >= MAX_LIVE_STREAMS_PER_CALLER || this.#total >= MAX_LIVE_STREAMS) {
-      throw new AgentmeshError(ErrorCodes.GATEWAY_CONCURRENCY_LIMIT, `At most ${MAX_LIVE_STREAMS_PER_CALLER} live console streams per caller and ${MAX_LIVE_STREAMS} in all; close another tab and retry`, {
-        expose: true,
-        details: { limit: String(held >= MAX_LIVE_STREAMS_PER_CALLER ? MAX_LIVE_STREAMS_PER_CALLER : MAX_LIVE_STREAMS) },
-      });
+      throw Errors.consoleLiveStreamsFull(
+        { perCaller: MAX_LIVE_STREAMS_PER_CALLER, total: MAX_LIVE_STREAMS },
+        { details: { limit: String(held >= MAX_LIVE_STREAMS_PER_CALLER ? MAX_LIVE_STREAMS_PER_CALLER : MAX_LIVE_STREAMS) } },
+      );
     }
     this.#byCaller.set(caller, held + 1);
     this.#total += 1;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../../protocol/index.js';
+import { ErrorCodes, isAgentmeshError, Errors } from '../../protocol/index.js';
 import type { Logger } from '../../observability/index.js';
 import { checkReserveInput, type CreditLedger, type LeaseSpend, type ReserveInput, type Settlement } from '../../tenancy/index.js';
 import type { CreditHolds } from './credit-holds.js';
@@ -167,7 +167,7 @@ export class LeasedCreditHolds implements CreditHolds {
       return;
     }
     if (oldKey === newKey) return;
-    if (this.#holds.has(newKey)) throw new AgentmeshError(ErrorCodes.TENANCY_INVALID_ARGUMENT, `key ${JSON.stringify(newKey)} is taken`);
+    if (this.#holds.has(newKey)) throw Errors.creditHoldKeyTaken({ quotedKey: JSON.stringify(newKey) });
     this.#move(oldKey, newKey, hold);
   }
 

@@ -49,16 +49,14 @@ export const AUTH_FAILURE_REASONS: readonly AuthFailureReason[] = [
   'api_key_revoked',
 ];
 
-/**
- * The one way identity refuses a credential: AM_ERR_AUTH_UNAUTHENTICATED
- * with `details.reason` (one of {@link AuthFailureReason}) and
- * `details.scheme` (`Bearer` or `ApiKey`) for the WWW-Authenticate header.
+/*
+ * Identity refuses a credential with AM_ERR_AUTH_UNAUTHENTICATED carrying
+ * `details.reason` (one of {@link AuthFailureReason}) and `details.scheme`
+ * (`Bearer` or `ApiKey`) for the WWW-Authenticate header: the catalog's
+ * `Errors.auth…` entries, each declared with its reason and scheme.
  */
-export function authFailure(reason: AuthFailureReason, message: string, scheme: 'Bearer' | 'ApiKey' = 'Bearer', cause?: unknown): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, message, { details: { reason, scheme }, ...(cause !== undefined && { cause }) });
-}
 
-/** The reason of an error made by {@link authFailure}, if it is one. */
+/** The reason of a refused credential, if `err` is one. */
 export function authFailureReason(err: unknown): AuthFailureReason | undefined {
   if (!(err instanceof AgentmeshError) || err.code !== ErrorCodes.AUTH_UNAUTHENTICATED) return undefined;
   const reason = err.details?.reason;

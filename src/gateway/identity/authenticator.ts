@@ -3,14 +3,14 @@ import { decodeJwt } from 'jose';
 import type { Counter } from 'prom-client';
 import { peerCertificateThumbprint } from '../../http/index.js';
 import type { Metrics } from '../../observability/index.js';
-import { authFailure, authFailureReason } from './auth-failure.js';
+import { authFailureReason } from './auth-failure.js';
 import type { ApiKeyService } from './credentials/api-key-service.js';
 import type { Principal } from './principal.js';
 import type { ExternalIssuers } from './tokens/external-issuers.js';
 import type { LocalTokenVerifier } from './tokens/local-token-verifier.js';
 import type { RevocationList } from './tokens/revocation-list.js';
 import type { VerifiedToken, VerifiedTokenCache } from './tokens/verified-token-cache.js';
-import { isRecord, toError } from '../../protocol/index.js';
+import { Errors, isRecord, toError } from '../../protocol/index.js';
 
 /**
  * What `authenticate` reads of a request: its headers, and its connection's
@@ -28,10 +28,10 @@ function bearerToken(header: string): string {
     let i = 7;
     while (header.charCodeAt(i) === 32) i++;
     if (i < header.length) return header.slice(i);
-    throw authFailure('malformed', 'the Authorization header is not "Bearer <token>"');
+    throw Errors.authHeaderNotBearer({});
   }
-  if (/^Bearer\s*$/i.test(header)) throw authFailure('malformed', 'the Authorization header is not "Bearer <token>"');
-  throw authFailure('unsupported_scheme', 'the Authorization scheme is not supported; use Bearer or X-API-Key');
+  if (/^Bearer\s*$/i.test(header)) throw Errors.authHeaderNotBearer({});
+  throw Errors.authSchemeUnsupported({});
 }
 
 /**
@@ -41,7 +41,7 @@ function bearerToken(header: string): string {
  */
 function boundCertificate(cnf: unknown): string {
   const thumbprint = isRecord(cnf) && Object.hasOwn(cnf, 'x5t#S256') ? cnf['x5t#S256'] : undefined;
-  if (typeof thumbprint !== 'string' || thumbprint === '') throw authFailure('certificate_mismatch', 'the bearer token carries a confirmation (cnf) other than a certificate thumbprint (x5t#S256), which this gateway cannot check');
+  if (typeof thumbprint !== 'string' || thumbprint === '') throw Errors.authConfirmationUnsupported({});
   return thumbprint;
 }
 
@@ -95,7 +95,7 @@ export class Authenticator {
     try {
       if (authorization === undefined) return apiKey === undefined ? Promise.resolve(undefined) : this.#apiKey(apiKey);
       // RFC 6750 §2: a client MUST NOT use more than one method per request.
-      if (apiKey !== undefined) throw authFailure('ambiguous_credentials', 'send either an Authorization bearer token or an X-API-Key, not both');
+      if (apiKey !== undefined) throw Errors.authCredentialsAmbiguous({});
       const token = bearerToken(authorization);
       const hit = this.#cache.get(token);
       if (hit !== undefined) {
@@ -119,12 +119,12 @@ export class Authenticator {
     try {
       ({ iss, cnf } = decodeJwt(token));
     } catch (err) {
-      throw authFailure('malformed', 'the bearer token is not a well-formed JWT', 'Bearer', err);
+      throw Errors.authJwtMalformed({ what: 'the bearer token' }, { cause: err });
     }
     let verified: VerifiedToken;
     if (iss === this.#issuer) verified = await this.#local.verify(token);
     else if (typeof iss === 'string' && this.#external.has(iss)) verified = await this.#external.verify(token, iss);
-    else throw authFailure('wrong_issuer', typeof iss === 'string' ? 'the token was issued by an issuer this gateway does not trust' : 'the token has no iss claim');
+    else throw typeof iss === 'string' ? Errors.authJwtWrongIssuer({ what: 'the token' }) : Errors.authIssuerMissing({});
     // Read from the same bytes the signature covered, so only now trusted.
     if (cnf !== undefined) verified = { ...verified, certificateThumbprint: boundCertificate(cnf) };
     Object.freeze(verified.principal.scopes);
@@ -136,7 +136,7 @@ export class Authenticator {
   async #verify(token: string, request: CredentialCarrier): Promise<Principal> {
     if (!B64TOKEN.test(token)) {
       this.#count('bearer', 'malformed');
-      throw authFailure('malformed', 'the Authorization header is not "Bearer <token>"');
+      throw Errors.authHeaderNotBearer({});
     }
     try {
       const principal = await this.#bearer(token, request);
@@ -150,7 +150,7 @@ export class Authenticator {
 
   async #apiKey(value: string | string[]): Promise<Principal> {
     try {
-      if (typeof value !== 'string') throw authFailure('malformed', 'send one X-API-Key header', 'ApiKey');
+      if (typeof value !== 'string') throw Errors.authApiKeyHeaderRepeated({});
       const principal = await this.#apiKeys.authenticate(value);
       this.#count('api-key', 'ok');
       return principal;
@@ -164,15 +164,15 @@ export class Authenticator {
     const { principal } = verified;
     if (verified.expiresAt <= this.#clock() - this.#toleranceMs) {
       this.#cache.delete(token);
-      throw authFailure('expired', 'the bearer token has expired');
+      throw Errors.authTokenExpired({});
     }
     // RFC 8705 §3: only bound tokens pay for the peer certificate's hash, once per connection.
     if (verified.certificateThumbprint !== undefined && peerCertificateThumbprint(request.raw?.socket) !== verified.certificateThumbprint) {
-      throw authFailure('certificate_mismatch', 'the bearer token is bound to a client certificate this connection did not present (RFC 8705)');
+      throw Errors.authCertificateMissing({});
     }
     if (principal.kind === 'client') {
-      if (principal.tokenId !== undefined && this.#revocations.isTokenRevoked(principal.tokenId)) throw authFailure('revoked', 'the bearer token has been revoked');
-      if (this.#revocations.isClientRevoked(principal.clientId)) throw authFailure('client_revoked', `client ${principal.clientId} has been revoked`);
+      if (principal.tokenId !== undefined && this.#revocations.isTokenRevoked(principal.tokenId)) throw Errors.authTokenRevoked({});
+      if (this.#revocations.isClientRevoked(principal.clientId)) throw Errors.authClientRevoked({ clientId: principal.clientId });
     }
     return principal;
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 
 /** Algorithms never accepted from anyone: unsigned, or symmetric (a public key must never become an HMAC secret). */
 const FORBIDDEN_ALGS = /^(none|HS\d+)$/i;
@@ -116,7 +116,7 @@ export function parseIdentityConfig(input: IdentityConfigInput): Readonly<Identi
   const result = identityConfigSchema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `gateway.identity.${issue.path.join('.') || '(root)'} ${issue.message}`, { expose: false });
+    throw Errors.identityConfigInvalid({ path: issue.path.join('.') || '(root)', problem: issue.message });
   }
   return Object.freeze({ ...result.data, issuer: result.data.issuer.replace(/\/+$/, '') });
 }

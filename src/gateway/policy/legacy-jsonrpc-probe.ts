@@ -1,7 +1,7 @@
 import { AgentCard, type Message, type SendMessageRequest, type StreamResponse } from '@a2a-js/sdk';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import { ServerCallContext, type A2ARequestHandler } from '@a2a-js/sdk/server';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, normalizeError, requireMessage, toSdkError, type ErrorCode, type FieldViolation, Errors } from '../../protocol/index.js';
+import { type AgentmeshError, ErrorCodes, isAgentmeshError, normalizeError, requireMessage, toSdkError, type ErrorCode, type FieldViolation, Errors, relayed } from '../../protocol/index.js';
 
 /** What the probe checks a translated message with (the runtime's send checks). */
 export type MessageCheck = (message: Message) => AgentmeshError | undefined;
@@ -169,7 +169,7 @@ export class LegacyJsonRpcProbe {
     if (error === undefined || typeof error.code !== 'number' || typeof error.message !== 'string') return undefined;
     const code = VERDICTS.get(error.code);
     if (code === undefined) return undefined;
-    return new AgentmeshError(code, error.message, code === ErrorCodes.PROTOCOL_INVALID_PARAMS ? { violations: [violationOf(error.message)] } : {});
+    return relayed(code, error.message, code === ErrorCodes.PROTOCOL_INVALID_PARAMS ? { violations: [violationOf(error.message)] } : {});
   }
 }
 

@@ -2,7 +2,7 @@ import canonicalize from 'canonicalize';
 import { AgentCard, type StreamResponse } from '@a2a-js/sdk';
 import { LegacyRestTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import { ServerCallContext, type A2ARequestHandler } from '@a2a-js/sdk/server';
-import { AgentmeshError, ErrorCodes, Errors, isRecord } from '../../protocol/index.js';
+import { Errors, isRecord } from '../../protocol/index.js';
 
 type Json = Record<string, unknown>;
 
@@ -83,7 +83,7 @@ async function cardOnly(): Promise<never> {
 /** Drops empty strings, nulls, empty arrays and empty objects, recursively (what v0.3 signers omitted). */
 function withoutEmpty(value: unknown, depth = 0): unknown {
   // A card is a few levels deep; extension params are the agent's JSON, bounded here before recursing.
-  if (depth > 64) throw new AgentmeshError(ErrorCodes.INTERNAL, 'An agent card nests deeper than 64 levels');
+  if (depth > 64) throw Errors.legacyCardTooDeep({});
   if (value === '' || value === null || value === undefined) return undefined;
   if (Array.isArray(value)) {
     const items = value.map((item) => withoutEmpty(item, depth + 1)).filter((item) => item !== undefined);

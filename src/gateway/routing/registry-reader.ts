@@ -1,6 +1,6 @@
 import { createOutboundPool, fetchThrough, type ClientTlsSource, type OutboundPool } from '../../http/index.js';
 import { createRegistryClient, recordFromJson, registryStatusOf, type RegistryClient } from '../../registry/client/index.js';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import type { AgentInstance, AgentRecord } from './registry-types.js';
 
 /** Options of {@link RegistryReader}. Durations in ms. */
@@ -60,7 +60,7 @@ export class RegistryReader {
   async listPage(pageToken: string | undefined, signal: AbortSignal): Promise<AgentPage> {
     const page = await this.#reads.listAgents({ pageSize: PAGE_SIZE, pageToken }, { signal });
     if (!Array.isArray(page?.agents)) {
-      throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `the registry at ${this.url} answered GET /v1/agents with no agents array; is it an agentmesh registry?`, { retryable: true });
+      throw Errors.registryDirectoryWithoutAgents({ registry: this.url });
     }
     return {
       agents: page.agents.map((json) => recordFromJson(json)),

@@ -1,6 +1,6 @@
 import type { ClientTlsSource, InProcessServers, SsrfGuard } from '../../http/index.js';
 import type { Logger, Metrics } from '../../observability/index.js';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 
 /** Options of {@link createUpstreamRouter}. Durations in ms. */
 export interface UpstreamRouterOptions {
@@ -81,7 +81,7 @@ export const ROUTER_DEFAULTS = Object.freeze({
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value <= 0) {
-    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `"${name}" option must be a positive integer, got ${JSON.stringify(value)}`);
+    throw Errors.optionNotPositiveInteger({ option: name, given: JSON.stringify(value) });
   }
   return value;
 }
@@ -92,10 +92,10 @@ export function resolveRouterOptions(options: UpstreamRouterOptions): ResolvedRo
   try {
     registry = new URL(options.registryUrl);
   } catch {
-    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `"registryUrl" option must be an absolute http(s) URL, got ${JSON.stringify(options.registryUrl)}`);
+    throw Errors.optionNotHttpUrl({ option: 'registryUrl', given: String(JSON.stringify(options.registryUrl)) });
   }
   if (registry.protocol !== 'http:' && registry.protocol !== 'https:') {
-    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `"registryUrl" option must use http or https, got ${registry.protocol}`);
+    throw Errors.optionNotHttpScheme({ option: 'registryUrl', protocol: registry.protocol });
   }
   const breaker = options.breaker;
   return {

@@ -1,5 +1,5 @@
-import { AgentmeshError, ErrorCodes, WIRE, isAgentmeshError, Errors } from '../../protocol/index.js';
-import type { ErrorCode, FieldViolation } from '../../protocol/index.js';
+import { ErrorCodes, WIRE, isAgentmeshError, Errors, relayed } from '../../protocol/index.js';
+import type { AgentmeshError, ErrorCode, FieldViolation } from '../../protocol/index.js';
 
 /** A google.rpc.ErrorInfo detail (A2A §11.6). */
 export interface ErrorInfoDetail {
@@ -94,11 +94,11 @@ export function toAgentmeshError(err: unknown): AgentmeshError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return Errors.bodyNotJson({ reason: message }, { cause: err });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AgentmeshError(ErrorCodes.HTTP_UNSUPPORTED_MEDIA_TYPE, message, { cause: err });
+      return relayed(ErrorCodes.HTTP_UNSUPPORTED_MEDIA_TYPE, message, { cause: err });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_REQUEST, message, { cause: err });
+      return relayed(ErrorCodes.PROTOCOL_INVALID_REQUEST, message, { cause: err });
     case 'FST_ERR_VALIDATION':
-      return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, message, {
+      return relayed(ErrorCodes.PROTOCOL_INVALID_PARAMS, message, {
         cause: err,
         violations: violationsOf(e.validation, e.validationContext),
       });
@@ -111,7 +111,7 @@ export function toAgentmeshError(err: unknown): AgentmeshError {
       // an id that cannot be valid is "not found"), whichever route it aimed at.
       return Errors.pathSegmentTooLong({}, { cause: err });
     case 'FST_ERR_ASYNC_CONSTRAINT':
-      return new AgentmeshError(ErrorCodes.INTERNAL, message, { cause: err, expose: false });
+      return relayed(ErrorCodes.INTERNAL, message, { cause: err, expose: false });
     case 'FST_ERR_HANDLER_TIMEOUT':
       return Errors.serverTookTooLong({}, { cause: err });
     default:
@@ -123,9 +123,9 @@ export function toAgentmeshError(err: unknown): AgentmeshError {
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     const code = BY_STATUS[e.statusCode] ?? ErrorCodes.PROTOCOL_INVALID_REQUEST;
-    return new AgentmeshError(code, message, { cause: err });
+    return relayed(code, message, { cause: err });
   }
-  return new AgentmeshError(ErrorCodes.INTERNAL, message, { cause: err, expose: false });
+  return relayed(ErrorCodes.INTERNAL, message, { cause: err, expose: false });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { ErrorCodes, invalidArgument } from '../../protocol/index.js';
 import type { Logger } from '../../observability/index.js';
 import type { RetrySchedule } from './retry-schedule.js';
 
@@ -39,32 +39,34 @@ export interface ResolvedCallerOptions {
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** The caller's options are its author's to fix: their refusals are shown. */
+const EXPOSED = { expose: true } as const;
 const DEFAULT_RETRY: RetrySchedule = { attempts: 5, initialDelayMs: 250, maxDelayMs: 10_000, maxRetryAfterMs: 60_000 };
 
 /** Checks the options once, when the caller is built; messages name the option. */
 export function resolveCallerOptions(options: AgentCallerOptions): ResolvedCallerOptions {
   if ((options.gatewayUrl === undefined) === (options.directUrl === undefined)) {
-    throw invalid('gatewayUrl', 'or directUrl must be given, not both: calls go through the gateway, or straight to instances');
+    throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'agentCaller.gatewayUrl', 'or directUrl must be given, not both: calls go through the gateway, or straight to instances', EXPOSED);
   }
   let gateway: ResolvedCallerOptions['gateway'];
   if (options.gatewayUrl !== undefined) {
     const { clientId, clientSecret, scope } = options.credentials ?? {};
     if (typeof clientId !== 'string' || clientId === '' || typeof clientSecret !== 'string' || clientSecret === '') {
-      throw invalid('credentials', 'must hold the clientId and clientSecret of the orchestrator\'s OAuth client at the gateway');
+      throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'agentCaller.credentials', "must hold the clientId and clientSecret of the orchestrator's OAuth client at the gateway", EXPOSED);
     }
-    if (scope !== undefined && (typeof scope !== 'string' || scope.trim() === '')) throw invalid('credentials.scope', 'must be a non-empty space-separated list of scopes');
+    if (scope !== undefined && (typeof scope !== 'string' || scope.trim() === '')) throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'agentCaller.credentials.scope', 'must be a non-empty space-separated list of scopes', EXPOSED);
     gateway = { url: checkBaseUrl(options.gatewayUrl, 'gatewayUrl'), clientId, clientSecret, scope };
   } else if (typeof options.directUrl !== 'function') {
-    throw invalid('directUrl', 'must be a function from an agent name to its URL');
+    throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'agentCaller.directUrl', 'must be a function from an agent name to its URL', EXPOSED);
   }
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1 || requestTimeoutMs > 600_000) throw invalid('requestTimeoutMs', 'must be an integer from 1 to 600000 (ms)');
+  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1 || requestTimeoutMs > 600_000) throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'agentCaller.requestTimeoutMs', 'must be an integer from 1 to 600000 (ms)', EXPOSED);
   const retry = { ...DEFAULT_RETRY, ...options.retry };
-  if (!Number.isInteger(retry.attempts) || retry.attempts < 1 || retry.attempts > 20) throw invalid('retry.attempts', 'must be an integer from 1 to 20');
+  if (!Number.isInteger(retry.attempts) || retry.attempts < 1 || retry.attempts > 20) throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'agentCaller.retry.attempts', 'must be an integer from 1 to 20', EXPOSED);
   for (const key of ['initialDelayMs', 'maxDelayMs', 'maxRetryAfterMs'] as const) {
-    if (!Number.isInteger(retry[key]) || retry[key] < 0 || retry[key] > 600_000) throw invalid(`retry.${key}`, 'must be an integer from 0 to 600000 (ms)');
+    if (!Number.isInteger(retry[key]) || retry[key] < 0 || retry[key] > 600_000) throw invalidArgument(ErrorCodes.CONFIG_INVALID, `agentCaller.retry.${key}`, 'must be an integer from 0 to 600000 (ms)', EXPOSED);
   }
-  if (retry.maxDelayMs < retry.initialDelayMs) throw invalid('retry.maxDelayMs', 'must not be below retry.initialDelayMs');
+  if (retry.maxDelayMs < retry.initialDelayMs) throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'agentCaller.retry.maxDelayMs', 'must not be below retry.initialDelayMs', EXPOSED);
   return Object.freeze({ gateway, directUrl: options.directUrl, fetch: options.fetch ?? globalThis.fetch, logger: options.logger, requestTimeoutMs, retry: Object.freeze(retry) });
 }
 
@@ -79,14 +81,10 @@ export function checkBaseUrl(value: unknown, field: string): string {
   try {
     url = new URL(String(value));
   } catch {
-    throw invalid(field, `must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+    throw invalidArgument(ErrorCodes.CONFIG_INVALID, `agentCaller.${field}`, `must be an absolute http(s) URL, got ${JSON.stringify(value)}`, EXPOSED);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(field, `must be an http(s) URL, got ${url.protocol}`);
-  if (url.username !== '' || url.password !== '') throw invalid(field, 'must not carry credentials');
-  if (url.search !== '' || url.hash !== '') throw invalid(field, 'must not carry a query or fragment');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidArgument(ErrorCodes.CONFIG_INVALID, `agentCaller.${field}`, `must be an http(s) URL, got ${url.protocol}`, EXPOSED);
+  if (url.username !== '' || url.password !== '') throw invalidArgument(ErrorCodes.CONFIG_INVALID, `agentCaller.${field}`, 'must not carry credentials', EXPOSED);
+  if (url.search !== '' || url.hash !== '') throw invalidArgument(ErrorCodes.CONFIG_INVALID, `agentCaller.${field}`, 'must not carry a query or fragment', EXPOSED);
   return url.href.replace(/\/+$/, '');
-}
-
-function invalid(field: string, description: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.CONFIG_INVALID, `agentCaller.${field} ${description}`, { expose: true, violations: [{ field, description }] });
 }

@@ -1,7 +1,7 @@
 import { Role, TaskState, type Message, type Part, type SendMessageRequest, type StreamResponse, type Task } from '@a2a-js/sdk';
 import type { Client, RequestOptions } from '@a2a-js/sdk/client';
 import type { RetryPolicy } from 'cockatiel';
-import { AgentmeshError, ErrorCodes, type ErrorCode, isRecord, errorCodeOf } from '../../protocol/index.js';
+import { ErrorCodes, type ErrorCode, Errors, relayed, isRecord, errorCodeOf } from '../../protocol/index.js';
 import { TENANT_PATTERN } from '../../tenancy/index.js';
 import type { Logger } from '../../observability/index.js';
 import type { AgentCaller, ChildAttach, ChildCall, ChildEvent, ChildOutcome, ChildReply, OnBehalfOf } from './agent-caller.js';
@@ -185,14 +185,14 @@ class A2aAgentCaller implements AgentCaller {
   async cancel(agent: string, taskId: string, onBehalfOf: OnBehalfOf): Promise<void> {
     const target: Target = { agent, onBehalfOf, signal: new AbortController().signal };
     const invalid = checkTarget(target) ?? (typeof taskId !== 'string' || taskId === '' ? 'taskId must be a non-empty string' : undefined);
-    if (invalid) throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `invalid cancel of a task of ${String(agent)}: ${invalid}`);
+    if (invalid) throw Errors.agentCallCancelInvalid({ agent: String(agent), problem: invalid });
     try {
       await this.#policy.execute(() => this.#attempt(target, (client, options) => client.cancelTask({ tenant: '', id: taskId, metadata: undefined }, options)));
     } catch (err) {
       if (!(err instanceof CallFailure)) throw err;
       if (isNotCancelable(err)) return;
       const code: ErrorCode = errorCodeOf(err.code) ?? ErrorCodes.HTTP_UPSTREAM_FAILED;
-      throw new AgentmeshError(code, `Canceling task ${taskId} of ${agent} failed: ${err.message}`, { cause: err, retryable: err.transient, expose: true });
+      throw relayed(code, Errors.agentCallCancelFailed.format({ taskId, agent, reason: err.message }), { cause: err, retryable: err.transient, expose: true });
     }
   }
 

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { Errors } from '../../protocol/index.js';
 import { compileTemplate } from '../workflow/index.js';
 import type { MapStep, TemplateScope } from '../workflow/workflow-definition.js';
 import type { RunExecution } from './run-execution.js';
@@ -13,7 +14,7 @@ import { failureMessage, StepFailure } from './step-failure.js';
  */
 export async function runMap(run: RunExecution, step: MapStep, scope: TemplateScope, path: string, signal: AbortSignal): Promise<unknown> {
   const list = compileTemplate(step.over).render(scope);
-  if (!Array.isArray(list)) throw new StepFailure(path, `${path}: map over ${step.over} is ${list === undefined || list === null ? 'empty' : `a ${typeof list}`}, not a list`);
+  if (!Array.isArray(list)) throw new StepFailure(path, Errors.workflowMapOverNotAList({ path, over: step.over, what: list === undefined || list === null ? 'empty' : `a ${typeof list}` }));
   const batched = step.mode === 'batch';
   const units: unknown[][] = [];
   const size = batched ? Math.max(1, step.batchSize) : 1;
@@ -55,7 +56,7 @@ export async function runMap(run: RunExecution, step: MapStep, scope: TemplateSc
         if (unitSignal.aborted && !(err instanceof StepFailure)) return;
         run.deps.metrics?.mapItems(run.host.runId, 'failed', unit.length);
         failures.push({ index, error: failureMessage(err) });
-        if (tooMany()) stop.abort(new Error('the map failed'));
+        if (tooMany()) stop.abort(Errors.workflowMapStopped({}));
       }
       done++;
       itemsDone += unit.length;
@@ -67,7 +68,7 @@ export async function runMap(run: RunExecution, step: MapStep, scope: TemplateSc
   signal.throwIfAborted();
   if (tooMany()) {
     const first = failures.sort((a, b) => a.index - b.index)[0]!;
-    throw new StepFailure(path, `${path}: ${failures.length} of ${units.length} ${batched ? 'batches' : 'items'} failed; ${batched ? 'batch' : 'item'} ${first.index}: ${first.error}`);
+    throw new StepFailure(path, Errors.workflowMapFailed({ path, failed: failures.length, units: units.length, unitsName: batched ? 'batches' : 'items', unitName: batched ? 'batch' : 'item', index: first.index, error: first.error }));
   }
   return outputs;
 }

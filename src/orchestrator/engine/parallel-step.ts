@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { Errors } from '../../protocol/index.js';
 import type { ParallelStep, StepResult, TemplateScope } from '../workflow/workflow-definition.js';
 import type { RunExecution, StepOptions } from './run-execution.js';
 import { failureMessage, StepFailure } from './step-failure.js';
@@ -25,7 +26,7 @@ export async function runParallel(run: RunExecution, step: ParallelStep, scope: 
   // allSettled never stops early; the others stop once the outcome is decided.
   const decide = () => {
     if (step.join === 'allSettled') return;
-    if (completed >= need || failed > step.steps.length - need) join.abort(new Error('the parallel step is decided'));
+    if (completed >= need || failed > step.steps.length - need) join.abort(Errors.workflowParallelDecided({}));
   };
   await Promise.all(
     step.steps.map(async (branch) => {
@@ -49,16 +50,16 @@ export async function runParallel(run: RunExecution, step: ParallelStep, scope: 
 
   const errors = [...settled.values()].filter((s) => s.error !== undefined).map((s) => s.error);
   if (step.join === 'all') {
-    if (failed > 0) throw new StepFailure(path, `${path}: a branch failed: ${errors.join('; ')}`);
+    if (failed > 0) throw new StepFailure(path, Errors.workflowParallelBranchFailed({ path, errors: errors.join('; ') }));
     return Object.fromEntries(step.steps.map((b) => [b.id, settled.get(b.id)?.result?.output ?? null]));
   }
   if (step.join === 'first') {
     const winner = step.steps.map((b) => settled.get(b.id)).find((s) => s?.result?.status === 'completed');
-    if (!winner) throw new StepFailure(path, `${path}: no branch completed: ${errors.join('; ')}`);
+    if (!winner) throw new StepFailure(path, Errors.workflowParallelNoneCompleted({ path, errors: errors.join('; ') }));
     return winner.result!.output;
   }
   if (step.join === 'quorum' && completed < need) {
-    throw new StepFailure(path, `${path}: ${completed} of ${step.steps.length} branches completed, quorum is ${need}: ${errors.join('; ')}`);
+    throw new StepFailure(path, Errors.workflowParallelQuorumMissed({ path, completed, branches: step.steps.length, quorum: need, errors: errors.join('; ') }));
   }
   return Object.fromEntries(
     step.steps.map((b) => {

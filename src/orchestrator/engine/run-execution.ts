@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
+import { Errors, ErrorCodes, relayed } from '../../protocol/index.js';
 import { exponentialBackoff } from '../../storage/index.js';
 import type { AgentCaller, ChildOutcome, OnBehalfOf } from '../calls/agent-caller.js';
 import type { RunEvent } from '../run-events.js';
@@ -11,7 +12,7 @@ import { stepMessageId } from './message-ids.js';
 import { runParallel } from './parallel-step.js';
 import type { RunStore, StepRecord } from './run-store.js';
 import type { WorkflowMetrics } from './workflow-metrics.js';
-import { failureMessage, StepFailure } from './step-failure.js';
+import { failureCode, failureMessage, StepFailure } from './step-failure.js';
 
 /** Turns a call step's target (agent, or skill and tags) into the agent to call. */
 export type ResolveTarget = (target: CallTarget, onBehalfOf: OnBehalfOf, signal: AbortSignal) => Promise<{ agent: string; skill?: string }>;
@@ -115,7 +116,7 @@ export class RunExecution {
       return { status: known.status, output: known.output ?? null, ...(known.taskId ? { taskId: known.taskId } : {}), ...(known.agent ? { agent: known.agent } : {}) };
     }
     // A failure recorded before a crash stands: its parent decides again, without calling anyone.
-    if (known?.status === 'failed') throw new StepFailure(path, known.error ?? `${path} failed`);
+    if (known?.status === 'failed') throw new StepFailure(path, known.error ? relayed(ErrorCodes.WORKFLOW_STEP_FAILED, known.error) : Errors.workflowStepFailed({ path }));
     // A step canceled by a join or a fail-fast map (or by its parent's retry) starts over with a new message.
     if (known?.status === 'canceled') Object.assign(known, { status: 'running', messageId: null, taskId: null, attempt: 1 });
     const record: StepRecord = known ?? { path, status: 'running', attempt: 1, sends: 0, agent: null, messageId: null, taskId: null, contextId: null, output: undefined, error: null, startedAt: this.deps.now(), finishedAt: null };
@@ -153,14 +154,16 @@ export class RunExecution {
           if (!this.letGo()) await this.#save({ ...record, status: 'canceled', error: 'canceled', finishedAt: this.deps.now() }).catch(() => undefined);
           throw signal.reason instanceof Error ? signal.reason : err;
         }
-        const message = timeout?.signal.aborted ? `timed out after ${step.timeoutMs} ms` : failureMessage(err);
+        const timedOut = timeout?.signal.aborted === true;
+        const message = timedOut ? Errors.workflowStepTimedOut.format({ timeoutMs: step.timeoutMs! }) : failureMessage(err);
+        const code = timedOut ? ErrorCodes.WORKFLOW_STEP_TIMEOUT : failureCode(err);
         this.deps.metrics?.stepEnded(this.host.runId, step.kind, 'failed', (this.deps.now() - started) / 1000);
         // A permanent failure (the input refused, the task rejected) fails the step at once with its reason.
         const willRetry = record.attempt < attempts && !(err instanceof StepFailure && err.permanent);
-        this.#emit({ type: 'step.failed', runId: this.host.runId, path, kind: step.kind, error: message, willRetry }, `${path}: failed: ${message}${willRetry ? ' (will retry)' : ''}`);
+        this.#emit({ type: 'step.failed', runId: this.host.runId, path, kind: step.kind, error: message, code, willRetry }, `${path}: failed: ${message}${willRetry ? ' (will retry)' : ''}`);
         if (!willRetry) {
           await this.#save({ ...record, status: 'failed', error: message, finishedAt: this.deps.now() });
-          throw err instanceof StepFailure && !timeout?.signal.aborted ? err : new StepFailure(path, `${path}: ${message}`);
+          throw err instanceof StepFailure && !timedOut ? err : new StepFailure(path, Errors.workflowStepThrew({ path, reason: message }), { code });
         }
         const backoff = exponentialBackoff({ attempt: record.attempt - 1, baseMs: step.retry!.backoffMs, maxMs: step.retry!.maxBackoffMs }) * (this.deps.backoffScale ?? 1);
         record.attempt++;
@@ -210,7 +213,7 @@ export class RunExecution {
         errors.push(err.message);
       }
     }
-    throw new StepFailure(path, errors.length > 0 ? `every alternative failed: ${errors.join('; ')}` : 'no alternative applied (every when was false)');
+    throw new StepFailure(path, errors.length > 0 ? Errors.workflowFallbackFailed({ errors: errors.join('; ') }) : Errors.workflowFallbackNoneApplied({}));
   }
 
   async #call(step: CallStep, scope: TemplateScope, path: string, signal: AbortSignal, record: StepRecord): Promise<unknown> {
@@ -257,9 +260,8 @@ export class RunExecution {
         // Neither completed nor waiting: it ended (TypeScript loses the narrowing across the loop's reassignment).
         const ended = outcome;
         if (!('error' in ended)) throw new TypeError(`${path}: a child outcome in state ${ended.state} was left unhandled`);
-        throw new StepFailure(path, `${path}: ${target.agent} ${ended.state === 'failed' ? 'failed' : ended.state === 'rejected' ? 'rejected the task' : 'canceled the task'}: ${ended.error}`, {
-          permanent: ended.refused === true || ended.state === 'rejected',
-        });
+        const verb = ended.state === 'failed' ? 'failed' : ended.state === 'rejected' ? 'rejected the task' : 'canceled the task';
+        throw new StepFailure(path, Errors.workflowCallEnded({ path, agent: target.agent, verb, error: ended.error }), { permanent: ended.refused === true || ended.state === 'rejected' });
       }
     } catch (err) {
       // Canceled, timed out or lost a race: the child task must not run on (nor keep its credits).

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
+import { AgentmeshError, Errors } from '../../protocol/index.js';
 import type { AgentCaller } from '../calls/agent-caller.js';
 import type { WorkflowDefinition } from '../workflow/workflow-definition.js';
 import { RunExecution, type ResolveTarget, type RunHost } from './run-execution.js';
 import type { RunStore } from './run-store.js';
-import { failureMessage, StepFailure } from './step-failure.js';
+import { failureCode, failureMessage, StepFailure } from './step-failure.js';
 import { summarizeSteps } from './step-summary.js';
 import type { StepSummary } from '../run-events.js';
 import type { WorkflowMetrics } from './workflow-metrics.js';
@@ -55,7 +55,7 @@ export class WorkflowEngine {
     const { store, logger } = this.#o;
     const now = this.#o.now ?? Date.now;
     let existing = await store.get(host.runId);
-    if (existing && existing.tenant !== host.onBehalfOf.tenant) throw new AgentmeshError(ErrorCodes.INTERNAL, `run ${host.runId} belongs to another tenant`);
+    if (existing && existing.tenant !== host.onBehalfOf.tenant) throw Errors.workflowRunOfAnotherTenant({ runId: host.runId });
     if (!existing) {
       await this.#create(host, start);
       existing = (await store.get(host.runId))!;
@@ -127,11 +127,12 @@ export class WorkflowEngine {
         throw err;
       }
       const message = failureMessage(err);
+      const code = failureCode(err);
       ended('failed');
       await store.setStatus(host.runId, 'failed', { error: message }).catch((e) => logger.warn({ err: e }, 'run status not saved'));
-      host.emit({ type: 'run.failed', runId: host.runId, error: message, ...(err instanceof StepFailure ? { path: err.path } : {}) }, `Workflow ${definition.name} failed: ${message}`);
-      if (!(err instanceof StepFailure) && !(err instanceof AgentmeshError)) logger.warn({ err, runId: host.runId }, 'workflow run failed unexpectedly');
-      throw Errors.workflowEnded({ workflow: definition.name, status: 'failed', reason: message });
+      host.emit({ type: 'run.failed', runId: host.runId, error: message, code, ...(err instanceof StepFailure ? { path: err.path } : {}) }, `Workflow ${definition.name} failed: ${message}`);
+      if (!(err instanceof AgentmeshError)) logger.warn({ err, runId: host.runId }, 'workflow run failed unexpectedly');
+      throw Errors.workflowEnded({ workflow: definition.name, status: 'failed', reason: message }, { details: { failure: code, ...(err instanceof StepFailure ? { path: err.path } : {}) }, cause: err });
     }
   }
 

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { ErrorCodes, invalidArgument } from '../../protocol/index.js';
 
 /** Where a router conversation went: the specialist and its own context. */
 export interface Conversation {
@@ -63,9 +63,9 @@ export class MemoryConversationStore implements ConversationStore {
     const max = options.maxEntries ?? 10_000;
     this.#ttlMs = options.ttlMs ?? 3_600_000;
     this.#now = options.now ?? Date.now;
-    if (!Number.isInteger(max) || max < 1) throw configError(`maxEntries must be a positive integer; got ${max}`);
+    if (!Number.isInteger(max) || max < 1) throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'maxEntries', `must be a positive integer; got ${max}`, { expose: true });
     this.#entries = new LRUCache({ max });
-    if (!Number.isFinite(this.#ttlMs) || this.#ttlMs <= 0) throw configError(`ttlMs must be a positive number of milliseconds; got ${this.#ttlMs}`);
+    if (!Number.isFinite(this.#ttlMs) || this.#ttlMs <= 0) throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'ttlMs', `must be a positive number of milliseconds; got ${this.#ttlMs}`, { expose: true });
   }
 
   /** Conversations held (expired ones included until they are next touched or evicted). */
@@ -93,8 +93,4 @@ export class MemoryConversationStore implements ConversationStore {
 /** One string per key; JSON, so no separator inside a part can make two keys collide. */
 function keyString(key: ConversationKey): string {
   return JSON.stringify([key.tenant, key.caller, key.contextId]);
-}
-
-function configError(message: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.CONFIG_INVALID, message, { expose: true });
 }

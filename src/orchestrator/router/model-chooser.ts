@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes, errorMessage } from '../../protocol/index.js';
+import { ErrorCodes, invalidArgument, errorMessage } from '../../protocol/index.js';
 
 /** What the model said, for the explanation and the trace. */
 export interface ModelVerdict {
@@ -64,15 +64,15 @@ export class ModelChooser {
     try {
       url = new URL(options.url);
     } catch {
-      throw configError(`routerModel.url must be an http(s) URL; got ${JSON.stringify(options.url)}`);
+      throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'routerModel.url', `must be an http(s) URL; got ${JSON.stringify(options.url)}`, { expose: true });
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw configError(`routerModel.url must be an http(s) URL; got ${options.url}`);
-    if (typeof options.model !== 'string' || options.model === '') throw configError('routerModel.model must name the model');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'routerModel.url', `must be an http(s) URL; got ${options.url}`, { expose: true });
+    if (typeof options.model !== 'string' || options.model === '') throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'routerModel.model', 'must name the model', { expose: true });
     this.#url = `${options.url.replace(/\/+$/, '')}/chat/completions`;
     this.#model = options.model;
     this.#apiKey = options.apiKey;
     this.#timeoutMs = options.timeoutMs ?? 2_000;
-    if (!Number.isFinite(this.#timeoutMs) || this.#timeoutMs <= 0) throw configError(`routerModel.timeoutMs must be a positive number of milliseconds; got ${this.#timeoutMs}`);
+    if (!Number.isFinite(this.#timeoutMs) || this.#timeoutMs <= 0) throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'routerModel.timeoutMs', `must be a positive number of milliseconds; got ${this.#timeoutMs}`, { expose: true });
     this.#fetch = options.fetch ?? fetch;
     this.#now = options.now ?? Date.now;
   }
@@ -119,8 +119,4 @@ function pick(answer: string, offered: readonly ModelCandidate[]): string | unde
   // Two ids named, neither inside the other: no clear choice.
   const [first, ...rest] = named;
   return rest.every((c) => first!.id.toLowerCase().includes(c.id.toLowerCase())) ? first!.id : undefined;
-}
-
-function configError(message: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.CONFIG_INVALID, message, { expose: true });
 }

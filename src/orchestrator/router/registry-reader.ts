@@ -1,5 +1,5 @@
 import type { AgentCard } from '@a2a-js/sdk';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { ErrorCodes, invalidArgument } from '../../protocol/index.js';
 import { createRegistryClient, recordFromJson, registryStatusOf, type AgentHealth, type RegistryClient, type WireAgentRecord } from '../../registry/client/index.js';
 
 export type { AgentHealth } from '../../registry/client/index.js';
@@ -172,10 +172,6 @@ function clip(text: string): string {
 }
 
 function nonNegative(field: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw configError(`${field} must be a non-negative number of milliseconds; got ${value}`);
+  if (!Number.isFinite(value) || value < 0) throw invalidArgument(ErrorCodes.CONFIG_INVALID, field, `must be a non-negative number of milliseconds; got ${value}`, { expose: true });
   return value;
-}
-
-function configError(message: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.CONFIG_INVALID, message, { expose: true });
 }

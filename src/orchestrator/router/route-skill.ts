@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
+import { type AgentmeshError, Errors } from '../../protocol/index.js';
 import type { SkillContext, DynamicSkillDefinition } from '../../runtime/index.js';
 import type { AgentCaller, ChildOutcome, OnBehalfOf } from '../calls/index.js';
 import { ChildEventRelay } from './child-event-relay.js';
@@ -67,12 +67,12 @@ export interface RouteSkillOptions {
  * });
  */
 export function createRouteSkill(options: RouteSkillOptions): DynamicSkillDefinition {
-  if (typeof options?.caller?.send !== 'function') throw configError('caller must be an AgentCaller');
-  if (typeof options.self !== 'string' || options.self === '') throw configError('self must be the orchestrator agent name');
+  if (typeof options?.caller?.send !== 'function') throw Errors.routeSkillOptionInvalid({ option: 'caller', description: 'must be an AgentCaller' });
+  if (typeof options.self !== 'string' || options.self === '') throw Errors.routeSkillOptionInvalid({ option: 'self', description: 'must be the orchestrator agent name' });
   const registry = new RegistryReader({ url: options.registryUrl, token: options.registryToken, fetch: options.registryFetch, ...(options.registryCacheTtlMs !== undefined && { cacheTtlMs: options.registryCacheTtlMs }) });
   const store = options.store ?? new MemoryConversationStore();
-  if (options.anonymousTenant !== undefined && (typeof options.anonymousTenant !== 'string' || options.anonymousTenant === '')) throw configError('anonymousTenant must be a non-empty tenant id');
-  if (options.workflows !== undefined && options.workflows.length > 0 && typeof options.startWorkflow !== 'function') throw configError('workflows need startWorkflow to run them');
+  if (options.anonymousTenant !== undefined && (typeof options.anonymousTenant !== 'string' || options.anonymousTenant === '')) throw Errors.routeSkillOptionInvalid({ option: 'anonymousTenant', description: 'must be a non-empty tenant id' });
+  if (options.workflows !== undefined && options.workflows.length > 0 && typeof options.startWorkflow !== 'function') throw Errors.routeSkillOptionInvalid({ option: 'workflows', description: 'need startWorkflow to run them' });
   const deps: RouteDeps = {
     caller: options.caller,
     registry,
@@ -288,13 +288,9 @@ function conversationKey(ctx: SkillContext, tenant: string): ConversationKey {
 
 function childEnded(agent: string, outcome: Extract<ChildOutcome, { error: string }>): AgentmeshError {
   const verb = outcome.state === 'failed' ? 'failed' : outcome.state === 'rejected' ? 'rejected the task' : 'canceled the task';
-  return new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${agent} ${verb}: ${outcome.error}`, { expose: true, retryable: outcome.transient });
+  return Errors.routeChildEnded({ agent, verb, error: outcome.error }, { retryable: outcome.transient });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function configError(message: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.CONFIG_INVALID, `createRouteSkill: ${message}`, { expose: true });
 }

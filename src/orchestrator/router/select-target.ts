@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import { AgentmeshError, ErrorCodes, Errors } from '../../protocol/index.js';
+import { type AgentmeshError, Errors } from '../../protocol/index.js';
 import type { AgentHealth, RegistryAgent, RegistryReader } from './registry-reader.js';
 import type { ModelChooser, ModelVerdict } from './model-chooser.js';
 import type { RouteRequest } from './route-request.js';
@@ -342,7 +342,7 @@ function ineligibility(agent: RegistryAgent, options: SelectTargetOptions): stri
 export function noRoute(tried: string, excluded: string[], byText = false): AgentmeshError {
   const skipped = excluded.length > 0 ? `; left out: ${[...new Set(excluded)].join(', ')}` : '';
   if (byText) return Errors.routeNoAgent({ reason: `${tried}${skipped}`, hint: 'Name one with message.metadata["agentmesh.route"] = { agent, skill?, tags? }.' });
-  return new AgentmeshError(ErrorCodes.REGISTRY_AGENT_NOT_FOUND, `No agent to route to: ${tried}${skipped}. Name one with message.metadata["agentmesh.route"] = { agent, skill?, tags? }.`, { expose: true });
+  return Errors.routeTargetNotFound({ reason: `${tried}${skipped}` });
 }
 
 /** The requested tags the agent carries (the registry compares tags case-insensitively). */

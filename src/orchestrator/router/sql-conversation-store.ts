@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { ErrorCodes, invalidArgument } from '../../protocol/index.js';
 import type { Tables } from '../../storage/index.js';
 import type { Conversation, ConversationKey, ConversationStore } from './conversation-store.js';
 
@@ -42,7 +42,7 @@ export class SqlConversationStore implements ConversationStore {
     this.#ttlMs = options.ttlMs ?? 3_600_000;
     this.#now = options.now ?? Date.now;
     if (!Number.isFinite(this.#ttlMs) || this.#ttlMs <= 0) {
-      throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `ttlMs must be a positive number of milliseconds; got ${this.#ttlMs}`, { expose: true });
+      throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'ttlMs', `must be a positive number of milliseconds; got ${this.#ttlMs}`, { expose: true });
     }
   }
 

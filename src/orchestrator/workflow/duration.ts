@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { type AgentmeshError, Errors } from '../../protocol/index.js';
 
 /*
  * Durations in workflow files: a whole number is milliseconds; a string is
@@ -39,5 +39,5 @@ export function parseDuration(value: string | number): number {
 }
 
 function invalid(value: unknown, hint: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.WORKFLOW_INVALID, `invalid duration ${JSON.stringify(value)}: ${hint}`, { details: { value: String(value) } });
+  return Errors.workflowDurationInvalid({ quotedValue: String(JSON.stringify(value)), hint }, { details: { value: String(value) } });
 }

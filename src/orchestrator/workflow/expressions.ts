@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { type AgentmeshError, Errors } from '../../protocol/index.js';
 import type { TemplateScope } from './workflow-definition.js';
 import { EvaluationError, evaluate } from './expression-evaluator.js';
 import { ExpressionSyntaxError, parseExpression, type ExpressionReference, type ParsedExpression } from './expression-parser.js';
@@ -200,10 +200,7 @@ function run(expression: ParsedExpression, scope: TemplateScope, path: PathSegme
   } catch (err) {
     if (!(err instanceof EvaluationError)) throw err;
     const where = path.length === 0 ? '' : ` (at ${formatPath(path)})`;
-    throw new AgentmeshError(ErrorCodes.WORKFLOW_EXPRESSION, `expression {{ ${expression.source.trim()} }}${where} failed: ${err.message}`, {
-      details: { expression: expression.source.trim(), ...(path.length === 0 ? {} : { path: formatPath(path) }) },
-      cause: err,
-    });
+    throw Errors.workflowExpressionFailed({ expression: expression.source.trim(), where, reason: err.message }, { details: path.length === 0 ? undefined : { path: formatPath(path) }, cause: err });
   }
 }
 
@@ -223,7 +220,7 @@ function collectReferences(sites: readonly TemplateSite[]): TemplateReferences {
 
 function invalid(problems: TemplateProblem[]): AgentmeshError {
   const lines = problems.map((p) => `${formatPath(p.path)}: ${p.message}`);
-  return new AgentmeshError(ErrorCodes.WORKFLOW_INVALID, `invalid template: ${lines.join('; ')}`, { violations: problems.map((p) => ({ field: formatPath(p.path), description: p.message })) });
+  return Errors.workflowTemplateInvalid({ problems: lines.join('; ') }, { violations: problems.map((p) => ({ field: formatPath(p.path), description: p.message })) });
 }
 
 /**
@@ -298,7 +295,7 @@ export function compileExpression(text: string): CompiledExpression {
     parsed = parseCached(expressionText(text).source);
   } catch (err) {
     if (err instanceof TemplateSyntaxError || err instanceof ExpressionSyntaxError) {
-      throw new AgentmeshError(ErrorCodes.WORKFLOW_INVALID, `invalid expression ${text}: ${err.message}`, { details: { expression: text } });
+      throw Errors.workflowExpressionInvalid({ expression: text, reason: err.message });
     }
     throw err;
   }

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
-import { AgentmeshError, ErrorCodes, type FieldViolation, errorMessage } from '../../protocol/index.js';
+import { type AgentmeshError, type FieldViolation, Errors, errorMessage } from '../../protocol/index.js';
 import { isPlainObject } from './expression-values.js';
 import { formatPath, pointerToPath } from './json-path.js';
 import type { WorkflowDefinition } from './workflow-definition.js';
@@ -140,5 +140,5 @@ function violations(def: WorkflowDefinition, errors: ErrorObject[], data: unknow
 }
 
 function invalidInputs(def: WorkflowDefinition, list: FieldViolation[]): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid inputs for workflow ${def.name}: ${list.map((v) => `${v.field} ${v.description}`).join('; ')}`, { violations: list });
+  return Errors.workflowInputsInvalid({ workflow: def.name, problems: list.map((v) => `${v.field} ${v.description}`).join('; ') }, { violations: list });
 }

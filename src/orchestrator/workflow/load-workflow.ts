@@ -1,6 +1,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, errorMessage } from '../../protocol/index.js';
+import { type AgentmeshError, isAgentmeshError, Errors, errorMessage } from '../../protocol/index.js';
 import { buildDefinition } from './build-definition.js';
 import { formatPath, type PathSegment } from './json-path.js';
 import { checkWorkflow } from './workflow-checks.js';
@@ -133,7 +133,7 @@ export async function loadWorkflowFolder(dir: string): Promise<WorkflowFolder> {
     const entries = await readdir(dir, { withFileTypes: true });
     names = entries.filter((e) => e.isFile() && WORKFLOW_FILE_EXTENSIONS.includes(extname(e.name).toLowerCase())).map((e) => e.name);
   } catch (err) {
-    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `workflow folder ${dir} cannot be read: ${(err as Error).message}`, { cause: err });
+    throw Errors.workflowFolderUnreadable({ dir, reason: (err as Error).message }, { cause: err });
   }
   const result: WorkflowFolder = { workflows: [], errors: [] };
   const byName = new Map<string, string>();

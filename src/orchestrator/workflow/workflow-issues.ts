@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { AgentmeshError, Errors } from '../../protocol/index.js';
 
 /**
  * One problem of a workflow definition, located as precisely as the source
@@ -37,7 +37,8 @@ export class WorkflowInvalidError extends AgentmeshError {
 
   constructor(source: string, issues: WorkflowIssue[]) {
     const count = `${issues.length} problem${issues.length === 1 ? '' : 's'}`;
-    super(ErrorCodes.WORKFLOW_INVALID, `Workflow ${source} is invalid (${count}):\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`, {
+    const declared = Errors.workflowDefinitionInvalid;
+    super(declared.code, declared.format({ source, count, issues: issues.map((i) => `  ${formatIssue(i)}`).join('\n') }), {
       details: { source, issues: String(issues.length) },
       violations: issues.map((i) => ({
         field: i.path,

@@ -2,7 +2,7 @@ import type { AgentListQuery } from '../agent-directory.js';
 import type { CatalogEntry } from '../catalog-entry.js';
 import type { WireAgentRecord } from '../record-json.js';
 import type { AgentConfigVersion, AgentInstance, AgentMetadata, AgentRecord, RegistryChangeKind } from '../record.js';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import { malformed, networkFailure, statusFailure, type RegistryFailureHint } from './registry-failure.js';
 
 /** Options of {@link createRegistryClient}. */
@@ -134,9 +134,9 @@ export class RegistryClient {
     try {
       parsed = new URL(options.url);
     } catch {
-      throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `the registry URL must be an absolute http(s) URL; got ${JSON.stringify(options.url)}`, { expose: true });
+      throw Errors.registryClientUrlInvalid({ given: String(JSON.stringify(options.url)) });
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `the registry URL must be an http(s) URL; got ${parsed.protocol}`, { expose: true });
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw Errors.registryClientUrlNotHttp({ protocol: parsed.protocol });
     this.url = `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, '');
     this.#headers = options.token !== undefined && options.token !== '' ? { authorization: `Bearer ${options.token}` } : {};
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes, networkReason, readRestError, type ErrorCode } from '../../protocol/index.js';
+import { AgentmeshError, ErrorCodes, networkReason, readRestError, type ErrorCode, Errors, relayed } from '../../protocol/index.js';
 
 /** What went wrong in one answered call, for a caller that words it its own way. */
 export interface RegistryFailure {
@@ -42,17 +42,14 @@ export function statusFailure(base: string, call: Omit<RegistryFailure, 'code' |
   const body = readRestError(text);
   if (body === undefined) {
     // Not our error body (a proxy's page, an empty answer): the status says what we know.
-    return new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${base} answered ${call.method} ${call.path} with HTTP ${call.status}; is it an agentmesh registry?`, {
-      retryable: retryableStatus(call.status),
-      details: { status },
-    });
+    return Errors.registryAnswerNotOurs({ registry: base, method: call.method, path: call.path, status: call.status }, { retryable: retryableStatus(call.status), details: { status } });
   }
   const failure: RegistryFailure = { ...call, code: body.code ?? ErrorCodes.HTTP_UPSTREAM_FAILED, message: body.message?.slice(0, MAX_MESSAGE) ?? `HTTP ${call.status}` };
-  let message = hint?.(failure) ?? `the registry at ${base} answered ${call.method} ${call.path} with HTTP ${call.status}: ${failure.message}`;
+  let message = hint?.(failure) ?? Errors.registryAnswered.format({ registry: base, method: call.method, path: call.path, status: call.status, message: failure.message });
   // One violation per line, unless the message lists it already.
   const unlisted = body.violations.filter((v) => !message.includes(`${v.field} ${v.description}`));
   if (unlisted.length > 0) message += unlisted.map((v) => `\n  - ${v.field} ${v.description}`).join('');
-  return new AgentmeshError(failure.code, message, { violations: body.violations, retryable: retryableStatus(call.status), details: { status } });
+  return relayed(failure.code, message, { violations: body.violations, retryable: retryableStatus(call.status), details: { status } });
 }
 
 /** undici's codes for a deadline of the connection pool (connect, headers, body). */
@@ -62,14 +59,10 @@ const UNDICI_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIM
 export function networkFailure(base: string, method: string, path: string, err: unknown): AgentmeshError {
   const code = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   const timeout = (err instanceof Error && err.name === 'TimeoutError') || (typeof code === 'string' && UNDICI_TIMEOUTS.has(code));
-  return new AgentmeshError(timeout ? ErrorCodes.HTTP_TIMEOUT : ErrorCodes.HTTP_UPSTREAM_FAILED, `cannot reach the registry at ${base}: ${networkReason(err)}`, {
-    retryable: true,
-    cause: err,
-    details: { call: `${method} ${path}` },
-  });
+  return (timeout ? Errors.registryTimedOut : Errors.registryUnreachable)({ registry: base, reason: networkReason(err) }, { cause: err, details: { call: `${method} ${path}` } });
 }
 
 /** An answer that is not what an agentmesh registry sends. */
 export function malformed(base: string, method: string, path: string, problem: string, cause?: unknown): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${base} answered ${method} ${path} with ${problem}; is it an agentmesh registry?`, { retryable: true, cause });
+  return Errors.registryAnswerMalformed({ registry: base, method, path, problem }, { cause });
 }

@@ -1,11 +1,10 @@
 import { AgentCard } from '@a2a-js/sdk';
 import { loadAcpSpecValidator, manifestToCard, type AcpAgentManifest, type AcpSchemaProblem } from '../../acp/index.js';
-import { AgentmeshError, ErrorCodes, type FieldViolation, errorMessage } from '../../protocol/index.js';
+import { type AgentmeshError, ErrorCodes, type FieldViolation, violationError, Errors, errorMessage } from '../../protocol/index.js';
 import type { AgentBridge } from '../record.js';
 import type { AdmittedCard } from './card-intake.js';
-import { guardedGet, isJsonMediaType, parseCardUrl, upstreamFailed, type CardFetchOptions } from './card-fetch.js';
+import { guardedGet, isJsonMediaType, parseCardUrl, type CardFetchOptions } from './card-fetch.js';
 import { agentCardViolations } from './card-validation.js';
-import { violationError } from './violation-report.js';
 
 /*
  * How ACP agents enter the registry (docs/acp.md#acp-agents-in-the-registry). Rules:
@@ -58,10 +57,7 @@ export async function admitAcpAgents(input: string, options: AcpIntakeOptions): 
   const listed = await listAgentNames(base, options, spec.check);
   const names = options.only === undefined ? listed : listed.filter((n) => n === options.only);
   if (names.length === 0) {
-    throw invalid(
-      options.only === undefined ? `The ACP server at ${base} lists no agents` : `The ACP server at ${base} lists no agent named ${JSON.stringify(options.only)} (it lists ${listed.join(', ')})`,
-      options.only === undefined ? 'url' : 'name',
-    );
+    throw options.only === undefined ? Errors.acpServerListsNone({ base }) : Errors.acpServerListsNoSuch({ base, quotedName: JSON.stringify(options.only), listed: listed.join(', ') });
   }
   const admitted: AdmittedAcpAgent[] = [];
   for (const name of names) {
@@ -94,7 +90,7 @@ export function acpBaseUrl(input: string): string {
   try {
     url = parseCardUrl(input);
   } catch {
-    throw invalid(`The ACP URL ${JSON.stringify(String(input).slice(0, 200))} is not an absolute http(s) URL`, 'url');
+    throw Errors.acpUrlNotHttp({ quotedUrl: JSON.stringify(String(input).slice(0, 200)) });
   }
   url.hash = '';
   url.search = '';
@@ -112,7 +108,7 @@ async function listAgentNames(base: string, options: CardFetchOptions, check: (s
     const agents = (page as { agents: Array<{ name: string }> }).agents;
     const before = names.length;
     for (const agent of agents) if (!names.includes(agent.name)) names.push(agent.name);
-    if (names.length > MAX_ACP_AGENTS) throw invalid(`The ACP server at ${base} lists more than ${MAX_ACP_AGENTS} agents: register them one by one with "name"`, 'url');
+    if (names.length > MAX_ACP_AGENTS) throw Errors.acpServerListsTooMany({ base, max: MAX_ACP_AGENTS });
     // An empty or short page is the last; so is a page with nothing new (a server that ignores `offset` would repeat itself forever).
     if (agents.length < PAGE || names.length === before) return names;
   }
@@ -121,10 +117,7 @@ async function listAgentNames(base: string, options: CardFetchOptions, check: (s
 async function getJson(location: string, options: CardFetchOptions, what: string): Promise<unknown> {
   const response = await guardedGet(location, options, { headers: ACCEPT, what });
   if (response.status !== 200) {
-    throw upstreamFailed(`${what.charAt(0).toUpperCase()}${what.slice(1)} at ${location} answered HTTP ${response.status}`, location, {
-      status: response.status,
-      retryable: response.status >= 500 || response.status === 429 || response.status === 408,
-    });
+    throw Errors.fetchedAnswered({ What: `${what.charAt(0).toUpperCase()}${what.slice(1)}`, target: location, status: response.status }, { retryable: response.status >= 500 || response.status === 429 || response.status === 408 });
   }
   const contentType = response.headers.get('content-type');
   if (!isJsonMediaType(contentType)) throw notAcp(location, what, `is ${contentType}, not application/json`);
@@ -153,8 +146,4 @@ function violationOf(prefix: string): (problem: AcpSchemaProblem) => FieldViolat
     const field = segments.reduce((out, segment) => (/^\d+$/.test(segment) ? `${out}[${segment}]` : out === '' ? segment : `${out}.${segment}`), prefix);
     return { field: field || '(root)', description: missing !== undefined ? 'is required' : problem.message };
   };
-}
-
-function invalid(message: string, field: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.REGISTRY_INVALID_ARGUMENT, message, { violations: [{ field, description: message }] });
 }

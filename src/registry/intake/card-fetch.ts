@@ -1,5 +1,5 @@
 import type { SsrfGuard } from '../../http/index.js';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, Errors, errorMessage } from '../../protocol/index.js';
+import { type AgentmeshError, ErrorCodes, isAgentmeshError, Errors, errorMessage } from '../../protocol/index.js';
 import { A2A_CARD_MEDIA_TYPE } from '../catalog-entry.js';
 
 /*
@@ -70,16 +70,6 @@ export function cardLocations(input: string): string[] {
   return [`${base}${WELL_KNOWN}`, `${base}${LEGACY_WELL_KNOWN}`];
 }
 
-export function upstreamFailed(message: string, target: string, extra: { status?: number; retryable: boolean; cause?: unknown }): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, message, {
-    // A 502 is not exposed by default; this one is about the caller's own URL, so it is.
-    expose: true,
-    retryable: extra.retryable,
-    details: { target, ...(extra.status !== undefined && { status: String(extra.status) }) },
-    cause: extra.cause,
-  });
-}
-
 /** What a guarded GET asks for and how its errors name it. */
 export interface GuardedGet {
   headers: Record<string, string>;
@@ -101,9 +91,9 @@ export async function guardedGet(location: string, options: CardFetchOptions, re
     if (!isAgentmeshError(err)) throw err;
     switch (err.code) {
       case ErrorCodes.HTTP_TIMEOUT:
-        throw upstreamFailed(`Fetching ${what} at ${location} timed out after ${options.timeoutMs} ms`, location, { retryable: true, cause: err });
+        throw Errors.cardFetchTimedOut({ what, target: location, timeoutMs: options.timeoutMs }, { cause: err });
       case ErrorCodes.HTTP_UPSTREAM_FAILED:
-        throw upstreamFailed(`Fetching ${what} at ${location} failed: ${err.message}`, location, { retryable: err.retryable, cause: err });
+        throw Errors.cardFetchFailed({ what, target: location, reason: err.message }, { retryable: err.retryable, cause: err });
       case ErrorCodes.HTTP_UPSTREAM_TOO_LARGE:
         throw Errors.fetchedTooLarge({ What: capitalized(what), target: location, maxBytes: options.maxBytes }, { cause: err });
       default:
@@ -143,10 +133,7 @@ export async function fetchAgentCard(input: string, options: CardFetchOptions): 
     }
     if (response.status !== 200) {
       const tried = firstNotFound !== undefined ? ` (and ${firstNotFound} answered HTTP 404)` : '';
-      throw upstreamFailed(`The agent card URL ${location} answered HTTP ${response.status}${tried}`, location, {
-        status: response.status,
-        retryable: response.status >= 500 || response.status === 429 || response.status === 408,
-      });
+      throw Errors.cardUrlAnswered({ target: location, status: response.status, tried }, { retryable: response.status >= 500 || response.status === 429 || response.status === 408 });
     }
     const contentType = response.headers.get('content-type');
     if (!isJsonMediaType(contentType)) throw notACard(location, `is ${contentType}, not JSON (${A2A_CARD_MEDIA_TYPE} or application/json)`);

@@ -1,5 +1,5 @@
 import type { SsrfGuard } from '../../http/index.js';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import type { TrustedKey } from './signature-keys.js';
 
 /** Options of `createCardIntake`. */
@@ -32,25 +32,21 @@ export const CARD_INTAKE_DEFAULTS = Object.freeze({
   maxCardBytes: 262_144,
 });
 
-function invalid(message: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.CONFIG_INVALID, message);
-}
-
 function positiveInteger(value: unknown, name: string, unit: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw invalid(`"${name}" option must be a positive integer (${unit})`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw Errors.cardIntakeOptionNotPositive({ option: name, unit });
   return value;
 }
 
 function checkTrustedKeys(value: unknown): readonly TrustedKey[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw invalid('"trustedKeys" option must be an array of public JWKs');
+  if (!Array.isArray(value)) throw Errors.cardIntakeTrustedKeysNotArray({});
   const kids = new Set<string>();
   value.forEach((key: unknown, index) => {
     const jwk = key as { kid?: unknown; kty?: unknown } | null;
-    if (typeof jwk !== 'object' || jwk === null || typeof jwk.kty !== 'string') throw invalid(`"trustedKeys[${index}]" must be a JWK (an object with "kty")`);
-    if (typeof jwk.kid !== 'string' || jwk.kid === '') throw invalid(`"trustedKeys[${index}]" must have a "kid": signatures name their key by it`);
-    if (kids.has(jwk.kid)) throw invalid(`"trustedKeys[${index}]" repeats kid ${JSON.stringify(jwk.kid)}`);
+    if (typeof jwk !== 'object' || jwk === null || typeof jwk.kty !== 'string') throw Errors.cardIntakeTrustedKeyNotJwk({ index });
+    if (typeof jwk.kid !== 'string' || jwk.kid === '') throw Errors.cardIntakeTrustedKeyWithoutKid({ index });
+    if (kids.has(jwk.kid)) throw Errors.cardIntakeTrustedKeyRepeated({ index, kid: JSON.stringify(jwk.kid) });
     kids.add(jwk.kid);
   });
   return Object.freeze([...(value as TrustedKey[])]);
@@ -58,9 +54,9 @@ function checkTrustedKeys(value: unknown): readonly TrustedKey[] {
 
 /** Checks the options once, when the intake is built; a bad option names itself. */
 export function resolveCardIntakeOptions(options: CardIntakeOptions): ResolvedCardIntakeOptions {
-  if (typeof options !== 'object' || options === null) throw invalid('createCardIntake needs an options object');
-  if (typeof options.ssrfGuard?.fetch !== 'function') throw invalid('"ssrfGuard" option is required: pass createSsrfGuard(...) from the http component');
-  if (options.requireSignature !== undefined && typeof options.requireSignature !== 'boolean') throw invalid('"requireSignature" option must be true or false');
+  if (typeof options !== 'object' || options === null) throw Errors.cardIntakeWithoutOptions({});
+  if (typeof options.ssrfGuard?.fetch !== 'function') throw Errors.cardIntakeWithoutGuard({});
+  if (options.requireSignature !== undefined && typeof options.requireSignature !== 'boolean') throw Errors.cardIntakeRequireSignatureInvalid({});
   return Object.freeze({
     guard: options.ssrfGuard,
     fetchTimeoutMs: positiveInteger(options.fetchTimeoutMs, 'fetchTimeoutMs', 'milliseconds', CARD_INTAKE_DEFAULTS.fetchTimeoutMs),

@@ -1,5 +1,5 @@
 import { AgentCard } from '@a2a-js/sdk';
-import { ErrorCodes } from '../../protocol/index.js';
+import { ErrorCodes, violationError } from '../../protocol/index.js';
 import { admitAcpAgents, type AdmittedAcpAgent } from './acp-intake.js';
 import { fetchAgentCard, parseCardUrl } from './card-fetch.js';
 import { resolveCardIntakeOptions, type CardIntakeOptions, type ResolvedCardIntakeOptions } from './card-intake-options.js';
@@ -8,7 +8,6 @@ import { unsignedCardError, verifyCardSignatures } from './card-signatures.js';
 import { translateLegacyCard } from './card-translation.js';
 import { agentCardViolations, legacyAgentCardViolations } from './card-validation.js';
 import { createKeyResolver } from './signature-keys.js';
-import { violationError } from './violation-report.js';
 
 /** A card the registry accepts: valid, as v1.0, with what it was submitted as. */
 export interface AdmittedCard {

@@ -1,6 +1,6 @@
 import { canonicalizeAgentCard, type AgentCard } from '@a2a-js/sdk';
 import { base64url, decodeProtectedHeader, flattenedVerify, type JWSHeaderParameters, type ProtectedHeaderParameters } from 'jose';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, type FieldViolation, Errors, errorMessage } from '../../protocol/index.js';
+import { type AgentmeshError, isAgentmeshError, type FieldViolation, Errors, errorMessage } from '../../protocol/index.js';
 import { legacyCanonicalForm } from './legacy-canonical-form.js';
 import type { KeyResolver } from './signature-keys.js';
 
@@ -86,11 +86,9 @@ export async function verifyCardSignatures(raw: Record<string, unknown>, options
     retryable ||= failure.retryable;
   }
   const only = failures.length === 1 ? failures[0] : undefined;
-  const message =
-    only !== undefined
-      ? `The agent card signature does not verify: ${only.field} ${only.description}`
-      : `None of the ${failures.length} agent card signatures verifies:\n${failures.map((f) => `  - ${f.field} ${f.description}`).join('\n')}`;
-  throw new AgentmeshError(ErrorCodes.REGISTRY_CARD_SIGNATURE_INVALID, message, { violations: failures, retryable });
+  throw only !== undefined
+    ? Errors.cardSignatureInvalid({ field: only.field, description: only.description }, { violations: failures, retryable })
+    : Errors.cardSignaturesInvalid({ count: failures.length, lines: failures.map((f) => `  - ${f.field} ${f.description}`).join('\n') }, { violations: failures, retryable });
 }
 
 /** The error for an unsigned card where signatures are required. */

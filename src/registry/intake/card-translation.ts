@@ -1,8 +1,7 @@
 import { AgentCard } from '@a2a-js/sdk';
 import { parseLegacyAgentCard } from '@a2a-js/sdk/compat/v0_3/client';
-import { ErrorCodes, isRecord } from '../../protocol/index.js';
+import { ErrorCodes, violationError, isRecord } from '../../protocol/index.js';
 import { agentCardViolations } from './card-validation.js';
-import { violationError } from './violation-report.js';
 
 /**
  * A valid v0.3 card as v1.0, by the SDK's own translator (the one its client

@@ -1,11 +1,10 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import type { ValidateFunction } from 'ajv';
-import { ErrorCodes, type FieldViolation } from '../../protocol/index.js';
+import { ErrorCodes, type FieldViolation, violationError } from '../../protocol/index.js';
 import type { AgentMetadata } from '../record.js';
 import { jsonSchemaProblem } from './json-schema-check.js';
 import { agentMetadataSchema } from './metadata-schema.js';
 import { childPath, createSchemaAjv, schemaViolations } from './schema-violations.js';
-import { violationError } from './violation-report.js';
 
 /*
  * Enterprise metadata checks beyond `metadata-schema.ts`:

@@ -1,14 +1,10 @@
 import { importJWK, type CryptoKey, type JWK } from 'jose';
 import type { SsrfGuard } from '../../http/index.js';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, errorMessage } from '../../protocol/index.js';
+import { isAgentmeshError, Errors, errorMessage } from '../../protocol/index.js';
 
 /** A public key the registry trusts for card signatures, found by its `kid`. */
 export type TrustedKey = JWK & { kid: string };
 
-/** Why a signature's key could not be had; the message is the reason shown to the submitter. */
-function lookupFailed(reason: string, retryable = false): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.REGISTRY_CARD_SIGNATURE_INVALID, reason, { retryable });
-}
 
 /** What a signature's protected header says about its key. */
 export interface KeyHint {
@@ -33,12 +29,12 @@ function publicPart(jwk: JWK): JWK {
 }
 
 async function importForAlg(jwk: JWK, hint: KeyHint, where: string): Promise<CryptoKey | Uint8Array> {
-  if (jwk.use !== undefined && jwk.use !== 'sig') throw lookupFailed(`key ${JSON.stringify(hint.kid)} ${where} is for use "${jwk.use}", not signatures`);
-  if (jwk.alg !== undefined && jwk.alg !== hint.alg) throw lookupFailed(`key ${JSON.stringify(hint.kid)} ${where} is for alg ${jwk.alg}, the signature says ${hint.alg}`);
+  if (jwk.use !== undefined && jwk.use !== 'sig') throw Errors.signatureKeyWrongUse({ kid: JSON.stringify(hint.kid), where, use: jwk.use });
+  if (jwk.alg !== undefined && jwk.alg !== hint.alg) throw Errors.signatureKeyWrongAlg({ kid: JSON.stringify(hint.kid), where, keyAlg: jwk.alg, alg: hint.alg });
   try {
     return await importJWK(publicPart(jwk), hint.alg);
   } catch (err) {
-    throw lookupFailed(`key ${JSON.stringify(hint.kid)} ${where} cannot verify ${hint.alg}: ${errorMessage(err)}`);
+    throw Errors.signatureKeyUnusable({ kid: JSON.stringify(hint.kid), where, alg: hint.alg, reason: errorMessage(err) });
   }
 }
 
@@ -48,17 +44,17 @@ async function fetchKeySet(jku: string, guard: SsrfGuard, timeoutMs: number): Pr
     response = await guard.fetch(jku, { timeoutMs, maxBytes: MAX_JWKS_BYTES, headers: { accept: 'application/jwk-set+json, application/json' } });
   } catch (err) {
     const retryable = isAgentmeshError(err) && err.retryable;
-    throw lookupFailed(`the key set at ${jku} could not be fetched: ${errorMessage(err)}`, retryable);
+    throw Errors.signatureKeySetUnfetched({ jku, reason: errorMessage(err) }, { retryable });
   }
-  if (response.status !== 200) throw lookupFailed(`the key set at ${jku} answered HTTP ${response.status}`, response.status >= 500 || response.status === 429);
+  if (response.status !== 200) throw Errors.signatureKeySetAnswered({ jku, status: response.status }, { retryable: response.status >= 500 || response.status === 429 });
   let body: unknown;
   try {
     body = JSON.parse(await response.text());
   } catch {
-    throw lookupFailed(`the key set at ${jku} is not JSON`);
+    throw Errors.signatureKeySetNotJson({ jku });
   }
   const keys = (body as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys)) throw lookupFailed(`the key set at ${jku} has no "keys" array (RFC 7517 §5)`);
+  if (!Array.isArray(keys)) throw Errors.signatureKeySetWithoutKeys({ jku });
   return keys.filter((k): k is JWK => typeof k === 'object' && k !== null);
 }
 
@@ -73,14 +69,14 @@ export function createKeyResolver(options: { trustedKeys: readonly TrustedKey[];
   return async (hint) => {
     const trusted = options.trustedKeys.find((k) => k.kid === hint.kid);
     if (trusted !== undefined) return importForAlg(trusted, hint, 'in the trusted keys');
-    if (hint.jku === undefined) throw lookupFailed(`unknown kid ${JSON.stringify(hint.kid)}: not among the trusted keys, and the signature names no jku`);
+    if (hint.jku === undefined) throw Errors.signatureKidUntrusted({ kid: JSON.stringify(hint.kid) });
     let keys = keySets.get(hint.jku);
     if (keys === undefined) {
       keys = fetchKeySet(hint.jku, options.guard, options.timeoutMs);
       keySets.set(hint.jku, keys);
     }
     const jwk = (await keys).find((k) => k.kid === hint.kid);
-    if (jwk === undefined) throw lookupFailed(`unknown kid ${JSON.stringify(hint.kid)}: not in the key set at ${hint.jku}`);
+    if (jwk === undefined) throw Errors.signatureKidNotInSet({ kid: JSON.stringify(hint.kid), jku: hint.jku });
     return importForAlg(jwk, hint, `at ${hint.jku}`);
   };
 }

@@ -1,7 +1,7 @@
 import { fieldPosition, resolveField, SUPPORTED_FIELD_NAMES } from './catalog-fields.js';
 import type { CatalogField } from './catalog-fields.js';
 import type { IndexedAgent } from './indexed-agent.js';
-import { invalidArgument } from './invalid-argument.js';
+import { Errors, invalidArgument, ErrorCodes } from '../../protocol/index.js';
 
 /**
  * ARD structured filters (ard.md §7.1): keys are field paths into the catalog
@@ -33,12 +33,12 @@ const MAX_VALUES_PER_KEY = 100;
  */
 export function compileFilter(filter: unknown, path: string): CatalogFilter | undefined {
   if (filter === undefined || filter === null) return undefined;
-  if (typeof filter !== 'object' || Array.isArray(filter)) throw invalidArgument(path, 'must be an object whose keys are catalog field paths');
+  if (typeof filter !== 'object' || Array.isArray(filter)) throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, path, 'must be an object whose keys are catalog field paths');
   const clauses: Array<readonly [CatalogField, readonly string[]]> = [];
   for (const [key, value] of Object.entries(filter)) {
     const field = resolveField(key);
     if (field === undefined) {
-      throw invalidArgument(`${path}.${key}`, 'is not a supported filter field', `filter field "${key}" is not supported; supported: ${SUPPORTED_FIELD_NAMES.join(', ')}`);
+      throw Errors.searchFilterFieldUnsupported({ key, supported: SUPPORTED_FIELD_NAMES.join(', ') }, { violations: [{ field: `${path}.${key}`, description: 'is not a supported filter field' }] });
     }
     clauses.push([field, filterValues(value, `${path}.${key}`)]);
   }
@@ -62,11 +62,11 @@ export function compileFilter(filter: unknown, path: string): CatalogFilter | un
 
 function filterValues(value: unknown, field: string): string[] {
   const values = Array.isArray(value) ? value : [value];
-  if (values.length === 0) throw invalidArgument(field, 'must not be an empty array');
-  if (values.length > MAX_VALUES_PER_KEY) throw invalidArgument(field, `must have at most ${MAX_VALUES_PER_KEY} values`);
+  if (values.length === 0) throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, field, 'must not be an empty array');
+  if (values.length > MAX_VALUES_PER_KEY) throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, field, `must have at most ${MAX_VALUES_PER_KEY} values`);
   return [...new Set(values.map((v) => {
     if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-      throw invalidArgument(field, 'must be a string, number or boolean, or an array of them');
+      throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, field, 'must be a string, number or boolean, or an array of them');
     }
     return String(v).toLowerCase();
   }))].sort();

@@ -1,8 +1,7 @@
 import { fieldValues, resolveField, SUPPORTED_FIELD_NAMES } from './catalog-fields.js';
 import type { CatalogField } from './catalog-fields.js';
 import type { IndexedAgent } from './indexed-agent.js';
-import { invalidArgument } from './invalid-argument.js';
-import { isRecord } from '../../protocol/index.js';
+import { Errors, invalidArgument, ErrorCodes, isRecord } from '../../protocol/index.js';
 
 /** One requested facet (ard.md §7.3). */
 export interface FacetRequest {
@@ -39,22 +38,22 @@ const MAX_FACETS = 20;
 /** Checks `resultType.facets`; throws AM_ERR_REGISTRY_INVALID_ARGUMENT naming the first bad member. */
 export function checkFacets(facets: unknown): CheckedFacet[] {
   const path = 'resultType.facets';
-  if (!Array.isArray(facets) || facets.length === 0) throw invalidArgument(path, 'must be a non-empty array of { field, limit?, minCount? }');
-  if (facets.length > MAX_FACETS) throw invalidArgument(path, `must have at most ${MAX_FACETS} facets`);
+  if (!Array.isArray(facets) || facets.length === 0) throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, path, 'must be a non-empty array of { field, limit?, minCount? }');
+  if (facets.length > MAX_FACETS) throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, path, `must have at most ${MAX_FACETS} facets`);
   return facets.map((facet: unknown, i) => {
     const at = `${path}[${i}]`;
-    if (!isRecord(facet)) throw invalidArgument(at, 'must be an object { field, limit?, minCount? }');
+    if (!isRecord(facet)) throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, at, 'must be an object { field, limit?, minCount? }');
     const { field: key, limit, minCount } = facet;
-    if (typeof key !== 'string') throw invalidArgument(`${at}.field`, 'is required and must be a string');
+    if (typeof key !== 'string') throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, `${at}.field`, 'is required and must be a string');
     const field = resolveField(key);
     if (field === undefined) {
-      throw invalidArgument(`${at}.field`, 'is not a supported facet field', `facet field "${key}" is not supported; supported: ${SUPPORTED_FIELD_NAMES.join(', ')}`);
+      throw Errors.searchFacetFieldUnsupported({ key, supported: SUPPORTED_FIELD_NAMES.join(', ') }, { violations: [{ field: `${at}.field`, description: 'is not a supported facet field' }] });
     }
     if (limit !== undefined && (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_LIMIT)) {
-      throw invalidArgument(`${at}.limit`, `must be an integer from 1 to ${MAX_LIMIT}`);
+      throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, `${at}.limit`, `must be an integer from 1 to ${MAX_LIMIT}`);
     }
     if (minCount !== undefined && (!Number.isInteger(minCount) || (minCount as number) < 1)) {
-      throw invalidArgument(`${at}.minCount`, 'must be a positive integer');
+      throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, `${at}.minCount`, 'must be a positive integer');
     }
     return { key, field, limit: (limit as number | undefined) ?? DEFAULT_LIMIT, minCount: (minCount as number | undefined) ?? 1 };
   });

@@ -1,5 +1,5 @@
 import type { IndexedAgent } from './indexed-agent.js';
-import { invalidArgument } from './invalid-argument.js';
+import { invalidArgument, ErrorCodes } from '../../protocol/index.js';
 
 /**
  * `orderBy` of List (ard.md §7.4): comma-separated fields, each optionally
@@ -28,7 +28,7 @@ export const DEFAULT_ORDER_BY = 'name';
 
 /** Parses `orderBy`; throws AM_ERR_REGISTRY_INVALID_ARGUMENT naming the bad clause. */
 export function parseOrderBy(orderBy: unknown): ListOrder {
-  if (orderBy !== undefined && typeof orderBy !== 'string') throw invalidArgument('orderBy', 'must be a string such as "updatedAt desc, name"');
+  if (orderBy !== undefined && typeof orderBy !== 'string') throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'orderBy', 'must be a string such as "updatedAt desc, name"');
   const clauses: Array<{ field: string; descending: boolean }> = [];
   for (const clause of (orderBy ?? DEFAULT_ORDER_BY).split(',')) {
     const words = clause.trim().split(/\s+/).filter((w) => w !== '');
@@ -36,7 +36,7 @@ export function parseOrderBy(orderBy: unknown): ListOrder {
     const field = SORT_ALIASES[words[0]!] ?? words[0]!;
     const direction = words[1]?.toLowerCase() ?? 'asc';
     if (!Object.hasOwn(SORT_FIELDS, field) || words.length > 2 || (direction !== 'asc' && direction !== 'desc')) {
-      throw invalidArgument('orderBy', `clause "${clause.trim()}" is not "<field> [asc|desc]" with a field among ${Object.keys(SORT_FIELDS).join(', ')}`);
+      throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'orderBy', `clause "${clause.trim()}" is not "<field> [asc|desc]" with a field among ${Object.keys(SORT_FIELDS).join(', ')}`);
     }
     if (!clauses.some((c) => c.field === field)) clauses.push({ field, descending: direction === 'desc' });
   }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Errors, isRecord, isStringArray } from '../../protocol/index.js';
-import { invalidArgument } from './invalid-argument.js';
+import { Errors, invalidArgument, ErrorCodes, isRecord, isStringArray } from '../../protocol/index.js';
 
 /**
  * Opaque page tokens (base64url JSON). Each carries a fingerprint of the
@@ -40,12 +39,12 @@ export function encodePageToken(fingerprint: string, position: PagePosition): st
 /** The position a token points at; refuses malformed tokens and tokens of another query. */
 export function decodePageToken(token: unknown, fingerprint: string): PagePosition {
   if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
-    throw invalidArgument('pageToken', 'must be a token returned by a previous page of this query');
+    throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'pageToken', 'must be a token returned by a previous page of this query');
   }
   const body = parse(token);
-  if (body === undefined) throw invalidArgument('pageToken', 'is malformed; pass back the pageToken of the previous response unchanged');
+  if (body === undefined) throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'pageToken', 'is malformed; pass back the pageToken of the previous response unchanged');
   if (body.q !== fingerprint) {
-    throw invalidArgument('pageToken', 'was issued for a different query; repeat the request with the same query, filter and order, or without a pageToken');
+    throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'pageToken', 'was issued for a different query; repeat the request with the same query, filter and order, or without a pageToken');
   }
   return { ...(body.o !== undefined && { offset: body.o }), ...(body.a !== undefined && { after: body.a }) };
 }

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { ErrorCodes, Errors, invalidArgument } from '../../protocol/index.js';
 import { findParaphrases, rank } from '../../ranking/index.js';
 import type { CatalogEntry } from '../catalog-entry.js';
 import { toCatalogEntry } from '../catalog-entry.js';
@@ -9,7 +9,6 @@ import { checkFacets, computeFacets } from './facets.js';
 import type { Facet, FacetRequest } from './facets.js';
 import { indexAgent, visibleTo } from './indexed-agent.js';
 import type { IndexedAgent } from './indexed-agent.js';
-import { invalidArgument } from './invalid-argument.js';
 import { parseOrderBy } from './list-order.js';
 import { SEARCH_FIELDS } from './search-document.js';
 import type { SearchDocument } from './search-document.js';
@@ -169,7 +168,7 @@ export class SearchIndex {
   /** Adds a record, replacing any entry of the same name. */
   upsert(record: AgentRecord): void {
     if (typeof record?.name !== 'string' || record.name === '' || typeof record.card !== 'object' || record.card === null || !Array.isArray(record.card.skills)) {
-      throw invalidArgument('record', 'must be an agent record with a name and a card with skills');
+      throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'record', 'must be an agent record with a name and a card with skills');
     }
     const agent = indexAgent(record, this.#baseUrl);
     const previous = this.#agents.get(agent.name);
@@ -345,9 +344,7 @@ function sameText(a: SearchDocument, b: SearchDocument): boolean {
 
 function checkBaseUrl(baseUrl: unknown): string {
   if (typeof baseUrl !== 'string' || !URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
-    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, 'SearchIndex baseUrl must be an absolute http(s) URL', {
-      violations: [{ field: 'baseUrl', description: 'must be an absolute http(s) URL' }],
-    });
+    throw Errors.searchBaseUrlInvalid({}, { violations: [{ field: 'baseUrl', description: 'must be an absolute http(s) URL' }] });
   }
   return baseUrl;
 }
@@ -357,15 +354,15 @@ function checkText(text: unknown, required: false): string | undefined;
 function checkText(text: unknown, required: boolean): string | undefined {
   if (text === undefined && !required) return undefined;
   if (typeof text !== 'string' || text.trim() === '') {
-    throw invalidArgument('query.text', required ? 'is required and must be a non-empty string' : 'must be a non-empty string when given');
+    throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'query.text', required ? 'is required and must be a non-empty string' : 'must be a non-empty string when given');
   }
-  if (text.length > MAX_TEXT_LENGTH) throw invalidArgument('query.text', `must be at most ${MAX_TEXT_LENGTH} characters`);
+  if (text.length > MAX_TEXT_LENGTH) throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'query.text', `must be at most ${MAX_TEXT_LENGTH} characters`);
   return text;
 }
 
 function checkTenant(tenant: unknown): string | undefined {
   if (tenant === undefined) return undefined;
-  if (typeof tenant !== 'string' || tenant === '') throw invalidArgument('tenant', 'must be a non-empty string');
+  if (typeof tenant !== 'string' || tenant === '') throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'tenant', 'must be a non-empty string');
   return tenant;
 }
 

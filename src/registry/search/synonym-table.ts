@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { ErrorCodes, invalidArgument } from '../../protocol/index.js';
 import { SYNONYM_TABLE as defaultTable } from '../../ranking/index.js';
 import { termOf } from './text-analyzer.js';
 
@@ -44,14 +44,14 @@ export type SynonymLookup = Pick<CompiledSynonyms, 'get'>;
  * synonyms.get('invoic'); // [{ term: 'bill', weight: 0.5 }]
  */
 export function compileSynonyms(table: SynonymTable): CompiledSynonyms {
-  if (typeof table !== 'object' || table === null) throw invalid('synonyms', 'must be an object with "equivalent" and/or "related" arrays');
+  if (typeof table !== 'object' || table === null) throw invalidArgument(ErrorCodes.CONFIG_INVALID, 'synonyms', 'must be an object with "equivalent" and/or "related" arrays');
   const byTerm = new Map<string, Map<string, number>>();
   const add = (kind: 'equivalent' | 'related', weight: number): void => {
     const sets = table[kind];
     if (sets === undefined) return;
-    if (!Array.isArray(sets)) throw invalid(`synonyms.${kind}`, 'must be an array of word arrays');
+    if (!Array.isArray(sets)) throw invalidArgument(ErrorCodes.CONFIG_INVALID, `synonyms.${kind}`, 'must be an array of word arrays');
     sets.forEach((set, i) => {
-      if (!Array.isArray(set) || set.length < 2) throw invalid(`synonyms.${kind}[${i}]`, 'must be an array of at least two words');
+      if (!Array.isArray(set) || set.length < 2) throw invalidArgument(ErrorCodes.CONFIG_INVALID, `synonyms.${kind}[${i}]`, 'must be an array of at least two words');
       const terms = set.map((word, j) => termOfEntry(word, `synonyms.${kind}[${i}][${j}]`));
       for (const term of terms) {
         const expansions = byTerm.get(term) ?? new Map<string, number>();
@@ -68,12 +68,8 @@ export function compileSynonyms(table: SynonymTable): CompiledSynonyms {
 }
 
 function termOfEntry(word: unknown, field: string): string {
-  if (typeof word !== 'string' || !/^[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*$/u.test(word)) throw invalid(field, 'must be one word (letters and digits, hyphens allowed)');
+  if (typeof word !== 'string' || !/^[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*$/u.test(word)) throw invalidArgument(ErrorCodes.CONFIG_INVALID, field, 'must be one word (letters and digits, hyphens allowed)');
   const term = termOf(word.replaceAll('-', '').toLowerCase());
-  if (term === undefined) throw invalid(field, `"${word}" is a stop word or too short to search for`);
+  if (term === undefined) throw invalidArgument(ErrorCodes.CONFIG_INVALID, field, `"${word}" is a stop word or too short to search for`);
   return term;
-}
-
-function invalid(field: string, description: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.CONFIG_INVALID, `${field} ${description}`, { violations: [{ field, description }] });
 }

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import type { Logger, Metrics, RecentTraces, Tracing } from '../../observability/index.js';
 import type { PushStore, TaskStore } from '../../storage/index.js';
 import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, DEFAULT_ORIGIN_BACKOFF_BASE_MS, DEFAULT_ORIGIN_BACKOFF_MAX_MS } from './backoff.js';
@@ -140,17 +140,13 @@ export function resolvePushDeliveryOptions(o: PushDeliveryWorkerOptions): Resolv
     ['timeoutMs', r.timeoutMs],
   ];
   for (const [name, value] of positive) {
-    if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) throw invalidOption(`"${name}" option must be a positive integer, got ${String(value)}`);
+    if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) throw Errors.pushOptionNotPositive({ option: name, given: String(value) });
   }
-  if (!Number.isSafeInteger(r.statsIntervalMs) || r.statsIntervalMs < 0) throw invalidOption(`"statsIntervalMs" option must be a non-negative integer, got ${String(r.statsIntervalMs)}`);
-  if (r.backoff.maxMs < r.backoff.baseMs) throw invalidOption('"backoff.maxMs" option must be at least "backoff.baseMs"');
-  if (r.originBackoff.maxMs < r.originBackoff.baseMs) throw invalidOption('"originBackoff.maxMs" option must be at least "originBackoff.baseMs"');
+  if (!Number.isSafeInteger(r.statsIntervalMs) || r.statsIntervalMs < 0) throw Errors.pushStatsIntervalInvalid({ given: String(r.statsIntervalMs) });
+  if (r.backoff.maxMs < r.backoff.baseMs) throw Errors.pushBackoffInverted({ max: 'backoff.maxMs', base: 'backoff.baseMs' });
+  if (r.originBackoff.maxMs < r.originBackoff.baseMs) throw Errors.pushBackoffInverted({ max: 'originBackoff.maxMs', base: 'originBackoff.baseMs' });
   // A lease shorter than a call would let another replica claim and send the same row meanwhile.
-  if (r.leaseMs <= r.timeoutMs) throw invalidOption(`"leaseMs" option (${r.leaseMs}) must exceed "timeoutMs" (${r.timeoutMs})`);
-  if (typeof o.replicaId !== 'string' || o.replicaId === '') throw invalidOption('"replicaId" option must be a non-empty string');
+  if (r.leaseMs <= r.timeoutMs) throw Errors.pushLeaseTooShort({ leaseMs: r.leaseMs, timeoutMs: r.timeoutMs });
+  if (typeof o.replicaId !== 'string' || o.replicaId === '') throw Errors.pushReplicaIdMissing({});
   return r;
-}
-
-function invalidOption(message: string): AgentmeshError {
-  return new AgentmeshError(ErrorCodes.CONFIG_INVALID, `push delivery: ${message}`, { expose: false });
 }

@@ -1,7 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { SignJWT, createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
 import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
-import { AgentmeshError, ErrorCodes, Errors, errorMessage } from '../../protocol/index.js';
+import { type AgentmeshError, Errors, errorMessage } from '../../protocol/index.js';
 import type { SigningAlgorithm, SigningKey } from './signing-keys.js';
 
 /**
@@ -206,7 +206,7 @@ function keyResolver(options: VerifyPushSignatureOptions): JWTVerifyGetKey {
   if (typeof options.jwks === 'function') return options.jwks;
   if (options.jwks !== undefined) return createLocalJWKSet(options.jwks);
   if (options.jwksUrl !== undefined) return createRemoteJWKSet(new URL(options.jwksUrl), { timeoutDuration: 5_000 });
-  throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, 'verifyPushSignature needs "jwks" or "jwksUrl"');
+  throw Errors.pushVerifyNeedsKeys({});
 }
 
 function sameDigest(a: string, b: string): boolean {

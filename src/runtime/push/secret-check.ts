@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import type { Logger } from '../../observability/index.js';
 import type { SealedPushStore } from './sealed-push-store.js';
 
@@ -24,10 +24,5 @@ export async function requireDatabaseSecret(store: SealedPushStore, origin: Secr
   if (check === 'previous') log.child({ module: 'push' }).info('the database was sealed under AGENTMESH_SECRET_PREVIOUS; its canary is now sealed under AGENTMESH_SECRET');
   if (check !== 'foreign') return;
   const mine = origin.file === undefined ? 'this replica\'s AGENTMESH_SECRET' : `the secret this replica generated in ${origin.file} (AGENTMESH_SECRET is unset)`;
-  throw new AgentmeshError(
-    ErrorCodes.CONFIG_INVALID,
-    `AGENTMESH_SECRET mismatch: ${mine} does not open the push configs this database holds, which another replica sealed under its own secret. ` +
-      'Every replica sharing a database must run with the same AGENTMESH_SECRET (during a rotation, the old one as AGENTMESH_SECRET_PREVIOUS); set it and start again.',
-    { expose: false },
-  );
+  throw Errors.pushSecretMismatch({ mine });
 }

@@ -4,7 +4,7 @@ import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises
 import { dirname } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import type { JWK } from 'jose';
-import { AgentmeshError, ErrorCodes, errorCode, errorMessage, isRecord } from '../../protocol/index.js';
+import { Errors, errorCode, errorMessage, isRecord } from '../../protocol/index.js';
 import type { Logger } from '../../observability/index.js';
 
 /** Signature algorithms a push signing key may use. Pinned: nothing else is ever produced or accepted. */
@@ -57,9 +57,6 @@ interface KeyFile {
 
 const ALGORITHMS: readonly SigningAlgorithm[] = ['ES256', 'RS256'];
 
-const configError = (message: string, cause?: unknown): AgentmeshError =>
-  new AgentmeshError(ErrorCodes.CONFIG_INVALID, message, cause === undefined ? { expose: false } : { expose: false, cause });
-
 /**
  * Loads the key that signs push notifications (and any other JWS the runtime
  * emits). A configured PEM or JWK wins; otherwise a key is generated once and
@@ -73,9 +70,9 @@ const configError = (message: string, cause?: unknown): AgentmeshError =>
  */
 export async function loadSigningKey(options: LoadSigningKeyOptions): Promise<SigningKey> {
   const alg = options.alg ?? 'ES256';
-  if (!ALGORITHMS.includes(alg)) throw configError(`"alg" option must be one of ${ALGORITHMS.join(', ')}, got ${JSON.stringify(alg)}`);
+  if (!ALGORITHMS.includes(alg)) throw Errors.pushKeyAlgUnknown({ algorithms: ALGORITHMS.join(', '), given: JSON.stringify(alg) });
   if (options.privateKeyPem !== undefined && options.jwk !== undefined) {
-    throw configError('set only one of "privateKeyPem" and "jwk" for the signing key');
+    throw Errors.pushKeyTwoSources({});
   }
   const log = options.logger.child({ module: 'push' });
 
@@ -84,7 +81,7 @@ export async function loadSigningKey(options: LoadSigningKeyOptions): Promise<Si
     try {
       key = createPrivateKey({ key: options.privateKeyPem, format: 'pem' });
     } catch (err) {
-      throw configError('"privateKeyPem" is not a readable PEM private key', err);
+      throw Errors.pushKeyPemUnreadable({}, { cause: err });
     }
     return build(key, alg, 'privateKeyPem');
   }
@@ -126,15 +123,15 @@ async function build(privateKey: KeyObject, alg: SigningAlgorithm, source: strin
 }
 
 function checkKeyMatchesAlg(key: KeyObject, alg: SigningAlgorithm, source: string): void {
-  if (key.type !== 'private') throw configError(`${source}: the signing key must be a private key`);
+  if (key.type !== 'private') throw Errors.pushKeyNotPrivate({ source });
   if (alg === 'ES256') {
     if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-      throw configError(`${source}: alg ES256 needs an EC P-256 key, got ${describe(key)}`);
+      throw Errors.pushKeyNotP256({ source, key: describe(key) });
     }
     return;
   }
   if (key.asymmetricKeyType !== 'rsa' || (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) {
-    throw configError(`${source}: alg RS256 needs an RSA key of at least 2048 bits, got ${describe(key)}`);
+    throw Errors.pushKeyRsaTooSmall({ source, key: describe(key) });
   }
 }
 
@@ -145,11 +142,11 @@ function describe(key: KeyObject): string {
 
 /** The private key of a JWK from a caller or a file (any JSON until checked): one with `d`, which Node accepts. */
 function privateKeyFromJwk(jwk: unknown, source: string): KeyObject {
-  if (!isRecord(jwk) || typeof jwk['d'] !== 'string') throw configError(`${source} must be a private JWK (with "d")`);
+  if (!isRecord(jwk) || typeof jwk['d'] !== 'string') throw Errors.pushKeyJwkNotPrivate({ source });
   try {
     return createPrivateKey({ key: jwk, format: 'jwk' });
   } catch (err) {
-    throw configError(`${source} is not a usable private JWK`, err);
+    throw Errors.pushKeyJwkUnusable({ source }, { cause: err });
   }
 }
 
@@ -179,9 +176,9 @@ async function readOrCreateKeyFile(file: string, alg: SigningAlgorithm, log: Log
     log.info({ file }, 'push signing key: generated and persisted a new key');
     return key;
   } catch (err) {
-    if (errorCode(err) !== 'EEXIST') throw configError(`cannot persist the signing key to ${file}: ${errorMessage(err)}`, err);
+    if (errorCode(err) !== 'EEXIST') throw Errors.pushKeyNotPersisted({ file, reason: errorMessage(err) }, { cause: err });
     const winner = await readKeyFile(file, alg, log);
-    if (winner === undefined) throw configError(`signing key file ${file} vanished while being created`);
+    if (winner === undefined) throw Errors.pushKeyFileVanished({ file });
     return winner;
   } finally {
     await unlink(tmp).catch(() => undefined);
@@ -194,19 +191,19 @@ async function readKeyFile(file: string, alg: SigningAlgorithm, log: Logger): Pr
     text = await readFile(file, 'utf8');
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return undefined;
-    throw configError(`cannot read the signing key file ${file}: ${errorMessage(err)}`, err);
+    throw Errors.pushKeyFileUnreadable({ file, reason: errorMessage(err) }, { cause: err });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
     // Never overwrite a damaged key file: that would silently change the kid receivers trust.
-    throw configError(`signing key file ${file} is not valid JSON; fix or delete it`, err);
+    throw Errors.pushKeyFileNotJson({ file }, { cause: err });
   }
   const fileAlg = isRecord(parsed) ? parsed['alg'] : undefined;
   const jwk = isRecord(parsed) ? parsed['jwk'] : undefined;
-  if (fileAlg !== alg) throw configError(`signing key file ${file} holds an ${String(fileAlg)} key but alg ${alg} is configured; delete the file to generate a new key`);
-  if (jwk === undefined) throw configError(`signing key file ${file} has no "jwk"`);
+  if (fileAlg !== alg) throw Errors.pushKeyFileOtherAlg({ file, fileAlg: String(fileAlg), alg });
+  if (jwk === undefined) throw Errors.pushKeyFileWithoutJwk({ file });
   const mode = (await stat(file)).mode & 0o777;
   if ((mode & 0o077) !== 0) log.warn({ file, mode: mode.toString(8) }, 'push signing key file is readable by other users; chmod 600 it');
   return privateKeyFromJwk(jwk, `signing key file ${file}`);

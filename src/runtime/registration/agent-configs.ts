@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../../observability/index.js';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 
 /** An agent's config changed: what skills now see as `ctx.config`. */
 export interface AgentConfigChange {
@@ -87,7 +87,7 @@ export class AgentConfigs {
 
   #entry(agent: string): Entry {
     const entry = this.#entries.get(agent);
-    if (!entry) throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `this runtime hosts no agent named ${JSON.stringify(agent)} (it hosts ${[...this.#entries.keys()].join(', ')})`);
+    if (!entry) throw Errors.runtimeHostsNoSuchAgent({ quotedName: JSON.stringify(agent), hosted: [...this.#entries.keys()].join(', ') });
     return entry;
   }
 }

@@ -1,5 +1,5 @@
 import type { Logger } from '../../observability/index.js';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 import type { AgentConfigs } from './agent-configs.js';
 import { registryStatusOf, type AgentConfigVersion, type RegistryClient } from '../../registry/client/index.js';
 import { pause } from '../../storage/index.js';
@@ -115,7 +115,7 @@ async function activeConfig(client: RegistryClient, agent: string, signal: Abort
     throw err;
   }
   if (typeof version?.version !== 'number' || typeof version.config !== 'object' || version.config === null) {
-    throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `registry ${client.url} answered GET /v1/agents/${agent}/config with something that is not a config version`);
+    throw Errors.registryConfigNotAVersion({ registry: client.url, agent });
   }
   return version;
 }

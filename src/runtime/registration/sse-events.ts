@@ -1,5 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 
 /**
  * Reads a Server-Sent Events body (WHATWG HTML §9.2.6, parsed by
@@ -28,7 +28,7 @@ export async function forEachSseEvent(body: ReadableStream<Uint8Array>, onEvent:
   try {
     for (arm(); ; arm()) {
       const { value, done } = await reader.read();
-      if (idle) throw new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `the event stream was silent for ${options.idleMs} ms`, { retryable: true });
+      if (idle) throw Errors.eventStreamSilent({ idleMs: options.idleMs });
       if (done) return;
       parser.feed(decoder.decode(value, { stream: true }));
       // The handler's own time does not count as silence.

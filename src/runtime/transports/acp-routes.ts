@@ -3,7 +3,7 @@ import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { acpInputToA2a, awaitResumeToA2a, cardToManifest, isAcpAgentName, isUuid, loadAcpSpecValidator, RunEventTranslator, taskToRun, toAcpError, type AcpEvent, type AcpRunCreateRequest, type AcpRunResumeRequest } from '../../acp/index.js';
 import { abortOnClientGone, decodeContentEncoding, renderHttpError, type SseOptions } from '../../http/index.js';
-import { AgentmeshError, ErrorCodes, Errors, isRecord } from '../../protocol/index.js';
+import { Errors, isRecord } from '../../protocol/index.js';
 import { uuidv7, type TaskRecord, type TaskStore } from '../../storage/index.js';
 import { callOf, type AgentRequestHandler } from '../agent-request-handler.js';
 import { cancelledRun, sendJson, startRun } from './acp-runs.js';
@@ -182,7 +182,7 @@ async function validBody<T>(schema: string, raw: unknown): Promise<T> {
   const problems = (await loadAcpSpecValidator()).check(schema, body);
   if (problems.length > 0) {
     const violations = problems.map((p) => ({ field: p.path, description: p.message }));
-    throw new AgentmeshError(ErrorCodes.PROTOCOL_INVALID_PARAMS, `Invalid parameters: ${violations.map((v) => `${v.field} ${v.description}`).join('; ')}`, { violations });
+    throw Errors.acpBodyInvalid({ problems: violations.map((v) => `${v.field} ${v.description}`).join('; ') }, { violations });
   }
   return body as T;
 }

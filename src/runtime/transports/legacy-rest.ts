@@ -3,7 +3,7 @@ import { legacyAgentCardRouter, legacyRestRouter } from '@a2a-js/sdk/compat/v0_3
 import type { ServerCallContext, User } from '@a2a-js/sdk/server';
 import express from 'express';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes, checkLegacyFileBytes, toJsonRpcErrorObject, toRestError, Errors } from '../../protocol/index.js';
+import { AgentmeshError, checkLegacyFileBytes, toJsonRpcErrorObject, toRestError, Errors } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
 import { parseRestBody } from './rest-body.js';
@@ -97,7 +97,7 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
       if (requestVersion(request) !== '0.3') {
         // A 1.0 client never addresses /v1/…: answer in the v1 shape it understands.
         const { statusCode, body: error } = toRestError(
-          new AgentmeshError(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, 'The /v1/… paths serve the A2A 0.3 HTTP+JSON binding; for 1.0 use /message:send, /tasks/{id}, …', { details: { supportedVersions: '0.3' } }),
+          Errors.legacyRestNeedsVersion03({ taskPath: '/tasks/{id}' }),
           String(request.id),
         );
         return reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(error));

@@ -15,7 +15,7 @@ import {
 } from '@a2a-js/sdk';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AgentmeshError, ErrorCodes, protoJsonName, toRestError, validateParams, Errors, isRecord } from '../../protocol/index.js';
+import { protoJsonName, toRestError, validateParams, Errors, isRecord } from '../../protocol/index.js';
 import { parseRestBody } from './rest-body.js';
 import { listTasksJson } from './list-tasks-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
@@ -98,7 +98,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
       await stream(request, reply, options.sse, handler.subscribe(SubscribeToTaskRequest.fromJSON({ id }), context));
       return;
     }
-    throw new AgentmeshError(ErrorCodes.HTTP_NOT_FOUND, `No operation ${action ? `'${action.slice(0, 32)}'` : ''} on tasks; use /tasks/{id}:cancel or /tasks/{id}:subscribe`);
+    throw Errors.restTaskOperationUnknown({ quotedAction: action ? `'${action.slice(0, 32)}'` : '', cancelPath: '/tasks/{id}:cancel', subscribePath: '/tasks/{id}:subscribe' });
   }));
 
   app.post('/tasks/:taskId/pushNotificationConfigs', route(async (request, reply, context) => {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
-import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
 
 /**
  * A pg pool for Kysely whose connections cannot hang a caller. Every query
@@ -25,7 +25,7 @@ export function timedPool(pool: pg.Pool, queryTimeoutMs: number, scoped?: Scoped
       } catch (err) {
         // The pool's connect timeout (every connection busy past connectionTimeoutMillis) or a refused
         // connection: the database is unavailable for now, which callers answer 503 and may retry, not 500.
-        throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `PostgreSQL connection failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err, retryable: true, expose: false });
+        throw Errors.postgresConnectionFailed({ reason: err instanceof Error ? err.message : String(err) }, { cause: err });
       }
       return new TimedClient(client, queryTimeoutMs, scoped);
     },
@@ -44,7 +44,7 @@ class TimedClient implements PostgresPoolClient {
   #released = false;
   // A checked-out client whose socket fails between queries emits 'error' with no listener: that would crash the process.
   readonly #onError = (err: Error): void => {
-    this.#broken ??= new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `PostgreSQL connection failed: ${err.message}`, { cause: err, retryable: true, expose: false });
+    this.#broken ??= Errors.postgresConnectionFailed({ reason: err.message }, { cause: err });
   };
 
   constructor(client: pg.PoolClient, timeoutMs: number, scoped: ScopedRunner | undefined) {
@@ -66,7 +66,7 @@ class TimedClient implements PostgresPoolClient {
         : this.#client.query({ text, values: values as unknown[], query_timeout: this.#timeoutMs } as pg.QueryConfig);
     return sent.catch((err: unknown) => {
       if (err instanceof Error && err.message === 'Query read timeout') {
-        this.#broken = new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `PostgreSQL did not answer within ${this.#timeoutMs} ms; the connection was dropped`, { cause: err, retryable: true, expose: false });
+        this.#broken = Errors.postgresTimedOut({ timeoutMs: this.#timeoutMs }, { cause: err });
         throw this.#broken;
       }
       throw err;

@@ -3,10 +3,10 @@ import { installBearerChallenge } from '../../http/index.js';
 import { parseCredits } from '../amounts.js';
 import type { CreditLedger } from '../credit-ledger.js';
 import { usageGrouping } from '../usage-window.js';
-import { invalidArgument } from '../validation.js';
 import { CREDITS_ADMIN_SCOPE, requireCaller, requireReader, requireTopUpScope, type CreditsAuthenticate } from './access.js';
 import * as s from './schemas.js';
 import { balanceJson, topUpJson, usageJson } from './views.js';
+import { invalidArgument, ErrorCodes } from '../../protocol/index.js';
 
 /** What `CreditLedger.registerRoutes` needs from the gateway. */
 export interface CreditRoutesOptions {
@@ -54,7 +54,7 @@ export async function creditRoutes(app: FastifyInstance, options: CreditRoutesOp
       const caller = await requireCaller(request, authenticate);
       requireTopUpScope(caller);
       const { milliCredits, credits, reference } = request.body;
-      if ((milliCredits === undefined) === (credits === undefined)) throw invalidArgument('milliCredits', 'or credits must be given, not both');
+      if ((milliCredits === undefined) === (credits === undefined)) throw invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, 'milliCredits', 'or credits must be given, not both');
       const amount = milliCredits ?? parseCredits(credits!, 'credits');
       const topUp = await ledger.topUp(request.params.tenant, amount, reference);
       request.log.info({ tenant: topUp.tenant, milliCredits: topUp.milliCredits, reference, by: caller.subject, replayed: topUp.replayed }, 'credits top-up');

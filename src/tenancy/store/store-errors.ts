@@ -1,20 +1,19 @@
 /** The refusals a ledger store gives; each is decided before anything is written. */
 import type { AgentmeshError} from '../../protocol/index.js';
-import { Errors } from '../../protocol/index.js';
-import { invalidArgument } from '../validation.js';
+import { Errors, invalidArgument, ErrorCodes } from '../../protocol/index.js';
 
 export function insufficientCredits(tenant: string, available: number, needed: number): AgentmeshError {
   return Errors.insufficientCredits({ tenant, balance: available, needed });
 }
 
 export function reservationNotFound(key: string): AgentmeshError {
-  return invalidArgument('key', `${JSON.stringify(key)} names no reservation`);
+  return invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, 'key', `${JSON.stringify(key)} names no reservation`);
 }
 
 export function keyTaken(key: string): AgentmeshError {
-  return invalidArgument('key', `${JSON.stringify(key)} already names another reservation`);
+  return invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, 'key', `${JSON.stringify(key)} already names another reservation`);
 }
 
 export function referenceTaken(reference: string, tenant: string, amount: number): AgentmeshError {
-  return invalidArgument('reference', `${JSON.stringify(reference)} was already used for a top-up of ${amount} milli-credits to ${tenant}; use a new reference for a new top-up`);
+  return invalidArgument(ErrorCodes.TENANCY_INVALID_ARGUMENT, 'reference', `${JSON.stringify(reference)} was already used for a top-up of ${amount} milli-credits to ${tenant}; use a new reference for a new top-up`);
 }

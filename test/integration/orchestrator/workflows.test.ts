@@ -172,7 +172,25 @@ steps:
     assert.equal(failures.length, 1, 'one attempt, no retry');
     assert.equal(failures[0].willRetry, false);
     assert.match(failures[0].error, /leadIds is required/);
+    assert.equal(failures[0].code, 'AM_ERR_WORKFLOW_STEP_FAILED');
     assert.equal(runEvents(frames).filter((e) => e.type === 'step.started').length, 1);
+  });
+
+  it("keeps in a failed run's history the code each failed step and the run ended with", async () => {
+    const branch = (id: string, agent: string) => ({ id, call: { agent }, input: { company: 'Initech' } });
+    const definition = { name: 'coded-failure', steps: [{ id: 'providers', parallel: { join: 'all', steps: [branch('down', 'provider-down'), branch('ok', 'provider-ok')] } }] };
+    const task = await runBlocking(orch.url, runMessage(JSON.stringify(definition)));
+    assert.equal(task.status.state, 'TASK_STATE_FAILED', JSON.stringify(task.status));
+    const { body } = await rpc(orch.url, 'GetTask', { id: task.id });
+    const kept = body.result.history.map((m: any) => m.parts.find((p: any) => p.data)?.data?.['agentmesh.workflow']).filter(Boolean);
+    assert.deepEqual(
+      kept.filter((e: any) => e.type.endsWith('.failed')).map((e: any) => [e.type, e.path, e.code]),
+      [
+        ['step.failed', 'providers/down', 'AM_ERR_WORKFLOW_STEP_FAILED'],
+        ['step.failed', 'providers', 'AM_ERR_WORKFLOW_PARALLEL_FAILED'],
+        ['run.failed', 'providers', 'AM_ERR_WORKFLOW_PARALLEL_FAILED'],
+      ],
+    );
   });
 
   it('retries a composite step by running again what failed inside it, with new messages', async () => {

@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseForm } from '../../../src/gateway/identity/oauth/form-body.js';
-import { oauthError, renderOAuthError } from '../../../src/gateway/identity/oauth/oauth-error.js';
-import { AgentmeshError, ErrorCodes } from '../../../src/protocol/index.js';
+import { BASIC_TRIED, renderOAuthError } from '../../../src/gateway/identity/oauth/oauth-error.js';
+import { AgentmeshError, ErrorCodes, Errors } from '../../../src/protocol/index.js';
 
 describe('OAuth form bodies', () => {
   test('parse form encoding, + as space included', () => {
@@ -17,17 +17,24 @@ describe('OAuth form bodies', () => {
 
 describe('OAuth error rendering (RFC 6749 §5.2)', () => {
   test('invalid_client is 401, with a Basic challenge when Basic was tried', () => {
-    const basic = renderOAuthError(oauthError('invalid_client', 'client authentication failed', { basic: true }));
+    const basic = renderOAuthError(Errors.oauthClientAuthFailed({}, BASIC_TRIED));
     assert.equal(basic.status, 401);
     assert.deepEqual(basic.body, { error: 'invalid_client', error_description: 'client authentication failed' });
     assert.match(basic.headers['www-authenticate']!, /^Basic realm="agentmesh"/);
     assert.equal(basic.headers['cache-control'], 'no-store');
-    assert.equal(renderOAuthError(oauthError('invalid_client', 'x')).headers['www-authenticate'], undefined);
+    assert.equal(renderOAuthError(Errors.oauthClientAuthFailed({})).headers['www-authenticate'], undefined);
   });
 
   test('other refusals are 400 with their code', () => {
-    for (const code of ['invalid_request', 'invalid_scope', 'invalid_target', 'unsupported_grant_type', 'unauthorized_client'] as const) {
-      const rendered = renderOAuthError(oauthError(code, 'why'));
+    const refusals = {
+      invalid_request: Errors.oauthGrantTypeMissing({}),
+      invalid_scope: Errors.oauthScopeEmpty({}),
+      invalid_target: Errors.oauthTargetsDiffer({}),
+      unsupported_grant_type: Errors.oauthGrantTypeUnsupported({ grantType: 'password' }),
+      unauthorized_client: Errors.oauthTokenOfOtherClient({}),
+    };
+    for (const [code, refusal] of Object.entries(refusals)) {
+      const rendered = renderOAuthError(refusal);
       assert.equal(rendered.status, 400);
       assert.equal(rendered.body.error, code);
     }

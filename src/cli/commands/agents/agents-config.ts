@@ -1,6 +1,6 @@
 /** `agentmesh agents config get|put|history|rollback`: an agent's versioned configs (seed 002). */
 import { Command } from 'commander';
-import { AgentmeshError, ErrorCodes, isAgentmeshError, isRecord } from '../../../protocol/index.js';
+import { ErrorCodes, isAgentmeshError, Errors, isRecord } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { withSubcommands } from '../command-group.js';
 import { ExitCodes } from '../../io/exit-codes.js';
@@ -23,7 +23,7 @@ export function applySets(base: Record<string, unknown>, sets: ReadonlyArray<rea
   const out = structuredClone(base);
   for (const [key, raw] of sets) {
     const path = key.split('.');
-    if (path.some((p) => p === '')) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `--set ${key}=…: the key has an empty segment`);
+    if (path.some((p) => p === '')) throw Errors.cliConfigSetEmptySegment({ key });
     let target: Record<string, unknown> = out;
     for (const segment of path.slice(0, -1)) {
       const next = target[segment];
@@ -92,7 +92,7 @@ function putCommand(ctx: CliContext): Command {
       '\n--set applies on the active config (or on --file when given); a value that parses as JSON is\ntaken as JSON, anything else as a string.\n',
   );
   command.action(async (name: string, flags: PutFlags) => {
-    if (flags.file === undefined && flags.set === undefined) throw new AgentmeshError(ErrorCodes.CLI_USAGE, 'give --file <config.json>, --set key=value, or both');
+    if (flags.file === undefined && flags.set === undefined) throw Errors.cliConfigNeedsInput({});
     const fromFile = flags.file === undefined ? undefined : await readJsonObject(flags.file, '--file');
     await runRegistryCommand(ctx, flags, async (registry, output) => {
       const base = fromFile ?? (await activeOrEmpty(registry, name));

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import type { AgentListQuery } from '../../../registry/index.js';
 import type { WireAgentRecord } from '../../role-apis/registry-client.js';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { ExitCodes } from '../../io/exit-codes.js';
 import { addRegistryOptions, positiveInteger, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
@@ -71,7 +71,7 @@ export function agentsListCommand(ctx: CliContext): Command {
       const seen = new Set<string>();
       while (page.nextPageToken) {
         // A registry that hands back a token twice would loop us forever.
-        if (seen.has(page.nextPageToken)) throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `the registry returned page token ${page.nextPageToken} twice`);
+        if (seen.has(page.nextPageToken)) throw Errors.cliRegistryPageTokenRepeated({ token: page.nextPageToken });
         seen.add(page.nextPageToken);
         page = await registry.listAgents({ ...query, pageToken: page.nextPageToken });
         agents.push(...page.agents);

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { AgentmeshError, ErrorCodes, isRecord } from '../../../protocol/index.js';
+import { Errors, isRecord } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import type { ExitCode } from '../../io/exit-codes.js';
 import { DEFAULT_REGISTRY_URL, openRegistry, type RegistryClient } from '../../role-apis/registry-client.js';
@@ -51,7 +51,7 @@ export async function runRegistryCommand(ctx: CliContext, flags: RegistryFlags, 
   try {
     ctx.setExitCode(await body(registry, { json: flags.json === true }));
   } catch (err) {
-    if (signal.aborted) throw new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `no answer from the registry at ${registry.url} within ${timeoutMs} ms (--timeout)`, { cause: err, retryable: true });
+    if (signal.aborted) throw Errors.cliRoleTimedOut({ role: 'registry', url: registry.url, timeoutMs }, { cause: err });
     throw err;
   }
 }
@@ -62,20 +62,20 @@ export async function readJsonFile(path: string, option: string): Promise<unknow
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `cannot read ${option} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw Errors.cliFileUnreadable({ option, path, reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message }, { cause: err });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
     // JSON.parse quotes the text it choked on, line breaks included: one line is what we print.
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${option} ${path} is not valid JSON: ${(err as Error).message.replace(/\s+/g, ' ')}`, { cause: err });
+    throw Errors.cliFileNotJson({ option, path, reason: (err as Error).message.replace(/\s+/g, ' ') }, { cause: err });
   }
 }
 
 /** Reads a JSON file that must hold an object. */
 export async function readJsonObject(path: string, option: string): Promise<Record<string, unknown>> {
   const value = await readJsonFile(path, option);
-  if (!isRecord(value)) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${option} ${path} must hold a JSON object`);
+  if (!isRecord(value)) throw Errors.cliFileNotObject({ option, path });
   return value;
 }
 

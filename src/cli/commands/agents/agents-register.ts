@@ -1,6 +1,6 @@
 /** `agentmesh agents register`: adds an agent to the registry by card URL or card file, or the agents of an ACP server (`--acp`). */
 import { Command, Option } from 'commander';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { ExitCodes } from '../../io/exit-codes.js';
 import type { AcpRegistrationRequest, RegistrationRequest } from '../../role-apis/registry-client.js';
@@ -45,7 +45,7 @@ export function agentsRegisterCommand(ctx: CliContext): Command {
 
   command.action(async (cardUrl: string | undefined, flags: RegisterFlags) => {
     if ([cardUrl, flags.card, flags.acp].filter((v) => v !== undefined).length !== 1) {
-      throw new AgentmeshError(ErrorCodes.CLI_USAGE, 'give a card URL, --card <file.json> or --acp <url> (exactly one)');
+      throw Errors.cliRegisterWhat({});
     }
     if (flags.acp !== undefined) return registerAcp(ctx, flags.acp, flags);
     const body: RegistrationRequest = cardUrl !== undefined ? { cardUrl } : { card: await readJsonObject(flags.card!, '--card') };

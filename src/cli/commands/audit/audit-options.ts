@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { sql } from 'kysely';
 import { createAuditLog, type AuditLog } from '../../../audit/index.js';
 import { createLogger, createMetrics } from '../../../observability/index.js';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import type { Database } from '../../../storage/index.js';
 import { openDirectDatabase } from '../../config/direct-database.js';
 import type { CliContext, TextSink } from '../../io/cli-io.js';
@@ -60,7 +60,7 @@ export async function runAuditCommand(ctx: CliContext, flags: AuditDatabaseFlags
     try {
       await sql`select 1 from audit_log where 0 = 1`.execute(database.db);
     } catch (err) {
-      throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `${where} has no audit_log table: has a gateway run against it?`, { cause: err });
+      throw Errors.cliAuditTableMissing({ where }, { cause: err });
     }
     ctx.setExitCode(await body(audit));
   } finally {

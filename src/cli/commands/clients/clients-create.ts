@@ -1,6 +1,6 @@
 /** `agentmesh clients create`: registers an OAuth client and prints its secret, once. */
 import { Command, Option } from 'commander';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { ExitCodes } from '../../io/exit-codes.js';
 import type { ClientAuthMethod, NewClientRequest } from '../../role-apis/gateway-client.js';
@@ -46,7 +46,7 @@ export function clientsCreateCommand(ctx: CliContext): Command {
   addGatewayOptions(command, { admin: true }).addHelpText('after', EXAMPLES);
 
   command.action(async (flags: CreateFlags) => {
-    if ((flags.rpm === undefined) !== (flags.burst === undefined)) throw new AgentmeshError(ErrorCodes.CLI_USAGE, 'give --rpm and --burst together');
+    if ((flags.rpm === undefined) !== (flags.burst === undefined)) throw Errors.cliRpmWithoutBurst({});
     const body: NewClientRequest = { name: flags.name, tenant: flags.tenant, scopes: flags.scope ?? [], authMethod: flags.authMethod };
     if (flags.audience !== undefined) body.audiences = flags.audience;
     if (flags.jwks !== undefined) body.jwks = await readJsonObject(flags.jwks, '--jwks');

@@ -5,7 +5,7 @@
  * parsers of scope lists and durations.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import type { ExitCode } from '../../io/exit-codes.js';
 import { DEFAULT_GATEWAY_URL, GatewayClient } from '../../role-apis/gateway-client.js';
@@ -42,7 +42,7 @@ export async function runGatewayCommand(ctx: CliContext, flags: GatewayFlags, bo
   try {
     ctx.setExitCode(await body(gateway, { json: flags.json === true }));
   } catch (err) {
-    if (signal.aborted) throw new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `no answer from the gateway at ${gateway.url} within ${timeoutMs} ms (--timeout)`, { cause: err, retryable: true });
+    if (signal.aborted) throw Errors.cliRoleTimedOut({ role: 'gateway', url: gateway.url, timeoutMs }, { cause: err });
     throw err;
   }
 }

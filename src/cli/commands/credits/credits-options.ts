@@ -4,7 +4,7 @@
  * them into a gateway client, a deadline and an exit code.
  */
 import type { Command } from 'commander';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import type { ExitCode } from '../../io/exit-codes.js';
 import { positiveInteger } from '../agents/agents-options.js';
@@ -46,7 +46,7 @@ export async function runCreditsCommand(ctx: CliContext, flags: CreditsFlags, bo
   try {
     ctx.setExitCode(await body(gateway, { json: flags.json === true }));
   } catch (err) {
-    if (signal.aborted) throw new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `no answer from the gateway at ${gateway.url} within ${timeoutMs} ms (--timeout)`, { cause: err, retryable: true });
+    if (signal.aborted) throw Errors.cliRoleTimedOut({ role: 'gateway', url: gateway.url, timeoutMs }, { cause: err });
     throw err;
   }
 }

@@ -38,8 +38,8 @@ export function initCommand(ctx: CliContext): Command {
       } catch (err) {
         if (!(err instanceof ScaffoldRefusal)) throw err;
         // Loaded on this path only (STYLE rule 15): the wire error table costs more than init itself.
-        const { AgentmeshError, ErrorCodes } = await import('../../../protocol/index.js');
-        throw new AgentmeshError(ErrorCodes.CLI_USAGE, err.message);
+        const { Errors } = await import('../../../protocol/index.js');
+        throw Errors.usageRefused({ reason: err.message });
       }
       const out = ctx.io.stdout;
       out.write(`Created agent ${made.name} in ${made.dir}:\n`);

@@ -1,6 +1,6 @@
 /** `agentmesh keys create`: an API key for X-API-Key, printed once. */
 import { Command } from 'commander';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { ExitCodes } from '../../io/exit-codes.js';
 import type { NewApiKeyRequest } from '../../role-apis/gateway-client.js';
@@ -35,7 +35,7 @@ export function keysCreateCommand(ctx: CliContext): Command {
     .option('--expires-at <iso>', 'expire at this ISO 8601 time (e.g. 2027-01-31T00:00:00Z)');
   addGatewayOptions(command, { admin: true }).addHelpText('after', EXAMPLES);
   command.action(async (flags: CreateFlags) => {
-    if (flags.expiresIn !== undefined && flags.expiresAt !== undefined) throw new AgentmeshError(ErrorCodes.CLI_USAGE, 'give --expires-in or --expires-at, not both');
+    if (flags.expiresIn !== undefined && flags.expiresAt !== undefined) throw Errors.cliExpiryTwice({});
     const body: NewApiKeyRequest = { name: flags.name, tenant: flags.tenant, scopes: flags.scope ?? [] };
     if (flags.expiresIn !== undefined) body.expiresAt = new Date(Date.now() + flags.expiresIn).toISOString();
     if (flags.expiresAt !== undefined) body.expiresAt = flags.expiresAt;

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { secretFingerprint, type Database, type ResealCount } from '../../../storage/index.js';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { openDirectDatabase } from '../../config/direct-database.js';
 import { ExitCodes, type ExitCode } from '../../io/exit-codes.js';
@@ -95,17 +95,14 @@ async function rotate(ctx: CliContext, flags: RotateFlags): Promise<ExitCode> {
     const previous = env[`${secret.name}_PREVIOUS`];
     if (!previous) continue;
     if (!env[secret.name] && sharedDatabase !== undefined) {
-      throw new AgentmeshError(
-        ErrorCodes.CLI_USAGE,
-        `${secret.name} is unset: with ${sharedDatabase} set, give the new secret as ${secret.name} or ${secret.name}_FILE (the one every replica now has); the data dir's generated secret file is not used, as no replica has it`,
-      );
+      throw Errors.cliSecretUnsetShared({ secret: secret.name, sharedDatabase });
     }
     const current = env[secret.name] || (await readSecretFile(join(dataDir, secret.file), secret.name));
-    if (current === previous) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${secret.name}_PREVIOUS equals ${secret.name}: set ${secret.name} to the new secret`);
+    if (current === previous) throw Errors.cliSecretUnchanged({ secret: secret.name });
     rotations.push({ secret, current, previous });
   }
   if (rotations.length === 0) {
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, 'nothing to rotate: set GATEWAY_SECRET_PREVIOUS or AGENTMESH_SECRET_PREVIOUS (or their _FILE) to the secret being retired, beside the new one');
+    throw Errors.cliNothingToRotate({});
   }
   const dryRun = flags.check === true;
   const { database } = await openDirectDatabase(env, flags.dataDir);
@@ -138,6 +135,6 @@ async function readSecretFile(file: string, name: string): Promise<string> {
   try {
     return (await readFile(file, 'utf8')).trim();
   } catch (err) {
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${name} is unset and ${file} cannot be read (${(err as Error).message}): set ${name} to the new secret`, { cause: err });
+    throw Errors.cliSecretFileUnreadable({ secret: name, file, reason: (err as Error).message }, { cause: err });
   }
 }

@@ -1,7 +1,7 @@
 /** `agentmesh tasks list <url>`: ListTasks (A2A §3.1.4), one page or all of them. */
 import { Command, InvalidArgumentError } from 'commander';
 import { ListTasksResponse, TaskState, type ListTasksRequest, type Task } from '@a2a-js/sdk';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../client/connection-options.js';
 import { ExitCodes } from '../../io/exit-codes.js';
@@ -51,7 +51,7 @@ export function tasksListCommand(ctx: CliContext): Command {
   command.action(async (url: string, flags: ListFlags) => {
     await runAgentCommand(ctx, url, flags, async ({ client, protocol }, output) => {
       if (protocol === '0.3') {
-        throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'tasks list needs A2A 1.0, and this agent was reached over 0.3 (v0.3 has no tasks/list)');
+        throw Errors.cliTasksListNeeds10({});
       }
       const request = (pageToken: string): ListTasksRequest => ({
         tenant: '',
@@ -75,7 +75,7 @@ export function tasksListCommand(ctx: CliContext): Command {
         ctx.io.stderr.write(`listing tasks: ${tasks.length}${page.totalSize ? ` of ${page.totalSize}` : ''} after page ${n}\n`);
         if (page.nextPageToken === '') break;
         // A server that hands back a token twice would loop us forever.
-        if (seen.has(page.nextPageToken)) throw new AgentmeshError(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, `the agent returned page token ${page.nextPageToken} twice`);
+        if (seen.has(page.nextPageToken)) throw Errors.cliPageTokenRepeated({ peer: 'agent', token: page.nextPageToken });
         seen.add(page.nextPageToken);
         page = await client.listTasks(request(page.nextPageToken));
         tasks.push(...page.tasks);

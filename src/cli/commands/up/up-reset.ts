@@ -13,7 +13,7 @@
 import { lstatSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { AgentmeshError, ErrorCodes, errorCode, errorMessage } from '../../../protocol/index.js';
+import { Errors, errorCode, errorMessage } from '../../../protocol/index.js';
 
 /**
  * Every file the mesh keeps in its data dir: the SQLite store (with its
@@ -58,11 +58,11 @@ export interface ResetDataDirOptions {
  */
 export function resetDataDir({ dataDir, databaseUrl }: ResetDataDirOptions): string[] {
   if (databaseUrl !== undefined && databaseUrl !== '') {
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, '--reset wipes the embedded store only, and DATABASE_URL is set: the mesh state is in that database; reset it there (and unset DATABASE_URL to use --reset)');
+    throw Errors.cliResetWithDatabaseUrl({});
   }
   let entries: string[];
   try {
-    if (!lstatSync(dataDir).isDirectory()) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `refusing to reset ${dataDir}: it is not a folder (--data-dir)`);
+    if (!lstatSync(dataDir).isDirectory()) throw Errors.cliResetNotFolder({ dataDir });
     entries = readdirSync(dataDir).sort();
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return [];
@@ -80,10 +80,7 @@ export function resetDataDir({ dataDir, databaseUrl }: ResetDataDirOptions): str
   });
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? `, and ${foreign.length - 5} more` : '');
-    throw new AgentmeshError(
-      ErrorCodes.CLI_USAGE,
-      `refusing to reset ${dataDir}: it does not look like an agentmesh data dir (it holds ${shown}); pass the right --data-dir, or move those out first`,
-    );
+    throw Errors.cliResetForeignFiles({ dataDir, shown });
   }
   if (entries.includes('mesh.db')) assertNotInUse(dataDir, join(dataDir, 'mesh.db'));
   for (const [dir, files] of inside) if (files.includes('mesh.db')) assertNotInUse(dataDir, join(dataDir, dir, 'mesh.db'));
@@ -118,7 +115,7 @@ function assertNotInUse(dataDir: string, file: string): void {
   } catch (err) {
     const code = (err as { code?: string }).code;
     const why = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' ? 'a running agentmesh has its store open; stop it first' : `${file} is not an agentmesh store (${errorMessage(err)})`;
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `refusing to reset ${dataDir}: ${why}`, { cause: err });
+    throw Errors.cliResetRefused({ dataDir, why }, { cause: err });
   } finally {
     db?.close();
   }

@@ -6,7 +6,7 @@ import { createGateway, InProcessServers } from '../../../gateway/index.js';
 import { createRegistry } from '../../../registry/index.js';
 import { createRuntime, type RuntimeConfigInput } from '../../../runtime/index.js';
 import { formatCredits } from '../../../tenancy/index.js';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { gatewayConfigFromEnv } from '../../config/gateway-config-from-env.js';
 import { orchestratorConfigFromEnv } from '../../config/orchestrator-config-from-env.js';
@@ -58,7 +58,7 @@ export function upPorts(opts: UpFlags, env: Record<string, string | undefined>):
 
 function portOf(flag: string, raw: string): number {
   const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port > 65_535) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${flag} must be a port from 0 to 65535 (0: any free port), got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw) || port > 65_535) throw Errors.cliPortInvalid({ flag, given: JSON.stringify(raw) });
   return port;
 }
 
@@ -111,7 +111,7 @@ export function upCommand(ctx: CliContext): Command {
     .action(async (opts: UpFlags) => {
       const env = ctx.io.env;
       // Every role of `up` reads the same environment, and four listeners cannot share one port.
-      if (env['PROBE_PORT']) throw new AgentmeshError(ErrorCodes.CLI_USAGE, 'PROBE_PORT is for `agentmesh serve <role>`: `up` runs every role in one process, which cannot share one probe port; probe the gateway port\'s /health and /ready (unset PROBE_PORT)');
+      if (env['PROBE_PORT']) throw Errors.cliProbePortWithUp({});
       // Watched before anything starts: a SIGTERM right as the banner prints (or during start-up) drains, never kills.
       const signals = watchSignals(ctx);
       const dataDir = opts.dataDir ?? (env['AGENTMESH_DATA_DIR'] || DEFAULT_DATA_DIR);

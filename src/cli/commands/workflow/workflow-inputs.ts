@@ -5,7 +5,7 @@
  * list, `name=spring` a string, and `leads=@leads.json` the JSON of a file.
  */
 import { readFile } from 'node:fs/promises';
-import { AgentmeshError, ErrorCodes, errorMessage } from '../../../protocol/index.js';
+import { Errors, errorMessage, errorCode } from '../../../protocol/index.js';
 
 /** JSON's number grammar: `007` and `1e` stay strings (zip codes, ids). */
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
@@ -71,15 +71,15 @@ export async function collectWorkflowInputs(sources: WorkflowInputSources): Prom
       ? await readJsonFile(sources.inputsJson.slice(1), '--inputs-json', readText)
       : parseJson(sources.inputsJson, '--inputs-json');
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new AgentmeshError(ErrorCodes.CLI_USAGE, `--inputs-json must be a JSON object like '{"leadIds": ["lead-001"]}', got ${Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`}`);
+      throw Errors.cliInputsNotObject({ what: Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}` });
     }
     Object.assign(inputs, value);
   }
   for (const pair of sources.input ?? []) {
     const eq = pair.indexOf('=');
-    if (eq === -1) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `--input expects key=value, got ${JSON.stringify(pair)}`);
+    if (eq === -1) throw Errors.cliInputNotPair({ given: JSON.stringify(pair) });
     const key = pair.slice(0, eq).trim();
-    if (key === '') throw new AgentmeshError(ErrorCodes.CLI_USAGE, `--input ${JSON.stringify(pair)} has no key before "="`);
+    if (key === '') throw Errors.cliInputWithoutKey({ given: JSON.stringify(pair) });
     const raw = pair.slice(eq + 1);
     if (raw.startsWith('@') && raw.length > 1) {
       inputs[key] = await readJsonFile(raw.slice(1), `--input ${key}`, readText);
@@ -95,8 +95,8 @@ async function readJsonFile(path: string, flag: string, readText: (path: string)
   try {
     text = await readText(path);
   } catch (err) {
-    const reason = (err as { code?: unknown }).code === 'ENOENT' ? 'no such file' : errorMessage(err);
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${flag}: cannot read ${path}: ${reason}`, { cause: err });
+    const reason = errorCode(err) === 'ENOENT' ? 'no such file' : errorMessage(err);
+    throw Errors.cliInputFileUnreadable({ flag, path, reason }, { cause: err });
   }
   return parseJson(text, `${flag}: ${path}`);
 }
@@ -105,6 +105,6 @@ function parseJson(text: string, label: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${label} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw Errors.cliInputNotJson({ label, reason: (err as Error).message }, { cause: err });
   }
 }

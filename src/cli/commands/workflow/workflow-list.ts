@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { ListTasksResponse, TaskState, type Task } from '@a2a-js/sdk';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { ExitCodes } from '../../io/exit-codes.js';
 import { humanStateName, taskStateOption } from '../../io/task-state.js';
@@ -43,7 +43,7 @@ export function workflowListCommand(ctx: CliContext): Command {
   addWorkflowConnectionOptions(command).addHelpText('after', EXAMPLES);
   command.action(async (flags: ListFlags) => {
     await runWorkflowCommand(ctx, flags, async ({ client, protocol }, output) => {
-      if (protocol === '0.3') throw new AgentmeshError(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'workflow list needs A2A 1.0 (v0.3 has no tasks/list)');
+      if (protocol === '0.3') throw Errors.cliWorkflowListNeeds10({});
       const runs: Task[] = [];
       const seen = new Set<string>();
       let pageToken = '';
@@ -60,7 +60,7 @@ export function workflowListCommand(ctx: CliContext): Command {
         });
         runs.push(...page.tasks.filter(isWorkflowRun));
         // A server that hands back a token twice would loop us forever.
-        if (page.nextPageToken !== '' && seen.has(page.nextPageToken)) throw new AgentmeshError(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, `the orchestrator returned page token ${page.nextPageToken} twice`);
+        if (page.nextPageToken !== '' && seen.has(page.nextPageToken)) throw Errors.cliPageTokenRepeated({ peer: 'orchestrator', token: page.nextPageToken });
         seen.add(page.nextPageToken);
         pageToken = page.nextPageToken;
       } while (pageToken !== '' && runs.length < flags.limit);

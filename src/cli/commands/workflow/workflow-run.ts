@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../../../protocol/index.js';
+import { isAgentmeshError, Errors } from '../../../protocol/index.js';
 import { RUN_WORKFLOW_SKILL, parseWorkflow, validateWorkflowInputs, type WorkflowDefinition } from '../../../orchestrator/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { buildUserMessage } from '../../client/outgoing-message.js';
@@ -62,7 +62,7 @@ export function workflowRunCommand(ctx: CliContext): Command {
       try {
         validateWorkflowInputs(workflow.definition, inputs);
       } catch (err) {
-        throw new AgentmeshError(ErrorCodes.CLI_USAGE, isAgentmeshError(err) ? err.message : String(err), { cause: err });
+        throw Errors.usageRefused({ reason: isAgentmeshError(err) ? err.message : String(err) }, { cause: err });
       }
     }
     const message =
@@ -88,20 +88,20 @@ type WorkflowTarget = { kind: 'file'; path: string; text: string; definition: Wo
 async function readWorkflowTarget(target: string): Promise<WorkflowTarget> {
   const path = resolve(target);
   if (existsSync(path)) {
-    if (!statSync(path).isFile()) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `${path} is not a workflow file (it is a folder)`);
+    if (!statSync(path).isFile()) throw Errors.cliWorkflowIsFolder({ path });
     let text: string;
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      throw new AgentmeshError(ErrorCodes.CLI_USAGE, `cannot read workflow file ${path}: ${(err as Error).message}`, { cause: err });
+      throw Errors.cliWorkflowUnreadable({ path, reason: (err as Error).message }, { cause: err });
     }
     try {
       return { kind: 'file', path, text, definition: parseWorkflow(text, { source: target }) };
     } catch (err) {
       // The loader's message lists every problem as file:line:column path: message.
-      throw new AgentmeshError(ErrorCodes.CLI_USAGE, isAgentmeshError(err) ? err.message : String(err), { cause: err });
+      throw Errors.usageRefused({ reason: isAgentmeshError(err) ? err.message : String(err) }, { cause: err });
     }
   }
   if (WORKFLOW_NAME.test(target) && !FILE_EXTENSIONS.has(extname(target).toLowerCase())) return { kind: 'registered', name: target };
-  throw new AgentmeshError(ErrorCodes.CLI_USAGE, `no workflow file at ${path}`);
+  throw Errors.cliWorkflowMissing({ path });
 }

@@ -4,7 +4,7 @@
  * with their errors where the operator looks, not only logged.
  */
 import { statSync } from 'node:fs';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import { createOrchestrator, loadWorkflowFolder, type Orchestrator, type OrchestratorConfigInput, type OrchestratorOptions, type WorkflowDefinition } from '../../../orchestrator/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 
@@ -32,7 +32,7 @@ export async function launchOrchestrator(config: OrchestratorConfigInput, option
   let workflows: WorkflowDefinition[] = [];
   const skipped: LaunchedOrchestrator['skipped'] = [];
   if (workflowsDir !== undefined) {
-    if (!isFolder(workflowsDir)) throw new AgentmeshError(ErrorCodes.CLI_USAGE, `the workflow folder ${workflowsDir} does not exist (--workflows, WORKFLOWS_DIR)`);
+    if (!isFolder(workflowsDir)) throw Errors.cliWorkflowFolderMissing({ dir: workflowsDir });
     const folder = await loadWorkflowFolder(workflowsDir);
     workflows = folder.workflows;
     for (const { file, error } of folder.errors) skipped.push({ file, message: error.message });

@@ -1,6 +1,5 @@
 import type { AgentmeshError} from '../../../protocol/index.js';
-import { Errors } from '../../../protocol/index.js';
-import { authFailure } from '../auth-failure.js';
+import { Errors, invalidArgument, ErrorCodes } from '../../../protocol/index.js';
 import { formatApiKey, newApiKeyId, newApiKeySecret, parseApiKey } from '../crypto/credential-ids.js';
 import type { SecretHasher } from '../crypto/secret-hash.js';
 import type { Principal } from '../principal.js';
@@ -9,7 +8,6 @@ import type { ListQuery, Page } from '../store/page.js';
 import type { ApiKeyRecord } from '../store/records.js';
 import { matchSecret } from './client-secrets.js';
 import { checkScopes, checkTenant } from './input-rules.js';
-import { invalidArgument } from './invalid-argument.js';
 
 /** Body of `POST /v1/api-keys`. */
 export interface NewApiKeyInput {
@@ -62,7 +60,7 @@ export class ApiKeyService {
 
   async create(input: NewApiKeyInput): Promise<CreatedApiKey> {
     const now = this.#clock();
-    if (input.expiresAt !== undefined && input.expiresAt <= now) throw invalidArgument('expiresAt', 'must be in the future');
+    if (input.expiresAt !== undefined && input.expiresAt <= now) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'expiresAt', 'must be in the future');
     const id = newApiKeyId();
     const secret = newApiKeySecret();
     const apiKey: ApiKeyRecord = {
@@ -97,7 +95,7 @@ export class ApiKeyService {
     let refusal: AgentmeshError | undefined;
     const apiKey = await this.#store.update(id, (current) => {
       if (current.status === 'revoked') {
-        refusal = invalidArgument('id', `${id} is revoked; create a new key`);
+        refusal = invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'id', `${id} is revoked; create a new key`);
         return undefined;
       }
       const next: ApiKeyRecord = { ...current, secretHash: this.#hasher.hash(id, secret), rotatedAt: now, updatedAt: now };
@@ -138,15 +136,15 @@ export class ApiKeyService {
       record = hit !== undefined && hit.until > now ? hit.record : await this.#lookup(matched.id, now);
     } else {
       const parsed = parseApiKey(presented);
-      if (parsed === undefined) throw authFailure('malformed', 'the X-API-Key is not an agentmesh API key (amk_<id>_<secret>)', 'ApiKey');
+      if (parsed === undefined) throw Errors.authApiKeyMalformed({});
       record = await this.#lookup(parsed.id, now);
       const which = matchSecret(this.#hasher, parsed.id, parsed.secret, record ?? { secretHash: undefined }, now);
-      if (which === undefined || record === undefined) throw authFailure('api_key_invalid', 'the API key is not valid', 'ApiKey');
+      if (which === undefined || record === undefined) throw Errors.authApiKeyInvalid({});
       this.#remember(presented, { id: record.id, until: which === 'current' ? Number.POSITIVE_INFINITY : record.previousSecretExpiresAt! });
     }
-    if (record === undefined) throw authFailure('api_key_invalid', 'the API key is not valid', 'ApiKey');
-    if (record.status === 'revoked') throw authFailure('api_key_revoked', 'the API key has been revoked', 'ApiKey');
-    if (record.expiresAt !== undefined && record.expiresAt <= now) throw authFailure('api_key_expired', `the API key expired at ${new Date(record.expiresAt).toISOString()}`, 'ApiKey');
+    if (record === undefined) throw Errors.authApiKeyInvalid({});
+    if (record.status === 'revoked') throw Errors.authApiKeyRevoked({});
+    if (record.expiresAt !== undefined && record.expiresAt <= now) throw Errors.authApiKeyExpired({ expiredAt: new Date(record.expiresAt).toISOString() });
     const principal: Principal = { kind: 'api-key', subject: record.id, clientId: record.id, tenant: record.tenant, scopes: record.scopes };
     if (record.expiresAt !== undefined) principal.expiresAt = Math.floor(record.expiresAt / 1000);
     return principal;

@@ -2,8 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { SsrfGuard } from '../../../http/index.js';
-import { ErrorCodes, isAgentmeshError } from '../../../protocol/index.js';
-import { invalidArgument } from './invalid-argument.js';
+import { ErrorCodes, isAgentmeshError, invalidArgument } from '../../../protocol/index.js';
 
 /** Members only a private JWK has (RFC 7518 §6.2.2, §6.3.2; RFC 8037). */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -16,21 +15,21 @@ const MAX_KEYS = 20;
  * stripped: whoever sent it has leaked the key and must make another.
  */
 export function checkClientJwks(jwks: unknown): { keys: JWK[] } {
-  if (typeof jwks !== 'object' || jwks === null || !Array.isArray((jwks as { keys?: unknown }).keys)) throw invalidArgument('jwks', 'must be a JWK Set: { "keys": [ … ] }');
+  if (typeof jwks !== 'object' || jwks === null || !Array.isArray((jwks as { keys?: unknown }).keys)) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'jwks', 'must be a JWK Set: { "keys": [ … ] }');
   const keys = (jwks as { keys: unknown[] }).keys;
-  if (keys.length === 0 || keys.length > MAX_KEYS) throw invalidArgument('jwks.keys', `must hold 1 to ${MAX_KEYS} keys`);
+  if (keys.length === 0 || keys.length > MAX_KEYS) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'jwks.keys', `must hold 1 to ${MAX_KEYS} keys`);
   keys.forEach((key, i) => {
     const field = `jwks.keys[${i}]`;
-    if (typeof key !== 'object' || key === null) throw invalidArgument(field, 'must be a JWK object');
+    if (typeof key !== 'object' || key === null) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, field, 'must be a JWK object');
     const jwk = key as JWK;
-    if (typeof jwk.kty !== 'string' || !ASYMMETRIC.has(jwk.kty)) throw invalidArgument(`${field}.kty`, 'must be EC, RSA or OKP (public-key signatures only)');
+    if (typeof jwk.kty !== 'string' || !ASYMMETRIC.has(jwk.kty)) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, `${field}.kty`, 'must be EC, RSA or OKP (public-key signatures only)');
     const leaked = PRIVATE_MEMBERS.find((m) => m in jwk);
-    if (leaked !== undefined) throw invalidArgument(field, `holds the private member "${leaked}": register the public key only (and replace this key, it has been exposed)`);
-    if (jwk.use !== undefined && jwk.use !== 'sig') throw invalidArgument(`${field}.use`, 'must be "sig" when present');
+    if (leaked !== undefined) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, field, `holds the private member "${leaked}": register the public key only (and replace this key, it has been exposed)`);
+    if (jwk.use !== undefined && jwk.use !== 'sig') throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, `${field}.use`, 'must be "sig" when present');
     try {
       createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
     } catch {
-      throw invalidArgument(field, 'is not a valid public JWK');
+      throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, field, 'is not a valid public JWK');
     }
   });
   return { keys: keys as JWK[] };
@@ -46,13 +45,13 @@ export async function checkJwksUri(uri: string, guard: SsrfGuard): Promise<strin
   try {
     url = new URL(uri);
   } catch {
-    throw invalidArgument('jwksUri', 'must be an absolute https URL');
+    throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'jwksUri', 'must be an absolute https URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidArgument('jwksUri', 'must be an absolute https URL');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'jwksUri', 'must be an absolute https URL');
   try {
     await guard.check(url);
   } catch (err) {
-    if (isAgentmeshError(err) && err.code === ErrorCodes.SSRF_BLOCKED) throw invalidArgument('jwksUri', `is refused by the outbound policy: ${err.message}`);
+    if (isAgentmeshError(err) && err.code === ErrorCodes.SSRF_BLOCKED) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'jwksUri', `is refused by the outbound policy: ${err.message}`);
   }
   return url.href;
 }

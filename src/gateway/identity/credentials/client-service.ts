@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
 import type { SsrfGuard } from '../../../http/index.js';
 import type { AgentmeshError} from '../../../protocol/index.js';
-import { Errors } from '../../../protocol/index.js';
+import { Errors, invalidArgument, ErrorCodes } from '../../../protocol/index.js';
 import { newClientId, newClientSecret } from '../crypto/credential-ids.js';
 import type { SecretHasher } from '../crypto/secret-hash.js';
 import type { ClientStore } from '../store/client-store.js';
@@ -11,7 +11,6 @@ import type { RevocationList } from '../tokens/revocation-list.js';
 import { checkClientJwks, checkJwksUri } from './client-keys.js';
 import { secretMatches } from './client-secrets.js';
 import { checkAudiences, checkScopes, checkTenant } from './input-rules.js';
-import { invalidArgument } from './invalid-argument.js';
 
 /** Body of `POST /v1/clients`. */
 export interface NewClientInput {
@@ -74,11 +73,11 @@ export class ClientService {
     if (input.rateLimit !== undefined) record.rateLimit = { requestsPerMinute: input.rateLimit.requestsPerMinute, burst: input.rateLimit.burst };
     let secret: string | undefined;
     if (input.authMethod === 'private_key_jwt') {
-      if ((input.jwks === undefined) === (input.jwksUri === undefined)) throw invalidArgument('jwks', 'private_key_jwt needs exactly one of jwks and jwksUri');
+      if ((input.jwks === undefined) === (input.jwksUri === undefined)) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'jwks', 'private_key_jwt needs exactly one of jwks and jwksUri');
       if (input.jwks !== undefined) record.jwks = checkClientJwks(input.jwks);
       else record.jwksUri = await checkJwksUri(input.jwksUri!, this.#guard);
     } else {
-      if (input.jwks !== undefined || input.jwksUri !== undefined) throw invalidArgument('jwks', `is only for private_key_jwt; ${input.authMethod} clients authenticate with a secret`);
+      if (input.jwks !== undefined || input.jwksUri !== undefined) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'jwks', `is only for private_key_jwt; ${input.authMethod} clients authenticate with a secret`);
       secret = newClientSecret();
       record.secretHash = this.#hasher.hash(id, secret);
     }
@@ -111,8 +110,8 @@ export class ClientService {
     const secret = newClientSecret();
     let refusal: AgentmeshError | undefined;
     const client = await this.#store.update(id, (current) => {
-      if (current.status === 'revoked') refusal = invalidArgument('client_id', `${id} is revoked; register a new client`);
-      else if (current.authMethod === 'private_key_jwt') refusal = invalidArgument('client_id', `${id} authenticates with private_key_jwt and has no secret; rotate its keys instead`);
+      if (current.status === 'revoked') refusal = invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'client_id', `${id} is revoked; register a new client`);
+      else if (current.authMethod === 'private_key_jwt') refusal = invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'client_id', `${id} authenticates with private_key_jwt and has no secret; rotate its keys instead`);
       if (refusal !== undefined) return undefined;
       const next: ClientRecord = { ...current, secretHash: this.#hasher.hash(id, secret), secretRotatedAt: now, updatedAt: now };
       delete next.previousSecretHash;

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes, Errors } from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import { openWithKeys, sealValue, type Database, type ResealCount } from '../../../storage/index.js';
 import type { DerivedKeys } from './master-secret.js';
 
@@ -59,11 +59,7 @@ function openPepper(keys: DerivedKeys, sealed: string): { plaintext: Buffer; und
   try {
     return openWithKeys(keys.keyEncryption, sealed, CONTEXT);
   } catch (err) {
-    throw new AgentmeshError(
-      ErrorCodes.CONFIG_INVALID,
-      `the credential pepper cannot be decrypted: ${cause(keys)}`,
-      { expose: false, cause: err },
-    );
+    throw Errors.credentialPepperSealedElsewhere({ why: cause(keys) }, { cause: err });
   }
 }
 
@@ -76,7 +72,7 @@ async function adoptedPepper(database: Database, keys: DerivedKeys): Promise<Buf
   try {
     underPrevious = openWithKeys(keys.keyEncryption, key.private_key, key.kid).underPrevious;
   } catch (err) {
-    throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, `signing key ${key.kid} cannot be decrypted: ${cause(keys)}`, { expose: false, cause: err });
+    throw Errors.signingKeySealedElsewhere({ kid: key.kid, why: cause(keys) }, { cause: err });
   }
   return underPrevious ? keys.derivedPeppers.previous! : keys.derivedPeppers.current;
 }

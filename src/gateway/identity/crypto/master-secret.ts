@@ -1,5 +1,5 @@
 import { hkdfSync } from 'node:crypto';
-import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import { readOrCreateSecretFile as readSecretFile, type SealingKeys } from '../../../storage/index.js';
 import type { Logger } from '../../../observability/index.js';
 
@@ -51,7 +51,7 @@ export function deriveKeys(secret: string, previousSecret?: string): DerivedKeys
 }
 
 async function readOrCreateSecretFile(file: string | undefined, logger: Logger): Promise<string> {
-  if (file === undefined) throw new AgentmeshError(ErrorCodes.CONFIG_INVALID, 'gateway.identity needs signingKeyEncryptionSecret or secretFile', { expose: false });
+  if (file === undefined) throw Errors.identitySecretMissing({});
   const log = logger.child({ module: 'identity' });
   const found = await readSecretFile(file);
   if (found.loose) log.warn({ file, mode: found.mode.toString(8) }, 'identity secret file is readable by group or others; chmod 600 it');

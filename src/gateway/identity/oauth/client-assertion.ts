@@ -1,13 +1,12 @@
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import type { SsrfGuard } from '../../../http/index.js';
-import { isAgentmeshError } from '../../../protocol/index.js';
+import { isAgentmeshError, Errors } from '../../../protocol/index.js';
 import type { ClientService } from '../credentials/client-service.js';
 import type { ClientRecord } from '../store/records.js';
 import type { RevocationStore } from '../store/revocation-store.js';
 import { fromJoseError } from '../tokens/jose-failure.js';
 import { guardedJwksFetch } from '../tokens/external-issuers.js';
-import { oauthError } from './oauth-error.js';
 
 /** RFC 7523 §2.2. */
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -53,13 +52,13 @@ export class ClientAssertionVerifier {
     try {
       unverified = decodeJwt(assertion);
     } catch {
-      throw oauthError('invalid_client', 'client_assertion is not a JWT');
+      throw Errors.oauthAssertionNotJwt({});
     }
     const clientId = unverified.sub;
-    if (typeof clientId !== 'string' || unverified.iss !== clientId) throw oauthError('invalid_client', 'client_assertion must have iss and sub both equal to the client_id');
-    if (clientIdParam !== undefined && clientIdParam !== clientId) throw oauthError('invalid_client', 'client_id does not match the client_assertion subject');
+    if (typeof clientId !== 'string' || unverified.iss !== clientId) throw Errors.oauthAssertionIssSub({});
+    if (clientIdParam !== undefined && clientIdParam !== clientId) throw Errors.oauthAssertionSubjectDiffers({});
     const client = await this.#clients.get(clientId);
-    if (client === undefined || client.authMethod !== 'private_key_jwt') throw oauthError('invalid_client', 'client authentication failed');
+    if (client === undefined || client.authMethod !== 'private_key_jwt') throw Errors.oauthClientAuthFailed({});
 
     let payload: JWTPayload;
     try {
@@ -75,14 +74,14 @@ export class ClientAssertionVerifier {
     } catch (err) {
       const refusal = fromJoseError(err, 'client_assertion');
       if (isAgentmeshError(refusal) && refusal.retryable) throw refusal;
-      throw oauthError('invalid_client', refusal.message, { cause: err });
+      throw Errors.oauthAssertionRefused({ reason: refusal.message }, { cause: err });
     }
     const nowSeconds = this.#clock() / 1000;
-    if (typeof payload.iat === 'number' && payload.iat > nowSeconds + this.#tolerance) throw oauthError('invalid_client', 'client_assertion is not valid yet (iat is in the future)');
+    if (typeof payload.iat === 'number' && payload.iat > nowSeconds + this.#tolerance) throw Errors.oauthAssertionNotYetValid({});
     const exp = payload.exp!;
-    if (exp - nowSeconds > this.#maxLifetime + this.#tolerance) throw oauthError('invalid_client', `client_assertion expires too far in the future (at most ${this.#maxLifetime} s ahead)`);
-    if (typeof payload.jti !== 'string' || payload.jti === '') throw oauthError('invalid_client', 'client_assertion needs a jti');
-    if (!(await this.#replays.useAssertionJti(clientId, payload.jti, exp * 1000))) throw oauthError('invalid_client', 'client_assertion was already used (jti replay)');
+    if (exp - nowSeconds > this.#maxLifetime + this.#tolerance) throw Errors.oauthAssertionTooLong({ maxLifetime: this.#maxLifetime });
+    if (typeof payload.jti !== 'string' || payload.jti === '') throw Errors.oauthAssertionWithoutJti({});
+    if (!(await this.#replays.useAssertionJti(clientId, payload.jti, exp * 1000))) throw Errors.oauthAssertionReplayed({});
     return client;
   }
 

@@ -1,10 +1,11 @@
+import { BASIC_TRIED } from './oauth-error.js';
 import type { FastifyRequest } from 'fastify';
 import type { ClientService } from '../credentials/client-service.js';
 import type { ClientAuthMethod, ClientRecord } from '../store/records.js';
 import type { ClientAssertionVerifier } from './client-assertion.js';
 import { JWT_BEARER_ASSERTION_TYPE } from './client-assertion.js';
 import type { FormParams } from './form-body.js';
-import { oauthError } from './oauth-error.js';
+import { Errors } from '../../../protocol/index.js';
 
 /** Who authenticated at an OAuth endpoint, and how. */
 export interface AuthenticatedClient {
@@ -16,12 +17,12 @@ export interface AuthenticatedClient {
 function decodeBasic(header: string): { id: string; secret: string } {
   const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 0) throw oauthError('invalid_client', 'the Basic credentials are not client_id:client_secret', { basic: true });
+  if (colon < 0) throw Errors.oauthBasicNotPair({}, BASIC_TRIED);
   try {
     const unform = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
     return { id: unform(decoded.slice(0, colon)), secret: unform(decoded.slice(colon + 1)) };
   } catch {
-    throw oauthError('invalid_client', 'the Basic credentials are not form-urlencoded', { basic: true });
+    throw Errors.oauthBasicNotEncoded({}, BASIC_TRIED);
   }
 }
 
@@ -38,37 +39,37 @@ function decodeBasic(header: string): { id: string; secret: string } {
 export async function authenticateClient(request: FastifyRequest, form: FormParams, deps: { clients: ClientService; assertions: ClientAssertionVerifier }): Promise<AuthenticatedClient> {
   const header = request.headers.authorization;
   const basic = header !== undefined && /^Basic\s/i.test(header);
-  if (header !== undefined && !basic) throw oauthError('invalid_client', 'the Authorization header must use the Basic scheme at this endpoint', { basic: true });
+  if (header !== undefined && !basic) throw Errors.oauthNotBasicScheme({}, BASIC_TRIED);
   const posted = form.client_secret !== undefined;
   const asserted = form.client_assertion !== undefined || form.client_assertion_type !== undefined;
   const used = Number(basic) + Number(posted) + Number(asserted);
-  if (used > 1) throw oauthError('invalid_request', 'use exactly one client authentication method (Basic, client_secret, or client_assertion)');
+  if (used > 1) throw Errors.oauthAuthMethodsMixed({});
   // RFC 6749 §5.2 asks for the Basic challenge only when the client tried the Authorization header: a browser
   // answered with one opens its own login dialog over the page that made the call (the console's sign-in).
-  if (used === 0) throw oauthError('invalid_client', 'client authentication is required');
+  if (used === 0) throw Errors.oauthClientAuthRequired({});
 
   let client: ClientRecord | undefined;
   let method: ClientAuthMethod;
   if (basic) {
     method = 'client_secret_basic';
     const { id, secret } = decodeBasic(header);
-    if (form.client_id !== undefined && form.client_id !== id) throw oauthError('invalid_request', 'client_id does not match the Basic credentials');
+    if (form.client_id !== undefined && form.client_id !== id) throw Errors.oauthClientIdNotBasic({});
     client = await deps.clients.verifySecret(id, secret);
-    if (client === undefined) throw oauthError('invalid_client', 'client authentication failed', { basic: true });
+    if (client === undefined) throw Errors.oauthClientAuthFailed({}, BASIC_TRIED);
   } else if (posted) {
     method = 'client_secret_post';
-    if (form.client_id === undefined) throw oauthError('invalid_request', 'client_secret needs client_id');
+    if (form.client_id === undefined) throw Errors.oauthSecretWithoutId({});
     client = await deps.clients.verifySecret(form.client_id, form.client_secret!);
-    if (client === undefined) throw oauthError('invalid_client', 'client authentication failed');
+    if (client === undefined) throw Errors.oauthClientAuthFailed({});
   } else {
     method = 'private_key_jwt';
-    if (form.client_assertion_type !== JWT_BEARER_ASSERTION_TYPE) throw oauthError('invalid_request', `client_assertion_type must be ${JWT_BEARER_ASSERTION_TYPE}`);
-    if (form.client_assertion === undefined) throw oauthError('invalid_request', 'client_assertion is missing');
+    if (form.client_assertion_type !== JWT_BEARER_ASSERTION_TYPE) throw Errors.oauthAssertionTypeWrong({ expected: JWT_BEARER_ASSERTION_TYPE });
+    if (form.client_assertion === undefined) throw Errors.oauthAssertionMissing({});
     client = await deps.assertions.verify(form.client_assertion, form.client_id);
   }
   // Revoked first: a client that tries another method than its own learns it is revoked without a Basic retry
   // (whose 401 would carry the challenge that opens a browser's login dialog).
-  if (client.status === 'revoked') throw oauthError('invalid_client', 'the client has been revoked', { basic });
-  if (client.authMethod !== method) throw oauthError('invalid_client', `the client is registered for ${client.authMethod}, not ${method}`, { basic });
+  if (client.status === 'revoked') throw Errors.oauthClientRevoked({}, basic ? BASIC_TRIED : undefined);
+  if (client.authMethod !== method) throw Errors.oauthClientOtherMethod({ registered: client.authMethod, method }, basic ? BASIC_TRIED : undefined);
   return { client, method };
 }

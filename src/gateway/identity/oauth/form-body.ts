@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { oauthError } from './oauth-error.js';
-import { toError } from '../../../protocol/index.js';
+import { Errors, toError } from '../../../protocol/index.js';
 
 /** Parameters of a form-encoded OAuth request. */
 export type FormParams = Readonly<Record<string, string>>;
@@ -17,8 +16,8 @@ export function parseForm(body: string): FormParams {
   // No prototype: a parameter named `constructor` or `__proto__` is a parameter like any other.
   const params: Record<string, string> = Object.create(null);
   for (const [name, value] of new URLSearchParams(body)) {
-    if (name === '') throw oauthError('invalid_request', 'the form has a parameter without a name');
-    if (Object.hasOwn(params, name)) throw oauthError('invalid_request', `the ${name} parameter is sent more than once`);
+    if (name === '') throw Errors.oauthFormNamelessParameter({});
+    if (Object.hasOwn(params, name)) throw Errors.oauthFormRepeatedParameter({ name });
     params[name] = value;
   }
   return params;

@@ -1,4 +1,4 @@
-import { AgentmeshError, ErrorCodes, isAgentmeshError, oneOf } from '../../../protocol/index.js';
+import { isAgentmeshError, type RaiseOptions, oneOf } from '../../../protocol/index.js';
 
 /** RFC 6749 §5.2 error codes, plus RFC 8707's invalid_target and RFC 7009's unsupported_token_type. */
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
@@ -21,17 +21,16 @@ export interface OAuthErrorBody {
   error_description: string;
 }
 
-/**
- * An OAuth refusal. It is an ordinary AgentmeshError (invalid_client is
- * AM_ERR_AUTH_UNAUTHENTICATED, the rest AM_ERR_IDENTITY_INVALID_ARGUMENT)
- * carrying the protocol code in `details.oauthError`; the OAuth routes'
- * error handler renders it in RFC 6749 §5.2 form. `basic` marks a failed
- * HTTP Basic client authentication: 401 with `WWW-Authenticate: Basic`.
+/*
+ * An OAuth refusal is an ordinary AgentmeshError, declared in the catalog
+ * (`Errors.oauth…`: invalid_client is AM_ERR_AUTH_UNAUTHENTICATED, the rest
+ * AM_ERR_IDENTITY_INVALID_ARGUMENT) with the protocol code in
+ * `details.oauthError`; the OAuth routes' error handler renders it in
+ * RFC 6749 §5.2 form.
  */
-export function oauthError(error: OAuthErrorCode, description: string, options: { basic?: boolean; cause?: unknown } = {}): AgentmeshError {
-  const code = error === 'invalid_client' ? ErrorCodes.AUTH_UNAUTHENTICATED : ErrorCodes.IDENTITY_INVALID_ARGUMENT;
-  return new AgentmeshError(code, description, { details: { oauthError: error, ...(options.basic === true && { basic: 'true' }) }, ...(options.cause !== undefined && { cause: options.cause }) });
-}
+
+/** Marks a failed HTTP Basic client authentication: 401 with `WWW-Authenticate: Basic`. */
+export const BASIC_TRIED: RaiseOptions = Object.freeze({ details: Object.freeze({ basic: 'true' }) });
 
 /** How an error leaves an OAuth endpoint: status, headers and the §5.2 body. */
 export interface RenderedOAuthError {

@@ -3,8 +3,8 @@ import type { ClientService } from '../credentials/client-service.js';
 import type { LocalTokenVerifier, VerifiedOwnToken } from '../tokens/local-token-verifier.js';
 import type { ClientAssertionVerifier } from './client-assertion.js';
 import { authenticateClient, type AuthenticatedClient } from './client-authentication.js';
-import { oauthError } from './oauth-error.js';
 import { formOf } from './token-endpoint.js';
+import { Errors } from '../../../protocol/index.js';
 
 /**
  * What revocation (RFC 7009) and introspection (RFC 7662) both start with:
@@ -18,7 +18,7 @@ export async function presentedToken(
 ): Promise<{ client: AuthenticatedClient['client']; verified: VerifiedOwnToken | undefined }> {
   const form = formOf(request);
   const { client } = await authenticateClient(request, form, deps);
-  if (form.token === undefined || form.token === '') throw oauthError('invalid_request', 'token is missing');
+  if (form.token === undefined || form.token === '') throw Errors.oauthTokenMissing({});
   try {
     return { client, verified: await deps.verifier.verify(form.token, { anyAudience: true }) };
   } catch {

@@ -5,8 +5,8 @@ import type { RevocationStore } from '../store/revocation-store.js';
 import type { LocalTokenVerifier } from '../tokens/local-token-verifier.js';
 import type { RevocationList } from '../tokens/revocation-list.js';
 import type { ClientAssertionVerifier } from './client-assertion.js';
-import { oauthError } from './oauth-error.js';
 import { presentedToken } from './presented-token.js';
+import { Errors } from '../../../protocol/index.js';
 
 /** What the revocation endpoint needs. */
 export interface RevocationEndpointDeps {
@@ -29,7 +29,7 @@ export interface RevocationEndpointDeps {
 export async function revocationEndpoint(request: FastifyRequest, reply: FastifyReply, deps: RevocationEndpointDeps): Promise<void> {
   const { client, verified } = await presentedToken(request, deps);
   if (verified !== undefined) {
-    if (verified.claims.client_id !== client.id) throw oauthError('unauthorized_client', 'the token was not issued to this client');
+    if (verified.claims.client_id !== client.id) throw Errors.oauthTokenOfOtherClient({});
     const { jti } = verified.claims;
     await deps.store.revokeToken({ jti, clientId: client.id, revokedAt: deps.clock(), expiresAt: verified.expiresAt });
     deps.revocations.addToken(jti, verified.expiresAt);

@@ -8,7 +8,7 @@ import { authenticateClient, type AuthenticatedClient } from './client-authentic
 import type { ClientAssertionVerifier } from './client-assertion.js';
 import type { ClientService } from '../credentials/client-service.js';
 import type { FormParams } from './form-body.js';
-import { oauthError } from './oauth-error.js';
+import { Errors } from '../../../protocol/index.js';
 
 /** What the token endpoint needs. */
 export interface TokenEndpointDeps {
@@ -25,7 +25,7 @@ export function formOf(request: FastifyRequest): FormParams {
   const type = request.headers['content-type'] ?? '';
   const body = request.body;
   if (!/^application\/x-www-form-urlencoded\b/i.test(type) || !isFormParams(body)) {
-    throw oauthError('invalid_request', 'the request must be application/x-www-form-urlencoded (RFC 6749 §4.4.2)');
+    throw Errors.oauthNotForm({});
   }
   return body;
 }
@@ -41,18 +41,18 @@ function isFormParams(body: unknown): body is FormParams {
 function grantedScopes(form: FormParams, client: ClientRecord): string[] {
   if (form.scope === undefined) return client.scopes;
   const asked = form.scope.split(' ').filter((s) => s !== '');
-  if (asked.length === 0) throw oauthError('invalid_scope', 'scope is empty');
+  if (asked.length === 0) throw Errors.oauthScopeEmpty({});
   const refused = asked.filter((s) => !client.scopes.includes(s));
-  if (refused.length > 0) throw oauthError('invalid_scope', `scope ${refused.join(' ')} is not allowed for this client`);
+  if (refused.length > 0) throw Errors.oauthScopeRefused({ scope: refused.join(' ') });
   return [...new Set(asked)];
 }
 
 /** The audience: `audience` or `resource` (RFC 8707), one value, allowed to the client. */
 function grantedAudience(form: FormParams, client: ClientRecord, defaultAudience: string): string {
-  if (form.audience !== undefined && form.resource !== undefined && form.audience !== form.resource) throw oauthError('invalid_target', 'audience and resource name different targets; send one');
+  if (form.audience !== undefined && form.resource !== undefined && form.audience !== form.resource) throw Errors.oauthTargetsDiffer({});
   const asked = form.audience ?? form.resource;
   if (asked === undefined) return client.audiences.includes(defaultAudience) ? defaultAudience : client.audiences[0]!;
-  if (!client.audiences.includes(asked)) throw oauthError('invalid_target', `audience ${asked} is not allowed for this client`);
+  if (!client.audiences.includes(asked)) throw Errors.oauthAudienceRefused({ audience: asked });
   return asked;
 }
 
@@ -65,9 +65,9 @@ function grantedAudience(form: FormParams, client: ClientRecord, defaultAudience
  */
 export async function tokenEndpoint(request: FastifyRequest, reply: FastifyReply, deps: TokenEndpointDeps): Promise<void> {
   const form = formOf(request);
-  if (form.grant_type === undefined) throw oauthError('invalid_request', 'grant_type is missing');
+  if (form.grant_type === undefined) throw Errors.oauthGrantTypeMissing({});
   const { client, method }: AuthenticatedClient = await authenticateClient(request, form, deps);
-  if (form.grant_type !== 'client_credentials') throw oauthError('unsupported_grant_type', `grant_type ${form.grant_type} is not supported; only client_credentials is`);
+  if (form.grant_type !== 'client_credentials') throw Errors.oauthGrantTypeUnsupported({ grantType: form.grant_type });
   const scopes = grantedScopes(form, client);
   const audience = grantedAudience(form, client, deps.defaultAudience);
   const certificateThumbprint = peerCertificateThumbprint(request.raw.socket);

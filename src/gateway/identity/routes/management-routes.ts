@@ -3,12 +3,12 @@ import { installBearerChallenge } from '../../../http/index.js';
 import type { Logger } from '../../../observability/index.js';
 import type { ApiKeyService, NewApiKeyInput } from '../credentials/api-key-service.js';
 import type { ClientService, NewClientInput } from '../credentials/client-service.js';
-import { invalidArgument } from '../credentials/invalid-argument.js';
 import { apiKeyView, clientView } from '../credentials/views.js';
 import { GATEWAY_ADMIN_SCOPE } from '../principal.js';
 import type { ListQuery } from '../store/page.js';
 import type { RequireScope } from './admin-guard.js';
 import * as s from './schemas.js';
+import { invalidArgument, ErrorCodes } from '../../../protocol/index.js';
 
 /** What the management routes need. */
 export interface ManagementRoutesOptions {
@@ -26,7 +26,7 @@ type ListRequest = { Querystring: Partial<ListQuery> & { pageSize?: number } };
 function instant(value: string, field: string): number {
   // Date.parse accepts more than ISO 8601 ("March 7"): demand the ISO shape first.
   const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw invalidArgument(field, 'must be an ISO 8601 date-time with a time zone, e.g. 2027-01-31T00:00:00Z');
+  if (Number.isNaN(ms)) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, field, 'must be an ISO 8601 date-time with a time zone, e.g. 2027-01-31T00:00:00Z');
   return ms;
 }
 
@@ -40,12 +40,12 @@ const MAX_GRACE_SECONDS = 30 * 86_400;
  */
 function graceOf(body: unknown): number | undefined {
   if (body === undefined || body === null) return undefined;
-  if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('body', 'must be a JSON object like { "graceSeconds": 600 }, or absent');
+  if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'body', 'must be a JSON object like { "graceSeconds": 600 }, or absent');
   const unknown = Object.keys(body).filter((k) => k !== 'graceSeconds');
-  if (unknown.length > 0) throw invalidArgument(unknown[0]!, 'is not a rotation option (only graceSeconds is)');
+  if (unknown.length > 0) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, unknown[0]!, 'is not a rotation option (only graceSeconds is)');
   const grace = (body as { graceSeconds?: unknown }).graceSeconds;
   if (grace === undefined) return undefined;
-  if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_SECONDS) throw invalidArgument('graceSeconds', `must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS}`);
+  if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_SECONDS) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'graceSeconds', `must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS}`);
   return grace;
 }
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { AgentmeshError, ErrorCodes, requireOneOf } from '../../../protocol/index.js';
+import { Errors, requireOneOf } from '../../../protocol/index.js';
 import { openWithKeys, sealValue, type Database, type ResealCount, type SealingKeys, type Tables } from '../../../storage/index.js';
 import { SIGNING_ALGS, type GeneratedKey, type PublicSigningJwk, type SigningAlg } from '../keys/key-material.js';
 import { bumpRevision } from './identity-state.js';
@@ -118,10 +118,6 @@ function openPrivateKey(keys: SealingKeys, sealed: string, kid: string): { plain
     return openWithKeys(keys, sealed, kid);
   } catch (err) {
     const rotation = keys.previous ? ' (and so does GATEWAY_SECRET_PREVIOUS)' : '; while rotating it, set GATEWAY_SECRET_PREVIOUS to the old secret';
-    throw new AgentmeshError(
-      ErrorCodes.CONFIG_INVALID,
-      `signing key ${kid} cannot be decrypted: the identity secret (signingKeyEncryptionSecret / secret file, GATEWAY_SECRET) differs from the one that encrypted it${rotation}, or the row was modified`,
-      { expose: false, cause: err },
-    );
+    throw Errors.signingKeySealedElsewhere({ kid, why: `the identity secret (signingKeyEncryptionSecret / secret file, GATEWAY_SECRET) differs from the one that encrypted it${rotation}, or the row was modified` }, { cause: err });
   }
 }

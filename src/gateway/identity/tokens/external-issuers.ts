@@ -1,13 +1,12 @@
 import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
 import type { FetchImplementation, JWTPayload, RemoteJWKSet } from 'jose';
 import type { SsrfGuard } from '../../../http/index.js';
-import { authFailure } from '../auth-failure.js';
 import type { ExternalIssuerConfig } from '../config.js';
 import type { Principal } from '../principal.js';
 import { refuseFutureIssuedAt } from './issued-at.js';
 import { fromJoseError } from './jose-failure.js';
 import type { VerifiedToken } from './verified-token-cache.js';
-import { isRecord } from '../../../protocol/index.js';
+import { Errors, isRecord } from '../../../protocol/index.js';
 
 /** Default algorithms of an external issuer: asymmetric only. */
 const DEFAULT_ALGS = ['RS256', 'ES256', 'PS256', 'EdDSA'];
@@ -73,7 +72,7 @@ export class ExternalIssuers {
 
   async verify(token: string, iss: string): Promise<VerifiedToken> {
     const issuer = this.#issuers.get(iss);
-    if (issuer === undefined) throw authFailure('wrong_issuer', 'the token was issued by an issuer this gateway does not trust');
+    if (issuer === undefined) throw Errors.authJwtWrongIssuer({ what: 'the token' });
     const { config } = issuer;
     let payload: JWTPayload;
     try {
@@ -92,9 +91,9 @@ export class ExternalIssuers {
     const subject = claimAt(payload, config.subjectClaim ?? 'sub');
     const tenant = claimAt(payload, config.tenantClaim);
     const scopes = scopesOf(claimAt(payload, config.scopesClaim));
-    if (typeof subject !== 'string' || subject === '') throw authFailure('missing_claim', `the token of ${config.issuer} has no ${config.subjectClaim ?? 'sub'} claim`);
-    if (typeof tenant !== 'string' || tenant === '') throw authFailure('missing_claim', `the token of ${config.issuer} has no tenant in its ${config.tenantClaim} claim`);
-    if (scopes === undefined) throw authFailure('malformed', `the ${config.scopesClaim} claim of the token of ${config.issuer} is neither a string nor an array of strings`);
+    if (typeof subject !== 'string' || subject === '') throw Errors.authExternalClaimMissing({ issuer: config.issuer, claim: config.subjectClaim ?? 'sub' });
+    if (typeof tenant !== 'string' || tenant === '') throw Errors.authExternalTenantMissing({ issuer: config.issuer, claim: config.tenantClaim });
+    if (scopes === undefined) throw Errors.authExternalScopesInvalid({ claim: config.scopesClaim, issuer: config.issuer });
     const clientId = [payload.azp, payload.client_id, payload.cid].find((v): v is string => typeof v === 'string' && v !== '') ?? subject;
     const exp = payload.exp!;
     const principal: Principal = { kind: 'external', subject, clientId, tenant, scopes, expiresAt: exp };

@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import { authFailure } from '../auth-failure.js';
+import { Errors } from '../../../protocol/index.js';
 
 /**
  * Refuses a JWT issued in the future beyond the clock tolerance (RFC 7519
@@ -12,5 +12,5 @@ export function refuseFutureIssuedAt(payload: JWTPayload, nowMs: number, toleran
   const { iat } = payload;
   if (iat === undefined) return;
   // jose has already refused an iat that is not a finite number.
-  if (iat > nowMs / 1000 + toleranceSeconds) throw authFailure('not_yet_valid', `${what} is not valid yet (iat is in the future)`);
+  if (iat > nowMs / 1000 + toleranceSeconds) throw Errors.authJwtNotYetValid({ what, claim: 'iat' });
 }

@@ -1,6 +1,5 @@
 import { errors } from 'jose';
 import { ErrorCodes, isAgentmeshError, Errors, type AgentmeshError } from '../../../protocol/index.js';
-import { authFailure } from '../auth-failure.js';
 
 /**
  * Turns what jose threw while verifying a bearer token into our refusal with
@@ -9,28 +8,28 @@ import { authFailure } from '../auth-failure.js';
  */
 export function fromJoseError(err: unknown, what: string): AgentmeshError {
   if (isAgentmeshError(err) && err.code === ErrorCodes.AUTH_UNAUTHENTICATED) return err;
-  if (err instanceof errors.JWTExpired) return authFailure('expired', `${what} has expired`, 'Bearer', err);
+  if (err instanceof errors.JWTExpired) return Errors.authJwtExpired({ what }, { cause: err });
   if (err instanceof errors.JWTClaimValidationFailed) {
     switch (err.claim) {
       case 'nbf':
       case 'iat':
-        return authFailure('not_yet_valid', `${what} is not valid yet (${err.claim} is in the future)`, 'Bearer', err);
+        return Errors.authJwtNotYetValid({ what, claim: err.claim }, { cause: err });
       case 'aud':
-        return authFailure('wrong_audience', `${what} was issued for another audience`, 'Bearer', err);
+        return Errors.authJwtWrongAudience({ what }, { cause: err });
       case 'iss':
-        return authFailure('wrong_issuer', `${what} was issued by an issuer this gateway does not trust`, 'Bearer', err);
+        return Errors.authJwtWrongIssuer({ what }, { cause: err });
       case 'typ':
-        return authFailure('wrong_type', `${what} is not an access token (typ must be at+jwt)`, 'Bearer', err);
+        return Errors.authJwtWrongType({ what }, { cause: err });
       default:
         return err.reason === 'missing'
-          ? authFailure('missing_claim', `${what} lacks the ${err.claim} claim`, 'Bearer', err)
-          : authFailure('malformed', `${what} has an invalid ${err.claim} claim`, 'Bearer', err);
+          ? Errors.authJwtClaimMissing({ what, claim: err.claim }, { cause: err })
+          : Errors.authJwtClaimInvalid({ what, claim: err.claim }, { cause: err });
     }
   }
-  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) return authFailure('alg_not_allowed', `${what} uses a signature algorithm that is not allowed`, 'Bearer', err);
-  if (err instanceof errors.JWSSignatureVerificationFailed) return authFailure('bad_signature', `${what} has an invalid signature`, 'Bearer', err);
-  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) return authFailure('unknown_key', `${what} is signed by a key the issuer does not publish`, 'Bearer', err);
-  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return authFailure('malformed', `${what} is not a well-formed JWT`, 'Bearer', err);
+  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) return Errors.authJwtAlgRefused({ what }, { cause: err });
+  if (err instanceof errors.JWSSignatureVerificationFailed) return Errors.authJwtBadSignature({ what }, { cause: err });
+  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) return Errors.authJwtUnknownKey({ what }, { cause: err });
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return Errors.authJwtMalformed({ what }, { cause: err });
   if (isAgentmeshError(err) && err.code === ErrorCodes.SSRF_BLOCKED) {
     // A key set URL the outbound policy refuses will not get better on retry: a configuration error, not the caller's.
     return Errors.keySetRefused({ what, reason: err.message }, { cause: err });

@@ -1,6 +1,5 @@
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import type { JWTPayload } from 'jose';
-import { authFailure } from '../auth-failure.js';
 import type { KeyManager } from '../keys/key-manager.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { Principal } from '../principal.js';
@@ -8,6 +7,7 @@ import { refuseFutureIssuedAt } from './issued-at.js';
 import { fromJoseError } from './jose-failure.js';
 import { ACCESS_TOKEN_TYP } from './token-signer.js';
 import type { VerifiedToken } from './verified-token-cache.js';
+import { Errors } from '../../../protocol/index.js';
 
 /** The only algorithms our own tokens may carry: a token naming anything else (none, HS256…) is refused before any key is touched. */
 const OWN_ALGS = new Set(['ES256', 'RS256']);
@@ -49,19 +49,19 @@ export class LocalTokenVerifier {
     try {
       header = decodeProtectedHeader(token);
     } catch (err) {
-      throw authFailure('malformed', 'the bearer token is not a well-formed JWT', 'Bearer', err);
+      throw Errors.authJwtMalformed({ what: 'the bearer token' }, { cause: err });
     }
     if (typeof header.alg !== 'string' || !OWN_ALGS.has(header.alg)) {
-      throw authFailure('alg_not_allowed', `token algorithm ${JSON.stringify(header.alg ?? null)} is not allowed (ES256 or RS256 only)`);
+      throw Errors.authTokenAlgRefused({ alg: JSON.stringify(header.alg ?? null) });
     }
-    if (typeof header.kid !== 'string') throw authFailure('unknown_key', 'the token names no signing key (kid)');
+    if (typeof header.kid !== 'string') throw Errors.authTokenWithoutKid({});
     let key = this.#ring.verifier(header.kid, this.#clock());
     if (key === undefined) {
       await this.#keys.reloadForUnknownKid();
       key = this.#ring.verifier(header.kid, this.#clock());
     }
-    if (key === undefined) throw authFailure('unknown_key', 'the token is signed by a key this gateway does not publish (unknown or retired kid)');
-    if (key.alg !== header.alg) throw authFailure('alg_not_allowed', `token algorithm ${header.alg} does not match its key's ${key.alg}`);
+    if (key === undefined) throw Errors.authTokenKeyUnknown({});
+    if (key.alg !== header.alg) throw Errors.authTokenAlgMismatch({ alg: header.alg, keyAlg: key.alg });
 
     let payload: JWTPayload;
     try {
@@ -80,7 +80,7 @@ export class LocalTokenVerifier {
     refuseFutureIssuedAt(payload, this.#clock(), this.#tolerance, 'the bearer token');
     const { client_id: clientId, tenant, scope, jti, exp, sub } = payload;
     if (typeof clientId !== 'string' || typeof tenant !== 'string' || typeof scope !== 'string' || typeof jti !== 'string' || typeof sub !== 'string' || typeof exp !== 'number') {
-      throw authFailure('malformed', 'the bearer token has claims of the wrong type');
+      throw Errors.authTokenClaimsMistyped({});
     }
     const principal: Principal = { kind: 'client', subject: sub, clientId, tenant, scopes: scope === '' ? [] : scope.split(' '), tokenId: jti, expiresAt: exp };
     return { principal, expiresAt: exp * 1000, claims: { ...payload, client_id: clientId, tenant, scope, jti, exp } };

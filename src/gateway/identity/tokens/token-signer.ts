@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { AgentmeshError, ErrorCodes, Errors } from '../../../protocol/index.js';
+import { Errors } from '../../../protocol/index.js';
 import type { KeyRing } from '../keys/key-ring.js';
 
 /** `typ` of access tokens (RFC 9068 §2.1). */
@@ -81,10 +81,10 @@ export class TokenSigner {
   /** A short-lived assertion for an agent; at most as long-lived as an access token. */
   async assertion(claims: AssertionClaims, ttlSeconds: number): Promise<string> {
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > this.#ttlSeconds) {
-      throw new AgentmeshError(ErrorCodes.IDENTITY_INVALID_ARGUMENT, `"ttlSeconds" must be an integer from 1 to ${this.#ttlSeconds} (the token lifetime), got ${ttlSeconds}`, { expose: false });
+      throw Errors.assertionTtlOutOfRange({ max: this.#ttlSeconds, given: ttlSeconds });
     }
     for (const name of ['sub', 'tenant', 'aud'] as const) {
-      if (typeof claims[name] !== 'string' || claims[name] === '') throw new AgentmeshError(ErrorCodes.IDENTITY_INVALID_ARGUMENT, `assertion claim "${name}" must be a non-empty string`, { expose: false });
+      if (typeof claims[name] !== 'string' || claims[name] === '') throw Errors.assertionClaimMissing({ claim: name });
     }
     const now = this.#clock();
     const key = this.#signer(now);

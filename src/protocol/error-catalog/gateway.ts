@@ -1,0 +1,50 @@
+/** The gateway's door: routing, quotas, concurrency, PII, scopes, credits. */
+import { ErrorCodes } from '../errors.js';
+import { declare } from './declare.js';
+
+export const gatewayErrors = {
+  // the gateway's door
+  agentNotReachable: declare(ErrorCodes.GATEWAY_AGENT_NOT_FOUND, 'No agent named {quotedName} is reachable through this gateway'),
+  agentNotRegistered: declare(ErrorCodes.GATEWAY_AGENT_NOT_FOUND, 'agent {agent} is not registered', { details: ['agent'] }),
+  agentDisabled: declare(ErrorCodes.GATEWAY_NO_HEALTHY_INSTANCE, 'agent {agent} is disabled at the registry', { details: ['agent'], expose: true }),
+  noHealthyInstance: declare(ErrorCodes.GATEWAY_NO_HEALTHY_INSTANCE, 'agent {agent} has no healthy instance: {why}', { details: ['agent'], expose: true, retryable: true }),
+  agentTimedOut: declare(ErrorCodes.HTTP_TIMEOUT, 'agent {agent} did not answer within {timeoutMs} ms', { expose: true, retryable: true }),
+  agentTookTooLong: declare(ErrorCodes.HTTP_TIMEOUT, 'agent {agent} did not answer in time', { details: ['agent'], expose: true, retryable: true }),
+  agentDidNotAnswer: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, 'agent {agent} did not answer: {why}', { expose: true, retryable: true }),
+  consoleRegistryUnreachable: declare(ErrorCodes.HTTP_UNAVAILABLE, 'the registry did not answer the registration; retry shortly', { expose: true, retryable: true }),
+  directoryNotLoaded: declare(ErrorCodes.HTTP_UNAVAILABLE, 'the gateway has not loaded the agent directory from the registry yet; retry shortly', { expose: true, retryable: true }),
+  auditBehind: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'The audit trail is behind; retry shortly', { expose: true, retryable: true }),
+  operationNeedsScope: declare(ErrorCodes.AUTH_FORBIDDEN, '{operation} on {agent} needs the scope {scope}', { details: ['scope'] }),
+  operationNeedsScopes: declare(ErrorCodes.AUTH_FORBIDDEN, '{operation} on {agent} needs the scopes {scope}', { details: ['scope'] }),
+  adminNeedsCredential: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'this call needs a bearer token (or X-API-Key) with the {scope} scope', { details: ['scope'] }),
+  delegationHeaderInvalid: declare(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'Header {header} {description}'),
+  quotaExceeded: declare(ErrorCodes.GATEWAY_QUOTA_EXCEEDED, 'Quota exceeded for {quota}: {limit} requests per minute; retry in {retryAfterSeconds} s', { details: ['quota', 'limit', 'retryAfterSeconds'], retryable: true }),
+  quotaExceededWithBurst: declare(ErrorCodes.GATEWAY_QUOTA_EXCEEDED, 'Quota exceeded for {quota}: {limit} requests per minute (+{burst} burst); retry in {retryAfterSeconds} s', { details: ['quota', 'limit', 'retryAfterSeconds'], retryable: true }),
+  agentConcurrencyFull: declare(ErrorCodes.GATEWAY_CONCURRENCY_LIMIT, '{agent} is running its {limit} concurrent tasks; retry shortly', { details: ['agent', 'limit'], retryable: true }),
+  tenantConcurrencyShareFull: declare(ErrorCodes.GATEWAY_CONCURRENCY_LIMIT, "Tenant {tenant} holds its share ({tenantShare}) of {agent}'s {limit} concurrent calls; retry shortly", { details: ['agent', 'limit', 'tenantShare'], retryable: true }),
+  piiBlocked: declare(ErrorCodes.GATEWAY_PII_BLOCKED, 'The message carries personal data this agent does not accept ({counts})'),
+  requestNotForwardable: declare(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'The request cannot be forwarded to agent {agent} as sent', { details: ['agent'] }),
+  requestNotForwardableBecause: declare(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'The request cannot be forwarded to agent {agent} as sent ({reason})', { details: ['agent'] }),
+  cardNeedsVersion1: declare(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, 'This agent serves A2A 1.0 only: send A2A-Version: 1.0 for its card'),
+  taskIdCannotExist: declare(ErrorCodes.TASK_NOT_FOUND, 'Task not found'),
+  pushConfigIdCannotExist: declare(ErrorCodes.PUSH_CONFIG_NOT_FOUND, 'No such push notification config'),
+  missingScope: declare(ErrorCodes.AUTH_FORBIDDEN, 'this call needs the {scope} scope', { details: ['scope'] }),
+  legacyCardTooDeep: declare(ErrorCodes.INTERNAL, 'An agent card nests deeper than 64 levels'),
+  creditHoldKeyTaken: declare(ErrorCodes.TENANCY_INVALID_ARGUMENT, 'key {quotedKey} is taken'),
+
+  // credits
+  insufficientCredits: declare(ErrorCodes.TENANCY_INSUFFICIENT_CREDITS, 'Tenant {tenant} has {balance} milli-credits available; this call needs {needed}', { details: ['tenant', 'balance', 'needed'] }),
+  creditsNeedToken: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'The credits API needs a bearer token'),
+  creditsOfOtherTenant: declare(ErrorCodes.AUTH_FORBIDDEN, 'Reading the credits of tenant {tenant} needs a principal of that tenant or the {scope} scope', { details: ['scope', 'tenant'] }),
+  topUpNeedsScope: declare(ErrorCodes.AUTH_FORBIDDEN, 'Top-ups need the {scope} scope', { details: ['scope'] }),
+
+  // callers
+  pushSignatureRejected: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'Push notification signature rejected: {problem}'),
+  agentNeedsCredential: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'This agent needs a bearer token (OAuth 2.0 client credentials from /oauth/token) or an X-API-Key'),
+  delegationNeedsScope: declare(ErrorCodes.AUTH_FORBIDDEN, 'Calling on behalf of a tenant ({header}) needs the scope {scope}', { details: ['scope'] }),
+
+  // the console
+  consoleTasksNeedTenant: declare(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'tenant: a platform admin names the tenant whose tasks to list'),
+  consoleTrafficNeedsTenant: declare(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'tenant: a platform admin names the tenant whose traffic to read'),
+  consoleLiveStreamsFull: declare(ErrorCodes.GATEWAY_CONCURRENCY_LIMIT, 'At most {perCaller} live console streams per caller and {total} in all; close another tab and retry', { expose: true }),
+} as const;

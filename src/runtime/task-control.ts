@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { AgentmeshError, ErrorCodes, invalidParams, isTerminal, parseStateName, Errors } from '../protocol/index.js';
 import { uuidv7, type Bus, type TaskRecord, type TaskStore } from '../storage/index.js';
 import type { CompiledSkill } from './define-agent.js';
-import { toPart } from './skill-context-impl.js';
+import { toPart } from './to-part.js';
 import type { ArtifactInput } from './skill-context.js';
 import { agentMessage, statusEvent, textPart, wrap } from './task-events.js';
 import { TRANSIENT_MESSAGE_METADATA } from './task-fold.js';

@@ -5,7 +5,7 @@
  * `capacity` points per instance (default 360), and an instance gone from the
  * cache for a whole window is forgotten.
  */
-import type { AgentInstance } from '../../registry/index.js';
+import type { AgentInstance } from '../../contracts/registry/index.js';
 import type { UpstreamRouter } from '../routing/index.js';
 
 /** One probe reading. */

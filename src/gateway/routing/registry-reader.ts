@@ -1,6 +1,6 @@
 import { Agent, buildConnector } from 'undici';
 import type { ClientTlsSource } from '../../http/index.js';
-import { createRegistryClient, recordFromJson, registryStatusOf, type RegistryClient } from '../../registry/client/index.js';
+import { createRegistryClient, recordFromJson, registryStatusOf, type RegistryClient } from '../../contracts/registry-client/index.js';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { AgentInstance, AgentRecord } from './registry-types.js';
 

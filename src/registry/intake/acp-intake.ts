@@ -1,7 +1,7 @@
 import { AgentCard } from '@a2a-js/sdk';
 import { loadAcpSpecValidator, manifestToCard, type AcpAgentManifest, type AcpSchemaProblem } from '../../acp/index.js';
 import { AgentmeshError, ErrorCodes, type FieldViolation } from '../../protocol/index.js';
-import type { AgentBridge } from '../record.js';
+import type { AgentBridge } from '../../contracts/registry/index.js';
 import type { AdmittedCard } from './admitted-card.js';
 import { guardedGet, isJsonMediaType, parseCardUrl, upstreamFailed, type CardFetchOptions } from './card-fetch.js';
 import { agentCardViolations } from './card-validation.js';

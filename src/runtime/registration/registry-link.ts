@@ -4,7 +4,7 @@ import type { AgentConfigs } from './agent-configs.js';
 import { AgentRegistration } from './agent-registration.js';
 import { ConfigFollower } from './config-follower.js';
 import { Agent, buildConnector } from 'undici';
-import { createRegistryClient } from '../../registry/client/index.js';
+import { createRegistryClient } from '../../contracts/registry-client/index.js';
 import { registryFetch } from './registry-fetch.js';
 import { pause } from '../../storage/index.js';
 

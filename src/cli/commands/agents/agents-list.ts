@@ -1,6 +1,6 @@
 /** `agentmesh agents list`: registered agents with filters, one page or all of them. */
 import { Command, Option } from 'commander';
-import type { AgentListQuery } from '../../../registry/index.js';
+import type { AgentListQuery } from '../../../contracts/registry/index.js';
 import type { WireAgentRecord } from '../../registry-client.js';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
 import type { CliContext } from '../../cli-io.js';

@@ -20,7 +20,7 @@ import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { uuidv7 } from '../storage/index.js';
 import { invalidParams, requireMessage, stateName, toSdkError, Errors } from '../protocol/index.js';
 import type { PushStore, TaskStore, Bus } from '../storage/index.js';
-import type { AgentDefinition } from './define-agent.js';
+import type { AgentDefinition } from '../contracts/agent/index.js';
 import type { CallInfo } from './call-info.js';
 import type { SendOptions, TaskEngine } from './task-engine.js';
 import { withHistoryLength } from './task-fold.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { CallerIdentity } from './skill-context.js';
+import type { CallerIdentity } from '../contracts/agent/index.js';
 
 /** Who sent a request, and for which tenant. */
 export interface CallInfo {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { uuidv7 } from '../storage/index.js';
 import type { CallInfo } from './call-info.js';
 import { toPart } from './to-part.js';
-import type { ArtifactInput, CallerIdentity, HandedOff, HandOffOptions, ProgressOptions, SkillContext, UsageRecord } from './skill-context.js';
+import type { ArtifactInput, CallerIdentity, HandedOff, HandOffOptions, ProgressOptions, SkillContext, UsageRecord } from '../contracts/agent/index.js';
 import { TRANSIENT_MESSAGE_METADATA } from './task-fold.js';
 import type { TaskRun } from './task-run.js';
 

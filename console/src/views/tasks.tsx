@@ -9,7 +9,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { rpc } from '../a2a.js';
 import { follow, liveText, type LiveState } from '../live.js';
-import type { AgentView } from '../types.js';
+import type { ConsoleAgentDetail as AgentView } from '../../../src/contracts/console/index.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatCredits, formatDuration, formatNumber, formatTime, plural, startedAt, stateClass, stateLabel } from '../format.js';

@@ -7,15 +7,9 @@
  */
 import type { AgentInstance } from '../../contracts/registry/index.js';
 import type { UpstreamRouter } from '../routing/index.js';
+import type { HealthPoint } from '../../contracts/console/index.js';
 
-/** One probe reading. */
-export interface HealthPoint {
-  at: number;
-  /** The registry's probe state (`up`, `down`, `unknown`, …). */
-  state: string;
-  latencyMs: number | null;
-  inRotation: boolean;
-}
+export type { HealthPoint };
 
 /** Options of {@link HealthHistory}. */
 export interface HealthHistoryOptions {

@@ -63,18 +63,26 @@ export interface CreditHoldsAnswer {
   reservations: CreditHold[];
 }
 
-/** `POST /v1/tenants/{tenant}/credits/reservations/release`. */
+/** `POST /v1/tenants/{tenant}/credits/reservations/release`: how the hold ended (the ledger's `Settlement`). */
 export interface HoldReleaseAnswer {
   key: string;
   tenant: string;
   agent: string;
   skill: string;
   status: 'settled' | 'refunded';
+  /** What was held. */
   heldMilliCredits: number;
+  /** What the tenant paid (0 for a refund). */
   chargedMilliCredits: number;
+  /** What went back to the tenant's available balance. */
   releasedMilliCredits: number;
   releasedCredits: string;
+  /** Reason given to refund. */
   reason?: string;
   closedAt: string;
+  /**
+   * True when the reservation was already closed before this call: nothing
+   * moved, and this is the first outcome (a retry, or a settle/refund that lost a race).
+   */
   replayed: boolean;
 }

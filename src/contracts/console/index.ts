@@ -5,3 +5,4 @@
  */
 export type { WorkflowOutlineStep, WorkflowOutline, ConsoleSkillView, ConsoleInstanceView, HealthPoint, ConsoleAgentView, ConsoleAgentDetail, ConsoleAgentList } from './agents.js';
 export type { ConsoleSession, ActAsAnswer, LowBalanceState, LowBalanceAnswer, MetricsPoint, ConsoleRole, ConsoleOverview, TrafficHour, TenantTraffic } from './overview.js';
+export type { ConsoleTaskRow, ConsoleTaskFrame } from './tasks.js';

@@ -5,10 +5,10 @@
  * and one place that turns an error body into a line a person can act on.
  */
 import { AgentmeshError, ErrorCodes, type ErrorCode } from '../protocol/index.js';
-import type { ApiKeyPage, ApiKeyView, ClientPage, ClientView, CredentialListParams, IssuedApiKeyView, IssuedClientView, NewApiKeyRequest, NewClientRequest } from '../contracts/management/index.js';
+import type { ApiKeyPage, ApiKeyView, ClientPage, ClientView, CredentialListParams, IssuedApiKeyView, IssuedClientView, NewApiKeyRequest, NewClientRequest, TokenResponse } from '../contracts/management/index.js';
 import { RoleApi } from './role-api.js';
 
-export type { ClientAuthMethod, NewApiKeyRequest, NewClientRequest } from '../contracts/management/index.js';
+export type { ClientAuthMethod, NewApiKeyRequest, NewClientRequest, TokenResponse } from '../contracts/management/index.js';
 
 /** Where the CLI finds the gateway when neither `--gateway` nor `AGENTMESH_GATEWAY` says. */
 export const DEFAULT_GATEWAY_URL = 'http://localhost:4200';
@@ -23,14 +23,6 @@ export interface GatewayClientOptions {
   fetchImpl?: typeof fetch | undefined;
   /** Deadline of everything this client does (`--timeout`). */
   signal?: AbortSignal | undefined;
-}
-
-/** RFC 6749 §5.1 token response. */
-export interface TokenResponse {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-  scope: string;
 }
 
 /** What the CLI sends to the token endpoint. */

@@ -69,3 +69,12 @@ export interface ApiKeyPage {
   apiKeys: ApiKeyView[];
   nextPageToken?: string;
 }
+
+/** What the token endpoint (`POST /oauth/token`) answers a client credentials grant with (RFC 6749 §5.1). */
+export interface TokenResponse {
+  access_token: string;
+  token_type: string;
+  /** Seconds. */
+  expires_in: number;
+  scope: string;
+}

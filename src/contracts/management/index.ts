@@ -6,4 +6,4 @@
  */
 export { clientIdParams, newClientBody, newApiKeyBody, listQuery } from './requests.js';
 export type { NewClientRequest, NewApiKeyRequest, CredentialListParams } from './requests.js';
-export type { ClientAuthMethod, RateLimit, CredentialStatus, ClientView, ApiKeyView, IssuedClientView, IssuedApiKeyView, ClientPage, ApiKeyPage } from './credentials.js';
+export type { ClientAuthMethod, RateLimit, CredentialStatus, ClientView, ApiKeyView, IssuedClientView, IssuedApiKeyView, ClientPage, ApiKeyPage, TokenResponse } from './credentials.js';

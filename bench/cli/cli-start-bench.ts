@@ -1,5 +1,5 @@
 /**
- * The `cli` part of `npm run bench` (issue 17 §5): CPU a fresh `agentmesh`
+ * The `cli` part of `npm run bench`: CPU a fresh `agentmesh`
  * process spends, from exec to exit, for `--help`, `send --help` and a real
  * `send` to a live agent, next to its anchor, a bare `node -e 0`, in the
  * same run. Each child reports its own `process.cpuUsage()` at exit through

@@ -1,5 +1,5 @@
 /**
- * Issue 19's bench row: SendMessage (JSON-RPC, blocking) through the gateway
+ * SendMessage (JSON-RPC, blocking) through the gateway
  * to a bridged ACP agent vs to an equivalent native agent, as a ratio. Both
  * agents echo the text back as their output; the native one is an agentmesh
  * runtime agent (its task written durably to SQLite), the ACP one a minimal
@@ -129,7 +129,7 @@ export async function runAcpBridgeBench({ calls = 1000, concurrency = 8, rounds,
 
 export function formatAcpBridgeBench(r: AcpBridgeBenchReport): string[] {
   return [
-    `SendMessage through the gateway to a native agent and to a bridged ACP agent (issue 19), ${r.calls} calls x ${r.rounds} rounds, ${r.concurrency} in flight (median round):`,
+    `SendMessage through the gateway to a native agent and to a bridged ACP agent, ${r.calls} calls x ${r.rounds} rounds, ${r.concurrency} in flight (median round):`,
     `  native agent        ${r.native.perSecond.toFixed(0)} calls/s  p50 ${r.native.p50.toFixed(2)} ms  p99 ${r.native.p99.toFixed(2)} ms`,
     `  bridged ACP agent   ${r.bridged.perSecond.toFixed(0)} calls/s  p50 ${r.bridged.p50.toFixed(2)} ms  p99 ${r.bridged.p99.toFixed(2)} ms`,
     `  bridged ÷ native: throughput ${(r.bridged.perSecond / r.native.perSecond).toFixed(2)}×, p50 latency ${(r.bridged.p50 / r.native.p50).toFixed(2)}×`,

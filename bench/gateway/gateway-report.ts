@@ -1,6 +1,6 @@
 /**
  * Figures of the gateway bench and their rendering: per target the median of
- * each figure over the rounds, per round the ratios of issue 15 §2 (each
+ * each figure over the rounds, per round the ratios of the gateway's cost (each
  * measured against its anchor in the same round), their medians and the
  * verdicts against the targets.
  */
@@ -36,7 +36,7 @@ export interface GatewayRow {
   frontCpuMicros: number | undefined;
 }
 
-/** Issue 15 §2's ratios, from one round or the medians over the rounds; undefined when a side did not run. */
+/** The gateway's cost ratios, from one round or the medians over the rounds; undefined when a side did not run. */
 export interface GatewayRatios {
   /** Gateway CPU per call ÷ the bare relay's (target ≤ 2). */
   cpuOverBare?: number;
@@ -67,7 +67,7 @@ export interface GatewayBenchReport {
   failed: GatewayAbsence[];
 }
 
-/** The targets of issue 15 §2. */
+/** The gateway's cost targets: at most twice a bare relay's CPU, at least half the direct throughput, at most 0.5 ms added at p50 (docs/benchmarks.md). */
 export const GATEWAY_GOALS = Object.freeze({ maxCpuOverBare: 2, minThroughputOverDirect: 0.5, maxAddedP50Ms: 0.5 });
 
 /** Median; the mean of the two middle values for an even count. */

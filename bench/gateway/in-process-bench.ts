@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --only inprocess` (issue 15 §2, ADR 0015 addendum): the
+ * `npm run bench -- --only inprocess` (ADR 0015 addendum): the
  * gateway and an agent's runtime in one process, as `agentmesh up` runs
  * them, with the gateway reaching the runtime over loopback TCP, then in
  * memory (InProcessServers). One process, so one CPU figure per call covers

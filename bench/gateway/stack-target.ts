@@ -160,7 +160,7 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
     ...shared.options,
     agents: [benchAgent],
     // The bench measures the runtime directly too, so direct calls stay open (a development opt-out:
-    // with a gateway configured the runtime otherwise requires its assertion, issue 15 §4).
+    // with a gateway configured the runtime otherwise requires its assertion).
     config: {
       ...shared.config,
       // Replicas on one database seal push configs under one secret (docs/operations.md, AGENTMESH_SECRET).

@@ -197,6 +197,58 @@ async function measureSingle({ scenario, setup, options }: { scenario: ScenarioN
   }
 }
 
+/**
+ * The gateway on the embedded default, as `agentmesh up` runs it: a registry,
+ * a gateway and a runtime on SQLite, each a process, the load through the
+ * gateway. Its CPU per call is what the fleet's gateway figure is held to,
+ * measured under the same load on the same host in the same run.
+ */
+async function measureGatewaySqlite({ scenario, options }: { scenario: ScenarioName; options: ScaleBenchOptions }): Promise<ScaleRow> {
+  const { connections, warmupS, durationS, dataRoot, log } = options;
+  const setup = 'gateway-sqlite' as const;
+  const children: ChildProcess[] = [];
+  const start = async (spec: Record<string, unknown>) => {
+    const started = await startStackChild(spec);
+    children.push(started.child);
+    return started;
+  };
+  const root = await mkdtemp(join(dataRoot, 'gateway-sqlite-'));
+  try {
+    const registry = await start({ kind: 'registry', dataDir: join(root, 'registry') });
+    const registryUrl = registry.message['url']!;
+    const port = await freePort();
+    const gatewayUrl = `http://127.0.0.1:${port}`;
+    const gateway = await start({ kind: 'control', dataDir: join(root, 'gateway'), adminToken: ADMIN, registryUrl, port, publicUrl: gatewayUrl, keyEncryptionSecret: SECRET });
+    await start({ kind: 'runtime', dataDir: join(root, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` });
+    const token = await (await provisionBenchClient({ gatewayUrl, adminToken: ADMIN }))();
+    const url = `${gatewayUrl}${PATH}`;
+    const headers = { authorization: `Bearer ${token}` };
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const card = await fetch(`${url}/.well-known/agent-card.json`);
+      await card.arrayBuffer();
+      if (card.status === 200) break;
+      if (Date.now() > deadline) throw new Error('the gateway never routed to the runtime');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    await verify(scenario, url, headers);
+    if (warmupS > 0) await loadSplit({ urls: [url], scenario, connections, durationS: warmupS, headers });
+    const before = await statsOf(gateway.child);
+    const load = await loadSplit({ urls: [url], scenario, connections, durationS, headers });
+    const after = await statsOf(gateway.child);
+    const figures: Figures = { ...loadFigures(load), ...(load.totalRequests > 0 ? { 'cpu.gateway': (after.micros - before.micros) / load.totalRequests } : {}) };
+    const failure = failureOf(load);
+    return { scenario, setup, figures, ...(failure === undefined ? {} : { failure }) };
+  } catch (err) {
+    const failure = err instanceof Error ? err.message : String(err);
+    log(`  ${SETUP_LABELS[setup]}: FAILED: ${failure}`);
+    return { scenario, setup, figures: {}, failure };
+  } finally {
+    for (const child of children) child.kill(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ? 'SIGINT' : 'SIGKILL');
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 /** The samples taken before or after a loaded window: every replica's stats, the database's and Redis's. */
 export interface Snapshot {
   runtimes: (CallCounts & { micros: number })[];
@@ -257,7 +309,7 @@ async function measureShared({
   options,
 }: {
   scenario: ScenarioName;
-  setup: Exclude<ScaleSetup, 'sdk' | 'sqlite'>;
+  setup: Exclude<ScaleSetup, 'sdk' | 'sqlite' | 'gateway-sqlite'>;
   fleet: Fleet;
   database: BenchDatabase;
   redis: Redis;
@@ -340,7 +392,12 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
       for (const scenario of scenarios) {
         log(`scale${rounds > 1 ? ` round ${round} of ${rounds}` : ''}: ${scenario === 'streaming' ? 'SendStreamingMessage' : 'SendMessage'}, warm-up ${warmupS} s then ${durationS} s per setup at ${connections} connections`);
         for (const setup of SCALE_SETUPS) {
-          const row = setup === 'sdk' || setup === 'sqlite' ? await measureSingle({ scenario, setup, options: { ...options, dataRoot } }) : await measureShared({ scenario, setup, fleet, database, redis, options });
+          const row =
+            setup === 'sdk' || setup === 'sqlite'
+              ? await measureSingle({ scenario, setup, options: { ...options, dataRoot } })
+              : setup === 'gateway-sqlite'
+                ? await measureGatewaySqlite({ scenario, options: { ...options, dataRoot } })
+                : await measureShared({ scenario, setup, fleet, database, redis, options });
           log(progress(row));
           rows.push(row);
         }

@@ -8,15 +8,17 @@ import { formatTable } from '../report.js';
 import type { ScenarioName } from '../target-protocol.js';
 
 /** The setups each scenario is measured on, in table order. */
-export type ScaleSetup = 'sdk' | 'sqlite' | 'pg-1' | 'pg-2' | 'gateway-2';
+export type ScaleSetup = 'sdk' | 'sqlite' | 'pg-1' | 'pg-2' | 'gateway-sqlite' | 'gateway-2';
 
-export const SCALE_SETUPS: readonly ScaleSetup[] = ['sdk', 'sqlite', 'pg-1', 'pg-2', 'gateway-2'];
+export const SCALE_SETUPS: readonly ScaleSetup[] = ['sdk', 'sqlite', 'pg-1', 'pg-2', 'gateway-sqlite', 'gateway-2'];
 
 export const SETUP_LABELS: Readonly<Record<ScaleSetup, string>> = {
   sdk: '@a2a-js/sdk, in memory (anchor)',
   sqlite: 'runtime ×1, SQLite',
   'pg-1': 'runtime ×1, PostgreSQL + Redis',
   'pg-2': 'runtime ×2, PostgreSQL + Redis',
+  // The gateway's embedded figure under the same load and on the same host: what its fleet figure is held to.
+  'gateway-sqlite': 'gateway ×1 → runtime ×1, SQLite',
   'gateway-2': 'gateway ×2 → runtime ×2, PG + Redis',
 };
 
@@ -105,6 +107,9 @@ export function totalCpu(figures: Figures): number | undefined {
   return parts.length === 0 ? undefined : parts.reduce((a, b) => a + b, 0);
 }
 
+/** Through two gateways on this 2-core host, one run, when the fleet path's rework began: the ratio's fixed denominator. */
+const FILED_GATEWAY_FLEET_RPS = { sendmessage: 346, streaming: 242 } as const;
+
 const SCENARIO_TITLES: Readonly<Record<string, string>> = { sendmessage: 'SendMessage', streaming: 'SendStreamingMessage' };
 
 function fixed(value: number | undefined, digits = 0): string {
@@ -139,7 +144,7 @@ export function formatScaleBench(report: ScaleBenchReport): string[] {
         continue;
       }
       cpuRows.push([name, fixed(f['req/s']), fixed(f['p50'], 1), fixed(f['p99'], 1), fixed(f['errors']), fixed(f['cpu.runtime']), fixed(f['cpu.gateway']), fixed(f['cpu.postgres']), fixed(f['cpu.redis']), fixed(totalCpu(f))]);
-      if (setup === 'sdk' || setup === 'sqlite') continue;
+      if (setup === 'sdk' || setup === 'sqlite' || setup === 'gateway-sqlite') continue;
       dbRows.push([
         `${SCENARIO_TITLES[scenario]}: ${SETUP_LABELS[setup]}`,
         fixed(f['pg.statements.runtime'], 1),
@@ -209,6 +214,18 @@ export function acceptanceLines(report: ScaleBenchReport): string[] {
     lines.push(
       `${SCENARIO_TITLES[scenario]}, runtime ×1 on PostgreSQL: ${share} the pgbench anchor (target ≥ 0.3×), runtime CPU/call ${cpu} SQLite's (≤ 2.5×), ` +
         `${fixed(one['pg.statements.runtime'], 2)} round trips (≤ 1.5) and ${fixed(one['pg.transactions.runtime'], 2)} commits (≤ 0.25) per task`,
+    );
+  }
+  for (const scenario of ['sendmessage', 'streaming'] as const) {
+    const of = (setup: ScaleSetup) => report.rows.find((row) => row.scenario === scenario && row.setup === setup && row.failure === undefined)?.figures;
+    const [embedded, fleet] = [of('gateway-sqlite'), of('gateway-2')];
+    if (fleet === undefined) continue;
+    const cpu = fleet['cpu.gateway'] !== undefined && embedded?.['cpu.gateway'] ? `${(fleet['cpu.gateway'] / embedded['cpu.gateway']).toFixed(2)}×` : 'n/a';
+    const redis = (fleet['redis.commands.gateway'] ?? 0) + (fleet['redis.commands.runtime'] ?? 0);
+    lines.push(
+      `${SCENARIO_TITLES[scenario]}, gateway ×2 → runtime ×2 on PostgreSQL + Redis: ${fixed(fleet['req/s'])} req/s (${fixed((fleet['req/s'] ?? 0) / FILED_GATEWAY_FLEET_RPS[scenario], 2)}× the ${FILED_GATEWAY_FLEET_RPS[scenario]} req/s measured before the fleet path was reworked; target 5× for SendMessage), ` +
+        `gateway CPU/call ${cpu} its SQLite figure in this run (≤ 3×), ${redis.toFixed(1)} Redis commands sent per call (≤ 4; the server counts ${fixed(fleet['redis.server'], 1)} with the script's own), ` +
+        `${fixed(fleet['pg.transactions.gateway'], 2)} gateway commits per call (≤ 0.2 for a streamed call)`,
     );
   }
   return lines;

@@ -11,7 +11,7 @@ export const MAX_DETAIL_HASHED = 32 * 1024 * 1024;
 
 /**
  * Keys whose values are credentials. The trail must never hold a secret in
- * clear (issue 4), so a caller that passes one in `detail` gets it censored.
+ * clear (docs/security.md#the-audit-trail), so a caller that passes one in `detail` gets it censored.
  */
 const SECRET_KEYS: ReadonlySet<string> = new Set(
   ['secret', 'clientsecret', 'client_secret', 'password', 'token', 'accesstoken', 'access_token', 'refreshtoken', 'refresh_token', 'idtoken', 'id_token', 'authorization', 'apikey', 'api_key', 'x-api-key', 'privatekey', 'private_key', 'cookie', 'assertion', 'client_assertion'],

@@ -1,5 +1,5 @@
 /**
- * audit: the append-only, hash-chained audit trail (issue 4 §5). The gateway
+ * audit: the append-only, hash-chained audit trail (docs/audit.md). The gateway
  * appends one entry per call and per security event; `agentmesh audit
  * verify|tail|export` read the chain straight from the database.
  */

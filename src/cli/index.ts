@@ -7,12 +7,12 @@
  */
 export { buildProgram, runCli, main, COMMANDS } from './program.js';
 export type { CommandFactory } from './program.js';
-export { resolveCliIO } from './cli-io.js';
-export type { CliIO, CliContext, TextSink } from './cli-io.js';
-export { ExitCodes } from './exit-codes.js';
-export { exitCodeForState } from './task-output.js';
-export type { ExitCode } from './exit-codes.js';
-export { connectAgent, agentCardUrl } from './client.js';
-export type { AgentConnection, ConnectAgentOptions, Binding } from './client.js';
-export { createOutboundFetch, withTraceparent } from './outbound-fetch.js';
-export type { OutboundFetchOptions } from './outbound-fetch.js';
+export { resolveCliIO } from './io/cli-io.js';
+export type { CliIO, CliContext, TextSink } from './io/cli-io.js';
+export { ExitCodes } from './io/exit-codes.js';
+export { exitCodeForState } from './io/task-output.js';
+export type { ExitCode } from './io/exit-codes.js';
+export { connectAgent, agentCardUrl } from './client/client.js';
+export type { AgentConnection, ConnectAgentOptions, Binding } from './client/client.js';
+export { createOutboundFetch, withTraceparent } from './client/outbound-fetch.js';
+export type { OutboundFetchOptions } from './client/outbound-fetch.js';

@@ -9,9 +9,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { cliCacheDir } from './cache-dir.js';
-import { requireWithCodeCache } from './code-cache.js';
-import { commandsNamedIn } from './command-operands.js';
+import { cliCacheDir } from './launch/cache-dir.js';
+import { requireWithCodeCache } from './launch/code-cache.js';
+import { commandsNamedIn } from './launch/command-operands.js';
 
 /**
  * Top-level commands the bundle holds; `help` is commander's own. The build

@@ -7,10 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { resolveCliIO, type CliContext, type CliIO } from './cli-io.js';
-import { commandsNamedIn } from './command-operands.js';
-import { ExitCodes } from './exit-codes.js';
-import { withSecretFiles } from './secret-files.js';
+import { resolveCliIO, type CliContext, type CliIO } from './io/cli-io.js';
+import { commandsNamedIn } from './launch/command-operands.js';
+import { ExitCodes } from './io/exit-codes.js';
+import { withSecretFiles } from './config/secret-files.js';
 
 /** Builds one top-level command; it reports its exit code through `ctx.setExitCode`. */
 export type CommandFactory = (ctx: CliContext) => Command;
@@ -30,7 +30,7 @@ export interface CommandEntry {
   load: () => Promise<CommandFactory>;
 }
 
-export { commandsNamedIn } from './command-operands.js';
+export { commandsNamedIn } from './launch/command-operands.js';
 
 /** Every top-level command, in help order. This is the one place commands are registered. */
 export const COMMANDS: readonly CommandEntry[] = [
@@ -50,7 +50,16 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'audit', term: 'audit', summary: 'verify, tail and export the hash-chained audit trail (reads the database directly)', load: async () => (await import('./commands/audit/audit.js')).auditCommand },
   { name: 'migrate', term: 'migrate [options]', summary: "apply every role's schema migrations to the configured database, then exit", load: async () => (await import('./commands/migrate.js')).migrateCommand },
   { name: 'secrets', term: 'secrets', summary: 'finish a rotation of GATEWAY_SECRET or AGENTMESH_SECRET: re-seal what the previous one sealed (reads the database directly)', load: async () => (await import('./commands/secrets/secrets.js')).secretsCommand },
-  { name: 'completion', term: 'completion <shell>', summary: 'print a shell completion script (bash or zsh)', load: async () => (await import('./commands/completion.js')).completionCommand },
+  {
+    name: 'completion',
+    term: 'completion <shell>',
+    summary: 'print a shell completion script (bash or zsh)',
+    // The script lists every command: the command gets the whole program's builder, since it cannot import this file back.
+    load: async () => {
+      const { completionCommand } = await import('./commands/completion.js');
+      return (ctx) => completionCommand(ctx, () => buildProgram(ctx.io, 'all'));
+    },
+  },
 ];
 
 const EXAMPLES = `
@@ -124,7 +133,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
     // Commander already printed its message (help, version, usage error).
     if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCodes.OK : ExitCodes.USAGE;
     // Loaded when needed: it reads the wire error table and the SDK's error classes.
-    const { reportError } = await import('./error-report.js');
+    const { reportError } = await import('./io/error-report.js');
     return reportError(resolved, err);
   }
 }
@@ -137,7 +146,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
  */
 async function presentClientCertificate(io: CliIO): Promise<void> {
   if (io.fetchImpl !== undefined || !(io.env['TLS_CLIENT_CERT_FILE'] || io.env['TLS_CLIENT_KEY_FILE'] || io.env['TLS_CA_FILE'])) return;
-  const [{ cliTlsFromEnv }, { createHttpFetch }, { withTraceparent }] = await Promise.all([import('./cli-tls.js'), import('./http-fetch.js'), import('./outbound-fetch.js')]);
+  const [{ cliTlsFromEnv }, { createHttpFetch }, { withTraceparent }] = await Promise.all([import('./client/cli-tls.js'), import('./client/http-fetch.js'), import('./client/outbound-fetch.js')]);
   const tls = cliTlsFromEnv(io.env);
   if (tls !== undefined) io.fetchImpl = withTraceparent(createHttpFetch({ tls }) as unknown as typeof fetch);
 }

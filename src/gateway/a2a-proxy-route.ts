@@ -32,7 +32,7 @@ const AUDIT_BACKLOG_LIMIT = 90_000;
 
 /**
  * `/agents/{name}/…`: every A2A call through the gateway, as a pipeline of
- * small steps (issue 15 §2), each in its own file and testable alone:
+ * small steps (ADR 0009), each in its own file and testable alone:
  *
  *   read (classify, parse once, refuse what is no request) → authenticate
  *   (and delegate) → authorize (tenant, scopes, price) → quota → validate

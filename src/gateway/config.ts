@@ -6,7 +6,7 @@ import { piiConfigSchema } from './policy/pii-policy.js';
 /**
  * Port of the gateway's metrics listener when `metricsPort` is unset (and
  * `port` is not 0). Its `/metrics` names tenants and their balances, so it is
- * never on the public port (issue 15 §4).
+ * never on the public port.
  */
 export const DEFAULT_GATEWAY_METRICS_PORT = 4290;
 
@@ -31,7 +31,7 @@ export const gatewayConfigSchema = z
     /** Where agents are found (the registry's watch stream keeps the routing cache). */
     registryUrl: z.string().url().default('http://localhost:4100'),
     registryToken: z.string().optional(),
-    /** The built web console served at /console/ (env GATEWAY_CONSOLE_DIR); unset: `dist/console` of the agentmesh package (issue 20). */
+    /** The built web console served at /console/ (env GATEWAY_CONSOLE_DIR); unset: `dist/console` of the agentmesh package. */
     consoleDir: z.string().min(1).optional(),
     /**
      * The console's sign-in through one of `externalIssuers` (authorization code + PKCE, docs/console.md#sign-in-with-openid-connect):
@@ -87,7 +87,7 @@ export const gatewayConfigSchema = z
     /**
      * Longest a credit hold may stay open, ms (24 h): a hold whose task has not
      * ended by then (abandoned in input-required, say) is refunded and audited
-     * as `credits.expired` (issue 15 §4).
+     * as `credits.expired`.
      */
     creditsMaxHoldMs: z.number().int().min(60_000).default(86_400_000),
     /**

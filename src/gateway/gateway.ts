@@ -51,7 +51,7 @@ export interface Gateway {
 }
 
 /**
- * Builds the gateway role (issue 4): identity (OAuth 2.0 client
+ * Builds the gateway role (docs/gateway.md): identity (OAuth 2.0 client
  * credentials, API keys, external issuers), policy (scopes per A2A
  * operation and skill, tenants), quotas shared through Redis, credits,
  * routing to healthy instances from the registry's watch, and the audit
@@ -85,7 +85,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     const probes = probeListenerOf(app, config, log);
     await mountRoutes(app, parts, cardKey, config, publicUrl, metrics, backends.tracing, log, dataPlane);
     const { identity, ledger, credits, audit, router, tracker } = parts;
-    // The web console (issue 20): its pages and read APIs, on the Fastify side only.
+    // The web console (docs/console.md): its pages and read APIs, on the Fastify side only.
     const history = new MetricsHistory({ metrics });
     const health = new HealthHistory({ router });
     stack.defer('console histories', () => {

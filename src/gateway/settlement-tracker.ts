@@ -48,8 +48,8 @@ export const DEFAULT_HOLD_SWEEP_INTERVAL_MS = 5 * 60 * 1000;
  * refunds. Backs off per task. Open reservations are kept in the database
  * too, so a restarted gateway (or another replica) settles them.
  *
- * Holds do not outlive `maxHoldMs` (issue 15 §4: a task abandoned in
- * input-required never ends): every `sweepIntervalMs` the ledger refunds
+ * Holds do not outlive `maxHoldMs` (a task abandoned in input-required
+ * never ends; docs/credits.md#holds-that-never-end): every `sweepIntervalMs` the ledger refunds
  * each hold older than that, tracked here or not (a gateway that crashed
  * between the hold and the tracking), and each expiry is logged and
  * reported to `onExpired` (the gateway audits it as `credits.expired`).

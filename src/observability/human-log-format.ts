@@ -1,5 +1,5 @@
 /**
- * Log lines for people (issue 18 §11): on a terminal, `agentmesh up` and the
+ * Log lines for people (docs/observability.md#logs): on a terminal, `agentmesh up` and the
  * serving commands print `12:01:33 INFO  gateway  listening  url=…` instead
  * of JSON. The lines are formatted from pino's JSON output, after pino has
  * redacted credentials, so a readable line never shows more than the JSON

@@ -43,7 +43,7 @@ const CONFIG_SECRET_KEYS = [
   'previousSigningKeyEncryptionSecret',
   // The gateway's card-signing private key (GATEWAY_CARD_SIGNING_KEY).
   'cardSigningKeyPem',
-  // The orchestrator's routerModel.apiKey (issue 21 §3).
+  // The orchestrator's routerModel.apiKey.
   'apiKey',
 ] as const;
 

@@ -29,7 +29,7 @@ export const orchestratorConfigSchema = z
      */
     conversations: z.enum(['memory', 'database']).optional(),
     /**
-     * Optional model routing (issue 21 §3): an OpenAI-compatible endpoint
+     * Optional model routing (docs/orchestrator.md#routing): an OpenAI-compatible endpoint
      * asked to choose among the router's top candidates when two or more
      * fit. Unset = the lexical ranking alone; on failure or timeout the
      * lexical decision stands.

@@ -106,7 +106,7 @@ export function createOrchestratorAgent(options: OrchestratorAgentOptions): Agen
 }
 
 /**
- * How the router starts a workflow it routed a request to (issue 21): the
+ * How the router starts a workflow it routed a request to (docs/orchestrator.md#routing): the
  * run is the router task's own work, exactly as the workflow's skill runs
  * it, with the message's data part as the inputs (text alone: the inputs'
  * defaults; a missing required input fails with the inputs' error).

@@ -2,8 +2,7 @@ import type { Logger } from 'pino';
 import { createLogger, createMetrics, createTracing, tracedFetch, type Metrics, type Tracing } from '../observability/index.js';
 import type { AgentDefinition } from '../contracts/agent/index.js';
 import { createDatabase, type Bus, type Database } from '../storage/index.js';
-import { Agent, buildConnector } from 'undici';
-import { databaseOptionsOf, openClientTls, type ClientTlsSettings, type DisposerStack, type InProcessServers } from '../http/index.js';
+import { createOutboundPool, databaseOptionsOf, fetchThrough, openClientTls, type ClientTlsSettings, type DisposerStack, type InProcessServers, type OutboundPool } from '../http/index.js';
 import { createAgentCaller, type AgentCaller } from './calls/index.js';
 import { CallFailure } from './calls/call-failure.js';
 import { GatewayTokenSource } from './calls/gateway-token-source.js';
@@ -144,11 +143,10 @@ function openTracing(otlpEndpoint: string | undefined, log: Logger, stack: Dispo
  * How steps' calls go out: each a CLIENT span, child of the skill running the
  * step, whose id the gateway sees as its parent (one trace per user call).
  */
-function stepFetch(tracing: Tracing, meshPool: Agent | undefined): typeof fetch | undefined {
+function stepFetch(tracing: Tracing, meshPool: OutboundPool | undefined): typeof fetch | undefined {
   if (!tracing.enabled) return undefined;
-  // undici's Agent serves the fetch built into Node; only the two copies of its types differ.
   if (meshPool === undefined) return (input, init) => tracedFetch(tracing, input as string | URL | Request, init);
-  return (input, init) => tracedFetch(tracing, input as string | URL | Request, { ...init, dispatcher: meshPool } as unknown as RequestInit);
+  return fetchThrough(meshPool, { tracing });
 }
 
 /**
@@ -157,20 +155,13 @@ function stepFetch(tracing: Tracing, meshPool: Agent | undefined): typeof fetch 
  * and registry reads present the certificate; services of this process are
  * reached in memory; otherwise none (the default fetch).
  */
-function openMeshPool(config: OrchestratorConfig, log: Logger, stack: DisposerStack, inProcess: InProcessServers | undefined): Agent | undefined {
+function openMeshPool(config: OrchestratorConfig, log: Logger, stack: DisposerStack, inProcess: InProcessServers | undefined): OutboundPool | undefined {
   const tls = openClientTls(config.runtime.clientTls as ClientTlsSettings | undefined, { logger: log });
   if (!tls && !inProcess) return undefined;
   if (tls) stack.defer('client certificate watch', () => tls.close());
-  const network = tls ? tls.connector({}, buildConnector) : buildConnector({});
-  const pool = new Agent({ connect: inProcess ? inProcess.connector(network) : network });
+  const pool = createOutboundPool({ tls, inProcess });
   stack.defer('mesh connection pool', () => pool.close());
   return pool;
-}
-
-/** A fetch through `pool`. */
-function fetchThrough(pool: Agent): typeof fetch {
-  // undici's Agent serves the fetch built into Node; only the two copies of its types differ.
-  return (input, init) => fetch(input, { ...init, dispatcher: pool } as unknown as RequestInit);
 }
 
 /** How steps reach agents: through the gateway with the orchestrator's own credentials, or straight to the registry's instances. */
@@ -265,7 +256,7 @@ function buildAgent(config: OrchestratorConfig, engine: WorkflowEngine, workflow
   const hasRegistry = registry !== undefined;
   const anonymousTenant = config.anonymousTenant ?? (config.gatewayUrl ? undefined : 'default');
   const checkAgents = registry === undefined ? undefined : agentsChecker(registry);
-  // The router may start the orchestrator's own workflows when a request fits one (issue 21).
+  // The router may start the orchestrator's own workflows when a request fits one (docs/orchestrator.md#routing).
   const startWorkflow = workflowStarter({ engine, workflows, ...(anonymousTenant ? { anonymousTenant } : {}), ...(checkAgents && { checkAgents }) });
   return createOrchestratorAgent({
     name: config.name,

@@ -49,7 +49,7 @@ export const ErrorCodes = {
   HTTP_UNSUPPORTED_MEDIA_TYPE: 'AM_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE',
   HTTP_UPSTREAM_FAILED: 'AM_ERR_HTTP_UPSTREAM_FAILED',
   HTTP_UPSTREAM_TOO_LARGE: 'AM_ERR_HTTP_UPSTREAM_TOO_LARGE',
-  // http (requests refused before any route: issue 15 §4)
+  // http (requests Node refuses before any route, answered in the same JSON: http/errors/client-errors.ts)
   HTTP_URI_TOO_LONG: 'AM_ERR_HTTP_URI_TOO_LONG',
   HTTP_HEADERS_TOO_LARGE: 'AM_ERR_HTTP_HEADERS_TOO_LARGE',
   HTTP_REQUEST_TIMEOUT: 'AM_ERR_HTTP_REQUEST_TIMEOUT',

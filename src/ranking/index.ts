@@ -1,6 +1,6 @@
 /**
  * ranking: the one ranking of requests against agents and workflows
- * (issue 21 §1), shared by registry search (re-ranking the head of its
+ * (ADR 0019), shared by registry search (re-ranking the head of its
  * BM25 results) and the router: fields weighted, intent cues, and requests
  * users confirmed. Pure functions; imports nothing of the roles.
  */

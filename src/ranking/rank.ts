@@ -133,7 +133,7 @@ interface AnalyzedDocument {
 }
 
 /**
- * Ranks `documents` for `text` (issue 21 §1), the one ranking registry
+ * Ranks `documents` for `text` (ADR 0019), the one ranking registry
  * search and the router share:
  * - each topic word of the request counts its IDF among the candidates
  *   (a word every candidate holds decides nothing) × the weight of the best

@@ -85,7 +85,7 @@ export class RegistryService {
     const name = input.name ?? slugify(admitted.card.name);
     checkName(name);
     const metadata = input.metadata === undefined ? undefined : validateAgentMetadata(input.metadata, admitted.card);
-    // Everything is checked before anything commits: a refused card leaves no record behind (issue 15 §4).
+    // Everything is checked before anything commits: a refused card leaves no record behind.
     await checkInterfaceUrls(admitted.card, this.#o.guard);
     // A card fetched from a URL names where the agent runs: that endpoint is probed as a static instance.
     const endpoint = admitted.cardUrl !== undefined ? primaryUrl(admitted.card) : undefined;
@@ -126,7 +126,7 @@ export class RegistryService {
    * manifest, the manifest kept, the server a static instance probed at
    * `/ping`. Every manifest is fetched and checked, and every name and URL
    * cleared, before the first record commits: a refusal leaves nothing
-   * behind (issue 15 §4).
+   * behind.
    */
   async registerAcp(input: RegistrationInput, mode: 'create' | 'upsert'): Promise<{ records: AgentRecord[]; created: boolean[] }> {
     if (input.url === undefined) throw invalid('"protocol": "acp" needs "url", the ACP server\'s base URL', 'url');

@@ -81,8 +81,8 @@ export const runtimeConfigSchema = z
     /**
      * Refuse every A2A call without a valid gateway assertion (cards stay
      * public). Unset: true whenever gatewayJwksUrl is set, so an agent behind
-     * a gateway cannot be called around it, skipping its credits and audit
-     * (issue 15 §4); `false` opts out, for development only. `true` needs
+     * a gateway cannot be called around it, skipping its credits and audit;
+     * `false` opts out, for development only. `true` needs
      * gatewayJwksUrl.
      */
     requireGatewayAssertion: z.boolean().optional(),

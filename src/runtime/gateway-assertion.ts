@@ -1,8 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { FastifyRequest } from 'fastify';
-import { Agent, buildConnector } from 'undici';
-import type { ClientTlsSource } from '../http/index.js';
+import { createOutboundPool, fetchThrough, type ClientTlsSource } from '../http/index.js';
 import { Errors } from '../protocol/index.js';
 import type { Authenticate, AuthenticatedCaller } from './transports/call-context.js';
 
@@ -37,9 +36,7 @@ const ALGORITHMS = ['ES256', 'RS256'];
  * createRuntime({ agents, authenticate: check.forAgent('lead-scorer') });
  */
 export function createGatewayAssertionCheck(options: GatewayAssertionOptions): { forAgent(name: string): Authenticate } {
-  // undici's Agent serves the fetch built into Node; only the two copies of its types differ.
-  const pool = options.tls ? new Agent({ connect: options.tls.connector({}, buildConnector) }) : undefined;
-  const jwksFetch = pool ? { [customFetch]: ((url: string, init: RequestInit) => fetch(url, { ...init, dispatcher: pool } as unknown as RequestInit)) as typeof fetch } : {};
+  const jwksFetch = options.tls ? { [customFetch]: fetchThrough(createOutboundPool({ tls: options.tls })) } : {};
   const keys = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000, ...jwksFetch });
   // The gateway reuses an assertion for a caller and agent while it is fresh, so a
   // verified one is remembered until it expires: one signature check per minute or

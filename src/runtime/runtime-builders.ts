@@ -28,7 +28,7 @@ export interface RuntimeBackends {
   database: Database;
   bus: Bus;
   stores: RuntimeStores;
-  /** Push configs hold webhook credentials: sealed at rest under the runtime's secret (issue 15 §4). */
+  /** Push configs hold webhook credentials: sealed at rest under the runtime's secret, so no dump or backup holds one. */
   pushStore: SealedPushStore;
   replicaId: string;
   tracing: Tracing;
@@ -273,7 +273,7 @@ export async function startBackground(work: Background, config: RuntimeConfig, l
 /**
  * The metadata an agent registers: its `registry` block, with each skill's
  * input and output JSON Schemas added where the block does not give them, so
- * the registry (and the console's Try it form, issue 20) show what the runtime
+ * the registry (and the console's Try it form, docs/console.md#try-it) show what the runtime
  * validates. An agent without a `registry` block sends none: the registry
  * keeps what it has.
  */

@@ -1,5 +1,5 @@
 /**
- * The router's conversations (issue 21 §5): which specialist each router
+ * The router's conversations (docs/orchestrator.md#routing): which specialist each router
  * conversation was handed to, so a follow-up reaching any replica, or a
  * restarted one, goes on with the same specialist in its own context.
  */
@@ -19,7 +19,7 @@ export interface RouterConversationsTable {
   touched_at: number;
 }
 
-/** Requests users confirmed for a route (issue 21 §1): examples the router's ranking counts, per tenant. */
+/** Requests users confirmed for a route (ADR 0019): examples the router's ranking counts, per tenant. */
 export interface RouterLearnedRoutesTable {
   tenant: string;
   /** The agent's name, or `workflow:<name>`. */

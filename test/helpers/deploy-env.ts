@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SECRET_VARIABLES } from '../../src/cli/secret-files.js';
+import { SECRET_VARIABLES } from '../../src/cli/config/secret-files.js';
 
 const srcRoot = join(import.meta.dirname, '..', '..', 'src');
 
@@ -73,7 +73,7 @@ export function rolePort(role: Role, env: Readonly<Record<string, string | undef
 /**
  * The ports a probe of `role` may name: the role's own, and its probe
  * listener's (PROBE_PORT, plain HTTP beside a TLS port). The paths: the two
- * every role serves (src/http/probes.ts).
+ * every role serves (src/http/probes/probes.ts).
  */
 export function probeTargets(role: Role, env: Readonly<Record<string, string | undefined>>): { ports: Set<number>; paths: Set<string> } {
   const ports = new Set([rolePort(role, env)]);
@@ -81,8 +81,8 @@ export function probeTargets(role: Role, env: Readonly<Record<string, string | u
   return { ports, paths: new Set(['/health', '/ready']) };
 }
 
-/** The paths src/http/probes.ts serves, read from its source, so that a renamed route fails the cross-check. */
+/** The paths src/http/probes/probes.ts serves, read from its source, so that a renamed route fails the cross-check. */
 export function probePathsInCode(): Set<string> {
-  const text = readFileSync(join(srcRoot, 'http', 'probes.ts'), 'utf8');
+  const text = readFileSync(join(srcRoot, 'http', 'probes', 'probes.ts'), 'utf8');
   return new Set([...text.matchAll(/'(\/(?:health|ready|live|healthz|readyz))'/g)].map((m) => m[1]!));
 }

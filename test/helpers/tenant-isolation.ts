@@ -1,5 +1,5 @@
 /**
- * The tenant-isolation trial of issue 4's acceptance ("tenant A cannot read,
+ * The tenant-isolation trial ("tenant A cannot read,
  * cancel, subscribe to or list tenant B's tasks in at least 200 randomized
  * attempts with 0 leaks"), shared by the SQLite and PostgreSQL runs.
  *

@@ -1,5 +1,5 @@
 /**
- * Issue 19 on PostgreSQL: two gateway replicas on one database bridge one
+ * On PostgreSQL: two gateway replicas on one database bridge one
  * ACP agent. A run started through one replica is read, resumed and
  * cancelled through the other by its tenant (who started it is in the
  * database, under tenant row security), and is not found for another tenant.
@@ -16,7 +16,7 @@ import { freePort } from '../helpers/free-port.js';
 const skip = await postgresSkipReason();
 const SECRET = 'bridge-replicas-test-secret-0123456789abcdef';
 
-describe('issue 19: two gateway replicas bridging one ACP agent on PostgreSQL', { skip }, () => {
+describe('two gateway replicas bridging one ACP agent on PostgreSQL', { skip }, () => {
   let schema: TestSchema;
   let acp: AcpReferenceServer;
   let registry: Awaited<ReturnType<typeof startRegistry>>;

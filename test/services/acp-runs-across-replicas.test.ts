@@ -1,5 +1,5 @@
 /**
- * Issue 19 §2 on PostgreSQL + Redis: an ACP run is an A2A task, so replicas
+ * On PostgreSQL + Redis: an ACP run is an A2A task, so replicas
  * share it as they share any task. A run that awaits on replica A is resumed
  * through replica B; a run on A is cancelled through B; a run in progress on
  * A when A stops is re-run by B (idempotent) and stays readable over ACP by
@@ -58,7 +58,7 @@ const AGENTS = [asker, waiter, steady];
 const CONFIG = { replicaTtlMs: 1000, heartbeatMs: 200 } as const;
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
-describe('issue 19: ACP runs shared by runtime replicas (PostgreSQL + Redis)', { skip }, () => {
+describe('ACP runs shared by runtime replicas (PostgreSQL + Redis)', { skip }, () => {
   let schema: TestSchema;
   let stream: string;
   let a: RuntimeReplica | undefined;

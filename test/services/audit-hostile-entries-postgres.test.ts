@@ -1,5 +1,5 @@
 /**
- * Issue 15 on a real PostgreSQL, whose text columns refuse U+0000 and whose
+ * On a real PostgreSQL, whose text columns refuse U+0000 and whose
  * driver writes U+FFFD for a lone surrogate: 1,000 hostile entries (the
  * arbitraries of the SQLite property test) make 1,000 rows and a chain that
  * verifies, and the lone-surrogate task id reads back as it was hashed.
@@ -22,7 +22,7 @@ const RUNS = 10;
 const PER_RUN = 100;
 const SEED = Number(process.env['FC_SEED'] ?? 15);
 
-describe('hostile audit entries on PostgreSQL (issue 15)', { skip }, () => {
+describe('hostile audit entries on PostgreSQL', { skip }, () => {
   let schema: TestSchema;
   let database: Database;
   let audit: AuditLog;

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { createAuditLog, type AuditEntry, type AuditLog } from '../../src/audit/index.js';
 import { resolveCliIO, type CliContext } from '../../src/cli/index.js';
 import { auditCommand } from '../../src/cli/commands/audit/audit.js';
-import { reportError } from '../../src/cli/error-report.js';
+import { reportError } from '../../src/cli/io/error-report.js';
 import { createLogger, createMetrics } from '../../src/observability/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { Capture } from '../integration/cli/cli-harness.js';

@@ -1,5 +1,5 @@
 /**
- * The web console (issue 20) against `agentmesh up` on PostgreSQL and Redis:
+ * The web console against `agentmesh up` on PostgreSQL and Redis:
  * the same console APIs over the fleet backends. Signs in with the gateway's
  * admin token (the "access token" way), sees the 12 example agents healthy,
  * runs a skill from Try it, sees it in the live task list, finds its charge

@@ -1,5 +1,5 @@
 /**
- * Issue 15 §4, finding 4, on PostgreSQL: two gateway replicas sweeping for
+ * On PostgreSQL: two gateway replicas sweeping for
  * expired holds at once refund each hold once; holds list and release by key.
  * Time is an injected `now`: nothing sleeps.
  */
@@ -14,7 +14,7 @@ const skip = await postgresSkipReason();
 const logger = createLogger({ level: 'silent' });
 const DAY = 86_400_000;
 
-describe('issue 15: credit hold expiry on PostgreSQL (two replicas)', { skip }, () => {
+describe('credit hold expiry on PostgreSQL (two replicas)', { skip }, () => {
   let schema: TestSchema;
   let databases: Database[];
   let replicas: CreditLedger[];

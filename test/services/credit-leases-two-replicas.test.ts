@@ -1,5 +1,5 @@
 /**
- * Issue 15 §2 / ADR 0010 on PostgreSQL: two replicas' credit leases (each
+ * ADR 0010 on PostgreSQL: two replicas' credit leases (each
  * with its own ledger and connection pool, as two gateway processes have)
  * spend one tenant's balance concurrently. Never below zero, the charged
  * total equals the sum of the settled calls, a call retried on the other

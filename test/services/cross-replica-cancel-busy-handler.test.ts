@@ -1,5 +1,5 @@
 /**
- * Issue 16: CancelTask on replica B of a task whose handler on replica A
+ * CancelTask on replica B of a task whose handler on replica A
  * writes every millisecond must always win (it used to lose 4–7 times in 10
  * to "kept changing; cancel again", and the task then completed).
  *
@@ -33,7 +33,7 @@ const busy = defineAgent({
   },
 });
 
-describe('issue 16: a cross-replica cancel against a busy handler', { skip }, () => {
+describe('a cross-replica cancel against a busy handler', { skip }, () => {
   let schema: TestSchema;
   let stream: string;
   let a: RuntimeReplica;

@@ -1,5 +1,5 @@
 /**
- * Issue 17 §6: a composition root whose start-up fails after it opened
+ * A composition root whose start-up fails after it opened
  * connections closes them (its DisposerStack), so nothing holds the process.
  * Counted as the process's TCP handles: the bus's and the quotas' Redis
  * connections and the PostgreSQL pool are sockets.
@@ -19,7 +19,7 @@ const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
 const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
 
-describe('issue 17: a start-up that fails late closes what it opened', { skip }, () => {
+describe('a start-up that fails late closes what it opened', { skip }, () => {
   const dirs: string[] = [];
   after(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 /**
- * Issue 4 acceptance: "two gateway processes sharing Redis admit within 5%
- * of the configured quota in total". Gateway A runs in this process
+ * Two gateway processes sharing Redis admit within 5% of the configured
+ * quota in total. Gateway A runs in this process
  * (createGateway), gateway B is a real `agentmesh serve gateway` child. They
  * are two replicas of one deployment: one PostgreSQL schema (clients,
  * signing keys, ledger, audit), one GATEWAY_SECRET, one public URL (so a

@@ -1,5 +1,5 @@
 /**
- * Issue 4 acceptance, PostgreSQL half: "tenant A cannot read, cancel,
+ * The tenant-isolation trial, PostgreSQL half: "tenant A cannot read, cancel,
  * subscribe to or list tenant B's tasks in at least 200 randomized attempts
  * with 0 leaks, on SQLite and on PostgreSQL". The same walk as
  * test/integration/gateway/tenant-isolation.test.ts, with the runtime's task

@@ -1,5 +1,5 @@
 /**
- * Issue 16 §2 on PostgreSQL + Redis, across processes: a task handed off on
+ * On PostgreSQL + Redis, across processes: a task handed off on
  * replica A is visible on replica B, a separate worker process (holding only
  * the store: openTaskControl) streams progress and artifacts into it, reads
  * the user's message sent through replica B, and completes it — and a stream
@@ -40,7 +40,7 @@ const jobs = defineAgent({
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
-describe('issue 16: a handed-off task finished by another process (PostgreSQL + Redis)', { skip }, () => {
+describe('a handed-off task finished by another process (PostgreSQL + Redis)', { skip }, () => {
   let schema: TestSchema;
   let stream: string;
   let a: RuntimeReplica | undefined;

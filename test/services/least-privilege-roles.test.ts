@@ -1,5 +1,5 @@
 /**
- * Issue 18 §6: least privilege on PostgreSQL. The roles come from the deploy
+ * Least privilege on PostgreSQL. The roles come from the deploy
  * kit's own script (deploy/postgres/roles.sql, run with psql); agentmesh
  * migrates as the migrator (DATABASE_MIGRATION_URL) and serves as the
  * application role, which is neither superuser nor BYPASSRLS. Row security

@@ -1,4 +1,4 @@
-/** Issue 18 §3 on PostgreSQL: `agentmesh migrate` migrates on DATABASE_MIGRATION_URL and exits; a failure is non-zero and names the database. */
+/** On PostgreSQL: `agentmesh migrate` migrates on DATABASE_MIGRATION_URL and exits; a failure is non-zero and names the database. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
@@ -6,7 +6,7 @@ import { createDatabase } from '../../src/storage/index.js';
 import { cli } from '../integration/cli/cli-harness.js';
 import { DATABASE_URL, createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
 
-describe('issue 18: agentmesh migrate (postgres)', { skip: await postgresSkipReason() }, () => {
+describe('agentmesh migrate (postgres)', { skip: await postgresSkipReason() }, () => {
   let schema: TestSchema;
   before(async () => {
     schema = await createTestSchema();

@@ -1,5 +1,5 @@
 /**
- * Issue 16: PostgreSQL faults under a runtime, through a TCP proxy the test
+ * PostgreSQL faults under a runtime, through a TCP proxy the test
  * controls. After a fault heals, no task is left WORKING, `/ready` is 200
  * again, and nothing acknowledged is lost; during a half-open fault (the
  * server goes silent, no RST) nothing hangs past the query deadline.
@@ -42,7 +42,7 @@ const gated = defineAgent({
   },
 });
 
-describe('issue 16: PostgreSQL faults under a runtime (TCP proxy)', { skip }, () => {
+describe('PostgreSQL faults under a runtime (TCP proxy)', { skip }, () => {
   let schema: TestSchema;
   let proxy: TcpProxy;
   let runtime: Runtime;

@@ -1,5 +1,5 @@
 /**
- * Issue 15 §4, finding 2, on both backends: push configs are sealed at rest
+ * On both backends: push configs are sealed at rest
  * by the runtime's SealedPushStore; rows stored in clear by an earlier
  * version still read and are sealed in place, each only if unchanged.
  */
@@ -57,7 +57,7 @@ const key = deriveSealingKey('s'.repeat(32), 'agentmesh/runtime', 'push-config-e
 const configJson = (taskId: string, id: string) => JSON.stringify({ id, taskId, url: 'https://hooks.example.com/x', token: TOKEN, authentication: { scheme: 'Bearer', credentials: CREDENTIALS } });
 
 for (const backend of BACKENDS) {
-  describe(`issue 15: sealed push configs: ${backend.name}`, { skip: backend.skip }, () => {
+  describe(`sealed push configs: ${backend.name}`, { skip: backend.skip }, () => {
     let opened: Awaited<ReturnType<Backend['open']>>;
     let stores: RuntimeStores;
     beforeEach(async () => {

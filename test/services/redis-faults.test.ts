@@ -1,5 +1,5 @@
 /**
- * Issue 16: Redis faults under a runtime, through a TCP proxy the test
+ * Redis faults under a runtime, through a TCP proxy the test
  * controls. Connections that go silent for good (no RST) must not keep
  * `/ready` at 503 after the network heals, and the bus must carry events
  * again (a streamed task completes) on fresh connections.
@@ -20,7 +20,7 @@ import { until } from '../helpers/until.js';
 
 const skip = await redisSkipReason();
 
-describe('issue 16: Redis faults under a runtime (TCP proxy)', { skip }, () => {
+describe('Redis faults under a runtime (TCP proxy)', { skip }, () => {
   let proxy: TcpProxy;
   let bus: RedisBus;
   let runtime: Runtime;

@@ -1,12 +1,12 @@
 /**
- * Issue 21 §5: the router's conversation map through storage/.
+ * The router's conversation map through storage/.
  * - `SqlConversationStore` on every backend: what is set is read back, per
  *   tenant and caller; idle conversations expire and are swept.
  * - Two orchestrator replicas on one PostgreSQL (+ Redis): a follow-up that
  *   reaches replica B goes to the specialist replica A chose, in its context
  *   (the default on PostgreSQL); with conversations in memory it does not.
- * - The same when the specialist was chosen by the user after replica A asked
- *   (issue 21 §2), and the choice, learned for the tenant, routes the same
+ * - The same when the specialist was chosen by the user after replica A asked,
+ *   and the choice, learned for the tenant, routes the same
  *   request on replica B without asking (router_learned_routes, row security).
  */
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
@@ -179,7 +179,7 @@ describe('two orchestrator replicas on PostgreSQL + Redis share the router\'s co
   });
 });
 
-describe('two orchestrator replicas on PostgreSQL + Redis: a specialist the user chose on replica A (issue 21 §2)', { skip: fleetSkip }, () => {
+describe('two orchestrator replicas on PostgreSQL + Redis: a specialist the user chose on replica A', { skip: fleetSkip }, () => {
   let mesh: RegisteredAgents;
   let schema: TestSchema;
   const open: Orchestrator[] = [];

@@ -1,5 +1,5 @@
 /**
- * Issue 16: runtime.close() finishes within its drain deadline even when a
+ * `runtime.close()` finishes within its drain deadline even when a
  * task's final write never settles. The write is held for real: another
  * PostgreSQL session locks the task's row, so the runtime's FAILED write at
  * shutdown blocks until that session lets go.
@@ -20,7 +20,7 @@ import { join } from 'node:path';
 
 const skip = await postgresSkipReason();
 
-describe('issue 16: shutdown is bounded by the drain deadline', { skip }, () => {
+describe('shutdown is bounded by the drain deadline', { skip }, () => {
   let schema: TestSchema;
   let dataDir: string;
   before(async () => {

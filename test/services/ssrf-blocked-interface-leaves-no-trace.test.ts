@@ -1,5 +1,5 @@
 /**
- * Issue 15 §4, finding 1, on PostgreSQL: a card naming an SSRF-blocked
+ * On PostgreSQL: a card naming an SSRF-blocked
  * interface is refused before anything commits (no record, no instance, no
  * change-log entry), and a card by URL commits its record and its static
  * instance in one transaction.
@@ -14,7 +14,7 @@ import { createTestSchema, postgresSkipReason, type TestSchema } from '../helper
 
 const skip = await postgresSkipReason();
 
-describe('issue 15: blocked interface URLs leave no trace on PostgreSQL', { skip }, () => {
+describe('blocked interface URLs leave no trace on PostgreSQL', { skip }, () => {
   let schema: TestSchema;
   let reg: Awaited<ReturnType<typeof startRegistry>>;
   let server: Server;

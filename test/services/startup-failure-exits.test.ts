@@ -1,5 +1,5 @@
 /**
- * Issue 16: a role that fails at start-up exits non-zero at once, whatever
+ * A role that fails at start-up exits non-zero at once, whatever
  * backends are configured. With REDIS_URL set, the Redis connections opened
  * before the failure used to keep the process alive, not listening, forever.
  *
@@ -41,7 +41,7 @@ async function runToExit(args: string[], env: Record<string, string>): Promise<{
   return { code, output };
 }
 
-describe('issue 16: a role that fails to start exits non-zero', { skip }, () => {
+describe('a role that fails to start exits non-zero', { skip }, () => {
   let busy: Server;
   let port: number;
   let schema: TestSchema;

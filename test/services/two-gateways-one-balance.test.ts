@@ -1,5 +1,5 @@
 /**
- * Issue 15 acceptance: two gateway replicas on one PostgreSQL spend one
+ * Two gateway replicas on one PostgreSQL spend one
  * tenant's balance concurrently. Every completed task is charged exactly
  * once, the balance never goes below zero, and the calls the balance cannot
  * cover are refused with 402 before they reach the agent.

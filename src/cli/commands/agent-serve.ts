@@ -2,9 +2,9 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { isAgentDefinition } from '../../runtime/index.js';
-import type { CliContext } from '../cli-io.js';
-import { ExitCodes } from '../exit-codes.js';
-import { serveAgents } from '../serve-agents.js';
+import type { CliContext } from '../io/cli-io.js';
+import { ExitCodes } from '../io/exit-codes.js';
+import { serveAgents } from '../serving/serve-agents.js';
 
 /** `agentmesh agent serve <module>`: runs a module whose default export is a defineAgent() result. */
 export function agentCommand(ctx: CliContext): Command {

@@ -4,7 +4,7 @@
  * so it never drifts from what the CLI accepts.
  */
 import { Argument, Command, type Option } from 'commander';
-import type { CliContext } from '../cli-io.js';
+import type { CliContext } from '../io/cli-io.js';
 
 const EXAMPLES = `
 Examples:
@@ -12,16 +12,18 @@ Examples:
   $ agentmesh completion zsh > "\${fpath[1]}/_agentmesh"      # or: source <(agentmesh completion zsh)
 `;
 
-/** Builds the `completion` command. */
-export function completionCommand(ctx: CliContext): Command {
+/**
+ * Builds the `completion` command. `wholeProgram` builds the program with
+ * every command loaded (program.ts's `buildProgram(io, 'all')`), which only
+ * this command's action calls, never a normal run.
+ */
+export function completionCommand(ctx: CliContext, wholeProgram: () => Promise<Command>): Command {
   return new Command('completion')
     .description('print a shell completion script (bash or zsh)')
     .addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
     .addHelpText('after', EXAMPLES)
     .action(async (shell: 'bash' | 'zsh') => {
-      // The whole program, with every command loaded: only here, never for a normal run.
-      const { buildProgram } = await import('../program.js');
-      const program = await buildProgram(ctx.io, 'all');
+      const program = await wholeProgram();
       ctx.io.stdout.write(completionScript(program, shell));
     });
 }

@@ -7,10 +7,10 @@
  */
 import { Command } from 'commander';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
-import type { CliContext } from '../cli-io.js';
-import { describeDatabaseUrl, sqliteFileOf } from '../direct-database.js';
-import { ExitCodes } from '../exit-codes.js';
-import { envInt, poolModeFromEnv } from '../role-env.js';
+import type { CliContext } from '../io/cli-io.js';
+import { describeDatabaseUrl, sqliteFileOf } from '../config/direct-database.js';
+import { ExitCodes } from '../io/exit-codes.js';
+import { envInt, poolModeFromEnv } from '../config/role-env.js';
 
 interface MigrateFlags {
   dataDir?: string;

@@ -1,13 +1,13 @@
 /**
  * `agentmesh route [--explain] "<text>"`: where the orchestrator's router
- * would send a request, and why (issue 21 §4), decided against the live
+ * would send a request, and why (docs/orchestrator.md#routing), decided against the live
  * registry with the router's own ranking. Nothing is sent.
  */
 import { Command } from 'commander';
 import type { RouteDecision } from '../../orchestrator/index.js';
-import type { CliContext } from '../cli-io.js';
-import { ExitCodes } from '../exit-codes.js';
-import { DEFAULT_REGISTRY_URL } from '../registry-client.js';
+import type { CliContext } from '../io/cli-io.js';
+import { ExitCodes } from '../io/exit-codes.js';
+import { DEFAULT_REGISTRY_URL } from '../role-apis/registry-client.js';
 import { positiveInteger } from './agents/agents-options.js';
 
 interface RouteFlags {

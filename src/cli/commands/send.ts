@@ -4,8 +4,8 @@
  */
 import { Command } from 'commander';
 import type { SendMessageRequest } from '@a2a-js/sdk';
-import type { CliContext } from '../cli-io.js';
-import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../connection-options.js';
+import type { CliContext } from '../io/cli-io.js';
+import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../client/connection-options.js';
 
 interface SendFlags extends ConnectionFlags {
   stream?: boolean;
@@ -51,8 +51,8 @@ export function sendCommand(ctx: CliContext): Command {
     // Loaded here, not at the top: `send --help` and every other command need none of them (STYLE rule 15).
     const [{ AgentmeshError, ErrorCodes }, { buildUserMessage, readJsonInput }, { followStream, printSendResult }] = await Promise.all([
       import('../../protocol/index.js'),
-      import('../outgoing-message.js'),
-      import('../task-output.js'),
+      import('../client/outgoing-message.js'),
+      import('../io/task-output.js'),
     ]);
     if (flags.stream && !flags.wait) throw new AgentmeshError(ErrorCodes.CLI_USAGE, '--no-wait does not apply to --stream');
     // Read and check everything local before any network call.

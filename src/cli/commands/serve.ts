@@ -5,14 +5,14 @@ import type { AgentDefinition } from '../../runtime/index.js';
 import { createGateway, DEFAULT_GATEWAY_METRICS_PORT } from '../../gateway/index.js';
 import { metricsPortOf } from '../../http/index.js';
 import { createRegistry } from '../../registry/index.js';
-import { gatewayConfigFromEnv } from '../gateway-config-from-env.js';
+import { gatewayConfigFromEnv } from '../config/gateway-config-from-env.js';
 import { gatewayWorkers, requireFleetBackends } from '../gateway-workers/workers-count.js';
-import type { CliContext } from '../cli-io.js';
-import { orchestratorConfigFromEnv, type OrchestratorFlags } from '../orchestrator-config-from-env.js';
-import { registryConfigFromEnv } from '../registry-config-from-env.js';
-import { serveAgents, type ServeFlags } from '../serve-agents.js';
-import { watchSignals } from '../until-signal.js';
-import { listenOrClose } from '../listen-or-close.js';
+import type { CliContext } from '../io/cli-io.js';
+import { orchestratorConfigFromEnv, type OrchestratorFlags } from '../config/orchestrator-config-from-env.js';
+import { registryConfigFromEnv } from '../config/registry-config-from-env.js';
+import { serveAgents, type ServeFlags } from '../serving/serve-agents.js';
+import { watchSignals } from '../serving/until-signal.js';
+import { listenOrClose } from '../serving/listen-or-close.js';
 import { launchOrchestrator, printWorkflows } from './workflow/workflow-serve.js';
 
 

@@ -1,8 +1,8 @@
 /** `agentmesh token`: fetches an access token with the client credentials grant. */
 import { Command, Option } from 'commander';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
-import type { CliContext } from '../cli-io.js';
-import { ExitCodes } from '../exit-codes.js';
+import type { CliContext } from '../io/cli-io.js';
+import { ExitCodes } from '../io/exit-codes.js';
 import { printJson } from './agents/agents-options.js';
 import { addGatewayOptions, collectScopes, runGatewayCommand, type GatewayFlags } from './clients/clients-options.js';
 

@@ -4,7 +4,7 @@
  */
 import cluster from 'node:cluster';
 import type { GatewayConfigInput } from '../../gateway/index.js';
-import type { CliContext } from '../cli-io.js';
+import type { CliContext } from '../io/cli-io.js';
 import { WORKER_SLOT_ENV } from './messages.js';
 
 export { gatewayWorkers, requireFleetBackends } from './workers-count.js';

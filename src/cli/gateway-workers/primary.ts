@@ -8,7 +8,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { DEFAULT_GATEWAY_METRICS_PORT, parseGatewayConfig, type GatewayConfigInput } from '../../gateway/index.js';
 import { freePort, localUrlOf, metricsPortOf } from '../../http/index.js';
 import { createLogger } from '../../observability/index.js';
-import type { CliContext } from '../cli-io.js';
+import type { CliContext } from '../io/cli-io.js';
 import { aggregatedMetricsListener } from './aggregated-metrics.js';
 import { isWorkerReady, WORKER_PORT_ENV, WORKER_SLOT_ENV } from './messages.js';
 import { ensureSharedSecrets } from './shared-secrets.js';

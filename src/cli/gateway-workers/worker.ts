@@ -8,8 +8,8 @@ import cluster from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import { createGateway, type GatewayConfigInput } from '../../gateway/index.js';
 import { createLogger, createMetrics } from '../../observability/index.js';
-import type { CliContext } from '../cli-io.js';
-import { listenOrClose } from '../listen-or-close.js';
+import type { CliContext } from '../io/cli-io.js';
+import { listenOrClose } from '../serving/listen-or-close.js';
 import { WORKER_PORT_ENV, WORKER_SLOT_ENV, type WorkerReady } from './messages.js';
 
 /**

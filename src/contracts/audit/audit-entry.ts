@@ -76,8 +76,8 @@ export interface AuditAnchor {
 }
 
 /**
- * Event types counted as security events (issue 4 §5: bad tokens, scope
- * denials, quota hits, tenant mismatches). Any entry with outcome `denied`
+ * Event types counted as security events (bad tokens, scope denials,
+ * quota hits, tenant mismatches; docs/audit.md). Any entry with outcome `denied`
  * counts too, in `agentmesh_audit_security_events_total{event_type}`.
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * The console's audit APIs (issue 20): the tail with filters, an export as
+ * The console's audit APIs (docs/console.md#audit): the tail with filters, an export as
  * NDJSON, and a verify of the whole chain. A tenant admin reads and exports
  * its own tenant's rows only; verify, whose problems name rows of every
  * tenant, needs `gateway:admin`. The live tail follows the chain (the audit

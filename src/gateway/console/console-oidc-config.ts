@@ -1,6 +1,6 @@
 /**
  * The console's sign-in through an external OpenID Connect issuer
- * (authorization code + PKCE, issue 20): which configured external issuer,
+ * (authorization code + PKCE, ADR 0020): which configured external issuer,
  * the console's public client id there, and what to ask for. The gateway
  * only tells the page (`GET /v1/console/config`) and lets the page reach the
  * issuer's origin (its CSP); the page runs the flow and the gateway accepts

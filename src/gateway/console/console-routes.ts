@@ -1,5 +1,5 @@
 /**
- * The web console on the gateway's Fastify side (issue 20): the built pages
+ * The web console on the gateway's Fastify side (docs/console.md): the built pages
  * at `/console/` (and `/` redirects there), and the read APIs they call under
  * `/v1/console/…`, each behind a console credential (see console-access.ts).
  * The A2A calls the console makes (Try it) go to `/agents/…` like any

@@ -1,5 +1,5 @@
 /**
- * The console's live task list (issue 20): `GET /v1/console/tasks/stream`,
+ * The console's live task list (docs/console.md#tasks): `GET /v1/console/tasks/stream`,
  * server-sent events. Every {@link TASK_POLL_MS} the gateway asks each agent
  * the caller may see for its newest tasks (A2A ListTasks over HTTP+JSON, on
  * an instance in rotation, with a gateway assertion naming the caller and

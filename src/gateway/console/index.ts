@@ -1,5 +1,5 @@
 /**
- * gateway/console: the web console's server side (issue 20). The pages are
+ * gateway/console: the web console's server side (docs/console.md). The pages are
  * built from `console/` by `npm run build` into `dist/console`; this folder
  * serves them and the read APIs they call. See docs/console.md.
  */

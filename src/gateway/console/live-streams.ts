@@ -1,5 +1,5 @@
 /**
- * The console's live streams (Tasks and Audit, issue 20) as server-sent
+ * The console's live streams (Tasks and Audit, docs/console.md) as server-sent
  * events: a bounded number per caller and in all, each for a bounded time
  * (the browser reconnects), and closed when the client reads too slowly.
  * The browser opens them with fetch and its Authorization header, never with

@@ -28,7 +28,7 @@ function releaseJson(s: Settlement): HoldReleaseAnswer {
 }
 
 /**
- * The holds of a tenant, and their release by an operator (issue 15 §4:
+ * The holds of a tenant, and their release by an operator (docs/credits.md#holds-that-never-end:
  * a task that never ends keeps its hold until the max-hold expiry; this
  * ends it now): `GET /v1/tenants/{tenant}/credits/reservations` (a principal
  * of the tenant, or an admin) and `POST /v1/tenants/{tenant}/credits/reservations/release`

@@ -56,8 +56,8 @@ interface Hold {
 }
 
 /**
- * Credits held per replica as leases drawn from the shared ledger (issue 15
- * §2, ADR 0010). A lease is a real ledger reservation of a block of the
+ * Credits held per replica as leases drawn from the shared ledger, so a
+ * call writes no ledger row (ADR 0010). A lease is a real ledger reservation of a block of the
  * tenant's balance, so never-below-zero holds across replicas as for any
  * hold. Calls are held against it in memory; their settlements are written
  * in batches (one transaction: a settled row per call, one journal entry per agent) within

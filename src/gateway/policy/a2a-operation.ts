@@ -21,7 +21,7 @@ export type A2aOperation =
   | 'GetExtendedAgentCard'
   | 'GetAgentCard';
 
-/** Scopes per A2A operation (issue 4 §2). */
+/** Scopes per A2A operation (docs/security.md#scopes-per-a2a-operation). */
 export const OPERATION_SCOPES: Readonly<Record<A2aOperation, string | undefined>> = Object.freeze({
   SendMessage: 'a2a:message:send',
   SendStreamingMessage: 'a2a:message:send',

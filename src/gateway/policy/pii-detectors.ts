@@ -1,5 +1,5 @@
 /*
- * Detectors of personal data in text, for the PII policy (issue 15 §3).
+ * Detectors of personal data in text, for the PII policy (docs/gateway.md#personal-data-pii).
  * Every detector runs in time linear in the text: hand-written scanners that
  * look a bounded distance around an anchor ('@', a digit group), and one
  * fixed-length regular expression (no nested or unbounded quantifier a

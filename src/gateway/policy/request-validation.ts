@@ -45,7 +45,7 @@ const V1 = new Set(V1_METHODS);
 const SEND_OPERATIONS = new Set(['SendMessage', 'SendStreamingMessage']);
 
 /**
- * Request validation at the door (issue 15 §3): a call the runtime would
+ * Request validation at the door (docs/gateway.md#request-validation-at-the-door): a call the runtime would
  * refuse is refused by the gateway with the same code and words, so it
  * never costs an agent a request nor the caller a credit.
  *

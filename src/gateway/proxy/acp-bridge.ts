@@ -11,7 +11,7 @@ import { BridgeAnswer } from './acp-bridge-answer.js';
 import type { GatewayCall } from './gateway-call.js';
 
 /**
- * The gateway's bridge to an external ACP agent (issue 19, docs/acp.md
+ * The gateway's bridge to an external ACP agent (docs/acp.md
  * "Bridged ACP agents through the gateway"): the A2A call a client sent,
  * already authenticated, authorized, metered and holding its credits, is
  * made as ACP runs by the bridge's `A2ARequestHandler` (acp-bridge-handler.ts)

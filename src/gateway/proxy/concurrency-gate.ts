@@ -18,7 +18,7 @@ const MAX_WAITERS = 16;
 export type GateRefusal = { kind: 'agent'; limit: number } | { kind: 'tenant'; share: number; limit: number };
 
 /**
- * Concurrency per agent and fair share between tenants (issue 15 §3). An
+ * Concurrency per agent and fair share between tenants (ADR 0009). An
  * agent's `maxConcurrentTasks` is split max-min fairly at admission: with
  * `n` tenants calling it (holding calls, or turned away from it in the last
  * two seconds), a tenant may start a call while it holds fewer than

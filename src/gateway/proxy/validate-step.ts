@@ -1,7 +1,7 @@
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
 
 /**
- * A2A request validation at the door (issue 15 §3): params against the
+ * A2A request validation at the door (docs/gateway.md#request-validation-at-the-door): params against the
  * spec's schema for the call's version, a message against its skill's
  * declared input schema. An invalid call is refused here, in the words the
  * agent would use, and never costs the agent a request or the tenant a credit.

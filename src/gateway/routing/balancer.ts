@@ -6,7 +6,7 @@ export interface RoundRobin {
 }
 
 /**
- * Picks the instance for the next request (issue 4 §4): among the instances
+ * Picks the instance for the next request (docs/gateway-routing.md#choosing-an-instance): among the instances
  * in rotation at the registry whose breaker lets a request through (closed,
  * or half-open with its trial not yet taken), not already tried by this
  * request, the one with the fewest requests outstanding; a tie goes round

@@ -40,7 +40,7 @@ export function faultKindOf(err: unknown): FaultKind {
 
 /**
  * Decides which failures an instance's breaker counts, so that no single
- * tenant can open it for everyone (issue 15 §1). An unreachable instance
+ * tenant can open it for everyone (ADR 0009). An unreachable instance
  * counts at once. A failure one caller could have provoked counts only when
  * the instance's recent failures span at least two callers: one tenant's
  * poisonous or slow requests then fail for that tenant alone, while an

@@ -35,7 +35,7 @@ const RECORD_KINDS = new Set(['registered', 'updated', 'health_changed', 'config
 
 /**
  * Keeps the route cache equal to the registry: a live cache, never a call
- * per request (issue 4 §4).
+ * per request (docs/gateway-routing.md#where-instances-come-from-a-live-registry-cache).
  *
  * It opens `GET /watch` first and loads everything (every record, page by
  * page, then each agent's instances) once the stream is open, so a change

@@ -1,5 +1,4 @@
-import { Agent, buildConnector } from 'undici';
-import type { ClientTlsSource } from '../../http/index.js';
+import { createOutboundPool, fetchThrough, type ClientTlsSource, type OutboundPool } from '../../http/index.js';
 import { createRegistryClient, recordFromJson, registryStatusOf, type RegistryClient } from '../../contracts/registry-client/index.js';
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 import type { AgentInstance, AgentRecord } from './registry-types.js';
@@ -42,16 +41,15 @@ export class RegistryReader {
    * Our own pools: `close()` ends every socket we opened. The watch has one
    * of its own, whose body timeout is the stream's longest silence.
    */
-  readonly #pools: Agent[];
+  readonly #pools: OutboundPool[];
 
   constructor(options: RegistryReaderOptions) {
     const { timeoutMs } = options;
-    const connect = options.tls ? options.tls.connector({ timeout: timeoutMs }, buildConnector) : { timeout: timeoutMs };
-    const readPool = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect });
-    const watchPool = new Agent({ headersTimeout: timeoutMs, bodyTimeout: options.watchIdleMs, connect });
+    const readPool = createOutboundPool({ connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs, tls: options.tls });
+    const watchPool = createOutboundPool({ connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: options.watchIdleMs, tls: options.tls });
     this.#pools = [readPool, watchPool];
-    this.#reads = createRegistryClient({ url: options.url, token: options.token, timeoutMs, fetch: pooledFetch(readPool) });
-    this.#watch = createRegistryClient({ url: options.url, token: options.token, timeoutMs, fetch: pooledFetch(watchPool) });
+    this.#reads = createRegistryClient({ url: options.url, token: options.token, timeoutMs, fetch: fetchThrough(readPool) });
+    this.#watch = createRegistryClient({ url: options.url, token: options.token, timeoutMs, fetch: fetchThrough(watchPool) });
   }
 
   get url(): string {
@@ -93,9 +91,4 @@ export class RegistryReader {
   async close(): Promise<void> {
     await Promise.all(this.#pools.map((pool) => pool.destroy()));
   }
-}
-
-/** Global fetch on `pool` (undici's Agent serves the fetch built into Node; only the two copies of its types differ). */
-function pooledFetch(pool: Agent): typeof fetch {
-  return (input, init) => fetch(input, { ...init, dispatcher: pool } as unknown as RequestInit);
 }

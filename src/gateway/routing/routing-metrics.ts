@@ -7,7 +7,7 @@ export type UpstreamOutcome = '2xx' | '3xx' | '4xx' | '5xx' | 'connect_error' | 
 const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
 
 /**
- * The routing metrics (issue 4 §6). Labels stay bounded: `agent` comes from
+ * The routing metrics (docs/gateway-routing.md#metrics). Labels stay bounded: `agent` comes from
  * the registry's names (requests for unknown agents are not counted here),
  * and instances are never a label (their ids churn with every deploy); the
  * breaker gauge counts instances per state instead.

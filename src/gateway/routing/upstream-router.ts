@@ -1,5 +1,4 @@
-import type { ExchangeReply } from '../../http/index.js';
-import { Agent, buildConnector } from 'undici';
+import { createOutboundPool, type ExchangeReply } from '../../http/index.js';
 import { Errors, type ProtocolVersion } from '../../protocol/index.js';
 import { CardCache, type CardSigner } from './card-cache.js';
 import { rewriteCard } from './gateway-card.js';
@@ -81,7 +80,7 @@ export interface UpstreamRouter {
 }
 
 /**
- * Builds the upstream router (issue 4 §4): the routing cache kept live from
+ * Builds the upstream router (docs/gateway-routing.md): the routing cache kept live from
  * the registry's watch stream, least-outstanding balancing over the
  * instances in rotation, a circuit breaker per instance, retries only where
  * they cannot run a request twice, and pooled keep-alive connections
@@ -116,10 +115,9 @@ export function createUpstreamRouter(options: UpstreamRouterOptions): UpstreamRo
   const reader = new RegistryReader({ url: o.registryUrl, token: o.registryToken, timeoutMs: o.registryTimeoutMs, watchIdleMs: o.watchIdleMs, tls: o.tls });
   const follower = new RegistryFollower({ reader, cache, metrics, logger, guard: o.guard, maxReconnectMs: o.maxReconnectMs, random: o.random });
   // One pool per origin inside: keep-alive connections, reused across agents an origin hosts.
-  const network = o.tls ? o.tls.connector({ timeout: o.connectTimeoutMs }, buildConnector) : buildConnector({ timeout: o.connectTimeoutMs });
   // Instances living in this process (`agentmesh up`) are reached in memory, the rest over the network.
-  const connect = o.inProcess ? o.inProcess.connector(network) : network;
-  const upstream = new Agent({ connect, headersTimeout: o.requestTimeoutMs, bodyTimeout: o.requestTimeoutMs });
+  // No interceptor: this pool carries every relayed call, and the forwarder sets each call's headers itself.
+  const upstream = createOutboundPool({ connectTimeoutMs: o.connectTimeoutMs, headersTimeoutMs: o.requestTimeoutMs, bodyTimeoutMs: o.requestTimeoutMs, tls: o.tls, inProcess: o.inProcess });
   const forwarder = new UpstreamForwarder({ cache, dispatcher: upstream, metrics, logger, maxAttempts: o.maxAttempts, requestTimeoutMs: o.requestTimeoutMs, loaded: () => follower.loaded });
   const cards = new CardCache();
 

@@ -12,7 +12,7 @@ const MAX_REQUEST = 500;
 const CACHE_TTL_MS = 5_000;
 
 /**
- * Confirmed routes in the process (issue 21 §1): per tenant, candidate →
+ * Confirmed routes in the process (ADR 0019): per tenant, candidate →
  * the requests users confirmed for it. A restart forgets them; the SQL
  * store keeps them and shares them between replicas.
  */

@@ -1,6 +1,6 @@
 import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 
-/** What the model said, for the explanation and the trace (issue 21 §3). */
+/** What the model said, for the explanation and the trace. */
 export interface ModelVerdict {
   /** The candidate it chose, when it chose one of those offered. */
   choice: string | undefined;
@@ -40,7 +40,7 @@ const MAX_ANSWER = 2_000;
 const SYSTEM = 'You route a user request to exactly one of the listed candidates. Answer with the candidate id only, or "none" if none of them fits.';
 
 /**
- * Optional model routing (issue 21 §3): asks an OpenAI-compatible chat
+ * Optional model routing (docs/orchestrator.md#routing): asks an OpenAI-compatible chat
  * endpoint to choose among the router's top candidates. Never the whole
  * registry, never by default (configured by the operator), and never
  * trusted beyond that list: an answer naming no offered candidate, an error

@@ -40,14 +40,14 @@ export interface RouteSkillOptions {
   startWorkflow?: (name: string, ctx: SkillContext) => Promise<unknown>;
   /** Requests users confirmed for a route, per tenant (an explicit choice, a correction): default in memory; `SqlLearnedRoutes` shares them. */
   learned?: LearnedRoutes;
-  /** Optional model routing among the top candidates (issue 21 §3); unset = the lexical ranking alone. */
+  /** Optional model routing among the top candidates; unset = the lexical ranking alone. */
   model?: ModelChooser;
 }
 
 /**
  * The orchestrator's default skill: hands a message to the best agent and
  * streams its work back, so a client talks to one agent and reaches the
- * right specialist (issue 5 §1).
+ * right specialist (docs/orchestrator.md#routing).
  *
  * - The target: named in `message.metadata["agentmesh.route"]` (`{ agent?, skill?, tags? }`),
  *   else the specialist this conversation (contextId) already went to,
@@ -226,7 +226,7 @@ async function route(ctx: SkillContext, deps: RouteDeps): Promise<unknown> {
   }
 }
 
-/** The routing decision as a status line, its explanation in the update's data and in the task's metadata (issue 21 §4). */
+/** The routing decision as a status line, its explanation in the update's data and in the task's metadata, for `agentmesh route --explain` and the console. */
 function reportRoute(ctx: SkillContext, line: string, explain: RouteExplain, data: Record<string, unknown> = {}): void {
   if (explain.model !== undefined) ctx.log.info({ routerModel: { choice: explain.model.choice, latencyMs: explain.model.latencyMs, error: explain.model.error, prompt: explain.model.prompt } }, 'router asked the model');
   ctx.progress(line, { ...data, [ROUTE_EXPLAIN_KEY]: explain }, { taskMetadata: { [ROUTE_EXPLAIN_KEY]: explain } });

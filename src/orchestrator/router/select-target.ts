@@ -21,13 +21,13 @@ export interface RouteTarget {
   health: AgentHealth;
 }
 
-/** The task metadata key of a routing decision's explanation (issue 21 §4). */
+/** The task metadata key of a routing decision's explanation (`agentmesh route --explain` prints it). */
 export const ROUTE_EXPLAIN_KEY = 'agentmesh.route.explain';
 
 /** A workflow the router can start: what the ranking reads of it. */
 export type RoutableWorkflow = WorkflowDocumentSource;
 
-/** Requests users confirmed for a candidate, per tenant (issue 21 §1): the ranking counts them. */
+/** Requests users confirmed for a candidate, per tenant (ADR 0019): the ranking counts them. */
 export interface LearnedRoutes {
   /** Candidate id (agent name or `workflow:<name>`) → confirmed requests, for one tenant. */
   forTenant(tenant: string): Promise<Map<string, string[]>>;
@@ -55,7 +55,7 @@ export interface RouteExplain {
   cues: string[];
   /** The best candidates, best first, with scores, coverage and what matched. */
   candidates: RouteCandidate[];
-  /** When a model was asked (issue 21 §3): its prompt, choice and latency, or why it gave none. */
+  /** When a model was asked: its prompt, choice and latency, or why it gave none. */
   model?: ModelVerdict;
 }
 
@@ -103,7 +103,7 @@ interface Candidate {
 }
 
 /**
- * Picks the agent a message goes to (issue 5 §1):
+ * Picks the agent a message goes to (docs/orchestrator.md#routing):
  * 1. `route.agent`: that agent, if registered, active, not down and open to
  *    the tenant; `route.skill` must be one of its skills.
  * 2. `route.skill` and/or `route.tags`: agents offering the skill / carrying
@@ -166,7 +166,7 @@ export async function selectTarget(options: SelectTargetOptions): Promise<RouteT
 }
 
 /**
- * The full decision on a message's route (issue 21 §2, §4): what
+ * The full decision on a message's route, with its explanation: what
  * {@link selectTarget} does, and for text routing also whether to ask
  * (the best candidates are too close to call), to start a workflow, or to
  * answer that no agent does this; every decision carries its explanation
@@ -196,7 +196,7 @@ export async function decideRoute(options: SelectTargetOptions): Promise<RouteDe
 }
 
 /**
- * Optional model routing (issue 21 §3): the model chooses among the top
+ * Optional model routing: the model chooses among the top
  * candidates that fit (two or more); its choice must be one of them. On a
  * failure, a timeout or an answer naming none, the lexical decision stands.
  * Either way the verdict (prompt, choice, latency) is in the explanation.
@@ -205,7 +205,7 @@ async function askModel(options: SelectTargetOptions, model: ModelChooser, decis
   const pool = decision.kind === 'ask' ? decision.candidates : decision.explain.candidates.filter((c) => c.raw >= DEFAULT_THRESHOLDS.minRawFocused && c.coverage >= DEFAULT_THRESHOLDS.minCoverage).slice(0, 3);
   if (pool.length < 2) return decision;
   const verdict = await model.choose(options.text, pool.map((c) => ({ id: c.id, why: c.why })));
-  // In the trace too (issue 21 §3), on the span of the skill deciding the route: what was asked, what came back, how long it took.
+  // In the trace too, on the span of the skill deciding the route: what was asked, what came back, how long it took.
   trace.getActiveSpan()?.addEvent('agentmesh.route.model', {
     'agentmesh.route.model.prompt': verdict.prompt,
     'agentmesh.route.model.offered': pool.map((c) => c.id).join(' '),

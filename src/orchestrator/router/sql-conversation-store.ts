@@ -22,7 +22,7 @@ const TOUCH_EVERY_MS = 60_000;
 
 /**
  * A {@link ConversationStore} in the orchestrator's database
- * (`router_conversations`, issue 21 §5): every replica on the same
+ * (`router_conversations`, migration 0011): every replica on the same
  * PostgreSQL sees the conversation another replica started, and a restarted
  * orchestrator keeps its conversations. Rows are per tenant (row security on
  * PostgreSQL, ADR 0014), caller and contextId; a conversation idle longer

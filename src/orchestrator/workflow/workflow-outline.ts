@@ -1,5 +1,5 @@
 /**
- * A workflow's steps as an outline (issue 20): what the console draws as a
+ * A workflow's steps as an outline (docs/console.md#workflows): what the console draws as a
  * graph before any run, with each step's path as the run's progress events
  * name it (`providers/ok`), so a run's states land on the same nodes. Only
  * the shape goes out: ids, kinds and targets, never inputs or templates

@@ -8,7 +8,7 @@ import { agentCardViolations } from './card-validation.js';
 import { violationError } from './violation-report.js';
 
 /*
- * How ACP agents enter the registry (issue 19 item 1; docs/acp.md). Rules:
+ * How ACP agents enter the registry (docs/acp.md#acp-agents-in-the-registry). Rules:
  *
  * 1. The URL is the ACP server's base (where the document's `/agents`,
  *    `/runs` and `/ping` are). Its query and fragment are dropped, and so is

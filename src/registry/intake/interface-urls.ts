@@ -4,7 +4,7 @@ import { ErrorCodes, isAgentmeshError, Errors } from '../../protocol/index.js';
 
 /**
  * Puts every interface URL of an admitted card through the SSRF guard, before
- * the registry commits anything (issue 15 §4): the registry probes the
+ * the registry commits anything: the registry probes the
  * primary interface and the gateway routes to it, so a card that points at a
  * forbidden address is refused whole, and a refused registration leaves no
  * record, instance or change behind.

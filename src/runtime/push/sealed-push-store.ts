@@ -66,7 +66,7 @@ const contextOf = (taskId: string, id: string): string => `push-config:${taskId}
  * A {@link PushStore} that seals each config (its URL, webhook `token` and
  * `authentication.credentials`: the whole TaskPushNotificationConfig) with
  * AES-256-GCM before it is stored, and opens it when read, so neither a
- * database dump nor a backup holds a webhook credential (issue 15 §4). Rows
+ * database dump nor a backup holds a webhook credential (docs/security.md#secrets-at-rest). Rows
  * stored as JSON text before configs were sealed still read; {@link
  * SealedPushStore.sealExisting} seals them in place.
  *

@@ -18,7 +18,7 @@ export interface AgentRegistrationOptions {
 }
 
 /**
- * Keeps one agent registered while the runtime runs (issue 3 §3): puts its
+ * Keeps one agent registered while the runtime runs (docs/registry.md#instances-leases-and-health): puts its
  * record with the served card, adds this process as a leased instance, and
  * heartbeats every third of the lease. A heartbeat answered 404 (registry
  * restarted on a fresh store, lease lapsed, agent deregistered) registers

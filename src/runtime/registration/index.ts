@@ -1,5 +1,5 @@
 /**
- * runtime/registration: a runtime's tie to the registry (issue 3 §3, §5) —
+ * runtime/registration: a runtime's tie to the registry (docs/runtime.md#registering-with-the-registry) —
  * each hosted agent registered with its served card, this process leased as
  * its instance and kept alive by heartbeats, and the agent's active config
  * followed over the registry's watch stream.

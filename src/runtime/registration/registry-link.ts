@@ -1,11 +1,9 @@
-import type { ClientTlsSource } from '../../http/index.js';
+import { createOutboundPool, fetchThrough, traceparentInterceptor, type ClientTlsSource } from '../../http/index.js';
 import type { Logger, Tracing } from '../../observability/index.js';
 import type { AgentConfigs } from './agent-configs.js';
 import { AgentRegistration } from './agent-registration.js';
 import { ConfigFollower } from './config-follower.js';
-import { Agent, buildConnector } from 'undici';
 import { createRegistryClient } from '../../contracts/registry-client/index.js';
-import { registryFetch } from './registry-fetch.js';
 import { pause } from '../../storage/index.js';
 
 /** How long `start()` waits for the first registration round before serving anyway, ms. */
@@ -79,8 +77,13 @@ export interface RegistryLink {
  */
 export function createRegistryLink(options: RegistryLinkOptions): RegistryLink {
   const logger = options.logger.child({ module: 'registration' });
-  const pool = new Agent(options.tls ? { connect: options.tls.connector({}, buildConnector) } : {});
-  const client = createRegistryClient({ url: options.registryUrl, token: options.token, timeoutMs: CALL_TIMEOUT_MS, fetch: registryFetch(options.tracing, pool) });
+  // The runtime's own pool, so that close() ends every socket it opened: on the
+  // shared global pool, sockets opened for concurrent calls and never used stay
+  // open until their keep-alive lapses, and hold a closing registry's drain.
+  // These calls run in the background: one with no trace current starts its
+  // own, so the registry's logs still tie one call's lines together.
+  const pool = createOutboundPool({ tls: options.tls, interceptors: [traceparentInterceptor({ startTrace: true })] });
+  const client = createRegistryClient({ url: options.registryUrl, token: options.token, timeoutMs: CALL_TIMEOUT_MS, fetch: fetchThrough(pool, { tracing: options.tracing }) });
   const registrations = new Map<string, AgentRegistration>();
   const followers: ConfigFollower[] = [];
   for (const agent of options.agents) {

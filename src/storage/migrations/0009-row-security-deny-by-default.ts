@@ -83,8 +83,7 @@ async function protect(db: Kysely<unknown>, table: string, rule: ReturnType<type
 }
 
 /**
- * PostgreSQL row-level security that denies by default (issue 18 §6,
- * ADR 0014): replaces 0006's policy on `tasks` and `push_configs`, which
+ * PostgreSQL row-level security that denies by default (ADR 0014): replaces 0006's policy on `tasks` and `push_configs`, which
  * showed every row to a session without a tenant, and covers every
  * tenant-owned table. A session sees rows only when it says whose: one
  * tenant (`agentmesh.tenant`), or all of them under the explicit

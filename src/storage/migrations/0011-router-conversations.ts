@@ -2,7 +2,7 @@ import type { Kysely, Migration } from 'kysely';
 import { protectTenantRows } from './0009-row-security-deny-by-default.js';
 
 /**
- * The router's conversation map (issue 21 §5): router context → specialist,
+ * The router's conversation map (docs/orchestrator.md#routing): router context → specialist,
  * per tenant and caller, shared by orchestrator replicas and kept across
  * restarts. Tenant-owned, so on PostgreSQL it gets the deny-by-default row
  * security of migration 0009 (ADR 0014).

@@ -3,7 +3,7 @@ import type { Kysely, Migration } from 'kysely';
 /**
  * `registry_agents.bridge`: how an agent that speaks another protocol than
  * A2A is reached (JSON: protocol, base URL, its name there, its manifest as
- * served), null for A2A agents (issue 19: ACP agents in the mesh).
+ * served), null for A2A agents (docs/acp.md#acp-agents-in-the-registry).
  */
 export function registryBridgeMigration(_dialect: 'sqlite' | 'postgres'): Migration {
   return {

@@ -2,7 +2,7 @@ import type { Kysely, Migration } from 'kysely';
 import { protectTenantRows } from './0009-row-security-deny-by-default.js';
 
 /**
- * Requests users confirmed for a route (issue 21 §1): an explicit choice
+ * Requests users confirmed for a route (ADR 0019): an explicit choice
  * after the router asked, or a correction naming another agent. Per tenant
  * (row security on PostgreSQL, like the other tenant tables); the router's
  * ranking counts them as examples of the candidate they went to.

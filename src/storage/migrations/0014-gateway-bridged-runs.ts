@@ -2,7 +2,7 @@ import type { Kysely, Migration } from 'kysely';
 import { protectTenantRows } from './0009-row-security-deny-by-default.js';
 
 /**
- * The tenant each run of a bridged ACP agent belongs to (issue 19): an ACP
+ * The tenant each run of a bridged ACP agent belongs to (docs/acp.md): an ACP
  * agent knows no tenants, so the gateway keeps who started each run and
  * answers another tenant's GetTask, CancelTask, subscription or resume as
  * not found, as a native agent does. Tenant-owned, so on PostgreSQL it gets

@@ -1,6 +1,6 @@
 /**
  * fast-check arbitraries of audit entries as hostile as a caller can make
- * them (issue 15): lone surrogates and NUL anywhere, prototype-named keys,
+ * them: lone surrogates and NUL anywhere, prototype-named keys,
  * thousands-deep nesting, megabyte strings, fields of the wrong type. Shared
  * by the SQLite property test and its PostgreSQL twin in test/services.
  */

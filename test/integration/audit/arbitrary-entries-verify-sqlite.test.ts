@@ -1,5 +1,5 @@
 /**
- * Issue 15: whatever an entry holds, appending it records exactly one row,
+ * Whatever an entry holds, appending it records exactly one row,
  * and `verify` finds the chain sound. 10,000 hostile entries (lone
  * surrogates, NUL, prototype-named keys, thousands-deep nesting, megabyte
  * strings, fields of the wrong type) into a real SQLite file.
@@ -22,7 +22,7 @@ const PER_RUN = 100;
 const SEED = Number(process.env['FC_SEED'] ?? 15);
 
 test('10,000 arbitrary entries make 10,000 rows and a chain that verifies (SQLite)', { timeout: 300_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-audit-issue15-'));
+  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-audit-entries-'));
   const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
   const audit = createAuditLog({ database, logger: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), flushIntervalMs: 60_000, maxBatch: 1000 });
   t.after(async () => {

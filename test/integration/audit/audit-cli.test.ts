@@ -13,7 +13,7 @@ import { createAuditLog, type AuditEntry, type AuditRow } from '../../../src/aud
 import { resolveCliIO, type CliContext } from '../../../src/cli/index.js';
 import { auditCommand } from '../../../src/cli/commands/audit/audit.js';
 import { printTail } from '../../../src/cli/commands/audit/audit-tail.js';
-import { reportError } from '../../../src/cli/error-report.js';
+import { reportError } from '../../../src/cli/io/error-report.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import { createDatabase } from '../../../src/storage/index.js';
 import { Capture } from '../cli/cli-harness.js';

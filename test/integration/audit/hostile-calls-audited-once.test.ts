@@ -1,5 +1,5 @@
 /**
- * Issue 15 end to end: calls through a real gateway (registry, runtime,
+ * End to end: calls through a real gateway (registry, runtime,
  * OAuth token) whose task id is a lone surrogate, or whose JSON-RPC method is
  * named after Object.prototype, each leave exactly one audit row, and the
  * chain verifies. Before the fix the lone-surrogate GetTask was named
@@ -12,7 +12,7 @@ import { startRegistry } from '../../helpers/registry-fixture.js';
 import { createClient, fetchToken, startGateway } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
 
-describe('hostile calls through the gateway are each audited once (issue 15)', () => {
+describe('hostile calls through the gateway are each audited once', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;
   let host: Awaited<ReturnType<typeof startRuntime>>;
@@ -24,7 +24,7 @@ describe('hostile calls through the gateway are each audited once (issue 15)', (
     host = await startRuntime(undefined, { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true });
     const agent = Object.keys(host.agents)[0]!;
     await until('the gateway to route to the agent', async () => (gw.gateway.router.agent(agent)?.instances.some((i) => i.inRotation) ?? false), 10_000);
-    token = await fetchToken(gw.url, await createClient(gw.url, { name: 'issue15', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
+    token = await fetchToken(gw.url, await createClient(gw.url, { name: 'hostile-caller', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
   });
   after(async () => {
     await host?.close();

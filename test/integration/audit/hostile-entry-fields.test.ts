@@ -1,5 +1,5 @@
 /**
- * Issue 15 regressions: a GetTask whose id is the lone surrogate "\ud800" made
+ * Regressions: a GetTask whose id is the lone surrogate "\ud800" made
  * `agentmesh audit verify` name its row as modified (the row read back with
  * U+FFFD, not what was hashed); a method named toString, __proto__ or
  * constructor, handed over as Object.prototype's function, lost its entry
@@ -15,7 +15,7 @@ import { CommanderError, type Command } from 'commander';
 import { createAuditLog, hashInput, type AuditEntry } from '../../../src/audit/index.js';
 import { resolveCliIO } from '../../../src/cli/index.js';
 import { auditCommand } from '../../../src/cli/commands/audit/audit.js';
-import { reportError } from '../../../src/cli/error-report.js';
+import { reportError } from '../../../src/cli/io/error-report.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import { createDatabase, type Database } from '../../../src/storage/index.js';
 import { Capture } from '../cli/cli-harness.js';
@@ -43,7 +43,7 @@ async function cliVerify(dir: string): Promise<{ code: number; stdout: string; s
 }
 
 async function openLog(t: { after(fn: () => Promise<void>): void }): Promise<{ dir: string; database: Database; audit: ReturnType<typeof createAuditLog>; warnings: string[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-issue15-'));
+  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-hostile-entries-'));
   const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
   const warnings: string[] = [];
   const logger = createLogger({ level: 'warn', destination: { write: (line: string) => void warnings.push(line) } });
@@ -84,7 +84,7 @@ test('methods named toString, __proto__ and constructor are each audited once, a
   const { audit, warnings } = await openLog(t);
   const names = ['toString', '__proto__', 'constructor'];
   for (const method of names) audit.append(call({ method, detail: JSON.parse(`{"${method}":"${method}"}`) as Record<string, unknown> }));
-  // What a classifier that did `table[method]` on a plain object handed over (the gateway bug of issue 15).
+  // What a classifier that did `table[method]` on a plain object handed over (a bug the gateway once had).
   const lookedUp: Record<string, unknown> = {};
   for (const method of names) audit.append(call({ method: lookedUp[method] as string }));
   await audit.flush();

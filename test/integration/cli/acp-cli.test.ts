@@ -7,7 +7,7 @@ import { until } from '../../helpers/until.js';
 import { cli, cliJson } from './cli-harness.js';
 
 /*
- * Issue 19 item 4: `agentmesh agents register --acp <url>` registers the
+ * `agentmesh agents register --acp <url>` registers the
  * agents of an ACP server as bridged agents, and `agentmesh send` calls one
  * through the gateway unchanged (blocking, streaming, answering a question).
  */

@@ -38,7 +38,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
     // What bin.ts does once load-cli.ts chose the bundle.
     writeFileSync(
       join(work, 'run.mjs'),
-      `import { requireWithCodeCache } from ${JSON.stringify(join(repo, 'src/cli/code-cache.ts'))};\n` +
+      `import { requireWithCodeCache } from ${JSON.stringify(join(repo, 'src/cli/launch/code-cache.ts'))};\n` +
         // CHDIR: here, as tsx resolves from the working directory the process starts in.
         'if (process.env.CHDIR) process.chdir(process.env.CHDIR);\n' +
         'const { main } = requireWithCodeCache(process.env.BUNDLE, { cacheDir: process.env.CACHE, name: process.env.NAME });\n' +

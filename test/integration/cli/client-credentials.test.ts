@@ -8,7 +8,7 @@ import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
 import { cli } from './cli-harness.js';
 
 /*
- * Issue 17 (papercuts): every agent-facing command authenticates the same
+ * Every agent-facing command authenticates the same
  * way. With no token given, AGENTMESH_CLIENT_ID / AGENTMESH_CLIENT_SECRET are
  * exchanged at the token URL the agent's card names, the token is cached
  * (0600) until a minute before it expires, and a refused cached token is

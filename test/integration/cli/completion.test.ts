@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { cli } from './cli-harness.js';
 
 /*
- * Issue 17 §5: shell completion, generated from the program. The bash
+ * Shell completion, generated from the program. The bash
  * script is run by real bash with the words a user typed; zsh loads the same
  * function through bashcompinit (zsh itself is not installed here: its
  * script is checked for that wrapper).

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { childTestEnv, installPacked, packAgentmesh, run } from '../../helpers/packed-install.js';
 
 /*
- * Issue 17 §4: `agentmesh init` as a user meets it. The packed agentmesh,
+ * `agentmesh init` as a user meets it. The packed agentmesh,
  * installed in a folder, writes a project with its own CLI; the project gets
  * the same packed agentmesh (no network: see packed-install.ts), then its own
  * `npm test` compiles it with its tsconfig and runs its test-kit test, and

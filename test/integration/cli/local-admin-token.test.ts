@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localAdminToken } from '../../../src/cli/local-admin-token.js';
+import { localAdminToken } from '../../../src/cli/role-apis/local-admin-token.js';
 import { ADMIN_TOKEN, startGateway } from '../../helpers/gateway-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { cli } from './cli-harness.js';
 
 /*
- * Issue 17 (papercut): beside a local `agentmesh up`, the admin commands find
+ * Beside a local `agentmesh up`, the admin commands find
  * the mesh's admin token in its data dir, and only for a gateway on this
  * machine; without one, the refusal names the file.
  */

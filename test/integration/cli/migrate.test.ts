@@ -1,4 +1,4 @@
-/** Issue 18 §3: `agentmesh migrate` applies every role's migrations and exits; a failure is non-zero and says why. */
+/** `agentmesh migrate` applies every role's migrations and exits; a failure is non-zero and says why. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-/** `agentmesh route [--explain] "<text>"` against a real registry of the example agents (issue 21 §4). */
+/** `agentmesh route [--explain] "<text>"` against a real registry of the example agents. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { defineAgent } from 'agentmesh';
-import { resolveCliIO } from '../../../src/cli/cli-io.js';
-import { startAgents } from '../../../src/cli/serve-agents.js';
+import { resolveCliIO } from '../../../src/cli/io/cli-io.js';
+import { startAgents } from '../../../src/cli/serving/serve-agents.js';
 import { Capture } from './cli-harness.js';
 
 /*
- * Issue 17 (papercut): the `Try:` line `agent serve` prints works exactly as
+ * The `Try:` line `agent serve` prints works exactly as
  * printed, for a skill that takes data as well as one that takes text.
  */
 const run = promisify(execFile);

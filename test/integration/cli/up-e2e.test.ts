@@ -58,11 +58,11 @@ describe('agentmesh up: registry and example agents in one process', () => {
     assert.equal(record.signed, true);
     const search = await cli(['agents', 'search', 'score leads similar to my best customers', '--registry', registryUrl, '--json']);
     assert.equal(search.code, 0, search.err);
-    // Issue 21: the README's example is lookalike work, audience-architect's.
+    // The README's example is lookalike work, audience-architect's.
     assert.equal(JSON.parse(search.out).results[0].metadata.name, 'audience-architect');
   });
 
-  test('the agents refuse direct calls: only the gateway reaches them (issue 15 §4)', async () => {
+  test('the agents refuse direct calls: only the gateway reaches them', async () => {
     const sent = await cli(['send', `${agentsUrl}/agents/echo`, 'hello mesh']);
     assert.notEqual(sent.code, 0, sent.out);
     assert.match(sent.err, /through the agentmesh gateway only/);
@@ -93,7 +93,7 @@ describe('agentmesh up: registry and example agents in one process', () => {
     assert.equal(body.result?.task?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(body));
   });
 
-  test('the HR agent also runs as a plain ACP agent, bridged, and a workflow mixes the two protocols (issue 19 §5)', async () => {
+  test('the HR agent also runs as a plain ACP agent, bridged, and a workflow mixes the two protocols', async () => {
     const gateway = /gateway listening on (http:\/\/\S+)/.exec(stdout)![1]!;
     assert.match(stdout, /ACP example listening on http:\/\/\S+\/acp {2}\(ACP agents: hr-acp;/);
     const record = (await (await fetch(`${registryUrl}/v1/agents/hr-acp`)).json()) as any;

@@ -1,5 +1,5 @@
 /**
- * Debian's Chromium driven by playwright-core (issue 20): headless, a fresh
+ * Debian's Chromium driven by playwright-core: headless, a fresh
  * profile, nothing fetched from the network but the page under test. `.ci/run`
  * installs the `chromium` package when it is missing; without it these tests
  * fail (never skip).

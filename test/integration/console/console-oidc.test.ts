@@ -1,7 +1,7 @@
 // test-tier: tools (needs chromium)
 /**
  * The web console's sign-in through an external OpenID Connect issuer
- * (issue 20): a real OpenID Provider (panva's oidc-provider, on port 0, with
+ * (ADR 0020): a real OpenID Provider (panva's oidc-provider, on port 0, with
  * its own login and consent pages) configured as an external issuer of a
  * real `agentmesh up`, and Debian's Chromium signing in through it with the
  * authorization code flow and PKCE. The issuer's access token carries the

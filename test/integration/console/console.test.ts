@@ -1,6 +1,6 @@
 // test-tier: tools (needs chromium)
 /**
- * The web console (issue 20) in Debian's Chromium against a real
+ * The web console in Debian's Chromium against a real
  * `agentmesh up`: sign-in, the example agents and their health, an agent's
  * card, Try it with a form, a question and a cancel, the live task list and
  * audit tail, a workflow's graph before and during a run, a run answered and
@@ -243,7 +243,7 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByText(/Tenant demo: [\d,.]+ credits spent today/).waitFor();
     const elapsedMs = Date.now() - started;
     t.diagnostic(`overview rendered in ${elapsedMs} ms`);
-    assert.ok(elapsedMs <= 1000, `the overview took ${elapsedMs} ms (issue 20: at most 1 s on localhost)`);
+    assert.ok(elapsedMs <= 1000, `the overview took ${elapsedMs} ms (at most 1 s on localhost)`);
   });
 
   test('the Agents view lists the 12 example agents, each healthy', async () => {
@@ -260,7 +260,7 @@ describe('the web console against agentmesh up, in Chromium', () => {
   });
 
   test('the registry search ranks the lead scorer first, and its card shows the skill, input schema and instance', async () => {
-    // Lookalike requests ("similar to my best customers") are audience-architect's since issue 21; this one is the scorer's.
+    // Lookalike requests ("similar to my best customers") are audience-architect's; this one is the scorer's.
     await page.getByLabel('Search the registry', { exact: true }).fill('qualify and score my leads');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByText('best match for').waitFor();

@@ -7,7 +7,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 
 /*
- * Issue 18 §2: deploy/compose/compose.yaml against the Compose
+ * deploy/compose/compose.yaml against the Compose
  * Specification's JSON Schema (vendored with its provenance in
  * test/fixtures/compose-spec/), plus what the schema cannot say: secrets come
  * from files, every file the project names exists, the services the issue

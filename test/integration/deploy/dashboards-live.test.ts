@@ -1,6 +1,6 @@
 // test-tier: tools (needs prometheus)
 /**
- * Acceptance of issue 18 §7–8: a real Prometheus scrapes a running
+ * A real Prometheus scrapes a running
  * `agentmesh up` under mixed traffic (successes, failures, 401/403/429, a
  * workflow with a map, push deliveries with a retry), then every panel query
  * of every dashboard in deploy/grafana/dashboards runs through Prometheus's

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 
 /*
- * Issue 18 §3: each overlay of deploy/kubernetes rendered with the real
+ * Each overlay of deploy/kubernetes rendered with the real
  * `kubectl kustomize`, every object validated against the Kubernetes OpenAPI
  * schemas of the `kubernetes-models` package (and its prometheus-operator
  * and cert-manager companions for the custom resources), then the policy

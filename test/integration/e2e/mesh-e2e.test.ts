@@ -1,5 +1,5 @@
 /**
- * Issue 6 §5: the whole mesh end to end, through public interfaces only.
+ * The whole mesh end to end, through public interfaces only.
  * `agentmesh up` runs as its own process on free ports and a temp data dir;
  * the test talks to it over HTTP and by spawning the CLI, like a user in a
  * second terminal: discovery through registry search, a token, every
@@ -63,7 +63,7 @@ const WORKFLOW_CASES: Record<string, { inputs: string[]; check?: (outputs: any) 
       assert.equal(outputs.campaign.audience.length, 2);
     },
   },
-  // Two protocols: support over A2A, the HR agent as the bridged ACP agent hr-acp (issue 19 §5).
+  // Two protocols: support over A2A, the HR agent as the bridged ACP agent hr-acp.
   'employee-question.yaml': {
     inputs: ['question=How much paid vacation do employees get?'],
     check: (outputs) => {

@@ -9,7 +9,7 @@ import { call, startRegistry } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
 
 /*
- * Issue 19, the bridge's call lifecycle: a blocking SendMessage whose client
+ * The bridge's call lifecycle: a blocking SendMessage whose client
  * leaves before the answer has its ACP run cancelled (nobody could read or
  * pay for it), and a bridged call is a CLIENT span that names its ACP run.
  */
@@ -48,7 +48,7 @@ function sendBody(text: string, version: '1.0' | '0.3') {
   return JSON.stringify({ jsonrpc: '2.0', id: 1, method: version === '1.0' ? 'SendMessage' : 'message/send', params: { message } });
 }
 
-describe('issue 19: a blocking send whose client leaves before the answer', () => {
+describe('a blocking send whose client leaves before the answer', () => {
   const f = bridgedPair();
 
   for (const version of ['1.0', '0.3'] as const) {
@@ -114,7 +114,7 @@ async function startOtlpReceiver(): Promise<{ server: Server; url: string; spans
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans };
 }
 
-describe('issue 19: a bridged call is traced', () => {
+describe('a bridged call is traced', () => {
   test('as a CLIENT span naming the agent, the tenant and the ACP run; the ACP agent continues the trace', async () => {
     const receiver = await startOtlpReceiver();
     const acp = await startAcpReferenceServer({ manifests: [manifest('echo'), manifest('holder')], behaviours: { echo: 'echo', holder: 'hold' } });
@@ -153,7 +153,7 @@ describe('issue 19: a bridged call is traced', () => {
   });
 });
 
-describe('issue 19: the PII policy applies to a bridged agent', () => {
+describe('the PII policy applies to a bridged agent', () => {
   let acp: AcpReferenceServer;
   let env: Awaited<ReturnType<typeof setUp>>;
   before(async () => {
@@ -182,7 +182,7 @@ describe('issue 19: the PII policy applies to a bridged agent', () => {
   }
 });
 
-describe('issue 19: an ACP server without stream mode', () => {
+describe('an ACP server without stream mode', () => {
   const f = bridgedPair({ syncOnly: true });
 
   for (const version of ['1.0', '0.3'] as const) {
@@ -219,7 +219,7 @@ describe('issue 19: an ACP server without stream mode', () => {
   });
 });
 
-describe('issue 19: an ACP server that answers a stream run at once, still running (202)', () => {
+describe('an ACP server that answers a stream run at once, still running (202)', () => {
   const f = bridgedPair({ asyncOnly: true });
 
   test('a blocking send reads the run until it ends, then answers the task', async () => {

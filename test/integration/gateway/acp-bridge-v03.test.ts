@@ -9,7 +9,7 @@ import { call, startRegistry } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
 
 /*
- * Issue 19, A2A v0.3 clients of bridged agents: the official SDK's v0.3
+ * A2A v0.3 clients of bridged agents: the official SDK's v0.3
  * JSON-RPC client (its compat `LegacyJsonRpcTransport`, chosen from the v0.3
  * card the gateway serves) calls ACP agents through the gateway: blocking
  * send, stream, get, cancel, input-required then resume, resubscribe, with
@@ -37,7 +37,7 @@ function stateOf(e: StreamResponse | undefined): TaskState | undefined {
   return p?.$case === 'statusUpdate' ? p.value.status?.state : p?.$case === 'task' ? p.value.status?.state : undefined;
 }
 
-describe('issue 19: an SDK v0.3 client calls bridged ACP agents through the gateway', () => {
+describe('an SDK v0.3 client calls bridged ACP agents through the gateway', () => {
   let acp: AcpReferenceServer;
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;

@@ -10,7 +10,7 @@ import { call, startRegistry } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
 
 /*
- * Issue 19 item 1, the gateway's bridge: an A2A client (the official SDK, over
+ * The gateway's bridge: an A2A client (the official SDK, over
  * JSON-RPC and HTTP+JSON) calls ACP agents registered as bridged, through the
  * gateway, as it calls native ones. The ACP agents are the tests' reference
  * server (written from the ACP document, not from src/acp), which checks
@@ -35,7 +35,7 @@ function textOf(task: Task): string {
 }
 
 for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
-  describe(`issue 19: an SDK client calls bridged ACP agents through the gateway (${binding})`, () => {
+  describe(`an SDK client calls bridged ACP agents through the gateway (${binding})`, () => {
     let acp: AcpReferenceServer;
     let registry: Awaited<ReturnType<typeof startRegistry>>;
     let gw: Awaited<ReturnType<typeof startGateway>>;
@@ -284,7 +284,7 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
  * does not allow: what comes back to the A2A client is the upstream's failure
  * (502) in its binding, never a crash or a hang of the gateway.
  */
-describe('issue 19: a bridged agent that answers outside the ACP document', () => {
+describe('a bridged agent that answers outside the ACP document', () => {
   let server: Server;
   /** A server inside the network the ACP agent must not be able to send the gateway to. */
   let internal: Server;

@@ -1,5 +1,5 @@
 /**
- * Issue 19 §2, "the gateway exposes it with the same policy": a native
+ * "the gateway exposes it with the same policy": a native
  * agent's runtime ACP endpoint through the gateway, at
  * `/agents/{name}/acp/…`. The ACP client is the tests' own (written from the
  * document; every request, response and event checked against openapi.yaml).
@@ -49,7 +49,7 @@ const waiter = defineAgent({
   },
 });
 
-describe('issue 19: native agents over ACP through the gateway (/agents/{name}/acp)', () => {
+describe('native agents over ACP through the gateway (/agents/{name}/acp)', () => {
   let mesh: Awaited<ReturnType<typeof startGatewayMesh>>;
   let token: string;
   let readOnly: string;

@@ -1,7 +1,7 @@
 /**
- * Issue 16 (Content-Encoding) through the gateway: a coded request body is
+ * Content-Encoding through the gateway: a coded request body is
  * decoded and refused exactly as the agent's own routes do, so a client cannot
- * tell the two apart (issue 15 §1: through the gateway as directly).
+ * tell the two apart (through the gateway as directly).
  *
  * The decision this pins is in docs/conformance.md.
  */
@@ -11,7 +11,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
 
-describe('issue 16: Content-Encoding through the gateway, as directly', () => {
+describe('Content-Encoding through the gateway, as directly', () => {
   let mesh: Awaited<ReturnType<typeof startGatewayMesh>>;
   let direct: string;
   let through: string;

@@ -1,5 +1,5 @@
 /**
- * Issue 15 §2 / ADR 0010: credits held per replica as leases, on a real
+ * ADR 0010: credits held per replica as leases, on a real
  * SQLite ledger. Conservation under random sequences (fast-check), the
  * idempotency of reserve and settle, an exact 402 at the last credits, and
  * what a replica killed with settlements in memory leaves.

@@ -9,7 +9,7 @@ import { defineAgent } from '../../../src/runtime/index.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 
 /*
- * Issue 15 §3: the gateway refuses at the door exactly what the runtime
+ * The gateway refuses at the door exactly what the runtime
  * would refuse, with the same code and words. Every case here goes to a real
  * runtime and to the validator; the two verdicts must agree.
  */
@@ -116,7 +116,7 @@ interface RuntimeAnswer {
   message: string | undefined;
 }
 
-describe('request validation at the door agrees with the runtime (issue 15 §3)', () => {
+describe('request validation at the door agrees with the runtime', () => {
   let env: Awaited<ReturnType<typeof startRuntime>>;
   const records = new Map<string, NonNullable<RequestValidationInput['record']>>();
   const validator = createRequestValidator();

@@ -9,7 +9,7 @@ import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
 const CARD = '4111 1111 1111 1111';
 const EMAIL = 'jane.doe@example.com';
 
-describe('issue 15 §3: policies at the gateway (validation at the door, PII)', () => {
+describe('policies at the gateway (validation at the door, PII)', () => {
   let mesh: Awaited<ReturnType<typeof startGatewayMesh>>;
   let gw: typeof mesh.gw;
   let redacting: string;

@@ -29,7 +29,7 @@ const call: fc.Arbitrary<Call> = fc.oneof(
   fc.uint8Array({ minLength: 1, maxLength: 40 }).map((bytes): Call => ({ method: 'POST', path: `/tasks/${[...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')}:cancel` })),
 );
 
-describe('issue 15 §1: every call through the gateway leaves exactly one audit entry, and the chain verifies', () => {
+describe('every call through the gateway leaves exactly one audit entry, and the chain verifies', () => {
   let mesh: Awaited<ReturnType<typeof startGatewayMesh>>;
   let gw: typeof mesh.gw;
   let token: string;

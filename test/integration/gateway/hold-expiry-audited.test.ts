@@ -1,5 +1,5 @@
 /**
- * Issue 15 §4, finding 4, through a real gateway: a hold older than
+ * Through a real gateway: a hold older than
  * creditsMaxHoldMs is refunded by the gateway's sweep and audited as
  * `credits.expired`. The hold is backdated in the gateway's SQLite file
  * instead of waiting a minute.
@@ -12,7 +12,7 @@ import { startRegistry } from '../../helpers/registry-fixture.js';
 import { startGateway } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
 
-describe('issue 15: the gateway expires and audits holds older than the max hold', () => {
+describe('the gateway expires and audits holds older than the max hold', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;
 

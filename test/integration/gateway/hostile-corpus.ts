@@ -1,5 +1,5 @@
 /**
- * Malformed and hostile A2A requests (issue 15 §1), each as sent by a client
+ * Malformed and hostile A2A requests, each as sent by a client
  * to an agent's base URL: the same entry goes to the runtime directly and
  * through the gateway, whose answers must fall in the same outcome class.
  */

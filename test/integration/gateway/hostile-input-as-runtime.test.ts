@@ -25,7 +25,7 @@ function send(base: string, entry: HostileRequest, authorization: string): Promi
 
 const bindingOf = (entry: HostileRequest): 'JSONRPC' | 'HTTP+JSON' => (entry.method === 'POST' && entry.path === '/' ? 'JSONRPC' : 'HTTP+JSON');
 
-describe('issue 15 §1: bad input through the gateway answers as the runtime does', () => {
+describe('bad input through the gateway answers as the runtime does', () => {
   let mesh: Awaited<ReturnType<typeof startGatewayMesh>>;
   let gw: typeof mesh.gw;
   let host: typeof mesh.host;

@@ -1,5 +1,5 @@
 /**
- * The security acceptance of issue 4 for identity: every kind of bad
+ * The security acceptance for identity: every kind of bad
  * credential is refused by `authenticate` with its precise reason.
  */
 import { after, before, describe, test } from 'node:test';

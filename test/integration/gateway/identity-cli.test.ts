@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { exportJWK, generateKeyPair } from 'jose';
 import { resolveCliIO, type CliContext } from '../../../src/cli/index.js';
-import { reportError } from '../../../src/cli/error-report.js';
+import { reportError } from '../../../src/cli/io/error-report.js';
 import { clientsCommand } from '../../../src/cli/commands/clients/clients.js';
 import { keysCommand } from '../../../src/cli/commands/keys/keys.js';
 import { tokenCommand } from '../../../src/cli/commands/token.js';

@@ -1,5 +1,5 @@
 /**
- * Issue 15 §2, in-process dispatch: when the gateway and the agents live in
+ * In-process dispatch: when the gateway and the agents live in
  * one process (`agentmesh up`), the gateway reaches the runtime's server in
  * memory, not over loopback TCP, and nothing else changes — the official
  * SDK client's calls (blocking, streamed, cancelled) go through with the

@@ -1,4 +1,4 @@
-/** Issue 18 §5 on SQLite: GATEWAY_SECRET and AGENTMESH_SECRET rotate without voiding keys, hashes or push configs. */
+/** On SQLite: GATEWAY_SECRET and AGENTMESH_SECRET rotate without voiding keys, hashes or push configs. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { cli } from '../cli/cli-harness.js';
 import { createClient } from './identity-fixture.js';
 import { secretRotationScenario, startGateway, tokenStatus } from './secret-rotation-scenario.js';
 
-test('issue 18: a secret rotation re-seals every key, pepper and push config on SQLite, and the old secret can go', async (t) => {
+test('a secret rotation re-seals every key, pepper and push config on SQLite, and the old secret can go', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'agentmesh-rotation-'));
   const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
   t.after(async () => {
@@ -20,7 +20,7 @@ test('issue 18: a secret rotation re-seals every key, pepper and push config on 
   await secretRotationScenario({ database, cliEnv: {}, cliArgs: ['--data-dir', dir] });
 });
 
-test('issue 18: a database whose pepper was never stored adopts the one its hashes were made with, even mid-rotation', async (t) => {
+test('a database whose pepper was never stored adopts the one its hashes were made with, even mid-rotation', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'agentmesh-rotation-'));
   const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
   t.after(async () => {

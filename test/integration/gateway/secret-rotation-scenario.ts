@@ -1,5 +1,5 @@
 /**
- * Issue 18 §5: rotating GATEWAY_SECRET and AGENTMESH_SECRET on one database,
+ * Rotating GATEWAY_SECRET and AGENTMESH_SECRET on one database,
  * as an operator does it: replicas with the new secret and the previous one
  * beside it, `agentmesh secrets rotate`, then the previous dropped. Shared by
  * the SQLite test (test/integration) and the PostgreSQL one (test/services).

@@ -1,5 +1,5 @@
 /**
- * Issue 15 §4: the findings of the security probe of the gateway, each with
+ * The findings of the security probe of the gateway, each with
  * its regression test on real servers (port 0).
  */
 import { after, before, describe, test } from 'node:test';
@@ -24,7 +24,7 @@ import { createDatabase } from '../../../src/storage/index.js';
 import { ADMIN_TOKEN, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
 
-const SSO = 'https://sso.issue-15.test/realms/acme';
+const SSO = 'https://sso.probe.test/realms/acme';
 
 interface Signer {
   privateKey: CryptoKey;
@@ -48,7 +48,7 @@ function ssoToken(signer: Signer, skewSeconds: number, claims: JWTPayload = {}):
 
 const reasonOf = (body: any): unknown => body?.error?.details?.[0]?.reason;
 
-describe('issue 15 §4: gateway security probe', () => {
+describe('gateway security probe findings', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;
   let jwks: Server;
@@ -153,7 +153,7 @@ describe('issue 15 §4: gateway security probe', () => {
     });
 
     test('refuses a token of our own issuer signed with a future iat (and a past nbf)', async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'agentmesh-issue-15-'));
+      const dir = mkdtempSync(join(tmpdir(), 'agentmesh-probe-'));
       const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
       try {
         const now = Date.now();
@@ -280,12 +280,13 @@ describe('issue 15 §4: gateway security probe', () => {
     }
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
-    test('an over-long tenant or id is 404 NOT_FOUND, like any id that cannot exist', async () => {
-      const tenant = await refused(await fetch(`${gw.url}/v1/tenants/${'t'.repeat(200)}/credits?access_token=${reader}`, { headers: admin }), 404, 'AM_ERR_HTTP_NOT_FOUND');
-      assert.equal(tenant.error.status, 'NOT_FOUND');
+    test('an over-long tenant or id is 400 INVALID_ARGUMENT naming the field, and the URL is not echoed', async () => {
+      const tenant = await refused(await fetch(`${gw.url}/v1/tenants/${'t'.repeat(200)}/credits?access_token=${reader}`, { headers: admin }), 400, 'AM_ERR_PROTOCOL_INVALID_PARAMS');
+      assert.equal(tenant.error.status, 'INVALID_ARGUMENT');
+      assert.match(tenant.error.message, /params\/tenant\b/);
       assert.ok(!JSON.stringify(tenant).includes(reader) && !JSON.stringify(tenant).includes('tttt'), 'the URL is not echoed');
-      await refused(await fetch(`${gw.url}/v1/clients/${'c'.repeat(600)}`, { headers: admin }), 404, 'AM_ERR_HTTP_NOT_FOUND');
-      await refused(await fetch(`${gw.url}/v1/api-keys/${'k'.repeat(101)}/revoke`, { method: 'POST', headers: admin }), 404, 'AM_ERR_HTTP_NOT_FOUND');
+      assert.match((await refused(await fetch(`${gw.url}/v1/clients/${'c'.repeat(600)}`, { headers: admin }), 400, 'AM_ERR_PROTOCOL_INVALID_PARAMS')).error.message, /params\/id\b/);
+      assert.match((await refused(await fetch(`${gw.url}/v1/api-keys/${'k'.repeat(101)}/revoke`, { method: 'POST', headers: admin }), 400, 'AM_ERR_PROTOCOL_INVALID_PARAMS')).error.message, /params\/id\b/);
     });
 
     test('a URL over the limit is 414, headers over it 431, a bad URL 400', async () => {

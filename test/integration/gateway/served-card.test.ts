@@ -25,7 +25,7 @@ const scorer = defineAgent({
 
 type Json = Record<string, any>;
 
-describe('the card the gateway serves (issue 15)', () => {
+describe('the card the gateway serves', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;
   let host: Awaited<ReturnType<typeof startRuntime>>;

@@ -1,5 +1,5 @@
 /**
- * Issue 4 acceptance: "tenant A cannot read, cancel, subscribe to or list
+ * The tenant-isolation trial: "tenant A cannot read, cancel, subscribe to or list
  * tenant B's tasks in at least 200 randomized attempts with 0 leaks" — here
  * with the runtime's task store on SQLite (test/services/gateway-tenant-isolation.test.ts
  * runs the same walk on PostgreSQL). Replay a walk with ISOLATION_SEED=<seed>.

@@ -9,7 +9,7 @@ import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 
 /*
- * Issue 19 acceptance: a workflow that calls a native agent and a bridged
+ * A workflow that calls a native agent and a bridged
  * ACP agent completes through the gateway, with credits and audit entries
  * for both. The ACP agent is the tests' reference server (written from the
  * ACP document), registered as bridged.
@@ -30,7 +30,7 @@ const scorer = defineAgent({
   },
 });
 
-describe('issue 19: a workflow mixing a native and a bridged ACP agent, through the gateway', () => {
+describe('a workflow mixing a native and a bridged ACP agent, through the gateway', () => {
   let acp: AcpReferenceServer;
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;

@@ -5,7 +5,7 @@ import { exampleAgents } from '../../../agents/index.js';
 import { RegistryReader, selectTarget } from '../../../src/orchestrator/router/index.js';
 import { startRegisteredAgents, type RegisteredAgents } from '../../unit/orchestrator/router/registered-agents.js';
 
-/** The acceptance corpus (issue 5): natural-language requests and the agent each should reach, written before tuning. */
+/** The acceptance corpus: natural-language requests and the agent each should reach, written before tuning. */
 const corpus = JSON.parse(readFileSync(new URL('../../fixtures/router-requests.json', import.meta.url), 'utf8')) as Array<{ text: string; agent: string }>;
 
 describe('router accuracy over the acceptance corpus', () => {

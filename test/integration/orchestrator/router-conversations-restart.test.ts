@@ -1,5 +1,5 @@
 /**
- * Issue 21 §5: the router's conversations in the orchestrator's database
+ * The router's conversations in the orchestrator's database
  * survive a restart. On SQLite (the embedded default), an orchestrator with
  * `conversations: 'database'` is closed after routing a conversation; a new
  * one on the same data dir sends the follow-up to the same specialist, in

@@ -1,5 +1,5 @@
 /**
- * Issue 21 §1, §2, §4 and workflows: a real orchestrator (SQLite, the repo's
+ * A real orchestrator (SQLite, the repo's
  * workflows) routing over the example agents registered in a real registry:
  * every decision explained in the task's metadata, "no agent for this",
  * asking when the candidates are close, the choice remembered for the
@@ -21,7 +21,7 @@ const EXPLAIN = 'agentmesh.route.explain';
 const workflowsDir = fileURLToPath(new URL('../../../workflows/', import.meta.url));
 const routedTo = (task: any): string | undefined => task.metadata?.[EXPLAIN]?.chosen;
 
-describe('router decisions through a real orchestrator (issue 21)', () => {
+describe('router decisions through a real orchestrator', () => {
   let mesh: RegisteredAgents;
   let orchestrator: Orchestrator;
   let url: string;

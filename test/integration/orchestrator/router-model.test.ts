@@ -1,5 +1,5 @@
 /**
- * Issue 21 §3: optional model routing. A tiny OpenAI-compatible server,
+ * Optional model routing. A tiny OpenAI-compatible server,
  * started here, answers `POST /v1/chat/completions`; the router asks it to
  * choose among its top candidates only, and keeps the lexical decision when
  * it fails, times out or names no candidate. Prompt, choice and latency are

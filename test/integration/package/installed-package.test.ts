@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { childTestEnv, installPacked, packAgentmesh, run, tsc } from '../../helpers/packed-install.js';
 
 /*
- * Issue 17 §1: agentmesh as a user gets it. `npm pack` (which builds through
+ * agentmesh as a user gets it. `npm pack` (which builds through
  * `prepare`), the tarball unpacked as node_modules/agentmesh of an empty
  * project, an agent in TypeScript importing 'agentmesh' compiled with the
  * package's own types, then served and called. The project's other

@@ -12,7 +12,7 @@ import { createTestSchema, postgresSkipReason, REDIS_URL, redisSkipReason, type 
 import { until } from '../../helpers/until.js';
 
 /*
- * Issue 18 §1: what deploy/Dockerfile does, without a container engine. The
+ * What deploy/Dockerfile does, without a container engine. The
  * packed tarball is installed with production dependencies only (`npm install
  * --omit=dev`, from the registry or npm's cache) into an empty folder, as the
  * image's production-deps stage does, and everything runs from there: `agentmesh

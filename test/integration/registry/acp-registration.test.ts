@@ -6,7 +6,7 @@ import { until } from '../../helpers/until.js';
 import { createRegistryClient } from '../../../src/contracts/registry-client/index.js';
 
 /*
- * Issue 19 item 1: an ACP agent is registered by its server's base URL. The
+ * An ACP agent is registered by its server's base URL. The
  * registry reads /agents and /agents/{name} through the SSRF guard, checks
  * the manifests against the ACP document, derives an A2A card from each,
  * keeps the manifest, and probes the server's /ping. The ACP server here is
@@ -56,7 +56,7 @@ function violations(body: any): Array<{ field: string; description: string }> {
   return body.error.details.find((d: any) => d['@type']?.endsWith('BadRequest'))?.fieldViolations ?? [];
 }
 
-describe('issue 19: registering ACP agents by their server URL', () => {
+describe('registering ACP agents by their server URL', () => {
   let reg: Awaited<ReturnType<typeof startRegistry>>;
   let acp: AcpReferenceServer;
   let bad: AcpReferenceServer;

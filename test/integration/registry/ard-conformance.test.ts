@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { call, sampleCard, startRegistry } from '../../helpers/registry-fixture.js';
 
 /*
- * Issue 16: every ARD and AI Catalog response of the registry checked with a
+ * Every ARD and AI Catalog response of the registry checked with a
  * validator against the ARD OpenAPI document and the AI Catalog JSON Schema
  * (test/fixtures/ard/, copied from the ARD spec), not by eye.
  */

@@ -4,13 +4,13 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { sampleCard, startRegistry } from '../../helpers/registry-fixture.js';
 
 /*
- * Issue 16: request bodies with a Content-Encoding (RFC 9110 §8.4) are decoded
+ * Request bodies with a Content-Encoding (RFC 9110 §8.4) are decoded
  * by the registry as by the runtime: gzip/deflate/br within the body limit,
  * anything else 415 naming what is decoded, a body that is not its coding 400.
  *
  * The decision this pins is in docs/conformance.md.
  */
-describe('issue 16: the registry decodes Content-Encoding as the runtime does', () => {
+describe('the registry decodes Content-Encoding as the runtime does', () => {
   let reg: Awaited<ReturnType<typeof startRegistry>>;
   before(async () => {
     reg = await startRegistry({});

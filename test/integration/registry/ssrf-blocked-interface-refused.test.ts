@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { call, sampleCard, startRegistry, watch } from '../../helpers/registry-fixture.js';
 
 /*
- * Issue 15 §4, finding 1: a card fetched from an allowed host but naming a
+ * A card fetched from an allowed host but naming a
  * forbidden interface URL used to be committed first and refused after, so
  * the agent stayed listed (without instances, the gateway answered 503).
  * Every interface URL now goes through the SSRF guard before anything commits.
@@ -40,7 +40,7 @@ function violations(body: any): Array<{ field: string; description: string }> {
   return body.error.details.find((d: any) => d['@type']?.endsWith('BadRequest'))?.fieldViolations ?? [];
 }
 
-describe('issue 15: a card with an SSRF-blocked interface URL is refused before anything commits', () => {
+describe('a card with an SSRF-blocked interface URL is refused before anything commits', () => {
   let reg: Awaited<ReturnType<typeof startRegistry>>;
   let host: Awaited<ReturnType<typeof startCardHost>>;
   before(async () => {

@@ -1,5 +1,5 @@
 /**
- * Issue 19 §2: an ACP run is an A2A task, so a restart of the runtime
+ * An ACP run is an A2A task, so a restart of the runtime
  * mid-run treats it as the durable core treats any task: an idempotent run
  * is re-run by the next process and completes, a run that is not idempotent
  * ends failed with the reason, and both stay readable by run id over ACP.
@@ -46,7 +46,7 @@ const fragile = defineAgent({
   },
 });
 
-describe('issue 19: ACP runs across a restart of the runtime', () => {
+describe('ACP runs across a restart of the runtime', () => {
   let dataDir: string;
   let runtime: Runtime | undefined;
 

@@ -1,5 +1,5 @@
 /**
- * Issue 19 §2: every hosted agent over ACP, on the same durable task core.
+ * Every hosted agent over ACP, on the same durable task core.
  * An ACP client written from the document (test/helpers/acp-client.ts) runs
  * sync, async, stream, await/resume and cancel; every request, response and
  * event is validated against schemas/acp/openapi.yaml.
@@ -92,7 +92,7 @@ const broken = defineAgent({
 });
 const Upper = defineAgent({ card: { name: 'Upper_Case', description: 'Not an ACP name' }, defaultSkill: 's', skills: { s: { description: 's', handler: async () => 'x' } } });
 
-describe('issue 19: agentmesh agents over ACP', () => {
+describe('agentmesh agents over ACP', () => {
   let host: Awaited<ReturnType<typeof startRuntime>>;
   let acp: AcpTestClient;
 
@@ -261,7 +261,7 @@ describe('issue 19: agentmesh agents over ACP', () => {
   });
 });
 
-describe('issue 19: ACP behind the gateway takes the same assertion and tenant scoping as A2A', () => {
+describe('ACP behind the gateway takes the same assertion and tenant scoping as A2A', () => {
   let jwksServer: Server;
   let host: Awaited<ReturnType<typeof startRuntime>>;
   let sign: (tenant: string, aud?: string) => Promise<string>;

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runtimeConfigFromEnv } from '../../../src/cli/runtime-config-from-env.js';
+import { runtimeConfigFromEnv } from '../../../src/cli/config/runtime-config-from-env.js';
 import { gatewayAssertionRequired, parseRuntimeConfig } from '../../../src/runtime/index.js';
 import { rpc, startRuntime, testAgent, userMessage } from '../../helpers/runtime-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
@@ -8,7 +8,7 @@ import { createClient, fetchToken, startGateway } from '../../helpers/gateway-fi
 import { until } from '../../helpers/until.js';
 
 /*
- * Issue 15 §4, finding 3: agents with a gateway configured (as `agentmesh up`
+ * Agents with a gateway configured (as `agentmesh up`
  * starts them) answered calls on their own port without the gateway's
  * assertion, skipping its credits and audit. With a gateway JWKS configured,
  * the assertion is now required unless explicitly opted out.
@@ -16,7 +16,7 @@ import { until } from '../../helpers/until.js';
 
 const JSON_V1 = { 'content-type': 'application/json', 'A2A-Version': '1.0' };
 
-describe('issue 15: an agent behind a gateway requires its assertion by default', () => {
+describe('an agent behind a gateway requires its assertion by default', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startGateway>>;
   let host: Awaited<ReturnType<typeof startRuntime>>;
@@ -94,7 +94,7 @@ describe('issue 15: an agent behind a gateway requires its assertion by default'
   });
 });
 
-describe('issue 15: the explicit development opt-out', () => {
+describe('an agent behind a gateway: the explicit development opt-out', () => {
   let host: Awaited<ReturnType<typeof startRuntime>>;
   before(async () => {
     host = await startRuntime([testAgent], { gatewayJwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json', requireGatewayAssertion: false });

@@ -13,7 +13,7 @@ import { CancelTaskRequest, GetTaskRequest, SubscribeToTaskRequest, type AgentCa
 import { A2AError } from '@a2a-js/sdk/errors';
 import { LegacyA2AService } from '@a2a-js/sdk/compat/v0_3/server/grpc';
 import { connectAgent } from '../../../src/cli/index.js';
-import { runtimeConfigFromEnv } from '../../../src/cli/runtime-config-from-env.js';
+import { runtimeConfigFromEnv } from '../../../src/cli/config/runtime-config-from-env.js';
 import { cli } from '../cli/cli-harness.js';
 import { createRuntime, defineAgent, type Runtime } from '../../../src/runtime/index.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';

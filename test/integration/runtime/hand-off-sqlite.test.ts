@@ -1,5 +1,5 @@
 /**
- * Issue 16 §2: long-running tasks. A skill hands its task off (ctx.handOff());
+ * Long-running tasks. A skill hands its task off (ctx.handOff());
  * it stays WORKING with no owner and no concurrency slot, survives a restart,
  * and another process holding the store (here a separate openTaskControl on
  * the same SQLite file, with its own connection and bus) finishes it by id.
@@ -81,7 +81,7 @@ function continueRequest(taskId: string, text: string, returnImmediately = false
   });
 }
 
-describe('issue 16: handed-off tasks on SQLite', () => {
+describe('handed-off tasks on SQLite', () => {
   let dataDir: string;
   let runtime: Runtime;
   let client: Client;

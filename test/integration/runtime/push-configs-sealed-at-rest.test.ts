@@ -1,5 +1,5 @@
 /**
- * Issue 15 §4, finding 2: push notification configs (their webhook token and
+ * Push notification configs (their webhook token and
  * `authentication.credentials`) were stored in clear. They are now sealed at
  * rest under the runtime's secret; the API still returns them, delivery
  * still authenticates, and rows written in clear by an earlier version still
@@ -32,7 +32,7 @@ function rawConfigs(dataDir: string): Array<{ task_id: string; id: string; confi
   }
 }
 
-describe('issue 15: push notification credentials are sealed at rest', () => {
+describe('push notification credentials are sealed at rest', () => {
   let dataDir: string;
   let server: Server;
   let origin: string;
@@ -55,7 +55,7 @@ describe('issue 15: push notification credentials are sealed at rest', () => {
   };
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-issue15-push-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-sealed-push-'));
     server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
@@ -138,7 +138,7 @@ describe('issue 15: push notification credentials are sealed at rest', () => {
   test('a configured secret is used instead of the file; another secret cannot open the configs, and a runtime given it refuses to start', async () => {
     // A database of its own: the one above is sealed under the generated file secret.
     const shared = dataDir;
-    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-issue15-push-configured-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-sealed-push-configured-'));
     try {
       const secret = 'a-configured-secret-of-at-least-32-chars';
       await start({ storageSecret: secret });

@@ -1,5 +1,5 @@
 /**
- * Issue 16: an idempotent task re-run after its process stopped ends with the
+ * An idempotent task re-run after its process stopped ends with the
  * artifacts of one run, not the killed run's partial artifact beside the new
  * one: artifact ids a skill does not choose are derived from the task and the
  * order of emission, the same in every run, so the re-run's first chunk
@@ -33,7 +33,7 @@ const redoer = defineAgent({
   },
 });
 
-test('issue 16: a re-run replaces the stopped run\'s partial artifact instead of adding a second one', async (t) => {
+test('a re-run replaces the stopped run\'s partial artifact instead of adding a second one', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-rerun-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const config = { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' as const };

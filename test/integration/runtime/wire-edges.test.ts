@@ -5,13 +5,13 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
 
 /*
- * Issue 16: the runtime at the edges of the A2A wire, through both bindings
+ * The runtime at the edges of the A2A wire, through both bindings
  * on a real runtime. See docs/conformance.md for the decision behind each.
  */
 const V1 = { 'A2A-Version': '1.0' };
 const JSON_V1 = { 'content-type': 'application/json', ...V1 };
 
-describe('issue 16: runtime edges', () => {
+describe('the runtime at the edges of the wire', () => {
   let rt: Awaited<ReturnType<typeof startRuntime>>;
   let agent: string;
   before(async () => {
@@ -181,7 +181,7 @@ describe('issue 16: runtime edges', () => {
   });
 });
 
-describe('issue 16: a runtime cuts slow clients at its configured deadlines', () => {
+describe('a runtime cuts slow clients at its configured deadlines', () => {
   let rt: Awaited<ReturnType<typeof startRuntime>>;
   before(async () => {
     rt = await startRuntime(undefined, { headersTimeoutMs: 300, requestTimeoutMs: 600 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { creditsCommand } from '../../../src/cli/commands/credits/credits.js';
-import { describeError } from '../../../src/cli/error-report.js';
+import { describeError } from '../../../src/cli/io/error-report.js';
 import { resolveCliIO, type CliContext, type CliIO } from '../../../src/cli/index.js';
 import { buildHttpServer } from '../../../src/http/index.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
@@ -62,7 +62,7 @@ async function credits(argv: string[], env: Record<string, string | undefined>):
 }
 
 /*
- * Issue 15 §4, finding 4: a reservation whose task never ends (abandoned in
+ * A reservation whose task never ends (abandoned in
  * input-required) stayed held forever. Holds now expire after a max hold
  * (default 24 h: refunded, logged, audited by the gateway), and an operator
  * can list and release them (`agentmesh credits holds|release`). Time is an
@@ -72,7 +72,7 @@ async function credits(argv: string[], env: Record<string, string | undefined>):
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-describe('issue 15: credit holds that never end', () => {
+describe('credit holds that never end', () => {
   let dir: string;
   let database: Database;
   let ledger: CreditLedger;
@@ -81,7 +81,7 @@ describe('issue 15: credit holds that never end', () => {
   const logger = createLogger({ level: 'silent' });
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentmesh-issue15-holds-'));
+    dir = mkdtempSync(join(tmpdir(), 'agentmesh-holds-'));
     const metrics = createMetrics({ defaultMetrics: false });
     database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
     ledger = createCreditLedger({ database, logger, metrics });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Command, CommanderError } from 'commander';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { creditsCommand } from '../../../src/cli/commands/credits/credits.js';
-import { describeError } from '../../../src/cli/error-report.js';
+import { describeError } from '../../../src/cli/io/error-report.js';
 import { resolveCliIO, type CliContext, type CliIO } from '../../../src/cli/index.js';
 import { buildHttpServer } from '../../../src/http/index.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';

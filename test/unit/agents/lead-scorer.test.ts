@@ -16,7 +16,7 @@ test('the scoring skill declares its input schema and pricing-relevant tags', ()
   assert.ok(skill.validateInput!({ leadIds: ['lead-001'] }));
   assert.ok(!skill.validateInput!({ leadIds: [] }), 'at least one lead id');
   assert.ok(skill.card.tags.includes('scoring'));
-  // Lookalike work is audience-architect's (issue 21): this card no longer claims it.
+  // Lookalike work is audience-architect's: this card no longer claims it.
   assert.ok(!skill.card.tags.includes('lookalike'));
 });
 

@@ -45,7 +45,7 @@ test('past the hashing bound the walk stops: the marker says so and holds no has
   assert.deepEqual(JSON.parse(detailJson(huge)), { truncated: true, reason: 'size', bytes: '{"blob":""'.length + 33 * 1024 * 1024, complete: false });
 });
 
-test('the one-pass detail is the general walk\'s text, byte for byte (issue 15 fast path)', async () => {
+test('the one-pass detail is the general walk\'s text, byte for byte (fast path)', async () => {
   const { DETAIL_POLICY } = await import('../../../src/audit/detail-json.js');
   const { writeCanonical } = await import('../../../src/audit/canonical-json.js');
   const walk = (v: unknown): string => {

@@ -70,7 +70,7 @@ test('canonical JSON is JSON.stringify with keys sorted, for any JSON value (so 
   );
 });
 
-test('canonical JSON of plain JSON values is the general walk\'s text, byte for byte (issue 15 fast path)', async () => {
+test('canonical JSON of plain JSON values is the general walk\'s text, byte for byte (fast path)', async () => {
   const { writeCanonical } = await import('../../../src/audit/canonical-json.js');
   const walk = (value: unknown): string => {
     const parts: string[] = [];

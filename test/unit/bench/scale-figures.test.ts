@@ -225,4 +225,28 @@ describe('the pgbench anchor and the ratios read against it', () => {
     assert.match(sendMessage!, /0\.21 round trips .* 0\.10 commits/);
     assert.deepEqual(acceptanceLines({ ...report, pgbench: { failure: 'pgbench could not start' } }), ['pgbench anchor: not measured (pgbench could not start)']);
   });
+
+  test("prints the gateways' fleet throughput over the filed figure, their CPU over the embedded gateway's in the same run, Redis commands and commits per call", () => {
+    const row = (setup: ScaleRow['setup'], figures: Record<string, number>): ScaleRow => ({ scenario: 'sendmessage', setup, figures });
+    const report = {
+      rounds: 1,
+      durationS: 3,
+      warmupS: 1,
+      connections: 50,
+      walByDatabase: true,
+      pgbench: { tps: 4000, rounds: [4000] },
+      rows: [
+        row('gateway-sqlite', { 'req/s': 2000, 'cpu.gateway': 200 }),
+        row('gateway-2', { 'req/s': 1730, 'cpu.gateway': 500, 'redis.commands.gateway': 1, 'redis.commands.runtime': 1.05, 'redis.server': 4.1, 'pg.transactions.gateway': 0.08 }),
+      ],
+      roundRows: [],
+    };
+    const [, gateways] = acceptanceLines(report);
+    assert.match(gateways!, /1730 req\/s \(5\.00× the 346 req\/s/);
+    assert.match(gateways!, /gateway CPU\/call 2\.50× its SQLite figure/);
+    assert.match(gateways!, /2\.0 Redis commands sent per call .* 4\.1 with the script's own/);
+    assert.match(gateways!, /0\.08 gateway commits per call/);
+    const table = formatScaleBench(report).join('\n');
+    assert.match(table, /gateway ×1 → runtime ×1, SQLite\s+2000/);
+  });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { cliTlsFromEnv } from '../../../src/cli/cli-tls.js';
+import { cliTlsFromEnv } from '../../../src/cli/client/cli-tls.js';
 
 const run = promisify(execFile);
 const cliIndex = fileURLToPath(new URL('../../../src/cli/index.ts', import.meta.url));

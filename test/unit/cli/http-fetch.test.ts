@@ -1,5 +1,5 @@
 /**
- * The CLI's node:http fetch (src/cli/http-fetch.ts) against a real HTTP
+ * The CLI's node:http fetch (src/cli/client/http-fetch.ts) against a real HTTP
  * server: what the CLI and the SDK transports rely on behaves as fetch does.
  */
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { headerRecord, httpFetch } from '../../../src/cli/http-fetch.js';
+import { headerRecord, httpFetch } from '../../../src/cli/client/http-fetch.js';
 import { networkReason } from '../../../src/protocol/index.js';
 
 interface Seen {

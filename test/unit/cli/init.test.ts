@@ -7,7 +7,7 @@ import { defineAgent } from '../../../src/runtime/index.js';
 import { runCli } from '../../../src/cli/program.js';
 
 /*
- * Issue 17 §4: `agentmesh init` in-process. What the written project does
+ * `agentmesh init` in-process. What the written project does
  * (install, npm test, serve) is test/integration/cli/init-scaffold.test.ts.
  */
 const work = mkdtempSync(join(tmpdir(), 'agentmesh-init-unit-'));

@@ -2,10 +2,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Help } from 'commander';
 import { COMMANDS, buildProgram, commandsNamedIn, runCli } from '../../../src/cli/program.js';
-import { resolveCliIO } from '../../../src/cli/cli-io.js';
+import { resolveCliIO } from '../../../src/cli/io/cli-io.js';
 
 /*
- * Issue 17 §5: the CLI imports only the command a run names. What `--help`
+ * The CLI imports only the command a run names. What `--help`
  * lists for the others comes from the COMMANDS table, so the table must say
  * exactly what each loaded command says of itself.
  */

@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gatewayConfigFromEnv } from '../../../src/cli/gateway-config-from-env.js';
-import { registryConfigFromEnv } from '../../../src/cli/registry-config-from-env.js';
-import { orchestratorConfigFromEnv } from '../../../src/cli/orchestrator-config-from-env.js';
-import { runtimeConfigFromEnv } from '../../../src/cli/runtime-config-from-env.js';
+import { gatewayConfigFromEnv } from '../../../src/cli/config/gateway-config-from-env.js';
+import { registryConfigFromEnv } from '../../../src/cli/config/registry-config-from-env.js';
+import { orchestratorConfigFromEnv } from '../../../src/cli/config/orchestrator-config-from-env.js';
+import { runtimeConfigFromEnv } from '../../../src/cli/config/runtime-config-from-env.js';
 
 // Every serving role reads the same database settings from the same names.
 describe('database settings from the environment', () => {
@@ -31,7 +31,7 @@ describe('database settings from the environment', () => {
   }
 });
 
-// Every serving role reads the same TLS settings from the same names (issue 18 §4).
+// Every serving role reads the same TLS settings from the same names.
 describe('TLS settings from the environment', () => {
   const readers = { runtime: runtimeConfigFromEnv, registry: registryConfigFromEnv, gateway: gatewayConfigFromEnv };
   const env = {
@@ -69,7 +69,7 @@ describe('TLS settings from the environment', () => {
   });
 });
 
-// Every serving role reads the probe listener's settings from the same names (issue 18 §4: kubelet probes beside mutual TLS).
+// Every serving role reads the probe listener's settings from the same names (kubelet probes beside mutual TLS).
 describe('probe listener settings from the environment', () => {
   const readers = { runtime: runtimeConfigFromEnv, registry: registryConfigFromEnv, gateway: gatewayConfigFromEnv, orchestrator: (env: Record<string, string>) => orchestratorConfigFromEnv(env, {}).runtime };
 
@@ -92,7 +92,7 @@ describe('orchestrator settings from the environment', () => {
     assert.throws(() => orchestratorConfigFromEnv({ ORCHESTRATOR_CONVERSATIONS: 'redis' }, {}), /ORCHESTRATOR_CONVERSATIONS must be memory or database, got "redis"/);
   });
 
-  test('ORCHESTRATOR_ROUTER_MODEL_URL and ORCHESTRATOR_ROUTER_MODEL turn model routing on, together only (issue 21 §3)', () => {
+  test('ORCHESTRATOR_ROUTER_MODEL_URL and ORCHESTRATOR_ROUTER_MODEL turn model routing on, together only', () => {
     assert.equal(orchestratorConfigFromEnv({}, {}).routerModel, undefined);
     assert.deepEqual(orchestratorConfigFromEnv({ ORCHESTRATOR_ROUTER_MODEL_URL: 'http://llm:8080/v1', ORCHESTRATOR_ROUTER_MODEL: 'tiny', ORCHESTRATOR_ROUTER_MODEL_KEY: 'k', ORCHESTRATOR_ROUTER_MODEL_TIMEOUT_MS: '1500' }, {}).routerModel, { url: 'http://llm:8080/v1', model: 'tiny', apiKey: 'k', timeoutMs: 1500 });
     assert.throws(() => orchestratorConfigFromEnv({ ORCHESTRATOR_ROUTER_MODEL_URL: 'http://llm:8080/v1' }, {}), /go together/);

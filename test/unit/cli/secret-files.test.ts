@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/index.js';
-import { withSecretFiles } from '../../../src/cli/secret-files.js';
+import { withSecretFiles } from '../../../src/cli/config/secret-files.js';
 
 describe('<NAME>_FILE: secrets read from files (Compose and Kubernetes secrets)', () => {
   test('reads the file into the variable, without its trailing newline', (t) => {

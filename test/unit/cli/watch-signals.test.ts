@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveCliIO } from '../../../src/cli/cli-io.js';
-import { watchSignals } from '../../../src/cli/until-signal.js';
+import { resolveCliIO } from '../../../src/cli/io/cli-io.js';
+import { watchSignals } from '../../../src/cli/serving/until-signal.js';
 import { Capture } from '../../integration/cli/cli-harness.js';
 
 /*

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { exportPKCS8, generateKeyPair } from 'jose';
-import { gatewayConfigFromEnv } from '../../../src/cli/gateway-config-from-env.js';
+import { gatewayConfigFromEnv } from '../../../src/cli/config/gateway-config-from-env.js';
 import { ensureSharedSecrets } from '../../../src/cli/gateway-workers/shared-secrets.js';
-import { withSecretFiles } from '../../../src/cli/secret-files.js';
+import { withSecretFiles } from '../../../src/cli/config/secret-files.js';
 import { loadCardSigningKey } from '../../../src/gateway/index.js';
 
 test('two replicas given one GATEWAY_CARD_SIGNING_KEY_FILE publish the same key and write none', async (t) => {

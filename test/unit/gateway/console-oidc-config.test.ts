@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { gatewayConfigFromEnv } from '../../../src/cli/gateway-config-from-env.js';
+import { gatewayConfigFromEnv } from '../../../src/cli/config/gateway-config-from-env.js';
 import { parseGatewayConfig } from '../../../src/gateway/config.js';
 import { consoleCsp, CONSOLE_CSP, consoleOidcSettings } from '../../../src/gateway/console/index.js';
 import { isSecureOrLoopback } from '../../../src/gateway/console/console-oidc-config.js';

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gatewayConfigFromEnv } from '../../../src/cli/gateway-config-from-env.js';
+import { gatewayConfigFromEnv } from '../../../src/cli/config/gateway-config-from-env.js';
 import { parseGatewayConfig } from '../../../src/gateway/config.js';
 
 describe('credit lease settings (ADR 0010)', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DisposerStack, openWithStack } from '../../../src/http/disposer-stack.js';
+import { DisposerStack, openWithStack } from '../../../src/http/lifecycle/disposer-stack.js';
 
 test('closes in the reverse order of registration, each awaited before the next', async () => {
   const stack = new DisposerStack();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RemovableList } from '../../../src/http/removable-list.js';
+import { RemovableList } from '../../../src/http/lifecycle/removable-list.js';
 
 test('a RemovableList keeps insertion order and removes exactly the entry its add returned', () => {
   const list = new RemovableList<string>();

@@ -5,7 +5,7 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 
 /*
- * Issue 17 §1: what the package ships (src/, agents/) may import only what
+ * What the package ships (src/, agents/) may import only what
  * package.json declares as a dependency. A devDependency imported at runtime
  * works in this repository and breaks every installed copy.
  */

@@ -4,7 +4,7 @@ import { SearchIndex } from '../../../src/registry/search/index.js';
 import { loadCorpus, loadQueries } from '../../fixtures/registry-corpus/load-corpus.js';
 
 /**
- * Acceptance of issue 3's search relevance: the corpus (test/fixtures/registry-corpus)
+ * The registry's search relevance: the corpus (test/fixtures/registry-corpus)
  * holds realistic agents with near-duplicates and distractors, and queries.json
  * was written before the index was tuned. The expected agent must be in the
  * top 3 for at least 90% of the queries.

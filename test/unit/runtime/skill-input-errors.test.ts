@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { defineAgent } from 'agentmesh';
 import { A2ACallError, testAgent } from 'agentmesh/testing';
 
-// Issue 17 (papercut): a value outside a skill's enum is refused naming the values the skill takes.
+// A value outside a skill's enum is refused naming the values the skill takes.
 test('an input outside an enum is refused with the allowed values listed', async () => {
   const agent = defineAgent({
     card: { name: 'channels', description: 'Picks a channel' },

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { defineAgent, type SkillInputOf, type SkillOutputOf } from 'agentmesh';
 
 /*
- * Issue 17 §2: a skill's handler is typed by its JSON Schemas, with no
+ * A skill's handler is typed by its JSON Schemas, with no
  * annotation and no cast. These checks run in the type-checker (`npm run
  * typecheck` covers test/): each `@ts-expect-error` line must be an error,
  * or the compile fails with "unused directive"; each `Equal` must hold.

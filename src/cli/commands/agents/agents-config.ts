@@ -1,9 +1,9 @@
 /** `agentmesh agents config get|put|history|rollback`: an agent's versioned configs (seed 002). */
 import { Command } from 'commander';
 import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../../../protocol/index.js';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
-import type { RegistryClient } from '../../registry-client.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
+import type { RegistryClient } from '../../role-apis/registry-client.js';
 import { addRegistryOptions, collectKeyValue, positiveInteger, printJson, readJsonObject, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { formatConfigHistory, formatConfigVersion } from './agents-render.js';
 

@@ -1,7 +1,7 @@
 /** `agentmesh agents deregister <name>`: removes an agent and its instances from the registry. */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
 import { addRegistryOptions, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 
 /** Builds `agents deregister`. */

@@ -1,7 +1,7 @@
 /** `agentmesh agents health <name>`: the agent's health, its instances and their recent probes. */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
 import { addRegistryOptions, positiveInteger, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { formatHealth } from './agents-render.js';
 

@@ -1,10 +1,10 @@
 /** `agentmesh agents list`: registered agents with filters, one page or all of them. */
 import { Command, Option } from 'commander';
 import type { AgentListQuery } from '../../../contracts/registry/index.js';
-import type { WireAgentRecord } from '../../registry-client.js';
+import type { WireAgentRecord } from '../../role-apis/registry-client.js';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
 import { addRegistryOptions, positiveInteger, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { formatAgentTable } from './agents-render.js';
 

@@ -6,9 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
-import type { CliContext } from '../../cli-io.js';
-import type { ExitCode } from '../../exit-codes.js';
-import { DEFAULT_REGISTRY_URL, openRegistry, type RegistryClient } from '../../registry-client.js';
+import type { CliContext } from '../../io/cli-io.js';
+import type { ExitCode } from '../../io/exit-codes.js';
+import { DEFAULT_REGISTRY_URL, openRegistry, type RegistryClient } from '../../role-apis/registry-client.js';
 
 /** Parsed values of the shared options. */
 export interface RegistryFlags {

@@ -1,10 +1,10 @@
 /** `agentmesh agents register`: adds an agent to the registry by card URL or card file, or the agents of an ACP server (`--acp`). */
 import { Command, Option } from 'commander';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
 import type { AgentStatus } from '../../../contracts/registry/index.js';
-import type { AcpRegistrationRequest, RegistrationRequest } from '../../registry-client.js';
+import type { AcpRegistrationRequest, RegistrationRequest } from '../../role-apis/registry-client.js';
 import { addRegistryOptions, printJson, readJsonObject, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { fields } from './agents-render.js';
 

@@ -4,7 +4,7 @@
  * never goes through here: it prints the registry's own JSON.
  */
 import type { AgentConfigVersion, AgentInstance } from '../../../contracts/registry/index.js';
-import type { AgentHealthReport, SearchResult, WireAgentRecord } from '../../registry-client.js';
+import type { AgentHealthReport, SearchResult, WireAgentRecord } from '../../role-apis/registry-client.js';
 
 const LABEL_WIDTH = 12;
 /** Descriptions are cut here in tables, so a row fits a terminal. */

@@ -1,7 +1,7 @@
 /** `agentmesh agents search "<text>"`: ARD search, results ranked by score (0–100). */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
 import { addRegistryOptions, collectKeyValue, positiveInteger, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { formatSearchResults } from './agents-render.js';
 

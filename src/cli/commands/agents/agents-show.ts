@@ -1,7 +1,7 @@
 /** `agentmesh agents show <name>`: one record, its instances and a health summary. */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
 import { addRegistryOptions, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { formatAgent } from './agents-render.js';
 

@@ -1,6 +1,6 @@
-/** `agentmesh agents …`: the registry from the command line (issue 3 §8). */
+/** `agentmesh agents …`: the registry from the command line (docs/cli.md). */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
+import type { CliContext } from '../../io/cli-io.js';
 import { agentsConfigCommand } from './agents-config.js';
 import { agentsDeregisterCommand } from './agents-deregister.js';
 import { agentsHealthCommand } from './agents-health.js';

@@ -1,7 +1,7 @@
 /** `agentmesh audit export`: audit rows of a time range as JSON lines, for a SIEM. */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
 import { addAuditDatabaseOptions, isoTime, runAuditCommand, writeLine, type AuditDatabaseFlags } from './audit-options.js';
 
 interface ExportFlags extends AuditDatabaseFlags {

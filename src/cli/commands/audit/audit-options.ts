@@ -8,9 +8,9 @@ import { createAuditLog, type AuditLog } from '../../../audit/index.js';
 import { createLogger, createMetrics } from '../../../observability/index.js';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
 import type { Database } from '../../../storage/index.js';
-import { openDirectDatabase } from '../../direct-database.js';
-import type { CliContext, TextSink } from '../../cli-io.js';
-import type { ExitCode } from '../../exit-codes.js';
+import { openDirectDatabase } from '../../config/direct-database.js';
+import type { CliContext, TextSink } from '../../io/cli-io.js';
+import type { ExitCode } from '../../io/exit-codes.js';
 
 /** Parsed value of the shared option. */
 export interface AuditDatabaseFlags {

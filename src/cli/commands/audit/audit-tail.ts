@@ -1,8 +1,8 @@
 /** `agentmesh audit tail`: the newest audit rows as JSON lines, optionally followed. */
 import { Command } from 'commander';
 import type { AuditLog } from '../../../audit/index.js';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes, type ExitCode } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes, type ExitCode } from '../../io/exit-codes.js';
 import { addAuditDatabaseOptions, countNumber, runAuditCommand, seqNumber, writeLine, type AuditDatabaseFlags } from './audit-options.js';
 
 /** Parsed flags of `audit tail`. */

@@ -1,8 +1,8 @@
 /** `agentmesh audit verify`: walks the hash chain in the database and names every broken row. */
 import { Command, InvalidArgumentError } from 'commander';
 import type { AuditAnchor, AuditLog, AuditVerifyResult } from '../../../audit/index.js';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes, type ExitCode } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes, type ExitCode } from '../../io/exit-codes.js';
 import { addAuditDatabaseOptions, countNumber, runAuditCommand, type AuditDatabaseFlags } from './audit-options.js';
 
 interface VerifyFlags extends AuditDatabaseFlags {

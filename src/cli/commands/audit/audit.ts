@@ -1,6 +1,6 @@
-/** `agentmesh audit …`: the audit trail straight from the database (issue 4 §5). */
+/** `agentmesh audit …`: the audit trail straight from the database (docs/audit.md). */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
+import type { CliContext } from '../../io/cli-io.js';
 import { auditExportCommand } from './audit-export.js';
 import { auditTailCommand } from './audit-tail.js';
 import { auditVerifyCommand } from './audit-verify.js';

@@ -1,9 +1,9 @@
 /** `agentmesh clients create`: registers an OAuth client and prints its secret, once. */
 import { Command, Option } from 'commander';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
-import type { ClientAuthMethod, NewClientRequest } from '../../gateway-client.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
+import type { ClientAuthMethod, NewClientRequest } from '../../role-apis/gateway-client.js';
 import { positiveInteger, printJson, readJsonObject } from '../agents/agents-options.js';
 import { addGatewayOptions, collectScopes, collectValues, runGatewayCommand, type GatewayFlags } from './clients-options.js';
 import { SHOWN_ONCE, formatClient } from './clients-render.js';

@@ -1,7 +1,7 @@
 /** `agentmesh clients list`: registered OAuth clients. */
 import { Command, Option } from 'commander';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
 import { positiveInteger, printJson } from '../agents/agents-options.js';
 import { addGatewayOptions, runGatewayCommand, type GatewayFlags } from './clients-options.js';
 import { formatClientTable } from './clients-render.js';

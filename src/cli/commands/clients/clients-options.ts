@@ -6,11 +6,11 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
-import type { CliContext } from '../../cli-io.js';
-import type { ExitCode } from '../../exit-codes.js';
-import { DEFAULT_GATEWAY_URL, GatewayClient } from '../../gateway-client.js';
+import type { CliContext } from '../../io/cli-io.js';
+import type { ExitCode } from '../../io/exit-codes.js';
+import { DEFAULT_GATEWAY_URL, GatewayClient } from '../../role-apis/gateway-client.js';
 import { positiveInteger } from '../agents/agents-options.js';
-import { localAdminToken } from '../../local-admin-token.js';
+import { localAdminToken } from '../../role-apis/local-admin-token.js';
 
 /** Parsed values of the shared options. */
 export interface GatewayFlags {

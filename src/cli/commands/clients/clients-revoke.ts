@@ -1,7 +1,7 @@
 /** `agentmesh clients revoke <clientId>`: ends a client and every token it holds. */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
 import { printJson } from '../agents/agents-options.js';
 import { addGatewayOptions, runGatewayCommand, type GatewayFlags } from './clients-options.js';
 

@@ -1,7 +1,7 @@
 /** `agentmesh clients rotate <clientId>`: a new client secret, printed once; the old one works for a grace period. */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
 import { printJson } from '../agents/agents-options.js';
 import { addGatewayOptions, runGatewayCommand, seconds, type GatewayFlags } from './clients-options.js';
 import { SHOWN_ONCE, formatClient } from './clients-render.js';

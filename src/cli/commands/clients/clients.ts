@@ -1,6 +1,6 @@
-/** `agentmesh clients …`: the gateway's OAuth clients from the command line (issue 4 §1). */
+/** `agentmesh clients …`: the gateway's OAuth clients from the command line (docs/gateway-identity.md). */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
+import type { CliContext } from '../../io/cli-io.js';
 import { clientsCreateCommand } from './clients-create.js';
 import { clientsListCommand } from './clients-list.js';
 import { clientsRevokeCommand } from './clients-revoke.js';

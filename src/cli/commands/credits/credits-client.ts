@@ -4,7 +4,7 @@
  * person can act on.
  */
 import type { CreditBalanceAnswer, CreditHoldsAnswer, CreditUsageAnswer, HoldReleaseAnswer, TopUpAnswer } from '../../../contracts/ledger/index.js';
-import { RoleApi } from '../../role-api.js';
+import { RoleApi } from '../../role-apis/role-api.js';
 
 /** Where the CLI finds the gateway when neither `--gateway` nor `AGENTMESH_GATEWAY` says. */
 export const DEFAULT_GATEWAY_URL = 'http://localhost:4200';

@@ -5,10 +5,10 @@
  */
 import type { Command } from 'commander';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
-import type { CliContext } from '../../cli-io.js';
-import type { ExitCode } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import type { ExitCode } from '../../io/exit-codes.js';
 import { positiveInteger } from '../agents/agents-options.js';
-import { localAdminToken } from '../../local-admin-token.js';
+import { localAdminToken } from '../../role-apis/local-admin-token.js';
 import { CreditsClient, DEFAULT_GATEWAY_URL } from './credits-client.js';
 
 /** Parsed values of the shared options. */

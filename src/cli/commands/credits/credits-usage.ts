@@ -1,7 +1,7 @@
 /** `agentmesh credits usage <tenant>`: what settled calls charged, grouped by agent, skill and/or day. */
 import { Command, InvalidArgumentError } from 'commander';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
 import { printJson } from '../agents/agents-options.js';
 import { addCreditsOptions, runCreditsCommand, type CreditsFlags } from './credits-options.js';
 import { formatUsage } from './credits-render.js';

@@ -1,6 +1,6 @@
-/** `agentmesh credits …`: tenants' credit balances, usage and top-ups through the gateway (issue 4 §3). */
+/** `agentmesh credits …`: tenants' credit balances, usage and top-ups through the gateway (docs/credits.md). */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
+import type { CliContext } from '../../io/cli-io.js';
 import { creditsBalanceCommand } from './credits-balance.js';
 import { creditsHoldsCommand } from './credits-holds.js';
 import { creditsReleaseCommand } from './credits-release.js';

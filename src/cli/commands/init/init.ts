@@ -1,8 +1,8 @@
 /** `agentmesh init <dir>`: writes a new agent project (see init-scaffold.ts for what it holds). */
 import { relative } from 'node:path';
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
 import { ScaffoldRefusal, scaffold, type Scaffold } from './init-scaffold.js';
 
 const EXAMPLES = `

@@ -1,9 +1,9 @@
 /** `agentmesh keys create`: an API key for X-API-Key, printed once. */
 import { Command } from 'commander';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
-import type { NewApiKeyRequest } from '../../gateway-client.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
+import type { NewApiKeyRequest } from '../../role-apis/gateway-client.js';
 import { printJson } from '../agents/agents-options.js';
 import { addGatewayOptions, collectScopes, parseDuration, runGatewayCommand, type GatewayFlags } from '../clients/clients-options.js';
 import { SHOWN_ONCE, formatApiKey } from '../clients/clients-render.js';

@@ -1,7 +1,7 @@
 /** `agentmesh keys rotate <id>`: a new secret for an API key, printed once; the old key works for a grace period. */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
 import { printJson } from '../agents/agents-options.js';
 import { addGatewayOptions, runGatewayCommand, seconds, type GatewayFlags } from '../clients/clients-options.js';
 import { SHOWN_ONCE, formatApiKey } from '../clients/clients-render.js';

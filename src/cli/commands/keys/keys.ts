@@ -1,6 +1,6 @@
-/** `agentmesh keys …`: the gateway's API keys from the command line (issue 4 §1, seed 002). */
+/** `agentmesh keys …`: the gateway's API keys from the command line (docs/gateway-identity.md). */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
+import type { CliContext } from '../../io/cli-io.js';
 import { keysCreateCommand } from './keys-create.js';
 import { keysListCommand } from './keys-list.js';
 import { keysRevokeCommand } from './keys-revoke.js';

@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { secretFingerprint, type Database, type ResealCount } from '../../../storage/index.js';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
-import type { CliContext } from '../../cli-io.js';
-import { openDirectDatabase } from '../../direct-database.js';
-import { ExitCodes, type ExitCode } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { openDirectDatabase } from '../../config/direct-database.js';
+import { ExitCodes, type ExitCode } from '../../io/exit-codes.js';
 
 interface RotateFlags {
   dataDir?: string;

@@ -1,6 +1,6 @@
-/** `agentmesh secrets …`: the secrets agentmesh seals data at rest with (issue 18 §5). */
+/** `agentmesh secrets …`: the secrets agentmesh seals data at rest with (docs/security.md#secrets-at-rest). */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
+import type { CliContext } from '../../io/cli-io.js';
 import { secretsRotateCommand } from './secrets-rotate.js';
 
 /** Builds the `secrets` group: rotate. */

@@ -1,9 +1,9 @@
 /** `agentmesh tasks cancel <url> <taskId>`: CancelTask (A2A §3.1.5). */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
-import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../connection-options.js';
-import { ExitCodes } from '../../exit-codes.js';
-import { printTask } from '../../task-output.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../client/connection-options.js';
+import { ExitCodes } from '../../io/exit-codes.js';
+import { printTask } from '../../io/task-output.js';
 
 const EXAMPLES = `
 Examples:

@@ -1,9 +1,9 @@
 /** `agentmesh tasks get <url> <taskId>`: GetTask (A2A §3.1.3). */
 import { Command, InvalidArgumentError } from 'commander';
-import type { CliContext } from '../../cli-io.js';
-import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../connection-options.js';
-import { ExitCodes } from '../../exit-codes.js';
-import { printTask } from '../../task-output.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../client/connection-options.js';
+import { ExitCodes } from '../../io/exit-codes.js';
+import { printTask } from '../../io/task-output.js';
 
 interface GetFlags extends ConnectionFlags {
   history?: number;

@@ -2,11 +2,11 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ListTasksResponse, TaskState, type ListTasksRequest, type Task } from '@a2a-js/sdk';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
-import type { CliContext } from '../../cli-io.js';
-import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../connection-options.js';
-import { ExitCodes } from '../../exit-codes.js';
-import { formatTaskTable } from '../../render-human.js';
-import { taskStateOption } from '../../task-state.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../client/connection-options.js';
+import { ExitCodes } from '../../io/exit-codes.js';
+import { formatTaskTable } from '../../io/render-human.js';
+import { taskStateOption } from '../../io/task-state.js';
 
 interface ListFlags extends ConnectionFlags {
   context?: string;

@@ -1,8 +1,8 @@
 /** `agentmesh tasks watch <url> <taskId>`: SubscribeToTask (A2A §3.1.6). */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
-import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../connection-options.js';
-import { followStream } from '../../task-output.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../client/connection-options.js';
+import { followStream } from '../../io/task-output.js';
 
 const EXAMPLES = `
 Examples:

@@ -1,6 +1,6 @@
 /** `agentmesh tasks …`: the task operations of A2A §3.1.3–3.1.6 against any agent. */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
+import type { CliContext } from '../../io/cli-io.js';
 import { tasksCancelCommand } from './tasks-cancel.js';
 import { tasksGetCommand } from './tasks-get.js';
 import { tasksListCommand } from './tasks-list.js';

@@ -13,7 +13,7 @@ export interface AcpExample {
 }
 
 /**
- * Issue 19 §5: one of the example department agents also runs as a plain
+ * docs/acp.md#in-agentmesh-up: one of the example department agents also runs as a plain
  * ACP agent on a server of its own — not registered as an A2A agent, only
  * as the ACP server it is (`POST /v1/agents {protocol: 'acp', url}`) — so
  * the gateway reaches it through its ACP bridge, with the same policy,

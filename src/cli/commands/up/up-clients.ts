@@ -8,7 +8,7 @@
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONSOLE_SCOPE, GATEWAY_DELEGATE_SCOPE, type Gateway } from '../../../gateway/index.js';
-import type { TextSink } from '../../cli-io.js';
+import type { TextSink } from '../../io/cli-io.js';
 
 /** An OAuth client's id and secret. */
 export interface ClientCredentials {
@@ -24,7 +24,7 @@ export const DEMO_TENANT = 'demo';
  * map-reduce included (about 30,000 credits: 2 per lead to enrich, 1 to score).
  */
 export const DEMO_INITIAL_MILLI_CREDITS = 100_000_000;
-// console:read: the printed demo client also signs in to the web console, as its tenant's admin (issue 20).
+// console:read: the printed demo client also signs in to the web console, as its tenant's admin (docs/console.md#signing-in).
 const DEMO_SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write', 'a2a:card:read', CONSOLE_SCOPE];
 /** The mesh's own tenant: the orchestrator's client lives there and acts for the callers' tenants (gateway:delegate). */
 const MESH_TENANT = 'agentmesh';

@@ -34,7 +34,7 @@ export const MESH_STATE_FILES: readonly string[] = [
   'runtime-secret',
 ];
 
-/** Folders `up` makes in the data dir, each holding mesh state files only: the ACP example's runtime (issue 19 §5). */
+/** Folders `up` makes in the data dir, each holding mesh state files only: the ACP example's runtime (docs/acp.md#in-agentmesh-up). */
 export const MESH_STATE_DIRS: readonly string[] = ['acp-example'];
 
 /** What {@link resetDataDir} needs to decide. */

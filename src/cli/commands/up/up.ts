@@ -7,19 +7,19 @@ import { createRegistry } from '../../../registry/index.js';
 import { createRuntime, type RuntimeConfigInput } from '../../../runtime/index.js';
 import { formatCredits } from '../../../tenancy/index.js';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
-import type { CliContext } from '../../cli-io.js';
-import { gatewayConfigFromEnv } from '../../gateway-config-from-env.js';
-import { orchestratorConfigFromEnv } from '../../orchestrator-config-from-env.js';
-import { registryConfigFromEnv } from '../../registry-config-from-env.js';
-import { runtimeConfigFromEnv } from '../../runtime-config-from-env.js';
-import type { ServeFlags } from '../../serve-agents.js';
-import { watchSignals } from '../../until-signal.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { gatewayConfigFromEnv } from '../../config/gateway-config-from-env.js';
+import { orchestratorConfigFromEnv } from '../../config/orchestrator-config-from-env.js';
+import { registryConfigFromEnv } from '../../config/registry-config-from-env.js';
+import { runtimeConfigFromEnv } from '../../config/runtime-config-from-env.js';
+import type { ServeFlags } from '../../serving/serve-agents.js';
+import { watchSignals } from '../../serving/until-signal.js';
 import { cliCommand, renderUpBanner, runningBinFile } from './up-banner.js';
 import { adminTokenOf, DEMO_TENANT, demoClient, orchestratorClient } from './up-clients.js';
 import { resetDataDir } from './up-reset.js';
 import { startAcpExample } from './up-acp-example.js';
 import { launchOrchestrator, printWorkflows } from '../workflow/workflow-serve.js';
-import { listenNamed, listenOrClose } from '../../listen-or-close.js';
+import { listenNamed, listenOrClose } from '../../serving/listen-or-close.js';
 
 /** Every port `up` binds. */
 export interface UpPorts {
@@ -154,8 +154,8 @@ export function upCommand(ctx: CliContext): Command {
           registryUrl: env['REGISTRY_URL'] ?? registryUrl,
           ...(registryConfig.writeToken !== undefined && { registryToken: registryConfig.writeToken }),
           // Calls through the gateway carry their tenant. With a gateway configured the agents (and the
-          // orchestrator) refuse calls without its assertion, so nothing skips its credits and audit
-          // (issue 15 §4); AGENTMESH_REQUIRE_GATEWAY=0 opens their ports again, for development only.
+          // orchestrator) refuse calls without its assertion, so nothing skips its credits and audit;
+          // AGENTMESH_REQUIRE_GATEWAY=0 opens their ports again, for development only.
           gatewayJwksUrl: `${gatewayUrl}/.well-known/jwks.json`,
           logLevel,
         };

@@ -1,10 +1,10 @@
 /** `agentmesh workflow cancel <runId>`: CancelTask on the run's task; the orchestrator cancels its child tasks. */
 import { Command } from 'commander';
 import { Task, TaskState } from '@a2a-js/sdk';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
 import { statusTextOf } from './workflow-events.js';
-import { humanStateName } from '../../task-state.js';
+import { humanStateName } from '../../io/task-state.js';
 import { addWorkflowConnectionOptions, runWorkflowCommand, type WorkflowConnectionFlags } from './workflow-options.js';
 
 const EXAMPLES = `

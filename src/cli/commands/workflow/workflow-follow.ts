@@ -7,12 +7,12 @@
 import { Task, TaskState, type Artifact, type StreamResponse } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { isInterrupted, isTerminal } from '../../../protocol/index.js';
-import type { CliContext } from '../../cli-io.js';
-import { describeError } from '../../error-report.js';
-import { ExitCodes, type ExitCode } from '../../exit-codes.js';
-import { exitCodeForState } from '../../task-output.js';
-import { buildUserMessage } from '../../outgoing-message.js';
-import { humanStateName } from '../../task-state.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { describeError } from '../../io/error-report.js';
+import { ExitCodes, type ExitCode } from '../../io/exit-codes.js';
+import { exitCodeForState } from '../../io/task-output.js';
+import { buildUserMessage } from '../../client/outgoing-message.js';
+import { humanStateName } from '../../io/task-state.js';
 import { outputsOf, runEventOf, statusTextOf } from './workflow-events.js';
 import type { ProgressView } from './workflow-progress-view.js';
 

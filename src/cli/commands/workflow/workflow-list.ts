@@ -5,9 +5,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ListTasksResponse, TaskState, type Task } from '@a2a-js/sdk';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
-import { humanStateName, taskStateOption } from '../../task-state.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
+import { humanStateName, taskStateOption } from '../../io/task-state.js';
 import { isWorkflowRun, workflowNameOf } from './workflow-events.js';
 import { addWorkflowConnectionOptions, runWorkflowCommand, type WorkflowConnectionFlags } from './workflow-options.js';
 

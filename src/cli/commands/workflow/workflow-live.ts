@@ -7,7 +7,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Message, SendMessageRequest } from '@a2a-js/sdk';
-import type { CliContext } from '../../cli-io.js';
+import type { CliContext } from '../../io/cli-io.js';
 import { followRun, type AskUser } from './workflow-follow.js';
 import { runWorkflowCommand, type WorkflowConnectionFlags } from './workflow-options.js';
 import { createProgressView, isInteractive } from './workflow-progress-view.js';

@@ -7,12 +7,12 @@
  * $AGENTMESH_CLIENT_SECRET.
  */
 import type { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
-import type { AgentConnection } from '../../client.js';
-import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../connection-options.js';
-import type { ExitCode } from '../../exit-codes.js';
-import { DEFAULT_GATEWAY_URL, GatewayClient } from '../../gateway-client.js';
-import type { OutputOptions } from '../../task-output.js';
+import type { CliContext } from '../../io/cli-io.js';
+import type { AgentConnection } from '../../client/client.js';
+import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../../client/connection-options.js';
+import type { ExitCode } from '../../io/exit-codes.js';
+import { DEFAULT_GATEWAY_URL, GatewayClient } from '../../role-apis/gateway-client.js';
+import type { OutputOptions } from '../../io/task-output.js';
 
 /** The orchestrator agent's name when neither `--orchestrator` nor $AGENTMESH_ORCHESTRATOR says. */
 export const DEFAULT_ORCHESTRATOR = 'orchestrator';

@@ -4,7 +4,7 @@
  * pipe one line per event, so logs stay readable and greppable.
  */
 import type { RunEvent } from '../../../orchestrator/index.js';
-import type { TextSink } from '../../cli-io.js';
+import type { TextSink } from '../../io/cli-io.js';
 import { formatRunEvent, renderRunBlock } from './workflow-progress-format.js';
 import type { RunProgress } from './workflow-progress.js';
 

@@ -5,8 +5,8 @@
  */
 import { Command } from 'commander';
 import { RUN_WORKFLOW_SKILL } from '../../../orchestrator/index.js';
-import type { CliContext } from '../../cli-io.js';
-import { buildUserMessage } from '../../outgoing-message.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { buildUserMessage } from '../../client/outgoing-message.js';
 import { collectValues } from '../clients/clients-options.js';
 import { startAndFollow, type LiveRunFlags } from './workflow-live.js';
 import { addWorkflowConnectionOptions } from './workflow-options.js';

@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { AgentmeshError, ErrorCodes } from '../../../protocol/index.js';
 import { createOrchestrator, type Orchestrator, type OrchestratorConfigInput, type OrchestratorOptions } from '../../../compose/index.js';
 import { loadWorkflowFolder, type WorkflowDefinition } from '../../../orchestrator/index.js';
-import type { CliContext } from '../../cli-io.js';
+import type { CliContext } from '../../io/cli-io.js';
 
 /** A listening orchestrator and what its folder gave. */
 export interface LaunchedOrchestrator {

@@ -6,9 +6,9 @@
  */
 import { Command } from 'commander';
 import { Task, TaskState } from '@a2a-js/sdk';
-import type { CliContext } from '../../cli-io.js';
-import { ExitCodes } from '../../exit-codes.js';
-import { humanStateName } from '../../task-state.js';
+import type { CliContext } from '../../io/cli-io.js';
+import { ExitCodes } from '../../io/exit-codes.js';
+import { humanStateName } from '../../io/task-state.js';
 import { outputsOf, runEventsOf, statusTextOf, workflowNameOf } from './workflow-events.js';
 import { addWorkflowConnectionOptions, runWorkflowCommand, type WorkflowConnectionFlags } from './workflow-options.js';
 import { renderRunBlock } from './workflow-progress-format.js';

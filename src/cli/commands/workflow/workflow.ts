@@ -1,6 +1,6 @@
-/** `agentmesh workflow …`: run, follow and manage the orchestrator's workflow runs (issue 5 §4). */
+/** `agentmesh workflow …`: run, follow and manage the orchestrator's workflow runs (docs/workflows.md). */
 import { Command } from 'commander';
-import type { CliContext } from '../../cli-io.js';
+import type { CliContext } from '../../io/cli-io.js';
 import { workflowCancelCommand } from './workflow-cancel.js';
 import { workflowListCommand } from './workflow-list.js';
 import { workflowResumeCommand } from './workflow-resume.js';

@@ -1,0 +1,90 @@
+/**
+ * The options every agent-facing command shares (`--json`, `--protocol`,
+ * `--binding`, `--header`, `--token`, `--timeout`) and the one runner that
+ * turns them into a connection, a deadline and an exit code.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { ProtocolVersion } from '../../protocol/index.js';
+import type { CliContext } from '../io/cli-io.js';
+import type { AgentConnection, Binding, ConnectAgentOptions } from './client.js';
+import type { ExitCode } from '../io/exit-codes.js';
+import type { OutputOptions } from '../io/task-output.js';
+
+/** Parsed values of the shared options, as commander hands them over. */
+export interface ConnectionFlags {
+  json?: boolean;
+  protocol?: ProtocolVersion;
+  binding?: Binding;
+  header?: string[];
+  token?: string;
+  timeout?: number;
+}
+
+function collectHeader(value: string, previous: string[] | undefined): string[] {
+  const colon = value.indexOf(':');
+  if (colon <= 0 || value.slice(0, colon).trim() === '') throw new InvalidArgumentError('expected "name: value", e.g. --header "x-tenant: acme"');
+  return [...(previous ?? []), value];
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer (milliseconds)');
+  return n;
+}
+
+/** Adds the shared options to `command`. */
+export function addConnectionOptions(command: Command): Command {
+  return command
+    .option('--json', 'print machine-readable A2A v1.0 JSON instead of text')
+    .addOption(new Option('--protocol <version>', 'A2A protocol version (default: 1.0 when the card lists it, else 0.3)').choices(['1.0', '0.3']))
+    .addOption(new Option('--binding <binding>', "protocol binding (default: the card's preferred)").choices(['jsonrpc', 'rest', 'grpc']))
+    .option('--header <name:value>', 'extra HTTP header on every request (repeatable)', collectHeader)
+    .option('--token <bearer>', 'bearer token sent as Authorization (default: $AGENTMESH_TOKEN)')
+    .option('--timeout <ms>', 'give up after this many milliseconds', positiveInteger);
+}
+
+function parseHeaders(values: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const value of values) {
+    const colon = value.indexOf(':');
+    headers[value.slice(0, colon).trim().toLowerCase()] = value.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+/**
+ * Connects to the agent at `url` with the shared flags, runs `body`, and
+ * records its exit code. A `--timeout` deadline covers the card download,
+ * the call and any stream; when it fires the error names the flag.
+ */
+export async function runAgentCommand(
+  ctx: CliContext,
+  url: string,
+  flags: ConnectionFlags,
+  body: (connection: AgentConnection, output: OutputOptions) => Promise<ExitCode>,
+): Promise<void> {
+  // The SDK client and the error table load when a command runs, not when the program is built.
+  const [{ connectAgent }, { AgentmeshError, ErrorCodes }, { clientCredentialsProvider }] = await Promise.all([import('./client.js'), import('../../protocol/index.js'), import('../role-apis/client-credentials.js')]);
+  const signal = flags.timeout === undefined ? undefined : AbortSignal.timeout(flags.timeout);
+  const options: ConnectAgentOptions = { url, headers: parseHeaders(flags.header ?? []) };
+  const token = flags.token ?? ctx.io.env.AGENTMESH_TOKEN;
+  // No token given: the environment's client credentials, exchanged where the agent's card says (one way for every command).
+  const credentials = token === undefined || token === '' ? clientCredentialsProvider(ctx.io) : undefined;
+  if (token !== undefined && token !== '') options.token = token;
+  else if (credentials) options.tokenProvider = credentials.provide;
+  if (flags.protocol) options.protocol = flags.protocol;
+  if (flags.binding) options.binding = flags.binding;
+  if (ctx.io.fetchImpl) options.fetchImpl = ctx.io.fetchImpl;
+  if (signal) options.signal = signal;
+  try {
+    const connection = await connectAgent(options);
+    ctx.setExitCode(await body(connection, { json: flags.json === true, agentUrl: url }));
+  } catch (err) {
+    // A cached token the agent refused (expired early, keys rotated) is not offered again.
+    if (credentials && (await import('../io/error-report.js')).refusedCredentialStatus(err) === 401) credentials.forgetLast();
+    if (signal?.aborted) {
+      throw new AgentmeshError(ErrorCodes.HTTP_TIMEOUT, `no answer from the agent within ${flags.timeout} ms (--timeout)`, { cause: err, retryable: true });
+    }
+    throw err;
+  }
+}

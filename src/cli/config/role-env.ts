@@ -1,0 +1,83 @@
+/*
+ * Environment readings every serving role shares: the one place their names
+ * and checks live, so `serve runtime|registry|gateway` and `up` agree.
+ */
+import type { PoolMode } from '../../storage/index.js';
+
+/** A non-negative integer setting; unset or empty is undefined, anything else is an error naming the setting. */
+export function envInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value)) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+/** The database settings of a role: `DATABASE_URL`, `DATABASE_MIGRATION_URL`, `DATABASE_POOL_MODE`, `DATABASE_POOL_SIZE`, `DATABASE_QUERY_TIMEOUT_MS`. */
+export function databaseFromEnv(env: Record<string, string | undefined>): { databaseUrl?: string; databaseMigrationUrl?: string; databasePoolMode?: PoolMode; databasePoolSize?: number; databaseQueryTimeoutMs?: number } {
+  const settings: { databaseUrl?: string; databaseMigrationUrl?: string; databasePoolMode?: PoolMode; databasePoolSize?: number; databaseQueryTimeoutMs?: number } = {};
+  if (env['DATABASE_URL']) settings.databaseUrl = env['DATABASE_URL'];
+  if (env['DATABASE_MIGRATION_URL']) settings.databaseMigrationUrl = env['DATABASE_MIGRATION_URL'];
+  const poolMode = poolModeFromEnv(env);
+  if (poolMode) settings.databasePoolMode = poolMode;
+  const poolSize = envInt('DATABASE_POOL_SIZE', env['DATABASE_POOL_SIZE']);
+  if (poolSize !== undefined) settings.databasePoolSize = poolSize;
+  const queryTimeout = envInt('DATABASE_QUERY_TIMEOUT_MS', env['DATABASE_QUERY_TIMEOUT_MS']);
+  if (queryTimeout !== undefined) settings.databaseQueryTimeoutMs = queryTimeout;
+  return settings;
+}
+
+/** `DATABASE_POOL_MODE`: `session` or `transaction` (a PgBouncer in transaction mode, ADR 0024); unset or empty is undefined. */
+export function poolModeFromEnv(env: Record<string, string | undefined>): PoolMode | undefined {
+  const value = env['DATABASE_POOL_MODE'];
+  if (value === undefined || value === '') return undefined;
+  if (value !== 'session' && value !== 'transaction') throw new Error(`DATABASE_POOL_MODE must be session or transaction, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * `PROBE_PORT` serves `/health` and `/ready` in plain HTTP on a port of their
+ * own (`PROBE_HOST`, default the role's `HOST`): kubelet probes, which never
+ * present a client certificate, when `TLS_CLIENT_AUTH=require` makes the
+ * public port refuse every handshake without one.
+ */
+export function probeFromEnv(env: Record<string, string | undefined>): { probePort?: number; probeHost?: string } {
+  const settings: { probePort?: number; probeHost?: string } = {};
+  const port = envInt('PROBE_PORT', env['PROBE_PORT']);
+  if (port !== undefined) settings.probePort = port;
+  if (env['PROBE_HOST']) settings.probeHost = env['PROBE_HOST'];
+  return settings;
+}
+
+/** The TLS settings of a role's env (every role reads the same names, so one environment serves a fleet). */
+export interface TlsFromEnv {
+  tls?: { certFile: string; keyFile: string; caFile?: string; clientAuth?: 'off' | 'request' | 'require' };
+  clientTls?: { certFile?: string; keyFile?: string; caFile?: string };
+}
+
+/**
+ * `TLS_CERT_FILE` + `TLS_KEY_FILE` serve HTTPS; `TLS_CLIENT_AUTH`
+ * (`off` | `request` | `require`) asks for client certificates chaining to
+ * `TLS_CA_FILE`; `TLS_CLIENT_CERT_FILE` + `TLS_CLIENT_KEY_FILE` are presented
+ * on calls to other roles, which are trusted when their certificate chains to
+ * `TLS_CA_FILE`. Paths, not contents: the files are watched and reloaded.
+ */
+export function tlsFromEnv(env: Record<string, string | undefined>): TlsFromEnv {
+  const out: TlsFromEnv = {};
+  const cert = env['TLS_CERT_FILE'] || undefined;
+  const key = env['TLS_KEY_FILE'] || undefined;
+  const ca = env['TLS_CA_FILE'] || undefined;
+  const clientAuth = env['TLS_CLIENT_AUTH'] || undefined;
+  if (clientAuth !== undefined && clientAuth !== 'off' && clientAuth !== 'request' && clientAuth !== 'require') {
+    throw new Error(`TLS_CLIENT_AUTH must be off, request or require, got ${JSON.stringify(clientAuth)}`);
+  }
+  if ((cert === undefined) !== (key === undefined)) throw new Error('set both TLS_CERT_FILE and TLS_KEY_FILE to serve HTTPS, or neither');
+  if (cert === undefined && clientAuth !== undefined && clientAuth !== 'off') throw new Error(`TLS_CLIENT_AUTH=${clientAuth} needs TLS_CERT_FILE and TLS_KEY_FILE: client certificates are asked for during the TLS handshake`);
+  if (cert !== undefined && key !== undefined) {
+    out.tls = { certFile: cert, keyFile: key, ...(ca !== undefined && { caFile: ca }), ...(clientAuth !== undefined && { clientAuth }) };
+  }
+  const clientCert = env['TLS_CLIENT_CERT_FILE'] || undefined;
+  const clientKey = env['TLS_CLIENT_KEY_FILE'] || undefined;
+  if (clientCert !== undefined || clientKey !== undefined || ca !== undefined) {
+    out.clientTls = { ...(clientCert !== undefined && { certFile: clientCert }), ...(clientKey !== undefined && { keyFile: clientKey }), ...(ca !== undefined && { caFile: ca }) };
+  }
+  return out;
+}

@@ -1,0 +1,136 @@
+/**
+ * Turns any error a command throws into one `error: …` line on stderr and an
+ * exit code. Never a stack trace, unless `AGENTMESH_DEBUG=1`.
+ */
+import { inspect } from 'node:util';
+import { A2AError } from '@a2a-js/sdk/errors';
+import { ErrorCodes, WIRE, isAgentmeshError, networkReason, type ErrorCode } from '../../protocol/index.js';
+import type { CliIO } from './cli-io.js';
+import { ExitCodes, type ExitCode } from './exit-codes.js';
+
+/** The SDK's A2A errors, as far as we read them (JSON-RPC ones carry the envelope code). */
+type SdkA2AError = A2AError & { envelopeCode?: unknown };
+
+/** Walks `err` and its `cause` chain, outermost first. */
+function* causeChain(err: unknown): Generator<unknown> {
+  const seen = new Set<unknown>();
+  for (let current = err; current !== undefined && current !== null && !seen.has(current); current = (current as { cause?: unknown }).cause) {
+    seen.add(current);
+    yield current;
+  }
+}
+
+function find<T>(err: unknown, guard: (e: unknown) => e is T): T | undefined {
+  for (const e of causeChain(err)) if (guard(e)) return e;
+  return undefined;
+}
+
+const isSdkA2AError = (e: unknown): e is SdkA2AError => e instanceof A2AError;
+const isAbortError = (e: unknown): e is Error => e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+const isNetworkError = (e: unknown): e is Error => e instanceof TypeError && e.message === 'fetch failed';
+
+/** JSON-RPC code and reason for an SDK error, both from our one wire table (STYLE.md rule 5). */
+function a2aCodes(err: SdkA2AError): { code: number | undefined; reason: string } {
+  const entries = Object.values(WIRE);
+  const envelope = typeof err.envelopeCode === 'number' ? err.envelopeCode : undefined;
+  // An unknown JSON-RPC envelope (e.g. -32601 from a v0.3 server) arrives
+  // without a semantic reason; name it from the table instead.
+  const generic = err.reason === '' || err.reason === 'INTERNAL_ERROR';
+  const reason = generic && envelope !== undefined ? (entries.find((w) => w.jsonRpc === envelope && w.reason)?.reason ?? err.reason) : err.reason;
+  return { code: envelope ?? entries.find((w) => w.reason === reason)?.jsonRpc, reason };
+}
+
+/** Our error code, when the server put it in an ErrorInfo detail (JSON-RPC `data`, REST/gRPC `details`). */
+function agentmeshCodeOf(err: SdkA2AError): ErrorCode | undefined {
+  const e = err as unknown as { data?: unknown; details?: unknown };
+  for (const details of [e.data, e.details]) {
+    if (!Array.isArray(details)) continue;
+    for (const detail of details as Array<{ reason?: unknown; metadata?: { code?: unknown } } | null>) {
+      for (const candidate of [detail?.metadata?.code, detail?.reason]) {
+        if (typeof candidate === 'string' && Object.hasOwn(WIRE, candidate)) return candidate as ErrorCode;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The HTTP status the server refused a call with for its credential (401, 403), wherever in the error it travelled. */
+export function refusedCredentialStatus(err: unknown): 401 | 403 | undefined {
+  const ours = find(err, isAgentmeshError);
+  if (ours) return ours.code === ErrorCodes.AUTH_UNAUTHENTICATED ? 401 : ours.code === ErrorCodes.AUTH_FORBIDDEN ? 403 : undefined;
+  const a2a = find(err, isSdkA2AError);
+  if (!a2a) return undefined;
+  const code = agentmeshCodeOf(a2a);
+  const status = typeof (a2a as { statusCode?: unknown }).statusCode === 'number' ? (a2a as unknown as { statusCode: number }).statusCode : code === undefined ? undefined : WIRE[code].http;
+  return status === 401 || status === 403 ? status : undefined;
+}
+
+/** What to do about a refused credential: the part of the message a user acts on. */
+const AUTH_HINTS: Readonly<Record<number, string>> = {
+  401: 'give a token with --token or AGENTMESH_TOKEN, or set AGENTMESH_CLIENT_ID and AGENTMESH_CLIENT_SECRET and the CLI gets one (see agentmesh token --help)',
+  403: 'the credential is valid but may not do this: ask the gateway admin for the scope or tenant it needs (agentmesh clients list shows a client\'s scopes)',
+};
+
+/** What to do about a refused TLS handshake, by the code Node gives it: the CLI reads the same TLS variables as a role's calls. */
+const TLS_HINTS: Readonly<Record<string, string>> = {
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'the server requires mutual TLS: set TLS_CLIENT_CERT_FILE and TLS_CLIENT_KEY_FILE to a client certificate of its CA and its key',
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'give a client certificate the server accepts (TLS_CLIENT_CERT_FILE, TLS_CLIENT_KEY_FILE): one of its CA, valid now, for client auth',
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'give a client certificate signed by the CA the server trusts (TLS_CLIENT_CERT_FILE, TLS_CLIENT_KEY_FILE)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "trust the server's CA: set TLS_CA_FILE (or NODE_EXTRA_CA_CERTS) to its PEM file",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "trust the server's CA: set TLS_CA_FILE (or NODE_EXTRA_CA_CERTS) to its PEM file",
+  SELF_SIGNED_CERT_IN_CHAIN: "trust the server's CA: set TLS_CA_FILE (or NODE_EXTRA_CA_CERTS) to its PEM file",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "trust the server's certificate: set TLS_CA_FILE (or NODE_EXTRA_CA_CERTS) to it",
+};
+
+/** The hint of a TLS refusal anywhere in `err`'s cause chain. */
+function tlsHint(err: unknown): string | undefined {
+  for (const e of causeChain(err)) {
+    const code = (e as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && Object.hasOwn(TLS_HINTS, code)) return TLS_HINTS[code];
+  }
+  return undefined;
+}
+
+/**
+ * Describes an error as one line, e.g.
+ * `Task not found: t-1 (A2A -32001 TASK_NOT_FOUND)`, and picks the exit code
+ * (2 for usage errors, 1 otherwise).
+ */
+export function describeError(err: unknown): { message: string; hint?: string | undefined; exitCode: ExitCode } {
+  const described = describeOnce(err);
+  if (described.hint !== undefined) return described;
+  const hint = tlsHint(err);
+  return hint === undefined ? described : { ...described, hint };
+}
+
+function describeOnce(err: unknown): { message: string; hint?: string | undefined; exitCode: ExitCode } {
+  const ours = find(err, isAgentmeshError);
+  if (ours) return { message: ours.message, exitCode: ours.code === ErrorCodes.CLI_USAGE ? ExitCodes.USAGE : ExitCodes.FAILURE };
+  const a2a = find(err, isSdkA2AError);
+  if (a2a) {
+    const ourCode = agentmeshCodeOf(a2a);
+    const wire = ourCode === undefined ? undefined : WIRE[ourCode];
+    const status = refusedCredentialStatus(a2a);
+    // The server said who may call (401/403): say so, and what to do, not the JSON-RPC envelope code it travelled in.
+    if (status !== undefined) {
+      return { message: `${a2a.message} (HTTP ${status} ${status === 401 ? 'UNAUTHENTICATED' : 'PERMISSION_DENIED'})`, hint: AUTH_HINTS[status], exitCode: ExitCodes.FAILURE };
+    }
+    if (wire !== undefined) return { message: `${a2a.message} (A2A ${wire.jsonRpc} ${wire.reason ?? wire.status})`, exitCode: ExitCodes.FAILURE };
+    const { code, reason } = a2aCodes(a2a);
+    return { message: `${a2a.message} (A2A ${code === undefined ? '' : `${code} `}${reason})`, exitCode: ExitCodes.FAILURE };
+  }
+  const abort = find(err, isAbortError);
+  if (abort) return { message: 'the request was aborted before the agent answered (timed out)', exitCode: ExitCodes.FAILURE };
+  const network = find(err, isNetworkError);
+  if (network) return { message: `cannot reach the agent: ${networkReason(network)}`, exitCode: ExitCodes.FAILURE };
+  return { message: err instanceof Error ? err.message : String(err), exitCode: ExitCodes.FAILURE };
+}
+
+/** Prints `error: …` (plus the full error when `AGENTMESH_DEBUG=1`) and returns the exit code. */
+export function reportError(io: CliIO, err: unknown): ExitCode {
+  const { message, hint, exitCode } = describeError(err);
+  io.stderr.write(`error: ${message}\n`);
+  if (hint !== undefined) io.stderr.write(`hint: ${hint}\n`);
+  if (io.env.AGENTMESH_DEBUG === '1') io.stderr.write(`${inspect(err, { depth: 6 })}\n`);
+  return exitCode;
+}

@@ -1,0 +1,98 @@
+/**
+ * What the CLI's clients of agentmesh's own HTTP APIs (registry, gateway
+ * management, credits) share: sending a call under the `--timeout` signal,
+ * reading JSON, and turning a google.rpc.Status error body into an
+ * AgentmeshError whose message a person can act on. Each client adds only
+ * its calls and its hints.
+ */
+import { AgentmeshError, ErrorCodes, isAgentmeshError, networkReason, readRestError, type ErrorCode } from '../../protocol/index.js';
+import { createOutboundFetch } from '../client/outbound-fetch.js';
+
+/** Rewrites the server's message of a failed call; `undefined` keeps it. */
+export type FailureHint = (failure: { code: ErrorCode; status: number; message: string }) => string | undefined;
+
+/** Options of {@link RoleApi}. */
+export interface RoleApiOptions {
+  /** Base URL of the role. */
+  url: string;
+  /** What the role is called in messages: `registry`, `gateway`. */
+  role: string;
+  /** Headers on every call (authorization). */
+  headers?: Record<string, string>;
+  fetchImpl?: typeof fetch | undefined;
+  /** The `--timeout` deadline: aborting it aborts the call, and the command runner names the flag. */
+  signal?: AbortSignal | undefined;
+  hint?: FailureHint;
+}
+
+/** A role's base URL from the command line, without a trailing slash; refuses (AM_ERR_CLI_USAGE) one that is not absolute http(s). */
+export function roleUrl(role: string, url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new AgentmeshError(ErrorCodes.CLI_USAGE, `invalid ${role} URL "${url}" (expected http(s)://host[:port])`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new AgentmeshError(ErrorCodes.CLI_USAGE, `invalid ${role} URL "${url}": only http and https are supported`);
+  return parsed.href.replace(/\/+$/, '');
+}
+
+/** One agentmesh role's HTTP API, as the CLI calls it. */
+export class RoleApi {
+  readonly url: string;
+  readonly #role: string;
+  readonly #fetch: typeof fetch;
+  readonly #signal: AbortSignal | undefined;
+  readonly #hint: FailureHint | undefined;
+
+  /** Refuses (AM_ERR_CLI_USAGE) a base URL that is not absolute http(s). */
+  constructor(options: RoleApiOptions) {
+    this.url = roleUrl(options.role, options.url);
+    this.#role = options.role;
+    this.#signal = options.signal;
+    this.#hint = options.hint;
+    this.#fetch = createOutboundFetch({ headers: { accept: 'application/json', ...options.headers }, ...(options.fetchImpl && { fetchImpl: options.fetchImpl }), ...(options.signal && { signal: options.signal }) });
+  }
+
+  /** Sends one call; a network failure becomes "cannot reach the <role> at <url>". */
+  async send(method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}): Promise<{ response: Response; text: string }> {
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.url}${path}`, { method, ...(init.headers && { headers: init.headers }), ...(init.body !== undefined && { body: init.body }) });
+    } catch (err) {
+      // Our own error from the fetch (an unreadable TLS_CLIENT_CERT_FILE) is not a network failure.
+      if (this.#signal?.aborted || isAgentmeshError(err)) throw err;
+      throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `cannot reach the ${this.#role} at ${this.url}: ${networkReason(err)}`, { cause: err, retryable: true });
+    }
+    return { response, text: await response.text() };
+  }
+
+  /** A JSON call: the parsed answer (undefined for an empty 2xx), or the failure as an AgentmeshError. */
+  async json<T>(method: string, path: string, body?: unknown, hint?: FailureHint): Promise<T> {
+    const { response, text } = await this.send(method, path, body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    if (!response.ok) throw this.failure(method, path, response, text, hint);
+    if (text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      throw new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${this.url} answered ${method} ${path.split('?')[0]} with invalid JSON; is it an agentmesh ${this.#role}?`, { cause: err });
+    }
+  }
+
+  /** The error of a failed call: the server's code and message (hinted), every field violation on its own line. */
+  failure(method: string, path: string, response: Response, text: string, hint?: FailureHint): AgentmeshError {
+    const error = readRestError(text);
+    if (error === undefined) {
+      return new AgentmeshError(ErrorCodes.HTTP_UPSTREAM_FAILED, `${this.url} answered ${method} ${path.split('?')[0]} with HTTP ${response.status}; is it an agentmesh ${this.#role}?`);
+    }
+    const code = error.code ?? ErrorCodes.HTTP_UPSTREAM_FAILED;
+    const serverMessage = error.message ?? `HTTP ${response.status}`;
+    const violations = error.violations;
+    const failure = { code, status: response.status, message: serverMessage };
+    let message = hint?.(failure) ?? this.#hint?.(failure) ?? serverMessage;
+    // One violation per line, unless the server's message lists it already.
+    const unlisted = violations.filter((v) => !message.includes(`${v.field} ${v.description}`));
+    if (unlisted.length > 0) message += unlisted.map((v) => `\n  - ${v.field} ${v.description}`).join('');
+    return new AgentmeshError(code, message, { violations, retryable: response.status >= 500 });
+  }
+}

@@ -1,0 +1,56 @@
+import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
+
+/** A role as the CLI starts it: listening is the last step that can fail. */
+interface Listenable<T> {
+  listen(): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A port a role binds, and how an operator moves it: named when the address is taken. */
+export interface PortOwner {
+  /** The port configured (0 = any free port: never taken). */
+  port: number | undefined;
+  /** What listens there, for people: `the gateway's metrics listener`. */
+  component: string;
+  /** The option and variable that move it: `--metrics-port (env GATEWAY_METRICS_PORT)`. */
+  option: string;
+}
+
+/**
+ * Listens, or closes the role and rethrows: a role that cannot listen (port
+ * in use) still holds what it opened when it was created (Redis connections,
+ * database pools), and those would keep the process alive, not listening,
+ * instead of letting it exit non-zero for its process manager to restart.
+ *
+ * `ports` names what binds which port: an address in use (or refused) is
+ * reported with the component and the option that moves it, not as Node's
+ * bare `listen EADDRINUSE 127.0.0.1:4010`.
+ */
+export async function listenOrClose<T>(role: Listenable<T>, ports: readonly PortOwner[] = []): Promise<T> {
+  try {
+    return await role.listen();
+  } catch (err) {
+    await role.close().catch(() => undefined);
+    throw portError(err, ports) ?? err;
+  }
+}
+
+/** Node's listen error as one that names its component and option, when `ports` says whose port it was. */
+export function portError(err: unknown, ports: readonly PortOwner[]): AgentmeshError | undefined {
+  const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (e?.code !== 'EADDRINUSE' && e?.code !== 'EACCES') return undefined;
+  const owner = ports.find((p) => p.port !== undefined && p.port !== 0 && p.port === e.port) ?? (ports.length === 1 ? ports[0] : undefined);
+  if (owner === undefined) return undefined;
+  const where = `${e.address ?? 'the host'}:${e.port ?? owner.port}`;
+  const why = e.code === 'EADDRINUSE' ? 'the address is in use (another agentmesh, or another program, listens there)' : 'this user may not bind that port';
+  return new AgentmeshError(ErrorCodes.CONFIG_INVALID, `${owner.component} cannot listen on ${where}: ${why}; choose another port with ${owner.option}, or 0 for any free port`, { cause: err });
+}
+
+/** Runs `listen` (a role already in the caller's closers), naming the component and option of a port in use. */
+export async function listenNamed<T>(listen: () => Promise<T>, ports: readonly PortOwner[]): Promise<T> {
+  try {
+    return await listen();
+  } catch (err) {
+    throw portError(err, ports) ?? err;
+  }
+}

@@ -1,0 +1,48 @@
+import { createRuntime, gatewayAssertionRequired, type AgentDefinition, type Runtime, type RuntimeConfigInput } from '../../runtime/index.js';
+import type { CliContext } from '../io/cli-io.js';
+import { runtimeConfigFromEnv } from '../config/runtime-config-from-env.js';
+import { watchSignals } from './until-signal.js';
+import { listenOrClose } from './listen-or-close.js';
+import { tryCommandLine } from './try-command.js';
+
+/** Flags every serving command shares. */
+export interface ServeFlags {
+  port?: string;
+  host?: string;
+  dataDir?: string;
+  dev?: boolean;
+}
+
+/** Starts a runtime hosting `agents` and prints where they answer; `extra` wins over env and flags. */
+export async function startAgents(ctx: CliContext, agents: readonly AgentDefinition[], flags: ServeFlags, extra: RuntimeConfigInput = {}): Promise<Runtime> {
+  const config = { ...runtimeConfigFromEnv(ctx.io.env, flags), ...extra };
+  const runtime = await createRuntime({ agents: [...agents], config });
+  const { url, agents: urls, grpc, probesUrl } = await listenOrClose(runtime, [
+    { port: runtime.config.port, component: 'the agents', option: '--port (env PORT)' },
+    { port: runtime.config.grpcPort, component: "the agents' gRPC server", option: 'GRPC_PORT' },
+    { port: runtime.config.probePort, component: "the agents' probe listener", option: 'PROBE_PORT' },
+  ]);
+  ctx.io.stdout.write(`agentmesh runtime listening on ${url}\n`);
+  for (const [name, agentUrl] of Object.entries(urls)) {
+    ctx.io.stdout.write(`  ${name.padEnd(16)} ${agentUrl}  (card: ${agentUrl}/.well-known/agent-card.json)${grpc?.[name] ? `  gRPC ${grpc[name]}` : ''}\n`);
+  }
+  ctx.io.stdout.write(`  health ${url}/health  ready ${url}/ready  metrics ${url}/metrics\n`);
+  if (probesUrl !== undefined) ctx.io.stdout.write(`  probes ${probesUrl}/health ${probesUrl}/ready  (plain HTTP, PROBE_PORT)\n`);
+  const first = agents[0]!;
+  if (gatewayAssertionRequired(runtime.config)) {
+    // These agents refuse calls that do not come through the gateway: a direct `send` would fail as printed.
+    const gateway = runtime.config.gatewayIssuer;
+    const through = gateway !== undefined ? `${gateway.replace(/\/$/, '')}/agents/${first.name}` : `<gateway>/agents/${first.name}`;
+    ctx.io.stdout.write(`  calls only through the gateway (it refuses calls without the gateway's assertion): try ${through} with a token of the gateway\n`);
+  } else {
+    ctx.io.stdout.write(`Try: ${tryCommandLine(first, urls[first.name] ?? Object.values(urls)[0]!)}\n`);
+  }
+  return runtime;
+}
+
+/** Serves agents until SIGTERM/SIGINT, then shuts down gracefully. */
+export async function serveAgents(ctx: CliContext, agents: readonly AgentDefinition[], flags: ServeFlags): Promise<void> {
+  const signals = watchSignals(ctx);
+  const runtime = await startAgents(ctx, agents, flags);
+  await signals.until(() => runtime.close());
+}

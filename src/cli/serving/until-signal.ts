@@ -1,0 +1,41 @@
+import type { CliContext } from '../io/cli-io.js';
+
+/** Signals watched from the start of a serving command, handled once it can shut down. */
+export interface SignalWatch {
+  /** Resolves after SIGTERM/SIGINT has run `shutdown` (errors reported, never thrown); at once if one came already. */
+  until(shutdown: () => Promise<void>): Promise<void>;
+}
+
+/**
+ * Starts watching SIGTERM/SIGINT now. A serving command calls this before it
+ * starts anything: a process manager may signal the moment the command
+ * prints that it is ready (or while it is still starting), and a signal with
+ * no listener yet would kill the process outright instead of draining it.
+ * A signal that comes before {@link SignalWatch.until} is kept and acted on
+ * as soon as `until` is called.
+ */
+export function watchSignals(ctx: CliContext): SignalWatch {
+  let received: string | undefined;
+  let onSignal: ((signal: string) => void) | undefined;
+  const handle = (signal: string) => {
+    if (onSignal) onSignal(signal);
+    else received ??= signal;
+  };
+  process.once('SIGTERM', () => handle('SIGTERM'));
+  process.once('SIGINT', () => handle('SIGINT'));
+  return {
+    until(shutdown) {
+      return new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          ctx.io.stderr.write(`${signal}: draining…\n`);
+          shutdown().then(resolve, (err) => {
+            ctx.io.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
+            resolve();
+          });
+        };
+        if (received !== undefined) stop(received);
+        else onSignal = stop;
+      });
+    },
+  };
+}

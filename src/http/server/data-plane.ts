@@ -1,0 +1,377 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
+import { pipeline, type Readable } from 'node:stream';
+import { context } from '@opentelemetry/api';
+import { requestContext, type Logger, type Tracing } from '../../observability/index.js';
+import { requestSpanOf } from './request-context-hooks.js';
+import { Errors, type AgentmeshError } from '../../protocol/index.js';
+import type { ExchangeReply, ExchangeRequest } from './exchange.js';
+import { renderHttpError } from '../errors/render-http-error.js';
+import { requestIdOf } from './request-id.js';
+import { SECURITY_HEADERS } from './security-headers.js';
+import type { ServerState } from '../lifecycle/server-state.js';
+
+/**
+ * A path prefix served on node:http directly, beside Fastify (ADR 0015).
+ *
+ * Why: the gateway relays every A2A call, and Fastify's per-request work —
+ * routing, hooks, the content-type parser's AsyncResource, the reply's
+ * onSend chain, the request and reply objects and their logger — is a
+ * fifth of a relayed call's CPU, spent on features a proxied call does not
+ * use. A request under the prefix gets what the role's Fastify hooks give
+ * every request (an id echoed in `x-request-id`, the security headers, the
+ * draining refusal, the body limit, errors as google.rpc.Status, HTTP
+ * metrics and the request's span) from this file, then goes to `handle`.
+ * Anything else, and a request `accepts` declines (the gateway sends CORS
+ * requests through Fastify's plugin), goes to Fastify as before.
+ */
+export interface DataPlaneRoute {
+  /** Paths starting with this (`/agents/`) are served here. */
+  readonly prefix: string;
+  /** Requests this returns false for go through Fastify. */
+  accepts?: ((req: IncomingMessage) => boolean) | undefined;
+  /** Set by the role once its handler is built; until then, everything goes through Fastify. */
+  handle?: ((request: ExchangeRequest, reply: ExchangeReply) => Promise<void>) | undefined;
+  /** The `route` label of the HTTP metrics of a request served here. */
+  routeLabel(path: string): string;
+  /**
+   * The answer to an error the plane itself gives (body too large, draining,
+   * a handler that threw) for a path whose protocol has an error shape of its
+   * own (the gateway's ACP door: ACP's `Error`); undefined keeps google.rpc.Status.
+   */
+  renderError?: ((path: string, error: AgentmeshError, requestId: string) => { statusCode: number; body: unknown } | undefined) | undefined;
+}
+
+/** Methods whose body is read (Fastify's `bodywith` less QUERY, which has rules of its own); GET, HEAD and TRACE carry none. */
+const BODY_METHODS = new Set(['DELETE', 'OPTIONS', 'PATCH', 'PUT', 'POST']);
+const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'TRACE']);
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+const kPlane = Symbol('agentmesh.dataPlane');
+type Carrier = IncomingMessage & { [kPlane]?: PlaneRequest };
+type ReplyCarrier = ServerResponse & { [kPlane]?: PlaneReply };
+
+/** What the data plane's dispatcher needs from the server it is built into. */
+export interface DataPlaneDeps {
+  route: DataPlaneRoute;
+  state: ServerState;
+  log: Logger;
+  /** Writes the request lines Fastify writes (`incoming request`, `request completed`, at info), with its `req` serializer. */
+  requestLog: Logger;
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+  securityHeaders: boolean;
+  tracing: Tracing;
+  /** Run the handler inside the request context (AsyncLocalStorage), as the role's hooks do; always when tracing. */
+  asyncContext: boolean;
+  /** Records the HTTP metrics of an answered request and ends its span. */
+  record: (request: PlaneRequest, reply: PlaneReply, route: string) => void;
+}
+
+/** A request served by the data plane. Plain fields (STYLE rule 13): the handler reads each once or twice. */
+export class PlaneRequest implements ExchangeRequest {
+  readonly id: string;
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly ip: string;
+  readonly protocol: 'http' | 'https';
+  readonly host: string;
+  readonly raw: IncomingMessage;
+  body: Buffer | undefined;
+  readonly query: Record<string, string>;
+  /** The body as it arrives. */
+  chunks: Buffer[] = [];
+  received = 0;
+  /** The body is being read. */
+  reading = false;
+  /** The reply to this request (set by the dispatcher). */
+  reply: PlaneReply | undefined;
+
+  /** For the request log line (`remotePort`). */
+  get socket(): IncomingMessage['socket'] {
+    return this.raw.socket;
+  }
+
+  constructor(raw: IncomingMessage, id: string, trustProxy: boolean) {
+    this.raw = raw;
+    this.id = id;
+    this.method = raw.method ?? 'GET';
+    this.url = raw.url ?? '/';
+    this.headers = raw.headers;
+    this.ip = clientIp(raw, trustProxy);
+    // The hop nearest us (the last value), as Fastify reads them: a client can prepend its own.
+    const forwardedProto = trustProxy ? lastValue(raw.headers['x-forwarded-proto']) : undefined;
+    this.protocol = forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : (raw.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
+    this.host = (trustProxy ? lastValue(raw.headers['x-forwarded-host']) : undefined) ?? raw.headers.host ?? '';
+    const q = this.url.indexOf('?');
+    this.query = q < 0 ? {} : Object.fromEntries(new URLSearchParams(this.url.slice(q + 1)));
+  }
+}
+
+/**
+ * A reply written straight to node:http: headers gathered in one object and
+ * written with the body in one `writeHead` + `end`, as Fastify's `send`
+ * does for a Buffer, without its serializer and hook chain.
+ */
+export class PlaneReply implements ExchangeReply {
+  readonly raw: ServerResponse;
+  readonly request: PlaneRequest;
+  statusCode = 200;
+  readonly #headers: Record<string, string | number | string[]>;
+  readonly #started = performance.now();
+  readonly #log: Logger;
+
+  constructor(raw: ServerResponse, request: PlaneRequest, headers: Record<string, string | number | string[]>, log: Logger) {
+    this.raw = raw;
+    this.request = request;
+    this.#headers = headers;
+    this.#log = log;
+  }
+
+  get sent(): boolean {
+    return this.raw.headersSent;
+  }
+
+  /** Milliseconds since the request arrived (Fastify's `reply.elapsedTime`). */
+  get elapsedTime(): number {
+    return performance.now() - this.#started;
+  }
+
+  code(statusCode: number): this {
+    this.statusCode = statusCode;
+    return this;
+  }
+
+  header(name: string, value: string | number | string[]): this {
+    this.#headers[name.toLowerCase()] = value;
+    return this;
+  }
+
+  headers(values: Record<string, string | number | string[]>): this {
+    for (const name in values) this.#headers[name.toLowerCase()] = values[name]!;
+    return this;
+  }
+
+  getHeader(name: string): unknown {
+    return this.#headers[name.toLowerCase()];
+  }
+
+  send(payload?: Buffer | string | Readable | object): this {
+    const res = this.raw;
+    if (res.headersSent) {
+      this.#log.warn({ statusCode: this.statusCode }, 'a reply was sent twice; the second is dropped');
+      return this;
+    }
+    const headers = this.#headers;
+    const status = this.statusCode;
+    if (status === 204 || status < 200) {
+      // As Fastify: these carry no content, whatever was set or given.
+      delete headers['content-type'];
+      delete headers['content-length'];
+      res.writeHead(status, headers as Record<string, string>).end();
+    } else if (payload === undefined || payload === null || status === 304) {
+      // A HEAD answer keeps the length it was given (the representation's, relayed); others say 0.
+      if (status !== 304 && this.request.method !== 'HEAD') headers['content-length'] ??= 0;
+      res.writeHead(status, headers as Record<string, string>).end();
+    } else if (Buffer.isBuffer(payload) || typeof payload === 'string') {
+      headers['content-type'] ??= typeof payload === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream';
+      headers['content-length'] = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+      res.writeHead(this.statusCode, headers as Record<string, string>).end(payload);
+    } else if (typeof (payload as Readable).pipe === 'function') {
+      headers['content-type'] ??= 'application/octet-stream';
+      res.writeHead(this.statusCode, headers as Record<string, string>);
+      // A client that leaves destroys the source (which aborts whatever feeds it); a source that fails cuts the response.
+      pipeline(payload as Readable, res, ignore);
+    } else {
+      const json = JSON.stringify(payload);
+      headers['content-type'] ??= JSON_TYPE;
+      headers['content-length'] = Buffer.byteLength(json);
+      res.writeHead(this.statusCode, headers as Record<string, string>).end(json);
+    }
+    return this;
+  }
+}
+
+function ignore(): void {}
+
+/** The last value of a comma-separated header, trimmed. */
+function lastValue(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string' || header === '') return undefined;
+  return header.slice(header.lastIndexOf(',') + 1).trim();
+}
+
+/** The first value of a comma-separated header, trimmed. */
+function firstValue(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string' || header === '') return undefined;
+  const comma = header.indexOf(',');
+  return (comma < 0 ? header : header.slice(0, comma)).trim();
+}
+
+/** The client's address: the first `X-Forwarded-For` hop when the proxy in front is trusted (as Fastify's `trustProxy: true`). */
+function clientIp(raw: IncomingMessage, trustProxy: boolean): string {
+  return (trustProxy ? firstValue(raw.headers['x-forwarded-for']) : undefined) ?? raw.socket.remoteAddress ?? '';
+}
+
+/**
+ * The server's request listener: requests under the prefix are served here,
+ * the rest by `fastify` (Fastify's own handler, from its `serverFactory`).
+ */
+export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener): RequestListener {
+  const { route, state, log, requestLog, bodyLimitBytes, trustProxy, securityHeaders, tracing, record } = deps;
+  const asyncContext = deps.asyncContext || tracing.enabled;
+
+  function answerError(request: PlaneRequest, reply: PlaneReply, err: unknown): void {
+    try {
+      const { statusCode, body, error, internal } = renderHttpError(err, request.id);
+      if (internal) log.error({ err: error.cause ?? error, code: error.code, reqId: request.id }, 'request failed');
+      if (reply.sent) {
+        reply.raw.destroy();
+        return;
+      }
+      const own = route.renderError?.(pathOf(request.url), error, request.id);
+      reply.code(own?.statusCode ?? statusCode).header('content-type', JSON_TYPE).send(own?.body ?? body);
+    } catch (failure) {
+      // Even the error could not be written (a header the handler set is invalid): cut this
+      // response rather than let a rejection end the process.
+      log.error({ err: failure, reqId: request.id }, 'an error answer could not be written');
+      reply.raw.destroy();
+    }
+  }
+
+  function run(request: PlaneRequest, reply: PlaneReply): void {
+    if (!asyncContext) {
+      handle(request, reply);
+      return;
+    }
+    // As the role's onRequest hook: log lines carry reqId/traceId, and the handler's spans are children of the request's.
+    const span = requestSpanOf(request, tracing);
+    const enter = (): void => requestContext.run({ reqId: request.id, traceId: span.traceId, otelContext: span.context }, () => handle(request, reply));
+    if (tracing.enabled) context.with(span.context, enter);
+    else enter();
+  }
+
+  function handle(request: PlaneRequest, reply: PlaneReply): void {
+    let pending: Promise<void>;
+    try {
+      pending = route.handle!(request, reply);
+    } catch (err) {
+      answerError(request, reply, err);
+      return;
+    }
+    pending.catch((err: unknown) => answerError(request, reply, err));
+  }
+
+  function onData(this: Carrier, chunk: Buffer): void {
+    const request = this[kPlane]!;
+    request.received += chunk.length;
+    if (request.received > bodyLimitBytes) {
+      stopReading(this);
+      tooLarge(request);
+      return;
+    }
+    request.chunks.push(chunk);
+  }
+
+  function onEnd(this: Carrier): void {
+    const request = this[kPlane]!;
+    stopReading(this);
+    request.body = request.chunks.length === 1 ? request.chunks[0] : Buffer.concat(request.chunks, request.received);
+    request.chunks = [];
+    run(request, request.reply!);
+  }
+
+  function onAborted(this: Carrier): void {
+    // The client left mid-body: nothing to answer; the response's close records it as Fastify
+    // did, a 400 (not the 200 a reply starts with), so a flood of cut uploads is not a success rate.
+    stopReading(this);
+    const reply = this[kPlane]!.reply!;
+    if (!reply.sent) reply.code(400);
+  }
+
+  function stopReading(req: Carrier): void {
+    req[kPlane]!.reading = false;
+    req.removeListener('data', onData);
+    req.removeListener('end', onEnd);
+    req.removeListener('error', onAborted);
+  }
+
+  function tooLarge(request: PlaneRequest): void {
+    const reply = request.reply!;
+    // The client may still be sending: the connection closes after this answer.
+    reply.header('connection', 'close');
+    answerError(request, reply, { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413, message: 'Request body is too large' });
+  }
+
+  function onClose(this: ReplyCarrier): void {
+    const reply = this[kPlane]!;
+    const request = (this.req as Carrier)[kPlane]!;
+    // Closed while the body was still coming (aborted, or Node's request deadline): as onAborted.
+    if (request.reading && !reply.sent) reply.code(400);
+    record(request, reply, route.routeLabel(pathOf(request.url)));
+    if (requestLog.isLevelEnabled('info')) requestLog.info({ reqId: request.id, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
+  }
+
+  return function listener(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url;
+    const method = req.method ?? '';
+    if (route.handle === undefined || url === undefined || !url.startsWith(route.prefix) || (!BODY_METHODS.has(method) && !BODYLESS_METHODS.has(method)) || (route.accepts !== undefined && !route.accepts(req))) {
+      fastify(req, res);
+      return;
+    }
+    const request = new PlaneRequest(req, requestIdOf(req), trustProxy);
+    // The request's span starts as it arrives (the metrics recorder ends it).
+    if (tracing.enabled) requestSpanOf(request, tracing);
+    const headers: Record<string, string | number | string[]> = securityHeaders ? { ...SECURITY_HEADERS, 'x-request-id': request.id } : { 'x-request-id': request.id };
+    const reply = new PlaneReply(res, request, headers, log);
+    request.reply = reply;
+    (req as Carrier)[kPlane] = request;
+    (res as ReplyCarrier)[kPlane] = reply;
+    res.once('close', onClose);
+    if (requestLog.isLevelEnabled('info')) requestLog.info({ reqId: request.id, req: request }, 'incoming request');
+    if (state.draining) {
+      // As the role's onRequest hook: answered at once, on a closing connection, so the balancer retries elsewhere.
+      reply.header('connection', 'close');
+      answerError(request, reply, Errors.shuttingDown({}));
+      return;
+    }
+    if (!BODY_METHODS.has(method) || !hasBody(req.headers)) {
+      run(request, reply);
+      return;
+    }
+    const declared = Number(req.headers['content-length']);
+    if (declared > bodyLimitBytes) {
+      tooLarge(request);
+      return;
+    }
+    request.reading = true;
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onAborted);
+  };
+}
+
+/** As Fastify: a request without a content type, a length or a chunked body has no body to read. */
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  if (headers['content-type'] !== undefined) return true;
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+/** Fastify's `serverFactory`: the server Fastify would build, with the data plane's listener in front of Fastify's. */
+export function dataPlaneServerFactory(deps: DataPlaneDeps, server: { tls: HttpsServerOptions | undefined; http: { headersTimeout: number; connectionsCheckingInterval: number } }) {
+  return (fastify: RequestListener, options: Record<string, unknown>): Server => {
+    const listener = dataPlaneListener(deps, fastify);
+    const created = server.tls === undefined ? createServer(server.http, listener) : (createHttpsServer({ ...server.tls, ...server.http }, listener) as unknown as Server);
+    // What Fastify does to the server it builds (lib/server.js getServerInstance).
+    created.keepAliveTimeout = options['keepAliveTimeout'] as number;
+    created.requestTimeout = options['requestTimeout'] as number;
+    created.setTimeout(options['connectionTimeout'] as number);
+    return created;
+  };
+}

@@ -5,6 +5,7 @@ import { sampleMetrics } from './analytics/sample-metrics.js';
 import { askText } from './shared/ask-text.js';
 import { badInput } from './shared/bad-input.js';
 import { textOrData } from './shared/text-or-data.js';
+import { EXAMPLE_PUBLISHER } from './shared/example-publisher.js';
 
 const FORECAST_CREDITS = 1;
 const DEFAULT_HORIZON = 3;
@@ -44,8 +45,7 @@ export default defineAgent({
   card: {
     name: 'analytics',
     description: 'Analytics department: forecasts business metrics (revenue, bookings, signups, active users, support tickets) or any numeric time series with trend and seasonality, with prediction intervals.',
-    version: '1.0.0',
-    provider: { organization: 'agentmesh examples', url: 'https://github.com/agentmesh' },
+    ...EXAMPLE_PUBLISHER,
   },
   registry: {
     department: 'analytics',

@@ -6,6 +6,7 @@ import { badInput } from './shared/bad-input.js';
 import { convertedLeadIds, generatedLeads } from './shared/generated-leads.js';
 import { sampleBestCustomers, sampleLeads, sampleProspectIds } from './shared/sample-leads.js';
 import { textOrData } from './shared/text-or-data.js';
+import { EXAMPLE_PUBLISHER } from './shared/example-publisher.js';
 
 const CREDITS_PER_CALL = 1;
 const CREDITS_PER_CANDIDATE = 0.02;
@@ -77,8 +78,7 @@ export default defineAgent({
   card: {
     name: 'audience-architect',
     description: 'Builds lookalike audiences: finds the prospects most similar to a seed set of customers (industry, region, company size, revenue, engagement), with a confidence and the reasons per prospect, and measures the model on a labelled hold-out.',
-    version: '1.0.0',
-    provider: { organization: 'agentmesh examples', url: 'https://github.com/agentmesh' },
+    ...EXAMPLE_PUBLISHER,
   },
   defaultSkill: 'score-lookalike',
   registry: {

@@ -5,6 +5,7 @@ import { planCampaign, type CampaignInput, type CampaignPlan } from './campaign-
 import { askText } from './shared/ask-text.js';
 import { badInput } from './shared/bad-input.js';
 import { textOrData } from './shared/text-or-data.js';
+import { EXAMPLE_PUBLISHER } from './shared/example-publisher.js';
 
 const LAUNCH_CREDITS = 5;
 const LAUNCH_CREDITS_PER_CONTACT = 0.05;
@@ -66,8 +67,7 @@ export default defineAgent({
   card: {
     name: 'campaign-orchestrator',
     description: 'Plans and launches outreach campaigns (email, LinkedIn, SMS, ads) to an audience of leads: schedule in daily waves, budget and expected responses.',
-    version: '1.0.0',
-    provider: { organization: 'agentmesh examples', url: 'https://github.com/agentmesh' },
+    ...EXAMPLE_PUBLISHER,
   },
   defaultSkill: 'launch-campaign',
   registry: {

@@ -8,6 +8,7 @@ import { findLead } from './shared/find-lead.js';
 import { generatedLeadIds } from './shared/generated-leads.js';
 import { leadIdsInText, sampleLeads } from './shared/sample-leads.js';
 import { textOrData } from './shared/text-or-data.js';
+import { EXAMPLE_PUBLISHER } from './shared/example-publisher.js';
 
 const PROVIDERS = ['sample-crm', 'apollo', 'clearbit', 'zoominfo'] as const;
 const ENRICH_CREDITS_PER_LEAD = 2;
@@ -128,8 +129,7 @@ export default defineAgent({
   card: {
     name: 'data-engineer',
     description: 'Data quality for sales data: enriches leads with firmographics (industry, company size, revenue, region, segment) and finds duplicate contacts and companies.',
-    version: '1.0.0',
-    provider: { organization: 'agentmesh examples', url: 'https://github.com/agentmesh' },
+    ...EXAMPLE_PUBLISHER,
   },
   defaultSkill: 'enrich-leads',
   registry: {

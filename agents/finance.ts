@@ -4,6 +4,7 @@ import { costText } from './finance/cost-text.js';
 import { askText } from './shared/ask-text.js';
 import { badInput } from './shared/bad-input.js';
 import { textOrData } from './shared/text-or-data.js';
+import { EXAMPLE_PUBLISHER } from './shared/example-publisher.js';
 
 const COST_CREDITS = 1;
 
@@ -45,8 +46,7 @@ export default defineAgent({
   card: {
     name: 'finance',
     description: 'Finance department: calculates costs, totals and quotes from line items (quantity × unit price) with discounts, tax or VAT, and yearly cost of subscriptions.',
-    version: '1.0.0',
-    provider: { organization: 'agentmesh examples', url: 'https://github.com/agentmesh' },
+    ...EXAMPLE_PUBLISHER,
   },
   registry: {
     department: 'finance',

@@ -1,6 +1,7 @@
 import { defineAgent } from 'agentmesh';
 import { answerPolicyQuestion, policySections } from './hr/policy-index.js';
 import { textOrData } from './shared/text-or-data.js';
+import { EXAMPLE_PUBLISHER } from './shared/example-publisher.js';
 
 const ANSWER_CREDITS = 0.2;
 
@@ -14,8 +15,7 @@ export function defineHrAgent(name = 'hr') {
   card: {
     name,
     description: 'Human resources: answers employee questions about company policies and benefits from the employee handbook, quoting the relevant policy.',
-    version: '1.0.0',
-    provider: { organization: 'agentmesh examples', url: 'https://github.com/agentmesh' },
+    ...EXAMPLE_PUBLISHER,
   },
   registry: {
     department: 'hr',

@@ -2,6 +2,7 @@ import { defineAgent } from 'agentmesh';
 import { lookalikeScore, scoreBand, type ScoreBand } from './lead-scorer/lookalike-score.js';
 import { findLead } from './shared/find-lead.js';
 import { sampleBestCustomers as best, sampleProspectIds as prospects } from './shared/sample-leads.js';
+import { EXAMPLE_PUBLISHER } from './shared/example-publisher.js';
 
 export { lookalikeScore } from './lead-scorer/lookalike-score.js';
 
@@ -10,8 +11,7 @@ export default defineAgent({
   card: {
     name: 'lead-scorer',
     description: 'Scores and ranks sales leads 0-100 so sales knows which to call first, and counts them by band (high, medium, low): lead qualification and prioritization.',
-    version: '1.0.0',
-    provider: { organization: 'agentmesh examples', url: 'https://github.com/agentmesh' },
+    ...EXAMPLE_PUBLISHER,
   },
   // What the registry records beside the card (seed 004: credits per lead, counted over leadIds).
   registry: {

@@ -4,6 +4,7 @@ import { DEFAULT_JURISDICTIONS, looksLikeContract, reviewContract, type Contract
 import { askText } from './shared/ask-text.js';
 import { badInput } from './shared/bad-input.js';
 import { textOrData } from './shared/text-or-data.js';
+import { EXAMPLE_PUBLISHER } from './shared/example-publisher.js';
 
 const REVIEW_CREDITS = 2;
 const MAX_CONTRACT_CHARS = 200_000;
@@ -34,8 +35,7 @@ export default defineAgent({
   card: {
     name: 'legal',
     description: 'Legal department: reviews contracts and agreements (MSA, NDA, vendor terms) and flags risky clauses with severity and a recommended fix.',
-    version: '1.0.0',
-    provider: { organization: 'agentmesh examples', url: 'https://github.com/agentmesh' },
+    ...EXAMPLE_PUBLISHER,
   },
   registry: {
     department: 'legal',

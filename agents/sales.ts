@@ -11,6 +11,7 @@ import { findLead } from './shared/find-lead.js';
 import { generatedLeads } from './shared/generated-leads.js';
 import { sampleLeads, sampleProspectIds, type SampleLead } from './shared/sample-leads.js';
 import { textOrData } from './shared/text-or-data.js';
+import { EXAMPLE_PUBLISHER } from './shared/example-publisher.js';
 
 const PROPOSAL_CREDITS = 2;
 const ANALYZE_CREDITS = 1;
@@ -121,8 +122,7 @@ export default defineAgent({
   card: {
     name: 'sales',
     description: 'Sales department: drafts customer proposals (price table, contract risk notes, next steps) from a contract review and a cost calculation, and summarizes the lead pipeline by segment and region.',
-    version: '1.0.0',
-    provider: { organization: 'agentmesh examples', url: 'https://github.com/agentmesh' },
+    ...EXAMPLE_PUBLISHER,
   },
   defaultSkill: 'draft-proposal',
   registry: {

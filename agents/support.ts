@@ -2,6 +2,7 @@ import { defineAgent } from 'agentmesh';
 import { CATEGORY_RULES } from './support/triage-rules.js';
 import { triageTicket } from './support/triage-ticket.js';
 import { textOrData } from './shared/text-or-data.js';
+import { EXAMPLE_PUBLISHER } from './shared/example-publisher.js';
 
 const TRIAGE_CREDITS = 0.5;
 
@@ -10,8 +11,7 @@ export default defineAgent({
   card: {
     name: 'support',
     description: 'Customer support desk: triages support tickets and customer issues into a category, a priority (P1-P4) with a first-response target, and the team that should handle them.',
-    version: '1.0.0',
-    provider: { organization: 'agentmesh examples', url: 'https://github.com/agentmesh' },
+    ...EXAMPLE_PUBLISHER,
   },
   registry: {
     department: 'support',

@@ -8,6 +8,7 @@ import { textOrData } from './shared/text-or-data.js';
 import { launchRecords, type LaunchRecords } from './workflow-automation/launch-records.js';
 import type { LaunchedCampaign } from './workflow-automation/launched-campaign.js';
 import { scheduleFollowUps, type FollowUpPlan } from './workflow-automation/schedule-followups.js';
+import { EXAMPLE_PUBLISHER } from './shared/example-publisher.js';
 
 const FOLLOWUP_CREDITS_PER_LEAD = 0.02;
 const RECORD_CREDITS_PER_LEAD = 0.01;
@@ -85,8 +86,7 @@ export default defineAgent({
   card: {
     name: 'workflow-automation',
     description: 'Workflow automation after a campaign launch: schedules the follow-up tasks of every lead (due dates on business days, owners, cadence steps) and writes the CRM launch records.',
-    version: '1.0.0',
-    provider: { organization: 'agentmesh examples', url: 'https://github.com/agentmesh' },
+    ...EXAMPLE_PUBLISHER,
   },
   defaultSkill: 'schedule-followups',
   registry: {

@@ -30,10 +30,16 @@ const INSTALL = {
   runc: 'apt-get install runc',
   socat: 'apt-get install socat',
   'podman-compose': 'apt-get install podman-compose',
+  dnsname: 'apt-get install golang-github-containernetworking-plugin-dnsname (Compose service names on Podman\'s CNI networks)',
+  pgbouncer: 'apt-get install pgbouncer',
+  psql: 'apt-get install postgresql-client',
+  'redis-server': 'apt-get install redis-server',
+  'redis-cli': 'apt-get install redis-tools',
+  openssl: 'apt-get install openssl',
 };
 
 /** Which tools a tier needs regardless of markers. */
-const TIER_TOOLS = { image: ['podman', 'debootstrap', 'runc', 'socat', 'podman-compose'] };
+const TIER_TOOLS = { image: ['podman', 'debootstrap', 'runc', 'socat', 'podman-compose', 'dnsname', 'pgbouncer', 'psql', 'redis-server', 'redis-cli', 'openssl'] };
 
 const MARKER = /^\/\/ test-tier: (\w+)(?: \(needs ([^)]*)\))?/m;
 /** What drives a system tool: a file that does so without a marker would break `npm test` on a machine with Node alone. */
@@ -55,6 +61,13 @@ export function tierOf(file) {
 
 function onPath(tool) {
   if (tool === 'chromium') return existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
+  if (tool === 'dnsname') return existsSync('/usr/lib/cni/dnsname');
+  // Debian puts these in sbin, which a non-root PATH may lack.
+  if (tool === 'pgbouncer' || tool === 'debootstrap') return existsSync(`/usr/sbin/${tool}`) || onPathDirs(tool);
+  return onPathDirs(tool);
+}
+
+function onPathDirs(tool) {
   const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
   return dirs.some((dir) => existsSync(join(dir, tool)));
 }

@@ -107,12 +107,7 @@ export class RegistryService {
           sourceProtocol: admitted.sourceProtocol,
           signed: admitted.signed,
           metadata: metadata ?? keepMetadata(current, admitted.card),
-          status: input.status ?? current?.status ?? 'active',
-          health: current?.health ?? 'unknown',
-          revision: (current?.revision ?? 0) + 1,
-          ...(current?.activeConfigVersion !== undefined && { activeConfigVersion: current.activeConfigVersion }),
-          createdAt: current?.createdAt ?? at,
-          updatedAt: at,
+          ...registrationState(current, input.status, at),
         },
       };
     }, { instance });
@@ -165,12 +160,7 @@ export class RegistryService {
               signed: false,
               bridge: agent.bridge,
               metadata: metadata ?? keepMetadata(current, agent.card),
-              status: input.status ?? current?.status ?? 'active',
-              health: current?.health ?? 'unknown',
-              revision: (current?.revision ?? 0) + 1,
-              ...(current?.activeConfigVersion !== undefined && { activeConfigVersion: current.activeConfigVersion }),
-              createdAt: current?.createdAt ?? at,
-              updatedAt: at,
+              ...registrationState(current, input.status, at),
             },
           };
         },
@@ -374,6 +364,22 @@ export function slugify(text: string): string {
     .slice(0, 63)
     .replace(/-+$/, '');
   return slug || 'agent';
+}
+
+/**
+ * The state a registration leaves the record in: the status asked for, else
+ * the current one (a new agent is active); health, config version and
+ * creation time carried over; the next revision.
+ */
+function registrationState(current: AgentRecord | undefined, status: AgentStatus | undefined, at: string) {
+  return {
+    status: status ?? current?.status ?? 'active',
+    health: current?.health ?? 'unknown',
+    revision: (current?.revision ?? 0) + 1,
+    ...(current?.activeConfigVersion !== undefined && { activeConfigVersion: current.activeConfigVersion }),
+    createdAt: current?.createdAt ?? at,
+    updatedAt: at,
+  };
 }
 
 /** Existing metadata re-checked against a new card: per-skill entries of skills the card dropped go. */

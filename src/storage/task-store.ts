@@ -6,22 +6,27 @@
  *
  * Payloads are opaque JSON strings: storage knows nothing of A2A shapes.
  */
-export interface TaskRecord {
+export interface TaskRecord extends TaskFields {
+  version: number;
+  lastSeq: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What a task is, as its writer creates it and as the store returns it. */
+export interface TaskFields {
   id: string;
   agent: string;
   tenant: string;
   contextId: string;
   state: string;
   skill: string | null;
+  /** messageId of the message that created the task. */
   messageId: string | null;
-  version: number;
-  lastSeq: number;
   snapshot: string;
   owner: string | null;
   idempotent: boolean;
   terminal: boolean;
-  createdAt: number;
-  updatedAt: number;
 }
 
 /** One entry of a task's event log. */
@@ -41,18 +46,7 @@ export interface NewTaskEvent {
 }
 
 /** A new task and the events that created it. */
-export interface NewTask {
-  id: string;
-  agent: string;
-  tenant: string;
-  contextId: string;
-  state: string;
-  skill: string | null;
-  messageId: string | null;
-  snapshot: string;
-  owner: string | null;
-  idempotent: boolean;
-  terminal: boolean;
+export interface NewTask extends TaskFields {
   events: NewTaskEvent[];
   now: number;
   /** Push configs were stored for this id before it was created: queue its first events for delivery too. */

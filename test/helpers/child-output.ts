@@ -1,4 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 
 /**
  * Resolves with the first group of `pattern`'s first match in a child's stdout (a
@@ -16,4 +18,32 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, what: string
     child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`${what} exited early with ${code}: ${out}`)));
   });
+}
+
+/** How long a failed start may take from its `error: …` line to the exit: 5 s. */
+export const EXIT_BOUND_MS = 5_000;
+
+/**
+ * Runs `agentmesh <args>` (the CLI under tsx) to its exit, resolving with its
+ * exit code and output. The bound runs from the CLI's error report (`error: …`):
+ * compiling the CLI under tsx is not the role's start-up. A child still alive
+ * EXIT_BOUND_MS after it is killed, and the call fails.
+ */
+export async function runToExit(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
+  // A variable given as undefined is taken out of the inherited environment (e.g. the tier's DATABASE_URL).
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...env };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete childEnv[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let bound: NodeJS.Timeout | undefined;
+  const onOutput = (c: Buffer) => {
+    output += c.toString();
+    if (bound === undefined && /^error: /m.test(output)) bound = setTimeout(() => child.kill('SIGKILL'), EXIT_BOUND_MS);
+  };
+  child.stdout.on('data', onOutput);
+  child.stderr.on('data', onOutput);
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  clearTimeout(bound);
+  assert.equal(signal, null, `still running ${EXIT_BOUND_MS} ms after its error, killed; output: ${output}`);
+  return { code, output };
 }

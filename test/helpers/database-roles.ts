@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { DATABASE_URL, randomSuffix } from './services.js';
+import { adminQuery, DATABASE_URL, randomSuffix } from './services.js';
 
 const ROLES_SQL = fileURLToPath(new URL('../../deploy/postgres/roles.sql', import.meta.url));
 
@@ -20,16 +19,6 @@ export interface DatabaseRoles {
   appUrl: string;
   migratorUrl: string;
   drop(): Promise<void>;
-}
-
-async function asSuperuser(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }
 
 function loginUrl(role: string, password: string): string {
@@ -57,6 +46,6 @@ export function createDatabaseRoles(vars: Record<string, string> = {}): Database
     migrator,
     appUrl: loginUrl(app.name, app.password),
     migratorUrl: loginUrl(migrator.name, migrator.password),
-    drop: () => asSuperuser(`DROP SCHEMA IF EXISTS ${prefix} CASCADE; DROP OWNED BY ${prefix}_app, ${prefix}_migrator, ${prefix}_owner; DROP ROLE ${prefix}_app, ${prefix}_migrator, ${prefix}_owner`),
+    drop: () => adminQuery(`DROP SCHEMA IF EXISTS ${prefix} CASCADE; DROP OWNED BY ${prefix}_app, ${prefix}_migrator, ${prefix}_owner; DROP ROLE ${prefix}_app, ${prefix}_migrator, ${prefix}_owner`),
   };
 }

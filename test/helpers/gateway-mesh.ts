@@ -30,3 +30,6 @@ export async function startGatewayMesh(options: { agents?: AgentDefinition[]; ga
     },
   };
 }
+
+/** What {@link startGatewayMesh} started. */
+export type GatewayMesh = Awaited<ReturnType<typeof startGatewayMesh>>;

@@ -19,3 +19,8 @@ export function newTask(id: string, extra: Partial<NewTask> = {}): NewTask {
     ...extra,
   };
 }
+
+/** A task as a SendMessage creates it: submitted, not terminal, its first event written. */
+export function submittedTask(id: string, extra: Partial<NewTask> = {}): NewTask {
+  return newTask(id, { agent: 'tester', contextId: 'ctx-1', state: 'TASK_STATE_SUBMITTED', skill: 'echo', terminal: false, events: [{ seq: 1, kind: 'task', payload: '{"n":1}' }], ...extra });
+}

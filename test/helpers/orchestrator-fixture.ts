@@ -7,7 +7,7 @@ import { exampleAgents } from '../../agents/index.js';
 import { createAgentCaller, createOrchestrator, loadWorkflowFolder, parseWorkflow, type Orchestrator, type OrchestratorOptions } from '../../src/compose/orchestrator-entry.js';
 import { defineAgent, type AgentDefinition } from '../../src/runtime/index.js';
 import { waitForOutput } from './child-output.js';
-import { readSse, rpc, startRuntime } from './runtime-fixture.js';
+import { readSse, rpc, startRuntime, untilAborted } from './runtime-fixture.js';
 
 /** Calls each specialist received, by agent and key: what exactly-once checks count. */
 export class CallLog {
@@ -106,7 +106,7 @@ export function specialists(log: CallLog): AgentDefinition[] {
           description: 'Looks companies up, slowly',
           handler: async (input: { company: string }, ctx) => {
             log.add('provider-slow', input.company);
-            await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+            await untilAborted(ctx.signal);
             log.add('provider-slow', 'canceled');
           },
         },

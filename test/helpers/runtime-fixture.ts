@@ -1,7 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime, defineAgent, type AgentDefinition, type Runtime, type RuntimeConfigInput } from '../../src/runtime/index.js';
+import { createRuntime, defineAgent, type AgentDefinition, type Runtime, type RuntimeConfigInput, type SkillContext } from '../../src/runtime/index.js';
+
+/** Resolves when `signal` aborts: how a test handler holds until its task is canceled. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/** A skill that reports `progress`, then holds until its task is canceled. */
+export function holdUntilCanceled(skill: { description: string; progress: string }) {
+  return {
+    description: skill.description,
+    handler: async (_: string, ctx: SkillContext): Promise<void> => {
+      ctx.progress(skill.progress);
+      await untilAborted(ctx.signal);
+    },
+  };
+}
 
 /** A small agent exercising every context feature, deterministic. */
 export const testAgent: AgentDefinition = defineAgent({
@@ -46,13 +62,7 @@ export const testAgent: AgentDefinition = defineAgent({
         return `Hello, ${name}`;
       },
     },
-    wait: {
-      description: 'Waits until canceled',
-      handler: async (_: string, ctx) => {
-        ctx.progress('waiting');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-      },
-    },
+    wait: holdUntilCanceled({ description: 'Waits until canceled', progress: 'waiting' }),
     fail: {
       description: 'Always fails',
       handler: async () => {
@@ -63,7 +73,7 @@ export const testAgent: AgentDefinition = defineAgent({
       description: 'Times out',
       timeoutMs: 50,
       handler: async (_: string, ctx) => {
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await untilAborted(ctx.signal);
       },
     },
   },

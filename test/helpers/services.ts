@@ -71,7 +71,8 @@ export interface TestSchema {
   drop(): Promise<void>;
 }
 
-async function adminQuery(text: string): Promise<void> {
+/** Runs `text` as the suite's superuser (`DATABASE_URL`) on a session of its own. */
+export async function adminQuery(text: string): Promise<void> {
   const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
   await client.connect();
   try {

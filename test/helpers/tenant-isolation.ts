@@ -13,7 +13,9 @@
  * existed (A2A §7: another tenant's task looks like not-found) and carry none
  * of the task's data; an own call must succeed.
  */
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import type { TestContext } from 'node:test';
 import type { GatewayConfigInput } from '../../src/gateway/index.js';
 import type { RegistryConfigInput } from '../../src/registry/index.js';
 import type { RuntimeConfigInput } from '../../src/runtime/index.js';
@@ -428,4 +430,21 @@ async function checkAftermath(mesh: IsolationMesh, report: IsolationReport): Pro
       report.leaks.push(`aftermath: ${task.id} of ${mesh.tenants[task.owner]!.name} has push configs ${ids.join(', ')}, its owner made ${task.configIds.join(', ')}: a foreign create took effect`);
     }
   }
+}
+
+/**
+ * Runs one randomized trial of `foreignAttempts` against `mesh` (seed from
+ * ISOLATION_SEED, else random, reported for a replay) and asserts that no
+ * foreign attempt leaked or got an unexpected answer.
+ */
+export async function assertTenantsIsolated(t: TestContext, mesh: IsolationMesh, foreignAttempts: number): Promise<void> {
+  const seed = process.env.ISOLATION_SEED ? Number(process.env.ISOLATION_SEED) : Math.floor(Math.random() * 2 ** 31);
+  t.diagnostic(`seed ${seed} (replay with ISOLATION_SEED=${seed})`);
+  const report = await runIsolationTrial(mesh, { seed, foreignAttempts });
+  t.diagnostic(`${report.foreignAttempts} foreign attempts, ${report.ownAttempts} own, ${report.leaks.length} leaks`);
+  for (const line of report.summary) t.diagnostic(line);
+  assert.deepEqual(report.leaks, [], `leaks (seed ${seed})`);
+  assert.deepEqual(report.wrongAnswers, [], `unexpected answers (seed ${seed})`);
+  assert.ok(report.foreignAttempts >= 200);
+  assert.ok(report.ownAttempts > 0);
 }

@@ -15,9 +15,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../helpers/free-port.js';
 import { createTestSchema, postgresSkipReason, REDIS_URL, redisSkipReason, waitFor } from '../helpers/services.js';
-import { ensureBaseImage, podman, repoRoot, requireTools } from './podman.js';
+import { buildImage, IMAGE, podman, requireTools } from './podman.js';
 
-const IMAGE = 'localhost/agentmesh:test';
 const logs = mkdtempSync(join(tmpdir(), 'agentmesh-image-'));
 const containers: string[] = [];
 
@@ -32,17 +31,12 @@ async function ready(url: string): Promise<true | undefined> {
 describe('the container image', { timeout: 40 * 60_000 }, () => {
   before(async () => {
     requireTools();
-    const base = await ensureBaseImage(join(logs, 'base.log'));
-    const started = Date.now();
-    await podman(['build', '--isolation=chroot', '--pull=never', '--network', 'host', '--layers', '-f', 'deploy/Dockerfile', '-t', IMAGE, repoRoot], {
-      logFile: join(logs, 'build.log'),
-      timeoutMs: 30 * 60_000,
-    });
-    process.stderr.write(`# image: base ${base.tag}${base.made ? ' (made now)' : ''}; build ${((Date.now() - started) / 1000).toFixed(0)} s; logs in ${logs}\n`);
+    const built = await buildImage(logs);
+    process.stderr.write(`# image: base ${built.base}${built.baseMade ? ' (made now)' : ''}; build ${built.seconds.toFixed(0)} s; logs in ${logs}\n`);
   });
 
   after(async () => {
-    for (const name of containers) await podman(['rm', '--force', '--time', '5', name]).catch(() => undefined);
+    for (const name of containers) await podman(['rm', '--force', '--volumes', '--time', '5', name]).catch(() => undefined);
   });
 
   test('runs agentmesh up as a non-root user with a read-only code tree: /ready, a token from the agentmesh command, SendMessage through the gateway, a clean stop', async (t) => {

@@ -12,19 +12,47 @@ import { join } from 'node:path';
 import { parseStages } from '../helpers/dockerfile-replay.js';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
-const env = { ...process.env, CONTAINERS_CONF: join(import.meta.dirname, 'containers.conf') };
+/** The environment of every podman (and podman-compose) the image tests run: runc and rlimits this host allows. */
+export const podmanEnv = { ...process.env, CONTAINERS_CONF: join(import.meta.dirname, 'containers.conf') };
+const env = podmanEnv;
+/** The tag `npm run test:image` builds deploy/Dockerfile as. */
+export const IMAGE = 'localhost/agentmesh:test';
+
+/** What the image tests run beyond Podman itself, each with the Debian package that has it. */
+const TOOLS: Record<string, string> = {
+  podman: 'podman',
+  debootstrap: 'debootstrap',
+  runc: 'runc',
+  socat: 'socat',
+  'podman-compose': 'podman-compose',
+  pgbouncer: 'pgbouncer',
+  psql: 'postgresql-client',
+  'redis-server': 'redis-server',
+  'redis-cli': 'redis-tools',
+  openssl: 'openssl',
+};
+/**
+ * Compose's service names resolve through the network's DNS: with Podman's
+ * CNI backend (Debian 12's), the dnsname plugin answers them; without it a
+ * container finds no other by name.
+ */
+const DNSNAME_PLUGIN = '/usr/lib/cni/dnsname';
 
 /** Fails (never skips) with the install command when a tool the image tests drive is missing. */
 export function requireTools(): void {
-  for (const tool of ['podman', 'debootstrap', 'runc']) {
-    const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
-    if (found.status !== 0) throw new Error(`${tool} is not installed: apt-get install podman debootstrap runc socat podman-compose (see deploy/README.md)`);
-  }
+  const missing = Object.keys(TOOLS).filter((tool) => spawnSync('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool}`]).status !== 0);
+  const packages = missing.map((tool) => TOOLS[tool]!);
+  if (!existsSync(DNSNAME_PLUGIN)) packages.push('golang-github-containernetworking-plugin-dnsname');
+  if (packages.length > 0) throw new Error(`the image tests need ${packages.join(', ')}: apt-get install ${packages.join(' ')} (see deploy/README.md)`);
   if (process.getuid?.() !== 0) throw new Error('the image tests build with rootful Podman and debootstrap: run them as root (CI does)');
 }
 
-/** Runs podman; resolves to stdout, rejects with the exit code and the end of the output. */
-export function podman(args: string[], options: { logFile?: string; timeoutMs?: number } = {}): Promise<string> {
+/**
+ * Runs podman; resolves to stdout (with `stderr: true`, stdout and stderr as
+ * they came: `podman logs` gives a container's stderr on its own), rejects
+ * with the exit code and the end of the output.
+ */
+export function podman(args: string[], options: { logFile?: string; timeoutMs?: number; stderr?: boolean } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('podman', args, { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs ?? 120_000 });
     const log = options.logFile !== undefined ? createWriteStream(options.logFile) : undefined;
@@ -36,6 +64,7 @@ export function podman(args: string[], options: { logFile?: string; timeoutMs?: 
       tail = (tail + chunk.toString()).slice(-6000);
     });
     child.stderr.on('data', (chunk: Buffer) => {
+      if (options.stderr === true) out += chunk.toString();
       log?.write(chunk);
       tail = (tail + chunk.toString()).slice(-6000);
     });
@@ -90,4 +119,20 @@ export async function ensureBaseImage(logFile: string): Promise<{ tag: string; m
     child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`make-node-base.sh exited ${code}; see ${logFile}`))));
   });
   return { tag, made: true };
+}
+
+/**
+ * Builds deploy/Dockerfile as IMAGE (the base made first when absent); the
+ * `--layers` cache makes a build of an unchanged tree a matter of seconds, so
+ * each image test file builds rather than trusting another to have run.
+ */
+export async function buildImage(logDir: string): Promise<{ base: string; baseMade: boolean; seconds: number }> {
+  const base = await ensureBaseImage(join(logDir, 'base.log'));
+  const started = Date.now();
+  // --format docker: an OCI image (podman's default) has no HEALTHCHECK, and the image Docker builds has one.
+  await podman(['build', '--isolation=chroot', '--pull=never', '--network', 'host', '--layers', '--format', 'docker', '-f', 'deploy/Dockerfile', '-t', IMAGE, repoRoot], {
+    logFile: join(logDir, 'build.log'),
+    timeoutMs: 30 * 60_000,
+  });
+  return { base: base.tag, baseMade: base.made, seconds: (Date.now() - started) / 1000 };
 }

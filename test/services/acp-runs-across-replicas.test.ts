@@ -13,6 +13,7 @@ import { AcpTestClient, outputText, userText } from '../helpers/acp-client.js';
 import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
 import { createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { holdUntilCanceled, untilAborted } from '../helpers/runtime-fixture.js';
 
 const textOf = (parts: Array<{ content?: { $case: string; value?: unknown } }>) => parts.map((p) => (p.content?.$case === 'text' ? String(p.content.value) : '')).join('');
 
@@ -28,13 +29,7 @@ const waiter = defineAgent({
   card: { name: 'waiter', description: 'Waits until cancelled' },
   defaultSkill: 'wait',
   skills: {
-    wait: {
-      description: 'Waits until cancelled',
-      handler: async (_: string, ctx) => {
-        ctx.progress('waiting');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-      },
-    },
+    wait: holdUntilCanceled({ description: 'Waits until cancelled', progress: 'waiting' }),
   },
 });
 const steady = defineAgent({
@@ -47,7 +42,7 @@ const steady = defineAgent({
       handler: async (text: string, ctx) => {
         attempts++;
         ctx.progress(`attempt ${attempts}`);
-        if (attempts === 1) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        if (attempts === 1) await untilAborted(ctx.signal);
         return `done: ${text}`;
       },
     },

@@ -6,30 +6,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent, type AgentDefinition } from '../../src/runtime/index.js';
-import { testAgent, rpc, userMessage } from '../helpers/runtime-fixture.js';
+import { testAgent, rpc, userMessage, untilAborted } from '../helpers/runtime-fixture.js';
 import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
 import { createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
+import { Latches } from '../helpers/latches.js';
 
 // Wire payloads are A2A JSON that the assertions walk freely.
 type Json = any;
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
-/** A promise per key with its resolver: the test opens gates, handlers report aborts. */
-class Latches {
-  #map = new Map<string, { promise: Promise<void>; resolve: () => void }>();
-  get(key: string): { promise: Promise<void>; resolve: () => void } {
-    let entry = this.#map.get(key);
-    if (!entry) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      entry = { promise, resolve };
-      this.#map.set(key, entry);
-    }
-    return entry;
-  }
-}
 const gates = new Latches();
 const aborts = new Latches();
 
@@ -42,7 +29,7 @@ const probe: AgentDefinition = defineAgent({
       description: 'Holds until aborted',
       handler: async (text: string, ctx) => {
         ctx.progress('holding');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await untilAborted(ctx.signal);
         aborts.get(text).resolve();
       },
     },
@@ -55,7 +42,7 @@ const probe: AgentDefinition = defineAgent({
       },
       handler: async (text: string, ctx) => {
         gates.get(`started: ${text}`).resolve();
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await untilAborted(ctx.signal);
         aborts.get(text).resolve();
       },
     },

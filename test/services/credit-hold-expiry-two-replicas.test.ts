@@ -5,31 +5,22 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, createMetrics } from '../../src/observability/index.js';
-import { createDatabase, type Database } from '../../src/storage/index.js';
-import { createCreditLedger, type CreditLedger } from '../../src/tenancy/index.js';
-import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+import { type CreditLedger } from '../../src/tenancy/index.js';
+import { postgresSkipReason } from '../helpers/services.js';
+import { openLedgerReplicas, type LedgerReplicas } from '../helpers/ledger-replicas.js';
 
 const skip = await postgresSkipReason();
-const logger = createLogger({ level: 'silent' });
 const DAY = 86_400_000;
 
 describe('credit hold expiry on PostgreSQL (two replicas)', { skip }, () => {
-  let schema: TestSchema;
-  let databases: Database[];
+  let opened: LedgerReplicas;
   let replicas: CreditLedger[];
 
   before(async () => {
-    schema = await createTestSchema();
-    const first = await createDatabase({ url: schema.url, poolSize: 8 });
-    const second = await createDatabase({ url: schema.url, poolSize: 8, migrate: false });
-    databases = [first, second];
-    replicas = databases.map((database) => createCreditLedger({ database, logger, metrics: createMetrics({ defaultMetrics: false }) }));
+    opened = await openLedgerReplicas();
+    replicas = opened.ledgers;
   });
-  after(async () => {
-    for (const database of databases ?? []) await database.close();
-    await schema?.drop();
-  });
+  after(() => opened?.close());
 
   test('concurrent sweeps refund each expired hold exactly once; younger holds stay', async () => {
     const [a, b] = replicas as [CreditLedger, CreditLedger];

@@ -9,10 +9,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LeasedCreditHolds } from '../../src/gateway/credits/index.js';
-import { createLogger, createMetrics } from '../../src/observability/index.js';
-import { createDatabase, type Database } from '../../src/storage/index.js';
-import { createCreditLedger, type CreditLedger } from '../../src/tenancy/index.js';
-import { createTestSchema, postgresSkipReason, randomSuffix, type TestSchema } from '../helpers/services.js';
+import { createLogger } from '../../src/observability/index.js';
+import { type CreditLedger } from '../../src/tenancy/index.js';
+import { postgresSkipReason, randomSuffix } from '../helpers/services.js';
+import { openLedgerReplicas, type LedgerReplicas } from '../helpers/ledger-replicas.js';
 
 const skip = await postgresSkipReason();
 const logger = createLogger({ level: 'silent' });
@@ -20,21 +20,14 @@ const CALLS = 400;
 const IN_FLIGHT = 24;
 
 describe('credit leases of two replicas on one PostgreSQL', { skip }, () => {
-  let schema: TestSchema;
-  let databases: Database[];
+  let opened: LedgerReplicas;
   let ledgers: CreditLedger[];
 
   before(async () => {
-    schema = await createTestSchema();
-    const first = await createDatabase({ url: schema.url, poolSize: 8 });
-    const second = await createDatabase({ url: schema.url, poolSize: 8, migrate: false });
-    databases = [first, second];
-    ledgers = databases.map((database) => createCreditLedger({ database, logger, metrics: createMetrics({ defaultMetrics: false }) }));
+    opened = await openLedgerReplicas();
+    ledgers = opened.ledgers;
   });
-  after(async () => {
-    for (const database of databases ?? []) await database.close();
-    await schema?.drop();
-  });
+  after(() => opened?.close());
 
   test(`${CALLS} calls over two replicas against a balance that covers about half: never below zero, charged once each, reconciled, nothing held after drain`, async () => {
     const tenant = `lease-${randomSuffix()}`;

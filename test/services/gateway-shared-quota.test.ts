@@ -20,7 +20,7 @@ import { startRuntime, testAgent } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, randomSuffix, redisSkipReason, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 import { freePort } from '../helpers/free-port.js';
-import { startChildGateway } from '../helpers/child-gateway.js';
+import { fleetGatewayEnv, startChildGateway } from '../helpers/child-gateway.js';
 import { Quotas, quotaKeyOf, type QuotaCheck } from '../../src/gateway/policy/quotas.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
@@ -61,17 +61,8 @@ describe('two gateway replicas sharing Redis quotas', { skip }, () => {
       {
         HOST: '127.0.0.1',
         GATEWAY_PUBLIC_URL: publicUrl,
-        // Both replicas run on this machine: any free port for B's metrics listener.
-        GATEWAY_METRICS_PORT: '0',
-        DATABASE_URL: schema.url,
-        REDIS_URL,
-        GATEWAY_SECRET: SECRET,
-        GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN,
+        ...fleetGatewayEnv({ databaseUrl: schema.url, redisUrl: REDIS_URL, secret: SECRET, adminToken: ADMIN_TOKEN, registryUrl: registry.url }),
         GATEWAY_DEFAULT_RPM: String(QUOTA),
-        REGISTRY_URL: registry.url,
-        LOG_LEVEL: 'warn',
-        AGENTMESH_DEV: '1',
-        AGENTMESH_ALLOW_HOSTS: '127.0.0.1,localhost',
       },
       portB,
       childDataDir,

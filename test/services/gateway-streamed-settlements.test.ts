@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { defineAgent } from '../../src/runtime/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { ADMIN_TOKEN, available, createClient, fetchToken, startGateway, topUp } from '../helpers/gateway-fixture.js';
-import { startChildGateway } from '../helpers/child-gateway.js';
+import { fleetGatewayEnv, startChildGateway } from '../helpers/child-gateway.js';
 import { startRegistry } from '../helpers/registry-fixture.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, createTestSchema, postgresSkipReason, randomSuffix, redisSkipReason, type TestSchema } from '../helpers/services.js';
@@ -94,15 +94,7 @@ describe('streamed calls settle in the replica batch, and a killed replica loses
       {
         HOST: '127.0.0.1',
         GATEWAY_PUBLIC_URL: publicUrl,
-        GATEWAY_METRICS_PORT: '0',
-        DATABASE_URL: schema.url,
-        REDIS_URL,
-        GATEWAY_SECRET: SECRET,
-        GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN,
-        REGISTRY_URL: registry.url,
-        LOG_LEVEL: 'warn',
-        AGENTMESH_DEV: '1',
-        AGENTMESH_ALLOW_HOSTS: '127.0.0.1,localhost',
+        ...fleetGatewayEnv({ databaseUrl: schema.url, redisUrl: REDIS_URL, secret: SECRET, adminToken: ADMIN_TOKEN, registryUrl: registry.url }),
       },
       portB,
       dataDir,

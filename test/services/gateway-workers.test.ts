@@ -21,6 +21,7 @@ import { startRegistry } from '../helpers/registry-fixture.js';
 import { startRuntime, testAgent } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, createTestSchema, postgresSkipReason, redisSkipReason, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { fleetGatewayEnv } from '../helpers/child-gateway.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -90,15 +91,7 @@ describe('serve gateway --workers 2', { skip }, () => {
       cwd: REPO,
       env: {
         ...process.env,
-        GATEWAY_METRICS_PORT: '0',
-        DATABASE_URL: schema.url,
-        REDIS_URL,
-        GATEWAY_SECRET: SECRET,
-        GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN,
-        REGISTRY_URL: registry.url,
-        LOG_LEVEL: 'warn',
-        AGENTMESH_DEV: '1',
-        AGENTMESH_ALLOW_HOSTS: '127.0.0.1,localhost',
+        ...fleetGatewayEnv({ databaseUrl: schema.url, redisUrl: REDIS_URL, secret: SECRET, adminToken: ADMIN_TOKEN, registryUrl: registry.url }),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

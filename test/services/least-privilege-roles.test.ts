@@ -18,7 +18,7 @@ import { migrationProvider } from '../../src/storage/migrations/index.js';
 import { TENANT_CHILD_TABLES, TENANT_COLUMN_TABLES, TENANT_OWNED_TABLES, TENANT_POLICY } from '../../src/storage/migrations/0009-row-security-deny-by-default.js';
 import { createCreditLedger } from '../../src/tenancy/index.js';
 import { createDatabaseRoles } from '../helpers/database-roles.js';
-import { DATABASE_URL, postgresSkipReason } from '../helpers/services.js';
+import { adminQuery, postgresSkipReason } from '../helpers/services.js';
 import { runIsolationTrial, startIsolationMesh, type IsolationMesh } from '../helpers/tenant-isolation.js';
 import { until } from '../helpers/until.js';
 
@@ -33,16 +33,6 @@ interface LeastPrivilege {
   /** Runs `text` as the application role on a fresh session, setting nothing. */
   asApp<T>(work: (client: pg.Client) => Promise<T>): Promise<T>;
   drop(): Promise<void>;
-}
-
-async function asSuperuser(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }
 
 /** The roles of deploy/postgres/roles.sql under a fresh prefix, and a session of the application role. */
@@ -274,7 +264,7 @@ describe('cross-tenant work on the application role: recovery, reconciliation, t
     const newest = Object.keys(await migrationProvider('postgres').getMigrations()).sort().at(-1)!;
     const alone = await createDatabase({ url: roles.appUrl, poolSize: 1 });
     await alone.close();
-    await asSuperuser(`delete from ${roles.prefix}.kysely_migration where name = '${newest}'`);
+    await adminQuery(`delete from ${roles.prefix}.kysely_migration where name = '${newest}'`);
     try {
       await assert.rejects(createDatabase({ url: roles.appUrl, poolSize: 1 }), (err: Error) => {
         // Altering a table needs its owner, creating one the schema's CREATE right: the application role has neither.
@@ -282,7 +272,7 @@ describe('cross-tenant work on the application role: recovery, reconciliation, t
         return true;
       });
     } finally {
-      await asSuperuser(`insert into ${roles.prefix}.kysely_migration (name, timestamp) values ('${newest}', '${new Date().toISOString()}')`);
+      await adminQuery(`insert into ${roles.prefix}.kysely_migration (name, timestamp) values ('${newest}', '${new Date().toISOString()}')`);
     }
   });
 

@@ -6,9 +6,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
 import { defineAgent, type AgentDefinition } from '../../src/runtime/index.js';
-import { testAgent, rpc, userMessage } from '../helpers/runtime-fixture.js';
+import { testAgent, rpc, userMessage, untilAborted } from '../helpers/runtime-fixture.js';
 import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
 import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, waitFor, type TestSchema } from '../helpers/services.js';
+import { Latches } from '../helpers/latches.js';
 
 // Wire payloads are A2A JSON that the assertions walk freely.
  
@@ -16,20 +17,6 @@ type Json = any;
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
-/** A promise plus its resolver, keyed by the message text that a handler receives. */
-class Latches {
-  #map = new Map<string, { promise: Promise<void>; resolve: () => void }>();
-  get(key: string): { promise: Promise<void>; resolve: () => void } {
-    let entry = this.#map.get(key);
-    if (!entry) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      entry = { promise, resolve };
-      this.#map.set(key, entry);
-    }
-    return entry;
-  }
-}
 
 const gates = new Latches();
 const abortsSeen = new Latches();
@@ -44,7 +31,7 @@ const probe: AgentDefinition = defineAgent({
       description: 'Holds until aborted, then records what the signal said',
       handler: async (text: string, ctx) => {
         ctx.progress('holding');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await untilAborted(ctx.signal);
         aborts.push({ text, aborted: ctx.signal.aborted });
         abortsSeen.get(text).resolve();
       },
@@ -69,7 +56,7 @@ const crashy: AgentDefinition = defineAgent({
     hang: {
       description: 'Not idempotent',
       handler: async (_: string, ctx) => {
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await untilAborted(ctx.signal);
       },
     },
     redo: { description: 'Idempotent', idempotent: true, handler: async () => 'redone' },

@@ -8,49 +8,26 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import pg from 'pg';
-import { createDatabase, createRuntimeStores, type Database, type NewTask, type RuntimeStores } from '../../src/storage/index.js';
-import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+import type pg from 'pg';
+import type { NewTask, RuntimeStores } from '../../src/storage/index.js';
+import { submittedTask } from '../helpers/new-task.js';
+import { openPostgresStores, type PostgresStores } from '../helpers/database-backends.js';
+import { postgresSkipReason } from '../helpers/services.js';
 
 const skip = await postgresSkipReason();
 
-function newTask(id: string, extra: Partial<NewTask> = {}): NewTask {
-  return {
-    id,
-    agent: 'tester',
-    tenant: 'acme',
-    contextId: 'ctx-1',
-    state: 'TASK_STATE_SUBMITTED',
-    skill: 'echo',
-    messageId: `m-${id}`,
-    snapshot: JSON.stringify({ id }),
-    owner: null,
-    idempotent: false,
-    terminal: false,
-    events: [{ seq: 1, kind: 'task', payload: '{"n":1}' }],
-    now: Date.now(),
-    ...extra,
-  };
-}
+const newTask = (id: string, extra: Partial<NewTask> = {}): NewTask => submittedTask(id, { tenant: 'acme', ...extra });
 
 describe('PostgreSQL group commit of task writes', { skip }, () => {
-  let schema: TestSchema;
-  let database: Database;
+  let opened: PostgresStores;
   let stores: RuntimeStores;
   let admin: pg.Client;
 
   before(async () => {
-    schema = await createTestSchema();
-    database = await createDatabase({ url: schema.url, poolSize: 6 });
-    stores = createRuntimeStores(database);
-    admin = new pg.Client({ connectionString: schema.url });
-    await admin.connect();
+    opened = await openPostgresStores({ poolSize: 6 });
+    ({ stores, admin } = opened);
   });
-  after(async () => {
-    await admin.end();
-    await database.close();
-    await schema.drop();
-  });
+  after(() => opened.close());
 
   /** The transaction id that wrote each row: rows committed together share it. */
   async function writers(ids: string[]): Promise<Set<string>> {

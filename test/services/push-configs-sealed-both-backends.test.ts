@@ -5,51 +5,11 @@
  */
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SealedPushStore } from '../../src/runtime/push/index.js';
-import { createDatabase, createRuntimeStores, deriveSealingKey, isSealedValue, type Database, type RuntimeStores } from '../../src/storage/index.js';
-import { createTestSchema, postgresSkipReason } from '../helpers/services.js';
+import { createRuntimeStores, deriveSealingKey, isSealedValue, type RuntimeStores } from '../../src/storage/index.js';
+import { databaseBackends, type OpenedDatabase } from '../helpers/database-backends.js';
 
-interface Backend {
-  name: string;
-  skip: string | false;
-  open(): Promise<{ database: Database; dispose(): Promise<void> }>;
-}
-
-const BACKENDS: Backend[] = [
-  {
-    name: 'sqlite',
-    skip: false,
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'agentmesh-sealed-'));
-      const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
-      return {
-        database,
-        async dispose() {
-          await database.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    skip: await postgresSkipReason(),
-    async open() {
-      const schema = await createTestSchema();
-      const database = await createDatabase({ url: schema.url, poolSize: 4 });
-      return {
-        database,
-        async dispose() {
-          await database.close();
-          await schema.drop();
-        },
-      };
-    },
-  },
-];
+const BACKENDS = await databaseBackends({ tmpPrefix: 'agentmesh-sealed-' });
 
 const TOKEN = 'webhook-token-9b1c';
 const CREDENTIALS = 'credentials-5e7f';
@@ -58,7 +18,7 @@ const configJson = (taskId: string, id: string) => JSON.stringify({ id, taskId, 
 
 for (const backend of BACKENDS) {
   describe(`sealed push configs: ${backend.name}`, { skip: backend.skip }, () => {
-    let opened: Awaited<ReturnType<Backend['open']>>;
+    let opened: OpenedDatabase;
     let stores: RuntimeStores;
     beforeEach(async () => {
       opened = await backend.open();

@@ -8,8 +8,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,14 +20,12 @@ import { pushSealingKeys, SealedPushStore } from '../../src/runtime/push/index.j
 import { createDatabase, createRuntimeStores, RedisBus, type Database } from '../../src/storage/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, waitFor, type TestSchema } from '../helpers/services.js';
+import { runToExit } from '../helpers/child-output.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
 const SECRET_A = 'first-replica-secret-0123456789abcdef';
 const SECRET_B = 'second-replica-secret-0123456789abcdef';
-/** A failed start is over within this, counted from its error line (compiling the CLI under tsx is not start-up). */
-const EXIT_BOUND_MS = 5_000;
-
 /** Releases each task's work when the test says so, keyed by the message text. */
 const gates = new Map<string, () => void>();
 const gated = defineAgent({
@@ -47,22 +43,6 @@ const gated = defineAgent({
     },
   },
 });
-
-async function runToExit(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  let bound: NodeJS.Timeout | undefined;
-  const onOutput = (c: Buffer) => {
-    output += c.toString();
-    if (bound === undefined && /^error: /m.test(output)) bound = setTimeout(() => child.kill('SIGKILL'), EXIT_BOUND_MS);
-  };
-  child.stdout.on('data', onOutput);
-  child.stderr.on('data', onOutput);
-  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-  clearTimeout(bound);
-  assert.equal(signal, null, `still running ${EXIT_BOUND_MS} ms after its error, killed; output: ${output}`);
-  return { code, output };
-}
 
 describe('replicas with different AGENTMESH_SECRETs', { skip }, () => {
   let schema: TestSchema;

@@ -18,57 +18,19 @@ import { exampleAgents } from '../../agents/index.js';
 import legal from '../../agents/legal.js';
 import { createOrchestrator, type Orchestrator, type OrchestratorConfigInput } from '../../src/compose/orchestrator-entry.js';
 import { SqlConversationStore, type Conversation } from '../../src/orchestrator/router/index.js';
-import { defineAgent } from '../../src/runtime/index.js';
-import { createDatabase, type Database } from '../../src/storage/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
 import { createTestSchema, postgresSkipReason, REDIS_URL, redisSkipReason, type TestSchema } from '../helpers/services.js';
-import { startRegisteredAgents, type RegisteredAgents } from '../unit/orchestrator/router/registered-agents.js';
+import { notebookAgent, startRegisteredAgents, type RegisteredAgents } from '../unit/orchestrator/router/registered-agents.js';
+import { databaseBackends, type OpenedDatabase } from '../helpers/database-backends.js';
 
-interface Backend {
-  name: string;
-  skip: string | false;
-  open(): Promise<{ database: Database; dispose(): Promise<void> }>;
-}
-
-const BACKENDS: Backend[] = [
-  {
-    name: 'sqlite',
-    skip: false,
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'agentmesh-conversations-'));
-      const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
-      return {
-        database,
-        async dispose() {
-          await database.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    skip: await postgresSkipReason(),
-    async open() {
-      const schema = await createTestSchema();
-      const database = await createDatabase({ url: schema.url, poolSize: 2 });
-      return {
-        database,
-        async dispose() {
-          await database.close();
-          await schema.drop();
-        },
-      };
-    },
-  },
-];
+const BACKENDS = await databaseBackends({ tmpPrefix: 'agentmesh-conversations-', poolSize: 2 });
 
 const conversation = (agent: string, n = 1): Conversation => ({ agent, skill: `${agent}-skill`, childContextId: `ctx-${agent}-${n}`, childTaskId: `task-${agent}-${n}` });
 const key = (contextId: string, tenant = 'acme', caller = 'alice') => ({ tenant, caller, contextId });
 
 for (const backend of BACKENDS) {
   describe(`SqlConversationStore on ${backend.name}`, { skip: backend.skip }, () => {
-    let opened: Awaited<ReturnType<Backend['open']>>;
+    let opened: OpenedDatabase;
     beforeEach(async () => {
       opened = await backend.open();
     });
@@ -109,21 +71,7 @@ for (const backend of BACKENDS) {
   });
 }
 
-/** Notes per specialist context: shows which context a message landed in. */
-const notes = new Map<string, string[]>();
-const notebook = defineAgent({
-  card: { name: 'notebook', description: 'Keeps the notes of a conversation' },
-  skills: {
-    note: {
-      description: 'Adds a note to the conversation and reads them all back',
-      handler: (text: string, ctx) => {
-        const list = [...(notes.get(ctx.contextId) ?? []), text];
-        notes.set(ctx.contextId, list);
-        return `${list.length} notes: ${list.join(' | ')}`;
-      },
-    },
-  },
-});
+const { agent: notebook } = notebookAgent();
 
 const resultText = (task: any): string | undefined => task.artifacts?.find((a: any) => a.name === 'result')?.parts[0].text;
 const routedTo = (task: any): string[] => task.history.flatMap((m: any) => m.parts.map((p: any) => p.text).filter((t: unknown) => typeof t === 'string' && t.startsWith('Routing to ')));

@@ -7,7 +7,6 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -17,29 +16,9 @@ import { join } from 'node:path';
 import { createGateway } from '../../src/gateway/index.js';
 import { FLEET_STORAGE_SECRET } from '../helpers/runtime-replica.js';
 import { REDIS_URL, createTestSchema, postgresSkipReason, redisSkipReason, type TestSchema } from '../helpers/services.js';
+import { runToExit } from '../helpers/child-output.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
-
-/** The bound the issue sets: a failed start is over within 5 s. */
-const EXIT_BOUND_MS = 5_000;
-
-/** Runs `agentmesh …`, resolving with its exit code and output; kills it (and fails) if it is still alive after EXIT_BOUND_MS. */
-async function runToExit(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  // The bound runs from the CLI's error report (`error: …`): compiling the CLI under tsx is not the role's start-up.
-  let bound: NodeJS.Timeout | undefined;
-  const onOutput = (c: Buffer) => {
-    output += c.toString();
-    if (bound === undefined && /^error: /m.test(output)) bound = setTimeout(() => child.kill('SIGKILL'), EXIT_BOUND_MS);
-  };
-  child.stdout.on('data', onOutput);
-  child.stderr.on('data', onOutput);
-  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-  clearTimeout(bound);
-  assert.equal(signal, null, `still running ${EXIT_BOUND_MS} ms after its error, killed; output: ${output}`);
-  return { code, output };
-}
 
 describe('a role that fails to start exits non-zero', { skip }, () => {
   let busy: Server;
@@ -66,7 +45,9 @@ describe('a role that fails to start exits non-zero', { skip }, () => {
 
   for (const backends of ['redis', 'redis+postgres'] as const) {
     // One AGENTMESH_SECRET for every role on the schema, as for a fleet: else the second runtime refuses it (ADR 0027).
-    const env = () => ({ REDIS_URL, ...(backends === 'redis+postgres' ? { DATABASE_URL: schema.url, AGENTMESH_SECRET: FLEET_STORAGE_SECRET } : {}) });
+    // Redis alone means no PostgreSQL at all: the tier's own DATABASE_URL is not inherited (its shared database holds
+    // other tests' push configs, sealed under other secrets, which a runtime rightly refuses to start on).
+    const env = () => ({ REDIS_URL, ...(backends === 'redis+postgres' ? { DATABASE_URL: schema.url, AGENTMESH_SECRET: FLEET_STORAGE_SECRET } : { DATABASE_URL: undefined, DATABASE_MIGRATION_URL: undefined }) });
     for (const role of ['registry', 'agents', 'gateway', 'orchestrator'] as const) {
       test(`serve ${role} on a port in use (${backends})`, async () => {
         const { code, output } = await runToExit(['serve', role, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir()], { ...env(), GATEWAY_SECRET: 'x'.repeat(40), GATEWAY_METRICS_PORT: '0', REGISTRY_URL: 'http://127.0.0.1:9' });

@@ -11,8 +11,10 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import { migrationProvider } from '../../src/storage/migrations/index.js';
-import { createDatabase, createRuntimeStores, uuidv7, type Database, type NewTask, type RuntimeStores } from '../../src/storage/index.js';
-import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+import { uuidv7, type NewTask, type RuntimeStores } from '../../src/storage/index.js';
+import { newTask } from '../helpers/new-task.js';
+import { openPostgresStores, type PostgresStores } from '../helpers/database-backends.js';
+import { createTestSchema, postgresSkipReason } from '../helpers/services.js';
 
 const skip = await postgresSkipReason();
 const DAY = 86_400_000;
@@ -24,43 +26,20 @@ function idAt(ms: number): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-7${r.slice(0, 3)}-8${r.slice(3, 6)}-${r.slice(6, 16)}${h.slice(0, 2)}`;
 }
 
-function task(id: string, now: number, extra: Partial<NewTask> = {}): NewTask {
-  return {
-    id,
-    agent: 'tester',
-    tenant: 'acme',
-    contextId: 'ctx',
-    state: 'TASK_STATE_COMPLETED',
-    skill: 'echo',
-    messageId: id,
-    snapshot: '{}',
-    owner: null,
-    idempotent: false,
-    terminal: true,
-    events: [{ seq: 1, kind: 'task', payload: '{}' }],
-    now,
-    ...extra,
-  };
-}
+/** A finished task of tenant `acme` written at `now`, with its first event. */
+const task = (id: string, now: number, extra: Partial<NewTask> = {}): NewTask =>
+  newTask(id, { agent: 'tester', tenant: 'acme', contextId: 'ctx', skill: 'echo', messageId: id, snapshot: '{}', events: [{ seq: 1, kind: 'task', payload: '{}' }], now, ...extra });
 
 describe('time-partitioned tasks: retention by whole days', { skip }, () => {
-  let schema: TestSchema;
-  let database: Database;
+  let opened: PostgresStores;
   let stores: RuntimeStores;
   let admin: pg.Client;
 
   before(async () => {
-    schema = await createTestSchema();
-    database = await createDatabase({ url: schema.url, poolSize: 4 });
-    stores = createRuntimeStores(database);
-    admin = new pg.Client({ connectionString: schema.url });
-    await admin.connect();
+    opened = await openPostgresStores({ poolSize: 4 });
+    ({ stores, admin } = opened);
   });
-  after(async () => {
-    await admin.end();
-    await database.close();
-    await schema.drop();
-  });
+  after(() => opened.close());
 
   const partitions = async (parent: string) =>
     (await admin.query<{ name: string }>('select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = $1::regclass order by 1', [parent])).rows.map((r) => r.name);

@@ -1,75 +1,19 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createDatabase, createRuntimeStores, type Database, type NewTask, type RuntimeStores } from '../../src/storage/index.js';
-import { createTestSchema, postgresSkipReason } from '../helpers/services.js';
+import { createRuntimeStores, type NewTask, type RuntimeStores } from '../../src/storage/index.js';
+import { databaseBackends, type OpenedDatabase } from '../helpers/database-backends.js';
+import { submittedTask } from '../helpers/new-task.js';
 
-/** A backend opens a fresh, migrated database and knows how to throw it away. */
-interface Backend {
-  name: string;
-  skip: string | false;
-  open(): Promise<{ database: Database; dispose(): Promise<void> }>;
-}
+const BACKENDS = await databaseBackends({ tmpPrefix: 'agentmesh-store-' });
 
-const BACKENDS: Backend[] = [
-  {
-    name: 'sqlite',
-    skip: false,
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'agentmesh-store-'));
-      const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
-      return {
-        database,
-        async dispose() {
-          await database.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    skip: await postgresSkipReason(),
-    async open() {
-      const schema = await createTestSchema();
-      const database = await createDatabase({ url: schema.url, poolSize: 4 });
-      return {
-        database,
-        async dispose() {
-          await database.close();
-          await schema.drop();
-        },
-      };
-    },
-  },
-];
-
-function newTask(id: string, extra: Partial<NewTask> = {}): NewTask {
-  return {
-    id,
-    agent: 'tester',
-    tenant: 'default',
-    contextId: 'ctx-1',
-    state: 'TASK_STATE_SUBMITTED',
-    skill: 'echo',
-    messageId: `m-${id}`,
-    snapshot: JSON.stringify({ id }),
-    owner: null,
-    idempotent: false,
-    terminal: false,
-    events: [{ seq: 1, kind: 'task', payload: '{"n":1}' }],
-    now: 1_000,
-    ...extra,
-  };
-}
+/** Tenant `default` and a fixed clock: the list and prune tests count on both. */
+const newTask = (id: string, extra: Partial<NewTask> = {}): NewTask => submittedTask(id, { tenant: 'default', now: 1_000, ...extra });
 
 const events = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i, kind: 'status', payload: JSON.stringify({ n: from + i }) }));
 
 for (const backend of BACKENDS) {
   describe(`task store conformance: ${backend.name}`, { skip: backend.skip }, () => {
-    let opened: Awaited<ReturnType<Backend['open']>>;
+    let opened: OpenedDatabase;
     let stores: RuntimeStores;
     // A fresh database per test: prune/stats/orphans are global queries.
     beforeEach(async () => {

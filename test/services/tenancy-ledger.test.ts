@@ -1,12 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, createMetrics } from '../../src/observability/index.js';
-import { createDatabase, type Database } from '../../src/storage/index.js';
-import { createCreditLedger, type CreditLedger, type LowBalanceEvent } from '../../src/tenancy/index.js';
+import { createLogger } from '../../src/observability/index.js';
+import { type CreditLedger, type LowBalanceEvent } from '../../src/tenancy/index.js';
 import { LeasedCreditHolds } from '../../src/gateway/credits/index.js';
-import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+import { postgresSkipReason } from '../helpers/services.js';
 import { concurrentReservations, lowBalances, mixedTasks } from '../integration/tenancy/ledger-scenarios.js';
 import { callCounts, installCallCounters } from '../../bench/scale/call-counters.js';
+import { openLedgerReplicas, type LedgerReplicas } from '../helpers/ledger-replicas.js';
 
 const skip = await postgresSkipReason();
 const logger = createLogger({ level: 'silent' });
@@ -16,21 +16,14 @@ const logger = createLogger({ level: 'silent' });
  * charging the same tenants at the same time.
  */
 describe('credit ledger on PostgreSQL (two replicas)', { skip }, () => {
-  let schema: TestSchema;
-  let databases: Database[];
+  let opened: LedgerReplicas;
   let replicas: CreditLedger[];
 
   before(async () => {
-    schema = await createTestSchema();
-    const first = await createDatabase({ url: schema.url, poolSize: 8 });
-    const second = await createDatabase({ url: schema.url, poolSize: 8, migrate: false });
-    databases = [first, second];
-    replicas = databases.map((database) => createCreditLedger({ database, logger, metrics: createMetrics({ defaultMetrics: false }), lowBalanceMilliCredits: 1_000 }));
+    opened = await openLedgerReplicas({ lowBalanceMilliCredits: 1_000 });
+    replicas = opened.ledgers;
   });
-  after(async () => {
-    for (const database of databases ?? []) await database.close();
-    await schema?.drop();
-  });
+  after(() => opened?.close());
 
   test('lists the tenants under their low-balance threshold (their own or the default), lowest first', async () => {
     await lowBalances(replicas[1]!, `low-${Date.now().toString(36)}`);

@@ -10,19 +10,9 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createDatabase, createRuntimeStores, type Database } from '../../src/storage/index.js';
-import { DATABASE_URL, createTestSchema, postgresSkipReason, randomSuffix, type TestSchema } from '../helpers/services.js';
+import { adminQuery, createTestSchema, postgresSkipReason, randomSuffix, type TestSchema } from '../helpers/services.js';
 
 const skip = await postgresSkipReason();
-
-async function admin(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 function task(id: string, tenant: string) {
   return { id, agent: 'tester', tenant, contextId: `ctx-${id}`, state: 'TASK_STATE_WORKING', skill: 'echo', messageId: `m-${id}`, snapshot: JSON.stringify({ id }), owner: null, idempotent: false, terminal: false, now: Date.now(), events: [] };
@@ -41,9 +31,9 @@ describe('row-level security on PostgreSQL', { skip }, () => {
     await stores.tasks.create(task('task-a', 'tenant-a') as any);
     await stores.tasks.create(task('task-b', 'tenant-b') as any);
     role = `am_rls_${randomSuffix()}`;
-    await admin(`CREATE ROLE ${role} LOGIN`);
-    await admin(`GRANT USAGE ON SCHEMA ${schema.name} TO ${role}`);
-    await admin(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema.name} TO ${role}`);
+    await adminQuery(`CREATE ROLE ${role} LOGIN`);
+    await adminQuery(`GRANT USAGE ON SCHEMA ${schema.name} TO ${role}`);
+    await adminQuery(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema.name} TO ${role}`);
     const url = new URL(schema.url);
     url.username = role;
     app = await createDatabase({ url: url.toString(), poolSize: 2, migrate: false });
@@ -52,7 +42,7 @@ describe('row-level security on PostgreSQL', { skip }, () => {
     await app?.close();
     await owner?.close();
     await schema?.drop();
-    if (role) await admin(`DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+    if (role) await adminQuery(`DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
   });
 
   test('a session set to tenant A sees only its rows, even through a query without a tenant filter', async () => {

@@ -9,6 +9,7 @@ import { ErrorAlert } from '../error-alert.js';
 import { formatCredits, formatDuration, formatNumber, formatTime, plural } from '../format.js';
 import type { JsonSchema } from '../schema-form.js';
 import type { AgentConfigVersion } from '../../../src/contracts/registry/index.js';
+import { ColumnHeads } from '../column-heads.js';
 
 export function HealthBadge(props: { health: string }) {
   return <span class={`badge health-${props.health}`}>{props.health}</span>;
@@ -43,15 +44,7 @@ export function AgentsView() {
           <caption>
             {plural(data.agents.length, 'agent')}{query !== '' && (data.ranked ? `, best match for “${query}” first` : ` matching “${query}”`)}
           </caption>
-          <thead>
-            <tr>
-              <th scope="col">Agent</th>
-              <th scope="col">Health</th>
-              <th scope="col">Skills</th>
-              <th scope="col">Instances in rotation</th>
-              <th scope="col">Description</th>
-            </tr>
-          </thead>
+          <ColumnHeads labels={['Agent', 'Health', 'Skills', 'Instances in rotation', 'Description']} />
           <tbody>
             {data.agents.map((a) => (
               <tr key={a.name} data-agent={a.name}>
@@ -93,14 +86,7 @@ function SchemaFields(props: { schema: JsonSchema }) {
   return (
     <table class="fields" data-testid="schema-fields">
       <caption>Input fields{object !== props.schema && ' (or free text)'}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Field</th>
-          <th scope="col">Type</th>
-          <th scope="col">Required</th>
-          <th scope="col">Description</th>
-        </tr>
-      </thead>
+      <ColumnHeads labels={['Field', 'Type', 'Required', 'Description']} />
       <tbody>
         {Object.entries(object.properties).map(([name, p]) => (
           <tr key={name}>
@@ -174,16 +160,7 @@ export function AgentDetailView(props: { name: string }) {
       ))}
       <h2>Instances</h2>
       <table data-testid="instances">
-        <thead>
-          <tr>
-            <th scope="col">Instance</th>
-            <th scope="col">Probe</th>
-            <th scope="col">Latency</th>
-            <th scope="col">In rotation</th>
-            <th scope="col">Breaker</th>
-            <th scope="col">Requests (in flight)</th>
-          </tr>
-        </thead>
+        <ColumnHeads labels={['Instance', 'Probe', 'Latency', 'In rotation', 'Breaker', 'Requests (in flight)']} />
         <tbody>
           {data.instances.map((i) => (
             <tr key={i.id}>
@@ -297,6 +274,22 @@ function RegisterByUrl(props: { onRegistered: () => void }) {
 }
 
 
+/** One of the two versions the config diff compares. */
+function VersionPicker(props: { id: string; label: string; versions: ReadonlyArray<{ version: number }>; value: number; onPick: (version: number) => void }) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <select id={props.id} value={props.value} onChange={(e) => props.onPick(Number((e.target as HTMLSelectElement).value))}>
+        {props.versions.map((v) => (
+          <option key={v.version} value={v.version}>
+            {v.version}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 /** The agent's config versions (platform admins): a diff of any two, and a rollback to an old one. */
 function ConfigVersions(props: { agent: string }) {
   const { data, error, reload } = useData<{ versions: AgentConfigVersion[] }>(`/v1/console/agents/${encodeURIComponent(props.agent)}/configs`);
@@ -330,14 +323,7 @@ function ConfigVersions(props: { agent: string }) {
       )}
       {versions.length > 0 && (
         <table data-testid="configs">
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Created</th>
-              <th scope="col">Comment</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
+          <ColumnHeads labels={['Version', 'Created', 'Comment', 'Actions']} />
           <tbody>
             {versions.map((v) => (
               <tr key={v.version} data-version={v.version}>
@@ -365,26 +351,8 @@ function ConfigVersions(props: { agent: string }) {
       {left !== undefined && right !== undefined && (
         <>
           <div class="row">
-            <div class="field">
-              <label for="diff-from">Compare version</label>
-              <select id="diff-from" value={left.version} onChange={(e) => setFrom(Number((e.target as HTMLSelectElement).value))}>
-                {versions.map((v) => (
-                  <option key={v.version} value={v.version}>
-                    {v.version}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div class="field">
-              <label for="diff-to">with version</label>
-              <select id="diff-to" value={right.version} onChange={(e) => setTo(Number((e.target as HTMLSelectElement).value))}>
-                {versions.map((v) => (
-                  <option key={v.version} value={v.version}>
-                    {v.version}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <VersionPicker id="diff-from" label="Compare version" versions={versions} value={left.version} onPick={setFrom} />
+            <VersionPicker id="diff-to" label="with version" versions={versions} value={right.version} onPick={setTo} />
           </div>
           <pre class="diff" tabIndex={0} data-testid="config-diff" aria-label={`Changes from version ${left.version} to version ${right.version}`}>
             {lineDiff(JSON.stringify(left.config, null, 2), JSON.stringify(right.config, null, 2)).map((l, i) => (

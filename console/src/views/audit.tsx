@@ -13,6 +13,7 @@ import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatNumber, formatTime, plural } from '../format.js';
 import type { AuditRow, AuditVerifyResult as VerifyResult } from '../../../src/contracts/audit/index.js';
+import { ColumnHeads } from '../column-heads.js';
 
 /** Rows the page keeps: the tail's newest. */
 const KEPT_ROWS = 500;
@@ -141,18 +142,7 @@ export function AuditView() {
       ) : (
         <table data-testid="audit">
           <caption>The newest {plural(data.rows.length, 'row')} you may read, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Row</th>
-              <th scope="col">Time</th>
-              <th scope="col">Event</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Tenant</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Agent / task</th>
-              <th scope="col">Credits</th>
-            </tr>
-          </thead>
+          <ColumnHeads labels={['Row', 'Time', 'Event', 'Outcome', 'Tenant', 'Actor', 'Agent / task', 'Credits']} />
           <tbody>
             {data.rows.map((r) => (
               <tr key={r.seq} data-seq={r.seq} class={broken.has(r.seq) ? 'broken' : undefined}>

@@ -11,6 +11,7 @@ import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatTime, plural } from '../format.js';
 import type { ApiKeyPage, ClientPage, IssuedApiKeyView, IssuedClientView } from '../../../src/contracts/management/index.js';
+import { ColumnHeads } from '../column-heads.js';
 
 const scopesOf = (text: string) =>
   text
@@ -150,15 +151,7 @@ function CredentialTable(props: {
   return (
     <table data-testid={props.testId}>
       <caption>{props.caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{props.heading}</th>
-          <th scope="col">Tenant</th>
-          <th scope="col">Scopes</th>
-          <th scope="col">Status</th>
-          <th scope="col">Actions</th>
-        </tr>
-      </thead>
+      <ColumnHeads labels={[props.heading, 'Tenant', 'Scopes', 'Status', 'Actions']} />
       <tbody>
         {props.rows?.map((r) => (
           <tr key={r.id} {...{ [props.rowAttribute]: r.name }}>

@@ -14,6 +14,7 @@ import { ErrorAlert } from '../error-alert.js';
 import { formatCredits, formatNumber, plural } from '../format.js';
 import { acting } from '../acting.js';
 import type { CreditBalanceAnswer, CreditUsageAnswer } from '../../../src/contracts/ledger/index.js';
+import { ColumnHeads } from '../column-heads.js';
 
 
 /** The last 30 UTC days, as the usage API's `from`. */
@@ -100,14 +101,7 @@ function TenantCredits(props: { tenant: string }) {
           <caption>
             {formatCredits(byAgent.data.total.credits)} in {plural(byAgent.data.total.calls, 'call')}, by agent and skill
           </caption>
-          <thead>
-            <tr>
-              <th scope="col">Agent</th>
-              <th scope="col">Skill</th>
-              <th scope="col">Calls</th>
-              <th scope="col">Credits</th>
-            </tr>
-          </thead>
+          <ColumnHeads labels={['Agent', 'Skill', 'Calls', 'Credits']} />
           <tbody>
             {byAgent.data.rows.map((r) => (
               <tr key={`${r.agent}/${r.skill}`} data-agent={r.agent}>

@@ -16,6 +16,7 @@ import { formatCredits, formatDuration, formatNumber, formatTime, plural, starte
 import { Parts, type Part } from '../parts.js';
 import { NeedsTenant, useViewTenant } from '../tenant-bar.js';
 import { StatusTimeline, withState, type StatusStep } from '../status-timeline.js';
+import { ColumnHeads } from '../column-heads.js';
 
 const STATES = ['TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING', 'TASK_STATE_INPUT_REQUIRED', 'TASK_STATE_AUTH_REQUIRED', 'TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED'];
 const FINAL = new Set(['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
@@ -167,17 +168,7 @@ function TaskList(props: { tenant: string; platform: boolean }) {
           <caption>
             {sorted.length === 0 ? (all!.length === 0 ? `No task of tenant ${props.tenant} yet` : 'No task matches the skill and text filters') : `The ${plural(sorted.length, 'most recent task', 'most recent tasks')} of tenant ${props.tenant} (25 per agent)`}, updated live
           </caption>
-          <thead>
-            <tr>
-              <th scope="col">Request</th>
-              <th scope="col">Agent</th>
-              <th scope="col">Skill</th>
-              <th scope="col">State</th>
-              <th scope="col">Duration</th>
-              <th scope="col">Credits</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
+          <ColumnHeads labels={['Request', 'Agent', 'Skill', 'State', 'Duration', 'Credits', 'Updated']} />
           <tbody>
             {sorted.map((t) => (
               <tr key={keyOf(t)} data-task={t.id} data-state={stateClass(t.state).slice(5)}>

@@ -1,25 +1,16 @@
 import type { GatewayConfigInput } from '../../gateway/index.js';
-import { databaseFromEnv, envInt, probeFromEnv, tlsFromEnv } from './role-env.js';
+import { envInt, servingFromEnv } from './role-env.js';
 
 /** Gateway configuration from env and flags (flags win). */
 export function gatewayConfigFromEnv(env: Record<string, string | undefined>, flags: { port?: string; host?: string; dataDir?: string; dev?: boolean }): GatewayConfigInput {
-  const config: GatewayConfigInput = {};
+  // The ports first: a bad one is the error reported, before any of the shared settings'.
   const port = envInt(flags.port !== undefined ? '--port' : 'GATEWAY_PORT', flags.port ?? env['GATEWAY_PORT'] ?? env['PORT']);
-  if (port !== undefined) config.port = port;
-  const host = flags.host ?? env['HOST'];
-  if (host) config.host = host;
-  const dataDir = flags.dataDir ?? env['AGENTMESH_DATA_DIR'];
-  if (dataDir) config.dataDir = dataDir;
-  if (env['GATEWAY_PUBLIC_URL']) config.publicUrl = env['GATEWAY_PUBLIC_URL'];
   const metricsPort = envInt('GATEWAY_METRICS_PORT', env['GATEWAY_METRICS_PORT']);
+  const config: GatewayConfigInput = servingFromEnv(env, flags);
+  if (port !== undefined) config.port = port;
+  if (env['GATEWAY_PUBLIC_URL']) config.publicUrl = env['GATEWAY_PUBLIC_URL'];
   if (metricsPort !== undefined) config.metricsPort = metricsPort;
   if (env['GATEWAY_METRICS_HOST']) config.metricsHost = env['GATEWAY_METRICS_HOST'];
-  Object.assign(config, databaseFromEnv(env));
-  Object.assign(config, tlsFromEnv(env));
-  Object.assign(config, probeFromEnv(env));
-  if (env['REDIS_URL']) config.redisUrl = env['REDIS_URL'];
-  if (env['LOG_LEVEL']) config.logLevel = env['LOG_LEVEL'] as GatewayConfigInput['logLevel'];
-  if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) config.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   if (env['REGISTRY_URL']) config.registryUrl = env['REGISTRY_URL'];
   if (env['REGISTRY_TOKEN']) config.registryToken = env['REGISTRY_TOKEN'];
   if (env['GATEWAY_CONSOLE_DIR']) config.consoleDir = env['GATEWAY_CONSOLE_DIR'];
@@ -62,7 +53,5 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
     if (env['GATEWAY_CONSOLE_OIDC_RESOURCE']) config.consoleOidc.resource = env['GATEWAY_CONSOLE_OIDC_RESOURCE'];
     if (env['GATEWAY_CONSOLE_OIDC_NAME']) config.consoleOidc.name = env['GATEWAY_CONSOLE_OIDC_NAME'];
   }
-  if (env['AGENTMESH_ALLOW_HOSTS']) config.allowHosts = env['AGENTMESH_ALLOW_HOSTS'].split(',').map((h) => h.trim()).filter(Boolean);
-  if (flags.dev || env['AGENTMESH_DEV'] === '1') config.dev = true;
   return config;
 }

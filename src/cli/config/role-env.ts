@@ -2,6 +2,8 @@
  * Environment readings every serving role shares: the one place their names
  * and checks live, so `serve runtime|registry|gateway` and `up` agree.
  */
+import type { z } from 'zod';
+import type { roleServerFields } from '../../http/index.js';
 import type { PoolMode } from '../../storage/index.js';
 
 /** A non-negative integer setting; unset or empty is undefined, anything else is an error naming the setting. */
@@ -80,4 +82,33 @@ export function tlsFromEnv(env: Record<string, string | undefined>): TlsFromEnv 
     out.clientTls = { ...(clientCert !== undefined && { certFile: clientCert }), ...(clientKey !== undefined && { keyFile: clientKey }), ...(ca !== undefined && { caFile: ca }) };
   }
   return out;
+}
+
+type LogLevel = NonNullable<z.input<ReturnType<typeof roleServerFields>['logLevel']>>;
+
+/** What {@link servingFromEnv} reads: the settings every serving role's config shares (`roleServerFields`) but its port and public URL, and the fleet's dev mode and allowed hosts. */
+export type ServingFromEnv = ReturnType<typeof databaseFromEnv> &
+  TlsFromEnv &
+  ReturnType<typeof probeFromEnv> & { host?: string; dataDir?: string; redisUrl?: string; logLevel?: LogLevel; otlpEndpoint?: string; allowHosts?: string[]; dev?: true };
+
+/**
+ * The settings every serving role (runtime, registry, gateway) reads alike,
+ * flags winning over env: `HOST`, `AGENTMESH_DATA_DIR`, the database, TLS and
+ * probe settings, `REDIS_URL`, `LOG_LEVEL` (checked by the role's schema),
+ * `OTEL_EXPORTER_OTLP_ENDPOINT`, `AGENTMESH_ALLOW_HOSTS` and `AGENTMESH_DEV`.
+ * Each role adds its port, public URL and settings of its own.
+ */
+export function servingFromEnv(env: Record<string, string | undefined>, flags: { host?: string; dataDir?: string; dev?: boolean }): ServingFromEnv {
+  const settings: ServingFromEnv = {};
+  const host = flags.host ?? env['HOST'];
+  if (host) settings.host = host;
+  const dataDir = flags.dataDir ?? env['AGENTMESH_DATA_DIR'];
+  if (dataDir) settings.dataDir = dataDir;
+  Object.assign(settings, databaseFromEnv(env), tlsFromEnv(env), probeFromEnv(env));
+  if (env['REDIS_URL']) settings.redisUrl = env['REDIS_URL'];
+  if (env['LOG_LEVEL']) settings.logLevel = env['LOG_LEVEL'] as LogLevel;
+  if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) settings.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  if (env['AGENTMESH_ALLOW_HOSTS']) settings.allowHosts = env['AGENTMESH_ALLOW_HOSTS'].split(',').map((h) => h.trim()).filter(Boolean);
+  if (flags.dev || env['AGENTMESH_DEV'] === '1') settings.dev = true;
+  return settings;
 }

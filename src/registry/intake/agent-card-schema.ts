@@ -1,3 +1,5 @@
+import { capabilitiesSchema, cardSchema, defaultModeFields, flag, httpUrl, namedFields, nonEmpty, optionalHttpUrl, publisherFields, scopes, signaturesSchema, skillsSchema, strings, text } from './card-schema-parts.js';
+
 /**
  * JSON Schema of an A2A v1.0 agent card in its JSON form (a2a.proto
  * `AgentCard`, specification §4.4, field names in lowerCamelCase as ProtoJSON
@@ -18,15 +20,6 @@
  * What JSON Schema cannot say (unique skill ids, security requirements that
  * name declared schemes) is checked in `card-checks.ts`.
  */
-
-const text = { type: 'string' };
-const nonEmpty = { type: 'string', minLength: 1 };
-const httpUrl = { type: 'string', format: 'http-url' };
-const optionalHttpUrl = { type: 'string', format: 'optional-http-url' };
-const flag = { type: 'boolean' };
-const strings = { type: 'array', items: text };
-const mediaTypes = { type: 'array', minItems: 1, items: nonEmpty, errorMessage: 'must list at least one media type' };
-const scopes = { type: 'object', additionalProperties: text };
 
 const securityRequirement = {
   type: 'object',
@@ -115,66 +108,15 @@ const agentInterface = {
   },
 };
 
-const skill = {
-  type: 'object',
-  required: ['id', 'name', 'description'],
-  properties: {
-    id: nonEmpty,
-    name: nonEmpty,
-    description: nonEmpty,
-    tags: { type: 'array', items: nonEmpty },
-    examples: strings,
-    inputModes: { type: 'array', items: nonEmpty },
-    outputModes: { type: 'array', items: nonEmpty },
-    securityRequirements,
-  },
-};
-
-/**
- * Signatures per card. Several support key rotation (A2A §8.4.3); each may
- * send the registry to fetch a key set, so the count is bounded.
- */
-export const MAX_SIGNATURES = 5;
-
-/** A signature entry (A2A §8.4.2); whether it verifies is `card-signatures.ts`'s business. */
-export const cardSignatureSchema = {
-  type: 'object',
-  required: ['protected', 'signature'],
-  // An empty signature is what `alg: none` looks like: the signature check refuses it with that reason.
-  properties: { protected: nonEmpty, signature: text, header: { type: 'object' } },
-};
-
-/** Provider and capabilities have the same shape in v0.3 and v1.0 (save the extended-card flag). */
-export const providerSchema = {
-  type: 'object',
-  required: ['url', 'organization'],
-  properties: { url: httpUrl, organization: nonEmpty },
-};
-export const extensionsSchema = {
-  type: 'array',
-  items: { type: 'object', required: ['uri'], properties: { uri: nonEmpty, description: text, required: flag, params: { type: 'object' } } },
-};
-
-export const agentCardSchema = {
-  type: 'object',
-  required: ['name', 'description', 'supportedInterfaces', 'version', 'capabilities', 'defaultInputModes', 'defaultOutputModes', 'skills'],
-  properties: {
-    name: nonEmpty,
-    description: nonEmpty,
-    supportedInterfaces: { type: 'array', minItems: 1, items: agentInterface, errorMessage: 'must list at least one interface' },
-    provider: providerSchema,
-    version: nonEmpty,
-    documentationUrl: optionalHttpUrl,
-    capabilities: {
-      type: 'object',
-      properties: { streaming: flag, pushNotifications: flag, extendedAgentCard: flag, extensions: extensionsSchema },
-    },
-    securitySchemes: { type: 'object', additionalProperties: securityScheme },
-    securityRequirements,
-    defaultInputModes: mediaTypes,
-    defaultOutputModes: mediaTypes,
-    skills: { type: 'array', minItems: 1, items: skill, errorMessage: 'must list at least one skill' },
-    signatures: { type: 'array', maxItems: MAX_SIGNATURES, items: cardSignatureSchema },
-    iconUrl: optionalHttpUrl,
-  },
-} as const;
+export const agentCardSchema = cardSchema('supportedInterfaces', {
+  ...namedFields,
+  supportedInterfaces: { type: 'array', minItems: 1, items: agentInterface, errorMessage: 'must list at least one interface' },
+  ...publisherFields,
+  capabilities: capabilitiesSchema({ extendedAgentCard: flag }),
+  securitySchemes: { type: 'object', additionalProperties: securityScheme },
+  securityRequirements,
+  ...defaultModeFields,
+  skills: skillsSchema(['id', 'name', 'description'], { securityRequirements }),
+  signatures: signaturesSchema,
+  iconUrl: optionalHttpUrl,
+});

@@ -1,4 +1,4 @@
-import { MAX_SIGNATURES, cardSignatureSchema, extensionsSchema, providerSchema } from './agent-card-schema.js';
+import { capabilitiesSchema, cardSchema, defaultModeFields, flag, httpUrl, namedFields, nonEmpty, optionalHttpUrl, publisherFields, scopes, signaturesSchema, skillsSchema, strings, text } from './card-schema-parts.js';
 
 /**
  * JSON Schema of an A2A v0.3 agent card (the v0.3 JSON schema's
@@ -10,14 +10,6 @@ import { MAX_SIGNATURES, cardSignatureSchema, extensionsSchema, providerSchema }
  * where `if`/`then` would double every message).
  */
 
-const text = { type: 'string' };
-const nonEmpty = { type: 'string', minLength: 1 };
-const httpUrl = { type: 'string', format: 'http-url' };
-const optionalHttpUrl = { type: 'string', format: 'optional-http-url' };
-const flag = { type: 'boolean' };
-const strings = { type: 'array', items: text };
-const mediaTypes = { type: 'array', minItems: 1, items: nonEmpty, errorMessage: 'must list at least one media type' };
-const scopes = { type: 'object', additionalProperties: text };
 /** v0.3 security requirement: scheme name → scopes. */
 const security = { type: 'array', items: { type: 'object', additionalProperties: strings } };
 
@@ -53,48 +45,22 @@ const securityScheme = {
   },
 };
 
-const skill = {
-  type: 'object',
-  required: ['id', 'name', 'description', 'tags'],
-  properties: {
-    id: nonEmpty,
-    name: nonEmpty,
-    description: nonEmpty,
-    tags: { type: 'array', items: nonEmpty },
-    examples: strings,
-    inputModes: { type: 'array', items: nonEmpty },
-    outputModes: { type: 'array', items: nonEmpty },
-    security,
+export const legacyAgentCardSchema = cardSchema('url', {
+  ...namedFields,
+  url: httpUrl,
+  preferredTransport: nonEmpty,
+  additionalInterfaces: {
+    type: 'array',
+    items: { type: 'object', required: ['url', 'transport'], properties: { url: httpUrl, transport: nonEmpty } },
   },
-};
-
-export const legacyAgentCardSchema = {
-  type: 'object',
-  required: ['name', 'description', 'url', 'version', 'capabilities', 'defaultInputModes', 'defaultOutputModes', 'skills'],
-  properties: {
-    name: nonEmpty,
-    description: nonEmpty,
-    url: httpUrl,
-    preferredTransport: nonEmpty,
-    additionalInterfaces: {
-      type: 'array',
-      items: { type: 'object', required: ['url', 'transport'], properties: { url: httpUrl, transport: nonEmpty } },
-    },
-    protocolVersion: { type: 'string', pattern: '^0\\.\\d+(\\.\\d+)?$', errorMessage: 'must be a v0 protocol version such as 0.3.0' },
-    provider: providerSchema,
-    version: nonEmpty,
-    documentationUrl: optionalHttpUrl,
-    iconUrl: optionalHttpUrl,
-    capabilities: {
-      type: 'object',
-      properties: { streaming: flag, pushNotifications: flag, stateTransitionHistory: flag, extensions: extensionsSchema },
-    },
-    securitySchemes: { type: 'object', additionalProperties: securityScheme },
-    security,
-    defaultInputModes: mediaTypes,
-    defaultOutputModes: mediaTypes,
-    skills: { type: 'array', minItems: 1, items: skill, errorMessage: 'must list at least one skill' },
-    supportsAuthenticatedExtendedCard: flag,
-    signatures: { type: 'array', maxItems: MAX_SIGNATURES, items: cardSignatureSchema },
-  },
-} as const;
+  protocolVersion: { type: 'string', pattern: '^0\\.\\d+(\\.\\d+)?$', errorMessage: 'must be a v0 protocol version such as 0.3.0' },
+  ...publisherFields,
+  iconUrl: optionalHttpUrl,
+  capabilities: capabilitiesSchema({ stateTransitionHistory: flag }),
+  securitySchemes: { type: 'object', additionalProperties: securityScheme },
+  security,
+  ...defaultModeFields,
+  skills: skillsSchema(['id', 'name', 'description', 'tags'], { security }),
+  supportsAuthenticatedExtendedCard: flag,
+  signatures: signaturesSchema,
+});

@@ -1,29 +1,29 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { createTable } from './create-table.js';
 
 /** Tasks, their event log, push configs, the push outbox and replica heartbeats. */
 export function runtimeMigration(dialect: 'sqlite' | 'postgres'): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('tasks')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('agent', 'text', (c) => c.notNull())
-        .addColumn('tenant', 'text', (c) => c.notNull().defaultTo(''))
-        .addColumn('context_id', 'text', (c) => c.notNull())
-        .addColumn('state', 'text', (c) => c.notNull())
-        .addColumn('skill', 'text')
-        .addColumn('message_id', 'text')
-        .addColumn('message_key', 'bigint')
-        .addColumn('message_bucket', 'integer')
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('last_seq', 'integer', (c) => c.notNull())
-        .addColumn('snapshot', 'text', (c) => c.notNull())
-        .addColumn('owner', 'text')
-        .addColumn('idempotent', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('terminal', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await createTable(db, 'tasks', [
+        'id text primary key',
+        'agent text not null',
+        "tenant text not null default ''",
+        'context_id text not null',
+        'state text not null',
+        'skill text',
+        'message_id text',
+        'message_key bigint',
+        'message_bucket integer',
+        'version integer not null',
+        'last_seq integer not null',
+        'snapshot text not null',
+        'owner text',
+        'idempotent integer not null default 0',
+        'terminal integer not null default 0',
+        'created_at bigint not null',
+        'updated_at bigint not null',
+      ]).execute();
       // ListTasks: newest first within one agent and tenant (A2A §3.1.4).
       await db.schema.createIndex('tasks_list').on('tasks').columns(['agent', 'tenant', 'updated_at', 'id']).execute();
       // A retried SendMessage (same messageId) finds its task instead of starting another (A2A §3.3.1).
@@ -35,56 +35,51 @@ export function runtimeMigration(dialect: 'sqlite' | 'postgres'): Migration {
       await db.schema.createIndex('tasks_owner_live').on('tasks').column('owner').where(sql.ref('terminal'), '=', 0).execute();
       await db.schema.createIndex('tasks_retention').on('tasks').columns(['terminal', 'updated_at']).execute();
 
-      await db.schema
-        .createTable('task_events')
-        .addColumn('task_id', 'text', (c) => c.notNull())
+      await createTable(db, 'task_events', [
+        'task_id text not null',
         // One row holds the events of one write: seq..last_seq (storage/event-rows.ts).
-        .addColumn('seq', 'integer', (c) => c.notNull())
-        .addColumn('last_seq', 'integer', (c) => c.notNull())
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('payload', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        'seq integer not null',
+        'last_seq integer not null',
+        'kind text not null',
+        'payload text not null',
+        'created_at bigint not null',
+      ])
         .addPrimaryKeyConstraint('task_events_pk', ['task_id', 'seq'])
         .execute();
 
-      await db.schema
-        .createTable('push_configs')
-        .addColumn('task_id', 'text', (c) => c.notNull())
-        .addColumn('id', 'text', (c) => c.notNull())
-        .addColumn('tenant', 'text', (c) => c.notNull().defaultTo(''))
-        .addColumn('config', 'text', (c) => c.notNull())
-        .addColumn('protocol', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
+      await createTable(db, 'push_configs', [
+        'task_id text not null',
+        'id text not null',
+        "tenant text not null default ''",
+        'config text not null',
+        'protocol text not null',
+        'created_at bigint not null',
+      ])
         .addPrimaryKeyConstraint('push_configs_pk', ['task_id', 'id'])
         .execute();
 
-      let outbox = db.schema.createTable('push_outbox');
-      outbox =
-        dialect === 'postgres'
-          ? outbox.addColumn('id', 'bigserial', (c) => c.primaryKey())
-          : outbox.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-      await outbox
-        .addColumn('task_id', 'text', (c) => c.notNull())
-        .addColumn('config_id', 'text', (c) => c.notNull())
-        .addColumn('seq', 'integer', (c) => c.notNull())
-        .addColumn('state', 'text', (c) => c.notNull())
-        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
-        .addColumn('claimed_by', 'text')
-        .addColumn('claim_expires_at', 'bigint')
-        .addColumn('last_error', 'text')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await createTable(db, 'push_outbox', [
+        dialect === 'postgres' ? 'id bigserial primary key' : 'id integer primary key autoincrement',
+        'task_id text not null',
+        'config_id text not null',
+        'seq integer not null',
+        'state text not null',
+        'attempts integer not null default 0',
+        'next_attempt_at bigint not null',
+        'claimed_by text',
+        'claim_expires_at bigint',
+        'last_error text',
+        'created_at bigint not null',
+        'updated_at bigint not null',
+      ]).execute();
       await db.schema.createIndex('push_outbox_due').on('push_outbox').columns(['state', 'next_attempt_at']).execute();
       await db.schema.createIndex('push_outbox_order').on('push_outbox').columns(['task_id', 'config_id', 'state', 'id']).execute();
 
-      await db.schema
-        .createTable('runtime_replicas')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('started_at', 'bigint', (c) => c.notNull())
-        .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await createTable(db, 'runtime_replicas', [
+        'id text primary key',
+        'started_at bigint not null',
+        'heartbeat_at bigint not null',
+      ]).execute();
     },
     async down(db: Kysely<unknown>) {
       for (const table of ['runtime_replicas', 'push_outbox', 'push_configs', 'task_events', 'tasks']) {

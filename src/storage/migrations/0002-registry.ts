@@ -1,80 +1,80 @@
 import type { Kysely, Migration } from 'kysely';
+import { createTable } from './create-table.js';
 
 /** The registry: agent records, instances under leases, probe history, config versions and the change log. */
 export function registryMigration(dialect: 'sqlite' | 'postgres'): Migration {
-  const serial = (table: ReturnType<Kysely<unknown>['schema']['createTable']>, column: string) =>
-    dialect === 'postgres' ? table.addColumn(column, 'bigserial', (c) => c.primaryKey()) : table.addColumn(column, 'integer', (c) => c.primaryKey().autoIncrement());
+  const serial = (column: string) => (dialect === 'postgres' ? `${column} bigserial primary key` : `${column} integer primary key autoincrement`);
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('registry_agents')
-        .addColumn('name', 'text', (c) => c.primaryKey())
-        .addColumn('identifier', 'text', (c) => c.notNull())
-        .addColumn('card', 'text', (c) => c.notNull())
-        .addColumn('card_url', 'text')
-        .addColumn('source_protocol', 'text', (c) => c.notNull())
-        .addColumn('signed', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('metadata', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('health', 'text', (c) => c.notNull())
-        .addColumn('revision', 'integer', (c) => c.notNull())
-        .addColumn('active_config_version', 'integer')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await createTable(db, 'registry_agents', [
+        'name text primary key',
+        'identifier text not null',
+        'card text not null',
+        'card_url text',
+        'source_protocol text not null',
+        'signed integer not null default 0',
+        'metadata text not null',
+        'status text not null',
+        'health text not null',
+        'revision integer not null',
+        'active_config_version integer',
+        'created_at bigint not null',
+        'updated_at bigint not null',
+      ]).execute();
 
-      await db.schema
-        .createTable('registry_instances')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('agent', 'text', (c) => c.notNull())
-        .addColumn('url', 'text', (c) => c.notNull())
-        .addColumn('region', 'text')
-        .addColumn('version', 'text')
-        .addColumn('capacity', 'integer')
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('lease_ttl_ms', 'integer')
-        .addColumn('lease_expires_at', 'bigint')
-        .addColumn('last_heartbeat_at', 'bigint')
-        .addColumn('registered_at', 'bigint', (c) => c.notNull())
-        .addColumn('probe_state', 'text', (c) => c.notNull())
-        .addColumn('last_probe_at', 'bigint')
-        .addColumn('latency_ms', 'integer')
-        .addColumn('consecutive_failures', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('last_error', 'text')
-        .addColumn('next_probe_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await createTable(db, 'registry_instances', [
+        'id text primary key',
+        'agent text not null',
+        'url text not null',
+        'region text',
+        'version text',
+        'capacity integer',
+        'kind text not null',
+        'lease_ttl_ms integer',
+        'lease_expires_at bigint',
+        'last_heartbeat_at bigint',
+        'registered_at bigint not null',
+        'probe_state text not null',
+        'last_probe_at bigint',
+        'latency_ms integer',
+        'consecutive_failures integer not null default 0',
+        'last_error text',
+        'next_probe_at bigint not null',
+      ]).execute();
       await db.schema.createIndex('registry_instances_agent').on('registry_instances').columns(['agent']).execute();
       await db.schema.createIndex('registry_instances_probe_due').on('registry_instances').columns(['next_probe_at']).execute();
       await db.schema.createIndex('registry_instances_lease').on('registry_instances').columns(['lease_expires_at']).execute();
 
-      await serial(db.schema.createTable('registry_probes'), 'id')
-        .addColumn('instance_id', 'text', (c) => c.notNull())
-        .addColumn('at', 'bigint', (c) => c.notNull())
-        .addColumn('ok', 'integer', (c) => c.notNull())
-        .addColumn('latency_ms', 'integer')
-        .addColumn('error', 'text')
-        .execute();
+      await createTable(db, 'registry_probes', [
+        serial('id'),
+        'instance_id text not null',
+        'at bigint not null',
+        'ok integer not null',
+        'latency_ms integer',
+        'error text',
+      ]).execute();
       await db.schema.createIndex('registry_probes_instance').on('registry_probes').columns(['instance_id', 'at']).execute();
 
-      await db.schema
-        .createTable('registry_configs')
-        .addColumn('agent', 'text', (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('config', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('created_by', 'text')
-        .addColumn('comment', 'text')
+      await createTable(db, 'registry_configs', [
+        'agent text not null',
+        'version integer not null',
+        'config text not null',
+        'created_at bigint not null',
+        'created_by text',
+        'comment text',
+      ])
         .addPrimaryKeyConstraint('registry_configs_pk', ['agent', 'version'])
         .execute();
 
       // The change log: the watch stream and every replica's in-memory index follow it by seq.
-      await serial(db.schema.createTable('registry_changes'), 'seq')
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('agent', 'text', (c) => c.notNull())
-        .addColumn('at', 'bigint', (c) => c.notNull())
-        .addColumn('record', 'text')
-        .addColumn('detail', 'text')
-        .execute();
+      await createTable(db, 'registry_changes', [
+        serial('seq'),
+        'kind text not null',
+        'agent text not null',
+        'at bigint not null',
+        'record text',
+        'detail text',
+      ]).execute();
       await db.schema.createIndex('registry_changes_at').on('registry_changes').columns(['at']).execute();
     },
     async down(db: Kysely<unknown>) {

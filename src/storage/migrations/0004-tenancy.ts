@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { createTable } from './create-table.js';
 
 /**
  * The credit ledger: balances, reservations, top-ups and the double-entry
@@ -7,71 +8,68 @@ import { sql, type Kysely, type Migration } from 'kysely';
 export function tenancyMigration(dialect: 'sqlite' | 'postgres'): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('credit_balances')
-        .addColumn('tenant', 'text', (c) => c.primaryKey())
-        .addColumn('available', 'bigint', (c) => c.notNull().defaultTo(0))
-        .addColumn('reserved', 'bigint', (c) => c.notNull().defaultTo(0))
-        .addColumn('low_balance_threshold', 'bigint')
-        .addColumn('low_balance_alerted', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      await createTable(db, 'credit_balances', [
+        'tenant text primary key',
+        'available bigint not null default 0',
+        'reserved bigint not null default 0',
+        'low_balance_threshold bigint',
+        'low_balance_alerted integer not null default 0',
+        'created_at bigint not null',
+        'updated_at bigint not null',
         // The last line of defence: a bug in a conditional update fails the transaction instead of overdrawing.
+      ])
         .addCheckConstraint('credit_balances_available_nonnegative', sql`available >= 0`)
         .addCheckConstraint('credit_balances_reserved_nonnegative', sql`reserved >= 0`)
         .execute();
 
-      await db.schema
-        .createTable('credit_reservations')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('key', 'text', (c) => c.notNull().unique())
-        .addColumn('tenant', 'text', (c) => c.notNull())
-        .addColumn('agent', 'text', (c) => c.notNull())
-        .addColumn('skill', 'text', (c) => c.notNull())
-        .addColumn('client_id', 'text')
-        .addColumn('held', 'bigint', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('charged', 'bigint')
-        .addColumn('requested', 'bigint')
-        .addColumn('task_state', 'text')
-        .addColumn('reason', 'text')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('closed_at', 'bigint')
+      await createTable(db, 'credit_reservations', [
+        'id text primary key',
+        'key text not null unique',
+        'tenant text not null',
+        'agent text not null',
+        'skill text not null',
+        'client_id text',
+        'held bigint not null',
+        'status text not null',
+        'charged bigint',
+        'requested bigint',
+        'task_state text',
+        'reason text',
+        'created_at bigint not null',
+        'closed_at bigint',
+      ])
         .addCheckConstraint('credit_reservations_held_nonnegative', sql`held >= 0`)
         .execute();
       // Usage reports read settled reservations of one tenant over a time window.
       await db.schema.createIndex('credit_reservations_usage').on('credit_reservations').columns(['tenant', 'status', 'closed_at']).execute();
 
-      await db.schema
-        .createTable('credit_topups')
-        .addColumn('reference', 'text', (c) => c.primaryKey())
-        .addColumn('tenant', 'text', (c) => c.notNull())
-        .addColumn('amount', 'bigint', (c) => c.notNull())
-        .addColumn('entry_id', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await createTable(db, 'credit_topups', [
+        'reference text primary key',
+        'tenant text not null',
+        'amount bigint not null',
+        'entry_id text not null',
+        'created_at bigint not null',
+      ]).execute();
 
       // The journal is written on every call and read in full only by reconcile, so it
       // carries no secondary indexes: each one would be another page written per commit.
-      await db.schema
-        .createTable('credit_entries')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('tenant', 'text', (c) => c.notNull())
-        .addColumn('reservation_id', 'text')
-        .addColumn('reference', 'text')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await createTable(db, 'credit_entries', [
+        'id text primary key',
+        'kind text not null',
+        'tenant text not null',
+        'reservation_id text',
+        'reference text',
+        'created_at bigint not null',
+      ]).execute();
 
       // SQLite: `integer primary key` is the rowid itself (no AUTOINCREMENT, which writes sqlite_sequence on every insert).
-      await db.schema
-        .createTable('credit_postings')
-        .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => c.primaryKey())
-        .addColumn('entry_id', 'text', (c) => c.notNull())
-        .addColumn('line', 'integer', (c) => c.notNull())
-        .addColumn('account', 'text', (c) => c.notNull())
-        .addColumn('amount', 'bigint', (c) => c.notNull())
-        .execute();
+      await createTable(db, 'credit_postings', [
+        `id ${dialect === 'postgres' ? 'bigserial' : 'integer'} primary key`,
+        'entry_id text not null',
+        'line integer not null',
+        'account text not null',
+        'amount bigint not null',
+      ]).execute();
     },
     async down(db: Kysely<unknown>) {
       for (const table of ['credit_postings', 'credit_entries', 'credit_topups', 'credit_reservations', 'credit_balances']) {

@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { createTable } from './create-table.js';
 
 /**
  * The audit trail: the hash-chained log and its checkpoints. `seq` is not a
@@ -10,40 +11,38 @@ export function auditMigration(dialect: 'sqlite' | 'postgres'): Migration {
   const seqType = dialect === 'postgres' ? 'bigint' : 'integer';
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('audit_log')
-        .addColumn('seq', seqType, (c) => c.primaryKey())
-        .addColumn('time', 'bigint', (c) => c.notNull())
-        .addColumn('event_type', 'text', (c) => c.notNull())
-        .addColumn('actor_kind', 'text', (c) => c.notNull())
-        .addColumn('actor_id', 'text')
-        .addColumn('target_agent', 'text')
-        .addColumn('task_id', 'text')
-        .addColumn('skill', 'text')
-        .addColumn('tenant', 'text')
-        .addColumn('user_id', 'text')
-        .addColumn('ip', 'text')
-        .addColumn('user_agent', 'text')
-        .addColumn('method', 'text')
-        .addColumn('input_hash', 'text')
-        .addColumn('output_hash', 'text')
-        .addColumn('duration_ms', 'bigint')
-        .addColumn('milli_credits', 'bigint')
-        .addColumn('error_code', 'text')
-        .addColumn('outcome', 'text', (c) => c.notNull())
-        .addColumn('detail', 'text')
-        .addColumn('prev_hash', 'text', (c) => c.notNull())
-        .addColumn('hash', 'text', (c) => c.notNull())
-        .execute();
+      await createTable(db, 'audit_log', [
+        `seq ${seqType} primary key`,
+        'time bigint not null',
+        'event_type text not null',
+        'actor_kind text not null',
+        'actor_id text',
+        'target_agent text',
+        'task_id text',
+        'skill text',
+        'tenant text',
+        'user_id text',
+        'ip text',
+        'user_agent text',
+        'method text',
+        'input_hash text',
+        'output_hash text',
+        'duration_ms bigint',
+        'milli_credits bigint',
+        'error_code text',
+        'outcome text not null',
+        'detail text',
+        'prev_hash text not null',
+        'hash text not null',
+      ]).execute();
       // Export by time range (SIEM pulls); everything else walks seq.
       await db.schema.createIndex('audit_log_time').on('audit_log').columns(['time']).execute();
 
-      await db.schema
-        .createTable('audit_checkpoints')
-        .addColumn('seq', seqType, (c) => c.primaryKey())
-        .addColumn('hash', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await createTable(db, 'audit_checkpoints', [
+        `seq ${seqType} primary key`,
+        'hash text not null',
+        'created_at bigint not null',
+      ]).execute();
     },
     async down(db: Kysely<unknown>) {
       for (const table of ['audit_checkpoints', 'audit_log']) {

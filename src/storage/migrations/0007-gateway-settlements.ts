@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { createTable } from './create-table.js';
 
 /**
  * Credit reservations whose task was still running when its answer ended:
@@ -8,16 +9,15 @@ import type { Kysely, Migration } from 'kysely';
 export function gatewaySettlementsMigration(_dialect: 'sqlite' | 'postgres'): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('gateway_open_reservations')
-        .addColumn('key', 'text', (c) => c.primaryKey())
-        .addColumn('agent', 'text', (c) => c.notNull())
-        .addColumn('task_id', 'text', (c) => c.notNull())
-        .addColumn('tenant', 'text', (c) => c.notNull())
-        .addColumn('subject', 'text', (c) => c.notNull())
-        .addColumn('estimate', 'bigint', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await createTable(db, 'gateway_open_reservations', [
+        'key text primary key',
+        'agent text not null',
+        'task_id text not null',
+        'tenant text not null',
+        'subject text not null',
+        'estimate bigint not null',
+        'created_at bigint not null',
+      ]).execute();
     },
     async down(db: Kysely<unknown>) {
       await db.schema.dropTable('gateway_open_reservations').ifExists().execute();

@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import { protectTenantRows } from './0009-row-security-deny-by-default.js';
+import { createTable } from './create-table.js';
 
 /**
  * The router's conversation map (docs/orchestrator.md#routing): router context → specialist,
@@ -10,16 +11,16 @@ import { protectTenantRows } from './0009-row-security-deny-by-default.js';
 export function routerConversationsMigration(dialect: 'sqlite' | 'postgres'): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('router_conversations')
-        .addColumn('tenant', 'text', (c) => c.notNull())
-        .addColumn('caller', 'text', (c) => c.notNull())
-        .addColumn('context_id', 'text', (c) => c.notNull())
-        .addColumn('agent', 'text', (c) => c.notNull())
-        .addColumn('skill', 'text')
-        .addColumn('child_context_id', 'text', (c) => c.notNull())
-        .addColumn('child_task_id', 'text', (c) => c.notNull())
-        .addColumn('touched_at', 'bigint', (c) => c.notNull())
+      await createTable(db, 'router_conversations', [
+        'tenant text not null',
+        'caller text not null',
+        'context_id text not null',
+        'agent text not null',
+        'skill text',
+        'child_context_id text not null',
+        'child_task_id text not null',
+        'touched_at bigint not null',
+      ])
         .addPrimaryKeyConstraint('router_conversations_pk', ['tenant', 'caller', 'context_id'])
         .execute();
       // The sweep of idle conversations reads by age.

@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import { protectTenantRows } from './0009-row-security-deny-by-default.js';
+import { createTable } from './create-table.js';
 
 /**
  * Requests users confirmed for a route (ADR 0019): an explicit choice
@@ -10,12 +11,12 @@ import { protectTenantRows } from './0009-row-security-deny-by-default.js';
 export function routerLearnedRoutesMigration(dialect: 'sqlite' | 'postgres'): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('router_learned_routes')
-        .addColumn('tenant', 'text', (c) => c.notNull())
-        .addColumn('candidate', 'text', (c) => c.notNull())
-        .addColumn('request', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
+      await createTable(db, 'router_learned_routes', [
+        'tenant text not null',
+        'candidate text not null',
+        'request text not null',
+        'created_at bigint not null',
+      ])
         .addPrimaryKeyConstraint('router_learned_routes_pk', ['tenant', 'candidate', 'request'])
         .execute();
       if (dialect === 'postgres') await protectTenantRows(db, 'router_learned_routes');

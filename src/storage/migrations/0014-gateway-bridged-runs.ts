@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import { protectTenantRows } from './0009-row-security-deny-by-default.js';
+import { createTable } from './create-table.js';
 
 /**
  * The tenant each run of a bridged ACP agent belongs to (docs/acp.md): an ACP
@@ -11,12 +12,12 @@ import { protectTenantRows } from './0009-row-security-deny-by-default.js';
 export function gatewayBridgedRunsMigration(dialect: 'sqlite' | 'postgres'): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('gateway_bridged_runs')
-        .addColumn('agent', 'text', (c) => c.notNull())
-        .addColumn('run_id', 'text', (c) => c.notNull())
-        .addColumn('tenant', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
+      await createTable(db, 'gateway_bridged_runs', [
+        'agent text not null',
+        'run_id text not null',
+        'tenant text not null',
+        'created_at bigint not null',
+      ])
         .addPrimaryKeyConstraint('gateway_bridged_runs_pk', ['agent', 'run_id'])
         .execute();
       if (dialect === 'postgres') await protectTenantRows(db, 'gateway_bridged_runs');

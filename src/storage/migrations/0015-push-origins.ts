@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { createTable } from './create-table.js';
 
 /**
  * Push delivery by destination (ADR 0027):
@@ -22,22 +23,20 @@ export function pushOriginsMigration(_dialect: 'sqlite' | 'postgres'): Migration
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('push_configs').addColumn('origin_key', 'text').execute();
       await db.schema.createIndex('push_configs_origin').on('push_configs').columns(['origin_key']).execute();
-      await db.schema
-        .createTable('push_origins')
-        .addColumn('origin_key', 'text', (c) => c.primaryKey())
-        .addColumn('failures', 'integer', (c) => c.notNull())
-        .addColumn('next_probe_at', 'bigint', (c) => c.notNull())
-        .addColumn('probe_by', 'text')
-        .addColumn('probe_until', 'bigint')
-        .addColumn('last_error', 'text')
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createTable('sealed_canaries')
-        .addColumn('name', 'text', (c) => c.primaryKey())
-        .addColumn('value', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await createTable(db, 'push_origins', [
+        'origin_key text primary key',
+        'failures integer not null',
+        'next_probe_at bigint not null',
+        'probe_by text',
+        'probe_until bigint',
+        'last_error text',
+        'updated_at bigint not null',
+      ]).execute();
+      await createTable(db, 'sealed_canaries', [
+        'name text primary key',
+        'value text not null',
+        'created_at bigint not null',
+      ]).execute();
     },
     async down(db: Kysely<unknown>) {
       await db.schema.dropTable('sealed_canaries').ifExists().execute();

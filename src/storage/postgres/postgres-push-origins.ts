@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { ClaimOptions, OriginDown, OutboxRecord, PushConfigRecord } from '../push-store.js';
 import type { Tables } from '../schema.js';
+import { toOutboxRecord, toPushConfig, type ClaimedRow } from '../task-rows.js';
 
 /**
  * The outbox claim and the state of failing origins on PostgreSQL, shared by
@@ -8,29 +9,8 @@ import type { Tables } from '../schema.js';
  * push delivery's alone.
  */
 
-interface ClaimedRow {
-  id: number | string;
-  task_id: string;
-  config_id: string;
-  seq: number;
-  attempts: number;
-  created_at: number | string;
-  origin_key: string | null;
-}
-
 /** `perOrigin` when unset: larger than any batch. */
 const NO_BOUND = 2_147_483_647;
-
-const toRecord = (r: ClaimedRow, probe: boolean): OutboxRecord => ({
-  id: Number(r.id),
-  taskId: r.task_id,
-  configId: r.config_id,
-  seq: r.seq,
-  attempts: r.attempts,
-  createdAt: Number(r.created_at),
-  originKey: r.origin_key,
-  probe,
-});
 
 /**
  * Claims the due probes of failing origins, then the head rows of healthy
@@ -65,7 +45,7 @@ export async function claimDuePostgres(db: Kysely<Tables>, o: ClaimOptions): Pro
         FOR UPDATE SKIP LOCKED)
       RETURNING id, task_id, config_id, seq, attempts, created_at)
     SELECT k.*, c.origin_key FROM claimed k LEFT JOIN push_configs c ON c.task_id = k.task_id AND c.id = k.config_id`.execute(db);
-  return [...probes, ...result.rows.map((r) => toRecord(r, false))].sort((a, b) => a.id - b.id);
+  return [...probes, ...result.rows.map((r) => toOutboxRecord(r, false))].sort((a, b) => a.id - b.id);
 }
 
 /** See {@link PushStore.claimNext}. */
@@ -83,7 +63,7 @@ export async function claimNextPostgres(db: Kysely<Tables>, taskId: string, conf
       AND NOT EXISTS (SELECT 1 FROM config JOIN push_origins g ON g.origin_key = config.origin_key)
     RETURNING o.id, o.task_id, o.config_id, o.seq, o.attempts, o.created_at, (SELECT origin_key FROM config) AS origin_key`.execute(db);
   const row = result.rows[0];
-  return row === undefined ? undefined : toRecord(row, false);
+  return row === undefined ? undefined : toOutboxRecord(row, false);
 }
 
 /** Takes the due probes (one per failing origin, fleet-wide) and claims each one's row. */
@@ -116,7 +96,7 @@ async function claimProbes(db: Kysely<Tables>, o: ClaimOptions): Promise<OutboxR
   // Nothing of it left to send: it is failing no longer as far as anyone knows; the next failure starts over.
   const idle = keys.filter((k) => !probed.has(k));
   if (idle.length > 0) await db.deleteFrom('push_origins').where('origin_key', 'in', idle).execute();
-  return rows.rows.map((r) => toRecord(r, true));
+  return rows.rows.map((r) => toOutboxRecord(r, true));
 }
 
 /** See {@link PushStore.markOriginDown}. */
@@ -185,7 +165,7 @@ export async function configsWithoutOriginPostgres(db: Kysely<Tables>, after: { 
   let query = db.selectFrom('push_configs').selectAll().where('origin_key', 'is', null);
   if (after) query = query.where(sql<boolean>`(task_id, id) > (${after.taskId}, ${after.id})`);
   const rows = await query.orderBy('task_id').orderBy('id').limit(limit).execute();
-  return rows.map((r) => ({ taskId: r.task_id, id: r.id, tenant: r.tenant, config: r.config, protocol: r.protocol, createdAt: Number(r.created_at) }));
+  return rows.map(toPushConfig);
 }
 
 /** See {@link PushStore.setConfigOrigin}. */

@@ -5,27 +5,10 @@ import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { ClaimOptions, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
 import { claimDuePostgres, claimNextPostgres, configsWithoutOriginPostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, releaseOriginProbePostgres, replaceCanaryPostgres, setConfigOriginPostgres } from './postgres-push-origins.js';
-import type { PushConfigsTable, Tables, TasksTable } from '../schema.js';
+import type { Tables, TasksTable } from '../schema.js';
 import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
 import { WriteBatcher } from './write-batcher.js';
-
-const toTask = (r: Selectable<TasksTable>): TaskRecord => ({
-  id: r.id,
-  agent: r.agent,
-  tenant: r.tenant,
-  contextId: r.context_id,
-  state: r.state,
-  skill: r.skill,
-  messageId: r.message_id,
-  version: r.version,
-  lastSeq: r.last_seq,
-  snapshot: r.snapshot,
-  owner: r.owner,
-  idempotent: r.idempotent === 1,
-  terminal: r.terminal === 1,
-  createdAt: Number(r.created_at),
-  updatedAt: Number(r.updated_at),
-});
+import { toPushConfig, toTask } from '../task-rows.js';
 
 /** Transactional outbox: one row per (config, event), committed with the events. */
 async function enqueuePushes(trx: Kysely<Tables>, taskId: string, seqs: number[], now: number): Promise<void> {
@@ -35,16 +18,6 @@ async function enqueuePushes(trx: Kysely<Tables>, taskId: string, seqs: number[]
     WHERE c.task_id = ${taskId}
     ORDER BY s.seq, c.id`.execute(trx);
 }
-
-const toConfig = (r: Selectable<PushConfigsTable>): PushConfigRecord => ({
-  taskId: r.task_id,
-  id: r.id,
-  tenant: r.tenant,
-  config: r.config,
-  protocol: r.protocol,
-  createdAt: Number(r.created_at),
-  ...(r.origin_key !== null && { originKey: r.origin_key }),
-});
 
 /** How often a replica makes sure the coming days' partitions exist, ms. */
 const PARTITIONS_CHECK_MS = 3_600_000;
@@ -267,24 +240,24 @@ export class PostgresTaskStore implements TaskStore, PushStore {
 
   async getConfig(taskId: string, id: string): Promise<PushConfigRecord | undefined> {
     const row = await this.#db.selectFrom('push_configs').selectAll().where('task_id', '=', taskId).where('id', '=', id).executeTakeFirst();
-    return row ? toConfig(row) : undefined;
+    return row ? toPushConfig(row) : undefined;
   }
 
   async listConfigs(taskId: string): Promise<PushConfigRecord[]> {
     const rows = await this.#db.selectFrom('push_configs').selectAll().where('task_id', '=', taskId).orderBy('created_at').orderBy('id').execute();
-    return rows.map(toConfig);
+    return rows.map(toPushConfig);
   }
 
   async configsNotSealed(limit: number): Promise<PushConfigRecord[]> {
     const rows = await this.#db.selectFrom('push_configs').selectAll().where(sql<boolean>`left(config, 1) = '{'`).orderBy('task_id').orderBy('id').limit(limit).execute();
-    return rows.map(toConfig);
+    return rows.map(toPushConfig);
   }
 
   async configsAfter(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {
     let query = this.#db.selectFrom('push_configs').selectAll();
     if (after) query = query.where(sql<boolean>`(task_id, id) > (${after.taskId}, ${after.id})`);
     const rows = await query.orderBy('task_id').orderBy('id').limit(limit).execute();
-    return rows.map(toConfig);
+    return rows.map(toPushConfig);
   }
 
   configsWithoutOrigin(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {

@@ -19,7 +19,15 @@ import { AgentmeshError, ErrorCodes } from '../../protocol/index.js';
 export function timedPool(pool: pg.Pool, queryTimeoutMs: number, scoped?: ScopedRunner): PostgresPool {
   return {
     async connect() {
-      return new TimedClient(await pool.connect(), queryTimeoutMs, scoped);
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        // The pool's connect timeout (every connection busy past connectionTimeoutMillis) or a refused
+        // connection: the database is unavailable for now, which callers answer 503 and may retry, not 500.
+        throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, `PostgreSQL connection failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err, retryable: true, expose: false });
+      }
+      return new TimedClient(client, queryTimeoutMs, scoped);
     },
     end: () => pool.end(),
   };

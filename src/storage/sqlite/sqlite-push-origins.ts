@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ClaimOptions, OriginDown, OutboxRecord } from '../push-store.js';
+import { toOutboxRecord, type ClaimedRow } from '../task-rows.js';
 
 /**
  * The outbox claim and the state of failing origins on SQLite: the same
@@ -7,29 +8,8 @@ import type { ClaimOptions, OriginDown, OutboxRecord } from '../push-store.js';
  * store's write transactions, so a claim is atomic without row locks.
  */
 
-interface ClaimedRow {
-  id: number;
-  task_id: string;
-  config_id: string;
-  seq: number;
-  attempts: number;
-  created_at: number;
-  origin_key: string | null;
-}
-
 /** `perOrigin` when unset: larger than any batch. */
 const NO_BOUND = 2_147_483_647;
-
-const toRecord = (r: ClaimedRow, probe: boolean): OutboxRecord => ({
-  id: r.id,
-  taskId: r.task_id,
-  configId: r.config_id,
-  seq: r.seq,
-  attempts: r.attempts,
-  createdAt: r.created_at,
-  originKey: r.origin_key,
-  probe,
-});
 
 const HEAD = `x.state = 'pending' AND x.next_attempt_at <= @now AND (x.claimed_by IS NULL OR x.claim_expires_at < @now)
   AND x.id = (SELECT min(p.id) FROM push_outbox p WHERE p.task_id = x.task_id AND p.config_id = x.config_id AND p.state = 'pending')`;
@@ -117,13 +97,13 @@ export function claimDueSqlite(s: PushOriginStatements, o: ClaimOptions): Outbox
     }
     s.takeProbe.run({ owner: o.owner, leaseUntil: o.leaseUntil, now: o.now, key });
     s.claim.run(o.owner, o.leaseUntil, o.now, row.id);
-    claimed.push(toRecord(row, true));
+    claimed.push(toOutboxRecord(row, true));
   }
   const room = o.limit - claimed.length;
   if (room > 0) {
     for (const row of s.due.all({ now: o.now, perOrigin: o.perOrigin ?? NO_BOUND, limit: room }) as ClaimedRow[]) {
       s.claim.run(o.owner, o.leaseUntil, o.now, row.id);
-      claimed.push(toRecord(row, false));
+      claimed.push(toOutboxRecord(row, false));
     }
   }
   return claimed.sort((a, b) => a.id - b.id);
@@ -134,7 +114,7 @@ export function claimNextSqlite(s: PushOriginStatements, taskId: string, configI
   const row = s.next.get({ taskId, configId, now: o.now }) as ClaimedRow | undefined;
   if (row === undefined) return undefined;
   s.claim.run(o.owner, o.leaseUntil, o.now, row.id);
-  return toRecord(row, false);
+  return toOutboxRecord(row, false);
 }
 
 /** See PushStore.markOriginDown; call inside a write transaction. */

@@ -8,50 +8,13 @@ import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { ClaimOptions, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
 import { claimDueSqlite, claimNextSqlite, markOriginDownSqlite, preparePushOrigins, type PushOriginStatements } from './sqlite-push-origins.js';
 import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
-
-interface TaskRow {
-  id: string;
-  agent: string;
-  tenant: string;
-  context_id: string;
-  state: string;
-  skill: string | null;
-  message_id: string | null;
-  message_key: number | null;
-  message_bucket: number | null;
-  version: number;
-  last_seq: number;
-  snapshot: string;
-  owner: string | null;
-  idempotent: number;
-  terminal: number;
-  created_at: number;
-  updated_at: number;
-}
+import { toPushConfig, toTask, type PushConfigRow, type TaskRow } from '../task-rows.js';
 
 interface PendingWrite {
   run: () => void;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
-
-const toTask = (r: TaskRow): TaskRecord => ({
-  id: r.id,
-  agent: r.agent,
-  tenant: r.tenant,
-  contextId: r.context_id,
-  state: r.state,
-  skill: r.skill,
-  messageId: r.message_id,
-  version: r.version,
-  lastSeq: r.last_seq,
-  snapshot: r.snapshot,
-  owner: r.owner,
-  idempotent: r.idempotent === 1,
-  terminal: r.terminal === 1,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 /**
  * The embedded task store on better-sqlite3 prepared statements.
@@ -195,26 +158,26 @@ export class SqliteTaskStore implements TaskStore, PushStore {
   }
 
   async getConfig(taskId: string, id: string): Promise<PushConfigRecord | undefined> {
-    const row = this.#s.getConfig.get(taskId, id) as ConfigRow | undefined;
-    return row ? toConfig(row) : undefined;
+    const row = this.#s.getConfig.get(taskId, id) as PushConfigRow | undefined;
+    return row ? toPushConfig(row) : undefined;
   }
 
   async listConfigs(taskId: string): Promise<PushConfigRecord[]> {
-    return (this.#s.listConfigs.all(taskId) as ConfigRow[]).map(toConfig);
+    return (this.#s.listConfigs.all(taskId) as PushConfigRow[]).map(toPushConfig);
   }
 
   async configsNotSealed(limit: number): Promise<PushConfigRecord[]> {
-    return (this.#s.configsNotSealed.all(limit) as ConfigRow[]).map(toConfig);
+    return (this.#s.configsNotSealed.all(limit) as PushConfigRow[]).map(toPushConfig);
   }
 
   async configsAfter(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {
     const rows = after ? this.#s.configsAfter.all(after.taskId, after.taskId, after.id, limit) : this.#s.configsFirst.all(limit);
-    return (rows as ConfigRow[]).map(toConfig);
+    return (rows as PushConfigRow[]).map(toPushConfig);
   }
 
   async configsWithoutOrigin(after: { taskId: string; id: string } | undefined, limit: number): Promise<PushConfigRecord[]> {
     const rows = after ? this.#origins.withoutOriginAfter.all(after.taskId, after.taskId, after.id, limit) : this.#origins.withoutOriginFirst.all(limit);
-    return (rows as ConfigRow[]).map(toConfig);
+    return (rows as PushConfigRow[]).map(toPushConfig);
   }
 
   async setConfigOrigin(taskId: string, id: string, config: string, originKey: string): Promise<boolean> {
@@ -395,18 +358,6 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return s;
   }
 }
-
-interface ConfigRow {
-  task_id: string;
-  id: string;
-  tenant: string;
-  config: string;
-  protocol: string;
-  created_at: number;
-  origin_key: string | null;
-}
-
-const toConfig = (r: ConfigRow): PushConfigRecord => ({ taskId: r.task_id, id: r.id, tenant: r.tenant, config: r.config, protocol: r.protocol, createdAt: r.created_at, ...(r.origin_key !== null && { originKey: r.origin_key }) });
 
 /** The messageId filter of each connection: a store of its own per runtime would miss the others' tasks. */
 const MESSAGE_FILTERS = new WeakMap<BetterSqlite3.Database, WindowedBloomFilter>();

@@ -1,13 +1,12 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { uuidv7, type Database, type Tables } from '../../storage/index.js';
 import { assertBalanced, chargePostings, closePostings, reservePostings, topUpPostings, type Posting } from '../accounts.js';
-import type { LowBalanceEvent, ReserveInput, UsageDimension } from '../ledger-types.js';
+import type { LowBalanceEvent, ReserveInput } from '../ledger-types.js';
 import { crossingAfter } from '../low-balance.js';
-import type { BalanceMove, CloseOutcome, CloseResult, LeaseSpend, LedgerStore, ReconcileFigures, ReserveResult, SpendLeaseResult, TopUpResult, UsageFigures } from './ledger-store.js';
+import type { BalanceMove, CloseOutcome, CloseResult, LeaseSpend, LedgerStore, ReconcileFigures, ReserveResult, SpendLeaseResult, TopUpResult } from './ledger-store.js';
+import { heldReservation, LedgerCore, settledReservation } from './ledger-core.js';
 import { closedReservation, normalizeBalance, normalizeReservation, normalizeTopUp, type BalanceRow, type ReservationRow, type TopUpRow } from './rows.js';
 import { insufficientCredits, keyTaken, referenceTaken, reservationNotFound } from './store-errors.js';
-import { queryHeld, queryReservation, type HeldFilter } from './held-query.js';
-import { queryUsage } from './usage-query.js';
 
 type Trx = Transaction<Tables>;
 
@@ -26,33 +25,19 @@ const ROWS_PER_INSERT = 1000;
  * reference waits for the first and then does nothing. A CHECK constraint
  * (`available >= 0`) backs it all.
  */
-export class PostgresLedgerStore implements LedgerStore {
+export class PostgresLedgerStore extends LedgerCore implements LedgerStore {
   readonly #db: Kysely<Tables>;
   readonly #defaultThreshold: number;
 
   constructor(database: Database, defaultThreshold: number) {
+    super(database.db);
     this.#db = database.db;
     this.#defaultThreshold = defaultThreshold;
   }
 
   async reserve(input: ReserveInput, now: number): Promise<ReserveResult> {
     return this.#db.transaction().execute(async (trx) => {
-      const row: ReservationRow = {
-        id: uuidv7(),
-        key: input.key,
-        tenant: input.tenant,
-        agent: input.agent,
-        skill: input.skill,
-        client_id: input.clientId ?? null,
-        held: input.milliCredits,
-        status: 'held',
-        charged: null,
-        requested: null,
-        task_state: null,
-        reason: null,
-        created_at: now,
-        closed_at: null,
-      };
+      const row = heldReservation(input, now);
       // A concurrent insert of the same key waits here for the first one to commit, then does nothing.
       const inserted = await trx.insertInto('credit_reservations').values(row).onConflict((oc) => oc.column('key').doNothing()).returning('id').executeTakeFirst();
       if (inserted) return this.#hold(trx, row, now);
@@ -153,21 +138,14 @@ export class PostgresLedgerStore implements LedgerStore {
           }
           raw = debited;
         }
-        // The call was refunded elsewhere (it failed there) and this retry completed: its row is charged now, once.
-        const reopened = await trx
-          .updateTable('credit_reservations')
-          .set({ status: 'settled', held: spend.held, charged: c, requested: spend.requested, task_state: spend.state ?? null, reason: null, closed_at: now })
-          .where('key', '=', spend.key)
-          .where('status', '=', 'refunded')
-          .returning('id')
-          .executeTakeFirst();
+        const reopened = await settleRefunded(trx, spend, c, now);
         const id = reopened?.id ?? uuidv7();
         // A retry of this call on another replica settled first: its key is taken and this one charges nothing.
         const inserted =
           reopened ??
           (await trx
             .insertInto('credit_reservations')
-            .values({ id, key: spend.key, tenant: spend.tenant, agent: spend.agent, skill: spend.skill, client_id: spend.clientId ?? null, held: spend.held, status: 'settled', charged: c, requested: spend.requested, task_state: spend.state ?? null, reason: null, created_at: spend.createdAt, closed_at: now })
+            .values(settledReservation(spend, id, c, now))
             .onConflict((oc) => oc.column('key').doNothing())
             .returning('id')
             .executeTakeFirst());
@@ -220,19 +198,11 @@ export class PostgresLedgerStore implements LedgerStore {
       seen.add(spend.key);
       const c = Math.min(spend.charged, left);
       if (prior !== undefined) {
-        // The call was refunded elsewhere (it failed there) and this retry completed: its row is charged now, once.
-        const reopened = await trx
-          .updateTable('credit_reservations')
-          .set({ status: 'settled', held: spend.held, charged: c, requested: spend.requested, task_state: spend.state ?? null, reason: null, closed_at: now })
-          .where('key', '=', spend.key)
-          .where('status', '=', 'refunded')
-          .returning('id')
-          .executeTakeFirst();
-        if (!reopened) continue;
+        if (!(await settleRefunded(trx, spend, c, now))) continue;
         charged[i] = true;
       } else {
         insertAt.set(spend.key, i);
-        inserts.push({ id: uuidv7(), key: spend.key, tenant: spend.tenant, agent: spend.agent, skill: spend.skill, client_id: spend.clientId ?? null, held: spend.held, status: 'settled', charged: c, requested: spend.requested, task_state: spend.state ?? null, reason: null, created_at: spend.createdAt, closed_at: now });
+        inserts.push(settledReservation(spend, uuidv7(), c, now));
       }
       amounts[i] = c;
       left -= c;
@@ -266,7 +236,7 @@ export class PostgresLedgerStore implements LedgerStore {
     return this.#db.transaction().execute(async (trx) => {
       const lease = await trx.selectFrom('credit_reservations').selectAll().where('key', '=', leaseKey).forUpdate().executeTakeFirst();
       if (!lease || lease.status !== 'held' || Number(lease.held) < input.milliCredits) throw reservationNotFound(leaseKey);
-      const row: ReservationRow = { id: uuidv7(), key: input.key, tenant: input.tenant, agent: input.agent, skill: input.skill, client_id: input.clientId ?? null, held: input.milliCredits, status: 'held', charged: null, requested: null, task_state: null, reason: null, created_at: now, closed_at: null };
+      const row = heldReservation(input, now);
       const inserted = await trx.insertInto('credit_reservations').values(row).onConflict((oc) => oc.column('key').doNothing()).returning('id').executeTakeFirst();
       if (!inserted) {
         const existing = normalizeReservation(await trx.selectFrom('credit_reservations').selectAll().where('key', '=', input.key).executeTakeFirstOrThrow());
@@ -341,18 +311,6 @@ export class PostgresLedgerStore implements LedgerStore {
     });
   }
 
-  usage(tenant: string, from: number | undefined, to: number | undefined, groupBy: readonly UsageDimension[]): Promise<UsageFigures[]> {
-    return queryUsage(this.#db, tenant, from, to, groupBy);
-  }
-
-  reservation(key: string): Promise<ReservationRow | undefined> {
-    return queryReservation(this.#db, key);
-  }
-
-  held(filter: HeldFilter, limit: number): Promise<ReservationRow[]> {
-    return queryHeld(this.#db, filter, limit);
-  }
-
   /** Read under REPEATABLE READ: one snapshot, even while calls are being charged. */
   async reconcileFigures(): Promise<ReconcileFigures> {
     return this.#db
@@ -401,4 +359,19 @@ async function journal(trx: Trx, entry: { kind: string; tenant: string; reservat
     .insertInto('credit_postings')
     .values(postings.map(([account, amount], line) => ({ entry_id: id, line, account, amount })))
     .execute();
+}
+
+/**
+ * Charges `charged` to the row of a call that was refunded elsewhere (it failed there) while this
+ * retry completed: once, as `status = 'refunded'` lets only one writer re-open it. Its id, or
+ * undefined when the key names no refunded row.
+ */
+async function settleRefunded(trx: Trx, spend: LeaseSpend, charged: number, now: number): Promise<{ id: string } | undefined> {
+  return trx
+    .updateTable('credit_reservations')
+    .set({ status: 'settled', held: spend.held, charged, requested: spend.requested, task_state: spend.state ?? null, reason: null, closed_at: now })
+    .where('key', '=', spend.key)
+    .where('status', '=', 'refunded')
+    .returning('id')
+    .executeTakeFirst();
 }

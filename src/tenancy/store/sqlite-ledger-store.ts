@@ -1,14 +1,12 @@
-import type { Kysely } from 'kysely';
 import type { AgentmeshError } from '../../protocol/index.js';
-import { uuidv7, type Database, type Tables } from '../../storage/index.js';
+import { uuidv7, type Database } from '../../storage/index.js';
 import { assertBalanced, chargePostings, closePostings, reservePostings, topUpPostings, type Posting } from '../accounts.js';
-import type { ReserveInput, UsageDimension } from '../ledger-types.js';
+import type { ReserveInput } from '../ledger-types.js';
 import { crossingAfter } from '../low-balance.js';
-import type { BalanceMove, CloseOutcome, CloseResult, LeaseSpend, LedgerStore, ReconcileFigures, ReserveResult, SpendLeaseResult, TopUpResult, UsageFigures } from './ledger-store.js';
+import type { BalanceMove, CloseOutcome, CloseResult, LeaseSpend, LedgerStore, ReconcileFigures, ReserveResult, SpendLeaseResult, TopUpResult } from './ledger-store.js';
+import { heldReservation, LedgerCore } from './ledger-core.js';
 import { closedReservation, type BalanceRow, type ReservationRow, type TopUpRow } from './rows.js';
 import { insufficientCredits, keyTaken, referenceTaken, reservationNotFound } from './store-errors.js';
-import { queryHeld, queryReservation, type HeldFilter } from './held-query.js';
-import { queryUsage } from './usage-query.js';
 
 type Sqlite = NonNullable<Database['sqlite']>;
 
@@ -40,9 +38,8 @@ interface Pending {
  * failure rolls the batch back and runs each operation in a transaction of
  * its own, so one bad operation never takes the others down.
  */
-export class SqliteLedgerStore implements LedgerStore {
+export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
   readonly #raw: Sqlite;
-  readonly #db: Kysely<Tables>;
   readonly #defaultThreshold: number;
   readonly #s: ReturnType<typeof prepare>;
   readonly #commitBatch: { immediate(batch: Pending[]): Outcome<unknown>[] };
@@ -51,8 +48,8 @@ export class SqliteLedgerStore implements LedgerStore {
   #scheduled = false;
 
   constructor(database: Database, defaultThreshold: number) {
+    super(database.db);
     this.#raw = database.sqlite!;
-    this.#db = database.db;
     this.#defaultThreshold = defaultThreshold;
     this.#s = prepare(this.#raw);
     this.#commitBatch = this.#raw.transaction((batch: Pending[]) => batch.map((p) => p.run()));
@@ -79,22 +76,7 @@ export class SqliteLedgerStore implements LedgerStore {
         row = { ...existing, held: n, status: 'held', charged: null, requested: null, task_state: null, reason: null, closed_at: null };
         this.#s.reopenReservation.run(n, existing.id);
       } else {
-        row = {
-          id: uuidv7(),
-          key: input.key,
-          tenant: input.tenant,
-          agent: input.agent,
-          skill: input.skill,
-          client_id: input.clientId ?? null,
-          held: n,
-          status: 'held',
-          charged: null,
-          requested: null,
-          task_state: null,
-          reason: null,
-          created_at: now,
-          closed_at: null,
-        };
+        row = heldReservation(input, now);
         this.#s.insertReservation.run(row.id, row.key, row.tenant, row.agent, row.skill, row.client_id, row.held, row.status, row.created_at);
       }
       if (!balance) return { value: { row, created: true, balance: undefined, crossing: undefined } };
@@ -166,7 +148,7 @@ export class SqliteLedgerStore implements LedgerStore {
       if (existing) return existing.tenant === input.tenant ? { value: { row: existing, created: false, balance: undefined, crossing: undefined } } : { refusal: keyTaken(input.key) };
       const lease = this.#s.reservationByKey.get(leaseKey) as ReservationRow | undefined;
       if (!lease || lease.status !== 'held' || lease.held < input.milliCredits) return { refusal: reservationNotFound(leaseKey) };
-      const row: ReservationRow = { id: uuidv7(), key: input.key, tenant: input.tenant, agent: input.agent, skill: input.skill, client_id: input.clientId ?? null, held: input.milliCredits, status: 'held', charged: null, requested: null, task_state: null, reason: null, created_at: now, closed_at: null };
+      const row = heldReservation(input, now);
       this.#s.insertReservation.run(row.id, row.key, row.tenant, row.agent, row.skill, row.client_id, row.held, row.status, row.created_at);
       this.#s.shrinkHold.run(input.milliCredits, lease.id);
       return { value: { row, created: true, balance: undefined, crossing: undefined } };
@@ -210,18 +192,6 @@ export class SqliteLedgerStore implements LedgerStore {
 
   setThreshold(tenant: string, threshold: number | null, now: number): Promise<BalanceMove> {
     return this.#enqueue(() => ({ value: this.#afterMove(this.#s.setThreshold.get(tenant, threshold, now, now) as BalanceRow, now) }));
-  }
-
-  usage(tenant: string, from: number | undefined, to: number | undefined, groupBy: readonly UsageDimension[]): Promise<UsageFigures[]> {
-    return queryUsage(this.#db, tenant, from, to, groupBy);
-  }
-
-  reservation(key: string): Promise<ReservationRow | undefined> {
-    return queryReservation(this.#db, key);
-  }
-
-  held(filter: HeldFilter, limit: number): Promise<ReservationRow[]> {
-    return queryHeld(this.#db, filter, limit);
   }
 
   /** Runs as one queued operation: its reads share the batch transaction's snapshot, and no write lands halfway through. */

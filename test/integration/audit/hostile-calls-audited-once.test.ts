@@ -7,30 +7,21 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRuntime } from '../../helpers/runtime-fixture.js';
-import { startRegistry } from '../../helpers/registry-fixture.js';
-import { createClient, fetchToken, startGateway } from '../../helpers/gateway-fixture.js';
-import { until } from '../../helpers/until.js';
+import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
+import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 
 describe('hostile calls through the gateway are each audited once', () => {
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let gw: Awaited<ReturnType<typeof startGateway>>;
-  let host: Awaited<ReturnType<typeof startRuntime>>;
+  let mesh: GatewayMesh;
+  let gw: GatewayMesh['gw'];
+  let host: GatewayMesh['host'];
   let token: string;
 
   before(async () => {
-    registry = await startRegistry({ probeIntervalMs: 200 });
-    gw = await startGateway(registry.url);
-    host = await startRuntime(undefined, { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true });
-    const agent = Object.keys(host.agents)[0]!;
-    await until('the gateway to route to the agent', async () => (gw.gateway.router.agent(agent)?.instances.some((i) => i.inRotation) ?? false), 10_000);
+    mesh = await startGatewayMesh();
+    ({ gw, host } = mesh);
     token = await fetchToken(gw.url, await createClient(gw.url, { name: 'hostile-caller', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
   });
-  after(async () => {
-    await host?.close();
-    await gw?.close();
-    await registry?.close();
-  });
+  after(() => mesh?.close());
 
   /** POSTs a JSON-RPC body written as text, so that `\ud800` reaches the gateway as JSON's own escape. */
   const post = (body: string) =>

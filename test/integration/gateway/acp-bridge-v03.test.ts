@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import { SendMessageRequest, TaskState, type StreamResponse, type Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { connectAgent } from '../../../src/cli/index.js';
-import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/acp-reference-server.js';
-import { available, balanceTotal, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
-import { call, startRegistry } from '../../helpers/registry-fixture.js';
+import { available, balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
+import { BRIDGE_SCOPES, startBridgedAgents, type BridgedAgents } from './acp-bridge-harness.js';
 
 /*
  * A2A v0.3 clients of bridged agents: the official SDK's v0.3
@@ -17,9 +16,8 @@ import { until } from '../../helpers/until.js';
  * reference server, which checks every ACP request against openapi.yaml.
  */
 
-const manifest = (name: string, description: string) => ({ name, description, input_content_types: ['text/plain', 'application/json'], output_content_types: ['text/plain', 'application/json'] });
 const PRICE = 3;
-const SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'];
+const SCOPES = BRIDGE_SCOPES;
 
 function send(text: string, extra: { taskId?: string; contextId?: string; returnImmediately?: boolean } = {}): SendMessageRequest {
   return SendMessageRequest.fromJSON({
@@ -38,36 +36,19 @@ function stateOf(e: StreamResponse | undefined): TaskState | undefined {
 }
 
 describe('an SDK v0.3 client calls bridged ACP agents through the gateway', () => {
-  let acp: AcpReferenceServer;
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let gw: Awaited<ReturnType<typeof startGateway>>;
+  let bridged: BridgedAgents;
+  let acp: BridgedAgents['acp'];
+  let gw: BridgedAgents['gw'];
   const tenant = 'acme-v03';
   let token: string;
   /** Every JSON-RPC method the v0.3 client sent, and the A2A-Version it sent with it. */
   const wire: Array<{ method: string; version: string | null }> = [];
 
   before(async () => {
-    acp = await startAcpReferenceServer({
-      manifests: [manifest('echo', 'Echoes what it is sent'), manifest('interviewer', 'Asks for a name, then greets'), manifest('holder', 'Works until released or cancelled')],
-      behaviours: { echo: 'echo', interviewer: 'interview', holder: 'hold' },
-    });
-    registry = await startRegistry({ probeIntervalMs: 200 });
-    gw = await startGateway(registry.url, { creditsMode: 'exact' });
-    for (const name of ['echo', 'interviewer', 'holder']) {
-      const res = await call(registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url, name, metadata: { skills: { [name]: { pricing: { creditsPerCall: PRICE } } } } });
-      assert.equal(res.status, 201, JSON.stringify(res.body));
-    }
-    for (const name of ['echo', 'interviewer', 'holder']) {
-      await until(`the gateway to route to ${name}`, async () => gw.gateway.router.agent(name)?.instances.some((i) => i.inRotation) ?? false, 10_000);
-    }
-    token = await fetchToken(gw.url, await createClient(gw.url, { name: 'v03', tenant, scopes: SCOPES }));
-    await topUp(gw.url, tenant, 100);
+    bridged = await startBridgedAgents({ creditsPerCall: PRICE, tenant, clientName: 'v03' });
+    ({ acp, gw, token } = bridged);
   });
-  after(async () => {
-    await gw?.close();
-    await registry?.close();
-    await acp?.close();
-  });
+  after(() => bridged?.close());
 
   /** The SDK client as a v0.3 caller gets it: the card read without A2A-Version, the v0.3 JSON-RPC interface chosen. */
   async function client(agent: string, bearer = token): Promise<Client> {

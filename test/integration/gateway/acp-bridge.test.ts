@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { ClientFactory, JsonRpcTransportFactory, RestTransportFactory, type Client } from '@a2a-js/sdk/client';
 import { Role, TaskState, type Message, type StreamResponse, type Task } from '@a2a-js/sdk';
-import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/acp-reference-server.js';
 import { available, balanceTotal, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { call, startRegistry } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
+import { startBridgedAgents, type BridgedAgents } from './acp-bridge-harness.js';
 
 /*
  * The gateway's bridge: an A2A client (the official SDK, over
@@ -17,8 +17,6 @@ import { until } from '../../helpers/until.js';
  * every request the bridge sends and every answer and event it gives against
  * openapi.yaml: a bridge that sent a non-conforming run request would fail here.
  */
-
-const manifest = (name: string, description: string) => ({ name, description, input_content_types: ['text/plain', 'application/json'], output_content_types: ['text/plain', 'application/json'] });
 
 const PRICE = 2;
 
@@ -36,37 +34,19 @@ function textOf(task: Task): string {
 
 for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
   describe(`an SDK client calls bridged ACP agents through the gateway (${binding})`, () => {
-    let acp: AcpReferenceServer;
-    let registry: Awaited<ReturnType<typeof startRegistry>>;
-    let gw: Awaited<ReturnType<typeof startGateway>>;
+    let bridged: BridgedAgents;
+    let acp: BridgedAgents['acp'];
+    let gw: BridgedAgents['gw'];
     let token: string;
     const clients = new Map<string, Client>();
     const urls: string[] = [];
     const tenant = `acme-${binding === 'JSONRPC' ? 'rpc' : 'rest'}`;
 
     before(async () => {
-      acp = await startAcpReferenceServer({
-        manifests: [manifest('echo', 'Echoes what it is sent'), manifest('interviewer', 'Asks for a name, then greets'), manifest('holder', 'Works until released or cancelled')],
-        behaviours: { echo: 'echo', interviewer: 'interview', holder: 'hold' },
-      });
-      registry = await startRegistry({ probeIntervalMs: 200 });
-      // Exact per-call holds: the tests read each call's hold in the tenant's available balance (leases reserve blocks).
-      gw = await startGateway(registry.url, { creditsMode: 'exact' });
-      for (const name of ['echo', 'interviewer', 'holder']) {
-        const res = await call(registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url, name, metadata: { skills: { [name]: { pricing: { creditsPerCall: PRICE } } } } });
-        assert.equal(res.status, 201, JSON.stringify(res.body));
-      }
-      for (const name of ['echo', 'interviewer', 'holder']) {
-        await until(`the gateway to route to ${name}`, async () => gw.gateway.router.agent(name)?.instances.some((i) => i.inRotation) ?? false, 10_000);
-      }
-      token = await fetchToken(gw.url, await createClient(gw.url, { name: 'a', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
-      await topUp(gw.url, tenant, 100);
+      bridged = await startBridgedAgents({ creditsPerCall: PRICE, tenant, clientName: 'a' });
+      ({ acp, gw, token } = bridged);
     });
-    after(async () => {
-      await gw?.close();
-      await registry?.close();
-      await acp?.close();
-    });
+    after(() => bridged?.close());
 
     async function client(agent: string, bearer = token): Promise<Client> {
       const key = `${agent} ${bearer}`;

@@ -11,6 +11,7 @@ import { AcpTestClient, outputText, userText } from '../../helpers/acp-client.js
 import { available, balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
 import { until } from '../../helpers/until.js';
+import { holdUntilCanceled } from '../../helpers/runtime-fixture.js';
 
 const priced = (skill: string) => ({ skills: { [skill]: { pricing: { creditsPerCall: 2 } } } });
 
@@ -39,13 +40,7 @@ const waiter = defineAgent({
   registry: priced('wait'),
   defaultSkill: 'wait',
   skills: {
-    wait: {
-      description: 'Waits until canceled',
-      handler: async (_: string, ctx) => {
-        ctx.progress('waiting');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-      },
-    },
+    wait: holdUntilCanceled({ description: 'Waits until canceled', progress: 'waiting' }),
   },
 });
 

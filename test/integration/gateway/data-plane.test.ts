@@ -1,10 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent } from '../../../src/runtime/index.js';
-import { startRegistry } from '../../helpers/registry-fixture.js';
-import { startRuntime } from '../../helpers/runtime-fixture.js';
-import { createClient, fetchToken, startGateway } from '../../helpers/gateway-fixture.js';
+import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
+import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 
 const echo = defineAgent({
   card: { name: 'echo', description: 'Echoes' },
@@ -19,23 +18,16 @@ const ORIGIN = 'https://console.example';
  * and its CORS plugin. Both ways must answer the same, and both are audited.
  */
 describe('gateway data plane beside the CORS route', () => {
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let gw: Awaited<ReturnType<typeof startGateway>>;
-  let host: Awaited<ReturnType<typeof startRuntime>>;
+  let mesh: GatewayMesh;
+  let gw: GatewayMesh['gw'];
   let token: string;
 
   before(async () => {
-    registry = await startRegistry({ probeIntervalMs: 200 });
-    gw = await startGateway(registry.url, { corsOrigins: [ORIGIN] });
-    host = await startRuntime([echo], { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true });
-    await until('the gateway to route to echo', async () => gw.gateway.router.agent('echo')?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    mesh = await startGatewayMesh({ agents: [echo], gateway: { corsOrigins: [ORIGIN] } });
+    ({ gw } = mesh);
     token = await fetchToken(gw.url, await createClient(gw.url, { name: 'web', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
   });
-  after(async () => {
-    await host?.close();
-    await gw?.close();
-    await registry?.close();
-  });
+  after(() => mesh?.close());
 
   const call = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${gw.url}/agents/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}`, ...headers }, body: JSON.stringify(body) });

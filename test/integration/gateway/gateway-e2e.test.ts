@@ -1,12 +1,12 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent } from '../../../src/runtime/index.js';
-import { startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
-import { startRegistry } from '../../helpers/registry-fixture.js';
-import { balanceTotal, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
+import { userMessage } from '../../helpers/runtime-fixture.js';
+import { balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
 import { SendMessageRequest, GetTaskRequest } from '@a2a-js/sdk';
 import { connectAgent } from '../../../src/cli/index.js';
+import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 
 /** A priced agent (seed 004: 1 credit per lead over leadIds) that reports its own usage. */
 const scorer = defineAgent({
@@ -27,31 +27,25 @@ const scorer = defineAgent({
 });
 
 describe('gateway in front of a runtime, found through the registry', () => {
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let gw: Awaited<ReturnType<typeof startGateway>>;
-  let host: Awaited<ReturnType<typeof startRuntime>>;
+  let mesh: GatewayMesh;
+  let gw: GatewayMesh['gw'];
+  let host: GatewayMesh['host'];
   let agentUrl: string;
   let tokenA: string;
   let tokenB: string;
   let readOnly: string;
 
   before(async () => {
-    registry = await startRegistry({ probeIntervalMs: 200 });
-    gw = await startGateway(registry.url);
-    host = await startRuntime([scorer], { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true });
+    mesh = await startGatewayMesh({ agents: [scorer] });
+    ({ gw, host } = mesh);
     agentUrl = `${gw.url}/agents/scorer`;
-    await until('the gateway to route to the scorer', async () => (gw.gateway.router.agent('scorer')?.instances.some((i) => i.inRotation) ?? false), 10_000);
     const all = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'];
     tokenA = await fetchToken(gw.url, await createClient(gw.url, { name: 'a', tenant: 'acme', scopes: all }));
     tokenB = await fetchToken(gw.url, await createClient(gw.url, { name: 'b', tenant: 'globex', scopes: all }));
     readOnly = await fetchToken(gw.url, await createClient(gw.url, { name: 'ro', tenant: 'acme', scopes: ['a2a:tasks:read'] }));
     await topUp(gw.url, 'acme', 100);
   });
-  after(async () => {
-    await host?.close();
-    await gw?.close();
-    await registry?.close();
-  });
+  after(() => mesh?.close());
 
   const send = (token: string | undefined, params: Record<string, unknown>, method = 'SendMessage') =>
     fetch(agentUrl, {

@@ -7,11 +7,9 @@ import { decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { verifyCardSignatures } from '../../../src/registry/intake/card-signatures.js';
 import { agentCardViolations, legacyAgentCardViolations } from '../../../src/registry/intake/card-validation.js';
-import { startRegistry } from '../../helpers/registry-fixture.js';
-import { startRuntime } from '../../helpers/runtime-fixture.js';
-import { ADMIN_TOKEN, createClient, startGateway } from '../../helpers/gateway-fixture.js';
+import { ADMIN_TOKEN, createClient } from '../../helpers/gateway-fixture.js';
 import { COMPLETED, asTask, sendRequest, textOf } from '../../helpers/sdk-client.js';
-import { until } from '../../helpers/until.js';
+import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 
 /** Two skills, one of which the registry guards with a scope of its own; every call needs crm:read. */
 const scorer = defineAgent({
@@ -26,23 +24,17 @@ const scorer = defineAgent({
 type Json = Record<string, any>;
 
 describe('the card the gateway serves', () => {
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let gw: Awaited<ReturnType<typeof startGateway>>;
-  let host: Awaited<ReturnType<typeof startRuntime>>;
+  let mesh: GatewayMesh;
+  let gw: GatewayMesh['gw'];
+  let host: GatewayMesh['host'];
   let cardUrl: string;
 
   before(async () => {
-    registry = await startRegistry({ probeIntervalMs: 200 });
-    gw = await startGateway(registry.url);
-    host = await startRuntime([scorer], { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true });
+    mesh = await startGatewayMesh({ agents: [scorer] });
+    ({ gw, host } = mesh);
     cardUrl = `${gw.url}/agents/scorer/.well-known/agent-card.json`;
-    await until('the gateway to route to the scorer', async () => gw.gateway.router.agent('scorer')?.instances.some((i) => i.inRotation) ?? false, 10_000);
   });
-  after(async () => {
-    await host?.close();
-    await gw?.close();
-    await registry?.close();
-  });
+  after(() => mesh?.close());
 
   /** The gateway's card-signing key, found as a verifier finds it: the `jku` of the signature. */
   const gatewayKey = async (kid: string, jku?: string) => {

@@ -5,8 +5,7 @@
  * runs the same walk on PostgreSQL). Replay a walk with ISOLATION_SEED=<seed>.
  */
 import { test, describe, before, after } from 'node:test';
-import assert from 'node:assert/strict';
-import { runIsolationTrial, startIsolationMesh, type IsolationMesh } from '../../helpers/tenant-isolation.js';
+import { assertTenantsIsolated, startIsolationMesh, type IsolationMesh } from '../../helpers/tenant-isolation.js';
 
 const FOREIGN_ATTEMPTS = 240;
 
@@ -20,14 +19,6 @@ describe('tenant isolation through the gateway, SQLite task store', () => {
   });
 
   test(`another tenant's task looks not-found to every operation, binding and version in ${FOREIGN_ATTEMPTS} randomized attempts`, async (t) => {
-    const seed = process.env.ISOLATION_SEED ? Number(process.env.ISOLATION_SEED) : Math.floor(Math.random() * 2 ** 31);
-    t.diagnostic(`seed ${seed} (replay with ISOLATION_SEED=${seed})`);
-    const report = await runIsolationTrial(mesh, { seed, foreignAttempts: FOREIGN_ATTEMPTS });
-    t.diagnostic(`${report.foreignAttempts} foreign attempts, ${report.ownAttempts} own, ${report.leaks.length} leaks`);
-    for (const line of report.summary) t.diagnostic(line);
-    assert.deepEqual(report.leaks, [], `leaks (seed ${seed})`);
-    assert.deepEqual(report.wrongAnswers, [], `unexpected answers (seed ${seed})`);
-    assert.ok(report.foreignAttempts >= 200);
-    assert.ok(report.ownAttempts > 0);
+    await assertTenantsIsolated(t, mesh, FOREIGN_ATTEMPTS);
   });
 });

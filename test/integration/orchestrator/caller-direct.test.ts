@@ -4,7 +4,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { createAgentCaller, type AgentCaller, type ChildEvent } from '../../../src/orchestrator/calls/index.js';
-import { readSse, startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
+import { readSse, startRuntime, userMessage, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
 
 /** Releases waiting handlers when the test says so (no sleeps: the test decides when the agent moves on). */
 class Latch {
@@ -67,13 +67,7 @@ const worker = defineAgent({
         return `Hello, ${name}`;
       },
     },
-    wait: {
-      description: 'Waits until canceled',
-      handler: async (_: string, ctx) => {
-        ctx.progress('waiting');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-      },
-    },
+    wait: holdUntilCanceled({ description: 'Waits until canceled', progress: 'waiting' }),
   },
 });
 

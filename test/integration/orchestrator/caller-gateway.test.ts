@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { GATEWAY_DELEGATE_SCOPE } from '../../../src/gateway/index.js';
 import { createAgentCaller, type AgentCaller } from '../../../src/orchestrator/calls/index.js';
-import { startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
-import { startRegistry } from '../../helpers/registry-fixture.js';
-import { available, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
+import { userMessage, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
+import { available, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
+import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 
 /** A priced agent (1 credit per lead) that reports half of it as usage, plus a priced skill that waits until canceled. */
 const scorer = defineAgent({
@@ -28,22 +28,15 @@ const scorer = defineAgent({
         return `Hello, ${answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('')}`;
       },
     },
-    hold: {
-      description: 'Holds until canceled',
-      handler: async (_: string, ctx) => {
-        ctx.progress('holding');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-      },
-    },
+    hold: holdUntilCanceled({ description: 'Holds until canceled', progress: 'holding' }),
   },
 });
 
 const A2A_SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'];
 
 describe('the agent caller through a real gateway, on behalf of a tenant', () => {
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let gw: Awaited<ReturnType<typeof startGateway>>;
-  let host: Awaited<ReturnType<typeof startRuntime>>;
+  let mesh: GatewayMesh;
+  let gw: GatewayMesh['gw'];
   let orchestrator: { clientId: string; clientSecret: string };
   let plain: { clientId: string; clientSecret: string };
   let caller: AgentCaller;
@@ -52,12 +45,10 @@ describe('the agent caller through a real gateway, on behalf of a tenant', () =>
   let orchestratorToken: string;
 
   before(async () => {
-    registry = await startRegistry({ probeIntervalMs: 200 });
     // Exact per-call holds: these tests read each call's hold in the tenant's available balance
     // (with leases, a replica's block is reserved instead; test/integration/gateway/credit-leases.test.ts).
-    gw = await startGateway(registry.url, { creditsMode: 'exact' });
-    host = await startRuntime([scorer], { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true });
-    await until('the gateway to route to the scorer', async () => gw.gateway.router.agent('scorer')?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    mesh = await startGatewayMesh({ agents: [scorer], gateway: { creditsMode: 'exact' } });
+    ({ gw } = mesh);
     orchestrator = await createClient(gw.url, { name: 'orchestrator', tenant: 'mesh-orchestrator', scopes: [...A2A_SCOPES, GATEWAY_DELEGATE_SCOPE] });
     plain = await createClient(gw.url, { name: 'plain', tenant: 'acme', scopes: A2A_SCOPES });
     tokenA = await fetchToken(gw.url, await createClient(gw.url, { name: 'acme-reader', tenant: 'acme', scopes: ['a2a:tasks:read'] }));
@@ -67,11 +58,7 @@ describe('the agent caller through a real gateway, on behalf of a tenant', () =>
     await topUp(gw.url, 'acme', 100);
     caller = createAgentCaller({ gatewayUrl: gw.url, credentials: orchestrator, retry: { attempts: 3, initialDelayMs: 5, maxDelayMs: 20 } });
   });
-  after(async () => {
-    await host?.close();
-    await gw?.close();
-    await registry?.close();
-  });
+  after(() => mesh?.close());
 
   const rpc = async (token: string, method: string, params: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${gw.url}/agents/scorer`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}`, ...headers }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });

@@ -13,25 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import legal from '../../../agents/legal.js';
 import { createOrchestrator, type OrchestratorConfigInput } from '../../../src/compose/orchestrator-entry.js';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { rpc, userMessage } from '../../helpers/runtime-fixture.js';
-import { startRegisteredAgents, type RegisteredAgents } from '../../unit/orchestrator/router/registered-agents.js';
+import { notebookAgent, startRegisteredAgents, type RegisteredAgents } from '../../unit/orchestrator/router/registered-agents.js';
 
-/** Notes per specialist context: shows which context a message landed in. */
-const notes = new Map<string, string[]>();
-const notebook = defineAgent({
-  card: { name: 'notebook', description: 'Keeps the notes of a conversation' },
-  skills: {
-    note: {
-      description: 'Adds a note to the conversation and reads them all back',
-      handler: (text: string, ctx) => {
-        const list = [...(notes.get(ctx.contextId) ?? []), text];
-        notes.set(ctx.contextId, list);
-        return `${list.length} notes: ${list.join(' | ')}`;
-      },
-    },
-  },
-});
+const { agent: notebook } = notebookAgent();
 
 const resultText = (task: any): string => task.artifacts.find((a: any) => a.name === 'result').parts[0].text;
 

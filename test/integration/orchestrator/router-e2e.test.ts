@@ -6,26 +6,11 @@ import { ROUTE_SKILL } from '../../../src/orchestrator/run-events.js';
 import { createRouteSkill } from '../../../src/orchestrator/router/index.js';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { call } from '../../helpers/registry-fixture.js';
-import { readSse, rpc, startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
+import { readSse, rpc, startRuntime, userMessage, untilAborted } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
-import { startRegisteredAgents, type RegisteredAgents } from '../../unit/orchestrator/router/registered-agents.js';
+import { notebookAgent, startRegisteredAgents, type RegisteredAgents } from '../../unit/orchestrator/router/registered-agents.js';
 
-/** Notes per context it was called in: shows which specialist context a message landed in. */
-const notes = new Map<string, string[]>();
-const notebook = defineAgent({
-  card: { name: 'notebook', description: 'Keeps the notes of a conversation' },
-  skills: {
-    note: {
-      description: 'Adds a note to the conversation and reads them all back',
-      handler: (text: string, ctx) => {
-        const list = notes.get(ctx.contextId) ?? [];
-        list.push(text);
-        notes.set(ctx.contextId, list);
-        return `${list.length} notes: ${list.join(' | ')}`;
-      },
-    },
-  },
-});
+const { agent: notebook, notes } = notebookAgent();
 
 /** A long import that runs until canceled: records which tasks started and which saw the cancel. */
 const waiter = { started: [] as string[], canceled: [] as string[] };
@@ -37,7 +22,7 @@ const importer = defineAgent({
       handler: async (_: string, ctx) => {
         waiter.started.push(ctx.taskId);
         ctx.progress('importing');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await untilAborted(ctx.signal);
         waiter.canceled.push(ctx.taskId);
       },
     },

@@ -4,7 +4,7 @@ import { defineAgent } from '../../../src/runtime/index.js';
 import { available, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { CallLog, outputsOf, runMessage, startOrchestrator } from '../../helpers/orchestrator-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
-import { startRuntime } from '../../helpers/runtime-fixture.js';
+import { startRuntime, untilAborted } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 
 const log = new CallLog();
@@ -19,7 +19,7 @@ const scorer = defineAgent({
       handler: async (input: { leadIds: string[]; hold?: boolean }, ctx) => {
         log.add('priced-scorer', `${ctx.tenant}:${input.leadIds.join(',')}`);
         if (input.hold) {
-          await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+          await untilAborted(ctx.signal);
           log.add('priced-scorer', 'canceled');
           return undefined;
         }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createRuntime, defineAgent, type Runtime } from '../../../src/runtime/index.js';
 import { AcpTestClient, outputText, userText } from '../../helpers/acp-client.js';
 import { until } from '../../helpers/until.js';
+import { holdUntilCanceled, untilAborted } from '../../helpers/runtime-fixture.js';
 
 /** Attempts of the steady skill: the first one is still running when the runtime stops. */
 let attempts = 0;
@@ -26,7 +27,7 @@ const worker = defineAgent({
       handler: async (text: string, ctx) => {
         attempts++;
         ctx.progress(`attempt ${attempts}`);
-        if (attempts === 1) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        if (attempts === 1) await untilAborted(ctx.signal);
         return `done: ${text}`;
       },
     },
@@ -36,13 +37,7 @@ const fragile = defineAgent({
   card: { name: 'fragile', description: 'Fragile work' },
   defaultSkill: 'fragile',
   skills: {
-    fragile: {
-      description: 'Not idempotent: interrupted means failed',
-      handler: async (_: string, ctx) => {
-        ctx.progress('working');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-      },
-    },
+    fragile: holdUntilCanceled({ description: 'Not idempotent: interrupted means failed', progress: 'working' }),
   },
 });
 

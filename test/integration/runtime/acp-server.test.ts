@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { AcpTestClient, outputText, userText } from '../../helpers/acp-client.js';
-import { startRuntime } from '../../helpers/runtime-fixture.js';
+import { startRuntime, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 
 const echo = defineAgent({
@@ -69,13 +69,7 @@ const waiter = defineAgent({
   card: { name: 'waiter', description: 'Waits until canceled' },
   defaultSkill: 'wait',
   skills: {
-    wait: {
-      description: 'Waits until canceled',
-      handler: async (_: string, ctx) => {
-        ctx.progress('waiting');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-      },
-    },
+    wait: holdUntilCanceled({ description: 'Waits until canceled', progress: 'waiting' }),
   },
 });
 const broken = defineAgent({

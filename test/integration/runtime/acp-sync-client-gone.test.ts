@@ -11,6 +11,7 @@ import { AcpTestClient, userText } from '../../helpers/acp-client.js';
 import { createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
 import { until } from '../../helpers/until.js';
+import { untilAborted } from '../../helpers/runtime-fixture.js';
 
 /** Runs started, by task id, each resolved when the run's signal aborts (it was cancelled). */
 const started: string[] = [];
@@ -24,7 +25,7 @@ const holder = defineAgent({
       description: 'Works until cancelled',
       handler: async (_: string, ctx) => {
         started.push(ctx.taskId);
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await untilAborted(ctx.signal);
         aborted.add(ctx.taskId);
       },
     },

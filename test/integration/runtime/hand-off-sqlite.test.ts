@@ -22,6 +22,7 @@ import { ErrorCodes, isAgentmeshError, toSdkError } from '../../../src/protocol/
 import { createRuntime, defineAgent, openTaskControl, type Runtime, type TaskControl, type TaskMessageContext } from '../../../src/index.js';
 import { CANCELED, COMPLETED, asTask, sendRequest, textOf } from '../../helpers/sdk-client.js';
 import { until } from '../../helpers/until.js';
+import { holdUntilCanceled } from '../../helpers/runtime-fixture.js';
 
 const WORKING = 2;
 const INPUT_REQUIRED = 6;
@@ -53,13 +54,7 @@ const jobs = defineAgent({
       },
       handler: async (_: string, ctx) => ctx.handOff(),
     },
-    hold: {
-      description: 'Runs until canceled',
-      handler: async (_: string, ctx) => {
-        ctx.progress('holding');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-      },
-    },
+    hold: holdUntilCanceled({ description: 'Runs until canceled', progress: 'holding' }),
     late: {
       description: 'Hands off, then its queue refuses the job',
       handler: async (_: string, ctx) => {

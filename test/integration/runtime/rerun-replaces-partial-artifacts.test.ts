@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, defineAgent } from '../../../src/runtime/index.js';
-import { rpc, userMessage } from '../../helpers/runtime-fixture.js';
+import { rpc, userMessage, untilAborted } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 
 let firstRun = true;
@@ -26,7 +26,7 @@ const redoer = defineAgent({
       idempotent: true,
       handler: async (_: string, ctx) => {
         const id = ctx.artifact({ name: 'out', parts: [{ text: 'part-1 ' }] });
-        if (firstRun) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        if (firstRun) await untilAborted(ctx.signal);
         ctx.artifact({ artifactId: id, append: true, lastChunk: true, parts: [{ text: 'part-2' }] });
       },
     },

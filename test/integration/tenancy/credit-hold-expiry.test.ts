@@ -4,19 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { creditsCommand } from '../../../src/cli/commands/credits/credits.js';
-import { describeError } from '../../../src/cli/io/error-report.js';
-import { resolveCliIO, type CliContext, type CliIO } from '../../../src/cli/index.js';
+import type { FastifyInstance } from 'fastify';
 import { buildHttpServer } from '../../../src/http/index.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
-import { AgentmeshError, ErrorCodes } from '../../../src/protocol/index.js';
 import { createDatabase, type Database } from '../../../src/storage/index.js';
 import { SettlementTracker, type OpenReservation } from '../../../src/gateway/settlement-tracker.js';
 import { createCreditLedger, type CreditLedger } from '../../../src/tenancy/index.js';
 import { registerCreditRoutes, type CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
-import { Capture } from '../cli/cli-harness.js';
+import { bearerAuthenticator, credits } from './credits-harness.js';
 
 const PRINCIPALS: Record<string, CreditsCaller> = {
   'acme-token': { subject: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send'] },
@@ -24,42 +19,7 @@ const PRINCIPALS: Record<string, CreditsCaller> = {
   'reader-token': { subject: 'ops-reader', tenant: 'ops', scopes: ['gateway:admin'] },
 };
 
-async function authenticate(request: FastifyRequest): Promise<CreditsCaller | undefined> {
-  const header = request.headers.authorization;
-  if (header === undefined) return undefined;
-  const principal = PRINCIPALS[header.replace(/^Bearer\s+/i, '')];
-  if (!principal) throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'The bearer token is not valid');
-  return principal;
-}
-
-/**
- * Runs `agentmesh credits <argv>` in-process the way runCli does (program.ts
- * registers the command; this test builds the group alone).
- */
-async function credits(argv: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const io: CliIO = resolveCliIO({ stdout, stderr, env });
-  let code = 0;
-  const ctx: CliContext = { io, setExitCode: (c) => (code = c) };
-  const program = new Command('agentmesh').addCommand(creditsCommand(ctx));
-  const settle = (command: Command) => {
-    command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-    for (const sub of command.commands) settle(sub);
-  };
-  settle(program);
-  try {
-    await program.parseAsync(['credits', ...argv], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) code = err.exitCode === 0 ? 0 : 2;
-    else {
-      const described = describeError(err);
-      stderr.write(`error: ${described.message}\n`);
-      code = described.exitCode;
-    }
-  }
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const authenticate = bearerAuthenticator(PRINCIPALS);
 
 /*
  * A reservation whose task never ends (abandoned in

@@ -1,12 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { buildHttpServer } from '../../../src/http/index.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
-import { AgentmeshError, ErrorCodes } from '../../../src/protocol/index.js';
 import { createDatabase, type Database } from '../../../src/storage/index.js';
 import { createCreditLedger, type CreditLedger } from '../../../src/tenancy/index.js';
 import { registerCreditRoutes, type CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
+import { bearerAuthenticator } from './credits-harness.js';
 
 /** Bearer tokens of the test and who they stand for (the gateway's Principal has these fields and more). */
 const PRINCIPALS: Record<string, CreditsCaller & { kind: string; clientId: string }> = {
@@ -16,13 +16,7 @@ const PRINCIPALS: Record<string, CreditsCaller & { kind: string; clientId: strin
   'credits-admin-token': { kind: 'api-key', subject: 'billing', clientId: 'billing', tenant: 'ops', scopes: ['credits:admin'] },
 };
 
-async function authenticate(request: FastifyRequest): Promise<CreditsCaller | undefined> {
-  const header = request.headers.authorization;
-  if (header === undefined) return undefined;
-  const principal = PRINCIPALS[header.replace(/^Bearer\s+/i, '')];
-  if (!principal) throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'The bearer token is not valid');
-  return principal;
-}
+const authenticate = bearerAuthenticator(PRINCIPALS);
 
 describe('credit routes: balance, usage and top-ups behind authorization', () => {
   let database: Database;

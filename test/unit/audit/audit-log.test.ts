@@ -75,7 +75,7 @@ test('a full batch is written on the next turn without waiting for the interval'
 
 test('rows read back as they were appended, credentials redacted', async (t) => {
   const { audit } = await open(t);
-  audit.append({
+  const entry: AuditEntry = {
     time: '2026-08-01T10:00:00.000Z',
     eventType: 'scope.denied',
     actor: { kind: 'api-key', id: 'am_key_7' },
@@ -92,26 +92,13 @@ test('rows read back as they were appended, credentials redacted', async (t) => 
     errorCode: 'AM_ERR_AUTH_FORBIDDEN',
     outcome: 'denied',
     detail: { required: ['a2a:message:send'], token: 'eyJ…' },
-  });
+  };
+  audit.append(entry);
   await audit.flush();
   const [row] = await audit.tail();
   assert.deepEqual(row, {
     seq: 1,
-    time: '2026-08-01T10:00:00.000Z',
-    eventType: 'scope.denied',
-    actor: { kind: 'api-key', id: 'am_key_7' },
-    targetAgent: 'legal',
-    taskId: 'task-1',
-    skill: 'review',
-    tenant: 'acme',
-    user: 'u-9',
-    ip: '203.0.113.9',
-    userAgent: 'curl/8',
-    method: 'SendMessage',
-    inputHash: 'b'.repeat(64),
-    durationMs: 2,
-    errorCode: 'AM_ERR_AUTH_FORBIDDEN',
-    outcome: 'denied',
+    ...entry,
     detail: { required: ['a2a:message:send'], token: '[redacted]' },
     prevHash: '0'.repeat(64),
     hash: row!.hash,

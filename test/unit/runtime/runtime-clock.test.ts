@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRuntime, defineAgent } from '../../../src/runtime/index.js';
 import { createBus, createDatabase } from '../../../src/storage/index.js';
+import { untilAborted } from '../../helpers/runtime-fixture.js';
 
 let started: () => void = () => undefined;
 const agent = defineAgent({
@@ -12,7 +13,7 @@ const agent = defineAgent({
       description: 'Runs until stopped',
       handler: async (_: string, ctx) => {
         started();
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await untilAborted(ctx.signal);
       },
     },
   },

@@ -1,4 +1,5 @@
 import { defineAgent, type AgentDefinition } from 'agentmesh';
+import { untilAborted } from '../../helpers/runtime-fixture.js';
 
 /** What the `wait` skill's handler saw when its signal aborted, by task id: the kit's tests await it. */
 export const aborted = new Map<string, Promise<string>>();
@@ -52,7 +53,7 @@ export const kitAgent: AgentDefinition = defineAgent({
         ctx.progress('waiting');
         aborted.set(ctx.taskId, new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve(String((ctx.signal.reason as Error)?.message ?? ctx.signal.reason)), { once: true })));
         abortCodes.set(ctx.taskId, new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve((ctx.signal.reason as { code?: string } | undefined)?.code), { once: true })));
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await untilAborted(ctx.signal);
       },
     },
     slow: {
@@ -60,7 +61,7 @@ export const kitAgent: AgentDefinition = defineAgent({
       timeoutMs: 600_000,
       handler: async (_: string, ctx) => {
         ctx.progress('started');
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await untilAborted(ctx.signal);
       },
     },
     fail: {

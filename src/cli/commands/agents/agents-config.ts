@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { AgentmeshError, ErrorCodes, isAgentmeshError } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
+import { withSubcommands } from '../command-group.js';
 import { ExitCodes } from '../../io/exit-codes.js';
 import type { RegistryClient } from '../../role-apis/registry-client.js';
 import { addRegistryOptions, collectKeyValue, positiveInteger, printJson, readJsonObject, runRegistryCommand, type RegistryFlags } from './agents-options.js';
@@ -134,15 +135,9 @@ function rollbackCommand(ctx: CliContext): Command {
 
 /** Builds the `agents config` group. */
 export function agentsConfigCommand(ctx: CliContext): Command {
-  return new Command('config')
-    .description("read and change an agent's versioned config: get, put, history, rollback")
-    .addCommand(getCommand(ctx))
-    .addCommand(putCommand(ctx))
-    .addCommand(historyCommand(ctx))
-    .addCommand(rollbackCommand(ctx))
-    .addHelpText(
-      'after',
-      `
+  return withSubcommands(new Command('config').description("read and change an agent's versioned config: get, put, history, rollback"), {
+    commands: [getCommand(ctx), putCommand(ctx), historyCommand(ctx), rollbackCommand(ctx)],
+    helpAfter: `
 Examples:
   $ agentmesh agents config get lead-scorer
   $ agentmesh agents config get lead-scorer 2
@@ -155,5 +150,5 @@ Every put makes a new immutable version and activates it; agents running
 with REGISTRY_URL pick it up at once (ctx.config). Rollback copies an old
 version into a new one, so the history stays linear.
 `,
-    );
+  });
 }

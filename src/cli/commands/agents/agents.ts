@@ -1,6 +1,7 @@
 /** `agentmesh agents …`: the registry from the command line (docs/cli.md). */
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
+import { withSubcommands } from '../command-group.js';
 import { agentsConfigCommand } from './agents-config.js';
 import { agentsDeregisterCommand } from './agents-deregister.js';
 import { agentsHealthCommand } from './agents-health.js';
@@ -11,18 +12,17 @@ import { agentsShowCommand } from './agents-show.js';
 
 /** Builds the `agents` group: list, show, register, deregister, search, health, config. */
 export function agentsCommand(ctx: CliContext): Command {
-  return new Command('agents')
-    .description('find, inspect and manage agents in the registry')
-    .addCommand(agentsListCommand(ctx))
-    .addCommand(agentsShowCommand(ctx))
-    .addCommand(agentsRegisterCommand(ctx))
-    .addCommand(agentsDeregisterCommand(ctx))
-    .addCommand(agentsSearchCommand(ctx))
-    .addCommand(agentsHealthCommand(ctx))
-    .addCommand(agentsConfigCommand(ctx))
-    .addHelpText(
-      'after',
-      `
+  return withSubcommands(new Command('agents').description('find, inspect and manage agents in the registry'), {
+    commands: [
+      agentsListCommand(ctx),
+      agentsShowCommand(ctx),
+      agentsRegisterCommand(ctx),
+      agentsDeregisterCommand(ctx),
+      agentsSearchCommand(ctx),
+      agentsHealthCommand(ctx),
+      agentsConfigCommand(ctx),
+    ],
+    helpAfter: `
 Examples:
   $ agentmesh agents list --department sales
   $ agentmesh agents search "score leads similar to my best customers"
@@ -33,5 +33,5 @@ Examples:
 Registry: --registry <url>, else $AGENTMESH_REGISTRY, else http://localhost:4100.
 Writes send --token (else $REGISTRY_TOKEN) as a bearer token.
 `,
-    );
+  });
 }

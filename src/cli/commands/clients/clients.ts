@@ -1,6 +1,7 @@
 /** `agentmesh clients …`: the gateway's OAuth clients from the command line (docs/gateway-identity.md). */
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
+import { withSubcommands } from '../command-group.js';
 import { clientsCreateCommand } from './clients-create.js';
 import { clientsListCommand } from './clients-list.js';
 import { clientsRevokeCommand } from './clients-revoke.js';
@@ -8,15 +9,9 @@ import { clientsRotateCommand } from './clients-rotate.js';
 
 /** Builds the `clients` group: create, list, rotate, revoke. */
 export function clientsCommand(ctx: CliContext): Command {
-  return new Command('clients')
-    .description("manage the gateway's OAuth clients (client credentials)")
-    .addCommand(clientsCreateCommand(ctx))
-    .addCommand(clientsListCommand(ctx))
-    .addCommand(clientsRotateCommand(ctx))
-    .addCommand(clientsRevokeCommand(ctx))
-    .addHelpText(
-      'after',
-      `
+  return withSubcommands(new Command('clients').description("manage the gateway's OAuth clients (client credentials)"), {
+    commands: [clientsCreateCommand(ctx), clientsListCommand(ctx), clientsRotateCommand(ctx), clientsRevokeCommand(ctx)],
+    helpAfter: `
 Examples:
   $ agentmesh clients create --name router --tenant acme --scope a2a:message:send
   $ agentmesh clients list --tenant acme
@@ -26,5 +21,5 @@ Examples:
 Gateway: --gateway <url>, else $AGENTMESH_GATEWAY, else http://localhost:4200.
 These calls need gateway:admin: --admin-token, else $GATEWAY_ADMIN_TOKEN.
 `,
-    );
+  });
 }

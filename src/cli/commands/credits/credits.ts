@@ -1,6 +1,7 @@
 /** `agentmesh credits …`: tenants' credit balances, usage and top-ups through the gateway (docs/credits.md). */
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
+import { withSubcommands } from '../command-group.js';
 import { creditsBalanceCommand } from './credits-balance.js';
 import { creditsHoldsCommand } from './credits-holds.js';
 import { creditsReleaseCommand } from './credits-release.js';
@@ -14,16 +15,9 @@ import { creditsUsageCommand } from './credits-usage.js';
  * program.addCommand(creditsCommand(ctx));
  */
 export function creditsCommand(ctx: CliContext): Command {
-  return new Command('credits')
-    .description("read tenants' credit balances, usage and holds, add credits, release holds")
-    .addCommand(creditsBalanceCommand(ctx))
-    .addCommand(creditsTopUpCommand(ctx))
-    .addCommand(creditsUsageCommand(ctx))
-    .addCommand(creditsHoldsCommand(ctx))
-    .addCommand(creditsReleaseCommand(ctx))
-    .addHelpText(
-      'after',
-      `
+  return withSubcommands(new Command('credits').description("read tenants' credit balances, usage and holds, add credits, release holds"), {
+    commands: [creditsBalanceCommand(ctx), creditsTopUpCommand(ctx), creditsUsageCommand(ctx), creditsHoldsCommand(ctx), creditsReleaseCommand(ctx)],
+    helpAfter: `
 Examples:
   $ agentmesh credits balance acme
   $ agentmesh credits usage acme --by agent,day --from 2026-08-01
@@ -35,5 +29,5 @@ Gateway: --gateway <url>, else $AGENTMESH_GATEWAY, else http://localhost:4200.
 Bearer: --token or --admin-token, else $GATEWAY_ADMIN_TOKEN, else $AGENTMESH_TOKEN.
 Amounts are credits with 3 decimals (1 credit = 1000 milli-credits).
 `,
-    );
+  });
 }

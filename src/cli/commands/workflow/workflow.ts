@@ -1,6 +1,7 @@
 /** `agentmesh workflow …`: run, follow and manage the orchestrator's workflow runs (docs/workflows.md). */
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
+import { withSubcommands } from '../command-group.js';
 import { workflowCancelCommand } from './workflow-cancel.js';
 import { workflowListCommand } from './workflow-list.js';
 import { workflowResumeCommand } from './workflow-resume.js';
@@ -9,16 +10,9 @@ import { workflowShowCommand } from './workflow-show.js';
 
 /** Builds the `workflow` group: run, list, show, cancel, resume. */
 export function workflowCommand(ctx: CliContext): Command {
-  return new Command('workflow')
-    .description('run workflows on the orchestrator and follow, list, show, cancel and resume their runs')
-    .addCommand(workflowRunCommand(ctx))
-    .addCommand(workflowListCommand(ctx))
-    .addCommand(workflowShowCommand(ctx))
-    .addCommand(workflowCancelCommand(ctx))
-    .addCommand(workflowResumeCommand(ctx))
-    .addHelpText(
-      'after',
-      `
+  return withSubcommands(new Command('workflow').description('run workflows on the orchestrator and follow, list, show, cancel and resume their runs'), {
+    commands: [workflowRunCommand(ctx), workflowListCommand(ctx), workflowShowCommand(ctx), workflowCancelCommand(ctx), workflowResumeCommand(ctx)],
+    helpAfter: `
 Examples:
   $ agentmesh workflow run workflows/lookalike-campaign.yaml --input leadIds='["lead-001"]'
   $ agentmesh workflow list --state failed
@@ -28,5 +22,5 @@ Examples:
 The orchestrator is reached through the gateway ($AGENTMESH_GATEWAY, default
 http://localhost:4200, at /agents/orchestrator) unless --agent-url names it.
 `,
-    );
+  });
 }

@@ -1,4 +1,4 @@
-import type { AgentDefinition } from '../../../../src/runtime/index.js';
+import { defineAgent, type AgentDefinition } from '../../../../src/runtime/index.js';
 import { call, startRegistry } from '../../../helpers/registry-fixture.js';
 import { startRuntime } from '../../../helpers/runtime-fixture.js';
 import { until } from '../../../helpers/until.js';
@@ -36,4 +36,27 @@ export async function startRegisteredAgents(agents: readonly AgentDefinition[]):
 /** Waits until the registry reports `health` for `agent`. */
 export async function untilHealth(registryUrl: string, agent: string, health: string): Promise<void> {
   await until(`${agent} ${health}`, async () => (await call(registryUrl, 'GET', `/v1/agents/${agent}`)).body?.health === health, 15_000);
+}
+
+/**
+ * An agent that keeps the notes of each conversation (context) it is called
+ * in and answers with all of them, so a reply shows which specialist context
+ * a message landed in. `notes`: the notes per context id.
+ */
+export function notebookAgent(): { agent: AgentDefinition; notes: Map<string, string[]> } {
+  const notes = new Map<string, string[]>();
+  const agent = defineAgent({
+    card: { name: 'notebook', description: 'Keeps the notes of a conversation' },
+    skills: {
+      note: {
+        description: 'Adds a note to the conversation and reads them all back',
+        handler: (text: string, ctx) => {
+          const list = [...(notes.get(ctx.contextId) ?? []), text];
+          notes.set(ctx.contextId, list);
+          return `${list.length} notes: ${list.join(' | ')}`;
+        },
+      },
+    },
+  });
+  return { agent, notes };
 }

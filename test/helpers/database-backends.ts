@@ -1,0 +1,97 @@
+/**
+ * The databases a storage suite runs on, one `describe` each (STYLE.md rule
+ * 10): SQLite always, PostgreSQL when reachable (under `REQUIRE_SERVICES=1`
+ * an unreachable one fails the file instead of skipping it).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createDatabase, createRuntimeStores, type Database, type RuntimeStores } from '../../src/storage/index.js';
+import { createTestSchema, postgresSkipReason, type TestSchema } from './services.js';
+
+/** A fresh, migrated database, and how to throw it away. */
+export interface OpenedDatabase {
+  database: Database;
+  dispose(): Promise<void>;
+}
+
+export interface DatabaseBackend {
+  name: 'sqlite' | 'postgres';
+  /** For `describe(…, { skip })`: why PostgreSQL is skipped, or false. */
+  skip: string | false;
+  /** A new database: a SQLite file in a temporary folder, or a PostgreSQL schema of its own. */
+  open(): Promise<OpenedDatabase>;
+}
+
+/**
+ * Both backends. `tmpPrefix` names the SQLite files' temporary folders;
+ * `poolSize` is PostgreSQL's pool (default 4).
+ *
+ * @example
+ * for (const backend of await databaseBackends({ tmpPrefix: 'agentmesh-store-' })) {
+ *   describe(`task store: ${backend.name}`, { skip: backend.skip }, () => { … });
+ * }
+ */
+export async function databaseBackends(options: { tmpPrefix: string; poolSize?: number }): Promise<DatabaseBackend[]> {
+  return [
+    {
+      name: 'sqlite',
+      skip: false,
+      async open() {
+        const dir = mkdtempSync(join(tmpdir(), options.tmpPrefix));
+        const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
+        return {
+          database,
+          async dispose() {
+            await database.close();
+            rmSync(dir, { recursive: true, force: true });
+          },
+        };
+      },
+    },
+    {
+      name: 'postgres',
+      skip: await postgresSkipReason(),
+      async open() {
+        const schema = await createTestSchema();
+        const database = await createDatabase({ url: schema.url, poolSize: options.poolSize ?? 4 });
+        return {
+          database,
+          async dispose() {
+            await database.close();
+            await schema.drop();
+          },
+        };
+      },
+    },
+  ];
+}
+
+/** A PostgreSQL schema of its own, migrated, with the runtime's stores on it and a plain client to read what they wrote. */
+export interface PostgresStores {
+  schema: TestSchema;
+  database: Database;
+  stores: RuntimeStores;
+  /** On the same schema, outside the stores' pool: for what the stores do not show (partitions, `xmin`). */
+  admin: pg.Client;
+  close(): Promise<void>;
+}
+
+export async function openPostgresStores(options: { poolSize: number }): Promise<PostgresStores> {
+  const schema = await createTestSchema();
+  const database = await createDatabase({ url: schema.url, poolSize: options.poolSize });
+  const admin = new pg.Client({ connectionString: schema.url });
+  await admin.connect();
+  return {
+    schema,
+    database,
+    stores: createRuntimeStores(database),
+    admin,
+    async close() {
+      await admin.end();
+      await database.close();
+      await schema.drop();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/** Credit ledgers of two gateway replicas: two connection pools over one fresh PostgreSQL schema, charging the same tenants. */
+import { createLogger, createMetrics } from '../../src/observability/index.js';
+import { createDatabase } from '../../src/storage/index.js';
+import { createCreditLedger, type CreditLedger } from '../../src/tenancy/index.js';
+import { createTestSchema } from './services.js';
+
+export interface LedgerReplicas {
+  ledgers: CreditLedger[];
+  close(): Promise<void>;
+}
+
+/** The first replica migrates the schema; `lowBalanceMilliCredits` is both ledgers' default threshold. */
+export async function openLedgerReplicas(options: { lowBalanceMilliCredits?: number } = {}): Promise<LedgerReplicas> {
+  const schema = await createTestSchema();
+  const first = await createDatabase({ url: schema.url, poolSize: 8 });
+  const second = await createDatabase({ url: schema.url, poolSize: 8, migrate: false });
+  const logger = createLogger({ level: 'silent' });
+  const ledgers = [first, second].map((database) => createCreditLedger({ database, logger, metrics: createMetrics({ defaultMetrics: false }), ...options }));
+  return {
+    ledgers,
+    async close() {
+      await first.close();
+      await second.close();
+      await schema.drop();
+    },
+  };
+}

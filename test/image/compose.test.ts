@@ -1,0 +1,210 @@
+/**
+ * deploy/compose/compose.yaml, run: the image built by the image tests, every
+ * agentmesh service of the file started from it with the command,
+ * environment, secrets (made by make-secrets.sh), read-only root, dropped
+ * capabilities, healthchecks and depends_on conditions the file gives it
+ * (test/image/compose-runner.ts: what Compose does, on Podman), on a network
+ * whose DNS answers the service names; then the operator's commands of
+ * docs/deploy.md through podman-compose (`run --rm cli clients create …`), an
+ * authenticated SendMessage through each gateway replica to the agents
+ * replicas, and a workflow through the orchestrator.
+ *
+ * No image registry is reachable here, so PostgreSQL, PgBouncer, Redis and
+ * the OTel collector are the host's (test/image/compose-stand-ins.ts), and
+ * Prometheus, Grafana and Jaeger do not run. deploy/README.md says what
+ * differs from a Docker host. The figures (time to each service ready) go to
+ * the diagnostics; every container, volume and network the run made is
+ * removed, its logs kept in the folder the diagnostics name.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { postgresSkipReason, waitFor } from '../helpers/services.js';
+import { ComposeRunner } from './compose-runner.js';
+import { startHostServices, type HostServices } from './compose-stand-ins.js';
+import { buildImage, IMAGE, podman, podmanEnv, repoRoot, requireTools } from './podman.js';
+
+/** Services of compose.yaml that cannot run here (no image) and that no agentmesh service depends on. */
+const NOT_RUN = new Set(['prometheus', 'grafana', 'jaeger']);
+
+const suffix = randomBytes(4).toString('hex');
+const project = `amc${suffix}`;
+const logs = mkdtempSync(join(tmpdir(), 'agentmesh-compose-logs-'));
+const work = mkdtempSync(join(tmpdir(), 'agentmesh-compose-'));
+const projectDirectory = join(work, 'deploy', 'compose');
+
+let runner: ComposeRunner | undefined;
+let host: HostServices | undefined;
+let upMs = 0;
+
+/** Runs podman-compose on the run's copy of the project, as an operator would in deploy/compose. */
+function podmanCompose(args: string[], timeoutMs = 120_000): Promise<string> {
+  const files = ['-f', join(projectDirectory, 'compose.yaml'), '-f', join(projectDirectory, 'compose.test.yaml')];
+  return new Promise((resolve, reject) => {
+    const child = spawn('podman-compose', ['-p', project, ...files, ...args], { cwd: projectDirectory, env: { ...podmanEnv, AGENTMESH_IMAGE: IMAGE }, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('error', reject);
+    // podman-compose 1.0.3 exits 0 whatever its podman did, and says how podman exited.
+    child.once('close', (code) => (code === 0 && /^exit code: 0$/m.test(out) ? resolve(out) : reject(new Error(`podman-compose ${args.join(' ')} failed (${code}):\n${out.slice(-4000)}`))));
+  });
+}
+
+/** The one JSON object a command printed (on one line) among podman-compose's own lines. */
+function jsonIn(output: string): Record<string, unknown> {
+  const line = /^\{.*\}$/m.exec(output)?.[0];
+  assert.ok(line, `no JSON object in:\n${output.slice(-2000)}`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}: ${out}`))));
+  });
+}
+
+/** The host address a gateway replica is published at (compose: 127.0.0.1:4200 and :4201). */
+function gatewayUrl(replica: number): string {
+  const published = runner!.ports.find((port) => port.service === 'gateway' && port.replica === replica);
+  assert.ok(published, `gateway replica ${replica} publishes no port`);
+  return `http://${published.host}`;
+}
+
+async function rpc(url: string, token: string | undefined, method: string, params: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'a2a-version': '1.0', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    signal: AbortSignal.timeout(60_000),
+  });
+  return { status: response.status, body: await response.json().catch(() => undefined) };
+}
+
+describe('deploy/compose/compose.yaml, run on Podman', { timeout: 45 * 60_000 }, () => {
+  let app: { client_id: string; client_secret: string } | undefined;
+  let token = '';
+
+  before(async () => {
+    requireTools();
+    const reason = await postgresSkipReason();
+    if (reason) throw new Error(`the Compose test runs on the host's PostgreSQL: ${reason}`);
+    const built = await buildImage(logs);
+    process.stderr.write(`# image: build ${built.seconds.toFixed(0)} s; logs of the run in ${logs}\n`);
+
+    // The operator's steps, in a copy of deploy/: make-secrets.sh writes secrets/ beside compose.yaml.
+    cpSync(join(repoRoot, 'deploy'), join(work, 'deploy'), { recursive: true });
+    await run('sh', [join(projectDirectory, 'make-secrets.sh')]);
+    runner = new ComposeRunner({ file: join(repoRoot, 'deploy', 'compose', 'compose.yaml'), projectDirectory, project, variables: { AGENTMESH_IMAGE: IMAGE }, logDir: logs });
+    const address = await runner.createNetwork();
+    host = await startHostServices({ address, projectDirectory, compose: runner.compose, prefix: `amc_${suffix}`, logDir: logs });
+    // What podman-compose needs beyond the file: the stand-ins' names (compose.yaml itself is not changed).
+    const extraHosts = Object.keys(host.standIns).map((name) => `${name}:${address}`);
+    writeFileSync(join(projectDirectory, 'compose.test.yaml'), JSON.stringify({ services: { cli: { extra_hosts: extraHosts } } }, null, 2));
+
+    // `docker compose up -d`: every service but the tools profile's, the stand-ins and those with no image here.
+    const services = Object.entries(runner.compose.services)
+      .filter(([name, service]) => service.profiles === undefined && !Object.hasOwn(host!.standIns, name) && !NOT_RUN.has(name))
+      .map(([name]) => name);
+    const started = Date.now();
+    await runner.up({ services, standIns: host.standIns });
+    upMs = Date.now() - started;
+  });
+
+  after(async () => {
+    await runner?.down().catch((err: Error) => process.stderr.write(`# compose down: ${err.message}\n`));
+    // podman-compose run's own containers carry the project label too; its override file goes with the copy.
+    await host?.close().catch((err: Error) => process.stderr.write(`# host services: ${err.message}\n`));
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('every service starts once its depends_on conditions hold and turns healthy (or completes)', (t) => {
+    const timings = runner!.timings.map((timing) => `${timing.container} ${timing.state} at ${(timing.ms / 1000).toFixed(1)} s`);
+    t.diagnostic(`up: ${(upMs / 1000).toFixed(1)} s to every service ready; ${timings.join(', ')}`);
+    t.diagnostic(`published: ${runner!.ports.map((port) => `${port.service}-${port.replica} ${port.declared} → ${port.host}`).join(', ')}`);
+    const reached = new Map(runner!.timings.map((timing) => [timing.container.slice(project.length + 1), timing]));
+    for (const container of ['registry-1', 'gateway-1', 'gateway-2', 'agents-1-1', 'agents-2-1', 'orchestrator-1']) assert.equal(reached.get(container)?.state, 'healthy', container);
+    assert.equal(reached.get('orchestrator-client-1')?.state, 'completed');
+    // Compose's order: the registry before the gateways, the gateways before the agents and the orchestrator's client.
+    assert.ok(reached.get('registry-1')!.ms <= reached.get('gateway-1')!.ms);
+    assert.ok(reached.get('gateway-2')!.ms <= reached.get('orchestrator-client-1')!.ms);
+    assert.ok(reached.get('orchestrator-client-1')!.ms <= reached.get('orchestrator-1')!.ms);
+  });
+
+  test('each container runs as compose.yaml sets it: uid 10001, a read-only root, no capabilities', async () => {
+    for (const service of ['registry', 'gateway', 'agents-1', 'agents-2', 'orchestrator']) {
+      for (const container of runner!.containersOf(service)) {
+        const [uid, caps, root] = (await podman(['exec', container, 'sh', '-c', "id -u; grep CapEff /proc/self/status; awk '$2 == \"/\" { print $4 }' /proc/mounts"])).trim().split('\n');
+        assert.equal(uid, '10001', container);
+        assert.match(caps ?? '', /^CapEff:\s+0+$/, container);
+        assert.match(root ?? '', /^ro\b/, `${container}: the root is mounted ${root}`);
+      }
+    }
+  });
+
+  test('podman-compose runs the cli service as docs/deploy.md does: a client of tenant acme and its credits', async (t) => {
+    const started = Date.now();
+    const created = jsonIn(await podmanCompose(['run', '--rm', '-T', '--no-deps', 'cli', 'clients', 'create', '--name', 'app', '--tenant', 'acme', '--scope', 'a2a:message:send', '--scope', 'a2a:tasks:read', '--json']));
+    assert.equal(typeof created['client_id'], 'string', JSON.stringify(created));
+    app = created as { client_id: string; client_secret: string };
+    await podmanCompose(['run', '--rm', '-T', '--no-deps', 'cli', 'credits', 'topup', 'acme', '100']);
+    t.diagnostic(`podman-compose run --rm cli: two commands in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  test('an authenticated SendMessage through either gateway replica is answered by an agents replica', async (t) => {
+    assert.ok(app, 'the client of the previous test');
+    // The token from the first replica, the calls through both: the replicas share keys and issuer.
+    const issued = await fetch(`${gatewayUrl(1)}/oauth/token`, {
+      method: 'POST',
+      // clients create makes client_secret_basic clients (RFC 6749 §2.3.1).
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
+    assert.equal(issued.status, 200, await issued.clone().text());
+    token = ((await issued.json()) as { access_token: string }).access_token;
+    const message = (text: string) => ({ message: { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ text }] } });
+    assert.equal((await rpc(`${gatewayUrl(2)}/agents/echo`, undefined, 'SendMessage', message('no token'))).status, 401);
+    for (const replica of [2, 1]) {
+      const started = Date.now();
+      const answered = await rpc(`${gatewayUrl(replica)}/agents/echo`, token, 'SendMessage', message(`hello through gateway-${replica}`));
+      assert.equal(answered.body?.result?.task?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(answered.body));
+      t.diagnostic(`SendMessage through gateway-${replica}: ${Date.now() - started} ms`);
+    }
+    // Both agents replicas registered their own instance URL (PUBLIC_URL) with the registry.
+    const [registry] = runner!.containersOf('registry');
+    const listed = JSON.parse(
+      await podman(['exec', registry!, 'node', '-e', "fetch('http://127.0.0.1:4100/v1/agents/echo/instances', { headers: { authorization: 'Bearer ' + require('node:fs').readFileSync('/run/secrets/registry_token', 'utf8').trim() } }).then((r) => r.text()).then(console.log)"]),
+    ) as { instances?: Array<{ url: string }> };
+    const urls = (listed.instances ?? []).map((instance) => new URL(instance.url).host).sort();
+    assert.deepEqual(urls, ['agents-1:4000', 'agents-2:4000'], JSON.stringify(listed));
+  });
+
+  test('a workflow runs through the gateway and the orchestrator, its steps called back through the gateway', async (t) => {
+    assert.ok(token, 'the token of the previous test');
+    const started = Date.now();
+    const orchestrator = `${gatewayUrl(1)}/agents/orchestrator`;
+    const sent = await rpc(orchestrator, token, 'SendMessage', {
+      message: { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ data: { leadIds: ['lead-001', 'lead-002'] } }], metadata: { skillId: 'lookalike-campaign' } },
+      configuration: { returnImmediately: true },
+    });
+    const runId = (sent.body?.result?.task ?? sent.body?.result)?.id as string | undefined;
+    assert.ok(runId, JSON.stringify(sent.body));
+    const task = await waitFor('the workflow run to end', async () => {
+      const got = await rpc(orchestrator, token, 'GetTask', { id: runId });
+      const state = got.body?.result?.status?.state as string | undefined;
+      return state !== undefined && ['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED'].includes(state) ? got.body.result : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 250 });
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+    t.diagnostic(`workflow lookalike-campaign (3 steps) through the gateway: ${Date.now() - started} ms`);
+    t.diagnostic(`OTLP requests the collector stand-in received: ${JSON.stringify(host!.otlpRequests())}`);
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * What the bridge suites call: three ACP agents on the tests' reference server
+ * (echo, interviewer, holder: written from the ACP document, not from
+ * src/acp), registered as bridged with a price per call, behind a gateway
+ * that holds exactly per call, and one client of `tenant` with credits.
+ */
+import assert from 'node:assert/strict';
+import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/acp-reference-server.js';
+import { createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
+import { call, startRegistry } from '../../helpers/registry-fixture.js';
+import { until } from '../../helpers/until.js';
+
+const manifest = (name: string, description: string) => ({ name, description, input_content_types: ['text/plain', 'application/json'], output_content_types: ['text/plain', 'application/json'] });
+
+/** The scopes of the suites' clients. */
+export const BRIDGE_SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'];
+
+export interface BridgedAgents {
+  acp: AcpReferenceServer;
+  gw: Awaited<ReturnType<typeof startGateway>>;
+  /** The bearer of `tenant`'s client (100 credits). */
+  token: string;
+  close(): Promise<void>;
+}
+
+export async function startBridgedAgents(options: { creditsPerCall: number; tenant: string; clientName: string }): Promise<BridgedAgents> {
+  const acp = await startAcpReferenceServer({
+    manifests: [manifest('echo', 'Echoes what it is sent'), manifest('interviewer', 'Asks for a name, then greets'), manifest('holder', 'Works until released or cancelled')],
+    behaviours: { echo: 'echo', interviewer: 'interview', holder: 'hold' },
+  });
+  const registry = await startRegistry({ probeIntervalMs: 200 });
+  // Exact per-call holds: the tests read each call's hold in the tenant's available balance (leases reserve blocks).
+  const gw = await startGateway(registry.url, { creditsMode: 'exact' });
+  for (const name of ['echo', 'interviewer', 'holder']) {
+    const res = await call(registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url, name, metadata: { skills: { [name]: { pricing: { creditsPerCall: options.creditsPerCall } } } } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+  }
+  for (const name of ['echo', 'interviewer', 'holder']) {
+    await until(`the gateway to route to ${name}`, async () => gw.gateway.router.agent(name)?.instances.some((i) => i.inRotation) ?? false, 10_000);
+  }
+  const token = await fetchToken(gw.url, await createClient(gw.url, { name: options.clientName, tenant: options.tenant, scopes: BRIDGE_SCOPES }));
+  await topUp(gw.url, options.tenant, 100);
+  return {
+    acp,
+    gw,
+    token,
+    async close() {
+      await gw.close();
+      await registry.close();
+      await acp.close();
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { publisherOf } from '../catalog-entry.js';
-import type { CatalogEntry } from '../catalog-entry.js';
+import type { CatalogEntry } from '../../contracts/registry/index.js';
 
 /**
  * The catalog-entry fields that filters and facets address (ard.md §7.1:

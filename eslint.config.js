@@ -11,11 +11,12 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      // Components talk through their index.ts door only (STYLE.md rule 1); the registry's client has a door of
-      // its own, so a client does not load the registry server (STYLE.md rule 15).
+      // Components talk through their index.ts door only (STYLE.md rule 1); each area of contracts has a door of
+      // its own, so an importer loads only the shapes it uses (STYLE.md rule 15). Which component may import which
+      // is `.dependency-cruiser.mjs`, run by `npm run lint` too.
       'no-restricted-imports': ['error', {
         patterns: [{
-          regex: '^(\\.\\./)+(src/)?(acp|protocol|runtime|registry|gateway|orchestrator|tenancy|audit|storage|observability|http|cli)/(?!index\\.js$)(?!(?<=registry/)client/index\\.js$).+',
+          regex: '^(\\.\\./)+(src/)?(acp|protocol|contracts|compose|runtime|registry|gateway|orchestrator|tenancy|audit|storage|observability|http|ranking|cli)/(?!index\\.js$)(?!(?<=contracts/)[a-z-]+/index\\.js$).+',
           message: 'Import another component only through its index.js.',
         }],
       }],

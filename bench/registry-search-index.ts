@@ -16,7 +16,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { AgentCard } from '@a2a-js/sdk';
-import type { AgentMetadata, AgentRecord } from '../src/registry/record.js';
+import type { AgentMetadata, AgentRecord } from '../src/contracts/registry/index.js';
 import { SearchIndex } from '../src/registry/search/index.js';
 import { FULL_REFRESH_FRACTION } from '../src/registry/search/text-ranker.js';
 import type { SearchRequest } from '../src/registry/search/index.js';

@@ -6,7 +6,7 @@
  * can read it (`cpu`). Exits on `stop` or when the harness goes away.
  */
 import { createGateway } from '../../src/gateway/index.js';
-import { createAgentCaller, createOrchestrator } from '../../src/orchestrator/index.js';
+import { createAgentCaller, createOrchestrator } from '../../src/compose/orchestrator-entry.js';
 import { createRegistry } from '../../src/registry/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { benchAgents, CallCounter } from './bench-agents.js';

@@ -1,10 +1,7 @@
 /** Rates and percentiles from the gateway's cumulative samples (`/v1/console/overview` → metrics). */
+import type { MetricsPoint } from '../../src/contracts/console/index.js';
 
-export interface MetricsPoint {
-  at: number;
-  calls: Record<string, number>;
-  buckets: { le: number[]; counts: number[] };
-}
+export type { MetricsPoint };
 
 export interface Derived {
   /** Seconds since the epoch, one per interval (uPlot's x). */

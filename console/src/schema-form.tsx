@@ -4,7 +4,23 @@
  * comma-separated list for an array of scalars). A schema it cannot render
  * this way is edited as JSON instead.
  */
-import type { JsonSchema } from './types.js';
+/** The subset of JSON Schema the generated forms understand; anything else is edited as JSON. */
+export interface JsonSchema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  enum?: unknown[];
+  oneOf?: JsonSchema[];
+  anyOf?: JsonSchema[];
+  then?: JsonSchema;
+  else?: JsonSchema;
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+}
 
 const typeOf = (s: JsonSchema): string | undefined => (Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type);
 

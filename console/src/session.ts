@@ -5,6 +5,7 @@
  * ends the session.
  */
 import { signal } from './signal.js';
+import type { ConsoleSession } from '../../src/contracts/console/index.js';
 
 /** How the console authenticates its calls. */
 export type Credential =
@@ -13,14 +14,8 @@ export type Credential =
   | { kind: 'api-key'; key: string };
 
 /** What `/v1/console/session` answers. */
-export interface SessionInfo {
-  subject: string;
-  kind: string;
-  tenant: string;
-  scopes: string[];
-  platform: boolean;
-  expiresAt?: number;
-}
+/** Who the console is signed in as (`GET /v1/console/session`). */
+export type SessionInfo = ConsoleSession;
 
 export interface Session {
   credential: Credential;

@@ -4,7 +4,16 @@
  * map's per-item step drawn once (`score/*`), its items counted by state.
  */
 import { formatDuration, formatNumber, plural } from './format.js';
-import type { OutlineStep } from './types.js';
+import type { ConsoleSkillView, WorkflowOutlineStep as OutlineStep } from '../../src/contracts/console/index.js';
+
+/**
+ * A workflow skill's outline: the orchestrator registers it with the skill's
+ * metadata, and the gateway relays that metadata as the registry holds it.
+ */
+export function outlineOf(skill: ConsoleSkillView | undefined): readonly OutlineStep[] | undefined {
+  const steps = skill?.workflow?.['steps'];
+  return Array.isArray(steps) ? (steps as OutlineStep[]) : undefined;
+}
 import { FINAL, type Run, type StepNode } from './workflow-run.js';
 
 const STATE_CLASS: Record<StepNode['state'], string> = { running: 'task-working', completed: 'task-completed', failed: 'task-failed', skipped: 'task-canceled', canceled: 'task-canceled', 'input-required': 'task-input-required', retrying: 'task-working' };

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger, Metrics } from '../observability/index.js';
 import { Errors } from '../protocol/index.js';
 import { exponentialBackoff, type Database } from '../storage/index.js';
-import { SECURITY_EVENT_TYPES, type AuditEntry, type AuditRow, type AuditVerifyResult } from './audit-entry.js';
+import { SECURITY_EVENT_TYPES, type AuditEntry, type AuditRow, type AuditVerifyResult } from '../contracts/audit/index.js';
 import { integerOption } from './audit-options.js';
 import { AuditReader, type AuditExportOptions, type AuditFollowOptions, type AuditTailOptions } from './audit-reader.js';
 import { verifyChain, type AuditVerifyOptions } from './chain-verifier.js';

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Tables } from '../storage/index.js';
-import type { AuditRow } from './audit-entry.js';
+import type { AuditRow } from '../contracts/audit/index.js';
 import { integerOption, timeOption } from './audit-options.js';
 import { auditRowFromStored } from './audit-row-json.js';
 import type { Doorbell } from './doorbell.js';

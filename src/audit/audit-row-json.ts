@@ -1,5 +1,5 @@
 import type { Tables } from '../storage/index.js';
-import type { AuditActorKind, AuditOutcome, AuditRow } from './audit-entry.js';
+import type { AuditActorKind, AuditOutcome, AuditRow } from '../contracts/audit/index.js';
 
 type StoredRow = Tables['audit_log'];
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { Errors } from '../protocol/index.js';
 import type { Tables } from '../storage/index.js';
-import type { AuditAnchor, AuditProblem, AuditVerifyResult } from './audit-entry.js';
+import type { AuditAnchor, AuditProblem, AuditVerifyResult } from '../contracts/audit/index.js';
 import { integerOption } from './audit-options.js';
 import { GENESIS_HASH, rowHash } from './row-hash.js';
 

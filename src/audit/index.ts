@@ -8,7 +8,8 @@ export type { AuditLog, AuditLogOptions } from './audit-log.js';
 export { hashInput } from './hash-input.js';
 export { PeriodicAuditVerifier } from './periodic-verifier.js';
 export type { PeriodicAuditVerifierOptions } from './periodic-verifier.js';
-export { SECURITY_EVENT_TYPES } from './audit-entry.js';
-export type { AuditEntry, AuditRow, AuditActorKind, AuditOutcome, AuditProblem, AuditVerifyResult, AuditAnchor } from './audit-entry.js';
+// The audit trail's shapes are declared in contracts/audit (the console and the CLI read them too).
+export { SECURITY_EVENT_TYPES } from '../contracts/audit/index.js';
+export type { AuditEntry, AuditRow, AuditActorKind, AuditOutcome, AuditProblem, AuditVerifyResult, AuditAnchor } from '../contracts/audit/index.js';
 export type { AuditVerifyOptions } from './chain-verifier.js';
 export type { AuditTailOptions, AuditFollowOptions, AuditExportOptions } from './audit-reader.js';

@@ -1,5 +1,5 @@
 import type { Tables } from '../storage/index.js';
-import type { AuditEntry } from './audit-entry.js';
+import type { AuditEntry } from '../contracts/audit/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { detailJson } from './detail-json.js';
 import { boundedText } from './storable-text.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/index.js';
-import type { AuditAnchor, AuditVerifyResult } from './audit-entry.js';
+import type { AuditAnchor, AuditVerifyResult } from '../contracts/audit/index.js';
 import type { AuditVerifyOptions } from './chain-verifier.js';
 import { integerOption } from './audit-options.js';
 

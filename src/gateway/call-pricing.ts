@@ -1,5 +1,5 @@
 import { estimateCost } from '../tenancy/index.js';
-import type { AgentRecord, SkillMetadata } from '../registry/index.js';
+import type { AgentRecord, SkillMetadata } from '../contracts/registry/index.js';
 import { isRecord } from '../protocol/index.js';
 
 type Record_ = AgentRecord;

@@ -15,6 +15,7 @@ import type { GatewayConfig } from './config.js';
 import { exactCreditHolds, LeasedCreditHolds, meteredCreditHolds, type CreditHolds } from './credits/index.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { CREDITS_ADMIN_SCOPE, createIdentity, type Identity } from './identity/index.js';
+import { registerCreditRoutes } from './credit-routes/index.js';
 import { ConcurrencyGate } from './proxy/concurrency-gate.js';
 import { PiiPolicies } from './policy/pii-policy.js';
 import { Quotas } from './policy/quotas.js';
@@ -313,7 +314,8 @@ export async function mountRoutes({ app, parts, cardKey, config, publicUrl, metr
   if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins, credentials: false, exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'www-authenticate'] });
   await identity.registerRoutes(app);
   // The credits API: the static admin token (bootstrap) counts as credits:admin; a client reads its own tenant.
-  await ledger.registerRoutes(app, {
+  await registerCreditRoutes(app, {
+    ledger,
     authenticate: async (request) => {
       try {
         return await identity.requireScope(request, CREDITS_ADMIN_SCOPE);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { parseRoleConfig } from '../http/index.js';
-import type { RuntimeConfigInput } from '../runtime/index.js';
+import { parseRoleConfig, type databaseOptionsOf } from '../http/index.js';
 
 /** The orchestrator's own settings; everything else is the runtime's (it hosts the orchestrator agent). */
 export const orchestratorConfigSchema = z
@@ -55,10 +54,24 @@ export const orchestratorConfigSchema = z
     path: ['gatewayUrl'],
   });
 
-export type OrchestratorConfig = Omit<z.output<typeof orchestratorConfigSchema>, 'runtime'> & { runtime: RuntimeConfigInput };
-export type OrchestratorConfigInput = Omit<z.input<typeof orchestratorConfigSchema>, 'runtime'> & { runtime?: RuntimeConfigInput };
+/**
+ * The settings of the runtime that hosts the orchestrator agent, as far as
+ * the orchestrator reads them (its database, log level, tracing, the
+ * registry, the client certificate of its calls). The host parses them all:
+ * the composition root (`compose/orchestrator.ts`) types them as the
+ * runtime's `RuntimeConfigInput`, so the orchestrator does not import the runtime.
+ */
+export type HostSettings = Parameters<typeof databaseOptionsOf>[0] & {
+  registryUrl?: string | undefined;
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' | undefined;
+  otlpEndpoint?: string | undefined;
+  clientTls?: unknown;
+};
 
-/** Parses and freezes the orchestrator's configuration; errors name the path. */
-export function parseOrchestratorConfig(input: OrchestratorConfigInput): Readonly<OrchestratorConfig> {
-  return parseRoleConfig('orchestrator', orchestratorConfigSchema, input) as Readonly<OrchestratorConfig>;
+export type OrchestratorConfig<R extends HostSettings = HostSettings> = Omit<z.output<typeof orchestratorConfigSchema>, 'runtime'> & { runtime: R };
+export type OrchestratorConfigInput<R extends HostSettings = HostSettings> = Omit<z.input<typeof orchestratorConfigSchema>, 'runtime'> & { runtime?: R };
+
+/** Parses and freezes the orchestrator's configuration; errors name the path. `runtime` is passed through as given, for its host to parse. */
+export function parseOrchestratorConfig<R extends HostSettings = HostSettings>(input: OrchestratorConfigInput<R>): Readonly<OrchestratorConfig<R>> {
+  return parseRoleConfig('orchestrator', orchestratorConfigSchema, input) as Readonly<OrchestratorConfig<R>>;
 }

@@ -1,13 +1,14 @@
 /**
  * orchestrator: the router agent and durable multi-agent workflows — an A2A
- * agent, hosted by the runtime, that hands messages to the best agent and
+ * agent (hosted by the runtime, which it does not import) that hands messages to the best agent and
  * runs YAML/JSON workflows (sequence, parallel, map, fallback, retry,
  * timeout, when) whose runs survive a restart.
  */
-export { createOrchestrator } from './orchestrator.js';
-export type { Orchestrator, OrchestratorOptions } from './orchestrator.js';
+// The runtime hosts the orchestrator agent: `createOrchestrator` (src/compose, `agentmesh/orchestrator`) puts them together.
+export { planOrchestrator, openOrchestratorAgent } from './orchestrator.js';
+export type { OrchestratorOptions, OrchestratorPlan, OrchestratorAgentParts } from './orchestrator.js';
 export { parseOrchestratorConfig, orchestratorConfigSchema } from './config.js';
-export type { OrchestratorConfig, OrchestratorConfigInput } from './config.js';
+export type { OrchestratorConfig, OrchestratorConfigInput, HostSettings } from './config.js';
 export { createOrchestratorAgent } from './orchestrator-agent.js';
 export { WorkflowEngine } from './engine/workflow-engine.js';
 export { RunStore } from './engine/run-store.js';

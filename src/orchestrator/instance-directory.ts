@@ -1,5 +1,5 @@
 import { Errors } from '../protocol/index.js';
-import { createRegistryClient, registryStatusOf } from '../registry/client/index.js';
+import { createRegistryClient, registryStatusOf } from '../contracts/registry-client/index.js';
 
 /** How long an instance list is reused. */
 const TTL_MS = 2_000;

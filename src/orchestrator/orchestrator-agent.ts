@@ -1,4 +1,4 @@
-import { defineAgent, type AgentDefinition, type SkillContext, type DynamicSkillDefinition } from '../runtime/index.js';
+import { defineAgent, type AgentDefinition, type SkillContext, type DynamicSkillDefinition } from '../contracts/agent/index.js';
 import { Errors, isRecord } from '../protocol/index.js';
 import type { RunHost } from './engine/run-execution.js';
 import type { RunStart, WorkflowEngine } from './engine/workflow-engine.js';

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import { createLogger, createMetrics, createTracing, tracedFetch, type Metrics, type Tracing } from '../observability/index.js';
-import { createRuntime, type Runtime } from '../runtime/index.js';
+import type { AgentDefinition } from '../contracts/agent/index.js';
 import { createDatabase, type Bus, type Database } from '../storage/index.js';
-import { createOutboundPool, databaseOptionsOf, fetchThrough, openClientTls, openWithStack, type ClientTlsSettings, type DisposerStack, type InProcessServers, type OutboundPool } from '../http/index.js';
+import { createOutboundPool, databaseOptionsOf, fetchThrough, openClientTls, type ClientTlsSettings, type DisposerStack, type InProcessServers, type OutboundPool } from '../http/index.js';
 import { createAgentCaller, type AgentCaller } from './calls/index.js';
 import { CallFailure } from './calls/call-failure.js';
 import { GatewayTokenSource } from './calls/gateway-token-source.js';
 import { Errors } from '../protocol/index.js';
-import { parseOrchestratorConfig, type OrchestratorConfig, type OrchestratorConfigInput } from './config.js';
+import { parseOrchestratorConfig, type HostSettings, type OrchestratorConfig, type OrchestratorConfigInput } from './config.js';
 import type { ResolveTarget } from './engine/run-execution.js';
 import { RunStore } from './engine/run-store.js';
 import { WorkflowEngine } from './engine/workflow-engine.js';
@@ -18,8 +18,8 @@ import { createRouteSkill, MemoryConversationStore, ModelChooser, RegistryReader
 import { loadWorkflowFolder, requiredAgentsOf } from './workflow/index.js';
 import type { WorkflowDefinition } from './workflow/workflow-definition.js';
 
-export interface OrchestratorOptions {
-  config: OrchestratorConfigInput;
+export interface OrchestratorOptions<R extends HostSettings = HostSettings> {
+  config: OrchestratorConfigInput<R>;
   logger?: Logger;
   /** Use this database (not closed by the orchestrator). */
   database?: Database;
@@ -37,76 +37,91 @@ export interface OrchestratorOptions {
   inProcess?: InProcessServers;
 }
 
-export interface Orchestrator {
-  readonly runtime: Runtime;
+/** What {@link planOrchestrator} decides before anything is opened. */
+export interface OrchestratorPlan<R extends HostSettings = HostSettings> {
+  readonly config: Readonly<OrchestratorConfig<R>>;
+  /** The settings of the runtime hosting the agent: its own, on port 4300 unless set, registering with the orchestrator's registry. */
+  readonly runtimeConfig: R & { port: number; registryUrl?: string | undefined };
+  readonly logger: Logger;
+  /** The role's child logger (`component: orchestrator`). */
+  readonly log: Logger;
+}
+
+/** The orchestrator agent and what its host shares with it, opened on a {@link DisposerStack}. */
+export interface OrchestratorAgentParts {
+  readonly agent: AgentDefinition;
   readonly engine: WorkflowEngine;
-  readonly config: Readonly<OrchestratorConfig>;
   /** The workflows offered as skills. */
   readonly workflows: readonly WorkflowDefinition[];
-  /** Starts listening; `url` is the orchestrator agent's base URL. */
-  listen(): Promise<{ url: string; baseUrl: string; probesUrl?: string }>;
-  close(): Promise<void>;
+  readonly database: Database;
+  readonly tracing: Tracing;
+  readonly metrics: Metrics;
+  /**
+   * Run before the host listens (and so registers and answers /ready): client
+   * credentials the gateway refuses stop the start, as an orchestrator that
+   * routes nothing would otherwise enter rotation.
+   */
+  beforeListen(): Promise<void>;
 }
 
 /**
- * The orchestrator role: an A2A agent (hosted by the runtime) that routes
- * messages and runs durable workflows over other agents, through the gateway
- * with its own client credentials (or straight to the registry's instances).
- *
- * Reads as a table of contents: each step a named builder below; everything
- * opened is closed through one stack, last first, including after a failed
- * start (one failing close does not leak the others).
+ * Reads the orchestrator's configuration (refusing one with no way to reach
+ * agents) and the settings of the runtime that will host its agent.
  */
-export async function createOrchestrator(options: OrchestratorOptions): Promise<Orchestrator> {
+export function planOrchestrator<R extends HostSettings>(options: OrchestratorOptions<R>): OrchestratorPlan<R> {
   const config = parseOrchestratorConfig(options.config);
   if (!options.caller && !config.gatewayUrl && !config.registryUrl) {
     throw Errors.orchestratorCannotReachAgents({});
   }
   const runtimeConfig = { port: 4300, ...config.runtime, ...(config.registryUrl && config.runtime.registryUrl === undefined ? { registryUrl: config.registryUrl } : {}) };
   const logger = options.logger ?? createLogger({ level: runtimeConfig.logLevel ?? 'info', name: 'agentmesh' });
-  const log = logger.child({ component: 'orchestrator' });
-  return openWithStack(
-    async (stack) => {
-      const database = await openDatabase(options, runtimeConfig, stack);
-      const tracing = openTracing(runtimeConfig.otlpEndpoint, log, stack);
-      const meshPool = openMeshPool(config, log, stack, options.inProcess);
-      const meshFetch = meshPool === undefined ? undefined : fetchThrough(meshPool);
-      const registry = config.registryUrl ? new RegistryReader({ url: config.registryUrl, fetch: meshFetch }) : undefined;
-      const caller = options.caller ?? buildCaller(config, log, stepFetch(tracing, meshPool) ?? meshFetch);
-      const workflows = await loadWorkflows(config, options, log);
-      const metrics = options.metrics ?? createMetrics({});
-      const engine = new WorkflowEngine({
-        store: new RunStore(database.db),
-        caller,
-        resolveTarget: targetResolver(config, registry),
-        logger: log,
-        metrics: new WorkflowMetrics({ metrics, registered: workflows.map((w) => w.name) }),
-        ...(options.backoffScale !== undefined ? { backoffScale: options.backoffScale } : {}),
-      });
-      const conversations = openConversations(config, database, log, stack);
-      const agent = buildAgent(config, engine, workflows, caller, registry, meshFetch, conversations, new SqlLearnedRoutes({ db: database.db }));
-      const runtime = await createRuntime({ agents: [agent], config: runtimeConfig, logger, database, metrics, tracing, ...(options.bus ? { bus: options.bus } : {}) });
-      stack.defer('runtime', () => runtime.close());
-      return {
-        runtime,
-        engine,
-        config,
-        workflows,
-        async listen() {
-          // Before it listens (and so registers and answers /ready): a client the gateway refuses would route nothing.
-          if (!options.caller && config.gatewayUrl) await checkGatewayCredentials(config, meshFetch ?? fetch, log);
-          const { url, agents, probesUrl } = await runtime.listen();
-          return { url: agents[config.name] ?? `${url}/agents/${config.name}`, baseUrl: url, ...(probesUrl !== undefined && { probesUrl }) };
-        },
-        close: () => stack.closeAll(),
-      };
+  return { config, runtimeConfig, logger, log: logger.child({ component: 'orchestrator' }) };
+}
+
+/**
+ * The orchestrator role: an A2A agent that routes messages and runs durable
+ * workflows over other agents, through the gateway with its own client
+ * credentials (or straight to the registry's instances). The runtime hosts
+ * it; `createOrchestrator` (`compose/orchestrator.ts`) puts the two together.
+ *
+ * Reads as a table of contents: each step a named builder below; everything
+ * opened is deferred on `stack`, which the caller closes last first.
+ */
+export async function openOrchestratorAgent<R extends HostSettings>(plan: OrchestratorPlan<R>, options: OrchestratorOptions<R>, stack: DisposerStack): Promise<OrchestratorAgentParts> {
+  const { config, runtimeConfig, log } = plan;
+  const database = await openDatabase(options, runtimeConfig, stack);
+  const tracing = openTracing(runtimeConfig.otlpEndpoint, log, stack);
+  const meshPool = openMeshPool(config, log, stack, options.inProcess);
+  const meshFetch = meshPool === undefined ? undefined : fetchThrough(meshPool);
+  const registry = config.registryUrl ? new RegistryReader({ url: config.registryUrl, fetch: meshFetch }) : undefined;
+  const caller = options.caller ?? buildCaller(config, log, stepFetch(tracing, meshPool) ?? meshFetch);
+  const workflows = await loadWorkflows(config, options, log);
+  const metrics = options.metrics ?? createMetrics({});
+  const engine = new WorkflowEngine({
+    store: new RunStore(database.db),
+    caller,
+    resolveTarget: targetResolver(config, registry),
+    logger: log,
+    metrics: new WorkflowMetrics({ metrics, registered: workflows.map((w) => w.name) }),
+    ...(options.backoffScale !== undefined ? { backoffScale: options.backoffScale } : {}),
+  });
+  const conversations = openConversations(config, database, log, stack);
+  const agent = buildAgent(config, engine, workflows, caller, registry, meshFetch, conversations, new SqlLearnedRoutes({ db: database.db }));
+  return {
+    agent,
+    engine,
+    workflows,
+    database,
+    tracing,
+    metrics,
+    async beforeListen() {
+      if (!options.caller && config.gatewayUrl) await checkGatewayCredentials(config, meshFetch ?? fetch, log);
     },
-    (err) => log.error({ err }, 'closing after a failed start failed'),
-  );
+  };
 }
 
 /** The store: the one given (the caller closes it), or one opened here. */
-async function openDatabase(options: OrchestratorOptions, runtimeConfig: Parameters<typeof databaseOptionsOf>[0], stack: DisposerStack): Promise<Database> {
+async function openDatabase(options: OrchestratorOptions<HostSettings>, runtimeConfig: HostSettings, stack: DisposerStack): Promise<Database> {
   if (options.database !== undefined) return options.database;
   const database = await createDatabase(databaseOptionsOf(runtimeConfig));
   stack.defer('database', () => database.close());
@@ -191,7 +206,7 @@ function targetResolver(config: OrchestratorConfig, registry: RegistryReader | u
 }
 
 /** The workflows offered as skills: those given, then the folder's (a file that does not validate is logged and skipped). */
-async function loadWorkflows(config: OrchestratorConfig, options: OrchestratorOptions, log: Logger): Promise<WorkflowDefinition[]> {
+async function loadWorkflows(config: OrchestratorConfig, options: OrchestratorOptions<HostSettings>, log: Logger): Promise<WorkflowDefinition[]> {
   const workflows = [...(options.workflows ?? [])];
   if (config.workflowsDir) {
     const folder = await loadWorkflowFolder(config.workflowsDir);

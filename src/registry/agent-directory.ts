@@ -1,17 +1,5 @@
 import { Errors } from '../protocol/index.js';
-import type { AgentRecord, RegistryChange } from './record.js';
-
-/** Filters of the management list (`GET /v1/agents`); every one exact and case-insensitive. */
-export interface AgentListQuery {
-  department?: string | undefined;
-  tag?: string | undefined;
-  skill?: string | undefined;
-  status?: string | undefined;
-  tenant?: string | undefined;
-  health?: string | undefined;
-  pageSize?: number | undefined;
-  pageToken?: string | undefined;
-}
+import type { AgentListQuery, AgentRecord, RegistryChange } from '../contracts/registry/index.js';
 
 /** Receives every record this replica learns of (the search index). */
 export interface DirectoryListener {

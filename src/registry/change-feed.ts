@@ -1,6 +1,6 @@
 import type { Bus } from '../storage/index.js';
 import type { Logger } from '../observability/index.js';
-import type { RegistryChange } from './record.js';
+import type { RegistryChange } from '../contracts/registry/index.js';
 import type { RegistryStore } from './store/registry-store.js';
 
 /** Bus topic a replica publishes on after it wrote; the others read the log at once instead of at the next poll. */

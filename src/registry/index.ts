@@ -9,26 +9,8 @@ export { parseRegistryConfig, registryConfigSchema } from './config.js';
 export type { RegistryConfig, RegistryConfigInput } from './config.js';
 export type { RegistryAuthenticate, RegistryCaller } from './routes/write-auth.js';
 export { REGISTRY_WRITE_SCOPE } from './routes/write-auth.js';
-export { toCatalogEntry, publisherOf, A2A_CARD_MEDIA_TYPE, REGISTRY_MEDIA_TYPE } from './catalog-entry.js';
-export type { CatalogEntry } from './catalog-entry.js';
-export type { AgentListQuery } from './agent-directory.js';
-export type {
-  AgentRecord,
-  AgentBridge,
-  AgentMetadata,
-  AgentInstance,
-  AgentConfigVersion,
-  AgentHealth,
-  AgentStatus,
-  SlaTier,
-  Sla,
-  SkillMetadata,
-  SkillPricing,
-  RegistryChange,
-  RegistryChangeKind,
-  JsonSchema,
-  PiiAction,
-  PiiKind,
-  PiiPolicyDeclaration,
-} from './record.js';
-export { PII_ACTIONS, PII_KINDS } from './record.js';
+export { toCatalogEntry, publisherOf } from './catalog-entry.js';
+// The registry's wire shapes are declared in contracts/registry; re-exported so `agentmesh/registry` users keep their imports.
+export { A2A_CARD_MEDIA_TYPE, REGISTRY_MEDIA_TYPE } from '../contracts/registry/index.js';
+export type { CatalogEntry, AgentListQuery, AgentRecord, AgentBridge, AgentMetadata, AgentInstance, AgentConfigVersion, AgentHealth, AgentStatus, SlaTier, Sla, SkillMetadata, SkillPricing, RegistryChange, RegistryChangeKind, JsonSchema, PiiAction, PiiKind, PiiPolicyDeclaration } from '../contracts/registry/index.js';
+export { PII_ACTIONS, PII_KINDS } from '../contracts/registry/index.js';

@@ -8,7 +8,7 @@ import { ChangeFeed } from './change-feed.js';
 import type { RegistryConfig } from './config.js';
 import { Prober } from './health/prober.js';
 import { createCardIntake } from './intake/index.js';
-import type { RegistryChange } from './record.js';
+import type { RegistryChange } from '../contracts/registry/index.js';
 import { RegistryService } from './registry-service.js';
 import { discoveryRoutes } from './routes/discovery-routes.js';
 import { managementRoutes } from './routes/management-routes.js';

@@ -7,7 +7,7 @@ import type { AgentDirectory } from './agent-directory.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { CardIntake } from './intake/index.js';
 import { checkInterfaceUrls, validateAgentMetadata } from './intake/index.js';
-import type { AgentConfigVersion, AgentInstance, AgentMetadata, AgentRecord, AgentStatus, RegistryChange } from './record.js';
+import type { AgentConfigVersion, AgentInstance, AgentMetadata, AgentRecord, AgentStatus, RegistryChange } from '../contracts/registry/index.js';
 import { agentNotFound, type NewInstance, type ProbePoint, type RegistryStore } from './store/registry-store.js';
 
 /**

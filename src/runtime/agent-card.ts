@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AgentCard, generateAgentCardSignature } from '@a2a-js/sdk';
 import { duplicateInterfacesForLegacy } from '@a2a-js/sdk/compat/v0_3';
-import type { AgentDefinition } from './define-agent.js';
+import type { AgentDefinition } from '../contracts/agent/index.js';
 import { isRecord } from '../protocol/index.js';
 
 /** A key that signs cards (JWS, A2A §8.4). */

@@ -2,11 +2,13 @@
  * runtime: hosting A2A agents — defineAgent(), the durable task engine, both
  * protocol versions over JSON-RPC and HTTP+JSON, SSE with replay, push delivery.
  */
-export { defineAgent, isAgentDefinition } from './define-agent.js';
-export type { AgentDefinition, AgentDefinitionInput, AgentCardInput, SkillDefinition, DynamicSkillDefinition, SkillInputOf, SkillOutputOf, SkillResult, SkillsInput, JsonSchema, JsonSchemaLiteral, TaskMessageContext } from './define-agent.js';
-export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions, HandOffOptions, HandedOff } from './skill-context.js';
+// The agent definition is a contract the runtime hosts (contracts/agent); re-exported so `agentmesh` users keep their imports.
+export { defineAgent, isAgentDefinition } from '../contracts/agent/index.js';
+export type { AgentDefinition, AgentDefinitionInput, AgentCardInput, SkillDefinition, DynamicSkillDefinition, SkillInputOf, SkillOutputOf, SkillResult, SkillsInput, JsonSchema, JsonSchemaLiteral, TaskMessageContext } from '../contracts/agent/index.js';
+export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions, HandOffOptions, HandedOff } from '../contracts/agent/index.js';
+export type { AgentTaskControl, TaskMessage, TaskMessagesOptions, ControlProgressOptions, CompleteOptions } from '../contracts/agent/index.js';
 export { TaskControl } from './task-control.js';
-export type { TaskControlOptions, TaskMessage, TaskMessagesOptions, ControlProgressOptions, CompleteOptions } from './task-control.js';
+export type { TaskControlOptions } from './task-control.js';
 export { openTaskControl } from './open-task-control.js';
 export type { OpenTaskControlOptions } from './open-task-control.js';
 export { createRuntime } from './runtime.js';

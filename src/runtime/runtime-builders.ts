@@ -7,7 +7,7 @@ import { createBus, createDatabase, createRuntimeStores, uuidv7, type Bus, type 
 import { AgentRequestHandler } from './agent-request-handler.js';
 import { registerAgentRoutes } from './agent-routes.js';
 import { gatewayAssertionRequired, type RuntimeConfig } from './config.js';
-import type { AgentDefinition } from './define-agent.js';
+import type { AgentDefinition } from '../contracts/agent/index.js';
 import { createGatewayAssertionCheck } from './gateway-assertion.js';
 import { createPushSigner, loadPushSealingKey, loadSigningKey, PushDeliveryWorker, requireDatabaseSecret, SealedPushStore, type SigningKey } from './push/index.js';
 import { createRegistryLink, type AgentConfigs } from './registration/index.js';

@@ -3,7 +3,7 @@ import { localUrlOf, observeDatabase, openWithStack, probeListenerOf } from '../
 import { createLogger, createMetrics, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from './config.js';
-import type { AgentDefinition } from './define-agent.js';
+import type { AgentDefinition } from '../contracts/agent/index.js';
 import { AgentConfigs, type ConfigChangeListener } from './registration/index.js';
 import { buildEngine, buildPushWorker, buildRuntimeHttp, linkRegistry, mountAgents, openBackends, startBackground, startGrpc, uniqueAgentNames, type GrpcSlot, type RuntimeBuild } from './runtime-builders.js';
 import { ServedCards } from './served-cards.js';

@@ -1,5 +1,5 @@
 import { buildAgentCard, type ServedCard } from './agent-card.js';
-import type { AgentDefinition } from './define-agent.js';
+import type { AgentDefinition } from '../contracts/agent/index.js';
 import type { SigningKey } from './push/index.js';
 
 /**

@@ -1,8 +1,9 @@
-import { Part, Role, TaskState, type Message, type StreamResponse } from '@a2a-js/sdk';
+import { Role, TaskState, type Message, type Part, type StreamResponse } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { uuidv7 } from '../storage/index.js';
-import type { CallInfo } from './task-engine.js';
-import type { ArtifactInput, CallerIdentity, HandedOff, HandOffOptions, PartInput, ProgressOptions, SkillContext, UsageRecord } from './skill-context.js';
+import type { CallInfo } from './call-info.js';
+import { toPart } from './to-part.js';
+import type { ArtifactInput, CallerIdentity, HandedOff, HandOffOptions, ProgressOptions, SkillContext, UsageRecord } from '../contracts/agent/index.js';
 import { TRANSIENT_MESSAGE_METADATA } from './task-fold.js';
 import type { TaskRun } from './task-run.js';
 
@@ -17,12 +18,6 @@ export interface SkillContextDeps {
   now: () => number;
   /** The agent's active config when the task started (frozen). */
   config: Readonly<Record<string, unknown>>;
-}
-
-/** Accepts v1 JSON parts (`{ text }`, `{ data }`…) or SDK Part objects. */
-export function toPart(part: PartInput | Part): Part {
-  if ('content' in part) return part as Part;
-  return Part.fromJSON(part);
 }
 
 /** Builds the context a handler receives; every call turns into a task event. */

@@ -2,43 +2,13 @@ import { Role, StreamResponse, Task, TaskState, type Message, type Part } from '
 import type { Logger } from 'pino';
 import { invalidParams, isTerminal, parseStateName, Errors } from '../protocol/index.js';
 import { uuidv7, type Bus, type TaskRecord, type TaskStore } from '../storage/index.js';
-import type { CompiledSkill } from './define-agent.js';
-import { toPart } from './skill-context-impl.js';
-import type { ArtifactInput } from './skill-context.js';
+import type { AgentTaskControl, ArtifactInput, CompiledSkill, CompleteOptions, ControlProgressOptions, TaskMessage, TaskMessagesOptions } from '../contracts/agent/index.js';
+import { toPart } from './to-part.js';
 import { agentMessage, statusEvent, textPart, wrap } from './task-events.js';
 import { TRANSIENT_MESSAGE_METADATA } from './task-fold.js';
 import type { TaskRunDeps } from './task-run.js';
 import { subscribeTaskEvents } from './task-subscription.js';
 import { cancelTask, writeTask } from './task-writes.js';
-
-/** A user message that joined a handed-off (or working) task, with its position in the task's event log. */
-export interface TaskMessage {
-  /** Sequence number of the event that recorded it: pass it as `afterSeq` to resume after it. */
-  seq: number;
-  message: Message;
-}
-
-/** Options of {@link TaskControl.progress}. */
-export interface ControlProgressOptions {
-  /** A data part added to the status message. */
-  data?: Record<string, unknown>;
-  /** Keep the status message in the task's history. Default true. */
-  history?: boolean;
-}
-
-/** Options of {@link TaskControl.complete}. */
-export interface CompleteOptions {
-  /** A status message on the completed status (kept in the history). */
-  message?: string;
-}
-
-/** Options of {@link TaskControl.messages}. */
-export interface TaskMessagesOptions {
-  /** Deliver messages recorded after this sequence number (0: every message since the task began). */
-  afterSeq?: number;
-  /** Ends the iteration (the loop exits without error). */
-  signal?: AbortSignal;
-}
 
 /** What a {@link TaskControl} is built from. */
 export interface TaskControlOptions {
@@ -71,7 +41,7 @@ export interface TaskControlOptions {
  * await tasks.progress(taskId, 'Half way');
  * await tasks.complete(taskId, { rows: 42 });
  */
-export class TaskControl {
+export class TaskControl implements AgentTaskControl {
   readonly #o: TaskControlOptions;
   readonly #deps: TaskRunDeps;
   readonly #onClose: (() => Promise<void>) | undefined;

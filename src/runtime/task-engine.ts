@@ -7,25 +7,17 @@ import { EphemeralMap, uuidv7 } from '../storage/index.js';
 import { ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf, stateName, Errors } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
 import { ConcurrencyLimit, type Reservation } from './concurrency-limit.js';
-import { selectSkill, type AgentDefinition, type CompiledSkill, type TaskMessageContext } from './define-agent.js';
+import type { AgentDefinition, CompiledSkill, TaskMessageContext } from '../contracts/agent/index.js';
+import { selectSkill } from './select-skill.js';
 import { TaskControl } from './task-control.js';
 import { createSkillContext } from './skill-context-impl.js';
-import type { CallerIdentity } from './skill-context.js';
+import type { CallInfo } from './call-info.js';
+import type { CallerIdentity } from '../contracts/agent/index.js';
 import { TaskRun, type TaskRunDeps } from './task-run.js';
 import { CANCEL_TOPIC, cancelTask, replicaTopic, writeTask } from './task-writes.js';
 import { statusEvent, wrap } from './task-events.js';
 
 export { agentMessage, statusEvent, textPart } from './task-events.js';
-
-/** Who sent a request, and for which tenant. */
-export interface CallInfo {
-  tenant: string;
-  caller: CallerIdentity;
-  /** The request's logger (bound to its reqId and traceId): task logs written on its behalf carry them. */
-  log?: Logger;
-  /** The incoming W3C traceparent, for handlers that call other agents. */
-  traceparent?: string;
-}
 
 /** Options of {@link TaskEngine}. */
 export interface TaskEngineOptions {

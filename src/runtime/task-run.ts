@@ -2,7 +2,7 @@ import { StreamResponse, Task, TaskState, type Message } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { ErrorCodes, isAgentmeshError, isInterrupted, isTerminal, stateName, Errors } from '../protocol/index.js';
 import type { Bus, TaskStore } from '../storage/index.js';
-import type { UsageRecord } from './skill-context.js';
+import type { UsageRecord } from '../contracts/agent/index.js';
 import { foldEvent } from './task-fold.js';
 import { kindOf, stateOf, statusEvent, taskTopic, type CommittedEvent, type TaskEventsMessage } from './task-events.js';
 

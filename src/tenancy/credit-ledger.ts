@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { ErrorCodes, isAgentmeshError, Errors, invalidArgument, requireOneOf } from '../protocol/index.js';
 import type { Logger, Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
@@ -7,8 +6,6 @@ import { LedgerMetrics } from './ledger-metrics.js';
 import type { CreditBalance, LowBalance, LowBalanceEvent, ReconcileReport, Reservation, ReserveInput, Settlement, TopUp, UsageQuery, UsageRow } from './ledger-types.js';
 import { LowBalanceNotifier } from './low-balance.js';
 import { reconcileFigures } from './reconcile.js';
-import { creditRoutes, type CreditRoutesOptions } from './routes/credit-routes.js';
-import { reservationRoutes } from './routes/reservation-routes.js';
 import { createLedgerStore } from './store/create-ledger-store.js';
 import type { BalanceMove, LeaseSpend, LedgerStore } from './store/ledger-store.js';
 import type { BalanceRow, ReservationRow } from './store/rows.js';
@@ -100,12 +97,6 @@ export interface CreditLedger {
    * (default 100, max 1000); only `tenant`'s when given (none: not low).
    */
   lowBalances(options?: { tenant?: string | undefined; limit?: number | undefined }): Promise<LowBalance[]>;
-  /**
-   * Adds `GET /v1/tenants/{tenant}/credits`, `GET /v1/tenants/{tenant}/credits/usage`,
-   * `POST /v1/tenants/{tenant}/credits/topups`, `GET /v1/tenants/{tenant}/credits/reservations`
-   * and `POST /v1/tenants/{tenant}/credits/reservations/release` to `app`.
-   */
-  registerRoutes(app: FastifyInstance, options: CreditRoutesOptions): Promise<void>;
   /** Calls `listener` each time a tenant falls below its threshold (once per crossing); returns the unsubscriber. */
   onLowBalance(listener: (event: LowBalanceEvent) => void): () => void;
 }
@@ -297,11 +288,6 @@ export function createCreditLedger(options: CreditLedgerOptions): CreditLedger {
       const move = await store.setThreshold(tenant, milliCredits, Date.now());
       afterMove(move);
       return balanceView(tenant, move.balance);
-    },
-
-    async registerRoutes(app, routeOptions) {
-      await app.register(creditRoutes, { ledger, authenticate: routeOptions.authenticate });
-      await app.register(reservationRoutes, { ledger, authenticate: routeOptions.authenticate });
     },
 
     onLowBalance(listener) {

@@ -1,8 +1,8 @@
 /**
  * tenancy: tenants' credit balances and the double-entry credit ledger
  * (reserve → settle | refund, idempotent by key), skill cost estimates from
- * registry pricing, usage reports, reconciliation, low-balance events, and
- * the `/v1/tenants/{tenant}/credits…` routes the gateway serves.
+ * registry pricing, usage reports, reconciliation and low-balance events.
+ * The gateway serves the credit API over it (`gateway/credit-routes`).
  */
 export { createCreditLedger, checkReserveInput } from './credit-ledger.js';
 export type { CreditLedger, CreditLedgerOptions } from './credit-ledger.js';
@@ -10,11 +10,9 @@ export { estimateCost } from './estimate-cost.js';
 export type { SkillPrice } from './estimate-cost.js';
 export { formatCredits, parseCredits, MILLI_PER_CREDIT, MAX_TOPUP_MILLI_CREDITS } from './amounts.js';
 export { LOW_BALANCE_TOPIC } from './low-balance.js';
-export { GATEWAY_ADMIN_SCOPE, CREDITS_ADMIN_SCOPE } from './routes/access.js';
-export type { CreditsCaller, CreditsAuthenticate } from './routes/access.js';
-export type { CreditRoutesOptions } from './routes/credit-routes.js';
 export type { LeaseSpend } from './store/ledger-store.js';
 export { TENANT_PATTERN } from './validation.js';
+export { usageGrouping } from './usage-window.js';
 export type {
   ReserveInput,
   Reservation,

@@ -1,4 +1,5 @@
 /** What the credit ledger takes and returns. Amounts are integer milli-credits; times are ISO 8601. */
+import type { HoldReleaseAnswer } from '../contracts/ledger/index.js';
 
 /** Input of `CreditLedger.reserve`. */
 export interface ReserveInput {
@@ -33,31 +34,16 @@ export interface Reservation {
   replayed: boolean;
 }
 
-/** How a reservation ended: settled (charged) or refunded. */
-export interface Settlement {
-  key: string;
-  tenant: string;
-  agent: string;
-  skill: string;
-  status: 'settled' | 'refunded';
-  /** What was held. */
-  heldMilliCredits: number;
-  /** What the tenant paid (0 for a refund). */
-  chargedMilliCredits: number;
-  /** What went back to the tenant's available balance. */
-  releasedMilliCredits: number;
+/**
+ * How a reservation ended: settled (charged) or refunded. The credit API
+ * answers a release with it (`HoldReleaseAnswer` of contracts/ledger, which
+ * declares the fields they share), the released amount in credits added.
+ */
+export interface Settlement extends Omit<HoldReleaseAnswer, 'releasedCredits'> {
   /** What the settle asked to charge; above the hold, the excess is not charged (see docs/credits.md). */
   requestedMilliCredits?: number;
   /** Terminal task state given to settle. */
   state?: string;
-  /** Reason given to refund. */
-  reason?: string;
-  closedAt: string;
-  /**
-   * True when the reservation was already closed before this call: nothing
-   * moved, and this is the first outcome (a retry, or a settle/refund that lost a race).
-   */
-  replayed: boolean;
 }
 
 /** A tenant's balance. `milliCredits` = available + reserved. */

@@ -1,11 +1,8 @@
 /** Checks of the identifiers the ledger is called with; each error names its field. */
+import { TENANT_PATTERN } from '../contracts/ledger/index.js';
 import { ErrorCodes, invalidArgument } from '../protocol/index.js';
 
-/**
- * Tenant ids: what tokens carry (`acme`, `org-42`, `eu.acme`, `urn:tenant:7`).
- * No spaces or slashes, so a tenant is always one path segment and one account name part.
- */
-export const TENANT_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$';
+export { TENANT_PATTERN };
 const TENANT_RE = new RegExp(TENANT_PATTERN);
 
 /** Returns `value` when it is a valid tenant id. */

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exampleAgents } from '../../agents/index.js';
-import { createAgentCaller, createOrchestrator, loadWorkflowFolder, parseWorkflow, type Orchestrator, type OrchestratorOptions } from '../../src/orchestrator/index.js';
+import { createAgentCaller, createOrchestrator, loadWorkflowFolder, parseWorkflow, type Orchestrator, type OrchestratorOptions } from '../../src/compose/orchestrator-entry.js';
 import { defineAgent, type AgentDefinition } from '../../src/runtime/index.js';
 import { waitForOutput } from './child-output.js';
 import { readSse, rpc, startRuntime, untilAborted } from './runtime-fixture.js';

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exampleAgents } from '../../agents/index.js';
 import legal from '../../agents/legal.js';
-import { createOrchestrator, type Orchestrator, type OrchestratorConfigInput } from '../../src/orchestrator/index.js';
+import { createOrchestrator, type Orchestrator, type OrchestratorConfigInput } from '../../src/compose/orchestrator-entry.js';
 import { SqlConversationStore, type Conversation } from '../../src/orchestrator/router/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
 import { createTestSchema, postgresSkipReason, REDIS_URL, redisSkipReason, type TestSchema } from '../helpers/services.js';

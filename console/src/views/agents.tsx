@@ -3,11 +3,12 @@ import { TimeChart } from '../chart.js';
 import { lineDiff } from '../line-diff.js';
 import { apiPost, session } from '../session.js';
 import { useSignal } from '../signal.js';
-import type { AgentView } from '../types.js';
+import type { ConsoleAgentDetail as AgentView } from '../../../src/contracts/console/index.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatCredits, formatDuration, formatNumber, formatTime, plural } from '../format.js';
-import type { JsonSchema } from '../types.js';
+import type { JsonSchema } from '../schema-form.js';
+import type { AgentConfigVersion } from '../../../src/contracts/registry/index.js';
 import { ColumnHeads } from '../column-heads.js';
 
 export function HealthBadge(props: { health: string }) {
@@ -272,14 +273,6 @@ function RegisterByUrl(props: { onRegistered: () => void }) {
   );
 }
 
-interface ConfigVersion {
-  version: number;
-  config: Record<string, unknown>;
-  createdAt: string;
-  createdBy?: string;
-  comment?: string;
-  active: boolean;
-}
 
 /** One of the two versions the config diff compares. */
 function VersionPicker(props: { id: string; label: string; versions: ReadonlyArray<{ version: number }>; value: number; onPick: (version: number) => void }) {
@@ -299,7 +292,7 @@ function VersionPicker(props: { id: string; label: string; versions: ReadonlyArr
 
 /** The agent's config versions (platform admins): a diff of any two, and a rollback to an old one. */
 function ConfigVersions(props: { agent: string }) {
-  const { data, error, reload } = useData<{ versions: ConfigVersion[] }>(`/v1/console/agents/${encodeURIComponent(props.agent)}/configs`);
+  const { data, error, reload } = useData<{ versions: AgentConfigVersion[] }>(`/v1/console/agents/${encodeURIComponent(props.agent)}/configs`);
   const [from, setFrom] = useState<number | undefined>(undefined);
   const [to, setTo] = useState<number | undefined>(undefined);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>(undefined);
@@ -309,7 +302,7 @@ function ConfigVersions(props: { agent: string }) {
   const left = versions.find((v) => v.version === (from ?? versions[1]?.version));
   const rollback = async (version: number) => {
     try {
-      const made = await apiPost<ConfigVersion>(`/v1/console/agents/${encodeURIComponent(props.agent)}/configs/rollback`, { version });
+      const made = await apiPost<AgentConfigVersion>(`/v1/console/agents/${encodeURIComponent(props.agent)}/configs/rollback`, { version });
       setMessage({ ok: true, text: `Rolled back: version ${made.version} has the content of version ${version}.` });
       setFrom(undefined);
       setTo(undefined);

@@ -12,27 +12,8 @@ import { useSignal } from '../signal.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatNumber, formatTime, plural } from '../format.js';
+import type { AuditRow, AuditVerifyResult as VerifyResult } from '../../../src/contracts/audit/index.js';
 import { ColumnHeads } from '../column-heads.js';
-
-interface AuditRow {
-  seq: number;
-  time: string;
-  eventType: string;
-  outcome: string;
-  tenant?: string;
-  actor: { kind: string; id?: string };
-  targetAgent?: string;
-  taskId?: string;
-  method?: string;
-  milliCredits?: number;
-  errorCode?: string;
-  detail?: Record<string, unknown>;
-}
-interface VerifyResult {
-  ok: boolean;
-  checked: number;
-  problems: Array<{ seq: number; kind: string; detail: string }>;
-}
 
 /** Rows the page keeps: the tail's newest. */
 const KEPT_ROWS = 500;

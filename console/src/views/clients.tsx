@@ -10,27 +10,8 @@ import { useSignal } from '../signal.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatTime, plural } from '../format.js';
+import type { ApiKeyPage, ClientPage, IssuedApiKeyView, IssuedClientView } from '../../../src/contracts/management/index.js';
 import { ColumnHeads } from '../column-heads.js';
-
-interface Client {
-  client_id: string;
-  name: string;
-  tenant: string;
-  scopes: string[];
-  status: string;
-  createdAt: string;
-  client_secret?: string;
-}
-interface ApiKey {
-  id: string;
-  name: string;
-  tenant: string;
-  scopes: string[];
-  status: string;
-  createdAt: string;
-  expiresAt?: string;
-  key?: string;
-}
 
 const scopesOf = (text: string) =>
   text
@@ -205,8 +186,8 @@ function CredentialTable(props: {
 }
 
 function ClientsAdmin() {
-  const clients = useData<{ clients: Client[] }>('/v1/clients?pageSize=200');
-  const keys = useData<{ apiKeys: ApiKey[] }>('/v1/api-keys?pageSize=200');
+  const clients = useData<ClientPage>('/v1/clients?pageSize=200');
+  const keys = useData<ApiKeyPage>('/v1/api-keys?pageSize=200');
   const [secret, setSecret] = useState<{ what: string; id: string; secret: string } | undefined>(undefined);
   const [error, setError] = useState('');
   const [pending, setPending] = useState<Pending | undefined>(undefined);
@@ -248,7 +229,7 @@ function ClientsAdmin() {
         defaultScopes="a2a:message:send a2a:tasks:read a2a:tasks:cancel"
         onCreate={(input, form) =>
           void act(async () => {
-            const made = await apiPost<Client>('/v1/clients', { ...input, authMethod: 'client_secret_basic' });
+            const made = await apiPost<IssuedClientView>('/v1/clients', { ...input, authMethod: 'client_secret_basic' });
             setSecret({ what: 'Client', id: made.client_id, secret: made.client_secret ?? '' });
             form.reset();
           })
@@ -263,7 +244,7 @@ function ClientsAdmin() {
         rotateLabel={(name) => `Rotate the secret of ${name}`}
         onRotate={(row) =>
           ask('rotate', 'client', row, async () => {
-            const rotated = await apiPost<Client>(clientPath(row, 'rotate-secret'));
+            const rotated = await apiPost<IssuedClientView>(clientPath(row, 'rotate-secret'));
             setSecret({ what: 'Client', id: rotated.client_id, secret: rotated.client_secret ?? '' });
           })
         }
@@ -277,7 +258,7 @@ function ClientsAdmin() {
         defaultScopes="a2a:message:send a2a:tasks:read"
         onCreate={(input, form) =>
           void act(async () => {
-            const made = await apiPost<ApiKey>('/v1/api-keys', input);
+            const made = await apiPost<IssuedApiKeyView>('/v1/api-keys', input);
             setSecret({ what: 'API key', id: made.id, secret: made.key ?? '' });
             form.reset();
           })
@@ -292,7 +273,7 @@ function ClientsAdmin() {
         rotateLabel={(name) => `Rotate ${name}`}
         onRotate={(row) =>
           ask('rotate', 'API key', row, async () => {
-            const rotated = await apiPost<ApiKey>(keyPath(row, 'rotate'));
+            const rotated = await apiPost<IssuedApiKeyView>(keyPath(row, 'rotate'));
             setSecret({ what: 'API key', id: rotated.id, secret: rotated.key ?? '' });
           })
         }

@@ -13,18 +13,9 @@ import { LowBalance, type LowBalanceState } from '../low-balance.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatCredits, formatNumber, plural } from '../format.js';
 import { acting } from '../acting.js';
+import type { CreditBalanceAnswer, CreditUsageAnswer } from '../../../src/contracts/ledger/index.js';
 import { ColumnHeads } from '../column-heads.js';
 
-interface Balance {
-  tenant: string;
-  credits: string;
-  availableCredits: string;
-  reservedCredits: string;
-}
-interface Usage {
-  rows: Array<{ agent?: string; skill?: string; day?: string; milliCredits: number; calls: number; credits: string }>;
-  total: { credits: string; calls: number };
-}
 
 /** The last 30 UTC days, as the usage API's `from`. */
 function monthAgo(): string {
@@ -65,10 +56,10 @@ export function CreditsView() {
 function TenantCredits(props: { tenant: string }) {
   const base = `/v1/tenants/${encodeURIComponent(props.tenant)}/credits`;
   const from = monthAgo();
-  const balance = useData<Balance>(base, 10_000);
+  const balance = useData<CreditBalanceAnswer>(base, 10_000);
   const low = useData<LowBalanceState>(`/v1/console/credits/${encodeURIComponent(props.tenant)}/low-balance`, 10_000);
-  const byAgent = useData<Usage>(`${base}/usage?groupBy=agent,skill&from=${from}`, 10_000);
-  const byDay = useData<Usage>(`${base}/usage?groupBy=day&from=${from}`, 10_000);
+  const byAgent = useData<CreditUsageAnswer>(`${base}/usage?groupBy=agent,skill&from=${from}`, 10_000);
+  const byDay = useData<CreditUsageAnswer>(`${base}/usage?groupBy=day&from=${from}`, 10_000);
   const error = balance.error || byAgent.error || byDay.error;
   const mayTopUp = useSignal(session)?.info.scopes.includes('credits:admin') === true;
   const days = (byDay.data?.rows ?? []).filter((r) => r.day !== undefined).sort((a, b) => a.day!.localeCompare(b.day!));

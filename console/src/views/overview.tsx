@@ -1,28 +1,18 @@
 import { useMemo } from 'preact/hooks';
-import { LowBalance, type LowBalanceState } from '../low-balance.js';
+import { LowBalance } from '../low-balance.js';
 import { TimeChart } from '../chart.js';
-import { derive, totals, type MetricsPoint } from '../metrics.js';
+import { derive, totals } from '../metrics.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatCredits, formatNumber, plural } from '../format.js';
 import { acting } from '../acting.js';
 import { useSignal } from '../signal.js';
-
-interface Overview {
-  at: string;
-  tenant: string | null;
-  roles: Array<{ name: string; state: string; url?: string; agents?: string[] }>;
-  agents: { total: number; healthy: number; degraded: number; down: number; unknown: number };
-  metrics: MetricsPoint[];
-  credits?: { availableMilliCredits: number; reservedMilliCredits: number; spentTodayMilliCredits: number } & LowBalanceState;
-  /** A platform admin's: the tenants under their low-balance threshold, lowest first. */
-  lowBalances?: Array<{ tenant: string; availableMilliCredits: number; thresholdMilliCredits: number }>;
-}
+import type { ConsoleOverview, TenantTraffic } from '../../../src/contracts/console/index.js';
 
 const credits = (milli: number) => formatNumber(milli / 1000);
 
 export function OverviewView() {
-  const { data, error } = useData<Overview>('/v1/console/overview', 10_000);
+  const { data, error } = useData<ConsoleOverview>('/v1/console/overview', 10_000);
   const d = useMemo(() => (data ? derive(data.metrics) : undefined), [data]);
   const sum = data ? totals(data.metrics) : undefined;
   const actingIn = useSignal(acting)?.tenant;
@@ -116,23 +106,13 @@ export function OverviewView() {
   );
 }
 
-interface TrafficHour {
-  at: string;
-  calls: number;
-  errors: number;
-  denied: number;
-  p50Ms: number | null;
-  p95Ms: number | null;
-  milliCredits: number;
-}
-
 /**
  * A tenant's own calls per hour over the last day (`/v1/console/traffic`,
  * read by the gateway from the audit trail, filtered by tenant on the
  * server): what a tenant admin sees in place of the gateway-wide charts.
  */
 function TenantTrafficView(props: { tenant: string; own: boolean }) {
-  const { data, error } = useData<{ tenant: string; hours: TrafficHour[]; partial: boolean }>(`/v1/console/traffic${props.own ? '' : `?tenant=${encodeURIComponent(props.tenant)}`}`, 60_000);
+  const { data, error } = useData<TenantTraffic>(`/v1/console/traffic${props.own ? '' : `?tenant=${encodeURIComponent(props.tenant)}`}`, 60_000);
   const hours = data?.hours ?? [];
   const times = hours.map((h) => Date.parse(h.at) / 1000 + 1800);
   const sum = hours.reduce((t, h) => ({ calls: t.calls + h.calls, errors: t.errors + h.errors, denied: t.denied + h.denied, milli: t.milli + h.milliCredits }), { calls: 0, errors: 0, denied: 0, milli: 0 });

@@ -9,7 +9,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { rpc } from '../a2a.js';
 import { follow, liveText, type LiveState } from '../live.js';
-import type { AgentView } from '../types.js';
+import type { ConsoleAgentDetail as AgentView, ConsoleTaskFrame as Frame, ConsoleTaskRow } from '../../../src/contracts/console/index.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatCredits, formatDuration, formatNumber, formatTime, plural, startedAt, stateClass, stateLabel } from '../format.js';
@@ -30,22 +30,7 @@ interface Task {
   history?: Array<{ messageId: string; role: string; parts?: Part[] }>;
   metadata?: Record<string, unknown>;
 }
-/** A task as the live list sends it. */
-interface Row {
-  agent: string;
-  id: string;
-  contextId: string;
-  state: string;
-  timestamp?: string;
-  skillId?: string;
-  credits?: number;
-  request?: string;
-}
-interface Frame {
-  upserts: Row[];
-  removed: string[];
-  failures: string[];
-}
+type Row = ConsoleTaskRow;
 
 const keyOf = (r: Row) => `${r.agent}/${r.id}`;
 

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { cancelTask, sendStreaming, userMessage, type Exchange } from '../a2a.js';
 import { formSchema, SchemaForm, takesText, valueOf } from '../schema-form.js';
-import type { AgentView } from '../types.js';
+import type { ConsoleAgentDetail as AgentView } from '../../../src/contracts/console/index.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { stateClass, stateLabel } from '../format.js';

@@ -11,8 +11,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { cancelTask, rpc, sendStreaming, subscribeToTask, userMessage } from '../a2a.js';
 import { formSchema, SchemaForm, valueOf } from '../schema-form.js';
-import type { AgentView } from '../types.js';
-import { StepGraph } from '../step-graph.js';
+import type { ConsoleAgentDetail as AgentView } from '../../../src/contracts/console/index.js';
+import { outlineOf, StepGraph } from '../step-graph.js';
 import { apply, FINAL, mergeTask, type Loose, type Run } from '../workflow-run.js';
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
@@ -192,7 +192,7 @@ function Workflows(props: { workflow?: string; run?: string }) {
       {workflow !== undefined && run.id === undefined && (
         <section class="card" aria-labelledby="definition-h">
           <h2 id="definition-h">Steps of {workflow.id}</h2>
-          {workflow.workflow === undefined ? <p>The orchestrator registered no outline of this workflow (too large, or an older version): its steps show once a run starts.</p> : <StepGraph run={run} outline={workflow.workflow.steps} />}
+          {workflow.workflow === undefined ? <p>The orchestrator registered no outline of this workflow (too large, or an older version): its steps show once a run starts.</p> : <StepGraph run={run} outline={outlineOf(workflow)} />}
         </section>
       )}
       {run.id !== undefined && (
@@ -217,7 +217,7 @@ function Workflows(props: { workflow?: string; run?: string }) {
               Cancel the run
             </button>
           )}
-          <StepGraph run={run} outline={workflow?.workflow?.steps} />
+          <StepGraph run={run} outline={outlineOf(workflow)} />
           {run.error !== undefined && <p class="error">{run.error}</p>}
           {run.outputs !== undefined && (
             <>

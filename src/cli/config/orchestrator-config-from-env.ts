@@ -1,4 +1,4 @@
-import type { OrchestratorConfigInput } from '../../orchestrator/index.js';
+import type { OrchestratorConfigInput } from '../../compose/index.js';
 import { runtimeConfigFromEnv } from './runtime-config-from-env.js';
 
 /** Flags of `agentmesh serve orchestrator` (and the orchestrator part of `up`). */

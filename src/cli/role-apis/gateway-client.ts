@@ -5,7 +5,10 @@
  * and one place that turns an error body into a line a person can act on.
  */
 import { ErrorCodes, Errors } from '../../protocol/index.js';
+import type { ApiKeyPage, ApiKeyView, ClientPage, ClientView, CredentialListParams, IssuedApiKeyView, IssuedClientView, NewApiKeyRequest, NewClientRequest, TokenResponse } from '../../contracts/management/index.js';
 import { RoleApi } from './role-api.js';
+
+export type { ClientAuthMethod, NewApiKeyRequest, NewClientRequest, TokenResponse } from '../../contracts/management/index.js';
 
 /** Where the CLI finds the gateway when neither `--gateway` nor `AGENTMESH_GATEWAY` says. */
 export const DEFAULT_GATEWAY_URL = 'http://localhost:4200';
@@ -20,83 +23,6 @@ export interface GatewayClientOptions {
   fetchImpl?: typeof fetch | undefined;
   /** Deadline of everything this client does (`--timeout`). */
   signal?: AbortSignal | undefined;
-}
-
-/** How a client authenticates at the token endpoint. */
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
-
-/** A client as `/v1/clients` shows it. */
-export interface GatewayClientRecord {
-  client_id: string;
-  name: string;
-  tenant: string;
-  scopes: string[];
-  audiences: string[];
-  authMethod: ClientAuthMethod;
-  jwksUri?: string;
-  rateLimit?: { requestsPerMinute: number; burst: number };
-  status: 'active' | 'revoked';
-  createdAt: string;
-  updatedAt: string;
-  secretRotatedAt?: string;
-  previousSecretExpiresAt?: string;
-  revokedAt?: string;
-  /** Only in the answers of creation and rotation. */
-  client_secret?: string;
-}
-
-/** An API key as `/v1/api-keys` shows it. */
-export interface GatewayApiKeyRecord {
-  id: string;
-  name: string;
-  tenant: string;
-  scopes: string[];
-  expiresAt?: string;
-  status: 'active' | 'revoked';
-  createdAt: string;
-  updatedAt: string;
-  rotatedAt?: string;
-  previousKeyExpiresAt?: string;
-  revokedAt?: string;
-  /** Only in the answers of creation and rotation. */
-  key?: string;
-}
-
-/** Body of `POST /v1/clients`. */
-export interface NewClientRequest {
-  name: string;
-  tenant: string;
-  scopes: string[];
-  audiences?: string[];
-  authMethod: ClientAuthMethod;
-  jwks?: unknown;
-  jwksUri?: string;
-  rateLimit?: { requestsPerMinute: number; burst: number };
-}
-
-/** Body of `POST /v1/api-keys`. */
-export interface NewApiKeyRequest {
-  name: string;
-  tenant: string;
-  scopes: string[];
-  /** ISO 8601. */
-  expiresAt?: string;
-}
-
-/** Filters of the listings. */
-export interface CredentialListQuery {
-  tenant?: string | undefined;
-  status?: string | undefined;
-  pageSize?: number | undefined;
-  pageToken?: string | undefined;
-}
-
-/** RFC 6749 §5.1 token response. */
-export interface TokenResponse {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-  scope: string;
 }
 
 /** What the CLI sends to the token endpoint. */
@@ -138,39 +64,39 @@ export class GatewayClient {
     this.#adminToken = options.adminToken === '' ? undefined : options.adminToken;
   }
 
-  createClient(body: NewClientRequest): Promise<GatewayClientRecord> {
+  createClient(body: NewClientRequest): Promise<IssuedClientView> {
     return this.#admin('POST', '/v1/clients', body);
   }
 
-  listClients(query: CredentialListQuery): Promise<{ clients: GatewayClientRecord[]; nextPageToken?: string }> {
+  listClients(query: CredentialListParams): Promise<ClientPage> {
     return this.#admin('GET', `/v1/clients${queryString(query)}`);
   }
 
-  getClient(id: string): Promise<GatewayClientRecord> {
+  getClient(id: string): Promise<ClientView> {
     return this.#admin('GET', `/v1/clients/${enc(id)}`, undefined, { client: id });
   }
 
-  rotateClientSecret(id: string, graceSeconds?: number): Promise<GatewayClientRecord> {
+  rotateClientSecret(id: string, graceSeconds?: number): Promise<IssuedClientView> {
     return this.#admin('POST', `/v1/clients/${enc(id)}/rotate-secret`, graceSeconds === undefined ? {} : { graceSeconds }, { client: id });
   }
 
-  revokeClient(id: string): Promise<GatewayClientRecord> {
+  revokeClient(id: string): Promise<ClientView> {
     return this.#admin('POST', `/v1/clients/${enc(id)}/revoke`, {}, { client: id });
   }
 
-  createApiKey(body: NewApiKeyRequest): Promise<GatewayApiKeyRecord> {
+  createApiKey(body: NewApiKeyRequest): Promise<IssuedApiKeyView> {
     return this.#admin('POST', '/v1/api-keys', body);
   }
 
-  listApiKeys(query: CredentialListQuery): Promise<{ apiKeys: GatewayApiKeyRecord[]; nextPageToken?: string }> {
+  listApiKeys(query: CredentialListParams): Promise<ApiKeyPage> {
     return this.#admin('GET', `/v1/api-keys${queryString(query)}`);
   }
 
-  rotateApiKey(id: string, graceSeconds?: number): Promise<GatewayApiKeyRecord> {
+  rotateApiKey(id: string, graceSeconds?: number): Promise<IssuedApiKeyView> {
     return this.#admin('POST', `/v1/api-keys/${enc(id)}/rotate`, graceSeconds === undefined ? {} : { graceSeconds }, { key: id });
   }
 
-  revokeApiKey(id: string): Promise<GatewayApiKeyRecord> {
+  revokeApiKey(id: string): Promise<ApiKeyView> {
     return this.#admin('POST', `/v1/api-keys/${enc(id)}/revoke`, {}, { key: id });
   }
 
@@ -229,7 +155,7 @@ function parse(text: string): unknown {
   }
 }
 
-function queryString(query: CredentialListQuery): string {
+function queryString(query: CredentialListParams): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
   const qs = params.toString();

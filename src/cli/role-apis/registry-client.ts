@@ -3,12 +3,12 @@
  * `--timeout` deadline, a `traceparent`, and error lines that say what to do
  * (pass a token, the agent is not registered here).
  */
-import { createRegistryClient, type RegistryClient, type RegistryFailureHint } from '../../registry/client/index.js';
+import { createRegistryClient, type RegistryClient, type RegistryFailureHint } from '../../contracts/registry-client/index.js';
 import { ErrorCodes } from '../../protocol/index.js';
 import { createOutboundFetch } from '../client/outbound-fetch.js';
 import { roleUrl } from './role-api.js';
 
-export type { RegistryClient, AgentHealthReport, AcpRegistrationRequest, RegistrationRequest, SearchResult, WireAgentRecord } from '../../registry/client/index.js';
+export type { RegistryClient, AgentHealthReport, AcpRegistrationRequest, RegistrationRequest, SearchResult, WireAgentRecord } from '../../contracts/registry-client/index.js';
 
 /** Where the CLI finds the registry when neither `--registry` nor `AGENTMESH_REGISTRY` says. */
 export const DEFAULT_REGISTRY_URL = 'http://localhost:4100';

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AuditLog } from '../../audit/index.js';
+import type { ActAsAnswer, ConsoleAgentDetail, ConsoleAgentList, ConsoleAgentView, ConsoleOverview, ConsoleSession, LowBalanceAnswer, LowBalanceState } from '../../contracts/console/index.js';
 import type { Logger } from '../../observability/index.js';
 import { Errors } from '../../protocol/index.js';
 import type { CreditLedger } from '../../tenancy/index.js';
@@ -78,7 +79,7 @@ type HealthCounts = Record<'healthy' | 'degraded' | 'down' | 'unknown', number>;
  * instances run (their URLs), nor which other tenants an agent is shared
  * with, as the overview numbers the hosts instead of naming them.
  */
-function agentSummary(route: AgentRoute, stats: readonly InstanceStats[], platform: boolean, tenant: string) {
+function agentSummary(route: AgentRoute, stats: readonly InstanceStats[], platform: boolean, tenant: string): ConsoleAgentView {
   const { record, instances } = route;
   const skills = (record.card.skills ?? []).map((skill) => {
     const meta = record.metadata.skills !== undefined && Object.hasOwn(record.metadata.skills, skill.id) ? record.metadata.skills[skill.id] : undefined;
@@ -160,7 +161,7 @@ async function registryReady(options: ConsoleRoutesOptions): Promise<'ready' | '
  * the threshold that fires the ledger's low-balance event, so the page and
  * the alerts agree.
  */
-async function lowBalanceOf(ledger: CreditLedger, tenant: string, defaultThreshold: number): Promise<{ lowBalance: boolean; lowBalanceThresholdMilliCredits: number }> {
+async function lowBalanceOf(ledger: CreditLedger, tenant: string, defaultThreshold: number): Promise<LowBalanceState> {
   const [low] = await ledger.lowBalances({ tenant });
   return { lowBalance: low !== undefined, lowBalanceThresholdMilliCredits: low?.thresholdMilliCredits ?? defaultThreshold };
 }
@@ -220,7 +221,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
       reply.type('application/json; charset=utf-8').send(publicConfig),
     );
 
-    scope.get('/v1/console/session', { schema: { tags, summary: 'Who the console is signed in as, and what it sees' } }, async (request) => {
+    scope.get('/v1/console/session', { schema: { tags, summary: 'Who the console is signed in as, and what it sees' } }, async (request): Promise<ConsoleSession> => {
       const { principal, platform } = await consoleViewer(identity, request);
       return { subject: principal.subject, kind: principal.kind, tenant: principal.tenant, scopes: principal.scopes, platform, ...(principal.expiresAt !== undefined && { expiresAt: principal.expiresAt }) };
     });
@@ -234,7 +235,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
           body: { type: 'object', additionalProperties: false, required: ['tenant'], properties: { tenant: { type: 'string', pattern: ACT_AS_TENANT.source } } },
         },
       },
-      async (request) => {
+      async (request): Promise<ActAsAnswer> => {
         const viewer = await consoleViewer(identity, request);
         if (!viewer.platform) throw Errors.missingScope({ scope: GATEWAY_ADMIN_SCOPE });
         const { tenant } = request.body;
@@ -247,7 +248,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
       },
     );
 
-    scope.get('/v1/console/overview', { schema: { tags, summary: 'Roles, agent health and the last hour of call metrics' } }, async (request) => {
+    scope.get('/v1/console/overview', { schema: { tags, summary: 'Roles, agent health and the last hour of call metrics' } }, async (request): Promise<ConsoleOverview> => {
       const viewer = await consoleViewer(identity, request);
       const agents = visibleAgents(router, viewer);
       const health: HealthCounts = { healthy: 0, degraded: 0, down: 0, unknown: 0 };
@@ -319,7 +320,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
     scope.get<{ Params: { tenant: string } }>(
       '/v1/console/credits/:tenant/low-balance',
       { schema: { tags, summary: "Whether a tenant's available balance is under the low-balance threshold (its own tenant, or any for a platform admin)", params: { type: 'object', properties: { tenant: { type: 'string', minLength: 1, maxLength: 200 } } } } },
-      async (request) => {
+      async (request): Promise<LowBalanceAnswer> => {
         const viewer = await consoleViewer(identity, request);
         const tenant = request.params.tenant;
         // Another tenant's balance is as forbidden here as on the credits API.
@@ -332,7 +333,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
     scope.get<{ Querystring: { q?: string } }>(
       '/v1/console/agents',
       { schema: { tags, summary: 'The agents this caller may see, searched with the registry when q is given', querystring: { type: 'object', additionalProperties: false, properties: { q: { type: 'string', maxLength: 500 } } } } },
-      async (request) => {
+      async (request): Promise<ConsoleAgentList> => {
         const viewer = await consoleViewer(identity, request);
         let agents = visibleAgents(router, viewer);
         const q = request.query.q?.trim() ?? '';
@@ -396,7 +397,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
     scope.get<{ Params: { name: string } }>(
       '/v1/console/agents/:name',
       { schema: { tags, summary: 'One agent: card, skills and their input schemas, instances and health', params: { type: 'object', properties: { name: { type: 'string', maxLength: 200 } } } } },
-      async (request) => {
+      async (request): Promise<ConsoleAgentDetail> => {
         const viewer = await consoleViewer(identity, request);
         const route = router.agent(request.params.name);
         // An agent this caller may not see is not found, as one that does not exist.

@@ -16,6 +16,7 @@ import { GATEWAY_ADMIN_SCOPE, type Identity } from '../identity/index.js';
 import type { AgentRoute, UpstreamRouter } from '../routing/index.js';
 import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
 import { openLiveStream, pause, type LiveStreamSlots } from './live-streams.js';
+import type { ConsoleTaskFrame, ConsoleTaskRow as TaskRow } from '../../contracts/console/index.js';
 
 /** How often a live task list reads the agents' tasks. */
 export const TASK_POLL_MS = 2_000;
@@ -46,21 +47,6 @@ interface TaskQuery {
   state?: string;
   contextId?: string;
   sinceMinutes?: number;
-}
-
-/** What the console lists of a task: no messages, no artifacts. */
-export interface TaskRow {
-  agent: string;
-  id: string;
-  contextId: string;
-  state: string;
-  timestamp?: string;
-  /** The skill the task runs (`metadata.skillId`): a workflow's name for the orchestrator's runs. */
-  skillId?: string;
-  /** The first words of what was asked: the first user message's text (or the names of its data's fields). */
-  request?: string;
-  /** The credits the task reported using (`metadata['agentmesh.usage'].credits`, written with its final status). */
-  credits?: number;
 }
 
 const query = {
@@ -218,7 +204,7 @@ export async function consoleTaskStream(app: FastifyInstance, options: ConsoleTa
         for (const key of requests.keys()) if (!now.has(key)) requests.delete(key);
         const failureText = failures.join('\n');
         if (first || upserts.length > 0 || removed.length > 0 || failureText !== toldFailures) {
-          sse.send(JSON.stringify({ upserts, removed, failures }), undefined, 'tasks');
+          sse.send(JSON.stringify({ upserts, removed, failures } satisfies ConsoleTaskFrame), undefined, 'tasks');
           toldFailures = failureText;
           first = false;
         }

@@ -5,17 +5,11 @@
  * `capacity` points per instance (default 360), and an instance gone from the
  * cache for a whole window is forgotten.
  */
-import type { AgentInstance } from '../../registry/index.js';
+import type { AgentInstance } from '../../contracts/registry/index.js';
 import type { UpstreamRouter } from '../routing/index.js';
+import type { HealthPoint } from '../../contracts/console/index.js';
 
-/** One probe reading. */
-export interface HealthPoint {
-  at: number;
-  /** The registry's probe state (`up`, `down`, `unknown`, …). */
-  state: string;
-  latencyMs: number | null;
-  inRotation: boolean;
-}
+export type { HealthPoint };
 
 /** Options of {@link HealthHistory}. */
 export interface HealthHistoryOptions {

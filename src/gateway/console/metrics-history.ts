@@ -7,16 +7,10 @@
  * tenant-scoped is kept: the series are labelled by agent and outcome only,
  * and the routes that read them need a console credential.
  */
+import type { MetricsPoint } from '../../contracts/console/index.js';
 import type { Metrics } from '../../observability/index.js';
 
-/** One sample: cumulative values at `at` (epoch ms). */
-export interface MetricsPoint {
-  at: number;
-  /** Calls by outcome (`ok`, `error`, `denied`), since the process started. */
-  calls: Record<string, number>;
-  /** The call duration histogram: upper bounds in seconds (-1 stands for +Inf, which JSON cannot hold) and cumulative counts. */
-  buckets: { le: number[]; counts: number[] };
-}
+export type { MetricsPoint };
 
 /** Options of {@link MetricsHistory}. */
 export interface MetricsHistoryOptions {

@@ -10,6 +10,9 @@
  * oldest hours are short and the answer says `partial`.
  */
 import type { AuditLog, AuditRow } from '../../audit/index.js';
+import type { TenantTraffic, TrafficHour } from '../../contracts/console/index.js';
+
+export type { TenantTraffic, TrafficHour };
 
 /** Hours of history: the last day. */
 export const TRAFFIC_HOURS = 24;
@@ -17,30 +20,6 @@ export const TRAFFIC_HOURS = 24;
 export const MAX_ROWS = 100_000;
 /** How long one tenant's answer is reused: the overview reads it every minute; several open at once share a read. */
 export const CACHE_MS = 10_000;
-
-/** One hour of a tenant's calls. */
-export interface TrafficHour {
-  /** The hour's start, ISO 8601. */
-  at: string;
-  calls: number;
-  /** Calls the agent or the gateway failed. */
-  errors: number;
-  /** Calls refused before reaching an agent: credential, scope, quota, credits. */
-  denied: number;
-  p50Ms: number | null;
-  p95Ms: number | null;
-  /** Credits charged in the hour: calls settled at once, and settlements of calls that ran on. */
-  milliCredits: number;
-}
-
-export interface TenantTraffic {
-  tenant: string;
-  hours: TrafficHour[];
-  /** Audit rows read. */
-  scanned: number;
-  /** More than {@link MAX_ROWS} rows were written in the last day: the oldest hours miss calls. */
-  partial: boolean;
-}
 
 const HOUR_MS = 3_600_000;
 

@@ -19,7 +19,7 @@ export type { CredentialCarrier } from './authenticator.js';
 export type { AssertionClaims } from './tokens/token-signer.js';
 export { ACCESS_TOKEN_TYP, ASSERTION_TYP } from './tokens/token-signer.js';
 export type { PublicSigningJwk, SigningAlg } from './keys/key-material.js';
-export type { ClientView, ApiKeyView } from './credentials/views.js';
+export type { ClientView, ApiKeyView } from '../../contracts/management/index.js';
 export type { NewClientInput } from './credentials/client-service.js';
 export type { NewApiKeyInput } from './credentials/api-key-service.js';
 export type { ClientAuthMethod, RateLimit } from './store/records.js';

@@ -7,7 +7,7 @@
  * leaves this module except as the span of the caller's own string.
  */
 
-import { PII_KINDS, type PiiKind } from '../../registry/index.js';
+import { PII_KINDS, type PiiKind } from '../../contracts/registry/index.js';
 
 // The kinds are part of the registry record (agents declare policies there); a new kind needs a detector in findPii.
 export { PII_KINDS, type PiiKind };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PII_ACTIONS, PII_KINDS, type PiiAction, type PiiKind } from '../../registry/index.js';
+import { PII_ACTIONS, PII_KINDS, type PiiAction, type PiiKind } from '../../contracts/registry/index.js';
 
 export { PII_ACTIONS, type PiiAction };
 

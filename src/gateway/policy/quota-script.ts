@@ -12,7 +12,7 @@
  * its window's end yet (once per counter and window on each replica) or the
  * check is over its limit (Retry-After must be exact).
  */
-import type { QuotaCheck } from './quotas.js';
+import type { QuotaCheck } from './quota-check.js';
 
 /** Length of a quota window, ms (requests per minute). */
 export const QUOTA_WINDOW_MS = 60_000;

@@ -3,16 +3,10 @@ import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes, type RateLimiterA
 import type { Redis } from 'ioredis';
 import { Errors } from '../../protocol/index.js';
 import { QUOTA_SCRIPT, QUOTA_WINDOW_MS, quotaKeyOf, quotaScriptArgs, readQuotaReply, type QuotaCounters } from './quota-script.js';
+import type { QuotaCheck } from './quota-check.js';
 
 export { burstKeyOf, quotaKeyOf } from './quota-script.js';
-
-/** One limit to charge a request against: `rpm` requests per minute plus `burst` extra. */
-export interface QuotaCheck {
-  /** What is limited, e.g. `client:amc_1:agent:lead-scorer` or `tenant:acme`. */
-  key: string;
-  rpm: number;
-  burst: number;
-}
+export type { QuotaCheck } from './quota-check.js';
 
 /** The tightest limit a request was charged against (for RateLimit headers). */
 export interface QuotaState {

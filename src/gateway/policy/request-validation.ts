@@ -3,7 +3,7 @@ import { isLegacyJsonRpcMethod } from '@a2a-js/sdk/compat/v0_3';
 import type {
   AgentmeshError} from '../../protocol/index.js';
 import { V1_METHODS, readJsonRpcEnvelope, methodNotFound, isAgentmeshError, negotiateVersion, notUserRoleError, skillInputError, skillInputOf, unknownSkillError, validateParams, type ProtocolVersion, Errors } from '../../protocol/index.js';
-import type { AgentRecord } from '../../registry/index.js';
+import type { AgentRecord } from '../../contracts/registry/index.js';
 import type { A2aRequestReading, ClassifiedRequest } from './a2a-operation.js';
 import { LegacyJsonRpcProbe } from './legacy-jsonrpc-probe.js';
 import { MAX_RECURSIVE_INPUT_DEPTH, SkillSchemaCache, deeperThan } from './skill-schema-cache.js';

@@ -2,7 +2,7 @@ import { SendMessageRequest, StreamResponse, Task } from '@a2a-js/sdk';
 import { AcpRunClient } from '../../acp/index.js';
 import { Errors, toJsonRpcErrorObject, toRestError, validateParams, isRecord } from '../../protocol/index.js';
 import type { Logger } from '../../observability/index.js';
-import type { AgentBridge } from '../../registry/index.js';
+import type { AgentBridge } from '../../contracts/registry/index.js';
 import type { ForwardResult } from '../routing/index.js';
 import type { BridgedRuns } from '../bridged-runs.js';
 import { AcpBridgeHandler } from './acp-bridge-handler.js';

@@ -2,7 +2,7 @@ import { context } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_METHOD } from '@opentelemetry/semantic-conventions';
 import { a2aUrlTemplate, annotateRequestSpan, currentRequestContext, inHttpClientSpan, ATTR_A2A_AGENT, ATTR_A2A_TASK_ID, ATTR_ACP_RUN_ID, ATTR_AGENTMESH_TENANT } from '../../observability/index.js';
 import { Errors } from '../../protocol/index.js';
-import type { AgentBridge } from '../../registry/index.js';
+import type { AgentBridge } from '../../contracts/registry/index.js';
 import type { ForwardInput, ForwardResult } from '../routing/index.js';
 import { taskEnd, type TaskEnd } from '../settlement.js';
 import { AnswerTap } from '../stream-task-tap.js';

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { SsrfGuard } from '../../http/index.js';
 import type { Logger } from '../../observability/index.js';
 import { ErrorCodes } from '../../protocol/index.js';
-import { recordFromJson, type WireAgentRecord } from '../../registry/client/index.js';
+import { recordFromJson, type WireAgentRecord } from '../../contracts/registry-client/index.js';
 import type { RegistryReader } from './registry-reader.js';
 import type { AgentInstance, AgentRecord } from './registry-types.js';
 import { pause } from '../../storage/index.js';

@@ -1,5 +1,5 @@
 import { createOutboundPool, fetchThrough, type ClientTlsSource, type OutboundPool } from '../../http/index.js';
-import { createRegistryClient, recordFromJson, registryStatusOf, type RegistryClient } from '../../registry/client/index.js';
+import { createRegistryClient, recordFromJson, registryStatusOf, type RegistryClient } from '../../contracts/registry-client/index.js';
 import { Errors } from '../../protocol/index.js';
 import type { AgentInstance, AgentRecord } from './registry-types.js';
 

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { Errors } from '../../protocol/index.js';
 import { compileTemplate } from '../workflow/index.js';
 import type { MapStep, TemplateScope } from '../workflow/workflow-definition.js';
-import type { RunExecution } from './run-execution.js';
+import type { StepRunner } from './step-runner.js';
 import { failureMessage, StepFailure } from './step-failure.js';
 
 /**
@@ -12,7 +12,7 @@ import { failureMessage, StepFailure } from './step-failure.js';
  * flight. Output: the units' outputs in order (`null` for failed ones under
  * `continue`/`threshold`).
  */
-export async function runMap(run: RunExecution, step: MapStep, scope: TemplateScope, path: string, signal: AbortSignal): Promise<unknown> {
+export async function runMap(run: StepRunner, step: MapStep, scope: TemplateScope, path: string, signal: AbortSignal): Promise<unknown> {
   const list = compileTemplate(step.over).render(scope);
   if (!Array.isArray(list)) throw new StepFailure(path, Errors.workflowMapOverNotAList({ path, over: step.over, what: list === undefined || list === null ? 'empty' : `a ${typeof list}` }));
   const batched = step.mode === 'batch';

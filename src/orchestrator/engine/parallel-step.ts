@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { Errors } from '../../protocol/index.js';
 import type { ParallelStep, StepResult, TemplateScope } from '../workflow/workflow-definition.js';
-import type { RunExecution, StepOptions } from './run-execution.js';
+import type { StepOptions, StepRunner } from './step-runner.js';
 import { failureMessage, StepFailure } from './step-failure.js';
 
 type Settled = { id: string; result?: StepResult; error?: string };
@@ -15,7 +15,7 @@ type Settled = { id: string; result?: StepResult; error?: string };
  *   Output `{ [id]: { status, output, error? } }`.
  * Branches see the steps before the parallel, not each other.
  */
-export async function runParallel(run: RunExecution, step: ParallelStep, scope: TemplateScope, path: string, signal: AbortSignal, options: StepOptions = {}): Promise<unknown> {
+export async function runParallel(run: StepRunner, step: ParallelStep, scope: TemplateScope, path: string, signal: AbortSignal, options: StepOptions = {}): Promise<unknown> {
   const join = new AbortController();
   const branchSignal = AbortSignal.any([signal, join.signal]);
   setMaxListeners(0, branchSignal);

@@ -13,6 +13,7 @@ import { runParallel } from './parallel-step.js';
 import type { RunStore, StepRecord } from './run-store.js';
 import type { WorkflowMetrics } from './workflow-metrics.js';
 import { failureCode, failureMessage, StepFailure } from './step-failure.js';
+import type { StepOptions, StepRunner } from './step-runner.js';
 
 /** Turns a call step's target (agent, or skill and tags) into the agent to call. */
 export type ResolveTarget = (target: CallTarget, onBehalfOf: OnBehalfOf, signal: AbortSignal) => Promise<{ agent: string; skill?: string }>;
@@ -52,19 +53,13 @@ export interface ExecutionDeps {
   metrics?: WorkflowMetrics;
 }
 
-/** Options of one step's execution. */
-export interface StepOptions {
-  /** Inside a map: no started/completed events per item (a map reports `map.progress` instead). */
-  quiet?: boolean;
-}
-
 /**
  * One run of a workflow: walks the definition, skipping what the run's step
  * records say is done, and records every step it starts and ends. Paths name
  * steps across restarts (`score/3` is the map `score`'s fourth batch), so a
  * re-run after a crash meets its own records.
  */
-export class RunExecution {
+export class RunExecution implements StepRunner {
   readonly deps: ExecutionDeps;
   readonly host: RunHost;
   readonly definition: WorkflowDefinition;

@@ -1,4 +1,4 @@
-import type { SkillContext } from '../../runtime/index.js';
+import type { SkillContext } from '../../contracts/agent/index.js';
 import type { ChildEvent } from '../calls/index.js';
 
 /** Child states whose status text is progress; the others end the call or ask, and the route skill handles them. */

@@ -1,8 +1,8 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import { ErrorCodes, invalidArgument } from '../../protocol/index.js';
-import { createRegistryClient, recordFromJson, registryStatusOf, type AgentHealth, type RegistryClient, type WireAgentRecord } from '../../registry/client/index.js';
+import { createRegistryClient, recordFromJson, registryStatusOf, type AgentHealth, type RegistryClient, type WireAgentRecord } from '../../contracts/registry-client/index.js';
 
-export type { AgentHealth } from '../../registry/client/index.js';
+export type { AgentHealth } from '../../contracts/registry-client/index.js';
 
 /** What the router reads of a registry record. */
 export interface RegistryAgent {

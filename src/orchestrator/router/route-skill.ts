@@ -1,5 +1,5 @@
 import { type AgentmeshError, Errors } from '../../protocol/index.js';
-import type { SkillContext, DynamicSkillDefinition } from '../../runtime/index.js';
+import type { SkillContext, DynamicSkillDefinition } from '../../contracts/agent/index.js';
 import type { AgentCaller, ChildOutcome, OnBehalfOf } from '../calls/index.js';
 import { ChildEventRelay } from './child-event-relay.js';
 import { MemoryConversationStore, type Conversation, type ConversationKey, type ConversationStore } from './conversation-store.js';

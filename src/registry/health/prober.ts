@@ -1,6 +1,6 @@
 import type { SsrfGuard } from '../../http/index.js';
 import type { Logger } from '../../observability/index.js';
-import type { AgentRecord, RegistryChange } from '../record.js';
+import type { AgentRecord, RegistryChange } from '../../contracts/registry/index.js';
 import type { DueProbe, RegistryStore } from '../store/registry-store.js';
 import { errorMessage } from '../../protocol/index.js';
 

@@ -1,8 +1,8 @@
 import { AgentCard } from '@a2a-js/sdk';
 import { loadAcpSpecValidator, manifestToCard, type AcpAgentManifest, type AcpSchemaProblem } from '../../acp/index.js';
 import { type AgentmeshError, ErrorCodes, type FieldViolation, violationError, Errors, errorMessage } from '../../protocol/index.js';
-import type { AgentBridge } from '../record.js';
-import type { AdmittedCard } from './card-intake.js';
+import type { AgentBridge } from '../../contracts/registry/index.js';
+import type { AdmittedCard } from './admitted-card.js';
 import { guardedGet, isJsonMediaType, parseCardUrl, type CardFetchOptions } from './card-fetch.js';
 import { agentCardViolations } from './card-validation.js';
 

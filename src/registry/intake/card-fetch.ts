@@ -1,6 +1,6 @@
 import type { SsrfGuard } from '../../http/index.js';
 import { type AgentmeshError, ErrorCodes, isAgentmeshError, Errors, errorMessage } from '../../protocol/index.js';
-import { A2A_CARD_MEDIA_TYPE } from '../catalog-entry.js';
+import { A2A_CARD_MEDIA_TYPE } from '../../contracts/registry/index.js';
 
 /*
  * Fetches an agent card by URL, through the SSRF guard (which refuses

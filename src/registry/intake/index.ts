@@ -6,7 +6,8 @@
  * metadata that goes with it.
  */
 export { createCardIntake } from './card-intake.js';
-export type { AdmittedCard, CardIntake } from './card-intake.js';
+export type { CardIntake } from './card-intake.js';
+export type { AdmittedCard } from './admitted-card.js';
 export type { AdmittedAcpAgent } from './acp-intake.js';
 export { MAX_ACP_AGENTS } from './acp-intake.js';
 export { CARD_INTAKE_DEFAULTS } from './card-intake-options.js';

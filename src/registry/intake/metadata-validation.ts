@@ -1,9 +1,9 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import type { ValidateFunction } from 'ajv';
 import { ErrorCodes, type FieldViolation, violationError } from '../../protocol/index.js';
-import type { AgentMetadata } from '../record.js';
+import type { AgentMetadata } from '../../contracts/registry/index.js';
 import { jsonSchemaProblem } from './json-schema-check.js';
-import { agentMetadataSchema } from './metadata-schema.js';
+import { agentMetadataSchema } from '../../contracts/registry/index.js';
 import { childPath, createSchemaAjv, schemaViolations } from './schema-violations.js';
 
 /*

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Errors } from '../../protocol/index.js';
-import { REGISTRY_MEDIA_TYPE } from '../catalog-entry.js';
+import { REGISTRY_MEDIA_TYPE } from '../../contracts/registry/index.js';
 import type { ArdFilter, SearchIndex } from '../search/index.js';
-import * as s from './schemas.js';
+import * as s from '../../contracts/registry/index.js';
 import type { RegistryAuthenticate } from './write-auth.js';
 
 /** What the discovery routes need. */

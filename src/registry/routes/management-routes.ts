@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Errors } from '../../protocol/index.js';
-import type { AgentDirectory, AgentListQuery } from '../agent-directory.js';
+import type { AgentDirectory } from '../agent-directory.js';
+import type { AgentListQuery } from '../../contracts/registry/index.js';
 import { AgentCard } from '@a2a-js/sdk';
-import type { AgentStatus } from '../record.js';
-import { recordToJson } from '../record-json.js';
+import type { AgentStatus } from '../../contracts/registry/index.js';
+import { recordToJson } from '../../contracts/registry/index.js';
 import type { AgentPatch, InstanceInput, RegistrationInput, RegistryService } from '../registry-service.js';
-import * as s from './schemas.js';
+import * as s from '../../contracts/registry/index.js';
 import { requireWrite, type RegistryAuthenticate } from './write-auth.js';
 
 /** What the management routes need. */

@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { onDrain, openSse, parseLastEventId } from '../../http/index.js';
 import { Errors } from '../../protocol/index.js';
 import type { ChangeFeed } from '../change-feed.js';
-import type { RegistryChange, RegistryChangeKind } from '../record.js';
-import { changeToJson } from '../record-json.js';
+import type { RegistryChange, RegistryChangeKind } from '../../contracts/registry/index.js';
+import { changeToJson } from '../../contracts/registry/index.js';
 import type { RegistryStore } from '../store/registry-store.js';
-import { watchQuery } from './schemas.js';
+import { watchQuery } from '../../contracts/registry/index.js';
 
 const KINDS: readonly RegistryChangeKind[] = ['registered', 'updated', 'deregistered', 'health_changed', 'config_changed', 'instance_changed'];
 const PAGE = 500;

@@ -1,5 +1,5 @@
 import { publisherOf } from '../catalog-entry.js';
-import type { CatalogEntry } from '../catalog-entry.js';
+import type { CatalogEntry } from '../../contracts/registry/index.js';
 import { oneOf } from '../../protocol/index.js';
 
 /**

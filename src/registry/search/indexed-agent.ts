@@ -1,7 +1,7 @@
 import { agentDocument, type RankDocument } from '../../ranking/index.js';
-import type { CatalogEntry } from '../catalog-entry.js';
+import type { CatalogEntry } from '../../contracts/registry/index.js';
 import { toCatalogEntry } from '../catalog-entry.js';
-import type { AgentRecord } from '../record.js';
+import type { AgentRecord } from '../../contracts/registry/index.js';
 import { CATALOG_FIELDS, fieldValues } from './catalog-fields.js';
 import { toSearchDocument } from './search-document.js';
 import type { SearchDocument } from './search-document.js';

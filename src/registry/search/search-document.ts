@@ -1,4 +1,4 @@
-import type { AgentRecord } from '../record.js';
+import type { AgentRecord } from '../../contracts/registry/index.js';
 import { analyze } from './text-analyzer.js';
 
 /**

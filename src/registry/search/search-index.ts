@@ -1,8 +1,8 @@
 import { ErrorCodes, Errors, invalidArgument } from '../../protocol/index.js';
 import { findParaphrases, rank } from '../../ranking/index.js';
-import type { CatalogEntry } from '../catalog-entry.js';
+import type { CatalogEntry } from '../../contracts/registry/index.js';
 import { toCatalogEntry } from '../catalog-entry.js';
-import type { AgentRecord } from '../record.js';
+import type { AgentRecord } from '../../contracts/registry/index.js';
 import { compileFilter } from './catalog-filter.js';
 import type { ArdFilter, CatalogFilter } from './catalog-filter.js';
 import { checkFacets, computeFacets } from './facets.js';

@@ -1,4 +1,4 @@
-import type { AgentHealth } from '../record.js';
+import type { AgentHealth } from '../../contracts/registry/index.js';
 
 /** The instance columns health is derived from. */
 export interface InstanceHealthInput {

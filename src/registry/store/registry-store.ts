@@ -2,8 +2,8 @@ import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
 import type { AgentmeshError} from '../../protocol/index.js';
 import { Errors } from '../../protocol/index.js';
 import type { Database, Tables } from '../../storage/index.js';
-import type { AgentConfigVersion, AgentHealth, AgentInstance, AgentRecord, RegistryChange, RegistryChangeKind } from '../record.js';
-import { recordToJson } from '../record-json.js';
+import type { AgentConfigVersion, AgentHealth, AgentInstance, AgentRecord, RegistryChange, RegistryChangeKind } from '../../contracts/registry/index.js';
+import { recordToJson } from '../../contracts/registry/index.js';
 import { deriveAgentHealth } from './health.js';
 import { changeFromRow, configFromRow, instanceFromRow, objectColumn, recordFromRow, rowFromRecord } from './rows.js';
 

@@ -1,8 +1,8 @@
 import { AgentCard } from '@a2a-js/sdk';
 import type { Selectable } from 'kysely';
 import type { Tables } from '../../storage/index.js';
-import { recordFromJson, type AgentRecordJson } from '../record-json.js';
-import type { AgentBridge, AgentConfigVersion, AgentHealth, AgentInstance, AgentMetadata, AgentRecord, AgentStatus, InstanceProbeState, RegistryChange, RegistryChangeKind } from '../record.js';
+import { recordFromJson, type AgentRecordJson } from '../../contracts/registry/index.js';
+import type { AgentBridge, AgentConfigVersion, AgentHealth, AgentInstance, AgentMetadata, AgentRecord, AgentStatus, InstanceProbeState, RegistryChange, RegistryChangeKind } from '../../contracts/registry/index.js';
 import { isRecord, requireOneOf } from '../../protocol/index.js';
 
 type AgentRow = Selectable<Tables['registry_agents']>;

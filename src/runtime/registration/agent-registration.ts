@@ -1,5 +1,5 @@
 import type { Logger } from '../../observability/index.js';
-import { registryStatusOf, type InstanceRegistration, type RegistryClient } from '../../registry/client/index.js';
+import { registryStatusOf, type InstanceRegistration, type RegistryClient } from '../../contracts/registry-client/index.js';
 import { pause } from '../../storage/index.js';
 import { retryDelay } from './retry-pause.js';
 

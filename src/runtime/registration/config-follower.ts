@@ -1,7 +1,7 @@
 import type { Logger } from '../../observability/index.js';
 import { Errors } from '../../protocol/index.js';
 import type { AgentConfigs } from './agent-configs.js';
-import { registryStatusOf, type AgentConfigVersion, type RegistryClient } from '../../registry/client/index.js';
+import { registryStatusOf, type AgentConfigVersion, type RegistryClient } from '../../contracts/registry-client/index.js';
 import { pause } from '../../storage/index.js';
 import { retryDelay } from './retry-pause.js';
 import { forEachSseEvent, type EventSourceMessage } from './sse-events.js';

@@ -3,7 +3,7 @@ import type { Logger, Tracing } from '../../observability/index.js';
 import type { AgentConfigs } from './agent-configs.js';
 import { AgentRegistration } from './agent-registration.js';
 import { ConfigFollower } from './config-follower.js';
-import { createRegistryClient } from '../../registry/client/index.js';
+import { createRegistryClient } from '../../contracts/registry-client/index.js';
 import { pause } from '../../storage/index.js';
 
 /** How long `start()` waits for the first registration round before serving anyway, ms. */

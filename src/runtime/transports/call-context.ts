@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_AGENTMESH_TENANT } from '../../observability/index.js';
 import { negotiateVersion, requestedVersion, type ProtocolVersion } from '../../protocol/index.js';
 import { CTX } from '../agent-request-handler.js';
-import type { CallInfo } from '../task-engine.js';
+import type { CallInfo } from '../call-info.js';
 import { parseLastEventId } from '../../http/index.js';
 
 /** What an authentication hook attaches to a request (the gateway supplies a real one). */

@@ -15,7 +15,7 @@ import { parseLastEventId } from '../../http/index.js';
 import type { Logger, Metrics } from '../../observability/index.js';
 import { negotiateVersion, type ProtocolVersion } from '../../protocol/index.js';
 import { CTX, type AgentRequestHandler } from '../agent-request-handler.js';
-import type { CallInfo } from '../task-engine.js';
+import type { CallInfo } from '../call-info.js';
 import { anonymous, type Authenticate, type AuthenticatedCaller, type AuthenticateRequest } from './call-context.js';
 import { GrpcRequestHandler } from './grpc-request-handler.js';
 import { toGrpcError } from './grpc-errors.js';

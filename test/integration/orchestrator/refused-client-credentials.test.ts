@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createOrchestrator } from '../../../src/orchestrator/index.js';
+import { createOrchestrator } from '../../../src/compose/orchestrator-entry.js';
 import { freePort } from '../../helpers/free-port.js';
 import { createClient, startGateway } from '../../helpers/gateway-fixture.js';
 import { startOrchestrator } from '../../helpers/orchestrator-fixture.js';

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import legal from '../../../agents/legal.js';
-import { createOrchestrator, type OrchestratorConfigInput } from '../../../src/orchestrator/index.js';
+import { createOrchestrator, type OrchestratorConfigInput } from '../../../src/compose/orchestrator-entry.js';
 import { rpc, userMessage } from '../../helpers/runtime-fixture.js';
 import { notebookAgent, startRegisteredAgents, type RegisteredAgents } from '../../unit/orchestrator/router/registered-agents.js';
 

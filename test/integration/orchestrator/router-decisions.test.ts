@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exampleAgents } from '../../../agents/index.js';
-import { createOrchestrator, type Orchestrator } from '../../../src/orchestrator/index.js';
+import { createOrchestrator, type Orchestrator } from '../../../src/compose/orchestrator-entry.js';
 import { rpc, userMessage } from '../../helpers/runtime-fixture.js';
 import { startRegisteredAgents, type RegisteredAgents } from '../../unit/orchestrator/router/registered-agents.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/acp-reference-server.js';
 import { call, sampleCard, startRegistry, watch } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
-import { createRegistryClient } from '../../../src/registry/client/index.js';
+import { createRegistryClient } from '../../../src/contracts/registry-client/index.js';
 
 /*
  * An ACP agent is registered by its server's base URL. The

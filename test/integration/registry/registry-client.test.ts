@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ErrorCodes } from '../../../src/protocol/index.js';
-import { createRegistryClient, recordFromJson, registryStatusOf, type RegistryClient } from '../../../src/registry/client/index.js';
+import { createRegistryClient, recordFromJson, registryStatusOf, type RegistryClient } from '../../../src/contracts/registry-client/index.js';
 import { readWatchFrames, sampleCard, startRegistry } from '../../helpers/registry-fixture.js';
 
 const TOKEN = 'client-test-write-token';

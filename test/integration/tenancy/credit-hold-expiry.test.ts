@@ -9,7 +9,8 @@ import { buildHttpServer } from '../../../src/http/index.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import { createDatabase, type Database } from '../../../src/storage/index.js';
 import { SettlementTracker, type OpenReservation } from '../../../src/gateway/settlement-tracker.js';
-import { createCreditLedger, type CreditLedger, type CreditsCaller } from '../../../src/tenancy/index.js';
+import { createCreditLedger, type CreditLedger } from '../../../src/tenancy/index.js';
+import { registerCreditRoutes, type CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
 import { bearerAuthenticator, credits } from './credits-harness.js';
 
 const PRINCIPALS: Record<string, CreditsCaller> = {
@@ -45,7 +46,7 @@ describe('credit holds that never end', () => {
     database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
     ledger = createCreditLedger({ database, logger, metrics });
     app = buildHttpServer({ name: 'gateway', version: '0.0.0-test', logger, metrics });
-    await ledger.registerRoutes(app, { authenticate });
+    await registerCreditRoutes(app, { ledger, authenticate });
     await app.listen({ port: 0, host: '127.0.0.1' });
     env = { AGENTMESH_GATEWAY: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
   });

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildHttpServer } from '../../../src/http/index.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import { createDatabase, type Database } from '../../../src/storage/index.js';
-import { createCreditLedger, type CreditLedger, type CreditsCaller } from '../../../src/tenancy/index.js';
+import { createCreditLedger, type CreditLedger } from '../../../src/tenancy/index.js';
+import { registerCreditRoutes, type CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
 import { bearerAuthenticator } from './credits-harness.js';
 
 /** Bearer tokens of the test and who they stand for (the gateway's Principal has these fields and more). */
@@ -33,7 +34,7 @@ describe('credit routes: balance, usage and top-ups behind authorization', () =>
     database = await createDatabase({ sqlitePath: ':memory:' });
     ledger = createCreditLedger({ database, logger, metrics });
     app = buildHttpServer({ name: 'gateway', version: '0.0.0-test', logger, metrics });
-    await ledger.registerRoutes(app, { authenticate });
+    await registerCreditRoutes(app, { ledger, authenticate });
     await app.ready();
     await ledger.topUp('acme', 12_345, 'acme-seed');
     await ledger.topUp('beta', 1_000, 'beta-seed');

@@ -5,7 +5,7 @@ import { creditsCommand } from '../../../src/cli/commands/credits/credits.js';
 import { describeError } from '../../../src/cli/io/error-report.js';
 import { resolveCliIO, type CliContext, type CliIO } from '../../../src/cli/index.js';
 import { AgentmeshError, ErrorCodes } from '../../../src/protocol/index.js';
-import type { CreditsCaller } from '../../../src/tenancy/index.js';
+import type { CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
 import { Capture } from '../cli/cli-harness.js';
 
 /** The routes' `authenticate`: no header is anonymous, a token of `principals` is its caller, any other is refused. */

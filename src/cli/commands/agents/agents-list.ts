@@ -1,6 +1,6 @@
 /** `agentmesh agents list`: registered agents with filters, one page or all of them. */
 import { Command, Option } from 'commander';
-import type { AgentListQuery } from '../../../registry/index.js';
+import type { AgentListQuery } from '../../../contracts/registry/index.js';
 import type { WireAgentRecord } from '../../role-apis/registry-client.js';
 import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';

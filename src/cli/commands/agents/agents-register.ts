@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { ExitCodes } from '../../io/exit-codes.js';
+import type { AgentStatus } from '../../../contracts/registry/index.js';
 import type { AcpRegistrationRequest, RegistrationRequest } from '../../role-apis/registry-client.js';
 import { addRegistryOptions, printJson, readJsonObject, runRegistryCommand, type RegistryFlags } from './agents-options.js';
 import { fields } from './agents-render.js';
@@ -12,7 +13,8 @@ interface RegisterFlags extends RegistryFlags {
   acp?: string;
   name?: string;
   metadata?: string;
-  status?: string;
+  /** One of commander's choices, the statuses the registry takes. */
+  status?: AgentStatus;
 }
 
 const EXAMPLES = `

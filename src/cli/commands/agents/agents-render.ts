@@ -3,7 +3,7 @@
  * results and configs as aligned tables and `label value` blocks. `--json`
  * never goes through here: it prints the registry's own JSON.
  */
-import type { AgentConfigVersion, AgentInstance } from '../../../registry/index.js';
+import type { AgentConfigVersion, AgentInstance } from '../../../contracts/registry/index.js';
 import type { AgentHealthReport, SearchResult, WireAgentRecord } from '../../role-apis/registry-client.js';
 
 const LABEL_WIDTH = 12;

@@ -49,7 +49,8 @@ export function clientsCreateCommand(ctx: CliContext): Command {
     if ((flags.rpm === undefined) !== (flags.burst === undefined)) throw Errors.cliRpmWithoutBurst({});
     const body: NewClientRequest = { name: flags.name, tenant: flags.tenant, scopes: flags.scope ?? [], authMethod: flags.authMethod };
     if (flags.audience !== undefined) body.audiences = flags.audience;
-    if (flags.jwks !== undefined) body.jwks = await readJsonObject(flags.jwks, '--jwks');
+    // The gateway checks the document against the schema (400 naming jwks.keys): the CLI sends it as read.
+    if (flags.jwks !== undefined) body.jwks = (await readJsonObject(flags.jwks, '--jwks')) as NewClientRequest['jwks'];
     if (flags.jwksUri !== undefined) body.jwksUri = flags.jwksUri;
     if (flags.rpm !== undefined && flags.burst !== undefined) body.rateLimit = { requestsPerMinute: flags.rpm, burst: flags.burst };
     await runGatewayCommand(ctx, flags, async (gateway, output) => {

@@ -5,10 +5,12 @@ import { ExitCodes } from '../../io/exit-codes.js';
 import { positiveInteger, printJson } from '../agents/agents-options.js';
 import { addGatewayOptions, runGatewayCommand, type GatewayFlags } from './clients-options.js';
 import { formatClientTable } from './clients-render.js';
+import type { CredentialStatus } from '../../../contracts/management/index.js';
 
 interface ListFlags extends GatewayFlags {
   tenant?: string;
-  status?: string;
+  /** One of commander's choices. */
+  status?: CredentialStatus;
   pageSize?: number;
   pageToken?: string;
 }

@@ -1,9 +1,9 @@
 /** Human output of `agentmesh clients …` and `agentmesh keys …`. */
-import type { GatewayApiKeyRecord, GatewayClientRecord } from '../../role-apis/gateway-client.js';
+import type { ApiKeyView, ClientView, IssuedClientView } from '../../../contracts/management/index.js';
 import { fields, table } from '../agents/agents-render.js';
 
 /** One client: its facts, and its secret when the answer carries one. */
-export function formatClient(client: GatewayClientRecord): string {
+export function formatClient(client: IssuedClientView): string {
   return fields([
     ['client_id', client.client_id],
     ['secret', client.client_secret],
@@ -23,7 +23,7 @@ export function formatClient(client: GatewayClientRecord): string {
 }
 
 /** Clients as a table. */
-export function formatClientTable(clients: readonly GatewayClientRecord[]): string {
+export function formatClientTable(clients: readonly ClientView[]): string {
   if (clients.length === 0) return 'no clients\n';
   return table(
     ['CLIENT_ID', 'NAME', 'TENANT', 'AUTH', 'STATUS', 'SCOPES'],
@@ -32,7 +32,7 @@ export function formatClientTable(clients: readonly GatewayClientRecord[]): stri
 }
 
 /** One API key: its facts, and the key itself when the answer carries it. */
-export function formatApiKey(key: GatewayApiKeyRecord): string {
+export function formatApiKey(key: ApiKeyView & { key?: string }): string {
   return fields([
     ['id', key.id],
     ['key', key.key],
@@ -49,7 +49,7 @@ export function formatApiKey(key: GatewayApiKeyRecord): string {
 }
 
 /** API keys as a table. */
-export function formatApiKeyTable(keys: readonly GatewayApiKeyRecord[]): string {
+export function formatApiKeyTable(keys: readonly ApiKeyView[]): string {
   if (keys.length === 0) return 'no API keys\n';
   return table(
     ['ID', 'NAME', 'TENANT', 'STATUS', 'EXPIRES', 'SCOPES'],

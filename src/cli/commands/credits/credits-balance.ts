@@ -4,14 +4,15 @@ import type { CliContext } from '../../io/cli-io.js';
 import { ExitCodes } from '../../io/exit-codes.js';
 import { printJson } from '../agents/agents-options.js';
 import { addCreditsOptions, runCreditsCommand, type CreditsFlags } from './credits-options.js';
-import type { CreditsClient, HoldsBody } from './credits-client.js';
+import type { CreditHold } from '../../../contracts/ledger/index.js';
+import type { CreditsClient } from './credits-client.js';
 import { formatBalance } from './credits-render.js';
 
 /** Most holds the split of `reserved` reads; a tenant with more is shown without it. */
 const HOLDS_READ = 1000;
 
 /** The tenant's open holds when the list is whole (to split `reserved` into leases and calls), else undefined. */
-async function wholeHoldList(gateway: CreditsClient, tenant: string): Promise<HoldsBody['reservations'] | undefined> {
+async function wholeHoldList(gateway: CreditsClient, tenant: string): Promise<CreditHold[] | undefined> {
   try {
     const { reservations } = await gateway.holds(tenant, HOLDS_READ);
     return reservations.length < HOLDS_READ ? reservations : undefined;

@@ -3,65 +3,11 @@
  * one method per call, and one place that turns an error body into a line a
  * person can act on.
  */
+import type { CreditBalanceAnswer, CreditHoldsAnswer, CreditUsageAnswer, HoldReleaseAnswer, TopUpAnswer } from '../../../contracts/ledger/index.js';
 import { RoleApi } from '../../role-apis/role-api.js';
 
 /** Where the CLI finds the gateway when neither `--gateway` nor `AGENTMESH_GATEWAY` says. */
 export const DEFAULT_GATEWAY_URL = 'http://localhost:4200';
-
-/** `GET /v1/tenants/{tenant}/credits`. */
-export interface BalanceBody {
-  tenant: string;
-  milliCredits: number;
-  credits: string;
-  reservedMilliCredits: number;
-  reservedCredits: string;
-  availableMilliCredits: number;
-  availableCredits: string;
-}
-
-/** `GET /v1/tenants/{tenant}/credits/usage`. */
-export interface UsageBody {
-  tenant: string;
-  from?: string;
-  to?: string;
-  groupBy: string[];
-  rows: Array<{ agent?: string; skill?: string; day?: string; milliCredits: number; credits: string; calls: number }>;
-  total: { milliCredits: number; credits: string; calls: number };
-}
-
-/** `POST /v1/tenants/{tenant}/credits/topups`. */
-export interface TopUpBody {
-  tenant: string;
-  reference: string;
-  milliCredits: number;
-  credits: string;
-  createdAt: string;
-  replayed: boolean;
-  balance: BalanceBody;
-}
-
-
-/** `GET /v1/tenants/{tenant}/credits/reservations`. */
-export interface HoldsBody {
-  tenant: string;
-  reservations: Array<{ key: string; agent: string; skill: string; clientId?: string; milliCredits: number; credits: string; createdAt: string }>;
-}
-
-/** `POST /v1/tenants/{tenant}/credits/reservations/release`. */
-export interface ReleaseBody {
-  key: string;
-  tenant: string;
-  agent: string;
-  skill: string;
-  status: 'settled' | 'refunded';
-  heldMilliCredits: number;
-  chargedMilliCredits: number;
-  releasedMilliCredits: number;
-  releasedCredits: string;
-  reason?: string;
-  closedAt: string;
-  replayed: boolean;
-}
 
 /**
  * Calls the gateway's credit API. Every failure is an AgentmeshError whose
@@ -87,11 +33,11 @@ export class CreditsClient {
     this.url = this.#api.url;
   }
 
-  balance(tenant: string): Promise<BalanceBody> {
+  balance(tenant: string): Promise<CreditBalanceAnswer> {
     return this.#call('GET', `/v1/tenants/${enc(tenant)}/credits`);
   }
 
-  usage(tenant: string, query: { groupBy: readonly string[]; from?: string | undefined; to?: string | undefined }): Promise<UsageBody> {
+  usage(tenant: string, query: { groupBy: readonly string[]; from?: string | undefined; to?: string | undefined }): Promise<CreditUsageAnswer> {
     const params = new URLSearchParams();
     if (query.groupBy.length > 0) params.set('groupBy', query.groupBy.join(','));
     if (query.from !== undefined) params.set('from', query.from);
@@ -100,15 +46,15 @@ export class CreditsClient {
     return this.#call('GET', `/v1/tenants/${enc(tenant)}/credits/usage${qs ? `?${qs}` : ''}`);
   }
 
-  topUp(tenant: string, milliCredits: number, reference: string): Promise<TopUpBody> {
+  topUp(tenant: string, milliCredits: number, reference: string): Promise<TopUpAnswer> {
     return this.#call('POST', `/v1/tenants/${enc(tenant)}/credits/topups`, { milliCredits, reference });
   }
 
-  holds(tenant: string, limit?: number): Promise<HoldsBody> {
+  holds(tenant: string, limit?: number): Promise<CreditHoldsAnswer> {
     return this.#call('GET', `/v1/tenants/${enc(tenant)}/credits/reservations${limit !== undefined ? `?limit=${limit}` : ''}`);
   }
 
-  release(tenant: string, key: string, reason?: string): Promise<ReleaseBody> {
+  release(tenant: string, key: string, reason?: string): Promise<HoldReleaseAnswer> {
     return this.#call('POST', `/v1/tenants/${enc(tenant)}/credits/reservations/release`, { key, ...(reason !== undefined && { reason }) });
   }
 

@@ -1,7 +1,7 @@
 /** Human output of `agentmesh credits …`; `--json` prints the gateway's JSON instead. */
 import { formatCredits } from '../../../tenancy/index.js';
 import { fields, table } from '../agents/agents-render.js';
-import type { BalanceBody, HoldsBody, ReleaseBody, TopUpBody, UsageBody } from './credits-client.js';
+import type { CreditBalanceAnswer, CreditHold, CreditHoldsAnswer, CreditUsageAnswer, HoldReleaseAnswer, TopUpAnswer } from '../../../contracts/ledger/index.js';
 
 /** Key prefix of a gateway replica's credit lease in the ledger (gateway/credits/leased-holds.ts). */
 const LEASE_KEY_PREFIX = 'lease:';
@@ -13,7 +13,7 @@ const LEASE_KEY_PREFIX = 'lease:';
  * (while that call is in flight). Given the tenant's open holds (the whole
  * list), the line says how much is which; without them it names both.
  */
-export function formatBalance(balance: BalanceBody, holds?: HoldsBody['reservations']): string {
+export function formatBalance(balance: CreditBalanceAnswer, holds?: CreditHold[]): string {
   let reserved = `${balance.reservedCredits} credits (leased to gateway replicas, returned when the lease ends, or held by calls in flight)`;
   if (balance.reservedMilliCredits === 0) reserved = `${balance.reservedCredits} credits`;
   else if (holds !== undefined) {
@@ -34,7 +34,7 @@ export function formatBalance(balance: BalanceBody, holds?: HoldsBody['reservati
 }
 
 /** What a top-up did, then the balance after it. */
-export function formatTopUp(topUp: TopUpBody): string {
+export function formatTopUp(topUp: TopUpAnswer): string {
   const head = topUp.replayed
     ? `reference ${topUp.reference} was already applied (${topUp.credits} credits to ${topUp.tenant} at ${topUp.createdAt}); nothing added\n`
     : `added ${topUp.credits} credits to ${topUp.tenant} (reference ${topUp.reference})\n`;
@@ -42,7 +42,7 @@ export function formatTopUp(topUp: TopUpBody): string {
 }
 
 /** Usage rows as a table, one column per grouping, then a total. */
-export function formatUsage(usage: UsageBody): string {
+export function formatUsage(usage: CreditUsageAnswer): string {
   if (usage.rows.length === 0) return `no settled calls for ${usage.tenant}${usage.from || usage.to ? ' in that window' : ''}\n`;
   const dims = usage.groupBy as Array<'agent' | 'skill' | 'day'>;
   const header = [...dims.map((d) => d.toUpperCase()), 'CREDITS', 'CALLS'];
@@ -52,7 +52,7 @@ export function formatUsage(usage: UsageBody): string {
 }
 
 /** Open holds as a table, oldest first. */
-export function formatHolds(holds: HoldsBody): string {
+export function formatHolds(holds: CreditHoldsAnswer): string {
   if (holds.reservations.length === 0) return `no credit holds open for ${holds.tenant}\n`;
   return table(
     ['KEY', 'AGENT', 'SKILL', 'CREDITS', 'SINCE'],
@@ -61,7 +61,7 @@ export function formatHolds(holds: HoldsBody): string {
 }
 
 /** What a release did. */
-export function formatRelease(release: ReleaseBody): string {
+export function formatRelease(release: HoldReleaseAnswer): string {
   if (release.replayed) return `hold ${release.key} of ${release.tenant} was already ${release.status} at ${release.closedAt}${release.reason ? ` (${release.reason})` : ''}; nothing released\n`;
   return `released ${release.releasedCredits} credits held by ${release.key} back to ${release.tenant} (${release.reason ?? 'released'})\n`;
 }

@@ -5,7 +5,8 @@
  */
 import { statSync } from 'node:fs';
 import { Errors } from '../../../protocol/index.js';
-import { createOrchestrator, loadWorkflowFolder, type Orchestrator, type OrchestratorConfigInput, type OrchestratorOptions, type WorkflowDefinition } from '../../../orchestrator/index.js';
+import { createOrchestrator, type Orchestrator, type OrchestratorConfigInput, type OrchestratorOptions } from '../../../compose/index.js';
+import { loadWorkflowFolder, type WorkflowDefinition } from '../../../orchestrator/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 
 /** A listening orchestrator and what its folder gave. */

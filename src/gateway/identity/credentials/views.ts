@@ -1,40 +1,5 @@
-import type { JWK } from 'jose';
-import type { ApiKeyRecord, ClientAuthMethod, ClientRecord, CredentialStatus, RateLimit } from '../store/records.js';
-
-/** A client as the management API shows it: no hash, times as ISO 8601. */
-export interface ClientView {
-  client_id: string;
-  name: string;
-  tenant: string;
-  scopes: string[];
-  audiences: string[];
-  authMethod: ClientAuthMethod;
-  jwks?: { keys: JWK[] };
-  jwksUri?: string;
-  rateLimit?: RateLimit;
-  status: CredentialStatus;
-  createdAt: string;
-  updatedAt: string;
-  secretRotatedAt?: string;
-  /** Until when the secret before the last rotation still works. */
-  previousSecretExpiresAt?: string;
-  revokedAt?: string;
-}
-
-/** An API key as the management API shows it: no hash. */
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  tenant: string;
-  scopes: string[];
-  expiresAt?: string;
-  status: CredentialStatus;
-  createdAt: string;
-  updatedAt: string;
-  rotatedAt?: string;
-  previousKeyExpiresAt?: string;
-  revokedAt?: string;
-}
+import type { ApiKeyView, ClientView } from '../../../contracts/management/index.js';
+import type { ApiKeyRecord, ClientRecord } from '../store/records.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TokenResponse } from '../../../contracts/management/index.js';
 import type { Counter } from 'prom-client';
 import { peerCertificateThumbprint } from '../../../http/index.js';
 import type { Logger } from '../../../observability/index.js';
@@ -77,5 +78,5 @@ export async function tokenEndpoint(request: FastifyRequest, reply: FastifyReply
   await reply
     .header('cache-control', 'no-store')
     .header('pragma', 'no-cache')
-    .send({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope });
+    .send({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope } satisfies TokenResponse);
 }

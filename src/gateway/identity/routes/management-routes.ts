@@ -7,7 +7,7 @@ import { apiKeyView, clientView } from '../credentials/views.js';
 import { GATEWAY_ADMIN_SCOPE } from '../principal.js';
 import type { ListQuery } from '../store/page.js';
 import type { RequireScope } from './admin-guard.js';
-import * as s from './schemas.js';
+import * as s from '../../../contracts/management/index.js';
 import { invalidArgument, ErrorCodes } from '../../../protocol/index.js';
 
 /** What the management routes need. */

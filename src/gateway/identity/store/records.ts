@@ -1,20 +1,14 @@
 import type { JWK } from 'jose';
+import type { ClientAuthMethod, CredentialStatus, RateLimit } from '../../../contracts/management/index.js';
 
-/** How a client proves itself at the token endpoint (RFC 7591 `token_endpoint_auth_method`). */
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+export type { ClientAuthMethod, CredentialStatus, RateLimit };
+
 
 /** Every client authentication method, in metadata order. */
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
 
-/** A client's or key's own quota; absent means the gateway defaults. */
-export interface RateLimit {
-  requestsPerMinute: number;
-  burst: number;
-}
-
-/** `active` until revoked; revocation is final. */
-export type CredentialStatus = (typeof CREDENTIAL_STATUSES)[number];
-export const CREDENTIAL_STATUSES = ['active', 'revoked'] as const;
+/** Every credential status: `active` until revoked; revocation is final. */
+export const CREDENTIAL_STATUSES: readonly CredentialStatus[] = ['active', 'revoked'];
 
 /** An OAuth client as stored (hashes included: never send this out; see `clientView`). */
 export interface ClientRecord {

@@ -1,25 +1,25 @@
 /**
  * JSON Schema of the enterprise metadata of an agent (`AgentMetadata` in
- * `record.ts`, seeds 000/004). Unknown keys are refused at every level: a
+ * `record.ts` reads its type from it, seeds 000/004). Unknown keys are refused at every level: a
  * misspelt `maxConcurentTasks` would otherwise be stored and never applied.
  * Rules JSON Schema cannot say (skill ids of the card, pricing that charges
- * something, declared schemas that compile) are in `metadata-validation.ts`.
+ * something, declared schemas that compile) are in the registry's `intake/metadata-validation.ts`.
  */
-import { PII_ACTIONS, PII_KINDS } from '../record.js';
+import { PII_ACTIONS, PII_KINDS } from './pii.js';
 
-const label = { type: 'string', minLength: 1, maxLength: 256 };
-const labels = { type: 'array', items: label };
-const httpUrl = { type: 'string', format: 'http-url' };
-const positive = { type: 'number', exclusiveMinimum: 0 };
-const count = { type: 'integer', minimum: 1 };
+const label = { type: 'string', minLength: 1, maxLength: 256 } as const;
+const labels = { type: 'array', items: label } as const;
+const httpUrl = { type: 'string', format: 'http-url' } as const;
+const positive = { type: 'number', exclusiveMinimum: 0 } as const;
+const count = { type: 'integer', minimum: 1 } as const;
 /** RFC 6749 §3.3 scope-token. */
 const scope = {
   type: 'string',
   pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$',
   errorMessage: 'must be an OAuth scope: printable characters without spaces, quotes or backslashes',
-};
-const scopes = { type: 'array', items: scope };
-const jsonSchema = { type: 'object' };
+} as const;
+const scopes = { type: 'array', items: scope } as const;
+const jsonSchema = { type: 'object' } as const;
 const piiPolicy = {
   type: 'object',
   additionalProperties: false,
@@ -28,7 +28,7 @@ const piiPolicy = {
     action: { enum: [...PII_ACTIONS] },
     kinds: { type: 'array', minItems: 1, items: { enum: [...PII_KINDS] } },
   },
-};
+} as const;
 
 const skillMetadata = {
   type: 'object',
@@ -53,7 +53,7 @@ const skillMetadata = {
     // A workflow's outline of steps (the orchestrator's skills), drawn by the console before any run.
     workflow: { type: 'object' },
   },
-};
+} as const;
 
 export const agentMetadataSchema = {
   type: 'object',

@@ -1,10 +1,10 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { AgentCard, AgentSkill, Message } from '@a2a-js/sdk';
-import { unknownSkillError, Errors, errorMessage, isRecord } from '../protocol/index.js';
+import { Errors, errorMessage, isRecord } from '../../protocol/index.js';
 import type { Logger } from 'pino';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { CallerIdentity, SkillContext } from './skill-context.js';
-import type { TaskControl } from './task-control.js';
+import type { AgentTaskControl } from './task-control.js';
 
 /** JSON Schema, as skills declare their input and output (seed 004). */
 export type JsonSchema = Record<string, unknown>;
@@ -108,7 +108,7 @@ export interface TaskMessageContext {
   /** Who sent the message. */
   readonly caller: CallerIdentity;
   /** Writes to this agent's handed-off tasks (progress, artifacts, complete…). */
-  readonly tasks: TaskControl;
+  readonly tasks: AgentTaskControl;
   readonly log: Logger;
 }
 
@@ -242,16 +242,3 @@ export function isAgentDefinition(value: unknown): value is AgentDefinition {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'agentmesh.agent';
 }
 
-/** Picks the skill a message asks for: `metadata.skillId`, else the default skill. */
-export function selectSkill(agent: AgentDefinition, message: Message): CompiledSkill {
-  const requested = message.metadata?.['skillId'];
-  if (requested !== undefined) {
-    const skill = typeof requested === 'string' ? agent.skills.get(requested) : undefined;
-    if (!skill) throw unknownSkillError([...agent.skills.keys()]);
-    return skill;
-  }
-  if (agent.defaultSkill) return agent.skills.get(agent.defaultSkill)!;
-  throw Errors.skillIdRequired({ agent: agent.name, skills: [...agent.skills.keys()].join(', ') }, {
-    violations: [{ field: 'message.metadata.skillId', description: `is required; one of ${[...agent.skills.keys()].join(', ')}` }],
-  });
-}

@@ -1,7 +1,10 @@
 /**
- * JSON Schemas of the management API bodies: Fastify validates with them
- * (400 naming the field) and @fastify/swagger can publish them.
+ * JSON Schemas of the gateway's management API bodies (`/v1/clients…`,
+ * `/v1/api-keys…`): Fastify validates with them (400 naming the field),
+ * @fastify/swagger can publish them, and the types the CLI and the console
+ * send are read from them (json-schema-to-ts, ADR 0028).
  */
+import type { FromSchema } from 'json-schema-to-ts';
 
 const scopeList = { type: 'array', maxItems: 200, items: { type: 'string', minLength: 1, maxLength: 200 } } as const;
 const name = { type: 'string', minLength: 1, maxLength: 200 } as const;
@@ -57,3 +60,10 @@ export const listQuery = {
     pageToken: { type: 'string', maxLength: 100 },
   },
 } as const;
+
+/** Body of `POST /v1/clients`. */
+export type NewClientRequest = FromSchema<typeof newClientBody>;
+/** Body of `POST /v1/api-keys`: `expiresAt` is ISO 8601. */
+export type NewApiKeyRequest = FromSchema<typeof newApiKeyBody>;
+/** Filters and paging of `GET /v1/clients` and `GET /v1/api-keys`. */
+export type CredentialListParams = FromSchema<typeof listQuery, { keepDefaultedPropertiesOptional: true }>;

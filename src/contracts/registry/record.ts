@@ -1,4 +1,6 @@
 import type { AgentCard } from '@a2a-js/sdk';
+import type { FromSchema } from 'json-schema-to-ts';
+import type { agentMetadataSchema } from './metadata-schema.js';
 
 /**
  * The registry's data model: an A2A card (always stored as v1.0 JSON) plus
@@ -9,81 +11,23 @@ import type { AgentCard } from '@a2a-js/sdk';
 /** A JSON Schema document (draft 2020-12 or 07), as declared by the agent's owner. */
 export type JsonSchema = Record<string, unknown>;
 
-export type SlaTier = 'gold' | 'silver' | 'bronze';
+export type SlaTier = Sla['tier'];
 export type AgentStatus = 'active' | 'deprecated' | 'disabled';
 /** Per-agent health, derived from its instances: all up, some up, none up, or not yet known. */
 export type AgentHealth = 'healthy' | 'degraded' | 'down' | 'unknown';
 /** One instance's last probe verdict. */
 export type InstanceProbeState = 'up' | 'down' | 'unknown';
 
-/** What a skill costs, in credits (seed 004: `creditsPerLead` counted over `leadIds`). */
-export interface SkillPricing {
-  /** Flat credits charged per call. */
-  creditsPerCall?: number;
-  /** Credits per counted item. */
-  creditsPerItem?: number;
-  /** Dot path into the skill input whose array length (or numeric value) is the item count, e.g. `leadIds`. */
-  itemsPath?: string;
-}
-
+/** Enterprise metadata of an agent (seeds 000/004), as `metadata-schema.ts` validates it. Every field optional. */
+export type AgentMetadata = FromSchema<typeof agentMetadataSchema>;
 /** Per-skill metadata the card itself cannot hold. Keyed by skill id. */
-export interface SkillMetadata {
-  inputSchema?: JsonSchema;
-  outputSchema?: JsonSchema;
-  pricing?: SkillPricing;
-  /** OAuth scopes a caller needs for this skill, on top of the agent's. */
-  requiredScopes?: string[];
-  /** A workflow skill's steps as an outline (the orchestrator's, for the console's graph): `{ steps: [{ id, kind, agent?, skill?, steps?, step? }] }`. */
-  workflow?: Record<string, unknown>;
-}
-
-/** Kinds of personal data the gateway's PII policy detects (docs/gateway.md#personal-data-pii). */
-export const PII_KINDS = ['email', 'phone', 'card', 'us_ssn', 'uk_nino'] as const;
-export type PiiKind = (typeof PII_KINDS)[number];
-/** What the gateway does with a message carrying personal data, mildest first. */
-export const PII_ACTIONS = ['log', 'redact', 'block'] as const;
-export type PiiAction = (typeof PII_ACTIONS)[number];
-
-/** An agent's PII policy, applied by the gateway to every call to it: without `kinds`, every kind. */
-export interface PiiPolicyDeclaration {
-  action: PiiAction;
-  kinds?: PiiKind[];
-}
-
+export type SkillMetadata = NonNullable<AgentMetadata['skills']>[string];
+/** What a skill costs, in credits (seed 004: `creditsPerLead` counted over `leadIds`). */
+export type SkillPricing = NonNullable<SkillMetadata['pricing']>;
 /** SLA promise of an agent (seed 000: gold/silver/bronze). */
-export interface Sla {
-  tier: SlaTier;
-  /** Availability target, percent (e.g. 99.9). */
-  availability?: number;
-  /** Latency ceiling, ms. */
-  maxLatencyMs?: number;
-}
-
-/** Enterprise metadata of an agent (seeds 000/004). Every field optional. */
-export interface AgentMetadata {
-  department?: string;
-  owner?: string;
-  maintainers?: string[];
-  costCenter?: string;
-  sla?: Sla;
-  maxConcurrentTasks?: number;
-  /** OAuth scopes every call needs. */
-  requiredScopes?: string[];
-  rateLimit?: { requestsPerMinute: number; burst?: number };
-  /** The agent scopes its data by the caller's tenant. */
-  tenantAware?: boolean;
-  /** Tenants allowed to see and call the agent; absent or empty = every tenant. */
-  tenants?: string[];
-  regions?: string[];
-  documentationUrl?: string;
-  /** Tags beyond those of the card's skills. */
-  tags?: string[];
-  /** Schema every config version must satisfy. */
-  configSchema?: JsonSchema;
-  skills?: Record<string, SkillMetadata>;
-  /** Personal data policy the gateway applies to calls to this agent (docs/gateway.md "Policies"). */
-  pii?: PiiPolicyDeclaration;
-}
+export type Sla = NonNullable<AgentMetadata['sla']>;
+/** An agent's PII policy, applied by the gateway to every call to it: without `kinds`, every kind. */
+export type PiiPolicyDeclaration = NonNullable<AgentMetadata['pii']>;
 
 /**
  * How a bridged agent is reached in its own protocol. Today only ACP

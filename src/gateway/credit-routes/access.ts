@@ -1,11 +1,7 @@
 /** Who may call the credit routes: a principal of the tenant reads its own credits; admins read any; top-ups need credits:admin. */
 import type { FastifyRequest } from 'fastify';
 import { Errors } from '../../protocol/index.js';
-
-/** Scope of gateway administrators: reads any tenant's credits. */
-export const GATEWAY_ADMIN_SCOPE = 'gateway:admin';
-/** Scope that adds credits (and reads any tenant's). */
-export const CREDITS_ADMIN_SCOPE = 'credits:admin';
+import { CREDITS_ADMIN_SCOPE, GATEWAY_ADMIN_SCOPE } from '../identity/index.js';
 
 /** What the routes need to know of the caller; the gateway's Principal has these fields. */
 export interface CreditsCaller {

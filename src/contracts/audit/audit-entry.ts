@@ -81,7 +81,7 @@ export interface AuditAnchor {
  * counts too, in `agentmesh_audit_security_events_total{event_type}`.
  *
  * @example
- * import { SECURITY_EVENT_TYPES } from '../audit/index.js';
+ * import { SECURITY_EVENT_TYPES } from '../contracts/audit/index.js';
  * SECURITY_EVENT_TYPES.has('scope.denied'); // true
  */
 export const SECURITY_EVENT_TYPES: ReadonlySet<string> = new Set(['auth.denied', 'scope.denied', 'quota.exceeded', 'tenant.mismatch', 'assertion.invalid']);

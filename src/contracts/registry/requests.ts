@@ -1,7 +1,9 @@
 /**
  * JSON Schemas of the registry's request shapes: Fastify validates with them
- * (400 naming the field) and @fastify/swagger publishes them in /openapi.json.
+ * (400 naming the field), @fastify/swagger publishes them in /openapi.json,
+ * and the types clients send are read from them (json-schema-to-ts, ADR 0028).
  */
+import type { FromSchema } from 'json-schema-to-ts';
 
 export const agentNameParams = {
   type: 'object',
@@ -151,3 +153,25 @@ export const watchQuery = {
     since: { type: 'integer', minimum: 0, description: 'Resume after this seq (or send Last-Event-ID)' },
   },
 } as const;
+
+/** Body of `POST /v1/agents` and `PUT /v1/agents/{name}`. */
+export type RegistrationBody = FromSchema<typeof registrationBody>;
+/** Body of `PATCH /v1/agents/{name}`. */
+export type AgentPatchBody = FromSchema<typeof patchBody>;
+/** Body of `POST /v1/agents/{name}/instances`. */
+export type InstanceRegistration = FromSchema<typeof instanceBody>;
+/** Body of `PUT /v1/agents/{name}/config`. */
+export type ConfigBody = FromSchema<typeof configBody>;
+/** Body of `POST /v1/agents/{name}/config/rollback`. */
+export type RollbackBody = FromSchema<typeof rollbackBody>;
+/** Body of ARD `POST /search`. */
+export type SearchRequest = FromSchema<typeof searchBody>;
+/** Body of ARD `POST /explore`. */
+export type ExploreRequest = FromSchema<typeof exploreBody>;
+
+/** A registration of an A2A agent: its card, or the URL the registry fetches it from when no `card` is given. */
+export type RegistrationRequest = Pick<RegistrationBody, 'cardUrl' | 'card' | 'name' | 'metadata' | 'status'>;
+/** A registration of the agents of an ACP server: its base URL, optionally one agent's name, and metadata for each. */
+export type AcpRegistrationRequest = Pick<RegistrationBody, 'name' | 'metadata' | 'status'> & { url: string };
+/** Body of `PUT /v1/agents/{name}`: the card as A2A JSON (the registry checks it against the A2A schema) and the enterprise metadata. */
+export type AgentUpsert = Pick<RegistrationBody, 'metadata'> & { card: unknown };

@@ -1,17 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { installBearerChallenge } from '../../http/index.js';
-import { parseCredits } from '../amounts.js';
-import type { CreditLedger } from '../credit-ledger.js';
-import { usageGrouping } from '../usage-window.js';
-import { CREDITS_ADMIN_SCOPE, requireCaller, requireReader, requireTopUpScope, type CreditsAuthenticate } from './access.js';
-import * as s from './schemas.js';
+import { tenantParams, topUpBody, usageQuery, type CreditUsageParams, type TopUpRequest } from '../../contracts/ledger/index.js';
+import { parseCredits, usageGrouping, type CreditLedger } from '../../tenancy/index.js';
+import { CREDITS_ADMIN_SCOPE } from '../identity/index.js';
+import { requireCaller, requireReader, requireTopUpScope, type CreditsAuthenticate } from './access.js';
 import { balanceJson, topUpJson, usageJson } from './views.js';
 import { invalidArgument, ErrorCodes } from '../../protocol/index.js';
 
-/** What `CreditLedger.registerRoutes` needs from the gateway. */
+/** What the credit routes need: the ledger, and who the caller is. */
 export interface CreditRoutesOptions {
   /** Resolves the caller (the gateway's Principal fits); `undefined` when the request has no credentials. */
   authenticate: CreditsAuthenticate;
+  ledger: CreditLedger;
 }
 
 type Tenant = { Params: { tenant: string } };
@@ -20,7 +20,7 @@ type Tenant = { Params: { tenant: string } };
  * `/v1/tenants/{tenant}/credits…`: balance, usage, top-ups. Registered as
  * an encapsulated plugin, so its WWW-Authenticate hook touches only these routes.
  */
-export async function creditRoutes(app: FastifyInstance, options: CreditRoutesOptions & { ledger: CreditLedger }): Promise<void> {
+export async function creditRoutes(app: FastifyInstance, options: CreditRoutesOptions): Promise<void> {
   const { ledger, authenticate } = options;
   const tags = ['credits'];
 
@@ -28,15 +28,15 @@ export async function creditRoutes(app: FastifyInstance, options: CreditRoutesOp
   // presented and refused); a 403 for a missing scope names it.
   installBearerChallenge(app, { realm: 'agentmesh' });
 
-  app.get<Tenant>('/v1/tenants/:tenant/credits', { schema: { tags, summary: "A tenant's credit balance", params: s.tenantParams } }, async (request) => {
+  app.get<Tenant>('/v1/tenants/:tenant/credits', { schema: { tags, summary: "A tenant's credit balance", params: tenantParams } }, async (request) => {
     const caller = await requireCaller(request, authenticate);
     requireReader(caller, request.params.tenant);
     return balanceJson(await ledger.balance(request.params.tenant));
   });
 
-  app.get<Tenant & { Querystring: { from?: string; to?: string; groupBy?: string } }>(
+  app.get<Tenant & { Querystring: CreditUsageParams }>(
     '/v1/tenants/:tenant/credits/usage',
-    { schema: { tags, summary: 'Credits charged by settled calls, grouped by agent, skill and/or day', params: s.tenantParams, querystring: s.usageQuery } },
+    { schema: { tags, summary: 'Credits charged by settled calls, grouped by agent, skill and/or day', params: tenantParams, querystring: usageQuery } },
     async (request) => {
       const caller = await requireCaller(request, authenticate);
       requireReader(caller, request.params.tenant);
@@ -47,9 +47,9 @@ export async function creditRoutes(app: FastifyInstance, options: CreditRoutesOp
     },
   );
 
-  app.post<Tenant & { Body: { reference: string; milliCredits?: number; credits?: string | number } }>(
+  app.post<Tenant & { Body: TopUpRequest }>(
     '/v1/tenants/:tenant/credits/topups',
-    { schema: { tags, summary: `Add credits (scope ${CREDITS_ADMIN_SCOPE}); idempotent by reference`, params: s.tenantParams, body: s.topUpBody } },
+    { schema: { tags, summary: `Add credits (scope ${CREDITS_ADMIN_SCOPE}); idempotent by reference`, params: tenantParams, body: topUpBody } },
     async (request, reply) => {
       const caller = await requireCaller(request, authenticate);
       requireTopUpScope(caller);

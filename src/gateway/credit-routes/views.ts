@@ -1,8 +1,8 @@
 /** JSON shapes of the credit routes: every amount in milli-credits and, for people, as a decimal `credits` string. */
-import { formatCredits } from '../amounts.js';
-import type { CreditBalance, TopUp, UsageRow } from '../ledger-types.js';
+import type { CreditBalanceAnswer, CreditUsageAnswer, TopUpAnswer } from '../../contracts/ledger/index.js';
+import { formatCredits, type CreditBalance, type TopUp, type UsageRow } from '../../tenancy/index.js';
 
-export function balanceJson(balance: CreditBalance) {
+export function balanceJson(balance: CreditBalance): CreditBalanceAnswer {
   return {
     tenant: balance.tenant,
     milliCredits: balance.milliCredits,
@@ -14,7 +14,7 @@ export function balanceJson(balance: CreditBalance) {
   };
 }
 
-export function usageJson(tenant: string, query: { from?: string | undefined; to?: string | undefined; groupBy: string[] }, rows: readonly UsageRow[]) {
+export function usageJson(tenant: string, query: { from?: string | undefined; to?: string | undefined; groupBy: string[] }, rows: readonly UsageRow[]): CreditUsageAnswer {
   const total = rows.reduce((sum, r) => ({ milliCredits: sum.milliCredits + r.milliCredits, calls: sum.calls + r.calls }), { milliCredits: 0, calls: 0 });
   return {
     tenant,
@@ -26,7 +26,7 @@ export function usageJson(tenant: string, query: { from?: string | undefined; to
   };
 }
 
-export function topUpJson(topUp: TopUp) {
+export function topUpJson(topUp: TopUp): TopUpAnswer {
   return {
     tenant: topUp.tenant,
     reference: topUp.reference,

@@ -1,7 +1,18 @@
-import type { AgentListQuery } from '../agent-directory.js';
-import type { CatalogEntry } from '../catalog-entry.js';
-import type { WireAgentRecord } from '../record-json.js';
-import type { AgentConfigVersion, AgentInstance, AgentMetadata, AgentRecord, RegistryChangeKind } from '../record.js';
+import type {
+  AcpRegistrationRequest,
+  AgentConfigVersion,
+  AgentHealthReport,
+  AgentInstance,
+  AgentListPage,
+  AgentListQuery,
+  AgentUpsert,
+  InstanceRegistration,
+  RegistrationRequest,
+  RegistryChangeKind,
+  SearchPage,
+  SearchRequest,
+  WireAgentRecord,
+} from '../registry/index.js';
 import { Errors } from '../../protocol/index.js';
 import { malformed, networkFailure, statusFailure, type RegistryFailureHint } from './registry-failure.js';
 
@@ -22,77 +33,6 @@ export interface RegistryClientOptions {
 /** Per call: the caller's cancellation. */
 export interface CallOptions {
   signal?: AbortSignal | undefined;
-}
-
-/** A page of `GET /v1/agents`. */
-export interface AgentListPage {
-  agents: WireAgentRecord[];
-  nextPageToken?: string;
-  totalSize: number;
-}
-
-/** Body of `POST /v1/agents` (the registry fetches the card from `cardUrl` when no `card` is given). */
-export interface RegistrationRequest {
-  cardUrl?: string;
-  card?: unknown;
-  name?: string;
-  metadata?: unknown;
-  status?: string;
-}
-
-/** Body of `POST /v1/agents` for an ACP server: its base URL, optionally one agent's name, and metadata for each. */
-export interface AcpRegistrationRequest {
-  url: string;
-  name?: string;
-  metadata?: unknown;
-  status?: string;
-}
-
-/** Body of `PUT /v1/agents/{name}`: the card as A2A JSON and the enterprise metadata. */
-export interface AgentUpsert {
-  card: unknown;
-  metadata?: Readonly<AgentMetadata> | Readonly<Record<string, unknown>> | undefined;
-}
-
-/** Body of `POST /v1/agents/{name}/instances`. */
-export interface InstanceRegistration {
-  url: string;
-  region?: string | undefined;
-  version?: string | undefined;
-  capacity?: number | undefined;
-  /** A leased instance: it lives while heartbeats renew it. */
-  leaseTtlMs?: number | undefined;
-}
-
-/** One probe point of an instance's history. */
-export interface ProbePoint {
-  at: string;
-  ok: boolean;
-  latencyMs?: number;
-  error?: string;
-}
-
-/** `GET /v1/agents/{name}/health`. */
-export interface AgentHealthReport {
-  agent: string;
-  health: AgentRecord['health'];
-  instances: Array<AgentInstance & { history: ProbePoint[] }>;
-}
-
-/** Body of ARD `POST /search`. */
-export interface SearchRequest {
-  query: { text: string; filter?: Record<string, unknown> };
-  pageSize?: number;
-  pageToken?: string;
-}
-
-/** One ARD search result. */
-export type SearchResult = CatalogEntry & { score: number };
-
-/** `POST /search`. */
-export interface SearchPage {
-  results: SearchResult[];
-  pageToken?: string;
 }
 
 /** Which changes `GET /watch` streams, and from where. */

@@ -1,34 +1,16 @@
 import type { FastifyInstance } from 'fastify';
-import { formatCredits } from '../amounts.js';
-import type { CreditLedger } from '../credit-ledger.js';
-import type { Reservation, Settlement } from '../ledger-types.js';
+import { holdsQuery, releaseBody, tenantParams, type CreditHold, type CreditHoldsAnswer, type CreditHoldsParams, type HoldReleaseAnswer, type HoldReleaseRequest } from '../../contracts/ledger/index.js';
+import { formatCredits, type Reservation, type Settlement } from '../../tenancy/index.js';
 import { requireCaller, requireReader, requireTopUpScope } from './access.js';
 import type { CreditRoutesOptions } from './credit-routes.js';
-import { tenantParams } from './schemas.js';
 
 type Tenant = { Params: { tenant: string } };
 
-const holdsQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, description: 'Most holds listed, oldest first (default 100)' } },
-} as const;
-
-const releaseBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['key'],
-  properties: {
-    key: { type: 'string', minLength: 1, maxLength: 512, description: 'The reservation key, as the holds list shows it' },
-    reason: { type: 'string', minLength: 1, maxLength: 500, description: 'Why it is released; kept with the refund (default "released by an operator")' },
-  },
-} as const;
-
-function holdJson(r: Reservation) {
+function holdJson(r: Reservation): CreditHold {
   return { key: r.key, agent: r.agent, skill: r.skill, ...(r.clientId !== undefined && { clientId: r.clientId }), milliCredits: r.milliCredits, credits: formatCredits(r.milliCredits), createdAt: r.createdAt };
 }
 
-function releaseJson(s: Settlement) {
+function releaseJson(s: Settlement): HoldReleaseAnswer {
   return {
     key: s.key,
     tenant: s.tenant,
@@ -52,7 +34,7 @@ function releaseJson(s: Settlement) {
  * of the tenant, or an admin) and `POST /v1/tenants/{tenant}/credits/reservations/release`
  * (`credits:admin`). Registered as its own encapsulated plugin, beside the credit routes.
  */
-export async function reservationRoutes(app: FastifyInstance, options: CreditRoutesOptions & { ledger: CreditLedger }): Promise<void> {
+export async function reservationRoutes(app: FastifyInstance, options: CreditRoutesOptions): Promise<void> {
   const { ledger, authenticate } = options;
   const tags = ['credits'];
 
@@ -62,10 +44,10 @@ export async function reservationRoutes(app: FastifyInstance, options: CreditRou
     return payload;
   });
 
-  app.get<Tenant & { Querystring: { limit?: number } }>(
+  app.get<Tenant & { Querystring: CreditHoldsParams }>(
     '/v1/tenants/:tenant/credits/reservations',
     { schema: { tags, summary: "A tenant's credit holds still open, oldest first", params: tenantParams, querystring: holdsQuery } },
-    async (request) => {
+    async (request): Promise<CreditHoldsAnswer> => {
       const caller = await requireCaller(request, authenticate);
       requireReader(caller, request.params.tenant);
       const holds = await ledger.holds(request.params.tenant, request.query.limit ?? 100);
@@ -73,7 +55,7 @@ export async function reservationRoutes(app: FastifyInstance, options: CreditRou
     },
   );
 
-  app.post<Tenant & { Body: { key: string; reason?: string } }>(
+  app.post<Tenant & { Body: HoldReleaseRequest }>(
     '/v1/tenants/:tenant/credits/reservations/release',
     { schema: { tags, summary: 'Release a hold: refund it now (scope credits:admin); idempotent', params: tenantParams, body: releaseBody } },
     async (request) => {

@@ -1,0 +1,37 @@
+/**
+ * The registry's client door (`agentmesh/registry-client`): a typed client
+ * of the registry's HTTP API for the roles, the CLI and embedders. Kept
+ * apart from `registry/index.ts`, which loads the registry server (Fastify,
+ * the search index): a client must not pay for it (STYLE rule 15).
+ */
+export { createRegistryClient, RegistryClient } from './registry-client.js';
+export type { RegistryClientOptions, CallOptions, WatchQuery } from './registry-client.js';
+export { registryStatusOf } from './registry-failure.js';
+export type { RegistryFailure, RegistryFailureHint } from './registry-failure.js';
+// The shapes its calls send and answer, re-exported so `agentmesh/registry-client` users keep one import.
+export { recordFromJson, recordToJson } from '../registry/index.js';
+export type {
+  AgentListPage,
+  RegistrationRequest,
+  AcpRegistrationRequest,
+  AgentUpsert,
+  InstanceRegistration,
+  ProbePoint,
+  AgentHealthReport,
+  SearchRequest,
+  SearchResult,
+  SearchPage,
+  AgentCardJson,
+  WireAgentRecord,
+  AgentListQuery,
+  CatalogEntry,
+  AgentRecord,
+  AgentBridge,
+  AgentInstance,
+  AgentConfigVersion,
+  AgentMetadata,
+  AgentHealth,
+  AgentStatus,
+  RegistryChange,
+  RegistryChangeKind,
+} from '../registry/index.js';

@@ -1,0 +1,50 @@
+/**
+ * The registry API's answers, as the registry writes them and its client
+ * (`contracts/registry-client`), the CLI and the console read them.
+ */
+import type { CatalogEntry } from './catalog-entry.js';
+import type { WireAgentRecord } from './record-json.js';
+import type { AgentInstance, AgentRecord } from './record.js';
+
+/** Filters and paging of the management list, `GET /v1/agents` (the `listQuery` schema of `requests.ts`); every filter exact and case-insensitive. */
+export interface AgentListQuery {
+  department?: string | undefined;
+  tag?: string | undefined;
+  skill?: string | undefined;
+  status?: string | undefined;
+  tenant?: string | undefined;
+  health?: string | undefined;
+  pageSize?: number | undefined;
+  pageToken?: string | undefined;
+}
+
+/** A page of `GET /v1/agents`. */
+export interface AgentListPage {
+  agents: WireAgentRecord[];
+  nextPageToken?: string;
+  totalSize: number;
+}
+
+/** One probe point of an instance's history. */
+export interface ProbePoint {
+  at: string;
+  ok: boolean;
+  latencyMs?: number;
+  error?: string;
+}
+
+/** `GET /v1/agents/{name}/health`. */
+export interface AgentHealthReport {
+  agent: string;
+  health: AgentRecord['health'];
+  instances: Array<AgentInstance & { history: ProbePoint[] }>;
+}
+
+/** One ARD search result. */
+export type SearchResult = CatalogEntry & { score: number };
+
+/** `POST /search`. */
+export interface SearchPage {
+  results: SearchResult[];
+  pageToken?: string;
+}

@@ -1,0 +1,24 @@
+import type { RunEvent } from '../run-events.js';
+import type { Step, StepResult, TemplateScope } from '../workflow/workflow-definition.js';
+import type { WorkflowMetrics } from './workflow-metrics.js';
+
+/** Options of one step's execution. */
+export interface StepOptions {
+  /** Inside a map: no started/completed events per item (a map reports `map.progress` instead). */
+  quiet?: boolean;
+}
+
+/**
+ * What a step made of steps (map, parallel) needs from the run it is part
+ * of: to run its inner steps, to report, and the run's clock and metrics.
+ * `RunExecution` is one; the composite steps know only this, so the run and
+ * its steps do not import each other.
+ */
+export interface StepRunner {
+  readonly deps: { now(): number; progressIntervalMs?: number | undefined; metrics?: WorkflowMetrics | undefined };
+  readonly host: { readonly runId: string };
+  /** Runs one step with its `when`, `retry` and `timeout`; throws a `StepFailure` (or the abort of `signal`). */
+  step(step: Step, scope: TemplateScope, path: string, signal: AbortSignal, options?: StepOptions): Promise<StepResult>;
+  /** Reports progress on the workflow's task. */
+  emit(event: RunEvent, text: string): void;
+}

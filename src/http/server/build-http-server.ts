@@ -114,7 +114,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     // Our onRequest hook answers requests that arrive while draining with a
     // 503 in our JSON shape (Fastify's fast path would send its own body).
     return503OnClosing: false,
-  });
+  }) as unknown as FastifyInstance;
 
   app.decorate('agentmesh', state);
   if (secure !== undefined && options.tls !== undefined) {

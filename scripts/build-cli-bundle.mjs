@@ -27,7 +27,7 @@ const GRPC_BUNDLE = 'bundle-grpc.cjs';
 const COMMON = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   format: 'cjs',
   write: false,
   logLevel: 'warning',

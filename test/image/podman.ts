@@ -77,7 +77,7 @@ export function podman(args: string[], options: { logFile?: string; timeoutMs?: 
   });
 }
 
-/** The base image deploy/Dockerfile names, fully qualified (`docker.io/library/node:20.20-bookworm-slim`). */
+/** The base image deploy/Dockerfile names, fully qualified (`docker.io/library/node:24.21-bookworm-slim`). */
 export function baseImageTag(): string {
   const image = parseStages(readFileSync(join(repoRoot, 'deploy', 'Dockerfile'), 'utf8'))[0]!.image;
   return image.includes('/') ? image : `docker.io/library/${image}`;

@@ -22,7 +22,7 @@
  * objects as input, stream or FormData bodies, `clone()`. No
  * `Accept-Encoding` is sent, so answers arrive uncompressed.
  */
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, request as HttpRequestFn } from 'node:http';
 import type { RequestOptions } from 'node:https';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
@@ -31,7 +31,13 @@ import { toError } from '../../protocol/index.js';
 /** Redirects followed before giving up, as fetch's limit (Fetch §4.4 step 5). */
 const MAX_REDIRECTS = 20;
 
-type RequestFn = typeof httpRequest;
+type RequestFn = typeof HttpRequestFn;
+/**
+ * node:http through require, not an ESM import: an import reads every
+ * export, and Node 24's lazy `WebSocket`, `CloseEvent` and `MessageEvent`
+ * exports load undici, and node:http2 and node:tls with it.
+ */
+const httpRequest = (createRequire(import.meta.url)('node:http') as { request: RequestFn }).request;
 let httpsRequestFn: RequestFn | undefined;
 
 /** node:https loads TLS; only a command that calls an https URL pays for it. */

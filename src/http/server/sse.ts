@@ -77,10 +77,7 @@ class SseResponse implements SseStream {
     if (!this.#corked) {
       this.#corked = true;
       this.#res.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        this.#res.uncork();
-      });
+      process.nextTick(this.#uncork);
     }
     const head = event === undefined ? '' : `event: ${event}\n`;
     this.#res.write(id === undefined ? `${head}data: ${data}\n\n` : `id: ${id}\n${head}data: ${data}\n\n`);
@@ -93,7 +90,18 @@ class SseResponse implements SseStream {
     clearInterval(this.#heartbeat);
     this.unregister?.();
     if (this.#abort !== undefined && !this.#abort.signal.aborted) this.#abort.abort(STREAM_CLOSED);
+    // Node 24 holds a corked chunked response's writes apart and, in end(),
+    // sends the terminating chunk before them: the events of this turn would
+    // reach the client after the end of the body, and be dropped.
+    this.#uncork();
     if (!this.#res.writableEnded) this.#res.end();
+  };
+
+  /** Bound: the tick callback of every cork, and close() before it ends the response. */
+  readonly #uncork = (): void => {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#res.uncork();
   };
 
   get closed(): boolean {

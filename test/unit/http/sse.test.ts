@@ -52,3 +52,19 @@ test('the signal of an SSE stream asked for after it closed is already aborted',
   // Writing to a closed stream is a no-op, not an error.
   sse.send('{"late":true}', 2);
 });
+
+test('events sent in the turn a stream closes reach the client before the end of its body', async (t) => {
+  const { stream, url } = await serveStream(t);
+  const response = await fetch(url);
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  // The opening event is on the wire: the later ones start a new corked turn.
+  while (!text.includes('\n\n')) text += decoder.decode((await reader.read()).value, { stream: true });
+  const sse = await stream;
+  sse.send('{"n":2}', 2);
+  sse.send('{"n":3}', 3);
+  sse.close();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
+  assert.equal(text, 'id: 1\ndata: {"hello":1}\n\nid: 2\ndata: {"n":2}\n\nid: 3\ndata: {"n":3}\n\n');
+});

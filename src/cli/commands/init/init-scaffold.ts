@@ -30,7 +30,7 @@ const REGISTRY_NAME = /^[a-z0-9-]+$/;
 const DOTFILES: Readonly<Record<string, string>> = { gitignore: '.gitignore', dockerignore: '.dockerignore' };
 
 /** Toolchain versions when agentmesh's own package.json does not say (it always does in a checkout or a packed copy). */
-const FALLBACK_DEV_DEPENDENCIES = { typescript: '^5.9.0', '@types/node': '^20.19.0' };
+const FALLBACK_DEV_DEPENDENCIES = { typescript: '^5.9.0', '@types/node': '^24.19.0' };
 
 export interface ScaffoldOptions {
   /** Where to write, created if missing. */
@@ -97,7 +97,7 @@ function packageJson(name: string, agentmesh: string, root: string): Record<stri
     version: '0.1.0',
     private: true,
     type: 'module',
-    engines: { node: '>=20.11' },
+    engines: { node: '>=24' },
     scripts: {
       build: 'tsc -p .',
       pretest: 'npm run build',

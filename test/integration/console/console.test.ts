@@ -411,6 +411,10 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await assertAccessible('workflows, a past run');
 
     await page.getByRole('link', { name: 'Workflows' }).click();
+    // The route's view is a new instance (keyed by route), drawn after the hash changes: a choice made
+    // on the old run's form before then would be lost, and the new form would start its first workflow.
+    await page.waitForURL(/#\/workflows$/);
+    await page.locator('#run-h').waitFor({ state: 'detached' });
     await page.getByLabel('Workflow', { exact: true }).selectOption('price-question');
 
     await page.getByRole('button', { name: 'Start a run' }).click();

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SealedPushStore } from '../../src/runtime/push/index.js';
 import { createRuntimeStores, deriveSealingKey, sealValue, type PushStore, type TaskStore } from '../../src/storage/index.js';
-import { databaseBackends, type OpenedDatabase } from '../helpers/database-backends.js';
+import { databaseBackends, openPostgresStores, type OpenedDatabase } from '../helpers/database-backends.js';
 
 const BACKENDS = await databaseBackends({ tmpPrefix: 'agentmesh-push-origins-' });
 
@@ -168,3 +168,30 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+// Two replicas reach for a task's next row at once: the one whose claim holds the head's row lock wins,
+// and the other must come away empty rather than take the row behind it (out of order on the wire).
+const postgres = BACKENDS.find((b) => b.name === 'postgres')!;
+describe('claimNext on PostgreSQL, the head locked by another replica', { skip: postgres.skip }, () => {
+  test('returns nothing while the head row is locked, and the head itself once it is free', async () => {
+    const pgStores = await openPostgresStores({ poolSize: 2 });
+    const { push, tasks } = pgStores.stores;
+    try {
+      await tasks.create({ id: 't1', agent: 'a', tenant: '', contextId: 'c', state: 'TASK_STATE_WORKING', skill: null, messageId: null, snapshot: '{}', owner: null, idempotent: false, terminal: false, events: [], now: 1_000 });
+      await push.putConfig({ taskId: 't1', id: 'hook', tenant: '', config: '{}', protocol: '1.0', createdAt: 1_000, originKey: 'origin-a' });
+      await tasks.append({ taskId: 't1', expectedVersion: 0, state: 'TASK_STATE_WORKING', snapshot: '{}', terminal: false, events: [1, 2, 3].map((seq) => ({ seq, kind: 'status', payload: '{}' })), now: 1_000 });
+      const next = () => push.claimNext('t1', 'hook', { now: 2_000, owner: 'r1', leaseUntil: 2_000 + LEASE });
+
+      // Another replica's claim is between its lock on the head and its commit.
+      await pgStores.admin.query('BEGIN');
+      const locked = await pgStores.admin.query<{ seq: number }>("SELECT seq FROM push_outbox WHERE task_id = 't1' ORDER BY id LIMIT 1 FOR UPDATE");
+      assert.equal(locked.rows[0]?.seq, 1);
+      assert.equal(await next(), undefined, 'not the row behind the locked head');
+      await pgStores.admin.query('ROLLBACK');
+
+      assert.equal((await next())?.seq, 1, 'the head, once its lock is gone');
+    } finally {
+      await pgStores.close();
+    }
+  });
+});

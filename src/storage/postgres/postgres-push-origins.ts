@@ -52,9 +52,11 @@ export async function claimDuePostgres(db: Kysely<Tables>, o: ClaimOptions): Pro
 export async function claimNextPostgres(db: Kysely<Tables>, taskId: string, configId: string, o: { now: number; owner: string; leaseUntil: number }): Promise<OutboxRecord | undefined> {
   const result = await sql<ClaimedRow>`
     WITH head AS (
+      -- The head is the task's lowest pending row, whoever holds it: locked by another replica's claim,
+      -- it is skipped, and nothing is claimed here. (SKIP LOCKED over the pending rows in order would
+      -- take the one behind it, and deliver a task's notifications out of order.)
       SELECT x.id FROM push_outbox x
-      WHERE x.task_id = ${taskId} AND x.config_id = ${configId} AND x.state = 'pending'
-      ORDER BY x.id LIMIT 1
+      WHERE x.id = (SELECT min(p.id) FROM push_outbox p WHERE p.task_id = ${taskId} AND p.config_id = ${configId} AND p.state = 'pending')
       FOR UPDATE SKIP LOCKED),
     config AS (SELECT c.origin_key FROM push_configs c WHERE c.task_id = ${taskId} AND c.id = ${configId})
     UPDATE push_outbox o SET claimed_by = ${o.owner}, claim_expires_at = ${o.leaseUntil}, updated_at = ${o.now}

@@ -148,7 +148,7 @@ async function presentClientCertificate(io: CliIO): Promise<void> {
   if (io.fetchImpl !== undefined || !(io.env['TLS_CLIENT_CERT_FILE'] || io.env['TLS_CLIENT_KEY_FILE'] || io.env['TLS_CA_FILE'])) return;
   const [{ cliTlsFromEnv }, { createHttpFetch }, { withTraceparent }] = await Promise.all([import('./client/cli-tls.js'), import('./client/http-fetch.js'), import('./client/outbound-fetch.js')]);
   const tls = cliTlsFromEnv(io.env);
-  if (tls !== undefined) io.fetchImpl = withTraceparent(createHttpFetch({ tls }) as unknown as typeof fetch);
+  if (tls !== undefined) io.fetchImpl = withTraceparent(createHttpFetch({ tls }));
 }
 
 /** Entry point of the `agentmesh` binary: runs with `process.argv` and sets the exit code. */

@@ -70,11 +70,12 @@ for (const level of LEVELS) {
 }
 
 /**
- * A pino child made lazily; returned typed as the `Logger` it stands in for,
- * since everything a request's code calls on it is implemented.
+ * A pino child made lazily (or at once, with options of its own): what
+ * Fastify's child-logger factory returns, a logger of its base interface
+ * (levels, `child`), whose children are real pino loggers.
  */
-export function lazyChildLogger(parent: Logger, bindings: Bindings, options?: ChildLoggerOptions): Logger {
+export function lazyChildLogger(parent: Logger, bindings: Bindings, options?: ChildLoggerOptions): LazyChildLogger | Logger {
   // Options other than the level (serializers, redaction, a level of its own) change what a line is: make the child now.
   if (options !== undefined && Object.keys(options).length > 0) return parent.child(bindings, options);
-  return new LazyChildLogger(parent, bindings) as unknown as Logger;
+  return new LazyChildLogger(parent, bindings);
 }

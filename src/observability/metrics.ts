@@ -1,6 +1,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Metric } from 'prom-client';
+import type { Metric, RegistryContentType } from 'prom-client';
 import { Errors } from '../protocol/index.js';
+
+declare module 'prom-client' {
+  // prom-client types a registry's setContentType with the one format it was
+  // created with; its implementation (lib/registry.js) takes either format
+  // and throws on anything else. The render switches formats per scrape.
+  interface Registry {
+    setContentType(contentType: RegistryContentType): void;
+  }
+}
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -127,13 +136,11 @@ class PromMetrics implements Metrics {
     // place (and adds it back to their samples): the names are put back after.
     // `name` is a field every metric has, which prom-client's types leave undeclared.
     const names = registry.getMetricsAsArray().map((m) => [m, 'name' in m ? m.name : undefined] as const);
-    // Typed as the one format it was created with; it takes either.
-    const switchable = registry as unknown as { setContentType(type: string): void };
-    switchable.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     try {
       return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: await registry.metrics() };
     } finally {
-      switchable.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
+      registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
       for (const [m, name] of names) Object.assign(m, { name });
     }
   }

@@ -1,10 +1,42 @@
 /** The rows of the task and push stores and their records: one mapping for both dialects. */
+import { z } from 'zod';
 import type { PushConfigsTable, TasksTable } from './schema.js';
 import type { OutboxRecord, PushConfigRecord } from './push-store.js';
 import type { TaskRecord } from './task-store.js';
 
 /** One stored row of `tasks` (schema.ts), as both stores read it. */
 export type TaskRow = TasksTable;
+
+/**
+ * A `tasks` row read outside Kysely (the PostgreSQL group commit's raw
+ * lookup results), checked column by column: what a query builder's row type
+ * promises, a raw driver result does not. Other columns (`ord`) are dropped.
+ * BIGINT columns are numbers already (storage/database.ts parses them).
+ */
+const taskRowSchema = z.object({
+  id: z.string(),
+  agent: z.string(),
+  tenant: z.string(),
+  context_id: z.string(),
+  state: z.string(),
+  skill: z.string().nullable(),
+  message_id: z.string().nullable(),
+  message_key: z.number().nullable(),
+  message_bucket: z.number().nullable(),
+  version: z.number(),
+  last_seq: z.number(),
+  snapshot: z.string(),
+  owner: z.string().nullable(),
+  idempotent: z.number(),
+  terminal: z.number(),
+  created_at: z.number(),
+  updated_at: z.number(),
+});
+
+/** A raw `tasks` row as a {@link TaskRow}; throws when a column is missing or of another type. */
+export function parseTaskRow(row: Record<string, unknown>): TaskRow {
+  return taskRowSchema.parse(row);
+}
 
 /** One stored row of `push_configs` (schema.ts), as both stores read it. */
 export type PushConfigRow = PushConfigsTable;

@@ -13,13 +13,17 @@
  * `headers` (record, pairs or anything with `forEach`), `body` (string,
  * bytes, URLSearchParams), `signal`, `redirect`; a response with `ok`,
  * `status`, `statusText`, `url`, `redirected`, `headers` (`get`, `has`,
- * `forEach`, iteration), `text()`, `json()`, `arrayBuffer()` and `body` as a
- * web ReadableStream (the SDK reads SSE through it). Network failures reject
+ * `getSetCookie`, `forEach`, iteration), `text()`, `json()`, `arrayBuffer()`,
+ * `bytes()`, `blob()` and `body` as a web ReadableStream (the SDK reads SSE
+ * through it). The classes implement `Headers` and `Response`, so this is a
+ * `typeof fetch` for the SDK's transports without a cast. Network failures reject
  * with `TypeError('fetch failed', { cause })` and aborts with the signal's
  * reason, as fetch does, so callers cannot tell the two apart.
  *
  * Not implemented (refused with a TypeError, never silently wrong): `Request`
- * objects as input, stream or FormData bodies, `clone()`. No
+ * objects as input, stream or FormData bodies, `clone()`, `formData()`.
+ * Response headers are immutable, as fetch's are: `append`, `set` and
+ * `delete` throw a TypeError. No
  * `Accept-Encoding` is sent, so answers arrive uncompressed.
  */
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, request as HttpRequestFn } from 'node:http';
@@ -46,8 +50,8 @@ function httpsRequest(): RequestFn {
   return httpsRequestFn;
 }
 
-/** Response headers with the read side of the Fetch `Headers` interface. */
-export class ResponseHeaders {
+/** Response headers: the Fetch `Headers` interface with the "immutable" guard (Fetch §5.2). */
+export class ResponseHeaders implements Headers {
   readonly #raw: IncomingHttpHeaders;
 
   constructor(raw: IncomingHttpHeaders) {
@@ -62,6 +66,23 @@ export class ResponseHeaders {
 
   has(name: string): boolean {
     return this.#raw[name.toLowerCase()] !== undefined;
+  }
+
+  getSetCookie(): string[] {
+    const value = this.#raw['set-cookie'];
+    return value === undefined ? [] : [...value];
+  }
+
+  append(): void {
+    immutable();
+  }
+
+  set(): void {
+    immutable();
+  }
+
+  delete(): void {
+    immutable();
   }
 
   forEach(callback: (value: string, name: string, headers: ResponseHeaders) => void): void {
@@ -88,8 +109,13 @@ export class ResponseHeaders {
   }
 }
 
+/** Fetch §5.2: a response's headers have the "immutable" guard. */
+function immutable(): never {
+  throw new TypeError('Headers are immutable');
+}
+
 /** A fetch Response over an IncomingMessage whose body has not been read yet. */
-export class HttpFetchResponse {
+export class HttpFetchResponse implements Response {
   readonly status: number;
   readonly statusText: string;
   readonly url: string;
@@ -132,6 +158,19 @@ export class HttpFetchResponse {
     const copy = new ArrayBuffer(bytes.byteLength);
     new Uint8Array(copy).set(bytes);
     return copy;
+  }
+
+  async bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    return new Uint8Array(await this.arrayBuffer());
+  }
+
+  async blob(): Promise<Blob> {
+    // node:buffer's Blob: touching it does not load undici.
+    return new Blob([await this.arrayBuffer()], { type: this.headers.get('content-type') ?? '' });
+  }
+
+  formData(): never {
+    throw new TypeError('the CLI fetch does not parse form data');
   }
 
   async text(): Promise<string> {
@@ -295,14 +334,14 @@ function redirected(a: Attempt, status: number, location: string): Attempt {
  * const f = createHttpFetch({ tls: () => ({ cert, key, ca: [...rootCertificates, meshCa] }) });
  * const res = await f('https://gateway.internal:4200/health');
  */
-export function createHttpFetch(options: HttpFetchOptions = {}): typeof httpFetch {
+export function createHttpFetch(options: HttpFetchOptions = {}): (input: string | URL | Request, init?: RequestInit) => Promise<HttpFetchResponse> {
   let tls: HttpFetchTls | undefined;
   const tlsOf = (url: URL): HttpFetchTls | undefined => {
     if (url.protocol !== 'https:' || options.tls === undefined) return undefined;
     tls ??= options.tls();
     return tls;
   };
-  return async function fetchWithTls(input: string | URL, init: RequestInit = {}): Promise<HttpFetchResponse> {
+  return async function fetchWithTls(input: string | URL | Request, init: RequestInit = {}): Promise<HttpFetchResponse> {
     if (typeof input !== 'string' && !(input instanceof URL)) throw new TypeError('the CLI fetch takes a URL or a string, not a Request');
     const url = new URL(input);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`fetch failed: unsupported protocol ${url.protocol}`);
@@ -337,7 +376,7 @@ export function createHttpFetch(options: HttpFetchOptions = {}): typeof httpFetc
  * const res = await httpFetch('http://localhost:4200/health');
  * console.log(res.status, await res.text());
  */
-export const httpFetch: (input: string | URL, init?: RequestInit) => Promise<HttpFetchResponse> = createHttpFetch();
+export const httpFetch: (input: string | URL | Request, init?: RequestInit) => Promise<HttpFetchResponse> = createHttpFetch();
 
-/** {@link httpFetch} typed as `fetch`, for APIs (the SDK transports) that take one. */
-export const cliFetch = httpFetch as unknown as typeof fetch;
+/** {@link httpFetch}, under the name the SDK transports' `fetchImpl` is given. */
+export const cliFetch: typeof fetch = httpFetch;

@@ -1,14 +1,14 @@
-import { sql, type Kysely, type PostgresPool, type Selectable } from 'kysely';
+import { sql, type Kysely, type PostgresPool } from 'kysely';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { packEvents, unpackEvents } from '../event-rows.js';
 import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
 import type { ClaimOptions, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
 import { claimDuePostgres, claimNextPostgres, configsWithoutOriginPostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, releaseOriginProbePostgres, replaceCanaryPostgres, setConfigOriginPostgres } from './postgres-push-origins.js';
-import type { Tables, TasksTable } from '../schema.js';
+import type { Tables } from '../schema.js';
 import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
 import { WriteBatcher } from './write-batcher.js';
-import { toPushConfig, toTask } from '../task-rows.js';
+import { parseTaskRow, toPushConfig, toTask } from '../task-rows.js';
 
 /** Transactional outbox: one row per (config, event), committed with the events. */
 async function enqueuePushes(trx: Kysely<Tables>, taskId: string, seqs: number[], now: number): Promise<void> {
@@ -43,7 +43,7 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     this.#batcher = options.pool
       ? new WriteBatcher({
           pool: options.pool,
-          toTask: (row) => toTask(row as unknown as Selectable<TasksTable>),
+          toTask: (row) => toTask(parseTaskRow(row)),
           lone: {
             lookup: (w) => this.#findByMessage(w.agent, w.tenant, w.messageId, w.now),
             create: (w) => this.#create(w.task),

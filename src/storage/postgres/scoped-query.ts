@@ -7,26 +7,27 @@ import type pg from 'pg';
  */
 export const CROSS_TENANT_MARKER = `select set_config('agentmesh.scope', 'cross-tenant', true)`;
 
-/** pg's Query as this module uses it: its constructor, its extended-protocol `prepare` and its result slots. */
-interface QueryInternals {
-  text: string;
-  values: unknown[] | undefined;
-  callback: ((err: Error | null, res?: unknown) => void) | undefined;
-  query_timeout?: number;
-  requiresPreparation(): boolean;
-  prepare(connection: PgConnection): void;
-  submit(connection: PgConnection): Error | null;
-}
-
+/** pg's Connection as `prepare` drives it (@types/pg declares a second `more` argument that pg 8's lib/connection.js does not take). */
 interface PgConnection {
   parse(options: { text: string; name?: string }): void;
   bind(options: { portal?: string; statement?: string; values?: unknown[] }): void;
   describe(options: { type: 'P' | 'S'; name: string }): void;
   execute(options: { portal?: string; rows?: number }): void;
-  query(text: string): void;
 }
 
-type QueryClass = new (config: { text: string; values?: unknown[] }, values?: unknown, callback?: (err: Error | null, res: unknown) => void) => QueryInternals;
+declare module 'pg' {
+  /** What pg's Query (lib/query.js) has and @types/pg leaves out, as this module uses it. */
+  interface Query {
+    /** The statement; sent as is by the simple protocol. */
+    text: string;
+    /** ms; read by the client when the query is queued. */
+    query_timeout?: number;
+    /** Whether the extended protocol (Parse/Bind/Execute) carries it: with values, a name or a row limit. */
+    requiresPreparation(): boolean;
+    /** Writes its Parse/Bind/Describe/Execute (everything before the Sync). */
+    prepare(connection: PgConnection): void;
+  }
+}
 
 /**
  * Builds `run(client, text, values, timeoutMs)`: the statement sent with the
@@ -48,14 +49,11 @@ type QueryClass = new (config: { text: string; values?: unknown[] }, values?: un
  * The caller receives the statement's own result (or results), not the marker's.
  */
 export function scopedQueries(pgModule: typeof pg): (client: pg.ClientBase, text: string, values: unknown[], timeoutMs: number) => Promise<pg.QueryResult> {
-  const Query = pgModule.Query as unknown as QueryClass;
-  class ScopedQuery extends Query {
-    override submit(connection: PgConnection): Error | null {
-      if (!this.requiresPreparation()) {
-        connection.query(`${CROSS_TENANT_MARKER}; ${this.text}`);
-        return null;
-      }
-      return super.submit(connection);
+  class ScopedQuery extends pgModule.Query {
+    constructor(config: { text: string; values: unknown[] }, callback: (err: Error | undefined, res: unknown) => void) {
+      super(config, undefined, callback);
+      // Without preparation pg's `submit` sends `text` as one simple-protocol Query message: the marker goes in front of it there.
+      if (!this.requiresPreparation()) this.text = `${CROSS_TENANT_MARKER}; ${this.text}`;
     }
 
     override prepare(connection: PgConnection): void {
@@ -69,7 +67,7 @@ export function scopedQueries(pgModule: typeof pg): (client: pg.ClientBase, text
   }
   return (client, text, values, timeoutMs) =>
     new Promise<pg.QueryResult>((resolve, reject) => {
-      const query = new ScopedQuery({ text, values }, undefined, (err, res) => {
+      const query = new ScopedQuery({ text, values }, (err, res) => {
         if (err) return reject(err);
         // [the marker's result, then the statement's — or, for a multi-statement text such as the
         // group commit's batch, each statement's, which its caller reads by position]
@@ -77,6 +75,6 @@ export function scopedQueries(pgModule: typeof pg): (client: pg.ClientBase, text
         resolve((own.length === 1 ? own[0] : own) as pg.QueryResult);
       });
       query.query_timeout = timeoutMs;
-      void (client.query as unknown as (q: unknown) => unknown)(query);
+      client.query(query);
     });
 }

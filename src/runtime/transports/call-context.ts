@@ -1,5 +1,5 @@
 import { ServerCallContext, UnauthenticatedUser, type User } from '@a2a-js/sdk/server';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_AGENTMESH_TENANT } from '../../observability/index.js';
 import { negotiateVersion, requestedVersion, type ProtocolVersion } from '../../protocol/index.js';
@@ -50,6 +50,16 @@ export function requestVersion(request: FastifyRequest): ProtocolVersion {
   return negotiateVersion(requestedVersion(request.headers['a2a-version'], request.query));
 }
 
+/**
+ * Fastify types `request.log` as its base logger; built on our pino instance
+ * (the HTTP server's `loggerInstance`) it is a pino Logger, which skill
+ * contexts hand on as `ctx.log`. Any other logger is not passed on: the task
+ * then logs through the runtime's own.
+ */
+function isPinoLogger(log: FastifyBaseLogger): log is FastifyBaseLogger & Logger {
+  return 'isLevelEnabled' in log && typeof log.isLevelEnabled === 'function';
+}
+
 /** Builds the SDK call context of a request, carrying our CallInfo, Last-Event-ID and abort signal. */
 export function buildCallContext(options: { request: FastifyRequest; agent: string; version: ProtocolVersion; caller: AuthenticatedCaller | undefined; tenant: string | undefined; authenticating: boolean; signal?: () => AbortSignal }): ServerCallContext {
   const { request, caller } = options;
@@ -58,9 +68,9 @@ export function buildCallContext(options: { request: FastifyRequest; agent: stri
   const call: CallInfo = {
     tenant,
     caller: caller ? { authenticated: true, id: caller.id, scopes: caller.scopes } : { authenticated: false, id: '', scopes: [] },
-    // Request identity travels explicitly (the runtime runs without the AsyncLocalStorage request context).
-    log: request.log as unknown as Logger,
   };
+  // Request identity travels explicitly (the runtime runs without the AsyncLocalStorage request context).
+  if (isPinoLogger(request.log)) call.log = request.log;
   const traceparent = request.headers.traceparent;
   if (typeof traceparent === 'string') call.traceparent = traceparent;
   // The server span names the agent and tenant (a no-op unless spans are exported).

@@ -174,6 +174,23 @@ function failureOf(load: LoadResult): string | undefined {
   return isCleanRun(load) ? undefined : `${load.errors} errors (${load.timeouts} timeouts), ${load.non2xx} non-2xx, ${load.mismatches} bad bodies: not a result`;
 }
 
+/**
+ * One row of the table: `work` runs the setup under load and says its load
+ * and figures. A load with errors is a row that says so; a setup that fails
+ * outright is a row without figures, logged as it happens.
+ */
+async function measuredRow({ scenario, setup, log }: { scenario: ScenarioName; setup: ScaleSetup; log: Log }, work: () => Promise<{ load: LoadResult; figures: Figures }>): Promise<ScaleRow> {
+  try {
+    const { load, figures } = await work();
+    const failure = failureOf(load);
+    return { scenario, setup, figures, ...(failure === undefined ? {} : { failure }) };
+  } catch (err) {
+    const failure = err instanceof Error ? err.message : String(err);
+    log(`  ${SETUP_LABELS[setup]}: FAILED: ${failure}`);
+    return { scenario, setup, figures: {}, failure };
+  }
+}
+
 async function verify(scenario: ScenarioName, url: string, headers: Record<string, string>): Promise<string> {
   if (scenario === 'streaming') return `${(await verifyStreaming({ url, headers })).eventCount} events`;
   return `${(await verifySendMessage({ url, headers })).bytes} B`;
@@ -182,19 +199,14 @@ async function verify(scenario: ScenarioName, url: string, headers: Record<strin
 /** The SDK and the SQLite runtime, as the sendmessage and streaming parts run them (a fresh process each). */
 async function measureSingle({ scenario, setup, options }: { scenario: ScenarioName; setup: 'sdk' | 'sqlite'; options: ScaleBenchOptions }): Promise<ScaleRow> {
   const { connections, warmupS, durationS, dataRoot, log } = options;
-  try {
-    return await withTarget({ id: setup === 'sdk' ? 'b' : 'c', scenario, dataRoot }, async (target) => {
+  return measuredRow({ scenario, setup, log }, () =>
+    withTarget({ id: setup === 'sdk' ? 'b' : 'c', scenario, dataRoot }, async (target) => {
       await verify(scenario, target.url, {});
       const load = await measure({ url: target.url, scenario, connections, warmupS, durationS, cpuMicros: () => target.cpuMicros() });
       const figures: Figures = { ...loadFigures(load), ...(load.cpuMicrosPerRequest === undefined ? {} : { 'cpu.runtime': load.cpuMicrosPerRequest }) };
-      const failure = failureOf(load);
-      return { scenario, setup, figures, ...(failure === undefined ? {} : { failure }) };
-    });
-  } catch (err) {
-    const failure = err instanceof Error ? err.message : String(err);
-    log(`  ${SETUP_LABELS[setup]}: FAILED: ${failure}`);
-    return { scenario, setup, figures: {}, failure };
-  }
+      return { load, figures };
+    }),
+  );
 }
 
 /**
@@ -214,35 +226,32 @@ async function measureGatewaySqlite({ scenario, options }: { scenario: ScenarioN
   };
   const root = await mkdtemp(join(dataRoot, 'gateway-sqlite-'));
   try {
-    const registry = await start({ kind: 'registry', dataDir: join(root, 'registry') });
-    const registryUrl = registry.message['url']!;
-    const port = await freePort();
-    const gatewayUrl = `http://127.0.0.1:${port}`;
-    const gateway = await start({ kind: 'control', dataDir: join(root, 'gateway'), adminToken: ADMIN, registryUrl, port, publicUrl: gatewayUrl, keyEncryptionSecret: SECRET });
-    await start({ kind: 'runtime', dataDir: join(root, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` });
-    const token = await (await provisionBenchClient({ gatewayUrl, adminToken: ADMIN }))();
-    const url = `${gatewayUrl}${PATH}`;
-    const headers = { authorization: `Bearer ${token}` };
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const card = await fetch(`${url}/.well-known/agent-card.json`);
-      await card.arrayBuffer();
-      if (card.status === 200) break;
-      if (Date.now() > deadline) throw new Error('the gateway never routed to the runtime');
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    await verify(scenario, url, headers);
-    if (warmupS > 0) await loadSplit({ urls: [url], scenario, connections, durationS: warmupS, headers });
-    const before = await statsOf(gateway.child);
-    const load = await loadSplit({ urls: [url], scenario, connections, durationS, headers });
-    const after = await statsOf(gateway.child);
-    const figures: Figures = { ...loadFigures(load), ...(load.totalRequests > 0 ? { 'cpu.gateway': (after.micros - before.micros) / load.totalRequests } : {}) };
-    const failure = failureOf(load);
-    return { scenario, setup, figures, ...(failure === undefined ? {} : { failure }) };
-  } catch (err) {
-    const failure = err instanceof Error ? err.message : String(err);
-    log(`  ${SETUP_LABELS[setup]}: FAILED: ${failure}`);
-    return { scenario, setup, figures: {}, failure };
+    return await measuredRow({ scenario, setup, log }, async () => {
+      const registry = await start({ kind: 'registry', dataDir: join(root, 'registry') });
+      const registryUrl = registry.message['url']!;
+      const port = await freePort();
+      const gatewayUrl = `http://127.0.0.1:${port}`;
+      const gateway = await start({ kind: 'control', dataDir: join(root, 'gateway'), adminToken: ADMIN, registryUrl, port, publicUrl: gatewayUrl, keyEncryptionSecret: SECRET });
+      await start({ kind: 'runtime', dataDir: join(root, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` });
+      const token = await (await provisionBenchClient({ gatewayUrl, adminToken: ADMIN }))();
+      const url = `${gatewayUrl}${PATH}`;
+      const headers = { authorization: `Bearer ${token}` };
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const card = await fetch(`${url}/.well-known/agent-card.json`);
+        await card.arrayBuffer();
+        if (card.status === 200) break;
+        if (Date.now() > deadline) throw new Error('the gateway never routed to the runtime');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      await verify(scenario, url, headers);
+      if (warmupS > 0) await loadSplit({ urls: [url], scenario, connections, durationS: warmupS, headers });
+      const before = await statsOf(gateway.child);
+      const load = await loadSplit({ urls: [url], scenario, connections, durationS, headers });
+      const after = await statsOf(gateway.child);
+      const figures: Figures = { ...loadFigures(load), ...(load.totalRequests > 0 ? { 'cpu.gateway': (after.micros - before.micros) / load.totalRequests } : {}) };
+      return { load, figures };
+    });
   } finally {
     for (const child of children) child.kill(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ? 'SIGINT' : 'SIGKILL');
     await rm(root, { recursive: true, force: true });
@@ -319,7 +328,7 @@ async function measureShared({
   const used = { runtimes: setup === 'pg-1' ? 1 : 2, gateways: setup === 'gateway-2' ? 2 : 0 };
   const urls = setup === 'gateway-2' ? fleet.gateways.map((g) => `${g.url}${PATH}`) : fleet.runtimes.slice(0, used.runtimes).map((r) => r.url);
   const headers: Record<string, string> = setup === 'gateway-2' ? { authorization: `Bearer ${fleet.token()}` } : {};
-  try {
+  return measuredRow({ scenario, setup, log }, async () => {
     for (const url of urls) await verify(scenario, url, headers);
     if (warmupS > 0) await loadSplit({ urls, scenario, connections, durationS: warmupS, headers });
     const before = await snapshot(fleet, database, redis);
@@ -327,13 +336,8 @@ async function measureShared({
     const after = await snapshot(fleet, database, redis);
     const wal = await database.walBetween(before.postgres.lsn, after.postgres.lsn);
     const figures = { ...loadFigures(load), ...(load.totalRequests > 0 ? sharedFigures({ before, after, used, tasks: load.totalRequests, wal }) : {}) };
-    const failure = failureOf(load);
-    return { scenario, setup, figures, ...(failure === undefined ? {} : { failure }) };
-  } catch (err) {
-    const failure = err instanceof Error ? err.message : String(err);
-    log(`  ${SETUP_LABELS[setup]}: FAILED: ${failure}`);
-    return { scenario, setup, figures: {}, failure };
-  }
+    return { load, figures };
+  });
 }
 
 function progress(row: ScaleRow): string {

@@ -1,6 +1,6 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { decodeContentEncoding, renderHttpError } from '../http/index.js';
+import { renderHttpError } from '../http/index.js';
 import { toJsonRpcErrorObject, toRestError } from '../protocol/index.js';
 import type { AgentRequestHandler } from './agent-request-handler.js';
 import type { ServedCard } from './agent-card.js';
@@ -8,6 +8,7 @@ import { requestVersion, type Authenticate } from './transports/call-context.js'
 import { createJsonRpcHandler } from './transports/jsonrpc-route.js';
 import { registerLegacyRestRoutes } from './transports/legacy-rest.js';
 import { registerRestRoutes } from './transports/rest-routes.js';
+import { takeBodiesAsText } from './transports/text-bodies.js';
 import type { SseOptions } from '../http/index.js';
 
 /** How long clients may cache the card, in seconds. */
@@ -35,11 +36,7 @@ declare module 'fastify' {
 }
 
 export async function registerAgentRoutes(app: FastifyInstance, options: AgentRoutesOptions): Promise<void> {
-  // Bodies arrive as text: the transports parse them, so bad JSON becomes the binding's own error (-32700, google.rpc.Status), not a generic 400.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: options.bodyLimitBytes }, (_req, body, done) => done(null, body));
-  // gzip/deflate/br bodies decoded, within the same body limit once decoded; other codings 415.
-  app.addHook('preParsing', decodeContentEncoding);
+  takeBodiesAsText(app, options.bodyLimitBytes);
   // Errors raised before a handler runs (body too large, unreadable body) in the
   // binding's own shape: a JSON-RPC envelope on `POST /`, google.rpc.Status elsewhere.
   app.setErrorHandler((err, request, reply) => {

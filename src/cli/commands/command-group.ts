@@ -15,7 +15,7 @@ export interface Subcommands {
  *
  * @example
  * return withSubcommands(new Command('keys').description("manage the gateway's API keys"), {
- *   commands: [keysCreateCommand(ctx), keysListCommand(ctx)],
+ *   commands: [keysCreateCommand(ctx), credentialListCommand(ctx, API_KEYS)],
  *   helpAfter: '\nExamples:\n  $ agentmesh keys list\n',
  * });
  */

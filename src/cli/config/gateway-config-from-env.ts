@@ -1,5 +1,5 @@
 import type { GatewayConfigInput } from '../../gateway/index.js';
-import { envInt, servingFromEnv } from './role-env.js';
+import { assignEnvInts, assignEnvTexts, envChoice, envInt, servingFromEnv } from './role-env.js';
 import { errorMessage } from '../../protocol/index.js';
 
 /** Gateway configuration from env and flags (flags win). */
@@ -9,38 +9,28 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   const metricsPort = envInt('GATEWAY_METRICS_PORT', env['GATEWAY_METRICS_PORT']);
   const config: GatewayConfigInput = servingFromEnv(env, flags);
   if (port !== undefined) config.port = port;
-  if (env['GATEWAY_PUBLIC_URL']) config.publicUrl = env['GATEWAY_PUBLIC_URL'];
   if (metricsPort !== undefined) config.metricsPort = metricsPort;
-  if (env['GATEWAY_METRICS_HOST']) config.metricsHost = env['GATEWAY_METRICS_HOST'];
-  if (env['REGISTRY_URL']) config.registryUrl = env['REGISTRY_URL'];
-  if (env['REGISTRY_TOKEN']) config.registryToken = env['REGISTRY_TOKEN'];
-  if (env['GATEWAY_CONSOLE_DIR']) config.consoleDir = env['GATEWAY_CONSOLE_DIR'];
-  if (env['GATEWAY_ADMIN_TOKEN']) config.adminToken = env['GATEWAY_ADMIN_TOKEN'];
-  if (env['GATEWAY_SECRET']) config.keyEncryptionSecret = env['GATEWAY_SECRET'];
-  if (env['GATEWAY_CARD_SIGNING_KEY']) config.cardSigningKeyPem = env['GATEWAY_CARD_SIGNING_KEY'];
-  if (env['GATEWAY_SECRET_PREVIOUS']) config.previousKeyEncryptionSecret = env['GATEWAY_SECRET_PREVIOUS'];
-  const signingAlg = env['GATEWAY_SIGNING_ALG'];
-  if (signingAlg) {
-    if (signingAlg !== 'ES256' && signingAlg !== 'RS256') throw new Error(`GATEWAY_SIGNING_ALG must be ES256 or RS256, got ${JSON.stringify(signingAlg)}`);
-    config.signingAlg = signingAlg;
-  }
-  const ttl = envInt('GATEWAY_TOKEN_TTL_SECONDS', env['GATEWAY_TOKEN_TTL_SECONDS']);
-  if (ttl !== undefined) config.tokenTtlSeconds = ttl;
-  const maxHold = envInt('GATEWAY_CREDITS_MAX_HOLD_MS', env['GATEWAY_CREDITS_MAX_HOLD_MS']);
-  if (maxHold !== undefined) config.creditsMaxHoldMs = maxHold;
-  const auditVerify = envInt('GATEWAY_AUDIT_VERIFY_INTERVAL_MS', env['GATEWAY_AUDIT_VERIFY_INTERVAL_MS']);
-  if (auditVerify !== undefined) config.auditVerifyIntervalMs = auditVerify;
-  const creditsMode = env['GATEWAY_CREDITS_MODE'];
-  if (creditsMode) {
-    if (creditsMode !== 'lease' && creditsMode !== 'exact') throw new Error(`GATEWAY_CREDITS_MODE must be lease or exact, got ${JSON.stringify(creditsMode)}`);
-    config.creditsMode = creditsMode;
-  }
-  const leaseCalls = envInt('GATEWAY_CREDITS_LEASE_CALLS', env['GATEWAY_CREDITS_LEASE_CALLS']);
-  if (leaseCalls !== undefined) config.creditsLeaseCalls = leaseCalls;
-  const flushMs = envInt('GATEWAY_CREDITS_FLUSH_MS', env['GATEWAY_CREDITS_FLUSH_MS']);
-  if (flushMs !== undefined) config.creditsFlushMs = flushMs;
-  const rpm = envInt('GATEWAY_DEFAULT_RPM', env['GATEWAY_DEFAULT_RPM']);
-  if (rpm !== undefined) config.defaultRequestsPerMinute = rpm;
+  assignEnvTexts(config, env, {
+    GATEWAY_PUBLIC_URL: 'publicUrl',
+    GATEWAY_METRICS_HOST: 'metricsHost',
+    REGISTRY_URL: 'registryUrl',
+    REGISTRY_TOKEN: 'registryToken',
+    GATEWAY_CONSOLE_DIR: 'consoleDir',
+    GATEWAY_ADMIN_TOKEN: 'adminToken',
+    GATEWAY_SECRET: 'keyEncryptionSecret',
+    GATEWAY_CARD_SIGNING_KEY: 'cardSigningKeyPem',
+    GATEWAY_SECRET_PREVIOUS: 'previousKeyEncryptionSecret',
+  });
+  const signingAlg = envChoice('GATEWAY_SIGNING_ALG', env['GATEWAY_SIGNING_ALG'], ['ES256', 'RS256']);
+  if (signingAlg) config.signingAlg = signingAlg;
+  assignEnvInts(config, env, {
+    GATEWAY_TOKEN_TTL_SECONDS: 'tokenTtlSeconds',
+    GATEWAY_CREDITS_MAX_HOLD_MS: 'creditsMaxHoldMs',
+    GATEWAY_AUDIT_VERIFY_INTERVAL_MS: 'auditVerifyIntervalMs',
+  });
+  const creditsMode = envChoice('GATEWAY_CREDITS_MODE', env['GATEWAY_CREDITS_MODE'], ['lease', 'exact']);
+  if (creditsMode) config.creditsMode = creditsMode;
+  assignEnvInts(config, env, { GATEWAY_CREDITS_LEASE_CALLS: 'creditsLeaseCalls', GATEWAY_CREDITS_FLUSH_MS: 'creditsFlushMs', GATEWAY_DEFAULT_RPM: 'defaultRequestsPerMinute' });
   if (env['GATEWAY_CORS_ORIGINS']) config.corsOrigins = env['GATEWAY_CORS_ORIGINS'].split(',').map((o) => o.trim()).filter(Boolean);
   if (env['GATEWAY_EXTERNAL_ISSUERS']) {
     try {

@@ -1,4 +1,5 @@
 import type { OrchestratorConfigInput } from '../../compose/index.js';
+import { assignEnvTexts, envChoice } from './role-env.js';
 import { runtimeConfigFromEnv } from './runtime-config-from-env.js';
 
 /** Flags of `agentmesh serve orchestrator` (and the orchestrator part of `up`). */
@@ -24,18 +25,17 @@ export function orchestratorConfigFromEnv(env: Record<string, string | undefined
   const portFlag = flags.port ?? (ownPort || undefined);
   const runtime = runtimeConfigFromEnv(env, { ...flags, ...(portFlag !== undefined && { port: portFlag }) });
   const config: OrchestratorConfigInput = { runtime };
-  if (env['ORCHESTRATOR_NAME']) config.name = env['ORCHESTRATOR_NAME'];
-  if (env['GATEWAY_URL']) config.gatewayUrl = env['GATEWAY_URL'];
-  if (env['ORCHESTRATOR_CLIENT_ID']) config.clientId = env['ORCHESTRATOR_CLIENT_ID'];
-  if (env['ORCHESTRATOR_CLIENT_SECRET']) config.clientSecret = env['ORCHESTRATOR_CLIENT_SECRET'];
-  if (env['REGISTRY_URL']) config.registryUrl = env['REGISTRY_URL'];
+  assignEnvTexts(config, env, {
+    ORCHESTRATOR_NAME: 'name',
+    GATEWAY_URL: 'gatewayUrl',
+    ORCHESTRATOR_CLIENT_ID: 'clientId',
+    ORCHESTRATOR_CLIENT_SECRET: 'clientSecret',
+    REGISTRY_URL: 'registryUrl',
+  });
   const workflowsDir = flags.workflows ?? env['WORKFLOWS_DIR'];
   if (workflowsDir) config.workflowsDir = workflowsDir;
-  const conversations = env['ORCHESTRATOR_CONVERSATIONS'];
-  if (conversations !== undefined && conversations !== '') {
-    if (conversations !== 'memory' && conversations !== 'database') throw new Error(`ORCHESTRATOR_CONVERSATIONS must be memory or database, got ${JSON.stringify(conversations)}`);
-    config.conversations = conversations;
-  }
+  const conversations = envChoice('ORCHESTRATOR_CONVERSATIONS', env['ORCHESTRATOR_CONVERSATIONS'], ['memory', 'database']);
+  if (conversations !== undefined) config.conversations = conversations;
   // Optional model routing: only when an endpoint and a model are both named.
   const modelUrl = env['ORCHESTRATOR_ROUTER_MODEL_URL'];
   const model = env['ORCHESTRATOR_ROUTER_MODEL'];

@@ -13,6 +13,40 @@ export function envInt(name: string, value: string | undefined): number | undefi
   return Number(value);
 }
 
+/** A setting that is one of `choices`; unset or empty is undefined, anything else is an error naming the setting and its choices. */
+export function envChoice<T extends string>(name: string, value: string | undefined, choices: readonly T[]): T | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!(choices as readonly string[]).includes(value)) throw new Error(`${name} must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, got ${JSON.stringify(value)}`);
+  return value as T;
+}
+
+/** The keys of `C` that a value of type `V` may be set on. */
+type KeysFor<C, V> = { [K in keyof C]-?: V extends C[K] ? K : never }[keyof C];
+
+/**
+ * Sets each config key of `names` (`{ VARIABLE: key }`) whose variable is set
+ * and not empty to its text as written: the settings this layer does not
+ * check (the role's config schema does).
+ */
+export function assignEnvTexts<C>(config: C, env: Record<string, string | undefined>, names: Readonly<Record<string, KeysFor<C, string>>>): void {
+  for (const [variable, key] of Object.entries(names)) {
+    const value = env[variable];
+    if (value) config[key] = value as C[typeof key];
+  }
+}
+
+/**
+ * Sets each config key of `names` (`{ VARIABLE: key }`) whose variable is set
+ * and not empty to its {@link envInt} value: in the table's order, so the
+ * first bad variable is the error reported.
+ */
+export function assignEnvInts<C>(config: C, env: Record<string, string | undefined>, names: Readonly<Record<string, KeysFor<C, number>>>): void {
+  for (const [variable, key] of Object.entries(names)) {
+    const value = envInt(variable, env[variable]);
+    if (value !== undefined) config[key] = value as C[typeof key];
+  }
+}
+
 /** `LOG_LEVEL`: one of the logger's levels; unset or empty is undefined, anything else an error naming the setting. */
 export function logLevelFromEnv(env: Record<string, string | undefined>): LogLevel | undefined {
   const value = env['LOG_LEVEL'];
@@ -25,23 +59,16 @@ export function logLevelFromEnv(env: Record<string, string | undefined>): LogLev
 /** The database settings of a role: `DATABASE_URL`, `DATABASE_MIGRATION_URL`, `DATABASE_POOL_MODE`, `DATABASE_POOL_SIZE`, `DATABASE_QUERY_TIMEOUT_MS`. */
 export function databaseFromEnv(env: Record<string, string | undefined>): { databaseUrl?: string; databaseMigrationUrl?: string; databasePoolMode?: PoolMode; databasePoolSize?: number; databaseQueryTimeoutMs?: number } {
   const settings: { databaseUrl?: string; databaseMigrationUrl?: string; databasePoolMode?: PoolMode; databasePoolSize?: number; databaseQueryTimeoutMs?: number } = {};
-  if (env['DATABASE_URL']) settings.databaseUrl = env['DATABASE_URL'];
-  if (env['DATABASE_MIGRATION_URL']) settings.databaseMigrationUrl = env['DATABASE_MIGRATION_URL'];
+  assignEnvTexts(settings, env, { DATABASE_URL: 'databaseUrl', DATABASE_MIGRATION_URL: 'databaseMigrationUrl' });
   const poolMode = poolModeFromEnv(env);
   if (poolMode) settings.databasePoolMode = poolMode;
-  const poolSize = envInt('DATABASE_POOL_SIZE', env['DATABASE_POOL_SIZE']);
-  if (poolSize !== undefined) settings.databasePoolSize = poolSize;
-  const queryTimeout = envInt('DATABASE_QUERY_TIMEOUT_MS', env['DATABASE_QUERY_TIMEOUT_MS']);
-  if (queryTimeout !== undefined) settings.databaseQueryTimeoutMs = queryTimeout;
+  assignEnvInts(settings, env, { DATABASE_POOL_SIZE: 'databasePoolSize', DATABASE_QUERY_TIMEOUT_MS: 'databaseQueryTimeoutMs' });
   return settings;
 }
 
 /** `DATABASE_POOL_MODE`: `session` or `transaction` (a PgBouncer in transaction mode, ADR 0024); unset or empty is undefined. */
 export function poolModeFromEnv(env: Record<string, string | undefined>): PoolMode | undefined {
-  const value = env['DATABASE_POOL_MODE'];
-  if (value === undefined || value === '') return undefined;
-  if (value !== 'session' && value !== 'transaction') throw new Error(`DATABASE_POOL_MODE must be session or transaction, got ${JSON.stringify(value)}`);
-  return value;
+  return envChoice('DATABASE_POOL_MODE', env['DATABASE_POOL_MODE'], ['session', 'transaction']);
 }
 
 /**
@@ -52,9 +79,8 @@ export function poolModeFromEnv(env: Record<string, string | undefined>): PoolMo
  */
 export function probeFromEnv(env: Record<string, string | undefined>): { probePort?: number; probeHost?: string } {
   const settings: { probePort?: number; probeHost?: string } = {};
-  const port = envInt('PROBE_PORT', env['PROBE_PORT']);
-  if (port !== undefined) settings.probePort = port;
-  if (env['PROBE_HOST']) settings.probeHost = env['PROBE_HOST'];
+  assignEnvInts(settings, env, { PROBE_PORT: 'probePort' });
+  assignEnvTexts(settings, env, { PROBE_HOST: 'probeHost' });
   return settings;
 }
 
@@ -76,10 +102,7 @@ export function tlsFromEnv(env: Record<string, string | undefined>): TlsFromEnv 
   const cert = env['TLS_CERT_FILE'] || undefined;
   const key = env['TLS_KEY_FILE'] || undefined;
   const ca = env['TLS_CA_FILE'] || undefined;
-  const clientAuth = env['TLS_CLIENT_AUTH'] || undefined;
-  if (clientAuth !== undefined && clientAuth !== 'off' && clientAuth !== 'request' && clientAuth !== 'require') {
-    throw new Error(`TLS_CLIENT_AUTH must be off, request or require, got ${JSON.stringify(clientAuth)}`);
-  }
+  const clientAuth = envChoice('TLS_CLIENT_AUTH', env['TLS_CLIENT_AUTH'], ['off', 'request', 'require']);
   if ((cert === undefined) !== (key === undefined)) throw new Error('set both TLS_CERT_FILE and TLS_KEY_FILE to serve HTTPS, or neither');
   if (cert === undefined && clientAuth !== undefined && clientAuth !== 'off') throw new Error(`TLS_CLIENT_AUTH=${clientAuth} needs TLS_CERT_FILE and TLS_KEY_FILE: client certificates are asked for during the TLS handshake`);
   if (cert !== undefined && key !== undefined) {

@@ -1,18 +1,14 @@
-import type { Logger, Metrics } from '../../observability/index.js';
-import { createSideListener, type SideRoute } from './side-listener.js';
+import type { Metrics } from '../../observability/index.js';
+import { createSideListener, type SideListenerOptions, type SideRoute } from './side-listener.js';
 
-/** Options of {@link createMetricsListener}. */
-export interface MetricsListenerOptions {
+/**
+ * Options of {@link createMetricsListener}: what it serves, and where it
+ * listens as any side listener does (`host`: keep it private, 127.0.0.1 or a
+ * pod IP no ingress publishes; its log lines are tagged `module: "metrics"`).
+ */
+export interface MetricsListenerOptions extends Pick<SideListenerOptions, 'host' | 'port' | 'logger' | 'requestTimeoutMs'> {
   /** The registry to serve (the role's own, or anything that renders an exposition: a cluster primary's aggregate). */
   metrics: Pick<Metrics, 'render'>;
-  /** Interface to bind. Keep it private (127.0.0.1, a pod IP no ingress publishes). */
-  host: string;
-  /** TCP port; 0 picks a free one. */
-  port: number;
-  /** The role's logger; lines are tagged `module: "metrics"`. */
-  logger: Logger;
-  /** Time to receive a scrape request, ms. Default 10 s (10_000). */
-  requestTimeoutMs?: number;
 }
 
 /** A started-on-demand listener that serves only `GET /metrics`. */

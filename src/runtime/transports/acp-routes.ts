@@ -2,13 +2,14 @@ import { CancelTaskRequest, GetTaskRequest, StreamResponse, TaskState, type Agen
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { acpInputToA2a, awaitResumeToA2a, cardToManifest, isAcpAgentName, isUuid, loadAcpSpecValidator, RunEventTranslator, taskToRun, toAcpError, type AcpEvent, type AcpRunCreateRequest, type AcpRunResumeRequest } from '../../acp/index.js';
-import { abortOnClientGone, decodeContentEncoding, renderHttpError, type SseOptions } from '../../http/index.js';
+import { abortOnClientGone, renderHttpError, type SseOptions } from '../../http/index.js';
 import { Errors, isRecord } from '../../protocol/index.js';
 import { uuidv7, type TaskRecord, type TaskStore } from '../../storage/index.js';
 import { callOf, type AgentRequestHandler } from '../agent-request-handler.js';
 import { cancelledRun, sendJson, startRun } from './acp-runs.js';
 import { parseRestBody } from './rest-body.js';
 import { buildCallContext, callerOf, type Authenticate } from './call-context.js';
+import { takeBodiesAsText } from './text-bodies.js';
 
 /** One hosted agent as ACP serves it. */
 export interface AcpAgent {
@@ -47,9 +48,7 @@ export function registerAcpRoutes(app: FastifyInstance, options: AcpRouteOptions
   const agents = new Map(options.agents.filter((a) => isAcpAgentName(a.handler.name)).map((a) => [a.handler.name, a]));
   const { store } = options;
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: options.bodyLimitBytes }, (_req, body, done) => done(null, body));
-  app.addHook('preParsing', decodeContentEncoding);
+  takeBodiesAsText(app, options.bodyLimitBytes);
   app.setErrorHandler((err, request, reply) => {
     const rendered = renderHttpError(err, String(request.id));
     if (rendered.internal) request.log.error({ err }, 'request failed');

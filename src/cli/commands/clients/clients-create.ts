@@ -5,7 +5,9 @@ import type { CliContext } from '../../io/cli-io.js';
 import { ExitCodes } from '../../io/exit-codes.js';
 import type { ClientAuthMethod, NewClientRequest } from '../../role-apis/gateway-client.js';
 import { positiveInteger, printJson, readJsonObject } from '../agents/agents-options.js';
-import { addGatewayOptions, collectScopes, collectValues, runGatewayCommand, type GatewayFlags } from './clients-options.js';
+import { addGatewayOptions, collectValues, runGatewayCommand, type GatewayFlags } from './clients-options.js';
+import { addCredentialOptions } from './credential-commands.js';
+import { OAUTH_CLIENTS } from './oauth-clients.js';
 import { SHOWN_ONCE, formatClient } from './clients-render.js';
 
 interface CreateFlags extends GatewayFlags {
@@ -32,11 +34,7 @@ private_key_jwt clients have no secret: they sign assertions with the key in --j
 
 /** Builds `clients create`. */
 export function clientsCreateCommand(ctx: CliContext): Command {
-  const command = new Command('create')
-    .description('register an OAuth client (client credentials); prints client_id and client_secret')
-    .requiredOption('--name <name>', 'what the client is (shown in listings and logs)')
-    .requiredOption('--tenant <tenant>', 'the tenant every call of this client is scoped to')
-    .option('--scope <scopes>', 'a scope the client may ask for (repeat, or separate with spaces/commas)', collectScopes)
+  const command = addCredentialOptions(new Command('create').description('register an OAuth client (client credentials); prints client_id and client_secret'), OAUTH_CLIENTS)
     .option('--audience <aud>', 'an audience the client may ask for (repeat; default the gateway audience)', collectValues)
     .addOption(new Option('--auth-method <method>', 'how it authenticates at /oauth/token').choices(['client_secret_basic', 'client_secret_post', 'private_key_jwt']).default('client_secret_basic'))
     .option('--jwks <file.json>', 'private_key_jwt: its public JWK Set')

@@ -3,14 +3,13 @@ import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
 import { withSubcommands } from '../command-group.js';
 import { clientsCreateCommand } from './clients-create.js';
-import { clientsListCommand } from './clients-list.js';
-import { clientsRevokeCommand } from './clients-revoke.js';
-import { clientsRotateCommand } from './clients-rotate.js';
+import { credentialListCommand, credentialRevokeCommand, credentialRotateCommand } from './credential-commands.js';
+import { OAUTH_CLIENTS } from './oauth-clients.js';
 
 /** Builds the `clients` group: create, list, rotate, revoke. */
 export function clientsCommand(ctx: CliContext): Command {
   return withSubcommands(new Command('clients').description("manage the gateway's OAuth clients (client credentials)"), {
-    commands: [clientsCreateCommand(ctx), clientsListCommand(ctx), clientsRotateCommand(ctx), clientsRevokeCommand(ctx)],
+    commands: [clientsCreateCommand(ctx), credentialListCommand(ctx, OAUTH_CLIENTS), credentialRotateCommand(ctx, OAUTH_CLIENTS), credentialRevokeCommand(ctx, OAUTH_CLIENTS)],
     helpAfter: `
 Examples:
   $ agentmesh clients create --name router --tenant acme --scope a2a:message:send

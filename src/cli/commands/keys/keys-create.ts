@@ -5,7 +5,9 @@ import type { CliContext } from '../../io/cli-io.js';
 import { ExitCodes } from '../../io/exit-codes.js';
 import type { NewApiKeyRequest } from '../../role-apis/gateway-client.js';
 import { printJson } from '../agents/agents-options.js';
-import { addGatewayOptions, collectScopes, parseDuration, runGatewayCommand, type GatewayFlags } from '../clients/clients-options.js';
+import { addGatewayOptions, parseDuration, runGatewayCommand, type GatewayFlags } from '../clients/clients-options.js';
+import { addCredentialOptions } from '../clients/credential-commands.js';
+import { API_KEYS } from './api-keys.js';
 import { SHOWN_ONCE, formatApiKey } from '../clients/clients-render.js';
 
 interface CreateFlags extends GatewayFlags {
@@ -26,11 +28,7 @@ Send the key as the X-API-Key header. It is printed once; the gateway keeps a ke
 
 /** Builds `keys create`. */
 export function keysCreateCommand(ctx: CliContext): Command {
-  const command = new Command('create')
-    .description('create an API key (amk_<id>_<secret>) for the X-API-Key header')
-    .requiredOption('--name <name>', 'what the key is for')
-    .requiredOption('--tenant <tenant>', 'the tenant every call with this key is scoped to')
-    .option('--scope <scopes>', 'a scope of the key (repeat, or separate with spaces/commas)', collectScopes)
+  const command = addCredentialOptions(new Command('create').description('create an API key (amk_<id>_<secret>) for the X-API-Key header'), API_KEYS)
     .option('--expires-in <duration>', 'expire after 90s, 15m, 12h, 30d…', parseDuration)
     .option('--expires-at <iso>', 'expire at this ISO 8601 time (e.g. 2027-01-31T00:00:00Z)');
   addGatewayOptions(command, { admin: true }).addHelpText('after', EXAMPLES);

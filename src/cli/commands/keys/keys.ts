@@ -1,16 +1,15 @@
 /** `agentmesh keys …`: the gateway's API keys from the command line (docs/gateway-identity.md). */
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
+import { credentialListCommand, credentialRevokeCommand, credentialRotateCommand } from '../clients/credential-commands.js';
 import { withSubcommands } from '../command-group.js';
+import { API_KEYS } from './api-keys.js';
 import { keysCreateCommand } from './keys-create.js';
-import { keysListCommand } from './keys-list.js';
-import { keysRevokeCommand } from './keys-revoke.js';
-import { keysRotateCommand } from './keys-rotate.js';
 
 /** Builds the `keys` group: create, list, rotate, revoke. */
 export function keysCommand(ctx: CliContext): Command {
   return withSubcommands(new Command('keys').description("manage the gateway's API keys (X-API-Key)"), {
-    commands: [keysCreateCommand(ctx), keysListCommand(ctx), keysRotateCommand(ctx), keysRevokeCommand(ctx)],
+    commands: [keysCreateCommand(ctx), credentialListCommand(ctx, API_KEYS), credentialRotateCommand(ctx, API_KEYS), credentialRevokeCommand(ctx, API_KEYS)],
     helpAfter: `
 Examples:
   $ agentmesh keys create --name reporting --tenant acme --scope a2a:tasks:read --expires-in 90d

@@ -114,16 +114,17 @@ describe('optional model routing against an OpenAI-compatible server', () => {
 
   test('an answer naming no offered candidate, an error status or a timeout leaves the lexical decision', async () => {
     const lexical = await decideRoute({ registry, self: 'orchestrator', text: 'Find the best leads', tenant: 'default' });
-    const cases: Array<[string, Reply, RegExp]> = [
-      ['hallucinated', (_b, res) => answer(res, 'teleporter-agent'), /names no candidate/],
-      ['two names', (_b, res) => answer(res, 'lead-scorer or sales'), /names no candidate/],
-      ['not text', (_b, res) => answer(res, { nested: true }), /answered no text/],
-      ['HTTP 500', (_b, res) => res.writeHead(500).end('boom'), /HTTP 500/],
-      ['never answers', (_b, res) => void open.push(res), /did not answer within 200 ms/],
+    // Only the silent model waits out its (short) deadline; the others answer, and a loaded machine must not turn their answers into timeouts.
+    const cases: Array<[string, Reply, RegExp, number]> = [
+      ['hallucinated', (_b, res) => answer(res, 'teleporter-agent'), /names no candidate/, 10_000],
+      ['two names', (_b, res) => answer(res, 'lead-scorer or sales'), /names no candidate/, 10_000],
+      ['not text', (_b, res) => answer(res, { nested: true }), /answered no text/, 10_000],
+      ['HTTP 500', (_b, res) => res.writeHead(500).end('boom'), /HTTP 500/, 10_000],
+      ['never answers', (_b, res) => void open.push(res), /did not answer within 200 ms/, 200],
     ];
-    for (const [name, reply, error] of cases) {
+    for (const [name, reply, error, timeoutMs] of cases) {
       model.reply = reply;
-      const decision = await decide('Find the best leads', new ModelChooser({ url: model.url, model: 'tiny', timeoutMs: 200 }));
+      const decision = await decide('Find the best leads', new ModelChooser({ url: model.url, model: 'tiny', timeoutMs }));
       assert.equal(decision.kind, lexical.kind, name);
       assert.equal(decision.explain.model?.choice, undefined, name);
       assert.match(decision.explain.model?.error ?? '', error, name);

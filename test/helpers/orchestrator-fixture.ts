@@ -225,8 +225,27 @@ export function runEvents(frames: any[]): any[] {
     .filter(Boolean);
 }
 
-/** 10,000 numbers, mapped in batches of 500, 5 at a time, by the batch worker; outputs count and sum them. */
-export function mapReduceWorkflow(name: string): string {
+/**
+ * Seed 004's first two steps, as YAML list items under `steps:`: the enricher takes `inputs.leadIds`,
+ * the scorer the ids the enricher returned.
+ */
+export const ENRICH_THEN_SCORE_STEPS = `  - id: enrich
+    call: { agent: enricher }
+    input: { leadIds: "{{ inputs.leadIds }}" }
+  - id: score
+    call: { agent: scorer }
+    input: { leadIds: "{{ steps.enrich.output.enrichedLeadIds }}" }`;
+
+/** Seed 004's last step, as a YAML list item: the campaigner launches on the scored audience. */
+export const LAUNCH_CAMPAIGN_STEP = `  - id: launch
+    call: { agent: campaigner }
+    input: { name: "{{ inputs.campaign }}-{{ steps.enrich.output.count }}", audience: "{{ steps.score.output.scores }}" }`;
+
+/**
+ * Numbers mapped in batches (of 500, 5 at a time, unless told) by the batch worker; outputs count and
+ * sum them.
+ */
+export function mapReduceWorkflow(name: string, map: { batchSize?: number; concurrency?: number } = {}): string {
   return `
 name: ${name}
 inputs:
@@ -235,8 +254,8 @@ steps:
   - id: sums
     map:
       over: "{{ inputs.items }}"
-      batchSize: 500
-      concurrency: 5
+      batchSize: ${map.batchSize ?? 500}
+      concurrency: ${map.concurrency ?? 5}
       step: { call: { agent: batch-worker }, input: { items: "{{ batch }}" } }
 outputs:
   batches: "{{ length(steps.sums.output) }}"

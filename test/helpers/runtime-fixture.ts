@@ -19,6 +19,18 @@ export function holdUntilCanceled(skill: { description: string; progress: string
   };
 }
 
+/** A skill that asks "What is your name?", then answers "Hello, <the text of the answer>". */
+export function askNameThenGreet(description: string) {
+  return {
+    description,
+    handler: async (_: string, ctx: SkillContext): Promise<string> => {
+      const answer = await ctx.requestInput('What is your name?');
+      const name = answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
+      return `Hello, ${name}`;
+    },
+  };
+}
+
 /** A small agent exercising every context feature, deterministic. */
 export const testAgent: AgentDefinition = defineAgent({
   card: { name: 'tester', description: 'Test agent' },
@@ -54,14 +66,7 @@ export const testAgent: AgentDefinition = defineAgent({
       output: { type: 'object', required: ['sum'], properties: { sum: { type: 'number' } } },
       handler: async (input: { numbers: number[] }) => ({ sum: input.numbers.reduce((a, b) => a + b, 0) }),
     },
-    ask: {
-      description: 'Asks a question, then answers',
-      handler: async (_: string, ctx) => {
-        const answer = await ctx.requestInput('What is your name?');
-        const name = answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
-        return `Hello, ${name}`;
-      },
-    },
+    ask: askNameThenGreet('Asks a question, then answers'),
     wait: holdUntilCanceled({ description: 'Waits until canceled', progress: 'waiting' }),
     fail: {
       description: 'Always fails',

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { GATEWAY_DELEGATE_SCOPE } from '../../../src/gateway/index.js';
 import { createAgentCaller, type AgentCaller } from '../../../src/orchestrator/calls/index.js';
-import { userMessage, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
+import { askNameThenGreet, userMessage, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
 import { available, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
@@ -21,13 +21,7 @@ const scorer = defineAgent({
         return { scored: input.leadIds.length };
       },
     },
-    ask: {
-      description: 'Asks for a name (free), then greets',
-      handler: async (_: string, ctx) => {
-        const answer = await ctx.requestInput('What is your name?');
-        return `Hello, ${answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('')}`;
-      },
-    },
+    ask: askNameThenGreet('Asks for a name (free), then greets'),
     hold: holdUntilCanceled({ description: 'Holds until canceled', progress: 'holding' }),
   },
 });

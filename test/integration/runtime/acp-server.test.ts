@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { AcpTestClient, outputText, userText } from '../../helpers/acp-client.js';
-import { startRuntime, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
+import { startRuntime, askNameThenGreet, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 
 const echo = defineAgent({
@@ -55,15 +55,7 @@ const adder = defineAgent({
 const asker = defineAgent({
   card: { name: 'asker', description: 'Asks a name, then greets' },
   defaultSkill: 'ask',
-  skills: {
-    ask: {
-      description: 'Asks, then answers',
-      handler: async (_: string, ctx) => {
-        const answer = await ctx.requestInput('What is your name?');
-        return `Hello, ${answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('')}`;
-      },
-    },
-  },
+  skills: { ask: askNameThenGreet('Asks, then answers') },
 });
 const waiter = defineAgent({
   card: { name: 'waiter', description: 'Waits until canceled' },

@@ -1,20 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from './cli-harness.js';
 import { startFixtureAgent, type FixtureAgent } from './fixture-agent.js';
-
-/** A local port with nothing listening: bind port 0, note it, close it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { closedPort } from '../../helpers/free-port.js';
 
 describe('agentmesh reports errors clearly, with exit codes', () => {
   let agent: FixtureAgent;

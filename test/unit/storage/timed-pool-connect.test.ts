@@ -9,15 +9,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import pg from 'pg';
 import { timedPool } from '../../../src/storage/postgres/timed-pool.js';
 import { isAgentmeshError } from '../../../src/protocol/index.js';
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { closedPort } from '../../helpers/free-port.js';
 
 test('a refused connection is AM_ERR_STORAGE_UNAVAILABLE, retryable, not exposed', async () => {
   const pool = new pg.Pool({ host: '127.0.0.1', port: await closedPort(), user: 'nobody', database: 'none', connectionTimeoutMillis: 2_000 });

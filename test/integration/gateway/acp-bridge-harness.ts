@@ -5,6 +5,8 @@
  * that holds exactly per call, and one client of `tenant` with credits.
  */
 import assert from 'node:assert/strict';
+import type { StreamResponse } from '@a2a-js/sdk';
+import type { Client } from '@a2a-js/sdk/client';
 import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/acp-reference-server.js';
 import { createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { call, startRegistry } from '../../helpers/registry-fixture.js';
@@ -50,4 +52,19 @@ export async function startBridgedAgents(options: { creditsPerCall: number; tena
       await acp.close();
     },
   };
+}
+
+/**
+ * Resubscribes with `client` to the held run `taskId`, releases the run on the reference server once
+ * the subscription has its first event, and returns every event the subscription gave until it ended.
+ */
+export async function followReleasedRun(client: Client, acp: AcpReferenceServer, taskId: string): Promise<StreamResponse[]> {
+  const events: StreamResponse[] = [];
+  const following = (async () => {
+    for await (const e of client.resubscribeTask({ tenant: '', id: taskId })) events.push(e);
+  })();
+  await until('the subscription to start', async () => events.length > 0, 10_000);
+  acp.release(taskId);
+  await following;
+  return events;
 }

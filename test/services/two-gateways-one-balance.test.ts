@@ -7,12 +7,12 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent } from '../../src/runtime/index.js';
-import { available, createClient, fetchToken, startGateway, topUp } from '../helpers/gateway-fixture.js';
+import { available, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
+import { startGatewayReplicas } from '../helpers/gateway-replicas.js';
 import { startRegistry } from '../helpers/registry-fixture.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
 import { createTestSchema, postgresSkipReason, randomSuffix, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { freePort } from '../helpers/free-port.js';
 
 const skip = await postgresSkipReason();
 const SECRET = 'two-gateways-test-secret-0123456789abcdef';
@@ -39,25 +39,23 @@ const meter = defineAgent({
 describe('two gateway replicas on one PostgreSQL spending one balance', { skip }, () => {
   let schema: TestSchema;
   let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let a: Awaited<ReturnType<typeof startGateway>>;
-  let b: Awaited<ReturnType<typeof startGateway>>;
+  let replicas: Awaited<ReturnType<typeof startGatewayReplicas>>;
+  let a: typeof replicas.a;
+  let b: typeof replicas.b;
   let host: Awaited<ReturnType<typeof startRuntime>>;
 
   before(async () => {
     schema = await createTestSchema();
     registry = await startRegistry({ probeIntervalMs: 200 });
-    const [portA, portB] = [await freePort(), await freePort()];
-    const publicUrl = `http://127.0.0.1:${portA}`;
     // One deployment: one schema, one secret, one public URL (tokens from either work on both).
-    a = await startGateway(registry.url, { port: portA, publicUrl, databaseUrl: schema.url, keyEncryptionSecret: SECRET });
-    b = await startGateway(registry.url, { port: portB, publicUrl, databaseUrl: schema.url, keyEncryptionSecret: SECRET });
-    host = await startRuntime([meter], { registryUrl: registry.url, gatewayJwksUrl: `${publicUrl}/.well-known/jwks.json`, requireGatewayAssertion: true });
+    replicas = await startGatewayReplicas({ registryUrl: registry.url, databaseUrl: schema.url, secret: SECRET });
+    ({ a, b } = replicas);
+    host = await startRuntime([meter], { registryUrl: registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
     for (const g of [a, b]) await until('the replica to route to the meter', async () => g.gateway.router.agent('meter')?.instances.some((i) => i.inRotation) ?? false, 15_000);
   });
   after(async () => {
     await host?.close();
-    await b?.close();
-    await a?.close();
+    await replicas?.close();
     await registry?.close();
     await schema?.drop();
   });

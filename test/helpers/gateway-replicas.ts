@@ -26,6 +26,17 @@ async function startFirstReplica(deployment: Deployment, config: GatewayConfigIn
   return { a, portB, publicUrl, jwksUrl: `${publicUrl}/.well-known/jwks.json` };
 }
 
+/** A and B as one pair: `close()` stops B, then A, then runs `cleanUp`. */
+function replicaPair<B extends { close: () => Promise<void> }>(first: Omit<Awaited<ReturnType<typeof startFirstReplica>>, 'portB'>, b: B, cleanUp: () => void = () => {}) {
+  const { a, publicUrl, jwksUrl } = first;
+  const close = async (): Promise<void> => {
+    await b.close();
+    await a.close();
+    cleanUp();
+  };
+  return { a, b, publicUrl, jwksUrl, close };
+}
+
 /**
  * Two gateway replicas of one deployment, both in this process, over one database (see
  * {@link startFirstReplica}); `config` is added to both. `close()` stops B, then A.
@@ -33,16 +44,7 @@ async function startFirstReplica(deployment: Deployment, config: GatewayConfigIn
 export async function startGatewayReplicas(deployment: Deployment, config: GatewayConfigInput = {}) {
   const { a, portB, publicUrl, jwksUrl } = await startFirstReplica(deployment, config);
   const b = await startGateway(deployment.registryUrl, { port: portB, publicUrl, databaseUrl: deployment.databaseUrl, keyEncryptionSecret: deployment.secret, ...config });
-  return {
-    a,
-    b,
-    publicUrl,
-    jwksUrl,
-    close: async () => {
-      await b.close();
-      await a.close();
-    },
-  };
+  return replicaPair({ a, publicUrl, jwksUrl }, b);
 }
 
 /**
@@ -65,17 +67,7 @@ export async function startGatewayAndChildReplica(deployment: Deployment & { red
       portB,
       dataDir,
     );
-    return {
-      a,
-      b,
-      publicUrl,
-      jwksUrl,
-      close: async () => {
-        await b.close();
-        await a.close();
-        rmSync(dataDir, { recursive: true, force: true });
-      },
-    };
+    return replicaPair({ a, publicUrl, jwksUrl }, b, () => rmSync(dataDir, { recursive: true, force: true }));
   } catch (err) {
     await a.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -19,6 +19,28 @@ export function holdUntilCanceled(skill: { description: string; progress: string
   };
 }
 
+/**
+ * An idempotent skill whose first attempt holds until its task is aborted (its process stops) and
+ * whose later attempts answer `done: <text>`; each attempt reports `attempt <n>` as progress.
+ * `attempts()` is how many attempts ran in this process.
+ */
+export function resumableAfterStop(description: string) {
+  let attempts = 0;
+  return {
+    attempts: () => attempts,
+    skill: {
+      description,
+      idempotent: true,
+      handler: async (text: string, ctx: SkillContext): Promise<string> => {
+        attempts++;
+        ctx.progress(`attempt ${attempts}`);
+        if (attempts === 1) await untilAborted(ctx.signal);
+        return `done: ${text}`;
+      },
+    },
+  };
+}
+
 /** A skill that asks "What is your name?", then answers "Hello, <the text of the answer>". */
 export function askNameThenGreet(description: string) {
   return {

@@ -13,12 +13,12 @@ import { AcpTestClient, outputText, userText } from '../helpers/acp-client.js';
 import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
 import { createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { holdUntilCanceled, untilAborted } from '../helpers/runtime-fixture.js';
+import { holdUntilCanceled, resumableAfterStop } from '../helpers/runtime-fixture.js';
 
 const textOf = (parts: Array<{ content?: { $case: string; value?: unknown } }>) => parts.map((p) => (p.content?.$case === 'text' ? String(p.content.value) : '')).join('');
 
-/** Attempts of the steady skill, in this process (both replicas run here). */
-let attempts = 0;
+/** The steady skill; its attempts are counted in this process (both replicas run here). */
+const steadySkill = resumableAfterStop('Idempotent: safe to run again after its replica stops');
 
 const asker = defineAgent({
   card: { name: 'asker', description: 'Asks a name, then greets' },
@@ -35,18 +35,7 @@ const waiter = defineAgent({
 const steady = defineAgent({
   card: { name: 'steady', description: 'Long work' },
   defaultSkill: 'steady',
-  skills: {
-    steady: {
-      description: 'Idempotent: safe to run again after its replica stops',
-      idempotent: true,
-      handler: async (text: string, ctx) => {
-        attempts++;
-        ctx.progress(`attempt ${attempts}`);
-        if (attempts === 1) await untilAborted(ctx.signal);
-        return `done: ${text}`;
-      },
-    },
-  },
+  skills: { steady: steadySkill.skill },
 });
 const AGENTS = [asker, waiter, steady];
 
@@ -122,7 +111,7 @@ describe('ACP runs shared by runtime replicas (PostgreSQL + Redis)', { skip }, (
       return run.status === 'completed';
     });
     assert.equal(outputText(run), 'done: report');
-    assert.equal(attempts, 2, 'the run was executed again on replica B');
+    assert.equal(steadySkill.attempts(), 2, 'the run was executed again on replica B');
     assert.equal(run.session_id, started.body.session_id);
   });
 });

@@ -10,7 +10,8 @@ import pg from 'pg';
 import { createAuditLog, type AuditEntry, type AuditLog } from '../../src/audit/index.js';
 import { createLogger, createMetrics } from '../../src/observability/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
-import { auditCli } from '../integration/audit/audit-cli.js';
+import { auditCommand } from '../../src/cli/commands/audit/audit.js';
+import { runCommand } from '../integration/cli/cli-harness.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
 
 const skip = await postgresSkipReason();
@@ -115,7 +116,7 @@ describe('the audit chain on PostgreSQL', { skip }, () => {
   });
 
   test('agentmesh audit verify reads DATABASE_URL and names the same rows', async () => {
-    const { code, stdout, stderr } = await auditCli(['verify'], { DATABASE_URL: schema.url });
+    const { code, stdout, stderr } = await runCommand(auditCommand, ['verify'], { DATABASE_URL: schema.url });
     assert.equal(code, 1, stderr);
     assert.match(stdout, /^audit chain BROKEN: 9 problems in 9989 rows checked\n/);
     assert.match(stdout, /seq +500 {2}deleted {6}row 500 is missing\n/);

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { createAuditLog, hashInput, type AuditEntry } from '../../../src/audit/index.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import { createDatabase, type Database } from '../../../src/storage/index.js';
-import { auditCli } from './audit-cli.js';
+import { auditCommand } from '../../../src/cli/commands/audit/audit.js';
+import { runCommand } from '../cli/cli-harness.js';
 
 const call = (extra: Partial<AuditEntry>): AuditEntry => ({ eventType: 'a2a.call', actor: { kind: 'client', id: 'client-1' }, targetAgent: 'sales', tenant: 'acme', outcome: 'ok', ...extra });
 
@@ -50,7 +51,7 @@ test('a GetTask whose id is a lone surrogate is stored as U+FFFD and verify find
   // Well-formed strings are not "wrong types": nothing to warn about.
   assert.deepEqual(warnings, []);
 
-  const cli = await auditCli(['verify', '--data-dir', dir]);
+  const cli = await runCommand(auditCommand, ['verify', '--data-dir', dir]);
   assert.equal(cli.code, 0, cli.stdout + cli.stderr);
   assert.match(cli.stdout, /^audit chain ok: 2 rows checked; tip seq 2 hash [0-9a-f]{64}\n$/);
   assert.doesNotMatch(cli.stdout, /modified/);

@@ -5,7 +5,7 @@ import type { Client } from '@a2a-js/sdk/client';
 import { connectAgent } from '../../../src/cli/index.js';
 import { available, balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
-import { BRIDGE_SCOPES, followReleasedRun, startBridgedAgents, type BridgedAgents } from './acp-bridge-harness.js';
+import { BRIDGE_SCOPES, cancelHeldRun, followReleasedRun, startBridgedAgents, type BridgedAgents } from './acp-bridge-harness.js';
 
 /*
  * A2A v0.3 clients of bridged agents: the official SDK's v0.3
@@ -134,12 +134,7 @@ describe('an SDK v0.3 client calls bridged ACP agents through the gateway', () =
     const before = await available(gw.url, own.tenant);
     const c = await client('holder', own.token);
     const started = (await c.sendMessage(send('take your time', { returnImmediately: true }))) as Task;
-    assert.notEqual(started.status?.state, TaskState.TASK_STATE_COMPLETED);
-    assert.equal(await available(gw.url, own.tenant), before - PRICE * 1000, 'the run holds its price');
-    const canceled = await c.cancelTask({ tenant: '', id: started.id, metadata: undefined });
-    assert.equal(canceled.status?.state, TaskState.TASK_STATE_CANCELED);
-    assert.equal(acp.runs.get(started.id)?.['status'], 'cancelled');
-    await until('the hold to be refunded', async () => (await available(gw.url, own.tenant)) === before, 10_000);
+    await cancelHeldRun({ acp, gw }, c, started, { tenant: own.tenant, before, price: PRICE });
     assert.ok(wire.some((w) => w.method === 'tasks/cancel'));
   });
 

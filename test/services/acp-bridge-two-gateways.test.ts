@@ -7,7 +7,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAcpReferenceServer, type AcpReferenceServer } from '../helpers/acp-reference-server.js';
-import { createClient, fetchToken } from '../helpers/gateway-fixture.js';
+import { callAgent, createClient, fetchToken } from '../helpers/gateway-fixture.js';
 import { startGatewayReplicas } from '../helpers/gateway-replicas.js';
 import { call, startRegistry } from '../helpers/registry-fixture.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
@@ -46,7 +46,7 @@ describe('two gateway replicas bridging one ACP agent on PostgreSQL', { skip }, 
     const acme = await fetchToken(a.url, await createClient(a.url, { name: 'acme', tenant: 'acme', scopes }));
     const globex = await fetchToken(a.url, await createClient(a.url, { name: 'globex', tenant: 'globex', scopes }));
     const rpc = async (url: string, token: string, method: string, params: unknown) => {
-      const res = await fetch(`${url}/agents/interviewer`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+      const res = await callAgent(url, 'interviewer', token, method, params);
       return (await res.json()) as any;
     };
     const started = await rpc(a.url, acme, 'SendMessage', { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'start' }] } });

@@ -11,7 +11,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { createClient, fetchToken } from '../helpers/gateway-fixture.js';
+import { callAgent, createClient, fetchToken } from '../helpers/gateway-fixture.js';
 import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
 import { startRegistry } from '../helpers/registry-fixture.js';
 import { startRuntime, testAgent } from '../helpers/runtime-fixture.js';
@@ -29,11 +29,7 @@ const SECRET = 'shared-quota-test-secret-0123456789abcdef';
 
 /** A cheap call: GetTask on an id no one has. It is forwarded (and answered -32001) only once the quota admitted it. */
 function getUnknownTask(gatewayUrl: string, token: string): Promise<Response> {
-  return fetch(`${gatewayUrl}/agents/tester`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'GetTask', params: { id: 'no-such-task' } }),
-  });
+  return callAgent(gatewayUrl, 'tester', token, 'GetTask', { id: 'no-such-task' });
 }
 
 describe('two gateway replicas sharing Redis quotas', { skip }, () => {

@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { defineAgent } from '../../src/runtime/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
-import { available, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
+import { available, callAgent, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
 import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
 import { startRegistry } from '../helpers/registry-fixture.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
@@ -49,11 +49,7 @@ const meter = defineAgent({
 
 /** A SendStreamingMessage read to its end; the task id and its last state. */
 async function stream(url: string, token: string, messageId: string): Promise<{ taskId: string | undefined; state: string | undefined }> {
-  const res = await fetch(`${url}/agents/meter`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendStreamingMessage', params: { message: { messageId, role: 'ROLE_USER', parts: [{ text: messageId.slice(0, 8) }] } } }),
-  });
+  const res = await callAgent(url, 'meter', token, 'SendStreamingMessage', { message: { messageId, role: 'ROLE_USER', parts: [{ text: messageId.slice(0, 8) }] } }, { headers: { accept: 'text/event-stream' } });
   const text = await res.text();
   assert.equal(res.status, 200, text.slice(0, 300));
   let taskId: string | undefined;

@@ -7,7 +7,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent } from '../../src/runtime/index.js';
-import { available, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
+import { available, callAgent, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
 import { startGatewayReplicas } from '../helpers/gateway-replicas.js';
 import { startRegistry } from '../helpers/registry-fixture.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
@@ -71,11 +71,8 @@ describe('two gateway replicas on one PostgreSQL spending one balance', { skip }
     let next = 0;
     const worker = async () => {
       for (let i = next++; i < CALLS; i = next++) {
-        const res = await fetch(`${replicas[i % 2]}/agents/meter`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'SendMessage', params: { message: { messageId: `m-${i}`, role: 'ROLE_USER', parts: [{ data: { items: [i] } }], metadata: { skillId: 'tick' } } } }),
-        });
+        const message = { messageId: `m-${i}`, role: 'ROLE_USER', parts: [{ data: { items: [i] } }], metadata: { skillId: 'tick' } };
+        const res = await callAgent(replicas[i % 2]!, 'meter', token, 'SendMessage', { message }, { id: i });
         const body = (await res.json()) as any;
         if (body.result?.task?.status?.state === 'TASK_STATE_COMPLETED') completed++;
         else if (res.status === 402 && body.error?.data?.[0]?.metadata?.code === 'AM_ERR_TENANCY_INSUFFICIENT_CREDITS') refused++;

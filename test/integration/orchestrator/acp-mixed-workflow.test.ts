@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/acp-reference-server.js';
-import { available, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
+import { available, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { outputsOf, runMessage } from '../../helpers/orchestrator-fixture.js';
 import { call as registryCall } from '../../helpers/registry-fixture.js';
@@ -56,23 +56,13 @@ describe('a workflow mixing a native and a bridged ACP agent, through the gatewa
 
   it('completes, charging the caller for both steps, with an audit entry for each', async () => {
     const before = await available(gw.url, 'acme');
-    const res = await fetch(`${gw.url}/agents/orchestrator`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'SendMessage',
-        params: {
-          message: runMessage(`
+    const message = runMessage(`
 name: mixed-protocols
 steps:
   - { id: score, call: { agent: native-scorer }, input: { leadIds: [l1, l2, l3] } }
   - { id: echo, call: { agent: acp-echo }, input: { scored: "{{ steps.score.output.scored }}" } }
-`),
-        },
-      }),
-    });
+`);
+    const res = await callAgent(gw.url, 'orchestrator', token, 'SendMessage', { message });
     const body = (await res.json()) as any;
     const task = body.result?.task;
     assert.equal(task?.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(body));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { defineAgent } from '../../../src/runtime/index.js';
-import { available, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
+import { available, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { CallLog, outputsOf, runMessage } from '../../helpers/orchestrator-fixture.js';
 import { untilAborted } from '../../helpers/runtime-fixture.js';
@@ -50,7 +50,6 @@ describe('the orchestrator behind the gateway, calling agents on behalf of the c
   let gw: GatewayMesh['gw'];
   let orch: Awaited<ReturnType<typeof startMeshOrchestrator>>;
   let acmeToken: string;
-  const orchestratorUrl = () => `${gw.url}/agents/orchestrator`;
 
   before(async () => {
     // Exact per-call holds: these tests read each call's hold in the tenant's available balance
@@ -67,11 +66,7 @@ describe('the orchestrator behind the gateway, calling agents on behalf of the c
   });
 
   const call = async (method: string, params: unknown, token = acmeToken) => {
-    const res = await fetch(orchestratorUrl(), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-    });
+    const res = await callAgent(gw.url, 'orchestrator', token, method, params);
     const body = (await res.json()) as any;
     if (body.error) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
     return body.result.task ?? body.result;

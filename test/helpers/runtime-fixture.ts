@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, defineAgent, type AgentDefinition, type Runtime, type RuntimeConfigInput, type SkillContext } from '../../src/runtime/index.js';
+import type { Latches } from './latches.js';
 
 /** Resolves when `signal` aborts: how a test handler holds until its task is canceled. */
 export function untilAborted(signal: AbortSignal): Promise<void> {
@@ -37,6 +38,22 @@ export function resumableAfterStop(description: string) {
         if (attempts === 1) await untilAborted(ctx.signal);
         return `done: ${text}`;
       },
+    },
+  };
+}
+
+/**
+ * A skill that reports progress `one`, waits until the test opens `gates.get(<the text it got>)`,
+ * then reports `two` and answers `stepped`.
+ */
+export function stepThroughGate(gates: Latches, description: string) {
+  return {
+    description,
+    handler: async (text: string, ctx: SkillContext): Promise<string> => {
+      ctx.progress('one');
+      await gates.get(text).promise;
+      ctx.progress('two');
+      return 'stepped';
     },
   };
 }

@@ -10,8 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent } from '../../src/index.js';
 import { AcpTestClient, outputText, userText } from '../helpers/acp-client.js';
-import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
-import { createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
+import { startRuntimeReplicaPair, type RuntimeReplica } from '../helpers/runtime-replica.js';
+import { postgresSkipReason, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 import { holdUntilCanceled, resumableAfterStop } from '../helpers/runtime-fixture.js';
 
@@ -43,8 +43,7 @@ const CONFIG = { replicaTtlMs: 1000, heartbeatMs: 200 } as const;
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
 describe('ACP runs shared by runtime replicas (PostgreSQL + Redis)', { skip }, () => {
-  let schema: TestSchema;
-  let stream: string;
+  let pair: Awaited<ReturnType<typeof startRuntimeReplicaPair>>;
   let a: RuntimeReplica | undefined;
   let b: RuntimeReplica | undefined;
   let acpA: AcpTestClient;
@@ -53,18 +52,13 @@ describe('ACP runs shared by runtime replicas (PostgreSQL + Redis)', { skip }, (
   const acpOf = (r: RuntimeReplica) => new AcpTestClient(`${new URL(r.agents['asker']!).origin}/acp`);
 
   before(async () => {
-    schema = await createTestSchema();
-    stream = uniqueStreamKey();
-    a = await startRuntimeReplica(schema, stream, AGENTS, CONFIG);
-    b = await startRuntimeReplica(schema, stream, AGENTS, CONFIG);
+    pair = await startRuntimeReplicaPair(AGENTS, CONFIG);
+    ({ a, b } = pair);
     acpA = acpOf(a);
     acpB = acpOf(b);
   });
   after(async () => {
-    await stopRuntimeReplica(a);
-    await stopRuntimeReplica(b);
-    await deleteRedisKey(stream);
-    await schema.drop();
+    await pair?.close();
   });
 
   test('a run that awaits on replica A is resumed through replica B, and both read it completed', async () => {
@@ -102,7 +96,7 @@ describe('ACP runs shared by runtime replicas (PostgreSQL + Redis)', { skip }, (
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const id = started.body.run_id as string;
     await until('the run to be in progress on A', async () => (await acpB.call('GET', `/runs/${id}`)).body.status === 'in-progress');
-    await stopRuntimeReplica(a);
+    await pair.stop('a');
     a = undefined;
     let run: any;
     await until('replica B to re-run and complete it', async () => {

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent, type AgentDefinition } from '../../src/runtime/index.js';
-import { testAgent, rpc, userMessage, untilAborted } from '../helpers/runtime-fixture.js';
+import { testAgent, rpc, stepThroughGate, userMessage, untilAborted } from '../helpers/runtime-fixture.js';
 import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
 import { createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
@@ -46,15 +46,7 @@ const probe: AgentDefinition = defineAgent({
         aborts.get(text).resolve();
       },
     },
-    step: {
-      description: 'One step, then waits for the test, then a second',
-      handler: async (text: string, ctx) => {
-        ctx.progress('one');
-        await gates.get(text).promise;
-        ctx.progress('two');
-        return 'stepped';
-      },
-    },
+    step: stepThroughGate(gates, 'One step, then waits for the test, then a second'),
   },
 });
 

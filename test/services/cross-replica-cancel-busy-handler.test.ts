@@ -9,8 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent } from '../../src/runtime/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
-import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
-import { createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
+import { startRuntimeReplicaPair, type RuntimeReplica } from '../helpers/runtime-replica.js';
+import { postgresSkipReason, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
@@ -34,22 +34,16 @@ const busy = defineAgent({
 });
 
 describe('a cross-replica cancel against a busy handler', { skip }, () => {
-  let schema: TestSchema;
-  let stream: string;
+  let pair: Awaited<ReturnType<typeof startRuntimeReplicaPair>>;
   let a: RuntimeReplica;
   let b: RuntimeReplica;
 
   before(async () => {
-    schema = await createTestSchema();
-    stream = uniqueStreamKey();
-    a = await startRuntimeReplica(schema, stream, [busy]);
-    b = await startRuntimeReplica(schema, stream, [busy]);
+    pair = await startRuntimeReplicaPair([busy]);
+    ({ a, b } = pair);
   });
   after(async () => {
-    await stopRuntimeReplica(a);
-    await stopRuntimeReplica(b);
-    await deleteRedisKey(stream);
-    await schema?.drop();
+    await pair?.close();
   });
 
   test('wins 100 times in 100', async () => {

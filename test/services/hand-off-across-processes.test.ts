@@ -16,9 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { GetTaskRequest, SendMessageRequest, SubscribeToTaskRequest, type Message, type StreamResponse } from '@a2a-js/sdk';
 import { connectAgent } from '../../src/cli/index.js';
 import { defineAgent } from '../../src/index.js';
-import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
+import { startRuntimeReplicaPair, type RuntimeReplica } from '../helpers/runtime-replica.js';
 import { COMPLETED, asTask, sendRequest } from '../helpers/sdk-client.js';
-import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
+import { REDIS_URL, postgresSkipReason, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 
 const WORKING = 2;
@@ -41,21 +41,15 @@ const jobs = defineAgent({
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
 describe('a handed-off task finished by another process (PostgreSQL + Redis)', { skip }, () => {
-  let schema: TestSchema;
-  let stream: string;
+  let pair: Awaited<ReturnType<typeof startRuntimeReplicaPair>>;
   let a: RuntimeReplica | undefined;
   let b: RuntimeReplica | undefined;
   before(async () => {
-    schema = await createTestSchema();
-    stream = uniqueStreamKey();
-    a = await startRuntimeReplica(schema, stream, [jobs]);
-    b = await startRuntimeReplica(schema, stream, [jobs]);
+    pair = await startRuntimeReplicaPair([jobs]);
+    ({ a, b } = pair);
   });
   after(async () => {
-    await stopRuntimeReplica(a);
-    await stopRuntimeReplica(b);
-    await deleteRedisKey(stream);
-    await schema.drop();
+    await pair?.close();
   });
 
   test('the worker process streams into the task and completes it; a stream on replica A sees it all', async () => {
@@ -84,7 +78,7 @@ describe('a handed-off task finished by another process (PostgreSQL + Redis)', {
           }).finally(() => (onEvent = undefined));
 
     const worker = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/task-worker.ts', import.meta.url))], {
-      env: { ...process.env, AGENTMESH_TEST_DATABASE_URL: schema.url, AGENTMESH_TEST_REDIS_URL: REDIS_URL, AGENTMESH_TEST_STREAM: stream, AGENTMESH_TEST_TASK_ID: id },
+      env: { ...process.env, AGENTMESH_TEST_DATABASE_URL: pair.schema.url, AGENTMESH_TEST_REDIS_URL: REDIS_URL, AGENTMESH_TEST_STREAM: pair.stream, AGENTMESH_TEST_TASK_ID: id },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = once(worker, 'exit');
@@ -122,7 +116,7 @@ describe('a handed-off task finished by another process (PostgreSQL + Redis)', {
     const clientA = (await connectAgent({ url: a!.agents.jobs!, protocol: '1.0', binding: 'jsonrpc' })).client;
     const id = asTask(await clientA.sendMessage(sendRequest('render it', { returnImmediately: true }))).id;
     await until('handed off', () => a!.runtime.tasks().isHandedOff(id));
-    await stopRuntimeReplica(a);
+    await pair.stop('a');
     a = undefined;
     assert.deepEqual(await b!.runtime.recoverNow(), { failed: 0, rerun: 0 });
     const task = await b!.runtime.tasks().get(id);

@@ -8,6 +8,7 @@ import { createAgentCaller, createOrchestrator, loadWorkflowFolder, parseWorkflo
 import { defineAgent, type AgentDefinition } from '../../src/runtime/index.js';
 import { waitForOutput } from './child-output.js';
 import { readSse, rpc, startRuntime, untilAborted } from './runtime-fixture.js';
+import { until } from './until.js';
 
 /** Calls each specialist received, by agent and key: what exactly-once checks count. */
 export class CallLog {
@@ -182,6 +183,21 @@ export async function startOrchestrator(agentUrls: Record<string, string>, optio
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Reads the run `runId` on the orchestrator at `url` until it ends (completed, failed or canceled; 30 s at most, as `what`); the task as it ended. */
+export async function untilRunEnds(url: string, runId: string, what: string): Promise<any> {
+  let task: any;
+  await until(
+    what,
+    async () => {
+      const { body } = await rpc(url, 'GetTask', { id: runId });
+      task = body.result;
+      return ['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED'].includes(task?.status?.state);
+    },
+    30_000,
+  );
+  return task;
 }
 
 /** A workflow from YAML text (source `<test>`). */

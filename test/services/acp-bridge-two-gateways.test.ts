@@ -9,36 +9,30 @@ import assert from 'node:assert/strict';
 import { startAcpReferenceServer, type AcpReferenceServer } from '../helpers/acp-reference-server.js';
 import { callAgent, createClient, fetchToken } from '../helpers/gateway-fixture.js';
 import { startGatewayReplicas } from '../helpers/gateway-replicas.js';
-import { call, startRegistry } from '../helpers/registry-fixture.js';
-import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+import { call } from '../helpers/registry-fixture.js';
+import { postgresSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 
 const skip = await postgresSkipReason();
 const SECRET = 'bridge-replicas-test-secret-0123456789abcdef';
 
 describe('two gateway replicas bridging one ACP agent on PostgreSQL', { skip }, () => {
-  let schema: TestSchema;
   let acp: AcpReferenceServer;
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
   let replicas: Awaited<ReturnType<typeof startGatewayReplicas>>;
   let a: typeof replicas.a;
   let b: typeof replicas.b;
 
   before(async () => {
-    schema = await createTestSchema();
     acp = await startAcpReferenceServer({ manifests: [{ name: 'interviewer', description: 'Asks a name', input_content_types: ['text/plain'], output_content_types: ['text/plain'] }], behaviours: { interviewer: 'interview' } });
-    registry = await startRegistry({ probeIntervalMs: 200 });
-    replicas = await startGatewayReplicas({ registryUrl: registry.url, databaseUrl: schema.url, secret: SECRET });
+    replicas = await startGatewayReplicas(SECRET);
     ({ a, b } = replicas);
-    const res = await call(registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url });
+    const res = await call(replicas.registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     for (const g of [a, b]) await until('the replica to route to the ACP agent', async () => g.gateway.router.agent('interviewer')?.instances.some((i) => i.inRotation) ?? false, 15_000);
   });
   after(async () => {
     await replicas?.close();
-    await registry?.close();
     await acp?.close();
-    await schema?.drop();
   });
 
   test("a run started through one replica is its tenant's through the other, and no one else's", async () => {

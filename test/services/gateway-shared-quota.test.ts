@@ -13,9 +13,8 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { callAgent, createClient, fetchToken } from '../helpers/gateway-fixture.js';
 import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
-import { startRegistry } from '../helpers/registry-fixture.js';
 import { startRuntime, testAgent } from '../helpers/runtime-fixture.js';
-import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, randomSuffix, redisSkipReason, type TestSchema } from '../helpers/services.js';
+import { REDIS_URL, deleteRedisKey, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 import { Quotas, quotaKeyOf, type QuotaCheck } from '../../src/gateway/policy/quotas.js';
 
@@ -33,8 +32,6 @@ function getUnknownTask(gatewayUrl: string, token: string): Promise<Response> {
 }
 
 describe('two gateway replicas sharing Redis quotas', { skip }, () => {
-  let schema: TestSchema;
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
   let replicas: Awaited<ReturnType<typeof startGatewayAndChildReplica>>;
   let a: typeof replicas.a;
   let b: typeof replicas.b;
@@ -42,19 +39,15 @@ describe('two gateway replicas sharing Redis quotas', { skip }, () => {
   const redisKeys: string[] = [];
 
   before(async () => {
-    schema = await createTestSchema();
-    registry = await startRegistry({ probeIntervalMs: 200 });
     // A first: it migrates the schema and creates the signing key B then loads.
-    replicas = await startGatewayAndChildReplica({ registryUrl: registry.url, databaseUrl: schema.url, redisUrl: REDIS_URL, secret: SECRET }, { defaultRequestsPerMinute: QUOTA }, { GATEWAY_DEFAULT_RPM: String(QUOTA) });
+    replicas = await startGatewayAndChildReplica({ redisUrl: REDIS_URL, secret: SECRET }, { defaultRequestsPerMinute: QUOTA }, { GATEWAY_DEFAULT_RPM: String(QUOTA) });
     ({ a, b } = replicas);
     // The agent accepts only gateway assertions, checked against A's JWKS: B's verify too because the replicas share their keys.
-    host = await startRuntime([testAgent], { registryUrl: registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
+    host = await startRuntime([testAgent], { registryUrl: replicas.registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
   });
   after(async () => {
-    await replicas?.close();
     await host?.close();
-    await registry?.close();
-    await schema?.drop();
+    await replicas?.close();
     for (const key of redisKeys) await deleteRedisKey(key);
   });
 

@@ -21,9 +21,8 @@ import { defineAgent } from '../../src/runtime/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { available, callAgent, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
 import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
-import { startRegistry } from '../helpers/registry-fixture.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
-import { REDIS_URL, createTestSchema, postgresSkipReason, randomSuffix, redisSkipReason, type TestSchema } from '../helpers/services.js';
+import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
@@ -64,8 +63,6 @@ async function stream(url: string, token: string, messageId: string): Promise<{ 
 }
 
 describe('streamed calls settle in the replica batch, and a killed replica loses nothing', { skip }, () => {
-  let schema: TestSchema;
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
   let replicas: Awaited<ReturnType<typeof startGatewayAndChildReplica>>;
   let a: typeof replicas.a;
   let b: typeof replicas.b;
@@ -76,22 +73,18 @@ describe('streamed calls settle in the replica batch, and a killed replica loses
   const TOPPED_UP = 1_000_000;
 
   before(async () => {
-    schema = await createTestSchema();
-    registry = await startRegistry({ probeIntervalMs: 200 });
-    replicas = await startGatewayAndChildReplica({ registryUrl: registry.url, databaseUrl: schema.url, redisUrl: REDIS_URL, secret: SECRET });
+    replicas = await startGatewayAndChildReplica({ redisUrl: REDIS_URL, secret: SECRET });
     ({ a, b } = replicas);
-    host = await startRuntime([meter], { registryUrl: registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
+    host = await startRuntime([meter], { registryUrl: replicas.registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
     token = await fetchToken(a.url, await createClient(a.url, { name: 'streamer', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
     await topUp(a.url, tenant, TOPPED_UP / 1000);
-    database = await createDatabase({ url: schema.url, migrate: false });
+    database = await createDatabase({ url: replicas.schema.url, migrate: false });
     await until('B to route to the meter', async () => (await fetch(`${b.url}/agents/meter/.well-known/agent-card.json`)).status === 200, 15_000);
   });
   after(async () => {
     await host?.close();
     await database?.close();
     await replicas?.close();
-    await registry?.close();
-    await schema?.drop();
   });
 
   const db = () => database.db;

@@ -9,9 +9,8 @@ import assert from 'node:assert/strict';
 import { defineAgent } from '../../src/runtime/index.js';
 import { available, callAgent, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
 import { startGatewayReplicas } from '../helpers/gateway-replicas.js';
-import { startRegistry } from '../helpers/registry-fixture.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
-import { createTestSchema, postgresSkipReason, randomSuffix, type TestSchema } from '../helpers/services.js';
+import { postgresSkipReason, randomSuffix } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 
 const skip = await postgresSkipReason();
@@ -37,27 +36,21 @@ const meter = defineAgent({
 });
 
 describe('two gateway replicas on one PostgreSQL spending one balance', { skip }, () => {
-  let schema: TestSchema;
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
   let replicas: Awaited<ReturnType<typeof startGatewayReplicas>>;
   let a: typeof replicas.a;
   let b: typeof replicas.b;
   let host: Awaited<ReturnType<typeof startRuntime>>;
 
   before(async () => {
-    schema = await createTestSchema();
-    registry = await startRegistry({ probeIntervalMs: 200 });
     // One deployment: one schema, one secret, one public URL (tokens from either work on both).
-    replicas = await startGatewayReplicas({ registryUrl: registry.url, databaseUrl: schema.url, secret: SECRET });
+    replicas = await startGatewayReplicas(SECRET);
     ({ a, b } = replicas);
-    host = await startRuntime([meter], { registryUrl: registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
+    host = await startRuntime([meter], { registryUrl: replicas.registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
     for (const g of [a, b]) await until('the replica to route to the meter', async () => g.gateway.router.agent('meter')?.instances.some((i) => i.inRotation) ?? false, 15_000);
   });
   after(async () => {
     await host?.close();
     await replicas?.close();
-    await registry?.close();
-    await schema?.drop();
   });
 
   test(`${CALLS} priced calls over both replicas against ${BALANCE_CREDITS} credits: each completed task charged once, never below zero`, async () => {

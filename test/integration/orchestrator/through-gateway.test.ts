@@ -71,18 +71,16 @@ describe('the orchestrator behind the gateway, calling agents on behalf of the c
     if (body.error) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
     return body.result.task ?? body.result;
   };
+  /** Sends the workflow `yaml` to the orchestrator as acme (returning at once with `returnImmediately`). */
+  const sendWorkflow = (yaml: string, configuration?: { returnImmediately: boolean }) => call('SendMessage', { message: runMessage(yaml), ...(configuration && { configuration }) });
 
   it("charges the caller's tenant for the steps, and the agents see that tenant", async () => {
     const before = await available(gw.url, 'acme');
-    const task = await call('SendMessage', {
-      message: runMessage(
-        `
+    const task = await sendWorkflow(`
 name: score-through-gateway
 steps:
   - { id: score, call: { agent: priced-scorer }, input: { leadIds: [l1, l2, l3] } }
-`,
-      ),
-    });
+`);
     assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
     assert.deepEqual(outputsOf(task), { scored: 3 });
     assert.equal(log.count('priced-scorer', 'acme:l1,l2,l3'), 1, 'the agent ran for tenant acme');
@@ -91,16 +89,14 @@ steps:
 
   it('cancels the workflow task: the child task is canceled and its held credits come back', async () => {
     const before = await available(gw.url, 'acme');
-    const started = await call('SendMessage', {
-      message: runMessage(
-        `
+    const started = await sendWorkflow(
+      `
 name: cancel-through-gateway
 steps:
   - { id: hold, call: { agent: priced-scorer }, input: { leadIds: [h1, h2, h3, h4, h5], hold: true } }
 `,
-      ),
-      configuration: { returnImmediately: true },
-    });
+      { returnImmediately: true },
+    );
     await until('the child task runs and holds 5 credits', async () => log.count('priced-scorer', 'acme:h1,h2,h3,h4,h5') === 1 && (await available(gw.url, 'acme')) === before - 5000, 10_000);
     const canceled = await call('CancelTask', { id: started.id });
     assert.equal(canceled.status.state, 'TASK_STATE_CANCELED');

@@ -1,0 +1,19 @@
+import { after, before } from 'node:test';
+
+/**
+ * Starts what `start` starts before the calling suite's tests and closes it after them; the function
+ * returned gives what was started (once `before` has run).
+ */
+export function startedForSuite<T extends { close(): unknown }>(start: () => Promise<T>): () => T {
+  let started: T | undefined;
+  before(async () => {
+    started = await start();
+  });
+  after(async () => {
+    await started?.close();
+  });
+  return () => {
+    if (started === undefined) throw new Error('the suite fixture is used before it started');
+    return started;
+  };
+}

@@ -5,11 +5,12 @@
  *
  * The decision this pins is in docs/conformance.md.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent } from '../../src/runtime/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
-import { startRuntimeReplicaPair, type RuntimeReplica } from '../helpers/runtime-replica.js';
+import { startRuntimeReplicaPair } from '../helpers/runtime-replica.js';
+import { startedForSuite } from '../helpers/suite-fixture.js';
 import { postgresSkipReason, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 
@@ -34,19 +35,10 @@ const busy = defineAgent({
 });
 
 describe('a cross-replica cancel against a busy handler', { skip }, () => {
-  let pair: Awaited<ReturnType<typeof startRuntimeReplicaPair>>;
-  let a: RuntimeReplica;
-  let b: RuntimeReplica;
-
-  before(async () => {
-    pair = await startRuntimeReplicaPair([busy]);
-    ({ a, b } = pair);
-  });
-  after(async () => {
-    await pair?.close();
-  });
+  const pair = startedForSuite(() => startRuntimeReplicaPair([busy]));
 
   test('wins 100 times in 100', async () => {
+    const { a, b } = pair();
     const outcomes: string[] = [];
     for (let i = 0; i < 100; i++) {
       const sent = await rpc(a.agents['busy']!, 'SendMessage', { message: userMessage(`run ${i}`), configuration: { returnImmediately: true } });

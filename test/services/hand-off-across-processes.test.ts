@@ -7,7 +7,7 @@
  *
  * The decision this pins is in docs/conformance.md.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { GetTaskRequest, SendMessageRequest, SubscribeToTaskRequest, type Message, type StreamResponse } from '@a2a-js/sdk';
 import { connectAgent } from '../../src/cli/index.js';
 import { defineAgent } from '../../src/index.js';
-import { startRuntimeReplicaPair, type RuntimeReplica } from '../helpers/runtime-replica.js';
+import { startRuntimeReplicaPair } from '../helpers/runtime-replica.js';
+import { startedForSuite } from '../helpers/suite-fixture.js';
 import { COMPLETED, asTask, sendRequest } from '../helpers/sdk-client.js';
 import { REDIS_URL, postgresSkipReason, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
@@ -41,22 +42,14 @@ const jobs = defineAgent({
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
 describe('a handed-off task finished by another process (PostgreSQL + Redis)', { skip }, () => {
-  let pair: Awaited<ReturnType<typeof startRuntimeReplicaPair>>;
-  let a: RuntimeReplica | undefined;
-  let b: RuntimeReplica | undefined;
-  before(async () => {
-    pair = await startRuntimeReplicaPair([jobs]);
-    ({ a, b } = pair);
-  });
-  after(async () => {
-    await pair?.close();
-  });
+  const pair = startedForSuite(() => startRuntimeReplicaPair([jobs]));
 
   test('the worker process streams into the task and completes it; a stream on replica A sees it all', async () => {
-    const clientA = (await connectAgent({ url: a!.agents.jobs!, protocol: '1.0', binding: 'jsonrpc' })).client;
-    const clientB = (await connectAgent({ url: b!.agents.jobs!, protocol: '1.0', binding: 'jsonrpc' })).client;
+    const { a, b, schema, stream } = pair();
+    const clientA = (await connectAgent({ url: a.agents.jobs!, protocol: '1.0', binding: 'jsonrpc' })).client;
+    const clientB = (await connectAgent({ url: b.agents.jobs!, protocol: '1.0', binding: 'jsonrpc' })).client;
     const id = asTask(await clientA.sendMessage(sendRequest('render it', { returnImmediately: true }))).id;
-    await until('handed off', () => a!.runtime.tasks().isHandedOff(id));
+    await until('handed off', () => a.runtime.tasks().isHandedOff(id));
     // Visible, and WORKING, on the other replica.
     assert.equal((await clientB.getTask(GetTaskRequest.fromJSON({ id }))).status?.state, WORKING);
 
@@ -78,7 +71,7 @@ describe('a handed-off task finished by another process (PostgreSQL + Redis)', {
           }).finally(() => (onEvent = undefined));
 
     const worker = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/task-worker.ts', import.meta.url))], {
-      env: { ...process.env, AGENTMESH_TEST_DATABASE_URL: pair.schema.url, AGENTMESH_TEST_REDIS_URL: REDIS_URL, AGENTMESH_TEST_STREAM: pair.stream, AGENTMESH_TEST_TASK_ID: id },
+      env: { ...process.env, AGENTMESH_TEST_DATABASE_URL: schema.url, AGENTMESH_TEST_REDIS_URL: REDIS_URL, AGENTMESH_TEST_STREAM: stream, AGENTMESH_TEST_TASK_ID: id },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = once(worker, 'exit');
@@ -113,14 +106,14 @@ describe('a handed-off task finished by another process (PostgreSQL + Redis)', {
   });
 
   test('recovery on either replica leaves a handed-off task alone, even once its first replica is gone', async () => {
-    const clientA = (await connectAgent({ url: a!.agents.jobs!, protocol: '1.0', binding: 'jsonrpc' })).client;
+    const { a, b } = pair();
+    const clientA = (await connectAgent({ url: a.agents.jobs!, protocol: '1.0', binding: 'jsonrpc' })).client;
     const id = asTask(await clientA.sendMessage(sendRequest('render it', { returnImmediately: true }))).id;
-    await until('handed off', () => a!.runtime.tasks().isHandedOff(id));
-    await pair.stop('a');
-    a = undefined;
-    assert.deepEqual(await b!.runtime.recoverNow(), { failed: 0, rerun: 0 });
-    const task = await b!.runtime.tasks().get(id);
+    await until('handed off', () => a.runtime.tasks().isHandedOff(id));
+    await pair().stop('a');
+    assert.deepEqual(await b.runtime.recoverNow(), { failed: 0, rerun: 0 });
+    const task = await b.runtime.tasks().get(id);
     assert.equal(task.status?.state, WORKING);
-    assert.equal((await b!.runtime.tasks().fail(id, 'the render farm is down')).status?.state, 4);
+    assert.equal((await b.runtime.tasks().fail(id, 'the render farm is down')).status?.state, 4);
   });
 });

@@ -36,6 +36,14 @@ describe('the Redis bus subscriber under network faults', { skip }, () => {
     await proxy?.close();
   });
 
+  /** Subscribes through the proxy to `topic`; resolves once the subscription is ready, with what it receives. */
+  async function subscribed(topic: string): Promise<{ received: unknown[]; unsubscribe: () => void }> {
+    const received: unknown[] = [];
+    const unsubscribe = proxied.subscribe(topic, (m) => received.push(m));
+    await unsubscribe.ready;
+    return { received, unsubscribe };
+  }
+
   /** Publishes on `topic` until the subscriber got one message, within `ms`. */
   async function deliveredWithin(topic: string, received: unknown[], ms: number): Promise<void> {
     let n = 0;
@@ -46,9 +54,7 @@ describe('the Redis bus subscriber under network faults', { skip }, () => {
   }
 
   test('a connection that goes silent is dropped by the heartbeat and re-opened with its subscriptions', async () => {
-    const received: unknown[] = [];
-    const unsubscribe = proxied.subscribe('silent', (m) => received.push(m));
-    await unsubscribe.ready;
+    const { received, unsubscribe } = await subscribed('silent');
     await deliveredWithin('silent', received, 2_000);
     const accepted = proxy.accepted;
     proxy.silenceOpen();
@@ -64,9 +70,7 @@ describe('the Redis bus subscriber under network faults', { skip }, () => {
   });
 
   test('after a pause (half-open both ways) and the heal, nothing is stuck: messages flow again', async () => {
-    const received: unknown[] = [];
-    const unsubscribe = proxied.subscribe('paused', (m) => received.push(m));
-    await unsubscribe.ready;
+    const { received, unsubscribe } = await subscribed('paused');
     proxy.pause();
     // Published while the subscriber's connection holds every byte: lost to it, by design.
     await direct.publish('paused', 'held');
@@ -77,9 +81,7 @@ describe('the Redis bus subscriber under network faults', { skip }, () => {
   });
 
   test('after a reset, the subscriptions are restored on the new connection', async () => {
-    const received: unknown[] = [];
-    const unsubscribe = proxied.subscribe('reset', (m) => received.push(m));
-    await unsubscribe.ready;
+    const { received, unsubscribe } = await subscribed('reset');
     proxy.reset();
     await deliveredWithin('reset', received, 5_000);
     unsubscribe();

@@ -9,13 +9,14 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
-/** A skill that reports `progress`, then holds until its task is canceled. */
-export function holdUntilCanceled(skill: { description: string; progress: string }) {
+/** A skill that reports `progress`, then holds until its task is canceled; `then` sees what it was sent once it is. */
+export function holdUntilCanceled(skill: { description: string; progress: string; then?: (text: string, ctx: SkillContext) => void }) {
   return {
     description: skill.description,
-    handler: async (_: string, ctx: SkillContext): Promise<void> => {
+    handler: async (text: string, ctx: SkillContext): Promise<void> => {
       ctx.progress(skill.progress);
       await untilAborted(ctx.signal);
+      skill.then?.(text, ctx);
     },
   };
 }
@@ -68,6 +69,19 @@ export function askNameThenGreet(description: string) {
       return `Hello, ${name}`;
     },
   };
+}
+
+/**
+ * The agent `waiter`: its one skill, `wait`, reports `waiting` and holds until its task is canceled.
+ * `description` is the card's and the skill's; `registry` is its registry metadata (a price, say).
+ */
+export function waiterAgent(description: string, registry?: AgentDefinition['registry']): AgentDefinition {
+  return defineAgent({
+    card: { name: 'waiter', description },
+    ...(registry !== undefined && { registry }),
+    defaultSkill: 'wait',
+    skills: { wait: holdUntilCanceled({ description, progress: 'waiting' }) },
+  });
 }
 
 /** A small agent exercising every context feature, deterministic. */

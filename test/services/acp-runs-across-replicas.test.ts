@@ -13,7 +13,7 @@ import { AcpTestClient, outputText, userText } from '../helpers/acp-client.js';
 import { startRuntimeReplicaPair, type RuntimeReplica } from '../helpers/runtime-replica.js';
 import { postgresSkipReason, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { holdUntilCanceled, resumableAfterStop } from '../helpers/runtime-fixture.js';
+import { resumableAfterStop, waiterAgent } from '../helpers/runtime-fixture.js';
 
 const textOf = (parts: Array<{ content?: { $case: string; value?: unknown } }>) => parts.map((p) => (p.content?.$case === 'text' ? String(p.content.value) : '')).join('');
 
@@ -25,13 +25,7 @@ const asker = defineAgent({
   defaultSkill: 'ask',
   skills: { ask: { description: 'Asks, then greets', handler: async (_: string, ctx) => `Hello, ${textOf((await ctx.requestInput('What is your name?')).parts)}` } },
 });
-const waiter = defineAgent({
-  card: { name: 'waiter', description: 'Waits until cancelled' },
-  defaultSkill: 'wait',
-  skills: {
-    wait: holdUntilCanceled({ description: 'Waits until cancelled', progress: 'waiting' }),
-  },
-});
+const waiter = waiterAgent('Waits until cancelled');
 const steady = defineAgent({
   card: { name: 'steady', description: 'Long work' },
   defaultSkill: 'steady',

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
 import { defineAgent, type AgentDefinition } from '../../src/runtime/index.js';
-import { testAgent, rpc, stepThroughGate, userMessage, untilAborted } from '../helpers/runtime-fixture.js';
+import { holdUntilCanceled, testAgent, rpc, stepThroughGate, userMessage, untilAborted } from '../helpers/runtime-fixture.js';
 import { startRuntimeReplicaPair, type RuntimeReplica } from '../helpers/runtime-replica.js';
 import { REDIS_URL, postgresSkipReason, redisSkipReason, waitFor, type TestSchema } from '../helpers/services.js';
 import { Latches } from '../helpers/latches.js';
@@ -27,15 +27,14 @@ const probe: AgentDefinition = defineAgent({
   card: { name: 'probe', description: 'Handlers the test steers' },
   defaultSkill: 'hold',
   skills: {
-    hold: {
+    hold: holdUntilCanceled({
       description: 'Holds until aborted, then records what the signal said',
-      handler: async (text: string, ctx) => {
-        ctx.progress('holding');
-        await untilAborted(ctx.signal);
+      progress: 'holding',
+      then: (text, ctx) => {
         aborts.push({ text, aborted: ctx.signal.aborted });
         abortsSeen.get(text).resolve();
       },
-    },
+    }),
     step: stepThroughGate(gates, 'Reports one step, waits for the test, reports a second, completes'),
   },
 });

@@ -11,7 +11,7 @@ import { AcpTestClient, outputText, userText } from '../../helpers/acp-client.js
 import { available, balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
 import { until } from '../../helpers/until.js';
-import { askNameThenGreet, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
+import { askNameThenGreet, waiterAgent } from '../../helpers/runtime-fixture.js';
 
 const priced = (skill: string) => ({ skills: { [skill]: { pricing: { creditsPerCall: 2 } } } });
 
@@ -27,14 +27,7 @@ const asker = defineAgent({
   defaultSkill: 'ask',
   skills: { ask: askNameThenGreet('Asks, then answers') },
 });
-const waiter = defineAgent({
-  card: { name: 'waiter', description: 'Waits until canceled' },
-  registry: priced('wait'),
-  defaultSkill: 'wait',
-  skills: {
-    wait: holdUntilCanceled({ description: 'Waits until canceled', progress: 'waiting' }),
-  },
-});
+const waiter = waiterAgent('Waits until canceled', priced('wait'));
 
 describe('native agents over ACP through the gateway (/agents/{name}/acp)', () => {
   let mesh: Awaited<ReturnType<typeof startGatewayMesh>>;

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { AcpTestClient, outputText, userText } from '../../helpers/acp-client.js';
-import { startRuntime, askNameThenGreet, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
+import { startRuntime, askNameThenGreet, waiterAgent } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 import { ASSERTION_ISSUER, startAssertionIssuer } from '../../helpers/assertion-issuer.js';
 
@@ -55,13 +55,7 @@ const asker = defineAgent({
   defaultSkill: 'ask',
   skills: { ask: askNameThenGreet('Asks, then answers') },
 });
-const waiter = defineAgent({
-  card: { name: 'waiter', description: 'Waits until canceled' },
-  defaultSkill: 'wait',
-  skills: {
-    wait: holdUntilCanceled({ description: 'Waits until canceled', progress: 'waiting' }),
-  },
-});
+const waiter = waiterAgent('Waits until canceled');
 const broken = defineAgent({
   card: { name: 'broken', description: 'Always fails' },
   defaultSkill: 'fail',

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { COMMAND_TIMEOUT_MS, HEARTBEAT_MS, RedisBus } from '../../src/storage/index.js';
 import { REDIS_URL, redisSkipReason, uniqueStreamKey } from '../helpers/services.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { proxyInFrontOf, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/until.js';
 
 const skip = await redisSkipReason();
@@ -23,12 +23,10 @@ describe('the Redis bus subscriber under network faults', { skip }, () => {
   const namespace = uniqueStreamKey();
 
   before(async () => {
-    const target = new URL(REDIS_URL);
-    proxy = await startTcpProxy(Number(target.port || 6379), target.hostname);
-    const through = new URL(REDIS_URL);
-    through.port = String(proxy.port);
+    const through = await proxyInFrontOf(REDIS_URL, 6379);
+    proxy = through.proxy;
     direct = await RedisBus.connect({ url: REDIS_URL, namespace });
-    proxied = await RedisBus.connect({ url: through.toString(), namespace });
+    proxied = await RedisBus.connect({ url: through.url, namespace });
   });
   after(async () => {
     await proxied?.close();

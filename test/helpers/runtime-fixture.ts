@@ -71,6 +71,16 @@ export function askNameThenGreet(description: string) {
   };
 }
 
+/** A skill that always fails, saying the lead database is offline. */
+export function leadDatabaseOffline(description: string) {
+  return {
+    description,
+    handler: async (): Promise<never> => {
+      throw new Error('the lead database is offline');
+    },
+  };
+}
+
 /**
  * The agent `waiter`: its one skill, `wait`, reports `waiting` and holds until its task is canceled.
  * `description` is the card's and the skill's; `registry` is its registry metadata (a price, say).
@@ -121,12 +131,7 @@ export const testAgent: AgentDefinition = defineAgent({
     },
     ask: askNameThenGreet('Asks a question, then answers'),
     wait: holdUntilCanceled({ description: 'Waits until canceled', progress: 'waiting' }),
-    fail: {
-      description: 'Always fails',
-      handler: async () => {
-        throw new Error('the lead database is offline');
-      },
-    },
+    fail: leadDatabaseOffline('Always fails'),
     slow: {
       description: 'Times out',
       timeoutMs: 50,

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { AcpTestClient, outputText, userText } from '../../helpers/acp-client.js';
-import { startRuntime, askNameThenGreet, waiterAgent } from '../../helpers/runtime-fixture.js';
+import { startRuntime, askNameThenGreet, leadDatabaseOffline, waiterAgent } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 import { ASSERTION_ISSUER, startAssertionIssuer } from '../../helpers/assertion-issuer.js';
 
@@ -60,12 +60,7 @@ const broken = defineAgent({
   card: { name: 'broken', description: 'Always fails' },
   defaultSkill: 'fail',
   skills: {
-    fail: {
-      description: 'Fails',
-      handler: async () => {
-        throw new Error('the lead database is offline');
-      },
-    },
+    fail: leadDatabaseOffline('Fails'),
   },
 });
 const Upper = defineAgent({ card: { name: 'Upper_Case', description: 'Not an ACP name' }, defaultSkill: 's', skills: { s: { description: 's', handler: async () => 'x' } } });

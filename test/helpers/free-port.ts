@@ -44,3 +44,12 @@ export async function freePort(): Promise<number> {
   }
   throw new Error(`no free port found between ${LOW} and ${HIGH}`);
 }
+
+/** A local port with nothing listening: bind port 0, note it, close it. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

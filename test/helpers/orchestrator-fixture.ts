@@ -8,6 +8,7 @@ import { createAgentCaller, createOrchestrator, loadWorkflowFolder, parseWorkflo
 import { defineAgent, type AgentDefinition } from '../../src/runtime/index.js';
 import { waitForOutput } from './child-output.js';
 import { readSse, rpc, startRuntime, untilAborted } from './runtime-fixture.js';
+import { until } from './until.js';
 
 /** Calls each specialist received, by agent and key: what exactly-once checks count. */
 export class CallLog {
@@ -184,6 +185,21 @@ export async function startOrchestrator(agentUrls: Record<string, string>, optio
   };
 }
 
+/** Reads the run `runId` on the orchestrator at `url` until it ends (completed, failed or canceled; 30 s at most, as `what`); the task as it ended. */
+export async function untilRunEnds(url: string, runId: string, what: string): Promise<any> {
+  let task: any;
+  await until(
+    what,
+    async () => {
+      const { body } = await rpc(url, 'GetTask', { id: runId });
+      task = body.result;
+      return ['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED'].includes(task?.status?.state);
+    },
+    30_000,
+  );
+  return task;
+}
+
 /** A workflow from YAML text (source `<test>`). */
 export function workflow(yaml: string) {
   return parseWorkflow(yaml, { source: '<test>' });
@@ -225,8 +241,27 @@ export function runEvents(frames: any[]): any[] {
     .filter(Boolean);
 }
 
-/** 10,000 numbers, mapped in batches of 500, 5 at a time, by the batch worker; outputs count and sum them. */
-export function mapReduceWorkflow(name: string): string {
+/**
+ * Seed 004's first two steps, as YAML list items under `steps:`: the enricher takes `inputs.leadIds`,
+ * the scorer the ids the enricher returned.
+ */
+export const ENRICH_THEN_SCORE_STEPS = `  - id: enrich
+    call: { agent: enricher }
+    input: { leadIds: "{{ inputs.leadIds }}" }
+  - id: score
+    call: { agent: scorer }
+    input: { leadIds: "{{ steps.enrich.output.enrichedLeadIds }}" }`;
+
+/** Seed 004's last step, as a YAML list item: the campaigner launches on the scored audience. */
+export const LAUNCH_CAMPAIGN_STEP = `  - id: launch
+    call: { agent: campaigner }
+    input: { name: "{{ inputs.campaign }}-{{ steps.enrich.output.count }}", audience: "{{ steps.score.output.scores }}" }`;
+
+/**
+ * Numbers mapped in batches (of 500, 5 at a time, unless told) by the batch worker; outputs count and
+ * sum them.
+ */
+export function mapReduceWorkflow(name: string, map: { batchSize?: number; concurrency?: number } = {}): string {
   return `
 name: ${name}
 inputs:
@@ -235,8 +270,8 @@ steps:
   - id: sums
     map:
       over: "{{ inputs.items }}"
-      batchSize: 500
-      concurrency: 5
+      batchSize: ${map.batchSize ?? 500}
+      concurrency: ${map.concurrency ?? 5}
       step: { call: { agent: batch-worker }, input: { items: "{{ batch }}" } }
 outputs:
   batches: "{{ length(steps.sums.output) }}"

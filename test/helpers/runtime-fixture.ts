@@ -2,21 +2,96 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, defineAgent, type AgentDefinition, type Runtime, type RuntimeConfigInput, type SkillContext } from '../../src/runtime/index.js';
+import type { Latches } from './latches.js';
 
 /** Resolves when `signal` aborts: how a test handler holds until its task is canceled. */
 export function untilAborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
-/** A skill that reports `progress`, then holds until its task is canceled. */
-export function holdUntilCanceled(skill: { description: string; progress: string }) {
+/** A skill that reports `progress`, then holds until its task is canceled; `then` sees what it was sent once it is. */
+export function holdUntilCanceled(skill: { description: string; progress: string; then?: (text: string, ctx: SkillContext) => void }) {
   return {
     description: skill.description,
-    handler: async (_: string, ctx: SkillContext): Promise<void> => {
+    handler: async (text: string, ctx: SkillContext): Promise<void> => {
       ctx.progress(skill.progress);
       await untilAborted(ctx.signal);
+      skill.then?.(text, ctx);
     },
   };
+}
+
+/**
+ * An idempotent skill whose first attempt holds until its task is aborted (its process stops) and
+ * whose later attempts answer `done: <text>`; each attempt reports `attempt <n>` as progress.
+ * `attempts()` is how many attempts ran in this process.
+ */
+export function resumableAfterStop(description: string) {
+  let attempts = 0;
+  return {
+    attempts: () => attempts,
+    skill: {
+      description,
+      idempotent: true,
+      handler: async (text: string, ctx: SkillContext): Promise<string> => {
+        attempts++;
+        ctx.progress(`attempt ${attempts}`);
+        if (attempts === 1) await untilAborted(ctx.signal);
+        return `done: ${text}`;
+      },
+    },
+  };
+}
+
+/**
+ * A skill that reports progress `one`, waits until the test opens `gates.get(<the text it got>)`,
+ * then reports `two` and answers `stepped`.
+ */
+export function stepThroughGate(gates: Latches, description: string) {
+  return {
+    description,
+    handler: async (text: string, ctx: SkillContext): Promise<string> => {
+      ctx.progress('one');
+      await gates.get(text).promise;
+      ctx.progress('two');
+      return 'stepped';
+    },
+  };
+}
+
+/** A skill that asks "What is your name?", then answers "Hello, <the text of the answer>". */
+export function askNameThenGreet(description: string) {
+  return {
+    description,
+    handler: async (_: string, ctx: SkillContext): Promise<string> => {
+      const answer = await ctx.requestInput('What is your name?');
+      const name = answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
+      return `Hello, ${name}`;
+    },
+  };
+}
+
+/** A skill that always fails, saying the lead database is offline. */
+export function leadDatabaseOffline(description: string) {
+  return {
+    description,
+    handler: async (): Promise<never> => {
+      throw new Error('the lead database is offline');
+    },
+  };
+}
+
+/**
+ * The agent `waiter`: its one skill, `wait`, reports `waiting` and holds until its task is canceled.
+ * `description` is the card's and the skill's; `registry` is its registry metadata (a price, say).
+ */
+export function waiterAgent(description: string, registry?: AgentDefinition['registry']): AgentDefinition {
+  return defineAgent({
+    card: { name: 'waiter', description },
+    ...(registry !== undefined && { registry }),
+    defaultSkill: 'wait',
+    skills: { wait: holdUntilCanceled({ description, progress: 'waiting' }) },
+  });
 }
 
 /** A small agent exercising every context feature, deterministic. */
@@ -54,21 +129,9 @@ export const testAgent: AgentDefinition = defineAgent({
       output: { type: 'object', required: ['sum'], properties: { sum: { type: 'number' } } },
       handler: async (input: { numbers: number[] }) => ({ sum: input.numbers.reduce((a, b) => a + b, 0) }),
     },
-    ask: {
-      description: 'Asks a question, then answers',
-      handler: async (_: string, ctx) => {
-        const answer = await ctx.requestInput('What is your name?');
-        const name = answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
-        return `Hello, ${name}`;
-      },
-    },
+    ask: askNameThenGreet('Asks a question, then answers'),
     wait: holdUntilCanceled({ description: 'Waits until canceled', progress: 'waiting' }),
-    fail: {
-      description: 'Always fails',
-      handler: async () => {
-        throw new Error('the lead database is offline');
-      },
-    },
+    fail: leadDatabaseOffline('Always fails'),
     slow: {
       description: 'Times out',
       timeoutMs: 50,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, type AgentDefinition, type Runtime, type RuntimeConfigInput } from '../../src/runtime/index.js';
 import { RedisBus, createDatabase, type Database } from '../../src/storage/index.js';
-import { REDIS_URL, type TestSchema } from './services.js';
+import { REDIS_URL, createTestSchema, deleteRedisKey, uniqueStreamKey, type TestSchema } from './services.js';
 
 /**
  * The AGENTMESH_SECRET of the test fleets: replicas sharing a database must
@@ -42,4 +42,34 @@ export async function stopRuntimeReplica(r: RuntimeReplica | undefined): Promise
   await r.bus.close();
   await r.database.close();
   rmSync(r.dataDir, { recursive: true, force: true });
+}
+
+/**
+ * Two replicas of `agents` (with `config`) on a new test schema and Redis stream, as two processes of
+ * one fleet. `stop('a')` stops one mid-test (as its process going away); `close()` stops what still
+ * runs, then deletes the stream and drops the schema.
+ */
+export async function startRuntimeReplicaPair(agents: AgentDefinition[], config: RuntimeConfigInput = {}) {
+  const schema = await createTestSchema();
+  const stream = uniqueStreamKey();
+  const running: { a?: RuntimeReplica | undefined; b?: RuntimeReplica | undefined } = {};
+  const stop = async (which: 'a' | 'b'): Promise<void> => {
+    const replica = running[which];
+    running[which] = undefined;
+    await stopRuntimeReplica(replica);
+  };
+  const close = async (): Promise<void> => {
+    await stop('a');
+    await stop('b');
+    await deleteRedisKey(stream);
+    await schema.drop();
+  };
+  try {
+    running.a = await startRuntimeReplica(schema, stream, agents, config);
+    running.b = await startRuntimeReplica(schema, stream, agents, config);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { schema, stream, a: running.a, b: running.b, stop, close };
 }

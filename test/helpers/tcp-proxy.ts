@@ -115,3 +115,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
   };
 }
+
+/** A proxy in front of the server `url` names (at its port, else `defaultPort`), and `url` rewritten to go through it. */
+export async function proxyInFrontOf(url: string, defaultPort: number): Promise<{ proxy: TcpProxy; url: string }> {
+  const direct = new URL(url);
+  const proxy = await startTcpProxy(Number(direct.port || defaultPort), direct.hostname);
+  const proxied = new URL(url);
+  proxied.port = String(proxy.port);
+  return { proxy, url: proxied.toString() };
+}

@@ -7,40 +7,32 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAcpReferenceServer, type AcpReferenceServer } from '../helpers/acp-reference-server.js';
-import { createClient, fetchToken, startGateway } from '../helpers/gateway-fixture.js';
-import { call, startRegistry } from '../helpers/registry-fixture.js';
-import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+import { callAgent, createClient, fetchToken } from '../helpers/gateway-fixture.js';
+import { startGatewayReplicas } from '../helpers/gateway-replicas.js';
+import { call } from '../helpers/registry-fixture.js';
+import { postgresSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { freePort } from '../helpers/free-port.js';
 
 const skip = await postgresSkipReason();
 const SECRET = 'bridge-replicas-test-secret-0123456789abcdef';
 
 describe('two gateway replicas bridging one ACP agent on PostgreSQL', { skip }, () => {
-  let schema: TestSchema;
   let acp: AcpReferenceServer;
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let a: Awaited<ReturnType<typeof startGateway>>;
-  let b: Awaited<ReturnType<typeof startGateway>>;
+  let replicas: Awaited<ReturnType<typeof startGatewayReplicas>>;
+  let a: typeof replicas.a;
+  let b: typeof replicas.b;
 
   before(async () => {
-    schema = await createTestSchema();
     acp = await startAcpReferenceServer({ manifests: [{ name: 'interviewer', description: 'Asks a name', input_content_types: ['text/plain'], output_content_types: ['text/plain'] }], behaviours: { interviewer: 'interview' } });
-    registry = await startRegistry({ probeIntervalMs: 200 });
-    const [portA, portB] = [await freePort(), await freePort()];
-    const publicUrl = `http://127.0.0.1:${portA}`;
-    a = await startGateway(registry.url, { port: portA, publicUrl, databaseUrl: schema.url, keyEncryptionSecret: SECRET });
-    b = await startGateway(registry.url, { port: portB, publicUrl, databaseUrl: schema.url, keyEncryptionSecret: SECRET });
-    const res = await call(registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url });
+    replicas = await startGatewayReplicas(SECRET);
+    ({ a, b } = replicas);
+    const res = await call(replicas.registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     for (const g of [a, b]) await until('the replica to route to the ACP agent', async () => g.gateway.router.agent('interviewer')?.instances.some((i) => i.inRotation) ?? false, 15_000);
   });
   after(async () => {
-    await b?.close();
-    await a?.close();
-    await registry?.close();
+    await replicas?.close();
     await acp?.close();
-    await schema?.drop();
   });
 
   test("a run started through one replica is its tenant's through the other, and no one else's", async () => {
@@ -48,7 +40,7 @@ describe('two gateway replicas bridging one ACP agent on PostgreSQL', { skip }, 
     const acme = await fetchToken(a.url, await createClient(a.url, { name: 'acme', tenant: 'acme', scopes }));
     const globex = await fetchToken(a.url, await createClient(a.url, { name: 'globex', tenant: 'globex', scopes }));
     const rpc = async (url: string, token: string, method: string, params: unknown) => {
-      const res = await fetch(`${url}/agents/interviewer`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+      const res = await callAgent(url, 'interviewer', token, method, params);
       return (await res.json()) as any;
     };
     const started = await rpc(a.url, acme, 'SendMessage', { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'start' }] } });

@@ -10,43 +10,26 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent } from '../../src/index.js';
 import { AcpTestClient, outputText, userText } from '../helpers/acp-client.js';
-import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
-import { createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
+import { startRuntimeReplicaPair, type RuntimeReplica } from '../helpers/runtime-replica.js';
+import { postgresSkipReason, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { holdUntilCanceled, untilAborted } from '../helpers/runtime-fixture.js';
+import { resumableAfterStop, waiterAgent } from '../helpers/runtime-fixture.js';
 
 const textOf = (parts: Array<{ content?: { $case: string; value?: unknown } }>) => parts.map((p) => (p.content?.$case === 'text' ? String(p.content.value) : '')).join('');
 
-/** Attempts of the steady skill, in this process (both replicas run here). */
-let attempts = 0;
+/** The steady skill; its attempts are counted in this process (both replicas run here). */
+const steadySkill = resumableAfterStop('Idempotent: safe to run again after its replica stops');
 
 const asker = defineAgent({
   card: { name: 'asker', description: 'Asks a name, then greets' },
   defaultSkill: 'ask',
   skills: { ask: { description: 'Asks, then greets', handler: async (_: string, ctx) => `Hello, ${textOf((await ctx.requestInput('What is your name?')).parts)}` } },
 });
-const waiter = defineAgent({
-  card: { name: 'waiter', description: 'Waits until cancelled' },
-  defaultSkill: 'wait',
-  skills: {
-    wait: holdUntilCanceled({ description: 'Waits until cancelled', progress: 'waiting' }),
-  },
-});
+const waiter = waiterAgent('Waits until cancelled');
 const steady = defineAgent({
   card: { name: 'steady', description: 'Long work' },
   defaultSkill: 'steady',
-  skills: {
-    steady: {
-      description: 'Idempotent: safe to run again after its replica stops',
-      idempotent: true,
-      handler: async (text: string, ctx) => {
-        attempts++;
-        ctx.progress(`attempt ${attempts}`);
-        if (attempts === 1) await untilAborted(ctx.signal);
-        return `done: ${text}`;
-      },
-    },
-  },
+  skills: { steady: steadySkill.skill },
 });
 const AGENTS = [asker, waiter, steady];
 
@@ -54,8 +37,7 @@ const CONFIG = { replicaTtlMs: 1000, heartbeatMs: 200 } as const;
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
 describe('ACP runs shared by runtime replicas (PostgreSQL + Redis)', { skip }, () => {
-  let schema: TestSchema;
-  let stream: string;
+  let pair: Awaited<ReturnType<typeof startRuntimeReplicaPair>>;
   let a: RuntimeReplica | undefined;
   let b: RuntimeReplica | undefined;
   let acpA: AcpTestClient;
@@ -64,18 +46,13 @@ describe('ACP runs shared by runtime replicas (PostgreSQL + Redis)', { skip }, (
   const acpOf = (r: RuntimeReplica) => new AcpTestClient(`${new URL(r.agents['asker']!).origin}/acp`);
 
   before(async () => {
-    schema = await createTestSchema();
-    stream = uniqueStreamKey();
-    a = await startRuntimeReplica(schema, stream, AGENTS, CONFIG);
-    b = await startRuntimeReplica(schema, stream, AGENTS, CONFIG);
+    pair = await startRuntimeReplicaPair(AGENTS, CONFIG);
+    ({ a, b } = pair);
     acpA = acpOf(a);
     acpB = acpOf(b);
   });
   after(async () => {
-    await stopRuntimeReplica(a);
-    await stopRuntimeReplica(b);
-    await deleteRedisKey(stream);
-    await schema.drop();
+    await pair?.close();
   });
 
   test('a run that awaits on replica A is resumed through replica B, and both read it completed', async () => {
@@ -113,7 +90,7 @@ describe('ACP runs shared by runtime replicas (PostgreSQL + Redis)', { skip }, (
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const id = started.body.run_id as string;
     await until('the run to be in progress on A', async () => (await acpB.call('GET', `/runs/${id}`)).body.status === 'in-progress');
-    await stopRuntimeReplica(a);
+    await pair.stop('a');
     a = undefined;
     let run: any;
     await until('replica B to re-run and complete it', async () => {
@@ -122,7 +99,7 @@ describe('ACP runs shared by runtime replicas (PostgreSQL + Redis)', { skip }, (
       return run.status === 'completed';
     });
     assert.equal(outputText(run), 'done: report');
-    assert.equal(attempts, 2, 'the run was executed again on replica B');
+    assert.equal(steadySkill.attempts(), 2, 'the run was executed again on replica B');
     assert.equal(run.session_id, started.body.session_id);
   });
 });

@@ -6,15 +6,12 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { CommanderError, type Command } from 'commander';
 import pg from 'pg';
 import { createAuditLog, type AuditEntry, type AuditLog } from '../../src/audit/index.js';
-import { resolveCliIO, type CliContext } from '../../src/cli/index.js';
-import { auditCommand } from '../../src/cli/commands/audit/audit.js';
-import { reportError } from '../../src/cli/io/error-report.js';
 import { createLogger, createMetrics } from '../../src/observability/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
-import { Capture } from '../integration/cli/cli-harness.js';
+import { auditCommand } from '../../src/cli/commands/audit/audit.js';
+import { runCommand } from '../integration/cli/cli-harness.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
 
 const skip = await postgresSkipReason();
@@ -119,24 +116,10 @@ describe('the audit chain on PostgreSQL', { skip }, () => {
   });
 
   test('agentmesh audit verify reads DATABASE_URL and names the same rows', async () => {
-    const stdout = new Capture();
-    const stderr = new Capture();
-    let code = 0;
-    const ctx: CliContext = { io: resolveCliIO({ stdout, stderr, env: { DATABASE_URL: schema.url } }), setExitCode: (c) => (code = c) };
-    const command = auditCommand(ctx);
-    const settle = (c: Command): void => {
-      c.exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
-      for (const sub of c.commands) settle(sub);
-    };
-    settle(command);
-    try {
-      await command.parseAsync(['verify'], { from: 'user' });
-    } catch (err) {
-      code = err instanceof CommanderError ? 2 : reportError(ctx.io, err);
-    }
-    assert.equal(code, 1, stderr.text);
-    assert.match(stdout.text, /^audit chain BROKEN: 9 problems in 9989 rows checked\n/);
-    assert.match(stdout.text, /seq +500 {2}deleted {6}row 500 is missing\n/);
-    assert.match(stdout.text, /seq 9991 {2}truncated {4}the log ends at row 9990 but the checkpoint of .* records row 10000/);
+    const { code, stdout, stderr } = await runCommand(auditCommand, ['verify'], { DATABASE_URL: schema.url });
+    assert.equal(code, 1, stderr);
+    assert.match(stdout, /^audit chain BROKEN: 9 problems in 9989 rows checked\n/);
+    assert.match(stdout, /seq +500 {2}deleted {6}row 500 is missing\n/);
+    assert.match(stdout, /seq 9991 {2}truncated {4}the log ends at row 9990 but the checkpoint of .* records row 10000/);
   });
 });

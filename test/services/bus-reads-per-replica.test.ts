@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent, type AgentDefinition } from '../../src/runtime/index.js';
-import { testAgent, rpc, userMessage, untilAborted } from '../helpers/runtime-fixture.js';
+import { holdUntilCanceled, testAgent, rpc, stepThroughGate, userMessage, untilAborted } from '../helpers/runtime-fixture.js';
 import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
 import { createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
@@ -25,14 +25,7 @@ const probe: AgentDefinition = defineAgent({
   card: { name: 'probe', description: 'Handlers the test steers' },
   defaultSkill: 'hold',
   skills: {
-    hold: {
-      description: 'Holds until aborted',
-      handler: async (text: string, ctx) => {
-        ctx.progress('holding');
-        await untilAborted(ctx.signal);
-        aborts.get(text).resolve();
-      },
-    },
+    hold: holdUntilCanceled({ description: 'Holds until aborted', progress: 'holding', then: (text) => aborts.get(text).resolve() }),
     chat: {
       description: 'Works until canceled; takes messages while working',
       acceptsMessagesWhileWorking: true,
@@ -46,15 +39,7 @@ const probe: AgentDefinition = defineAgent({
         aborts.get(text).resolve();
       },
     },
-    step: {
-      description: 'One step, then waits for the test, then a second',
-      handler: async (text: string, ctx) => {
-        ctx.progress('one');
-        await gates.get(text).promise;
-        ctx.progress('two');
-        return 'stepped';
-      },
-    },
+    step: stepThroughGate(gates, 'One step, then waits for the test, then a second'),
   },
 });
 

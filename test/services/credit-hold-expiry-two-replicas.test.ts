@@ -3,27 +3,21 @@
  * expired holds at once refund each hold once; holds list and release by key.
  * Time is an injected `now`: nothing sleeps.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type CreditLedger } from '../../src/tenancy/index.js';
 import { postgresSkipReason } from '../helpers/services.js';
-import { openLedgerReplicas, type LedgerReplicas } from '../helpers/ledger-replicas.js';
+import { openLedgerReplicas } from '../helpers/ledger-replicas.js';
+import { startedForSuite } from '../helpers/suite-fixture.js';
 
 const skip = await postgresSkipReason();
 const DAY = 86_400_000;
 
 describe('credit hold expiry on PostgreSQL (two replicas)', { skip }, () => {
-  let opened: LedgerReplicas;
-  let replicas: CreditLedger[];
-
-  before(async () => {
-    opened = await openLedgerReplicas();
-    replicas = opened.ledgers;
-  });
-  after(() => opened?.close());
+  const opened = startedForSuite(() => openLedgerReplicas());
 
   test('concurrent sweeps refund each expired hold exactly once; younger holds stay', async () => {
-    const [a, b] = replicas as [CreditLedger, CreditLedger];
+    const [a, b] = opened().ledgers as [CreditLedger, CreditLedger];
     await a.topUp('acme', 20_000, 'acme-funds');
     const start = Date.now();
     for (let i = 0; i < 10; i++) await a.reserve({ tenant: 'acme', key: `asker:old-${i}`, milliCredits: 1_000, agent: 'asker', skill: 'ask' });
@@ -39,7 +33,7 @@ describe('credit hold expiry on PostgreSQL (two replicas)', { skip }, () => {
   });
 
   test('release refunds one hold of the tenant named, once; another tenant cannot release it', async () => {
-    const [a, b] = replicas as [CreditLedger, CreditLedger];
+    const [a, b] = opened().ledgers as [CreditLedger, CreditLedger];
     await a.topUp('globex', 5_000, 'globex-funds');
     await a.reserve({ tenant: 'globex', key: 'scorer:stuck', milliCredits: 3_000, agent: 'scorer', skill: 'score' });
     await assert.rejects(b.release('acme', 'scorer:stuck', 'wrong tenant'), (err: { code?: string; message?: string }) => err.code === 'AM_ERR_TENANCY_INVALID_ARGUMENT' && /names no reservation of tenant acme/.test(err.message ?? ''));

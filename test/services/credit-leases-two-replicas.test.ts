@@ -6,13 +6,13 @@
  * replica is charged once, the ledger reconciles and no hold is left after
  * both drain.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LeasedCreditHolds } from '../../src/gateway/credits/index.js';
 import { createLogger } from '../../src/observability/index.js';
-import { type CreditLedger } from '../../src/tenancy/index.js';
 import { postgresSkipReason, randomSuffix } from '../helpers/services.js';
-import { openLedgerReplicas, type LedgerReplicas } from '../helpers/ledger-replicas.js';
+import { openLedgerReplicas } from '../helpers/ledger-replicas.js';
+import { startedForSuite } from '../helpers/suite-fixture.js';
 
 const skip = await postgresSkipReason();
 const logger = createLogger({ level: 'silent' });
@@ -20,16 +20,10 @@ const CALLS = 400;
 const IN_FLIGHT = 24;
 
 describe('credit leases of two replicas on one PostgreSQL', { skip }, () => {
-  let opened: LedgerReplicas;
-  let ledgers: CreditLedger[];
-
-  before(async () => {
-    opened = await openLedgerReplicas();
-    ledgers = opened.ledgers;
-  });
-  after(() => opened?.close());
+  const opened = startedForSuite(() => openLedgerReplicas());
 
   test(`${CALLS} calls over two replicas against a balance that covers about half: never below zero, charged once each, reconciled, nothing held after drain`, async () => {
+    const ledgers = opened().ledgers;
     const tenant = `lease-${randomSuffix()}`;
     const toppedUp = 150_000;
     await ledgers[0]!.topUp(tenant, toppedUp, `${tenant}-topup`);

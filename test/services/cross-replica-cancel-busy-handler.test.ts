@@ -5,12 +5,13 @@
  *
  * The decision this pins is in docs/conformance.md.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent } from '../../src/runtime/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
-import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
-import { createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
+import { startRuntimeReplicaPair } from '../helpers/runtime-replica.js';
+import { startedForSuite } from '../helpers/suite-fixture.js';
+import { postgresSkipReason, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
@@ -34,25 +35,10 @@ const busy = defineAgent({
 });
 
 describe('a cross-replica cancel against a busy handler', { skip }, () => {
-  let schema: TestSchema;
-  let stream: string;
-  let a: RuntimeReplica;
-  let b: RuntimeReplica;
-
-  before(async () => {
-    schema = await createTestSchema();
-    stream = uniqueStreamKey();
-    a = await startRuntimeReplica(schema, stream, [busy]);
-    b = await startRuntimeReplica(schema, stream, [busy]);
-  });
-  after(async () => {
-    await stopRuntimeReplica(a);
-    await stopRuntimeReplica(b);
-    await deleteRedisKey(stream);
-    await schema?.drop();
-  });
+  const pair = startedForSuite(() => startRuntimeReplicaPair([busy]));
 
   test('wins 100 times in 100', async () => {
+    const { a, b } = pair();
     const outcomes: string[] = [];
     for (let i = 0; i < 100; i++) {
       const sent = await rpc(a.agents['busy']!, 'SendMessage', { message: userMessage(`run ${i}`), configuration: { returnImmediately: true } });

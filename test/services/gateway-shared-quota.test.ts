@@ -10,17 +10,12 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { ADMIN_TOKEN, createClient, fetchToken, startGateway } from '../helpers/gateway-fixture.js';
-import { startRegistry } from '../helpers/registry-fixture.js';
+import { callAgent, createClient, fetchToken } from '../helpers/gateway-fixture.js';
+import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
 import { startRuntime, testAgent } from '../helpers/runtime-fixture.js';
-import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, randomSuffix, redisSkipReason, type TestSchema } from '../helpers/services.js';
+import { REDIS_URL, deleteRedisKey, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { freePort } from '../helpers/free-port.js';
-import { fleetGatewayEnv, startChildGateway } from '../helpers/child-gateway.js';
 import { Quotas, quotaKeyOf, type QuotaCheck } from '../../src/gateway/policy/quotas.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
@@ -33,51 +28,27 @@ const SECRET = 'shared-quota-test-secret-0123456789abcdef';
 
 /** A cheap call: GetTask on an id no one has. It is forwarded (and answered -32001) only once the quota admitted it. */
 function getUnknownTask(gatewayUrl: string, token: string): Promise<Response> {
-  return fetch(`${gatewayUrl}/agents/tester`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'GetTask', params: { id: 'no-such-task' } }),
-  });
+  return callAgent(gatewayUrl, 'tester', token, 'GetTask', { id: 'no-such-task' });
 }
 
 describe('two gateway replicas sharing Redis quotas', { skip }, () => {
-  let schema: TestSchema;
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let a: Awaited<ReturnType<typeof startGateway>>;
-  let b: Awaited<ReturnType<typeof startChildGateway>>;
+  let replicas: Awaited<ReturnType<typeof startGatewayAndChildReplica>>;
+  let a: typeof replicas.a;
+  let b: typeof replicas.b;
   let host: Awaited<ReturnType<typeof startRuntime>>;
-  let childDataDir: string;
   const redisKeys: string[] = [];
 
   before(async () => {
-    schema = await createTestSchema();
-    registry = await startRegistry({ probeIntervalMs: 200 });
-    const [portA, portB] = [await freePort(), await freePort()];
-    const publicUrl = `http://127.0.0.1:${portA}`;
     // A first: it migrates the schema and creates the signing key B then loads.
-    a = await startGateway(registry.url, { port: portA, publicUrl, databaseUrl: schema.url, redisUrl: REDIS_URL, keyEncryptionSecret: SECRET, defaultRequestsPerMinute: QUOTA });
-    childDataDir = mkdtempSync(join(tmpdir(), 'agentmesh-gateway-b-'));
-    b = await startChildGateway(
-      {
-        HOST: '127.0.0.1',
-        GATEWAY_PUBLIC_URL: publicUrl,
-        ...fleetGatewayEnv({ databaseUrl: schema.url, redisUrl: REDIS_URL, secret: SECRET, adminToken: ADMIN_TOKEN, registryUrl: registry.url }),
-        GATEWAY_DEFAULT_RPM: String(QUOTA),
-      },
-      portB,
-      childDataDir,
-    );
+    replicas = await startGatewayAndChildReplica({ redisUrl: REDIS_URL, secret: SECRET }, { defaultRequestsPerMinute: QUOTA }, { GATEWAY_DEFAULT_RPM: String(QUOTA) });
+    ({ a, b } = replicas);
     // The agent accepts only gateway assertions, checked against A's JWKS: B's verify too because the replicas share their keys.
-    host = await startRuntime([testAgent], { registryUrl: registry.url, gatewayJwksUrl: `${publicUrl}/.well-known/jwks.json`, requireGatewayAssertion: true });
+    host = await startRuntime([testAgent], { registryUrl: replicas.registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
   });
   after(async () => {
-    await b?.close();
-    await a?.close();
     await host?.close();
-    await registry?.close();
-    await schema?.drop();
+    await replicas?.close();
     for (const key of redisKeys) await deleteRedisKey(key);
-    if (childDataDir) rmSync(childDataDir, { recursive: true, force: true });
   });
 
   test(`${CALLS} calls alternating between the replicas admit ${QUOTA} ±5% in total`, async (t) => {

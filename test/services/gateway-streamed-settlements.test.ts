@@ -17,18 +17,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { defineAgent } from '../../src/runtime/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
-import { ADMIN_TOKEN, available, createClient, fetchToken, startGateway, topUp } from '../helpers/gateway-fixture.js';
-import { fleetGatewayEnv, startChildGateway } from '../helpers/child-gateway.js';
-import { startRegistry } from '../helpers/registry-fixture.js';
+import { available, callAgent, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
+import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
-import { REDIS_URL, createTestSchema, postgresSkipReason, randomSuffix, redisSkipReason, type TestSchema } from '../helpers/services.js';
+import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { freePort } from '../helpers/free-port.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 const SECRET = 'streamed-settlements-test-secret-0123456789';
@@ -53,11 +48,7 @@ const meter = defineAgent({
 
 /** A SendStreamingMessage read to its end; the task id and its last state. */
 async function stream(url: string, token: string, messageId: string): Promise<{ taskId: string | undefined; state: string | undefined }> {
-  const res = await fetch(`${url}/agents/meter`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendStreamingMessage', params: { message: { messageId, role: 'ROLE_USER', parts: [{ text: messageId.slice(0, 8) }] } } }),
-  });
+  const res = await callAgent(url, 'meter', token, 'SendStreamingMessage', { message: { messageId, role: 'ROLE_USER', parts: [{ text: messageId.slice(0, 8) }] } }, { headers: { accept: 'text/event-stream' } });
   const text = await res.text();
   assert.equal(res.status, 200, text.slice(0, 300));
   let taskId: string | undefined;
@@ -72,47 +63,28 @@ async function stream(url: string, token: string, messageId: string): Promise<{ 
 }
 
 describe('streamed calls settle in the replica batch, and a killed replica loses nothing', { skip }, () => {
-  let schema: TestSchema;
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let a: Awaited<ReturnType<typeof startGateway>>;
-  let b: Awaited<ReturnType<typeof startChildGateway>>;
+  let replicas: Awaited<ReturnType<typeof startGatewayAndChildReplica>>;
+  let a: typeof replicas.a;
+  let b: typeof replicas.b;
   let host: Awaited<ReturnType<typeof startRuntime>>;
-  let dataDir: string;
   let token: string;
   let database: Database;
   const tenant = `stream-${randomSuffix()}`;
   const TOPPED_UP = 1_000_000;
 
   before(async () => {
-    schema = await createTestSchema();
-    registry = await startRegistry({ probeIntervalMs: 200 });
-    const [portA, portB] = [await freePort(), await freePort()];
-    const publicUrl = `http://127.0.0.1:${portA}`;
-    a = await startGateway(registry.url, { port: portA, publicUrl, databaseUrl: schema.url, redisUrl: REDIS_URL, keyEncryptionSecret: SECRET });
-    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-gateway-b-'));
-    b = await startChildGateway(
-      {
-        HOST: '127.0.0.1',
-        GATEWAY_PUBLIC_URL: publicUrl,
-        ...fleetGatewayEnv({ databaseUrl: schema.url, redisUrl: REDIS_URL, secret: SECRET, adminToken: ADMIN_TOKEN, registryUrl: registry.url }),
-      },
-      portB,
-      dataDir,
-    );
-    host = await startRuntime([meter], { registryUrl: registry.url, gatewayJwksUrl: `${publicUrl}/.well-known/jwks.json`, requireGatewayAssertion: true });
+    replicas = await startGatewayAndChildReplica({ redisUrl: REDIS_URL, secret: SECRET });
+    ({ a, b } = replicas);
+    host = await startRuntime([meter], { registryUrl: replicas.registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
     token = await fetchToken(a.url, await createClient(a.url, { name: 'streamer', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
     await topUp(a.url, tenant, TOPPED_UP / 1000);
-    database = await createDatabase({ url: schema.url, migrate: false });
+    database = await createDatabase({ url: replicas.schema.url, migrate: false });
     await until('B to route to the meter', async () => (await fetch(`${b.url}/agents/meter/.well-known/agent-card.json`)).status === 200, 15_000);
   });
   after(async () => {
-    if (b && b.child.exitCode === null && b.child.signalCode === null) await b.close();
     await host?.close();
     await database?.close();
-    await a?.close();
-    await registry?.close();
-    await schema?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await replicas?.close();
   });
 
   const db = () => database.db;

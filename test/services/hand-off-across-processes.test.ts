@@ -7,7 +7,7 @@
  *
  * The decision this pins is in docs/conformance.md.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -16,9 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { GetTaskRequest, SendMessageRequest, SubscribeToTaskRequest, type Message, type StreamResponse } from '@a2a-js/sdk';
 import { connectAgent } from '../../src/cli/index.js';
 import { defineAgent } from '../../src/index.js';
-import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
+import { startRuntimeReplicaPair } from '../helpers/runtime-replica.js';
+import { startedForSuite } from '../helpers/suite-fixture.js';
 import { COMPLETED, asTask, sendRequest } from '../helpers/sdk-client.js';
-import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, type TestSchema } from '../helpers/services.js';
+import { REDIS_URL, postgresSkipReason, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 
 const WORKING = 2;
@@ -41,28 +42,14 @@ const jobs = defineAgent({
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
 describe('a handed-off task finished by another process (PostgreSQL + Redis)', { skip }, () => {
-  let schema: TestSchema;
-  let stream: string;
-  let a: RuntimeReplica | undefined;
-  let b: RuntimeReplica | undefined;
-  before(async () => {
-    schema = await createTestSchema();
-    stream = uniqueStreamKey();
-    a = await startRuntimeReplica(schema, stream, [jobs]);
-    b = await startRuntimeReplica(schema, stream, [jobs]);
-  });
-  after(async () => {
-    await stopRuntimeReplica(a);
-    await stopRuntimeReplica(b);
-    await deleteRedisKey(stream);
-    await schema.drop();
-  });
+  const pair = startedForSuite(() => startRuntimeReplicaPair([jobs]));
 
   test('the worker process streams into the task and completes it; a stream on replica A sees it all', async () => {
-    const clientA = (await connectAgent({ url: a!.agents.jobs!, protocol: '1.0', binding: 'jsonrpc' })).client;
-    const clientB = (await connectAgent({ url: b!.agents.jobs!, protocol: '1.0', binding: 'jsonrpc' })).client;
+    const { a, b, schema, stream } = pair();
+    const clientA = (await connectAgent({ url: a.agents.jobs!, protocol: '1.0', binding: 'jsonrpc' })).client;
+    const clientB = (await connectAgent({ url: b.agents.jobs!, protocol: '1.0', binding: 'jsonrpc' })).client;
     const id = asTask(await clientA.sendMessage(sendRequest('render it', { returnImmediately: true }))).id;
-    await until('handed off', () => a!.runtime.tasks().isHandedOff(id));
+    await until('handed off', () => a.runtime.tasks().isHandedOff(id));
     // Visible, and WORKING, on the other replica.
     assert.equal((await clientB.getTask(GetTaskRequest.fromJSON({ id }))).status?.state, WORKING);
 
@@ -119,14 +106,14 @@ describe('a handed-off task finished by another process (PostgreSQL + Redis)', {
   });
 
   test('recovery on either replica leaves a handed-off task alone, even once its first replica is gone', async () => {
-    const clientA = (await connectAgent({ url: a!.agents.jobs!, protocol: '1.0', binding: 'jsonrpc' })).client;
+    const { a, b } = pair();
+    const clientA = (await connectAgent({ url: a.agents.jobs!, protocol: '1.0', binding: 'jsonrpc' })).client;
     const id = asTask(await clientA.sendMessage(sendRequest('render it', { returnImmediately: true }))).id;
-    await until('handed off', () => a!.runtime.tasks().isHandedOff(id));
-    await stopRuntimeReplica(a);
-    a = undefined;
-    assert.deepEqual(await b!.runtime.recoverNow(), { failed: 0, rerun: 0 });
-    const task = await b!.runtime.tasks().get(id);
+    await until('handed off', () => a.runtime.tasks().isHandedOff(id));
+    await pair().stop('a');
+    assert.deepEqual(await b.runtime.recoverNow(), { failed: 0, rerun: 0 });
+    const task = await b.runtime.tasks().get(id);
     assert.equal(task.status?.state, WORKING);
-    assert.equal((await b!.runtime.tasks().fail(id, 'the render farm is down')).status?.state, 4);
+    assert.equal((await b.runtime.tasks().fail(id, 'the render farm is down')).status?.state, 4);
   });
 });

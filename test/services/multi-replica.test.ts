@@ -6,9 +6,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
 import { defineAgent, type AgentDefinition } from '../../src/runtime/index.js';
-import { testAgent, rpc, userMessage, untilAborted } from '../helpers/runtime-fixture.js';
-import { startRuntimeReplica, stopRuntimeReplica, type RuntimeReplica } from '../helpers/runtime-replica.js';
-import { REDIS_URL, createTestSchema, deleteRedisKey, postgresSkipReason, redisSkipReason, uniqueStreamKey, waitFor, type TestSchema } from '../helpers/services.js';
+import { holdUntilCanceled, testAgent, rpc, stepThroughGate, userMessage, untilAborted } from '../helpers/runtime-fixture.js';
+import { startRuntimeReplicaPair, type RuntimeReplica } from '../helpers/runtime-replica.js';
+import { REDIS_URL, postgresSkipReason, redisSkipReason, waitFor, type TestSchema } from '../helpers/services.js';
 import { Latches } from '../helpers/latches.js';
 
 // Wire payloads are A2A JSON that the assertions walk freely.
@@ -27,24 +27,15 @@ const probe: AgentDefinition = defineAgent({
   card: { name: 'probe', description: 'Handlers the test steers' },
   defaultSkill: 'hold',
   skills: {
-    hold: {
+    hold: holdUntilCanceled({
       description: 'Holds until aborted, then records what the signal said',
-      handler: async (text: string, ctx) => {
-        ctx.progress('holding');
-        await untilAborted(ctx.signal);
+      progress: 'holding',
+      then: (text, ctx) => {
         aborts.push({ text, aborted: ctx.signal.aborted });
         abortsSeen.get(text).resolve();
       },
-    },
-    step: {
-      description: 'Reports one step, waits for the test, reports a second, completes',
-      handler: async (text: string, ctx) => {
-        ctx.progress('one');
-        await gates.get(text).promise;
-        ctx.progress('two');
-        return 'stepped';
-      },
-    },
+    }),
+    step: stepThroughGate(gates, 'Reports one step, waits for the test, reports a second, completes'),
   },
 });
 
@@ -67,8 +58,6 @@ const AGENTS = [testAgent, probe, crashy];
 const CONFIG = { replicaTtlMs: 1000, heartbeatMs: 200 } as const;
 
 type Replica = RuntimeReplica;
-const startReplica = (schema: TestSchema, stream: string) => startRuntimeReplica(schema, stream, AGENTS, CONFIG);
-const stopReplica = stopRuntimeReplica;
 
 /** An SSE response read frame by frame, with JSON data. */
 class SseReader {
@@ -132,21 +121,17 @@ async function servedSeqs(url: string, taskId: string): Promise<number[]> {
 }
 
 describe('two runtime replicas on shared PostgreSQL and Redis', { skip }, () => {
+  let pair: Awaited<ReturnType<typeof startRuntimeReplicaPair>>;
   let schema: TestSchema;
   let stream: string;
   let a: Replica | undefined;
   let b: Replica | undefined;
   before(async () => {
-    schema = await createTestSchema();
-    stream = uniqueStreamKey();
-    a = await startReplica(schema, stream);
-    b = await startReplica(schema, stream);
+    pair = await startRuntimeReplicaPair(AGENTS, CONFIG);
+    ({ a, b, schema, stream } = pair);
   });
   after(async () => {
-    await stopReplica(a);
-    await stopReplica(b);
-    await deleteRedisKey(stream);
-    await schema.drop();
+    await pair?.close();
   });
 
   test('a task started on A is visible by GetTask on B', async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRuntime, type Runtime } from '../../src/runtime/index.js';
 import { createDatabase, MemoryBus, type Database } from '../../src/storage/index.js';
-import { batchWorker, CallLog, mapReduceWorkflow, outputsOf, runMessage, startOrchestratorProcess } from '../helpers/orchestrator-fixture.js';
+import { batchWorker, CallLog, mapReduceWorkflow, outputsOf, runMessage, startOrchestratorProcess, untilRunEnds } from '../helpers/orchestrator-fixture.js';
 import { rpc } from '../helpers/runtime-fixture.js';
 import { createTestSchema, postgresSkipReason, REDIS_URL, redisSkipReason, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
@@ -63,16 +63,7 @@ describe('orchestrator replicas on PostgreSQL + Redis', { skip }, () => {
     await once(a.child, 'exit');
     assert.ok(log.count('batch-worker') < 20, 'the map was still running when replica A died');
 
-    let task: any;
-    await until(
-      'replica B finishes the run',
-      async () => {
-        const { body } = await rpc(b.url, 'GetTask', { id: runId });
-        task = body.result;
-        return ['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED'].includes(task?.status?.state);
-      },
-      30_000,
-    );
+    const task = await untilRunEnds(b.url, runId, 'replica B finishes the run');
     assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
     assert.deepEqual(outputsOf(task), { batches: 20, items: 10_000, total: ITEMS.reduce((x, y) => x + y, 0) });
     assert.equal(log.count('batch-worker'), 20);

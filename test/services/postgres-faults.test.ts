@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createRuntime, defineAgent, type Runtime } from '../../src/runtime/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { proxyInFrontOf, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/until.js';
 
 const skip = await postgresSkipReason();
@@ -51,13 +51,11 @@ describe('PostgreSQL faults under a runtime (TCP proxy)', { skip }, () => {
 
   before(async () => {
     schema = await createTestSchema();
-    const direct = new URL(schema.url);
-    proxy = await startTcpProxy(Number(direct.port || 5432), direct.hostname);
-    const proxied = new URL(schema.url);
-    proxied.port = String(proxy.port);
+    const proxied = await proxyInFrontOf(schema.url, 5432);
+    proxy = proxied.proxy;
     dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-faults-'));
     // The runtime opens its own pool from its settings: the query deadline below is the role's setting (DATABASE_QUERY_TIMEOUT_MS), not a test-only knob.
-    const config = { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', heartbeatMs: 300, replicaTtlMs: 2_000, databaseUrl: proxied.toString(), databasePoolSize: 4, databaseQueryTimeoutMs: QUERY_TIMEOUT_MS } as const;
+    const config = { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', heartbeatMs: 300, replicaTtlMs: 2_000, databaseUrl: proxied.url, databasePoolSize: 4, databaseQueryTimeoutMs: QUERY_TIMEOUT_MS } as const;
     runtime = await createRuntime({ agents: [gated], config });
     ({ url } = await runtime.listen());
   });

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { COMMAND_TIMEOUT_MS, HEARTBEAT_MS, RedisBus } from '../../src/storage/index.js';
 import { REDIS_URL, redisSkipReason, uniqueStreamKey } from '../helpers/services.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { proxyInFrontOf, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/until.js';
 
 const skip = await redisSkipReason();
@@ -23,18 +23,24 @@ describe('the Redis bus subscriber under network faults', { skip }, () => {
   const namespace = uniqueStreamKey();
 
   before(async () => {
-    const target = new URL(REDIS_URL);
-    proxy = await startTcpProxy(Number(target.port || 6379), target.hostname);
-    const through = new URL(REDIS_URL);
-    through.port = String(proxy.port);
+    const through = await proxyInFrontOf(REDIS_URL, 6379);
+    proxy = through.proxy;
     direct = await RedisBus.connect({ url: REDIS_URL, namespace });
-    proxied = await RedisBus.connect({ url: through.toString(), namespace });
+    proxied = await RedisBus.connect({ url: through.url, namespace });
   });
   after(async () => {
     await proxied?.close();
     await direct?.close();
     await proxy?.close();
   });
+
+  /** Subscribes through the proxy to `topic`; resolves once the subscription is ready, with what it receives. */
+  async function subscribed(topic: string): Promise<{ received: unknown[]; unsubscribe: () => void }> {
+    const received: unknown[] = [];
+    const unsubscribe = proxied.subscribe(topic, (m) => received.push(m));
+    await unsubscribe.ready;
+    return { received, unsubscribe };
+  }
 
   /** Publishes on `topic` until the subscriber got one message, within `ms`. */
   async function deliveredWithin(topic: string, received: unknown[], ms: number): Promise<void> {
@@ -46,9 +52,7 @@ describe('the Redis bus subscriber under network faults', { skip }, () => {
   }
 
   test('a connection that goes silent is dropped by the heartbeat and re-opened with its subscriptions', async () => {
-    const received: unknown[] = [];
-    const unsubscribe = proxied.subscribe('silent', (m) => received.push(m));
-    await unsubscribe.ready;
+    const { received, unsubscribe } = await subscribed('silent');
     await deliveredWithin('silent', received, 2_000);
     const accepted = proxy.accepted;
     proxy.silenceOpen();
@@ -64,9 +68,7 @@ describe('the Redis bus subscriber under network faults', { skip }, () => {
   });
 
   test('after a pause (half-open both ways) and the heal, nothing is stuck: messages flow again', async () => {
-    const received: unknown[] = [];
-    const unsubscribe = proxied.subscribe('paused', (m) => received.push(m));
-    await unsubscribe.ready;
+    const { received, unsubscribe } = await subscribed('paused');
     proxy.pause();
     // Published while the subscriber's connection holds every byte: lost to it, by design.
     await direct.publish('paused', 'held');
@@ -77,9 +79,7 @@ describe('the Redis bus subscriber under network faults', { skip }, () => {
   });
 
   test('after a reset, the subscriptions are restored on the new connection', async () => {
-    const received: unknown[] = [];
-    const unsubscribe = proxied.subscribe('reset', (m) => received.push(m));
-    await unsubscribe.ready;
+    const { received, unsubscribe } = await subscribed('reset');
     proxy.reset();
     await deliveredWithin('reset', received, 5_000);
     unsubscribe();

@@ -15,7 +15,7 @@ import { createRuntime, type Runtime } from '../../src/runtime/index.js';
 import { COMMAND_TIMEOUT_MS, RedisBus } from '../../src/storage/index.js';
 import { rpc, testAgent, userMessage } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, deleteRedisKey, redisSkipReason, uniqueStreamKey } from '../helpers/services.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { proxyInFrontOf, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/until.js';
 
 const skip = await redisSkipReason();
@@ -29,11 +29,9 @@ describe('Redis faults under a runtime (TCP proxy)', { skip }, () => {
   const stream = uniqueStreamKey();
 
   before(async () => {
-    const direct = new URL(REDIS_URL);
-    proxy = await startTcpProxy(Number(direct.port || 6379), direct.hostname);
-    const proxied = new URL(REDIS_URL);
-    proxied.port = String(proxy.port);
-    bus = await RedisBus.connect({ url: proxied.toString(), stream });
+    const proxied = await proxyInFrontOf(REDIS_URL, 6379);
+    proxy = proxied.proxy;
+    bus = await RedisBus.connect({ url: proxied.url, stream });
     dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-redis-faults-'));
     runtime = await createRuntime({ agents: [testAgent], bus, config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' } });
     ({ url } = await runtime.listen());

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { exampleAgents } from '../../agents/index.js';
 import legal from '../../agents/legal.js';
 import { createOrchestrator, type Orchestrator, type OrchestratorConfigInput } from '../../src/compose/orchestrator-entry.js';
+import type { AgentDefinition } from '../../src/runtime/index.js';
 import { SqlConversationStore, type Conversation } from '../../src/orchestrator/router/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
 import { createTestSchema, postgresSkipReason, REDIS_URL, redisSkipReason, type TestSchema } from '../helpers/services.js';
@@ -78,14 +79,19 @@ const routedTo = (task: any): string[] => task.history.flatMap((m: any) => m.par
 
 const fleetSkip = (await postgresSkipReason()) || (await redisSkipReason());
 
-describe('two orchestrator replicas on PostgreSQL + Redis share the router\'s conversations', { skip: fleetSkip }, () => {
+/**
+ * For the calling suite: before it, `agents` registered and served, and a test schema; after it, all
+ * removed. Returns `replica`, which starts an orchestrator replica over that schema and Redis (with
+ * `config`; closed after the suite) and resolves to its URL.
+ */
+function orchestratorReplicas(agents: readonly AgentDefinition[], dataDirPrefix: string): (config?: Partial<OrchestratorConfigInput>) => Promise<string> {
   let mesh: RegisteredAgents;
   let schema: TestSchema;
   const open: Orchestrator[] = [];
-  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-router-replicas-'));
+  const dataDir = mkdtempSync(join(tmpdir(), dataDirPrefix));
 
   before(async () => {
-    mesh = await startRegisteredAgents([notebook, legal]);
+    mesh = await startRegisteredAgents(agents);
     schema = await createTestSchema();
   });
   after(async () => {
@@ -95,13 +101,17 @@ describe('two orchestrator replicas on PostgreSQL + Redis share the router\'s co
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function replica(config: Partial<OrchestratorConfigInput> = {}): Promise<string> {
+  return async (config = {}) => {
     const orchestrator = await createOrchestrator({
       config: { registryUrl: mesh.registry.url, ...config, runtime: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', databaseUrl: schema.url, databasePoolSize: 2, redisUrl: REDIS_URL, shutdownDeadlineMs: 1000 } },
     });
     open.push(orchestrator);
     return (await orchestrator.listen()).url;
-  }
+  };
+}
+
+describe('two orchestrator replicas on PostgreSQL + Redis share the router\'s conversations', { skip: fleetSkip }, () => {
+  const replica = orchestratorReplicas([notebook, legal], 'agentmesh-router-replicas-');
 
   /** Starts a conversation with the notebook on `a`; sends a follow-up whose text alone would go to legal to `b`. */
   async function followUp(a: string, b: string): Promise<any> {
@@ -128,29 +138,7 @@ describe('two orchestrator replicas on PostgreSQL + Redis share the router\'s co
 });
 
 describe('two orchestrator replicas on PostgreSQL + Redis: a specialist the user chose on replica A', { skip: fleetSkip }, () => {
-  let mesh: RegisteredAgents;
-  let schema: TestSchema;
-  const open: Orchestrator[] = [];
-  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-router-choice-'));
-
-  before(async () => {
-    mesh = await startRegisteredAgents(exampleAgents);
-    schema = await createTestSchema();
-  });
-  after(async () => {
-    for (const o of open) await o.close();
-    await mesh?.close();
-    await schema?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  async function replica(): Promise<string> {
-    const orchestrator = await createOrchestrator({
-      config: { registryUrl: mesh.registry.url, runtime: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', databaseUrl: schema.url, databasePoolSize: 2, redisUrl: REDIS_URL, shutdownDeadlineMs: 1000 } },
-    });
-    open.push(orchestrator);
-    return (await orchestrator.listen()).url;
-  }
+  const replica = orchestratorReplicas(exampleAgents, 'agentmesh-router-choice-');
 
   test('the follow-up on replica B reaches the chosen specialist, and B routes the same request there without asking', async () => {
     const [a, b] = [await replica(), await replica()];

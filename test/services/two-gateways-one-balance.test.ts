@@ -7,12 +7,11 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent } from '../../src/runtime/index.js';
-import { available, createClient, fetchToken, startGateway, topUp } from '../helpers/gateway-fixture.js';
-import { startRegistry } from '../helpers/registry-fixture.js';
+import { available, callAgent, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
+import { startGatewayReplicas } from '../helpers/gateway-replicas.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
-import { createTestSchema, postgresSkipReason, randomSuffix, type TestSchema } from '../helpers/services.js';
+import { postgresSkipReason, randomSuffix } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { freePort } from '../helpers/free-port.js';
 
 const skip = await postgresSkipReason();
 const SECRET = 'two-gateways-test-secret-0123456789abcdef';
@@ -37,29 +36,21 @@ const meter = defineAgent({
 });
 
 describe('two gateway replicas on one PostgreSQL spending one balance', { skip }, () => {
-  let schema: TestSchema;
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let a: Awaited<ReturnType<typeof startGateway>>;
-  let b: Awaited<ReturnType<typeof startGateway>>;
+  let replicas: Awaited<ReturnType<typeof startGatewayReplicas>>;
+  let a: typeof replicas.a;
+  let b: typeof replicas.b;
   let host: Awaited<ReturnType<typeof startRuntime>>;
 
   before(async () => {
-    schema = await createTestSchema();
-    registry = await startRegistry({ probeIntervalMs: 200 });
-    const [portA, portB] = [await freePort(), await freePort()];
-    const publicUrl = `http://127.0.0.1:${portA}`;
     // One deployment: one schema, one secret, one public URL (tokens from either work on both).
-    a = await startGateway(registry.url, { port: portA, publicUrl, databaseUrl: schema.url, keyEncryptionSecret: SECRET });
-    b = await startGateway(registry.url, { port: portB, publicUrl, databaseUrl: schema.url, keyEncryptionSecret: SECRET });
-    host = await startRuntime([meter], { registryUrl: registry.url, gatewayJwksUrl: `${publicUrl}/.well-known/jwks.json`, requireGatewayAssertion: true });
+    replicas = await startGatewayReplicas(SECRET);
+    ({ a, b } = replicas);
+    host = await startRuntime([meter], { registryUrl: replicas.registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
     for (const g of [a, b]) await until('the replica to route to the meter', async () => g.gateway.router.agent('meter')?.instances.some((i) => i.inRotation) ?? false, 15_000);
   });
   after(async () => {
     await host?.close();
-    await b?.close();
-    await a?.close();
-    await registry?.close();
-    await schema?.drop();
+    await replicas?.close();
   });
 
   test(`${CALLS} priced calls over both replicas against ${BALANCE_CREDITS} credits: each completed task charged once, never below zero`, async () => {
@@ -73,11 +64,8 @@ describe('two gateway replicas on one PostgreSQL spending one balance', { skip }
     let next = 0;
     const worker = async () => {
       for (let i = next++; i < CALLS; i = next++) {
-        const res = await fetch(`${replicas[i % 2]}/agents/meter`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'SendMessage', params: { message: { messageId: `m-${i}`, role: 'ROLE_USER', parts: [{ data: { items: [i] } }], metadata: { skillId: 'tick' } } } }),
-        });
+        const message = { messageId: `m-${i}`, role: 'ROLE_USER', parts: [{ data: { items: [i] } }], metadata: { skillId: 'tick' } };
+        const res = await callAgent(replicas[i % 2]!, 'meter', token, 'SendMessage', { message }, { id: i });
         const body = (await res.json()) as any;
         if (body.result?.task?.status?.state === 'TASK_STATE_COMPLETED') completed++;
         else if (res.status === 402 && body.error?.data?.[0]?.metadata?.code === 'AM_ERR_TENANCY_INSUFFICIENT_CREDITS') refused++;

@@ -8,15 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CommanderError, type Command } from 'commander';
 import { createAuditLog, type AuditEntry, type AuditRow } from '../../../src/audit/index.js';
 import { resolveCliIO, type CliContext } from '../../../src/cli/index.js';
 import { auditCommand } from '../../../src/cli/commands/audit/audit.js';
 import { printTail } from '../../../src/cli/commands/audit/audit-tail.js';
-import { reportError } from '../../../src/cli/io/error-report.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import { createDatabase } from '../../../src/storage/index.js';
-import { Capture } from '../cli/cli-harness.js';
+import { Capture, runCommand } from '../cli/cli-harness.js';
 
 const ROWS = 12_000;
 let dir: string;
@@ -38,24 +36,8 @@ function context(stdout: Capture, stderr: Capture, env: Record<string, string | 
 }
 
 /** Runs `agentmesh audit <argv>` the way runCli does: commander errors are usage errors, others are reported. */
-async function audit(argv: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string; lines: string[] }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const { ctx, code } = context(stdout, stderr, env);
-  const command = auditCommand(ctx);
-  const settle = (c: Command): void => {
-    c.exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
-    for (const sub of c.commands) settle(sub);
-  };
-  settle(command);
-  let exit: number;
-  try {
-    await command.parseAsync(argv, { from: 'user' });
-    exit = code();
-  } catch (err) {
-    exit = err instanceof CommanderError ? (err.exitCode === 0 ? 0 : 2) : reportError(ctx.io, err);
-  }
-  return { code: exit, stdout: stdout.text, stderr: stderr.text, lines: stdout.lines };
+function audit(argv: string[], env: Record<string, string | undefined> = {}): ReturnType<typeof runCommand> {
+  return runCommand(auditCommand, argv, env);
 }
 
 async function appendRows(from: number, to: number): Promise<void> {

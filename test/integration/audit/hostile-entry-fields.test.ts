@@ -11,36 +11,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommanderError, type Command } from 'commander';
 import { createAuditLog, hashInput, type AuditEntry } from '../../../src/audit/index.js';
-import { resolveCliIO } from '../../../src/cli/index.js';
-import { auditCommand } from '../../../src/cli/commands/audit/audit.js';
-import { reportError } from '../../../src/cli/io/error-report.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import { createDatabase, type Database } from '../../../src/storage/index.js';
-import { Capture } from '../cli/cli-harness.js';
+import { auditCommand } from '../../../src/cli/commands/audit/audit.js';
+import { runCommand } from '../cli/cli-harness.js';
 
 const call = (extra: Partial<AuditEntry>): AuditEntry => ({ eventType: 'a2a.call', actor: { kind: 'client', id: 'client-1' }, targetAgent: 'sales', tenant: 'acme', outcome: 'ok', ...extra });
-
-/** `agentmesh audit verify --data-dir <dir>`, in-process. */
-async function cliVerify(dir: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  let code = 0;
-  const ctx = { io: resolveCliIO({ stdout, stderr, env: {} }), setExitCode: (c: number) => (code = c) };
-  const command = auditCommand(ctx);
-  const settle = (c: Command): void => {
-    c.exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
-    for (const sub of c.commands) settle(sub);
-  };
-  settle(command);
-  try {
-    await command.parseAsync(['verify', '--data-dir', dir], { from: 'user' });
-  } catch (err) {
-    code = err instanceof CommanderError ? 2 : reportError(ctx.io, err);
-  }
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
 async function openLog(t: { after(fn: () => Promise<void>): void }): Promise<{ dir: string; database: Database; audit: ReturnType<typeof createAuditLog>; warnings: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'agentmesh-hostile-entries-'));
@@ -74,7 +51,7 @@ test('a GetTask whose id is a lone surrogate is stored as U+FFFD and verify find
   // Well-formed strings are not "wrong types": nothing to warn about.
   assert.deepEqual(warnings, []);
 
-  const cli = await cliVerify(dir);
+  const cli = await runCommand(auditCommand, ['verify', '--data-dir', dir]);
   assert.equal(cli.code, 0, cli.stdout + cli.stderr);
   assert.match(cli.stdout, /^audit chain ok: 2 rows checked; tip seq 2 hash [0-9a-f]{64}\n$/);
   assert.doesNotMatch(cli.stdout, /modified/);

@@ -1,7 +1,9 @@
 /** Runs the real CLI in-process and captures what it prints. */
 import { Readable } from 'node:stream';
-import { runCli } from '../../../src/cli/index.js';
-import type { CliIO } from '../../../src/cli/index.js';
+import { CommanderError, type Command } from 'commander';
+import { resolveCliIO, runCli } from '../../../src/cli/index.js';
+import type { CliContext, CliIO } from '../../../src/cli/index.js';
+import { reportError } from '../../../src/cli/io/error-report.js';
 
 /** A write sink that keeps the text and lets a test await a substring. */
 export class Capture {
@@ -54,6 +56,30 @@ export async function cli(argv: string[], options: CliRunOptions = {}): Promise<
   if (options.fetchImpl) io.fetchImpl = options.fetchImpl;
   const code = await runCli(argv, io);
   return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/**
+ * Runs `argv` through the command `build` makes (one command group, or a program holding several)
+ * in-process, the way runCli does: its output captured, a Commander exit 0 for help and 2 for a
+ * usage error, any other error reported as runCli reports it. `lines` are stdout's non-empty lines.
+ */
+export async function runCommand(build: (ctx: CliContext) => Command, argv: string[], env: Record<string, string | undefined> = {}): Promise<CliRun & { lines: string[] }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  let code = 0;
+  const ctx: CliContext = { io: resolveCliIO({ stdout, stderr, env }), setExitCode: (c) => (code = c) };
+  const command = build(ctx);
+  const settle = (c: Command): void => {
+    c.exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
+    for (const sub of c.commands) settle(sub);
+  };
+  settle(command);
+  try {
+    await command.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    code = err instanceof CommanderError ? (err.exitCode === 0 ? 0 : 2) : reportError(ctx.io, err);
+  }
+  return { code, stdout: stdout.text, stderr: stderr.text, lines: stdout.lines };
 }
 
 /** Runs the CLI with `--json` and parses stdout as one JSON document. */

@@ -1,32 +1,15 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cli } from './cli-harness.js';
-import { startFixtureAgent, type FixtureAgent } from './fixture-agent.js';
-
-/** A local port with nothing listening: bind port 0, note it, close it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { startFixtureAgent } from './fixture-agent.js';
+import { startedForSuite, tempDirForSuite } from '../../helpers/suite-fixture.js';
+import { closedPort } from '../../helpers/free-port.js';
 
 describe('agentmesh reports errors clearly, with exit codes', () => {
-  let agent: FixtureAgent;
-  let dir: string;
-  before(async () => {
-    agent = await startFixtureAgent();
-    dir = await mkdtemp(join(tmpdir(), 'agentmesh-cli-'));
-  });
-  after(async () => {
-    await agent.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const agent = startedForSuite(startFixtureAgent);
+  const dir = tempDirForSuite('agentmesh-cli-');
 
   describe('reaching the agent', () => {
     test('names an unreachable agent and the reason, exit code 1', async () => {
@@ -38,11 +21,11 @@ describe('agentmesh reports errors clearly, with exit codes', () => {
     });
 
     test('names the card URL when there is no agent card, exit code 1', async () => {
-      const run = await cli(['tasks', 'get', `${agent.url}/agents/nobody`, 't-1']);
+      const run = await cli(['tasks', 'get', `${agent().url}/agents/nobody`, 't-1']);
       assert.equal(run.code, 1);
       assert.equal(
         run.stderr,
-        `error: no agent card at ${agent.url}/agents/nobody/.well-known/agent-card.json (HTTP 404); pass the agent base URL or the full card URL\n`,
+        `error: no agent card at ${agent().url}/agents/nobody/.well-known/agent-card.json (HTTP 404); pass the agent base URL or the full card URL\n`,
       );
     });
 
@@ -62,17 +45,17 @@ describe('agentmesh reports errors clearly, with exit codes', () => {
   describe('A2A errors', () => {
     test('prints the message, JSON-RPC code and reason over JSON-RPC and REST alike', async () => {
       for (const binding of ['jsonrpc', 'rest']) {
-        const run = await cli(['tasks', 'cancel', agent.url, 'ghost', '--binding', binding]);
+        const run = await cli(['tasks', 'cancel', agent().url, 'ghost', '--binding', binding]);
         assert.equal(run.code, 1, binding);
         assert.equal(run.stderr, 'error: Task not found: ghost (A2A -32001 TASK_NOT_FOUND)\n', binding);
       }
     });
 
     test('reports an error raised on a stream the same way, on every protocol and binding', async () => {
-      const done = JSON.parse((await cli(['send', agent.url, 'finish', '--json'])).stdout) as { id: string };
+      const done = JSON.parse((await cli(['send', agent().url, 'finish', '--json'])).stdout) as { id: string };
       for (const protocol of ['1.0', '0.3']) {
         for (const binding of ['jsonrpc', 'rest']) {
-          const run = await cli(['send', agent.url, 'more', '--task', done.id, '--stream', '--protocol', protocol, '--binding', binding]);
+          const run = await cli(['send', agent().url, 'more', '--task', done.id, '--stream', '--protocol', protocol, '--binding', binding]);
           assert.equal(run.code, 1, `${protocol} ${binding}`);
           assert.equal(run.stdout, '');
           assert.match(run.stderr, /^error: Task \S+ is in a terminal state .* \(A2A -32004 UNSUPPORTED_OPERATION\)\n$/, `${protocol} ${binding}`);
@@ -81,9 +64,9 @@ describe('agentmesh reports errors clearly, with exit codes', () => {
     });
 
     test('shows no stack trace unless AGENTMESH_DEBUG=1', async () => {
-      const quiet = await cli(['tasks', 'get', agent.url, 'ghost']);
+      const quiet = await cli(['tasks', 'get', agent().url, 'ghost']);
       assert.doesNotMatch(quiet.stderr, /\n\s+at /);
-      const debug = await cli(['tasks', 'get', agent.url, 'ghost'], { env: { AGENTMESH_DEBUG: '1' } });
+      const debug = await cli(['tasks', 'get', agent().url, 'ghost'], { env: { AGENTMESH_DEBUG: '1' } });
       assert.equal(debug.code, 1);
       assert.ok(debug.stderr.startsWith('error: Task not found: ghost (A2A -32001 TASK_NOT_FOUND)\n'));
       assert.match(debug.stderr, /\n\s+at /);
@@ -107,31 +90,31 @@ describe('agentmesh reports errors clearly, with exit codes', () => {
     ];
     for (const c of cases) {
       test(`rejects ${c.name}`, async () => {
-        const from = agent.requests.length;
-        const run = await cli(c.argv(agent.url));
+        const from = agent().requests.length;
+        const run = await cli(c.argv(agent().url));
         assert.equal(run.code, 2, run.stderr);
         assert.match(run.stderr, c.stderr);
         assert.equal(run.stdout, '');
-        assert.equal(agent.requests.length, from, 'no request reached the agent');
+        assert.equal(agent().requests.length, from, 'no request reached the agent');
       });
     }
 
     test('rejects a --data file that does not exist', async () => {
-      const run = await cli(['send', agent.url, '--data', join(dir, 'missing.json')]);
+      const run = await cli(['send', agent().url, '--data', join(dir(), 'missing.json')]);
       assert.equal(run.code, 2);
       assert.match(run.stderr, /^error: cannot read --data .*missing\.json: no such file\n$/);
     });
 
     test('rejects a --data file that is not JSON', async () => {
-      const file = join(dir, 'broken.json');
+      const file = join(dir(), 'broken.json');
       await writeFile(file, '{ "leads": [1, 2');
-      const run = await cli(['send', agent.url, '--data', file]);
+      const run = await cli(['send', agent().url, '--data', file]);
       assert.equal(run.code, 2);
       assert.match(run.stderr, /^error: --data .*broken\.json is not valid JSON: /);
     });
 
     test('rejects invalid JSON on stdin for --data -', async () => {
-      const run = await cli(['send', agent.url, '--data', '-'], { stdin: 'not json' });
+      const run = await cli(['send', agent().url, '--data', '-'], { stdin: 'not json' });
       assert.equal(run.code, 2);
       assert.match(run.stderr, /^error: --data stdin is not valid JSON/);
     });

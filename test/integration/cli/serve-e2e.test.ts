@@ -5,17 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../../src/cli/index.js';
+import { cli } from './cli-harness.js';
 import { waitForOutput } from '../../helpers/child-output.js';
 
 /** Runs the real CLI in-process and captures its output. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {} });
-  return { code, out, err };
-}
-
 describe('agentmesh agent serve, driven by agentmesh send and tasks', () => {
   let child: ChildProcess;
   let url: string;
@@ -41,21 +34,21 @@ describe('agentmesh agent serve, driven by agentmesh send and tasks', () => {
 
   test('serves the module at the root and answers agentmesh send', async () => {
     const result = await cli(['send', url, 'hello mesh']);
-    assert.equal(result.code, 0, result.err);
-    assert.match(result.out, /You said: hello mesh/);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /You said: hello mesh/);
   });
 
   test('input-required: the CLI prints the question and a follow-up answers it', async () => {
     const first = await cli(['send', url, 'ask me', '--json']);
     assert.equal(first.code, 3, 'exit code 3 means the task waits for input');
-    const task = JSON.parse(first.out) as { id: string; status: { state: string } };
+    const task = JSON.parse(first.stdout) as { id: string; status: { state: string } };
     assert.equal(task.status.state, 'TASK_STATE_INPUT_REQUIRED');
     const second = await cli(['send', url, 'ping', '--task', task.id]);
-    assert.equal(second.code, 0, second.err);
-    assert.match(second.out, /You said: ping/);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /You said: ping/);
     const listed = await cli(['tasks', 'list', url, '--json']);
-    assert.equal(listed.code, 0, listed.err);
-    assert.ok(listed.out.includes(task.id));
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.ok(listed.stdout.includes(task.id));
   });
 
   test('SIGTERM drains and exits 0', async () => {

@@ -6,14 +6,8 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/index.js';
+import { cli } from './cli-harness.js';
 import { until } from '../../helpers/until.js';
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {} });
-  return { code, out, err };
-}
 
 describe('agentmesh up: registry and example agents in one process', () => {
   let child: ChildProcess;
@@ -50,22 +44,22 @@ describe('agentmesh up: registry and example agents in one process', () => {
   test('the example agents register themselves, with their metadata, and are found by text', async () => {
     await until('both example agents to be registered', async () => {
       const listed = await cli(['agents', 'list', '--registry', registryUrl, '--json']);
-      return listed.code === 0 && ['echo', 'lead-scorer'].every((n) => listed.out.includes(`"name":"${n}"`));
+      return listed.code === 0 && ['echo', 'lead-scorer'].every((n) => listed.stdout.includes(`"name":"${n}"`));
     }, 10_000);
     const record = (await (await fetch(`${registryUrl}/v1/agents/lead-scorer`)).json()) as any;
     assert.equal(record.metadata.department, 'sales');
     assert.deepEqual(record.metadata.skills['score-leads'].pricing, { creditsPerItem: 1, itemsPath: 'leadIds' });
     assert.equal(record.signed, true);
     const search = await cli(['agents', 'search', 'score leads similar to my best customers', '--registry', registryUrl, '--json']);
-    assert.equal(search.code, 0, search.err);
+    assert.equal(search.code, 0, search.stderr);
     // The README's example is lookalike work, audience-architect's.
-    assert.equal(JSON.parse(search.out).results[0].metadata.name, 'audience-architect');
+    assert.equal(JSON.parse(search.stdout).results[0].metadata.name, 'audience-architect');
   });
 
   test('the agents refuse direct calls: only the gateway reaches them', async () => {
     const sent = await cli(['send', `${agentsUrl}/agents/echo`, 'hello mesh']);
-    assert.notEqual(sent.code, 0, sent.out);
-    assert.match(sent.err, /through the agentmesh gateway only/);
+    assert.notEqual(sent.code, 0, sent.stdout);
+    assert.match(sent.stderr, /through the agentmesh gateway only/);
     const rest = await fetch(`${agentsUrl}/agents/echo/message:send`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'a2a-version': '1.0' },
@@ -82,8 +76,8 @@ describe('agentmesh up: registry and example agents in one process', () => {
     const gateway = /gateway listening on (http:\/\/\S+)/.exec(stdout)![1]!;
     const [, clientId, clientSecret] = /demo client: (\S+) \/ (\S+)/.exec(stdout)!;
     const tokenOut = await cli(['token', '--gateway', gateway, '--client-id', clientId!, '--client-secret', clientSecret!]);
-    assert.equal(tokenOut.code, 0, tokenOut.err);
-    const token = tokenOut.out.trim();
+    assert.equal(tokenOut.code, 0, tokenOut.stderr);
+    const token = tokenOut.stdout.trim();
     const res = await fetch(`${gateway}/agents/lead-scorer`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { defineAgent } from '../../../src/runtime/index.js';
-import { batchWorker, CallLog, specialists, startOrchestrator, workflow } from '../../helpers/orchestrator-fixture.js';
+import { batchWorker, CallLog, ENRICH_THEN_SCORE_STEPS, LAUNCH_CAMPAIGN_STEP, specialists, startOrchestrator, workflow } from '../../helpers/orchestrator-fixture.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 import { Capture, cli } from './cli-harness.js';
@@ -38,12 +38,7 @@ inputs:
   campaign: { type: string, default: spring }
   numbers: { type: array, items: { type: number } }
 steps:
-  - id: enrich
-    call: { agent: enricher }
-    input: { leadIds: "{{ inputs.leadIds }}" }
-  - id: score
-    call: { agent: scorer }
-    input: { leadIds: "{{ steps.enrich.output.enrichedLeadIds }}" }
+${ENRICH_THEN_SCORE_STEPS}
   - id: sums
     map:
       over: "{{ inputs.numbers }}"
@@ -53,9 +48,7 @@ steps:
         id: sum
         call: { agent: batch-worker }
         input: { items: "{{ batch }}" }
-  - id: launch
-    call: { agent: campaigner }
-    input: { name: "{{ inputs.campaign }}-{{ steps.enrich.output.count }}", audience: "{{ steps.score.output.scores }}" }
+${LAUNCH_CAMPAIGN_STEP}
 outputs:
   campaignId: "{{ steps.launch.output.campaignId }}"
   audienceSize: "{{ steps.launch.output.audienceSize }}"

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CallLog, specialists } from '../../helpers/orchestrator-fixture.js';
+import { CallLog, ENRICH_THEN_SCORE_STEPS, specialists } from '../../helpers/orchestrator-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
@@ -44,12 +44,7 @@ name: enrich-and-score
 inputs:
   leadIds: { type: array, items: { type: string } }
 steps:
-  - id: enrich
-    call: { agent: enricher }
-    input: { leadIds: "{{ inputs.leadIds }}" }
-  - id: score
-    call: { agent: scorer }
-    input: { leadIds: "{{ steps.enrich.output.enrichedLeadIds }}" }
+${ENRICH_THEN_SCORE_STEPS}
 outputs:
   scored: "{{ steps.score.output.scores }}"
 `;

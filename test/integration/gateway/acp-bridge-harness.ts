@@ -5,8 +5,10 @@
  * that holds exactly per call, and one client of `tenant` with credits.
  */
 import assert from 'node:assert/strict';
+import { TaskState, type StreamResponse, type Task } from '@a2a-js/sdk';
+import type { Client } from '@a2a-js/sdk/client';
 import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/acp-reference-server.js';
-import { createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
+import { available, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { call, startRegistry } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
 
@@ -50,4 +52,34 @@ export async function startBridgedAgents(options: { creditsPerCall: number; tena
       await acp.close();
     },
   };
+}
+
+/**
+ * Resubscribes with `client` to the held run `taskId`, releases the run on the reference server once
+ * the subscription has its first event, and returns every event the subscription gave until it ended.
+ */
+export async function followReleasedRun(client: Client, acp: AcpReferenceServer, taskId: string): Promise<StreamResponse[]> {
+  const events: StreamResponse[] = [];
+  const following = (async () => {
+    for await (const e of client.resubscribeTask({ tenant: '', id: taskId })) events.push(e);
+  })();
+  await until('the subscription to start', async () => events.length > 0, 10_000);
+  acp.release(taskId);
+  await following;
+  return events;
+}
+
+/**
+ * Cancels with `client` the run `started` holds for `tenant`, asserting what a cancel does: the run held
+ * `price` credits of the `before` available balance, the task ends canceled, the reference server's run
+ * is cancelled, and the hold comes back.
+ */
+export async function cancelHeldRun(bridged: Pick<BridgedAgents, 'acp' | 'gw'>, client: Client, started: Task, hold: { tenant: string; before: number; price: number }): Promise<void> {
+  const { acp, gw } = bridged;
+  assert.notEqual(started.status?.state, TaskState.TASK_STATE_COMPLETED);
+  assert.equal(await available(gw.url, hold.tenant), hold.before - hold.price * 1000, 'the run holds its price');
+  const canceled = await client.cancelTask({ tenant: '', id: started.id, metadata: undefined });
+  assert.equal(canceled.status?.state, TaskState.TASK_STATE_CANCELED);
+  assert.equal(acp.runs.get(started.id)?.['status'], 'cancelled');
+  await until('the hold to be refunded', async () => (await available(gw.url, hold.tenant)) === hold.before, 10_000);
 }

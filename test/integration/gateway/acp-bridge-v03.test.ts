@@ -5,7 +5,7 @@ import type { Client } from '@a2a-js/sdk/client';
 import { connectAgent } from '../../../src/cli/index.js';
 import { available, balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
-import { BRIDGE_SCOPES, startBridgedAgents, type BridgedAgents } from './acp-bridge-harness.js';
+import { BRIDGE_SCOPES, cancelHeldRun, followReleasedRun, startBridgedAgents, type BridgedAgents } from './acp-bridge-harness.js';
 
 /*
  * A2A v0.3 clients of bridged agents: the official SDK's v0.3
@@ -134,25 +134,14 @@ describe('an SDK v0.3 client calls bridged ACP agents through the gateway', () =
     const before = await available(gw.url, own.tenant);
     const c = await client('holder', own.token);
     const started = (await c.sendMessage(send('take your time', { returnImmediately: true }))) as Task;
-    assert.notEqual(started.status?.state, TaskState.TASK_STATE_COMPLETED);
-    assert.equal(await available(gw.url, own.tenant), before - PRICE * 1000, 'the run holds its price');
-    const canceled = await c.cancelTask({ tenant: '', id: started.id, metadata: undefined });
-    assert.equal(canceled.status?.state, TaskState.TASK_STATE_CANCELED);
-    assert.equal(acp.runs.get(started.id)?.['status'], 'cancelled');
-    await until('the hold to be refunded', async () => (await available(gw.url, own.tenant)) === before, 10_000);
+    await cancelHeldRun({ acp, gw }, c, started, { tenant: own.tenant, before, price: PRICE });
     assert.ok(wire.some((w) => w.method === 'tasks/cancel'));
   });
 
   test('tasks/resubscribe follows the run until it ends', async () => {
     const c = await client('holder');
     const started = (await c.sendMessage(send('subscribe to me', { returnImmediately: true }))) as Task;
-    const events: StreamResponse[] = [];
-    const following = (async () => {
-      for await (const e of c.resubscribeTask({ tenant: '', id: started.id })) events.push(e);
-    })();
-    await until('the subscription to start', async () => events.length > 0, 10_000);
-    acp.release(started.id);
-    await following;
+    const events = await followReleasedRun(c, acp, started.id);
     assert.equal(events[0]?.payload?.$case, 'task');
     assert.equal(stateOf(events.at(-1)), TaskState.TASK_STATE_COMPLETED);
     assert.ok(wire.some((w) => w.method === 'tasks/resubscribe'));

@@ -7,7 +7,7 @@ import { Role, TaskState, type Message, type StreamResponse, type Task } from '@
 import { available, balanceTotal, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { call, startRegistry } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
-import { startBridgedAgents, type BridgedAgents } from './acp-bridge-harness.js';
+import { cancelHeldRun, followReleasedRun, startBridgedAgents, type BridgedAgents } from './acp-bridge-harness.js';
 
 /*
  * The gateway's bridge: an A2A client (the official SDK, over
@@ -142,12 +142,7 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
       const total = await balanceTotal(gw.url, own.tenant);
       const c = await client('holder', own.token);
       const started = (await c.sendMessage(sendParams(text('take your time'), true))) as Task;
-      assert.notEqual(started.status?.state, TaskState.TASK_STATE_COMPLETED);
-      assert.equal(await available(gw.url, own.tenant), before - PRICE * 1000, 'the run holds its price');
-      const canceled = await c.cancelTask({ tenant: '', id: started.id, metadata: undefined });
-      assert.equal(canceled.status?.state, TaskState.TASK_STATE_CANCELED);
-      assert.equal(acp.runs.get(started.id)?.['status'], 'cancelled');
-      await until('the hold to be refunded', async () => (await available(gw.url, own.tenant)) === before, 10_000);
+      await cancelHeldRun({ acp, gw }, c, started, { tenant: own.tenant, before, price: PRICE });
       assert.equal(await balanceTotal(gw.url, own.tenant), total);
     });
 
@@ -174,13 +169,7 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
     test('SubscribeToTask follows the run until it ends', async () => {
       const c = await client('holder');
       const started = (await c.sendMessage(sendParams(text('subscribe to me'), true))) as Task;
-      const events: StreamResponse[] = [];
-      const following = (async () => {
-        for await (const e of c.resubscribeTask({ tenant: '', id: started.id })) events.push(e);
-      })();
-      await until('the subscription to start', async () => events.length > 0, 10_000);
-      acp.release(started.id);
-      await following;
+      const events = await followReleasedRun(c, acp, started.id);
       assert.equal(events[0]?.payload?.$case, 'task');
       const last = events.at(-1)!.payload;
       assert.equal(last?.$case === 'statusUpdate' && last.value.status?.state, TaskState.TASK_STATE_COMPLETED);

@@ -11,7 +11,7 @@ import { AcpTestClient, outputText, userText } from '../../helpers/acp-client.js
 import { available, balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
 import { until } from '../../helpers/until.js';
-import { holdUntilCanceled } from '../../helpers/runtime-fixture.js';
+import { askNameThenGreet, waiterAgent } from '../../helpers/runtime-fixture.js';
 
 const priced = (skill: string) => ({ skills: { [skill]: { pricing: { creditsPerCall: 2 } } } });
 
@@ -25,24 +25,9 @@ const asker = defineAgent({
   card: { name: 'asker', description: 'Asks a name, then greets' },
   registry: priced('ask'),
   defaultSkill: 'ask',
-  skills: {
-    ask: {
-      description: 'Asks, then answers',
-      handler: async (_: string, ctx) => {
-        const answer = await ctx.requestInput('What is your name?');
-        return `Hello, ${answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('')}`;
-      },
-    },
-  },
+  skills: { ask: askNameThenGreet('Asks, then answers') },
 });
-const waiter = defineAgent({
-  card: { name: 'waiter', description: 'Waits until canceled' },
-  registry: priced('wait'),
-  defaultSkill: 'wait',
-  skills: {
-    wait: holdUntilCanceled({ description: 'Waits until canceled', progress: 'waiting' }),
-  },
-});
+const waiter = waiterAgent('Waits until canceled', priced('wait'));
 
 describe('native agents over ACP through the gateway (/agents/{name}/acp)', () => {
   let mesh: Awaited<ReturnType<typeof startGatewayMesh>>;

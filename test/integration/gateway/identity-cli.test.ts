@@ -4,14 +4,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { exportJWK, generateKeyPair } from 'jose';
-import { resolveCliIO, type CliContext } from '../../../src/cli/index.js';
-import { reportError } from '../../../src/cli/io/error-report.js';
 import { clientsCommand } from '../../../src/cli/commands/clients/clients.js';
 import { keysCommand } from '../../../src/cli/commands/keys/keys.js';
 import { tokenCommand } from '../../../src/cli/commands/token.js';
-import { Capture } from '../cli/cli-harness.js';
+import { runCommand } from '../cli/cli-harness.js';
 import { ADMIN_TOKEN, startIdentity, type IdentityFixture } from './identity-fixture.js';
 
 interface Run {
@@ -21,24 +19,8 @@ interface Run {
 }
 
 /** Runs the identity commands the way `runCli` does (they are registered in program.ts by the lead). */
-async function agentmesh(argv: string[], env: Record<string, string | undefined>): Promise<Run> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const io = resolveCliIO({ stdout, stderr, env });
-  let code = 0;
-  const ctx: CliContext = { io, setExitCode: (c) => (code = c) };
-  const program = new Command('agentmesh').addCommand(clientsCommand(ctx)).addCommand(keysCommand(ctx)).addCommand(tokenCommand(ctx));
-  const settle = (command: Command): void => {
-    command.exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
-    for (const sub of command.commands) settle(sub);
-  };
-  settle(program);
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (err) {
-    code = err instanceof CommanderError ? (err.exitCode === 0 ? 0 : 2) : reportError(io, err);
-  }
-  return { code, stdout: stdout.text, stderr: stderr.text };
+function agentmesh(argv: string[], env: Record<string, string | undefined>): Promise<Run> {
+  return runCommand((ctx) => new Command('agentmesh').addCommand(clientsCommand(ctx)).addCommand(keysCommand(ctx)).addCommand(tokenCommand(ctx)), argv, env);
 }
 
 const field = (text: string, label: string): string => new RegExp(`^${label} +(\\S+)$`, 'm').exec(text)?.[1] ?? assert.fail(`no ${label} line in:\n${text}`);

@@ -26,6 +26,38 @@ async function echo(url: string, text: string): Promise<{ ok: boolean; detail: s
   }
 }
 
+/** A request through the router to the tester's `wait` skill, which holds until `signal` aborts it. */
+function sendHold(url: string, signal: AbortSignal): Promise<Response> {
+  return fetch(`${url}/agents/tester`, {
+    method: 'POST',
+    signal,
+    headers: { 'content-type': 'application/json', 'A2A-Version': '1.0' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: userMessage('hold', { metadata: { skillId: 'wait' } }) } }),
+  });
+}
+
+/** Eight workers echoing `<label> <worker>.<n>` through the router until `stop()`; the failures they met, and how many they sent. */
+function echoLoad(url: string, label: string): { failures: string[]; sent: () => number; stop: () => Promise<void> } {
+  const failures: string[] = [];
+  let sent = 0;
+  let done = false;
+  const workers = Array.from({ length: 8 }, async (_, w) => {
+    while (!done) {
+      const n = sent++;
+      const outcome = await echo(url, `${label} ${w}.${n}`);
+      if (!outcome.ok) failures.push(outcome.detail);
+    }
+  });
+  return {
+    failures,
+    sent: () => sent,
+    stop: async () => {
+      done = true;
+      await Promise.all(workers);
+    },
+  };
+}
+
 describe('balancing over the instances of one agent', () => {
   let reg: Awaited<ReturnType<typeof startRegistry>>;
   const hosts: Host[] = [];
@@ -56,12 +88,7 @@ describe('balancing over the instances of one agent', () => {
 
   test('an instance busy with a long request gets no new ones while the others are idle', async () => {
     const hold = new AbortController();
-    const blocking = fetch(`${gw.url}/agents/tester`, {
-      method: 'POST',
-      signal: hold.signal,
-      headers: { 'content-type': 'application/json', 'A2A-Version': '1.0' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: userMessage('hold', { metadata: { skillId: 'wait' } }) } }),
-    }).catch(() => undefined);
+    const blocking = sendHold(gw.url, hold.signal).catch(() => undefined);
     await until('one request outstanding', () => gw.router.stats().some((s) => s.outstanding === 1));
     const busy = gw.router.stats().find((s) => s.outstanding === 1)!.instance;
     const from = gw.results.length;
@@ -77,16 +104,8 @@ describe('balancing over the instances of one agent', () => {
   test('an instance killed under load leaves rotation; traffic continues on the others with no failures beyond its requests in flight', async () => {
     const victim = hosts[0]!;
     const victimId = instanceOf(gw, victim);
-    const failures: string[] = [];
-    let sent = 0;
-    let done = false;
-    const workers = Array.from({ length: 8 }, async (_, w) => {
-      while (!done) {
-        const n = sent++;
-        const outcome = await echo(gw.url, `load ${w}.${n}`);
-        if (!outcome.ok) failures.push(outcome.detail);
-      }
-    });
+    const load = echoLoad(gw.url, 'load');
+    const { failures } = load;
     await until('load running on every instance', () => gw.results.filter((r) => r.instance === victimId).length >= 20);
     const atKill = gw.router.stats().find((s) => s.instance === victimId)!;
     const killedAt = gw.results.length;
@@ -111,8 +130,7 @@ describe('balancing over the instances of one agent', () => {
     hosts.splice(0, 1);
     const afterKill = gw.results.length;
     await until('200 more requests served', () => gw.results.length >= afterKill + 200, 20_000);
-    done = true;
-    await Promise.all(workers);
+    await load.stop();
 
     assert.ok(failures.length <= inFlightOnVictim, `${failures.length} failures, ${inFlightOnVictim} requests were in flight on the killed instance: ${failures.join('\n')}`);
     const lateOnVictim = gw.results.slice(afterKill).filter((r) => r.instance === victimId).length;
@@ -121,7 +139,7 @@ describe('balancing over the instances of one agent', () => {
     const survivors = new Set(gw.results.slice(afterKill).map((r) => r.instance));
     assert.equal(survivors.size, 2);
     // Figures for the report.
-    console.log(`# graceful kill under load: ${sent} requests, ${failures.length} failed; ${inFlightOnVictim} in flight on the victim while it shut down (${atKill.outstanding} at the kill, ${sentWhileDying} sent before the router saw it leave); ${retried} retried elsewhere`);
+    console.log(`# graceful kill under load: ${load.sent()} requests, ${failures.length} failed; ${inFlightOnVictim} in flight on the victim while it shut down (${atKill.outstanding} at the kill, ${sentWhileDying} sent before the router saw it leave); ${retried} retried elsewhere`);
   });
 
   test('an instance that dies abruptly (still registered) costs only its requests in flight: new ones are retried elsewhere and its breaker opens', async () => {
@@ -130,27 +148,14 @@ describe('balancing over the instances of one agent', () => {
     // Long requests first, on an idle pool: two on each instance, so some are surely in flight on the victim when it dies.
     const holders = Array.from({ length: 4 }, () => new AbortController());
     const held = holders.map((hold) =>
-      fetch(`${gw.url}/agents/tester`, {
-        method: 'POST',
-        signal: hold.signal,
-        headers: { 'content-type': 'application/json', 'A2A-Version': '1.0' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: userMessage('hold', { metadata: { skillId: 'wait' } }) } }),
-      }).then(
+      sendHold(gw.url, hold.signal).then(
         async (response) => ({ status: response.status, body: (await response.json()) as any }),
         () => undefined,
       ),
     );
     await until('two long requests on each instance', () => gw.router.stats().filter((s) => s.agent === 'tester' && s.inRotation).every((s) => s.outstanding === 2));
-    const failures: string[] = [];
-    let sent = 0;
-    let done = false;
-    const workers = Array.from({ length: 8 }, async (_, w) => {
-      while (!done) {
-        const n = sent++;
-        const outcome = await echo(gw.url, `crash ${w}.${n}`);
-        if (!outcome.ok) failures.push(outcome.detail);
-      }
-    });
+    const load = echoLoad(gw.url, 'crash');
+    const { failures } = load;
     const servedBefore = gw.results.filter((r) => r.instance === victimId).length;
     await until('load running on the victim', () => gw.results.filter((r) => r.instance === victimId).length >= servedBefore + 20);
     const from = gw.results.length;
@@ -164,8 +169,7 @@ describe('balancing over the instances of one agent', () => {
     const inFlightAtKill = atCrash.outstanding + gw.router.stats().find((s) => s.instance === victimId)!.requests - atCrash.requests;
     const opened = gw.results.length;
     await until('200 more requests served', () => gw.results.length >= opened + 200, 20_000);
-    done = true;
-    await Promise.all(workers);
+    await load.stop();
     for (const hold of holders) hold.abort();
     const cut = (await Promise.all(held)).filter((answer) => answer !== undefined);
     // The long requests that were on the victim failed (a SendMessage that reached it is never sent twice)…
@@ -182,6 +186,6 @@ describe('balancing over the instances of one agent', () => {
     // connection is retried elsewhere is proven in routing-resilience.test.ts.
     const retried = gw.results.slice(from).filter((r) => r.retried > 0).length;
     assert.equal(gw.results.slice(opened).filter((r) => r.instance === victimId).length, 0);
-    console.log(`# crash under load: ${sent} short requests, ${failures.length} failed; ${inFlightAtKill} requests in flight on the victim at the crash, ${cut.length} of them long ones that failed; ${retried} retried elsewhere`);
+    console.log(`# crash under load: ${load.sent()} short requests, ${failures.length} failed; ${inFlightAtKill} requests in flight on the victim at the crash, ${cut.length} of them long ones that failed; ${retried} retried elsewhere`);
   });
 });

@@ -1,5 +1,5 @@
 /** On SQLite: GATEWAY_SECRET and AGENTMESH_SECRET rotate without voiding keys, hashes or push configs. */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,23 +10,24 @@ import { cli } from '../cli/cli-harness.js';
 import { createClient } from './identity-fixture.js';
 import { secretRotationScenario, startGateway, tokenStatus } from './secret-rotation-scenario.js';
 
-test('a secret rotation re-seals every key, pepper and push config on SQLite, and the old secret can go', async (t) => {
+/** A data dir with the SQLite database of the roles in it (mesh.db), both removed after the test. */
+async function sqliteDataDir(t: TestContext) {
   const dir = mkdtempSync(join(tmpdir(), 'agentmesh-rotation-'));
   const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
   t.after(async () => {
     await database.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  return { dir, database };
+}
+
+test('a secret rotation re-seals every key, pepper and push config on SQLite, and the old secret can go', async (t) => {
+  const { dir, database } = await sqliteDataDir(t);
   await secretRotationScenario({ database, cliEnv: {}, cliArgs: ['--data-dir', dir] });
 });
 
 test('a database whose pepper was never stored adopts the one its hashes were made with, even mid-rotation', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-rotation-'));
-  const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
-  t.after(async () => {
-    await database.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { database } = await sqliteDataDir(t);
   const old = 'gateway-secret-old-0123456789abcdefghij';
   const next = 'gateway-secret-new-0123456789abcdefghij';
   const before = await startGateway(database, old);
@@ -78,12 +79,7 @@ test('with a database URL set, `secrets rotate` never takes the new secret from 
 });
 
 test('without a database URL, `secrets rotate` takes the new secret from the data dir, as the roles do on SQLite', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-rotation-'));
-  const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
-  t.after(async () => {
-    await database.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, database } = await sqliteDataDir(t);
   const local = 'generated-local-secret-0123456789abcdefghij';
   writeFileSync(join(dir, 'gateway-secret'), `${local}\n`);
   const old = 'gateway-secret-old-0123456789abcdefghij';

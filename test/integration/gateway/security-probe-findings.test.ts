@@ -185,52 +185,43 @@ describe('gateway security probe findings', () => {
 
   describe('finding 3: management and credits refusals carry the RFC 6750 challenge', () => {
     const get = (path: string, headers: Record<string, string> = {}) => fetch(`${gw.url}${path}`, { headers });
+    /** Asserts a refusal: its status, its WWW-Authenticate challenge and, when given, the reason in its body. */
+    const assertRefused = async (res: Response, status: number, challenge: string, reason?: string): Promise<void> => {
+      assert.equal(res.status, status);
+      assert.equal(res.headers.get('www-authenticate'), challenge);
+      if (reason !== undefined) assert.equal(reasonOf(await res.json()), reason);
+    };
 
     test('a management call: no credential, a bad one, and one without gateway:admin', async () => {
       const anonymous = await get('/v1/clients');
-      assert.equal(anonymous.status, 401);
-      assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer realm="agentmesh", scope="gateway:admin"');
-      assert.equal(reasonOf(await anonymous.json()), 'AM_ERR_AUTH_UNAUTHENTICATED');
+      await assertRefused(anonymous, 401, 'Bearer realm="agentmesh", scope="gateway:admin"', 'AM_ERR_AUTH_UNAUTHENTICATED');
 
       const forged = await get('/v1/api-keys', { authorization: 'Bearer not.a.token' });
-      assert.equal(forged.status, 401);
-      assert.equal(forged.headers.get('www-authenticate'), 'Bearer realm="agentmesh", error="invalid_token", scope="gateway:admin"');
-      assert.equal(reasonOf(await forged.json()), 'AM_ERR_AUTH_UNAUTHENTICATED');
+      await assertRefused(forged, 401, 'Bearer realm="agentmesh", error="invalid_token", scope="gateway:admin"', 'AM_ERR_AUTH_UNAUTHENTICATED');
 
       const badKey = await get('/v1/clients', { 'x-api-key': 'amk_nope' });
-      assert.equal(badKey.status, 401);
-      assert.equal(badKey.headers.get('www-authenticate'), 'Bearer realm="agentmesh", error="invalid_token", scope="gateway:admin"');
+      await assertRefused(badKey, 401, 'Bearer realm="agentmesh", error="invalid_token", scope="gateway:admin"');
 
       const weak = await get('/v1/clients', { authorization: `Bearer ${reader}` });
-      assert.equal(weak.status, 403);
-      assert.equal(weak.headers.get('www-authenticate'), 'Bearer realm="agentmesh", error="insufficient_scope", scope="gateway:admin"');
-      assert.equal(reasonOf(await weak.json()), 'AM_ERR_AUTH_FORBIDDEN');
+      await assertRefused(weak, 403, 'Bearer realm="agentmesh", error="insufficient_scope", scope="gateway:admin"', 'AM_ERR_AUTH_FORBIDDEN');
     });
 
     test('a credits call: no credential, a bad one, another tenant, and a top-up without credits:admin', async () => {
       const anonymous = await get('/v1/tenants/acme/credits');
-      assert.equal(anonymous.status, 401);
-      assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer realm="agentmesh"');
-      assert.equal(reasonOf(await anonymous.json()), 'AM_ERR_AUTH_UNAUTHENTICATED');
+      await assertRefused(anonymous, 401, 'Bearer realm="agentmesh"', 'AM_ERR_AUTH_UNAUTHENTICATED');
 
       const forged = await get('/v1/tenants/acme/credits/usage', { authorization: 'Bearer not.a.token' });
-      assert.equal(forged.status, 401);
-      assert.equal(forged.headers.get('www-authenticate'), 'Bearer realm="agentmesh", error="invalid_token"');
-      assert.equal(reasonOf(await forged.json()), 'AM_ERR_AUTH_UNAUTHENTICATED');
+      await assertRefused(forged, 401, 'Bearer realm="agentmesh", error="invalid_token"', 'AM_ERR_AUTH_UNAUTHENTICATED');
 
       const otherTenant = await get('/v1/tenants/globex/credits', { authorization: `Bearer ${reader}` });
-      assert.equal(otherTenant.status, 403);
-      assert.equal(otherTenant.headers.get('www-authenticate'), 'Bearer realm="agentmesh", error="insufficient_scope", scope="gateway:admin"');
-      assert.equal(reasonOf(await otherTenant.json()), 'AM_ERR_AUTH_FORBIDDEN');
+      await assertRefused(otherTenant, 403, 'Bearer realm="agentmesh", error="insufficient_scope", scope="gateway:admin"', 'AM_ERR_AUTH_FORBIDDEN');
 
       const topUpRes = await fetch(`${gw.url}/v1/tenants/acme/credits/topups`, {
         method: 'POST',
         headers: { authorization: `Bearer ${reader}`, 'content-type': 'application/json' },
         body: JSON.stringify({ reference: 'r-1', milliCredits: 1000 }),
       });
-      assert.equal(topUpRes.status, 403);
-      assert.equal(topUpRes.headers.get('www-authenticate'), 'Bearer realm="agentmesh", error="insufficient_scope", scope="credits:admin"');
-      assert.equal(reasonOf(await topUpRes.json()), 'AM_ERR_AUTH_FORBIDDEN');
+      await assertRefused(topUpRes, 403, 'Bearer realm="agentmesh", error="insufficient_scope", scope="credits:admin"', 'AM_ERR_AUTH_FORBIDDEN');
 
       const admin = await get('/v1/tenants/acme/credits', { authorization: `Bearer ${ADMIN_TOKEN}` });
       assert.equal(admin.status, 200);

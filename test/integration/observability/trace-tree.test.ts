@@ -5,10 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { defineAgent } from '../../../src/runtime/index.js';
-import { createClient, fetchToken, startGateway } from '../../helpers/gateway-fixture.js';
-import { outputsOf, runMessage, startOrchestrator } from '../../helpers/orchestrator-fixture.js';
-import { startRegistry } from '../../helpers/registry-fixture.js';
-import { startRuntime } from '../../helpers/runtime-fixture.js';
+import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
+import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { outputsOf, runMessage } from '../../helpers/orchestrator-fixture.js';
 import { until } from '../../helpers/until.js';
 
 /** One span as the OTLP/HTTP JSON exporter sends it (ids in hex), with its service. */
@@ -101,32 +100,25 @@ const scorer = defineAgent({
 describe('one orchestrated call through the gateway is one trace', () => {
   let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
   let webhook: Awaited<ReturnType<typeof startWebhook>>;
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let gw: Awaited<ReturnType<typeof startGateway>>;
-  let agents: Awaited<ReturnType<typeof startRuntime>>;
-  let orch: Awaited<ReturnType<typeof startOrchestrator>>;
+  let mesh: GatewayMesh;
+  let gw: GatewayMesh['gw'];
+  let orch: Awaited<ReturnType<typeof startMeshOrchestrator>>;
   let token: string;
   let closed: Promise<void> | undefined;
   /** Stops every role; their tracing flushes its batch to the receiver on the way (no waiting for a timer). */
   const closeAll = (): Promise<void> =>
     (closed ??= (async () => {
       await orch?.close();
-      await agents?.close();
-      await gw?.close();
-      await registry?.close();
+      await mesh?.close();
     })());
 
   before(async () => {
     receiver = await startOtlpReceiver();
     webhook = await startWebhook();
     const otlpEndpoint = receiver.url;
-    registry = await startRegistry({ probeIntervalMs: 200 });
-    gw = await startGateway(registry.url, { otlpEndpoint });
-    const jwks = { gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true };
-    agents = await startRuntime([scorer], { registryUrl: registry.url, otlpEndpoint, ...jwks });
-    const own = await createClient(gw.url, { name: 'orchestrator', tenant: 'platform', scopes: ['gateway:delegate', 'a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] });
-    orch = await startOrchestrator({}, { config: { gatewayUrl: gw.url, clientId: own.clientId, clientSecret: own.clientSecret, registryUrl: registry.url, runtime: { registryUrl: registry.url, otlpEndpoint, allowHosts: ['127.0.0.1'], ...jwks } } });
-    await until('the gateway routes to both agents', () => ['trace-scorer', 'orchestrator'].every((n) => gw.gateway.router.agent(n)?.instances.some((i) => i.inRotation) ?? false), 10_000);
+    mesh = await startGatewayMesh({ agents: [scorer], gateway: { otlpEndpoint }, runtime: { otlpEndpoint } });
+    gw = mesh.gw;
+    orch = await startMeshOrchestrator(mesh, { runtime: { otlpEndpoint, allowHosts: ['127.0.0.1'] } });
     token = await fetchToken(gw.url, await createClient(gw.url, { name: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
   });
   after(async () => {

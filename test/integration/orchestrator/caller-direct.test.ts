@@ -4,7 +4,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { createAgentCaller, type AgentCaller, type ChildEvent } from '../../../src/orchestrator/calls/index.js';
-import { readSse, startRuntime, userMessage, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
+import { leadDatabaseOffline, readSse, startRuntime, userMessage, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
 
 /** Releases waiting handlers when the test says so (no sleeps: the test decides when the agent moves on). */
 class Latch {
@@ -51,12 +51,7 @@ const worker = defineAgent({
         ctx.artifact({ artifactId: id, append: true, lastChunk: true, parts: [{ text: 'three' }] });
       },
     },
-    fail: {
-      description: 'Always fails',
-      handler: async () => {
-        throw new Error('the lead database is offline');
-      },
-    },
+    fail: leadDatabaseOffline('Always fails'),
     ask: {
       description: 'Asks for a name, waits for the latch named in the answer if any, then greets',
       handler: async (_: string, ctx) => {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { GATEWAY_DELEGATE_SCOPE } from '../../../src/gateway/index.js';
 import { createAgentCaller, type AgentCaller } from '../../../src/orchestrator/calls/index.js';
-import { userMessage, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
-import { available, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
+import { askNameThenGreet, userMessage, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
+import { available, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 
@@ -21,13 +21,7 @@ const scorer = defineAgent({
         return { scored: input.leadIds.length };
       },
     },
-    ask: {
-      description: 'Asks for a name (free), then greets',
-      handler: async (_: string, ctx) => {
-        const answer = await ctx.requestInput('What is your name?');
-        return `Hello, ${answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('')}`;
-      },
-    },
+    ask: askNameThenGreet('Asks for a name (free), then greets'),
     hold: holdUntilCanceled({ description: 'Holds until canceled', progress: 'holding' }),
   },
 });
@@ -61,7 +55,7 @@ describe('the agent caller through a real gateway, on behalf of a tenant', () =>
   after(() => mesh?.close());
 
   const rpc = async (token: string, method: string, params: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${gw.url}/agents/scorer`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}`, ...headers }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+    const res = await callAgent(gw.url, 'scorer', token, method, params, { headers });
     return { status: res.status, body: (await res.json()) as any };
   };
 

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { createAgentCaller } from '../../../src/orchestrator/index.js';
 import { createRuntime, type Runtime } from '../../../src/runtime/index.js';
 import { createDatabase, MemoryBus, type Database } from '../../../src/storage/index.js';
-import { batchWorker, CallLog, mapReduceWorkflow, outputsOf, runBlocking, runMessage, startOrchestrator, startOrchestratorProcess } from '../../helpers/orchestrator-fixture.js';
+import { batchWorker, CallLog, mapReduceWorkflow, outputsOf, runBlocking, runMessage, startOrchestrator, startOrchestratorProcess, untilRunEnds } from '../../helpers/orchestrator-fixture.js';
 import { rpc } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 
@@ -95,16 +95,7 @@ for (const [signal, how] of [
       assert.ok(startedBeforeStop < 20, `the map was still running when stopped (${startedBeforeStop} batches started)`);
 
       const second = await startProcess();
-      let task: any;
-      await until(
-        'the resumed run completes',
-        async () => {
-          const { body } = await rpc(second.url, 'GetTask', { id: runId });
-          task = body.result;
-          return ['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED'].includes(task?.status?.state);
-        },
-        30_000,
-      );
+      const task = await untilRunEnds(second.url, runId, 'the resumed run completes');
       assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
       assert.deepEqual(outputsOf(task), { batches: 20, items: 10_000, total: TOTAL });
       assert.equal(log.count('batch-worker'), 20, 'every batch ran');

@@ -1,26 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { lookalikeScore } from '../../../agents/lead-scorer.js';
 import { generatedLeads } from '../../../agents/shared/generated-leads.js';
 import { outputsOf, runBlocking, runEvents, startExampleMesh, streamRun } from '../../helpers/orchestrator-fixture.js';
 import { rpc } from '../../helpers/runtime-fixture.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 /** Seed 004's map-reduce and seed 000's contract workflow, run by a real orchestrator against the real example agents. */
 describe('the seed workflows against the example agents', () => {
-  let mesh: Awaited<ReturnType<typeof startExampleMesh>>;
+  const mesh = startedForSuite(startExampleMesh);
 
-  before(async () => {
-    mesh = await startExampleMesh();
-  });
-  after(async () => {
-    await mesh?.close();
-  });
-
-  const run = (skillId: string, inputs: Record<string, unknown>) => runBlocking(mesh.orch.url, { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: inputs }], metadata: { skillId } });
+  const run = (skillId: string, inputs: Record<string, unknown>) => runBlocking(mesh().orch.url, { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: inputs }], metadata: { skillId } });
 
   it('lead-map-reduce: 10,000 generated leads in 20 batches of 500, reduced to the top leads and band counts', async (t) => {
     const started = performance.now();
-    const frames = await streamRun(mesh.orch.url, { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: { top: 5 } }], metadata: { skillId: 'lead-map-reduce' } });
+    const frames = await streamRun(mesh().orch.url, { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ data: { top: 5 } }], metadata: { skillId: 'lead-map-reduce' } });
     const seconds = (performance.now() - started) / 1000;
     t.diagnostic(`10,000 leads mapped in ${seconds.toFixed(1)} s`);
     const last = frames.at(-1);
@@ -35,7 +29,7 @@ describe('the seed workflows against the example agents', () => {
 
     // The agents' own task lists: one enrich and one score task per batch (a map's units report map.progress, not step events).
     const tasksOf = async (agent: string, skill: string): Promise<number> => {
-      const { body } = await rpc(mesh.agents.agents[agent]!, 'ListTasks', { pageSize: 100 });
+      const { body } = await rpc(mesh().agents.agents[agent]!, 'ListTasks', { pageSize: 100 });
       return body.result.tasks.filter((task: { metadata?: { skillId?: string } }) => task.metadata?.skillId === skill).length;
     };
     assert.equal(await tasksOf('data-engineer', 'enrich-leads'), 20, 'each batch is enriched once');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { defineAgent } from '../../../src/runtime/index.js';
-import { available, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
-import { CallLog, outputsOf, runMessage, startOrchestrator } from '../../helpers/orchestrator-fixture.js';
-import { startRegistry } from '../../helpers/registry-fixture.js';
-import { startRuntime, untilAborted } from '../../helpers/runtime-fixture.js';
+import { available, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
+import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { CallLog, outputsOf, runMessage } from '../../helpers/orchestrator-fixture.js';
+import { untilAborted } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 
 const log = new CallLog();
@@ -46,55 +46,41 @@ const ledger = defineAgent({
 });
 
 describe('the orchestrator behind the gateway, calling agents on behalf of the caller’s tenant', () => {
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let gw: Awaited<ReturnType<typeof startGateway>>;
-  let agents: Awaited<ReturnType<typeof startRuntime>>;
-  let orch: Awaited<ReturnType<typeof startOrchestrator>>;
+  let mesh: GatewayMesh;
+  let gw: GatewayMesh['gw'];
+  let orch: Awaited<ReturnType<typeof startMeshOrchestrator>>;
   let acmeToken: string;
-  const orchestratorUrl = () => `${gw.url}/agents/orchestrator`;
 
   before(async () => {
-    registry = await startRegistry({ probeIntervalMs: 200 });
     // Exact per-call holds: these tests read each call's hold in the tenant's available balance
     // (with leases, a replica's block is reserved instead; test/integration/gateway/credit-leases.test.ts).
-    gw = await startGateway(registry.url, { creditsMode: 'exact' });
-    const jwks = { gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true };
-    agents = await startRuntime([scorer, ledger], { registryUrl: registry.url, ...jwks });
-    const own = await createClient(gw.url, { name: 'orchestrator', tenant: 'platform', scopes: ['gateway:delegate', 'a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'finance:read'] });
-    orch = await startOrchestrator({}, { config: { gatewayUrl: gw.url, clientId: own.clientId, clientSecret: own.clientSecret, registryUrl: registry.url, runtime: { registryUrl: registry.url, ...jwks } } });
-    await until('the gateway routes to both', () => ['priced-scorer', 'ledger-reader', 'orchestrator'].every((n) => gw.gateway.router.agent(n)?.instances.some((i) => i.inRotation) ?? false), 10_000);
+    mesh = await startGatewayMesh({ agents: [scorer, ledger], gateway: { creditsMode: 'exact' } });
+    gw = mesh.gw;
+    orch = await startMeshOrchestrator(mesh, { scopes: ['finance:read'] });
     acmeToken = await fetchToken(gw.url, await createClient(gw.url, { name: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
     await topUp(gw.url, 'acme', 100);
   });
   after(async () => {
     await orch?.close();
-    await agents?.close();
-    await gw?.close();
-    await registry?.close();
+    await mesh?.close();
   });
 
   const call = async (method: string, params: unknown, token = acmeToken) => {
-    const res = await fetch(orchestratorUrl(), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-    });
+    const res = await callAgent(gw.url, 'orchestrator', token, method, params);
     const body = (await res.json()) as any;
     if (body.error) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
     return body.result.task ?? body.result;
   };
+  /** Sends the workflow `yaml` to the orchestrator as acme (returning at once with `returnImmediately`). */
+  const sendWorkflow = (yaml: string, configuration?: { returnImmediately: boolean }) => call('SendMessage', { message: runMessage(yaml), ...(configuration && { configuration }) });
 
   it("charges the caller's tenant for the steps, and the agents see that tenant", async () => {
     const before = await available(gw.url, 'acme');
-    const task = await call('SendMessage', {
-      message: runMessage(
-        `
+    const task = await sendWorkflow(`
 name: score-through-gateway
 steps:
   - { id: score, call: { agent: priced-scorer }, input: { leadIds: [l1, l2, l3] } }
-`,
-      ),
-    });
+`);
     assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
     assert.deepEqual(outputsOf(task), { scored: 3 });
     assert.equal(log.count('priced-scorer', 'acme:l1,l2,l3'), 1, 'the agent ran for tenant acme');
@@ -103,16 +89,14 @@ steps:
 
   it('cancels the workflow task: the child task is canceled and its held credits come back', async () => {
     const before = await available(gw.url, 'acme');
-    const started = await call('SendMessage', {
-      message: runMessage(
-        `
+    const started = await sendWorkflow(
+      `
 name: cancel-through-gateway
 steps:
   - { id: hold, call: { agent: priced-scorer }, input: { leadIds: [h1, h2, h3, h4, h5], hold: true } }
 `,
-      ),
-      configuration: { returnImmediately: true },
-    });
+      { returnImmediately: true },
+    );
     await until('the child task runs and holds 5 credits', async () => log.count('priced-scorer', 'acme:h1,h2,h3,h4,h5') === 1 && (await available(gw.url, 'acme')) === before - 5000, 10_000);
     const canceled = await call('CancelTask', { id: started.id });
     assert.equal(canceled.status.state, 'TASK_STATE_CANCELED');

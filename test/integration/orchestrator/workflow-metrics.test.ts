@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
-import { batchWorker, CallLog, runBlocking, runMessage, specialists, startOrchestrator, workflow } from '../../helpers/orchestrator-fixture.js';
+import { batchWorker, CallLog, mapReduceWorkflow, runBlocking, runMessage, specialists, startOrchestrator, workflow } from '../../helpers/orchestrator-fixture.js';
 
 /** The value of one series in a Prometheus text exposition (undefined when absent). */
 function sample(body: string, series: string): number | undefined {
@@ -13,18 +13,7 @@ describe('workflow metrics on the orchestrator /metrics', () => {
   const log = new CallLog();
   let agents: Awaited<ReturnType<typeof startRuntime>>;
   let orch: Awaited<ReturnType<typeof startOrchestrator>>;
-  const registered = workflow(`
-name: sum-map
-inputs:
-  items: { type: array, items: { type: number } }
-steps:
-  - id: sums
-    map:
-      over: "{{ inputs.items }}"
-      batchSize: 2
-      concurrency: 2
-      step: { call: { agent: batch-worker }, input: { items: "{{ batch }}" } }
-`);
+  const registered = workflow(mapReduceWorkflow('sum-map', { batchSize: 2, concurrency: 2 }));
 
   before(async () => {
     agents = await startRuntime([...specialists(log), batchWorker(log)]);

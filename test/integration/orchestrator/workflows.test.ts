@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
-import { CallLog, outputsOf, runBlocking, runEvents, runMessage, specialists, startOrchestrator, streamRun } from '../../helpers/orchestrator-fixture.js';
+import { CallLog, ENRICH_THEN_SCORE_STEPS, LAUNCH_CAMPAIGN_STEP, outputsOf, runBlocking, runEvents, runMessage, specialists, startOrchestrator, streamRun } from '../../helpers/orchestrator-fixture.js';
 import { until } from '../../helpers/until.js';
 
 describe('workflows against live runtime agents', () => {
@@ -18,6 +18,13 @@ describe('workflows against live runtime agents', () => {
     await agents?.close();
   });
 
+  /** Runs the workflow `yaml` blocking, asserts the run completed, and returns its outputs. */
+  const completedOutputs = async (yaml: string, inputs?: Record<string, unknown>) => {
+    const task = await runBlocking(orch.url, runMessage(yaml, inputs));
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+    return outputsOf(task);
+  };
+
   it("runs seed 004's chain enrich → score → campaign, passing outputs through templates", async () => {
     const yaml = `
 name: lookalike-campaign
@@ -25,15 +32,8 @@ inputs:
   leadIds: { type: array, items: { type: string } }
   campaign: { type: string, default: spring }
 steps:
-  - id: enrich
-    call: { agent: enricher }
-    input: { leadIds: "{{ inputs.leadIds }}" }
-  - id: score
-    call: { agent: scorer }
-    input: { leadIds: "{{ steps.enrich.output.enrichedLeadIds }}" }
-  - id: launch
-    call: { agent: campaigner }
-    input: { name: "{{ inputs.campaign }}-{{ steps.enrich.output.count }}", audience: "{{ steps.score.output.scores }}" }
+${ENRICH_THEN_SCORE_STEPS}
+${LAUNCH_CAMPAIGN_STEP}
 outputs:
   campaignId: "{{ steps.launch.output.campaignId }}"
   audienceSize: "{{ steps.launch.output.audienceSize }}"
@@ -84,9 +84,7 @@ outputs:
   merged: "{{ steps.providers.output }}"
   answered: "{{ steps.providers.output.ok.status == 'completed' }}"
 `;
-    const task = await runBlocking(orch.url, runMessage(yaml, { company: 'Acme' }));
-    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
-    const { merged, answered } = outputsOf(task);
+    const { merged, answered } = await completedOutputs(yaml, { company: 'Acme' });
     assert.equal(answered, true);
     assert.deepEqual(merged.ok, { status: 'completed', output: { provider: 'ok', company: 'Acme', employees: 420 } });
     assert.equal(merged.down.status, 'failed');
@@ -106,17 +104,13 @@ steps:
       - { id: primary, call: { agent: provider-down }, input: { company: Globex } }
       - { id: secondary, call: { agent: provider-ok }, input: { company: Globex } }
 `;
-    const task = await runBlocking(orch.url, runMessage(yaml));
-    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
-    assert.deepEqual(outputsOf(task), { provider: 'ok', company: 'Globex', employees: 420 });
+    assert.deepEqual(await completedOutputs(yaml), { provider: 'ok', company: 'Globex', employees: 420 });
     assert.equal(log.count('provider-down', 'Globex'), 1);
     assert.equal(log.count('provider-ok', 'Globex'), 1);
   });
 
   it('passes over a fallback alternative whose when is false', async () => {
-    const task = await runBlocking(
-      orch.url,
-      runMessage(`
+    const outputs = await completedOutputs(`
 name: fallback-when
 inputs:
   premium: { type: boolean, default: false }
@@ -125,24 +119,18 @@ steps:
     fallback:
       - { id: premium, when: "{{ inputs.premium }}", call: { agent: provider-down }, input: { company: Umbrella } }
       - { id: basic, call: { agent: provider-ok }, input: { company: Umbrella } }
-`),
-    );
-    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
-    assert.deepEqual(outputsOf(task), { provider: 'ok', company: 'Umbrella', employees: 420 });
+`);
+    assert.deepEqual(outputs, { provider: 'ok', company: 'Umbrella', employees: 420 });
     assert.equal(log.count('provider-down', 'Umbrella'), 0);
   });
 
   it('retries a failing step with backoff, then fails the run naming the step when attempts run out', async () => {
-    const retried = await runBlocking(
-      orch.url,
-      runMessage(`
+    const retried = await completedOutputs(`
 name: retry-ok
 steps:
   - { id: work, call: { agent: flaky }, input: { key: k1 }, retry: { attempts: 3, backoff: 10ms } }
-`),
-    );
-    assert.equal(retried.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(retried.status));
-    assert.deepEqual(outputsOf(retried), { key: 'k1', tries: 3 });
+`);
+    assert.deepEqual(retried, { key: 'k1', tries: 3 });
     const exhausted = await runBlocking(
       orch.url,
       runMessage(`
@@ -194,9 +182,7 @@ steps:
   });
 
   it('retries a composite step by running again what failed inside it, with new messages', async () => {
-    const task = await runBlocking(
-      orch.url,
-      runMessage(`
+    const outputs = await completedOutputs(`
 name: retry-composite
 steps:
   - id: group
@@ -206,10 +192,8 @@ steps:
       - { id: shaky, call: { agent: flaky }, input: { key: k3 } }
 outputs:
   shaky: "{{ steps.group.output }}"
-`),
-    );
-    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
-    assert.deepEqual(outputsOf(task), { shaky: { key: 'k3', tries: 3 } });
+`);
+    assert.deepEqual(outputs, { shaky: { key: 'k3', tries: 3 } });
     assert.equal(log.count('flaky', 'k3'), 3, 'the failing step ran once per attempt');
     assert.equal(log.count('provider-ok', 'Hooli'), 1, 'the step that completed was not called again');
   });
@@ -241,10 +225,7 @@ steps:
   });
 
   it('skips a step whose when is false', async () => {
-    const task = await runBlocking(
-      orch.url,
-      runMessage(
-        `
+    const outputs = await completedOutputs(`
 name: conditional
 inputs:
   launch: { type: boolean, default: false }
@@ -252,11 +233,8 @@ steps:
   - { id: go, when: "{{ inputs.launch }}", call: { agent: campaigner }, input: { name: never, audience: [] } }
 outputs:
   status: "{{ steps.go.status }}"
-`,
-      ),
-    );
-    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
-    assert.deepEqual(outputsOf(task), { status: 'skipped' });
+`);
+    assert.deepEqual(outputs, { status: 'skipped' });
     assert.equal(log.count('campaigner', 'never'), 0);
   });
 

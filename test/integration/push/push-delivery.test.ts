@@ -1,10 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PUSH_SIGNATURE_HEADER, PushDeliveryWorker, verifyPushSignature } from '../../../src/runtime/push/index.js';
 import { ISSUER, events, startHarness } from './push-harness.js';
 import type { Harness, Received } from './push-harness.js';
+import { closedPort } from '../../helpers/free-port.js';
 
 const TOKEN = 'tok-secret-123';
 const CREDENTIALS = 'cred-secret-456';
@@ -19,15 +18,6 @@ async function verify(h: Harness, r: Received, audience: string, issuer = ISSUER
     issuer,
     now: h.clock.now,
   });
-}
-
-/** A port nothing listens on: bound once, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('push delivery', () => {

@@ -5,18 +5,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { ErrorCodes } from '../../../src/protocol/index.js';
 import { createRegistryClient, recordFromJson, registryStatusOf, type RegistryClient } from '../../../src/contracts/registry-client/index.js';
 import { readWatchFrames, sampleCard, startRegistry } from '../../helpers/registry-fixture.js';
+import { closedPort } from '../../helpers/free-port.js';
 
 const TOKEN = 'client-test-write-token';
-
-/** A port where nothing listens any more. */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 describe('registry client, against a real registry', () => {
   let reg: Awaited<ReturnType<typeof startRegistry>>;

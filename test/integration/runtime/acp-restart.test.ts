@@ -12,26 +12,15 @@ import { join } from 'node:path';
 import { createRuntime, defineAgent, type Runtime } from '../../../src/runtime/index.js';
 import { AcpTestClient, outputText, userText } from '../../helpers/acp-client.js';
 import { until } from '../../helpers/until.js';
-import { holdUntilCanceled, untilAborted } from '../../helpers/runtime-fixture.js';
+import { holdUntilCanceled, resumableAfterStop } from '../../helpers/runtime-fixture.js';
 
-/** Attempts of the steady skill: the first one is still running when the runtime stops. */
-let attempts = 0;
+/** The steady skill: its first attempt is still running when the runtime stops. */
+const steadySkill = resumableAfterStop('Idempotent: safe to run again after a crash');
 
 const worker = defineAgent({
   card: { name: 'worker', description: 'Long work' },
   defaultSkill: 'steady',
-  skills: {
-    steady: {
-      description: 'Idempotent: safe to run again after a crash',
-      idempotent: true,
-      handler: async (text: string, ctx) => {
-        attempts++;
-        ctx.progress(`attempt ${attempts}`);
-        if (attempts === 1) await untilAborted(ctx.signal);
-        return `done: ${text}`;
-      },
-    },
-  },
+  skills: { steady: steadySkill.skill },
 });
 const fragile = defineAgent({
   card: { name: 'fragile', description: 'Fragile work' },
@@ -79,7 +68,7 @@ describe('ACP runs across a restart of the runtime', () => {
       return run.status === 'completed';
     });
     assert.equal(outputText(run), 'done: report');
-    assert.equal(attempts, 2, 'the run was executed again by the new process');
+    assert.equal(steadySkill.attempts(), 2, 'the run was executed again by the new process');
     assert.equal(run.session_id, steady.body.session_id);
 
     const failed = (await acp.call('GET', `/runs/${broken.body.run_id}`)).body;

@@ -6,13 +6,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { AcpTestClient, outputText, userText } from '../../helpers/acp-client.js';
-import { startRuntime, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
+import { startRuntime, askNameThenGreet, leadDatabaseOffline, waiterAgent } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
+import { ASSERTION_ISSUER, startAssertionIssuer } from '../../helpers/assertion-issuer.js';
 
 const echo = defineAgent({
   card: { name: 'echo', description: 'Echoes text', defaultInputModes: ['text/plain'], defaultOutputModes: ['text/plain'] },
@@ -55,33 +53,14 @@ const adder = defineAgent({
 const asker = defineAgent({
   card: { name: 'asker', description: 'Asks a name, then greets' },
   defaultSkill: 'ask',
-  skills: {
-    ask: {
-      description: 'Asks, then answers',
-      handler: async (_: string, ctx) => {
-        const answer = await ctx.requestInput('What is your name?');
-        return `Hello, ${answer.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('')}`;
-      },
-    },
-  },
+  skills: { ask: askNameThenGreet('Asks, then answers') },
 });
-const waiter = defineAgent({
-  card: { name: 'waiter', description: 'Waits until canceled' },
-  defaultSkill: 'wait',
-  skills: {
-    wait: holdUntilCanceled({ description: 'Waits until canceled', progress: 'waiting' }),
-  },
-});
+const waiter = waiterAgent('Waits until canceled');
 const broken = defineAgent({
   card: { name: 'broken', description: 'Always fails' },
   defaultSkill: 'fail',
   skills: {
-    fail: {
-      description: 'Fails',
-      handler: async () => {
-        throw new Error('the lead database is offline');
-      },
-    },
+    fail: leadDatabaseOffline('Fails'),
   },
 });
 const Upper = defineAgent({ card: { name: 'Upper_Case', description: 'Not an ACP name' }, defaultSkill: 's', skills: { s: { description: 's', handler: async () => 'x' } } });
@@ -256,26 +235,18 @@ describe('agentmesh agents over ACP', () => {
 });
 
 describe('ACP behind the gateway takes the same assertion and tenant scoping as A2A', () => {
-  let jwksServer: Server;
+  let issuer: Awaited<ReturnType<typeof startAssertionIssuer>>;
   let host: Awaited<ReturnType<typeof startRuntime>>;
   let sign: (tenant: string, aud?: string) => Promise<string>;
 
   before(async () => {
-    const { publicKey, privateKey } = await generateKeyPair('ES256');
-    const jwk = { ...(await exportJWK(publicKey)), kid: 'gw-1', alg: 'ES256', use: 'sig' };
-    jwksServer = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ keys: [jwk] }));
-    });
-    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
-    const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`;
-    sign = (tenant, aud = 'agentmesh:agent:echo') =>
-      new SignJWT({ tenant, scope: 'a2a:message:send a2a:tasks:read' }).setProtectedHeader({ alg: 'ES256', kid: 'gw-1' }).setIssuer('http://gateway.test').setAudience(aud).setSubject('client-1').setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + 60).sign(privateKey);
-    host = await startRuntime([echo, waiter], { gatewayJwksUrl: jwksUrl, gatewayIssuer: 'http://gateway.test', requireGatewayAssertion: true });
+    issuer = await startAssertionIssuer();
+    sign = (tenant, aud = 'agentmesh:agent:echo') => issuer.sign({ tenant, scope: 'a2a:message:send a2a:tasks:read' }, { aud });
+    host = await startRuntime([echo, waiter], { gatewayJwksUrl: issuer.jwksUrl, gatewayIssuer: ASSERTION_ISSUER, requireGatewayAssertion: true });
   });
   after(async () => {
     await host?.close();
-    jwksServer?.close();
+    issuer?.close();
   });
 
   test('a run without the assertion is refused with 401 in ACP shape; discovery stays public', async () => {

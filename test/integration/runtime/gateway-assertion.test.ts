@@ -1,41 +1,23 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { ASSERTION_ISSUER, startAssertionIssuer } from '../../helpers/assertion-issuer.js';
 import { rpc, startRuntime, testAgent, userMessage } from '../../helpers/runtime-fixture.js';
 
 describe('runtime behind the gateway: assertions carry the tenant', () => {
-  let jwksServer: Server;
-  let jwksUrl: string;
+  let issuer: Awaited<ReturnType<typeof startAssertionIssuer>>;
   let sign: (claims: Record<string, unknown>, options?: { aud?: string; expSeconds?: number; alg?: string }) => Promise<string>;
   let host: Awaited<ReturnType<typeof startRuntime>>;
   let agentUrl: string;
 
   before(async () => {
-    const { publicKey, privateKey } = await generateKeyPair('ES256');
-    const jwk = { ...(await exportJWK(publicKey)), kid: 'gw-1', alg: 'ES256', use: 'sig' };
-    jwksServer = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ keys: [jwk] }));
-    });
-    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
-    jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`;
-    sign = async (claims, options = {}) =>
-      new SignJWT(claims)
-        .setProtectedHeader({ alg: 'ES256', kid: 'gw-1' })
-        .setIssuer('http://gateway.test')
-        .setAudience(options.aud ?? 'agentmesh:agent:tester')
-        .setSubject(String(claims['sub'] ?? 'client-1'))
-        .setIssuedAt()
-        .setExpirationTime(Math.floor(Date.now() / 1000) + (options.expSeconds ?? 60))
-        .sign(privateKey);
-    host = await startRuntime([testAgent], { gatewayJwksUrl: jwksUrl, gatewayIssuer: 'http://gateway.test', requireGatewayAssertion: true });
+    issuer = await startAssertionIssuer();
+    sign = async (claims, options = {}) => issuer.sign(claims, { aud: options.aud ?? 'agentmesh:agent:tester', expSeconds: options.expSeconds });
+    host = await startRuntime([testAgent], { gatewayJwksUrl: issuer.jwksUrl, gatewayIssuer: ASSERTION_ISSUER, requireGatewayAssertion: true });
     agentUrl = host.agents.tester!;
   });
   after(async () => {
     await host.close();
-    jwksServer.close();
+    issuer.close();
   });
 
   const bearer = (token: string) => ({ 'A2A-Version': '1.0', authorization: `Bearer ${token}` });

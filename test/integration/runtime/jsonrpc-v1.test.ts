@@ -1,18 +1,13 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readSse, rpc, startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 describe('JSON-RPC v1 binding', () => {
-  let env: Awaited<ReturnType<typeof startRuntime>>;
-  let url: string;
-  before(async () => {
-    env = await startRuntime();
-    url = env.url;
-  });
-  after(async () => env.close());
+  const runtime = startedForSuite(() => startRuntime());
 
   test('SendMessage blocks until the task completes and returns its artifact', async () => {
-    const { body } = await rpc(url, 'SendMessage', { message: userMessage('hello') });
+    const { body } = await rpc(runtime().url, 'SendMessage', { message: userMessage('hello') });
     const task = body.result.task;
     assert.equal(task.status.state, 'TASK_STATE_COMPLETED');
     assert.equal(task.artifacts[0].parts[0].text, 'hello');
@@ -20,7 +15,7 @@ describe('JSON-RPC v1 binding', () => {
   });
 
   test('a handler may destructure its context', async () => {
-    const { body } = await rpc(url, 'SendMessage', { message: userMessage('parts', { metadata: { skillId: 'destructured' } }) });
+    const { body } = await rpc(runtime().url, 'SendMessage', { message: userMessage('parts', { metadata: { skillId: 'destructured' } }) });
     const task = body.result.task;
     assert.equal(task.status.state, 'TASK_STATE_COMPLETED');
     assert.equal(task.artifacts[0].parts[0].text, 'parts (36)');
@@ -29,57 +24,57 @@ describe('JSON-RPC v1 binding', () => {
   });
 
   test('returnImmediately returns before the task is done', async () => {
-    const { body } = await rpc(url, 'SendMessage', { message: userMessage('x', { metadata: { skillId: 'wait' } }), configuration: { returnImmediately: true } });
+    const { body } = await rpc(runtime().url, 'SendMessage', { message: userMessage('x', { metadata: { skillId: 'wait' } }), configuration: { returnImmediately: true } });
     assert.ok(['TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING'].includes(body.result.task.status.state));
-    const canceled = await rpc(url, 'CancelTask', { id: body.result.task.id });
+    const canceled = await rpc(runtime().url, 'CancelTask', { id: body.result.task.id });
     assert.equal(canceled.body.result.status.state, 'TASK_STATE_CANCELED');
-    const again = await rpc(url, 'CancelTask', { id: body.result.task.id });
+    const again = await rpc(runtime().url, 'CancelTask', { id: body.result.task.id });
     assert.equal(again.body.result.status.state, 'TASK_STATE_CANCELED', 'cancel is idempotent');
   });
 
   test('a retried SendMessage with the same messageId returns the same task', async () => {
     const message = userMessage('once');
-    const first = await rpc(url, 'SendMessage', { message });
-    const second = await rpc(url, 'SendMessage', { message });
+    const first = await rpc(runtime().url, 'SendMessage', { message });
+    const second = await rpc(runtime().url, 'SendMessage', { message });
     assert.equal(second.body.result.task.id, first.body.result.task.id);
   });
 
   test('input is validated against the skill schema, naming the path', async () => {
-    const { body } = await rpc(url, 'SendMessage', { message: { messageId: 'm-sum-bad', role: 'ROLE_USER', parts: [{ data: { numbers: ['a'] } }], metadata: { skillId: 'sum' } } });
+    const { body } = await rpc(runtime().url, 'SendMessage', { message: { messageId: 'm-sum-bad', role: 'ROLE_USER', parts: [{ data: { numbers: ['a'] } }], metadata: { skillId: 'sum' } } });
     assert.equal(body.error.code, -32602);
     assert.match(body.error.message, /message\.parts\[0\]\.data\.numbers\[0\]/);
-    const ok = await rpc(url, 'SendMessage', { message: { messageId: 'm-sum-ok', role: 'ROLE_USER', parts: [{ data: { numbers: [1, 2, 3] } }], metadata: { skillId: 'sum' } } });
+    const ok = await rpc(runtime().url, 'SendMessage', { message: { messageId: 'm-sum-ok', role: 'ROLE_USER', parts: [{ data: { numbers: [1, 2, 3] } }], metadata: { skillId: 'sum' } } });
     assert.deepEqual(ok.body.result.task.artifacts[0].parts[0].data, { sum: 6 });
   });
 
   test('a failing handler fails the task with its reason; a slow one times out', async () => {
-    const failed = await rpc(url, 'SendMessage', { message: userMessage('x', { metadata: { skillId: 'fail' } }) });
+    const failed = await rpc(runtime().url, 'SendMessage', { message: userMessage('x', { metadata: { skillId: 'fail' } }) });
     assert.equal(failed.body.result.task.status.state, 'TASK_STATE_FAILED');
     assert.match(failed.body.result.task.status.message.parts[0].text, /lead database is offline/);
-    const slow = await rpc(url, 'SendMessage', { message: userMessage('x', { metadata: { skillId: 'slow' } }) });
+    const slow = await rpc(runtime().url, 'SendMessage', { message: userMessage('x', { metadata: { skillId: 'slow' } }) });
     assert.equal(slow.body.result.task.status.state, 'TASK_STATE_FAILED');
     assert.match(slow.body.result.task.status.message.parts[0].text, /timed out after 50 ms/);
   });
 
   test('input-required pauses the task and the next message resumes it', async () => {
-    const first = await rpc(url, 'SendMessage', { message: userMessage('hi', { metadata: { skillId: 'ask' } }) });
+    const first = await rpc(runtime().url, 'SendMessage', { message: userMessage('hi', { metadata: { skillId: 'ask' } }) });
     const task = first.body.result.task;
     assert.equal(task.status.state, 'TASK_STATE_INPUT_REQUIRED');
     assert.equal(task.status.message.parts[0].text, 'What is your name?');
-    const second = await rpc(url, 'SendMessage', { message: userMessage('Ada', { taskId: task.id, contextId: task.contextId }) });
+    const second = await rpc(runtime().url, 'SendMessage', { message: userMessage('Ada', { taskId: task.id, contextId: task.contextId }) });
     assert.equal(second.body.result.task.status.state, 'TASK_STATE_COMPLETED');
     assert.equal(second.body.result.task.artifacts[0].parts[0].text, 'Hello, Ada');
-    const terminal = await rpc(url, 'SendMessage', { message: userMessage('again', { taskId: task.id }) });
+    const terminal = await rpc(runtime().url, 'SendMessage', { message: userMessage('again', { taskId: task.id }) });
     assert.equal(terminal.body.error.code, -32004);
-    const mismatch = await rpc(url, 'SendMessage', { message: userMessage('x', { taskId: task.id, contextId: 'other' }) });
+    const mismatch = await rpc(runtime().url, 'SendMessage', { message: userMessage('x', { taskId: task.id, contextId: 'other' }) });
     assert.equal(mismatch.body.error.code, -32602);
   });
 
   test('a streamed answer to an input-required task streams through to completion', async () => {
-    const first = await rpc(url, 'SendMessage', { message: userMessage('hi', { metadata: { skillId: 'ask' } }) });
+    const first = await rpc(runtime().url, 'SendMessage', { message: userMessage('hi', { metadata: { skillId: 'ask' } }) });
     const task = first.body.result.task;
     assert.equal(task.status.state, 'TASK_STATE_INPUT_REQUIRED');
-    const response = await fetch(url, {
+    const response = await fetch(runtime().url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'A2A-Version': '1.0' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'SendStreamingMessage', params: { message: userMessage('Ada', { taskId: task.id, contextId: task.contextId }) } }),
@@ -96,7 +91,7 @@ describe('JSON-RPC v1 binding', () => {
   });
 
   test('SendStreamingMessage streams the task, status and artifact chunks with ids, and Last-Event-ID resumes', async () => {
-    const response = await fetch(url, {
+    const response = await fetch(runtime().url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'A2A-Version': '1.0', accept: 'text/event-stream' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'SendStreamingMessage', params: { message: userMessage('x', { metadata: { skillId: 'chunks' } }) } }),
@@ -112,27 +107,27 @@ describe('JSON-RPC v1 binding', () => {
     assert.equal(last.statusUpdate.status.state, 'TASK_STATE_COMPLETED');
     const taskId = frames[0]!.data.result.task.id;
     // Reconnect after the second event: exactly the rest, no duplicates.
-    const resumed = await fetch(url, {
+    const resumed = await fetch(runtime().url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'A2A-Version': '1.0', 'last-event-id': frames[1]!.id! },
       body: JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'SubscribeToTask', params: { id: taskId } }),
     });
     const rest = await readSse(resumed);
     assert.deepEqual(rest.map((f) => f.id), frames.slice(2).map((f) => f.id));
-    const got = await rpc(url, 'GetTask', { id: taskId });
+    const got = await rpc(runtime().url, 'GetTask', { id: taskId });
     assert.equal(got.body.result.artifacts[0].parts.map((p: { text: string }) => p.text).join(''), 'one two three');
     assert.equal(got.body.result.metadata['agentmesh.usage'].credits, 3);
   });
 
   test('GetTask honours historyLength and ListTasks pages newest first', async () => {
     const created: string[] = [];
-    for (let i = 0; i < 5; i++) created.push((await rpc(url, 'SendMessage', { message: userMessage(`page ${i}`, { contextId: 'ctx-pages' }) })).body.result.task.id);
-    const none = await rpc(url, 'GetTask', { id: created[0], historyLength: 0 });
+    for (let i = 0; i < 5; i++) created.push((await rpc(runtime().url, 'SendMessage', { message: userMessage(`page ${i}`, { contextId: 'ctx-pages' }) })).body.result.task.id);
+    const none = await rpc(runtime().url, 'GetTask', { id: created[0], historyLength: 0 });
     assert.equal(none.body.result.history, undefined);
     const seen: string[] = [];
     let pageToken = '';
     for (;;) {
-      const { body } = await rpc(url, 'ListTasks', { contextId: 'ctx-pages', pageSize: 2, ...(pageToken ? { pageToken } : {}) });
+      const { body } = await rpc(runtime().url, 'ListTasks', { contextId: 'ctx-pages', pageSize: 2, ...(pageToken ? { pageToken } : {}) });
       assert.equal(body.result.totalSize, 5);
       for (const t of body.result.tasks) {
         assert.equal(t.artifacts, undefined, 'artifacts omitted unless includeArtifacts');
@@ -143,7 +138,7 @@ describe('JSON-RPC v1 binding', () => {
       if (!pageToken) break;
     }
     assert.deepEqual(seen, [...created].reverse());
-    const withArtifacts = await rpc(url, 'ListTasks', { contextId: 'ctx-pages', pageSize: 1, includeArtifacts: true });
+    const withArtifacts = await rpc(runtime().url, 'ListTasks', { contextId: 'ctx-pages', pageSize: 1, includeArtifacts: true });
     assert.ok(Array.isArray(withArtifacts.body.result.tasks[0].artifacts));
   });
 });

@@ -37,6 +37,13 @@ describe('push notification credentials are sealed at rest', () => {
   let server: Server;
   let origin: string;
   const received: Array<{ path: string; headers: IncomingHttpHeaders }> = [];
+  /** Waits (as `what`) for a notification to `path`, and asserts it carried the config's credentials and token. */
+  const deliveredWithCredentials = async (path: string, what: string): Promise<void> => {
+    await until(what, async () => received.some((r) => r.path === path), 10_000);
+    const delivery = received.find((r) => r.path === path)!;
+    assert.equal(delivery.headers.authorization, `Bearer ${CREDENTIALS}`);
+    assert.equal(delivery.headers['x-a2a-notification-token'], TOKEN);
+  };
   let runtime: Runtime | undefined;
   let url: string;
 
@@ -95,10 +102,7 @@ describe('push notification credentials are sealed at rest', () => {
 
     const canceled = await rpc(url, 'CancelTask', { id: taskId });
     assert.equal(canceled.body.result.status.state, 'TASK_STATE_CANCELED');
-    await until('the canceled notification', async () => received.some((r) => r.path === '/hooks/sealed'), 10_000);
-    const delivery = received.find((r) => r.path === '/hooks/sealed')!;
-    assert.equal(delivery.headers.authorization, `Bearer ${CREDENTIALS}`);
-    assert.equal(delivery.headers['x-a2a-notification-token'], TOKEN);
+    await deliveredWithCredentials('/hooks/sealed', 'the canceled notification');
     await stop();
   });
 
@@ -128,10 +132,7 @@ describe('push notification credentials are sealed at rest', () => {
     assert.equal(got.body.result.token, TOKEN, JSON.stringify(got.body));
     assert.deepEqual(got.body.result.authentication, { scheme: 'Bearer', credentials: CREDENTIALS });
     await rpc(url, 'CancelTask', { id: taskId });
-    await until('the legacy config delivers', async () => received.some((r) => r.path === '/hooks/legacy'), 10_000);
-    const delivery = received.find((r) => r.path === '/hooks/legacy')!;
-    assert.equal(delivery.headers.authorization, `Bearer ${CREDENTIALS}`);
-    assert.equal(delivery.headers['x-a2a-notification-token'], TOKEN);
+    await deliveredWithCredentials('/hooks/legacy', 'the legacy config delivers');
     await stop();
   });
 

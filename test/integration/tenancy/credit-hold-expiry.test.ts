@@ -1,17 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { buildHttpServer } from '../../../src/http/index.js';
-import { createLogger, createMetrics } from '../../../src/observability/index.js';
-import { createDatabase, type Database } from '../../../src/storage/index.js';
+import { createLogger } from '../../../src/observability/index.js';
+import type { Database } from '../../../src/storage/index.js';
 import { SettlementTracker, type OpenReservation } from '../../../src/gateway/settlement-tracker.js';
-import { createCreditLedger, type CreditLedger } from '../../../src/tenancy/index.js';
-import { registerCreditRoutes, type CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
-import { bearerAuthenticator, credits } from './credits-harness.js';
+import type { CreditLedger } from '../../../src/tenancy/index.js';
+import type { CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
+import { bearerAuthenticator, credits, startCreditRoutes } from './credits-harness.js';
 
 const PRINCIPALS: Record<string, CreditsCaller> = {
   'acme-token': { subject: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send'] },
@@ -34,25 +31,20 @@ const DAY = 24 * HOUR;
 
 describe('credit holds that never end', () => {
   let dir: string;
+  let served: Awaited<ReturnType<typeof startCreditRoutes>>;
   let database: Database;
   let ledger: CreditLedger;
-  let app: FastifyInstance;
   let env: Record<string, string>;
   const logger = createLogger({ level: 'silent' });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentmesh-holds-'));
-    const metrics = createMetrics({ defaultMetrics: false });
-    database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
-    ledger = createCreditLedger({ database, logger, metrics });
-    app = buildHttpServer({ name: 'gateway', version: '0.0.0-test', logger, metrics });
-    await registerCreditRoutes(app, { ledger, authenticate });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    env = { AGENTMESH_GATEWAY: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+    served = await startCreditRoutes(authenticate, { listen: true, sqlitePath: join(dir, 'mesh.db'), logger });
+    ({ database, ledger } = served);
+    env = { AGENTMESH_GATEWAY: served.url };
   });
   after(async () => {
-    await app.close();
-    await database.close();
+    await served?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,12 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { buildHttpServer } from '../../../src/http/index.js';
-import { createLogger, createMetrics } from '../../../src/observability/index.js';
-import { createDatabase, type Database } from '../../../src/storage/index.js';
-import { createCreditLedger, type CreditLedger } from '../../../src/tenancy/index.js';
-import { registerCreditRoutes, type CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
-import { bearerAuthenticator } from './credits-harness.js';
+import type { CreditLedger } from '../../../src/tenancy/index.js';
+import type { CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
+import { bearerAuthenticator, startCreditRoutes } from './credits-harness.js';
 
 /** Bearer tokens of the test and who they stand for (the gateway's Principal has these fields and more). */
 const PRINCIPALS: Record<string, CreditsCaller & { kind: string; clientId: string }> = {
@@ -19,7 +16,7 @@ const PRINCIPALS: Record<string, CreditsCaller & { kind: string; clientId: strin
 const authenticate = bearerAuthenticator(PRINCIPALS);
 
 describe('credit routes: balance, usage and top-ups behind authorization', () => {
-  let database: Database;
+  let served: Awaited<ReturnType<typeof startCreditRoutes>>;
   let ledger: CreditLedger;
   let app: FastifyInstance;
 
@@ -29,13 +26,8 @@ describe('credit routes: balance, usage and top-ups behind authorization', () =>
   };
 
   before(async () => {
-    const logger = createLogger({ level: 'silent' });
-    const metrics = createMetrics({ defaultMetrics: false });
-    database = await createDatabase({ sqlitePath: ':memory:' });
-    ledger = createCreditLedger({ database, logger, metrics });
-    app = buildHttpServer({ name: 'gateway', version: '0.0.0-test', logger, metrics });
-    await registerCreditRoutes(app, { ledger, authenticate });
-    await app.ready();
+    served = await startCreditRoutes(authenticate, { listen: false });
+    ({ app, ledger } = served);
     await ledger.topUp('acme', 12_345, 'acme-seed');
     await ledger.topUp('beta', 1_000, 'beta-seed');
     await ledger.reserve({ tenant: 'acme', key: 'enricher:t1', milliCredits: 2_000, agent: 'enricher', skill: 'enrichLeads' });
@@ -43,8 +35,7 @@ describe('credit routes: balance, usage and top-ups behind authorization', () =>
     await ledger.reserve({ tenant: 'acme', key: 'scorer:t2', milliCredits: 345, agent: 'scorer', skill: 'score' });
   });
   after(async () => {
-    await app.close();
-    await database.close();
+    await served?.close();
   });
 
   test('no token: 401 with WWW-Authenticate; a bad token: 401', async () => {

@@ -1,13 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import { buildHttpServer } from '../../../src/http/index.js';
-import { createLogger, createMetrics } from '../../../src/observability/index.js';
-import { createDatabase, type Database } from '../../../src/storage/index.js';
-import { createCreditLedger, type CreditLedger } from '../../../src/tenancy/index.js';
-import { registerCreditRoutes, type CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
-import { bearerAuthenticator, credits } from './credits-harness.js';
+import type { CreditLedger } from '../../../src/tenancy/index.js';
+import type { CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
+import { bearerAuthenticator, credits, startCreditRoutes } from './credits-harness.js';
 
 const PRINCIPALS: Record<string, CreditsCaller> = {
   'acme-token': { subject: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send'] },
@@ -17,24 +12,17 @@ const PRINCIPALS: Record<string, CreditsCaller> = {
 const authenticate = bearerAuthenticator(PRINCIPALS);
 
 describe('agentmesh credits against a real gateway app', () => {
-  let database: Database;
+  let served: Awaited<ReturnType<typeof startCreditRoutes>>;
   let ledger: CreditLedger;
-  let app: FastifyInstance;
   let env: Record<string, string>;
 
   before(async () => {
-    const logger = createLogger({ level: 'silent' });
-    const metrics = createMetrics({ defaultMetrics: false });
-    database = await createDatabase({ sqlitePath: ':memory:' });
-    ledger = createCreditLedger({ database, logger, metrics });
-    app = buildHttpServer({ name: 'gateway', version: '0.0.0-test', logger, metrics });
-    await registerCreditRoutes(app, { ledger, authenticate });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    env = { AGENTMESH_GATEWAY: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+    served = await startCreditRoutes(authenticate, { listen: true });
+    ledger = served.ledger;
+    env = { AGENTMESH_GATEWAY: served.url };
   });
   after(async () => {
-    await app.close();
-    await database.close();
+    await served?.close();
   });
 
   test('topup adds credits once per reference; balance prints the result', async () => {

@@ -1,11 +1,19 @@
-/** What the credits tests share: a bearer-token authenticator over a fixed table, and `agentmesh credits` run in-process. */
+/**
+ * What the credits tests share: a bearer-token authenticator over a fixed table, a gateway app serving
+ * the credit routes, and `agentmesh credits` run in-process.
+ */
+import type { AddressInfo } from 'node:net';
 import { Command, CommanderError } from 'commander';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { buildHttpServer } from '../../../src/http/index.js';
+import { createLogger, createMetrics, type Logger } from '../../../src/observability/index.js';
+import { createDatabase, type Database } from '../../../src/storage/index.js';
+import { createCreditLedger, type CreditLedger } from '../../../src/tenancy/index.js';
 import { creditsCommand } from '../../../src/cli/commands/credits/credits.js';
 import { describeError } from '../../../src/cli/io/error-report.js';
 import { resolveCliIO, type CliContext, type CliIO } from '../../../src/cli/index.js';
 import { AgentmeshError, ErrorCodes } from '../../../src/protocol/index.js';
-import type { CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
+import { registerCreditRoutes, type CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
 import { Capture } from '../cli/cli-harness.js';
 
 /** The routes' `authenticate`: no header is anonymous, a token of `principals` is its caller, any other is refused. */
@@ -16,6 +24,41 @@ export function bearerAuthenticator(principals: Readonly<Record<string, CreditsC
     const principal = principals[header.replace(/^Bearer\s+/i, '')];
     if (!principal) throw new AgentmeshError(ErrorCodes.AUTH_UNAUTHENTICATED, 'The bearer token is not valid');
     return principal;
+  };
+}
+
+/**
+ * A gateway app serving only the credit routes, over a ledger on SQLite (`sqlitePath`, in memory
+ * unless told), its callers told by `authenticate`. With `listen` it is on a local port (`url`, as
+ * AGENTMESH_GATEWAY for the CLI); else it is only ready, for `app.inject`. `close()` closes the app
+ * and the database.
+ */
+export async function startCreditRoutes(
+  authenticate: (request: FastifyRequest) => Promise<CreditsCaller | undefined>,
+  options: { listen: boolean; sqlitePath?: string; logger?: Logger },
+): Promise<{ app: FastifyInstance; database: Database; ledger: CreditLedger; url: string; close: () => Promise<void> }> {
+  const logger = options.logger ?? createLogger({ level: 'silent' });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const database = await createDatabase({ sqlitePath: options.sqlitePath ?? ':memory:' });
+  const ledger = createCreditLedger({ database, logger, metrics });
+  const app = buildHttpServer({ name: 'gateway', version: '0.0.0-test', logger, metrics });
+  await registerCreditRoutes(app, { ledger, authenticate });
+  let url = '';
+  if (options.listen) {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  } else {
+    await app.ready();
+  }
+  return {
+    app,
+    database,
+    ledger,
+    url,
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
   };
 }
 

@@ -206,18 +206,21 @@ describe('the pgbench anchor and the ratios read against it', () => {
     assert.equal(parsePgbenchOutput('pgbench: error: connection to server failed'), undefined);
   });
 
+  const row = (setup: ScaleRow['setup'], figures: Record<string, number>): ScaleRow => ({ scenario: 'sendmessage', setup, figures });
+  /** A scale report of one 3 s round of `rows`, 50 connections, WAL per database, against a 4000 tx/s pgbench anchor. */
+  const oneRoundReport = (rows: ScaleRow[]) => ({
+    rounds: 1,
+    durationS: 3,
+    warmupS: 1,
+    connections: 50,
+    walByDatabase: true,
+    pgbench: { tps: 4000, rounds: [4000] },
+    rows,
+    roundRows: [],
+  });
+
   test('prints the runtime on PostgreSQL as a share of the anchor, its CPU over SQLite, its round trips and commits per task', () => {
-    const row = (setup: ScaleRow['setup'], figures: Record<string, number>): ScaleRow => ({ scenario: 'sendmessage', setup, figures });
-    const report = {
-      rounds: 1,
-      durationS: 3,
-      warmupS: 1,
-      connections: 50,
-      walByDatabase: true,
-      pgbench: { tps: 4000, rounds: [4000] },
-      rows: [row('sqlite', { 'req/s': 6000, 'cpu.runtime': 100 }), row('pg-1', { 'req/s': 1400, 'cpu.runtime': 230, 'pg.statements.runtime': 0.21, 'pg.transactions.runtime': 0.1 })],
-      roundRows: [],
-    };
+    const report = oneRoundReport([row('sqlite', { 'req/s': 6000, 'cpu.runtime': 100 }), row('pg-1', { 'req/s': 1400, 'cpu.runtime': 230, 'pg.statements.runtime': 0.21, 'pg.transactions.runtime': 0.1 })]);
     const [anchor, sendMessage] = acceptanceLines(report);
     assert.match(anchor!, /4000 tx\/s/);
     assert.match(sendMessage!, /0\.35× the pgbench anchor/);
@@ -227,20 +230,10 @@ describe('the pgbench anchor and the ratios read against it', () => {
   });
 
   test("prints the gateways' fleet throughput over the filed figure, their CPU over the embedded gateway's in the same run, Redis commands and commits per call", () => {
-    const row = (setup: ScaleRow['setup'], figures: Record<string, number>): ScaleRow => ({ scenario: 'sendmessage', setup, figures });
-    const report = {
-      rounds: 1,
-      durationS: 3,
-      warmupS: 1,
-      connections: 50,
-      walByDatabase: true,
-      pgbench: { tps: 4000, rounds: [4000] },
-      rows: [
-        row('gateway-sqlite', { 'req/s': 2000, 'cpu.gateway': 200 }),
-        row('gateway-2', { 'req/s': 1730, 'cpu.gateway': 500, 'redis.commands.gateway': 1, 'redis.commands.runtime': 1.05, 'redis.server': 4.1, 'pg.transactions.gateway': 0.08 }),
-      ],
-      roundRows: [],
-    };
+    const report = oneRoundReport([
+      row('gateway-sqlite', { 'req/s': 2000, 'cpu.gateway': 200 }),
+      row('gateway-2', { 'req/s': 1730, 'cpu.gateway': 500, 'redis.commands.gateway': 1, 'redis.commands.runtime': 1.05, 'redis.server': 4.1, 'pg.transactions.gateway': 0.08 }),
+    ]);
     const [, gateways] = acceptanceLines(report);
     assert.match(gateways!, /1730 req\/s \(5\.00× the 346 req\/s/);
     assert.match(gateways!, /gateway CPU\/call 2\.50× its SQLite figure/);

@@ -4,8 +4,7 @@ import { Readable } from 'node:stream';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataPlaneRoute, ExchangeReply, ExchangeRequest } from '../../../src/http/index.js';
-import { drain, onDrain } from '../../../src/http/index.js';
-import { gate, testServer } from './test-server.js';
+import { holdDrain, testServer } from './test-server.js';
 
 /** A data plane under `/plane/` whose handler the test supplies; `/plane/x` from Fastify answers `fastify`. */
 async function planeServer(t: TestContext, handle: (request: ExchangeRequest, reply: ExchangeReply) => Promise<void>, extra: { accepts?: DataPlaneRoute['accepts']; bodyLimitBytes?: number; trustProxy?: boolean } = {}) {
@@ -147,19 +146,12 @@ describe('data plane', () => {
   test('while draining, answers 503 in the google.rpc.Status shape on a closing connection', async (t) => {
     const { app, url } = await planeServer(t, echo);
     // A drain hook holds the drain in its first phase (draining, still listening) while we probe.
-    const hookStarted = gate();
-    const hookRelease = gate();
-    onDrain(app, async () => {
-      hookStarted.open();
-      await hookRelease.promise;
-    });
-    const drained = drain(app, { deadlineMs: 5_000 });
-    await hookStarted.promise;
+    const { release, drained } = await holdDrain(app);
     const res = await fetch(`${url}/plane/a`);
     assert.equal(res.status, 503);
     assert.equal(res.headers.get('connection'), 'close');
     assert.equal(((await res.json()) as { error: { status: string } }).error.status, 'UNAVAILABLE');
-    hookRelease.open();
+    release();
     await drained;
   });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../../src/observability/index.js';
 import { drain, installGracefulShutdown, isDraining, onDrain } from '../../../src/http/index.js';
-import { gate, testServer } from './test-server.js';
+import { gate, holdDrain, testServer } from './test-server.js';
 
 async function listen(app: ReturnType<typeof testServer>['app']): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -28,14 +28,7 @@ describe('drain', () => {
     await entered.promise;
 
     // A drain hook holds the drain in its first phase (draining, not yet closed) while we probe.
-    const hookStarted = gate();
-    const hookRelease = gate();
-    onDrain(app, async () => {
-      hookStarted.open();
-      await hookRelease.promise;
-    });
-    const drained = drain(app, { deadlineMs: 5_000 });
-    await hookStarted.promise;
+    const { release: releaseDrain, drained } = await holdDrain(app);
     assert.equal(isDraining(app), true);
 
     const ready = await fetch(`${base}/ready`);
@@ -49,7 +42,7 @@ describe('drain', () => {
     assert.equal(body.error.status, 'UNAVAILABLE');
     assert.equal(body.error.details[0]?.reason, 'AM_ERR_HTTP_UNAVAILABLE');
 
-    hookRelease.open();
+    releaseDrain();
     release.open();
     const finished = await inFlight;
     assert.equal(finished.status, 200);
@@ -189,19 +182,12 @@ describe('drain under a role with its own error handler', () => {
         scope.get('/rpc', async () => ({ ok: true }));
       });
       const base = await listen(app);
-      const hookStarted = gate();
-      const hookRelease = gate();
-      onDrain(app, async () => {
-        hookStarted.open();
-        await hookRelease.promise;
-      });
-      const drained = drain(app, { deadlineMs: 5_000 });
-      await hookStarted.promise;
+      const { release, drained } = await holdDrain(app);
       const turnedAway = await fetch(`${base}/rpc`);
       assert.equal(turnedAway.status, 503);
       assert.equal(turnedAway.headers.get('connection'), 'close');
       assert.equal(((await turnedAway.json()) as { jsonrpc: string }).jsonrpc, '2.0');
-      hookRelease.open();
+      release();
       await drained;
     });
   }

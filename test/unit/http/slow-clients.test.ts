@@ -36,27 +36,33 @@ function trickle(port: number, head: string, drip: string): Promise<{ statusLine
 const SLOW_HEADERS = 'x-slow: ' + 'a'.repeat(600) + '\r\n\r\n';
 const SLOW_BODY = 'b'.repeat(600);
 
-test('a client trickling its headers gets 408 at the headers deadline', async (t) => {
-  const { app } = testServer({ headersTimeoutMs: 300, requestTimeoutMs: 5_000 });
-  app.post('/', async () => 'ok');
-  t.after(() => app.close());
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as AddressInfo;
-  const result = await trickle(port, 'POST / HTTP/1.1\r\nHost: localhost\r\n', SLOW_HEADERS);
-  assert.equal(result.statusLine, 'HTTP/1.1 408 Request Timeout');
-  assert.ok(result.stillTrickling);
-});
+const TRICKLES = [
+  {
+    name: 'a client trickling its headers gets 408 at the headers deadline',
+    timeouts: { headersTimeoutMs: 300, requestTimeoutMs: 5_000 },
+    head: 'POST / HTTP/1.1\r\nHost: localhost\r\n',
+    drip: SLOW_HEADERS,
+  },
+  {
+    name: 'a client trickling its body gets 408 at the request deadline',
+    timeouts: { headersTimeoutMs: 300, requestTimeoutMs: 600 },
+    head: `POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: ${SLOW_BODY.length}\r\n\r\n`,
+    drip: SLOW_BODY,
+  },
+];
 
-test('a client trickling its body gets 408 at the request deadline', async (t) => {
-  const { app } = testServer({ headersTimeoutMs: 300, requestTimeoutMs: 600 });
-  app.post('/', async () => 'ok');
-  t.after(() => app.close());
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as AddressInfo;
-  const result = await trickle(port, `POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: ${SLOW_BODY.length}\r\n\r\n`, SLOW_BODY);
-  assert.equal(result.statusLine, 'HTTP/1.1 408 Request Timeout');
-  assert.ok(result.stillTrickling);
-});
+for (const c of TRICKLES) {
+  test(c.name, async (t) => {
+    const { app } = testServer(c.timeouts);
+    app.post('/', async () => 'ok');
+    t.after(() => app.close());
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const result = await trickle(port, c.head, c.drip);
+    assert.equal(result.statusLine, 'HTTP/1.1 408 Request Timeout');
+    assert.ok(result.stillTrickling);
+  });
+}
 
 test('the request deadline does not bound the answer once the request is in', async (t) => {
   const { app } = testServer({ headersTimeoutMs: 100, requestTimeoutMs: 200, handlerTimeoutMs: 0 });

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { buildHttpServer } from '../../../src/http/index.js';
+import { buildHttpServer, drain, onDrain } from '../../../src/http/index.js';
 import type { HttpServerOptions } from '../../../src/http/index.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import type { Metrics } from '../../../src/observability/index.js';
@@ -35,4 +35,21 @@ export function gate<T = void>(): { promise: Promise<T>; open: (value: T) => voi
     open = resolve;
   });
   return { promise, open };
+}
+
+/**
+ * Starts draining `app` (5 s deadline) and holds the drain in its first phase (draining, still
+ * listening) with a drain hook, so the test can probe; resolves once the hook runs. `release()` lets
+ * the drain go on; `drained` is its outcome.
+ */
+export async function holdDrain(app: FastifyInstance): Promise<{ release: () => void; drained: ReturnType<typeof drain> }> {
+  const hookStarted = gate();
+  const hookRelease = gate();
+  onDrain(app, async () => {
+    hookStarted.open();
+    await hookRelease.promise;
+  });
+  const drained = drain(app, { deadlineMs: 5_000 });
+  await hookStarted.promise;
+  return { release: () => hookRelease.open(), drained };
 }

@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -113,13 +113,19 @@ describe('createTracing without an OTLP endpoint', () => {
 });
 
 describe('createTracing with an OTLP endpoint', () => {
-  test('records server and client spans in the incoming trace and exports them', async (t) => {
+  /** A recording OTLP collector and a recording peer, both closed after the test. */
+  const collectorAndPeer = async (t: TestContext) => {
     const collector = await recordingServer();
     const peer = await recordingServer();
     t.after(() => {
       collector.server.close();
       peer.server.close();
     });
+    return { collector, peer };
+  };
+
+  test('records server and client spans in the incoming trace and exports them', async (t) => {
+    const { collector, peer } = await collectorAndPeer(t);
     const logLines: string[] = [];
     const logger = createLogger({
       destination: new Writable({
@@ -154,12 +160,7 @@ describe('createTracing with an OTLP endpoint', () => {
   });
 
   test("a client span parents the called service; the caller's traceparent becomes its parent", async (t) => {
-    const collector = await recordingServer();
-    const peer = await recordingServer();
-    t.after(() => {
-      collector.server.close();
-      peer.server.close();
-    });
+    const { collector, peer } = await collectorAndPeer(t);
     const tracing = createTracing({ serviceName: 'agentmesh-test', otlpEndpoint: collector.url, logger: silent });
     // No span active, no request: as a step call made from a workflow resumed later.
     await tracedFetch(tracing, `${peer.url}/agents/scorer/message:send`, { method: 'POST', headers: { traceparent: INCOMING }, body: '{}' });

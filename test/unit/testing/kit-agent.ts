@@ -1,5 +1,5 @@
 import { defineAgent, type AgentDefinition } from 'agentmesh';
-import { untilAborted } from '../../helpers/runtime-fixture.js';
+import { leadDatabaseOffline, untilAborted } from '../../helpers/runtime-fixture.js';
 
 /** What the `wait` skill's handler saw when its signal aborted, by task id: the kit's tests await it. */
 export const aborted = new Map<string, Promise<string>>();
@@ -64,11 +64,6 @@ export const kitAgent: AgentDefinition = defineAgent({
         await untilAborted(ctx.signal);
       },
     },
-    fail: {
-      description: 'Always fails',
-      handler: async () => {
-        throw new Error('the lead database is offline');
-      },
-    },
+    fail: leadDatabaseOffline('Always fails'),
   },
 });

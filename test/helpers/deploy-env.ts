@@ -18,14 +18,19 @@ function sourceFiles(dir: string): string[] {
 }
 
 /**
- * Every variable the code reads: `env['X']`, `env.X`, `envInt('X', …)` in
- * src/, each secret's `<NAME>_FILE` (secret-files.ts), and what Node itself reads.
+ * Every variable the code reads: `env['X']`, `env.X`, `envInt('X', …)` and
+ * the keys of the role readers' tables (`assignEnvTexts(config, env, { X:
+ * 'field' })`, likewise `assignEnvInts`) in src/, each secret's
+ * `<NAME>_FILE` (secret-files.ts), and what Node itself reads.
  */
 export function variablesReadByCode(): Set<string> {
   const names = new Set<string>(['NODE_ENV', 'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'TZ']);
   const pattern = /env\[['"]([A-Z][A-Z0-9_]+)['"]\]|env\.([A-Z][A-Z0-9_]{2,})\b|envInt\(['"]([A-Z][A-Z0-9_]+)['"]/g;
+  const table = /assignEnv(?:Texts|Ints)\([^{)]*\{([^}]*)\}/g;
   for (const file of sourceFiles(srcRoot)) {
-    for (const match of readFileSync(file, 'utf8').matchAll(pattern)) names.add((match[1] ?? match[2] ?? match[3])!);
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(pattern)) names.add((match[1] ?? match[2] ?? match[3])!);
+    for (const [, entries] of text.matchAll(table)) for (const [, name] of entries!.matchAll(/\b([A-Z][A-Z0-9_]{2,})\s*:/g)) names.add(name!);
   }
   for (const name of SECRET_VARIABLES) names.add(`${name}_FILE`);
   return names;

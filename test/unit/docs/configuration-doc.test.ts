@@ -26,9 +26,13 @@ test('docs/configuration.md lists every environment variable the CLI reads', () 
   // STYLE rule 6: nothing below cli/ reads the environment, so cli/ (and the example agents, outside src/) hold every variable.
   const names = new Set<string>();
   for (const file of [...sourceFiles(join(root, 'src/cli')), ...sourceFiles(join(root, 'agents'))]) {
-    for (const match of readFileSync(file, 'utf8').matchAll(/env(?:\[['"]|\.)([A-Z][A-Z0-9_]*)/g)) names.add(match[1]!);
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(/env(?:\[['"]|\.)([A-Z][A-Z0-9_]*)/g)) names.add(match[1]!);
+    // The role readers' tables: assignEnvTexts(config, env, { NAME: 'field', … }), likewise assignEnvInts.
+    for (const [, entries] of text.matchAll(/assignEnv(?:Texts|Ints)\([^{)]*\{([^}]*)\}/g)) for (const [, name] of entries!.matchAll(/\b([A-Z][A-Z0-9_]{2,})\s*:/g)) names.add(name!);
   }
   assert.ok(names.has('DATABASE_URL') && names.has('GATEWAY_SECRET'), 'the scan finds the variables of src/cli');
+  assert.ok(names.has('REGISTRY_PUBLIC_URL') && names.has('GATEWAY_CREDITS_FLUSH_MS'), "the scan finds the variables of the role readers' tables");
   const missing = [...names].filter((name) => !documented(name)).sort();
   assert.deepEqual(missing, [], `add these environment variables to docs/configuration.md: ${missing.join(', ')}`);
 });

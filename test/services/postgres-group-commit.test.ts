@@ -95,7 +95,11 @@ describe('PostgreSQL group commit of task writes', { skip }, () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' })), { minLength: 1, maxLength: 6 }), async (texts) => {
         const clean = texts.map(([a, b]) => [a.replaceAll('\u0000', ''), b.replaceAll('\u0000', '').replaceAll('\n', '').replaceAll(',', '')] as const);
-        const tasks = clean.map(([a, b]) => newTask(`p${n++}`, { snapshot: a, messageId: a, contextId: b, tenant: b, events: [{ seq: 1, kind: 'task', payload: b }] }));
+        // Each message id its own (the text after the task's id): two sends with one id are a retry, found as whichever came last.
+        const tasks = clean.map(([a, b]) => {
+          const id = `p${n++}`;
+          return newTask(id, { snapshot: a, messageId: `${id}:${a}`, contextId: b, tenant: b, events: [{ seq: 1, kind: 'task', payload: b }] });
+        });
         await Promise.all(tasks.map((t) => stores.tasks.create(t)));
         for (const t of tasks) {
           const stored = await stores.tasks.get(t.id);

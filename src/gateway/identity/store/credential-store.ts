@@ -28,16 +28,18 @@ export interface CredentialStoreOptions<T extends CredentialTable, R> {
   toRow: (record: R) => Tables[T];
 }
 
-/** The database as a credential store's queries see it: tables of credential columns. */
-type CredentialDatabase = Record<string, CredentialColumns>;
+/** The database as a credential store's queries see it: the credential tables, each with the columns they all have. */
+type CredentialDatabase = Record<CredentialTable, CredentialColumns>;
 
 /**
  * The queries name only the columns every credential table has, so they are
  * typed against those; `CredentialStoreOptions` ties each table to its own
- * row mappers.
+ * row mappers. Both tables of `Tables` have those columns, so a
+ * `Kysely<Tables>` is a `Kysely<CredentialDatabase>` as it is (a transaction
+ * too, once seen as the `Kysely<Tables>` it is).
  */
 function credentialView(db: Kysely<Tables>): Kysely<CredentialDatabase> {
-  return db as unknown as Kysely<CredentialDatabase>;
+  return db;
 }
 
 /**
@@ -49,7 +51,7 @@ export class CredentialStore<T extends CredentialTable, R extends { id: string }
   readonly #tables: Kysely<Tables>;
   readonly #db: Kysely<CredentialDatabase>;
   readonly #postgres: boolean;
-  readonly #table: string;
+  readonly #table: CredentialTable;
   readonly #fromRow: (row: CredentialColumns) => R;
   readonly #toRow: (record: R) => CredentialColumns;
 

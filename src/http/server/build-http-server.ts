@@ -1,7 +1,7 @@
 import { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createTracing, serializeRequest } from '../../observability/index.js';
 import { clientErrorHandler, frameworkErrorHandler } from '../errors/client-errors.js';
 import { installErrorHandling, sendHttpError } from '../errors/error-handling.js';
@@ -87,8 +87,11 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
           },
           { tls: secure, http: serverOptions },
         );
+  // Given as the logger type `FastifyInstance` carries: Fastify types the app by its logger, and an
+  // app typed by pino's `Logger` is not the `FastifyInstance` every route and plugin takes.
+  const fastifyLog: FastifyBaseLogger = requestLog;
   const app = Fastify({
-    loggerInstance: requestLog,
+    loggerInstance: fastifyLog,
     genReqId: requestIdOf,
     childLoggerFactory: traceAwareChildLoggerFactory(tracing),
     bodyLimit: options.bodyLimitBytes ?? d.bodyLimitBytes,
@@ -114,7 +117,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     // Our onRequest hook answers requests that arrive while draining with a
     // 503 in our JSON shape (Fastify's fast path would send its own body).
     return503OnClosing: false,
-  }) as unknown as FastifyInstance;
+  });
 
   app.decorate('agentmesh', state);
   if (secure !== undefined && options.tls !== undefined) {

@@ -1,7 +1,7 @@
 /**
  * protocol: what agentmesh says on the A2A wire — error codes and their wire
  * mapping, version negotiation, request-param validation and the wording of
- * schema violations, task-state sets.
+ * schema violations, task-state sets, a card's JSON form and its signing.
  * Wire types themselves come from `@a2a-js/sdk`.
  */
 export { AgentmeshError, ErrorCodes, WIRE, isAgentmeshError } from './errors.js';
@@ -25,3 +25,5 @@ export type { RestErrorReading } from './rest-error-body.js';
 export { MAX_JSON_DEPTH, jsonDepth, assertJsonDepth } from './json-depth.js';
 export { isRecord, isStringArray, oneOf, requireOneOf, errorMessage, errorCode, toError } from './narrowing.js';
 export { errorCodeOf } from './error-code-of.js';
+export { canonicalCardForm, signCardJson } from './agent-card-json.js';
+export type { AgentCardJson } from './agent-card-json.js';

@@ -1,6 +1,5 @@
-import { canonicalizeAgentCard, type AgentCard } from '@a2a-js/sdk';
 import { base64url, decodeProtectedHeader, flattenedVerify, type JWSHeaderParameters, type ProtectedHeaderParameters } from 'jose';
-import { type AgentmeshError, isAgentmeshError, type FieldViolation, Errors, errorMessage } from '../../protocol/index.js';
+import { type AgentmeshError, canonicalCardForm, isAgentmeshError, type FieldViolation, Errors, errorMessage } from '../../protocol/index.js';
 import { legacyCanonicalForm } from './legacy-canonical-form.js';
 import type { KeyResolver } from './signature-keys.js';
 
@@ -8,9 +7,10 @@ import type { KeyResolver } from './signature-keys.js';
  * Verifies the signatures of a card as it was submitted (A2A §8.4.3):
  *
  * 1. The payload is the card's canonical form without `signatures`: the
- *    SDK's `canonicalizeAgentCard` for a v1.0 card, the v0.3 form for a v0.3
- *    card (`legacy-canonical-form.ts`). Never the translated card: the
- *    signer signed what it sent.
+ *    SDK's `canonicalizeAgentCard` for a v1.0 card (through protocol's
+ *    `canonicalCardForm`), the v0.3 form for a v0.3 card
+ *    (`legacy-canonical-form.ts`). Never the translated card: the signer
+ *    signed what it sent.
  * 2. Each protected header must name `alg`, `kid` and `typ` (§8.4.2), and
  *    `alg` must be one of ALLOWED_ALGORITHMS: never `none`, never an HMAC
  *    (a shared secret proves nothing to a registry).
@@ -75,7 +75,7 @@ async function verifyOne(entry: SignatureEntry, payload: string, resolveKey: Key
 export async function verifyCardSignatures(raw: Record<string, unknown>, options: { legacy: boolean; resolveKey: KeyResolver }): Promise<void> {
   const entries = raw['signatures'] as SignatureEntry[];
   // The SDK's canonical form reads the JSON as a v1.0 card (AgentCard.fromJSON), which is what `raw` is here.
-  const canonical = options.legacy ? legacyCanonicalForm(raw) : canonicalizeAgentCard(raw as unknown as AgentCard);
+  const canonical = options.legacy ? legacyCanonicalForm(raw) : canonicalCardForm(raw);
   const payload = base64url.encode(new TextEncoder().encode(canonical));
   const failures: FieldViolation[] = [];
   let retryable = false;

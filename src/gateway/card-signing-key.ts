@@ -1,12 +1,13 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { generateAgentCardSignature, type AgentCard } from '@a2a-js/sdk';
+import { generateAgentCardSignature } from '@a2a-js/sdk';
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, FlattenedSign, generateKeyPair, importPKCS8, type JWK } from 'jose';
+import { signCardJson, type AgentCardJson } from '../protocol/index.js';
 import { isLegacyShape, legacyCanonicalForm } from './routing/index.js';
 
 /** The key the gateway re-signs the cards it serves with, and its public JWK Set. */
 export interface CardSigningKey {
-  sign(card: AgentCard): Promise<AgentCard>;
+  sign(card: AgentCardJson): Promise<AgentCardJson>;
   jwks(): { keys: JWK[] };
 }
 
@@ -40,16 +41,15 @@ export async function loadCardSigningKey(file: string, jku: () => string, givenP
     // signature covers exactly what is served, as the runtime's does.
     async sign(card) {
       const header = { alg: 'ES256', kid, typ: 'JOSE', jku: jku() };
-      const signed = await generateAgentCardSignature(privateKey, header)(card);
-      const json = card as unknown as Record<string, unknown>;
-      if (!isLegacyShape(json)) return signed;
+      const signed = await signCardJson(generateAgentCardSignature(privateKey, header), card);
+      if (!isLegacyShape(card)) return signed;
       // A v0.3 card gets a second signature (A2A §8.4: a verifier needs one to
       // pass): the first is over the SDK's v1.0 reading of it (what 1.x
       // verifiers and the registry check: the v1.0 part of the card), this one
       // over every field served (what v0.3 verifiers check), so `url` and the
       // v0.3 `securitySchemes` (the token URL) a v0.3 client acts on are signed.
-      const jws = await new FlattenedSign(new TextEncoder().encode(legacyCanonicalForm(json))).setProtectedHeader(header).sign(privateKey);
-      return { ...signed, signatures: [...signed.signatures, { protected: jws.protected!, signature: jws.signature }] } as AgentCard;
+      const jws = await new FlattenedSign(new TextEncoder().encode(legacyCanonicalForm(card))).setProtectedHeader(header).sign(privateKey);
+      return { ...signed, signatures: [...signed.signatures, { protected: jws.protected!, signature: jws.signature }] };
     },
     jwks: () => ({ keys: [jwk] }),
   };

@@ -1,10 +1,13 @@
-import type { AgentCard } from '@a2a-js/sdk';
-import type { ProtocolVersion } from '../../protocol/index.js';
+import type { AgentCardJson, ProtocolVersion } from '../../protocol/index.js';
 import { servedCard } from './gateway-card.js';
 import { toLegacyCard } from './legacy-card.js';
 
-/** Signs a card: the SDK's `generateAgentCardSignature(...)` or anything of its shape. */
-export type CardSigner = (card: AgentCard) => Promise<AgentCard>;
+/**
+ * Signs a card's JSON form and gives the signed JSON: the gateway's card key
+ * (card-signing-key.ts), or the SDK's signer through protocol's
+ * `signCardJson`.
+ */
+export type CardSigner = (card: AgentCardJson) => Promise<AgentCardJson>;
 
 /** A signed card is re-signed after this long even when nothing changed, ms (1 h): a rotated gateway key reaches every card. */
 const MAX_AGE_MS = 3_600_000;
@@ -34,7 +37,7 @@ interface Entry {
 export class CardCache {
   readonly #entries = new Map<string, Entry>();
 
-  async get(agent: string, unsignedCard: Record<string, unknown>, sign: CardSigner, options: { version: ProtocolVersion; now?: number }): Promise<{ json: string; etag: string }> {
+  async get(agent: string, unsignedCard: AgentCardJson, sign: CardSigner, options: { version: ProtocolVersion; now?: number }): Promise<{ json: string; etag: string }> {
     const now = options.now ?? Date.now();
     const key = `${options.version} ${agent}`;
     const unsigned = JSON.stringify(unsignedCard);
@@ -44,7 +47,7 @@ export class CardCache {
     // (agent-card.ts): the SDK object holds oneofs as { $case, value }, which
     // its canonical form drops, so a signature over it would not cover them.
     const shaped = options.version === '1.0' ? Promise.resolve(unsignedCard) : toLegacyCard(unsignedCard);
-    const served = shaped.then((card) => sign(card as unknown as AgentCard)).then((signed) => servedCard(signed));
+    const served = shaped.then((card) => sign(card)).then((signed) => servedCard(signed));
     const entry: Entry = { unsigned, sign, at: now, served };
     this.#entries.delete(key);
     this.#entries.set(key, entry);

@@ -2,7 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateAgentCardSignature, verifyAgentCardSignature } from '@a2a-js/sdk';
 import { decodeProtectedHeader, generateKeyPair, importJWK, type JWK } from 'jose';
-import { ORIGINAL_CARD_EXTENSION_URI } from '../../../src/gateway/routing/index.js';
+import { ORIGINAL_CARD_EXTENSION_URI, type CardSigner } from '../../../src/gateway/routing/index.js';
+import { signCardJson } from '../../../src/protocol/index.js';
 import { call, startRegistry } from '../../helpers/registry-fixture.js';
 import { rpc, startRuntime, testAgent, userMessage } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
@@ -13,7 +14,7 @@ describe('cards served through the gateway', () => {
   let host: Awaited<ReturnType<typeof startRuntime>>;
   let gw: Awaited<ReturnType<typeof startRouterApp>>;
   let gatewayKeys: Awaited<ReturnType<typeof generateKeyPair>>;
-  let sign: ReturnType<typeof generateAgentCardSignature>;
+  let sign: CardSigner;
 
   before(async () => {
     reg = await startRegistry({ probeIntervalMs: 60_000 });
@@ -21,7 +22,8 @@ describe('cards served through the gateway', () => {
     gw = await startRouterApp(reg.url);
     await until('tester cached', () => gw.router.agent('tester')?.instances.length === 1);
     gatewayKeys = await generateKeyPair('ES256');
-    sign = generateAgentCardSignature(gatewayKeys.privateKey, { alg: 'ES256', kid: 'gateway-2026-08', typ: 'JOSE', jku: `${gw.url}/.well-known/jwks.json` });
+    const sdkSign = generateAgentCardSignature(gatewayKeys.privateKey, { alg: 'ES256', kid: 'gateway-2026-08', typ: 'JOSE', jku: `${gw.url}/.well-known/jwks.json` });
+    sign = (card) => signCardJson(sdkSign, card);
   });
   after(async () => {
     await gw.close();

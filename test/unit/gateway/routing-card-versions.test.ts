@@ -11,6 +11,7 @@ import { CardCache } from '../../../src/gateway/routing/card-cache.js';
 import { gatewaySecurity } from '../../../src/gateway/routing/card-security.js';
 import { rewriteCard } from '../../../src/gateway/routing/gateway-card.js';
 import { isLegacyShape, legacyCanonicalForm, toLegacyCard } from '../../../src/gateway/routing/legacy-card.js';
+import { signCardJson, type AgentCardJson } from '../../../src/protocol/index.js';
 import type { AgentRecord } from '../../../src/registry/index.js';
 
 const GATEWAY = 'https://gateway.example.com/mesh/';
@@ -97,9 +98,9 @@ test('the cache keeps one signed card per version, and forgets both', async () =
   const keys = await generateKeyPair('ES256');
   const sdkSign = generateAgentCardSignature(keys.privateKey, { alg: 'ES256', kid: 'g', typ: 'JOSE' });
   const signed: string[] = [];
-  const sign = async (card: AgentCard) => {
-    signed.push(isLegacyShape(card as any) ? '0.3' : '1.0');
-    return sdkSign(card);
+  const sign = async (card: AgentCardJson) => {
+    signed.push(isLegacyShape(card) ? '0.3' : '1.0');
+    return signCardJson(sdkSign, card);
   };
   const cache = new CardCache();
   const unsigned = rewriteCard(record(), ['https://pod-1:4000'], GATEWAY);
@@ -122,11 +123,11 @@ test("the gateway's key signs a v1.0 card once, a v0.3 card twice: over the SDK'
     const key = await loadCardSigningKey(join(dir, 'card.pem'), () => 'https://gateway.example.com/.well-known/agent-card-jwks.json');
     const publicKey = (await importJWK(key.jwks().keys[0]!, 'ES256')) as Exclude<Awaited<ReturnType<typeof importJWK>>, Uint8Array>;
     const unsigned = rewriteCard(record(), ['https://pod-1:4000'], GATEWAY);
-    const v1 = (await key.sign(unsigned as unknown as AgentCard)) as any;
+    const v1 = (await key.sign(unsigned)) as any;
     assert.equal(v1.signatures.length, 1);
     await verifyAgentCardSignature(async () => publicKey)(v1);
 
-    const legacy = (await key.sign((await toLegacyCard(unsigned)) as unknown as AgentCard)) as any;
+    const legacy = (await key.sign(await toLegacyCard(unsigned))) as any;
     assert.equal(legacy.signatures.length, 2);
     await verifyAgentCardSignature(async () => publicKey)(legacy);
     const payload = base64url.encode(legacyCanonicalForm(legacy));

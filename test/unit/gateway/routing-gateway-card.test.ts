@@ -4,6 +4,7 @@ import { AgentCard, generateAgentCardSignature, verifyAgentCardSignature } from 
 import { generateKeyPair } from 'jose';
 import { CardCache } from '../../../src/gateway/routing/card-cache.js';
 import { ORIGINAL_CARD_EXTENSION_URI, rewriteCard } from '../../../src/gateway/routing/gateway-card.js';
+import { signCardJson, type AgentCardJson } from '../../../src/protocol/index.js';
 import type { AgentRecord } from '../../../src/registry/index.js';
 
 const GATEWAY = 'https://gateway.example.com/';
@@ -63,10 +64,11 @@ test("the agent's direct gRPC interfaces are left out: the gateway does not prox
 test("the agent's signed card rides in an extension, verifiable with the SDK; a forged one is dropped", async () => {
   const agentKeys = await generateKeyPair('ES256');
   const gatewayKeys = await generateKeyPair('ES256');
-  const signedByAgent = await generateAgentCardSignature(agentKeys.privateKey, { alg: 'ES256', kid: 'agent-1', typ: 'JOSE' })(cardJson() as unknown as AgentCard);
+  const signedByAgent = await signCardJson(generateAgentCardSignature(agentKeys.privateKey, { alg: 'ES256', kid: 'agent-1', typ: 'JOSE' }), cardJson());
   const rewritten = rewriteCard(record(signedByAgent), ['https://pod-1.internal:4000/a2a'], GATEWAY);
   const cache = new CardCache();
-  const sign = generateAgentCardSignature(gatewayKeys.privateKey, { alg: 'ES256', kid: 'gateway-1', typ: 'JOSE' });
+  const sdkSign = generateAgentCardSignature(gatewayKeys.privateKey, { alg: 'ES256', kid: 'gateway-1', typ: 'JOSE' });
+  const sign = (card: AgentCardJson) => signCardJson(sdkSign, card);
   const { json, etag } = await cache.get('lead-scorer', rewritten, sign, V1);
   assert.match(etag, /^"[A-Za-z0-9_-]{27}"$/);
   const served = JSON.parse(json);
@@ -96,9 +98,10 @@ test('an unsigned card gets no original-card extension', () => {
 
 test('a signed card is reused until its content or the signer changes', async () => {
   const keys = await generateKeyPair('ES256');
-  const sign = generateAgentCardSignature(keys.privateKey, { alg: 'ES256', kid: 'g', typ: 'JOSE' });
+  const sdkSign = generateAgentCardSignature(keys.privateKey, { alg: 'ES256', kid: 'g', typ: 'JOSE' });
+  const sign = (card: AgentCardJson) => signCardJson(sdkSign, card);
   let signings = 0;
-  const counting = async (card: AgentCard) => {
+  const counting = async (card: AgentCardJson) => {
     signings += 1;
     return sign(card);
   };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { AgentCard, generateAgentCardSignature } from '@a2a-js/sdk';
 import { duplicateInterfacesForLegacy } from '@a2a-js/sdk/compat/v0_3';
 import type { AgentDefinition } from '../contracts/agent/index.js';
-import { isRecord } from '../protocol/index.js';
+import { isRecord, signCardJson } from '../protocol/index.js';
 
 /** A key that signs cards (JWS, A2A §8.4). */
 export interface CardSigningKey {
@@ -64,7 +64,8 @@ export async function buildAgentCard(agent: AgentDefinition, options: { baseUrl:
     // Signed over the card's JSON form, the form it is served in: the SDK object
     // holds oneofs (security schemes, OAuth flows) as { $case, value }, which
     // its canonicalizer drops, so a signature over it would not cover them.
-    card = AgentCard.fromJSON(await sign(AgentCard.toJSON(card) as AgentCard));
+    const unsigned = AgentCard.toJSON(card);
+    card = AgentCard.fromJSON(await signCardJson(sign, isRecord(unsigned) ? unsigned : {}));
   }
   const json = JSON.stringify(AgentCard.toJSON(card));
   return { card, json, etag: `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"` };

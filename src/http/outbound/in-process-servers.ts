@@ -91,9 +91,24 @@ export class InProcessServers {
       this.connections++;
       server.emit('connection', served);
       // Asynchronously, as a socket connects: undici is still inside its `connect` when this returns.
-      process.nextTick(callback, null, client as unknown as Socket);
+      process.nextTick(callback, null, undiciConnection(client));
     };
   }
+}
+
+/**
+ * The client end of an in-memory connection, as undici's connector callback
+ * is typed. undici declares a `net.Socket` there, but what it uses of the
+ * connection is the duplex stream (read, write, cork, destroy, its events):
+ * it calls `ref`, `unref` and `setTypeOfService` only where they exist, no
+ * `alpnProtocol` reads as HTTP/1.1, and the addresses it copies into an
+ * error's details are then undefined. No `net.Socket` can be made over an
+ * in-memory stream (it needs a native handle), so the stream is handed over
+ * as it is: the one assertion this dispatch rests on, a `Duplex` narrowed to
+ * the subclass undici names (undici 7; its own type is not widened).
+ */
+function undiciConnection(client: Duplex): Socket {
+  return client as Socket;
 }
 
 /** `http://host:port` of a plain-HTTP URL (port made explicit), undefined for any other scheme. */

@@ -90,6 +90,23 @@ describe('PostgreSQL group commit of task writes', { skip }, () => {
     }
   });
 
+  test("lookups of several tenants in one turn each find their own tenant's task for the same agent and messageId", async () => {
+    const tenants = ['acme', 'globex', "o'hara\\"];
+    await Promise.all(tenants.map((tenant, i) => stores.tasks.create(newTask(`l-${i}`, { tenant, messageId: 'm-shared' }))));
+    const now = Date.now();
+    const found = await Promise.all([...tenants, 'initech'].map((tenant) => stores.tasks.findByMessage('tester', tenant, 'm-shared', now)));
+    assert.deepEqual(
+      found.map((task) => task?.id),
+      ['l-0', 'l-1', 'l-2', undefined],
+    );
+    assert.deepEqual(
+      found.map((task) => task?.tenant),
+      [...tenants, undefined],
+    );
+    // A lookup past the window (25 h later) finds nothing: the retried-send window still bounds it.
+    assert.equal(await stores.tasks.findByMessage('tester', 'acme', 'm-shared', now + 26 * 3_600_000), undefined);
+  });
+
   test('text of any shape (quotes, backslashes, unicode) round-trips through the batch; a NUL is refused alone', async () => {
     let n = 0;
     await fc.assert(

@@ -15,6 +15,7 @@ import { routerLearnedRoutesMigration } from './0013-router-learned-routes.js';
 import { gatewayBridgedRunsMigration } from './0014-gateway-bridged-runs.js';
 import { pushOriginsMigration } from './0015-push-origins.js';
 import { timePartitionedTasksMigration } from './0016-time-partitioned-tasks.js';
+import { taskLookupFunctionMigration } from './0017-task-lookup-function.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -40,6 +41,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0014-gateway-bridged-runs': gatewayBridgedRunsMigration(dialect),
         '0015-push-origins': pushOriginsMigration(dialect),
         '0016-time-partitioned-tasks': timePartitionedTasksMigration(dialect),
+        '0017-task-lookup-function': taskLookupFunctionMigration(dialect),
       };
     },
   };

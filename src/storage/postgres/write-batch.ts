@@ -8,7 +8,8 @@ import { intLiteral, textLiteral } from './sql-literals.js';
  * query: one round trip and one commit for every write and retried-send
  * lookup that arrived while the previous batch was in flight (ADR 0022).
  *
- * `BEGIN; <per tenant: scope, lookups, creates, appends>; COMMIT`. Each
+ * `BEGIN; <per tenant: scope, lookups, creates, appends>; COMMIT`; a batch of
+ * lookups alone is just their function calls (a read needs no BEGIN). Each
  * tenant's statements run under that tenant's transaction-local marker
  * (`set_config(…, true)`), so row security checks every row against the
  * tenant it is written for, and nothing outlives the transaction (PgBouncer
@@ -109,18 +110,25 @@ function appendRow(c: TaskAppend, ord: number): string {
  * write whose values cannot be inlined is set aside alone (it throws).
  */
 export type WriteFragments =
-  | { kind: 'lookup'; row: string; buckets: number[] }
+  | { kind: 'lookup'; ord: string; key: string; agent: string; messageId: string; firstBucket: string; lastBucket: string; buckets: number[] }
   | { kind: 'create'; task: string; events: string | undefined; outbox: string | undefined }
   | { kind: 'append'; row: string; events: string | undefined };
 
 export function fragmentsOf(write: BatchWrite, ord: number): WriteFragments {
   switch (write.kind) {
-    case 'lookup':
+    case 'lookup': {
+      const buckets = messageBuckets(write.now);
       return {
         kind: 'lookup',
-        row: `(${ord}, ${intLiteral(messageKey(write.agent, write.tenant, write.messageId))}, ${textLiteral(write.agent)}, ${textLiteral(write.messageId)}, ${intLiteral(Math.min(...messageBuckets(write.now)))}, ${intLiteral(messageBucket(write.now))})`,
-        buckets: messageBuckets(write.now),
+        ord: String(ord),
+        key: intLiteral(messageKey(write.agent, write.tenant, write.messageId)),
+        agent: textLiteral(write.agent),
+        messageId: textLiteral(write.messageId),
+        firstBucket: intLiteral(Math.min(...buckets)),
+        lastBucket: intLiteral(messageBucket(write.now)),
+        buckets,
       };
+    }
     case 'create': {
       const t = write.task;
       const events = t.events.length === 0 ? undefined : eventRow(t.id, t.events, t.now);
@@ -135,7 +143,7 @@ export function fragmentsOf(write: BatchWrite, ord: number): WriteFragments {
 }
 
 interface Group {
-  lookups: string[];
+  lookups: Extract<WriteFragments, { kind: 'lookup' }>[];
   buckets: Set<number>;
   tasks: string[];
   events: string[];
@@ -152,6 +160,16 @@ function tenantOf(write: BatchWrite): string | undefined {
 }
 
 /**
+ * One tenant's retried-send lookups: a call of the function migration 0017
+ * made, whose plan PostgreSQL keeps per connection (ADR 0032). Its rows
+ * carry each lookup's `ord` beside the task's columns.
+ */
+function lookupStatement(tenant: string, lookups: readonly Extract<WriteFragments, { kind: 'lookup' }>[], buckets: ReadonlySet<number>): string {
+  const array = (pick: (l: Extract<WriteFragments, { kind: 'lookup' }>) => string, type: string) => `ARRAY[${lookups.map(pick).join(', ')}]::${type}[]`;
+  return `SELECT (r.task).*, r.ord FROM agentmesh_find_tasks_by_message(${textLiteral(tenant)}, ${array((l) => l.ord, 'int')}, ${array((l) => l.key, 'bigint')}, ${array((l) => l.agent, 'text')}, ${array((l) => l.messageId, 'text')}, ${array((l) => l.firstBucket, 'int')}, ${array((l) => l.lastBucket, 'int')}, ARRAY[${[...buckets].join(', ')}]::int[]) r`;
+}
+
+/**
  * Assembles the batch's query from writes whose fragments were built
  * (`fragments[i]` belongs to `writes[i]`, `ord` = i).
  */
@@ -165,7 +183,7 @@ export function planBatch(writes: readonly BatchWrite[], fragments: readonly Wri
     if (!group) groups.set(tenant, (group = emptyGroup()));
     const f = fragments[i]!;
     if (f.kind === 'lookup') {
-      group.lookups.push(f.row);
+      group.lookups.push(f);
       for (const b of f.buckets) group.buckets.add(b);
     } else if (f.kind === 'create') {
       group.tasks.push(f.task);
@@ -176,23 +194,18 @@ export function planBatch(writes: readonly BatchWrite[], fragments: readonly Wri
       if (f.events) group.appendEvents.push(f.events);
     }
   });
-  const statements = ['BEGIN'];
+  // A batch of lookups alone is a read: its statements run in the one implicit transaction of the query text.
+  const writing = writes.some((write) => write.kind !== 'lookup');
+  const statements = writing ? ['BEGIN'] : [];
   const lookupResults: number[] = [];
   const appendResults: number[] = [];
   for (const [tenant, g] of groups) {
     if (g.lookups.length + g.tasks.length + g.appends.length === 0) continue;
-    if (tenant !== undefined) statements.push(`SELECT set_config('agentmesh.scope', 'tenant', true), set_config('agentmesh.tenant', ${textLiteral(tenant)}, true)`);
+    // The lookup function sets the marker itself; writes need it set for their statements.
+    if (tenant !== undefined && g.tasks.length + g.appends.length > 0) statements.push(`SELECT set_config('agentmesh.scope', 'tenant', true), set_config('agentmesh.tenant', ${textLiteral(tenant)}, true)`);
     if (g.lookups.length > 0) {
-      // The index seeks the union of the lookups' windows (they differ by the batch's age at most); each row keeps its own window.
-      // The text columns are compared with IS NOT DISTINCT FROM, which no index serves: on a table not yet
-      // analyzed the planner would otherwise walk tasks_list (agent, tenant), every task of the agent.
       lookupResults.push(statements.length);
-      statements.push(
-        `SELECT l.ord, t.* FROM (VALUES ${g.lookups.join(', ')}) AS l(ord, key, agent, message_id, first_bucket, last_bucket)
-        CROSS JOIN LATERAL (SELECT * FROM tasks t WHERE t.message_bucket IN (${[...g.buckets].join(', ')}) AND t.message_key = l.key
-          AND t.message_bucket BETWEEN l.first_bucket AND l.last_bucket
-          AND (t.agent, t.tenant, t.message_id) IS NOT DISTINCT FROM (l.agent, ${textLiteral(tenant ?? '')}, l.message_id) ORDER BY t.created_at DESC LIMIT 1) t`,
-      );
+      statements.push(lookupStatement(tenant ?? '', g.lookups, g.buckets));
     }
     if (g.tasks.length > 0) {
       statements.push(`INSERT INTO tasks (${TASK_COLUMNS}) VALUES ${g.tasks.join(', ')}`);
@@ -219,6 +232,6 @@ export function planBatch(writes: readonly BatchWrite[], fragments: readonly Wri
       );
     }
   }
-  statements.push('COMMIT');
+  if (writing) statements.push('COMMIT');
   return { text: statements.join(';\n'), lookupResults, appendResults };
 }

@@ -4,12 +4,16 @@
  */
 import { parseArgs } from 'node:util';
 import type { TargetId } from './target-process.js';
+import { SCALE_SETUPS, type ScaleSetup } from './scale/scale-report.js';
 
 /** The parts of a run that `--only` can select. */
 export type Part = 'sendmessage' | 'streaming' | 'grpc' | 'memory' | 'registry' | 'gateway' | 'inprocess' | 'acp' | 'orchestrator' | 'store' | 'cli' | 'scale';
 
 const PARTS: readonly Part[] = ['sendmessage', 'streaming', 'grpc', 'memory', 'registry', 'gateway', 'inprocess', 'acp', 'orchestrator', 'store', 'cli', 'scale'];
 const TARGET_IDS: readonly TargetId[] = ['a', 'b', 'c'];
+/** The calls the scale part loads. */
+export type ScaleCall = 'sendmessage' | 'streaming';
+const SCALE_CALLS: readonly ScaleCall[] = ['sendmessage', 'streaming'];
 const MAX_ORCHESTRATOR_INSTANCES = 16;
 const MAX_ROUNDS = 9;
 /** The scale part loads ten setups; its rows are short unless --duration / --warmup say otherwise. */
@@ -43,6 +47,10 @@ export interface BenchOptions {
   scaleDurationS: number;
   /** Warm-up seconds per setup of the scale part: `--warmup` when given, else 1. */
   scaleWarmupS: number;
+  /** Setups of the scale part (default: every one; `--scale-setups`): one row alone, to profile or compare it. */
+  scaleSetups: readonly ScaleSetup[];
+  /** Calls of the scale part (default both; `--scale-calls`). */
+  scaleCalls: readonly ScaleCall[];
   /** PostgreSQL of the scale part, a role that may create databases (`BENCH_DATABASE_URL`, else `DATABASE_URL`, else the local server). */
   databaseUrl: string;
   /** Redis of the scale part (`BENCH_REDIS_URL`, else `REDIS_URL`, else the local server). */
@@ -68,6 +76,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --rounds <n>           rounds of the sendmessage, streaming, grpc, gateway and scale parts, every target once a round;
                          sendmessage/streaming/grpc report the round with the median agentmesh/sdk ratio, gateway
                          and scale the median of each figure and ratio (default 1, at most 9, env BENCH_ROUNDS)
+  --scale-setups <ids>   the scale part's rows: comma list of ${SCALE_SETUPS.join(', ')} (default: all)
+  --scale-calls <calls>  the scale part's calls: sendmessage, streaming or both (default: both)
   --memory               run the memory part (default: on)
   --no-memory            skip the memory part
   --help                 this text
@@ -121,6 +131,8 @@ export function parseBenchOptions({ argv, env }: { argv: readonly string[]; env:
       'orchestrator-instances': { type: 'string' },
       'store-tasks': { type: 'string' },
       rounds: { type: 'string' },
+      'scale-setups': { type: 'string' },
+      'scale-calls': { type: 'string' },
       memory: { type: 'boolean' },
       'no-memory': { type: 'boolean' },
       help: { type: 'boolean' },
@@ -149,6 +161,8 @@ export function parseBenchOptions({ argv, env }: { argv: readonly string[]; env:
     orchestratorInstances,
     storeTasks: positiveNumber({ name: '--store-tasks', raw: values['store-tasks'] ?? env.BENCH_STORE_TASKS, fallback: 100_000, integer: true }),
     rounds,
+    scaleSetups: Object.freeze(values['scale-setups'] === undefined ? [...SCALE_SETUPS] : SCALE_SETUPS.filter((setup) => commaList({ name: '--scale-setups', raw: values['scale-setups']!, allowed: SCALE_SETUPS }).includes(setup))),
+    scaleCalls: Object.freeze(values['scale-calls'] === undefined ? [...SCALE_CALLS] : SCALE_CALLS.filter((call) => commaList({ name: '--scale-calls', raw: values['scale-calls']!, allowed: SCALE_CALLS }).includes(call))),
     scaleDurationS: positiveNumber({ name: '--duration', raw: durationRaw, fallback: SCALE_DURATION_S, integer: false }),
     scaleWarmupS: positiveNumber({ name: '--warmup', raw: warmupRaw, fallback: SCALE_WARMUP_S, integer: false, allowZero: true }),
     databaseUrl: nonEmpty(env.BENCH_DATABASE_URL) ?? nonEmpty(env.DATABASE_URL) ?? LOCAL_DATABASE_URL,

@@ -85,7 +85,8 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
         scale = await runScaleBench({
           databaseUrl: options.databaseUrl,
           redisUrl: options.redisUrl,
-          scenarios: ['sendmessage', 'streaming'],
+          scenarios: options.scaleCalls,
+          setups: options.scaleSetups,
           durationS: options.scaleDurationS,
           warmupS: options.scaleWarmupS,
           connections: options.connections,

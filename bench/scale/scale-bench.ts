@@ -28,7 +28,7 @@ import { verifySendMessage, verifyStreaming } from '../verify-target.js';
 import { json, provisionBenchClient, startStackChild, statsOf } from '../gateway/stack-process.js';
 import { median } from '../gateway/gateway-report.js';
 import type { SharedState } from '../gateway/stack-target.js';
-import { SCALE_SETUPS, SETUP_LABELS, summarizeScaleRounds, type Figures, type ScaleBenchReport, type ScaleRow, type ScaleSetup } from './scale-report.js';
+import { SETUP_LABELS, summarizeScaleRounds, type Figures, type ScaleBenchReport, type ScaleRow, type ScaleSetup } from './scale-report.js';
 import { commandStatsDelta, cpuDelta, createBenchDatabase, postgresUnreachable, sampleRedis, type BenchDatabase, type PostgresSample, type RedisSample } from './service-stats.js';
 import type { CallCounts } from './call-counters.js';
 import { runPgbenchAnchor } from './pgbench-anchor.js';
@@ -41,6 +41,8 @@ export interface ScaleBenchOptions {
   databaseUrl: string;
   redisUrl: string;
   scenarios: readonly ScenarioName[];
+  /** The rows to load (`--scale-setups`), in the report's order. */
+  setups: readonly ScaleSetup[];
   durationS: number;
   warmupS: number;
   connections: number;
@@ -356,7 +358,7 @@ function progress(row: ScaleRow): string {
 
 /** Runs the scale part; resolves with `skipped` set when PostgreSQL or Redis is not there. */
 export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBenchReport> {
-  const { databaseUrl, redisUrl, scenarios, durationS, warmupS, connections, rounds, log } = options;
+  const { databaseUrl, redisUrl, scenarios, setups, durationS, warmupS, connections, rounds, log } = options;
   const empty: ScaleBenchReport = { rounds, durationS, warmupS, connections, walByDatabase: false, rows: [], roundRows: [] };
   const hint = 'set BENCH_DATABASE_URL (a role that may CREATE DATABASE) and BENCH_REDIS_URL to run this part';
   const unreachable = (await postgresUnreachable(databaseUrl)) ?? (await redisUnreachable(redisUrl));
@@ -395,7 +397,7 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
       const rows: ScaleRow[] = [];
       for (const scenario of scenarios) {
         log(`scale${rounds > 1 ? ` round ${round} of ${rounds}` : ''}: ${scenario === 'streaming' ? 'SendStreamingMessage' : 'SendMessage'}, warm-up ${warmupS} s then ${durationS} s per setup at ${connections} connections`);
-        for (const setup of SCALE_SETUPS) {
+        for (const setup of setups) {
           const row =
             setup === 'sdk' || setup === 'sqlite'
               ? await measureSingle({ scenario, setup, options: { ...options, dataRoot } })

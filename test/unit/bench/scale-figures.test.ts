@@ -189,6 +189,16 @@ describe('scale options', () => {
     assert.equal(options.databaseUrl, 'postgres://bench@db/x');
     assert.equal(options.redisUrl, 'redis://cache:6380');
   });
+
+  test('--scale-setups and --scale-calls pick rows in the report order; an unknown one is refused by name', () => {
+    const all = parseBenchOptions({ argv: ['--only', 'scale'], env: {} });
+    assert.deepEqual(all.scaleSetups, ['sdk', 'sqlite', 'pg-1', 'pg-2', 'gateway-sqlite', 'gateway-2']);
+    assert.deepEqual(all.scaleCalls, ['sendmessage', 'streaming']);
+    const some = parseBenchOptions({ argv: ['--only', 'scale', '--scale-setups', 'gateway-2,pg-1', '--scale-calls', 'sendmessage'], env: {} });
+    assert.deepEqual(some.scaleSetups, ['pg-1', 'gateway-2']);
+    assert.deepEqual(some.scaleCalls, ['sendmessage']);
+    assert.throws(() => parseBenchOptions({ argv: ['--scale-setups', 'pg-3'], env: {} }), /--scale-setups accepts sdk, sqlite, pg-1, pg-2, gateway-sqlite, gateway-2; got "pg-3"/);
+  });
 });
 
 describe('the pgbench anchor and the ratios read against it', () => {

@@ -34,6 +34,16 @@ export async function call(base: string, method: string, path: string, body?: un
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
 
+/** The reason of a refusal's ErrorInfo detail (its first detail naming one). */
+export function errorReason(body: any): string | undefined {
+  return body.error.details.find((d: any) => typeof d.reason === 'string')?.reason;
+}
+
+/** The field violations of a refusal's BadRequest detail; none when it has no such detail. */
+export function fieldViolations(body: any): Array<{ field: string; description: string }> {
+  return body.error.details.find((d: any) => d['@type']?.endsWith('BadRequest'))?.fieldViolations ?? [];
+}
+
 /** A minimal valid v1.0 card. */
 export function sampleCard(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {

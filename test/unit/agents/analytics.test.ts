@@ -6,6 +6,7 @@ import { forecastSeries } from '../../../agents/analytics/forecast.js';
 import { forecastText } from '../../../agents/analytics/forecast-text.js';
 import { sampleMetrics } from '../../../agents/analytics/sample-metrics.js';
 import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
+import { askThenAnswer } from './ask-then-answer.js';
 
 /** Trend plus a yearly wave, no noise: what Holt-Winters should learn exactly enough. */
 const seasonal = (n: number): number[] => Array.from({ length: n }, (_, t) => 100 + 2 * t + 15 * Math.sin((2 * Math.PI * t) / 12));
@@ -106,10 +107,7 @@ describe('analytics agent', () => {
   });
 
   test('asks what to forecast when the text does not say, keeping the horizon', async () => {
-    const asked = await agent.send({ text: 'what will the next two quarters look like?' });
-    assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
-    assert.match(asked.statusText, /What should I forecast/);
-    const done = await agent.reply(asked, { text: 'signups' });
+    const done = await askThenAnswer(agent, { text: 'what will the next two quarters look like?' }, /What should I forecast/, { text: 'signups' });
     assert.equal(done.data<any>().metric, 'signups');
     assert.equal(done.data<any>().forecast.length, 6);
   });

@@ -5,6 +5,7 @@ import { campaignText } from '../../../agents/campaign-orchestrator/campaign-tex
 import { planCampaign } from '../../../agents/campaign-orchestrator/plan-campaign.js';
 import leadsData from '../../../agents/data/leads.json' with { type: 'json' };
 import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
+import { askThenAnswer } from './ask-then-answer.js';
 
 const today = new Date('2026-03-04T15:00:00Z'); // a Wednesday
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `crm-${i + 1}`);
@@ -115,11 +116,7 @@ describe('campaign-orchestrator agent', () => {
   });
 
   test('asks for the audience when the text names none, then launches', async () => {
-    const asked = await agent.send({ text: 'launch a campaign called Summer Push by SMS' });
-    assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
-    assert.match(asked.statusText, /Who should the campaign reach/);
-    const done = await agent.reply(asked, { text: 'saas companies in APAC' });
-    assert.equal(done.state, 'TASK_STATE_COMPLETED');
+    const done = await askThenAnswer(agent, { text: 'launch a campaign called Summer Push by SMS' }, /Who should the campaign reach/, { text: 'saas companies in APAC' });
     assert.equal(done.data<any>().name, 'Summer Push');
     assert.equal(done.data<any>().channel, 'sms');
     assert.equal(done.data<any>().audienceSize, prospects.filter((l) => l.industry === 'saas' && l.region === 'apac').length);

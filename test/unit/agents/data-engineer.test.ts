@@ -8,6 +8,7 @@ import { jaroWinkler } from '../../../agents/data-engineer/jaro-winkler.js';
 import { normalizeCompany, normalizeEmail, normalizeName } from '../../../agents/data-engineer/normalize.js';
 import leadsData from '../../../agents/data/leads.json' with { type: 'json' };
 import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
+import { askThenAnswer } from './ask-then-answer.js';
 
 const close = (actual: number, expected: number): void => assert.ok(Math.abs(actual - expected) < 0.001, `${actual} ≈ ${expected}`);
 
@@ -145,11 +146,7 @@ describe('data-engineer agent', () => {
   });
 
   test('asks which leads when the text names none, then enriches the answer', async () => {
-    const asked = await agent.send({ text: 'enrich my leads' });
-    assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
-    assert.match(asked.statusText, /Which leads/);
-    const done = await agent.reply(asked, { text: 'all' });
-    assert.equal(done.state, 'TASK_STATE_COMPLETED');
+    const done = await askThenAnswer(agent, { text: 'enrich my leads' }, /Which leads/, { text: 'all' });
     assert.equal(done.data<any>().count, leadsData.leads.length);
   });
 

@@ -4,6 +4,7 @@ import finance from '../../../agents/finance.js';
 import { calculateCosts } from '../../../agents/finance/calculate-costs.js';
 import { costText } from '../../../agents/finance/cost-text.js';
 import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
+import { askThenAnswer } from './ask-then-answer.js';
 
 describe('calculateCosts', () => {
   test('prices items, then the discount, then tax on the discounted amount', () => {
@@ -86,11 +87,7 @@ describe('finance agent', () => {
   });
 
   test('asks for the items when the text has none, keeping the tax it gave', async () => {
-    const asked = await agent.send({ text: 'total my order including 10% VAT' });
-    assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
-    assert.match(asked.statusText, /Which items should I price/);
-    const done = await agent.reply(asked, { text: '4 chairs at 250 each' });
-    assert.equal(done.state, 'TASK_STATE_COMPLETED');
+    const done = await askThenAnswer(agent, { text: 'total my order including 10% VAT' }, /Which items should I price/, { text: '4 chairs at 250 each' });
     assert.deepEqual([done.data<any>().subtotal, done.data<any>().taxPct, done.data<any>().total], [1000, 10, 1100]);
   });
 

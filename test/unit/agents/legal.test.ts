@@ -5,6 +5,7 @@ import { contractSentences } from '../../../agents/legal/clauses.js';
 import { periodsInDays } from '../../../agents/legal/notice-period.js';
 import { reviewContract } from '../../../agents/legal/review-contract.js';
 import { testAgent, type AgentUnderTest } from 'agentmesh/testing';
+import { askThenAnswer } from './ask-then-answer.js';
 
 const ONE_SIDED = `MASTER SERVICES AGREEMENT
 
@@ -133,11 +134,7 @@ describe('legal agent', () => {
   });
 
   test('asks for the contract when the message only talks about one', async () => {
-    const asked = await agent.send({ text: 'can you check the NDA before I sign?' });
-    assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
-    assert.match(asked.statusText, /paste the contract text/);
-    const done = await agent.reply(asked, { text: BALANCED });
-    assert.equal(done.state, 'TASK_STATE_COMPLETED');
+    const done = await askThenAnswer(agent, { text: 'can you check the NDA before I sign?' }, /paste the contract text/, { text: BALANCED });
     assert.equal(done.data<any>().riskLevel, 'low');
   });
 

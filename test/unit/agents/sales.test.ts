@@ -9,6 +9,7 @@ import { draftProposal } from '../../../agents/sales/draft-proposal.js';
 import { proposalText } from '../../../agents/sales/proposal-text.js';
 import { sampleLeads, sampleProspectIds } from '../../../agents/shared/sample-leads.js';
 import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
+import { askThenAnswer } from './ask-then-answer.js';
 
 const costs = calculateCosts({ items: [{ description: 'seats', quantity: 20, unitPrice: 49, period: 'month' }, { description: 'onboarding', quantity: 1, unitPrice: 1500 }], discountPct: 10, taxPct: 20 });
 const risky = reviewContract('1. The Supplier may terminate this Agreement on 5 days notice.\n2. This Agreement shall automatically renew for successive one-year terms.\n3. Liability of the Supplier shall be unlimited.');
@@ -112,11 +113,7 @@ describe('sales agent', () => {
   });
 
   test('drafts from words, asking for the items when the text has none', async () => {
-    const asked = await agent.send({ text: 'draft a proposal for Initech' });
-    assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
-    assert.match(asked.statusText, /What should the proposal for Initech price\?/);
-    const done = await agent.reply(asked, { text: '12 seats at 49 USD, 20% VAT' });
-    assert.equal(done.state, 'TASK_STATE_COMPLETED', done.statusText);
+    const done = await askThenAnswer(agent, { text: 'draft a proposal for Initech' }, /What should the proposal for Initech price\?/, { text: '12 seats at 49 USD, 20% VAT' });
     assert.equal(done.data<any>().customer, 'Initech');
     assert.equal(done.data<any>().priceTable.total, 705.6);
     assert.equal(done.data<any>().riskLevel, 'unreviewed');

@@ -6,6 +6,7 @@ import workflowAutomation from '../../../agents/workflow-automation.js';
 import { launchRecords } from '../../../agents/workflow-automation/launch-records.js';
 import { scheduleFollowUps } from '../../../agents/workflow-automation/schedule-followups.js';
 import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
+import { askThenAnswer } from './ask-then-answer.js';
 
 const today = new Date('2026-03-04T15:00:00Z'); // a Wednesday
 // 150 LinkedIn contacts: 100 go out on Thursday 2026-03-05, 50 on Friday 2026-03-06.
@@ -92,11 +93,7 @@ describe('workflow-automation agent', () => {
     assert.equal(direct.state, 'TASK_STATE_COMPLETED', direct.statusText);
     assert.equal(direct.data<any>().tasks.length, 8, 'four email-cadence steps per lead');
     assert.equal(direct.data<any>().firstDue, '2026-03-04');
-    const asked = await agent.send({ text: 'schedule the follow-ups of our SMS campaign' });
-    assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
-    assert.match(asked.statusText, /Which leads did the campaign reach\?/);
-    const done = await agent.reply(asked, { text: 'lead-010, sent 2026-03-02' });
-    assert.equal(done.state, 'TASK_STATE_COMPLETED', done.statusText);
+    const done = await askThenAnswer(agent, { text: 'schedule the follow-ups of our SMS campaign' }, /Which leads did the campaign reach\?/, { text: 'lead-010, sent 2026-03-02' });
     assert.equal(done.data<any>().channel, 'sms', 'the channel of the first message still counts');
     assert.deepEqual(done.data<any>().tasks.map((t: { dueDate: string }) => t.dueDate), ['2026-03-03', '2026-03-06']);
   });

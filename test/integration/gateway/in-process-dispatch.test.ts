@@ -16,7 +16,7 @@ import { ADMIN_TOKEN, createClient, startGateway } from '../../helpers/gateway-f
 import { outputsOf, runMessage, startOrchestrator } from '../../helpers/orchestrator-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { startRuntime, testAgent } from '../../helpers/runtime-fixture.js';
-import { CANCELED, COMPLETED, asTask, sendRequest, startWaitTask } from '../../helpers/sdk-client.js';
+import { CANCELED, completedText, startWaitTask, streamChunks } from '../../helpers/sdk-client.js';
 import { until } from '../../helpers/until.js';
 
 describe('the gateway dispatches to agents of its own process in memory', { skip: InProcessServers.supported ? false : 'this Node.js has no stream.duplexPair' }, () => {
@@ -57,12 +57,9 @@ describe('the gateway dispatches to agents of its own process in memory', { skip
 
   test('blocking, streamed and cancelled calls of the official SDK client go through, none of them over TCP', async () => {
     const { client } = await connectAgent({ url: `${gw.url}/agents/tester`, token, protocol: '1.0', binding: 'jsonrpc' });
-    const task = asTask(await client.sendMessage(sendRequest('in memory')));
-    assert.equal(task.status?.state, COMPLETED);
-    assert.equal(task.artifacts[0]?.parts[0]?.content?.$case === 'text' ? task.artifacts[0].parts[0].content.value : '', 'in memory');
+    assert.equal(await completedText(client, 'in memory'), 'in memory');
 
-    const events: unknown[] = [];
-    for await (const event of client.sendMessageStream(sendRequest('x', { skillId: 'chunks' }))) events.push(event);
+    const events = await streamChunks(client);
     assert.ok(events.length >= 3, `a stream of events: ${events.length}`);
 
     const waiting = await startWaitTask(client);

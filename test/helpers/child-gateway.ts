@@ -3,8 +3,8 @@
  * process can kill with SIGKILL), run from the sources with tsx.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { stopChild, waitForOutput } from './child-output.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -34,16 +34,8 @@ export async function startChildGateway(env: Record<string, string>, port: numbe
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
   try {
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (/gateway listening on /.test(out)) resolve();
-      });
-      child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      child.once('exit', (code) => reject(new Error(`serve gateway exited early with ${code}: ${out}`)));
-    });
+    await waitForOutput(child, /gateway listening on /, 'serve gateway');
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
@@ -52,10 +44,7 @@ export async function startChildGateway(env: Record<string, string>, port: numbe
     child,
     url: `http://127.0.0.1:${port}`,
     close: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
+      await stopChild(child, 'SIGTERM');
     },
   };
 }

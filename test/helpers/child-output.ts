@@ -1,6 +1,26 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+
+/**
+ * `agentmesh <args>` (the CLI under tsx) as a child process with stdout and stderr piped. Its
+ * environment is this process's with LOG_LEVEL=warn and `env` on top; a variable given as
+ * undefined is taken out of the inherited environment (e.g. the tier's DATABASE_URL).
+ */
+export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): ChildProcessByStdio<null, Readable, Readable> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...env };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete childEnv[name];
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Sends `signal` to `child` unless it has already exited, and resolves with its exit code once it has. */
+export async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+  child.kill(signal);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code;
+}
 
 /**
  * Resolves with the first group of `pattern`'s first match in a child's stdout (a
@@ -30,10 +50,7 @@ export const EXIT_BOUND_MS = 5_000;
  * EXIT_BOUND_MS after it is killed, and the call fails.
  */
 export async function runToExit(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
-  // A variable given as undefined is taken out of the inherited environment (e.g. the tier's DATABASE_URL).
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...env };
-  for (const [name, value] of Object.entries(env)) if (value === undefined) delete childEnv[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnCli(args, env);
   let output = '';
   let bound: NodeJS.Timeout | undefined;
   const onOutput = (c: Buffer) => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createDatabase, createRuntimeStores, type Database, type RuntimeStores } from '../../src/storage/index.js';
+import { createDatabase, createRuntimeStores, type Database, type DatabaseOptions, type RuntimeStores } from '../../src/storage/index.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from './services.js';
 
 /** A fresh, migrated database, and how to throw it away. */
@@ -54,18 +54,33 @@ export async function databaseBackends(options: { tmpPrefix: string; poolSize?: 
       name: 'postgres',
       skip: await postgresSkipReason(),
       async open() {
-        const schema = await createTestSchema();
-        const database = await createDatabase({ url: schema.url, poolSize: options.poolSize ?? 4 });
-        return {
-          database,
-          async dispose() {
-            await database.close();
-            await schema.drop();
-          },
-        };
+        const { database, close } = await openPostgresDatabase({ poolSize: options.poolSize ?? 4 });
+        return { database, dispose: close };
       },
     },
   ];
+}
+
+/** A PostgreSQL schema of its own with a migrated database on it. */
+export interface PostgresDatabase {
+  schema: TestSchema;
+  database: Database;
+  /** Closes the database, then drops the schema. */
+  close(): Promise<void>;
+}
+
+/** Creates a schema of its own and opens a migrated database on it; `options` are the database's (pool size, pool mode). */
+export async function openPostgresDatabase(options: Omit<DatabaseOptions, 'url'>): Promise<PostgresDatabase> {
+  const schema = await createTestSchema();
+  const database = await createDatabase({ ...options, url: schema.url });
+  return {
+    schema,
+    database,
+    async close() {
+      await database.close();
+      await schema.drop();
+    },
+  };
 }
 
 /** A PostgreSQL schema of its own, migrated, with the runtime's stores on it and a plain client to read what they wrote. */
@@ -79,19 +94,16 @@ export interface PostgresStores {
 }
 
 export async function openPostgresStores(options: { poolSize: number }): Promise<PostgresStores> {
-  const schema = await createTestSchema();
-  const database = await createDatabase({ url: schema.url, poolSize: options.poolSize });
-  const admin = new pg.Client({ connectionString: schema.url });
+  const opened = await openPostgresDatabase({ poolSize: options.poolSize });
+  const admin = new pg.Client({ connectionString: opened.schema.url });
   await admin.connect();
   return {
-    schema,
-    database,
-    stores: createRuntimeStores(database),
+    ...opened,
+    stores: createRuntimeStores(opened.database),
     admin,
     async close() {
       await admin.end();
-      await database.close();
-      await schema.drop();
+      await opened.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRegistry, type Registry, type RegistryConfigInput, type RegistryOptions } from '../../src/registry/index.js';
+import { sseFrames, type SseFrame } from './sse-frames.js';
 
 /** A registry on port 0 in a temporary data dir, allowed to fetch and probe loopback agents. */
 export async function startRegistry(config: RegistryConfigInput = {}, options: Omit<RegistryOptions, 'config'> = {}): Promise<{ registry: Registry; url: string; probesUrl: string | undefined; dataDir: string; close: () => Promise<void> }> {
@@ -34,6 +35,16 @@ export async function call(base: string, method: string, path: string, body?: un
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
 
+/** The reason of a refusal's ErrorInfo detail (its first detail naming one). */
+export function errorReason(body: any): string | undefined {
+  return body.error.details.find((d: any) => typeof d.reason === 'string')?.reason;
+}
+
+/** The field violations of a refusal's BadRequest detail; none when it has no such detail. */
+export function fieldViolations(body: any): Array<{ field: string; description: string }> {
+  return body.error.details.find((d: any) => d['@type']?.endsWith('BadRequest'))?.fieldViolations ?? [];
+}
+
 /** A minimal valid v1.0 card. */
 export function sampleCard(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -50,11 +61,7 @@ export function sampleCard(name: string, extra: Record<string, unknown> = {}): R
 }
 
 /** One frame of the watch stream. */
-export interface WatchFrame {
-  id?: string;
-  event?: string;
-  data: any;
-}
+export type WatchFrame = SseFrame;
 
 /**
  * Opens `GET /watch`; `opened` resolves on the stream's first (`open`) frame,
@@ -79,26 +86,13 @@ export function watch(url: string, count: number, headers: Record<string, string
 /** Reads a watch body until `count` change frames arrived (or it ends); `onOpen` runs on the `open` frame. */
 export async function readWatchFrames(body: ReadableStream<Uint8Array>, count: number, onOpen: () => void = () => {}): Promise<WatchFrame[]> {
   const out: WatchFrame[] = [];
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
+  const reader = sseFrames(body);
   try {
     while (out.length < count) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const frame: WatchFrame = { data: undefined };
-        for (const line of block.split('\n')) {
-          if (line.startsWith('id: ')) frame.id = line.slice(4);
-          else if (line.startsWith('event: ')) frame.event = line.slice(7);
-          else if (line.startsWith('data: ')) frame.data = JSON.parse(line.slice(6));
-        }
-        if (frame.event === 'open') onOpen();
-        else if (frame.data !== undefined) out.push(frame);
-      }
+      const frame = await reader.next();
+      if (frame === undefined) break;
+      if (frame.event === 'open') onOpen();
+      else if (frame.data !== undefined) out.push(frame);
     }
   } finally {
     await reader.cancel().catch(() => undefined);

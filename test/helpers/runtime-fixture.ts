@@ -71,6 +71,22 @@ export function askNameThenGreet(description: string) {
   };
 }
 
+/**
+ * A skill that streams one artifact, `story`, in three chunks (`one `, `two `, `three`, the last
+ * marked lastChunk); `then` runs after the last chunk (to report usage, say).
+ */
+export function storyInChunks(description: string, then?: (ctx: SkillContext) => void) {
+  return {
+    description,
+    handler: async (_: string, ctx: SkillContext): Promise<void> => {
+      const id = ctx.artifact({ name: 'story', parts: [{ text: 'one ' }] });
+      ctx.artifact({ artifactId: id, append: true, parts: [{ text: 'two ' }] });
+      ctx.artifact({ artifactId: id, append: true, lastChunk: true, parts: [{ text: 'three' }] });
+      then?.(ctx);
+    },
+  };
+}
+
 /** A skill that always fails, saying the lead database is offline. */
 export function leadDatabaseOffline(description: string) {
   return {
@@ -106,15 +122,7 @@ export const testAgent: AgentDefinition = defineAgent({
         ctx.artifact({ name: 'echo', parts: [{ text }] });
       },
     },
-    chunks: {
-      description: 'Streams an artifact in three chunks',
-      handler: async (_: string, ctx) => {
-        const id = ctx.artifact({ name: 'story', parts: [{ text: 'one ' }] });
-        ctx.artifact({ artifactId: id, append: true, parts: [{ text: 'two ' }] });
-        ctx.artifact({ artifactId: id, append: true, lastChunk: true, parts: [{ text: 'three' }] });
-        ctx.usage({ credits: 3, units: { chunks: 3 } });
-      },
-    },
+    chunks: storyInChunks('Streams an artifact in three chunks', (ctx) => ctx.usage({ credits: 3, units: { chunks: 3 } })),
     destructured: {
       description: 'Uses the context through destructuring',
       handler: async (text: string, { progress, artifact, usage, taskId }) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SendMessageRequest, type Task } from '@a2a-js/sdk';
+import { SendMessageRequest, type StreamResponse, type Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 
 // SDK enum values (proto numbering, A2A §4.1.3), compared numerically on the decoded objects.
@@ -26,6 +26,20 @@ export function textOf(task: Task): string {
     .flatMap((a) => a.parts)
     .map((p) => (p.content?.$case === 'text' ? p.content.value : ''))
     .join('');
+}
+
+/** Sends `text` (with `extra`, as {@link sendRequest} takes it), asserts the task completed, and returns the text of its artifacts. */
+export async function completedText(client: Client, text: string, extra: Parameters<typeof sendRequest>[1] = {}): Promise<string> {
+  const task = asTask(await client.sendMessage(sendRequest(text, extra)));
+  assert.equal(task.status?.state, COMPLETED);
+  return textOf(task);
+}
+
+/** Streams a call of the `chunks` skill to its end; every event, in order. */
+export async function streamChunks(client: Client): Promise<StreamResponse[]> {
+  const events: StreamResponse[] = [];
+  for await (const e of client.sendMessageStream(sendRequest('x', { skillId: 'chunks' }))) events.push(e);
+  return events;
 }
 
 /** Starts a `wait` task without blocking and returns its id. */

@@ -12,9 +12,10 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { createAuditLog, type AuditLog } from '../../src/audit/index.js';
 import { createLogger, createMetrics } from '../../src/observability/index.js';
-import { createDatabase, type Database } from '../../src/storage/index.js';
+import type { Database } from '../../src/storage/index.js';
 import { anyEntry, appendAndVerify } from '../integration/audit/arbitrary-audit-entry.js';
-import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+import { openPostgresDatabase, type PostgresDatabase } from '../helpers/database-backends.js';
+import { postgresSkipReason } from '../helpers/services.js';
 
 const skip = await postgresSkipReason();
 
@@ -23,20 +24,19 @@ const PER_RUN = 100;
 const SEED = Number(process.env['FC_SEED'] ?? 15);
 
 describe('hostile audit entries on PostgreSQL', { skip }, () => {
-  let schema: TestSchema;
+  let opened: PostgresDatabase;
   let database: Database;
   let audit: AuditLog;
 
   before(async () => {
-    schema = await createTestSchema();
-    database = await createDatabase({ url: schema.url, poolSize: 2 });
+    opened = await openPostgresDatabase({ poolSize: 2 });
+    ({ database } = opened);
     audit = createAuditLog({ database, logger: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), flushIntervalMs: 60_000 });
   });
 
   after(async () => {
     await audit?.close().catch(() => undefined);
-    await database?.close();
-    await schema?.drop();
+    await opened?.close();
   });
 
   test('a lone-surrogate task id, NUL characters and prototype-named methods are stored as hashed', async () => {
@@ -47,7 +47,7 @@ describe('hostile audit entries on PostgreSQL', { skip }, () => {
       { eventType: 'a2a.call', actor: { kind: 'client', id: 'c\u0000-1' }, method: '__proto__', userAgent: 'nul\u0000here', outcome: 'ok', detail: JSON.parse('{"__proto__":{"k":"\\u0000"}}') as Record<string, unknown> },
       { eventType: 'a2a.call', actor: { kind: 'client', id: 'c-1' }, method: lookedUp['toString'] as string, outcome: 'ok' },
     ]);
-    const client = new pg.Client({ connectionString: schema.url });
+    const client = new pg.Client({ connectionString: opened.schema.url });
     await client.connect();
     try {
       const { rows } = await client.query<{ task_id: string | null; actor_id: string; method: string; user_agent: string | null; detail: string }>(

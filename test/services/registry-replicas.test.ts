@@ -6,8 +6,7 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import { call, sampleCard, watch } from '../helpers/registry-fixture.js';
 import { startRuntime, testAgent } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, createTestSchema, postgresSkipReason, redisSkipReason, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { waitForOutput } from '../helpers/child-output.js';
+import { spawnCli, stopChild, waitForOutput } from '../helpers/child-output.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 
@@ -42,18 +41,13 @@ async function startInProcess(schema: TestSchema, dataDir: string): Promise<Repl
 }
 
 async function startChild(schema: TestSchema, dataDir: string): Promise<Replica & { child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', 'registry', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, DATABASE_URL: schema.url, REDIS_URL, LOG_LEVEL: 'warn', AGENTMESH_DEV: '1', AGENTMESH_ALLOW_HOSTS: '127.0.0.1,localhost', REGISTRY_PROBE_INTERVAL_MS: '200' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnCli(['serve', 'registry', '--port', '0', '--data-dir', dataDir], { DATABASE_URL: schema.url, REDIS_URL, AGENTMESH_DEV: '1', AGENTMESH_ALLOW_HOSTS: '127.0.0.1,localhost', REGISTRY_PROBE_INTERVAL_MS: '200' });
   const url = await waitForOutput(child, /registry listening on (http:\/\/\S+)/, 'serve registry');
   return {
     child,
     url,
     close: async () => {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+      await stopChild(child, 'SIGTERM');
     },
   };
 }

@@ -8,12 +8,12 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import pg from 'pg';
 import { createLogger } from '../../src/observability/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { rpc, testAgent } from '../helpers/runtime-fixture.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+import { memoryDestination } from '../helpers/memory-log.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,8 +33,8 @@ describe('shutdown is bounded by the drain deadline', { skip }, () => {
   });
 
   test('a task whose final write is blocked is abandoned at the deadline, and logged', async () => {
-    const lines: string[] = [];
-    const logger = createLogger({ level: 'error', destination: new Writable({ write: (chunk, _e, cb) => (lines.push(String(chunk)), cb()) }) });
+    const { stream: destination, lines } = memoryDestination();
+    const logger = createLogger({ level: 'error', destination });
     const runtime = await createRuntime({ agents: [testAgent], logger, config: { port: 0, host: '127.0.0.1', dataDir, databaseUrl: schema.url, shutdownDeadlineMs: 500 } });
     const { agents } = await runtime.listen();
     const sent = await rpc(agents['tester']!, 'SendMessage', { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'hold' }], metadata: { skillId: 'wait' } }, configuration: { returnImmediately: true } });

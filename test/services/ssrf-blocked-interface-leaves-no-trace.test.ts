@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { call, sampleCard, startRegistry } from '../helpers/registry-fixture.js';
+import { call, errorReason, sampleCard, startRegistry } from '../helpers/registry-fixture.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
 
 const skip = await postgresSkipReason();
@@ -56,7 +56,7 @@ describe('blocked interface URLs leave no trace on PostgreSQL', { skip }, () => 
     const before = await counts();
     const res = await call(reg.url, 'POST', '/v1/agents', { cardUrl: `${host}/blocked.json` });
     assert.equal(res.status, 400, JSON.stringify(res.body));
-    assert.equal(res.body.error.details.find((d: any) => typeof d.reason === 'string')?.reason, 'AM_ERR_SSRF_BLOCKED');
+    assert.equal(errorReason(res.body), 'AM_ERR_SSRF_BLOCKED');
     assert.deepEqual(await counts(), before);
     assert.equal((await call(reg.url, 'GET', '/v1/agents/blocked-agent')).status, 404);
   });

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { observeDatabase } from '../../src/http/index.js';
 import { createMetrics } from '../../src/observability/index.js';
-import { createDatabase, type Database } from '../../src/storage/index.js';
-import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+import type { Database } from '../../src/storage/index.js';
+import { openPostgresDatabase, type PostgresDatabase } from '../helpers/database-backends.js';
+import { postgresSkipReason } from '../helpers/services.js';
 
 function sample(body: string, series: string): number | undefined {
   const line = body.split('\n').find((l) => l.startsWith(`${series} `));
@@ -12,16 +13,13 @@ function sample(body: string, series: string): number | undefined {
 }
 
 describe('database gauges on PostgreSQL', { skip: await postgresSkipReason() }, () => {
-  let schema: TestSchema;
+  let opened: PostgresDatabase;
   let database: Database;
   before(async () => {
-    schema = await createTestSchema();
-    database = await createDatabase({ url: schema.url, poolSize: 2 });
+    opened = await openPostgresDatabase({ poolSize: 2 });
+    ({ database } = opened);
   });
-  after(async () => {
-    await database?.close();
-    await schema?.drop();
-  });
+  after(() => opened?.close());
 
   test('reports PostgreSQL up and the WAL written since the last checkpoint, growing with writes', async () => {
     const metrics = createMetrics({ defaultMetrics: false });

@@ -10,7 +10,8 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createDatabase, createRuntimeStores, type Database } from '../../src/storage/index.js';
-import { adminQuery, createTestSchema, postgresSkipReason, randomSuffix, type TestSchema } from '../helpers/services.js';
+import { openPostgresDatabase, type PostgresDatabase } from '../helpers/database-backends.js';
+import { adminQuery, postgresSkipReason, randomSuffix, type TestSchema } from '../helpers/services.js';
 
 const skip = await postgresSkipReason();
 
@@ -21,13 +22,13 @@ function task(id: string, tenant: string) {
 describe('row-level security on PostgreSQL', { skip }, () => {
   let schema: TestSchema;
   let role: string;
-  let owner: Database;
+  let opened: PostgresDatabase;
   let app: Database;
 
   before(async () => {
-    schema = await createTestSchema();
-    owner = await createDatabase({ url: schema.url, poolSize: 2 });
-    const stores = createRuntimeStores(owner);
+    opened = await openPostgresDatabase({ poolSize: 2 });
+    ({ schema } = opened);
+    const stores = createRuntimeStores(opened.database);
     await stores.tasks.create(task('task-a', 'tenant-a') as any);
     await stores.tasks.create(task('task-b', 'tenant-b') as any);
     role = `am_rls_${randomSuffix()}`;
@@ -40,8 +41,7 @@ describe('row-level security on PostgreSQL', { skip }, () => {
   });
   after(async () => {
     await app?.close();
-    await owner?.close();
-    await schema?.drop();
+    await opened?.close();
     if (role) await adminQuery(`DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
   });
 

@@ -9,14 +9,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { createDatabase, type Database } from '../../src/storage/index.js';
+import type { Database } from '../../src/storage/index.js';
 import { scopedQueries } from '../../src/storage/postgres/scoped-query.js';
-import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
+import { openPostgresDatabase, type PostgresDatabase } from '../helpers/database-backends.js';
+import { postgresSkipReason } from '../helpers/services.js';
 
 const skip = await postgresSkipReason();
 
 describe('the cross-tenant marker per transaction', { skip }, () => {
-  let schema: TestSchema;
+  let opened: PostgresDatabase;
   let database: Database;
   let client: pg.Client;
   const scoped = scopedQueries(pg);
@@ -25,15 +26,14 @@ describe('the cross-tenant marker per transaction', { skip }, () => {
     (await client.query(`select current_setting('agentmesh.scope', true) as scope, current_setting('agentmesh.tenant', true) as tenant`)).rows[0];
 
   before(async () => {
-    schema = await createTestSchema();
-    database = await createDatabase({ url: schema.url, poolMode: 'transaction', poolSize: 1 });
-    client = new pg.Client({ connectionString: schema.url });
+    opened = await openPostgresDatabase({ poolMode: 'transaction', poolSize: 1 });
+    ({ database } = opened);
+    client = new pg.Client({ connectionString: opened.schema.url });
     await client.connect();
   });
   after(async () => {
     await client?.end();
-    await database?.close();
-    await schema?.drop();
+    await opened?.close();
   });
 
   const scope = async (db: Database['db']): Promise<string> => (await sql<{ scope: string | null }>`select current_setting('agentmesh.scope', true) as scope`.execute(db)).rows[0]?.scope ?? '';

@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../../../src/cli/index.js';
+import { spawnCli, stopChild } from '../../helpers/child-output.js';
 
 describe('agentmesh serve agents --only', () => {
   it('serves just the named agents', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-only-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', 'agents', '--only', 'sales,legal', '--port', '0', '--data-dir', dataDir], {
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnCli(['serve', 'agents', '--only', 'sales,legal', '--port', '0', '--data-dir', dataDir]);
     try {
       let stdout = '';
       const url = await new Promise<string>((resolve, reject) => {
@@ -29,8 +25,7 @@ describe('agentmesh serve agents --only', () => {
       assert.equal((await fetch(`${url}/agents/legal/.well-known/agent-card.json`)).status, 200);
       assert.equal((await fetch(`${url}/agents/lead-scorer/.well-known/agent-card.json`)).status, 404);
     } finally {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+      await stopChild(child, 'SIGTERM');
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

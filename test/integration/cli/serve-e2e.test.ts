@@ -1,12 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from './cli-harness.js';
-import { waitForOutput } from '../../helpers/child-output.js';
+import { spawnCli, stopChild, waitForOutput } from '../../helpers/child-output.js';
 
 /** Runs the real CLI in-process and captures its output. */
 describe('agentmesh agent serve, driven by agentmesh send and tasks', () => {
@@ -16,19 +16,13 @@ describe('agentmesh agent serve, driven by agentmesh send and tasks', () => {
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-serve-'));
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'agent', 'serve', 'agents/echo.ts', '--port', '0', '--data-dir', dataDir], {
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawnCli(['agent', 'serve', 'agents/echo.ts', '--port', '0', '--data-dir', dataDir]);
     // Wait for the line that names the listening URL (an event, not a sleep).
     url = await waitForOutput(child, /listening on (http:\/\/\S+)/, 'agent serve');
   });
 
   after(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
+    await stopChild(child);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -1,12 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/index.js';
 import { cli } from './cli-harness.js';
+import { spawnCli, stopChild } from '../../helpers/child-output.js';
 import { until } from '../../helpers/until.js';
 
 describe('agentmesh up: registry and example agents in one process', () => {
@@ -18,10 +19,7 @@ describe('agentmesh up: registry and example agents in one process', () => {
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-up-'));
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'up', '--port', '0', '--registry-port', '0', '--gateway-port', '0', '--orchestrator-port', '0', '--data-dir', dataDir], {
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawnCli(['up', '--port', '0', '--registry-port', '0', '--gateway-port', '0', '--orchestrator-port', '0', '--data-dir', dataDir]);
     [registryUrl, agentsUrl] = await new Promise<[string, string]>((resolve, reject) => {
       child.stdout!.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
@@ -34,10 +32,7 @@ describe('agentmesh up: registry and example agents in one process', () => {
   });
 
   after(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
+    await stopChild(child);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

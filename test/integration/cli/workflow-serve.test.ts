@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { spawnCli, stopChild } from '../../helpers/child-output.js';
 import { CallLog, ENRICH_THEN_SCORE_STEPS, specialists } from '../../helpers/orchestrator-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
@@ -13,7 +13,7 @@ import { Capture, cli } from './cli-harness.js';
 
 /** A long-running `agentmesh …` process; resolves once its stdout matches `ready`. */
 async function startCli(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; stdout: Capture; stderr: Capture; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnCli(args, env);
   const stdout = new Capture();
   const stderr = new Capture();
   child.stdout!.setEncoding('utf8').on('data', (s: string) => stdout.write(s));
@@ -32,12 +32,6 @@ async function startCli(args: string[], env: Record<string, string>, ready: RegE
   return { child, stdout, stderr, match };
 }
 
-async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
-  child.kill(signal);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return code;
-}
 
 const CHAIN = `
 name: enrich-and-score
@@ -65,7 +59,7 @@ describe('agentmesh serve orchestrator', () => {
     agents = await startRuntime(specialists(log), { registryUrl: registry.url });
   });
   after(async () => {
-    await stop(served?.child);
+    await stopChild(served?.child);
     await agents?.close();
     await registry?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -90,7 +84,7 @@ describe('agentmesh serve orchestrator', () => {
   });
 
   test('drains on SIGTERM and exits 0', async () => {
-    assert.equal(await stop(served?.child, 'SIGTERM'), 0);
+    assert.equal(await stopChild(served?.child, 'SIGTERM'), 0);
   });
 
   test('refuses a workflow folder that does not exist, naming it', async () => {
@@ -129,7 +123,7 @@ outputs:
     );
   });
   after(async () => {
-    await stop(up?.child);
+    await stopChild(up?.child);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -151,7 +145,7 @@ outputs:
     const listed = await cli(['workflow', 'list', '--gateway', gatewayUrl], { env });
     assert.match(listed.stdout, new RegExp(`^${id} +score-and-echo +completed `, 'm'));
 
-    assert.equal(await stop(up.child, 'SIGTERM'), 0);
+    assert.equal(await stopChild(up.child, 'SIGTERM'), 0);
     up = await startCli(upArgs(), {}, READY);
     assert.equal(readFileSync(clientFile, 'utf8'), stored, 'a second up keeps the client it created');
   });

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ROOT, startMesh, stopMesh, type Mesh } from '../e2e/mesh-process.js';
 import { launchChromium, screenshot, seriousViolations } from './browser.js';
+import { fetchToken } from '../../helpers/gateway-fixture.js';
 
 const PHONE = { width: 390, height: 844 };
 /** The controls drawn smaller than 24 × 24 px (WCAG 2.5.8; links inside sentences are exempt, nav links are not). */
@@ -324,13 +325,7 @@ describe('the console as people use it, in Chromium against agentmesh up', () =>
   });
 });
 
-async function tokenOf(mesh: Mesh): Promise<string> {
-  const res = await fetch(`${mesh.gatewayUrl}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${encodeURIComponent(mesh.clientId)}:${encodeURIComponent(mesh.clientSecret)}`).toString('base64')}` },
-    body: 'grant_type=client_credentials',
-  });
-  const body = (await res.json()) as { access_token?: string };
-  assert.equal(res.status, 200, JSON.stringify(body));
-  return body.access_token!;
+/** A client-credentials token of the mesh's demo client. */
+function tokenOf(mesh: Mesh): Promise<string> {
+  return fetchToken(mesh.gatewayUrl, { clientId: mesh.clientId, clientSecret: mesh.clientSecret });
 }

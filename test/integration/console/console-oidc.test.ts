@@ -174,13 +174,7 @@ describe('the web console signs in through an external OpenID Connect issuer, in
     const violations = await seriousViolations(page);
     assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
     await screenshot(page, 'sign-in-oidc');
-    await page.getByRole('button', { name: 'Sign in with Test IdP' }).click();
-    // The provider's own pages: its login form, then its consent.
-    await page.getByPlaceholder('Enter any login').fill('alice');
-    await page.getByPlaceholder('and password').fill('correct horse battery staple');
-    await page.getByRole('button', { name: 'Sign-in' }).click();
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
+    await signInAsAlice(page);
     assert.match(await page.getByTestId('who').innerText(), /^alice · tenant demo$/);
     assert.equal(new URL(page.url()).search, '', 'the code and state are wiped from the address bar');
     assert.ok(answered !== undefined && /[?&]state=/.test(answered), 'the provider answered with a code and the state');
@@ -245,12 +239,7 @@ describe('the web console signs in through an external OpenID Connect issuer, in
     const other = await newPage();
     try {
       await other.goto(`${mesh.gatewayUrl}/console/`);
-      await other.getByRole('button', { name: 'Sign in with Test IdP' }).click();
-      await other.getByPlaceholder('Enter any login').fill('alice');
-      await other.getByPlaceholder('and password').fill('correct horse battery staple');
-      await other.getByRole('button', { name: 'Sign-in' }).click();
-      await other.getByRole('button', { name: 'Continue' }).click();
-      await other.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
+      await signInAsAlice(other);
       // Its expires_in (3 s) ends the session, as the client credentials' do.
       await other.getByText('Your session expired: sign in again.').waitFor({ timeout: 10_000 });
       assert.equal(await other.getByRole('button', { name: 'Sign out', exact: true }).count(), 0);
@@ -264,3 +253,16 @@ describe('the web console signs in through an external OpenID Connect issuer, in
     assert.deepEqual(pageProblems, []);
   });
 });
+
+/**
+ * Signs in from the console's sign-in page through the provider's own pages, its login form
+ * (alice) and then its consent, and waits until the console shows her signed in.
+ */
+async function signInAsAlice(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign in with Test IdP' }).click();
+  await page.getByPlaceholder('Enter any login').fill('alice');
+  await page.getByPlaceholder('and password').fill('correct horse battery staple');
+  await page.getByRole('button', { name: 'Sign-in' }).click();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
+}

@@ -19,6 +19,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ROOT, startMesh, stopMesh, type Mesh } from '../e2e/mesh-process.js';
 import { launchChromium, screenshot, seriousViolations } from './browser.js';
+import { fetchToken } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
 
 /** The example agents `up` hosts (agents/index.ts), the orchestrator aside. */
@@ -294,11 +295,7 @@ describe('the web console against agentmesh up, in Chromium', () => {
   });
 
   test('Try it answers an agent that asks for input, and cancels a task waiting for input', async () => {
-    await page.goto(`${mesh.gatewayUrl}/console/#/try/finance/calculate-costs`);
-    await page.getByLabel('free text', { exact: true }).check();
-    await page.getByLabel('Message', { exact: true }).fill('price my order please');
-    await page.getByRole('button', { name: 'Send' }).click();
-    await page.getByTestId('task-state').filter({ hasText: /^input required$/ }).waitFor();
+    await tryRequestThatAsksForInput(page, mesh.gatewayUrl);
     await screenshot(page, 'try-it-input-required');
     await page.getByLabel(/Which items should I price/).fill('12 seats at 49 USD');
     await page.getByRole('button', { name: 'Answer' }).click();
@@ -307,17 +304,11 @@ describe('the web console against agentmesh up, in Chromium', () => {
 
     await page.getByLabel('Message', { exact: true }).fill('price my order please');
     await page.getByRole('button', { name: 'Send' }).click();
-    await page.getByTestId('task-state').filter({ hasText: /^input required$/ }).waitFor();
-    await page.getByRole('button', { name: 'Cancel the task' }).click();
-    await page.getByTestId('task-state').filter({ hasText: /^canceled$/ }).waitFor();
+    await cancelOnceInputRequired(page, 'task');
   });
 
   test("Tasks lists the tenant's tasks across agents, filters them by state, and cancels one from its page", async () => {
-    await page.goto(`${mesh.gatewayUrl}/console/#/try/finance/calculate-costs`);
-    await page.getByLabel('free text', { exact: true }).check();
-    await page.getByLabel('Message', { exact: true }).fill('price my order please');
-    await page.getByRole('button', { name: 'Send' }).click();
-    await page.getByTestId('task-state').filter({ hasText: /^input required$/ }).waitFor();
+    await tryRequestThatAsksForInput(page, mesh.gatewayUrl);
     const waiting = await page.locator('#task-h code').innerText();
 
     await page.getByRole('link', { name: 'Tasks' }).click();
@@ -418,9 +409,7 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByLabel('Workflow', { exact: true }).selectOption('price-question');
 
     await page.getByRole('button', { name: 'Start a run' }).click();
-    await page.getByTestId('run-state').filter({ hasText: /^input required$/ }).waitFor();
-    await page.getByRole('button', { name: 'Cancel the run' }).click();
-    await page.getByTestId('run-state').filter({ hasText: /^canceled$/ }).waitFor();
+    await cancelOnceInputRequired(page, 'run');
   });
 
   test("Credits shows the tenant's balance and what the calls were charged, by agent and skill and per day", async () => {
@@ -725,13 +714,26 @@ async function sendMessage(gatewayUrl: string, token: string, agent: string, tex
   return id;
 }
 
-async function tokenOf(gatewayUrl: string, client: { id: string; secret: string }): Promise<string> {
-  const res = await fetch(`${gatewayUrl}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}` },
-    body: 'grant_type=client_credentials',
-  });
-  const body = (await res.json()) as { access_token?: string };
-  assert.equal(res.status, 200, JSON.stringify(body));
-  return body.access_token!;
+/**
+ * Opens Try it on finance's calculate-costs and sends, as free text, a request with no items:
+ * waits until the task asks which items to price.
+ */
+async function tryRequestThatAsksForInput(page: Page, gatewayUrl: string): Promise<void> {
+  await page.goto(`${gatewayUrl}/console/#/try/finance/calculate-costs`);
+  await page.getByLabel('free text', { exact: true }).check();
+  await page.getByLabel('Message', { exact: true }).fill('price my order please');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByTestId('task-state').filter({ hasText: /^input required$/ }).waitFor();
+}
+
+/** Waits until the task or run the page shows asks for input, cancels it with its button, and waits until it shows canceled. */
+async function cancelOnceInputRequired(page: Page, kind: 'task' | 'run'): Promise<void> {
+  await page.getByTestId(`${kind}-state`).filter({ hasText: /^input required$/ }).waitFor();
+  await page.getByRole('button', { name: `Cancel the ${kind}` }).click();
+  await page.getByTestId(`${kind}-state`).filter({ hasText: /^canceled$/ }).waitFor();
+}
+
+/** A client-credentials token of `client`. */
+function tokenOf(gatewayUrl: string, client: { id: string; secret: string }): Promise<string> {
+  return fetchToken(gatewayUrl, { clientId: client.id, clientSecret: client.secret });
 }

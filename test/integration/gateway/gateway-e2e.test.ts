@@ -1,30 +1,23 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { userMessage } from '../../helpers/runtime-fixture.js';
 import { balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
 import { SendMessageRequest, GetTaskRequest } from '@a2a-js/sdk';
 import { connectAgent } from '../../../src/cli/index.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { pricedLeadScorer, scoredLeads, type LeadsInput } from '../../helpers/priced-scorer.js';
 
 /** A priced agent (seed 004: 1 credit per lead over leadIds) that reports its own usage. */
-const scorer = defineAgent({
-  card: { name: 'scorer', description: 'Scores leads' },
-  registry: { department: 'sales', skills: { score: { pricing: { creditsPerItem: 1, itemsPath: 'leadIds' } } } },
-  skills: {
-    score: {
-      description: 'Scores leads',
-      input: { type: 'object', required: ['leadIds'], properties: { leadIds: { type: 'array', items: { type: 'string' } }, fail: { type: 'boolean' } } },
-      handler: async (input: { leadIds: string[]; fail?: boolean }, ctx) => {
-        if (input.fail) throw new Error('scoring model offline');
-        // Charges half the estimate: settlement must use what the agent reports.
-        ctx.usage({ credits: input.leadIds.length / 2 });
-        return { scored: input.leadIds.length };
-      },
-    },
+const scorer = pricedLeadScorer(
+  { name: 'scorer', description: 'Scores leads' },
+  async (input: LeadsInput & { fail?: boolean }, ctx) => {
+    if (input.fail) throw new Error('scoring model offline');
+    // Charges half the estimate: settlement must use what the agent reports.
+    return scoredLeads(input, ctx, 0.5);
   },
-});
+  { flags: ['fail'] },
+);
 
 describe('gateway in front of a runtime, found through the registry', () => {
   let mesh: GatewayMesh;

@@ -12,26 +12,24 @@ import { Socket } from 'node:net';
 import { CancelTaskRequest, GetTaskRequest } from '@a2a-js/sdk';
 import { connectAgent } from '../../../src/cli/index.js';
 import { InProcessServers } from '../../../src/gateway/index.js';
-import { ADMIN_TOKEN, createClient, startGateway } from '../../helpers/gateway-fixture.js';
+import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
+import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { outputsOf, runMessage, startOrchestrator } from '../../helpers/orchestrator-fixture.js';
-import { startRegistry } from '../../helpers/registry-fixture.js';
-import { startRuntime, testAgent } from '../../helpers/runtime-fixture.js';
-import { CANCELED, COMPLETED, asTask, sendRequest, startWaitTask } from '../../helpers/sdk-client.js';
+import { CANCELED, completedText, startWaitTask, streamChunks } from '../../helpers/sdk-client.js';
 import { until } from '../../helpers/until.js';
 
 describe('the gateway dispatches to agents of its own process in memory', { skip: InProcessServers.supported ? false : 'this Node.js has no stream.duplexPair' }, () => {
   const inProcess = new InProcessServers();
   /** A2A calls the runtime served, by how they arrived. */
   const arrived = { tcp: 0, memory: 0 };
-  let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let gw: Awaited<ReturnType<typeof startGateway>>;
-  let host: Awaited<ReturnType<typeof startRuntime>>;
+  let mesh: GatewayMesh;
+  let gw: GatewayMesh['gw'];
+  let host: GatewayMesh['host'];
   let token: string;
 
   before(async () => {
-    registry = await startRegistry({ probeIntervalMs: 200 });
-    gw = await startGateway(registry.url, {}, { inProcess });
-    host = await startRuntime([testAgent], { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true });
+    mesh = await startGatewayMesh({ gatewayOptions: { inProcess } });
+    ({ gw, host } = mesh);
     assert.equal(inProcess.add(host.url, host.runtime.app.server), true);
     host.runtime.app.server.on('request', (req) => {
       // The registry's health probes come over TCP; the A2A calls are the gateway's.
@@ -39,30 +37,16 @@ describe('the gateway dispatches to agents of its own process in memory', { skip
       if (req.socket instanceof Socket) arrived.tcp++;
       else arrived.memory++;
     });
-    await until('the gateway to route to tester', async () => gw.gateway.router.agent('tester')?.instances.some((i) => i.inRotation) ?? false, 10_000);
-    const client = await createClient(gw.url, { name: 'in-process', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:message:stream', 'a2a:tasks:read', 'a2a:tasks:cancel'] });
-    const res = await fetch(`${gw.url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` },
-      body: 'grant_type=client_credentials',
-    });
-    token = ((await res.json()) as { access_token: string }).access_token;
+    token = await fetchToken(gw.url, await createClient(gw.url, { name: 'in-process', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:message:stream', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
   });
-  after(async () => {
-    // The runtime closes while the gateway still holds in-memory keep-alive connections to it: this must not hang.
-    await host?.close();
-    await gw?.close();
-    await registry?.close();
-  });
+  // The runtime closes (first) while the gateway still holds in-memory keep-alive connections to it: this must not hang.
+  after(() => mesh?.close());
 
   test('blocking, streamed and cancelled calls of the official SDK client go through, none of them over TCP', async () => {
     const { client } = await connectAgent({ url: `${gw.url}/agents/tester`, token, protocol: '1.0', binding: 'jsonrpc' });
-    const task = asTask(await client.sendMessage(sendRequest('in memory')));
-    assert.equal(task.status?.state, COMPLETED);
-    assert.equal(task.artifacts[0]?.parts[0]?.content?.$case === 'text' ? task.artifacts[0].parts[0].content.value : '', 'in memory');
+    assert.equal(await completedText(client, 'in memory'), 'in memory');
 
-    const events: unknown[] = [];
-    for await (const event of client.sendMessageStream(sendRequest('x', { skillId: 'chunks' }))) events.push(event);
+    const events = await streamChunks(client);
     assert.ok(events.length >= 3, `a stream of events: ${events.length}`);
 
     const waiting = await startWaitTask(client);
@@ -88,17 +72,12 @@ describe('the gateway dispatches to agents of its own process in memory', { skip
       if (req.socket instanceof Socket) viaGateway.tcp++;
       else viaGateway.memory++;
     });
-    const own = await (
-      await fetch(`${gw.url}/v1/clients`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-        body: JSON.stringify({ name: 'orchestrator', tenant: 'platform', scopes: ['gateway:delegate', 'a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'], authMethod: 'client_secret_basic' }),
-      })
-    ).json() as { client_id: string; client_secret: string };
+    const own = await createClient(gw.url, { name: 'orchestrator', tenant: 'platform', scopes: ['gateway:delegate', 'a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] });
+    const { registry } = mesh;
     assert.equal(inProcess.add(gw.url, gw.gateway.app.server), true);
     const orch = await startOrchestrator({}, {
       inProcess,
-      config: { gatewayUrl: gw.url, clientId: own.client_id, clientSecret: own.client_secret, registryUrl: registry.url, runtime: { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true } },
+      config: { gatewayUrl: gw.url, clientId: own.clientId, clientSecret: own.clientSecret, registryUrl: registry.url, runtime: { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true } },
     });
     t.after(() => orch.close());
     inProcess.add(orch.url, orch.orchestrator.runtime.app.server);

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { call, sampleCard, startRegistry } from '../../helpers/registry-fixture.js';
 import { startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
+import { sseFrames, type SseFrame } from '../../helpers/sse-frames.js';
 import { until } from '../../helpers/until.js';
 import { defineAgent, type AgentDefinition } from '../../../src/runtime/index.js';
 import { startRouterApp, startUpstream } from './routing-harness.js';
@@ -32,38 +33,17 @@ const streamer: AgentDefinition = defineAgent({
   },
 });
 
-interface Frame {
-  id?: string;
-  event?: string;
-  data: any;
-}
+type Frame = SseFrame;
 
-/** Reads SSE frames from a response one at a time. */
+/** Reads the SSE frames that carry data from a response, one at a time. */
 function frames(response: Response): { next: () => Promise<Frame | undefined>; cancel: () => Promise<void> } {
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
+  const stream = sseFrames(response.body!);
   return {
     async next() {
-      for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const frame: Frame = { data: undefined };
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) frame.id = line.slice(4);
-            else if (line.startsWith('event: ')) frame.event = line.slice(7);
-            else if (line.startsWith('data: ')) frame.data = JSON.parse(line.slice(6));
-          }
-          if (frame.data !== undefined) return frame;
-          continue;
-        }
-        const { value, done } = await reader.read();
-        if (done) return undefined;
-        buffer += value;
-      }
+      for (let frame = await stream.next(); frame !== undefined; frame = await stream.next()) if (frame.data !== undefined) return frame;
+      return undefined;
     },
-    cancel: () => reader.cancel(),
+    cancel: stream.cancel,
   };
 }
 

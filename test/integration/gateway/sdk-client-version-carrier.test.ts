@@ -1,13 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CancelTaskRequest, GetTaskRequest, ListTasksRequest, SubscribeToTaskRequest, TaskPushNotificationConfig, type StreamResponse } from '@a2a-js/sdk';
+import { CancelTaskRequest, GetTaskRequest, ListTasksRequest, SubscribeToTaskRequest, TaskPushNotificationConfig } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { TaskNotFoundError } from '@a2a-js/sdk/errors';
 import { connectAgent, type Binding } from '../../../src/cli/index.js';
 import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
 import { testAgent } from '../../helpers/runtime-fixture.js';
-import { CANCELED, COMPLETED, asTask, sendRequest, startWaitTask, startWebhook, textOf } from '../../helpers/sdk-client.js';
+import { CANCELED, COMPLETED, asTask, completedText, sendRequest, startWaitTask, startWebhook, streamChunks } from '../../helpers/sdk-client.js';
 
 /*
  * The A2A spec lets a client carry its version as the `A2A-Version` header or
@@ -74,14 +74,11 @@ describe('the official SDK client through the gateway, with the A2A version as h
         });
 
         test('SendMessage', async () => {
-          const task = asTask(await client.sendMessage(sendRequest('hello gateway')));
-          assert.equal(task.status?.state, COMPLETED);
-          assert.equal(textOf(task), 'hello gateway');
+          assert.equal(await completedText(client, 'hello gateway'), 'hello gateway');
         });
 
         test('SendStreamingMessage', async () => {
-          const events: StreamResponse[] = [];
-          for await (const e of client.sendMessageStream(sendRequest('x', { skillId: 'chunks' }))) events.push(e);
+          const events = await streamChunks(client);
           assert.equal(events[0]?.payload?.$case, 'task');
           const last = events.at(-1)?.payload;
           assert.equal(last?.$case, 'statusUpdate');

@@ -6,7 +6,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { Writable } from 'node:stream';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +22,7 @@ import { createLogger } from '../../../src/observability/index.js';
 import { createDatabase } from '../../../src/storage/index.js';
 import { ADMIN_TOKEN, createClient, fetchToken, startGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { startRegistry } from '../../helpers/registry-fixture.js';
+import { memoryDestination } from '../../helpers/memory-log.js';
 
 const SSO = 'https://sso.probe.test/realms/acme';
 
@@ -54,16 +54,10 @@ describe('gateway security probe findings', () => {
   let jwks: Server;
   let sso: Signer;
   let reader: string;
-  const logLines: string[] = [];
+  // Every line the gateway writes, at info: request lines included.
+  const { stream: destination, lines: logLines } = memoryDestination();
 
   before(async () => {
-    // Every line the gateway writes, at info: request lines included.
-    const destination = new Writable({
-      write(chunk, _encoding, callback) {
-        logLines.push(String(chunk));
-        callback();
-      },
-    });
     sso = await newSigner();
     jwks = createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');

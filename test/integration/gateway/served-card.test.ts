@@ -8,7 +8,7 @@ import { defineAgent } from '../../../src/runtime/index.js';
 import { verifyCardSignatures } from '../../../src/registry/intake/card-signatures.js';
 import { agentCardViolations, legacyAgentCardViolations } from '../../../src/registry/intake/card-validation.js';
 import { ADMIN_TOKEN, createClient } from '../../helpers/gateway-fixture.js';
-import { COMPLETED, asTask, sendRequest, textOf } from '../../helpers/sdk-client.js';
+import { asTask, completedText, sendRequest, textOf } from '../../helpers/sdk-client.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 
 /** Two skills, one of which the registry guards with a scope of its own; every call needs crm:read. */
@@ -195,9 +195,7 @@ describe('the card the gateway serves', () => {
     };
     const factory = new ClientFactory({ transports: [new JsonRpcTransportFactory({ fetchImpl: createAuthenticatingFetchWithRetry(fetch, auth) })] });
     const client = await factory.createFromAgentCard(card);
-    const task = asTask(await client.sendMessage(sendRequest('lead-7', { skillId: 'score' })));
-    assert.equal(task.status?.state, COMPLETED);
-    assert.equal(textOf(task), 'scored lead-7');
+    assert.equal(await completedText(client, 'lead-7', { skillId: 'score' }), 'scored lead-7');
     const again = asTask(await client.sendMessage(sendRequest('lead-8', { skillId: 'score' })));
     assert.equal(textOf(again), 'scored lead-8');
     assert.equal(tokensFetched, 1, 'the token is reused once it worked');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/acp-reference-server.js';
 import { available, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { outputsOf, runMessage } from '../../helpers/orchestrator-fixture.js';
+import { pricedLeadScorer, scoredLeads } from '../../helpers/priced-scorer.js';
 import { call as registryCall } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
 
@@ -15,20 +15,7 @@ import { until } from '../../helpers/until.js';
  * ACP document), registered as bridged.
  */
 
-const scorer = defineAgent({
-  card: { name: 'native-scorer', description: 'Scores leads for credits' },
-  registry: { department: 'sales', skills: { score: { pricing: { creditsPerItem: 1, itemsPath: 'leadIds' } } } },
-  skills: {
-    score: {
-      description: 'Scores leads',
-      input: { type: 'object', required: ['leadIds'], properties: { leadIds: { type: 'array', items: { type: 'string' } } } },
-      handler: async (input: { leadIds: string[] }, ctx) => {
-        ctx.usage({ credits: input.leadIds.length });
-        return { scored: input.leadIds.length };
-      },
-    },
-  },
-});
+const scorer = pricedLeadScorer({ name: 'native-scorer', description: 'Scores leads for credits' }, async (input, ctx) => scoredLeads(input, ctx, 1));
 
 describe('a workflow mixing a native and a bridged ACP agent, through the gateway', () => {
   let acp: AcpReferenceServer;

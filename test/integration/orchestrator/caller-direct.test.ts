@@ -4,7 +4,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { createAgentCaller, type AgentCaller, type ChildEvent } from '../../../src/orchestrator/calls/index.js';
-import { leadDatabaseOffline, readSse, startRuntime, userMessage, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
+import { leadDatabaseOffline, readSse, startRuntime, storyInChunks, userMessage, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
 
 /** Releases waiting handlers when the test says so (no sleeps: the test decides when the agent moves on). */
 class Latch {
@@ -43,14 +43,7 @@ const worker = defineAgent({
         return { ran: input.key };
       },
     },
-    story: {
-      description: 'Streams one text artifact in chunks',
-      handler: async (_: string, ctx) => {
-        const id = ctx.artifact({ name: 'story', parts: [{ text: 'one ' }] });
-        ctx.artifact({ artifactId: id, append: true, parts: [{ text: 'two ' }] });
-        ctx.artifact({ artifactId: id, append: true, lastChunk: true, parts: [{ text: 'three' }] });
-      },
-    },
+    story: storyInChunks('Streams one text artifact in chunks'),
     fail: leadDatabaseOffline('Always fails'),
     ask: {
       description: 'Asks for a name, waits for the latch named in the answer if any, then greets',

@@ -1,29 +1,20 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { GATEWAY_DELEGATE_SCOPE } from '../../../src/gateway/index.js';
 import { createAgentCaller, type AgentCaller } from '../../../src/orchestrator/calls/index.js';
 import { askNameThenGreet, userMessage, holdUntilCanceled } from '../../helpers/runtime-fixture.js';
 import { available, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { pricedLeadScorer, scoredLeads } from '../../helpers/priced-scorer.js';
 
 /** A priced agent (1 credit per lead) that reports half of it as usage, plus a priced skill that waits until canceled. */
-const scorer = defineAgent({
-  card: { name: 'scorer', description: 'Scores leads' },
-  registry: { department: 'sales', skills: { score: { pricing: { creditsPerItem: 1, itemsPath: 'leadIds' } }, hold: { pricing: { creditsPerCall: 5 } } } },
-  skills: {
-    score: {
-      description: 'Scores leads',
-      input: { type: 'object', required: ['leadIds'], properties: { leadIds: { type: 'array', items: { type: 'string' } } } },
-      handler: async (input: { leadIds: string[] }, ctx) => {
-        ctx.usage({ credits: input.leadIds.length / 2 });
-        return { scored: input.leadIds.length };
-      },
-    },
+const scorer = pricedLeadScorer({ name: 'scorer', description: 'Scores leads' }, async (input, ctx) => scoredLeads(input, ctx, 0.5), {
+  more: {
     ask: askNameThenGreet('Asks for a name (free), then greets'),
     hold: holdUntilCanceled({ description: 'Holds until canceled', progress: 'holding' }),
   },
+  pricing: { hold: { pricing: { creditsPerCall: 5 } } },
 });
 
 const A2A_SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'];

@@ -6,7 +6,7 @@ import { ROUTE_SKILL } from '../../../src/orchestrator/run-events.js';
 import { createRouteSkill } from '../../../src/orchestrator/router/index.js';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { call } from '../../helpers/registry-fixture.js';
-import { readSse, rpc, startRuntime, userMessage, untilAborted } from '../../helpers/runtime-fixture.js';
+import { readSse, rpc, startRuntime, storyInChunks, userMessage, untilAborted } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 import { notebookAgent, startRegisteredAgents, type RegisteredAgents } from '../../unit/orchestrator/router/registered-agents.js';
 
@@ -33,14 +33,7 @@ const importer = defineAgent({
 const storyteller = defineAgent({
   card: { name: 'storyteller', description: 'Tells a short story' },
   skills: {
-    tell: {
-      description: 'Tells a story in chunks',
-      handler: (_: string, ctx) => {
-        const id = ctx.artifact({ name: 'story', parts: [{ text: 'one ' }] });
-        ctx.artifact({ artifactId: id, append: true, parts: [{ text: 'two ' }] });
-        ctx.artifact({ artifactId: id, append: true, lastChunk: true, parts: [{ text: 'three' }] });
-      },
-    },
+    tell: storyInChunks('Tells a story in chunks'),
   },
 });
 

@@ -4,31 +4,25 @@ import { defineAgent } from '../../../src/runtime/index.js';
 import { available, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { CallLog, outputsOf, runMessage } from '../../helpers/orchestrator-fixture.js';
+import { pricedLeadScorer, scoredLeads, type LeadsInput } from '../../helpers/priced-scorer.js';
 import { untilAborted } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 
 const log = new CallLog();
 /** Seed 004's pricing: 1 credit per lead over leadIds. */
-const scorer = defineAgent({
-  card: { name: 'priced-scorer', description: 'Scores leads for credits' },
-  registry: { department: 'sales', skills: { score: { pricing: { creditsPerItem: 1, itemsPath: 'leadIds' } } } },
-  skills: {
-    score: {
-      description: 'Scores leads',
-      input: { type: 'object', required: ['leadIds'], properties: { leadIds: { type: 'array', items: { type: 'string' } }, hold: { type: 'boolean' } } },
-      handler: async (input: { leadIds: string[]; hold?: boolean }, ctx) => {
-        log.add('priced-scorer', `${ctx.tenant}:${input.leadIds.join(',')}`);
-        if (input.hold) {
-          await untilAborted(ctx.signal);
-          log.add('priced-scorer', 'canceled');
-          return undefined;
-        }
-        ctx.usage({ credits: input.leadIds.length });
-        return { scored: input.leadIds.length };
-      },
-    },
+const scorer = pricedLeadScorer(
+  { name: 'priced-scorer', description: 'Scores leads for credits' },
+  async (input: LeadsInput & { hold?: boolean }, ctx) => {
+    log.add('priced-scorer', `${ctx.tenant}:${input.leadIds.join(',')}`);
+    if (input.hold) {
+      await untilAborted(ctx.signal);
+      log.add('priced-scorer', 'canceled');
+      return undefined;
+    }
+    return scoredLeads(input, ctx, 1);
   },
-});
+  { flags: ['hold'] },
+);
 
 /** An agent only callers holding finance:read may use. */
 const ledger = defineAgent({

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAcpReferenceServer, type AcpReferenceServer } from '../../helpers/acp-reference-server.js';
-import { call, sampleCard, startRegistry, watch } from '../../helpers/registry-fixture.js';
+import { call, errorReason, fieldViolations, sampleCard, startRegistry, watch } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
 import { createRegistryClient } from '../../../src/contracts/registry-client/index.js';
 
@@ -48,14 +48,6 @@ const broken = { name: 'broken', description: 'Lists no input content types', in
 /** Valid in the list; its own manifest (GET /agents/shifty) is not. */
 const shifty = { name: 'shifty', description: 'Answers differently when asked directly', input_content_types: ['text/plain'], output_content_types: ['text/plain'] };
 
-function reason(body: any): string | undefined {
-  return body.error.details.find((d: any) => typeof d.reason === 'string')?.reason;
-}
-
-function violations(body: any): Array<{ field: string; description: string }> {
-  return body.error.details.find((d: any) => d['@type']?.endsWith('BadRequest'))?.fieldViolations ?? [];
-}
-
 describe('registering ACP agents by their server URL', () => {
   let reg: Awaited<ReturnType<typeof startRegistry>>;
   let acp: AcpReferenceServer;
@@ -86,17 +78,17 @@ describe('registering ACP agents by their server URL', () => {
     const res = await call(reg.url, 'POST', '/v1/agents', { protocol: 'acp', url: bad.url });
     assert.equal(res.status, 400, JSON.stringify(res.body));
     assert.equal(res.body.error.status, 'INVALID_ARGUMENT');
-    assert.equal(reason(res.body), 'AM_ERR_REGISTRY_ACP_MANIFEST_INVALID');
-    assert.equal(violations(res.body)[0]?.field, 'agents[1].input_content_types');
+    assert.equal(errorReason(res.body), 'AM_ERR_REGISTRY_ACP_MANIFEST_INVALID');
+    assert.equal(fieldViolations(res.body)[0]?.field, 'agents[1].input_content_types');
     assert.equal(res.body.error.message, `The ACP agent list at ${bad.url}/agents?limit=100&offset=0 has a problem: agents[1].input_content_types must NOT have fewer than 1 items`);
     assert.deepEqual(bad.requests, ['GET /agents?limit=100&offset=0']);
 
     // In one agent's own manifest, after a valid list: every problem of it, and the valid echo is not stored either.
     const detail = await call(reg.url, 'POST', '/v1/agents', { protocol: 'acp', url: disagreeing.url });
     assert.equal(detail.status, 400, JSON.stringify(detail.body));
-    assert.equal(reason(detail.body), 'AM_ERR_REGISTRY_ACP_MANIFEST_INVALID');
+    assert.equal(errorReason(detail.body), 'AM_ERR_REGISTRY_ACP_MANIFEST_INVALID');
     assert.deepEqual(
-      violations(detail.body).map((v) => v.field).sort(),
+      fieldViolations(detail.body).map((v) => v.field).sort(),
       ['metadata.capabilities[0].description', 'output_content_types'],
     );
     assert.match(detail.body.error.message, new RegExp(`^The ACP agent manifest at ${disagreeing.url}/agents/shifty has 2 problems:`));
@@ -115,12 +107,12 @@ describe('registering ACP agents by their server URL', () => {
   test('an ACP URL the SSRF guard refuses is refused before any request, and nothing is stored', async () => {
     const res = await call(reg.url, 'POST', '/v1/agents', { protocol: 'acp', url: 'http://169.254.169.254/acp' });
     assert.equal(res.status, 400, JSON.stringify(res.body));
-    assert.equal(reason(res.body), 'AM_ERR_SSRF_BLOCKED');
+    assert.equal(errorReason(res.body), 'AM_ERR_SSRF_BLOCKED');
     assert.deepEqual((await call(reg.url, 'GET', '/v1/agents')).body.agents, []);
     const notUrl = await call(reg.url, 'POST', '/v1/agents', { protocol: 'acp', url: 'ftp://127.0.0.1/acp' });
     assert.equal(notUrl.status, 400);
-    assert.equal(reason(notUrl.body), 'AM_ERR_REGISTRY_INVALID_ARGUMENT');
-    assert.equal(violations(notUrl.body)[0]?.field, 'url');
+    assert.equal(errorReason(notUrl.body), 'AM_ERR_REGISTRY_INVALID_ARGUMENT');
+    assert.equal(fieldViolations(notUrl.body)[0]?.field, 'url');
     const both = await call(reg.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url, card: sampleCard('x') });
     assert.equal(both.status, 400);
     assert.match(both.body.error.message, /takes "url", not "card" or "cardUrl"/);
@@ -176,7 +168,7 @@ describe('registering ACP agents by their server URL', () => {
     // Registering the server again is refused whole: both names exist.
     const again = await call(reg.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url });
     assert.equal(again.status, 409);
-    assert.equal(reason(again.body), 'AM_ERR_REGISTRY_AGENT_EXISTS');
+    assert.equal(errorReason(again.body), 'AM_ERR_REGISTRY_AGENT_EXISTS');
   });
 
   test('health comes from the server\'s /ping: up while it answers 200, down when it fails', async () => {

@@ -1,7 +1,7 @@
 import { test, describe, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRuntime, testAgent } from '../../helpers/runtime-fixture.js';
-import { call, sampleCard, startRegistry, watch } from '../../helpers/registry-fixture.js';
+import { call, fieldViolations, sampleCard, startRegistry, watch } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
 
 describe('registry management API (embedded SQLite)', () => {
@@ -55,7 +55,7 @@ describe('registry management API (embedded SQLite)', () => {
   test('broken cards are refused with every problem listed', async () => {
     const res = await call(reg.url, 'POST', '/v1/agents', { card: { name: 'broken', skills: [{ id: 'x' }] } });
     assert.equal(res.status, 400);
-    const violations = res.body.error.details.find((d: any) => d['@type']?.endsWith('BadRequest'))?.fieldViolations ?? [];
+    const violations = fieldViolations(res.body);
     assert.ok(violations.length >= 3, JSON.stringify(res.body));
     assert.ok(violations.some((v: any) => /description/.test(v.field)), JSON.stringify(violations));
   });

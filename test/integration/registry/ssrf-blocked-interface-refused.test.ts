@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { call, sampleCard, startRegistry, watch } from '../../helpers/registry-fixture.js';
+import { call, errorReason, fieldViolations, sampleCard, startRegistry, watch } from '../../helpers/registry-fixture.js';
 
 /*
  * A card fetched from an allowed host but naming a
@@ -30,14 +30,6 @@ async function startCardHost(cards: Record<string, unknown>): Promise<{ url: str
 
 function cardWith(name: string, urls: string[]): Record<string, unknown> {
   return sampleCard(name, { supportedInterfaces: urls.map((url) => ({ url, protocolBinding: 'JSONRPC', protocolVersion: '1.0' })) });
-}
-
-function reason(body: any): string | undefined {
-  return body.error.details.find((d: any) => typeof d.reason === 'string')?.reason;
-}
-
-function violations(body: any): Array<{ field: string; description: string }> {
-  return body.error.details.find((d: any) => d['@type']?.endsWith('BadRequest'))?.fieldViolations ?? [];
 }
 
 describe('a card with an SSRF-blocked interface URL is refused before anything commits', () => {
@@ -68,8 +60,8 @@ describe('a card with an SSRF-blocked interface URL is refused before anything c
     const res = await call(reg.url, 'POST', '/v1/agents', { cardUrl: `${host.url}/blocked.json` });
     assert.equal(res.status, 400, JSON.stringify(res.body));
     assert.equal(res.body.error.status, 'INVALID_ARGUMENT');
-    assert.equal(reason(res.body), 'AM_ERR_SSRF_BLOCKED');
-    assert.equal(violations(res.body)[0]?.field, 'supportedInterfaces[0].url');
+    assert.equal(errorReason(res.body), 'AM_ERR_SSRF_BLOCKED');
+    assert.equal(fieldViolations(res.body)[0]?.field, 'supportedInterfaces[0].url');
     assert.match(res.body.error.message, /supportedInterfaces\[0\]\.url is refused/);
 
     assert.equal((await call(reg.url, 'GET', '/v1/agents/blocked-agent')).status, 404);
@@ -88,25 +80,25 @@ describe('a card with an SSRF-blocked interface URL is refused before anything c
   test('every interface is checked, not only the primary one', async () => {
     const res = await call(reg.url, 'POST', '/v1/agents', { cardUrl: `${host.url}/second-blocked.json` });
     assert.equal(res.status, 400, JSON.stringify(res.body));
-    assert.equal(reason(res.body), 'AM_ERR_SSRF_BLOCKED');
-    assert.equal(violations(res.body)[0]?.field, 'supportedInterfaces[1].url');
+    assert.equal(errorReason(res.body), 'AM_ERR_SSRF_BLOCKED');
+    assert.equal(fieldViolations(res.body)[0]?.field, 'supportedInterfaces[1].url');
     assert.equal((await call(reg.url, 'GET', '/v1/agents/second-blocked')).status, 404);
   });
 
   test('an inline card, a PUT and a PATCH with a blocked interface are refused the same way, leaving the existing record as it was', async () => {
     const inline = await call(reg.url, 'POST', '/v1/agents', { card: cardWith('inline', [BLOCKED]) });
     assert.equal(inline.status, 400, JSON.stringify(inline.body));
-    assert.equal(reason(inline.body), 'AM_ERR_SSRF_BLOCKED');
+    assert.equal(errorReason(inline.body), 'AM_ERR_SSRF_BLOCKED');
     assert.equal((await call(reg.url, 'GET', '/v1/agents/inline')).status, 404);
 
     const put = await call(reg.url, 'PUT', '/v1/agents/kept', { card: sampleCard('kept') });
     assert.equal(put.status, 201);
     const replaced = await call(reg.url, 'PUT', '/v1/agents/kept', { card: cardWith('kept', [BLOCKED]) });
     assert.equal(replaced.status, 400);
-    assert.equal(reason(replaced.body), 'AM_ERR_SSRF_BLOCKED');
+    assert.equal(errorReason(replaced.body), 'AM_ERR_SSRF_BLOCKED');
     const patched = await call(reg.url, 'PATCH', '/v1/agents/kept', { card: cardWith('kept', ['http://169.254.169.254/']) });
     assert.equal(patched.status, 400);
-    assert.equal(reason(patched.body), 'AM_ERR_SSRF_BLOCKED');
+    assert.equal(errorReason(patched.body), 'AM_ERR_SSRF_BLOCKED');
     const kept = await call(reg.url, 'GET', '/v1/agents/kept');
     assert.equal(kept.body.revision, put.body.revision);
     assert.equal(kept.body.card.supportedInterfaces[0].url, 'https://agents.example.com/kept');

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { AcpTestClient, outputText, userText } from '../../helpers/acp-client.js';
-import { startRuntime, askNameThenGreet, leadDatabaseOffline, waiterAgent } from '../../helpers/runtime-fixture.js';
+import { startRuntime, askNameThenGreet, leadDatabaseOffline, storyInChunks, waiterAgent } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 import { ASSERTION_ISSUER, startAssertionIssuer } from '../../helpers/assertion-issuer.js';
 
@@ -29,14 +29,7 @@ const story = defineAgent({
   card: { name: 'story', description: 'Tells a story in chunks' },
   defaultSkill: 'tell',
   skills: {
-    tell: {
-      description: 'Streams an artifact in three chunks',
-      handler: async (_: string, ctx) => {
-        const id = ctx.artifact({ name: 'story', parts: [{ text: 'one ' }] });
-        ctx.artifact({ artifactId: id, append: true, parts: [{ text: 'two ' }] });
-        ctx.artifact({ artifactId: id, append: true, lastChunk: true, parts: [{ text: 'three' }] });
-      },
-    },
+    tell: storyInChunks('Streams an artifact in three chunks'),
   },
 });
 const adder = defineAgent({

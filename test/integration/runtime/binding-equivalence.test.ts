@@ -5,7 +5,7 @@ import type { Client } from '@a2a-js/sdk/client';
 import { A2AError } from '@a2a-js/sdk/errors';
 import { connectAgent, type Binding } from '../../../src/cli/index.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
-import { asTask, sendRequest } from '../../helpers/sdk-client.js';
+import { asTask, sendRequest, streamChunks } from '../../helpers/sdk-client.js';
 
 /** A stream event without what differs per run (ids, timestamps). */
 function shapeOf(e: StreamResponse): unknown {
@@ -39,9 +39,7 @@ const taskShape = (t: Task) => ({ state: t.status?.state, artifacts: t.artifacts
 /** One scenario: every outcome as plain data, to compare across bindings. */
 async function scenario(client: Client): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  const streamed: StreamResponse[] = [];
-  for await (const e of client.sendMessageStream(sendRequest('x', { skillId: 'chunks' }))) streamed.push(e);
-  out['stream'] = streamed.map(shapeOf);
+  out['stream'] = (await streamChunks(client)).map(shapeOf);
   const echoed = asTask(await client.sendMessage(sendRequest('same everywhere')));
   out['send'] = taskShape(echoed);
   out['get'] = taskShape(await client.getTask(GetTaskRequest.fromJSON({ id: echoed.id, historyLength: 1 })));

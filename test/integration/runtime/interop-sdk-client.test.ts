@@ -1,13 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AgentCard, CancelTaskRequest, GetTaskRequest, ListTasksRequest, SubscribeToTaskRequest, TaskPushNotificationConfig, verifyAgentCardSignature, type StreamResponse } from '@a2a-js/sdk';
+import { AgentCard, CancelTaskRequest, GetTaskRequest, ListTasksRequest, SubscribeToTaskRequest, TaskPushNotificationConfig, verifyAgentCardSignature } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { TaskNotFoundError } from '@a2a-js/sdk/errors';
 import { importJWK, type JWK } from 'jose';
 import { connectAgent, type Binding } from '../../../src/cli/index.js';
 import type { ProtocolVersion } from '../../../src/protocol/index.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
-import { CANCELED, COMPLETED, asTask, sendRequest, startWaitTask, startWebhook, textOf } from '../../helpers/sdk-client.js';
+import { CANCELED, COMPLETED, asTask, completedText, sendRequest, startWaitTask, startWebhook, streamChunks } from '../../helpers/sdk-client.js';
 
 // mount: the agent at the root (single-agent process) or under /agents/{name}, whose prefix the v0.3 REST router must not see.
 const COMBINATIONS: Array<{ protocol: ProtocolVersion; binding: Binding; mount: string }> = [
@@ -46,14 +46,11 @@ describe('official @a2a-js/sdk client against the runtime', () => {
       });
 
       test('sendMessage returns the completed task with its artifact', async () => {
-        const task = asTask(await client.sendMessage(sendRequest('hello sdk')));
-        assert.equal(task.status?.state, COMPLETED);
-        assert.equal(textOf(task), 'hello sdk');
+        assert.equal(await completedText(client, 'hello sdk'), 'hello sdk');
       });
 
       test('sendMessageStream yields the task, then updates in order, ending completed', async () => {
-        const events: StreamResponse[] = [];
-        for await (const e of client.sendMessageStream(sendRequest('x', { skillId: 'chunks' }))) events.push(e);
+        const events = await streamChunks(client);
         assert.equal(events[0]?.payload?.$case, 'task', 'first event is the task');
         const chunks = events.flatMap((e) => (e.payload?.$case === 'artifactUpdate' ? [e.payload.value.artifact?.parts[0]?.content] : [])).map((c) => (c?.$case === 'text' ? c.value : ''));
         assert.deepEqual(chunks, ['one ', 'two ', 'three']);

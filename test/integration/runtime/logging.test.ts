@@ -3,19 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createLogger } from '../../../src/observability/index.js';
 import { createRuntime, defineAgent } from '../../../src/runtime/index.js';
 import { rpc, userMessage } from '../../helpers/runtime-fixture.js';
+import { memoryDestination } from '../../helpers/memory-log.js';
 
 test("a skill's log lines carry the request id and trace id of the request that started the task", async () => {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { stream: destination, records } = memoryDestination();
   const agent = defineAgent({
     card: { name: 'logger', description: 'Logs' },
     skills: {
@@ -36,13 +30,13 @@ test("a skill's log lines carry the request id and trace id of the request that 
     const traceparent = `00-${traceId}-00f067aa0ba902b7-01`;
     const { body } = await rpc(url, 'SendMessage', { message: userMessage('hi') }, { 'A2A-Version': '1.0', 'x-request-id': 'req-log-42', traceparent });
     assert.equal(body.result.task.status.state, 'TASK_STATE_FAILED');
-    const said = lines.find((l) => l['msg'] === 'hello from the skill');
+    const said = records().find((l) => l['msg'] === 'hello from the skill');
     assert.ok(said, 'the skill line was logged');
     assert.equal(said['reqId'], 'req-log-42');
     assert.equal(said['traceId'], traceId);
     assert.equal(said['traceparentSeen'], traceparent);
     assert.ok(typeof said['taskId'] === 'string');
-    const failed = lines.find((l) => l['msg'] === 'skill handler failed');
+    const failed = records().find((l) => l['msg'] === 'skill handler failed');
     assert.equal(failed?.['reqId'], 'req-log-42');
   } finally {
     await runtime.close();

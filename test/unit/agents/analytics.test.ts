@@ -1,11 +1,13 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import analytics from '../../../agents/analytics.js';
 import { fitAndForecast } from '../../../agents/analytics/exponential-smoothing.js';
 import { forecastSeries } from '../../../agents/analytics/forecast.js';
 import { forecastText } from '../../../agents/analytics/forecast-text.js';
 import { sampleMetrics } from '../../../agents/analytics/sample-metrics.js';
-import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
+import { testAgent, type A2ACallError } from 'agentmesh/testing';
+import { askThenAnswer } from './ask-then-answer.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 /** Trend plus a yearly wave, no noise: what Holt-Winters should learn exactly enough. */
 const seasonal = (n: number): number[] => Array.from({ length: n }, (_, t) => 100 + 2 * t + 15 * Math.sin((2 * Math.PI * t) / 12));
@@ -82,14 +84,10 @@ describe('forecastText', () => {
 });
 
 describe('analytics agent', () => {
-  let agent: AgentUnderTest;
-  before(async () => {
-    agent = await testAgent(analytics);
-  });
-  after(() => agent.close());
+  const agent = startedForSuite(() => testAgent(analytics));
 
   test('forecasts a sample metric from text with Holt-Winters', async () => {
-    const task = await agent.send({ text: 'forecast revenue for the next 6 months' });
+    const task = await agent().send({ text: 'forecast revenue for the next 6 months' });
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
     assert.equal(task.data<any>().metric, 'revenue');
     assert.equal(task.data<any>().unit, 'kUSD');
@@ -100,27 +98,24 @@ describe('analytics agent', () => {
   });
 
   test('forecasts a series sent as data with Holt', async () => {
-    const task = await agent.send({ data: { series: [10, 12, 14, 16, 18], horizon: 2 } });
+    const task = await agent().send({ data: { series: [10, 12, 14, 16, 18], horizon: 2 } });
     assert.equal(task.data<any>().method, 'holt');
     assert.deepEqual(task.data<any>().forecast.map((p: any) => p.value), [20, 22]);
   });
 
   test('asks what to forecast when the text does not say, keeping the horizon', async () => {
-    const asked = await agent.send({ text: 'what will the next two quarters look like?' });
-    assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
-    assert.match(asked.statusText, /What should I forecast/);
-    const done = await agent.reply(asked, { text: 'signups' });
+    const done = await askThenAnswer(agent(), { text: 'what will the next two quarters look like?' }, /What should I forecast/, { text: 'signups' });
     assert.equal(done.data<any>().metric, 'signups');
     assert.equal(done.data<any>().forecast.length, 6);
   });
 
   test('fails a request naming both a series and a metric', async () => {
-    const task = await agent.send({ data: { series: [1, 2, 3], metric: 'revenue', horizon: 1 } });
+    const task = await agent().send({ data: { series: [1, 2, 3], metric: 'revenue', horizon: 1 } });
     assert.equal(task.state, 'TASK_STATE_FAILED');
     assert.match(task.statusText, /metric cannot be combined with series/);
   });
 
   test('rejects a horizon out of range before running', async () => {
-    await assert.rejects(agent.send({ data: { metric: 'revenue', horizon: 61 } }), (err: A2ACallError) => err.code === -32602 && /horizon must be <= 60/.test(err.message));
+    await assert.rejects(agent().send({ data: { metric: 'revenue', horizon: 61 } }), (err: A2ACallError) => err.code === -32602 && /horizon must be <= 60/.test(err.message));
   });
 });

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import audienceArchitect from '../../../agents/audience-architect.js';
 import { evaluateLookalike } from '../../../agents/audience-architect/evaluate-lookalike.js';
@@ -7,7 +7,8 @@ import { lookalikeText } from '../../../agents/audience-architect/lookalike-text
 import { buildProfile, scoreLookalike } from '../../../agents/audience-architect/lookalike-model.js';
 import { convertedLeadIds, generatedLeads } from '../../../agents/shared/generated-leads.js';
 import { sampleBestCustomers, type SampleLead } from '../../../agents/shared/sample-leads.js';
-import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
+import { testAgent, type A2ACallError } from 'agentmesh/testing';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 const lead = (over: Partial<SampleLead>): SampleLead => ({ id: 'x', company: 'X', industry: 'fintech', region: 'na', employees: 250, annualRevenueMUsd: 30, websiteVisits30d: 200, ...over });
 const seeds = [lead({ id: 's1' }), lead({ id: 's2', employees: 300, annualRevenueMUsd: 40 }), lead({ id: 's3', industry: 'saas', employees: 200, websiteVisits30d: 240 })];
@@ -89,15 +90,11 @@ test('lookalikeText reads candidates, seeds, top and a question about accuracy',
 });
 
 describe('audience-architect agent', () => {
-  let agent: AgentUnderTest;
-  before(async () => {
-    agent = await testAgent(audienceArchitect);
-  });
-  after(() => agent.close());
+  const agent = startedForSuite(() => testAgent(audienceArchitect));
 
   test('scores candidates against given seeds, best first, with confidence, factors and a charge per candidate', async () => {
     const candidateIds = ['lead-00001', 'lead-00002', 'lead-00003', 'lead-00004', 'lead-00005', 'lead-045'];
-    const task = await agent.send({ data: { candidateIds, seedIds: ['lead-045', 'lead-047', 'lead-002'], top: 3 } });
+    const task = await agent().send({ data: { candidateIds, seedIds: ['lead-045', 'lead-047', 'lead-002'], top: 3 } });
     assert.equal(task.state, 'TASK_STATE_COMPLETED', task.statusText);
     const r = task.data<any>();
     assert.equal(r.seeds, 'given');
@@ -116,7 +113,7 @@ describe('audience-architect agent', () => {
   });
 
   test('defaults to the sample prospects against the best customers', async () => {
-    const task = await agent.send({ data: { top: 5, minScore: 50 } });
+    const task = await agent().send({ data: { top: 5, minScore: 50 } });
     assert.equal(task.data<any>().seeds, 'best-customers');
     assert.equal(task.data<any>().seedCount, sampleBestCustomers.length);
     assert.equal(task.data<any>().scored, 188);
@@ -124,7 +121,7 @@ describe('audience-architect agent', () => {
   });
 
   test('evaluate: true adds precision, recall and F1 on the hold-out', async () => {
-    const task = await agent.send({ data: { candidateIds: ['lead-00001'], evaluate: true } });
+    const task = await agent().send({ data: { candidateIds: ['lead-00001'], evaluate: true } });
     const e = task.data<any>().evaluation;
     assert.deepEqual(Object.keys(e).filter((k) => ['precision', 'recall', 'f1', 'threshold', 'holdoutSize'].includes(k)).sort(), ['f1', 'holdoutSize', 'precision', 'recall', 'threshold']);
     assert.equal(e.holdoutSize, 2000);
@@ -133,17 +130,17 @@ describe('audience-architect agent', () => {
   });
 
   test('answers a question in words', async () => {
-    const task = await agent.send({ text: 'How good is the lookalike model? Give me precision and recall' });
+    const task = await agent().send({ text: 'How good is the lookalike model? Give me precision and recall' });
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
     assert.ok(task.data<any>().evaluation.f1 > 0);
   });
 
   test('names unknown leads, and refuses a threshold without an evaluation', async () => {
-    const unknown = await agent.send({ data: { seedIds: ['lead-045', 'lead-77777', 'nope'] } });
+    const unknown = await agent().send({ data: { seedIds: ['lead-045', 'lead-77777', 'nope'] } });
     assert.equal(unknown.state, 'TASK_STATE_FAILED');
     assert.match(unknown.statusText, /seedIds name leads the company database does not have: lead-77777, nope/);
-    const threshold = await agent.send({ data: { threshold: 70 } });
+    const threshold = await agent().send({ data: { threshold: 70 } });
     assert.match(threshold.statusText, /threshold only applies with evaluate: true/);
-    await assert.rejects(agent.send({ data: { candidateIds: [] } }), (err: A2ACallError) => err.code === -32602);
+    await assert.rejects(agent().send({ data: { candidateIds: [] } }), (err: A2ACallError) => err.code === -32602);
   });
 });

@@ -1,10 +1,12 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import campaignOrchestrator from '../../../agents/campaign-orchestrator.js';
 import { campaignText } from '../../../agents/campaign-orchestrator/campaign-text.js';
 import { planCampaign } from '../../../agents/campaign-orchestrator/plan-campaign.js';
 import leadsData from '../../../agents/data/leads.json' with { type: 'json' };
-import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
+import { testAgent, type A2ACallError } from 'agentmesh/testing';
+import { askThenAnswer } from './ask-then-answer.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 const today = new Date('2026-03-04T15:00:00Z'); // a Wednesday
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `crm-${i + 1}`);
@@ -87,15 +89,11 @@ describe('campaignText', () => {
 });
 
 describe('campaign-orchestrator agent', () => {
-  let agent: AgentUnderTest;
-  before(async () => {
-    agent = await testAgent(campaignOrchestrator);
-  });
-  after(() => agent.close());
+  const agent = startedForSuite(() => testAgent(campaignOrchestrator));
   const request = { name: 'Q3 Fintech', leads: [{ leadId: 'lead-002', score: 81 }, { leadId: 'lead-004', score: 64 }], channel: 'email', startDate: '2026-03-02' };
 
   test('launches a campaign from scored leads and charges per contact', async () => {
-    const task = await agent.send({ data: request });
+    const task = await agent().send({ data: request });
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
     assert.equal(task.data<any>().status, 'scheduled');
     assert.deepEqual(task.data<any>().audience, ['lead-002', 'lead-004']);
@@ -104,28 +102,24 @@ describe('campaign-orchestrator agent', () => {
   });
 
   test('launching the same campaign twice gives the same campaign id', async () => {
-    const [a, b] = await Promise.all([agent.send({ data: request }), agent.send({ data: request })]);
+    const [a, b] = await Promise.all([agent().send({ data: request }), agent().send({ data: request })]);
     assert.equal(a.data<any>().campaignId, b.data<any>().campaignId);
   });
 
   test('plans without launching for a flat fee', async () => {
-    const task = await agent.send({ data: request }, { skill: 'plan-campaign' });
+    const task = await agent().send({ data: request }, { skill: 'plan-campaign' });
     assert.equal(task.data<any>().status, 'draft');
     assert.deepEqual(task.usage, { credits: 1, units: { contacts: 2 } });
   });
 
   test('asks for the audience when the text names none, then launches', async () => {
-    const asked = await agent.send({ text: 'launch a campaign called Summer Push by SMS' });
-    assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
-    assert.match(asked.statusText, /Who should the campaign reach/);
-    const done = await agent.reply(asked, { text: 'saas companies in APAC' });
-    assert.equal(done.state, 'TASK_STATE_COMPLETED');
+    const done = await askThenAnswer(agent(), { text: 'launch a campaign called Summer Push by SMS' }, /Who should the campaign reach/, { text: 'saas companies in APAC' });
     assert.equal(done.data<any>().name, 'Summer Push');
     assert.equal(done.data<any>().channel, 'sms');
     assert.equal(done.data<any>().audienceSize, prospects.filter((l) => l.industry === 'saas' && l.region === 'apac').length);
   });
 
   test('rejects a request without an audience before running', async () => {
-    await assert.rejects(agent.send({ data: { name: 'Q3' } }), (err: A2ACallError) => err.code === -32602 && /data\.leadIds is required/.test(err.message));
+    await assert.rejects(agent().send({ data: { name: 'Q3' } }), (err: A2ACallError) => err.code === -32602 && /data\.leadIds is required/.test(err.message));
   });
 });

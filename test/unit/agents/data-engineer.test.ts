@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import dataEngineer from '../../../agents/data-engineer.js';
 import { contactLines } from '../../../agents/data-engineer/contact-lines.js';
@@ -7,7 +7,9 @@ import { enrichLead, revenueBand, segmentOf, sizeBand } from '../../../agents/da
 import { jaroWinkler } from '../../../agents/data-engineer/jaro-winkler.js';
 import { normalizeCompany, normalizeEmail, normalizeName } from '../../../agents/data-engineer/normalize.js';
 import leadsData from '../../../agents/data/leads.json' with { type: 'json' };
-import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
+import { testAgent, type A2ACallError } from 'agentmesh/testing';
+import { askThenAnswer } from './ask-then-answer.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 const close = (actual: number, expected: number): void => assert.ok(Math.abs(actual - expected) < 0.001, `${actual} ≈ ${expected}`);
 
@@ -122,14 +124,10 @@ describe('firmographics', () => {
 });
 
 describe('data-engineer agent', () => {
-  let agent: AgentUnderTest;
-  before(async () => {
-    agent = await testAgent(dataEngineer);
-  });
-  after(() => agent.close());
+  const agent = startedForSuite(() => testAgent(dataEngineer));
 
   test('enriches known leads, reports unknown ones and charges per lead enriched', async () => {
-    const task = await agent.send({ data: { leadIds: ['lead-001', 'lead-002', 'lead-999', 'lead-001'], provider: 'clearbit' } });
+    const task = await agent().send({ data: { leadIds: ['lead-001', 'lead-002', 'lead-999', 'lead-001'], provider: 'clearbit' } });
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
     assert.deepEqual(task.data<any>().leadIds, ['lead-001', 'lead-002']);
     assert.deepEqual(task.data<any>().enrichedLeadIds, ['lead-001', 'lead-002']);
@@ -140,31 +138,27 @@ describe('data-engineer agent', () => {
   });
 
   test('reads lead ids from text', async () => {
-    const task = await agent.send({ text: 'enrich lead-3 and lead-014 please' });
+    const task = await agent().send({ text: 'enrich lead-3 and lead-014 please' });
     assert.deepEqual(task.data<any>().leadIds, ['lead-003', 'lead-014']);
   });
 
   test('asks which leads when the text names none, then enriches the answer', async () => {
-    const asked = await agent.send({ text: 'enrich my leads' });
-    assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
-    assert.match(asked.statusText, /Which leads/);
-    const done = await agent.reply(asked, { text: 'all' });
-    assert.equal(done.state, 'TASK_STATE_COMPLETED');
+    const done = await askThenAnswer(agent(), { text: 'enrich my leads' }, /Which leads/, { text: 'all' });
     assert.equal(done.data<any>().count, leadsData.leads.length);
   });
 
   test('fails with the unknown ids when none is in the database', async () => {
-    const task = await agent.send({ data: { leadIds: ['lead-999', 'nope'] } });
+    const task = await agent().send({ data: { leadIds: ['lead-999', 'nope'] } });
     assert.equal(task.state, 'TASK_STATE_FAILED');
     assert.match(task.statusText, /leadIds match no lead of the company database \(lead-999, nope\)/);
   });
 
   test('rejects an unknown provider before running', async () => {
-    await assert.rejects(agent.send({ data: { leadIds: ['lead-001'], provider: 'acme-data' } }), (err: A2ACallError) => err.code === -32602 && /provider must be one of sample-crm, apollo, clearbit, zoominfo/.test(err.message));
+    await assert.rejects(agent().send({ data: { leadIds: ['lead-001'], provider: 'acme-data' } }), (err: A2ACallError) => err.code === -32602 && /provider must be one of sample-crm, apollo, clearbit, zoominfo/.test(err.message));
   });
 
   test('dedupes records sent as data and charges per record', async () => {
-    const task = await agent.send({ data: { records: [{ name: 'Jane Doe', company: 'Acme Inc' }, { name: 'doe, jane', company: 'ACME' }, { name: 'Max Mustermann', company: 'Initech' }] } }, { skill: 'dedupe-leads' });
+    const task = await agent().send({ data: { records: [{ name: 'Jane Doe', company: 'Acme Inc' }, { name: 'doe, jane', company: 'ACME' }, { name: 'Max Mustermann', company: 'Initech' }] } }, { skill: 'dedupe-leads' });
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
     assert.equal(task.data<any>().uniqueCount, 2);
     assert.equal(task.text('summary'), '3 records, 2 unique, 1 duplicates merged');
@@ -172,7 +166,7 @@ describe('data-engineer agent', () => {
   });
 
   test('refuses a record with nothing to compare', async () => {
-    const task = await agent.send({ data: { records: [{ name: 'Jane' }, { id: 'x' }] } }, { skill: 'dedupe-leads' });
+    const task = await agent().send({ data: { records: [{ name: 'Jane' }, { id: 'x' }] } }, { skill: 'dedupe-leads' });
     assert.equal(task.state, 'TASK_STATE_FAILED');
     assert.match(task.statusText, /records\[1\] needs a name, an email or a company/);
   });

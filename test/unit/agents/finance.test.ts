@@ -1,9 +1,11 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import finance from '../../../agents/finance.js';
 import { calculateCosts } from '../../../agents/finance/calculate-costs.js';
 import { costText } from '../../../agents/finance/cost-text.js';
-import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
+import { testAgent, type A2ACallError } from 'agentmesh/testing';
+import { askThenAnswer } from './ask-then-answer.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 describe('calculateCosts', () => {
   test('prices items, then the discount, then tax on the discounted amount', () => {
@@ -71,14 +73,10 @@ describe('costText', () => {
 });
 
 describe('finance agent', () => {
-  let agent: AgentUnderTest;
-  before(async () => {
-    agent = await testAgent(finance);
-  });
-  after(() => agent.close());
+  const agent = startedForSuite(() => testAgent(finance));
 
   test('prices a request in words', async () => {
-    const task = await agent.send({ text: 'what do 12 seats at 49 USD cost with 20% tax?' });
+    const task = await agent().send({ text: 'what do 12 seats at 49 USD cost with 20% tax?' });
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
     assert.equal(task.data<any>().total, 705.6);
     assert.equal(task.text('summary'), '12 × seats at 49.00 USD = 588.00 USD\nsubtotal 588.00 USD\ntax 20%: +117.60 USD\ntotal 705.60 USD');
@@ -86,22 +84,18 @@ describe('finance agent', () => {
   });
 
   test('asks for the items when the text has none, keeping the tax it gave', async () => {
-    const asked = await agent.send({ text: 'total my order including 10% VAT' });
-    assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
-    assert.match(asked.statusText, /Which items should I price/);
-    const done = await agent.reply(asked, { text: '4 chairs at 250 each' });
-    assert.equal(done.state, 'TASK_STATE_COMPLETED');
+    const done = await askThenAnswer(agent(), { text: 'total my order including 10% VAT' }, /Which items should I price/, { text: '4 chairs at 250 each' });
     assert.deepEqual([done.data<any>().subtotal, done.data<any>().taxPct, done.data<any>().total], [1000, 10, 1100]);
   });
 
   test('fails when the answer still lists nothing to price', async () => {
-    const asked = await agent.send({ text: 'how much will it be?' });
-    const done = await agent.reply(asked, { text: 'the usual' });
+    const asked = await agent().send({ text: 'how much will it be?' });
+    const done = await agent().reply(asked, { text: 'the usual' });
     assert.equal(done.state, 'TASK_STATE_FAILED');
     assert.match(done.statusText, /lists no item to price/);
   });
 
   test('rejects malformed items before running, naming the field', async () => {
-    await assert.rejects(agent.send({ data: { items: [{ quantity: -1, unitPrice: 3 }] } }), (err: A2ACallError) => err.code === -32602 && /data\.items\[0\]\.quantity must be > 0/.test(err.message));
+    await assert.rejects(agent().send({ data: { items: [{ quantity: -1, unitPrice: 3 }] } }), (err: A2ACallError) => err.code === -32602 && /data\.items\[0\]\.quantity must be > 0/.test(err.message));
   });
 });

@@ -1,9 +1,10 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import hr from '../../../agents/hr.js';
 import { answerPolicyQuestion, policyPassages } from '../../../agents/hr/policy-index.js';
 import { queryTerm, terms } from '../../../agents/hr/policy-terms.js';
-import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
+import { testAgent, type A2ACallError } from 'agentmesh/testing';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 describe('answerPolicyQuestion', () => {
   test('answers from the right section with the sentence that carries the answer', () => {
@@ -45,14 +46,10 @@ test('terms drops stop words and stems', () => {
 });
 
 describe('hr agent', () => {
-  let agent: AgentUnderTest;
-  before(async () => {
-    agent = await testAgent(hr);
-  });
-  after(() => agent.close());
+  const agent = startedForSuite(() => testAgent(hr));
 
   test('answers a question sent as data, with as many passages as asked, and charges per question', async () => {
-    const task = await agent.send({ data: { question: 'do unused vacation days carry over?', topK: 1 } });
+    const task = await agent().send({ data: { question: 'do unused vacation days carry over?', topK: 1 } });
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
     assert.equal(task.data<any>().passages.length, 1);
     assert.match(task.text('answer'), /^Vacation and paid time off: Up to five unused vacation days carry over/);
@@ -60,11 +57,11 @@ describe('hr agent', () => {
   });
 
   test('answers a question sent as text', async () => {
-    const task = await agent.send({ text: 'how many days of sick leave are paid?' });
+    const task = await agent().send({ text: 'how many days of sick leave are paid?' });
     assert.equal(task.data<any>().section, 'Sick leave');
   });
 
   test('rejects a topK out of range before running', async () => {
-    await assert.rejects(agent.send({ data: { question: 'vacation', topK: 50 } }), (err: A2ACallError) => err.code === -32602 && /topK must be <= 10/.test(err.message));
+    await assert.rejects(agent().send({ data: { question: 'vacation', topK: 50 } }), (err: A2ACallError) => err.code === -32602 && /topK must be <= 10/.test(err.message));
   });
 });

@@ -1,8 +1,9 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { progressOf, summarize, testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
+import { progressOf, summarize, testAgent, type A2ACallError } from 'agentmesh/testing';
 import leadScorer, { lookalikeScore } from '../../../agents/lead-scorer.js';
 import { sampleBestCustomers } from '../../../agents/shared/sample-leads.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 test('a lead identical to a best customer scores near the top', () => {
   const twin = { id: 'x', company: 'X', industry: 'saas', region: 'emea', employees: 150, annualRevenueMUsd: 20, websiteVisits30d: 200 };
@@ -21,14 +22,10 @@ test('the scoring skill declares its input schema and pricing-relevant tags', ()
 });
 
 describe('lead-scorer agent, through the test kit', () => {
-  let agent: AgentUnderTest;
-  before(async () => {
-    agent = await testAgent(leadScorer);
-  });
-  after(() => agent.close());
+  const agent = startedForSuite(() => testAgent(leadScorer));
 
   test('scores the leads sent as data, best first, and charges a credit per lead', async () => {
-    const task = await agent.send({ data: { leadIds: ['lead-001', 'lead-002', 'lead-003'], top: 2 } });
+    const task = await agent().send({ data: { leadIds: ['lead-001', 'lead-002', 'lead-003'], top: 2 } });
     assert.equal(task.state, 'TASK_STATE_COMPLETED', task.statusText);
     const { scored, count, bands } = task.data<{ scored: Array<{ leadId: string; score: number }>; count: number; bands: Record<string, number> }>();
     assert.equal(count, 3);
@@ -41,15 +38,15 @@ describe('lead-scorer agent, through the test kit', () => {
 
   test('reports its progress every 100 leads while it streams', async () => {
     const ids = Array.from({ length: 250 }, (_, i) => `lead-${String(i + 1).padStart(5, '0')}`);
-    const events = await agent.stream({ data: { leadIds: ids, top: 1 } }).toArray();
+    const events = await agent().stream({ data: { leadIds: ids, top: 1 } }).toArray();
     assert.deepEqual(progressOf(events), [`Scoring 250 leads against ${sampleBestCustomers.length} best customers`, 'Scored 100 of 250 leads', 'Scored 200 of 250 leads']);
     assert.deepEqual(summarize(events.at(-1)!), { kind: 'status', state: 'TASK_STATE_COMPLETED', text: '' });
   });
 
   test('fails naming the unknown lead ids, and refuses input outside its schema', async () => {
-    const task = await agent.send({ data: { leadIds: ['lead-001', 'lead-nope'] } });
+    const task = await agent().send({ data: { leadIds: ['lead-001', 'lead-nope'] } });
     assert.equal(task.state, 'TASK_STATE_FAILED');
     assert.equal(task.statusText, 'Unknown lead ids: lead-nope');
-    await assert.rejects(agent.send({ data: { leadIds: [] } }), (err: A2ACallError) => err.code === -32602);
+    await assert.rejects(agent().send({ data: { leadIds: [] } }), (err: A2ACallError) => err.code === -32602);
   });
 });

@@ -1,10 +1,12 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import legal from '../../../agents/legal.js';
 import { contractSentences } from '../../../agents/legal/clauses.js';
 import { periodsInDays } from '../../../agents/legal/notice-period.js';
 import { reviewContract } from '../../../agents/legal/review-contract.js';
-import { testAgent, type AgentUnderTest } from 'agentmesh/testing';
+import { testAgent } from 'agentmesh/testing';
+import { askThenAnswer } from './ask-then-answer.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 const ONE_SIDED = `MASTER SERVICES AGREEMENT
 
@@ -117,14 +119,10 @@ test('contractSentences keeps clause numbers, lifts titles and drops questions',
 });
 
 describe('legal agent', () => {
-  let agent: AgentUnderTest;
-  before(async () => {
-    agent = await testAgent(legal);
-  });
-  after(() => agent.close());
+  const agent = startedForSuite(() => testAgent(legal));
 
   test('reviews contract text and charges per review', async () => {
-    const task = await agent.send({ text: `Please review this contract:\n\n${ONE_SIDED}` });
+    const task = await agent().send({ text: `Please review this contract:\n\n${ONE_SIDED}` });
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
     assert.equal(task.data<any>().riskLevel, 'high');
     assert.equal(task.data<any>().findings.length, 7);
@@ -133,16 +131,12 @@ describe('legal agent', () => {
   });
 
   test('asks for the contract when the message only talks about one', async () => {
-    const asked = await agent.send({ text: 'can you check the NDA before I sign?' });
-    assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
-    assert.match(asked.statusText, /paste the contract text/);
-    const done = await agent.reply(asked, { text: BALANCED });
-    assert.equal(done.state, 'TASK_STATE_COMPLETED');
+    const done = await askThenAnswer(agent(), { text: 'can you check the NDA before I sign?' }, /paste the contract text/, { text: BALANCED });
     assert.equal(done.data<any>().riskLevel, 'low');
   });
 
   test('fails a data request whose text is no contract', async () => {
-    const task = await agent.send({ data: { text: 'hello, how are you today? I hope all is well with you' } });
+    const task = await agent().send({ data: { text: 'hello, how are you today? I hope all is well with you' } });
     assert.equal(task.state, 'TASK_STATE_FAILED');
     assert.match(task.statusText, /text is not contract text/);
   });

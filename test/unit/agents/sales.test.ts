@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { calculateCosts } from '../../../agents/finance/calculate-costs.js';
 import { lookalikeScore } from '../../../agents/lead-scorer.js';
@@ -8,7 +8,9 @@ import { analyzeLeads } from '../../../agents/sales/analyze-leads.js';
 import { draftProposal } from '../../../agents/sales/draft-proposal.js';
 import { proposalText } from '../../../agents/sales/proposal-text.js';
 import { sampleLeads, sampleProspectIds } from '../../../agents/shared/sample-leads.js';
-import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
+import { testAgent, type A2ACallError } from 'agentmesh/testing';
+import { askThenAnswer } from './ask-then-answer.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 const costs = calculateCosts({ items: [{ description: 'seats', quantity: 20, unitPrice: 49, period: 'month' }, { description: 'onboarding', quantity: 1, unitPrice: 1500 }], discountPct: 10, taxPct: 20 });
 const risky = reviewContract('1. The Supplier may terminate this Agreement on 5 days notice.\n2. This Agreement shall automatically renew for successive one-year terms.\n3. Liability of the Supplier shall be unlimited.');
@@ -96,14 +98,10 @@ describe('analyzeLeads', () => {
 });
 
 describe('sales agent', () => {
-  let agent: AgentUnderTest;
-  before(async () => {
-    agent = await testAgent(sales);
-  });
-  after(() => agent.close());
+  const agent = startedForSuite(() => testAgent(sales));
 
   test('drafts a proposal from legal\'s and finance\'s outputs sent as data', async () => {
-    const task = await agent.send({ data: { customer: 'Acme Corp', costs, review: risky, date: '2026-03-02' } });
+    const task = await agent().send({ data: { customer: 'Acme Corp', costs, review: risky, date: '2026-03-02' } });
     assert.equal(task.state, 'TASK_STATE_COMPLETED', task.statusText);
     assert.equal(task.data<any>().status, 'needs-legal-review');
     assert.equal(task.data<any>().priceTable.total, 2678.4);
@@ -112,18 +110,14 @@ describe('sales agent', () => {
   });
 
   test('drafts from words, asking for the items when the text has none', async () => {
-    const asked = await agent.send({ text: 'draft a proposal for Initech' });
-    assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
-    assert.match(asked.statusText, /What should the proposal for Initech price\?/);
-    const done = await agent.reply(asked, { text: '12 seats at 49 USD, 20% VAT' });
-    assert.equal(done.state, 'TASK_STATE_COMPLETED', done.statusText);
+    const done = await askThenAnswer(agent(), { text: 'draft a proposal for Initech' }, /What should the proposal for Initech price\?/, { text: '12 seats at 49 USD, 20% VAT' });
     assert.equal(done.data<any>().customer, 'Initech');
     assert.equal(done.data<any>().priceTable.total, 705.6);
     assert.equal(done.data<any>().riskLevel, 'unreviewed');
   });
 
   test('analyzes the pipeline by the dimension the text names', async () => {
-    const task = await agent.send({ text: 'analyze the generated leads by industry' }, { skill: 'analyze-leads' });
+    const task = await agent().send({ text: 'analyze the generated leads by industry' }, { skill: 'analyze-leads' });
     assert.equal(task.state, 'TASK_STATE_COMPLETED', task.statusText);
     assert.equal(task.data<any>().leads, 10_000);
     assert.deepEqual(Object.keys(task.data<any>().groups), ['industry']);
@@ -132,9 +126,9 @@ describe('sales agent', () => {
   });
 
   test('refuses unknown lead ids and costs without lines', async () => {
-    const task = await agent.send({ data: { leadIds: ['lead-001', 'lead-54321'] } }, { skill: 'analyze-leads' });
+    const task = await agent().send({ data: { leadIds: ['lead-001', 'lead-54321'] } }, { skill: 'analyze-leads' });
     assert.equal(task.state, 'TASK_STATE_FAILED');
     assert.match(task.statusText, /leadIds name leads the company database does not have: lead-54321/);
-    await assert.rejects(agent.send({ data: { customer: 'Acme', costs: { ...costs, lines: [] } } }), (err: A2ACallError) => err.code === -32602 && /lines/.test(err.message));
+    await assert.rejects(agent().send({ data: { customer: 'Acme', costs: { ...costs, lines: [] } } }), (err: A2ACallError) => err.code === -32602 && /lines/.test(err.message));
   });
 });

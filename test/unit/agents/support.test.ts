@@ -1,8 +1,9 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import support from '../../../agents/support.js';
 import { triageTicket } from '../../../agents/support/triage-ticket.js';
-import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
+import { testAgent, type A2ACallError } from 'agentmesh/testing';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 const pick = (body: string, extra: { subject?: string; customerTier?: 'free' | 'enterprise' } = {}): [string, string, string] => {
   const t = triageTicket({ body, ...extra });
@@ -48,14 +49,10 @@ describe('triageTicket', () => {
 });
 
 describe('support agent', () => {
-  let agent: AgentUnderTest;
-  before(async () => {
-    agent = await testAgent(support);
-  });
-  after(() => agent.close());
+  const agent = startedForSuite(() => testAgent(support));
 
   test('triages a ticket sent as data and charges per ticket', async () => {
-    const task = await agent.send({ data: { subject: 'Export broken', body: 'CSV export fails with an exception', customerTier: 'enterprise' } });
+    const task = await agent().send({ data: { subject: 'Export broken', body: 'CSV export fails with an exception', customerTier: 'enterprise' } });
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
     assert.deepEqual([task.data<any>().category, task.data<any>().priority], ['bug', 'P2']);
     assert.equal(task.text('summary'), 'P2 bug → Product Engineering (first response within 4 h)');
@@ -63,11 +60,11 @@ describe('support agent', () => {
   });
 
   test('triages ticket text', async () => {
-    const task = await agent.send({ text: 'Nobody can sign in, the whole site is down!' });
+    const task = await agent().send({ text: 'Nobody can sign in, the whole site is down!' });
     assert.deepEqual([task.data<any>().category, task.data<any>().priority], ['outage', 'P1']);
   });
 
   test('rejects an unknown customer tier before running', async () => {
-    await assert.rejects(agent.send({ data: { body: 'help', customerTier: 'platinum' } }), (err: A2ACallError) => err.code === -32602 && /customerTier must be one of [a-z, ]+/.test(err.message));
+    await assert.rejects(agent().send({ data: { body: 'help', customerTier: 'platinum' } }), (err: A2ACallError) => err.code === -32602 && /customerTier must be one of [a-z, ]+/.test(err.message));
   });
 });

@@ -1,11 +1,13 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planCampaign } from '../../../agents/campaign-orchestrator/plan-campaign.js';
 import { addBusinessDays, isoDate, parseIsoDate } from '../../../agents/shared/business-days.js';
 import workflowAutomation from '../../../agents/workflow-automation.js';
 import { launchRecords } from '../../../agents/workflow-automation/launch-records.js';
 import { scheduleFollowUps } from '../../../agents/workflow-automation/schedule-followups.js';
-import { testAgent, type A2ACallError, type AgentUnderTest } from 'agentmesh/testing';
+import { testAgent, type A2ACallError } from 'agentmesh/testing';
+import { askThenAnswer } from './ask-then-answer.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 const today = new Date('2026-03-04T15:00:00Z'); // a Wednesday
 // 150 LinkedIn contacts: 100 go out on Thursday 2026-03-05, 50 on Friday 2026-03-06.
@@ -66,14 +68,10 @@ test('launchRecords: one queued CRM record per lead with its wave and send date,
 });
 
 describe('workflow-automation agent', () => {
-  let agent: AgentUnderTest;
-  before(async () => {
-    agent = await testAgent(workflowAutomation);
-  });
-  after(() => agent.close());
+  const agent = startedForSuite(() => testAgent(workflowAutomation));
 
   test('schedules follow-ups for campaign-orchestrator\'s launch output and charges per lead', async () => {
-    const task = await agent.send({ data: { campaign: launched, owners: ['ana@example.com'] } });
+    const task = await agent().send({ data: { campaign: launched, owners: ['ana@example.com'] } });
     assert.equal(task.state, 'TASK_STATE_COMPLETED', task.statusText);
     assert.equal(task.data<any>().tasks.length, 450);
     assert.deepEqual(task.data<any>().byOwner, { 'ana@example.com': { tasks: 450, manual: 300 } });
@@ -82,29 +80,25 @@ describe('workflow-automation agent', () => {
   });
 
   test('writes launch records', async () => {
-    const task = await agent.send({ data: { campaign: launched } }, { skill: 'launch-records' });
+    const task = await agent().send({ data: { campaign: launched } }, { skill: 'launch-records' });
     assert.equal(task.data<any>().count, 150);
     assert.deepEqual(task.usage, { credits: 1.5, units: { records: 150 } });
   });
 
   test('reads a campaign from text, and asks for the leads when the text names none', async () => {
-    const direct = await agent.send({ text: 'schedule email follow-ups for lead-002 and lead-004, sent on 2026-03-02' });
+    const direct = await agent().send({ text: 'schedule email follow-ups for lead-002 and lead-004, sent on 2026-03-02' });
     assert.equal(direct.state, 'TASK_STATE_COMPLETED', direct.statusText);
     assert.equal(direct.data<any>().tasks.length, 8, 'four email-cadence steps per lead');
     assert.equal(direct.data<any>().firstDue, '2026-03-04');
-    const asked = await agent.send({ text: 'schedule the follow-ups of our SMS campaign' });
-    assert.equal(asked.state, 'TASK_STATE_INPUT_REQUIRED');
-    assert.match(asked.statusText, /Which leads did the campaign reach\?/);
-    const done = await agent.reply(asked, { text: 'lead-010, sent 2026-03-02' });
-    assert.equal(done.state, 'TASK_STATE_COMPLETED', done.statusText);
+    const done = await askThenAnswer(agent(), { text: 'schedule the follow-ups of our SMS campaign' }, /Which leads did the campaign reach\?/, { text: 'lead-010, sent 2026-03-02' });
     assert.equal(done.data<any>().channel, 'sms', 'the channel of the first message still counts');
     assert.deepEqual(done.data<any>().tasks.map((t: { dueDate: string }) => t.dueDate), ['2026-03-03', '2026-03-06']);
   });
 
   test('refuses a draft campaign with the field named', async () => {
-    const task = await agent.send({ data: { campaign: { ...launched, status: 'draft' } } });
+    const task = await agent().send({ data: { campaign: { ...launched, status: 'draft' } } });
     assert.equal(task.state, 'TASK_STATE_FAILED');
     assert.match(task.statusText, /campaign\.status is draft/);
-    await assert.rejects(agent.send({ data: { campaign: { ...launched, channel: 'fax' } } }), (err: A2ACallError) => err.code === -32602 && /channel/.test(err.message));
+    await assert.rejects(agent().send({ data: { campaign: { ...launched, channel: 'fax' } } }), (err: A2ACallError) => err.code === -32602 && /channel/.test(err.message));
   });
 });

@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
-import { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { createLogger, createMetrics, createTracing, currentRequestContext } from '../../../src/observability/index.js';
 import { buildHttpServer, isDraining } from '../../../src/http/index.js';
+import { memoryDestination } from '../../helpers/memory-log.js';
 import { testServer } from './test-server.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -63,15 +63,8 @@ describe('request context', () => {
   });
 
   test('stamps component loggers through the mixin inside a request', async (t) => {
-    const lines: string[] = [];
-    const logger = createLogger({
-      destination: new Writable({
-        write(c, _e, cb) {
-          lines.push(String(c));
-          cb();
-        },
-      }),
-    });
+    const { stream: destination, records } = memoryDestination();
+    const logger = createLogger({ destination });
     const app = buildHttpServer({ name: 'r', version: '1', logger, metrics: createMetrics({ defaultMetrics: false }), readiness: [] });
     t.after(() => app.close());
     const log = logger.child({ component: 'registry' });
@@ -80,7 +73,7 @@ describe('request context', () => {
       return {};
     });
     await app.inject({ method: 'POST', url: '/register', payload: {}, headers: { 'x-request-id': 'req-mixin' } });
-    const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'registered');
+    const line = records().find((l) => l.msg === 'registered');
     assert.equal(line?.component, 'registry');
     assert.equal(line?.reqId, 'req-mixin');
   });

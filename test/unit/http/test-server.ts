@@ -1,9 +1,9 @@
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildHttpServer, drain, onDrain } from '../../../src/http/index.js';
 import type { HttpServerOptions } from '../../../src/http/index.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import type { Metrics } from '../../../src/observability/index.js';
+import { memoryDestination } from '../../helpers/memory-log.js';
 
 /** A server built the way roles build it, with its log lines kept in memory. */
 export interface TestServer {
@@ -15,17 +15,11 @@ export interface TestServer {
 
 /** Builds a server for a test; the caller closes it (`t.after(() => app.close())`). */
 export function testServer(overrides: Partial<HttpServerOptions> = {}): TestServer {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      lines.push(String(chunk));
-      callback();
-    },
-  });
+  const { stream: destination, records } = memoryDestination();
   const logger = createLogger({ level: 'info', destination });
   const metrics = createMetrics({ defaultMetrics: false });
   const app = buildHttpServer({ name: 'test-role', version: '1.2.3', logger, metrics, readiness: [], ...overrides });
-  return { app, metrics, logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return { app, metrics, logs: records };
 }
 
 /** A promise with its resolve function, to hold a handler until the test lets it go. */

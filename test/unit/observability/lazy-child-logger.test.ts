@@ -1,17 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { createLogger, lazyChildLogger, type Logger } from '../../../src/observability/index.js';
+import { memoryDestination } from '../../helpers/memory-log.js';
 
-/** A logger writing JSON lines into an array, and a count of the children made from it. */
-function capture(level: string): { parent: Logger; lines: Array<Record<string, unknown>>; children: () => number } {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+/** A logger writing JSON lines into memory (`lines()`, parsed), and a count of the children made from it. */
+function capture(level: string): { parent: Logger; lines: () => Array<Record<string, unknown>>; children: () => number } {
+  const { stream: destination, records } = memoryDestination();
   const parent = createLogger({ level, destination });
   let made = 0;
   // pino children inherit from their parent object, so this counts only the parent's own children.
@@ -20,7 +14,7 @@ function capture(level: string): { parent: Logger; lines: Array<Record<string, u
     if (this === parent) made++;
     return original.apply(this, args);
   } as Logger['child'];
-  return { parent, lines, children: () => made };
+  return { parent, lines: records, children: () => made };
 }
 
 test('a line below the level makes no child and writes nothing', () => {
@@ -31,7 +25,7 @@ test('a line below the level makes no child and writes nothing', () => {
   assert.equal(log.isLevelEnabled('info'), false);
   assert.equal(log.level, 'warn');
   assert.equal(children(), 0);
-  assert.equal(lines.length, 0);
+  assert.equal(lines().length, 0);
 });
 
 test('a line at an enabled level carries the bindings and is redacted like any other', () => {
@@ -41,7 +35,7 @@ test('a line at an enabled level carries the bindings and is redacted like any o
   log.error('second');
   assert.equal(children(), 1, 'one child, made once');
   assert.deepEqual(
-    lines.map((l) => [l['msg'], l['reqId'], l['password']]),
+    lines().map((l) => [l['msg'], l['reqId'], l['password']]),
     [
       ['first', 'r1', '[redacted]'],
       ['second', 'r1', undefined],
@@ -54,7 +48,7 @@ test('the parent level is read when a line is written', () => {
   const log = lazyChildLogger(parent, { reqId: 'r2' });
   parent.level = 'debug';
   log.debug('now enabled');
-  assert.deepEqual(lines.map((l) => [l['msg'], l['reqId']]), [['now enabled', 'r2']]);
+  assert.deepEqual(lines().map((l) => [l['msg'], l['reqId']]), [['now enabled', 'r2']]);
 });
 
 test('a child of it keeps its bindings; a level set on it applies to it alone', () => {
@@ -66,7 +60,7 @@ test('a child of it keeps its bindings; a level set on it applies to it alone', 
   parent.info('parent stays at warn');
   assert.deepEqual(log.bindings(), { reqId: 'r3' });
   assert.deepEqual(
-    lines.map((l) => [l['msg'], l['reqId'], l['taskId']]),
+    lines().map((l) => [l['msg'], l['reqId'], l['taskId']]),
     [
       ['from the skill', 'r3', 't1'],
       ['request line', 'r3', undefined],
@@ -79,5 +73,5 @@ test('options of its own (a route log level) make the real child at once', () =>
   const log = lazyChildLogger(parent, { reqId: 'r4' }, { level: 'info' });
   assert.equal(children(), 1);
   log.info('route at info');
-  assert.deepEqual(lines.map((l) => [l['msg'], l['reqId']]), [['route at info', 'r4']]);
+  assert.deepEqual(lines().map((l) => [l['msg'], l['reqId']]), [['route at info', 'r4']]);
 });

@@ -1,19 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { createLogger, requestContext } from '../../../src/observability/index.js';
-
-/** A destination that keeps every line, parsed. */
-function memoryDestination(): { stream: Writable; lines: string[]; records: () => Array<Record<string, unknown>> } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, callback) {
-      lines.push(String(chunk));
-      callback();
-    },
-  });
-  return { stream, lines, records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
+import { memoryDestination } from '../../helpers/memory-log.js';
 
 describe('createLogger', () => {
   test('redacts the Authorization, Cookie and X-API-Key headers of a logged request', () => {

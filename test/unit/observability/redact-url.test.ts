@@ -1,21 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { buildHttpServer } from '../../../src/http/index.js';
 import { createLogger, createMetrics, isCredentialParam, redactUrl, serializeRequest } from '../../../src/observability/index.js';
+import { memoryDestination } from '../../helpers/memory-log.js';
 
-function capture(): { destination: Writable; lines: () => string[] } {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      lines.push(String(chunk));
-      callback();
-    },
-  });
-  return { destination, lines: () => lines };
-}
 
 describe('redactUrl', () => {
   test('replaces the value of each credential parameter and keeps everything else byte for byte', () => {
@@ -59,19 +49,19 @@ describe('redactUrl', () => {
 
 describe('logged URLs', () => {
   test('createLogger redacts credentials in any logged `url` and `req`', () => {
-    const { destination, lines } = capture();
+    const { stream: destination, lines } = memoryDestination();
     const logger = createLogger({ destination });
     logger.info({ url: 'https://hook.example/in?token=SECRET1' }, 'webhook');
     logger.info({ req: { method: 'GET', url: '/x?access_token=SECRET2', headers: { authorization: 'Bearer SECRET5', accept: '*/*' } } }, 'incoming request');
-    const text = lines().join('');
+    const text = lines.join('');
     assert.doesNotMatch(text, /SECRET/);
-    assert.equal(JSON.parse(lines()[0]!).url, 'https://hook.example/in?token=[redacted]');
-    assert.deepEqual(JSON.parse(lines()[1]!).req, { method: 'GET', url: '/x?access_token=[redacted]', headers: { authorization: '[redacted]', accept: '*/*' } });
+    assert.equal(JSON.parse(lines[0]!).url, 'https://hook.example/in?token=[redacted]');
+    assert.deepEqual(JSON.parse(lines[1]!).req, { method: 'GET', url: '/x?access_token=[redacted]', headers: { authorization: '[redacted]', accept: '*/*' } });
   });
 
   for (const kind of ['createLogger', 'a plain pino logger'] as const) {
     test(`every role's request log redacts a token sent in the query string (${kind})`, async (t) => {
-      const { destination, lines } = capture();
+      const { stream: destination, lines } = memoryDestination();
       const logger = kind === 'createLogger' ? createLogger({ level: 'info', destination }) : pino({ level: 'info' }, destination);
       const app = buildHttpServer({ name: 'any-role', version: '1', logger, metrics: createMetrics({ defaultMetrics: false }) });
       t.after(() => app.close());
@@ -80,9 +70,9 @@ describe('logged URLs', () => {
       assert.equal(ok.statusCode, 200);
       const missing = await app.inject({ method: 'GET', url: '/nowhere?api_key=SECRET4' });
       assert.equal(missing.statusCode, 404);
-      const text = lines().join('');
+      const text = lines.join('');
       assert.doesNotMatch(text, /SECRET/);
-      const incoming = lines().map((l) => JSON.parse(l)).filter((l) => l.msg === 'incoming request');
+      const incoming = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'incoming request');
       assert.deepEqual(incoming.map((l) => l.req.url), ['/agents/a/tasks?access_token=[redacted]&pageSize=2', '/nowhere?api_key=[redacted]']);
     });
   }

@@ -4,9 +4,9 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { createLogger, createTracing, requestContext, tracedFetch } from '../../../src/observability/index.js';
 import type { RequestSpan, Tracing } from '../../../src/observability/index.js';
+import { memoryDestination } from '../../helpers/memory-log.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const PARENT_ID = 'b7ad6b7169203331';
@@ -126,15 +126,8 @@ describe('createTracing with an OTLP endpoint', () => {
 
   test('records server and client spans in the incoming trace and exports them', async (t) => {
     const { collector, peer } = await collectorAndPeer(t);
-    const logLines: string[] = [];
-    const logger = createLogger({
-      destination: new Writable({
-        write(c, _e, cb) {
-          logLines.push(String(c));
-          cb();
-        },
-      }),
-    });
+    const { stream: destination, lines: logLines } = memoryDestination();
+    const logger = createLogger({ destination });
     const tracing = createTracing({ serviceName: 'agentmesh-test', otlpEndpoint: collector.url, logger });
     assert.equal(tracing.enabled, true);
 

@@ -3,15 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { loadSigningKey } from '../../../src/runtime/push/index.js';
+import { memoryDestination } from '../../helpers/memory-log.js';
 
 // `agentmesh up` hosts two runtimes on one data dir: the generated-key warning is printed once, not once per runtime.
 test('the generated push key warning is logged once per key file and process', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'agentmesh-key-warning-'));
-  const lines: string[] = [];
-  const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
+  const { stream, lines } = memoryDestination();
+  const logger = pino({ level: 'warn' }, stream);
   try {
     const file = join(dir, 'signing-key.json');
     const first = await loadSigningKey({ file, logger });

@@ -1,18 +1,15 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StreamResponse } from '@a2a-js/sdk';
-import { A2ACallError, progressOf, summarize, testAgent, type AgentUnderTest } from 'agentmesh/testing';
+import { A2ACallError, progressOf, summarize, testAgent } from 'agentmesh/testing';
 import { kitAgent } from './kit-agent.js';
+import { startedForSuite } from '../../helpers/suite-fixture.js';
 
 describe('testAgent: streamed events', () => {
-  let agent: AgentUnderTest;
-  before(async () => {
-    agent = await testAgent(kitAgent);
-  });
-  after(() => agent.close());
+  const agent = startedForSuite(() => testAgent(kitAgent));
 
   test('toArray() collects every event: task, progress, artifact chunks, the end', async () => {
-    const events = await agent.stream('x', { skill: 'story' }).toArray();
+    const events = await agent().stream('x', { skill: 'story' }).toArray();
     const taskId = events[0]?.payload?.$case === 'task' ? events[0].payload.value.id : '';
     assert.deepEqual(events.map(summarize), [
       { kind: 'task', state: 'TASK_STATE_SUBMITTED' },
@@ -25,45 +22,45 @@ describe('testAgent: streamed events', () => {
       { kind: 'status', state: 'TASK_STATE_COMPLETED', text: '' },
     ]);
     assert.deepEqual(progressOf(events), ['writing']);
-    const task = await agent.get(taskId);
+    const task = await agent().get(taskId);
     assert.equal(task.text('story'), 'once upon a time');
     assert.deepEqual(task.data('stats'), { words: 4 });
   });
 
   test('for await yields the SDK StreamResponse events as they come; stopping early lets go', async () => {
     const seen: StreamResponse[] = [];
-    const stream = agent.stream('x', { skill: 'wait' });
+    const stream = agent().stream('x', { skill: 'wait' });
     for await (const event of stream) {
       seen.push(event);
       if (progressOf(seen).includes('waiting')) break;
     }
     const taskId = seen[0]?.payload?.$case === 'task' ? seen[0].payload.value.id : '';
-    assert.equal((await agent.cancel(taskId)).state, 'TASK_STATE_CANCELED');
+    assert.equal((await agent().cancel(taskId)).state, 'TASK_STATE_CANCELED');
     await assert.rejects(stream.toArray(), /already read/);
   });
 
   test('an input-required task ends the stream; the answer streams the rest', async () => {
-    const first = await agent.stream('x', { skill: 'greet' }).toArray();
+    const first = await agent().stream('x', { skill: 'greet' }).toArray();
     const taskId = first[0]?.payload?.$case === 'task' ? first[0].payload.value.id : '';
     const last = summarize(first.at(-1)!);
-    const rest = await agent.stream('Ada', { taskId }).toArray();
+    const rest = await agent().stream('Ada', { taskId }).toArray();
     assert.deepEqual(rest.map(summarize).at(-1), { kind: 'status', state: 'TASK_STATE_INPUT_REQUIRED', text: 'And your city, Ada?' });
     assert.deepEqual(last, { kind: 'status', state: 'TASK_STATE_INPUT_REQUIRED', text: 'What is your name?', data: { field: 'name' } });
   });
 
   test('subscribe() follows a running task from its current state', async () => {
-    const started = await agent.start('x', { skill: 'wait' });
-    await agent.waitFor(started, 'TASK_STATE_WORKING');
-    const events = agent.subscribe(started);
+    const started = await agent().start('x', { skill: 'wait' });
+    await agent().waitFor(started, 'TASK_STATE_WORKING');
+    const events = agent().subscribe(started);
     const collected = events.toArray();
     // The cancel ends the subscription: collected resolves with it.
-    await agent.cancel(started);
+    await agent().cancel(started);
     const summaries = (await collected).map(summarize);
     assert.equal(summaries[0]?.kind, 'task');
     assert.deepEqual(summaries.at(-1), { kind: 'status', state: 'TASK_STATE_CANCELED', text: 'Task was canceled' });
   });
 
   test('a refused streaming call rejects when read', async () => {
-    await assert.rejects(agent.stream('x', { skill: 'nope' }).toArray(), (err: unknown) => err instanceof A2ACallError && err.code === -32602);
+    await assert.rejects(agent().stream('x', { skill: 'nope' }).toArray(), (err: unknown) => err instanceof A2ACallError && err.code === -32602);
   });
 });

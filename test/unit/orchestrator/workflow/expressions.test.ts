@@ -19,6 +19,16 @@ function scope(extra: Partial<TemplateScope> = {}): TemplateScope {
 const render = (template: unknown, s: TemplateScope = scope()): unknown => compileTemplate(template).render(s);
 const value = (expr: string, s: TemplateScope = scope()): unknown => render(`{{ ${expr} }}`, s);
 
+/** Asserts that each expression evaluates to its expected value, naming the expression when it does not. */
+function assertValues(cases: ReadonlyArray<readonly [expr: string, expected: unknown]>): void {
+  for (const [expr, expected] of cases) assert.deepEqual(value(expr), expected, expr);
+}
+
+/** Asserts that each template renders to its expected value, naming the template when it does not. */
+function assertRenders(cases: ReadonlyArray<readonly [template: unknown, expected: unknown]>): void {
+  for (const [template, expected] of cases) assert.deepEqual(render(template), expected, JSON.stringify(template));
+}
+
 /** Asserts that compiling or rendering throws an AgentmeshError with `code` and a message matching `pattern`. */
 function assertFails(fn: () => unknown, code: string, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => {
@@ -31,34 +41,42 @@ function assertFails(fn: () => unknown, code: string, pattern: RegExp): void {
 
 describe('templates', () => {
   test('a string that is exactly one expression renders to the raw value', () => {
-    assert.deepEqual(render('{{ inputs.leadIds }}'), ['l1', 'l2', 'l3']);
-    assert.equal(render('{{ inputs.top }}'), 10);
-    assert.deepEqual(render('{{ inputs.nested }}'), { a: { b: 2 } });
-    assert.equal(render('{{inputs.top}}'), 10);
+    assertRenders([
+      ['{{ inputs.leadIds }}', ['l1', 'l2', 'l3']],
+      ['{{ inputs.top }}', 10],
+      ['{{ inputs.nested }}', { a: { b: 2 } }],
+      ['{{inputs.top}}', 10],
+    ]);
   });
 
   test('text around an expression, or several expressions, renders a string', () => {
-    assert.equal(render('top {{ inputs.top }}'), 'top 10');
-    assert.equal(render('{{ inputs.name }}-{{ inputs.top }}'), 'Ada-10');
-    assert.equal(render('ids: {{ inputs.leadIds }}'), 'ids: ["l1","l2","l3"]');
-    assert.equal(render('obj {{ inputs.nested }}'), 'obj {"a":{"b":2}}');
-    assert.equal(render('{{ true }} and {{ null }}.'), 'true and .');
+    assertRenders([
+      ['top {{ inputs.top }}', 'top 10'],
+      ['{{ inputs.name }}-{{ inputs.top }}', 'Ada-10'],
+      ['ids: {{ inputs.leadIds }}', 'ids: ["l1","l2","l3"]'],
+      ['obj {{ inputs.nested }}', 'obj {"a":{"b":2}}'],
+      ['{{ true }} and {{ null }}.', 'true and .'],
+    ]);
   });
 
   test('JSON values are rendered at every depth; plain strings stay as written', () => {
     const template = { leadIds: '{{ inputs.leadIds }}', meta: { tenant: '{{ run.tenant }}', fixed: [1, 'two', { three: true }] }, list: ['{{ index }}', 'x'] };
     assert.deepEqual(render(template, scope({ index: 4 })), { leadIds: ['l1', 'l2', 'l3'], meta: { tenant: 't-1', fixed: [1, 'two', { three: true }] }, list: [4, 'x'] });
-    assert.equal(render('no braces here'), 'no braces here');
-    assert.equal(render(42), 42);
-    assert.equal(render(null), null);
+    assertRenders([
+      ['no braces here', 'no braces here'],
+      [42, 42],
+      [null, null],
+    ]);
   });
 
   test('missing values render as null in JSON values and as nothing in text', () => {
-    assert.equal(render('{{ inputs.nope }}'), null);
-    assert.equal(render('{{ steps.skipped.output.deep.deeper }}'), null);
-    assert.deepEqual(render({ a: '{{ inputs.nope }}' }), { a: null });
-    assert.deepEqual(render('{{ pluck(steps.enrich.output.leads, "score") }}'), [5, 9, null]);
-    assert.equal(render('[{{ inputs.nope }}]'), '[]');
+    assertRenders([
+      ['{{ inputs.nope }}', null],
+      ['{{ steps.skipped.output.deep.deeper }}', null],
+      [{ a: '{{ inputs.nope }}' }, { a: null }],
+      ['{{ pluck(steps.enrich.output.leads, "score") }}', [5, 9, null]],
+      ['[{{ inputs.nope }}]', '[]'],
+    ]);
   });
 
   test('the map locals are read from the scope', () => {
@@ -87,50 +105,58 @@ describe('templates', () => {
 
 describe('expression semantics', () => {
   test('literals, arithmetic and precedence', () => {
-    assert.equal(value('1 + 2 * 3'), 7);
-    assert.equal(value('(1 + 2) * 3'), 9);
-    assert.equal(value('7 % 4'), 3);
-    assert.equal(value('10 / 4'), 2.5);
-    assert.equal(value('-inputs.top'), -10);
-    assert.equal(value("'a' + 1"), 'a1');
-    assert.equal(value("inputs.name + ' ' + 'Lovelace'"), 'Ada Lovelace');
-    assert.deepEqual(value('[1, inputs.top, [2]]'), [1, 10, [2]]);
+    assertValues([
+      ['1 + 2 * 3', 7],
+      ['(1 + 2) * 3', 9],
+      ['7 % 4', 3],
+      ['10 / 4', 2.5],
+      ['-inputs.top', -10],
+      ["'a' + 1", 'a1'],
+      ["inputs.name + ' ' + 'Lovelace'", 'Ada Lovelace'],
+      ['[1, inputs.top, [2]]', [1, 10, [2]]],
+    ]);
     assert.deepEqual(value("{ id: run.id, 'k': 1, [inputs.name]: 2, item }", scope({ item: 'x' })), { id: 'run-1', k: 1, Ada: 2, item: 'x' });
   });
 
   test('comparisons and equality without coercion', () => {
-    assert.equal(value('steps.enrich.output.count > 0'), true);
-    assert.equal(value("'b' >= 'a'"), true);
-    assert.equal(value("1 == '1'"), false);
-    assert.equal(value('inputs.leadIds == ["l1", "l2", "l3"]'), true);
-    assert.equal(value('inputs.nested === { a: { b: 2 } }'), true);
-    assert.equal(value('inputs.nope == null'), true);
-    assert.equal(value('inputs.nope === null'), false);
-    assert.equal(value('inputs.nope != null'), false);
-    assert.equal(value('1 !== 2'), true);
+    assertValues([
+      ['steps.enrich.output.count > 0', true],
+      ["'b' >= 'a'", true],
+      ["1 == '1'", false],
+      ['inputs.leadIds == ["l1", "l2", "l3"]', true],
+      ['inputs.nested === { a: { b: 2 } }', true],
+      ['inputs.nope == null', true],
+      ['inputs.nope === null', false],
+      ['inputs.nope != null', false],
+      ['1 !== 2', true],
+    ]);
   });
 
   test('logical operators short-circuit and the ternary picks a branch', () => {
-    assert.equal(value('inputs.top > 5 && inputs.name'), 'Ada');
-    assert.equal(value('inputs.nope || "fallback"'), 'fallback');
-    assert.equal(value('0 ?? 5'), 0);
-    assert.equal(value('inputs.nope ?? 5'), 5);
-    assert.equal(value('!inputs.nope'), true);
-    assert.equal(value('inputs.top > 5 ? "many" : "few"'), 'many');
+    assertValues([
+      ['inputs.top > 5 && inputs.name', 'Ada'],
+      ['inputs.nope || "fallback"', 'fallback'],
+      ['0 ?? 5', 0],
+      ['inputs.nope ?? 5', 5],
+      ['!inputs.nope', true],
+      ['inputs.top > 5 ? "many" : "few"', 'many'],
+    ]);
     // The right side would fail (sum of a string); short-circuit never evaluates it.
     assert.equal(value('false && sum("x")'), false);
   });
 
   test('member access reads own properties, by name, string or index', () => {
-    assert.equal(value('inputs.leadIds[1]'), 'l2');
-    assert.equal(value("inputs['leadIds'][0]"), 'l1');
-    assert.equal(value('inputs.leadIds.length'), 3);
-    assert.equal(value('inputs.name.length'), 3);
-    assert.equal(value('inputs.leadIds[inputs.nested.a.b]'), 'l3');
-    assert.deepEqual(value("steps['score-batch'].output"), [1, 2]);
-    assert.equal(value('inputs.leadIds[99]'), null);
-    assert.equal(value('inputs.top.foo'), null);
-    assert.equal(value('inputs?.nested?.a.b'), 2);
+    assertValues([
+      ['inputs.leadIds[1]', 'l2'],
+      ["inputs['leadIds'][0]", 'l1'],
+      ['inputs.leadIds.length', 3],
+      ['inputs.name.length', 3],
+      ['inputs.leadIds[inputs.nested.a.b]', 'l3'],
+      ["steps['score-batch'].output", [1, 2]],
+      ['inputs.leadIds[99]', null],
+      ['inputs.top.foo', null],
+      ['inputs?.nested?.a.b', 2],
+    ]);
   });
 
   test('evaluateCondition uses JavaScript truthiness', () => {
@@ -162,10 +188,12 @@ describe('expression semantics', () => {
 
 describe('functions', () => {
   test('length counts lists, strings and object keys; missing is 0', () => {
-    assert.equal(value('length(inputs.leadIds)'), 3);
-    assert.equal(value('length(inputs.name)'), 3);
-    assert.equal(value('length(inputs.nested)'), 1);
-    assert.equal(value('length(inputs.nope)'), 0);
+    assertValues([
+      ['length(inputs.leadIds)', 3],
+      ['length(inputs.name)', 3],
+      ['length(inputs.nested)', 1],
+      ['length(inputs.nope)', 0],
+    ]);
     assertFails(() => value('length(1)'), ErrorCodes.WORKFLOW_EXPRESSION, /length\(\) argument 1 must be a list, a string or an object, got a number/);
   });
 
@@ -180,19 +208,23 @@ describe('functions', () => {
   });
 
   test('keys, values and merge work on objects', () => {
-    assert.deepEqual(value("keys({ a: 1, b: 2 })"), ['a', 'b']);
-    assert.deepEqual(value("values({ a: 1, b: 2 })"), [1, 2]);
-    assert.deepEqual(value("merge({ a: 1, b: 1 }, { b: 2 }, inputs.nope)"), { a: 1, b: 2 });
-    assert.deepEqual(value('keys(inputs.nope)'), []);
+    assertValues([
+      ["keys({ a: 1, b: 2 })", ['a', 'b']],
+      ["values({ a: 1, b: 2 })", [1, 2]],
+      ["merge({ a: 1, b: 1 }, { b: 2 }, inputs.nope)", { a: 1, b: 2 }],
+      ['keys(inputs.nope)', []],
+    ]);
     assertFails(() => value('keys(inputs.leadIds)'), ErrorCodes.WORKFLOW_EXPRESSION, /keys\(\) argument 1 must be an object, got an array/);
   });
 
   test('sum, min and max need numbers', () => {
-    assert.equal(value('sum([1, 2, 3.5])'), 6.5);
-    assert.equal(value('sum([])'), 0);
-    assert.equal(value('min([3, 1, 2])'), 1);
-    assert.equal(value('max([3, 1, 2])'), 3);
-    assert.equal(value('max([])'), null);
+    assertValues([
+      ['sum([1, 2, 3.5])', 6.5],
+      ['sum([])', 0],
+      ['min([3, 1, 2])', 1],
+      ['max([3, 1, 2])', 3],
+      ['max([])', null],
+    ]);
     assertFails(() => value('min(["a"])'), ErrorCodes.WORKFLOW_EXPRESSION, /min\(\) needs a list of numbers, found a string/);
   });
 
@@ -202,13 +234,15 @@ describe('functions', () => {
   });
 
   test('join, pluck, slice and unique', () => {
-    assert.equal(value("join(inputs.leadIds, '|')"), 'l1|l2|l3');
-    assert.equal(value('join([1, null, { a: 1 }])'), '1,,{"a":1}');
-    assert.deepEqual(value("pluck(steps.enrich.output.leads, 'id')"), ['l1', 'l2', 'l3']);
-    assert.deepEqual(value('slice(inputs.leadIds, 1)'), ['l2', 'l3']);
-    assert.deepEqual(value('slice(inputs.leadIds, 0, 2)'), ['l1', 'l2']);
-    assert.equal(value("slice('abcdef', 1, 3)"), 'bc');
-    assert.deepEqual(value('unique([1, 2, 1, { a: 1 }, { a: 1 }, "1"])'), [1, 2, { a: 1 }, '1']);
+    assertValues([
+      ["join(inputs.leadIds, '|')", 'l1|l2|l3'],
+      ['join([1, null, { a: 1 }])', '1,,{"a":1}'],
+      ["pluck(steps.enrich.output.leads, 'id')", ['l1', 'l2', 'l3']],
+      ['slice(inputs.leadIds, 1)', ['l2', 'l3']],
+      ['slice(inputs.leadIds, 0, 2)', ['l1', 'l2']],
+      ["slice('abcdef', 1, 3)", 'bc'],
+      ['unique([1, 2, 1, { a: 1 }, { a: 1 }, "1"])', [1, 2, { a: 1 }, '1']],
+    ]);
     assertFails(() => value('slice(inputs.leadIds, "1")'), ErrorCodes.WORKFLOW_EXPRESSION, /slice\(\) argument 2 must be a whole number/);
   });
 
@@ -228,12 +262,14 @@ describe('functions', () => {
   });
 
   test('default, json, lower and upper', () => {
-    assert.equal(value('default(inputs.nope, 7)'), 7);
-    assert.equal(value('default(0, 7)'), 0);
-    assert.equal(value('json(inputs.nested)'), '{"a":{"b":2}}');
-    assert.equal(value('json(inputs.nope)'), 'null');
-    assert.equal(value('lower(inputs.name)'), 'ada');
-    assert.equal(value('upper(inputs.name)'), 'ADA');
+    assertValues([
+      ['default(inputs.nope, 7)', 7],
+      ['default(0, 7)', 0],
+      ['json(inputs.nested)', '{"a":{"b":2}}'],
+      ['json(inputs.nope)', 'null'],
+      ['lower(inputs.name)', 'ada'],
+      ['upper(inputs.name)', 'ADA'],
+    ]);
     assertFails(() => value('upper(1)'), ErrorCodes.WORKFLOW_EXPRESSION, /upper\(\) argument 1 must be a string, got a number/);
   });
 

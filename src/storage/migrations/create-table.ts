@@ -125,3 +125,15 @@ export function tableMigration(dialect: MigrationDialect, tables: readonly Table
     },
   };
 }
+
+/** A migration that only adds a nullable column to a table: up adds it, down drops it. */
+export function columnMigration(table: string, column: string, type: ColumnType): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable(table).addColumn(column, type).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable(table).dropColumn(column).execute();
+    },
+  };
+}

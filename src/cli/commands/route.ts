@@ -8,7 +8,7 @@ import type { RouteDecision } from '../../orchestrator/index.js';
 import type { CliContext } from '../io/cli-io.js';
 import { ExitCodes } from '../io/exit-codes.js';
 import { DEFAULT_REGISTRY_URL } from '../role-apis/registry-client.js';
-import { positiveInteger } from './agents/agents-options.js';
+import { positiveInteger } from '../io/positive-integer.js';
 
 interface RouteFlags {
   explain?: boolean;

@@ -8,6 +8,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { Errors, isRecord } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import type { ExitCode } from '../../io/exit-codes.js';
+import { positiveInteger } from '../../io/positive-integer.js';
 import { DEFAULT_REGISTRY_URL, openRegistry, type RegistryClient } from '../../role-apis/registry-client.js';
 
 /** Parsed values of the shared options. */
@@ -16,15 +17,6 @@ export interface RegistryFlags {
   token?: string;
   json?: boolean;
   timeout?: number;
-}
-
-/** Parses a positive integer option value; `what` names the unit in the error. */
-export function positiveInteger(what: string, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `expected a positive integer (${what})` : `expected an integer from 1 to ${max} (${what})`);
-    return n;
-  };
 }
 
 /** Adds the shared options to `command`. */

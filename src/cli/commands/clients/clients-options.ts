@@ -9,7 +9,7 @@ import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import type { ExitCode } from '../../io/exit-codes.js';
 import { DEFAULT_GATEWAY_URL, GatewayClient } from '../../role-apis/gateway-client.js';
-import { positiveInteger } from '../agents/agents-options.js';
+import { positiveInteger } from '../../io/positive-integer.js';
 import { localAdminToken } from '../../role-apis/local-admin-token.js';
 
 /** Parsed values of the shared options. */

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import type { ExitCode } from '../../io/exit-codes.js';
-import { positiveInteger } from '../agents/agents-options.js';
+import { positiveInteger } from '../../io/positive-integer.js';
 import { localAdminToken } from '../../role-apis/local-admin-token.js';
 import { CreditsClient, DEFAULT_GATEWAY_URL } from './credits-client.js';
 

@@ -20,8 +20,6 @@ interface ListFlags extends ConnectionFlags {
 /** A2A §3.1.4 caps pageSize at 100. */
 const MAX_PAGE_SIZE = 100;
 
-
-
 const EXAMPLES = `
 Examples:
   $ agentmesh tasks list http://localhost:4200/agents/sales

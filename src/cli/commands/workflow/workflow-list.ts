@@ -21,8 +21,6 @@ interface ListFlags extends WorkflowConnectionFlags {
 const MAX_PAGE_SIZE = 100;
 const MAX_LIMIT = 1000;
 
-
-
 const EXAMPLES = `
 Examples:
   $ agentmesh workflow list

@@ -41,18 +41,20 @@ export interface AssertionClaims {
   taskId?: string;
 }
 
+/** Options of {@link TokenSigner}. */
+export interface TokenSignerOptions {
+  ring: KeyRing;
+  issuer: string;
+  tokenTtlSeconds: number;
+  clock: () => number;
+}
+
 /** Signs access tokens and assertions with the ring's current key. */
 export class TokenSigner {
-  readonly #ring: KeyRing;
-  readonly #issuer: string;
-  readonly #ttlSeconds: number;
-  readonly #clock: () => number;
+  readonly #o: TokenSignerOptions;
 
-  constructor(options: { ring: KeyRing; issuer: string; tokenTtlSeconds: number; clock: () => number }) {
-    this.#ring = options.ring;
-    this.#issuer = options.issuer;
-    this.#ttlSeconds = options.tokenTtlSeconds;
-    this.#clock = options.clock;
+  constructor(options: TokenSignerOptions) {
+    this.#o = options;
   }
 
   /** An RFC 9068 access token: iss, sub, client_id, tenant, scope, aud, exp, iat, nbf, jti (and cnf when bound to a certificate). */
@@ -60,14 +62,14 @@ export class TokenSigner {
     const scope = request.scopes.join(' ');
     const claims: Record<string, unknown> = { client_id: request.clientId, tenant: request.tenant, scope };
     if (request.certificateThumbprint !== undefined) claims.cnf = { 'x5t#S256': request.certificateThumbprint };
-    const { token, jti, exp } = await this.#sign(claims, ACCESS_TOKEN_TYP, request.clientId, request.audience, this.#ttlSeconds);
-    return { token, jti, expiresIn: this.#ttlSeconds, expiresAt: exp, scope };
+    const { token, jti, exp } = await this.#sign(claims, ACCESS_TOKEN_TYP, request.clientId, request.audience, this.#o.tokenTtlSeconds);
+    return { token, jti, expiresIn: this.#o.tokenTtlSeconds, expiresAt: exp, scope };
   }
 
   /** A short-lived assertion for an agent; at most as long-lived as an access token. */
   async assertion(claims: AssertionClaims, ttlSeconds: number): Promise<string> {
-    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > this.#ttlSeconds) {
-      throw Errors.assertionTtlOutOfRange({ max: this.#ttlSeconds, given: ttlSeconds });
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > this.#o.tokenTtlSeconds) {
+      throw Errors.assertionTtlOutOfRange({ max: this.#o.tokenTtlSeconds, given: ttlSeconds });
     }
     for (const name of ['sub', 'tenant', 'aud'] as const) {
       if (typeof claims[name] !== 'string' || claims[name] === '') throw Errors.assertionClaimMissing({ claim: name });
@@ -80,14 +82,14 @@ export class TokenSigner {
 
   /** `payload` signed with the current key as a JWT of `typ`, from this issuer about `sub` to `aud`, valid from now for `ttlSeconds`. */
   async #sign(payload: Record<string, unknown>, typ: string, sub: string, aud: string, ttlSeconds: number): Promise<{ token: string; jti: string; exp: number }> {
-    const now = this.#clock();
+    const now = this.#o.clock();
     const key = this.#signer(now);
     const iat = Math.floor(now / 1000);
     const exp = iat + ttlSeconds;
     const jti = randomUUID();
     const token = await new SignJWT(payload)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ })
-      .setIssuer(this.#issuer)
+      .setIssuer(this.#o.issuer)
       .setSubject(sub)
       .setAudience(aud)
       .setIssuedAt(iat)
@@ -99,7 +101,7 @@ export class TokenSigner {
   }
 
   #signer(now: number) {
-    const key = this.#ring.signer(now);
+    const key = this.#o.ring.signer(now);
     if (key === undefined) throw Errors.noSigningKeyYet({});
     return key;
   }

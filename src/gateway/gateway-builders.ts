@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import type { Redis } from 'ioredis';
 import { createAuditLog, PeriodicAuditVerifier, type AuditLog } from '../audit/index.js';
-import { buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, freePort, openClientTls, type ClientTlsSource, type DisposerStack, type SsrfGuard, type UnroutedFallback, type DataPlaneRoute, type InProcessServers } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, freePort, openClientTls, storageReadiness, type ClientTlsSource, type DisposerStack, type SsrfGuard, type UnroutedFallback, type DataPlaneRoute, type InProcessServers } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
@@ -284,8 +284,7 @@ export function buildGatewayHttp({ config, logger, metrics, backends, router, st
     // Clients may present a certificate (TLS_CLIENT_AUTH=request|require): tokens issued over such a connection are bound to it (RFC 8705).
     tls: config.tls,
     readiness: [
-      { name: 'storage', check: () => backends.database.ping() },
-      { name: 'bus', check: () => backends.bus.ping() },
+      ...storageReadiness(backends),
       {
         name: 'registry',
         check: async () => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, decodeContentEncoding, openClientTls, type DisposerStack, type SsrfGuard } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, decodeContentEncoding, openClientTls, storageReadiness, type DisposerStack, type SsrfGuard } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { AgentDirectory } from './agent-directory.js';
@@ -103,10 +103,7 @@ export function buildRegistryHttp({ config, logger, metrics, backends, stack }: 
     // Request lines carry reqId through request.log; the registry's own lines are background work.
     asyncContext: false,
     tls: config.tls,
-    readiness: [
-      { name: 'storage', check: () => backends.database.ping() },
-      { name: 'bus', check: () => backends.bus.ping() },
-    ],
+    readiness: storageReadiness(backends),
   });
   stack.defer('http server', () => closeHttpServer(app, config.shutdownDeadlineMs));
   return app;

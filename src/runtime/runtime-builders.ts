@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, onDrain, openClientTls, type ClientTlsSource, type DisposerStack, type SsrfGuard } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, onDrain, openClientTls, storageReadiness, type ClientTlsSource, type DisposerStack, type SsrfGuard } from '../http/index.js';
 import { createTracing, RecentTraces, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { stateName } from '../protocol/index.js';
 import { createBus, createDatabase, createRuntimeStores, uuidv7, type Bus, type Database, type RuntimeStores } from '../storage/index.js';
@@ -158,10 +158,7 @@ export function buildRuntimeHttp({ config, logger, metrics, backends, grpc, dead
     // an active AsyncLocalStorage costs a hook on every promise (10–15% of a request).
     asyncContext: false,
     tls: config.tls,
-    readiness: [
-      { name: 'storage', check: () => backends.database.ping() },
-      { name: 'bus', check: () => backends.bus.ping() },
-    ],
+    readiness: storageReadiness(backends),
   });
   // HTTP and gRPC drain side by side, under the same deadline.
   stack.defer('servers', () => Promise.all([closeHttpServer(app, deadline.remainingMs(1)), grpc.serving?.close(deadline.at())]));

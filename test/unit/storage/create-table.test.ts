@@ -1,14 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql, type CompiledQuery } from 'kysely';
 import { createTable, tableMigration } from '../../../src/storage/migrations/create-table.js';
+import { migrationProvider } from '../../../src/storage/migrations/index.js';
 
-/** Kysely that compiles for a dialect and runs nothing; `executed` collects what it was asked to run. */
-function compiler(dialect: 'sqlite' | 'postgres', executed: string[] = []): Kysely<unknown> {
+/** Kysely that compiles for a dialect and runs nothing (every query answers no rows); `executed` collects what it was asked to run. */
+function compiler(dialect: 'sqlite' | 'postgres', executed: CompiledQuery[] = []): Kysely<unknown> {
   const sqlite = dialect === 'sqlite';
   return new Kysely<unknown>({
     log: (event) => {
-      executed.push(event.query.sql);
+      executed.push(event.query);
     },
     dialect: {
       createAdapter: () => (sqlite ? new SqliteAdapter() : new PostgresAdapter()),
@@ -50,7 +53,7 @@ test('a misspelt modifier or type fails the migration instead of making another 
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
   test(`a table migration runs the statements a hand-written one did, and drops its tables last first (${dialect})`, async () => {
-    const executed: string[] = [];
+    const executed: CompiledQuery[] = [];
     const db = compiler(dialect, executed);
     const migration = tableMigration(dialect, [
       {
@@ -68,9 +71,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     ]);
     await migration.up(db);
     await migration.down?.(db);
+    const statements = executed.map((query) => query.sql);
     const protect = dialect === 'postgres' ? ['alter table "runs" enable row level security', 'alter table "runs" force row level security'] : [];
     assert.deepEqual(
-      executed.filter((statement) => !statement.startsWith('create policy')),
+      statements.filter((statement) => !statement.startsWith('create policy')),
       [
         db.schema
           .createTable('runs')
@@ -89,6 +93,58 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         'drop table if exists "runs"',
       ],
     );
-    assert.equal(executed.filter((statement) => statement.startsWith('create policy "agentmesh_tenant_rows" on "runs"')).length, dialect === 'postgres' ? 1 : 0);
+    assert.equal(statements.filter((statement) => statement.startsWith('create policy "agentmesh_tenant_rows" on "runs"')).length, dialect === 'postgres' ? 1 : 0);
   });
 }
+
+/**
+ * The statements every migration runs, up and down, on each dialect, as
+ * recorded when it was written: a database that already ran a migration
+ * never runs it again, so a migration that now ran other statements would
+ * leave old and new databases with different schemas. The migrations share
+ * the helpers above; this keeps a change to them from reaching a migration
+ * already out there.
+ */
+const RECORD = join(import.meta.dirname, '..', '..', 'fixtures', 'migration-statements.txt');
+
+/** Each migration's statements, by `<dialect> <migration> <up|down>`. */
+async function compiledMigrations(): Promise<Map<string, string>> {
+  const sections = new Map<string, string>();
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    const executed: CompiledQuery[] = [];
+    const db = compiler(dialect, executed);
+    for (const [name, migration] of Object.entries(await migrationProvider(dialect).getMigrations())) {
+      for (const direction of ['up', 'down'] as const) {
+        executed.length = 0;
+        await migration[direction]?.(db);
+        sections.set(`${dialect} ${name} ${direction}`, executed.map((query) => `${query.sql} ${JSON.stringify(query.parameters)}`).join('\n'));
+      }
+    }
+  }
+  return sections;
+}
+
+function parseRecord(text: string): Map<string, string> {
+  const sections = new Map<string, string>();
+  for (const part of text.split(/^-- /m).slice(1)) {
+    const newline = part.indexOf('\n');
+    sections.set(part.slice(0, newline), part.slice(newline + 1).replace(/\n$/, ''));
+  }
+  return sections;
+}
+
+test('every recorded migration runs the statements it ran when it was written', async () => {
+  const recorded = parseRecord(readFileSync(RECORD, 'utf8'));
+  const compiled = await compiledMigrations();
+  for (const [key, statements] of recorded) {
+    assert.ok(compiled.has(key), `${key} is recorded but no longer in the migration set: a migration is never removed`);
+    assert.equal(compiled.get(key), statements, `${key} runs other statements than when it was written: change the schema in a new migration instead`);
+  }
+  const unrecorded = [...compiled.keys()].filter((key) => !recorded.has(key));
+  if (unrecorded.length > 0 && process.env['UPDATE_MIGRATION_STATEMENTS'] === '1') {
+    const added = unrecorded.map((key) => `-- ${key}\n${compiled.get(key)!}\n`).join('');
+    writeFileSync(RECORD, readFileSync(RECORD, 'utf8') + added);
+    return;
+  }
+  assert.deepEqual(unrecorded, [], 'a new migration: rerun this test with UPDATE_MIGRATION_STATEMENTS=1 to record its statements');
+});

@@ -6,6 +6,7 @@
  */
 import { actingHeaders } from './acting.js';
 import { authHeaders, session } from './session.js';
+import { readFrames } from './sse-frames.js';
 
 /** One frame the stream delivered, or a request the console sent (for the raw view). */
 export interface Exchange {
@@ -57,29 +58,14 @@ async function streamCall(agent: string, method: string, params: unknown, onEven
     onEvent({ direction: 'received', at: Date.now(), body: await res.json().catch(() => ({ status: res.status })) });
     return;
   }
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value.replace(/\r\n?/g, '\n');
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = frame
-        .split('\n')
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.slice(5).replace(/^ /, ''))
-        .join('\n');
-      if (data === '') continue;
-      try {
-        onEvent({ direction: 'received', at: Date.now(), body: JSON.parse(data) });
-      } catch {
-        onEvent({ direction: 'received', at: Date.now(), body: data });
-      }
+  await readFrames(res.body, (_event, data) => {
+    if (data === '') return;
+    try {
+      onEvent({ direction: 'received', at: Date.now(), body: JSON.parse(data) });
+    } catch {
+      onEvent({ direction: 'received', at: Date.now(), body: data });
     }
-  }
+  });
 }
 
 /** CancelTask (A2A §9.4.5); its answer is returned as the exchange it was. */

@@ -7,6 +7,7 @@
  * signing out aborts it at once.
  */
 import { authHeaders, messageOf, session, signOut } from './session.js';
+import { readFrames } from './sse-frames.js';
 
 /** What a live view says about its stream. */
 export type LiveState = { kind: 'connecting' } | { kind: 'live' } | { kind: 'retrying'; reason: string } | { kind: 'stopped'; reason: string };
@@ -70,29 +71,6 @@ export function follow(options: FollowOptions): () => void {
     }
   })();
   return stop;
-}
-
-/** Calls `onEvent` with each frame's event name (default `message`) and data until the body ends. */
-async function readFrames(body: NonNullable<Response['body']>, onEvent: (event: string, data: string) => void): Promise<void> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value.replace(/\r\n?/g, '\n');
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of frame.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-      }
-      if (data.length > 0) onEvent(event, data.join('\n'));
-    }
-  }
 }
 
 /** What a live view shows of its stream's state, for a status line. */

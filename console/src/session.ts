@@ -77,28 +77,20 @@ export function messageOf(body: unknown, fallback: string): string {
 }
 
 /** GET a console API with the session's credential; a 401 ends the session. */
-export async function api<T>(path: string): Promise<T> {
-  const current = session.get();
-  if (current === null) throw new ApiError(401, 'signed out');
-  const res = await fetch(path, { headers: { accept: 'application/json', ...authHeaders(current.credential) } });
-  const body: unknown = await res.json().catch(() => undefined);
-  if (res.status === 401) {
-    signOut('Your session expired or was revoked: sign in again.');
-    throw new ApiError(401, messageOf(body, 'unauthenticated'));
-  }
-  if (!res.ok) throw new ApiError(res.status, messageOf(body, `${res.status} ${res.statusText}`));
-  return body as T;
+export function api<T>(path: string): Promise<T> {
+  return call<T>(path, {});
 }
 
 /** POST JSON to a console or management API with the session's credential; a 401 ends the session. */
-export async function apiPost<T>(path: string, body?: unknown): Promise<T> {
+export function apiPost<T>(path: string, body?: unknown): Promise<T> {
+  return call<T>(path, { method: 'POST', ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+}
+
+/** Sends a call with the session's credential and reads its JSON answer: a 401 ends the session, another failure is an ApiError. */
+async function call<T>(path: string, init: { method?: string; headers?: Record<string, string>; body?: string }): Promise<T> {
   const current = session.get();
   if (current === null) throw new ApiError(401, 'signed out');
-  const res = await fetch(path, {
-    method: 'POST',
-    headers: { accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }), ...authHeaders(current.credential) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
+  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...init.headers, ...authHeaders(current.credential) } });
   const answer: unknown = await res.json().catch(() => undefined);
   if (res.status === 401) {
     signOut('Your session expired or was revoked: sign in again.');

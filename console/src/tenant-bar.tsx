@@ -4,6 +4,7 @@
  * acts in a tenant the bar says so, and that the calls are audited as on the
  * tenant's behalf.
  */
+import { Fragment, type ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { acting, actIn, stopActing } from './acting.js';
 import { ErrorAlert } from './error-alert.js';
@@ -60,7 +61,7 @@ export function TenantBar() {
 }
 
 /** Said in place of a tenant's view while a platform admin has not chosen one. */
-export function NeedsTenant(props: { what: string }) {
+function NeedsTenant(props: { what: string }) {
   return (
     <p class="notice" role="status" data-testid="needs-tenant">
       {props.what} belong to a tenant: choose the tenant to act in above. The admin token manages the gateway (agents, clients, credits, audit) but makes no A2A call itself.
@@ -74,4 +75,21 @@ export function useViewTenant(): { platform: boolean; tenant: string | undefined
   const current = useSignal(session);
   const platform = current?.info.platform === true;
   return { platform, tenant: platform ? now?.tenant : current?.info.tenant };
+}
+
+/**
+ * A view of one tenant's A2A data: its title and {@link NeedsTenant} (`what`
+ * names the data) until there is a tenant to show, then `render`'s view of
+ * that tenant, mounted afresh whenever the tenant changes.
+ */
+export function TenantView(props: { title: string; what: string; render: (view: { tenant: string; platform: boolean }) => ComponentChildren }) {
+  const { platform, tenant } = useViewTenant();
+  if (tenant === undefined)
+    return (
+      <>
+        <h1>{props.title}</h1>
+        <NeedsTenant what={props.what} />
+      </>
+    );
+  return <Fragment key={tenant}>{props.render({ tenant, platform })}</Fragment>;
 }

@@ -3,9 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import type { Redis } from 'ioredis';
 import { createAuditLog, PeriodicAuditVerifier, type AuditLog } from '../audit/index.js';
-import { buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, freePort, openClientTls, type ClientTlsSource, type DisposerStack, type SsrfGuard, type UnroutedFallback, type DataPlaneRoute, type InProcessServers } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, freePort, openClientTls, storageReadiness, type ClientTlsSource, type DisposerStack, type SsrfGuard, type UnroutedFallback, type DataPlaneRoute, type InProcessServers } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
-import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
+import { openDatabaseAndBus, type Bus, type Database } from '../storage/index.js';
 import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
 import { toAcpError } from '../acp/index.js';
 import { a2aProxyRoutes, isAcpDoorPath } from './a2a-proxy-route.js';
@@ -79,10 +79,7 @@ export interface OpenBackendsOptions extends Pick<GatewayBuild, 'config' | 'log'
 
 /** Opens the database and bus (unless given: those stay their owner's), the quotas' Redis, tracing and guard. */
 export async function openBackends({ config, given, log, stack }: OpenBackendsOptions): Promise<GatewayBackends> {
-  const database = given.database ?? (await createDatabase(databaseOptionsOf(config)));
-  if (!given.database) stack.defer('database', () => database.close());
-  const bus = given.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
-  if (!given.bus) stack.defer('bus', () => bus.close());
+  const { database, bus } = await openDatabaseAndBus({ database: databaseOptionsOf(config), redisUrl: config.redisUrl, given, log, stack });
   const redis = config.redisUrl ? await openRedis(config.redisUrl, log) : undefined;
   if (redis) stack.defer('quota store', () => redis.disconnect());
   const tracing = createTracing({ serviceName: 'agentmesh-gateway', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
@@ -284,8 +281,7 @@ export function buildGatewayHttp({ config, logger, metrics, backends, router, st
     // Clients may present a certificate (TLS_CLIENT_AUTH=request|require): tokens issued over such a connection are bound to it (RFC 8705).
     tls: config.tls,
     readiness: [
-      { name: 'storage', check: () => backends.database.ping() },
-      { name: 'bus', check: () => backends.bus.ping() },
+      ...storageReadiness(backends),
       {
         name: 'registry',
         check: async () => {

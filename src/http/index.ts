@@ -17,6 +17,7 @@ export { installGracefulShutdown, drain, onDrain, isDraining, closeHttpServer } 
 export type { DrainOptions, GracefulShutdownOptions } from './lifecycle/graceful-shutdown.js';
 export type { AgentmeshServerState, DrainHook, DrainOutcome } from './lifecycle/server-state.js';
 export type { HealthBody, ReadyBody, ReadyAnswer, ReadinessCheck } from './probes/probes.js';
+export { storageReadiness } from './probes/probes.js';
 export { createOutboundPool, fetchThrough, traceparentInterceptor } from './outbound/outbound-pool.js';
 export type { OutboundPool, OutboundPoolOptions, OutboundInterceptor, ConnectPolicy } from './outbound/outbound-pool.js';
 export { createSsrfGuard } from './outbound/ssrf-guard.js';

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, decodeContentEncoding, openClientTls, type DisposerStack, type SsrfGuard } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, decodeContentEncoding, openClientTls, storageReadiness, type DisposerStack, type SsrfGuard } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
-import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
+import { openDatabaseAndBus, type Bus, type Database } from '../storage/index.js';
 import { AgentDirectory } from './agent-directory.js';
 import { ChangeFeed } from './change-feed.js';
 import type { RegistryConfig } from './config.js';
@@ -63,10 +63,7 @@ export interface OpenBackendsOptions extends Pick<RegistryBuild, 'config' | 'log
 
 /** Opens the database and bus (unless given: those stay their owner's) and the tracing and guard. */
 export async function openBackends({ config, given, log, stack }: OpenBackendsOptions): Promise<RegistryBackends> {
-  const database = given.database ?? (await createDatabase(databaseOptionsOf(config)));
-  if (!given.database) stack.defer('database', () => database.close());
-  const bus = given.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
-  if (!given.bus) stack.defer('bus', () => bus.close());
+  const { database, bus } = await openDatabaseAndBus({ database: databaseOptionsOf(config), redisUrl: config.redisUrl, given, log, stack });
   const tracing = createTracing({ serviceName: 'agentmesh-registry', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
   stack.defer('tracing', () => tracing.shutdown());
   // Health probes and card fetches present the client certificate to agents that require mutual TLS;
@@ -103,10 +100,7 @@ export function buildRegistryHttp({ config, logger, metrics, backends, stack }: 
     // Request lines carry reqId through request.log; the registry's own lines are background work.
     asyncContext: false,
     tls: config.tls,
-    readiness: [
-      { name: 'storage', check: () => backends.database.ping() },
-      { name: 'bus', check: () => backends.bus.ping() },
-    ],
+    readiness: storageReadiness(backends),
   });
   stack.defer('http server', () => closeHttpServer(app, config.shutdownDeadlineMs));
   return app;

@@ -230,17 +230,11 @@ export class AgentRequestHandler implements A2ARequestHandler {
   }
 
   async createTaskPushNotificationConfig(params: TaskPushNotificationConfig, context: ServerCallContext): Promise<TaskPushNotificationConfig> {
-    return sdkErrors(context, async () => {
-      this.#requirePush();
-      await this.#o.engine.getVisible(this.name, params.taskId, callOf(context));
-      return this.#putPushConfig(params, context);
-    });
+    return this.#onPushConfigs(params.taskId, context, () => this.#putPushConfig(params, context));
   }
 
   async getTaskPushNotificationConfig(params: GetTaskPushNotificationConfigRequest, context: ServerCallContext): Promise<TaskPushNotificationConfig> {
-    return sdkErrors(context, async () => {
-      this.#requirePush();
-      await this.#o.engine.getVisible(this.name, params.taskId, callOf(context));
+    return this.#onPushConfigs(params.taskId, context, async () => {
       const record = await this.#o.push.getConfig(params.taskId, params.id);
       if (!record) throw Errors.pushConfigNotFound({ configId: params.id, taskId: params.taskId });
       return TaskPushNotificationConfig.fromJSON(JSON.parse(record.config));
@@ -248,20 +242,25 @@ export class AgentRequestHandler implements A2ARequestHandler {
   }
 
   async listTaskPushNotificationConfigs(params: ListTaskPushNotificationConfigsRequest, context: ServerCallContext): Promise<ListTaskPushNotificationConfigsResponse> {
-    return sdkErrors(context, async () => {
-      this.#requirePush();
-      await this.#o.engine.getVisible(this.name, params.taskId, callOf(context));
+    return this.#onPushConfigs(params.taskId, context, async () => {
       const records = await this.#o.push.listConfigs(params.taskId);
       return { configs: records.map((r) => TaskPushNotificationConfig.fromJSON(JSON.parse(r.config))), nextPageToken: '' };
     });
   }
 
   async deleteTaskPushNotificationConfig(params: DeleteTaskPushNotificationConfigRequest, context: ServerCallContext): Promise<void> {
-    return sdkErrors(context, async () => {
-      this.#requirePush();
-      await this.#o.engine.getVisible(this.name, params.taskId, callOf(context));
+    return this.#onPushConfigs(params.taskId, context, async () => {
       const existed = await this.#o.push.deleteConfig(params.taskId, params.id);
       if (!existed) throw Errors.pushConfigNotFound({ configId: params.id, taskId: params.taskId });
+    });
+  }
+
+  /** `work` on the push configs of `taskId`, once push is known to be on and the caller may see the task. */
+  #onPushConfigs<T>(taskId: string, context: ServerCallContext, work: () => Promise<T>): Promise<T> {
+    return sdkErrors(context, async () => {
+      this.#requirePush();
+      await this.#o.engine.getVisible(this.name, taskId, callOf(context));
+      return work();
     });
   }
 

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, onDrain, openClientTls, type ClientTlsSource, type DisposerStack, type SsrfGuard } from '../http/index.js';
+import { buildHttpServer, closeHttpServer, createSsrfGuard, databaseOptionsOf, onDrain, openClientTls, storageReadiness, type ClientTlsSource, type DisposerStack, type SsrfGuard } from '../http/index.js';
 import { createTracing, RecentTraces, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { stateName } from '../protocol/index.js';
-import { createBus, createDatabase, createRuntimeStores, uuidv7, type Bus, type Database, type RuntimeStores } from '../storage/index.js';
+import { createRuntimeStores, openDatabaseAndBus, uuidv7, type Bus, type Database, type RuntimeStores } from '../storage/index.js';
 import { AgentRequestHandler } from './agent-request-handler.js';
 import { registerAgentRoutes } from './agent-routes.js';
 import { gatewayAssertionRequired, type RuntimeConfig } from './config.js';
@@ -81,10 +81,7 @@ export function uniqueAgentNames(agents: readonly AgentDefinition[]): Set<string
  * whose connection is blocked on a lock never ends.
  */
 export async function openBackends({ config, given, log, deadline, stack }: OpenBackendsOptions): Promise<RuntimeBackends> {
-  const database = given.database ?? (await createDatabase(databaseOptionsOf(config)));
-  if (!given.database) stack.defer('database', () => deadline.bounded('database', () => database.close()));
-  const bus = given.bus ?? (await createBus({ url: config.redisUrl, onError: (err) => log.warn({ err }, 'bus read failed; retrying') }));
-  if (!given.bus) stack.defer('bus', () => deadline.bounded('bus', () => bus.close()));
+  const { database, bus } = await openDatabaseAndBus({ database: databaseOptionsOf(config), redisUrl: config.redisUrl, given, log, stack, close: (step, work) => deadline.bounded(step, work) });
   const stores = createRuntimeStores(database);
   const secretFile = join(config.dataDir, 'runtime-secret');
   const pushStore = new SealedPushStore(stores.push, await loadPushSealingKey({ secret: config.storageSecret, previousSecret: config.previousStorageSecret, file: secretFile, logger: log }));
@@ -158,10 +155,7 @@ export function buildRuntimeHttp({ config, logger, metrics, backends, grpc, dead
     // an active AsyncLocalStorage costs a hook on every promise (10–15% of a request).
     asyncContext: false,
     tls: config.tls,
-    readiness: [
-      { name: 'storage', check: () => backends.database.ping() },
-      { name: 'bus', check: () => backends.bus.ping() },
-    ],
+    readiness: storageReadiness(backends),
   });
   // HTTP and gRPC drain side by side, under the same deadline.
   stack.defer('servers', () => Promise.all([closeHttpServer(app, deadline.remainingMs(1)), grpc.serving?.close(deadline.at())]));

@@ -12,6 +12,8 @@ export type { PushStore, PushConfigRecord, OutboxRecord, OutboxStats, ClaimOptio
 export { SqliteTaskStore } from './sqlite/sqlite-task-store.js';
 export { PostgresTaskStore } from './postgres/postgres-task-store.js';
 export { createBus } from './bus/create-bus.js';
+export { openDatabaseAndBus } from './open-database-and-bus.js';
+export type { OpenDatabaseAndBusOptions } from './open-database-and-bus.js';
 export type { Bus, BusHandler, Unsubscribe } from './bus/bus.js';
 export { MemoryBus } from './bus/memory-bus.js';
 export { COMMAND_TIMEOUT_MS, HEARTBEAT_MS, RedisBus, type RedisBusStats } from './bus/redis-bus.js';

@@ -14,7 +14,7 @@ import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatCredits, formatDuration, formatNumber, formatTime, plural, startedAt, stateClass, stateLabel } from '../format.js';
 import { Parts, type Part } from '../parts.js';
-import { NeedsTenant, useViewTenant } from '../tenant-bar.js';
+import { TenantView } from '../tenant-bar.js';
 import { StatusTimeline, withState, type StatusStep } from '../status-timeline.js';
 import { ColumnHeads } from '../column-heads.js';
 
@@ -43,15 +43,7 @@ function durationOf(row: Row, now: number): string {
 }
 
 export function TasksView() {
-  const { platform, tenant } = useViewTenant();
-  if (tenant === undefined)
-    return (
-      <>
-        <h1>Tasks</h1>
-        <NeedsTenant what="Tasks" />
-      </>
-    );
-  return <TaskList tenant={tenant} platform={platform} key={tenant} />;
+  return <TenantView title="Tasks" what="Tasks" render={({ tenant, platform }) => <TaskList tenant={tenant} platform={platform} />} />;
 }
 
 function TaskList(props: { tenant: string; platform: boolean }) {
@@ -214,15 +206,7 @@ function usageOf(task: Task): number | undefined {
 }
 
 export function TaskDetailView(props: { agent: string; id: string }) {
-  const { tenant } = useViewTenant();
-  if (tenant === undefined)
-    return (
-      <>
-        <h1>Task</h1>
-        <NeedsTenant what="Tasks" />
-      </>
-    );
-  return <TaskDetail {...props} key={tenant} />;
+  return <TenantView title="Task" what="Tasks" render={() => <TaskDetail {...props} />} />;
 }
 
 function TaskDetail(props: { agent: string; id: string }) {

@@ -7,7 +7,7 @@ import { ErrorAlert } from '../error-alert.js';
 import { stateClass, stateLabel } from '../format.js';
 import { StatusTimeline } from '../status-timeline.js';
 import { Parts, partsSummary, type Part } from '../parts.js';
-import { NeedsTenant, useViewTenant } from '../tenant-bar.js';
+import { TenantView } from '../tenant-bar.js';
 
 const FINAL = new Set(['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
 
@@ -78,15 +78,7 @@ function track(prev: TaskState, e: Exchange): TaskState {
 }
 
 export function TryItView(props: { agent?: string; skill?: string }) {
-  const { tenant } = useViewTenant();
-  if (tenant === undefined)
-    return (
-      <>
-        <h1>Try it</h1>
-        <NeedsTenant what="A2A calls" />
-      </>
-    );
-  return <TryIt {...props} key={tenant} />;
+  return <TenantView title="Try it" what="A2A calls" render={() => <TryIt {...props} />} />;
 }
 
 function TryIt(props: { agent?: string; skill?: string }) {

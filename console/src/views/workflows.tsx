@@ -17,7 +17,7 @@ import { apply, FINAL, mergeTask, type Loose, type Run } from '../workflow-run.j
 import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { formatTime, plural, stateClass, stateLabel } from '../format.js';
-import { NeedsTenant, useViewTenant } from '../tenant-bar.js';
+import { TenantView } from '../tenant-bar.js';
 import { Parts } from '../parts.js';
 
 /** The orchestrator's skills that are not workflows. */
@@ -56,15 +56,7 @@ function RecentRuns(props: { workflow: string; refresh: unknown }) {
 }
 
 export function WorkflowsView(props: { workflow?: string; run?: string }) {
-  const { tenant } = useViewTenant();
-  if (tenant === undefined)
-    return (
-      <>
-        <h1>Workflows</h1>
-        <NeedsTenant what="Workflow runs" />
-      </>
-    );
-  return <Workflows {...props} key={tenant} />;
+  return <TenantView title="Workflows" what="Workflow runs" render={() => <Workflows {...props} />} />;
 }
 
 function Workflows(props: { workflow?: string; run?: string }) {

@@ -9,6 +9,7 @@ import type { CliContext } from '../io/cli-io.js';
 import type { AgentConnection, Binding, ConnectAgentOptions } from './client.js';
 import type { ExitCode } from '../io/exit-codes.js';
 import type { OutputOptions } from '../io/task-output.js';
+import { positiveInteger } from '../io/positive-integer.js';
 
 /** Parsed values of the shared options, as commander hands them over. */
 export interface ConnectionFlags {
@@ -26,12 +27,6 @@ function collectHeader(value: string, previous: string[] | undefined): string[] 
   return [...(previous ?? []), value];
 }
 
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer (milliseconds)');
-  return n;
-}
-
 /** Adds the shared options to `command`. */
 export function addConnectionOptions(command: Command): Command {
   return command
@@ -40,7 +35,7 @@ export function addConnectionOptions(command: Command): Command {
     .addOption(new Option('--binding <binding>', "protocol binding (default: the card's preferred)").choices(['jsonrpc', 'rest', 'grpc']))
     .option('--header <name:value>', 'extra HTTP header on every request (repeatable)', collectHeader)
     .option('--token <bearer>', 'bearer token sent as Authorization (default: $AGENTMESH_TOKEN)')
-    .option('--timeout <ms>', 'give up after this many milliseconds', positiveInteger);
+    .option('--timeout <ms>', 'give up after this many milliseconds', positiveInteger('milliseconds'));
 }
 
 function parseHeaders(values: readonly string[]): Record<string, string> {

@@ -8,16 +8,14 @@ import type { RouteDecision } from '../../orchestrator/index.js';
 import type { CliContext } from '../io/cli-io.js';
 import { ExitCodes } from '../io/exit-codes.js';
 import { DEFAULT_REGISTRY_URL } from '../role-apis/registry-client.js';
-import { positiveInteger } from './agents/agents-options.js';
+import { addRoleTimeoutOption, DEFAULT_ROLE_TIMEOUT_MS, type RoleCommandFlags } from '../client/role-command.js';
 
-interface RouteFlags {
+interface RouteFlags extends RoleCommandFlags {
   explain?: boolean;
   tenant?: string;
   workflows?: string;
   registry?: string;
   token?: string;
-  json?: boolean;
-  timeout?: number;
 }
 
 const EXAMPLES = `
@@ -40,15 +38,14 @@ export function routeCommand(ctx: CliContext): Command {
     .option('--workflows <dir>', "also rank this folder's workflows, as an orchestrator offering them does")
     .option('--registry <url>', `registry base URL (default: $AGENTMESH_REGISTRY, else ${DEFAULT_REGISTRY_URL})`)
     .option('--token <bearer>', 'bearer token for the registry reads (default: $REGISTRY_TOKEN)')
-    .option('--json', 'print the decision and its explanation as JSON')
-    .option('--timeout <ms>', 'give up after this many milliseconds (default 30000)', positiveInteger('milliseconds'))
-    .addHelpText('after', EXAMPLES);
+    .option('--json', 'print the decision and its explanation as JSON');
+  addRoleTimeoutOption(command).addHelpText('after', EXAMPLES);
 
   command.action(async (text: string, flags: RouteFlags) => {
     // Loaded here, not at the top: only a `route` run pays for the router (STYLE rule 15).
     const { decideRoute, RegistryReader, routableWorkflow, loadWorkflowFolder } = await import('../../orchestrator/index.js');
     const url = flags.registry ?? (ctx.io.env.AGENTMESH_REGISTRY || DEFAULT_REGISTRY_URL);
-    const timeoutMs = flags.timeout ?? 30_000;
+    const timeoutMs = flags.timeout ?? DEFAULT_ROLE_TIMEOUT_MS;
     const registry = new RegistryReader({ url, token: flags.token ?? ctx.io.env.REGISTRY_TOKEN, timeoutMs, cacheTtlMs: 0, ...(ctx.io.fetchImpl && { fetch: ctx.io.fetchImpl }) });
     const workflows = flags.workflows === undefined ? [] : (await loadWorkflowFolder(flags.workflows)).workflows.map(routableWorkflow);
     // 'orchestrator' is the router's default name: it is never its own candidate.

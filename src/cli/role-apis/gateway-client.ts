@@ -6,7 +6,7 @@
  */
 import { ErrorCodes, Errors } from '../../protocol/index.js';
 import type { ApiKeyPage, ApiKeyView, ClientPage, ClientView, CredentialListParams, IssuedApiKeyView, IssuedClientView, NewApiKeyRequest, NewClientRequest, TokenResponse } from '../../contracts/management/index.js';
-import { RoleApi } from './role-api.js';
+import { RoleApi, type RoleClientOptions } from './role-api.js';
 
 export type { ClientAuthMethod, NewApiKeyRequest, NewClientRequest, TokenResponse } from '../../contracts/management/index.js';
 
@@ -14,15 +14,9 @@ export type { ClientAuthMethod, NewApiKeyRequest, NewClientRequest, TokenRespons
 export const DEFAULT_GATEWAY_URL = 'http://localhost:4200';
 
 /** Options of {@link GatewayClient}. */
-export interface GatewayClientOptions {
-  /** Base URL of the gateway. */
-  url: string;
+export interface GatewayClientOptions extends RoleClientOptions {
   /** Bearer token of the management calls: the admin token, or a token with gateway:admin. */
   adminToken?: string | undefined;
-  /** Underlying fetch; default global fetch with a `traceparent`. */
-  fetchImpl?: typeof fetch | undefined;
-  /** Deadline of everything this client does (`--timeout`). */
-  signal?: AbortSignal | undefined;
 }
 
 /** What the CLI sends to the token endpoint. */

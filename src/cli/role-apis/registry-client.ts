@@ -6,7 +6,7 @@
 import { createRegistryClient, type RegistryClient, type RegistryFailureHint } from '../../contracts/registry-client/index.js';
 import { ErrorCodes } from '../../protocol/index.js';
 import { createOutboundFetch } from '../client/outbound-fetch.js';
-import { roleUrl } from './role-api.js';
+import { roleUrl, type RoleClientOptions } from './role-api.js';
 
 export type { RegistryClient, AgentHealthReport, AcpRegistrationRequest, RegistrationRequest, SearchResult, WireAgentRecord } from '../../contracts/registry-client/index.js';
 
@@ -14,15 +14,9 @@ export type { RegistryClient, AgentHealthReport, AcpRegistrationRequest, Registr
 export const DEFAULT_REGISTRY_URL = 'http://localhost:4100';
 
 /** Options of {@link openRegistry}. */
-export interface CliRegistryOptions {
-  /** Base URL of the registry. */
-  url: string;
+export interface CliRegistryOptions extends RoleClientOptions {
   /** Bearer token (writes need `registry:write`). */
   token?: string | undefined;
-  /** Underlying fetch; default global fetch with a `traceparent`. */
-  fetchImpl?: typeof fetch | undefined;
-  /** Deadline of everything this client does (`--timeout`). */
-  signal?: AbortSignal | undefined;
 }
 
 /**

@@ -11,17 +11,22 @@ import { createOutboundFetch } from '../client/outbound-fetch.js';
 /** Rewrites the server's message of a failed call; `undefined` keeps it. */
 export type FailureHint = (failure: { code: ErrorCode; status: number; message: string }) => string | undefined;
 
-/** Options of {@link RoleApi}. */
-export interface RoleApiOptions {
+/** Where a command reaches a role's API and how: what every client of one is opened with. */
+export interface RoleClientOptions {
   /** Base URL of the role. */
   url: string;
+  /** Underlying fetch; default global fetch with a `traceparent`. */
+  fetchImpl?: typeof fetch | undefined;
+  /** Deadline of everything this client does (`--timeout`): aborting it aborts the call, and the command runner names the flag. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Options of {@link RoleApi}. */
+export interface RoleApiOptions extends RoleClientOptions {
   /** What the role is called in messages: `registry`, `gateway`. */
   role: string;
   /** Headers on every call (authorization). */
   headers?: Record<string, string>;
-  fetchImpl?: typeof fetch | undefined;
-  /** The `--timeout` deadline: aborting it aborts the call, and the command runner names the flag. */
-  signal?: AbortSignal | undefined;
   hint?: FailureHint;
 }
 

@@ -8,48 +8,28 @@
 import type { AgentInstance } from '../../contracts/registry/index.js';
 import type { UpstreamRouter } from '../routing/index.js';
 import type { HealthPoint } from '../../contracts/console/index.js';
+import { SampledHistory, type SamplingOptions } from './sampled-history.js';
 
 export type { HealthPoint };
 
 /** Options of {@link HealthHistory}. */
-export interface HealthHistoryOptions {
+export interface HealthHistoryOptions extends SamplingOptions {
   router: Pick<UpstreamRouter, 'agents'>;
-  intervalMs?: number;
-  capacity?: number;
-  clock?: () => number;
 }
 
 /** Per-instance rings of {@link HealthPoint}s, keyed by agent then instance id. */
-export class HealthHistory {
+export class HealthHistory extends SampledHistory {
   readonly #router: Pick<UpstreamRouter, 'agents'>;
-  readonly #intervalMs: number;
-  readonly #capacity: number;
-  readonly #clock: () => number;
   readonly #byAgent = new Map<string, Map<string, HealthPoint[]>>();
-  #timer: NodeJS.Timeout | undefined;
 
   constructor(options: HealthHistoryOptions) {
+    super(options);
     this.#router = options.router;
-    this.#intervalMs = options.intervalMs ?? 10_000;
-    this.#capacity = options.capacity ?? 360;
-    this.#clock = options.clock ?? Date.now;
-  }
-
-  start(): void {
-    if (this.#timer !== undefined) return;
-    this.record();
-    this.#timer = setInterval(() => this.record(), this.#intervalMs);
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
   }
 
   /** Reads every cached instance once and keeps the point (the timer's work; tests call it directly). */
-  record(): void {
-    const at = this.#clock();
+  override record(): void {
+    const at = this.clock();
     const seen = new Set<string>();
     for (const { record, instances } of this.#router.agents()) {
       let agent = this.#byAgent.get(record.name);
@@ -58,12 +38,11 @@ export class HealthHistory {
         seen.add(`${record.name}\n${i.id}`);
         let points = agent.get(i.id);
         if (points === undefined) agent.set(i.id, (points = []));
-        points.push({ at, state: i.probe.state, latencyMs: i.probe.latencyMs ?? null, inRotation: i.inRotation });
-        if (points.length > this.#capacity) points.shift();
+        this.keep(points, { at, state: i.probe.state, latencyMs: i.probe.latencyMs ?? null, inRotation: i.inRotation });
       }
     }
     // Forget instances whose newest point is older than the window.
-    const horizon = at - this.#capacity * this.#intervalMs;
+    const horizon = at - this.capacity * this.intervalMs;
     for (const [name, agent] of this.#byAgent) {
       for (const [id, points] of agent) if (!seen.has(`${name}\n${id}`) && (points.at(-1)?.at ?? 0) < horizon) agent.delete(id);
       if (agent.size === 0) this.#byAgent.delete(name);
@@ -77,7 +56,7 @@ export class HealthHistory {
   of(agent: string, current: readonly AgentInstance[] = []): Record<string, HealthPoint[]> {
     const out: Record<string, HealthPoint[]> = {};
     for (const [id, points] of this.#byAgent.get(agent) ?? []) out[id] = [...points];
-    const at = current.length > 0 ? this.#clock() : 0;
+    const at = current.length > 0 ? this.clock() : 0;
     for (const i of current) (out[i.id] ??= []).push({ at, state: i.probe.state, latencyMs: i.probe.latencyMs ?? null, inRotation: i.inRotation });
     return out;
   }

@@ -9,49 +9,26 @@
  */
 import type { MetricsPoint } from '../../contracts/console/index.js';
 import type { Metrics } from '../../observability/index.js';
+import { SampledHistory, type SamplingOptions } from './sampled-history.js';
 
 export type { MetricsPoint };
 
 /** Options of {@link MetricsHistory}. */
-export interface MetricsHistoryOptions {
+export interface MetricsHistoryOptions extends SamplingOptions {
   metrics: Metrics;
-  /** Sampling period. Default 10,000 ms. */
-  intervalMs?: number;
-  /** Points kept. Default 360 (one hour at 10 s). */
-  capacity?: number;
-  clock?: () => number;
 }
 
 const CALLS = 'agentmesh_gateway_calls_total';
 const DURATION = 'agentmesh_gateway_call_duration_seconds';
 
 /** A ring of {@link MetricsPoint}s sampled on a timer that does not hold the process open. */
-export class MetricsHistory {
+export class MetricsHistory extends SampledHistory {
   readonly #metrics: Metrics;
-  readonly #intervalMs: number;
-  readonly #capacity: number;
-  readonly #clock: () => number;
   readonly #points: MetricsPoint[] = [];
-  #timer: NodeJS.Timeout | undefined;
 
   constructor(options: MetricsHistoryOptions) {
+    super(options);
     this.#metrics = options.metrics;
-    this.#intervalMs = options.intervalMs ?? 10_000;
-    this.#capacity = options.capacity ?? 360;
-    this.#clock = options.clock ?? Date.now;
-  }
-
-  /** Takes a first sample now, then one every interval. */
-  start(): void {
-    if (this.#timer !== undefined) return;
-    void this.record();
-    this.#timer = setInterval(() => void this.record(), this.#intervalMs);
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
   }
 
   /** The kept points, oldest first, then a point read now (so a fresh gateway already shows one interval). */
@@ -79,13 +56,10 @@ export class MetricsHistory {
       }
     }
     const le = [...byLe.keys()].sort((a, b) => a - b);
-    return { at: this.#clock(), calls, buckets: { le: le.map((x) => (Number.isFinite(x) ? x : -1)), counts: le.map((x) => byLe.get(x)!) } };
+    return { at: this.clock(), calls, buckets: { le: le.map((x) => (Number.isFinite(x) ? x : -1)), counts: le.map((x) => byLe.get(x)!) } };
   }
 
-  /** Samples once and keeps the point (the timer's work; tests call it directly). */
-  async record(): Promise<void> {
-    const point = await this.sample();
-    this.#points.push(point);
-    if (this.#points.length > this.#capacity) this.#points.shift();
+  override async record(): Promise<void> {
+    this.keep(this.#points, await this.sample());
   }
 }

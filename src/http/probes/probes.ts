@@ -13,6 +13,14 @@ export interface ReadinessCheck {
   check: () => Promise<void>;
 }
 
+/** The checks of a role's database (`storage`) and bus (`bus`): what `/ready` of every role waits for. */
+export function storageReadiness(backends: { database: { ping(): Promise<void> }; bus: { ping(): Promise<void> } }): ReadinessCheck[] {
+  return [
+    { name: 'storage', check: () => backends.database.ping() },
+    { name: 'bus', check: () => backends.bus.ping() },
+  ];
+}
+
 /**
  * What the probes read of the server they answer for: the server's state
  * (`ServerState`) has all of it. Only this much, so that the state, which

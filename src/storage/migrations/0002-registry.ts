@@ -1,12 +1,12 @@
-import type { Kysely, Migration } from 'kysely';
-import { createTable } from './create-table.js';
+import type { Migration } from 'kysely';
+import { serialKey, tableMigration, type MigrationDialect } from './create-table.js';
 
 /** The registry: agent records, instances under leases, probe history, config versions and the change log. */
-export function registryMigration(dialect: 'sqlite' | 'postgres'): Migration {
-  const serial = (column: string) => (dialect === 'postgres' ? `${column} bigserial primary key` : `${column} integer primary key autoincrement`);
-  return {
-    async up(db: Kysely<unknown>) {
-      await createTable(db, 'registry_agents', [
+export function registryMigration(dialect: MigrationDialect): Migration {
+  return tableMigration(dialect, [
+    {
+      name: 'registry_agents',
+      columns: [
         'name text primary key',
         'identifier text not null',
         'card text not null',
@@ -20,9 +20,11 @@ export function registryMigration(dialect: 'sqlite' | 'postgres'): Migration {
         'active_config_version integer',
         'created_at bigint not null',
         'updated_at bigint not null',
-      ]).execute();
-
-      await createTable(db, 'registry_instances', [
+      ],
+    },
+    {
+      name: 'registry_instances',
+      columns: [
         'id text primary key',
         'agent text not null',
         'url text not null',
@@ -40,47 +42,49 @@ export function registryMigration(dialect: 'sqlite' | 'postgres'): Migration {
         'consecutive_failures integer not null default 0',
         'last_error text',
         'next_probe_at bigint not null',
-      ]).execute();
-      await db.schema.createIndex('registry_instances_agent').on('registry_instances').columns(['agent']).execute();
-      await db.schema.createIndex('registry_instances_probe_due').on('registry_instances').columns(['next_probe_at']).execute();
-      await db.schema.createIndex('registry_instances_lease').on('registry_instances').columns(['lease_expires_at']).execute();
-
-      await createTable(db, 'registry_probes', [
-        serial('id'),
+      ],
+      indexes: [
+        { name: 'registry_instances_agent', columns: ['agent'] },
+        { name: 'registry_instances_probe_due', columns: ['next_probe_at'] },
+        { name: 'registry_instances_lease', columns: ['lease_expires_at'] },
+      ],
+    },
+    {
+      name: 'registry_probes',
+      columns: [
+        serialKey(dialect, 'id'),
         'instance_id text not null',
         'at bigint not null',
         'ok integer not null',
         'latency_ms integer',
         'error text',
-      ]).execute();
-      await db.schema.createIndex('registry_probes_instance').on('registry_probes').columns(['instance_id', 'at']).execute();
-
-      await createTable(db, 'registry_configs', [
+      ],
+      indexes: [{ name: 'registry_probes_instance', columns: ['instance_id', 'at'] }],
+    },
+    {
+      name: 'registry_configs',
+      columns: [
         'agent text not null',
         'version integer not null',
         'config text not null',
         'created_at bigint not null',
         'created_by text',
         'comment text',
-      ])
-        .addPrimaryKeyConstraint('registry_configs_pk', ['agent', 'version'])
-        .execute();
-
-      // The change log: the watch stream and every replica's in-memory index follow it by seq.
-      await createTable(db, 'registry_changes', [
-        serial('seq'),
+      ],
+      primaryKey: ['agent', 'version'],
+    },
+    // The change log: the watch stream and every replica's in-memory index follow it by seq.
+    {
+      name: 'registry_changes',
+      columns: [
+        serialKey(dialect, 'seq'),
         'kind text not null',
         'agent text not null',
         'at bigint not null',
         'record text',
         'detail text',
-      ]).execute();
-      await db.schema.createIndex('registry_changes_at').on('registry_changes').columns(['at']).execute();
+      ],
+      indexes: [{ name: 'registry_changes_at', columns: ['at'] }],
     },
-    async down(db: Kysely<unknown>) {
-      for (const table of ['registry_changes', 'registry_configs', 'registry_probes', 'registry_instances', 'registry_agents']) {
-        await db.schema.dropTable(table).ifExists().execute();
-      }
-    },
-  };
+  ]);
 }

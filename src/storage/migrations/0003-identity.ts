@@ -1,14 +1,15 @@
-import { sql, type Kysely, type Migration } from 'kysely';
-import { createTable } from './create-table.js';
+import { sql, type Migration } from 'kysely';
+import { tableMigration, type MigrationDialect } from './create-table.js';
 
 /**
  * The identity tables: OAuth clients, API keys, signing keys, revoked tokens,
  * used client-assertion ids, and the one-row revision replicas poll.
  */
-export function identityMigration(_dialect: 'sqlite' | 'postgres'): Migration {
-  return {
-    async up(db: Kysely<unknown>) {
-      await createTable(db, 'identity_clients', [
+export function identityMigration(dialect: MigrationDialect): Migration {
+  return tableMigration(dialect, [
+    {
+      name: 'identity_clients',
+      columns: [
         'id text primary key',
         'name text not null',
         'tenant text not null',
@@ -26,12 +27,16 @@ export function identityMigration(_dialect: 'sqlite' | 'postgres'): Migration {
         'updated_at bigint not null',
         'secret_rotated_at bigint',
         'revoked_at bigint',
-      ]).execute();
-      await db.schema.createIndex('identity_clients_tenant').on('identity_clients').columns(['tenant', 'id']).execute();
-      // Replicas load the clients revoked within the last token lifetime.
-      await db.schema.createIndex('identity_clients_revoked').on('identity_clients').columns(['revoked_at']).execute();
-
-      await createTable(db, 'identity_api_keys', [
+      ],
+      indexes: [
+        { name: 'identity_clients_tenant', columns: ['tenant', 'id'] },
+        // Replicas load the clients revoked within the last token lifetime.
+        { name: 'identity_clients_revoked', columns: ['revoked_at'] },
+      ],
+    },
+    {
+      name: 'identity_api_keys',
+      columns: [
         'id text primary key',
         'name text not null',
         'tenant text not null',
@@ -45,10 +50,12 @@ export function identityMigration(_dialect: 'sqlite' | 'postgres'): Migration {
         'updated_at bigint not null',
         'rotated_at bigint',
         'revoked_at bigint',
-      ]).execute();
-      await db.schema.createIndex('identity_api_keys_tenant').on('identity_api_keys').columns(['tenant', 'id']).execute();
-
-      await createTable(db, 'identity_signing_keys', [
+      ],
+      indexes: [{ name: 'identity_api_keys_tenant', columns: ['tenant', 'id'] }],
+    },
+    {
+      name: 'identity_signing_keys',
+      columns: [
         'kid text primary key',
         'generation integer not null unique',
         'alg text not null',
@@ -56,35 +63,35 @@ export function identityMigration(_dialect: 'sqlite' | 'postgres'): Migration {
         'private_key text not null',
         'created_at bigint not null',
         'activates_at bigint not null',
-      ]).execute();
-
-      await createTable(db, 'identity_revoked_tokens', [
+      ],
+    },
+    {
+      name: 'identity_revoked_tokens',
+      columns: [
         'jti text primary key',
         'client_id text not null',
         'revoked_at bigint not null',
         'expires_at bigint not null',
-      ]).execute();
-      await db.schema.createIndex('identity_revoked_tokens_expiry').on('identity_revoked_tokens').columns(['expires_at']).execute();
-
-      await createTable(db, 'identity_assertion_jtis', [
+      ],
+      indexes: [{ name: 'identity_revoked_tokens_expiry', columns: ['expires_at'] }],
+    },
+    {
+      name: 'identity_assertion_jtis',
+      columns: [
         'client_id text not null',
         'jti text not null',
         'expires_at bigint not null',
-      ])
-        .addPrimaryKeyConstraint('identity_assertion_jtis_pk', ['client_id', 'jti'])
-        .execute();
-      await db.schema.createIndex('identity_assertion_jtis_expiry').on('identity_assertion_jtis').columns(['expires_at']).execute();
-
-      await createTable(db, 'identity_state', [
+      ],
+      primaryKey: ['client_id', 'jti'],
+      indexes: [{ name: 'identity_assertion_jtis_expiry', columns: ['expires_at'] }],
+    },
+    {
+      name: 'identity_state',
+      columns: [
         'id integer primary key',
         'revision bigint not null',
-      ]).execute();
-      await sql`insert into identity_state (id, revision) values (1, 0)`.execute(db);
+      ],
+      seed: sql`insert into identity_state (id, revision) values (1, 0)`,
     },
-    async down(db: Kysely<unknown>) {
-      for (const table of ['identity_state', 'identity_assertion_jtis', 'identity_revoked_tokens', 'identity_signing_keys', 'identity_api_keys', 'identity_clients']) {
-        await db.schema.dropTable(table).ifExists().execute();
-      }
-    },
-  };
+  ]);
 }

@@ -1,17 +1,18 @@
-import type { Kysely, Migration } from 'kysely';
-import { createTable } from './create-table.js';
+import type { Migration } from 'kysely';
+import { tableMigration, type MigrationDialect } from './create-table.js';
 
 /**
  * The audit trail: the hash-chained log and its checkpoints. `seq` is not a
  * serial: the writer assigns it under the chain lock so the chain stays
  * gapless (a serial skips values when a transaction rolls back).
  */
-export function auditMigration(dialect: 'sqlite' | 'postgres'): Migration {
+export function auditMigration(dialect: MigrationDialect): Migration {
   // On SQLite an INTEGER PRIMARY KEY is the rowid itself: no second index to maintain.
   const seqType = dialect === 'postgres' ? 'bigint' : 'integer';
-  return {
-    async up(db: Kysely<unknown>) {
-      await createTable(db, 'audit_log', [
+  return tableMigration(dialect, [
+    {
+      name: 'audit_log',
+      columns: [
         `seq ${seqType} primary key`,
         'time bigint not null',
         'event_type text not null',
@@ -34,20 +35,17 @@ export function auditMigration(dialect: 'sqlite' | 'postgres'): Migration {
         'detail text',
         'prev_hash text not null',
         'hash text not null',
-      ]).execute();
+      ],
       // Export by time range (SIEM pulls); everything else walks seq.
-      await db.schema.createIndex('audit_log_time').on('audit_log').columns(['time']).execute();
-
-      await createTable(db, 'audit_checkpoints', [
+      indexes: [{ name: 'audit_log_time', columns: ['time'] }],
+    },
+    {
+      name: 'audit_checkpoints',
+      columns: [
         `seq ${seqType} primary key`,
         'hash text not null',
         'created_at bigint not null',
-      ]).execute();
+      ],
     },
-    async down(db: Kysely<unknown>) {
-      for (const table of ['audit_checkpoints', 'audit_log']) {
-        await db.schema.dropTable(table).ifExists().execute();
-      }
-    },
-  };
+  ]);
 }

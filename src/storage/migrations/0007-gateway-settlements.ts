@@ -1,15 +1,16 @@
-import type { Kysely, Migration } from 'kysely';
-import { createTable } from './create-table.js';
+import type { Migration } from 'kysely';
+import { tableMigration, type MigrationDialect } from './create-table.js';
 
 /**
  * Credit reservations whose task was still running when its answer ended:
  * the gateway reads each task until it ends, then settles or refunds. Kept
  * in the database so a gateway restart (or another replica) picks them up.
  */
-export function gatewaySettlementsMigration(_dialect: 'sqlite' | 'postgres'): Migration {
-  return {
-    async up(db: Kysely<unknown>) {
-      await createTable(db, 'gateway_open_reservations', [
+export function gatewaySettlementsMigration(dialect: MigrationDialect): Migration {
+  return tableMigration(dialect, [
+    {
+      name: 'gateway_open_reservations',
+      columns: [
         'key text primary key',
         'agent text not null',
         'task_id text not null',
@@ -17,10 +18,7 @@ export function gatewaySettlementsMigration(_dialect: 'sqlite' | 'postgres'): Mi
         'subject text not null',
         'estimate bigint not null',
         'created_at bigint not null',
-      ]).execute();
+      ],
     },
-    async down(db: Kysely<unknown>) {
-      await db.schema.dropTable('gateway_open_reservations').ifExists().execute();
-    },
-  };
+  ]);
 }

@@ -1,5 +1,5 @@
-import type { Kysely, Migration } from 'kysely';
-import { createTable } from './create-table.js';
+import type { Migration } from 'kysely';
+import { tableMigration, type MigrationDialect } from './create-table.js';
 
 /**
  * Workflow runs and their step results: what lets a restarted orchestrator
@@ -7,10 +7,11 @@ import { createTable } from './create-table.js';
  * again (a step row keeps the message id it sent, the idempotency key a
  * re-send reuses).
  */
-export function workflowsMigration(_dialect: 'sqlite' | 'postgres'): Migration {
-  return {
-    async up(db: Kysely<unknown>) {
-      await createTable(db, 'workflow_runs', [
+export function workflowsMigration(dialect: MigrationDialect): Migration {
+  return tableMigration(dialect, [
+    {
+      name: 'workflow_runs',
+      columns: [
         'id text primary key',
         'tenant text not null',
         'workflow text not null',
@@ -24,11 +25,16 @@ export function workflowsMigration(_dialect: 'sqlite' | 'postgres'): Migration {
         'on_behalf_of text not null',
         'created_at bigint not null',
         'updated_at bigint not null',
-      ]).execute();
-      await db.schema.createIndex('workflow_runs_tenant').on('workflow_runs').columns(['tenant', 'created_at']).execute();
-      // A failed run is resumed at most once.
-      await db.schema.createIndex('workflow_runs_resumed_from').on('workflow_runs').column('resumed_from').unique().execute();
-      await createTable(db, 'workflow_steps', [
+      ],
+      indexes: [
+        { name: 'workflow_runs_tenant', columns: ['tenant', 'created_at'] },
+        // A failed run is resumed at most once.
+        { name: 'workflow_runs_resumed_from', columns: ['resumed_from'], unique: true },
+      ],
+    },
+    {
+      name: 'workflow_steps',
+      columns: [
         'run_id text not null',
         'path text not null',
         'status text not null',
@@ -42,13 +48,8 @@ export function workflowsMigration(_dialect: 'sqlite' | 'postgres'): Migration {
         'error text',
         'started_at bigint not null',
         'finished_at bigint',
-      ])
-        .addPrimaryKeyConstraint('workflow_steps_pk', ['run_id', 'path'])
-        .execute();
+      ],
+      primaryKey: ['run_id', 'path'],
     },
-    async down(db: Kysely<unknown>) {
-      await db.schema.dropTable('workflow_steps').ifExists().execute();
-      await db.schema.dropTable('workflow_runs').ifExists().execute();
-    },
-  };
+  ]);
 }

@@ -1,4 +1,5 @@
-import type { Kysely, Migration } from 'kysely';
+import type { Migration } from 'kysely';
+import { columnMigration, type MigrationDialect } from './create-table.js';
 
 /**
  * `identity_state.credential_pepper`: the pepper of client-secret and API-key
@@ -6,13 +7,6 @@ import type { Kysely, Migration } from 'kysely';
  * re-seals it instead of voiding every hash (docs/operations.md#rotating-gateway_secret-and-agentmesh_secret). Null until a
  * gateway adopts the pepper the hashes were made with.
  */
-export function identityCredentialPepperMigration(_dialect: 'sqlite' | 'postgres'): Migration {
-  return {
-    async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('identity_state').addColumn('credential_pepper', 'text').execute();
-    },
-    async down(db: Kysely<unknown>) {
-      await db.schema.alterTable('identity_state').dropColumn('credential_pepper').execute();
-    },
-  };
+export function identityCredentialPepperMigration(_dialect: MigrationDialect): Migration {
+  return columnMigration('identity_state', 'credential_pepper', 'text');
 }

@@ -1,6 +1,5 @@
-import type { Kysely, Migration } from 'kysely';
-import { protectTenantRows } from './0009-row-security-deny-by-default.js';
-import { createTable } from './create-table.js';
+import type { Migration } from 'kysely';
+import { tableMigration, type MigrationDialect } from './create-table.js';
 
 /**
  * The router's conversation map (docs/orchestrator.md#routing): router context → specialist,
@@ -8,10 +7,11 @@ import { createTable } from './create-table.js';
  * restarts. Tenant-owned, so on PostgreSQL it gets the deny-by-default row
  * security of migration 0009 (ADR 0014).
  */
-export function routerConversationsMigration(dialect: 'sqlite' | 'postgres'): Migration {
-  return {
-    async up(db: Kysely<unknown>) {
-      await createTable(db, 'router_conversations', [
+export function routerConversationsMigration(dialect: MigrationDialect): Migration {
+  return tableMigration(dialect, [
+    {
+      name: 'router_conversations',
+      columns: [
         'tenant text not null',
         'caller text not null',
         'context_id text not null',
@@ -20,16 +20,11 @@ export function routerConversationsMigration(dialect: 'sqlite' | 'postgres'): Mi
         'child_context_id text not null',
         'child_task_id text not null',
         'touched_at bigint not null',
-      ])
-        .addPrimaryKeyConstraint('router_conversations_pk', ['tenant', 'caller', 'context_id'])
-        .execute();
+      ],
+      primaryKey: ['tenant', 'caller', 'context_id'],
       // The sweep of idle conversations reads by age.
-      await db.schema.createIndex('router_conversations_touched').on('router_conversations').column('touched_at').execute();
-      if (dialect === 'postgres') await protectTenantRows(db, 'router_conversations');
+      indexes: [{ name: 'router_conversations_touched', columns: ['touched_at'] }],
+      tenantOwned: true,
     },
-    async down(db: Kysely<unknown>) {
-      // Dropping the table drops its policy.
-      await db.schema.dropTable('router_conversations').ifExists().execute();
-    },
-  };
+  ]);
 }

@@ -1,6 +1,5 @@
-import type { Kysely, Migration } from 'kysely';
-import { protectTenantRows } from './0009-row-security-deny-by-default.js';
-import { createTable } from './create-table.js';
+import type { Migration } from 'kysely';
+import { tableMigration, type MigrationDialect } from './create-table.js';
 
 /**
  * The tenant each run of a bridged ACP agent belongs to (docs/acp.md): an ACP
@@ -9,21 +8,18 @@ import { createTable } from './create-table.js';
  * not found, as a native agent does. Tenant-owned, so on PostgreSQL it gets
  * the deny-by-default row security of migration 0009 (ADR 0014).
  */
-export function gatewayBridgedRunsMigration(dialect: 'sqlite' | 'postgres'): Migration {
-  return {
-    async up(db: Kysely<unknown>) {
-      await createTable(db, 'gateway_bridged_runs', [
+export function gatewayBridgedRunsMigration(dialect: MigrationDialect): Migration {
+  return tableMigration(dialect, [
+    {
+      name: 'gateway_bridged_runs',
+      columns: [
         'agent text not null',
         'run_id text not null',
         'tenant text not null',
         'created_at bigint not null',
-      ])
-        .addPrimaryKeyConstraint('gateway_bridged_runs_pk', ['agent', 'run_id'])
-        .execute();
-      if (dialect === 'postgres') await protectTenantRows(db, 'gateway_bridged_runs');
+      ],
+      primaryKey: ['agent', 'run_id'],
+      tenantOwned: true,
     },
-    async down(db: Kysely<unknown>) {
-      await db.schema.dropTable('gateway_bridged_runs').ifExists().execute();
-    },
-  };
+  ]);
 }

@@ -1,5 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
-import { createTable } from './create-table.js';
+import { createIndexes, createTables, dropTables, type MigrationDialect, type TableSpec } from './create-table.js';
 
 /**
  * Push delivery by destination (ADR 0027):
@@ -18,12 +18,11 @@ import { createTable } from './create-table.js';
  * None of them is tenant-owned (an origin is the receiver's, whoever
  * registered it), so no row security.
  */
-export function pushOriginsMigration(_dialect: 'sqlite' | 'postgres'): Migration {
-  return {
-    async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('push_configs').addColumn('origin_key', 'text').execute();
-      await db.schema.createIndex('push_configs_origin').on('push_configs').columns(['origin_key']).execute();
-      await createTable(db, 'push_origins', [
+export function pushOriginsMigration(dialect: MigrationDialect): Migration {
+  const tables: TableSpec[] = [
+    {
+      name: 'push_origins',
+      columns: [
         'origin_key text primary key',
         'failures integer not null',
         'next_probe_at bigint not null',
@@ -31,16 +30,25 @@ export function pushOriginsMigration(_dialect: 'sqlite' | 'postgres'): Migration
         'probe_until bigint',
         'last_error text',
         'updated_at bigint not null',
-      ]).execute();
-      await createTable(db, 'sealed_canaries', [
+      ],
+    },
+    {
+      name: 'sealed_canaries',
+      columns: [
         'name text primary key',
         'value text not null',
         'created_at bigint not null',
-      ]).execute();
+      ],
+    },
+  ];
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('push_configs').addColumn('origin_key', 'text').execute();
+      await createIndexes(db, 'push_configs', [{ name: 'push_configs_origin', columns: ['origin_key'] }]);
+      await createTables(db, dialect, tables);
     },
     async down(db: Kysely<unknown>) {
-      await db.schema.dropTable('sealed_canaries').ifExists().execute();
-      await db.schema.dropTable('push_origins').ifExists().execute();
+      await dropTables(db, tables);
       await db.schema.dropIndex('push_configs_origin').ifExists().execute();
       await db.schema.alterTable('push_configs').dropColumn('origin_key').execute();
     },

@@ -1,5 +1,7 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { TASKS_INDEXES } from './0001-runtime.js';
 import { TENANT_POLICY, protectChildRows, protectTenantRows } from './0009-row-security-deny-by-default.js';
+import { createIndexes, type MigrationDialect } from './create-table.js';
 
 /**
  * `tasks` and `task_events` partitioned by day of their UUIDv7 ids (the id's
@@ -20,7 +22,7 @@ next two days' into their partitions, the rest into DEFAULT.
  * `agentmesh_ensure_task_partitions(first_day, days)` and
  * `agentmesh_drop_task_partitions(before_ms)`.
  */
-export function timePartitionedTasksMigration(dialect: 'sqlite' | 'postgres'): Migration {
+export function timePartitionedTasksMigration(dialect: MigrationDialect): Migration {
   return {
     async up(db: Kysely<unknown>) {
       if (dialect !== 'postgres') return;
@@ -57,11 +59,7 @@ export function timePartitionedTasksMigration(dialect: 'sqlite' | 'postgres'): M
       await sql`alter table tasks add constraint tasks_pkey primary key (id)`.execute(db);
       await sql`alter table task_events add constraint task_events_pk primary key (task_id, seq)`.execute(db);
       // 0001's indexes, on every partition.
-      await db.schema.createIndex('tasks_list').on('tasks').columns(['agent', 'tenant', 'updated_at', 'id']).execute();
-      await db.schema.createIndex('tasks_message').on('tasks').columns(['message_bucket', 'message_key']).execute();
-      await db.schema.createIndex('tasks_context').on('tasks').columns(['context_id']).execute();
-      await db.schema.createIndex('tasks_owner_live').on('tasks').column('owner').where(sql.ref('terminal'), '=', 0).execute();
-      await db.schema.createIndex('tasks_retention').on('tasks').columns(['terminal', 'updated_at']).execute();
+      await createIndexes(db, 'tasks', TASKS_INDEXES);
 
       // 0009's policies: on the new parents, and the children's again (a policy names the table it looks up by its oid).
       await protectTenantRows(db, 'tasks');

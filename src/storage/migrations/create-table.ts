@@ -1,4 +1,5 @@
-import type { ColumnDefinitionBuilder, CreateTableBuilder, Kysely } from 'kysely';
+import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type Migration, type RawBuilder } from 'kysely';
+import { protectTenantRows } from './0009-row-security-deny-by-default.js';
 
 /** The column types the migrations use; one list, so a misspelt type fails instead of reaching the database. */
 const TYPES = ['text', 'integer', 'bigint', 'bigserial'] as const;
@@ -47,4 +48,92 @@ function modifiersOf(table: string, spec: string, text: string): Array<(c: Colum
     rest = rest.slice(match[0].length).trimStart();
   }
   return found;
+}
+
+/** The database a migration writes for. */
+export type MigrationDialect = 'sqlite' | 'postgres';
+
+/**
+ * A serial key: `bigserial` on PostgreSQL; on SQLite the rowid, with
+ * AUTOINCREMENT so a deleted row's number is never given out again.
+ */
+export function serialKey(dialect: MigrationDialect, column: string): string {
+  return dialect === 'postgres' ? `${column} bigserial primary key` : `${column} integer primary key autoincrement`;
+}
+
+/** An index of a migration's table. */
+export interface IndexSpec {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly unique?: boolean;
+  /** A partial index: the rows where `column = value`. */
+  readonly where?: readonly [column: string, value: number];
+}
+
+/** A table as a migration creates it, stated as data: {@link createTables} makes it, {@link dropTables} drops it. */
+export interface TableSpec {
+  readonly name: string;
+  /** Column lines, as {@link createTable} reads them. */
+  readonly columns: readonly string[];
+  /** A primary key of more than one column: the constraint `<name>_pk`. */
+  readonly primaryKey?: readonly string[];
+  /** Check constraints, by their names. */
+  readonly checks?: Readonly<Record<string, RawBuilder<unknown>>>;
+  readonly indexes?: readonly IndexSpec[];
+  /** The statement that writes the rows the table starts with. */
+  readonly seed?: RawBuilder<unknown>;
+  /** Its rows name their tenant in a `tenant` column: on PostgreSQL, the deny-by-default row security of 0009 (ADR 0014). */
+  readonly tenantOwned?: boolean;
+}
+
+/** Creates the tables in order, each with its constraints, then its indexes, its first rows and its row security. */
+export async function createTables(db: Kysely<unknown>, dialect: MigrationDialect, tables: readonly TableSpec[]): Promise<void> {
+  for (const table of tables) {
+    let created = createTable(db, table.name, table.columns);
+    if (table.primaryKey !== undefined) created = created.addPrimaryKeyConstraint(`${table.name}_pk`, [...table.primaryKey]);
+    for (const [name, check] of Object.entries(table.checks ?? {})) created = created.addCheckConstraint(name, check);
+    await created.execute();
+    await createIndexes(db, table.name, table.indexes ?? []);
+    if (table.seed !== undefined) await table.seed.execute(db);
+    if (table.tenantOwned === true && dialect === 'postgres') await protectTenantRows(db, table.name);
+  }
+}
+
+/** Creates indexes on one table, in order. */
+export async function createIndexes(db: Kysely<unknown>, table: string, indexes: readonly IndexSpec[]): Promise<void> {
+  for (const index of indexes) {
+    let created = db.schema.createIndex(index.name).on(table).columns([...index.columns]);
+    if (index.unique === true) created = created.unique();
+    if (index.where !== undefined) created = created.where(sql.ref(index.where[0]), '=', index.where[1]);
+    await created.execute();
+  }
+}
+
+/** Drops the tables that exist, last created first (dropping a table drops its indexes and policies). */
+export async function dropTables(db: Kysely<unknown>, tables: readonly TableSpec[]): Promise<void> {
+  for (const table of [...tables].reverse()) await db.schema.dropTable(table.name).ifExists().execute();
+}
+
+/** A migration that only creates tables: up creates them, down drops them. */
+export function tableMigration(dialect: MigrationDialect, tables: readonly TableSpec[]): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await createTables(db, dialect, tables);
+    },
+    async down(db: Kysely<unknown>) {
+      await dropTables(db, tables);
+    },
+  };
+}
+
+/** A migration that only adds a nullable column to a table: up adds it, down drops it. */
+export function columnMigration(table: string, column: string, type: ColumnType): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable(table).addColumn(column, type).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable(table).dropColumn(column).execute();
+    },
+  };
 }

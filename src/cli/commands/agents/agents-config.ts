@@ -5,7 +5,8 @@ import type { CliContext } from '../../io/cli-io.js';
 import { withSubcommands } from '../command-group.js';
 import { ExitCodes } from '../../io/exit-codes.js';
 import type { RegistryClient } from '../../role-apis/registry-client.js';
-import { addRegistryOptions, collectKeyValue, positiveInteger, printJson, readJsonObject, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { addRegistryOptions, collectKeyValue, printJson, readJsonObject, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { positiveInteger } from '../../io/positive-integer.js';
 import { formatConfigHistory, formatConfigVersion } from './agents-render.js';
 
 interface PutFlags extends RegistryFlags {

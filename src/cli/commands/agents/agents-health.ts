@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
 import { ExitCodes } from '../../io/exit-codes.js';
-import { addRegistryOptions, positiveInteger, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { addRegistryOptions, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { positiveInteger } from '../../io/positive-integer.js';
 import { formatHealth } from './agents-render.js';
 
 interface HealthFlags extends RegistryFlags {

@@ -5,7 +5,8 @@ import type { WireAgentRecord } from '../../role-apis/registry-client.js';
 import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { ExitCodes } from '../../io/exit-codes.js';
-import { addRegistryOptions, positiveInteger, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { addRegistryOptions, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { positiveInteger } from '../../io/positive-integer.js';
 import { formatAgentTable } from './agents-render.js';
 
 interface ListFlags extends RegistryFlags {

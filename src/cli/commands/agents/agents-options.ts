@@ -8,52 +8,29 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { Errors, isRecord } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import type { ExitCode } from '../../io/exit-codes.js';
+import { addRoleTimeoutOption, runRoleCommand, type RoleCommandFlags } from '../../client/role-command.js';
 import { DEFAULT_REGISTRY_URL, openRegistry, type RegistryClient } from '../../role-apis/registry-client.js';
 
 /** Parsed values of the shared options. */
-export interface RegistryFlags {
+export interface RegistryFlags extends RoleCommandFlags {
   registry?: string;
   token?: string;
-  json?: boolean;
-  timeout?: number;
-}
-
-/** Parses a positive integer option value; `what` names the unit in the error. */
-export function positiveInteger(what: string, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `expected a positive integer (${what})` : `expected an integer from 1 to ${max} (${what})`);
-    return n;
-  };
 }
 
 /** Adds the shared options to `command`. */
 export function addRegistryOptions(command: Command): Command {
-  return command
-    .option('--registry <url>', `registry base URL (default: $AGENTMESH_REGISTRY, else ${DEFAULT_REGISTRY_URL})`)
-    .option('--token <bearer>', 'bearer token, sent as Authorization; writes need registry:write (default: $REGISTRY_TOKEN)')
-    .option('--json', "print the registry's JSON instead of tables")
-    .option('--timeout <ms>', 'give up after this many milliseconds (default 30000)', positiveInteger('milliseconds'));
+  return addRoleTimeoutOption(
+    command
+      .option('--registry <url>', `registry base URL (default: $AGENTMESH_REGISTRY, else ${DEFAULT_REGISTRY_URL})`)
+      .option('--token <bearer>', 'bearer token, sent as Authorization; writes need registry:write (default: $REGISTRY_TOKEN)')
+      .option('--json', "print the registry's JSON instead of tables"),
+  );
 }
 
-/** Default deadline of one registry command, ms. */
-const DEFAULT_TIMEOUT_MS = 30_000;
-
-/**
- * Builds the registry client from the shared flags, runs `body`, and records
- * its exit code. The `--timeout` deadline covers every call of the command.
- */
-export async function runRegistryCommand(ctx: CliContext, flags: RegistryFlags, body: (registry: RegistryClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
+/** Builds the registry client from the shared flags and runs `body` under the `--timeout` deadline ({@link runRoleCommand}). */
+export function runRegistryCommand(ctx: CliContext, flags: RegistryFlags, body: (registry: RegistryClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
   const url = flags.registry ?? (ctx.io.env.AGENTMESH_REGISTRY || DEFAULT_REGISTRY_URL);
-  const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS;
-  const signal = AbortSignal.timeout(timeoutMs);
-  const registry = openRegistry({ url, token: flags.token ?? ctx.io.env.REGISTRY_TOKEN, fetchImpl: ctx.io.fetchImpl, signal });
-  try {
-    ctx.setExitCode(await body(registry, { json: flags.json === true }));
-  } catch (err) {
-    if (signal.aborted) throw Errors.cliRoleTimedOut({ role: 'registry', url: registry.url, timeoutMs }, { cause: err });
-    throw err;
-  }
+  return runRoleCommand(ctx, 'registry', flags, (signal) => openRegistry({ url, token: flags.token ?? ctx.io.env.REGISTRY_TOKEN, fetchImpl: ctx.io.fetchImpl, signal }), body);
 }
 
 /** Reads and parses a JSON file named on the command line; a bad one is a usage error (exit 2). */

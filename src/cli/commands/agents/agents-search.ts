@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import type { CliContext } from '../../io/cli-io.js';
 import { ExitCodes } from '../../io/exit-codes.js';
-import { addRegistryOptions, collectKeyValue, positiveInteger, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { addRegistryOptions, collectKeyValue, printJson, runRegistryCommand, type RegistryFlags } from './agents-options.js';
+import { positiveInteger } from '../../io/positive-integer.js';
 import { formatSearchResults } from './agents-render.js';
 
 interface SearchFlags extends RegistryFlags {

@@ -5,46 +5,29 @@
  * parsers of scope lists and durations.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import type { ExitCode } from '../../io/exit-codes.js';
 import { DEFAULT_GATEWAY_URL, GatewayClient } from '../../role-apis/gateway-client.js';
-import { positiveInteger } from '../agents/agents-options.js';
+import { addRoleTimeoutOption, runRoleCommand, type RoleCommandFlags } from '../../client/role-command.js';
 import { localAdminToken } from '../../role-apis/local-admin-token.js';
 
 /** Parsed values of the shared options. */
-export interface GatewayFlags {
+export interface GatewayFlags extends RoleCommandFlags {
   gateway?: string;
   adminToken?: string;
-  json?: boolean;
-  timeout?: number;
 }
-
-/** Default deadline of one gateway command, ms. */
-const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** Adds `--gateway`, `--json`, `--timeout`, and (management commands) `--admin-token`. */
 export function addGatewayOptions(command: Command, options: { admin: boolean }): Command {
   command.option('--gateway <url>', `gateway base URL (default: $AGENTMESH_GATEWAY, else ${DEFAULT_GATEWAY_URL})`);
   if (options.admin) command.option('--admin-token <token>', 'bearer token with gateway:admin: the admin token, or an access token (default: $GATEWAY_ADMIN_TOKEN, else, for a gateway on this machine, .agentmesh/gateway-admin-token of agentmesh up)');
-  return command.option('--json', "print the gateway's JSON instead of text").option('--timeout <ms>', 'give up after this many milliseconds (default 30000)', positiveInteger('milliseconds'));
+  return addRoleTimeoutOption(command.option('--json', "print the gateway's JSON instead of text"));
 }
 
-/**
- * Builds the gateway client from the shared flags, runs `body`, and records
- * its exit code. The `--timeout` deadline covers every call of the command.
- */
-export async function runGatewayCommand(ctx: CliContext, flags: GatewayFlags, body: (gateway: GatewayClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
+/** Builds the gateway client from the shared flags and runs `body` under the `--timeout` deadline ({@link runRoleCommand}). */
+export function runGatewayCommand(ctx: CliContext, flags: GatewayFlags, body: (gateway: GatewayClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
   const url = flags.gateway ?? (ctx.io.env.AGENTMESH_GATEWAY || DEFAULT_GATEWAY_URL);
-  const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS;
-  const signal = AbortSignal.timeout(timeoutMs);
-  const gateway = new GatewayClient({ url, adminToken: flags.adminToken ?? (ctx.io.env.GATEWAY_ADMIN_TOKEN || localAdminToken(ctx.io.env, url)), fetchImpl: ctx.io.fetchImpl, signal });
-  try {
-    ctx.setExitCode(await body(gateway, { json: flags.json === true }));
-  } catch (err) {
-    if (signal.aborted) throw Errors.cliRoleTimedOut({ role: 'gateway', url: gateway.url, timeoutMs }, { cause: err });
-    throw err;
-  }
+  return runRoleCommand(ctx, 'gateway', flags, (signal) => new GatewayClient({ url, adminToken: flags.adminToken ?? (ctx.io.env.GATEWAY_ADMIN_TOKEN || localAdminToken(ctx.io.env, url)), fetchImpl: ctx.io.fetchImpl, signal }), body);
 }
 
 /** Collects a repeatable `--scope`: each value may hold several scopes, separated by spaces or commas. */

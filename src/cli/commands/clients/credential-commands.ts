@@ -10,7 +10,8 @@ import type { CredentialListParams, CredentialStatus } from '../../../contracts/
 import type { CliContext } from '../../io/cli-io.js';
 import { ExitCodes } from '../../io/exit-codes.js';
 import type { GatewayClient } from '../../role-apis/gateway-client.js';
-import { positiveInteger, printJson } from '../agents/agents-options.js';
+import { printJson } from '../agents/agents-options.js';
+import { positiveInteger } from '../../io/positive-integer.js';
 import { addGatewayOptions, collectScopes, runGatewayCommand, seconds, type GatewayFlags } from './clients-options.js';
 
 /** The gateway's shapes of one kind: a credential, one with its new secret, and a page of a listing. */

@@ -4,7 +4,7 @@
  * person can act on.
  */
 import type { CreditBalanceAnswer, CreditHoldsAnswer, CreditUsageAnswer, HoldReleaseAnswer, TopUpAnswer } from '../../../contracts/ledger/index.js';
-import { RoleApi } from '../../role-apis/role-api.js';
+import { RoleApi, type RoleClientOptions } from '../../role-apis/role-api.js';
 
 /** Where the CLI finds the gateway when neither `--gateway` nor `AGENTMESH_GATEWAY` says. */
 export const DEFAULT_GATEWAY_URL = 'http://localhost:4200';
@@ -21,7 +21,7 @@ export class CreditsClient {
   readonly url: string;
   readonly #api: RoleApi;
 
-  constructor(options: { url: string; token?: string | undefined; fetchImpl?: typeof fetch | undefined; signal?: AbortSignal | undefined }) {
+  constructor(options: RoleClientOptions & { token?: string | undefined }) {
     this.#api = new RoleApi({
       url: options.url,
       role: 'gateway',

@@ -4,49 +4,37 @@
  * them into a gateway client, a deadline and an exit code.
  */
 import type { Command } from 'commander';
-import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import type { ExitCode } from '../../io/exit-codes.js';
-import { positiveInteger } from '../agents/agents-options.js';
+import { addRoleTimeoutOption, runRoleCommand, type RoleCommandFlags } from '../../client/role-command.js';
 import { localAdminToken } from '../../role-apis/local-admin-token.js';
 import { CreditsClient, DEFAULT_GATEWAY_URL } from './credits-client.js';
 
 /** Parsed values of the shared options. */
-export interface CreditsFlags {
+export interface CreditsFlags extends RoleCommandFlags {
   gateway?: string;
   token?: string;
   adminToken?: string;
-  json?: boolean;
-  timeout?: number;
 }
 
 /** Adds the shared options to `command`. */
 export function addCreditsOptions(command: Command): Command {
-  return command
-    .option('--gateway <url>', `gateway base URL (default: $AGENTMESH_GATEWAY, else ${DEFAULT_GATEWAY_URL})`)
-    .option('--token <bearer>', "bearer token of a principal: reads its own tenant's credits (default: $GATEWAY_ADMIN_TOKEN, else $AGENTMESH_TOKEN, else, for a gateway on this machine, the admin token agentmesh up keeps in .agentmesh/gateway-admin-token)")
-    .option('--admin-token <bearer>', 'bearer token with gateway:admin (any tenant) or credits:admin (top-ups); same as --token, --token wins')
-    .option('--json', "print the gateway's JSON instead of tables")
-    .option('--timeout <ms>', 'give up after this many milliseconds (default 30000)', positiveInteger('milliseconds'));
+  return addRoleTimeoutOption(
+    command
+      .option('--gateway <url>', `gateway base URL (default: $AGENTMESH_GATEWAY, else ${DEFAULT_GATEWAY_URL})`)
+      .option('--token <bearer>', "bearer token of a principal: reads its own tenant's credits (default: $GATEWAY_ADMIN_TOKEN, else $AGENTMESH_TOKEN, else, for a gateway on this machine, the admin token agentmesh up keeps in .agentmesh/gateway-admin-token)")
+      .option('--admin-token <bearer>', 'bearer token with gateway:admin (any tenant) or credits:admin (top-ups); same as --token, --token wins')
+      .option('--json', "print the gateway's JSON instead of tables"),
+  );
 }
-
-const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** The bearer a command sends: the flags first, then the environment. */
 export function bearerOf(flags: CreditsFlags, env: Record<string, string | undefined>): string | undefined {
   return flags.token ?? flags.adminToken ?? (env.GATEWAY_ADMIN_TOKEN || undefined) ?? (env.AGENTMESH_TOKEN || undefined);
 }
 
-/** Builds the client from the shared flags, runs `body`, and records its exit code; `--timeout` covers the whole command. */
-export async function runCreditsCommand(ctx: CliContext, flags: CreditsFlags, body: (gateway: CreditsClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
+/** Builds the client from the shared flags and runs `body` under the `--timeout` deadline ({@link runRoleCommand}). */
+export function runCreditsCommand(ctx: CliContext, flags: CreditsFlags, body: (gateway: CreditsClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
   const url = flags.gateway ?? (ctx.io.env.AGENTMESH_GATEWAY || DEFAULT_GATEWAY_URL);
-  const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS;
-  const signal = AbortSignal.timeout(timeoutMs);
-  const gateway = new CreditsClient({ url, token: bearerOf(flags, ctx.io.env) ?? localAdminToken(ctx.io.env, url), fetchImpl: ctx.io.fetchImpl, signal });
-  try {
-    ctx.setExitCode(await body(gateway, { json: flags.json === true }));
-  } catch (err) {
-    if (signal.aborted) throw Errors.cliRoleTimedOut({ role: 'gateway', url: gateway.url, timeoutMs }, { cause: err });
-    throw err;
-  }
+  return runRoleCommand(ctx, 'gateway', flags, (signal) => new CreditsClient({ url, token: bearerOf(flags, ctx.io.env) ?? localAdminToken(ctx.io.env, url), fetchImpl: ctx.io.fetchImpl, signal }), body);
 }

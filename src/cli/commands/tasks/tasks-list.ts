@@ -1,5 +1,5 @@
 /** `agentmesh tasks list <url>`: ListTasks (A2A §3.1.4), one page or all of them. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { ListTasksResponse, TaskState, type ListTasksRequest, type Task } from '@a2a-js/sdk';
 import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
@@ -7,6 +7,7 @@ import { addConnectionOptions, runAgentCommand, type ConnectionFlags } from '../
 import { ExitCodes } from '../../io/exit-codes.js';
 import { formatTaskTable } from '../../io/render-human.js';
 import { taskStateOption } from '../../io/task-state.js';
+import { positiveInteger } from '../../io/positive-integer.js';
 
 interface ListFlags extends ConnectionFlags {
   context?: string;
@@ -18,13 +19,6 @@ interface ListFlags extends ConnectionFlags {
 
 /** A2A §3.1.4 caps pageSize at 100. */
 const MAX_PAGE_SIZE = 100;
-
-function pageSize(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_PAGE_SIZE}`);
-  return n;
-}
-
 
 const EXAMPLES = `
 Examples:
@@ -43,7 +37,7 @@ export function tasksListCommand(ctx: CliContext): Command {
     .argument('<url>', 'agent base URL or agent card URL')
     .option('--context <id>', 'only tasks of this context')
     .option('--state <state>', 'only tasks in this state (working, input-required, completed, …)', taskStateOption)
-    .option('--page-size <n>', `tasks per page (1-${MAX_PAGE_SIZE}, default: the agent's)`, pageSize)
+    .option('--page-size <n>', `tasks per page (1-${MAX_PAGE_SIZE}, default: the agent's)`, positiveInteger('tasks per page', MAX_PAGE_SIZE))
     .option('--page-token <token>', 'start from this page (the nextPageToken of a previous call)')
     .option('--all', 'follow nextPageToken until every page is fetched (progress on stderr)');
   addConnectionOptions(command).addHelpText('after', EXAMPLES);

@@ -2,12 +2,13 @@
  * `agentmesh workflow list`: the orchestrator's workflow runs (ListTasks,
  * A2A §3.1.4, without its router tasks), most recently updated first.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { ListTasksResponse, TaskState, type Task } from '@a2a-js/sdk';
 import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { ExitCodes } from '../../io/exit-codes.js';
 import { humanStateName, taskStateOption } from '../../io/task-state.js';
+import { positiveInteger } from '../../io/positive-integer.js';
 import { isWorkflowRun, workflowNameOf } from './workflow-events.js';
 import { addWorkflowConnectionOptions, runWorkflowCommand, type WorkflowConnectionFlags } from './workflow-options.js';
 
@@ -19,13 +20,6 @@ interface ListFlags extends WorkflowConnectionFlags {
 /** A2A §3.1.4 caps one page at 100 tasks. */
 const MAX_PAGE_SIZE = 100;
 const MAX_LIMIT = 1000;
-
-function limit(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_LIMIT}`);
-  return n;
-}
-
 
 const EXAMPLES = `
 Examples:
@@ -39,7 +33,7 @@ export function workflowListCommand(ctx: CliContext): Command {
   const command = new Command('list')
     .description('list workflow runs: run id, workflow, state, last update')
     .option('--state <state>', 'only runs in this state (working, input-required, completed, failed, canceled)', taskStateOption)
-    .option('--limit <n>', `at most this many runs (1-${MAX_LIMIT})`, limit, 20);
+    .option('--limit <n>', `at most this many runs (1-${MAX_LIMIT})`, positiveInteger('runs', MAX_LIMIT), 20);
   addWorkflowConnectionOptions(command).addHelpText('after', EXAMPLES);
   command.action(async (flags: ListFlags) => {
     await runWorkflowCommand(ctx, flags, async ({ client, protocol }, output) => {

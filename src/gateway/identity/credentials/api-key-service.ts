@@ -27,6 +27,15 @@ export interface CreatedApiKey {
 /** How long an unknown key id is remembered as unknown, ms. */
 const NEGATIVE_TTL_MS = 5_000;
 
+/** Options of {@link ApiKeyService}. */
+export interface ApiKeyServiceOptions {
+  store: ApiKeyStore;
+  hasher: SecretHasher;
+  rotationGraceSeconds: number;
+  cacheSize: number;
+  clock: () => number;
+}
+
 /**
  * API keys (seed 002): creation, rotation with a grace period, revocation,
  * expiry, and the `X-API-Key` check on the hot path. Records are cached per
@@ -35,11 +44,7 @@ const NEGATIVE_TTL_MS = 5_000;
  * this one within one sync interval, and at once when made here.
  */
 export class ApiKeyService {
-  readonly #store: ApiKeyStore;
-  readonly #hasher: SecretHasher;
-  readonly #graceSeconds: number;
-  readonly #clock: () => number;
-  readonly #capacity: number;
+  readonly #o: ApiKeyServiceOptions;
   readonly #cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
   /**
    * Presented keys whose secret already matched, until when the match holds
@@ -50,16 +55,12 @@ export class ApiKeyService {
    */
   readonly #matched = new Map<string, { id: string; until: number }>();
 
-  constructor(options: { store: ApiKeyStore; hasher: SecretHasher; rotationGraceSeconds: number; cacheSize: number; clock: () => number }) {
-    this.#store = options.store;
-    this.#hasher = options.hasher;
-    this.#graceSeconds = options.rotationGraceSeconds;
-    this.#capacity = options.cacheSize;
-    this.#clock = options.clock;
+  constructor(options: ApiKeyServiceOptions) {
+    this.#o = options;
   }
 
   async create(input: NewApiKeyInput): Promise<CreatedApiKey> {
-    const now = this.#clock();
+    const now = this.#o.clock();
     if (input.expiresAt !== undefined && input.expiresAt <= now) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'expiresAt', 'must be in the future');
     const id = newApiKeyId();
     const secret = newApiKeySecret();
@@ -68,37 +69,37 @@ export class ApiKeyService {
       name: input.name,
       tenant: checkTenant(input.tenant),
       scopes: checkScopes(input.scopes),
-      secretHash: this.#hasher.hash(id, secret),
+      secretHash: this.#o.hasher.hash(id, secret),
       status: 'active',
       createdAt: now,
       updatedAt: now,
     };
     if (input.expiresAt !== undefined) apiKey.expiresAt = input.expiresAt;
-    await this.#store.insert(apiKey);
+    await this.#o.store.insert(apiKey);
     return { apiKey, key: formatApiKey(id, secret) };
   }
 
   async require(id: string): Promise<ApiKeyRecord> {
-    const apiKey = await this.#store.get(id);
+    const apiKey = await this.#o.store.get(id);
     if (apiKey === undefined) throw notFound(id);
     return apiKey;
   }
 
   list(query: ListQuery): Promise<Page<ApiKeyRecord>> {
-    return this.#store.list(query);
+    return this.#o.store.list(query);
   }
 
   /** A new secret for the same id, shown once; the old key works for `graceSeconds` more. */
-  async rotate(id: string, graceSeconds: number = this.#graceSeconds): Promise<CreatedApiKey> {
-    const now = this.#clock();
+  async rotate(id: string, graceSeconds: number = this.#o.rotationGraceSeconds): Promise<CreatedApiKey> {
+    const now = this.#o.clock();
     const secret = newApiKeySecret();
     let refusal: AgentmeshError | undefined;
-    const apiKey = await this.#store.update(id, (current) => {
+    const apiKey = await this.#o.store.update(id, (current) => {
       if (current.status === 'revoked') {
         refusal = invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'id', `${id} is revoked; create a new key`);
         return undefined;
       }
-      const next: ApiKeyRecord = { ...current, secretHash: this.#hasher.hash(id, secret), rotatedAt: now, updatedAt: now };
+      const next: ApiKeyRecord = { ...current, secretHash: this.#o.hasher.hash(id, secret), rotatedAt: now, updatedAt: now };
       delete next.previousSecretHash;
       delete next.previousSecretExpiresAt;
       if (graceSeconds > 0) {
@@ -115,8 +116,8 @@ export class ApiKeyService {
 
   /** Revokes the key: refused here at once, on other replicas at their next sync. */
   async revoke(id: string): Promise<ApiKeyRecord> {
-    const now = this.#clock();
-    const apiKey = await this.#store.update(id, (current) => (current.status === 'revoked' ? undefined : { record: { ...current, status: 'revoked', revokedAt: now, updatedAt: now }, announce: true }));
+    const now = this.#o.clock();
+    const apiKey = await this.#o.store.update(id, (current) => (current.status === 'revoked' ? undefined : { record: { ...current, status: 'revoked', revokedAt: now, updatedAt: now }, announce: true }));
     if (apiKey === undefined) throw notFound(id);
     this.#forget(id);
     return apiKey;
@@ -128,7 +129,7 @@ export class ApiKeyService {
    * which ids exist, are revoked or expired.
    */
   async authenticate(presented: string): Promise<Principal> {
-    const now = this.#clock();
+    const now = this.#o.clock();
     const matched = this.#matched.get(presented);
     let record: ApiKeyRecord | undefined;
     if (matched !== undefined && matched.until > now) {
@@ -138,7 +139,7 @@ export class ApiKeyService {
       const parsed = parseApiKey(presented);
       if (parsed === undefined) throw Errors.authApiKeyMalformed({});
       record = await this.#lookup(parsed.id, now);
-      const which = matchSecret(this.#hasher, parsed.id, parsed.secret, record ?? { secretHash: undefined }, now);
+      const which = matchSecret(this.#o.hasher, parsed.id, parsed.secret, record ?? { secretHash: undefined }, now);
       if (which === undefined || record === undefined) throw Errors.authApiKeyInvalid({});
       this.#remember(presented, { id: record.id, until: which === 'current' ? Number.POSITIVE_INFINITY : record.previousSecretExpiresAt! });
     }
@@ -162,8 +163,8 @@ export class ApiKeyService {
   }
 
   #remember(presented: string, entry: { id: string; until: number }): void {
-    if (this.#capacity === 0) return;
-    if (this.#matched.size >= this.#capacity) {
+    if (this.#o.cacheSize === 0) return;
+    if (this.#matched.size >= this.#o.cacheSize) {
       const oldest = this.#matched.keys().next().value;
       if (oldest !== undefined) this.#matched.delete(oldest);
     }
@@ -173,9 +174,9 @@ export class ApiKeyService {
   async #lookup(id: string, now: number): Promise<ApiKeyRecord | undefined> {
     const hit = this.#cache.get(id);
     if (hit !== undefined && hit.until > now) return hit.record;
-    const record = await this.#store.get(id);
-    if (this.#capacity > 0) {
-      if (this.#cache.size >= this.#capacity) {
+    const record = await this.#o.store.get(id);
+    if (this.#o.cacheSize > 0) {
+      if (this.#cache.size >= this.#o.cacheSize) {
         const oldest = this.#cache.keys().next().value;
         if (oldest !== undefined) this.#cache.delete(oldest);
       }

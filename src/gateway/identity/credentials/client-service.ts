@@ -33,38 +33,37 @@ export interface CreatedClient {
   secret?: string;
 }
 
+/** Options of {@link ClientService}. */
+export interface ClientServiceOptions {
+  store: ClientStore;
+  hasher: SecretHasher;
+  revocations: RevocationList;
+  guard: SsrfGuard;
+  defaultAudience: string;
+  rotationGraceSeconds: number;
+  clock: () => number;
+}
+
 /**
  * OAuth clients: registration, secret rotation with a grace period,
  * revocation, and secret checks for the token endpoint.
  */
 export class ClientService {
-  readonly #store: ClientStore;
-  readonly #hasher: SecretHasher;
-  readonly #revocations: RevocationList;
-  readonly #guard: SsrfGuard;
-  readonly #defaultAudience: string;
-  readonly #graceSeconds: number;
-  readonly #clock: () => number;
+  readonly #o: ClientServiceOptions;
 
-  constructor(options: { store: ClientStore; hasher: SecretHasher; revocations: RevocationList; guard: SsrfGuard; defaultAudience: string; rotationGraceSeconds: number; clock: () => number }) {
-    this.#store = options.store;
-    this.#hasher = options.hasher;
-    this.#revocations = options.revocations;
-    this.#guard = options.guard;
-    this.#defaultAudience = options.defaultAudience;
-    this.#graceSeconds = options.rotationGraceSeconds;
-    this.#clock = options.clock;
+  constructor(options: ClientServiceOptions) {
+    this.#o = options;
   }
 
   async create(input: NewClientInput): Promise<CreatedClient> {
-    const now = this.#clock();
+    const now = this.#o.clock();
     const id = newClientId();
     const record: ClientRecord = {
       id,
       name: input.name,
       tenant: checkTenant(input.tenant),
       scopes: checkScopes(input.scopes),
-      audiences: checkAudiences(input.audiences ?? [this.#defaultAudience]),
+      audiences: checkAudiences(input.audiences ?? [this.#o.defaultAudience]),
       authMethod: input.authMethod,
       status: 'active',
       createdAt: now,
@@ -75,29 +74,29 @@ export class ClientService {
     if (input.authMethod === 'private_key_jwt') {
       if ((input.jwks === undefined) === (input.jwksUri === undefined)) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'jwks', 'private_key_jwt needs exactly one of jwks and jwksUri');
       if (input.jwks !== undefined) record.jwks = checkClientJwks(input.jwks);
-      else record.jwksUri = await checkJwksUri(input.jwksUri!, this.#guard);
+      else record.jwksUri = await checkJwksUri(input.jwksUri!, this.#o.guard);
     } else {
       if (input.jwks !== undefined || input.jwksUri !== undefined) throw invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'jwks', `is only for private_key_jwt; ${input.authMethod} clients authenticate with a secret`);
       secret = newClientSecret();
-      record.secretHash = this.#hasher.hash(id, secret);
+      record.secretHash = this.#o.hasher.hash(id, secret);
     }
-    await this.#store.insert(record);
+    await this.#o.store.insert(record);
     return secret === undefined ? { client: record } : { client: record, secret };
   }
 
   get(id: string): Promise<ClientRecord | undefined> {
-    return this.#store.get(id);
+    return this.#o.store.get(id);
   }
 
   /** The client, or AM_ERR_IDENTITY_CLIENT_NOT_FOUND. */
   async require(id: string): Promise<ClientRecord> {
-    const client = await this.#store.get(id);
+    const client = await this.#o.store.get(id);
     if (client === undefined) throw Errors.clientNotFound({ clientId: id });
     return client;
   }
 
   list(query: ListQuery): Promise<Page<ClientRecord>> {
-    return this.#store.list(query);
+    return this.#o.store.list(query);
   }
 
   /**
@@ -105,15 +104,15 @@ export class ClientService {
    * (default: the configured grace) so deployed callers can switch over;
    * 0 ends it at once.
    */
-  async rotateSecret(id: string, graceSeconds: number = this.#graceSeconds): Promise<CreatedClient & { secret: string }> {
-    const now = this.#clock();
+  async rotateSecret(id: string, graceSeconds: number = this.#o.rotationGraceSeconds): Promise<CreatedClient & { secret: string }> {
+    const now = this.#o.clock();
     const secret = newClientSecret();
     let refusal: AgentmeshError | undefined;
-    const client = await this.#store.update(id, (current) => {
+    const client = await this.#o.store.update(id, (current) => {
       if (current.status === 'revoked') refusal = invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'client_id', `${id} is revoked; register a new client`);
       else if (current.authMethod === 'private_key_jwt') refusal = invalidArgument(ErrorCodes.IDENTITY_INVALID_ARGUMENT, 'client_id', `${id} authenticates with private_key_jwt and has no secret; rotate its keys instead`);
       if (refusal !== undefined) return undefined;
-      const next: ClientRecord = { ...current, secretHash: this.#hasher.hash(id, secret), secretRotatedAt: now, updatedAt: now };
+      const next: ClientRecord = { ...current, secretHash: this.#o.hasher.hash(id, secret), secretRotatedAt: now, updatedAt: now };
       delete next.previousSecretHash;
       delete next.previousSecretExpiresAt;
       if (graceSeconds > 0 && current.secretHash !== undefined) {
@@ -129,17 +128,17 @@ export class ClientService {
 
   /** Revokes the client: no new tokens, and its tokens stop working (here at once, on other replicas at their next sync). */
   async revoke(id: string): Promise<ClientRecord> {
-    const now = this.#clock();
-    const client = await this.#store.update(id, (current) => (current.status === 'revoked' ? undefined : { record: { ...current, status: 'revoked', revokedAt: now, updatedAt: now }, announce: true }));
+    const now = this.#o.clock();
+    const client = await this.#o.store.update(id, (current) => (current.status === 'revoked' ? undefined : { record: { ...current, status: 'revoked', revokedAt: now, updatedAt: now }, announce: true }));
     if (client === undefined) throw Errors.clientNotFound({ clientId: id });
-    this.#revocations.addClient(id, client.revokedAt ?? now);
+    this.#o.revocations.addClient(id, client.revokedAt ?? now);
     return client;
   }
 
   /** The client when `secret` is its secret (or its previous one within the grace period); undefined otherwise. */
   async verifySecret(id: string, secret: string): Promise<ClientRecord | undefined> {
-    const client = await this.#store.get(id);
-    const ok = secretMatches(this.#hasher, id, secret, client ?? {}, this.#clock());
+    const client = await this.#o.store.get(id);
+    const ok = secretMatches(this.#o.hasher, id, secret, client ?? {}, this.#o.clock());
     return ok ? client : undefined;
   }
 }

@@ -6,6 +6,15 @@ import type { KeyRing } from './key-ring.js';
 /** Shortest pause between two reloads triggered by an unknown kid, ms: a flood of forged kids must not hammer the database. */
 const UNKNOWN_KID_RELOAD_MS = 1000;
 
+/** Options of {@link KeyManager}. */
+export interface KeyManagerOptions {
+  store: SigningKeyStore;
+  ring: KeyRing;
+  alg: SigningAlg;
+  clock: () => number;
+  log: Logger;
+}
+
 /**
  * Keeps the key ring in step with `identity_signing_keys`: loads it, creates
  * the first key and each rotation's successor, and deletes keys nobody can
@@ -13,20 +22,12 @@ const UNKNOWN_KID_RELOAD_MS = 1000;
  * exactly one win, and the others load the winner's key.
  */
 export class KeyManager {
-  readonly #store: SigningKeyStore;
-  readonly #ring: KeyRing;
-  readonly #alg: SigningAlg;
-  readonly #clock: () => number;
-  readonly #log: Logger;
+  readonly #o: KeyManagerOptions;
   #lastUnknownReload = Number.NEGATIVE_INFINITY;
   #reloading: Promise<void> | undefined;
 
-  constructor(options: { store: SigningKeyStore; ring: KeyRing; alg: SigningAlg; clock: () => number; log: Logger }) {
-    this.#store = options.store;
-    this.#ring = options.ring;
-    this.#alg = options.alg;
-    this.#clock = options.clock;
-    this.#log = options.log;
+  constructor(options: KeyManagerOptions) {
+    this.#o = options;
   }
 
   /** Reads the keys from the database; only new ones are decrypted and imported. */
@@ -42,7 +43,7 @@ export class KeyManager {
    * just created it. Reloads at most once a second.
    */
   async reloadForUnknownKid(): Promise<void> {
-    const now = this.#clock();
+    const now = this.#o.clock();
     if (now - this.#lastUnknownReload < UNKNOWN_KID_RELOAD_MS) return;
     this.#lastUnknownReload = now;
     await this.reload();
@@ -50,30 +51,30 @@ export class KeyManager {
 
   /** Creates the first key, or the next one when rotation is due; then prunes obsolete keys. */
   async maintain(): Promise<void> {
-    const now = this.#clock();
-    if (this.#ring.rotationDue(now)) {
-      const generation = this.#ring.nextGeneration();
-      const activatesAt = this.#ring.nextActivation(now);
-      const key = await generateSigningKey(this.#alg);
-      const won = await this.#store.insert(key, generation, now, activatesAt);
-      if (won) this.#log.info({ kid: key.kid, alg: key.alg, generation, activatesAt: new Date(activatesAt).toISOString() }, generation === 1 ? 'signing key created' : 'signing key rotated: successor published');
+    const now = this.#o.clock();
+    if (this.#o.ring.rotationDue(now)) {
+      const generation = this.#o.ring.nextGeneration();
+      const activatesAt = this.#o.ring.nextActivation(now);
+      const key = await generateSigningKey(this.#o.alg);
+      const won = await this.#o.store.insert(key, generation, now, activatesAt);
+      if (won) this.#o.log.info({ kid: key.kid, alg: key.alg, generation, activatesAt: new Date(activatesAt).toISOString() }, generation === 1 ? 'signing key created' : 'signing key rotated: successor published');
       await this.reload();
     }
-    const obsolete = this.#ring.obsolete(this.#clock());
+    const obsolete = this.#o.ring.obsolete(this.#o.clock());
     if (obsolete.length > 0) {
-      await this.#store.delete(obsolete);
-      this.#log.info({ kids: obsolete }, 'retired signing keys deleted (their last tokens have expired)');
+      await this.#o.store.delete(obsolete);
+      this.#o.log.info({ kids: obsolete }, 'retired signing keys deleted (their last tokens have expired)');
       await this.reload();
     }
   }
 
   async #reload(): Promise<void> {
-    const rows = await this.#store.load((kid) => this.#ring.known(kid) !== undefined);
+    const rows = await this.#o.store.load((kid) => this.#o.ring.known(kid) !== undefined);
     const keys: SigningKey[] = [];
     for (const row of rows) {
-      if ('known' in row) keys.push(this.#ring.known(row.kid)!);
+      if ('known' in row) keys.push(this.#o.ring.known(row.kid)!);
       else keys.push(await importSigningKey(row));
     }
-    this.#ring.replace(keys);
+    this.#o.ring.replace(keys);
   }
 }

@@ -5,7 +5,7 @@ import type { ApiKeyService, NewApiKeyInput } from '../credentials/api-key-servi
 import type { ClientService, NewClientInput } from '../credentials/client-service.js';
 import { apiKeyView, clientView } from '../credentials/views.js';
 import { GATEWAY_ADMIN_SCOPE } from '../principal.js';
-import type { ListQuery } from '../store/page.js';
+import type { ListQuery, Page } from '../store/page.js';
 import type { RequireScope } from './admin-guard.js';
 import * as s from '../../../contracts/management/index.js';
 import { invalidArgument, ErrorCodes } from '../../../protocol/index.js';
@@ -70,6 +70,20 @@ export async function managementRoutes(app: FastifyInstance, options: Management
       return payload;
     });
 
+    /** A kind of credential's listing (one page, each record as its view) and its look-up by id: the same for clients and API keys. */
+    const readRoutes = <R>(kind: { path: string; tags: string[]; plural: string; singular: string; listedAs: string; service: { list(query: ListQuery): Promise<Page<R>>; require(id: string): Promise<R> }; view: (record: R, now: number) => unknown }) => {
+      scope.get<ListRequest>(kind.path, { schema: { tags: kind.tags, summary: `List ${kind.plural}`, querystring: s.listQuery } }, async (request) => {
+        await admin(request);
+        const page = await kind.service.list(listQuery(request.query));
+        const now = clock();
+        return { [kind.listedAs]: page.items.map((record) => kind.view(record, now)), ...(page.nextPageToken !== undefined && { nextPageToken: page.nextPageToken }) };
+      });
+      scope.get<ById>(`${kind.path}/:id`, { schema: { tags: kind.tags, summary: `One ${kind.singular}`, params: s.clientIdParams } }, async (request) => {
+        await admin(request);
+        return kind.view(await kind.service.require(request.params.id), clock());
+      });
+    };
+
     const ctags = ['clients'];
     scope.post<{ Body: NewClientInput }>('/v1/clients', { schema: { tags: ctags, summary: 'Register an OAuth client (secret shown once)', body: s.newClientBody } }, async (request, reply) => {
       const caller = await admin(request);
@@ -81,17 +95,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
         .send({ ...clientView(client, clock()), ...(secret !== undefined && { client_secret: secret }) });
     });
 
-    scope.get<ListRequest>('/v1/clients', { schema: { tags: ctags, summary: 'List clients', querystring: s.listQuery } }, async (request) => {
-      await admin(request);
-      const page = await clients.list(listQuery(request.query));
-      const now = clock();
-      return { clients: page.items.map((c) => clientView(c, now)), ...(page.nextPageToken !== undefined && { nextPageToken: page.nextPageToken }) };
-    });
-
-    scope.get<ById>('/v1/clients/:id', { schema: { tags: ctags, summary: 'One client', params: s.clientIdParams } }, async (request) => {
-      await admin(request);
-      return clientView(await clients.require(request.params.id), clock());
-    });
+    readRoutes({ path: '/v1/clients', tags: ctags, plural: 'clients', singular: 'client', listedAs: 'clients', service: clients, view: clientView });
 
     scope.post<ById & { Body: unknown }>(
       '/v1/clients/:id/rotate-secret',
@@ -124,17 +128,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
       },
     );
 
-    scope.get<ListRequest>('/v1/api-keys', { schema: { tags: ktags, summary: 'List API keys', querystring: s.listQuery } }, async (request) => {
-      await admin(request);
-      const page = await apiKeys.list(listQuery(request.query));
-      const now = clock();
-      return { apiKeys: page.items.map((k) => apiKeyView(k, now)), ...(page.nextPageToken !== undefined && { nextPageToken: page.nextPageToken }) };
-    });
-
-    scope.get<ById>('/v1/api-keys/:id', { schema: { tags: ktags, summary: 'One API key', params: s.clientIdParams } }, async (request) => {
-      await admin(request);
-      return apiKeyView(await apiKeys.require(request.params.id), clock());
-    });
+    readRoutes({ path: '/v1/api-keys', tags: ktags, plural: 'API keys', singular: 'API key', listedAs: 'apiKeys', service: apiKeys, view: apiKeyView });
 
     scope.post<ById & { Body: unknown }>(
       '/v1/api-keys/:id/rotate',

@@ -18,6 +18,16 @@ export interface VerifiedOwnToken extends VerifiedToken {
   claims: JWTPayload & { client_id: string; tenant: string; scope: string; jti: string; exp: number };
 }
 
+/** Options of {@link LocalTokenVerifier}. */
+export interface LocalTokenVerifierOptions {
+  ring: KeyRing;
+  keys: KeyManager;
+  issuer: string;
+  audiences: string[];
+  clockToleranceSeconds: number;
+  clock: () => number;
+}
+
 /**
  * Verifies access tokens this gateway issued: algorithm pinned per key (the
  * header's alg must be the key's), key by kid among the published ones
@@ -27,20 +37,10 @@ export interface VerifiedOwnToken extends VerifiedToken {
  * hits too).
  */
 export class LocalTokenVerifier {
-  readonly #ring: KeyRing;
-  readonly #keys: KeyManager;
-  readonly #issuer: string;
-  readonly #audiences: string[];
-  readonly #tolerance: number;
-  readonly #clock: () => number;
+  readonly #o: LocalTokenVerifierOptions;
 
-  constructor(options: { ring: KeyRing; keys: KeyManager; issuer: string; audiences: string[]; clockToleranceSeconds: number; clock: () => number }) {
-    this.#ring = options.ring;
-    this.#keys = options.keys;
-    this.#issuer = options.issuer;
-    this.#audiences = options.audiences;
-    this.#tolerance = options.clockToleranceSeconds;
-    this.#clock = options.clock;
+  constructor(options: LocalTokenVerifierOptions) {
+    this.#o = options;
   }
 
   /** Verifies `token`; `anyAudience` skips the audience check (revocation and introspection of a client's own tokens). */
@@ -55,10 +55,10 @@ export class LocalTokenVerifier {
       throw Errors.authTokenAlgRefused({ alg: JSON.stringify(header.alg ?? null) });
     }
     if (typeof header.kid !== 'string') throw Errors.authTokenWithoutKid({});
-    let key = this.#ring.verifier(header.kid, this.#clock());
+    let key = this.#o.ring.verifier(header.kid, this.#o.clock());
     if (key === undefined) {
-      await this.#keys.reloadForUnknownKid();
-      key = this.#ring.verifier(header.kid, this.#clock());
+      await this.#o.keys.reloadForUnknownKid();
+      key = this.#o.ring.verifier(header.kid, this.#o.clock());
     }
     if (key === undefined) throw Errors.authTokenKeyUnknown({});
     if (key.alg !== header.alg) throw Errors.authTokenAlgMismatch({ alg: header.alg, keyAlg: key.alg });
@@ -67,17 +67,17 @@ export class LocalTokenVerifier {
     try {
       ({ payload } = await jwtVerify(token, key.publicKey, {
         algorithms: [key.alg],
-        issuer: this.#issuer,
-        ...(options.anyAudience !== true && { audience: this.#audiences }),
+        issuer: this.#o.issuer,
+        ...(options.anyAudience !== true && { audience: this.#o.audiences }),
         typ: ACCESS_TOKEN_TYP,
-        clockTolerance: this.#tolerance,
-        currentDate: new Date(this.#clock()),
+        clockTolerance: this.#o.clockToleranceSeconds,
+        currentDate: new Date(this.#o.clock()),
         requiredClaims: REQUIRED,
       }));
     } catch (err) {
       throw fromJoseError(err, 'the bearer token');
     }
-    refuseFutureIssuedAt(payload, this.#clock(), this.#tolerance, 'the bearer token');
+    refuseFutureIssuedAt(payload, this.#o.clock(), this.#o.clockToleranceSeconds, 'the bearer token');
     const { client_id: clientId, tenant, scope, jti, exp, sub } = payload;
     if (typeof clientId !== 'string' || typeof tenant !== 'string' || typeof scope !== 'string' || typeof jti !== 'string' || typeof sub !== 'string' || typeof exp !== 'number') {
       throw Errors.authTokenClaimsMistyped({});

@@ -41,71 +41,67 @@ export interface AssertionClaims {
   taskId?: string;
 }
 
+/** Options of {@link TokenSigner}. */
+export interface TokenSignerOptions {
+  ring: KeyRing;
+  issuer: string;
+  tokenTtlSeconds: number;
+  clock: () => number;
+}
+
 /** Signs access tokens and assertions with the ring's current key. */
 export class TokenSigner {
-  readonly #ring: KeyRing;
-  readonly #issuer: string;
-  readonly #ttlSeconds: number;
-  readonly #clock: () => number;
+  readonly #o: TokenSignerOptions;
 
-  constructor(options: { ring: KeyRing; issuer: string; tokenTtlSeconds: number; clock: () => number }) {
-    this.#ring = options.ring;
-    this.#issuer = options.issuer;
-    this.#ttlSeconds = options.tokenTtlSeconds;
-    this.#clock = options.clock;
+  constructor(options: TokenSignerOptions) {
+    this.#o = options;
   }
 
   /** An RFC 9068 access token: iss, sub, client_id, tenant, scope, aud, exp, iat, nbf, jti (and cnf when bound to a certificate). */
   async accessToken(request: AccessTokenRequest): Promise<IssuedToken> {
-    const now = this.#clock();
-    const key = this.#signer(now);
-    const iat = Math.floor(now / 1000);
-    const exp = iat + this.#ttlSeconds;
-    const jti = randomUUID();
     const scope = request.scopes.join(' ');
     const claims: Record<string, unknown> = { client_id: request.clientId, tenant: request.tenant, scope };
     if (request.certificateThumbprint !== undefined) claims.cnf = { 'x5t#S256': request.certificateThumbprint };
-    const token = await new SignJWT(claims)
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYP })
-      .setIssuer(this.#issuer)
-      .setSubject(request.clientId)
-      .setAudience(request.audience)
+    const { token, jti, exp } = await this.#sign(claims, ACCESS_TOKEN_TYP, request.clientId, request.audience, this.#o.tokenTtlSeconds);
+    return { token, jti, expiresIn: this.#o.tokenTtlSeconds, expiresAt: exp, scope };
+  }
+
+  /** A short-lived assertion for an agent; at most as long-lived as an access token. */
+  async assertion(claims: AssertionClaims, ttlSeconds: number): Promise<string> {
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > this.#o.tokenTtlSeconds) {
+      throw Errors.assertionTtlOutOfRange({ max: this.#o.tokenTtlSeconds, given: ttlSeconds });
+    }
+    for (const name of ['sub', 'tenant', 'aud'] as const) {
+      if (typeof claims[name] !== 'string' || claims[name] === '') throw Errors.assertionClaimMissing({ claim: name });
+    }
+    const payload: Record<string, unknown> = { tenant: claims.tenant, scope: claims.scope };
+    if (claims.act !== undefined) payload.act = { sub: claims.act };
+    if (claims.taskId !== undefined) payload.task_id = claims.taskId;
+    return (await this.#sign(payload, ASSERTION_TYP, claims.sub, claims.aud, ttlSeconds)).token;
+  }
+
+  /** `payload` signed with the current key as a JWT of `typ`, from this issuer about `sub` to `aud`, valid from now for `ttlSeconds`. */
+  async #sign(payload: Record<string, unknown>, typ: string, sub: string, aud: string, ttlSeconds: number): Promise<{ token: string; jti: string; exp: number }> {
+    const now = this.#o.clock();
+    const key = this.#signer(now);
+    const iat = Math.floor(now / 1000);
+    const exp = iat + ttlSeconds;
+    const jti = randomUUID();
+    const token = await new SignJWT(payload)
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ })
+      .setIssuer(this.#o.issuer)
+      .setSubject(sub)
+      .setAudience(aud)
       .setIssuedAt(iat)
       .setNotBefore(iat)
       .setExpirationTime(exp)
       .setJti(jti)
       .sign(key.privateKey);
-    return { token, jti, expiresIn: this.#ttlSeconds, expiresAt: exp, scope };
-  }
-
-  /** A short-lived assertion for an agent; at most as long-lived as an access token. */
-  async assertion(claims: AssertionClaims, ttlSeconds: number): Promise<string> {
-    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > this.#ttlSeconds) {
-      throw Errors.assertionTtlOutOfRange({ max: this.#ttlSeconds, given: ttlSeconds });
-    }
-    for (const name of ['sub', 'tenant', 'aud'] as const) {
-      if (typeof claims[name] !== 'string' || claims[name] === '') throw Errors.assertionClaimMissing({ claim: name });
-    }
-    const now = this.#clock();
-    const key = this.#signer(now);
-    const iat = Math.floor(now / 1000);
-    const payload: Record<string, unknown> = { tenant: claims.tenant, scope: claims.scope };
-    if (claims.act !== undefined) payload.act = { sub: claims.act };
-    if (claims.taskId !== undefined) payload.task_id = claims.taskId;
-    return new SignJWT(payload)
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ASSERTION_TYP })
-      .setIssuer(this.#issuer)
-      .setSubject(claims.sub)
-      .setAudience(claims.aud)
-      .setIssuedAt(iat)
-      .setNotBefore(iat)
-      .setExpirationTime(iat + ttlSeconds)
-      .setJti(randomUUID())
-      .sign(key.privateKey);
+    return { token, jti, exp };
   }
 
   #signer(now: number) {
-    const key = this.#ring.signer(now);
+    const key = this.#o.ring.signer(now);
     if (key === undefined) throw Errors.noSigningKeyYet({});
     return key;
   }

@@ -80,7 +80,10 @@ function select(tier) {
       const unmarked = base.filter((file) => tierOf(file).tier === 'default' && TOOL_USE.test(readFileSync(file, 'utf8')));
       if (unmarked.length > 0) throw new Error(`these tests drive a system tool; give each a first line \`// test-tier: tools (needs <tool>)\`:\n  ${unmarked.map((file) => relative(root, file)).join('\n  ')}`);
       const files = base.map((file) => ({ file, ...tierOf(file) })).filter((f) => f.tier === tier);
-      return { files: files.map((f) => f.file), tools: [...new Set(files.flatMap((f) => f.needs))], concurrency: 2 };
+      // Most files wait on child processes and sockets: at two at a time the two cores of CI were
+      // under half busy; three keeps them busy (7 min instead of 12 for the default tier). The tools
+      // tier drives Chromium, which wants a core of its own.
+      return { files: files.map((f) => f.file), tools: [...new Set(files.flatMap((f) => f.needs))], concurrency: tier === 'default' ? 3 : 2 };
     }
     case 'services':
       return { files: testFiles(join(root, 'test', 'services')), tools: [], concurrency: 1 };

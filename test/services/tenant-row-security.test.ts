@@ -75,4 +75,33 @@ describe('row-level security on PostgreSQL', { skip }, () => {
     const page = await stores.tasks.list({ agent: 'tester', tenant: 'tenant-a', pageSize: 10 });
     assert.deepEqual(page.tasks.map((t) => t.id), ['task-a']);
   });
+
+  test("the batched retried-send lookup finds the tenant's own task under row security, and nothing of another tenant", async () => {
+    // A pool with no cross-tenant marker sees only what a transaction's own marker names: the lookup function's (ADR 0032).
+    const url = new URL(schema.url);
+    url.username = role;
+    const scoped = await createDatabase({ url: url.toString(), poolSize: 2, migrate: false, crossTenant: false });
+    try {
+      const stores = createRuntimeStores(scoped);
+      const now = Date.now();
+      const [own, other, unmarked] = await Promise.all([
+        stores.tasks.findByMessage('tester', 'tenant-a', 'm-task-a', now),
+        stores.tasks.findByMessage('tester', 'tenant-a', 'm-task-b', now),
+        stores.tasks.findByMessage('tester', 'tenant-b', 'm-task-b', now),
+      ]);
+      assert.equal(own?.id, 'task-a');
+      assert.equal(other, undefined, "tenant-b's messageId asked for as tenant-a");
+      assert.equal(unmarked?.id, 'task-b');
+      // The marker lived only in the lookup's transaction: the pooled connection sees nothing afterwards.
+      const client = await scoped.postgresPool!.connect();
+      try {
+        const { rows } = await client.query('select id from tasks', []);
+        assert.deepEqual(rows, []);
+      } finally {
+        client.release();
+      }
+    } finally {
+      await scoped.close();
+    }
+  });
 });

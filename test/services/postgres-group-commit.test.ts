@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type pg from 'pg';
 import type { NewTask, RuntimeStores } from '../../src/storage/index.js';
+import { WriteBatcher } from '../../src/storage/postgres/write-batcher.js';
 import { submittedTask } from '../helpers/new-task.js';
 import { openPostgresStores, type PostgresStores } from '../helpers/database-backends.js';
 import { postgresSkipReason } from '../helpers/services.js';
@@ -105,6 +106,22 @@ describe('PostgreSQL group commit of task writes', { skip }, () => {
     );
     // A lookup past the window (25 h later) finds nothing: the retried-send window still bounds it.
     assert.equal(await stores.tasks.findByMessage('tester', 'acme', 'm-shared', now + 26 * 3_600_000), undefined);
+  });
+
+  test('a batch of lookups is answered by the lookup function itself, never by the one-at-a-time fallback', async () => {
+    await stores.tasks.create(newTask('f-1', { tenant: 'acme', messageId: 'm-f' }));
+    // A failed batch retries each write alone (ADR 0022), which would hide a missing or broken function: here the lone path refuses.
+    const refuse = () => Promise.reject(new Error('the batch fell back to the one-at-a-time path'));
+    const batcher = new WriteBatcher({ pool: opened.database.postgresPool!, toTask: (row) => row as never, lone: { lookup: refuse, create: refuse, append: refuse } });
+    const now = Date.now();
+    const found = await Promise.all([
+      batcher.submit<Record<string, unknown> | undefined>({ kind: 'lookup', agent: 'tester', tenant: 'acme', messageId: 'm-f', now }),
+      batcher.submit<Record<string, unknown> | undefined>({ kind: 'lookup', agent: 'tester', tenant: 'globex', messageId: 'm-f', now }),
+    ]);
+    assert.deepEqual(
+      found.map((row) => row?.['id']),
+      ['f-1', undefined],
+    );
   });
 
   test('text of any shape (quotes, backslashes, unicode) round-trips through the batch; a NUL is refused alone', async () => {

@@ -11,7 +11,11 @@ import { sql, type Kysely, type Migration } from 'kysely';
  * PgBouncer in transaction mode: it lives in the server's backend, not in
  * a session's prepared statements. SECURITY INVOKER (the default): row
  * security applies to the caller as for the query it replaces, under the
- * tenant marker the function sets for its own transaction.
+ * tenant marker the function sets for its own transaction. That marker
+ * outlives the call until the transaction ends: the batch calls it only in a
+ * text of lookups alone, where nothing follows that needs another scope.
+ * The tables are found on the migration's search path (`from current`), as
+ * the functions of migration 0016 find theirs.
  */
 export function taskLookupFunctionMigration(dialect: 'sqlite' | 'postgres'): Migration {
   return {
@@ -25,11 +29,12 @@ export function taskLookupFunctionMigration(dialect: 'sqlite' | 'postgres'): Mig
         returns table (ord int, task tasks)
         language plpgsql stable
         set plan_cache_mode = force_generic_plan
+        set search_path from current
         as $$
         begin
           perform set_config('agentmesh.scope', 'tenant', true), set_config('agentmesh.tenant', p_tenant, true);
           return query
-            select l.ord, found.task
+            select l.ord, hit.task
             from unnest(p_ords, p_keys, p_agents, p_message_ids, p_first_buckets, p_last_buckets) as l(ord, key, agent, message_id, first_bucket, last_bucket)
             cross join lateral (
               select t as task from tasks t
@@ -37,7 +42,7 @@ export function taskLookupFunctionMigration(dialect: 'sqlite' | 'postgres'): Mig
                 and t.message_bucket between l.first_bucket and l.last_bucket
                 and (t.agent, t.tenant, t.message_id) is not distinct from (l.agent, p_tenant, l.message_id)
               order by t.created_at desc limit 1
-            ) found;
+            ) hit;
         end $$`.execute(db);
     },
     async down(db: Kysely<unknown>) {

@@ -55,6 +55,9 @@ export function createGatewayAssertionCheck(options: GatewayAssertionOptions): {
       verified.set(token, { payload, agent });
       return payload;
     } catch (err) {
+      // The gateway's key set could not be read (a timeout, a refused connection, an error status): the assertion is not
+      // known to be bad, the check is out of reach for now, so the caller gets a retryable 503, not a 401 for its request.
+      if (keySetUnreachable(err)) throw Errors.keySetUnavailable({ what: 'the gateway assertion' }, { cause: err });
       throw Errors.assertionInvalid({ reason: reasonOf(err) }, { cause: err });
     }
   };
@@ -75,6 +78,17 @@ export function createGatewayAssertionCheck(options: GatewayAssertionOptions): {
       };
     },
   };
+}
+
+/**
+ * A failure to read the key set, as jose reports it: its timeout, a key set
+ * that is not one, its generic error (a non-200 answer, a body that is not
+ * JSON), or the fetch's own error. The gateway classes its issuers' key sets
+ * the same way (src/gateway/identity/tokens/jose-failure.ts).
+ */
+function keySetUnreachable(err: unknown): boolean {
+  if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid) return true;
+  return !(err instanceof joseErrors.JOSEError) || err.code === 'ERR_JOSE_GENERIC';
 }
 
 function reasonOf(err: unknown): string {

@@ -1,5 +1,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ASSERTION_ISSUER, startAssertionIssuer } from '../../helpers/assertion-issuer.js';
 import { rpc, startRuntime, testAgent, userMessage } from '../../helpers/runtime-fixture.js';
 
@@ -58,4 +60,46 @@ describe('runtime behind the gateway: assertions carry the tenant', () => {
       assert.match(body.error.message, new RegExp(reason.split(' ')[0]!), `${reason}: ${body.error.message}`);
     }
   });
+});
+
+describe("runtime behind the gateway: the gateway's key set out of reach", () => {
+  let issuer: Awaited<ReturnType<typeof startAssertionIssuer>>;
+  let failing: Server;
+  let closedPort: number;
+
+  before(async () => {
+    issuer = await startAssertionIssuer();
+    failing = createServer((_req, res) => res.writeHead(503).end());
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+  });
+  after(() => {
+    failing.close();
+    issuer.close();
+  });
+
+  for (const [what, jwksUrl] of [
+    ['answers 503', () => `http://127.0.0.1:${(failing.address() as AddressInfo).port}/.well-known/jwks.json`],
+    ['refuses the connection', () => `http://127.0.0.1:${closedPort}/.well-known/jwks.json`],
+  ] as const) {
+    test(`a key set that ${what} makes a well-formed assertion a retryable 503, not a 401; a malformed one is still refused`, async () => {
+      const host = await startRuntime([testAgent], { gatewayJwksUrl: jwksUrl(), gatewayIssuer: ASSERTION_ISSUER, requireGatewayAssertion: true });
+      try {
+        const agentUrl = host.agents.tester!;
+        const token = await issuer.sign({ tenant: 'tenant-a', scope: 'a2a:tasks:read' }, { aud: 'agentmesh:agent:tester' });
+        const headers = { 'A2A-Version': '1.0', authorization: `Bearer ${token}` };
+        const rpcAnswer = await rpc(agentUrl, 'GetTask', { id: 'x' }, headers);
+        assert.equal(rpcAnswer.body.error.code, -32603);
+        assert.match(rpcAnswer.body.error.message, /JWKS is unavailable/);
+        assert.equal((await fetch(`${agentUrl}/tasks/x`, { headers })).status, 503);
+        const malformed = await rpc(agentUrl, 'GetTask', { id: 'x' }, { 'A2A-Version': '1.0', authorization: 'Bearer not-a-jwt' });
+        assert.equal(malformed.body.error.code, -32600);
+      } finally {
+        await host.close();
+      }
+    });
+  }
 });

@@ -11,7 +11,7 @@ export function agentCommand(ctx: CliContext): Command {
   const serve = new Command('serve')
     .description('serve the agent a module exports (default export of defineAgent())')
     .argument('<module>', 'path to a .js module (or .ts when run with tsx)')
-    .option('-p, --port <port>', 'port to listen on (env PORT; default 4000, 0 = any free port)')
+    .option('-p, --port <port>', 'port to listen on (env PORT; default 4000, or the next free port when 4000 is taken; 0 = any free port)')
     .option('--host <host>', 'interface to bind (env HOST; default 127.0.0.1)')
     .option('--data-dir <dir>', 'where the SQLite file and signing key live (env AGENTMESH_DATA_DIR; default ./.agentmesh)')
     .option('--dev', 'development mode: allow http:// webhooks')
@@ -23,7 +23,8 @@ export function agentCommand(ctx: CliContext): Command {
         ctx.setExitCode(ExitCodes.USAGE);
         return;
       }
-      await serveAgents(ctx, [mod.default], opts);
+      // A port nobody asked for moves past one in use: `agentmesh up` holds 4000 while it runs.
+      await serveAgents(ctx, [mod.default], opts, { nextFreePort: true });
     });
   return new Command('agent').description('run an agent you wrote').addCommand(serve);
 }

@@ -33,6 +33,7 @@ export const gatewayErrors = {
   creditHoldKeyTaken: declare(ErrorCodes.TENANCY_INVALID_ARGUMENT, 'key {quotedKey} is taken'),
 
   // credits
+  tenantHasNoCredits: declare(ErrorCodes.TENANCY_TENANT_NOT_FOUND, 'tenant {quotedTenant} has no credit account: no credits were ever added to it (a top-up opens one)'),
   insufficientCredits: declare(ErrorCodes.TENANCY_INSUFFICIENT_CREDITS, 'Tenant {tenant} has {balance} milli-credits available; this call needs {needed}', { details: ['tenant', 'balance', 'needed'] }),
   creditsNeedToken: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'The credits API needs a bearer token'),
   creditsOfOtherTenant: declare(ErrorCodes.AUTH_FORBIDDEN, 'Reading the credits of tenant {tenant} needs a principal of that tenant or the {scope} scope', { details: ['scope', 'tenant'] }),

@@ -17,7 +17,7 @@ import type { BridgeOptions } from './acp-bridge.js';
 export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   const principal = c.principal!;
   const call = c.call;
-  const assertion = await d.assertions.get({ sub: principal.subject, tenant: principal.tenant, scope: principal.scopes.join(' '), aud: `agentmesh:agent:${c.agent}`, act: 'agentmesh-gateway' });
+  const assertion = await d.assertions.get(principal, c.agent);
   const tap = c.reservationKey !== undefined ? new AnswerTap(call.streaming) : undefined;
   const headers: Record<string, string> = { authorization: `Bearer ${assertion}`, 'x-request-id': String(c.request.id) };
   const input: ForwardInput = { agent: c.agent, method: c.request.method, path: call.forwardPath, query: c.query, headers, body: c.bytes, idempotent: call.idempotent, tap: tap?.onChunk, caller: principal.tenant };

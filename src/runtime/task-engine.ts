@@ -2,7 +2,7 @@ import type { StreamResponse } from '@a2a-js/sdk';
 import { Message, Role, Task, TaskState } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { SpanKind, SpanStatusCode, context, trace, type Span, type Tracer } from '@opentelemetry/api';
-import { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT, type RecentTraces } from '../observability/index.js';
+import { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT, invokeAgentAttributes, invokeAgentSpanName, tokenUsageAttributes, type RecentTraces } from '../observability/index.js';
 import { EphemeralMap, uuidv7 } from '../storage/index.js';
 import { ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf, stateName, Errors } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
@@ -35,6 +35,8 @@ export interface TaskEngineOptions {
   onTaskSettled?: (agent: string, skill: string, state: TaskState, seconds: number) => void;
   /** Records an INTERNAL span per skill execution; only given when spans are exported (no cost otherwise). */
   tracer?: Tracer | undefined;
+  /** The skill span is OpenTelemetry's GenAI `invoke_agent {agent}` (OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental). */
+  genAiSpans?: boolean | undefined;
   /** Where each skill span is kept by task id, so the task's push deliveries join its trace. */
   taskTraces?: RecentTraces | undefined;
 }
@@ -547,7 +549,7 @@ export class TaskEngine {
         await finished;
       }
     } finally {
-      if (span !== undefined) endSkillSpan(span, run.state);
+      if (span !== undefined) endSkillSpan(span, run.state, this.#o.genAiSpans ? run.usage : undefined);
       limit.release();
       this.#runs.delete(run.id);
       if (!run.handedOff) this.#o.onTaskSettled?.(agent.name, skill.id, run.state ?? TaskState.TASK_STATE_UNSPECIFIED, (this.#now() - started) / 1000);
@@ -585,12 +587,12 @@ export class TaskEngine {
   #skillSpan(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, call: CallInfo): Span | undefined {
     const tracer = this.#o.tracer;
     if (tracer === undefined) return undefined;
-    // Named like OTel's GenAI `execute_tool {tool}`: low cardinality, the skill id only.
-    const span = tracer.startSpan(
-      `execute_skill ${skill.id}`,
-      { kind: SpanKind.INTERNAL, attributes: { [ATTR_A2A_TASK_ID]: run.id, [ATTR_A2A_AGENT]: agent.name, [ATTR_A2A_SKILL]: skill.id, [ATTR_AGENTMESH_TENANT]: call.tenant } },
-      context.active(),
-    );
+    const attributes = { [ATTR_A2A_TASK_ID]: run.id, [ATTR_A2A_AGENT]: agent.name, [ATTR_A2A_SKILL]: skill.id, [ATTR_AGENTMESH_TENANT]: call.tenant };
+    // GenAI conventions: the agent invoked in this process (an "invoke agent internal span"), its conversation the task's context.
+    // Otherwise named like OTel's GenAI `execute_tool {tool}`: low cardinality, the skill id only.
+    const span = this.#o.genAiSpans
+      ? tracer.startSpan(invokeAgentSpanName(agent.name), { kind: SpanKind.INTERNAL, attributes: { ...attributes, ...invokeAgentAttributes({ name: agent.name, id: agent.name, conversationId: run.task.contextId }) } }, context.active())
+      : tracer.startSpan(`execute_skill ${skill.id}`, { kind: SpanKind.INTERNAL, attributes }, context.active());
     this.#o.taskTraces?.set(run.id, span.spanContext());
     return span;
   }
@@ -619,8 +621,11 @@ function isWorking(state: string): boolean {
 }
 
 /** Ends a skill's span with the task's state as it settled (a handed-off task is still WORKING). */
-function endSkillSpan(span: Span, state: TaskState | undefined): void {
+function endSkillSpan(span: Span, state: TaskState | undefined, usage: unknown): void {
   if (state !== undefined) span.setAttribute('a2a.task.state', stateName(state));
+  // GenAI spans carry the token usage the skill reported (ctx.usage units input_tokens / output_tokens).
+  const tokens = usage === undefined ? undefined : tokenUsageAttributes(usage);
+  if (tokens !== undefined) span.setAttributes(tokens);
   if (state === TaskState.TASK_STATE_FAILED) span.setStatus({ code: SpanStatusCode.ERROR });
   span.end();
 }

@@ -196,7 +196,8 @@ export class TaskEngine {
       status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: now },
       artifacts: [],
       history: [userMessage],
-      metadata: { skillId: skill.id },
+      // A delegated call's task names who it was for and through whom (the console's task view shows it, ADR 0036).
+      metadata: call.caller.actors === undefined ? { skillId: skill.id } : { skillId: skill.id, [DELEGATION_METADATA_KEY]: { caller: call.caller.id, actors: call.caller.actors } },
     };
     const run = new TaskRun(
       { task, agent: agent.name, tenant: call.tenant, skill: skill.id, messageId: message.messageId, idempotent: skill.definition.idempotent === true },
@@ -614,6 +615,9 @@ export class TaskEngine {
     return this.#deps;
   }
 }
+
+/** Task metadata of a task created by a delegated call: `{ caller, actors }`, the top caller and the clients that acted for it, in order. */
+export const DELEGATION_METADATA_KEY = 'agentmesh.delegation';
 
 /** States in which a task's work goes on (a message may join it when its skill accepts them). */
 function isWorking(state: string): boolean {

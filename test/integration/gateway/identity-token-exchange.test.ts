@@ -7,6 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { ISSUER, basic, createClient, requestToken, startIdentity, tokenFor, whoami, type IdentityFixture } from './identity-fixture.js';
 
@@ -189,6 +190,24 @@ describe('token exchange (RFC 8693) at the token endpoint', () => {
     assert.equal(body.active, true);
     assert.equal(body.sub, caller.clientId);
     assert.deepEqual(body.act, { sub: orchestrator.client_id });
+  });
+
+  test('any subject token the gateway did not sign is refused with an OAuth error, never a 5xx (property)', async () => {
+    const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+    const jwtShaped = fc
+      .tuple(fc.jsonValue(), fc.jsonValue(), fc.string({ maxLength: 40 }))
+      .map(([header, payload, signature]) => `${b64(header)}.${b64(payload)}.${b64(signature)}`);
+    const ours = fc
+      .record({ act: fc.jsonValue(), origin: fc.jsonValue(), may_act: fc.jsonValue(), tenant: fc.jsonValue(), scope: fc.jsonValue() }, { requiredKeys: [] })
+      .map((claims) => `${b64({ alg: 'ES256', kid: 'whatever', typ: 'at+jwt' })}.${b64({ iss: ISSUER, sub: 'x', exp: 9_999_999_999, ...claims })}.${b64('sig')}`);
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string({ minLength: 1, maxLength: 200 }), jwtShaped, ours), fc.constantFrom(ACCESS_TOKEN, JWT), async (subjectToken, type) => {
+        const res = await exchange(orchestrator, subjectToken, { subject_token_type: type });
+        assert.equal(res.status, 400, JSON.stringify(res.body));
+        assert.ok(['invalid_grant', 'invalid_request'].includes(res.body.error), JSON.stringify(res.body));
+      }),
+      { numRuns: 150, seed: 8693 },
+    );
   });
 
   test('the metadata lists the grant', async () => {

@@ -21,9 +21,11 @@ export interface ExportedSpan {
 /** OTLP span kinds (opentelemetry-proto trace.proto). */
 export const KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3 } as const;
 
-type OtlpValue = { stringValue?: string; intValue?: number | string; boolValue?: boolean; doubleValue?: number };
+type OtlpValue = { stringValue?: string; intValue?: number | string; boolValue?: boolean; doubleValue?: number; arrayValue?: { values?: OtlpValue[] } };
 
+/** An attribute's value; an array attribute (`arrayValue`) reads as its values joined with commas. */
 function valueOf(v: OtlpValue): string | number | boolean {
+  if (v.arrayValue !== undefined) return (v.arrayValue.values ?? []).map(valueOf).join(',');
   if (v.stringValue !== undefined) return v.stringValue;
   if (v.intValue !== undefined) return Number(v.intValue);
   if (v.boolValue !== undefined) return v.boolValue;

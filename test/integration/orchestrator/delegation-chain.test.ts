@@ -12,6 +12,7 @@ import { defineAgent, type SkillContext } from '../../../src/runtime/index.js';
 import { ADMIN_TOKEN, createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { outputsOf, runMessage } from '../../helpers/orchestrator-fixture.js';
+import { KIND, startOtlpReceiver } from '../../helpers/otlp-receiver.js';
 
 const A2A = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'];
 
@@ -54,11 +55,13 @@ const ledger = defineAgent({
 
 describe('a delegation chain caller → orchestrator → broker → ledger', () => {
   let mesh: GatewayMesh;
+  let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
   let orch: Awaited<ReturnType<typeof startMeshOrchestrator>>;
   let user: { clientId: string; clientSecret: string };
   let orchestratorClient: string;
   before(async () => {
-    mesh = await startGatewayMesh({ agents: [broker, ledger] });
+    receiver = await startOtlpReceiver();
+    mesh = await startGatewayMesh({ agents: [broker, ledger], gateway: { otlpEndpoint: receiver.url } });
     brokerAccess.gatewayUrl = mesh.gw.url;
     brokerAccess.client = await createClient(mesh.gw.url, { name: 'broker', tenant: 'platform', scopes: ['gateway:delegate', ...A2A] });
     orch = await startMeshOrchestrator(mesh);
@@ -69,6 +72,7 @@ describe('a delegation chain caller → orchestrator → broker → ledger', () 
   after(async () => {
     await orch?.close();
     await mesh?.close();
+    receiver?.server.close();
   });
 
   test('each hop acts for the caller, and the audit rows nest the actors', async () => {
@@ -104,5 +108,20 @@ describe('a delegation chain caller → orchestrator → broker → ledger', () 
     assert.deepEqual((toBroker.detail as any)?.act, { sub: orchestratorClient, agent: 'orchestrator' });
     assert.deepEqual(toLedger.actor, { kind: 'client', id: brokerAccess.client!.clientId });
     assert.deepEqual((toLedger.detail as any)?.act, { sub: brokerAccess.client!.clientId, agent: 'broker', act: { sub: orchestratorClient, agent: 'orchestrator' } });
+
+    // The trace: the gateway's server span of each delegated call names the chain, the top caller first.
+    await orch.close();
+    await mesh.close();
+    const chains = receiver.spans
+      .filter((s) => s.service === 'agentmesh-gateway' && s.kind === KIND.SERVER && s.attributes['agentmesh.delegation.chain'] !== undefined)
+      .map((s) => [s.attributes['a2a.agent'], s.attributes['agentmesh.delegation.chain']]);
+    assert.deepEqual(
+      chains.filter(([agent]) => agent === 'broker' || agent === 'ledger').sort(),
+      [
+        ['broker', `${user.clientId},${orchestratorClient}`],
+        ['ledger', `${user.clientId},${orchestratorClient},${brokerAccess.client!.clientId}`],
+      ],
+    );
+    assert.ok(!receiver.spans.some((s) => s.attributes['a2a.agent'] === 'orchestrator' && s.attributes['agentmesh.delegation.chain'] !== undefined), 'the caller\'s own call names no chain');
   });
 });

@@ -65,6 +65,7 @@ export type HostSettings = Parameters<typeof databaseOptionsOf>[0] & {
   registryUrl?: string | undefined;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' | undefined;
   otlpEndpoint?: string | undefined;
+  semconvStabilityOptIn?: readonly string[] | undefined;
   clientTls?: unknown;
 };
 

@@ -43,6 +43,7 @@ export const gatewayErrors = {
   pushSignatureRejected: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'Push notification signature rejected: {problem}'),
   agentNeedsCredential: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'This agent needs a bearer token (OAuth 2.0 client credentials from /oauth/token) or an X-API-Key'),
   delegationNeedsScope: declare(ErrorCodes.AUTH_FORBIDDEN, 'Calling on behalf of a tenant ({header}) needs the scope {scope}', { details: ['scope'] }),
+  delegationOtherTenantNeedsAdmin: declare(ErrorCodes.AUTH_FORBIDDEN, 'Naming another tenant ({header}) needs the scope {scope}; to act for a caller, exchange its token at /oauth/token (RFC 8693)', { details: ['scope'] }),
 
   // the console
   consoleTasksNeedTenant: declare(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'tenant: a platform admin names the tenant whose tasks to list'),

@@ -99,3 +99,14 @@ describe('orchestrator settings from the environment', () => {
     assert.throws(() => orchestratorConfigFromEnv({ ORCHESTRATOR_ROUTER_MODEL_URL: 'http://llm/v1', ORCHESTRATOR_ROUTER_MODEL: 'm', ORCHESTRATOR_ROUTER_MODEL_TIMEOUT_MS: 'soon' }, {}), /ORCHESTRATOR_ROUTER_MODEL_TIMEOUT_MS must be a positive integer/);
   });
 });
+
+// OpenTelemetry's own variable, read by every serving role (the orchestrator through its runtime).
+describe('OTEL_SEMCONV_STABILITY_OPT_IN', () => {
+  const readers = { runtime: runtimeConfigFromEnv, registry: registryConfigFromEnv, gateway: gatewayConfigFromEnv };
+  for (const [role, read] of Object.entries(readers)) {
+    test(`${role}: read as the comma-separated list it is`, () => {
+      assert.deepEqual((read({ OTEL_SEMCONV_STABILITY_OPT_IN: 'http, gen_ai_latest_experimental,' }, {}) as { semconvStabilityOptIn?: string[] }).semconvStabilityOptIn, ['http', 'gen_ai_latest_experimental']);
+      assert.equal((read({}, {}) as { semconvStabilityOptIn?: string[] }).semconvStabilityOptIn, undefined);
+    });
+  }
+});

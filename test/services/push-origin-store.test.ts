@@ -130,7 +130,7 @@ for (const backend of BACKENDS) {
       await taskOn('old', 'origin-a', 2, 1_000);
       await taskOn('new', 'origin-a', 1, 5_000);
       await taskOn('elsewhere', 'origin-b', 1, 1_000);
-      assert.equal(await push.deadLetterOrigin('origin-a', { createdBefore: 2_000, error: 'network error: ECONNREFUSED (retry window elapsed)', now: 9_000 }), 2);
+      assert.equal((await push.deadLetterOrigin('origin-a', { createdBefore: 2_000, error: 'network error: ECONNREFUSED (retry window elapsed)', now: 9_000 })).length, 2);
       assert.deepEqual(await push.stats(), { pending: 2, dead: 2 });
     });
 

@@ -73,7 +73,9 @@ export class AgentmeshTaskTrigger implements INodeType {
     const seen = this.getWorkflowStaticData('node') as { after?: string; atAfter?: string[] };
     const now = new Date().toISOString();
     if (seen.after === undefined && !manual) {
-      // First poll of an active workflow: tasks from now on, not the agent's whole past.
+      // First poll of an active workflow (n8n runs it on activation): tasks from now on, not the agent's whole past.
+      // One task is read all the same, so a wrong credential, scope or agent fails the activation, where it shows.
+      await gateway.tasks(agent, { state: states[0] ?? 'TASK_STATE_COMPLETED', pageSize: 1 });
       seen.after = now;
       seen.atAfter = [];
       return null;

@@ -9,8 +9,9 @@
  *
  * The folder is `$AGENTMESH_N8N_HOME`, else `$XDG_CACHE_HOME/agentmesh-ci/n8n-<version>`
  * (`~/.cache/…`). A finished install is marked with `.agentmesh-ready`; an
- * install is made in a folder of its own and renamed into place, so a run
- * cut short never leaves a half install that looks finished.
+ * install is made in a folder beside it (`….partial`) and renamed into
+ * place, so a run cut short never leaves a half install that looks finished.
+ * Two installs into one folder at once are not supported.
  *
  * Usage: node scripts/install-n8n.mjs        (prints the folder; exits 1 when it cannot install)
  */
@@ -42,7 +43,8 @@ function run(what, command, args, options) {
 /** Installs n8n into `home` unless it is there already. */
 export function installN8n(home = n8nHome()) {
   if (n8nInstalled(home)) return home;
-  const work = `${home}.partial-${process.pid}`;
+  // One folder for the install in progress: a run cut short leaves it, and the next run starts it over.
+  const work = `${home}.partial`;
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   try {

@@ -190,6 +190,22 @@ describe('workflow launch through a hook', () => {
     assert.equal(failed.metadata?.['agentmesh.workflow'].phase, 'failed');
   });
 
+  test('fails every task whose launch waited on a down engine past the retry window, the ones dead-lettered together too', async (t) => {
+    const clock = { now: T0 };
+    const down = `http://127.0.0.1:${await closedPort()}/webhook/followups`;
+    const { runtime } = await startRuntime(t, { pushRetryWindowMs: 3_600_000, workflowHooks: { followups: { url: down, secrets: [generateWebhookSecret()] } } }, clock);
+    const ids = [await send(runtime, 'one'), await send(runtime, 'two'), await send(runtime, 'three')];
+    await deliver(runtime);
+    // The engine's origin is failing: one probe at a time, until the window has passed for all of them.
+    clock.now += 3_600_000;
+    for (let i = 0; i < 10 && (await runtime.deliverPushNow()) > 0; i++) clock.now += 10_000;
+    for (const id of ids) {
+      const failed = await task(runtime, id);
+      assert.equal(failed.status.state, 'TASK_STATE_FAILED', id);
+      assert.match(failed.status.message!.parts[0]!.text!, /The followups workflow could not be launched: network error/);
+    }
+  });
+
   test('refuses a callback whose URL the runtime did not sign, and a body that is no callback', async (t) => {
     const engine = await startEngine(t);
     const clock = { now: T0 };

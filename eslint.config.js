@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.agentmesh/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.agentmesh/**', 'coverage/**', 'integrations/*/dist/**', 'integrations/*/node_modules/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -14,6 +14,14 @@ const FOLLOWUP_CREDITS_PER_LEAD = 0.02;
 const RECORD_CREDITS_PER_LEAD = 0.01;
 /** Four touches per lead at most: 2,500 leads are 10,000 tasks, about what one answer should carry. */
 const MAX_AUDIENCE = 2500;
+/**
+ * A launch carries the follow-up tasks and the CRM records of every lead to
+ * the engine, at most 1 MiB of JSON (a runtime's launch limit): 500 leads are
+ * about 0.6 MiB.
+ */
+const MAX_LAUNCH_AUDIENCE = 500;
+/** The workflow hook a launch goes to unless the agent's config (registry) names another as `hook`. */
+const DEFAULT_HOOK = 'followups';
 
 /** What the skills take as data: the type their schema (`input`, below) describes (ADR 0012). */
 type AutomationInput = Exclude<SkillInputOf<typeof input>, string>;
@@ -34,9 +42,9 @@ async function campaignFromText(text: string, ctx: SkillContext): Promise<Launch
   return planCampaign({ ...read.input, name: read.input.name ?? `follow-ups: ${read.audienceLabel}`, leadIds: read.leadIds }, 'scheduled', today());
 }
 
-async function campaignOf(input: string | AutomationInput, ctx: SkillContext): Promise<{ campaign: LaunchedCampaign; owners?: string[] }> {
+async function campaignOf(input: string | AutomationInput, ctx: SkillContext, max = MAX_AUDIENCE): Promise<{ campaign: LaunchedCampaign; owners?: string[] }> {
   const result = typeof input === 'string' ? { campaign: await campaignFromText(input, ctx) } : input;
-  if (result.campaign.audience.length > MAX_AUDIENCE) throw badInput('campaign.audience', `has ${result.campaign.audience.length} leads; automate at most ${MAX_AUDIENCE} per call (split the audience by wave)`);
+  if (result.campaign.audience.length > max) throw badInput('campaign.audience', `has ${result.campaign.audience.length} leads; automate at most ${max} per call (split the audience by wave)`);
   return result;
 }
 
@@ -56,6 +64,26 @@ async function records(input: string | AutomationInput, ctx: SkillContext): Prom
   ctx.usage({ credits: Math.round(result.count * RECORD_CREDITS_PER_LEAD * 1000) / 1000, units: { records: result.count } });
   ctx.artifact({ name: 'summary', parts: [{ text: `${result.count} CRM records for "${result.campaignName}" in ${result.byWave.length} wave(s)` }] });
   return result;
+}
+
+/**
+ * Hands the campaign's follow-ups and CRM records to the team's automation
+ * engine (n8n, Make or Kestra) through the runtime's workflow hook: one
+ * signed launch, retried until the engine takes it; the task completes with
+ * what the engine reports when its run ends (its callback), or once the
+ * engine accepted the launch when the hook does not call back.
+ */
+async function launch(input: string | AutomationInput, ctx: SkillContext) {
+  const { campaign, owners } = await campaignOf(input, ctx, MAX_LAUNCH_AUDIENCE);
+  const plan = scheduleFollowUps(campaign, owners);
+  const crm = launchRecords(campaign, owners);
+  const hook = typeof ctx.config['hook'] === 'string' ? ctx.config['hook'] : DEFAULT_HOOK;
+  const payload = {
+    campaign: { campaignId: campaign.campaignId, name: campaign.name, channel: campaign.channel, leads: plan.leads },
+    followUps: { firstDue: plan.firstDue, lastDue: plan.lastDue, byOwner: plan.byOwner, tasks: plan.tasks },
+    crmRecords: crm.records,
+  };
+  return ctx.launchWorkflow(hook, payload, { status: `Launching the ${hook} workflow: ${plan.tasks.length} follow-up tasks and ${crm.count} CRM records of "${campaign.name}"` });
 }
 
 const wave = { type: 'object', required: ['date', 'contacts'], properties: { date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' }, contacts: { type: 'integer', minimum: 1 } } } as const;
@@ -85,7 +113,7 @@ const input = textOrData({
 export default defineAgent({
   card: {
     name: 'workflow-automation',
-    description: 'Workflow automation after a campaign launch: schedules the follow-up tasks of every lead (due dates on business days, owners, cadence steps) and writes the CRM launch records.',
+    description: "Workflow automation after a campaign launch: schedules the follow-up tasks of every lead (due dates on business days, owners, cadence steps), writes the CRM launch records, and hands both to the team's n8n, Make or Kestra workflow.",
     ...EXAMPLE_PUBLISHER,
   },
   defaultSkill: 'schedule-followups',
@@ -98,6 +126,7 @@ export default defineAgent({
     skills: {
       'schedule-followups': { pricing: { creditsPerItem: FOLLOWUP_CREDITS_PER_LEAD, itemsPath: 'campaign.audience' } },
       'launch-records': { pricing: { creditsPerItem: RECORD_CREDITS_PER_LEAD, itemsPath: 'campaign.audience' } },
+      'launch-automation': { pricing: { creditsPerItem: FOLLOWUP_CREDITS_PER_LEAD + RECORD_CREDITS_PER_LEAD, itemsPath: 'campaign.audience' } },
     },
   },
   skills: {
@@ -127,6 +156,19 @@ export default defineAgent({
       input,
       idempotent: true,
       handler: records,
+    },
+    'launch-automation': {
+      name: 'Launch in the automation engine',
+      description: `Hands a launched campaign to the team's n8n, Make or Kestra workflow: its follow-up tasks and CRM records go to the engine's webhook in one signed launch (the runtime's workflow hook "${DEFAULT_HOOK}", or the one the agent's config names as "hook"), retried until the engine takes it; the task completes with what the engine reports when its run ends. At most ${MAX_LAUNCH_AUDIENCE} leads per call. Data { campaign, owners? } or text.`,
+      tags: ['n8n', 'make', 'kestra', 'workflow', 'webhook', 'automation', 'follow-up', 'crm'],
+      examples: [
+        'run the follow-ups of the campaign we launched to lead-001 and lead-002 on 2026-03-02 in n8n',
+        'hand the launched campaign to our automation workflow',
+        'push the follow-up tasks and CRM records to Make',
+      ],
+      input,
+      idempotent: true,
+      handler: launch,
     },
   },
 });

@@ -4,7 +4,7 @@
  *
  *   default   test/unit and test/integration: Node alone, no system tool, no service (`npm test`)
  *   tools     the files of test/unit and test/integration marked `// test-tier: tools (needs …)`:
- *             they drive a system tool (promtool, Chromium, kubectl) (`npm run test:tools`)
+ *             they drive a system tool (promtool, Chromium, kubectl, a real n8n) (`npm run test:tools`)
  *   services  test/services: PostgreSQL, Redis, NATS (`npm run test:services`)
  *   image     test/image: the container image built and run with Podman (`npm run test:image`)
  *
@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { N8N_VERSION, n8nHome, n8nInstalled } from './install-n8n.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -37,6 +38,7 @@ const INSTALL = {
   'redis-cli': 'apt-get install redis-tools',
   openssl: 'apt-get install openssl',
   'older-node': "apt-get install nodejs (Debian's Node, older than 24, with its npm at /usr/bin/npm), or set OLD_NODE to a Node older than 24",
+  n8n: `node scripts/install-n8n.mjs (n8n@${N8N_VERSION} into ${n8nHome()}; set AGENTMESH_N8N_HOME to use another folder)`,
 };
 
 /** Which tools a tier needs regardless of markers. */
@@ -44,7 +46,7 @@ const TIER_TOOLS = { image: ['podman', 'debootstrap', 'runc', 'socat', 'podman-c
 
 const MARKER = /^\/\/ test-tier: (\w+)(?: \(needs ([^)]*)\))?/m;
 /** What drives a system tool: a file that does so without a marker would break `npm test` on a machine with Node alone. */
-const TOOL_USE = /from '[^']*\/(?:browser|prometheus-binaries)\.js'|\(\s*'(?:kubectl|promtool|prometheus|podman)'/;
+const TOOL_USE = /from '[^']*\/(?:browser|prometheus-binaries|n8n-engine)\.js'|\(\s*'(?:kubectl|promtool|prometheus|podman)'/;
 
 function testFiles(dir) {
   if (!existsSync(dir)) return [];
@@ -61,6 +63,8 @@ export function tierOf(file) {
 }
 
 function onPath(tool) {
+  // Not a system package: installed from npm into a cache folder (scripts/install-n8n.mjs).
+  if (tool === 'n8n') return n8nInstalled();
   if (tool === 'chromium') return existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
   if (tool === 'dnsname') return existsSync('/usr/lib/cni/dnsname');
   // A Node older than 24 beside the one running: the entry points' refusal of it is run for real (its version is the test's to check).

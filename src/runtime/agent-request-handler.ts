@@ -26,6 +26,7 @@ import type { SendOptions, TaskEngine } from './task-engine.js';
 import { withHistoryLength } from './task-fold.js';
 import { subscribeTaskEvents } from './task-subscription.js';
 import type { CommittedEvent } from './task-events.js';
+import { RESERVED_CONFIG_ID_PREFIX, WORKFLOW_HOOK_PROTOCOL } from './workflow-hooks/index.js';
 
 /** Checks an outbound URL (SSRF guard); throws AM_ERR_SSRF_BLOCKED. */
 export interface UrlGuard {
@@ -236,7 +237,8 @@ export class AgentRequestHandler implements A2ARequestHandler {
   async getTaskPushNotificationConfig(params: GetTaskPushNotificationConfigRequest, context: ServerCallContext): Promise<TaskPushNotificationConfig> {
     return this.#onPushConfigs(params.taskId, context, async () => {
       const record = await this.#o.push.getConfig(params.taskId, params.id);
-      if (!record) throw Errors.pushConfigNotFound({ configId: params.id, taskId: params.taskId });
+      // A workflow launch is the runtime's own row, not a config the caller made.
+      if (!record || record.protocol === WORKFLOW_HOOK_PROTOCOL) throw Errors.pushConfigNotFound({ configId: params.id, taskId: params.taskId });
       return TaskPushNotificationConfig.fromJSON(JSON.parse(record.config));
     });
   }
@@ -244,12 +246,13 @@ export class AgentRequestHandler implements A2ARequestHandler {
   async listTaskPushNotificationConfigs(params: ListTaskPushNotificationConfigsRequest, context: ServerCallContext): Promise<ListTaskPushNotificationConfigsResponse> {
     return this.#onPushConfigs(params.taskId, context, async () => {
       const records = await this.#o.push.listConfigs(params.taskId);
-      return { configs: records.map((r) => TaskPushNotificationConfig.fromJSON(JSON.parse(r.config))), nextPageToken: '' };
+      return { configs: records.filter((r) => r.protocol !== WORKFLOW_HOOK_PROTOCOL).map((r) => TaskPushNotificationConfig.fromJSON(JSON.parse(r.config))), nextPageToken: '' };
     });
   }
 
   async deleteTaskPushNotificationConfig(params: DeleteTaskPushNotificationConfigRequest, context: ServerCallContext): Promise<void> {
     return this.#onPushConfigs(params.taskId, context, async () => {
+      if (params.id.startsWith(RESERVED_CONFIG_ID_PREFIX)) throw Errors.pushConfigNotFound({ configId: params.id, taskId: params.taskId });
       const existed = await this.#o.push.deleteConfig(params.taskId, params.id);
       if (!existed) throw Errors.pushConfigNotFound({ configId: params.id, taskId: params.taskId });
     });
@@ -274,6 +277,8 @@ export class AgentRequestHandler implements A2ARequestHandler {
         cause: err,
       });
     }
+    // The runtime's own configs (a workflow launch) are upserted by id: a caller's must not overwrite one.
+    if (params.id?.startsWith(RESERVED_CONFIG_ID_PREFIX)) throw invalidParams('id', `must not start with "${RESERVED_CONFIG_ID_PREFIX}": such ids are the runtime's own`);
     const config: TaskPushNotificationConfig = { ...params, id: params.id || uuidv7(), tenant: callOf(context).tenant };
     await this.#o.push.putConfig({
       taskId: config.taskId,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseRoleConfig, roleServerFields } from '../http/index.js';
+import { workflowHooksSchema } from './workflow-hooks/workflow-hook-config.js';
 
 /**
  * Runtime configuration: one strict schema, defaults with units. The CLI
@@ -61,6 +62,17 @@ export const runtimeConfigSchema = z
     dev: z.boolean().default(false),
     /** Hosts (or *.suffix) outbound calls may reach even when private/loopback. */
     allowHosts: z.array(z.string()).default([]),
+    /**
+     * The workflow hooks agents launch with `ctx.launchWorkflow(name, …)`:
+     * each an engine's webhook (n8n, Make, Kestra) with its Standard Webhooks
+     * secrets (env AGENTMESH_WORKFLOW_HOOKS, JSON). See docs/integrations.md.
+     */
+    workflowHooks: workflowHooksSchema,
+    /**
+     * Base URL the engines call back at (`<base>/workflow-callbacks/…`), when
+     * they reach this runtime at another address than `publicUrl`. Unset: `publicUrl`.
+     */
+    workflowCallbackUrl: z.string().url().optional(),
     /** Push delivery: keep retrying for this long, ms (24 h), then dead-letter. */
     pushRetryWindowMs: z.number().int().positive().default(24 * 3600 * 1000),
     /** Registry every hosted agent registers with after `listen()` (heartbeats, config). Unset: no registration. */

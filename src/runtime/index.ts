@@ -7,8 +7,8 @@
 import '../node-version/check-on-import.js';
 export { defineAgent, isAgentDefinition } from '../contracts/agent/index.js';
 export type { AgentDefinition, AgentDefinitionInput, AgentCardInput, SkillDefinition, DynamicSkillDefinition, SkillInputOf, SkillOutputOf, SkillResult, SkillsInput, JsonSchema, JsonSchemaLiteral, TaskMessageContext } from '../contracts/agent/index.js';
-export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions, HandOffOptions, HandedOff } from '../contracts/agent/index.js';
-export type { AgentTaskControl, TaskMessage, TaskMessagesOptions, ControlProgressOptions, CompleteOptions } from '../contracts/agent/index.js';
+export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions, HandOffOptions, HandedOff, LaunchWorkflowOptions, WorkflowLaunched } from '../contracts/agent/index.js';
+export type { AgentTaskControl, TaskMessage, TaskMessagesOptions, ControlProgressOptions, CompleteOptions, FailOptions } from '../contracts/agent/index.js';
 export { TaskControl } from './task-control.js';
 export type { TaskControlOptions } from './task-control.js';
 export { openTaskControl } from './open-task-control.js';
@@ -28,3 +28,6 @@ export type { ResealPushConfigsOptions } from './push/index.js';
 // What a webhook receiver needs to check a push notification (docs/push-notifications.md).
 export { verifyPushSignature, PUSH_SIGNATURE_HEADER } from './push/index.js';
 export type { PushSignatureClaims, VerifyPushSignatureOptions, PushSignatureFailure } from './push/index.js';
+// Workflow hooks: agents launching n8n, Make or Kestra workflows, signed with Standard Webhooks (docs/integrations.md).
+export { signStandardWebhook, verifyStandardWebhook, generateWebhookSecret, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, WEBHOOK_TOLERANCE_SECONDS, LAUNCH_EVENT_TYPE, WORKFLOW_METADATA_KEY } from './workflow-hooks/index.js';
+export type { SignStandardWebhookInput, VerifyStandardWebhookInput, WebhookSignatureFailure, WorkflowHookConfigInput, WorkflowEngine, WorkflowCallback, LaunchRecord, LaunchPhase } from './workflow-hooks/index.js';

@@ -17,6 +17,8 @@ import { TaskEngine } from './task-engine.js';
 import { anonymous, type Authenticate } from './transports/call-context.js';
 import type { GrpcAgent, GrpcServing } from './transports/grpc-server.js';
 import { registerAcpRoutes, type AcpAgent } from './transports/acp-routes.js';
+import type { AgentTaskControl } from '../contracts/agent/index.js';
+import { CALLBACK_KEY_INFO, registerWorkflowCallbackRoute, WORKFLOW_HOOK_PROTOCOL, WorkflowHooks } from './workflow-hooks/index.js';
 
 /** Where the runtime serves ACP (ACP's own paths follow: `/acp/runs`, …). */
 export const ACP_PREFIX = '/acp';
@@ -101,14 +103,42 @@ export async function openBackends({ config, given, log, deadline, stack }: Open
   return { database, bus, stores, pushStore, replicaId, tracing, taskTraces, guard, signingKey, clientTls };
 }
 
+/** Options of {@link buildWorkflowHooks}. */
+export interface WorkflowHooksBuild extends Pick<RuntimeBuild, 'config' | 'log' | 'metrics'> {
+  backends: RuntimeBackends;
+  cards: ServedCards;
+  /** The task engine's TaskControl, once it exists (the hooks write to launched tasks only after start). */
+  tasks: () => AgentTaskControl;
+}
+
+/**
+ * The workflow hooks of `workflowHooks`: what `ctx.launchWorkflow` resolves,
+ * the outbox kind the push worker delivers launches with, and the callback
+ * URLs' keys (derived from the runtime's secret, as the push configs' are).
+ */
+export function buildWorkflowHooks({ config, backends, cards, tasks, log, metrics }: WorkflowHooksBuild): WorkflowHooks {
+  return new WorkflowHooks({
+    hooks: config.workflowHooks,
+    pushStore: backends.pushStore,
+    taskStore: backends.stores.tasks,
+    callbackKeys: backends.pushStore.derivedKeys(CALLBACK_KEY_INFO),
+    callbackBaseUrl: () => config.workflowCallbackUrl ?? cards.publicUrl,
+    tasks,
+    logger: log,
+    metrics,
+  });
+}
+
 /** Options of {@link buildPushWorker}. */
 export interface PushWorkerOptions extends RuntimeBuild {
   backends: RuntimeBackends;
   cards: ServedCards;
+  /** Delivers the workflow launches of the outbox. */
+  hooks: WorkflowHooks;
 }
 
 /** The push delivery worker (started by listen()); stopped once the servers drained. */
-export function buildPushWorker({ config, backends, cards, metrics, log, now, deadline, stack }: PushWorkerOptions): PushDeliveryWorker {
+export function buildPushWorker({ config, backends, cards, hooks, metrics, log, now, deadline, stack }: PushWorkerOptions): PushDeliveryWorker {
   const push = new PushDeliveryWorker({
     taskStore: backends.stores.tasks,
     pushStore: backends.pushStore,
@@ -122,6 +152,7 @@ export function buildPushWorker({ config, backends, cards, metrics, log, now, de
     taskTraces: backends.taskTraces,
     retryWindowMs: config.pushRetryWindowMs,
     secretIsCurrent: () => backends.pushStore.secretOpensCanary(),
+    kinds: new Map([[WORKFLOW_HOOK_PROTOCOL, hooks.kind]]),
     now,
   });
   stack.defer('push worker', () => deadline.bounded('push worker', () => push.stop()));
@@ -167,10 +198,11 @@ export interface EngineOptions extends RuntimeBuild {
   agents: readonly AgentDefinition[];
   backends: RuntimeBackends;
   configs: AgentConfigs;
+  hooks: WorkflowHooks;
 }
 
 /** The task engine, counting settled tasks; shut down first at close (final task writes), under the drain deadline. */
-export function buildEngine({ agents, config, backends, configs, metrics, log, now, deadline, stack }: EngineOptions): TaskEngine {
+export function buildEngine({ agents, config, backends, configs, hooks, metrics, log, now, deadline, stack }: EngineOptions): TaskEngine {
   const tasksSettled = metrics.counter('agentmesh_runtime_tasks_total', 'Tasks that reached a terminal or interrupted state', ['agent', 'skill', 'state']);
   const taskSeconds = metrics.histogram('agentmesh_runtime_task_duration_seconds', 'Time from submission to the end of a task', ['agent', 'skill'], [0.001, 0.01, 0.1, 0.5, 1, 5, 30, 120, 600]);
   const settledChildren = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
@@ -185,6 +217,7 @@ export function buildEngine({ agents, config, backends, configs, metrics, log, n
     skillTimeoutMs: config.skillTimeoutMs,
     now,
     configOf: (agent) => configs.get(agent),
+    workflows: hooks,
     ...(backends.tracing.enabled && { tracer: backends.tracing.tracer, taskTraces: backends.taskTraces, genAiSpans: backends.tracing.genAi }),
     onTaskSettled: (agent, skill, state, seconds) => {
       // Label-bound children cached per (agent, skill, state): no label hashing per task.
@@ -211,6 +244,7 @@ export interface AgentMount extends Pick<RuntimeBuild, 'config' | 'log'> {
   backends: RuntimeBackends;
   cards: ServedCards;
   authenticate: Authenticate | undefined;
+  hooks: WorkflowHooks;
 }
 
 /**
@@ -256,6 +290,8 @@ export async function mountAgents(mount: AgentMount): Promise<GrpcAgent[]> {
   const sse = { heartbeatMs: config.sseHeartbeatMs, onDrain: (close: () => void) => onDrain(app, close) };
   await app.register(async (scope) => registerAcpRoutes(scope, { agents: acpAgents, store: backends.stores.tasks, sse, bodyLimitBytes: config.bodyLimitBytes, baseUrl: () => `${cards.publicUrl.replace(/\/$/, '')}${ACP_PREFIX}` }), { prefix: ACP_PREFIX });
   app.get('/.well-known/jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(backends.signingKey.jwks()));
+  // Engines end the tasks that launched their workflows here; the signed URL is the credential (docs/integrations.md).
+  await registerWorkflowCallbackRoute(app, { hooks: mount.hooks, bodyLimitBytes: config.bodyLimitBytes });
   return grpcAgents;
 }
 

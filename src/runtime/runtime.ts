@@ -5,7 +5,7 @@ import type { Bus, Database } from '../storage/index.js';
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from './config.js';
 import type { AgentDefinition } from '../contracts/agent/index.js';
 import { AgentConfigs, type ConfigChangeListener } from './registration/index.js';
-import { buildEngine, buildPushWorker, buildRuntimeHttp, linkRegistry, mountAgents, openBackends, startBackground, startGrpc, uniqueAgentNames, type GrpcSlot, type RuntimeBuild } from './runtime-builders.js';
+import { buildEngine, buildPushWorker, buildRuntimeHttp, buildWorkflowHooks, linkRegistry, mountAgents, openBackends, startBackground, startGrpc, uniqueAgentNames, type GrpcSlot, type RuntimeBuild } from './runtime-builders.js';
 import { ServedCards } from './served-cards.js';
 import { ShutdownDeadline } from './shutdown-deadline.js';
 import type { TaskControl } from './task-control.js';
@@ -105,11 +105,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const configs = new AgentConfigs({ agents: options.agents.map((a) => a.name), logger: log });
     const cards = new ServedCards(options.agents, config.publicUrl ?? localUrlOf(config, config.port), config.signCards ? backends.signingKey : undefined);
     const build: RuntimeBuild = { config, log, metrics, now, deadline, stack };
-    const push = buildPushWorker({ ...build, backends, cards });
+    // The hooks write to launched tasks through the engine, made below: they only do once the runtime listens.
+    const hooks = buildWorkflowHooks({ ...build, backends, cards, tasks: () => engine.tasks() });
+    const push = buildPushWorker({ ...build, backends, cards, hooks });
     const grpc: GrpcSlot = {};
     const app = buildRuntimeHttp({ ...build, logger, backends, grpc });
     const probes = probeListenerOf(app, config, log);
-    const engine = buildEngine({ ...build, agents: options.agents, backends, configs });
+    const engine = buildEngine({ ...build, agents: options.agents, backends, configs, hooks });
     const running = metrics.gauge('agentmesh_runtime_tasks_running', 'Tasks executing on this replica', []);
     // Read at each scrape from the agents' concurrency limits: queueing shows the moment it starts, not 15 s later.
     metrics.gauge('agentmesh_runtime_agent_tasks', 'Tasks of each agent on this replica, by state: running (holding a slot) or queued (waiting for one)', ['agent', 'state'], (gauge) => {
@@ -126,7 +128,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         if (limit) gauge.set({ agent }, limit.max);
       }
     });
-    const grpcAgents = await mountAgents({ app, agents: options.agents, engine, backends, cards, authenticate: options.authenticate, config, log });
+    const grpcAgents = await mountAgents({ app, agents: options.agents, engine, backends, cards, authenticate: options.authenticate, config, log, hooks });
     const recoverNow = async () => engine.recover(now() - config.replicaTtlMs, { giveUpBefore: now() - 10 * config.replicaTtlMs });
     return {
       app,

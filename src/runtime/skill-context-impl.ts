@@ -3,9 +3,14 @@ import type { Logger } from 'pino';
 import { uuidv7 } from '../storage/index.js';
 import type { CallInfo } from './call-info.js';
 import { toPart } from './to-part.js';
-import type { ArtifactInput, CallerIdentity, HandedOff, HandOffOptions, ProgressOptions, SkillContext, UsageRecord } from '../contracts/agent/index.js';
+import type { ArtifactInput, CallerIdentity, HandedOff, HandOffOptions, LaunchWorkflowOptions, ProgressOptions, SkillContext, UsageRecord, WorkflowLaunched } from '../contracts/agent/index.js';
+import { Errors, invalidParams } from '../protocol/index.js';
 import { TRANSIENT_MESSAGE_METADATA } from './task-fold.js';
 import type { TaskRun } from './task-run.js';
+import { LAUNCH_MESSAGE_KEY, WORKFLOW_METADATA_KEY, type LaunchRecord, type WorkflowLauncher } from './workflow-hooks/index.js';
+
+/** The largest payload a launch carries, as JSON (1 MiB): what an engine's webhook takes by default, and a task's event. */
+const MAX_LAUNCH_PAYLOAD_BYTES = 1_048_576;
 
 /** Everything a skill context is built from. */
 export interface SkillContextDeps {
@@ -18,6 +23,8 @@ export interface SkillContextDeps {
   now: () => number;
   /** The agent's active config when the task started (frozen). */
   config: Readonly<Record<string, unknown>>;
+  /** The runtime's workflow hooks (`ctx.launchWorkflow`); none configured when absent. */
+  workflows?: WorkflowLauncher | undefined;
 }
 
 /** Builds the context a handler receives; every call turns into a task event. */
@@ -38,7 +45,7 @@ class TaskSkillContext implements SkillContext {
   #text: string | undefined;
   /** Artifacts emitted without an id so far: the next one's id is derived from it (see #artifact). */
   #unnamedArtifacts = 0;
-  #bound: { progress?: SkillContext['progress']; artifact?: SkillContext['artifact']; requestInput?: SkillContext['requestInput']; usage?: SkillContext['usage']; handOff?: SkillContext['handOff'] } = {};
+  #bound: { progress?: SkillContext['progress']; artifact?: SkillContext['artifact']; requestInput?: SkillContext['requestInput']; usage?: SkillContext['usage']; handOff?: SkillContext['handOff']; launchWorkflow?: SkillContext['launchWorkflow'] } = {};
   #handedOff: Promise<HandedOff> | undefined;
 
   constructor(deps: SkillContextDeps) {
@@ -118,6 +125,10 @@ class TaskSkillContext implements SkillContext {
     return (this.#bound.handOff ??= this.#handOff.bind(this));
   }
 
+  get launchWorkflow(): SkillContext['launchWorkflow'] {
+    return (this.#bound.launchWorkflow ??= this.#launchWorkflow.bind(this));
+  }
+
   // A child logger per task costs microseconds on every request; made on first use.
   get log(): Logger {
     this.#log ??= this.#deps.logger.child({ taskId: this.#run.id, agent: this.#deps.agent, skill: this.#deps.skill });
@@ -170,6 +181,38 @@ class TaskSkillContext implements SkillContext {
     return this.#handedOff;
   }
 
+  #launchWorkflow(hook: string, payload: unknown, options: LaunchWorkflowOptions = {}): Promise<WorkflowLaunched> {
+    const run = this.#run;
+    if (this.#handedOff !== undefined || run.closed) return Promise.reject(Errors.workflowLaunchTwice({ taskId: run.id }));
+    let resolved;
+    let data: unknown;
+    try {
+      resolved = noHooks(this.#deps.workflows).resolve(this.#deps.agent, hook);
+      data = plainJson(payload);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const awaitCallback = options.awaitCallback ?? resolved.callback;
+    const marker: WorkflowLaunched = Object.freeze({ handedOff: true as const, taskId: run.id, contextId: run.task.contextId, hook: resolved.name });
+    // Taken before anything is awaited: a second launch or hand-off meanwhile is refused, or joins this one.
+    this.#handedOff = (async () => {
+      // The config first: the launch event's outbox row is written with the event, in the same transaction.
+      await this.#deps.workflows!.register({ taskId: run.id, tenant: run.tenant }, resolved, awaitCallback);
+      run.markPushConfigured();
+      const record: LaunchRecord = { hook: resolved.name, engine: resolved.engine, phase: 'launching' };
+      const event = this.#status(TaskState.TASK_STATE_WORKING, [toPart({ text: options.status ?? `Launching the ${resolved.name} workflow` }), toPart({ data })], {
+        ...TRANSIENT_MESSAGE_METADATA,
+        [LAUNCH_MESSAGE_KEY]: { hook: resolved.name },
+      });
+      if (event.payload?.$case === 'statusUpdate') event.payload.value.metadata = { [WORKFLOW_METADATA_KEY]: record };
+      // The launch and the hand-off are one write: the engine is called exactly when the task is let go.
+      void run.emit(event);
+      await run.release();
+      return marker;
+    })();
+    return this.#handedOff as Promise<WorkflowLaunched>;
+  }
+
   #usage(record: UsageRecord): void {
     // Recorded with the task's final status (task metadata 'agentmesh.usage'), not as an event of its own.
     this.#run.addUsage(record);
@@ -193,6 +236,25 @@ class TaskSkillContext implements SkillContext {
       },
     };
   }
+}
+
+/** The launcher, or one that knows no hook: `ctx.launchWorkflow` then says none is configured. */
+function noHooks(workflows: WorkflowLauncher | undefined): WorkflowLauncher {
+  return workflows ?? { resolve: (agent, hook) => { throw Errors.workflowHookUnknown({ hook: JSON.stringify(String(hook)), agent, known: 'none' }); }, register: () => Promise.resolve() };
+}
+
+/** The payload as plain JSON (what the engine will receive), bounded; a value JSON cannot carry is invalid. */
+function plainJson(payload: unknown): unknown {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(payload ?? null);
+  } catch (err) {
+    throw invalidParams('payload', `must be JSON: ${(err as Error).message}`);
+  }
+  if (json === undefined) throw invalidParams('payload', 'must be JSON');
+  const bytes = Buffer.byteLength(json);
+  if (bytes > MAX_LAUNCH_PAYLOAD_BYTES) throw Errors.workflowPayloadTooLarge({ bytes, maxBytes: MAX_LAUNCH_PAYLOAD_BYTES });
+  return JSON.parse(json);
 }
 
 function questionParts(question: string, data?: Record<string, unknown>): Part[] {

@@ -2,7 +2,7 @@ import { Role, StreamResponse, Task, TaskState, type Message, type Part } from '
 import type { Logger } from 'pino';
 import { invalidParams, isTerminal, parseStateName, Errors } from '../protocol/index.js';
 import { uuidv7, type Bus, type TaskRecord, type TaskStore } from '../storage/index.js';
-import type { AgentTaskControl, ArtifactInput, CompiledSkill, CompleteOptions, ControlProgressOptions, TaskMessage, TaskMessagesOptions } from '../contracts/agent/index.js';
+import type { AgentTaskControl, ArtifactInput, CompiledSkill, CompleteOptions, ControlProgressOptions, FailOptions, TaskMessage, TaskMessagesOptions } from '../contracts/agent/index.js';
 import { toPart } from './to-part.js';
 import { agentMessage, statusEvent, textPart, wrap } from './task-events.js';
 import { TRANSIENT_MESSAGE_METADATA } from './task-fold.js';
@@ -71,7 +71,7 @@ export class TaskControl implements AgentTaskControl {
       const parts: Part[] = [textPart(text), ...(options.data === undefined ? [] : [toPart({ data: options.data })])];
       const message = agentMessage(task, parts);
       if (options.history === false) message.metadata = { ...TRANSIENT_MESSAGE_METADATA };
-      return [statusWith(task, TaskState.TASK_STATE_WORKING, message, this.#deps.now())];
+      return [statusWith(task, TaskState.TASK_STATE_WORKING, message, this.#deps.now(), options.taskMetadata)];
     });
   }
 
@@ -133,14 +133,21 @@ export class TaskControl implements AgentTaskControl {
           }),
         );
       }
-      events.push(statusEvent(task, TaskState.TASK_STATE_COMPLETED, options.message, this.#deps.now()));
+      const completed = statusEvent(task, TaskState.TASK_STATE_COMPLETED, options.message, this.#deps.now());
+      // Task metadata rides on the status update (task-fold merges it into the task's metadata).
+      if (options.taskMetadata !== undefined && completed.payload?.$case === 'statusUpdate') completed.payload.value.metadata = { ...options.taskMetadata };
+      events.push(completed);
       return events;
     });
   }
 
   /** Fails the task with this reason (its status message). */
-  fail(taskId: string, reason: string): Promise<Task> {
-    return this.#write(taskId, (task) => [statusEvent(task, TaskState.TASK_STATE_FAILED, reason, this.#deps.now())]);
+  fail(taskId: string, reason: string, options: FailOptions = {}): Promise<Task> {
+    return this.#write(taskId, (task) => {
+      const failed = statusEvent(task, TaskState.TASK_STATE_FAILED, reason, this.#deps.now());
+      if (options.taskMetadata !== undefined && failed.payload?.$case === 'statusUpdate') failed.payload.value.metadata = { ...options.taskMetadata };
+      return [failed];
+    });
   }
 
   /**
@@ -210,6 +217,6 @@ export class TaskControl implements AgentTaskControl {
   }
 }
 
-function statusWith(task: Task, state: TaskState, message: Message, now: number): StreamResponse {
-  return wrap({ $case: 'statusUpdate', value: { taskId: task.id, contextId: task.contextId, status: { state, message, timestamp: new Date(now).toISOString() }, metadata: undefined } });
+function statusWith(task: Task, state: TaskState, message: Message, now: number, taskMetadata?: Record<string, unknown>): StreamResponse {
+  return wrap({ $case: 'statusUpdate', value: { taskId: task.id, contextId: task.contextId, status: { state, message, timestamp: new Date(now).toISOString() }, metadata: taskMetadata === undefined ? undefined : { ...taskMetadata } } });
 }

@@ -16,6 +16,7 @@ import type { CallerIdentity } from '../contracts/agent/index.js';
 import { TaskRun, type TaskRunDeps } from './task-run.js';
 import { CANCEL_TOPIC, cancelTask, replicaTopic, writeTask } from './task-writes.js';
 import { statusEvent, wrap } from './task-events.js';
+import type { WorkflowLauncher } from './workflow-hooks/index.js';
 
 export { agentMessage, statusEvent, textPart } from './task-events.js';
 
@@ -39,6 +40,8 @@ export interface TaskEngineOptions {
   genAiSpans?: boolean | undefined;
   /** Where each skill span is kept by task id, so the task's push deliveries join its trace. */
   taskTraces?: RecentTraces | undefined;
+  /** The runtime's workflow hooks, for `ctx.launchWorkflow`. Default: none configured. */
+  workflows?: WorkflowLauncher | undefined;
 }
 
 /** How often handler deadlines are checked, ms. */
@@ -514,7 +517,7 @@ export class TaskEngine {
       if (run.closed) return;
       void run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));
       const config = this.#o.configOf?.(agent.name) ?? NO_CONFIG;
-      const ctx = createSkillContext({ run, agent: agent.name, skill: skill.id, message, call, logger: call.log ?? this.#o.logger, now: this.#now, config });
+      const ctx = createSkillContext({ run, agent: agent.name, skill: skill.id, message, call, logger: call.log ?? this.#o.logger, now: this.#now, config, workflows: this.#o.workflows });
       const timeoutMs = skill.definition.timeoutMs ?? this.#o.skillTimeoutMs;
       // The sweeper (#sweep) stops the run at its deadline: no timer per task.
       run.startClock(timeoutMs);

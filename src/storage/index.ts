@@ -10,7 +10,7 @@ export type { Tables } from './schema.js';
 export { createRuntimeStores } from './create-stores.js';
 export type { RuntimeStores } from './create-stores.js';
 export type { TaskStore, TaskRecord, TaskEventRecord, NewTask, NewTaskEvent, TaskAppend, TaskListQuery, TaskListPage } from './task-store.js';
-export type { PushStore, PushConfigRecord, OutboxRecord, OutboxStats, ClaimOptions, OriginDown } from './push-store.js';
+export type { PushStore, PushConfigRecord, OutboxRecord, OutboxStats, ClaimOptions, OriginDown, DeadLetteredRow } from './push-store.js';
 export { SqliteTaskStore } from './sqlite/sqlite-task-store.js';
 export { PostgresTaskStore } from './postgres/postgres-task-store.js';
 export { createBus } from './bus/create-bus.js';

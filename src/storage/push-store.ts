@@ -57,6 +57,12 @@ export interface OriginDown {
   nextProbeAt: (failures: number) => number;
 }
 
+/** A row {@link PushStore.deadLetterOrigin} dead-lettered. */
+export interface DeadLetteredRow {
+  taskId: string;
+  configId: string;
+}
+
 /** Counts of the outbox by state, for metrics. */
 export interface OutboxStats {
   pending: number;
@@ -124,9 +130,10 @@ export interface PushStore {
   /**
    * Dead-letters, with `error`, every pending row of an origin written
    * before `createdBefore` and not claimed: past the retry window while the
-   * origin failed. Returns how many.
+   * origin failed. Returns the task and config of each (a workflow launch
+   * among them fails its task).
    */
-  deadLetterOrigin(originKey: string, options: { createdBefore: number; error: string; now: number }): Promise<number>;
+  deadLetterOrigin(originKey: string, options: { createdBefore: number; error: string; now: number }): Promise<DeadLetteredRow[]>;
   /** Frees an origin's probe without a verdict (its row sent nothing): the next probe may be taken now. */
   releaseOriginProbe(originKey: string): Promise<void>;
   /** The origin answered: every due row of it is claimable again at once. */

@@ -126,11 +126,13 @@ for (const backend of BACKENDS) {
       assert.equal(await push.originsDown(), 0);
     });
 
-    test('deadLetterOrigin settles the unclaimed rows of the origin written before the cut, and no other', async () => {
+    test('deadLetterOrigin settles the unclaimed rows of the origin written before the cut, and no other, and names them', async () => {
       await taskOn('old', 'origin-a', 2, 1_000);
       await taskOn('new', 'origin-a', 1, 5_000);
       await taskOn('elsewhere', 'origin-b', 1, 1_000);
-      assert.equal(await push.deadLetterOrigin('origin-a', { createdBefore: 2_000, error: 'network error: ECONNREFUSED (retry window elapsed)', now: 9_000 }), 2);
+      const dead = await push.deadLetterOrigin('origin-a', { createdBefore: 2_000, error: 'network error: ECONNREFUSED (retry window elapsed)', now: 9_000 });
+      // Named, so a workflow launch among them fails its task (ADR 0039).
+      assert.deepEqual(dead, [{ taskId: 'old', configId: 'hook' }, { taskId: 'old', configId: 'hook' }]);
       assert.deepEqual(await push.stats(), { pending: 2, dead: 2 });
     });
 

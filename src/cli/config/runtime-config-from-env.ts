@@ -37,5 +37,16 @@ export function runtimeConfigFromEnv(env: Record<string, string | undefined>, fl
   else if (requireGateway === '0') config.requireGatewayAssertion = false;
   else if (requireGateway !== undefined && requireGateway !== '') throw new Error(`AGENTMESH_REQUIRE_GATEWAY must be 1 or 0, got ${JSON.stringify(requireGateway)}`);
   assignEnvInts(config, env, { REGISTRY_LEASE_TTL_MS: 'registryLeaseTtlMs' });
+  // The hooks hold their secrets: JSON in one variable (or a file, AGENTMESH_WORKFLOW_HOOKS_FILE), checked by the runtime's schema.
+  const hooks = env['AGENTMESH_WORKFLOW_HOOKS'];
+  if (hooks !== undefined && hooks !== '') {
+    try {
+      config.workflowHooks = JSON.parse(hooks) as RuntimeConfigInput['workflowHooks'];
+    } catch {
+      // Not the parser's message: it quotes the text, and the text holds the secrets.
+      throw new Error('AGENTMESH_WORKFLOW_HOOKS must be a JSON object of hooks by name: {"followups":{"url":"https://…","secrets":["whsec_…"]}}');
+    }
+  }
+  if (env['AGENTMESH_WORKFLOW_CALLBACK_URL']) config.workflowCallbackUrl = env['AGENTMESH_WORKFLOW_CALLBACK_URL'];
   return config;
 }

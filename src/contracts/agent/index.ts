@@ -21,5 +21,5 @@ export type {
   JsonSchemaLiteral,
   TaskMessageContext,
 } from './define-agent.js';
-export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions, HandOffOptions, HandedOff } from './skill-context.js';
-export type { AgentTaskControl, TaskMessage, TaskMessagesOptions, ControlProgressOptions, CompleteOptions } from './task-control.js';
+export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions, HandOffOptions, HandedOff, LaunchWorkflowOptions, WorkflowLaunched } from './skill-context.js';
+export type { AgentTaskControl, TaskMessage, TaskMessagesOptions, ControlProgressOptions, CompleteOptions, FailOptions } from './task-control.js';

@@ -72,6 +72,25 @@ export interface HandedOff {
   readonly contextId: string;
 }
 
+/** Options of {@link SkillContext.launchWorkflow}. */
+export interface LaunchWorkflowOptions {
+  /**
+   * Keep the task WORKING until the engine calls back (the launch carries a
+   * signed `callbackUrl`), and complete or fail it from the callback.
+   * False: the task completes once the engine accepted the launch, with the
+   * execution it started. Default: the hook's `callback` setting.
+   */
+  awaitCallback?: boolean;
+  /** The status text while the launch is on its way. Default `Launching the <hook> workflow`. */
+  status?: string;
+}
+
+/** What {@link SkillContext.launchWorkflow} resolves with: return it from the handler. */
+export interface WorkflowLaunched extends HandedOff {
+  /** The hook launched. */
+  readonly hook: string;
+}
+
 /** What a skill handler can do while it runs. */
 export interface SkillContext {
   readonly taskId: string;
@@ -139,4 +158,21 @@ export interface SkillContext {
    * }
    */
   handOff(options?: HandOffOptions): Promise<HandedOff>;
+  /**
+   * Launches a workflow of an automation engine (n8n, Make, Kestra) through
+   * the runtime's hook of that name (`workflowHooks`) and hands the task off
+   * to it: the launch is written with the hand-off, in one transaction, and
+   * the runtime's outbox POSTs it to the engine's webhook, signed (Standard
+   * Webhooks), through the SSRF guard, retried with backoff while the engine
+   * refuses or is down, until the retry window ends (the task then fails).
+   * The engine's execution id and status are recorded on the task (metadata
+   * `agentmesh.workflow`). With a callback the task completes from the
+   * engine's call; without, once the engine accepted the launch. One launch
+   * per task; the context takes no more events afterwards. Rejects with
+   * `AM_ERR_CONFIG_INVALID` when no such hook is configured for this agent.
+   *
+   * @example
+   * handler: async (input, ctx) => ctx.launchWorkflow('followups', { campaign: input.campaign }, { awaitCallback: true }),
+   */
+  launchWorkflow(hook: string, payload: unknown, options?: LaunchWorkflowOptions): Promise<WorkflowLaunched>;
 }

@@ -14,12 +14,22 @@ export interface ControlProgressOptions {
   data?: Record<string, unknown>;
   /** Keep the status message in the task's history. Default true. */
   history?: boolean;
+  /** Keys merged into the task's own metadata with this update. */
+  taskMetadata?: Record<string, unknown>;
 }
 
 /** Options of {@link AgentTaskControl.complete}. */
 export interface CompleteOptions {
   /** A status message on the completed status (kept in the history). */
   message?: string;
+  /** Keys merged into the task's own metadata with the completed status. */
+  taskMetadata?: Record<string, unknown>;
+}
+
+/** Options of {@link AgentTaskControl.fail}. */
+export interface FailOptions {
+  /** Keys merged into the task's own metadata with the failed status. */
+  taskMetadata?: Record<string, unknown>;
 }
 
 /** Options of {@link AgentTaskControl.messages}. */
@@ -51,7 +61,7 @@ export interface AgentTaskControl {
   /** Completes the task; a `result` becomes its `result` artifact, as a handler's returned value does. */
   complete(taskId: string, result?: unknown, options?: CompleteOptions): Promise<Task>;
   /** Fails the task with this reason (its status message). */
-  fail(taskId: string, reason: string): Promise<Task>;
+  fail(taskId: string, reason: string, options?: FailOptions): Promise<Task>;
   /** Cancels the task, handed off or not, as CancelTask does. */
   cancel(taskId: string): Promise<Task>;
   /** The user messages that join the task, in order, live, from the durable log. */

@@ -67,4 +67,13 @@ export const taskErrors = {
   pushBackoffInverted: declare(ErrorCodes.CONFIG_INVALID, 'push delivery: "{max}" option must be at least "{base}"'),
   pushLeaseTooShort: declare(ErrorCodes.CONFIG_INVALID, 'push delivery: "leaseMs" option ({leaseMs}) must exceed "timeoutMs" ({timeoutMs})'),
   pushReplicaIdMissing: declare(ErrorCodes.CONFIG_INVALID, 'push delivery: "replicaId" option must be a non-empty string'),
+
+  // workflow hooks (the engines agents launch: n8n, Make, Kestra)
+  webhookSecretInvalid: declare(ErrorCodes.CONFIG_INVALID, 'a webhook secret must be whsec_ followed by the base64 of 24 to 64 bytes', { expose: true }),
+  webhookSignatureRefused: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'The webhook signature is refused: {reason}', { expose: true }),
+  workflowHookUnknown: declare(ErrorCodes.CONFIG_INVALID, 'No workflow hook named {hook} is configured for agent {agent} (workflowHooks: {known})', { details: ['hook'], expose: true }),
+  workflowLaunchTwice: declare(ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION, 'Task {taskId} already launched a workflow or was handed off; a task launches one workflow', { details: ['taskId'], expose: true }),
+  workflowPayloadTooLarge: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'The workflow payload is {bytes} bytes of JSON; a launch carries at most {maxBytes}', { expose: true }),
+  workflowResultInvalid: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: result: {problem}', { field: 'result', expose: true }),
+  workflowCallbackRefused: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'This workflow callback URL is not valid: ask the launch for its callbackUrl', { expose: true }),
 } as const;

@@ -24,6 +24,7 @@ export type { PushSigner, PushSignerOptions, PushSignatureClaims, VerifyPushSign
 export { PushDeliveryWorker, RETRY_AFTER_MAX_MS } from './push-delivery-worker.js';
 export type { PushDeliveryWorkerOptions, PushMetrics, PushIssuer } from './push-delivery-options.js';
 export type { WebhookGuard, WebhookFetchInit } from './webhook-guard.js';
+export type { OutboxKind, OutboxKindRow, OutboxRequest, OutboxAnswer } from './outbox-kind.js';
 export { buildPushBody } from './push-body.js';
 export type { PushBody, PushProtocol } from './push-body.js';
 export { parseRetryAfter, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, DEFAULT_ORIGIN_BACKOFF_BASE_MS, DEFAULT_ORIGIN_BACKOFF_MAX_MS } from './backoff.js';

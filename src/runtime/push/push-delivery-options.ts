@@ -3,6 +3,7 @@ import type { Logger, Metrics, RecentTraces, Tracing } from '../../observability
 import type { PushStore, TaskStore } from '../../storage/index.js';
 import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, DEFAULT_ORIGIN_BACKOFF_BASE_MS, DEFAULT_ORIGIN_BACKOFF_MAX_MS } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
+import type { OutboxKind } from './outbox-kind.js';
 import type { PushSigner } from './push-signer.js';
 import type { WebhookGuard } from './webhook-guard.js';
 
@@ -81,6 +82,11 @@ export interface PushDeliveryWorkerOptions {
    * Default: dead-letter.
    */
   secretIsCurrent?: () => Promise<boolean>;
+  /**
+   * Rows of other kinds than push notifications, by their config's
+   * `protocol` (see outbox-kind.ts): the runtime's workflow launches.
+   */
+  kinds?: ReadonlyMap<string, OutboxKind>;
   /** Bound on one webhook call. Default 10000 (A2A §4.3.3 recommends 10–30 s). */
   timeoutMs?: number;
   /** Least time between two refreshes of the outbox gauges. Default 5000; 0 refreshes every cycle. */

@@ -12,6 +12,7 @@ import type { PushProtocol } from './push-body.js';
 import { resolvePushDeliveryOptions } from './push-delivery-options.js';
 import type { PushDeliveryWorkerOptions, PushIssuer, PushMetrics, PushTracing, ResolvedPushDeliveryOptions } from './push-delivery-options.js';
 import type { PushSigner } from './push-signer.js';
+import type { OutboxAnswer, OutboxKind, OutboxKindRow } from './outbox-kind.js';
 import type { WebhookGuard } from './webhook-guard.js';
 
 /** Upper bound on a receiver's Retry-After we honour: larger values are ignored as not sane. */
@@ -24,10 +25,11 @@ export const EVENT_SEQ_HEADER = 'Agentmesh-Event-Seq';
 /** Largest webhook response body read (64 KiB). */
 const RESPONSE_MAX_BYTES = 65_536;
 
-/** One webhook call: the status when the receiver answered, and what failed. */
+/** One webhook call: the status when the receiver answered, and what failed; the answer when asked for. */
 interface Attempt {
   status: number | undefined;
   failure: DeliveryFailure | undefined;
+  answer?: OutboxAnswer;
 }
 
 /** What one claimed row turned into. */
@@ -87,6 +89,7 @@ export class PushDeliveryWorker {
     originsDown: ReturnType<PushMetrics['gauge']>;
   };
   readonly #secretIsCurrent: (() => Promise<boolean>) | undefined;
+  readonly #kinds: ReadonlyMap<string, OutboxKind>;
   #secretChecked: { at: number; current: Promise<boolean> } | undefined;
   #running = false;
   #timer: NodeJS.Timeout | undefined;
@@ -110,6 +113,7 @@ export class PushDeliveryWorker {
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#secretIsCurrent = options.secretIsCurrent;
+    this.#kinds = options.kinds ?? new Map();
     const m = options.metrics;
     this.#m = {
       deliveries: m.counter('agentmesh_push_deliveries_total', 'Push notification rows settled, by outcome (delivered, retry scheduled, dead-lettered).', ['outcome']),
@@ -261,6 +265,8 @@ export class PushDeliveryWorker {
     if (event === undefined || event.seq !== row.seq) return this.#skip(row, 'event no longer stored');
     // A user message joining the history is internal to the log, never a notification.
     if (event.kind === 'history') return this.#skip(row, undefined);
+    const kind = this.#kinds.get(record.protocol);
+    if (kind !== undefined) return this.#processKind(kind, row, { taskId: row.taskId, configId: row.configId, seq: row.seq, config: record.config, event: event.payload, now: this.#now() }, ids);
 
     let config: TaskPushNotificationConfig;
     let url: URL;
@@ -327,8 +333,78 @@ export class PushDeliveryWorker {
     return outcome;
   }
 
-  /** One webhook call; what failed, if anything. */
-  async #post(target: string, headers: Record<string, string>, body: Buffer, scrub: (message: string) => string): Promise<Attempt> {
+  /**
+   * A row of another kind than a push notification (see outbox-kind.ts):
+   * its request is the kind's, the rest (the guard, backoff, retry window,
+   * dead letters) is the same.
+   */
+  async #processKind(kind: OutboxKind, row: OutboxRecord, input: OutboxKindRow, ids: object): Promise<Settlement> {
+    // A throw (the database, say) leaves the row claimed: it is tried again when its lease expires.
+    const request = await kind.request(input);
+    if (request === undefined) return this.#skip(row, undefined);
+    if ('refused' in request) return this.#failKind(kind, row, input, { reason: 'invalid', retryable: false, message: request.refused }, undefined, ids);
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return this.#failKind(kind, row, input, { reason: 'invalid', retryable: false, message: 'unusable target: not a valid URL' }, undefined, ids);
+    }
+    const target = redactUrl(url);
+    // The hook's URL may hold its credential (a Make or n8n webhook path is one): never in a stored error.
+    const scrub = (message: string): string => message.split(request.url).join('[redacted]');
+    const started = performance.now();
+    let headers = request.headers;
+    const post = (): Promise<Attempt> => {
+      if (this.#tracing !== undefined) headers = this.#tracing.injectTraceparent(headers);
+      return this.#post(request.url, headers, request.body, scrub, true);
+    };
+    const { failure, answer } = this.#tracing?.enabled === true ? await this.#postInSpan(row.taskId, url, post) : await post();
+    const seconds = (performance.now() - started) / 1000;
+    if (failure !== undefined) {
+      const outcome = await this.#failKind(kind, row, input, failure, target, ids);
+      this.#m.duration.observe({ outcome }, seconds);
+      return outcome;
+    }
+    await this.#store.markDelivered(row.id, this.#now());
+    if (row.probe && row.originKey !== null) {
+      await this.#store.markOriginUp(row.originKey);
+      this.#log.info({ target }, 'webhook receiver answers again; its backlog is released');
+    }
+    this.#m.duration.observe({ outcome: 'delivered' }, seconds);
+    this.#log.debug({ ...ids, target, attempt: row.attempts + 1 }, 'outbox row delivered');
+    try {
+      await kind.delivered(input, answer!);
+    } catch (err) {
+      // Delivered is delivered: what the kind records of the answer cannot undo it.
+      this.#log.warn({ err, ...ids }, 'recording a delivered outbox row failed');
+    }
+    return 'delivered';
+  }
+
+  #failKind(kind: OutboxKind, row: OutboxRecord, input: OutboxKindRow, failure: DeliveryFailure, target: string | undefined, ids: object): Promise<'retry' | 'dead'> {
+    return this.#fail(row, failure, target, ids, (error) => this.#kindDead(kind, { taskId: row.taskId, configId: row.configId, config: input.config, error }));
+  }
+
+  async #kindDead(kind: OutboxKind, row: Parameters<OutboxKind['dead']>[0]): Promise<void> {
+    try {
+      await kind.dead(row);
+    } catch (err) {
+      this.#log.warn({ err, taskId: row.taskId, configId: row.configId }, 'recording a dead-lettered outbox row failed');
+    }
+  }
+
+  /** Rows dead-lettered together (their origin failed past the retry window): each of a kind is told. */
+  async #deadOfKinds(rows: ReadonlyArray<{ taskId: string; configId: string }>, error: string): Promise<void> {
+    if (this.#kinds.size === 0) return;
+    for (const { taskId, configId } of rows) {
+      const record = await this.#store.getConfig(taskId, configId).catch(() => undefined);
+      const kind = record === undefined ? undefined : this.#kinds.get(record.protocol);
+      if (kind !== undefined) await this.#kindDead(kind, { taskId, configId, config: record!.config, error });
+    }
+  }
+
+  /** One webhook call; what failed, if anything, and the answer when `read`. */
+  async #post(target: string, headers: Record<string, string>, body: Buffer, scrub: (message: string) => string, read = false): Promise<Attempt> {
     try {
       const res = await this.#guard.fetch(target, {
         method: 'POST',
@@ -341,6 +417,7 @@ export class PushDeliveryWorker {
         maxRedirects: 0,
       });
       if (res.status < 200 || res.status > 299) return { status: res.status, failure: failureFromResponse(res.status, res.headers.get('retry-after'), this.#now()) };
+      if (read) return { status: res.status, failure: undefined, answer: { status: res.status, contentType: res.headers.get('content-type'), body: await res.text() } };
       return { status: res.status, failure: undefined };
     } catch (err) {
       const failure = failureFromError(err);
@@ -373,7 +450,7 @@ export class PushDeliveryWorker {
   }
 
   /** Settles a failed attempt: marks its origin failing when it says so, then retries or dead-letters the row. */
-  async #fail(row: OutboxRecord, failure: DeliveryFailure, target: string | undefined, ids: object): Promise<'retry' | 'dead'> {
+  async #fail(row: OutboxRecord, failure: DeliveryFailure, target: string | undefined, ids: object, onDead?: (error: string) => Promise<void>): Promise<'retry' | 'dead'> {
     this.#m.failures.inc({ reason: failure.reason });
     const now = this.#now();
     const attempts = row.attempts + 1;
@@ -403,13 +480,15 @@ export class PushDeliveryWorker {
       const error = `${failure.message}${why}`;
       await this.#store.markDead(row.id, { error, now });
       this.#log.warn({ ...ids, target, attempt: attempts, reason: failure.reason, status: failure.status, error }, 'push notification dead-lettered');
+      await onDead?.(error);
       if (originDown && windowElapsed) {
         // The rows held behind this origin are as old: they go together, not one probe at a time.
         // `+ 1`: a row exactly retryWindowMs old is past the window, as windowElapsed says.
         const more = await this.#store.deadLetterOrigin(row.originKey!, { createdBefore: now - this.#o.retryWindowMs + 1, error, now });
-        if (more > 0) {
-          this.#m.deliveries.inc({ outcome: 'dead' }, more);
-          this.#log.warn({ target, rows: more, error }, 'push notifications of a failing receiver dead-lettered: retry window elapsed');
+        if (more.length > 0) {
+          this.#m.deliveries.inc({ outcome: 'dead' }, more.length);
+          this.#log.warn({ target, rows: more.length, error }, 'push notifications of a failing receiver dead-lettered: retry window elapsed');
+          await this.#deadOfKinds(more, error);
         }
       }
       return 'dead';

@@ -86,6 +86,20 @@ export class SealedPushStore implements PushStore {
     this.#originKey = Buffer.from(hkdfSync('sha256', this.#keys.current, SALT, ORIGIN_INFO, 32));
   }
 
+  /**
+   * A key for another use of the runtime's secret (HKDF-SHA-256 of the
+   * sealing key, `info` naming the use: no two uses share a key), and the
+   * previous secret's during a rotation: what one replica MACs, every replica
+   * sharing the secret checks.
+   *
+   * @example
+   * const { current } = pushStore.derivedKeys('workflow-callback v1');
+   */
+  derivedKeys(info: string): { current: Buffer; previous: Buffer | undefined } {
+    const derive = (key: Buffer): Buffer => Buffer.from(hkdfSync('sha256', key, SALT, info, 32));
+    return { current: derive(this.#keys.current), previous: this.#keys.previous === undefined ? undefined : derive(this.#keys.previous) };
+  }
+
   /** Seals the config and records its webhook's origin as a keyed hash, so the outbox groups rows by receiver. */
   putConfig(config: PushConfigRecord): Promise<void> {
     return this.#store.putConfig({ ...config, config: this.#seal(config), originKey: this.originKeyOf(config.config) });

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { ClaimOptions, OriginDown, OutboxRecord, PushConfigRecord } from '../push-store.js';
+import type { ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, PushConfigRecord } from '../push-store.js';
 import type { Tables } from '../schema.js';
 import { toOutboxRecord, toPushConfig, type ClaimedRow } from '../task-rows.js';
 
@@ -125,13 +125,14 @@ export async function markOriginDownPostgres(db: Kysely<Tables>, originKey: stri
 }
 
 /** See {@link PushStore.deadLetterOrigin}. */
-export async function deadLetterOriginPostgres(db: Kysely<Tables>, originKey: string, o: { createdBefore: number; error: string; now: number }): Promise<number> {
-  const result = await sql`
+export async function deadLetterOriginPostgres(db: Kysely<Tables>, originKey: string, o: { createdBefore: number; error: string; now: number }): Promise<DeadLetteredRow[]> {
+  const result = await sql<{ task_id: string; config_id: string }>`
     UPDATE push_outbox x SET state = 'dead', last_error = ${o.error}, claimed_by = NULL, updated_at = ${o.now}
     FROM push_configs c
     WHERE c.task_id = x.task_id AND c.id = x.config_id AND c.origin_key = ${originKey}
-      AND x.state = 'pending' AND x.created_at < ${o.createdBefore} AND (x.claimed_by IS NULL OR x.claim_expires_at < ${o.now})`.execute(db);
-  return Number(result.numAffectedRows ?? 0);
+      AND x.state = 'pending' AND x.created_at < ${o.createdBefore} AND (x.claimed_by IS NULL OR x.claim_expires_at < ${o.now})
+    RETURNING x.task_id, x.config_id`.execute(db);
+  return result.rows.map((r) => ({ taskId: r.task_id, configId: r.config_id }));
 }
 
 export async function releaseOriginProbePostgres(db: Kysely<Tables>, originKey: string): Promise<void> {

@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { packEvents, unpackEvents } from '../event-rows.js';
 import { messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
-import type { ClaimOptions, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
+import type { ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
 import { claimDuePostgres, claimNextPostgres, configsWithoutOriginPostgres, deadLetterOriginPostgres, getCanaryPostgres, markOriginDownPostgres, markOriginUpPostgres, originsDownPostgres, putCanaryIfAbsentPostgres, releaseOriginProbePostgres, replaceCanaryPostgres, setConfigOriginPostgres } from './postgres-push-origins.js';
 import type { Tables } from '../schema.js';
 import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
@@ -327,7 +327,7 @@ export class PostgresTaskStore implements TaskStore, PushStore {
     return releaseOriginProbePostgres(this.#db, originKey);
   }
 
-  deadLetterOrigin(originKey: string, o: { createdBefore: number; error: string; now: number }): Promise<number> {
+  deadLetterOrigin(originKey: string, o: { createdBefore: number; error: string; now: number }): Promise<DeadLetteredRow[]> {
     return deadLetterOriginPostgres(this.#db, originKey, o);
   }
 

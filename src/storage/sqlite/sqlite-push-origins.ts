@@ -31,7 +31,7 @@ export interface PushOriginStatements {
   withoutOriginFirst: BetterSqlite3.Statement<[number], PushConfigRow>;
   withoutOriginAfter: BetterSqlite3.Statement<[string, string, string, number], PushConfigRow>;
   setConfigOrigin: BetterSqlite3.Statement;
-  deadLetterOrigin: BetterSqlite3.Statement;
+  deadLetterOrigin: BetterSqlite3.Statement<unknown[], { task_id: string; config_id: string }>;
   getCanary: BetterSqlite3.Statement<[string], { value: string }>;
   putCanary: BetterSqlite3.Statement;
   replaceCanary: BetterSqlite3.Statement;
@@ -76,7 +76,8 @@ export function preparePushOrigins(db: BetterSqlite3.Database): PushOriginStatem
     deadLetterOrigin: db.prepare(
       `UPDATE push_outbox SET state = 'dead', last_error = @error, claimed_by = NULL, updated_at = @now
        WHERE state = 'pending' AND created_at < @createdBefore AND (claimed_by IS NULL OR claim_expires_at < @now)
-         AND EXISTS (SELECT 1 FROM push_configs c WHERE c.task_id = push_outbox.task_id AND c.id = push_outbox.config_id AND c.origin_key = @key)`,
+         AND EXISTS (SELECT 1 FROM push_configs c WHERE c.task_id = push_outbox.task_id AND c.id = push_outbox.config_id AND c.origin_key = @key)
+       RETURNING task_id, config_id`,
     ),
     getCanary: db.prepare<[string], { value: string }>('SELECT value FROM sealed_canaries WHERE name = ?'),
     putCanary: db.prepare('INSERT INTO sealed_canaries (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING'),

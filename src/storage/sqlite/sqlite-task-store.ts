@@ -5,7 +5,7 @@ import type { WriteGate } from './write-gate.js';
 import { MESSAGE_WINDOW_MS, messageBucket, messageBuckets, messageKey } from '../message-key.js';
 import { packEvents, unpackEvents, type EventRow } from '../event-rows.js';
 import { invalidCursor, versionConflict } from '../store-errors.js';
-import type { ClaimOptions, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
+import type { ClaimOptions, DeadLetteredRow, OriginDown, OutboxRecord, OutboxStats, PushConfigRecord, PushStore } from '../push-store.js';
 import { claimDueSqlite, claimNextSqlite, markOriginDownSqlite, preparePushOrigins, type PushOriginStatements } from './sqlite-push-origins.js';
 import type { NewTask, TaskAppend, TaskEventRecord, TaskListPage, TaskListQuery, TaskRecord, TaskStore } from '../task-store.js';
 import { toPushConfig, toTask, type PushConfigRow, type TaskRow } from '../task-rows.js';
@@ -256,12 +256,12 @@ export class SqliteTaskStore implements TaskStore, PushStore {
     return this.#enqueue(() => void this.#origins.releaseProbe.run(originKey));
   }
 
-  async deadLetterOrigin(originKey: string, o: { createdBefore: number; error: string; now: number }): Promise<number> {
-    let count = 0;
+  async deadLetterOrigin(originKey: string, o: { createdBefore: number; error: string; now: number }): Promise<DeadLetteredRow[]> {
+    let rows: DeadLetteredRow[] = [];
     await this.#enqueue(() => {
-      count = this.#origins.deadLetterOrigin.run({ key: originKey, createdBefore: o.createdBefore, error: o.error, now: o.now }).changes;
+      rows = this.#origins.deadLetterOrigin.all({ key: originKey, createdBefore: o.createdBefore, error: o.error, now: o.now }).map((r) => ({ taskId: r.task_id, configId: r.config_id }));
     });
-    return count;
+    return rows;
   }
 
   async originsDown(): Promise<number> {

@@ -5,6 +5,9 @@ import { addBusinessDays, isoDate, parseIsoDate } from '../../../agents/shared/b
 import workflowAutomation from '../../../agents/workflow-automation.js';
 import { launchRecords } from '../../../agents/workflow-automation/launch-records.js';
 import { scheduleFollowUps } from '../../../agents/workflow-automation/schedule-followups.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateWebhookSecret, verifyStandardWebhook } from 'agentmesh';
 import { testAgent, type A2ACallError } from 'agentmesh/testing';
 import { askThenAnswer } from './ask-then-answer.js';
 import { startedForSuite } from '../../helpers/suite-fixture.js';
@@ -100,5 +103,55 @@ describe('workflow-automation agent', () => {
     assert.equal(task.state, 'TASK_STATE_FAILED');
     assert.match(task.statusText, /campaign\.status is draft/);
     await assert.rejects(agent().send({ data: { campaign: { ...launched, channel: 'fax' } } }), (err: A2ACallError) => err.code === -32602 && /channel/.test(err.message));
+  });
+
+  test('hands the follow-ups and CRM records to the engine\'s workflow, signed, and completes from its callback', async (t) => {
+    const secret = generateWebhookSecret();
+    const received: Array<{ headers: Record<string, string | string[] | undefined>; raw: Buffer }> = [];
+    const engine = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, raw: Buffer.concat(chunks) });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"executionId":"913","status":"running"}');
+      });
+    });
+    await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => engine.close(() => resolve())));
+    const url = `http://127.0.0.1:${(engine.address() as AddressInfo).port}/webhook/followups`;
+    await using automation = await testAgent(workflowAutomation, { config: { allowHosts: ['127.0.0.1'], workflowHooks: { followups: { url, engine: 'n8n', secrets: [secret], callback: true } } } });
+    const small = planCampaign({ name: 'Spring', leadIds: ['lead-002', 'lead-004'], channel: 'email', startDate: '2026-03-02' }, 'scheduled', today);
+    const started = await automation.start({ data: { campaign: small, owners: ['ana@example.com'] } }, { skill: 'launch-automation' });
+    for (let i = 0; i < 50 && received.length === 0; i++) {
+      if ((await automation.runtime.deliverPushNow()) === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(received.length, 1);
+    verifyStandardWebhook({ headers: received[0]!.headers, body: received[0]!.raw, secrets: [secret] });
+    const { data } = JSON.parse(received[0]!.raw.toString('utf8'));
+    assert.equal(data.agent, 'workflow-automation');
+    assert.equal(data.skill, 'launch-automation');
+    assert.deepEqual(data.payload.campaign, { campaignId: small.campaignId, name: 'Spring', channel: 'email', leads: 2 });
+    assert.equal(data.payload.followUps.tasks.length, 8, 'four email steps per lead');
+    assert.deepEqual(data.payload.crmRecords.map((r: { recordId: string; owner: string }) => [r.recordId, r.owner]), [[`${small.campaignId}/lead-002`, 'ana@example.com'], [`${small.campaignId}/lead-004`, 'ana@example.com']]);
+    const waiting = await automation.get(started);
+    assert.equal(waiting.state, 'TASK_STATE_WORKING');
+    assert.equal((waiting.task.metadata as any)['agentmesh.workflow'].executionId, '913');
+
+    const callback = new URL(data.callbackUrl);
+    const answer = await automation.runtime.app.inject({ method: 'POST', url: callback.pathname + callback.search, headers: { 'content-type': 'application/json' }, payload: { status: 'succeeded', executionId: '913', result: { created: 8, crmRecords: 2 } } });
+    assert.equal(answer.statusCode, 200, answer.body);
+    const done = await automation.get(started);
+    assert.equal(done.state, 'TASK_STATE_COMPLETED');
+    assert.deepEqual(done.result, { created: 8, crmRecords: 2 });
+  });
+
+  test('refuses to launch more leads than one launch carries, and fails when no hook is configured', async () => {
+    const big = planCampaign({ name: 'Big', leadIds: Array.from({ length: 501 }, (_, i) => `lead-${String(i + 1).padStart(3, '0')}`), channel: 'email', startDate: '2026-03-02' }, 'scheduled', today);
+    const tooMany = await agent().send({ data: { campaign: big } }, { skill: 'launch-automation' });
+    assert.equal(tooMany.state, 'TASK_STATE_FAILED');
+    assert.match(tooMany.statusText, /campaign\.audience has 501 leads; automate at most 500 per call/);
+    const noHook = await agent().send({ data: { campaign: launched } }, { skill: 'launch-automation' });
+    assert.equal(noHook.state, 'TASK_STATE_FAILED');
+    assert.match(noHook.statusText, /No workflow hook named "followups" is configured for agent workflow-automation \(workflowHooks: none\)/);
   });
 });

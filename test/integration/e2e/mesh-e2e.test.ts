@@ -261,7 +261,7 @@ describe('agentmesh up, end to end through HTTP and the CLI', () => {
     const [balanceRun, usageRun, auditRun, verifyRun] = await Promise.all([
       agentmesh(['credits', 'balance', 'demo', '--json'], env),
       agentmesh(['credits', 'usage', 'demo', '--by', 'agent', '--json'], env),
-      agentmesh(['audit', 'tail', '--limit', '10000'], env),
+      agentmesh(['audit', 'tail', '--limit', '10000', '--json'], env),
       agentmesh(['audit', 'verify', '--json'], env),
     ]);
     const balance = json(balanceRun, 'credits balance');

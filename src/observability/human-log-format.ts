@@ -79,12 +79,31 @@ export function formatLogLine(line: string, options: { color: boolean }): string
   if (where !== '') out += ` ${c ? DIM : ''}${where}${c ? RESET : ''}`;
   if (msg !== '') out += `  ${msg}`;
   if (fields.length > 0) out += `  ${c ? DIM : ''}${fields.join(' ')}${c ? RESET : ''}`;
-  const err = e['err'] as { message?: unknown; stack?: unknown; type?: unknown } | undefined;
+  const err = e['err'] as { message?: unknown; stack?: unknown; type?: unknown; code?: unknown } | undefined;
   if (err !== undefined && err !== null && typeof err === 'object') {
     const stack = typeof err.stack === 'string' ? err.stack : typeof err.message === 'string' ? err.message : JSON.stringify(err);
-    out += `\n  ${stack.split('\n').join('\n  ')}`;
+    out += `\n  ${(isNamedCondition(err) ? withoutFrames(stack) : stack).split('\n').join('\n  ')}`;
   }
   return `${out}\n`;
+}
+
+/**
+ * An agentmesh error (an `AM_ERR_…` code) names a condition the code
+ * expected (a registry that timed out, a role shutting down): its message and
+ * causes say what happened, and its stack only where the code raised it. An
+ * error without a code is a surprise, and keeps its stack. The JSON line keeps
+ * every stack.
+ */
+function isNamedCondition(err: { code?: unknown }): boolean {
+  return typeof err.code === 'string' && err.code.startsWith('AM_ERR_');
+}
+
+/** A stack's lines less the frames (`    at …`): the error's line and each `caused by:` line. */
+function withoutFrames(stack: string): string {
+  return stack
+    .split('\n')
+    .filter((line) => !/^\s+at /.test(line))
+    .join('\n');
 }
 
 /** A pino destination writing people's lines to `sink` (stdout by default). */

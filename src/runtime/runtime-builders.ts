@@ -270,7 +270,7 @@ export interface StartGrpcOptions extends Pick<RuntimeBuild, 'config' | 'metrics
 
 /** Starts each agent's gRPC server and lists its target on the public URL's host, the host callers already reach the agent at. */
 export async function startGrpc({ config, grpcPort, agents, grpc, cards, metrics, log }: StartGrpcOptions): Promise<void> {
-  // Loaded only here: a runtime without gRPC never imports grpc-js (STYLE rule 15).
+  // Loaded only here: a runtime without gRPC never imports grpc-js (CONTRIBUTING.md, "Load what you use").
   const { startGrpcServers } = await import('./transports/grpc-server.js');
   grpc.serving = await startGrpcServers({ agents, host: config.host, port: grpcPort, maxMessageBytes: config.bodyLimitBytes, logger: log, metrics });
   const host = new URL(cards.publicUrl).hostname;

@@ -2,7 +2,8 @@
  * The registry's client door (`agentmesh/registry-client`): a typed client
  * of the registry's HTTP API for the roles, the CLI and embedders. Kept
  * apart from `registry/index.ts`, which loads the registry server (Fastify,
- * the search index): a client must not pay for it (STYLE rule 15).
+ * the search index): a client must not pay for it (CONTRIBUTING.md, "Load
+ * what you use").
  */
 export { createRegistryClient, RegistryClient } from './registry-client.js';
 export type { RegistryClientOptions, CallOptions, WatchQuery } from './registry-client.js';

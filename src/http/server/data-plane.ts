@@ -68,7 +68,7 @@ export interface DataPlaneDeps {
   record: (request: PlaneRequest, reply: PlaneReply, route: string) => void;
 }
 
-/** A request served by the data plane. Plain fields (STYLE rule 13): the handler reads each once or twice. */
+/** A request served by the data plane. Plain fields, no getters to run per request (CONTRIBUTING.md, "Hot paths"): the handler reads each once or twice. */
 export class PlaneRequest implements ExchangeRequest {
   readonly id: string;
   readonly method: string;

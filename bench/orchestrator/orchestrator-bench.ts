@@ -42,7 +42,7 @@ const BATCH_MAP = { items: 10_000, batchSize: 500, concurrency: 5, mode: 'batch'
 /** One item per call, 16 in flight: the per-item cost of a map. */
 const ITEM_MAP = { items: 2_000, batchSize: 1, concurrency: 16, mode: 'item', rounds: 2 } as const;
 const ADMIN_TOKEN = 'bench-orchestrator-admin-token-0123456789';
-/** Scopes of the gateway-path clients; `gateway:delegate` lets the orchestrator call for its caller's tenant. */
+/** Scopes of the gateway-path clients; `gateway:delegate` lets the orchestrator name its own tenant in the delegation header. */
 const SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'gateway:delegate'];
 
 /**
@@ -257,7 +257,9 @@ async function gatewayStepOverhead({ dataRoot, spawn, log }: { dataRoot: string;
       return { clientId: created.body.client_id, clientSecret: created.body.client_secret };
     };
     const loop = await client('bench-loop', 'bench');
-    const orchestratorClient = await client('bench-orchestrator', 'platform');
+    // The runner calls the orchestrator straight (no gateway in front, no assertion to exchange), so the orchestrator
+    // names its `anonymousTenant` in the delegation header: allowed for a client of that same tenant (ADR 0036).
+    const orchestratorClient = await client('bench-orchestrator', 'bench');
     const basic = Buffer.from(`${loop.clientId}:${loop.clientSecret}`).toString('base64');
     const token = await json(`${gatewayUrl}/oauth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
     if (token.status !== 200) throw new Error(`the token endpoint answered ${token.status}: ${JSON.stringify(token.body)}`);

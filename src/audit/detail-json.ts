@@ -14,7 +14,7 @@ export const MAX_DETAIL_HASHED = 32 * 1024 * 1024;
  * clear (docs/security.md#the-audit-trail), so a caller that passes one in `detail` gets it censored.
  */
 const SECRET_KEYS: ReadonlySet<string> = new Set(
-  ['secret', 'clientsecret', 'client_secret', 'password', 'token', 'accesstoken', 'access_token', 'refreshtoken', 'refresh_token', 'idtoken', 'id_token', 'authorization', 'apikey', 'api_key', 'x-api-key', 'privatekey', 'private_key', 'cookie', 'assertion', 'client_assertion'],
+  ['secret', 'clientsecret', 'client_secret', 'password', 'token', 'accesstoken', 'access_token', 'refreshtoken', 'refresh_token', 'idtoken', 'id_token', 'authorization', 'apikey', 'api_key', 'x-api-key', 'privatekey', 'private_key', 'cookie', 'assertion', 'client_assertion', 'subjecttoken', 'subject_token', 'actortoken', 'actor_token'],
 );
 
 /** Storable strings and keys, credentials redacted, BigInts and cycles written as strings rather than refused (exported for its tests). */

@@ -5,6 +5,9 @@
  * so until a `create-agentmesh` package is published this bin runs with
  * `npm exec --package=<agentmesh path or tarball> -- create-agentmesh my-agent`.
  */
-import { runCli } from './program.js';
+import { exitOnUnsupportedNode } from '../node-version/index.js';
 
+// First, as in bin.ts: the CLI is imported only on a Node it runs on.
+exitOnUnsupportedNode();
+const { runCli } = await import('./program.js');
 process.exitCode = await runCli(['init', ...process.argv.slice(2)]);

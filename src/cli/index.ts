@@ -5,6 +5,8 @@
  * import { runCli } from './cli/index.js';
  * const code = await runCli(['send', 'http://localhost:4200/agents/sales', 'hello']);
  */
+// First: on a Node.js agentmesh does not run on, this import fails with what to install, before anything below loads.
+import '../node-version/check-on-import.js';
 export { buildProgram, runCli, main, COMMANDS } from './program.js';
 export type { CommandFactory } from './program.js';
 export { resolveCliIO } from './io/cli-io.js';

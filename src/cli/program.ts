@@ -11,6 +11,7 @@ import { resolveCliIO, type CliContext, type CliIO } from './io/cli-io.js';
 import { commandsNamedIn } from './launch/command-operands.js';
 import { ExitCodes } from './io/exit-codes.js';
 import { withSecretFiles } from './config/secret-files.js';
+import { siblingCommand, unknownCommandIn } from './unknown-command.js';
 
 /** Builds one top-level command; it reports its exit code through `ctx.setExitCode`. */
 export type CommandFactory = (ctx: CliContext) => Command;
@@ -124,6 +125,21 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
   // Commands registered after buildProgram get the same output and exit handling.
   applySettings(program, resolved);
   try {
+    // A word naming no command is a usage error, even with --help (which commander would answer
+    // first, with the whole help and exit 0); a word another group has gets its name as the hint.
+    const unknown = unknownCommandIn(program, argv);
+    if (unknown !== undefined) {
+      // Built to read its subcommands only: it never runs.
+      const inspect: CliContext = { io: resolved, setExitCode: () => undefined };
+      const sibling = await siblingCommand(unknown, COMMANDS.map((entry) => ({ name: entry.name, load: async () => (await entry.load())(inspect) })));
+      if (sibling !== undefined) {
+        resolved.stderr.write(`error: unknown command '${[...unknown.path, unknown.word].join(' ')}'\n(Did you mean ${sibling}?)\n(add --help for usage)\n`);
+        return ExitCodes.USAGE;
+      }
+      // Commander's own words and suggestion, for the word alone at its level.
+      await program.parseAsync([...unknown.path, unknown.word], { from: 'user' });
+      return ExitCodes.USAGE;
+    }
     // Read before any command runs, so every command and role sees the secrets the same way.
     resolved.env = withSecretFiles(resolved.env);
     await presentClientCertificate(resolved);

@@ -4,6 +4,8 @@
  * composed in `orchestrator.ts` here) and the role's own exports, its
  * configuration typed with the runtime's settings.
  */
+// First: on a Node.js agentmesh does not run on, this import fails with what to install, before anything below loads.
+import '../node-version/check-on-import.js';
 export { createOrchestrator } from './orchestrator.js';
 export type { Orchestrator, OrchestratorOptions, OrchestratorConfigInput } from './orchestrator.js';
 export {

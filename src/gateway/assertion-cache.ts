@@ -1,13 +1,16 @@
-import type { Identity } from './identity/index.js';
+import { GATEWAY_ACTOR, originOf, type Identity, type Principal } from './identity/index.js';
 
 /** Entries kept (FIFO past it). */
 const MAX_ENTRIES = 10_000;
 
 /**
  * The assertions the gateway attaches to forwarded calls, reused for the
- * same caller, tenant, scopes and agent while more than half their lifetime
- * remains: signing one costs ~0.25 ms of ES256 per call otherwise, and the
- * agent verifies each distinct one once.
+ * same caller credential, tenant, scopes and agent while more than half
+ * their lifetime remains: signing one costs ~0.25 ms of ES256 per call
+ * otherwise, and the agent verifies each distinct one once. An assertion
+ * names the credential it was made from (`origin`) and the actors of a
+ * delegated call (`act`), so it is keyed by the credential (its token id,
+ * else its expiry), not only by who calls.
  */
 export class AssertionCache {
   readonly #identity: Identity;
@@ -19,12 +22,17 @@ export class AssertionCache {
     this.#ttlSeconds = ttlSeconds;
   }
 
-  get(claims: { sub: string; tenant: string; scope: string; aud: string; act?: string }): Promise<string> {
-    const key = `${claims.sub}\u0000${claims.tenant}\u0000${claims.scope}\u0000${claims.aud}\u0000${claims.act ?? ''}`;
+  /** The assertion of `principal`'s call to agent `agent`. */
+  get(principal: Principal, agent: string): Promise<string> {
+    const scope = principal.scopes.join(' ');
+    const key = `${principal.subject}\u0000${principal.tenant}\u0000${scope}\u0000${agent}\u0000${principal.tokenId ?? principal.expiresAt ?? ''}`;
     const now = Date.now();
     const hit = this.#entries.get(key);
     if (hit !== undefined && hit.renewAt > now) return hit.token;
-    const token = this.#identity.signAssertion(claims, this.#ttlSeconds);
+    const token = this.#identity.signAssertion(
+      { sub: principal.subject, tenant: principal.tenant, scope, aud: `agentmesh:agent:${agent}`, act: GATEWAY_ACTOR, actors: principal.act, origin: originOf(principal) },
+      this.#ttlSeconds,
+    );
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
     this.#entries.set(key, { token, renewAt: now + (this.#ttlSeconds * 1000) / 2 });
     token.catch(() => this.#entries.delete(key));

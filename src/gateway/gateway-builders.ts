@@ -14,7 +14,7 @@ import type { CardSigningKey } from './card-signing-key.js';
 import type { GatewayConfig } from './config.js';
 import { exactCreditHolds, LeasedCreditHolds, meteredCreditHolds, type CreditHolds } from './credits/index.js';
 import { GatewayMetrics } from './gateway-metrics.js';
-import { CREDITS_ADMIN_SCOPE, createIdentity, type Identity } from './identity/index.js';
+import { CREDITS_ADMIN_SCOPE, GATEWAY_ACTOR, createIdentity, type Identity } from './identity/index.js';
 import { registerCreditRoutes } from './credit-routes/index.js';
 import { ConcurrencyGate } from './proxy/concurrency-gate.js';
 import { PiiPolicies } from './policy/pii-policy.js';
@@ -82,7 +82,7 @@ export async function openBackends({ config, given, log, stack }: OpenBackendsOp
   const { database, bus } = await openDatabaseAndBus({ database: databaseOptionsOf(config), redisUrl: config.redisUrl, given, log, stack });
   const redis = config.redisUrl ? await openRedis(config.redisUrl, log) : undefined;
   if (redis) stack.defer('quota store', () => redis.disconnect());
-  const tracing = createTracing({ serviceName: 'agentmesh-gateway', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
+  const tracing = createTracing({ serviceName: 'agentmesh-gateway', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}), semconvStabilityOptIn: config.semconvStabilityOptIn });
   stack.defer('tracing', () => tracing.shutdown());
   const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
   stack.defer('ssrf guard', () => guard.close());
@@ -186,7 +186,7 @@ function buildSettlementTracker(config: GatewayConfig, parts: Pick<GatewayParts,
   });
   const readTaskFrom = async (instance: ReadableInstance, open: OpenReservation): Promise<unknown> => {
     const route = router.agent(open.agent);
-    const assertion = await identity.signAssertion({ sub: open.subject, tenant: open.tenant, scope: 'a2a:tasks:read', aud: `agentmesh:agent:${open.agent}`, act: 'agentmesh-gateway' }, config.assertionTtlSeconds);
+    const assertion = await identity.signAssertion({ sub: open.subject, tenant: open.tenant, scope: 'a2a:tasks:read', aud: `agentmesh:agent:${open.agent}`, act: GATEWAY_ACTOR }, config.assertionTtlSeconds);
     const bridge = route!.record.bridge;
     if (bridge !== undefined) {
       // A bridged ACP agent's task is its run, read in ACP (docs/acp.md).

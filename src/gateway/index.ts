@@ -4,6 +4,8 @@
  * and skill, tenants), quotas, credits, routing to healthy instances, and
  * the audit trail.
  */
+// First: on a Node.js agentmesh does not run on, this import fails with what to install, before anything below loads.
+import '../node-version/check-on-import.js';
 export { createGateway } from './gateway.js';
 export type { Gateway, GatewayOptions } from './gateway.js';
 export { parseGatewayConfig, gatewayConfigSchema, DEFAULT_GATEWAY_METRICS_PORT } from './config.js';

@@ -16,6 +16,8 @@ export class AnswerTap {
   #bytes = 0;
   #overflow = false;
   taskId: string | undefined;
+  /** The task's context (a GenAI span's conversation id). */
+  contextId: string | undefined;
   /** The last task snapshot seen (a JSON answer, or a stream's first event). */
   task: unknown;
   /** The last state a stream reported. */
@@ -46,6 +48,12 @@ export class AnswerTap {
     this.#text += chunk.toString('utf8');
     if (this.#streaming) this.#drainEvents();
   };
+
+  /** The usage the agent reported with its task (metadata `agentmesh.usage`): a stream's folded, or the task answered. */
+  usage(): unknown {
+    const metadata = this.#streaming ? this.metadata : isRecord(this.task) && isRecord(this.task['metadata']) ? this.task['metadata'] : undefined;
+    return metadata !== undefined && Object.hasOwn(metadata, 'agentmesh.usage') ? metadata['agentmesh.usage'] : undefined;
+  }
 
   /** What a stream said of its task, folded: its last state and its metadata (what `taskEnd` reads). */
   folded(): { status: { state: string | undefined }; metadata: Record<string, unknown> | undefined } {
@@ -91,12 +99,14 @@ export class AnswerTap {
     const update = result['statusUpdate'] ?? (result['kind'] === 'status-update' ? result : undefined);
     if (isRecord(task)) {
       if (typeof task['id'] === 'string') this.taskId ??= task['id'];
+      if (typeof task['contextId'] === 'string') this.contextId ??= task['contextId'];
       this.task = task;
       const state = stateOf(task);
       if (typeof state === 'string') this.state = state;
       if (this.#streaming) this.metadata = isRecord(task['metadata']) ? { ...task['metadata'] } : undefined;
     } else if (isRecord(update)) {
       if (typeof update['taskId'] === 'string') this.taskId ??= update['taskId'];
+      if (typeof update['contextId'] === 'string') this.contextId ??= update['contextId'];
       const state = stateOf(update);
       if (typeof state === 'string') this.state = state;
       if (isRecord(update['metadata'])) this.metadata = { ...this.metadata, ...update['metadata'] };

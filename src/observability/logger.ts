@@ -75,6 +75,10 @@ const REDACT_PATHS: readonly string[] = [
   'token',
   'accessToken',
   'privateKey',
+  // A caller's exchangeable assertion (ctx.caller.subjectToken), should a skill log its caller.
+  'subjectToken',
+  '*.subjectToken',
+  '*.*.subjectToken',
   '*.password',
   '*.secret',
   '*.clientSecret',

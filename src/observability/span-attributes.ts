@@ -18,6 +18,11 @@ export const ATTR_A2A_SKILL = 'a2a.skill';
 export const ATTR_ACP_RUN_ID = 'acp.run.id';
 /** The tenant the call acts for. */
 export const ATTR_AGENTMESH_TENANT = 'agentmesh.tenant';
+/**
+ * The delegation chain of a call made with an exchanged token (RFC 8693): the
+ * top caller first, then each actor (client id) in turn, the current one last.
+ */
+export const ATTR_AGENTMESH_ACTORS = 'agentmesh.delegation.chain';
 
 /**
  * Adds attributes to the server span of the request being served (a no-op

@@ -24,6 +24,7 @@ import {
   ATTR_SERVICE_NAME,
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
+import { GEN_AI_LATEST_EXPERIMENTAL } from './gen-ai.js';
 import type { Logger } from './logger.js';
 import { currentRequestContext } from './request-context.js';
 
@@ -39,6 +40,12 @@ export interface TracingOptions {
   otlpEndpoint?: string | undefined;
   /** Parent logger; tracing logs under `{ component: 'tracing' }`. */
   logger: Logger;
+  /**
+   * What `OTEL_SEMCONV_STABILITY_OPT_IN` holds, as a list: with
+   * `gen_ai_latest_experimental`, agent calls are traced with OpenTelemetry's
+   * GenAI conventions (`invoke_agent {agent}` spans, `gen_ai.*` attributes).
+   */
+  semconvStabilityOptIn?: readonly string[] | undefined;
 }
 
 /** The trace of one incoming request, as started by {@link Tracing.startRequestSpan}. */
@@ -57,6 +64,12 @@ export interface RequestSpan {
 export interface Tracing {
   /** True when spans are recorded and exported. */
   readonly enabled: boolean;
+  /**
+   * True when spans are exported and the GenAI conventions were opted into
+   * (`gen_ai_latest_experimental`): agent calls are `invoke_agent` spans
+   * (observability/gen-ai.ts, docs/observability.md#genai-spans).
+   */
+  readonly genAi: boolean;
   /** The tracer (a no-op tracer when disabled). */
   readonly tracer: Tracer;
   /** `tracer.startActiveSpan`, bound: runs a callback with a new span active. */
@@ -108,14 +121,16 @@ function pathOf(url: string): string {
 
 class OtelTracing implements Tracing {
   readonly enabled: boolean;
+  readonly genAi: boolean;
   readonly tracer: Tracer;
   readonly startActiveSpan: Tracer['startActiveSpan'];
   readonly #provider: SdkTraceNode.NodeTracerProvider | undefined;
   readonly #log: Logger;
   #shutdown: Promise<void> | undefined;
 
-  constructor(tracer: Tracer, provider: SdkTraceNode.NodeTracerProvider | undefined, log: Logger) {
+  constructor(tracer: Tracer, provider: SdkTraceNode.NodeTracerProvider | undefined, log: Logger, genAi = false) {
     this.enabled = provider !== undefined;
+    this.genAi = this.enabled && genAi;
     this.tracer = tracer;
     this.startActiveSpan = tracer.startActiveSpan.bind(tracer) as Tracer['startActiveSpan'];
     this.#provider = provider;
@@ -248,7 +263,8 @@ export function createTracing(options: TracingOptions): Tracing {
   // Returns false when a context manager is already installed (another app in
   // this process did it): that one serves us equally well.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  log.info({ url }, 'tracing enabled');
-  return new OtelTracing(provider.getTracer('agentmesh'), provider, log);
+  const genAi = options.semconvStabilityOptIn?.includes(GEN_AI_LATEST_EXPERIMENTAL) ?? false;
+  log.info({ url, ...(genAi && { conventions: GEN_AI_LATEST_EXPERIMENTAL }) }, 'tracing enabled');
+  return new OtelTracing(provider.getTracer('agentmesh'), provider, log, genAi);
 }
 

@@ -66,6 +66,7 @@ export type HostSettings = Parameters<typeof databaseOptionsOf>[0] & {
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' | undefined;
   logFormat?: 'json' | 'pretty' | undefined;
   otlpEndpoint?: string | undefined;
+  semconvStabilityOptIn?: readonly string[] | undefined;
   clientTls?: unknown;
 };
 

@@ -137,7 +137,8 @@ function hostOf(ctx: SkillContext, anonymousTenant: string | undefined): RunHost
   return {
     runId: ctx.taskId,
     // An authenticated caller's scopes bound what the run may do through the gateway.
-    onBehalfOf: { tenant, ...(ctx.caller.id ? { subject: ctx.caller.id } : {}), ...(ctx.caller.authenticated ? { scopes: ctx.caller.scopes } : {}) },
+    // Its calls go through the gateway with a token exchanged for the caller's (never stored with the run).
+    onBehalfOf: { tenant, ...(ctx.caller.id ? { subject: ctx.caller.id } : {}), ...(ctx.caller.authenticated ? { scopes: ctx.caller.scopes } : {}), ...(ctx.caller.subjectToken !== undefined && { subjectToken: ctx.caller.subjectToken }) },
     traceparent: ctx.traceparent,
     signal: ctx.signal,
     // Step starts and ends stream but stay out of the task's history: a 1,000-step run would otherwise carry 2,000 messages.

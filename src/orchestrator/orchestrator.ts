@@ -90,7 +90,7 @@ export function planOrchestrator<R extends HostSettings>(options: OrchestratorOp
 export async function openOrchestratorAgent<R extends HostSettings>(plan: OrchestratorPlan<R>, options: OrchestratorOptions<R>, stack: DisposerStack): Promise<OrchestratorAgentParts> {
   const { config, runtimeConfig, log } = plan;
   const database = await openDatabase(options, runtimeConfig, stack);
-  const tracing = openTracing(runtimeConfig.otlpEndpoint, log, stack);
+  const tracing = openTracing(runtimeConfig, log, stack);
   const meshPool = openMeshPool(config, log, stack, options.inProcess);
   const meshFetch = meshPool === undefined ? undefined : fetchThrough(meshPool);
   const registry = config.registryUrl ? new RegistryReader({ url: config.registryUrl, fetch: meshFetch }) : undefined;
@@ -133,8 +133,9 @@ async function openDatabase(options: OrchestratorOptions<HostSettings>, runtimeC
  * `service.name` agentmesh-orchestrator. Shut down after the runtime (the
  * stack closes last first), so the spans of the last runs are flushed.
  */
-function openTracing(otlpEndpoint: string | undefined, log: Logger, stack: DisposerStack): Tracing {
-  const tracing = createTracing({ serviceName: 'agentmesh-orchestrator', logger: log, ...(otlpEndpoint ? { otlpEndpoint } : {}) });
+function openTracing(host: Pick<HostSettings, 'otlpEndpoint' | 'semconvStabilityOptIn'>, log: Logger, stack: DisposerStack): Tracing {
+  const { otlpEndpoint } = host;
+  const tracing = createTracing({ serviceName: 'agentmesh-orchestrator', logger: log, ...(otlpEndpoint ? { otlpEndpoint } : {}), semconvStabilityOptIn: host.semconvStabilityOptIn });
   stack.defer('tracing', () => tracing.shutdown());
   return tracing;
 }

@@ -4,6 +4,8 @@
  * schema violations, task-state sets, a card's JSON form and its signing.
  * Wire types themselves come from `@a2a-js/sdk`.
  */
+// First: on a Node.js agentmesh does not run on, this import fails with what to install, before anything below loads.
+import '../node-version/check-on-import.js';
 export { AgentmeshError, ErrorCodes, WIRE, isAgentmeshError } from './errors.js';
 export { Errors, ERROR_AREAS, fillTemplate, invalidArgument, invalidParams, relayed, violationError, type DeclaredError, type InvalidArgumentCode, type RaiseOptions, type TemplateValues } from './error-messages.js';
 export type { ErrorCode, FieldViolation, AgentmeshErrorOptions, WireMapping } from './errors.js';

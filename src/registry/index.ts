@@ -3,6 +3,8 @@
  * leases with active health probes, versioned configs, a resumable watch
  * stream, and ARD discovery (search, explore, list, AI Catalog).
  */
+// First: on a Node.js agentmesh does not run on, this import fails with what to install, before anything below loads.
+import '../node-version/check-on-import.js';
 export { createRegistry } from './registry.js';
 export type { Registry, RegistryOptions } from './registry.js';
 export { parseRegistryConfig, registryConfigSchema } from './config.js';

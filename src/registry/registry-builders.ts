@@ -64,7 +64,7 @@ export interface OpenBackendsOptions extends Pick<RegistryBuild, 'config' | 'log
 /** Opens the database and bus (unless given: those stay their owner's) and the tracing and guard. */
 export async function openBackends({ config, given, log, stack }: OpenBackendsOptions): Promise<RegistryBackends> {
   const { database, bus } = await openDatabaseAndBus({ database: databaseOptionsOf(config), redisUrl: config.redisUrl, given, log, stack });
-  const tracing = createTracing({ serviceName: 'agentmesh-registry', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
+  const tracing = createTracing({ serviceName: 'agentmesh-registry', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}), semconvStabilityOptIn: config.semconvStabilityOptIn });
   stack.defer('tracing', () => tracing.shutdown());
   // Health probes and card fetches present the client certificate to agents that require mutual TLS;
   // the public roots stay trusted beside the mesh's CA, for cards on the internet.

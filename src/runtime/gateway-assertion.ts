@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { createOutboundPool, fetchThrough, type ClientTlsSource } from '../http/index.js';
-import { Errors } from '../protocol/index.js';
+import { Errors, isRecord } from '../protocol/index.js';
 import type { Authenticate, AuthenticatedCaller, AuthenticateRequest } from './transports/call-context.js';
 
 /** Options of {@link createGatewayAssertionCheck}. */
@@ -15,6 +15,13 @@ export interface GatewayAssertionOptions {
   clockToleranceSeconds?: number;
   /** Client certificate and CA of the JWKS fetch (a gateway served over HTTPS with a private CA, or requiring mutual TLS). */
   tls?: ClientTlsSource | undefined;
+}
+
+/** A verified assertion: its claims, the agent it is for, and the actors of its delegation (undefined: a caller's own call). */
+interface Verified {
+  payload: JWTPayload;
+  agent: string;
+  actors: readonly string[] | undefined;
 }
 
 /** Verified assertions remembered (FIFO). */
@@ -40,10 +47,10 @@ export function createGatewayAssertionCheck(options: GatewayAssertionOptions): {
   // The gateway reuses an assertion for a caller and agent while it is fresh, so a
   // verified one is remembered until it expires: one signature check per minute or
   // so, not one per call (an ES256 verify costs ~0.2 ms). Keyed by the exact bytes.
-  const verified = new LRUCache<string, { payload: JWTPayload; agent: string }>({ max: VERIFIED_CACHE_SIZE });
-  const verify = async (token: string, agent: string): Promise<JWTPayload> => {
+  const verified = new LRUCache<string, Verified>({ max: VERIFIED_CACHE_SIZE });
+  const verify = async (token: string, agent: string): Promise<Verified> => {
     const hit = verified.get(token);
-    if (hit !== undefined && hit.agent === agent && (hit.payload.exp ?? 0) > Date.now() / 1000) return hit.payload;
+    if (hit !== undefined && hit.agent === agent && (hit.payload.exp ?? 0) > Date.now() / 1000) return hit;
     try {
       const { payload } = await jwtVerify(token, keys, {
         algorithms: ALGORITHMS,
@@ -52,8 +59,9 @@ export function createGatewayAssertionCheck(options: GatewayAssertionOptions): {
         clockTolerance: options.clockToleranceSeconds ?? 30,
         requiredClaims: ['exp', 'sub', 'tenant'],
       });
-      verified.set(token, { payload, agent });
-      return payload;
+      const entry: Verified = { payload, agent, actors: actorsOf(payload['act']) };
+      verified.set(token, entry);
+      return entry;
     } catch (err) {
       // The gateway's key set could not be read (a timeout, a refused connection, an error status): the assertion is not
       // known to be bad, the check is out of reach for now, so the caller gets a retryable 503, not a 401 for its request.
@@ -70,14 +78,37 @@ export function createGatewayAssertionCheck(options: GatewayAssertionOptions): {
           if (!options.required) return undefined;
           throw Errors.assertionMissing({}, { details: { reason: 'missing' } });
         }
-        const payload = await verify(token, agent);
+        const { payload, actors } = await verify(token, agent);
         const tenant = payload['tenant'];
         if (typeof tenant !== 'string') throw Errors.assertionWithoutTenant({}, { details: { reason: 'tenant' } });
         const scope = payload['scope'];
-        return { id: String(payload.sub), tenant, scopes: typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [] };
+        const caller: AuthenticatedCaller = { id: String(payload.sub), tenant, scopes: typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [], subjectToken: token };
+        if (actors !== undefined) caller.actors = actors;
+        return caller;
       };
     },
   };
+}
+
+/** The `act.sub` of the gateway's own hop: it forwarded the call, it did not act for the caller. */
+const GATEWAY_ACTOR = 'agentmesh-gateway';
+/** The gateway's hop and the longest chain it accepts (docs/security.md#delegation). */
+const MAX_ACT_DEPTH = 9;
+
+/**
+ * The actors of a delegated call, in the order they acted, from the
+ * assertion's nested `act` (RFC 8693 §4.1: the current actor outermost),
+ * the gateway's own hop left out. Bounded; anything malformed reads as none.
+ */
+function actorsOf(act: unknown): readonly string[] | undefined {
+  const outermostFirst: string[] = [];
+  for (let at = act; isRecord(at) && outermostFirst.length < MAX_ACT_DEPTH; at = Object.hasOwn(at, 'act') ? at['act'] : undefined) {
+    const sub = Object.hasOwn(at, 'sub') ? at['sub'] : undefined;
+    if (typeof sub !== 'string') return undefined;
+    outermostFirst.push(sub);
+  }
+  if (outermostFirst[0] === GATEWAY_ACTOR) outermostFirst.shift();
+  return outermostFirst.length === 0 ? undefined : Object.freeze(outermostFirst.reverse());
 }
 
 /**

@@ -3,6 +3,8 @@
  * protocol versions over JSON-RPC and HTTP+JSON, SSE with replay, push delivery.
  */
 // The agent definition is a contract the runtime hosts (contracts/agent); re-exported so `agentmesh` users keep their imports.
+// First: on a Node.js agentmesh does not run on, this import fails with what to install, before anything below loads.
+import '../node-version/check-on-import.js';
 export { defineAgent, isAgentDefinition } from '../contracts/agent/index.js';
 export type { AgentDefinition, AgentDefinitionInput, AgentCardInput, SkillDefinition, DynamicSkillDefinition, SkillInputOf, SkillOutputOf, SkillResult, SkillsInput, JsonSchema, JsonSchemaLiteral, TaskMessageContext } from '../contracts/agent/index.js';
 export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions, HandOffOptions, HandedOff } from '../contracts/agent/index.js';

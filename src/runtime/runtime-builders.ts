@@ -88,7 +88,7 @@ export async function openBackends({ config, given, log, deadline, stack }: Open
   const replicaId = uuidv7();
   // Written by listen()'s heartbeat; removed once the tasks are drained, so no replica takes them over early.
   stack.defer('replica record', () => deadline.bounded('replica record', () => stores.tasks.removeReplica(replicaId).catch(() => undefined)));
-  const tracing = given.tracing ?? createTracing({ serviceName: 'agentmesh-runtime', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
+  const tracing = given.tracing ?? createTracing({ serviceName: 'agentmesh-runtime', logger: log, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}), semconvStabilityOptIn: config.semconvStabilityOptIn });
   if (!given.tracing) stack.defer('tracing', () => tracing.shutdown());
   const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
   stack.defer('ssrf guard', () => guard.close());
@@ -185,7 +185,7 @@ export function buildEngine({ agents, config, backends, configs, metrics, log, n
     skillTimeoutMs: config.skillTimeoutMs,
     now,
     configOf: (agent) => configs.get(agent),
-    ...(backends.tracing.enabled && { tracer: backends.tracing.tracer, taskTraces: backends.taskTraces }),
+    ...(backends.tracing.enabled && { tracer: backends.tracing.tracer, taskTraces: backends.taskTraces, genAiSpans: backends.tracing.genAi }),
     onTaskSettled: (agent, skill, state, seconds) => {
       // Label-bound children cached per (agent, skill, state): no label hashing per task.
       const key = `${agent} ${skill} ${state}`;

@@ -2,7 +2,7 @@ import type { StreamResponse } from '@a2a-js/sdk';
 import { Message, Role, Task, TaskState } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { SpanKind, SpanStatusCode, context, trace, type Span, type Tracer } from '@opentelemetry/api';
-import { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT, type RecentTraces } from '../observability/index.js';
+import { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, ATTR_AGENTMESH_TENANT, invokeAgentAttributes, invokeAgentSpanName, tokenUsageAttributes, type RecentTraces } from '../observability/index.js';
 import { EphemeralMap, uuidv7 } from '../storage/index.js';
 import { ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf, stateName, Errors } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
@@ -35,6 +35,8 @@ export interface TaskEngineOptions {
   onTaskSettled?: (agent: string, skill: string, state: TaskState, seconds: number) => void;
   /** Records an INTERNAL span per skill execution; only given when spans are exported (no cost otherwise). */
   tracer?: Tracer | undefined;
+  /** The skill span is OpenTelemetry's GenAI `invoke_agent {agent}` (OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental). */
+  genAiSpans?: boolean | undefined;
   /** Where each skill span is kept by task id, so the task's push deliveries join its trace. */
   taskTraces?: RecentTraces | undefined;
 }
@@ -194,7 +196,8 @@ export class TaskEngine {
       status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: now },
       artifacts: [],
       history: [userMessage],
-      metadata: { skillId: skill.id },
+      // A delegated call's task names who it was for and through whom (the console's task view shows it, ADR 0036).
+      metadata: call.caller.actors === undefined ? { skillId: skill.id } : { skillId: skill.id, [DELEGATION_METADATA_KEY]: { caller: call.caller.id, actors: call.caller.actors } },
     };
     const run = new TaskRun(
       { task, agent: agent.name, tenant: call.tenant, skill: skill.id, messageId: message.messageId, idempotent: skill.definition.idempotent === true },
@@ -547,7 +550,7 @@ export class TaskEngine {
         await finished;
       }
     } finally {
-      if (span !== undefined) endSkillSpan(span, run.state);
+      if (span !== undefined) endSkillSpan(span, run.state, this.#o.genAiSpans ? run.usage : undefined);
       limit.release();
       this.#runs.delete(run.id);
       if (!run.handedOff) this.#o.onTaskSettled?.(agent.name, skill.id, run.state ?? TaskState.TASK_STATE_UNSPECIFIED, (this.#now() - started) / 1000);
@@ -585,12 +588,12 @@ export class TaskEngine {
   #skillSpan(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, call: CallInfo): Span | undefined {
     const tracer = this.#o.tracer;
     if (tracer === undefined) return undefined;
-    // Named like OTel's GenAI `execute_tool {tool}`: low cardinality, the skill id only.
-    const span = tracer.startSpan(
-      `execute_skill ${skill.id}`,
-      { kind: SpanKind.INTERNAL, attributes: { [ATTR_A2A_TASK_ID]: run.id, [ATTR_A2A_AGENT]: agent.name, [ATTR_A2A_SKILL]: skill.id, [ATTR_AGENTMESH_TENANT]: call.tenant } },
-      context.active(),
-    );
+    const attributes = { [ATTR_A2A_TASK_ID]: run.id, [ATTR_A2A_AGENT]: agent.name, [ATTR_A2A_SKILL]: skill.id, [ATTR_AGENTMESH_TENANT]: call.tenant };
+    // GenAI conventions: the agent invoked in this process (an "invoke agent internal span"), its conversation the task's context.
+    // Otherwise named like OTel's GenAI `execute_tool {tool}`: low cardinality, the skill id only.
+    const span = this.#o.genAiSpans
+      ? tracer.startSpan(invokeAgentSpanName(agent.name), { kind: SpanKind.INTERNAL, attributes: { ...attributes, ...invokeAgentAttributes({ name: agent.name, id: agent.name, conversationId: run.task.contextId }) } }, context.active())
+      : tracer.startSpan(`execute_skill ${skill.id}`, { kind: SpanKind.INTERNAL, attributes }, context.active());
     this.#o.taskTraces?.set(run.id, span.spanContext());
     return span;
   }
@@ -613,14 +616,20 @@ export class TaskEngine {
   }
 }
 
+/** Task metadata of a task created by a delegated call: `{ caller, actors }`, the top caller and the clients that acted for it, in order. */
+export const DELEGATION_METADATA_KEY = 'agentmesh.delegation';
+
 /** States in which a task's work goes on (a message may join it when its skill accepts them). */
 function isWorking(state: string): boolean {
   return state === 'TASK_STATE_WORKING' || state === 'TASK_STATE_SUBMITTED';
 }
 
 /** Ends a skill's span with the task's state as it settled (a handed-off task is still WORKING). */
-function endSkillSpan(span: Span, state: TaskState | undefined): void {
+function endSkillSpan(span: Span, state: TaskState | undefined, usage: unknown): void {
   if (state !== undefined) span.setAttribute('a2a.task.state', stateName(state));
+  // GenAI spans carry the token usage the skill reported (ctx.usage units input_tokens / output_tokens).
+  const tokens = usage === undefined ? undefined : tokenUsageAttributes(usage);
+  if (tokens !== undefined) span.setAttributes(tokens);
   if (state === TaskState.TASK_STATE_FAILED) span.setStatus({ code: SpanStatusCode.ERROR });
   span.end();
 }

@@ -214,6 +214,11 @@ export class TaskRun {
     this.#pushConfigured = true;
   }
 
+  /** The credits and units the handler reported so far (task metadata `agentmesh.usage`), if any. */
+  get usage(): { credits: number; units: Record<string, number> } | undefined {
+    return this.#usage;
+  }
+
   /** Adds credits and units the handler reported; they are written with the final status. */
   addUsage(record: UsageRecord): void {
     const previous = this.#usage ?? { credits: 0, units: {} };

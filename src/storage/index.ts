@@ -2,6 +2,8 @@
  * storage: the database factory (SQLite embedded, PostgreSQL at scale), the
  * one migration set, the runtime's stores, and the bus (in-process or Redis).
  */
+// First: on a Node.js agentmesh does not run on, this import fails with what to install, before anything below loads.
+import '../node-version/check-on-import.js';
 export { createDatabase, migrateDatabase } from './database.js';
 export type { Database, DatabaseOptions, MigrationReport, PoolMode } from './database.js';
 export type { Tables } from './schema.js';

@@ -83,6 +83,8 @@ export interface CreditLedger {
   rekey(oldKey: string, newKey: string): Promise<void>;
   /** The tenant's balance; a tenant that never had credits has zeros. */
   balance(tenant: string): Promise<CreditBalance>;
+  /** The tenant's balance, or undefined when it has no account: no credits were ever added to it. */
+  findBalance(tenant: string): Promise<CreditBalance | undefined>;
   /** Adds credits once per `reference`; a retry with the same reference, tenant and amount returns the first top-up. */
   topUp(tenant: string, milliCredits: number, reference: string): Promise<TopUp>;
   /** What settled calls charged, grouped by agent, skill and/or UTC day (no grouping: one total row). */
@@ -236,6 +238,12 @@ export function createCreditLedger(options: CreditLedgerOptions): CreditLedger {
     async balance(tenant) {
       checkTenant(tenant);
       return balanceView(tenant, await store.balance(tenant));
+    },
+
+    async findBalance(tenant) {
+      checkTenant(tenant);
+      const row = await store.balance(tenant);
+      return row === undefined ? undefined : balanceView(tenant, row);
     },
 
     async lowBalances(options = {}) {

@@ -4,6 +4,8 @@
  * artifacts and usage, answer input-required, cancel, move a fake clock,
  * and check push deliveries. See docs/testing-agents.md.
  */
+// First: on a Node.js agentmesh does not run on, this import fails with what to install, before anything below loads.
+import '../node-version/check-on-import.js';
 export { testAgent, AgentUnderTest } from './test-agent.js';
 export type { TestAgentOptions, SendOptions, CallOptions, TaskRef } from './test-agent.js';
 export type { MessageContent, MessageOptions } from './outgoing-message.js';

@@ -8,9 +8,9 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { promisify } from 'node:util';
 
 export const run = promisify(execFile);
@@ -64,22 +64,30 @@ export async function packAgentmesh(dir: string): Promise<string> {
 
 /**
  * Installs `tarball` as `project`/node_modules/agentmesh and links every
- * other package of this repository's node_modules beside it. With `bins`,
- * node_modules/.bin holds the repository's executables and `agentmesh`, as
- * `npm install` would make it, so the project's npm scripts run.
+ * other package of this repository's node_modules beside it, but those
+ * `without` names (and their executables): a project that does not have
+ * them. With `bins`, node_modules/.bin holds the repository's executables
+ * and `agentmesh`, as `npm install` would make it, so the project's npm
+ * scripts run.
  */
-export async function installPacked(project: string, tarball: string, options: { bins?: boolean } = {}): Promise<void> {
+export async function installPacked(project: string, tarball: string, options: { bins?: boolean; without?: readonly string[] } = {}): Promise<void> {
   const modules = join(project, 'node_modules');
   const installed = join(modules, 'agentmesh');
+  const without = new Set(['agentmesh', ...(options.without ?? [])]);
   mkdirSync(installed, { recursive: true });
   await run('tar', ['xzf', tarball, '-C', installed, '--strip-components=1']);
   for (const entry of readdirSync(join(repo, 'node_modules'))) {
-    if (entry !== 'agentmesh' && !entry.startsWith('.')) symlinkSync(join(repo, 'node_modules', entry), join(modules, entry));
+    if (!without.has(entry) && !entry.startsWith('.')) symlinkSync(join(repo, 'node_modules', entry), join(modules, entry));
   }
   if (!options.bins) return;
   const bin = join(modules, '.bin');
   mkdirSync(bin);
-  for (const entry of readdirSync(join(repo, 'node_modules', '.bin'))) symlinkSync(join(repo, 'node_modules', '.bin', entry), join(bin, entry));
+  for (const entry of readdirSync(join(repo, 'node_modules', '.bin'))) {
+    const target = realpathSync(join(repo, 'node_modules', '.bin', entry));
+    // An executable of a package left out is left out with it.
+    if ([...without].some((name) => target.startsWith(join(realpathSync(join(repo, 'node_modules')), name) + sep))) continue;
+    symlinkSync(join(repo, 'node_modules', '.bin', entry), join(bin, entry));
+  }
   symlinkSync(join('..', 'agentmesh', 'dist', 'src', 'cli', 'bin.js'), join(bin, 'agentmesh'));
   // npm makes a package's bin executable when it links it; so does this.
   chmodSync(join(installed, 'dist', 'src', 'cli', 'bin.js'), 0o755);

@@ -164,6 +164,12 @@ export function AuditView() {
                   {r.actor.kind}
                   {r.actor.id !== undefined && <small class="id"> {r.actor.id}</small>}
                   {r.detail?.['delegatedBy'] !== undefined && <small> on the tenant's behalf</small>}
+                  {actorsOf(r.detail?.['act']).length > 0 && (
+                    <small data-testid="audit-act" title="A token exchange (RFC 8693): the user, then each client that acted for it, the one that made this call last">
+                      {' '}
+                      for {r.user ?? '?'} via {actorsOf(r.detail?.['act']).join(' → ')}
+                    </small>
+                  )}
                 </td>
                 <td data-label="Agent / task">
                   {r.targetAgent ?? '–'}
@@ -184,3 +190,12 @@ export function AuditView() {
   );
 }
 
+/** The actors of a row's `detail.act` (RFC 8693, the current actor outermost), in the order they acted; empty without one. */
+function actorsOf(act: unknown): string[] {
+  const outermostFirst: string[] = [];
+  for (let a = act as { sub?: unknown; act?: unknown } | undefined; typeof a === 'object' && a !== null && outermostFirst.length < 9; a = a.act as typeof a) {
+    if (typeof a.sub !== 'string') break;
+    outermostFirst.push(a.sub);
+  }
+  return outermostFirst.reverse();
+}

@@ -250,6 +250,13 @@ function TaskList(props: { tenant: string; platform: boolean }) {
   );
 }
 
+/** Who a delegated task was for and who acted for them (its `agentmesh.delegation` metadata), top caller first; undefined for a direct call. */
+function delegationOf(task: Task): string[] | undefined {
+  const d = task.metadata?.['agentmesh.delegation'] as { caller?: unknown; actors?: unknown } | undefined;
+  if (typeof d?.caller !== 'string' || !Array.isArray(d.actors) || !d.actors.every((a): a is string => typeof a === 'string')) return undefined;
+  return [d.caller, ...d.actors];
+}
+
 /** The credits the task used (its `agentmesh.usage` metadata, written with its final status). */
 function usageOf(task: Task): number | undefined {
   const usage = (task.metadata?.['agentmesh.usage'] ?? (task.status as { metadata?: Record<string, unknown> }).metadata?.['agentmesh.usage']) as { credits?: unknown } | undefined;
@@ -339,6 +346,21 @@ function TaskDetail(props: { agent: string; id: string }) {
             <dd>
               <code>{task.contextId}</code>
             </dd>
+            {delegationOf(task) !== undefined && (
+              <>
+                <dt>For</dt>
+                <dd data-testid="task-delegation" title="The caller first, then each client that acted for it (RFC 8693 token exchange), the one that called this agent last">
+                  {delegationOf(task)!.map((who, i) => (
+                    <span key={i}>
+                      {i > 0 && ' → '}
+                      <code>{who}</code>
+                    </span>
+                  ))}
+                  {' → '}
+                  {props.agent}
+                </dd>
+              </>
+            )}
           </dl>
           {!FINAL.has(task.status.state) && (
             <button type="button" class="danger" onClick={cancel}>

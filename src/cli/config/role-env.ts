@@ -130,14 +130,14 @@ export function tlsFromEnv(env: Record<string, string | undefined>): TlsFromEnv 
 /** What {@link servingFromEnv} reads: the settings every serving role's config shares (`roleServerFields`) but its port and public URL, and the fleet's dev mode and allowed hosts. */
 export type ServingFromEnv = ReturnType<typeof databaseFromEnv> &
   TlsFromEnv &
-  ReturnType<typeof probeFromEnv> & { host?: string; dataDir?: string; redisUrl?: string; logLevel?: LogLevel; logFormat?: LogFormat; otlpEndpoint?: string; allowHosts?: string[]; dev?: true };
+  ReturnType<typeof probeFromEnv> & { host?: string; dataDir?: string; redisUrl?: string; logLevel?: LogLevel; logFormat?: LogFormat; otlpEndpoint?: string; semconvStabilityOptIn?: string[]; allowHosts?: string[]; dev?: true };
 
 /**
  * The settings every serving role (runtime, registry, gateway) reads alike,
  * flags winning over env: `HOST`, `AGENTMESH_DATA_DIR`, the database, TLS and
  * probe settings, `REDIS_URL`, `LOG_LEVEL` (one of the logger's levels), `LOG_FORMAT`,
- * `OTEL_EXPORTER_OTLP_ENDPOINT`, `AGENTMESH_ALLOW_HOSTS` and `AGENTMESH_DEV`.
- * Each role adds its port, public URL and settings of its own.
+ * `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_SEMCONV_STABILITY_OPT_IN`,
+ * `AGENTMESH_ALLOW_HOSTS` and `AGENTMESH_DEV`. Each role adds its port, public URL and settings of its own.
  */
 export function servingFromEnv(env: Record<string, string | undefined>, flags: { host?: string; dataDir?: string; dev?: boolean }): ServingFromEnv {
   const settings: ServingFromEnv = {};
@@ -151,6 +151,8 @@ export function servingFromEnv(env: Record<string, string | undefined>, flags: {
   if (logLevel !== undefined) settings.logLevel = logLevel;
   settings.logFormat = logFormatFromEnv(env);
   if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) settings.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  // OpenTelemetry's own comma-separated list (gen_ai_latest_experimental: GenAI agent spans).
+  if (env['OTEL_SEMCONV_STABILITY_OPT_IN']) settings.semconvStabilityOptIn = env['OTEL_SEMCONV_STABILITY_OPT_IN'].split(',').map((v) => v.trim()).filter(Boolean);
   if (env['AGENTMESH_ALLOW_HOSTS']) settings.allowHosts = env['AGENTMESH_ALLOW_HOSTS'].split(',').map((h) => h.trim()).filter(Boolean);
   if (flags.dev || env['AGENTMESH_DEV'] === '1') settings.dev = true;
   return settings;

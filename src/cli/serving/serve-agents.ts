@@ -1,9 +1,10 @@
-import { createRuntime, gatewayAssertionRequired, type AgentDefinition, type Runtime, type RuntimeConfigInput } from '../../runtime/index.js';
+import { createRuntime, gatewayAssertionRequired, parseRuntimeConfig, type AgentDefinition, type Runtime, type RuntimeConfigInput } from '../../runtime/index.js';
 import type { CliContext } from '../io/cli-io.js';
 import { runtimeConfigFromEnv } from '../config/runtime-config-from-env.js';
 import { watchSignals } from './until-signal.js';
 import { listenOrClose } from './listen-or-close.js';
 import { tryCommandLine } from './try-command.js';
+import { nextFreePort } from './next-free-port.js';
 
 /** Flags every serving command shares. */
 export interface ServeFlags {
@@ -13,9 +14,31 @@ export interface ServeFlags {
   dev?: boolean;
 }
 
+/** How {@link startAgents} picks its port. */
+export interface StartAgentsOptions {
+  /**
+   * With no port asked for (no --port, no PORT), take the next free port
+   * after the default one when another process holds it, and say so: an
+   * agent served while `agentmesh up` runs (which holds 4000) starts anyway.
+   * A port asked for is never moved.
+   */
+  nextFreePort?: boolean;
+}
+
+/** How many ports after the default one {@link StartAgentsOptions.nextFreePort} tries. */
+const NEXT_FREE_PORTS = 100;
+
 /** Starts a runtime hosting `agents` and prints where they answer; `extra` wins over env and flags. */
-export async function startAgents(ctx: CliContext, agents: readonly AgentDefinition[], flags: ServeFlags, extra: RuntimeConfigInput = {}): Promise<Runtime> {
+export async function startAgents(ctx: CliContext, agents: readonly AgentDefinition[], flags: ServeFlags, extra: RuntimeConfigInput = {}, options: StartAgentsOptions = {}): Promise<Runtime> {
   const config = { ...runtimeConfigFromEnv(ctx.io.env, flags), ...extra };
+  if (options.nextFreePort === true && config.port === undefined) {
+    const { host, port } = parseRuntimeConfig(config);
+    const free = await nextFreePort({ host, from: port, count: NEXT_FREE_PORTS });
+    if (free !== undefined && free !== port) {
+      ctx.io.stderr.write(`note: port ${port} is in use (by agentmesh up, or another program), so the agent serves on ${free}; --port or PORT chooses one\n`);
+      config.port = free;
+    }
+  }
   const runtime = await createRuntime({ agents: [...agents], config });
   const { url, agents: urls, grpc, probesUrl } = await listenOrClose(runtime, [
     { port: runtime.config.port, component: 'the agents', option: '--port (env PORT)' },
@@ -41,8 +64,8 @@ export async function startAgents(ctx: CliContext, agents: readonly AgentDefinit
 }
 
 /** Serves agents until SIGTERM/SIGINT, then shuts down gracefully. */
-export async function serveAgents(ctx: CliContext, agents: readonly AgentDefinition[], flags: ServeFlags): Promise<void> {
+export async function serveAgents(ctx: CliContext, agents: readonly AgentDefinition[], flags: ServeFlags, options: StartAgentsOptions = {}): Promise<void> {
   const signals = watchSignals(ctx);
-  const runtime = await startAgents(ctx, agents, flags);
+  const runtime = await startAgents(ctx, agents, flags, {}, options);
   await signals.until(() => runtime.close());
 }

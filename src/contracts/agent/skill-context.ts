@@ -25,9 +25,23 @@ export interface ArtifactInput {
 /** Who is calling, as the transport authenticated them. */
 export interface CallerIdentity {
   authenticated: boolean;
-  /** User or client id; '' when unauthenticated. */
+  /** User or client id; '' when unauthenticated. For a delegated call, the top caller. */
   id: string;
   scopes: readonly string[];
+  /**
+   * Who acted for `id` before this call reached the agent (a token exchange,
+   * RFC 8693): the OAuth client ids in the order they acted, the one that
+   * called this agent last. Absent for a caller's own call.
+   */
+  actors?: readonly string[];
+  /**
+   * The gateway's assertion of this call: what this agent's own OAuth client
+   * exchanges at the gateway's `/oauth/token` (RFC 8693, subject_token_type
+   * `urn:ietf:params:oauth:token-type:jwt`) for a token that calls other
+   * agents for the same caller (docs/security.md#delegation). Absent without
+   * a gateway in front. A bearer credential: never log or store it.
+   */
+  subjectToken?: string;
 }
 
 /** Credits a skill consumed, recorded in task metadata under `agentmesh.usage`. */

@@ -77,4 +77,6 @@ export interface TokenResponse {
   /** Seconds. */
   expires_in: number;
   scope: string;
+  /** A token exchange's answer (RFC 8693 §2.2.1): the type of the token issued. */
+  issued_token_type?: string;
 }

@@ -5,6 +5,8 @@
  * the search index): a client must not pay for it (CONTRIBUTING.md, "Load
  * what you use").
  */
+// First: on a Node.js agentmesh does not run on, this import fails with what to install, before anything below loads.
+import '../../node-version/check-on-import.js';
 export { createRegistryClient, RegistryClient } from './registry-client.js';
 export type { RegistryClientOptions, CallOptions, WatchQuery } from './registry-client.js';
 export { registryStatusOf } from './registry-failure.js';

@@ -12,7 +12,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Errors, errorMessage, isRecord } from '../../protocol/index.js';
-import { GATEWAY_ADMIN_SCOPE, type Identity } from '../identity/index.js';
+import { GATEWAY_ACTOR, GATEWAY_ADMIN_SCOPE, type Identity } from '../identity/index.js';
 import type { AgentRoute, UpstreamRouter } from '../routing/index.js';
 import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
 import { openLiveStream, pause, type LiveStreamSlots } from './live-streams.js';
@@ -118,7 +118,7 @@ export async function consoleTaskStream(app: FastifyInstance, options: ConsoleTa
     const name = route.record.name;
     let assertion = assertions.get(name);
     if (assertion === undefined || assertion.until < Date.now()) {
-      const token = await identity.signAssertion({ sub: viewer.principal.subject, tenant: tenantOf(viewer, q), scope: TASKS_SCOPE, aud: `agentmesh:agent:${name}`, act: 'agentmesh-gateway' }, options.assertionTtlSeconds);
+      const token = await identity.signAssertion({ sub: viewer.principal.subject, tenant: tenantOf(viewer, q), scope: TASKS_SCOPE, aud: `agentmesh:agent:${name}`, act: GATEWAY_ACTOR }, options.assertionTtlSeconds);
       // Signed again well before it expires.
       assertion = { token, until: Date.now() + (options.assertionTtlSeconds * 1000) / 2 };
       assertions.set(name, assertion);

@@ -5,7 +5,7 @@ import { parseCredits, usageGrouping, type CreditLedger } from '../../tenancy/in
 import { CREDITS_ADMIN_SCOPE } from '../identity/index.js';
 import { requireCaller, requireReader, requireTopUpScope, type CreditsAuthenticate } from './access.js';
 import { balanceJson, topUpJson, usageJson } from './views.js';
-import { invalidArgument, ErrorCodes } from '../../protocol/index.js';
+import { invalidArgument, ErrorCodes, Errors } from '../../protocol/index.js';
 
 /** What the credit routes need: the ledger, and who the caller is. */
 export interface CreditRoutesOptions {
@@ -31,7 +31,10 @@ export async function creditRoutes(app: FastifyInstance, options: CreditRoutesOp
   app.get<Tenant>('/v1/tenants/:tenant/credits', { schema: { tags, summary: "A tenant's credit balance", params: tenantParams } }, async (request) => {
     const caller = await requireCaller(request, authenticate);
     requireReader(caller, request.params.tenant);
-    return balanceJson(await ledger.balance(request.params.tenant));
+    // Asked after the caller may read the tenant, so a 404 tells no one of a tenant they may not see.
+    const balance = await ledger.findBalance(request.params.tenant);
+    if (balance === undefined) throw Errors.tenantHasNoCredits({ quotedTenant: JSON.stringify(request.params.tenant) });
+    return balanceJson(balance);
   });
 
   app.get<Tenant & { Querystring: CreditUsageParams }>(

@@ -173,6 +173,11 @@ export class Authenticator {
     if (principal.kind === 'client') {
       if (principal.tokenId !== undefined && this.#revocations.isTokenRevoked(principal.tokenId)) throw Errors.authTokenRevoked({});
       if (this.#revocations.isClientRevoked(principal.clientId)) throw Errors.authClientRevoked({ clientId: principal.clientId });
+      // A token from a token exchange dies with the caller's token (or client) it was derived from (ADR 0036).
+      const origin = principal.origin;
+      if (origin !== undefined && origin.kind === 'client' && ((origin.jti !== undefined && this.#revocations.isTokenRevoked(origin.jti)) || (origin.id !== undefined && this.#revocations.isClientRevoked(origin.id)))) {
+        throw Errors.authTokenRevoked({});
+      }
     }
     return principal;
   }

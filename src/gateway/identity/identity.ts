@@ -171,6 +171,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   }
 
   const issued = metrics.counter('agentmesh_identity_tokens_issued_total', 'Access tokens issued, by client authentication method', ['method']);
+  const exchanged = metrics.counter('agentmesh_identity_token_exchanges_total', 'Tokens issued by token exchange (RFC 8693), by the kind of subject token (access_token, external, assertion)', ['subject']);
   const refused = metrics.counter('agentmesh_identity_oauth_errors_total', 'OAuth requests refused, by endpoint and RFC 6749 error code', ['endpoint', 'error']);
   const leadSeconds = Math.floor(keyPublishLeadMs(config) / 1000);
 
@@ -193,7 +194,9 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
         clock,
         log,
         issued,
+        exchanged,
         refused,
+        exchange: { issuer: config.issuer, verifier, external, revocations, apiKeys, tokenTtlSeconds: config.tokenTtlSeconds, clock },
       });
       await app.register(managementRoutes, { clients, apiKeys, requireScope, clock, log });
     },

@@ -1,6 +1,19 @@
-import { context } from '@opentelemetry/api';
+import { context, type Attributes } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_METHOD } from '@opentelemetry/semantic-conventions';
-import { a2aUrlTemplate, annotateRequestSpan, currentRequestContext, inHttpClientSpan, ATTR_A2A_AGENT, ATTR_A2A_TASK_ID, ATTR_ACP_RUN_ID, ATTR_AGENTMESH_TENANT } from '../../observability/index.js';
+import {
+  a2aUrlTemplate,
+  annotateRequestSpan,
+  currentRequestContext,
+  inHttpClientSpan,
+  invokeAgentAttributes,
+  invokeAgentSpanName,
+  tokenUsageAttributes,
+  ATTR_A2A_AGENT,
+  ATTR_A2A_TASK_ID,
+  ATTR_ACP_RUN_ID,
+  ATTR_AGENTMESH_TENANT,
+  ATTR_GEN_AI_CONVERSATION_ID,
+} from '../../observability/index.js';
 import { Errors } from '../../protocol/index.js';
 import type { AgentBridge } from '../../contracts/registry/index.js';
 import type { ForwardInput, ForwardResult } from '../routing/index.js';
@@ -17,8 +30,9 @@ import type { BridgeOptions } from './acp-bridge.js';
 export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   const principal = c.principal!;
   const call = c.call;
-  const assertion = await d.assertions.get({ sub: principal.subject, tenant: principal.tenant, scope: principal.scopes.join(' '), aud: `agentmesh:agent:${c.agent}`, act: 'agentmesh-gateway' });
-  const tap = c.reservationKey !== undefined ? new AnswerTap(call.streaming) : undefined;
+  const assertion = await d.assertions.get(principal, c.agent);
+  // Read the answer for settlement; with GenAI spans, a message send's answer too (its conversation and token usage).
+  const tap = c.reservationKey !== undefined || (d.tracing.genAi && isMessageSend(call.operation)) ? new AnswerTap(call.streaming) : undefined;
   const headers: Record<string, string> = { authorization: `Bearer ${assertion}`, 'x-request-id': String(c.request.id) };
   const input: ForwardInput = { agent: c.agent, method: c.request.method, path: call.forwardPath, query: c.query, headers, body: c.bytes, idempotent: call.idempotent, tap: tap?.onChunk, caller: principal.tenant };
   if (call.binding === 'ACP') input.fromRoot = true;
@@ -94,11 +108,15 @@ async function forwardInSpan(c: GatewayCall, d: ProxyDeps, input: ForwardInput, 
   const template = a2aUrlTemplate(`/agents/${encodeURIComponent(c.agent)}${input.path}`)?.template ?? '/agents/{name}';
   const tenant = c.principal!.tenant;
   annotateRequestSpan({ [ATTR_A2A_AGENT]: c.agent, [ATTR_AGENTMESH_TENANT]: tenant });
-  const attributes = { [ATTR_HTTP_REQUEST_METHOD]: method, 'url.template': template, [ATTR_A2A_AGENT]: c.agent, [ATTR_AGENTMESH_TENANT]: tenant };
+  const attributes: Attributes = { [ATTR_HTTP_REQUEST_METHOD]: method, 'url.template': template, [ATTR_A2A_AGENT]: c.agent, [ATTR_AGENTMESH_TENANT]: tenant };
   const parent = currentRequestContext()?.otelContext ?? context.active();
+  // GenAI conventions (opted into): a message send is an agent invocation, `invoke_agent {agent}`; other calls keep their HTTP name.
+  const genAi = d.tracing.genAi && isMessageSend(c.call.operation);
+  const conversationId = genAi ? contextIdOf(c.call.message) : undefined;
+  if (genAi) Object.assign(attributes, invokeAgentAttributes({ name: c.agent, id: c.route!.record.identifier, conversationId }));
   return inHttpClientSpan(
     d.tracing,
-    `${method} ${template}`,
+    genAi ? invokeAgentSpanName(c.agent) : `${method} ${template}`,
     attributes,
     parent,
     async (span) => {
@@ -108,6 +126,11 @@ async function forwardInSpan(c: GatewayCall, d: ProxyDeps, input: ForwardInput, 
       if (tap?.taskId !== undefined) {
         span.setAttribute(ATTR_A2A_TASK_ID, tap.taskId);
         annotateRequestSpan({ [ATTR_A2A_TASK_ID]: tap.taskId });
+      }
+      if (genAi && tap !== undefined) {
+        if (conversationId === undefined && tap.contextId !== undefined) span.setAttribute(ATTR_GEN_AI_CONVERSATION_ID, tap.contextId);
+        const tokens = tokenUsageAttributes(tap.usage());
+        if (tokens !== undefined) span.setAttributes(tokens);
       }
       return result;
     },
@@ -142,4 +165,14 @@ function answeredEnd(tap: AnswerTap): TaskEnd {
   if (tap.streaming) return tap.state !== undefined ? taskEnd(tap.folded()) : { kind: 'open' };
   if (tap.task !== undefined) return taskEnd(tap.task);
   return tap.state !== undefined ? taskEnd({ status: { state: tap.state } }) : { kind: 'open' };
+}
+
+function isMessageSend(operation: string | undefined): boolean {
+  return operation === 'SendMessage' || operation === 'SendStreamingMessage';
+}
+
+/** The conversation a message send continues: its message's `contextId`, when it names one. */
+function contextIdOf(message: Record<string, unknown> | undefined): string | undefined {
+  const contextId = message !== undefined && Object.hasOwn(message, 'contextId') ? message['contextId'] : undefined;
+  return typeof contextId === 'string' && contextId !== '' ? contextId : undefined;
 }

@@ -73,8 +73,14 @@ export class GatewayCall {
   /** Releases what the call holds (slots, reservations), newest first. */
   readonly disposer = new Disposer();
   route: AgentRoute | undefined;
+  /**
+   * Who calls, once authenticated. With a token from a token exchange (RFC
+   * 8693), `subject` and `tenant` are the top caller's and `act` the chain of
+   * clients acting for it (`delegationChain(principal)`: the top caller
+   * first): what a step that must reach the top caller reads.
+   */
   principal: Principal | undefined;
-  /** The call acts for another tenant (`gateway:delegate`). */
+  /** The call acts for a caller other than the client making it: an exchanged token, or a tenant named by header. */
   delegated = false;
   terms: CallTerms | undefined;
   /** The ledger key of the credits held for this call, while held. */

@@ -37,6 +37,12 @@ export function roleServerFields(defaultPort: number) {
     logFormat: z.enum(LOG_FORMATS).optional(),
     /** OpenTelemetry OTLP endpoint; tracing is off when unset. */
     otlpEndpoint: z.string().optional(),
+    /**
+     * OpenTelemetry's `OTEL_SEMCONV_STABILITY_OPT_IN`, as a list: with
+     * `gen_ai_latest_experimental`, agent calls are traced as GenAI
+     * `invoke_agent` spans (docs/observability.md#genai-spans).
+     */
+    semconvStabilityOptIn: z.array(z.string().min(1)).optional(),
     ...roleTlsFields(),
     ...roleProbeFields(),
   };

@@ -10,6 +10,15 @@ export interface OnBehalfOf {
    * user and the orchestrator may do (no borrowing the orchestrator's reach).
    */
   scopes?: readonly string[];
+  /**
+   * The caller's credential as this agent received it (the gateway's
+   * assertion, `ctx.caller.subjectToken`, or a caller's access token): the
+   * call goes through the gateway with a token exchanged for it (RFC 8693),
+   * which acts for that caller in its tenant with at most its scopes. Never
+   * stored. Without it, the gateway is asked to name `tenant` in a header,
+   * which it allows a platform admin's client only (docs/security.md#delegation).
+   */
+  subjectToken?: string;
 }
 
 /** Something the child task reported while it ran (status text, artifacts), passed on as progress. */

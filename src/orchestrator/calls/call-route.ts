@@ -2,11 +2,13 @@ import { WIRE, isAgentmeshError, errorMessage } from '../../protocol/index.js';
 import type { OnBehalfOf } from './agent-caller.js';
 import { checkBaseUrl, type ResolvedCallerOptions } from './agent-caller-options.js';
 import { CallFailure } from './call-failure.js';
+import { ExchangedTokens } from './exchanged-tokens.js';
 import { GatewayTokenSource } from './gateway-token-source.js';
 
 /**
  * The gateway's delegation headers (docs/gateway.md, "Calling on behalf of
- * a tenant"): honoured only for a client holding `gateway:delegate`.
+ * a tenant"): another tenant than the client's own is honoured for a
+ * platform admin's client only (`gateway:admin`).
  */
 export const ON_BEHALF_OF_TENANT_HEADER = 'x-agentmesh-on-behalf-of-tenant';
 export const ON_BEHALF_OF_SUBJECT_HEADER = 'x-agentmesh-on-behalf-of-subject';
@@ -22,26 +24,40 @@ export interface CallRoute {
   refused(token: string): void;
 }
 
-/** Through the gateway, as the orchestrator's OAuth client, on behalf of the caller's tenant. */
+/**
+ * Through the gateway, for the caller: with a token exchanged for the
+ * caller's (RFC 8693) when the call carries one (ADR 0036), else as the
+ * client itself naming the caller's tenant in the delegation headers (which
+ * the gateway allows a platform admin's client only).
+ */
 export function gatewayRoute(o: ResolvedCallerOptions, gateway: NonNullable<ResolvedCallerOptions['gateway']>): CallRoute {
+  const tokenUrl = `${gateway.url}/oauth/token`;
   const tokens = new GatewayTokenSource({
-    tokenUrl: `${gateway.url}/oauth/token`,
+    tokenUrl,
     clientId: gateway.clientId,
     clientSecret: gateway.clientSecret,
     fetch: o.fetch,
     requestTimeoutMs: o.requestTimeoutMs,
     ...(gateway.scope !== undefined ? { scope: gateway.scope } : {}),
   });
+  const exchanged = new ExchangedTokens({ tokenUrl, clientId: gateway.clientId, clientSecret: gateway.clientSecret, fetch: o.fetch, requestTimeoutMs: o.requestTimeoutMs });
   return {
     endpoint: async (agent) => `${gateway.url}/agents/${encodeURIComponent(agent)}`,
     async headers(onBehalfOf) {
+      if (onBehalfOf.subjectToken !== undefined) {
+        const token = await exchanged.get(onBehalfOf.subjectToken);
+        return { headers: { authorization: `Bearer ${token}` }, token };
+      }
       const token = await tokens.get();
       const headers: Record<string, string> = { authorization: `Bearer ${token}`, [ON_BEHALF_OF_TENANT_HEADER]: onBehalfOf.tenant };
       if (onBehalfOf.subject !== undefined) headers[ON_BEHALF_OF_SUBJECT_HEADER] = onBehalfOf.subject;
       if (onBehalfOf.scopes !== undefined) headers[ON_BEHALF_OF_SCOPES_HEADER] = onBehalfOf.scopes.join(' ');
       return { headers, token };
     },
-    refused: (token) => tokens.invalidate(token),
+    refused: (token) => {
+      tokens.invalidate(token);
+      exchanged.invalidate(token);
+    },
   };
 }
 

@@ -315,6 +315,11 @@ function checkTarget(target: { agent: unknown; onBehalfOf: unknown }): string | 
   if (subject !== undefined && (typeof subject !== 'string' || subject.trim() === '' || subject.length > 256 || /[\u0000-\u001f\u007f]/.test(subject))) {
     return 'onBehalfOf.subject must be a non-blank string of at most 256 characters without control characters';
   }
+  const subjectToken = on?.['subjectToken'];
+  // A JWT: what the gateway's token endpoint reads (its form is at most 16 KiB).
+  if (subjectToken !== undefined && (typeof subjectToken !== 'string' || !/^[A-Za-z0-9_.-]{1,8192}$/.test(subjectToken))) {
+    return 'onBehalfOf.subjectToken must be a JWT of at most 8192 characters';
+  }
   return undefined;
 }
 

@@ -1,5 +1,4 @@
-import { CallFailure, parseRetryAfter } from './call-failure.js';
-import { isRecord } from '../../protocol/index.js';
+import { basicCredentials, requestToken, type TokenRequest } from './token-request.js';
 
 /** Options of {@link GatewayTokenSource}. */
 export interface GatewayTokenSourceOptions {
@@ -37,15 +36,14 @@ interface Held {
 export class GatewayTokenSource {
   readonly #o: GatewayTokenSourceOptions;
   readonly #now: () => number;
-  readonly #basic: string;
+  readonly #endpoint: TokenRequest;
   #held: Held | undefined;
   #pending: Promise<Held> | undefined;
 
   constructor(options: GatewayTokenSourceOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
-    // RFC 6749 §2.3.1: id and secret are form-encoded before the Basic encoding.
-    this.#basic = `Basic ${Buffer.from(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`).toString('base64')}`;
+    this.#endpoint = { tokenUrl: options.tokenUrl, basic: basicCredentials(options.clientId, options.clientSecret), fetch: options.fetch, requestTimeoutMs: options.requestTimeoutMs, what: "the orchestrator's client credentials" };
   }
 
   /** A token valid for a while yet; throws a {@link CallFailure} when the gateway gives none. */
@@ -80,46 +78,8 @@ export class GatewayTokenSource {
   }
 
   async #request(): Promise<Held> {
-    const body = new URLSearchParams({ grant_type: 'client_credentials', ...(this.#o.scope ? { scope: this.#o.scope } : {}) });
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.#o.fetch(this.#o.tokenUrl, {
-        method: 'POST',
-        headers: { authorization: this.#basic, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: body.toString(),
-        signal: AbortSignal.timeout(this.#o.requestTimeoutMs),
-      });
-      text = await response.text();
-    } catch (err) {
-      throw new CallFailure(`the gateway's token endpoint ${this.#o.tokenUrl} could not be reached: ${err instanceof Error ? err.message : String(err)}`, { transient: true, cause: err });
-    }
-    const json = parseObject(text);
-    if (response.status !== 200) {
-      // RFC 6749 §5.2: invalid_client, invalid_scope… are configuration errors; 5xx and 429 pass.
-      const reason = typeof json?.['error'] === 'string' ? `${json['error']}${typeof json['error_description'] === 'string' ? `: ${json['error_description']}` : ''}` : `HTTP ${response.status}`;
-      const transient = response.status === 429 || response.status >= 500;
-      throw new CallFailure(`the gateway refused the orchestrator's client credentials (${reason})`, { transient, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) });
-    }
-    const token = json?.['access_token'];
-    const ttl = json?.['expires_in'];
-    if (typeof token !== 'string' || token === '' || typeof ttl !== 'number' || !(ttl > 0)) {
-      throw new CallFailure(`the gateway's token endpoint answered without access_token and expires_in`, { transient: true });
-    }
+    const { token, expiresIn } = await requestToken(this.#endpoint, { grant_type: 'client_credentials', ...(this.#o.scope ? { scope: this.#o.scope } : {}) });
     const now = this.#now();
-    return { token, renewAt: now + ttl * 1000 * RENEW_AT, expiresAt: now + ttl * 1000 };
-  }
-}
-
-function formEncode(value: string): string {
-  return encodeURIComponent(value).replace(/%20/g, '+');
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isRecord(value) ? value : undefined;
-  } catch {
-    return undefined;
+    return { token, renewAt: now + expiresIn * 1000 * RENEW_AT, expiresAt: now + expiresIn * 1000 };
   }
 }

@@ -70,7 +70,8 @@ export class RunStore {
         outputs: null,
         error: null,
         resumed_from: run.resumedFrom ?? null,
-        on_behalf_of: JSON.stringify(run.onBehalfOf),
+        // The caller's subject token is a credential of the moment: never stored (a resumed run has none, docs/orchestrator.md#calls-to-agents).
+        on_behalf_of: JSON.stringify({ tenant: run.onBehalfOf.tenant, subject: run.onBehalfOf.subject, scopes: run.onBehalfOf.scopes }),
         created_at: now,
         updated_at: now,
       })

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { AgentmeshError, Errors } from '../../protocol/index.js';
-import type { AgentCaller } from '../calls/agent-caller.js';
+import type { AgentCaller, OnBehalfOf } from '../calls/agent-caller.js';
 import type { WorkflowDefinition } from '../workflow/workflow-definition.js';
 import { RunExecution, type ResolveTarget, type RunHost } from './run-execution.js';
 import type { RunStore } from './run-store.js';
@@ -87,8 +87,9 @@ export class WorkflowEngine {
       {
         ...host,
         runId: host.runId,
-        // Who the run acts for is the caller that started it: a run resumed after a crash has no caller of its own.
-        onBehalfOf: existing.onBehalfOf,
+        // Who the run acts for is the caller that started it: a run resumed after a crash has no caller of its own,
+        // and so no subject token to exchange; the caller's own task (the same subject) brings its one.
+        onBehalfOf: withSubjectToken(existing.onBehalfOf, host.onBehalfOf),
         traceparent: host.traceparent,
         signal: host.signal,
         emit: host.emit.bind(host),
@@ -159,4 +160,10 @@ export class WorkflowEngine {
     }
     await store.copySteps(earlier.id, host.runId);
   }
+}
+
+/** The run's stored principal, with the subject token of the task running it when that task is the same caller's. */
+function withSubjectToken(stored: OnBehalfOf, host: OnBehalfOf): OnBehalfOf {
+  if (host.subjectToken === undefined || host.tenant !== stored.tenant || host.subject !== stored.subject) return stored;
+  return { ...stored, subjectToken: host.subjectToken };
 }

@@ -174,7 +174,7 @@ async function route(ctx: SkillContext, deps: RouteDeps): Promise<unknown> {
   });
 
   const { caller } = deps;
-  const onBehalfOf: OnBehalfOf = { tenant, ...(ctx.caller.id !== '' && { subject: ctx.caller.id }), ...(ctx.caller.authenticated && { scopes: ctx.caller.scopes }) };
+  const onBehalfOf: OnBehalfOf = { tenant, ...(ctx.caller.id !== '' && { subject: ctx.caller.id }), ...(ctx.caller.authenticated && { scopes: ctx.caller.scopes }), ...(ctx.caller.subjectToken !== undefined && { subjectToken: ctx.caller.subjectToken }) };
   const relay = new ChildEventRelay(ctx);
   let child: { taskId: string; contextId: string } | undefined;
   let canceling: Promise<void> | undefined;

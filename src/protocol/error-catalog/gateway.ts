@@ -33,6 +33,7 @@ export const gatewayErrors = {
   creditHoldKeyTaken: declare(ErrorCodes.TENANCY_INVALID_ARGUMENT, 'key {quotedKey} is taken'),
 
   // credits
+  tenantHasNoCredits: declare(ErrorCodes.TENANCY_TENANT_NOT_FOUND, 'tenant {quotedTenant} has no credit account: no credits were ever added to it (a top-up opens one)'),
   insufficientCredits: declare(ErrorCodes.TENANCY_INSUFFICIENT_CREDITS, 'Tenant {tenant} has {balance} milli-credits available; this call needs {needed}', { details: ['tenant', 'balance', 'needed'] }),
   creditsNeedToken: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'The credits API needs a bearer token'),
   creditsOfOtherTenant: declare(ErrorCodes.AUTH_FORBIDDEN, 'Reading the credits of tenant {tenant} needs a principal of that tenant or the {scope} scope', { details: ['scope', 'tenant'] }),
@@ -42,6 +43,7 @@ export const gatewayErrors = {
   pushSignatureRejected: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'Push notification signature rejected: {problem}'),
   agentNeedsCredential: declare(ErrorCodes.AUTH_UNAUTHENTICATED, 'This agent needs a bearer token (OAuth 2.0 client credentials from /oauth/token) or an X-API-Key'),
   delegationNeedsScope: declare(ErrorCodes.AUTH_FORBIDDEN, 'Calling on behalf of a tenant ({header}) needs the scope {scope}', { details: ['scope'] }),
+  delegationOtherTenantNeedsAdmin: declare(ErrorCodes.AUTH_FORBIDDEN, 'Naming another tenant ({header}) needs the scope {scope}; to act for a caller, exchange its token at /oauth/token (RFC 8693)', { details: ['scope'] }),
 
   // the console
   consoleTasksNeedTenant: declare(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'tenant: a platform admin names the tenant whose tasks to list'),

@@ -12,6 +12,10 @@ export interface AuthenticatedCaller {
   id: string;
   tenant: string;
   scopes: readonly string[];
+  /** The actors of a delegated call, in the order they acted (CallerIdentity.actors). */
+  actors?: readonly string[];
+  /** The credential that proved the call, when an agent may exchange it to act further (CallerIdentity.subjectToken). */
+  subjectToken?: string;
 }
 
 /**
@@ -60,6 +64,14 @@ function isPinoLogger(log: FastifyBaseLogger): log is FastifyBaseLogger & Logger
   return 'isLevelEnabled' in log && typeof log.isLevelEnabled === 'function';
 }
 
+/** What a skill sees of an authenticated caller. */
+function callerIdentity(caller: AuthenticatedCaller): CallInfo['caller'] {
+  const identity: CallInfo['caller'] = { authenticated: true, id: caller.id, scopes: caller.scopes };
+  if (caller.actors !== undefined) identity.actors = caller.actors;
+  if (caller.subjectToken !== undefined) identity.subjectToken = caller.subjectToken;
+  return identity;
+}
+
 /** Builds the SDK call context of a request, carrying our CallInfo, Last-Event-ID and abort signal. */
 export function buildCallContext(options: { request: FastifyRequest; agent: string; version: ProtocolVersion; caller: AuthenticatedCaller | undefined; tenant: string | undefined; authenticating: boolean; signal?: () => AbortSignal }): ServerCallContext {
   const { request, caller } = options;
@@ -67,7 +79,7 @@ export function buildCallContext(options: { request: FastifyRequest; agent: stri
   const tenant = caller?.tenant ?? (options.authenticating ? '' : (options.tenant ?? ''));
   const call: CallInfo = {
     tenant,
-    caller: caller ? { authenticated: true, id: caller.id, scopes: caller.scopes } : { authenticated: false, id: '', scopes: [] },
+    caller: caller ? callerIdentity(caller) : { authenticated: false, id: '', scopes: [] },
   };
   // Request identity travels explicitly (the runtime runs without the AsyncLocalStorage request context).
   if (isPinoLogger(request.log)) call.log = request.log;

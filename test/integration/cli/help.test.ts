@@ -49,6 +49,36 @@ describe('agentmesh --help and --version', () => {
     });
   }
 
+  describe('a word that names no command is a usage error, with help asked or not', () => {
+    for (const argv of [['nosuch', '--help'], ['help', 'nosuch'], ['--help', 'nosuch'], ['nosuch']]) {
+      test(`agentmesh ${argv.join(' ')}: names the word, exit 2, no help printed`, async () => {
+        const run = await cli(argv);
+        assert.deepEqual(run, { code: 2, stdout: '', stderr: "error: unknown command 'nosuch'\n(add --help for usage)\n" });
+      });
+    }
+
+    test('a misspelt command or subcommand with --help gets the suggestion, not the help', async () => {
+      assert.deepEqual(await cli(['agnts', 'list', '--help']), { code: 2, stdout: '', stderr: "error: unknown command 'agnts'\n(Did you mean agents?)\n(add --help for usage)\n" });
+      assert.deepEqual(await cli(['agents', 'lst', '--help']), { code: 2, stdout: '', stderr: "error: unknown command 'lst'\n(Did you mean list?)\n(add --help for usage)\n" });
+    });
+
+    test('agent list points at agents list, and agents serve at agent serve', async () => {
+      assert.deepEqual(await cli(['agent', 'list']), { code: 2, stdout: '', stderr: "error: unknown command 'agent list'\n(Did you mean agents list?)\n(add --help for usage)\n" });
+      assert.deepEqual(await cli(['agent', 'list', '--help']), { code: 2, stdout: '', stderr: "error: unknown command 'agent list'\n(Did you mean agents list?)\n(add --help for usage)\n" });
+      assert.deepEqual(await cli(['agents', 'serve', './agent.js']), { code: 2, stdout: '', stderr: "error: unknown command 'agents serve'\n(Did you mean agent serve?)\n(add --help for usage)\n" });
+      // A word neither has keeps commander's own answer.
+      assert.deepEqual(await cli(['agent', 'nosuch']), { code: 2, stdout: '', stderr: "error: unknown command 'nosuch'\n(add --help for usage)\n" });
+    });
+
+    test('help for commands that exist is unchanged: options with values are read as commander reads them', async () => {
+      for (const argv of [['agents', '--help'], ['help', 'agents'], ['agents', 'config', 'put', '--help'], ['agents', 'list', '--registry', 'http://127.0.0.1:1', '--help']]) {
+        const run = await cli(argv);
+        assert.equal(run.code, 0, `${argv.join(' ')}: ${run.stderr}`);
+        assert.match(run.stdout, /^Usage: agentmesh agents/, argv.join(' '));
+      }
+    });
+  });
+
   test('shows help on stderr and exits 2 for a group without a subcommand', async () => {
     const run = await cli(['tasks']);
     assert.equal(run.code, 2);

@@ -30,8 +30,11 @@ describe('admin commands beside a local mesh use its admin token', () => {
   });
 
   test('credits and clients work with no token given, reading <data dir>/gateway-admin-token', async () => {
+    const topUp = await cli(['credits', 'topup', 'acme', '5', '--reference', 'local-admin-1', '--gateway', gw.url, '--json'], { env: { AGENTMESH_DATA_DIR: dataDir } });
+    assert.equal(topUp.code, 0, topUp.stderr);
     const balance = await cli(['credits', 'balance', 'acme', '--gateway', gw.url, '--json'], { env: { AGENTMESH_DATA_DIR: dataDir } });
     assert.equal(balance.code, 0, balance.stderr);
+    assert.equal((JSON.parse(balance.stdout) as { availableMilliCredits: number }).availableMilliCredits, 5000);
     const clients = await cli(['clients', 'list', '--gateway', gw.url, '--json'], { env: { AGENTMESH_DATA_DIR: dataDir } });
     assert.equal(clients.code, 0, clients.stderr);
   });

@@ -412,6 +412,22 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await cancelOnceInputRequired(page, 'run');
   });
 
+  test("a workflow step's task shows whom it was for and who acted (token exchange), and so does its audit row", async () => {
+    const demoToken = await tokenOf(mesh.gatewayUrl, { id: mesh.clientId, secret: mesh.clientSecret });
+    // The lookalike campaign's score step: the orchestrator called lead-scorer for the signed-in client.
+    const listed = await rpcCall(mesh.gatewayUrl, demoToken, 'lead-scorer', 'ListTasks', { pageSize: 50 });
+    const stepTask = (listed.tasks as any[]).find((t) => t.metadata?.['agentmesh.delegation'] !== undefined);
+    assert.ok(stepTask, `a task of lead-scorer made for a workflow run: ${JSON.stringify(listed.tasks.map((t: any) => t.metadata))}`);
+    await page.goto(`${mesh.gatewayUrl}/console/#/tasks/lead-scorer/${encodeURIComponent(stepTask.id)}`);
+    const chain = page.getByTestId('task-delegation');
+    await chain.waitFor();
+    assert.match(await chain.innerText(), new RegExp(`^${mesh.clientId} → amc_\\w+ → lead-scorer$`));
+    await page.getByRole('link', { name: 'Audit' }).click();
+    const via = page.getByTestId('audit').getByTestId('audit-act').first();
+    await via.waitFor();
+    assert.match(await via.innerText(), new RegExp(`for ${mesh.clientId} via amc_\\w+`));
+  });
+
   test("Credits shows the tenant's balance and what the calls were charged, by agent and skill and per day", async () => {
     await page.getByRole('link', { name: 'Credits' }).click();
     await page.getByTestId('balance').waitFor();

@@ -64,14 +64,14 @@ describe('external issuers', () => {
     const token = await sign(keycloak, { iss: KEYCLOAK, aud: 'agentmesh', sub: 'service-account-router', azp: 'router', tenant: 'acme', scope: 'a2a:message:send a2a:tasks:read', jti: 'kc-jti-1' });
     const res = await whoami(f.app, bearer(token));
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.deepEqual(res.body.principal, { kind: 'external', subject: 'service-account-router', clientId: 'router', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'], tokenId: 'kc-jti-1', expiresAt: Math.floor(T0 / 1000) + 300 });
+    assert.deepEqual(res.body.principal, { kind: 'external', subject: 'service-account-router', clientId: 'router', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'], tokenId: 'kc-jti-1', expiresAt: Math.floor(T0 / 1000) + 300, issuer: KEYCLOAK });
   });
 
   test('maps an array scope claim, a nested tenant and a custom subject claim (Okta style)', async () => {
     const token = await sign(okta, { iss: OKTA, aud: 'api://agentmesh', sub: 'ignored', uid: '00u1', cid: '0oa-client', org: { tenant: 'globex' }, scp: ['a2a:tasks:read'] });
     const res = await whoami(f.app, bearer(token));
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.deepEqual(res.body.principal, { kind: 'external', subject: '00u1', clientId: '0oa-client', tenant: 'globex', scopes: ['a2a:tasks:read'], expiresAt: Math.floor(T0 / 1000) + 300 });
+    assert.deepEqual(res.body.principal, { kind: 'external', subject: '00u1', clientId: '0oa-client', tenant: 'globex', scopes: ['a2a:tasks:read'], expiresAt: Math.floor(T0 / 1000) + 300, issuer: OKTA });
   });
 
   test('caches the issuer JWKS across tokens', async () => {

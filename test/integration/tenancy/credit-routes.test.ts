@@ -72,6 +72,16 @@ describe('credit routes: balance, usage and top-ups behind authorization', () =>
     assert.equal((await call('GET', '/v1/tenants/beta/credits', 'credits-admin-token')).body.availableMilliCredits, 1_000);
   });
 
+  test('the balance of a tenant with no credit account is a 404 naming it, to a caller who may read it; others get their 403', async () => {
+    const none = await call('GET', '/v1/tenants/nosuch/credits', 'gateway-admin-token');
+    assert.equal(none.status, 404);
+    assert.deepEqual(
+      { code: none.body.error.details?.find((d: { reason?: string }) => d.reason)?.reason, status: none.body.error.status, message: none.body.error.message },
+      { code: 'AM_ERR_TENANCY_TENANT_NOT_FOUND', status: 'NOT_FOUND', message: 'tenant "nosuch" has no credit account: no credits were ever added to it (a top-up opens one)' },
+    );
+    assert.equal((await call('GET', '/v1/tenants/nosuch/credits', 'acme-token')).status, 403, 'a tenant-scoped caller learns nothing of another tenant');
+  });
+
   test('usage groups settled calls; bad grouping or dates are 400s naming the field', async () => {
     const usage = await call('GET', '/v1/tenants/acme/credits/usage?groupBy=agent,skill', 'acme-token');
     assert.equal(usage.status, 200);

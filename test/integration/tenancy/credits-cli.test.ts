@@ -42,6 +42,15 @@ describe('agentmesh credits against a real gateway app', () => {
     assert.match(balance.stdout, /^reserved\s+0\.000 credits$/m);
   });
 
+  test('balance of a tenant that never had credits is an error naming it (exit 1), not a balance of 0', async () => {
+    const run = await credits(['balance', 'nosuch-tenant', '--admin-token', 'billing-token'], env);
+    assert.deepEqual(run, {
+      code: 1,
+      stdout: '',
+      stderr: 'error: tenant "nosuch-tenant" has no credit account: no credits were ever added to it (a top-up opens one)\n',
+    });
+  });
+
   test("balance tells a gateway replica's lease from a call's hold", async () => {
     await credits(['topup', 'lessee', '10', '--reference', 'inv-lease'], { ...env, GATEWAY_ADMIN_TOKEN: 'billing-token' });
     const token = 'lessee-token';

@@ -34,6 +34,8 @@ describe('agentmesh init', () => {
     assert.equal(pkg.type, 'module');
     assert.deepEqual(Object.keys(pkg.scripts).filter((s) => !s.startsWith('pre')), ['build', 'test', 'start']);
     assert.equal(pkg.scripts['start'], 'agentmesh agent serve ./dist/src/agent.js');
+    // Like agentmesh's own install, the project's skips better-sqlite3's pointless node-gyp run (it needs python3 and make).
+    assert.deepEqual((pkg as unknown as { allowScripts: Record<string, boolean> }).allowScripts, { 'better-sqlite3': false, protobufjs: false });
     // The default spec is the agentmesh this code runs from: this checkout.
     assert.equal(pkg.dependencies['agentmesh'], `file:${new URL('../../../', import.meta.url).pathname.replace(/\/$/, '')}`);
   });

@@ -117,3 +117,14 @@ describe('LOG_FORMAT: the format of every serving role\'s log', () => {
     assert.throws(() => runtimeConfigFromEnv({ AGENTMESH_LOG_FORMAT: 'json' }, {}), /AGENTMESH_LOG_FORMAT is now LOG_FORMAT/);
   });
 });
+
+// OpenTelemetry's own variable, read by every serving role (the orchestrator through its runtime).
+describe('OTEL_SEMCONV_STABILITY_OPT_IN', () => {
+  const readers = { runtime: runtimeConfigFromEnv, registry: registryConfigFromEnv, gateway: gatewayConfigFromEnv };
+  for (const [role, read] of Object.entries(readers)) {
+    test(`${role}: read as the comma-separated list it is`, () => {
+      assert.deepEqual((read({ OTEL_SEMCONV_STABILITY_OPT_IN: 'http, gen_ai_latest_experimental,' }, {}) as { semconvStabilityOptIn?: string[] }).semconvStabilityOptIn, ['http', 'gen_ai_latest_experimental']);
+      assert.equal((read({}, {}) as { semconvStabilityOptIn?: string[] }).semconvStabilityOptIn, undefined);
+    });
+  }
+});

@@ -47,6 +47,10 @@ describe('collectWorkflowInputs', () => {
     assert.deepEqual(inputs, { zip: '12345', count: 12345 });
   });
 
+  test('keeps a bracketed text as typed when the workflow declares the input a string', async () => {
+    assert.deepEqual(await collectWorkflowInputs({ input: ['title=[draft] spring'], declared: { title: { schema: { type: 'string' } } } }), { title: '[draft] spring' });
+  });
+
   test('splits at the first "=" only', async () => {
     assert.deepEqual(await collectWorkflowInputs({ input: ['filter=a=b'] }), { filter: 'a=b' });
   });
@@ -57,6 +61,9 @@ describe('collectWorkflowInputs', () => {
     ['a missing file', { input: ['leads=@missing.json'] }, /--input leads: cannot read missing.json: no such file/],
     ['a file that is not JSON', { input: ['leads=@bad.json'] }, /--input leads: bad.json is not valid JSON/],
     ['--inputs-json that is not JSON', { inputsJson: '{' }, /--inputs-json is not valid JSON/],
+    // `--input leadIds='[lead-001]'`: the workflow would only have said "must be array".
+    ['a list whose strings lack their quotes', { input: ['leadIds=[lead-001]'] }, /^--input leadIds is not valid JSON: Unexpected token 'l', "\[lead-001\]" is not valid JSON; strings in JSON take double quotes, and the shell wants it all in single quotes: --input leadIds='\["a","b"\]'/],
+    ['an object that is not JSON', { input: ['filter={region:EMEA}'] }, /^--input filter is not valid JSON: .*--input filter='\{"name":"value"\}'/],
     ['--inputs-json that is a list', { inputsJson: '[1]' }, /--inputs-json must be a JSON object .* got a list/],
   ];
   for (const [what, sources, message] of refusals) {

@@ -15,7 +15,13 @@ const rules = ((await import(join(root, '.dependency-cruiser.mjs'))) as { defaul
 
 /** The planted tree: file → what it imports. */
 const TREE: Record<string, string[]> = {
-  'src/protocol/index.ts': [],
+  // Allowed: the lowest floors on node-version, the check every entry point runs first.
+  'src/protocol/index.ts': ['../node-version/check-on-import.js'],
+  'src/contracts/registry-client/index.ts': ['../../node-version/check-on-import.js'],
+  'src/node-version/check-on-import.ts': ['./index.js'],
+  // Forbidden: node-version importing anything else of ours.
+  'src/node-version/index.ts': ['../ranking/index.js'],
+  'src/ranking/index.ts': [],
   'src/contracts/registry/index.ts': ['../../protocol/index.js'],
   'src/storage/index.ts': ['../protocol/index.js'],
   // Allowed: a role on contracts and a floor.
@@ -73,6 +79,12 @@ describe('the import rules of src/', () => {
   test('reports a floor importing a role, and contracts importing anything but protocol', () => {
     assert.deepEqual(arrow('src/audit/index.ts', 'src/runtime/index.ts'), ['no-floor-upwards']);
     assert.deepEqual(arrow('src/contracts/agent/index.ts', 'src/storage/index.ts'), ['contracts-stand-on-protocol']);
+  });
+
+  test('reports node-version importing anything of ours but itself, and lets protocol and contracts import it', () => {
+    assert.deepEqual(arrow('src/node-version/index.ts', 'src/ranking/index.ts'), ['node-version-stands-alone']);
+    assert.deepEqual(arrow('src/protocol/index.ts', 'src/node-version/check-on-import.ts'), []);
+    assert.deepEqual(arrow('src/contracts/registry-client/index.ts', 'src/node-version/check-on-import.ts'), []);
   });
 
   test('lets roles stand on contracts and the floors, and compose put roles together', () => {

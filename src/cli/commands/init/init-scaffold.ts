@@ -110,7 +110,15 @@ function packageJson(name: string, agentmesh: string, root: string): Record<stri
       '@types/node': dev['@types/node'] ?? FALLBACK_DEV_DEPENDENCIES['@types/node'],
       typescript: dev['typescript'] ?? FALLBACK_DEV_DEPENDENCIES.typescript,
     },
+    // The install scripts agentmesh's own install skips (npm 11's allowScripts): better-sqlite3's
+    // node-gyp run, which its bundled binaries make pointless but which needs python3 and make.
+    allowScripts: deniedInstallScripts(own?.allowScripts),
   };
+}
+
+/** The entries of agentmesh's `allowScripts` that deny a package its install scripts. */
+function deniedInstallScripts(allowScripts: Record<string, boolean> | undefined): Record<string, false> {
+  return Object.fromEntries(Object.entries(allowScripts ?? {}).flatMap(([name, allowed]) => (allowed === false ? [[name, false as const]] : [])));
 }
 
 function refuseOccupied(dir: string, force: boolean): void {
@@ -149,9 +157,16 @@ export function packageRoot(): string {
   }
 }
 
-function readPackage(dir: string): { name?: string; devDependencies?: Record<string, string> } | undefined {
+/** What init reads of agentmesh's own package.json. */
+interface OwnPackage {
+  name?: string;
+  devDependencies?: Record<string, string>;
+  allowScripts?: Record<string, boolean>;
+}
+
+function readPackage(dir: string): OwnPackage | undefined {
   const file = join(dir, 'package.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { name?: string; devDependencies?: Record<string, string> }) : undefined;
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as OwnPackage) : undefined;
 }
 
 /** Files under `dir`, as `/`-separated paths relative to it. */

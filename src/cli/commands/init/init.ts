@@ -48,7 +48,7 @@ export function initCommand(ctx: CliContext): Command {
       // The path as the user would type it from here: relative below the current folder, else absolute.
       const below = relative(process.cwd(), made.dir);
       const cd = below === '' ? '.' : below.startsWith('..') ? made.dir : below;
-      out.write(`\nNext:\n  cd ${cd}\n  npm install\n  npm test       # compiles, then runs test/agent.test.ts with the test kit\n  npm start      # serves it on http://localhost:4000\n`);
+      out.write(`\nNext:\n  cd ${cd}\n  npm install\n  npm test       # compiles, then runs test/agent.test.ts with the test kit\n  npm start      # serves it on http://localhost:4000 (the next free port when 4000 is taken, as by agentmesh up)\n`);
       ctx.setExitCode(ExitCodes.OK);
     });
 }

@@ -29,7 +29,8 @@ export interface WorkflowInputSources {
 
 /**
  * Reads one `--input` value: `true`/`false`, a JSON number, or JSON starting
- * with `[` or `{` when it parses; anything else is the string as typed.
+ * with `[` or `{` when it parses; anything else is the string as typed
+ * ({@link collectWorkflowInputs} refuses a `[`/`{` value that does not parse).
  *
  * @example
  * coerceInputValue('500'); // 500
@@ -60,8 +61,9 @@ export function coerceInputValue(text: string): unknown {
  * Builds the inputs object: `--inputs-json` first, then each `--input` over it.
  *
  * @throws AgentmeshError `AM_ERR_CLI_USAGE` naming the flag: a pair without
- *   `=`, an empty key, an unreadable or invalid `@file`, `--inputs-json` that
- *   is not a JSON object.
+ *   `=`, an empty key, an unreadable or invalid `@file`, a value starting
+ *   with `[` or `{` that is not JSON (unless the workflow declares the input
+ *   a string), `--inputs-json` that is not a JSON object.
  */
 export async function collectWorkflowInputs(sources: WorkflowInputSources): Promise<Record<string, unknown>> {
   const readText = sources.readText ?? ((path: string) => readFile(path, 'utf8'));
@@ -83,8 +85,14 @@ export async function collectWorkflowInputs(sources: WorkflowInputSources): Prom
     const raw = pair.slice(eq + 1);
     if (raw.startsWith('@') && raw.length > 1) {
       inputs[key] = await readJsonFile(raw.slice(1), `--input ${key}`, readText);
+    } else if (sources.declared?.[key]?.schema['type'] === 'string') {
+      inputs[key] = raw;
+    } else if (looksLikeJson(raw)) {
+      // Meant as JSON: broken JSON is refused with JSON's own reason, rather than sent as text for the
+      // workflow to answer "must be array" (the shell ate the quotes of `ids=[a,b]`).
+      inputs[key] = parseJson(raw, `--input ${key}`, jsonHint(key, raw));
     } else {
-      inputs[key] = sources.declared?.[key]?.schema['type'] === 'string' ? raw : coerceInputValue(raw);
+      inputs[key] = coerceInputValue(raw);
     }
   }
   return inputs;
@@ -101,10 +109,22 @@ async function readJsonFile(path: string, flag: string, readText: (path: string)
   return parseJson(text, `${flag}: ${path}`);
 }
 
-function parseJson(text: string, label: string): unknown {
+function parseJson(text: string, label: string, hint = ''): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw Errors.cliInputNotJson({ label, reason: (err as Error).message }, { cause: err });
+    throw Errors.cliInputNotJson({ label, reason: `${(err as Error).message}${hint}` }, { cause: err });
   }
+}
+
+/** A value starting with `[` or `{`: a JSON list or object (a text input so starting is declared `type: string`, or given in --inputs-json). */
+function looksLikeJson(text: string): boolean {
+  const first = text.trimStart()[0];
+  return first === '[' || first === '{';
+}
+
+/** How to write the value, for the refusal: JSON strings take double quotes, and the shell wants the whole quoted. */
+function jsonHint(key: string, text: string): string {
+  const example = text.trimStart().startsWith('[') ? '["a","b"]' : '{"name":"value"}';
+  return `; strings in JSON take double quotes, and the shell wants it all in single quotes: --input ${key}='${example}'`;
 }

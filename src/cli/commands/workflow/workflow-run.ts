@@ -33,9 +33,10 @@ Examples:
   $ agentmesh workflow run flow.yaml --input leads=@leads.json --answer EMEA --json > run.json
   $ agentmesh workflow run flow.yaml --agent-url http://localhost:4300/agents/orchestrator
 
-Inputs: --input key=value reads numbers, true/false and JSON lists/objects as such, anything
-else as text (kept as text when the workflow declares the input a string); key=@file.json
-reads a JSON file; --inputs-json takes an object, --input pairs go over it.
+Inputs: --input key=value reads numbers, true/false and JSON lists/objects as such (a [ or {
+that is not JSON is refused: quote its strings, 'ids=["a","b"]'), anything else as text (kept
+as text when the workflow declares the input a string); key=@file.json reads a JSON file;
+--inputs-json takes an object, --input pairs go over it.
 
 Progress goes to stderr (redrawn in place on a terminal, one line per event otherwise); the
 outputs go to stdout as JSON (--json: the final task). Ctrl-C cancels the run.

@@ -151,6 +151,13 @@ export class ApiKeyService {
     return principal;
   }
 
+  /** Whether key `id` exists, is not revoked and has not expired (a delegation it started may go on). */
+  async isUsable(id: string): Promise<boolean> {
+    const now = this.#o.clock();
+    const record = await this.#lookup(id, now);
+    return record !== undefined && record.status !== 'revoked' && (record.expiresAt === undefined || record.expiresAt > now);
+  }
+
   /** Forgets every cached record (the shared revision moved). */
   invalidate(): void {
     this.#cache.clear();

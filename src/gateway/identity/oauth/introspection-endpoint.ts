@@ -28,7 +28,9 @@ export async function introspectionEndpoint(request: FastifyRequest, reply: Fast
   const { client, verified } = await presentedToken(request, deps);
   const claims = verified?.claims;
   const visible = claims !== undefined && (claims.client_id === client.id || client.scopes.includes(INTROSPECT_SCOPE) || client.scopes.includes(GATEWAY_ADMIN_SCOPE));
-  const active = visible && !deps.revocations.isTokenRevoked(claims.jti) && !deps.revocations.isClientRevoked(claims.client_id);
+  const origin = verified?.principal.origin;
+  const originRevoked = origin?.kind === 'client' && ((origin.jti !== undefined && deps.revocations.isTokenRevoked(origin.jti)) || (origin.id !== undefined && deps.revocations.isClientRevoked(origin.id)));
+  const active = visible && !deps.revocations.isTokenRevoked(claims.jti) && !deps.revocations.isClientRevoked(claims.client_id) && !originRevoked;
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
   if (!active) {
     await reply.send({ active: false });
@@ -47,6 +49,8 @@ export async function introspectionEndpoint(request: FastifyRequest, reply: Fast
     iat: claims.iat,
     nbf: claims.nbf,
     jti: claims.jti,
+    // RFC 8693 §4.1: a token from a token exchange names its actors.
+    ...(claims['act'] !== undefined && { act: claims['act'] }),
     // RFC 8705 §3.2: a resource server checks the binding itself.
     ...(claims['cnf'] !== undefined && { cnf: claims['cnf'] }),
   });

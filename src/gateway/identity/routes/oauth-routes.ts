@@ -8,7 +8,7 @@ import { introspectionEndpoint } from '../oauth/introspection-endpoint.js';
 import { renderOAuthError } from '../oauth/oauth-error.js';
 import { revocationEndpoint } from '../oauth/revocation-endpoint.js';
 import { OAUTH_PATHS, serverMetadata } from '../oauth/server-metadata.js';
-import { tokenEndpoint } from '../oauth/token-endpoint.js';
+import { tokenEndpoint, type TokenEndpointDeps } from '../oauth/token-endpoint.js';
 import type { RevocationStore } from '../store/revocation-store.js';
 import type { LocalTokenVerifier } from '../tokens/local-token-verifier.js';
 import type { RevocationList } from '../tokens/revocation-list.js';
@@ -32,7 +32,10 @@ export interface OAuthRoutesOptions {
   clock: () => number;
   log: Logger;
   issued: Counter<string>;
+  exchanged: Counter<string>;
   refused: Counter<string>;
+  /** What the token exchange grant reads subject tokens with. */
+  exchange: TokenEndpointDeps['exchange'];
 }
 
 /**
@@ -55,9 +58,8 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
       void reply.code(rendered.status).headers(rendered.headers).type('application/json; charset=utf-8').send(rendered.body);
     });
     const common = { clients: options.clients, assertions: options.assertions };
-    scope.post(OAUTH_PATHS.token, { schema: { tags, summary: 'Client credentials token (RFC 6749 §4.4)' } }, (request, reply) =>
-      tokenEndpoint(request, reply, { ...common, signer: options.signer, defaultAudience: options.defaultAudience, issued: options.issued, log }),
-    );
+    const tokenDeps: TokenEndpointDeps = { ...common, signer: options.signer, defaultAudience: options.defaultAudience, issued: options.issued, exchanged: options.exchanged, exchange: options.exchange, log };
+    scope.post(OAUTH_PATHS.token, { schema: { tags, summary: 'Client credentials (RFC 6749 §4.4) and token exchange (RFC 8693)' } }, (request, reply) => tokenEndpoint(request, reply, tokenDeps));
     scope.post(OAUTH_PATHS.revocation, { schema: { tags, summary: 'Revoke an access token (RFC 7009)' } }, (request, reply) =>
       revocationEndpoint(request, reply, { ...common, verifier: options.verifier, store: options.revocationStore, revocations: options.revocations, clock: options.clock, log }),
     );

@@ -3,6 +3,7 @@ import type { FetchImplementation, JWTPayload, RemoteJWKSet } from 'jose';
 import type { SsrfGuard } from '../../../http/index.js';
 import type { ExternalIssuerConfig } from '../config.js';
 import type { Principal } from '../principal.js';
+import { readActClaim } from './delegation-claims.js';
 import { refuseFutureIssuedAt } from './issued-at.js';
 import { fromJoseError } from './jose-failure.js';
 import type { VerifiedToken } from './verified-token-cache.js';
@@ -70,7 +71,7 @@ export class ExternalIssuers {
     return this.#issuers.has(issuer);
   }
 
-  async verify(token: string, iss: string): Promise<VerifiedToken> {
+  async verify(token: string, iss: string): Promise<VerifiedToken & { claims: JWTPayload }> {
     const issuer = this.#issuers.get(iss);
     if (issuer === undefined) throw Errors.authJwtWrongIssuer({ what: 'the token' });
     const { config } = issuer;
@@ -94,10 +95,13 @@ export class ExternalIssuers {
     if (typeof subject !== 'string' || subject === '') throw Errors.authExternalClaimMissing({ issuer: config.issuer, claim: config.subjectClaim ?? 'sub' });
     if (typeof tenant !== 'string' || tenant === '') throw Errors.authExternalTenantMissing({ issuer: config.issuer, claim: config.tenantClaim });
     if (scopes === undefined) throw Errors.authExternalScopesInvalid({ claim: config.scopesClaim, issuer: config.issuer });
+    // An issuer that exchanged tokens itself names its actors (RFC 8693 §4.1): kept for the trail when well-formed.
+    const act = readActClaim(payload['act']);
     const clientId = [payload.azp, payload.client_id, payload.cid].find((v): v is string => typeof v === 'string' && v !== '') ?? subject;
     const exp = payload.exp!;
-    const principal: Principal = { kind: 'external', subject, clientId, tenant, scopes, expiresAt: exp };
+    const principal: Principal = { kind: 'external', subject, clientId, tenant, scopes, expiresAt: exp, issuer: config.issuer };
     if (typeof payload.jti === 'string') principal.tokenId = payload.jti;
-    return { principal, expiresAt: exp * 1000 };
+    if (act) principal.act = act;
+    return { principal, expiresAt: exp * 1000, claims: payload };
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { Errors } from '../../../protocol/index.js';
 import type { KeyRing } from '../keys/key-ring.js';
+import type { Actor, DelegationOrigin } from '../principal.js';
 
 /** `typ` of access tokens (RFC 9068 §2.1). */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -16,6 +17,12 @@ export interface AccessTokenRequest {
   audience: string;
   /** RFC 8705 §3.1: bind the token to this client certificate (`cnf: { "x5t#S256": … }`). */
   certificateThumbprint?: string | undefined;
+  /**
+   * A token exchange (RFC 8693): the subject the token acts for (default the
+   * client), who acts (`act`), the credential the chain started from
+   * (`origin`), and the latest expiry (epoch seconds) the token may have.
+   */
+  delegation?: { subject: string; act: Actor; origin: DelegationOrigin; notAfter: number } | undefined;
 }
 
 /** An issued access token. */
@@ -29,14 +36,21 @@ export interface IssuedToken {
   scope: string;
 }
 
+/** The `act.sub` of the gateway's own hop in the assertions it sends agents (it forwards the call for the caller). */
+export const GATEWAY_ACTOR = 'agentmesh-gateway';
+
 /** Claims of a downstream assertion (the tenant travels to agents in it). */
 export interface AssertionClaims {
   sub: string;
   tenant: string;
   scope: string;
   aud: string;
-  /** Who acts for `sub` (RFC 8693 §4.1): emitted as `act: { sub }`. */
+  /** Who acts for `sub` (RFC 8693 §4.1): emitted as `act: { sub }`, with `actors` nested in it. */
   act?: string;
+  /** The actors of the call the assertion is made for (a delegated token's `act`), nested under `act`. */
+  actors?: Actor | undefined;
+  /** The credential the call's delegation started from (claim `origin`): what an exchange of this assertion is bounded and revoked by. */
+  origin?: DelegationOrigin | undefined;
   /** Emitted as `task_id`. */
   taskId?: string;
 }
@@ -57,13 +71,25 @@ export class TokenSigner {
     this.#o = options;
   }
 
-  /** An RFC 9068 access token: iss, sub, client_id, tenant, scope, aud, exp, iat, nbf, jti (and cnf when bound to a certificate). */
+  /**
+   * An RFC 9068 access token: iss, sub, client_id, tenant, scope, aud, exp,
+   * iat, nbf, jti (and cnf when bound to a certificate; act and origin when
+   * it comes from a token exchange, living no longer than `delegation.notAfter`).
+   */
   async accessToken(request: AccessTokenRequest): Promise<IssuedToken> {
     const scope = request.scopes.join(' ');
     const claims: Record<string, unknown> = { client_id: request.clientId, tenant: request.tenant, scope };
     if (request.certificateThumbprint !== undefined) claims.cnf = { 'x5t#S256': request.certificateThumbprint };
-    const { token, jti, exp } = await this.#sign(claims, ACCESS_TOKEN_TYP, request.clientId, request.audience, this.#o.tokenTtlSeconds);
-    return { token, jti, expiresIn: this.#o.tokenTtlSeconds, expiresAt: exp, scope };
+    let ttl = this.#o.tokenTtlSeconds;
+    const { delegation } = request;
+    if (delegation !== undefined) {
+      claims.act = delegation.act;
+      claims.origin = delegation.origin;
+      ttl = Math.min(ttl, delegation.notAfter - Math.floor(this.#o.clock() / 1000));
+      if (ttl < 1) throw Errors.oauthSubjectTokenExpired({});
+    }
+    const { token, jti, exp } = await this.#sign(claims, ACCESS_TOKEN_TYP, delegation?.subject ?? request.clientId, request.audience, ttl);
+    return { token, jti, expiresIn: ttl, expiresAt: exp, scope };
   }
 
   /** A short-lived assertion for an agent; at most as long-lived as an access token. */
@@ -75,7 +101,8 @@ export class TokenSigner {
       if (typeof claims[name] !== 'string' || claims[name] === '') throw Errors.assertionClaimMissing({ claim: name });
     }
     const payload: Record<string, unknown> = { tenant: claims.tenant, scope: claims.scope };
-    if (claims.act !== undefined) payload.act = { sub: claims.act };
+    if (claims.act !== undefined) payload.act = claims.actors === undefined ? { sub: claims.act } : { sub: claims.act, act: claims.actors };
+    if (claims.origin !== undefined) payload.origin = claims.origin;
     if (claims.taskId !== undefined) payload.task_id = claims.taskId;
     return (await this.#sign(payload, ASSERTION_TYP, claims.sub, claims.aud, ttlSeconds)).token;
   }

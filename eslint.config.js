@@ -11,8 +11,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      // Components talk through their index.ts door only (STYLE.md rule 1); each area of contracts has a door of
-      // its own, so an importer loads only the shapes it uses (STYLE.md rule 15). Which component may import which
+      // Components talk through their index.ts door only (CONTRIBUTING.md, "One door per folder"); each area of contracts has a door of
+      // its own, so an importer loads only the shapes it uses (CONTRIBUTING.md, "Load what you use"). Which component may import which
       // is `.dependency-cruiser.mjs`, run by `npm run lint` too.
       'no-restricted-imports': ['error', {
         patterns: [{

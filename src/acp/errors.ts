@@ -4,7 +4,8 @@ import type { AcpError, AcpErrorCode } from './wire-types.js';
 /**
  * An error in ACP's shape (`Error`: `server_error`, `invalid_input` or
  * `not_found`) with the HTTP status agentmesh's one error table gives it
- * (STYLE rule 5: the table decides, this only words it for ACP). The
+ * (the table decides, this only words it for ACP: CONTRIBUTING.md, "One
+ * wire table for errors"). The
  * agentmesh code and reason go in `data`, so a client can still tell a
  * missing credential from a bad field. Unexposed errors are a generic
  * server error naming the request id, as on the A2A bindings.

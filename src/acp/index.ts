@@ -44,7 +44,8 @@ export type { AcpSpecValidator, AcpSchemaProblem } from './spec-validator.js';
 
 /**
  * The validator over the ACP document's component schemas, loaded on first
- * use (the document is 36 kB of JSON; STYLE rule 15).
+ * use: the document is 36 kB of JSON that a process not serving ACP never
+ * parses (CONTRIBUTING.md, "Load what you use").
  *
  * @example
  * const spec = await loadAcpSpecValidator();

@@ -18,7 +18,7 @@ export type CommandFactory = (ctx: CliContext) => Command;
 
 /**
  * A top-level command as `agentmesh --help` lists it, and how to load it.
- * Only the command a run names is imported (STYLE rule 15): its module pulls
+ * Only the command a run names is imported (CONTRIBUTING.md, "Load what you use"): its module pulls
  * in a role, the SDK or the schemas, and `--help` should cost what Node costs.
  * `term` and `summary` are what the help lists; a test holds them equal to
  * what the loaded command says of itself.

@@ -115,6 +115,13 @@ export const gatewayConfigSchema = z
     creditsLeaseIdleMs: z.number().int().min(100).default(10_000),
     /** A lease older than this takes no new calls and returns once its calls end, ms (must stay far below creditsMaxHoldMs). */
     creditsLeaseMaxAgeMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
+    /**
+     * Level of the line logged when a secret or key is generated into dataDir
+     * rather than configured: production advice (replicas on other hosts need
+     * the same one). `agentmesh up`, one process on one data dir, logs it at
+     * `info` and says in one line of its own where its development secrets live.
+     */
+    generatedSecretsLogLevel: z.enum(['warn', 'info']).default('warn'),
     dev: z.boolean().default(false),
     allowHosts: z.array(z.string()).default([]),
     shutdownDeadlineMs: z.number().int().positive().default(10_000),

@@ -108,6 +108,7 @@ export async function buildParts({ config, backends, publicUrl, metrics, log, st
     logger: log,
     metrics,
     guard,
+    generatedSecretLogLevel: config.generatedSecretsLogLevel,
     config: {
       issuer: publicUrl,
       audience: config.audience,

@@ -66,7 +66,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   // Decided before port 0 is resolved below: port 0 means "any free port" for metrics too.
   const metricsPort = metricsPortOf(parsed, DEFAULT_GATEWAY_METRICS_PORT);
   const config = await withFixedPort(parsed);
-  const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'agentmesh' });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, name: 'agentmesh' });
   const log = logger.child({ component: 'gateway' });
   const metrics = options.metrics ?? createMetrics({});
   const publicUrl = config.publicUrl ?? localUrlOf(config, config.port);

@@ -1,14 +1,17 @@
 /**
- * Log lines for people (docs/observability.md#logs): on a terminal, `agentmesh up` and the
+ * Log lines for people (docs/observability.md#logs): `agentmesh up` and the
  * serving commands print `12:01:33 INFO  gateway  listening  url=…` instead
- * of JSON. The lines are formatted from pino's JSON output, after pino has
- * redacted credentials, so a readable line never shows more than the JSON
- * one would. JSON stays the default wherever stdout is not a terminal (a log
- * shipper reads it) and whenever AGENTMESH_LOG_FORMAT=json asks for it.
+ * of JSON, on a terminal or not (a `| tee`, a CI log), unless LOG_FORMAT=json
+ * asks for JSON (a log shipper; the deploy kit sets it). The lines are
+ * formatted from pino's JSON output, after pino has redacted credentials, so
+ * a readable line never shows more than the JSON one would.
  */
 
-/** Which format a logger writes. */
-export type LogFormat = 'json' | 'pretty';
+/** The formats a logger writes: `json` for log shippers, `pretty` for people. */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+
+/** One of {@link LOG_FORMATS}. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 const LEVELS: Readonly<Record<number, { label: string; color: string }>> = {
   10: { label: 'TRACE', color: '\u001b[90m' },
@@ -27,12 +30,11 @@ const HEAD_KEYS = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'c
 const MAX_VALUE = 200;
 
 /**
- * The format a logger uses when none is asked for in code: AGENTMESH_LOG_FORMAT
- * (`json` or `pretty`), else pretty on a terminal and JSON elsewhere.
+ * The format of a logger built in code with none asked for (an embedder's
+ * `createRuntime` without `logFormat`): pretty on a terminal, JSON elsewhere.
+ * The CLI always asks (LOG_FORMAT, default pretty).
  */
-export function defaultLogFormat(env: NodeJS.ProcessEnv = process.env, stdout: { isTTY?: boolean } = process.stdout): LogFormat {
-  const asked = env['AGENTMESH_LOG_FORMAT'];
-  if (asked === 'json' || asked === 'pretty') return asked;
+export function defaultLogFormat(stdout: { isTTY?: boolean } = process.stdout): LogFormat {
   return stdout.isTTY === true ? 'pretty' : 'json';
 }
 
@@ -77,12 +79,31 @@ export function formatLogLine(line: string, options: { color: boolean }): string
   if (where !== '') out += ` ${c ? DIM : ''}${where}${c ? RESET : ''}`;
   if (msg !== '') out += `  ${msg}`;
   if (fields.length > 0) out += `  ${c ? DIM : ''}${fields.join(' ')}${c ? RESET : ''}`;
-  const err = e['err'] as { message?: unknown; stack?: unknown; type?: unknown } | undefined;
+  const err = e['err'] as { message?: unknown; stack?: unknown; type?: unknown; code?: unknown } | undefined;
   if (err !== undefined && err !== null && typeof err === 'object') {
     const stack = typeof err.stack === 'string' ? err.stack : typeof err.message === 'string' ? err.message : JSON.stringify(err);
-    out += `\n  ${stack.split('\n').join('\n  ')}`;
+    out += `\n  ${(isNamedCondition(err) ? withoutFrames(stack) : stack).split('\n').join('\n  ')}`;
   }
   return `${out}\n`;
+}
+
+/**
+ * An agentmesh error (an `AM_ERR_…` code) names a condition the code
+ * expected (a registry that timed out, a role shutting down): its message and
+ * causes say what happened, and its stack only where the code raised it. An
+ * error without a code is a surprise, and keeps its stack. The JSON line keeps
+ * every stack.
+ */
+function isNamedCondition(err: { code?: unknown }): boolean {
+  return typeof err.code === 'string' && err.code.startsWith('AM_ERR_');
+}
+
+/** A stack's lines less the frames (`    at …`): the error's line and each `caused by:` line. */
+function withoutFrames(stack: string): string {
+  return stack
+    .split('\n')
+    .filter((line) => !/^\s+at /.test(line))
+    .join('\n');
 }
 
 /** A pino destination writing people's lines to `sink` (stdout by default). */

@@ -16,7 +16,7 @@ export { tracedFetch, a2aUrlTemplate } from './traced-fetch.js';
 export { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_A2A_SKILL, ATTR_A2A_TASK_ID, ATTR_ACP_RUN_ID, ATTR_AGENTMESH_TENANT, ATTR_AGENTMESH_ACTORS } from './span-attributes.js';
 export { requestContext, currentRequestContext } from './request-context.js';
 export type { RequestContext, RequestContextStorage } from './request-context.js';
-export { formatLogLine, humanLogDestination, defaultLogFormat, type LogFormat } from './human-log-format.js';
+export { formatLogLine, humanLogDestination, defaultLogFormat, LOG_FORMATS, type LogFormat } from './human-log-format.js';
 export { inHttpClientSpan } from './http-client-span.js';
 export {
   GEN_AI_LATEST_EXPERIMENTAL,

@@ -28,11 +28,11 @@ export interface LoggerOptions {
   pretty?: false;
   /**
    * `json` (for log shippers) or `pretty` (one readable line per entry,
-   * human-log-format.ts). Default: AGENTMESH_LOG_FORMAT, else pretty when
-   * stdout is a terminal and JSON otherwise. With `destination` set and no
-   * format asked for, JSON.
+   * human-log-format.ts). Default: pretty when stdout is a terminal and JSON
+   * otherwise; with `destination` set and no format asked for, JSON. Every
+   * role's config carries it as `logFormat` (the CLI's LOG_FORMAT).
    */
-  format?: LogFormat;
+  format?: LogFormat | undefined;
 }
 
 /**

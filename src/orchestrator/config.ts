@@ -64,6 +64,7 @@ export const orchestratorConfigSchema = z
 export type HostSettings = Parameters<typeof databaseOptionsOf>[0] & {
   registryUrl?: string | undefined;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' | undefined;
+  logFormat?: 'json' | 'pretty' | undefined;
   otlpEndpoint?: string | undefined;
   semconvStabilityOptIn?: readonly string[] | undefined;
   clientTls?: unknown;

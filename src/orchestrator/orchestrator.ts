@@ -74,7 +74,7 @@ export function planOrchestrator<R extends HostSettings>(options: OrchestratorOp
     throw Errors.orchestratorCannotReachAgents({});
   }
   const runtimeConfig = { port: 4300, ...config.runtime, ...(config.registryUrl && config.runtime.registryUrl === undefined ? { registryUrl: config.registryUrl } : {}) };
-  const logger = options.logger ?? createLogger({ level: runtimeConfig.logLevel ?? 'info', name: 'agentmesh' });
+  const logger = options.logger ?? createLogger({ level: runtimeConfig.logLevel ?? 'info', format: runtimeConfig.logFormat, name: 'agentmesh' });
   return { config, runtimeConfig, logger, log: logger.child({ component: 'orchestrator' }) };
 }
 

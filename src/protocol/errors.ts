@@ -2,7 +2,8 @@
  * The one error type of agentmesh, and the one table that maps its codes to
  * the A2A wire (JSON-RPC code, HTTP status, ErrorInfo reason — A2A §5.4, §9.5,
  * §11.6). Transports render errors from this table; nothing else decides a
- * wire code (STYLE.md rule 5).
+ * wire code, so an error answers alike in every binding (CONTRIBUTING.md,
+ * "One wire table for errors").
  */
 
 /** Codes are `AM_ERR_<AREA>_<WHAT>`; never reuse a retired one. */

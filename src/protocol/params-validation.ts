@@ -142,7 +142,7 @@ export function checkLegacyFileBytes(params: unknown): void {
 const LEGACY_BYTES_FIELDS = ['bytes', 'fileWithBytes', 'file_with_bytes'] as const;
 
 /*
- * Ajv and the compiled validators are made on first use (STYLE rule 15): the
+ * Ajv and the compiled validators are made on first use (CONTRIBUTING.md, "Load what you use"): the
  * protocol module is imported by every CLI command, and most never validate
  * params. Ajv is CommonJS, so it is required synchronously on that first call.
  */

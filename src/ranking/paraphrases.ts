@@ -87,8 +87,8 @@ let shipped: PhraseIndex | undefined;
  * The paraphrases `text` says, each entry once; where phrases overlap, the
  * longest is taken first (a phrase inside a longer one found at the same
  * place is not counted again). Each word looks up only the phrases that
- * start with it: a few microseconds a request (STYLE rule 13; registry
- * search calls it on every query).
+ * start with it: a few microseconds a request, since registry search calls
+ * it on every query (CONTRIBUTING.md, "Hot paths").
  *
  * @example
  * findParaphrases('How many days off do I get?')[0]?.means; // ['vacat', 'leav', 'polici']

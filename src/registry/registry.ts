@@ -47,7 +47,7 @@ export interface Registry {
  */
 export async function createRegistry(options: RegistryOptions = {}): Promise<Registry> {
   const config = parseRegistryConfig(options.config ?? {});
-  const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'agentmesh' });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, name: 'agentmesh' });
   const log = logger.child({ component: 'registry' });
   const metrics = options.metrics ?? createMetrics({});
   const authenticate = options.authenticate ?? (config.writeToken ? staticTokenAuthenticate(config.writeToken) : undefined);

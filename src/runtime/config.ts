@@ -58,6 +58,13 @@ export const runtimeConfigSchema = z
     signingKeyPem: z.string().optional(),
     /** Sign agent cards (JWS, A2A §8.4). */
     signCards: z.boolean().default(true),
+    /**
+     * Level of the line logged when a secret or key is generated into dataDir
+     * rather than configured: production advice (replicas on other hosts need
+     * the same one). `agentmesh up`, one process on one data dir, logs it at
+     * `info` and says in one line of its own where its development secrets live.
+     */
+    generatedSecretsLogLevel: z.enum(['warn', 'info']).default('warn'),
     /** Development mode: http webhooks allowed. */
     dev: z.boolean().default(false),
     /** Hosts (or *.suffix) outbound calls may reach even when private/loopback. */

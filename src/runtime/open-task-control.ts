@@ -37,7 +37,7 @@ export interface OpenTaskControlOptions {
  */
 export async function openTaskControl(options: OpenTaskControlOptions = {}): Promise<TaskControl> {
   const config = parseRuntimeConfig(options.config ?? {});
-  const logger = (options.logger ?? createLogger({ level: config.logLevel, name: 'agentmesh' })).child({ component: 'task-control' });
+  const logger = (options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, name: 'agentmesh' })).child({ component: 'task-control' });
   const database = options.database ?? (await createDatabase({ url: config.databaseUrl, poolMode: config.databasePoolMode, sqlitePath: join(config.dataDir, 'mesh.db') }));
   let bus: Bus;
   try {

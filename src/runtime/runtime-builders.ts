@@ -86,7 +86,7 @@ export async function openBackends({ config, given, log, deadline, stack }: Open
   const { database, bus } = await openDatabaseAndBus({ database: databaseOptionsOf(config), redisUrl: config.redisUrl, given, log, stack, close: (step, work) => deadline.bounded(step, work) });
   const stores = createRuntimeStores(database);
   const secretFile = join(config.dataDir, 'runtime-secret');
-  const pushStore = new SealedPushStore(stores.push, await loadPushSealingKey({ secret: config.storageSecret, previousSecret: config.previousStorageSecret, file: secretFile, logger: log }));
+  const pushStore = new SealedPushStore(stores.push, await loadPushSealingKey({ secret: config.storageSecret, previousSecret: config.previousStorageSecret, file: secretFile, logger: log, generatedLogLevel: config.generatedSecretsLogLevel }));
   const replicaId = uuidv7();
   // Written by listen()'s heartbeat; removed once the tasks are drained, so no replica takes them over early.
   stack.defer('replica record', () => deadline.bounded('replica record', () => stores.tasks.removeReplica(replicaId).catch(() => undefined)));
@@ -94,7 +94,7 @@ export async function openBackends({ config, given, log, deadline, stack }: Open
   if (!given.tracing) stack.defer('tracing', () => tracing.shutdown());
   const guard = createSsrfGuard({ allowHttp: config.dev, allowHosts: config.allowHosts, tracing });
   stack.defer('ssrf guard', () => guard.close());
-  const signingKey = await loadSigningKey({ file: join(config.dataDir, 'signing-key.json'), logger: log, ...(config.signingKeyPem ? { privateKeyPem: config.signingKeyPem } : {}) });
+  const signingKey = await loadSigningKey({ file: join(config.dataDir, 'signing-key.json'), logger: log, generatedLogLevel: config.generatedSecretsLogLevel, ...(config.signingKeyPem ? { privateKeyPem: config.signingKeyPem } : {}) });
   // Before anything serves: a replica whose secret differs from the database's would stall every push it claims.
   await requireDatabaseSecret(pushStore, { file: config.storageSecret === undefined ? secretFile : undefined }, log, Date.now());
   const clientTls = openClientTls(config.clientTls, { logger: log });
@@ -306,7 +306,7 @@ export interface StartGrpcOptions extends Pick<RuntimeBuild, 'config' | 'metrics
 
 /** Starts each agent's gRPC server and lists its target on the public URL's host, the host callers already reach the agent at. */
 export async function startGrpc({ config, grpcPort, agents, grpc, cards, metrics, log }: StartGrpcOptions): Promise<void> {
-  // Loaded only here: a runtime without gRPC never imports grpc-js (STYLE rule 15).
+  // Loaded only here: a runtime without gRPC never imports grpc-js (CONTRIBUTING.md, "Load what you use").
   const { startGrpcServers } = await import('./transports/grpc-server.js');
   grpc.serving = await startGrpcServers({ agents, host: config.host, port: grpcPort, maxMessageBytes: config.bodyLimitBytes, logger: log, metrics });
   const host = new URL(cards.publicUrl).hostname;

@@ -91,7 +91,7 @@ const SHUTDOWN_GRACE_MS = 1_000;
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const config = parseRuntimeConfig(options.config ?? {});
   const now = options.now ?? Date.now;
-  const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'agentmesh' });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, name: 'agentmesh' });
   const log = logger.child({ component: 'runtime' });
   const metrics = options.metrics ?? createMetrics({});
   const names = uniqueAgentNames(options.agents);

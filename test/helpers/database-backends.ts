@@ -1,6 +1,6 @@
 /**
- * The databases a storage suite runs on, one `describe` each (STYLE.md rule
- * 10): SQLite always, PostgreSQL when reachable (under `REQUIRE_SERVICES=1`
+ * The databases a storage suite runs on, one `describe` each (CONTRIBUTING.md,
+ * "Tests"): SQLite always, PostgreSQL when reachable (under `REQUIRE_SERVICES=1`
  * an unreachable one fails the file instead of skipping it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';

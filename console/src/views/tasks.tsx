@@ -42,6 +42,40 @@ function durationOf(row: Row, now: number): string {
   return Number.isFinite(end) && end >= start ? `${FINAL.has(row.state) ? '' : 'running for '}${formatDuration(end - start)}` : '–';
 }
 
+/** The filters of the list: the stream's (agent, state, context, time) and the page's (skill, text). */
+interface Filters {
+  agent: string;
+  state: string;
+  contextId: string;
+  sinceMinutes: string;
+  skill: string;
+  text: string;
+}
+
+const NO_FILTERS: Filters = { agent: '', state: '', contextId: '', sinceMinutes: '', skill: '', text: '' };
+const SINCE: Readonly<Record<string, string>> = { '15': 'in the last 15 minutes', '60': 'in the last hour', '1440': 'in the last day' };
+
+/**
+ * What an empty list says: whose tasks it looked for and under which
+ * filters, so a filter on an agent with no task never reads as a tenant
+ * without tasks.
+ *
+ * @example
+ * emptyCaption('demo', { ...NO_FILTERS, agent: 'finance' }); // 'No task of agent finance for tenant demo'
+ */
+export function emptyCaption(tenant: string, f: Filters): string {
+  const whose = f.agent === '' ? `tenant ${tenant}` : `agent ${f.agent} for tenant ${tenant}`;
+  const conditions = [
+    f.state !== '' && `in state ${label(f.state)}`,
+    f.sinceMinutes !== '' && `updated ${SINCE[f.sinceMinutes] ?? `in the last ${f.sinceMinutes} minutes`}`,
+    f.contextId.trim() !== '' && `in context ${f.contextId.trim()}`,
+    f.skill !== '' && `with skill ${f.skill}`,
+    f.text.trim() !== '' && `whose request contains “${f.text.trim()}”`,
+  ].filter((c): c is string => c !== false);
+  if (conditions.length === 0) return f.agent === '' ? `No task of ${whose} yet` : `No task of ${whose}`;
+  return `No task of ${whose} ${conditions.join(', ')}`;
+}
+
 export function TasksView() {
   return <TenantView title="Tasks" what="Tasks" render={({ tenant, platform }) => <TaskList tenant={tenant} platform={platform} />} />;
 }
@@ -86,6 +120,16 @@ function TaskList(props: { tenant: string; platform: boolean }) {
   const all = rows === undefined ? undefined : [...rows.values()].sort((a, b) => (b.timestamp ?? '').localeCompare(a.timestamp ?? ''));
   const skills = [...new Set((all ?? []).flatMap((r) => (r.skillId === undefined ? [] : [r.skillId])))].sort();
   const needle = text.trim().toLowerCase();
+  const filters: Filters = { agent, state, contextId, sinceMinutes, skill, text };
+  const filtered = Object.entries(filters).some(([, v]) => v.trim() !== '');
+  const clear = () => {
+    setAgent(NO_FILTERS.agent);
+    setState(NO_FILTERS.state);
+    setContextId(NO_FILTERS.contextId);
+    setSinceMinutes(NO_FILTERS.sinceMinutes);
+    setSkill(NO_FILTERS.skill);
+    setText(NO_FILTERS.text);
+  };
   // Skill and text filter the live list in the page (the stream's filters are the agents' own: agent, state, context, time).
   const sorted = all?.filter((r) => (skill === '' || r.skillId === skill) && (needle === '' || `${r.request ?? ''} ${r.skillId ?? ''} ${r.agent} ${r.id}`.toLowerCase().includes(needle)));
   const now = Date.now();
@@ -144,6 +188,13 @@ function TaskList(props: { tenant: string; platform: boolean }) {
           <label for="task-context">Context id</label>
           <input id="task-context" value={contextId} onChange={(e) => setContextId((e.target as HTMLInputElement).value)} />
         </div>
+        {filtered && (
+          <div class="field clear">
+            <button type="button" class="secondary" onClick={clear}>
+              Clear the filters
+            </button>
+          </div>
+        )}
       </form>
       <p class="live" data-testid="tasks-live" data-live={live.kind} role="status">
         Live list: {liveText(live)}
@@ -158,7 +209,7 @@ function TaskList(props: { tenant: string; platform: boolean }) {
       ) : (
         <table data-testid="tasks">
           <caption>
-            {sorted.length === 0 ? (all!.length === 0 ? `No task of tenant ${props.tenant} yet` : 'No task matches the skill and text filters') : `The ${plural(sorted.length, 'most recent task', 'most recent tasks')} of tenant ${props.tenant} (25 per agent)`}, updated live
+            {sorted.length === 0 ? emptyCaption(props.tenant, filters) : `The ${plural(sorted.length, 'most recent task', 'most recent tasks')} of ${agent === '' ? `tenant ${props.tenant}` : `agent ${agent} for tenant ${props.tenant}`} (25 per agent)`}, updated live
           </caption>
           <ColumnHeads labels={['Request', 'Agent', 'Skill', 'State', 'Duration', 'Credits', 'Updated']} />
           <tbody>

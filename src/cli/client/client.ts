@@ -106,7 +106,7 @@ export async function connectAgent(options: ConnectAgentOptions): Promise<AgentC
   ];
   let interceptors: CallInterceptor[] = [];
   if (chosen.binding === 'grpc') {
-    // Loaded only for gRPC (STYLE rule 15): the other bindings never import grpc-js.
+    // Loaded only for gRPC: the other bindings never import grpc-js (CONTRIBUTING.md, "Load what you use").
     const { GrpcTransportFactory } = await import('@a2a-js/sdk/client/grpc');
     transports.push(new GrpcTransportFactory({ legacyCompat: { enabled: true } }));
     // gRPC carries headers as metadata (A2A §10.2): the token and extra headers go on every call.

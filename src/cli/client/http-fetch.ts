@@ -205,7 +205,7 @@ export class HttpFetchResponse implements Response {
 
 /** Request headers in any form fetch accepts, as one record: names lower-cased, repeated values joined. */
 export function headerRecord(headers: unknown): Record<string, string> {
-  // No prototype: a header may be named `constructor` or `__proto__` (STYLE rule 14).
+  // No prototype: a header may be named `constructor` or `__proto__` (CONTRIBUTING.md, "Hostile input").
   const out: Record<string, string> = Object.create(null);
   if (headers === undefined || headers === null) return out;
   const put = (name: string, value: string): void => {

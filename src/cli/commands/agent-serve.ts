@@ -5,10 +5,12 @@ import { isAgentDefinition } from '../../runtime/index.js';
 import type { CliContext } from '../io/cli-io.js';
 import { ExitCodes } from '../io/exit-codes.js';
 import { serveAgents } from '../serving/serve-agents.js';
+import { servingContext } from '../serving/serving-output.js';
 import { agentModuleRefusal } from './agent-module-refusal.js';
 
 /** `agentmesh agent serve <module>`: runs a module whose default export is a defineAgent() result. */
-export function agentCommand(ctx: CliContext): Command {
+export function agentCommand(context: CliContext): Command {
+  const ctx = servingContext(context);
   const serve = new Command('serve')
     .description('serve the agent a module exports (default export of defineAgent())')
     .argument('<module>', 'path to a .js or .ts module (Node 24 runs TypeScript as is, erasing its types)')

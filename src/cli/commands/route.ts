@@ -42,7 +42,7 @@ export function routeCommand(ctx: CliContext): Command {
   addRoleTimeoutOption(command).addHelpText('after', EXAMPLES);
 
   command.action(async (text: string, flags: RouteFlags) => {
-    // Loaded here, not at the top: only a `route` run pays for the router (STYLE rule 15).
+    // Loaded here, not at the top: only a `route` run pays for the router (CONTRIBUTING.md, "Load what you use").
     const { decideRoute, RegistryReader, routableWorkflow, loadWorkflowFolder } = await import('../../orchestrator/index.js');
     const url = flags.registry ?? (ctx.io.env.AGENTMESH_REGISTRY || DEFAULT_REGISTRY_URL);
     const timeoutMs = flags.timeout ?? DEFAULT_ROLE_TIMEOUT_MS;

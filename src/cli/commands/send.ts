@@ -48,7 +48,7 @@ export function sendCommand(ctx: CliContext): Command {
   addConnectionOptions(command).addHelpText('after', EXAMPLES);
 
   command.action(async (url: string, text: string | undefined, flags: SendFlags) => {
-    // Loaded here, not at the top: `send --help` and every other command need none of them (STYLE rule 15).
+    // Loaded here, not at the top: `send --help` and every other command need none of them (CONTRIBUTING.md, "Load what you use").
     const [{ Errors }, { buildUserMessage, readJsonInput }, { followStream, printSendResult }] = await Promise.all([
       import('../../protocol/index.js'),
       import('../client/outgoing-message.js'),

@@ -12,6 +12,7 @@ import { orchestratorConfigFromEnv, type OrchestratorFlags } from '../config/orc
 import { registryConfigFromEnv } from '../config/registry-config-from-env.js';
 import { serveAgents, type ServeFlags } from '../serving/serve-agents.js';
 import { watchSignals } from '../serving/until-signal.js';
+import { servingContext } from '../serving/serving-output.js';
 import { listenOrClose } from '../serving/listen-or-close.js';
 import { launchOrchestrator, printWorkflows } from './workflow/workflow-serve.js';
 
@@ -25,7 +26,8 @@ const common = (command: Command, defaultPort: number) =>
     .option('--dev', 'development mode: http:// and loopback card URLs and probes allowed');
 
 /** `agentmesh serve registry|agents`: one role per process, for scale-out. */
-export function serveCommand(ctx: CliContext): Command {
+export function serveCommand(context: CliContext): Command {
+  const ctx = servingContext(context);
   const registry = common(new Command('registry').description('run the agent registry (discovery, health, configs, watch)'), 4100)
     .addHelpText(
       'after',

@@ -2,7 +2,7 @@
  * Environment readings every serving role shares: the one place their names
  * and checks live, so `serve runtime|registry|gateway` and `up` agree.
  */
-import { LOG_LEVELS, type LogLevel } from '../../observability/index.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../observability/index.js';
 import type { PoolMode } from '../../storage/index.js';
 import { oneOf } from '../../protocol/index.js';
 
@@ -54,6 +54,17 @@ export function logLevelFromEnv(env: Record<string, string | undefined>): LogLev
   const level = oneOf(LOG_LEVELS, value);
   if (level === undefined) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`);
   return level;
+}
+
+/**
+ * `LOG_FORMAT`: `pretty` (the default: one readable line per entry, for people,
+ * on a terminal or in a `| tee` or CI log) or `json` (for log shippers; the
+ * deploy kit sets it). Its earlier name, AGENTMESH_LOG_FORMAT, fails with the
+ * new one rather than being silently ignored.
+ */
+export function logFormatFromEnv(env: Record<string, string | undefined>): LogFormat {
+  if (env['AGENTMESH_LOG_FORMAT'] !== undefined && env['AGENTMESH_LOG_FORMAT'] !== '') throw new Error('AGENTMESH_LOG_FORMAT is now LOG_FORMAT (json or pretty)');
+  return envChoice('LOG_FORMAT', env['LOG_FORMAT'], LOG_FORMATS) ?? 'pretty';
 }
 
 /** The database settings of a role: `DATABASE_URL`, `DATABASE_MIGRATION_URL`, `DATABASE_POOL_MODE`, `DATABASE_POOL_SIZE`, `DATABASE_QUERY_TIMEOUT_MS`. */
@@ -119,12 +130,12 @@ export function tlsFromEnv(env: Record<string, string | undefined>): TlsFromEnv 
 /** What {@link servingFromEnv} reads: the settings every serving role's config shares (`roleServerFields`) but its port and public URL, and the fleet's dev mode and allowed hosts. */
 export type ServingFromEnv = ReturnType<typeof databaseFromEnv> &
   TlsFromEnv &
-  ReturnType<typeof probeFromEnv> & { host?: string; dataDir?: string; redisUrl?: string; logLevel?: LogLevel; otlpEndpoint?: string; semconvStabilityOptIn?: string[]; allowHosts?: string[]; dev?: true };
+  ReturnType<typeof probeFromEnv> & { host?: string; dataDir?: string; redisUrl?: string; logLevel?: LogLevel; logFormat?: LogFormat; otlpEndpoint?: string; semconvStabilityOptIn?: string[]; allowHosts?: string[]; dev?: true };
 
 /**
  * The settings every serving role (runtime, registry, gateway) reads alike,
  * flags winning over env: `HOST`, `AGENTMESH_DATA_DIR`, the database, TLS and
- * probe settings, `REDIS_URL`, `LOG_LEVEL` (one of the logger's levels),
+ * probe settings, `REDIS_URL`, `LOG_LEVEL` (one of the logger's levels), `LOG_FORMAT`,
  * `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_SEMCONV_STABILITY_OPT_IN`,
  * `AGENTMESH_ALLOW_HOSTS` and `AGENTMESH_DEV`. Each role adds its port, public URL and settings of its own.
  */
@@ -138,6 +149,7 @@ export function servingFromEnv(env: Record<string, string | undefined>, flags: {
   if (env['REDIS_URL']) settings.redisUrl = env['REDIS_URL'];
   const logLevel = logLevelFromEnv(env);
   if (logLevel !== undefined) settings.logLevel = logLevel;
+  settings.logFormat = logFormatFromEnv(env);
   if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) settings.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   // OpenTelemetry's own comma-separated list (gen_ai_latest_experimental: GenAI agent spans).
   if (env['OTEL_SEMCONV_STABILITY_OPT_IN']) settings.semconvStabilityOptIn = env['OTEL_SEMCONV_STABILITY_OPT_IN'].split(',').map((v) => v.trim()).filter(Boolean);

@@ -3,7 +3,8 @@ import { assignEnvInts, assignEnvTexts, envInt, servingFromEnv } from './role-en
 
 /**
  * The runtime configuration from environment variables and flags: the one
- * place env is read for serving (STYLE rule 6). Flags win over env.
+ * place env is read for serving: nothing below `src/cli/` reads it
+ * (CONTRIBUTING.md, "Configuration is read once, at the edge"). Flags win over env.
  */
 export function runtimeConfigFromEnv(env: Record<string, string | undefined>, flags: { port?: string; host?: string; dataDir?: string; dev?: boolean }): RuntimeConfigInput {
   // The ports first: a bad one is the error reported, before any of the shared settings'.

@@ -31,7 +31,7 @@ export async function runGatewayPrimary(ctx: CliContext, input: GatewayConfigInp
   process.once('SIGINT', () => handle('SIGINT'));
 
   const config = parseGatewayConfig(input);
-  const log = createLogger({ level: config.logLevel, name: 'agentmesh' }).child({ component: 'gateway', worker: 'primary' });
+  const log = createLogger({ level: config.logLevel, format: config.logFormat, name: 'agentmesh' }).child({ component: 'gateway', worker: 'primary' });
   for (const file of await ensureSharedSecrets(config)) log.warn({ file }, 'generated a gateway secret or key for the workers to share; replicas on other hosts need the same one');
   const port = config.port === 0 ? await freePort(config.host) : config.port;
   const publicUrl = config.publicUrl ?? localUrlOf(config, port);

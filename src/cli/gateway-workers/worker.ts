@@ -40,7 +40,7 @@ export async function runGatewayWorker(ctx: CliContext, config: GatewayConfigInp
   });
   process.once('disconnect', () => onStop('primary gone'));
 
-  const logger = createLogger({ level: config.logLevel ?? 'info', name: 'agentmesh' }).child({ component: 'gateway', worker: Number(slot) });
+  const logger = createLogger({ level: config.logLevel ?? 'info', format: config.logFormat, name: 'agentmesh' }).child({ component: 'gateway', worker: Number(slot) });
   const metrics = createMetrics({});
   metrics.registry.setDefaultLabels({ worker: slot });
   // Constructing one installs prom-client's answer to the primary's metric requests.

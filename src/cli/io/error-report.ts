@@ -29,7 +29,7 @@ const isSdkA2AError = (e: unknown): e is SdkA2AError => e instanceof A2AError;
 const isAbortError = (e: unknown): e is Error => e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
 const isNetworkError = (e: unknown): e is Error => e instanceof TypeError && e.message === 'fetch failed';
 
-/** JSON-RPC code and reason for an SDK error, both from our one wire table (STYLE.md rule 5). */
+/** JSON-RPC code and reason for an SDK error, both from our one wire table (CONTRIBUTING.md, "One wire table for errors"). */
 function a2aCodes(err: SdkA2AError): { code: number | undefined; reason: string } {
   const entries = Object.values(WIRE);
   const envelope = typeof err.envelopeCode === 'number' ? err.envelopeCode : undefined;

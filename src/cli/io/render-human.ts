@@ -30,6 +30,18 @@ export function messageText(message: Message | undefined): string {
   return message === undefined ? '' : message.parts.map(partText).filter((t) => t !== '').join('\n');
 }
 
+/**
+ * The text of a status message, as a person reads it: its text parts when it
+ * has any, else every part. An agent that reports progress in words and adds
+ * data for programs (the orchestrator's routing decision and its explanation,
+ * 1.5 KB of JSON) is read by its words; `--json` keeps the data.
+ */
+export function statusText(message: Message | undefined): string {
+  if (message === undefined) return '';
+  const words = message.parts.filter((part) => part.content?.$case === 'text');
+  return words.length === 0 ? messageText(message) : messageText({ ...message, parts: words });
+}
+
 function field(label: string, value: string): string {
   const pad = ' '.repeat(LABEL_WIDTH);
   return `${label.padEnd(LABEL_WIDTH)}${value.split('\n').join(`\n${pad}`)}\n`;
@@ -52,7 +64,7 @@ function roleName(role: Role): string {
 export function formatTask(task: Task, options: { history?: boolean } = {}): string {
   let out = field('task', task.id) + field('context', task.contextId) + field('state', humanStateName(task.status?.state));
   if (task.status?.timestamp) out += field('updated', task.status.timestamp);
-  const status = messageText(task.status?.message);
+  const status = statusText(task.status?.message);
   if (status !== '') out += field('message', status);
   for (const artifact of task.artifacts ?? []) {
     for (const part of artifact.parts) out += field('artifact', `${artifactLabel(artifact)}: ${partText(part)}`);
@@ -78,13 +90,13 @@ export function formatStreamEvent(event: StreamResponse): string {
   switch (payload?.$case) {
     case 'task': {
       const task = payload.value;
-      const status = messageText(task.status?.message);
+      const status = statusText(task.status?.message);
       let out = `[${humanStateName(task.status?.state)}] task ${task.id} (context ${task.contextId})${status ? ` ${status}` : ''}\n`;
       for (const artifact of task.artifacts ?? []) out += artifactLines(artifact);
       return out;
     }
     case 'statusUpdate': {
-      const status = messageText(payload.value.status?.message);
+      const status = statusText(payload.value.status?.message);
       return `[${humanStateName(payload.value.status?.state)}]${status ? ` ${status}` : ''}\n`;
     }
     case 'artifactUpdate':

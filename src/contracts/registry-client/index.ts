@@ -2,7 +2,8 @@
  * The registry's client door (`agentmesh/registry-client`): a typed client
  * of the registry's HTTP API for the roles, the CLI and embedders. Kept
  * apart from `registry/index.ts`, which loads the registry server (Fastify,
- * the search index): a client must not pay for it (STYLE rule 15).
+ * the search index): a client must not pay for it (CONTRIBUTING.md, "Load
+ * what you use").
  */
 // First: on a Node.js agentmesh does not run on, this import fails with what to install, before anything below loads.
 import '../../node-version/check-on-import.js';

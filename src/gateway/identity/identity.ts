@@ -45,6 +45,8 @@ export interface IdentityOptions {
   config: IdentityConfigInput;
   /** Epoch-ms clock; tests pass a fake one. Default `Date.now`. */
   clock?: () => number;
+  /** Level of the line that says the secret file was just generated (the gateway's `generatedSecretsLogLevel`). Default `warn`. */
+  generatedSecretLogLevel?: 'warn' | 'info' | undefined;
 }
 
 /** The gateway's identity: its OAuth server, and the check every call goes through. */
@@ -106,7 +108,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   const log = options.logger.child({ module: 'identity' });
   const { metrics, database, guard } = options;
 
-  const derived = await loadDerivedKeys({ secret: config.signingKeyEncryptionSecret, previousSecret: config.previousSigningKeyEncryptionSecret, file: config.secretFile, logger: options.logger });
+  const derived = await loadDerivedKeys({ secret: config.signingKeyEncryptionSecret, previousSecret: config.previousSigningKeyEncryptionSecret, file: config.secretFile, logger: options.logger, generatedLogLevel: options.generatedSecretLogLevel });
   const hasher = new SecretHasher(await loadCredentialPepper(database, derived));
   const ring = new KeyRing({
     rotationIntervalMs: config.keyRotationIntervalMs,

@@ -19,8 +19,8 @@ import type { GatewayCall } from './gateway-call.js';
  * or JSON-RPC in v0.3 through the SDK's own v0.3 handler (acp-bridge-legacy.ts),
  * so the client cannot tell a bridged agent from a native one.
  *
- * Loaded on the first call to a bridged agent (STYLE rule 15): native calls
- * never import it. Every answer goes through `tap` as the bytes the client
+ * Loaded on the first call to a bridged agent (CONTRIBUTING.md, "Load what
+ * you use"): native calls never import it. Every answer goes through `tap` as the bytes the client
  * gets, so settlement reads it as it reads a native agent's.
  */
 export async function bridgeToAcp(c: GatewayCall, o: BridgeOptions): Promise<ForwardResult> {

@@ -48,8 +48,8 @@ export interface ProxyDeps {
 
 /**
  * One call through the gateway: what each step learns and what the next
- * needs, as plain fields of one object (STYLE rule 13: no closures or
- * getters per request). Steps fill it in order; `audit` is the one entry the
+ * needs, as plain fields of one object: closures or getters per request
+ * would be allocation on the gateway's hottest path (CONTRIBUTING.md, "Hot paths"). Steps fill it in order; `audit` is the one entry the
  * call leaves in the trail, whatever happens.
  */
 export class GatewayCall {

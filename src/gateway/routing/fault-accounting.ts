@@ -21,8 +21,9 @@ export interface AttributedFailure {
 export type FaultKind = 'not-instance' | 'unreachable' | 'inducible';
 
 /**
- * Whose fault a failed attempt is (STYLE rule 14: a client's bad request is
- * never an upstream's failure):
+ * Whose fault a failed attempt is: a client's bad request is never counted
+ * as an upstream's failure, or one client could open an instance's circuit
+ * for everyone (CONTRIBUTING.md, "Hostile input"):
  * - `not-instance`: the client left, or the request could not even be sent
  *   as the client framed it;
  * - `unreachable`: the instance cannot be connected to, whoever asks;

@@ -27,8 +27,8 @@ export interface ExchangeRequest {
 /**
  * Lets the forwarder stop the exchange in flight (the client went away, or
  * the gateway's own deadline): one object per call, no AbortController, no
- * signal listeners inside undici (STYLE rule 13: "no AbortController unless
- * someone waits on it").
+ * signal listeners inside undici: an AbortController nobody waits on is
+ * allocation per request for nothing (CONTRIBUTING.md, "Hot paths").
  */
 export class ExchangeAbort {
   #controller: Dispatcher.DispatchController | undefined;

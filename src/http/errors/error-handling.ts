@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Errors } from '../../protocol/index.js';
+import { ErrorCodes, Errors } from '../../protocol/index.js';
 import { renderHttpError } from './render-http-error.js';
 import type { ServerState } from '../lifecycle/server-state.js';
 
@@ -10,7 +10,9 @@ const MAX_ECHOED_PATH = 200;
 /** Renders `err` as the reply (google.rpc.Status JSON) and logs it by its kind; every error of the root scope leaves here. */
 export function sendHttpError(request: FastifyRequest, reply: FastifyReply, err: unknown, state: ServerState): void {
   const { statusCode, body, error, internal } = renderHttpError(err, request.id);
-  if (internal) request.log.error({ err: error.cause ?? error, code: error.code }, 'request failed');
+  // Turning requests away is what an orderly stop does (the client retries elsewhere): worth a line, not a stack.
+  if (state.draining && error.code === ErrorCodes.HTTP_UNAVAILABLE) request.log.info({ code: error.code, statusCode }, 'request refused: shutting down');
+  else if (internal) request.log.error({ err: error.cause ?? error, code: error.code }, 'request failed');
   else if (statusCode >= 500) request.log.warn({ err: error, code: error.code }, 'request failed');
   else request.log.info({ code: error.code, statusCode }, 'request rejected');
   if (state.draining) reply.header('connection', 'close');

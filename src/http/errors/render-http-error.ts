@@ -107,8 +107,8 @@ export function toAgentmeshError(err: unknown): AgentmeshError {
     case 'FST_ERR_BAD_URL':
       return Errors.badPercentEncoding({}, { cause: err });
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      // A path segment over the router's limit cannot name anything (STYLE rule 14:
-      // an id that cannot be valid is "not found"), whichever route it aimed at.
+      // A path segment over the router's limit cannot name anything: an id that cannot be valid
+      // is "not found" (CONTRIBUTING.md, "Hostile input"), whichever route it aimed at.
       return Errors.pathSegmentTooLong({}, { cause: err });
     case 'FST_ERR_ASYNC_CONSTRAINT':
       return relayed(ErrorCodes.INTERNAL, message, { cause: err, expose: false });
@@ -130,7 +130,7 @@ export function toAgentmeshError(err: unknown): AgentmeshError {
 
 /**
  * Renders an error as agentmesh's HTTP error: the status from the one WIRE
- * table (STYLE rule 5) and a google.rpc.Status body (A2A §11.6) whose details
+ * table (CONTRIBUTING.md, "One wire table for errors") and a google.rpc.Status body (A2A §11.6) whose details
  * hold an ErrorInfo with our `AM_ERR_…` reason, an ErrorInfo with the A2A
  * reason when the error is an A2A one, and a BadRequest for field violations.
  * Unexposed errors say only "Internal error (request id X)": the real message

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
-import { pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { context } from '@opentelemetry/api';
 import { requestContext, type Logger, type Tracing } from '../../observability/index.js';
 import { requestSpanOf } from './request-context-hooks.js';
@@ -68,7 +68,7 @@ export interface DataPlaneDeps {
   record: (request: PlaneRequest, reply: PlaneReply, route: string) => void;
 }
 
-/** A request served by the data plane. Plain fields (STYLE rule 13): the handler reads each once or twice. */
+/** A request served by the data plane. Plain fields, no getters to run per request (CONTRIBUTING.md, "Hot paths"): the handler reads each once or twice. */
 export class PlaneRequest implements ExchangeRequest {
   readonly id: string;
   readonly method: string;
@@ -121,6 +121,8 @@ export class PlaneReply implements ExchangeReply {
   readonly #headers: Record<string, string | number | string[]>;
   readonly #started = performance.now();
   readonly #log: Logger;
+  /** A streamed body still being written: the response's close destroys it (see {@link PlaneReply.closed}). */
+  #body: Readable | undefined;
 
   constructor(raw: ServerResponse, request: PlaneRequest, headers: Record<string, string | number | string[]>, log: Logger) {
     this.raw = raw;
@@ -181,8 +183,7 @@ export class PlaneReply implements ExchangeReply {
     } else if (typeof (payload as Readable).pipe === 'function') {
       headers['content-type'] ??= 'application/octet-stream';
       res.writeHead(this.statusCode, headers);
-      // A client that leaves destroys the source (which aborts whatever feeds it); a source that fails cuts the response.
-      pipeline(payload as Readable, res, ignore);
+      this.#pipe(payload as Readable);
     } else {
       const json = JSON.stringify(payload);
       headers['content-type'] ??= JSON_TYPE;
@@ -190,6 +191,36 @@ export class PlaneReply implements ExchangeReply {
       res.writeHead(this.statusCode, headers).end(json);
     }
     return this;
+  }
+
+  /**
+   * What `stream.pipeline(body, res)` gives a proxy, on far fewer listeners:
+   * pipeline watches the response twice over (two end-of-stream watchers and
+   * `pipe`'s own, six `close` listeners), and a caller that also waits for the
+   * response (the gateway's relay, its ACP bridge) then passes Node's limit of
+   * ten and gets a MaxListenersExceededWarning for a perfectly normal stream.
+   * Here `pipe` alone writes (one `close` listener, with its backpressure), the
+   * response's own close listener (the dispatcher's, present anyway) destroys a
+   * body the client left before its end, which aborts whatever feeds it, and a
+   * body that fails or is destroyed before its end cuts the response.
+   */
+  #pipe(body: Readable): void {
+    this.#body = body;
+    const res = this.raw;
+    // Errors are the caller's to record (the relay listens on its body); here they only cut the response.
+    body.on('error', ignore);
+    // `pipe` re-throws an error of the response that nobody else listens to (a write after a reset): never the process's.
+    res.on('error', ignore);
+    body.once('close', () => {
+      if (!body.readableEnded) res.destroy();
+    });
+    body.pipe(res);
+  }
+
+  /** Called once the response has closed: a streamed body not yet over is destroyed (the client left). */
+  closed(): void {
+    const body = this.#body;
+    if (body !== undefined && !body.readableEnded && !body.destroyed) body.destroy();
   }
 }
 
@@ -307,6 +338,7 @@ export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener)
     const reply = this[kPlane]!;
     const carrier: Carrier = this.req;
     const request = carrier[kPlane]!;
+    reply.closed();
     // Closed while the body was still coming (aborted, or Node's request deadline): as onAborted.
     if (request.reading && !reply.sent) reply.code(400);
     record(request, reply, route.routeLabel(pathOf(request.url)));

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { LOG_LEVELS } from '../../observability/index.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../../observability/index.js';
 import { roleTlsFields } from '../tls/tls-settings.js';
 
 /**
@@ -33,6 +33,8 @@ export function roleServerFields(defaultPort: number) {
     /** `redis://…` for the cross-replica bus (and quotas); unset stays in-process. */
     redisUrl: z.string().optional(),
     logLevel: z.enum(LOG_LEVELS).default('info'),
+    /** `json` (log shippers) or `pretty` (people). Unset: pretty on a terminal, JSON elsewhere; the CLI sets it from LOG_FORMAT (default pretty). */
+    logFormat: z.enum(LOG_FORMATS).optional(),
     /** OpenTelemetry OTLP endpoint; tracing is off when unset. */
     otlpEndpoint: z.string().optional(),
     /**

@@ -240,7 +240,7 @@ export class SearchIndex {
    */
   #rerankHead(text: string, head: readonly number[], relevance: readonly number[]): { order: number[] } {
     if (head.length === 0) return { order: [] };
-    // Cached per text and head until the next change: a repeated search costs a lookup (STYLE rule 13).
+    // Cached per text and head until the next change: a repeated search costs a lookup (CONTRIBUTING.md, "Hot paths").
     const key = `${text}\u0000${head.join(',')}`;
     const cached = this.#headCache.get(key);
     if (cached !== undefined && cached.revision === this.#revision) return { order: cached.order };

@@ -25,6 +25,8 @@ export interface PushSealingKeySource {
   previousSecret?: string | undefined;
   file: string;
   logger: Logger;
+  /** Level of the line that says the file was just generated. Default `warn`. */
+  generatedLogLevel?: 'warn' | 'info' | undefined;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function loadPushSealingKey(source: PushSealingKeySource): Promise<
   if (secret === undefined) {
     const found = await readOrCreateSecretFile(source.file);
     const log = source.logger.child({ module: 'push' });
-    if (found.created) log.warn({ file: source.file }, 'generated a secret that seals push configs at rest; replicas on other hosts need the same one (set AGENTMESH_SECRET)');
+    if (found.created) log[source.generatedLogLevel ?? 'warn']({ file: source.file }, 'generated a secret that seals push configs at rest; replicas on other hosts need the same one (set AGENTMESH_SECRET)');
     if (found.loose) log.warn({ file: source.file, mode: found.mode.toString(8) }, 'runtime secret file is readable by group or others; chmod 600 it');
     secret = found.secret;
   }

@@ -46,6 +46,8 @@ export interface LoadSigningKeyOptions {
   alg?: SigningAlgorithm | undefined;
   /** Parent logger; warnings go out under `{ component: 'push' }`. */
   logger: Logger;
+  /** Level of the line that says a generated key is in use. Default `warn`. */
+  generatedLogLevel?: 'warn' | 'info' | undefined;
 }
 
 /** What a persisted generated key file holds: the private JWK plus its algorithm. */
@@ -98,7 +100,7 @@ export async function loadSigningKey(options: LoadSigningKeyOptions): Promise<Si
   // Once per file and process: `agentmesh up` hosts two runtimes (the agents and the orchestrator) on one data dir.
   if (!warnedKeyFiles.has(options.file)) {
     warnedKeyFiles.add(options.file);
-    log.warn({ kid: signingKey.kid, file: options.file }, 'push signing key: using a generated key; configure a managed key (privateKeyPem or jwk) for production');
+    log[options.generatedLogLevel ?? 'warn']({ kid: signingKey.kid, file: options.file }, 'push signing key: using a generated key; configure a managed key (privateKeyPem or jwk) for production');
   }
   return signingKey;
 }

@@ -3,7 +3,7 @@
  * `lf.a2a.v1.A2AService` and v0.3 `a2a.v1.A2AService`, with its proto
  * codecs and v0.3 translation) over our AgentRequestHandler, one
  * `@grpc/grpc-js` server per hosted agent. Loaded with `import()` only when
- * `grpcPort` is set (STYLE rule 15): a runtime without gRPC never loads
+ * `grpcPort` is set (CONTRIBUTING.md, "Load what you use"): a runtime without gRPC never loads
  * grpc-js. See docs/adr/0011-grpc-binding.md.
  */
 import * as grpc from '@grpc/grpc-js';

@@ -78,13 +78,22 @@ test('verify finds the database through AGENTMESH_DATA_DIR and prints JSON with 
   assert.deepEqual({ ok: result.ok, checked: result.checked, problems: result.problems, tip: result.tip.seq }, { ok: true, checked: ROWS, problems: [], tip: ROWS });
 });
 
-test('tail prints the newest rows, or the rows after --since, as JSON lines', async () => {
-  const newest = await audit(['tail', '--data-dir', dir, '--limit', '3']);
+test('tail prints a line per row for people: seq, time, event, outcome, agent, tenant, actor, credits', async () => {
+  const newest = await audit(['tail', '--data-dir', dir, '--limit', '2']);
+  assert.equal(newest.code, 0, newest.stderr);
+  assert.deepEqual(newest.lines, [
+    `${ROWS - 1}  2026-02-01T09:00:00.000Z  a2a.call  ok  finance  tenant acme  client client-${(ROWS - 1) % 5}  ${((ROWS - 1) / 1000).toFixed(3)} credits`,
+    `${ROWS}  2026-02-01T09:00:00.000Z  auth.denied  denied  finance  tenant acme  client client-${ROWS % 5}  ${(ROWS / 1000).toFixed(3)} credits`,
+  ]);
+});
+
+test('tail prints the newest rows, or the rows after --since, as JSON lines with --json', async () => {
+  const newest = await audit(['tail', '--data-dir', dir, '--limit', '3', '--json']);
   assert.equal(newest.code, 0, newest.stderr);
   const rows = newest.lines.map((l) => JSON.parse(l) as AuditRow);
   assert.deepEqual(rows.map((r) => r.seq), [ROWS - 2, ROWS - 1, ROWS]);
   assert.deepEqual(Object.keys(rows[0]!), ['seq', 'time', 'eventType', 'actor', 'targetAgent', 'tenant', 'milliCredits', 'outcome', 'prevHash', 'hash']);
-  const since = await audit(['tail', '--data-dir', dir, '--since', '99', '--limit', '2']);
+  const since = await audit(['tail', '--data-dir', dir, '--since', '99', '--limit', '2', '--json']);
   assert.deepEqual(since.lines.map((l) => (JSON.parse(l) as AuditRow).seq), [100, 101]);
   assert.equal((JSON.parse(since.lines[0]!) as AuditRow).eventType, 'auth.denied');
 });
@@ -96,7 +105,7 @@ test('tail --follow prints new rows as they are written, until stopped', async (
   const reader = createAuditLog({ database, logger: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }) });
   const stop = new AbortController();
   try {
-    const following = printTail(ctx, reader, { limit: 1, pollMs: 20 }, stop.signal);
+    const following = printTail(ctx, reader, { limit: 1, pollMs: 20, json: true }, stop.signal);
     await stdout.waitFor(`"seq":${ROWS},`);
     // Another connection (a gateway) writes while we follow.
     await appendRows(ROWS + 1, ROWS + 3);

@@ -2,7 +2,8 @@
  * What `serve` prints is true: a gateway replica says the port it bound (and
  * the public URL it names in tokens and cards, as such), and agents that take
  * calls only through the gateway print no `Try:` line that calls them directly
- * (they would refuse it).
+ * (they would refuse it). Off a terminal it prints for people, unless
+ * LOG_FORMAT=json asks for one JSON entry per line.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,7 +44,10 @@ async function serve(args: string[], env: Record<string, string>, until: RegExp)
       out += c.toString();
       if (until.test(out)) resolve(out);
     });
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (until.test(out)) resolve(out);
+    });
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
   });
 }
@@ -61,4 +65,18 @@ test('agents behind AGENTMESH_REQUIRE_GATEWAY=1 print no direct Try: line, but w
   const out = await serve(['agents', '--port', String(port)], { AGENTMESH_REQUIRE_GATEWAY: '1', GATEWAY_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json', GATEWAY_ISSUER: 'http://localhost:4200' }, /calls only through the gateway|^Try:/m);
   assert.doesNotMatch(out, /^Try:/m);
   assert.match(out, /calls only through the gateway .*http:\/\/localhost:4200\/agents\/\S+/);
+});
+
+test('off a terminal, the banner and the logs are lines for people; with LOG_FORMAT=json every line of both streams is JSON', async () => {
+  const port = await freePort();
+  const human = await serve(['registry', '--port', String(port)], { LOG_LEVEL: 'info' }, /registry listening\b.*\n[\s\S]*agentmesh registry listening on .*\n/);
+  assert.doesNotMatch(human, /^\{/m, human);
+  assert.match(human, /^\d\d:\d\d:\d\d INFO {2}registry {2}registry listening {2}url=/m);
+  const jsonPort = await freePort();
+  const json = await serve(['registry', '--port', String(jsonPort)], { LOG_LEVEL: 'info', LOG_FORMAT: 'json' }, /"msg":"agentmesh registry listening on[\s\S]*"msg":"warning: REGISTRY_TOKEN|"msg":"warning: REGISTRY_TOKEN[\s\S]*"msg":"agentmesh registry listening on/);
+  const lines = json.trimEnd().split('\n');
+  for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line}`);
+  assert.ok(lines.some((line) => (JSON.parse(line) as { msg?: string }).msg === `agentmesh registry listening on http://localhost:${jsonPort}`), json);
+  // The role's own log lines (Fastify's `Server listening at …` comes before the banner).
+  assert.ok(lines.some((line) => (JSON.parse(line) as { component?: string }).component !== 'cli'), json);
 });

@@ -16,10 +16,12 @@ describe('agentmesh up: registry and example agents in one process', () => {
   let agentsUrl: string;
   let dataDir: string;
   let stdout = '';
+  let stderr = '';
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-up-'));
     child = spawnCli(['up', '--port', '0', '--registry-port', '0', '--gateway-port', '0', '--orchestrator-port', '0', '--data-dir', dataDir]);
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     [registryUrl, agentsUrl] = await new Promise<[string, string]>((resolve, reject) => {
       child.stdout!.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
@@ -34,6 +36,17 @@ describe('agentmesh up: registry and example agents in one process', () => {
   after(async () => {
     await stopChild(child);
     rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('a first start says in one line, before the banner, where its development secrets live; the roles\' production advice stays out', () => {
+    const before = stdout.slice(0, stdout.indexOf('agentmesh runtime listening on'));
+    const line = `agentmesh: development secrets and keys generated in ${dataDir} (private to you, kept across restarts; a fleet sets its own: docs/security.md#secrets-at-rest)\n`;
+    assert.ok(before.endsWith(line), before);
+    assert.equal(before.split(line).length, 2, 'said once');
+    // The roles' own advice about generated secrets (replicas need the same one) is for a fleet: at info, under up's warn.
+    // (A loaded machine may add a registry retry before the banner: that one is news.)
+    assert.doesNotMatch(before, /generated a secret|using a generated key/);
+    assert.equal(stderr, '');
   });
 
   test('the example agents register themselves, with their metadata, and are found by text', async () => {

@@ -28,6 +28,30 @@ const SMALL_TARGETS = `[...document.querySelectorAll('button, input:not([type=hi
   .filter(({ box }) => box.width > 0 && box.height > 0 && (box.width < 24 || box.height < 24))
   .map(({ el, box }) => el.outerHTML.slice(0, 80) + ' ' + Math.round(box.width) + 'x' + Math.round(box.height))`;
 const DESKTOP = { width: 1280, height: 800 };
+/**
+ * The words of the interface as drawn: buttons, column headers and nav links
+ * whose text takes more than one line, and words broken inside (a word whose
+ * letters lie on two lines, "Rotat|e").
+ */
+const LABEL_LINES = `(() => {
+  const tops = (range) => new Set([...range.getClientRects()].filter((b) => b.width > 0).map((b) => Math.round(b.top))).size;
+  const labels = [...document.querySelectorAll('button, .button, thead th, nav a')].filter((el) => { const b = el.getBoundingClientRect(); return b.width > 2 && b.height > 2; });
+  const lines = (el) => { const r = document.createRange(); r.selectNodeContents(el); return tops(r); };
+  const broken = (el) => {
+    const out = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      for (const m of n.data.matchAll(/\\S+/g)) {
+        const r = document.createRange();
+        r.setStart(n, m.index);
+        r.setEnd(n, m.index + m[0].length);
+        if (tops(r) > 1) out.push(m[0]);
+      }
+    }
+    return out;
+  };
+  return { multiLine: labels.filter((el) => lines(el) > 1).map((el) => el.textContent.trim()), brokenWords: labels.flatMap(broken) };
+})()`;
 
 describe('the console as people use it, in Chromium against agentmesh up', () => {
   let mesh: Mesh;
@@ -146,11 +170,22 @@ describe('the console as people use it, in Chromium against agentmesh up', () =>
     assert.match(await asked.innerText(), /hello from the platform admin[\s\S]*echo\s+echo\s+completed\s+[\d.]+ (ms|s)\s/);
     // Filtered by skill and by text in the page.
     await page.getByLabel('Request contains').fill('no task was asked this');
-    await page.getByText('No task matches the skill and text filters').waitFor();
+    await page.getByText('No task of tenant demo whose request contains “no task was asked this”').waitFor();
     await page.getByLabel('Request contains').fill('platform admin');
     await asked.waitFor();
     await page.getByLabel('Skill', { exact: true }).selectOption('echo');
     assert.ok((await page.getByTestId('tasks').locator('tbody tr').count()) >= 1);
+    // Filtered by an agent with no task of the tenant's: the list says whose tasks it looked for, and clears.
+    await page.getByLabel('Request contains').fill('');
+    await page.getByLabel('Skill', { exact: true }).selectOption('');
+    await page.getByLabel('Agent', { exact: true }).selectOption('finance');
+    const caption = page.getByTestId('tasks').locator('caption');
+    await caption.filter({ hasText: /^No task of agent finance for tenant demo, updated live$/ }).waitFor();
+    await page.getByRole('button', { name: 'Clear the filters' }).click();
+    await asked.waitFor();
+    assert.match(await caption.innerText(), /^The \d+ most recent tasks? of tenant demo \(25 per agent\), updated live$/);
+    assert.equal(await page.getByLabel('Agent', { exact: true }).inputValue(), '');
+    assert.equal(await page.getByRole('button', { name: 'Clear the filters' }).count(), 0, 'nothing left to clear');
 
     await page.getByRole('link', { name: 'Workflows' }).click();
     await page.getByLabel('Workflow', { exact: true }).selectOption('lookalike-campaign');
@@ -297,6 +332,14 @@ describe('the console as people use it, in Chromium against agentmesh up', () =>
           assert.ok(width <= viewport.width, `${where}: the page is ${width} px wide:\n${wider}`);
           const small = (await page.evaluate(SMALL_TARGETS)) as string[];
           assert.deepEqual(small, [], `${where}: touch targets under 24 px`);
+          // Buttons, column headers and nav links never break inside a word; on a desktop each is one line, and so is the nav.
+          const drawn = (await page.evaluate(LABEL_LINES)) as { multiLine: string[]; brokenWords: string[] };
+          assert.deepEqual(drawn.brokenWords, [], `${where}: words broken inside`);
+          if (viewport === DESKTOP) {
+            assert.deepEqual(drawn.multiLine, [], `${where}: labels on more than one line`);
+            const tops = await page.locator('nav[aria-label="Views"] a').evaluateAll((links) => links.map((a) => Math.round(a.getBoundingClientRect().top)));
+            assert.equal(new Set(tops).size, 1, `${where}: the nav takes ${new Set(tops).size} lines`);
+          }
           const text = await page.locator('body').innerText();
           assert.doesNotMatch(text, /TASK_STATE_/, `${where}: a raw task state`);
           assert.doesNotMatch(text, /^\s*[[{]\s*"/m, `${where}: a line of JSON`);

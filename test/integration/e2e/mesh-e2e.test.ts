@@ -261,7 +261,7 @@ describe('agentmesh up, end to end through HTTP and the CLI', () => {
     const [balanceRun, usageRun, auditRun, verifyRun] = await Promise.all([
       agentmesh(['credits', 'balance', 'demo', '--json'], env),
       agentmesh(['credits', 'usage', 'demo', '--by', 'agent', '--json'], env),
-      agentmesh(['audit', 'tail', '--limit', '10000'], env),
+      agentmesh(['audit', 'tail', '--limit', '10000', '--json'], env),
       agentmesh(['audit', 'verify', '--json'], env),
     ]);
     const balance = json(balanceRun, 'credits balance');
@@ -310,6 +310,7 @@ describe('agentmesh up, end to end through HTTP and the CLI', () => {
     mesh = await startMesh(['--data-dir', dataDir, '--workflows', 'workflows']);
     const m = mesh;
     assert.equal(m.clientId, previous.clientId, 'the same demo client is printed again');
+    assert.doesNotMatch(m.banner, /development secrets and keys generated/, 'a restart generates nothing, so says nothing of it');
     assert.equal(m.clientSecret, previous.clientSecret);
     // A new token: the issuer is the gateway's URL, and port 0 picked another port.
     const token = await tokenOf(m);

@@ -98,9 +98,19 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
       assert.equal(textOf(read), 'hello over ACP');
     });
 
-    test('SendStreamingMessage is a stream run: task, status and artifact events, ending completed', async () => {
+    test('SendStreamingMessage is a stream run: task, status and artifact events, ending completed, without a Node warning', async () => {
       const events: StreamResponse[] = [];
-      for await (const e of (await client('echo')).sendMessageStream(sendParams(text('streamed')))) events.push(e);
+      // The bridge and the relay each wait on the client's response: together they once passed Node's ten listeners.
+      const warnings: Error[] = [];
+      const onWarning = (w: Error): void => void warnings.push(w);
+      process.on('warning', onWarning);
+      try {
+        for await (const e of (await client('echo')).sendMessageStream(sendParams(text('streamed')))) events.push(e);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('warning', onWarning);
+      }
+      assert.deepEqual(warnings.map((w) => `${w.name}: ${w.message}`), []);
       assert.equal(events[0]?.payload?.$case, 'task');
       const artifacts = events.filter((e) => e.payload?.$case === 'artifactUpdate');
       assert.equal(artifacts.length, 1);
@@ -353,7 +363,18 @@ describe('a bridged agent that answers outside the ACP document', () => {
     const chunk = 'x'.repeat(64 * 1024);
     res.write(head);
     for (let i = 0; i < 256 && !closed; i++) {
-      if (!res.write(chunk)) await new Promise((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+      if (!res.write(chunk)) {
+        // Whichever comes first removes the other: a listener per full buffer would pile up on the response.
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.once('drain', done);
+          res.once('close', done);
+        });
+      }
     }
     if (!closed) res.end(tail);
   }

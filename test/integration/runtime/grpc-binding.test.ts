@@ -290,7 +290,7 @@ test('GRPC_PORT turns the binding on; unset, it is off and the card lists no GRP
   }
 });
 
-test('a runtime without grpcPort never loads grpc-js (STYLE rule 15); with it, it does', async () => {
+test('a runtime without grpcPort never loads grpc-js; with it, it does', async () => {
   const probe = fileURLToPath(new URL('../../helpers/grpc-lazy-probe.ts', import.meta.url));
   const run = async (...args: string[]) => JSON.parse((await promisify(execFile)(process.execPath, ['--import', 'tsx', probe, ...args])).stdout) as { grpcLoaded: boolean };
   assert.deepEqual(await run(), { grpcLoaded: false });

@@ -100,6 +100,24 @@ describe('orchestrator settings from the environment', () => {
   });
 });
 
+describe('LOG_FORMAT: the format of every serving role\'s log', () => {
+  const readers = { runtime: runtimeConfigFromEnv, registry: registryConfigFromEnv, gateway: gatewayConfigFromEnv };
+  for (const [role, read] of Object.entries(readers)) {
+    test(`${role}: readable lines for people unless LOG_FORMAT=json asks for JSON, terminal or not`, () => {
+      assert.equal((read({}, {}) as { logFormat?: string }).logFormat, 'pretty');
+      assert.equal((read({ LOG_FORMAT: 'json' }, {}) as { logFormat?: string }).logFormat, 'json');
+      assert.equal((read({ LOG_FORMAT: 'pretty' }, {}) as { logFormat?: string }).logFormat, 'pretty');
+      assert.throws(() => read({ LOG_FORMAT: 'text' }, {}), /LOG_FORMAT must be json or pretty, got "text"/);
+    });
+  }
+  test('the orchestrator\'s host reads it too', () => {
+    assert.equal((orchestratorConfigFromEnv({ LOG_FORMAT: 'json' }, {}).runtime as { logFormat?: string }).logFormat, 'json');
+  });
+  test('the earlier name is refused with the new one, not silently ignored', () => {
+    assert.throws(() => runtimeConfigFromEnv({ AGENTMESH_LOG_FORMAT: 'json' }, {}), /AGENTMESH_LOG_FORMAT is now LOG_FORMAT/);
+  });
+});
+
 // OpenTelemetry's own variable, read by every serving role (the orchestrator through its runtime).
 describe('OTEL_SEMCONV_STABILITY_OPT_IN', () => {
   const readers = { runtime: runtimeConfigFromEnv, registry: registryConfigFromEnv, gateway: gatewayConfigFromEnv };

@@ -23,7 +23,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 test('docs/configuration.md lists every environment variable the CLI reads', () => {
-  // STYLE rule 6: nothing below cli/ reads the environment, so cli/ (and the example agents, outside src/) hold every variable.
+  // Nothing below cli/ reads the environment (CONTRIBUTING.md, "Configuration is read once, at the edge"), so cli/ (and the example agents, outside src/) hold every variable.
   const names = new Set<string>();
   for (const file of [...sourceFiles(join(root, 'src/cli')), ...sourceFiles(join(root, 'agents'))]) {
     const text = readFileSync(file, 'utf8');

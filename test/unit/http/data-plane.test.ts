@@ -120,6 +120,32 @@ describe('data plane', () => {
     await gone;
   });
 
+  test('a streamed reply watches the response with few listeners, so callers that wait on it stay under Node\'s ten', async (t) => {
+    let listeners = -1;
+    const { url } = await planeServer(t, async (_request, reply) => {
+      reply.send(Readable.from(['a', 'b']));
+      listeners = reply.raw.listenerCount('close');
+    });
+    assert.equal(await (await fetch(`${url}/plane/s`)).text(), 'ab');
+    // The dispatcher's own close listener and pipe's; stream.pipeline would add six.
+    assert.ok(listeners >= 1 && listeners <= 2, `${listeners} close listeners on a streamed response`);
+  });
+
+  test('a body that fails midway cuts the response instead of leaving it open', async (t) => {
+    const { url } = await planeServer(t, async (_request, reply) => {
+      reply.send(
+        Readable.from(
+          (async function* () {
+            yield 'first ';
+            throw new Error('the source broke');
+          })(),
+        ),
+      );
+    });
+    const res = await fetch(`${url}/plane/broken`);
+    await assert.rejects(res.text(), /terminated|other side closed|aborted/i);
+  });
+
   test('records HTTP metrics under the route label and writes Fastify-shaped request lines without credentials', async (t) => {
     const { url, metrics, logs } = await planeServer(t, async (_request, reply) => {
       reply.code(204).send();

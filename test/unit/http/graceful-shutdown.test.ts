@@ -50,6 +50,24 @@ describe('drain', () => {
     assert.deepEqual(await drained, { deadlineHit: false });
   });
 
+  for (const asyncContext of [true, false]) {
+    test(`a request turned away by an orderly drain is a line at info, never a warning with a stack (asyncContext ${asyncContext})`, async (t) => {
+      const { app, logs } = testServer({ asyncContext });
+      t.after(() => app.close());
+      app.get('/fast', async () => ({ fast: true }));
+      const base = await listen(app);
+      const { release, drained } = await holdDrain(app);
+      assert.equal((await fetch(`${base}/fast`)).status, 503);
+      release();
+      await drained;
+      const lines = logs().filter((line) => line['code'] === 'AM_ERR_HTTP_UNAVAILABLE');
+      assert.equal(lines.length, 1, JSON.stringify(logs()));
+      assert.equal(lines[0]!['level'], 30);
+      assert.equal(lines[0]!['err'], undefined, 'no error object, so no stack trace');
+      assert.equal(lines[0]!['msg'], 'request refused: shutting down');
+    });
+  }
+
   test('cuts connections still open at the deadline', async (t) => {
     const { app, logs } = testServer();
     const never = gate();

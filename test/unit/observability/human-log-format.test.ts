@@ -20,6 +20,12 @@ describe('human log format', () => {
     assert.match(line, /ERROR {2}gateway call failed\n {2}Error: boom\n {6}at f \(x\.js:1:1\)\n$/);
   });
 
+  it('prints an agentmesh error (a named condition) by its message and causes, without the frames', () => {
+    const stack = 'AgentmeshError: cannot reach the registry at http://localhost:4100: timed out\n    at raise (declare.ts:118:12)\n    at RegistryClient.send (registry-client.ts:225:13)\ncaused by: TimeoutError: The operation was aborted due to timeout\n    at signal (node:internal:1:1)';
+    const line = formatLogLine(JSON.stringify({ level: 40, time: 0, msg: 'registration failed; retrying', err: { type: 'AgentmeshError', code: 'AM_ERR_REGISTRY_UNREACHABLE', message: 'cannot reach the registry at http://localhost:4100: timed out', stack } }), { color: false });
+    assert.match(line, /WARN {3}registration failed; retrying\n {2}AgentmeshError: cannot reach the registry at http:\/\/localhost:4100: timed out\n {2}caused by: TimeoutError: The operation was aborted due to timeout\n$/);
+  });
+
   it('passes a line that is not a JSON object through unchanged', () => {
     assert.equal(formatLogLine('plain text', { color: false }), 'plain text\n');
     assert.equal(formatLogLine('[1,2]', { color: false }), '[1,2]\n');
@@ -34,11 +40,9 @@ describe('human log format', () => {
     for (const secret of ['tkn-123', 'Bearer abc', 'qwe']) assert.ok(!out.includes(secret), `${secret} leaked: ${out}`);
   });
 
-  it('JSON unless asked for or on a terminal', () => {
-    assert.equal(defaultLogFormat({}, { isTTY: false }), 'json');
-    assert.equal(defaultLogFormat({}, { isTTY: true }), 'pretty');
-    assert.equal(defaultLogFormat({ AGENTMESH_LOG_FORMAT: 'json' }, { isTTY: true }), 'json');
-    assert.equal(defaultLogFormat({ AGENTMESH_LOG_FORMAT: 'pretty' }, { isTTY: false }), 'pretty');
+  it('in code, with no format asked for: pretty on a terminal, JSON elsewhere (the CLI always asks)', () => {
+    assert.equal(defaultLogFormat({ isTTY: false }), 'json');
+    assert.equal(defaultLogFormat({ isTTY: true }), 'pretty');
   });
 
   it('never throws, and gives one line per entry without an error, whatever the JSON', () => {

@@ -37,7 +37,7 @@ export function initCommand(ctx: CliContext): Command {
         made = scaffold({ dir, name: flags.name, agentmesh: flags.agentmesh, force: flags.force });
       } catch (err) {
         if (!(err instanceof ScaffoldRefusal)) throw err;
-        // Loaded on this path only (STYLE rule 15): the wire error table costs more than init itself.
+        // Loaded on this path only: the wire error table costs more than init itself (CONTRIBUTING.md, "Load what you use").
         const { Errors } = await import('../../../protocol/index.js');
         throw Errors.usageRefused({ reason: err.message });
       }

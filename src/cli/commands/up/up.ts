@@ -14,6 +14,7 @@ import { registryConfigFromEnv } from '../../config/registry-config-from-env.js'
 import { runtimeConfigFromEnv } from '../../config/runtime-config-from-env.js';
 import type { ServeFlags } from '../../serving/serve-agents.js';
 import { watchSignals } from '../../serving/until-signal.js';
+import { servingContext } from '../../serving/serving-output.js';
 import { cliCommand, renderUpBanner, runningBinFile } from './up-banner.js';
 import { adminTokenOf, DEMO_TENANT, demoClient, orchestratorClient } from './up-clients.js';
 import { resetDataDir } from './up-reset.js';
@@ -64,6 +65,20 @@ function portOf(flag: string, raw: string): number {
 
 type UpFlags = ServeFlags & { registryPort?: string; gatewayPort?: string; orchestratorPort?: string; metricsPort?: string; acpPort?: string; workflows?: string; reset?: boolean };
 
+/** The secrets and keys the roles generate into the data dir when none is configured (up-reset.ts lists every state file). */
+const DEV_SECRET_FILES = ['gateway-secret', 'runtime-secret', 'signing-key.json'] as const;
+
+/**
+ * The one line `up` prints before its banner on a start that generated
+ * secrets: where they live. The roles' own lines about them are production
+ * advice (replicas on other hosts need the same secret), logged at info here:
+ * a laptop's first minute needs to know where its secrets are, not how a
+ * fleet shares them.
+ */
+export function devSecretsLine(dataDir: string, generated: readonly string[]): string {
+  return generated.length === 0 ? '' : `agentmesh: development secrets and keys generated in ${dataDir} (private to you, kept across restarts; a fleet sets its own: docs/security.md#secrets-at-rest)\n`;
+}
+
 /** Used when neither --workflows nor WORKFLOWS_DIR names a folder, if it exists. */
 const DEFAULT_WORKFLOWS_DIR = './workflows';
 const DEFAULT_DATA_DIR = './.agentmesh';
@@ -93,7 +108,8 @@ mesh on DATABASE_URL.
  * the orchestrator, which register themselves. Prints the URLs, a demo
  * client and commands to paste into another terminal.
  */
-export function upCommand(ctx: CliContext): Command {
+export function upCommand(context: CliContext): Command {
+  const ctx = servingContext(context);
   return new Command('up')
     .description('run the mesh in one process on the embedded SQLite store (registry, gateway, example agents, orchestrator)')
     .option('-p, --port <port>', 'agents port (env PORT; default 4000)')
@@ -121,6 +137,7 @@ export function upCommand(ctx: CliContext): Command {
       }
       // The store and the secrets beside it are the mesh's alone: a new data dir is private (0700).
       if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      const secretsBefore = DEV_SECRET_FILES.filter((file) => existsSync(join(dataDir, file)));
       const logLevel = logLevelFromEnv(env) ?? 'warn';
       const common = { ...(opts.host !== undefined && { host: opts.host }), dataDir, ...(opts.dev !== undefined && { dev: opts.dev }) };
       const ports = upPorts(opts, env);
@@ -141,6 +158,7 @@ export function upCommand(ctx: CliContext): Command {
         gatewayConfig.metricsPort = ports.metrics;
         gatewayConfig.registryUrl ??= registryUrl;
         gatewayConfig.logLevel ??= 'warn';
+        gatewayConfig.generatedSecretsLogLevel = 'info';
         gatewayConfig.allowHosts = [...(gatewayConfig.allowHosts ?? []), 'localhost', '127.0.0.1'];
         gatewayConfig.adminToken ??= adminTokenOf(dataDir, ctx.io.stderr);
         // The gateway calls the agents and the orchestrator of this process in memory (ADR 0015); AGENTMESH_IN_PROCESS=0 keeps loopback TCP.
@@ -159,6 +177,7 @@ export function upCommand(ctx: CliContext): Command {
           // AGENTMESH_REQUIRE_GATEWAY=0 opens their ports again, for development only.
           gatewayJwksUrl: `${gatewayUrl}/.well-known/jwks.json`,
           logLevel,
+          generatedSecretsLogLevel: 'info',
         };
         const runtimeConfig = runtimeConfigFromEnv(env, { ...opts, port: String(ports.agents), dataDir });
         const runtime = await createRuntime({ agents: [...exampleAgents], config: { ...runtimeConfig, ...agentLinks } });
@@ -189,7 +208,9 @@ export function upCommand(ctx: CliContext): Command {
         let workflowLines = '';
         printWorkflows({ ...ctx, io: { ...ctx.io, stdout: { write: (s: string) => (workflowLines += s) } } }, orchestrator);
         const balance = await gateway.ledger.balance(DEMO_TENANT);
+        const generated = DEV_SECRET_FILES.filter((file) => !secretsBefore.includes(file) && existsSync(join(dataDir, file)));
         ctx.io.stdout.write(
+          devSecretsLine(dataDir, generated) +
           renderUpBanner({
             cli: cliCommand(runningBinFile(), process.cwd()),
             registryUrl,

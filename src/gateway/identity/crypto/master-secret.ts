@@ -22,6 +22,8 @@ export interface MasterSecretSource {
   previousSecret?: string | undefined;
   file?: string | undefined;
   logger: Logger;
+  /** Level of the line that says the file was just generated. Default `warn`. */
+  generatedLogLevel?: 'warn' | 'info' | undefined;
 }
 
 const SALT = Buffer.from('agentmesh/gateway/identity');
@@ -36,7 +38,7 @@ const derivedPepper = (ikm: Buffer): Buffer => Buffer.from(hkdfSync('sha256', ik
  * secret; during a rotation, the same two.
  */
 export async function loadDerivedKeys(source: MasterSecretSource): Promise<DerivedKeys> {
-  const secret = source.secret ?? (await readOrCreateSecretFile(source.file, source.logger));
+  const secret = source.secret ?? (await readOrCreateSecretFile(source.file, source.logger, source.generatedLogLevel ?? 'warn'));
   return deriveKeys(secret, source.previousSecret);
 }
 
@@ -50,11 +52,11 @@ export function deriveKeys(secret: string, previousSecret?: string): DerivedKeys
   });
 }
 
-async function readOrCreateSecretFile(file: string | undefined, logger: Logger): Promise<string> {
+async function readOrCreateSecretFile(file: string | undefined, logger: Logger, generatedLogLevel: 'warn' | 'info'): Promise<string> {
   if (file === undefined) throw Errors.identitySecretMissing({});
   const log = logger.child({ module: 'identity' });
   const found = await readSecretFile(file);
   if (found.loose) log.warn({ file, mode: found.mode.toString(8) }, 'identity secret file is readable by group or others; chmod 600 it');
-  if (found.created) log.warn({ file }, 'identity: generated a secret for signing-key encryption; replicas on other hosts need the same secret (set GATEWAY_SECRET)');
+  if (found.created) log[generatedLogLevel]({ file }, 'identity: generated a secret for signing-key encryption; replicas on other hosts need the same secret (set GATEWAY_SECRET)');
   return found.secret;
 }

@@ -5,7 +5,8 @@
 // The agent definition is a contract the runtime hosts (contracts/agent); re-exported so `agentmesh` users keep their imports.
 export { defineAgent, isAgentDefinition } from '../contracts/agent/index.js';
 export type { AgentDefinition, AgentDefinitionInput, AgentCardInput, SkillDefinition, DynamicSkillDefinition, SkillInputOf, SkillOutputOf, SkillResult, SkillsInput, JsonSchema, JsonSchemaLiteral, TaskMessageContext } from '../contracts/agent/index.js';
-export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions, HandOffOptions, HandedOff } from '../contracts/agent/index.js';
+export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions, HandOffOptions, HandedOff, ReplyContent, ReplyOptions, MessageReply } from '../contracts/agent/index.js';
+export { isMessageReply } from '../contracts/agent/index.js';
 export type { AgentTaskControl, TaskMessage, TaskMessagesOptions, ControlProgressOptions, CompleteOptions } from '../contracts/agent/index.js';
 export { TaskControl } from './task-control.js';
 export type { TaskControlOptions } from './task-control.js';

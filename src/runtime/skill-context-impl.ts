@@ -1,9 +1,10 @@
 import { Role, TaskState, type Message, type Part, type StreamResponse } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { uuidv7 } from '../storage/index.js';
+import { Errors } from '../protocol/index.js';
 import type { CallInfo } from './call-info.js';
 import { toPart } from './to-part.js';
-import type { ArtifactInput, CallerIdentity, HandedOff, HandOffOptions, ProgressOptions, SkillContext, UsageRecord } from '../contracts/agent/index.js';
+import { MESSAGE_REPLY, type ArtifactInput, type CallerIdentity, type HandedOff, type HandOffOptions, type MessageReply, type ProgressOptions, type ReplyContent, type ReplyOptions, type SkillContext, type UsageRecord } from '../contracts/agent/index.js';
 import { TRANSIENT_MESSAGE_METADATA } from './task-fold.js';
 import type { TaskRun } from './task-run.js';
 
@@ -38,7 +39,15 @@ class TaskSkillContext implements SkillContext {
   #text: string | undefined;
   /** Artifacts emitted without an id so far: the next one's id is derived from it (see #artifact). */
   #unnamedArtifacts = 0;
-  #bound: { progress?: SkillContext['progress']; artifact?: SkillContext['artifact']; requestInput?: SkillContext['requestInput']; usage?: SkillContext['usage']; handOff?: SkillContext['handOff'] } = {};
+  #bound: {
+    progress?: SkillContext['progress'];
+    artifact?: SkillContext['artifact'];
+    requestInput?: SkillContext['requestInput'];
+    usage?: SkillContext['usage'];
+    handOff?: SkillContext['handOff'];
+    reply?: SkillContext['reply'];
+    reject?: SkillContext['reject'];
+  } = {};
   #handedOff: Promise<HandedOff> | undefined;
 
   constructor(deps: SkillContextDeps) {
@@ -118,6 +127,14 @@ class TaskSkillContext implements SkillContext {
     return (this.#bound.handOff ??= this.#handOff.bind(this));
   }
 
+  get reply(): SkillContext['reply'] {
+    return (this.#bound.reply ??= this.#reply.bind(this));
+  }
+
+  get reject(): SkillContext['reject'] {
+    return (this.#bound.reject ??= this.#reject.bind(this));
+  }
+
   // A child logger per task costs microseconds on every request; made on first use.
   get log(): Logger {
     this.#log ??= this.#deps.logger.child({ taskId: this.#run.id, agent: this.#deps.agent, skill: this.#deps.skill });
@@ -170,6 +187,27 @@ class TaskSkillContext implements SkillContext {
     return this.#handedOff;
   }
 
+  /** The message is built now; whether it answers the caller or becomes the task's result is the engine's (ADR 0034). */
+  #reply(content: ReplyContent, options?: ReplyOptions): MessageReply {
+    const parts = replyParts(content);
+    if (parts.length === 0) throw Errors.skillReplyEmpty({ skill: this.#deps.skill });
+    const message: Message = {
+      messageId: uuidv7(),
+      contextId: this.#run.task.contextId,
+      taskId: '',
+      role: Role.ROLE_AGENT,
+      parts,
+      metadata: options?.metadata === undefined ? undefined : { ...options.metadata },
+      extensions: [],
+      referenceTaskIds: [],
+    };
+    return Object.freeze({ [MESSAGE_REPLY]: true as const, message });
+  }
+
+  #reject(reason: string): never {
+    throw Errors.skillRejected({ reason: typeof reason === 'string' && reason !== '' ? reason : 'The agent rejected the task' });
+  }
+
   #usage(record: UsageRecord): void {
     // Recorded with the task's final status (task metadata 'agentmesh.usage'), not as an event of its own.
     this.#run.addUsage(record);
@@ -193,6 +231,12 @@ class TaskSkillContext implements SkillContext {
       },
     };
   }
+}
+
+function replyParts(content: ReplyContent): Part[] {
+  if (typeof content === 'string') return [toPart({ text: content })];
+  if (Array.isArray(content)) return (content as ReadonlyArray<Parameters<typeof toPart>[0]>).map(toPart);
+  return [toPart(content as Parameters<typeof toPart>[0])];
 }
 
 function questionParts(question: string, data?: Record<string, unknown>): Part[] {

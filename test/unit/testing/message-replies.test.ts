@@ -221,4 +221,19 @@ describe('skills that reject their task', () => {
     const events = await agent().stream('amer', { skill: 'picky-task' }).toArray();
     assert.deepEqual(events.map(summarize).at(-1), { kind: 'status', state: 'TASK_STATE_REJECTED', text: 'We do not serve amer' });
   });
+
+  test('metrics count rejected tasks by their state, and message answers apart from tasks', async () => {
+    const scrape = async () => (await agent().runtime.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const sample = (body: string, series: string): number => Number(body.split('\n').find((l) => l.startsWith(`${series} `))?.slice(series.length + 1) ?? 0);
+    const before = await scrape();
+    await agent().send('apac', { skill: 'picky' });
+    await agent().ask('emea', { skill: 'picky' });
+    const after = await scrape();
+    const rejected = 'agentmesh_runtime_tasks_total{agent="replier",skill="picky",state="TASK_STATE_REJECTED"}';
+    const replies = 'agentmesh_runtime_message_replies_total{agent="replier",skill="picky"}';
+    const completed = 'agentmesh_runtime_tasks_total{agent="replier",skill="picky",state="TASK_STATE_COMPLETED"}';
+    assert.equal(sample(after, rejected) - sample(before, rejected), 1);
+    assert.equal(sample(after, replies) - sample(before, replies), 1);
+    assert.equal(sample(after, completed), 0, 'a message answer is not a completed task');
+  });
 });

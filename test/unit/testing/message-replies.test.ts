@@ -5,6 +5,7 @@ import { defineAgent, type AgentDefinition } from 'agentmesh';
 import { ReplyResult, summarize, testAgent, type AgentUnderTest } from 'agentmesh/testing';
 import { Latches } from '../../helpers/latches.js';
 import { startedForSuite } from '../../helpers/suite-fixture.js';
+import { until } from '../../helpers/until.js';
 
 /** Gates the `decide` skill waits on, by its text, when a test opened one (concurrent retries join it). */
 const gates = new Latches();
@@ -92,7 +93,7 @@ const replier: AgentDefinition = defineAgent({
 async function taskCount(agent: AgentUnderTest): Promise<number> {
   const response = await agent.runtime.app.inject({
     method: 'POST',
-    url: '/agents/replier/',
+    url: `/agents/${agent.name}/`,
     headers: { 'content-type': 'application/json', 'a2a-version': '1.0' },
     payload: { jsonrpc: '2.0', id: 1, method: 'ListTasks', params: { pageSize: 100 } },
   });
@@ -204,6 +205,43 @@ describe('skills that answer with a message (ADR 0034)', () => {
     const later = await agent().ask('retried', { skill: 'decide', messageId: 'retried-1' });
     assert.notEqual(later.messageId, a.reply.messageId);
     assert.equal(decideRuns, runs + 2);
+  });
+});
+
+describe('a runtime that stops while a skill that may reply has not decided', () => {
+  const held = defineAgent({
+    card: { name: 'held', description: 'Decides slowly' },
+    skills: {
+      rerunnable: { description: 'Safe to run again', idempotent: true, messageReplies: true, handler: (_t: string, ctx) => new Promise<never>((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error), { once: true })) },
+      once: { description: 'Not safe to run again', messageReplies: true, handler: (_t: string, ctx) => new Promise<never>((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error), { once: true })) },
+    },
+  });
+  const call = { tenant: '', caller: { authenticated: false, id: '', scopes: [] } };
+  const message = (skill: string) => Message.fromJSON({ messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'x' }], metadata: { skillId: skill } });
+
+  test('a skill that is safe to run again is let go: the caller is told to retry (503), nothing was written', async () => {
+    const agent = await testAgent(held);
+    const engine = agent.runtime.engine;
+    const sent = engine.send('held', message('rerunnable'), call, { messageReply: true });
+    await until('the handler runs', () => engine.activeRuns === 1);
+    await engine.shutdown();
+    await assert.rejects(sent, (err: { code?: string }) => err.code === 'AM_ERR_HTTP_UNAVAILABLE');
+    assert.equal(await taskCount(agent), 0);
+    await agent.close();
+  });
+
+  test('another is written FAILED with the reason, and the caller gets that task', async () => {
+    const agent = await testAgent(held);
+    const engine = agent.runtime.engine;
+    const sent = engine.send('held', message('once'), call, { messageReply: true });
+    await until('the handler runs', () => engine.activeRuns === 1);
+    await engine.shutdown();
+    const outcome = await sent;
+    assert.ok(!('reply' in outcome));
+    const task = await agent.get(outcome.taskId);
+    assert.equal(task.state, 'TASK_STATE_FAILED');
+    assert.match(task.statusText, /shut down before the task finished/);
+    await agent.close();
   });
 });
 

@@ -7,13 +7,9 @@
 import { actingHeaders } from './acting.js';
 import { authHeaders, session } from './session.js';
 import { readFrames } from './sse-frames.js';
+import type { Exchange } from './exchange.js';
 
-/** One frame the stream delivered, or a request the console sent (for the raw view). */
-export interface Exchange {
-  direction: 'sent' | 'received';
-  at: number;
-  body: unknown;
-}
+export type { Exchange } from './exchange.js';
 
 function headers(extra: Record<string, string>): Record<string, string> {
   const current = session.get();

@@ -4,17 +4,11 @@
  * files as downloads. The raw JSON stays one click away where it is shown.
  */
 import { formatNumber } from './format.js';
+import { scalar, type Part } from './parts-summary.js';
 
-export type Part = { text?: string; data?: unknown; file?: { uri?: string; bytes?: string; name?: string; mimeType?: string; mediaType?: string; fileWithUri?: string; fileWithBytes?: string }; url?: string; raw?: string; filename?: string; mediaType?: string };
+export { partsSummary, type Part } from './parts-summary.js';
 
 const isScalar = (v: unknown) => v === null || ['string', 'number', 'boolean'].includes(typeof v);
-
-function scalar(v: unknown): string {
-  if (v === null || v === undefined) return '–';
-  if (typeof v === 'number') return formatNumber(v);
-  if (typeof v === 'boolean') return v ? 'yes' : 'no';
-  return String(v);
-}
 
 /** A value as nested lists: keys in bold, scalars as text. */
 function Tree(props: { value: unknown }) {
@@ -115,23 +109,4 @@ export function Parts(props: { parts: Part[] | undefined }) {
       )}
     </div>
   );
-}
-
-/** One line of a part for a summary: its text, or what kind of data it holds (never a line of JSON). */
-export function partsSummary(parts: Part[] | undefined): string {
-  return (parts ?? [])
-    .map((p) => {
-      if (p.text !== undefined) return p.text;
-      if (p.data !== undefined) {
-        const d = p.data;
-        if (Array.isArray(d)) return `data: ${formatNumber(d.length)} ${d.length === 1 ? 'item' : 'items'}`;
-        if (typeof d === 'object' && d !== null) {
-          const keys = Object.keys(d);
-          return `data: ${keys.slice(0, 4).join(', ')}${keys.length > 4 ? ', …' : ''}`;
-        }
-        return `data: ${scalar(d)}`;
-      }
-      return 'a file';
-    })
-    .join(' · ');
 }

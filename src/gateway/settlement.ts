@@ -17,9 +17,23 @@ export function taskEnd(task: unknown): TaskEnd {
   const state = typeof t.status?.state === 'string' ? t.status.state : undefined;
   if (state !== undefined && REFUNDED.has(state)) return { kind: 'refund', reason: `task ${state.replace('TASK_STATE_', '').toLowerCase()}` };
   if (state === undefined || !CHARGED.has(state)) return { kind: 'open' };
-  const usage = t.metadata?.['agentmesh.usage'] as { credits?: unknown } | undefined;
-  const credits = typeof usage?.credits === 'number' && Number.isFinite(usage.credits) && usage.credits >= 0 ? Math.round(usage.credits * 1000) : undefined;
-  return { kind: 'charge', milliCredits: credits };
+  return { kind: 'charge', milliCredits: reportedUsage(t.metadata) };
+}
+
+/**
+ * What a message answer says about settlement (ADR 0034): the call is done,
+ * charged at the usage the message reports (its metadata
+ * `agentmesh.usage`, as a task's) or, without one, the estimate.
+ */
+export function replyEnd(message: Record<string, unknown>): TaskEnd {
+  const metadata = message['metadata'];
+  return { kind: 'charge', milliCredits: reportedUsage(isRecord(metadata) ? metadata : undefined) };
+}
+
+/** The credits a task's or a message's metadata reports, in milli-credits; undefined when none (or not a usable number). */
+function reportedUsage(metadata: Record<string, unknown> | undefined): number | undefined {
+  const usage = metadata?.['agentmesh.usage'] as { credits?: unknown } | undefined;
+  return typeof usage?.credits === 'number' && Number.isFinite(usage.credits) && usage.credits >= 0 ? Math.round(usage.credits * 1000) : undefined;
 }
 
 /** The task in a SendMessage answer: JSON-RPC `result.task` (v1), `result` (v0.3), or a REST body `{ task }`. */

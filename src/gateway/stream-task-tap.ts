@@ -24,6 +24,12 @@ export class AnswerTap {
   state: string | undefined;
   /** A stream's task metadata so far: the task snapshot's, with each status update's merged in. */
   metadata: Record<string, unknown> | undefined;
+  /**
+   * The message the agent answered with instead of a task (A2A §3.1.1, a
+   * stream's only event §3.1.2), when no task came before it: a message
+   * inside a task's stream is part of the task, not its answer.
+   */
+  message: Record<string, unknown> | undefined;
 
   /** Bodies larger than this are not parsed (the tracker reads the task instead). */
   static readonly LIMIT = 4 * 1024 * 1024;
@@ -90,14 +96,17 @@ export class AnswerTap {
     }
   }
 
-  #see(message: unknown): void {
-    if (!isRecord(message)) return;
-    const result = message['result'] ?? message;
+  #see(answer: unknown): void {
+    if (!isRecord(answer)) return;
+    const result = answer['result'] ?? answer;
     if (!isRecord(result)) return;
-    // v1: { task } | { statusUpdate } | { message }; v0.3: { kind: 'task' | 'status-update', … }.
+    // v1: { task } | { statusUpdate } | { message }; v0.3: { kind: 'task' | 'status-update' | 'message', … }.
     const task = result['task'] ?? (result['kind'] === 'task' ? result : undefined);
     const update = result['statusUpdate'] ?? (result['kind'] === 'status-update' ? result : undefined);
-    if (isRecord(task)) {
+    const reply = result['message'] ?? (result['kind'] === 'message' ? result : undefined);
+    if (isRecord(reply) && task === undefined && update === undefined) {
+      if (this.taskId === undefined && this.task === undefined) this.message = reply;
+    } else if (isRecord(task)) {
       if (typeof task['id'] === 'string') this.taskId ??= task['id'];
       if (typeof task['contextId'] === 'string') this.contextId ??= task['contextId'];
       this.task = task;

@@ -2,6 +2,7 @@ import type {
   AgentCard,
   ListTasksResponse} from '@a2a-js/sdk';
 import {
+  Message,
   StreamResponse,
   Task,
   type CancelTaskRequest,
@@ -59,6 +60,26 @@ export interface AgentRequestHandlerOptions {
 
 const DEFAULT_PAGE_SIZE = 50;
 
+/** A send whose caller waits for the answer: a skill with `messageReplies` may answer it with a message (ADR 0034). */
+const REPLY_ALLOWED: SendOptions = Object.freeze({ messageReply: true });
+/** A send answered with a task whatever the skill (returnImmediately, ACP runs). */
+const TASK_ONLY: SendOptions = Object.freeze({});
+
+/**
+ * What SendMessage answers (A2A §3.1.1): the task — with its snapshot JSON
+ * when that is exactly what the client asked for (the v1 transports' fast
+ * path) — or the message a skill answered with, no task created.
+ */
+export type SendAnswer = { task: Task; json: string | undefined; message?: undefined } | { message: Message; task?: undefined; json?: undefined };
+
+/** Options of {@link AgentRequestHandler.send} and {@link AgentRequestHandler.stream}. */
+export interface SendCallOptions {
+  /** Learns the task's id as soon as the message is accepted, before a blocking send waits. */
+  onStarted?: (taskId: string) => void;
+  /** Always answer with a task, even from a skill that may reply with a message (ACP runs are tasks). */
+  taskOnly?: boolean;
+}
+
 /**
  * The eleven A2A operations of one agent, over the durable engine. It
  * implements the SDK's `A2ARequestHandler` interface, so the SDK's own v0.3
@@ -89,10 +110,10 @@ export class AgentRequestHandler implements A2ARequestHandler {
     });
   }
 
-  async sendMessage(params: SendMessageRequest, context: ServerCallContext): Promise<Task> {
+  async sendMessage(params: SendMessageRequest, context: ServerCallContext): Promise<Task | Message> {
     return sdkErrors(context, async () => {
-      const { task } = await this.send(params, context);
-      return task;
+      const answer = await this.send(params, context);
+      return answer.task ?? answer.message;
     });
   }
 
@@ -102,12 +123,15 @@ export class AgentRequestHandler implements A2ARequestHandler {
    * task's id as soon as the message is accepted, before a blocking send waits
    * (ACP's `sync` mode cancels the run of a client that went away).
    */
-  async send(params: SendMessageRequest, context: ServerCallContext, onStarted?: (taskId: string) => void): Promise<{ task: Task; json: string | undefined }> {
+  async send(params: SendMessageRequest, context: ServerCallContext, options?: SendCallOptions): Promise<SendAnswer> {
     const message = requireMessage(params);
     checkHistoryLength(params.configuration?.historyLength, 'configuration.historyLength');
     const call = callOf(context);
-    const started = await this.#o.engine.send(this.name, message, call, this.#sendOptions(params, context));
-    onStarted?.(started.taskId);
+    const replyAllowed = params.configuration?.returnImmediately !== true && options?.taskOnly !== true;
+    const outcome = await this.#o.engine.send(this.name, message, call, this.#sendOptions(params, context, replyAllowed));
+    if ('reply' in outcome) return { message: outcome.reply };
+    const started = outcome;
+    options?.onStarted?.(started.taskId);
     const historyLength = params.configuration?.historyLength;
     if (!params.configuration?.returnImmediately) {
       if (started.run && !started.duplicate) {
@@ -130,16 +154,26 @@ export class AgentRequestHandler implements A2ARequestHandler {
     yield* toStreamResponses(this.stream(params, context), context);
   }
 
-  /** SendStreamingMessage as committed log entries (v1 transports frame them directly). */
-  async *stream(params: SendMessageRequest, context: ServerCallContext): AsyncGenerator<CommittedEvent, void, undefined> {
-    let started;
+  /**
+   * SendStreamingMessage as committed log entries (v1 transports frame them
+   * directly). A skill's message answer is the stream's one event (A2A
+   * §3.1.2), with sequence number 0: no task log backs it, so it has no
+   * event id to resume from.
+   */
+  async *stream(params: SendMessageRequest, context: ServerCallContext, options?: SendCallOptions): AsyncGenerator<CommittedEvent, void, undefined> {
+    let outcome;
     try {
       this.#requireStreaming();
       const message = requireMessage(params);
-      started = await this.#o.engine.send(this.name, message, callOf(context), this.#sendOptions(params, context));
+      outcome = await this.#o.engine.send(this.name, message, callOf(context), this.#sendOptions(params, context, options?.taskOnly !== true));
     } catch (err) {
       throw isLegacy(context) ? toSdkError(err) : err;
     }
+    if ('reply' in outcome) {
+      yield { seq: 0, kind: 'reply', payload: `{"message":${JSON.stringify(Message.toJSON(outcome.reply))}}`, state: undefined };
+      return;
+    }
+    const started = outcome;
     const lastEventId = context.state.get(CTX.lastEventId) as number | undefined;
     if (started.snapshotJson !== undefined && lastEventId === undefined) {
       // A continued task: the stream still begins with the Task as the message found it (A2A §3.1.2), then every update after it.
@@ -291,10 +325,15 @@ export class AgentRequestHandler implements A2ARequestHandler {
     return config;
   }
 
-  /** Stores a push config sent with the message before the task's first event, so none is missed. */
-  #sendOptions(params: SendMessageRequest, context: ServerCallContext): SendOptions {
+  /**
+   * Stores a push config sent with the message before the task's first
+   * event, so none is missed: such a message asks for a task (it is answered
+   * with one whatever the skill). Otherwise a caller that waits may get a
+   * skill's message answer.
+   */
+  #sendOptions(params: SendMessageRequest, context: ServerCallContext, replyAllowed: boolean): SendOptions {
     const config = params.configuration?.taskPushNotificationConfig;
-    if (!config) return {};
+    if (!config) return replyAllowed ? REPLY_ALLOWED : TASK_ONLY;
     return { beforeStart: async (taskId) => void (await this.#putPushConfig({ ...config, taskId }, context)) };
   }
 
@@ -334,7 +373,8 @@ function signalOf(context: ServerCallContext): { signal?: () => AbortSignal } {
 
 async function* toStreamResponses(events: AsyncGenerator<CommittedEvent>, context: ServerCallContext): AsyncGenerator<StreamResponse> {
   for await (const e of events) {
-    context.state.set(CTX.seq, e.seq);
+    // A message answer (seq 0) has no event id.
+    context.state.set(CTX.seq, e.seq > 0 ? e.seq : undefined);
     yield StreamResponse.fromJSON(JSON.parse(e.payload));
   }
 }

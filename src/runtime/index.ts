@@ -7,7 +7,8 @@
 import '../node-version/check-on-import.js';
 export { defineAgent, isAgentDefinition } from '../contracts/agent/index.js';
 export type { AgentDefinition, AgentDefinitionInput, AgentCardInput, SkillDefinition, DynamicSkillDefinition, SkillInputOf, SkillOutputOf, SkillResult, SkillsInput, JsonSchema, JsonSchemaLiteral, TaskMessageContext } from '../contracts/agent/index.js';
-export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions, HandOffOptions, HandedOff, LaunchWorkflowOptions, WorkflowLaunched } from '../contracts/agent/index.js';
+export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions, HandOffOptions, HandedOff, LaunchWorkflowOptions, WorkflowLaunched, ReplyContent, ReplyOptions, MessageReply } from '../contracts/agent/index.js';
+export { isMessageReply } from '../contracts/agent/index.js';
 export type { AgentTaskControl, TaskMessage, TaskMessagesOptions, ControlProgressOptions, CompleteOptions, FailOptions } from '../contracts/agent/index.js';
 export { TaskControl } from './task-control.js';
 export type { TaskControlOptions } from './task-control.js';

@@ -206,6 +206,8 @@ export function buildEngine({ agents, config, backends, configs, hooks, metrics,
   const tasksSettled = metrics.counter('agentmesh_runtime_tasks_total', 'Tasks that reached a terminal or interrupted state', ['agent', 'skill', 'state']);
   const taskSeconds = metrics.histogram('agentmesh_runtime_task_duration_seconds', 'Time from submission to the end of a task', ['agent', 'skill'], [0.001, 0.01, 0.1, 0.5, 1, 5, 30, 120, 600]);
   const settledChildren = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+  const replies = metrics.counter('agentmesh_runtime_message_replies_total', 'Messages a skill answered with instead of a task (ADR 0034)', ['agent', 'skill']);
+  const replyChildren = new Map<string, { inc(): void }>();
   const engine = new TaskEngine({
     agents: new Map(agents.map((a) => [a.name, a])),
     store: backends.stores.tasks,
@@ -229,6 +231,15 @@ export function buildEngine({ agents, config, backends, configs, hooks, metrics,
       }
       child.count.inc();
       child.time.observe(seconds);
+    },
+    onReplied: (agent, skill) => {
+      const key = `${agent} ${skill}`;
+      let child = replyChildren.get(key);
+      if (child === undefined) {
+        child = replies.labels({ agent, skill });
+        replyChildren.set(key, child);
+      }
+      child.inc();
     },
   });
   // One deadline for the whole drain: final task writes first, then open requests with what is left.

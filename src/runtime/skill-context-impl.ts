@@ -1,10 +1,10 @@
 import { Role, TaskState, type Message, type Part, type StreamResponse } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
 import { uuidv7 } from '../storage/index.js';
+import { Errors, invalidParams } from '../protocol/index.js';
 import type { CallInfo } from './call-info.js';
 import { toPart } from './to-part.js';
-import type { ArtifactInput, CallerIdentity, HandedOff, HandOffOptions, LaunchWorkflowOptions, ProgressOptions, SkillContext, UsageRecord, WorkflowLaunched } from '../contracts/agent/index.js';
-import { Errors, invalidParams } from '../protocol/index.js';
+import { MESSAGE_REPLY, type ArtifactInput, type CallerIdentity, type HandedOff, type HandOffOptions, type LaunchWorkflowOptions, type MessageReply, type ProgressOptions, type ReplyContent, type ReplyOptions, type SkillContext, type UsageRecord, type WorkflowLaunched } from '../contracts/agent/index.js';
 import { TRANSIENT_MESSAGE_METADATA } from './task-fold.js';
 import type { TaskRun } from './task-run.js';
 import { LAUNCH_MESSAGE_KEY, WORKFLOW_METADATA_KEY, type LaunchRecord, type WorkflowLauncher } from './workflow-hooks/index.js';
@@ -45,7 +45,16 @@ class TaskSkillContext implements SkillContext {
   #text: string | undefined;
   /** Artifacts emitted without an id so far: the next one's id is derived from it (see #artifact). */
   #unnamedArtifacts = 0;
-  #bound: { progress?: SkillContext['progress']; artifact?: SkillContext['artifact']; requestInput?: SkillContext['requestInput']; usage?: SkillContext['usage']; handOff?: SkillContext['handOff']; launchWorkflow?: SkillContext['launchWorkflow'] } = {};
+  #bound: {
+    progress?: SkillContext['progress'];
+    artifact?: SkillContext['artifact'];
+    requestInput?: SkillContext['requestInput'];
+    usage?: SkillContext['usage'];
+    handOff?: SkillContext['handOff'];
+    reply?: SkillContext['reply'];
+    reject?: SkillContext['reject'];
+    launchWorkflow?: SkillContext['launchWorkflow'];
+  } = {};
   #handedOff: Promise<HandedOff> | undefined;
 
   constructor(deps: SkillContextDeps) {
@@ -127,6 +136,14 @@ class TaskSkillContext implements SkillContext {
 
   get launchWorkflow(): SkillContext['launchWorkflow'] {
     return (this.#bound.launchWorkflow ??= this.#launchWorkflow.bind(this));
+  }
+
+  get reply(): SkillContext['reply'] {
+    return (this.#bound.reply ??= this.#reply.bind(this));
+  }
+
+  get reject(): SkillContext['reject'] {
+    return (this.#bound.reject ??= this.#reject.bind(this));
   }
 
   // A child logger per task costs microseconds on every request; made on first use.
@@ -213,6 +230,27 @@ class TaskSkillContext implements SkillContext {
     return this.#handedOff as Promise<WorkflowLaunched>;
   }
 
+  /** The message is built now; whether it answers the caller or becomes the task's result is the engine's (ADR 0034). */
+  #reply(content: ReplyContent, options?: ReplyOptions): MessageReply {
+    const parts = replyParts(content);
+    if (parts.length === 0) throw Errors.skillReplyEmpty({ skill: this.#deps.skill });
+    const message: Message = {
+      messageId: uuidv7(),
+      contextId: this.#run.task.contextId,
+      taskId: '',
+      role: Role.ROLE_AGENT,
+      parts,
+      metadata: options?.metadata === undefined ? undefined : { ...options.metadata },
+      extensions: [],
+      referenceTaskIds: [],
+    };
+    return Object.freeze({ [MESSAGE_REPLY]: true as const, message });
+  }
+
+  #reject(reason: string): never {
+    throw Errors.skillRejected({ reason: typeof reason === 'string' && reason !== '' ? reason : 'The agent rejected the task' });
+  }
+
   #usage(record: UsageRecord): void {
     // Recorded with the task's final status (task metadata 'agentmesh.usage'), not as an event of its own.
     this.#run.addUsage(record);
@@ -255,6 +293,12 @@ function plainJson(payload: unknown): unknown {
   const bytes = Buffer.byteLength(json);
   if (bytes > MAX_LAUNCH_PAYLOAD_BYTES) throw Errors.workflowPayloadTooLarge({ bytes, maxBytes: MAX_LAUNCH_PAYLOAD_BYTES });
   return JSON.parse(json);
+}
+
+function replyParts(content: ReplyContent): Part[] {
+  if (typeof content === 'string') return [toPart({ text: content })];
+  if (Array.isArray(content)) return (content as ReadonlyArray<Parameters<typeof toPart>[0]>).map(toPart);
+  return [toPart(content as Parameters<typeof toPart>[0])];
 }
 
 function questionParts(question: string, data?: Record<string, unknown>): Part[] {

@@ -150,6 +150,11 @@ export class TaskControl implements AgentTaskControl {
     });
   }
 
+  /** Rejects the task (REJECTED: the agent declines it, A2A §4.1.3) with this reason (its status message). */
+  reject(taskId: string, reason: string): Promise<Task> {
+    return this.#write(taskId, (task) => [statusEvent(task, TaskState.TASK_STATE_REJECTED, reason, this.#deps.now())]);
+  }
+
   /**
    * Cancels the task, handed off or not: a task whose handler runs is
    * canceled by its replica (asked over the bus), as CancelTask does.

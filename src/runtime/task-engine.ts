@@ -7,7 +7,7 @@ import { EphemeralMap, uuidv7 } from '../storage/index.js';
 import { ErrorCodes, isAgentmeshError, notUserRoleError, skillInputError, skillInputOf, stateName, Errors } from '../protocol/index.js';
 import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
 import { ConcurrencyLimit, type Reservation } from './concurrency-limit.js';
-import type { AgentDefinition, CompiledSkill, TaskMessageContext } from '../contracts/agent/index.js';
+import { isMessageReply, type AgentDefinition, type CompiledSkill, type MessageReply, type TaskMessageContext } from '../contracts/agent/index.js';
 import { selectSkill } from './select-skill.js';
 import { TaskControl } from './task-control.js';
 import { createSkillContext } from './skill-context-impl.js';
@@ -34,6 +34,8 @@ export interface TaskEngineOptions {
   /** The active config of an agent (frozen); skills see it as `ctx.config`. Default: `{}`. */
   configOf?: (agent: string) => Readonly<Record<string, unknown>>;
   onTaskSettled?: (agent: string, skill: string, state: TaskState, seconds: number) => void;
+  /** A handler answered with a message and no task (ADR 0034), after `seconds`. */
+  onReplied?: (agent: string, skill: string, seconds: number) => void;
   /** Records an INTERNAL span per skill execution; only given when spans are exported (no cost otherwise). */
   tracer?: Tracer | undefined;
   /** The skill span is OpenTelemetry's GenAI `invoke_agent {agent}` (OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental). */
@@ -53,6 +55,30 @@ const NO_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({});
 export interface SendOptions {
   /** Runs once the task id is known and before the task's first event (e.g. store a push config). */
   beforeStart?: (taskId: string) => Promise<void>;
+  /**
+   * The caller waits for the answer (a blocking send or a stream) and asks
+   * for no push notifications: a skill with `messageReplies` may answer it
+   * with a message, its task created only if the handler does anything else
+   * (ADR 0034). Otherwise every new message starts a task at once.
+   */
+  messageReply?: boolean;
+}
+
+/** The outcome of SendMessage when the skill answered with a message: no task exists. */
+export interface RepliedMessage {
+  reply: Message;
+  /** True when this message joined a send of the same messageId still in progress. */
+  duplicate: boolean;
+}
+
+/** What a send ends in: a task (new or continued), or a message and no task. */
+export type SendOutcome = StartedTask | RepliedMessage;
+
+/** The answer a held send waits for (see {@link TaskEngine.send}): the task once written, or the handler's reply. */
+interface HeldAnswer {
+  settled: boolean;
+  resolve(outcome: SendOutcome | Promise<SendOutcome>): void;
+  reject(err: unknown): void;
 }
 
 /** The outcome of SendMessage: the live run (when it executes here) and the task as of the response. */
@@ -83,7 +109,7 @@ export class TaskEngine {
   #unsubscribe: Array<() => void> = [];
   #sweeper: NodeJS.Timeout;
   /** Sends being started, by (agent, tenant, messageId): concurrent retries join the first. */
-  #inFlight = new EphemeralMap<Promise<StartedTask>>();
+  #inFlight = new EphemeralMap<Promise<SendOutcome>>();
   #deps: TaskRunDeps | undefined;
   /** Tasks whose run stopped on a failed write: still non-terminal and owned here, ended by the next {@link recover}. */
   #unwritten = new Set<string>();
@@ -151,10 +177,12 @@ export class TaskEngine {
   }
 
   /**
-   * Handles a user message: continues the task it names, or starts a new one.
-   * Validation errors are thrown before anything is written.
+   * Handles a user message: continues the task it names, or starts a new one
+   * (or, for a skill with `messageReplies` and `options.messageReply`, lets
+   * its handler answer with a message instead). Validation errors are thrown
+   * before anything is written.
    */
-  async send(agentName: string, message: Message, call: CallInfo, options: SendOptions = {}): Promise<StartedTask> {
+  async send(agentName: string, message: Message, call: CallInfo, options: SendOptions = {}): Promise<SendOutcome> {
     const agent = this.#agent(agentName);
     if (message.role !== Role.ROLE_USER) throw notUserRoleError();
     if (message.taskId) return this.#continue(agent, message, call, options);
@@ -171,7 +199,7 @@ export class TaskEngine {
     }
   }
 
-  async #start(agent: AgentDefinition, message: Message, call: CallInfo, options: SendOptions): Promise<StartedTask> {
+  async #start(agent: AgentDefinition, message: Message, call: CallInfo, options: SendOptions): Promise<SendOutcome> {
     const existing = await this.#o.store.findByMessage(agent.name, call.tenant, message.messageId, this.#now());
     if (existing) return { taskId: existing.id, run: this.#runs.get(existing.id), startSeq: 0, duplicate: true };
     const skill = selectSkill(agent, message);
@@ -188,7 +216,7 @@ export class TaskEngine {
   }
 
   /** Writes a new task's first event and starts its handler, which takes the reserved place. */
-  async #create(agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, options: SendOptions, limit: ConcurrencyLimit, reservation: Reservation): Promise<StartedTask> {
+  async #create(agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, options: SendOptions, limit: ConcurrencyLimit, reservation: Reservation): Promise<SendOutcome> {
     const now = new Date(this.#now()).toISOString();
     const taskId = uuidv7();
     const contextId = message.contextId || uuidv7();
@@ -212,12 +240,46 @@ export class TaskEngine {
       run.markPushConfigured();
     }
     this.#runs.set(taskId, run);
+    if (options.messageReply === true && skill.definition.messageReplies === true && !options.beforeStart) {
+      return this.#createOnFirstEvent(run, agent, skill, input, userMessage, call, limit, reservation);
+    }
     this.#traceTask(taskId);
     // emit() serializes the event at once, so the live task object can be the payload.
     const created = run.emit(wrap({ $case: 'task', value: task }));
     void this.#execute(run, agent, skill, input, userMessage, call, limit, reservation);
     await created;
     return { taskId, run, startSeq: 0, duplicate: false };
+  }
+
+  /**
+   * A skill that may answer with a message (ADR 0034): its handler runs
+   * before its task exists. The task's first events (the task, then WORKING,
+   * as {@link #create} and {@link #execute} write them) are written just
+   * before the handler's first event of its own — progress, an artifact, a
+   * question, a hand-off, its result, its failure — and the send resolves
+   * with the task then, or with the message the handler replies with first.
+   */
+  #createOnFirstEvent(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, limit: ConcurrencyLimit, reservation: Reservation): Promise<SendOutcome> {
+    return new Promise<SendOutcome>((resolve, reject) => {
+      const held: HeldAnswer = { settled: false, resolve, reject };
+      run.holdCreation(() => {
+        held.settled = true;
+        this.#traceTask(run.id);
+        const created = run.emit(wrap({ $case: 'task', value: run.task }));
+        void run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));
+        resolve(created.then(() => ({ taskId: run.id, run, startSeq: 0, duplicate: false })));
+      });
+      void this.#execute(run, agent, skill, input, message, call, limit, reservation, held);
+    });
+  }
+
+  /** The handler replied before its task was created: the caller gets the message (with the usage reported), and nothing is written. */
+  #answerWithMessage(run: TaskRun, reply: MessageReply, held: HeldAnswer): void {
+    const usage = run.usage;
+    const message = usage === undefined ? reply.message : { ...reply.message, metadata: { ...reply.message.metadata, [USAGE_KEY]: usage } };
+    run.dropCreation();
+    held.settled = true;
+    held.resolve({ reply: message, duplicate: false });
   }
 
   /**
@@ -508,14 +570,17 @@ export class TaskEngine {
     return Promise.all([joined, working]).then(() => undefined);
   }
 
-  async #execute(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, limit: ConcurrencyLimit, reservation?: Reservation): Promise<void> {
+  async #execute(run: TaskRun, agent: AgentDefinition, skill: CompiledSkill, input: unknown, message: Message, call: CallInfo, limit: ConcurrencyLimit, reservation?: Reservation, held?: HeldAnswer): Promise<void> {
     const started = this.#now();
     // A new task takes the place it reserved; a recovered one was never refused and takes a slot.
     await (reservation ? reservation.acquire() : limit.acquire());
     let span: Span | undefined;
+    let replied = false;
+    let stoppedBy: unknown;
     try {
       if (run.closed) return;
-      void run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));
+      // A held task gets its WORKING status with its creation (#createOnFirstEvent).
+      if (held === undefined) void run.emit(statusEvent(run.task, TaskState.TASK_STATE_WORKING, undefined, this.#now()));
       const config = this.#o.configOf?.(agent.name) ?? NO_CONFIG;
       const ctx = createSkillContext({ run, agent: agent.name, skill: skill.id, message, call, logger: call.log ?? this.#o.logger, now: this.#now, config, workflows: this.#o.workflows });
       const timeoutMs = skill.definition.timeoutMs ?? this.#o.skillTimeoutMs;
@@ -533,7 +598,16 @@ export class TaskEngine {
       const output = await Promise.race([handled, run.stopped]);
       // Handed off (ctx.handOff()): the task stays WORKING for other writers; its slot is freed below.
       if (run.closed) return;
-      if (output !== undefined) {
+      if (isMessageReply(output)) {
+        if (held !== undefined && run.creationHeld) {
+          this.#answerWithMessage(run, output, held);
+          replied = true;
+          return;
+        }
+        // The task exists (or the caller asked for one): the reply is its result.
+        const { parts, metadata } = output.message;
+        ctx.artifact({ artifactId: `${run.id}-result`, name: 'result', parts, ...(metadata !== undefined && { metadata }) });
+      } else if (output !== undefined) {
         if (skill.validateOutput && !skill.validateOutput(output)) {
           const first = skill.validateOutput.errors?.[0];
           throw Errors.skillOutputInvalid({ skill: skill.id, problem: `${first?.instancePath || '(root)'} ${first?.message ?? ''}`.trim() });
@@ -542,21 +616,28 @@ export class TaskEngine {
       }
       await run.finish(TaskState.TASK_STATE_COMPLETED, undefined);
     } catch (err) {
+      stoppedBy = err;
       if (run.handedOff) {
         await this.#failHandedOff(run, err, skill, call);
       } else if (!run.closed) {
         const reason = err instanceof Error ? err.message : String(err);
         if (!isAgentmeshError(err)) (call.log ?? this.#o.logger).warn({ err, taskId: run.id, skill: skill.id }, 'skill handler failed');
-        const finished = run.finish(TaskState.TASK_STATE_FAILED, reason).catch(() => undefined);
+        const finished = run.finish(isRejection(err) ? TaskState.TASK_STATE_REJECTED : TaskState.TASK_STATE_FAILED, reason).catch(() => undefined);
         // A timed-out handler may still be running: tell it to stop (after the failure is recorded).
         if (isAgentmeshError(err) && err.code === ErrorCodes.HTTP_TIMEOUT) run.abort(err);
         await finished;
       }
     } finally {
-      if (span !== undefined) endSkillSpan(span, run.state, this.#o.genAiSpans ? run.usage : undefined);
+      if (span !== undefined) endSkillSpan(span, replied ? undefined : run.state, this.#o.genAiSpans ? run.usage : undefined);
       limit.release();
       this.#runs.delete(run.id);
-      if (!run.handedOff) this.#o.onTaskSettled?.(agent.name, skill.id, run.state ?? TaskState.TASK_STATE_UNSPECIFIED, (this.#now() - started) / 1000);
+      if (held !== undefined && !held.settled) {
+        // Stopped before it wrote or answered anything (its replica drains and lets it go): the caller gets the reason.
+        held.settled = true;
+        held.reject(run.detached || stoppedBy === undefined ? Errors.runtimeShuttingDown({}) : stoppedBy);
+      }
+      if (replied) this.#o.onReplied?.(agent.name, skill.id, (this.#now() - started) / 1000);
+      else if (!run.handedOff) this.#o.onTaskSettled?.(agent.name, skill.id, run.state ?? TaskState.TASK_STATE_UNSPECIFIED, (this.#now() - started) / 1000);
     }
   }
 
@@ -567,10 +648,11 @@ export class TaskEngine {
    */
   async #failHandedOff(run: TaskRun, err: unknown, skill: CompiledSkill, call: CallInfo): Promise<void> {
     const reason = err instanceof Error ? err.message : String(err);
-    (call.log ?? this.#o.logger).warn({ err, taskId: run.id, skill: skill.id }, 'skill handler failed after handing its task off; the task is failed');
+    const state = isRejection(err) ? TaskState.TASK_STATE_REJECTED : TaskState.TASK_STATE_FAILED;
+    if (state === TaskState.TASK_STATE_FAILED) (call.log ?? this.#o.logger).warn({ err, taskId: run.id, skill: skill.id }, 'skill handler failed after handing its task off; the task is failed');
     try {
       await run.releasing;
-      await writeTask(this.#runDeps(), async () => (await this.#o.store.get(run.id))!, (row, task) => (row.terminal || row.owner !== null ? null : [statusEvent(task, TaskState.TASK_STATE_FAILED, reason, this.#now())]));
+      await writeTask(this.#runDeps(), async () => (await this.#o.store.get(run.id))!, (row, task) => (row.terminal || row.owner !== null ? null : [statusEvent(task, state, reason, this.#now())]));
     } catch (writeErr) {
       this.#o.logger.warn({ err: writeErr, taskId: run.id }, 'failing a handed-off task failed');
     }
@@ -621,15 +703,23 @@ export class TaskEngine {
 
 /** Task metadata of a task created by a delegated call: `{ caller, actors }`, the top caller and the clients that acted for it, in order. */
 export const DELEGATION_METADATA_KEY = 'agentmesh.delegation';
+/** The metadata key of the usage a skill reported (as the task's, `TaskRun.finish`). */
+const USAGE_KEY = 'agentmesh.usage';
+
+/** A handler's `ctx.reject()`: its task ends REJECTED rather than FAILED. */
+function isRejection(err: unknown): boolean {
+  return isAgentmeshError(err) && err.code === ErrorCodes.TASK_REJECTED;
+}
 
 /** States in which a task's work goes on (a message may join it when its skill accepts them). */
 function isWorking(state: string): boolean {
   return state === 'TASK_STATE_WORKING' || state === 'TASK_STATE_SUBMITTED';
 }
 
-/** Ends a skill's span with the task's state as it settled (a handed-off task is still WORKING). */
+/** Ends a skill's span with the task's state as it settled (a handed-off task is still WORKING; none for a message reply). */
 function endSkillSpan(span: Span, state: TaskState | undefined, usage: unknown): void {
-  if (state !== undefined) span.setAttribute('a2a.task.state', stateName(state));
+  if (state === undefined) span.setAttribute('a2a.response', 'message');
+  else span.setAttribute('a2a.task.state', stateName(state));
   // GenAI spans carry the token usage the skill reported (ctx.usage units input_tokens / output_tokens).
   const tokens = usage === undefined ? undefined : tokenUsageAttributes(usage);
   if (tokens !== undefined) span.setAttributes(tokens);

@@ -13,8 +13,10 @@ export function storedKind(kind: string): TaskEventKind {
 
 /** A committed event as streams see it: the payload stays a JSON string so v1 transports can frame it without re-serializing. */
 export interface CommittedEvent {
+  /** The event's sequence number in its task's log; 0 for a skill's message answer (`reply`), which no log holds. */
   seq: number;
-  kind: TaskEventKind;
+  /** The stored kind, or `reply`: a skill's message answer, streamed alone and never stored (ADR 0034). */
+  kind: TaskEventKind | 'reply';
   /** StreamResponse as A2A v1 JSON text. */
   payload: string;
   /** The task state after this event, when the event carries one. */

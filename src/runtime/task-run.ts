@@ -87,6 +87,8 @@ export class TaskRun {
   #chain: Promise<void> = Promise.resolve();
   #ownerChange: string | null | undefined;
   #inputWaiter: ((message: Message) => void) | undefined;
+  /** Writes the task's first events; set while its creation waits for the handler (see {@link holdCreation}). */
+  #create: (() => void) | undefined;
 
   constructor(init: TaskRunInit, deps: TaskRunDeps) {
     this.id = init.task.id;
@@ -164,6 +166,38 @@ export class TaskRun {
     return this.#lastSeq;
   }
 
+  /** The credits and units the handler reported so far, if any. */
+  get usage(): { credits: number; units: Record<string, number> } | undefined {
+    return this.#usage;
+  }
+
+  /**
+   * Holds the task's creation until the run's first event (a skill that may
+   * answer with a message, ADR 0034): `create` emits the task's first events,
+   * and runs once, just before that event or a hand-off. Nothing is written
+   * until then.
+   */
+  holdCreation(create: () => void): void {
+    this.#create = create;
+  }
+
+  /** True while the task's creation is held: nothing of it exists anywhere yet. */
+  get creationHeld(): boolean {
+    return this.#create !== undefined;
+  }
+
+  /** The handler answered with a message: the held task is never created, and the run takes no events. */
+  dropCreation(): void {
+    this.#create = undefined;
+    this.#closed = true;
+  }
+
+  #createNow(): void {
+    const create = this.#create!;
+    this.#create = undefined;
+    create();
+  }
+
   /**
    * Folds an event into the snapshot and queues it for the next write.
    * Returns a promise that resolves once the event is durable. Events after
@@ -171,6 +205,7 @@ export class TaskRun {
    */
   emit(event: StreamResponse, options: { owner?: string | null } = {}): Promise<void> {
     if (this.#closed) return Promise.resolve();
+    if (this.#create !== undefined) this.#createNow();
     this.#task = foldEvent(this.#task, event);
     const state = stateOf(event);
     if (isTerminal(state)) this.#closed = true;
@@ -188,6 +223,7 @@ export class TaskRun {
    */
   release(): Promise<void> {
     if (this.#closed) return Promise.reject(new Error(`task ${this.id} already ended; it cannot be handed off`));
+    if (this.#create !== undefined) this.#createNow();
     this.#ownerChange = null;
     this.#closed = true;
     this.#handedOff = true;
@@ -212,11 +248,6 @@ export class TaskRun {
   /** Push configs were stored before the first write: it enqueues deliveries of the first events. */
   markPushConfigured(): void {
     this.#pushConfigured = true;
-  }
-
-  /** The credits and units the handler reported so far (task metadata `agentmesh.usage`), if any. */
-  get usage(): { credits: number; units: Record<string, number> } | undefined {
-    return this.#usage;
   }
 
   /** Adds credits and units the handler reported; they are written with the final status. */

@@ -7,7 +7,7 @@ export type EventSummary =
   | { kind: 'task'; state: TaskStateName }
   | { kind: 'status'; state: TaskStateName; text: string; data?: unknown }
   | { kind: 'artifact'; name: string; artifactId: string; append: boolean; lastChunk: boolean; text: string; data?: unknown }
-  | { kind: 'message'; role: 'user' | 'agent'; text: string };
+  | { kind: 'message'; role: 'user' | 'agent'; text: string; data?: unknown };
 
 /**
  * A streamed event (SDK `StreamResponse`) as a small plain object: its kind,
@@ -41,8 +41,11 @@ export function summarize(event: StreamResponse): EventSummary {
         ...(data === undefined ? {} : { data }),
       };
     }
-    case 'message':
-      return { kind: 'message', role: payload.value.role === Role.ROLE_USER ? 'user' : 'agent', text: textOf(payload.value) };
+    case 'message': {
+      // A skill's message answer (the stream's one event), or a message of a task's history.
+      const data = dataOf(payload.value);
+      return { kind: 'message', role: payload.value.role === Role.ROLE_USER ? 'user' : 'agent', text: textOf(payload.value), ...(data === undefined ? {} : { data }) };
+    }
     default:
       throw new Error('an event with no payload is not a StreamResponse');
   }

@@ -10,6 +10,7 @@ export { testAgent, AgentUnderTest } from './test-agent.js';
 export type { TestAgentOptions, SendOptions, CallOptions, TaskRef } from './test-agent.js';
 export type { MessageContent, MessageOptions } from './outgoing-message.js';
 export { TaskResult, stateNameOf } from './task-result.js';
+export { ReplyResult } from './reply-result.js';
 export type { TaskStateName } from './task-result.js';
 export { TaskStream } from './task-stream.js';
 export { summarize, progressOf } from './event-summary.js';

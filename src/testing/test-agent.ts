@@ -2,13 +2,14 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentCard, Task } from '@a2a-js/sdk';
+import { AgentCard, Message, Task } from '@a2a-js/sdk';
 import type { JSONWebKeySet } from 'jose';
 import { createRuntime, type AgentDefinition, type AuthenticatedCaller, type Runtime, type RuntimeConfigInput, type TaskControl } from '../runtime/index.js';
 import { createBus, createDatabase, type Bus, type Database } from '../storage/index.js';
 import { InjectRpc } from './inject-rpc.js';
 import { userMessageJson, type MessageContent, type MessageOptions } from './outgoing-message.js';
 import { PushInbox } from './push-inbox.js';
+import { ReplyResult } from './reply-result.js';
 import { TaskResult, stateNameOf, type TaskStateName } from './task-result.js';
 import { TaskStream } from './task-stream.js';
 import { fakeClock, heldClock, realClock, type TestClock } from './test-clock.js';
@@ -155,6 +156,29 @@ export class AgentUnderTest implements AsyncDisposable {
     return this.#send(content, options, false);
   }
 
+  /**
+   * Sends a message to a skill that answers with a message (`ctx.reply()`,
+   * `messageReplies`) and resolves with that message. Rejects when the agent
+   * answered with a task instead (naming its state and status), or refused
+   * the message (A2ACallError).
+   */
+  async ask(content: MessageContent, options: SendOptions = {}): Promise<ReplyResult> {
+    const answer = await this.answer(content, options);
+    if (answer instanceof ReplyResult) return answer;
+    throw new Error(`the agent answered with task ${answer.id} (${answer.state}${answer.statusText ? `: ${answer.statusText}` : ''}), not a message`);
+  }
+
+  /**
+   * Sends a message and resolves with whatever SendMessage answered: a
+   * {@link ReplyResult} when the skill replied with a message, else the task
+   * once it is done or waiting (as {@link send}). For skills that decide.
+   */
+  async answer(content: MessageContent, options: SendOptions = {}): Promise<TaskResult | ReplyResult> {
+    const result = await this.#call(content, options, false);
+    if (result.task !== undefined) return new TaskResult(Task.fromJSON(result.task));
+    return new ReplyResult(Message.fromJSON(result.message));
+  }
+
   /** Sends a message and resolves at once, with the task as just created (submitted): for tasks the test watches or cancels. */
   async start(content: MessageContent, options: SendOptions = {}): Promise<TaskResult> {
     return this.#send(content, options, true);
@@ -237,10 +261,14 @@ export class AgentUnderTest implements AsyncDisposable {
   }
 
   async #send(content: MessageContent, options: SendOptions, returnImmediately: boolean): Promise<TaskResult> {
-    const params = await this.#params(content, options, returnImmediately);
-    const result = (await this.#rpc.call('SendMessage', params, headersOf(options.caller))) as { task?: unknown; message?: unknown };
-    if (result.task === undefined) throw new Error(`SendMessage answered with a message, not a task: ${JSON.stringify(result.message)}`);
+    const result = await this.#call(content, options, returnImmediately);
+    if (result.task === undefined) throw new Error(`SendMessage answered with a message, not a task (read it with agent.ask() or agent.answer()): ${JSON.stringify(result.message)}`);
     return new TaskResult(Task.fromJSON(result.task));
+  }
+
+  async #call(content: MessageContent, options: SendOptions, returnImmediately: boolean): Promise<{ task?: unknown; message?: unknown }> {
+    const params = await this.#params(content, options, returnImmediately);
+    return (await this.#rpc.call('SendMessage', params, headersOf(options.caller))) as { task?: unknown; message?: unknown };
   }
 
   async #params(content: MessageContent, options: SendOptions, returnImmediately: boolean): Promise<Record<string, unknown>> {

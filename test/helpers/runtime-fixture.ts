@@ -137,6 +137,11 @@ export const testAgent: AgentDefinition = defineAgent({
       output: { type: 'object', required: ['sum'], properties: { sum: { type: 'number' } } },
       handler: async (input: { numbers: number[] }) => ({ sum: input.numbers.reduce((a, b) => a + b, 0) }),
     },
+    hello: {
+      description: 'Answers with a message and no task',
+      messageReplies: true,
+      handler: async (text: string, ctx) => ctx.reply(`Hello, ${text}`),
+    },
     ask: askNameThenGreet('Asks a question, then answers'),
     wait: holdUntilCanceled({ description: 'Waits until canceled', progress: 'waiting' }),
     fail: leadDatabaseOffline('Always fails'),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SendMessageRequest, type StreamResponse, type Task } from '@a2a-js/sdk';
+import { SendMessageRequest, type Message, type StreamResponse, type Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 
 // SDK enum values (proto numbering, A2A §4.1.3), compared numerically on the decoded objects.
@@ -19,6 +19,17 @@ export function sendRequest(text: string, extra: { skillId?: string; contextId?:
 export function asTask(result: unknown): Task {
   assert.ok(typeof result === 'object' && result !== null && 'status' in result, 'the result is a task');
   return result as Task;
+}
+
+/** A SendMessage result that is a Message (A2A §3.1.1: an agent's direct answer), not a task. */
+export function asMessage(result: unknown): Message {
+  assert.ok(typeof result === 'object' && result !== null && 'role' in result && 'parts' in result && !('status' in result), `the result is a message: ${JSON.stringify(result)}`);
+  return result as Message;
+}
+
+/** The text parts of a message, joined. */
+export function messageText(message: Message): string {
+  return message.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
 }
 
 export function textOf(task: Task): string {

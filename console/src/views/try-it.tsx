@@ -6,76 +6,9 @@ import { useData } from '../use-data.js';
 import { ErrorAlert } from '../error-alert.js';
 import { stateClass, stateLabel } from '../format.js';
 import { StatusTimeline } from '../status-timeline.js';
-import { Parts, partsSummary, type Part } from '../parts.js';
+import { Parts } from '../parts.js';
+import { FINAL, summary, timelineOf, track, type TryState } from '../try-it-events.js';
 import { TenantView } from '../tenant-bar.js';
-
-const FINAL = new Set(['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED']);
-
-interface TaskState {
-  /** The results so far, by artifact id. */
-  artifacts?: Array<{ id: string; name?: string; parts: Part[] }>;
-  /** The agent's direct reply (a message instead of a task). */
-  reply?: Part[];
-  id?: string;
-  contextId?: string;
-  state?: string;
-  /** The agent's last status message (its question when input is required). */
-  note?: string;
-}
-
-/** A2A frames as they arrive: read defensively, field by field. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Loose = Record<string, any>;
-const textOf = partsSummary;
-
-/** One line describing a received frame: what a person wants to read. */
-function summary(e: Exchange): string {
-  const b = e.body as { result?: Loose; error?: { message?: string }; method?: string };
-  if (e.direction === 'sent') return `→ ${b.method ?? 'request'}`;
-  if (b.error !== undefined) return `error: ${b.error.message ?? 'the call failed'}`;
-  const r = b.result ?? {};
-  if (r['task'] !== undefined) return `task ${stateLabel(r['task'].status?.state)}`;
-  if (r['statusUpdate'] !== undefined) {
-    const note = textOf(r['statusUpdate'].status?.message?.parts);
-    return `${stateLabel(r['statusUpdate'].status?.state)}${note !== '' ? `: ${note}` : ''}`;
-  }
-  if (r['artifactUpdate'] !== undefined) return `result ${r['artifactUpdate'].artifact?.name ?? ''}: ${textOf(r['artifactUpdate'].artifact?.parts)}`;
-  if (r['message'] !== undefined) return `reply: ${textOf(r['message'].parts)}`;
-  if (r['id'] !== undefined && r['status'] !== undefined) return `task ${stateLabel(r['status'].state)}`;
-  return 'an answer the console does not know (see the raw messages)';
-}
-
-/** The task's states in the order the frames brought them, each with when it began (the status timestamp, else arrival). */
-function timelineOf(events: readonly Exchange[]): Array<{ state: string; at: number }> {
-  const steps: Array<{ state: string; at: number }> = [];
-  for (const e of events) {
-    if (e.direction !== 'received') continue;
-    const r = (e.body as { result?: Loose }).result;
-    const status = r?.['task']?.status ?? r?.['statusUpdate']?.status ?? (r?.['id'] !== undefined ? r?.['status'] : undefined);
-    if (typeof status?.state !== 'string' || steps[steps.length - 1]?.state === status.state) continue;
-    const stamped = typeof status.timestamp === 'string' ? Date.parse(status.timestamp) : Number.NaN;
-    steps.push({ state: status.state, at: Number.isFinite(stamped) ? stamped : e.at });
-  }
-  return steps;
-}
-
-/** The task as the frames so far describe it. */
-function track(prev: TaskState, e: Exchange): TaskState {
-  if (e.direction !== 'received') return prev;
-  const r = (e.body as { result?: Loose }).result;
-  if (r === undefined) return prev;
-  const task = r['task'] ?? (r['id'] !== undefined && r['status'] !== undefined ? r : undefined);
-  if (task !== undefined) return { ...prev, id: task.id, contextId: task.contextId, state: task.status?.state, note: textOf(task.status?.message?.parts), ...(Array.isArray(task.artifacts) && { artifacts: task.artifacts.map((a: Loose) => ({ id: a.artifactId, name: a.name, parts: a.parts ?? [] })) }) };
-  if (r['artifactUpdate'] !== undefined) {
-    const a = r['artifactUpdate'].artifact ?? {};
-    const before = (prev.artifacts ?? []).find((x) => x.id === a.artifactId);
-    const parts: Part[] = r['artifactUpdate'].append === true && before !== undefined ? [...before.parts, ...(a.parts ?? [])] : (a.parts ?? []);
-    return { ...prev, artifacts: [...(prev.artifacts ?? []).filter((x) => x.id !== a.artifactId), { id: a.artifactId, name: a.name, parts }] };
-  }
-  if (r['message'] !== undefined) return { ...prev, reply: r['message'].parts ?? [] };
-  if (r['statusUpdate'] !== undefined) return { ...prev, id: r['statusUpdate'].taskId ?? prev.id, contextId: r['statusUpdate'].contextId ?? prev.contextId, state: r['statusUpdate'].status?.state, note: textOf(r['statusUpdate'].status?.message?.parts) };
-  return prev;
-}
 
 export function TryItView(props: { agent?: string; skill?: string }) {
   return <TenantView title="Try it" what="A2A calls" render={() => <TryIt {...props} />} />;
@@ -87,7 +20,7 @@ function TryIt(props: { agent?: string; skill?: string }) {
   const [skillId, setSkillId] = useState(props.skill ?? '');
   const [mode, setMode] = useState<'form' | 'text'>('form');
   const [events, setEvents] = useState<Exchange[]>([]);
-  const [task, setTask] = useState<TaskState>({});
+  const [task, setTask] = useState<TryState>({});
   const [streaming, setStreaming] = useState(false);
   const [raw, setRaw] = useState(false);
   const [error, setError] = useState('');

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { CallerIdentity, SkillContext } from './skill-context.js';
 import type { AgentTaskControl } from './task-control.js';
+import type { MessageReply } from './message-reply.js';
 
 /** JSON Schema, as skills declare their input and output (seed 004). */
 export type JsonSchema = Record<string, unknown>;
@@ -30,8 +31,8 @@ type LiteralSchemaType<S> = [S] extends [never] ? unknown : string extends keyof
 /** A JSON Schema written as a literal (`as const`, or inline in a skill), whose type {@link SkillInputOf} reads. */
 export type JsonSchemaLiteral = JSONSchema;
 
-/** What a handler may return: its output, nothing, or a promise of either. */
-export type SkillResult<TOutput> = Promise<TOutput | undefined | void> | TOutput | undefined | void;
+/** What a handler may return: its output, a reply (`ctx.reply()`), nothing, or a promise of one of them. */
+export type SkillResult<TOutput> = Promise<TOutput | MessageReply | undefined | void> | TOutput | MessageReply | undefined | void;
 
 /**
  * One skill of an agent: its card entry, its schemas and its handler. `I`
@@ -56,6 +57,17 @@ export interface SkillDefinition<I = unknown, O = unknown> {
   /** Fails the task when the handler runs longer. Default: the runtime's `skillTimeoutMs`. */
   timeoutMs?: number;
   /**
+   * The skill may answer with a Message and no task (A2A §3.1.1): its
+   * handler returns `ctx.reply(…)`. Its task is then not written before the
+   * handler runs but at the handler's first progress, artifact, question,
+   * hand-off, returned value, rejection or failure, so a handler that replies
+   * first leaves nothing behind. A caller that does not wait (SendMessage
+   * with `returnImmediately`, or one that registers a push config) still gets
+   * a task at once. Default false: every message starts a task, durable
+   * before the handler runs (docs/adr/0034-message-replies-and-rejection.md).
+   */
+  messageReplies?: boolean;
+  /**
    * A message to a WORKING task of this skill (one whose handler still runs,
    * or one handed off with `ctx.handOff()`) is accepted: it joins the task's
    * history and is delivered to {@link onMessage} and to every
@@ -76,7 +88,8 @@ export interface SkillDefinition<I = unknown, O = unknown> {
    * Does the work. Receives the validated input (the data part's value, or the
    * message text when the message has no data part) and a context to report
    * progress, stream artifacts, ask for input and watch for cancellation.
-   * A returned value becomes the `result` artifact.
+   * A returned value becomes the `result` artifact; a returned
+   * `ctx.reply(…)` answers with a Message (see {@link messageReplies}).
    */
   // A method signature on purpose: its parameter is checked bivariantly, so a
   // skill without an input schema (input `unknown`) may annotate what it

@@ -21,5 +21,7 @@ export type {
   JsonSchemaLiteral,
   TaskMessageContext,
 } from './define-agent.js';
-export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions, HandOffOptions, HandedOff, LaunchWorkflowOptions, WorkflowLaunched } from './skill-context.js';
+export type { SkillContext, ArtifactInput, PartInput, CallerIdentity, UsageRecord, ProgressOptions, HandOffOptions, HandedOff, LaunchWorkflowOptions, WorkflowLaunched, ReplyContent, ReplyOptions } from './skill-context.js';
+export { MESSAGE_REPLY, isMessageReply } from './message-reply.js';
+export type { MessageReply } from './message-reply.js';
 export type { AgentTaskControl, TaskMessage, TaskMessagesOptions, ControlProgressOptions, CompleteOptions, FailOptions } from './task-control.js';

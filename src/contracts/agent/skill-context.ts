@@ -1,5 +1,6 @@
 import type { Message, Part } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
+import type { MessageReply } from './message-reply.js';
 
 /** A part as written in A2A v1 JSON: `{ text }`, `{ data }`, `{ url, mediaType }` or `{ raw }` (base64). */
 export type PartInput = { text: string } | { data: unknown } | { url: string; mediaType?: string; filename?: string } | { raw: string; mediaType?: string; filename?: string };
@@ -63,6 +64,15 @@ export interface ProgressOptions {
 export interface HandOffOptions {
   /** A progress message written with the hand-off (e.g. "Queued"): the status clients see meanwhile. */
   status?: string;
+}
+
+/** What {@link SkillContext.reply} takes: a text, one part, or parts (v1 JSON or SDK `Part`s). */
+export type ReplyContent = string | PartInput | Part | ReadonlyArray<PartInput | Part>;
+
+/** Options of {@link SkillContext.reply}. */
+export interface ReplyOptions {
+  /** The message's metadata (the runtime adds `agentmesh.usage` when the skill reported usage). */
+  metadata?: Record<string, unknown>;
 }
 
 /** What {@link SkillContext.handOff} resolves with: return it from the handler. */
@@ -175,4 +185,27 @@ export interface SkillContext {
    * handler: async (input, ctx) => ctx.launchWorkflow('followups', { campaign: input.campaign }, { awaitCallback: true }),
    */
   launchWorkflow(hook: string, payload: unknown, options?: LaunchWorkflowOptions): Promise<WorkflowLaunched>;
+  /**
+   * Answers with a Message (A2A §3.1.1): return what it gives from the
+   * handler. In a skill with `messageReplies` whose handler has not started
+   * its task yet (no progress, artifact, question or hand-off so far) and
+   * whose caller waits for the answer, the caller gets this message and no
+   * task is created or stored. Otherwise the task exists: the message's
+   * parts become its `result` artifact and it completes. The message has
+   * the role agent, a new messageId and the conversation's contextId.
+   *
+   * @example
+   * handler: async (text: string, ctx) => ctx.reply(`Hello, ${text}`)
+   */
+  reply(content: ReplyContent, options?: ReplyOptions): MessageReply;
+  /**
+   * Ends the task REJECTED (A2A §4.1.3: the agent declines to do it, as
+   * opposed to FAILED, a task it tried and could not do), with `reason` as
+   * its status message. Throws to stop the handler: nothing after it runs.
+   * A caller pays nothing for a rejected task (docs/credits.md).
+   *
+   * @example
+   * if (!allowedRegions.includes(input.region)) ctx.reject(`We do not serve ${input.region}`);
+   */
+  reject(reason: string): never;
 }

@@ -62,6 +62,8 @@ export interface AgentTaskControl {
   complete(taskId: string, result?: unknown, options?: CompleteOptions): Promise<Task>;
   /** Fails the task with this reason (its status message). */
   fail(taskId: string, reason: string, options?: FailOptions): Promise<Task>;
+  /** Rejects the task (REJECTED: the agent declines it) with this reason (its status message). */
+  reject(taskId: string, reason: string): Promise<Task>;
   /** Cancels the task, handed off or not, as CancelTask does. */
   cancel(taskId: string): Promise<Task>;
   /** The user messages that join the task, in order, live, from the durable log. */

@@ -17,7 +17,7 @@ import {
 import { Errors } from '../../protocol/index.js';
 import type { AgentBridge } from '../../contracts/registry/index.js';
 import type { ForwardInput, ForwardResult } from '../routing/index.js';
-import { taskEnd, type TaskEnd } from '../settlement.js';
+import { replyEnd, taskEnd, type TaskEnd } from '../settlement.js';
 import { AnswerTap } from '../stream-task-tap.js';
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
 import type { BridgeOptions } from './acp-bridge.js';
@@ -50,7 +50,7 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   if (tap.taskId !== undefined) c.audit.taskId = tap.taskId;
   // What the call cost once settled; a call still running shows its hold (its settlement is audited as credits.settled).
   if (charged !== undefined) c.audit.milliCredits = charged;
-  c.audit.detail = { ...c.audit.detail, reservedMilliCredits: c.estimate, settled: charged !== undefined };
+  c.audit.detail = { ...c.audit.detail, reservedMilliCredits: c.estimate, settled: charged !== undefined, ...(tap.message !== undefined && tap.taskId === undefined && { answer: 'message' }) };
 }
 
 /** The call made as ACP runs (`acp-bridge.ts`), to the agent's ACP server while the registry sees it answer `/ping`. */
@@ -160,8 +160,9 @@ async function settleOrTrack(d: ProxyDeps, s: { key: string; tap: AnswerTap; est
   return undefined;
 }
 
-/** The task's end as the answer tells it: a JSON answer's task, a stream's events folded, or an ACP run's refunding end. */
+/** The task's end as the answer tells it: a message answer (no task), a JSON answer's task, a stream's events folded, or an ACP run's refunding end. */
 function answeredEnd(tap: AnswerTap): TaskEnd {
+  if (tap.message !== undefined && tap.taskId === undefined) return replyEnd(tap.message);
   if (tap.streaming) return tap.state !== undefined ? taskEnd(tap.folded()) : { kind: 'open' };
   if (tap.task !== undefined) return taskEnd(tap.task);
   return tap.state !== undefined ? taskEnd({ status: { state: tap.state } }) : { kind: 'open' };

@@ -28,6 +28,8 @@ export const taskErrors = {
   taskKeptChanging: declare(ErrorCodes.TASK_VERSION_CONFLICT, 'Task kept changing while it was written; try again', { expose: true, retryable: true }),
   skillOutputInvalid: declare(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, 'Skill {skill} returned output that does not match its schema: {problem}', { expose: true }),
   taskResultInvalid: declare(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, "The result of task {taskId} does not match skill {skill}'s output schema: {problem}", { expose: true }),
+  skillRejected: declare(ErrorCodes.TASK_REJECTED, '{reason}', { expose: true }),
+  skillReplyEmpty: declare(ErrorCodes.TASK_INVALID_AGENT_RESPONSE, 'Skill {skill} replied with a message of no parts; a reply needs at least one', { expose: true }),
   skillTimedOut: declare(ErrorCodes.HTTP_TIMEOUT, 'Skill {skill} timed out after {timeoutMs} ms', { expose: true }),
   pushConfigNotFound: declare(ErrorCodes.PUSH_CONFIG_NOT_FOUND, 'Push notification config {configId} of task {taskId} was not found'),
   webhookNotAllowed: declare(ErrorCodes.SSRF_BLOCKED, 'Invalid parameters: url is not an allowed webhook target: {reason}'),

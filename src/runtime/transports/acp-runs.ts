@@ -33,12 +33,13 @@ export async function startRun(request: FastifyRequest, reply: FastifyReply, sse
   const options = { agentName: handler.name, createdAt: run.createdAt };
   if (mode === 'stream') {
     const params = SendMessageRequest.fromJSON({ message: Message.toJSON(run.message) });
-    await streamRun(request, reply, sse, handler.stream(params, context), new RunEventTranslator(options), run.resumed);
+    // A run is a task: a skill that may answer with a message gives its runs a task (its reply the run's output).
+    await streamRun(request, reply, sse, handler.stream(params, context, { taskOnly: true }), new RunEventTranslator(options), run.resumed);
     return;
   }
   const params = SendMessageRequest.fromJSON({ message: Message.toJSON(run.message), ...(mode === 'async' ? { configuration: { returnImmediately: true } } : {}) });
-  const { task } = await handler.send(params, context, mode === 'sync' ? cancelWhenClientGoes(request, reply, handler, context) : undefined);
-  sendJson(reply, mode === 'async' ? 202 : 200, taskToRun(task, options));
+  const { task } = await handler.send(params, context, { taskOnly: true, ...(mode === 'sync' && { onStarted: cancelWhenClientGoes(request, reply, handler, context) }) });
+  sendJson(reply, mode === 'async' ? 202 : 200, taskToRun(task!, options));
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   SendMessageRequest,
   SubscribeToTaskRequest,
   AgentCard,
+  Message,
   Task,
   TaskPushNotificationConfig,
   ListTaskPushNotificationConfigsResponse,
@@ -86,7 +87,9 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
 async function dispatch(handler: AgentRequestHandler, method: string, params: Record<string, unknown>, context: ServerCallContext): Promise<string> {
   switch (method) {
     case 'SendMessage': {
-      const { task, json } = await handler.send(SendMessageRequest.fromJSON(params), context);
+      const { task, json, message } = await handler.send(SendMessageRequest.fromJSON(params), context);
+      // SendMessageResponse is a oneof (A2A §3.1.1): the task, or a skill's message answer.
+      if (task === undefined) return `{"message":${JSON.stringify(Message.toJSON(message))}}`;
       return `{"task":${json ?? JSON.stringify(Task.toJSON(task))}}`;
     }
     case 'GetTask':
@@ -141,7 +144,8 @@ async function streamV1(request: FastifyRequest, reply: FastifyReply, sse: SseOp
   try {
     if (!opened.ok) throw opened.error;
     const first = opened.result;
-    if (!first.done) stream.send(prefix + first.value.payload + '}', first.value.seq);
+    // A message answer (seq 0) has no event id: nothing backs a resumption.
+    if (!first.done) stream.send(prefix + first.value.payload + '}', first.value.seq > 0 ? first.value.seq : undefined);
     if (!first.done) {
       for await (const e of events) {
         if (stream.closed) break;

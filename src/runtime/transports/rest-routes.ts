@@ -8,6 +8,7 @@ import {
   ListTaskPushNotificationConfigsRequest,
   ListTaskPushNotificationConfigsResponse,
   ListTasksRequest,
+  Message,
   SendMessageRequest,
   SubscribeToTaskRequest,
   Task,
@@ -62,8 +63,9 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
 
   app.post('/message::send', route(async (request, reply, context) => {
     const body = validateParams('SendMessage', parseBody(request.body));
-    const { task, json } = await handler.send(SendMessageRequest.fromJSON(body), context);
-    send(reply, `{"task":${json ?? JSON.stringify(Task.toJSON(task))}}`);
+    const { task, json, message } = await handler.send(SendMessageRequest.fromJSON(body), context);
+    // SendMessageResponse is a oneof (A2A §3.1.1): the task, or a skill's message answer.
+    send(reply, task === undefined ? `{"message":${JSON.stringify(Message.toJSON(message))}}` : `{"task":${json ?? JSON.stringify(Task.toJSON(task))}}`);
   }));
 
   app.post('/message::stream', route(async (request, reply, context) => {
@@ -165,7 +167,8 @@ async function stream(request: FastifyRequest, reply: FastifyReply, sse: SseOpti
     if (!opened.ok) throw opened.error;
     const first = opened.result;
     if (!first.done) {
-      s.send(first.value.payload, first.value.seq);
+      // A message answer (seq 0) has no event id: nothing backs a resumption.
+      s.send(first.value.payload, first.value.seq > 0 ? first.value.seq : undefined);
       for await (const e of events) {
         if (s.closed) break;
         s.send(e.payload, e.seq);

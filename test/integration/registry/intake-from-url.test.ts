@@ -42,7 +42,7 @@ describe('card intake from a running runtime', () => {
     assert.equal(admitted.card.name, 'tester');
     assert.deepEqual(
       admitted.card.skills.map((s) => s.id),
-      ['echo', 'chunks', 'destructured', 'sum', 'ask', 'wait', 'fail', 'slow'],
+      ['echo', 'chunks', 'destructured', 'sum', 'hello', 'ask', 'wait', 'fail', 'slow'],
     );
   });
 

@@ -25,6 +25,11 @@ const echo = defineAgent({
     },
   },
 });
+const greeter = defineAgent({
+  card: { name: 'greeter', description: 'Greets with a message' },
+  defaultSkill: 'greet',
+  skills: { greet: { description: 'Greets', messageReplies: true, handler: async (text: string, ctx) => ctx.reply(`Hello, ${text}`) } },
+});
 const story = defineAgent({
   card: { name: 'story', description: 'Tells a story in chunks' },
   defaultSkill: 'tell',
@@ -63,7 +68,7 @@ describe('agentmesh agents over ACP', () => {
   let acp: AcpTestClient;
 
   before(async () => {
-    host = await startRuntime([echo, story, adder, asker, waiter, broken, Upper]);
+    host = await startRuntime([echo, story, adder, asker, waiter, broken, Upper, greeter]);
     acp = new AcpTestClient(`${host.url}/acp`);
   });
   after(async () => {
@@ -74,7 +79,7 @@ describe('agentmesh agents over ACP', () => {
     assert.deepEqual((await acp.call('GET', '/ping')).body, {});
     const list = await acp.call('GET', '/agents?limit=100');
     assert.equal(list.status, 200);
-    assert.deepEqual(list.body.agents.map((a: any) => a.name), ['echo', 'story', 'adder', 'asker', 'waiter', 'broken']);
+    assert.deepEqual(list.body.agents.map((a: any) => a.name), ['echo', 'story', 'adder', 'asker', 'waiter', 'broken', 'greeter']);
     const two = await acp.call('GET', '/agents?limit=2&offset=1');
     assert.deepEqual(two.body.agents.map((a: any) => a.name), ['story', 'adder']);
     const manifest = await acp.call('GET', '/agents/echo');
@@ -98,6 +103,17 @@ describe('agentmesh agents over ACP', () => {
     assert.deepEqual({ ...read.body, created_at: undefined }, { ...res.body, created_at: undefined });
     const events = await acp.call('GET', `/runs/${res.body.run_id}/events`);
     assert.deepEqual(events.body.events.map((e: any) => e.type), ['run.created', 'run.in-progress', 'generic', 'message.created', 'message.completed', 'run.completed']);
+  });
+
+  test('a run of a skill that answers A2A callers with a message is a run all the same: the reply is its output, readable later', async () => {
+    const res = await acp.call('POST', '/runs', { agent_name: 'greeter', input: [userText('Ada')], mode: 'sync' });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.status, 'completed');
+    assert.equal(outputText(res.body), 'Hello, Ada');
+    assert.equal((await acp.call('GET', `/runs/${res.body.run_id}`)).body.status, 'completed');
+    const { events } = await acp.stream('POST', '/runs', { agent_name: 'greeter', input: [userText('Lin')], mode: 'stream' });
+    assert.equal(events.at(-1).type, 'run.completed');
+    assert.equal(outputText(events.at(-1).run), 'Hello, Lin');
   });
 
   test('a run without a mode is sync; JSON content reaches a typed skill as data and comes back as JSON', async () => {

@@ -26,6 +26,7 @@ import { holdUntilCanceled } from '../../helpers/runtime-fixture.js';
 
 const WORKING = 2;
 const INPUT_REQUIRED = 6;
+const REJECTED = 7;
 
 /** Jobs the agent handed off, as a queue consumer would receive them. */
 const queued: string[] = [];
@@ -55,6 +56,13 @@ const jobs = defineAgent({
       handler: async (_: string, ctx) => ctx.handOff(),
     },
     hold: holdUntilCanceled({ description: 'Runs until canceled', progress: 'holding' }),
+    decline: {
+      description: 'Hands off, then declines the job',
+      handler: async (_: string, ctx) => {
+        await ctx.handOff();
+        ctx.reject('renders of that size are not offered');
+      },
+    },
     late: {
       description: 'Hands off, then its queue refuses the job',
       handler: async (_: string, ctx) => {
@@ -291,6 +299,17 @@ describe('handed-off tasks on SQLite', () => {
     await until('the task failed', async () => (await control.get(id)).status?.state === 4);
     const task = await control.get(id);
     assert.match(task.status?.message?.parts[0]?.content?.$case === 'text' ? task.status.message.parts[0].content.value : '', /render queue is full/);
+  });
+
+  test('a handed-off task is rejected by its worker (TaskControl.reject) or by its handler after the hand-off: REJECTED, with the reason', async () => {
+    const id = await handedOff('render');
+    const rejected = await control.reject(id, 'the file is not a render scene');
+    assert.equal(rejected.status?.state, REJECTED);
+    assert.equal(textOfMessage(rejected.status!.message!), 'the file is not a render scene');
+    assert.equal((await client.getTask(GetTaskRequest.fromJSON({ id }))).status?.state, REJECTED);
+    const declined = asTask(await client.sendMessage(sendRequest('go', { skillId: 'decline', returnImmediately: true }))).id;
+    await until('the task is rejected', async () => (await control.get(declined)).status?.state === REJECTED);
+    assert.equal(textOfMessage((await control.get(declined)).status!.message!), 'renders of that size are not offered');
   });
 
   test('TaskControl refuses to write a task whose handler still runs, and an unknown task is TaskNotFound', async () => {

@@ -1,13 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AgentCard, CancelTaskRequest, GetTaskRequest, ListTasksRequest, SubscribeToTaskRequest, TaskPushNotificationConfig, verifyAgentCardSignature } from '@a2a-js/sdk';
+import { AgentCard, CancelTaskRequest, GetTaskRequest, ListTasksRequest, SubscribeToTaskRequest, TaskPushNotificationConfig, verifyAgentCardSignature, type StreamResponse } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { TaskNotFoundError } from '@a2a-js/sdk/errors';
 import { importJWK, type JWK } from 'jose';
 import { connectAgent, type Binding } from '../../../src/cli/index.js';
 import type { ProtocolVersion } from '../../../src/protocol/index.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
-import { CANCELED, COMPLETED, asTask, completedText, sendRequest, startWaitTask, startWebhook, streamChunks } from '../../helpers/sdk-client.js';
+import { CANCELED, COMPLETED, asMessage, asTask, completedText, messageText, sendRequest, startWaitTask, startWebhook, streamChunks } from '../../helpers/sdk-client.js';
 
 // mount: the agent at the root (single-agent process) or under /agents/{name}, whose prefix the v0.3 REST router must not see.
 const COMBINATIONS: Array<{ protocol: ProtocolVersion; binding: Binding; mount: string }> = [
@@ -47,6 +47,25 @@ describe('official @a2a-js/sdk client against the runtime', () => {
 
       test('sendMessage returns the completed task with its artifact', async () => {
         assert.equal(await completedText(client, 'hello sdk'), 'hello sdk');
+      });
+
+      test('sendMessage to a skill that replies gets the Message itself: role agent, the context, no task', async () => {
+        const contextId = `ctx-reply-${protocol}-${binding}`;
+        const message = asMessage(await client.sendMessage(sendRequest('Ada', { skillId: 'hello', contextId })));
+        assert.equal(messageText(message), 'Hello, Ada');
+        assert.equal(message.role, 2, 'ROLE_AGENT');
+        assert.equal(message.contextId, contextId);
+        assert.equal(message.taskId ?? '', '', 'no task');
+        assert.ok(message.messageId.length > 0);
+      });
+
+      test('sendMessageStream to a skill that replies yields that one Message, then ends', async () => {
+        const events: Array<StreamResponse> = [];
+        for await (const e of client.sendMessageStream(sendRequest('Grace', { skillId: 'hello' }))) events.push(e);
+        assert.deepEqual(events.map((e) => e.payload?.$case), ['message']);
+        const only = events[0]!.payload;
+        assert.ok(only?.$case === 'message');
+        assert.equal(messageText(only.value), 'Hello, Grace');
       });
 
       test('sendMessageStream yields the task, then updates in order, ending completed', async () => {

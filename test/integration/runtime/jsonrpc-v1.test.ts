@@ -23,6 +23,26 @@ describe('JSON-RPC v1 binding', () => {
     assert.ok(task.history.some((m: { parts: Array<{ text?: string }> }) => m.parts[0]?.text === 'working on it'), 'progress text is in the history');
   });
 
+  test('a skill that replies answers result.message (no task); streamed, one frame without an event id; ListTasks shows nothing of it', async () => {
+    const contextId = `ctx-wire-reply-${crypto.randomUUID()}`;
+    const { body } = await rpc(runtime().url, 'SendMessage', { message: userMessage('Ada', { contextId, metadata: { skillId: 'hello' } }) });
+    assert.equal(body.result.task, undefined);
+    assert.equal(body.result.message.role, 'ROLE_AGENT');
+    assert.deepEqual(body.result.message.parts, [{ text: 'Hello, Ada' }]);
+    assert.equal(body.result.message.contextId, contextId);
+    const response = await fetch(runtime().url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'A2A-Version': '1.0', accept: 'text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'SendStreamingMessage', params: { message: userMessage('Lin', { contextId, metadata: { skillId: 'hello' } }) } }),
+    });
+    const frames = await readSse(response);
+    assert.equal(frames.length, 1);
+    assert.equal(frames[0]!.id, undefined, 'no task log backs it: nothing to resume from');
+    assert.deepEqual(frames[0]!.data.result.message.parts, [{ text: 'Hello, Lin' }]);
+    const listed = await rpc(runtime().url, 'ListTasks', { contextId });
+    assert.deepEqual(listed.body.result.tasks, []);
+  });
+
   test('returnImmediately returns before the task is done', async () => {
     const { body } = await rpc(runtime().url, 'SendMessage', { message: userMessage('x', { metadata: { skillId: 'wait' } }), configuration: { returnImmediately: true } });
     assert.ok(['TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING'].includes(body.result.task.status.state));

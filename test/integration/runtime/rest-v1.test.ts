@@ -79,6 +79,20 @@ describe('HTTP+JSON binding, v1', () => {
     assert.equal(task.artifacts?.[0]?.parts[0]?.text, 'rest hello');
   });
 
+  test('POST /message:send to a skill that replies returns { message }; /message:stream sends it as the one event, without an id', async () => {
+    const response = await send({ message: userMessage('Ada', { metadata: { skillId: 'hello' } }) });
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as { task?: unknown; message: { role: string; parts: unknown[] } };
+    assert.equal(body.task, undefined);
+    assert.equal(body.message.role, 'ROLE_AGENT');
+    assert.deepEqual(body.message.parts, [{ text: 'Hello, Ada' }]);
+    const streamed = await fetch(`${url}/message:stream`, { method: 'POST', headers: { ...JSON_V1, accept: 'text/event-stream' }, body: JSON.stringify({ message: userMessage('Lin', { metadata: { skillId: 'hello' } }) }) });
+    const frames = await readSse(streamed);
+    assert.equal(frames.length, 1);
+    assert.equal(frames[0]!.id, undefined);
+    assert.deepEqual(frames[0]!.data.message.parts, [{ text: 'Hello, Lin' }]);
+  });
+
   test('GET /tasks/{id} returns the task and honours historyLength', async () => {
     const { task } = (await (await send({ message: userMessage('fetch me') })).json()) as { task: { id: string } };
     const full = await fetch(`${url}/tasks/${task.id}`, { headers: V1 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { taskEnd } from '../../../src/gateway/settlement.js';
+import { replyEnd, taskEnd } from '../../../src/gateway/settlement.js';
 import { AnswerTap } from '../../../src/gateway/stream-task-tap.js';
 
 const frame = (data: unknown): string => `event: message\ndata: ${JSON.stringify(data)}\n\n`;
@@ -57,4 +57,41 @@ test('hostile metadata (an array, a string, negative or non-numeric credits) nev
   assert.deepEqual(taskEnd(negative.folded()), { kind: 'charge', milliCredits: undefined });
   const text = tapStream(frame({ result: { statusUpdate: { taskId: 't', status: { state: 'TASK_STATE_COMPLETED' }, metadata: 'agentmesh.usage' } } }));
   assert.deepEqual(taskEnd(text.folded()), { kind: 'charge', milliCredits: undefined });
+});
+
+/** Feeds a JSON answer (SendMessage) to a tap, in one piece. */
+function tapJson(body: unknown): AnswerTap {
+  const tap = new AnswerTap(false);
+  tap.onChunk(Buffer.from(JSON.stringify(body)));
+  tap.finish();
+  return tap;
+}
+
+test('a message answer is seen in every shape (v1 JSON-RPC, v1 REST, v0.3, a stream of one), with the usage it reports', () => {
+  const message = { messageId: 'm', role: 'ROLE_AGENT', parts: [{ text: 'hi' }], metadata: { 'agentmesh.usage': { credits: 1.5 } } };
+  const answers = [
+    tapJson({ jsonrpc: '2.0', id: 1, result: { message } }),
+    tapJson({ message }),
+    tapJson({ jsonrpc: '2.0', id: 1, result: { kind: 'message', messageId: 'm', role: 'agent', parts: [{ kind: 'text', text: 'hi' }], metadata: { 'agentmesh.usage': { credits: 1.5 } } } }),
+    tapStream(frame({ jsonrpc: '2.0', id: 1, result: { message } })),
+    tapStream(frame({ message }), 5),
+    tapStream(frame({ jsonrpc: '2.0', id: 1, result: { kind: 'message', messageId: 'm', role: 'agent', parts: [], metadata: { 'agentmesh.usage': { credits: 1.5 } } } })),
+  ];
+  for (const tap of answers) {
+    assert.equal(tap.taskId, undefined);
+    assert.ok(tap.message !== undefined);
+    assert.deepEqual(replyEnd(tap.message), { kind: 'charge', milliCredits: 1500 });
+  }
+  assert.deepEqual(replyEnd({ messageId: 'm', metadata: { 'agentmesh.usage': { credits: 'all' } } }), { kind: 'charge', milliCredits: undefined }, 'no usable usage: the estimate');
+  assert.deepEqual(replyEnd({ messageId: 'm', metadata: ['agentmesh.usage'] }), { kind: 'charge', milliCredits: undefined });
+});
+
+test("a message inside a task's stream is the task's, not an answer of its own", () => {
+  const tap = tapStream(
+    frame({ result: { task: { id: 't', status: { state: 'TASK_STATE_WORKING' } } } }) +
+      frame({ result: { message: { messageId: 'm', role: 'ROLE_AGENT', parts: [{ text: 'note' }] } } }) +
+      frame({ result: { statusUpdate: { taskId: 't', status: { state: 'TASK_STATE_FAILED' } } } }),
+  );
+  assert.equal(tap.message, undefined);
+  assert.equal(taskEnd(tap.folded()).kind, 'refund');
 });

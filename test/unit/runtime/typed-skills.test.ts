@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineAgent, type SkillInputOf, type SkillOutputOf } from 'agentmesh';
+import type { Message } from '@a2a-js/sdk';
+import { defineAgent, type MessageReply, type SkillInputOf, type SkillOutputOf } from 'agentmesh';
 
 /*
  * A skill's handler is typed by its JSON Schemas, with no
@@ -71,6 +72,32 @@ describe('typed skills', () => {
       },
     });
     assert.deepEqual([...agent.skills.keys()], ['score', 'closed', 'wrongResult', 'wrongAnnotation', 'text', 'either']);
+  });
+
+  test('a handler may return ctx.reply() beside the output its schema types; the reply carries an SDK Message', () => {
+    const agent = defineAgent({
+      card: { name: 'replying', description: 'Replies' },
+      skills: {
+        answer: {
+          description: 'Replies to short questions, else counts',
+          messageReplies: true,
+          output: { type: 'object', required: ['count'], properties: { count: { type: 'integer' } } },
+          handler: (text: string, ctx) => {
+            const reply = ctx.reply(`echo ${text}`);
+            holds<Equal<typeof reply, MessageReply>>();
+            holds<Equal<typeof reply.message, Message>>();
+            return text.length < 5 ? reply : { count: text.length };
+          },
+        },
+        stillChecked: {
+          description: 'A reply does not excuse a wrong output',
+          output: { type: 'object', required: ['count'], properties: { count: { type: 'integer' } } },
+          // @ts-expect-error: count must be a number, reply or not
+          handler: (text: string, ctx) => (text === '' ? ctx.reply('empty') : { count: 'many' }),
+        },
+      },
+    });
+    assert.equal(agent.skills.get('answer')!.definition.messageReplies, true);
   });
 
   test('the schemas still validate at run time as before', async () => {

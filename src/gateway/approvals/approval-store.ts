@@ -59,6 +59,7 @@ export type NewApproval = Omit<ApprovalRecord, 'state' | 'decidedBy' | 'decidedA
 /** Which parked calls to list, newest first. */
 export interface ApprovalQuery {
   tenant?: string;
+  agent?: string;
   state?: ApprovalState;
   /** Only those whose approver scope is one of these. */
   approverScopes?: readonly string[];
@@ -119,8 +120,9 @@ export class ApprovalStore {
     return Number(result.numDeletedRows) > 0;
   }
 
-  async insert(a: NewApproval): Promise<void> {
-    await this.#db
+  /** Stores a parked call; false when the same message (tenant, agent, message id) is parked already. */
+  async insert(a: NewApproval): Promise<boolean> {
+    const result = await this.#db
       .insertInto('gateway_approvals')
       .values({
         id: a.id,
@@ -140,7 +142,15 @@ export class ApprovalStore {
         created_at: a.createdAt,
         expires_at: a.expiresAt,
       })
-      .execute();
+      .onConflict((oc) => oc.columns(['tenant', 'agent', 'message_id']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /** The parked call of a message, if it was parked. */
+  async byMessage(tenant: string, agent: string, messageId: string): Promise<ApprovalRecord | undefined> {
+    const row = await this.#db.selectFrom('gateway_approvals').selectAll().where('tenant', '=', tenant).where('agent', '=', agent).where('message_id', '=', messageId).executeTakeFirst();
+    return row === undefined ? undefined : recordOf(row);
   }
 
   async get(id: string): Promise<ApprovalRecord | undefined> {
@@ -151,6 +161,7 @@ export class ApprovalStore {
   async list(q: ApprovalQuery): Promise<ApprovalRecord[]> {
     let query = this.#db.selectFrom('gateway_approvals').selectAll();
     if (q.tenant !== undefined) query = query.where('tenant', '=', q.tenant);
+    if (q.agent !== undefined) query = query.where('agent', '=', q.agent);
     if (q.state !== undefined) query = query.where('state', '=', q.state);
     if (q.approverScopes !== undefined) query = query.where('approver_scope', 'in', q.approverScopes.length > 0 ? [...q.approverScopes] : ['']);
     if (q.before !== undefined) query = query.where('created_at', '<', q.before);

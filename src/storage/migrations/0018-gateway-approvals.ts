@@ -61,6 +61,8 @@ export function gatewayApprovalsMigration(dialect: MigrationDialect): Migration 
       indexes: [
         { name: 'gateway_approvals_state_expires', columns: ['state', 'expires_at'] },
         { name: 'gateway_approvals_tenant_created', columns: ['tenant', 'created_at'] },
+        // A retried send finds its parked call instead of parking another.
+        { name: 'gateway_approvals_message', columns: ['tenant', 'agent', 'message_id'], unique: true },
       ],
       tenantOwned: true,
     },

@@ -192,10 +192,10 @@ export class ApprovalGate {
     return count;
   }
 
-  /** Sends again the approved calls a stopped replica left `forwarding` (the runtime's message-id dedupe keeps it once). */
-  async resumeStranded(): Promise<number> {
+  /** Sends again the approved calls a stopped replica left `forwarding` as of `now` (the runtime's message-id dedupe keeps it once). */
+  async resumeStranded(now = this.#now()): Promise<number> {
     let count = 0;
-    const cutoff = this.#now() - this.#o.timeoutMs - STRANDED_AFTER_MARGIN_MS;
+    const cutoff = now - this.#o.timeoutMs - STRANDED_AFTER_MARGIN_MS;
     for (const a of await this.#o.store.stranded(200)) {
       if (this.#inFlight.has(a.id) || (a.decidedAt ?? 0) > cutoff) continue;
       await this.#send(a);

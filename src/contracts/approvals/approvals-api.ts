@@ -1,5 +1,12 @@
 /** The approvals API (`/v1/approvals…`, `/v1/approval-rules…`, docs/approvals.md) as it crosses the wire. */
 
+/**
+ * The prefix of a gated task's id (`approval-<uuid>`): a task in
+ * AUTH_REQUIRED with such an id waits for a person's approval at the
+ * gateway, and moves on its own once decided (ADR 0037).
+ */
+export const APPROVAL_TASK_PREFIX = 'approval-';
+
 /** The states of a parked call. */
 export type ApprovalStateName = 'pending' | 'forwarding' | 'approved' | 'denied' | 'expired';
 

@@ -1,3 +1,4 @@
+import { APPROVAL_TASK_PREFIX } from '../../contracts/approvals/index.js';
 import type { ApprovalRecord } from './approval-store.js';
 
 /** The metadata key of a gated task, and the extension a gateway with approval rules declares on cards (ADR 0037). */
@@ -5,7 +6,7 @@ export const APPROVAL_EXTENSION_URI = 'https://agentmesh.dev/extensions/approval
 export const APPROVAL_METADATA_KEY = 'agentmesh.approval';
 
 /** The prefix of a gated task's id: GetTask on such an id is answered by the gateway, no other call looks at the store. */
-export const GATE_TASK_PREFIX = 'approval-';
+export const GATE_TASK_PREFIX = APPROVAL_TASK_PREFIX;
 
 export const isGateTaskId = (taskId: string | undefined): taskId is string => taskId !== undefined && taskId.startsWith(GATE_TASK_PREFIX);
 

@@ -8,6 +8,7 @@
  *   node scripts/conformance.mjs prepare --from <a2a-tck clone> --suite <scratch dir>
  *   node scripts/conformance.mjs run --suite <scratch dir> [--transport jsonrpc,http_json,grpc]
  *        [--level must,should] [--out <dir>] [--sut <url>]
+ *   node scripts/conformance.mjs report --out <dir>     (the table again, from a run's reports)
  *
  * `prepare` copies a clone of the suite into a scratch directory and adapts
  * the copy to Debian's Python packages (python3-pytest 7.2, protobuf 3.21,
@@ -48,10 +49,6 @@ const { positionals, values } = parseArgs({
   },
 });
 
-const command = positionals[0];
-if (command === 'prepare') prepare(required('from'), required('suite'));
-else if (command === 'run') await run();
-else usage();
 
 function usage() {
   process.stderr.write('usage: node scripts/conformance.mjs prepare --from <a2a-tck clone> --suite <dir>\n       node scripts/conformance.mjs run --suite <dir> [--transport jsonrpc,http_json,grpc] [--level must,should] [--out <dir>] [--sut <url>]\n');
@@ -124,13 +121,36 @@ async function run() {
         await server.stop();
       }
       const last = rows.at(-1);
-      process.stdout.write(`${level} ${transport}: ${last.passed} passed, ${last.failed} failed, ${last.skipped} skipped${last.failures.length ? `\n  failed: ${last.failures.join(', ')}` : ''}\n`);
+      process.stdout.write(`${level} ${transport}: ${last.passed} passed, ${last.failed} failed, ${last.skipped} skipped\n`);
+      for (const f of last.failures) process.stdout.write(`  failed: ${f}\n`);
+      for (const s of last.skips) process.stdout.write(`  skipped: ${s}\n`);
     }
   }
-  process.stdout.write('\n| level | transport | passed | failed | skipped |\n| --- | --- | --- | --- | --- |\n');
-  for (const r of rows) process.stdout.write(`| ${r.level} | ${r.transport} | ${r.passed} | ${r.failed} | ${r.skipped} |\n`);
+  // `skipped` leaves out the tests of the transports and levels this run did not ask for.
+  printTable(rows);
   writeFileSync(join(out, 'summary.json'), JSON.stringify(rows, null, 2));
   process.stdout.write(`\nreports: ${out}\n`);
+}
+
+function report(out) {
+  const rows = [];
+  for (const level of LEVELS) {
+    for (const transport of TRANSPORTS) {
+      const file = join(out, `${level}-${transport}.xml`);
+      if (!existsSync(file)) continue;
+      const row = { transport, level, ...summarize(readFileSync(file, 'utf8')) };
+      rows.push(row);
+      process.stdout.write(`${level} ${transport}: ${row.passed} passed, ${row.failed} failed, ${row.skipped} skipped\n`);
+      for (const f of row.failures) process.stdout.write(`  failed: ${f}\n`);
+      for (const s of row.skips) process.stdout.write(`  skipped: ${s}\n`);
+    }
+  }
+  printTable(rows);
+}
+
+function printTable(rows) {
+  process.stdout.write('\n| level | transport | passed | failed | skipped |\n| --- | --- | --- | --- | --- |\n');
+  for (const r of rows) process.stdout.write(`| ${r.level} | ${r.transport} | ${r.passed} | ${r.failed} | ${r.skipped} |\n`);
 }
 
 /**
@@ -187,17 +207,43 @@ async function runSuite({ suite, url, transport, level, out }) {
   return summarize(junit);
 }
 
-/** Counts from the JUnit report: a skipped test is one the suite did not run against this server (the reason is in the log). */
+/** Skips that only say the run was narrowed (another transport, another level): not a test the server missed. */
+const NARROWED = /^Transport '[a-z_]+' not configured$|^No requirements at this level$/;
+
+/**
+ * Counts from the JUnit report, failures named by requirement id (the id the
+ * suite's message starts with). A skip the run's own filters explain is
+ * counted apart from one the server caused (`skipped`, with its reasons).
+ */
 function summarize(junit) {
   const cases = junit.split('<testcase ').slice(1);
   const failures = [];
-  let skipped = 0;
+  const skips = [];
+  let narrowed = 0;
   let failed = 0;
   for (const c of cases) {
     const name = /name="([^"]*)"/.exec(c)?.[1] ?? '?';
-    const klass = /classname="([^"]*)"/.exec(c)?.[1]?.split('.').at(-1) ?? '';
-    if (/<skipped/.test(c)) skipped += 1;
-    else if (/<(failure|error)/.test(c)) { failed += 1; failures.push(`${klass}.${name}`); }
+    const skip = /<skipped[^>]*message="([^"]*)"/.exec(c);
+    const failure = /<(?:failure|error)[^>]*message="([^"]*)"/.exec(c);
+    if (/<skipped/.test(c)) {
+      const reason = unescape(skip?.[1] ?? '');
+      if (NARROWED.test(reason)) narrowed += 1;
+      else skips.push(`${name}: ${reason}`);
+    } else if (failure !== null || /<(failure|error)/.test(c)) {
+      failed += 1;
+      const id = /([A-Z][A-Z0-9_]+-[A-Z]+-\d+)/.exec(unescape(failure?.[1] ?? ''))?.[1];
+      failures.push(id === undefined ? name : `${id} (${name})`);
+    }
   }
-  return { passed: cases.length - skipped - failed, failed, skipped, failures };
+  return { passed: cases.length - narrowed - skips.length - failed, failed, skipped: skips.length, narrowed, failures, skips };
 }
+
+function unescape(text) {
+  return text.replace(/&quot;/g, '"').replace(/&#10;/g, '\n').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+const command = positionals[0];
+if (command === 'prepare') prepare(required('from'), required('suite'));
+else if (command === 'run') await run();
+else if (command === 'report') report(required('out'));
+else usage();

@@ -7,7 +7,7 @@
  *
  *   node scripts/conformance.mjs prepare --from <a2a-tck clone> --suite <scratch dir>
  *   node scripts/conformance.mjs run --suite <scratch dir> [--transport jsonrpc,http_json,grpc]
- *        [--level must,should] [--out <dir>] [--sut <url>]
+ *        [--level must,should] [--out <dir>] [--sut <url>] [--no-dedupe]
  *   node scripts/conformance.mjs report --out <dir>     (the table again, from a run's reports)
  *
  * `prepare` copies a clone of the suite into a scratch directory and adapts
@@ -17,7 +17,10 @@
  * `agentmesh agent serve` on the agent (HTTP and gRPC on free ports, a new
  * data directory each run) unless `--sut` names a server already running
  * (another implementation, for comparison), runs `run_tck.py` once per
- * transport × level, and reads each run's JUnit report.
+ * transport × level, and reads each run's JUnit report. `--no-dedupe` starts
+ * the agent with AGENTMESH_DEDUPE_MESSAGE_IDS=0: the suite sends one messageId
+ * per scenario and session for different messages, which the runtime
+ * otherwise answers with the task that id started (docs/runtime.md).
  *
  * Needs: Node 24 and a built agentmesh (`npm ci`), /usr/bin/python3 with
  * python3-pytest python3-pytest-asyncio python3-httpx python3-grpcio
@@ -46,12 +49,13 @@ const { positionals, values } = parseArgs({
     level: { type: 'string', default: 'must,should' },
     out: { type: 'string' },
     sut: { type: 'string' },
+    'no-dedupe': { type: 'boolean', default: false },
   },
 });
 
 
 function usage() {
-  process.stderr.write('usage: node scripts/conformance.mjs prepare --from <a2a-tck clone> --suite <dir>\n       node scripts/conformance.mjs run --suite <dir> [--transport jsonrpc,http_json,grpc] [--level must,should] [--out <dir>] [--sut <url>]\n');
+  process.stderr.write('usage: node scripts/conformance.mjs prepare --from <a2a-tck clone> --suite <dir>\n       node scripts/conformance.mjs run --suite <dir> [--transport jsonrpc,http_json,grpc] [--level must,should] [--out <dir>] [--sut <url>] [--no-dedupe]\n       node scripts/conformance.mjs report --out <dir>\n');
   process.exit(2);
 }
 
@@ -163,7 +167,7 @@ async function startAgent() {
   const dataDir = mkdtempSync(join(tmpdir(), 'conformance-store-'));
   const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', 'bin.js'), 'agent', 'serve', AGENT, '--port', '0', '--data-dir', dataDir, '--dev'], {
     cwd: root,
-    env: { ...process.env, GRPC_PORT: '0', AGENTMESH_ALLOW_HOSTS: 'example.com,localhost,127.0.0.1', NO_COLOR: '1' },
+    env: { ...process.env, GRPC_PORT: '0', AGENTMESH_ALLOW_HOSTS: 'example.com,localhost,127.0.0.1', NO_COLOR: '1', ...(values['no-dedupe'] ? { AGENTMESH_DEDUPE_MESSAGE_IDS: '0' } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise((resolveExit) => child.once('exit', resolveExit));

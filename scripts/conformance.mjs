@@ -7,7 +7,7 @@
  *
  *   node scripts/conformance.mjs prepare --from <a2a-tck clone> --suite <scratch dir>
  *   node scripts/conformance.mjs run --suite <scratch dir> [--transport jsonrpc,http_json,grpc]
- *        [--level must,should] [--out <dir>] [--sut <url>] [--no-dedupe]
+ *        [--level must,should] [--out <dir>] [--target agentmesh|sdk] [--sut <url>] [--no-dedupe]
  *   node scripts/conformance.mjs report --out <dir>     (the table again, from a run's reports)
  *
  * `prepare` copies a clone of the suite into a scratch directory and adapts
@@ -15,8 +15,9 @@
  * grpcio 1.51, no pytest-html, no googleapis-common-protos) without touching
  * an assertion; the clone itself is left as fetched. `run` starts
  * `agentmesh agent serve` on the agent (HTTP and gRPC on free ports, a new
- * data directory each run) unless `--sut` names a server already running
- * (another implementation, for comparison), runs `run_tck.py` once per
+ * data directory each run), or with `--target sdk` the same scenarios on the
+ * official @a2a-js/sdk server alone (examples/conformance-agent/sdk-server.ts,
+ * for comparison), unless `--sut` names a server already running, runs `run_tck.py` once per
  * transport × level, and reads each run's JUnit report. `--no-dedupe` starts
  * the agent with AGENTMESH_DEDUPE_MESSAGE_IDS=0: the suite sends one messageId
  * per scenario and session for different messages, which the runtime
@@ -37,6 +38,7 @@ import { parseArgs } from 'node:util';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PYTHON = '/usr/bin/python3';
 const AGENT = join(root, 'examples', 'conformance-agent', 'agent.ts');
+const SDK_SERVER = join(root, 'examples', 'conformance-agent', 'sdk-server.ts');
 const TRANSPORTS = ['jsonrpc', 'http_json', 'grpc'];
 const LEVELS = ['must', 'should', 'may'];
 
@@ -50,6 +52,7 @@ const { positionals, values } = parseArgs({
     out: { type: 'string' },
     sut: { type: 'string' },
     'no-dedupe': { type: 'boolean', default: false },
+    target: { type: 'string', default: 'agentmesh' },
   },
 });
 
@@ -111,6 +114,7 @@ function prepare(from, suite) {
 async function run() {
   const suite = required('suite');
   if (!existsSync(join(suite, '_local', 'ignore_html.py'))) throw new Error(`${suite} is not prepared: run "node scripts/conformance.mjs prepare" first`);
+  if (!['agentmesh', 'sdk'].includes(values.target)) usage();
   const transports = listOf('transport', TRANSPORTS);
   const levels = listOf('level', LEVELS);
   const out = values.out === undefined ? mkdtempSync(join(tmpdir(), 'conformance-')) : resolve(values.out);
@@ -118,7 +122,7 @@ async function run() {
   const rows = [];
   for (const level of levels) {
     for (const transport of transports) {
-      const server = values.sut === undefined ? await startAgent() : { url: values.sut, stop: async () => {} };
+      const server = values.sut !== undefined ? { url: values.sut, stop: async () => {} } : values.target === 'sdk' ? await startSdkServer() : await startAgent();
       try {
         rows.push({ transport, level, ...(await runSuite({ suite, url: server.url, transport, level, out })) });
       } finally {
@@ -165,17 +169,25 @@ function printTable(rows) {
  */
 async function startAgent() {
   const dataDir = mkdtempSync(join(tmpdir(), 'conformance-store-'));
-  const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', 'bin.js'), 'agent', 'serve', AGENT, '--port', '0', '--data-dir', dataDir, '--dev'], {
-    cwd: root,
-    env: { ...process.env, GRPC_PORT: '0', AGENTMESH_ALLOW_HOSTS: 'example.com,localhost,127.0.0.1', NO_COLOR: '1', ...(values['no-dedupe'] ? { AGENTMESH_DEDUPE_MESSAGE_IDS: '0' } : {}) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const env = { ...process.env, GRPC_PORT: '0', AGENTMESH_ALLOW_HOSTS: 'example.com,localhost,127.0.0.1', NO_COLOR: '1', ...(values['no-dedupe'] ? { AGENTMESH_DEDUPE_MESSAGE_IDS: '0' } : {}) };
+  const server = await startProcess([join(root, 'dist', 'src', 'cli', 'bin.js'), 'agent', 'serve', AGENT, '--port', '0', '--data-dir', dataDir, '--dev'], env, /agentmesh runtime listening on (http:\/\/\S+)/);
+  return { url: server.url, stop: async () => { await server.stop(); rmSync(dataDir, { recursive: true, force: true }); } };
+}
+
+/** The official SDK's server on the same scenarios: in-memory store, a new process each run. */
+function startSdkServer() {
+  return startProcess([SDK_SERVER], process.env, /listening on (http:\/\/\S+)/);
+}
+
+/** Starts `node <args>` and resolves with the URL its output names once it listens. */
+async function startProcess(args, env, listening) {
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
   let log = '';
   const url = await new Promise((resolveUrl, reject) => {
     const onData = (chunk) => {
       log += chunk;
-      const found = /agentmesh runtime listening on (http:\/\/\S+)/.exec(log);
+      const found = listening.exec(log);
       if (found) resolveUrl(found[1]);
     };
     child.stdout.on('data', onData);
@@ -187,7 +199,6 @@ async function startAgent() {
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -212,7 +223,7 @@ async function runSuite({ suite, url, transport, level, out }) {
 }
 
 /** Skips that only say the run was narrowed (another transport, another level): not a test the server missed. */
-const NARROWED = /^Transport '[a-z_]+' not configured$|^No requirements at this level$/;
+const NARROWED = /^Transport '[a-z_]+' not configured|^(?:JSON-RPC|HTTP\+JSON|gRPC) transport not configured$|^No requirements at this level$/;
 
 /**
  * Counts from the JUnit report, failures named by requirement id (the id the

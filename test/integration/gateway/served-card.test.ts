@@ -7,7 +7,7 @@ import { decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { verifyCardSignatures } from '../../../src/registry/intake/card-signatures.js';
 import { agentCardViolations, legacyAgentCardViolations } from '../../../src/registry/intake/card-validation.js';
-import { ADMIN_TOKEN, createClient } from '../../helpers/gateway-fixture.js';
+import { ADMIN_TOKEN, createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { asTask, completedText, sendRequest, textOf } from '../../helpers/sdk-client.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { agentCardFields } from '../../helpers/proto-agent-card.js';
@@ -174,6 +174,22 @@ describe('the card the gateway serves', () => {
     assert.deepEqual(body.error.details.map((d: Json) => d.reason), ['AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED', 'VERSION_NOT_SUPPORTED']);
     assert.equal(body.error.details[0].metadata.supportedVersions, '1.0,0.3');
     await direct.arrayBuffer();
+  });
+
+  test('a 0.3 SDK client given the ?A2A-Version=0.3 card URL finds the gateway\'s JSON-RPC endpoint there and calls it', async () => {
+    // As @a2a-js/sdk 0.3's A2AClient.fromCardUrl does: the card URL it is given, no A2A-Version, then message/send to the card's url.
+    const card = (await (await fetch(`${cardUrl}?A2A-Version=0.3`, { headers: { accept: 'application/json' } })).json()) as Json;
+    assert.equal(card.url, `${gw.url}/agents/scorer`);
+    const token = await fetchToken(gw.url, await createClient(gw.url, { name: 'v03-reader', tenant: 'acme', scopes: ['a2a:message:send', 'crm:read'] }));
+    const res = await fetch(card.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'message/send', params: { message: { kind: 'message', messageId: crypto.randomUUID(), role: 'user', parts: [{ kind: 'text', text: 'v0.3 through the gateway' }], metadata: { skillId: 'echo' } } } }),
+    });
+    const body = (await res.json()) as Json;
+    assert.equal(body.result?.kind, 'task', JSON.stringify(body));
+    assert.equal(body.result.status.state, 'completed');
+    assert.equal(body.result.artifacts[0].parts[0].text, 'v0.3 through the gateway');
   });
 
   test("the official SDK resolves the card and, from it alone, gets a token and sends a message through the gateway", async () => {

@@ -72,4 +72,25 @@ describe('a workflow step waiting for approval', () => {
     assert.equal(JSON.stringify(done.artifacts).includes('"status":"completed"'), true, JSON.stringify(done.artifacts));
     assert.equal(ran, 1, 'the approved call ran once');
   });
+
+  test('fails its step, not retried, when the approval is denied', async () => {
+    const token = await fetchToken(mesh.gw.url, user);
+    const rpc = async (method: string, params: unknown) => {
+      const res = await fetch(`${mesh.gw.url}/agents/orchestrator`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+      return (await res.json()) as any;
+    };
+    const before = ran;
+    const started = await rpc('SendMessage', { message: runMessage('name: dismiss\nsteps:\n  - { id: decide, call: { agent: hr, skill: decide }, input: { decision: dismiss } }\n'), configuration: { returnImmediately: true } });
+    const runId = started.result.task.id as string;
+    const pending = async () => ((await (await fetch(`${mesh.gw.url}/v1/approvals?state=pending`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any).approvals as any[];
+    await until('the step\'s call to be parked', async () => (await pending()).length === 1, 15_000);
+    const [approval] = await pending();
+    const denied = await fetch(`${mesh.gw.url}/v1/approvals/${approval.id}/deny`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'not this quarter' }) });
+    assert.equal(denied.status, 200);
+    await until('the run to fail', async () => (await rpc('GetTask', { id: runId })).result.status.state === 'TASK_STATE_FAILED', 30_000);
+    const failed = (await rpc('GetTask', { id: runId, historyLength: 50 })).result;
+    assert.match(JSON.stringify(failed), /not this quarter/);
+    assert.equal(ran, before, 'the denied call never ran');
+    assert.deepEqual(await pending(), []);
+  });
 });

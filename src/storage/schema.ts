@@ -193,7 +193,8 @@ export interface GatewayApprovalRulesTable {
   id: string;
   agent: string;
   skill: string;
-  tenant: string;
+  /** The tenant the rule matches ('' any). */
+  match_tenant: string;
   condition: string;
   reason: string;
   approver_scope: string;

@@ -95,7 +95,7 @@ export class ApprovalStore {
       id: r.id,
       ...(r.agent !== '' && { agent: r.agent }),
       ...(r.skill !== '' && { skill: r.skill }),
-      ...(r.tenant !== '' && { tenant: r.tenant }),
+      ...(r.match_tenant !== '' && { tenant: r.match_tenant }),
       ...(r.condition !== '' && { condition: r.condition }),
       ...(r.reason !== '' && { reason: r.reason }),
       approverScope: r.approver_scope,
@@ -106,7 +106,7 @@ export class ApprovalStore {
 
   /** Writes a rule (a rule of the same id is replaced). */
   async putRule(rule: ApprovalRule, by: string): Promise<void> {
-    const row = { agent: rule.agent ?? '', skill: rule.skill ?? '', tenant: rule.tenant ?? '', condition: rule.condition ?? '', reason: rule.reason ?? '', approver_scope: rule.approverScope, expires_after_ms: rule.expiresAfterMs, created_at: Date.now(), created_by: by };
+    const row = { agent: rule.agent ?? '', skill: rule.skill ?? '', match_tenant: rule.tenant ?? '', condition: rule.condition ?? '', reason: rule.reason ?? '', approver_scope: rule.approverScope, expires_after_ms: rule.expiresAfterMs, created_at: Date.now(), created_by: by };
     await this.#db
       .insertInto('gateway_approval_rules')
       .values({ id: rule.id, ...row })

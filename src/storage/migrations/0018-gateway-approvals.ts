@@ -17,10 +17,10 @@ export function gatewayApprovalsMigration(dialect: MigrationDialect): Migration 
       name: 'gateway_approval_rules',
       columns: [
         'id text primary key',
-        // Empty: any agent, skill or tenant.
+        // Empty: any agent, skill or tenant. Not `tenant`: a column of that name marks a tenant-owned row (ADR 0014), and a rule is the platform's.
         "agent text not null default ''",
         "skill text not null default ''",
-        "tenant text not null default ''",
+        "match_tenant text not null default ''",
         "condition text not null default ''",
         "reason text not null default ''",
         'approver_scope text not null',

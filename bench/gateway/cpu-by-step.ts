@@ -17,6 +17,14 @@
  * it: that is the relaying every front pays. `(idle)` samples are left out.
  * `--top N` also lists the N functions with the most self time, for what the
  * steps' rows do not say.
+ *
+ * Only the process's loaded turn is counted: the longest run of consecutive
+ * seconds (after the first `--skip-s`, default 0) whose busy time is at
+ * least `--busy-share` (default 0.3) of the busiest second's, less its first
+ * `--warmup-s` (default 3): the bench's warm-up, when code loaded and
+ * compiled on first use runs. A bench child idles while the other targets
+ * run, so its start-up is a run of its own (the one the profile begins
+ * with, never counted), and not per call.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -38,6 +46,15 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
+/** Which samples count: those of the loaded seconds after start-up. */
+interface Window {
+  skipUs: number;
+  busyShare: number;
+  warmupS: number;
+}
+
+const STORAGE_STEP = 'storage (database drivers, outside a step)';
+
 /** A step and what its frames look like; the first rule that matches a frame names it. Order matters. */
 const STEPS: ReadonlyArray<{ step: string; match: (f: CallFrame) => boolean }> = [
   { step: 'GC', match: (f) => f.functionName === '(garbage collector)' },
@@ -54,7 +71,7 @@ const STEPS: ReadonlyArray<{ step: string; match: (f: CallFrame) => boolean }> =
   { step: 'undici (the upstream request and its answer)', match: (f) => /\/node_modules\/undici\/|node:internal\/deps\/undici/.test(f.url) },
   { step: 'Fastify and the data plane (src/http)', match: (f) => /\/node_modules\/(fastify|find-my-way|light-my-request|avvio)|\/src\/http\//.test(f.url) },
   { step: 'logging and tracing context', match: (f) => /\/node_modules\/(pino|@opentelemetry)|\/src\/observability\//.test(f.url) },
-  { step: 'storage (SQLite / PostgreSQL driver)', match: (f) => /\/src\/storage\/|\/node_modules\/(better-sqlite3|kysely|pg|pg-protocol|postgres|ioredis|@redis)/.test(f.url) },
+  { step: STORAGE_STEP, match: (f) => /\/src\/storage\/|\/node_modules\/(better-sqlite3|kysely|pg|pg-protocol|postgres|ioredis|@redis)/.test(f.url) },
 ];
 
 /** Node's own relaying: a sample whose leaf side is here stays here, whoever called it. */
@@ -67,6 +84,7 @@ function stepOf(stack: CallFrame[]): string {
   if (leaf.functionName === '(garbage collector)') return 'GC';
   if (leaf.functionName === '(program)') return 'V8 / native (program)';
   let sawNode = false;
+  let fallback: string | undefined;
   for (const frame of stack) {
     if (frame.url === '' || frame.url === undefined) continue;
     if (NODE_CORE.test(frame.url)) {
@@ -74,10 +92,17 @@ function stepOf(stack: CallFrame[]): string {
       continue;
     }
     if (sawNode) return NODE_STEP;
-    for (const rule of STEPS) if (rule.match(frame)) return rule.step;
-    if (frame.url.startsWith('node:')) continue;
+    for (const rule of STEPS) {
+      if (!rule.match(frame)) continue;
+      // A driver's frames go to the step that ran the statement, when one is further up.
+      if (rule.step === STORAGE_STEP) {
+        fallback ??= STORAGE_STEP;
+        break;
+      }
+      return rule.step;
+    }
   }
-  return sawNode ? NODE_STEP : 'other';
+  return fallback ?? (sawNode ? NODE_STEP : 'other');
 }
 
 async function profilesIn(paths: string[]): Promise<string[]> {
@@ -103,16 +128,43 @@ interface Attribution {
   bySelf: Map<string, number>;
 }
 
-function attribute(profile: CpuProfile, into: Attribution): void {
+function attribute(profile: CpuProfile, into: Attribution, window: Window): void {
   const parent = new Map<number, number>();
   const byId = new Map<number, ProfileNode>();
   for (const node of profile.nodes) {
     byId.set(node.id, node);
     for (const child of node.children ?? []) parent.set(child, node.id);
   }
+  // Busy µs per second of the profile, to find its loaded seconds.
+  const at: number[] = [];
+  const busyPerSecond: number[] = [];
+  let t = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i] ?? 0;
+    at.push(t);
+    const second = Math.floor(t / 1e6);
+    if (byId.get(profile.samples[i]!)!.callFrame.functionName !== '(idle)') busyPerSecond[second] = (busyPerSecond[second] ?? 0) + (profile.timeDeltas[i + 1] ?? 0);
+  }
+  const counted = busyPerSecond.map((us, second) => second * 1e6 >= window.skipUs && us !== undefined);
+  const busiest = Math.max(0, ...busyPerSecond.filter((us, second) => us !== undefined && counted[second]));
+  const loaded = (second: number): boolean => counted[second] === true && (busyPerSecond[second] ?? 0) >= busiest * window.busyShare;
+  // The turn is the run of consecutive loaded seconds with the most busy time, not counting the one the profile
+  // begins with (start-up, apart from the turn by the seconds the other targets ran); its first seconds are its warm-up.
+  let turn = { from: 0, to: -1, us: 0 };
+  for (let second = 0; second < busyPerSecond.length; second++) {
+    if (!loaded(second)) continue;
+    let to = second;
+    let us = 0;
+    while (to < busyPerSecond.length && loaded(to)) us += busyPerSecond[to++] ?? 0;
+    // A run that begins with the profile is the process's start-up.
+    if (second > 0 && us > turn.us) turn = { from: second, to: to - 1, us };
+    second = to;
+  }
   const stepOfNode = new Map<number, string>();
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i]!;
+    const second = Math.floor(at[i]! / 1e6);
+    if (second < turn.from + window.warmupS || second > turn.to) continue;
     // A sample's time is the delta to the next sample.
     const us = profile.timeDeltas[i + 1] ?? 0;
     const leaf = byId.get(id)!;
@@ -133,12 +185,13 @@ function attribute(profile: CpuProfile, into: Attribution): void {
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'cpu-us-per-call': { type: 'string' }, top: { type: 'string', default: '0' } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'cpu-us-per-call': { type: 'string' }, top: { type: 'string', default: '0' }, 'skip-s': { type: 'string', default: '0' }, 'busy-share': { type: 'string', default: '0.3' }, 'warmup-s': { type: 'string', default: '3' } } });
+  const window: Window = { skipUs: Number(values['skip-s']) * 1e6, busyShare: Number(values['busy-share']), warmupS: Number(values['warmup-s']) };
   if (positionals.length === 0) throw new Error('usage: cpu-by-step <profile or directory>... [--cpu-us-per-call N] [--top N]');
   const perCall = values['cpu-us-per-call'] === undefined ? undefined : Number(values['cpu-us-per-call']);
   const files = await profilesIn(positionals);
   const total: Attribution = { busyUs: 0, byStep: new Map(), bySelf: new Map() };
-  for (const file of files) attribute(JSON.parse(await readFile(file, 'utf8')) as CpuProfile, total);
+  for (const file of files) attribute(JSON.parse(await readFile(file, 'utf8')) as CpuProfile, total, window);
   const rows = [...total.byStep].sort((a, b) => b[1] - a[1]);
   const out: string[] = [`${files.length} profile(s), ${(total.busyUs / 1e6).toFixed(1)} s busy`, ''];
   out.push(perCall === undefined ? '| step | share |' : '| step | share | µs per call |', perCall === undefined ? '| --- | ---: |' : '| --- | ---: | ---: |');

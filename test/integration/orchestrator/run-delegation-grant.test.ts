@@ -27,11 +27,14 @@ const STORAGE_SECRET = 'storage-secret-of-the-delegation-grant-test-0123';
 /** The gateway's shortest access token lifetime: the caller's token ends within the test. */
 const TOKEN_TTL_SECONDS = 30;
 
-/** A promise and what settles it. */
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
+/** A promise, what settles it, and whether it has been. */
+function deferred(): { promise: Promise<void>; resolve: () => void; done: boolean } {
+  let settle!: () => void;
+  const d = { promise: new Promise<void>((r) => (settle = r)), done: false, resolve: () => {
+    d.done = true;
+    settle();
+  } };
+  return d;
 }
 
 /** One latch per run key: the gate step says when it is entered and waits until the test opens it. */
@@ -41,6 +44,9 @@ const latch = (key: string) => {
   if (l === undefined) latches.set(key, (l = { entered: deferred(), open: deferred() }));
   return l;
 };
+
+/** Every gate step of `keys` has been entered (bounded: a run that failed before one is never entered). */
+const entered = (...keys: string[]) => until(`the gate steps ${keys.join(', ')} to be entered`, () => keys.every((k) => latch(k).entered.done), 20_000);
 
 const gate = defineAgent({
   card: { name: 'gate', description: 'Holds a run until the test lets it go on' },
@@ -72,6 +78,21 @@ const workflow = (key: string) => `
 name: held-${key}
 steps:
   - { id: hold, call: { agent: gate, skill: hold }, input: { key: ${key} } }
+  - { id: note, call: { agent: recorder, skill: note }, input: {} }
+outputs:
+  recorder: "{{ steps.note.output }}"
+`;
+
+/** Two holds side by side: after a restart both re-attach at once, and share one redemption of the grant (a second would be a reuse). */
+const parallelWorkflow = (key: string) => `
+name: held-${key}
+steps:
+  - id: both
+    parallel:
+      join: all
+      steps:
+        - { id: a, call: { agent: gate, skill: hold }, input: { key: ${key}-a } }
+        - { id: b, call: { agent: gate, skill: hold }, input: { key: ${key}-b } }
   - { id: note, call: { agent: recorder, skill: note }, input: {} }
 outputs:
   recorder: "{{ steps.note.output }}"
@@ -111,8 +132,8 @@ describe('a run acts for its caller through its delegation grant', () => {
     if (reader === undefined || Date.now() - reader.at > 15_000) reader = { token: await callerToken(), at: Date.now() };
     return reader.token;
   };
-  const start = async (key: string, token: string) => {
-    const res = await callAgent(mesh.gw.url, 'orchestrator', token, 'SendMessage', { message: runMessage(workflow(key)), configuration: { returnImmediately: true } });
+  const start = async (key: string, token: string, text = workflow(key)) => {
+    const res = await callAgent(mesh.gw.url, 'orchestrator', token, 'SendMessage', { message: runMessage(text), configuration: { returnImmediately: true } });
     const body = (await res.json()) as any;
     assert.equal(res.status, 200, JSON.stringify(body));
     return (body.result.task ?? body.result).id as string;
@@ -152,7 +173,7 @@ describe('a run acts for its caller through its delegation grant', () => {
   test('completes after the caller token expired mid-run, and the audit rows keep the chain', async () => {
     const token = await callerToken();
     const runId = await start('expiry', token);
-    await latch('expiry').entered.promise;
+    await entered('expiry');
     // The caller's token is refused once it expired: what the next step would have exchanged is gone.
     await until('the caller token to expire', async () => (await callAgent(mesh.gw.url, 'orchestrator', token, 'GetTask', { id: runId })).status === 401, (TOKEN_TTL_SECONDS + 15) * 1000);
     latch('expiry').open.resolve();
@@ -173,13 +194,14 @@ describe('a run acts for its caller through its delegation grant', () => {
   });
 
   test('an orchestrator killed with -9 is resumed by the next process, which completes the run for the caller', async () => {
-    const runId = await start('crash', await callerToken());
-    await latch('crash').entered.promise;
+    const runId = await start('crash', await callerToken(), parallelWorkflow('crash'));
+    await entered('crash-a', 'crash-b');
     const sealed = sealedGrantOf(runId);
     assert.ok(sealed !== null && sealed.startsWith('v1.') && !sealed.includes('amr_'), 'the grant is stored sealed, never in clear');
     await kill();
     await startOrchestrator();
-    latch('crash').open.resolve();
+    latch('crash-a').open.resolve();
+    latch('crash-b').open.resolve();
     const task = await ended(runId);
     assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
     assert.deepEqual(outputsOf(task).recorder, { tenant: 'acme', caller: user.clientId, actors: [own.clientId] });
@@ -188,7 +210,7 @@ describe('a run acts for its caller through its delegation grant', () => {
   test("a caller that revokes its token stops the run's later steps with a clear error", async () => {
     const token = await callerToken();
     const runId = await start('revoked', token);
-    await latch('revoked').entered.promise;
+    await entered('revoked');
     const revoke = await fetch(`${mesh.gw.url}/oauth/revoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${user.clientId}:${user.clientSecret}`).toString('base64')}` },
@@ -205,7 +227,7 @@ describe('a run acts for its caller through its delegation grant', () => {
 
   test('a stolen refresh token redeemed by another revokes the grant: the run fails, and the thief keeps nothing', async () => {
     const runId = await start('stolen', await callerToken());
-    await latch('stolen').entered.promise;
+    await entered('stolen');
     // Someone with the database, the storage secret and the orchestrator's client redeems the grant first.
     const key = deriveSealingKey(STORAGE_SECRET, 'agentmesh/orchestrator', 'delegation-grant-encryption v1');
     const stolen = openSealedValue(key, sealedGrantOf(runId)!, `delegation-grant:${runId}`).toString('utf8');

@@ -77,7 +77,7 @@ export interface Decision {
 
 /**
  * Approval rules and parked calls (`gateway_approval_rules`,
- * `gateway_approvals`, migration 0018), on SQLite and PostgreSQL alike
+ * `gateway_approvals`, migration 0020), on SQLite and PostgreSQL alike
  * through Kysely. Every state change is one conditional update, so two
  * replicas, or two approvers, deciding the same call at once: one wins,
  * the other is told it lost.

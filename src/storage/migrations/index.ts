@@ -16,7 +16,9 @@ import { gatewayBridgedRunsMigration } from './0014-gateway-bridged-runs.js';
 import { pushOriginsMigration } from './0015-push-origins.js';
 import { timePartitionedTasksMigration } from './0016-time-partitioned-tasks.js';
 import { taskLookupFunctionMigration } from './0017-task-lookup-function.js';
-import { gatewayApprovalsMigration } from './0018-gateway-approvals.js';
+import { identityRefreshTokensMigration } from './0018-identity-refresh-tokens.js';
+import { workflowRunGrantsMigration } from './0019-workflow-run-grants.js';
+import { gatewayApprovalsMigration } from './0020-gateway-approvals.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -43,7 +45,9 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0015-push-origins': pushOriginsMigration(dialect),
         '0016-time-partitioned-tasks': timePartitionedTasksMigration(dialect),
         '0017-task-lookup-function': taskLookupFunctionMigration(dialect),
-        '0018-gateway-approvals': gatewayApprovalsMigration(dialect),
+        '0018-identity-refresh-tokens': identityRefreshTokensMigration(dialect),
+        '0019-workflow-run-grants': workflowRunGrantsMigration(),
+        '0020-gateway-approvals': gatewayApprovalsMigration(dialect),
       };
     },
   };

@@ -7,7 +7,7 @@ import { AgentDirectory } from './agent-directory.js';
 import { ChangeFeed } from './change-feed.js';
 import type { RegistryConfig } from './config.js';
 import { Prober } from './health/prober.js';
-import { createCardIntake } from './intake/index.js';
+import { AddressVerdicts, createCardIntake } from './intake/index.js';
 import type { RegistryChange } from '../contracts/registry/index.js';
 import { RegistryService } from './registry-service.js';
 import { discoveryRoutes } from './routes/discovery-routes.js';
@@ -121,7 +121,8 @@ export function buildDomain({ config, backends, publicUrl, metrics, log }: Domai
   const feed = new ChangeFeed({ store, bus, pollMs: config.feedPollMs, logger: log });
   feed.subscribe((change) => directory.apply(change));
   const intake = createCardIntake({ ssrfGuard: guard, requireSignature: config.requireSignedCards });
-  const service = new RegistryService({ store, directory, feed, intake, guard, publisher: config.publisher, defaultLeaseTtlMs: config.defaultLeaseTtlMs, maxLeaseTtlMs: config.maxLeaseTtlMs });
+  const verdicts = new AddressVerdicts(guard);
+  const service = new RegistryService({ store, directory, feed, intake, verdicts, publisher: config.publisher, defaultLeaseTtlMs: config.defaultLeaseTtlMs, maxLeaseTtlMs: config.maxLeaseTtlMs });
   const agentsGauge = metrics.gauge('agentmesh_registry_agents', 'Agents registered, by health', ['health']);
   const probes = metrics.counter('agentmesh_registry_probes_total', 'Health probes, by outcome', ['outcome']);
   const probeSeconds = metrics.histogram('agentmesh_registry_probe_duration_seconds', 'Health probe latency', [], [0.005, 0.02, 0.05, 0.1, 0.5, 1, 3]);

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, decodeContentEncoding, openClientTls, storageReadiness, type DisposerStack, type SsrfGuard } from '../http/index.js';
+import { AddressVerdicts, buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, decodeContentEncoding, openClientTls, storageReadiness, type DisposerStack, type SsrfGuard } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { openDatabaseAndBus, type Bus, type Database } from '../storage/index.js';
 import { AgentDirectory } from './agent-directory.js';
 import { ChangeFeed } from './change-feed.js';
 import type { RegistryConfig } from './config.js';
 import { Prober } from './health/prober.js';
-import { AddressVerdicts, createCardIntake } from './intake/index.js';
+import { createCardIntake } from './intake/index.js';
 import type { RegistryChange } from '../contracts/registry/index.js';
 import { RegistryService } from './registry-service.js';
 import { discoveryRoutes } from './routes/discovery-routes.js';

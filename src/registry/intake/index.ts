@@ -17,5 +17,3 @@ export { ALLOWED_ALGORITHMS } from './card-signatures.js';
 export { cardLocations } from './card-fetch.js';
 export { validateAgentMetadata } from './metadata-validation.js';
 export { checkInterfaceUrls } from './interface-urls.js';
-export { AddressVerdicts } from './address-verdicts.js';
-export type { AddressVerdictsOptions } from './address-verdicts.js';

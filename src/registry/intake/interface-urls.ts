@@ -1,6 +1,6 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import { Errors } from '../../protocol/index.js';
-import type { AddressVerdicts } from './address-verdicts.js';
+import type { AddressVerdicts } from '../../http/index.js';
 
 /**
  * Puts every interface URL of an admitted card through the SSRF guard, before

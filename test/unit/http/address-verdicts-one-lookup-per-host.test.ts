@@ -9,8 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type dns from 'node:dns';
 import type { LookupAddress } from 'node:dns';
-import { createSsrfGuard } from '../../../src/http/index.js';
-import { AddressVerdicts } from '../../../src/registry/intake/index.js';
+import { AddressVerdicts, createSsrfGuard } from '../../../src/http/index.js';
 
 const PUBLIC_V4 = '93.184.216.34';
 
@@ -67,11 +66,13 @@ test('a refusal is remembered per origin and names the host', async () => {
   assert.equal(dns.calls, 1);
 });
 
-test('a host that does not resolve is not refused (the probe reports it)', async () => {
+test('a host that does not resolve is not refused, and asked again next time (a starting pod)', async () => {
   const dns = heldLookup({});
   dns.release();
   const verdicts = new AddressVerdicts(createSsrfGuard({ lookup: dns.lookup }));
   assert.equal(await verdicts.refusal('https://not-yet.example/a2a'), undefined);
+  assert.notEqual((await verdicts.judge('https://not-yet.example/a2a')).unresolved, undefined);
+  assert.equal(dns.calls, 2);
 });
 
 test('once stale, the verdict answers at once while a fresh lookup runs', async () => {

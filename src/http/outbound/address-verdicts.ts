@@ -6,6 +6,8 @@ import type { SsrfGuard } from './ssrf-guard.js';
 export interface AddressVerdictsOptions {
   /** How long a host's verdict is served before it is looked up again, ms. Default 60 s. */
   ttlMs?: number;
+  /** How long a host that did not resolve is remembered so, ms: short, a starting pod resolves soon. Default 5 s. */
+  unresolvedTtlMs?: number;
   /** Hosts remembered at most. Default 10,000. */
   maxHosts?: number;
   /** The clock ages are read from, ms; default `performance`. Tests pass one they move. */
@@ -14,8 +16,8 @@ export interface AddressVerdictsOptions {
 
 /**
  * The guard's word on a URL: `refusal` when it refuses it (AM_ERR_SSRF_BLOCKED);
- * `unresolved` when its host did not resolve (not remembered: asked again next
- * time, a starting pod resolves soon); neither when it may be reached.
+ * `unresolved` when its host did not resolve (remembered only briefly: a
+ * starting pod resolves soon); neither when it may be reached.
  */
 export interface AddressVerdict {
   refusal?: AgentmeshError;
@@ -32,9 +34,11 @@ export interface AddressVerdict {
  * wait 5 s.
  *
  * So concurrent checks of one origin share a single lookup, its verdict is
- * kept for `ttlMs`, and once stale it is still served while a fresh lookup
- * runs in the background: only the first URL naming a host ever waits on
- * DNS. The defence against DNS rebinding stays where it was, at connect
+ * kept for `ttlMs` (a host that did not resolve: `unresolvedTtlMs`), and once
+ * stale it is still served while a fresh lookup runs in the background: only
+ * the first URL naming a host ever waits on DNS. A name that does not
+ * resolve costs the same lost-answer wait (getaddrinfo gives up after its
+ * retries), so it is remembered too, briefly. The defence against DNS rebinding stays where it was, at connect
  * time, with a fresh lookup for every connection.
  *
  * @example
@@ -47,6 +51,7 @@ export class AddressVerdicts {
 
   constructor(guard: Pick<SsrfGuard, 'check'>, options: AddressVerdictsOptions = {}) {
     this.#guard = guard;
+    const unresolvedTtlMs = options.unresolvedTtlMs ?? 5_000;
     this.#cache = new LRUCache<string, AddressVerdict, URL>({
       max: options.maxHosts ?? 10_000,
       ttl: options.ttlMs ?? 60_000,
@@ -55,7 +60,11 @@ export class AddressVerdicts {
       // A stale verdict answers at once while the refresh runs.
       allowStale: true,
       noDeleteOnStaleGet: true,
-      fetchMethod: (_origin, _stale, { context }) => this.#ask(context),
+      fetchMethod: async (_origin, _stale, { context, options: entry }) => {
+        const verdict = await this.#ask(context);
+        if (verdict.unresolved !== undefined) entry.ttl = unresolvedTtlMs;
+        return verdict;
+      },
     });
   }
 
@@ -74,10 +83,7 @@ export class AddressVerdicts {
     }
     // What the guard judges without DNS (scheme, credentials) is asked each time; only origins are remembered.
     if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.username !== '' || parsed.password !== '') return this.#ask(parsed);
-    const verdict = (await this.#cache.fetch(parsed.origin, { context: parsed })) ?? {};
-    // Shared by the checks that waited on it, then forgotten: the next check asks DNS again.
-    if (verdict.unresolved !== undefined) this.#cache.delete(parsed.origin);
-    return verdict;
+    return (await this.#cache.fetch(parsed.origin, { context: parsed })) ?? {};
   }
 
   async #ask(url: string | URL): Promise<AddressVerdict> {

@@ -66,13 +66,17 @@ test('a refusal is remembered per origin and names the host', async () => {
   assert.equal(dns.calls, 1);
 });
 
-test('a host that does not resolve is not refused, and asked again next time (a starting pod)', async () => {
+test('a host that does not resolve is not refused, and is remembered only briefly (a starting pod)', async () => {
   const dns = heldLookup({});
   dns.release();
-  const verdicts = new AddressVerdicts(createSsrfGuard({ lookup: dns.lookup }));
+  const clock = { at: 1_000, now: () => clock.at };
+  const verdicts = new AddressVerdicts(createSsrfGuard({ lookup: dns.lookup }), { clock, unresolvedTtlMs: 5_000 });
   assert.equal(await verdicts.refusal('https://not-yet.example/a2a'), undefined);
-  assert.notEqual((await verdicts.judge('https://not-yet.example/a2a')).unresolved, undefined);
-  assert.equal(dns.calls, 2);
+  assert.notEqual((await verdicts.judge('https://not-yet.example/b')).unresolved, undefined);
+  assert.equal(dns.calls, 1, 'a name that does not resolve is not asked again at once');
+  clock.at += 6_000;
+  await verdicts.judge('https://not-yet.example/c');
+  assert.equal(dns.calls, 2, 'asked again once its short verdict is stale');
 });
 
 test('once stale, the verdict answers at once while a fresh lookup runs', async () => {

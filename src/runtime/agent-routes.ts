@@ -1,10 +1,10 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { renderHttpError } from '../http/index.js';
-import { toJsonRpcErrorObject, toRestError } from '../protocol/index.js';
+import { negotiateCardVersion, requestedVersion, toJsonRpcErrorObject, toRestError, type CardFile } from '../protocol/index.js';
 import type { AgentRequestHandler } from './agent-request-handler.js';
 import type { ServedCard } from './agent-card.js';
-import { requestVersion, type Authenticate } from './transports/call-context.js';
+import type { Authenticate } from './transports/call-context.js';
 import { createJsonRpcHandler } from './transports/jsonrpc-route.js';
 import { registerLegacyRestRoutes } from './transports/legacy-rest.js';
 import { registerRestRoutes } from './transports/rest-routes.js';
@@ -49,11 +49,11 @@ export async function registerAgentRoutes(app: FastifyInstance, options: AgentRo
   });
   const legacyRest = registerLegacyRestRoutes(app, { handler: options.handler, authenticate: options.authenticate, cardMaxAgeSeconds: CARD_MAX_AGE_SECONDS });
 
-  const serveCard = async (request: FastifyRequest, reply: FastifyReply) => {
+  const serveCard = (file: CardFile) => async (request: FastifyRequest, reply: FastifyReply) => {
     try {
-      // A2A-Version absent (header and query parameter) means a v0.3 client: give it the v0.3 card shape (A2A §3.6.2), translated by the SDK.
-      const v1 = requestVersion(request) === '1.0';
-      if (!v1) return legacyRest.serveCard(request, reply);
+      // The v1.0 card unless the request asks for v0.3 (or reads the v0.2-era agent.json): ADR 0033. The v0.3 shape is the SDK's translation.
+      const version = negotiateCardVersion(requestedVersion(request.headers['a2a-version'], request.query), file);
+      if (version === '0.3') return legacyRest.serveCard(request, reply);
       const { json, etag } = await options.card();
       reply.header('etag', etag).header('cache-control', `public, max-age=${CARD_MAX_AGE_SECONDS}`).header('vary', 'A2A-Version');
       if (request.headers['if-none-match'] === etag) return reply.code(304).send();
@@ -63,8 +63,8 @@ export async function registerAgentRoutes(app: FastifyInstance, options: AgentRo
       return reply.code(statusCode).send(body);
     }
   };
-  app.get('/.well-known/agent-card.json', serveCard);
-  app.get('/.well-known/agent.json', serveCard);
+  app.get('/.well-known/agent-card.json', serveCard('agent-card.json'));
+  app.get('/.well-known/agent.json', serveCard('agent.json'));
   app.post('/', { config: { jsonRpc: true } }, createJsonRpcHandler({ handler: options.handler, authenticate: options.authenticate, sse: options.sse }));
   registerRestRoutes(app, { handler: options.handler, authenticate: options.authenticate, sse: options.sse });
 }

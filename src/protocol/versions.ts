@@ -18,6 +18,28 @@ export function negotiateVersion(requested: string | undefined): ProtocolVersion
   throw Errors.versionNotSupported({ requestedVersion: v.slice(0, 32) });
 }
 
+/** Which well-known name a card was asked for: A2A's (`agent-card.json`, v0.3 and v1.0), or the v0.2-era `agent.json`. */
+export type CardFile = 'agent-card.json' | 'agent.json';
+
+/**
+ * The card version a discovery request gets (ADR 0033): the `A2A-Version` it
+ * names (negotiated as for any request), else the v1.0 card at
+ * `agent-card.json` (A2A §8.2: the v1.0 well-known URI serves the v1.0
+ * AgentCard, §4.4.1) and the v0.3 shape at the v0.2-era `agent.json`, which
+ * only clients older than v1.0 ask for. A v0.3 client reading
+ * `agent-card.json` asks for its shape with `A2A-Version: 0.3`, as a header or
+ * a query parameter (`…/agent-card.json?A2A-Version=0.3`, A2A §3.6).
+ *
+ * @example
+ * negotiateCardVersion(undefined, 'agent-card.json'); // '1.0'
+ * negotiateCardVersion('0.3', 'agent-card.json');     // '0.3'
+ * negotiateCardVersion(undefined, 'agent.json');      // '0.3'
+ */
+export function negotiateCardVersion(requested: string | undefined, file: CardFile): ProtocolVersion {
+  if (requested === undefined || requested.trim() === '') return file === 'agent.json' ? '0.3' : '1.0';
+  return negotiateVersion(requested);
+}
+
 /**
  * The `A2A-Version` a request names, as sent: the header, else the query
  * parameter of that name (A2A §3.6: "Clients MAY provide the `A2A-Version`

@@ -1,10 +1,10 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LastModifiedClock, isNotModified, renderHttpError } from '../http/index.js';
-import { toJsonRpcErrorObject, toRestError } from '../protocol/index.js';
+import { negotiateCardVersion, requestedVersion, toJsonRpcErrorObject, toRestError, type CardFile } from '../protocol/index.js';
 import type { AgentRequestHandler } from './agent-request-handler.js';
 import type { ServedCard } from './agent-card.js';
-import { requestVersion, type Authenticate } from './transports/call-context.js';
+import type { Authenticate } from './transports/call-context.js';
 import { createJsonRpcHandler } from './transports/jsonrpc-route.js';
 import { registerLegacyRestRoutes } from './transports/legacy-rest.js';
 import { registerRestRoutes } from './transports/rest-routes.js';
@@ -51,14 +51,14 @@ export async function registerAgentRoutes(app: FastifyInstance, options: AgentRo
 
   // Last-Modified beside the ETag, so a client may revalidate with either (A2A §8.6, RFC 9110 §13.1.3).
   const lastModified = new LastModifiedClock();
-  const serveCard = async (request: FastifyRequest, reply: FastifyReply) => {
+  const serveCard = (file: CardFile) => async (request: FastifyRequest, reply: FastifyReply) => {
     try {
-      // A2A-Version absent (header and query parameter) means a v0.3 client: give it the v0.3 card shape (A2A §3.6.2), translated by the SDK.
-      const v1 = requestVersion(request) === '1.0';
+      // The v1.0 card unless the request asks for v0.3 (or reads the v0.2-era agent.json): ADR 0033. The v0.3 shape is the SDK's translation.
+      const version = negotiateCardVersion(requestedVersion(request.headers['a2a-version'], request.query), file);
       const { json, etag } = await options.card();
       // One date for both shapes: the v0.3 card is a translation of this one.
       const modified = lastModified.of('card', etag);
-      if (!v1) {
+      if (version === '0.3') {
         // The SDK's router writes the reply (its own ETag and If-None-Match); a bare If-Modified-Since is answered here.
         reply.raw.setHeader('last-modified', modified);
         if (request.headers['if-none-match'] === undefined && isNotModified(request.headers, etag, modified)) return reply.code(304).header('vary', 'A2A-Version').send();
@@ -72,8 +72,8 @@ export async function registerAgentRoutes(app: FastifyInstance, options: AgentRo
       return reply.code(statusCode).send(body);
     }
   };
-  app.get('/.well-known/agent-card.json', serveCard);
-  app.get('/.well-known/agent.json', serveCard);
+  app.get('/.well-known/agent-card.json', serveCard('agent-card.json'));
+  app.get('/.well-known/agent.json', serveCard('agent.json'));
   app.post('/', { config: { jsonRpc: true } }, createJsonRpcHandler({ handler: options.handler, authenticate: options.authenticate, sse: options.sse }));
   registerRestRoutes(app, { handler: options.handler, authenticate: options.authenticate, sse: options.sse });
 }

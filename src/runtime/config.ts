@@ -29,6 +29,13 @@ export const runtimeConfigSchema = z
     maxConcurrentTasks: z.number().int().positive().default(64),
     /** Tasks of one agent waiting for a slot before new ones are refused. */
     queueLimit: z.number().int().min(0).default(1000),
+    /**
+     * A SendMessage repeating a messageId (same agent and tenant, within 24 h)
+     * answers with the task that messageId started, without a second run: A2A
+     * §3.3.1 lets agents detect duplicates by messageId. `false` treats every
+     * message as new, for clients that reuse messageIds for different messages.
+     */
+    dedupeMessageIds: z.boolean().default(true),
     /** Per-skill timeout, ms (10 min), unless the skill sets its own. */
     skillTimeoutMs: z.number().int().positive().default(600_000),
     /** SSE heartbeat comment interval, ms. */

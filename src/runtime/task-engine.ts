@@ -30,6 +30,8 @@ export interface TaskEngineOptions {
   maxConcurrentTasks: number;
   queueLimit: number;
   skillTimeoutMs: number;
+  /** A new message repeating a messageId joins the task it started (config `dedupeMessageIds`). Default: true. */
+  dedupeMessageIds?: boolean;
   now?: () => number;
   /** The active config of an agent (frozen); skills see it as `ctx.config`. Default: `{}`. */
   configOf?: (agent: string) => Readonly<Record<string, unknown>>;
@@ -186,6 +188,8 @@ export class TaskEngine {
     const agent = this.#agent(agentName);
     if (message.role !== Role.ROLE_USER) throw notUserRoleError();
     if (message.taskId) return this.#continue(agent, message, call, options);
+    // Every message is new when the runtime is told clients reuse messageIds (config `dedupeMessageIds`).
+    if (this.#o.dedupeMessageIds === false) return this.#start(agent, message, call, options);
     // The same messageId arriving again while the first is still being written: answer with that task.
     const inFlightKey = `${agent.name}\u0000${call.tenant}\u0000${message.messageId}`;
     const inFlight = this.#inFlight.get(inFlightKey);
@@ -200,7 +204,7 @@ export class TaskEngine {
   }
 
   async #start(agent: AgentDefinition, message: Message, call: CallInfo, options: SendOptions): Promise<SendOutcome> {
-    const existing = await this.#o.store.findByMessage(agent.name, call.tenant, message.messageId, this.#now());
+    const existing = this.#o.dedupeMessageIds === false ? undefined : await this.#o.store.findByMessage(agent.name, call.tenant, message.messageId, this.#now());
     if (existing) return { taskId: existing.id, run: this.#runs.get(existing.id), startSeq: 0, duplicate: true };
     const skill = selectSkill(agent, message);
     const input = skillInput(skill, message);

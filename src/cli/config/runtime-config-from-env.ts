@@ -38,6 +38,11 @@ export function runtimeConfigFromEnv(env: Record<string, string | undefined>, fl
   else if (requireGateway === '0') config.requireGatewayAssertion = false;
   else if (requireGateway !== undefined && requireGateway !== '') throw new Error(`AGENTMESH_REQUIRE_GATEWAY must be 1 or 0, got ${JSON.stringify(requireGateway)}`);
   assignEnvInts(config, env, { REGISTRY_LEASE_TTL_MS: 'registryLeaseTtlMs' });
+  // Unset, a repeated messageId joins the task it started; 0 treats every message as new.
+  const dedupe = env['AGENTMESH_DEDUPE_MESSAGE_IDS'];
+  if (dedupe === '1') config.dedupeMessageIds = true;
+  else if (dedupe === '0') config.dedupeMessageIds = false;
+  else if (dedupe !== undefined && dedupe !== '') throw new Error(`AGENTMESH_DEDUPE_MESSAGE_IDS must be 1 or 0, got ${JSON.stringify(dedupe)}`);
   // The hooks hold their secrets: JSON in one variable (or a file, AGENTMESH_WORKFLOW_HOOKS_FILE), checked by the runtime's schema.
   const hooks = env['AGENTMESH_WORKFLOW_HOOKS'];
   if (hooks !== undefined && hooks !== '') {

@@ -7,7 +7,7 @@
  * `msg`), which a log shipper reads as it reads the rest.
  */
 import { hostname } from 'node:os';
-import type { CliContext, TextSink } from '../io/cli-io.js';
+import type { CliContext, CliIO, TextSink } from '../io/cli-io.js';
 
 /** pino's numbers: what a line says of itself (`warning: …`, `error: …`), else info. */
 function levelOf(line: string): number {
@@ -49,10 +49,11 @@ export function servingContext(ctx: CliContext): CliContext {
   const asJson = (): boolean => ctx.io.env['LOG_FORMAT'] === 'json';
   let stdout: TextSink | undefined;
   let stderr: TextSink | undefined;
-  const io = {
-    ...ctx.io,
-    stdout: { write: (chunk: string): unknown => (asJson() ? (stdout ??= jsonLines(ctx.io.stdout)) : ctx.io.stdout).write(chunk) },
-    stderr: { write: (chunk: string): unknown => (asJson() ? (stderr ??= jsonLines(ctx.io.stderr)) : ctx.io.stderr).write(chunk) },
-  };
+  // The rest of the context's io is read through, never copied: the program is built before the
+  // secrets of `<NAME>_FILE` are read into its env, and a copy taken here would never see them.
+  const io: CliIO = Object.create(ctx.io, {
+    stdout: { enumerable: true, value: { write: (chunk: string): unknown => (asJson() ? (stdout ??= jsonLines(ctx.io.stdout)) : ctx.io.stdout).write(chunk) } },
+    stderr: { enumerable: true, value: { write: (chunk: string): unknown => (asJson() ? (stderr ??= jsonLines(ctx.io.stderr)) : ctx.io.stderr).write(chunk) } },
+  }) as CliIO;
   return { ...ctx, io };
 }

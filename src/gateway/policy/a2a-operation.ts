@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Message } from '@a2a-js/sdk';
 import { acpInputToA2a, type AcpMessage } from '../../acp/index.js';
-import { A2A_JSON, ErrorCodes, MAX_JSON_DEPTH, PLAIN_JSON, assertJsonDepth, assertJsonRequest, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion, Errors, type AgentmeshError, isRecord, isAgentmeshError } from '../../protocol/index.js';
+import { A2A_JSON, ErrorCodes, MAX_JSON_DEPTH, PLAIN_JSON, assertJsonDepth, assertJsonRequest, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateCardVersion, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion, type CardFile, Errors, type AgentmeshError, isRecord, isAgentmeshError } from '../../protocol/index.js';
 
 /**
  * What an A2A request asks for, read from the method and path (and, for
@@ -167,7 +167,8 @@ export function readA2aRequest(method: string, rawPath: string, raw: Buffer | un
 export function classifyA2aRequest(method: string, path: string, body: unknown, a2aVersionHeader: string | undefined, bodyError?: AgentmeshError): A2aRequestReading {
   const clean = trimSlashes(path.split('?')[0]!);
   if (method === 'GET' && /^\/\.well-known\/(agent-card|agent)\.json$/.test(clean)) {
-    return result('GetAgentCard', { version: versionOr03(a2aVersionHeader), binding: 'HTTP+JSON', forwardPath: clean });
+    // The card's own rule (ADR 0033): the v1.0 card unless 0.3 is asked for, or the v0.2-era agent.json is read.
+    return result('GetAgentCard', { version: cardVersionOr03(a2aVersionHeader, clean.endsWith('/agent.json') ? 'agent.json' : 'agent-card.json'), binding: 'HTTP+JSON', forwardPath: clean });
   }
   if (method === 'POST' && clean === '/') return jsonRpc(body, a2aVersionHeader);
   if (clean === '/acp' || clean.startsWith('/acp/')) return acpOperation(method, clean, body);
@@ -370,6 +371,14 @@ function isV1RestPath(rawPath: string): boolean {
 
 function refused(refusal: AgentmeshError, binding: A2aBinding, jsonRpcId: JsonRpcId | undefined, version: ProtocolVersion, beforeAuth: boolean): RefusedRequest {
   return { refusal, binding, version, beforeAuth, ...(jsonRpcId !== undefined && { jsonRpcId }) };
+}
+
+function cardVersionOr03(header: string | undefined, file: CardFile): ProtocolVersion {
+  try {
+    return negotiateCardVersion(header, file);
+  } catch {
+    return '0.3';
+  }
 }
 
 function versionOr03(header: string | undefined): ProtocolVersion {

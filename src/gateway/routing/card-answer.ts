@@ -1,5 +1,5 @@
 import { isNotModified, type ExchangeReply, type ExchangeRequest } from '../../http/index.js';
-import { negotiateVersion, requestedVersion, type ProtocolVersion } from '../../protocol/index.js';
+import { negotiateCardVersion, requestedVersion, type ProtocolVersion } from '../../protocol/index.js';
 import type { CardSigner } from './card-cache.js';
 import type { UpstreamRouter } from './upstream-router.js';
 
@@ -24,9 +24,10 @@ export interface CardAnswerOptions {
  * Answers `GET /agents/{name}/.well-known/agent-card.json` (and `agent.json`)
  * as the runtime answers its own card (runtime/agent-routes.ts):
  *
- * - the version: `A2A-Version` absent is a v0.3 client (A2A §3.6.2), which
- *   gets the v0.3 card shape; present, it is negotiated (`negotiateVersion`:
- *   1.0 or 0.3, anything else AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED, 400);
+ * - the version ({@link negotiateCardVersion}, ADR 0033): the v1.0 card
+ *   unless the request names `A2A-Version: 0.3` (header or query parameter)
+ *   or reads the v0.2-era `agent.json`; a version named is negotiated (1.0 or
+ *   0.3, anything else AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED, 400);
  * - `ETag` and `Last-Modified` per version, `304` without a body on a
  *   matching `If-None-Match` (else a later `If-Modified-Since`),
  *   `Vary: A2A-Version` (the body depends on it), `Cache-Control`.
@@ -54,12 +55,14 @@ export async function answerCardRequest(o: CardAnswerOptions): Promise<ExchangeR
 
 /**
  * The card version a request asks for, as the runtime decides it
- * ({@link requestedVersion}): the `A2A-Version` header, else its query
- * parameter; neither means 0.3.
+ * ({@link requestedVersion}, {@link negotiateCardVersion}): the `A2A-Version`
+ * header, else its query parameter; neither means 1.0 at `agent-card.json`
+ * and 0.3 at `agent.json`.
  */
 function cardVersion(request: ExchangeRequest): ProtocolVersion {
   const q = request.url.indexOf('?');
-  return negotiateVersion(requestedVersion(request.headers['a2a-version'], q < 0 ? undefined : request.url.slice(q)));
+  const path = q < 0 ? request.url : request.url.slice(0, q);
+  return negotiateCardVersion(requestedVersion(request.headers['a2a-version'], q < 0 ? undefined : request.url.slice(q)), path.endsWith('/agent.json') ? 'agent.json' : 'agent-card.json');
 }
 
 /** Adds `A2A-Version` to `Vary`, keeping what another hook put there. */

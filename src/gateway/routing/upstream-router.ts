@@ -63,7 +63,7 @@ export interface UpstreamRouter {
   forward(input: ForwardInput, reply: ExchangeReply): Promise<ForwardResult>;
   /**
    * The agent's card as served through the gateway, in the shape of
-   * `version` (1.0, or 0.3 for a client without `A2A-Version`): interface
+   * `version` (1.0, or 0.3 when asked for, card-answer.ts): interface
    * URLs at `${gatewayBaseUrl}/agents/{name}`, the gateway's security
    * schemes (OAuth 2.0 client credentials, API key), the agent's own signed
    * card inside the `https://agentmesh.dev/extensions/original-card/v1`

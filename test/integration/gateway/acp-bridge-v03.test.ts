@@ -50,7 +50,7 @@ describe('an SDK v0.3 client calls bridged ACP agents through the gateway', () =
   });
   after(() => bridged?.close());
 
-  /** The SDK client as a v0.3 caller gets it: the card read without A2A-Version, the v0.3 JSON-RPC interface chosen. */
+  /** The SDK client as a v0.3 caller gets it: the v0.3 JSON-RPC interface chosen from the card's interfaces. */
   async function client(agent: string, bearer = token): Promise<Client> {
     const recording: typeof fetch = async (input, init) => {
       if (init?.method === 'POST' && typeof init.body === 'string') {
@@ -71,8 +71,8 @@ describe('an SDK v0.3 client calls bridged ACP agents through the gateway', () =
     return { token: t, tenant: own };
   }
 
-  test('a card read without A2A-Version is the v0.3 shape, pointing at the gateway\'s JSON-RPC binding', async () => {
-    const res = await fetch(`${gw.url}/agents/echo/.well-known/agent-card.json`);
+  test('a card read with A2A-Version: 0.3 is the v0.3 shape, pointing at the gateway\'s JSON-RPC binding', async () => {
+    const res = await fetch(`${gw.url}/agents/echo/.well-known/agent-card.json`, { headers: { 'A2A-Version': '0.3' } });
     assert.equal(res.status, 200);
     const card = (await res.json()) as any;
     assert.equal(card.url, `${gw.url}/agents/echo`);

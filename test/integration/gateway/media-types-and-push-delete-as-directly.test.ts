@@ -115,7 +115,7 @@ describe('media types, push config deletes and card validators through the gatew
   });
 
   test("the gateway's card carries Last-Modified and answers If-Modified-Since and If-None-Match with 304", async () => {
-    for (const version of [{ 'a2a-version': '1.0' }, {}]) {
+    for (const version of [{ 'a2a-version': '1.0' }, { 'a2a-version': '0.3' }]) {
       const cardUrl = `${through}/.well-known/agent-card.json`;
       const first = await fetch(cardUrl, { headers: version });
       assert.equal(first.status, 200);

@@ -7,9 +7,10 @@ import { decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { verifyCardSignatures } from '../../../src/registry/intake/card-signatures.js';
 import { agentCardViolations, legacyAgentCardViolations } from '../../../src/registry/intake/card-validation.js';
-import { ADMIN_TOKEN, createClient } from '../../helpers/gateway-fixture.js';
+import { ADMIN_TOKEN, createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { asTask, completedText, sendRequest, textOf } from '../../helpers/sdk-client.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { agentCardFields } from '../../helpers/proto-agent-card.js';
 
 /** Two skills, one of which the registry guards with a scope of its own; every call needs crm:read. */
 const scorer = defineAgent({
@@ -43,8 +44,8 @@ describe('the card the gateway serves', () => {
     return (await importJWK(jwks.keys.find((k) => k.kid === kid)!, 'ES256')) as Exclude<Awaited<ReturnType<typeof importJWK>>, Uint8Array>;
   };
 
-  test('without A2A-Version: the v0.3 shape, with the OAuth 2.0 and API key schemes, signed as served', async () => {
-    const res = await fetch(cardUrl);
+  test('with A2A-Version: 0.3: the v0.3 shape, with the OAuth 2.0 and API key schemes, signed as served', async () => {
+    const res = await fetch(cardUrl, { headers: { 'A2A-Version': '0.3' } });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('vary') ?? '', /(^|,\s*)A2A-Version(\s*,|$)/i);
     assert.match(res.headers.get('etag') ?? '', /^"[A-Za-z0-9_-]{27}"$/);
@@ -80,6 +81,25 @@ describe('the card the gateway serves', () => {
     await assert.rejects(verifyCardSignatures(forged, { legacy: true, resolveKey: ({ kid, jku }) => gatewayKey(kid, jku) }), { code: 'AM_ERR_REGISTRY_CARD_SIGNATURE_INVALID' });
   });
 
+  test('without A2A-Version: the v1.0 card, only the fields of the v1.0 AgentCard (ADR 0033)', async () => {
+    const res = await fetch(cardUrl);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('vary') ?? '', /A2A-Version/i);
+    const card = (await res.json()) as Json;
+    const { fields, required } = agentCardFields();
+    assert.deepEqual(Object.keys(card).filter((k) => !fields.has(k)), []);
+    for (const name of required) assert.ok(Object.hasOwn(card, name), `${name} is present`);
+    assert.deepEqual(agentCardViolations(card), []);
+    await verifyAgentCardSignature(gatewayKey)(card as AgentCard);
+    // The same card a client naming 1.0 gets.
+    const named = await fetch(cardUrl, { headers: { 'A2A-Version': '1.0' } });
+    assert.equal(named.headers.get('etag'), res.headers.get('etag'));
+    assert.deepEqual(await named.json(), card);
+    // The v0.2-era agent.json keeps the v0.3 shape for the clients that read it.
+    const legacy = (await (await fetch(`${gw.url}/agents/scorer/.well-known/agent.json`)).json()) as Json;
+    assert.equal(legacy.protocolVersion, '0.3');
+  });
+
   test('with A2A-Version: 1.0: the v1.0 shape, its schemes and requirements, verified by the SDK', async () => {
     const res = await fetch(cardUrl, { headers: { 'A2A-Version': '1.0' } });
     assert.equal(res.status, 200);
@@ -105,7 +125,7 @@ describe('the card the gateway serves', () => {
   });
 
   test('If-None-Match with the ETag: 304 with no body; each version has its own ETag', async () => {
-    const v03 = await fetch(cardUrl);
+    const v03 = await fetch(cardUrl, { headers: { 'A2A-Version': '0.3' } });
     const v1 = await fetch(cardUrl, { headers: { 'A2A-Version': '1.0' } });
     await v03.arrayBuffer();
     await v1.arrayBuffer();
@@ -118,11 +138,11 @@ describe('the card the gateway serves', () => {
     assert.equal(await same.text(), '');
     assert.equal(same.headers.get('etag'), etag1);
     assert.match(same.headers.get('vary') ?? '', /A2A-Version/i);
-    const legacy = await fetch(cardUrl, { headers: { 'If-None-Match': `W/${etag03}, "other"` } });
+    const legacy = await fetch(cardUrl, { headers: { 'A2A-Version': '0.3', 'If-None-Match': `W/${etag03}, "other"` } });
     assert.equal(legacy.status, 304, 'weak comparison, any tag of the list');
     assert.equal(await legacy.text(), '');
     // The other version's tag does not match: a cache keyed without Vary must not serve the wrong shape.
-    const crossed = await fetch(cardUrl, { headers: { 'If-None-Match': etag1 } });
+    const crossed = await fetch(cardUrl, { headers: { 'A2A-Version': '0.3', 'If-None-Match': etag1 } });
     assert.equal(crossed.status, 200);
     assert.equal(((await crossed.json()) as Json).protocolVersion, '0.3');
     // The agent.json alias is the same card.
@@ -134,6 +154,11 @@ describe('the card the gateway serves', () => {
     for (const header of [undefined, '', '0.3', '0.3.0', '1.0', '1', '1.0.2']) {
       const headers: Record<string, string> = header === undefined ? {} : { 'A2A-Version': header };
       const [viaGateway, direct] = await Promise.all([fetch(cardUrl, { headers }), fetch(`${host.url}/.well-known/agent-card.json`, { headers })]);
+      const [viaGatewayQuery, directQuery] = header === undefined ? [] : await Promise.all([fetch(`${cardUrl}?A2A-Version=${header}`), fetch(`${host.url}/.well-known/agent-card.json?A2A-Version=${header}`)]);
+      if (viaGatewayQuery !== undefined && directQuery !== undefined) {
+        assert.equal(viaGatewayQuery.status, directQuery.status, `status for ?A2A-Version=${header}`);
+        assert.equal(((await viaGatewayQuery.json()) as Json).protocolVersion, ((await directQuery.json()) as Json).protocolVersion, `shape for ?A2A-Version=${header}`);
+      }
       assert.equal(viaGateway.status, direct.status, `status for A2A-Version ${JSON.stringify(header)}`);
       const [g, d] = [(await viaGateway.json()) as Json, (await direct.json()) as Json];
       assert.equal(g.protocolVersion, d.protocolVersion, `shape for A2A-Version ${JSON.stringify(header)}`);
@@ -149,6 +174,22 @@ describe('the card the gateway serves', () => {
     assert.deepEqual(body.error.details.map((d: Json) => d.reason), ['AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED', 'VERSION_NOT_SUPPORTED']);
     assert.equal(body.error.details[0].metadata.supportedVersions, '1.0,0.3');
     await direct.arrayBuffer();
+  });
+
+  test('a 0.3 SDK client given the ?A2A-Version=0.3 card URL finds the gateway\'s JSON-RPC endpoint there and calls it', async () => {
+    // As @a2a-js/sdk 0.3's A2AClient.fromCardUrl does: the card URL it is given, no A2A-Version, then message/send to the card's url.
+    const card = (await (await fetch(`${cardUrl}?A2A-Version=0.3`, { headers: { accept: 'application/json' } })).json()) as Json;
+    assert.equal(card.url, `${gw.url}/agents/scorer`);
+    const token = await fetchToken(gw.url, await createClient(gw.url, { name: 'v03-reader', tenant: 'acme', scopes: ['a2a:message:send', 'crm:read'] }));
+    const res = await fetch(card.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'message/send', params: { message: { kind: 'message', messageId: crypto.randomUUID(), role: 'user', parts: [{ kind: 'text', text: 'v0.3 through the gateway' }], metadata: { skillId: 'echo' } } } }),
+    });
+    const body = (await res.json()) as Json;
+    assert.equal(body.result?.kind, 'task', JSON.stringify(body));
+    assert.equal(body.result.status.state, 'completed');
+    assert.equal(body.result.artifacts[0].parts[0].text, 'v0.3 through the gateway');
   });
 
   test("the official SDK resolves the card and, from it alone, gets a token and sends a message through the gateway", async () => {

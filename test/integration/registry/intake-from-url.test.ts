@@ -64,8 +64,8 @@ describe('card intake from a running runtime', () => {
 
   test('translates the v0.3 card the runtime serves to v0.3 clients, keeping its skills and interfaces', async () => {
     const v1 = (await (await fetch(`${unsignedHost.url}/.well-known/agent-card.json`, { headers: { 'A2A-Version': '1.0' } })).json()) as { skills: any[] };
-    // No A2A-Version header: a v0.3 client, answered by the SDK's v0.3 card path.
-    const served = (await (await fetch(`${unsignedHost.url}/.well-known/agent-card.json`)).json()) as Record<string, unknown>;
+    // A2A-Version: 0.3, as a v0.3 client asks for its card (ADR 0033), answered by the SDK's v0.3 card path.
+    const served = (await (await fetch(`${unsignedHost.url}/.well-known/agent-card.json`, { headers: { 'A2A-Version': '0.3' } })).json()) as Record<string, unknown>;
     assert.equal(served['protocolVersion'], '0.3');
     const intake = createCardIntake({ ssrfGuard: createSsrfGuard() });
 

@@ -18,7 +18,7 @@ describe('agent card: Last-Modified and conditional GETs', () => {
 
   const card = (headers: Record<string, string>) => fetch(`${env.url}/.well-known/agent-card.json`, { headers });
 
-  for (const [shape, version] of [['1.0', { 'a2a-version': '1.0' }], ['0.3 (no A2A-Version)', {}]] as const) {
+  for (const [shape, version] of [['1.0', { 'a2a-version': '1.0' }], ['0.3', { 'a2a-version': '0.3' }], ['1.0 (no A2A-Version)', {}]] as const) {
     test(`${shape}: Last-Modified is an HTTP date; If-Modified-Since at or after it is 304 without a body`, async () => {
       const first = await card(version);
       assert.equal(first.status, 200);

@@ -53,9 +53,9 @@ describe('A2A 0.3 HTTP+JSON binding (/v1/…)', () => {
       assert.ok(body.error.details.some((d) => d.reason === 'VERSION_NOT_SUPPORTED'));
     });
 
-    test('the v0.3 card (no A2A-Version) lists the HTTP+JSON interface', async () => {
-      for (const path of ['agents/tester/.well-known/agent-card.json', '.well-known/agent.json']) {
-        const response = await fetch(`${env.url}/${path}`);
+    test('the v0.3 card (A2A-Version: 0.3, or agent.json without it) lists the HTTP+JSON interface', async () => {
+      for (const [path, headers] of [['agents/tester/.well-known/agent-card.json', { 'A2A-Version': '0.3' }], ['.well-known/agent.json', {}]] as const) {
+        const response = await fetch(`${env.url}/${path}`, { headers });
         assert.equal(response.status, 200);
         assert.equal(response.headers.get('vary'), 'A2A-Version');
         assert.ok(response.headers.get('etag'), 'the v0.3 card has an ETag');
@@ -77,10 +77,10 @@ describe('A2A 0.3 HTTP+JSON binding (/v1/…)', () => {
     });
 
     test('the v0.3 card answers 304 to its own ETag', async () => {
-      const etag = (await fetch(`${env.url}/.well-known/agent-card.json`)).headers.get('etag') ?? '';
+      const etag = (await fetch(`${env.url}/.well-known/agent-card.json`, { headers: { 'A2A-Version': '0.3' } })).headers.get('etag') ?? '';
       // node:http, because fetch adds `Cache-Control: no-cache` to conditional requests, which forbids a 304.
       const status = await new Promise<number>((resolve, reject) => {
-        get(`${env.url}/.well-known/agent-card.json`, { headers: { 'if-none-match': etag } }, (res) => {
+        get(`${env.url}/.well-known/agent-card.json`, { headers: { 'if-none-match': etag, 'A2A-Version': '0.3' } }, (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
         }).on('error', reject);

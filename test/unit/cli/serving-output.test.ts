@@ -37,4 +37,13 @@ describe("a serving command's own lines", () => {
     }
     assert.deepEqual(entries(err).map((e) => [e['level'], e['msg']]), [[40, 'warning: REGISTRY_TOKEN is not set'], [30, 'SIGTERM: draining…']]);
   });
+
+  test("read the context's env as it is when they run, not as it was when the command was built", () => {
+    // The CLI builds its commands, then reads the secrets of GATEWAY_ADMIN_TOKEN_FILE and the like
+    // into the env: a serving command must start its role with them.
+    const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {} as Record<string, string | undefined> };
+    const ctx = servingContext({ io, setExitCode: () => undefined });
+    io.env = { GATEWAY_ADMIN_TOKEN: 'read-from-a-file-after-the-build' };
+    assert.equal(ctx.io.env['GATEWAY_ADMIN_TOKEN'], 'read-from-a-file-after-the-build');
+  });
 });

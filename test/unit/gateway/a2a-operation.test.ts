@@ -59,6 +59,10 @@ test('REST paths of both versions', () => {
   const card = ok(classifyA2aRequest('GET', '/.well-known/agent-card.json', undefined, undefined));
   assert.equal(card.operation, 'GetAgentCard');
   assert.equal(card.scope, undefined);
+  // The card's own rule (ADR 0033): no version named is the v1.0 card, except at the v0.2-era agent.json.
+  assert.equal(card.version, '1.0');
+  assert.equal(ok(classifyA2aRequest('GET', '/.well-known/agent.json', undefined, undefined)).version, '0.3');
+  assert.equal(ok(classifyA2aRequest('GET', '/.well-known/agent-card.json', undefined, '0.3')).version, '0.3');
   assert.equal(refusalOf(classifyA2aRequest('GET', '/admin', undefined, '1.0')), 'AM_ERR_HTTP_NOT_FOUND');
 });
 

@@ -59,7 +59,7 @@ describe("the console's OpenID Connect sign-in settings", () => {
   test('come from GATEWAY_CONSOLE_OIDC_*, the issuer and the client id together', () => {
     assert.deepEqual(
       gatewayConfigFromEnv({ GATEWAY_CONSOLE_OIDC_ISSUER: ISSUER, GATEWAY_CONSOLE_OIDC_CLIENT_ID: 'console', GATEWAY_CONSOLE_OIDC_SCOPES: ' openid  console:read gateway:admin ', GATEWAY_CONSOLE_OIDC_RESOURCE: 'https://gateway.example.com', GATEWAY_CONSOLE_OIDC_NAME: 'Acme SSO' }, {}),
-      { consoleOidc: { issuer: ISSUER, clientId: 'console', scopes: ['openid', 'console:read', 'gateway:admin'], resource: 'https://gateway.example.com', name: 'Acme SSO' } },
+      { logFormat: 'pretty', consoleOidc: { issuer: ISSUER, clientId: 'console', scopes: ['openid', 'console:read', 'gateway:admin'], resource: 'https://gateway.example.com', name: 'Acme SSO' } },
     );
     assert.throws(() => gatewayConfigFromEnv({ GATEWAY_CONSOLE_OIDC_ISSUER: ISSUER }, {}), /GATEWAY_CONSOLE_OIDC_ISSUER and GATEWAY_CONSOLE_OIDC_CLIENT_ID go together/);
     assert.throws(() => gatewayConfigFromEnv({ GATEWAY_CONSOLE_OIDC_CLIENT_ID: 'console' }, {}), /go together/);

@@ -13,7 +13,7 @@ describe('credit lease settings (ADR 0010)', () => {
   });
 
   test('GATEWAY_CREDITS_MODE=exact switches back to a ledger transaction per call; the lease settings come from env too', () => {
-    assert.deepEqual(gatewayConfigFromEnv({ GATEWAY_CREDITS_MODE: 'exact', GATEWAY_CREDITS_LEASE_CALLS: '20', GATEWAY_CREDITS_FLUSH_MS: '5' }, {}), { creditsMode: 'exact', creditsLeaseCalls: 20, creditsFlushMs: 5 });
+    assert.deepEqual(gatewayConfigFromEnv({ GATEWAY_CREDITS_MODE: 'exact', GATEWAY_CREDITS_LEASE_CALLS: '20', GATEWAY_CREDITS_FLUSH_MS: '5' }, {}), { logFormat: 'pretty', creditsMode: 'exact', creditsLeaseCalls: 20, creditsFlushMs: 5 });
     assert.throws(() => gatewayConfigFromEnv({ GATEWAY_CREDITS_MODE: 'lazy' }, {}), /GATEWAY_CREDITS_MODE must be lease or exact/);
   });
 

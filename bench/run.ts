@@ -74,7 +74,7 @@ async function bench(options: Readonly<BenchOptions>): Promise<number> {
   try {
     for (const part of options.parts) {
       if (part === 'memory') memory = await runMemory({ options, dataRoot, log });
-      else if (part === 'registry') registry = await runRegistryBench({ agents: options.registryAgents, durationS: options.durationS, log });
+      else if (part === 'registry') registry = await runRegistryBench({ agents: options.registryAgents, durationS: options.durationS, log, databaseUrl: process.env.BENCH_REGISTRY_DATABASE_URL });
       else if (part === 'gateway') gateway = await runGatewayBench({ durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, rounds: options.rounds, log });
       else if (part === 'inprocess') inprocess = await runInProcessBench({ durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, rounds: options.rounds, log });
       else if (part === 'acp') acp = await runAcpBridgeBench({ rounds: options.rounds, log });

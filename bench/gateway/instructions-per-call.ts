@@ -32,6 +32,12 @@
  * `/proc/<pid>/stat`) over the measured calls, µs per call. Moves with the
  * load, as the HTTP bench does; the split shows how much of a call is the
  * kernel's.
+ *
+ * `--runtime`: the runtime behind them is measured instead (under valgrind,
+ * or with `--cpu`): its instructions per call called directly, then per call
+ * through the gateway (which adds the tenant assertion it verifies), in the
+ * same process and run: the load-independent form of the bench's "runtime
+ * behind the gateway ÷ direct".
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -152,7 +158,8 @@ async function json(url: string, init: RequestInit = {}): Promise<{ status: numb
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '8' }, fronts: { type: 'string', default: 'bare-relay,gateway' }, keep: { type: 'string' }, warmup: { type: 'string', default: '3000' }, syscalls: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '8' }, fronts: { type: 'string', default: 'bare-relay,gateway' }, keep: { type: 'string' }, warmup: { type: 'string', default: '3000' }, syscalls: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false }, runtime: { type: 'boolean', default: false } } });
+  if (values.runtime) return measureRuntime(values);
   const cpu = values.cpu;
   // Either way the front runs without valgrind.
   const syscalls = values.syscalls || cpu;
@@ -240,6 +247,71 @@ async function main(): Promise<void> {
       }),
     );
     // --keep <dir>: the dumps are moved there, for callgrind_annotate.
+    if (values.keep !== undefined) await rename(dir, values.keep);
+    else await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A client of tenant `bench` with credits and a quota that never binds; its bearer token. */
+async function benchToken(gatewayUrl: string): Promise<string> {
+  const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+  const client = await json(`${gatewayUrl}/v1/clients`, {
+    method: 'POST',
+    headers: admin,
+    body: JSON.stringify({ name: 'instr', tenant: 'bench', scopes: ['a2a:message:send', 'a2a:tasks:read'], authMethod: 'client_secret_basic', rateLimit: { requestsPerMinute: 10_000_000, burst: 1000 } }),
+  });
+  if (client.status !== 201) throw new Error(`client creation answered ${client.status}`);
+  await json(`${gatewayUrl}/v1/tenants/bench/credits/topups`, { method: 'POST', headers: admin, body: JSON.stringify({ reference: 'instr', milliCredits: 1_000_000_000_000 }) });
+  const basic = Buffer.from(`${client.body.client_id}:${client.body.client_secret}`).toString('base64');
+  return (await json(`${gatewayUrl}/oauth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' })).body.access_token as string;
+}
+
+/** `--runtime`: the runtime's instructions (or CPU) per call, called directly and through the gateway, one process, one run. */
+async function measureRuntime(values: { calls: string; concurrency: string; warmup: string; cpu: boolean; keep?: string | undefined }): Promise<void> {
+  const count = Number(values.calls);
+  const concurrency = Number(values.concurrency);
+  const warmup = Number(values.warmup);
+  const dir = await mkdtemp(join(tmpdir(), 'agentmesh-instr-'));
+  const children: ChildProcess[] = [];
+  try {
+    const registry = await start('registry', { dataDir: join(dir, 'registry') });
+    children.push(registry.child);
+    const registryUrl = registry.message['url']!;
+    const gateway = await start('control', { dataDir: join(dir, 'control'), adminToken: ADMIN, registryUrl });
+    children.push(gateway.child);
+    const gatewayUrl = gateway.message['gatewayUrl']!;
+    const runtime = await start('runtime', { dataDir: join(dir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` }, values.cpu ? undefined : join(dir, 'runtime.cg'));
+    children.push(runtime.child);
+    const pid = runtime.child.pid!;
+    const direct = `${runtime.message['url']!}/agents/bench`;
+    const via = `${gatewayUrl}/agents/bench`;
+    const auth = { authorization: `Bearer ${await benchToken(gatewayUrl)}` };
+    for (let i = 0; ; i++) {
+      const card = await fetch(`${via}/.well-known/agent-card.json`);
+      await card.arrayBuffer();
+      if (card.status === 200) break;
+      if (i > 2000) throw new Error('the gateway never routed to the bench agent');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await calls(direct, {}, warmup, concurrency);
+    await calls(via, auth, warmup, concurrency);
+    const measure = async (label: string, url: string, headers: Record<string, string>): Promise<string> => {
+      if (values.cpu) return `runtime, ${label}: ${await cpuPerCall(pid, count, () => calls(url, headers, count, concurrency))}`;
+      await control(pid, '-z');
+      await calls(url, headers, count, concurrency);
+      await control(pid, '-d');
+      return `runtime, ${label}: ${((await lastDumpTotal(dir, 'runtime.cg')) / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`;
+    };
+    const rows = [await measure('called directly', direct, {}), await measure('behind the gateway (its assertion checked)', via, auth)];
+    for (const row of rows) process.stdout.write(`${row}\n`);
+  } finally {
+    await Promise.all(
+      children.map(async (c) => {
+        if (c.exitCode === null && c.connected) c.send({ type: 'stop' });
+        await Promise.race([once(c, 'exit'), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+        c.kill('SIGKILL');
+      }),
+    );
     if (values.keep !== undefined) await rename(dir, values.keep);
     else await rm(dir, { recursive: true, force: true });
   }

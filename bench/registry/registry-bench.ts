@@ -1,8 +1,12 @@
 /**
- * The registry part of `npm run bench`: registration throughput into an
- * embedded registry, then ARD `POST /search` over 10,000 agents — latency at
- * one connection, throughput at ten — next to a bare node:http server
- * answering the same response bytes (the anchor), measured in the same run.
+ * The registry part of `npm run bench`: registration throughput into a
+ * registry (embedded SQLite, or PostgreSQL with BENCH_REGISTRY_DATABASE_URL),
+ * 16 writers at once, next to a bare node:http server whose PUT writes the
+ * same body as one SQLite row; the registry's memory; how long a new gateway
+ * takes to load the registry and route; then ARD `POST /search` over the
+ * agents — latency at one connection, throughput at ten — next to a bare
+ * node:http server answering the same response bytes. Anchors run in the
+ * same run, so the ratios hold on a loaded host.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
+import { createGateway } from '../../src/gateway/index.js';
 import { syntheticAgents, syntheticQueries } from './synthetic-agents.js';
 
 type Log = (line: string) => void;
@@ -19,12 +24,94 @@ type Log = (line: string) => void;
 /** What the registry part measured. */
 export interface RegistryBenchReport {
   agents: number;
+  database: 'sqlite' | 'postgres';
   registrationPerSec: number;
+  registration: RegistrationRun;
+  /** The bare node:http PUT writing one SQLite row, same writers, same bodies (up to 10,000 of them). */
+  barePut: RegistrationRun;
+  /** The registry process after registration: resident set and live heap, MB. */
+  memory: { rssMb: number; heapMb: number };
+  /** A new gateway against the full registry: until its routing cache is loaded and the last agent routes, s. */
+  gatewayLoadS: number;
   rows: Array<{ target: 'registry' | 'bare'; p50Ms: number; p99Ms: number; latencyRequests: number; requestsPerSec: number; distinctRequestsPerSec: number; errors: number; non2xx: number }>;
 }
 
+/** One registration run: 16 writers, each request timed. */
+export interface RegistrationRun {
+  count: number;
+  perSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** PUTs every body, `writers` at a time, each writer on its own keep-alive connection. */
+async function registerAll(url: string, bodies: Array<{ name: string; body: Record<string, unknown> }>, writers: number, log: Log): Promise<RegistrationRun> {
+  const target = new URL(url);
+  const times: number[] = [];
+  const started = performance.now();
+  let next = 0;
+  let lastReport = started;
+  const worker = async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = next++; i < bodies.length; i = next++) {
+        const { name, body } = bodies[i]!;
+        const text = JSON.stringify(body);
+        const t0 = performance.now();
+        const { status, answer } = await new Promise<{ status: number; answer: string }>((resolve, reject) => {
+          const req = request({ host: target.hostname, port: target.port, path: `/v1/agents/${name}`, method: 'PUT', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (res) => {
+            let data = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (data += chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, answer: data }));
+          });
+          req.on('error', reject);
+          req.end(text);
+        });
+        times.push(performance.now() - t0);
+        if (status !== 201 && status !== 200) throw new Error(`registration of ${name} answered ${status}: ${answer.slice(0, 300)}`);
+        if (performance.now() - lastReport > 10_000) {
+          lastReport = performance.now();
+          log(`  ${next} / ${bodies.length} registered`);
+        }
+      }
+    } finally {
+      agent.destroy();
+    }
+  };
+  await Promise.all(Array.from({ length: writers }, worker));
+  const wallMs = performance.now() - started;
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+  return { count: times.length, perSec: times.length / (wallMs / 1000), p50Ms: at(0.5), p99Ms: at(0.99), maxMs: times.at(-1)! };
+}
+
+async function memoryOf(child: ChildProcess): Promise<{ rssMb: number; heapMb: number }> {
+  const answer = once(child, 'message');
+  child.send({ type: 'memory' });
+  const [message] = (await answer) as [{ rss: number; heapUsed: number }];
+  return { rssMb: message.rss / 1e6, heapMb: message.heapUsed / 1e6 };
+}
+
+/** A gateway started against the registry: seconds until its cache is loaded and `lastAgent` routes. */
+async function gatewayLoad(registryUrl: string, lastAgent: string): Promise<number> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'agentmesh-bench-gateway-'));
+  const started = performance.now();
+  const gateway = await createGateway({ config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', registryUrl, adminToken: 'bench-admin-token-0123456789abcdef', dev: true, allowHosts: ['127.0.0.1', 'localhost'] } });
+  try {
+    await gateway.listen();
+    // listen() waits for the first load up to its start timeout; past it, keep waiting on the follower itself.
+    while (!gateway.router.ready() || gateway.router.agent(lastAgent) === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+    return (performance.now() - started) / 1000;
+  } finally {
+    await gateway.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function startChild(start: Record<string, unknown>): Promise<{ url: string; child: ChildProcess }> {
-  const child = fork(fileURLToPath(new URL('./registry-target.js', import.meta.url)), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('./registry-target.js', import.meta.url)), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, '--expose-gc'] });
   child.send({ type: 'start', ...start });
   const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [{ type: 'exit' }])])) as [{ type: string; url?: string }];
   if (message.type !== 'ready' || !message.url) throw new Error('registry bench target failed to start');
@@ -129,31 +216,31 @@ function zipfTraffic(pool: string[], length: number): string[] {
   });
 }
 
-/** Runs the registry part; `agents` registered, each load phase `durationS` seconds. */
-export async function runRegistryBench({ agents, durationS, log }: { agents: number; durationS: number; log: Log }): Promise<RegistryBenchReport> {
+/** Runs the registry part; `agents` registered, each load phase `durationS` seconds; on PostgreSQL when `databaseUrl` is set. */
+export async function runRegistryBench({ agents, durationS, log, databaseUrl }: { agents: number; durationS: number; log: Log; databaseUrl?: string | undefined }): Promise<RegistryBenchReport> {
   const dataDir = await mkdtemp(join(tmpdir(), 'agentmesh-bench-registry-'));
-  const registry = await startChild({ kind: 'registry', dataDir });
+  const database = databaseUrl ? 'postgres' : 'sqlite';
+  const registry = await startChild({ kind: 'registry', dataDir, ...(databaseUrl && { databaseUrl }) });
   try {
     const bodies = syntheticAgents(agents);
-    log(`registry: registering ${agents} agents (PUT /v1/agents/{name}, 16 at a time)…`);
-    const started = performance.now();
-    let next = 0;
-    let lastReport = started;
-    const worker = async () => {
-      for (let i = next++; i < bodies.length; i = next++) {
-        const { name, body } = bodies[i]!;
-        const res = await fetch(`${registry.url}/v1/agents/${name}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        if (res.status !== 201 && res.status !== 200) throw new Error(`registration of ${name} answered ${res.status}: ${await res.text()}`);
-        await res.arrayBuffer().catch(() => undefined);
-        if (performance.now() - lastReport > 5000) {
-          lastReport = performance.now();
-          log(`  ${next} / ${agents} registered`);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: 16 }, worker));
-    const registrationPerSec = agents / ((performance.now() - started) / 1000);
-    log(`  ${agents} registered, ${registrationPerSec.toFixed(0)} registrations/s`);
+    log(`registry: registering ${agents} agents on ${database} (PUT /v1/agents/{name}, 16 at a time)…`);
+    const registration = await registerAll(registry.url, bodies, 16, log);
+    const registrationPerSec = registration.perSec;
+    log(`  ${agents} registered, ${registrationPerSec.toFixed(0)} registrations/s, p50 ${registration.p50Ms.toFixed(1)} ms, p99 ${registration.p99Ms.toFixed(1)} ms`);
+    const memory = await memoryOf(registry.child);
+    log(`  registry process: ${memory.rssMb.toFixed(0)} MB resident, ${memory.heapMb.toFixed(0)} MB heap`);
+    const bare = await startChild({ kind: 'bare-put', dataDir });
+    let barePut: RegistrationRun;
+    try {
+      log('bare node:http PUT writing one SQLite row: same writers, same bodies…');
+      barePut = await registerAll(bare.url, bodies.slice(0, 10_000), 16, log);
+    } finally {
+      await stopChild(bare.child);
+    }
+    log(`  ${barePut.perSec.toFixed(0)} PUTs/s, p50 ${barePut.p50Ms.toFixed(1)} ms, p99 ${barePut.p99Ms.toFixed(1)} ms`);
+    log('a new gateway loads the registry (watch stream, then every record and instance list)…');
+    const gatewayLoadS = await gatewayLoad(registry.url, bodies.at(-1)!.name);
+    log(`  routes after ${gatewayLoadS.toFixed(1)} s`);
 
     const toBody = (text: string) => JSON.stringify({ query: { text }, pageSize: 10 });
     const all = syntheticQueries(15_000).map(toBody);
@@ -170,15 +257,15 @@ export async function runRegistryBench({ agents, durationS, log }: { agents: num
     log(`registry: searching (${unique.length} distinct queries one at a time; ${durationS} s of Zipf traffic and ${durationS} s of distinct queries at 10 connections)…`);
     const ours = await measure(registry.url, warmup, unique, traffic, distinct, durationS);
     await stopChild(registry.child);
-    const bare = await startChild({ kind: 'bare', body: sampleBody });
+    const bareSearch = await startChild({ kind: 'bare', body: sampleBody });
     let anchor;
     try {
       log('bare node:http (same response bytes): same load…');
-      anchor = await measure(bare.url, warmup, unique, traffic, distinct, durationS);
+      anchor = await measure(bareSearch.url, warmup, unique, traffic, distinct, durationS);
     } finally {
-      await stopChild(bare.child);
+      await stopChild(bareSearch.child);
     }
-    return { agents, registrationPerSec, rows: [{ target: 'registry', ...ours }, { target: 'bare', ...anchor }] };
+    return { agents, database, registrationPerSec, registration, barePut, memory, gatewayLoadS, rows: [{ target: 'registry', ...ours }, { target: 'bare', ...anchor }] };
   } finally {
     registry.child.kill('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
@@ -194,7 +281,10 @@ export function formatRegistryBench(report: RegistryBenchReport): string[] {
     '  target     p50 ms  p99 ms   req/s Zipf   req/s distinct  errors',
     ...report.rows.map((r) => `  ${r.target.padEnd(9)} ${r.p50Ms.toFixed(2).padStart(7)} ${r.p99Ms.toFixed(2).padStart(7)} ${r.requestsPerSec.toFixed(0).padStart(12)} ${r.distinctRequestsPerSec.toFixed(0).padStart(15)}  ${r.errors + r.non2xx}`),
     `  registry / bare: Zipf throughput ${(ours!.requestsPerSec / bare!.requestsPerSec).toFixed(2)}×, distinct ${(ours!.distinctRequestsPerSec / bare!.distinctRequestsPerSec).toFixed(2)}×, p99 ${(ours!.p99Ms / Math.max(bare!.p99Ms, 0.01)).toFixed(2)}×`,
-    `  registration: ${report.registrationPerSec.toFixed(0)} agents/s (PUT, 16 concurrent, SQLite)`,
+    `  registration (PUT, 16 concurrent, ${report.database}): ${report.registration.perSec.toFixed(0)} agents/s, p50 ${report.registration.p50Ms.toFixed(1)} ms, p99 ${report.registration.p99Ms.toFixed(1)} ms, slowest ${report.registration.maxMs.toFixed(0)} ms`,
+    `  bare node:http PUT writing one SQLite row: ${report.barePut.perSec.toFixed(0)} /s, p50 ${report.barePut.p50Ms.toFixed(1)} ms, p99 ${report.barePut.p99Ms.toFixed(1)} ms; registry / bare: throughput ${(report.registration.perSec / report.barePut.perSec).toFixed(2)}×`,
+    `  registry process after registration: ${report.memory.rssMb.toFixed(0)} MB resident, ${report.memory.heapMb.toFixed(0)} MB heap`,
+    `  a new gateway routes after ${report.gatewayLoadS.toFixed(1)} s (≤ 10 s: ${report.gatewayLoadS <= 10 ? 'met' : 'NOT met'})`,
     `  acceptance: search p99 ${ours!.p99Ms.toFixed(2)} ms (≤ 5 ms: ${ours!.p99Ms <= 5 ? 'met' : 'NOT met'}); ${ours!.requestsPerSec.toFixed(0)} searches/s on Zipf traffic (≥ 2000: ${ours!.requestsPerSec >= 2000 ? 'met' : 'NOT met'}); ${ours!.distinctRequestsPerSec.toFixed(0)} on all-distinct queries (${ours!.distinctRequestsPerSec >= 2000 ? 'met' : 'NOT met'})`,
   ];
   return lines;

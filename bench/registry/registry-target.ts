@@ -1,20 +1,55 @@
 /**
  * Child process of the registry benchmark: an agentmesh registry on its
- * embedded SQLite store (or, as the anchor, a bare node:http server answering
- * one fixed search response). Reports its URL over IPC; exits on `stop`.
+ * embedded SQLite store or on PostgreSQL (or, as anchors, a bare node:http
+ * server answering one fixed search response, and one whose PUT writes the
+ * body as one row of a SQLite table, as a registration does). Reports its
+ * URL over IPC, and its memory on `memory`; exits on `stop`.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { createRegistry } from '../../src/registry/index.js';
 
-type Start = { type: 'start'; kind: 'registry'; dataDir: string } | { type: 'start'; kind: 'bare'; body: string };
+type Start =
+  | { type: 'start'; kind: 'registry'; dataDir: string; databaseUrl?: string }
+  | { type: 'start'; kind: 'bare'; body: string }
+  | { type: 'start'; kind: 'bare-put'; dataDir: string };
 
-process.on('message', async (message: Start | { type: 'stop' }) => {
+process.on('message', async (message: Start | { type: 'stop' } | { type: 'memory' }) => {
   if (message.type === 'stop') process.exit(0);
+  if (message.type === 'memory') {
+    globalThis.gc?.();
+    const { rss, heapUsed } = process.memoryUsage();
+    process.send?.({ type: 'memory', rss, heapUsed });
+    return;
+  }
   if (message.kind === 'registry') {
-    const registry = await createRegistry({ config: { port: 0, host: '127.0.0.1', dataDir: message.dataDir, logLevel: 'silent', probeIntervalMs: 3_600_000 } });
+    const registry = await createRegistry({ config: { port: 0, host: '127.0.0.1', dataDir: message.dataDir, logLevel: 'silent', probeIntervalMs: 3_600_000, ...(message.databaseUrl && { databaseUrl: message.databaseUrl }) } });
     const { url } = await registry.listen();
     process.send?.({ type: 'ready', url });
+    return;
+  }
+  if (message.kind === 'bare-put') {
+    // The same durability as the registry's SQLite (WAL, synchronous NORMAL); one row per PUT.
+    const db = new BetterSqlite3(join(message.dataDir, 'bare.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec('create table agents (name text primary key, card text not null, metadata text not null, updated_at integer not null)');
+    const put = db.prepare('insert into agents (name, card, metadata, updated_at) values (?, ?, ?, ?) on conflict (name) do update set card = excluded.card, metadata = excluded.metadata, updated_at = excluded.updated_at');
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { card: unknown; metadata?: unknown };
+        const name = decodeURIComponent(req.url!.split('/').at(-1)!);
+        put.run(name, JSON.stringify(body.card), JSON.stringify(body.metadata ?? {}), Date.now());
+        const answer = JSON.stringify({ name, revision: 1 });
+        res.writeHead(201, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(answer)) });
+        res.end(answer);
+      });
+    });
+    server.listen(0, '127.0.0.1', () => process.send?.({ type: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
     return;
   }
   const body = Buffer.from(message.body);

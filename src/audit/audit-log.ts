@@ -50,6 +50,15 @@ export interface AuditLog {
    *   `AM_ERR_INTERNAL` after `close()`.
    */
   append(entry: AuditEntry): void;
+  /**
+   * Appends an entry and resolves once it is committed: what must be on disk
+   * before the caller acts on it (the gateway releases a call's answer only
+   * after its row is written, ADR 0035). Entries recorded in one turn of the
+   * event loop share one transaction (and any batch already being written is
+   * joined by the next). Rejects when the batch fails; the entry stays
+   * queued and is retried like any other. Throws as `append` does.
+   */
+  record(entry: AuditEntry): Promise<void>;
   /** Resolves when every entry appended before the call is committed; rejects if a batch fails (its entries stay queued and are retried). */
   flush(): Promise<void>;
   /** Walks the chain and names every modified, deleted, mis-linked or truncated row (see docs/audit.md for what it cannot see). */
@@ -116,6 +125,12 @@ class BatchedAuditLog implements AuditLog {
   #closed = false;
   #closing: Promise<void> | undefined;
   #uncheckpointed = false;
+  /** Entries ever appended, and of them committed (in order: a failed batch goes back to the front). */
+  #appended = 0;
+  #committed = 0;
+  /** Callers of `record` waiting for their entry's commit, oldest first. */
+  #waiters: { seq: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  #soon: NodeJS.Immediate | undefined;
 
   constructor(options: AuditLogOptions) {
     if (options === null || typeof options !== 'object' || options.database === undefined) {
@@ -153,10 +168,24 @@ class BatchedAuditLog implements AuditLog {
       throw Errors.auditQueueFull({ queued: this.#queue.length });
     }
     this.#queue.push(row);
+    this.#appended++;
     if (row.outcome === 'denied' || SECURITY_EVENT_TYPES.has(row.event_type)) this.#countSecurityEvent(row.event_type);
     // A full batch goes out on the next turn (never inside append: a commit costs milliseconds).
     // While a failing database is retried, the backoff timer alone decides when.
     if (this.#failures === 0) this.#arm(this.#queue.length >= this.#maxBatch ? 0 : this.#flushIntervalMs);
+  }
+
+  record(entry: AuditEntry): Promise<void> {
+    this.append(entry);
+    const seq = this.#appended;
+    // Written at the end of this turn: the entries of every call answered in it go in one transaction.
+    if (this.#failures === 0 && this.#soon === undefined) {
+      this.#soon = setImmediate(() => {
+        this.#soon = undefined;
+        this.flush().catch(() => undefined);
+      });
+    }
+    return new Promise((resolve, reject) => this.#waiters.push({ seq, resolve, reject }));
   }
 
   async flush(): Promise<void> {
@@ -215,12 +244,15 @@ class BatchedAuditLog implements AuditLog {
         this.#failures = 0;
         this.#uncheckpointed = !result.checkpointed && (this.#uncheckpointed || result.written > 0);
         this.#countWritten(batch);
+        this.#committed += batch.length;
+        this.#settleWaiters(undefined);
         this.#doorbell.ring();
       } catch (err) {
         this.#queue = batch.concat(this.#queue);
         this.#queueGauge.set(this.#queue.length);
         this.#failures += 1;
         this.#writeFailures.inc();
+        this.#settleWaiters(err);
         const retryInMs = exponentialBackoff({ attempt: this.#failures - 1, baseMs: FIRST_RETRY_DELAY_MS, maxMs: MAX_RETRY_DELAY_MS });
         this.#log.error({ err, pending: this.#queue.length, failures: this.#failures, retryInMs }, 'audit batch failed to commit; entries kept for retry');
         if (!this.#closed) this.#arm(retryInMs, true);
@@ -228,6 +260,19 @@ class BatchedAuditLog implements AuditLog {
       }
     }
     this.#queueGauge.set(0);
+  }
+
+  /** Resolves the waiters whose entries are committed; with `err`, rejects the waiters of the failed batch onwards (their entries stay queued). */
+  #settleWaiters(err: unknown): void {
+    const waiters = this.#waiters;
+    if (waiters.length === 0) return;
+    let i = 0;
+    if (err === undefined) {
+      while (i < waiters.length && waiters[i]!.seq <= this.#committed) waiters[i++]!.resolve();
+    } else {
+      for (; i < waiters.length; i++) waiters[i]!.reject(err);
+    }
+    this.#waiters = i === waiters.length ? [] : waiters.slice(i);
   }
 
   #take(): PendingRow[] {

@@ -188,7 +188,7 @@ async function close(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
   audit.durationMs = performance.now() - c.started;
   o.metrics.callEnded(c.agent, audit.outcome, audit.durationMs / 1000);
   if (audit.eventType !== 'a2a.call' && audit.eventType !== 'a2a.card') o.metrics.securityEvents.labels({ event: audit.eventType }).inc();
-  if (audit.eventType === 'a2a.card') return;
+  if (audit.eventType === 'a2a.card' || c.recorded) return;
   try {
     o.audit.append(audit);
   } catch (err) {

@@ -44,6 +44,12 @@ export const gatewayConfigSchema = z
     audience: z.string().default('agentmesh'),
     /** Lifetime of issued access tokens, seconds (seed 000: short-lived, 15 minutes). */
     tokenTtlSeconds: z.number().int().min(30).max(86_400).default(900),
+    /**
+     * Longest a delegation grant lives, seconds (24 hours; env
+     * GATEWAY_DELEGATION_GRANT_TTL_SECONDS): what lets a workflow run outlive
+     * its caller's token (docs/adr/0042-durable-delegation-grants.md).
+     */
+    delegationGrantTtlSeconds: z.number().int().min(60).max(30 * 86_400).default(86_400),
     signingAlg: z.enum(['ES256', 'RS256']).default('ES256'),
     /** Signing keys rotate this often, ms (7 days); retired keys stay published until their tokens expire. */
     keyRotationIntervalMs: z.number().int().min(60_000).default(7 * 24 * 3600 * 1000),

@@ -113,6 +113,7 @@ export async function buildParts({ config, backends, publicUrl, metrics, log, st
       issuer: publicUrl,
       audience: config.audience,
       tokenTtlSeconds: config.tokenTtlSeconds,
+      delegationGrantTtlSeconds: config.delegationGrantTtlSeconds,
       signingAlg: config.signingAlg,
       keyRotationIntervalMs: config.keyRotationIntervalMs,
       clockToleranceSeconds: config.clockToleranceSeconds,

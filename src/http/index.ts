@@ -24,6 +24,8 @@ export { createSsrfGuard } from './outbound/ssrf-guard.js';
 export type { SsrfGuard, SsrfGuardOptions, SsrfCheckResult, SsrfFetchInit } from './outbound/ssrf-guard.js';
 export { isNotModified, LastModifiedClock } from './server/conditional-get.js';
 export type { ConditionalHeaders } from './server/conditional-get.js';
+export { AddressVerdicts } from './outbound/address-verdicts.js';
+export type { AddressVerdict, AddressVerdictsOptions } from './outbound/address-verdicts.js';
 export { decodeContentEncoding, decodeContentSync, DECODED_CONTENT_CODINGS } from './server/content-decoding.js';
 export { openSse, openSseWithFirst, parseLastEventId, abortOnClientGone, FIRST_EVENT_WAIT_MS } from './server/sse.js';
 export type { SseOptions, SseStream } from './server/sse.js';

@@ -68,6 +68,9 @@ export type HostSettings = Parameters<typeof databaseOptionsOf>[0] & {
   otlpEndpoint?: string | undefined;
   semconvStabilityOptIn?: readonly string[] | undefined;
   clientTls?: unknown;
+  /** Seals runs' delegation grants at rest (with the runtime's push configs); unset: `runtime-secret` in dataDir. */
+  storageSecret?: string | undefined;
+  previousStorageSecret?: string | undefined;
 };
 
 export type OrchestratorConfig<R extends HostSettings = HostSettings> = Omit<z.output<typeof orchestratorConfigSchema>, 'runtime'> & { runtime: R };

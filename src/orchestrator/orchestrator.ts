@@ -10,6 +10,9 @@ import { Errors } from '../protocol/index.js';
 import { parseOrchestratorConfig, type HostSettings, type OrchestratorConfig, type OrchestratorConfigInput } from './config.js';
 import type { ResolveTarget } from './engine/run-execution.js';
 import { RunStore } from './engine/run-store.js';
+import { RunGrants } from './engine/run-grants.js';
+import { loadGrantSealingKeys } from './engine/grant-sealing-keys.js';
+import { DelegationGrantClient } from './calls/delegation-grant-client.js';
 import { WorkflowEngine } from './engine/workflow-engine.js';
 import { WorkflowMetrics } from './engine/workflow-metrics.js';
 import { createInstanceDirectory } from './instance-directory.js';
@@ -97,8 +100,11 @@ export async function openOrchestratorAgent<R extends HostSettings>(plan: Orches
   const caller = options.caller ?? buildCaller(config, log, stepFetch(tracing, meshPool) ?? meshFetch);
   const workflows = await loadWorkflows(config, options, log);
   const metrics = options.metrics ?? createMetrics({});
+  const store = new RunStore(database.db);
+  const grants = await openRunGrants(config, runtimeConfig, options, store, stepFetch(tracing, meshPool) ?? meshFetch, log);
   const engine = new WorkflowEngine({
-    store: new RunStore(database.db),
+    store,
+    ...(grants !== undefined && { grants }),
     caller,
     resolveTarget: targetResolver(config, registry),
     logger: log,
@@ -118,6 +124,18 @@ export async function openOrchestratorAgent<R extends HostSettings>(plan: Orches
       if (!options.caller && config.gatewayUrl) await checkGatewayCredentials(config, meshFetch ?? fetch, log);
     },
   };
+}
+
+/**
+ * Runs' delegation grants, when calls go through the gateway with the
+ * orchestrator's own client (docs/adr/0042-durable-delegation-grants.md): what
+ * lets a run outlive its caller's token and a restart.
+ */
+async function openRunGrants(config: OrchestratorConfig, host: HostSettings, options: OrchestratorOptions<HostSettings>, store: RunStore, fetchImpl: typeof fetch | undefined, log: Logger): Promise<RunGrants | undefined> {
+  if (options.caller !== undefined || !config.gatewayUrl) return undefined;
+  const keys = await loadGrantSealingKeys({ secret: host.storageSecret, previousSecret: host.previousStorageSecret, dataDir: host.dataDir, logger: log });
+  const client = new DelegationGrantClient({ gatewayUrl: config.gatewayUrl, clientId: config.clientId!, clientSecret: config.clientSecret!, fetch: fetchImpl ?? fetch, requestTimeoutMs: 30_000 });
+  return new RunGrants({ client, store, keys, logger: log.child({ module: 'grants' }) });
 }
 
 /** The store: the one given (the caller closes it), or one opened here. */

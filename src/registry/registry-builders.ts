@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, decodeContentEncoding, openClientTls, storageReadiness, type DisposerStack, type SsrfGuard } from '../http/index.js';
+import { AddressVerdicts, buildHttpServer, closeHttpServer, MAX_PATH_PARAM_LENGTH, createSsrfGuard, databaseOptionsOf, decodeContentEncoding, openClientTls, storageReadiness, type DisposerStack, type SsrfGuard } from '../http/index.js';
 import { createTracing, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import { openDatabaseAndBus, type Bus, type Database } from '../storage/index.js';
 import { AgentDirectory } from './agent-directory.js';
@@ -121,7 +121,8 @@ export function buildDomain({ config, backends, publicUrl, metrics, log }: Domai
   const feed = new ChangeFeed({ store, bus, pollMs: config.feedPollMs, logger: log });
   feed.subscribe((change) => directory.apply(change));
   const intake = createCardIntake({ ssrfGuard: guard, requireSignature: config.requireSignedCards });
-  const service = new RegistryService({ store, directory, feed, intake, guard, publisher: config.publisher, defaultLeaseTtlMs: config.defaultLeaseTtlMs, maxLeaseTtlMs: config.maxLeaseTtlMs });
+  const verdicts = new AddressVerdicts(guard);
+  const service = new RegistryService({ store, directory, feed, intake, verdicts, publisher: config.publisher, defaultLeaseTtlMs: config.defaultLeaseTtlMs, maxLeaseTtlMs: config.maxLeaseTtlMs });
   const agentsGauge = metrics.gauge('agentmesh_registry_agents', 'Agents registered, by health', ['health']);
   const probes = metrics.counter('agentmesh_registry_probes_total', 'Health probes, by outcome', ['outcome']);
   const probeSeconds = metrics.histogram('agentmesh_registry_probe_duration_seconds', 'Health probe latency', [], [0.005, 0.02, 0.05, 0.1, 0.5, 1, 3]);

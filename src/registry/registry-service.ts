@@ -1,10 +1,10 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { ErrorCodes, Errors, isRecord } from '../protocol/index.js';
-import type { SsrfGuard } from '../http/index.js';
+import { Errors, isRecord } from '../protocol/index.js';
 import { uuidv7 } from '../storage/index.js';
 import type { AgentDirectory } from './agent-directory.js';
 import type { ChangeFeed } from './change-feed.js';
+import type { AddressVerdicts } from '../http/index.js';
 import type { CardIntake } from './intake/index.js';
 import { checkInterfaceUrls, validateAgentMetadata } from './intake/index.js';
 import type { AgentConfigVersion, AgentInstance, AgentMetadata, AgentRecord, AgentStatus, RegistryChange } from '../contracts/registry/index.js';
@@ -48,7 +48,8 @@ export interface RegistryServiceOptions {
   directory: AgentDirectory;
   feed: ChangeFeed;
   intake: CardIntake;
-  guard: SsrfGuard;
+  /** The SSRF guard's verdicts on the URLs a registration names, remembered per origin. */
+  verdicts: AddressVerdicts;
   publisher: string;
   defaultLeaseTtlMs: number;
   maxLeaseTtlMs: number;
@@ -86,7 +87,7 @@ export class RegistryService {
     checkName(name);
     const metadata = input.metadata === undefined ? undefined : validateAgentMetadata(input.metadata, admitted.card);
     // Everything is checked before anything commits: a refused card leaves no record behind.
-    await checkInterfaceUrls(admitted.card, this.#o.guard);
+    await checkInterfaceUrls(admitted.card, this.#o.verdicts);
     // A card fetched from a URL names where the agent runs: that endpoint is probed as a static instance.
     const endpoint = admitted.cardUrl !== undefined ? primaryUrl(admitted.card) : undefined;
     const instance = endpoint === undefined ? undefined : await this.#newInstance({ url: endpoint }, 'static');
@@ -132,7 +133,7 @@ export class RegistryService {
       const name = agent.bridge.agentName;
       checkName(name);
       const metadata = input.metadata === undefined ? undefined : validateAgentMetadata(input.metadata, agent.card);
-      await checkInterfaceUrls(agent.card, this.#o.guard);
+      await checkInterfaceUrls(agent.card, this.#o.verdicts);
       const instance = await this.#newInstance({ url: agent.bridge.url }, 'static');
       if (mode === 'create' && (await this.#o.store.getAgent(name)) !== undefined) {
         throw Errors.registryAgentExists({ quotedName: JSON.stringify(name), agent: name });
@@ -179,7 +180,7 @@ export class RegistryService {
       if (bridged !== undefined) throw Errors.registryBridgedCard({ agent: name, PROTOCOL: bridged.protocol.toUpperCase(), protocol: bridged.protocol });
     }
     const admitted = patch.cardUrl !== undefined ? await this.#o.intake.fromUrl(patch.cardUrl) : patch.card !== undefined ? await this.#o.intake.fromJson(patch.card) : undefined;
-    if (admitted) await checkInterfaceUrls(admitted.card, this.#o.guard);
+    if (admitted) await checkInterfaceUrls(admitted.card, this.#o.verdicts);
     const current = await this.#o.store.getAgent(name);
     if (!current) throw agentNotFound(name);
     const card = admitted?.card ?? current.card;
@@ -238,9 +239,8 @@ export class RegistryService {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw Errors.registryUrlNotHttp({});
     // A forbidden address is refused now, with the reason, rather than probed into a
     // wall forever; a host that does not resolve yet (a starting pod) is the probe's business.
-    await this.#o.guard.check(url).catch((err: unknown) => {
-      if ((err as { code?: unknown }).code === ErrorCodes.SSRF_BLOCKED) throw err;
-    });
+    const refusal = await this.#o.verdicts.refusal(url);
+    if (refusal) throw refusal;
     const ttl = input.leaseTtlMs ?? this.#o.defaultLeaseTtlMs;
     if (kind === 'leased' && (!Number.isInteger(ttl) || ttl < 1000 || ttl > this.#o.maxLeaseTtlMs)) {
       throw Errors.registryLeaseTtlOutOfRange({ max: this.#o.maxLeaseTtlMs });

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { createOutboundPool, fetchThrough, type ClientTlsSource } from '../http/index.js';
-import { Errors, isRecord } from '../protocol/index.js';
+import { Errors, isAgentmeshError, isRecord } from '../protocol/index.js';
 import type { Authenticate, AuthenticatedCaller, AuthenticateRequest } from './transports/call-context.js';
 
 /** Options of {@link createGatewayAssertionCheck}. */
@@ -17,11 +17,11 @@ export interface GatewayAssertionOptions {
   tls?: ClientTlsSource | undefined;
 }
 
-/** A verified assertion: its claims, the agent it is for, and the actors of its delegation (undefined: a caller's own call). */
+/** A verified assertion: its claims, the agent it is for, and the caller it proves (built once, frozen: every call that presents it shares it). */
 interface Verified {
   payload: JWTPayload;
   agent: string;
-  actors: readonly string[] | undefined;
+  caller: Readonly<AuthenticatedCaller>;
 }
 
 /** Verified assertions remembered (FIFO). */
@@ -59,10 +59,17 @@ export function createGatewayAssertionCheck(options: GatewayAssertionOptions): {
         clockTolerance: options.clockToleranceSeconds ?? 30,
         requiredClaims: ['exp', 'sub', 'tenant'],
       });
-      const entry: Verified = { payload, agent, actors: actorsOf(payload['act']) };
+      const tenant = payload['tenant'];
+      if (typeof tenant !== 'string') throw Errors.assertionWithoutTenant({}, { details: { reason: 'tenant' } });
+      const scope = payload['scope'];
+      const caller: AuthenticatedCaller = { id: String(payload.sub), tenant, scopes: Object.freeze(typeof scope === 'string' ? scope.split(' ').filter(Boolean) : []), subjectToken: token };
+      const actors = actorsOf(payload['act']);
+      if (actors !== undefined) caller.actors = actors;
+      const entry: Verified = { payload, agent, caller: Object.freeze(caller) };
       verified.set(token, entry);
       return entry;
     } catch (err) {
+      if (isAgentmeshError(err)) throw err;
       // The gateway's key set could not be read (a timeout, a refused connection, an error status): the assertion is not
       // known to be bad, the check is out of reach for now, so the caller gets a retryable 503, not a 401 for its request.
       if (keySetUnreachable(err)) throw Errors.keySetUnavailable({ what: 'the gateway assertion' }, { cause: err });
@@ -72,22 +79,23 @@ export function createGatewayAssertionCheck(options: GatewayAssertionOptions): {
   return {
     forAgent(agent: string): Authenticate {
       return async (request: AuthenticateRequest): Promise<AuthenticatedCaller | undefined> => {
-        const header = request.headers.authorization;
-        const token = typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
+        const token = bearerOf(request.headers.authorization);
         if (token === undefined) {
           if (!options.required) return undefined;
           throw Errors.assertionMissing({}, { details: { reason: 'missing' } });
         }
-        const { payload, actors } = await verify(token, agent);
-        const tenant = payload['tenant'];
-        if (typeof tenant !== 'string') throw Errors.assertionWithoutTenant({}, { details: { reason: 'tenant' } });
-        const scope = payload['scope'];
-        const caller: AuthenticatedCaller = { id: String(payload.sub), tenant, scopes: typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [], subjectToken: token };
-        if (actors !== undefined) caller.actors = actors;
-        return caller;
+        // The same assertion on call after call (the gateway reuses it while fresh): one verification, one caller object.
+        return (await verify(token, agent)).caller;
       };
     },
   };
+}
+
+/** The token of an `Authorization: Bearer …` header; the gateway's exact form without a regular expression. */
+function bearerOf(header: string | undefined): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  if (header.startsWith('Bearer ') && header.charCodeAt(7) > 0x20 && header.charCodeAt(header.length - 1) > 0x20) return header.slice(7);
+  return /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
 }
 
 /** The `act.sub` of the gateway's own hop: it forwarded the call, it did not act for the caller. */

@@ -100,7 +100,42 @@ export interface IdentityStateTable {
 }
 
 /** Tables of the identity component, as Kysely sees them (shared by both dialects). */
+/**
+ * Refresh tokens of delegation grants (RFC 8693 token exchange for a refresh
+ * token, redeemed with RFC 6749 §6): one row per token of a rotation family,
+ * keyed by the token's hash (the token itself is never stored).
+ */
+export interface IdentityRefreshTokensTable {
+  /** SHA-256 (base64url) of the opaque token. */
+  token_hash: string;
+  /** The grant: every token rotated from the first one shares it. */
+  family_id: string;
+  /** The client the grant was issued to (the actor), the only one that may redeem it. */
+  client_id: string;
+  /** The top caller the grant acts for. */
+  subject: string;
+  tenant: string;
+  /** JSON array of the scopes granted (at most the caller's). */
+  scopes: string;
+  audience: string;
+  /** JSON `act` claim of the tokens it issues (RFC 8693 §4.1). */
+  act: string;
+  /** JSON `origin`: the credential the delegation started from. */
+  origin: string;
+  /** The `jti` of the caller's token the delegation started from, when it was one of ours. */
+  origin_jti: string | null;
+  /** The caller's client or API key id. */
+  origin_id: string | null;
+  /** `active` until redeemed (`used`) or revoked (`revoked`). */
+  status: string;
+  /** When the whole family stops being redeemable, epoch ms. */
+  family_expires_at: number;
+  created_at: number;
+  used_at: number | null;
+}
+
 export interface IdentityTables {
+  identity_refresh_tokens: IdentityRefreshTokensTable;
   identity_clients: IdentityClientsTable;
   identity_api_keys: IdentityApiKeysTable;
   identity_signing_keys: IdentitySigningKeysTable;

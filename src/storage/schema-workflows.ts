@@ -16,6 +16,8 @@ export interface WorkflowRunsTable {
   resumed_from: string | null;
   /** JSON `{ tenant, subject?, scopes? }`: who the run acts for at the gateway. */
   on_behalf_of: string;
+  /** The refresh token of the run's delegation grant, sealed (`v1.…`); null when the run holds none. */
+  delegation_grant: string | null;
   created_at: number;
   updated_at: number;
 }

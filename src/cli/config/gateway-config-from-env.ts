@@ -25,6 +25,7 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   if (signingAlg) config.signingAlg = signingAlg;
   assignEnvInts(config, env, {
     GATEWAY_TOKEN_TTL_SECONDS: 'tokenTtlSeconds',
+    GATEWAY_DELEGATION_GRANT_TTL_SECONDS: 'delegationGrantTtlSeconds',
     GATEWAY_CREDITS_MAX_HOLD_MS: 'creditsMaxHoldMs',
     GATEWAY_AUDIT_VERIFY_INTERVAL_MS: 'auditVerifyIntervalMs',
   });

@@ -79,4 +79,6 @@ export interface TokenResponse {
   scope: string;
   /** A token exchange's answer (RFC 8693 §2.2.1): the type of the token issued. */
   issued_token_type?: string;
+  /** The refresh grant's answer (RFC 6749 §6): the refresh token that replaces the one redeemed. */
+  refresh_token?: string;
 }

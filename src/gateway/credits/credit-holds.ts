@@ -29,6 +29,13 @@ export interface CreditHolds {
   expireHolds: CreditLedger['expireHolds'];
   /** Writes what is waiting to be written (settlements); resolves once committed. */
   flush(): Promise<void>;
+  /**
+   * Resolves once every settlement made before the call is committed: the
+   * gateway awaits it before it releases a priced call's answer (ADR 0035).
+   * The settlements of one turn of the event loop share one write; one
+   * that fails stays queued, is retried, and is not awaited further.
+   */
+  written(): Promise<void>;
   /** Drain: writes every settlement and returns every lease's unspent credits. */
   close(): Promise<void>;
 }
@@ -43,6 +50,8 @@ export function exactCreditHolds(ledger: CreditLedger): CreditHolds {
     pin: async () => {},
     expireHolds: (options) => ledger.expireHolds(options),
     flush: async () => {},
+    // Every settlement was its own transaction, committed before settle resolved.
+    written: async () => {},
     close: async () => {},
   };
 }

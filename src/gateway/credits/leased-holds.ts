@@ -88,6 +88,8 @@ export class LeasedCreditHolds implements CreditHolds {
   readonly #closed: LRUCache<string, Settlement>;
   #flushTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
+  /** The write the settlements of this turn of the event loop join, until it starts. */
+  #soon: Promise<void> | undefined;
   readonly #reaper: NodeJS.Timeout;
   #closedDown = false;
 
@@ -203,6 +205,17 @@ export class LeasedCreditHolds implements CreditHolds {
       if (this.#flushing === run) this.#flushing = undefined;
     });
     return run;
+  }
+
+  written(): Promise<void> {
+    if (this.#soon !== undefined) return this.#soon;
+    const soon = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.#soon = undefined;
+      // A batch that fails is kept and retried (#write logs it): the caller is not held until the database is back.
+      return this.flush().catch(() => undefined);
+    });
+    this.#soon = soon;
+    return soon;
   }
 
   /** Returns the unspent credits of leases idle longer than `idleMs`, or older than `maxLeaseAgeMs`, once their calls are written. */

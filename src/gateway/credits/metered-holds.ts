@@ -41,6 +41,7 @@ export function meteredCreditHolds(holds: CreditHolds, metrics: Metrics): Credit
     pin: (key) => holds.pin(key),
     expireHolds: (options) => holds.expireHolds(options),
     flush: () => holds.flush(),
+    written: () => holds.written(),
     close: () => holds.close(),
   };
 }

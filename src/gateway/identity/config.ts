@@ -43,6 +43,12 @@ export const identityConfigSchema = z
     acceptedAudiences: z.array(z.string().min(1)).default([]),
     /** Lifetime of access tokens, seconds (15 minutes: seed 000's short-lived tokens). */
     tokenTtlSeconds: z.number().int().min(30).max(86_400).default(900),
+    /**
+     * Longest a delegation grant lives, seconds (24 hours): the refresh token a
+     * delegating client (the orchestrator) gets by token exchange to act for a
+     * caller after the caller's token expired (docs/adr/0042-durable-delegation-grants.md).
+     */
+    delegationGrantTtlSeconds: z.number().int().min(60).max(30 * 86_400).default(86_400),
     /** Algorithm of new signing keys. */
     signingAlg: z.enum(['ES256', 'RS256']).default('ES256'),
     /** A signing key signs for this long before the next one takes over, ms (7 days). */

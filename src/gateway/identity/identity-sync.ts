@@ -3,6 +3,7 @@ import type { Database } from '../../storage/index.js';
 import type { KeyManager } from './keys/key-manager.js';
 import type { ClientStore } from './store/client-store.js';
 import { readRevision } from './store/identity-state.js';
+import type { RefreshTokenStore } from './store/refresh-token-store.js';
 import type { RevocationStore } from './store/revocation-store.js';
 import type { RevocationList } from './tokens/revocation-list.js';
 
@@ -14,6 +15,8 @@ export interface IdentitySyncOptions {
   database: Database;
   keys: KeyManager;
   revocationStore: RevocationStore;
+  /** Delegation grants past their end are purged with the revocations. */
+  refreshTokenStore: RefreshTokenStore;
   clientStore: ClientStore;
   revocations: RevocationList;
   /** Clients revoked this recently may still have live tokens, ms. */
@@ -87,6 +90,7 @@ export class IdentitySync {
     if (now - this.#lastPurge >= PURGE_EVERY_MS) {
       this.#lastPurge = now;
       await o.revocationStore.purge(now);
+      await o.refreshTokenStore.purge(now);
     }
     o.afterRound();
   }

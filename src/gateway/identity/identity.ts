@@ -25,6 +25,8 @@ import { oauthRoutes } from './routes/oauth-routes.js';
 import { createApiKeyStore } from './store/api-key-store.js';
 import { createClientStore } from './store/client-store.js';
 import { RevocationStore } from './store/revocation-store.js';
+import { RefreshTokenStore } from './store/refresh-token-store.js';
+import { DelegationGrants } from './oauth/delegation-grants.js';
 import { SigningKeyStore } from './store/signing-key-store.js';
 import { ExternalIssuers } from './tokens/external-issuers.js';
 import { LocalTokenVerifier } from './tokens/local-token-verifier.js';
@@ -117,6 +119,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   });
   const keys = new KeyManager({ store: new SigningKeyStore(database, derived.keyEncryption), ring, alg: config.signingAlg, clock, log });
   const revocationStore = new RevocationStore(database);
+  const refreshTokenStore = new RefreshTokenStore(database);
   const clientStore = createClientStore(database);
   const revocations = new RevocationList();
   const cache = new VerifiedTokenCache(config.verifiedTokenCacheSize);
@@ -145,6 +148,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
     database,
     keys,
     revocationStore,
+    refreshTokenStore,
     clientStore,
     revocations,
     clientRevocationWindowMs: (config.tokenTtlSeconds + config.clockToleranceSeconds) * 1000,
@@ -173,6 +177,8 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   const issued = metrics.counter('agentmesh_identity_tokens_issued_total', 'Access tokens issued, by client authentication method', ['method']);
   const exchanged = metrics.counter('agentmesh_identity_token_exchanges_total', 'Tokens issued by token exchange (RFC 8693), by the kind of subject token (access_token, external, assertion)', ['subject']);
   const refused = metrics.counter('agentmesh_identity_oauth_errors_total', 'OAuth requests refused, by endpoint and RFC 6749 error code', ['endpoint', 'error']);
+  const grantOutcomes = metrics.counter('agentmesh_identity_delegation_grants_total', 'Delegation grants (refresh tokens, ADR 0042) issued, refreshed, revoked and refused, by outcome (issued, refreshed, revoked, reused, expired, unknown)', ['outcome']);
+  const grants = new DelegationGrants({ store: refreshTokenStore, signer, clients, apiKeys, revocations, grantTtlSeconds: config.delegationGrantTtlSeconds, clock, log, outcomes: grantOutcomes });
   const leadSeconds = Math.floor(keyPublishLeadMs(config) / 1000);
 
   log.info({ issuer: config.issuer, alg: config.signingAlg, keys: ring.size, externalIssuers: config.externalIssuers.map((e) => e.issuer), adminToken: config.adminToken !== undefined }, 'identity ready');
@@ -197,6 +203,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
         exchanged,
         refused,
         exchange: { issuer: config.issuer, verifier, external, revocations, apiKeys, tokenTtlSeconds: config.tokenTtlSeconds, clock },
+        grants,
       });
       await app.register(managementRoutes, { clients, apiKeys, requireScope, clock, log });
     },

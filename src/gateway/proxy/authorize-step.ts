@@ -19,9 +19,8 @@ export function authorizeStep(c: GatewayCall, _d: ProxyDeps): void {
     throw agentNotFound(c.agent);
   }
   const terms = call.operation === 'SendMessage' || call.operation === 'SendStreamingMessage' ? callTerms(route.record, call.message) : undefined;
-  const needed = [call.scope, ...(route.record.metadata.requiredScopes ?? []), ...(terms?.scopes ?? [])].filter((s): s is string => s !== undefined);
-  const missing = [...new Set(needed)].filter((s) => !principal.scopes.includes(s));
-  if (missing.length > 0) {
+  const missing = missingScopes(principal.scopes, call.scope, route.record.metadata.requiredScopes, terms?.scopes);
+  if (missing !== undefined) {
     c.audit.eventType = 'scope.denied';
     const values = { operation: call.operation, agent: c.agent, scope: missing.join(' ') };
     throw missing.length > 1 ? Errors.operationNeedsScopes(values) : Errors.operationNeedsScope(values);
@@ -30,4 +29,25 @@ export function authorizeStep(c: GatewayCall, _d: ProxyDeps): void {
   c.audit.skill = terms?.skill;
   if (call.taskId !== undefined) c.audit.taskId = call.taskId;
   if (call.message) c.audit.inputHash = hashInput(call.message);
+}
+
+/**
+ * The scopes among the operation's, the agent's and the skill's that the
+ * caller does not hold, each once, in that order; undefined when it holds
+ * them all. No array is built on that path: it runs on every call
+ * (CONTRIBUTING.md, "Hot paths").
+ */
+function missingScopes(held: readonly string[], operation: string | undefined, agent: readonly string[] | undefined, skill: readonly string[] | undefined): string[] | undefined {
+  let missing = operation === undefined ? undefined : unheld(held, operation, undefined);
+  if (agent !== undefined) for (const scope of agent) missing = unheld(held, scope, missing);
+  if (skill !== undefined) for (const scope of skill) missing = unheld(held, scope, missing);
+  return missing;
+}
+
+/** `missing`, with `scope` added when it is neither held nor already there. */
+function unheld(held: readonly string[], scope: string, missing: string[] | undefined): string[] | undefined {
+  if (held.includes(scope) || missing?.includes(scope) === true) return missing;
+  if (missing === undefined) return [scope];
+  missing.push(scope);
+  return missing;
 }

@@ -35,18 +35,47 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   const tap = c.reservationKey !== undefined || (d.tracing.genAi && isMessageSend(call.operation)) ? new AnswerTap(call.streaming) : undefined;
   const headers: Record<string, string> = { authorization: `Bearer ${assertion}`, 'x-request-id': String(c.request.id) };
   const input: ForwardInput = { agent: c.agent, method: c.request.method, path: call.forwardPath, query: c.query, headers, body: c.bytes, idempotent: call.idempotent, tap: tap?.onChunk, caller: principal.tenant };
+  // The answer is held until what the call settled and its audit row are committed (ADR 0035).
+  input.beforeRelease = (status) => beforeRelease(c, d, tap, status);
   if (call.binding === 'ACP') input.fromRoot = true;
   // A bridged agent (ACP) is called in its own protocol; a native agent never reaches that branch's code (loaded on first use).
   const bridge = c.route!.record.bridge;
   const result = bridge !== undefined ? await forwardToBridge(c, d, bridge, headers, tap) : d.tracing.enabled ? await forwardInSpan(c, d, input, tap) : await forwardUntraced(c, d, input);
   d.metrics.upstream(c.agent, call.operation, result.status, result.durationMs);
   if (result.status >= 400) c.audit.outcome = 'error';
+  // Settled before the answer was released; else (no body, a body cut midway, the ACP bridge) now.
   if (tap === undefined || c.reservationKey === undefined) return;
   tap.finish();
-  const key = c.reservationKey;
+  await settleCall(c, d, tap, result.status >= 400 || result.bodyError !== undefined);
+}
+
+/**
+ * What must be on disk before the caller has the answer (ADR 0035): the
+ * call's settlement and its audit row. Both are written in groups, one
+ * transaction per turn of the event loop for all the calls answered in it,
+ * so a gateway killed with SIGKILL never loses what it answered.
+ */
+async function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, status: number): Promise<void> {
+  if (status >= 400) c.audit.outcome = 'error';
+  const priced = tap !== undefined && c.reservationKey !== undefined;
+  if (priced) {
+    tap.finish();
+    await settleCall(c, d, tap, status >= 400);
+  }
+  c.audit.durationMs = performance.now() - c.started;
+  const recorded = d.audit.record(c.audit);
+  // The one entry of the call is queued: closing the call must not append it again.
+  c.recorded = true;
+  if (priced) await d.credits.written();
+  await recorded;
+}
+
+async function settleCall(c: GatewayCall, d: ProxyDeps, tap: AnswerTap, failed: boolean): Promise<void> {
+  const principal = c.principal!;
+  const key = c.reservationKey!;
   // From here the reservation is settled or tracked: the error path must not refund it.
   c.reservationKey = undefined;
-  const charged = await settleOrTrack(d, { key, tap, estimate: c.estimate, agent: c.agent, tenant: principal.tenant, subject: principal.subject, failed: result.status >= 400 || result.bodyError !== undefined });
+  const charged = await settleOrTrack(d, { key, tap, estimate: c.estimate, agent: c.agent, tenant: principal.tenant, subject: principal.subject, failed });
   if (tap.taskId !== undefined) c.audit.taskId = tap.taskId;
   // What the call cost once settled; a call still running shows its hold (its settlement is audited as credits.settled).
   if (charged !== undefined) c.audit.milliCredits = charged;

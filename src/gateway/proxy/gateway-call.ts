@@ -86,6 +86,8 @@ export class GatewayCall {
   /** The ledger key of the credits held for this call, while held. */
   reservationKey: string | undefined;
   estimate = 0;
+  /** The call's audit entry is already queued (recorded before its answer was released). */
+  recorded = false;
 
   constructor(request: ExchangeRequest, reply: ExchangeReply, agent: string, reading: A2aRequestReading, bytes: Buffer | undefined, body: unknown, query: string | undefined, a2aVersion: string | undefined, audit: AuditEntry) {
     this.request = request;

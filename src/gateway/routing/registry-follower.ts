@@ -1,7 +1,6 @@
 import { setMaxListeners } from 'node:events';
-import type { SsrfGuard } from '../../http/index.js';
+import { AddressVerdicts, type SsrfGuard } from '../../http/index.js';
 import type { Logger } from '../../observability/index.js';
-import { ErrorCodes } from '../../protocol/index.js';
 import { recordFromJson, type WireAgentRecord } from '../../contracts/registry-client/index.js';
 import type { RegistryReader } from './registry-reader.js';
 import type { AgentInstance, AgentRecord } from './registry-types.js';
@@ -24,8 +23,6 @@ export interface RegistryFollowerOptions {
 
 /** Instances read at once during a full load. */
 const LOAD_CONCURRENCY = 8;
-/** URL verdicts of the SSRF guard kept; past it the memo starts over. */
-const MAX_VERDICTS = 10_000;
 
 /** `instance_changed` events after which the instance takes no traffic. */
 const LEAVING = new Set(['removed', 'lease_expired', 'forgotten', 'down']);
@@ -70,11 +67,13 @@ export class RegistryFollower {
   /** Sequence of instance reads, so an older read that answers last does not win. */
   #readSeq = 0;
   readonly #appliedSeq = new Map<string, number>();
-  readonly #verdicts = new Map<string, boolean>();
+  /** The guard's verdicts per origin: one DNS lookup per host, not per instance URL. */
+  readonly #verdicts: AddressVerdicts | undefined;
 
   constructor(options: RegistryFollowerOptions) {
     this.#o = options;
     this.#log = options.logger;
+    this.#verdicts = options.guard === undefined ? undefined : new AddressVerdicts(options.guard);
     // Every read in flight (one per agent after a burst of registrations) listens on this one signal.
     setMaxListeners(0, this.#abort.signal);
   }
@@ -238,29 +237,23 @@ export class RegistryFollower {
   }
 
   async #putInstances(agent: string, seq: number, list: AgentInstance[]): Promise<void> {
-    const admitted = this.#o.guard === undefined ? list : await Promise.all(list.map((instance) => this.#admit(instance)));
+    const verdicts = this.#verdicts;
+    const admitted = verdicts === undefined ? list : await Promise.all(list.map((instance) => this.#admit(verdicts, instance)));
     if ((this.#appliedSeq.get(agent) ?? 0) > seq) return;
     this.#appliedSeq.set(agent, seq);
     this.#o.cache.putInstances(agent, admitted);
   }
 
-  /** An instance whose URL the SSRF guard refuses stays listed but out of rotation. */
-  async #admit(instance: AgentInstance): Promise<AgentInstance> {
-    let allowed = this.#verdicts.get(instance.url);
-    if (allowed === undefined) {
-      try {
-        await this.#o.guard!.check(instance.url);
-        allowed = true;
-      } catch (err) {
-        this.#log.warn({ err, agent: instance.agent, instance: instance.id }, 'instance URL refused by the SSRF guard; kept out of rotation');
-        // Only a verdict is remembered; a name that did not resolve is asked again at the next change.
-        if ((err as { code?: unknown }).code !== ErrorCodes.SSRF_BLOCKED) return { ...instance, inRotation: false };
-        allowed = false;
-      }
-      if (this.#verdicts.size >= MAX_VERDICTS) this.#verdicts.clear();
-      this.#verdicts.set(instance.url, allowed);
-    }
-    return allowed ? instance : { ...instance, inRotation: false };
+  /**
+   * An instance whose URL the SSRF guard refuses stays listed but out of
+   * rotation; so does one whose host does not resolve yet (asked again at the
+   * agent's next change).
+   */
+  async #admit(verdicts: AddressVerdicts, instance: AgentInstance): Promise<AgentInstance> {
+    const { refusal, unresolved } = await verdicts.judge(instance.url);
+    if (refusal === undefined && unresolved === undefined) return instance;
+    this.#log.warn({ err: refusal ?? unresolved, agent: instance.agent, instance: instance.id }, 'instance URL refused by the SSRF guard; kept out of rotation');
+    return { ...instance, inRotation: false };
   }
 }
 

@@ -34,8 +34,18 @@ const NO_BODY = new Set([204, 304]);
  * `tap` sees every chunk before the client does (the gateway reads a task
  * id or hashes the answer for the audit); it runs in a Transform, because a
  * `data` listener would start the flow before Fastify's pipe is attached.
+ *
+ * `beforeRelease` runs once the whole answer has been seen by `tap` and
+ * before the client has it: before the one write of an answer held whole,
+ * before the end of a streamed one (ADR 0035: what the call settled and
+ * audited is committed before the caller can act on the answer). It is not
+ * run for an answer without a body, nor for a body that broke off.
  */
-export async function relayAnswer(answer: UpstreamAnswer, reply: ExchangeReply, options: { method: string; tap?: ((chunk: Buffer) => void) | undefined; log: Logger }): Promise<RelayOutcome> {
+export async function relayAnswer(
+  answer: UpstreamAnswer,
+  reply: ExchangeReply,
+  options: { method: string; tap?: ((chunk: Buffer) => void) | undefined; beforeRelease?: ((status: number) => Promise<void>) | undefined; log: Logger },
+): Promise<RelayOutcome> {
   const outcome: RelayOutcome = { bodyError: undefined };
   reply.code(answer.statusCode).headers(clientResponseHeaders(answer.headers));
   // An answer without a body, or held whole, is written by one `end`: once it is handed to the
@@ -47,8 +57,10 @@ export async function relayAnswer(answer: UpstreamAnswer, reply: ExchangeReply, 
     return outcome;
   }
   const tap = options.tap;
+  const beforeRelease = options.beforeRelease;
   if (answer.bytes !== undefined) {
     if (tap !== undefined) runTap(tap, answer.bytes, options.log);
+    if (beforeRelease !== undefined) await runBeforeRelease(beforeRelease, answer.statusCode, options.log);
     reply.send(answer.bytes);
     return outcome;
   }
@@ -60,20 +72,36 @@ export async function relayAnswer(answer: UpstreamAnswer, reply: ExchangeReply, 
   body.on('error', (err) => {
     outcome.bodyError ??= err;
   });
-  if (tap === undefined) {
+  if (tap === undefined && beforeRelease === undefined) {
     reply.send(body);
   } else {
+    const status = answer.statusCode;
     const tapped = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
-        runTap(tap, chunk, options.log);
+        if (tap !== undefined) runTap(tap, chunk, options.log);
         callback(null, chunk);
       },
+      // The end of the stream waits for what the call must have written.
+      ...(beforeRelease !== undefined && {
+        flush(callback) {
+          void runBeforeRelease(beforeRelease, status, options.log).then(() => callback());
+        },
+      }),
     });
     pipeline(body, tapped, () => undefined);
     reply.send(tapped);
   }
   await over;
   return outcome;
+}
+
+/** A failure of `beforeRelease` is logged and the answer released anyway: the agent did the work, the caller gets it. */
+async function runBeforeRelease(beforeRelease: (status: number) => Promise<void>, status: number, log: Logger): Promise<void> {
+  try {
+    await beforeRelease(status);
+  } catch (err) {
+    log.error({ err }, 'what the call wrote before its answer was released failed; the answer is released anyway');
+  }
 }
 
 function runTap(tap: (chunk: Buffer) => void, chunk: Buffer, log: Logger): void {

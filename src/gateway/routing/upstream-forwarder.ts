@@ -33,6 +33,8 @@ export interface ForwardInput {
   signal?: AbortSignal | undefined;
   /** Sees each chunk of the answer's body before the client does (task id, audit hash). */
   tap?: ((chunk: Buffer) => void) | undefined;
+  /** Runs once the whole answer went through `tap` and before the client has it (`relayAnswer`). */
+  beforeRelease?: ((status: number) => Promise<void>) | undefined;
   /** Who is calling (the tenant): failures one caller provokes do not open a breaker for others. */
   caller?: string | undefined;
 }
@@ -211,7 +213,7 @@ export class UpstreamForwarder {
       }
 
       try {
-        const { bodyError } = await relayAnswer(answer, reply, { method, tap: input.tap, log: logger });
+        const { bodyError } = await relayAnswer(answer, reply, { method, tap: input.tap, beforeRelease: input.beforeRelease, log: logger });
         const gone = watch.gone;
         metrics.request(input.agent, bodyError !== undefined && gone ? 'client_gone' : statusOutcome(answer.statusCode));
         if (bodyError !== undefined && !gone) logger.warn({ err: bodyError, agent: input.agent, instance: instance.id }, 'the answer of an instance broke off midway');

@@ -19,6 +19,20 @@ export interface OnBehalfOf {
    * which it allows a platform admin's client only (docs/security.md#delegation).
    */
   subjectToken?: string;
+  /**
+   * The run's delegation grant (docs/adr/0042-durable-delegation-grants.md):
+   * when set, calls go through the gateway with the delegated access tokens
+   * it gives, which outlive the caller's own token and a restart.
+   */
+  grant?: DelegatedCredential;
+}
+
+/** A source of delegated access tokens for one caller: a run's delegation grant. */
+export interface DelegatedCredential {
+  /** A delegated access token valid for a while yet; throws a CallFailure (final when the gateway refused the grant). */
+  token(): Promise<string>;
+  /** The gateway answered 401 to `token`: the next call gets a fresh one. */
+  refused(token: string): void;
 }
 
 /** Something the child task reported while it ran (status text, artifacts), passed on as progress. */

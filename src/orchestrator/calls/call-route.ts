@@ -21,12 +21,13 @@ export interface CallRoute {
   /** Request headers: credentials and delegation; `token` is what a 401 would refuse. */
   headers(onBehalfOf: OnBehalfOf): Promise<{ headers: Record<string, string>; token?: string }>;
   /** The gateway refused `token`: forget it so the next attempt fetches another. */
-  refused(token: string): void;
+  refused(token: string, onBehalfOf: OnBehalfOf): void;
 }
 
 /**
- * Through the gateway, for the caller: with a token exchanged for the
- * caller's (RFC 8693) when the call carries one (ADR 0036), else as the
+ * Through the gateway, for the caller: with a token of the run's delegation
+ * grant when the call carries one (ADR 0042), with a token exchanged for the
+ * caller's (RFC 8693) when it carries that (ADR 0036), else as the
  * client itself naming the caller's tenant in the delegation headers (which
  * the gateway allows a platform admin's client only).
  */
@@ -44,6 +45,10 @@ export function gatewayRoute(o: ResolvedCallerOptions, gateway: NonNullable<Reso
   return {
     endpoint: async (agent) => `${gateway.url}/agents/${encodeURIComponent(agent)}`,
     async headers(onBehalfOf) {
+      if (onBehalfOf.grant !== undefined) {
+        const token = await onBehalfOf.grant.token();
+        return { headers: { authorization: `Bearer ${token}` }, token };
+      }
       if (onBehalfOf.subjectToken !== undefined) {
         const token = await exchanged.get(onBehalfOf.subjectToken);
         return { headers: { authorization: `Bearer ${token}` }, token };
@@ -54,7 +59,8 @@ export function gatewayRoute(o: ResolvedCallerOptions, gateway: NonNullable<Reso
       if (onBehalfOf.scopes !== undefined) headers[ON_BEHALF_OF_SCOPES_HEADER] = onBehalfOf.scopes.join(' ');
       return { headers, token };
     },
-    refused: (token) => {
+    refused: (token, onBehalfOf) => {
+      onBehalfOf.grant?.refused(token);
       tokens.invalidate(token);
       exchanged.invalidate(token);
     },

@@ -228,7 +228,7 @@ class A2aAgentCaller implements AgentCaller {
         const failure = classifyFailure(err, this.#clients.note(signal));
         this.#log?.debug({ agent: target.agent, reason: failure.message, transient: failure.transient }, 'agent call attempt failed');
         if (failure.unauthorized && token !== undefined && !refreshed) {
-          this.#route.refused(token);
+          this.#route.refused(token, target.onBehalfOf);
           continue;
         }
         throw failure;

@@ -21,11 +21,11 @@ export function basicCredentials(clientId: string, clientSecret: string): string
 
 /**
  * POSTs `form` to the token endpoint; the access token and its lifetime
- * (seconds), or a {@link CallFailure}: transient when the endpoint was out of
+ * (seconds), and the refresh token when one came with it, or a {@link CallFailure}: transient when the endpoint was out of
  * reach, answered 429 or 5xx; final for an OAuth refusal (RFC 6749 §5.2:
  * invalid_client, invalid_grant, invalid_scope… do not pass by retrying).
  */
-export async function requestToken(request: TokenRequest, form: Record<string, string>): Promise<{ token: string; expiresIn: number }> {
+export async function requestToken(request: TokenRequest, form: Record<string, string>): Promise<{ token: string; expiresIn: number; refreshToken?: string }> {
   let response: Response;
   let text: string;
   try {
@@ -50,7 +50,8 @@ export async function requestToken(request: TokenRequest, form: Record<string, s
   if (typeof token !== 'string' || token === '' || typeof ttl !== 'number' || !(ttl > 0)) {
     throw new CallFailure(`the gateway's token endpoint answered without access_token and expires_in`, { transient: true });
   }
-  return { token, expiresIn: ttl };
+  const refreshToken = json?.['refresh_token'];
+  return { token, expiresIn: ttl, ...(typeof refreshToken === 'string' && refreshToken !== '' && { refreshToken }) };
 }
 
 function formEncode(value: string): string {

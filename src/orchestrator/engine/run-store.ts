@@ -21,6 +21,8 @@ export interface RunRecord {
   resumedFrom: string | null;
   /** Who the run acts for: the caller that started it. */
   onBehalfOf: OnBehalfOf;
+  /** The refresh token of the run's delegation grant, sealed (docs/adr/0042-durable-delegation-grants.md); null when it holds none. */
+  delegationGrant: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -70,8 +72,9 @@ export class RunStore {
         outputs: null,
         error: null,
         resumed_from: run.resumedFrom ?? null,
-        // The caller's subject token is a credential of the moment: never stored (a resumed run has none, docs/orchestrator.md#calls-to-agents).
+        // The caller's subject token is a credential of the moment: never stored; the run's delegation grant is, sealed (setDelegationGrant).
         on_behalf_of: JSON.stringify({ tenant: run.onBehalfOf.tenant, subject: run.onBehalfOf.subject, scopes: run.onBehalfOf.scopes }),
+        delegation_grant: null,
         created_at: now,
         updated_at: now,
       })
@@ -90,6 +93,11 @@ export class RunStore {
       })
       .where('id', '=', id)
       .execute();
+  }
+
+  /** Records the run's delegation grant (sealed by the caller), or drops it (null). */
+  async setDelegationGrant(id: string, sealed: string | null): Promise<void> {
+    await this.#db.updateTable('workflow_runs').set({ delegation_grant: sealed, updated_at: this.#now() }).where('id', '=', id).execute();
   }
 
   /** The run that resumed `id`, if one did. */
@@ -169,6 +177,7 @@ function toRun(row: Tables['workflow_runs']): RunRecord {
     error: row.error,
     resumedFrom: row.resumed_from,
     onBehalfOf: onBehalfOfColumn(row.on_behalf_of),
+    delegationGrant: row.delegation_grant ?? null,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

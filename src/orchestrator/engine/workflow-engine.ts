@@ -3,7 +3,8 @@ import { AgentmeshError, Errors } from '../../protocol/index.js';
 import type { AgentCaller, OnBehalfOf } from '../calls/agent-caller.js';
 import type { WorkflowDefinition } from '../workflow/workflow-definition.js';
 import { RunExecution, type ResolveTarget, type RunHost } from './run-execution.js';
-import type { RunStore } from './run-store.js';
+import type { RunGrant, RunGrants } from './run-grants.js';
+import type { RunRecord, RunStore } from './run-store.js';
 import { failureCode, failureMessage, StepFailure } from './step-failure.js';
 import { summarizeSteps } from './step-summary.js';
 import type { StepSummary } from '../run-events.js';
@@ -21,6 +22,12 @@ export interface WorkflowEngineOptions {
   progressIntervalMs?: number;
   /** Records runs, steps and map items (absent: nothing recorded). */
   metrics?: WorkflowMetrics;
+  /**
+   * Delegation grants of runs (through a gateway): a run started with its
+   * caller's token keeps acting for that caller after the token expires and
+   * after a restart (docs/adr/0042-durable-delegation-grants.md). Absent: none.
+   */
+  grants?: RunGrants;
 }
 
 /** How a run starts: a new workflow with its inputs, or a new run continuing an earlier one. */
@@ -56,15 +63,18 @@ export class WorkflowEngine {
     const now = this.#o.now ?? Date.now;
     let existing = await store.get(host.runId);
     if (existing && existing.tenant !== host.onBehalfOf.tenant) throw Errors.workflowRunOfAnotherTenant({ runId: host.runId });
+    let created = false;
     if (!existing) {
       await this.#create(host, start);
       existing = (await store.get(host.runId))!;
+      created = true;
     } else if (existing.status === 'completed') {
       // Ended before the process could record the task's end: the outputs are kept.
       return existing.outputs;
     } else if (existing.status === 'failed' || existing.status === 'canceled') {
       throw Errors.workflowEnded({ workflow: existing.workflow, status: existing.status, reason: existing.error ?? existing.status });
     }
+    const grant = await this.#grantOf(existing, host.onBehalfOf, created);
     // The definition as recorded: a run started from a file keeps its steps even if the file changes.
     const definition = existing.definition as WorkflowDefinition;
     const records = await store.steps(host.runId);
@@ -88,8 +98,9 @@ export class WorkflowEngine {
         ...host,
         runId: host.runId,
         // Who the run acts for is the caller that started it: a run resumed after a crash has no caller of its own,
-        // and so no subject token to exchange; the caller's own task (the same subject) brings its one.
-        onBehalfOf: withSubjectToken(existing.onBehalfOf, host.onBehalfOf),
+        // and so no subject token to exchange; the run's delegation grant acts for that caller (ADR 0042), else
+        // the caller's own task (the same subject) brings its token.
+        onBehalfOf: { ...withSubjectToken(existing.onBehalfOf, host.onBehalfOf), ...(grant !== undefined && { grant: grant.credential }) },
         traceparent: host.traceparent,
         signal: host.signal,
         emit: host.emit.bind(host),
@@ -110,6 +121,7 @@ export class WorkflowEngine {
     try {
       const outputs = await execution.execute(existing.inputs);
       await store.setStatus(host.runId, 'completed', { outputs: outputs ?? null });
+      await this.#endGrant(host.runId, grant);
       ended('completed');
       host.emit({ type: 'run.completed', runId: host.runId, durationMs: now() - started }, `Workflow ${definition.name} completed`);
       return outputs;
@@ -120,6 +132,7 @@ export class WorkflowEngine {
           ended('released');
           throw err;
         }
+        await this.#endGrant(host.runId, grant);
         const reason = host.signal.reason instanceof Error ? host.signal.reason.message : '';
         // The runtime ends a task past its time limit the same way it cancels one: the reason tells them apart.
         const canceled = /cancel/i.test(reason) || reason === '';
@@ -131,10 +144,36 @@ export class WorkflowEngine {
       const code = failureCode(err);
       ended('failed');
       await store.setStatus(host.runId, 'failed', { error: message }).catch((e) => logger.warn({ err: e }, 'run status not saved'));
+      await this.#endGrant(host.runId, grant);
       host.emit({ type: 'run.failed', runId: host.runId, error: message, code, ...(err instanceof StepFailure ? { path: err.path } : {}) }, `Workflow ${definition.name} failed: ${message}`);
       if (!(err instanceof AgentmeshError)) logger.warn({ err, runId: host.runId }, 'workflow run failed unexpectedly');
       throw Errors.workflowEnded({ workflow: definition.name, status: 'failed', reason: message }, { details: { failure: code, ...(err instanceof StepFailure ? { path: err.path } : {}) }, cause: err });
     }
+  }
+
+  /**
+   * The run's delegation grant: a new one from the caller's token when the run
+   * was just created; else the one recorded with it (a run resumed after a
+   * restart, which has no caller token of its own); else a new one when the
+   * task running it carries the same caller's token.
+   */
+  async #grantOf(run: RunRecord, host: OnBehalfOf, created: boolean): Promise<RunGrant | undefined> {
+    const grants = this.#o.grants;
+    if (grants === undefined) return undefined;
+    const sameCaller = host.subjectToken !== undefined && host.tenant === run.onBehalfOf.tenant && host.subject === run.onBehalfOf.subject;
+    if (!created && run.delegationGrant !== null) {
+      try {
+        return grants.resume(run.id, run.delegationGrant);
+      } catch (err) {
+        this.#o.logger.error({ err, runId: run.id }, "the run's delegation grant does not open (another storage secret?)");
+      }
+    }
+    return sameCaller ? grants.start(run.id, host.subjectToken!) : undefined;
+  }
+
+  /** The run ended for good: its grant is revoked (a resumed run gets a new one from its caller). */
+  async #endGrant(runId: string, grant: RunGrant | undefined): Promise<void> {
+    await grant?.end().catch((err: unknown) => this.#o.logger.warn({ err, runId }, "the run's delegation grant was not dropped"));
   }
 
   /** Records a new run: a workflow with its inputs, or the continuation of a failed or canceled run (at most one per run). */

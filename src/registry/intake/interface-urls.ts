@@ -1,6 +1,6 @@
 import type { AgentCard } from '@a2a-js/sdk';
-import type { SsrfGuard } from '../../http/index.js';
-import { ErrorCodes, isAgentmeshError, Errors } from '../../protocol/index.js';
+import { Errors } from '../../protocol/index.js';
+import type { AddressVerdicts } from '../../http/index.js';
 
 /**
  * Puts every interface URL of an admitted card through the SSRF guard, before
@@ -11,26 +11,25 @@ import { ErrorCodes, isAgentmeshError, Errors } from '../../protocol/index.js';
  *
  * Only a refusal counts (AM_ERR_SSRF_BLOCKED, naming the interface): a host
  * that does not resolve yet (a pod still starting) is the health probe's
- * business, as with an instance registered by URL.
+ * business, as with an instance registered by URL. Verdicts are remembered
+ * per origin ({@link AddressVerdicts}): a registration does not wait on DNS
+ * for a host already judged.
  *
  * @example
- * await checkInterfaceUrls(admitted.card, guard); // throws AM_ERR_SSRF_BLOCKED for https://10.0.0.5/a2a
+ * await checkInterfaceUrls(admitted.card, verdicts); // throws AM_ERR_CARD_INTERFACE_REFUSED for https://10.0.0.5/a2a
  */
-export async function checkInterfaceUrls(card: AgentCard, guard: SsrfGuard): Promise<void> {
+export async function checkInterfaceUrls(card: AgentCard, verdicts: AddressVerdicts): Promise<void> {
   const interfaces = card.supportedInterfaces ?? [];
   for (let index = 0; index < interfaces.length; index++) {
     const url = interfaces[index]?.url;
     if (url === undefined) continue;
     const field = `supportedInterfaces[${index}].url`;
-    try {
-      await guard.check(url);
-    } catch (err) {
-      if (!isAgentmeshError(err) || err.code !== ErrorCodes.SSRF_BLOCKED) continue;
-      throw Errors.cardInterfaceRefused({ field, reason: err.message }, {
-        cause: err,
-        ...(err.details !== undefined && { details: err.details }),
-        violations: [{ field, description: err.message }],
-      });
-    }
+    const err = await verdicts.refusal(url);
+    if (err === undefined) continue;
+    throw Errors.cardInterfaceRefused({ field, reason: err.message }, {
+      cause: err,
+      ...(err.details !== undefined && { details: err.details }),
+      violations: [{ field, description: err.message }],
+    });
   }
 }

@@ -19,6 +19,8 @@ import { QUERY_FILLER_WORDS, STOP_WORDS } from './stop-words.js';
  */
 
 const WORD = /[\p{L}\p{N}]+(?:['’_-][\p{L}\p{N}]+)*/gu;
+/** {@link WORD} for printable-ASCII text, where letters and digits are exactly these: no Unicode tables to consult. */
+const ASCII_WORD = /[A-Za-z0-9]+(?:['_-][A-Za-z0-9]+)*/g;
 const MARKS = /\p{M}+/gu;
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 const CAMEL_BOUNDARY = /(?<=[\p{Ll}\p{N}])(?=\p{Lu})/u;
@@ -44,9 +46,10 @@ interface Token {
 function tokens(text: string): Token[] {
   const out: Token[] = [];
   let ordinal = 0;
-  // NFKD folding only where there is something to fold: most card text is printable ASCII.
-  const folded = ASCII.test(text) ? text : text.normalize('NFKD').replace(MARKS, '');
-  for (const match of folded.matchAll(WORD)) {
+  // NFKD folding and the Unicode word pattern only where needed: most card text is printable ASCII.
+  const ascii = ASCII.test(text);
+  const folded = ascii ? text : text.normalize('NFKD').replace(MARKS, '');
+  for (const match of folded.matchAll(ascii ? ASCII_WORD : WORD)) {
     for (const part of wordParts(match[0])) out.push({ text: part.text, joined: part.joined, word: ordinal });
     ordinal += 1;
   }

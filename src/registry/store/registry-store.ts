@@ -9,6 +9,16 @@ import { changeFromRow, configFromRow, instanceFromRow, objectColumn, recordFrom
 
 type Trx = Transaction<Tables>;
 
+/** A write's body: given the transaction, the time it commits at, and where to log its changes. */
+type WriteWork<T> = (trx: Trx, now: number, log: (change: PendingChange) => void) => Promise<T>;
+
+/** A write waiting for its group's commit. */
+interface QueuedWrite {
+  work: WriteWork<unknown>;
+  resolve(outcome: { result: unknown; changes: RegistryChange[] }): void;
+  reject(err: unknown): void;
+}
+
 /** What a write callback decided: the change to log, if any. */
 interface PendingChange {
   kind: RegistryChangeKind;
@@ -68,6 +78,7 @@ const AGENT_LOCK_KEY = 7_311_001;
 export class RegistryStore {
   readonly #db: Kysely<Tables>;
   readonly #dialect: 'sqlite' | 'postgres';
+  #queued: QueuedWrite[] = [];
 
   constructor(database: Database) {
     this.#db = database.db;
@@ -395,30 +406,77 @@ export class RegistryStore {
 
   // ---- internals -------------------------------------------------------
 
-  async #write<T>(work: (trx: Trx, now: number, log: (change: PendingChange) => void) => Promise<T>): Promise<{ result: T; changes: RegistryChange[] }> {
-    return this.#db.transaction().execute(async (trx) => {
-      await this.#lock(trx);
-      const now = Date.now();
-      const pending: PendingChange[] = [];
-      const result = await work(trx, now, (change) => pending.push(change));
-      const changes: RegistryChange[] = [];
-      for (const change of pending) {
-        const inserted = await trx
-          .insertInto('registry_changes')
-          .values({ kind: change.kind, agent: change.agent, at: now, record: change.record ? JSON.stringify(recordToJson(change.record)) : null, detail: change.detail ? JSON.stringify(change.detail) : null })
-          .returning('seq')
-          .executeTakeFirstOrThrow();
-        changes.push({
-          seq: Number(inserted.seq),
-          kind: change.kind,
-          agent: change.agent,
-          at: new Date(now).toISOString(),
-          ...(change.record && { record: change.record }),
-          ...(change.detail && { detail: change.detail }),
-        });
-      }
-      return { result, changes };
+  /**
+   * Runs `work` in a transaction that also appends its changes to the log.
+   * Writes asked for in the same event-loop turn commit together (group
+   * commit): one transaction, each write in a savepoint of its own, so one
+   * that throws is undone alone and its caller gets the error while the
+   * others commit. Every caller is answered right after the commit that holds
+   * its write: nothing waits on a timer or a later signal. Writes asked for
+   * while a group commits form the next group.
+   */
+  #write<T>(work: WriteWork<T>): Promise<{ result: T; changes: RegistryChange[] }> {
+    return new Promise((resolve, reject) => {
+      this.#queued.push({ work, resolve, reject } as QueuedWrite);
+      if (this.#queued.length === 1) setImmediate(() => void this.#commitGroup());
     });
+  }
+
+  async #commitGroup(): Promise<void> {
+    const group = this.#queued;
+    this.#queued = [];
+    const done: Array<{ write: QueuedWrite; outcome: { result: unknown; changes: RegistryChange[] } }> = [];
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        await this.#lock(trx);
+        for (const write of group) {
+          if (group.length === 1) {
+            // Alone: no savepoint needed, an error rolls the transaction back.
+            done.push({ write, outcome: await this.#apply(trx, write.work) });
+            continue;
+          }
+          await sql`savepoint registry_write`.execute(trx);
+          try {
+            const outcome = await this.#apply(trx, write.work);
+            await sql`release savepoint registry_write`.execute(trx);
+            done.push({ write, outcome });
+          } catch (err) {
+            await sql`rollback to savepoint registry_write`.execute(trx);
+            await sql`release savepoint registry_write`.execute(trx);
+            write.reject(err);
+          }
+        }
+      });
+    } catch (err) {
+      // Nothing of the group committed: every write still waiting learns why.
+      for (const { write } of done) write.reject(err);
+      if (done.length === 0) for (const write of group) write.reject(err);
+      return;
+    }
+    for (const { write, outcome } of done) write.resolve(outcome);
+  }
+
+  async #apply<T>(trx: Trx, work: WriteWork<T>): Promise<{ result: T; changes: RegistryChange[] }> {
+    const now = Date.now();
+    const pending: PendingChange[] = [];
+    const result = await work(trx, now, (change) => pending.push(change));
+    const changes: RegistryChange[] = [];
+    for (const change of pending) {
+      const inserted = await trx
+        .insertInto('registry_changes')
+        .values({ kind: change.kind, agent: change.agent, at: now, record: change.record ? JSON.stringify(recordToJson(change.record)) : null, detail: change.detail ? JSON.stringify(change.detail) : null })
+        .returning('seq')
+        .executeTakeFirstOrThrow();
+      changes.push({
+        seq: Number(inserted.seq),
+        kind: change.kind,
+        agent: change.agent,
+        at: new Date(now).toISOString(),
+        ...(change.record && { record: change.record }),
+        ...(change.detail && { detail: change.detail }),
+      });
+    }
+    return { result, changes };
   }
 
   /** Serializes registry writers so change-log seqs commit in order. */

@@ -16,6 +16,8 @@ import { gatewayBridgedRunsMigration } from './0014-gateway-bridged-runs.js';
 import { pushOriginsMigration } from './0015-push-origins.js';
 import { timePartitionedTasksMigration } from './0016-time-partitioned-tasks.js';
 import { taskLookupFunctionMigration } from './0017-task-lookup-function.js';
+import { identityRefreshTokensMigration } from './0018-identity-refresh-tokens.js';
+import { workflowRunGrantsMigration } from './0019-workflow-run-grants.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -42,6 +44,8 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0015-push-origins': pushOriginsMigration(dialect),
         '0016-time-partitioned-tasks': timePartitionedTasksMigration(dialect),
         '0017-task-lookup-function': taskLookupFunctionMigration(dialect),
+        '0018-identity-refresh-tokens': identityRefreshTokensMigration(dialect),
+        '0019-workflow-run-grants': workflowRunGrantsMigration(),
       };
     },
   };

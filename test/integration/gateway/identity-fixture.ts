@@ -47,6 +47,8 @@ export interface FixtureOptions {
   /** Share a data dir (and so the SQLite file and the secret file) with another fixture. */
   dataDir?: string;
   guard?: SsrfGuard;
+  /** A PostgreSQL URL to store on instead of the data dir's SQLite file. */
+  databaseUrl?: string;
 }
 
 /** Starts an identity on `<dataDir>/mesh.db` (a fresh temporary dir unless given). */
@@ -56,7 +58,7 @@ export async function startIdentity(options: FixtureOptions = {}): Promise<Ident
   const lines: string[] = [];
   const logger = createLogger({ level: 'trace', destination: { write: (s: string) => void lines.push(s) } as never });
   const metrics = createMetrics({ defaultMetrics: false });
-  const database = await createDatabase({ sqlitePath: join(dataDir, 'mesh.db') });
+  const database = await createDatabase(options.databaseUrl !== undefined ? { url: options.databaseUrl } : { sqlitePath: join(dataDir, 'mesh.db') });
   const guard = options.guard ?? createSsrfGuard({ allowHosts: ['127.0.0.1'] });
   const clock = options.clock ?? new FakeClock();
   const identity = await createIdentity({

@@ -277,7 +277,7 @@ describe('well-known documents', () => {
     assert.equal(m.jwks_uri, `${ISSUER}/.well-known/jwks.json`);
     assert.equal(m.revocation_endpoint, `${ISSUER}/oauth/revoke`);
     assert.equal(m.introspection_endpoint, `${ISSUER}/oauth/introspect`);
-    assert.deepEqual(m.grant_types_supported, ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange']);
+    assert.deepEqual(m.grant_types_supported, ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange', 'refresh_token']);
     assert.deepEqual(m.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
     assert.ok(!m.token_endpoint_auth_signing_alg_values_supported.some((a: string) => /^(none|HS)/.test(a)));
     const jwks = await f.app.inject({ method: 'GET', url: '/.well-known/jwks.json' });

@@ -167,7 +167,7 @@ describe('token exchange (RFC 8693) at the token endpoint', () => {
       [{ subject_token: '' }, 'invalid_request'],
       [{ subject_token_type: '' }, 'invalid_request'],
       [{ subject_token_type: 'urn:ietf:params:oauth:token-type:id_token' }, 'invalid_request'],
-      [{ requested_token_type: 'urn:ietf:params:oauth:token-type:refresh_token' }, 'invalid_request'],
+      [{ requested_token_type: 'urn:ietf:params:oauth:token-type:id_token' }, 'invalid_request'],
       [{ actor_token: caller.token }, 'invalid_request'],
       [{ actor_token: caller.token, actor_token_type: ACCESS_TOKEN }, 'invalid_request'],
       [{ subject_token: 'not.a.jwt' }, 'invalid_grant'],
@@ -212,6 +212,6 @@ describe('token exchange (RFC 8693) at the token endpoint', () => {
 
   test('the metadata lists the grant', async () => {
     const res = await f.app.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' });
-    assert.deepEqual(res.json().grant_types_supported, ['client_credentials', GRANT]);
+    assert.deepEqual(res.json().grant_types_supported, ['client_credentials', GRANT, 'refresh_token']);
   });
 });

@@ -15,13 +15,13 @@ import { Errors } from '../../../protocol/index.js';
 export async function presentedToken(
   request: FastifyRequest,
   deps: { clients: ClientService; assertions: ClientAssertionVerifier; verifier: LocalTokenVerifier },
-): Promise<{ client: AuthenticatedClient['client']; verified: VerifiedOwnToken | undefined }> {
+): Promise<{ client: AuthenticatedClient['client']; verified: VerifiedOwnToken | undefined; token: string }> {
   const form = formOf(request);
   const { client } = await authenticateClient(request, form, deps);
   if (form.token === undefined || form.token === '') throw Errors.oauthTokenMissing({});
   try {
-    return { client, verified: await deps.verifier.verify(form.token, { anyAudience: true }) };
+    return { client, verified: await deps.verifier.verify(form.token, { anyAudience: true }), token: form.token };
   } catch {
-    return { client, verified: undefined };
+    return { client, verified: undefined, token: form.token };
   }
 }

@@ -1,5 +1,6 @@
 import { CLIENT_AUTH_METHODS } from '../store/records.js';
 import { CLIENT_ASSERTION_ALGS } from './client-assertion.js';
+import { REFRESH_TOKEN_GRANT } from './delegation-grants.js';
 import { TOKEN_EXCHANGE_GRANT } from './token-exchange.js';
 
 /** Paths of the OAuth endpoints below the issuer URL. */
@@ -12,8 +13,8 @@ export const OAUTH_PATHS = Object.freeze({
 });
 
 /**
- * RFC 8414 authorization server metadata. Only the client credentials and
- * token exchange grants exist, so no authorization endpoint and no response
+ * RFC 8414 authorization server metadata. Only the client credentials,
+ * token exchange and refresh token (of delegation grants) grants exist, so no authorization endpoint and no response
  * types (the list is empty rather than absent: RFC 8414 §2 makes it REQUIRED).
  */
 export function serverMetadata(issuer: string, signingAlgs: readonly string[]): Record<string, unknown> {
@@ -24,7 +25,7 @@ export function serverMetadata(issuer: string, signingAlgs: readonly string[]): 
     jwks_uri: issuer + OAUTH_PATHS.jwks,
     revocation_endpoint: issuer + OAUTH_PATHS.revocation,
     introspection_endpoint: issuer + OAUTH_PATHS.introspection,
-    grant_types_supported: ['client_credentials', TOKEN_EXCHANGE_GRANT],
+    grant_types_supported: ['client_credentials', TOKEN_EXCHANGE_GRANT, REFRESH_TOKEN_GRANT],
     response_types_supported: [],
     token_endpoint_auth_methods_supported: methods,
     token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,

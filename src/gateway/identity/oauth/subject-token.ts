@@ -13,6 +13,8 @@ import { Errors, isAgentmeshError, type AgentmeshError } from '../../../protocol
 export const TOKEN_TYPE = Object.freeze({
   accessToken: 'urn:ietf:params:oauth:token-type:access_token',
   jwt: 'urn:ietf:params:oauth:token-type:jwt',
+  /** Issued only, as a delegation grant (docs/adr/0042-durable-delegation-grants.md); never read as a subject token. */
+  refreshToken: 'urn:ietf:params:oauth:token-type:refresh_token',
 });
 
 /** What a subject token says, whichever kind it was. */

@@ -10,7 +10,8 @@ import type { ClientService } from '../credentials/client-service.js';
 import type { FormParams } from './form-body.js';
 import { grantedAudience, grantedScopes } from './granted-target.js';
 import { TOKEN_TYPE } from './subject-token.js';
-import { exchangeToken, TOKEN_EXCHANGE_GRANT, type TokenExchangeDeps } from './token-exchange.js';
+import { exchangeToken, readExchange, TOKEN_EXCHANGE_GRANT, type TokenExchangeDeps } from './token-exchange.js';
+import { REFRESH_TOKEN_GRANT, type DelegationGrants } from './delegation-grants.js';
 import { Errors } from '../../../protocol/index.js';
 
 /** What the token endpoint needs. */
@@ -24,6 +25,8 @@ export interface TokenEndpointDeps {
   exchanged: Counter<string>;
   /** What the token exchange grant reads subject tokens with. */
   exchange: Omit<TokenExchangeDeps, 'signer' | 'defaultAudience'>;
+  /** Refresh tokens of delegation grants (ADR 0042). */
+  grants: DelegationGrants;
   log: Logger;
 }
 
@@ -45,10 +48,11 @@ function isFormParams(body: unknown): body is FormParams {
 }
 
 /**
- * `POST /oauth/token`: authenticate the client, then one of two grants —
- * client credentials (RFC 6749 §4.4: a token for the client itself) or token
+ * `POST /oauth/token`: authenticate the client, then one of three grants —
+ * client credentials (RFC 6749 §4.4: a token for the client itself), token
  * exchange (RFC 8693: a token acting for the caller whose token the client
- * presents). A client that presented a certificate on this TLS connection
+ * presents, or a delegation grant: a refresh token for it) or refresh token
+ * (RFC 6749 §6: a delegation grant redeemed, docs/adr/0042-durable-delegation-grants.md). A client that presented a certificate on this TLS connection
  * gets a token bound to it (RFC 8705 §3): usable only over a connection that
  * presents the same certificate, so a leaked token is worthless without its
  * private key.
@@ -59,10 +63,24 @@ export async function tokenEndpoint(request: FastifyRequest, reply: FastifyReply
   const { client, method }: AuthenticatedClient = await authenticateClient(request, form, deps);
   const certificateThumbprint = peerCertificateThumbprint(request.raw.socket);
   if (form.grant_type === TOKEN_EXCHANGE_GRANT) {
-    const { issued, subject, act } = await exchangeToken(form, client, certificateThumbprint, { ...deps.exchange, signer: deps.signer, defaultAudience: deps.defaultAudience });
+    const exchangeDeps = { ...deps.exchange, signer: deps.signer, defaultAudience: deps.defaultAudience };
+    const grant = await readExchange(form, client, exchangeDeps);
+    if (grant.requested === 'refresh_token') {
+      // RFC 8693 §2.2.1: the issued token travels in access_token, whatever its type; token_type N_A, as it is no access token.
+      const issued = await deps.grants.issue(grant, client);
+      deps.exchanged.labels({ subject: 'grant' }).inc();
+      await send(reply, { access_token: issued.refreshToken, issued_token_type: TOKEN_TYPE.refreshToken, token_type: 'N_A', expires_in: issued.expiresIn, scope: issued.scope });
+      return;
+    }
+    const { issued, subject, act } = await exchangeToken(grant, client, certificateThumbprint, exchangeDeps);
     deps.exchanged.labels({ subject: subject.agent !== undefined ? 'assertion' : subject.origin.kind === 'external' && subject.act === undefined ? 'external' : 'access_token' }).inc();
     deps.log.debug({ clientId: client.id, sub: subject.subject, tenant: subject.tenant, act, jti: issued.jti, scope: issued.scope, expiresIn: issued.expiresIn, method }, 'token exchanged');
     await send(reply, { access_token: issued.token, issued_token_type: TOKEN_TYPE.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope });
+    return;
+  }
+  if (form.grant_type === REFRESH_TOKEN_GRANT) {
+    const { issued, refreshToken } = await deps.grants.refresh(form, client, certificateThumbprint);
+    await send(reply, { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope, refresh_token: refreshToken });
     return;
   }
   if (form.grant_type !== 'client_credentials') throw Errors.oauthGrantTypeUnsupported({ grantType: form.grant_type });

@@ -26,6 +26,16 @@ export interface TokenExchange {
   act: Actor;
 }
 
+/** What an exchange grants, before any token is made of it. */
+export interface ExchangeGrant {
+  subject: ExchangeSubject;
+  act: Actor;
+  scopes: string[];
+  audience: string;
+  /** The token type asked (`requested_token_type`): an access token unless a refresh token was asked. */
+  requested: 'access_token' | 'refresh_token';
+}
+
 /**
  * The token exchange grant (RFC 8693 §2) for a client registered with
  * `gateway:delegate`: a token that keeps the subject token's subject and
@@ -34,7 +44,26 @@ export interface TokenExchange {
  * than the credential the chain started from. See
  * docs/adr/0036-token-exchange-and-delegation-chains.md for why each rule.
  */
-export async function exchangeToken(form: FormParams, client: ClientRecord, certificateThumbprint: string | undefined, deps: TokenExchangeDeps): Promise<TokenExchange> {
+export async function exchangeToken(grant: ExchangeGrant, client: ClientRecord, certificateThumbprint: string | undefined, deps: TokenExchangeDeps): Promise<TokenExchange> {
+  const { subject, act, scopes, audience } = grant;
+  const issued = await deps.signer.accessToken({
+    clientId: client.id,
+    tenant: subject.tenant,
+    scopes,
+    audience,
+    certificateThumbprint,
+    delegation: { subject: subject.subject, act, origin: subject.origin, notAfter: notAfter(subject, deps) },
+  });
+  return { issued, subject, act };
+}
+
+/**
+ * Checks a token exchange request and reads what it grants: the subject
+ * token's caller, the actors, the scopes and the audience. The token endpoint
+ * makes an access token of it ({@link exchangeToken}) or, when a refresh
+ * token was asked, a delegation grant (docs/adr/0042-durable-delegation-grants.md).
+ */
+export async function readExchange(form: FormParams, client: ClientRecord, deps: Omit<TokenExchangeDeps, 'signer'>): Promise<ExchangeGrant> {
   // RFC 6749 §5.2 unauthorized_client: "not authorized to use this authorization grant type".
   if (!client.scopes.includes(GATEWAY_DELEGATE_SCOPE)) throw Errors.oauthExchangeNotAllowed({ scope: GATEWAY_DELEGATE_SCOPE });
   const { subject_token: token, subject_token_type: type } = form;
@@ -43,9 +72,10 @@ export async function exchangeToken(form: FormParams, client: ClientRecord, cert
   if (type !== TOKEN_TYPE.accessToken && type !== TOKEN_TYPE.jwt) {
     throw Errors.oauthTokenTypeUnsupported({ parameter: 'subject_token_type', tokenType: type, supported: `${TOKEN_TYPE.accessToken} or ${TOKEN_TYPE.jwt}` });
   }
-  // §2.1: the type wanted; only an access token (a JWT, RFC 9068) is issued.
-  if (form.requested_token_type !== undefined && form.requested_token_type !== TOKEN_TYPE.accessToken) {
-    throw Errors.oauthTokenTypeUnsupported({ parameter: 'requested_token_type', tokenType: form.requested_token_type, supported: TOKEN_TYPE.accessToken });
+  // §2.1: the type wanted: an access token (a JWT, RFC 9068), or a refresh token (a delegation grant, ADR 0042).
+  const requested = form.requested_token_type === undefined || form.requested_token_type === TOKEN_TYPE.accessToken ? 'access_token' : form.requested_token_type === TOKEN_TYPE.refreshToken ? 'refresh_token' : undefined;
+  if (requested === undefined) {
+    throw Errors.oauthTokenTypeUnsupported({ parameter: 'requested_token_type', tokenType: String(form.requested_token_type), supported: `${TOKEN_TYPE.accessToken} or ${TOKEN_TYPE.refreshToken}` });
   }
   if ((form.actor_token === undefined) !== (form.actor_token_type === undefined)) throw Errors.oauthActorTokenUnpaired({});
   if (form.actor_token !== undefined) await checkActorToken(form.actor_token, form.actor_token_type!, client, deps);
@@ -57,15 +87,7 @@ export async function exchangeToken(form: FormParams, client: ClientRecord, cert
   const scopes = exchangedScopes(form, subject, client);
   const audience = grantedAudience(form, client, deps.defaultAudience);
   const act: Actor = { sub: client.id, ...(subject.agent !== undefined && { agent: subject.agent }), ...(subject.act !== undefined && { act: subject.act }) };
-  const issued = await deps.signer.accessToken({
-    clientId: client.id,
-    tenant: subject.tenant,
-    scopes,
-    audience,
-    certificateThumbprint,
-    delegation: { subject: subject.subject, act, origin: subject.origin, notAfter: notAfter(subject, deps) },
-  });
-  return { issued, subject, act };
+  return { subject, act, scopes, audience, requested };
 }
 
 /**
@@ -104,7 +126,7 @@ function refuseUnlessMayAct(subject: ExchangeSubject, client: ClientRecord): voi
  * so an actor token may only confirm it — an access token this gateway issued
  * to that client, valid now. Naming any other actor is refused.
  */
-async function checkActorToken(token: string, type: string, client: ClientRecord, deps: TokenExchangeDeps): Promise<void> {
+async function checkActorToken(token: string, type: string, client: ClientRecord, deps: Omit<TokenExchangeDeps, 'signer'>): Promise<void> {
   if (type !== TOKEN_TYPE.accessToken && type !== TOKEN_TYPE.jwt) {
     throw Errors.oauthTokenTypeUnsupported({ parameter: 'actor_token_type', tokenType: type, supported: `${TOKEN_TYPE.accessToken} or ${TOKEN_TYPE.jwt}` });
   }

@@ -7,6 +7,7 @@ import { registerFormParser } from '../oauth/form-body.js';
 import { introspectionEndpoint } from '../oauth/introspection-endpoint.js';
 import { renderOAuthError } from '../oauth/oauth-error.js';
 import { revocationEndpoint } from '../oauth/revocation-endpoint.js';
+import type { DelegationGrants } from '../oauth/delegation-grants.js';
 import { OAUTH_PATHS, serverMetadata } from '../oauth/server-metadata.js';
 import { tokenEndpoint, type TokenEndpointDeps } from '../oauth/token-endpoint.js';
 import type { RevocationStore } from '../store/revocation-store.js';
@@ -36,6 +37,7 @@ export interface OAuthRoutesOptions {
   refused: Counter<string>;
   /** What the token exchange grant reads subject tokens with. */
   exchange: TokenEndpointDeps['exchange'];
+  grants: DelegationGrants;
 }
 
 /**
@@ -58,10 +60,10 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
       void reply.code(rendered.status).headers(rendered.headers).type('application/json; charset=utf-8').send(rendered.body);
     });
     const common = { clients: options.clients, assertions: options.assertions };
-    const tokenDeps: TokenEndpointDeps = { ...common, signer: options.signer, defaultAudience: options.defaultAudience, issued: options.issued, exchanged: options.exchanged, exchange: options.exchange, log };
-    scope.post(OAUTH_PATHS.token, { schema: { tags, summary: 'Client credentials (RFC 6749 §4.4) and token exchange (RFC 8693)' } }, (request, reply) => tokenEndpoint(request, reply, tokenDeps));
-    scope.post(OAUTH_PATHS.revocation, { schema: { tags, summary: 'Revoke an access token (RFC 7009)' } }, (request, reply) =>
-      revocationEndpoint(request, reply, { ...common, verifier: options.verifier, store: options.revocationStore, revocations: options.revocations, clock: options.clock, log }),
+    const tokenDeps: TokenEndpointDeps = { ...common, signer: options.signer, defaultAudience: options.defaultAudience, issued: options.issued, exchanged: options.exchanged, exchange: options.exchange, grants: options.grants, log };
+    scope.post(OAUTH_PATHS.token, { schema: { tags, summary: 'Client credentials (RFC 6749 §4.4), token exchange (RFC 8693) and refresh token (RFC 6749 §6)' } }, (request, reply) => tokenEndpoint(request, reply, tokenDeps));
+    scope.post(OAUTH_PATHS.revocation, { schema: { tags, summary: 'Revoke an access token or a delegation grant (RFC 7009)' } }, (request, reply) =>
+      revocationEndpoint(request, reply, { ...common, verifier: options.verifier, store: options.revocationStore, revocations: options.revocations, grants: options.grants, tokenTtlSeconds: options.exchange.tokenTtlSeconds, clock: options.clock, log }),
     );
     scope.post(OAUTH_PATHS.introspection, { schema: { tags, summary: 'Introspect an access token (RFC 7662)' } }, (request, reply) =>
       introspectionEndpoint(request, reply, { ...common, verifier: options.verifier, revocations: options.revocations }),

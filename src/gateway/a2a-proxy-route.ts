@@ -108,7 +108,7 @@ function openCall(request: ExchangeRequest, reply: ExchangeReply, bodyLimitBytes
     raw = undefined;
     if (bodyError.code === ErrorCodes.HTTP_UNSUPPORTED_MEDIA_TYPE) reply.header('accept-encoding', DECODED_CONTENT_CODINGS);
   }
-  const { reading, body } = readA2aRequest(request.method, rawPath, raw, version, bodyError);
+  const { reading, body } = readA2aRequest(request.method, rawPath, raw, version, bodyError, request.headers['content-type']);
   const ua = request.headers['user-agent'];
   const audit: AuditEntry = {
     eventType: 'a2a.call',

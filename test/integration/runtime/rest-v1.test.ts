@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readSse, startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
 
-const V1 = { 'A2A-Version': '1.0' };
+// Asks for the registered type: a client naming no JSON type is answered in application/json.
+const V1 = { 'A2A-Version': '1.0', accept: 'application/a2a+json' };
 // The binding's registered media type (A2A §14.1): answers come back in it.
 const JSON_V1 = { 'content-type': 'application/a2a+json', ...V1 };
 
@@ -31,9 +32,10 @@ interface ErrorInfo {
 }
 
 /** Checks a google.rpc.Status error body (A2A §11.6) and returns its details. */
-async function expectStatus(response: Response, httpStatus: number, status: string): Promise<{ message: string; details: ErrorInfo[] }> {
+/** `mediaType`: what the answer is sent as; application/json when the request named no JSON type. */
+async function expectStatus(response: Response, httpStatus: number, status: string, mediaType = 'application/a2a+json'): Promise<{ message: string; details: ErrorInfo[] }> {
   assert.equal(response.status, httpStatus);
-  assert.match(response.headers.get('content-type') ?? '', /^application\/a2a\+json/);
+  assert.equal((response.headers.get('content-type') ?? '').split(';')[0], mediaType);
   const body = (await response.json()) as { error: { code: number; status: string; message: string; details: ErrorInfo[] } };
   assert.equal(body.error.code, httpStatus);
   assert.equal(body.error.status, status);
@@ -223,7 +225,7 @@ describe('HTTP+JSON binding, v1', () => {
 
   test('A2A-Version 0.3 (or none, which means 0.3) on REST is VERSION_NOT_SUPPORTED', async () => {
     for (const headers of [{ 'A2A-Version': '0.3' }, {}] as Array<Record<string, string>>) {
-      const error = await expectStatus(await fetch(`${url}/tasks/any`, { headers }), 400, 'FAILED_PRECONDITION');
+      const error = await expectStatus(await fetch(`${url}/tasks/any`, { headers }), 400, 'FAILED_PRECONDITION', 'application/json');
       const info = errorInfo(error.details);
       assert.equal(info.reason, 'VERSION_NOT_SUPPORTED');
       assert.equal(info.domain, 'a2a-protocol.org');

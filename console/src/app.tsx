@@ -3,6 +3,7 @@ import { session, signOut } from './session.js';
 import { useSignal } from './signal.js';
 import { TenantBar } from './tenant-bar.js';
 import { AgentDetailView, AgentsView } from './views/agents.js';
+import { ApprovalsView } from './views/approvals.js';
 import { AuditView } from './views/audit.js';
 import { ClientsView } from './views/clients.js';
 import { CreditsView } from './views/credits.js';
@@ -42,6 +43,7 @@ const VIEWS = [
   { path: 'tasks', title: 'Tasks' },
   { path: 'workflows', title: 'Workflows' },
   { path: 'credits', title: 'Credits' },
+  { path: 'approvals', title: 'Approvals' },
   { path: 'audit', title: 'Audit' },
   { path: 'clients', title: 'Clients' },
 ] as const;
@@ -93,6 +95,7 @@ export function App() {
         {view === 'tasks' && (route[1] !== undefined && route[2] !== undefined ? <TaskDetailView agent={route[1]} id={route[2]} /> : <TasksView />)}
         {view === 'workflows' && <WorkflowsView key={route.slice(1).join('/')} {...(route[1] !== undefined && { workflow: route[1] })} {...(route[2] === 'runs' && route[3] !== undefined && { run: route[3] })} />}
         {view === 'credits' && <CreditsView />}
+        {view === 'approvals' && <ApprovalsView />}
         {view === 'audit' && <AuditView />}
         {view === 'clients' && <ClientsView />}
         {view === 'try' && <TryItView {...(route[1] !== undefined && { agent: route[1] })} {...(route[2] !== undefined && { skill: route[2] })} />}

@@ -136,6 +136,11 @@ function applyEvent(run: Run, event: Loose): Run {
       node.state = 'input-required';
       node.error = String(event['question'] ?? '');
       break;
+    case 'step.awaiting-approval':
+      // Waiting like a question, but for an approver, not the user (docs/approvals.md).
+      node.state = 'input-required';
+      node.error = `Waiting for approval: ${String(event['reason'] ?? '')}`;
+      break;
     case 'map.progress':
       node.map = { itemsDone: event['itemsDone'] as number, items: event['items'] as number, batchesDone: event['batchesDone'] as number, batches: event['batches'] as number, failed: event['failed'] as number };
       break;

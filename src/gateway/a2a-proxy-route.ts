@@ -13,6 +13,7 @@ import { reserveStep } from './proxy/reserve-step.js';
 import { forwardStep } from './proxy/forward-step.js';
 import { validateStep } from './proxy/validate-step.js';
 import { piiStep } from './proxy/pii-step.js';
+import { approvalStep } from './proxy/approval-step.js';
 import { answerError } from './proxy/answer-error.js';
 import { answerAcpDiscovery, checkAcpCall } from './proxy/acp-door.js';
 import { agentNotFound } from './proxy/refusals.js';
@@ -36,7 +37,8 @@ const AUDIT_BACKLOG_LIMIT = 90_000;
  *
  *   read (classify, parse once, refuse what is no request) → authenticate
  *   (and delegate) → authorize (tenant, scopes, price) → quota → validate
- *   (the spec's and the skill's schemas) → PII policy → concurrency (fair
+ *   (the spec's and the skill's schemas) → PII policy → approval gate (park
+ *   the call, docs/approvals.md) → concurrency (fair
  *   share) → reserve credits → forward → settle → record
  *
  * A step refuses by throwing an AgentmeshError after naming the audit event;
@@ -106,7 +108,7 @@ function openCall(request: ExchangeRequest, reply: ExchangeReply, bodyLimitBytes
     raw = undefined;
     if (bodyError.code === ErrorCodes.HTTP_UNSUPPORTED_MEDIA_TYPE) reply.header('accept-encoding', DECODED_CONTENT_CODINGS);
   }
-  const { reading, body } = readA2aRequest(request.method, rawPath, raw, version, bodyError);
+  const { reading, body } = readA2aRequest(request.method, rawPath, raw, version, bodyError, request.headers['content-type']);
   const ua = request.headers['user-agent'];
   const audit: AuditEntry = {
     eventType: 'a2a.call',
@@ -160,6 +162,7 @@ async function runSteps(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
   await quotaStep(c, o);
   await validateStep(c, o);
   piiStep(c, o);
+  if (await approvalStep(c, o)) return;
   concurrencyStep(c, o);
   await reserveStep(c, o);
   await forwardStep(c, o);

@@ -27,7 +27,7 @@ export function callTerms(record: Record_, message: Record<string, unknown> | un
   const skill = named ?? (skills.length === 1 ? skills[0]!.id : undefined);
   // A text message to a per-item skill counts as one item (seed 004's rule for a
   // missing count), rather than refusing a call the agent itself accepts.
-  const data = inputOf(message);
+  const data = skillInputOf(message);
   const input = data !== null && typeof data === 'object' ? data : {};
   const agentScopes = record.metadata.requiredScopes ?? [];
   if (skill !== undefined) {
@@ -55,7 +55,7 @@ function skillIdOf(message: Record<string, unknown> | undefined): string | undef
  * `{ kind: 'data', data }`); v0.3 HTTP+JSON carries proto JSON, `content`
  * with `{ data: { data } }` and `{ text }`.
  */
-function inputOf(message: Record<string, unknown> | undefined): unknown {
+export function skillInputOf(message: Record<string, unknown> | undefined): unknown {
   const proto = !Array.isArray(message?.['parts']) && Array.isArray(message?.['content']);
   const list = proto ? message?.['content'] : message?.['parts'];
   const parts: readonly unknown[] = Array.isArray(list) ? list : [];

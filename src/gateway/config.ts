@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { approvalRuleSchema } from './approvals/approval-rule.js';
 import { parseRoleConfig, roleMetricsFields, roleServerFields } from '../http/index.js';
 import { consoleOidcSchema } from './console/console-oidc-config.js';
 import { piiConfigSchema } from './policy/pii-policy.js';
@@ -79,6 +80,20 @@ export const gatewayConfigSchema = z
     tenantConcurrencyPerAgent: z.number().int().positive().default(256),
     /** PII policies (docs/gateway.md#policies): a default, per tenant; agents may declare theirs in their registry metadata. */
     pii: piiConfigSchema.optional(),
+    /**
+     * Approval gates (docs/approvals.md): rules whose calls wait for a
+     * principal with the approver scope. Rules declared here are in force
+     * from the start and cannot be changed through the API; more are added
+     * with `agentmesh approvals rules add` or `POST /v1/approval-rules`.
+     */
+    approvals: z
+      .object({
+        rules: z.array(approvalRuleSchema).default([]),
+        /** How often expiries, stored rules and unfinished forwards are looked at, ms (5 s). */
+        sweepIntervalMs: z.number().int().min(100).max(600_000).default(5_000),
+      })
+      .strict()
+      .default({ rules: [], sweepIntervalMs: 5_000 }),
     /** Origins browsers may call from (CORS); empty: no CORS headers. */
     corsOrigins: z.array(z.string()).default([]),
     /** Largest request body, bytes (1 MiB); also the largest answer (a run, or one SSE event) the ACP bridge reads from a bridged agent. */
@@ -142,5 +157,7 @@ export function parseGatewayConfig(input: GatewayConfigInput): Readonly<GatewayC
   return parseRoleConfig('gateway', gatewayConfigSchema
     .refine((c) => c.assertionTtlSeconds <= c.tokenTtlSeconds, { message: 'must not exceed tokenTtlSeconds', path: ['assertionTtlSeconds'] })
     .refine((c) => c.consoleOidc === undefined || c.externalIssuers.some((e) => e.issuer === c.consoleOidc!.issuer), { message: 'must be the issuer of one of externalIssuers: the gateway accepts only their tokens', path: ['consoleOidc', 'issuer'] })
+    .refine((c) => new Set(c.approvals.rules.map((r) => r.id)).size === c.approvals.rules.length, { message: 'rule ids must be unique', path: ['approvals', 'rules'] })
+    .refine((c) => c.approvals.rules.every((r) => r.expiresAfterMs < c.creditsMaxHoldMs), { message: 'a rule\'s expiresAfterMs must be below creditsMaxHoldMs: a parked call holds credits until it is decided', path: ['approvals', 'rules'] })
     .refine((c) => c.port === 0 || (c.metricsPort ?? DEFAULT_GATEWAY_METRICS_PORT) !== c.port, { message: 'must differ from port: metrics are not served on the public port', path: ['metricsPort'] }), input);
 }

@@ -24,6 +24,7 @@ import { createUpstreamRouter, type UpstreamRouter } from './routing/index.js';
 import { BRIDGED_RUN_RETENTION_MS, BridgedRuns } from './bridged-runs.js';
 import { SettlementTracker, type OpenReservation } from './settlement-tracker.js';
 import { InstanceTaskReader, type ReadableInstance } from './settlement-task-reader.js';
+import { ApprovalGate, ApprovalStore, approvalRoutes } from './approvals/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -49,6 +50,8 @@ export interface GatewayParts {
   tracker: SettlementTracker;
   /** Who started each run of a bridged ACP agent. */
   bridgedRuns: BridgedRuns;
+  /** Approval gates: rules, parked calls, decisions (docs/approvals.md). */
+  approvals: ApprovalGate;
 }
 
 /**
@@ -158,7 +161,22 @@ export async function buildParts({ config, backends, publicUrl, metrics, log, st
     bridgedRuns.sweep(Date.now() - BRIDGED_RUN_RETENTION_MS).catch((err: unknown) => log.warn({ err }, 'sweeping bridged runs failed'));
   }, 3600_000).unref();
   stack.defer('bridged runs sweep', () => clearInterval(sweep));
-  return { identity, ledger, audit, router, quotas, credits, tracker, bridgedRuns };
+  const approvals = new ApprovalGate({
+    store: new ApprovalStore(database.db),
+    configRules: config.approvals.rules.map((rule) => ({ ...rule, source: 'config' as const })),
+    credits,
+    tracker,
+    audit,
+    identity,
+    router,
+    logger: log.child({ module: 'approvals' }),
+    assertionTtlSeconds: config.assertionTtlSeconds,
+    timeoutMs: config.requestTimeoutMs,
+    sweepIntervalMs: config.approvals.sweepIntervalMs,
+  });
+  // Stopped before the credit holds close: a sweep in progress still refunds through them.
+  stack.defer('approvals', () => approvals.stop());
+  return { identity, ledger, audit, router, quotas, credits, tracker, bridgedRuns, approvals };
 }
 
 /** The calls' credits in front of the ledger: leased, or exact (`creditsMode`). */
@@ -308,7 +326,7 @@ export interface MountRoutesOptions extends Pick<GatewayBuild, 'config' | 'metri
 
 /** CORS, the identity and credits APIs, the card JWKS and the A2A proxy. */
 export async function mountRoutes({ app, parts, cardKey, config, publicUrl, metrics, tracing, log, dataPlane }: MountRoutesOptions): Promise<void> {
-  const { identity, ledger, router, credits, audit, quotas, tracker, bridgedRuns } = parts;
+  const { identity, ledger, router, credits, audit, quotas, tracker, bridgedRuns, approvals } = parts;
   if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins, credentials: false, exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'www-authenticate'] });
   await identity.registerRoutes(app);
   // The credits API: the static admin token (bootstrap) counts as credits:admin; a client reads its own tenant.
@@ -322,6 +340,7 @@ export async function mountRoutes({ app, parts, cardKey, config, publicUrl, metr
       }
     },
   });
+  await app.register(approvalRoutes, { gate: approvals, identity });
   app.get('/.well-known/agent-card-jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(cardKey.jwks()));
   await app.register(a2aProxyRoutes, {
     identity,
@@ -331,6 +350,7 @@ export async function mountRoutes({ app, parts, cardKey, config, publicUrl, metr
     quotas,
     tracker,
     bridgedRuns,
+    approvals,
     metrics: new GatewayMetrics(metrics),
     tracing,
     logger: log,

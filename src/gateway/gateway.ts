@@ -12,6 +12,7 @@ import type { CreditHolds } from './credits/index.js';
 import { agentsDataPlane, buildGatewayHttp, buildParts, mountRoutes, openBackends, withFixedPort, type GatewayBuild } from './gateway-builders.js';
 import type { Identity } from './identity/index.js';
 import type { UpstreamRouter } from './routing/index.js';
+import type { ApprovalGate } from './approvals/index.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -43,6 +44,8 @@ export interface Gateway {
   readonly credits: CreditHolds;
   readonly audit: AuditLog;
   readonly router: UpstreamRouter;
+  /** Approval gates: rules, parked calls, decisions (docs/approvals.md). */
+  readonly approvals: ApprovalGate;
   /** Listens on the public port and on the metrics listener; `metricsUrl` is where Prometheus scrapes, `probesUrl` the probe listener's (when `probePort` is set). */
   listen(): Promise<{ url: string; boundUrl: string; metricsUrl: string; probesUrl?: string }>;
   /** Reads every open reservation's task once now, then writes the settlements waiting in memory (tests, operators). */
@@ -85,7 +88,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     const app = buildGatewayHttp({ ...build, logger, backends, router: parts.router, dataPlane });
     const probes = probeListenerOf(app, config, log);
     await mountRoutes({ ...build, app, parts, cardKey, publicUrl, tracing: backends.tracing, dataPlane });
-    const { identity, ledger, credits, audit, router, tracker } = parts;
+    const { identity, ledger, credits, audit, router, tracker, approvals } = parts;
     // The web console (docs/console.md): its pages and read APIs, on the Fastify side only.
     const history = new MetricsHistory({ metrics });
     const health = new HealthHistory({ router });
@@ -102,6 +105,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       credits,
       audit,
       router,
+      approvals,
       async listen() {
         await router.start();
         const metricsUrl = metricsListener ? (await metricsListener.listen()).url : '';
@@ -115,6 +119,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         const resumed = await tracker.load();
         if (resumed > 0) log.info({ reservations: resumed }, 'settling the reservations a previous run left open');
         tracker.start();
+        // Parked calls outlive the process: expiries due and approved calls left unsent are taken up now.
+        await approvals.start();
         history.start();
         health.start();
         log.info({ url: publicUrl, metricsUrl, registry: config.registryUrl, database: backends.database.dialect, quotas: backends.redis ? 'redis' : 'memory' }, 'gateway listening');

@@ -17,5 +17,7 @@ export { GATEWAY_DELEGATE_SCOPE, resealGatewaySecrets } from './identity/index.j
 export { CONSOLE_SCOPE, CONSOLE_CSP } from './console/index.js';
 export type { IdentityResealResult, ResealGatewaySecretsOptions } from './identity/index.js';
 export type { Principal } from './identity/index.js';
+export { APPROVAL_EXTENSION_URI, APPROVAL_METADATA_KEY, DEFAULT_APPROVER_SCOPE } from './approvals/index.js';
+export type { ApprovalGate, ApprovalRule, ApprovalRuleInput } from './approvals/index.js';
 /** Servers of this process the gateway calls in memory (`createGateway({ inProcess })`, ADR 0015). */
 export { InProcessServers } from '../http/index.js';

@@ -22,6 +22,8 @@ export { createOutboundPool, fetchThrough, traceparentInterceptor } from './outb
 export type { OutboundPool, OutboundPoolOptions, OutboundInterceptor, ConnectPolicy } from './outbound/outbound-pool.js';
 export { createSsrfGuard } from './outbound/ssrf-guard.js';
 export type { SsrfGuard, SsrfGuardOptions, SsrfCheckResult, SsrfFetchInit } from './outbound/ssrf-guard.js';
+export { isNotModified, LastModifiedClock } from './server/conditional-get.js';
+export type { ConditionalHeaders } from './server/conditional-get.js';
 export { AddressVerdicts } from './outbound/address-verdicts.js';
 export type { AddressVerdict, AddressVerdictsOptions } from './outbound/address-verdicts.js';
 export { decodeContentEncoding, decodeContentSync, DECODED_CONTENT_CODINGS } from './server/content-decoding.js';

@@ -126,7 +126,7 @@ export function workflowStarter(options: Pick<OrchestratorAgentOptions, 'engine'
 }
 
 /** Run events worth keeping in the task's history; the steps' own are summed up by the `steps` artifact. */
-const KEPT_IN_HISTORY: ReadonlySet<RunEvent['type']> = new Set(['run.started', 'step.failed', 'step.input-required', 'run.completed', 'run.failed']);
+const KEPT_IN_HISTORY: ReadonlySet<RunEvent['type']> = new Set(['run.started', 'step.failed', 'step.input-required', 'step.awaiting-approval', 'run.completed', 'run.failed']);
 
 /** The engine's view of the A2A task running the workflow. */
 function hostOf(ctx: SkillContext, anonymousTenant: string | undefined): RunHost {

@@ -14,6 +14,8 @@ export type RunEvent =
   /** `code`: the `AM_ERR_…` code the step failed with (absent from orchestrators that predate it). */
   | { type: 'step.failed'; runId: string; path: string; kind: string; error: string; code?: string; willRetry: boolean }
   | { type: 'step.input-required'; runId: string; path: string; agent: string; question: string }
+  /** A child call waits for a person's approval at the gateway (docs/approvals.md); the step resumes once it is decided. */
+  | { type: 'step.awaiting-approval'; runId: string; path: string; agent: string; reason: string; approval: string }
   /** A map's progress: after each batch (or item) ends. `rate` is items per second since the map started. */
   | { type: 'map.progress'; runId: string; path: string; batchesDone: number; batches: number; itemsDone: number; items: number; failed: number; rate: number }
   | { type: 'run.completed'; runId: string; durationMs: number }
@@ -44,7 +46,7 @@ export const STEPS_ARTIFACT = 'steps';
 export interface StepSummary {
   path: string;
   kind: string;
-  status: 'pending' | 'running' | 'input-required' | 'completed' | 'failed' | 'skipped' | 'canceled';
+  status: 'pending' | 'running' | 'input-required' | 'awaiting-approval' | 'completed' | 'failed' | 'skipped' | 'canceled';
   attempt?: number;
   agent?: string;
   taskId?: string;

@@ -15,6 +15,8 @@ export const ErrorCodes = {
   PROTOCOL_INVALID_PARAMS: 'AM_ERR_PROTOCOL_INVALID_PARAMS',
   PROTOCOL_VERSION_NOT_SUPPORTED: 'AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED',
   PROTOCOL_CONTENT_TYPE_NOT_SUPPORTED: 'AM_ERR_PROTOCOL_CONTENT_TYPE_NOT_SUPPORTED',
+  /** A request body sent under a media type that is not JSON (`text/plain`): the binding's content-type error. */
+  PROTOCOL_REQUEST_NOT_JSON: 'AM_ERR_PROTOCOL_REQUEST_NOT_JSON',
   PROTOCOL_UNSUPPORTED_OPERATION: 'AM_ERR_PROTOCOL_UNSUPPORTED_OPERATION',
   PROTOCOL_EXTENSION_REQUIRED: 'AM_ERR_PROTOCOL_EXTENSION_REQUIRED',
   // tasks
@@ -75,6 +77,10 @@ export const ErrorCodes = {
   GATEWAY_CONCURRENCY_LIMIT: 'AM_ERR_GATEWAY_CONCURRENCY_LIMIT',
   GATEWAY_ASSERTION_INVALID: 'AM_ERR_GATEWAY_ASSERTION_INVALID',
   GATEWAY_PII_BLOCKED: 'AM_ERR_GATEWAY_PII_BLOCKED',
+  GATEWAY_APPROVAL_NOT_FOUND: 'AM_ERR_GATEWAY_APPROVAL_NOT_FOUND',
+  GATEWAY_APPROVAL_DECIDED: 'AM_ERR_GATEWAY_APPROVAL_DECIDED',
+  GATEWAY_APPROVAL_RULE_NOT_FOUND: 'AM_ERR_GATEWAY_APPROVAL_RULE_NOT_FOUND',
+  GATEWAY_APPROVAL_NOT_PARKABLE: 'AM_ERR_GATEWAY_APPROVAL_NOT_PARKABLE',
   IDENTITY_CLIENT_NOT_FOUND: 'AM_ERR_IDENTITY_CLIENT_NOT_FOUND',
   IDENTITY_KEY_NOT_FOUND: 'AM_ERR_IDENTITY_KEY_NOT_FOUND',
   IDENTITY_INVALID_ARGUMENT: 'AM_ERR_IDENTITY_INVALID_ARGUMENT',
@@ -131,10 +137,15 @@ export interface WireMapping {
   status: string;
   /** ErrorInfo reason, UPPER_SNAKE_CASE (A2A §11.6); absent for non-A2A errors. */
   reason?: string;
+  /** gRPC status name where the gRPC binding departs from `status` (docs/conformance.md); otherwise `status`. */
+  grpc?: string;
 }
 
-const wire = (jsonRpc: number, http: number, status: string, reason?: string): WireMapping =>
-  reason === undefined ? { jsonRpc, http, status } : { jsonRpc, http, status, reason };
+const wire = (jsonRpc: number, http: number, status: string, reason?: string, grpc?: string): WireMapping => {
+  const mapping: WireMapping = reason === undefined ? { jsonRpc, http, status } : { jsonRpc, http, status, reason };
+  if (grpc !== undefined) mapping.grpc = grpc;
+  return mapping;
+};
 
 /** The one table from our codes to the A2A wire. */
 export const WIRE: Readonly<Record<ErrorCode, WireMapping>> = Object.freeze({
@@ -142,8 +153,11 @@ export const WIRE: Readonly<Record<ErrorCode, WireMapping>> = Object.freeze({
   AM_ERR_PROTOCOL_INVALID_REQUEST: wire(-32600, 400, 'INVALID_ARGUMENT', 'INVALID_REQUEST'),
   AM_ERR_PROTOCOL_METHOD_NOT_FOUND: wire(-32601, 404, 'NOT_FOUND', 'METHOD_NOT_FOUND'),
   AM_ERR_PROTOCOL_INVALID_PARAMS: wire(-32602, 400, 'INVALID_ARGUMENT', 'INVALID_PARAMS'),
-  AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED: wire(-32009, 400, 'FAILED_PRECONDITION', 'VERSION_NOT_SUPPORTED'),
+  // gRPC answers UNIMPLEMENTED: the service does not implement the version asked for (docs/conformance.md).
+  AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED: wire(-32009, 400, 'FAILED_PRECONDITION', 'VERSION_NOT_SUPPORTED', 'UNIMPLEMENTED'),
   AM_ERR_PROTOCOL_CONTENT_TYPE_NOT_SUPPORTED: wire(-32005, 400, 'INVALID_ARGUMENT', 'CONTENT_TYPE_NOT_SUPPORTED'),
+  // The request's own media type: A2A's content-type error in JSON-RPC, HTTP's 415 (RFC 9110 §15.5.16) in HTTP+JSON.
+  AM_ERR_PROTOCOL_REQUEST_NOT_JSON: wire(-32005, 415, 'INVALID_ARGUMENT', 'CONTENT_TYPE_NOT_SUPPORTED'),
   AM_ERR_PROTOCOL_UNSUPPORTED_OPERATION: wire(-32004, 400, 'FAILED_PRECONDITION', 'UNSUPPORTED_OPERATION'),
   AM_ERR_PROTOCOL_EXTENSION_REQUIRED: wire(-32008, 400, 'FAILED_PRECONDITION', 'EXTENSION_SUPPORT_REQUIRED'),
   AM_ERR_TASK_NOT_FOUND: wire(-32001, 404, 'NOT_FOUND', 'TASK_NOT_FOUND'),
@@ -201,6 +215,12 @@ export const WIRE: Readonly<Record<ErrorCode, WireMapping>> = Object.freeze({
   AM_ERR_GATEWAY_ASSERTION_INVALID: wire(-32600, 401, 'UNAUTHENTICATED'),
   // A message the agent's or tenant's PII policy refuses: the request's content, so invalid params.
   AM_ERR_GATEWAY_PII_BLOCKED: wire(-32602, 400, 'INVALID_ARGUMENT'),
+  AM_ERR_GATEWAY_APPROVAL_NOT_FOUND: wire(-32603, 404, 'NOT_FOUND'),
+  // Approved, denied or expired already: a decision is made once (docs/approvals.md).
+  AM_ERR_GATEWAY_APPROVAL_DECIDED: wire(-32603, 409, 'FAILED_PRECONDITION'),
+  AM_ERR_GATEWAY_APPROVAL_RULE_NOT_FOUND: wire(-32603, 404, 'NOT_FOUND'),
+  // A call that needs an approval in a form the gateway cannot park (ACP, a bridged agent, v0.3 HTTP+JSON): refused, never let through.
+  AM_ERR_GATEWAY_APPROVAL_NOT_PARKABLE: wire(-32004, 400, 'FAILED_PRECONDITION', 'UNSUPPORTED_OPERATION'),
   AM_ERR_IDENTITY_CLIENT_NOT_FOUND: wire(-32603, 404, 'NOT_FOUND'),
   AM_ERR_IDENTITY_KEY_NOT_FOUND: wire(-32603, 404, 'NOT_FOUND'),
   AM_ERR_IDENTITY_INVALID_ARGUMENT: wire(-32602, 400, 'INVALID_ARGUMENT'),

@@ -24,6 +24,7 @@ export type { JsonRpcId, JsonRpcEnvelope } from './jsonrpc-envelope.js';
 export { networkReason } from './network-reason.js';
 export { readRestError } from './rest-error-body.js';
 export type { RestErrorReading } from './rest-error-body.js';
+export { A2A_JSON, PLAIN_JSON, assertJsonRequest, restMediaType } from './media-types.js';
 export { MAX_JSON_DEPTH, jsonDepth, assertJsonDepth } from './json-depth.js';
 export { isRecord, isStringArray, oneOf, requireOneOf, errorMessage, errorCode, toError } from './narrowing.js';
 export { errorCodeOf } from './error-code-of.js';

@@ -19,7 +19,7 @@ import {
 } from '@a2a-js/sdk';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { uuidv7 } from '../storage/index.js';
-import { invalidParams, requireMessage, stateName, toSdkError, Errors, errorMessage, isRecord } from '../protocol/index.js';
+import { invalidParams, requireMessage, stateName, toSdkError, Errors, ErrorCodes, errorMessage, isAgentmeshError, isRecord } from '../protocol/index.js';
 import type { PushStore, TaskStore, Bus } from '../storage/index.js';
 import type { AgentDefinition } from '../contracts/agent/index.js';
 import type { CallInfo } from './call-info.js';
@@ -286,9 +286,11 @@ export class AgentRequestHandler implements A2ARequestHandler {
 
   async deleteTaskPushNotificationConfig(params: DeleteTaskPushNotificationConfigRequest, context: ServerCallContext): Promise<void> {
     return this.#onPushConfigs(params.taskId, context, async () => {
-      if (params.id.startsWith(RESERVED_CONFIG_ID_PREFIX)) throw Errors.pushConfigNotFound({ configId: params.id, taskId: params.taskId });
-      const existed = await this.#o.push.deleteConfig(params.taskId, params.id);
-      if (!existed) throw Errors.pushConfigNotFound({ configId: params.id, taskId: params.taskId });
+      // Delete is idempotent (A2A §3.1.10, as HTTP DELETE is, RFC 9110 §9.2.2): a config already gone,
+      // or one of the runtime's own that the caller never sees, is answered as deleted. The task must
+      // still exist and be the caller's (checked above), so this reveals nothing.
+      if (params.id.startsWith(RESERVED_CONFIG_ID_PREFIX)) return;
+      await this.#o.push.deleteConfig(params.taskId, params.id);
     });
   }
 
@@ -306,10 +308,16 @@ export class AgentRequestHandler implements A2ARequestHandler {
     try {
       await this.#o.urlGuard.check(params.url);
     } catch (err) {
-      throw Errors.webhookNotAllowed({ reason: errorMessage(err) }, {
-        violations: [{ field: 'url', description: errorMessage(err) }],
-        cause: err,
-      });
+      // A host that does not resolve now is not refused: DNS may answer later, and the address is
+      // judged again at connect time on every delivery (docs/push-notifications.md), where an SSRF
+      // target is still refused. Only what the URL itself shows (scheme, credentials, an address
+      // or a name resolving into a private range) is refused here.
+      if (!isAgentmeshError(err) || err.code !== ErrorCodes.HTTP_UPSTREAM_FAILED) {
+        throw Errors.webhookNotAllowed({ reason: errorMessage(err) }, {
+          violations: [{ field: 'url', description: errorMessage(err) }],
+          cause: err,
+        });
+      }
     }
     // The runtime's own configs (a workflow launch) are upserted by id: a caller's must not overwrite one.
     if (params.id?.startsWith(RESERVED_CONFIG_ID_PREFIX)) throw invalidParams('id', `must not start with "${RESERVED_CONFIG_ID_PREFIX}": such ids are the runtime's own`);

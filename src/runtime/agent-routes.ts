@@ -1,6 +1,6 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { renderHttpError } from '../http/index.js';
+import { LastModifiedClock, isNotModified, renderHttpError } from '../http/index.js';
 import { negotiateCardVersion, requestedVersion, toJsonRpcErrorObject, toRestError, type CardFile } from '../protocol/index.js';
 import type { AgentRequestHandler } from './agent-request-handler.js';
 import type { ServedCard } from './agent-card.js';
@@ -49,14 +49,23 @@ export async function registerAgentRoutes(app: FastifyInstance, options: AgentRo
   });
   const legacyRest = registerLegacyRestRoutes(app, { handler: options.handler, authenticate: options.authenticate, cardMaxAgeSeconds: CARD_MAX_AGE_SECONDS });
 
+  // Last-Modified beside the ETag, so a client may revalidate with either (A2A §8.6, RFC 9110 §13.1.3).
+  const lastModified = new LastModifiedClock();
   const serveCard = (file: CardFile) => async (request: FastifyRequest, reply: FastifyReply) => {
     try {
       // The v1.0 card unless the request asks for v0.3 (or reads the v0.2-era agent.json): ADR 0033. The v0.3 shape is the SDK's translation.
       const version = negotiateCardVersion(requestedVersion(request.headers['a2a-version'], request.query), file);
-      if (version === '0.3') return legacyRest.serveCard(request, reply);
       const { json, etag } = await options.card();
-      reply.header('etag', etag).header('cache-control', `public, max-age=${CARD_MAX_AGE_SECONDS}`).header('vary', 'A2A-Version');
-      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+      // One date for both shapes: the v0.3 card is a translation of this one.
+      const modified = lastModified.of('card', etag);
+      if (version === '0.3') {
+        // The SDK's router writes the reply (its own ETag and If-None-Match); a bare If-Modified-Since is answered here.
+        reply.raw.setHeader('last-modified', modified);
+        if (request.headers['if-none-match'] === undefined && isNotModified(request.headers, etag, modified)) return reply.code(304).header('vary', 'A2A-Version').send();
+        return legacyRest.serveCard(request, reply);
+      }
+      reply.header('etag', etag).header('last-modified', modified).header('cache-control', `public, max-age=${CARD_MAX_AGE_SECONDS}`).header('vary', 'A2A-Version');
+      if (isNotModified(request.headers, etag, modified)) return reply.code(304).send();
       return reply.header('content-type', 'application/json').send(json);
     } catch (err) {
       const { statusCode, body } = toRestError(err, String(request.id));

@@ -6,7 +6,7 @@
 import '../node-version/check-on-import.js';
 export { createDatabase, migrateDatabase } from './database.js';
 export type { Database, DatabaseOptions, MigrationReport, PoolMode } from './database.js';
-export type { Tables } from './schema.js';
+export type { Tables, GatewayApprovalsTable } from './schema.js';
 export { createRuntimeStores } from './create-stores.js';
 export type { RuntimeStores } from './create-stores.js';
 export type { TaskStore, TaskRecord, TaskEventRecord, NewTask, NewTaskEvent, TaskAppend, TaskListQuery, TaskListPage } from './task-store.js';

@@ -45,6 +45,12 @@ export interface ClaimOptions {
   limit: number;
   /** Rows of one origin claimed at most (rows without an origin key count each as their own). Default: no bound. */
   perOrigin?: number | undefined;
+  /**
+   * Origin keys whose rows are not claimed (probes aside): those this replica
+   * is still delivering to, so a slow receiver gets no more of its rows while
+   * another's are claimed at once (ADR 0027). Default: none.
+   */
+  skipOrigins?: readonly string[] | undefined;
 }
 
 /** What a failure of an origin sets, see {@link PushStore.markOriginDown}. */

@@ -188,6 +188,49 @@ export interface GatewayBridgedRunsTable {
   created_at: number;
 }
 
+/** An approval rule declared through the admin API (docs/approvals.md); '' matches anything. */
+export interface GatewayApprovalRulesTable {
+  id: string;
+  agent: string;
+  skill: string;
+  /** The tenant the rule matches ('' any). */
+  match_tenant: string;
+  condition: string;
+  reason: string;
+  approver_scope: string;
+  expires_after_ms: number;
+  created_at: number;
+  created_by: string;
+}
+
+/** A call parked for approval, and its decision (docs/approvals.md). */
+export interface GatewayApprovalsTable {
+  id: string;
+  tenant: string;
+  agent: string;
+  skill: string;
+  rule_id: string;
+  reason: string;
+  approver_scope: string;
+  state: string;
+  /** The caller, as JSON. */
+  principal: string;
+  /** The call as received, as JSON. */
+  request: string;
+  message_id: string;
+  context_id: string;
+  milli_credits: number;
+  reservation_key: string;
+  created_at: number;
+  expires_at: number;
+  decided_by: string | null;
+  decided_at: number | null;
+  decision_reason: string | null;
+  task_id: string | null;
+  /** What forwarding answered, as JSON. */
+  outcome: string | null;
+}
+
 /** Every table agentmesh keeps, as Kysely sees them. */
 export interface Tables extends IdentityTables, TenancyTables, AuditTables, WorkflowTables, RouterTables {
   tasks: TasksTable;
@@ -204,4 +247,6 @@ export interface Tables extends IdentityTables, TenancyTables, AuditTables, Work
   registry_changes: RegistryChangesTable;
   gateway_open_reservations: GatewayOpenReservationsTable;
   gateway_bridged_runs: GatewayBridgedRunsTable;
+  gateway_approval_rules: GatewayApprovalRulesTable;
+  gateway_approvals: GatewayApprovalsTable;
 }

@@ -47,6 +47,16 @@ for (const backend of BACKENDS) {
       ]);
     });
 
+    test('a claim leaves out the origins it is told to skip, and only those: a replica still delivering to them', async () => {
+      for (const id of ['a1', 'a2']) await taskOn(id, 'origin-a', 1);
+      await taskOn('b1', 'origin-b', 1);
+      await taskOn('n1', null, 1);
+      const rows = await push.claimDue({ now: 2_000, owner: 'r1', leaseUntil: 2_000 + LEASE, limit: 50, skipOrigins: ['origin-a', 'origin-none'] });
+      assert.deepEqual(rows.map((r) => r.taskId), ['b1', 'n1']);
+      const later = await push.claimDue({ now: 2_100, owner: 'r1', leaseUntil: 2_100 + LEASE, limit: 50, skipOrigins: [] });
+      assert.deepEqual(later.map((r) => r.taskId), ['a1', 'a2']);
+    });
+
     test('a failing origin yields one probe to one replica at a time; its return releases every head at once', async () => {
       for (const id of ['t1', 't2', 't3']) await taskOn(id, 'origin-a', 2);
       await taskOn('other', 'origin-b', 1);

@@ -60,14 +60,15 @@ describe('replicas with different AGENTMESH_SECRETs', { skip }, () => {
   let metrics: Metrics;
   let server: Server;
   let hook: string;
-  const received: string[] = [];
+  /** Each notification received: its path and its event's sequence in the task's log. */
+  const received: Array<{ path: string; seq: number }> = [];
 
   before(async () => {
     schema = await createTestSchema();
     server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
-        received.push(req.url ?? '');
+        received.push({ path: req.url ?? '', seq: Number(req.headers['agentmesh-event-seq']) });
         res.writeHead(200).end();
       });
     });
@@ -131,13 +132,16 @@ describe('replicas with different AGENTMESH_SECRETs', { skip }, () => {
     const unknownKey = new SealedPushStore(createRuntimeStores(database).push, pushSealingKeys(SECRET_B));
     await unknownKey.putConfig({ taskId: sealedElsewhere, id: 'hook', tenant: '', config: JSON.stringify({ id: 'hook', taskId: sealedElsewhere, url: `${hook}/foreign` }), protocol: '1.0', createdAt: Date.now() });
 
-    const opened = Date.now();
-    gates.get('sealed elsewhere')!();
-    gates.get('healthy')!();
     const db = new pg.Client({ connectionString: schema.url });
     await db.connect();
     try {
       const rowsOf = async (taskId: string) => (await db.query<{ state: string; last_error: string | null; seq: number }>('SELECT state, last_error, seq FROM push_outbox WHERE task_id = $1 ORDER BY id', [taskId])).rows;
+      // Rows queued before the switch may have been delivered while the config still opened (the worker
+      // polls meanwhile): only what is queued after it can tell. Read after the switch, so any later row is past it.
+      const seqAtSwitch = Math.max(0, ...(await rowsOf(sealedElsewhere)).map((r) => r.seq));
+      const opened = Date.now();
+      gates.get('sealed elsewhere')!();
+      gates.get('healthy')!();
       // Every row after the switch settles (the lease, 30 s, is never waited out): the task's work ends
       // with its completion, so once nothing of it is pending every row it will ever have is settled.
       const settled = await waitFor(
@@ -152,7 +156,10 @@ describe('replicas with different AGENTMESH_SECRETs', { skip }, () => {
       );
       assert.ok(Date.now() - opened < 15_000);
       for (const row of settled) assert.match(row.last_error ?? '', /cannot be opened.*AGENTMESH_SECRET/);
-      assert.equal(received.filter((p) => p === '/foreign').length, 0, 'nothing is sent for a config that cannot be opened');
+      const after = (await rowsOf(sealedElsewhere)).filter((r) => r.seq > seqAtSwitch);
+      assert.ok(after.length >= 3, 'the work after the switch queued its notifications');
+      assert.deepEqual(after.map((r) => r.state), after.map(() => 'dead'), 'every notification queued after the switch is dead-lettered');
+      assert.deepEqual(received.filter((r) => r.path === '/foreign' && r.seq > seqAtSwitch), [], 'nothing is sent for a config that cannot be opened');
       await waitFor('the healthy task delivered', async () => ((await rowsOf(healthy)).every((r) => r.state === 'delivered') ? true : undefined), { timeoutMs: 15_000 });
 
       const counter = metrics.registry.getSingleMetric('agentmesh_push_delivery_failures_total');

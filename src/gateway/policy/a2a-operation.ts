@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Message } from '@a2a-js/sdk';
 import { acpInputToA2a, type AcpMessage } from '../../acp/index.js';
-import { ErrorCodes, MAX_JSON_DEPTH, assertJsonDepth, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateCardVersion, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion, type CardFile, Errors, type AgentmeshError, isRecord, isAgentmeshError } from '../../protocol/index.js';
+import { A2A_JSON, ErrorCodes, MAX_JSON_DEPTH, PLAIN_JSON, assertJsonDepth, assertJsonRequest, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateCardVersion, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion, type CardFile, Errors, type AgentmeshError, isRecord, isAgentmeshError } from '../../protocol/index.js';
 
 /**
  * What an A2A request asks for, read from the method and path (and, for
@@ -117,8 +117,13 @@ export const MAX_TASK_ID_LENGTH = 1024;
  * it, and anything that cannot be an A2A operation is refused with the answer
  * the runtime would give (A2A §9.4, §11.6). Never throws.
  */
-export function readA2aRequest(method: string, rawPath: string, raw: Buffer | undefined, a2aVersionHeader: string | undefined, bodyError?: AgentmeshError): { reading: A2aRequestReading; body: unknown } {
+export function readA2aRequest(method: string, rawPath: string, raw: Buffer | undefined, a2aVersionHeader: string | undefined, bodyError?: AgentmeshError, contentType?: string): { reading: A2aRequestReading; body: unknown } {
   const jsonRpc = method === 'POST' && trimSlashes(rawPath) === '/';
+  // A body that is not sent as JSON is refused as the agent refuses it (docs/conformance.md): JSON-RPC
+  // first of all, whatever the body; an HTTP+JSON v1 body like one that is not JSON (after authentication).
+  const mediaError = bodyError === undefined ? notJson(contentType, jsonRpc ? PLAIN_JSON : A2A_JSON) : undefined;
+  if (mediaError !== undefined && jsonRpc) return { reading: refused(mediaError, 'JSONRPC', null, versionOr03(a2aVersionHeader), true), body: undefined };
+  if (mediaError !== undefined && raw !== undefined && raw.length > 0 && isV1RestPath(rawPath)) return { reading: classifyA2aRequest(method, rawPath, undefined, a2aVersionHeader, mediaError), body: undefined };
   // A body that could not be read at all (its Content-Encoding): refused as the agent's HTTP layer refuses it, before anything else.
   if (bodyError !== undefined) {
     const clean = trimSlashes(rawPath);
@@ -345,6 +350,23 @@ function taskIdRefusal(reading: undefined | typeof BAD_PERCENT_ENCODING, version
       ? httpLayerError(Errors.badPercentEncoding({}))
       : Errors.taskIdCannotExist({});
   return refused(error, 'HTTP+JSON', undefined, version, false);
+}
+
+/** The content-type refusal {@link assertJsonRequest} gives, or undefined. */
+function notJson(contentType: string | undefined, accepted: string): AgentmeshError | undefined {
+  try {
+    assertJsonRequest(contentType, accepted);
+    return undefined;
+  } catch (err) {
+    if (!isAgentmeshError(err)) throw err;
+    return err;
+  }
+}
+
+/** A path of the v1 HTTP+JSON binding: not JSON-RPC's root, ACP's door or v0.3's `/v1/`. */
+function isV1RestPath(rawPath: string): boolean {
+  const clean = trimSlashes(rawPath.split('?')[0]!);
+  return clean !== '/' && clean !== '/acp' && !clean.startsWith('/acp/') && !clean.startsWith('/v1/');
 }
 
 function refused(refusal: AgentmeshError, binding: A2aBinding, jsonRpcId: JsonRpcId | undefined, version: ProtocolVersion, beforeAuth: boolean): RefusedRequest {

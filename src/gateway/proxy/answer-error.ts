@@ -2,7 +2,7 @@ import type { ExchangeReply, ExchangeRequest } from '../../http/index.js';
 import { renderHttpError } from '../../http/index.js';
 import { isHttpLayerError, type A2aBinding } from '../policy/a2a-operation.js';
 import { toAcpError } from '../../acp/index.js';
-import { ErrorCodes, WIRE, toJsonRpcErrorObject, toRestError, type AgentmeshError, type ErrorCode, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
+import { ErrorCodes, WIRE, restMediaType, toJsonRpcErrorObject, toRestError, type AgentmeshError, type ErrorCode, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
 
 /**
  * Errors A2A defines for the JSON-RPC binding, which an agent answers in
@@ -18,6 +18,7 @@ const IN_BAND: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCodes.PROTOCOL_INVALID_PARAMS,
   ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED,
   ErrorCodes.PROTOCOL_CONTENT_TYPE_NOT_SUPPORTED,
+  ErrorCodes.PROTOCOL_REQUEST_NOT_JSON,
   ErrorCodes.PROTOCOL_UNSUPPORTED_OPERATION,
   ErrorCodes.TASK_NOT_FOUND,
   ErrorCodes.PUSH_CONFIG_NOT_FOUND,
@@ -48,11 +49,18 @@ export function answerError(reply: ExchangeReply, request: ExchangeRequest, erro
       .send(JSON.stringify({ jsonrpc: '2.0', id: jsonRpcId ?? null, error: toJsonRpcErrorObject(error, String(request.id)) }));
     return;
   }
-  if (IN_BAND.has(error.code) && !isHttpLayerError(error)) {
+  const httpLayer = isHttpLayerError(error);
+  if (IN_BAND.has(error.code) && !httpLayer) {
     const { statusCode, body } = toRestError(error, String(request.id));
-    reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(version === '0.3' ? toJsonRpcErrorObject(error, String(request.id)) : body));
+    if (version === '0.3') reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(toJsonRpcErrorObject(error, String(request.id))));
+    // In the media type the client used, as the agent's v1 routes answer (docs/conformance.md).
+    else reply.code(statusCode).header('content-type', restMediaType(request.headers.accept, request.headers['content-type'])).send(JSON.stringify(body));
     return;
   }
   const rendered = renderHttpError(error, String(request.id));
+  if (version === '1.0' && !httpLayer) {
+    reply.code(rendered.statusCode).header('content-type', restMediaType(request.headers.accept, request.headers['content-type'])).send(JSON.stringify(rendered.body));
+    return;
+  }
   reply.code(rendered.statusCode).send(rendered.body);
 }

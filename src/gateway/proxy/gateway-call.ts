@@ -16,6 +16,7 @@ import { Disposer } from './disposer.js';
 import type { RequestValidator } from '../policy/request-validation.js';
 import type { PiiPolicies } from '../policy/pii-policy.js';
 import type { PiiScanLimits } from '../policy/pii.js';
+import type { ApprovalGate } from '../approvals/approval-gate.js';
 
 /** What the proxy's steps work with, built once per gateway. */
 export interface ProxyDeps {
@@ -39,6 +40,8 @@ export interface ProxyDeps {
   validator: RequestValidator;
   /** PII policies, when any is configured. */
   pii: { policies: PiiPolicies; limits: PiiScanLimits } | undefined;
+  /** Approval gates (docs/approvals.md): parks the calls a rule matches. */
+  approvals?: ApprovalGate;
   /** Largest request body, bytes; also the largest ACP answer the bridge reads (docs/acp.md). */
   bodyLimitBytes: number;
   defaultRequestsPerMinute: number;

@@ -1,4 +1,4 @@
-import type { ExchangeReply, ExchangeRequest } from '../../http/index.js';
+import { isNotModified, type ExchangeReply, type ExchangeRequest } from '../../http/index.js';
 import { negotiateCardVersion, requestedVersion, type ProtocolVersion } from '../../protocol/index.js';
 import type { CardSigner } from './card-cache.js';
 import type { UpstreamRouter } from './upstream-router.js';
@@ -28,7 +28,8 @@ export interface CardAnswerOptions {
  *   unless the request names `A2A-Version: 0.3` (header or query parameter)
  *   or reads the v0.2-era `agent.json`; a version named is negotiated (1.0 or
  *   0.3, anything else AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED, 400);
- * - `ETag` per version, `304` without a body on a matching `If-None-Match`,
+ * - `ETag` and `Last-Modified` per version, `304` without a body on a
+ *   matching `If-None-Match` (else a later `If-Modified-Since`),
  *   `Vary: A2A-Version` (the body depends on it), `Cache-Control`.
  *
  * The card declares the gateway's security schemes (card-security.ts) and
@@ -45,10 +46,10 @@ export async function answerCardRequest(o: CardAnswerOptions): Promise<ExchangeR
   // Before anything can fail: an error answer depends on the header too.
   varyOnVersion(reply);
   const version = cardVersion(request);
-  const { json, etag } = await o.router.card(o.agent, { gatewayBaseUrl: o.gatewayBaseUrl, sign: o.sign, version });
+  const { json, etag, lastModified } = await o.router.card(o.agent, { gatewayBaseUrl: o.gatewayBaseUrl, sign: o.sign, version });
   o.audit.eventType = 'a2a.card';
-  reply.header('etag', etag).header('cache-control', `public, max-age=${CARD_MAX_AGE_SECONDS}`);
-  if (ifNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send();
+  reply.header('etag', etag).header('last-modified', lastModified).header('cache-control', `public, max-age=${CARD_MAX_AGE_SECONDS}`);
+  if (isNotModified(request.headers, etag, lastModified)) return reply.code(304).send();
   return reply.header('content-type', 'application/json').send(json);
 }
 
@@ -71,12 +72,3 @@ function varyOnVersion(reply: ExchangeReply): void {
   if (!/(^|,)\s*a2a-version\s*(,|$)/i.test(list)) reply.header('vary', list === '' ? 'A2A-Version' : `${list}, A2A-Version`);
 }
 
-/** RFC 9110 §13.1.2: `*`, or any listed tag equal to `etag` by weak comparison. */
-function ifNoneMatch(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  const strong = etag.startsWith('W/') ? etag.slice(2) : etag;
-  return header.split(',').some((tag) => {
-    const t = tag.trim();
-    return t === '*' || (t.startsWith('W/') ? t.slice(2) : t) === strong;
-  });
-}

@@ -15,11 +15,20 @@ const MAX_AGE_MS = 3_600_000;
 const MAX_ENTRIES = 10_000;
 const VERSIONS: readonly ProtocolVersion[] = ['1.0', '0.3'];
 
+/** A card as the gateway serves it: its JSON, ETag and `Last-Modified` (an HTTP date). */
+export interface GatewayServedCard {
+  json: string;
+  etag: string;
+  lastModified: string;
+}
+
 interface Entry {
   unsigned: string;
   sign: CardSigner;
   at: number;
-  served: Promise<{ json: string; etag: string }>;
+  /** When the unsigned content last changed: a re-signing alone changes the ETag, not this. */
+  modifiedAt: number;
+  served: Promise<GatewayServedCard>;
 }
 
 /**
@@ -37,7 +46,7 @@ interface Entry {
 export class CardCache {
   readonly #entries = new Map<string, Entry>();
 
-  async get(agent: string, unsignedCard: AgentCardJson, sign: CardSigner, options: { version: ProtocolVersion; now?: number }): Promise<{ json: string; etag: string }> {
+  async get(agent: string, unsignedCard: AgentCardJson, sign: CardSigner, options: { version: ProtocolVersion; now?: number }): Promise<GatewayServedCard> {
     const now = options.now ?? Date.now();
     const key = `${options.version} ${agent}`;
     const unsigned = JSON.stringify(unsignedCard);
@@ -47,8 +56,11 @@ export class CardCache {
     // (agent-card.ts): the SDK object holds oneofs as { $case, value }, which
     // its canonical form drops, so a signature over it would not cover them.
     const shaped = options.version === '1.0' ? Promise.resolve(unsignedCard) : toLegacyCard(unsignedCard);
-    const served = shaped.then((card) => sign(card)).then((signed) => servedCard(signed));
-    const entry: Entry = { unsigned, sign, at: now, served };
+    const modifiedAt = held !== undefined && held.unsigned === unsigned ? held.modifiedAt : now;
+    // HTTP dates have whole seconds (RFC 9110 §5.6.7).
+    const lastModified = new Date(Math.floor(modifiedAt / 1000) * 1000).toUTCString();
+    const served = shaped.then((card) => sign(card)).then((signed) => ({ ...servedCard(signed), lastModified }));
+    const entry: Entry = { unsigned, sign, at: now, modifiedAt, served };
     this.#entries.delete(key);
     this.#entries.set(key, entry);
     if (this.#entries.size > MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);

@@ -1,6 +1,6 @@
 import { createOutboundPool, type ExchangeReply } from '../../http/index.js';
 import { Errors, type ProtocolVersion } from '../../protocol/index.js';
-import { CardCache, type CardSigner } from './card-cache.js';
+import { CardCache, type CardSigner, type GatewayServedCard } from './card-cache.js';
 import { rewriteCard } from './gateway-card.js';
 import { RegistryFollower } from './registry-follower.js';
 import { RegistryReader } from './registry-reader.js';
@@ -72,7 +72,7 @@ export interface UpstreamRouter {
    * `AM_ERR_GATEWAY_AGENT_NOT_FOUND`, and `AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED`
    * for 0.3 when the card has no v0.3 interface.
    */
-  card(agent: string, options: { gatewayBaseUrl: string; sign: CardSigner; version: ProtocolVersion }): Promise<{ json: string; etag: string }>;
+  card(agent: string, options: { gatewayBaseUrl: string; sign: CardSigner; version: ProtocolVersion }): Promise<GatewayServedCard>;
   /** Every known instance with this router's view of it. */
   stats(): InstanceStats[];
   /** Stops following the registry and closes every upstream connection. */

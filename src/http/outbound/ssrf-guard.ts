@@ -64,9 +64,10 @@ export interface SsrfGuard {
   /**
    * Refuses (AM_ERR_SSRF_BLOCKED) a URL that is not http(s), uses plain http
    * without permission, carries credentials, names a cloud metadata host, or
-   * has ANY resolved address that is not public unicast.
+   * has ANY resolved address that is not public unicast. With `signal`, the
+   * name's resolution is abandoned (rejecting with its reason) once it aborts.
    */
-  check(url: string | URL): Promise<SsrfCheckResult>;
+  check(url: string | URL, signal?: AbortSignal): Promise<SsrfCheckResult>;
   /**
    * `check`, then the request through a dispatcher that re-checks the address
    * actually connected to (DNS rebinding), following at most `maxRedirects`
@@ -186,7 +187,7 @@ class UndiciSsrfGuard implements SsrfGuard {
     guardedLookup: (hostname, options, callback) => this.#guardedLookup(hostname, options, callback),
   };
 
-  async check(input: string | URL): Promise<SsrfCheckResult> {
+  async check(input: string | URL, signal?: AbortSignal): Promise<SsrfCheckResult> {
     let url: URL;
     try {
       url = new URL(typeof input === 'string' ? input : input.href);
@@ -207,7 +208,7 @@ class UndiciSsrfGuard implements SsrfGuard {
       return { url, addresses: [host] };
     }
     if (!listed && isMetadataHost(host)) throw blocked(target, 'metadata', `${host} is a cloud metadata endpoint`);
-    const addresses = await this.#resolve(host, target);
+    const addresses = await this.#resolve(host, target, signal);
     if (!listed) {
       for (const { address } of addresses) {
         const verdict = judgeAddress(address, { allowPrivate: this.#allowPrivate });
@@ -227,7 +228,14 @@ class UndiciSsrfGuard implements SsrfGuard {
     let method = (init.method ?? 'GET').toUpperCase();
     let body = init.body ?? null;
     const headers = toHeaderRecord(init.headers);
-    let url = (await this.check(input)).url;
+    let url: URL;
+    try {
+      // The name is resolved within the same deadline: a resolver that does not answer is a timeout, not a hang.
+      url = (await this.check(input, signal)).url;
+    } catch (err) {
+      if (!signal.aborted) throw err;
+      throw this.#mapError(err, new URL(typeof input === 'string' ? input : input.href).origin, timeout, init.signal, timeoutMs);
+    }
     for (let redirects = 0; ; redirects++) {
       const target = url.origin;
       try {
@@ -280,9 +288,17 @@ class UndiciSsrfGuard implements SsrfGuard {
     return Errors.outboundFailed({ target, reason: message }, { cause: err });
   }
 
-  #resolve(host: string, target: string): Promise<LookupAddress[]> {
+  /** The addresses of `host`; rejects with the signal's reason once it aborts (the lookup itself cannot be cancelled). */
+  #resolve(host: string, target: string, signal?: AbortSignal): Promise<LookupAddress[]> {
     return new Promise((resolve, reject) => {
+      if (signal?.aborted === true) {
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = (): void => reject(signal!.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.#lookup(host, { all: true }, (err, addresses) => {
+        signal?.removeEventListener('abort', onAbort);
         if (err !== null || addresses.length === 0) {
           reject(
             Errors.outboundFailed({ target, reason: `host ${host} does not resolve` }, { cause: err ?? undefined }),

@@ -153,7 +153,8 @@ class A2aAgentCaller implements AgentCaller {
         const view = new ChildTaskView(attach.agent);
         // Events the task already had were reported by the process that started it: only what follows is progress.
         let replaying = true;
-        return this.#followTask(client, options, abort, attach.agent, attach.taskId, (event) => {
+        // The id the task answers with: a gated task's id reads the agent's task once its call was approved and sent (ADR 0037).
+        return this.#followTask(client, options, abort, attach.agent, task.id || attach.taskId, (event) => {
           const progress = view.apply(event);
           if (event.payload?.$case !== 'task') replaying = false;
           if (progress && !replaying) this.#notify(() => attach.onEvent?.(progress));

@@ -6,7 +6,7 @@ import { isRecord, requireOneOf, isStringArray } from '../../protocol/index.js';
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export type StepStatus = (typeof STEP_STATUSES)[number];
 const RUN_STATUSES = ['running', 'input-required', 'completed', 'failed', 'canceled'] as const;
-const STEP_STATUSES = ['running', 'input-required', 'completed', 'failed', 'skipped', 'canceled'] as const;
+const STEP_STATUSES = ['running', 'input-required', 'awaiting-approval', 'completed', 'failed', 'skipped', 'canceled'] as const;
 
 export interface RunRecord {
   id: string;

@@ -45,6 +45,16 @@ export const gatewayErrors = {
   delegationNeedsScope: declare(ErrorCodes.AUTH_FORBIDDEN, 'Calling on behalf of a tenant ({header}) needs the scope {scope}', { details: ['scope'] }),
   delegationOtherTenantNeedsAdmin: declare(ErrorCodes.AUTH_FORBIDDEN, 'Naming another tenant ({header}) needs the scope {scope}; to act for a caller, exchange its token at /oauth/token (RFC 8693)', { details: ['scope'] }),
 
+  // approvals (docs/approvals.md)
+  approvalNotFound: declare(ErrorCodes.GATEWAY_APPROVAL_NOT_FOUND, 'No approval {quotedId}', { expose: true }),
+  approvalDecided: declare(ErrorCodes.GATEWAY_APPROVAL_DECIDED, 'Approval {id} is {state} already: a decision is made once', { details: ['id', 'state'], expose: true }),
+  approvalNeedsScope: declare(ErrorCodes.AUTH_FORBIDDEN, 'Deciding approval {id} needs the {scope} scope in tenant {tenant}', { details: ['scope'], expose: true }),
+  approvalRulesNeedAdmin: declare(ErrorCodes.AUTH_FORBIDDEN, 'Approval rules are the platform\'s: they need the {scope} scope', { details: ['scope'], expose: true }),
+  approvalRuleNotFound: declare(ErrorCodes.GATEWAY_APPROVAL_RULE_NOT_FOUND, 'No approval rule {quotedId}', { expose: true }),
+  approvalRuleFromConfig: declare(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'Approval rule {id} is declared in the gateway configuration: change it there', { expose: true }),
+  approvalInvalid: declare(ErrorCodes.GATEWAY_INVALID_ARGUMENT, '{field}: {problem}', { expose: true }),
+  approvalNotParkable: declare(ErrorCodes.GATEWAY_APPROVAL_NOT_PARKABLE, 'This call needs an approval ({reason}), and a call {how} cannot wait for one: send it over JSON-RPC or A2A 1.0 HTTP+JSON', { details: ['reason'] }),
+
   // the console
   consoleTasksNeedTenant: declare(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'tenant: a platform admin names the tenant whose tasks to list'),
   consoleTrafficNeedsTenant: declare(ErrorCodes.GATEWAY_INVALID_ARGUMENT, 'tenant: a platform admin names the tenant whose traffic to read'),

@@ -4,6 +4,7 @@ import { declare } from './declare.js';
 
 export const requestErrors = {
   // requests
+  requestNotJson: declare(ErrorCodes.PROTOCOL_REQUEST_NOT_JSON, 'Content-Type {quotedType} is not supported; send the request body as {accepted}'),
   invalidJson: declare(ErrorCodes.PROTOCOL_PARSE, 'Invalid JSON payload: {reason}'),
   methodNotFound: declare(ErrorCodes.PROTOCOL_METHOD_NOT_FOUND, 'Method not found: {method}', { details: ['method'] }),
   invalidEnvelope: declare(ErrorCodes.PROTOCOL_INVALID_REQUEST, 'Request payload validation error: {reason}'),

@@ -91,6 +91,10 @@ export class PushDeliveryWorker {
   readonly #secretIsCurrent: (() => Promise<boolean>) | undefined;
   readonly #kinds: ReadonlyMap<string, OutboxKind>;
   #secretChecked: { at: number; current: Promise<boolean> } | undefined;
+  /** Deliveries started by the poll loop and not yet settled (at most `concurrency`). */
+  readonly #lanes = new Set<Promise<void>>();
+  /** Rows claimed and not yet settled, by origin key: those origins are left out of the next claim. */
+  readonly #busy = new Map<string, number>();
   #running = false;
   #timer: NodeJS.Timeout | undefined;
   #cycle: Promise<number> | undefined;
@@ -141,6 +145,7 @@ export class PushDeliveryWorker {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#cycle?.catch(() => undefined);
+    await Promise.all(this.#lanes);
   }
 
   /** Polls now instead of after the interval (call after appending events). No-op when stopped. */
@@ -176,27 +181,88 @@ export class PushDeliveryWorker {
     this.#timer.unref();
   }
 
+  /**
+   * One turn of the poll loop: claims as many rows as there are free lanes
+   * and starts each on a lane of its own, without waiting for them. A slow
+   * or failing receiver therefore holds only its own lanes: the next claim
+   * (when a lane frees up, a row settles, or the poll interval passes) skips
+   * the origins still being delivered to and takes everyone else's due rows
+   * at once (ADR 0027).
+   */
   async #tick(): Promise<void> {
     this.#timer = undefined;
     if (!this.#running) return;
-    let claimed = 0;
+    let full = false;
     this.#progressed = false;
     try {
-      claimed = await this.runOnce();
+      const limit = Math.min(this.#o.batchSize, this.#o.concurrency - this.#lanes.size);
+      if (limit > 0) {
+        const rows = await this.#claim(limit);
+        full = rows.length >= limit;
+        for (const row of rows) this.#startLane(row);
+      }
+      await this.#refreshStats();
     } catch (err) {
       this.#log.error({ err }, 'push delivery cycle failed');
     }
     if (!this.#running) return;
     // A delivered row makes the next row of its task due now: claim it without waiting out the poll.
-    const again = claimed >= this.#o.batchSize || this.#wakeRequested || this.#progressed;
+    const again = full || this.#wakeRequested || this.#progressed;
     this.#wakeRequested = false;
     this.#schedule(again ? 0 : this.#o.pollIntervalMs);
   }
 
-  async #runCycle(): Promise<number> {
+  #startLane(row: OutboxRecord): void {
+    const lane: Promise<void> = this.#deliver([row], 1).then(
+      () => this.#laneDone(lane),
+      (err: unknown) => {
+        this.#log.error({ err }, 'push delivery lane failed');
+        this.#laneDone(lane);
+      },
+    );
+    this.#lanes.add(lane);
+  }
+
+  #laneDone(lane: Promise<void>): void {
+    this.#lanes.delete(lane);
+    // A lane is free again: claim at once rather than after the poll interval.
+    this.wake();
+  }
+
+  /** Claims due rows, leaving out the origins this replica is still delivering to; each claimed row holds its origin until settled. */
+  async #claim(limit: number): Promise<OutboxRecord[]> {
     const now = this.#now();
-    const rows = await this.#store.claimDue({ now, owner: this.#replicaId, leaseUntil: now + this.#o.leaseMs, limit: this.#o.batchSize, perOrigin: this.#o.originConcurrency });
-    // claimDue yields at most one row per task+config, so every row here may run in parallel.
+    const skipOrigins = this.#busy.size === 0 ? undefined : [...this.#busy.keys()];
+    const rows = await this.#store.claimDue({ now, owner: this.#replicaId, leaseUntil: now + this.#o.leaseMs, limit, perOrigin: this.#o.originConcurrency, skipOrigins });
+    for (const row of rows) this.#hold(row);
+    return rows;
+  }
+
+  #hold(row: OutboxRecord): void {
+    if (row.originKey !== null) this.#busy.set(row.originKey, (this.#busy.get(row.originKey) ?? 0) + 1);
+  }
+
+  #unhold(row: OutboxRecord): void {
+    const key = row.originKey;
+    if (key === null) return;
+    const n = (this.#busy.get(key) ?? 1) - 1;
+    if (n <= 0) this.#busy.delete(key);
+    else this.#busy.set(key, n);
+  }
+
+  async #runCycle(): Promise<number> {
+    const rows = await this.#claim(this.#o.batchSize);
+    const delivered = await this.#deliver(rows, Math.min(this.#o.concurrency, rows.length));
+    await this.#refreshStats();
+    return delivered;
+  }
+
+  /**
+   * Settles `rows` (at most one per task+config, so all may run in parallel)
+   * on `lanes` lanes, each going on with the next row of its task while no
+   * row waits for a lane; resolves with the rows settled, chained ones included.
+   */
+  async #deliver(rows: readonly OutboxRecord[], lanes: number): Promise<number> {
     const chainUntil = performance.now() + this.#o.pollIntervalMs;
     let next = 0;
     let chained = 0;
@@ -204,15 +270,22 @@ export class PushDeliveryWorker {
       while (next < rows.length) {
         let row: OutboxRecord | undefined = rows[next++]!;
         while (row !== undefined) {
-          const outcome = await this.#settle(row);
+          let outcome: Settlement | undefined;
+          try {
+            outcome = await this.#settle(row);
+          } finally {
+            this.#unhold(row);
+          }
           if (!this.#chains(row, outcome) || next < rows.length || performance.now() >= chainUntil) break;
           row = await this.#claimNext(row);
-          if (row !== undefined) chained++;
+          if (row !== undefined) {
+            this.#hold(row);
+            chained++;
+          }
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, rows.length) }, lane));
-    await this.#refreshStats();
+    await Promise.all(Array.from({ length: lanes }, lane));
     return rows.length + chained;
   }
 

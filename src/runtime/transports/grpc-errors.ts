@@ -68,8 +68,10 @@ export function toGrpcError(err: unknown): { error: A2AError; normalized: Agentm
   const make = wire.reason !== undefined ? BY_REASON[wire.reason] : undefined;
   if (make) {
     const metadata: Record<string, string> = { ...(normalized.details ?? {}), code: normalized.code };
-    return { error: new make({ message: normalized.message, metadata }), normalized };
+    // The table may name a gRPC status of its own (an unsupported version is UNIMPLEMENTED); else the SDK's §5.4 one.
+    const status = wire.grpc === undefined ? undefined : STATUS_BY_NAME.get(wire.grpc);
+    return { error: new make({ message: normalized.message, metadata, ...(status !== undefined && { status }) }), normalized };
   }
-  const status = STATUS_BY_NAME.get(wire.status) ?? GRPC_STATUS_CODE.INTERNAL;
+  const status = STATUS_BY_NAME.get(wire.grpc ?? wire.status) ?? GRPC_STATUS_CODE.INTERNAL;
   return { error: new AgentmeshGrpcError(normalized.message, status), normalized };
 }

@@ -18,7 +18,7 @@ import { isLegacyJsonRpcMethod } from '@a2a-js/sdk/compat/v0_3';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { V1_METHODS, requestedVersion, assertJsonDepth, checkLegacyFileBytes, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, AgentmeshError, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
+import { V1_METHODS, requestedVersion, assertJsonDepth, assertJsonRequest, PLAIN_JSON, checkLegacyFileBytes, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, AgentmeshError, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { listTasksJson } from './list-tasks-json.js';
@@ -48,6 +48,8 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
   return async function jsonRpc(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     let id: JsonRpcId = null;
     try {
+      // A body sent as text/plain (or a form) is A2A's content-type error, not a parse error: nothing is read of it.
+      assertJsonRequest(request.headers['content-type'], PLAIN_JSON);
       const raw = typeof request.body === 'string' ? parseJsonRpcBody(request.body) : request.body;
       // Known before the envelope is judged, so even a -32600 answers with the caller's id (JSON-RPC 2.0 §5).
       id = jsonRpcIdOf(raw);

@@ -16,15 +16,13 @@ import {
 } from '@a2a-js/sdk';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { protoJsonName, toRestError, validateParams, Errors, isRecord } from '../../protocol/index.js';
+import { A2A_JSON, assertJsonRequest, protoJsonName, restMediaType, toRestError, validateParams, Errors, isRecord } from '../../protocol/index.js';
 import { parseRestBody } from './rest-body.js';
 import { listTasksJson } from './list-tasks-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
-
-const CONTENT_TYPE = 'application/a2a+json';
 
 /** Options of {@link registerRestRoutes}. */
 export interface RestRouteOptions {
@@ -56,20 +54,20 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
       if (reply.sent) return;
       const { statusCode, body } = toRestError(err, String(request.id));
       if (statusCode >= 500) request.log.error({ err }, 'REST request failed');
-      reply.code(statusCode).header('content-type', CONTENT_TYPE).send(JSON.stringify(body));
+      reply.code(statusCode).header('content-type', mediaTypeOf(request)).send(JSON.stringify(body));
     }
   };
-  const send = (reply: FastifyReply, json: string, status = 200) => reply.code(status).header('content-type', CONTENT_TYPE).send(json);
+  const send = (reply: FastifyReply, json: string, status = 200) => reply.code(status).header('content-type', mediaTypeOf(reply.request)).send(json);
 
   app.post('/message::send', route(async (request, reply, context) => {
-    const body = validateParams('SendMessage', parseBody(request.body));
+    const body = validateParams('SendMessage', parseBody(request));
     const { task, json, message } = await handler.send(SendMessageRequest.fromJSON(body), context);
     // SendMessageResponse is a oneof (A2A §3.1.1): the task, or a skill's message answer.
     send(reply, task === undefined ? `{"message":${JSON.stringify(Message.toJSON(message))}}` : `{"task":${json ?? JSON.stringify(Task.toJSON(task))}}`);
   }));
 
   app.post('/message::stream', route(async (request, reply, context) => {
-    const body = validateParams('SendStreamingMessage', parseBody(request.body));
+    const body = validateParams('SendStreamingMessage', parseBody(request));
     await stream(request, reply, options.sse, handler.stream(SendMessageRequest.fromJSON(body), context));
   }));
 
@@ -105,7 +103,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
 
   app.post('/tasks/:taskId/pushNotificationConfigs', route(async (request, reply, context) => {
     const { taskId } = request.params as { taskId: string };
-    const sent = parseBody(request.body);
+    const sent = parseBody(request);
     // The path names the task, whichever spelling the body used for it.
     const body = validateParams('CreateTaskPushNotificationConfig', { ...(isRecord(sent) && withoutKeys(sent, ['taskId', 'task_id'])), taskId });
     const config = await handler.createTaskPushNotificationConfig(TaskPushNotificationConfig.fromJSON(body), context);
@@ -137,8 +135,16 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
   }));
 }
 
-function parseBody(body: unknown): unknown {
+/** The request's JSON body ({} when none); a body sent as another media type is refused with 415 before it is read. */
+function parseBody(request: FastifyRequest): unknown {
+  const body = request.body;
+  if (typeof body === 'string' && body.length > 0) assertJsonRequest(request.headers['content-type'], A2A_JSON);
   return parseRestBody(body) ?? {};
+}
+
+/** Answers in the media type the client used (A2A §11.1, §14.1; docs/conformance.md). */
+function mediaTypeOf(request: FastifyRequest): string {
+  return restMediaType(request.headers.accept, request.headers['content-type']);
 }
 
 function withoutKeys(value: Record<string, unknown>, keys: string[]): Record<string, unknown> {

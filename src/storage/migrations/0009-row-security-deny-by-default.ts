@@ -19,8 +19,8 @@ const PROTECTED_BY_0009 = [
   'gateway_open_reservations',
 ] as const;
 
-/** Tables whose rows name their tenant in a `tenant` column: 0009's, then later migrations' (0011: router_conversations; 0013: router_learned_routes; 0014: gateway_bridged_runs; 0018: identity_refresh_tokens). */
-export const TENANT_COLUMN_TABLES = [...PROTECTED_BY_0009, 'router_conversations', 'router_learned_routes', 'gateway_bridged_runs', 'identity_refresh_tokens'] as const;
+/** Tables whose rows name their tenant in a `tenant` column: 0009's, then later migrations' (0011: router_conversations; 0013: router_learned_routes; 0014: gateway_bridged_runs; 0018: identity_refresh_tokens; 0020: gateway_approvals). */
+export const TENANT_COLUMN_TABLES = [...PROTECTED_BY_0009, 'router_conversations', 'router_learned_routes', 'gateway_bridged_runs', 'identity_refresh_tokens', 'gateway_approvals'] as const;
 
 /** Tables whose rows belong to a parent row's tenant: (table, its key into the parent, parent, the parent's key). */
 export const TENANT_CHILD_TABLES = [

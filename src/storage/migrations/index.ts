@@ -18,6 +18,7 @@ import { timePartitionedTasksMigration } from './0016-time-partitioned-tasks.js'
 import { taskLookupFunctionMigration } from './0017-task-lookup-function.js';
 import { identityRefreshTokensMigration } from './0018-identity-refresh-tokens.js';
 import { workflowRunGrantsMigration } from './0019-workflow-run-grants.js';
+import { gatewayApprovalsMigration } from './0020-gateway-approvals.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -46,6 +47,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0017-task-lookup-function': taskLookupFunctionMigration(dialect),
         '0018-identity-refresh-tokens': identityRefreshTokensMigration(dialect),
         '0019-workflow-run-grants': workflowRunGrantsMigration(),
+        '0020-gateway-approvals': gatewayApprovalsMigration(dialect),
       };
     },
   };

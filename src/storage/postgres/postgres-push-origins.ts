@@ -38,6 +38,7 @@ export async function claimDuePostgres(db: Kysely<Tables>, o: ClaimOptions): Pro
             WHERE h.state = 'pending' AND h.next_attempt_at <= ${o.now} AND (h.claimed_by IS NULL OR h.claim_expires_at < ${o.now})
               AND h.id = (SELECT min(p.id) FROM push_outbox p WHERE p.task_id = h.task_id AND p.config_id = h.config_id AND p.state = 'pending')
               AND NOT EXISTS (SELECT 1 FROM push_origins g WHERE g.origin_key = c.origin_key)
+              AND (c.origin_key IS NULL OR c.origin_key <> ALL(${o.skipOrigins ?? []}::text[]))
           ) r
           WHERE r.n <= ${o.perOrigin ?? NO_BOUND}
           ORDER BY r.id LIMIT ${room})

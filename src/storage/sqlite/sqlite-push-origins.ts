@@ -21,7 +21,7 @@ export interface PushOriginStatements {
   probeRow: BetterSqlite3.Statement<[{ key: string; now: number }], ClaimedRow>;
   dropOrigin: BetterSqlite3.Statement;
   releaseProbe: BetterSqlite3.Statement;
-  due: BetterSqlite3.Statement<[{ now: number; perOrigin: number; limit: number }], ClaimedRow>;
+  due: BetterSqlite3.Statement<[{ now: number; perOrigin: number; limit: number; skip: string }], ClaimedRow>;
   next: BetterSqlite3.Statement<[{ taskId: string; configId: string; now: number }], ClaimedRow>;
   claim: BetterSqlite3.Statement;
   origin: BetterSqlite3.Statement<[string], { failures: number }>;
@@ -51,12 +51,14 @@ export function preparePushOrigins(db: BetterSqlite3.Database): PushOriginStatem
     ),
     dropOrigin: db.prepare('DELETE FROM push_origins WHERE origin_key = ?'),
     releaseProbe: db.prepare('UPDATE push_origins SET probe_by = NULL, probe_until = NULL WHERE origin_key = ?'),
-    due: db.prepare<{ now: number; perOrigin: number; limit: number }, ClaimedRow>(
+    // `skip`: a JSON array of origin keys (ClaimOptions.skipOrigins).
+    due: db.prepare<{ now: number; perOrigin: number; limit: number; skip: string }, ClaimedRow>(
       `SELECT r.id, r.task_id, r.config_id, r.seq, r.attempts, r.created_at, r.origin_key FROM (
          SELECT x.id, x.task_id, x.config_id, x.seq, x.attempts, x.created_at, c.origin_key,
            row_number() OVER (PARTITION BY coalesce(c.origin_key, 'row:' || x.id) ORDER BY x.id) AS n
          FROM push_outbox x LEFT JOIN push_configs c ON c.task_id = x.task_id AND c.id = x.config_id
          WHERE ${HEAD} AND NOT EXISTS (SELECT 1 FROM push_origins g WHERE g.origin_key = c.origin_key)
+           AND (c.origin_key IS NULL OR c.origin_key NOT IN (SELECT value FROM json_each(@skip)))
        ) r WHERE r.n <= @perOrigin ORDER BY r.id LIMIT @limit`,
     ),
     next: db.prepare<{ taskId: string; configId: string; now: number }, ClaimedRow>(
@@ -101,7 +103,8 @@ export function claimDueSqlite(s: PushOriginStatements, o: ClaimOptions): Outbox
   }
   const room = o.limit - claimed.length;
   if (room > 0) {
-    for (const row of s.due.all({ now: o.now, perOrigin: o.perOrigin ?? NO_BOUND, limit: room })) {
+    const skip = o.skipOrigins === undefined || o.skipOrigins.length === 0 ? '[]' : JSON.stringify(o.skipOrigins);
+    for (const row of s.due.all({ now: o.now, perOrigin: o.perOrigin ?? NO_BOUND, limit: room, skip })) {
       s.claim.run(o.owner, o.leaseUntil, o.now, row.id);
       claimed.push(toOutboxRecord(row, false));
     }

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { readSse, startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
 
 const V1 = { 'A2A-Version': '1.0' };
-const JSON_V1 = { 'content-type': 'application/json', ...V1 };
+// The binding's registered media type (A2A §14.1): answers come back in it.
+const JSON_V1 = { 'content-type': 'application/a2a+json', ...V1 };
 
 /** The parts of a v1 Task these tests read. */
 interface WireTask {

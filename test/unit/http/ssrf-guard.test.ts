@@ -228,6 +228,24 @@ describe('SsrfGuard.fetch', () => {
     });
   });
 
+  test('gives up after the timeout when the resolver does not answer, as when the receiver does not', { timeout: 10_000 }, async () => {
+    // A resolver that never calls back: what a host without reachable DNS does for seconds.
+    const silent = (() => undefined) as unknown as typeof dns.lookup;
+    const guard = createSsrfGuard({ lookup: silent });
+    try {
+      await assert.rejects(guard.fetch('https://receiver.example/hook', { method: 'POST', timeoutMs: 50 }), {
+        code: 'AM_ERR_HTTP_TIMEOUT',
+        message: 'Request to https://receiver.example timed out after 50 ms',
+      });
+      const caller = new AbortController();
+      const pending = guard.fetch('https://receiver.example/hook', { signal: caller.signal, timeoutMs: 60_000 });
+      caller.abort(new Error('the caller went away'));
+      await assert.rejects(pending, /the caller went away/);
+    } finally {
+      await guard.close();
+    }
+  });
+
   test('refuses a redirect to a private or metadata address, without following it', async (t) => {
     const { guard, origin, hits } = await setup(t, (req, res) => {
       const to = req.url === '/to-private' ? 'https://10.0.0.1/admin' : 'https://169.254.169.254/latest/meta-data/';

@@ -49,6 +49,8 @@ export function formatRunEvent(event: RunEvent): string {
       return `${event.path}: failed: ${event.error}${event.willRetry ? ' (will retry)' : ''}`;
     case 'step.input-required':
       return `${event.path}: ${event.agent} asks: ${event.question}`;
+    case 'step.awaiting-approval':
+      return `${event.path}: ${event.agent} waits for approval (${event.approval}): ${event.reason}`;
     case 'map.progress':
       return `${event.path}: ${formatMapProgress(event)}`;
     case 'run.completed':

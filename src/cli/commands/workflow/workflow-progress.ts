@@ -137,6 +137,9 @@ export class RunProgress {
         // Only call steps ask: the kind is known even when the step's start was not kept.
         Object.assign(step, { kind: step.kind ?? 'call', state: 'waiting', question: event.question, agent: event.agent });
         return;
+      case 'step.awaiting-approval':
+        Object.assign(step, { kind: step.kind ?? 'call', state: 'waiting', question: `approval: ${event.reason}`, agent: event.agent });
+        return;
     }
   }
 
@@ -160,6 +163,10 @@ export class RunProgress {
       case 'step.input-required':
         Object.assign(step, { state: 'waiting', question: event.question, agent: event.agent });
         step.nested.last = `${inner} waits for input`;
+        return;
+      case 'step.awaiting-approval':
+        Object.assign(step, { state: 'waiting', question: `approval: ${event.reason}`, agent: event.agent });
+        step.nested.last = `${inner} waits for approval`;
         return;
       default:
         return;

@@ -1,0 +1,100 @@
+/**
+ * The approvals inbox (docs/approvals.md): the calls waiting for a person's
+ * approval that the signed-in principal may decide (its tenant's, for the
+ * approver scope it holds; every tenant's for a platform admin), through
+ * `/v1/approvals`. Approving sends the call and charges it; denying needs a
+ * reason, which the caller reads.
+ */
+import { useState } from 'preact/hooks';
+import { apiPost } from '../session.js';
+import { useData } from '../use-data.js';
+import { ErrorAlert } from '../error-alert.js';
+import { formatTime, plural } from '../format.js';
+import type { ApprovalListAnswer, ApprovalView } from '../../../src/contracts/approvals/index.js';
+
+function Row(props: { a: ApprovalView; onDone: (text: string) => void; onError: (text: string) => void }) {
+  const { a } = props;
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const decide = async (decision: 'approve' | 'deny') => {
+    setBusy(true);
+    try {
+      const done = await apiPost<ApprovalView>(`/v1/approvals/${encodeURIComponent(a.id)}/${decision}`, reason === '' ? {} : { reason });
+      props.onDone(`${done.id}: ${done.state}`);
+    } catch (err) {
+      props.onError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <tr data-testid="approval">
+      <td>
+        <code>{a.agent}</code>
+        {a.skill !== undefined && ` / ${a.skill}`}
+      </td>
+      <td>{a.reason}</td>
+      <td title={a.chain.join(' → ')}>{a.chain.join(' → ')}</td>
+      <td>{a.tenant}</td>
+      <td>{(a.milliCredits / 1000).toFixed(3)}</td>
+      <td>{formatTime(a.expiresAt)}</td>
+      <td>
+        <input type="text" aria-label={`Reason for ${a.id}`} placeholder="reason (needed to deny)" value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+        <button type="button" disabled={busy} onClick={() => void decide('approve')}>
+          Approve
+        </button>
+        <button type="button" class="danger" disabled={busy || reason === ''} onClick={() => void decide('deny')}>
+          Deny
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+export function ApprovalsView() {
+  const { data, error, reload } = useData<ApprovalListAnswer>('/v1/approvals?state=pending', 5_000);
+  const [note, setNote] = useState('');
+  const [failure, setFailure] = useState('');
+  return (
+    <section aria-labelledby="approvals-h">
+      <h1 id="approvals-h">Approvals</h1>
+      <p>Calls an approval rule parked: approving sends the call now and charges it; denying ends its task REJECTED with your reason and releases its hold.</p>
+      {error !== '' && <ErrorAlert message={error} />}
+      {failure !== '' && <ErrorAlert message={failure} />}
+      {note !== '' && <p role="status">{note}</p>}
+      {data !== undefined &&
+        (data.approvals.length === 0 ? (
+          <p data-testid="approvals-empty">Nothing waits for your approval.</p>
+        ) : (
+          <table>
+            <caption>{plural(data.approvals.length, 'call')} waiting</caption>
+            <thead>
+              <tr>
+                <th scope="col">Agent</th>
+                <th scope="col">Why</th>
+                <th scope="col">Asked by</th>
+                <th scope="col">Tenant</th>
+                <th scope="col">Credits held</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Decision</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.approvals.map((a) => (
+                <Row
+                  key={a.id}
+                  a={a}
+                  onDone={(text) => {
+                    setFailure('');
+                    setNote(text);
+                    reload();
+                  }}
+                  onError={setFailure}
+                />
+              ))}
+            </tbody>
+          </table>
+        ))}
+    </section>
+  );
+}

@@ -1,0 +1,301 @@
+import type { AuditEntry, AuditLog } from '../../audit/index.js';
+import type { Logger } from '../../observability/index.js';
+import { Errors } from '../../protocol/index.js';
+import { uuidv7 } from '../../storage/index.js';
+import type { CreditHolds } from '../credits/index.js';
+import { delegationChain, type Principal } from '../identity/index.js';
+import type { SettlementTracker } from '../settlement-tracker.js';
+import { settleOrTrack } from '../settle-or-track.js';
+import type { ConditionFacts } from './approval-condition.js';
+import { forwardParked, type ParkedForwardOptions } from './approval-forward.js';
+import { ApprovalMatcher } from './approval-matcher.js';
+import { reasonOf, type ApprovalRule } from './approval-rule.js';
+import type { ApprovalQuery, ApprovalRecord, ApprovalStore, ParkedRequest } from './approval-store.js';
+import { GATE_TASK_PREFIX } from './gate-task.js';
+
+/** Options of {@link ApprovalGate}. */
+export interface ApprovalGateOptions extends ParkedForwardOptions {
+  store: ApprovalStore;
+  /** Rules from the configuration: in force first, never stored. */
+  configRules: readonly ApprovalRule[];
+  credits: CreditHolds;
+  tracker: SettlementTracker;
+  audit: AuditLog;
+  logger: Logger;
+  /** How often expiries, stored rules and unfinished forwards are looked at, ms. */
+  sweepIntervalMs: number;
+  now?: () => number;
+}
+
+/** A call the proxy asks to park. */
+export interface ParkInput {
+  rule: ApprovalRule;
+  principal: Principal;
+  agent: string;
+  skill: string;
+  request: ParkedRequest;
+  messageId: string;
+  contextId: string | undefined;
+  milliCredits: number;
+}
+
+/** Who decides, and why. */
+export interface Approver {
+  principal: Pick<Principal, 'subject' | 'tenant' | 'scopes' | 'clientId' | 'kind'>;
+  /** May decide for every tenant (`gateway:admin`). */
+  admin: boolean;
+  reason?: string;
+}
+
+/** An approved call stays `forwarding` this long before another sweep may send it again, ms: past any forward's deadline. */
+const STRANDED_AFTER_MARGIN_MS = 30_000;
+
+/**
+ * Approval gates (docs/approvals.md, ADR 0037): matches calls against the
+ * rules, parks the ones that match with their credits held, and carries out
+ * decisions. Approval sends the original call and settles it as the proxy
+ * would have (charged then, not before); denial and expiry refund the hold.
+ * Every state change is one conditional update of the store, so a decision
+ * is made once whoever races for it, and every decision is audited (who,
+ * when, why, the caller's delegation chain).
+ */
+export class ApprovalGate {
+  readonly #o: ApprovalGateOptions;
+  readonly #now: () => number;
+  #matcher: ApprovalMatcher;
+  #stored: ApprovalRule[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  /** Approved calls this replica is sending now: a sweep does not send them again. */
+  readonly #inFlight = new Set<string>();
+  #sweeping: Promise<void> | undefined;
+
+  constructor(options: ApprovalGateOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#matcher = new ApprovalMatcher(options.configRules);
+  }
+
+  /** Whether any rule is in force: with none, the proxy's step costs one comparison. */
+  get active(): boolean {
+    return this.#matcher.size > 0;
+  }
+
+  /** The rule gating a call with these facts. */
+  match(facts: ConditionFacts): ApprovalRule | undefined {
+    return this.#matcher.match(facts);
+  }
+
+  /** Every rule in force: the configuration's, then the stored ones. */
+  rules(): ApprovalRule[] {
+    return [...this.#o.configRules, ...this.#stored];
+  }
+
+  async reloadRules(): Promise<void> {
+    this.#stored = await this.#o.store.rules();
+    this.#matcher = new ApprovalMatcher(this.rules());
+  }
+
+  async putRule(rule: ApprovalRule, by: string): Promise<void> {
+    if (this.#o.configRules.some((r) => r.id === rule.id)) throw Errors.approvalRuleFromConfig({ id: rule.id });
+    await this.#o.store.putRule(rule, by);
+    await this.reloadRules();
+  }
+
+  async deleteRule(id: string): Promise<void> {
+    if (this.#o.configRules.some((r) => r.id === id)) throw Errors.approvalRuleFromConfig({ id });
+    if (!(await this.#o.store.deleteRule(id))) throw Errors.approvalRuleNotFound({ quotedId: JSON.stringify(id) });
+    await this.reloadRules();
+  }
+
+  /**
+   * Parks a call: holds its estimate (pinned to a reservation of its own, so
+   * it outlives this replica), then stores it. A retry of the same message
+   * (same tenant, agent and message id) finds the call already parked and
+   * answers it again. Throws AM_ERR_TENANCY_INSUFFICIENT_CREDITS when the
+   * balance cannot hold the estimate: a call that could not be paid for is
+   * not put before an approver.
+   */
+  async park(p: ParkInput): Promise<ApprovalRecord> {
+    const tenant = p.principal.tenant;
+    const existing = await this.#o.store.byMessage(tenant, p.agent, p.messageId);
+    if (existing !== undefined) return existing;
+    const key = p.milliCredits > 0 ? `${p.agent}:${tenant}:${p.messageId}` : '';
+    if (key !== '') {
+      await this.#o.credits.reserve({ tenant, key, milliCredits: p.milliCredits, agent: p.agent, skill: p.skill === '' ? '*' : p.skill, clientId: p.principal.clientId });
+      await this.#o.credits.pin(key);
+    }
+    const now = this.#now();
+    const record: ApprovalRecord = {
+      id: `${GATE_TASK_PREFIX}${uuidv7()}`,
+      tenant,
+      agent: p.agent,
+      skill: p.skill,
+      ruleId: p.rule.id,
+      reason: reasonOf(p.rule),
+      approverScope: p.rule.approverScope,
+      state: 'pending',
+      principal: p.principal,
+      request: p.request,
+      messageId: p.messageId,
+      contextId: p.contextId ?? uuidv7(),
+      milliCredits: p.milliCredits,
+      reservationKey: key,
+      createdAt: now,
+      expiresAt: now + p.rule.expiresAfterMs,
+    };
+    const inserted = await this.#o.store.insert(record);
+    // Two replicas parked the same retried message at once: the first row stands, and the hold is the one key they share.
+    return inserted ? record : ((await this.#o.store.byMessage(tenant, p.agent, p.messageId)) ?? record);
+  }
+
+  /** Parked calls, newest first. */
+  list(q: ApprovalQuery): Promise<ApprovalRecord[]> {
+    return this.#o.store.list(q);
+  }
+
+  /** A parked call of `tenant` (undefined for another tenant's: not found, as a task is). */
+  async get(id: string, tenant?: string): Promise<ApprovalRecord | undefined> {
+    if (!id.startsWith(GATE_TASK_PREFIX) || id.length > 100) return undefined;
+    const a = await this.#o.store.get(id);
+    return a === undefined || (tenant !== undefined && a.tenant !== tenant) ? undefined : a;
+  }
+
+  /** Approves a pending call, then sends it; resolves once the agent answered (or sending failed and will be retried). */
+  async approve(id: string, approver: Approver): Promise<ApprovalRecord> {
+    const a = await this.#decidable(id, approver);
+    const decision = { by: approver.principal.subject, at: this.#now(), ...(approver.reason !== undefined && { reason: approver.reason }) };
+    if (!(await this.#o.store.transition(id, 'pending', 'forwarding', decision))) throw await this.#lost(id);
+    this.#audit('approval.approved', a, approver, decision.reason);
+    await this.#send({ ...a, state: 'forwarding', decidedBy: decision.by, decidedAt: decision.at, ...(decision.reason !== undefined && { decisionReason: decision.reason }) });
+    return (await this.#o.store.get(id))!;
+  }
+
+  /** Denies a pending call: it ends REJECTED, its hold refunded. */
+  async deny(id: string, approver: Approver): Promise<ApprovalRecord> {
+    const a = await this.#decidable(id, approver);
+    const decision = { by: approver.principal.subject, at: this.#now(), ...(approver.reason !== undefined && { reason: approver.reason }) };
+    if (!(await this.#o.store.transition(id, 'pending', 'denied', decision))) throw await this.#lost(id);
+    await this.#release(a, `denied by ${decision.by}`);
+    this.#audit('approval.denied', a, approver, decision.reason);
+    return (await this.#o.store.get(id))!;
+  }
+
+  /** Ends the pending calls past their expiry at `now` (REJECTED, holds refunded); returns how many. */
+  async expireDue(now = this.#now()): Promise<number> {
+    let count = 0;
+    for (const a of await this.#o.store.due(now, 200)) {
+      if (!(await this.#o.store.transition(a.id, 'pending', 'expired', { by: 'expiry', at: now }))) continue;
+      await this.#release(a, 'the approval expired');
+      this.#audit('approval.expired', a, undefined, undefined);
+      count++;
+    }
+    return count;
+  }
+
+  /** Sends again the approved calls a stopped replica left `forwarding` as of `now` (the runtime's message-id dedupe keeps it once). */
+  async resumeStranded(now = this.#now()): Promise<number> {
+    let count = 0;
+    const cutoff = now - this.#o.timeoutMs - STRANDED_AFTER_MARGIN_MS;
+    for (const a of await this.#o.store.stranded(200)) {
+      if (this.#inFlight.has(a.id) || (a.decidedAt ?? 0) > cutoff) continue;
+      await this.#send(a);
+      count++;
+    }
+    return count;
+  }
+
+  /** One round of upkeep: stored rules, expiries, unfinished forwards. */
+  sweep(): Promise<void> {
+    this.#sweeping ??= (async () => {
+      try {
+        await this.reloadRules();
+        await this.expireDue();
+        await this.resumeStranded();
+      } catch (err) {
+        this.#o.logger.warn({ err }, 'an approvals sweep failed; the next one tries again');
+      } finally {
+        this.#sweeping = undefined;
+      }
+    })();
+    return this.#sweeping;
+  }
+
+  /** Loads the stored rules, then sweeps every `sweepIntervalMs`. */
+  async start(): Promise<void> {
+    await this.reloadRules();
+    this.#timer = setInterval(() => void this.sweep(), this.#o.sweepIntervalMs);
+    this.#timer.unref();
+    void this.sweep();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#sweeping;
+  }
+
+  async #decidable(id: string, approver: Approver): Promise<ApprovalRecord> {
+    const a = await this.get(id, approver.admin ? undefined : approver.principal.tenant);
+    if (a === undefined) throw Errors.approvalNotFound({ quotedId: JSON.stringify(id.slice(0, 100)) });
+    if (!approver.admin && !approver.principal.scopes.includes(a.approverScope)) throw Errors.approvalNeedsScope({ id, scope: a.approverScope, tenant: a.tenant });
+    if (a.state !== 'pending') throw Errors.approvalDecided({ id, state: a.state });
+    return a;
+  }
+
+  async #lost(id: string): Promise<Error> {
+    const now = await this.#o.store.get(id);
+    return Errors.approvalDecided({ id, state: now?.state ?? 'gone' });
+  }
+
+  async #send(a: ApprovalRecord): Promise<void> {
+    this.#inFlight.add(a.id);
+    try {
+      let answer;
+      try {
+        answer = await forwardParked(a, this.#o);
+      } catch (err) {
+        // Left `forwarding`: a later sweep (of any replica) sends it again.
+        this.#o.logger.warn({ err, approval: a.id, agent: a.agent }, 'an approved call could not be sent; it will be sent again');
+        return;
+      }
+      const { tap, status } = answer;
+      const taskId = tap.taskId;
+      if (a.reservationKey !== '') {
+        const charged = await settleOrTrack(this.#o, { key: a.reservationKey, tap, estimate: a.milliCredits, agent: a.agent, tenant: a.tenant, subject: a.principal.subject, failed: status >= 400 });
+        if (charged !== undefined) this.#o.logger.debug({ approval: a.id, charged }, 'approved call settled');
+      }
+      const state = tap.state ?? (isRecord(tap.task) && isRecord(tap.task['status']) && typeof tap.task['status']['state'] === 'string' ? tap.task['status']['state'] : undefined);
+      await this.#o.store.forwarded(a.id, taskId, { status, ...(state !== undefined && { state }), ...(taskId === undefined && tap.message === undefined && { error: `the agent answered HTTP ${status} without a task` }) });
+      this.#o.audit.append({ eventType: 'approval.forwarded', actor: { kind: 'agent', id: a.agent }, targetAgent: a.agent, tenant: a.tenant, user: a.principal.subject, ...(taskId !== undefined && { taskId }), outcome: status < 400 ? 'ok' : 'error', detail: { approval: a.id, status } });
+    } finally {
+      this.#inFlight.delete(a.id);
+    }
+  }
+
+  async #release(a: ApprovalRecord, reason: string): Promise<void> {
+    if (a.reservationKey === '') return;
+    await this.#o.credits.refund(a.reservationKey, reason).catch((err: unknown) => this.#o.logger.warn({ err, approval: a.id }, 'refunding a parked call failed; the hold expires with the ledger policy'));
+  }
+
+  #audit(eventType: string, a: ApprovalRecord, approver: Approver | undefined, reason: string | undefined): void {
+    const entry: AuditEntry = {
+      eventType,
+      // Expiry is no one's decision: the actor is anonymous, `detail.by` says it was the clock.
+      actor: approver === undefined ? { kind: 'anonymous' } : { kind: approver.principal.kind, id: approver.principal.subject },
+      targetAgent: a.agent,
+      tenant: a.tenant,
+      user: a.principal.subject,
+      outcome: 'ok',
+      ...(a.skill !== '' && { skill: a.skill }),
+      detail: { approval: a.id, rule: a.ruleId, by: approver?.principal.subject ?? 'expiry', chain: delegationChain(a.principal), ...(reason !== undefined && { reason }), heldMilliCredits: a.milliCredits },
+    };
+    try {
+      this.#o.audit.append(entry);
+    } catch (err) {
+      this.#o.logger.error({ err, approval: a.id }, 'an approval decision could not be audited');
+    }
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,91 @@
+import { finished } from 'node:stream';
+import { Errors, isRecord } from '../../protocol/index.js';
+import { skillInputOf } from '../call-pricing.js';
+import { gateAnswerBody, gateTaskJson, isGateTaskId, type GateAnswerShape } from '../approvals/gate-task.js';
+import type { ApprovalRecord } from '../approvals/approval-store.js';
+import type { GatewayCall, ProxyDeps } from './gateway-call.js';
+
+/**
+ * Approval gates (docs/approvals.md, ADR 0037), after every other check of
+ * the call and before it takes a concurrency slot or credits of its own:
+ * - a new message send that a rule matches is parked: its estimate held,
+ *   the call stored, and the caller answered with a task in
+ *   `AUTH_REQUIRED` whose status message says why (true: the call is over);
+ * - GetTask on a gated task's id is answered from the store while it waits
+ *   or once it ended without reaching the agent; once the call was sent,
+ *   it reads the agent's task (the call goes on to the agent, for that id).
+ * Other calls pass (false). Without rules in force and for ids that are
+ * not a gated task's, the step costs a comparison or two.
+ */
+export async function approvalStep(c: GatewayCall, d: ProxyDeps): Promise<boolean> {
+  const gate = d.approvals;
+  if (gate === undefined) return false;
+  const call = c.call;
+  if (call.operation === 'GetTask' && isGateTaskId(call.taskId)) return readGateTask(c, d, call.taskId);
+  if (!gate.active || (call.operation !== 'SendMessage' && call.operation !== 'SendStreamingMessage')) return false;
+  const message = call.message;
+  // A follow-up to a task is part of that task: it was gated (or not) when it started.
+  if (message === undefined || message['taskId'] !== undefined) return false;
+  const principal = c.principal!;
+  const terms = c.terms;
+  const skill = terms?.skill ?? '';
+  const rule = gate.match({ price: (terms?.milliCredits ?? 0) / 1000, input: skillInputOf(message), agent: c.agent, skill, tenant: principal.tenant });
+  if (rule === undefined) return false;
+  c.audit.detail = { ...c.audit.detail, approvalRule: rule.id };
+  // Fail closed: a call that needs an approval and cannot wait for one is refused, never let through.
+  const how = call.binding === 'ACP' ? 'over ACP' : c.route!.record.bridge !== undefined ? 'to a bridged ACP agent' : call.binding === 'HTTP+JSON' && call.version === '0.3' ? 'over v0.3 HTTP+JSON' : undefined;
+  if (how !== undefined || c.bytes === undefined) {
+    c.audit.eventType = 'approval.refused';
+    throw Errors.approvalNotParkable({ reason: rule.reason ?? rule.id, how: how ?? 'without a body' });
+  }
+  const messageId = typeof message['messageId'] === 'string' ? message['messageId'] : '';
+  const contextId = typeof message['contextId'] === 'string' && message['contextId'] !== '' ? message['contextId'] : undefined;
+  let parked: ApprovalRecord;
+  try {
+    parked = await gate.park({
+      rule,
+      principal,
+      agent: c.agent,
+      skill,
+      request: { binding: call.binding as 'JSONRPC' | 'HTTP+JSON', version: call.version, streaming: call.streaming, path: call.forwardPath, body: c.bytes.toString('base64'), ...(call.jsonRpcId !== undefined && { jsonRpcId: call.jsonRpcId }) },
+      messageId,
+      contextId,
+      milliCredits: terms?.milliCredits ?? 0,
+    });
+  } catch (err) {
+    c.audit.eventType = 'credits.insufficient';
+    throw err;
+  }
+  c.audit.eventType = 'approval.requested';
+  c.audit.taskId = parked.id;
+  c.audit.milliCredits = parked.milliCredits;
+  c.audit.detail = { ...c.audit.detail, approval: parked.id, reason: parked.reason };
+  await answer(c, gateTaskJson(parked, call.version), { binding: call.binding as 'JSONRPC' | 'HTTP+JSON', version: call.version, send: true, streaming: call.streaming, jsonRpcId: call.jsonRpcId });
+  return true;
+}
+
+/** GetTask on a gated task: from the store, or (once sent) the agent's task, read from the agent. */
+async function readGateTask(c: GatewayCall, d: ProxyDeps, id: string): Promise<boolean> {
+  const call = c.call;
+  const a = await d.approvals!.get(id, c.principal!.tenant);
+  if (a === undefined || a.agent !== c.agent || call.binding === 'ACP') throw Errors.taskNotFound({ taskId: id.slice(0, 100) });
+  if (a.state === 'approved' && a.taskId !== undefined) {
+    // The call reached the agent: its task answers from now on (docs/approvals.md, "What the caller sees").
+    const taskId = a.taskId;
+    call.forwardPath = call.forwardPath.replace(encodeURIComponent(id), encodeURIComponent(taskId));
+    if (call.binding === 'JSONRPC' && isRecord(c.body) && isRecord(c.body['params'])) c.bytes = Buffer.from(JSON.stringify({ ...c.body, params: { ...c.body['params'], id: taskId } }));
+    return false;
+  }
+  c.audit.taskId = id;
+  await answer(c, gateTaskJson(a, call.version), { binding: call.binding, version: call.version, send: false, streaming: false, jsonRpcId: call.jsonRpcId });
+  return true;
+}
+
+async function answer(c: GatewayCall, task: Record<string, unknown>, shape: GateAnswerShape): Promise<void> {
+  const { contentType, body } = gateAnswerBody(task, shape);
+  const over = new Promise<void>((resolve) => finished(c.reply.raw, () => resolve()));
+  c.reply.code(200).header('content-type', contentType);
+  if (shape.streaming) c.reply.header('cache-control', 'no-cache');
+  c.reply.send(body);
+  await over;
+}

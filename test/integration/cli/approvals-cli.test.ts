@@ -1,0 +1,106 @@
+/**
+ * `agentmesh approvals …` against a real gateway, registry and runtime
+ * (docs/approvals.md): an approver lists the calls waiting for it, reads
+ * one, approves or denies it; an admin manages the rules.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SendMessageRequest, TaskState } from '@a2a-js/sdk';
+import type { Client } from '@a2a-js/sdk/client';
+import { connectAgent } from '../../../src/cli/index.js';
+import { defineAgent } from '../../../src/runtime/index.js';
+import { ADMIN_TOKEN, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
+import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { asTask } from '../../helpers/sdk-client.js';
+import { cli } from './cli-harness.js';
+
+const TENANT = 'approvals-cli';
+let sent = 0;
+
+const contracts = defineAgent({
+  card: { name: 'contracts', description: 'Sends contracts out' },
+  registry: { department: 'legal', skills: { send: { pricing: { creditsPerCall: 2 } } } },
+  skills: {
+    send: {
+      description: 'Sends a contract',
+      handler: async (text: string) => {
+        sent++;
+        return `sent ${text}`;
+      },
+    },
+  },
+});
+
+describe('agentmesh approvals', () => {
+  let mesh: GatewayMesh;
+  let client: Client;
+  let approver: string;
+  const ids: string[] = [];
+
+  before(async () => {
+    mesh = await startGatewayMesh({ agents: [contracts], gateway: { creditsMode: 'exact', approvals: { rules: [{ id: 'contracts-out', agent: 'contracts', reason: 'Contracts sent out need legal' }] } } });
+    const url = mesh.gw.url;
+    const caller = await fetchToken(url, await createClient(url, { name: 'sales', tenant: TENANT, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
+    approver = await fetchToken(url, await createClient(url, { name: 'legal', tenant: TENANT, scopes: ['gateway:approve'] }));
+    await topUp(url, TENANT, 50);
+    client = (await connectAgent({ url: `${url}/agents/contracts`, protocol: '1.0', binding: 'jsonrpc', token: caller })).client;
+    for (const who of ['Acme', 'Globex']) {
+      const task = asTask(await client.sendMessage(SendMessageRequest.fromJSON({ message: { messageId: `contract-${who}-${Date.now()}`, role: 'ROLE_USER', parts: [{ text: who }] } })));
+      assert.equal(task.status?.state, TaskState.TASK_STATE_AUTH_REQUIRED);
+      ids.push(task.id);
+    }
+  });
+  after(async () => {
+    await mesh?.close();
+  });
+
+  const run = (...argv: string[]) => cli(['approvals', ...argv, '--gateway', mesh.gw.url]);
+
+  test('list shows the approver the calls waiting, with caller and reason', async () => {
+    const listed = await run('list', '--token', approver);
+    assert.equal(listed.code, 0, listed.stderr);
+    for (const id of ids) assert.match(listed.stdout, new RegExp(id));
+    assert.match(listed.stdout, /Contracts sent out need legal/);
+    const json = JSON.parse((await run('list', '--token', approver, '--json')).stdout) as { approvals: Array<{ id: string; caller: string }> };
+    assert.deepEqual(json.approvals.map((a) => a.id).sort(), [...ids].sort());
+  });
+
+  test('show prints the message the call would send', async () => {
+    const shown = await run('show', ids[0]!, '--token', approver);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /"text": "Acme"/);
+  });
+
+  test('approve sends the call; deny needs a reason and ends it', async () => {
+    const before = sent;
+    const approved = await run('approve', ids[0]!, '--reason', 'standard terms', '--token', approver);
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.match(approved.stdout, /^approved approval-.*: sent to contracts as task /);
+    assert.equal(sent, before + 1);
+    const noReason = await run('deny', ids[1]!, '--token', approver);
+    assert.equal(noReason.code, 2);
+    assert.match(noReason.stderr, /needs --reason/);
+    const denied = await run('deny', ids[1]!, '--reason', 'not our customer', '--token', approver);
+    assert.equal(denied.code, 0, denied.stderr);
+    assert.match(denied.stdout, /^denied approval-.*: not our customer; its hold of 2\.000 credits is released/);
+    const again = await run('approve', ids[1]!, '--token', approver);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /denied already: a decision is made once/);
+    assert.equal(sent, before + 1);
+  });
+
+  test('rules add, list and delete need an admin', async () => {
+    const added = await run('rules', 'add', 'nda', '--agent', 'contracts', '--condition', 'contains(input, "nda")', '--expires-after', '30', '--admin-token', ADMIN_TOKEN);
+    assert.equal(added.code, 0, added.stderr);
+    const listed = await run('rules', 'list', '--admin-token', ADMIN_TOKEN);
+    assert.match(listed.stdout, /contracts-out\s+config/);
+    assert.match(listed.stdout, /nda\s+api\s+contracts\s+\*\s+\*\s+contains\(input, "nda"\)\s+gateway:approve\s+30 min/);
+    const bad = await run('rules', 'add', 'bad', '--condition', 'eval("x")', '--admin-token', ADMIN_TOKEN);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /condition/);
+    const refused = await run('rules', 'delete', 'nda', '--token', approver);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /gateway:admin/);
+    assert.equal((await run('rules', 'delete', 'nda', '--admin-token', ADMIN_TOKEN)).code, 0);
+  });
+});

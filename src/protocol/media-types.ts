@@ -37,8 +37,10 @@ export function assertJsonRequest(contentType: string | undefined, accepted: str
  * The media type an HTTP+JSON answer (a result or an error; not a stream)
  * is sent in: the one of `application/json` and `application/a2a+json` the
  * client's `Accept` prefers, else the one its `Content-Type` used, else
- * `application/a2a+json` (A2A §11.1, §14.1). Both are the same JSON; a
- * client reading §11.1's examples as `application/json` gets what it sent.
+ * (a client that named neither: a GET accepting any type)
+ * `application/json`, the type A2A §11.1 answers in and every JSON client
+ * reads. A client that asks for §14.1's `application/a2a+json` gets it;
+ * both are the same JSON.
  *
  * @example
  * reply.header('content-type', restMediaType(request.headers.accept, request.headers['content-type']));
@@ -48,8 +50,8 @@ export function restMediaType(accept: string | undefined, contentType: string | 
     const chosen = preferred(accept);
     if (chosen !== undefined) return chosen;
   }
-  if (contentType !== undefined && contentType !== A2A_JSON && essence(contentType) === PLAIN_JSON) return PLAIN_JSON;
-  return A2A_JSON;
+  if (contentType !== undefined && (contentType === A2A_JSON || essence(contentType) === A2A_JSON)) return A2A_JSON;
+  return PLAIN_JSON;
 }
 
 /** Of the two JSON types, the one `accept` ranks first (by q, then by order); undefined when it names neither. */

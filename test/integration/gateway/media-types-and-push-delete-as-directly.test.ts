@@ -68,7 +68,7 @@ describe('media types, push config deletes and card validators through the gatew
     for (const path of ['/message:send', '/message:stream', `/tasks/${taskId}/pushNotificationConfigs`]) {
       const rest = await both('POST', path, { 'content-type': 'text/plain' }, JSON.stringify({ message: message('plain'), url: 'https://example.com/hook' }));
       assert.deepEqual(rest.through, rest.direct, path);
-      assert.deepEqual(rest.through, { status: 415, type: 'application/a2a+json', outcome: 415, reason: 'CONTENT_TYPE_NOT_SUPPORTED' }, path);
+      assert.deepEqual(rest.through, { status: 415, type: 'application/json', outcome: 415, reason: 'CONTENT_TYPE_NOT_SUPPORTED' }, path);
     }
   });
 

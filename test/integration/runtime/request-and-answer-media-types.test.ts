@@ -86,7 +86,7 @@ describe('request and answer media types', () => {
     }
   });
 
-  test('HTTP+JSON answers in the type of the Accept header, else of the Content-Type, else application/a2a+json', async () => {
+  test('HTTP+JSON answers in the type of the Accept header, else of the Content-Type, else application/json', async () => {
     const body = JSON.stringify({ message: userMessage('negotiated') });
     const cases: Array<[Record<string, string>, string]> = [
       [{ 'content-type': JSON_TYPE, accept: JSON_TYPE }, JSON_TYPE],
@@ -104,7 +104,9 @@ describe('request and answer media types', () => {
       assert.equal(((await res.json()) as { task: { status: { state: string } } }).task.status.state, 'TASK_STATE_COMPLETED');
     }
     const get = (accept?: string) => fetch(`${env.url}/tasks`, { headers: { 'a2a-version': '1.0', ...(accept !== undefined && { accept }) } });
-    assert.equal(typeOf(await get()), A2A, 'a GET that names neither gets the registered type');
+    assert.equal(typeOf(await get()), JSON_TYPE, 'a GET that names neither gets application/json');
+    assert.equal(typeOf(await get('*/*')), JSON_TYPE, 'so does one that accepts anything');
+    assert.equal(typeOf(await get(A2A)), A2A);
     assert.equal(typeOf(await get(JSON_TYPE)), JSON_TYPE);
   });
 
@@ -117,7 +119,7 @@ describe('request and answer media types', () => {
     assert.equal(invalid.status, 400);
     assert.equal(typeOf(invalid), JSON_TYPE);
     const plain = await post('/message:send', { 'content-type': 'text/plain' }, '{}');
-    assert.equal(typeOf(plain), A2A, 'a refused media type is not echoed back');
+    assert.equal(typeOf(plain), JSON_TYPE, 'a refused media type is not echoed back');
     const stream = await post('/message:stream', { 'content-type': JSON_TYPE, accept: JSON_TYPE }, JSON.stringify({ message: userMessage('streamed') }));
     assert.match(stream.headers.get('content-type') ?? '', /^text\/event-stream/);
     await stream.body?.cancel();

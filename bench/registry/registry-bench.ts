@@ -238,7 +238,7 @@ export async function runRegistryBench({ agents, durationS, log, databaseUrl }: 
       await stopChild(bare.child);
     }
     log(`  ${barePut.perSec.toFixed(0)} PUTs/s, p50 ${barePut.p50Ms.toFixed(1)} ms, p99 ${barePut.p99Ms.toFixed(1)} ms`);
-    log('a new gateway loads the registry (watch stream, then every record and instance list)…');
+    log('a new gateway loads the registry (watch stream, then pages of agents with their instances)…');
     const gatewayLoadS = await gatewayLoad(registry.url, bodies.at(-1)!.name);
     log(`  routes after ${gatewayLoadS.toFixed(1)} s`);
 

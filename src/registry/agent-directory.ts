@@ -7,7 +7,8 @@ export interface DirectoryListener {
   remove(name: string): void;
 }
 
-const MAX_PAGE = 100;
+/** The largest page: a gateway loading a large registry reads it in pages this size. */
+const MAX_PAGE = 1000;
 
 /**
  * This replica's in-memory copy of every agent record, fed by the change
@@ -64,11 +65,14 @@ export class AgentDirectory {
       throw Errors.registryPageSizeOutOfRange({ max: MAX_PAGE }, { violations: [{ field: 'pageSize', description: `must be an integer from 1 to ${MAX_PAGE}` }] });
     }
     const after = query.pageToken === undefined ? undefined : decodeToken(query.pageToken);
-    const matching = this.#all().filter((r) => matches(r, query));
-    const start = after === undefined ? 0 : matching.findIndex((r) => r.name > after);
-    const page = start < 0 ? [] : matching.slice(start, start + pageSize);
+    const all = this.#all();
+    // Unfiltered (a gateway loading everything), the sorted list itself: no copy per page.
+    const matching = FILTERS.some((f) => query[f] !== undefined) ? all.filter((r) => matches(r, query)) : all;
+    // Names are sorted: the first one after the token by binary search, not a scan per page.
+    const start = after === undefined ? 0 : firstAfter(matching, after);
+    const page = matching.slice(start, start + pageSize);
     const last = page[page.length - 1];
-    const more = start >= 0 && start + pageSize < matching.length;
+    const more = start + pageSize < matching.length;
     return { agents: page, ...(more && last && { nextPageToken: Buffer.from(last.name).toString('base64url') }), totalSize: matching.length };
   }
 
@@ -82,6 +86,20 @@ export class AgentDirectory {
     this.#sorted ??= [...this.#records.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return this.#sorted;
   }
+}
+
+const FILTERS = ['department', 'status', 'health', 'skill', 'tag', 'tenant'] as const satisfies ReadonlyArray<keyof AgentListQuery>;
+
+/** Index of the first record whose name sorts after `name` (`records.length` when none). */
+function firstAfter(records: readonly AgentRecord[], name: string): number {
+  let lo = 0;
+  let hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (records[mid]!.name > name) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 function decodeToken(token: string): string {

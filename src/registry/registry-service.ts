@@ -276,6 +276,11 @@ export class RegistryService {
     return this.#o.store.listInstances(name);
   }
 
+  /** The instances of the agents listed (a page of the directory), by agent. */
+  async instancesOf(names: readonly string[]): Promise<Map<string, AgentInstance[]>> {
+    return this.#o.store.listInstancesOf(names);
+  }
+
   async health(name: string, historySize = 20): Promise<{ agent: string; health: AgentRecord['health']; instances: Array<AgentInstance & { history: ProbePoint[] }> }> {
     const record = await this.get(name);
     const instances = await this.#o.store.listInstances(name);

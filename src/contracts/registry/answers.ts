@@ -16,6 +16,8 @@ export interface AgentListQuery {
   health?: string | undefined;
   pageSize?: number | undefined;
   pageToken?: string | undefined;
+  /** `instances`: the page also carries each listed agent's instances (`AgentListPage.instances`). */
+  include?: 'instances' | undefined;
 }
 
 /** A page of `GET /v1/agents`. */
@@ -23,6 +25,8 @@ export interface AgentListPage {
   agents: WireAgentRecord[];
   nextPageToken?: string;
   totalSize: number;
+  /** With `include=instances`: the instances of each agent on the page, by agent name (an empty list for one without any). */
+  instances?: Record<string, AgentInstance[]>;
 }
 
 /** One probe point of an instance's history. */

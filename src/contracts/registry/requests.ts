@@ -55,8 +55,9 @@ export const listQuery = {
     status,
     tenant: { type: 'string' },
     health: { type: 'string', enum: ['healthy', 'degraded', 'down', 'unknown'] },
-    pageSize: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
+    pageSize: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
     pageToken: { type: 'string', maxLength: 200 },
+    include: { type: 'string', enum: ['instances'], description: "`instances`: the page also carries each listed agent's instances, by agent name" },
   },
 } as const;
 

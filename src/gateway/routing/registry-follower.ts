@@ -21,7 +21,7 @@ export interface RegistryFollowerOptions {
   random: () => number;
 }
 
-/** Instances read at once during a full load. */
+/** Instances read at once during a full load, for agents a page lists without them. */
 const LOAD_CONCURRENCY = 8;
 
 /** `instance_changed` events after which the instance takes no traffic. */
@@ -34,8 +34,8 @@ const RECORD_KINDS = new Set(['registered', 'updated', 'health_changed', 'config
  * Keeps the route cache equal to the registry: a live cache, never a call
  * per request (docs/gateway-routing.md#where-instances-come-from-a-live-registry-cache).
  *
- * It opens `GET /watch` first and loads everything (every record, page by
- * page, then each agent's instances) once the stream is open, so a change
+ * It opens `GET /watch` first and loads everything (every record with its
+ * instances, a thousand agents a page) once the stream is open, so a change
  * made during the load arrives as an event after it instead of being lost;
  * a record older than the one held is ignored. Then each change is applied:
  * records from the event itself, instances read again (coalesced per agent).
@@ -137,26 +137,37 @@ export class RegistryFollower {
     }
   }
 
-  /** Reads every record and every agent's instances, then drops what the registry no longer has. */
+  /**
+   * Reads every record with its instances, pages of a thousand agents with
+   * their instances in each (`include=instances`), then drops what the
+   * registry no longer has. An agent a page lists without instances (a
+   * registry that predates `include`) has them read on its own.
+   */
   async #reload(signal: AbortSignal): Promise<void> {
     this.#o.metrics.reload();
     const records: AgentRecord[] = [];
+    const lists = new Map<string, { seq: number; list: AgentInstance[] | undefined }>();
     let pageToken: string | undefined;
     do {
       const page = await this.#o.reader.listPage(pageToken, signal);
-      records.push(...page.agents);
+      const seq = ++this.#readSeq;
+      for (const record of page.agents) {
+        records.push(record);
+        const list = page.instances.get(record.name);
+        if (list !== undefined) lists.set(record.name, { seq, list });
+      }
       pageToken = page.nextPageToken;
     } while (pageToken !== undefined);
-    const lists = new Map<string, { seq: number; list: AgentInstance[] | undefined }>();
+    const unlisted = records.filter((r) => !lists.has(r.name));
     let next = 0;
     const worker = async () => {
-      while (next < records.length) {
-        const name = records[next++]!.name;
+      while (next < unlisted.length) {
+        const name = unlisted[next++]!.name;
         const seq = ++this.#readSeq;
         lists.set(name, { seq, list: await this.#o.reader.instances(name, signal) });
       }
     };
-    await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, records.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, unlisted.length) }, worker));
     const { cache } = this.#o;
     for (const record of records) {
       cache.putRecord(record, { authoritative: true });

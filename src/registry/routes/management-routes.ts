@@ -44,9 +44,13 @@ export async function managementRoutes(app: FastifyInstance, options: Management
     return reply.code(created ? 201 : 200).header('etag', etag(record.revision)).send(recordToJson(record));
   });
 
-  app.get<{ Querystring: AgentListQuery }>('/v1/agents', { schema: { tags, summary: 'List agents with filters and cursor pagination', querystring: s.listQuery } }, async (request) => {
+  app.get<{ Querystring: AgentListQuery }>('/v1/agents', { schema: { tags, summary: 'List agents with filters and cursor pagination (include=instances: with their instances)', querystring: s.listQuery } }, async (request) => {
     const page = directory.list(request.query);
-    return { ...page, agents: page.agents.map(recordToJson) };
+    const agents = page.agents.map(recordToJson);
+    if (request.query.include !== 'instances') return { ...page, agents };
+    // One query for the page's instances: a gateway loads a large registry in pages, not a read per agent.
+    const instances = await service.instancesOf(page.agents.map((r) => r.name));
+    return { ...page, agents, instances: Object.fromEntries(instances) };
   });
 
   app.get<Named>('/v1/agents/:name', { schema: { tags, summary: 'One agent record', params: s.agentNameParams } }, async (request, reply) => {

@@ -155,6 +155,15 @@ export class RegistryStore {
     return rows.map((r) => instanceFromRow(r, now));
   }
 
+  /** The instances of several agents in one query, by agent (an agent without any maps to an empty list). */
+  async listInstancesOf(agents: readonly string[], now = Date.now()): Promise<Map<string, AgentInstance[]>> {
+    const byAgent = new Map<string, AgentInstance[]>(agents.map((agent) => [agent, []]));
+    if (agents.length === 0) return byAgent;
+    const rows = await this.#db.selectFrom('registry_instances').selectAll().where('agent', 'in', agents).orderBy('agent').orderBy('registered_at').orderBy('id').execute();
+    for (const row of rows) byAgent.get(row.agent)?.push(instanceFromRow(row, now));
+    return byAgent;
+  }
+
   /** Adds (or, for the same agent and URL, renews) an instance. */
   async addInstance(agent: string, input: NewInstance): Promise<{ instance: AgentInstance; changes: RegistryChange[] }> {
     const { result, changes } = await this.#write(async (trx, now, log) => {

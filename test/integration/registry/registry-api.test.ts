@@ -94,7 +94,7 @@ describe('registry management API (embedded SQLite)', () => {
     const second = await call(reg.url, 'GET', `/v1/agents?department=finance&pageSize=2&pageToken=${first.body.nextPageToken}`);
     assert.deepEqual(second.body.agents.map((a: any) => a.name), ['fin-c']);
     assert.equal(second.body.nextPageToken, undefined);
-    const bad = await call(reg.url, 'GET', '/v1/agents?pageSize=1000');
+    const bad = await call(reg.url, 'GET', '/v1/agents?pageSize=1001');
     assert.equal(bad.status, 400);
   });
 

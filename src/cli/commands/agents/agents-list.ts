@@ -21,7 +21,7 @@ interface ListFlags extends RegistryFlags {
   all?: boolean;
 }
 
-/** The registry caps pageSize at 100. */
+/** Pages a terminal prints; the registry serves up to 1,000 (for gateways loading everything). */
 const MAX_PAGE_SIZE = 100;
 
 const EXAMPLES = `

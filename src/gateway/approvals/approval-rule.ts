@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApprovalRuleView } from '../../contracts/approvals/index.js';
 import { MAX_CONDITION_LENGTH, parseCondition } from './approval-condition.js';
 
 /** The scope an approver holds unless a rule names another (docs/approvals.md). */
@@ -44,19 +45,11 @@ export const approvalRuleSchema = z
 
 export type ApprovalRuleInput = z.input<typeof approvalRuleSchema>;
 
-/** A rule, checked. */
-export interface ApprovalRule {
-  id: string;
-  agent?: string;
-  skill?: string;
-  tenant?: string;
-  condition?: string;
-  reason?: string;
-  approverScope: string;
-  expiresAfterMs: number;
-  /** `config` (read at start, not stored) or `api` (stored; CLI and admin API). */
-  source: 'config' | 'api';
-}
+/**
+ * A rule, checked: what the admin API shows (its `source` is `config`, read at
+ * start and not stored, or `api`, stored by the CLI and admin API).
+ */
+export type ApprovalRule = ApprovalRuleView;
 
 /** The reason a rule gives when it gives none. */
 export function reasonOf(rule: ApprovalRule): string {

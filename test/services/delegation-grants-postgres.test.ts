@@ -37,16 +37,16 @@ describe('delegation grants on PostgreSQL', { skip }, () => {
   };
   const refresh = (refreshToken: string) => requestToken(f.app, { grant_type: 'refresh_token', refresh_token: refreshToken }, as());
 
-  test('two redemptions of one token at once: one is answered, the other is a reuse that revokes the grant', async () => {
+  test('two redemptions of one token at once: at most one is answered, the other is a reuse that revokes the grant, the token of the answered one too', async () => {
     const caller = await tokenFor(f.app);
     const token = await grantFor(caller.token);
     const [a, b] = await Promise.all([refresh(token), refresh(token)]);
-    assert.deepEqual([a.status, b.status].sort(), [200, 400]);
-    const winner = a.status === 200 ? a : b;
-    const loser = a.status === 200 ? b : a;
-    assert.equal(loser.body.error, 'invalid_grant');
-    assert.match(loser.body.error_description, /used already/);
-    assert.equal((await refresh(winner.body.refresh_token)).body.error, 'invalid_grant', 'the family went with the reuse');
+    // At most one is answered: when the losing redemption revoked the family before the winner's
+    // new token was safe, the winner is refused too (the grant is gone either way).
+    assert.ok([a.status, b.status].filter((s) => s === 200).length <= 1, JSON.stringify([a.body, b.body]));
+    assert.ok([a, b].some((r) => r.status === 400 && r.body.error === 'invalid_grant' && /used already/.test(r.body.error_description)), JSON.stringify([a.body, b.body]));
+    const winner = [a, b].find((r) => r.status === 200);
+    if (winner !== undefined) assert.equal((await refresh(winner.body.refresh_token)).body.error, 'invalid_grant', 'the family went with the reuse');
   });
 
   test("revoking the caller's token revokes the grant", async () => {

@@ -190,9 +190,10 @@ describe('serve gateway --workers 2 whose primary disappears', { skip }, () => {
   test('its workers drain and exit (ADR 0021), as for SIGTERM', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', 'gateway', '--workers', '2', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
       cwd: REPO,
-      env: { ...process.env, GATEWAY_METRICS_PORT: '0', DATABASE_URL: schema.url, REDIS_URL, GATEWAY_SECRET: SECRET, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN, REGISTRY_URL: registry.url, LOG_LEVEL: 'info', AGENTMESH_DEV: '1' },
+      env: { ...process.env, GATEWAY_METRICS_PORT: '0', DATABASE_URL: schema.url, REDIS_URL, GATEWAY_SECRET: SECRET, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN, REGISTRY_URL: registry.url, LOG_LEVEL: 'info', LOG_FORMAT: 'json', AGENTMESH_DEV: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // JSON log lines: the drain lines are read by their fields.
     const output = watchOutput(child);
     const ready = await output.next(/gateway listening on \S+ \(2 workers, pids (\d+) (\d+)\)/, 'the ready line');
     pids = [Number(ready[1]), Number(ready[2])];

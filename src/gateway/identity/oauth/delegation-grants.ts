@@ -135,6 +135,13 @@ export class DelegationGrants {
     // One redemption per token, on every replica: losing this race is a reuse.
     if (!(await this.#o.store.redeem(row.tokenHash, now))) throw await this.#reused(row);
     const refreshToken = await this.#insert({ ...row, createdAt: now });
+    // A reuse of the same token at the same time (the losing redemption) revokes the family; when it
+    // did so before the new token was inserted, the new one escaped it. Revoking the family marks
+    // every row, the used one too: seen revoked now, the whole family goes again, the new token with it.
+    if (await this.#o.store.isRevoked(row.tokenHash)) {
+      await this.#o.store.revokeFamily(row.familyId);
+      throw this.#refused('reused', Errors.oauthRefreshTokenReused({}));
+    }
     const notAfter = Math.floor(row.familyExpiresAt / 1000);
     // The grant now bounds the chain: an agent that exchanges what this token is sent with lives no longer than the grant.
     const issued = await this.#o.signer.accessToken({

@@ -32,9 +32,24 @@ const STATUSES: ReadonlySet<string> = new Set(['active', 'used', 'revoked']);
  */
 export class RefreshTokenStore {
   readonly #db: Kysely<Tables>;
+  readonly #postgres: boolean;
 
   constructor(database: Database) {
     this.#db = database.db;
+    this.#postgres = database.dialect === 'postgres';
+  }
+
+  /**
+   * Whether the token's family was revoked, read after any revocation running
+   * now has committed: on PostgreSQL the row is read FOR UPDATE, which waits
+   * for a revoking UPDATE that holds it (an UPDATE that started earlier does
+   * not see rows inserted since, so without the wait a token inserted during
+   * it would escape). SQLite runs one write at a time.
+   */
+  async isRevoked(tokenHash: string): Promise<boolean> {
+    let query = this.#db.selectFrom('identity_refresh_tokens').select('status').where('token_hash', '=', tokenHash);
+    if (this.#postgres) query = query.forUpdate();
+    return (await query.executeTakeFirst())?.status === 'revoked';
   }
 
   async insert(row: RefreshTokenRow): Promise<void> {

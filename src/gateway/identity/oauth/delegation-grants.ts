@@ -78,10 +78,10 @@ export class DelegationGrants {
   async issue(grant: ExchangeGrant, client: ClientRecord): Promise<IssuedGrant> {
     const now = this.#o.clock();
     const { origin } = grant.subject;
-    // A grant is redeemed only while the caller's credential stays usable; one that no stored
-    // client or key backs (the bootstrap admin token, the console's acting token of a platform
-    // admin) could never be redeemed, so none is issued: the caller exchanges its token per call.
-    if ((await this.#callerScopes(origin)) === undefined) throw Errors.oauthSubjectTokenInvalid({ reason: 'no stored client or API key backs it, so it cannot hold a delegation grant; exchange it per call' });
+    // A grant is redeemed only while the caller's client stays usable; a token no stored client
+    // backs (the console's acting token of a platform admin, issued under the bootstrap admin
+    // token) could never be redeemed, so none is issued: the caller exchanges its token per call.
+    if (origin.kind === 'client' && origin.id !== undefined && (await this.#o.clients.get(origin.id)) === undefined) throw Errors.oauthSubjectTokenInvalid({ reason: 'no stored client backs it, so it cannot hold a delegation grant; exchange it per call' });
     let familyExpiresAt = now + this.#o.grantTtlSeconds * 1000;
     // A caller's client can always get a new token of its own; an API key or an external token cannot outlast its expiry.
     if (origin.kind !== 'client' && origin.exp !== undefined) familyExpiresAt = Math.min(familyExpiresAt, origin.exp * 1000);

@@ -42,6 +42,22 @@ export function roleUrl(role: string, url: string): string {
   return parsed.href.replace(/\/+$/, '');
 }
 
+/**
+ * The gateway's management API under the caller's bearer token (none when
+ * `token` is absent or empty), with a 401 explained by `unauthorized`: what
+ * each command is missing differs (an approver scope, an admin token).
+ */
+export function gatewayRoleApi(options: RoleClientOptions & { token?: string | undefined }, unauthorized: string): RoleApi {
+  return new RoleApi({
+    url: options.url,
+    role: 'gateway',
+    headers: options.token !== undefined && options.token !== '' ? { authorization: `Bearer ${options.token}` } : {},
+    fetchImpl: options.fetchImpl,
+    signal: options.signal,
+    hint: ({ status, message }) => (status === 401 ? `${message} (${unauthorized})` : undefined),
+  });
+}
+
 /** One agentmesh role's HTTP API, as the CLI calls it. */
 export class RoleApi {
   readonly url: string;

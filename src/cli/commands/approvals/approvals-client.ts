@@ -3,7 +3,7 @@
  * `/v1/approval-rules…`, docs/approvals.md): one method per call.
  */
 import type { ApprovalListAnswer, ApprovalRuleView, ApprovalView } from '../../../contracts/approvals/index.js';
-import { RoleApi, type RoleClientOptions } from '../../role-apis/role-api.js';
+import { gatewayRoleApi, type RoleApi, type RoleClientOptions } from '../../role-apis/role-api.js';
 
 /**
  * Calls the approvals API. Every failure is an AgentmeshError whose message
@@ -18,14 +18,7 @@ export class ApprovalsClient {
   readonly #api: RoleApi;
 
   constructor(options: RoleClientOptions & { token?: string | undefined }) {
-    this.#api = new RoleApi({
-      url: options.url,
-      role: 'gateway',
-      headers: options.token !== undefined && options.token !== '' ? { authorization: `Bearer ${options.token}` } : {},
-      fetchImpl: options.fetchImpl,
-      signal: options.signal,
-      hint: ({ status, message }) => (status === 401 ? `${message} (pass --token with a principal holding the approver scope, or --admin-token)` : undefined),
-    });
+    this.#api = gatewayRoleApi(options, 'pass --token with a principal holding the approver scope, or --admin-token');
     this.url = this.#api.url;
   }
 

@@ -4,7 +4,7 @@
  * person can act on.
  */
 import type { CreditBalanceAnswer, CreditHoldsAnswer, CreditUsageAnswer, HoldReleaseAnswer, TopUpAnswer } from '../../../contracts/ledger/index.js';
-import { RoleApi, type RoleClientOptions } from '../../role-apis/role-api.js';
+import { gatewayRoleApi, type RoleApi, type RoleClientOptions } from '../../role-apis/role-api.js';
 
 /** Where the CLI finds the gateway when neither `--gateway` nor `AGENTMESH_GATEWAY` says. */
 export const DEFAULT_GATEWAY_URL = 'http://localhost:4200';
@@ -22,14 +22,7 @@ export class CreditsClient {
   readonly #api: RoleApi;
 
   constructor(options: RoleClientOptions & { token?: string | undefined }) {
-    this.#api = new RoleApi({
-      url: options.url,
-      role: 'gateway',
-      headers: options.token !== undefined && options.token !== '' ? { authorization: `Bearer ${options.token}` } : {},
-      fetchImpl: options.fetchImpl,
-      signal: options.signal,
-      hint: ({ status, message }) => (status === 401 ? `${message} (pass --token or --admin-token, or set GATEWAY_ADMIN_TOKEN; beside a local agentmesh up, its admin token is read from .agentmesh/gateway-admin-token)` : undefined),
-    });
+    this.#api = gatewayRoleApi(options, 'pass --token or --admin-token, or set GATEWAY_ADMIN_TOKEN; beside a local agentmesh up, its admin token is read from .agentmesh/gateway-admin-token');
     this.url = this.#api.url;
   }
 

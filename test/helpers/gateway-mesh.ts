@@ -1,6 +1,6 @@
 import type { AgentDefinition, RuntimeConfigInput } from '../../src/runtime/index.js';
 import type { GatewayConfigInput, GatewayOptions } from '../../src/gateway/index.js';
-import { createClient, startGateway } from './gateway-fixture.js';
+import { createClient, fetchToken, startGateway } from './gateway-fixture.js';
 import { startOrchestrator } from './orchestrator-fixture.js';
 import { startRegistry } from './registry-fixture.js';
 import { startRuntime, testAgent } from './runtime-fixture.js';
@@ -49,4 +49,16 @@ export async function startMeshOrchestrator(mesh: GatewayMesh, options: { scopes
   const orch = await startOrchestrator({}, { config: { gatewayUrl: gw.url, clientId: own.clientId, clientSecret: own.clientSecret, registryUrl: registry.url, runtime } });
   await until('the gateway to route to the orchestrator', async () => gw.gateway.router.agent('orchestrator')?.instances.some((i) => i.inRotation) ?? false, 10_000);
   return orch;
+}
+
+/**
+ * One agent of a gateway mesh called two ways with the same rights: directly, with the assertion
+ * the gateway would send (tenant acme, `scopes`), and through the gateway, with a client token of
+ * those scopes. Tests that pin "through the gateway as directly" compare what the two answer.
+ */
+export async function startAsDirectlyPair(client: string, scopes: string[], agent = 'tester') {
+  const mesh = await startGatewayMesh();
+  const token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: client, tenant: 'acme', scopes }));
+  const assertion = await mesh.gw.gateway.identity.signAssertion({ sub: client, tenant: 'acme', scope: scopes.join(' '), aud: `agentmesh:agent:${agent}`, act: 'agentmesh-gateway' }, 600);
+  return { mesh, direct: mesh.host.agents[agent]!, through: `${mesh.gw.url}/agents/${agent}`, token, assertion };
 }

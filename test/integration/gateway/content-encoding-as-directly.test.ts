@@ -8,26 +8,22 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
-import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
+import { startAsDirectlyPair } from '../../helpers/gateway-mesh.js';
 
 describe('Content-Encoding through the gateway, as directly', () => {
-  let mesh: Awaited<ReturnType<typeof startGatewayMesh>>;
+  let pair: Awaited<ReturnType<typeof startAsDirectlyPair>>;
   let direct: string;
   let through: string;
   let token: string;
   let assertion: string;
 
   before(async () => {
-    mesh = await startGatewayMesh();
-    const scopes = ['a2a:message:send', 'a2a:tasks:read'];
-    token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'zipper', tenant: 'acme', scopes }));
-    assertion = await mesh.gw.gateway.identity.signAssertion({ sub: 'zipper', tenant: 'acme', scope: scopes.join(' '), aud: 'agentmesh:agent:tester', act: 'agentmesh-gateway' }, 600);
-    direct = mesh.host.agents['tester']!;
-    through = `${mesh.gw.url}/agents/tester`;
+    // Direct calls carry what the gateway would send: its assertion of the same tenant and scopes.
+    pair = await startAsDirectlyPair('zipper', ['a2a:message:send', 'a2a:tasks:read']);
+    ({ direct, through, token, assertion } = pair);
   });
   after(async () => {
-    await mesh?.close();
+    await pair?.mesh.close();
   });
 
   const sendBody = () => JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'SendMessage', params: { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'zipped' }], metadata: { skillId: 'echo' } } } });

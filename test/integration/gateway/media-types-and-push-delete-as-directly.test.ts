@@ -7,8 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
-import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
+import { startAsDirectlyPair } from '../../helpers/gateway-mesh.js';
 
 interface Answer {
   status: number;
@@ -19,23 +18,19 @@ interface Answer {
 }
 
 describe('media types, push config deletes and card validators through the gateway, as directly', () => {
-  let mesh: Awaited<ReturnType<typeof startGatewayMesh>>;
+  let pair: Awaited<ReturnType<typeof startAsDirectlyPair>>;
   let direct: string;
   let through: string;
   let token: string;
   let assertion: string;
 
   before(async () => {
-    mesh = await startGatewayMesh();
-    const scopes = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write'];
-    token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'typist', tenant: 'acme', scopes }));
     // Direct calls carry what the gateway would send: its assertion of the same tenant and scopes.
-    assertion = await mesh.gw.gateway.identity.signAssertion({ sub: 'typist', tenant: 'acme', scope: scopes.join(' '), aud: 'agentmesh:agent:tester', act: 'agentmesh-gateway' }, 600);
-    direct = mesh.host.agents['tester']!;
-    through = `${mesh.gw.url}/agents/tester`;
+    pair = await startAsDirectlyPair('typist', ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write']);
+    ({ direct, through, token, assertion } = pair);
   });
   after(async () => {
-    await mesh?.close();
+    await pair?.mesh.close();
   });
 
   const call = async (base: string, authorization: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> => {

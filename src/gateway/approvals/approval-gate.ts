@@ -11,7 +11,8 @@ import { forwardParked, type ParkedForwardOptions } from './approval-forward.js'
 import { ApprovalMatcher } from './approval-matcher.js';
 import { reasonOf, type ApprovalRule } from './approval-rule.js';
 import type { ApprovalQuery, ApprovalRecord, ApprovalStore, ParkedRequest } from './approval-store.js';
-import { GATE_TASK_PREFIX } from './gate-task.js';
+import { APPROVAL_METADATA_KEY, GATE_TASK_PREFIX } from './gate-task.js';
+import { APPROVAL_EXTENSION_URI, type GatewayExtension } from '../routing/index.js';
 
 /** Options of {@link ApprovalGate}. */
 export interface ApprovalGateOptions extends ParkedForwardOptions {
@@ -83,6 +84,23 @@ export class ApprovalGate {
   /** The rule gating a call with these facts. */
   match(facts: ConditionFacts): ApprovalRule | undefined {
     return this.#matcher.match(facts);
+  }
+
+  /**
+   * The extensions the gateway declares on `agent`'s served card: the
+   * approvals extension (ADR 0037) when a rule in force may gate its calls
+   * (one naming it, or naming no agent), so a client knows a call may come
+   * back as a gated task. Not required: a client that ignores it still reads
+   * a spec-conformant task in `AUTH_REQUIRED` with a readable reason.
+   */
+  cardExtensions(agent: string): GatewayExtension[] {
+    const rules = this.rules().filter((r) => r.agent === undefined || r.agent === agent);
+    if (rules.length === 0) return [];
+    return [{
+      uri: APPROVAL_EXTENSION_URI,
+      description: `Some calls to this agent wait for a person's approval at the gateway: such a call is answered with a task in AUTH_REQUIRED whose status message gives the reason and whose metadata["${APPROVAL_METADATA_KEY}"] says who may decide and when it expires; it ends REJECTED if denied or expired.`,
+      required: false,
+    }];
   }
 
   /** Every rule in force: the configuration's, then the stored ones. */
@@ -177,6 +195,24 @@ export class ApprovalGate {
     if (!(await this.#o.store.transition(id, 'pending', 'denied', decision))) throw await this.#lost(id);
     await this.#release(a, `denied by ${decision.by}`);
     this.#audit('approval.denied', a, approver, decision.reason);
+    return (await this.#o.store.get(id))!;
+  }
+
+  /**
+   * The caller cancels its parked call (A2A CancelTask on the gated task's
+   * id): a pending call ends `canceled` (its task CANCELED), its hold
+   * refunded, audited, and out of the approvers' inbox; approving it
+   * afterwards is refused as decided. Answers the record as it is now:
+   * `canceled`, or the state that won the race (the caller is told the task
+   * can no longer be canceled), or undefined for a call of another tenant.
+   */
+  async cancel(id: string, caller: Principal): Promise<ApprovalRecord | undefined> {
+    const a = await this.get(id, caller.tenant);
+    if (a === undefined || a.state !== 'pending') return a;
+    const decision = { by: caller.subject, at: this.#now(), reason: 'canceled by the caller' };
+    if (!(await this.#o.store.transition(id, 'pending', 'canceled', decision))) return this.#o.store.get(id);
+    await this.#release(a, `canceled by ${caller.subject}`);
+    this.#audit('approval.canceled', a, { principal: caller, admin: false }, decision.reason);
     return (await this.#o.store.get(id))!;
   }
 

@@ -1,5 +1,6 @@
 import type { AuditEntry, AuditLog } from '../../audit/index.js';
 import type { Logger } from '../../observability/index.js';
+import type { Bus } from '../../storage/index.js';
 import { Errors } from '../../protocol/index.js';
 import { uuidv7 } from '../../storage/index.js';
 import type { CreditHolds } from '../credits/index.js';
@@ -25,6 +26,12 @@ export interface ApprovalGateOptions extends ParkedForwardOptions {
   logger: Logger;
   /** How often expiries, stored rules and unfinished forwards are looked at, ms. */
   sweepIntervalMs: number;
+  /**
+   * The bus the replicas share: a rule written on one replica is announced
+   * on it, and every other replica reads the stored rules again at once
+   * (the sweep re-reads them anyway, for an announcement missed).
+   */
+  bus?: Pick<Bus, 'publish' | 'subscribe'>;
   now?: () => number;
 }
 
@@ -48,6 +55,9 @@ export interface Approver {
   reason?: string;
 }
 
+/** The topic a replica announces a rule written or deleted on (the message carries nothing: the rules are read from the store). */
+export const APPROVAL_RULES_TOPIC = 'agentmesh.gateway.approval-rules';
+
 /** An approved call stays `forwarding` this long before another sweep may send it again, ms: past any forward's deadline. */
 const STRANDED_AFTER_MARGIN_MS = 30_000;
 
@@ -69,6 +79,9 @@ export class ApprovalGate {
   /** Approved calls this replica is sending now: a sweep does not send them again. */
   readonly #inFlight = new Set<string>();
   #sweeping: Promise<void> | undefined;
+  /** Reloads run one after another, so the last read of the store is the one in force. */
+  #reloading: Promise<void> = Promise.resolve();
+  #unsubscribe: (() => void) | undefined;
 
   constructor(options: ApprovalGateOptions) {
     this.#o = options;
@@ -108,21 +121,33 @@ export class ApprovalGate {
     return [...this.#o.configRules, ...this.#stored];
   }
 
-  async reloadRules(): Promise<void> {
-    this.#stored = await this.#o.store.rules();
-    this.#matcher = new ApprovalMatcher(this.rules());
+  /** Reads the stored rules again; concurrent calls run in turn, so an older read never replaces a newer one. */
+  reloadRules(): Promise<void> {
+    const run = this.#reloading.then(async () => {
+      this.#stored = await this.#o.store.rules();
+      this.#matcher = new ApprovalMatcher(this.rules());
+    });
+    this.#reloading = run.catch(() => undefined);
+    return run;
   }
 
   async putRule(rule: ApprovalRule, by: string): Promise<void> {
     if (this.#o.configRules.some((r) => r.id === rule.id)) throw Errors.approvalRuleFromConfig({ id: rule.id });
     await this.#o.store.putRule(rule, by);
     await this.reloadRules();
+    await this.#announce();
   }
 
   async deleteRule(id: string): Promise<void> {
     if (this.#o.configRules.some((r) => r.id === id)) throw Errors.approvalRuleFromConfig({ id });
     if (!(await this.#o.store.deleteRule(id))) throw Errors.approvalRuleNotFound({ quotedId: JSON.stringify(id) });
     await this.reloadRules();
+    await this.#announce();
+  }
+
+  /** Tells the other replicas the stored rules changed; a lost announcement costs them one sweep interval, never a rule. */
+  async #announce(): Promise<void> {
+    await this.#o.bus?.publish(APPROVAL_RULES_TOPIC, { at: this.#now() }).catch((err: unknown) => this.#o.logger.warn({ err }, 'a rule change could not be announced; other replicas read it at their next sweep'));
   }
 
   /**
@@ -258,6 +283,15 @@ export class ApprovalGate {
 
   /** Loads the stored rules, then sweeps every `sweepIntervalMs`. */
   async start(): Promise<void> {
+    const bus = this.#o.bus;
+    if (bus !== undefined) {
+      const unsubscribe = bus.subscribe(APPROVAL_RULES_TOPIC, () => {
+        this.reloadRules().catch((err: unknown) => this.#o.logger.warn({ err }, 'reading the approval rules again failed; the next sweep tries again'));
+      });
+      this.#unsubscribe = unsubscribe;
+      // Subscribed before the first read: a rule written meanwhile is either read now or announced after.
+      await unsubscribe.ready;
+    }
     await this.reloadRules();
     this.#timer = setInterval(() => void this.sweep(), this.#o.sweepIntervalMs);
     this.#timer.unref();
@@ -266,6 +300,8 @@ export class ApprovalGate {
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     await this.#sweeping;
   }
 

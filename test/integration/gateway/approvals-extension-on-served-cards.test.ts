@@ -5,12 +5,13 @@
  * gate, in the v1.0 and the v0.3 card shapes alike, and on no other card;
  * a rule written through the API (one naming no agent gates every agent)
  * changes the served cards at once, and deleting it takes the declaration
- * away. An agent cannot declare the extension itself.
+ * away. An agent cannot declare the extension itself. The card a tenant
+ * admin reads in the console is the served one, declaration included.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineAgent } from '../../../src/runtime/index.js';
-import { ADMIN_TOKEN } from '../../helpers/gateway-fixture.js';
+import { ADMIN_TOKEN, createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 
 const URI = 'https://agentmesh.dev/extensions/approvals/v1';
@@ -42,6 +43,8 @@ describe('the approvals extension on served cards', () => {
   }
 
   test('an agent a rule names declares it, not required and described, in both card shapes; another agent does not', async () => {
+    const published = mesh.gw.gateway.router.agent('weather')!.record.card.capabilities?.extensions ?? [];
+    assert.ok(published.some((e) => e.uri === URI), 'weather did publish its forged claim');
     for (const version of ['1.0', '0.3'] as const) {
       const declared = await extensions('payments', version);
       assert.equal(declared.length, 1, `v${version}`);
@@ -50,6 +53,17 @@ describe('the approvals extension on served cards', () => {
       assert.match(declared[0]!.description ?? '', /AUTH_REQUIRED/);
       assert.deepEqual(await extensions('weather', version), [], `v${version}: the agent's own claim is dropped`);
     }
+  });
+
+  test('the card a tenant admin reads in the console declares it too', async () => {
+    const token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'tenant-admin', tenant: 'acme', scopes: ['console:read'] }));
+    const read = async (agent: string) => {
+      const res = await fetch(`${mesh.gw.url}/v1/console/agents/${agent}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(res.status, 200);
+      return ((await res.json()) as { card: { capabilities?: { extensions?: Extension[] } } }).card.capabilities?.extensions?.filter((e) => e.uri === URI) ?? [];
+    };
+    assert.equal((await read('payments')).length, 1);
+    assert.deepEqual(await read('weather'), []);
   });
 
   test('a rule for every agent, written through the API, declares it on every card at once; deleting it takes it away', async () => {

@@ -111,7 +111,7 @@ export class ApprovalGate {
     if (rules.length === 0) return [];
     return [{
       uri: APPROVAL_EXTENSION_URI,
-      description: `Some calls to this agent wait for a person's approval at the gateway: such a call is answered with a task in AUTH_REQUIRED whose status message gives the reason and whose metadata["${APPROVAL_METADATA_KEY}"] says who may decide and when it expires; it ends REJECTED if denied or expired.`,
+      description: `Some calls to this agent wait for a person's approval at the gateway: such a call is answered with a task in AUTH_REQUIRED whose status message gives the reason and whose metadata["${APPROVAL_METADATA_KEY}"] says who may decide and when it expires; it ends REJECTED if denied or expired, and the caller may cancel it while it waits (CancelTask on its id).`,
       required: false,
     }];
   }

@@ -148,7 +148,7 @@ async function runSteps(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
   }
   if (reading.operation === 'GetAgentCard') {
     try {
-      await answerCardRequest({ request: c.request, reply: c.reply, agent: c.agent, router: o.router, gatewayBaseUrl: o.publicUrl(), sign: o.cardSigner, audit: c.audit });
+      await answerCardRequest({ request: c.request, reply: c.reply, agent: c.agent, router: o.router, gatewayBaseUrl: o.publicUrl(), sign: o.cardSigner, extensions: o.approvals?.cardExtensions(c.agent) ?? [], audit: c.audit });
     } catch (err) {
       // The runtime's card route is plain HTTP: its refusals are google.rpc.Status whatever the version.
       throw isAgentmeshError(err) ? httpLayerError(err) : err;

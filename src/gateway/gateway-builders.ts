@@ -173,6 +173,7 @@ export async function buildParts({ config, backends, publicUrl, metrics, log, st
     assertionTtlSeconds: config.assertionTtlSeconds,
     timeoutMs: config.requestTimeoutMs,
     sweepIntervalMs: config.approvals.sweepIntervalMs,
+    bus,
   });
   // Stopped before the credit holds close: a sweep in progress still refunds through them.
   stack.defer('approvals', () => approvals.stop());

@@ -32,6 +32,8 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   const creditsMode = envChoice('GATEWAY_CREDITS_MODE', env['GATEWAY_CREDITS_MODE'], ['lease', 'exact']);
   if (creditsMode) config.creditsMode = creditsMode;
   assignEnvInts(config, env, { GATEWAY_CREDITS_LEASE_CALLS: 'creditsLeaseCalls', GATEWAY_CREDITS_FLUSH_MS: 'creditsFlushMs', GATEWAY_DEFAULT_RPM: 'defaultRequestsPerMinute' });
+  const sweepIntervalMs = envInt('GATEWAY_APPROVALS_SWEEP_INTERVAL_MS', env['GATEWAY_APPROVALS_SWEEP_INTERVAL_MS']);
+  if (sweepIntervalMs !== undefined) config.approvals = { ...config.approvals, sweepIntervalMs };
   if (env['GATEWAY_CORS_ORIGINS']) config.corsOrigins = env['GATEWAY_CORS_ORIGINS'].split(',').map((o) => o.trim()).filter(Boolean);
   if (env['GATEWAY_EXTERNAL_ISSUERS']) {
     try {

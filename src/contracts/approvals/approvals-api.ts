@@ -8,7 +8,7 @@
 export const APPROVAL_TASK_PREFIX = 'approval-';
 
 /** The states of a parked call. */
-export type ApprovalStateName = 'pending' | 'forwarding' | 'approved' | 'denied' | 'expired';
+export type ApprovalStateName = 'pending' | 'forwarding' | 'approved' | 'denied' | 'expired' | 'canceled';
 
 /** One parked call, as an approver reads it. */
 export interface ApprovalView {
@@ -66,7 +66,7 @@ export const approvalListQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    state: { type: 'string', enum: ['pending', 'forwarding', 'approved', 'denied', 'expired'] },
+    state: { type: 'string', enum: ['pending', 'forwarding', 'approved', 'denied', 'expired', 'canceled'] },
     tenant: { type: 'string', minLength: 1, maxLength: 200 },
     agent: { type: 'string', minLength: 1, maxLength: 200 },
     before: { type: 'string', pattern: '^[0-9]{1,16}$' },

@@ -1,5 +1,6 @@
 import type { AuditEntry, AuditLog } from '../../audit/index.js';
 import type { Logger } from '../../observability/index.js';
+import type { Bus } from '../../storage/index.js';
 import { Errors } from '../../protocol/index.js';
 import { uuidv7 } from '../../storage/index.js';
 import type { CreditHolds } from '../credits/index.js';
@@ -11,7 +12,8 @@ import { forwardParked, type ParkedForwardOptions } from './approval-forward.js'
 import { ApprovalMatcher } from './approval-matcher.js';
 import { reasonOf, type ApprovalRule } from './approval-rule.js';
 import type { ApprovalQuery, ApprovalRecord, ApprovalStore, ParkedRequest } from './approval-store.js';
-import { GATE_TASK_PREFIX } from './gate-task.js';
+import { APPROVAL_METADATA_KEY, GATE_TASK_PREFIX } from './gate-task.js';
+import { APPROVAL_EXTENSION_URI, type GatewayExtension } from '../routing/index.js';
 
 /** Options of {@link ApprovalGate}. */
 export interface ApprovalGateOptions extends ParkedForwardOptions {
@@ -24,6 +26,12 @@ export interface ApprovalGateOptions extends ParkedForwardOptions {
   logger: Logger;
   /** How often expiries, stored rules and unfinished forwards are looked at, ms. */
   sweepIntervalMs: number;
+  /**
+   * The bus the replicas share: a rule written on one replica is announced
+   * on it, and every other replica reads the stored rules again at once
+   * (the sweep re-reads them anyway, for an announcement missed).
+   */
+  bus?: Pick<Bus, 'publish' | 'subscribe'>;
   now?: () => number;
 }
 
@@ -47,6 +55,9 @@ export interface Approver {
   reason?: string;
 }
 
+/** The topic a replica announces a rule written or deleted on (the message carries nothing: the rules are read from the store). */
+export const APPROVAL_RULES_TOPIC = 'agentmesh.gateway.approval-rules';
+
 /** An approved call stays `forwarding` this long before another sweep may send it again, ms: past any forward's deadline. */
 const STRANDED_AFTER_MARGIN_MS = 30_000;
 
@@ -68,6 +79,9 @@ export class ApprovalGate {
   /** Approved calls this replica is sending now: a sweep does not send them again. */
   readonly #inFlight = new Set<string>();
   #sweeping: Promise<void> | undefined;
+  /** Reloads run one after another, so the last read of the store is the one in force. */
+  #reloading: Promise<void> = Promise.resolve();
+  #unsubscribe: (() => void) | undefined;
 
   constructor(options: ApprovalGateOptions) {
     this.#o = options;
@@ -85,26 +99,55 @@ export class ApprovalGate {
     return this.#matcher.match(facts);
   }
 
+  /**
+   * The extensions the gateway declares on `agent`'s served card: the
+   * approvals extension (ADR 0037) when a rule in force may gate its calls
+   * (one naming it, or naming no agent), so a client knows a call may come
+   * back as a gated task. Not required: a client that ignores it still reads
+   * a spec-conformant task in `AUTH_REQUIRED` with a readable reason.
+   */
+  cardExtensions(agent: string): GatewayExtension[] {
+    const rules = this.rules().filter((r) => r.agent === undefined || r.agent === agent);
+    if (rules.length === 0) return [];
+    return [{
+      uri: APPROVAL_EXTENSION_URI,
+      description: `Some calls to this agent wait for a person's approval at the gateway: such a call is answered with a task in AUTH_REQUIRED whose status message gives the reason and whose metadata["${APPROVAL_METADATA_KEY}"] says who may decide and when it expires; it ends REJECTED if denied or expired, and the caller may cancel it while it waits (CancelTask on its id).`,
+      required: false,
+    }];
+  }
+
   /** Every rule in force: the configuration's, then the stored ones. */
   rules(): ApprovalRule[] {
     return [...this.#o.configRules, ...this.#stored];
   }
 
-  async reloadRules(): Promise<void> {
-    this.#stored = await this.#o.store.rules();
-    this.#matcher = new ApprovalMatcher(this.rules());
+  /** Reads the stored rules again; concurrent calls run in turn, so an older read never replaces a newer one. */
+  reloadRules(): Promise<void> {
+    const run = this.#reloading.then(async () => {
+      this.#stored = await this.#o.store.rules();
+      this.#matcher = new ApprovalMatcher(this.rules());
+    });
+    this.#reloading = run.catch(() => undefined);
+    return run;
   }
 
   async putRule(rule: ApprovalRule, by: string): Promise<void> {
     if (this.#o.configRules.some((r) => r.id === rule.id)) throw Errors.approvalRuleFromConfig({ id: rule.id });
     await this.#o.store.putRule(rule, by);
     await this.reloadRules();
+    await this.#announce();
   }
 
   async deleteRule(id: string): Promise<void> {
     if (this.#o.configRules.some((r) => r.id === id)) throw Errors.approvalRuleFromConfig({ id });
     if (!(await this.#o.store.deleteRule(id))) throw Errors.approvalRuleNotFound({ quotedId: JSON.stringify(id) });
     await this.reloadRules();
+    await this.#announce();
+  }
+
+  /** Tells the other replicas the stored rules changed; a lost announcement costs them one sweep interval, never a rule. */
+  async #announce(): Promise<void> {
+    await this.#o.bus?.publish(APPROVAL_RULES_TOPIC, { at: this.#now() }).catch((err: unknown) => this.#o.logger.warn({ err }, 'a rule change could not be announced; other replicas read it at their next sweep'));
   }
 
   /**
@@ -180,6 +223,24 @@ export class ApprovalGate {
     return (await this.#o.store.get(id))!;
   }
 
+  /**
+   * The caller cancels its parked call (A2A CancelTask on the gated task's
+   * id): a pending call ends `canceled` (its task CANCELED), its hold
+   * refunded, audited, and out of the approvers' inbox; approving it
+   * afterwards is refused as decided. Answers the record as it is now:
+   * `canceled`, or the state that won the race (the caller is told the task
+   * can no longer be canceled), or undefined for a call of another tenant.
+   */
+  async cancel(id: string, caller: Principal): Promise<ApprovalRecord | undefined> {
+    const a = await this.get(id, caller.tenant);
+    if (a === undefined || a.state !== 'pending') return a;
+    const decision = { by: caller.subject, at: this.#now(), reason: 'canceled by the caller' };
+    if (!(await this.#o.store.transition(id, 'pending', 'canceled', decision))) return this.#o.store.get(id);
+    await this.#release(a, `canceled by ${caller.subject}`);
+    this.#audit('approval.canceled', a, { principal: caller, admin: false }, decision.reason);
+    return (await this.#o.store.get(id))!;
+  }
+
   /** Ends the pending calls past their expiry at `now` (REJECTED, holds refunded); returns how many. */
   async expireDue(now = this.#now()): Promise<number> {
     let count = 0;
@@ -222,6 +283,15 @@ export class ApprovalGate {
 
   /** Loads the stored rules, then sweeps every `sweepIntervalMs`. */
   async start(): Promise<void> {
+    const bus = this.#o.bus;
+    if (bus !== undefined) {
+      const unsubscribe = bus.subscribe(APPROVAL_RULES_TOPIC, () => {
+        this.reloadRules().catch((err: unknown) => this.#o.logger.warn({ err }, 'reading the approval rules again failed; the next sweep tries again'));
+      });
+      this.#unsubscribe = unsubscribe;
+      // Subscribed before the first read: a rule written meanwhile is either read now or announced after.
+      await unsubscribe.ready;
+    }
     await this.reloadRules();
     this.#timer = setInterval(() => void this.sweep(), this.#o.sweepIntervalMs);
     this.#timer.unref();
@@ -230,6 +300,8 @@ export class ApprovalGate {
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     await this.#sweeping;
   }
 

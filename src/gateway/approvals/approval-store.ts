@@ -10,7 +10,7 @@ import type { ApprovalRule } from './approval-rule.js';
  * by two approvers or two replicas); then `approved` (forwarded), `denied`
  * or `expired` (both end the caller's task REJECTED).
  */
-export type ApprovalState = 'pending' | 'forwarding' | 'approved' | 'denied' | 'expired';
+export type ApprovalState = 'pending' | 'forwarding' | 'approved' | 'denied' | 'expired' | 'canceled';
 
 /** The call as received, kept to forward it once approved. */
 export interface ParkedRequest {

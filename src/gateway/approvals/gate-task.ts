@@ -1,8 +1,7 @@
 import { APPROVAL_TASK_PREFIX } from '../../contracts/approvals/index.js';
 import type { ApprovalRecord } from './approval-store.js';
 
-/** The metadata key of a gated task, and the extension a gateway with approval rules declares on cards (ADR 0037). */
-export const APPROVAL_EXTENSION_URI = 'https://agentmesh.dev/extensions/approvals/v1';
+/** The metadata key of a gated task (ADR 0037). */
 export const APPROVAL_METADATA_KEY = 'agentmesh.approval';
 
 /** The prefix of a gated task's id: GetTask on such an id is answered by the gateway, no other call looks at the store. */
@@ -19,6 +18,8 @@ function stateOf(a: ApprovalRecord): { v1: string; v03: string; text: string } {
       return { v1: 'TASK_STATE_WORKING', v03: 'working', text: `Approved by ${a.decidedBy ?? 'an approver'}; the call is being sent to ${a.agent}` };
     case 'denied':
       return { v1: 'TASK_STATE_REJECTED', v03: 'rejected', text: `Denied by ${a.decidedBy ?? 'an approver'}${a.decisionReason ? `: ${a.decisionReason}` : ''}` };
+    case 'canceled':
+      return { v1: 'TASK_STATE_CANCELED', v03: 'canceled', text: `Canceled by ${a.decidedBy ?? 'the caller'} before anyone decided` };
     case 'expired':
       return { v1: 'TASK_STATE_REJECTED', v03: 'rejected', text: `No approval came before ${new Date(a.expiresAt).toISOString()}: ${a.reason}` };
     default:

@@ -11,4 +11,5 @@ export type { ApprovalRecord, ApprovalState, ParkedRequest } from './approval-st
 export { approvalRoutes } from './approval-routes.js';
 export { approvalRuleSchema, DEFAULT_APPROVER_SCOPE } from './approval-rule.js';
 export type { ApprovalRule, ApprovalRuleInput } from './approval-rule.js';
-export { APPROVAL_EXTENSION_URI, APPROVAL_METADATA_KEY } from './gate-task.js';
+export { APPROVAL_METADATA_KEY } from './gate-task.js';
+export { APPROVAL_EXTENSION_URI } from '../routing/index.js';

@@ -12,7 +12,7 @@ import type { Logger } from '../../observability/index.js';
 import { Errors } from '../../protocol/index.js';
 import type { CreditLedger } from '../../tenancy/index.js';
 import { GATEWAY_ADMIN_SCOPE, GATEWAY_DELEGATE_SCOPE, type Identity } from '../identity/index.js';
-import { ORIGINAL_CARD_EXTENSION_URI, rewriteCard, type AgentRoute, type InstanceStats, type UpstreamRouter } from '../routing/index.js';
+import { ORIGINAL_CARD_EXTENSION_URI, rewriteCard, type AgentRoute, type GatewayExtension, type InstanceStats, type UpstreamRouter } from '../routing/index.js';
 import { consoleViewer, mayView, type ConsoleViewer } from './console-access.js';
 import { consoleAuditRoutes } from './console-audit-routes.js';
 import { consoleTaskStream } from './console-task-stream.js';
@@ -44,6 +44,8 @@ export interface ConsoleRoutesOptions {
   assertionTtlSeconds: number;
   /** The gateway's public base URL: the cards a tenant admin reads point there, never at an instance. */
   publicUrl: () => string;
+  /** The extensions the gateway declares on an agent's served card (the approvals extension): the card a tenant admin reads is the served one. */
+  cardExtensions?: (agent: string) => GatewayExtension[];
   /** The ledger's default low-balance threshold (the gateway's `lowBalanceMilliCredits`), shown when a tenant has none of its own. */
   lowBalanceMilliCredits: number;
 }
@@ -110,8 +112,8 @@ function agentSummary(route: AgentRoute, stats: readonly InstanceStats[], platfo
  * without the agent's original signed card (which names the instance it was
  * published from). A tenant admin is not told where instances run.
  */
-function tenantCard(route: AgentRoute, publicUrl: string): unknown {
-  const card = rewriteCard(route.record, route.instances.map((i) => i.url), publicUrl) as { capabilities?: { extensions?: Array<{ uri?: string }> } };
+function tenantCard(route: AgentRoute, publicUrl: string, gatewayExtensions: readonly GatewayExtension[]): unknown {
+  const card = rewriteCard(route.record, route.instances.map((i) => i.url), publicUrl, gatewayExtensions) as { capabilities?: { extensions?: Array<{ uri?: string }> } };
   const extensions = card.capabilities?.extensions?.filter((e) => e.uri !== ORIGINAL_CARD_EXTENSION_URI);
   if (card.capabilities !== undefined) card.capabilities = { ...card.capabilities, extensions: extensions ?? [] };
   // Anything else naming an instance (a provider or documentation URL on the agent's own host) is the gateway's URL here.
@@ -402,7 +404,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
         const route = router.agent(request.params.name);
         // An agent this caller may not see is not found, as one that does not exist.
         if (route === undefined || !mayView(viewer, route.record.metadata.tenants)) throw Errors.agentNotRegistered({ agent: request.params.name });
-        const card = viewer.platform ? route.record.card : tenantCard(route, options.publicUrl());
+        const card = viewer.platform ? route.record.card : tenantCard(route, options.publicUrl(), options.cardExtensions?.(route.record.name) ?? []);
         return { ...agentSummary(route, router.stats(), viewer.platform, viewer.principal.tenant), card, healthHistory: options.health.of(route.record.name, route.instances) };
       },
     );

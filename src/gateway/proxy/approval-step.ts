@@ -22,6 +22,7 @@ export async function approvalStep(c: GatewayCall, d: ProxyDeps): Promise<boolea
   if (gate === undefined) return false;
   const call = c.call;
   if (call.operation === 'GetTask' && isGateTaskId(call.taskId)) return readGateTask(c, d, call.taskId);
+  if (call.operation === 'CancelTask' && isGateTaskId(call.taskId)) return cancelGateTask(c, d, call.taskId);
   if (!gate.active || (call.operation !== 'SendMessage' && call.operation !== 'SendStreamingMessage')) return false;
   const message = call.message;
   // A follow-up to a task is part of that task: it was gated (or not) when it started.
@@ -69,16 +70,52 @@ async function readGateTask(c: GatewayCall, d: ProxyDeps, id: string): Promise<b
   const call = c.call;
   const a = await d.approvals!.get(id, c.principal!.tenant);
   if (a === undefined || a.agent !== c.agent || call.binding === 'ACP') throw Errors.taskNotFound({ taskId: id.slice(0, 100) });
-  if (a.state === 'approved' && a.taskId !== undefined) {
-    // The call reached the agent: its task answers from now on (docs/approvals.md, "What the caller sees").
-    const taskId = a.taskId;
-    call.forwardPath = call.forwardPath.replace(encodeURIComponent(id), encodeURIComponent(taskId));
-    if (call.binding === 'JSONRPC' && isRecord(c.body) && isRecord(c.body['params'])) c.bytes = Buffer.from(JSON.stringify({ ...c.body, params: { ...c.body['params'], id: taskId } }));
-    return false;
-  }
+  // The call reached the agent: its task answers from now on (docs/approvals.md, "What the caller sees").
+  if (a.state === 'approved' && a.taskId !== undefined) return followAgentTask(c, id, a.taskId);
   c.audit.taskId = id;
   await answer(c, gateTaskJson(a, call.version), { binding: call.binding, version: call.version, send: false, streaming: false, jsonRpcId: call.jsonRpcId });
   return true;
+}
+
+/**
+ * CancelTask on a gated task: a pending call ends CANCELED (its hold
+ * refunded, audited, gone from the approvers' inbox); once sent, the cancel
+ * goes on to the agent's task, as GetTask does; a call already denied,
+ * expired, canceled or being sent can no longer be canceled (A2A
+ * TaskNotCancelableError).
+ */
+async function cancelGateTask(c: GatewayCall, d: ProxyDeps, id: string): Promise<boolean> {
+  const call = c.call;
+  const principal = c.principal!;
+  const seen = await d.approvals!.get(id, principal.tenant);
+  if (seen === undefined || seen.agent !== c.agent || call.binding === 'ACP') throw Errors.taskNotFound({ taskId: id.slice(0, 100) });
+  if (seen.state === 'approved' && seen.taskId !== undefined) return followAgentTask(c, id, seen.taskId);
+  const a = await d.approvals!.cancel(id, principal);
+  if (a === undefined) throw Errors.taskNotFound({ taskId: id.slice(0, 100) });
+  if (a.state === 'approved' && a.taskId !== undefined) return followAgentTask(c, id, a.taskId);
+  c.audit.taskId = id;
+  // Canceled by this call (or by a cancel racing it): the task is CANCELED; anything else won first.
+  if (a.state !== 'canceled' || seen.state !== 'pending') {
+    throw Errors.taskNotCancelable({ taskId: id, state: gateTaskState(a, call.version) });
+  }
+  c.audit.eventType = 'approval.canceled';
+  c.audit.detail = { ...c.audit.detail, approval: id };
+  await answer(c, gateTaskJson(a, call.version), { binding: call.binding, version: call.version, send: false, streaming: false, jsonRpcId: call.jsonRpcId });
+  return true;
+}
+
+/** The call reached the agent: the request goes on to the agent's task instead of the gated id. */
+function followAgentTask(c: GatewayCall, id: string, taskId: string): false {
+  const call = c.call;
+  call.forwardPath = call.forwardPath.replace(encodeURIComponent(id), encodeURIComponent(taskId));
+  if (call.binding === 'JSONRPC' && isRecord(c.body) && isRecord(c.body['params'])) c.bytes = Buffer.from(JSON.stringify({ ...c.body, params: { ...c.body['params'], id: taskId } }));
+  return false;
+}
+
+/** The A2A state name a gated task is in, as the caller's version writes it. */
+function gateTaskState(a: ApprovalRecord, version: '0.3' | '1.0'): string {
+  const status = gateTaskJson(a, version)['status'] as { state: string };
+  return status.state;
 }
 
 async function answer(c: GatewayCall, task: Record<string, unknown>, shape: GateAnswerShape): Promise<void> {

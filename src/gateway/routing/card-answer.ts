@@ -1,6 +1,7 @@
 import { isNotModified, type ExchangeReply, type ExchangeRequest } from '../../http/index.js';
 import { negotiateCardVersion, requestedVersion, type ProtocolVersion } from '../../protocol/index.js';
 import type { CardSigner } from './card-cache.js';
+import type { GatewayExtension } from './gateway-card.js';
 import type { UpstreamRouter } from './upstream-router.js';
 
 /** How long clients may cache a card served through the gateway, in seconds. */
@@ -16,6 +17,8 @@ export interface CardAnswerOptions {
   /** The gateway's public URL: interface URLs, the token URL. */
   gatewayBaseUrl: string;
   sign: CardSigner;
+  /** Extensions the gateway declares on this agent's card (the approvals extension where a rule may gate it). */
+  extensions?: readonly GatewayExtension[];
   /** The call's audit entry: marked `a2a.card` once the card is found (public card reads are counted, not audited; a failure is audited as the call's error). */
   audit: { eventType: string };
 }
@@ -46,7 +49,7 @@ export async function answerCardRequest(o: CardAnswerOptions): Promise<ExchangeR
   // Before anything can fail: an error answer depends on the header too.
   varyOnVersion(reply);
   const version = cardVersion(request);
-  const { json, etag, lastModified } = await o.router.card(o.agent, { gatewayBaseUrl: o.gatewayBaseUrl, sign: o.sign, version });
+  const { json, etag, lastModified } = await o.router.card(o.agent, { gatewayBaseUrl: o.gatewayBaseUrl, sign: o.sign, version, ...(o.extensions !== undefined && { extensions: o.extensions }) });
   o.audit.eventType = 'a2a.card';
   reply.header('etag', etag).header('last-modified', lastModified).header('cache-control', `public, max-age=${CARD_MAX_AGE_SECONDS}`);
   if (isNotModified(request.headers, etag, lastModified)) return reply.code(304).send();

@@ -25,6 +25,24 @@ import { isRecord } from '../../protocol/index.js';
  */
 export const ORIGINAL_CARD_EXTENSION_URI = 'https://agentmesh.dev/extensions/original-card/v1';
 
+/**
+ * URI of the approvals extension (ADR 0037): declared on the card of an
+ * agent an approval rule may gate, so a client knows a call may come back
+ * as a gated task in `AUTH_REQUIRED` with `metadata["agentmesh.approval"]`.
+ */
+export const APPROVAL_EXTENSION_URI = 'https://agentmesh.dev/extensions/approvals/v1';
+
+/** The URIs only the gateway writes on a served card: an agent's own extension under one of them is dropped. */
+const GATEWAY_EXTENSION_URIS: ReadonlySet<string> = new Set([ORIGINAL_CARD_EXTENSION_URI, APPROVAL_EXTENSION_URI]);
+
+/** An AgentExtension the gateway declares on a served card (A2A §4.4.4). */
+export interface GatewayExtension {
+  uri: string;
+  description: string;
+  required: boolean;
+  params?: Record<string, unknown>;
+}
+
 type Json = Record<string, unknown>;
 
 /**
@@ -50,7 +68,7 @@ export const PROXIED_BINDINGS: ReadonlySet<string> = new Set(['JSONRPC', 'HTTP+J
  * to `{instance}/x`; any other URL (a card registered by hand) becomes the
  * gateway URL itself.
  */
-export function rewriteCard(record: AgentRecord, instanceUrls: readonly string[], gatewayBaseUrl: string): Json {
+export function rewriteCard(record: AgentRecord, instanceUrls: readonly string[], gatewayBaseUrl: string, gatewayExtensions: readonly GatewayExtension[] = []): Json {
   const json = AgentCard.toJSON(record.card);
   const original: Json = isRecord(json) ? json : {};
   const gatewayUrl = `${gatewayBaseUrl.replace(/\/+$/, '')}/agents/${encodeURIComponent(record.name)}`;
@@ -62,8 +80,9 @@ export function rewriteCard(record: AgentRecord, instanceUrls: readonly string[]
   };
   const interfaces = recordsOf(original['supportedInterfaces']);
   const capabilities = isRecord(original['capabilities']) ? original['capabilities'] : {};
-  // An extension under our URI that the agent wrote itself would pass for the gateway's word: dropped.
-  const extensions = recordsOf(capabilities['extensions']).filter((e) => e['uri'] !== ORIGINAL_CARD_EXTENSION_URI);
+  // An extension under one of the gateway's URIs that the agent wrote itself would pass for the gateway's word: dropped.
+  const extensions = recordsOf(capabilities['extensions']).filter((e) => typeof e['uri'] !== 'string' || !GATEWAY_EXTENSION_URIS.has(e['uri']));
+  for (const e of gatewayExtensions) extensions.push({ ...e });
   const signatures = Array.isArray(original['signatures']) ? original['signatures'] : [];
   if (signatures.length > 0) {
     extensions.push({

@@ -1,7 +1,7 @@
 import { createOutboundPool, type ExchangeReply } from '../../http/index.js';
 import { Errors, type ProtocolVersion } from '../../protocol/index.js';
 import { CardCache, type CardSigner, type GatewayServedCard } from './card-cache.js';
-import { rewriteCard } from './gateway-card.js';
+import { rewriteCard, type GatewayExtension } from './gateway-card.js';
 import { RegistryFollower } from './registry-follower.js';
 import { RegistryReader } from './registry-reader.js';
 import type { AgentInstance, AgentRecord } from './registry-types.js';
@@ -72,7 +72,7 @@ export interface UpstreamRouter {
    * `AM_ERR_GATEWAY_AGENT_NOT_FOUND`, and `AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED`
    * for 0.3 when the card has no v0.3 interface.
    */
-  card(agent: string, options: { gatewayBaseUrl: string; sign: CardSigner; version: ProtocolVersion }): Promise<GatewayServedCard>;
+  card(agent: string, options: { gatewayBaseUrl: string; sign: CardSigner; version: ProtocolVersion; extensions?: readonly GatewayExtension[] }): Promise<GatewayServedCard>;
   /** Every known instance with this router's view of it. */
   stats(): InstanceStats[];
   /** Stops following the registry and closes every upstream connection. */
@@ -144,13 +144,13 @@ export function createUpstreamRouter(options: UpstreamRouterOptions): UpstreamRo
       return out;
     },
     forward: (input, reply) => forwarder.forward(input, reply),
-    async card(agent, { gatewayBaseUrl, sign, version }) {
+    async card(agent, { gatewayBaseUrl, sign, version, extensions }) {
       const cached = cache.get(agent);
       if (cached === undefined) {
         cards.delete(agent);
         throw Errors.agentNotRegistered({ agent });
       }
-      const unsigned = rewriteCard(cached.record, cached.instances.map((i) => i.info.url), gatewayBaseUrl);
+      const unsigned = rewriteCard(cached.record, cached.instances.map((i) => i.info.url), gatewayBaseUrl, extensions);
       return cards.get(agent, unsigned, sign, { version });
     },
     stats() {

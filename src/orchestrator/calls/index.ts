@@ -9,3 +9,5 @@ export type { AgentCallerOptions } from './agent-caller-options.js';
 export type { RetrySchedule } from './retry-schedule.js';
 export { ON_BEHALF_OF_TENANT_HEADER, ON_BEHALF_OF_SUBJECT_HEADER, ON_BEHALF_OF_SCOPES_HEADER } from './call-route.js';
 export type { AgentCaller, ChildAttach, ChildCall, ChildEvent, ChildOutcome, ChildReply, OnBehalfOf } from './agent-caller.js';
+export { approvalReason, awaitApprovalDecision, isParkedForApproval } from './approval-wait.js';
+export type { ParkedOutcome } from './approval-wait.js';

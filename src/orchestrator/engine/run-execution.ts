@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message } from '@a2a-js/sdk';
 import type { Logger } from 'pino';
-import { APPROVAL_TASK_PREFIX } from '../../contracts/approvals/index.js';
 import { Errors, ErrorCodes, relayed } from '../../protocol/index.js';
-import { exponentialBackoff, pause } from '../../storage/index.js';
+import { exponentialBackoff } from '../../storage/index.js';
 import type { AgentCaller, ChildOutcome, OnBehalfOf } from '../calls/agent-caller.js';
+import { approvalReason, awaitApprovalDecision, isParkedForApproval } from '../calls/approval-wait.js';
 import type { RunEvent } from '../run-events.js';
 import { compileTemplate, evaluateCondition } from '../workflow/index.js';
 import type { CallStep, CallTarget, FallbackStep, Step, StepResult, TemplateScope, WorkflowDefinition } from '../workflow/workflow-definition.js';
@@ -248,9 +248,9 @@ export class RunExecution implements StepRunner {
           record.taskId = outcome.taskId;
           return outcome.output;
         }
-        if (outcome.state === 'auth-required' && outcome.taskId.startsWith(APPROVAL_TASK_PREFIX)) {
+        if (isParkedForApproval(outcome)) {
           // Parked at the gateway for a person's approval: nothing the user could answer moves it (ADR 0037).
-          outcome = await this.#awaitApproval(path, target.agent, outcome.question, record, outcome.taskId, outcome.contextId, common);
+          outcome = await this.#awaitApproval(path, target.agent, approvalReason(outcome), record, outcome.taskId, outcome.contextId, common);
           continue;
         }
         if (outcome.state === 'input-required' || outcome.state === 'auth-required') {
@@ -280,18 +280,12 @@ export class RunExecution implements StepRunner {
    * approved, it is the agent's task, followed as any child's; denied or
    * expired, it ended REJECTED. The run is waiting, not stuck (metrics).
    */
-  async #awaitApproval(path: string, agent: string, status: string, record: StepRecord, taskId: string, contextId: string, common: { agent: string; onBehalfOf: OnBehalfOf; signal: AbortSignal; traceparent?: string }): Promise<ChildOutcome> {
+  async #awaitApproval(path: string, agent: string, reason: string, record: StepRecord, taskId: string, contextId: string, common: { agent: string; onBehalfOf: OnBehalfOf; signal: AbortSignal; traceparent?: string }): Promise<ChildOutcome> {
     await this.#save({ ...record, status: 'awaiting-approval', taskId, contextId });
     this.deps.metrics?.runPaused(this.host.runId, true);
-    // The gated task's status reads "Waiting for approval: <reason>" (docs/approvals.md): the event says it once.
-    const reason = status.replace(/^Waiting for approval: /, '');
     this.#emit({ type: 'step.awaiting-approval', runId: this.host.runId, path, agent, reason, approval: taskId }, `${path}: ${agent} waits for approval: ${reason}`);
     try {
-      for (let wait = 1_000; ; wait = Math.min(wait * 2, 30_000)) {
-        await pause(wait * (this.deps.backoffScale ?? 1), common.signal);
-        const next = await this.deps.caller.attach({ ...common, taskId });
-        if (next.state !== 'auth-required' || !next.taskId.startsWith(APPROVAL_TASK_PREFIX)) return next;
-      }
+      return await awaitApprovalDecision(this.deps.caller, { ...common, taskId }, this.deps.backoffScale ?? 1);
     } finally {
       this.deps.metrics?.runPaused(this.host.runId, false);
       await this.#save({ ...record, status: 'running', taskId, contextId });

@@ -1,6 +1,6 @@
 import { type AgentmeshError, Errors } from '../../protocol/index.js';
 import type { SkillContext, DynamicSkillDefinition } from '../../contracts/agent/index.js';
-import type { AgentCaller, ChildOutcome, OnBehalfOf } from '../calls/index.js';
+import { approvalReason, awaitApprovalDecision, isParkedForApproval, type AgentCaller, type ChildOutcome, type OnBehalfOf } from '../calls/index.js';
 import { ChildEventRelay } from './child-event-relay.js';
 import { MemoryConversationStore, type Conversation, type ConversationKey, type ConversationStore } from './conversation-store.js';
 import { RegistryReader } from './registry-reader.js';
@@ -109,6 +109,9 @@ interface RouteDeps {
   model: ModelChooser | undefined;
 }
 
+/** The data of the router's progress while the specialist's call waits for approval at the gateway: `{ agent, approval, reason }`. */
+export const ROUTE_APPROVAL_KEY = 'agentmesh.route.approval';
+
 /** The data part of the router's question when it asks which candidate is meant. */
 export const ROUTE_ASK_KEY = 'agentmesh.route.ask';
 /** Questions asked before the router gives up on a choice it cannot read. */
@@ -211,6 +214,14 @@ async function route(ctx: SkillContext, deps: RouteDeps): Promise<unknown> {
         case 'input-required':
         case 'auth-required': {
           remember(outcome.taskId, outcome.contextId);
+          if (isParkedForApproval(outcome)) {
+            // Parked at the gateway for a person's approval (ADR 0037): no answer of the caller moves it, so the
+            // router's task stays working and says why, and follows the gated task until someone decides.
+            const reason = approvalReason(outcome);
+            ctx.progress(`${target.agent} waits for approval: ${reason}`, { [ROUTE_APPROVAL_KEY]: { agent: target.agent, approval: outcome.taskId, reason } });
+            outcome = await awaitApprovalDecision(caller, { ...common, taskId: outcome.taskId });
+            break;
+          }
           const answer = await ctx.requestInput(outcome.question, isRecord(outcome.data) ? outcome.data : undefined);
           outcome = await caller.reply({ ...common, taskId: outcome.taskId, contextId: outcome.contextId, parts: answer.parts, messageId: `${ctx.taskId}-answer-${turn}` });
           break;

@@ -41,7 +41,7 @@ function run(ctx: CliContext, flags: CreditsFlags, body: (gateway: ApprovalsClie
   return runRoleCommand(ctx, 'gateway', flags, (signal) => new ApprovalsClient({ url, token: bearerOf(flags, ctx.io.env) ?? localAdminToken(ctx.io.env, url), fetchImpl: ctx.io.fetchImpl, signal }), body);
 }
 
-const STATES = ['pending', 'forwarding', 'approved', 'denied', 'expired'];
+const STATES = ['pending', 'forwarding', 'approved', 'denied', 'expired', 'canceled'];
 
 function listCommand(ctx: CliContext): Command {
   const command = new Command('list')

@@ -37,7 +37,10 @@
  * or with `--cpu`): its instructions per call called directly, then per call
  * through the gateway (which adds the tenant assertion it verifies), in the
  * same process and run: the load-independent form of the bench's "runtime
- * behind the gateway ÷ direct".
+ * behind the gateway ÷ direct". With `--by-header`, then the runtime called
+ * directly with each group of the headers the gateway adds (its
+ * `traceparent`, its `X-Forwarded-*`, its assertion, all of them), captured
+ * from a call it forwarded: which of them the difference is made of.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -158,7 +161,7 @@ async function json(url: string, init: RequestInit = {}): Promise<{ status: numb
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '8' }, fronts: { type: 'string', default: 'bare-relay,gateway' }, keep: { type: 'string' }, warmup: { type: 'string', default: '3000' }, syscalls: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false }, runtime: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '8' }, fronts: { type: 'string', default: 'bare-relay,gateway' }, keep: { type: 'string' }, warmup: { type: 'string', default: '3000' }, syscalls: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false }, runtime: { type: 'boolean', default: false }, 'by-header': { type: 'boolean', default: false } } });
   if (values.runtime) return measureRuntime(values);
   const cpu = values.cpu;
   // Either way the front runs without valgrind.
@@ -267,7 +270,7 @@ async function benchToken(gatewayUrl: string): Promise<string> {
 }
 
 /** `--runtime`: the runtime's instructions (or CPU) per call, called directly and through the gateway, one process, one run. */
-async function measureRuntime(values: { calls: string; concurrency: string; warmup: string; cpu: boolean; keep?: string | undefined }): Promise<void> {
+async function measureRuntime(values: { calls: string; concurrency: string; warmup: string; cpu: boolean; keep?: string | undefined; 'by-header': boolean }): Promise<void> {
   const count = Number(values.calls);
   const concurrency = Number(values.concurrency);
   const warmup = Number(values.warmup);
@@ -280,6 +283,7 @@ async function measureRuntime(values: { calls: string; concurrency: string; warm
     const gateway = await start('control', { dataDir: join(dir, 'control'), adminToken: ADMIN, registryUrl });
     children.push(gateway.child);
     const gatewayUrl = gateway.message['gatewayUrl']!;
+    if (values['by-header']) process.env['AGENTMESH_BENCH_CAPTURE_HEADERS'] = '1';
     const runtime = await start('runtime', { dataDir: join(dir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` }, values.cpu ? undefined : join(dir, 'runtime.cg'));
     children.push(runtime.child);
     const pid = runtime.child.pid!;
@@ -303,6 +307,27 @@ async function measureRuntime(values: { calls: string; concurrency: string; warm
       return `runtime, ${label}: ${((await lastDumpTotal(dir, 'runtime.cg')) / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`;
     };
     const rows = [await measure('called directly', direct, {}), await measure('behind the gateway (its assertion checked)', via, auth)];
+    if (values['by-header']) {
+      // The runtime called directly with the headers the gateway adds, one group at a time: which of them costs.
+      const captured = async (): Promise<Record<string, string>> => {
+        await calls(via, auth, 1, 1);
+        runtime.child.send({ type: 'headers' });
+        const [reply] = (await once(runtime.child, 'message')) as [{ headers: Record<string, string> }];
+        return reply.headers;
+      };
+      const all = await captured();
+      process.stdout.write(`headers the gateway sends: ${Object.entries(all).map(([k, v]) => `${k} (${String(v).length} B)`).join(', ')}\n`);
+      const groups: [string, (name: string) => boolean][] = [
+        ['traceparent', (n) => n === 'traceparent' || n === 'tracestate'],
+        ['x-forwarded-*', (n) => n.startsWith('x-forwarded-')],
+        ['authorization (the assertion)', (n) => n === 'authorization'],
+        ['all of them', (n) => !['host', 'content-length', 'connection', 'content-type', 'a2a-version'].includes(n)],
+      ];
+      for (const [label, pick] of groups) {
+        const headers = Object.fromEntries(Object.entries(await captured()).filter(([name]) => pick(name)));
+        rows.push(await measure(`called directly with ${label}`, direct, headers));
+      }
+    }
     for (const row of rows) process.stdout.write(`${row}\n`);
   } finally {
     await Promise.all(

@@ -121,6 +121,21 @@ describe('the quota script on a private Redis: what a call costs, a lost script,
     assert.equal(last?.remaining, 10_000 - 257);
   });
 
+  test('64 calls arriving together on one replica wait for the one claim in flight instead of each sending a script', async () => {
+    const quotas = new Quotas({ redis });
+    const checks: QuotaCheck[] = [
+      { key: 'client:together:agent:a', rpm: 10_000, burst: 0 },
+      { key: 'tenant:together', rpm: 100_000, burst: 0 },
+    ];
+    await admin.config('RESETSTAT');
+    const states = await Promise.all(Array.from({ length: 64 }, () => quotas.admit(checks)));
+    const stats = parseCommandStats(await admin.info('commandstats'));
+    // A new Quotas defines its command afresh: ioredis may send its first one as EVAL.
+    assert.equal((stats.get('evalsha') ?? 0) + (stats.get('eval') ?? 0), 1);
+    assert.equal(Number(await admin.get(quotaKeyOf(checks[0]!))), 64);
+    assert.equal(Math.min(...states.map((s) => s!.remaining)), 10_000 - 64);
+  });
+
   test('near the limit claims shrink to one request: a client allowed 1,000 and a burst of 20 gets exactly 1,020 from one replica', async () => {
     const quotas = new Quotas({ redis });
     const check: QuotaCheck = { key: 'client:edge:agent:a', rpm: 1000, burst: 20 };

@@ -59,8 +59,12 @@ export class Quotas {
   readonly #windowEnds = new LRUCache<string, number>({ max: WINDOW_END_CACHE_SIZE });
   /** Requests claimed from each shared counter and not spent yet (by counter key). */
   readonly #units = new LRUCache<string, LocalUnits>({ max: WINDOW_END_CACHE_SIZE });
-  /** Counters with a claim in flight: the calls meanwhile charge one request each, so a replica holds at most one claim unspent. */
-  readonly #claiming = new Set<string>();
+  /**
+   * Counters with a claim in flight, and the claim: a call that finds no
+   * request left waits for it once rather than claiming too, so a replica
+   * holds at most one claim unspent per counter.
+   */
+  readonly #claiming = new Map<string, Promise<unknown>>();
   readonly #now: () => number;
 
   constructor(options: { redis?: Redis | undefined; now?: () => number } = {}) {
@@ -76,6 +80,9 @@ export class Quotas {
   async admit(checks: readonly QuotaCheck[]): Promise<QuotaState | undefined> {
     if (checks.length === 0) return undefined;
     if (this.#redis !== undefined) {
+      const inFlight = this.#claimsToWaitFor(checks);
+      // Its outcome is read from the units it leaves; a failed claim leaves none, and this call then asks Redis itself.
+      if (inFlight !== undefined) await inFlight;
       const now = this.#now();
       // The checks this replica still holds claimed requests for are charged here; the others go to Redis.
       const spent: LocalUnits[] = [];
@@ -131,29 +138,49 @@ export class Quotas {
         return block;
       },
     );
-    for (const key of claims) this.#claiming.add(key);
+    // Settled once this reply's units are stored (or the script failed): a call waiting on it then finds them.
+    let settle!: () => void;
+    const claim = new Promise<void>((resolve) => (settle = resolve));
+    for (const key of claims) this.#claiming.set(key, claim);
     let reply: QuotaCounters;
     try {
       reply = readQuotaReply(await redis.agentmeshQuota(keys.length, ...keys, ...args), checks.length);
-    } finally {
-      for (const key of claims) this.#claiming.delete(key);
-    }
-    for (const [i, counter] of reply.checks.entries()) {
-      const key = keys[2 * i]!;
-      if (counter.ttlMs !== undefined) this.#windowEnds.set(key, now + counter.ttlMs);
-      // This request took one of what was granted; the rest are spent by the next calls here, within this window.
-      const windowEnd = this.#windowEnds.get(key);
-      if (counter.granted > 1 && windowEnd !== undefined) {
-        const held = this.#units.get(key);
-        // Claims that were in flight together add up (each learned the window's end to the millisecond of its own reply).
-        if (held !== undefined && held.left > 0 && held.windowEnd > now) {
-          held.left += counter.granted - 1;
-          held.claimedUpTo = Math.max(held.claimedUpTo, counter.used);
-          held.windowEnd = Math.min(held.windowEnd, windowEnd);
-        } else this.#units.set(key, { left: counter.granted - 1, claimedUpTo: counter.used, windowEnd });
+      for (const [i, counter] of reply.checks.entries()) {
+        const key = keys[2 * i]!;
+        if (counter.ttlMs !== undefined) this.#windowEnds.set(key, now + counter.ttlMs);
+        // This request took one of what was granted; the rest are spent by the next calls here, within this window.
+        const windowEnd = this.#windowEnds.get(key);
+        if (counter.granted > 1 && windowEnd !== undefined) {
+          const held = this.#units.get(key);
+          // Claims that were in flight together add up (each learned the window's end to the millisecond of its own reply).
+          if (held !== undefined && held.left > 0 && held.windowEnd > now) {
+            held.left += counter.granted - 1;
+            held.claimedUpTo = Math.max(held.claimedUpTo, counter.used);
+            held.windowEnd = Math.min(held.windowEnd, windowEnd);
+          } else this.#units.set(key, { left: counter.granted - 1, claimedUpTo: counter.used, windowEnd });
+        }
       }
+    } finally {
+      for (const key of claims) if (this.#claiming.get(key) === claim) this.#claiming.delete(key);
+      settle();
     }
     return reply;
+  }
+
+  /** The claims in flight for the checks this replica holds no request of, if any. */
+  #claimsToWaitFor(checks: readonly QuotaCheck[]): Promise<unknown> | undefined {
+    if (this.#claiming.size === 0) return undefined;
+    const now = this.#now();
+    let waits: Promise<unknown>[] | undefined;
+    for (const check of checks) {
+      const key = quotaKeyOf(check);
+      const claim = this.#claiming.get(key);
+      if (claim === undefined) continue;
+      const units = this.#units.get(key);
+      if (units !== undefined && units.left > 0 && units.windowEnd > now) continue;
+      (waits ??= []).push(claim);
+    }
+    return waits === undefined ? undefined : waits.length === 1 ? waits[0] : Promise.all(waits);
   }
 
   /** Per check, the state it admitted the call with; throws the refusal when one refused. */

@@ -34,7 +34,7 @@
  * kernel's.
  *
  * `--runtime`: the runtime behind them is measured instead (under valgrind,
- * or with `--cpu`): its instructions per call called directly, then per call
+ * or with `--cpu` or `--syscalls`): its instructions per call called directly, then per call
  * through the gateway (which adds the tenant assertion it verifies), in the
  * same process and run: the load-independent form of the bench's "runtime
  * behind the gateway ÷ direct". With `--by-header`, then the runtime called
@@ -270,7 +270,7 @@ async function benchToken(gatewayUrl: string): Promise<string> {
 }
 
 /** `--runtime`: the runtime's instructions (or CPU) per call, called directly and through the gateway, one process, one run. */
-async function measureRuntime(values: { calls: string; concurrency: string; warmup: string; cpu: boolean; keep?: string | undefined; 'by-header': boolean }): Promise<void> {
+async function measureRuntime(values: { calls: string; concurrency: string; warmup: string; cpu: boolean; syscalls: boolean; keep?: string | undefined; 'by-header': boolean }): Promise<void> {
   const count = Number(values.calls);
   const concurrency = Number(values.concurrency);
   const warmup = Number(values.warmup);
@@ -284,7 +284,9 @@ async function measureRuntime(values: { calls: string; concurrency: string; warm
     children.push(gateway.child);
     const gatewayUrl = gateway.message['gatewayUrl']!;
     if (values['by-header']) process.env['AGENTMESH_BENCH_CAPTURE_HEADERS'] = '1';
-    const runtime = await start('runtime', { dataDir: join(dir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` }, values.cpu ? undefined : join(dir, 'runtime.cg'));
+    const valgrind = !values.cpu && !values.syscalls;
+    if (valgrind) process.env['AGENTMESH_BENCH_PATIENT'] = '1';
+    const runtime = await start('runtime', { dataDir: join(dir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` }, valgrind ? join(dir, 'runtime.cg') : undefined);
     children.push(runtime.child);
     const pid = runtime.child.pid!;
     const direct = `${runtime.message['url']!}/agents/bench`;
@@ -301,6 +303,7 @@ async function measureRuntime(values: { calls: string; concurrency: string; warm
     await calls(via, auth, warmup, concurrency);
     const measure = async (label: string, url: string, headers: Record<string, string>): Promise<string> => {
       if (values.cpu) return `runtime, ${label}: ${await cpuPerCall(pid, count, () => calls(url, headers, count, concurrency))}`;
+      if (values.syscalls) return `runtime, ${label}: system calls per call: ${await syscallsPerCall(pid, count, () => calls(url, headers, count, concurrency))}`;
       await control(pid, '-z');
       await calls(url, headers, count, concurrency);
       await control(pid, '-d');

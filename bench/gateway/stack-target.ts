@@ -180,6 +180,8 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
       registryUrl: message.registryUrl,
       gatewayJwksUrl: message.jwksUrl,
       requireGatewayAssertion: false,
+      // Under valgrind (instructions-per-call) a request can wait seconds for a compile on a busy host: no 408 for that.
+      ...(process.env['AGENTMESH_BENCH_PATIENT'] === '1' ? { headersTimeoutMs: 120_000, requestTimeoutMs: 600_000 } : {}),
     },
   });
   const { url } = await runtime.listen();

@@ -161,7 +161,7 @@ async function json(url: string, init: RequestInit = {}): Promise<{ status: numb
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '8' }, fronts: { type: 'string', default: 'bare-relay,gateway' }, keep: { type: 'string' }, warmup: { type: 'string', default: '3000' }, syscalls: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false }, runtime: { type: 'boolean', default: false }, 'by-header': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '8' }, fronts: { type: 'string', default: 'bare-relay,gateway' }, keep: { type: 'string' }, warmup: { type: 'string', default: '3000' }, syscalls: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false }, runtime: { type: 'boolean', default: false }, 'by-header': { type: 'boolean', default: false }, 'direct-concurrency': { type: 'string' } } });
   if (values.runtime) return measureRuntime(values);
   const cpu = values.cpu;
   // Either way the front runs without valgrind.
@@ -270,7 +270,7 @@ async function benchToken(gatewayUrl: string): Promise<string> {
 }
 
 /** `--runtime`: the runtime's instructions (or CPU) per call, called directly and through the gateway, one process, one run. */
-async function measureRuntime(values: { calls: string; concurrency: string; warmup: string; cpu: boolean; syscalls: boolean; keep?: string | undefined; 'by-header': boolean }): Promise<void> {
+async function measureRuntime(values: { calls: string; concurrency: string; warmup: string; cpu: boolean; syscalls: boolean; keep?: string | undefined; 'by-header': boolean; 'direct-concurrency'?: string | undefined }): Promise<void> {
   const count = Number(values.calls);
   const concurrency = Number(values.concurrency);
   const warmup = Number(values.warmup);
@@ -301,15 +301,35 @@ async function measureRuntime(values: { calls: string; concurrency: string; warm
     }
     await calls(direct, {}, warmup, concurrency);
     await calls(via, auth, warmup, concurrency);
-    const measure = async (label: string, url: string, headers: Record<string, string>): Promise<string> => {
-      if (values.cpu) return `runtime, ${label}: ${await cpuPerCall(pid, count, () => calls(url, headers, count, concurrency))}`;
-      if (values.syscalls) return `runtime, ${label}: system calls per call: ${await syscallsPerCall(pid, count, () => calls(url, headers, count, concurrency))}`;
+    const measure = async (label: string, url: string, headers: Record<string, string>, concurrency = Number(values.concurrency)): Promise<string> => {
+      if (values.cpu) {
+        const started = performance.now();
+        const cpu = await cpuPerCall(pid, count, () => calls(url, headers, count, concurrency));
+        return `runtime, ${label}: ${cpu}; ${(((performance.now() - started) * 1000) / count).toFixed(0)} µs of wall time per call`;
+      }
+      if (values.syscalls) {
+        const started = performance.now();
+        const counts = await syscallsPerCall(pid, count, () => calls(url, headers, count, concurrency));
+        return `runtime, ${label}: system calls per call: ${counts}; ${(((performance.now() - started) * 1000) / count).toFixed(0)} µs of wall time per call`;
+      }
       await control(pid, '-z');
       await calls(url, headers, count, concurrency);
       await control(pid, '-d');
       return `runtime, ${label}: ${((await lastDumpTotal(dir, 'runtime.cg')) / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`;
     };
-    const rows = [await measure('called directly', direct, {}), await measure('behind the gateway (its assertion checked)', via, auth)];
+    const rows: string[] = [];
+    if (values.cpu || values.syscalls) {
+      // What the runtime spends with no call at all (timers, heartbeats): the part of a call's CPU that grows with its wall time.
+      const idleMs = 5000;
+      const idle = () => new Promise<void>((resolve) => setTimeout(resolve, idleMs));
+      rows.push(`runtime, idle, per second: ${values.cpu ? await cpuPerCall(pid, idleMs / 1000, idle) : await syscallsPerCall(pid, idleMs / 1000, idle)}`);
+    }
+    rows.push(await measure('called directly', direct, {}), await measure('behind the gateway (its assertion checked)', via, auth));
+    // The runtime called directly with fewer calls in flight: behind the gateway the same callers keep fewer
+    // calls inside it (each call spends part of its time in the gateway), so its commits group fewer tasks.
+    for (const c of (values['direct-concurrency'] ?? '').split(',').filter(Boolean).map(Number)) {
+      rows.push(await measure(`called directly, ${c} in flight`, direct, {}, c));
+    }
     if (values['by-header']) {
       // The runtime called directly with the headers the gateway adds, one group at a time: which of them costs.
       const captured = async (): Promise<Record<string, string>> => {

@@ -34,10 +34,13 @@
  * kernel's.
  *
  * `--runtime`: the runtime behind them is measured instead (under valgrind,
- * or with `--cpu`): its instructions per call called directly, then per call
+ * or with `--cpu` or `--syscalls`): its instructions per call called directly, then per call
  * through the gateway (which adds the tenant assertion it verifies), in the
  * same process and run: the load-independent form of the bench's "runtime
- * behind the gateway ÷ direct".
+ * behind the gateway ÷ direct". With `--by-header`, then the runtime called
+ * directly with each group of the headers the gateway adds (its
+ * `traceparent`, its `X-Forwarded-*`, its assertion, all of them), captured
+ * from a call it forwarded: which of them the difference is made of.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -158,7 +161,7 @@ async function json(url: string, init: RequestInit = {}): Promise<{ status: numb
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '8' }, fronts: { type: 'string', default: 'bare-relay,gateway' }, keep: { type: 'string' }, warmup: { type: 'string', default: '3000' }, syscalls: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false }, runtime: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '8' }, fronts: { type: 'string', default: 'bare-relay,gateway' }, keep: { type: 'string' }, warmup: { type: 'string', default: '3000' }, syscalls: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false }, runtime: { type: 'boolean', default: false }, 'by-header': { type: 'boolean', default: false }, 'direct-concurrency': { type: 'string' } } });
   if (values.runtime) return measureRuntime(values);
   const cpu = values.cpu;
   // Either way the front runs without valgrind.
@@ -267,7 +270,7 @@ async function benchToken(gatewayUrl: string): Promise<string> {
 }
 
 /** `--runtime`: the runtime's instructions (or CPU) per call, called directly and through the gateway, one process, one run. */
-async function measureRuntime(values: { calls: string; concurrency: string; warmup: string; cpu: boolean; keep?: string | undefined }): Promise<void> {
+async function measureRuntime(values: { calls: string; concurrency: string; warmup: string; cpu: boolean; syscalls: boolean; keep?: string | undefined; 'by-header': boolean; 'direct-concurrency'?: string | undefined }): Promise<void> {
   const count = Number(values.calls);
   const concurrency = Number(values.concurrency);
   const warmup = Number(values.warmup);
@@ -280,7 +283,10 @@ async function measureRuntime(values: { calls: string; concurrency: string; warm
     const gateway = await start('control', { dataDir: join(dir, 'control'), adminToken: ADMIN, registryUrl });
     children.push(gateway.child);
     const gatewayUrl = gateway.message['gatewayUrl']!;
-    const runtime = await start('runtime', { dataDir: join(dir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` }, values.cpu ? undefined : join(dir, 'runtime.cg'));
+    if (values['by-header']) process.env['AGENTMESH_BENCH_CAPTURE_HEADERS'] = '1';
+    const valgrind = !values.cpu && !values.syscalls;
+    if (valgrind) process.env['AGENTMESH_BENCH_PATIENT'] = '1';
+    const runtime = await start('runtime', { dataDir: join(dir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` }, valgrind ? join(dir, 'runtime.cg') : undefined);
     children.push(runtime.child);
     const pid = runtime.child.pid!;
     const direct = `${runtime.message['url']!}/agents/bench`;
@@ -295,14 +301,56 @@ async function measureRuntime(values: { calls: string; concurrency: string; warm
     }
     await calls(direct, {}, warmup, concurrency);
     await calls(via, auth, warmup, concurrency);
-    const measure = async (label: string, url: string, headers: Record<string, string>): Promise<string> => {
-      if (values.cpu) return `runtime, ${label}: ${await cpuPerCall(pid, count, () => calls(url, headers, count, concurrency))}`;
+    const measure = async (label: string, url: string, headers: Record<string, string>, concurrency = Number(values.concurrency)): Promise<string> => {
+      if (values.cpu) {
+        const started = performance.now();
+        const cpu = await cpuPerCall(pid, count, () => calls(url, headers, count, concurrency));
+        return `runtime, ${label}: ${cpu}; ${(((performance.now() - started) * 1000) / count).toFixed(0)} µs of wall time per call`;
+      }
+      if (values.syscalls) {
+        const started = performance.now();
+        const counts = await syscallsPerCall(pid, count, () => calls(url, headers, count, concurrency));
+        return `runtime, ${label}: system calls per call: ${counts}; ${(((performance.now() - started) * 1000) / count).toFixed(0)} µs of wall time per call`;
+      }
       await control(pid, '-z');
       await calls(url, headers, count, concurrency);
       await control(pid, '-d');
       return `runtime, ${label}: ${((await lastDumpTotal(dir, 'runtime.cg')) / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`;
     };
-    const rows = [await measure('called directly', direct, {}), await measure('behind the gateway (its assertion checked)', via, auth)];
+    const rows: string[] = [];
+    if (values.cpu || values.syscalls) {
+      // What the runtime spends with no call at all (timers, heartbeats): the part of a call's CPU that grows with its wall time.
+      const idleMs = 5000;
+      const idle = () => new Promise<void>((resolve) => setTimeout(resolve, idleMs));
+      rows.push(`runtime, idle, per second: ${values.cpu ? await cpuPerCall(pid, idleMs / 1000, idle) : await syscallsPerCall(pid, idleMs / 1000, idle)}`);
+    }
+    rows.push(await measure('called directly', direct, {}), await measure('behind the gateway (its assertion checked)', via, auth));
+    // The runtime called directly with fewer calls in flight: behind the gateway the same callers keep fewer
+    // calls inside it (each call spends part of its time in the gateway), so its commits group fewer tasks.
+    for (const c of (values['direct-concurrency'] ?? '').split(',').filter(Boolean).map(Number)) {
+      rows.push(await measure(`called directly, ${c} in flight`, direct, {}, c));
+    }
+    if (values['by-header']) {
+      // The runtime called directly with the headers the gateway adds, one group at a time: which of them costs.
+      const captured = async (): Promise<Record<string, string>> => {
+        await calls(via, auth, 1, 1);
+        runtime.child.send({ type: 'headers' });
+        const [reply] = (await once(runtime.child, 'message')) as [{ headers: Record<string, string> }];
+        return reply.headers;
+      };
+      const all = await captured();
+      process.stdout.write(`headers the gateway sends: ${Object.entries(all).map(([k, v]) => `${k} (${String(v).length} B)`).join(', ')}\n`);
+      const groups: [string, (name: string) => boolean][] = [
+        ['traceparent', (n) => n === 'traceparent' || n === 'tracestate'],
+        ['x-forwarded-*', (n) => n.startsWith('x-forwarded-')],
+        ['authorization (the assertion)', (n) => n === 'authorization'],
+        ['all of them', (n) => !['host', 'content-length', 'connection', 'content-type', 'a2a-version'].includes(n)],
+      ];
+      for (const [label, pick] of groups) {
+        const headers = Object.fromEntries(Object.entries(await captured()).filter(([name]) => pick(name)));
+        rows.push(await measure(`called directly with ${label}`, direct, headers));
+      }
+    }
     for (const row of rows) process.stdout.write(`${row}\n`);
   } finally {
     await Promise.all(

@@ -17,7 +17,7 @@ import { createGateway, InProcessServers, type GatewayConfigInput } from '../../
 import { createRegistry } from '../../src/registry/index.js';
 import { createRuntime, defineAgent } from '../../src/runtime/index.js';
 import { RedisBus } from '../../src/storage/index.js';
-import { callCounts, installCallCounters } from '../scale/call-counters.js';
+import { callCounts, installCallCounters, writeTally } from '../scale/call-counters.js';
 import { startAllocationProfile } from './allocation-profile.js';
 
 const writeAllocationProfile = startAllocationProfile();
@@ -97,20 +97,28 @@ async function bareProxy(upstream: string): Promise<string> {
 }
 
 /** The shared database and bus of a replica: counters first, so the pool's first statement is counted. */
-async function sharedState(shared: SharedState | undefined) {
+let role = 'stack';
+
+async function sharedState(shared: SharedState | undefined, as: string) {
   if (shared === undefined) return { config: {}, options: {} };
+  role = as;
   await installCallCounters();
   const bus = await RedisBus.connect({ url: shared.redisUrl, stream: shared.stream });
   return { config: { databaseUrl: shared.databaseUrl, redisUrl: shared.redisUrl }, options: { bus } };
 }
 
-process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' } | { type: 'stats' }) => {
+process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' } | { type: 'stats' } | { type: 'headers' }) => {
+  if (message.type === 'headers') {
+    process.send?.({ type: 'headers', headers: capturedHeaders ?? {} });
+    return;
+  }
   if (message.type === 'stop') {
     await writeAllocationProfile();
     process.exit(0);
   }
   if (message.type === 'cpu' || message.type === 'stats') {
     const { user, system } = process.cpuUsage();
+    if (message.type === 'stats') writeTally(role);
     process.send?.({ type: message.type, micros: user + system, ...(message.type === 'stats' ? callCounts() : {}) });
     return;
   }
@@ -125,7 +133,7 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
     return;
   }
   if (message.kind === 'control') {
-    const shared = await sharedState(message.shared);
+    const shared = await sharedState(message.shared, 'gateway');
     const gateway = await createGateway({
       ...shared.options,
       config: {
@@ -155,7 +163,7 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
     process.send?.({ type: 'ready', gatewayUrl, agent: togetherAgent.card.name });
     return;
   }
-  const shared = await sharedState(message.shared);
+  const shared = await sharedState(message.shared, 'runtime');
   const runtime = await createRuntime({
     ...shared.options,
     agents: [benchAgent],
@@ -172,10 +180,20 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
       registryUrl: message.registryUrl,
       gatewayJwksUrl: message.jwksUrl,
       requireGatewayAssertion: false,
+      // Under valgrind (instructions-per-call) a request can wait seconds for a compile on a busy host: no 408 for that.
+      ...(process.env['AGENTMESH_BENCH_PATIENT'] === '1' ? { headersTimeoutMs: 120_000, requestTimeoutMs: 600_000 } : {}),
     },
   });
   const { url } = await runtime.listen();
+  if (process.env['AGENTMESH_BENCH_CAPTURE_HEADERS'] === '1') {
+    // instructions-per-call --runtime --by-header: the headers of the last call that carried an assertion
+    // (the gateway's), so the runtime can be called directly with each of them in turn.
+    runtime.app.server.prependListener('request', (req: { headers: Record<string, unknown> }) => {
+      if (req.headers['authorization'] !== undefined) capturedHeaders = { ...req.headers };
+    });
+  }
   process.send?.({ type: 'ready', url });
 });
+let capturedHeaders: Record<string, unknown> | undefined;
 process.on('disconnect', () => process.exit(0));
 process.on('SIGINT', () => process.exit(0));

@@ -106,10 +106,14 @@ describe('two gateway replicas sharing Redis quotas', { skip }, () => {
 
     // Every call was counted in Redis, none by a replica's in-memory insurance limiter: the client's counter
     // saw every call; the tenant's, charged in the same script only when the client's admitted, every admitted one.
+    // Each replica claims a hundredth of a limit at a time and may hold one claim unspent (ADR 0048): 2 of the
+    // client's 200, 64 of the tenant's 10,000.
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     try {
-      assert.equal(Number(await redis.get(counterKey)), CALLS);
-      assert.equal(Number(await redis.get(`am:q:10000/0:tenant:${tenant}`)), admitted);
+      const clientCount = Number(await redis.get(counterKey));
+      assert.ok(clientCount >= CALLS && clientCount <= CALLS + 2 * 2, `client counter ${clientCount}`);
+      const tenantCount = Number(await redis.get(`am:q:10000/0:tenant:${tenant}`));
+      assert.ok(tenantCount >= admitted && tenantCount <= admitted + 2 * 64, `tenant counter ${tenantCount}`);
     } finally {
       redis.disconnect();
     }

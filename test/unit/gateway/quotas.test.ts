@@ -26,12 +26,21 @@ test('each key counts on its own; the tightest limit is reported', async () => {
 
 test('a quota script reply of another shape is refused (the caller then limits in memory); a well-formed one is read per check', async () => {
   const { readQuotaReply } = await import('../../../src/gateway/policy/quota-script.js');
-  for (const bad of [null, 'OK', [0, 1, 2], [0, 1, 2, '3'], [0, 1, 2, 3, 4]]) assert.throws(() => readQuotaReply(bad, 1));
-  assert.deepEqual(readQuotaReply([2, 5, -3, -3, 101, 40_000, -3], 2), {
+  for (const bad of [null, 'OK', [0, 1, 2], [0, 1, 2, 3], [0, 1, 2, 3, '4'], [0, 1, 2, 3, 4, 5]]) assert.throws(() => readQuotaReply(bad, 1));
+  assert.deepEqual(readQuotaReply([2, 5, -3, -3, 0, 101, 40_000, -3, 0], 2), {
     refused: 1,
     checks: [
-      { used: 5, ttlMs: undefined, burstTtlMs: undefined },
-      { used: 101, ttlMs: 40_000, burstTtlMs: undefined },
+      { used: 5, ttlMs: undefined, burstTtlMs: undefined, granted: 0 },
+      { used: 101, ttlMs: 40_000, burstTtlMs: undefined, granted: 0 },
     ],
   });
+  assert.deepEqual(readQuotaReply([0, 640, -3, -3, 64], 1), { refused: undefined, checks: [{ used: 640, ttlMs: undefined, burstTtlMs: undefined, granted: 64 }] });
+});
+
+test('a claim is a hundredth of the limit, at most 64 and at least one request', async () => {
+  const { quotaBlockOf } = await import('../../../src/gateway/policy/quota-script.js');
+  assert.deepEqual(
+    [1, 60, 199, 200, 1000, 6400, 10_000, 10_000_000].map((rpm) => quotaBlockOf({ rpm })),
+    [1, 1, 1, 2, 10, 64, 64, 64],
+  );
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Message, Role, Task, TaskState } from '@a2a-js/sdk';
+import { Message, Role, TaskState, type Task } from '@a2a-js/sdk';
 
 /**
  * When a new message repeating a messageId is a retry (ADR 0046).

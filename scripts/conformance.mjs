@@ -19,9 +19,9 @@
  * official @a2a-js/sdk server alone (examples/conformance-agent/sdk-server.ts,
  * for comparison), unless `--sut` names a server already running, runs `run_tck.py` once per
  * transport × level, and reads each run's JUnit report. `--no-dedupe` starts
- * the agent with AGENTMESH_DEDUPE_MESSAGE_IDS=0: the suite sends one messageId
- * per scenario and session for different messages, which the runtime
- * otherwise answers with the task that id started (docs/runtime.md).
+ * the agent with AGENTMESH_DEDUPE_MESSAGE_IDS=0, for comparison: the suite
+ * reuses one messageId per scenario and session, which the defaults tell from
+ * a retry (docs/adr/0046-a-repeated-message-id-is-a-retry-only-of-the-same-message.md).
  *
  * Needs: Node 24 and a built agentmesh (`npm ci`), /usr/bin/python3 with
  * python3-pytest python3-pytest-asyncio python3-httpx python3-grpcio

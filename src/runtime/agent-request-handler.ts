@@ -25,6 +25,7 @@ import type { AgentDefinition } from '../contracts/agent/index.js';
 import type { CallInfo } from './call-info.js';
 import type { SendOptions, TaskEngine } from './task-engine.js';
 import { withHistoryLength } from './task-fold.js';
+import { canonicalJson } from './message-retry.js';
 import { subscribeTaskEvents } from './task-subscription.js';
 import type { CommittedEvent } from './task-events.js';
 import { RESERVED_CONFIG_ID_PREFIX, WORKFLOW_HOOK_PROTOCOL } from './workflow-hooks/index.js';
@@ -64,6 +65,15 @@ const DEFAULT_PAGE_SIZE = 50;
 const REPLY_ALLOWED: SendOptions = Object.freeze({ messageReply: true });
 /** A send answered with a task whatever the skill (returnImmediately, ACP runs). */
 const TASK_ONLY: SendOptions = Object.freeze({});
+
+/**
+ * What a push config asks, as text to compare: its webhook, token and
+ * authentication, and its id when the client chose one (`withoutId`: the
+ * stored copy of a config sent without one, whose id the runtime made).
+ */
+function pushConfigKey(config: TaskPushNotificationConfig, withoutId = false): string {
+  return canonicalJson(TaskPushNotificationConfig.toJSON({ ...config, id: withoutId ? '' : config.id, taskId: '', tenant: '' }));
+}
 
 /**
  * What SendMessage answers (A2A §3.1.1): the task — with its snapshot JSON
@@ -342,7 +352,18 @@ export class AgentRequestHandler implements A2ARequestHandler {
   #sendOptions(params: SendMessageRequest, context: ServerCallContext, replyAllowed: boolean): SendOptions {
     const config = params.configuration?.taskPushNotificationConfig;
     if (!config) return replyAllowed ? REPLY_ALLOWED : TASK_ONLY;
-    return { beforeStart: async (taskId) => void (await this.#putPushConfig({ ...config, taskId }, context)) };
+    return {
+      beforeStart: async (taskId) => void (await this.#putPushConfig({ ...config, taskId }, context)),
+      // A repeated messageId is a retry only if it asks for the push config its task was given (ADR 0046).
+      sameRequest: {
+        key: pushConfigKey(config),
+        askedOf: async (taskId) => {
+          const key = pushConfigKey(config);
+          const records = await this.#o.push.listConfigs(taskId);
+          return records.some((r) => r.protocol !== WORKFLOW_HOOK_PROTOCOL && pushConfigKey(TaskPushNotificationConfig.fromJSON(JSON.parse(r.config)), config.id === '') === key);
+        },
+      },
+    };
   }
 
   async #waitForSettle(taskId: string, afterSeq: number, waitForNew: boolean, context: ServerCallContext): Promise<void> {

@@ -9,6 +9,7 @@ import type { Bus, TaskRecord, TaskStore } from '../storage/index.js';
 import { ConcurrencyLimit, type Reservation } from './concurrency-limit.js';
 import { isMessageReply, type AgentDefinition, type CompiledSkill, type MessageReply, type TaskMessageContext } from '../contracts/agent/index.js';
 import { selectSkill } from './select-skill.js';
+import { isRetryOf, messageFingerprint } from './message-retry.js';
 import { TaskControl } from './task-control.js';
 import { createSkillContext } from './skill-context-impl.js';
 import type { CallInfo } from './call-info.js';
@@ -64,6 +65,13 @@ export interface SendOptions {
    * (ADR 0034). Otherwise every new message starts a task at once.
    */
   messageReply?: boolean;
+  /**
+   * What the send asks besides its message that a retry repeats (its inline
+   * push config): a key for sends still in flight, and whether the task a
+   * repeated messageId started was asked the same (ADR 0046). Without it the
+   * send asks nothing more than its message.
+   */
+  sameRequest?: { key: string; askedOf(taskId: string): Promise<boolean> };
 }
 
 /** The outcome of SendMessage when the skill answered with a message: no task exists. */
@@ -190,8 +198,8 @@ export class TaskEngine {
     if (message.taskId) return this.#continue(agent, message, call, options);
     // Every message is new when the runtime is told clients reuse messageIds (config `dedupeMessageIds`).
     if (this.#o.dedupeMessageIds === false) return this.#start(agent, message, call, options);
-    // The same messageId arriving again while the first is still being written: answer with that task.
-    const inFlightKey = `${agent.name}\u0000${call.tenant}\u0000${message.messageId}`;
+    // The same message arriving again while the first is still being written: answer with that task.
+    const inFlightKey = `${agent.name}\u0000${call.tenant}\u0000${message.messageId}\u0000${message.contextId}\u0000${messageFingerprint(message)}\u0000${options.sameRequest?.key ?? ''}`;
     const inFlight = this.#inFlight.get(inFlightKey);
     if (inFlight) return { ...(await inFlight), duplicate: true };
     const starting = this.#start(agent, message, call, options);
@@ -205,7 +213,7 @@ export class TaskEngine {
 
   async #start(agent: AgentDefinition, message: Message, call: CallInfo, options: SendOptions): Promise<SendOutcome> {
     const existing = this.#o.dedupeMessageIds === false ? undefined : await this.#o.store.findByMessage(agent.name, call.tenant, message.messageId, this.#now());
-    if (existing) return { taskId: existing.id, run: this.#runs.get(existing.id), startSeq: 0, duplicate: true };
+    if (existing && (await this.#isRetry(existing, message, options))) return { taskId: existing.id, run: this.#runs.get(existing.id), startSeq: 0, duplicate: true };
     const skill = selectSkill(agent, message);
     const input = skillInput(skill, message);
     const limit = this.#limits.get(agent.name)!;
@@ -217,6 +225,16 @@ export class TaskEngine {
       reservation.cancel();
       throw err;
     }
+  }
+
+  /**
+   * Whether a message repeating the messageId that started `existing` is a
+   * retry of that send (ADR 0046): the same message, asking the same, and the
+   * task not continued nor canceled since. Otherwise it is a new message.
+   */
+  async #isRetry(existing: TaskRecord, message: Message, options: SendOptions): Promise<boolean> {
+    if (!isRetryOf(message, Task.fromJSON(JSON.parse(existing.snapshot)))) return false;
+    return options.sameRequest === undefined ? true : options.sameRequest.askedOf(existing.id);
   }
 
   /** Writes a new task's first event and starts its handler, which takes the reserved place. */

@@ -1,3 +1,4 @@
+import { ErrorCodes, isAgentmeshError } from '../protocol/index.js';
 import type { CreditHolds } from './credits/index.js';
 import { replyEnd, taskEnd, type TaskEnd } from './settlement.js';
 import type { SettlementTracker } from './settlement-tracker.js';
@@ -10,7 +11,14 @@ import type { AnswerTap } from './stream-task-tap.js';
  * joins the replica's next batch (ADR 0010, ADR 0026). Returns what was
  * charged when settled now.
  */
-export async function settleOrTrack(d: { tracker: SettlementTracker; credits: CreditHolds }, s: { key: string; tap: AnswerTap; estimate: number; agent: string; tenant: string; subject: string; failed: boolean }): Promise<number | undefined> {
+export async function settleOrTrack(d: { tracker: SettlementTracker; credits: CreditHolds }, call: { key: string; tap: AnswerTap; estimate: number; agent: string; tenant: string; subject: string; failed: boolean }): Promise<number | undefined> {
+  let s = call;
+  if (s.tap.taskId !== undefined) {
+    const key = await claimTask(d.credits, s.key, taskChargeKey(s.agent, s.tenant, s.tap.taskId));
+    // The runtime answered with a task already charged (or held) for: a retry, which pays nothing more.
+    if (key === undefined) return (await d.credits.refund(s.key, 'a retry: its task was charged already')).chargedMilliCredits;
+    s = { ...s, key };
+  }
   const end = answeredEnd(s.tap);
   if (end.kind !== 'open') return (await d.tracker.close(s.key, end, s.estimate))?.chargedMilliCredits;
   if (s.tap.taskId === undefined) {
@@ -31,4 +39,31 @@ function answeredEnd(tap: AnswerTap): TaskEnd {
   if (tap.streaming) return tap.state !== undefined ? taskEnd(tap.folded()) : { kind: 'open' };
   if (tap.task !== undefined) return taskEnd(tap.task);
   return tap.state !== undefined ? taskEnd({ status: { state: tap.state } }) : { kind: 'open' };
+}
+
+/**
+ * The ledger key of the charge for one task (ADR 0046, "Charging the task
+ * the answer names"): a call's hold is keyed by its messageId until its
+ * answer names a task, then moved here, so a task is charged once whatever
+ * messageId (or attempt) reached it. Agent names are slugs, so no
+ * messageId key (`agent:tenant:messageId`) can start with `task/`.
+ */
+export function taskChargeKey(agent: string, tenant: string, taskId: string): string {
+  return `task/${agent}:${tenant}:${taskId}`;
+}
+
+/**
+ * Moves the call's hold to its task's key; undefined when that key is taken
+ * (the task was charged or is held by an earlier call: this one is a retry).
+ * A hold that cannot be moved for another reason (gone, expired) stays
+ * under its key, settled there as before.
+ */
+async function claimTask(credits: CreditHolds, key: string, taskKey: string): Promise<string | undefined> {
+  try {
+    await credits.rekey(key, taskKey);
+    return taskKey;
+  } catch (err) {
+    if (isAgentmeshError(err) && err.code === ErrorCodes.TENANCY_INVALID_ARGUMENT && /taken|already names another/.test(err.message)) return undefined;
+    return key;
+  }
 }

@@ -2,6 +2,7 @@ import type { AuditEntry, AuditLog } from '../../audit/index.js';
 import type { Logger } from '../../observability/index.js';
 import type { Bus } from '../../storage/index.js';
 import { Errors } from '../../protocol/index.js';
+import { randomUUID } from 'node:crypto';
 import { uuidv7 } from '../../storage/index.js';
 import type { CreditHolds } from '../credits/index.js';
 import { delegationChain, type Principal } from '../identity/index.js';
@@ -162,9 +163,14 @@ export class ApprovalGate {
     const tenant = p.principal.tenant;
     const existing = await this.#o.store.byMessage(tenant, p.agent, p.messageId);
     if (existing !== undefined) return existing;
-    const key = p.milliCredits > 0 ? `${p.agent}:${tenant}:${p.messageId}` : '';
+    let key = p.milliCredits > 0 ? `${p.agent}:${tenant}:${p.messageId}` : '';
     if (key !== '') {
-      await this.#o.credits.reserve({ tenant, key, milliCredits: p.milliCredits, agent: p.agent, skill: p.skill === '' ? '*' : p.skill, clientId: p.principal.clientId });
+      const input = { tenant, key, milliCredits: p.milliCredits, agent: p.agent, skill: p.skill === '' ? '*' : p.skill, clientId: p.principal.clientId };
+      // The messageId's key is held or settled by an earlier call (ADR 0046): this one holds under a key of its own.
+      if ((await this.#o.credits.reserve(input)).replayed) {
+        key = `${key}#${randomUUID()}`;
+        await this.#o.credits.reserve({ ...input, key });
+      }
       await this.#o.credits.pin(key);
     }
     const now = this.#now();
@@ -187,8 +193,11 @@ export class ApprovalGate {
       expiresAt: now + p.rule.expiresAfterMs,
     };
     const inserted = await this.#o.store.insert(record);
-    // Two replicas parked the same retried message at once: the first row stands, and the hold is the one key they share.
-    return inserted ? record : ((await this.#o.store.byMessage(tenant, p.agent, p.messageId)) ?? record);
+    if (inserted) return record;
+    // Two replicas parked the same retried message at once: the first row stands with its hold; a hold of this attempt's own goes back.
+    const first = await this.#o.store.byMessage(tenant, p.agent, p.messageId);
+    if (first !== undefined && key !== '' && first.reservationKey !== key) await this.#release(record, 'a retry of a call parked at the same time');
+    return first ?? record;
   }
 
   /** Parked calls, newest first. */

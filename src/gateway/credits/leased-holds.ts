@@ -169,7 +169,8 @@ export class LeasedCreditHolds implements CreditHolds {
       return;
     }
     if (oldKey === newKey) return;
-    if (this.#holds.has(newKey)) throw Errors.creditHoldKeyTaken({ quotedKey: JSON.stringify(newKey) });
+    // Taken: held here, or settled here recently (the ledger refuses a settlement under a used key in any case).
+    if (this.#holds.has(newKey) || this.#closed.get(newKey)?.status === 'settled') throw Errors.creditHoldKeyTaken({ quotedKey: JSON.stringify(newKey) });
     this.#move(oldKey, newKey, hold);
   }
 

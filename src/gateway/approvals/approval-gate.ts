@@ -11,6 +11,7 @@ import { settleOrTrack } from '../settle-or-track.js';
 import type { ConditionFacts } from './approval-condition.js';
 import { forwardParked, type ParkedForwardOptions } from './approval-forward.js';
 import { ApprovalMatcher } from './approval-matcher.js';
+import { isRetryOfParked } from './repeated-message.js';
 import { reasonOf, type ApprovalRule } from './approval-rule.js';
 import type { ApprovalQuery, ApprovalRecord, ApprovalStore, ParkedRequest } from './approval-store.js';
 import { APPROVAL_METADATA_KEY, GATE_TASK_PREFIX } from './gate-task.js';
@@ -162,7 +163,9 @@ export class ApprovalGate {
   async park(p: ParkInput): Promise<ApprovalRecord> {
     const tenant = p.principal.tenant;
     const existing = await this.#o.store.byMessage(tenant, p.agent, p.messageId);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined && isRetryOfParked(existing, p.request, p.contextId)) return existing;
+    // Another message under a reused messageId (or the same one after its call was canceled): a call of its own.
+    const repeat = existing === undefined ? undefined : uuidv7();
     let key = p.milliCredits > 0 ? `${p.agent}:${tenant}:${p.messageId}` : '';
     if (key !== '') {
       const input = { tenant, key, milliCredits: p.milliCredits, agent: p.agent, skill: p.skill === '' ? '*' : p.skill, clientId: p.principal.clientId };
@@ -192,7 +195,7 @@ export class ApprovalGate {
       createdAt: now,
       expiresAt: now + p.rule.expiresAfterMs,
     };
-    const inserted = await this.#o.store.insert(record);
+    const inserted = await this.#o.store.insert(record, repeat);
     if (inserted) return record;
     // Two replicas parked the same retried message at once: the first row stands with its hold; a hold of this attempt's own goes back.
     const first = await this.#o.store.byMessage(tenant, p.agent, p.messageId);

@@ -1,7 +1,14 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { GatewayApprovalsTable, Tables } from '../../storage/index.js';
 import type { Principal } from '../identity/index.js';
 import type { ApprovalRule } from './approval-rule.js';
+
+/**
+ * Between a reused messageId and the suffix of a later call parked under it
+ * (ADR 0046): a control character, which no client's messageId is expected to
+ * carry, so the stored ids of one messageId never mix with another's.
+ */
+const REPEAT_SEPARATOR = '\u001f';
 
 /**
  * The states of a parked call (docs/approvals.md, "States"): `pending` until
@@ -120,8 +127,11 @@ export class ApprovalStore {
     return Number(result.numDeletedRows) > 0;
   }
 
-  /** Stores a parked call; false when the same message (tenant, agent, message id) is parked already. */
-  async insert(a: NewApproval): Promise<boolean> {
+  /**
+   * Stores a parked call; false when the same message (tenant, agent, message id) is parked already.
+   * `repeat` names a later call under a reused message id (another message, ADR 0046): stored under a suffix of its own.
+   */
+  async insert(a: NewApproval, repeat?: string): Promise<boolean> {
     const result = await this.#db
       .insertInto('gateway_approvals')
       .values({
@@ -135,7 +145,7 @@ export class ApprovalStore {
         state: 'pending',
         principal: JSON.stringify(a.principal),
         request: JSON.stringify(a.request),
-        message_id: a.messageId,
+        message_id: repeat === undefined ? a.messageId : `${a.messageId}${REPEAT_SEPARATOR}${repeat}`,
         context_id: a.contextId,
         milli_credits: a.milliCredits,
         reservation_key: a.reservationKey,
@@ -149,7 +159,19 @@ export class ApprovalStore {
 
   /** The parked call of a message, if it was parked. */
   async byMessage(tenant: string, agent: string, messageId: string): Promise<ApprovalRecord | undefined> {
-    const row = await this.#db.selectFrom('gateway_approvals').selectAll().where('tenant', '=', tenant).where('agent', '=', agent).where('message_id', '=', messageId).executeTakeFirst();
+    // The newest call parked under the id: the first is stored under the id itself, later ones (other
+    // messages under a reused id, ADR 0046) under the id, a separator and a suffix of their own.
+    const prefix = `${messageId}${REPEAT_SEPARATOR}`;
+    const row = await this.#db
+      .selectFrom('gateway_approvals')
+      .selectAll()
+      .where('tenant', '=', tenant)
+      .where('agent', '=', agent)
+      .where((eb) => eb.or([eb('message_id', '=', messageId), eb(sql<string>`substr(message_id, 1, ${prefix.length})`, '=', prefix)]))
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return row === undefined ? undefined : recordOf(row);
   }
 
@@ -218,7 +240,7 @@ function recordOf(r: Selectable<GatewayApprovalsTable>): ApprovalRecord {
     state: r.state as ApprovalState,
     principal: JSON.parse(r.principal) as Principal,
     request: JSON.parse(r.request) as ParkedRequest,
-    messageId: r.message_id,
+    messageId: r.message_id.split(REPEAT_SEPARATOR, 1)[0]!,
     contextId: r.context_id,
     milliCredits: Number(r.milli_credits),
     reservationKey: r.reservation_key,

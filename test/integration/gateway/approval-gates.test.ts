@@ -204,6 +204,21 @@ describe('approval gates: parked, approved, denied, expired, with credits right'
     await api(`/v1/approvals/${first.id}/deny`, approverToken, { method: 'POST', body: { reason: 'cleanup' } });
   });
 
+  test('another message under a reused messageId is parked as a call of its own, holding its own estimate', async () => {
+    const messageId = `pay-reused-${Date.now()}`;
+    const request = (amount: number) => SendMessageRequest.fromJSON({ message: { messageId, role: 'ROLE_USER', parts: [{ data: { amount } }], metadata: { skillId: 'pay' } } });
+    const before = await available(mesh.gw.url, TENANT);
+    const a = asTask(await client.sendMessage(request(6000)));
+    const b = asTask(await client.sendMessage(request(7000)));
+    assert.equal(b.status?.state, TaskState.TASK_STATE_AUTH_REQUIRED);
+    assert.notEqual(b.id, a.id, 'the other message does not ride on the earlier parked call');
+    assert.equal(asTask(await client.sendMessage(request(7000))).id, b.id, 'its own retry finds it');
+    const shown = (await (await api(`/v1/approvals/${b.id}`, approverToken)).json()) as { message: { messageId: string; parts: Array<{ data?: unknown }> } };
+    assert.deepEqual(shown.message.parts[0]!.data, { amount: 7000 }, 'the approver reads the second message');
+    assert.equal(await available(mesh.gw.url, TENANT), before - 2 * 5000, 'each parked call holds its estimate');
+    for (const id of [a.id, b.id]) await api(`/v1/approvals/${id}/deny`, approverToken, { method: 'POST', body: { reason: 'cleanup' } });
+  });
+
   test('rules are written, listed and deleted by an admin; rules from the configuration cannot be changed', async () => {
     const put = await api('/v1/approval-rules/hr-decisions', ADMIN_TOKEN, { method: 'PUT', body: { agent: 'hr', condition: 'contains(input, "dismiss")', reason: 'HR decisions need HR' } });
     assert.equal(put.status, 200);

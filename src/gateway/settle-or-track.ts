@@ -11,7 +11,7 @@ import type { AnswerTap } from './stream-task-tap.js';
  * joins the replica's next batch (ADR 0010, ADR 0026). Returns what was
  * charged when settled now.
  */
-export async function settleOrTrack(d: { tracker: SettlementTracker; credits: CreditHolds }, call: { key: string; tap: AnswerTap; estimate: number; agent: string; tenant: string; subject: string; failed: boolean }): Promise<number | undefined> {
+export async function settleOrTrack(d: { tracker: SettlementTracker; credits: CreditHolds }, call: { key: string; repeatOf?: string | undefined; tap: AnswerTap; estimate: number; agent: string; tenant: string; subject: string; failed: boolean }): Promise<number | undefined> {
   let s = call;
   if (s.tap.taskId !== undefined) {
     const key = await claimTask(d.credits, s.key, taskChargeKey(s.agent, s.tenant, s.tap.taskId));
@@ -20,6 +20,12 @@ export async function settleOrTrack(d: { tracker: SettlementTracker; credits: Cr
     s = { ...s, key };
   }
   const end = answeredEnd(s.tap);
+  if (s.repeatOf !== undefined && s.tap.taskId === undefined && s.tap.message !== undefined) {
+    // A message answer has no task to tell a retry by: the messageId is its identity, charged once (ADR 0034).
+    // This attempt's hold goes back; the call shows what its messageId was charged.
+    await d.credits.refund(s.key, 'a retry of a message answer, charged once under its messageId');
+    return (await d.credits.settle(s.repeatOf, end.kind === 'charge' ? (end.milliCredits ?? s.estimate) : s.estimate)).chargedMilliCredits;
+  }
   if (end.kind !== 'open') return (await d.tracker.close(s.key, end, s.estimate))?.chargedMilliCredits;
   if (s.tap.taskId === undefined) {
     // No task came back (an error answer): nothing ran, nothing is owed.

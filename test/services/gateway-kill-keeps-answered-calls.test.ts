@@ -17,6 +17,7 @@ import { once } from 'node:events';
 import { defineAgent } from '../../src/runtime/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { callAgent, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
+import { taskChargeKey } from '../../src/gateway/settle-or-track.js';
 import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
@@ -80,7 +81,8 @@ describe('a gateway killed with SIGKILL under load keeps every answered call', {
         }
         const task = body?.result?.task;
         assert.equal(task?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(body).slice(0, 300));
-        answered.push({ key: `meter:${tenant}:${messageId}`, taskId: task.id });
+        // Its charge ends under its task's key (ADR 0046).
+        answered.push({ key: taskChargeKey('meter', tenant, task.id), taskId: task.id });
       }
     });
     // Killed in the middle of steady load, well inside the write-behind windows of settlements and audit entries.

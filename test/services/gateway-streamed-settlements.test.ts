@@ -20,6 +20,7 @@ import { once } from 'node:events';
 import { defineAgent } from '../../src/runtime/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
 import { available, callAgent, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
+import { taskChargeKey } from '../../src/gateway/settle-or-track.js';
 import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
@@ -91,11 +92,16 @@ describe('streamed calls settle in the replica batch, and a killed replica loses
 
   test('40 streamed calls: settled from their streams in batches, never pinned, tracked or read back; one audit entry each with the charge', async () => {
     const ids = Array.from({ length: 40 }, () => randomUUID());
-    const keys = ids.map((id) => `meter:${tenant}:${id}`);
+    // Each call's charge ends under its task's key (ADR 0046: a task is charged once, whatever messageId reached it).
+    const keys: string[] = [];
     let next = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
-        for (let i = next++; i < ids.length; i = next++) assert.equal((await stream(b.url, token, ids[i]!)).state, 'TASK_STATE_COMPLETED');
+        for (let i = next++; i < ids.length; i = next++) {
+          const { state, taskId } = await stream(b.url, token, ids[i]!);
+          assert.equal(state, 'TASK_STATE_COMPLETED');
+          keys.push(taskChargeKey('meter', tenant, taskId!));
+        }
       }),
     );
     const settled = async () => db().selectFrom('credit_reservations').select(['key', 'status', 'charged']).where('key', 'in', keys).execute();

@@ -1,5 +1,6 @@
 import { ErrorCodes, isAgentmeshError } from '../protocol/index.js';
 import type { CreditHolds } from './credits/index.js';
+import { messageContentHash } from './message-content.js';
 import { replyEnd, taskEnd, type TaskEnd } from './settlement.js';
 import type { SettlementTracker } from './settlement-tracker.js';
 import type { AnswerTap } from './stream-task-tap.js';
@@ -11,21 +12,23 @@ import type { AnswerTap } from './stream-task-tap.js';
  * joins the replica's next batch (ADR 0010, ADR 0026). Returns what was
  * charged when settled now.
  */
-export async function settleOrTrack(d: { tracker: SettlementTracker; credits: CreditHolds }, call: { key: string; repeatOf?: string | undefined; tap: AnswerTap; estimate: number; agent: string; tenant: string; subject: string; failed: boolean }): Promise<number | undefined> {
+export async function settleOrTrack(
+  d: { tracker: SettlementTracker; credits: CreditHolds },
+  call: { key: string; message?: Record<string, unknown> | undefined; tap: AnswerTap; estimate: number; agent: string; tenant: string; subject: string; failed: boolean },
+): Promise<number | undefined> {
   let s = call;
-  if (s.tap.taskId !== undefined) {
-    const key = await claimTask(d.credits, s.key, taskChargeKey(s.agent, s.tenant, s.tap.taskId));
-    // The runtime answered with a task already charged (or held) for: a retry, which pays nothing more.
-    if (key === undefined) return (await d.credits.refund(s.key, 'a retry: its task was charged already')).chargedMilliCredits;
+  const claim = chargeKeyOfAnswer(s);
+  if (claim !== undefined) {
+    const key = await claimKey(d.credits, s.key, claim);
+    if (key === undefined) {
+      // Already charged (or held) by an earlier call: a retry, which pays nothing more. Its hold goes back.
+      const released = await d.credits.refund(s.key, 'a retry of a call already charged');
+      // A message answer's retry shows what its message was charged (ADR 0034); a task may still be held, so it is not read.
+      return s.tap.taskId === undefined ? (await d.credits.settle(claim, s.estimate)).chargedMilliCredits : released.chargedMilliCredits;
+    }
     s = { ...s, key };
   }
   const end = answeredEnd(s.tap);
-  if (s.repeatOf !== undefined && s.tap.taskId === undefined && s.tap.message !== undefined) {
-    // A message answer has no task to tell a retry by: the messageId is its identity, charged once (ADR 0034).
-    // This attempt's hold goes back; the call shows what its messageId was charged.
-    await d.credits.refund(s.key, 'a retry of a message answer, charged once under its messageId');
-    return (await d.credits.settle(s.repeatOf, end.kind === 'charge' ? (end.milliCredits ?? s.estimate) : s.estimate)).chargedMilliCredits;
-  }
   if (end.kind !== 'open') return (await d.tracker.close(s.key, end, s.estimate))?.chargedMilliCredits;
   if (s.tap.taskId === undefined) {
     // No task came back (an error answer): nothing ran, nothing is owed.
@@ -59,15 +62,28 @@ export function taskChargeKey(agent: string, tenant: string, taskId: string): st
 }
 
 /**
- * Moves the call's hold to its task's key; undefined when that key is taken
- * (the task was charged or is held by an earlier call: this one is a retry).
- * A hold that cannot be moved for another reason (gone, expired) stays
- * under its key, settled there as before.
+ * Where the answer's charge belongs: its task's key; for a message answer
+ * (no task), its messageId's and its content's (a retry of the same message
+ * is charged once, ADR 0034; another message under that messageId is
+ * charged for itself); undefined when the answer names neither.
  */
-async function claimTask(credits: CreditHolds, key: string, taskKey: string): Promise<string | undefined> {
+function chargeKeyOfAnswer(s: { message?: Record<string, unknown> | undefined; tap: AnswerTap; agent: string; tenant: string }): string | undefined {
+  if (s.tap.taskId !== undefined) return taskChargeKey(s.agent, s.tenant, s.tap.taskId);
+  if (s.tap.message === undefined || s.message === undefined) return undefined;
+  const messageId = s.message['messageId'];
+  return typeof messageId === 'string' ? `message/${s.agent}:${s.tenant}:${messageContentHash(s.message)}:${messageId}` : undefined;
+}
+
+/**
+ * Moves the call's hold to the key of what it answered; undefined when that
+ * key is taken (charged or held by an earlier call: this one is a retry). A
+ * hold that cannot be moved for another reason (gone, expired, a key too
+ * long) stays under its key, settled there as before.
+ */
+async function claimKey(credits: CreditHolds, key: string, chargeKey: string): Promise<string | undefined> {
   try {
-    await credits.rekey(key, taskKey);
-    return taskKey;
+    await credits.rekey(key, chargeKey);
+    return chargeKey;
   } catch (err) {
     if (isAgentmeshError(err) && err.code === ErrorCodes.TENANCY_INVALID_ARGUMENT && /taken|already names another/.test(err.message)) return undefined;
     return key;

@@ -11,7 +11,7 @@ import { settleOrTrack } from '../settle-or-track.js';
 import type { ConditionFacts } from './approval-condition.js';
 import { forwardParked, type ParkedForwardOptions } from './approval-forward.js';
 import { ApprovalMatcher } from './approval-matcher.js';
-import { isRetryOfParked } from './repeated-message.js';
+import { isRetryOfParked, parkedMessage } from './repeated-message.js';
 import { reasonOf, type ApprovalRule } from './approval-rule.js';
 import type { ApprovalQuery, ApprovalRecord, ApprovalStore, ParkedRequest } from './approval-store.js';
 import { APPROVAL_METADATA_KEY, GATE_TASK_PREFIX } from './gate-task.js';
@@ -344,7 +344,7 @@ export class ApprovalGate {
       const { tap, status } = answer;
       const taskId = tap.taskId;
       if (a.reservationKey !== '') {
-        const charged = await settleOrTrack(this.#o, { key: a.reservationKey, tap, estimate: a.milliCredits, agent: a.agent, tenant: a.tenant, subject: a.principal.subject, failed: status >= 400 });
+        const charged = await settleOrTrack(this.#o, { key: a.reservationKey, message: parkedMessage(a.request.body), tap, estimate: a.milliCredits, agent: a.agent, tenant: a.tenant, subject: a.principal.subject, failed: status >= 400 });
         if (charged !== undefined) this.#o.logger.debug({ approval: a.id, charged }, 'approved call settled');
       }
       const state = tap.state ?? (isRecord(tap.task) && isRecord(tap.task['status']) && typeof tap.task['status']['state'] === 'string' ? tap.task['status']['state'] : undefined);

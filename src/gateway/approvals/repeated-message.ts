@@ -1,4 +1,5 @@
 import { isRecord } from '../../protocol/index.js';
+import { messageContentHash } from '../message-content.js';
 import type { ApprovalRecord, ParkedRequest } from './approval-store.js';
 
 /**
@@ -12,12 +13,13 @@ import type { ApprovalRecord, ParkedRequest } from './approval-store.js';
 export function isRetryOfParked(parked: ApprovalRecord, request: ParkedRequest, contextId: string | undefined): boolean {
   if (parked.state === 'canceled') return false;
   if (contextId !== undefined && contextId !== parked.contextId) return false;
-  const before = messageContent(parked.request.body);
-  return before !== undefined && before === messageContent(request.body);
+  const before = parkedMessage(parked.request.body);
+  const now = parkedMessage(request.body);
+  return before !== undefined && now !== undefined && messageContentHash(before) === messageContentHash(now);
 }
 
-/** The message of a parked request body (base64 JSON: JSON-RPC `params.message`, or HTTP+JSON `message`), as canonical JSON without its ids. */
-function messageContent(base64: string): string | undefined {
+/** The message of a parked request body (base64 JSON: JSON-RPC `params.message`, or HTTP+JSON `message`). */
+export function parkedMessage(base64: string): Record<string, unknown> | undefined {
   let body: unknown;
   try {
     body = JSON.parse(Buffer.from(base64, 'base64').toString('utf8'));
@@ -26,18 +28,5 @@ function messageContent(base64: string): string | undefined {
   }
   if (!isRecord(body)) return undefined;
   const message = isRecord(body['params']) ? body['params']['message'] : body['message'];
-  if (!isRecord(message)) return undefined;
-  const { messageId: _m, taskId: _t, contextId: _c, ...content } = message;
-  return canonicalJson(content);
-}
-
-/** JSON with object keys sorted: two equal values give the same text, whatever their key order. */
-function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record)
-    .filter((key) => record[key] !== undefined)
-    .sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`;
+  return isRecord(message) ? message : undefined;
 }

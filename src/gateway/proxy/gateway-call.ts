@@ -88,8 +88,6 @@ export class GatewayCall {
   terms: CallTerms | undefined;
   /** The ledger key of the credits held for this call, while held. */
   reservationKey: string | undefined;
-  /** The messageId key already held or settled when this call reserved under a key of its own attempt (ADR 0046). */
-  repeatOf: string | undefined;
   estimate = 0;
   /** The call's audit entry is already queued (recorded before its answer was released). */
   recorded = false;

@@ -23,7 +23,6 @@ export async function reserveStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   try {
     const input = { tenant: principal.tenant, key, milliCredits: terms.milliCredits, agent: c.agent, skill: terms.skill ?? '*', clientId: principal.clientId };
     if ((await d.credits.reserve(input)).replayed) {
-      c.repeatOf = key;
       key = `${key}#${randomUUID()}`;
       await d.credits.reserve({ ...input, key });
     }

@@ -21,6 +21,8 @@ import { until } from '../../helpers/until.js';
 
 /** Held and charged per task (the skill reports no usage: the estimate is charged). */
 const PRICE = 2_000;
+/** A greeting (a message answer, no task) costs this. */
+const GREETING = 1_000;
 const TENANT = 'reuser';
 const POOR = 'reuser-poor';
 
@@ -29,8 +31,17 @@ const runs = new Map<string, number>();
 
 const worker = defineAgent({
   card: { name: 'worker', description: 'Does one priced piece of work per task' },
-  registry: { skills: { work: { pricing: { creditsPerCall: PRICE / 1000 } } } },
+  registry: { skills: { work: { pricing: { creditsPerCall: PRICE / 1000 } }, greet: { pricing: { creditsPerCall: GREETING / 1000 } } } },
+  defaultSkill: 'work',
   skills: {
+    greet: {
+      description: 'Greets with a message, no task',
+      messageReplies: true,
+      handler: async (text: string, ctx) => {
+        runs.set(text, (runs.get(text) ?? 0) + 1);
+        return ctx.reply(`Hello, ${text}`);
+      },
+    },
     work: {
       description: 'Echoes its text',
       handler: async (text: string, ctx) => {
@@ -173,6 +184,24 @@ for (const variant of VARIANTS) {
       assert.equal((await stream(message(id, `epsilon ${tag}`))).taskId, second.taskId, 'a streamed retry gets the same task');
       const now = await charged();
       assert.deepEqual({ milliCredits: now.milliCredits - before.milliCredits, calls: now.calls - before.calls }, { milliCredits: 2 * PRICE, calls: 2 });
+    });
+
+    test('message answers: a retry runs again and is charged once; another message under the messageId is charged for itself', async () => {
+      const before = await charged();
+      const id = randomUUID();
+      const greet = (text: string) => ({ ...message(id, text), metadata: { skillId: 'greet' } });
+      const answer = async (text: string): Promise<unknown> => {
+        const res = await callAgent(mesh.gw.url, 'worker', token, 'SendMessage', { message: greet(text) });
+        const body = (await res.json()) as { result?: { message?: { parts?: Array<{ text?: string }> } } };
+        assert.equal(res.status, 200, JSON.stringify(body));
+        return body.result?.message?.parts?.[0]?.text;
+      };
+      assert.equal(await answer(`theta ${tag}`), `Hello, theta ${tag}`);
+      assert.equal(await answer(`theta ${tag}`), `Hello, theta ${tag}`);
+      assert.equal(runs.get(`theta ${tag}`), 2, 'a message answer has no task to answer a retry with: the skill runs again');
+      assert.equal(await answer(`iota ${tag}`), `Hello, iota ${tag}`);
+      const now = await charged();
+      assert.deepEqual({ milliCredits: now.milliCredits - before.milliCredits, calls: now.calls - before.calls }, { milliCredits: 2 * GREETING, calls: 2 });
     });
 
     test('a tenant whose credits are spent is refused a new task under a reused messageId (402), not given one', async () => {

@@ -42,6 +42,18 @@ for (const backend of await databaseBackends({ tmpPrefix: 'approval-store-' })) 
       assert.equal(await store.get('nope'), undefined);
     });
 
+    test('finds the newest call parked under a message id, later ones stored under a suffix; a like-prefixed id is another', async () => {
+      await store.insert(parked('r1', { messageId: 'reused', createdAt: 1_000 }));
+      assert.equal(await store.insert(parked('r2', { messageId: 'reused', createdAt: 2_000 })), false, 'the same id without a suffix is the same call');
+      assert.equal(await store.insert(parked('r2', { messageId: 'reused', createdAt: 2_000 }), 'second'), true);
+      await store.insert(parked('r3', { messageId: 'reused-other', createdAt: 3_000 }));
+      const newest = await store.byMessage('acme', 'payments', 'reused');
+      assert.equal(newest?.id, 'r2');
+      assert.equal(newest?.messageId, 'reused', 'the record shows the client\'s message id');
+      assert.equal((await store.byMessage('acme', 'payments', 'reused-other'))?.id, 'r3');
+      assert.equal(await store.byMessage('acme', 'payments', 'reuse'), undefined);
+    });
+
     test('lets exactly one decision win a pending call', async () => {
       await store.insert(parked('a2'));
       const results = await Promise.all([

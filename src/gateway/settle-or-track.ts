@@ -81,11 +81,15 @@ function chargeKeyOfAnswer(s: { message?: Record<string, unknown> | undefined; t
  * long) stays under its key, settled there as before.
  */
 async function claimKey(credits: CreditHolds, key: string, chargeKey: string): Promise<string | undefined> {
-  try {
-    await credits.rekey(key, chargeKey);
-    return chargeKey;
-  } catch (err) {
-    if (isAgentmeshError(err) && err.code === ErrorCodes.TENANCY_INVALID_ARGUMENT && /taken|already names another/.test(err.message)) return undefined;
-    return key;
+  // Twice at most: two retries moving to one key at once may collide on its unique index
+  // (PostgreSQL), and the second attempt then sees the key taken.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await credits.rekey(key, chargeKey);
+      return chargeKey;
+    } catch (err) {
+      if (isAgentmeshError(err) && err.code === ErrorCodes.TENANCY_INVALID_ARGUMENT && /taken|already names another/.test(err.message)) return undefined;
+      if (attempt > 0) return key;
+    }
   }
 }

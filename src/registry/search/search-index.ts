@@ -199,20 +199,28 @@ export class SearchIndex {
     const fingerprint = (): string => queryFingerprint(['search', text, filter?.key ?? null, tenant ?? null]);
     const offset = request.pageToken === undefined ? 0 : (decodePageToken(request.pageToken, fingerprint()).offset ?? 0);
 
-    const { ordinals, scores } = this.#ranker.rank(text, paraphraseSynonyms(text));
+    const ranking = this.#ranker.rank(text, paraphraseSynonyms(text));
     const admit = this.#admitter(filter, tenant);
     // Positions (in `ordinals`) of the admitted results needed (the head and this page), in BM25 order.
     const needed = Math.max(offset + pageSize, RERANK_HEAD);
     const admitted: number[] = [];
     let total = 0;
+    let { ordinals, scores } = ranking.head(needed);
     if (admit === undefined) {
-      total = ordinals.length;
+      total = ranking.length;
       for (let i = 0; i < Math.min(total, needed); i++) admitted.push(i);
     } else {
-      for (let i = 0; i < ordinals.length; i++) {
-        if (!admit(ordinals[i]!)) continue;
-        if (total < needed) admitted.push(i);
-        total += 1;
+      // Counted over every match (in any order); the needed ones taken in order from the
+      // ordered head, or from the whole ranking when the filter refuses too much of it.
+      for (const ordinal of ranking.members) if (admit(ordinal)) total += 1;
+      const take = (): void => {
+        admitted.length = 0;
+        for (let i = 0; i < ordinals.length && admitted.length < Math.min(needed, total); i++) if (admit(ordinals[i]!)) admitted.push(i);
+      };
+      take();
+      if (admitted.length < Math.min(needed, total)) {
+        ({ ordinals, scores } = ranking.head(ranking.length));
+        take();
       }
     }
     const { order } = this.#rerankHead(text, admitted.slice(0, RERANK_HEAD).map((i) => ordinals[i]!), admitted.slice(0, RERANK_HEAD).map((i) => scores[i]!));
@@ -265,7 +273,8 @@ export class SearchIndex {
       matched = [...this.#agents.values()].filter((agent) => visibleTo(agent, tenant) && (filter === undefined || filter.matches(agent)));
     } else {
       const admit = this.#admitter(filter, tenant);
-      matched = [...this.#ranker.rank(text).ordinals].filter((o) => admit === undefined || admit(o)).map((o) => this.#ranker.agentAt(o));
+      const ranking = this.#ranker.rank(text);
+      matched = [...ranking.head(ranking.length).ordinals].filter((o) => admit === undefined || admit(o)).map((o) => this.#ranker.agentAt(o));
     }
     return { resultType: 'facets', facets: computeFacets(matched, facets) };
   }

@@ -19,16 +19,89 @@ interface Postings {
 
 /**
  * The agents relevant to a query, best first (ties by name), above the
- * relevance cutoff: parallel arrays of document ordinals and 0–100 scores.
- * Read agents with {@link TextRanker.agentAt}.
+ * relevance cutoff. Read agents with {@link TextRanker.agentAt}.
+ *
+ * Ordered lazily: a search reads the first 20 or so of a matched set that,
+ * at 100,000 agents, holds tens of thousands; sorting all of them was most
+ * of a search's cost. The head is selected (quickselect) and sorted; the
+ * rest is sorted the first time something reads past the head (a deep page,
+ * a filter that refuses most of the head, Explore).
  */
-export interface Ranking {
-  ordinals: Int32Array;
-  scores: Float32Array;
+export class Ranking {
+  /** Number of agents matched. */
+  readonly length: number;
+  /** Sort keys (score to 1/1000 descending, then name order): [0, #sorted) in order, the rest not. */
+  readonly #keys: Float64Array;
+  /** Every matched ordinal and its 0–100 score, in no particular order. */
+  readonly #members: Int32Array;
+  readonly #memberScores: Float32Array;
+  /** Name-order position → ordinal, as of scoring. */
+  readonly #byPosition: Int32Array;
+  #sorted: number;
+  #ordinals: Int32Array;
+  #scores: Float32Array;
+
+  /** @internal Built by {@link TextRanker}: `head` ordinals and scores of the first `sorted` keys, already in order. */
+  constructor(parts: { keys: Float64Array; members: Int32Array; memberScores: Float32Array; byPosition: Int32Array; sorted: number; ordinals: Int32Array; scores: Float32Array }) {
+    this.length = parts.keys.length;
+    this.#keys = parts.keys;
+    this.#members = parts.members;
+    this.#memberScores = parts.memberScores;
+    this.#byPosition = parts.byPosition;
+    this.#sorted = parts.sorted;
+    this.#ordinals = parts.ordinals;
+    this.#scores = parts.scores;
+  }
+
+  static readonly EMPTY = new Ranking({ keys: new Float64Array(0), members: new Int32Array(0), memberScores: new Float32Array(0), byPosition: new Int32Array(0), sorted: 0, ordinals: new Int32Array(0), scores: new Float32Array(0) });
+
+  /** Entries held by a cache of rankings (a weight). */
+  get weight(): number {
+    return 2 * this.length + 1;
+  }
+
+  /** Ordinals and scores, best first, at least the first `count` (all when `count` ≥ length). Do not modify. */
+  head(count: number): { ordinals: Int32Array; scores: Float32Array } {
+    if (count > this.#sorted && this.#sorted < this.length) this.#sortAll();
+    return { ordinals: this.#ordinals, scores: this.#scores };
+  }
+
+  /** Every matched ordinal, in no particular order. Do not modify. */
+  get members(): Int32Array {
+    return this.#members;
+  }
+
+  #sortAll(): void {
+    const keys = this.#keys;
+    keys.subarray(this.#sorted).sort();
+    // The scores by ordinal, for the reorder (once per ranking that is read past its head).
+    const scoreOf = new Map<number, number>();
+    for (let i = 0; i < this.#members.length; i++) scoreOf.set(this.#members[i]!, this.#memberScores[i]!);
+    const ordinals = new Int32Array(this.length);
+    const scores = new Float32Array(this.length);
+    for (let i = 0; i < keys.length; i++) {
+      const doc = this.#byPosition[keys[i]! % NAME_SLOTS]!;
+      ordinals[i] = doc;
+      scores[i] = scoreOf.get(doc)!;
+    }
+    this.#ordinals = ordinals;
+    this.#scores = scores;
+    this.#sorted = this.length;
+  }
 }
 
-/** Postings kept across queries (12 bytes each: 12 MB). */
+/** Matched agents ordered at scoring time: enough for a search's re-ranked head and its first pages. */
+const SORTED_HEAD = 256;
+
+/** Postings kept across queries (12 bytes each: 12 MB), at least. */
 const TERM_CACHE_POSTINGS = 1_000_000;
+/**
+ * And per indexed agent: the postings of the words people search for grow
+ * with the corpus (at 100,000 agents a few hundred common words hold
+ * millions), and a cache smaller than them sends most searches back to
+ * MiniSearch for words searched a moment ago. 30 per agent: 36 MB at 100,000.
+ */
+const TERM_CACHE_POSTINGS_PER_AGENT = 30;
 /** Ranked entries kept across queries (8 bytes each: 16 MB). */
 const RANK_CACHE_ENTRIES = 2_000_000;
 /** Query plans kept (text → plan), a few hundred bytes each. */
@@ -111,6 +184,7 @@ export class TextRanker {
     this.#agents[ordinal] = agent;
     this.#namePositions = undefined;
     if (ordinal >= this.#bm25.length) this.#grow();
+    this.#termCache.resize(Math.max(TERM_CACHE_POSTINGS, TERM_CACHE_POSTINGS_PER_AGENT * this.#mini.documentCount));
     this.#textChanged(terms);
   }
 
@@ -184,13 +258,13 @@ export class TextRanker {
     let ranking = this.#rankCache.get(plan.key);
     if (ranking === undefined) {
       ranking = this.#score(plan);
-      this.#rankCache.set(plan.key, ranking, ranking.ordinals.length + 1);
+      this.#rankCache.set(plan.key, ranking, ranking.weight);
     }
     return ranking;
   }
 
   #score(plan: QueryPlan): Ranking {
-    if (plan.groups.length === 0) return { ordinals: new Int32Array(0), scores: new Float32Array(0) };
+    if (plan.groups.length === 0) return Ranking.EMPTY;
     const bm25 = this.#bm25;
     const masks = this.#masks;
     const touched: number[] = [];
@@ -223,24 +297,35 @@ export class TextRanker {
       bm25[doc] = score;
       if (score >= RELEVANCE_CUTOFF) kept.push(doc);
     }
-    // Sorted as numbers, without a comparator (the cost of a search over a common
+    // Ordered as numbers, without a comparator (the cost of a search over a common
     // word): one key per document, score descending to 1/1000, then name order.
+    // Only the head is ordered now (see Ranking).
     const positions = this.#positions();
+    const byPosition = this.#byPosition!;
     const keys = new Float64Array(kept.length);
+    const members = new Int32Array(kept.length);
+    const memberScores = new Float32Array(kept.length);
     for (let i = 0; i < kept.length; i++) {
       const doc = kept[i]!;
       keys[i] = Math.round((100 - bm25[doc]!) * 1000) * NAME_SLOTS + positions[doc]!;
+      members[i] = doc;
+      memberScores[i] = bm25[doc]!;
     }
-    keys.sort();
-    const ordinals = new Int32Array(kept.length);
-    const scores = new Float32Array(kept.length);
-    for (let i = 0; i < keys.length; i++) {
-      const doc = this.#byPosition![keys[i]! % NAME_SLOTS]!;
+    let sorted = keys.length;
+    if (keys.length > SORTED_HEAD) {
+      selectSmallest(keys, SORTED_HEAD);
+      sorted = SORTED_HEAD;
+    }
+    keys.subarray(0, sorted).sort();
+    const ordinals = new Int32Array(sorted);
+    const scores = new Float32Array(sorted);
+    for (let i = 0; i < sorted; i++) {
+      const doc = byPosition[keys[i]! % NAME_SLOTS]!;
       ordinals[i] = doc;
       scores[i] = bm25[doc]!;
     }
     for (const doc of touched) bm25[doc] = 0;
-    return { ordinals, scores };
+    return new Ranking({ keys, members, memberScores, byPosition, sorted, ordinals, scores });
   }
 
   #positions(): Int32Array {
@@ -304,6 +389,41 @@ export class TextRanker {
     masks.set(this.#masks);
     this.#bm25 = bm25;
     this.#masks = masks;
+  }
+}
+
+/**
+ * Moves the `count` smallest keys to the front of `keys` (in no order), the
+ * rest after them (Hoare quickselect; keys are distinct: each ends in a
+ * name-order position).
+ */
+export function selectSmallest(keys: Float64Array, count: number): void {
+  let low = 0;
+  let high = keys.length - 1;
+  const k = count - 1;
+  while (low < high) {
+    // Median of three as the pivot: sorted or reversed runs stay linear.
+    const mid = (low + high) >>> 1;
+    const a = keys[low]!;
+    const b = keys[mid]!;
+    const c = keys[high]!;
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = low;
+    let j = high;
+    while (i <= j) {
+      while (keys[i]! < pivot) i++;
+      while (keys[j]! > pivot) j--;
+      if (i <= j) {
+        const t = keys[i]!;
+        keys[i] = keys[j]!;
+        keys[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) high = j;
+    else if (k >= i) low = i;
+    else return;
   }
 }
 

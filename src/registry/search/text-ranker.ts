@@ -158,6 +158,8 @@ export class TextRanker {
   readonly #freeOrdinals: number[] = [];
   #bm25 = new Float64Array(64);
   #masks = new Int32Array(64);
+  #touched = new Int32Array(64);
+  #kept = new Int32Array(64);
   readonly #termCache = new BoundedCache<Postings>(TERM_CACHE_POSTINGS);
   readonly #rankCache = new BoundedCache<Ranking>(RANK_CACHE_ENTRIES);
   readonly #planCache = new BoundedCache<QueryPlan>(PLAN_CACHE_ENTRIES);
@@ -267,24 +269,33 @@ export class TextRanker {
     if (plan.groups.length === 0) return Ranking.EMPTY;
     const bm25 = this.#bm25;
     const masks = this.#masks;
-    const touched: number[] = [];
+    // Scratch arrays (as large as the corpus), not arrays grown per search: a common word
+    // touches tens of thousands of documents at 100,000 agents.
+    const touched = this.#touched;
+    let touchedCount = 0;
     for (const branch of plan.branches) {
       const { ordinals, scores } = this.#postings(branch);
       for (let i = 0; i < ordinals.length; i++) {
         const doc = ordinals[i]!;
-        if (masks[doc] === 0) touched.push(doc);
+        if (masks[doc] === 0) touched[touchedCount++] = doc;
         bm25[doc]! += branch.weight * scores[i]!;
         masks[doc]! |= branch.groupMask;
       }
     }
 
-    const looseMatches = (group: number): number => touched.reduce((n, doc) => n + ((masks[doc]! >>> group) & 1), 0);
+    const looseMatches = (group: number): number => {
+      let n = 0;
+      for (let t = 0; t < touchedCount; t++) n += (masks[touched[t]!]! >>> group) & 1;
+      return n;
+    };
     const weights = groupWeights(plan, (term) => this.#documentFrequency.get(term) ?? 0, this.#mini.documentCount, looseMatches);
     const total = weights.reduce((sum, w) => sum + w, 0);
     // The final score of each touched document replaces its BM25 sum in the scratch array.
-    const kept: number[] = [];
+    const kept = this.#kept;
+    let keptCount = 0;
     const coverage = coverageByMask(weights);
-    for (const doc of touched) {
+    for (let t = 0; t < touchedCount; t++) {
+      const doc = touched[t]!;
       const mask = masks[doc]!;
       let covered: number;
       if (coverage !== undefined) covered = coverage[mask]!;
@@ -295,17 +306,17 @@ export class TextRanker {
       const score = total > 0 ? relevanceScore(bm25[doc]!, covered, total) : 0;
       masks[doc] = 0;
       bm25[doc] = score;
-      if (score >= RELEVANCE_CUTOFF) kept.push(doc);
+      if (score >= RELEVANCE_CUTOFF) kept[keptCount++] = doc;
     }
     // Ordered as numbers, without a comparator (the cost of a search over a common
     // word): one key per document, score descending to 1/1000, then name order.
     // Only the head is ordered now (see Ranking).
     const positions = this.#positions();
     const byPosition = this.#byPosition!;
-    const keys = new Float64Array(kept.length);
-    const members = new Int32Array(kept.length);
-    const memberScores = new Float32Array(kept.length);
-    for (let i = 0; i < kept.length; i++) {
+    const keys = new Float64Array(keptCount);
+    const members = new Int32Array(keptCount);
+    const memberScores = new Float32Array(keptCount);
+    for (let i = 0; i < keptCount; i++) {
       const doc = kept[i]!;
       keys[i] = Math.round((100 - bm25[doc]!) * 1000) * NAME_SLOTS + positions[doc]!;
       members[i] = doc;
@@ -324,7 +335,7 @@ export class TextRanker {
       ordinals[i] = doc;
       scores[i] = bm25[doc]!;
     }
-    for (const doc of touched) bm25[doc] = 0;
+    for (let t = 0; t < touchedCount; t++) bm25[touched[t]!] = 0;
     return new Ranking({ keys, members, memberScores, byPosition, sorted, ordinals, scores });
   }
 
@@ -389,6 +400,8 @@ export class TextRanker {
     masks.set(this.#masks);
     this.#bm25 = bm25;
     this.#masks = masks;
+    this.#touched = new Int32Array(size);
+    this.#kept = new Int32Array(size);
   }
 }
 

@@ -68,7 +68,7 @@ describe('a search ranking ordered only at its head', () => {
     for (const record of agents(900, () => 'finance')) index.upsert(record);
     const seen: Array<{ name: string; score: number }> = [];
     let pageToken: string | undefined;
-    let totalSize = 0;
+    let totalSize: number;
     do {
       const page = index.search({ text: 'invoices', pageSize: 100, ...(pageToken !== undefined && { pageToken }) });
       totalSize = page.totalSize;

@@ -17,6 +17,11 @@ export class BoundedCache<V> {
     this.#maxWeight = maxWeight;
   }
 
+  /** The value, without counting it as used. */
+  peek(key: string): V | undefined {
+    return this.#entries.get(key)?.value;
+  }
+
   get(key: string): V | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;

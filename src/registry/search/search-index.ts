@@ -210,17 +210,12 @@ export class SearchIndex {
       total = ranking.length;
       for (let i = 0; i < Math.min(total, needed); i++) admitted.push(i);
     } else {
-      // Counted over every match (in any order); the needed ones taken in order from the
-      // ordered head, or from the whole ranking when the filter refuses too much of it.
-      for (const ordinal of ranking.members) if (admit(ordinal)) total += 1;
-      const take = (): void => {
-        admitted.length = 0;
-        for (let i = 0; i < ordinals.length && admitted.length < Math.min(needed, total); i++) if (admit(ordinals[i]!)) admitted.push(i);
-      };
-      take();
-      if (admitted.length < Math.min(needed, total)) {
-        ({ ordinals, scores } = ranking.head(ranking.length));
-        take();
+      // A filter's total counts every match: the whole order (computed once, then cached with the ranking).
+      ({ ordinals, scores } = ranking.head(ranking.length));
+      for (let i = 0; i < ordinals.length; i++) {
+        if (!admit(ordinals[i]!)) continue;
+        if (total < needed) admitted.push(i);
+        total += 1;
       }
     }
     const { order } = this.#rerankHead(text, admitted.slice(0, RERANK_HEAD).map((i) => ordinals[i]!), admitted.slice(0, RERANK_HEAD).map((i) => scores[i]!));
@@ -274,7 +269,7 @@ export class SearchIndex {
     } else {
       const admit = this.#admitter(filter, tenant);
       const ranking = this.#ranker.rank(text);
-      matched = [...ranking.head(ranking.length).ordinals].filter((o) => admit === undefined || admit(o)).map((o) => this.#ranker.agentAt(o));
+      matched = [...ranking.all()].filter((o) => admit === undefined || admit(o)).map((o) => this.#ranker.agentAt(o));
     }
     return { resultType: 'facets', facets: computeFacets(matched, facets) };
   }

@@ -23,70 +23,49 @@ interface Postings {
  *
  * Ordered lazily: a search reads the first 20 or so of a matched set that,
  * at 100,000 agents, holds tens of thousands; sorting all of them was most
- * of a search's cost. The head is selected (quickselect) and sorted; the
- * rest is sorted the first time something reads past the head (a deep page,
- * a filter that refuses most of the head, Explore).
+ * of a search's cost, and keeping them all (three arrays per search, off
+ * the JS heap) made the garbage collector mark the whole registry every few
+ * hundred searches. A ranking holds its head (selected with a quickselect in
+ * a scratch array, then sorted); the whole order is computed again, once, the
+ * first time something reads past the head (a deep page, a filter that admits
+ * too few of the head, Explore).
  */
 export class Ranking {
   /** Number of agents matched. */
   readonly length: number;
-  /** Sort keys (score to 1/1000 descending, then name order): [0, #sorted) in order, the rest not. */
-  readonly #keys: Float64Array;
-  /** Every matched ordinal and its 0–100 score, in no particular order. */
-  readonly #members: Int32Array;
-  readonly #memberScores: Float32Array;
-  /** Name-order position → ordinal, as of scoring. */
-  readonly #byPosition: Int32Array;
-  #sorted: number;
   #ordinals: Int32Array;
   #scores: Float32Array;
+  #complete: boolean;
+  readonly #rankAll: (() => { ordinals: Int32Array; scores: Float32Array }) | undefined;
 
-  /** @internal Built by {@link TextRanker}: `head` ordinals and scores of the first `sorted` keys, already in order. */
-  constructor(parts: { keys: Float64Array; members: Int32Array; memberScores: Float32Array; byPosition: Int32Array; sorted: number; ordinals: Int32Array; scores: Float32Array }) {
-    this.length = parts.keys.length;
-    this.#keys = parts.keys;
-    this.#members = parts.members;
-    this.#memberScores = parts.memberScores;
-    this.#byPosition = parts.byPosition;
-    this.#sorted = parts.sorted;
-    this.#ordinals = parts.ordinals;
-    this.#scores = parts.scores;
+  /** @internal Built by {@link TextRanker}: the ordered head, and how to order everything when asked. */
+  constructor(length: number, ordinals: Int32Array, scores: Float32Array, rankAll?: () => { ordinals: Int32Array; scores: Float32Array }) {
+    this.length = length;
+    this.#ordinals = ordinals;
+    this.#scores = scores;
+    this.#complete = ordinals.length === length;
+    this.#rankAll = rankAll;
   }
 
-  static readonly EMPTY = new Ranking({ keys: new Float64Array(0), members: new Int32Array(0), memberScores: new Float32Array(0), byPosition: new Int32Array(0), sorted: 0, ordinals: new Int32Array(0), scores: new Float32Array(0) });
+  static readonly EMPTY = new Ranking(0, new Int32Array(0), new Float32Array(0));
 
-  /** Entries held by a cache of rankings (a weight). */
+  /** Entries a cache of rankings holds for it (a weight). */
   get weight(): number {
-    return 2 * this.length + 1;
+    return this.#ordinals.length + 1;
   }
 
-  /** Ordinals and scores, best first, at least the first `count` (all when `count` ≥ length). Do not modify. */
+  /** Ordinals and scores, best first: at least the first `count` (all when `count` ≥ length). Do not modify. */
   head(count: number): { ordinals: Int32Array; scores: Float32Array } {
-    if (count > this.#sorted && this.#sorted < this.length) this.#sortAll();
+    if (count > this.#ordinals.length && !this.#complete && this.#rankAll !== undefined) {
+      ({ ordinals: this.#ordinals, scores: this.#scores } = this.#rankAll());
+      this.#complete = true;
+    }
     return { ordinals: this.#ordinals, scores: this.#scores };
   }
 
-  /** Every matched ordinal, in no particular order. Do not modify. */
-  get members(): Int32Array {
-    return this.#members;
-  }
-
-  #sortAll(): void {
-    const keys = this.#keys;
-    keys.subarray(this.#sorted).sort();
-    // The scores by ordinal, for the reorder (once per ranking that is read past its head).
-    const scoreOf = new Map<number, number>();
-    for (let i = 0; i < this.#members.length; i++) scoreOf.set(this.#members[i]!, this.#memberScores[i]!);
-    const ordinals = new Int32Array(this.length);
-    const scores = new Float32Array(this.length);
-    for (let i = 0; i < keys.length; i++) {
-      const doc = this.#byPosition[keys[i]! % NAME_SLOTS]!;
-      ordinals[i] = doc;
-      scores[i] = scoreOf.get(doc)!;
-    }
-    this.#ordinals = ordinals;
-    this.#scores = scores;
-    this.#sorted = this.length;
+  /** Every matched ordinal, best first. Do not modify. */
+  all(): Int32Array {
+    return this.head(this.length).ordinals;
   }
 }
 
@@ -160,6 +139,7 @@ export class TextRanker {
   #masks = new Int32Array(64);
   #touched = new Int32Array(64);
   #kept = new Int32Array(64);
+  #keys = new Float64Array(64);
   readonly #termCache = new BoundedCache<Postings>(TERM_CACHE_POSTINGS);
   readonly #rankCache = new BoundedCache<Ranking>(RANK_CACHE_ENTRIES);
   readonly #planCache = new BoundedCache<QueryPlan>(PLAN_CACHE_ENTRIES);
@@ -265,7 +245,7 @@ export class TextRanker {
     return ranking;
   }
 
-  #score(plan: QueryPlan): Ranking {
+  #score(plan: QueryPlan, full = false): Ranking {
     if (plan.groups.length === 0) return Ranking.EMPTY;
     const bm25 = this.#bm25;
     const masks = this.#masks;
@@ -310,23 +290,16 @@ export class TextRanker {
     }
     // Ordered as numbers, without a comparator (the cost of a search over a common
     // word): one key per document, score descending to 1/1000, then name order.
-    // Only the head is ordered now (see Ranking).
+    // Only the head is ordered now, in a scratch array (see Ranking).
     const positions = this.#positions();
     const byPosition = this.#byPosition!;
-    const keys = new Float64Array(keptCount);
-    const members = new Int32Array(keptCount);
-    const memberScores = new Float32Array(keptCount);
+    const keys = this.#keys.subarray(0, keptCount);
     for (let i = 0; i < keptCount; i++) {
       const doc = kept[i]!;
       keys[i] = Math.round((100 - bm25[doc]!) * 1000) * NAME_SLOTS + positions[doc]!;
-      members[i] = doc;
-      memberScores[i] = bm25[doc]!;
     }
-    let sorted = keys.length;
-    if (keys.length > SORTED_HEAD) {
-      selectSmallest(keys, SORTED_HEAD);
-      sorted = SORTED_HEAD;
-    }
+    const sorted = full || keptCount <= SORTED_HEAD ? keptCount : SORTED_HEAD;
+    if (sorted < keptCount) selectSmallest(keys, sorted);
     keys.subarray(0, sorted).sort();
     const ordinals = new Int32Array(sorted);
     const scores = new Float32Array(sorted);
@@ -336,7 +309,16 @@ export class TextRanker {
       scores[i] = bm25[doc]!;
     }
     for (let t = 0; t < touchedCount; t++) bm25[touched[t]!] = 0;
-    return new Ranking({ keys, members, memberScores, byPosition, sorted, ordinals, scores });
+    // The whole order, asked for rarely: scored again, on the index as it is then (a cached
+    // ranking never outlives a text change: every change empties the ranking cache).
+    if (sorted === keptCount) return new Ranking(keptCount, ordinals, scores);
+    const ranking: Ranking = new Ranking(keptCount, ordinals, scores, () => {
+      const all = this.#score(plan, true).head(keptCount);
+      // It now holds every match: weighed as such, so the cache stays within its bound.
+      if (this.#rankCache.peek(plan.key) === ranking) this.#rankCache.set(plan.key, ranking, keptCount + 1);
+      return all;
+    });
+    return ranking;
   }
 
   #positions(): Int32Array {
@@ -402,6 +384,7 @@ export class TextRanker {
     this.#masks = masks;
     this.#touched = new Int32Array(size);
     this.#kept = new Int32Array(size);
+    this.#keys = new Float64Array(size);
   }
 }
 

@@ -189,7 +189,10 @@ if (isMain) {
   const started = Date.now();
   const abort = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => abort.abort());
-  const stream = run({ files, concurrency, timeout: timeoutMs, execArgv: ['--import', 'tsx'], cwd: root, signal: abort.signal, ...options });
+  // forceExit: a file's process ends once its tests and after hooks have, rather than when its event loop
+  // empties: a handle a failed test left open (a server its cleanup never reached) held one file, and so the
+  // tier, until it was killed, and an idle keep-alive socket or timer kept others alive for seconds.
+  const stream = run({ files, concurrency, timeout: timeoutMs, forceExit: true, execArgv: ['--import', 'tsx'], cwd: root, signal: abort.signal, ...options });
   const fileSet = new Set(files);
   const took = new Map();
   let failed = false;

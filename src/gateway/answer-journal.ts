@@ -214,6 +214,8 @@ export class AnswerJournal implements SpendJournal {
     this.#closed = true;
     this.#writeNow();
     closeSync(this.#fd);
+    // A drop under way deletes files too: let it finish first.
+    await this.#dropping;
     const committed = (this.#audit === undefined || this.#audit.pending === 0) && ((await this.#credits?.writtenAll().catch(() => false)) ?? true);
     if (committed) {
       for (const file of [...this.#sealed, this.#fileOf(this.#generation)]) {

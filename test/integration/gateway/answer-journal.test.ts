@@ -12,8 +12,8 @@ import { createAuditLog, type AuditLog } from '../../../src/audit/index.js';
 import { AnswerJournal } from '../../../src/gateway/answer-journal.js';
 import { LeasedCreditHolds } from '../../../src/gateway/credits/index.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
-import { createDatabase, type Database } from '../../../src/storage/index.js';
-import { createCreditLedger, type CreditLedger } from '../../../src/tenancy/index.js';
+import { createDatabase } from '../../../src/storage/index.js';
+import { createCreditLedger } from '../../../src/tenancy/index.js';
 import { until } from '../../helpers/until.js';
 
 const logger = createLogger({ level: 'silent' });

@@ -44,20 +44,46 @@ export interface TextTerm {
 export function textTerms(text: string): TextTerm[] {
   const out: TextTerm[] = [];
   const seen = new Set<string>();
-  const folded = text.normalize('NFKD').replace(MARKS, '');
+  // NFKD folding only where needed: most text is printable ASCII.
+  const folded = ASCII.test(text) ? text : text.normalize('NFKD').replace(MARKS, '');
   for (const match of folded.matchAll(WORD)) {
-    const word = match[0].replace(CLITIC, '').replaceAll(/['’]/g, '');
+    for (const term of wordTerms(match[0])) {
+      if (seen.has(term.stem)) continue;
+      seen.add(term.stem);
+      out.push(term);
+    }
+  }
+  return out;
+}
+
+const ASCII = /^[ -~\t\n\r]*$/;
+/** Distinct words remembered before the memo starts over. */
+const MEMO_SIZE = 50_000;
+const WORD_MEMO = new Map<string, readonly TextTerm[]>();
+
+/**
+ * The topic terms of one word, memoized: documents and requests repeat their
+ * vocabulary, and the regexes and the stemmer are the cost (a registry
+ * re-ranking the head of a search over 100,000 agents analyzes 20 new cards).
+ */
+function wordTerms(raw: string): readonly TextTerm[] {
+  let terms = WORD_MEMO.get(raw);
+  if (terms === undefined) {
+    const list: TextTerm[] = [];
+    const word = raw.replace(CLITIC, '').replaceAll(/['’]/g, '');
     for (const piece of word.split(/[_-]/).flatMap((p) => p.split(CAMEL_BOUNDARY))) {
       const lower = piece.toLowerCase();
       if (lower.length < 2 || lower.length > 40 || STOP_WORDS.has(lower)) continue;
       const stem = stemmer(lower);
       // A plural of a stop word ("sign-ups" → sign, ups) is no more a topic than the word.
-      if (seen.has(stem) || STOP_WORDS.has(stem)) continue;
-      seen.add(stem);
-      out.push({ word: lower, stem });
+      if (STOP_WORDS.has(stem)) continue;
+      list.push({ word: lower, stem });
     }
+    terms = list;
+    if (WORD_MEMO.size >= MEMO_SIZE) WORD_MEMO.clear();
+    WORD_MEMO.set(raw, terms);
   }
-  return out;
+  return terms;
 }
 
 /** The set of stems of `texts` (documents: every field of a skill, joined). */

@@ -12,7 +12,7 @@ export type { RegistryClientOptions, CallOptions, WatchQuery } from './registry-
 export { registryStatusOf } from './registry-failure.js';
 export type { RegistryFailure, RegistryFailureHint } from './registry-failure.js';
 // The shapes its calls send and answer, re-exported so `agentmesh/registry-client` users keep one import.
-export { recordFromJson, recordToJson } from '../registry/index.js';
+export { recordFromJson, recordFromJsonLazily, recordToJson } from '../registry/index.js';
 export type {
   AgentListPage,
   RegistrationRequest,

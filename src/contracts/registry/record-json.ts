@@ -21,12 +21,37 @@ export type AgentCardJson = Pick<AgentCard, 'name' | 'description' | 'version'> 
 /** A record as the registry's HTTP API serves it. */
 export type WireAgentRecord = Omit<AgentRecord, 'card'> & { card: AgentCardJson };
 
+/** A card's A2A JSON by card object: records are values, and one card is written out many times (its row, its change, every read). */
+const cardJson = new WeakMap<AgentCard, unknown>();
+
+/** A card as A2A JSON, converted once per card object. The result is shared: serialize it, do not modify it. */
+export function cardToJson(card: AgentCard): unknown {
+  let json = cardJson.get(card);
+  if (json === undefined) {
+    json = AgentCard.toJSON(card);
+    cardJson.set(card, json);
+  }
+  return json;
+}
+
 export function recordToJson(record: AgentRecord): AgentRecordJson {
-  return { ...record, card: AgentCard.toJSON(record.card) };
+  return { ...record, card: cardToJson(record.card) };
 }
 
 export function recordFromJson(json: AgentRecordJson | WireAgentRecord): AgentRecord {
   return { ...json, card: AgentCard.fromJSON(json.card) };
+}
+
+/**
+ * {@link recordFromJson} that converts the card when it is first read: a
+ * gateway loading 100,000 records routes by name and instances, and reads a
+ * card only when a call needs it (the conversion was most of its start-up).
+ * Copying the record (`{ ...record }`) reads, and so converts, the card.
+ */
+export function recordFromJsonLazily(json: AgentRecordJson | WireAgentRecord): AgentRecord {
+  const { card: wire, ...rest } = json;
+  let card: AgentCard | undefined;
+  return Object.defineProperty(rest, 'card', { enumerable: true, configurable: true, get: () => (card ??= AgentCard.fromJSON(wire)) }) as AgentRecord;
 }
 
 export function changeToJson(change: RegistryChange): Omit<RegistryChange, 'record'> & { record?: AgentRecordJson } {

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { AddressVerdicts, type SsrfGuard } from '../../http/index.js';
 import type { Logger } from '../../observability/index.js';
-import { recordFromJson, type WireAgentRecord } from '../../contracts/registry-client/index.js';
+import { recordFromJsonLazily, type WireAgentRecord } from '../../contracts/registry-client/index.js';
 import type { RegistryReader } from './registry-reader.js';
 import type { AgentInstance, AgentRecord } from './registry-types.js';
 import { pause } from '../../storage/index.js';
@@ -201,7 +201,7 @@ export class RegistryFollower {
       cache.remove(agent);
       this.#appliedSeq.delete(agent);
     } else if (kind !== undefined && RECORD_KINDS.has(kind) && change.record !== undefined && change.record !== null) {
-      const isNew = cache.putRecord(recordFromJson(change.record as WireAgentRecord));
+      const isNew = cache.putRecord(recordFromJsonLazily(change.record as WireAgentRecord));
       if (isNew || kind === 'registered') this.#refresh(agent);
     } else if (kind === 'instance_changed' && cache.get(agent) !== undefined) {
       // An instance that left (or probes down) stops taking traffic now, not one registry read later.

@@ -1,5 +1,5 @@
 import { createOutboundPool, fetchThrough, type ClientTlsSource, type OutboundPool } from '../../http/index.js';
-import { createRegistryClient, recordFromJson, registryStatusOf, type RegistryClient } from '../../contracts/registry-client/index.js';
+import { createRegistryClient, recordFromJsonLazily, registryStatusOf, type RegistryClient } from '../../contracts/registry-client/index.js';
 import { Errors } from '../../protocol/index.js';
 import type { AgentInstance, AgentRecord } from './registry-types.js';
 
@@ -70,7 +70,8 @@ export class RegistryReader {
       for (const [agent, list] of Object.entries(listed)) if (Array.isArray(list)) instances.set(agent, list);
     }
     return {
-      agents: page.agents.map((json) => recordFromJson(json)),
+      // Cards convert when a call first reads them: a load of the whole registry routes by name and instances.
+      agents: page.agents.map((json) => recordFromJsonLazily(json)),
       nextPageToken: typeof page.nextPageToken === 'string' && page.nextPageToken !== '' ? page.nextPageToken : undefined,
       instances,
     };

@@ -79,5 +79,7 @@ export function validateAgentMetadata(raw: unknown, card: AgentCard): AgentMetad
     }
   }
   if (violations.length > 0) throw violationError(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'The agent metadata', violations);
-  return structuredClone(raw) as AgentMetadata;
+  // A JSON copy: the metadata is JSON (a request body), and structuredClone of a small
+  // object costs several times more (it was a tenth of a registration's intake).
+  return JSON.parse(JSON.stringify(raw)) as AgentMetadata;
 }

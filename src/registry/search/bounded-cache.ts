@@ -5,11 +5,21 @@
  */
 export class BoundedCache<V> {
   readonly #entries = new Map<string, { value: V; weight: number }>();
-  readonly #maxWeight: number;
+  #maxWeight: number;
   #weight = 0;
 
   constructor(maxWeight: number) {
     this.#maxWeight = maxWeight;
+  }
+
+  /** Changes the bound; entries over a lowered one are dropped at the next `set`. */
+  resize(maxWeight: number): void {
+    this.#maxWeight = maxWeight;
+  }
+
+  /** The value, without counting it as used. */
+  peek(key: string): V | undefined {
+    return this.#entries.get(key)?.value;
   }
 
   get(key: string): V | undefined {

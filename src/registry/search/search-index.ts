@@ -199,16 +199,19 @@ export class SearchIndex {
     const fingerprint = (): string => queryFingerprint(['search', text, filter?.key ?? null, tenant ?? null]);
     const offset = request.pageToken === undefined ? 0 : (decodePageToken(request.pageToken, fingerprint()).offset ?? 0);
 
-    const { ordinals, scores } = this.#ranker.rank(text, paraphraseSynonyms(text));
+    const ranking = this.#ranker.rank(text, paraphraseSynonyms(text));
     const admit = this.#admitter(filter, tenant);
     // Positions (in `ordinals`) of the admitted results needed (the head and this page), in BM25 order.
     const needed = Math.max(offset + pageSize, RERANK_HEAD);
     const admitted: number[] = [];
     let total = 0;
+    let { ordinals, scores } = ranking.head(needed);
     if (admit === undefined) {
-      total = ordinals.length;
+      total = ranking.length;
       for (let i = 0; i < Math.min(total, needed); i++) admitted.push(i);
     } else {
+      // A filter's total counts every match: the whole order (computed once, then cached with the ranking).
+      ({ ordinals, scores } = ranking.head(ranking.length));
       for (let i = 0; i < ordinals.length; i++) {
         if (!admit(ordinals[i]!)) continue;
         if (total < needed) admitted.push(i);
@@ -265,7 +268,8 @@ export class SearchIndex {
       matched = [...this.#agents.values()].filter((agent) => visibleTo(agent, tenant) && (filter === undefined || filter.matches(agent)));
     } else {
       const admit = this.#admitter(filter, tenant);
-      matched = [...this.#ranker.rank(text).ordinals].filter((o) => admit === undefined || admit(o)).map((o) => this.#ranker.agentAt(o));
+      const ranking = this.#ranker.rank(text);
+      matched = [...ranking.all()].filter((o) => admit === undefined || admit(o)).map((o) => this.#ranker.agentAt(o));
     }
     return { resultType: 'facets', facets: computeFacets(matched, facets) };
   }

@@ -19,16 +19,68 @@ interface Postings {
 
 /**
  * The agents relevant to a query, best first (ties by name), above the
- * relevance cutoff: parallel arrays of document ordinals and 0–100 scores.
- * Read agents with {@link TextRanker.agentAt}.
+ * relevance cutoff. Read agents with {@link TextRanker.agentAt}.
+ *
+ * Ordered lazily: a search reads the first 20 or so of a matched set that,
+ * at 100,000 agents, holds tens of thousands; sorting all of them was most
+ * of a search's cost, and keeping them all (three arrays per search, off
+ * the JS heap) made the garbage collector mark the whole registry every few
+ * hundred searches. A ranking holds its head (selected with a quickselect in
+ * a scratch array, then sorted); the whole order is computed again, once, the
+ * first time something reads past the head (a deep page, a filter that admits
+ * too few of the head, Explore).
  */
-export interface Ranking {
-  ordinals: Int32Array;
-  scores: Float32Array;
+export class Ranking {
+  /** Number of agents matched. */
+  readonly length: number;
+  #ordinals: Int32Array;
+  #scores: Float32Array;
+  #complete: boolean;
+  readonly #rankAll: (() => { ordinals: Int32Array; scores: Float32Array }) | undefined;
+
+  /** @internal Built by {@link TextRanker}: the ordered head, and how to order everything when asked. */
+  constructor(length: number, ordinals: Int32Array, scores: Float32Array, rankAll?: () => { ordinals: Int32Array; scores: Float32Array }) {
+    this.length = length;
+    this.#ordinals = ordinals;
+    this.#scores = scores;
+    this.#complete = ordinals.length === length;
+    this.#rankAll = rankAll;
+  }
+
+  static readonly EMPTY = new Ranking(0, new Int32Array(0), new Float32Array(0));
+
+  /** Entries a cache of rankings holds for it (a weight). */
+  get weight(): number {
+    return this.#ordinals.length + 1;
+  }
+
+  /** Ordinals and scores, best first: at least the first `count` (all when `count` ≥ length). Do not modify. */
+  head(count: number): { ordinals: Int32Array; scores: Float32Array } {
+    if (count > this.#ordinals.length && !this.#complete && this.#rankAll !== undefined) {
+      ({ ordinals: this.#ordinals, scores: this.#scores } = this.#rankAll());
+      this.#complete = true;
+    }
+    return { ordinals: this.#ordinals, scores: this.#scores };
+  }
+
+  /** Every matched ordinal, best first. Do not modify. */
+  all(): Int32Array {
+    return this.head(this.length).ordinals;
+  }
 }
 
-/** Postings kept across queries (12 bytes each: 12 MB). */
+/** Matched agents ordered at scoring time: enough for a search's re-ranked head and its first pages. */
+const SORTED_HEAD = 256;
+
+/** Postings kept across queries (12 bytes each: 12 MB), at least. */
 const TERM_CACHE_POSTINGS = 1_000_000;
+/**
+ * And per indexed agent: the postings of the words people search for grow
+ * with the corpus (at 100,000 agents a few hundred common words hold
+ * millions), and a cache smaller than them sends most searches back to
+ * MiniSearch for words searched a moment ago. 30 per agent: 36 MB at 100,000.
+ */
+const TERM_CACHE_POSTINGS_PER_AGENT = 30;
 /** Ranked entries kept across queries (8 bytes each: 16 MB). */
 const RANK_CACHE_ENTRIES = 2_000_000;
 /** Query plans kept (text → plan), a few hundred bytes each. */
@@ -85,6 +137,9 @@ export class TextRanker {
   readonly #freeOrdinals: number[] = [];
   #bm25 = new Float64Array(64);
   #masks = new Int32Array(64);
+  #touched = new Int32Array(64);
+  #kept = new Int32Array(64);
+  #keys = new Float64Array(64);
   readonly #termCache = new BoundedCache<Postings>(TERM_CACHE_POSTINGS);
   readonly #rankCache = new BoundedCache<Ranking>(RANK_CACHE_ENTRIES);
   readonly #planCache = new BoundedCache<QueryPlan>(PLAN_CACHE_ENTRIES);
@@ -111,6 +166,7 @@ export class TextRanker {
     this.#agents[ordinal] = agent;
     this.#namePositions = undefined;
     if (ordinal >= this.#bm25.length) this.#grow();
+    this.#termCache.resize(Math.max(TERM_CACHE_POSTINGS, TERM_CACHE_POSTINGS_PER_AGENT * this.#mini.documentCount));
     this.#textChanged(terms);
   }
 
@@ -184,33 +240,42 @@ export class TextRanker {
     let ranking = this.#rankCache.get(plan.key);
     if (ranking === undefined) {
       ranking = this.#score(plan);
-      this.#rankCache.set(plan.key, ranking, ranking.ordinals.length + 1);
+      this.#rankCache.set(plan.key, ranking, ranking.weight);
     }
     return ranking;
   }
 
-  #score(plan: QueryPlan): Ranking {
-    if (plan.groups.length === 0) return { ordinals: new Int32Array(0), scores: new Float32Array(0) };
+  #score(plan: QueryPlan, full = false): Ranking {
+    if (plan.groups.length === 0) return Ranking.EMPTY;
     const bm25 = this.#bm25;
     const masks = this.#masks;
-    const touched: number[] = [];
+    // Scratch arrays (as large as the corpus), not arrays grown per search: a common word
+    // touches tens of thousands of documents at 100,000 agents.
+    const touched = this.#touched;
+    let touchedCount = 0;
     for (const branch of plan.branches) {
       const { ordinals, scores } = this.#postings(branch);
       for (let i = 0; i < ordinals.length; i++) {
         const doc = ordinals[i]!;
-        if (masks[doc] === 0) touched.push(doc);
+        if (masks[doc] === 0) touched[touchedCount++] = doc;
         bm25[doc]! += branch.weight * scores[i]!;
         masks[doc]! |= branch.groupMask;
       }
     }
 
-    const looseMatches = (group: number): number => touched.reduce((n, doc) => n + ((masks[doc]! >>> group) & 1), 0);
+    const looseMatches = (group: number): number => {
+      let n = 0;
+      for (let t = 0; t < touchedCount; t++) n += (masks[touched[t]!]! >>> group) & 1;
+      return n;
+    };
     const weights = groupWeights(plan, (term) => this.#documentFrequency.get(term) ?? 0, this.#mini.documentCount, looseMatches);
     const total = weights.reduce((sum, w) => sum + w, 0);
     // The final score of each touched document replaces its BM25 sum in the scratch array.
-    const kept: number[] = [];
+    const kept = this.#kept;
+    let keptCount = 0;
     const coverage = coverageByMask(weights);
-    for (const doc of touched) {
+    for (let t = 0; t < touchedCount; t++) {
+      const doc = touched[t]!;
       const mask = masks[doc]!;
       let covered: number;
       if (coverage !== undefined) covered = coverage[mask]!;
@@ -221,26 +286,39 @@ export class TextRanker {
       const score = total > 0 ? relevanceScore(bm25[doc]!, covered, total) : 0;
       masks[doc] = 0;
       bm25[doc] = score;
-      if (score >= RELEVANCE_CUTOFF) kept.push(doc);
+      if (score >= RELEVANCE_CUTOFF) kept[keptCount++] = doc;
     }
-    // Sorted as numbers, without a comparator (the cost of a search over a common
+    // Ordered as numbers, without a comparator (the cost of a search over a common
     // word): one key per document, score descending to 1/1000, then name order.
+    // Only the head is ordered now, in a scratch array (see Ranking).
     const positions = this.#positions();
-    const keys = new Float64Array(kept.length);
-    for (let i = 0; i < kept.length; i++) {
+    const byPosition = this.#byPosition!;
+    const keys = this.#keys.subarray(0, keptCount);
+    for (let i = 0; i < keptCount; i++) {
       const doc = kept[i]!;
       keys[i] = Math.round((100 - bm25[doc]!) * 1000) * NAME_SLOTS + positions[doc]!;
     }
-    keys.sort();
-    const ordinals = new Int32Array(kept.length);
-    const scores = new Float32Array(kept.length);
-    for (let i = 0; i < keys.length; i++) {
-      const doc = this.#byPosition![keys[i]! % NAME_SLOTS]!;
+    const sorted = full || keptCount <= SORTED_HEAD ? keptCount : SORTED_HEAD;
+    if (sorted < keptCount) selectSmallest(keys, sorted);
+    keys.subarray(0, sorted).sort();
+    const ordinals = new Int32Array(sorted);
+    const scores = new Float32Array(sorted);
+    for (let i = 0; i < sorted; i++) {
+      const doc = byPosition[keys[i]! % NAME_SLOTS]!;
       ordinals[i] = doc;
       scores[i] = bm25[doc]!;
     }
-    for (const doc of touched) bm25[doc] = 0;
-    return { ordinals, scores };
+    for (let t = 0; t < touchedCount; t++) bm25[touched[t]!] = 0;
+    // The whole order, asked for rarely: scored again, on the index as it is then (a cached
+    // ranking never outlives a text change: every change empties the ranking cache).
+    if (sorted === keptCount) return new Ranking(keptCount, ordinals, scores);
+    const ranking: Ranking = new Ranking(keptCount, ordinals, scores, () => {
+      const all = this.#score(plan, true).head(keptCount);
+      // It now holds every match: weighed as such, so the cache stays within its bound.
+      if (this.#rankCache.peek(plan.key) === ranking) this.#rankCache.set(plan.key, ranking, keptCount + 1);
+      return all;
+    });
+    return ranking;
   }
 
   #positions(): Int32Array {
@@ -304,6 +382,44 @@ export class TextRanker {
     masks.set(this.#masks);
     this.#bm25 = bm25;
     this.#masks = masks;
+    this.#touched = new Int32Array(size);
+    this.#kept = new Int32Array(size);
+    this.#keys = new Float64Array(size);
+  }
+}
+
+/**
+ * Moves the `count` smallest keys to the front of `keys` (in no order), the
+ * rest after them (Hoare quickselect; keys are distinct: each ends in a
+ * name-order position).
+ */
+export function selectSmallest(keys: Float64Array, count: number): void {
+  let low = 0;
+  let high = keys.length - 1;
+  const k = count - 1;
+  while (low < high) {
+    // Median of three as the pivot: sorted or reversed runs stay linear.
+    const mid = (low + high) >>> 1;
+    const a = keys[low]!;
+    const b = keys[mid]!;
+    const c = keys[high]!;
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = low;
+    let j = high;
+    while (i <= j) {
+      while (keys[i]! < pivot) i++;
+      while (keys[j]! > pivot) j--;
+      if (i <= j) {
+        const t = keys[i]!;
+        keys[i] = keys[j]!;
+        keys[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) high = j;
+    else if (k >= i) low = i;
+    else return;
   }
 }
 

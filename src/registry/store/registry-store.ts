@@ -66,6 +66,8 @@ export interface DueProbe {
 }
 
 const AGENT_LOCK_KEY = 7_311_001;
+/** Own committed changes kept for the feed's read-back (a few seconds of writes at full rate). */
+const RECENT_CHANGES = 4_096;
 
 /**
  * The registry's tables through Kysely, for SQLite and PostgreSQL alike.
@@ -79,6 +81,12 @@ export class RegistryStore {
   readonly #db: Kysely<Tables>;
   readonly #dialect: 'sqlite' | 'postgres';
   #queued: QueuedWrite[] = [];
+  /**
+   * Changes this process committed, by seq, the newest {@link RECENT_CHANGES}: the change feed reads
+   * every change back from the log, and one written here need not be parsed again (a card's
+   * conversion is most of a registration's cost in the feed).
+   */
+  readonly #recent = new Map<number, RegistryChange>();
 
   constructor(database: Database) {
     this.#db = database.db;
@@ -137,8 +145,9 @@ export class RegistryStore {
     const nextRow = rowFromRecord(next.record);
     if (current) await trx.updateTable('registry_agents').set(nextRow).where('name', '=', name).execute();
     else await trx.insertInto('registry_agents').values(nextRow).execute();
-    // Health follows the instances already there (a re-registered agent keeps them).
-    const record = (await this.#refreshHealth(trx, name, now, () => undefined)) ?? next.record;
+    // Health follows the instances already there (a re-registered agent keeps them). The row
+    // just written is `next.record`: it is not read back and parsed again.
+    const record = (await this.#refreshHealth(trx, name, now, () => undefined, next.record)) ?? next.record;
     log({ kind: next.kind, agent: name, record, ...(next.detail && { detail: next.detail }) });
     // The record and its endpoint commit together: a registration refused half-way leaves nothing.
     if (instance) {
@@ -394,7 +403,7 @@ export class RegistryStore {
 
   async changesSince(seq: number, limit: number): Promise<RegistryChange[]> {
     const rows = await this.#db.selectFrom('registry_changes').selectAll().where('seq', '>', seq).orderBy('seq').limit(limit).execute();
-    return rows.map(changeFromRow);
+    return rows.map((row) => this.#recent.get(Number(row.seq)) ?? changeFromRow(row));
   }
 
   /** Oldest and newest seq still in the log (0, 0 when empty). */
@@ -462,6 +471,13 @@ export class RegistryStore {
       if (done.length === 0) for (const write of group) write.reject(err);
       return;
     }
+    for (const { outcome } of done) {
+      for (const change of outcome.changes) this.#recent.set(change.seq, change);
+    }
+    for (const oldest of this.#recent.keys()) {
+      if (this.#recent.size <= RECENT_CHANGES) break;
+      this.#recent.delete(oldest);
+    }
     for (const { write, outcome } of done) write.resolve(outcome);
   }
 
@@ -505,17 +521,23 @@ export class RegistryStore {
     if (!row) throw agentNotFound(agent);
   }
 
-  /** Recomputes an agent's health from its instances; logs `health_changed` when it moved. */
-  async #refreshHealth(trx: Trx, agent: string, now: number, log: (change: PendingChange) => void): Promise<AgentRecord | undefined> {
-    const row = await trx.selectFrom('registry_agents').selectAll().where('name', '=', agent).executeTakeFirst();
-    if (!row) return undefined;
+  /**
+   * Recomputes an agent's health from its instances; logs `health_changed` when it moved.
+   * `written` is the record as this transaction just wrote it, when the caller has it.
+   */
+  async #refreshHealth(trx: Trx, agent: string, now: number, log: (change: PendingChange) => void, written?: AgentRecord): Promise<AgentRecord | undefined> {
+    let current = written;
+    if (current === undefined) {
+      const row = await trx.selectFrom('registry_agents').selectAll().where('name', '=', agent).executeTakeFirst();
+      if (!row) return undefined;
+      current = recordFromRow(row);
+    }
     const instances = await trx.selectFrom('registry_instances').select(['kind', 'probe_state', 'lease_expires_at']).where('agent', '=', agent).execute();
     const health: AgentHealth = deriveAgentHealth(instances, now);
-    if (health === row.health) return recordFromRow(row);
-    const next = { ...row, health, revision: row.revision + 1, updated_at: now };
-    await trx.updateTable('registry_agents').set({ health, revision: next.revision, updated_at: now }).where('name', '=', agent).execute();
-    const record = recordFromRow(next);
-    log({ kind: 'health_changed', agent, record, detail: { from: row.health, to: health } });
+    if (health === current.health) return current;
+    const record: AgentRecord = { ...current, health, revision: current.revision + 1, updatedAt: new Date(now).toISOString() };
+    await trx.updateTable('registry_agents').set({ health, revision: record.revision, updated_at: now }).where('name', '=', agent).execute();
+    log({ kind: 'health_changed', agent, record, detail: { from: current.health, to: health } });
     return record;
   }
 }

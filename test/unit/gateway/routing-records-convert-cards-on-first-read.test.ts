@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AgentCard } from '@a2a-js/sdk';
+import { recordFromJson, recordFromJsonLazily, recordToJson, type WireAgentRecord } from '../../../src/contracts/registry-client/index.js';
+
+// A gateway loading a large registry keeps each record's card as the wire sent it
+// and converts it when a call first reads it: what it reads must be what the
+// eager conversion gave, however the record is then used.
+
+const wire = {
+  name: 'invoice-matcher',
+  identifier: 'urn:air:acme.com:agent:invoice-matcher',
+  card: {
+    name: 'Invoice matcher',
+    description: 'Matches supplier invoices to purchase orders.',
+    version: '2.1.0',
+    supportedInterfaces: [{ url: 'https://agents.example.com/invoice-matcher', protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
+    capabilities: { streaming: true },
+    securitySchemes: { bearer: { httpAuthSecurityScheme: { scheme: 'Bearer' } } },
+    defaultInputModes: ['text/plain'],
+    defaultOutputModes: ['application/json'],
+    skills: [{ id: 'match', name: 'Match invoices', description: 'Three-way match', tags: ['finance'], examples: ['match this invoice'] }],
+  },
+  sourceProtocol: '1.0',
+  signed: false,
+  metadata: { department: 'finance' },
+  status: 'active',
+  health: 'healthy',
+  revision: 3,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-02T00:00:00.000Z',
+} as unknown as WireAgentRecord;
+
+test('a record converted on first read equals the eager conversion, field by field and card included', () => {
+  const lazy = recordFromJsonLazily(wire);
+  const eager = recordFromJson(wire);
+  assert.equal(lazy.name, eager.name);
+  assert.equal(lazy.revision, eager.revision);
+  assert.deepEqual(lazy.card, eager.card);
+  assert.deepEqual(AgentCard.toJSON(lazy.card), AgentCard.toJSON(eager.card));
+});
+
+test('the card is converted once: every read returns the same object', () => {
+  const lazy = recordFromJsonLazily(wire);
+  assert.equal(lazy.card, lazy.card);
+});
+
+test('copies, JSON and key listings of a lazy record carry the converted card', () => {
+  const lazy = recordFromJsonLazily(wire);
+  const eager = recordFromJson(wire);
+  assert.deepEqual({ ...lazy }, { ...eager });
+  assert.ok(Object.keys(lazy).includes('card'));
+  assert.deepEqual(JSON.parse(JSON.stringify(recordToJson(lazy))), JSON.parse(JSON.stringify(recordToJson(eager))));
+});

@@ -60,6 +60,11 @@ export class AgentRegistration {
     return this.#refusal;
   }
 
+  /** Resolves once the background loop ended: after `stop()`, or after a refusal for good ({@link refusal}). */
+  get finished(): Promise<void> {
+    return this.#loop ?? Promise.resolve();
+  }
+
   /** Starts registering in the background. */
   start(): void {
     this.#loop ??= this.#run();

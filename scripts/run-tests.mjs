@@ -10,11 +10,19 @@
  *
  * A tier whose tools are missing fails before any test runs, naming each
  * missing tool and the command that installs it: a tier never skips.
- * Usage: node scripts/run-tests.mjs <tier> [extra node --test flags…]
+ * Usage: node scripts/run-tests.mjs <tier> [<path>…] [--test-name-pattern=<re>] [--test-skip-pattern=<re>] [--test-only]
+ * (paths narrow the tier to the files under them).
+ *
+ * Each file's wall time is printed as it ends and the slowest at the end of the tier; the files
+ * start longest first, by the times kept in scripts/test-durations.json (TEST_DURATIONS_WRITE=1
+ * rewrites them from a run).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, relative } from 'node:path';
+import { Transform } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { run } from 'node:test';
+import { spec } from 'node:test/reporters';
 import { fileURLToPath } from 'node:url';
 import { N8N_VERSION, n8nHome, n8nInstalled } from './install-n8n.mjs';
 
@@ -93,7 +101,10 @@ function select(tier) {
       return { files: files.map((f) => f.file), tools: [...new Set(files.flatMap((f) => f.needs))], concurrency: tier === 'default' ? 3 : 2 };
     }
     case 'services':
-      return { files: testFiles(join(root, 'test', 'services')), tools: [], concurrency: 1 };
+      // The files keep to schemas, databases, roles and Redis keys named for the run (createTestSchema,
+      // randomSuffix), so two run at once: the tier mostly waits on processes and the services (865 s one at
+      // a time at a load average of 14-29 on 2 cores, 307 s two at a time at 8-13, every test passing).
+      return { files: testFiles(join(root, 'test', 'services')), tools: [], concurrency: 2 };
     case 'image':
       return { files: testFiles(join(root, 'test', 'image')), tools: TIER_TOOLS.image, concurrency: 1, timeoutMs: 2_400_000 };
     default:
@@ -101,32 +112,128 @@ function select(tier) {
   }
 }
 
+/** Wall times measured by an earlier run (seconds per file, relative to the root): the longest files start first. */
+const DURATIONS = join(root, 'scripts', 'test-durations.json');
+
+function knownDurations() {
+  try {
+    return JSON.parse(readFileSync(DURATIONS, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The files longest first (by their last measured wall time; a file never measured counts as the
+ * longest, as a new slow file would otherwise start last). A tier runs a few files at a time and
+ * ends when its last file does: started last, a four-minute file alone on a core makes the tail.
+ */
+export function longestFirst(files, durations) {
+  const known = (file) => durations[relative(root, file)];
+  return files
+    .map((file, index) => ({ file, index, seconds: known(file) ?? Number.POSITIVE_INFINITY }))
+    .sort((a, b) => b.seconds - a.seconds || a.index - b.index)
+    .map((entry) => entry.file);
+}
+
+/** `--test-name-pattern=x` and friends, the flags a developer narrows a tier with, as node:test's run() options. */
+function runOptions(flags) {
+  const options = { testNamePatterns: [], testSkipPatterns: [] };
+  for (const flag of flags) {
+    const [name, value] = flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
+    if (name === '--test-name-pattern' && value !== undefined) options.testNamePatterns.push(value);
+    else if (name === '--test-skip-pattern' && value !== undefined) options.testSkipPatterns.push(value);
+    else if (name === '--test-only') options.only = true;
+    else throw new Error(`unsupported flag ${flag}: --test-name-pattern=<re>, --test-skip-pattern=<re>, --test-only`);
+  }
+  if (options.testNamePatterns.length === 0) delete options.testNamePatterns;
+  if (options.testSkipPatterns.length === 0) delete options.testSkipPatterns;
+  return options;
+}
+
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`.padStart(8);
+
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
-  const [tier = 'default', ...flags] = process.argv.slice(2);
+  const [tier = 'default', ...args] = process.argv.slice(2);
+  // Arguments that are not flags narrow the tier to the files under those paths.
+  const flags = args.filter((arg) => arg.startsWith('--'));
+  const only = args.filter((arg) => !arg.startsWith('--')).map((path) => join(root, path));
   let selected;
+  let options;
   try {
     selected = select(tier);
+    options = runOptions(flags);
   } catch (err) {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }
-  const { files, tools, concurrency, timeoutMs = 300_000 } = selected;
+  const { tools, timeoutMs = 300_000 } = selected;
+  // TEST_CONCURRENCY=n: another number of files at a time (to see how a tier fares with more or fewer).
+  const concurrency = process.env.TEST_CONCURRENCY ? Number(process.env.TEST_CONCURRENCY) : selected.concurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    process.stderr.write(`TEST_CONCURRENCY must be a whole number from 1, got ${process.env.TEST_CONCURRENCY}\n`);
+    process.exit(1);
+  }
   const missing = tools.filter((tool) => !onPath(tool));
   if (missing.length > 0) {
     process.stderr.write(`The ${tier} tests need tools that are not installed:\n${missing.map((tool) => `  ${tool}: ${INSTALL[tool] ?? `install ${tool}`}`).join('\n')}\n`);
     process.exit(1);
   }
-  if (files.length === 0) {
+  if (selected.files.length === 0) {
     process.stderr.write(`no test files in the ${tier} tier\n`);
     process.exit(1);
   }
+  const narrowed = only.length === 0 ? selected.files : selected.files.filter((file) => only.some((path) => file === path || file.startsWith(`${path}/`)));
+  if (narrowed.length === 0) {
+    process.stderr.write(`no test file of the ${tier} tier under ${args.filter((arg) => !arg.startsWith('--')).join(', ')}\n`);
+    process.exit(1);
+  }
+  const files = longestFirst(narrowed, knownDurations());
   if (process.env.TEST_TIER_LIST === '1') {
     process.stdout.write(`${files.map((file) => relative(root, file)).join('\n')}\n`);
     process.exit(0);
   }
-  const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, ...flags, ...files.map((file) => relative(root, file))];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-  child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  // node:test's run() and not `node --test`: the command line sorts the files by name, run() starts them in the order given.
+  const started = Date.now();
+  const abort = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => abort.abort());
+  // forceExit: a file's process ends once its tests and after hooks have, rather than when its event loop
+  // empties: a handle a failed test left open (a server its cleanup never reached) held one file, and so the
+  // tier, until it was killed, and an idle keep-alive socket or timer kept others alive for seconds.
+  const stream = run({ files, concurrency, timeout: timeoutMs, forceExit: true, execArgv: ['--import', 'tsx'], cwd: root, signal: abort.signal, ...options });
+  const fileSet = new Set(files);
+  const took = new Map();
+  let failed = false;
+  stream.on('test:fail', () => {
+    failed = true;
+  });
+  // A file's own test (nesting 0, named by its path) completes when its process exits: its wall time, start-up included.
+  const timed = new Transform({
+    objectMode: true,
+    transform(event, _encoding, callback) {
+      this.push(event);
+      const { data } = event;
+      if (event.type === 'test:complete' && data.nesting === 0 && fileSet.has(data.name) && !took.has(data.name)) {
+        took.set(data.name, data.details.duration_ms);
+        this.push({ type: 'test:diagnostic', data: { nesting: 0, message: `${seconds(data.details.duration_ms)}  ${relative(root, data.name)}` } });
+      }
+      callback();
+    },
+  });
+  const report = stream.compose(timed).compose(spec);
+  report.pipe(process.stdout, { end: false });
+  await finished(report);
+  const slowest = [...took].sort((a, b) => b[1] - a[1]);
+  const shown = Number(process.env.TEST_SLOWEST ?? 15);
+  process.stdout.write(`\nThe ${tier} tier: ${files.length} files, ${concurrency} at a time, in ${seconds(Date.now() - started).trim()}; the slowest ${Math.min(shown, slowest.length)}:\n`);
+  for (const [file, ms] of slowest.slice(0, shown)) process.stdout.write(`${seconds(ms)}  ${relative(root, file)}\n`);
+  // TEST_DURATIONS_WRITE=1 keeps this run's times for the next runs' order (scripts/test-durations.json, committed).
+  if (process.env.TEST_DURATIONS_WRITE === '1' && options.testNamePatterns === undefined && options.testSkipPatterns === undefined && options.only === undefined) {
+    const durations = knownDurations();
+    for (const [file, ms] of took) durations[relative(root, file)] = Math.round(ms / 100) / 10;
+    const sorted = Object.fromEntries(Object.entries(durations).filter(([file]) => existsSync(join(root, file))).sort(([a], [b]) => a.localeCompare(b)));
+    writeFileSync(DURATIONS, `${JSON.stringify(sorted, null, 2)}\n`);
+  }
+  process.exitCode = failed ? 1 : 0;
 }

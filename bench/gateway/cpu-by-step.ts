@@ -62,6 +62,7 @@ const STEPS: ReadonlyArray<{ step: string; match: (f: CallFrame) => boolean }> =
   { step: 'credits (reserve, settle, lease writes)', match: (f) => /\/src\/gateway\/(credits\/|proxy\/reserve-step)|\/src\/tenancy\//.test(f.url) || (/lru-cache/.test(f.url)) },
   { step: 'settlement (the answer read for the task end)', match: (f) => /\/src\/gateway\/(settlement|stream-task-tap)/.test(f.url) },
   { step: 'audit (entry, hash, chained batch writes)', match: (f) => /\/src\/audit\//.test(f.url) },
+  { step: 'answer journal (one write per turn, ADR 0047)', match: (f) => /\/src\/gateway\/answer-journal/.test(f.url) },
   { step: 'quotas and concurrency gate', match: (f) => /\/src\/gateway\/(policy\/quota|proxy\/(admit-steps|concurrency-gate))|rate-limiter-flexible/.test(f.url) },
   { step: 'validation (spec and skill schemas)', match: (f) => /\/src\/gateway\/(policy\/(request-validation|skill-schema-cache)|proxy\/validate-step)|\/node_modules\/ajv/.test(f.url) },
   { step: 'PII policy', match: (f) => /\/src\/gateway\/(policy\/pii|proxy\/pii-step)/.test(f.url) },

@@ -72,6 +72,8 @@ function benchGatewayConfig(message: { dataDir: string; registryUrl: string; adm
     tenantRequestsPerMinute: 10_000_000,
     // Explicit (it is the default): the HAProxy anchor verifies the same tokens with jwt_verify ES256.
     signingAlg: 'ES256',
+    // `commit` measures the answer held for its database transactions (ADR 0035) against the journal's one write per turn (ADR 0047).
+    ...(process.env['BENCH_GATEWAY_ANSWER_DURABILITY'] === 'commit' && { answerDurability: 'commit' as const }),
   };
 }
 

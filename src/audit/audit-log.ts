@@ -6,7 +6,7 @@ import { SECURITY_EVENT_TYPES, type AuditEntry, type AuditRow, type AuditVerifyR
 import { integerOption } from './audit-options.js';
 import { AuditReader, type AuditExportOptions, type AuditFollowOptions, type AuditTailOptions } from './audit-reader.js';
 import { verifyChain, type AuditVerifyOptions } from './chain-verifier.js';
-import type { ChainWriter, CheckpointPolicy } from './chain-writer.js';
+import type { ChainWriter, CheckpointPolicy, JournalMark } from './chain-writer.js';
 import { Doorbell } from './doorbell.js';
 import { toPendingRow, type Coercions, type PendingRow } from './pending-row.js';
 import { PostgresChainWriter } from './postgres-chain-writer.js';
@@ -33,7 +33,17 @@ export interface AuditLogOptions {
   checkpointEveryRows?: number;
   /** …or when the last checkpoint is this old, ms (checked at each batch). Default 60,000. */
   checkpointEveryMs?: number;
+  /**
+   * The name of the answer journal whose entries this log appends with
+   * {@link AuditLog.appendJournaled} (ADR 0047): each batch records how far
+   * that journal is in the chain, in its own transaction, so a replay after
+   * a SIGKILL appends only what the chain lacks.
+   */
+  journal?: string;
 }
+
+/** An entry as the chain will hash it (normalized, before its place in the chain): what a journal keeps. */
+export type PreparedAuditRow = PendingRow;
 
 /** The hash-chained audit trail: cheap appends, batched writes, verification and reading. */
 export interface AuditLog {
@@ -59,6 +69,16 @@ export interface AuditLog {
    * queued and is retried like any other. Throws as `append` does.
    */
   record(entry: AuditEntry): Promise<void>;
+  /** The entry normalized as `append` would queue it: the row a journal keeps and replays (ADR 0047). */
+  prepare(entry: AuditEntry): PreparedAuditRow;
+  /**
+   * Queues a prepared row that answer journal (`journal` option) holds under
+   * `journalSeq` (increasing); the batch that writes it records the journal's
+   * mark. Nobody awaits it: the journal made it durable. Throws as `append` does.
+   */
+  appendJournaled(row: PreparedAuditRow, journalSeq: number): void;
+  /** The highest journal sequence number whose row is in the chain (0: none), for a replay. */
+  journalMark(): Promise<number>;
   /** Resolves when every entry appended before the call is committed; rejects if a batch fails (its entries stay queued and are retried). */
   flush(): Promise<void>;
   /** Walks the chain and names every modified, deleted, mis-linked or truncated row (see docs/audit.md for what it cannot see). */
@@ -131,6 +151,9 @@ class BatchedAuditLog implements AuditLog {
   /** Callers of `record` waiting for their entry's commit, oldest first. */
   #waiters: { seq: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
   #soon: NodeJS.Immediate | undefined;
+  readonly #journal: string | undefined;
+  /** Journaled rows queued: by append count, the journal sequence number (both increasing). */
+  #journaled: { seq: number; through: number }[] = [];
 
   constructor(options: AuditLogOptions) {
     if (options === null || typeof options !== 'object' || options.database === undefined) {
@@ -144,6 +167,7 @@ class BatchedAuditLog implements AuditLog {
       everyMs: options.checkpointEveryMs === undefined ? 60_000 : integerOption('checkpointEveryMs', options.checkpointEveryMs, 1),
     };
     this.#database = options.database;
+    this.#journal = options.journal;
     this.#log = options.logger.child({ module: 'audit' });
     // A caller bug (a function where a method name belongs), not a client's: worth a warning, never a lost row.
     this.#onCoerced = (coerced) => this.#log.warn({ coerced }, 'audit entry had fields of the wrong type: recorded with them coerced (see detail.$coerced)');
@@ -163,7 +187,26 @@ class BatchedAuditLog implements AuditLog {
 
   append(entry: AuditEntry): void {
     if (this.#closed) throw Errors.auditAppendAfterClose({});
-    const row = toPendingRow(entry, Date.now(), this.#onCoerced);
+    this.#enqueue(toPendingRow(entry, Date.now(), this.#onCoerced));
+  }
+
+  prepare(entry: AuditEntry): PreparedAuditRow {
+    return toPendingRow(entry, Date.now(), this.#onCoerced);
+  }
+
+  appendJournaled(row: PreparedAuditRow, journalSeq: number): void {
+    if (this.#closed) throw Errors.auditAppendAfterClose({});
+    this.#enqueue(row);
+    this.#journaled.push({ seq: this.#appended, through: journalSeq });
+  }
+
+  async journalMark(): Promise<number> {
+    if (this.#journal === undefined) return 0;
+    const found = await this.#database.db.selectFrom('audit_journal_marks').select('through').where('journal', '=', this.#journal).executeTakeFirst();
+    return found === undefined ? 0 : Number(found.through);
+  }
+
+  #enqueue(row: PendingRow): void {
     if (this.#queue.length >= this.#maxQueue) {
       throw Errors.auditQueueFull({ queued: this.#queue.length });
     }
@@ -239,12 +282,13 @@ class BatchedAuditLog implements AuditLog {
       this.#queueGauge.set(this.#queue.length);
       const started = performance.now();
       try {
-        const result = await this.#writer.write(batch, this.#policy);
+        const result = await this.#writer.write(batch, this.#policy, this.#markOf(this.#committed + batch.length));
         this.#batchSeconds.observe((performance.now() - started) / 1000);
         this.#failures = 0;
         this.#uncheckpointed = !result.checkpointed && (this.#uncheckpointed || result.written > 0);
         this.#countWritten(batch);
         this.#committed += batch.length;
+        this.#dropJournaled(this.#committed);
         this.#settleWaiters(undefined);
         this.#doorbell.ring();
       } catch (err) {
@@ -260,6 +304,24 @@ class BatchedAuditLog implements AuditLog {
       }
     }
     this.#queueGauge.set(0);
+  }
+
+  /** The journal's mark once rows up to append count `end` are written: its last journaled row among them. */
+  #markOf(end: number): JournalMark | undefined {
+    if (this.#journal === undefined) return undefined;
+    let through: number | undefined;
+    for (const j of this.#journaled) {
+      if (j.seq > end) break;
+      through = j.through;
+    }
+    return through === undefined ? undefined : { journal: this.#journal, through };
+  }
+
+  #dropJournaled(end: number): void {
+    const journaled = this.#journaled;
+    let i = 0;
+    while (i < journaled.length && journaled[i]!.seq <= end) i++;
+    if (i > 0) this.#journaled = i === journaled.length ? [] : journaled.slice(i);
   }
 
   /** Resolves the waiters whose entries are committed; with `err`, rejects the waiters of the failed batch onwards (their entries stay queued). */

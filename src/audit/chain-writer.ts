@@ -24,7 +24,14 @@ export interface ChainWriteResult {
  * then reads the tip, so every batch links to whatever committed last.
  */
 export interface ChainWriter {
-  write(rows: readonly PendingRow[], policy: CheckpointPolicy): Promise<ChainWriteResult>;
+  /** With `mark`, also records in the same transaction how far the named answer journal is in the chain (ADR 0047). */
+  write(rows: readonly PendingRow[], policy: CheckpointPolicy, mark?: JournalMark): Promise<ChainWriteResult>;
+}
+
+/** A gateway answer journal's highest sequence number whose entry a batch makes a row. */
+export interface JournalMark {
+  journal: string;
+  through: number;
 }
 
 /** The newest checkpoint, as a writer reads it inside its transaction. */

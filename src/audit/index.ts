@@ -4,7 +4,7 @@
  * verify|tail|export` read the chain straight from the database.
  */
 export { createAuditLog } from './audit-log.js';
-export type { AuditLog, AuditLogOptions } from './audit-log.js';
+export type { AuditLog, AuditLogOptions, PreparedAuditRow } from './audit-log.js';
 export { hashInput } from './hash-input.js';
 export { PeriodicAuditVerifier } from './periodic-verifier.js';
 export type { PeriodicAuditVerifierOptions } from './periodic-verifier.js';

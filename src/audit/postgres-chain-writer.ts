@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Tables } from '../storage/index.js';
-import { checkpointDue, type ChainWriteResult, type ChainWriter, type CheckpointPolicy } from './chain-writer.js';
+import { checkpointDue, type ChainWriteResult, type ChainWriter, type CheckpointPolicy, type JournalMark } from './chain-writer.js';
 import type { PendingRow } from './pending-row.js';
 import { GENESIS_TIP, chainRows, type ChainTip } from './row-hash.js';
 
@@ -24,7 +24,7 @@ export class PostgresChainWriter implements ChainWriter {
     this.#db = db;
   }
 
-  async write(rows: readonly PendingRow[], policy: CheckpointPolicy): Promise<ChainWriteResult> {
+  async write(rows: readonly PendingRow[], policy: CheckpointPolicy, mark?: JournalMark): Promise<ChainWriteResult> {
     return this.#db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY})`.execute(trx);
       const current: ChainTip = (await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst()) ?? GENESIS_TIP;
@@ -38,6 +38,14 @@ export class PostgresChainWriter implements ChainWriter {
       const lastCheckpoint = await trx.selectFrom('audit_checkpoints').select(['seq', 'created_at']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
       const checkpointed = checkpointDue(tip, lastCheckpoint, now, policy);
       if (checkpointed) await trx.insertInto('audit_checkpoints').values({ seq: tip.seq, hash: tip.hash, created_at: now }).execute();
+      if (mark !== undefined) {
+        // A mark only moves forward: a replayed batch never lowers it.
+        await trx
+          .insertInto('audit_journal_marks')
+          .values({ journal: mark.journal, through: mark.through, updated_at: now })
+          .onConflict((oc) => oc.column('journal').doUpdateSet({ through: sql`greatest(audit_journal_marks.through, excluded.through)`, updated_at: now }))
+          .execute();
+      }
       return { written: chained.length, tip, checkpointed };
     });
   }

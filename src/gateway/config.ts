@@ -132,6 +132,22 @@ export const gatewayConfigSchema = z
     creditsLeaseShare: z.number().gt(0).max(1).default(0.25),
     /** Longest a settlement waits in memory before it is written (the write-behind window), ms. */
     creditsFlushMs: z.number().int().min(1).max(10_000).default(50),
+    /**
+     * What an answered call's settlement and audit row reach before its answer
+     * is released (ADR 0047): `journal` appends them to a local file, one
+     * write per turn of the event loop, and the database batches follow
+     * within creditsFlushMs and the audit's flush interval (a gateway killed
+     * with SIGKILL replays the file at its next start); `commit` waits for
+     * the database transactions themselves (ADR 0035).
+     */
+    answerDurability: z.enum(['journal', 'commit']).default('journal'),
+    /**
+     * Where the answer journals live (default dataDir/gateway-journal). Each
+     * gateway takes a free numbered slot in it; a restarted gateway takes
+     * the slot of one that was killed and replays it. Keep it on a local disk
+     * that outlives the process (a container's volume, not its scratch layer).
+     */
+    answerJournalDir: z.string().min(1).optional(),
     /** A lease unused this long returns its unspent credits, ms. */
     creditsLeaseIdleMs: z.number().int().min(100).default(10_000),
     /** A lease older than this takes no new calls and returns once its calls end, ms (must stay far below creditsMaxHoldMs). */

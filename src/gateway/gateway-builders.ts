@@ -9,6 +9,7 @@ import { openDatabaseAndBus, type Bus, type Database } from '../storage/index.js
 import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
 import { toAcpError } from '../acp/index.js';
 import { a2aProxyRoutes, isAcpDoorPath } from './a2a-proxy-route.js';
+import { AnswerJournal } from './answer-journal.js';
 import { AssertionCache } from './assertion-cache.js';
 import type { CardSigningKey } from './card-signing-key.js';
 import type { GatewayConfig } from './config.js';
@@ -52,6 +53,8 @@ export interface GatewayParts {
   bridgedRuns: BridgedRuns;
   /** Approval gates: rules, parked calls, decisions (docs/approvals.md). */
   approvals: ApprovalGate;
+  /** Where answered calls' settlements and audit rows go before the answer (`answerDurability: journal`, ADR 0047). */
+  journal: AnswerJournal | undefined;
 }
 
 /**
@@ -129,7 +132,10 @@ export async function buildParts({ config, backends, publicUrl, metrics, log, st
   stack.defer('identity', () => identity.close());
   const ledger = createCreditLedger({ database, logger: log, metrics, bus, lowBalanceMilliCredits: config.lowBalanceMilliCredits });
   ledger.onLowBalance((event) => log.warn({ ...event }, 'tenant credit balance is low'));
-  const audit = createAuditLog({ database, logger: log, metrics });
+  // Taken before the audit log and the credits (it names their journal marks), closed after them: its files go only once both committed.
+  const journal = config.answerDurability === 'journal' ? AnswerJournal.open({ dir: config.answerJournalDir ?? join(config.dataDir, 'gateway-journal'), logger: log }) : undefined;
+  if (journal) stack.defer('answer journal', () => journal.close());
+  const audit = createAuditLog({ database, logger: log, metrics, ...(journal && { journal: journal.name }) });
   stack.defer('audit log', () => audit.close());
   if (config.auditVerifyIntervalMs > 0) {
     // Stopped before the audit log closes (the stack closes last-first).
@@ -150,9 +156,14 @@ export async function buildParts({ config, backends, publicUrl, metrics, log, st
   });
   stack.defer('upstream router', () => router.close());
   const quotas = new Quotas({ redis });
-  const credits = meteredCreditHolds(buildCreditHolds(config, ledger, log), metrics);
+  const credits = meteredCreditHolds(buildCreditHolds(config, ledger, log, journal), metrics);
   // Drained at close: the settlements still in memory are written and the leases' unspent credits returned.
   stack.defer('credit holds', () => credits.close());
+  if (journal) {
+    journal.attach({ audit, credits });
+    // What a killed gateway of this slot answered and had not written: in the database before this one serves.
+    await journal.replay(ledger, audit);
+  }
   const tracker = buildSettlementTracker(config, { identity, router, audit, credits }, database, log);
   stack.defer('settlement tracker', () => tracker.stop());
   const bridgedRuns = new BridgedRuns(database.db);
@@ -177,11 +188,11 @@ export async function buildParts({ config, backends, publicUrl, metrics, log, st
   });
   // Stopped before the credit holds close: a sweep in progress still refunds through them.
   stack.defer('approvals', () => approvals.stop());
-  return { identity, ledger, audit, router, quotas, credits, tracker, bridgedRuns, approvals };
+  return { identity, ledger, audit, router, quotas, credits, tracker, bridgedRuns, approvals, journal };
 }
 
 /** The calls' credits in front of the ledger: leased, or exact (`creditsMode`). */
-function buildCreditHolds(config: GatewayConfig, ledger: CreditLedger, log: Logger): CreditHolds {
+function buildCreditHolds(config: GatewayConfig, ledger: CreditLedger, log: Logger, journal: AnswerJournal | undefined): CreditHolds {
   if (config.creditsMode === 'exact') return exactCreditHolds(ledger);
   return new LeasedCreditHolds({
     ledger,
@@ -192,6 +203,7 @@ function buildCreditHolds(config: GatewayConfig, ledger: CreditLedger, log: Logg
     idleMs: config.creditsLeaseIdleMs,
     // A lease is returned long before the hold-expiry policy could take it for abandoned.
     maxLeaseAgeMs: Math.min(config.creditsLeaseMaxAgeMs, Math.floor(config.creditsMaxHoldMs / 4)),
+    journal,
   });
 }
 
@@ -348,6 +360,7 @@ export async function mountRoutes({ app, parts, cardKey, config, publicUrl, metr
     router,
     credits,
     audit,
+    journal: parts.journal,
     quotas,
     tracker,
     bridgedRuns,

@@ -44,7 +44,15 @@ export interface AuditCheckpointsTable {
   created_at: number;
 }
 
+/** Per gateway answer journal (ADR 0047): its highest sequence number whose entry is a row of the chain. */
+export interface AuditJournalMarksTable {
+  journal: string;
+  through: number;
+  updated_at: number;
+}
+
 export interface AuditTables {
   audit_log: AuditLogTable;
   audit_checkpoints: AuditCheckpointsTable;
+  audit_journal_marks: AuditJournalMarksTable;
 }

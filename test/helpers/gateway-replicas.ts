@@ -57,18 +57,17 @@ export async function startGatewayAndChildReplica(fleet: { secret: string; redis
   const first = await startFirstReplica(fleet.secret, { redisUrl: fleet.redisUrl, ...config });
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-gateway-b-'));
   const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
+  const env = {
+    HOST: '127.0.0.1',
+    GATEWAY_PUBLIC_URL: first.publicUrl,
+    ...fleetGatewayEnv({ databaseUrl: first.schema.url, redisUrl: fleet.redisUrl, secret: fleet.secret, adminToken: ADMIN_TOKEN, registryUrl: first.registry.url }),
+    ...childEnv,
+  };
   try {
-    const b = await startChildGateway(
-      {
-        HOST: '127.0.0.1',
-        GATEWAY_PUBLIC_URL: first.publicUrl,
-        ...fleetGatewayEnv({ databaseUrl: first.schema.url, redisUrl: fleet.redisUrl, secret: fleet.secret, adminToken: ADMIN_TOKEN, registryUrl: first.registry.url }),
-        ...childEnv,
-      },
-      first.portB,
-      dataDir,
-    );
-    return withSecondReplica(first, b, removeDataDir);
+    const b = await startChildGateway(env, first.portB, dataDir);
+    /** B again, on its port and data directory (after a kill: it replays its answer journal before it listens); the caller closes it. */
+    const restartB = () => startChildGateway(env, first.portB, dataDir);
+    return { ...withSecondReplica(first, b, removeDataDir), restartB };
   } catch (err) {
     await withSecondReplica(first, { close: async () => {} }, removeDataDir).close();
     throw err;

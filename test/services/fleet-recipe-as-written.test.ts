@@ -15,6 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../helpers/free-port.js';
+import { until } from '../helpers/until.js';
 import { DATABASE_URL, postgresSkipReason, randomSuffix } from '../helpers/services.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
@@ -100,9 +101,21 @@ describe('the fleet recipe of docs/operations.md, as written', { skip: skip || r
     }
   }
 
+  /** True while a process of the recipe's group is left (a zombie counts: it ends the wait at the deadline, as before). */
+  function groupLeft(): boolean {
+    if (shell?.pid === undefined) return false;
+    try {
+      process.kill(-shell.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   after(async () => {
     stopGroup('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // The roles drain on SIGTERM: up to 3 s for the group to go, then whatever is left is killed.
+    await until('the recipe to stop', () => !groupLeft(), 3000).catch(() => undefined);
     stopGroup('SIGKILL');
     redis?.kill('SIGKILL');
     // Only what this test made: its database and its deployment's roles.

@@ -1,28 +1,41 @@
 /**
- * What a gateway answered is on disk before the caller reads it: a replica
- * killed with SIGKILL under load loses neither the settled charge nor the
- * audit row of any call whose answer reached its caller (ADR 0035). Settlements
- * and audit entries are still written in groups (one transaction per turn of
- * the event loop, not one per call), but the answer of a priced call is held
- * until its group has committed.
+ * What a gateway answered survives a SIGKILL: a gateway killed under load
+ * loses neither the settled charge nor the audit row of any call whose
+ * answer reached its caller (ADR 0035). Both reach the answer journal, one
+ * write per turn of the event loop, before the answers of that turn are
+ * released, and the database behind the answer; the killed gateway, started
+ * again on its data directory, replays its journal before it serves
+ * (ADR 0047). A replay is idempotent: settlements by call key, audit rows past
+ * the journal's mark in the chain, so replaying the same journal twice
+ * charges once and records one row per call, and the chain still verifies.
  *
- * Replica B (called, then killed) is a real `agentmesh serve gateway` child on
- * PostgreSQL + Redis; replica A, in this process, sets up the deployment and
- * reads the ledger and the audit trail afterwards.
+ * PostgreSQL: replica B (called, killed, restarted) is a real `agentmesh serve
+ * gateway` child on PostgreSQL + Redis; replica A, in this process, sets up
+ * the deployment. SQLite: one child gateway on its data directory's file,
+ * settlements held in memory 10 s so that the kill finds them unwritten.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { createAuditLog } from '../../src/audit/index.js';
+import { createLogger, createMetrics } from '../../src/observability/index.js';
 import { defineAgent } from '../../src/runtime/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
-import { callAgent, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
+import { startChildGateway } from '../helpers/child-gateway.js';
+import { freePort } from '../helpers/free-port.js';
+import { ADMIN_TOKEN, callAgent, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
 import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
+import { startRegistry } from '../helpers/registry-fixture.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
 import { REDIS_URL, postgresSkipReason, randomSuffix, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 
-const skip = (await postgresSkipReason()) || (await redisSkipReason());
+const skipPostgres = (await postgresSkipReason()) || (await redisSkipReason());
 const SECRET = 'kill-keeps-answered-calls-secret-0123456789';
 const PRICE = 2_000;
 const USED = 1_500;
@@ -41,11 +54,77 @@ const meter = defineAgent({
   },
 });
 
-describe('a gateway killed with SIGKILL under load keeps every answered call', { skip }, () => {
+/** An answered call: the reservation key the gateway settled and the task its audit row names. */
+interface Answered {
+  key: string;
+  taskId: string;
+}
+
+/** Eight callers until `answers` calls are answered, then the gateway is killed with SIGKILL in the middle of the load. */
+async function answerThenKill(url: string, token: string, tenant: string, child: ChildProcess, answers: number): Promise<Answered[]> {
+  const answered: Answered[] = [];
+  let stop = false;
+  const load = Array.from({ length: 8 }, async () => {
+    while (!stop) {
+      const messageId = randomUUID();
+      let body: any;
+      try {
+        const res = await callAgent(url, 'meter', token, 'SendMessage', { message: { messageId, role: 'ROLE_USER', parts: [{ text: 'x' }] } });
+        body = await res.json();
+      } catch {
+        // The gateway died under this call: its answer never arrived, nothing is owed to it.
+        return;
+      }
+      const task = body?.result?.task;
+      assert.equal(task?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(body).slice(0, 300));
+      answered.push({ key: `meter:${tenant}:${messageId}`, taskId: task.id });
+    }
+  });
+  await until('the load to be under way', async () => answered.length >= answers, 30_000);
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+  stop = true;
+  await Promise.all(load);
+  return answered;
+}
+
+/** The answered calls whose settled charge is in the ledger. */
+async function settledOf(database: Database, answered: readonly Answered[]): Promise<Set<string>> {
+  const rows = await database.db.selectFrom('credit_reservations').select(['key', 'status', 'charged']).where('key', 'in', answered.map((a) => a.key)).execute();
+  return new Set(rows.filter((r) => r.status === 'settled' && Number(r.charged) === USED).map((r) => r.key));
+}
+
+/** Every answered call has its settled charge and exactly one audit row, and the chain verifies. */
+async function assertKeptOnce(database: Database, answered: readonly Answered[], tenant: string): Promise<void> {
+  const settled = await settledOf(database, answered);
+  const unsettled = answered.filter((a) => !settled.has(a.key)).map((a) => a.key);
+  assert.deepEqual(unsettled, [], `${unsettled.length} of ${answered.length} answered calls lost their settled charge`);
+  // Charged once: the tenant's settled calls are at least the answered ones, each charged its usage once, and its balance says as much.
+  const charged = await database.db.selectFrom('credit_reservations').select(['key', 'charged']).where('tenant', '=', tenant).where('status', '=', 'settled').execute();
+  const balance = await database.db.selectFrom('credit_balances').select(['available', 'reserved']).where('tenant', '=', tenant).executeTakeFirstOrThrow();
+  const totalCharged = charged.filter((r) => !r.key.startsWith('lease:')).reduce((sum, r) => sum + Number(r.charged), 0);
+  assert.equal(Number(balance.available) + Number(balance.reserved), 1_000_000 - totalCharged, 'the balance is the top-up less each settled call once');
+
+  const audited = await database.db.selectFrom('audit_log').select(['task_id']).where('event_type', '=', 'a2a.call').where('task_id', 'in', answered.map((a) => a.taskId)).execute();
+  const rowsPerTask = new Map<string, number>();
+  for (const r of audited) rowsPerTask.set(r.task_id!, (rowsPerTask.get(r.task_id!) ?? 0) + 1);
+  const unaudited = answered.filter((a) => !rowsPerTask.has(a.taskId)).map((a) => a.taskId);
+  assert.deepEqual(unaudited, [], `${unaudited.length} of ${answered.length} answered calls lost their audit row`);
+  const doubled = [...rowsPerTask].filter(([, n]) => n > 1);
+  assert.deepEqual(doubled, [], 'a call audited twice');
+
+  const audit = createAuditLog({ database, logger: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }) });
+  const verdict = await audit.verify();
+  assert.equal(verdict.ok, true, JSON.stringify(verdict.problems));
+}
+
+describe('a gateway killed with SIGKILL under load keeps every answered call, on PostgreSQL', { skip: skipPostgres }, () => {
   let replicas: Awaited<ReturnType<typeof startGatewayAndChildReplica>>;
   let host: Awaited<ReturnType<typeof startRuntime>>;
   let token: string;
   let database: Database;
+  let restarted: Awaited<ReturnType<typeof startChildGateway>> | undefined;
   const tenant = `kill-${randomSuffix()}`;
 
   before(async () => {
@@ -57,54 +136,84 @@ describe('a gateway killed with SIGKILL under load keeps every answered call', {
     await until('B to route to the meter', async () => (await fetch(`${replicas.b.url}/agents/meter/.well-known/agent-card.json`)).status === 200, 15_000);
   });
   after(async () => {
+    await restarted?.close();
     await host?.close();
     await database?.close();
     await replicas?.close();
   });
 
-  test('every call answered before the kill has its settled charge and its audit row', async () => {
-    const b = replicas.b;
-    /** Answered calls: the reservation key the gateway settled and the task its audit row names. */
-    const answered: { key: string; taskId: string }[] = [];
-    let stop = false;
-    const load = Array.from({ length: 8 }, async () => {
-      while (!stop) {
-        const messageId = randomUUID();
-        let body: any;
-        try {
-          const res = await callAgent(b.url, 'meter', token, 'SendMessage', { message: { messageId, role: 'ROLE_USER', parts: [{ text: 'x' }] } });
-          body = await res.json();
-        } catch {
-          // The replica died under this call: its answer never arrived, nothing is owed to it.
-          return;
-        }
-        const task = body?.result?.task;
-        assert.equal(task?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(body).slice(0, 300));
-        answered.push({ key: `meter:${tenant}:${messageId}`, taskId: task.id });
-      }
-    });
-    // Killed in the middle of steady load, well inside the write-behind windows of settlements and audit entries.
-    await until('the load to be under way', async () => answered.length >= 60, 30_000);
-    const exited = once(b.child, 'exit');
-    b.child.kill('SIGKILL');
-    await exited;
-    stop = true;
-    await Promise.all(load);
+  test('every call answered before the kill has its settled charge and one audit row once the gateway is back', async () => {
+    const answered = await answerThenKill(replicas.b.url, token, tenant, replicas.b.child, 60);
+    restarted = await replicas.restartB();
+    await assertKeptOnce(database, answered, tenant);
+  });
+});
 
-    const keys = answered.map((a) => a.key);
-    const settled = await database.db.selectFrom('credit_reservations').select(['key', 'status', 'charged']).where('key', 'in', keys).execute();
-    const settledKeys = new Set(settled.filter((r) => r.status === 'settled' && Number(r.charged) === USED).map((r) => r.key));
-    const unsettled = keys.filter((k) => !settledKeys.has(k));
-    assert.deepEqual(unsettled, [], `${unsettled.length} of ${keys.length} answered calls lost their settled charge`);
+describe('a gateway killed with SIGKILL under load keeps every answered call, on SQLite, and replays its journal once', () => {
+  let registry: Awaited<ReturnType<typeof startRegistry>>;
+  let host: Awaited<ReturnType<typeof startRuntime>>;
+  let gateway: Awaited<ReturnType<typeof startChildGateway>> | undefined;
+  let database: Database | undefined;
+  let token: string;
+  let port: number;
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-gateway-kill-'));
+  const kept = mkdtempSync(join(tmpdir(), 'agentmesh-gateway-journal-copy-'));
+  const slot = join(dataDir, 'gateway-journal', '0');
+  const tenant = `kill-${randomSuffix()}`;
+  let env: Record<string, string>;
 
-    const taskIds = answered.map((a) => a.taskId);
-    const audited = await database.db.selectFrom('audit_log').select(['task_id']).where('event_type', '=', 'a2a.call').where('task_id', 'in', taskIds).execute();
-    const auditedIds = new Set(audited.map((r) => r.task_id));
-    const unaudited = taskIds.filter((id) => !auditedIds.has(id));
-    assert.deepEqual(unaudited, [], `${unaudited.length} of ${taskIds.length} answered calls lost their audit row`);
+  before(async () => {
+    registry = await startRegistry({ probeIntervalMs: 200 });
+    port = await freePort();
+    env = {
+      HOST: '127.0.0.1',
+      GATEWAY_METRICS_PORT: '0',
+      GATEWAY_SECRET: SECRET,
+      GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN,
+      REGISTRY_URL: registry.url,
+      LOG_LEVEL: 'warn',
+      AGENTMESH_DEV: '1',
+      AGENTMESH_ALLOW_HOSTS: '127.0.0.1,localhost',
+      // Settlements wait in memory far longer than the load runs: the kill finds them unwritten.
+      GATEWAY_CREDITS_FLUSH_MS: '10000',
+      DATABASE_URL: '',
+    };
+    gateway = await startChildGateway(env, port, dataDir);
+    host = await startRuntime([meter], { registryUrl: registry.url, gatewayJwksUrl: `${gateway.url}/.well-known/jwks.json`, requireGatewayAssertion: true });
+    token = await fetchToken(gateway.url, await createClient(gateway.url, { name: 'caller', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
+    await topUp(gateway.url, tenant, 1_000);
+    const url = gateway.url;
+    await until('the gateway to route to the meter', async () => (await fetch(`${url}/agents/meter/.well-known/agent-card.json`)).status === 200, 15_000);
+  });
+  after(async () => {
+    await gateway?.close();
+    await host?.close();
+    await database?.close();
+    await registry?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(kept, { recursive: true, force: true });
+  });
 
-    await replicas.a.gateway.audit.flush();
-    const verdict = await replicas.a.gateway.audit.verify();
-    assert.equal(verdict.ok, true, JSON.stringify(verdict.problems));
+  test('the settlements the kill left unwritten are charged at the restart, once, however often the journal is replayed', async () => {
+    const answered = await answerThenKill(gateway!.url, token, tenant, gateway!.child, 40);
+    gateway = undefined;
+    database = await createDatabase({ sqlitePath: join(dataDir, 'mesh.db'), migrate: false });
+    // Without the journal these would be lost: nothing wrote them before the kill.
+    const settledBefore = await settledOf(database, answered);
+    assert.ok(settledBefore.size < answered.length, `expected settlements still unwritten at the kill, found ${settledBefore.size} of ${answered.length} written`);
+    const journals = readdirSync(slot).filter((f) => f.endsWith('.journal'));
+    assert.ok(journals.length > 0, 'the killed gateway left its journal');
+    for (const f of journals) copyFileSync(join(slot, f), join(kept, f));
+
+    gateway = await startChildGateway(env, port, dataDir);
+    await assertKeptOnce(database, answered, tenant);
+
+    // The same journal once more, into the slot a clean stop emptied: a second replay writes nothing twice.
+    await gateway.close();
+    gateway = undefined;
+    assert.deepEqual(readdirSync(slot).filter((f) => f.endsWith('.journal')), [], 'a clean stop leaves no journal');
+    for (const f of journals) copyFileSync(join(kept, f), join(slot, f));
+    gateway = await startChildGateway(env, port, dataDir);
+    await assertKeptOnce(database, answered, tenant);
   });
 });

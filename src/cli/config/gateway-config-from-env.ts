@@ -31,6 +31,9 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   });
   const creditsMode = envChoice('GATEWAY_CREDITS_MODE', env['GATEWAY_CREDITS_MODE'], ['lease', 'exact']);
   if (creditsMode) config.creditsMode = creditsMode;
+  const answerDurability = envChoice('GATEWAY_ANSWER_DURABILITY', env['GATEWAY_ANSWER_DURABILITY'], ['journal', 'commit']);
+  if (answerDurability) config.answerDurability = answerDurability;
+  if (env['GATEWAY_ANSWER_JOURNAL_DIR']) config.answerJournalDir = env['GATEWAY_ANSWER_JOURNAL_DIR'];
   assignEnvInts(config, env, { GATEWAY_CREDITS_LEASE_CALLS: 'creditsLeaseCalls', GATEWAY_CREDITS_FLUSH_MS: 'creditsFlushMs', GATEWAY_DEFAULT_RPM: 'defaultRequestsPerMinute' });
   const sweepIntervalMs = envInt('GATEWAY_APPROVALS_SWEEP_INTERVAL_MS', env['GATEWAY_APPROVALS_SWEEP_INTERVAL_MS']);
   if (sweepIntervalMs !== undefined) config.approvals = { ...config.approvals, sweepIntervalMs };

@@ -36,6 +36,12 @@ export interface CreditHolds {
    * that fails stays queued, is retried, and is not awaited further.
    */
   written(): Promise<void>;
+  /**
+   * Resolves once every settlement queued or being written at the call is
+   * committed (true), or false when a write failed: the answer journal drops
+   * a file of settlements only once they are in the ledger (ADR 0047).
+   */
+  writtenAll(): Promise<boolean>;
   /** Drain: writes every settlement and returns every lease's unspent credits. */
   close(): Promise<void>;
 }
@@ -52,6 +58,7 @@ export function exactCreditHolds(ledger: CreditLedger): CreditHolds {
     flush: async () => {},
     // Every settlement was its own transaction, committed before settle resolved.
     written: async () => {},
+    writtenAll: async () => true,
     close: async () => {},
   };
 }

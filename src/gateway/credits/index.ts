@@ -7,4 +7,4 @@ export { exactCreditHolds } from './credit-holds.js';
 export type { CreditHolds } from './credit-holds.js';
 export { LeasedCreditHolds, LEASE_AGENT } from './leased-holds.js';
 export { meteredCreditHolds } from './metered-holds.js';
-export type { LeasedCreditHoldsOptions } from './leased-holds.js';
+export type { LeasedCreditHoldsOptions, SpendJournal } from './leased-holds.js';

@@ -42,6 +42,7 @@ export function meteredCreditHolds(holds: CreditHolds, metrics: Metrics): Credit
     expireHolds: (options) => holds.expireHolds(options),
     flush: () => holds.flush(),
     written: () => holds.written(),
+    writtenAll: () => holds.writtenAll(),
     close: () => holds.close(),
   };
 }

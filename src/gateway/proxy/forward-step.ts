@@ -50,10 +50,11 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
 }
 
 /**
- * What must be on disk before the caller has the answer (ADR 0035): the
- * call's settlement and its audit row. Both are written in groups, one
- * transaction per turn of the event loop for all the calls answered in it,
- * so a gateway killed with SIGKILL never loses what it answered.
+ * What must survive a SIGKILL before the caller has the answer: the call's
+ * settlement and its audit row. With the answer journal (ADR 0047), both are
+ * appended to it in one write per turn of the event loop and reach the
+ * database behind the answer; without it (ADR 0035), the answer waits for
+ * their database transactions, one per turn for all the calls answered in it.
  */
 async function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, status: number): Promise<void> {
   if (status >= 400) c.audit.outcome = 'error';
@@ -63,6 +64,14 @@ async function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | unde
     await settleCall(c, d, tap, status >= 400);
   }
   c.audit.durationMs = performance.now() - c.started;
+  const journal = d.journal;
+  if (journal !== undefined) {
+    // One write per turn to the answer journal; the database batches follow behind the answer (ADR 0047).
+    journal.audit(d.audit, d.audit.prepare(c.audit));
+    c.recorded = true;
+    await journal.written();
+    return;
+  }
   const recorded = d.audit.record(c.audit);
   // The one entry of the call is queued: closing the call must not append it again.
   c.recorded = true;

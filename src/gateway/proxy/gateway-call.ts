@@ -17,6 +17,7 @@ import type { RequestValidator } from '../policy/request-validation.js';
 import type { PiiPolicies } from '../policy/pii-policy.js';
 import type { PiiScanLimits } from '../policy/pii.js';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
+import type { AnswerJournal } from '../answer-journal.js';
 
 /** What the proxy's steps work with, built once per gateway. */
 export interface ProxyDeps {
@@ -25,6 +26,8 @@ export interface ProxyDeps {
   /** Holds, settles and refunds calls' credits (leased or exact; ADR 0010). */
   credits: CreditHolds;
   audit: AuditLog;
+  /** Where an answered call's settlement and audit row go before its answer is released; undefined: the database commits (ADR 0047). */
+  journal: AnswerJournal | undefined;
   quotas: Quotas;
   tracker: SettlementTracker;
   /** Who started each run of a bridged ACP agent (the bridge answers another tenant's run as not found). */

@@ -19,6 +19,7 @@ import { taskLookupFunctionMigration } from './0017-task-lookup-function.js';
 import { identityRefreshTokensMigration } from './0018-identity-refresh-tokens.js';
 import { workflowRunGrantsMigration } from './0019-workflow-run-grants.js';
 import { gatewayApprovalsMigration } from './0020-gateway-approvals.js';
+import { auditJournalMarksMigration } from './0021-audit-journal-marks.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -48,6 +49,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0018-identity-refresh-tokens': identityRefreshTokensMigration(dialect),
         '0019-workflow-run-grants': workflowRunGrantsMigration(),
         '0020-gateway-approvals': gatewayApprovalsMigration(dialect),
+        '0021-audit-journal-marks': auditJournalMarksMigration(dialect),
       };
     },
   };

@@ -35,20 +35,28 @@ const redoer = defineAgent({
 
 test('a re-run replaces the stopped run\'s partial artifact instead of adding a second one', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-rerun-'));
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const open = new Set<{ close(): Promise<void> }>();
+  // The runtimes still open close before their data dir goes: removing the folder under a runtime still
+  // writing its SQLite files fails, and a runtime left open keeps the test's process alive.
+  t.after(async () => {
+    for (const runtime of open) await runtime.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   const config = { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' as const };
 
   const first = await createRuntime({ agents: [redoer], config });
+  open.add(first);
   const { url: firstUrl } = await first.listen();
   const sent = await rpc(`${firstUrl}/agents/redoer`, 'SendMessage', { message: userMessage('go'), configuration: { returnImmediately: true } });
   const id = sent.body.result.task.id as string;
   await until('the partial artifact to be stored', async () => (await rpc(`${firstUrl}/agents/redoer`, 'GetTask', { id })).body.result?.artifacts?.length === 1);
   // The process stops midway; the idempotent task is left for the next start to run again.
   await first.close();
+  open.delete(first);
 
   firstRun = false;
   const second = await createRuntime({ agents: [redoer], config });
-  t.after(() => second.close());
+  open.add(second);
   const { url } = await second.listen();
   await second.recoverNow();
   await until('the re-run to complete', async () => (await rpc(`${url}/agents/redoer`, 'GetTask', { id })).body.result?.status?.state === 'TASK_STATE_COMPLETED', 10_000);

@@ -1,0 +1,135 @@
+/**
+ * The gateway's answer journal (ADR 0047) on a real SQLite file: slots per
+ * gateway, files dropped once their contents are committed, and a replay
+ * that writes only what the database lacks, however often it runs.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAuditLog, type AuditLog } from '../../../src/audit/index.js';
+import { AnswerJournal } from '../../../src/gateway/answer-journal.js';
+import { LeasedCreditHolds } from '../../../src/gateway/credits/index.js';
+import { createLogger, createMetrics } from '../../../src/observability/index.js';
+import { createDatabase } from '../../../src/storage/index.js';
+import { createCreditLedger } from '../../../src/tenancy/index.js';
+import { until } from '../../helpers/until.js';
+
+const logger = createLogger({ level: 'silent' });
+const metrics = () => createMetrics({ defaultMetrics: false });
+const TENANT = 'journal-tenant';
+
+/** A gateway's write side on `file`: ledger, audit log and leased credits, all told of `journal`. */
+async function writeSide(file: string, journal: AnswerJournal, windows: { creditsMs: number; auditMs: number }) {
+  const database = await createDatabase({ sqlitePath: file });
+  const ledger = createCreditLedger({ database, logger, metrics: metrics() });
+  const audit = createAuditLog({ database, logger, metrics: metrics(), journal: journal.name, flushIntervalMs: windows.auditMs });
+  const credits = new LeasedCreditHolds({ ledger, logger, flushMs: windows.creditsMs, journal });
+  journal.attach({ audit, credits });
+  return { database, ledger, audit, credits };
+}
+
+/** One answered call as the forward step makes it: reserve, settle, journal the row, wait for the turn's write. */
+async function answer(side: { audit: AuditLog; credits: LeasedCreditHolds }, journal: AnswerJournal, i: number): Promise<void> {
+  const key = `agent:${TENANT}:m-${i}`;
+  await side.credits.reserve({ tenant: TENANT, key, milliCredits: 2_000, agent: 'agent', skill: 'tick' });
+  await side.credits.settle(key, 1_500, { state: 'completed' });
+  journal.audit(side.audit, side.audit.prepare({ eventType: 'a2a.call', actor: { kind: 'client', id: 'c' }, tenant: TENANT, targetAgent: 'agent', taskId: `task-${i}`, method: 'SendMessage', milliCredits: 1_500, outcome: 'ok' }));
+  await journal.written();
+}
+
+describe('the answer journal', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'agentmesh-answer-journal-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('gateways on one directory take different slots; a slot freed by a stop is taken again under its name', () => {
+    const journals = join(dir, 'slots');
+    const first = AnswerJournal.open({ dir: journals, logger });
+    const second = AnswerJournal.open({ dir: journals, logger });
+    assert.notEqual(first.name, second.name);
+    assert.deepEqual(readdirSync(journals).sort(), ['0', '1']);
+    const name = first.name;
+    first.abandon();
+    const third = AnswerJournal.open({ dir: journals, logger });
+    assert.equal(third.name, name, 'the freed slot 0, with its name');
+    second.abandon();
+    third.abandon();
+  });
+
+  test('a file past its size is deleted once its settlements and audit rows are committed', async () => {
+    const journals = join(dir, 'rotation');
+    const journal = AnswerJournal.open({ dir: journals, logger, rotateBytes: 2_000 });
+    const side = await writeSide(join(dir, 'rotation.db'), journal, { creditsMs: 5, auditMs: 5 });
+    try {
+      await side.ledger.topUp(TENANT, 1_000_000, 'rotation');
+      for (let i = 0; i < 40; i++) await answer(side, journal, i);
+      const slot = join(journals, '0');
+      await until('only the file being written to be left', () => readdirSync(slot).filter((f) => f.endsWith('.journal')).length === 1, 10_000);
+      assert.equal(await side.audit.journalMark(), 40);
+    } finally {
+      await side.credits.close();
+      await side.audit.close();
+      await journal.close();
+      await side.database.close();
+    }
+  });
+
+  test('a replay writes only what the database lacks: each call charged once and audited once, however often it runs', async () => {
+    const journals = join(dir, 'replay');
+    const file = join(dir, 'replay.db');
+    const killed = AnswerJournal.open({ dir: journals, logger });
+    // Nothing written behind the answer unless flushed: the "kill" finds the last five calls only in the journal.
+    const side = await writeSide(file, killed, { creditsMs: 10_000, auditMs: 60_000 });
+    await side.ledger.topUp(TENANT, 1_000_000, 'replay');
+    for (let i = 0; i < 5; i++) await answer(side, killed, i);
+    await side.credits.flush();
+    await side.audit.flush();
+    for (let i = 5; i < 10; i++) await answer(side, killed, i);
+    // What SIGKILL leaves: nothing more reaches the database from this side.
+    side.credits.abandon();
+    killed.abandon();
+    await side.database.close();
+    await assert.rejects(side.audit.close());
+    const slot = join(journals, '0');
+    const left = readdirSync(slot).filter((f) => f.endsWith('.journal'));
+    const kept = mkdtempSync(join(tmpdir(), 'agentmesh-answer-journal-kept-'));
+    for (const f of left) copyFileSync(join(slot, f), join(kept, f));
+
+    const check = async (expected: { charged: number; appended: number }) => {
+      const journal = AnswerJournal.open({ dir: journals, logger });
+      assert.equal(journal.name, killed.name, 'the killed gateway\'s slot');
+      const again = await writeSide(file, journal, { creditsMs: 5, auditMs: 5 });
+      try {
+        const replay = await journal.replay(again.ledger, again.audit);
+        assert.equal(replay.settlements, 10);
+        assert.equal(replay.charged, expected.charged);
+        assert.equal(replay.auditRows, 10);
+        assert.equal(replay.appended, expected.appended);
+        const settled = await again.database.db.selectFrom('credit_reservations').select(['key', 'charged']).where('tenant', '=', TENANT).where('status', '=', 'settled').where('agent', '=', 'agent').execute();
+        assert.equal(settled.length, 10);
+        assert.ok(settled.every((r) => Number(r.charged) === 1_500));
+        const balance = await again.ledger.balance(TENANT);
+        assert.equal(balance.availableMilliCredits + balance.reservedMilliCredits, 1_000_000 - 10 * 1_500, 'charged once each');
+        const rows = await again.database.db.selectFrom('audit_log').select(['task_id']).where('event_type', '=', 'a2a.call').execute();
+        assert.deepEqual(rows.map((r) => r.task_id).sort(), Array.from({ length: 10 }, (_, i) => `task-${i}`).sort());
+        const verdict = await again.audit.verify();
+        assert.equal(verdict.ok, true, JSON.stringify(verdict.problems));
+      } finally {
+        await again.credits.close();
+        await again.audit.close();
+        await journal.close();
+        await again.database.close();
+      }
+    };
+    // The killed gateway's five unwritten calls are charged and audited now.
+    await check({ charged: 5, appended: 5 });
+    // The same journal put back: replayed again, it writes nothing.
+    for (const f of left) copyFileSync(join(kept, f), join(slot, f));
+    await check({ charged: 0, appended: 0 });
+    rmSync(kept, { recursive: true, force: true });
+  });
+});

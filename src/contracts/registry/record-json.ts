@@ -34,6 +34,29 @@ export function cardToJson(card: AgentCard): unknown {
   return json;
 }
 
+/** A card's A2A JSON text by card object, for the answers that list many records. */
+const cardText = new WeakMap<AgentCard, string>();
+
+/** A card as A2A JSON text, written once per card object (a page of 1,000 records splices the texts in, not stringifying 1,000 cards again). */
+export function cardToJsonText(card: AgentCard): string {
+  let text = cardText.get(card);
+  if (text === undefined) {
+    text = JSON.stringify(cardToJson(card));
+    cardText.set(card, text);
+  }
+  return text;
+}
+
+/**
+ * A record as JSON text, the same value as `JSON.stringify(recordToJson(record))`
+ * with `card` written last: the card's text is written once per card object.
+ */
+export function recordToJsonText(record: AgentRecord): string {
+  const { card, ...rest } = record;
+  const head = JSON.stringify(rest);
+  return `${head.length > 2 ? `${head.slice(0, -1)},` : '{'}"card":${cardToJsonText(card)}}`;
+}
+
 export function recordToJson(record: AgentRecord): AgentRecordJson {
   return { ...record, card: cardToJson(record.card) };
 }

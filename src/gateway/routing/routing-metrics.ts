@@ -10,7 +10,10 @@ const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
  * The routing metrics (docs/gateway-routing.md#metrics). Labels stay bounded: `agent` comes from
  * the registry's names (requests for unknown agents are not counted here),
  * and instances are never a label (their ids churn with every deploy); the
- * breaker gauge counts instances per state instead.
+ * breaker gauge counts instances per state instead. That gauge has series
+ * only for agents with a breaker that is not closed (three per agent were
+ * 300,000 series at 100,000 agents, and setting them a tenth of a gateway's
+ * start); the fleet's counts per state are one series each.
  */
 interface AgentSeries {
   latency: { observe(value: number): void };
@@ -27,6 +30,13 @@ export class RoutingMetrics {
   readonly #agents;
   readonly #reconnects;
   readonly #reloads;
+  readonly #byBreaker;
+  /** The fleet's instances per breaker state (the sum of {@link #counted}). */
+  readonly #totals: Record<BreakerState, number> = { closed: 0, open: 0, 'half-open': 0 };
+  /** Each agent's last counted instances per state, so a recount moves the totals by its difference. */
+  readonly #counted = new Map<string, Record<BreakerState, number>>();
+  /** Agents whose per-agent breaker series are exported (some breaker not closed, now or at the last recount). */
+  readonly #troubled = new Set<string>();
   /**
    * Label-bound children per routed agent (agents come from the registry, so
    * they are bounded): prom-client's `inc({ agent })` hashes a fresh label
@@ -38,7 +48,9 @@ export class RoutingMetrics {
     this.#requests = metrics.counter('agentmesh_gateway_upstream_requests_total', 'Requests forwarded to agent instances, by agent and outcome (status class or failure)', ['agent', 'outcome']);
     this.#latency = metrics.histogram('agentmesh_gateway_upstream_latency_seconds', 'Time from sending a request to an instance until its response headers, by agent', ['agent'], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60]);
     this.#retries = metrics.counter('agentmesh_gateway_upstream_retries_total', 'Requests sent again to another instance, by agent', ['agent']);
-    this.#instances = metrics.gauge('agentmesh_gateway_upstream_instances', 'Instances the router knows, by agent and breaker state', ['agent', 'breaker']);
+    this.#instances = metrics.gauge('agentmesh_gateway_upstream_instances', 'Instances the router knows, by agent and breaker state, for agents with an instance whose breaker is not closed', ['agent', 'breaker']);
+    this.#byBreaker = metrics.gauge('agentmesh_gateway_upstream_breakers', 'Instances the router knows, all agents together, by breaker state', ['breaker']);
+    for (const state of BREAKER_STATES) this.#byBreaker.set({ breaker: state }, 0);
     this.#outstanding = metrics.gauge('agentmesh_gateway_upstream_outstanding', 'Requests in flight to instances (streams included), by agent', ['agent']);
     this.#agents = metrics.gauge('agentmesh_gateway_routing_agents', 'Agents in the routing cache');
     this.#reconnects = metrics.counter('agentmesh_gateway_registry_watch_reconnects_total', 'Times the registry watch stream was opened again after it ended or failed');
@@ -81,12 +93,30 @@ export class RoutingMetrics {
     this.#byAgent.delete(agent);
   }
 
-  /** Recounts the instances of an agent per breaker state. */
+  /**
+   * Recounts the instances of an agent per breaker state. An agent whose
+   * breakers are all closed has no per-agent series (its previous ones are
+   * removed when it recovers); the totals by state count every agent.
+   */
   breakers(agent: string, instances: readonly UpstreamInstance[] | undefined): void {
     const now = Date.now();
+    const counts: Record<BreakerState, number> = { closed: 0, open: 0, 'half-open': 0 };
+    if (instances !== undefined) for (const i of instances) counts[i.breakerState(now)] += 1;
+    const before = this.#counted.get(agent);
     for (const state of BREAKER_STATES) {
-      const count = instances === undefined ? 0 : instances.filter((i) => i.breakerState(now) === state).length;
-      this.#instances.set({ agent, breaker: state }, count);
+      const delta = counts[state] - (before?.[state] ?? 0);
+      if (delta !== 0) {
+        this.#totals[state] += delta;
+        this.#byBreaker.set({ breaker: state }, this.#totals[state]);
+      }
+    }
+    if (instances === undefined) this.#counted.delete(agent);
+    else this.#counted.set(agent, counts);
+    if (counts.open > 0 || counts['half-open'] > 0) {
+      this.#troubled.add(agent);
+      for (const state of BREAKER_STATES) this.#instances.set({ agent, breaker: state }, counts[state]);
+    } else if (this.#troubled.delete(agent)) {
+      for (const state of BREAKER_STATES) this.#instances.remove({ agent, breaker: state });
     }
   }
 

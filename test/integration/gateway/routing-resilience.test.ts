@@ -55,12 +55,15 @@ describe('breakers, retries and timeouts', () => {
   const statOf = (url: string) => gw.router.stats().find((s) => s.url === url)!;
   const cached = (agent: string, count: number) => until(`${agent} cached`, () => gw.router.agent(agent)?.instances.filter((i) => i.inRotation).length === count);
 
-  test('the breaker opens after five failures, traffic goes to the healthy instance, and a trial after the window closes it again', async () => {
+  test('the breaker opens after five failures, traffic goes to the healthy instance, a trial after the window closes it again, and only an agent with a breaker not closed has per-agent breaker series', async () => {
     let broken = true;
     const flaky = keep(await instance('flaky', (req, res, body) => (broken ? res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"lead database offline"}') : ok('flaky')(req, res, body))));
     const steady = keep(await instance('steady', ok('steady')));
     await register(reg.url, 'flaky-agent', [flaky.url, steady.url]);
     await cached('flaky-agent', 2);
+    const breakerSeries = async () => (await gw.metrics.render()).body.split('\n').filter((l) => l.startsWith('agentmesh_gateway_upstream_instances{agent="flaky-agent"'));
+    assert.deepEqual(await breakerSeries(), [], 'an agent whose breakers are all closed has no per-agent series');
+    assert.match((await gw.metrics.render()).body, /^agentmesh_gateway_upstream_breakers\{breaker="closed"\} [1-9]/m, 'the fleet total counts its closed instances');
 
     const statuses: number[] = [];
     while (statOf(flaky.url).breaker !== 'open') {
@@ -72,6 +75,9 @@ describe('breakers, retries and timeouts', () => {
     assert.equal(statuses.filter((s) => s === 500).length, 5, 'a SendMessage that reached the instance is not sent again');
     for (let i = 0; i < 6; i++) assert.equal((await post(gw.url, 'flaky-agent', '{"send":2}')).body.from, 'steady');
     assert.equal(flaky.seen.length, 5, 'nothing reaches an open breaker');
+    const whileOpen = await breakerSeries();
+    assert.ok(whileOpen.includes('agentmesh_gateway_upstream_instances{agent="flaky-agent",breaker="open"} 1'), whileOpen.join('\n'));
+    assert.ok(whileOpen.includes('agentmesh_gateway_upstream_instances{agent="flaky-agent",breaker="closed"} 1'), whileOpen.join('\n'));
 
     broken = false;
     await until('the window passed', () => statOf(flaky.url).breaker === 'half-open');
@@ -79,8 +85,7 @@ describe('breakers, retries and timeouts', () => {
     for (let i = 0; i < 4; i++) served.add((await post(gw.url, 'flaky-agent', '{"send":3}')).body.from);
     assert.equal(statOf(flaky.url).breaker, 'closed', 'the trial succeeded');
     assert.deepEqual([...served].sort(), ['flaky', 'steady']);
-    const gauge = (await gw.metrics.render()).body.split('\n').filter((l) => l.startsWith('agentmesh_gateway_upstream_instances{agent="flaky-agent"'));
-    assert.ok(gauge.includes('agentmesh_gateway_upstream_instances{agent="flaky-agent",breaker="closed"} 2'), gauge.join('\n'));
+    assert.deepEqual(await breakerSeries(), [], 'its series go when every breaker closed again');
   });
 
   test('a connection refused before sending is retried on another instance, even for a SendMessage', async () => {

@@ -56,6 +56,22 @@ describe('resetDataDir', () => {
     assert.deepEqual(readdirSync(dir), []);
   });
 
+  test("deletes the gateway's answer journal (its slots, locks and journal files), and refuses it when it holds anything else", (t) => {
+    const dir = folder(t, ['mesh.db', 'gateway-secret']);
+    const journal = join(dir, 'gateway-journal');
+    for (const slot of ['0', '1']) mkdirSync(join(journal, slot), { recursive: true });
+    for (const file of ['0/lock', '0/id', '0/3.journal', '1/lock']) writeFileSync(join(journal, file), 'x');
+    mkdirSync(join(journal, '2'));
+    writeFileSync(join(journal, '0', 'notes.txt'), 'mine');
+    assert.throws(() => resetDataDir({ dataDir: dir }), /it holds gateway-journal\)/);
+    rmSync(join(journal, '0', 'notes.txt'));
+    mkdirSync(join(journal, 'backup'));
+    assert.throws(() => resetDataDir({ dataDir: dir }), /it holds gateway-journal\)/);
+    rmSync(join(journal, 'backup'), { recursive: true });
+    assert.deepEqual(resetDataDir({ dataDir: dir }), ['gateway-journal/0/3.journal', 'gateway-journal/0/id', 'gateway-journal/0/lock', 'gateway-journal/1/lock', 'gateway-secret', 'mesh.db']);
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
   test('has nothing to do for a folder that does not exist or is empty', (t) => {
     const dir = folder(t, []);
     assert.deepEqual(resetDataDir({ dataDir: join(dir, 'missing') }), []);

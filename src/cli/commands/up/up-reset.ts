@@ -37,6 +37,28 @@ export const MESH_STATE_FILES: readonly string[] = [
 /** Folders `up` makes in the data dir, each holding mesh state files only: the ACP example's runtime (docs/acp.md#in-agentmesh-up). */
 export const MESH_STATE_DIRS: readonly string[] = ['acp-example'];
 
+/**
+ * The gateway's answer journal (docs/gateway.md): numbered slot folders, each
+ * holding its lock, its id and `<generation>.journal` files. They journal the
+ * store being reset, so they go with it.
+ */
+const JOURNAL_DIR = 'gateway-journal';
+const JOURNAL_SLOT = /^\d+$/;
+const JOURNAL_FILE = /^(?:lock|id|\d+\.journal)$/;
+
+/** The files of a gateway journal folder relative to it (`0/lock`, `0/1.journal`), or undefined when it holds anything else. */
+function journalFiles(dir: string): string[] | undefined {
+  const files: string[] = [];
+  for (const slot of readdirSync(dir).sort()) {
+    if (!JOURNAL_SLOT.test(slot) || !lstatSync(join(dir, slot)).isDirectory()) return undefined;
+    for (const file of readdirSync(join(dir, slot)).sort()) {
+      if (!JOURNAL_FILE.test(file) || !lstatSync(join(dir, slot, file)).isFile()) return undefined;
+      files.push(join(slot, file));
+    }
+  }
+  return files;
+}
+
 /** What {@link resetDataDir} needs to decide. */
 export interface ResetDataDirOptions {
   /** The data dir (`--data-dir`, `AGENTMESH_DATA_DIR`). */
@@ -73,6 +95,11 @@ export function resetDataDir({ dataDir, databaseUrl }: ResetDataDirOptions): str
   const foreign = entries.filter((name) => {
     const stats = lstatSync(join(dataDir, name));
     if (stats.isFile()) return !MESH_STATE_FILES.includes(name);
+    if (stats.isDirectory() && name === JOURNAL_DIR) {
+      const files = journalFiles(join(dataDir, name));
+      if (files !== undefined) inside.set(name, files);
+      return files === undefined;
+    }
     if (!stats.isDirectory() || !MESH_STATE_DIRS.includes(name)) return true;
     const files = readdirSync(join(dataDir, name)).sort();
     inside.set(name, files);
@@ -93,8 +120,13 @@ export function resetDataDir({ dataDir, databaseUrl }: ResetDataDirOptions): str
       removed.push(name);
       continue;
     }
-    for (const file of files) rmSync(join(dataDir, name, file), { force: true });
-    rmdirSync(join(dataDir, name));
+    if (name === JOURNAL_DIR) {
+      // Read above to hold nothing but numbered slots and their files: it goes whole, empty slots too.
+      rmSync(join(dataDir, name), { recursive: true, force: true });
+    } else {
+      for (const file of files) rmSync(join(dataDir, name, file), { force: true });
+      rmdirSync(join(dataDir, name));
+    }
     removed.push(...files.map((file) => `${name}/${file}`));
   }
   return removed;

@@ -30,3 +30,5 @@ export { isRecord, isStringArray, oneOf, requireOneOf, errorMessage, errorCode, 
 export { errorCodeOf } from './error-code-of.js';
 export { canonicalCardForm, signCardJson } from './agent-card-json.js';
 export type { AgentCardJson } from './agent-card-json.js';
+export { parseGrpcTarget, grpcTargetOrigin } from './grpc-target.js';
+export type { GrpcTarget } from './grpc-target.js';

@@ -405,8 +405,12 @@ function mergePatch(target: Record<string, unknown>, patch: Record<string, unkno
   return out;
 }
 
-/** The URL the agent answers at: its first JSON-RPC interface, else its first interface. */
+/**
+ * The URL the agent answers at: its first JSON-RPC interface, else its first
+ * HTTP one. Never a GRPC interface: the registry probes over HTTP, and a
+ * gRPC target (`host:port`) is no URL.
+ */
 function primaryUrl(card: AgentCard): string | undefined {
   const interfaces = card.supportedInterfaces ?? [];
-  return (interfaces.find((i) => i.protocolBinding === 'JSONRPC') ?? interfaces[0])?.url;
+  return (interfaces.find((i) => i.protocolBinding === 'JSONRPC') ?? interfaces.find((i) => i.protocolBinding.toUpperCase() !== 'GRPC'))?.url;
 }

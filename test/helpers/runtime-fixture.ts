@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, defineAgent, type AgentDefinition, type Runtime, type RuntimeConfigInput, type SkillContext } from '../../src/runtime/index.js';
 import type { Latches } from './latches.js';
+import type { Logger } from '../../src/observability/index.js';
 
 /** Resolves when `signal` aborts: how a test handler holds until its task is canceled. */
 export function untilAborted(signal: AbortSignal): Promise<void> {
@@ -156,9 +157,13 @@ export const testAgent: AgentDefinition = defineAgent({
 });
 
 /** Starts a runtime on port 0 in a temporary data directory. */
-export async function startRuntime(agents: AgentDefinition[] = [testAgent], config: RuntimeConfigInput = {}): Promise<{ runtime: Runtime; url: string; agents: Record<string, string>; dataDir: string; close: () => Promise<void> }> {
+export async function startRuntime(
+  agents: AgentDefinition[] = [testAgent],
+  config: RuntimeConfigInput = {},
+  options: { logger?: Logger } = {},
+): Promise<{ runtime: Runtime; url: string; agents: Record<string, string>; dataDir: string; close: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-test-'));
-  const runtime = await createRuntime({ agents, config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', ...config } });
+  const runtime = await createRuntime({ agents, config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', ...config }, ...(options.logger !== undefined && { logger: options.logger }) });
   const { url, agents: urls } = await runtime.listen();
   return {
     runtime,

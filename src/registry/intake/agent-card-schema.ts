@@ -100,12 +100,16 @@ const agentInterface = {
   type: 'object',
   required: ['url', 'protocolBinding', 'protocolVersion'],
   properties: {
-    url: httpUrl,
+    url: { type: 'string' },
     // Open string (A2A §5.2): JSONRPC, GRPC, HTTP+JSON, or a custom binding.
     protocolBinding: nonEmpty,
     protocolVersion: { type: 'string', pattern: '^\\d+\\.\\d+(\\.\\d+)?$', errorMessage: 'must be a protocol version such as 1.0 or 0.3' },
     tenant: text,
   },
+  // A GRPC interface may be a gRPC target (`host:port`), the form gRPC clients dial; every other binding needs an http(s) URL.
+  if: { properties: { protocolBinding: { const: 'GRPC' } } },
+  then: { properties: { url: { type: 'string', format: 'grpc-interface-url' } } },
+  else: { properties: { url: httpUrl } },
 };
 
 export const agentCardSchema = cardSchema('supportedInterfaces', {

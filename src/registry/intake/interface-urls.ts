@@ -1,5 +1,5 @@
 import type { AgentCard } from '@a2a-js/sdk';
-import { Errors } from '../../protocol/index.js';
+import { Errors, grpcTargetOrigin, parseGrpcTarget } from '../../protocol/index.js';
 import type { AddressVerdicts } from '../../http/index.js';
 
 /**
@@ -13,7 +13,8 @@ import type { AddressVerdicts } from '../../http/index.js';
  * that does not resolve yet (a pod still starting) is the health probe's
  * business, as with an instance registered by URL. Verdicts are remembered
  * per origin ({@link AddressVerdicts}): a registration does not wait on DNS
- * for a host already judged.
+ * for a host already judged. A GRPC interface given as a gRPC target
+ * (`host:port`) is judged as `http://host:port/`: the same host and port.
  *
  * @example
  * await checkInterfaceUrls(admitted.card, verdicts); // throws AM_ERR_CARD_INTERFACE_REFUSED for https://10.0.0.5/a2a
@@ -24,7 +25,9 @@ export async function checkInterfaceUrls(card: AgentCard, verdicts: AddressVerdi
     const url = interfaces[index]?.url;
     if (url === undefined) continue;
     const field = `supportedInterfaces[${index}].url`;
-    const err = await verdicts.refusal(url);
+    // A gRPC target (`host:port`) names a host as much as a URL does: judged as that host and port.
+    const target = interfaces[index]?.protocolBinding.toUpperCase() === 'GRPC' ? parseGrpcTarget(url) : undefined;
+    const err = await verdicts.refusal(target !== undefined ? grpcTargetOrigin(target) : url);
     if (err === undefined) continue;
     throw Errors.cardInterfaceRefused({ field, reason: err.message }, {
       cause: err,

@@ -51,7 +51,15 @@ export const legacyAgentCardSchema = cardSchema('url', {
   preferredTransport: nonEmpty,
   additionalInterfaces: {
     type: 'array',
-    items: { type: 'object', required: ['url', 'transport'], properties: { url: httpUrl, transport: nonEmpty } },
+    items: {
+      type: 'object',
+      required: ['url', 'transport'],
+      properties: { url: { type: 'string' }, transport: nonEmpty },
+      // As in v1.0: a GRPC interface may be a gRPC target (`host:port`), the form gRPC clients dial.
+      if: { properties: { transport: { const: 'GRPC' } } },
+      then: { properties: { url: { type: 'string', format: 'grpc-interface-url' } } },
+      else: { properties: { url: httpUrl } },
+    },
   },
   protocolVersion: { type: 'string', pattern: '^0\\.\\d+(\\.\\d+)?$', errorMessage: 'must be a v0 protocol version such as 0.3.0' },
   ...publisherFields,

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { describeSchemaError, type FieldViolation, isRecord } from '../../protocol/index.js';
+import { describeSchemaError, type FieldViolation, isRecord, parseGrpcTarget } from '../../protocol/index.js';
 
 /*
  * One ajv setup for the registry's own schemas (cards, metadata), and the
@@ -24,13 +24,16 @@ function isHttpUrl(value: string): boolean {
 /**
  * An ajv instance that reports every problem (allErrors) and knows the
  * `http-url` format (absolute http(s) URL) and `optional-http-url` (the same,
- * or the empty string: ProtoJSON writes an unset string field as `""`).
+ * or the empty string: ProtoJSON writes an unset string field as `""`) and
+ * `grpc-interface-url` (an http(s) URL, the form A2A's AgentInterface
+ * documents, or a `host:port` gRPC target, the form gRPC clients dial).
  */
 export function createSchemaAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
   ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
   ajv.addFormat('http-url', { type: 'string', validate: isHttpUrl });
   ajv.addFormat('optional-http-url', { type: 'string', validate: (s: string) => s === '' || isHttpUrl(s) });
+  ajv.addFormat('grpc-interface-url', { type: 'string', validate: (s: string) => isHttpUrl(s) || parseGrpcTarget(s) !== undefined });
   return ajv;
 }
 
@@ -70,6 +73,7 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
 const FORMAT_WORDS: Readonly<Record<string, string>> = {
   'http-url': 'must be an absolute http(s) URL',
   'optional-http-url': 'must be an absolute http(s) URL',
+  'grpc-interface-url': 'must be a gRPC target (host:port) or an absolute http(s) URL',
 };
 
 function describe(error: ErrorObject): string {
@@ -107,6 +111,8 @@ export function schemaViolations(validate: ValidateFunction, data: unknown, pref
   const seen = new Set<string>();
   const violations: FieldViolation[] = [];
   for (const error of validate.errors ?? []) {
+    // `if` only says which branch failed; that branch's own error names the field.
+    if (error.keyword === 'if') continue;
     const violation = { field: fieldOf(error, data, prefix), description: describe(error) };
     const key = `${violation.field}\u0000${violation.description}`;
     if (seen.has(key)) continue;

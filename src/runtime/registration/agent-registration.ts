@@ -1,5 +1,6 @@
 import type { Logger } from '../../observability/index.js';
 import { registryStatusOf, type InstanceRegistration, type RegistryClient } from '../../contracts/registry-client/index.js';
+import { AgentmeshError } from '../../protocol/index.js';
 import { pause } from '../../storage/index.js';
 import { retryDelay } from './retry-pause.js';
 
@@ -24,6 +25,14 @@ export interface AgentRegistrationOptions {
  * restarted on a fresh store, lease lapsed, agent deregistered) registers
  * record and instance again. Failures are retried with backoff and logged
  * at warn; nothing here ever throws into the runtime.
+ *
+ * Except one: a registration the registry answers 400 (the card or the
+ * metadata this process sends is invalid) is refused for good, since the
+ * next try sends the same bytes. It is logged once, at error, naming each
+ * refused field, and not tried again until the process restarts; the
+ * runtime keeps serving A2A. Other refusals (401, 403: a token the
+ * registry's operator can still fix) go on being retried at the slowest
+ * pace.
  */
 export class AgentRegistration {
   readonly #o: AgentRegistrationOptions;
@@ -31,6 +40,7 @@ export class AgentRegistration {
   readonly #log: Logger;
   #instanceId: string | undefined;
   #loop: Promise<void> | undefined;
+  #refusal: AgentmeshError | undefined;
   #settleFirst!: () => void;
   /** Resolves once the first attempt to register ended, whatever its outcome. */
   readonly firstAttempt: Promise<void> = new Promise((resolve) => (this.#settleFirst = resolve));
@@ -43,6 +53,16 @@ export class AgentRegistration {
   /** The registry's id of this process's instance, while it holds one. */
   get instanceId(): string | undefined {
     return this.#instanceId;
+  }
+
+  /** The registry's answer when it refused the registration for good (400): registration stopped. */
+  get refusal(): AgentmeshError | undefined {
+    return this.#refusal;
+  }
+
+  /** Resolves once the background loop ended: after `stop()`, or after a refusal for good ({@link refusal}). */
+  get finished(): Promise<void> {
+    return this.#loop ?? Promise.resolve();
   }
 
   /** Starts registering in the background. */
@@ -95,6 +115,10 @@ export class AgentRegistration {
         this.#settleFirst();
         if (signal.aborted) break;
         failures += 1;
+        if (this.#instanceId === undefined && registryStatusOf(err) === 400 && err instanceof AgentmeshError) {
+          this.#refuse(err);
+          return;
+        }
         // 404 too: an agent deregistered between our PUT and our POST is there again at the next try.
         const retryable = (err as { retryable?: unknown }).retryable === true || registryStatusOf(err) === 404;
         // A refusal (bad card, bad token) needs a person: retry at the slowest pace, loudly.
@@ -105,5 +129,17 @@ export class AgentRegistration {
       }
       await pause(heartbeatMs, signal);
     }
+  }
+
+  /** Logs a registration refused for good, once, with the fields the registry named, and stops retrying. */
+  #refuse(err: AgentmeshError): void {
+    this.#refusal = err;
+    const violations = err.violations ?? [];
+    const fields = violations.map((v) => v.field);
+    const named = violations.length > 0 ? violations.map((v) => `${v.field} ${v.description}`).join('; ') : err.message;
+    this.#log.error(
+      { err, code: err.code, fields },
+      `the registry refused to register agent ${this.#o.agent}: ${named}; not retrying (the same card would be refused again): fix it and restart; A2A is still served`,
+    );
   }
 }

@@ -67,6 +67,7 @@ describe('message answers end to end on real processes', () => {
   };
   let gatewayUrl = '';
   let agentUrl = '';
+  let registryUrl = '';
   let token = '';
   let start = 0;
 
@@ -77,7 +78,7 @@ describe('message answers end to end on real processes', () => {
   };
 
   before(async () => {
-    const registryUrl = await role(['serve', 'registry', '--port', '0', '--data-dir', join(dir, 'registry'), '--dev'], { REGISTRY_PROBE_INTERVAL_MS: '200' }, /registry listening on (\S+)/, 'serve registry');
+    registryUrl = await role(['serve', 'registry', '--port', '0', '--data-dir', join(dir, 'registry'), '--dev'], { REGISTRY_PROBE_INTERVAL_MS: '200' }, /registry listening on (\S+)/, 'serve registry');
     gatewayUrl = await role(
       ['serve', 'gateway', '--port', '0', '--data-dir', join(dir, 'gateway'), '--dev'],
       // Exact holds: every call's hold is a ledger row, so "no hold left" is read from the reservations route.
@@ -87,12 +88,12 @@ describe('message answers end to end on real processes', () => {
     );
     const jwks = `${gatewayUrl}/.well-known/jwks.json`;
     // The agent twice, as an operator runs it: on its own with gRPC for direct callers, and registered behind the
-    // gateway, answering only its assertions. (A runtime serving gRPC is refused by the registry: its GRPC
-    // interfaces' URLs are host:port, not the http(s) URL the registry asks of every interface.)
+    // gateway, answering only its assertions, with gRPC on too: its registered card lists GRPC interfaces
+    // (host:port), which the card the gateway serves must leave out.
     agentUrl = await role(['agent', 'serve', 'test/fixtures/message-reply-agent.ts', '--port', '0', '--data-dir', join(dir, 'agent-direct'), '--dev'], { GRPC_PORT: '0' }, /runtime listening on (\S+)/, 'agent serve (direct)');
     await role(
       ['agent', 'serve', 'test/fixtures/message-reply-agent.ts', '--port', '0', '--data-dir', join(dir, 'agent'), '--dev'],
-      { REGISTRY_URL: registryUrl, GATEWAY_JWKS_URL: jwks, AGENTMESH_REQUIRE_GATEWAY: '1' },
+      { REGISTRY_URL: registryUrl, GATEWAY_JWKS_URL: jwks, AGENTMESH_REQUIRE_GATEWAY: '1', GRPC_PORT: '0' },
       /runtime listening on (\S+)/,
       'agent serve (behind the gateway)',
     );
@@ -167,6 +168,8 @@ describe('message answers end to end on real processes', () => {
     test('gRPC is not relayed: the card the gateway serves lists no GRPC interface, the agent card does', async () => {
       const direct = (await (await fetch(`${agentUrl}/.well-known/agent-card.json`)).json()) as { supportedInterfaces: Array<{ protocolBinding: string }> };
       assert.ok(direct.supportedInterfaces.some((i) => i.protocolBinding === 'GRPC'));
+      const registered = (await (await fetch(`${registryUrl}/v1/agents/greeter`)).json()) as { card: { supportedInterfaces: Array<{ protocolBinding: string }> } };
+      assert.ok(registered.card.supportedInterfaces.some((i) => i.protocolBinding === 'GRPC'), 'the registry holds the GRPC interfaces');
       const relayed = (await (await fetch(`${gatewayUrl}/agents/greeter/.well-known/agent-card.json`)).json()) as { supportedInterfaces: Array<{ protocolBinding: string }> };
       assert.deepEqual([...new Set(relayed.supportedInterfaces.map((i) => i.protocolBinding))].sort(), ['HTTP+JSON', 'JSONRPC']);
     });

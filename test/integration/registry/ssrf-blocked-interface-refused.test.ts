@@ -104,6 +104,25 @@ describe('a card with an SSRF-blocked interface URL is refused before anything c
     assert.equal(kept.body.card.supportedInterfaces[0].url, 'https://agents.example.com/kept');
   });
 
+  test('a GRPC interface given as a gRPC target (host:port) is checked as that host and port', async () => {
+    const grpcAt = (name: string, target: string) =>
+      sampleCard(name, {
+        supportedInterfaces: [
+          { url: `https://agents.example.com/${name}`, protocolBinding: 'JSONRPC', protocolVersion: '1.0' },
+          { url: target, protocolBinding: 'GRPC', protocolVersion: '1.0' },
+        ],
+      });
+    const blocked = await call(reg.url, 'PUT', '/v1/agents/grpc-blocked', { card: grpcAt('grpc-blocked', '169.254.169.254:50051') });
+    assert.equal(blocked.status, 400, JSON.stringify(blocked.body));
+    assert.equal(errorReason(blocked.body), 'AM_ERR_SSRF_BLOCKED');
+    assert.equal(fieldViolations(blocked.body)[0]?.field, 'supportedInterfaces[1].url');
+    assert.equal((await call(reg.url, 'GET', '/v1/agents/grpc-blocked')).status, 404);
+
+    const allowed = await call(reg.url, 'PUT', '/v1/agents/grpc-allowed', { card: grpcAt('grpc-allowed', '127.0.0.1:50051') });
+    assert.equal(allowed.status, 201, JSON.stringify(allowed.body));
+    assert.equal(allowed.body.card.supportedInterfaces[1].url, '127.0.0.1:50051');
+  });
+
   test('a host that does not resolve yet is not a refusal: the probe deals with it', async () => {
     const res = await call(reg.url, 'PUT', '/v1/agents/later', { card: cardWith('later', ['https://not-yet-resolvable.invalid/a2a']) });
     assert.equal(res.status, 201, JSON.stringify(res.body));

@@ -218,3 +218,32 @@ describe('card validation (A2A v1.0 card schema)', () => {
     });
   });
 });
+
+describe('GRPC interface urls', () => {
+  function withInterface(iface: Record<string, unknown>): Record<string, any> {
+    const card = validCard();
+    card.supportedInterfaces.push(iface);
+    return card;
+  }
+
+  test('a GRPC interface may be a gRPC target (host:port), the form gRPC clients dial, or an absolute http(s) URL', async () => {
+    for (const url of ['agents.example.com:50051', '127.0.0.1:50051', '[::1]:50051', 'https://agents.example.com/a2a/grpc', 'http://agents.example.com:50051']) {
+      const admitted = await intake.fromJson(withInterface({ url, protocolBinding: 'GRPC', protocolVersion: '1.0' }));
+      assert.equal(admitted.card.supportedInterfaces[2]?.url, url);
+    }
+  });
+
+  test('a GRPC interface url that is neither is refused naming the field', async () => {
+    for (const url of ['agents.example.com', 'agents.example.com:0', 'dns:///agents.example.com:443', 'ftp://agents.example.com/a2a', 'agents.example.com:443/a2a', '']) {
+      const { violations } = await violationsOf(withInterface({ url, protocolBinding: 'GRPC', protocolVersion: '1.0' }));
+      assert.deepEqual(violations, [{ field: 'supportedInterfaces[2].url', description: 'must be a gRPC target (host:port) or an absolute http(s) URL' }], url);
+    }
+  });
+
+  test('other bindings still need an absolute http(s) URL: a bare host:port is refused for them', async () => {
+    for (const protocolBinding of ['JSONRPC', 'HTTP+JSON', 'CUSTOM']) {
+      const { violations } = await violationsOf(withInterface({ url: 'agents.example.com:50051', protocolBinding, protocolVersion: '1.0' }));
+      assert.deepEqual(violations, [{ field: 'supportedInterfaces[2].url', description: 'must be an absolute http(s) URL' }], protocolBinding);
+    }
+  });
+});

@@ -95,10 +95,22 @@ describe('v0.3 cards', () => {
     assert.equal(card.iconUrl, 'https://georoute-agent.example.com/icon.png');
   });
 
+  test('admit a GRPC interface given as a gRPC target (host:port), and refuse junk there naming the field', async () => {
+    const card = legacyCard();
+    card.additionalInterfaces[1].url = 'grpc.example.com:443';
+    const admitted = await intake.fromJson(card);
+    assert.ok(admitted.card.supportedInterfaces.some((i) => i.protocolBinding === 'GRPC' && i.url === 'grpc.example.com:443'));
+    card.additionalInterfaces[1].url = 'grpc.example.com';
+    await assert.rejects(intake.fromJson(card), (err: any) => {
+      assert.deepEqual(err.violations, [{ field: 'additionalInterfaces[1].url', description: 'must be a gRPC target (host:port) or an absolute http(s) URL' }]);
+      return true;
+    });
+  });
+
   test('report problems in their own v0.3 field names, all at once', async () => {
     const card = legacyCard();
     delete card.skills[1].tags;
-    card.additionalInterfaces[1].url = 'grpc.example.com:443';
+    card.additionalInterfaces[2].url = 'json.example.com:443';
     delete card.securitySchemes.partnerKey.in;
     card.securitySchemes.oauth.flows = {};
     card.security = [{ okta: [] }];
@@ -107,7 +119,7 @@ describe('v0.3 cards', () => {
       assert.deepEqual(
         [...err.violations].sort((a: any, b: any) => a.field.localeCompare(b.field)),
         [
-          { field: 'additionalInterfaces[1].url', description: 'must be an absolute http(s) URL' },
+          { field: 'additionalInterfaces[2].url', description: 'must be an absolute http(s) URL' },
           { field: 'security[0].okta', description: 'names security scheme "okta", which securitySchemes does not declare' },
           { field: 'securitySchemes.oauth.flows', description: 'must declare at least one of authorizationCode, clientCredentials, implicit, password' },
           { field: 'securitySchemes.partnerKey.in', description: 'is required for a security scheme of type apiKey' },

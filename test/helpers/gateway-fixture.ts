@@ -33,6 +33,25 @@ export function callAgent(gatewayUrl: string, agent: string, token: string, meth
   });
 }
 
+/**
+ * A SendStreamingMessage through the gateway (see {@link callAgent}) read to its end: the task it
+ * streamed and that task's last state. Fails the test on a status other than 200.
+ */
+export async function streamThroughGateway(gatewayUrl: string, agent: string, token: string, message: unknown): Promise<{ taskId: string | undefined; state: string | undefined }> {
+  const res = await callAgent(gatewayUrl, agent, token, 'SendStreamingMessage', { message }, { headers: { accept: 'text/event-stream' } });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`SendStreamingMessage through the gateway answered ${res.status}: ${text.slice(0, 300)}`);
+  let taskId: string | undefined;
+  let state: string | undefined;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('data:')) continue;
+    const result = JSON.parse(line.slice(5)).result ?? {};
+    taskId ??= result.task?.id ?? result.statusUpdate?.taskId;
+    state = result.task?.status?.state ?? result.statusUpdate?.status?.state ?? state;
+  }
+  return { taskId, state };
+}
+
 /** Registers an OAuth client through the management API; returns its id and secret. */
 export async function createClient(gatewayUrl: string, input: { name: string; tenant: string; scopes: string[] }): Promise<{ clientId: string; clientSecret: string }> {
   const res = await fetch(`${gatewayUrl}/v1/clients`, {

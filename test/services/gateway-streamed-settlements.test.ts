@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { defineAgent } from '../../src/runtime/index.js';
 import { createDatabase, type Database } from '../../src/storage/index.js';
-import { available, callAgent, createClient, fetchToken, topUp } from '../helpers/gateway-fixture.js';
+import { available, createClient, fetchToken, streamThroughGateway, topUp } from '../helpers/gateway-fixture.js';
 import { taskChargeKey } from '../../src/gateway/settle-or-track.js';
 import { startGatewayAndChildReplica } from '../helpers/gateway-replicas.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
@@ -48,19 +48,8 @@ const meter = defineAgent({
 });
 
 /** A SendStreamingMessage read to its end; the task id and its last state. */
-async function stream(url: string, token: string, messageId: string): Promise<{ taskId: string | undefined; state: string | undefined }> {
-  const res = await callAgent(url, 'meter', token, 'SendStreamingMessage', { message: { messageId, role: 'ROLE_USER', parts: [{ text: messageId.slice(0, 8) }] } }, { headers: { accept: 'text/event-stream' } });
-  const text = await res.text();
-  assert.equal(res.status, 200, text.slice(0, 300));
-  let taskId: string | undefined;
-  let state: string | undefined;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('data:')) continue;
-    const result = JSON.parse(line.slice(5)).result ?? {};
-    taskId ??= result.task?.id ?? result.statusUpdate?.taskId;
-    state = result.task?.status?.state ?? result.statusUpdate?.status?.state ?? state;
-  }
-  return { taskId, state };
+function stream(url: string, token: string, messageId: string): Promise<{ taskId: string | undefined; state: string | undefined }> {
+  return streamThroughGateway(url, 'meter', token, { messageId, role: 'ROLE_USER', parts: [{ text: messageId.slice(0, 8) }] });
 }
 
 describe('streamed calls settle in the replica batch, and a killed replica loses nothing', { skip }, () => {

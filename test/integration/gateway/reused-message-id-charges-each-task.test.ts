@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { LEASE_AGENT } from '../../../src/gateway/credits/index.js';
-import { balanceTotal, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
+import { balanceTotal, callAgent, createClient, fetchToken, streamThroughGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { createTestSchema, type TestSchema } from '../../helpers/services.js';
 import { until } from '../../helpers/until.js';
@@ -115,20 +115,7 @@ for (const variant of VARIANTS) {
     }
 
     /** A SendStreamingMessage read to its end: the task it streamed and that task's last state. */
-    async function stream(m: Record<string, unknown>): Promise<{ taskId: string | undefined; state: string | undefined }> {
-      const res = await callAgent(mesh.gw.url, 'worker', token, 'SendStreamingMessage', { message: m }, { headers: { accept: 'text/event-stream' } });
-      const text = await res.text();
-      assert.equal(res.status, 200, text.slice(0, 300));
-      let taskId: string | undefined;
-      let state: string | undefined;
-      for (const line of text.split('\n')) {
-        if (!line.startsWith('data:')) continue;
-        const result = JSON.parse(line.slice(5)).result ?? {};
-        taskId ??= result.task?.id ?? result.statusUpdate?.taskId;
-        state = result.task?.status?.state ?? result.statusUpdate?.status?.state ?? state;
-      }
-      return { taskId, state };
-    }
+    const stream = (m: Record<string, unknown>) => streamThroughGateway(mesh.gw.url, 'worker', token, m);
 
     test('the same SendMessage sent twice is one task, charged once', async () => {
       const before = await charged();

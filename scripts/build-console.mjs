@@ -2,7 +2,7 @@
 /**
  * Builds the web console (console/ → dist/console, ADR 0018) with Vite, then
  * prints (on stderr) the size of every JavaScript and CSS file, raw and gzipped, and
- * fails when the JavaScript is above the budget of issue 20: 300 KB gzipped
+ * fails when the JavaScript is above its budget: 300 KB gzipped
  * in total. `npm run build` runs it; the gateway serves the result at /console/.
  *
  * Usage: node scripts/build-console.mjs [--out-dir <dir>] [--check-only] [--budget-bytes <n>]
@@ -69,7 +69,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   for (const f of files) console.error(`console: ${f.file.padEnd(32)} ${kb(f.bytes).padStart(10)}  gzip ${kb(f.gzipBytes).padStart(9)}`);
   console.error(`console: JavaScript ${kb(jsGzipBytes)} gzipped (budget ${kb(budget)})`);
   if (jsGzipBytes > budget) {
-    console.error(`console: the JavaScript is ${kb(jsGzipBytes)} gzipped, above the budget of ${kb(budget)} (issue 20): make it smaller`);
+    console.error(`console: the JavaScript is ${kb(jsGzipBytes)} gzipped, above the budget of ${kb(budget)}: make it smaller`);
     process.exit(1);
   }
 }

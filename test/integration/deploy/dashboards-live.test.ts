@@ -55,6 +55,12 @@ function message(parts: unknown[], extra: Record<string, unknown> = {}) {
   return { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts, ...extra };
 }
 
+/**
+ * Panel queries with no series on a healthy mesh by design: the per-agent breaker series exist only
+ * for agents with a breaker not closed (the same panel's fleet totals, query B, must return data).
+ */
+const EMPTY_WHILE_HEALTHY = new Set(['agentmesh-gateway-tenants.json › Instances by breaker state › A']);
+
 describe('dashboards and rules against a live mesh and a real Prometheus', () => {
   const dir = mkdtempSync(join(tmpdir(), 'agentmesh-prom-'));
   let mesh: Mesh | undefined;
@@ -222,6 +228,12 @@ describe('dashboards and rules against a live mesh and a real Prometheus', () =>
     const empty: string[] = [];
     for (const { where, expr } of queries) {
       const promql = substitute(expr);
+      if (EMPTY_WHILE_HEALTHY.has(where)) {
+        // Series only while something is wrong (docs/observability.md): Prometheus must accept the query, nothing more.
+        const answer = await query(promql);
+        assert.equal(answer.status, 'success', `${where}: Prometheus refused ${promql}: ${answer.error}`);
+        continue;
+      }
       let last: Awaited<ReturnType<typeof query>> | undefined;
       // Gauges sampled every 15 s (agents by health, running tasks) and the 1 s scrapes need a moment: wait per query, bounded.
       await until(`${where} to return data`, async () => {

@@ -105,6 +105,14 @@ export interface StartedTask {
   snapshotJson?: string;
 }
 
+/** A send being started, kept so that a concurrent retry of it can join it. */
+interface StartingSend {
+  message: Message;
+  /** What else the request asked (an inline push config): a retry asks the same. */
+  requestKey: string;
+  outcome: Promise<SendOutcome>;
+}
+
 /**
  * Executes tasks: creates them, runs skill handlers with their context,
  * resumes tasks waiting for input, cancels (locally or through the bus on the
@@ -118,8 +126,12 @@ export class TaskEngine {
   #now: () => number;
   #unsubscribe: Array<() => void> = [];
   #sweeper: NodeJS.Timeout;
-  /** Sends being started, by (agent, tenant, messageId): concurrent retries join the first. */
-  #inFlight = new EphemeralMap<Promise<SendOutcome>>();
+  /**
+   * Sends being started, by (agent, tenant, messageId): a concurrent retry joins the first. Several
+   * sends may share an id (another message under a reused one), so each is kept with what a retry
+   * must repeat; the content is compared only when an id repeats, never hashed on every send.
+   */
+  #inFlight = new EphemeralMap<StartingSend[]>();
   #deps: TaskRunDeps | undefined;
   /** Tasks whose run stopped on a failed write: still non-terminal and owned here, ended by the next {@link recover}. */
   #unwritten = new Set<string>();
@@ -199,15 +211,21 @@ export class TaskEngine {
     // Every message is new when the runtime is told clients reuse messageIds (config `dedupeMessageIds`).
     if (this.#o.dedupeMessageIds === false) return this.#start(agent, message, call, options);
     // The same message arriving again while the first is still being written: answer with that task.
-    const inFlightKey = `${agent.name}\u0000${call.tenant}\u0000${message.messageId}\u0000${message.contextId}\u0000${messageFingerprint(message)}\u0000${options.sameRequest?.key ?? ''}`;
-    const inFlight = this.#inFlight.get(inFlightKey);
-    if (inFlight) return { ...(await inFlight), duplicate: true };
-    const starting = this.#start(agent, message, call, options);
-    this.#inFlight.set(inFlightKey, starting);
+    const idKey = `${agent.name}\u0000${call.tenant}\u0000${message.messageId}`;
+    const requestKey = options.sameRequest?.key ?? '';
+    const racing = this.#inFlight.get(idKey);
+    const same = racing?.find((other) => other.message.contextId === message.contextId && other.requestKey === requestKey && messageFingerprint(other.message) === messageFingerprint(message));
+    if (same) return { ...(await same.outcome), duplicate: true };
+    const starting: StartingSend = { message, requestKey, outcome: this.#start(agent, message, call, options) };
+    if (racing) racing.push(starting);
+    else this.#inFlight.set(idKey, [starting]);
     try {
-      return await starting;
+      return await starting.outcome;
     } finally {
-      this.#inFlight.delete(inFlightKey);
+      const sends = this.#inFlight.get(idKey);
+      const left = sends?.filter((other) => other !== starting) ?? [];
+      if (left.length > 0) this.#inFlight.set(idKey, left);
+      else this.#inFlight.delete(idKey);
     }
   }
 

@@ -367,8 +367,8 @@ async function journal(trx: Trx, entry: { kind: string; tenant: string; reservat
 
 /**
  * {@link journal} in one statement (the entry a data-modifying CTE): one round trip, for the lease batch
- * (ADR 0052). The exact path's writes keep the two statements: under 200 reserves racing for one balance
- * the one-statement form timed its pool out in two runs of three where the two statements did not.
+ * (ADR 0052). The exact path's writes keep the two statements until a quiet host says whether the one
+ * statement slows 200 reserves racing for one balance (ADR 0052: a load-sensitive test failed more often with it).
  */
 async function journalInOneStatement(trx: Trx, entry: { kind: string; tenant: string; reservationId: string | null; reference: string | null; now: number }, postings: readonly Posting[]): Promise<void> {
   assertBalanced(entry.kind, postings);

@@ -5,12 +5,12 @@
  * (`bench/registry/synthetic-agents.ts`), so the figures sit next to the
  * HTTP ones of `npm run bench`.
  *
- * The index caches whole rankings until the indexed text changes (every
- * term's postings are scored at each search, nothing per term is cached),
- * so three regimes are measured apart:
+ * The index caches per-term postings and whole rankings until the indexed
+ * text changes, so three regimes are measured apart:
  * - repeated queries (plain, filtered, tenant-scoped, second page): rankings cached;
- * - new phrasings (word combinations never searched): ranking computed;
- * - after a change: every search right after one agent's text changed (no ranking cached).
+ * - new phrasings (word combinations never searched): term postings cached, ranking computed;
+ * - after a change: every search right after one agent's text changed (its words' postings dropped);
+ * - cold: every search after enough changes to force a full refresh (all caches empty).
  *
  *   npx tsx bench/registry-search-index.ts [--agents 10000] [--searches 5000]
  */
@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import type { AgentCard } from '@a2a-js/sdk';
 import type { AgentMetadata, AgentRecord } from '../src/contracts/registry/index.js';
 import { SearchIndex } from '../src/registry/search/index.js';
+import { FULL_REFRESH_FRACTION } from '../src/registry/search/text-ranker.js';
 import type { SearchRequest } from '../src/registry/search/index.js';
 import { syntheticAgents, syntheticQueries } from './registry/synthetic-agents.js';
 
@@ -116,6 +117,7 @@ const change = (count: number) => (): void => {
     index.upsert({ ...record, card: { ...record.card, description: `${record.card.description} revision ${changes}` } });
   }
 };
+const refreshAfter = Math.ceil(FULL_REFRESH_FRACTION * agentCount) + 1;
 
 console.log(`agents ${index.size}; indexed in ${indexMs.toFixed(0)} ms (${((agentCount / indexMs) * 1000).toFixed(0)} upserts/s); 1,000 replacements in ${replaceMs.toFixed(0)} ms`);
 console.log('scenario                   p50 ms   p99 ms   max ms   searches/s   mean matched');
@@ -124,3 +126,4 @@ const row = (label: string, m: ReturnType<typeof measure>): void =>
 for (const [label, requests] of scenarios) row(`repeated: ${label}`, measure(index, requests, searchCount));
 row('new phrasing', measure(index, fresh, searchCount));
 row('after 1 text change', measure(index, texts.map((text) => ({ text })), coldCount, change(1)));
+row('cold (caches emptied)', measure(index, texts.map((text) => ({ text })), coldCount, change(refreshAfter)));

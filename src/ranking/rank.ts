@@ -109,15 +109,6 @@ export interface RankedCandidate {
 export interface RankOptions {
   /** Registry search relevance (0–100) by candidate id: counted when given. */
   prior?: ReadonlyMap<string, number>;
-  /**
-   * Keep each document's analysis while the document lives (default true):
-   * a router ranks the same few documents again and again. False for a
-   * caller that ranks a few of very many documents once each (the
-   * registry's search head at 100,000 agents), where keeping one per
-   * document seen grows the process by every agent ever re-ranked and each
-   * new one outlives the young generation, slowing every garbage collection.
-   */
-  keepAnalyses?: boolean;
 }
 
 /** The ranking of one request. */
@@ -163,7 +154,7 @@ export function rank(text: string, documents: readonly RankDocument[], options: 
   const names = namedWords(text);
   const cueMatches = findCues(text);
   const paraphrases = findParaphrases(text);
-  const analyzed = documents.map(options.keepAnalyses === false ? (doc) => ANALYZED.get(doc) ?? analyzeNow(doc) : analyze);
+  const analyzed = documents.map(analyze);
   const n = analyzed.length;
   const df = new Map<string, number>();
   for (const term of terms) {

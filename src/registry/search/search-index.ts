@@ -248,7 +248,7 @@ export class SearchIndex {
     const cached = this.#headCache.get(key);
     if (cached !== undefined && cached.revision === this.#revision) return { order: cached.order };
     const agents = head.map((o) => this.#ranker.agentAt(o));
-    const ranking = rank(text, agents.map((a) => a.rankDoc), { prior: new Map(agents.map((a, k) => [a.name, relevance[k]!])), keepAnalyses: false });
+    const ranking = rank(text, agents.map((a) => a.rankDoc), { prior: new Map(agents.map((a, k) => [a.name, relevance[k]!])) });
     const byName = new Map(ranking.candidates.map((c) => [c.id, c]));
     const order = head.map((_, k) => k).sort((a, b) => (byName.get(agents[b]!.name)?.raw ?? 0) - (byName.get(agents[a]!.name)?.raw ?? 0) || a - b);
     this.#headCache.delete(key);

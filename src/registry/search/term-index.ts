@@ -50,14 +50,10 @@ export interface DerivedTerm {
   weight: number;
 }
 
-/** Where a branch's scores go: per-ordinal scratch arrays the caller owns, and the list of ordinals it touched. */
-export interface Accumulator {
-  /** BM25 sum per ordinal (the branch adds `branchWeight × its score`). */
-  bm25: Float64Array;
-  /** Group bits per ordinal; 0 = untouched so far. */
-  masks: Int32Array;
-  touched: Int32Array;
-  touchedCount: number;
+/** Documents matching a query term, with the term's BM25+ (field-boosted) per document. */
+export interface Postings {
+  ordinals: Int32Array;
+  scores: Float64Array;
 }
 
 /** New terms kept unsorted before they are merged into the sorted vocabulary. */
@@ -77,6 +73,8 @@ export class TermIndex {
   /** Per-branch scratch: a branch sums its derived terms per document before weighting (as MiniSearch's result did). */
   #branch = new Float64Array(64);
   #branchTouched = new Int32Array(64);
+  readonly #idfs = new Float64Array(FIELD_COUNT);
+  readonly #fieldDocuments = new Int32Array(FIELD_COUNT);
 
   get documentCount(): number {
     return this.#documentCount;
@@ -177,15 +175,16 @@ export class TermIndex {
   }
 
   /**
-   * Adds `branchWeight × Σ derived-term weight × field boost × BM25+` to
-   * each document holding one of `derived`, and `groupMask` to its bits.
+   * The documents holding one of `derived`, each with
+   * `Σ derived-term weight × field boost × BM25+` over the fields holding
+   * it (what MiniSearch's search of the query term returned), in no order.
    */
-  accumulate(derived: readonly DerivedTerm[], branchWeight: number, groupMask: number, into: Accumulator): void {
+  score(derived: readonly DerivedTerm[]): Postings {
     const branch = this.#branch;
     const branchTouched = this.#branchTouched;
-    let branchCount = 0;
-    const fieldDocuments = new Int32Array(FIELD_COUNT);
-    const idfs = new Float64Array(FIELD_COUNT);
+    let count = 0;
+    const idfs = this.#idfs;
+    const fieldDocuments = this.#fieldDocuments;
     const lengths = this.#lengths;
     const averages = this.#averageLengths;
     const n = this.#documentCount;
@@ -193,10 +192,10 @@ export class TermIndex {
       const postings = this.#terms.get(term)?.postings;
       if (postings === undefined) continue;
       fieldDocuments.fill(0);
-      for (let i = 0; i < postings.length; i++) fieldDocuments[Math.floor((postings[i]! % POSTING_SLOTS) / FREQUENCY_SLOTS)]! += 1;
+      for (let i = 0; i < postings.length; i++) fieldDocuments[((postings[i]! % POSTING_SLOTS) / FREQUENCY_SLOTS) | 0]! += 1;
       for (let f = 0; f < FIELD_COUNT; f++) {
         const matching = fieldDocuments[f]!;
-        idfs[f] = Math.log(1 + (n - matching + 0.5) / (matching + 0.5)) * weight * BOOSTS[f]!;
+        if (matching > 0) idfs[f] = Math.log(1 + (n - matching + 0.5) / (matching + 0.5)) * weight * BOOSTS[f]!;
       }
       for (let i = 0; i < postings.length; i++) {
         const posting = postings[i]!;
@@ -206,20 +205,19 @@ export class TermIndex {
         const frequency = rest & (FREQUENCY_SLOTS - 1);
         const norm = BM25_K * (1 - BM25_B + (BM25_B * lengths[ordinal * FIELD_COUNT + f]!) / averages[f]!);
         const score = idfs[f]! * (BM25_D + (frequency * (BM25_K + 1)) / (frequency + norm));
-        if (branch[ordinal] === 0) branchTouched[branchCount++] = ordinal;
+        if (branch[ordinal] === 0) branchTouched[count++] = ordinal;
         branch[ordinal]! += score;
       }
     }
-    const { bm25, masks, touched } = into;
-    let touchedCount = into.touchedCount;
-    for (let t = 0; t < branchCount; t++) {
+    const ordinals = new Int32Array(count);
+    const scores = new Float64Array(count);
+    for (let t = 0; t < count; t++) {
       const ordinal = branchTouched[t]!;
-      if (masks[ordinal] === 0) touched[touchedCount++] = ordinal;
-      bm25[ordinal]! += branchWeight * branch[ordinal]!;
-      masks[ordinal]! |= groupMask;
+      ordinals[t] = ordinal;
+      scores[t] = branch[ordinal]!;
       branch[ordinal] = 0;
     }
-    into.touchedCount = touchedCount;
+    return { ordinals, scores };
   }
 
   /** Index terms starting with `prefix` (itself included when indexed). */

@@ -1,9 +1,10 @@
 import { BoundedCache } from './bounded-cache.js';
 import type { IndexedAgent } from './indexed-agent.js';
 import { planQuery } from './query-plan.js';
-import type { QueryPlan } from './query-plan.js';
+import type { QueryBranch, QueryPlan } from './query-plan.js';
 import { groupWeights, RELEVANCE_CUTOFF, relevanceScore } from './relevance-score.js';
 import { TermIndex } from './term-index.js';
+import type { Postings } from './term-index.js';
 import type { CompiledSynonyms, SynonymLookup } from './synonym-table.js';
 
 /**
@@ -61,10 +62,27 @@ export class Ranking {
 /** Matched agents ordered at scoring time: enough for a search's re-ranked head and its first pages. */
 const SORTED_HEAD = 256;
 
+/** Postings kept across queries (12 bytes each: 12 MB), at least. */
+const TERM_CACHE_POSTINGS = 1_000_000;
+/**
+ * And per indexed agent: the postings of the words people search for grow
+ * with the corpus (at 100,000 agents a few hundred common words hold
+ * millions), and a cache smaller than them scores most searches' words
+ * again. 30 per agent: 36 MB at 100,000.
+ */
+const TERM_CACHE_POSTINGS_PER_AGENT = 30;
 /** Ranked entries kept across queries (8 bytes each: 16 MB). */
 const RANK_CACHE_ENTRIES = 2_000_000;
 /** Query plans kept (text → plan), a few hundred bytes each. */
 const PLAN_CACHE_ENTRIES = 2_000;
+/**
+ * Cached postings of words an agent does not hold survive a change of that
+ * agent: only the corpus statistics in their BM25 moved (document count,
+ * average field length: about 1/N per change). Once the changes since the
+ * last full refresh reach this fraction of the corpus, every cache is
+ * dropped, so cached scores never drift by more than about 1%.
+ */
+export const FULL_REFRESH_FRACTION = 0.01;
 /** Sort keys hold a name-order position below this (2^24 agents). */
 const NAME_SLOTS = 2 ** 24;
 
@@ -75,12 +93,16 @@ const NAME_SLOTS = 2 ** 24;
  * ranker combines the terms per document and turns them into 0–100 scores
  * (relevance-score.ts).
  *
- * Every posting of a term is scored at each search: at 100,000 agents a
- * common word holds tens of thousands, which costs well under a millisecond
- * as numbers in arrays, so nothing per term is cached and scores always use
- * the corpus statistics of the moment. Whole rankings are cached per query
- * plan, compactly, until the next text change. Filters and tenants apply
- * after ranking, so one ranking serves every caller.
+ * Why per term: scoring is the cost of a search (a common word of a 100,000
+ * agent registry is held by tens of thousands, in up to six fields each;
+ * the word being typed completes to thousands of terms), and queries share
+ * words. A query term's scores depend only on the indexed text, so they are
+ * cached until the text changes — a health, status or tenant update does
+ * not touch the text and keeps the caches (SearchIndex re-indexes only
+ * changed text), and a text change drops only the scores of the changed
+ * agent's words (see FULL_REFRESH_FRACTION). Whole rankings are cached per
+ * query plan, compactly. Filters and tenants apply after ranking, so one
+ * ranking serves every caller.
  */
 export class TextRanker {
   readonly #synonyms: CompiledSynonyms;
@@ -94,7 +116,10 @@ export class TextRanker {
   #touched = new Int32Array(64);
   #kept = new Int32Array(64);
   #keys = new Float64Array(64);
+  readonly #termCache = new BoundedCache<Postings>(TERM_CACHE_POSTINGS);
   readonly #rankCache = new BoundedCache<Ranking>(RANK_CACHE_ENTRIES);
+  /** Text changes since every cache was last emptied. */
+  #changesSinceRefresh = 0;
   readonly #planCache = new BoundedCache<QueryPlan>(PLAN_CACHE_ENTRIES);
   /** Ordinal → position of the agent's name in name order: ties break by name without comparing strings. Rebuilt when names come or go. */
   #namePositions: Int32Array | undefined;
@@ -112,22 +137,23 @@ export class TextRanker {
 
   add(agent: IndexedAgent): void {
     const ordinal = this.#freeOrdinals.pop() ?? this.#agents.length;
-    this.#terms.add(ordinal, agent.doc);
+    const terms = this.#terms.add(ordinal, agent.doc);
     this.#ordinals.set(agent.name, ordinal);
     this.#agents[ordinal] = agent;
     this.#namePositions = undefined;
     if (ordinal >= this.#bm25.length) this.#grow();
-    this.#textChanged();
+    this.#termCache.resize(Math.max(TERM_CACHE_POSTINGS, TERM_CACHE_POSTINGS_PER_AGENT * this.#terms.documentCount));
+    this.#textChanged(terms);
   }
 
   /** Re-indexes an agent whose text changed; it keeps its ordinal and its place in name order. */
   replace(previous: IndexedAgent, agent: IndexedAgent): void {
     const ordinal = this.#ordinals.get(previous.name);
     if (ordinal === undefined || previous.name !== agent.name) throw new Error(`TextRanker.replace: ${previous.name} is not indexed under that name`);
-    this.#terms.remove(ordinal, previous.doc);
-    this.#terms.add(ordinal, agent.doc);
+    const removed = this.#terms.remove(ordinal, previous.doc);
+    const added = this.#terms.add(ordinal, agent.doc);
     this.#agents[ordinal] = agent;
-    this.#textChanged();
+    this.#textChanged(new Set([...removed, ...added]));
   }
 
   /** Swaps the agent behind a document whose text did not change; caches stay valid. */
@@ -139,12 +165,12 @@ export class TextRanker {
   remove(agent: IndexedAgent): void {
     const ordinal = this.#ordinals.get(agent.name);
     if (ordinal === undefined) return;
-    this.#terms.remove(ordinal, agent.doc);
+    const terms = this.#terms.remove(ordinal, agent.doc);
     this.#ordinals.delete(agent.name);
     this.#agents[ordinal] = undefined;
     this.#freeOrdinals.push(ordinal);
     this.#namePositions = undefined;
-    this.#textChanged();
+    this.#textChanged(terms);
   }
 
   /** The agent of a ranking ordinal. */
@@ -183,11 +209,16 @@ export class TextRanker {
     // Scratch arrays (as large as the corpus), not arrays grown per search: a common word
     // touches tens of thousands of documents at 100,000 agents.
     const touched = this.#touched;
-    const accumulator = { bm25, masks, touched, touchedCount: 0 };
+    let touchedCount = 0;
     for (const branch of plan.branches) {
-      this.#terms.accumulate(this.#terms.derivedTerms(branch.term, branch.prefix, branch.fuzzy), branch.weight, branch.groupMask, accumulator);
+      const { ordinals, scores } = this.#postings(branch);
+      for (let i = 0; i < ordinals.length; i++) {
+        const doc = ordinals[i]!;
+        if (masks[doc] === 0) touched[touchedCount++] = doc;
+        bm25[doc]! += branch.weight * scores[i]!;
+        masks[doc]! |= branch.groupMask;
+      }
     }
-    const touchedCount = accumulator.touchedCount;
 
     const looseMatches = (group: number): number => {
       let n = 0;
@@ -262,14 +293,37 @@ export class TextRanker {
     return this.#namePositions;
   }
 
+  #postings(branch: QueryBranch): Postings {
+    const key = `${branch.term}:${branch.prefix ? 1 : 0}:${branch.fuzzy}`;
+    const cached = this.#termCache.get(key);
+    if (cached !== undefined) return cached;
+    const postings = this.#terms.score(this.#terms.derivedTerms(branch.term, branch.prefix, branch.fuzzy));
+    this.#termCache.set(key, postings, postings.ordinals.length + 1);
+    return postings;
+  }
+
   /**
-   * Drops what a text change made wrong: every ranking (scores use the
-   * corpus statistics) and the plans (which words the index knows, for typo
-   * tolerance, may have changed).
+   * Drops what a change of a document holding `terms` made wrong: the
+   * postings of those terms, prefix lookups that reach one of them, every
+   * typo-tolerant lookup, every ranking, and the plans (which words the
+   * index knows may have changed). Everything, once drift adds up.
    */
-  #textChanged(): void {
+  #textChanged(terms: ReadonlySet<string>): void {
+    this.#changesSinceRefresh += 1;
     this.#rankCache.clear();
     this.#planCache.clear();
+    if (this.#changesSinceRefresh > FULL_REFRESH_FRACTION * this.#terms.documentCount) {
+      this.#termCache.clear();
+      this.#changesSinceRefresh = 0;
+      return;
+    }
+    this.#termCache.deleteWhere((key) => {
+      const [term = '', prefix, fuzzy] = key.split(':');
+      if (fuzzy !== '0') return true;
+      if (prefix === '0') return terms.has(term);
+      for (const changed of terms) if (changed.startsWith(term)) return true;
+      return false;
+    });
   }
 
   #grow(): void {

@@ -13,8 +13,8 @@ import type { SearchDocument } from './search-document.js';
  * as running means, prefix completions weighted
  * `0.4 × len / (len + 0.3 × extra letters)` and typo matches
  * `0.35 × len / (len + distance)`. What it does not do is build a result
- * object per matching document: postings are plain number arrays and scores
- * go straight into the caller's typed arrays.
+ * object per matching document: postings are plain number arrays and a
+ * query term's scores come back as two typed arrays.
  *
  * A posting is one number, `ordinal × 2^19 + field × 2^16 + frequency` (a
  * double, exact below 2^53: ordinals up to 2^24): one array per term, no
@@ -165,7 +165,7 @@ export class TermIndex {
       }
     }
     if (fuzzy > 0) {
-      for (const other of this.#vocabulary()) {
+      for (const other of this.#terms.keys()) {
         if (other === term || completions.has(other) || Math.abs(other.length - term.length) > fuzzy) continue;
         const distance = boundedLevenshtein(term, other, fuzzy);
         if (distance > 0 && distance <= fuzzy) out.push({ term: other, weight: (FUZZY_WEIGHT * other.length) / (other.length + distance) });
@@ -234,21 +234,21 @@ export class TermIndex {
     for (const term of this.#unsorted) if (term.startsWith(prefix) && this.#terms.has(term)) yield term;
   }
 
-  *#vocabulary(): Generator<string> {
-    yield* this.#terms.keys();
-  }
-
   /** The sorted vocabulary, merged with recent additions once they are many (a registration adds a term or two). */
   #sortedTerms(): string[] {
     if (this.#unsorted.length > UNSORTED_TERMS || this.#sorted.length > 2 * this.#terms.size + UNSORTED_TERMS) {
       const seen = new Set<string>();
       const merged: string[] = [];
-      for (const term of [...this.#sorted, ...this.#unsorted]) if (this.#terms.has(term) && !seen.has(term)) seen.add(term), merged.push(term);
+      for (const term of [...this.#sorted, ...this.#unsorted]) {
+        if (!this.#terms.has(term) || seen.has(term)) continue;
+        seen.add(term);
+        merged.push(term);
+      }
       merged.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       this.#sorted = merged;
       this.#unsorted = [];
     }
-    // A term removed and added again sits in both lists; #completions may then yield it twice: dropped there.
+    // A term removed and added again can sit in both lists: derivedTerms counts a completion once.
     return this.#sorted;
   }
 
@@ -302,5 +302,6 @@ export function boundedLevenshtein(a: string, b: string, max: number): number {
     if (rowMin > max) return max + 1;
     [previous, current] = [current, previous];
   }
-  return previous[b.length]!;
+  const distance = previous[b.length]!;
+  return distance > max ? max + 1 : distance;
 }

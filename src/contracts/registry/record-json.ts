@@ -21,27 +21,28 @@ export type AgentCardJson = Pick<AgentCard, 'name' | 'description' | 'version'> 
 /** A record as the registry's HTTP API serves it. */
 export type WireAgentRecord = Omit<AgentRecord, 'card'> & { card: AgentCardJson };
 
-/** A card's A2A JSON by card object: records are values, and one card is written out many times (its row, its change, every read). */
-const cardJson = new WeakMap<AgentCard, unknown>();
-
-/** A card as A2A JSON, converted once per card object. The result is shared: serialize it, do not modify it. */
+/**
+ * A card as A2A JSON: a new object each call. What the registry writes out
+ * many times (its row, its change, every answer and list page) goes through
+ * {@link cardToJsonText}, which keeps the text instead.
+ */
 export function cardToJson(card: AgentCard): unknown {
-  let json = cardJson.get(card);
-  if (json === undefined) {
-    json = AgentCard.toJSON(card);
-    cardJson.set(card, json);
-  }
-  return json;
+  return AgentCard.toJSON(card);
 }
 
-/** A card's A2A JSON text by card object, for the answers that list many records. */
+/**
+ * A card's A2A JSON text by card object: records are values, and one card is
+ * written out many times. Only the text is kept: the JSON object beside it
+ * cost about as much heap again per agent, and every use of it was to
+ * stringify it.
+ */
 const cardText = new WeakMap<AgentCard, string>();
 
 /** A card as A2A JSON text, written once per card object (a page of 1,000 records splices the texts in, not stringifying 1,000 cards again). */
 export function cardToJsonText(card: AgentCard): string {
   let text = cardText.get(card);
   if (text === undefined) {
-    text = JSON.stringify(cardToJson(card));
+    text = JSON.stringify(AgentCard.toJSON(card));
     cardText.set(card, text);
   }
   return text;
@@ -79,4 +80,12 @@ export function recordFromJsonLazily(json: AgentRecordJson | WireAgentRecord): A
 
 export function changeToJson(change: RegistryChange): Omit<RegistryChange, 'record'> & { record?: AgentRecordJson } {
   return change.record ? { ...change, record: recordToJson(change.record) } : (change as Omit<RegistryChange, 'record'>);
+}
+
+/** A change as JSON text, the same value as `JSON.stringify(changeToJson(change))` with `record` written last, its card from {@link cardToJsonText}. */
+export function changeToJsonText(change: RegistryChange): string {
+  const { record, ...rest } = change;
+  if (record === undefined) return JSON.stringify(rest);
+  const head = JSON.stringify(rest);
+  return `${head.slice(0, -1)},"record":${recordToJsonText(record)}}`;
 }

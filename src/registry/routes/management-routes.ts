@@ -40,7 +40,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
       throw Errors.registryBodyNameDiffers({ bodyName: request.body.name, pathName: request.params.name }, { violations: [{ field: 'name', description: 'must equal the name in the path' }] });
     }
     const { record, created } = await service.register({ ...request.body, name: request.params.name }, 'upsert');
-    // As text: the card's JSON text is kept per card (its row was written from it), not converted again.
+    // As text: the card's JSON text was written for its row moments ago and is reused, not converted again.
     return reply.code(created ? 201 : 200).header('etag', etag(record.revision)).type(JSON_TYPE).send(recordToJsonText(record));
   });
 
@@ -48,8 +48,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
     const { agents, ...rest } = directory.list(request.query);
     // One query for the page's instances: a gateway loads a large registry in pages, not a read per agent.
     const instances = request.query.include === 'instances' ? await service.instancesOf(agents.map((r) => r.name)) : undefined;
-    // The answer is written as text: each card's JSON text is kept per card, so a page of
-    // 1,000 records does not stringify 1,000 cards again (the gateway's start reads 100 of them).
+    // The answer is written as text, the cards' texts spliced in: the page is not built as objects and stringified again.
     const head = JSON.stringify(instances === undefined ? rest : { ...rest, instances: Object.fromEntries(instances) });
     return reply.type(JSON_TYPE).send(`{"agents":[${agents.map(recordToJsonText).join(',')}]${head.length > 2 ? `,${head.slice(1)}` : '}'}`);
   });

@@ -48,7 +48,7 @@ test('a change written as text parses to the change as JSON, with and without it
   );
 });
 
-test("a card's text is written once per card object and reads back as the same card", () => {
+test("a recent card's text is written once and reads back as the same card", () => {
   const card = AgentCard.fromJSON(sampleCard('Invoice matcher'));
   const first = cardToJsonText(card);
   assert.equal(cardToJsonText(card), first, 'the kept text, not a new one');

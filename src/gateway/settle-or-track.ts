@@ -1,4 +1,4 @@
-import { ErrorCodes, isAgentmeshError } from '../protocol/index.js';
+import { ErrorCodes, isAgentmeshError, type ProtocolVersion } from '../protocol/index.js';
 import type { CreditHolds } from './credits/index.js';
 import { messageContentHash } from './message-content.js';
 import { replyEnd, taskEnd, type TaskEnd } from './settlement.js';
@@ -14,7 +14,7 @@ import type { AnswerTap } from './stream-task-tap.js';
  */
 export async function settleOrTrack(
   d: { tracker: SettlementTracker; credits: CreditHolds },
-  call: { key: string; message?: Record<string, unknown> | undefined; tap: AnswerTap; estimate: number; agent: string; tenant: string; subject: string; failed: boolean },
+  call: { key: string; message?: Record<string, unknown> | undefined; version: ProtocolVersion; tap: AnswerTap; estimate: number; agent: string; tenant: string; subject: string; failed: boolean },
 ): Promise<number | undefined> {
   let s = call;
   const claim = chargeKeyOfAnswer(s);
@@ -67,11 +67,11 @@ export function taskChargeKey(agent: string, tenant: string, taskId: string): st
  * is charged once, ADR 0034; another message under that messageId is
  * charged for itself); undefined when the answer names neither.
  */
-function chargeKeyOfAnswer(s: { message?: Record<string, unknown> | undefined; tap: AnswerTap; agent: string; tenant: string }): string | undefined {
+function chargeKeyOfAnswer(s: { message?: Record<string, unknown> | undefined; version: ProtocolVersion; tap: AnswerTap; agent: string; tenant: string }): string | undefined {
   if (s.tap.taskId !== undefined) return taskChargeKey(s.agent, s.tenant, s.tap.taskId);
   if (s.tap.message === undefined || s.message === undefined) return undefined;
   const messageId = s.message['messageId'];
-  return typeof messageId === 'string' ? `message/${s.agent}:${s.tenant}:${messageContentHash(s.message)}:${messageId}` : undefined;
+  return typeof messageId === 'string' ? `message/${s.agent}:${s.tenant}:${messageContentHash(s.message, s.version)}:${messageId}` : undefined;
 }
 
 /**

@@ -11,7 +11,7 @@ export { Errors, ERROR_AREAS, fillTemplate, invalidArgument, invalidParams, rela
 export type { ErrorCode, FieldViolation, AgentmeshErrorOptions, WireMapping } from './errors.js';
 export { negotiateCardVersion, negotiateVersion, requestedVersion } from './versions.js';
 export type { CardFile, ProtocolVersion } from './versions.js';
-export { validateParams, checkLegacyFileBytes, V1_METHODS } from './params-validation.js';
+export { validateParams, checkLegacyFileBytes, messageInJsonNames, V1_METHODS } from './params-validation.js';
 export { protoJsonName } from './proto-json-names.js';
 export { describeSchemaError } from './schema-wording.js';
 export { requireMessage, skillInputOf, messageText, skillInputError, unknownSkillError, notUserRoleError } from './message-checks.js';

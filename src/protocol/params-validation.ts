@@ -192,6 +192,23 @@ function violationOf(error: ErrorObject): FieldViolation {
   return { field: path || '(root)', description: error.message ?? 'is invalid' };
 }
 
+/** The message's schema, as the renaming reads it. */
+const MESSAGE_SCHEMA: object = message;
+
+/**
+ * A v1 message as sent, with every field a2a.proto declares under its JSON
+ * name (`message_id` read as `messageId`, at any depth), as the runtime
+ * reads it: what the gateway prices, holds credits under and compares. A
+ * message naming a field twice is returned as sent (validation refuses it).
+ */
+export function messageInJsonNames(message: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return toProtoJsonFields(message, MESSAGE_SCHEMA, 'message');
+  } catch {
+    return message;
+  }
+}
+
 /**
  * Checks the params of a v1 method and returns them with every proto field
  * under its lowerCamelCase JSON name (see {@link toProtoJsonNames}); throws

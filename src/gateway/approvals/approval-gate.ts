@@ -344,7 +344,7 @@ export class ApprovalGate {
       const { tap, status } = answer;
       const taskId = tap.taskId;
       if (a.reservationKey !== '') {
-        const charged = await settleOrTrack(this.#o, { key: a.reservationKey, message: parkedMessage(a.request.body), tap, estimate: a.milliCredits, agent: a.agent, tenant: a.tenant, subject: a.principal.subject, failed: status >= 400 });
+        const charged = await settleOrTrack(this.#o, { key: a.reservationKey, message: parkedMessage(a.request.body), version: a.request.version, tap, estimate: a.milliCredits, agent: a.agent, tenant: a.tenant, subject: a.principal.subject, failed: status >= 400 });
         if (charged !== undefined) this.#o.logger.debug({ approval: a.id, charged }, 'approved call settled');
       }
       const state = tap.state ?? (isRecord(tap.task) && isRecord(tap.task['status']) && typeof tap.task['status']['state'] === 'string' ? tap.task['status']['state'] : undefined);

@@ -15,7 +15,7 @@ export function isRetryOfParked(parked: ApprovalRecord, request: ParkedRequest, 
   if (contextId !== undefined && contextId !== parked.contextId) return false;
   const before = parkedMessage(parked.request.body);
   const now = parkedMessage(request.body);
-  return before !== undefined && now !== undefined && messageContentHash(before) === messageContentHash(now);
+  return before !== undefined && now !== undefined && messageContentHash(before, parked.request.version) === messageContentHash(now, request.version);
 }
 
 /** The message of a parked request body (base64 JSON: JSON-RPC `params.message`, or HTTP+JSON `message`). */

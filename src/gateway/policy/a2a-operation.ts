@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Message } from '@a2a-js/sdk';
 import { acpInputToA2a, type AcpMessage } from '../../acp/index.js';
-import { A2A_JSON, ErrorCodes, MAX_JSON_DEPTH, PLAIN_JSON, assertJsonDepth, assertJsonRequest, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateCardVersion, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion, type CardFile, Errors, type AgentmeshError, isRecord, isAgentmeshError } from '../../protocol/index.js';
+import { A2A_JSON, ErrorCodes, MAX_JSON_DEPTH, PLAIN_JSON, assertJsonDepth, assertJsonRequest, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateCardVersion, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion, type CardFile, Errors, type AgentmeshError, isRecord, isAgentmeshError, messageInJsonNames } from '../../protocol/index.js';
 
 /**
  * What an A2A request asks for, read from the method and path (and, for
@@ -181,8 +181,8 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
   const notRest = () => refused(Errors.routeNotFound({ method, path: shown(clean) }), 'HTTP+JSON', undefined, version, false);
   if (bodyError !== undefined && method === 'POST' && (rest === '/message:send' || rest === '/message:stream')) return refused(bodyError, 'HTTP+JSON', undefined, version, false);
   const record = isRecord(body) ? body : undefined;
-  if (method === 'POST' && rest === '/message:send') return result('SendMessage', { ...base, ...messageOf(record), forwardPath: clean });
-  if (method === 'POST' && rest === '/message:stream') return result('SendStreamingMessage', { ...base, ...messageOf(record), forwardPath: clean });
+  if (method === 'POST' && rest === '/message:send') return result('SendMessage', { ...base, ...messageOf(record, version), forwardPath: clean });
+  if (method === 'POST' && rest === '/message:stream') return result('SendStreamingMessage', { ...base, ...messageOf(record, version), forwardPath: clean });
   if (method === 'GET' && rest === '/tasks') return result('ListTasks', { ...base, forwardPath: clean });
   if (method === 'GET' && (rest === '/extendedAgentCard' || rest === '/card')) return result('GetExtendedAgentCard', { ...base, forwardPath: clean });
   if (!rest.startsWith('/tasks/')) return notRest();
@@ -296,7 +296,7 @@ function jsonRpc(body: unknown, header: string | undefined): A2aRequestReading {
     binding: 'JSONRPC',
     jsonRpcId: envelope.id,
     forwardPath: '/',
-    ...messageOf(params),
+    ...messageOf(params, version),
     ...(taskId !== undefined && { taskId }),
   });
 }
@@ -398,9 +398,15 @@ function shown(path: string): string {
   return path.slice(0, 128);
 }
 
-function messageOf(params: Record<string, unknown> | undefined): { message?: Record<string, unknown> } {
+/**
+ * The message of a send. A v1 message is read under its fields' JSON names
+ * (ProtoJSON lets a client send `message_id`): a credit hold, a follow-up's
+ * `taskId` and a retry's comparison must not depend on the spelling.
+ */
+function messageOf(params: Record<string, unknown> | undefined, version: ProtocolVersion): { message?: Record<string, unknown> } {
   const message = params?.['message'];
-  return isRecord(message) ? { message } : {};
+  if (!isRecord(message)) return {};
+  return { message: version === '1.0' ? messageInJsonNames(message) : message };
 }
 
 function result(operation: A2aOperation, rest: Omit<ClassifiedRequest, 'operation' | 'scope' | 'idempotent' | 'streaming'>): ClassifiedRequest {

@@ -84,7 +84,7 @@ async function settleCall(c: GatewayCall, d: ProxyDeps, tap: AnswerTap, failed: 
   const key = c.reservationKey!;
   // From here the reservation is settled or tracked: the error path must not refund it.
   c.reservationKey = undefined;
-  const charged = await settleOrTrack(d, { key, message: c.call.message, tap, estimate: c.estimate, agent: c.agent, tenant: principal.tenant, subject: principal.subject, failed });
+  const charged = await settleOrTrack(d, { key, message: c.call.message, version: c.call.version, tap, estimate: c.estimate, agent: c.agent, tenant: principal.tenant, subject: principal.subject, failed });
   if (tap.taskId !== undefined) c.audit.taskId = tap.taskId;
   // What the call cost once settled; a call still running shows its hold (its settlement is audited as credits.settled).
   if (charged !== undefined) c.audit.milliCredits = charged;

@@ -241,11 +241,12 @@ async function main(): Promise<void> {
     }
     for (const row of rows) process.stdout.write(`${row}\n`);
   } finally {
-    // Asked to stop first (a child profiling its allocations writes the profile then), killed if it does not.
+    // Asked to stop first (a child profiling its allocations writes the profile then), killed if it does not:
+    // a gateway's profile is megabytes of JSON, which a busy host takes more than a few seconds to write.
     await Promise.all(
       children.map(async (c) => {
         if (c.exitCode === null && c.connected) c.send({ type: 'stop' });
-        await Promise.race([once(c, 'exit'), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+        await Promise.race([once(c, 'exit'), new Promise((resolve) => setTimeout(resolve, process.env['BENCH_ALLOC_PROFILE_DIR'] ? 60_000 : 5_000).unref())]);
         c.kill('SIGKILL');
       }),
     );

@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
-import { createGateway } from '../../src/gateway/index.js';
 import { syntheticAgents, syntheticQueries } from './synthetic-agents.js';
+import { profileDir } from './cpu-profile.js';
 
 type Log = (line: string) => void;
 
@@ -87,6 +87,14 @@ async function registerAll(url: string, bodies: Array<{ name: string; body: Reco
   return { count: times.length, perSec: times.length / (wallMs / 1000), p50Ms: at(0.5), p99Ms: at(0.99), maxMs: times.at(-1)! };
 }
 
+/** Has the registry process write its CPU profile of the phase just run (with `BENCH_REGISTRY_PROFILE_DIR`). */
+async function profilePhase(child: ChildProcess, name: string): Promise<void> {
+  if (profileDir === undefined || profileDir === '') return;
+  const answer = once(child, 'message');
+  child.send({ type: 'profile', name });
+  await answer;
+}
+
 async function memoryOf(child: ChildProcess): Promise<{ rssMb: number; heapMb: number }> {
   const answer = once(child, 'message');
   child.send({ type: 'memory' });
@@ -94,24 +102,33 @@ async function memoryOf(child: ChildProcess): Promise<{ rssMb: number; heapMb: n
   return { rssMb: message.rss / 1e6, heapMb: message.heapUsed / 1e6 };
 }
 
-/** A gateway started against the registry: seconds until its cache is loaded and `lastAgent` routes. */
+/**
+ * A new gateway started against the registry, in its own process (as in
+ * production): seconds until its cache is loaded and `lastAgent` routes.
+ */
 async function gatewayLoad(registryUrl: string, lastAgent: string): Promise<number> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'agentmesh-bench-gateway-'));
-  const started = performance.now();
-  const gateway = await createGateway({ config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', registryUrl, adminToken: 'bench-admin-token-0123456789abcdef', dev: true, allowHosts: ['127.0.0.1', 'localhost'] } });
+  const child = fork(fileURLToPath(new URL('./gateway-start-target.js', import.meta.url)), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
-    await gateway.listen();
-    // listen() waits for the first load up to its start timeout; past it, keep waiting on the follower itself.
-    while (!gateway.router.ready() || gateway.router.agent(lastAgent) === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
-    return (performance.now() - started) / 1000;
+    child.send({ type: 'start', registryUrl, lastAgent });
+    const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [{ type: 'exit' }])])) as [{ type: string; seconds?: number }];
+    if (message.type !== 'routed' || message.seconds === undefined) throw new Error('the bench gateway exited before it routed');
+    return message.seconds;
   } finally {
-    await gateway.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    child.kill('SIGKILL');
   }
 }
 
+/**
+ * Extra node options for the registry process only (not the anchors), from
+ * `BENCH_REGISTRY_NODE_OPTIONS`: `--cpu-prof --cpu-prof-dir=/tmp/prof` profiles a
+ * registration run; the profile is written when the process stops.
+ */
+const registryNodeOptions = (process.env.BENCH_REGISTRY_NODE_OPTIONS ?? '').split(/\s+/).filter((option) => option.length > 0);
+
 async function startChild(start: Record<string, unknown>): Promise<{ url: string; child: ChildProcess }> {
-  const child = fork(fileURLToPath(new URL('./registry-target.js', import.meta.url)), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, '--expose-gc'] });
+  const extra = start['kind'] === 'registry' ? registryNodeOptions : [];
+  const child = fork(fileURLToPath(new URL('./registry-target.js', import.meta.url)), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, '--expose-gc', ...extra] });
   child.send({ type: 'start', ...start });
   const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [{ type: 'exit' }])])) as [{ type: string; url?: string }];
   if (message.type !== 'ready' || !message.url) throw new Error('registry bench target failed to start');
@@ -120,7 +137,8 @@ async function startChild(start: Record<string, unknown>): Promise<{ url: string
 
 async function stopChild(child: ChildProcess): Promise<void> {
   child.send({ type: 'stop' });
-  await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 5000).unref())]);
+  // A CPU profile of minutes of registrations takes a while to write on exit.
+  await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, registryNodeOptions.length > 0 ? 120_000 : 5000).unref())]);
   child.kill('SIGKILL');
 }
 
@@ -226,6 +244,7 @@ export async function runRegistryBench({ agents, durationS, log, databaseUrl }: 
     log(`registry: registering ${agents} agents on ${database} (PUT /v1/agents/{name}, 16 at a time)…`);
     const registration = await registerAll(registry.url, bodies, 16, log);
     const registrationPerSec = registration.perSec;
+    await profilePhase(registry.child, 'registry-registration');
     log(`  ${agents} registered, ${registrationPerSec.toFixed(0)} registrations/s, p50 ${registration.p50Ms.toFixed(1)} ms, p99 ${registration.p99Ms.toFixed(1)} ms`);
     const memory = await memoryOf(registry.child);
     log(`  registry process: ${memory.rssMb.toFixed(0)} MB resident, ${memory.heapMb.toFixed(0)} MB heap`);
@@ -240,6 +259,7 @@ export async function runRegistryBench({ agents, durationS, log, databaseUrl }: 
     log(`  ${barePut.perSec.toFixed(0)} PUTs/s, p50 ${barePut.p50Ms.toFixed(1)} ms, p99 ${barePut.p99Ms.toFixed(1)} ms`);
     log('a new gateway loads the registry (watch stream, then pages of agents with their instances)…');
     const gatewayLoadS = await gatewayLoad(registry.url, bodies.at(-1)!.name);
+    await profilePhase(registry.child, 'registry-gateway-pages');
     log(`  routes after ${gatewayLoadS.toFixed(1)} s`);
 
     const toBody = (text: string) => JSON.stringify({ query: { text }, pageSize: 10 });

@@ -10,14 +10,22 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { createRegistry } from '../../src/registry/index.js';
+import { startPhaseProfiler, type PhaseProfiler } from './cpu-profile.js';
+
+let profiler: PhaseProfiler | undefined;
 
 type Start =
   | { type: 'start'; kind: 'registry'; dataDir: string; databaseUrl?: string }
   | { type: 'start'; kind: 'bare'; body: string }
   | { type: 'start'; kind: 'bare-put'; dataDir: string };
 
-process.on('message', async (message: Start | { type: 'stop' } | { type: 'memory' }) => {
+process.on('message', async (message: Start | { type: 'stop' } | { type: 'memory' } | { type: 'profile'; name: string }) => {
   if (message.type === 'stop') process.exit(0);
+  if (message.type === 'profile') {
+    await profiler?.write(message.name);
+    process.send?.({ type: 'profiled' });
+    return;
+  }
   if (message.type === 'memory') {
     globalThis.gc?.();
     const { rss, heapUsed } = process.memoryUsage();
@@ -27,6 +35,7 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'memory
   if (message.kind === 'registry') {
     const registry = await createRegistry({ config: { port: 0, host: '127.0.0.1', dataDir: message.dataDir, logLevel: 'silent', probeIntervalMs: 3_600_000, ...(message.databaseUrl && { databaseUrl: message.databaseUrl }) } });
     const { url } = await registry.listen();
+    profiler = await startPhaseProfiler();
     process.send?.({ type: 'ready', url });
     return;
   }

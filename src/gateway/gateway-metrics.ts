@@ -1,4 +1,4 @@
-import type { Metrics } from '../observability/index.js';
+import { boundCounter, boundHistogram, type Metrics } from '../observability/index.js';
 import { TenantLabels } from '../tenancy/index.js';
 
 /** Distinct agent label values kept; the rest count as "other" (bounded cardinality). */
@@ -18,9 +18,9 @@ export class GatewayMetrics {
   readonly #tenants = new TenantLabels(MAX_TENANT_LABELS);
   readonly #agents = new Set<string>();
   /**
-   * Label-bound children of the per-call series, by agent label and outcome
-   * (or operation and status class): prom-client's `labels({...})` hashes a
-   * fresh label object on every call, which these skip after the first.
+   * Bound series of the per-call metrics, by agent label and outcome (or
+   * operation and status class): prom-client hashes the labels on every
+   * update, even through a `labels({...})` child; these do not (bound-series.ts).
    */
   readonly #ended = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
   readonly #answered = new Map<string, { inc(): void }>();
@@ -56,7 +56,7 @@ export class GatewayMetrics {
     let child = this.#ended.get(key);
     if (child === undefined) {
       const label = this.agentLabel(agent);
-      child = { count: this.calls.labels({ agent: label, outcome }), time: this.duration.labels({ agent: label }) };
+      child = { count: boundCounter(this.calls, { agent: label, outcome }), time: boundHistogram(this.duration, { agent: label }) };
       // Bounded as the labels are: agents past the named ones share `other`'s children under their own keys, up to a cap.
       if (this.#ended.size < MAX_AGENT_LABELS * 8) this.#ended.set(key, child);
     }
@@ -69,7 +69,7 @@ export class GatewayMetrics {
     const key = `${agent}\n${operation}\n${statusClass}`;
     let child = this.#answered.get(key);
     if (child === undefined) {
-      child = this.#upstreamStatus.labels({ agent: this.agentLabel(agent), operation, status: `${statusClass}xx` });
+      child = boundCounter(this.#upstreamStatus, { agent: this.agentLabel(agent), operation, status: `${statusClass}xx` });
       if (this.#answered.size < MAX_AGENT_LABELS * 64) this.#answered.set(key, child);
     }
     child.inc();

@@ -8,6 +8,7 @@ export type { Logger, LoggerOptions, LogLevel } from './logger.js';
 export { lazyChildLogger } from './lazy-child-logger.js';
 export { redactUrl, isCredentialParam, serializeRequest } from './redact-url.js';
 export { createMetrics, prefersOpenMetrics } from './metrics.js';
+export { boundCounter, boundGauge, boundHistogram, type BoundCounter, type BoundGauge, type BoundHistogram } from './bound-series.js';
 export type { Metrics, MetricsOptions, LabelNames } from './metrics.js';
 export { createTracing } from './tracing.js';
 export type { Tracing, TracingOptions, RequestSpan } from './tracing.js';

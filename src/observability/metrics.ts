@@ -68,6 +68,9 @@ interface Entry {
 
 const NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
+/** How often the event loop's lag is sampled, in ms. */
+const EVENT_LOOP_LAG_SAMPLE_MS = 50;
+
 class PromMetrics implements Metrics {
   readonly registry: Registry;
   readonly #prefix: string;
@@ -77,7 +80,10 @@ class PromMetrics implements Metrics {
   constructor(prefix: string, defaultMetrics: boolean) {
     this.registry = new Registry();
     this.#prefix = prefix;
-    if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix });
+    // prom-client samples the event loop's lag every 10 ms by default: a hundred wake-ups a second
+    // that an idle role pays for (13-15 ms of CPU a second measured per role, colder caches for the
+    // next call). Every 50 ms still catches any stall a lag alert or the dashboard's p99 cares about.
+    if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix, eventLoopMonitoringPrecision: EVENT_LOOP_LAG_SAMPLE_MS });
   }
 
   counter(name: string, help: string, labelNames: LabelNames = []): Counter<string> {

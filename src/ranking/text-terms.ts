@@ -9,6 +9,8 @@ import { stemmer } from 'stemmer';
  */
 
 const WORD = /[\p{L}\p{N}]+(?:['’_-][\p{L}\p{N}]+)*/gu;
+/** {@link WORD} for printable-ASCII text, where letters and digits are exactly these: no Unicode tables to consult (several times faster). */
+const ASCII_WORD = /[A-Za-z0-9]+(?:['_-][A-Za-z0-9]+)*/g;
 const MARKS = /\p{M}+/gu;
 const CAMEL_BOUNDARY = /(?<=[\p{Ll}\p{N}])(?=\p{Lu})/u;
 const CLITIC = /['’](?:s|t|re|ve|ll|d|m)$/iu;
@@ -45,8 +47,9 @@ export function textTerms(text: string): TextTerm[] {
   const out: TextTerm[] = [];
   const seen = new Set<string>();
   // NFKD folding only where needed: most text is printable ASCII.
-  const folded = ASCII.test(text) ? text : text.normalize('NFKD').replace(MARKS, '');
-  for (const match of folded.matchAll(WORD)) {
+  const ascii = ASCII.test(text);
+  const folded = ascii ? text : text.normalize('NFKD').replace(MARKS, '');
+  for (const match of folded.matchAll(ascii ? ASCII_WORD : WORD)) {
     for (const term of wordTerms(match[0])) {
       if (seen.has(term.stem)) continue;
       seen.add(term.stem);
@@ -60,6 +63,8 @@ const ASCII = /^[ -~\t\n\r]*$/;
 /** Distinct words remembered before the memo starts over. */
 const MEMO_SIZE = 50_000;
 const WORD_MEMO = new Map<string, readonly TextTerm[]>();
+const DIGITS = /^[0-9]+$/;
+const HAS_DIGIT = /[0-9]/;
 
 /**
  * The topic terms of one word, memoized: documents and requests repeat their
@@ -74,14 +79,19 @@ function wordTerms(raw: string): readonly TextTerm[] {
     for (const piece of word.split(/[_-]/).flatMap((p) => p.split(CAMEL_BOUNDARY))) {
       const lower = piece.toLowerCase();
       if (lower.length < 2 || lower.length > 40 || STOP_WORDS.has(lower)) continue;
-      const stem = stemmer(lower);
+      // Numbers are their own stems (Porter changes only letter suffixes): no stemmer call.
+      const stem = DIGITS.test(lower) ? lower : stemmer(lower);
       // A plural of a stop word ("sign-ups" → sign, ups) is no more a topic than the word.
       if (STOP_WORDS.has(stem)) continue;
       list.push({ word: lower, stem });
     }
     terms = list;
-    if (WORD_MEMO.size >= MEMO_SIZE) WORD_MEMO.clear();
-    WORD_MEMO.set(raw, terms);
+    // Words holding a digit are mostly ids and counters ("invoices-2026", agent-17): remembering them
+    // would fill the memo with words seen once and empty it every few searches over a large registry.
+    if (!HAS_DIGIT.test(raw)) {
+      if (WORD_MEMO.size >= MEMO_SIZE) WORD_MEMO.clear();
+      WORD_MEMO.set(raw, terms);
+    }
   }
   return terms;
 }

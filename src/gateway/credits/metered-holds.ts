@@ -1,4 +1,4 @@
-import type { Metrics } from '../../observability/index.js';
+import { boundCounter, type BoundCounter, type Metrics } from '../../observability/index.js';
 import type { CreditHolds } from './credit-holds.js';
 
 /** Distinct agent label values kept, as the gateway's other per-agent metrics; the rest count as "other". */
@@ -14,27 +14,35 @@ export function meteredCreditHolds(holds: CreditHolds, metrics: Metrics): Credit
   const reserved = metrics.counter('agentmesh_gateway_credits_reserved_millicredits_total', 'Milli-credits held for calls, by agent', ['agent']);
   const charged = metrics.counter('agentmesh_gateway_credits_charged_millicredits_total', 'Milli-credits charged when calls settled, by agent', ['agent']);
   const refunded = metrics.counter('agentmesh_gateway_credits_refunded_millicredits_total', 'Milli-credits of holds refunded (failed or canceled calls), by agent', ['agent']);
-  const agents = new Set<string>();
-  const label = (agent: string): string => {
-    if (agents.has(agent)) return agent;
-    if (agents.size >= MAX_AGENT_LABELS) return 'other';
-    agents.add(agent);
-    return agent;
+  // Each agent's three series, bound once (bound-series.ts): agents past the cap share `other`'s.
+  const series = new Map<string, { reserved: BoundCounter; charged: BoundCounter; refunded: BoundCounter }>();
+  const of = (agent: string) => {
+    let bound = series.get(agent);
+    if (bound === undefined) {
+      if (series.size >= MAX_AGENT_LABELS) return (series.get('other') ?? bind('other'));
+      bound = bind(agent);
+    }
+    return bound;
+  };
+  const bind = (label: string) => {
+    const bound = { reserved: boundCounter(reserved, { agent: label }), charged: boundCounter(charged, { agent: label }), refunded: boundCounter(refunded, { agent: label }) };
+    series.set(label, bound);
+    return bound;
   };
   return {
     async reserve(input) {
       const result = await holds.reserve(input);
-      if (!result.replayed) reserved.inc({ agent: label(input.agent) }, input.milliCredits);
+      if (!result.replayed) of(input.agent).reserved.inc(input.milliCredits);
       return result;
     },
     async settle(key, milliCredits, info) {
       const settlement = await holds.settle(key, milliCredits, info);
-      if (!settlement.replayed) charged.inc({ agent: label(settlement.agent) }, settlement.chargedMilliCredits);
+      if (!settlement.replayed) of(settlement.agent).charged.inc(settlement.chargedMilliCredits);
       return settlement;
     },
     async refund(key, reason) {
       const settlement = await holds.refund(key, reason);
-      if (!settlement.replayed) refunded.inc({ agent: label(settlement.agent) }, settlement.heldMilliCredits - settlement.chargedMilliCredits);
+      if (!settlement.replayed) of(settlement.agent).refunded.inc(settlement.heldMilliCredits - settlement.chargedMilliCredits);
       return settlement;
     },
     rekey: (oldKey, newKey) => holds.rekey(oldKey, newKey),

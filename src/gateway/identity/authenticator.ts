@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import type { Counter } from 'prom-client';
 import { peerCertificateThumbprint } from '../../http/index.js';
-import type { Metrics } from '../../observability/index.js';
+import { boundCounter, type BoundCounter, type Metrics } from '../../observability/index.js';
 import { authFailureReason } from './auth-failure.js';
 import type { ApiKeyService } from './credentials/api-key-service.js';
 import type { Principal } from './principal.js';
@@ -62,7 +62,7 @@ export class Authenticator {
   readonly #toleranceMs: number;
   readonly #clock: () => number;
   readonly #outcomes: Counter<string>;
-  readonly #outcomeChildren = new Map<string, ReturnType<Counter<string>['labels']>>();
+  readonly #outcomeChildren = new Map<string, BoundCounter>();
 
   constructor(options: {
     local: LocalTokenVerifier;
@@ -186,7 +186,7 @@ export class Authenticator {
     const key = `${kind}|${outcome}`;
     let child = this.#outcomeChildren.get(key);
     if (child === undefined) {
-      child = this.#outcomes.labels({ kind, outcome });
+      child = boundCounter(this.#outcomes, { kind, outcome });
       this.#outcomeChildren.set(key, child);
     }
     child.inc();

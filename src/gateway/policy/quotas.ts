@@ -1,9 +1,9 @@
 import { LRUCache } from 'lru-cache';
-import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import { Errors } from '../../protocol/index.js';
 import { QUOTA_SCRIPT, QUOTA_WINDOW_MS, quotaBlockOf, quotaKeyOf, quotaScriptArgs, readQuotaReply, type QuotaCounters } from './quota-script.js';
 import type { QuotaCheck } from './quota-check.js';
+import { MemoryQuotaWindows } from './memory-quota-windows.js';
 
 export { burstKeyOf, quotaKeyOf } from './quota-script.js';
 export type { QuotaCheck } from './quota-check.js';
@@ -48,13 +48,13 @@ interface QuotaCommand {
  * round trip, in that window only. The counter thus never holds fewer than
  * the requests admitted (no replica admits more than the limit and burst
  * allow); what another replica claimed and has not spent yet may refuse a
- * call early, at most a claim per replica and window. An in-memory limiter (rate-limiter-flexible) insures against
+ * call early, at most a claim per replica and window. An in-memory limiter (memory-quota-windows.ts) insures against
  * Redis being unreachable, so the gateway keeps limiting (per replica) rather
  * than failing open or closed; without Redis it is the only one.
  */
 export class Quotas {
   readonly #redis: (Redis & QuotaCommand) | undefined;
-  readonly #memory = new Map<string, RateLimiterAbstract | BurstyRateLimiter>();
+  readonly #memory = new Map<string, MemoryQuotaWindows>();
   /** The end (epoch ms) of each shared counter's current window, as this replica last learned it. */
   readonly #windowEnds = new LRUCache<string, number>({ max: WINDOW_END_CACHE_SIZE });
   /** Requests claimed from each shared counter and not spent yet (by counter key). */
@@ -204,32 +204,45 @@ export class Quotas {
     });
   }
 
+  /** The counters are this replica's alone (no Redis): {@link admitInProcess} charges them without a promise. */
+  get inProcess(): boolean {
+    return this.#redis === undefined;
+  }
+
+  /**
+   * {@link admit} for a replica without Redis, synchronously: what the
+   * gateway calls on every request when its quotas are in process (a refusal
+   * is thrown, not a rejected promise).
+   */
+  admitInProcess(checks: readonly QuotaCheck[]): QuotaState | undefined {
+    return checks.length === 0 ? undefined : this.#chargeInMemory(checks);
+  }
+
   async #admitInMemory(checks: readonly QuotaCheck[]): Promise<QuotaState | undefined> {
+    return this.#chargeInMemory(checks);
+  }
+
+  /** Each check in turn; the first refusal is thrown (what earlier checks charged stays charged, as it always did in memory). */
+  #chargeInMemory(checks: readonly QuotaCheck[]): QuotaState | undefined {
     let tightest: QuotaState | undefined;
+    const now = Date.now();
     for (const check of checks) {
-      const limiter = this.#memoryLimiter(check.rpm, check.burst);
-      let res: RateLimiterRes;
-      try {
-        res = await limiter.consume(check.key, 1);
-      } catch (err) {
-        if (!(err instanceof RateLimiterRes)) throw err;
-        throw refusal(check, err.msBeforeNext);
-      }
-      const state = { limit: check.rpm, remaining: Math.max(0, res.remainingPoints), resetSeconds: Math.ceil(res.msBeforeNext / 1000) };
+      const charge = this.#memoryWindows(check.rpm, check.burst).charge(check.key, now);
+      if (!charge.admitted) throw refusal(check, charge.msBeforeNext);
+      const state = { limit: check.rpm, remaining: charge.remaining, resetSeconds: Math.ceil(charge.msBeforeNext / 1000) };
       if (tightest === undefined || state.remaining < tightest.remaining) tightest = state;
     }
     return tightest;
   }
 
-  #memoryLimiter(rpm: number, burst: number): RateLimiterAbstract | BurstyRateLimiter {
+  #memoryWindows(rpm: number, burst: number): MemoryQuotaWindows {
     const id = `${rpm}/${burst}`;
-    let limiter = this.#memory.get(id);
-    if (limiter === undefined) {
-      const main = new RateLimiterMemory({ keyPrefix: `am:q:${id}`, points: rpm, duration: QUOTA_WINDOW_MS / 1000 });
-      limiter = burst > 0 ? new BurstyRateLimiter(main, new RateLimiterMemory({ keyPrefix: `am:qb:${id}`, points: burst, duration: QUOTA_WINDOW_MS / 1000 })) : main;
-      this.#memory.set(id, limiter);
+    let windows = this.#memory.get(id);
+    if (windows === undefined) {
+      windows = new MemoryQuotaWindows(rpm, burst, QUOTA_WINDOW_MS);
+      this.#memory.set(id, windows);
     }
-    return limiter;
+    return windows;
   }
 }
 

@@ -9,11 +9,13 @@ export async function quotaStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   const rate = client?.rateLimit ?? c.route!.record.metadata.rateLimit;
   let quota: QuotaState | undefined;
   try {
-    quota = await d.quotas.admit([
+    const checks = [
       // A delegating client's budget is per tenant it acts for: one busy tenant does not throttle the others.
       { key: c.delegated ? `client:${principal.clientId}:tenant:${principal.tenant}:agent:${c.agent}` : `client:${principal.clientId}:agent:${c.agent}`, rpm: rate?.requestsPerMinute ?? d.defaultRequestsPerMinute, burst: rate?.burst ?? d.defaultBurst },
       { key: `tenant:${principal.tenant}`, rpm: d.tenantRequestsPerMinute, burst: 0 },
-    ]);
+    ];
+    // Counters in this process are charged without a promise (memory-quota-windows.ts); shared ones through Redis.
+    quota = d.quotas.inProcess ? d.quotas.admitInProcess(checks) : await d.quotas.admit(checks);
   } catch (err) {
     c.audit.eventType = 'quota.exceeded';
     const details = isAgentmeshError(err) ? err.details : undefined;

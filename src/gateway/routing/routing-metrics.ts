@@ -1,4 +1,4 @@
-import type { Metrics } from '../../observability/index.js';
+import { boundCounter, boundGauge, boundHistogram, type Metrics } from '../../observability/index.js';
 import type { BreakerState, UpstreamInstance } from './upstream-instance.js';
 
 /** How one upstream exchange ended, as counted (a bounded set). */
@@ -60,7 +60,7 @@ export class RoutingMetrics {
   #series(agent: string): AgentSeries {
     let series = this.#byAgent.get(agent);
     if (series === undefined) {
-      series = { latency: this.#latency.labels({ agent }), outstanding: this.#outstanding.labels({ agent }), outcomes: new Map() };
+      series = { latency: boundHistogram(this.#latency, { agent }), outstanding: boundGauge(this.#outstanding, { agent }), outcomes: new Map() };
       this.#byAgent.set(agent, series);
     }
     return series;
@@ -70,7 +70,7 @@ export class RoutingMetrics {
     const outcomes = this.#series(agent).outcomes;
     let counter = outcomes.get(outcome);
     if (counter === undefined) {
-      counter = this.#requests.labels({ agent, outcome });
+      counter = boundCounter(this.#requests, { agent, outcome });
       outcomes.set(outcome, counter);
     }
     counter.inc();

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
 import type { Counter, Histogram } from 'prom-client';
-import type { Metrics, Tracing } from '../../observability/index.js';
+import { boundCounter, boundHistogram, type Metrics, type Tracing } from '../../observability/index.js';
 import { requestSpanOf } from './request-context-hooks.js';
 
 /** Route label of requests no route matched (bounded, unlike the raw URL). */
@@ -57,8 +57,8 @@ export function installHttpMetrics(app: FastifyInstance, deps: { role: string; m
     tracing.enabled,
   );
 
-  // Label-bound children, one per (route, method, status): prom-client then
-  // skips hashing a fresh label object on every request.
+  // Bound series, one per (route, method, status): prom-client would hash the
+  // labels on every request, even through a `labels()` child (bound-series.ts).
   const children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
   const record: HttpRecorder = (request, reply, route) => {
     const method = request.method;
@@ -66,7 +66,7 @@ export function installHttpMetrics(app: FastifyInstance, deps: { role: string; m
     const key = `${route} ${method} ${status}`;
     let child = children.get(key);
     if (child === undefined) {
-      child = { count: requests.labels({ role, method, route, status }), time: duration.labels({ role, method, route }) };
+      child = { count: boundCounter(requests, { role, method, route, status }), time: boundHistogram(duration, { role, method, route }) };
       children.set(key, child);
     }
     child.count.inc();

@@ -2,9 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Errors } from '../../protocol/index.js';
 import type { AgentDirectory } from '../agent-directory.js';
 import type { AgentListQuery } from '../../contracts/registry/index.js';
-import { AgentCard } from '@a2a-js/sdk';
 import type { AgentStatus } from '../../contracts/registry/index.js';
-import { recordToJson, recordToJsonText } from '../../contracts/registry/index.js';
+import { cardToJsonText, recordToJson, recordToJsonText } from '../../contracts/registry/index.js';
 import type { AgentPatch, InstanceInput, RegistrationInput, RegistryService } from '../registry-service.js';
 import * as s from '../../contracts/registry/index.js';
 import { requireWrite, type RegistryAuthenticate } from './write-auth.js';
@@ -32,7 +31,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
       return reply.code(201).send({ agents: records.map(recordToJson) });
     }
     const { record } = await service.register(request.body, 'create');
-    return reply.code(201).header('location', `/v1/agents/${record.name}`).header('etag', etag(record.revision)).send(recordToJson(record));
+    return reply.code(201).header('location', `/v1/agents/${record.name}`).header('etag', etag(record.revision)).type(JSON_TYPE).send(recordToJsonText(record));
   });
 
   app.put<Named & { Body: RegistrationInput }>('/v1/agents/:name', { schema: { tags, summary: 'Register or replace an agent', params: s.agentNameParams, body: s.registrationBody } }, async (request, reply) => {
@@ -41,28 +40,28 @@ export async function managementRoutes(app: FastifyInstance, options: Management
       throw Errors.registryBodyNameDiffers({ bodyName: request.body.name, pathName: request.params.name }, { violations: [{ field: 'name', description: 'must equal the name in the path' }] });
     }
     const { record, created } = await service.register({ ...request.body, name: request.params.name }, 'upsert');
-    return reply.code(created ? 201 : 200).header('etag', etag(record.revision)).send(recordToJson(record));
+    // As text: the card's JSON text was written for its row moments ago and is reused, not converted again.
+    return reply.code(created ? 201 : 200).header('etag', etag(record.revision)).type(JSON_TYPE).send(recordToJsonText(record));
   });
 
   app.get<{ Querystring: AgentListQuery }>('/v1/agents', { schema: { tags, summary: 'List agents with filters and cursor pagination (include=instances: with their instances)', querystring: s.listQuery } }, async (request, reply) => {
     const { agents, ...rest } = directory.list(request.query);
     // One query for the page's instances: a gateway loads a large registry in pages, not a read per agent.
     const instances = request.query.include === 'instances' ? await service.instancesOf(agents.map((r) => r.name)) : undefined;
-    // The answer is written as text: each card's JSON text is kept per card, so a page of
-    // 1,000 records does not stringify 1,000 cards again (the gateway's start reads 100 of them).
+    // The answer is written as text, the cards' texts spliced in: the page is not built as objects and stringified again.
     const head = JSON.stringify(instances === undefined ? rest : { ...rest, instances: Object.fromEntries(instances) });
-    return reply.type('application/json; charset=utf-8').send(`{"agents":[${agents.map(recordToJsonText).join(',')}]${head.length > 2 ? `,${head.slice(1)}` : '}'}`);
+    return reply.type(JSON_TYPE).send(`{"agents":[${agents.map(recordToJsonText).join(',')}]${head.length > 2 ? `,${head.slice(1)}` : '}'}`);
   });
 
   app.get<Named>('/v1/agents/:name', { schema: { tags, summary: 'One agent record', params: s.agentNameParams } }, async (request, reply) => {
     const record = await service.get(request.params.name);
-    return reply.header('etag', etag(record.revision)).send(recordToJson(record));
+    return reply.header('etag', etag(record.revision)).type(JSON_TYPE).send(recordToJsonText(record));
   });
 
   app.patch<Named & { Body: AgentPatch }>('/v1/agents/:name', { schema: { tags, summary: 'Update card, metadata or status (If-Match: revision)', params: s.agentNameParams, body: s.patchBody } }, async (request, reply) => {
     await write(request);
     const record = await service.update(request.params.name, request.body, ifMatch(request));
-    return reply.header('etag', etag(record.revision)).send(recordToJson(record));
+    return reply.header('etag', etag(record.revision)).type(JSON_TYPE).send(recordToJsonText(record));
   });
 
   app.delete<Named>('/v1/agents/:name', { schema: { tags, summary: 'Deregister an agent', params: s.agentNameParams } }, async (request, reply) => {
@@ -73,7 +72,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
 
   app.get<Named>('/v1/agents/:name/card', { schema: { tags, summary: 'The stored card (A2A v1.0)', params: s.agentNameParams } }, async (request, reply) => {
     const record = await service.get(request.params.name);
-    return reply.type('application/a2a-agent-card+json').header('etag', etag(record.revision)).send(JSON.stringify(AgentCard.toJSON(record.card)));
+    return reply.type('application/a2a-agent-card+json').header('etag', etag(record.revision)).send(cardToJsonText(record.card));
   });
 
   const itags = ['instances'];
@@ -120,6 +119,9 @@ export async function managementRoutes(app: FastifyInstance, options: Management
 }
 
 const etag = (revision: number) => `"${revision}"`;
+
+/** What Fastify sends an object as; the answers written as text say the same. */
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 function ifMatch(request: FastifyRequest): number | undefined {
   const header = request.headers['if-match'];

@@ -3,7 +3,7 @@ import { onDrain, openSse, parseLastEventId } from '../../http/index.js';
 import { Errors } from '../../protocol/index.js';
 import type { ChangeFeed } from '../change-feed.js';
 import type { RegistryChange, RegistryChangeKind } from '../../contracts/registry/index.js';
-import { changeToJson } from '../../contracts/registry/index.js';
+import { changeToJsonText } from '../../contracts/registry/index.js';
 import type { RegistryStore } from '../store/registry-store.js';
 import { watchQuery } from '../../contracts/registry/index.js';
 
@@ -35,7 +35,7 @@ export async function watchRoute(app: FastifyInstance, options: { store: Registr
       const deliver = (change: RegistryChange) => {
         if (change.seq <= last) return;
         last = change.seq;
-        if (wanted(change)) stream.send(JSON.stringify(changeToJson(change)), change.seq, change.kind);
+        if (wanted(change)) stream.send(changeToJsonText(change), change.seq, change.kind);
       };
       const unsubscribe = feed.subscribe((change) => (live ? deliver(change) : buffered.push(change)));
       stream.signal.addEventListener('abort', unsubscribe, { once: true });

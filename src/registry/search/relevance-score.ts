@@ -1,10 +1,10 @@
 import type { QueryPlan } from './query-plan.js';
 
 /**
- * From MiniSearch's BM25+ to ARD's 0–100 score (ard.md §7.2), and the
+ * From BM25+ (term-index.ts, computed as MiniSearch did) to ARD's 0–100 score (ard.md §7.2), and the
  * relevance cutoff Search and Explore share (§7.3).
  *
- * 1. MiniSearch scores each searched term: BM25+ summed over the fields,
+ * 1. The index scores each searched term: BM25+ summed over the fields,
  *    each × its boost. The ranker sums those over the query's terms, each ×
  *    its weight (synonyms weigh less). Rather than MiniSearch's own
  *    "× number of terms matched" (which would count a synonym as a second
@@ -39,7 +39,7 @@ export interface Relevance {
   score: number;
 }
 
-/** BM25's IDF, as MiniSearch computes it. */
+/** BM25's IDF, as the index (and MiniSearch before it) computes it. */
 export function idf(documentFrequency: number, documentCount: number): number {
   return Math.log(1 + (documentCount - documentFrequency + 0.5) / (documentFrequency + 0.5));
 }

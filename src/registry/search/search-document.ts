@@ -3,11 +3,11 @@ import { analyze } from './text-analyzer.js';
 
 /**
  * What the text index holds of one agent: each field is its analyzed terms
- * joined by spaces (analysis happens once here, so the MiniSearch tokenizer
+ * joined by spaces (analysis happens once here, so the inverted index
  * only splits on spaces and the same terms can be removed exactly later).
  */
 export interface SearchDocument {
-  /** The record name: MiniSearch's document id. */
+  /** The record name. */
   id: string;
   /** Card name and record slug. */
   name: string;

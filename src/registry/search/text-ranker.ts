@@ -1,21 +1,11 @@
-import MiniSearch from 'minisearch';
 import { BoundedCache } from './bounded-cache.js';
 import type { IndexedAgent } from './indexed-agent.js';
 import { planQuery } from './query-plan.js';
 import type { QueryBranch, QueryPlan } from './query-plan.js';
 import { groupWeights, RELEVANCE_CUTOFF, relevanceScore } from './relevance-score.js';
-import { FIELD_BOOSTS, SEARCH_FIELDS, termsOf } from './search-document.js';
-import type { SearchDocument } from './search-document.js';
+import { TermIndex } from './term-index.js';
+import type { Postings } from './term-index.js';
 import type { CompiledSynonyms, SynonymLookup } from './synonym-table.js';
-
-/** What MiniSearch holds: the analyzed document under the agent's ordinal, so results need no name lookup. */
-type OrdinalDocument = Omit<SearchDocument, 'id'> & { id: number };
-
-/** Documents matching one term, with the term's BM25+ (field-boosted) per document. */
-interface Postings {
-  ordinals: Int32Array;
-  scores: Float64Array;
-}
 
 /**
  * The agents relevant to a query, best first (ties by name), above the
@@ -77,8 +67,8 @@ const TERM_CACHE_POSTINGS = 1_000_000;
 /**
  * And per indexed agent: the postings of the words people search for grow
  * with the corpus (at 100,000 agents a few hundred common words hold
- * millions), and a cache smaller than them sends most searches back to
- * MiniSearch for words searched a moment ago. 30 per agent: 36 MB at 100,000.
+ * millions), and a cache smaller than them scores most searches' words
+ * again. 30 per agent: 36 MB at 100,000.
  */
 const TERM_CACHE_POSTINGS_PER_AGENT = 30;
 /** Ranked entries kept across queries (8 bytes each: 16 MB). */
@@ -97,40 +87,26 @@ export const FULL_REFRESH_FRACTION = 0.01;
 const NAME_SLOTS = 2 ** 24;
 
 /**
- * The text side of the index. MiniSearch (BM25+) scores each distinct term
- * of a query; the ranker sums the terms' scores per document in typed arrays
- * and turns them into 0–100 scores (relevance-score.ts).
+ * The text side of the index. The registry's own inverted index
+ * (term-index.ts, ADR 0051) scores each distinct term of a query (BM25+,
+ * field-boosted) straight into typed arrays the size of the corpus; the
+ * ranker combines the terms per document and turns them into 0–100 scores
+ * (relevance-score.ts).
  *
- * Why per term: scoring is the cost of a search (a common word of a 10,000
- * agent registry matches thousands of documents), and queries share words.
- * A term's postings depend only on the indexed text, so they are cached
- * until the text changes — a health, status or tenant update does not touch
- * the text and keeps the caches (SearchIndex re-indexes only changed text),
- * and a text change drops only the postings of the changed agent's words
- * (see FULL_REFRESH_FRACTION). Whole rankings are cached per query plan,
- * compactly. Filters and tenants apply after ranking, so one ranking serves
- * every caller.
- *
- * Documents are removed with the exact terms they were added with, so the
- * index never holds stale postings and needs no vacuuming.
+ * Why per term: scoring is the cost of a search (a common word of a 100,000
+ * agent registry is held by tens of thousands, in up to six fields each;
+ * the word being typed completes to thousands of terms), and queries share
+ * words. A query term's scores depend only on the indexed text, so they are
+ * cached until the text changes — a health, status or tenant update does
+ * not touch the text and keeps the caches (SearchIndex re-indexes only
+ * changed text), and a text change drops only the scores of the changed
+ * agent's words (see FULL_REFRESH_FRACTION). Whole rankings are cached per
+ * query plan, compactly. Filters and tenants apply after ranking, so one
+ * ranking serves every caller.
  */
 export class TextRanker {
   readonly #synonyms: CompiledSynonyms;
-  readonly #documentFrequency = new Map<string, number>();
-  readonly #mini = new MiniSearch<OrdinalDocument>({
-    fields: SEARCH_FIELDS,
-    idField: 'id',
-    storeFields: [],
-    // Documents arrive analyzed (search-document.ts): split on the spaces that join their terms.
-    tokenize: (text) => (text === '' ? [] : text.split(' ')),
-    processTerm: (term) => term,
-    autoVacuum: false,
-    searchOptions: {
-      boost: { ...FIELD_BOOSTS },
-      // Prefix completions and typo matches count for less than the word typed.
-      weights: { prefix: 0.4, fuzzy: 0.35 },
-    },
-  });
+  readonly #terms = new TermIndex();
   /** Dense document numbers, so accumulation runs over typed arrays. */
   readonly #ordinals = new Map<string, number>();
   readonly #agents: Array<IndexedAgent | undefined> = [];
@@ -142,9 +118,9 @@ export class TextRanker {
   #keys = new Float64Array(64);
   readonly #termCache = new BoundedCache<Postings>(TERM_CACHE_POSTINGS);
   readonly #rankCache = new BoundedCache<Ranking>(RANK_CACHE_ENTRIES);
-  readonly #planCache = new BoundedCache<QueryPlan>(PLAN_CACHE_ENTRIES);
   /** Text changes since every cache was last emptied. */
   #changesSinceRefresh = 0;
+  readonly #planCache = new BoundedCache<QueryPlan>(PLAN_CACHE_ENTRIES);
   /** Ordinal → position of the agent's name in name order: ties break by name without comparing strings. Rebuilt when names come or go. */
   #namePositions: Int32Array | undefined;
   /** Name-order position → ordinal (the inverse of #namePositions). */
@@ -161,12 +137,12 @@ export class TextRanker {
 
   add(agent: IndexedAgent): void {
     const ordinal = this.#freeOrdinals.pop() ?? this.#agents.length;
-    const terms = this.#index(agent, ordinal);
+    const terms = this.#terms.add(ordinal, agent.doc);
     this.#ordinals.set(agent.name, ordinal);
     this.#agents[ordinal] = agent;
     this.#namePositions = undefined;
     if (ordinal >= this.#bm25.length) this.#grow();
-    this.#termCache.resize(Math.max(TERM_CACHE_POSTINGS, TERM_CACHE_POSTINGS_PER_AGENT * this.#mini.documentCount));
+    this.#termCache.resize(Math.max(TERM_CACHE_POSTINGS, TERM_CACHE_POSTINGS_PER_AGENT * this.#terms.documentCount));
     this.#textChanged(terms);
   }
 
@@ -174,8 +150,8 @@ export class TextRanker {
   replace(previous: IndexedAgent, agent: IndexedAgent): void {
     const ordinal = this.#ordinals.get(previous.name);
     if (ordinal === undefined || previous.name !== agent.name) throw new Error(`TextRanker.replace: ${previous.name} is not indexed under that name`);
-    const removed = this.#unindex(previous, ordinal);
-    const added = this.#index(agent, ordinal);
+    const removed = this.#terms.remove(ordinal, previous.doc);
+    const added = this.#terms.add(ordinal, agent.doc);
     this.#agents[ordinal] = agent;
     this.#textChanged(new Set([...removed, ...added]));
   }
@@ -189,31 +165,12 @@ export class TextRanker {
   remove(agent: IndexedAgent): void {
     const ordinal = this.#ordinals.get(agent.name);
     if (ordinal === undefined) return;
-    const terms = this.#unindex(agent, ordinal);
+    const terms = this.#terms.remove(ordinal, agent.doc);
     this.#ordinals.delete(agent.name);
     this.#agents[ordinal] = undefined;
     this.#freeOrdinals.push(ordinal);
     this.#namePositions = undefined;
     this.#textChanged(terms);
-  }
-
-  /** Adds the document and counts its distinct terms (computed, not kept: memory). */
-  #index(agent: IndexedAgent, ordinal: number): Set<string> {
-    this.#mini.add({ ...agent.doc, id: ordinal });
-    const terms = termsOf(agent.doc);
-    for (const term of terms) this.#documentFrequency.set(term, (this.#documentFrequency.get(term) ?? 0) + 1);
-    return terms;
-  }
-
-  #unindex(agent: IndexedAgent, ordinal: number): Set<string> {
-    this.#mini.remove({ ...agent.doc, id: ordinal });
-    const terms = termsOf(agent.doc);
-    for (const term of terms) {
-      const count = (this.#documentFrequency.get(term) ?? 0) - 1;
-      if (count > 0) this.#documentFrequency.set(term, count);
-      else this.#documentFrequency.delete(term);
-    }
-    return terms;
   }
 
   /** The agent of a ranking ordinal. */
@@ -234,7 +191,7 @@ export class TextRanker {
     const key = paraphrases === undefined || paraphrases.size === 0 ? text : `${text}\u0000paraphrased`;
     let plan = this.#planCache.get(key);
     if (plan === undefined) {
-      plan = planQuery(text, paraphrases === undefined || paraphrases.size === 0 ? this.#synonyms : overlay(this.#synonyms, paraphrases), (term) => this.#documentFrequency.has(term));
+      plan = planQuery(text, paraphrases === undefined || paraphrases.size === 0 ? this.#synonyms : overlay(this.#synonyms, paraphrases), (term) => this.#terms.has(term));
       this.#planCache.set(key, plan, 1);
     }
     let ranking = this.#rankCache.get(plan.key);
@@ -268,7 +225,7 @@ export class TextRanker {
       for (let t = 0; t < touchedCount; t++) n += (masks[touched[t]!]! >>> group) & 1;
       return n;
     };
-    const weights = groupWeights(plan, (term) => this.#documentFrequency.get(term) ?? 0, this.#mini.documentCount, looseMatches);
+    const weights = groupWeights(plan, (term) => this.#terms.documentFrequency(term), this.#terms.documentCount, looseMatches);
     const total = weights.reduce((sum, w) => sum + w, 0);
     // The final score of each touched document replaces its BM25 sum in the scratch array.
     const kept = this.#kept;
@@ -340,13 +297,8 @@ export class TextRanker {
     const key = `${branch.term}:${branch.prefix ? 1 : 0}:${branch.fuzzy}`;
     const cached = this.#termCache.get(key);
     if (cached !== undefined) return cached;
-    const results = this.#mini.search(branch.term, { prefix: branch.prefix, fuzzy: branch.fuzzy === 0 ? false : branch.fuzzy });
-    const postings: Postings = { ordinals: new Int32Array(results.length), scores: new Float64Array(results.length) };
-    results.forEach((result, i) => {
-      postings.ordinals[i] = result.id as number;
-      postings.scores[i] = result.score;
-    });
-    this.#termCache.set(key, postings, results.length + 1);
+    const postings = this.#terms.score(this.#terms.derivedTerms(branch.term, branch.prefix, branch.fuzzy));
+    this.#termCache.set(key, postings, postings.ordinals.length + 1);
     return postings;
   }
 
@@ -360,7 +312,7 @@ export class TextRanker {
     this.#changesSinceRefresh += 1;
     this.#rankCache.clear();
     this.#planCache.clear();
-    if (this.#changesSinceRefresh > FULL_REFRESH_FRACTION * this.#mini.documentCount) {
+    if (this.#changesSinceRefresh > FULL_REFRESH_FRACTION * this.#terms.documentCount) {
       this.#termCache.clear();
       this.#changesSinceRefresh = 0;
       return;

@@ -3,7 +3,7 @@ import type { AgentmeshError} from '../../protocol/index.js';
 import { Errors } from '../../protocol/index.js';
 import type { Database, Tables } from '../../storage/index.js';
 import type { AgentConfigVersion, AgentHealth, AgentInstance, AgentRecord, RegistryChange, RegistryChangeKind } from '../../contracts/registry/index.js';
-import { recordToJson } from '../../contracts/registry/index.js';
+import { recordToJsonText } from '../../contracts/registry/index.js';
 import { deriveAgentHealth } from './health.js';
 import { changeFromRow, configFromRow, instanceFromRow, objectColumn, recordFromRow, rowFromRecord } from './rows.js';
 
@@ -146,8 +146,11 @@ export class RegistryStore {
     if (current) await trx.updateTable('registry_agents').set(nextRow).where('name', '=', name).execute();
     else await trx.insertInto('registry_agents').values(nextRow).execute();
     // Health follows the instances already there (a re-registered agent keeps them). The row
-    // just written is `next.record`: it is not read back and parsed again.
-    const record = (await this.#refreshHealth(trx, name, now, () => undefined, next.record)) ?? next.record;
+    // just written is `next.record`: it is not read back and parsed again. A new agent has no
+    // instances (they go with its row, and one is added only to an agent that exists, both under
+    // the writers' lock): when its record already says the health of none, nothing is read.
+    const asked = current !== undefined || next.record.health !== deriveAgentHealth([], now);
+    const record = asked ? ((await this.#refreshHealth(trx, name, now, () => undefined, next.record)) ?? next.record) : next.record;
     log({ kind: next.kind, agent: name, record, ...(next.detail && { detail: next.detail }) });
     // The record and its endpoint commit together: a registration refused half-way leaves nothing.
     if (instance) {
@@ -489,7 +492,7 @@ export class RegistryStore {
     for (const change of pending) {
       const inserted = await trx
         .insertInto('registry_changes')
-        .values({ kind: change.kind, agent: change.agent, at: now, record: change.record ? JSON.stringify(recordToJson(change.record)) : null, detail: change.detail ? JSON.stringify(change.detail) : null })
+        .values({ kind: change.kind, agent: change.agent, at: now, record: change.record ? recordToJsonText(change.record) : null, detail: change.detail ? JSON.stringify(change.detail) : null })
         .returning('seq')
         .executeTakeFirstOrThrow();
       changes.push({

@@ -1,7 +1,7 @@
 import { AgentCard } from '@a2a-js/sdk';
 import type { Selectable } from 'kysely';
 import type { Tables } from '../../storage/index.js';
-import { cardToJson, recordFromJson, type AgentRecordJson } from '../../contracts/registry/index.js';
+import { cardToJsonText, recordFromJson, type AgentRecordJson } from '../../contracts/registry/index.js';
 import type { AgentBridge, AgentConfigVersion, AgentHealth, AgentInstance, AgentMetadata, AgentRecord, AgentStatus, InstanceProbeState, RegistryChange, RegistryChangeKind } from '../../contracts/registry/index.js';
 import { isRecord, requireOneOf } from '../../protocol/index.js';
 
@@ -50,7 +50,7 @@ export function rowFromRecord(record: AgentRecord): AgentRow {
   return {
     name: record.name,
     identifier: record.identifier,
-    card: JSON.stringify(cardToJson(record.card)),
+    card: cardToJsonText(record.card),
     card_url: record.cardUrl ?? null,
     source_protocol: record.sourceProtocol,
     signed: record.signed ? 1 : 0,

@@ -10,8 +10,8 @@ import { insufficientCredits, keyTaken, referenceTaken, reservationNotFound } fr
 
 type Trx = Transaction<Tables>;
 
-/** Keys per `in (…)` list of a lease batch's lookup (bind parameters stay far below PostgreSQL's 65,535). */
-const KEYS_PER_LOOKUP = 1000;
+/** A key of a lease batch found in the ledger when the lease was locked: id, key, status. */
+type TakenKey = [string, string, string];
 /** Settled rows per multi-row insert of a lease batch (15 columns each). */
 const ROWS_PER_INSERT = 1000;
 
@@ -116,9 +116,18 @@ export class PostgresLedgerStore extends LedgerCore implements LedgerStore {
   async spendLease(leaseKey: string, spends: readonly LeaseSpend[], now: number): Promise<SpendLeaseResult> {
     return this.#db.transaction().execute(async (trx) => {
       // The lease row is locked first: a sweep or an operator's release waits for this batch (or this batch for them).
-      const found = await trx.selectFrom('credit_reservations').selectAll().where('key', '=', leaseKey).forUpdate().executeTakeFirst();
-      const lease = found && found.status === 'held' ? normalizeReservation(found) : undefined;
-      if (lease) return this.#spendHeldLease(trx, lease, spends, now);
+      // With the lock, in the same statement (one round trip, ADR 0052), which of the batch's keys are taken already.
+      const keys = [...new Set(spends.map((spend) => spend.key))];
+      const locked = await trx
+        .selectFrom('credit_reservations')
+        .selectAll()
+        .select(sql<TakenKey[]>`(select coalesce(json_agg(json_build_array(x.id, x.key, x.status)), '[]'::json) from credit_reservations x where x.key = any(${keys}::text[]))`.as('taken_keys'))
+        .where('key', '=', leaseKey)
+        .forUpdate()
+        .executeTakeFirst();
+      const { taken_keys: taken, ...found } = locked ?? { taken_keys: [] as TakenKey[] };
+      const lease = locked && locked.status === 'held' ? normalizeReservation(found as ReservationRow) : undefined;
+      if (lease) return this.#spendHeldLease(trx, lease, spends, new Map(taken.map(([id, key, status]) => [key, { id, status }])), now);
       // The lease is gone (expired or released): each call is charged to the available balance, never below zero, one by one.
       let raw: BalanceRow | undefined;
       const charged: boolean[] = [];
@@ -165,26 +174,20 @@ export class PostgresLedgerStore extends LedgerCore implements LedgerStore {
         charged.push(true);
       }
       const move = raw ? await this.#afterMove(trx, raw, now) : { balance: undefined, crossing: undefined };
-      return { lease: found && normalizeReservation(found), charged, ...move };
+      return { lease: locked && normalizeReservation(found as ReservationRow), charged, ...move };
     });
   }
 
   /**
    * A batch against a lease still held: a few statements whatever its size
-   * (ADR 0026), not two per call. One read finds the batch's keys already
+   * (ADR 0026), not two per call. The lease's lock found the batch's keys already
    * taken (a retry settled on another replica: not charged again) or
    * refunded (re-opened, one by one: rare); the rest are inserted settled in
    * one multi-row insert, whose conflicts (a retry that settled in between)
    * charge nothing. Each call's charge is capped at what the lease has left,
    * in batch order, as one by one.
    */
-  async #spendHeldLease(trx: Trx, lease: ReturnType<typeof normalizeReservation>, spends: readonly LeaseSpend[], now: number): Promise<SpendLeaseResult> {
-    const keys = [...new Set(spends.map((spend) => spend.key))];
-    const existing = new Map<string, { id: string; status: string }>();
-    for (let i = 0; i < keys.length; i += KEYS_PER_LOOKUP) {
-      const rows = await trx.selectFrom('credit_reservations').select(['id', 'key', 'status']).where('key', 'in', keys.slice(i, i + KEYS_PER_LOOKUP)).execute();
-      for (const row of rows) existing.set(row.key, row);
-    }
+  async #spendHeldLease(trx: Trx, lease: ReturnType<typeof normalizeReservation>, spends: readonly LeaseSpend[], existing: ReadonlyMap<string, { id: string; status: string }>, now: number): Promise<SpendLeaseResult> {
     const charged: boolean[] = spends.map(() => false);
     const amounts: number[] = spends.map(() => 0);
     const seen = new Set<string>();
@@ -220,10 +223,11 @@ export class PostgresLedgerStore extends LedgerCore implements LedgerStore {
       byAgent.set(spend.agent, (byAgent.get(spend.agent) ?? 0) + amounts[i]!);
     }
     // Journaled once per agent for the whole batch (the settled rows record each call).
-    for (const [agent, sum] of byAgent) await journal(trx, { kind: 'settle', tenant: lease.tenant, reservationId: lease.id, reference: null, now }, closePostings(lease.tenant, agent, sum, sum));
+    for (const [agent, sum] of byAgent) await journalInOneStatement(trx, { kind: 'settle', tenant: lease.tenant, reservationId: lease.id, reference: null, now }, closePostings(lease.tenant, agent, sum, sum));
     if (spent === 0) return { lease: { ...lease, held: lease.held }, charged, balance: undefined, crossing: undefined };
-    await trx.updateTable('credit_reservations').set((eb) => ({ held: eb('held', '-', spent) })).where('id', '=', lease.id).execute();
+    // The lease's hold and the tenant's reserved credits lowered in one statement (one round trip).
     const raw = await trx
+      .with('lease', (db) => db.updateTable('credit_reservations').set((eb) => ({ held: eb('held', '-', spent) })).where('id', '=', lease.id).returning('id'))
       .updateTable('credit_balances')
       .set((eb) => ({ reserved: eb('reserved', '-', spent), updated_at: now }))
       .where('tenant', '=', lease.tenant)
@@ -356,6 +360,21 @@ async function journal(trx: Trx, entry: { kind: string; tenant: string; reservat
   const id = entry.id ?? uuidv7();
   await trx.insertInto('credit_entries').values({ id, kind: entry.kind, tenant: entry.tenant, reservation_id: entry.reservationId, reference: entry.reference, created_at: entry.now }).execute();
   await trx
+    .insertInto('credit_postings')
+    .values(postings.map(([account, amount], line) => ({ entry_id: id, line, account, amount })))
+    .execute();
+}
+
+/**
+ * {@link journal} in one statement (the entry a data-modifying CTE): one round trip, for the lease batch
+ * (ADR 0052). The exact path's writes keep the two statements until a quiet host says whether the one
+ * statement slows 200 reserves racing for one balance (ADR 0052: a load-sensitive test failed more often with it).
+ */
+async function journalInOneStatement(trx: Trx, entry: { kind: string; tenant: string; reservationId: string | null; reference: string | null; now: number }, postings: readonly Posting[]): Promise<void> {
+  assertBalanced(entry.kind, postings);
+  const id = uuidv7();
+  await trx
+    .with('entry', (db) => db.insertInto('credit_entries').values({ id, kind: entry.kind, tenant: entry.tenant, reservation_id: entry.reservationId, reference: entry.reference, created_at: entry.now }).returning('id'))
     .insertInto('credit_postings')
     .values(postings.map(([account, amount], line) => ({ entry_id: id, line, account, amount })))
     .execute();

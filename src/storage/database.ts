@@ -289,7 +289,13 @@ async function migrate(database: Database): Promise<string[]> {
   // another schema's tables on the same server (tests, other tenants) would fool it.
   const schema = database.dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db)).rows[0]?.schema : undefined;
   const migrator = new Migrator({ db: database.db, provider: migrationProvider(database.dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely reads the catalog of every schema to find its own tables: another schema dropped at that
+  // moment (another tenant's, another test's) fails the read with invalid_schema_name, though nothing
+  // of ours is wrong. Read again; our own schema missing fails the same way every time.
+  for (let retry = 0; retry < 3 && error !== undefined && (error as { code?: unknown }).code === '3F000' && results === undefined; retry++) {
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     // 42501 insufficient_privilege: an application role (deploy/postgres/roles.sql) found a migration to apply.

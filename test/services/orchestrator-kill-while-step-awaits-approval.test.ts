@@ -142,12 +142,7 @@ describe('an orchestrator killed with SIGKILL while a step awaits approval', { s
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  // Known to fail about one run in two on a 2-core host, on the code before this note too: the restarted
-  // orchestrator's follow of the approved call ends the run FAILED, either "Task approval-… was not found"
-  // (the gated task read without the caller's tenant?) or the delegation grant's refresh token "used
-  // already" (two redemptions of one grant after the restart?). It runs and reports as a TODO until the
-  // cause is found and fixed; the denied case below holds.
-  test('approved after the restart: the run completes, the call forwarded once, charged once, one decision audited', { todo: 'fails about half the time after the restart: the approved call\'s follow-up loses the caller (see the comment above)' }, async () => {
+  test('approved after the restart: the run completes, the call forwarded once, charged once, one decision audited', async () => {
     const total = await balanceTotal(gw.url, tenant);
     const { runId, approval } = await parkThenKill('acme-supplies');
     assert.equal(await available(gw.url, tenant), total - PRICE, 'the estimate is held across the crash');

@@ -10,6 +10,7 @@ import { A2aClients, type RequestSwitch } from './a2a-clients.js';
 import { CallFailure, classifyFailure, isNotCancelable } from './call-failure.js';
 import { directRoute, gatewayRoute, type CallRoute } from './call-route.js';
 import { isCallEnd, messageOutput, outcomeOf } from './child-outcome.js';
+import { APPROVAL_TASK_PREFIX } from '../../contracts/approvals/index.js';
 import { ChildTaskView } from './child-task-view.js';
 import { retryPolicy } from './retry-schedule.js';
 
@@ -150,6 +151,11 @@ class A2aAgentCaller implements AgentCaller {
       this.#attempt(attach, async (client, options, abort) => {
         const task = await client.getTask({ tenant: '', id: attach.taskId }, options);
         if (isCallEnd(task.status?.state)) return outcomeOf(attach.agent, task);
+        // Still the gated task's own id: the approved call is on its way to the agent (or not yet
+        // decided), and only GetTask reads a gated task, so there is nothing to subscribe to yet.
+        // Waiting for approval it stays: the caller reads it again (ADR 0037).
+        const answered = task.id || attach.taskId;
+        if (answered.startsWith(APPROVAL_TASK_PREFIX)) return stillGated(attach.agent, task, answered);
         const view = new ChildTaskView(attach.agent);
         // Events the task already had were reported by the process that started it: only what follows is progress.
         let replaying = true;
@@ -328,4 +334,15 @@ function checkTarget(target: { agent: unknown; onBehalfOf: unknown }): string | 
 function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   return reason instanceof Error && reason.name === 'AbortError' ? reason : new DOMException('The agent call was aborted', 'AbortError');
+}
+
+/**
+ * A gated task that is not decided and sent yet, as the outcome of a call
+ * parked for approval (what `isParkedForApproval` recognises): its status
+ * text says where it stands ("Waiting for approval: …", or approved and
+ * being sent).
+ */
+function stillGated(agent: string, task: Task, taskId: string): ChildOutcome {
+  const outcome = outcomeOf(agent, { ...task, id: taskId, status: task.status ? { ...task.status, state: TaskState.TASK_STATE_AUTH_REQUIRED } : task.status });
+  return outcome.state === 'auth-required' ? outcome : { state: 'auth-required', taskId, contextId: task.contextId, question: '' };
 }

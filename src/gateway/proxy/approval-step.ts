@@ -23,6 +23,7 @@ export async function approvalStep(c: GatewayCall, d: ProxyDeps): Promise<boolea
   const call = c.call;
   if (call.operation === 'GetTask' && isGateTaskId(call.taskId)) return readGateTask(c, d, call.taskId);
   if (call.operation === 'CancelTask' && isGateTaskId(call.taskId)) return cancelGateTask(c, d, call.taskId);
+  if (call.operation === 'SubscribeToTask' && isGateTaskId(call.taskId)) return subscribeGateTask(c, d, call.taskId);
   if (!gate.active || (call.operation !== 'SendMessage' && call.operation !== 'SendStreamingMessage')) return false;
   const message = call.message;
   // A follow-up to a task is part of that task: it was gated (or not) when it started.
@@ -102,6 +103,22 @@ async function cancelGateTask(c: GatewayCall, d: ProxyDeps, id: string): Promise
   c.audit.detail = { ...c.audit.detail, approval: id };
   await answer(c, gateTaskJson(a, call.version), { binding: call.binding, version: call.version, send: false, streaming: false, jsonRpcId: call.jsonRpcId });
   return true;
+}
+
+/**
+ * SubscribeToTask on a gated task: once its call reached the agent, the
+ * agent's task is subscribed to (as GetTask reads it); before that there is
+ * no stream to follow (the gateway holds the task, not the agent), and the
+ * caller is told to read it with GetTask, never sent to the agent under an
+ * id the agent does not know.
+ */
+async function subscribeGateTask(c: GatewayCall, d: ProxyDeps, id: string): Promise<boolean> {
+  const call = c.call;
+  const a = await d.approvals!.get(id, c.principal!.tenant);
+  if (a === undefined || a.agent !== c.agent || call.binding === 'ACP') throw Errors.taskNotFound({ taskId: id.slice(0, 100) });
+  if (a.state === 'approved' && a.taskId !== undefined) return followAgentTask(c, id, a.taskId);
+  c.audit.taskId = id;
+  throw Errors.taskNothingToSubscribe({ taskId: id, state: gateTaskState(a, call.version) });
 }
 
 /** The call reached the agent: the request goes on to the agent's task instead of the gated id. */

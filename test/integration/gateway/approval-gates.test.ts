@@ -46,6 +46,7 @@ describe('approval gates: parked, approved, denied, expired, with credits right'
   let approverToken: string;
   let outsiderToken: string;
   let plainToken: string;
+  let callerToken: string;
 
   before(async () => {
     // Exact holds: every hold is a ledger row, so "held, not charged" is read there directly.
@@ -59,6 +60,7 @@ describe('approval gates: parked, approved, denied, expired, with credits right'
     outsiderToken = await fetchToken(url, await createClient(url, { name: 'other-finance', tenant: 'elsewhere', scopes: ['gateway:approve'] }));
     plainToken = await fetchToken(url, await createClient(url, { name: 'clerk', tenant: TENANT, scopes: ['a2a:tasks:read'] }));
     await topUp(url, TENANT, 100);
+    callerToken = caller;
     client = (await connectAgent({ url: `${url}/agents/payments`, protocol: '1.0', binding: 'jsonrpc', token: caller })).client;
   });
   after(async () => {
@@ -135,6 +137,26 @@ describe('approval gates: parked, approved, denied, expired, with credits right'
     assert.equal(rows[0]!.actor.id, decided.decidedBy);
     assert.equal((rows[0]!.detail as Record<string, unknown>)['reason'], 'budget line 7');
     assert.ok(rows[0]!.time);
+  });
+
+  test('SubscribeToTask on a parked task says to use GetTask; once approved, it reaches the agent\'s task, never the agent under the gated id', async () => {
+    const task = await park(3000);
+    const subscribe = async (id: string) => {
+      const res = await fetch(`${mesh.gw.url}/agents/payments`, { method: 'POST', headers: { authorization: `Bearer ${callerToken}`, 'content-type': 'application/json', 'a2a-version': '1.0' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SubscribeToTask', params: { id } }) });
+      return { status: res.status, text: await res.text() };
+    };
+    const waiting = await subscribe(task.id);
+    const refusal = JSON.parse(waiting.text) as { error: { code: number; message: string } };
+    assert.equal(refusal.error.code, -32004, waiting.text);
+    assert.match(refusal.error.message, new RegExp(`Task ${task.id} is TASK_STATE_AUTH_REQUIRED; there is nothing to subscribe to. Use GetTask.`));
+
+    const res = await api(`/v1/approvals/${task.id}/approve`, approverToken, { method: 'POST', body: { reason: 'ok' } });
+    assert.equal(res.status, 200);
+    const { taskId } = (await res.json()) as { taskId: string };
+    // The agent's task ended at once: the agent answers for its own task id, which the caller never sent.
+    const after = await subscribe(task.id);
+    assert.ok(after.text.includes(taskId), after.text);
+    assert.ok(!after.text.includes('was not found'), after.text);
   });
 
   test('denial ends the task REJECTED with the reason and releases the hold', async () => {

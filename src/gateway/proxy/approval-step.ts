@@ -66,15 +66,26 @@ export async function approvalStep(c: GatewayCall, d: ProxyDeps): Promise<boolea
   return true;
 }
 
+/**
+ * The gated task `id` as the caller may see it (its tenant's, for this
+ * agent, over a binding that can carry it), with that binding; else the
+ * task is not found.
+ */
+async function gatedTaskOf(c: GatewayCall, d: ProxyDeps, id: string): Promise<{ a: ApprovalRecord; binding: 'JSONRPC' | 'HTTP+JSON' }> {
+  const a = await d.approvals!.get(id, c.principal!.tenant);
+  const binding = c.call.binding;
+  if (a === undefined || a.agent !== c.agent || binding === 'ACP') throw Errors.taskNotFound({ taskId: id.slice(0, 100) });
+  return { a, binding };
+}
+
 /** GetTask on a gated task: from the store, or (once sent) the agent's task, read from the agent. */
 async function readGateTask(c: GatewayCall, d: ProxyDeps, id: string): Promise<boolean> {
   const call = c.call;
-  const a = await d.approvals!.get(id, c.principal!.tenant);
-  if (a === undefined || a.agent !== c.agent || call.binding === 'ACP') throw Errors.taskNotFound({ taskId: id.slice(0, 100) });
+  const { a, binding } = await gatedTaskOf(c, d, id);
   // The call reached the agent: its task answers from now on (docs/approvals.md, "What the caller sees").
   if (a.state === 'approved' && a.taskId !== undefined) return followAgentTask(c, id, a.taskId);
   c.audit.taskId = id;
-  await answer(c, gateTaskJson(a, call.version), { binding: call.binding, version: call.version, send: false, streaming: false, jsonRpcId: call.jsonRpcId });
+  await answer(c, gateTaskJson(a, call.version), { binding, version: call.version, send: false, streaming: false, jsonRpcId: call.jsonRpcId });
   return true;
 }
 
@@ -88,8 +99,7 @@ async function readGateTask(c: GatewayCall, d: ProxyDeps, id: string): Promise<b
 async function cancelGateTask(c: GatewayCall, d: ProxyDeps, id: string): Promise<boolean> {
   const call = c.call;
   const principal = c.principal!;
-  const seen = await d.approvals!.get(id, principal.tenant);
-  if (seen === undefined || seen.agent !== c.agent || call.binding === 'ACP') throw Errors.taskNotFound({ taskId: id.slice(0, 100) });
+  const { a: seen, binding } = await gatedTaskOf(c, d, id);
   if (seen.state === 'approved' && seen.taskId !== undefined) return followAgentTask(c, id, seen.taskId);
   const a = await d.approvals!.cancel(id, principal);
   if (a === undefined) throw Errors.taskNotFound({ taskId: id.slice(0, 100) });
@@ -101,7 +111,7 @@ async function cancelGateTask(c: GatewayCall, d: ProxyDeps, id: string): Promise
   }
   c.audit.eventType = 'approval.canceled';
   c.audit.detail = { ...c.audit.detail, approval: id };
-  await answer(c, gateTaskJson(a, call.version), { binding: call.binding, version: call.version, send: false, streaming: false, jsonRpcId: call.jsonRpcId });
+  await answer(c, gateTaskJson(a, call.version), { binding, version: call.version, send: false, streaming: false, jsonRpcId: call.jsonRpcId });
   return true;
 }
 
@@ -114,8 +124,7 @@ async function cancelGateTask(c: GatewayCall, d: ProxyDeps, id: string): Promise
  */
 async function subscribeGateTask(c: GatewayCall, d: ProxyDeps, id: string): Promise<boolean> {
   const call = c.call;
-  const a = await d.approvals!.get(id, c.principal!.tenant);
-  if (a === undefined || a.agent !== c.agent || call.binding === 'ACP') throw Errors.taskNotFound({ taskId: id.slice(0, 100) });
+  const { a } = await gatedTaskOf(c, d, id);
   if (a.state === 'approved' && a.taskId !== undefined) return followAgentTask(c, id, a.taskId);
   c.audit.taskId = id;
   throw Errors.taskNothingToSubscribe({ taskId: id, state: gateTaskState(a, call.version) });

@@ -35,13 +35,16 @@ describe('the generated leads', () => {
     assert.deepEqual(generateLeads({ count: 50 }).leads, [...generatedLeads.values()].slice(0, 50), 'a shorter run is a prefix of the full one');
   });
 
-  test('are generated well under 100 ms', () => {
+  test('are generated in well under 100 ms of CPU', () => {
+    // This thread's CPU time, not wall time: on a loaded machine the wall clock stretches many times
+    // over (CI saw 123 ms for work that takes about 10), while the work itself does not.
     const times = [1, 2, 3].map(() => {
-      const started = performance.now();
+      const started = process.threadCpuUsage();
       generateLeads();
-      return performance.now() - started;
+      const { user, system } = process.threadCpuUsage(started);
+      return (user + system) / 1000;
     });
-    assert.ok(Math.min(...times) < 100, `fastest of 3: ${Math.min(...times).toFixed(1)} ms`);
+    assert.ok(Math.min(...times) < 100, `fastest of 3: ${Math.min(...times).toFixed(1)} ms of CPU`);
   });
 
   test('label about one lead in ten as converted, more often for the hidden ideal profile', () => {

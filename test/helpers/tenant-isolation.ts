@@ -83,7 +83,7 @@ export async function startIsolationMesh(options: { tenants: number; runtime?: R
       ...options.runtime,
     });
     closers.push(host.close);
-    await until('the gateway to route to the test agent', () => gw.gateway.router.agent(AGENT)?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    await until('the gateway to route to the test agent', () => gw.gateway.router.agent(AGENT)?.instances.some((i) => i.inRotation) ?? false);
 
     const tenants: TenantFixture[] = [];
     for (let i = 0; i < options.tenants; i++) {

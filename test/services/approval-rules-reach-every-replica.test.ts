@@ -38,7 +38,7 @@ describe('approval rules reach every gateway replica within a bounded time', { s
     host = await startRuntime([payments], { registryUrl: replicas.registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
     token = await fetchToken(replicas.a.url, await createClient(replicas.a.url, { name: 'buyer', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
     await topUp(replicas.a.url, tenant, 100);
-    await until('B to route to payments', async () => (await fetch(`${replicas.b.url}/agents/payments/.well-known/agent-card.json`)).status === 200, 15_000);
+    await until('B to route to payments', async () => (await fetch(`${replicas.b.url}/agents/payments/.well-known/agent-card.json`)).status === 200);
   });
   after(async () => {
     await host?.close();

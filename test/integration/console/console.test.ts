@@ -492,7 +492,7 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByTestId('audit-live').and(page.locator('[data-live="live"]')).waitFor();
     const newest = Number((await table.locator('tbody tr').first().getAttribute('data-seq')) ?? 0);
     await sendMessage(mesh.gatewayUrl, demoToken, 'echo', 'audit me');
-    await until('the call to appear in the tail', async () => Number(await table.locator('tbody tr').first().getAttribute('data-seq')) > newest, 10_000);
+    await until('the call to appear in the tail', async () => Number(await table.locator('tbody tr').first().getAttribute('data-seq')) > newest);
     const agents = await table.locator('tbody tr td:nth-child(7)').allInnerTexts();
     assert.ok(agents.every((a) => a.startsWith('echo')), `only echo's rows: ${agents.join(' | ')}`);
     await page.getByLabel('Agent', { exact: true }).fill('');
@@ -512,7 +512,7 @@ describe('the web console against agentmesh up, in Chromium', () => {
     const demoToken = await tokenOf(mesh.gatewayUrl, { id: mesh.clientId, secret: mesh.clientSecret });
     assert.equal((await openStreams(mesh.gatewayUrl, demoToken, 4)).at(-1), 429, 'the page holds a stream while signed in');
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await until('signing out to close the page\'s stream', async () => (await openStreams(mesh.gatewayUrl, demoToken, 4)).every((s) => s === 200), 10_000);
+    await until('signing out to close the page\'s stream', async () => (await openStreams(mesh.gatewayUrl, demoToken, 4)).every((s) => s === 200));
     await signIn(await newClient('auditor', 'agentmesh', ['gateway:admin', 'credits:admin', 'console:read']));
     // A platform admin's overview charts the traffic of every tenant: the calls the console made so far.
     await page.getByRole('link', { name: 'Overview' }).click();
@@ -548,7 +548,7 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await page.getByTestId('topup-result').filter({ hasText: /^Added 100(\.0+)? credits/ }).waitFor();
     // The balance is read again after the top-up answers: wait for the tile to show it.
     const balance = async () => Number((await page.getByTestId('balance').locator('.tile-number').first().innerText()).replaceAll(',', ''));
-    await until('the balance to show the top-up', async () => (await balance()) !== before, 10_000);
+    await until('the balance to show the top-up', async () => (await balance()) !== before);
     const after = await balance();
     assert.ok(Math.abs(after - before - 100) < 5, `${before} → ${after}`);
     // The same reference again adds nothing.

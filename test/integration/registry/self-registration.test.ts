@@ -166,17 +166,17 @@ describe('runtime self-registration when the registry comes and goes', () => {
       assert.equal(served.body.result.task.status.state, 'TASK_STATE_COMPLETED');
 
       ({ registry } = await registryAt(port, firstDir));
-      await until('the runtime to register once the registry is up', async () => (await leasedInstances(registryUrl, 'scorer')).length === 1, 10_000);
+      await until('the runtime to register once the registry is up', async () => (await leasedInstances(registryUrl, 'scorer')).length === 1);
       await call(registryUrl, 'PUT', '/v1/agents/scorer/config', { config: { mode: 'first' } });
       await until('the config of the first registry', () => host.runtime.configOf('scorer')['mode'] === 'first');
 
       // A new registry on the same port with nothing in it: heartbeats get 404, the runtime registers again.
       await registry.close();
       ({ registry } = await registryAt(port, secondDir));
-      await until('the runtime to register with the new registry', async () => (await leasedInstances(registryUrl, 'scorer')).length === 1, 10_000);
-      await until('the config to follow the new registry (none there)', () => host.runtime.configOf('scorer')['mode'] === undefined, 10_000);
+      await until('the runtime to register with the new registry', async () => (await leasedInstances(registryUrl, 'scorer')).length === 1);
+      await until('the config to follow the new registry (none there)', () => host.runtime.configOf('scorer')['mode'] === undefined);
       await call(registryUrl, 'PUT', '/v1/agents/scorer/config', { config: { mode: 'second' } });
-      await until('the config of the new registry', () => host.runtime.configOf('scorer')['mode'] === 'second', 10_000);
+      await until('the config of the new registry', () => host.runtime.configOf('scorer')['mode'] === 'second');
     } finally {
       await host.close();
       await registry?.close();

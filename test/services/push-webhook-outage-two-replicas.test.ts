@@ -111,7 +111,7 @@ describe('push notifications through a webhook outage, two replicas', { skip }, 
     await deleteRedisKey(stream);
   });
 
-  test('one probe per origin while it is down; the backlog arrives in order, once each, well before the backoff's pace once it returns', async (t) => {
+  test("one probe per origin while it is down; the backlog arrives in order, once each, well before the backoff's pace once it returns", async (t) => {
     const outageStarted = Date.now();
     const taskIds: string[] = [];
     for (let i = 0; i < TASKS; i++) {

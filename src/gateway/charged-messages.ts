@@ -23,7 +23,7 @@ export class ChargedMessages {
 
   constructor(options: { max?: number | undefined; ttlMs?: number | undefined; now?: (() => number) | undefined } = {}) {
     const now = options.now;
-    this.#entries = new LRUCache({ max: options.max ?? MAX_ENTRIES, ttl: options.ttlMs ?? TTL_MS, ...(now !== undefined && { perf: { now } }) });
+    this.#entries = new LRUCache({ max: options.max ?? MAX_ENTRIES, ttl: options.ttlMs ?? TTL_MS, ...(now !== undefined && { perf: { now }, ttlResolution: 0 }) });
   }
 
   /** Records that `messageId`'s call to `agent` for `tenant` was charged (or is held) under its task's key. */

@@ -19,21 +19,26 @@ const TTL_MS = 24 * 60 * 60 * 1000;
  * here (charged by another replica, or before a restart) keeps the 402.
  */
 export class ChargedMessages {
-  readonly #entries: LRUCache<string, true>;
+  /** When each was charged (epoch ms): the age is checked on read: a set costs about 30% fewer instructions than with lru-cache's own TTL (ADR 0046, third addendum). */
+  readonly #entries: LRUCache<string, number>;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
 
   constructor(options: { max?: number | undefined; ttlMs?: number | undefined; now?: (() => number) | undefined } = {}) {
-    const now = options.now;
-    this.#entries = new LRUCache({ max: options.max ?? MAX_ENTRIES, ttl: options.ttlMs ?? TTL_MS, ...(now !== undefined && { perf: { now }, ttlResolution: 0 }) });
+    this.#entries = new LRUCache({ max: options.max ?? MAX_ENTRIES });
+    this.#ttlMs = options.ttlMs ?? TTL_MS;
+    this.#now = options.now ?? Date.now;
   }
 
   /** Records that `messageId`'s call to `agent` for `tenant` was charged (or is held) under its task's key. */
   charged(agent: string, tenant: string, messageId: string): void {
-    this.#entries.set(keyOf(agent, tenant, messageId), true);
+    this.#entries.set(keyOf(agent, tenant, messageId), this.#now());
   }
 
   /** Whether `messageId`'s call to `agent` for `tenant` was charged here, within the retry window. */
   has(agent: string, tenant: string, messageId: string): boolean {
-    return this.#entries.has(keyOf(agent, tenant, messageId));
+    const at = this.#entries.get(keyOf(agent, tenant, messageId));
+    return at !== undefined && this.#now() - at < this.#ttlMs;
   }
 }
 

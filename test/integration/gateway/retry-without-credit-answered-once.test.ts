@@ -4,7 +4,8 @@
  * answer and sends the same message again. The gateway cannot hold credit
  * for it, but it charged that messageId for a task, so it forwards the call
  * without a hold as retry-only; the runtime answers it with the task, and
- * nothing more is charged. Anything that is not a retry (another message
+ * nothing more is charged; so is a retry while the first call still holds
+ * the credit (its task running). Anything that is not a retry (another message
  * under the id, another context) is refused as short of credit exactly as
  * the gateway refuses, and no work starts. A message answer keeps the 402.
  * Exact and leased holds alike.
@@ -13,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { callAgent, createClient, fetchToken, balanceTotal, streamThroughGateway, topUp } from '../../helpers/gateway-fixture.js';
+import { until } from '../../helpers/until.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { chargedTo, GREETING, PRICE, pricedWorker } from '../../helpers/priced-worker.js';
 
@@ -30,7 +32,7 @@ function message(messageId: string, text: string, extra: Record<string, unknown>
 for (const creditsMode of ['exact', 'lease'] as const) {
   describe(`a retry without credit for a second hold is answered with its task, charged once (${creditsMode} holds)`, () => {
     let mesh: GatewayMesh;
-    const scopes = ['a2a:message:send', 'a2a:tasks:read'];
+    const scopes = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'];
     /** One tenant per test: each is given credit for exactly one call. */
     async function tenantWithOneCall(name: string, credits = PRICE): Promise<{ tenant: string; token: string }> {
       const tenant = `${name}-${creditsMode}`;
@@ -97,6 +99,28 @@ for (const creditsMode of ['exact', 'lease'] as const) {
       const retries = (await mesh.gw.gateway.audit.tail({ limit: 1000 })).filter((r) => r.tenant === tenant && r.detail?.['retryOnly'] === true);
       assert.equal(retries.length, 4, 'each retry is audited as forwarded retry-only');
       assert.ok(retries.every((r) => r.eventType === 'a2a.call' && r.outcome === 'ok' && r.milliCredits === undefined), JSON.stringify(retries));
+    });
+
+    test('a retry while the first call still holds the credit is answered with the running task', async () => {
+      const { tenant, token } = await tenantWithOneCall('in-flight');
+      const text = `hold-in-flight ${creditsMode}`;
+      const m = message(randomUUID(), text);
+      // The first call waits for its task, which holds until canceled: its hold stays under the messageId.
+      const first = jsonRpc(token, m);
+      await until('the first call to run', async () => runs.get(text) === 1, 10_000);
+      const res = await callAgent(mesh.gw.url, 'worker', token, 'SendMessage', { message: m, configuration: { returnImmediately: true } });
+      const again = (await res.json()) as { result?: { task?: TaskJson } };
+      assert.equal(res.status, 200, JSON.stringify(again));
+      const task = again.result!.task!;
+      assert.equal(task.status.state, 'TASK_STATE_WORKING');
+      const canceled = await callAgent(mesh.gw.url, 'worker', token, 'CancelTask', { id: task.id });
+      assert.equal(canceled.status, 200, await canceled.clone().text());
+      const answered = await first;
+      assert.equal((answered.body.result?.['task'] as TaskJson | undefined)?.id, task.id, 'the retry got the task the first call started');
+      assert.equal(runs.get(text), 1);
+      // The canceled task's hold goes back: nothing was charged, to the first call or its retry.
+      await until('the hold to be released', async () => (await balanceTotal(mesh.gw.url, tenant)) === PRICE, 15_000);
+      assert.deepEqual(await chargedTo(mesh, tenant), { milliCredits: 0, calls: 0 });
     });
 
     test('the same messageId with another message is refused as short of credit in every binding, and nothing runs', async () => {

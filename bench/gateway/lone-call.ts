@@ -15,6 +15,12 @@
  * time its event loop sat idle within that gap (a gap with idle time is a
  * wait: the peer, a timer, a turn; one without is CPU).
  *
+ * `--in-process`: `agentmesh up`'s shape instead, the gateway and the
+ * runtime in one process (`stack-target.ts`, kind `together`), twice: the
+ * gateway reaching the runtime over loopback TCP, and in memory
+ * (InProcessServers, ADR 0015); the direct calls go to the first one's
+ * runtime over TCP. What the hop itself costs a lone call.
+ *
  * Options: `--rounds R` (default 5), `--block N` calls per target per round
  * (default 400), `--warmup W` calls per target first (default 2000).
  * `BENCH_GATEWAY_ANSWER_DURABILITY=commit` runs the gateway with ADR 0035's
@@ -37,6 +43,7 @@ const { values } = parseArgs({
     block: { type: 'string', default: '400' },
     warmup: { type: 'string', default: '2000' },
     timeline: { type: 'boolean', default: false },
+    'in-process': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -74,6 +81,64 @@ async function calls(url: string, headers: Record<string, string>, count: number
 
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 
+type Target = { name: string; url: string; headers: Record<string, string> };
+type Built = { targets: Target[]; traced: Array<readonly [string, ChildProcess]> };
+
+/** Waits until the gateway routes to `agentUrl`'s agent. */
+async function routed(agentUrl: string): Promise<void> {
+  for (let i = 0; (await fetch(`${agentUrl}/.well-known/agent-card.json`)).status !== 200; i++) {
+    if (i > 200) throw new Error(`the gateway never routed to ${agentUrl}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The gateway bench's processes: registry, gateway, runtime and bare relay, each its own. */
+async function separateTargets(dataDir: string, children: ChildProcess[]): Promise<Built> {
+  const registry = await startStackChild({ kind: 'registry', dataDir: join(dataDir, 'registry') });
+  children.push(registry.child);
+  const registryUrl = registry.message['url']!;
+  const control = await startStackChild({ kind: 'control', dataDir: join(dataDir, 'control'), adminToken: ADMIN, registryUrl });
+  children.push(control.child);
+  const gatewayUrl = control.message['gatewayUrl']!;
+  const runtime = await startStackChild({ kind: 'runtime', dataDir: join(dataDir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` });
+  children.push(runtime.child);
+  const directUrl = `${runtime.message['url']!}/agents/bench`;
+  const proxy = await startStackChild({ kind: 'proxy', upstream: directUrl });
+  children.push(proxy.child);
+  const token = await (await provisionBenchClient({ gatewayUrl, adminToken: ADMIN }))();
+  const viaGateway = `${gatewayUrl}/agents/bench`;
+  await routed(viaGateway);
+  return {
+    targets: [
+      { name: 'direct', url: directUrl, headers: {} },
+      { name: 'bare-relay', url: proxy.message['url']!, headers: {} },
+      { name: 'gateway', url: viaGateway, headers: { authorization: `Bearer ${token}` } },
+    ],
+    traced: [['runtime', runtime.child], ['bare-relay', proxy.child], ['gateway', control.child]],
+  };
+}
+
+/** `agentmesh up`'s shape, twice: gateway and runtime in one process, over loopback TCP and in memory. */
+async function inProcessTargets(dataDir: string, children: ChildProcess[]): Promise<Built> {
+  const targets: Target[] = [];
+  const traced: Array<readonly [string, ChildProcess]> = [];
+  for (const mode of ['loopback', 'memory'] as const) {
+    const registry = await startStackChild({ kind: 'registry', dataDir: join(dataDir, mode, 'registry') });
+    children.push(registry.child);
+    const together = await startStackChild({ kind: 'together', dataDir: join(dataDir, mode), adminToken: ADMIN, registryUrl: registry.message['url']!, inProcess: mode === 'memory', directCalls: true });
+    children.push(together.child);
+    const gatewayUrl = together.message['gatewayUrl']!;
+    const agent = together.message['agent']!;
+    const token = await (await provisionBenchClient({ gatewayUrl, adminToken: ADMIN }))();
+    const viaGateway = `${gatewayUrl}/agents/${agent}`;
+    await routed(viaGateway);
+    if (mode === 'loopback') targets.push({ name: 'direct', url: `${together.message['runtimeUrl']!}/agents/${agent}`, headers: {} });
+    targets.push({ name: `gateway-${mode}`, url: viaGateway, headers: { authorization: `Bearer ${token}` } });
+    traced.push([`together-${mode}`, together.child]);
+  }
+  return { targets, traced };
+}
+
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'agentmesh-lone-call-'));
   const children: ChildProcess[] = [];
@@ -82,28 +147,8 @@ async function main(): Promise<void> {
     process.env['BENCH_GATEWAY_NODE_OPTIONS'] = `${process.env['BENCH_GATEWAY_NODE_OPTIONS'] ?? ''} --import=${fileURLToPath(new URL('./call-timeline-preload.js', import.meta.url))}`;
   }
   try {
-    const registry = await startStackChild({ kind: 'registry', dataDir: join(dataDir, 'registry') });
-    children.push(registry.child);
-    const registryUrl = registry.message['url']!;
-    const control = await startStackChild({ kind: 'control', dataDir: join(dataDir, 'control'), adminToken: ADMIN, registryUrl });
-    children.push(control.child);
-    const gatewayUrl = control.message['gatewayUrl']!;
-    const runtime = await startStackChild({ kind: 'runtime', dataDir: join(dataDir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` });
-    children.push(runtime.child);
-    const directUrl = `${runtime.message['url']!}/agents/bench`;
-    const proxy = await startStackChild({ kind: 'proxy', upstream: directUrl });
-    children.push(proxy.child);
-    const token = await (await provisionBenchClient({ gatewayUrl, adminToken: ADMIN }))();
-    const viaGateway = `${gatewayUrl}/agents/bench`;
-    for (let i = 0; (await fetch(`${viaGateway}/.well-known/agent-card.json`)).status !== 200; i++) {
-      if (i > 200) throw new Error('the gateway never routed to the bench agent');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const targets: Array<{ name: string; url: string; headers: Record<string, string> }> = [
-      { name: 'direct', url: directUrl, headers: {} },
-      { name: 'bare-relay', url: proxy.message['url']!, headers: {} },
-      { name: 'gateway', url: viaGateway, headers: { authorization: `Bearer ${token}` } },
-    ];
+    const built = values['in-process'] ? await inProcessTargets(dataDir, children) : await separateTargets(dataDir, children);
+    const { targets, traced } = built;
     for (const t of targets) await calls(t.url, t.headers, warmup);
     const load = [loadavg()[0]!];
     const p50s = new Map<string, number[]>(targets.map((t) => [t.name, []]));
@@ -117,10 +162,9 @@ async function main(): Promise<void> {
     for (const t of targets) {
       const mine = p50s.get(t.name)!;
       const added = mine.map((p, i) => p - direct[i]!);
-      process.stdout.write(`  ${t.name.padEnd(11)} p50 ${median(mine).toFixed(3)} ms (rounds ${mine.map((p) => p.toFixed(3)).join(' ')})${t.name === 'direct' ? '' : `; added ${median(added).toFixed(3)} ms (rounds ${added.map((a) => a.toFixed(3)).join(' ')})`}\n`);
+      process.stdout.write(`  ${t.name.padEnd(16)} p50 ${median(mine).toFixed(3)} ms (rounds ${mine.map((p) => p.toFixed(3)).join(' ')})${t.name === 'direct' ? '' : `; added ${median(added).toFixed(3)} ms (rounds ${added.map((a) => a.toFixed(3)).join(' ')})`}\n`);
     }
     if (values.timeline) {
-      const traced = [['runtime', runtime.child], ['bare-relay', proxy.child], ['gateway', control.child]] as const;
       for (const t of targets.slice(1)) {
         // Each front's calls alone, so the runtime's steps are those of the calls that front sent.
         for (const [, c] of traced) c.kill('SIGUSR2');
@@ -129,8 +173,8 @@ async function main(): Promise<void> {
         for (const [, c] of traced) c.kill('SIGUSR2');
         await new Promise((r) => setTimeout(r, 500));
         for (const [name, c] of traced) {
-          if (name === 'bare-relay' && t.name !== 'bare-relay') continue;
           const trace = JSON.parse(await readFile(join(dataDir, `${c.pid}.json`), 'utf8')) as { calls: number; steps: Array<{ step: string; count: number; gapMs: number; idleMs: number }> };
+          if (trace.calls === 0) continue;
           process.stdout.write(`via ${t.name}, seen by ${name}: ${trace.calls} calls (median gap ms, of which the loop idle)\n`);
           for (const s of trace.steps) process.stdout.write(`  ${s.step.padEnd(58)} ${s.gapMs.toFixed(3).padStart(7)} ${s.idleMs.toFixed(3).padStart(7)}  (${s.count})\n`);
         }

@@ -36,7 +36,7 @@ const heldHere = new Set<string>();
  * The gateway's answer journal (ADR 0047): what must survive a SIGKILL of a
  * call it answered (its settlement and its audit row) reaches the kernel in
  * one `write` per turn of the event loop before any answer of that turn is
- * released. The database batches stay behind the answer (settlements within
+ * released (a call alone in flight writes in its own turn, ADR 0057). The database batches stay behind the answer (settlements within
  * `creditsFlushMs`, audit rows within the audit's flush interval); a gateway
  * killed before they committed replays its journal at its next start:
  * settlements are idempotent per call key in the ledger, and an audit row is

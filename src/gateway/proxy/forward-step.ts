@@ -30,7 +30,8 @@ import type { BridgeOptions } from './acp-bridge.js';
 export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   const principal = c.principal!;
   const call = c.call;
-  const assertion = await d.assertions.get(principal, c.agent);
+  // A call forwarded without a hold says so to the agent, in an assertion of its own (ADR 0046, third addendum).
+  const assertion = c.retryOnly === undefined ? await d.assertions.get(principal, c.agent) : await d.assertions.retryOnly(principal, c.agent, c.retryOnly);
   // Read the answer for settlement; with GenAI spans, a message send's answer too (its conversation and token usage).
   const tap = c.reservationKey !== undefined || (d.tracing.genAi && isMessageSend(call.operation)) ? new AnswerTap(call.streaming) : undefined;
   const headers: Record<string, string> = { authorization: `Bearer ${assertion}`, 'x-request-id': String(c.request.id) };
@@ -58,6 +59,11 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
  */
 async function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, status: number): Promise<void> {
   if (status >= 400) c.audit.outcome = 'error';
+  // A retry-only call the agent refused as short of credit is audited as the gateway's own refusal would be.
+  if (c.retryOnly !== undefined && status === 402) {
+    c.audit.eventType = 'credits.insufficient';
+    c.audit.outcome = 'denied';
+  }
   const priced = tap !== undefined && c.reservationKey !== undefined;
   if (priced) {
     tap.finish();
@@ -69,7 +75,9 @@ async function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | unde
     // One write per turn to the answer journal; the database batches follow behind the answer (ADR 0047).
     journal.audit(d.audit, d.audit.prepare(c.audit));
     c.recorded = true;
-    await journal.written();
+    // A call alone in flight has nobody to share the turn's write with: written now, not at the end of the turn (ADR 0057).
+    const pending = d.gate.inFlightTotal() <= 1 ? journal.writeNow() : journal.written();
+    if (pending !== undefined) await pending;
     return;
   }
   const recorded = d.audit.record(c.audit);

@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { AgentmeshError} from '../../protocol/index.js';
 import { Errors } from '../../protocol/index.js';
-import type { Database, Tables } from '../../storage/index.js';
+import { schemaAdvisoryLockSql, type Database, type Tables } from '../../storage/index.js';
 import type { AgentConfigVersion, AgentHealth, AgentInstance, AgentRecord, RegistryChange, RegistryChangeKind } from '../../contracts/registry/index.js';
 import { recordToJsonText } from '../../contracts/registry/index.js';
 import { deriveAgentHealth } from './health.js';
@@ -153,7 +153,8 @@ export interface DueProbe {
   consecutiveFailures: number;
 }
 
-const AGENT_LOCK_KEY = 7_311_001;
+/** The registry writers' lock, per schema (the audit chain's is 7_311_005). */
+export const REGISTRY_WRITE_LOCK = schemaAdvisoryLockSql(7_311_001);
 /** Own committed changes kept for the feed's read-back (a few seconds of writes at full rate). */
 const RECENT_CHANGES = 4_096;
 
@@ -161,7 +162,7 @@ const RECENT_CHANGES = 4_096;
  * The registry's tables through Kysely, for SQLite and PostgreSQL alike.
  * Every write runs in one transaction that also appends to the change log,
  * so the log is exactly the sequence of committed writes. Writers take one
- * lock first (a Postgres advisory lock; on SQLite, the write lock), so log
+ * lock first (a Postgres advisory lock of the schema; on SQLite, the write lock), so log
  * sequence numbers commit in order and a replica tailing the log never
  * skips a change that commits late.
  */
@@ -644,7 +645,7 @@ export class RegistryStore {
     return this.#db.connection().execute(async (conn) => {
       let result: T;
       try {
-        await sql.raw(`begin; select pg_advisory_xact_lock(${AGENT_LOCK_KEY})`).execute(conn);
+        await sql.raw(`begin; ${REGISTRY_WRITE_LOCK}`).execute(conn);
         result = await work(conn);
       } catch (err) {
         // After a failed lock too: the `begin` before it may have opened the transaction.

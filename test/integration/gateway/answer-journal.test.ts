@@ -68,7 +68,7 @@ describe('the answer journal', () => {
       await side.ledger.topUp(TENANT, 1_000_000, 'rotation');
       for (let i = 0; i < 40; i++) await answer(side, journal, i);
       const slot = join(journals, '0');
-      await until('only the file being written to be left', () => readdirSync(slot).filter((f) => f.endsWith('.journal')).length === 1, 10_000);
+      await until('only the file being written to be left', () => readdirSync(slot).filter((f) => f.endsWith('.journal')).length === 1);
       assert.equal(await side.audit.journalMark(), 40);
     } finally {
       await side.credits.close();

@@ -107,7 +107,7 @@ for (const creditsMode of ['exact', 'lease'] as const) {
       const m = message(randomUUID(), text);
       // The first call waits for its task, which holds until canceled: its hold stays under the messageId.
       const first = jsonRpc(token, m);
-      await until('the first call to run', async () => runs.get(text) === 1, 10_000);
+      await until('the first call to run', async () => runs.get(text) === 1);
       const res = await callAgent(mesh.gw.url, 'worker', token, 'SendMessage', { message: m, configuration: { returnImmediately: true } });
       const again = (await res.json()) as { result?: { task?: TaskJson } };
       assert.equal(res.status, 200, JSON.stringify(again));
@@ -119,7 +119,7 @@ for (const creditsMode of ['exact', 'lease'] as const) {
       assert.equal((answered.body.result?.['task'] as TaskJson | undefined)?.id, task.id, 'the retry got the task the first call started');
       assert.equal(runs.get(text), 1);
       // The canceled task's hold goes back: nothing was charged, to the first call or its retry.
-      await until('the hold to be released', async () => (await balanceTotal(mesh.gw.url, tenant)) === PRICE, 15_000);
+      await until('the hold to be released', async () => (await balanceTotal(mesh.gw.url, tenant)) === PRICE);
       assert.deepEqual(await chargedTo(mesh, tenant), { milliCredits: 0, calls: 0 });
     });
 

@@ -120,7 +120,7 @@ for (const variant of VARIANTS) {
       assert.notEqual(second.id, first.id, 'a canceled task is not a retry’s answer');
       assert.equal(second.status.state, 'TASK_STATE_COMPLETED');
       // The canceled task's hold is refunded (its tracker sees it end); the second task is charged.
-      await until('no hold left but the leases', async () => (await mesh.gw.gateway.ledger.holds(TENANT)).every((h) => h.agent === LEASE_AGENT), 15_000);
+      await until('no hold left but the leases', async () => (await mesh.gw.gateway.ledger.holds(TENANT)).every((h) => h.agent === LEASE_AGENT));
       const now = await charged();
       assert.deepEqual({ milliCredits: now.milliCredits - before.milliCredits, calls: now.calls - before.calls }, { milliCredits: PRICE, calls: 1 });
     });

@@ -19,7 +19,7 @@ export async function startGatewayMesh(options: { agents?: AgentDefinition[]; ga
   const host = await startRuntime(agents, { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true, ...options.runtime });
   for (const agent of agents) {
     const name = agent.card.name;
-    await until(`the gateway to route to ${name}`, async () => gw.gateway.router.agent(name)?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    await until(`the gateway to route to ${name}`, async () => gw.gateway.router.agent(name)?.instances.some((i) => i.inRotation) ?? false);
   }
   return {
     registry,
@@ -47,7 +47,7 @@ export async function startMeshOrchestrator(mesh: GatewayMesh, options: { scopes
   const own = await createClient(gw.url, { name: 'orchestrator', tenant: 'platform', scopes: ['gateway:delegate', 'a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', ...(options.scopes ?? [])] });
   const runtime = { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true, ...options.runtime };
   const orch = await startOrchestrator({}, { config: { gatewayUrl: gw.url, clientId: own.clientId, clientSecret: own.clientSecret, registryUrl: registry.url, runtime } });
-  await until('the gateway to route to the orchestrator', async () => gw.gateway.router.agent('orchestrator')?.instances.some((i) => i.inRotation) ?? false, 10_000);
+  await until('the gateway to route to the orchestrator', async () => gw.gateway.router.agent('orchestrator')?.instances.some((i) => i.inRotation) ?? false);
   return orch;
 }
 

@@ -9,11 +9,14 @@ export interface LedgerReplicas {
   close(): Promise<void>;
 }
 
+/** Connections in each replica's pool. */
+export const LEDGER_POOL_SIZE = 8;
+
 /** The first replica migrates the schema; `lowBalanceMilliCredits` is both ledgers' default threshold. */
 export async function openLedgerReplicas(options: { lowBalanceMilliCredits?: number } = {}): Promise<LedgerReplicas> {
   const schema = await createTestSchema();
-  const first = await createDatabase({ url: schema.url, poolSize: 8 });
-  const second = await createDatabase({ url: schema.url, poolSize: 8, migrate: false });
+  const first = await createDatabase({ url: schema.url, poolSize: LEDGER_POOL_SIZE });
+  const second = await createDatabase({ url: schema.url, poolSize: LEDGER_POOL_SIZE, migrate: false });
   const logger = createLogger({ level: 'silent' });
   const ledgers = [first, second].map((database) => createCreditLedger({ database, logger, metrics: createMetrics({ defaultMetrics: false }), ...options }));
   return {

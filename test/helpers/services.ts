@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { WAIT_DEADLINE_MS } from './until.js';
 
 /** PostgreSQL URL of the suite: `DATABASE_URL` or the local default. */
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -114,10 +115,12 @@ export async function deleteRedisKey(key: string): Promise<void> {
 
 /**
  * Polls `probe` every `intervalMs` until it returns a value other than
- * undefined, or throws after `timeoutMs` naming `what`.
+ * undefined, or throws after `timeoutMs` (by default {@link WAIT_DEADLINE_MS},
+ * long enough for a loaded CI machine, where a condition that holds returns
+ * at once) naming `what`.
  */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  const deadline = Date.now() + (options.timeoutMs ?? WAIT_DEADLINE_MS);
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;

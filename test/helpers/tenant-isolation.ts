@@ -23,7 +23,7 @@ import { createClient, fetchToken, startGateway } from './gateway-fixture.js';
 import { startRegistry } from './registry-fixture.js';
 import { startRuntime, testAgent, userMessage } from './runtime-fixture.js';
 import { startWebhook } from './sdk-client.js';
-import { until } from './until.js';
+import { until, WAIT_DEADLINE_MS } from './until.js';
 import { mulberry32 } from '../../agents/data/mulberry32.js';
 
 const SCOPES = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:push:write'];
@@ -83,7 +83,7 @@ export async function startIsolationMesh(options: { tenants: number; runtime?: R
       ...options.runtime,
     });
     closers.push(host.close);
-    await until('the gateway to route to the test agent', () => gw.gateway.router.agent(AGENT)?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    await until('the gateway to route to the test agent', () => gw.gateway.router.agent(AGENT)?.instances.some((i) => i.inRotation) ?? false);
 
     const tenants: TenantFixture[] = [];
     for (let i = 0; i < options.tenants; i++) {
@@ -205,7 +205,8 @@ async function send(mesh: IsolationMesh, caller: number, verb: string, path: str
       ...(body !== undefined && { 'content-type': 'application/json' }),
     },
     ...(body !== undefined && { body: JSON.stringify(body) }),
-    signal: AbortSignal.any([controller.signal, AbortSignal.timeout(10_000)]),
+    // Catches a call that hangs; wide, as one took over 10 s on a loaded CI machine (two cores, load 20 to 40).
+    signal: AbortSignal.any([controller.signal, AbortSignal.timeout(WAIT_DEADLINE_MS)]),
   });
   if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     const text = await response.text();

@@ -28,7 +28,7 @@ describe('two gateway replicas bridging one ACP agent on PostgreSQL', { skip }, 
     ({ a, b } = replicas);
     const res = await call(replicas.registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url });
     assert.equal(res.status, 201, JSON.stringify(res.body));
-    for (const g of [a, b]) await until('the replica to route to the ACP agent', async () => g.gateway.router.agent('interviewer')?.instances.some((i) => i.inRotation) ?? false, 15_000);
+    for (const g of [a, b]) await until('the replica to route to the ACP agent', async () => g.gateway.router.agent('interviewer')?.instances.some((i) => i.inRotation) ?? false);
   });
   after(async () => {
     await replicas?.close();

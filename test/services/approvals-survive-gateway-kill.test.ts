@@ -61,7 +61,7 @@ describe('parked calls survive a gateway killed with SIGKILL: none lost, none do
     host = await startRuntime([payments], { registryUrl: replicas.registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
     token = await fetchToken(a.url, await createClient(a.url, { name: 'buyer', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
     await topUp(a.url, tenant, TOPPED_UP / 1000);
-    await until('B to route to payments', async () => (await fetch(`${b.url}/agents/payments/.well-known/agent-card.json`)).status === 200, 15_000);
+    await until('B to route to payments', async () => (await fetch(`${b.url}/agents/payments/.well-known/agent-card.json`)).status === 200);
     const rule = await fetch(`${b.url}/v1/approval-rules/every-payment`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ agent: 'payments', reason: 'every payment needs finance' }) });
     assert.equal(rule.status, 200, await rule.text());
   });
@@ -87,7 +87,7 @@ describe('parked calls survive a gateway killed with SIGKILL: none lost, none do
 
     // B approves "held"; the agent starts it and waits: B is killed before the agent answers.
     void decide(b.url, parked.get('held')!, 'approve').catch(() => {});
-    await until('the held payment to start at the agent', async () => heldStarted, 15_000);
+    await until('the held payment to start at the agent', async () => heldStarted);
     const exited = once(replicas.b.child, 'exit');
     replicas.b.child.kill('SIGKILL');
     await exited;
@@ -106,7 +106,7 @@ describe('parked calls survive a gateway killed with SIGKILL: none lost, none do
     // A's sweep sends the half-sent call again (its clock past the send deadline); the runtime finds its task: it does not run again.
     release();
     assert.equal(await a.gateway.approvals.resumeStranded(Date.now() + 3_600_000), 1);
-    await until('the held payment to be approved', async () => (await list('approved')).includes(parked.get('held')!), 15_000);
+    await until('the held payment to be approved', async () => (await list('approved')).includes(parked.get('held')!));
     await until('every approved call to be settled', async () => {
       await a.gateway.settleNow();
       return (await a.gateway.ledger.holds(tenant)).length === 0;

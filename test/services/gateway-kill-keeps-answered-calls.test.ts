@@ -82,7 +82,7 @@ async function answerThenKill(url: string, token: string, tenant: string, child:
       answered.push({ key: taskChargeKey('meter', tenant, task.id), taskId: task.id });
     }
   });
-  await until('the load to be under way', async () => answered.length >= answers, 30_000);
+  await until('the load to be under way', async () => answered.length >= answers);
   const exited = once(child, 'exit');
   child.kill('SIGKILL');
   await exited;
@@ -135,7 +135,7 @@ describe('a gateway killed with SIGKILL under load keeps every answered call, on
     token = await fetchToken(replicas.a.url, await createClient(replicas.a.url, { name: 'caller', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
     await topUp(replicas.a.url, tenant, 1_000);
     database = await createDatabase({ url: replicas.schema.url, migrate: false });
-    await until('B to route to the meter', async () => (await fetch(`${replicas.b.url}/agents/meter/.well-known/agent-card.json`)).status === 200, 15_000);
+    await until('B to route to the meter', async () => (await fetch(`${replicas.b.url}/agents/meter/.well-known/agent-card.json`)).status === 200);
   });
   after(async () => {
     await restarted?.close();
@@ -185,7 +185,7 @@ describe('a gateway killed with SIGKILL under load keeps every answered call, on
     token = await fetchToken(gateway.url, await createClient(gateway.url, { name: 'caller', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
     await topUp(gateway.url, tenant, 1_000);
     const url = gateway.url;
-    await until('the gateway to route to the meter', async () => (await fetch(`${url}/agents/meter/.well-known/agent-card.json`)).status === 200, 15_000);
+    await until('the gateway to route to the meter', async () => (await fetch(`${url}/agents/meter/.well-known/agent-card.json`)).status === 200);
   });
   after(async () => {
     await gateway?.close();

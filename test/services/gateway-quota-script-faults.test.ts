@@ -74,7 +74,7 @@ describe('the quota script on a private Redis: what a call costs, a lost script,
     redis = gatewayConnection(port);
     admin = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
     admin.on('error', () => undefined);
-    await until('the gateway connection to be ready', async () => redis.status === 'ready', 10_000);
+    await until('the gateway connection to be ready', async () => redis.status === 'ready');
   });
   after(async () => {
     redis?.disconnect();
@@ -156,7 +156,7 @@ describe('the quota script on a private Redis: what a call costs, a lost script,
   test('two replicas claiming from one counter never admit more than the limit, and at most a claim each fewer', async () => {
     const other = gatewayConnection(port);
     try {
-      await until('the second connection to be ready', async () => other.status === 'ready', 10_000);
+      await until('the second connection to be ready', async () => other.status === 'ready');
       const replicas = [new Quotas({ redis }), new Quotas({ redis: other })];
       const check: QuotaCheck = { key: 'client:two-replicas:agent:a', rpm: 1000, burst: 0 };
       const admitted = [0, 0];
@@ -220,7 +220,7 @@ describe('the quota script on a private Redis: what a call costs, a lost script,
     assert.equal(Number(await admin.get(quotaKeyOf(check))), 1);
 
     await stop(server);
-    await until('the gateway connection to see Redis gone', async () => redis.status !== 'ready', 10_000);
+    await until('the gateway connection to see Redis gone', async () => redis.status !== 'ready');
     // In memory from zero: rpm + burst admitted, then refused with Retry-After, never a Redis error.
     for (let i = 0; i < 4; i++) assert.ok(await quotas.admit([check]));
     await assert.rejects(quotas.admit([check]), (err: { code?: string; details?: Record<string, unknown> }) => {
@@ -230,7 +230,7 @@ describe('the quota script on a private Redis: what a call costs, a lost script,
     });
 
     server = await startRedisServer(port);
-    await until('the gateway connection to reconnect', async () => redis.status === 'ready', 10_000);
+    await until('the gateway connection to reconnect', async () => redis.status === 'ready');
     // A fresh server: the script is not loaded and the counter is gone; the call counts there again.
     const fresh: QuotaCheck = { key: 'client:back:agent:a', rpm: 3, burst: 0 };
     await quotas.admit([fresh]);

@@ -58,7 +58,7 @@ describe('two gateway replicas sharing Redis quotas', { skip }, () => {
     redisKeys.push(`am:q:${QUOTA}/0:client:${warm.clientId}:agent:tester`, `am:q:10000/0:tenant:${warmTenant}`);
     const warmToken = await fetchToken(a.url, warm);
     for (const url of [a.url, b.url]) {
-      await until(`${url} to forward to the test agent`, async () => ((await (await getUnknownTask(url, warmToken)).json()) as any).error?.code === -32001, 15_000);
+      await until(`${url} to forward to the test agent`, async () => ((await (await getUnknownTask(url, warmToken)).json()) as any).error?.code === -32001);
     }
 
     const tenant = `quota-${randomSuffix()}`;

@@ -69,7 +69,7 @@ describe('streamed calls settle in the replica batch, and a killed replica loses
     token = await fetchToken(a.url, await createClient(a.url, { name: 'streamer', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
     await topUp(a.url, tenant, TOPPED_UP / 1000);
     database = await createDatabase({ url: replicas.schema.url, migrate: false });
-    await until('B to route to the meter', async () => (await fetch(`${b.url}/agents/meter/.well-known/agent-card.json`)).status === 200, 15_000);
+    await until('B to route to the meter', async () => (await fetch(`${b.url}/agents/meter/.well-known/agent-card.json`)).status === 200);
   });
   after(async () => {
     await host?.close();
@@ -94,7 +94,7 @@ describe('streamed calls settle in the replica batch, and a killed replica loses
       }),
     );
     const settled = async () => db().selectFrom('credit_reservations').select(['key', 'status', 'charged']).where('key', 'in', keys).execute();
-    await until('B to write the settlements', async () => (await settled()).length === keys.length, 15_000);
+    await until('B to write the settlements', async () => (await settled()).length === keys.length);
     for (const row of await settled()) assert.deepEqual({ status: row.status, charged: Number(row.charged) }, { status: 'settled', charged: USED });
     // Never tracked: no open row, no reservation of its own carved out of the lease (its `reserve` entry), and
     // settle entries per batch (one per agent per lease write), not per call. A stream's end waits for its
@@ -105,7 +105,7 @@ describe('streamed calls settle in the replica batch, and a killed replica loses
     assert.ok(count('reserve') <= 2, `${count('reserve')} reserve entries: leases only`);
     assert.ok(count('settle') < keys.length, `${count('settle')} settle entries for ${keys.length} calls`);
     // The call's own audit entry says it settled and what it cost; nothing is settled later.
-    await until('B to write the audit entries', async () => (await db().selectFrom('audit_log').select('seq').where('tenant', '=', tenant).where('event_type', '=', 'a2a.call').execute()).length >= keys.length, 15_000);
+    await until('B to write the audit entries', async () => (await db().selectFrom('audit_log').select('seq').where('tenant', '=', tenant).where('event_type', '=', 'a2a.call').execute()).length >= keys.length);
     const audited = await db().selectFrom('audit_log').select(['event_type', 'milli_credits', 'detail']).where('tenant', '=', tenant).execute();
     const calls = audited.filter((r) => r.event_type === 'a2a.call');
     assert.equal(calls.length, keys.length);
@@ -132,7 +132,7 @@ describe('streamed calls settle in the replica batch, and a killed replica loses
     });
     const settledCount = async () => (await db().selectFrom('credit_reservations').select('key').where('tenant', '=', tenant).where('status', '=', 'settled').where('agent', '=', 'meter').execute()).length;
     // Killed while calls stream and settlements of this load are already being written.
-    await until('some of the load to be settled and written', async () => finished.length >= 20 && (await settledCount()) >= 40 + 10, 30_000);
+    await until('some of the load to be settled and written', async () => finished.length >= 20 && (await settledCount()) >= 40 + 10);
     const exited = once(b.child, 'exit');
     b.child.kill('SIGKILL');
     await exited;

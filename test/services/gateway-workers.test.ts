@@ -200,8 +200,8 @@ describe('serve gateway --workers 2 whose primary disappears', { skip }, () => {
     const exited = once(child, 'exit');
     child.kill('SIGKILL');
     await exited;
-    await until('both workers to exit', () => pids.every((pid) => !alive(pid)), 15_000);
+    await until('both workers to exit', () => pids.every((pid) => !alive(pid)));
     // They drained (Node's cluster alone would have ended them at once); their output outlives the primary's.
-    await until('both drain lines', () => new Set(output.text().match(/"worker":\d[^\n]*"reason":"primary gone"[^\n]*gateway worker draining/g)).size === 2, 5_000);
+    await until('both drain lines', () => new Set(output.text().match(/"worker":\d[^\n]*"reason":"primary gone"[^\n]*gateway worker draining/g)).size === 2);
   });
 });

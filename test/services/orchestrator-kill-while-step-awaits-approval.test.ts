@@ -109,10 +109,10 @@ describe('an orchestrator killed with SIGKILL while a step awaits approval', { s
     const body = (await started.json()) as any;
     assert.equal(started.status, 200, JSON.stringify(body));
     const runId = (body.result.task ?? body.result).id as string;
-    await until('the step\'s call to be parked', async () => (await approvals('pending')).length === 1, 20_000);
+    await until('the step\'s call to be parked', async () => (await approvals('pending')).length === 1);
     const [parked] = await approvals('pending');
     assert.equal(parked!.reason, REASON);
-    await until('the run to say its step awaits approval', async () => JSON.stringify(await getRun(runId)).includes(`waits for approval: ${REASON}`), 20_000);
+    await until('the run to say its step awaits approval', async () => JSON.stringify(await getRun(runId)).includes(`waits for approval: ${REASON}`));
     assert.equal((await getRun(runId)).status.state, 'TASK_STATE_WORKING');
 
     await kill();
@@ -126,7 +126,7 @@ describe('an orchestrator killed with SIGKILL while a step awaits approval', { s
     registry = await startRegistry({ probeIntervalMs: 200 });
     gw = await startGateway(registry.url, { databaseUrl: gatewaySchema.url, redisUrl: REDIS_URL, creditsMode: 'exact', approvals: { rules: [{ id: 'payments', agent: 'payments', reason: REASON }], sweepIntervalMs: 600_000 } });
     host = await startRuntime([payments], { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true });
-    await until('the gateway to route to payments', async () => gw.gateway.router.agent('payments')?.instances.some((i) => i.inRotation) ?? false, 15_000);
+    await until('the gateway to route to payments', async () => gw.gateway.router.agent('payments')?.instances.some((i) => i.inRotation) ?? false);
     own = await createClient(gw.url, { name: 'orchestrator', tenant: 'platform', scopes: ['gateway:delegate', 'a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] });
     user = await createClient(gw.url, { name: 'acme-app', tenant, scopes: ['a2a:message:send', 'a2a:tasks:read'] });
     await topUp(gw.url, tenant, 100);

@@ -4,7 +4,8 @@
  * notify one receiver that drops every connection for a while, then answers
  * 200. While it is down, the replicas send it one probe at a time on the
  * origin's backoff (not one retry per task); once it is back, the whole
- * backlog arrives within 10 s, in order per task, each notification once.
+ * backlog arrives at once rather than at the backoff's pace, in order per
+ * task, each notification once.
  *
  * The outage is shorter than a production one, with the same behaviour: it
  * outlasts the ramp of the origin's backoff (1 s, 2 s, 4 s, then its 5 s cap),
@@ -30,6 +31,13 @@ const OUTAGE_MS = 12_000;
 /** Rows of one origin a replica claims per cycle (the worker's default `originConcurrency`). */
 const ORIGIN_CONCURRENCY = 4;
 const REPLICAS = 2;
+/**
+ * Longest the backlog may take to arrive once the receiver is back. A quiet machine takes 2 to 5 s (the
+ * next probe within the 5 s cap, the rest at once); a loaded CI machine (two cores, load 20 to 40) took
+ * over 20 s. Rows sent at the backoff's pace, each after at least half the cap, would take
+ * 112 × 2.5 s = 280 s.
+ */
+const DRAIN_BOUND_MS = 60_000;
 
 /** Reports `count` progress steps, then completes: each step is one notification. */
 const ticker = defineAgent({
@@ -103,7 +111,7 @@ describe('push notifications through a webhook outage, two replicas', { skip }, 
     await deleteRedisKey(stream);
   });
 
-  test('one probe per origin while it is down; the backlog arrives in order, once each, within 10 s of its return', async (t) => {
+  test("one probe per origin while it is down; the backlog arrives in order, once each, well before the backoff's pace once it returns", async (t) => {
     const outageStarted = Date.now();
     const taskIds: string[] = [];
     for (let i = 0; i < TASKS; i++) {
@@ -133,10 +141,10 @@ describe('push notifications through a webhook outage, two replicas', { skip }, 
 
       down = false;
       const back = Date.now();
-      await waitFor('every notification delivered', async () => ((await outbox()).every((r) => r.state === 'delivered') ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 });
+      await waitFor('every notification delivered', async () => ((await outbox()).every((r) => r.state === 'delivered') ? true : undefined), { timeoutMs: 2 * DRAIN_BOUND_MS, intervalMs: 100 });
       const drainedMs = Math.max(...delivered.map((d) => d.at)) - back;
       const firstMs = Math.min(...delivered.map((d) => d.at)) - back;
-      assert.ok(drainedMs <= 10_000, `backlog drained ${drainedMs} ms after the receiver came back (the first ${firstMs} ms after it)`);
+      assert.ok(drainedMs <= DRAIN_BOUND_MS, `backlog drained ${drainedMs} ms after the receiver came back (the first ${firstMs} ms after it)`);
 
       // In order per task and once each: exactly the task's outbox rows, by ascending seq.
       for (const taskId of taskIds) {

@@ -136,7 +136,7 @@ describe('two registry replicas on one PostgreSQL', { skip }, () => {
       assert.equal(res.status, 201, JSON.stringify(res.body));
       assert.equal(res.body.signed, true);
       await a.registry.probeNow();
-      await until('A to see the agent healthy', async () => (await call(a.url, 'GET', '/v1/agents/remote-tester')).body.health === 'healthy', 6000);
+      await until('A to see the agent healthy', async () => (await call(a.url, 'GET', '/v1/agents/remote-tester')).body.health === 'healthy');
       await call(a.url, 'PUT', '/v1/agents/remote-tester/config', { config: { level: 1 } });
       await call(b.url, 'PUT', '/v1/agents/remote-tester/config', { config: { level: 2 } });
       const rolled = await call(a.url, 'POST', '/v1/agents/remote-tester/config/rollback', { version: 1 });

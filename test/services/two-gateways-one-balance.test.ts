@@ -46,7 +46,7 @@ describe('two gateway replicas on one PostgreSQL spending one balance', { skip }
     replicas = await startGatewayReplicas(SECRET);
     ({ a, b } = replicas);
     host = await startRuntime([meter], { registryUrl: replicas.registry.url, gatewayJwksUrl: replicas.jwksUrl, requireGatewayAssertion: true });
-    for (const g of [a, b]) await until('the replica to route to the meter', async () => g.gateway.router.agent('meter')?.instances.some((i) => i.inRotation) ?? false, 15_000);
+    for (const g of [a, b]) await until('the replica to route to the meter', async () => g.gateway.router.agent('meter')?.instances.some((i) => i.inRotation) ?? false);
   });
   after(async () => {
     await host?.close();

@@ -31,7 +31,8 @@ import type { BridgeOptions } from './acp-bridge.js';
 export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   const principal = c.principal!;
   const call = c.call;
-  const assertion = await d.assertions.get(principal, c.agent);
+  // A call forwarded without a hold says so to the agent, in an assertion of its own (ADR 0046, third addendum).
+  const assertion = c.retryOnly === undefined ? await d.assertions.get(principal, c.agent) : await d.assertions.retryOnly(principal, c.agent, c.retryOnly);
   // Read the answer for settlement; with GenAI spans, a message send's answer too (its conversation and token usage).
   const tap = c.reservationKey !== undefined || (d.tracing.genAi && isMessageSend(call.operation)) ? new AnswerTap(call.streaming) : undefined;
   // Without a tap, the error an answer carries is watched for by a scan (a JSON-RPC error comes with HTTP 200).
@@ -86,6 +87,11 @@ function readAnswer(c: GatewayCall, tap: AnswerTap | undefined, watch: AnswerErr
  */
 async function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, watch: AnswerErrorWatch | undefined, status: number): Promise<void> {
   readAnswer(c, tap, watch, status);
+  // A retry-only call the agent refused as short of credit is audited as the gateway's own refusal would be.
+  if (c.retryOnly !== undefined && status === 402) {
+    c.audit.eventType = 'credits.insufficient';
+    c.audit.outcome = 'denied';
+  }
   const priced = tap !== undefined && c.reservationKey !== undefined;
   // A JSON-RPC error answer is a failed call, as an HTTP error is: its hold is released, nothing charged.
   if (priced) await settleCall(c, d, tap, c.audit.outcome === 'error');
@@ -95,7 +101,9 @@ async function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | unde
     // One write per turn to the answer journal; the database batches follow behind the answer (ADR 0047).
     journal.audit(d.audit, d.audit.prepare(c.audit));
     c.recorded = true;
-    await journal.written();
+    // A call alone in flight has nobody to share the turn's write with: written now, not at the end of the turn (ADR 0057).
+    const pending = d.gate.inFlightTotal() <= 1 ? journal.writeNow() : journal.written();
+    if (pending !== undefined) await pending;
     return;
   }
   const recorded = d.audit.record(c.audit);

@@ -55,7 +55,7 @@ describe('agentmesh agents register --acp, and send to a bridged agent', () => {
 
   test('send reaches a bridged agent through the gateway: blocking, streaming, and answering its question', async () => {
     for (const name of ['echo', 'interviewer']) {
-      await until(`the gateway to route to ${name}`, async () => gw.gateway.router.agent(name)?.instances.some((i) => i.inRotation) ?? false, 10_000);
+      await until(`the gateway to route to ${name}`, async () => gw.gateway.router.agent(name)?.instances.some((i) => i.inRotation) ?? false);
     }
     const blocking = await cli(['send', `${gw.url}/agents/echo`, 'hello over ACP'], { env });
     assert.equal(blocking.code, 0, blocking.stderr);

@@ -75,7 +75,7 @@ describe('agentmesh serve orchestrator', () => {
 
     const card = (await (await fetch(`${url}/.well-known/agent-card.json`)).json()) as { skills: Array<{ id: string }> };
     assert.ok(card.skills.some((s) => s.id === 'enrich-and-score'), 'the workflow is a skill of the card');
-    await until('the orchestrator to register itself', async () => (await fetch(`${registry.url}/v1/agents/orchestrator`)).status === 200, 10_000);
+    await until('the orchestrator to register itself', async () => (await fetch(`${registry.url}/v1/agents/orchestrator`)).status === 200);
 
     const run = await cli(['workflow', 'run', 'enrich-and-score', '--input', 'leadIds=["a-1","b-2-dup"]', '--agent-url', url]);
     assert.equal(run.code, 0, run.stderr);
@@ -137,7 +137,7 @@ outputs:
     const [, clientId, clientSecret] = /demo client: (\S+) \/ (\S+)/.exec(up.stdout.text)!;
     const env = { AGENTMESH_CLIENT_ID: clientId!, AGENTMESH_CLIENT_SECRET: clientSecret! };
 
-    await until('the orchestrator to answer through the gateway', async () => (await fetch(`${gatewayUrl}/agents/orchestrator/.well-known/agent-card.json`)).status === 200, 15_000);
+    await until('the orchestrator to answer through the gateway', async () => (await fetch(`${gatewayUrl}/agents/orchestrator/.well-known/agent-card.json`)).status === 200);
     const run = await cli(['workflow', 'run', 'score-and-echo', '--input', 'leadIds=["lead-001","lead-002"]', '--gateway', gatewayUrl], { env });
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(JSON.parse(run.stdout), { count: 2 });

@@ -257,7 +257,7 @@ describe('agentmesh up, end to end through HTTP and the CLI', () => {
     const m = mesh!;
     const token = env['AGENTMESH_TOKEN']!;
     // A call settles from its answer (a stream's final status carries the usage) or, when its task outlived it, once the gateway reads the task's end.
-    await until('every call to settle', async () => (await getJson(`${m.gatewayUrl}/v1/tenants/demo/credits`, token)).reservedMilliCredits === 0, 30_000);
+    await until('every call to settle', async () => (await getJson(`${m.gatewayUrl}/v1/tenants/demo/credits`, token)).reservedMilliCredits === 0);
     const [balanceRun, usageRun, auditRun, verifyRun] = await Promise.all([
       agentmesh(['credits', 'balance', 'demo', '--json'], env),
       agentmesh(['credits', 'usage', 'demo', '--by', 'agent', '--json'], env),

@@ -38,7 +38,7 @@ export async function startBridgedAgents(options: { creditsPerCall: number; tena
     assert.equal(res.status, 201, JSON.stringify(res.body));
   }
   for (const name of ['echo', 'interviewer', 'holder']) {
-    await until(`the gateway to route to ${name}`, async () => gw.gateway.router.agent(name)?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    await until(`the gateway to route to ${name}`, async () => gw.gateway.router.agent(name)?.instances.some((i) => i.inRotation) ?? false);
   }
   const token = await fetchToken(gw.url, await createClient(gw.url, { name: options.clientName, tenant: options.tenant, scopes: BRIDGE_SCOPES }));
   await topUp(gw.url, options.tenant, 100);
@@ -63,7 +63,7 @@ export async function followReleasedRun(client: Client, acp: AcpReferenceServer,
   const following = (async () => {
     for await (const e of client.resubscribeTask({ tenant: '', id: taskId })) events.push(e);
   })();
-  await until('the subscription to start', async () => events.length > 0, 10_000);
+  await until('the subscription to start', async () => events.length > 0);
   acp.release(taskId);
   await following;
   return events;
@@ -81,5 +81,5 @@ export async function cancelHeldRun(bridged: Pick<BridgedAgents, 'acp' | 'gw'>, 
   const canceled = await client.cancelTask({ tenant: '', id: started.id, metadata: undefined });
   assert.equal(canceled.status?.state, TaskState.TASK_STATE_CANCELED);
   assert.equal(acp.runs.get(started.id)?.['status'], 'cancelled');
-  await until('the hold to be refunded', async () => (await available(gw.url, hold.tenant)) === hold.before, 10_000);
+  await until('the hold to be refunded', async () => (await available(gw.url, hold.tenant)) === hold.before);
 }

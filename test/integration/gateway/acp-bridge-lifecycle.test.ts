@@ -23,7 +23,7 @@ async function setUp(acp: AcpReferenceServer, config: Parameters<typeof startGat
   for (const name of ['echo', 'holder']) {
     const res = await call(registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url, name, metadata: { skills: { [name]: { pricing: { creditsPerCall: PRICE } } } } });
     assert.equal(res.status, 201, JSON.stringify(res.body));
-    await until(`the gateway to route to ${name}`, async () => gw.gateway.router.agent(name)?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    await until(`the gateway to route to ${name}`, async () => gw.gateway.router.agent(name)?.instances.some((i) => i.inRotation) ?? false);
   }
   return { registry, gw };
 }
@@ -61,11 +61,11 @@ describe('a blocking send whose client leaves before the answer', () => {
       const controller = new AbortController();
       const answer = fetch(`${f.env.gw.url}/agents/holder`, { method: 'POST', signal: controller.signal, headers: { 'content-type': 'application/json', 'a2a-version': version, authorization: `Bearer ${token}` }, body: sendBody('I will not wait', version) });
       const runId = await started;
-      await until('the hold to be taken', async () => (await available(f.env.gw.url, tenant)) === before - PRICE * 1000, 10_000);
+      await until('the hold to be taken', async () => (await available(f.env.gw.url, tenant)) === before - PRICE * 1000);
       controller.abort();
       await assert.rejects(answer);
-      await until('the ACP run to be cancelled', async () => f.acp.runs.get(runId)?.['status'] === 'cancelled', 15_000);
-      await until('the hold to be refunded', async () => (await available(f.env.gw.url, tenant)) === before, 10_000);
+      await until('the ACP run to be cancelled', async () => f.acp.runs.get(runId)?.['status'] === 'cancelled');
+      await until('the hold to be refunded', async () => (await available(f.env.gw.url, tenant)) === before);
     });
   }
 
@@ -230,7 +230,7 @@ describe('an ACP server that answers a stream run at once, still running (202)',
     const answer = fetch(`${f.env.gw.url}/agents/holder`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` }, body: sendBody('wait for me', '1.0') });
     const runId = await started;
     // Answered 202 while it runs: the bridge reads it again (GET /runs/{id}) until it ends.
-    await until('the bridge to read the run again', async () => f.acp.requests.some((r) => r === `GET /runs/${runId}`), 10_000);
+    await until('the bridge to read the run again', async () => f.acp.requests.some((r) => r === `GET /runs/${runId}`));
     f.acp.release(runId);
     const res = await answer;
     assert.equal(res.status, 200);

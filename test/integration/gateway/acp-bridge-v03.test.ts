@@ -90,7 +90,7 @@ describe('an SDK v0.3 client calls bridged ACP agents through the gateway', () =
     assert.equal(textOf(task), 'hello from v0.3');
     assert.equal(acp.runs.get(task.id)?.['status'], 'completed');
     assert.equal(acp.runs.get(task.id)?.['session_id'], task.contextId);
-    await until('the charge to settle', async () => (await balanceTotal(gw.url, tenant)) === before - PRICE * 1000, 10_000);
+    await until('the charge to settle', async () => (await balanceTotal(gw.url, tenant)) === before - PRICE * 1000);
     const read = await c.getTask({ tenant: '', id: task.id, historyLength: undefined });
     assert.equal(read.status?.state, TaskState.TASK_STATE_COMPLETED);
     assert.equal(textOf(read), 'hello from v0.3');

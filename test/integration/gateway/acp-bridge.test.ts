@@ -91,7 +91,7 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
       const claims = JSON.parse(Buffer.from(assertion!.split('.')[1]!, 'base64url').toString('utf8'));
       assert.equal(claims.tenant, tenant);
       assert.equal(claims.aud, 'agentmesh:agent:echo');
-      await until('the charge to settle', async () => (await balanceTotal(gw.url, tenant)) === before - PRICE * 1000, 10_000);
+      await until('the charge to settle', async () => (await balanceTotal(gw.url, tenant)) === before - PRICE * 1000);
       // GetTask reads the run.
       const read = await (await client('echo')).getTask({ tenant: '', id: result.id, historyLength: undefined });
       assert.equal(read.status?.state, TaskState.TASK_STATE_COMPLETED);
@@ -164,7 +164,7 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
       const streaming = (async () => {
         for await (const e of c.sendMessageStream(sendParams(text('stream then cancel')))) events.push(e);
       })();
-      await until('the stream to start', async () => events.length > 0, 10_000);
+      await until('the stream to start', async () => events.length > 0);
       const taskId = events[0]!.payload?.$case === 'task' ? events[0]!.payload.value.id : '';
       assert.ok(taskId);
       assert.equal(await available(gw.url, own.tenant), before - PRICE * 1000, 'the stream holds its price');
@@ -173,7 +173,7 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
       await streaming;
       const last = events.at(-1)!.payload;
       assert.equal(last?.$case === 'statusUpdate' && last.value.status?.state, TaskState.TASK_STATE_CANCELED);
-      await until('the hold to be refunded', async () => (await available(gw.url, own.tenant)) === before, 10_000);
+      await until('the hold to be refunded', async () => (await available(gw.url, own.tenant)) === before);
     });
 
     test('SubscribeToTask follows the run until it ends', async () => {
@@ -338,7 +338,7 @@ describe('a bridged agent that answers outside the ACP document', () => {
     gw = await startGateway(registry.url);
     const res = await call(registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/acp` });
     assert.equal(res.status, 201, JSON.stringify(res.body));
-    await until('the gateway to route to hostile', async () => gw.gateway.router.agent('hostile')?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    await until('the gateway to route to hostile', async () => gw.gateway.router.agent('hostile')?.instances.some((i) => i.inRotation) ?? false);
     token = await fetchToken(gw.url, await createClient(gw.url, { name: 'h', tenant: 'hostile-co', scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
     base = `${gw.url}/agents/hostile`;
   });
@@ -393,13 +393,13 @@ describe('a bridged agent that answers outside the ACP document', () => {
       assert.match(body.error.message, /ACP agent hostile answered more than the 1048576-byte limit/);
       assert.equal(body.error.data?.[0]?.metadata?.code, 'AM_ERR_HTTP_UPSTREAM_TOO_LARGE', answer.text);
       // The server notes whether its answer was cut short: a gateway that read it all would leave `cut` false.
-      await until(`the gateway to let go of the ${text} answer before its end`, async () => oversized.get(text)?.cut === true, 10_000);
+      await until(`the gateway to let go of the ${text} answer before its end`, async () => oversized.get(text)?.cut === true);
     }
     // Events each under the limit, a blocking send's output past it: refused too, the stream let go of (it never ends by itself).
     const many = await send('many-messages');
     assert.equal(many.status, 502, many.text);
     assert.equal(JSON.parse(many.text).error.data?.[0]?.metadata?.code, 'AM_ERR_HTTP_UPSTREAM_TOO_LARGE', many.text);
-    await until('the gateway to let go of the many-messages stream', async () => oversized.get('many-messages')?.cut === true, 10_000);
+    await until('the gateway to let go of the many-messages stream', async () => oversized.get('many-messages')?.cut === true);
   });
 
   test('a body that is not JSON, a run the document does not describe, a body too large, a 500: the upstream failed', async () => {
@@ -462,7 +462,7 @@ describe('a bridged agent that answers outside the ACP document', () => {
     const { value } = await reader.read();
     assert.match(Buffer.from(value!).toString('utf8'), /"task"/);
     controller.abort();
-    await until('the ACP request to be closed by the gateway', async () => silentClosed, 10_000);
+    await until('the ACP request to be closed by the gateway', async () => silentClosed);
   });
 
   test('an event the document does not describe: refused before the stream starts, or its last event once started', async () => {

@@ -60,7 +60,7 @@ describe('the gateway\'s ACP door answers every error as the ACP document says',
     acpServer = await startAcpReferenceServer({ manifests: [{ name: 'bridged', description: 'An ACP agent', input_content_types: ['text/plain'], output_content_types: ['text/plain'] }], behaviours: { bridged: 'echo' } });
     const registered = await call(mesh.registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: acpServer.url, name: 'bridged' });
     assert.equal(registered.status, 201, JSON.stringify(registered.body));
-    await until('the gateway to route to the bridged agent', async () => mesh.gw.gateway.router.agent('bridged')?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    await until('the gateway to route to the bridged agent', async () => mesh.gw.gateway.router.agent('bridged')?.instances.some((i) => i.inRotation) ?? false);
     const scopes = ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'];
     token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'acp', tenant: 'acme', scopes }));
     readOnly = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'ro', tenant: 'acme', scopes: ['a2a:tasks:read'] }));

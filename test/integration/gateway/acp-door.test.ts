@@ -78,7 +78,7 @@ describe('native agents over ACP through the gateway (/agents/{name}/acp)', () =
     assert.equal(run.status, 200, JSON.stringify(run.body));
     assert.equal(run.body.status, 'completed');
     assert.equal(outputText(run.body), 'echo: hello');
-    await until('the run to be charged', async () => (await balanceTotal(mesh.gw.url, 'acme')) === before - 2000, 10_000);
+    await until('the run to be charged', async () => (await balanceTotal(mesh.gw.url, 'acme')) === before - 2000);
     const read = await client.call('GET', `/runs/${run.body.run_id}`);
     assert.equal(read.body.status, 'completed');
     const events = await client.call('GET', `/runs/${run.body.run_id}/events`);
@@ -106,8 +106,8 @@ describe('native agents over ACP through the gateway (/agents/{name}/acp)', () =
     assert.equal(await available(mesh.gw.url, 'globex'), before - 2000, 'the run holds its price');
     const cancelled = await client.call('POST', `/runs/${run.body.run_id}/cancel`);
     assert.equal(cancelled.status, 202);
-    await until('the run to be cancelled', async () => (await client.call('GET', `/runs/${run.body.run_id}`)).body.status === 'cancelled', 10_000);
-    await until('the hold to be refunded', async () => (await available(mesh.gw.url, 'globex')) === before, 10_000);
+    await until('the run to be cancelled', async () => (await client.call('GET', `/runs/${run.body.run_id}`)).body.status === 'cancelled');
+    await until('the hold to be refunded', async () => (await available(mesh.gw.url, 'globex')) === before);
     // Another tenant's run is not found through the door, as its task is over A2A.
     assert.equal((await acp('waiter').call('GET', `/runs/${run.body.run_id}`)).status, 404);
   });

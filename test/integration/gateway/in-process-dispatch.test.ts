@@ -81,7 +81,7 @@ describe('the gateway dispatches to agents of its own process in memory', { skip
     });
     t.after(() => orch.close());
     inProcess.add(orch.url, orch.orchestrator.runtime.app.server);
-    await until('the gateway to route to the orchestrator', async () => gw.gateway.router.agent('orchestrator')?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    await until('the gateway to route to the orchestrator', async () => gw.gateway.router.agent('orchestrator')?.instances.some((i) => i.inRotation) ?? false);
     const res = await fetch(`${gw.url}/agents/orchestrator`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}` },

@@ -129,7 +129,7 @@ describe('balancing over the instances of one agent', () => {
     const inFlightOnVictim = atKill.outstanding + sentWhileDying;
     hosts.splice(0, 1);
     const afterKill = gw.results.length;
-    await until('200 more requests served', () => gw.results.length >= afterKill + 200, 20_000);
+    await until('200 more requests served', () => gw.results.length >= afterKill + 200);
     await load.stop();
 
     assert.ok(failures.length <= inFlightOnVictim, `${failures.length} failures, ${inFlightOnVictim} requests were in flight on the killed instance: ${failures.join('\n')}`);
@@ -168,7 +168,7 @@ describe('balancing over the instances of one agent', () => {
     // In flight on it: what it had at the crash, plus what reached a connection to it before the breaker opened (connections refused are retried, never failed).
     const inFlightAtKill = atCrash.outstanding + gw.router.stats().find((s) => s.instance === victimId)!.requests - atCrash.requests;
     const opened = gw.results.length;
-    await until('200 more requests served', () => gw.results.length >= opened + 200, 20_000);
+    await until('200 more requests served', () => gw.results.length >= opened + 200);
     await load.stop();
     for (const hold of holders) hold.abort();
     const cut = (await Promise.all(held)).filter((answer) => answer !== undefined);

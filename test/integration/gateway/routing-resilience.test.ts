@@ -35,6 +35,18 @@ async function post(base: string, agent: string, body: string, path = ''): Promi
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
+/**
+ * How long an open breaker refuses requests: longer than the test takes to send its six requests while
+ * the breaker is open, which on a loaded CI machine (two cores, load 20 to 40) outlasted 300 ms and let
+ * a trial through to the failing instance.
+ */
+const BREAKER_OPEN_MS = 6_000;
+/**
+ * How long the gateway waits for an instance's answer: a silent instance meets it, a healthy one never
+ * should, which at 400 ms one did on a loaded CI machine.
+ */
+const REQUEST_TIMEOUT_MS = 3_000;
+
 describe('breakers, retries and timeouts', () => {
   let reg: Awaited<ReturnType<typeof startRegistry>>;
   let gw: Awaited<ReturnType<typeof startRouterApp>>;
@@ -44,7 +56,7 @@ describe('breakers, retries and timeouts', () => {
   before(async () => {
     reg = await startRegistry({ probeIntervalMs: 60_000 });
     // GETs and bodies saying "read" are the idempotent requests of these tests.
-    gw = await startRouterApp(reg.url, { breaker: { failures: 5, openMs: 300 }, requestTimeoutMs: 400, idempotent: (method, body) => method === 'GET' || (body?.toString().includes('"read"') ?? false) });
+    gw = await startRouterApp(reg.url, { breaker: { failures: 5, openMs: BREAKER_OPEN_MS }, requestTimeoutMs: REQUEST_TIMEOUT_MS, idempotent: (method, body) => method === 'GET' || (body?.toString().includes('"read"') ?? false) });
   });
   after(async () => {
     await gw.close();
@@ -162,7 +174,7 @@ describe('breakers, retries and timeouts', () => {
     const sends = await Promise.all([post(gw.url, 'slow-agent', '{"send":1}'), post(gw.url, 'slow-agent', '{"send":2}')]);
     const timedOut = sends.find((s) => s.status !== 200)!;
     assert.equal(timedOut.status, 503);
-    assert.equal(timedOut.body.error.message, 'agent slow-agent did not answer within 400 ms');
+    assert.equal(timedOut.body.error.message, `agent slow-agent did not answer within ${REQUEST_TIMEOUT_MS} ms`);
     assert.equal(timedOut.body.error.details[0].reason, 'AM_ERR_HTTP_TIMEOUT');
     const reads = await Promise.all([post(gw.url, 'slow-agent', '{"read":1}'), post(gw.url, 'slow-agent', '{"read":2}')]);
     assert.deepEqual(reads.map((r) => r.status), [200, 200]);

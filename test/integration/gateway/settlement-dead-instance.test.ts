@@ -48,7 +48,7 @@ before(async () => {
   const added = await call(registry.url, 'POST', '/v1/agents/quick/instances', { url: deadUrl, leaseTtlMs: 600_000 });
   assert.equal(added.status, 201, JSON.stringify(added.body));
   host = await startRuntime([quick], { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true });
-  await until('the gateway to see both instances in rotation', async () => (gw.gateway.router.agent('quick')?.instances.filter((i) => i.inRotation).length ?? 0) === 2, 10_000);
+  await until('the gateway to see both instances in rotation', async () => (gw.gateway.router.agent('quick')?.instances.filter((i) => i.inRotation).length ?? 0) === 2);
   assert.equal(gw.gateway.router.agent('quick')!.instances.find((i) => i.inRotation)!.url, deadUrl, 'the dead instance is listed first');
 });
 after(async () => {

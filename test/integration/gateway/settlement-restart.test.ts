@@ -33,7 +33,7 @@ test('a reservation left open by a stopped gateway is settled by the next one', 
   let gw = await startGateway(registry.url, { dataDir, port });
   const host = await startRuntime([asker], { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true });
   try {
-    await until('the gateway to route to the asker', async () => gw.gateway.router.agent('asker')?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    await until('the gateway to route to the asker', async () => gw.gateway.router.agent('asker')?.instances.some((i) => i.inRotation) ?? false);
     const token = await fetchToken(gw.url, await createClient(gw.url, { name: 'c', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
     await topUp(gw.url, 'acme', 100);
     const call = (params: Record<string, unknown>) =>
@@ -45,7 +45,7 @@ test('a reservation left open by a stopped gateway is settled by the next one', 
 
     await gw.close();
     gw = await startGateway(registry.url, { dataDir, port });
-    await until('the new gateway to route to the asker', async () => gw.gateway.router.agent('asker')?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    await until('the new gateway to route to the asker', async () => gw.gateway.router.agent('asker')?.instances.some((i) => i.inRotation) ?? false);
     // The answer through the new gateway ends the task; the follow-up itself is not charged.
     const second = (await (await call({ message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', taskId: first.result.task.id, parts: [{ text: 'eu' }] } })).json()) as any;
     assert.equal(second.result.task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(second));

@@ -128,7 +128,7 @@ describe('n8n and the mesh, both ways', () => {
     assert.deepEqual(item.usage, { credits: 0.04, units: { leads: 2, tasks: 8 } });
 
     // 0.02 credits per lead, two leads: 40 milli-credits, charged to the credential's tenant.
-    await until('the charge to settle', async () => (await balanceTotal(mesh.gw.url, TENANT)) === before - 40, 10_000);
+    await until('the charge to settle', async () => (await balanceTotal(mesh.gw.url, TENANT)) === before - 40);
     await mesh.gw.gateway.audit.flush();
     const rows = await mesh.gw.gateway.audit.tail({ limit: 100 });
     const row = rows.find((r) => r.eventType === 'a2a.call' && r.taskId === item.taskId);

@@ -64,11 +64,11 @@ describe('an OpenMetrics scrape by a real Prometheus', () => {
   };
 
   it('parses the scrape, keeps the series names and stores the trace exemplar', async () => {
-    await until('Prometheus has scraped the target', async () => (await query('/targets'))?.activeTargets?.[0]?.health === 'up', 30_000);
+    await until('Prometheus has scraped the target', async () => (await query('/targets'))?.activeTargets?.[0]?.health === 'up');
     const target = (await query('/targets')).activeTargets[0];
     assert.equal(target.lastError, '', 'the scrape parsed');
     for (const series of ['agentmesh_demo_requests_total', 'agentmesh_demo_duration_seconds_bucket', 'agentmesh_demo_duration_seconds_count', 'agentmesh_process_cpu_seconds_total']) {
-      await until(`${series} is stored`, async () => ((await query(`/query?query=${encodeURIComponent(series)}`))?.result?.length ?? 0) > 0, 10_000);
+      await until(`${series} is stored`, async () => ((await query(`/query?query=${encodeURIComponent(series)}`))?.result?.length ?? 0) > 0);
     }
     const now = Date.now() / 1000;
     await until(

@@ -91,7 +91,7 @@ describe('one orchestrated call through the gateway is one trace', () => {
     assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
     assert.deepEqual(outputsOf(task), { scored: 2 });
 
-    await until('the push of the completed task is delivered', () => webhook.hits.some((h) => h.body.includes('TASK_STATE_COMPLETED')), 10_000);
+    await until('the push of the completed task is delivered', () => webhook.hits.some((h) => h.body.includes('TASK_STATE_COMPLETED')));
 
     // Exemplars: an OpenMetrics scrape (as Prometheus asks) links the latency bucket to this trace;
     // the text format has none, and its counters keep their `_total` after an OpenMetrics scrape.

@@ -31,7 +31,7 @@ describe('a workflow mixing a native and a bridged ACP agent, through the gatewa
     const registered = await registryCall(mesh.registry.url, 'POST', '/v1/agents', { protocol: 'acp', url: acp.url, metadata: { skills: { 'acp-echo': { pricing: { creditsPerCall: 2 } } } } });
     assert.equal(registered.status, 201, JSON.stringify(registered.body));
     orch = await startMeshOrchestrator(mesh);
-    await until('the gateway routes to the bridged agent', () => gw.gateway.router.agent('acp-echo')?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    await until('the gateway routes to the bridged agent', () => gw.gateway.router.agent('acp-echo')?.instances.some((i) => i.inRotation) ?? false);
     token = await fetchToken(gw.url, await createClient(gw.url, { name: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel'] }));
     await topUp(gw.url, 'acme', 100);
   });
@@ -56,7 +56,7 @@ steps:
     const outputs = outputsOf(task) as any;
     assert.deepEqual(outputs, { scored: 3 }, JSON.stringify(outputs));
     // 3 credits for the native step (its reported usage), 2 for the bridged one (its price).
-    await until('acme is charged for both steps', async () => (await available(gw.url, 'acme')) === before - 5000, 10_000);
+    await until('acme is charged for both steps', async () => (await available(gw.url, 'acme')) === before - 5000);
     await gw.gateway.audit.flush();
     const rows = await gw.gateway.audit.tail({ limit: 200 });
     // The orchestrator calls each step (it streams them) for the caller's tenant.

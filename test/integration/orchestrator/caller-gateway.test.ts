@@ -64,7 +64,7 @@ describe('the agent caller through a real gateway, for a caller whose token it e
     assert.equal(outcome.state, 'completed', JSON.stringify(outcome));
     assert.deepEqual(outcome.output, { scored: 4 });
     // Four leads reserved, two reported: globex pays 2 credits; acme and the orchestrator's own tenant nothing.
-    await until('the settlement on globex', async () => (await available(gw.url, 'globex')) === globexBefore - 2000, 10_000);
+    await until('the settlement on globex', async () => (await available(gw.url, 'globex')) === globexBefore - 2000);
     assert.equal(await available(gw.url, 'acme'), acmeBefore);
 
     const own = await rpc(tokenB, 'GetTask', { id: outcome.taskId });
@@ -144,7 +144,7 @@ describe('the agent caller through a real gateway, for a caller whose token it e
     await assert.rejects(running, { name: 'AbortError' });
     assert.equal(await available(gw.url, 'globex'), before - 5000, 'the call holds its estimate while it runs');
     await caller.cancel('scorer', taskId, forGlobex());
-    await until('the refund', async () => (await available(gw.url, 'globex')) === before, 10_000);
+    await until('the refund', async () => (await available(gw.url, 'globex')) === before);
     const task = await rpc(tokenB, 'GetTask', { id: taskId });
     assert.equal(task.body.result.status.state, 'TASK_STATE_CANCELED');
   });

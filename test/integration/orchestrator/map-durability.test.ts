@@ -88,7 +88,7 @@ for (const [signal, how] of [
       const sent = await rpc(first.url, 'SendMessage', { message: runMessage(MAP_WORKFLOW, { items: ITEMS }), configuration: { returnImmediately: true } });
       const runId = (sent.body.result.task ?? sent.body.result).id as string;
       // Stopped once a few batches are done and others are in flight.
-      await until('six batches started', () => log.count('batch-worker') >= 6, 20_000);
+      await until('six batches started', () => log.count('batch-worker') >= 6);
       first.child.kill(signal);
       await once(first.child, 'exit');
       const startedBeforeStop = log.count('batch-worker');

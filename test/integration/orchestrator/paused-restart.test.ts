@@ -66,7 +66,7 @@ describe('a run waiting for input when the orchestrator is killed', () => {
     const first = await start();
     const sent = await rpc(first.url, 'SendMessage', { message: runMessage(ASK_WORKFLOW), configuration: { returnImmediately: true } });
     const runId = (sent.body.result.task ?? sent.body.result).id as string;
-    await until('the run waits for input', async () => (await stateOf(first.url, runId)) === 'TASK_STATE_INPUT_REQUIRED', 10_000);
+    await until('the run waits for input', async () => (await stateOf(first.url, runId)) === 'TASK_STATE_INPUT_REQUIRED');
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');
 
@@ -104,10 +104,10 @@ outputs:
       configuration: { returnImmediately: true },
     });
     const runId = (sent.body.result.task ?? sent.body.result).id as string;
-    await until('the run waits for input', async () => (await stateOf(first.url, runId)) === 'TASK_STATE_INPUT_REQUIRED', 10_000);
+    await until('the run waits for input', async () => (await stateOf(first.url, runId)) === 'TASK_STATE_INPUT_REQUIRED');
     const paused = (await rpc(first.url, 'GetTask', { id: runId })).body.result;
     await rpc(first.url, 'SendMessage', { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', taskId: runId, contextId: paused.contextId, parts: [{ text: 'emea' }] }, configuration: { returnImmediately: true } });
-    await until('the child works on the answer', () => log.count('slow-asker', 'answered') === 1, 10_000);
+    await until('the child works on the answer', () => log.count('slow-asker', 'answered') === 1);
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');
 

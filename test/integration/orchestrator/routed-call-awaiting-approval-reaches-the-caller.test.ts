@@ -54,11 +54,11 @@ describe('a routed call parked for approval, seen by the top caller', () => {
   async function routeAndPark(decision: string): Promise<{ taskId: string; approval: any }> {
     const sent = await rpc('SendMessage', { message: { messageId: `route-${decision}-${Date.now()}`, role: 'ROLE_USER', parts: [{ data: { decision } }], metadata: { 'agentmesh.route': { agent: 'hr', skill: 'decide' } } }, configuration: { returnImmediately: true } });
     const taskId = (sent.result.task ?? sent.result).id as string;
-    await until('the routed call to be parked', async () => (await pending()).length === 1, 15_000);
+    await until('the routed call to be parked', async () => (await pending()).length === 1);
     const [approval] = await pending();
     assert.equal(approval.tenant, 'acme', 'parked in the top caller\'s tenant');
     assert.equal(approval.chain[0], user.clientId, 'the approver sees the top caller first');
-    await until('the caller\'s task to say hr waits for approval', async () => JSON.stringify((await rpc('GetTask', { id: taskId })).result.status).includes(`hr waits for approval: ${REASON}`), 15_000);
+    await until('the caller\'s task to say hr waits for approval', async () => JSON.stringify((await rpc('GetTask', { id: taskId })).result.status).includes(`hr waits for approval: ${REASON}`));
     const waiting = (await rpc('GetTask', { id: taskId })).result;
     assert.equal(waiting.status.state, 'TASK_STATE_WORKING', 'waiting on an approver, not asking the caller');
     assert.match(JSON.stringify(waiting.status.message), new RegExp(approval.id), 'the status names the approval it waits for');
@@ -69,14 +69,14 @@ describe('a routed call parked for approval, seen by the top caller', () => {
     const { taskId, approval } = await routeAndPark('promote');
     assert.deepEqual(ran, []);
     assert.equal((await decide(approval.id, 'approve', 'well earned')).status, 200);
-    await until('the caller\'s task to complete', async () => (await rpc('GetTask', { id: taskId })).result.status.state === 'TASK_STATE_COMPLETED', 30_000);
+    await until('the caller\'s task to complete', async () => (await rpc('GetTask', { id: taskId })).result.status.state === 'TASK_STATE_COMPLETED');
     assert.deepEqual(ran, ['promote'], 'the specialist ran once');
   });
 
   test('denied, the caller\'s task fails with the approver\'s reason and the specialist never runs', async () => {
     const { taskId, approval } = await routeAndPark('dismiss');
     assert.equal((await decide(approval.id, 'deny', 'not this quarter')).status, 200);
-    await until('the caller\'s task to fail', async () => (await rpc('GetTask', { id: taskId })).result.status.state === 'TASK_STATE_FAILED', 30_000);
+    await until('the caller\'s task to fail', async () => (await rpc('GetTask', { id: taskId })).result.status.state === 'TASK_STATE_FAILED');
     assert.match(JSON.stringify((await rpc('GetTask', { id: taskId })).result.status), /not this quarter/);
     assert.deepEqual(ran, ['promote'], 'the denied call never ran');
   });

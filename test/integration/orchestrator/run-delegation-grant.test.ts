@@ -46,7 +46,7 @@ const latch = (key: string) => {
 };
 
 /** Every gate step of `keys` has been entered (bounded: a run that failed before one is never entered). */
-const entered = (...keys: string[]) => until(`the gate steps ${keys.join(', ')} to be entered`, () => keys.every((k) => latch(k).entered.done), 20_000);
+const entered = (...keys: string[]) => until(`the gate steps ${keys.join(', ')} to be entered`, () => keys.every((k) => latch(k).entered.done));
 
 const gate = defineAgent({
   card: { name: 'gate', description: 'Holds a run until the test lets it go on' },

@@ -51,7 +51,7 @@ describe('a workflow step waiting for approval', () => {
     const runId = started.result.task.id as string;
 
     const pending = async () => ((await (await fetch(`${mesh.gw.url}/v1/approvals?state=pending`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any).approvals as any[];
-    await until('the step\'s call to be parked', async () => (await pending()).length === 1, 15_000);
+    await until('the step\'s call to be parked', async () => (await pending()).length === 1);
     const [approval] = await pending();
     const clients = (await (await fetch(`${mesh.gw.url}/v1/clients?tenant=platform`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any;
     const orchestratorClient = clients.clients.find((c: any) => c.name === 'orchestrator').client_id;
@@ -61,13 +61,13 @@ describe('a workflow step waiting for approval', () => {
     assert.equal(ran, 0);
 
     // The run waits: the step is awaiting approval, and the run's task is still working (no question for the user).
-    await until('the run to say the step awaits approval', async () => JSON.stringify((await rpc('GetTask', { id: runId, historyLength: 50 })).result).includes('waits for approval: HR decisions need HR'), 15_000);
+    await until('the run to say the step awaits approval', async () => JSON.stringify((await rpc('GetTask', { id: runId, historyLength: 50 })).result).includes('waits for approval: HR decisions need HR'));
     const waiting = (await rpc('GetTask', { id: runId })).result;
     assert.equal(waiting.status.state, 'TASK_STATE_WORKING');
 
     const approved = await fetch(`${mesh.gw.url}/v1/approvals/${approval.id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
     assert.equal(approved.status, 200);
-    await until('the run to complete', async () => (await rpc('GetTask', { id: runId })).result.status.state === 'TASK_STATE_COMPLETED', 30_000);
+    await until('the run to complete', async () => (await rpc('GetTask', { id: runId })).result.status.state === 'TASK_STATE_COMPLETED');
     const done = (await rpc('GetTask', { id: runId })).result;
     assert.equal(JSON.stringify(done.artifacts).includes('"status":"completed"'), true, JSON.stringify(done.artifacts));
     assert.equal(ran, 1, 'the approved call ran once');
@@ -83,11 +83,11 @@ describe('a workflow step waiting for approval', () => {
     const started = await rpc('SendMessage', { message: runMessage('name: dismiss\nsteps:\n  - { id: decide, call: { agent: hr, skill: decide }, input: { decision: dismiss } }\n'), configuration: { returnImmediately: true } });
     const runId = started.result.task.id as string;
     const pending = async () => ((await (await fetch(`${mesh.gw.url}/v1/approvals?state=pending`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any).approvals as any[];
-    await until('the step\'s call to be parked', async () => (await pending()).length === 1, 15_000);
+    await until('the step\'s call to be parked', async () => (await pending()).length === 1);
     const [approval] = await pending();
     const denied = await fetch(`${mesh.gw.url}/v1/approvals/${approval.id}/deny`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'not this quarter' }) });
     assert.equal(denied.status, 200);
-    await until('the run to fail', async () => (await rpc('GetTask', { id: runId })).result.status.state === 'TASK_STATE_FAILED', 30_000);
+    await until('the run to fail', async () => (await rpc('GetTask', { id: runId })).result.status.state === 'TASK_STATE_FAILED');
     const failed = (await rpc('GetTask', { id: runId, historyLength: 50 })).result;
     assert.match(JSON.stringify(failed), /not this quarter/);
     assert.equal(ran, before, 'the denied call never ran');

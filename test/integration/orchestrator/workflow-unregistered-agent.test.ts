@@ -55,7 +55,7 @@ describe('a workflow naming an agent the registry does not list', () => {
   before(async () => {
     registry = await startRegistry({ probeIntervalMs: 200 });
     host = await startRuntime([first], { registryUrl: registry.url });
-    await until('first-step to register', async () => (await fetch(`${registry.url}/v1/agents/first-step`)).status === 200, 10_000);
+    await until('first-step to register', async () => (await fetch(`${registry.url}/v1/agents/first-step`)).status === 200);
     orch = await startOrchestrator({ 'first-step': host.agents['first-step']! }, { workflows: [TWO_STEPS, ONE_STEP], config: { registryUrl: registry.url, anonymousTenant: 'default' } });
   });
   after(async () => {

@@ -50,7 +50,7 @@ describe('an ACP sync run whose client goes away is cancelled', () => {
     const before = started.length;
     const leave = new AbortController();
     const answer = fetch(`${base}/runs`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ agent_name: 'holder', input: [userText('hold')], mode }), signal: leave.signal });
-    await until('the agent to start the run', async () => started.length > before, 10_000);
+    await until('the agent to start the run', async () => started.length > before);
     if (mode === 'sync') {
       leave.abort();
       await assert.rejects(answer);
@@ -65,7 +65,7 @@ describe('an ACP sync run whose client goes away is cancelled', () => {
       const base = where === 'the runtime' ? `${mesh.host.url}/acp` : `${mesh.gw.url}/agents/holder/acp`;
       const headers: Record<string, string> = where === 'the runtime' ? {} : { authorization: `Bearer ${token}` };
       const runId = await startThenLeave(base, headers, 'sync');
-      await until('the run to be cancelled', async () => aborted.has(runId), 10_000);
+      await until('the run to be cancelled', async () => aborted.has(runId));
       const client = new AcpTestClient(base, headers);
       const run = await client.call('GET', `/runs/${runId}`);
       assert.equal(run.body.status, 'cancelled');
@@ -80,6 +80,6 @@ describe('an ACP sync run whose client goes away is cancelled', () => {
     assert.equal((await client.call('GET', `/runs/${runId}`)).body.status, 'in-progress');
     assert.equal(aborted.has(runId), false);
     await client.call('POST', `/runs/${runId}/cancel`);
-    await until('the run to be cancelled', async () => aborted.has(runId), 10_000);
+    await until('the run to be cancelled', async () => aborted.has(runId));
   });
 });

@@ -29,7 +29,7 @@ describe('an agent behind a gateway requires its assertion by default', () => {
     // As `agentmesh up` configures its agents: the gateway's JWKS, and no requireGatewayAssertion.
     host = await startRuntime([testAgent], { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json` });
     direct = host.agents.tester!;
-    await until('the gateway to route to the tester', async () => gw.gateway.router.agent('tester')?.instances.some((i) => i.inRotation) ?? false, 10_000);
+    await until('the gateway to route to the tester', async () => gw.gateway.router.agent('tester')?.instances.some((i) => i.inRotation) ?? false);
     token = await fetchToken(gw.url, await createClient(gw.url, { name: 'caller', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
   });
   after(async () => {

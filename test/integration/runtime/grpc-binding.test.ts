@@ -158,7 +158,9 @@ describe('gRPC binding (A2A §10)', () => {
   });
 
   test('a client that cancels its SubscribeToTask stream frees it: close() is not held by it', async () => {
-    const own = await startRuntime(undefined, { grpcPort: 0, shutdownDeadlineMs: 5_000 });
+    // A drain held by the stream would last the whole deadline: a minute, twice the bound below, which
+    // leaves room for a loaded CI machine (two cores, load 20 to 40) to close a runtime that is not held.
+    const own = await startRuntime(undefined, { grpcPort: 0, shutdownDeadlineMs: 60_000 });
     const { client } = await connectAgent({ url: own.url, protocol: '1.0', binding: 'grpc' });
     const id = await startWaitTask(client);
     const controller = new AbortController();
@@ -180,7 +182,7 @@ describe('gRPC binding (A2A §10)', () => {
     })();
     await own.close();
     await drained;
-    assert.ok(Date.now() - started < 2_500, `closed in ${Date.now() - started} ms, within the drain deadline`);
+    assert.ok(Date.now() - started < 30_000, `closed in ${Date.now() - started} ms, well before the drain deadline`);
   });
 });
 

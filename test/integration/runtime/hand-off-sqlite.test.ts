@@ -21,7 +21,7 @@ import { connectAgent } from '../../../src/cli/index.js';
 import { ErrorCodes, isAgentmeshError, toSdkError } from '../../../src/protocol/index.js';
 import { createRuntime, defineAgent, openTaskControl, type Runtime, type TaskControl, type TaskMessageContext } from '../../../src/index.js';
 import { CANCELED, COMPLETED, asTask, sendRequest, textOf } from '../../helpers/sdk-client.js';
-import { until } from '../../helpers/until.js';
+import { until, WAIT_DEADLINE_MS } from '../../helpers/until.js';
 import { holdUntilCanceled } from '../../helpers/runtime-fixture.js';
 
 const WORKING = 2;
@@ -124,7 +124,7 @@ describe('handed-off tasks on SQLite', () => {
     // A blocking SendMessage of a second task: it only completes if the first one's slot was freed.
     const second = await Promise.race([
       client.sendMessage(sendRequest('x', { skillId: 'quick' })).then(asTask),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the second task never got a slot')), 5000).unref()),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the second task never got a slot')), WAIT_DEADLINE_MS).unref()),
     ]);
     assert.equal(second.status?.state, COMPLETED);
     assert.equal(runtime.engine.localRun(id), undefined, 'no run holds the handed-off task');

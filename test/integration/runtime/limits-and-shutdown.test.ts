@@ -71,7 +71,7 @@ describe('concurrency limit and readiness', () => {
 
     releaseFirst.resolve();
     const stateOf = async (id: string) => (await rpc(env.url, 'GetTask', { id })).body.result.status.state as string;
-    await until('the queued task to complete', async () => (await stateOf(secondId)) === 'TASK_STATE_COMPLETED', 10_000);
+    await until('the queued task to complete', async () => (await stateOf(secondId)) === 'TASK_STATE_COMPLETED');
     assert.equal(await stateOf(firstId), 'TASK_STATE_COMPLETED');
     const done = await rpc(env.url, 'GetTask', { id: secondId });
     assert.equal(done.body.result.artifacts[0].parts[0].text, 'done second');

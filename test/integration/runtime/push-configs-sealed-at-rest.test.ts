@@ -39,7 +39,7 @@ describe('push notification credentials are sealed at rest', () => {
   const received: Array<{ path: string; headers: IncomingHttpHeaders }> = [];
   /** Waits (as `what`) for a notification to `path`, and asserts it carried the config's credentials and token. */
   const deliveredWithCredentials = async (path: string, what: string): Promise<void> => {
-    await until(what, async () => received.some((r) => r.path === path), 10_000);
+    await until(what, async () => received.some((r) => r.path === path));
     const delivery = received.find((r) => r.path === path)!;
     assert.equal(delivery.headers.authorization, `Bearer ${CREDENTIALS}`);
     assert.equal(delivery.headers['x-a2a-notification-token'], TOKEN);

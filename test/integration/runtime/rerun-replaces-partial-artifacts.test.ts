@@ -59,7 +59,7 @@ test('a re-run replaces the stopped run\'s partial artifact instead of adding a 
   open.add(second);
   const { url } = await second.listen();
   await second.recoverNow();
-  await until('the re-run to complete', async () => (await rpc(`${url}/agents/redoer`, 'GetTask', { id })).body.result?.status?.state === 'TASK_STATE_COMPLETED', 10_000);
+  await until('the re-run to complete', async () => (await rpc(`${url}/agents/redoer`, 'GetTask', { id })).body.result?.status?.state === 'TASK_STATE_COMPLETED');
   const task = (await rpc(`${url}/agents/redoer`, 'GetTask', { id })).body.result;
   assert.equal(task.artifacts.length, 1, `one artifact, not the partial one beside the new: ${JSON.stringify(task.artifacts)}`);
   assert.deepEqual(task.artifacts[0].parts.map((p: { text: string }) => p.text), ['part-1 ', 'part-2']);

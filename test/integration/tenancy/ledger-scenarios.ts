@@ -11,15 +11,23 @@ import { mulberry32 } from '../../../agents/data/mulberry32.js';
 export const prng = mulberry32;
 
 /**
- * `callers` reserves of `price` at once against a balance that fits exactly
- * `fits` of them, spread over `ledgers` (several ledgers = several
- * replicas/connections on one database). Returns how many were held and refused.
+ * `callers` reserves of `price` against a balance that fits exactly `fits`
+ * of them, spread over `ledgers` (several ledgers = several
+ * replicas/connections on one database): all at once, or `inFlight` at a
+ * time when given. Returns how many were held and refused.
  */
-export async function concurrentReservations(ledgers: CreditLedger[], options: { tenant: string; callers: number; fits: number; price: number }): Promise<{ held: number; refused: number; otherErrors: unknown[] }> {
-  const { tenant, callers, fits, price } = options;
+export async function concurrentReservations(ledgers: CreditLedger[], options: { tenant: string; callers: number; fits: number; price: number; inFlight?: number }): Promise<{ held: number; refused: number; otherErrors: unknown[] }> {
+  const { tenant, callers, fits, price, inFlight = callers } = options;
   await ledgers[0]!.topUp(tenant, fits * price, `${tenant}-concurrency-funds`);
-  const outcomes = await Promise.allSettled(
-    Array.from({ length: callers }, (_, i) => ledgers[i % ledgers.length]!.reserve({ tenant, key: `${tenant}:race:${i}`, milliCredits: price, agent: 'enricher', skill: 'enrichLeads' })),
+  const reserve = (i: number) => ledgers[i % ledgers.length]!.reserve({ tenant, key: `${tenant}:race:${i}`, milliCredits: price, agent: 'enricher', skill: 'enrichLeads' });
+  const outcomes: Array<PromiseSettledResult<unknown>> = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(inFlight, callers) }, async () => {
+      for (let i = next++; i < callers; i = next++) {
+        [outcomes[i]] = await Promise.allSettled([reserve(i)]);
+      }
+    }),
   );
   let held = 0;
   let refused = 0;

@@ -27,7 +27,7 @@ test('the CLI presents TLS_CLIENT_CERT_FILE to a gateway that requires client ce
   t.after(() => gw.close());
   const agents = await startRuntime([testAgent], { registryUrl: registry.url });
   t.after(() => agents.close());
-  await until('the gateway routes to the agent', () => gw.gateway.router.agent('tester')?.instances.some((i) => i.inRotation) ?? false, 15_000);
+  await until('the gateway routes to the agent', () => gw.gateway.router.agent('tester')?.instances.some((i) => i.inRotation) ?? false);
   const mtls = { ca: pki.ca, cert: user.cert, key: user.key };
   const created = await httpsCall(`${gw.url}/v1/clients`, mtls, {
     method: 'POST',

@@ -41,7 +41,7 @@ test('registry, gateway, agents and orchestrator talk over mutual TLS, and a use
     config: { gatewayUrl: gw.url, clientId: own.client_id, clientSecret: own.client_secret, registryUrl: registry.url, runtime: { registryUrl: registry.url, ...jwks, ...roleTls(pki, orchestratorCert!) } },
   });
   t.after(() => orch.close());
-  await until('the gateway routes to the agent and the orchestrator (registry probes over mutual TLS)', () => ['tester', 'orchestrator'].every((n) => gw.gateway.router.agent(n)?.instances.some((i) => i.inRotation) ?? false), 15_000);
+  await until('the gateway routes to the agent and the orchestrator (registry probes over mutual TLS)', () => ['tester', 'orchestrator'].every((n) => gw.gateway.router.agent(n)?.instances.some((i) => i.inRotation) ?? false));
   assert.match(agents.url, /^https:/);
   // The registry's probe reached the agent over mutual TLS (through its SSRF guard, with its client certificate).
   await registry.registry.probeNow();

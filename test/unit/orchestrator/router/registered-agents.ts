@@ -35,7 +35,7 @@ export async function startRegisteredAgents(agents: readonly AgentDefinition[]):
 
 /** Waits until the registry reports `health` for `agent`. */
 export async function untilHealth(registryUrl: string, agent: string, health: string): Promise<void> {
-  await until(`${agent} ${health}`, async () => (await call(registryUrl, 'GET', `/v1/agents/${agent}`)).body?.health === health, 15_000);
+  await until(`${agent} ${health}`, async () => (await call(registryUrl, 'GET', `/v1/agents/${agent}`)).body?.health === health);
 }
 
 /**

@@ -25,7 +25,7 @@ const PUSH_NOT_SUPPORTED = 'AM_ERR_PUSH_NOT_SUPPORTED';
 
 /** Priced, and without push notifications: a send that asks for them is answered with an A2A error (A2A §3.1.1). */
 const worker = defineAgent({
-  card: { name: 'worker', description: 'Does one priced piece of work per task', capabilities: { pushNotifications: false } },
+  card: { name: 'worker', description: 'Does one priced piece of work per task', capabilities: { pushNotifications: false, extensions: [] } },
   registry: { skills: { work: { pricing: { creditsPerCall: 2 } } } },
   defaultSkill: 'work',
   skills: { work: { description: 'Echoes its text', handler: async (text: string) => `done ${text}` } },

@@ -44,7 +44,10 @@ export class AnswerErrorWatch {
     if (!this.#started) {
       this.#started = true;
       // An event stream starts with a field (`data:`, `event:`, `id:`) or a comment, never with `{`.
-      this.#sse = this.#jsonRpc && firstSignificantByte(chunk) !== 0x7b;
+      const json = firstSignificantByte(chunk) === 0x7b;
+      this.#sse = this.#jsonRpc && !json;
+      // Not JSON on HTTP+JSON (an SSE stream, a proxy's page): no error body to read, nothing kept for the stream's life.
+      if (!json && !this.#jsonRpc) return;
       if (!this.#sse) {
         // Which member a JSON-RPC body has is known by its first chunk (the whole body, when held whole).
         this.#rpcError = this.#jsonRpc && jsonRpcAnswerKind(chunk) === 'error';

@@ -1,7 +1,7 @@
 import { findCues, type CueMatch } from './intent-cues.js';
 import { findParaphrases, type ParaphraseMatch } from './paraphrases.js';
 import { synonymsOf } from './synonyms.js';
-import { stemSet, textTerms, type TextTerm } from './text-terms.js';
+import { stemSet, textTerms, visitTerms, type TextTerm } from './text-terms.js';
 
 /**
  * What the ranking knows of one candidate (an agent, or a workflow the
@@ -356,7 +356,9 @@ function analyze(doc: RankDocument | AnalyzedDocument): AnalyzedDocument {
 export function analyzeDocument(doc: RankDocument): AnalyzedDocument {
   const fieldsByStem = new Map<string, number>();
   FIELDS.forEach((field, f) => {
-    for (const stem of stemSet(doc[field])) fieldsByStem.set(stem, (fieldsByStem.get(stem) ?? 0) | (1 << f));
+    const bit = 1 << f;
+    const visit = ({ stem }: TextTerm): void => void fieldsByStem.set(stem, (fieldsByStem.get(stem) ?? 0) | bit);
+    for (const text of doc[field] ?? []) if (text) visitTerms(text, visit);
   });
   const phrases: string[][] = [];
   const seen = new Set<string>();

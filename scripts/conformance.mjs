@@ -8,6 +8,7 @@
  *   node scripts/conformance.mjs prepare --from <a2a-tck clone> --suite <scratch dir>
  *   node scripts/conformance.mjs run --suite <scratch dir> [--transport jsonrpc,http_json,grpc]
  *        [--level must,should] [--out <dir>] [--target agentmesh|sdk] [--sut <url>] [--no-dedupe]
+ *        [--through-gateway]
  *   node scripts/conformance.mjs report --out <dir>     (the table again, from a run's reports)
  *
  * `prepare` copies a clone of the suite into a scratch directory and adapts
@@ -22,6 +23,10 @@
  * the agent with AGENTMESH_DEDUPE_MESSAGE_IDS=0, for comparison: the suite
  * reuses one messageId per scenario and session, which the defaults tell from
  * a retry (docs/adr/0046-a-repeated-message-id-is-a-retry-only-of-the-same-message.md).
+ * `--through-gateway` runs the suite through the gateway instead: a registry,
+ * a gateway with a tenant, its client, credits and token, the agent behind it,
+ * and a relay that adds the token to each of the suite's requests
+ * (scripts/conformance-gateway.mjs); gRPC is left out, the gateway relays none.
  *
  * Needs: Node 24 and a built agentmesh (`npm ci`), /usr/bin/python3 with
  * python3-pytest python3-pytest-asyncio python3-httpx python3-grpcio
@@ -34,10 +39,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startThroughGateway } from './conformance-gateway.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PYTHON = '/usr/bin/python3';
 const AGENT = join(root, 'examples', 'conformance-agent', 'agent.ts');
+const AGENT_NAME = 'tck';
+const CLI = join(root, 'dist', 'src', 'cli', 'bin.js');
 const SDK_SERVER = join(root, 'examples', 'conformance-agent', 'sdk-server.ts');
 const TRANSPORTS = ['jsonrpc', 'http_json', 'grpc'];
 const LEVELS = ['must', 'should', 'may'];
@@ -53,12 +61,13 @@ const { positionals, values } = parseArgs({
     sut: { type: 'string' },
     'no-dedupe': { type: 'boolean', default: false },
     target: { type: 'string', default: 'agentmesh' },
+    'through-gateway': { type: 'boolean', default: false },
   },
 });
 
 
 function usage() {
-  process.stderr.write('usage: node scripts/conformance.mjs prepare --from <a2a-tck clone> --suite <dir>\n       node scripts/conformance.mjs run --suite <dir> [--transport jsonrpc,http_json,grpc] [--level must,should] [--out <dir>] [--sut <url>] [--no-dedupe]\n       node scripts/conformance.mjs report --out <dir>\n');
+  process.stderr.write('usage: node scripts/conformance.mjs prepare --from <a2a-tck clone> --suite <dir>\n       node scripts/conformance.mjs run --suite <dir> [--transport jsonrpc,http_json,grpc] [--level must,should] [--out <dir>] [--sut <url>] [--no-dedupe] [--through-gateway]\n       node scripts/conformance.mjs report --out <dir>\n');
   process.exit(2);
 }
 
@@ -115,21 +124,37 @@ async function run() {
   const suite = required('suite');
   if (!existsSync(join(suite, '_local', 'ignore_html.py'))) throw new Error(`${suite} is not prepared: run "node scripts/conformance.mjs prepare" first`);
   if (!['agentmesh', 'sdk'].includes(values.target)) usage();
-  const transports = listOf('transport', TRANSPORTS);
+  const throughGateway = values['through-gateway'];
+  if (throughGateway && (values.sut !== undefined || values.target !== 'agentmesh')) {
+    process.stderr.write('--through-gateway starts its own agentmesh agent behind a gateway: it takes neither --sut nor --target sdk\n');
+    process.exit(2);
+  }
+  let transports = listOf('transport', TRANSPORTS);
+  if (throughGateway && transports.includes('grpc')) {
+    process.stdout.write('grpc: skipped: the gateway relays no gRPC (the cards it serves list only the JSON-RPC and HTTP+JSON interfaces)\n');
+    transports = transports.filter((t) => t !== 'grpc');
+  }
   const levels = listOf('level', LEVELS);
   const out = values.out === undefined ? mkdtempSync(join(tmpdir(), 'conformance-')) : resolve(values.out);
   mkdirSync(out, { recursive: true });
   const rows = [];
   for (const level of levels) {
     for (const transport of transports) {
-      const server = values.sut !== undefined ? { url: values.sut, stop: async () => {} } : values.target === 'sdk' ? await startSdkServer() : await startAgent();
+      const server = values.sut !== undefined ? { url: values.sut, stop: async () => {} }
+        : values.target === 'sdk' ? await startSdkServer()
+        : throughGateway ? await startThroughGateway({ cli: CLI, agentModule: AGENT, agentName: AGENT_NAME, agentEnv: agentEnv(), startProcess })
+        : await startAgent();
+      let stopped;
       try {
         rows.push({ transport, level, ...(await runSuite({ suite, url: server.url, transport, level, out })) });
       } finally {
-        await server.stop();
+        stopped = await server.stop();
       }
       const last = rows.at(-1);
+      // Through the gateway, what it charged and audited for the run (scripts/conformance-gateway.mjs).
+      if (stopped !== undefined) last.gateway = stopped;
       process.stdout.write(`${level} ${transport}: ${last.passed} passed, ${last.failed} failed, ${last.skipped} skipped\n`);
+      if (stopped !== undefined) process.stdout.write(`  gateway: charged ${stopped.charged.calls} calls, ${stopped.charged.credits} credits; ${stopped.openHolds} holds open; audited ${JSON.stringify(stopped.audited)}; ${stopped.verify}\n`);
       for (const f of last.failures) process.stdout.write(`  failed: ${f}\n`);
       for (const s of last.skips) process.stdout.write(`  skipped: ${s}\n`);
     }
@@ -169,9 +194,14 @@ function printTable(rows) {
  */
 async function startAgent() {
   const dataDir = mkdtempSync(join(tmpdir(), 'conformance-store-'));
-  const env = { ...process.env, GRPC_PORT: '0', AGENTMESH_ALLOW_HOSTS: 'example.com,localhost,127.0.0.1', NO_COLOR: '1', ...(values['no-dedupe'] ? { AGENTMESH_DEDUPE_MESSAGE_IDS: '0' } : {}) };
-  const server = await startProcess([join(root, 'dist', 'src', 'cli', 'bin.js'), 'agent', 'serve', AGENT, '--port', '0', '--data-dir', dataDir, '--dev'], env, /agentmesh runtime listening on (http:\/\/\S+)/);
+  const env = { ...process.env, GRPC_PORT: '0', NO_COLOR: '1', ...agentEnv() };
+  const server = await startProcess([CLI, 'agent', 'serve', AGENT, '--port', '0', '--data-dir', dataDir, '--dev'], env, /agentmesh runtime listening on (http:\/\/\S+)/);
   return { url: server.url, stop: async () => { await server.stop(); rmSync(dataDir, { recursive: true, force: true }); } };
+}
+
+/** What the agent under test is started with, directly or behind the gateway. */
+function agentEnv() {
+  return { AGENTMESH_ALLOW_HOSTS: 'example.com,localhost,127.0.0.1', ...(values['no-dedupe'] ? { AGENTMESH_DEDUPE_MESSAGE_IDS: '0' } : {}) };
 }
 
 /** The official SDK's server on the same scenarios: in-memory store, a new process each run. */
@@ -192,7 +222,7 @@ async function startProcess(args, env, listening) {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', (chunk) => { log += chunk; });
-    child.once('exit', (code) => reject(new Error(`the agent exited (${code}) before listening:\n${log}`)));
+    child.once('exit', (code) => reject(new Error(`${args.slice(0, 3).join(' ')} exited (${code}) before listening:\n${log}`)));
   });
   return {
     url,

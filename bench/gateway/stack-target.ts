@@ -34,7 +34,7 @@ type Start =
   | { type: 'start'; kind: 'control'; dataDir: string; adminToken: string; registryUrl: string; shared?: SharedState; port?: number; publicUrl?: string; keyEncryptionSecret?: string }
   | { type: 'start'; kind: 'runtime'; dataDir: string; registryUrl: string; jwksUrl: string; shared?: SharedState }
   | { type: 'start'; kind: 'proxy'; upstream: string }
-  | { type: 'start'; kind: 'together'; dataDir: string; adminToken: string; registryUrl: string; inProcess: boolean };
+  | { type: 'start'; kind: 'together'; dataDir: string; adminToken: string; registryUrl: string; inProcess: boolean; directCalls?: boolean };
 
 /** The bench agent of bench/targets/agentmesh.ts, priced at one credit per call (`name` differs for the `together` process). */
 function benchAgentNamed(name: string) {
@@ -158,11 +158,20 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
     const { url: gatewayUrl } = await gateway.listen();
     const runtime = await createRuntime({
       agents: [togetherAgent],
-      config: { port: 0, host: '127.0.0.1', dataDir: `${message.dataDir}/runtime`, logLevel: 'warn', registryUrl: message.registryUrl, gatewayJwksUrl: `${gatewayUrl}/.well-known/jwks.json` },
+      config: {
+        port: 0,
+        host: '127.0.0.1',
+        dataDir: `${message.dataDir}/runtime`,
+        logLevel: 'warn',
+        registryUrl: message.registryUrl,
+        gatewayJwksUrl: `${gatewayUrl}/.well-known/jwks.json`,
+        // lone-call.ts --in-process calls the runtime directly too, as the gateway bench does its own.
+        ...(message.directCalls === true && { requireGatewayAssertion: false }),
+      },
     });
     const { url } = await runtime.listen();
     inProcess?.add(url, runtime.app.server);
-    process.send?.({ type: 'ready', gatewayUrl, agent: togetherAgent.card.name });
+    process.send?.({ type: 'ready', gatewayUrl, agent: togetherAgent.card.name, runtimeUrl: url });
     return;
   }
   const shared = await sharedState(message.shared, 'runtime');

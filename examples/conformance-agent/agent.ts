@@ -112,4 +112,8 @@ export default defineAgent({
       handler: async (_text: unknown, ctx) => handle(ctx, ctx.message.messageId),
     },
   },
+  // A price in the registry record, which only a gateway reads: run through one
+  // (`conformance.mjs run --through-gateway`), each task the suite starts
+  // reserves and settles a credit of its tenant, as a priced agent's would.
+  registry: { skills: { tck: { pricing: { creditsPerCall: 1 } } } },
 });

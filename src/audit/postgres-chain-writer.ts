@@ -1,18 +1,19 @@
 import { sql, type Kysely } from 'kysely';
-import type { Tables } from '../storage/index.js';
+import { schemaAdvisoryLockSql, type Tables } from '../storage/index.js';
 import { checkpointDue, type ChainWriteResult, type ChainWriter, type CheckpointPolicy, type JournalMark, type LastCheckpoint } from './chain-writer.js';
 import type { PendingRow } from './pending-row.js';
 import { GENESIS_TIP, chainRows, type ChainTip } from './row-hash.js';
 
-/** Advisory lock of the audit chain (the registry's change log uses 7_311_001). */
-const AUDIT_CHAIN_LOCK_KEY = 7_311_005;
+/** The audit chain's lock, per schema (the registry's change log uses 7_311_001). */
+export const AUDIT_CHAIN_LOCK = schemaAdvisoryLockSql(7_311_005);
 
 /** 22 columns × 1000 rows stays well under PostgreSQL's 65,535 bind parameters. */
 const ROWS_PER_INSERT = 1000;
 
 /**
  * The PostgreSQL chain writer. Replicas of the gateway append to one chain:
- * each batch transaction takes a transaction-scoped advisory lock, then reads
+ * each batch transaction takes a transaction-scoped advisory lock of its
+ * schema, then reads
  * the tip. The lock is released at commit, and under READ COMMITTED the next
  * holder's first statement after the lock already sees that commit, so seqs
  * never collide and never skip.
@@ -34,7 +35,7 @@ export class PostgresChainWriter implements ChainWriter {
   async write(rows: readonly PendingRow[], policy: CheckpointPolicy, mark?: JournalMark): Promise<ChainWriteResult> {
     return this.#db.connection().execute(async (conn) => {
       try {
-        await sql.raw(`begin; select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY})`).execute(conn);
+        await sql.raw(`begin; ${AUDIT_CHAIN_LOCK}`).execute(conn);
         const result = await appendBatch(conn, rows, policy, mark);
         await sql.raw('commit').execute(conn);
         return result;

@@ -36,7 +36,7 @@ const heldHere = new Set<string>();
  * The gateway's answer journal (ADR 0047): what must survive a SIGKILL of a
  * call it answered (its settlement and its audit row) reaches the kernel in
  * one `write` per turn of the event loop before any answer of that turn is
- * released. The database batches stay behind the answer (settlements within
+ * released (a call alone in flight writes in its own turn, ADR 0057). The database batches stay behind the answer (settlements within
  * `creditsFlushMs`, audit rows within the audit's flush interval); a gateway
  * killed before they committed replays its journal at its next start:
  * settlements are idempotent per call key in the ledger, and an audit row is
@@ -205,6 +205,18 @@ export class AnswerJournal implements SpendJournal {
   }
 
   /**
+   * Writes what is journaled now, for a caller no other answer can share the
+   * turn's write with (the only call in flight): waiting for the end of the
+   * turn would group nothing, so its answer is released in this turn
+   * (ADR 0057). Undefined once the lines are in the kernel; a promise when
+   * the write failed, resolved once the database holds them instead. A write
+   * already scheduled for the turn finds nothing left to write.
+   */
+  writeNow(): Promise<void> | undefined {
+    return this.#writeNow();
+  }
+
+  /**
    * Clean stop, after the audit log and the credit holds closed: the files
    * go once everything in them is committed (else they stay, for the next
    * gateway of this slot to replay), and the slot is freed.
@@ -212,7 +224,7 @@ export class AnswerJournal implements SpendJournal {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#writeNow();
+    void this.#writeNow();
     closeSync(this.#fd);
     // A drop under way deletes files too: let it finish first.
     await this.#dropping;
@@ -256,17 +268,17 @@ export class AnswerJournal implements SpendJournal {
     this.#turn = new Promise<void>((resolve) => {
       this.#resolveTurn = resolve;
     });
-    setImmediate(() => this.#writeNow());
+    setImmediate(() => void this.#writeNow());
   }
 
   /** The turn's lines in one write; a failure falls back to waiting for the database (the answer is never released before one of them holds it). */
-  #writeNow(): void {
+  #writeNow(): Promise<void> | undefined {
     const resolve = this.#resolveTurn;
     this.#turn = undefined;
     this.#resolveTurn = undefined;
     if (this.#lines.length === 0) {
       resolve?.();
-      return;
+      return undefined;
     }
     const text = `${this.#lines.join('\n')}\n`;
     this.#lines = [];
@@ -274,11 +286,13 @@ export class AnswerJournal implements SpendJournal {
       this.#bytes += writeSync(this.#fd, text);
     } catch (err) {
       this.#log.error({ err }, 'answer journal write failed: this turn\'s answers wait for the database instead');
-      void this.#databaseWritten().then(() => resolve?.());
-      return;
+      const database = this.#databaseWritten();
+      void database.then(() => resolve?.());
+      return database;
     }
     resolve?.();
     if (this.#bytes >= this.#rotateBytes && !this.#closed) this.#rotate();
+    return undefined;
   }
 
   async #databaseWritten(): Promise<void> {

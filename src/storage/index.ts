@@ -13,6 +13,7 @@ export type { TaskStore, TaskRecord, TaskEventRecord, NewTask, NewTaskEvent, Tas
 export type { PushStore, PushConfigRecord, OutboxRecord, OutboxStats, ClaimOptions, OriginDown, DeadLetteredRow } from './push-store.js';
 export { SqliteTaskStore } from './sqlite/sqlite-task-store.js';
 export { PostgresTaskStore } from './postgres/postgres-task-store.js';
+export { schemaAdvisoryLockSql } from './postgres/schema-lock.js';
 export { createBus } from './bus/create-bus.js';
 export { openDatabaseAndBus } from './open-database-and-bus.js';
 export type { OpenDatabaseAndBusOptions } from './open-database-and-bus.js';

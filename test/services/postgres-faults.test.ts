@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, defineAgent, type Runtime } from '../../src/runtime/index.js';
+import { migrateDatabase } from '../../src/storage/index.js';
 import { rpc, userMessage } from '../helpers/runtime-fixture.js';
 import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
 import { proxyInFrontOf, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -51,6 +52,9 @@ describe('PostgreSQL faults under a runtime (TCP proxy)', { skip }, () => {
 
   before(async () => {
     schema = await createTestSchema();
+    // Migrated first, directly and with the default deadline: the runtime's 1 s deadline is for the faults
+    // below, and a busy server can take longer than that to create the schema's tables.
+    await migrateDatabase({ url: schema.url });
     const proxied = await proxyInFrontOf(schema.url, 5432);
     proxy = proxied.proxy;
     dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-faults-'));

@@ -32,6 +32,8 @@ export class ConcurrencyGate {
   readonly #agents = new EphemeralMap<AgentLoad>();
   readonly #tenants = new EphemeralMap<number>();
   readonly #perTenantLimit: number;
+  /** Calls in flight on every agent. */
+  #total = 0;
 
   constructor(options: { perTenantLimit: number }) {
     this.#perTenantLimit = options.perTenantLimit;
@@ -60,11 +62,13 @@ export class ConcurrencyGate {
     this.#tenants.set(key, held + 1);
     load ??= this.#load(agent);
     load.total += 1;
+    this.#total += 1;
     if (held === 0) load.tenants += 1;
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      this.#total -= 1;
       const now = (this.#tenants.get(key) ?? 1) - 1;
       const current = this.#agents.get(agent);
       if (now <= 0) {
@@ -82,6 +86,11 @@ export class ConcurrencyGate {
     const load: AgentLoad = { total: 0, tenants: 0, waiters: [] };
     this.#agents.set(agent, load);
     return load;
+  }
+
+  /** Calls in flight on every agent: 1 for a call alone in the gateway, which no other answer can share a group write with. */
+  inFlightTotal(): number {
+    return this.#total;
   }
 
   /** Calls in flight on `agent` (all tenants). */

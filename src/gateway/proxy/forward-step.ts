@@ -69,7 +69,9 @@ async function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | unde
     // One write per turn to the answer journal; the database batches follow behind the answer (ADR 0047).
     journal.audit(d.audit, d.audit.prepare(c.audit));
     c.recorded = true;
-    await journal.written();
+    // A call alone in flight has nobody to share the turn's write with: written now, not at the end of the turn (ADR 0057).
+    const pending = d.gate.inFlightTotal() <= 1 ? journal.writeNow() : journal.written();
+    if (pending !== undefined) await pending;
     return;
   }
   const recorded = d.audit.record(c.audit);

@@ -28,6 +28,7 @@ export const platformErrors = {
   migrationFailed: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'Database migration {migration} failed: {reason}{hint}'),
   postgresConnectionFailed: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'PostgreSQL connection failed: {reason}', { retryable: true }),
   postgresTimedOut: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'PostgreSQL did not answer within {timeoutMs} ms; the connection was dropped', { retryable: true }),
+  postgresBusy: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'PostgreSQL could not run the statement now ({condition}, SQLSTATE {sqlState}): {reason}', { retryable: true }),
 
   // audit
   auditOptionNotInteger: declare(ErrorCodes.AUDIT_INVALID_ARGUMENT, '"{option}" option must be {range}, got {given}'),

@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
 import type { AgentmeshError} from '../../protocol/index.js';
 import { Errors } from '../../protocol/index.js';
-import type { Database, Tables } from '../../storage/index.js';
+import { schemaAdvisoryLockSql, type Database, type Tables } from '../../storage/index.js';
 import type { AgentConfigVersion, AgentHealth, AgentInstance, AgentRecord, RegistryChange, RegistryChangeKind } from '../../contracts/registry/index.js';
 import { recordToJsonText } from '../../contracts/registry/index.js';
 import { deriveAgentHealth } from './health.js';
@@ -65,7 +65,8 @@ export interface DueProbe {
   consecutiveFailures: number;
 }
 
-const AGENT_LOCK_KEY = 7_311_001;
+/** The registry writers' lock, per schema (the audit chain's is 7_311_005). */
+export const REGISTRY_WRITE_LOCK = schemaAdvisoryLockSql(7_311_001);
 /** Own committed changes kept for the feed's read-back (a few seconds of writes at full rate). */
 const RECENT_CHANGES = 4_096;
 
@@ -73,7 +74,7 @@ const RECENT_CHANGES = 4_096;
  * The registry's tables through Kysely, for SQLite and PostgreSQL alike.
  * Every write runs in one transaction that also appends to the change log,
  * so the log is exactly the sequence of committed writes. Writers take one
- * lock first (a Postgres advisory lock; on SQLite, the write lock), so log
+ * lock first (a Postgres advisory lock of the schema; on SQLite, the write lock), so log
  * sequence numbers commit in order and a replica tailing the log never
  * skips a change that commits late.
  */
@@ -510,7 +511,7 @@ export class RegistryStore {
   /** Serializes registry writers so change-log seqs commit in order. */
   async #lock(trx: Trx): Promise<void> {
     if (this.#dialect === 'postgres') {
-      await sql`select pg_advisory_xact_lock(${AGENT_LOCK_KEY})`.execute(trx);
+      await sql.raw(REGISTRY_WRITE_LOCK).execute(trx);
     } else {
       // Any write statement takes SQLite's write lock now (waiting under busy_timeout),
       // instead of upgrading a read transaction later, which fails at once when another

@@ -36,6 +36,29 @@ export function timedPool(pool: pg.Pool, queryTimeoutMs: number, scoped?: Scoped
 /** Sends a statement with the cross-tenant marker in its transaction (scoped-query.ts). */
 export type ScopedRunner = (client: pg.ClientBase, text: string, values: unknown[], timeoutMs: number) => Promise<pg.QueryResult>;
 
+/**
+ * Server refusals that say "not now" rather than "never": the statement ran
+ * past `statement_timeout` or `lock_timeout` (a lock held elsewhere, a stalled
+ * peer), or the server is out of connections or shutting down. They are the
+ * database being unavailable for a moment, answered 503 and retryable like a
+ * refused connection; raw, they reached callers as 500. Codes a caller acts
+ * on itself (unique violations, serialization failures, deadlocks) are left
+ * as they are.
+ */
+const BUSY_CONDITIONS: Readonly<Record<string, string>> = {
+  '57014': 'statement canceled: statement_timeout or a cancel request',
+  '55P03': 'lock not available: lock_timeout',
+  '53300': 'too many connections',
+  '57P01': 'administrator shutdown',
+  '57P02': 'crash shutdown',
+  '57P03': 'cannot connect now',
+};
+
+function busyCondition(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && Object.hasOwn(BUSY_CONDITIONS, code) ? BUSY_CONDITIONS[code] : undefined;
+}
+
 class TimedClient implements PostgresPoolClient {
   readonly #client: pg.PoolClient;
   readonly #timeoutMs: number;
@@ -69,6 +92,8 @@ class TimedClient implements PostgresPoolClient {
         this.#broken = Errors.postgresTimedOut({ timeoutMs: this.#timeoutMs }, { cause: err });
         throw this.#broken;
       }
+      const busy = busyCondition(err);
+      if (busy !== undefined) throw Errors.postgresBusy({ condition: busy, sqlState: (err as { code: string }).code, reason: (err as Error).message }, { cause: err });
       throw err;
     }) as never;
   }

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAuditLog, type AuditLog } from '../../../src/audit/index.js';
@@ -70,6 +70,41 @@ describe('the answer journal', () => {
       const slot = join(journals, '0');
       await until('only the file being written to be left', () => readdirSync(slot).filter((f) => f.endsWith('.journal')).length === 1, 10_000);
       assert.equal(await side.audit.journalMark(), 40);
+    } finally {
+      await side.credits.close();
+      await side.audit.close();
+      await journal.close();
+      await side.database.close();
+    }
+  });
+
+  test('a lone call\'s lines reach the file at once; with other calls in flight they wait for the turn\'s one write', async () => {
+    const journals = join(dir, 'lone');
+    const journal = AnswerJournal.open({ dir: journals, logger });
+    const side = await writeSide(join(dir, 'lone.db'), journal, { creditsMs: 60_000, auditMs: 60_000 });
+    const file = join(journals, '0', '1.journal');
+    const lines = () => readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+    const row = (i: number) => side.audit.prepare({ eventType: 'a2a.call', actor: { kind: 'client', id: 'c' }, tenant: TENANT, targetAgent: 'agent', taskId: `lone-${i}`, method: 'SendMessage', outcome: 'ok' });
+    try {
+      // Alone: written in this turn, nothing to await.
+      journal.audit(side.audit, row(1));
+      assert.equal(journal.writeNow(), undefined);
+      assert.equal(lines(), 1, 'in the file before any other turn of the loop');
+      // Grouped: the line waits for the end of the turn, then one write takes every line queued by then.
+      journal.audit(side.audit, row(2));
+      const turn = journal.written();
+      journal.audit(side.audit, row(3));
+      assert.equal(lines(), 1, 'not written within the turn');
+      await turn;
+      assert.equal(lines(), 3);
+      // A lone answer in a turn whose write is already scheduled takes the scheduled lines along; the scheduled write finds nothing.
+      journal.audit(side.audit, row(4));
+      const scheduled = journal.written();
+      journal.audit(side.audit, row(5));
+      assert.equal(journal.writeNow(), undefined);
+      assert.equal(lines(), 5);
+      await scheduled;
+      assert.equal(lines(), 5);
     } finally {
       await side.credits.close();
       await side.audit.close();

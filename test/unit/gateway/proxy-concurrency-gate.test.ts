@@ -39,6 +39,7 @@ test('property: releases return every counter to zero, and a release twice is ha
       for (const c of calls) {
         const r = gate.admit(c.agent, c.tenant, c.limit);
         if (typeof r === 'function') held.push(r);
+        assert.equal(gate.inFlightTotal(), held.length, 'every admitted call, on every agent');
         if (c.limit !== undefined) assert.ok(gate.inFlight(c.agent) <= Math.max(c.limit, 4 * 4));
       }
       for (const release of held) {
@@ -46,6 +47,7 @@ test('property: releases return every counter to zero, and a release twice is ha
         release();
       }
       for (const agent of ['x', 'y', 'constructor']) assert.equal(gate.inFlight(agent), 0);
+      assert.equal(gate.inFlightTotal(), 0);
     }),
   );
 });

@@ -1,4 +1,5 @@
-import { GATEWAY_ACTOR, originOf, type Identity, type Principal } from './identity/index.js';
+import type { RetryOnlyClaim } from '../protocol/index.js';
+import { GATEWAY_ACTOR, originOf, type AssertionClaims, type Identity, type Principal } from './identity/index.js';
 
 /** Entries kept (FIFO past it). */
 const MAX_ENTRIES = 10_000;
@@ -29,13 +30,23 @@ export class AssertionCache {
     const now = Date.now();
     const hit = this.#entries.get(key);
     if (hit !== undefined && hit.renewAt > now) return hit.token;
-    const token = this.#identity.signAssertion(
-      { sub: principal.subject, tenant: principal.tenant, scope, aud: `agentmesh:agent:${agent}`, act: GATEWAY_ACTOR, actors: principal.act, origin: originOf(principal) },
-      this.#ttlSeconds,
-    );
+    const token = this.#identity.signAssertion(claimsOf(principal, agent, scope), this.#ttlSeconds);
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
     this.#entries.set(key, { token, renewAt: now + (this.#ttlSeconds * 1000) / 2 });
     token.catch(() => this.#entries.delete(key));
     return token;
   }
+
+  /**
+   * The assertion of a call forwarded without a credit hold, to be answered
+   * only as a retry of `claim.messageId` (ADR 0046, third addendum). Signed
+   * for this call alone, never reused: it names one messageId.
+   */
+  retryOnly(principal: Principal, agent: string, claim: RetryOnlyClaim): Promise<string> {
+    return this.#identity.signAssertion({ ...claimsOf(principal, agent, principal.scopes.join(' ')), retryOnly: claim }, this.#ttlSeconds);
+  }
+}
+
+function claimsOf(principal: Principal, agent: string, scope: string): AssertionClaims {
+  return { sub: principal.subject, tenant: principal.tenant, scope, aud: `agentmesh:agent:${agent}`, act: GATEWAY_ACTOR, actors: principal.act, origin: originOf(principal) };
 }

@@ -11,6 +11,7 @@ import { toAcpError } from '../acp/index.js';
 import { a2aProxyRoutes, isAcpDoorPath } from './a2a-proxy-route.js';
 import { AnswerJournal } from './answer-journal.js';
 import { AssertionCache } from './assertion-cache.js';
+import { ChargedMessages } from './charged-messages.js';
 import type { CardSigningKey } from './card-signing-key.js';
 import type { GatewayConfig } from './config.js';
 import { exactCreditHolds, LeasedCreditHolds, meteredCreditHolds, type CreditHolds } from './credits/index.js';
@@ -372,6 +373,7 @@ export async function mountRoutes({ app, parts, cardKey, config, publicUrl, metr
     cardSigner: (card) => cardKey.sign(card),
     bodyLimitBytes: config.bodyLimitBytes,
     assertions: new AssertionCache(identity, config.assertionTtlSeconds),
+    charged: new ChargedMessages(),
     gate: new ConcurrencyGate({ perTenantLimit: config.tenantConcurrencyPerAgent }),
     unroutedFallback,
     dataPlane,

@@ -1,4 +1,5 @@
 import { ErrorCodes, isAgentmeshError, type ProtocolVersion } from '../protocol/index.js';
+import type { ChargedMessages } from './charged-messages.js';
 import type { CreditHolds } from './credits/index.js';
 import { messageContentHash } from './message-content.js';
 import { replyEnd, taskEnd, type TaskEnd } from './settlement.js';
@@ -13,13 +14,15 @@ import type { AnswerTap } from './stream-task-tap.js';
  * charged when settled now.
  */
 export async function settleOrTrack(
-  d: { tracker: SettlementTracker; credits: CreditHolds },
+  d: { tracker: SettlementTracker; credits: CreditHolds; charged?: ChargedMessages | undefined },
   call: { key: string; message?: Record<string, unknown> | undefined; version: ProtocolVersion; tap: AnswerTap; estimate: number; agent: string; tenant: string; subject: string; failed: boolean },
 ): Promise<number | undefined> {
   let s = call;
   const claim = chargeKeyOfAnswer(s);
   if (claim !== undefined) {
     const key = await claimKey(d.credits, s.key, claim);
+    // The messageId reached a task that is charged (or held) once: a later repeat short of credit may be its retry.
+    if (s.tap.taskId !== undefined && d.charged !== undefined) rememberCharged(d.charged, s);
     if (key === undefined) {
       // Already charged (or held) by an earlier call: a retry, which pays nothing more. Its hold goes back.
       const released = await d.credits.refund(s.key, 'a retry of a call already charged');
@@ -92,4 +95,9 @@ async function claimKey(credits: CreditHolds, key: string, chargeKey: string): P
       if (attempt > 0) return key;
     }
   }
+}
+
+function rememberCharged(charged: ChargedMessages, s: { message?: Record<string, unknown> | undefined; agent: string; tenant: string }): void {
+  const messageId = s.message?.['messageId'];
+  if (typeof messageId === 'string') charged.charged(s.agent, s.tenant, messageId);
 }

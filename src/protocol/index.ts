@@ -32,3 +32,5 @@ export { canonicalCardForm, signCardJson } from './agent-card-json.js';
 export type { AgentCardJson } from './agent-card-json.js';
 export { parseGrpcTarget, grpcTargetOrigin } from './grpc-target.js';
 export type { GrpcTarget } from './grpc-target.js';
+export { RETRY_ONLY_CLAIM, RETRY_ONLY_EXTENSION_URI, readRetryOnlyClaim, retryOnlyPayload } from './retry-only.js';
+export type { RetryOnlyClaim } from './retry-only.js';

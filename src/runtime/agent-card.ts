@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { AgentCard, generateAgentCardSignature } from '@a2a-js/sdk';
 import { duplicateInterfacesForLegacy } from '@a2a-js/sdk/compat/v0_3';
 import type { AgentDefinition } from '../contracts/agent/index.js';
-import { isRecord, signCardJson } from '../protocol/index.js';
+import { isRecord, RETRY_ONLY_EXTENSION_URI, signCardJson } from '../protocol/index.js';
 
 /** A key that signs cards (JWS, A2A §8.4). */
 export interface CardSigningKey {
@@ -53,6 +53,7 @@ export async function buildAgentCard(agent: AgentDefinition, options: { baseUrl:
       pushNotifications: true,
       extendedAgentCard: agent.extendedCard !== undefined,
       ...(input.capabilities ?? {}),
+      extensions: withRetryOnlyExtension(input.capabilities?.extensions),
     },
     defaultInputModes: input.defaultInputModes?.length ? input.defaultInputModes : ['text/plain', 'application/json'],
     defaultOutputModes: input.defaultOutputModes?.length ? input.defaultOutputModes : ['text/plain', 'application/json'],
@@ -69,4 +70,15 @@ export async function buildAgentCard(agent: AgentDefinition, options: { baseUrl:
   }
   const json = JSON.stringify(AgentCard.toJSON(card));
   return { card, json, etag: `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"` };
+}
+
+/**
+ * The card's extensions, with the declaration that this runtime reads the
+ * gateway's retry-only claim: the gateway sends that claim only to agents
+ * whose card declares it (ADR 0046, third addendum), and leaves it off the
+ * card it serves.
+ */
+function withRetryOnlyExtension<T extends { uri?: string }>(extensions: readonly T[] | undefined): Array<T | { uri: string; description: string; required: boolean }> {
+  const declared = { uri: RETRY_ONLY_EXTENSION_URI, description: 'Answers a call the gateway marks retry-only with the task its messageId started, or refuses it as short of credit', required: false };
+  return [...(extensions ?? []).filter((e) => e.uri !== RETRY_ONLY_EXTENSION_URI), declared];
 }

@@ -19,7 +19,8 @@ import {
 } from '@a2a-js/sdk';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { uuidv7 } from '../storage/index.js';
-import { invalidParams, requireMessage, stateName, toSdkError, Errors, ErrorCodes, errorMessage, isAgentmeshError, isRecord } from '../protocol/index.js';
+import { LegacyA2AError } from '@a2a-js/sdk/compat/v0_3/server';
+import { invalidParams, requireMessage, stateName, toJsonRpcErrorObject, toSdkError, Errors, ErrorCodes, errorMessage, isAgentmeshError, isRecord } from '../protocol/index.js';
 import type { PushStore, TaskStore, Bus } from '../storage/index.js';
 import type { AgentDefinition } from '../contracts/agent/index.js';
 import type { CallInfo } from './call-info.js';
@@ -177,7 +178,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
       const message = requireMessage(params);
       outcome = await this.#o.engine.send(this.name, message, callOf(context), this.#sendOptions(params, context, options?.taskOnly !== true));
     } catch (err) {
-      throw isLegacy(context) ? toSdkError(err) : err;
+      throw isLegacy(context) ? toLegacyError(err) : err;
     }
     if ('reply' in outcome) {
       yield { seq: 0, kind: 'reply', payload: `{"message":${JSON.stringify(Message.toJSON(outcome.reply))}}`, state: undefined };
@@ -265,7 +266,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
         throw Errors.taskNothingToSubscribe({ taskId: row.id, state: row.state });
       }
     } catch (err) {
-      throw isLegacy(context) ? toSdkError(err) : err;
+      throw isLegacy(context) ? toLegacyError(err) : err;
     }
     if (lastEventId === undefined) {
       // The current Task first (A2A §3.1.6), with the id of the last event it includes.
@@ -413,11 +414,23 @@ async function sdkErrors<T>(context: ServerCallContext, fn: () => Promise<T>): P
   try {
     return await fn();
   } catch (err) {
-    throw isLegacy(context) ? toSdkError(err) : err;
+    throw isLegacy(context) ? toLegacyError(err) : err;
   }
 }
 
 const isLegacy = (context: ServerCallContext): boolean => context.requestedVersion.startsWith('0.');
+
+/**
+ * Our error as the SDK's v0.3 transports take it. A refusal for credit (a
+ * retry-only call that is not a retry, ADR 0046, third addendum) has no SDK
+ * class: it keeps its own JSON-RPC code and data, as the gateway answers it.
+ */
+function toLegacyError(err: unknown): Error {
+  if (!isAgentmeshError(err) || err.code !== ErrorCodes.TENANCY_INSUFFICIENT_CREDITS) return toSdkError(err);
+  const wire = toJsonRpcErrorObject(err);
+  // The SDK types `data` as an object but relays it as given; ours is the array of details the gateway sends too.
+  return new LegacyA2AError(wire.code, wire.message, wire.data as unknown as Record<string, unknown> | undefined);
+}
 
 /**
  * historyLength is a non-negative int32 (A2A §3.2.4). The v1 transports check

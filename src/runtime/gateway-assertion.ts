@@ -1,7 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { createOutboundPool, fetchThrough, type ClientTlsSource } from '../http/index.js';
-import { Errors, isAgentmeshError, isRecord } from '../protocol/index.js';
+import { Errors, isAgentmeshError, isRecord, readRetryOnlyClaim, RETRY_ONLY_CLAIM } from '../protocol/index.js';
+import type { RetryOnlyClaim } from '../protocol/index.js';
 import type { Authenticate, AuthenticatedCaller, AuthenticateRequest } from './transports/call-context.js';
 
 /** Options of {@link createGatewayAssertionCheck}. */
@@ -52,12 +53,14 @@ export function createGatewayAssertionCheck(options: GatewayAssertionOptions): {
     const hit = verified.get(token);
     if (hit !== undefined && hit.agent === agent && (hit.payload.exp ?? 0) > Date.now() / 1000) return hit;
     try {
-      const { payload } = await jwtVerify(token, keys, {
+      const { payload, protectedHeader } = await jwtVerify(token, keys, {
         algorithms: ALGORITHMS,
         audience: `agentmesh:agent:${agent}`,
         ...(options.issuer !== undefined && { issuer: options.issuer }),
         clockTolerance: options.clockToleranceSeconds ?? 30,
         requiredClaims: ['exp', 'sub', 'tenant'],
+        // Understood here: a retry-only call (ADR 0046, third addendum). A verifier without this refuses such an assertion.
+        crit: { [RETRY_ONLY_CLAIM]: true },
       });
       const tenant = payload['tenant'];
       if (typeof tenant !== 'string') throw Errors.assertionWithoutTenant({}, { details: { reason: 'tenant' } });
@@ -65,6 +68,7 @@ export function createGatewayAssertionCheck(options: GatewayAssertionOptions): {
       const caller: AuthenticatedCaller = { id: String(payload.sub), tenant, scopes: Object.freeze(typeof scope === 'string' ? scope.split(' ').filter(Boolean) : []), subjectToken: token };
       const actors = actorsOf(payload['act']);
       if (actors !== undefined) caller.actors = actors;
+      if (protectedHeader.crit?.includes(RETRY_ONLY_CLAIM) === true || payload[RETRY_ONLY_CLAIM] !== undefined) caller.retryOnly = retryOnlyOf(payload, protectedHeader);
       const entry: Verified = { payload, agent, caller: Object.freeze(caller) };
       verified.set(token, entry);
       return entry;
@@ -117,6 +121,20 @@ function actorsOf(act: unknown): readonly string[] | undefined {
   }
   if (outermostFirst[0] === GATEWAY_ACTOR) outermostFirst.shift();
   return outermostFirst.length === 0 ? undefined : Object.freeze(outermostFirst.reverse());
+}
+
+/**
+ * The retry-only claim of an assertion: in its payload, its messageId repeated
+ * as a critical header parameter (so a verifier that predates it refuses the
+ * assertion). A claim without its header, or that disagrees with it, is refused.
+ */
+function retryOnlyOf(payload: JWTPayload, header: Record<string, unknown>): RetryOnlyClaim {
+  const claim = readRetryOnlyClaim(payload[RETRY_ONLY_CLAIM]);
+  const critical = header['crit'];
+  if (claim === undefined || !Array.isArray(critical) || !critical.includes(RETRY_ONLY_CLAIM) || header[RETRY_ONLY_CLAIM] !== claim.messageId) {
+    throw Errors.assertionInvalid({ reason: `claim ${RETRY_ONLY_CLAIM} malformed` });
+  }
+  return Object.freeze(claim);
 }
 
 /**

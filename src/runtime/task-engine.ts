@@ -13,6 +13,7 @@ import { isRetryOf, messageFingerprint } from './message-retry.js';
 import { TaskControl } from './task-control.js';
 import { createSkillContext } from './skill-context-impl.js';
 import type { CallInfo } from './call-info.js';
+import type { RetryOnlyClaim } from '../protocol/index.js';
 import type { CallerIdentity } from '../contracts/agent/index.js';
 import { TaskRun, type TaskRunDeps } from './task-run.js';
 import { CANCEL_TOPIC, cancelTask, replicaTopic, writeTask } from './task-writes.js';
@@ -207,6 +208,8 @@ export class TaskEngine {
   async send(agentName: string, message: Message, call: CallInfo, options: SendOptions = {}): Promise<SendOutcome> {
     const agent = this.#agent(agentName);
     if (message.role !== Role.ROLE_USER) throw notUserRoleError();
+    // Forwarded by the gateway without a credit hold: a retry, or nothing (ADR 0046, third addendum).
+    if (call.retryOnly !== undefined) return this.#retryOnly(agent, message, call, call.retryOnly, options);
     if (message.taskId) return this.#continue(agent, message, call, options);
     // Every message is new when the runtime is told clients reuse messageIds (config `dedupeMessageIds`).
     if (this.#o.dedupeMessageIds === false) return this.#start(agent, message, call, options);
@@ -214,7 +217,7 @@ export class TaskEngine {
     const idKey = `${agent.name}\u0000${call.tenant}\u0000${message.messageId}`;
     const requestKey = options.sameRequest?.key ?? '';
     const racing = this.#inFlight.get(idKey);
-    const same = racing?.find((other) => other.message.contextId === message.contextId && other.requestKey === requestKey && messageFingerprint(other.message) === messageFingerprint(message));
+    const same = racing?.find((other) => isSameSend(other, message, requestKey));
     if (same) return { ...(await same.outcome), duplicate: true };
     const starting: StartingSend = { message, requestKey, outcome: this.#start(agent, message, call, options) };
     if (racing) racing.push(starting);
@@ -227,6 +230,27 @@ export class TaskEngine {
       if (left.length > 0) this.#inFlight.set(idKey, left);
       else this.#inFlight.delete(idKey);
     }
+  }
+
+  /**
+   * A call the gateway forwarded without holding credit for it, because the
+   * tenant is short and the messageId was charged (or is held) already: it is
+   * answered as a retry (joining the same send still in progress, or with the
+   * task the messageId started, under the rules of {@link #isRetry}) and
+   * otherwise refused as short of credit, the refusal the gateway gives a call
+   * it cannot hold. Nothing starts: no task, no handler, no message answer.
+   * A follow-up (taskId), another messageId than the claim's, or de-duplication
+   * turned off is never a retry.
+   */
+  async #retryOnly(agent: AgentDefinition, message: Message, call: CallInfo, claim: RetryOnlyClaim, options: SendOptions): Promise<SendOutcome> {
+    const refusal = () => Errors.insufficientCredits({ tenant: call.tenant, balance: claim.balance, needed: claim.needed });
+    if (message.taskId || message.messageId !== claim.messageId || this.#o.dedupeMessageIds === false) throw refusal();
+    const requestKey = options.sameRequest?.key ?? '';
+    const same = this.#inFlight.get(`${agent.name}\u0000${call.tenant}\u0000${message.messageId}`)?.find((other) => isSameSend(other, message, requestKey));
+    if (same) return { ...(await same.outcome), duplicate: true };
+    const existing = await this.#o.store.findByMessage(agent.name, call.tenant, message.messageId, this.#now());
+    if (existing && (await this.#isRetry(existing, message, options))) return { taskId: existing.id, run: this.#runs.get(existing.id), startSeq: 0, duplicate: true };
+    throw refusal();
   }
 
   async #start(agent: AgentDefinition, message: Message, call: CallInfo, options: SendOptions): Promise<SendOutcome> {
@@ -779,3 +803,8 @@ export function skillInput(skill: CompiledSkill, message: Message): unknown {
   return input;
 }
 
+
+/** Whether `message` repeats the send `other` still in progress: the same message, in the same context, asking the same. */
+function isSameSend(other: StartingSend, message: Message, requestKey: string): boolean {
+  return other.message.contextId === message.contextId && other.requestKey === requestKey && messageFingerprint(other.message) === messageFingerprint(message);
+}

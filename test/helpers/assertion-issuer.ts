@@ -9,11 +9,12 @@ export const ASSERTION_ISSUER = 'http://gateway.test';
  * A stand-in for the gateway, for a runtime that requires gateway assertions: an ES256 key (kid
  * `gw-1`) published as a JWKS on a local port (`jwksUrl`), and `sign`, which issues an assertion
  * carrying `claims` for the audience `aud`, its subject `claims.sub` (else `client-1`), valid
- * `expSeconds` (60 unless told). `close()` stops the JWKS server.
+ * `expSeconds` (60 unless told), with `header`'s parameters in its protected header (those its
+ * `crit` lists marked understood by the signer). `close()` stops the JWKS server.
  */
 export async function startAssertionIssuer(): Promise<{
   jwksUrl: string;
-  sign: (claims: Record<string, unknown>, options: { aud: string; expSeconds?: number | undefined }) => Promise<string>;
+  sign: (claims: Record<string, unknown>, options: { aud: string; expSeconds?: number | undefined; header?: Record<string, unknown> | undefined }) => Promise<string>;
   close: () => void;
 }> {
   const { publicKey, privateKey } = await generateKeyPair('ES256');
@@ -27,13 +28,13 @@ export async function startAssertionIssuer(): Promise<{
     jwksUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`,
     sign: (claims, options) =>
       new SignJWT(claims)
-        .setProtectedHeader({ alg: 'ES256', kid: 'gw-1' })
+        .setProtectedHeader({ ...options.header, alg: 'ES256', kid: 'gw-1' })
         .setIssuer(ASSERTION_ISSUER)
         .setAudience(options.aud)
         .setSubject(String(claims['sub'] ?? 'client-1'))
         .setIssuedAt()
         .setExpirationTime(Math.floor(Date.now() / 1000) + (options.expSeconds ?? 60))
-        .sign(privateKey),
+        .sign(privateKey, Array.isArray(options.header?.['crit']) ? { crit: Object.fromEntries((options.header['crit'] as string[]).map((name) => [name, true])) } : undefined),
     close: () => server.close(),
   };
 }

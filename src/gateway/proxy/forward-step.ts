@@ -30,7 +30,8 @@ import type { BridgeOptions } from './acp-bridge.js';
 export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   const principal = c.principal!;
   const call = c.call;
-  const assertion = await d.assertions.get(principal, c.agent);
+  // A call forwarded without a hold says so to the agent, in an assertion of its own (ADR 0046, third addendum).
+  const assertion = c.retryOnly === undefined ? await d.assertions.get(principal, c.agent) : await d.assertions.retryOnly(principal, c.agent, c.retryOnly);
   // Read the answer for settlement; with GenAI spans, a message send's answer too (its conversation and token usage).
   const tap = c.reservationKey !== undefined || (d.tracing.genAi && isMessageSend(call.operation)) ? new AnswerTap(call.streaming) : undefined;
   const headers: Record<string, string> = { authorization: `Bearer ${assertion}`, 'x-request-id': String(c.request.id) };
@@ -58,6 +59,11 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
  */
 async function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, status: number): Promise<void> {
   if (status >= 400) c.audit.outcome = 'error';
+  // A retry-only call the agent refused as short of credit is audited as the gateway's own refusal would be.
+  if (c.retryOnly !== undefined && status === 402) {
+    c.audit.eventType = 'credits.insufficient';
+    c.audit.outcome = 'denied';
+  }
   const priced = tap !== undefined && c.reservationKey !== undefined;
   if (priced) {
     tap.finish();

@@ -4,6 +4,8 @@ import type { Logger, Tracing } from '../../observability/index.js';
 import type { CallTerms } from '../call-pricing.js';
 import type { CreditHolds } from '../credits/index.js';
 import type { AssertionCache } from '../assertion-cache.js';
+import type { ChargedMessages } from '../charged-messages.js';
+import type { RetryOnlyClaim } from '../../protocol/index.js';
 import type { GatewayMetrics } from '../gateway-metrics.js';
 import type { Identity, Principal } from '../identity/index.js';
 import type { A2aRequestReading, ClassifiedRequest } from '../policy/a2a-operation.js';
@@ -39,6 +41,8 @@ export interface ProxyDeps {
   publicUrl: () => string;
   cardSigner: CardSigner;
   assertions: AssertionCache;
+  /** The messageIds this gateway charged for a task: what tells a credit-short repeat of one (ADR 0046, third addendum). */
+  charged: ChargedMessages;
   gate: ConcurrencyGate;
   validator: RequestValidator;
   /** PII policies, when any is configured. */
@@ -89,6 +93,8 @@ export class GatewayCall {
   /** The call acts for a caller other than the client making it: an exchanged token, or a tenant named by header. */
   delegated = false;
   terms: CallTerms | undefined;
+  /** Forwarded without a hold, to be answered only as a retry (ADR 0046, third addendum): what the assertion says. */
+  retryOnly: RetryOnlyClaim | undefined;
   /** The ledger key of the credits held for this call, while held. */
   reservationKey: string | undefined;
   estimate = 0;

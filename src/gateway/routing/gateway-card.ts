@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { AgentCard } from '@a2a-js/sdk';
 import { gatewaySecurity } from './card-security.js';
 import type { AgentRecord } from './registry-types.js';
-import { isRecord } from '../../protocol/index.js';
+import { isRecord, RETRY_ONLY_EXTENSION_URI } from '../../protocol/index.js';
 
 /**
  * URI of the AgentExtension that carries the agent's own card, signatures
@@ -32,8 +32,13 @@ export const ORIGINAL_CARD_EXTENSION_URI = 'https://agentmesh.dev/extensions/ori
  */
 export const APPROVAL_EXTENSION_URI = 'https://agentmesh.dev/extensions/approvals/v1';
 
-/** The URIs only the gateway writes on a served card: an agent's own extension under one of them is dropped. */
-const GATEWAY_EXTENSION_URIS: ReadonlySet<string> = new Set([ORIGINAL_CARD_EXTENSION_URI, APPROVAL_EXTENSION_URI]);
+/**
+ * The URIs an agent's own extension is dropped under on a served card: those
+ * only the gateway writes, and the runtime's declaration that it reads the
+ * retry-only claim (ADR 0046, third addendum), which concerns the gateway
+ * and the agent, not a client.
+ */
+const GATEWAY_EXTENSION_URIS: ReadonlySet<string> = new Set([ORIGINAL_CARD_EXTENSION_URI, APPROVAL_EXTENSION_URI, RETRY_ONLY_EXTENSION_URI]);
 
 /** An AgentExtension the gateway declares on a served card (A2A §4.4.4). */
 export interface GatewayExtension {

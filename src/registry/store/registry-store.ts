@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import type { AgentmeshError} from '../../protocol/index.js';
 import { Errors } from '../../protocol/index.js';
 import { schemaAdvisoryLockSql, type Database, type Tables } from '../../storage/index.js';
@@ -7,7 +7,8 @@ import { recordToJsonText } from '../../contracts/registry/index.js';
 import { deriveAgentHealth } from './health.js';
 import { changeFromRow, configFromRow, instanceFromRow, objectColumn, recordFromRow, rowFromRecord } from './rows.js';
 
-type Trx = Transaction<Tables>;
+/** A transaction's statements: Kysely's transaction on SQLite, its connection with a `begin` sent on PostgreSQL. */
+type Trx = Kysely<Tables>;
 
 /** A write's body: given the transaction, the time it commits at, and where to log its changes. */
 type WriteWork<T> = (trx: Trx, now: number, log: (change: PendingChange) => void) => Promise<T>;
@@ -15,8 +16,95 @@ type WriteWork<T> = (trx: Trx, now: number, log: (change: PendingChange) => void
 /** A write waiting for its group's commit. */
 interface QueuedWrite {
   work: WriteWork<unknown>;
+  /**
+   * Set for one agent's write: batched with its group mates (one read for the group, one insert
+   * for the new agents), no savepoint of its own. Its decision is the only part of it that can
+   * refuse before anything is written, so a refusal is isolated without one.
+   */
+  agent?: AgentWrite;
   resolve(outcome: { result: unknown; changes: RegistryChange[] }): void;
   reject(err: unknown): void;
+}
+
+/** One agent's write, as {@link RegistryStore.writeAgent} takes it. */
+interface AgentWrite {
+  name: string;
+  decide: AgentDecision;
+  instance?: NewInstance | undefined;
+}
+
+/** A write's outcome inside its group: its result and the changes it logs, or why it was refused. */
+type Settled =
+  | { write: QueuedWrite; ok: true; result: unknown; now: number; pending: PendingChange[]; changes?: RegistryChange[] }
+  | { write: QueuedWrite; ok: false; error: unknown };
+
+/** A decision that refused: the write fails alone, nothing of it having been written. */
+class Refusal {
+  constructor(readonly error: unknown) {}
+}
+
+/** A group's batched run failed before its commit: it runs again one write at a time. */
+class BatchFailed {
+  constructor(readonly error: unknown) {}
+}
+
+/** Rows per multi-row insert: far under SQLite's 32,766 bound parameters and a sensible query size. */
+const ROWS_PER_INSERT = 200;
+
+/**
+ * The agent reads and writes of one group in few statements: the agents the
+ * group's writes name are read with one query; new agents' rows wait here and
+ * go in one multi-row insert, sent before any other statement (so every
+ * statement sees the writes before it, as it would one at a time).
+ */
+class AgentBatch {
+  /** Agents read ahead for the writes to come, `undefined` for none of that name; a name written since is gone. */
+  readonly #known = new Map<string, AgentRecord | undefined>();
+  #rows: Array<Insertable<Tables['registry_agents']>> = [];
+
+  /** Reads every name not read yet in one query. */
+  async readAhead(trx: Trx, names: readonly string[]): Promise<void> {
+    const wanted = [...new Set(names)].filter((name) => !this.#known.has(name));
+    if (wanted.length === 0) return;
+    await this.flush(trx);
+    for (const name of wanted) this.#known.set(name, undefined);
+    for (let i = 0; i < wanted.length; i += ROWS_PER_INSERT) {
+      const rows = await trx.selectFrom('registry_agents').selectAll().where('name', 'in', wanted.slice(i, i + ROWS_PER_INSERT)).execute();
+      for (const row of rows) this.#known.set(row.name, recordFromRow(row));
+    }
+  }
+
+  /** The agent as the writes before this one left it. */
+  async read(trx: Trx, name: string): Promise<AgentRecord | undefined> {
+    if (this.#known.has(name)) return this.#known.get(name);
+    await this.flush(trx);
+    const row = await trx.selectFrom('registry_agents').selectAll().where('name', '=', name).executeTakeFirst();
+    return row && recordFromRow(row);
+  }
+
+  /** A new agent's row, inserted with the group's others. */
+  insert(row: Insertable<Tables['registry_agents']>): void {
+    this.#known.delete(row.name);
+    this.#rows.push(row);
+  }
+
+  /** `name` is about to change by a statement of its own (or any agent, without a name): read it again next time. */
+  forget(name?: string): void {
+    if (name === undefined) this.#known.clear();
+    else this.#known.delete(name);
+  }
+
+  /** The rows waiting, handed to the caller to insert (the group's last statement carries them). */
+  take(): Array<Insertable<Tables['registry_agents']>> {
+    const rows = this.#rows;
+    this.#rows = [];
+    return rows;
+  }
+
+  async flush(trx: Trx): Promise<void> {
+    const rows = this.take();
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await trx.insertInto('registry_agents').values(rows.slice(i, i + ROWS_PER_INSERT)).execute();
+  }
 }
 
 /** What a write callback decided: the change to log, if any. */
@@ -82,6 +170,8 @@ export class RegistryStore {
   readonly #db: Kysely<Tables>;
   readonly #dialect: 'sqlite' | 'postgres';
   #queued: QueuedWrite[] = [];
+  /** A group is committing: the writes queued meanwhile wait for it, then form the next group. */
+  #committing = false;
   /**
    * Changes this process committed, by seq, the newest {@link RECENT_CHANGES}: the change feed reads
    * every change back from the log, and one written here need not be parsed again (a card's
@@ -115,8 +205,9 @@ export class RegistryStore {
     decide: AgentDecision,
     options: { instance?: NewInstance | undefined } = {},
   ): Promise<{ record: AgentRecord | undefined; changes: RegistryChange[] }> {
-    const { records, changes } = await this.writeAgents([{ name, decide, instance: options.instance }]);
-    return { record: records[0], changes };
+    const write: AgentWrite = { name, decide, instance: options.instance };
+    const { result, changes } = await this.#write((trx, now, log) => this.#writeAgent(trx, now, log, write), write);
+    return { record: result, changes };
   }
 
   /**
@@ -126,16 +217,40 @@ export class RegistryStore {
   async writeAgents(writes: ReadonlyArray<{ name: string; decide: AgentDecision; instance?: NewInstance | undefined }>): Promise<{ records: Array<AgentRecord | undefined>; changes: RegistryChange[] }> {
     return this.#write(async (trx, now, log) => {
       const records: Array<AgentRecord | undefined> = [];
-      for (const { name, decide, instance } of writes) records.push(await this.#writeAgent(trx, now, log, name, decide, instance));
+      for (const write of writes) records.push(await this.#writeAgent(trx, now, log, write));
       return records;
     }).then(({ result, changes }) => ({ records: result, changes }));
   }
 
-  async #writeAgent(trx: Trx, now: number, log: (change: PendingChange) => void, name: string, decide: AgentDecision, instance: NewInstance | undefined): Promise<AgentRecord | undefined> {
-    const row = await trx.selectFrom('registry_agents').selectAll().where('name', '=', name).executeTakeFirst();
-    const current = row && recordFromRow(row);
-    const next = decide(current, now);
+  /**
+   * One agent's write. With `batch` (its group's), the read comes from the group's and a new
+   * agent's row waits for the group's insert; a refusal of `decide` is thrown as a {@link Refusal}.
+   */
+  async #writeAgent(trx: Trx, now: number, log: (change: PendingChange) => void, { name, decide, instance }: AgentWrite, batch?: AgentBatch): Promise<AgentRecord | undefined> {
+    let current: AgentRecord | undefined;
+    if (batch) current = await batch.read(trx, name);
+    else {
+      const row = await trx.selectFrom('registry_agents').selectAll().where('name', '=', name).executeTakeFirst();
+      current = row && recordFromRow(row);
+    }
+    let next: ReturnType<AgentDecision>;
+    try {
+      next = decide(current, now);
+    } catch (err) {
+      throw batch ? new Refusal(err) : err;
+    }
     if (next === undefined) return current;
+    // A new agent with the health of no instances, no instance given: its row is all it writes.
+    const asked = current !== undefined || (next.record !== null && next.record.health !== deriveAgentHealth([], now));
+    if (batch && next.record !== null && !asked && instance === undefined) {
+      batch.insert(rowFromRecord(next.record));
+      log({ kind: next.kind, agent: name, record: next.record, ...(next.detail && { detail: next.detail }) });
+      return next.record;
+    }
+    if (batch) {
+      await batch.flush(trx);
+      batch.forget(name);
+    }
     if (next.record === null) {
       await trx.deleteFrom('registry_agents').where('name', '=', name).execute();
       await trx.deleteFrom('registry_instances').where('agent', '=', name).execute();
@@ -150,7 +265,6 @@ export class RegistryStore {
     // just written is `next.record`: it is not read back and parsed again. A new agent has no
     // instances (they go with its row, and one is added only to an agent that exists, both under
     // the writers' lock): when its record already says the health of none, nothing is read.
-    const asked = current !== undefined || next.record.health !== deriveAgentHealth([], now);
     const record = asked ? ((await this.#refreshHealth(trx, name, now, () => undefined, next.record)) ?? next.record) : next.record;
     log({ kind: next.kind, agent: name, record, ...(next.detail && { detail: next.detail }) });
     // The record and its endpoint commit together: a registration refused half-way leaves nothing.
@@ -406,7 +520,18 @@ export class RegistryStore {
   // ---- change log ------------------------------------------------------
 
   async changesSince(seq: number, limit: number): Promise<RegistryChange[]> {
-    const rows = await this.#db.selectFrom('registry_changes').selectAll().where('seq', '>', seq).orderBy('seq').limit(limit).execute();
+    const query = this.#db.selectFrom('registry_changes').where('seq', '>', seq).orderBy('seq').limit(limit);
+    if (this.#dialect !== 'postgres') {
+      const rows = await query.selectAll().execute();
+      return rows.map((row) => this.#recent.get(Number(row.seq)) ?? changeFromRow(row));
+    }
+    // A change this process wrote is not sent back over the network: its record (the card, most
+    // of the row) is left out of the answer, and the change comes from what was kept of it.
+    const known = [...this.#recent.keys()].filter((s) => s > seq);
+    const rows = await query
+      .select(['seq', 'kind', 'agent', 'at', 'detail'])
+      .select(sql<string | null>`case when seq = any(${known}) then null else record end`.as('record'))
+      .execute();
     return rows.map((row) => this.#recent.get(Number(row.seq)) ?? changeFromRow(row));
   }
 
@@ -431,92 +556,196 @@ export class RegistryStore {
   /**
    * Runs `work` in a transaction that also appends its changes to the log.
    * Writes asked for in the same event-loop turn commit together (group
-   * commit): one transaction, each write in a savepoint of its own, so one
-   * that throws is undone alone and its caller gets the error while the
-   * others commit. Every caller is answered right after the commit that holds
-   * its write: nothing waits on a timer or a later signal. Writes asked for
-   * while a group commits form the next group.
+   * commit), one group at a time: writes asked for while a group commits form
+   * the next group, which starts as soon as that commit is answered. A write
+   * that is refused fails alone while the others commit. Every caller is
+   * answered right after the commit that holds its write: nothing waits on a
+   * timer or a later signal.
+   *
+   * A group costs a few statements, not a few per write (on PostgreSQL each
+   * statement is a round trip): one agent's writes read their agents with one
+   * query, new agents go in one multi-row insert, and the group's changes in
+   * another; such a write needs no savepoint, since all it can refuse (its
+   * decision) comes before it writes. Any other write runs in a savepoint of
+   * its own. Should a batched statement fail in the database, nothing of the
+   * group has committed: it runs again one write at a time, each in a
+   * savepoint, so the write at fault fails alone.
    */
-  #write<T>(work: WriteWork<T>): Promise<{ result: T; changes: RegistryChange[] }> {
+  #write<T>(work: WriteWork<T>, agent?: AgentWrite): Promise<{ result: T; changes: RegistryChange[] }> {
     return new Promise((resolve, reject) => {
-      this.#queued.push({ work, resolve, reject } as QueuedWrite);
-      if (this.#queued.length === 1) setImmediate(() => void this.#commitGroup());
+      this.#queued.push({ work, ...(agent && { agent }), resolve, reject } as QueuedWrite);
+      if (this.#queued.length === 1 && !this.#committing) setImmediate(() => void this.#commitGroup());
     });
   }
 
   async #commitGroup(): Promise<void> {
     const group = this.#queued;
     this.#queued = [];
-    const done: Array<{ write: QueuedWrite; outcome: { result: unknown; changes: RegistryChange[] } }> = [];
+    this.#committing = true;
     try {
-      await this.#db.transaction().execute(async (trx) => {
-        await this.#lock(trx);
-        for (const write of group) {
-          if (group.length === 1) {
-            // Alone: no savepoint needed, an error rolls the transaction back.
-            done.push({ write, outcome: await this.#apply(trx, write.work) });
-            continue;
-          }
-          await sql`savepoint registry_write`.execute(trx);
-          try {
-            const outcome = await this.#apply(trx, write.work);
-            await sql`release savepoint registry_write`.execute(trx);
-            done.push({ write, outcome });
-          } catch (err) {
-            await sql`rollback to savepoint registry_write`.execute(trx);
-            await sql`release savepoint registry_write`.execute(trx);
-            write.reject(err);
-          }
-        }
-      });
+      let settled: Settled[];
+      try {
+        settled = await this.#runGroup(group, group.some((write) => write.agent !== undefined));
+      } catch (err) {
+        // A batched statement failed before the commit (the database refused a row, say): nothing
+        // committed, and one write at a time finds the one at fault. A fault of the connection fails
+        // that run too. A failed commit is not run again: it may have committed.
+        if (!(err instanceof BatchFailed)) throw err;
+        settled = await this.#runGroup(group, false);
+      }
+      for (const outcome of settled) {
+        if (outcome.ok) for (const change of outcome.changes!) this.#recent.set(change.seq, change);
+      }
+      for (const oldest of this.#recent.keys()) {
+        if (this.#recent.size <= RECENT_CHANGES) break;
+        this.#recent.delete(oldest);
+      }
+      for (const outcome of settled) {
+        if (outcome.ok) outcome.write.resolve({ result: outcome.result, changes: outcome.changes! });
+        else outcome.write.reject(outcome.error);
+      }
     } catch (err) {
-      // Nothing of the group committed: every write still waiting learns why.
-      for (const { write } of done) write.reject(err);
-      if (done.length === 0) for (const write of group) write.reject(err);
-      return;
+      // Nothing of the group committed: every write learns why.
+      for (const write of group) write.reject(err);
+    } finally {
+      this.#committing = false;
+      if (this.#queued.length > 0) setImmediate(() => void this.#commitGroup());
     }
-    for (const { outcome } of done) {
-      for (const change of outcome.changes) this.#recent.set(change.seq, change);
-    }
-    for (const oldest of this.#recent.keys()) {
-      if (this.#recent.size <= RECENT_CHANGES) break;
-      this.#recent.delete(oldest);
-    }
-    for (const { write, outcome } of done) write.resolve(outcome);
   }
 
-  async #apply<T>(trx: Trx, work: WriteWork<T>): Promise<{ result: T; changes: RegistryChange[] }> {
-    const now = Date.now();
-    const pending: PendingChange[] = [];
-    const result = await work(trx, now, (change) => pending.push(change));
-    const changes: RegistryChange[] = [];
-    for (const change of pending) {
-      const inserted = await trx
-        .insertInto('registry_changes')
-        .values({ kind: change.kind, agent: change.agent, at: now, record: change.record ? recordToJsonText(change.record) : null, detail: change.detail ? JSON.stringify(change.detail) : null })
-        .returning('seq')
-        .executeTakeFirstOrThrow();
-      changes.push({
-        seq: Number(inserted.seq),
+  /**
+   * One transaction for the group. `batched`: one agent's writes share the group's reads and
+   * inserts (see {@link #write}); otherwise each write runs in a savepoint of its own (unless alone).
+   */
+  async #runGroup(group: readonly QueuedWrite[], batched: boolean): Promise<Settled[]> {
+    return this.#lockedTransaction(async (trx) => {
+      try {
+        return await this.#runWrites(trx, group, batched);
+      } catch (err) {
+        throw batched ? new BatchFailed(err) : err;
+      }
+    });
+  }
+
+  /**
+   * Runs `work` in a transaction that holds the writers' lock, which serializes registry writers
+   * so change-log seqs commit in order. On PostgreSQL the `begin` and the lock go in one round
+   * trip (a simple query of two statements; the lock is taken before any statement after it
+   * takes its snapshot). On SQLite any write statement takes the write lock at once (waiting
+   * under busy_timeout), instead of upgrading a read transaction later, which fails at once when
+   * another connection wrote in between.
+   */
+  async #lockedTransaction<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
+    if (this.#dialect !== 'postgres') {
+      return this.#db.transaction().execute(async (trx) => {
+        await sql`update registry_agents set revision = revision where 0 = 1`.execute(trx);
+        return work(trx);
+      });
+    }
+    return this.#db.connection().execute(async (conn) => {
+      let result: T;
+      try {
+        await sql.raw(`begin; ${REGISTRY_WRITE_LOCK}`).execute(conn);
+        result = await work(conn);
+      } catch (err) {
+        // After a failed lock too: the `begin` before it may have opened the transaction.
+        await sql.raw('rollback').execute(conn);
+        throw err;
+      }
+      await sql.raw('commit').execute(conn);
+      return result;
+    });
+  }
+
+  async #runWrites(trx: Trx, group: readonly QueuedWrite[], batched: boolean): Promise<Settled[]> {
+    const settled: Settled[] = [];
+    const batch = batched ? new AgentBatch() : undefined;
+    for (const [i, write] of group.entries()) {
+      const now = Date.now();
+      const pending: PendingChange[] = [];
+      const log = (change: PendingChange) => pending.push(change);
+      if (batch && write.agent) {
+        // The agents of this write and of the agent writes right after it, read at once.
+        const names: string[] = [];
+        for (let j = i; j < group.length && group[j]!.agent; j++) names.push(group[j]!.agent!.name);
+        await batch.readAhead(trx, names);
+        try {
+          const result = await this.#writeAgent(trx, now, log, write.agent, batch);
+          settled.push({ write, ok: true, result, now, pending });
+        } catch (err) {
+          if (!(err instanceof Refusal)) throw err;
+          settled.push({ write, ok: false, error: err.error });
+        }
+        continue;
+      }
+      if (batch) {
+        // Any statement of this write sees the agents before it; any agent it changes is read again after it.
+        await batch.flush(trx);
+        batch.forget();
+      }
+      if (group.length === 1) {
+        // Alone: no savepoint needed, an error rolls the transaction back.
+        settled.push({ write, ok: true, result: await write.work(trx, now, log), now, pending });
+        continue;
+      }
+      await sql`savepoint registry_write`.execute(trx);
+      try {
+        const result = await write.work(trx, now, log);
+        await sql`release savepoint registry_write`.execute(trx);
+        settled.push({ write, ok: true, result, now, pending });
+      } catch (err) {
+        await sql`rollback to savepoint registry_write`.execute(trx);
+        await sql`release savepoint registry_write`.execute(trx);
+        settled.push({ write, ok: false, error: err });
+      }
+    }
+    await this.#logChanges(trx, settled, batch?.take() ?? []);
+    return settled;
+  }
+
+  /**
+   * Inserts the new agents still waiting and appends the group's changes to the log, in the order
+   * they were made: on PostgreSQL one statement for both (the agents' insert a data-modifying
+   * WITH of the log's), elsewhere or past {@link ROWS_PER_INSERT} rows one per kind and chunk.
+   */
+  async #logChanges(trx: Trx, settled: Settled[], agentRows: Array<Insertable<Tables['registry_agents']>>): Promise<void> {
+    const rows: Array<Insertable<Tables['registry_changes']>> = [];
+    for (const outcome of settled) {
+      if (!outcome.ok) continue;
+      for (const change of outcome.pending) {
+        rows.push({ kind: change.kind, agent: change.agent, at: outcome.now, record: change.record ? recordToJsonText(change.record) : null, detail: change.detail ? JSON.stringify(change.detail) : null });
+      }
+    }
+    const together = this.#dialect === 'postgres' && agentRows.length > 0 && agentRows.length <= ROWS_PER_INSERT && rows.length > 0 && rows.length <= ROWS_PER_INSERT;
+    if (!together) {
+      for (let i = 0; i < agentRows.length; i += ROWS_PER_INSERT) await trx.insertInto('registry_agents').values(agentRows.slice(i, i + ROWS_PER_INSERT)).execute();
+    }
+    const seqs: number[] = [];
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+      const inserted = together
+        ? await trx
+            .with('new_agents', (db) => db.insertInto('registry_agents').values(agentRows))
+            .insertInto('registry_changes')
+            .values(chunk)
+            .returning('seq')
+            .execute()
+        : await trx.insertInto('registry_changes').values(chunk).returning('seq').execute();
+      // The rows take their seqs in the order of the VALUES list; RETURNING's order is not promised.
+      seqs.push(...inserted.map((row) => Number(row.seq)).sort((a, b) => a - b));
+    }
+    let next = 0;
+    for (const outcome of settled) {
+      if (!outcome.ok) continue;
+      const at = new Date(outcome.now).toISOString();
+      outcome.changes = outcome.pending.map((change) => ({
+        seq: seqs[next++]!,
         kind: change.kind,
         agent: change.agent,
-        at: new Date(now).toISOString(),
+        at,
         ...(change.record && { record: change.record }),
         ...(change.detail && { detail: change.detail }),
-      });
-    }
-    return { result, changes };
-  }
-
-  /** Serializes registry writers so change-log seqs commit in order. */
-  async #lock(trx: Trx): Promise<void> {
-    if (this.#dialect === 'postgres') {
-      await sql.raw(REGISTRY_WRITE_LOCK).execute(trx);
-    } else {
-      // Any write statement takes SQLite's write lock now (waiting under busy_timeout),
-      // instead of upgrading a read transaction later, which fails at once when another
-      // connection wrote in between.
-      await sql`update registry_agents set revision = revision where 0 = 1`.execute(trx);
+      }));
     }
   }
 

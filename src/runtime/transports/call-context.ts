@@ -2,7 +2,7 @@ import { ServerCallContext, UnauthenticatedUser, type User } from '@a2a-js/sdk/s
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { annotateRequestSpan, ATTR_A2A_AGENT, ATTR_AGENTMESH_TENANT } from '../../observability/index.js';
-import { negotiateVersion, requestedVersion, type ProtocolVersion } from '../../protocol/index.js';
+import { negotiateVersion, requestedVersion, type ProtocolVersion, type RetryOnlyClaim } from '../../protocol/index.js';
 import { CTX } from '../agent-request-handler.js';
 import type { CallInfo } from '../call-info.js';
 import { parseLastEventId } from '../../http/index.js';
@@ -16,6 +16,8 @@ export interface AuthenticatedCaller {
   actors?: readonly string[];
   /** The credential that proved the call, when an agent may exchange it to act further (CallerIdentity.subjectToken). */
   subjectToken?: string;
+  /** The gateway forwarded the call without a credit hold: answer it only if it is a retry (CallInfo.retryOnly). */
+  retryOnly?: RetryOnlyClaim;
 }
 
 /**
@@ -81,6 +83,7 @@ export function buildCallContext(options: { request: FastifyRequest; agent: stri
     tenant,
     caller: caller ? callerIdentity(caller) : { authenticated: false, id: '', scopes: [] },
   };
+  if (caller?.retryOnly !== undefined) call.retryOnly = caller.retryOnly;
   // Request identity travels explicitly (the runtime runs without the AsyncLocalStorage request context).
   if (isPinoLogger(request.log)) call.log = request.log;
   const traceparent = request.headers.traceparent;

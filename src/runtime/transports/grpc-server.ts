@@ -118,6 +118,8 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
             caller: caller ? { authenticated: true, id: caller.id, scopes: caller.scopes } : { authenticated: false, id: '', scopes: [] },
             log,
           };
+          // Honoured on every binding the assertion is verified on: a retry-only call starts no work here either.
+          if (caller?.retryOnly !== undefined) call.retryOnly = caller.retryOnly;
           const traceparent = input.headers['traceparent'];
           if (typeof traceparent === 'string') call.traceparent = traceparent;
           const state = new Map<string, unknown>([[CTX.call, call]]);

@@ -18,7 +18,7 @@ import { isLegacyJsonRpcMethod } from '@a2a-js/sdk/compat/v0_3';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { V1_METHODS, requestedVersion, assertJsonDepth, assertJsonRequest, PLAIN_JSON, checkLegacyFileBytes, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, AgentmeshError, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
+import { V1_METHODS, requestedVersion, assertJsonDepth, assertJsonRequest, PLAIN_JSON, checkLegacyFileBytes, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, AgentmeshError, ErrorCodes, WIRE, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { listTasksJson } from './list-tasks-json.js';
@@ -65,6 +65,8 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
         const context = buildCallContext({ request, agent: options.handler.name, version, caller, authenticating: authenticating !== undefined, tenant: tenantOf(envelope.params), signal });
         const result = await legacy.handle(envelope.raw, context);
         if (isAsyncIterable(result)) return await streamLegacy(request, reply, options.sse, result, context.state);
+        // A refusal for credit keeps the gateway's HTTP status in v0.3 as in v1 (below).
+        if ((result as { error?: { code?: unknown } }).error?.code === WIRE[ErrorCodes.TENANCY_INSUFFICIENT_CREDITS].jsonRpc) reply.code(WIRE[ErrorCodes.TENANCY_INSUFFICIENT_CREDITS].http);
         return sendJson(reply, result);
       }
       if (!V1.has(envelope.method)) {
@@ -81,6 +83,9 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
     } catch (err) {
       if (reply.sent) return;
       if (!(err instanceof AgentmeshError) || !err.expose) request.log.error({ err }, 'JSON-RPC request failed');
+      // A retry-only call refused for credit (ADR 0046, third addendum) is the gateway's refusal given here: its
+      // HTTP status is the one the gateway answers its own with (402), so the caller cannot tell which refused.
+      if (err instanceof AgentmeshError && err.code === ErrorCodes.TENANCY_INSUFFICIENT_CREDITS) reply.code(WIRE[err.code].http);
       sendJson(reply, { jsonrpc: '2.0', id, error: toJsonRpcErrorObject(err, String(request.id)) });
     }
   };

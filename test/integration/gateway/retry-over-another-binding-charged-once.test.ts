@@ -8,39 +8,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { LEASE_AGENT } from '../../../src/gateway/credits/index.js';
 import { balanceTotal, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { chargedTo, GREETING, PRICE, pricedWorker } from '../../helpers/priced-worker.js';
 
-const PRICE = 2_000;
-const GREETING = 1_000;
 const TENANT = 'rebinder';
 
-const runs = new Map<string, number>();
-
-const worker = defineAgent({
-  card: { name: 'worker', description: 'Does one priced piece of work per task' },
-  registry: { skills: { work: { pricing: { creditsPerCall: PRICE / 1000 } }, greet: { pricing: { creditsPerCall: GREETING / 1000 } } } },
-  defaultSkill: 'work',
-  skills: {
-    greet: {
-      description: 'Greets with a message, no task',
-      messageReplies: true,
-      handler: async (text: string, ctx) => {
-        runs.set(text, (runs.get(text) ?? 0) + 1);
-        return ctx.reply(`Hello, ${text}`);
-      },
-    },
-    work: {
-      description: 'Echoes its text',
-      handler: async (text: string) => {
-        runs.set(text, (runs.get(text) ?? 0) + 1);
-        return `done ${text}`;
-      },
-    },
-  },
-});
+const { worker, runs } = pricedWorker();
 
 describe('a retry over another binding through the gateway is charged once', () => {
   let mesh: GatewayMesh;
@@ -55,11 +30,7 @@ describe('a retry over another binding through the gateway is charged once', () 
     await mesh?.close();
   });
 
-  async function charged(): Promise<{ milliCredits: number; calls: number }> {
-    await mesh.gw.gateway.credits.flush();
-    const [row] = await mesh.gw.gateway.ledger.usage({ tenant: TENANT, groupBy: [] });
-    return { milliCredits: row?.milliCredits ?? 0, calls: row?.calls ?? 0 };
-  }
+  const charged = () => chargedTo(mesh, TENANT);
 
   /** SendMessage over JSON-RPC (A2A 1.0): the result (a task or a message). */
   async function overJsonRpc(message: Record<string, unknown>): Promise<Record<string, unknown>> {

@@ -12,49 +12,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { defineAgent } from '../../../src/runtime/index.js';
 import { LEASE_AGENT } from '../../../src/gateway/credits/index.js';
 import { balanceTotal, callAgent, createClient, fetchToken, streamThroughGateway, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { chargedTo, GREETING, PRICE, pricedWorker } from '../../helpers/priced-worker.js';
 import { createTestSchema, type TestSchema } from '../../helpers/services.js';
 import { until } from '../../helpers/until.js';
 
-/** Held and charged per task (the skill reports no usage: the estimate is charged). */
-const PRICE = 2_000;
-/** A greeting (a message answer, no task) costs this. */
-const GREETING = 1_000;
 const TENANT = 'reuser';
 const POOR = 'reuser-poor';
 
-/** How many times each text ran: a text starting with `hold` holds its first run until its task is canceled. */
-const runs = new Map<string, number>();
-
-const worker = defineAgent({
-  card: { name: 'worker', description: 'Does one priced piece of work per task' },
-  registry: { skills: { work: { pricing: { creditsPerCall: PRICE / 1000 } }, greet: { pricing: { creditsPerCall: GREETING / 1000 } } } },
-  defaultSkill: 'work',
-  skills: {
-    greet: {
-      description: 'Greets with a message, no task',
-      messageReplies: true,
-      handler: async (text: string, ctx) => {
-        runs.set(text, (runs.get(text) ?? 0) + 1);
-        return ctx.reply(`Hello, ${text}`);
-      },
-    },
-    work: {
-      description: 'Echoes its text',
-      handler: async (text: string, ctx) => {
-        const n = (runs.get(text) ?? 0) + 1;
-        runs.set(text, n);
-        if (text.startsWith('hold') && n === 1) {
-          await new Promise<void>((resolve) => (ctx.signal.aborted ? resolve() : ctx.signal.addEventListener('abort', () => resolve(), { once: true })));
-        }
-        return `done ${text}`;
-      },
-    },
-  },
-});
+/** Counts each text's runs; a text starting with `hold` holds its first run until its task is canceled. */
+const { worker, runs } = pricedWorker();
 
 interface TaskJson {
   id: string;
@@ -99,11 +68,8 @@ for (const variant of VARIANTS) {
     });
 
     /** What the tenant's settled calls were charged so far, and how many, once every settlement is written. */
-    async function charged(tenant = TENANT): Promise<{ milliCredits: number; calls: number }> {
-      await mesh.gw.gateway.credits.flush();
-      const [row] = await mesh.gw.gateway.ledger.usage({ tenant, groupBy: [] });
-      return { milliCredits: row?.milliCredits ?? 0, calls: row?.calls ?? 0 };
-    }
+    /** What the tenant's settled calls were charged so far, and how many, once every settlement is written. */
+    const charged = (tenant = TENANT) => chargedTo(mesh, tenant);
 
     async function send(m: Record<string, unknown>, options: { returnImmediately?: boolean; as?: string } = {}): Promise<TaskJson> {
       const params = { message: m, ...(options.returnImmediately === true && { configuration: { returnImmediately: true } }) };
@@ -197,7 +163,7 @@ for (const variant of VARIANTS) {
       const res = await callAgent(mesh.gw.url, 'worker', poorToken, 'SendMessage', { message: message(id, `eta ${tag}`) });
       const body = (await res.json()) as { error?: { code?: number; data?: unknown } };
       assert.equal(res.status, 402, JSON.stringify(body));
-      assert.equal(runs.get(`eta ${tag}`), undefined, 'the refused message never reached the agent');
+      assert.equal(runs.get(`eta ${tag}`), undefined, 'the refused message started nothing (the gateway forwards it as retry-only, the runtime refuses it)');
       assert.deepEqual(await charged(POOR), { milliCredits: PRICE, calls: 1 });
       assert.equal(await balanceTotal(mesh.gw.url, POOR), 0);
     });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { Errors } from '../../../protocol/index.js';
+import { Errors, RETRY_ONLY_CLAIM, retryOnlyPayload, type RetryOnlyClaim } from '../../../protocol/index.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { Actor, DelegationOrigin } from '../principal.js';
 
@@ -53,6 +53,13 @@ export interface AssertionClaims {
   origin?: DelegationOrigin | undefined;
   /** Emitted as `task_id`. */
   taskId?: string;
+  /**
+   * The call is forwarded without a credit hold, to be answered only as a
+   * retry (ADR 0046, third addendum): emitted as the `retry_only` claim, its
+   * messageId repeated in a critical header parameter so that a verifier
+   * that does not know the claim refuses the assertion.
+   */
+  retryOnly?: RetryOnlyClaim | undefined;
 }
 
 /** Options of {@link TokenSigner}. */
@@ -104,18 +111,21 @@ export class TokenSigner {
     if (claims.act !== undefined) payload.act = claims.actors === undefined ? { sub: claims.act } : { sub: claims.act, act: claims.actors };
     if (claims.origin !== undefined) payload.origin = claims.origin;
     if (claims.taskId !== undefined) payload.task_id = claims.taskId;
-    return (await this.#sign(payload, ASSERTION_TYP, claims.sub, claims.aud, ttlSeconds)).token;
+    if (claims.retryOnly === undefined) return (await this.#sign(payload, ASSERTION_TYP, claims.sub, claims.aud, ttlSeconds)).token;
+    payload[RETRY_ONLY_CLAIM] = retryOnlyPayload(claims.retryOnly);
+    const critical = { crit: [RETRY_ONLY_CLAIM], [RETRY_ONLY_CLAIM]: claims.retryOnly.messageId };
+    return (await this.#sign(payload, ASSERTION_TYP, claims.sub, claims.aud, ttlSeconds, critical)).token;
   }
 
   /** `payload` signed with the current key as a JWT of `typ`, from this issuer about `sub` to `aud`, valid from now for `ttlSeconds`. */
-  async #sign(payload: Record<string, unknown>, typ: string, sub: string, aud: string, ttlSeconds: number): Promise<{ token: string; jti: string; exp: number }> {
+  async #sign(payload: Record<string, unknown>, typ: string, sub: string, aud: string, ttlSeconds: number, critical?: { crit: string[] } & Record<string, unknown>): Promise<{ token: string; jti: string; exp: number }> {
     const now = this.#o.clock();
     const key = this.#signer(now);
     const iat = Math.floor(now / 1000);
     const exp = iat + ttlSeconds;
     const jti = randomUUID();
     const token = await new SignJWT(payload)
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ })
+      .setProtectedHeader(critical === undefined ? { alg: key.alg, kid: key.kid, typ } : { ...critical, alg: key.alg, kid: key.kid, typ })
       .setIssuer(this.#o.issuer)
       .setSubject(sub)
       .setAudience(aud)
@@ -123,7 +133,7 @@ export class TokenSigner {
       .setNotBefore(iat)
       .setExpirationTime(exp)
       .setJti(jti)
-      .sign(key.privateKey);
+      .sign(key.privateKey, critical === undefined ? undefined : { crit: Object.fromEntries(critical.crit.map((name) => [name, true])) });
     return { token, jti, exp };
   }
 

@@ -4,7 +4,7 @@
  * BM25 results) and the router: fields weighted, intent cues, and requests
  * users confirmed. Pure functions; imports nothing of the roles.
  */
-export { rank, FIELD_WEIGHTS, PARAPHRASE_WEIGHT } from './rank.js';
+export { rank, analyzeDocument, AnalyzedDocument, FIELD_WEIGHTS, PARAPHRASE_WEIGHT } from './rank.js';
 export type { RankDocument, RankedCandidate, Ranking, RankOptions } from './rank.js';
 export { agentDocument, workflowDocument, fieldNames } from './rank-document.js';
 export type { AgentDocumentSource, WorkflowDocumentSource } from './rank-document.js';

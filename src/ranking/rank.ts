@@ -1,7 +1,7 @@
 import { findCues, type CueMatch } from './intent-cues.js';
 import { findParaphrases, type ParaphraseMatch } from './paraphrases.js';
 import { synonymsOf } from './synonyms.js';
-import { stemSet, textTerms, type TextTerm } from './text-terms.js';
+import { stemSet, textTerms, visitTerms, type TextTerm } from './text-terms.js';
 
 /**
  * What the ranking knows of one candidate (an agent, or a workflow the
@@ -52,8 +52,8 @@ export const FIELD_WEIGHTS = Object.freeze({
 
 type Field = keyof typeof FIELD_WEIGHTS;
 const FIELDS = Object.keys(FIELD_WEIGHTS) as Field[];
-/** Fields a cue's `prefers` words must be in. */
-const STRONG_FIELDS: readonly Field[] = ['name', 'skills', 'tags', 'department'];
+/** Fields a cue's `prefers` words must be in, a bit each in FIELDS order. */
+const STRONG_FIELDS = (['name', 'skills', 'tags', 'department'] as const).reduce((bits, field) => bits | (1 << FIELDS.indexOf(field)), 0);
 
 /**
  * Words that say little about which specialist is meant (times, generic
@@ -121,15 +121,62 @@ export interface Ranking {
   cues: string[];
 }
 
-interface AnalyzedDocument {
-  doc: RankDocument;
-  /** Stem sequences of two words or more of what the candidate and its skills are called ("Score leads"). */
-  phrases: string[][];
-  fields: Record<Field, Set<string>>;
-  all: Set<string>;
-  learned: Array<Set<string>>;
+/**
+ * One candidate analyzed for the ranking: the distinct stems of its fields,
+ * each with a bit per field holding it, its name phrases, confirmed requests
+ * and workflow steps. Built by {@link analyzeDocument}; a caller ranking the
+ * same candidates for many requests (the registry, for each indexed agent)
+ * keeps it, so a request costs no analysis of the candidates.
+ *
+ * Compact on purpose (a sorted array of stems and a one-byte-a-stem string
+ * of field bits, about half a kilobyte for a card): the registry keeps one
+ * for each of 100,000 agents. A set per field cost ten times that, and
+ * analyzing the head's cards per search was most of a search's allocation.
+ */
+export class AnalyzedDocument {
+  /** The candidate's id (agent name or `workflow:<name>`). */
+  readonly id: string;
+  readonly kind: 'agent' | 'workflow';
+  /** Stem sequences of two words or more of what the candidate and its skills are called ("Score leads"), without repeats. */
+  readonly phrases: ReadonlyArray<readonly string[]>;
+  readonly learned: ReadonlyArray<ReadonlySet<string>>;
   /** Per step, its distinctive stems (those not shared by every step). */
-  steps: Array<Set<string>>;
+  readonly steps: ReadonlyArray<ReadonlySet<string>>;
+  /** Distinct stems of every field, in code-unit order (binary search). */
+  readonly #stems: readonly string[];
+  /** Bit i (of FIELDS) of character k: field i holds stem k. */
+  readonly #fields: string;
+
+  /** @internal Built by {@link analyzeDocument}. */
+  constructor(doc: RankDocument, fieldsByStem: ReadonlyMap<string, number>, phrases: ReadonlyArray<readonly string[]>, learned: ReadonlyArray<ReadonlySet<string>>, steps: ReadonlyArray<ReadonlySet<string>>) {
+    this.id = doc.id;
+    this.kind = doc.kind;
+    this.phrases = phrases;
+    this.learned = learned;
+    this.steps = steps;
+    this.#stems = [...fieldsByStem.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    this.#fields = String.fromCharCode(...this.#stems.map((stem) => fieldsByStem.get(stem)!));
+  }
+
+  /** The fields holding `stem`, a bit each in FIELDS order; 0 when none does. */
+  fieldsOf(stem: string): number {
+    const stems = this.#stems;
+    let low = 0;
+    let high = stems.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >>> 1;
+      const at = stems[mid]!;
+      if (at === stem) return this.#fields.charCodeAt(mid);
+      if (at < stem) low = mid + 1;
+      else high = mid - 1;
+    }
+    return 0;
+  }
+
+  /** Whether field `field` (an index into FIELDS) holds `stem`. */
+  has(field: number, stem: string): boolean {
+    return (this.fieldsOf(stem) & (1 << field)) !== 0;
+  }
 }
 
 /**
@@ -149,7 +196,7 @@ interface AnalyzedDocument {
  * @example
  * rank('score leads similar to my best customers', docs).candidates[0]?.id; // 'audience-architect'
  */
-export function rank(text: string, documents: readonly RankDocument[], options: RankOptions = {}): Ranking {
+export function rank(text: string, documents: ReadonlyArray<RankDocument | AnalyzedDocument>, options: RankOptions = {}): Ranking {
   const terms = textTerms(text);
   const names = namedWords(text);
   const cueMatches = findCues(text);
@@ -159,13 +206,13 @@ export function rank(text: string, documents: readonly RankDocument[], options: 
   const df = new Map<string, number>();
   for (const term of terms) {
     const spellings = [term.stem, ...synonymsOf(term.stem).map((s) => s.stem)];
-    df.set(term.stem, analyzed.filter((d) => spellings.some((s) => d.all.has(s))).length);
+    df.set(term.stem, analyzed.filter((d) => spellings.some((s) => d.fieldsOf(s) !== 0)).length);
   }
   // A paraphrase's card words weigh by their own IDF among the candidates; a word of the request a paraphrase spans is as common as the paraphrase's words (as a synonym's spellings count for a word).
   const meansIdf = new Map<string, number>();
-  for (const p of paraphrases) for (const stem of p.means) if (!meansIdf.has(stem)) meansIdf.set(stem, Math.log(1 + (n + 1) / (analyzed.filter((d) => d.all.has(stem)).length + 0.5)));
+  for (const p of paraphrases) for (const stem of p.means) if (!meansIdf.has(stem)) meansIdf.set(stem, Math.log(1 + (n + 1) / (analyzed.filter((d) => d.fieldsOf(stem) !== 0).length + 0.5)));
   for (const p of paraphrases) {
-    const holders = analyzed.filter((d) => p.means.some((m) => d.all.has(m))).length;
+    const holders = analyzed.filter((d) => p.means.some((m) => d.fieldsOf(m) !== 0)).length;
     for (const term of terms) if (p.source.has(term.stem)) df.set(term.stem, Math.max(df.get(term.stem) ?? 0, holders));
   }
   const weightOf = (term: TextTerm): number => {
@@ -175,7 +222,7 @@ export function rank(text: string, documents: readonly RankDocument[], options: 
   const cueStems = new Set(cueMatches.flatMap((c) => [...c.stems]));
   const optional = (term: TextTerm): boolean => names.has(term.word) || /^\d+$/.test(term.word);
   const known = (term: TextTerm): boolean => (df.get(term.stem) ?? 0) > 0;
-  const candidates = analyzed.map((d) => score(d, terms, weightOf, known, cueMatches, cueStems, optional, options.prior?.get(d.doc.id), paraphrases, meansIdf));
+  const candidates = analyzed.map((d) => score(d, terms, weightOf, known, cueMatches, cueStems, optional, options.prior?.get(d.id), paraphrases, meansIdf));
   candidates.sort((a, b) => b.raw - a.raw || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { candidates, terms: terms.map((t) => t.word), cues: cueMatches.map((c) => c.cue.id) };
 }
@@ -191,7 +238,10 @@ function score(d: AnalyzedDocument, terms: TextTerm[], weightOf: (t: TextTerm) =
   let paraphraseCount = 0;
   for (const p of paraphrases) {
     let best = 0;
-    for (const stem of p.means) for (const field of FIELDS) if (d.fields[field].has(stem)) best = Math.max(best, (meansIdf.get(stem) ?? 0) * FIELD_WEIGHTS[field]);
+    for (const stem of p.means) {
+      const held = d.fieldsOf(stem);
+      for (let f = 0; f < FIELDS.length; f++) if ((held >>> f) & 1) best = Math.max(best, (meansIdf.get(stem) ?? 0) * FIELD_WEIGHTS[FIELDS[f]!]);
+    }
     if (best === 0) continue;
     raw += best * PARAPHRASE_WEIGHT;
     // A phrase of two words or more ("another country", "charged twice") is more specific evidence than one word.
@@ -199,18 +249,24 @@ function score(d: AnalyzedDocument, terms: TextTerm[], weightOf: (t: TextTerm) =
     for (const s of p.source) paraphrased.add(s);
     if (cues.length < 6) cues.push(`paraphrase:${p.phrase}`);
   }
-  const favoured = cueMatches.filter((c) => (c.cue.kind === undefined || c.cue.kind === d.doc.kind) && (c.prefers.size === 0 || STRONG_FIELDS.some((f) => [...c.prefers].some((p) => d.fields[f].has(p)))));
+  const favoured = cueMatches.filter((c) => (c.cue.kind === undefined || c.cue.kind === d.kind) && (c.prefers.size === 0 || [...c.prefers].some((p) => (d.fieldsOf(p) & STRONG_FIELDS) !== 0)));
   const favouredStems = new Set(favoured.flatMap((c) => [...c.stems]));
   for (const term of terms) {
     const weight = weightOf(term);
     let best: Field | undefined;
     let factor = 1;
-    for (const field of FIELDS) if (d.fields[field].has(term.stem) && (best === undefined || FIELD_WEIGHTS[field] > FIELD_WEIGHTS[best])) best = field;
+    const held = d.fieldsOf(term.stem);
+    for (let f = 0; f < FIELDS.length; f++) {
+      const field = FIELDS[f]!;
+      if ((held >>> f) & 1 && (best === undefined || FIELD_WEIGHTS[field] > FIELD_WEIGHTS[best])) best = field;
+    }
     if (best === undefined) {
       // A synonym of the word (prospect ~ lead), at its table weight.
       for (const synonym of synonymsOf(term.stem)) {
-        for (const field of FIELDS) {
-          if (d.fields[field].has(synonym.stem) && (best === undefined || FIELD_WEIGHTS[field] * synonym.weight > FIELD_WEIGHTS[best] * factor)) {
+        const heldSynonym = d.fieldsOf(synonym.stem);
+        for (let f = 0; f < FIELDS.length; f++) {
+          const field = FIELDS[f]!;
+          if ((heldSynonym >>> f) & 1 && (best === undefined || FIELD_WEIGHTS[field] * synonym.weight > FIELD_WEIGHTS[best] * factor)) {
             best = field;
             factor = synonym.weight;
           }
@@ -253,7 +309,7 @@ function score(d: AnalyzedDocument, terms: TextTerm[], weightOf: (t: TextTerm) =
     }
   }
   // A workflow does several agents' work: without a cue that several kinds of work are asked, one agent's request is that agent's.
-  if (d.doc.kind === 'workflow' && !favoured.some((c) => c.cue.kind === 'workflow')) raw /= 2;
+  if (d.kind === 'workflow' && !favoured.some((c) => c.cue.kind === 'workflow')) raw /= 2;
   let learned = 0;
   const stems = new Set(terms.map((t) => t.stem));
   // Similarity: shared stems over the larger of the two requests (Jaccard-like, strict enough that one common word is not a match).
@@ -277,33 +333,52 @@ function score(d: AnalyzedDocument, terms: TextTerm[], weightOf: (t: TextTerm) =
   }
   // Covering more of the request counts, as in the registry's BM25 coverage: a candidate strong on one word of three loses to one matching all three.
   raw *= COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage;
-  return { id: d.doc.id, kind: d.doc.kind, score: Math.round(100 * (1 - Math.exp(-raw / SCORE_SCALE / 2))), raw: Math.round(raw * 100) / 100, coverage: Math.round(coverage * 100) / 100, matched, cues, evidence };
+  return { id: d.id, kind: d.kind, score: Math.round(100 * (1 - Math.exp(-raw / SCORE_SCALE / 2))), raw: Math.round(raw * 100) / 100, coverage: Math.round(coverage * 100) / 100, matched, cues, evidence };
 }
 
-/** Analyses of documents kept while the document object lives (the registry keeps one per indexed agent). */
+/** Analyses of documents kept while the document object lives (the router's candidates). */
 const ANALYZED = new WeakMap<RankDocument, AnalyzedDocument>();
 
-function analyze(doc: RankDocument): AnalyzedDocument {
+function analyze(doc: RankDocument | AnalyzedDocument): AnalyzedDocument {
+  if (doc instanceof AnalyzedDocument) return doc;
   const cached = ANALYZED.get(doc);
   if (cached !== undefined) return cached;
-  const analyzed = analyzeNow(doc);
+  const analyzed = analyzeDocument(doc);
   ANALYZED.set(doc, analyzed);
   return analyzed;
 }
 
-function analyzeNow(doc: RankDocument): AnalyzedDocument {
-  const fields = {} as Record<Field, Set<string>>;
-  const all = new Set<string>();
-  for (const field of FIELDS) {
-    fields[field] = stemSet(doc[field]);
-    for (const stem of fields[field]) all.add(stem);
+/**
+ * What {@link rank} reads of a document, analyzed now. Rank the result
+ * instead of the document when the same candidate is ranked again and again
+ * (the registry keeps one for each indexed agent).
+ */
+export function analyzeDocument(doc: RankDocument): AnalyzedDocument {
+  const fieldsByStem = new Map<string, number>();
+  FIELDS.forEach((field, f) => {
+    const bit = 1 << f;
+    const visit = ({ stem }: TextTerm): void => void fieldsByStem.set(stem, (fieldsByStem.get(stem) ?? 0) | bit);
+    for (const text of doc[field] ?? []) if (text) visitTerms(text, visit);
+  });
+  const phrases: string[][] = [];
+  const seen = new Set<string>();
+  for (const name of [...doc.name, ...doc.skills]) {
+    const phrase = textTerms(name).map((t) => t.stem);
+    // A repeated phrase (a card name and its record name, a skill's name and its id) finds nothing the first did not.
+    const key = phrase.join(' ');
+    if (phrase.length < 2 || seen.has(key)) continue;
+    seen.add(key);
+    phrases.push(phrase);
   }
-  const phrases = [...doc.name, ...doc.skills].map((n) => textTerms(n).map((t) => t.stem)).filter((p) => p.length >= 2);
   const stepStems = [...new Set(doc.steps ?? [])].map((step) => stemSet([step]));
   const everyStep = stepStems.length > 1 ? [...stepStems[0]!].filter((stem) => stepStems.every((st) => st.has(stem))) : [];
   const steps = stepStems.map((st) => new Set([...st].filter((stem) => !everyStep.includes(stem))));
-  return { doc, fields, all, phrases, learned: (doc.learned ?? []).map((q) => stemSet([q])), steps };
+  const learned = (doc.learned ?? []).map((q) => stemSet([q]));
+  return new AnalyzedDocument(doc, fieldsByStem, phrases, learned.length === 0 ? NONE : learned, steps.length === 0 ? NONE : steps);
 }
+
+/** Shared by every document without confirmed requests or steps. */
+const NONE: ReadonlyArray<ReadonlySet<string>> = Object.freeze([]);
 
 /** Whether `run` occurs in `sequence` as consecutive items. */
 function containsRun(sequence: readonly string[], run: readonly string[]): boolean {

@@ -77,13 +77,8 @@ function wordTerms(raw: string): readonly TextTerm[] {
     const list: TextTerm[] = [];
     const word = raw.replace(CLITIC, '').replaceAll(/['’]/g, '');
     for (const piece of word.split(/[_-]/).flatMap((p) => p.split(CAMEL_BOUNDARY))) {
-      const lower = piece.toLowerCase();
-      if (lower.length < 2 || lower.length > 40 || STOP_WORDS.has(lower)) continue;
-      // Numbers are their own stems (Porter changes only letter suffixes): no stemmer call.
-      const stem = DIGITS.test(lower) ? lower : stemmer(lower);
-      // A plural of a stop word ("sign-ups" → sign, ups) is no more a topic than the word.
-      if (STOP_WORDS.has(stem)) continue;
-      list.push({ word: lower, stem });
+      const term = pieceTerm(piece);
+      if (term !== undefined) list.push(term);
     }
     terms = list;
     // Words holding a digit are mostly ids and counters ("invoices-2026", agent-17): remembering them
@@ -94,6 +89,48 @@ function wordTerms(raw: string): readonly TextTerm[] {
     }
   }
   return terms;
+}
+
+const PIECE_MEMO = new Map<string, TextTerm | null>();
+
+/**
+ * The term of one piece of a word, memoized when it holds no digit: the
+ * pieces of a word that is not (an agent's name, "sales-score-leads-17")
+ * are everyday words, stemmed once.
+ */
+function pieceTerm(piece: string): TextTerm | undefined {
+  const memo = PIECE_MEMO.get(piece);
+  if (memo !== undefined) return memo ?? undefined;
+  const term = pieceTermNow(piece);
+  if (!HAS_DIGIT.test(piece)) {
+    if (PIECE_MEMO.size >= MEMO_SIZE) PIECE_MEMO.clear();
+    PIECE_MEMO.set(piece, term ?? null);
+  }
+  return term;
+}
+
+function pieceTermNow(piece: string): TextTerm | undefined {
+  const lower = piece.toLowerCase();
+  if (lower.length < 2 || lower.length > 40 || STOP_WORDS.has(lower)) return undefined;
+  // Numbers are their own stems (Porter changes only letter suffixes): no stemmer call.
+  const stem = DIGITS.test(lower) ? lower : stemmer(lower);
+  // A plural of a stop word ("sign-ups" → sign, ups) is no more a topic than the word.
+  if (STOP_WORDS.has(stem)) return undefined;
+  return { word: lower, stem };
+}
+
+/**
+ * Calls `visit` with each topic term of `text`, in order, repeats included:
+ * {@link textTerms} without its array and its set, for a caller that only
+ * collects stems (a document analyzed at registration).
+ */
+export function visitTerms(text: string, visit: (term: TextTerm) => void): void {
+  const ascii = ASCII.test(text);
+  const folded = ascii ? text : text.normalize('NFKD').replace(MARKS, '');
+  // One shared pattern, not a copy per call (matchAll's): nothing below runs it again before it is done.
+  const pattern = ascii ? ASCII_WORD : WORD;
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(folded); match !== null; match = pattern.exec(folded)) for (const term of wordTerms(match[0])) visit(term);
 }
 
 /** The set of stems of `texts` (documents: every field of a skill, joined). */

@@ -26,6 +26,14 @@ export interface DatabaseOptions {
    * 30 000 ms; every statement agentmesh runs is far shorter.
    */
   queryTimeoutMs?: number;
+  /**
+   * PostgreSQL: longest opening a connection may take (TCP, TLS and the
+   * server's start-up), and longest a statement waits for a free connection
+   * of the pool, before it is answered AM_ERR_STORAGE_UNAVAILABLE. Default
+   * 5 000 ms; raise it for a database across a slow network, or a server so
+   * busy that its new sessions start slowly.
+   */
+  connectTimeoutMs?: number;
   /** Run migrations on open. Default true. */
   migrate?: boolean;
   /**
@@ -63,6 +71,9 @@ export interface DatabaseOptions {
 
 /** How a PostgreSQL URL pools server connections: see {@link DatabaseOptions.poolMode}. */
 export type PoolMode = 'session' | 'transaction';
+
+/** Default of {@link DatabaseOptions.connectTimeoutMs}. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
 /** Default of {@link DatabaseOptions.queryTimeoutMs}. */
 export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
@@ -103,17 +114,18 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
     return database;
   }
   const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const crossTenant = options.crossTenant ?? true;
   const poolMode = options.poolMode ?? 'session';
   if (options.migrate !== false && options.migrationUrl) {
-    const migrator = await openPostgres(options.migrationUrl, { max: 1, queryTimeoutMs, crossTenant: true, applicationName: 'agentmesh:migrate', poolMode: 'session' });
+    const migrator = await openPostgres(options.migrationUrl, { max: 1, queryTimeoutMs, connectTimeoutMs, crossTenant: true, applicationName: 'agentmesh:migrate', poolMode: 'session' });
     try {
       await migrate(migrator);
     } finally {
       await migrator.close();
     }
   }
-  const database = await openPostgres(options.url, { max: options.poolSize ?? 10, queryTimeoutMs, crossTenant, applicationName: crossTenant ? 'agentmesh:cross-tenant' : 'agentmesh', poolMode });
+  const database = await openPostgres(options.url, { max: options.poolSize ?? 10, queryTimeoutMs, connectTimeoutMs, crossTenant, applicationName: crossTenant ? 'agentmesh:cross-tenant' : 'agentmesh', poolMode });
   if (options.migrate !== false && !options.migrationUrl) {
     try {
       await migrate(database);
@@ -200,7 +212,7 @@ function preparedOnce(raw: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
-async function openPostgres(url: string, { max, queryTimeoutMs, crossTenant, applicationName, poolMode }: { max: number; queryTimeoutMs: number; crossTenant: boolean; applicationName: string; poolMode: PoolMode }): Promise<Database> {
+async function openPostgres(url: string, { max, queryTimeoutMs, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS, crossTenant, applicationName, poolMode }: { max: number; queryTimeoutMs: number; connectTimeoutMs?: number; crossTenant: boolean; applicationName: string; poolMode: PoolMode }): Promise<Database> {
   // Loaded only when configured: the embedded mode never pays for the driver.
   const { default: pgModule } = (await import('pg')) as { default: typeof pg };
   const pool = new pgModule.Pool({
@@ -210,7 +222,7 @@ async function openPostgres(url: string, { max, queryTimeoutMs, crossTenant, app
     // for these sessions, so cross-tenant work is attributable; the URL's own
     // application_name wins.
     application_name: applicationName,
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: connectTimeoutMs,
     // TCP keepalive: the kernel notices a peer that vanished even on an idle connection.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
@@ -271,9 +283,9 @@ export interface MigrationReport {
  * @example
  * const { applied } = await migrateDatabase({ url: process.env.DATABASE_MIGRATION_URL });
  */
-export async function migrateDatabase(options: { url?: string | undefined; sqlitePath?: string; queryTimeoutMs?: number; poolMode?: PoolMode | undefined }): Promise<MigrationReport> {
+export async function migrateDatabase(options: { url?: string | undefined; sqlitePath?: string; queryTimeoutMs?: number; connectTimeoutMs?: number | undefined; poolMode?: PoolMode | undefined }): Promise<MigrationReport> {
   const database = options.url
-    ? await openPostgres(options.url, { max: 1, queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, crossTenant: true, applicationName: 'agentmesh:migrate', poolMode: options.poolMode ?? 'session' })
+    ? await openPostgres(options.url, { max: 1, queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, crossTenant: true, applicationName: 'agentmesh:migrate', poolMode: options.poolMode ?? 'session' })
     : openSqlite(options.sqlitePath ?? './.agentmesh/mesh.db');
   try {
     const applied = await migrate(database);

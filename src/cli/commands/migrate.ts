@@ -40,12 +40,13 @@ export function migrateCommand(ctx: CliContext): Command {
       const url = env['DATABASE_MIGRATION_URL'] || env['DATABASE_URL'] || undefined;
       const where = url ? describeDatabaseUrl(url) : sqliteFileOf(env, flags.dataDir);
       const queryTimeoutMs = envInt('DATABASE_QUERY_TIMEOUT_MS', env['DATABASE_QUERY_TIMEOUT_MS']);
+      const connectTimeoutMs = envInt('DATABASE_CONNECT_TIMEOUT_MS', env['DATABASE_CONNECT_TIMEOUT_MS']);
       const { migrateDatabase } = await import('../../storage/index.js');
       let report: Awaited<ReturnType<typeof migrateDatabase>>;
       try {
         // DATABASE_POOL_MODE describes DATABASE_URL; a DATABASE_MIGRATION_URL names the server itself.
         const poolMode = env['DATABASE_MIGRATION_URL'] ? undefined : poolModeFromEnv(env);
-        report = await migrateDatabase({ url, sqlitePath: where, poolMode, ...(queryTimeoutMs !== undefined && { queryTimeoutMs }) });
+        report = await migrateDatabase({ url, sqlitePath: where, poolMode, ...(queryTimeoutMs !== undefined && { queryTimeoutMs }), ...(connectTimeoutMs !== undefined && { connectTimeoutMs }) });
       } catch (err) {
         // The migration's own message names it and, for a role that may not change the schema, what to set.
         throw Errors.cliMigrationFailed({ where, reason: (err as Error).message }, { cause: err });

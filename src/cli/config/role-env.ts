@@ -67,14 +67,24 @@ export function logFormatFromEnv(env: Record<string, string | undefined>): LogFo
   return envChoice('LOG_FORMAT', env['LOG_FORMAT'], LOG_FORMATS) ?? 'pretty';
 }
 
-/** The database settings of a role: `DATABASE_URL`, `DATABASE_MIGRATION_URL`, `DATABASE_POOL_MODE`, `DATABASE_POOL_SIZE`, `DATABASE_QUERY_TIMEOUT_MS`. */
-export function databaseFromEnv(env: Record<string, string | undefined>): { databaseUrl?: string; databaseMigrationUrl?: string; databasePoolMode?: PoolMode; databasePoolSize?: number; databaseQueryTimeoutMs?: number } {
-  const settings: { databaseUrl?: string; databaseMigrationUrl?: string; databasePoolMode?: PoolMode; databasePoolSize?: number; databaseQueryTimeoutMs?: number } = {};
+/** The database settings of a role: `DATABASE_URL`, `DATABASE_MIGRATION_URL`, `DATABASE_POOL_MODE`, `DATABASE_POOL_SIZE`, `DATABASE_QUERY_TIMEOUT_MS`, `DATABASE_CONNECT_TIMEOUT_MS`. */
+export function databaseFromEnv(env: Record<string, string | undefined>): DatabaseEnvSettings {
+  const settings: DatabaseEnvSettings = {};
   assignEnvTexts(settings, env, { DATABASE_URL: 'databaseUrl', DATABASE_MIGRATION_URL: 'databaseMigrationUrl' });
   const poolMode = poolModeFromEnv(env);
   if (poolMode) settings.databasePoolMode = poolMode;
-  assignEnvInts(settings, env, { DATABASE_POOL_SIZE: 'databasePoolSize', DATABASE_QUERY_TIMEOUT_MS: 'databaseQueryTimeoutMs' });
+  assignEnvInts(settings, env, { DATABASE_POOL_SIZE: 'databasePoolSize', DATABASE_QUERY_TIMEOUT_MS: 'databaseQueryTimeoutMs', DATABASE_CONNECT_TIMEOUT_MS: 'databaseConnectTimeoutMs' });
   return settings;
+}
+
+/** What {@link databaseFromEnv} reads. */
+export interface DatabaseEnvSettings {
+  databaseUrl?: string;
+  databaseMigrationUrl?: string;
+  databasePoolMode?: PoolMode;
+  databasePoolSize?: number;
+  databaseQueryTimeoutMs?: number;
+  databaseConnectTimeoutMs?: number;
 }
 
 /** `DATABASE_POOL_MODE`: `session` or `transaction` (a PgBouncer in transaction mode, ADR 0024); unset or empty is undefined. */

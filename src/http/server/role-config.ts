@@ -30,6 +30,8 @@ export function roleServerFields(defaultPort: number) {
     databasePoolSize: z.number().int().min(1).max(1000).optional(),
     /** PostgreSQL: longest a query waits for its answer before its connection is dropped as dead. Default 30 000 ms. */
     databaseQueryTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
+    /** PostgreSQL: longest opening a connection, or waiting for a free one of the pool, may take. Default 5 000 ms. */
+    databaseConnectTimeoutMs: z.number().int().min(100).max(600_000).optional(),
     /** `redis://…` for the cross-replica bus (and quotas); unset stays in-process. */
     redisUrl: z.string().optional(),
     logLevel: z.enum(LOG_LEVELS).default('info'),
@@ -120,7 +122,7 @@ export function parseRoleConfig<S extends z.ZodTypeAny>(role: string, schema: S,
  * @example
  * const database = await createDatabase(databaseOptionsOf(config));
  */
-export function databaseOptionsOf(config: { databaseUrl?: string | undefined; databaseMigrationUrl?: string | undefined; databasePoolMode?: 'session' | 'transaction' | undefined; dataDir?: string | undefined; databasePoolSize?: number | undefined; databaseQueryTimeoutMs?: number | undefined }) {
+export function databaseOptionsOf(config: { databaseUrl?: string | undefined; databaseMigrationUrl?: string | undefined; databasePoolMode?: 'session' | 'transaction' | undefined; dataDir?: string | undefined; databasePoolSize?: number | undefined; databaseQueryTimeoutMs?: number | undefined; databaseConnectTimeoutMs?: number | undefined }) {
   return {
     url: config.databaseUrl,
     poolMode: config.databasePoolMode,
@@ -128,5 +130,6 @@ export function databaseOptionsOf(config: { databaseUrl?: string | undefined; da
     sqlitePath: join(config.dataDir ?? './.agentmesh', 'mesh.db'),
     poolSize: config.databasePoolSize,
     queryTimeoutMs: config.databaseQueryTimeoutMs,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
   };
 }

@@ -65,8 +65,26 @@ export function groupWeights(plan: QueryPlan, documentFrequency: (term: string) 
  * of `totalWeight`, with weighted BM25+ sum `bm25`.
  */
 export function relevanceScore(bm25: number, coveredWeight: number, totalWeight: number): number {
-  const relevance = bm25 * (coveredWeight / totalWeight);
+  return scoreOf(relevanceOf(bm25, coveredWeight, totalWeight), totalWeight);
+}
+
+/** The relevance {@link relevanceScore} saturates: the BM25+ sum × the share of the query covered. The score is a function of it alone (for one query). */
+export function relevanceOf(bm25: number, coveredWeight: number, totalWeight: number): number {
+  return bm25 * (coveredWeight / totalWeight);
+}
+
+/** The 0–100 score of `relevance` in a query of groups worth `totalWeight`. */
+export function scoreOf(relevance: number, totalWeight: number): number {
   return 100 * (1 - Math.exp((-SATURATION * relevance) / (totalWeight * REFERENCE_TERM_SCORE)));
+}
+
+/**
+ * The relevance at which {@link scoreOf} reaches `score` (its inverse, up
+ * to rounding: callers leave a margin), for deciding without an
+ * exponential per document which documents can reach a score.
+ */
+export function relevanceAt(score: number, totalWeight: number): number {
+  return (-Math.log(1 - score / 100) * totalWeight * REFERENCE_TERM_SCORE) / SATURATION;
 }
 
 /** Best first; ties by name, so pages are stable. */

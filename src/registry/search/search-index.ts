@@ -170,8 +170,8 @@ export class SearchIndex {
     if (typeof record?.name !== 'string' || record.name === '' || typeof record.card !== 'object' || record.card === null || !Array.isArray(record.card.skills)) {
       throw invalidArgument(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'record', 'must be an agent record with a name and a card with skills');
     }
-    const agent = indexAgent(record, this.#baseUrl);
-    const previous = this.#agents.get(agent.name);
+    const previous = this.#agents.get(record.name);
+    const agent = indexAgent(record, this.#baseUrl, previous);
     // Heartbeats, health and status changes re-upsert the same text: keep the
     // text index (and its caches) and swap only what filters and entries read.
     if (previous === undefined) this.#ranker.add(agent);
@@ -248,7 +248,7 @@ export class SearchIndex {
     const cached = this.#headCache.get(key);
     if (cached !== undefined && cached.revision === this.#revision) return { order: cached.order };
     const agents = head.map((o) => this.#ranker.agentAt(o));
-    const ranking = rank(text, agents.map((a) => a.rankDoc), { prior: new Map(agents.map((a, k) => [a.name, relevance[k]!])) });
+    const ranking = rank(text, agents.map((a) => a.ranked), { prior: new Map(agents.map((a, k) => [a.name, relevance[k]!])) });
     const byName = new Map(ranking.candidates.map((c) => [c.id, c]));
     const order = head.map((_, k) => k).sort((a, b) => (byName.get(agents[b]!.name)?.raw ?? 0) - (byName.get(agents[a]!.name)?.raw ?? 0) || a - b);
     this.#headCache.delete(key);

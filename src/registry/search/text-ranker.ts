@@ -2,7 +2,7 @@ import { BoundedCache } from './bounded-cache.js';
 import type { IndexedAgent } from './indexed-agent.js';
 import { planQuery } from './query-plan.js';
 import type { QueryBranch, QueryPlan } from './query-plan.js';
-import { groupWeights, RELEVANCE_CUTOFF, relevanceScore } from './relevance-score.js';
+import { groupWeights, RELEVANCE_CUTOFF, relevanceAt, relevanceOf, scoreOf } from './relevance-score.js';
 import { TermIndex } from './term-index.js';
 import type { Postings } from './term-index.js';
 import type { CompiledSynonyms, SynonymLookup } from './synonym-table.js';
@@ -83,6 +83,18 @@ const PLAN_CACHE_ENTRIES = 2_000;
  * dropped, so cached scores never drift by more than about 1%.
  */
 export const FULL_REFRESH_FRACTION = 0.01;
+/**
+ * Relative slack around a relevance derived from a score (the cutoff, the
+ * head's lowest): far above the rounding of the exponential and its inverse
+ * (about 1e-15), so no decision rests on them; documents within it are scored exactly.
+ */
+const MARGIN = 1e-6;
+/**
+ * Score below the head's lowest under which a document cannot enter the
+ * head: keys round scores to 1/1000, and 0.003 lower is at least two
+ * thousandths later, whichever way the rounding falls.
+ */
+const HEAD_SCORE_MARGIN = 0.003;
 /** Sort keys hold a name-order position below this (2^24 agents). */
 const NAME_SLOTS = 2 ** 24;
 
@@ -116,6 +128,7 @@ export class TextRanker {
   #touched = new Int32Array(64);
   #kept = new Int32Array(64);
   #keys = new Float64Array(64);
+  #relevances = new Float64Array(64);
   readonly #termCache = new BoundedCache<Postings>(TERM_CACHE_POSTINGS);
   readonly #rankCache = new BoundedCache<Ranking>(RANK_CACHE_ENTRIES);
   /** Text changes since every cache was last emptied. */
@@ -227,41 +240,70 @@ export class TextRanker {
     };
     const weights = groupWeights(plan, (term) => this.#terms.documentFrequency(term), this.#terms.documentCount, looseMatches);
     const total = weights.reduce((sum, w) => sum + w, 0);
-    // The final score of each touched document replaces its BM25 sum in the scratch array.
-    const kept = this.#kept;
-    let keptCount = 0;
     const coverage = coverageByMask(weights);
-    for (let t = 0; t < touchedCount; t++) {
-      const doc = touched[t]!;
-      const mask = masks[doc]!;
-      let covered: number;
-      if (coverage !== undefined) covered = coverage[mask]!;
-      else {
-        covered = 0;
-        for (let m = mask; m !== 0; m &= m - 1) covered += weights[31 - Math.clz32(m & -m)] ?? 0;
+    const coveredOf = (mask: number): number => {
+      if (coverage !== undefined) return coverage[mask]!;
+      let covered = 0;
+      for (let m = mask; m !== 0; m &= m - 1) covered += weights[31 - Math.clz32(m & -m)] ?? 0;
+      return covered;
+    };
+    // The relevance of each touched document above the cutoff, beside its ordinal. The score is a
+    // monotone function of the relevance (relevance-score.ts), so its exponential is computed only
+    // near the cutoff and for the documents that can reach the head (below), not for every match.
+    const kept = this.#kept;
+    const relevances = this.#relevances;
+    let keptCount = 0;
+    if (total > 0) {
+      const cutoff = relevanceAt(RELEVANCE_CUTOFF, total);
+      const surelyOut = cutoff * (1 - MARGIN);
+      const surelyIn = cutoff * (1 + MARGIN);
+      for (let t = 0; t < touchedCount; t++) {
+        const doc = touched[t]!;
+        const relevance = relevanceOf(bm25[doc]!, coveredOf(masks[doc]!), total);
+        if (relevance < surelyOut || (relevance < surelyIn && scoreOf(relevance, total) < RELEVANCE_CUTOFF)) continue;
+        relevances[keptCount] = relevance;
+        kept[keptCount++] = doc;
       }
-      const score = total > 0 ? relevanceScore(bm25[doc]!, covered, total) : 0;
-      masks[doc] = 0;
-      bm25[doc] = score;
-      if (score >= RELEVANCE_CUTOFF) kept[keptCount++] = doc;
+    }
+    for (let t = 0; t < touchedCount; t++) masks[touched[t]!] = 0;
+    const sorted = full || keptCount <= SORTED_HEAD ? keptCount : SORTED_HEAD;
+    // Which documents can be in the head. The head is the `sorted` smallest keys: score descending
+    // to 1/1000, then name order. Below the relevance of the `sorted`-th best document, a score
+    // 0.003 lower rounds to a later thousandth than every one of those: such documents cannot be
+    // in the head, and only the others (usually not many more than the head) get a score and a key.
+    let floor = -Infinity;
+    if (sorted < keptCount) {
+      const scratch = this.#keys.subarray(0, keptCount);
+      for (let i = 0; i < keptCount; i++) scratch[i] = -relevances[i]!;
+      selectSmallest(scratch, sorted);
+      let worst = -Infinity;
+      for (let i = 0; i < sorted; i++) worst = Math.max(worst, scratch[i]!);
+      const reachable = scoreOf(-worst, total) - HEAD_SCORE_MARGIN;
+      if (reachable > RELEVANCE_CUTOFF) floor = relevanceAt(reachable, total) * (1 - MARGIN);
     }
     // Ordered as numbers, without a comparator (the cost of a search over a common
     // word): one key per document, score descending to 1/1000, then name order.
     // Only the head is ordered now, in a scratch array (see Ranking).
     const positions = this.#positions();
     const byPosition = this.#byPosition!;
-    const keys = this.#keys.subarray(0, keptCount);
+    const keys = this.#keys;
+    let candidates = 0;
     for (let i = 0; i < keptCount; i++) {
+      const relevance = relevances[i]!;
+      if (relevance < floor) continue;
       const doc = kept[i]!;
-      keys[i] = Math.round((100 - bm25[doc]!) * 1000) * NAME_SLOTS + positions[doc]!;
+      const score = scoreOf(relevance, total);
+      // The score replaces the BM25 sum in the scratch array, for the head read below.
+      bm25[doc] = score;
+      keys[candidates++] = Math.round((100 - score) * 1000) * NAME_SLOTS + positions[doc]!;
     }
-    const sorted = full || keptCount <= SORTED_HEAD ? keptCount : SORTED_HEAD;
-    if (sorted < keptCount) selectSmallest(keys, sorted);
-    keys.subarray(0, sorted).sort();
+    const head = keys.subarray(0, candidates);
+    if (sorted < candidates) selectSmallest(head, sorted);
+    head.subarray(0, sorted).sort();
     const ordinals = new Int32Array(sorted);
     const scores = new Float32Array(sorted);
     for (let i = 0; i < sorted; i++) {
-      const doc = byPosition[keys[i]! % NAME_SLOTS]!;
+      const doc = byPosition[head[i]! % NAME_SLOTS]!;
       ordinals[i] = doc;
       scores[i] = bm25[doc]!;
     }
@@ -337,13 +379,14 @@ export class TextRanker {
     this.#touched = new Int32Array(size);
     this.#kept = new Int32Array(size);
     this.#keys = new Float64Array(size);
+    this.#relevances = new Float64Array(size);
   }
 }
 
 /**
  * Moves the `count` smallest keys to the front of `keys` (in no order), the
- * rest after them (Hoare quickselect; keys are distinct: each ends in a
- * name-order position).
+ * rest after them (Hoare quickselect; equal keys are fine: the head's keys
+ * are distinct, each ending in a name-order position, relevances need not be).
  */
 export function selectSmallest(keys: Float64Array, count: number): void {
   let low = 0;

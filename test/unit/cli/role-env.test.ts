@@ -7,16 +7,17 @@ import { runtimeConfigFromEnv } from '../../../src/cli/config/runtime-config-fro
 
 // Every serving role reads the same database settings from the same names.
 describe('database settings from the environment', () => {
-  const env = { DATABASE_URL: 'postgres://db/mesh', DATABASE_MIGRATION_URL: 'postgres://migrator@db/mesh', DATABASE_POOL_SIZE: '25', DATABASE_QUERY_TIMEOUT_MS: '5000' };
+  const env = { DATABASE_URL: 'postgres://db/mesh', DATABASE_MIGRATION_URL: 'postgres://migrator@db/mesh', DATABASE_POOL_SIZE: '25', DATABASE_QUERY_TIMEOUT_MS: '5000', DATABASE_CONNECT_TIMEOUT_MS: '20000' };
   const readers = { runtime: runtimeConfigFromEnv, registry: registryConfigFromEnv, gateway: gatewayConfigFromEnv };
 
   for (const [role, read] of Object.entries(readers)) {
-    test(`${role}: DATABASE_URL, DATABASE_MIGRATION_URL, DATABASE_POOL_SIZE and DATABASE_QUERY_TIMEOUT_MS`, () => {
-      const config = read(env, {}) as { databaseUrl?: string; databaseMigrationUrl?: string; databasePoolSize?: number; databaseQueryTimeoutMs?: number };
+    test(`${role}: DATABASE_URL, DATABASE_MIGRATION_URL, DATABASE_POOL_SIZE, DATABASE_QUERY_TIMEOUT_MS and DATABASE_CONNECT_TIMEOUT_MS`, () => {
+      const config = read(env, {}) as { databaseUrl?: string; databaseMigrationUrl?: string; databasePoolSize?: number; databaseQueryTimeoutMs?: number; databaseConnectTimeoutMs?: number };
       assert.equal(config.databaseUrl, 'postgres://db/mesh');
       assert.equal(config.databaseMigrationUrl, 'postgres://migrator@db/mesh');
       assert.equal(config.databasePoolSize, 25);
       assert.equal(config.databaseQueryTimeoutMs, 5000);
+      assert.equal(config.databaseConnectTimeoutMs, 20000);
     });
     test(`${role}: DATABASE_POOL_MODE is session or transaction, anything else is refused naming it`, () => {
       assert.equal((read({ DATABASE_POOL_MODE: 'transaction' }, {}) as { databasePoolMode?: string }).databasePoolMode, 'transaction');

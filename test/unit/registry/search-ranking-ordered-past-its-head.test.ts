@@ -4,7 +4,9 @@ import fc from 'fast-check';
 import type { AgentCard } from '@a2a-js/sdk';
 import type { AgentRecord } from '../../../src/contracts/registry/index.js';
 import { SearchIndex } from '../../../src/registry/search/index.js';
-import { selectSmallest } from '../../../src/registry/search/text-ranker.js';
+import { indexAgent } from '../../../src/registry/search/indexed-agent.js';
+import { compileSynonyms, DEFAULT_SYNONYMS } from '../../../src/registry/search/synonym-table.js';
+import { selectSmallest, TextRanker } from '../../../src/registry/search/text-ranker.js';
 
 // A search orders only the head of its matches (a few hundred) and the rest
 // when something reads past it: these pin that nothing reads a wrong order.
@@ -60,6 +62,30 @@ describe('a search ranking ordered only at its head', () => {
         assert.deepEqual([...keys.subarray(0, count)].sort((a, b) => a - b), expected.slice(0, count));
         assert.deepEqual([...keys].sort((a, b) => a - b), expected);
       }),
+    );
+  });
+
+  test('the head, scored only where a match can reach it, is the first of the whole order, ties and near ties included', () => {
+    // Few distinct texts: hundreds of matches share a score, or miss it by less than a thousandth.
+    const topics = ['invoices', 'invoices invoices', 'invoices and ledgers', 'contracts and invoices', 'invoices receipts payments', 'ledgers'];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(topics.length - 1), fc.nat(3)), { minLength: 300, maxLength: 700 }), fc.constantFrom('invoices', 'invoices ledgers', 'contracts invoices payments', 'ledgers'), (picks, text) => {
+        const ranker = new TextRanker(compileSynonyms(DEFAULT_SYNONYMS));
+        const all = agents(picks.length, () => 'finance');
+        picks.forEach(([topic, repeat], i) => {
+          const record = all[2 * i]!;
+          ranker.add(indexAgent({ ...record, card: { ...record.card, description: `${topics[topic]!} `.repeat(1 + repeat) } }, 'https://registry.example.com'));
+        });
+        const ranking = ranker.rank(text);
+        const head = ranking.head(1);
+        const headOrdinals = [...head.ordinals];
+        const headScores = [...head.scores];
+        const whole = ranking.head(ranking.length);
+        assert.ok(headOrdinals.length < ranking.length || ranking.length <= 256);
+        assert.deepEqual([...whole.ordinals.subarray(0, headOrdinals.length)], headOrdinals);
+        assert.deepEqual([...whole.scores.subarray(0, headScores.length)], headScores);
+      }),
+      { numRuns: 25 },
     );
   });
 

@@ -33,7 +33,7 @@ export class GatewayMetrics {
     this.piiMatches = metrics.counter('agentmesh_gateway_pii_matches_total', 'Personal data found in messages by the PII policy, by kind and the action taken', ['kind', 'action']);
     // Tenant-labelled: served only on the gateway's private metrics listener, never its public port.
     this.#quotaRefusals = metrics.counter('agentmesh_gateway_quota_refusals_total', 'Calls refused by a quota, by tenant (100 named, the rest other) and which quota (client, tenant)', ['tenant', 'quota']);
-    this.#upstreamStatus = metrics.counter('agentmesh_gateway_upstream_responses_total', 'Upstream answers by agent, operation and status class', ['agent', 'operation', 'status']);
+    this.#upstreamStatus = metrics.counter('agentmesh_gateway_upstream_responses_total', 'Upstream answers by agent, operation and status class (a JSON-RPC error, answered with 200, under the status its error has over HTTP+JSON)', ['agent', 'operation', 'status']);
   }
 
   /** The agent's label value: its name, or "other" past the cap. */

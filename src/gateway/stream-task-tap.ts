@@ -30,6 +30,12 @@ export class AnswerTap {
    * inside a task's stream is part of the task, not its answer.
    */
   message: Record<string, unknown> | undefined;
+  /**
+   * The error the answer carried: a JSON-RPC `error` (answered with HTTP 200,
+   * A2A §9.5; in a stream, the event that ends it) or a google.rpc.Status's
+   * (an HTTP+JSON error, A2A §11.6).
+   */
+  error: Record<string, unknown> | undefined;
 
   /** Bodies larger than this are not parsed (the tracker reads the task instead). */
   static readonly LIMIT = 4 * 1024 * 1024;
@@ -98,6 +104,9 @@ export class AnswerTap {
 
   #see(answer: unknown): void {
     if (!isRecord(answer)) return;
+    const error = answer['error'];
+    // Read by the caller for a JSON-RPC call or an HTTP error status only (an ACP run has an `error` member of its own).
+    if (isRecord(error) && !Object.hasOwn(answer, 'result')) this.error ??= error;
     const result = answer['result'] ?? answer;
     if (!isRecord(result)) return;
     // v1: { task } | { statusUpdate } | { message }; v0.3: { kind: 'task' | 'status-update' | 'message', … }.

@@ -28,6 +28,7 @@ export { A2A_JSON, PLAIN_JSON, assertJsonRequest, restMediaType } from './media-
 export { MAX_JSON_DEPTH, jsonDepth, assertJsonDepth } from './json-depth.js';
 export { isRecord, isStringArray, oneOf, requireOneOf, errorMessage, errorCode, toError } from './narrowing.js';
 export { errorCodeOf } from './error-code-of.js';
+export { answeredErrorCode } from './answered-error-code.js';
 export { canonicalCardForm, signCardJson } from './agent-card-json.js';
 export type { AgentCardJson } from './agent-card-json.js';
 export { parseGrpcTarget, grpcTargetOrigin } from './grpc-target.js';

@@ -14,11 +14,12 @@ import {
   ATTR_AGENTMESH_TENANT,
   ATTR_GEN_AI_CONVERSATION_ID,
 } from '../../observability/index.js';
-import { Errors } from '../../protocol/index.js';
+import { Errors, WIRE, answeredErrorCode } from '../../protocol/index.js';
 import type { AgentBridge } from '../../contracts/registry/index.js';
 import type { ForwardInput, ForwardResult } from '../routing/index.js';
 import { settleOrTrack } from '../settle-or-track.js';
 import { AnswerTap } from '../stream-task-tap.js';
+import { AnswerErrorWatch } from '../answer-error-watch.js';
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
 import type { BridgeOptions } from './acp-bridge.js';
 
@@ -34,20 +35,47 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   const assertion = c.retryOnly === undefined ? await d.assertions.get(principal, c.agent) : await d.assertions.retryOnly(principal, c.agent, c.retryOnly);
   // Read the answer for settlement; with GenAI spans, a message send's answer too (its conversation and token usage).
   const tap = c.reservationKey !== undefined || (d.tracing.genAi && isMessageSend(call.operation)) ? new AnswerTap(call.streaming) : undefined;
+  // Without a tap, the error an answer carries is watched for by a scan (a JSON-RPC error comes with HTTP 200).
+  const watch = tap === undefined && call.binding !== 'ACP' ? new AnswerErrorWatch(call.binding === 'JSONRPC') : undefined;
   const headers: Record<string, string> = { authorization: `Bearer ${assertion}`, 'x-request-id': String(c.request.id) };
-  const input: ForwardInput = { agent: c.agent, method: c.request.method, path: call.forwardPath, query: c.query, headers, body: c.bytes, idempotent: call.idempotent, tap: tap?.onChunk, caller: principal.tenant };
+  const input: ForwardInput = { agent: c.agent, method: c.request.method, path: call.forwardPath, query: c.query, headers, body: c.bytes, idempotent: call.idempotent, tap: tap?.onChunk ?? watch?.onChunk, caller: principal.tenant };
   // The answer is held until what the call settled and its audit row are committed (ADR 0035).
-  input.beforeRelease = (status) => beforeRelease(c, d, tap, status);
+  input.beforeRelease = (status) => beforeRelease(c, d, tap, watch, status);
   if (call.binding === 'ACP') input.fromRoot = true;
   // A bridged agent (ACP) is called in its own protocol; a native agent never reaches that branch's code (loaded on first use).
   const bridge = c.route!.record.bridge;
   const result = bridge !== undefined ? await forwardToBridge(c, d, bridge, headers, tap) : d.tracing.enabled ? await forwardInSpan(c, d, input, tap) : await forwardUntraced(c, d, input);
-  d.metrics.upstream(c.agent, call.operation, result.status, result.durationMs);
-  if (result.status >= 400) c.audit.outcome = 'error';
-  // Settled before the answer was released; else (no body, a body cut midway, the ACP bridge) now.
+  // Read before the answer was released; else (no body, a body cut midway, the ACP bridge) now.
+  if (!c.answerRead) readAnswer(c, tap, watch, result.status);
+  // A JSON-RPC error is counted as the status its error has over HTTP+JSON: the same failure, the same class whatever the binding.
+  d.metrics.upstream(c.agent, call.operation, c.answerStatus ?? result.status, result.durationMs);
   if (tap === undefined || c.reservationKey === undefined) return;
-  tap.finish();
-  await settleCall(c, d, tap, result.status >= 400 || result.bodyError !== undefined);
+  await settleCall(c, d, tap, c.audit.outcome === 'error' || result.bodyError !== undefined);
+}
+
+/**
+ * What the answer says of the call, once it is over: an error by its
+ * status, or by the A2A error it carries (a JSON-RPC answer's `error`, with
+ * HTTP 200), which marks the audit row `error` with the error's code (as
+ * for an error the gateway answers itself), and sets the status the
+ * upstream metric counts it under.
+ */
+function readAnswer(c: GatewayCall, tap: AnswerTap | undefined, watch: AnswerErrorWatch | undefined, status: number): void {
+  c.answerRead = true;
+  let error: unknown;
+  if (tap !== undefined) {
+    tap.finish();
+    // Only JSON-RPC answers its errors with a success status (an ACP run has an `error` member of its own).
+    if (status >= 400 || c.call.binding === 'JSONRPC') error = tap.error;
+  } else if (watch !== undefined) {
+    error = watch.error(status);
+  }
+  if (status < 400 && error === undefined) return;
+  c.audit.outcome = 'error';
+  const code = answeredErrorCode(error);
+  if (code !== undefined) c.audit.errorCode = code;
+  // An error whose code is unknown is still an error: counted as a server's.
+  if (status < 400) c.answerStatus = code !== undefined ? WIRE[code].http : 500;
 }
 
 /**
@@ -57,18 +85,16 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
  * database behind the answer; without it (ADR 0035), the answer waits for
  * their database transactions, one per turn for all the calls answered in it.
  */
-async function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, status: number): Promise<void> {
-  if (status >= 400) c.audit.outcome = 'error';
+async function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, watch: AnswerErrorWatch | undefined, status: number): Promise<void> {
+  readAnswer(c, tap, watch, status);
   // A retry-only call the agent refused as short of credit is audited as the gateway's own refusal would be.
   if (c.retryOnly !== undefined && status === 402) {
     c.audit.eventType = 'credits.insufficient';
     c.audit.outcome = 'denied';
   }
   const priced = tap !== undefined && c.reservationKey !== undefined;
-  if (priced) {
-    tap.finish();
-    await settleCall(c, d, tap, status >= 400);
-  }
+  // A JSON-RPC error answer is a failed call, as an HTTP error is: its hold is released, nothing charged.
+  if (priced) await settleCall(c, d, tap, c.audit.outcome === 'error');
   c.audit.durationMs = performance.now() - c.started;
   const journal = d.journal;
   if (journal !== undefined) {

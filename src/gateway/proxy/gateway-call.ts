@@ -100,6 +100,10 @@ export class GatewayCall {
   estimate = 0;
   /** The call's audit entry is already queued (recorded before its answer was released). */
   recorded = false;
+  /** The answer was read for the error it carries (forward-step.ts): before its release, or once the call is over. */
+  answerRead = false;
+  /** The status the upstream metric counts the answer under, when not its HTTP status (a JSON-RPC error's, as over HTTP+JSON). */
+  answerStatus: number | undefined = undefined;
 
   constructor(request: ExchangeRequest, reply: ExchangeReply, agent: string, reading: A2aRequestReading, bytes: Buffer | undefined, body: unknown, query: string | undefined, a2aVersion: string | undefined, audit: AuditEntry) {
     this.request = request;

@@ -1,0 +1,164 @@
+import { isRecord } from '../protocol/index.js';
+import { jsonRpcAnswerKind } from './jsonrpc-answer-kind.js';
+
+const NEWLINE = 0x0a;
+const RETURN = 0x0d;
+const DATA = Buffer.from('data:');
+
+/**
+ * Watches an answer that no {@link AnswerTap} reads (an unpriced call) for
+ * the A2A error it carries, at a cost a successful answer barely notices:
+ * a JSON-RPC body's first chunk is scanned to its `result` or `error` key
+ * ({@link jsonRpcAnswerKind}, a few dozen bytes), an SSE stream's events
+ * each to theirs, and nothing is parsed unless the answer is an error.
+ * JSON-RPC answers its errors with HTTP 200 (A2A §9.5), so the status alone
+ * cannot tell; an HTTP+JSON error has a 4xx/5xx status, and its body
+ * (google.rpc.Status, A2A §11.6) is kept only to read the error's code.
+ */
+export class AnswerErrorWatch {
+  /** Bytes of an error kept to read it: more is no A2A error body (they are a few hundred bytes). */
+  static readonly LIMIT = 64 * 1024;
+  /** An SSE event's first bytes carried over a chunk's end: more and its key is too far to look for. */
+  static readonly CARRY_LIMIT = 4 * 1024;
+
+  readonly #jsonRpc: boolean;
+  #started = false;
+  #sse = false;
+  /** A JSON body: its chunks while it may be an error; an SSE stream: the error event's, once one began. */
+  #held: Buffer[] | undefined;
+  #heldBytes = 0;
+  /** A JSON-RPC answer said `error` (a JSON body, or an event of a stream). */
+  #rpcError = false;
+  /** SSE: the previous chunk ended a line (a `data:` at this chunk's start begins one). */
+  #atLineStart = true;
+  /** SSE: an event's start whose key the previous chunk cut off. */
+  #carry: Buffer | undefined;
+
+  /** @param jsonRpc the call is JSON-RPC (its answers carry `result` or `error`). */
+  constructor(jsonRpc: boolean) {
+    this.#jsonRpc = jsonRpc;
+  }
+
+  readonly onChunk = (chunk: Buffer): void => {
+    if (chunk.length === 0) return;
+    if (!this.#started) {
+      this.#started = true;
+      // An event stream starts with a field (`data:`, `event:`, `id:`) or a comment, never with `{`.
+      const json = firstSignificantByte(chunk) === 0x7b;
+      this.#sse = this.#jsonRpc && !json;
+      // Not JSON on HTTP+JSON (an SSE stream, a proxy's page): no error body to read, nothing kept for the stream's life.
+      if (!json && !this.#jsonRpc) return;
+      if (!this.#sse) {
+        // Which member a JSON-RPC body has is known by its first chunk (the whole body, when held whole).
+        this.#rpcError = this.#jsonRpc && jsonRpcAnswerKind(chunk) === 'error';
+        this.#hold(chunk);
+        return;
+      }
+    }
+    if (this.#sse) this.#sseChunk(chunk);
+    else if (this.#held !== undefined) this.#hold(chunk);
+  };
+
+  /**
+   * Call once the answer is over, with its status: the error object it
+   * carried (a JSON-RPC `error`, a google.rpc.Status's `error`), `null`
+   * for an error whose body could not be read, undefined for no error.
+   */
+  error(status: number): unknown {
+    const failed = status >= 400 || this.#rpcError;
+    if (!failed) return undefined;
+    const held = this.#held;
+    if (held === undefined) return null;
+    const bytes = held.length === 1 ? held[0]! : Buffer.concat(held, this.#heldBytes);
+    this.#held = undefined;
+    const text = this.#sse ? eventData(bytes.toString('utf8')) : bytes.toString('utf8');
+    try {
+      const answer: unknown = JSON.parse(text);
+      return isRecord(answer) && isRecord(answer['error']) ? answer['error'] : null;
+    } catch {
+      return null;
+    }
+  }
+
+  #hold(chunk: Buffer): void {
+    // A JSON-RPC result is never read again; an HTTP+JSON body is kept in case its status says error.
+    if (this.#jsonRpc && !this.#rpcError) return;
+    this.#heldBytes += chunk.length;
+    if (this.#heldBytes > AnswerErrorWatch.LIMIT) {
+      this.#held = undefined;
+      return;
+    }
+    (this.#held ??= []).push(chunk);
+  }
+
+  /** Each event's `data:` line scanned to its key; the first error event is kept (it ends the stream, A2A §9.5). */
+  #sseChunk(chunk: Buffer): void {
+    if (this.#rpcError) {
+      if (this.#held !== undefined) this.#hold(chunk);
+      return;
+    }
+    let bytes = chunk;
+    let lineStart = this.#atLineStart;
+    if (this.#carry !== undefined) {
+      bytes = Buffer.concat([this.#carry, chunk]);
+      this.#carry = undefined;
+      lineStart = true;
+    }
+    this.#atLineStart = chunk[chunk.length - 1] === NEWLINE || chunk[chunk.length - 1] === RETURN;
+    let from = 0;
+    for (;;) {
+      const at = bytes.indexOf(DATA, from);
+      if (at < 0) {
+        this.#carryCutField(bytes, from, lineStart);
+        return;
+      }
+      from = at + DATA.length;
+      // A field starts a line; a JSON text on a data line has no raw line break, so any `data:` after one is a field.
+      if (at === 0 ? !lineStart : bytes[at - 1] !== NEWLINE && bytes[at - 1] !== RETURN) continue;
+      const kind = jsonRpcAnswerKind(bytes, from);
+      if (kind === 'result') continue;
+      if (kind === 'error') {
+        this.#rpcError = true;
+        this.#held = [];
+        this.#heldBytes = 0;
+        this.#hold(bytes.subarray(at));
+        return;
+      }
+      // Undecided: cut by the chunk's end (its line goes on in the next chunk), else no JSON-RPC response.
+      const lineEnd = bytes.indexOf(NEWLINE, from);
+      if (lineEnd < 0 && bytes.length - at <= AnswerErrorWatch.CARRY_LIMIT) this.#carry = Buffer.from(bytes.subarray(at));
+      if (lineEnd < 0) return;
+    }
+  }
+
+  /** A `data:` field name cut by the chunk's end (`\nda`): carried, to be read with the next chunk. */
+  #carryCutField(bytes: Buffer, from: number, lineStart: boolean): void {
+    for (let n = Math.min(DATA.length - 1, bytes.length - from); n > 0; n--) {
+      const at = bytes.length - n;
+      if (at === 0 ? !lineStart : bytes[at - 1] !== NEWLINE && bytes[at - 1] !== RETURN) continue;
+      if (bytes.subarray(at).equals(DATA.subarray(0, n))) {
+        this.#carry = Buffer.from(bytes.subarray(at));
+        return;
+      }
+    }
+  }
+}
+
+/** The first byte that is not JSON whitespace or a UTF-8 byte order mark. */
+function firstSignificantByte(chunk: Buffer): number | undefined {
+  for (const b of chunk) {
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf) return b;
+  }
+  return undefined;
+}
+
+/** The data of the first event in `text` (it starts at that event's first `data:` line): its data lines joined (WHATWG SSE). */
+function eventData(text: string): string {
+  const end = text.search(/\r?\n\r?\n|\r\r/);
+  const block = end < 0 ? text : text.slice(0, end);
+  return block
+    .split(/\r\n|\r|\n/)
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
+    .join('\n');
+}

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AnswerErrorWatch } from '../../../src/gateway/answer-error-watch.js';
+
+const NOT_FOUND = { code: -32001, message: 'Task t was not found', data: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'TASK_NOT_FOUND', domain: 'a2a-protocol.org', metadata: { code: 'AM_ERR_TASK_NOT_FOUND' } }] };
+const frame = (data: unknown): string => `event: message\ndata: ${JSON.stringify(data)}\n\n`;
+const working = { jsonrpc: '2.0', id: 1, result: { statusUpdate: { taskId: 't', contextId: 'c', status: { state: 'TASK_STATE_WORKING', message: { parts: [{ text: 'data: {"error":1}' }] } } } } };
+
+/** What the watch says of `text` answered with `status`, fed in pieces of `size` bytes. */
+function watched(text: string, status: number, jsonRpc: boolean, size = Infinity): unknown {
+  const watch = new AnswerErrorWatch(jsonRpc);
+  const bytes = Buffer.from(text);
+  const step = Math.min(size, bytes.length || 1);
+  for (let i = 0; i < bytes.length; i += step) watch.onChunk(bytes.subarray(i, i + step));
+  return watch.error(status);
+}
+
+test('a JSON-RPC result is no error; a JSON-RPC error answered with HTTP 200 is, whole or in pieces', () => {
+  assert.equal(watched(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { task: { id: 't', error: 'none' } } }), 200, true), undefined);
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 'x', error: NOT_FOUND });
+  assert.deepEqual(watched(body, 200, true), NOT_FOUND);
+  assert.deepEqual(watched(body, 200, true, 64), NOT_FOUND);
+});
+
+test('an HTTP+JSON answer is an error by its status, its google.rpc.Status read for the code', () => {
+  const status = { error: { code: 404, status: 'NOT_FOUND', message: 'Task t was not found', details: NOT_FOUND.data } };
+  assert.deepEqual(watched(JSON.stringify(status), 404, false, 10), status.error);
+  assert.equal(watched(JSON.stringify({ id: 't', status: { state: 'TASK_STATE_COMPLETED' } }), 200, false), undefined);
+  assert.equal(watched('<html>bad gateway</html>', 502, false), null, 'an error whose body says nothing');
+});
+
+test('a JSON-RPC stream whose last event is an error is an error, however the socket cuts it', () => {
+  const text = frame(working) + frame(working) + frame({ jsonrpc: '2.0', id: 1, error: NOT_FOUND });
+  for (let size = 1; size <= text.length; size += size < 40 ? 1 : 37) assert.deepEqual(watched(text, 200, true, size), NOT_FOUND, `pieces of ${size}`);
+});
+
+test('a JSON-RPC stream of results is no error, even when a result mentions one', () => {
+  const text = frame(working).repeat(3);
+  for (const size of [1, 5, 13, 64, Infinity]) assert.equal(watched(text, 200, true, size), undefined, `pieces of ${size}`);
+});

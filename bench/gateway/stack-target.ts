@@ -147,6 +147,10 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
       },
     });
     const { url: gatewayUrl } = await gateway.listen();
+    // Under valgrind (instructions-per-call) the gateway, like the runtime below, can spend seconds in a
+    // compile on a busy host before a request's headers are read: no 408 for that. Node's server reads
+    // this deadline at each check, so it can be lengthened after listening.
+    if (process.env['AGENTMESH_BENCH_PATIENT'] === '1') gateway.app.server.headersTimeout = 120_000;
     process.send?.({ type: 'ready', gatewayUrl });
     return;
   }

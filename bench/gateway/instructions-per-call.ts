@@ -43,6 +43,7 @@
  * `--cpu`) it prints the statements, transactions and Redis commands the
  * replica sent per call, and with `--idle S` what each gateway costs over S
  * seconds with no call at all (its timers and pollers), per second.
+ * `--stores postgres` measures the PostgreSQL + Redis gateway alone.
  *
  * `--runtime`: the runtime behind them is measured instead (under valgrind,
  * or with `--cpu` or `--syscalls`): its instructions per call called directly, then per call
@@ -209,6 +210,7 @@ async function main(): Promise<void> {
       'database-url': { type: 'string' },
       'redis-url': { type: 'string' },
       idle: { type: 'string', default: '0' },
+      stores: { type: 'string', default: 'sqlite,postgres' },
     },
   });
   if (values.runtime) return measureRuntime(values);
@@ -236,8 +238,10 @@ async function main(): Promise<void> {
     const registryUrl = registry.message['url']!;
     // The gateway is needed for the runtime's JWKS and for its own row; under valgrind only when measured.
     const measuredGateway = fronts.includes('gateway');
+    // `--stores postgres`: only the fleet replica is measured (the SQLite stack still runs, unmeasured, for the relay).
+    const measuredSqlite = measuredGateway && (databaseUrl === undefined || values.stores.split(',').includes('sqlite'));
     const gatewayOut = join(dir, 'gateway.cg');
-    const gateway = await start('control', { dataDir: join(dir, 'control'), adminToken: ADMIN, registryUrl }, measuredGateway && !syscalls ? gatewayOut : undefined);
+    const gateway = await start('control', { dataDir: join(dir, 'control'), adminToken: ADMIN, registryUrl }, measuredSqlite && !syscalls ? gatewayOut : undefined);
     children.push(gateway.child);
     const gatewayUrl = gateway.message['gatewayUrl']!;
     const runtime = await start('runtime', { dataDir: join(dir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` });
@@ -306,7 +310,7 @@ async function main(): Promise<void> {
         rows.push(`gateway (${label}): per call ${per('pgStatements')} PostgreSQL statements, ${per('pgTransactions')} transactions, ${per('redisCommands')} Redis commands`);
       }
     };
-    if (measuredGateway) await measureGateway(databaseUrl === undefined ? 'everything on' : 'SQLite', gateway.child, gatewayUrl, 'gateway.cg');
+    if (measuredSqlite) await measureGateway(databaseUrl === undefined ? 'everything on' : 'SQLite', gateway.child, gatewayUrl, 'gateway.cg');
     if (databaseUrl !== undefined && redisUrl !== undefined && measuredGateway) {
       // A fleet replica's configuration (scale-bench.ts startFleet) on a database and a bus stream of this run's own.
       const suffix = randomBytes(5).toString('hex');

@@ -1,13 +1,9 @@
+import { jsonBytes } from '../protocol/index.js';
+
 /** Which member a JSON-RPC response carries (JSON-RPC 2.0 §5: exactly one of `result` and `error`). */
 export type JsonRpcAnswerKind = 'result' | 'error';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
+const { QUOTE, BACKSLASH, COLON, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = jsonBytes;
 
 /**
  * Whether the JSON-RPC response in `bytes[start, end)` (UTF-8) is a result

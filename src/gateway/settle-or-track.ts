@@ -17,31 +17,33 @@ export async function settleOrTrack(
   d: { tracker: SettlementTracker; credits: CreditHolds; charged?: ChargedMessages | undefined },
   call: { key: string; message?: Record<string, unknown> | undefined; version: ProtocolVersion; tap: AnswerTap; estimate: number; agent: string; tenant: string; subject: string; failed: boolean },
 ): Promise<number | undefined> {
-  let s = call;
+  const s = call;
+  // The key the hold is settled under: the call's, or the answer's once the hold moved there (no copy of `call` per call).
+  let key = s.key;
   const claim = chargeKeyOfAnswer(s);
   if (claim !== undefined) {
-    const key = await claimKey(d.credits, s.key, claim);
+    const claimed = await claimKey(d.credits, s.key, claim);
     // The messageId reached a task that is charged (or held) once: a later repeat short of credit may be its retry.
     if (s.tap.taskId !== undefined && d.charged !== undefined) rememberCharged(d.charged, s);
-    if (key === undefined) {
+    if (claimed === undefined) {
       // Already charged (or held) by an earlier call: a retry, which pays nothing more. Its hold goes back.
       const released = await d.credits.refund(s.key, 'a retry of a call already charged');
       // A message answer's retry shows what its message was charged (ADR 0034); a task may still be held, so it is not read.
       return s.tap.taskId === undefined ? (await d.credits.settle(claim, s.estimate)).chargedMilliCredits : released.chargedMilliCredits;
     }
-    s = { ...s, key };
+    key = claimed;
   }
   const end = answeredEnd(s.tap);
-  if (end.kind !== 'open') return (await d.tracker.close(s.key, end, s.estimate))?.chargedMilliCredits;
+  if (end.kind !== 'open') return (await d.tracker.close(key, end, s.estimate))?.chargedMilliCredits;
   if (s.tap.taskId === undefined) {
     // No task came back (an error answer): nothing ran, nothing is owed.
-    if (s.failed || end.kind === 'open') return (await d.credits.refund(s.key, 'the agent started no task')).chargedMilliCredits;
+    if (s.failed || end.kind === 'open') return (await d.credits.refund(key, 'the agent started no task')).chargedMilliCredits;
     return undefined;
   }
   // Still running (returnImmediately, input-required, a stream cut short): read the task until it ends.
   // Its hold becomes a reservation of its own first, so any replica's tracker can settle it.
-  await d.credits.pin(s.key);
-  await d.tracker.track({ key: s.key, agent: s.agent, taskId: s.tap.taskId, tenant: s.tenant, subject: s.subject, estimate: s.estimate });
+  await d.credits.pin(key);
+  await d.tracker.track({ key, agent: s.agent, taskId: s.tap.taskId, tenant: s.tenant, subject: s.subject, estimate: s.estimate });
   return undefined;
 }
 

@@ -26,6 +26,7 @@ export { readRestError } from './rest-error-body.js';
 export type { RestErrorReading } from './rest-error-body.js';
 export { A2A_JSON, PLAIN_JSON, assertJsonRequest, restMediaType } from './media-types.js';
 export { MAX_JSON_DEPTH, jsonDepth, assertJsonDepth } from './json-depth.js';
+export * as jsonBytes from './json-bytes.js';
 export { isRecord, isStringArray, oneOf, requireOneOf, errorMessage, errorCode, toError } from './narrowing.js';
 export { errorCodeOf } from './error-code-of.js';
 export { answeredErrorCode } from './answered-error-code.js';

@@ -1,5 +1,6 @@
 
 import { Errors } from './error-messages.js';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './json-bytes.js';
 
 /**
  * How deep a request's JSON may nest (objects and arrays, the envelope
@@ -8,13 +9,6 @@ import { Errors } from './error-messages.js';
  * `JSON.stringify` of stored events) is then bounded (A2A §3.3.2).
  */
 export const MAX_JSON_DEPTH = 100;
-
-const OPEN_OBJECT = 0x7b;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_OBJECT = 0x7d;
-const CLOSE_ARRAY = 0x5d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 
 /**
  * The deepest nesting of the JSON text in `bytes` (raw UTF-8 or a string), scanning at most up to
@@ -37,13 +31,13 @@ export function jsonDepth(bytes: Uint8Array | string, stopAt: number = Number.MA
       continue;
     }
     if (b === QUOTE) inString = true;
-    else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
+    else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
       depth++;
       if (depth > max) {
         max = depth;
         if (max >= stopAt) return max;
       }
-    } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) depth--;
+    } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) depth--;
   }
   return max;
 }

@@ -107,6 +107,8 @@ export class LeasedCreditHolds implements CreditHolds {
   readonly #journal: SpendJournal | undefined;
   /** Batches being written now (their spends left the queues). */
   readonly #writingNow = new Set<LeaseSpend[]>();
+  #isoAt = Number.NaN;
+  #iso = '';
 
   constructor(options: LeasedCreditHoldsOptions) {
     this.#ledger = options.ledger;
@@ -395,9 +397,25 @@ export class LeasedCreditHolds implements CreditHolds {
     }
   }
 
+  /**
+   * The same hold under its new key: only its input is copied (a ledger call
+   * may still hold the old one), not the hold around it, on every call that
+   * answered a message.
+   */
   #move(oldKey: string, newKey: string, hold: Hold): void {
     this.#holds.delete(oldKey);
-    this.#holds.set(newKey, { ...hold, input: { ...hold.input, key: newKey } });
+    hold.input = { ...hold.input, key: newKey };
+    this.#holds.set(newKey, hold);
+  }
+
+  /** Now as an ISO timestamp; the text is reused while the millisecond lasts (calls settled in one turn share it). */
+  #isoNow(): string {
+    const now = this.#now();
+    if (now !== this.#isoAt) {
+      this.#isoAt = now;
+      this.#iso = new Date(now).toISOString();
+    }
+    return this.#iso;
   }
 
   #remembered(settlement: Settlement): Settlement {
@@ -418,7 +436,7 @@ export class LeasedCreditHolds implements CreditHolds {
       heldMilliCredits: held,
       chargedMilliCredits: charged,
       releasedMilliCredits: held - charged,
-      closedAt: new Date(this.#now()).toISOString(),
+      closedAt: this.#isoNow(),
       replayed: false,
     };
     if (requested !== undefined) view.requestedMilliCredits = requested;

@@ -122,7 +122,11 @@ async function settleCall(c: GatewayCall, d: ProxyDeps, tap: AnswerTap, failed: 
   if (tap.taskId !== undefined) c.audit.taskId = tap.taskId;
   // What the call cost once settled; a call still running shows its hold (its settlement is audited as credits.settled).
   if (charged !== undefined) c.audit.milliCredits = charged;
-  c.audit.detail = { ...c.audit.detail, reservedMilliCredits: c.estimate, settled: charged !== undefined, ...(tap.message !== undefined && tap.taskId === undefined && { answer: 'message' }) };
+  // The entry's detail is the call's own object (each step that set it built a new one): extended in place, in the same key order.
+  const detail = (c.audit.detail ??= {});
+  detail['reservedMilliCredits'] = c.estimate;
+  detail['settled'] = charged !== undefined;
+  if (tap.message !== undefined && tap.taskId === undefined) detail['answer'] = 'message';
 }
 
 /** The call made as ACP runs (`acp-bridge.ts`), to the agent's ACP server while the registry sees it answer `/ping`. */

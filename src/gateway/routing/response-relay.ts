@@ -10,6 +10,9 @@ export interface RelayOutcome {
   bodyError: unknown;
 }
 
+/** An answer written whole: nothing broke off (one shared outcome, not an object per call). */
+const RELAYED: RelayOutcome = Object.freeze({ bodyError: undefined });
+
 /** Statuses that carry no body (RFC 9110 §6.4.1). */
 const NO_BODY = new Set([204, 304]);
 
@@ -46,7 +49,6 @@ export async function relayAnswer(
   reply: ExchangeReply,
   options: { method: string; tap?: ((chunk: Buffer) => void) | undefined; beforeRelease?: ((status: number) => Promise<void>) | undefined; log: Logger },
 ): Promise<RelayOutcome> {
-  const outcome: RelayOutcome = { bodyError: undefined };
   reply.code(answer.statusCode).headers(clientResponseHeaders(answer.headers));
   // An answer without a body, or held whole, is written by one `end`: once it is handed to the
   // socket there is nothing left to wait for (a client gone by then changes nothing the gateway
@@ -54,7 +56,7 @@ export async function relayAnswer(
   if (options.method === 'HEAD' || NO_BODY.has(answer.statusCode) || (answer.bytes === undefined && answer.body === undefined)) {
     discard(answer);
     reply.send();
-    return outcome;
+    return RELAYED;
   }
   const tap = options.tap;
   const beforeRelease = options.beforeRelease;
@@ -62,8 +64,10 @@ export async function relayAnswer(
     if (tap !== undefined) runTap(tap, answer.bytes, options.log);
     if (beforeRelease !== undefined) await runBeforeRelease(beforeRelease, answer.statusCode, options.log);
     reply.send(answer.bytes);
-    return outcome;
+    return RELAYED;
   }
+  // A streamed body may break off: the outcome says so, so it is the call's own.
+  const outcome: RelayOutcome = { bodyError: undefined };
   const raw = reply.raw;
   const over = new Promise<void>((resolve) => {
     finished(raw, () => resolve());

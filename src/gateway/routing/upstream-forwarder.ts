@@ -106,8 +106,10 @@ class ClientWatch {
       this.#onClose();
       return;
     }
-    socket.once('close', this.#onClose);
-    reply.raw.once('finish', this.#release);
+    // `on`, not `once`: each fires at most once here (a socket closes once, a response finishes once), and
+    // `once` would wrap each listener in a closure and a state object of its own per call.
+    socket.on('close', this.#onClose);
+    reply.raw.on('finish', this.#release);
   }
 
   /** The client went away before its answer was over. */
@@ -142,7 +144,8 @@ export class UpstreamForwarder {
     const cached = this.#routable(input.agent);
     const method = input.method.toUpperCase();
     const request = reply.request;
-    const headers = upstreamRequestHeaders(request.headers, { ip: request.ip, protocol: request.protocol, host: request.host }, input.headers);
+    // The request is the client side itself (its ip, protocol and host): no object of them per call.
+    const headers = upstreamRequestHeaders(request.headers, request, input.headers);
     const watch = new ClientWatch(reply);
     // The caller's own deadline, when it set one (rare: the proxy sets none).
     const deadline = input.signal;
@@ -218,14 +221,11 @@ export class UpstreamForwarder {
         metrics.request(input.agent, bodyError !== undefined && gone ? 'client_gone' : statusOutcome(answer.statusCode));
         if (bodyError !== undefined && !gone) logger.warn({ err: bodyError, agent: input.agent, instance: instance.id }, 'the answer of an instance broke off midway');
         const contentType = answer.headers['content-type'];
-        return {
-          instance: instance.id,
-          status: answer.statusCode,
-          durationMs: performance.now() - started,
-          retried,
-          ...(typeof contentType === 'string' && { contentType }),
-          ...(bodyError !== undefined && !gone && { bodyError }),
-        };
+        // Members set only when present (no conditional spreads: a temporary object each per call).
+        const result: ForwardResult = { instance: instance.id, status: answer.statusCode, durationMs: performance.now() - started, retried };
+        if (typeof contentType === 'string') result.contentType = contentType;
+        if (bodyError !== undefined && !gone) result.bodyError = bodyError;
+        return result;
       } finally {
         release();
       }

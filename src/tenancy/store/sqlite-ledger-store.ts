@@ -1,3 +1,4 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import type { AgentmeshError } from '../../protocol/index.js';
 import { uuidv7, type Database } from '../../storage/index.js';
 import { assertBalanced, chargePostings, closePostings, reservePostings, topUpPostings, type Posting } from '../accounts.js';
@@ -9,6 +10,18 @@ import { closedReservation, type BalanceRow, type ReservationRow, type TopUpRow 
 import { insufficientCredits, keyTaken, referenceTaken, reservationNotFound } from './store-errors.js';
 
 type Sqlite = NonNullable<Database['sqlite']>;
+type Statement<R = unknown> = BetterSqlite3.Statement<unknown[], R>;
+
+const INSERT_SETTLED = 'insert into credit_reservations (id, key, tenant, agent, skill, client_id, held, status, charged, requested, task_state, created_at, closed_at) values ';
+const SETTLED_VALUES = "(?, ?, ?, ?, ?, ?, ?, 'settled', ?, ?, ?, ?, ?)";
+const SETTLED_COLUMNS = 12;
+/**
+ * Most settled rows one INSERT writes: a lease's batch goes in as one or a
+ * few statements rather than one per call (each run is a bind, a step and a
+ * reset through better-sqlite3). 64 rows bind 768 parameters, far below
+ * SQLite's limit of 32,766.
+ */
+const ROWS_PER_INSERT = 64;
 
 /** What one queued operation produced: a value, or a refusal decided before it wrote anything. */
 type Outcome<T> = { value: T; refusal?: undefined } | { refusal: AgentmeshError; value?: undefined };
@@ -46,6 +59,12 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
   readonly #commitOne: { immediate(run: () => Outcome<unknown>): Outcome<unknown> };
   #queue: Pending[] = [];
   #scheduled = false;
+  /** Multi-row inserts of settled reservations, by row count, prepared when first needed. */
+  readonly #settledInserts: (Statement | undefined)[] = [];
+  /** One spendLease's settled rows, flat, reused across batches (operations run one at a time). */
+  readonly #settledRows: unknown[] = [];
+  /** Reservations by a list of keys, by list length, prepared when first needed. */
+  readonly #byKeys: (Statement<ReservationRow> | undefined)[] = [];
 
   constructor(database: Database, defaultThreshold: number) {
     super(database.db);
@@ -104,33 +123,49 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
     return this.#enqueue<SpendLeaseResult>(() => {
       const found = this.#s.reservationByKey.get(leaseKey);
       const lease = found?.status === 'held' ? found : undefined;
+      const used = this.#usedKeys(spends);
       let left = lease?.held ?? 0;
       let spent = 0;
       let balance: BalanceRow | undefined;
       const byAgent = new Map<string, number>();
-      const charged = spends.map((spend) => {
+      const settled = this.#settledRows;
+      const charged = new Array<boolean>(spends.length);
+      for (let i = 0; i < spends.length; i++) {
+        const spend = spends[i]!;
         const c = lease ? Math.min(spend.charged, left) : spend.charged;
-        const existing = this.#s.reservationByKey.get(spend.key);
+        // The key as SQLite stores it: binding makes each lone surrogate U+FFFD, as toWellFormed does,
+        // so two keys that differ only there are one key here as they are in the table.
+        const stored = spend.key.toWellFormed();
+        const existing = used.get(stored);
         // A retry of this call on another replica was settled first: charged once, there. One that was
         // refunded there (it failed) while this retry completed is charged now, on its row.
-        if (existing && existing.status !== 'refunded') return false;
+        // `null`: the same key earlier in this batch, charged there.
+        if (existing === null || (existing !== undefined && existing.status !== 'refunded')) {
+          charged[i] = false;
+          continue;
+        }
         const id = existing?.id ?? uuidv7();
         if (!lease && c > 0) {
           // The lease is gone (expired or released): charge the available balance, never below zero.
           const debited = this.#s.debit.get(c, now, spend.tenant, c);
-          if (!debited) return false;
+          if (!debited) {
+            charged[i] = false;
+            continue;
+          }
           balance = debited;
         }
+        used.set(stored, null);
         if (existing) this.#s.settleRefunded.run(spend.held, c, spend.requested, spend.state ?? null, now, existing.id);
-        else this.#s.insertSettled.run(id, spend.key, spend.tenant, spend.agent, spend.skill, spend.clientId ?? null, spend.held, c, spend.requested, spend.state ?? null, spend.createdAt, now);
+        else settled.push(id, spend.key, spend.tenant, spend.agent, spend.skill, spend.clientId ?? null, spend.held, c, spend.requested, spend.state ?? null, spend.createdAt, now);
         if (lease) {
           // Journaled once per agent for the whole batch, below (the settled row records this call).
           left -= c;
           spent += c;
           if (c > 0) byAgent.set(spend.agent, (byAgent.get(spend.agent) ?? 0) + c);
         } else if (c > 0) this.#journal('settle', spend.tenant, id, null, now, chargePostings(spend.tenant, spend.agent, c));
-        return true;
-      });
+        charged[i] = true;
+      }
+      this.#insertSettled(settled);
       for (const [agent, sum] of byAgent) this.#journal('settle', lease!.tenant, lease!.id, null, now, closePostings(lease!.tenant, agent, sum, sum));
       if (!lease) return { value: { lease: found, charged, ...(balance ? this.#afterMove(balance, now) : { balance: undefined, crossing: undefined }) } };
       if (spent > 0) {
@@ -140,6 +175,42 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
       const after = { ...lease, held: left };
       return { value: { lease: after, charged, ...(balance ? this.#afterMove(balance, now) : { balance: undefined, crossing: undefined }) } };
     });
+  }
+
+  /**
+   * The reservations already under the spends' keys, read in one statement
+   * per {@link ROWS_PER_INSERT} keys rather than one lookup per spend. The
+   * keys are bound as parameters, not passed as a JSON array: a key may hold
+   * a lone surrogate, which binding and JSON decoding turn into different bytes.
+   */
+  #usedKeys(spends: readonly LeaseSpend[]): Map<string, ReservationRow | null> {
+    const used = new Map<string, ReservationRow | null>();
+    for (let start = 0; start < spends.length; start += ROWS_PER_INSERT) {
+      const end = Math.min(start + ROWS_PER_INSERT, spends.length);
+      const keys = new Array<string>(end - start);
+      for (let i = start; i < end; i++) keys[i - start] = spends[i]!.key;
+      const statement = (this.#byKeys[keys.length] ??= this.#raw.prepare<unknown[], ReservationRow>(`select * from credit_reservations where key in (${new Array<string>(keys.length).fill('?').join(', ')})`));
+      for (const row of statement.all(keys)) used.set(row.key, row);
+    }
+    return used;
+  }
+
+  /** Inserts the settled rows gathered flat in `values` (SETTLED_COLUMNS per row) in as few statements as {@link ROWS_PER_INSERT} allows, and empties it. */
+  #insertSettled(values: unknown[]): void {
+    const rows = values.length / SETTLED_COLUMNS;
+    if (rows === 0) return;
+    if (rows <= ROWS_PER_INSERT) this.#settledInsert(rows).run(values);
+    else {
+      for (let start = 0; start < rows; start += ROWS_PER_INSERT) {
+        const end = Math.min(start + ROWS_PER_INSERT, rows);
+        this.#settledInsert(end - start).run(values.slice(start * SETTLED_COLUMNS, end * SETTLED_COLUMNS));
+      }
+    }
+    values.length = 0;
+  }
+
+  #settledInsert(rows: number): Statement {
+    return (this.#settledInserts[rows] ??= this.#raw.prepare(INSERT_SETTLED + new Array<string>(rows).fill(SETTLED_VALUES).join(', ')));
   }
 
   carveLease(leaseKey: string, input: ReserveInput, now: number): Promise<ReserveResult> {
@@ -297,9 +368,6 @@ function prepare(db: Sqlite) {
     reopenReservation: db.prepare("update credit_reservations set status = 'held', held = ?, charged = null, requested = null, task_state = null, reason = null, closed_at = null where id = ? and status = 'refunded'"),
     settleRefunded: db.prepare("update credit_reservations set status = 'settled', held = ?, charged = ?, requested = ?, task_state = ?, reason = null, closed_at = ? where id = ? and status = 'refunded'"),
     closeReservation: db.prepare("update credit_reservations set status = ?, charged = ?, requested = ?, task_state = ?, reason = ?, closed_at = ? where id = ? and status = 'held'"),
-    insertSettled: db.prepare(
-      "insert into credit_reservations (id, key, tenant, agent, skill, client_id, held, status, charged, requested, task_state, created_at, closed_at) values (?, ?, ?, ?, ?, ?, ?, 'settled', ?, ?, ?, ?, ?)",
-    ),
     shrinkHold: db.prepare("update credit_reservations set held = held - ? where id = ? and status = 'held'"),
     debit: db.prepare<unknown[], BalanceRow>('update credit_balances set available = available - ?, updated_at = ? where tenant = ? and available >= ? returning *'),
     release: db.prepare<unknown[], BalanceRow>('update credit_balances set reserved = reserved - ?, available = available + ?, updated_at = ? where tenant = ? returning *'),

@@ -53,12 +53,15 @@ test('append() costs microseconds: it only validates and queues', async (t) => {
   const { audit } = await open(t, { maxBatch: 10_000, maxQueue: 1_000_000 });
   const entries = Array.from({ length: 100_000 }, (_, i) => entry(i, { inputHash: 'a'.repeat(64), userAgent: 'agentmesh-cli/0.1', ip: '10.0.0.1', durationMs: 3 }));
   for (let i = 0; i < 5000; i++) audit.append(entries[i]!); // warm up
-  const started = process.hrtime.bigint();
+  // This thread's CPU time, not the wall clock: on a shared machine other processes take the core
+  // between two appends, and that time is not append()'s.
+  const started = process.threadCpuUsage();
   for (let i = 5000; i < entries.length; i++) audit.append(entries[i]!);
-  const nsPerCall = Number(process.hrtime.bigint() - started) / (entries.length - 5000);
-  t.diagnostic(`append(): ${(nsPerCall / 1000).toFixed(2)} µs per call over 95,000 calls`);
-  // The figure is about 1 µs; the bound leaves room for a loaded, shared CI machine.
-  assert.ok(nsPerCall < 25_000, `append() took ${nsPerCall} ns per call`);
+  const spent = process.threadCpuUsage(started);
+  const nsPerCall = ((spent.user + spent.system) * 1000) / (entries.length - 5000);
+  t.diagnostic(`append(): ${(nsPerCall / 1000).toFixed(2)} µs of CPU per call over 95,000 calls`);
+  // The figure is about 1 µs; the bound leaves room for a slow machine.
+  assert.ok(nsPerCall < 25_000, `append() took ${nsPerCall} ns of CPU per call`);
   await audit.flush();
   assert.equal((await audit.tail({ limit: 1 }))[0]!.seq, 100_000);
 });

@@ -19,3 +19,30 @@ test('releases run newest first, each once, and one that throws does not stop th
   assert.deepEqual(await disposer.dispose(), []);
   assert.deepEqual(order, ['stream', 'slot']);
 });
+
+test('synchronous releases are answered synchronously, errors included; an asynchronous one is awaited before the older ones run', async () => {
+  const disposer = new Disposer();
+  const order: string[] = [];
+  disposer.defer(() => order.push('slot'));
+  disposer.defer(() => {
+    throw new Error('sync failure');
+  });
+  const errors = disposer.dispose();
+  assert.ok(Array.isArray(errors), 'no promise when every release is synchronous');
+  assert.deepEqual(errors.map((e) => (e as Error).message), ['sync failure']);
+  assert.deepEqual(order, ['slot']);
+  assert.deepEqual(disposer.dispose(), []);
+
+  const mixed = new Disposer();
+  let finishAsync!: () => void;
+  mixed.defer(() => order.push('oldest'));
+  mixed.defer(() => new Promise<void>((resolve) => (finishAsync = resolve)).then(() => order.push('async')));
+  mixed.defer(() => order.push('newest'));
+  const pending = mixed.dispose();
+  assert.ok(pending instanceof Promise);
+  // The older release waits for the asynchronous one.
+  assert.deepEqual(order.slice(1), ['newest']);
+  finishAsync();
+  assert.deepEqual(await pending, []);
+  assert.deepEqual(order.slice(1), ['newest', 'async', 'oldest']);
+});

@@ -33,6 +33,18 @@
  * load, as the HTTP bench does; the split shows how much of a call is the
  * kernel's.
  *
+ * `--database-url <url> --redis-url <url>`: the gateway is measured twice in
+ * the same run, on embedded SQLite and then as a fleet replica runs it, its
+ * stores in PostgreSQL and its bus in Redis, as the scale bench's
+ * gateway-2 setup configures it (`stack-target.ts`, `shared`), with a runtime
+ * on the same PostgreSQL and Redis behind it. The PostgreSQL role must be
+ * allowed to create a database: the run gets one of its own (and a bus stream
+ * of its own), dropped at the end. Beside the instructions (or `--syscalls`,
+ * `--cpu`) it prints the statements, transactions and Redis commands the
+ * replica sent per call, and with `--idle S` what each gateway costs over S
+ * seconds with no call at all (its timers and pollers), per second.
+ * `--stores postgres` measures the PostgreSQL + Redis gateway alone.
+ *
  * `--runtime`: the runtime behind them is measured instead (under valgrind,
  * or with `--cpu` or `--syscalls`): its instructions per call called directly, then per call
  * through the gateway (which adds the tenant assertion it verifies), in the
@@ -50,6 +62,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createBenchDatabase, type BenchDatabase } from '../scale/service-stats.js';
+import type { SharedState } from './stack-target.js';
 
 const STACK = fileURLToPath(new URL('./stack-target.js', import.meta.url));
 const ADMIN = 'bench-admin-token-0123456789abcdef';
@@ -116,21 +132,26 @@ async function calls(url: string, headers: Record<string, string>, count: number
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
-      const body = payload(next++);
-      const status = await new Promise<number>((resolve, reject) => {
-        const req = request(
-          { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'a2a-version': '1.0', 'content-length': Buffer.byteLength(body), ...headers } },
-          (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      });
+      const i = next++;
+      let status = 0;
+      // Under valgrind on a busy host the gateway can take longer than its 10 s header deadline to read a
+      // request (HTTP 408, nothing of the call done): it is sent again, at most a few times, and counted once.
+      for (let attempt = 0; attempt < 5 && (attempt === 0 || status === 408); attempt++) status = await send(payload(i));
       if (status !== 200) throw new Error(`a call answered HTTP ${status}`);
     }
   };
+  const send = (body: string): Promise<number> =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(
+        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'a2a-version': '1.0', 'content-length': Buffer.byteLength(body), ...headers } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
   await Promise.all(Array.from({ length: concurrency }, worker));
   agent.destroy();
 }
@@ -160,35 +181,74 @@ async function json(url: string, init: RequestInit = {}): Promise<{ status: numb
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
+/** The statements, transactions and Redis commands a child on shared state has sent so far (zero on SQLite). */
+function statsOfChild(child: ChildProcess): Promise<{ pgStatements: number; pgTransactions: number; redisCommands: number }> {
+  return new Promise((resolve) => {
+    const onMessage = (m: { type?: string; pgStatements?: number; pgTransactions?: number; redisCommands?: number }) => {
+      if (m.type !== 'stats') return;
+      child.off('message', onMessage);
+      resolve({ pgStatements: m.pgStatements ?? 0, pgTransactions: m.pgTransactions ?? 0, redisCommands: m.redisCommands ?? 0 });
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'stats' });
+  });
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '8' }, fronts: { type: 'string', default: 'bare-relay,gateway' }, keep: { type: 'string' }, warmup: { type: 'string', default: '3000' }, syscalls: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false }, runtime: { type: 'boolean', default: false }, 'by-header': { type: 'boolean', default: false }, 'direct-concurrency': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      calls: { type: 'string', default: '1000' },
+      concurrency: { type: 'string', default: '8' },
+      fronts: { type: 'string', default: 'bare-relay,gateway' },
+      keep: { type: 'string' },
+      warmup: { type: 'string', default: '3000' },
+      syscalls: { type: 'boolean', default: false },
+      cpu: { type: 'boolean', default: false },
+      runtime: { type: 'boolean', default: false },
+      'by-header': { type: 'boolean', default: false },
+      'direct-concurrency': { type: 'string' },
+      'database-url': { type: 'string' },
+      'redis-url': { type: 'string' },
+      idle: { type: 'string', default: '0' },
+      stores: { type: 'string', default: 'sqlite,postgres' },
+    },
+  });
   if (values.runtime) return measureRuntime(values);
   const cpu = values.cpu;
   // Either way the front runs without valgrind.
   const syscalls = values.syscalls || cpu;
-  const probe = (pid: number, during: () => Promise<void>) => (cpu ? cpuPerCall(pid, count, during) : syscallsPerCall(pid, count, during));
+  const probe = (pid: number, n: number, during: () => Promise<void>) => (cpu ? cpuPerCall(pid, n, during) : syscallsPerCall(pid, n, during));
   const what = cpu ? 'CPU per call' : 'system calls per call';
   // Long enough for V8 to finish optimizing the per-call code: a shorter warm-up counts TurboFan's compile threads.
   const warmup = Number(values.warmup);
   const count = Number(values.calls);
   const concurrency = Number(values.concurrency);
+  const idleS = Number(values.idle);
   const fronts = values.fronts.split(',');
+  const databaseUrl = values['database-url'];
+  const redisUrl = values['redis-url'];
+  if ((databaseUrl === undefined) !== (redisUrl === undefined)) throw new Error('--database-url and --redis-url go together');
   const dir = await mkdtemp(join(tmpdir(), 'agentmesh-instr-'));
   const children: ChildProcess[] = [];
+  let database: BenchDatabase | undefined;
+  let shared: SharedState | undefined;
   try {
     const registry = await start('registry', { dataDir: join(dir, 'registry') });
     children.push(registry.child);
     const registryUrl = registry.message['url']!;
     // The gateway is needed for the runtime's JWKS and for its own row; under valgrind only when measured.
     const measuredGateway = fronts.includes('gateway');
+    // `--stores postgres`: only the fleet replica is measured (the SQLite stack still runs, unmeasured, for the relay).
+    const measuredSqlite = measuredGateway && (databaseUrl === undefined || values.stores.split(',').includes('sqlite'));
     const gatewayOut = join(dir, 'gateway.cg');
-    const gateway = await start('control', { dataDir: join(dir, 'control'), adminToken: ADMIN, registryUrl }, measuredGateway && !syscalls ? gatewayOut : undefined);
+    const gateway = await start('control', { dataDir: join(dir, 'control'), adminToken: ADMIN, registryUrl }, measuredSqlite && !syscalls ? gatewayOut : undefined);
     children.push(gateway.child);
     const gatewayUrl = gateway.message['gatewayUrl']!;
     const runtime = await start('runtime', { dataDir: join(dir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` });
     children.push(runtime.child);
     const directUrl = `${runtime.message['url']!}/agents/bench`;
-    const rows: string[] = [];
+    // Each row as soon as it is measured: a later part failing (a 408 under valgrind) keeps the earlier ones.
+    const rows = { push: (row: string) => process.stdout.write(`${row}\n`) };
 
     if (fronts.includes('bare-relay')) {
       const out = join(dir, 'relay.cg');
@@ -197,7 +257,7 @@ async function main(): Promise<void> {
       const url = relay.message['url']!;
       await calls(url, {}, warmup, concurrency);
       if (syscalls) {
-        const counts = await probe(relay.child.pid!, () => calls(url, {}, count, concurrency));
+        const counts = await probe(relay.child.pid!, count, () => calls(url, {}, count, concurrency));
         rows.push(`bare relay: ${what} (${count} calls, ${concurrency} in flight): ${counts}`);
       } else {
         await control(relay.child.pid!, '-z');
@@ -207,18 +267,10 @@ async function main(): Promise<void> {
         rows.push(`bare relay: ${(total / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`);
       }
     }
-    if (measuredGateway) {
-      const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
-      const client = await json(`${gatewayUrl}/v1/clients`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ name: 'instr', tenant: 'bench', scopes: ['a2a:message:send', 'a2a:tasks:read'], authMethod: 'client_secret_basic', rateLimit: { requestsPerMinute: 10_000_000, burst: 1000 } }),
-      });
-      if (client.status !== 201) throw new Error(`client creation answered ${client.status}`);
-      await json(`${gatewayUrl}/v1/tenants/bench/credits/topups`, { method: 'POST', headers: admin, body: JSON.stringify({ reference: 'instr', milliCredits: 1_000_000_000_000 }) });
-      const basic = Buffer.from(`${client.body.client_id}:${client.body.client_secret}`).toString('base64');
-      const token = (await json(`${gatewayUrl}/oauth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' })).body.access_token as string;
-      const via = `${gatewayUrl}/agents/bench`;
+    /** The gateway `child` (dumping to `base` under valgrind) measured over `count` calls through `url`. */
+    const measureGateway = async (label: string, child: ChildProcess, url: string, base: string): Promise<void> => {
+      const token = await benchToken(url);
+      const via = `${url}/agents/bench`;
       for (let i = 0; ; i++) {
         const card = await fetch(`${via}/.well-known/agent-card.json`);
         await card.arrayBuffer();
@@ -228,28 +280,71 @@ async function main(): Promise<void> {
       }
       const auth = { authorization: `Bearer ${token}` };
       await calls(via, auth, warmup, concurrency);
-      if (syscalls) {
-        const counts = await probe(gateway.child.pid!, () => calls(via, auth, count, concurrency));
-        rows.push(`gateway (everything on): ${what} (${count} calls, ${concurrency} in flight): ${counts}`);
-      } else {
-        await control(gateway.child.pid!, '-z');
-        await calls(via, auth, count, concurrency);
-        await control(gateway.child.pid!, '-d');
-        const total = await lastDumpTotal(dir, 'gateway.cg');
-        rows.push(`gateway (everything on): ${(total / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`);
+      if (idleS > 0) {
+        // What the replica spends with no call at all (its timers, pollers, bus reads), per second.
+        const idle = () => new Promise<void>((resolve) => setTimeout(resolve, idleS * 1000));
+        if (syscalls) rows.push(`gateway (${label}), idle, per second: ${await probe(child.pid!, idleS, idle)}`);
+        else {
+          await control(child.pid!, '-z');
+          await idle();
+          await control(child.pid!, '-d');
+          rows.push(`gateway (${label}), idle: ${((await lastDumpTotal(dir, base)) / idleS / 1000).toFixed(0)} k instructions per second`);
+        }
       }
+      const before = await statsOfChild(child);
+      if (syscalls) {
+        const started = performance.now();
+        const counts = await probe(child.pid!, count, () => calls(via, auth, count, concurrency));
+        // The wall time says how many calls a turn of its loop could serve together: fewer when the runtime behind is slower.
+        rows.push(`gateway (${label}): ${what} (${count} calls, ${concurrency} in flight): ${counts}; ${(((performance.now() - started) * 1000) / count).toFixed(0)} µs of wall time per call`);
+      } else {
+        await control(child.pid!, '-z');
+        await calls(via, auth, count, concurrency);
+        await control(child.pid!, '-d');
+        const total = await lastDumpTotal(dir, base);
+        rows.push(`gateway (${label}): ${(total / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`);
+      }
+      const after = await statsOfChild(child);
+      if (shared !== undefined && label !== 'SQLite') {
+        const per = (k: 'pgStatements' | 'pgTransactions' | 'redisCommands') => ((after[k] - before[k]) / count).toFixed(3);
+        rows.push(`gateway (${label}): per call ${per('pgStatements')} PostgreSQL statements, ${per('pgTransactions')} transactions, ${per('redisCommands')} Redis commands`);
+      }
+    };
+    if (measuredSqlite) await measureGateway(databaseUrl === undefined ? 'everything on' : 'SQLite', gateway.child, gatewayUrl, 'gateway.cg');
+    if (databaseUrl !== undefined && redisUrl !== undefined && measuredGateway) {
+      // A fleet replica's configuration (scale-bench.ts startFleet) on a database and a bus stream of this run's own.
+      const suffix = randomBytes(5).toString('hex');
+      database = await createBenchDatabase({ adminUrl: databaseUrl, name: `agentmesh_instr_${suffix}` });
+      shared = { databaseUrl: database.url, redisUrl, stream: `agentmesh:bench:instr:${suffix}` };
+      // A registry of its own: on the first, the gateway would balance over the SQLite runtime too (another task store).
+      const fleetRegistry = await start('registry', { dataDir: join(dir, 'fleet-registry') });
+      children.push(fleetRegistry.child);
+      const fleetRegistryUrl = fleetRegistry.message['url']!;
+      const fleetOut = join(dir, 'fleet-gateway.cg');
+      const fleetGateway = await start('control', { dataDir: join(dir, 'fleet-control'), adminToken: ADMIN, registryUrl: fleetRegistryUrl, shared, keyEncryptionSecret: 'bench-instr-key-encryption-secret-0123456789' }, syscalls ? undefined : fleetOut);
+      children.push(fleetGateway.child);
+      const fleetUrl = fleetGateway.message['gatewayUrl']!;
+      const fleetRuntime = await start('runtime', { dataDir: join(dir, 'fleet-runtime'), registryUrl: fleetRegistryUrl, jwksUrl: `${fleetUrl}/.well-known/jwks.json`, shared });
+      children.push(fleetRuntime.child);
+      await measureGateway('PostgreSQL + Redis', fleetGateway.child, fleetUrl, 'fleet-gateway.cg');
     }
-    for (const row of rows) process.stdout.write(`${row}\n`);
   } finally {
     // Asked to stop first (a child profiling its allocations writes the profile then), killed if it does not:
     // a gateway's profile is megabytes of JSON, which a busy host takes more than a few seconds to write.
     await Promise.all(
       children.map(async (c) => {
         if (c.exitCode === null && c.connected) c.send({ type: 'stop' });
-        await Promise.race([once(c, 'exit'), new Promise((resolve) => setTimeout(resolve, process.env['BENCH_ALLOC_PROFILE_DIR'] ? 60_000 : 5_000).unref())]);
+        await Promise.race([once(c, 'exit'), new Promise((resolve) => setTimeout(resolve, process.env['BENCH_ALLOC_PROFILE_DIR'] || process.env['NODE_OPTIONS']?.includes('--cpu-prof') ? 60_000 : 5_000).unref())]);
         c.kill('SIGKILL');
       }),
     );
+    if (shared !== undefined) {
+      const redis = new Redis(shared.redisUrl, { maxRetriesPerRequest: 1 });
+      redis.on('error', () => undefined);
+      await redis.del(shared.stream).catch(() => undefined);
+      redis.disconnect();
+    }
+    await database?.drop().catch((err: unknown) => process.stderr.write(`could not drop database ${database?.name}: ${err instanceof Error ? err.message : String(err)}\n`));
     // --keep <dir>: the dumps are moved there, for callgrind_annotate.
     if (values.keep !== undefined) await rename(dir, values.keep);
     else await rm(dir, { recursive: true, force: true });

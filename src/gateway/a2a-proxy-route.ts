@@ -157,14 +157,20 @@ async function runSteps(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
     }
     return;
   }
-  await authenticateStep(c, o);
+  // A step returns a promise only when it has something to wait for (a token not seen before, a client's first
+  // view, shared quotas, v0.3 checks, a parked call): the usual call passes them without a promise or a microtask each.
+  const authenticated = authenticateStep(c, o);
+  if (authenticated !== undefined) await authenticated;
   // A request no agent could serve (an unknown method, an impossible task id): refused without contacting one.
   if (reading.refusal !== undefined) throw reading.refusal;
   authorizeStep(c, o);
-  await quotaStep(c, o);
-  await validateStep(c, o);
+  const admitted = quotaStep(c, o);
+  if (admitted !== undefined) await admitted;
+  const validated = validateStep(c, o);
+  if (validated !== undefined) await validated;
   piiStep(c, o);
-  if (await approvalStep(c, o)) return;
+  const approval = approvalStep(c, o);
+  if (approval === true || (approval !== false && (await approval))) return;
   concurrencyStep(c, o);
   await reserveStep(c, o);
   await forwardStep(c, o);

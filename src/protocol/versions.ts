@@ -11,6 +11,9 @@ export type ProtocolVersion = '1.0' | '0.3';
  * clients that predate the header. `1`, `1.0`, `1.0.1` all mean 1.0.
  */
 export function negotiateVersion(requested: string | undefined): ProtocolVersion {
+  // The two values clients send, named without a trim or a regex: a request's version is read several times per call.
+  if (requested === '1.0') return '1.0';
+  if (requested === '0.3') return '0.3';
   if (requested === undefined || requested.trim() === '') return '0.3';
   const v = requested.trim();
   if (/^1(\.0(\.\d+)?)?$/.test(v)) return '1.0';

@@ -63,6 +63,8 @@ export class Authenticator {
   readonly #clock: () => number;
   readonly #outcomes: Counter<string>;
   readonly #outcomeChildren = new Map<string, BoundCounter>();
+  /** The counter of every call with a token seen before, bound once: no key is built for it per call. */
+  #bearerOk: BoundCounter | undefined;
 
   constructor(options: {
     local: LocalTokenVerifier;
@@ -88,25 +90,41 @@ export class Authenticator {
 
   /** The caller of `request`; undefined when it carries no credential; AM_ERR_AUTH_UNAUTHENTICATED (with `details.reason`) for a bad one. */
   authenticate(request: CredentialCarrier): Promise<Principal | undefined> {
-    // Not `async`, and no regex before the cache: the path of a token seen before is one
-    // header read, one map lookup and two set lookups, and costs one promise.
-    const { authorization } = request.headers;
-    const apiKey = request.headers['x-api-key'];
     try {
-      if (authorization === undefined) return apiKey === undefined ? Promise.resolve(undefined) : this.#apiKey(apiKey);
+      const principal = this.authenticateNow(request);
+      return principal instanceof Promise ? principal : Promise.resolve(principal);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /**
+   * {@link authenticate} without a promise when none is needed: a token seen
+   * before (or no credential at all) is answered at once and a bad one throws;
+   * a promise only when a signature or an API key must be checked. The
+   * gateway's every call takes this path, so it neither allocates a promise
+   * nor waits a microtask for a principal already in memory.
+   */
+  authenticateNow(request: CredentialCarrier): Principal | undefined | Promise<Principal | undefined> {
+    // No regex before the cache: the path of a token seen before is one header read, one map lookup and two set lookups.
+    const headers = request.headers;
+    const authorization = headers.authorization;
+    const apiKey = headers['x-api-key'];
+    try {
+      if (authorization === undefined) return apiKey === undefined ? undefined : this.#apiKey(apiKey);
       // RFC 6750 §2: a client MUST NOT use more than one method per request.
       if (apiKey !== undefined) throw Errors.authCredentialsAmbiguous({});
       const token = bearerToken(authorization);
       const hit = this.#cache.get(token);
       if (hit !== undefined) {
         const principal = this.#admit(token, hit, request);
-        this.#count('bearer', 'ok');
-        return Promise.resolve(principal);
+        (this.#bearerOk ??= this.#counter('bearer', 'ok')).inc();
+        return principal;
       }
       return this.#verify(token, request);
     } catch (err) {
       this.#count(apiKey !== undefined && authorization === undefined ? 'api-key' : 'bearer', authFailureReason(err) ?? 'error');
-      return Promise.reject(toError(err));
+      throw toError(err);
     }
   }
 
@@ -183,12 +201,16 @@ export class Authenticator {
   }
 
   #count(kind: string, outcome: string): void {
+    this.#counter(kind, outcome).inc();
+  }
+
+  #counter(kind: string, outcome: string): BoundCounter {
     const key = `${kind}|${outcome}`;
     let child = this.#outcomeChildren.get(key);
     if (child === undefined) {
       child = boundCounter(this.#outcomes, { kind, outcome });
       this.#outcomeChildren.set(key, child);
     }
-    child.inc();
+    return child;
   }
 }

@@ -69,6 +69,12 @@ export interface Identity {
    */
   authenticate(request: CredentialCarrier): Promise<Principal | undefined>;
   /**
+   * `authenticate`, answered at once (a principal, undefined, or thrown) when
+   * the credential was verified before: a promise only when there is checking
+   * to wait for. What the gateway's every call uses.
+   */
+  authenticateNow(request: CredentialCarrier): Principal | undefined | Promise<Principal | undefined>;
+  /**
    * `authenticate` plus one scope: 401 without credentials, 403 without the
    * scope. The static admin token (config `adminToken`) passes for
    * `gateway:admin` and `credits:admin`, as a principal with tenant `''`.
@@ -87,6 +93,8 @@ export interface Identity {
   jwks(): { keys: PublicSigningJwk[] };
   /** A client's public view (its `rateLimit` feeds the quotas); undefined when unknown. Cached until the shared revision moves. */
   client(clientId: string): Promise<ClientView | undefined>;
+  /** `client`, answered at once when the view is cached (every call but a client's first): a promise only when it must be read. */
+  clientNow(clientId: string): ClientView | undefined | Promise<ClientView | undefined>;
   /** One sync round now: reload what other replicas changed, rotate keys when due. */
   sync(): Promise<void>;
   close(): Promise<void>;
@@ -142,6 +150,18 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   const authenticate = (request: CredentialCarrier) => authenticator.authenticate(request);
   const requireScope: RequireScope = createRequireScope({ adminToken: config.adminToken, authenticate });
   const clientViews = new Map<string, ClientView | undefined>();
+  const readClientView = async (clientId: string): Promise<ClientView | undefined> => {
+    const record = await clients.get(clientId);
+    const view = record && clientView(record, clock());
+    if (clientViews.size >= CLIENT_VIEW_CACHE_SIZE) clientViews.delete(clientViews.keys().next().value!);
+    clientViews.set(clientId, view);
+    return view;
+  };
+  const clientNow = (clientId: string): ClientView | undefined | Promise<ClientView | undefined> => {
+    const view = clientViews.get(clientId);
+    // An unknown client is cached too (as undefined): `has` tells it from one not read yet.
+    return view !== undefined || clientViews.has(clientId) ? view : readClientView(clientId);
+  };
 
   const keyGauge = metrics.gauge('agentmesh_identity_signing_keys', 'Signing keys published in the JWKS');
   const sync = new IdentitySync({
@@ -208,18 +228,13 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
       await app.register(managementRoutes, { clients, apiKeys, requireScope, clock, log });
     },
     authenticate,
+    authenticateNow: (request) => authenticator.authenticateNow(request),
     requireScope,
     issueAccessToken: (request) => signer.accessToken(request),
     signAssertion: (claims, ttlSeconds) => signer.assertion(claims, ttlSeconds),
     jwks: () => ring.jwks(clock()),
-    async client(clientId) {
-      if (clientViews.has(clientId)) return clientViews.get(clientId);
-      const record = await clients.get(clientId);
-      const view = record && clientView(record, clock());
-      if (clientViews.size >= CLIENT_VIEW_CACHE_SIZE) clientViews.delete(clientViews.keys().next().value!);
-      clientViews.set(clientId, view);
-      return view;
-    },
+    client: async (clientId) => clientNow(clientId),
+    clientNow,
     sync: () => sync.runOnce(),
     close: () => sync.close(),
   };

@@ -165,7 +165,7 @@ export function readA2aRequest(method: string, rawPath: string, raw: Buffer | un
  * REST path no agent serves, TASK_NOT_FOUND for an id that cannot name a task.
  */
 export function classifyA2aRequest(method: string, path: string, body: unknown, a2aVersionHeader: string | undefined, bodyError?: AgentmeshError): A2aRequestReading {
-  const clean = trimSlashes(path.split('?')[0]!);
+  const clean = trimSlashes(beforeQuery(path));
   if (method === 'GET' && /^\/\.well-known\/(agent-card|agent)\.json$/.test(clean)) {
     // The card's own rule (ADR 0033): the v1.0 card unless 0.3 is asked for, or the v0.2-era agent.json is read.
     return result('GetAgentCard', { version: cardVersionOr03(a2aVersionHeader, clean.endsWith('/agent.json') ? 'agent.json' : 'agent-card.json'), binding: 'HTTP+JSON', forwardPath: clean });
@@ -365,7 +365,7 @@ function notJson(contentType: string | undefined, accepted: string): AgentmeshEr
 
 /** A path of the v1 HTTP+JSON binding: not JSON-RPC's root, ACP's door or v0.3's `/v1/`. */
 function isV1RestPath(rawPath: string): boolean {
-  const clean = trimSlashes(rawPath.split('?')[0]!);
+  const clean = trimSlashes(beforeQuery(rawPath));
   return clean !== '/' && clean !== '/acp' && !clean.startsWith('/acp/') && !clean.startsWith('/v1/');
 }
 
@@ -389,8 +389,17 @@ function versionOr03(header: string | undefined): ProtocolVersion {
   }
 }
 
+/** The path without its trailing slashes (`/` when nothing else is left): a scan from the end, as it runs on every call. */
 function trimSlashes(path: string): string {
-  return path.replace(/\/+$/, '') || '/';
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 47) end--;
+  return end === path.length ? (end === 0 ? '/' : path) : end === 0 ? '/' : path.slice(0, end);
+}
+
+/** The path of `path` before its query, if it carries one. */
+function beforeQuery(path: string): string {
+  const q = path.indexOf('?');
+  return q < 0 ? path : path.slice(0, q);
 }
 
 /** A path for a message: cut, and decoded only where that cannot fail. */

@@ -33,6 +33,12 @@ export interface RequestValidator {
    * tell: the runtime then judges). Never rejects.
    */
   validate(input: RequestValidationInput): Promise<AgentmeshError | undefined>;
+  /**
+   * `validate`, answered at once: a promise only for what must wait (the
+   * SDK's v0.3 JSON-RPC checks). What the gateway's every call uses, so a
+   * v1 call is judged without a promise or a microtask. Never throws.
+   */
+  validateNow(input: RequestValidationInput): AgentmeshError | undefined | Promise<AgentmeshError | undefined>;
 }
 
 /** Options of {@link createRequestValidator}. */
@@ -80,7 +86,7 @@ export function createRequestValidator(options: RequestValidatorOptions = {}): R
     return checkSkillInput(message, record, schemas);
   };
 
-  const judge = async (input: RequestValidationInput, call: ClassifiedRequest): Promise<AgentmeshError | undefined> => {
+  const judge = (input: RequestValidationInput, call: ClassifiedRequest): AgentmeshError | undefined | Promise<AgentmeshError | undefined> => {
     const { body, record } = input;
     if (input.bodyUnparsable === true) return undefined;
     // An ACP run is checked by the runtime's ACP endpoint, against the ACP document.
@@ -108,18 +114,25 @@ export function createRequestValidator(options: RequestValidatorOptions = {}): R
     return checkSend(envelope.method, envelope.params ?? {}, record, checkMessage);
   };
 
-  return {
-    async validate(input) {
-      const call = input.call;
-      if (call.operation === undefined) return call.refusal;
-      try {
-        return await judge(input, call);
-      } catch (err) {
-        // Our checks throw the runtime's errors; anything else is no verdict on the request.
-        return isAgentmeshError(err) && err.expose ? err : undefined;
-      }
-    },
+  const validateNow = (input: RequestValidationInput): AgentmeshError | undefined | Promise<AgentmeshError | undefined> => {
+    const call = input.call;
+    if (call.operation === undefined) return call.refusal;
+    try {
+      const verdict = judge(input, call);
+      return verdict instanceof Promise ? verdict.catch(verdictOf) : verdict;
+    } catch (err) {
+      return verdictOf(err);
+    }
   };
+  return {
+    validate: async (input) => validateNow(input),
+    validateNow,
+  };
+}
+
+/** Our checks throw the runtime's errors; anything else is no verdict on the request. */
+function verdictOf(err: unknown): AgentmeshError | undefined {
+  return isAgentmeshError(err) && err.expose ? err : undefined;
 }
 
 /** The runtime's version choice for a JSON-RPC call (jsonrpc-route.ts resolveVersion): explicit wins, else a v1 method name means 1.0. */

@@ -1,11 +1,18 @@
 import { Errors, isAgentmeshError } from '../../protocol/index.js';
 import type { QuotaState } from '../policy/quotas.js';
+import type { ClientView, Principal } from '../identity/index.js';
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
 
 /** Request quotas: the client's on this agent and the tenant's overall (shared through Redis when configured). */
-export async function quotaStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
+export function quotaStep(c: GatewayCall, d: ProxyDeps): Promise<void> | undefined {
   const principal = c.principal!;
-  const client = await d.identity.client(principal.clientId);
+  // The client's view is cached after its first call: then neither it nor in-process counters cost a promise.
+  const client = d.identity.clientNow(principal.clientId);
+  if (client instanceof Promise) return client.then((view) => chargeQuotas(c, d, principal, view));
+  return chargeQuotas(c, d, principal, client);
+}
+
+function chargeQuotas(c: GatewayCall, d: ProxyDeps, principal: Principal, client: ClientView | undefined): Promise<void> | undefined {
   const rate = client?.rateLimit ?? c.route!.record.metadata.rateLimit;
   let quota: QuotaState | undefined;
   try {
@@ -15,16 +22,26 @@ export async function quotaStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
       { key: `tenant:${principal.tenant}`, rpm: d.tenantRequestsPerMinute, burst: 0 },
     ];
     // Counters in this process are charged without a promise (memory-quota-windows.ts); shared ones through Redis.
-    quota = d.quotas.inProcess ? d.quotas.admitInProcess(checks) : await d.quotas.admit(checks);
+    if (!d.quotas.inProcess) return d.quotas.admit(checks).then((state) => quotaAdmitted(c, state), (err: unknown) => quotaRefused(c, d, principal, err));
+    quota = d.quotas.admitInProcess(checks);
   } catch (err) {
-    c.audit.eventType = 'quota.exceeded';
-    const details = isAgentmeshError(err) ? err.details : undefined;
-    d.metrics.quotaRefused(c.agent, principal.tenant, String(details?.['quota'] ?? 'client'));
-    const retry = details?.['retryAfterSeconds'];
-    if (retry) c.reply.header('retry-after', retry).header('ratelimit-limit', details?.['limit'] ?? '').header('ratelimit-remaining', '0').header('ratelimit-reset', retry);
-    throw err;
+    return quotaRefused(c, d, principal, err);
   }
+  quotaAdmitted(c, quota);
+  return undefined;
+}
+
+function quotaAdmitted(c: GatewayCall, quota: QuotaState | undefined): void {
   if (quota) c.reply.header('ratelimit-limit', String(quota.limit)).header('ratelimit-remaining', String(quota.remaining)).header('ratelimit-reset', String(quota.resetSeconds));
+}
+
+function quotaRefused(c: GatewayCall, d: ProxyDeps, principal: Principal, err: unknown): never {
+  c.audit.eventType = 'quota.exceeded';
+  const details = isAgentmeshError(err) ? err.details : undefined;
+  d.metrics.quotaRefused(c.agent, principal.tenant, String(details?.['quota'] ?? 'client'));
+  const retry = details?.['retryAfterSeconds'];
+  if (retry) c.reply.header('retry-after', retry).header('ratelimit-limit', details?.['limit'] ?? '').header('ratelimit-remaining', '0').header('ratelimit-reset', retry);
+  throw err;
 }
 
 /**

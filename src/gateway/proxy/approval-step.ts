@@ -3,6 +3,8 @@ import { Errors, isRecord } from '../../protocol/index.js';
 import { skillInputOf } from '../call-pricing.js';
 import { gateAnswerBody, gateTaskJson, isGateTaskId, type GateAnswerShape } from '../approvals/gate-task.js';
 import type { ApprovalRecord } from '../approvals/approval-store.js';
+import type { ApprovalRule } from '../approvals/approval-rule.js';
+import type { ClassifiedRequest } from '../policy/a2a-operation.js';
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
 
 /**
@@ -17,7 +19,7 @@ import type { GatewayCall, ProxyDeps } from './gateway-call.js';
  * Other calls pass (false). Without rules in force and for ids that are
  * not a gated task's, the step costs a comparison or two.
  */
-export async function approvalStep(c: GatewayCall, d: ProxyDeps): Promise<boolean> {
+export function approvalStep(c: GatewayCall, d: ProxyDeps): boolean | Promise<boolean> {
   const gate = d.approvals;
   if (gate === undefined) return false;
   const call = c.call;
@@ -40,6 +42,15 @@ export async function approvalStep(c: GatewayCall, d: ProxyDeps): Promise<boolea
     c.audit.eventType = 'approval.refused';
     throw Errors.approvalNotParkable({ reason: rule.reason ?? rule.id, how: how ?? 'without a body' });
   }
+  return park(c, d, rule, call, message, c.bytes);
+}
+
+/** A call a rule matched, parked: its estimate held, the call stored, the caller answered with the gated task. */
+async function park(c: GatewayCall, d: ProxyDeps, rule: ApprovalRule, call: ClassifiedRequest, message: Record<string, unknown>, bytes: Buffer): Promise<boolean> {
+  const gate = d.approvals!;
+  const principal = c.principal!;
+  const terms = c.terms;
+  const skill = terms?.skill ?? '';
   const messageId = typeof message['messageId'] === 'string' ? message['messageId'] : '';
   const contextId = typeof message['contextId'] === 'string' && message['contextId'] !== '' ? message['contextId'] : undefined;
   let parked: ApprovalRecord;
@@ -49,7 +60,7 @@ export async function approvalStep(c: GatewayCall, d: ProxyDeps): Promise<boolea
       principal,
       agent: c.agent,
       skill,
-      request: { binding: call.binding as 'JSONRPC' | 'HTTP+JSON', version: call.version, streaming: call.streaming, path: call.forwardPath, body: c.bytes.toString('base64'), ...(call.jsonRpcId !== undefined && { jsonRpcId: call.jsonRpcId }) },
+      request: { binding: call.binding as 'JSONRPC' | 'HTTP+JSON', version: call.version, streaming: call.streaming, path: call.forwardPath, body: bytes.toString('base64'), ...(call.jsonRpcId !== undefined && { jsonRpcId: call.jsonRpcId }) },
       messageId,
       contextId,
       milliCredits: terms?.milliCredits ?? 0,

@@ -1,3 +1,4 @@
+import type { AgentmeshError } from '../../protocol/index.js';
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
 
 /**
@@ -6,8 +7,15 @@ import type { GatewayCall, ProxyDeps } from './gateway-call.js';
  * declared input schema. An invalid call is refused here, in the words the
  * agent would use, and never costs the agent a request or the tenant a credit.
  */
-export async function validateStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
-  const error = await d.validator.validate({ call: c.call, body: c.body, a2aVersion: c.a2aVersion, record: c.route!.record });
-  // An invalid call is the caller's error, audited as the call (outcome error, its code), not a security event.
+export function validateStep(c: GatewayCall, d: ProxyDeps): Promise<void> | undefined {
+  // A v1 call is judged without a promise: the step returns one only when the verdict must be waited for (v0.3 JSON-RPC).
+  const error = d.validator.validateNow({ call: c.call, body: c.body, a2aVersion: c.a2aVersion, record: c.route!.record });
+  if (error instanceof Promise) return error.then(refuseInvalid);
+  refuseInvalid(error);
+  return undefined;
+}
+
+/** An invalid call is the caller's error, audited as the call (outcome error, its code), not a security event. */
+function refuseInvalid(error: AgentmeshError | undefined): void {
   if (error !== undefined) throw error;
 }

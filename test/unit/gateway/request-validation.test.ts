@@ -117,6 +117,29 @@ describe('request validation at the door', () => {
     );
   });
 
+  test('validateNow gives validate\'s verdict, without a promise unless the call is judged by the v0.3 SDK (property)', async () => {
+    const validator = createRequestValidator();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('SendMessage', 'SendStreamingMessage', 'message/send', 'GetTask', 'tasks/get', 'ListTasks', 'Nope'),
+        fc.oneof(fc.anything(), fc.record({ message: fc.record({ messageId: fc.string(), role: fc.constantFrom('ROLE_USER', 'user', 'agent', 1), parts: fc.array(fc.oneof(fc.anything(), fc.record({ data: fc.record({ numbers: fc.array(fc.oneof(fc.integer(), fc.string()), { maxLength: 2 }) }) })), { maxLength: 3 }), metadata: fc.record({ skillId: fc.constantFrom('sum', 'echo', 'x') }) }) })),
+        fc.boolean(),
+        fc.constantFrom('1.0', '0.3', undefined, ' 1.0 ', '9'),
+        async (method, params, withSchema, a2aVersion) => {
+          const body = rpc(method, params);
+          const call = classifyA2aRequest('POST', '/', body, a2aVersion);
+          const rec = withSchema ? record({ sum: SUM }, ['sum', 'echo']) : undefined;
+          const now = validator.validateNow({ call, body, a2aVersion, record: rec });
+          // A v0.3 method name (or an explicit 0.3) is judged by the SDK's v0.3 handler, which is asynchronous.
+          const legacy = call.operation !== undefined && (a2aVersion === '0.3' || (a2aVersion === undefined && method.includes('/')));
+          if (!legacy) assert.ok(!(now instanceof Promise), `a v1 call is judged at once (${method}, ${String(a2aVersion)})`);
+          assert.deepEqual(await now, await validator.validate({ call, body, a2aVersion, record: rec }));
+        },
+      ),
+      { numRuns: 300, seed: 2024 },
+    );
+  });
+
   test('leaves an unparsable body and the v0.3 REST binding to the runtime', async () => {
     const validator = createRequestValidator();
     const call = classifyA2aRequest('POST', '/message:send', undefined, '1.0')!;

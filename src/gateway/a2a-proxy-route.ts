@@ -142,6 +142,8 @@ async function runSteps(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
   // Not a request at all: answered before anything else, as the runtime does.
   if (reading.refusal !== undefined && reading.beforeAuth) throw reading.refusal;
   const route = o.router.agent(c.agent);
+  // Before the directory has loaded, an agent not in it may be one it holds: not now, rather than not found.
+  if (!route && !o.router.ready()) throw Errors.directoryNotLoaded({});
   if (!route || route.record.status === 'disabled') throw agentNotFound(c.agent);
   c.route = route;
   if (reading.binding === 'ACP') {

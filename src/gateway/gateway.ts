@@ -107,7 +107,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       router,
       approvals,
       async listen() {
-        await router.start();
+        // The port is bound while the registry loads, not after: a port in use ends the start at once
+        // instead of after the registry's wait (up to 10 s when it is down). A call that arrives before the
+        // directory has loaded is answered 503, retryable, and readiness says not ready until it has.
+        const routing = router.start();
         const metricsUrl = metricsListener ? (await metricsListener.listen()).url : '';
         try {
           await app.listen({ port: config.port, host: config.host });
@@ -115,6 +118,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
           await metricsListener?.close();
           throw err;
         }
+        await routing;
         const probesUrl = (await probes?.listen())?.url;
         const resumed = await tracker.load();
         if (resumed > 0) log.info({ reservations: resumed }, 'settling the reservations a previous run left open');

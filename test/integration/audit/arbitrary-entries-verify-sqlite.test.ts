@@ -8,28 +8,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { createAuditLog } from '../../../src/audit/index.js';
-import { createLogger, createMetrics } from '../../../src/observability/index.js';
-import { createDatabase } from '../../../src/storage/index.js';
 import { anyEntry, appendAndVerify } from './arbitrary-audit-entry.js';
+import { openSqliteAuditLog } from '../../helpers/sqlite-audit-log.js';
 
 const RUNS = 100;
 const PER_RUN = 100;
 const SEED = Number(process.env['FC_SEED'] ?? 15);
 
 test('10,000 arbitrary entries make 10,000 rows and a chain that verifies (SQLite)', { timeout: 300_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-audit-entries-'));
-  const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
-  const audit = createAuditLog({ database, logger: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), flushIntervalMs: 60_000, maxBatch: 1000 });
-  t.after(async () => {
-    await audit.close().catch(() => undefined);
-    await database.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { database, audit } = await openSqliteAuditLog(t, 'audit-entries');
   const started = performance.now();
   await fc.assert(
     fc.asyncProperty(fc.array(anyEntry, { minLength: PER_RUN, maxLength: PER_RUN }), (entries) => appendAndVerify(audit, entries)),

@@ -6,14 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createAuditLog, type AuditEntry } from '../../../src/audit/index.js';
+import type { AuditEntry } from '../../../src/audit/index.js';
 import { toPendingRow } from '../../../src/audit/pending-row.js';
 import { chainRows, GENESIS_TIP } from '../../../src/audit/row-hash.js';
-import { createLogger, createMetrics } from '../../../src/observability/index.js';
-import { createDatabase } from '../../../src/storage/index.js';
+import { openSqliteAuditLog } from '../../helpers/sqlite-audit-log.js';
 
 const BATCHES = [1, 63, 64, 65, 129, 200];
 
@@ -33,14 +29,7 @@ function entry(n: number): AuditEntry {
 }
 
 test('batches of any size are written in order, once each, continuing a chain written one row per statement', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'agentmesh-audit-batches-'));
-  const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
-  const audit = createAuditLog({ database, logger: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), flushIntervalMs: 60_000, maxBatch: 1000 });
-  t.after(async () => {
-    await audit.close().catch(() => undefined);
-    await database.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { database, audit } = await openSqliteAuditLog(t, 'audit-batches');
 
   // The first rows as a writer inserting one row per statement left them.
   const head = chainRows(GENESIS_TIP, [0, 1, 2].map((n) => toPendingRow(entry(n), 1_000 + n)));

@@ -95,6 +95,8 @@ export interface PolicyAgentStats {
   charges: number;
   abandoned: number;
   open: number;
+  /** Answers that were errors: a status of 400 or more, or a JSON-RPC error (which comes with HTTP 200). */
+  failedAnswers: number;
 }
 
 const NONE: readonly SpopAction[] = Object.freeze([]);
@@ -129,7 +131,7 @@ function agentPath(path: string): { agent: string; rawPath: string } | undefined
 }
 
 export class PolicyAgent {
-  readonly stats: PolicyAgentStats = { requests: 0, allowed: 0, refused: 0, answers: 0, charges: 0, abandoned: 0, open: 0 };
+  readonly stats: PolicyAgentStats = { requests: 0, allowed: 0, refused: 0, answers: 0, charges: 0, abandoned: 0, open: 0, failedAnswers: 0 };
   readonly #gw: PolicyGateway;
   readonly #cacheVerdicts: boolean;
   readonly #quotas = new Quotas();
@@ -337,6 +339,7 @@ export class PolicyAgent {
     const failed = status >= 400 || (open.jsonRpc && tap.error !== undefined);
     const audit = open.audit;
     if (failed) {
+      this.stats.failedAnswers++;
       audit.outcome = 'error';
       const code = answeredErrorCode(tap.error);
       if (code !== undefined) audit.errorCode = code;
@@ -406,7 +409,10 @@ export class PolicyAgent {
     if (body !== undefined) tap.onChunk(body);
     tap.finish();
     const failed = status >= 400 || tap.error !== undefined;
-    if (failed) audit.outcome = 'error';
+    if (failed) {
+      this.stats.failedAnswers++;
+      audit.outcome = 'error';
+    }
     // Priced without the message (HAProxy keeps only its id): the agent's only skill, or its dearest.
     const terms = callTerms(route.record, undefined);
     const messageId = text(arg(m, 'msg'));

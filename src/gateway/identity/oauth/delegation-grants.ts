@@ -36,7 +36,7 @@ export interface DelegationGrantsOptions {
   retrySeconds: number;
   clock: () => number;
   log: Logger;
-  /** Grants issued, refreshed and refused, by outcome. */
+  /** Grants issued, refreshed, retried and refused, by outcome. */
   outcomes: Counter<string>;
 }
 
@@ -248,7 +248,6 @@ export class DelegationGrants {
     this.#o.outcomes.labels({ outcome }).inc();
     return err;
   }
-
 }
 
 /** A new refresh token, shown once, and its row (active, never used). */

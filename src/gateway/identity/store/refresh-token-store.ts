@@ -73,12 +73,8 @@ export class RefreshTokenStore {
    * in one transaction; false (and nothing written) when the token was not
    * active any more (used already, or revoked).
    */
-  async rotate(tokenHash: string, successor: RefreshTokenRow, now: number): Promise<boolean> {
-    return this.#db.transaction().execute(async (trx) => {
-      if (!(await markUsed(trx, tokenHash, now))) return false;
-      await insertRow(trx, { ...successor, replaces: tokenHash });
-      return true;
-    });
+  rotate(tokenHash: string, successor: RefreshTokenRow, now: number): Promise<boolean> {
+    return this.#replace(tokenHash, tokenHash, successor, now);
   }
 
   /**
@@ -89,10 +85,15 @@ export class RefreshTokenStore {
    * `superseded` is not active any more (redeemed by its holder, superseded
    * by a retry racing this one, or revoked).
    */
-  async retry(tokenHash: string, superseded: string, successor: RefreshTokenRow, now: number): Promise<boolean> {
+  retry(tokenHash: string, superseded: string, successor: RefreshTokenRow, now: number): Promise<boolean> {
+    return this.#replace(superseded, tokenHash, successor, now);
+  }
+
+  /** Marks the active token `spent` used and inserts `successor` as the one issued for `replaces`, in one transaction; false when `spent` was not active. */
+  #replace(spent: string, replaces: string, successor: RefreshTokenRow, now: number): Promise<boolean> {
     return this.#db.transaction().execute(async (trx) => {
-      if (!(await markUsed(trx, superseded, now))) return false;
-      await insertRow(trx, { ...successor, replaces: tokenHash });
+      if (!(await markUsed(trx, spent, now))) return false;
+      await insertRow(trx, { ...successor, replaces });
       return true;
     });
   }

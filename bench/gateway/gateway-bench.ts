@@ -261,7 +261,7 @@ export async function runGatewayBench({ durationS, warmupS, connections, rounds,
   } finally {
     for (const relay of relays) await relay.stop();
     // SIGINT lets a profiled child write its profile.
-    for (const child of children) child.kill(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ? 'SIGINT' : 'SIGKILL');
+    for (const child of children) child.kill(process.env['BENCH_GATEWAY_NODE_OPTIONS'] || process.env['BENCH_GATEWAY_ONLY_NODE_OPTIONS'] ? 'SIGINT' : 'SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -15,7 +15,19 @@ import type { AnswerTap } from './stream-task-tap.js';
  */
 export async function settleOrTrack(
   d: { tracker: SettlementTracker; credits: CreditHolds; charged?: ChargedMessages | undefined },
-  call: { key: string; message?: Record<string, unknown> | undefined; version: ProtocolVersion; tap: AnswerTap; estimate: number; agent: string; tenant: string; subject: string; failed: boolean },
+  call: {
+    key: string;
+    message?: Record<string, unknown> | undefined;
+    version: ProtocolVersion;
+    tap: AnswerTap;
+    estimate: number;
+    agent: string;
+    tenant: string;
+    subject: string;
+    failed: boolean;
+    /** The caller remembers a task's messageId in `d.charged` itself ({@link rememberCharged}), once the answer is out (the proxy, ADR 0057). */
+    rememberLater?: boolean;
+  },
 ): Promise<number | undefined> {
   const s = call;
   // The key the hold is settled under: the call's, or the answer's once the hold moved there (no copy of `call` per call).
@@ -24,7 +36,7 @@ export async function settleOrTrack(
   if (claim !== undefined) {
     const claimed = await claimKey(d.credits, s.key, claim);
     // The messageId reached a task that is charged (or held) once: a later repeat short of credit may be its retry.
-    if (s.tap.taskId !== undefined && d.charged !== undefined) rememberCharged(d.charged, s);
+    if (s.tap.taskId !== undefined && d.charged !== undefined && s.rememberLater !== true) rememberCharged(d.charged, s);
     if (claimed === undefined) {
       // Already charged (or held) by an earlier call: a retry, which pays nothing more. Its hold goes back.
       const released = await d.credits.refund(s.key, 'a retry of a call already charged');
@@ -99,7 +111,8 @@ async function claimKey(credits: CreditHolds, key: string, chargeKey: string): P
   }
 }
 
-function rememberCharged(charged: ChargedMessages, s: { message?: Record<string, unknown> | undefined; agent: string; tenant: string }): void {
+/** Remembers that the message's call was charged (or held) for the task its answer named: what tells a credit-short repeat of it (ADR 0046). */
+export function rememberCharged(charged: ChargedMessages, s: { message?: Record<string, unknown> | undefined; agent: string; tenant: string }): void {
   const messageId = s.message?.['messageId'];
   if (typeof messageId === 'string') charged.charged(s.agent, s.tenant, messageId);
 }

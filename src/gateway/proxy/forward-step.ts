@@ -44,13 +44,21 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   if (call.binding === 'ACP') input.fromRoot = true;
   // A bridged agent (ACP) is called in its own protocol; a native agent never reaches that branch's code (loaded on first use).
   const bridge = c.route!.record.bridge;
-  const result = bridge !== undefined ? await forwardToBridge(c, d, bridge, headers, tap) : d.tracing.enabled ? await forwardInSpan(c, d, input, tap) : await forwardUntraced(c, d, input);
+  const forwarding = bridge !== undefined ? forwardToBridge(c, d, bridge, headers, tap) : d.tracing.enabled ? forwardInSpan(c, d, input, tap) : forwardUntraced(c, d, input);
+  // What the request does not depend on is done while the agent works: in an Immediate queued after the one in which
+  // undici writes a request on an idle keep-alive connection (its idle-socket check), so after the write (ADR 0057).
+  if (c.unhashedInput !== undefined) setImmediate(hashInputOf, c);
+  const result = await forwarding;
   // Read before the answer was released; else (no body, a body cut midway, the ACP bridge) now.
   if (!c.answerRead) readAnswer(c, tap, watch, result.status);
   // A JSON-RPC error is counted as the status its error has over HTTP+JSON: the same failure, the same class whatever the binding.
   d.metrics.upstream(c.agent, call.operation, c.answerStatus ?? result.status, result.durationMs);
   if (tap === undefined || c.reservationKey === undefined) return;
   await settleCall(c, d, tap, c.audit.outcome === 'error' || result.bodyError !== undefined);
+}
+
+function hashInputOf(c: GatewayCall): void {
+  c.hashInput();
 }
 
 /**
@@ -96,6 +104,7 @@ async function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | unde
   // A JSON-RPC error answer is a failed call, as an HTTP error is: its hold is released, nothing charged.
   if (priced) await settleCall(c, d, tap, c.audit.outcome === 'error');
   c.audit.durationMs = performance.now() - c.started;
+  c.hashInput();
   const journal = d.journal;
   if (journal !== undefined) {
     // One write per turn to the answer journal; the database batches follow behind the answer (ADR 0047).
@@ -118,7 +127,9 @@ async function settleCall(c: GatewayCall, d: ProxyDeps, tap: AnswerTap, failed: 
   const key = c.reservationKey!;
   // From here the reservation is settled or tracked: the error path must not refund it.
   c.reservationKey = undefined;
-  const charged = await settleOrTrack(d, { key, message: c.call.message, version: c.call.version, tap, estimate: c.estimate, agent: c.agent, tenant: principal.tenant, subject: principal.subject, failed });
+  // A task's messageId is remembered as charged when the call is recorded, after its answer is out (ADR 0057).
+  if (tap.taskId !== undefined) c.chargedTask = true;
+  const charged = await settleOrTrack(d, { key, message: c.call.message, version: c.call.version, tap, estimate: c.estimate, agent: c.agent, tenant: principal.tenant, subject: principal.subject, failed, rememberLater: true });
   if (tap.taskId !== undefined) c.audit.taskId = tap.taskId;
   // What the call cost once settled; a call still running shows its hold (its settlement is audited as credits.settled).
   if (charged !== undefined) c.audit.milliCredits = charged;

@@ -1,7 +1,7 @@
 import { Readable, Transform, finished, pipeline } from 'node:stream';
 import type { ExchangeReply } from '../../http/index.js';
 import type { Logger } from '../../observability/index.js';
-import { clientResponseHeaders } from './forward-headers.js';
+import { setClientResponseHeaders } from './forward-headers.js';
 import type { UpstreamAnswer } from './upstream-exchange.js';
 
 /** How relaying went. */
@@ -49,7 +49,7 @@ export async function relayAnswer(
   reply: ExchangeReply,
   options: { method: string; tap?: ((chunk: Buffer) => void) | undefined; beforeRelease?: ((status: number) => Promise<void>) | undefined; log: Logger },
 ): Promise<RelayOutcome> {
-  reply.code(answer.statusCode).headers(clientResponseHeaders(answer.headers));
+  setClientResponseHeaders(answer.headers, reply.code(answer.statusCode));
   // An answer without a body, or held whole, is written by one `end`: once it is handed to the
   // socket there is nothing left to wait for (a client gone by then changes nothing the gateway
   // records), so no `finished` listeners per call on the common path.

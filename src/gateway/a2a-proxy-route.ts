@@ -175,7 +175,8 @@ async function runSteps(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
   const approval = approvalStep(c, o);
   if (approval === true || (approval !== false && (await approval))) return;
   concurrencyStep(c, o);
-  await reserveStep(c, o);
+  const reserved = reserveStep(c, o);
+  if (reserved !== undefined) await reserved;
   await forwardStep(c, o);
 }
 

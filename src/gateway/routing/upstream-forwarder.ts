@@ -33,8 +33,8 @@ export interface ForwardInput {
   signal?: AbortSignal | undefined;
   /** Sees each chunk of the answer's body before the client does (task id, audit hash). */
   tap?: ((chunk: Buffer) => void) | undefined;
-  /** Runs once the whole answer went through `tap` and before the client has it (`relayAnswer`). */
-  beforeRelease?: ((status: number) => Promise<void>) | undefined;
+  /** Runs once the whole answer went through `tap` and before the client has it (`relayAnswer`); returns a promise only when the answer must wait for it. */
+  beforeRelease?: ((status: number) => Promise<void> | undefined) | undefined;
   /** Who is calling (the tenant): failures one caller provokes do not open a breaker for others. */
   caller?: string | undefined;
 }

@@ -95,6 +95,9 @@ function readAnswer(c: GatewayCall, tap: AnswerTap | undefined, watch: AnswerErr
  * appended to it in one write per turn of the event loop and reach the
  * database behind the answer; without it (ADR 0035), the answer waits for
  * their database transactions, one per turn for all the calls answered in it.
+ * A promise only when the answer must wait: a call held on a lease and alone
+ * in flight settles and is journaled at once, and its answer is written in
+ * the same turn of the microtask queue (ADR 0057).
  */
 function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, watch: AnswerErrorWatch | undefined, status: number): Promise<void> | undefined {
   readAnswer(c, tap, watch, status);
@@ -107,11 +110,11 @@ function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined,
   // A JSON-RPC error answer is a failed call, as an HTTP error is: its hold is released, nothing charged.
   // A call held on a lease settles in memory: no promise waited for before its journal line (ADR 0057).
   const settled = priced ? settleCall(c, d, tap, c.audit.outcome === 'error') : undefined;
-  return settled === undefined ? record(c, d, priced) : settled.then(() => record(c, d, priced));
+  return settled === undefined ? recordDurably(c, d, priced) : settled.then(() => recordDurably(c, d, priced));
 }
 
 /** The call's audit row (and what it settled) made durable before its answer is released: a promise only when that is waited for. */
-function record(c: GatewayCall, d: ProxyDeps, priced: boolean): Promise<void> | undefined {
+function recordDurably(c: GatewayCall, d: ProxyDeps, priced: boolean): Promise<void> | undefined {
   c.audit.durationMs = performance.now() - c.started;
   c.hashInput();
   const journal = d.journal;

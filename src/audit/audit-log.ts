@@ -171,7 +171,7 @@ class BatchedAuditLog implements AuditLog {
     this.#log = options.logger.child({ module: 'audit' });
     // A caller bug (a function where a method name belongs), not a client's: worth a warning, never a lost row.
     this.#onCoerced = (coerced) => this.#log.warn({ coerced }, 'audit entry had fields of the wrong type: recorded with them coerced (see detail.$coerced)');
-    this.#writer = options.database.sqlite !== undefined ? new SqliteChainWriter(options.database.sqlite) : new PostgresChainWriter(options.database.db);
+    this.#writer = options.database.sqlite !== undefined ? new SqliteChainWriter(options.database.sqlite) : new PostgresChainWriter(options.database.db, options.database.postgresPool);
     this.#reader = new AuditReader(options.database.db, this.#doorbell);
     const { metrics } = options;
     this.#securityEvents = metrics.counter('agentmesh_audit_security_events_total', 'Security events audited (bad tokens, scope denials, quota hits, tenant mismatches, any denied call), by event type.', ['event_type']);

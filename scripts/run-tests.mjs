@@ -45,6 +45,7 @@ const INSTALL = {
   'redis-server': 'apt-get install redis-server',
   'redis-cli': 'apt-get install redis-tools',
   openssl: 'apt-get install openssl',
+  haproxy: 'apt-get install haproxy',
   'older-node': "apt-get install nodejs (Debian's Node, older than 24, with its npm at /usr/bin/npm), or set OLD_NODE to a Node older than 24",
   n8n: `node scripts/install-n8n.mjs (n8n@${N8N_VERSION} into ${n8nHome()}; set AGENTMESH_N8N_HOME to use another folder)`,
 };
@@ -78,7 +79,7 @@ function onPath(tool) {
   // A Node older than 24 beside the one running: the entry points' refusal of it is run for real (its version is the test's to check).
   if (tool === 'older-node') return existsSync(process.env.OLD_NODE ?? '/usr/bin/node');
   // Debian puts these in sbin, which a non-root PATH may lack.
-  if (tool === 'pgbouncer' || tool === 'debootstrap') return existsSync(`/usr/sbin/${tool}`) || onPathDirs(tool);
+  if (tool === 'pgbouncer' || tool === 'debootstrap' || tool === 'haproxy') return existsSync(`/usr/sbin/${tool}`) || onPathDirs(tool);
   return onPathDirs(tool);
 }
 

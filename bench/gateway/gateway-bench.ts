@@ -1,8 +1,10 @@
 /**
  * The gateway part of `npm run bench`: SendMessage to the agentmesh runtime
- * directly, then through four fronts in the same run — a bare node:http +
+ * directly, then through the fronts in the same run — a bare node:http +
  * undici relay, nginx as a plain relay, HAProxy verifying the JWT with a
- * stick-table rate limit, and the gateway with everything on (JWT
+ * stick-table rate limit, HAProxy relaying with agentmesh's policy agent
+ * deciding beside it over SPOE (per call, and with the verdict cached in
+ * HAProxy; bench/gateway/spoe), and the gateway with everything on (JWT
  * validation, scope and tenant checks, quotas, a credit reservation and
  * settlement per call, the audit trail) — every target once per round, the
  * median of the rounds reported. nginx and HAProxy are used when installed,
@@ -19,7 +21,8 @@ import { summarizeRounds, type GatewayAbsence, type GatewayBenchReport, type Gat
 import { startHaproxyRelay } from './haproxy-relay.js';
 import type { NativeRelay } from './native-relay.js';
 import { startNginxRelay } from './nginx-relay.js';
-import { REQUESTS_PER_MINUTE, cpuOf, json, provisionBenchClient, startStackChild as startChild } from './stack-process.js';
+import { startHaproxySpoe, type SpoeMode } from './spoe/index.js';
+import { REQUESTS_PER_MINUTE, cpuOf, json, provisionBenchClient, spoeFailuresIn, startSpoeAgentIn, startStackChild as startChild } from './stack-process.js';
 
 export { formatGatewayBench, gatewayBenchFailed, type GatewayBenchReport } from './gateway-report.js';
 
@@ -71,6 +74,12 @@ interface Front {
   url: string;
   headers: () => Record<string, string>;
   cpu: (() => Promise<number>) | undefined;
+  /** Of `cpu`, the policy agent's process (the SPOE fronts). */
+  agentCpu?: () => Promise<number>;
+  /** The runtime behind it, when not the shared one (the SPOE fronts' requires the assertion). */
+  runtime?: ChildProcess;
+  /** Failures the front saw that the load's counts cannot (a JSON-RPC error comes with HTTP 200), so far. */
+  failures?: () => Promise<number>;
 }
 
 export async function completes(url: string, headers: Record<string, string>): Promise<string | undefined> {
@@ -89,6 +98,17 @@ async function checkHaproxy(url: string, token: string): Promise<string | undefi
   await wrong.arrayBuffer();
   if (wrong.status !== 401) return `a token signed by another key answered ${wrong.status}, not 401`;
   return completes(url, { authorization: `Bearer ${token}` });
+}
+
+/**
+ * An SPOE front: HAProxy refuses a call without a token and one signed by
+ * another key, the runtime behind it refuses a call without the gateway's
+ * assertion, and a call with the gateway's token completes through it.
+ */
+async function checkSpoe(url: string, token: string, strictRuntimeUrl: string): Promise<string | undefined> {
+  const refused = await json(strictRuntimeUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0' }, body: body().replace('[<id>]', `strict-${Date.now()}`) });
+  if (refused.body?.result !== undefined) return 'the runtime behind the SPOE front answered a call without the gateway assertion';
+  return checkHaproxy(url, token);
 }
 
 /** Starts a native relay; `skipped` when it is not installed, `failed` when it is but does not work. */
@@ -138,6 +158,11 @@ export async function runGatewayBench({ durationS, warmupS, connections, rounds,
     const path = '/agents/bench';
     const directUrl = `${runtimeOrigin}${path}`;
     const viaGateway = `${gatewayUrl}${path}`;
+    // The runtime behind the SPOE fronts: not registered (the gateway does not route to it), and it requires the
+    // gateway's assertion, so the agent's assertions are checked as the gateway's are.
+    const strict = await startChild({ kind: 'runtime', dataDir: join(dataDir, 'runtime-strict'), jwksUrl, requireAssertion: true });
+    children.push(strict.child);
+    const strictOrigin = strict.message['url']!;
     const proxy = await startChild({ kind: 'proxy', upstream: directUrl });
     children.push(proxy.child);
     const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -165,29 +190,52 @@ export async function runGatewayBench({ durationS, warmupS, connections, rounds,
       log,
     );
     if (haproxy) relays.push(haproxy);
+    const spoeFronts: Front[] = [];
+    for (const mode of ['per-call', 'cached'] as SpoeMode[]) {
+      const target = mode === 'cached' ? ('haproxy-spoe-cached' as const) : ('haproxy-spoe' as const);
+      const relay = await startRelay(
+        target,
+        async () => startHaproxySpoe({ dir: join(dataDir, 'haproxy'), upstream: strictOrigin, agentPort: await startSpoeAgentIn(control.child, mode === 'cached'), mode }),
+        (started) => checkSpoe(`${started.origin}${path}`, token, `${strictOrigin}${path}`),
+        absent,
+        log,
+      );
+      if (relay === undefined) continue;
+      relays.push(relay);
+      // The front is HAProxy and the agent's process (the gateway's, whose data plane is idle meanwhile) together.
+      spoeFronts.push({ target, url: `${relay.origin}${path}`, headers: auth, cpu: async () => (await relay.cpuMicros()) + (await cpuOf(control.child)), agentCpu: () => cpuOf(control.child), runtime: strict.child, failures: () => spoeFailuresIn(control.child) });
+    }
     for (const { target, reason } of absent.failed) log(`gateway: ${target} FAILED: ${reason}`);
 
-    const fronts: Front[] = [
+    const allFronts: Front[] = [
       { target: 'direct', url: directUrl, headers: () => ({}), cpu: undefined },
       { target: 'bare-relay', url: proxy.message['url']!, headers: () => ({}), cpu: () => cpuOf(proxy.child) },
       ...(nginx ? [{ target: 'nginx' as const, url: `${nginx.origin}${path}`, headers: () => ({}), cpu: () => nginx.cpuMicros() }] : []),
       ...(haproxy ? [{ target: 'haproxy-jwt' as const, url: `${haproxy.origin}${path}`, headers: auth, cpu: () => haproxy.cpuMicros() }] : []),
+      ...spoeFronts,
       { target: 'gateway', url: viaGateway, headers: auth, cpu: () => cpuOf(control.child) },
     ];
+    // BENCH_GATEWAY_FRONTS (a comma list of targets) measures those alone: a CPU profile of one front's process.
+    const only = process.env['BENCH_GATEWAY_FRONTS']?.split(',').map((t) => t.trim()).filter(Boolean);
+    const fronts = only === undefined ? allFronts : allFronts.filter((f) => only.includes(f.target));
     const roundRows: GatewayRow[][] = [];
     for (let round = 1; round <= rounds; round++) {
       if (round > 1) token = await fetchToken();
       const rows: GatewayRow[] = [];
       // Each round starts one target later, so no target always follows the same one (the machine's load drifts).
       const order = fronts.map((_, i) => fronts[(i + round - 1) % fronts.length]!);
-      for (const { target, url, headers, cpu } of order) {
+      for (const { target, url, headers, cpu, agentCpu, runtime: behind = runtime.child, failures } of order) {
         log(`gateway${rounds > 1 ? ` round ${round} of ${rounds}` : ''}: ${target}: warm-up ${warmupS} s, then ${durationS} s at ${connections} connections, then 1,000 calls one at a time…`);
+        const failedBefore = failures ? await failures() : 0;
         if (warmupS > 0) await load(url, headers(), connections, warmupS);
-        const before = { runtime: await cpuOf(runtime.child), front: cpu ? await cpu() : 0 };
+        const before = { runtime: await cpuOf(behind), front: cpu ? await cpu() : 0, agent: agentCpu ? await agentCpu() : 0 };
         const result = await load(url, headers(), connections, durationS);
-        const runtimeCpuMicros = (await cpuOf(runtime.child)) - before.runtime;
+        const runtimeCpuMicros = (await cpuOf(behind)) - before.runtime;
         const frontCpuMicros = cpu ? (await cpu()) - before.front : undefined;
+        const agentCpuMicros = agentCpu ? (await agentCpu()) - before.agent : undefined;
         const one = await sequential(url, headers(), 1000);
+        // What the front saw fail over the warm-up, the loaded run and the calls one at a time.
+        const seenFailing = failures ? (await failures()) - failedBefore : 0;
         const requests = Math.max(1, result.requests.total);
         rows.push({
           target,
@@ -197,11 +245,12 @@ export async function runGatewayBench({ durationS, warmupS, connections, rounds,
           sequentialP50Ms: one.p50Ms,
           sequentialP99Ms: one.p99Ms,
           errors: result.errors,
-          non2xx: result.non2xx + one.failures,
+          non2xx: result.non2xx + one.failures + seenFailing,
           runtimeCpuMicros: runtimeCpuMicros / requests,
           frontCpuMicros: frontCpuMicros === undefined ? undefined : frontCpuMicros / requests,
+          ...(agentCpuMicros !== undefined && { agentCpuMicros: agentCpuMicros / requests }),
         });
-        log(`  ${target}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; one at a time p50 ${one.p50Ms.toFixed(3)} ms; CPU µs/req front ${frontCpuMicros === undefined ? '-' : (frontCpuMicros / requests).toFixed(0)}${result.errors + result.non2xx + one.failures > 0 ? `; ${result.errors} errors, ${result.non2xx + one.failures} non-2xx` : ''}`);
+        log(`  ${target}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; one at a time p50 ${one.p50Ms.toFixed(3)} ms; CPU µs/req front ${frontCpuMicros === undefined ? '-' : (frontCpuMicros / requests).toFixed(0)}${agentCpuMicros === undefined ? '' : ` (agent ${(agentCpuMicros / requests).toFixed(0)})`}${result.errors + result.non2xx + one.failures + seenFailing > 0 ? `; ${result.errors} errors, ${result.non2xx + one.failures + seenFailing} non-2xx or failed answers` : ''}`);
       }
       roundRows.push(rows);
     }
@@ -212,7 +261,7 @@ export async function runGatewayBench({ durationS, warmupS, connections, rounds,
   } finally {
     for (const relay of relays) await relay.stop();
     // SIGINT lets a profiled child write its profile.
-    for (const child of children) child.kill(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ? 'SIGINT' : 'SIGKILL');
+    for (const child of children) child.kill(process.env['BENCH_GATEWAY_NODE_OPTIONS'] || process.env['BENCH_GATEWAY_ONLY_NODE_OPTIONS'] ? 'SIGINT' : 'SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -74,7 +74,7 @@ export async function runInProcessBench({ durationS, warmupS, connections, round
     const rows = (['loopback', 'memory'] as const).map((mode) => ({ mode, requestsPerSec: median(seen[mode].rps), cpuMicrosPerCall: median(seen[mode].cpu), failures: seen[mode].failures }));
     return { rows, cpuRatio: rows[1]!.cpuMicrosPerCall / rows[0]!.cpuMicrosPerCall };
   } finally {
-    for (const child of children) child.kill(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ? 'SIGINT' : 'SIGKILL');
+    for (const child of children) child.kill(process.env['BENCH_GATEWAY_NODE_OPTIONS'] || process.env['BENCH_GATEWAY_ONLY_NODE_OPTIONS'] ? 'SIGINT' : 'SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -34,7 +34,7 @@ export async function startStackChild(start: Record<string, unknown>): Promise<S
   return { child, message };
 }
 
-function ask<T>(child: ChildProcess, type: 'cpu' | 'stats'): Promise<T> {
+function ask<T>(child: ChildProcess, type: 'cpu' | 'stats' | 'spoe' | 'spoe-stats', extra: Record<string, unknown> = {}): Promise<T> {
   return new Promise<T>((resolve) => {
     const onMessage = (m: { type?: string }) => {
       if (m.type !== type) return;
@@ -42,8 +42,19 @@ function ask<T>(child: ChildProcess, type: 'cpu' | 'stats'): Promise<T> {
       resolve(m as T);
     };
     child.on('message', onMessage);
-    child.send({ type });
+    child.send({ type, ...extra });
   });
+}
+
+/** Starts the SPOE policy agent in a `control` child (beside its gateway, over its parts); resolves to the agent's port. */
+export async function startSpoeAgentIn(child: ChildProcess, cacheVerdicts: boolean): Promise<number> {
+  return (await ask<{ port: number }>(child, 'spoe', { cacheVerdicts })).port;
+}
+
+/** Answers the SPOE policy agents of a `control` child saw fail (an error status or a JSON-RPC error), and calls they never saw answered. */
+export async function spoeFailuresIn(child: ChildProcess): Promise<number> {
+  const m = await ask<{ failedAnswers: number; abandoned: number }>(child, 'spoe-stats');
+  return m.failedAnswers + m.abandoned;
 }
 
 /** CPU time (user + system) a bench child has used so far, µs. */

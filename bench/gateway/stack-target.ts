@@ -21,6 +21,7 @@ import { createRuntime, defineAgent } from '../../src/runtime/index.js';
 import { RedisBus } from '../../src/storage/index.js';
 import { callCounts, installCallCounters, writeTally } from '../scale/call-counters.js';
 import { startAllocationProfile } from './allocation-profile.js';
+import { startPolicyAgentServer, type PolicyAgentStats } from './spoe/index.js';
 
 const writeAllocationProfile = startAllocationProfile();
 
@@ -34,7 +35,7 @@ export interface SharedState {
 type Start =
   | { type: 'start'; kind: 'registry'; dataDir: string }
   | { type: 'start'; kind: 'control'; dataDir: string; adminToken: string; registryUrl: string; shared?: SharedState; port?: number; publicUrl?: string; keyEncryptionSecret?: string }
-  | { type: 'start'; kind: 'runtime'; dataDir: string; registryUrl: string; jwksUrl: string; shared?: SharedState }
+  | { type: 'start'; kind: 'runtime'; dataDir: string; registryUrl?: string; jwksUrl: string; shared?: SharedState; requireAssertion?: boolean }
   | { type: 'start'; kind: 'proxy'; upstream: string }
   | { type: 'start'; kind: 'together'; dataDir: string; adminToken: string; registryUrl: string; inProcess: boolean; directCalls?: boolean };
 
@@ -114,7 +115,12 @@ async function sharedState(shared: SharedState | undefined, as: string) {
 /** instructions-per-call `--profile-dir`: the main thread sampled over the measured calls only. */
 let profiler: Session | undefined;
 
-process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' } | { type: 'stats' } | { type: 'headers' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string }) => {
+/** The gateway of a `control` child: the SPOE policy agent decides with its parts. */
+let controlGateway: Awaited<ReturnType<typeof createGateway>> | undefined;
+/** The policy agents started in this child, for their counters. */
+const spoeAgents: PolicyAgentStats[] = [];
+
+process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' } | { type: 'stats' } | { type: 'headers' } | { type: 'spoe'; cacheVerdicts: boolean } | { type: 'spoe-stats' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string }) => {
   if (message.type === 'profile-start') {
     profiler = new Session();
     profiler.connect();
@@ -131,6 +137,17 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
     profiler = undefined;
     await writeFile(message.file, JSON.stringify(profile));
     process.send?.({ type: 'profile-written' });
+    return;
+  }
+  if (message.type === 'spoe') {
+    // HAProxy's policy agent (bench/gateway/spoe), in the gateway's process: its identity, credits and audit.
+    const { agent, server } = await startPolicyAgentServer(controlGateway!, { cacheVerdicts: message.cacheVerdicts });
+    spoeAgents.push(agent.stats);
+    process.send?.({ type: 'spoe', port: server.port });
+    return;
+  }
+  if (message.type === 'spoe-stats') {
+    process.send?.({ type: 'spoe-stats', failedAnswers: spoeAgents.reduce((sum, s) => sum + s.failedAnswers, 0), abandoned: spoeAgents.reduce((sum, s) => sum + s.abandoned, 0) });
     return;
   }
   if (message.type === 'headers') {
@@ -170,6 +187,7 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
       },
     });
     const { url: gatewayUrl } = await gateway.listen();
+    controlGateway = gateway;
     // Under valgrind (instructions-per-call) the gateway, like the runtime below, can spend seconds in a
     // compile on a busy host before a request's headers are read: no 408 for that. Node's server reads
     // this deadline at each check, so it can be lengthened after listening.
@@ -206,7 +224,8 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
     ...shared.options,
     agents: [benchAgent],
     // The bench measures the runtime directly too, so direct calls stay open (a development opt-out:
-    // with a gateway configured the runtime otherwise requires its assertion).
+    // with a gateway configured the runtime otherwise requires its assertion). `requireAssertion`: the
+    // runtime behind the SPOE fronts, which must pass the assertion check as the gateway's calls would.
     config: {
       ...shared.config,
       // Replicas on one database seal push configs under one secret (docs/operations.md, AGENTMESH_SECRET).
@@ -215,9 +234,9 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
       host: '127.0.0.1',
       dataDir: message.dataDir,
       logLevel: 'warn',
-      registryUrl: message.registryUrl,
+      ...(message.registryUrl !== undefined && { registryUrl: message.registryUrl }),
       gatewayJwksUrl: message.jwksUrl,
-      requireGatewayAssertion: false,
+      requireGatewayAssertion: message.requireAssertion === true,
       // Under valgrind (instructions-per-call) a request can wait seconds for a compile on a busy host: no 408 for that.
       ...(process.env['AGENTMESH_BENCH_PATIENT'] === '1' ? { headersTimeoutMs: 120_000, requestTimeoutMs: 600_000 } : {}),
     },

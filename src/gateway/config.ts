@@ -51,6 +51,13 @@ export const gatewayConfigSchema = z
      * its caller's token (docs/adr/0042-durable-delegation-grants.md).
      */
     delegationGrantTtlSeconds: z.number().int().min(60).max(30 * 86_400).default(86_400),
+    /**
+     * How long after its use a grant's used refresh token may be presented
+     * again as a retry of a redemption whose answer was lost, seconds (5
+     * minutes; 0: never; env GATEWAY_DELEGATION_GRANT_RETRY_SECONDS;
+     * docs/adr/0058-delegation-grant-redemption-retry.md).
+     */
+    delegationGrantRetrySeconds: z.number().int().min(0).max(3600).default(300),
     signingAlg: z.enum(['ES256', 'RS256']).default('ES256'),
     /** Signing keys rotate this often, ms (7 days); retired keys stay published until their tokens expire. */
     keyRotationIntervalMs: z.number().int().min(60_000).default(7 * 24 * 3600 * 1000),

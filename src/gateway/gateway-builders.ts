@@ -121,6 +121,7 @@ export async function buildParts({ config, backends, publicUrl, metrics, log, st
       audience: config.audience,
       tokenTtlSeconds: config.tokenTtlSeconds,
       delegationGrantTtlSeconds: config.delegationGrantTtlSeconds,
+      delegationGrantRetrySeconds: config.delegationGrantRetrySeconds,
       signingAlg: config.signingAlg,
       keyRotationIntervalMs: config.keyRotationIntervalMs,
       clockToleranceSeconds: config.clockToleranceSeconds,

@@ -132,6 +132,8 @@ export interface IdentityRefreshTokensTable {
   family_expires_at: number;
   created_at: number;
   used_at: number | null;
+  /** The hash of the token this one was issued for (its predecessor); NULL for a grant's first token. */
+  replaces: string | null;
 }
 
 export interface IdentityTables {

@@ -104,3 +104,11 @@ export async function available(gatewayUrl: string, tenant: string): Promise<num
   if (res.status !== 200) throw new Error(`balance answered ${res.status}: ${JSON.stringify(body)}`);
   return body.availableMilliCredits;
 }
+
+/** The gateway's delegation grant outcomes so far (issued, refreshed, retried, reused…), as its metrics listener at `metricsUrl` counts them. */
+export async function delegationGrantOutcomes(metricsUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(metricsUrl)).text();
+  const counted: Record<string, number> = {};
+  for (const [, outcome, value] of text.matchAll(/^agentmesh_identity_delegation_grants_total\{outcome="([a-z]+)"\} (\d+)$/gm)) counted[outcome!] = Number(value);
+  return counted;
+}

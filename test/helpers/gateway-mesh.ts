@@ -40,13 +40,14 @@ export type GatewayMesh = Awaited<ReturnType<typeof startGatewayMesh>>;
  * An orchestrator behind the mesh's gateway: it calls agents through the gateway with a delegating
  * client of its own (tenant platform, the A2A scopes and `options.scopes`), its runtime accepts only
  * the gateway's assertions (with `options.runtime` added), and the gateway routes to it once this
- * resolves. The caller closes it before the mesh.
+ * resolves. `options.gatewayUrl` is where it reaches the gateway, when a test puts something in
+ * between. The caller closes it before the mesh.
  */
-export async function startMeshOrchestrator(mesh: GatewayMesh, options: { scopes?: string[]; runtime?: RuntimeConfigInput } = {}) {
+export async function startMeshOrchestrator(mesh: GatewayMesh, options: { scopes?: string[]; runtime?: RuntimeConfigInput; gatewayUrl?: string } = {}) {
   const { gw, registry } = mesh;
   const own = await createClient(gw.url, { name: 'orchestrator', tenant: 'platform', scopes: ['gateway:delegate', 'a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', ...(options.scopes ?? [])] });
   const runtime = { registryUrl: registry.url, gatewayJwksUrl: `${gw.url}/.well-known/jwks.json`, requireGatewayAssertion: true, ...options.runtime };
-  const orch = await startOrchestrator({}, { config: { gatewayUrl: gw.url, clientId: own.clientId, clientSecret: own.clientSecret, registryUrl: registry.url, runtime } });
+  const orch = await startOrchestrator({}, { config: { gatewayUrl: options.gatewayUrl ?? gw.url, clientId: own.clientId, clientSecret: own.clientSecret, registryUrl: registry.url, runtime } });
   await until('the gateway to route to the orchestrator', async () => gw.gateway.router.agent('orchestrator')?.instances.some((i) => i.inRotation) ?? false);
   return orch;
 }

@@ -49,6 +49,14 @@ export const identityConfigSchema = z
      * caller after the caller's token expired (docs/adr/0042-durable-delegation-grants.md).
      */
     delegationGrantTtlSeconds: z.number().int().min(60).max(30 * 86_400).default(86_400),
+    /**
+     * How long after its use a delegation grant's used refresh token may be
+     * presented again as a retry of a redemption whose answer was lost, while
+     * the token it was exchanged for was never redeemed, seconds (5 minutes:
+     * past an orchestrator's replica takeover; 0: every second presentation
+     * is a reuse) (docs/adr/0058-delegation-grant-redemption-retry.md).
+     */
+    delegationGrantRetrySeconds: z.number().int().min(0).max(3600).default(300),
     /** Algorithm of new signing keys. */
     signingAlg: z.enum(['ES256', 'RS256']).default('ES256'),
     /** A signing key signs for this long before the next one takes over, ms (7 days). */

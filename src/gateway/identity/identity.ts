@@ -197,8 +197,8 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   const issued = metrics.counter('agentmesh_identity_tokens_issued_total', 'Access tokens issued, by client authentication method', ['method']);
   const exchanged = metrics.counter('agentmesh_identity_token_exchanges_total', 'Tokens issued by token exchange (RFC 8693), by the kind of subject token (access_token, external, assertion)', ['subject']);
   const refused = metrics.counter('agentmesh_identity_oauth_errors_total', 'OAuth requests refused, by endpoint and RFC 6749 error code', ['endpoint', 'error']);
-  const grantOutcomes = metrics.counter('agentmesh_identity_delegation_grants_total', 'Delegation grants (refresh tokens, ADR 0042) issued, refreshed, revoked and refused, by outcome (issued, refreshed, revoked, reused, expired, unknown)', ['outcome']);
-  const grants = new DelegationGrants({ store: refreshTokenStore, signer, clients, apiKeys, revocations, grantTtlSeconds: config.delegationGrantTtlSeconds, clock, log, outcomes: grantOutcomes });
+  const grantOutcomes = metrics.counter('agentmesh_identity_delegation_grants_total', 'Delegation grants (refresh tokens, ADR 0042) issued, refreshed, retried, revoked and refused, by outcome (issued, refreshed, retried: a used token presented again before its successor was redeemed, ADR 0058; revoked, reused, expired, unknown)', ['outcome']);
+  const grants = new DelegationGrants({ store: refreshTokenStore, signer, clients, apiKeys, revocations, grantTtlSeconds: config.delegationGrantTtlSeconds, retrySeconds: config.delegationGrantRetrySeconds, clock, log, outcomes: grantOutcomes });
   const leadSeconds = Math.floor(keyPublishLeadMs(config) / 1000);
 
   log.info({ issuer: config.issuer, alg: config.signingAlg, keys: ring.size, externalIssuers: config.externalIssuers.map((e) => e.issuer), adminToken: config.adminToken !== undefined }, 'identity ready');

@@ -20,6 +20,7 @@ import { identityRefreshTokensMigration } from './0018-identity-refresh-tokens.j
 import { workflowRunGrantsMigration } from './0019-workflow-run-grants.js';
 import { gatewayApprovalsMigration } from './0020-gateway-approvals.js';
 import { auditJournalMarksMigration } from './0021-audit-journal-marks.js';
+import { identityRefreshTokenRetriesMigration } from './0022-identity-refresh-token-retries.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -50,6 +51,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0019-workflow-run-grants': workflowRunGrantsMigration(),
         '0020-gateway-approvals': gatewayApprovalsMigration(dialect),
         '0021-audit-journal-marks': auditJournalMarksMigration(dialect),
+        '0022-identity-refresh-token-retries': identityRefreshTokenRetriesMigration(),
       };
     },
   };

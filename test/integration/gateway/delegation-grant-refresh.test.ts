@@ -2,7 +2,8 @@
  * Delegation grants at the identity's token endpoint, on a fake clock
  * (docs/adr/0042-durable-delegation-grants.md): a refresh token issued by
  * token exchange outlives the caller's access token, rotates on every use,
- * revokes its family when a used one comes back, ends with the caller's
+ * revokes its family when a used one comes back after its successor was
+ * redeemed (the retry of a lost answer is delegation-grant-retry.test.ts), ends with the caller's
  * token or client, shrinks with the caller's scopes, and never outlives its
  * configured lifetime.
  */
@@ -75,16 +76,18 @@ describe('delegation grants: refresh tokens from token exchange', () => {
     assert.equal(who.body.principal.subject, caller.clientId);
   });
 
-  test('a used refresh token presented again revokes the whole grant', async () => {
+  test('a used refresh token presented again after its successor was redeemed revokes the whole grant', async () => {
     const caller = await tokenFor(f.app);
     const grant = await grantFor(caller.token);
     const first = await refresh(grant.access_token);
     assert.equal(first.status, 200);
+    const second = await refresh(first.body.refresh_token);
+    assert.equal(second.status, 200);
     const replay = await refresh(grant.access_token);
     assert.equal(replay.status, 400);
     assert.deepEqual(replay.body, { error: 'invalid_grant', error_description: 'the refresh token was used already: its delegation grant is revoked, and the caller must start again' });
-    // The legitimate holder's successor went with the family.
-    const successor = await refresh(first.body.refresh_token);
+    // The legitimate holder's newest token went with the family.
+    const successor = await refresh(second.body.refresh_token);
     assert.equal(successor.status, 400);
     assert.equal(successor.body.error, 'invalid_grant');
     assert.match(successor.body.error_description, /revoked/);

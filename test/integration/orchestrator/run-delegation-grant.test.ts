@@ -3,9 +3,12 @@
  * (docs/adr/0042-durable-delegation-grants.md), with the orchestrator in a
  * process of its own behind a real gateway: the run completes after the
  * caller's token expired, a run whose orchestrator was killed with -9 is
- * resumed by the next process and completes, a caller who revokes its token
- * stops the run's later steps with a clear error, and a stolen refresh token
- * redeemed by someone else revokes the grant.
+ * resumed by the next process and completes (also when the killed process
+ * had redeemed the grant without recording the rotated token: the next one
+ * retries that redemption, docs/adr/0058-delegation-grant-redemption-retry.md),
+ * a caller who revokes its token stops the run's later steps with a clear
+ * error, and a stolen refresh token that someone else goes on redeeming
+ * revokes the grant.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +20,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { defineAgent, type SkillContext } from '../../../src/runtime/index.js';
 import { deriveSealingKey, openSealedValue } from '../../../src/storage/index.js';
-import { callAgent, createClient, fetchToken } from '../../helpers/gateway-fixture.js';
+import { callAgent, createClient, delegationGrantOutcomes, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { waitForOutput } from '../../helpers/child-output.js';
 import { outputsOf, runMessage } from '../../helpers/orchestrator-fixture.js';
@@ -156,6 +159,15 @@ describe('a run acts for its caller through its delegation grant', () => {
       db.close();
     }
   };
+  /** Runs `statement` on the orchestrators' database (while no orchestrator runs). */
+  const onOrchestratorDb = (statement: string): void => {
+    const db = new Database(join(dataDir, 'mesh.db'));
+    try {
+      db.exec(statement);
+    } finally {
+      db.close();
+    }
+  };
 
   before(async () => {
     // The waits below poll as fast as the host answers: on a quiet host that is past the default 1,000 calls a minute.
@@ -208,6 +220,30 @@ describe('a run acts for its caller through its delegation grant', () => {
     assert.deepEqual(outputsOf(task).recorder, { tenant: 'acme', caller: user.clientId, actors: [own.clientId] });
   });
 
+  test('an orchestrator killed after the gateway rotated the grant but before the row recorded it: the next process retries that redemption and completes', async () => {
+    const runId = await start('unrecorded', await callerToken());
+    await entered('unrecorded');
+    const recorded = sealedGrantOf(runId);
+    await kill();
+    // The next process's rotation is answered by the gateway but never reaches the row, as when a
+    // process dies between the two (the row's update is skipped, not refused: the process goes on).
+    onOrchestratorDb('create trigger keep_grant before update of delegation_grant on workflow_runs when new.delegation_grant is not null begin select raise(ignore); end');
+    const before = await delegationGrantOutcomes(mesh.gw.metricsUrl);
+    await startOrchestrator();
+    await until('the resumed run to redeem its grant', async () => ((await delegationGrantOutcomes(mesh.gw.metricsUrl))['refreshed'] ?? 0) > (before['refreshed'] ?? 0));
+    assert.equal(sealedGrantOf(runId), recorded, 'the row still holds the token the gateway has marked used');
+    await kill();
+    onOrchestratorDb('drop trigger keep_grant');
+    await startOrchestrator();
+    latch('unrecorded').open.resolve();
+    const task = await ended(runId);
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
+    assert.deepEqual(outputsOf(task).recorder, { tenant: 'acme', caller: user.clientId, actors: [own.clientId] });
+    const after = await delegationGrantOutcomes(mesh.gw.metricsUrl);
+    assert.equal((after['retried'] ?? 0) - (before['retried'] ?? 0), 1, 'the used token came back once, as a retry');
+    assert.equal(after['reused'] ?? 0, before['reused'] ?? 0);
+  });
+
   test("a caller that revokes its token stops the run's later steps with a clear error", async () => {
     const token = await callerToken();
     const runId = await start('revoked', token);
@@ -226,7 +262,7 @@ describe('a run acts for its caller through its delegation grant', () => {
     assert.match(text, /can no longer act for its caller/);
   });
 
-  test('a stolen refresh token redeemed by another revokes the grant: the run fails, and the thief keeps nothing', async () => {
+  test('a stolen refresh token that another goes on redeeming revokes the grant: the run fails, and the thief keeps nothing', async () => {
     const runId = await start('stolen', await callerToken());
     await entered('stolen');
     // Someone with the database, the storage secret and the orchestrator's client redeems the grant first.
@@ -237,7 +273,10 @@ describe('a run acts for its caller through its delegation grant', () => {
       fetch(`${mesh.gw.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString() });
     const theft = await redeem(stolen);
     assert.equal(theft.status, 200);
-    const thiefNext = ((await theft.json()) as any).refresh_token as string;
+    // The thief goes on with the grant: the stolen token's successor is redeemed, so the stolen one is no retry any more.
+    const goingOn = await redeem(((await theft.json()) as any).refresh_token as string);
+    assert.equal(goingOn.status, 200);
+    const thiefNext = ((await goingOn.json()) as any).refresh_token as string;
     // A new process has no access token in memory: it presents the refresh token it recorded, used up by the thief.
     await kill();
     await startOrchestrator();

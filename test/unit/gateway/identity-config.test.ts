@@ -1,5 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { gatewayConfigFromEnv } from '../../../src/cli/config/gateway-config-from-env.js';
+import { parseGatewayConfig } from '../../../src/gateway/config.js';
 import { parseIdentityConfig } from '../../../src/gateway/identity/index.js';
 
 const base = { issuer: 'https://gateway.example.com/', signingKeyEncryptionSecret: 's'.repeat(32) };
@@ -34,5 +36,14 @@ describe('identity config', () => {
     assert.throws(() => parseIdentityConfig({ ...base, externalIssuers: [{ ...external, algorithms: ['none'] }] }), { message: /must not contain none/ });
     assert.throws(() => parseIdentityConfig({ ...base, externalIssuers: [external, external] }), { message: /externalIssuers\.1\.issuer is listed twice/ });
     assert.throws(() => parseIdentityConfig({ ...base, externalIssuers: [{ ...external, issuer: 'https://gateway.example.com' }] }), { message: /equals the gateway issuer/ });
+  });
+
+  test('a delegation grant redemption may be retried for 5 minutes by default; 0 turns it off, past an hour is refused (ADR 0058)', () => {
+    assert.equal(parseIdentityConfig(base).delegationGrantRetrySeconds, 300);
+    assert.equal(parseGatewayConfig({}).delegationGrantRetrySeconds, 300);
+    assert.equal(parseIdentityConfig({ ...base, delegationGrantRetrySeconds: 0 }).delegationGrantRetrySeconds, 0);
+    assert.throws(() => parseIdentityConfig({ ...base, delegationGrantRetrySeconds: 3601 }), { message: /^gateway\.identity\.delegationGrantRetrySeconds / });
+    assert.throws(() => parseGatewayConfig({ delegationGrantRetrySeconds: -1 }), /delegationGrantRetrySeconds/);
+    assert.equal(gatewayConfigFromEnv({ GATEWAY_DELEGATION_GRANT_RETRY_SECONDS: '0' }, {}).delegationGrantRetrySeconds, 0);
   });
 });

@@ -6,7 +6,7 @@ import type { ApiKeyService } from '../credentials/api-key-service.js';
 import type { ClientService } from '../credentials/client-service.js';
 import { GATEWAY_DELEGATE_SCOPE, type Actor, type DelegationOrigin } from '../principal.js';
 import type { ClientRecord } from '../store/records.js';
-import type { RefreshTokenRow, RefreshTokenStore } from '../store/refresh-token-store.js';
+import type { RefreshTokenRow, RefreshTokenStore, StoredRefreshToken } from '../store/refresh-token-store.js';
 import { readActClaim, readOriginClaim } from '../tokens/delegation-claims.js';
 import type { RevocationList } from '../tokens/revocation-list.js';
 import type { IssuedToken, TokenSigner } from '../tokens/token-signer.js';
@@ -29,9 +29,14 @@ export interface DelegationGrantsOptions {
   revocations: RevocationList;
   /** The longest a grant lives, seconds (`delegationGrantTtlSeconds`). */
   grantTtlSeconds: number;
+  /**
+   * How long after its use a used token may be presented again as a retry of
+   * its redemption, seconds (`delegationGrantRetrySeconds`; 0: never).
+   */
+  retrySeconds: number;
   clock: () => number;
   log: Logger;
-  /** Grants issued, refreshed and refused, by outcome. */
+  /** Grants issued, refreshed, retried and refused, by outcome. */
   outcomes: Counter<string>;
 }
 
@@ -61,7 +66,10 @@ export interface Refreshed {
  * caller's subject, tenant and scopes and to that client as the actor, which
  * the client redeems (RFC 6749 §6) for fresh delegated access tokens after
  * the caller's own token has expired. Each redemption rotates the token
- * (RFC 9700 §4.14.2); presenting a used one again revokes the whole family.
+ * (RFC 9700 §4.14.2); presenting a used one again revokes the whole family,
+ * unless it is a retry of a redemption whose answer was lost: within
+ * `delegationGrantRetrySeconds` of its use, while the successor it was
+ * exchanged for was never redeemed (docs/adr/0058-delegation-grant-redemption-retry.md).
  * A grant never outlives what its caller could do: revoking the caller's
  * token or client, or its API key, ends it; its scopes shrink with the
  * caller's and the client's; it lives at most `delegationGrantTtlSeconds`,
@@ -87,7 +95,7 @@ export class DelegationGrants {
     if (origin.kind !== 'client' && origin.exp !== undefined) familyExpiresAt = Math.min(familyExpiresAt, origin.exp * 1000);
     if (familyExpiresAt <= now) throw Errors.oauthSubjectTokenExpired({});
     const familyId = randomUUID();
-    const refreshToken = await this.#insert({
+    const { token: refreshToken, row } = newToken({
       familyId,
       clientId: client.id,
       subject: grant.subject.subject,
@@ -101,6 +109,7 @@ export class DelegationGrants {
       familyExpiresAt,
       createdAt: now,
     });
+    await this.#o.store.insert(row);
     this.#o.outcomes.labels({ outcome: 'issued' }).inc();
     this.#o.log.info({ clientId: client.id, sub: grant.subject.subject, tenant: grant.subject.tenant, familyId, act: grant.act, expiresAt: familyExpiresAt }, 'delegation grant issued');
     return { refreshToken, familyId, expiresIn: Math.floor((familyExpiresAt - now) / 1000), scope: grant.scopes.join(' ') };
@@ -121,7 +130,9 @@ export class DelegationGrants {
     // Another client's token is unknown to this one (RFC 6749 §6: bound to the client it was issued to).
     if (row === undefined || row.clientId !== client.id) throw this.#refused('unknown', Errors.oauthRefreshTokenInvalid({ reason: 'it was not issued to this client' }));
     if (row.status === 'revoked') throw this.#refused('revoked', Errors.oauthRefreshTokenRevoked({}));
-    if (row.status === 'used') throw await this.#reused(row);
+    // A used token whose successor nobody redeemed is a retry of that redemption (ADR 0058); else a reuse.
+    const retried = row.status === 'used' ? this.#retriable(row, now) : undefined;
+    if (row.status === 'used' && retried === undefined) throw await this.#reused(row);
     if (row.familyExpiresAt <= now) throw this.#refused('expired', Errors.oauthRefreshTokenExpired({}));
     const act = readActClaim(parseJson(row.act));
     const origin = readOriginClaim(parseJson(row.origin));
@@ -132,13 +143,15 @@ export class DelegationGrants {
       throw this.#refused('revoked', Errors.oauthRefreshTokenRevoked({}));
     }
     const scopes = this.#scopes(form, row.scopes, client, callerScopes);
-    // One redemption per token, on every replica: losing this race is a reuse.
-    if (!(await this.#o.store.redeem(row.tokenHash, now))) throw await this.#reused(row);
-    const refreshToken = await this.#insert({ ...row, createdAt: now });
+    const { token: refreshToken, row: successor } = newToken({ ...row, createdAt: now });
+    // One redemption per token (one per successor, for a retry), on every replica: losing this race is a reuse.
+    if (retried === undefined) {
+      if (!(await this.#o.store.rotate(row.tokenHash, successor, now))) throw await this.#reused(row);
+    } else if (!(await this.#o.store.retry(row.tokenHash, retried, successor, now))) throw await this.#reused(row);
     // A reuse of the same token at the same time (the losing redemption) revokes the family; when it
-    // did so before the new token was inserted, the new one escaped it. Revoking the family marks
-    // every row, the used one too: seen revoked now, the whole family goes again, the new token with it.
-    if (await this.#o.store.isRevoked(row.tokenHash)) {
+    // did so before the new token was committed, the new one escaped it. Revoking the family marks
+    // every row, the used ones too: seen revoked now, the whole family goes again, the new token with it.
+    if (await this.#o.store.isRevoked(row.tokenHash, ...(retried === undefined ? [] : [retried]))) {
       await this.#o.store.revokeFamily(row.familyId);
       throw this.#refused('reused', Errors.oauthRefreshTokenReused({}));
     }
@@ -152,7 +165,8 @@ export class DelegationGrants {
       certificateThumbprint,
       delegation: { subject: row.subject, act, origin: { ...origin, exp: notAfter }, notAfter },
     });
-    this.#o.outcomes.labels({ outcome: 'refreshed' }).inc();
+    this.#o.outcomes.labels({ outcome: retried === undefined ? 'refreshed' : 'retried' }).inc();
+    if (retried !== undefined) this.#o.log.info({ clientId: client.id, sub: row.subject, tenant: row.tenant, familyId: row.familyId, usedMsAgo: now - (row.usedAt ?? now) }, 'a used refresh token was presented again before its successor was redeemed: a retried redemption, answered with a new successor');
     this.#o.log.debug({ clientId: client.id, sub: row.subject, tenant: row.tenant, familyId: row.familyId, jti: issued.jti, scope: issued.scope }, 'delegation grant refreshed');
     return { issued, refreshToken, familyId: row.familyId, subject: row.subject, tenant: row.tenant, act };
   }
@@ -213,6 +227,16 @@ export class DelegationGrants {
     return asked;
   }
 
+  /**
+   * The successor to supersede when the used token `row` is a retry of its
+   * redemption: presented within `retrySeconds` of its use, and the token it
+   * was exchanged for still active (never redeemed). Undefined: a reuse.
+   */
+  #retriable(row: StoredRefreshToken, now: number): string | undefined {
+    if (row.usedAt === undefined || now >= row.usedAt + this.#o.retrySeconds * 1000) return undefined;
+    return row.activeSuccessor;
+  }
+
   /** A used token presented again: someone else holds it, or holds its successor. Both lose the grant. */
   async #reused(row: RefreshTokenRow): Promise<Error> {
     await this.#o.store.revokeFamily(row.familyId);
@@ -224,12 +248,12 @@ export class DelegationGrants {
     this.#o.outcomes.labels({ outcome }).inc();
     return err;
   }
+}
 
-  async #insert(row: Omit<RefreshTokenRow, 'tokenHash' | 'status'>): Promise<string> {
-    const token = PREFIX + randomBytes(32).toString('base64url');
-    await this.#o.store.insert({ ...row, tokenHash: hashOf(token), status: 'active' });
-    return token;
-  }
+/** A new refresh token, shown once, and its row (active, never used). */
+function newToken(row: Omit<RefreshTokenRow, 'tokenHash' | 'status'>): { token: string; row: RefreshTokenRow } {
+  const token = PREFIX + randomBytes(32).toString('base64url');
+  return { token, row: { ...row, tokenHash: hashOf(token), status: 'active', usedAt: undefined, replaces: undefined } };
 }
 
 /** The caller's scopes are not narrowed here: an API key's were fixed when it was made; an external issuer's token is bounded by its expiry. */

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database, Tables } from '../../../storage/index.js';
 
 /** One refresh token of a delegation grant, as stored (docs/adr/0042-durable-delegation-grants.md). */
@@ -20,6 +20,15 @@ export interface RefreshTokenRow {
   /** Epoch ms. */
   familyExpiresAt: number;
   createdAt: number;
+  /** When it was redeemed, epoch ms; undefined while it never was. */
+  usedAt?: number | undefined;
+  /** The hash of the token it was issued for (docs/adr/0058-delegation-grant-redemption-retry.md); undefined for a grant's first. */
+  replaces?: string | undefined;
+}
+
+/** A token as read back: its row, and the hash of the active token issued for it, if one is (never redeemed, not revoked). */
+export interface StoredRefreshToken extends RefreshTokenRow {
+  activeSuccessor: string | undefined;
 }
 
 const STATUSES: ReadonlySet<string> = new Set(['active', 'used', 'revoked']);
@@ -28,7 +37,9 @@ const STATUSES: ReadonlySet<string> = new Set(['active', 'used', 'revoked']);
  * The refresh tokens of delegation grants. A token is redeemed once: its row
  * goes from `active` to `used` in one conditional update, which is what makes
  * a second presentation (a replay, or two redeemers racing) detectable on
- * every replica. A whole family is revoked at once.
+ * every replica; that update and the successor's insert are one transaction,
+ * so a failure between them leaves the presented token active, never used
+ * with nothing to follow it. A whole family is revoked at once.
  */
 export class RefreshTokenStore {
   readonly #db: Kysely<Tables>;
@@ -40,43 +51,66 @@ export class RefreshTokenStore {
   }
 
   /**
-   * Whether the token's family was revoked, read after any revocation running
-   * now has committed: on PostgreSQL the row is read FOR UPDATE, which waits
-   * for a revoking UPDATE that holds it (an UPDATE that started earlier does
-   * not see rows inserted since, so without the wait a token inserted during
-   * it would escape). SQLite runs one write at a time.
+   * Whether any of the tokens' family was revoked, read after any revocation
+   * running now has committed: on PostgreSQL the rows are read FOR UPDATE,
+   * which waits for a revoking UPDATE that holds one (an UPDATE that started
+   * earlier does not see rows inserted since, so without the wait a token
+   * inserted during it would escape). SQLite runs one write at a time.
    */
-  async isRevoked(tokenHash: string): Promise<boolean> {
-    let query = this.#db.selectFrom('identity_refresh_tokens').select('status').where('token_hash', '=', tokenHash);
+  async isRevoked(...tokenHashes: string[]): Promise<boolean> {
+    let query = this.#db.selectFrom('identity_refresh_tokens').select('status').where('token_hash', 'in', tokenHashes);
     if (this.#postgres) query = query.forUpdate();
-    return (await query.executeTakeFirst())?.status === 'revoked';
+    return (await query.execute()).some((r) => r.status === 'revoked');
   }
 
+  /** A grant's first token. */
   async insert(row: RefreshTokenRow): Promise<void> {
-    await this.#db
-      .insertInto('identity_refresh_tokens')
-      .values({
-        token_hash: row.tokenHash,
-        family_id: row.familyId,
-        client_id: row.clientId,
-        subject: row.subject,
-        tenant: row.tenant,
-        scopes: JSON.stringify(row.scopes),
-        audience: row.audience,
-        act: row.act,
-        origin: row.origin,
-        origin_jti: row.originJti ?? null,
-        origin_id: row.originId ?? null,
-        status: row.status,
-        family_expires_at: row.familyExpiresAt,
-        created_at: row.createdAt,
-        used_at: null,
-      })
-      .execute();
+    await insertRow(this.#db, row);
   }
 
-  async find(tokenHash: string): Promise<RefreshTokenRow | undefined> {
-    const r = await this.#db.selectFrom('identity_refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+  /**
+   * Redeems the active token `tokenHash` and stores `successor` in its place,
+   * in one transaction; false (and nothing written) when the token was not
+   * active any more (used already, or revoked).
+   */
+  rotate(tokenHash: string, successor: RefreshTokenRow, now: number): Promise<boolean> {
+    return this.#replace(tokenHash, tokenHash, successor, now);
+  }
+
+  /**
+   * A retried redemption of the used token `tokenHash`
+   * (docs/adr/0058-delegation-grant-redemption-retry.md): `superseded`, the
+   * successor it was exchanged for, is marked used and `successor` replaces
+   * the same token, in one transaction; false (and nothing written) when
+   * `superseded` is not active any more (redeemed by its holder, superseded
+   * by a retry racing this one, or revoked).
+   */
+  retry(tokenHash: string, superseded: string, successor: RefreshTokenRow, now: number): Promise<boolean> {
+    return this.#replace(superseded, tokenHash, successor, now);
+  }
+
+  /** Marks the active token `spent` used and inserts `successor` as the one issued for `replaces`, in one transaction; false when `spent` was not active. */
+  #replace(spent: string, replaces: string, successor: RefreshTokenRow, now: number): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      if (!(await markUsed(trx, spent, now))) return false;
+      await insertRow(trx, { ...successor, replaces });
+      return true;
+    });
+  }
+
+  /**
+   * The token's row, and the active token that replaced it, read together
+   * (one statement, one snapshot): a retry supersedes the successor as it
+   * stood when the presented token was read, so two presentations that
+   * overlap race for the same one.
+   */
+  async find(tokenHash: string): Promise<StoredRefreshToken | undefined> {
+    const r = await this.#db
+      .selectFrom('identity_refresh_tokens as t')
+      .selectAll('t')
+      .select((eb) => eb.selectFrom('identity_refresh_tokens as s').select('s.token_hash').whereRef('s.replaces', '=', 't.token_hash').where('s.status', '=', 'active').limit(1).as('active_successor'))
+      .where('t.token_hash', '=', tokenHash)
+      .executeTakeFirst();
     if (r === undefined || !STATUSES.has(r.status)) return undefined;
     const scopes: unknown = JSON.parse(r.scopes);
     return {
@@ -94,18 +128,10 @@ export class RefreshTokenStore {
       status: r.status as RefreshTokenRow['status'],
       familyExpiresAt: Number(r.family_expires_at),
       createdAt: Number(r.created_at),
+      usedAt: r.used_at === null ? undefined : Number(r.used_at),
+      replaces: r.replaces ?? undefined,
+      activeSuccessor: r.active_successor ?? undefined,
     };
-  }
-
-  /** Marks an active token used; false when it was not active any more (used already, or revoked). */
-  async redeem(tokenHash: string, now: number): Promise<boolean> {
-    const result = await this.#db
-      .updateTable('identity_refresh_tokens')
-      .set({ status: 'used', used_at: now })
-      .where('token_hash', '=', tokenHash)
-      .where('status', '=', 'active')
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
   }
 
   /** Revokes every token of a family; how many rows it changed (0: revoked already). */
@@ -126,4 +152,36 @@ export class RefreshTokenStore {
   async purge(now: number): Promise<void> {
     await this.#db.deleteFrom('identity_refresh_tokens').where('family_expires_at', '<=', now).execute();
   }
+}
+
+type Writer = Kysely<Tables> | Transaction<Tables>;
+
+/** Marks an active token used; false when it was not active any more (used already, or revoked). */
+async function markUsed(db: Writer, tokenHash: string, now: number): Promise<boolean> {
+  const result = await db.updateTable('identity_refresh_tokens').set({ status: 'used', used_at: now }).where('token_hash', '=', tokenHash).where('status', '=', 'active').executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+async function insertRow(db: Writer, row: RefreshTokenRow): Promise<void> {
+  await db
+    .insertInto('identity_refresh_tokens')
+    .values({
+      token_hash: row.tokenHash,
+      family_id: row.familyId,
+      client_id: row.clientId,
+      subject: row.subject,
+      tenant: row.tenant,
+      scopes: JSON.stringify(row.scopes),
+      audience: row.audience,
+      act: row.act,
+      origin: row.origin,
+      origin_jti: row.originJti ?? null,
+      origin_id: row.originId ?? null,
+      status: row.status,
+      family_expires_at: row.familyExpiresAt,
+      created_at: row.createdAt,
+      used_at: null,
+      replaces: row.replaces ?? null,
+    })
+    .execute();
 }

@@ -1,0 +1,78 @@
+import { createServer, request, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A request as the forwarder saw it, for {@link HttpForwarder.loseAnswers}. */
+export interface ForwardedRequest {
+  method: string;
+  path: string;
+  body: string;
+}
+
+/**
+ * An HTTP server that forwards every request to `target` and its answer
+ * back, except the answers a test chose to lose: those requests reach the
+ * target, which acts on them and answers in full, and then the client's
+ * connection is cut with an RST before a byte of the answer is sent (an
+ * answer lost on the way back: a dropped link, a timed-out proxy).
+ *
+ * @example
+ * const gateway = await startHttpForwarder(gw.url);
+ * gateway.loseAnswers((r) => r.path === '/oauth/token' && r.body.includes('grant_type=refresh_token'));
+ */
+export interface HttpForwarder {
+  readonly url: string;
+  /** Answers lost so far. */
+  readonly lost: number;
+  /** The next `count` requests `match` accepts are forwarded and their answers lost. */
+  loseAnswers(match: (request: ForwardedRequest) => boolean, count?: number): void;
+  close(): Promise<void>;
+}
+
+export async function startHttpForwarder(target: string): Promise<HttpForwarder> {
+  const to = new URL(target);
+  let lose: { match: (request: ForwardedRequest) => boolean; left: number } | undefined;
+  let lost = 0;
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const seen = { method: req.method ?? 'GET', path: req.url ?? '/', body: body.toString('utf8') };
+      const losing = lose !== undefined && lose.left > 0 && lose.match(seen);
+      if (losing) lose!.left--;
+      const upstream = request({ host: to.hostname, port: to.port, method: seen.method, path: seen.path, headers: { ...req.headers, host: to.host } }, (answer: IncomingMessage) => {
+        if (losing) {
+          // The whole answer is read first: the target has done all it would for this request.
+          answer.resume();
+          answer.on('end', () => {
+            lost++;
+            req.socket.resetAndDestroy();
+          });
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => req.socket.destroy());
+      // A client that goes away (a stream it stopped following) takes the upstream request with it.
+      res.on('close', () => upstream.destroy());
+      upstream.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    get lost() {
+      return lost;
+    },
+    loseAnswers(match, count = 1) {
+      lose = { match, left: count };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,157 @@
+// test-tier: tools (needs haproxy)
+/**
+ * The gateway bench's "HAProxy relays, agentmesh decides" prototype, end to
+ * end: a real HAProxy asks the policy agent (SPOP over loopback, the
+ * gateway's identity, credits and audit behind it) before relaying to a
+ * runtime that accepts only the gateway's assertions, and tells it each
+ * answer. Per call, and with the verdict kept in HAProxy's map.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
+import { defineAgent } from '../../../src/runtime/index.js';
+import { startHaproxySpoe, startPolicyAgentServer, type SpoeMode } from '../../../bench/gateway/spoe/index.js';
+import type { NativeRelay } from '../../../bench/gateway/native-relay.js';
+import { ADMIN_TOKEN, balanceTotal, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
+import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { until } from '../../helpers/until.js';
+
+const echo = defineAgent({
+  card: { name: 'echo', description: 'Answers with one artifact', version: '1.0.0' },
+  registry: { skills: { echo: { pricing: { creditsPerCall: 1 } } } },
+  skills: {
+    echo: {
+      description: 'Answers with one artifact',
+      handler: async (_input, ctx) => {
+        ctx.artifact({ name: 'answer', parts: [{ text: 'ok' }] });
+      },
+    },
+  },
+});
+
+let counter = 0;
+function send(url: string, headers: Record<string, string>, method = 'SendMessage'): Promise<Response> {
+  const message = { messageId: `m-${process.pid}-${++counter}`, role: 'ROLE_USER', parts: [{ text: 'hello' }] };
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', ...headers }, body: JSON.stringify({ jsonrpc: '2.0', id: counter, method, params: { message } }) });
+}
+
+async function rateLimitedClient(gatewayUrl: string, requestsPerMinute: number): Promise<string> {
+  const res = await fetch(`${gatewayUrl}/v1/clients`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({ name: `limited-${requestsPerMinute}`, tenant: 'acme', scopes: ['a2a:message:send'], authMethod: 'client_secret_basic', rateLimit: { requestsPerMinute, burst: 1 } }),
+  });
+  const body = (await res.json()) as any;
+  if (res.status !== 201) throw new Error(`client creation answered ${res.status}: ${JSON.stringify(body)}`);
+  return fetchToken(gatewayUrl, { clientId: body.client_id ?? body.clientId, clientSecret: body.client_secret ?? body.clientSecret });
+}
+
+async function settled(mesh: GatewayMesh, charged: number, start: number): Promise<void> {
+  await until(`${charged} credits charged to acme`, async () => {
+    await mesh.gw.gateway.settleNow();
+    return start - (await balanceTotal(mesh.gw.url, 'acme')) === charged * 1000;
+  });
+}
+
+for (const mode of ['per-call', 'cached'] as SpoeMode[]) {
+  describe(`HAProxy with the policy agent (${mode})`, () => {
+    let mesh: GatewayMesh;
+    let dir: string;
+    let haproxy: NativeRelay;
+    let agent: Awaited<ReturnType<typeof startPolicyAgentServer>>;
+    let url: string;
+    let token: string;
+
+    before(async () => {
+      mesh = await startGatewayMesh({ agents: [echo] });
+      await topUp(mesh.gw.url, 'acme', 100);
+      token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'caller', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
+      agent = await startPolicyAgentServer(mesh.gw.gateway, { cacheVerdicts: mode === 'cached' });
+      dir = await mkdtemp(join(tmpdir(), 'agentmesh-spoe-'));
+      const started = await startHaproxySpoe({ dir, upstream: mesh.host.url, agentPort: agent.server.port, mode });
+      if ('missing' in started) throw new Error(started.missing);
+      haproxy = started;
+      url = `${haproxy.origin}/agents/echo`;
+    });
+
+    after(async () => {
+      await haproxy?.stop();
+      await agent?.close();
+      await mesh?.close();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    test('the runtime behind it refuses a call without the gateway assertion', async () => {
+      const res = await send(`${mesh.host.url}/agents/echo`, {});
+      const body = (await res.json()) as any;
+      assert.equal(body.result, undefined, JSON.stringify(body));
+      assert.match(JSON.stringify(body.error), /assertion/i);
+    });
+
+    test('a call with a token completes, through a runtime that requires the assertion, and is charged and audited', async () => {
+      const start = await balanceTotal(mesh.gw.url, 'acme');
+      const calls = mode === 'cached' ? 3 : 1;
+      for (let i = 0; i < calls; i++) {
+        const res = await send(url, { authorization: `Bearer ${token}` });
+        const body = (await res.json()) as any;
+        assert.equal(res.status, 200, JSON.stringify(body));
+        assert.equal(body.result?.task?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(body));
+      }
+      await settled(mesh, calls, start);
+      // The agent is asked once for the token; the other calls are answered from HAProxy's map and charged on their response.
+      if (mode === 'cached') assert.deepEqual([agent.agent.stats.allowed, agent.agent.stats.charges], [1, calls - 1]);
+      await mesh.gw.gateway.audit.flush();
+      const rows = await mesh.gw.gateway.audit.tail({ limit: 20 });
+      const calls_ = rows.filter((r) => r.eventType === 'a2a.call' && r.tenant === 'acme' && r.outcome === 'ok' && r.milliCredits === 1000);
+      assert.ok(calls_.length >= calls, `audit rows: ${JSON.stringify(rows.map((r) => [r.eventType, r.outcome, r.milliCredits]))}`);
+      if (mode === 'per-call') assert.ok(calls_.some((r) => r.taskId !== undefined && r.inputHash !== undefined && r.skill === 'echo'));
+    });
+
+    test('no token, or one signed by another key: 401 in the JSON-RPC envelope with the challenge', async () => {
+      const none = await send(url, {});
+      assert.equal(none.status, 401);
+      assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer realm="agentmesh"/);
+      const body = (await none.json()) as any;
+      assert.equal(body.jsonrpc, '2.0');
+      assert.equal(typeof body.error.code, 'number');
+      assert.ok(body.error.message.length > 0);
+      const { privateKey } = await generateKeyPair('ES256');
+      const forged = await new SignJWT(decodeJwt(token)).setProtectedHeader(decodeProtectedHeader(token) as { alg: string }).sign(privateKey);
+      const wrong = await send(url, { authorization: `Bearer ${forged}` });
+      await wrong.arrayBuffer();
+      assert.equal(wrong.status, 401);
+    });
+
+    test('a token without the operation scope is refused 403', async () => {
+      const reader = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'reader', tenant: 'acme', scopes: ['a2a:tasks:read'] }));
+      const res = await send(url, { authorization: `Bearer ${reader}` });
+      const body = (await res.json()) as any;
+      assert.equal(res.status, 403);
+      assert.match(body.error.message, /a2a:message:send/);
+    });
+
+    test("a client past its quota is refused 429", async () => {
+      const limited = await rateLimitedClient(mesh.gw.url, 1);
+      const first = await send(url, { authorization: `Bearer ${limited}` });
+      await first.arrayBuffer();
+      assert.equal(first.status, 200);
+      // One a minute and a burst of one (the agent's windows), or a rate over one (HAProxy's table, cached): the third is refused.
+      const statuses: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        const res = await send(url, { authorization: `Bearer ${limited}` });
+        await res.arrayBuffer();
+        statuses.push(res.status);
+      }
+      assert.equal(statuses.at(-1), 429, `statuses after the first: ${statuses.join(', ')}`);
+    });
+
+    test('an agent the registry does not know is 404', async () => {
+      const res = await send(`${haproxy.origin}/agents/nobody`, { authorization: `Bearer ${token}` });
+      await res.arrayBuffer();
+      assert.equal(res.status, 404);
+    });
+  });
+}

@@ -18,7 +18,11 @@
  * `--top N` also lists the N functions with the most self time, for what the
  * steps' rows do not say.
  *
- * Only the process's loaded turn is counted: the longest run of consecutive
+ * `--whole`: every sample counts, for a profile of the measured calls only
+ * (`instructions-per-call.js --profile-dir`); with `--calls N`, the main
+ * thread's busy µs per call is printed too.
+ *
+ * Otherwise only the process's loaded turn is counted: the longest run of consecutive
  * seconds (after the first `--skip-s`, default 0) whose busy time is at
  * least `--busy-share` (default 0.3) of the busiest second's, less its first
  * `--warmup-s` (default 3): the bench's warm-up, when code loaded and
@@ -29,12 +33,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { stepOf, type CallFrame } from './call-steps.js';
 
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
@@ -48,64 +48,11 @@ interface CpuProfile {
 
 /** Which samples count: those of the loaded seconds after start-up. */
 interface Window {
+  /** Every sample counts: a profile of the measured calls only (instructions-per-call `--profile-dir`). */
+  whole: boolean;
   skipUs: number;
   busyShare: number;
   warmupS: number;
-}
-
-const STORAGE_STEP = 'storage (database drivers, outside a step)';
-
-/** A step and what its frames look like; the first rule that matches a frame names it. Order matters. */
-const STEPS: ReadonlyArray<{ step: string; match: (f: CallFrame) => boolean }> = [
-  { step: 'GC', match: (f) => f.functionName === '(garbage collector)' },
-  { step: 'identity (token, principal, assertion signing)', match: (f) => /\/src\/gateway\/(identity\/|assertion-cache|proxy\/(authenticate-step|delegation))|\/node_modules\/jose\//.test(f.url) },
-  { step: 'credits (reserve, settle, lease writes)', match: (f) => /\/src\/gateway\/(credits\/|proxy\/reserve-step)|\/src\/tenancy\//.test(f.url) || (/lru-cache/.test(f.url)) },
-  { step: 'settlement (the answer read for the task end)', match: (f) => /\/src\/gateway\/(settlement|stream-task-tap)/.test(f.url) },
-  { step: 'audit (entry, hash, chained batch writes)', match: (f) => /\/src\/audit\//.test(f.url) },
-  { step: 'answer journal (one write per turn, ADR 0047)', match: (f) => /\/src\/gateway\/answer-journal/.test(f.url) },
-  { step: 'quotas and concurrency gate', match: (f) => /\/src\/gateway\/(policy\/quota|proxy\/(admit-steps|concurrency-gate))|rate-limiter-flexible/.test(f.url) },
-  { step: 'validation (spec and skill schemas)', match: (f) => /\/src\/gateway\/(policy\/(request-validation|skill-schema-cache)|proxy\/validate-step)|\/node_modules\/ajv/.test(f.url) },
-  { step: 'PII policy', match: (f) => /\/src\/gateway\/(policy\/pii|proxy\/pii-step)/.test(f.url) },
-  { step: 'metrics', match: (f) => /prom-client|\/src\/gateway\/gateway-metrics|\/src\/observability\/metrics/.test(f.url) },
-  { step: 'routing (router, forwarder, headers, relay)', match: (f) => /\/src\/gateway\/routing\//.test(f.url) },
-  { step: 'SPOP frames and sockets (bench/gateway/spoe)', match: (f) => /\/bench\/gateway\/spoe\/spop-/.test(f.url) },
-  { step: 'SPOE policy agent steps (bench/gateway/spoe)', match: (f) => /\/bench\/gateway\/spoe\/(policy-agent|error-answer)/.test(f.url) },
-  { step: 'pipeline (read, classify, authorize, price, answer)', match: (f) => /\/src\/gateway\/(a2a-proxy-route|call-pricing|proxy\/|policy\/a2a-operation)/.test(f.url) },
-  { step: 'undici (the upstream request and its answer)', match: (f) => /\/node_modules\/undici\/|node:internal\/deps\/undici/.test(f.url) },
-  { step: 'Fastify and the data plane (src/http)', match: (f) => /\/node_modules\/(fastify|find-my-way|light-my-request|avvio)|\/src\/http\//.test(f.url) },
-  { step: 'logging and tracing context', match: (f) => /\/node_modules\/(pino|@opentelemetry)|\/src\/observability\//.test(f.url) },
-  { step: STORAGE_STEP, match: (f) => /\/src\/storage\/|\/node_modules\/(better-sqlite3|kysely|pg|pg-protocol|postgres|ioredis|@redis)/.test(f.url) },
-];
-
-/** Node's own relaying: a sample whose leaf side is here stays here, whoever called it. */
-const NODE_CORE = /^node:(_http_|http|net|stream|internal\/(http|stream|streams|net|js_stream|timers|process\/task_queues|async_hooks|async_context)|timers|events|internal\/event_target|buffer)/;
-const NODE_STEP = 'Node HTTP, sockets, streams, timers';
-
-function stepOf(stack: CallFrame[]): string {
-  // stack[0] is the leaf.
-  const leaf = stack[0]!;
-  if (leaf.functionName === '(garbage collector)') return 'GC';
-  if (leaf.functionName === '(program)') return 'V8 / native (program)';
-  let sawNode = false;
-  let fallback: string | undefined;
-  for (const frame of stack) {
-    if (frame.url === '' || frame.url === undefined) continue;
-    if (NODE_CORE.test(frame.url)) {
-      sawNode = true;
-      continue;
-    }
-    if (sawNode) return NODE_STEP;
-    for (const rule of STEPS) {
-      if (!rule.match(frame)) continue;
-      // A driver's frames go to the step that ran the statement, when one is further up.
-      if (rule.step === STORAGE_STEP) {
-        fallback ??= STORAGE_STEP;
-        break;
-      }
-      return rule.step;
-    }
-  }
-  return fallback ?? (sawNode ? NODE_STEP : 'other');
 }
 
 async function profilesIn(paths: string[]): Promise<string[]> {
@@ -167,7 +114,7 @@ function attribute(profile: CpuProfile, into: Attribution, window: Window): void
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i]!;
     const second = Math.floor(at[i]! / 1e6);
-    if (second < turn.from + window.warmupS || second > turn.to) continue;
+    if (!window.whole && (second < turn.from + window.warmupS || second > turn.to)) continue;
     // A sample's time is the delta to the next sample.
     const us = profile.timeDeltas[i + 1] ?? 0;
     const leaf = byId.get(id)!;
@@ -188,15 +135,18 @@ function attribute(profile: CpuProfile, into: Attribution, window: Window): void
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'cpu-us-per-call': { type: 'string' }, top: { type: 'string', default: '0' }, 'skip-s': { type: 'string', default: '0' }, 'busy-share': { type: 'string', default: '0.3' }, 'warmup-s': { type: 'string', default: '3' } } });
-  const window: Window = { skipUs: Number(values['skip-s']) * 1e6, busyShare: Number(values['busy-share']), warmupS: Number(values['warmup-s']) };
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { whole: { type: 'boolean', default: false }, calls: { type: 'string' }, 'cpu-us-per-call': { type: 'string' }, top: { type: 'string', default: '0' }, 'skip-s': { type: 'string', default: '0' }, 'busy-share': { type: 'string', default: '0.3' }, 'warmup-s': { type: 'string', default: '3' } } });
+  const window: Window = { whole: values.whole, skipUs: Number(values['skip-s']) * 1e6, busyShare: Number(values['busy-share']), warmupS: Number(values['warmup-s']) };
   if (positionals.length === 0) throw new Error('usage: cpu-by-step <profile or directory>... [--cpu-us-per-call N] [--top N]');
   const perCall = values['cpu-us-per-call'] === undefined ? undefined : Number(values['cpu-us-per-call']);
   const files = await profilesIn(positionals);
   const total: Attribution = { busyUs: 0, byStep: new Map(), bySelf: new Map() };
   for (const file of files) attribute(JSON.parse(await readFile(file, 'utf8')) as CpuProfile, total, window);
   const rows = [...total.byStep].sort((a, b) => b[1] - a[1]);
-  const out: string[] = [`${files.length} profile(s), ${(total.busyUs / 1e6).toFixed(1)} s busy`, ''];
+  // With the calls the profile covers, its busy time per call: the main thread's CPU, apart from the other threads'.
+  const calls = values.calls === undefined ? undefined : Number(values.calls);
+  const busyPerCall = calls === undefined ? '' : `, ${(total.busyUs / calls).toFixed(1)} µs busy per call`;
+  const out: string[] = [`${files.length} profile(s), ${(total.busyUs / 1e6).toFixed(1)} s busy${busyPerCall}`, ''];
   out.push(perCall === undefined ? '| step | share |' : '| step | share | µs per call |', perCall === undefined ? '| --- | ---: |' : '| --- | ---: | ---: |');
   for (const [step, us] of rows) {
     const share = us / total.busyUs;

@@ -44,6 +44,22 @@
  * replica sent per call, and with `--idle S` what each gateway costs over S
  * seconds with no call at all (its timers and pollers), per second.
  * `--stores postgres` measures the PostgreSQL + Redis gateway alone.
+ * `--fleet-runtime sqlite` puts the replica in front of a runtime on SQLite
+ * (as the first gateway's): the replica's own cost, apart from the pace at
+ * which a runtime on PostgreSQL answers.
+ *
+ * `--front-node-args="<flags>"` (with `=`: the flags begin with a dash): node flags for the measured fronts' processes
+ * only (the gateways, the relay), e.g. `--perf-basic-prof` for `perf` symbols
+ * or `--trace-gc`; the registry and runtimes run without them. Split on
+ * spaces. `--profile-dir <dir>`: each measured gateway's main thread is
+ * profiled (V8's sampling profiler, as `--cpu-prof`) over the measured calls
+ * only, not its start-up or warm-up, into `<dir>/<label>.cpuprofile`, for
+ * `cpu-by-step.js --whole --calls N`.
+ *
+ * `--perf <dir>` (with `--cpu` or `--syscalls`): `perf record -e cpu-clock -g`
+ * of each measured gateway over the measured calls, into
+ * `<dir>/<label>.perf.data`; with `--front-node-args --perf-basic-prof` its
+ * JavaScript is named (`perf report -i … --sort comm,sym`).
  *
  * `--runtime`: the runtime behind them is measured instead (under valgrind,
  * or with `--cpu` or `--syscalls`): its instructions per call called directly, then per call
@@ -95,25 +111,50 @@ async function syscallsPerCall(pid: number, calls: number, during: () => Promise
   return rows.map((r) => `${r.name} ${(r.count / calls).toFixed(2)}`).join(', ');
 }
 
-/** User and system CPU time of `pid` (all its threads) while `during` runs, µs per call. */
+/** Each thread of `pid` by name (`comm`; the main thread is `main`): user and system CPU ticks so far. */
+async function threadTicks(pid: number): Promise<Map<string, [number, number]>> {
+  const byName = new Map<string, [number, number]>();
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => undefined);
+    if (stat === undefined) continue;
+    const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '');
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th there.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seen = byName.get(name) ?? [0, 0];
+    byName.set(name, [seen[0] + Number(fields[11]), seen[1] + Number(fields[12])]);
+  }
+  return byName;
+}
+
+/**
+ * User and system CPU time of `pid` (all its threads) while `during` runs, µs per call, then by thread name
+ * (the main thread, V8's workers, libuv's pool): what runs on the loop against what runs beside it.
+ * A thread that exits during the calls is not in the split.
+ */
 async function cpuPerCall(pid: number, calls: number, during: () => Promise<void>): Promise<string> {
   const ticks = async (): Promise<[number, number]> => {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th there.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return [Number(fields[11]), Number(fields[12])];
   };
+  const threadsBefore = await threadTicks(pid);
   const before = await ticks();
   await during();
   const after = await ticks();
+  const threadsAfter = await threadTicks(pid);
   // USER_HZ is 100 on Linux: a tick is 10,000 µs.
-  const user = ((after[0] - before[0]) * 10_000) / calls;
-  const system = ((after[1] - before[1]) * 10_000) / calls;
-  return `user ${user.toFixed(0)} µs + system ${system.toFixed(0)} µs = ${(user + system).toFixed(0)} µs`;
+  const us = (t: number) => (t * 10_000) / calls;
+  const user = us(after[0] - before[0]);
+  const system = us(after[1] - before[1]);
+  const threads = [...threadsAfter]
+    .map(([name, [u, s]]) => ({ name, u: us(u - (threadsBefore.get(name)?.[0] ?? 0)), s: us(s - (threadsBefore.get(name)?.[1] ?? 0)) }))
+    .sort((a, b) => b.u + b.s - (a.u + a.s))
+    .map((t) => `${t.name} ${(t.u + t.s).toFixed(0)} (${t.u.toFixed(0)} + ${t.s.toFixed(0)})`);
+  return `user ${user.toFixed(0)} µs + system ${system.toFixed(0)} µs = ${(user + system).toFixed(0)} µs [by thread, µs: ${threads.join(', ')}]`;
 }
 
-async function start(kind: string, start: Record<string, unknown>, valgrindOut?: string): Promise<Child> {
-  const args = valgrindOut === undefined ? [STACK] : ['--tool=callgrind', `--callgrind-out-file=${valgrindOut}`, '--dump-instr=no', '--collect-atstart=yes', process.execPath, STACK];
+async function start(kind: string, start: Record<string, unknown>, valgrindOut?: string, nodeArgs: string[] = []): Promise<Child> {
+  const args = valgrindOut === undefined ? [...nodeArgs, STACK] : ['--tool=callgrind', `--callgrind-out-file=${valgrindOut}`, '--dump-instr=no', '--collect-atstart=yes', process.execPath, ...nodeArgs, STACK];
   const child = spawn(valgrindOut === undefined ? process.execPath : 'valgrind', args, { stdio: ['ignore', 'inherit', 'ignore', 'ipc'] });
   child.send({ type: 'start', kind, ...start });
   const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [{ type: 'exit' }])])) as [Record<string, string>];
@@ -194,6 +235,32 @@ function statsOfChild(child: ChildProcess): Promise<{ pgStatements: number; pgTr
   });
 }
 
+/** `perf record` of `pid`'s threads (CPU time, call graphs) while `during` runs, into `out`. */
+async function perfRecord(pid: number, out: string, during: () => Promise<void>): Promise<void> {
+  const perf = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '2000', '-g', '--per-thread', '-p', String(pid), '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let said = '';
+  perf.stderr!.on('data', (d: Buffer) => (said += d.toString()));
+  // perf prints nothing when it starts counting; a short wait for its attach is the best there is.
+  await new Promise((r) => setTimeout(r, 300));
+  await during();
+  perf.kill('SIGINT');
+  const [code] = (await once(perf, 'exit')) as [number | null];
+  if (code !== 0 && code !== null) throw new Error(`perf record exited ${code}: ${said}`);
+}
+
+/** Sends `message` to `child` and waits for its reply of type `reply`. */
+function ask(child: ChildProcess, message: Record<string, string>, reply: string): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (m: { type?: string }) => {
+      if (m.type !== reply) return;
+      child.off('message', onMessage);
+      resolve();
+    };
+    child.on('message', onMessage);
+    child.send(message);
+  });
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -211,6 +278,10 @@ async function main(): Promise<void> {
       'redis-url': { type: 'string' },
       idle: { type: 'string', default: '0' },
       stores: { type: 'string', default: 'sqlite,postgres' },
+      'front-node-args': { type: 'string', default: '' },
+      'fleet-runtime': { type: 'string', default: 'postgres' },
+      'profile-dir': { type: 'string' },
+      perf: { type: 'string' },
     },
   });
   if (values.runtime) return measureRuntime(values);
@@ -225,6 +296,9 @@ async function main(): Promise<void> {
   const concurrency = Number(values.concurrency);
   const idleS = Number(values.idle);
   const fronts = values.fronts.split(',');
+  const frontArgs = values['front-node-args'].split(' ').filter(Boolean);
+  const profileDir = values['profile-dir'];
+  const perfDir = values.perf;
   const databaseUrl = values['database-url'];
   const redisUrl = values['redis-url'];
   if ((databaseUrl === undefined) !== (redisUrl === undefined)) throw new Error('--database-url and --redis-url go together');
@@ -241,7 +315,7 @@ async function main(): Promise<void> {
     // `--stores postgres`: only the fleet replica is measured (the SQLite stack still runs, unmeasured, for the relay).
     const measuredSqlite = measuredGateway && (databaseUrl === undefined || values.stores.split(',').includes('sqlite'));
     const gatewayOut = join(dir, 'gateway.cg');
-    const gateway = await start('control', { dataDir: join(dir, 'control'), adminToken: ADMIN, registryUrl }, measuredSqlite && !syscalls ? gatewayOut : undefined);
+    const gateway = await start('control', { dataDir: join(dir, 'control'), adminToken: ADMIN, registryUrl }, measuredSqlite && !syscalls ? gatewayOut : undefined, measuredSqlite ? frontArgs : []);
     children.push(gateway.child);
     const gatewayUrl = gateway.message['gatewayUrl']!;
     const runtime = await start('runtime', { dataDir: join(dir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` });
@@ -252,7 +326,7 @@ async function main(): Promise<void> {
 
     if (fronts.includes('bare-relay')) {
       const out = join(dir, 'relay.cg');
-      const relay = await start('proxy', { upstream: directUrl }, syscalls ? undefined : out);
+      const relay = await start('proxy', { upstream: directUrl }, syscalls ? undefined : out, frontArgs);
       children.push(relay.child);
       const url = relay.message['url']!;
       await calls(url, {}, warmup, concurrency);
@@ -292,9 +366,13 @@ async function main(): Promise<void> {
         }
       }
       const before = await statsOfChild(child);
+      if (profileDir !== undefined) await ask(child, { type: 'profile-start' }, 'profile-started');
       if (syscalls) {
         const started = performance.now();
-        const counts = await probe(child.pid!, count, () => calls(via, auth, count, concurrency));
+        const measured = () => calls(via, auth, count, concurrency);
+        const perfOut = perfDir === undefined ? undefined : join(perfDir, `${label.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.perf.data`);
+        const counts = await probe(child.pid!, count, perfOut === undefined ? measured : () => perfRecord(child.pid!, perfOut, measured));
+        if (perfOut !== undefined) rows.push(`gateway (${label}): perf samples of the measured calls in ${perfOut}`);
         // The wall time says how many calls a turn of its loop could serve together: fewer when the runtime behind is slower.
         rows.push(`gateway (${label}): ${what} (${count} calls, ${concurrency} in flight): ${counts}; ${(((performance.now() - started) * 1000) / count).toFixed(0)} µs of wall time per call`);
       } else {
@@ -303,6 +381,11 @@ async function main(): Promise<void> {
         await control(child.pid!, '-d');
         const total = await lastDumpTotal(dir, base);
         rows.push(`gateway (${label}): ${(total / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`);
+      }
+      if (profileDir !== undefined) {
+        const file = join(profileDir, `${label.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.cpuprofile`);
+        await ask(child, { type: 'profile-stop', file }, 'profile-written');
+        rows.push(`gateway (${label}): main thread's profile of the measured calls in ${file}`);
       }
       const after = await statsOfChild(child);
       if (shared !== undefined && label !== 'SQLite') {
@@ -321,10 +404,13 @@ async function main(): Promise<void> {
       children.push(fleetRegistry.child);
       const fleetRegistryUrl = fleetRegistry.message['url']!;
       const fleetOut = join(dir, 'fleet-gateway.cg');
-      const fleetGateway = await start('control', { dataDir: join(dir, 'fleet-control'), adminToken: ADMIN, registryUrl: fleetRegistryUrl, shared, keyEncryptionSecret: 'bench-instr-key-encryption-secret-0123456789' }, syscalls ? undefined : fleetOut);
+      const fleetGateway = await start('control', { dataDir: join(dir, 'fleet-control'), adminToken: ADMIN, registryUrl: fleetRegistryUrl, shared, keyEncryptionSecret: 'bench-instr-key-encryption-secret-0123456789' }, syscalls ? undefined : fleetOut, frontArgs);
       children.push(fleetGateway.child);
       const fleetUrl = fleetGateway.message['gatewayUrl']!;
-      const fleetRuntime = await start('runtime', { dataDir: join(dir, 'fleet-runtime'), registryUrl: fleetRegistryUrl, jwksUrl: `${fleetUrl}/.well-known/jwks.json`, shared });
+      // `--fleet-runtime sqlite`: the replica in front of a runtime on SQLite, as the first gateway is: what the
+      // replica itself adds, apart from how a runtime on PostgreSQL paces the answers it gets.
+      const runtimeShared = values['fleet-runtime'] === 'sqlite' ? {} : { shared };
+      const fleetRuntime = await start('runtime', { dataDir: join(dir, 'fleet-runtime'), registryUrl: fleetRegistryUrl, jwksUrl: `${fleetUrl}/.well-known/jwks.json`, ...runtimeShared });
       children.push(fleetRuntime.child);
       await measureGateway('PostgreSQL + Redis', fleetGateway.child, fleetUrl, 'fleet-gateway.cg');
     }

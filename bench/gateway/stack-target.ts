@@ -11,7 +11,9 @@
  * replicas of a fleet do; it then also answers `stats` with the statements,
  * transactions and Redis commands it has sent (call-counters.ts).
  */
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import { Pool } from 'undici';
 import { createGateway, InProcessServers, type GatewayConfigInput } from '../../src/gateway/index.js';
 import { createRegistry } from '../../src/registry/index.js';
@@ -110,12 +112,33 @@ async function sharedState(shared: SharedState | undefined, as: string) {
   return { config: { databaseUrl: shared.databaseUrl, redisUrl: shared.redisUrl }, options: { bus } };
 }
 
+/** instructions-per-call `--profile-dir`: the main thread sampled over the measured calls only. */
+let profiler: Session | undefined;
+
 /** The gateway of a `control` child: the SPOE policy agent decides with its parts. */
 let controlGateway: Awaited<ReturnType<typeof createGateway>> | undefined;
 /** The policy agents started in this child, for their counters. */
 const spoeAgents: PolicyAgentStats[] = [];
 
-process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' } | { type: 'stats' } | { type: 'headers' } | { type: 'spoe'; cacheVerdicts: boolean } | { type: 'spoe-stats' }) => {
+process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' } | { type: 'stats' } | { type: 'headers' } | { type: 'spoe'; cacheVerdicts: boolean } | { type: 'spoe-stats' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string }) => {
+  if (message.type === 'profile-start') {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    // --cpu-prof's default interval, so cpu-by-step reads both alike.
+    await profiler.post('Profiler.setSamplingInterval', { interval: 1000 });
+    await profiler.post('Profiler.start');
+    process.send?.({ type: 'profile-started' });
+    return;
+  }
+  if (message.type === 'profile-stop') {
+    const { profile } = await profiler!.post('Profiler.stop');
+    profiler!.disconnect();
+    profiler = undefined;
+    await writeFile(message.file, JSON.stringify(profile));
+    process.send?.({ type: 'profile-written' });
+    return;
+  }
   if (message.type === 'spoe') {
     // HAProxy's policy agent (bench/gateway/spoe), in the gateway's process: its identity, credits and audit.
     const { agent, server } = await startPolicyAgentServer(controlGateway!, { cacheVerdicts: message.cacheVerdicts });

@@ -171,7 +171,7 @@ class BatchedAuditLog implements AuditLog {
     this.#log = options.logger.child({ module: 'audit' });
     // A caller bug (a function where a method name belongs), not a client's: worth a warning, never a lost row.
     this.#onCoerced = (coerced) => this.#log.warn({ coerced }, 'audit entry had fields of the wrong type: recorded with them coerced (see detail.$coerced)');
-    this.#writer = options.database.sqlite !== undefined ? new SqliteChainWriter(options.database.sqlite) : new PostgresChainWriter(options.database.db);
+    this.#writer = options.database.sqlite !== undefined ? new SqliteChainWriter(options.database.sqlite) : new PostgresChainWriter(options.database.db, options.database.postgresPool);
     this.#reader = new AuditReader(options.database.db, this.#doorbell);
     const { metrics } = options;
     this.#securityEvents = metrics.counter('agentmesh_audit_security_events_total', 'Security events audited (bad tokens, scope denials, quota hits, tenant mismatches, any denied call), by event type.', ['event_type']);
@@ -233,11 +233,20 @@ class BatchedAuditLog implements AuditLog {
 
   async flush(): Promise<void> {
     while (this.#queue.length > 0 || this.#draining !== undefined) {
-      this.#draining ??= this.#drain().finally(() => {
+      this.#draining ??= this.#drain(true).finally(() => {
         this.#draining = undefined;
       });
       await this.#draining;
     }
+  }
+
+  /** The flush interval's write: what is queued now, not what arrives while it is written (a caller of `flush` still waits for that). */
+  #background(): void {
+    this.#draining ??= this.#drain(false).finally(() => {
+      this.#draining = undefined;
+    });
+    // Failures are logged and retried by #drain; nobody awaits a background write.
+    this.#draining.catch(() => undefined);
   }
 
   verify(options?: AuditVerifyOptions): Promise<AuditVerifyResult> {
@@ -274,8 +283,15 @@ class BatchedAuditLog implements AuditLog {
     }
   }
 
-  /** Writes batches until the queue is empty; a failed batch goes back to the front and is retried with backoff. */
-  async #drain(): Promise<void> {
+  /**
+   * Writes batches until the queue is empty, or (`untilEmpty` false, the
+   * flush interval's timer) until less than a full batch is left: rows that
+   * arrived while a batch was written wait for their own interval, so a busy
+   * log writes a batch about every `flushIntervalMs`, not one after another
+   * (each is a transaction of a few round trips on PostgreSQL). A failed
+   * batch goes back to the front and is retried with backoff.
+   */
+  async #drain(untilEmpty: boolean): Promise<void> {
     this.#disarm();
     while (this.#queue.length > 0) {
       const batch = this.#take();
@@ -291,6 +307,11 @@ class BatchedAuditLog implements AuditLog {
         this.#dropJournaled(this.#committed);
         this.#settleWaiters(undefined);
         this.#doorbell.ring();
+        if (!untilEmpty && this.#queue.length < this.#maxBatch) {
+          // Rows queued before this pass began armed no timer (the pass disarmed it): they get one now.
+          if (this.#queue.length > 0) this.#arm(this.#flushIntervalMs);
+          break;
+        }
       } catch (err) {
         this.#queue = batch.concat(this.#queue);
         this.#queueGauge.set(this.#queue.length);
@@ -355,8 +376,7 @@ class BatchedAuditLog implements AuditLog {
     this.#timerDelay = delayMs;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      // Failures are logged and retried by #drain; nobody awaits a background flush.
-      this.flush().catch(() => undefined);
+      this.#background();
     }, delayMs);
   }
 

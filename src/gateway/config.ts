@@ -133,7 +133,7 @@ export const gatewayConfigSchema = z
      * batches; `exact` is one ledger transaction per reserve and per settle.
      */
     creditsMode: z.enum(['lease', 'exact']).default('lease'),
-    /** A lease is sized for this many calls at the estimate of the call that takes it (at most creditsLeaseShare of the available balance). */
+    /** A tenant's first and smallest lease is sized for this many calls at the estimate of the call that takes it; a busy tenant's grow to about a second of its calls (at most creditsLeaseShare of the available balance). */
     creditsLeaseCalls: z.number().int().min(2).max(100_000).default(100),
     /** Largest share of a tenant's available balance one lease takes. */
     creditsLeaseShare: z.number().gt(0).max(1).default(0.25),

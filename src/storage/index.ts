@@ -14,6 +14,8 @@ export type { PushStore, PushConfigRecord, OutboxRecord, OutboxStats, ClaimOptio
 export { SqliteTaskStore } from './sqlite/sqlite-task-store.js';
 export { PostgresTaskStore } from './postgres/postgres-task-store.js';
 export { schemaAdvisoryLockSql } from './postgres/schema-lock.js';
+export { inPoolClient, statementRows } from './postgres/simple-query.js';
+export { intLiteral, textLiteral, UnwritableLiteral } from './postgres/sql-literals.js';
 export { createBus } from './bus/create-bus.js';
 export { openDatabaseAndBus } from './open-database-and-bus.js';
 export type { OpenDatabaseAndBusOptions } from './open-database-and-bus.js';

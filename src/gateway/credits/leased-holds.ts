@@ -11,8 +11,19 @@ export interface LeasedCreditHoldsOptions {
   logger: Logger;
   /** Names this replica's leases in the ledger (`lease:<replica>:<id>`). Default: a random id per process. */
   replica?: string | undefined;
-  /** A lease is sized for this many calls at the estimate of the call that takes it. Default 100. */
+  /**
+   * A tenant's first lease is sized for this many calls at the estimate of
+   * the call that takes it, and no lease for fewer. Default 100.
+   */
   leaseCalls?: number | undefined;
+  /**
+   * A tenant's next lease is sized for twice the calls of one it used up in
+   * less than half of this, and for half those of one that lasted more than
+   * twice this (never below `leaseCalls`, never above 64 × `leaseCalls`): a
+   * busy tenant takes a lease about this often, not every `leaseCalls` calls
+   * (each take and return is a ledger transaction). Default 1,000.
+   */
+  leaseTargetMs?: number | undefined;
   /** A lease takes at most this share of the tenant's available balance (the rest stays for other replicas). Default 0.25. */
   leaseShare?: number | undefined;
   /** Longest a settlement waits in memory before it is written (the write-behind window). Default 50. */
@@ -43,6 +54,9 @@ export interface SpendJournal {
 /** What `reserveNow` answers at once; frozen, so one object serves every call (callers read `replayed`). */
 const HELD: { replayed: boolean } = Object.freeze({ replayed: false });
 const REPLAYED: { replayed: boolean } = Object.freeze({ replayed: true });
+
+/** A lease is sized for at most this many times `leaseCalls` calls, however fast the tenant calls. */
+const MAX_LEASE_GROWTH = 64;
 
 /** The ledger's agent name on lease reservations (`agentmesh credits holds` shows them under it). */
 export const LEASE_AGENT = 'gateway-lease';
@@ -86,6 +100,9 @@ export class LeasedCreditHolds implements CreditHolds {
   readonly #log: Logger;
   readonly #replica: string;
   readonly #leaseCalls: number;
+  readonly #leaseTargetMs: number;
+  /** Calls the tenant's next lease is sized for, as its leases' lifetimes said ({@link leaseTargetMs}). */
+  readonly #callsPerLease = new Map<string, number>();
   readonly #leaseShare: number;
   readonly #flushMs: number;
   readonly #maxBatch: number;
@@ -119,6 +136,7 @@ export class LeasedCreditHolds implements CreditHolds {
     this.#log = options.logger.child({ module: 'credit-leases' });
     this.#replica = options.replica ?? randomUUID().slice(0, 8);
     this.#leaseCalls = options.leaseCalls ?? 100;
+    this.#leaseTargetMs = options.leaseTargetMs ?? 1_000;
     this.#leaseShare = options.leaseShare ?? 0.25;
     this.#flushMs = options.flushMs ?? 50;
     this.#maxBatch = options.maxBatch ?? 256;
@@ -336,7 +354,7 @@ export class LeasedCreditHolds implements CreditHolds {
 
   async #take(tenant: string, n: number): Promise<Lease | undefined> {
     const { availableMilliCredits } = await this.#ledger.balance(tenant);
-    const block = Math.min(n * this.#leaseCalls, Math.floor(availableMilliCredits * this.#leaseShare));
+    const block = Math.min(n * this.#nextLeaseCalls(tenant), Math.floor(availableMilliCredits * this.#leaseShare));
     // A block for fewer than two calls saves nothing: the call goes the exact way.
     if (block < 2 * n) return undefined;
     const key = `lease:${this.#replica}:${randomUUID()}`;
@@ -356,6 +374,24 @@ export class LeasedCreditHolds implements CreditHolds {
     this.#current.set(tenant, lease);
     this.#leases.add(lease);
     return lease;
+  }
+
+  /**
+   * The calls the tenant's next lease is sized for: doubled when its current
+   * lease was used up within half the target, halved when it lasted over
+   * twice the target (an idle lease is returned by the reaper and not
+   * counted: the next one starts from what the last one said).
+   */
+  #nextLeaseCalls(tenant: string): number {
+    const current = this.#current.get(tenant);
+    let calls = this.#callsPerLease.get(tenant) ?? this.#leaseCalls;
+    if (current !== undefined) {
+      const lasted = this.#now() - current.takenAt;
+      if (lasted < this.#leaseTargetMs / 2) calls = Math.min(calls * 2, this.#leaseCalls * MAX_LEASE_GROWTH);
+      else if (lasted > this.#leaseTargetMs * 2) calls = Math.max(Math.floor(calls / 2), this.#leaseCalls);
+    }
+    this.#callsPerLease.set(tenant, calls);
+    return calls;
   }
 
   async #returnTenant(tenant: string): Promise<void> {

@@ -27,9 +27,14 @@ export function textLiteral(value: string | null): string {
   return `E'${body}'`;
 }
 
-/** An integer as its digits; anything else (NaN, fractions, beyond 2^53) is refused. */
+/**
+ * An integer as its digits; anything else (NaN, fractions, beyond 2^53) is
+ * refused. A negative one is parenthesized: a bare `-5` binds looser than a
+ * cast (`-5::bigint::text` is minus a text) and after a minus reads as a
+ * comment (`held --5`).
+ */
 export function intLiteral(value: number | null): string {
   if (value === null) return 'NULL';
   if (!Number.isSafeInteger(value)) throw new UnwritableLiteral(`not a safe integer: ${String(value)}`);
-  return String(value);
+  return value < 0 ? `(${value})` : String(value);
 }

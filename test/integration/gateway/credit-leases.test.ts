@@ -131,6 +131,40 @@ describe('credit leases on SQLite', () => {
     assert.equal((await ledger.reconcile()).ok, true);
   });
 
+  test('a tenant that uses its leases up fast gets each next one twice as large, up to 64 times leaseCalls; one that uses them slowly, half as large', async () => {
+    let clock = 1_000_000;
+    const holds = new LeasedCreditHolds({ ledger, logger, leaseCalls: 4, leaseTargetMs: 1_000, flushMs: 60_000, maxBatch: 100_000, now: () => clock });
+    const call = async (tenant: string, i: number): Promise<void> => {
+      await holds.reserve({ tenant, key: `${tenant}:${i}`, milliCredits: 1_000, agent: 'meter', skill: 'tick' });
+      await holds.settle(`${tenant}:${i}`, 1_000);
+    };
+    // Nothing is written before close (flushMs, maxBatch): each lease still holds its whole block.
+    const blocks = async (tenant: string): Promise<number[]> => (await ledger.holds(tenant)).filter((h) => h.agent === LEASE_AGENT).map((h) => h.milliCredits / 1_000).sort((a, b) => a - b);
+
+    const fast = newTenant();
+    await ledger.topUp(fast, 100_000_000, `${fast}-topup`);
+    // 4 + 8 + … + 256 + 256 calls, all in one instant: every lease was used up at once.
+    for (let i = 0; i < 4 + 8 + 16 + 32 + 64 + 128 + 256 + 256; i++) await call(fast, i);
+    assert.deepEqual(await blocks(fast), [4, 8, 16, 32, 64, 128, 256, 256]);
+
+    const slow = newTenant();
+    await ledger.topUp(slow, 100_000_000, `${slow}-topup`);
+    for (let i = 0; i < 4 + 8; i++) await call(slow, i);
+    // The third lease (16 calls) lasts 2.5 s, over twice the target: the fourth is sized for 8.
+    for (let i = 12; i < 12 + 16; i++) {
+      if (i === 12 + 15) clock += 2_500;
+      await call(slow, i);
+    }
+    await call(slow, 28);
+    assert.deepEqual(await blocks(slow), [4, 8, 8, 16]);
+
+    await holds.close();
+    assert.deepEqual(await ledger.usage({ tenant: fast, groupBy: [] }), [{ milliCredits: 764_000, calls: 764 }]);
+    assert.deepEqual(await ledger.usage({ tenant: slow, groupBy: [] }), [{ milliCredits: 29_000, calls: 29 }]);
+    assert.equal((await ledger.balance(fast)).reservedMilliCredits, 0);
+    assert.equal((await ledger.reconcile()).ok, true);
+  });
+
   test('a call settled on one replica and retried on another is charged once', async () => {
     const tenant = newTenant();
     await ledger.topUp(tenant, 100_000, `${tenant}-topup`);

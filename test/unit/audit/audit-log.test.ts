@@ -76,6 +76,24 @@ test('a full batch is written on the next turn without waiting for the interval'
   assert.deepEqual(rows.map((r) => r.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 });
 
+test("rows queued behind a full batch wait for their own interval: the timer's write does not chain batch after batch", async (t) => {
+  const { audit } = await open(t, { maxBatch: 10 });
+  const stop = new AbortController();
+  const seen = collect(audit.follow({ since: 0, pollMs: 60_000, signal: stop.signal }), 10);
+  // The tenth append arms the write for the next turn; three more arrive before it runs.
+  for (let i = 0; i < 13; i++) audit.append(entry(i));
+  const rows = await seen;
+  stop.abort();
+  assert.deepEqual(rows.map((r) => r.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  // Less than a batch is left: it waits for the interval (60 s here), where it used to follow at once.
+  assert.equal(audit.pending, 3);
+  assert.equal((await audit.tail({ limit: 20 })).length, 10);
+  // A caller of flush() still waits for everything queued.
+  await audit.flush();
+  assert.equal(audit.pending, 0);
+  assert.deepEqual((await audit.tail({ limit: 20 })).map((r) => r.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+});
+
 test('rows read back as they were appended, credentials redacted', async (t) => {
   const { audit } = await open(t);
   const entry: AuditEntry = {

@@ -1,0 +1,123 @@
+/**
+ * Where a gateway's CPU goes, by thread and by step of the call, from `perf`
+ * samples of CPU time (not V8's profiler, whose samples follow wall time and
+ * see the main thread only): `instructions-per-call.js --cpu --perf <dir>
+ * --front-node-args=--perf-basic-prof` records each gateway over the measured
+ * calls; then
+ *
+ *   node dist/bench/gateway/perf-by-step.js <dir>/sqlite.perf.data --calls 20000 [--top 20]
+ *
+ * prints µs of CPU per call for each row: the main thread split into the
+ * same steps as cpu-by-step.ts (the first step found walking up a sample's
+ * stack from the leaf, Node's own HTTP and socket code staying Node's),
+ * plus what has no JavaScript on its stack (the event loop's `epoll`, V8's
+ * garbage collector and compiler on the main thread); the other threads by
+ * name and by what they run (V8's workers: garbage collection or
+ * optimizing compiles). `--top N` lists the N JavaScript functions of the
+ * main thread with the most CPU below them (inclusive), for what the steps
+ * do not say. Needs `perf` and the `/tmp/perf-<pid>.map` files that
+ * `--perf-basic-prof` writes (JavaScript frames are otherwise unnamed).
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { stepOf, type CallFrame } from './call-steps.js';
+
+/** A sample's stack, leaf first: native symbols as perf names them, JavaScript frames parsed. */
+interface Sample {
+  thread: string;
+  ns: number;
+  symbols: string[];
+}
+
+const GC = /Heap::|Scavenge|MarkCompact|ConcurrentMarking|Sweeper|MinorMark|Evacuat|IncrementalMarking|GCTracer|MemoryAllocator|MarkingVisitor/;
+const COMPILE = /Compiler::|compiler::|[Mm]aglev|turboshaft|Turbofan|OptimizingCompile|baseline::|Parser::|interpreter::BytecodeGenerator/;
+/** `JS:*'name url:line:column`, the url a path for CommonJS (the tier mark and quote are optional; the name may be empty). */
+const JS_FRAME = /^JS:[*^+~]?'?(.*?) ?((?:node:|file:|wasm-|\/)\S*?):(\d+):(\d+)$/;
+
+function jsFrame(symbol: string): CallFrame | undefined {
+  const m = JS_FRAME.exec(symbol);
+  if (m === null) return undefined;
+  return { functionName: m[1] ?? '', url: m[2] ?? '', lineNumber: Number(m[3]) - 1 };
+}
+
+/** The main thread's row for a sample. */
+function mainRow(symbols: string[]): string {
+  const frames: CallFrame[] = [];
+  for (const symbol of symbols) {
+    // Native work below the first JavaScript frame: the collector and the compiler are named for what they are.
+    if (frames.length === 0 && GC.test(symbol)) return 'GC (main thread)';
+    if (frames.length === 0 && COMPILE.test(symbol)) return 'V8 compiler (main thread)';
+    const frame = jsFrame(symbol);
+    if (frame !== undefined) frames.push(frame);
+  }
+  if (frames.length > 0) return stepOf(frames);
+  if (symbols.some((s) => /epoll/.test(s))) return 'event loop: epoll_pwait (no JavaScript on the stack)';
+  return 'native, no JavaScript on the stack (libuv reads, timers, V8 tasks)';
+}
+
+function otherRow(thread: string, symbols: string[]): string {
+  if (symbols.some((s) => GC.test(s))) return `${thread}: garbage collection`;
+  if (symbols.some((s) => COMPILE.test(s))) return `${thread}: compiling (optimizing tiers)`;
+  return `${thread}: other`;
+}
+
+async function* samples(file: string): AsyncGenerator<Sample> {
+  const perf = spawn('perf', ['script', '-i', file, '-F', 'comm,tid,period,ip,sym'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let current: Sample | undefined;
+  let mainTid: string | undefined;
+  for await (const line of createInterface({ input: perf.stdout! })) {
+    if (line.trim() === '') {
+      if (current !== undefined) yield current;
+      current = undefined;
+      continue;
+    }
+    if (!line.startsWith('\t') && !line.startsWith(' ')) {
+      const [comm, tid, period] = line.trim().split(/\s+/);
+      // The first sample of the comm `node`/`MainThread` names the main thread; the rest go by their comm.
+      const isMain = comm === 'MainThread' || comm === 'node';
+      if (isMain) mainTid ??= tid;
+      current = { thread: isMain && tid === mainTid ? 'main' : (comm ?? '?'), ns: Number(period), symbols: [] };
+      continue;
+    }
+    const symbol = line.trim().replace(/^[0-9a-f]+ /, '');
+    current?.symbols.push(symbol);
+  }
+  if (current !== undefined) yield current;
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { calls: { type: 'string' }, top: { type: 'string', default: '0' } } });
+  if (positionals.length !== 1 || values.calls === undefined) throw new Error('usage: perf-by-step <perf.data> --calls N [--top N]');
+  const calls = Number(values.calls);
+  const rows = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let total = 0;
+  for await (const sample of samples(positionals[0]!)) {
+    total += sample.ns;
+    const row = sample.thread === 'main' ? `main: ${mainRow(sample.symbols)}` : otherRow(sample.thread, sample.symbols);
+    rows.set(row, (rows.get(row) ?? 0) + sample.ns);
+    if (sample.thread !== 'main') continue;
+    // Each JavaScript function once per sample (recursion counted once).
+    const seen = new Set<string>();
+    for (const symbol of sample.symbols) {
+      const f = jsFrame(symbol);
+      if (f === undefined) continue;
+      const name = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(src|node_modules)\//, '$1/')}:${f.lineNumber + 1}`;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      inclusive.set(name, (inclusive.get(name) ?? 0) + sample.ns);
+    }
+  }
+  const us = (ns: number) => (ns / 1000 / calls).toFixed(1);
+  const out = [`${us(total)} µs of CPU per call in the samples (${calls} calls)`, '', '| thread: step | µs per call | share |', '| --- | ---: | ---: |'];
+  for (const [row, ns] of [...rows].sort((a, b) => b[1] - a[1])) out.push(`| ${row} | ${us(ns)} | ${((ns / total) * 100).toFixed(1)} % |`);
+  const top = Number(values.top);
+  if (top > 0) {
+    out.push('', '| main thread, JavaScript function (inclusive) | µs per call |', '| --- | ---: |');
+    for (const [name, ns] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) out.push(`| ${name} | ${us(ns)} |`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+await main();

@@ -173,10 +173,10 @@ async function main(): Promise<void> {
         for (const [, c] of traced) c.kill('SIGUSR2');
         await new Promise((r) => setTimeout(r, 500));
         for (const [name, c] of traced) {
-          const trace = JSON.parse(await readFile(join(dataDir, `${c.pid}.json`), 'utf8')) as { calls: number; steps: Array<{ step: string; count: number; gapMs: number; idleMs: number }> };
+          const trace = JSON.parse(await readFile(join(dataDir, `${c.pid}.json`), 'utf8')) as { calls: number; steps: Array<{ step: string; count: number; gapMs: number; idleMs: number; cpuMs: number }> };
           if (trace.calls === 0) continue;
-          process.stdout.write(`via ${t.name}, seen by ${name}: ${trace.calls} calls (median gap ms, of which the loop idle)\n`);
-          for (const s of trace.steps) process.stdout.write(`  ${s.step.padEnd(58)} ${s.gapMs.toFixed(3).padStart(7)} ${s.idleMs.toFixed(3).padStart(7)}  (${s.count})\n`);
+          process.stdout.write(`via ${t.name}, seen by ${name}: ${trace.calls} calls (median gap ms, of which the loop idle; median CPU ms of the process in it)\n`);
+          for (const s of trace.steps) process.stdout.write(`  ${s.step.padEnd(58)} ${s.gapMs.toFixed(3).padStart(7)} ${s.idleMs.toFixed(3).padStart(7)} ${s.cpuMs.toFixed(3).padStart(7)}  (${s.count})\n`);
         }
       }
     }

@@ -19,6 +19,7 @@ import { answerAcpDiscovery, checkAcpCall } from './proxy/acp-door.js';
 import { agentNotFound } from './proxy/refusals.js';
 import { forwardedQuery } from './proxy/forwarded-query.js';
 import { answerCardRequest } from './routing/index.js';
+import { rememberCharged } from './settle-or-track.js';
 
 /** What the A2A proxy needs. */
 export interface A2aProxyOptions extends ProxyDeps {
@@ -174,7 +175,8 @@ async function runSteps(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
   const approval = approvalStep(c, o);
   if (approval === true || (approval !== false && (await approval))) return;
   concurrencyStep(c, o);
-  await reserveStep(c, o);
+  const reserved = reserveStep(c, o);
+  if (reserved !== undefined) await reserved;
   await forwardStep(c, o);
 }
 
@@ -202,13 +204,21 @@ function close(c: GatewayCall, o: A2aProxyOptions): Promise<void> | undefined {
   return undefined;
 }
 
+/**
+ * What the call leaves behind once it is over, its answer out: metrics, the
+ * charged messageId (settle-or-track.ts), its one audit entry unless it was
+ * journaled before its answer. Nothing here is on the answer's path (ADR 0057).
+ */
 function record(c: GatewayCall, o: A2aProxyOptions, releaseErrors: unknown[]): void {
   for (const err of releaseErrors) o.logger.error({ err, agent: c.agent }, 'releasing a call failed');
+  if (c.chargedTask) rememberCharged(o.charged, { message: c.call.message, agent: c.agent, tenant: c.principal!.tenant });
   const audit = c.audit;
   audit.durationMs = performance.now() - c.started;
   o.metrics.callEnded(c.agent, audit.outcome, audit.durationMs / 1000);
   if (audit.eventType !== 'a2a.call' && audit.eventType !== 'a2a.card') o.metrics.securityEvents.labels({ event: audit.eventType }).inc();
   if (audit.eventType === 'a2a.card' || c.recorded) return;
+  // A call refused (or parked) before it was forwarded has its input hashed here.
+  c.hashInput();
   try {
     o.audit.append(audit);
   } catch (err) {

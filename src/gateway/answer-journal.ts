@@ -59,8 +59,11 @@ export class AnswerJournal implements SpendJournal {
   #bytes = 0;
   #seq = 0;
   #lines: string[] = [];
+  /** What `written()` callers wait for, made only when one asks: a call alone in flight writes at once and needs none. */
   #turn: Promise<void> | undefined;
   #resolveTurn: (() => void) | undefined;
+  /** The end-of-turn write is queued (an Immediate): every line is written by it, if not sooner. */
+  #scheduled = false;
   /** Closed files whose contents may still be only here, oldest first. */
   #sealed: string[] = [];
   #dropping: Promise<void> | undefined;
@@ -200,8 +203,11 @@ export class AnswerJournal implements SpendJournal {
   written(): Promise<void> {
     if (this.#turn !== undefined) return this.#turn;
     if (this.#lines.length === 0) return Promise.resolve();
-    this.#scheduleWrite();
-    return this.#turn!;
+    this.#turn = new Promise<void>((resolve) => {
+      this.#resolveTurn = resolve;
+    });
+    this.#schedule();
+    return this.#turn;
   }
 
   /**
@@ -261,15 +267,19 @@ export class AnswerJournal implements SpendJournal {
   #add(line: string): void {
     if (this.#closed) return;
     this.#lines.push(line);
-    if (this.#turn === undefined) this.#scheduleWrite();
+    this.#schedule();
   }
 
-  #scheduleWrite(): void {
-    this.#turn = new Promise<void>((resolve) => {
-      this.#resolveTurn = resolve;
-    });
-    setImmediate(() => void this.#writeNow());
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(this.#turnEnds);
   }
+
+  readonly #turnEnds = (): void => {
+    this.#scheduled = false;
+    void this.#writeNow();
+  };
 
   /** The turn's lines in one write; a failure falls back to waiting for the database (the answer is never released before one of them holds it). */
   #writeNow(): Promise<void> | undefined {

@@ -16,7 +16,8 @@ const MAX_ENTRIES = 10_000;
 export class AssertionCache {
   readonly #identity: Identity;
   readonly #ttlSeconds: number;
-  readonly #entries = new Map<string, { token: Promise<string>; renewAt: number }>();
+  /** `known` once the assertion is signed: what `getNow` answers without a promise. */
+  readonly #entries = new Map<string, { token: Promise<string>; known: string | undefined; renewAt: number }>();
 
   constructor(identity: Identity, ttlSeconds: number) {
     this.#identity = identity;
@@ -25,15 +26,27 @@ export class AssertionCache {
 
   /** The assertion of `principal`'s call to agent `agent`. */
   get(principal: Principal, agent: string): Promise<string> {
+    const token = this.getNow(principal, agent);
+    return typeof token === 'string' ? Promise.resolve(token) : token;
+  }
+
+  /** `get`, answered at once when the cached assertion is signed already (the usual call): no promise to wait for. */
+  getNow(principal: Principal, agent: string): string | Promise<string> {
     const scope = principal.scopes.join(' ');
     const key = `${principal.subject}\u0000${principal.tenant}\u0000${scope}\u0000${agent}\u0000${principal.tokenId ?? principal.expiresAt ?? ''}`;
     const now = Date.now();
     const hit = this.#entries.get(key);
-    if (hit !== undefined && hit.renewAt > now) return hit.token;
+    if (hit !== undefined && hit.renewAt > now) return hit.known ?? hit.token;
     const token = this.#identity.signAssertion(claimsOf(principal, agent, scope), this.#ttlSeconds);
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(key, { token, renewAt: now + (this.#ttlSeconds * 1000) / 2 });
-    token.catch(() => this.#entries.delete(key));
+    const entry: { token: Promise<string>; known: string | undefined; renewAt: number } = { token, known: undefined, renewAt: now + (this.#ttlSeconds * 1000) / 2 };
+    this.#entries.set(key, entry);
+    token.then(
+      (signed) => {
+        entry.known = signed;
+      },
+      () => this.#entries.delete(key),
+    );
     return token;
   }
 

@@ -1,10 +1,33 @@
 import { ErrorCodes, isAgentmeshError, type ProtocolVersion } from '../protocol/index.js';
 import type { ChargedMessages } from './charged-messages.js';
 import type { CreditHolds } from './credits/index.js';
+import type { Settlement } from '../tenancy/index.js';
 import { messageContentHash } from './message-content.js';
 import { replyEnd, taskEnd, type TaskEnd } from './settlement.js';
 import type { SettlementTracker } from './settlement-tracker.js';
 import type { AnswerTap } from './stream-task-tap.js';
+
+/** Who settles: the credit holds, the tracker of tasks still running, and the charged messageIds. */
+export interface SettleDeps {
+  tracker: SettlementTracker;
+  credits: CreditHolds;
+  charged?: ChargedMessages | undefined;
+}
+
+/** The call to settle, with the tap that read its answer. */
+export interface SettleCall {
+  key: string;
+  message?: Record<string, unknown> | undefined;
+  version: ProtocolVersion;
+  tap: AnswerTap;
+  estimate: number;
+  agent: string;
+  tenant: string;
+  subject: string;
+  failed: boolean;
+  /** The caller remembers a task's messageId in `d.charged` itself ({@link rememberCharged}), once the answer is out (the proxy, ADR 0057). */
+  rememberLater?: boolean;
+}
 
 /**
  * Settles (or refunds) now when the answer carries the task's end, a stream's
@@ -13,28 +36,53 @@ import type { AnswerTap } from './stream-task-tap.js';
  * joins the replica's next batch (ADR 0010, ADR 0026). Returns what was
  * charged when settled now.
  */
-export async function settleOrTrack(
-  d: { tracker: SettlementTracker; credits: CreditHolds; charged?: ChargedMessages | undefined },
-  call: { key: string; message?: Record<string, unknown> | undefined; version: ProtocolVersion; tap: AnswerTap; estimate: number; agent: string; tenant: string; subject: string; failed: boolean },
-): Promise<number | undefined> {
-  const s = call;
-  // The key the hold is settled under: the call's, or the answer's once the hold moved there (no copy of `call` per call).
-  let key = s.key;
+export async function settleOrTrack(d: SettleDeps, call: SettleCall): Promise<number | undefined> {
+  return settleOrTrackNow(d, call);
+}
+
+/**
+ * {@link settleOrTrack}, answered at once when nothing is waited for: a call
+ * held on a lease, its hold moved to the answer's key and settled in memory
+ * (the usual priced call). A promise when the ledger or the tracker writes;
+ * a failure is thrown, at once or as its rejection. The proxy settles a call
+ * before its answer is released: no promise and no turn of the microtask
+ * queue each on that path (ADR 0057).
+ */
+export function settleOrTrackNow(d: SettleDeps, s: SettleCall): number | undefined | Promise<number | undefined> {
   const claim = chargeKeyOfAnswer(s);
-  if (claim !== undefined) {
-    const claimed = await claimKey(d.credits, s.key, claim);
-    // The messageId reached a task that is charged (or held) once: a later repeat short of credit may be its retry.
-    if (s.tap.taskId !== undefined && d.charged !== undefined) rememberCharged(d.charged, s);
-    if (claimed === undefined) {
-      // Already charged (or held) by an earlier call: a retry, which pays nothing more. Its hold goes back.
-      const released = await d.credits.refund(s.key, 'a retry of a call already charged');
-      // A message answer's retry shows what its message was charged (ADR 0034); a task may still be held, so it is not read.
-      return s.tap.taskId === undefined ? (await d.credits.settle(claim, s.estimate)).chargedMilliCredits : released.chargedMilliCredits;
-    }
-    key = claimed;
-  }
+  // Settled under the call's key, or the answer's once the hold moved there (no copy of `call` per call).
+  if (claim === undefined) return settleUnder(d, s, s.key);
+  const claimed = claimKeyNow(d.credits, s.key, claim, 0);
+  return claimed instanceof Promise ? claimed.then((key) => settleClaimed(d, s, claim, key)) : settleClaimed(d, s, claim, claimed);
+}
+
+/** After the hold's move to `claim`: `claimed` is where it is now, undefined when that key was taken already (a retry). */
+function settleClaimed(d: SettleDeps, s: SettleCall, claim: string, claimed: string | undefined): number | undefined | Promise<number | undefined> {
+  // The messageId reached a task that is charged (or held) once: a later repeat short of credit may be its retry.
+  if (s.tap.taskId !== undefined && d.charged !== undefined && s.rememberLater !== true) rememberCharged(d.charged, s);
+  if (claimed === undefined) return settleRetry(d, s, claim);
+  return settleUnder(d, s, claimed);
+}
+
+/** Already charged (or held) by an earlier call: a retry, which pays nothing more. Its hold goes back. */
+async function settleRetry(d: SettleDeps, s: SettleCall, claim: string): Promise<number | undefined> {
+  const released = await d.credits.refund(s.key, 'a retry of a call already charged');
+  // A message answer's retry shows what its message was charged (ADR 0034); a task may still be held, so it is not read.
+  return s.tap.taskId === undefined ? (await d.credits.settle(claim, s.estimate)).chargedMilliCredits : released.chargedMilliCredits;
+}
+
+function settleUnder(d: SettleDeps, s: SettleCall, key: string): number | undefined | Promise<number | undefined> {
   const end = answeredEnd(s.tap);
-  if (end.kind !== 'open') return (await d.tracker.close(key, end, s.estimate))?.chargedMilliCredits;
+  if (end.kind === 'open') return refundOrTrack(d, s, key, end);
+  const closed = d.tracker.closeNow(key, end, s.estimate);
+  return closed instanceof Promise ? closed.then(chargedOf) : chargedOf(closed);
+}
+
+function chargedOf(settlement: Settlement | undefined): number | undefined {
+  return settlement?.chargedMilliCredits;
+}
+
+async function refundOrTrack(d: SettleDeps, s: SettleCall, key: string, end: TaskEnd): Promise<number | undefined> {
   if (s.tap.taskId === undefined) {
     // No task came back (an error answer): nothing ran, nothing is owed.
     if (s.failed || end.kind === 'open') return (await d.credits.refund(key, 'the agent started no task')).chargedMilliCredits;
@@ -83,23 +131,30 @@ function chargeKeyOfAnswer(s: { message?: Record<string, unknown> | undefined; v
  * Moves the call's hold to the key of what it answered; undefined when that
  * key is taken (charged or held by an earlier call: this one is a retry). A
  * hold that cannot be moved for another reason (gone, expired, a key too
- * long) stays under its key, settled there as before.
+ * long) stays under its key, settled there as before. At once when the hold
+ * is moved in memory; a promise when the ledger moves it.
  */
-async function claimKey(credits: CreditHolds, key: string, chargeKey: string): Promise<string | undefined> {
-  // Twice at most: two retries moving to one key at once may collide on its unique index
-  // (PostgreSQL), and the second attempt then sees the key taken.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await credits.rekey(key, chargeKey);
-      return chargeKey;
-    } catch (err) {
-      if (isAgentmeshError(err) && err.code === ErrorCodes.TENANCY_INVALID_ARGUMENT && /taken|already names another/.test(err.message)) return undefined;
-      if (attempt > 0) return key;
-    }
+function claimKeyNow(credits: CreditHolds, key: string, chargeKey: string, attempt: number): string | undefined | Promise<string | undefined> {
+  let moved: void | Promise<void>;
+  try {
+    moved = credits.rekeyNow(key, chargeKey);
+  } catch (err) {
+    return claimRefused(credits, key, chargeKey, attempt, err);
   }
+  return moved instanceof Promise ? moved.then(() => chargeKey, (err: unknown) => claimRefused(credits, key, chargeKey, attempt, err)) : chargeKey;
 }
 
-function rememberCharged(charged: ChargedMessages, s: { message?: Record<string, unknown> | undefined; agent: string; tenant: string }): void {
+/**
+ * Twice at most: two retries moving to one key at once may collide on its
+ * unique index (PostgreSQL), and the second attempt then sees the key taken.
+ */
+function claimRefused(credits: CreditHolds, key: string, chargeKey: string, attempt: number, err: unknown): string | undefined | Promise<string | undefined> {
+  if (isAgentmeshError(err) && err.code === ErrorCodes.TENANCY_INVALID_ARGUMENT && /taken|already names another/.test(err.message)) return undefined;
+  return attempt > 0 ? key : claimKeyNow(credits, key, chargeKey, attempt + 1);
+}
+
+/** Remembers that the message's call was charged (or held) for the task its answer named: what tells a credit-short repeat of it (ADR 0046). */
+export function rememberCharged(charged: ChargedMessages, s: { message?: Record<string, unknown> | undefined; agent: string; tenant: string }): void {
   const messageId = s.message?.['messageId'];
   if (typeof messageId === 'string') charged.charged(s.agent, s.tenant, messageId);
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../observability/index.js';
 import type { Tables } from '../storage/index.js';
 import type { CreditLedger, Settlement } from '../tenancy/index.js';
+import type { CreditHolds } from './credits/index.js';
 import { taskEnd, type TaskEnd } from './settlement.js';
 
 /** A reservation waiting for its task to end. */
@@ -20,8 +21,8 @@ export type TaskReader = (open: OpenReservation) => Promise<unknown>;
 
 /** Options of {@link SettlementTracker}. Durations are milliseconds. */
 export interface SettlementTrackerOptions {
-  /** Where holds are settled, refunded and expired: the ledger, or the gateway's credit holds in front of it. */
-  ledger: Pick<CreditLedger, 'settle' | 'refund' | 'expireHolds'>;
+  /** Where holds are settled, refunded and expired: the ledger, or the gateway's credit holds in front of it (which may settle at once: `settleNow`). */
+  ledger: Pick<CreditLedger, 'settle' | 'refund' | 'expireHolds'> & { settleNow?: CreditHolds['settleNow'] };
   read: TaskReader;
   logger: Logger;
   db: Kysely<Tables>;
@@ -115,17 +116,40 @@ export class SettlementTracker {
 
   /** Settles or refunds by what a task says; the settlement, or undefined while the task is open. */
   async close(key: string, end: TaskEnd, estimate: number): Promise<Settlement | undefined> {
+    return this.closeNow(key, end, estimate);
+  }
+
+  /**
+   * `close`, answered at once when nothing is waited for: a settlement the
+   * ledger makes in memory (`settleNow`: a call held on a lease) of a
+   * reservation nobody tracked (the usual call, settled from its own
+   * answer). A promise otherwise; a failure is thrown, at once or as its rejection.
+   */
+  closeNow(key: string, end: TaskEnd, estimate: number): Settlement | undefined | Promise<Settlement | undefined> {
     if (end.kind === 'open') return undefined;
-    const settlement = end.kind === 'refund' ? await this.#ledger.refund(key, end.reason) : await this.#ledger.settle(key, end.milliCredits ?? estimate, { state: 'completed' });
+    const settled = end.kind === 'refund' ? this.#ledger.refund(key, end.reason) : this.#charge(key, end.milliCredits ?? estimate);
+    return settled instanceof Promise ? settled.then((settlement) => this.#closed(key, settlement)) : this.#closed(key, settled);
+  }
+
+  #charge(key: string, milliCredits: number): Settlement | Promise<Settlement> {
+    const ledger = this.#ledger;
+    return ledger.settleNow !== undefined ? ledger.settleNow(key, milliCredits, { state: 'completed' }) : ledger.settle(key, milliCredits, { state: 'completed' });
+  }
+
+  #closed(key: string, settlement: Settlement): Settlement | Promise<Settlement> {
     const open = this.#open.get(key);
-    if (open !== undefined) {
-      this.#open.delete(key);
-      // Only a tracked reservation has a row (track and load put it in #open too): most calls settle
-      // from their own answer and were never written. A row another replica tracks is its to delete.
-      await this.#db.deleteFrom('gateway_open_reservations').where('key', '=', key).execute();
-      this.#onSettled?.(open, settlement);
-    }
-    return settlement;
+    if (open === undefined) return settlement;
+    this.#open.delete(key);
+    // Only a tracked reservation has a row (track and load put it in #open too): most calls settle
+    // from their own answer and were never written. A row another replica tracks is its to delete.
+    return this.#db
+      .deleteFrom('gateway_open_reservations')
+      .where('key', '=', key)
+      .execute()
+      .then(() => {
+        this.#onSettled?.(open, settlement);
+        return settlement;
+      });
   }
 
   async runOnce(): Promise<void> {

@@ -25,11 +25,12 @@ export async function startGateway(registryUrl: string, config: GatewayConfigInp
  * One JSON-RPC request (`method` with `params`, A2A 1.0) to `agent` through the gateway at
  * `gatewayUrl`, as the holder of `token`, with `options.headers` added; the raw response.
  */
-export function callAgent(gatewayUrl: string, agent: string, token: string, method: string, params: unknown, options: { id?: number | string; headers?: Record<string, string> } = {}): Promise<Response> {
+export function callAgent(gatewayUrl: string, agent: string, token: string, method: string, params: unknown, options: { id?: number | string; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
   return fetch(`${gatewayUrl}/agents/${agent}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}`, ...options.headers },
     body: JSON.stringify({ jsonrpc: '2.0', id: options.id ?? 1, method, params }),
+    ...(options.signal !== undefined && { signal: options.signal }),
   });
 }
 

@@ -21,6 +21,17 @@ export interface CreditHolds {
   /** Moves a hold to a new key (the task id became known). */
   rekey(oldKey: string, newKey: string): Promise<void>;
   /**
+   * `reserve`, `settle` and `rekey` answered at once when there is nothing
+   * to wait for (a call held on a lease, in memory): a promise only when the
+   * ledger is written. A refusal is thrown, at once or as the promise's
+   * rejection. What the proxy's every call uses, so a call held and settled
+   * on a lease passes without a promise or a turn of the microtask queue
+   * each (ADR 0057).
+   */
+  reserveNow(input: ReserveInput): { replayed: boolean } | Promise<{ replayed: boolean }>;
+  settleNow(key: string, milliCredits: number, info?: { state?: string | undefined }): Settlement | Promise<Settlement>;
+  rekeyNow(oldKey: string, newKey: string): void | Promise<void>;
+  /**
    * Makes the call's hold a reservation of its own in the ledger: its task
    * outlives the call, and whichever replica's tracker sees it end settles it.
    */
@@ -48,11 +59,16 @@ export interface CreditHolds {
 
 /** The per-call path: every operation is one ledger transaction. */
 export function exactCreditHolds(ledger: CreditLedger): CreditHolds {
+  const reserve = async (input: ReserveInput) => ({ replayed: (await ledger.reserve(input)).replayed });
   return {
-    reserve: async (input) => ({ replayed: (await ledger.reserve(input)).replayed }),
+    reserve,
     settle: (key, milliCredits, info) => ledger.settle(key, milliCredits, info),
     refund: (key, reason) => ledger.refund(key, reason),
     rekey: (oldKey, newKey) => ledger.rekey(oldKey, newKey),
+    // Every operation is a transaction: always a promise.
+    reserveNow: reserve,
+    settleNow: (key, milliCredits, info) => ledger.settle(key, milliCredits, info),
+    rekeyNow: (oldKey, newKey) => ledger.rekey(oldKey, newKey),
     pin: async () => {},
     expireHolds: (options) => ledger.expireHolds(options),
     flush: async () => {},

@@ -51,6 +51,10 @@ export interface SpendJournal {
   spend(leaseKey: string, spend: LeaseSpend): void;
 }
 
+/** What `reserveNow` answers at once; frozen, so one object serves every call (callers read `replayed`). */
+const HELD: { replayed: boolean } = Object.freeze({ replayed: false });
+const REPLAYED: { replayed: boolean } = Object.freeze({ replayed: true });
+
 /** A lease is sized for at most this many times `leaseCalls` calls, however fast the tenant calls. */
 const MAX_LEASE_GROWTH = 64;
 
@@ -146,10 +150,25 @@ export class LeasedCreditHolds implements CreditHolds {
   }
 
   async reserve(unchecked: ReserveInput): Promise<{ replayed: boolean }> {
+    return this.reserveNow(unchecked);
+  }
+
+  /** `reserve`, held at once when the tenant's lease covers the call (the usual call); a promise when a lease must be taken or the call held exactly. */
+  reserveNow(unchecked: ReserveInput): { replayed: boolean } | Promise<{ replayed: boolean }> {
     const input = checkReserveInput(unchecked);
-    if (this.#holds.has(input.key)) return { replayed: true };
+    if (this.#holds.has(input.key)) return REPLAYED;
     const closed = this.#closed.get(input.key);
-    if (closed?.status === 'settled') return { replayed: true };
+    if (closed?.status === 'settled') return REPLAYED;
+    const n = input.milliCredits;
+    // `#usable` answers only a lease in rotation with room for `n`: the first attempt of `#reserve`, without its promise.
+    const lease = n > 0 && !this.#closedDown ? this.#usable(input.tenant, n) : undefined;
+    if (lease === undefined) return this.#reserve(input);
+    this.#holdOn(lease, input);
+    return HELD;
+  }
+
+  /** A checked call no usable lease covers yet: a lease is taken, or the call is held exactly. */
+  async #reserve(input: ReserveInput): Promise<{ replayed: boolean }> {
     const n = input.milliCredits;
     for (let attempt = 0; attempt < 3 && n > 0 && !this.#closedDown; attempt++) {
       const lease = this.#usable(input.tenant, n) ?? (await this.#acquire(input.tenant, n));
@@ -157,10 +176,7 @@ export class LeasedCreditHolds implements CreditHolds {
       // A concurrent retry of the same key took the hold while this one waited for a lease.
       if (this.#holds.has(input.key)) return { replayed: true };
       if (lease.retired || lease.size - lease.inFlight - lease.pending < n) continue;
-      lease.inFlight += n;
-      lease.usedAt = this.#now();
-      this.#closed.delete(input.key);
-      this.#holds.set(input.key, { input, createdAt: lease.usedAt, lease });
+      this.#holdOn(lease, input);
       return { replayed: false };
     }
     // The balance cannot fund a block (or the replica is closing): this call is held exactly, after this
@@ -173,11 +189,16 @@ export class LeasedCreditHolds implements CreditHolds {
   }
 
   async settle(key: string, milliCredits: number, info: { state?: string | undefined } = {}): Promise<Settlement> {
+    return this.settleNow(key, milliCredits, info);
+  }
+
+  /** `settle`, answered at once for a call held on a lease (its settlement joins the lease's next batch); a promise when the ledger is written. */
+  settleNow(key: string, milliCredits: number, info: { state?: string | undefined } = {}): Settlement | Promise<Settlement> {
     const hold = this.#holds.get(key);
     if (hold === undefined) return this.#closed.get(key) ? { ...this.#closed.get(key)!, replayed: true } : this.#ledger.settle(key, milliCredits, info);
     this.#holds.delete(key);
     const lease = hold.lease;
-    if (lease === undefined) return this.#remembered(await this.#ledger.settle(key, milliCredits, info));
+    if (lease === undefined) return this.#ledger.settle(key, milliCredits, info).then((settlement) => this.#remembered(settlement));
     const estimate = hold.input.milliCredits;
     const charged = Math.min(milliCredits, estimate);
     lease.inFlight -= estimate;
@@ -200,16 +221,22 @@ export class LeasedCreditHolds implements CreditHolds {
   }
 
   async rekey(oldKey: string, newKey: string): Promise<void> {
+    return this.rekeyNow(oldKey, newKey);
+  }
+
+  /** `rekey`, done at once for a call held on a lease; a promise when the hold is the ledger's. */
+  rekeyNow(oldKey: string, newKey: string): void | Promise<void> {
     const hold = this.#holds.get(oldKey);
-    if (hold === undefined || hold.lease === undefined) {
-      await this.#ledger.rekey(oldKey, newKey);
-      if (hold !== undefined) this.#move(oldKey, newKey, hold);
-      return;
-    }
+    if (hold === undefined || hold.lease === undefined) return this.#rekeyInLedger(oldKey, newKey, hold);
     if (oldKey === newKey) return;
     // Taken: held here, or settled here recently (the ledger refuses a settlement under a used key in any case).
     if (this.#holds.has(newKey) || this.#closed.get(newKey)?.status === 'settled') throw Errors.creditHoldKeyTaken({ quotedKey: JSON.stringify(newKey) });
     this.#move(oldKey, newKey, hold);
+  }
+
+  async #rekeyInLedger(oldKey: string, newKey: string, hold: Hold | undefined): Promise<void> {
+    await this.#ledger.rekey(oldKey, newKey);
+    if (hold !== undefined) this.#move(oldKey, newKey, hold);
   }
 
   async pin(key: string): Promise<void> {
@@ -431,6 +458,14 @@ export class LeasedCreditHolds implements CreditHolds {
       lease.writing--;
       this.#writingNow.delete(spends);
     }
+  }
+
+  /** Holds the call on `lease`, which has room for it. */
+  #holdOn(lease: Lease, input: ReserveInput): void {
+    lease.inFlight += input.milliCredits;
+    lease.usedAt = this.#now();
+    this.#closed.delete(input.key);
+    this.#holds.set(input.key, { input, createdAt: lease.usedAt, lease });
   }
 
   /**

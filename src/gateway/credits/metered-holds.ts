@@ -1,4 +1,5 @@
 import { boundCounter, type BoundCounter, type Metrics } from '../../observability/index.js';
+import type { ReserveInput, Settlement } from '../../tenancy/index.js';
 import type { CreditHolds } from './credit-holds.js';
 
 /** Distinct agent label values kept, as the gateway's other per-agent metrics; the rest count as "other". */
@@ -29,17 +30,33 @@ export function meteredCreditHolds(holds: CreditHolds, metrics: Metrics): Credit
     series.set(label, bound);
     return bound;
   };
+  const countReserved = (input: ReserveInput, result: { replayed: boolean }) => {
+    if (!result.replayed) of(input.agent).reserved.inc(input.milliCredits);
+    return result;
+  };
+  const countCharged = (settlement: Settlement) => {
+    if (!settlement.replayed) of(settlement.agent).charged.inc(settlement.chargedMilliCredits);
+    return settlement;
+  };
+  // The `…Now` forms count as soon as their holds answer, without a promise of their own when they answer at once.
+  const reserveNow = (input: ReserveInput) => {
+    const result = holds.reserveNow(input);
+    return result instanceof Promise ? result.then((r) => countReserved(input, r)) : countReserved(input, result);
+  };
+  const settleNow = (key: string, milliCredits: number, info?: { state?: string | undefined }) => {
+    const settlement = holds.settleNow(key, milliCredits, info);
+    return settlement instanceof Promise ? settlement.then(countCharged) : countCharged(settlement);
+  };
   return {
     async reserve(input) {
-      const result = await holds.reserve(input);
-      if (!result.replayed) of(input.agent).reserved.inc(input.milliCredits);
-      return result;
+      return countReserved(input, await holds.reserve(input));
     },
     async settle(key, milliCredits, info) {
-      const settlement = await holds.settle(key, milliCredits, info);
-      if (!settlement.replayed) of(settlement.agent).charged.inc(settlement.chargedMilliCredits);
-      return settlement;
+      return countCharged(await holds.settle(key, milliCredits, info));
     },
+    reserveNow,
+    settleNow,
+    rekeyNow: (oldKey, newKey) => holds.rekeyNow(oldKey, newKey),
     async refund(key, reason) {
       const settlement = await holds.refund(key, reason);
       if (!settlement.replayed) of(settlement.agent).refunded.inc(settlement.heldMilliCredits - settlement.chargedMilliCredits);

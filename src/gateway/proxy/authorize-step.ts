@@ -1,4 +1,3 @@
-import { hashInput } from '../../audit/index.js';
 import { Errors } from '../../protocol/index.js';
 import { callTerms } from '../call-pricing.js';
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
@@ -28,7 +27,8 @@ export function authorizeStep(c: GatewayCall, _d: ProxyDeps): void {
   c.terms = terms;
   c.audit.skill = terms?.skill;
   if (call.taskId !== undefined) c.audit.taskId = call.taskId;
-  if (call.message) c.audit.inputHash = hashInput(call.message);
+  // Its hash for the audit entry is computed off the request's path (GatewayCall.hashInput).
+  if (call.message) c.unhashedInput = call.message;
 }
 
 /**

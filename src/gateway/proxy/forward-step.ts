@@ -17,7 +17,7 @@ import {
 import { Errors, WIRE, answeredErrorCode } from '../../protocol/index.js';
 import type { AgentBridge } from '../../contracts/registry/index.js';
 import type { ForwardInput, ForwardResult } from '../routing/index.js';
-import { settleOrTrack } from '../settle-or-track.js';
+import { settleOrTrackNow } from '../settle-or-track.js';
 import { AnswerTap } from '../stream-task-tap.js';
 import { AnswerErrorWatch } from '../answer-error-watch.js';
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
@@ -32,7 +32,9 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   const principal = c.principal!;
   const call = c.call;
   // A call forwarded without a hold says so to the agent, in an assertion of its own (ADR 0046, third addendum).
-  const assertion = c.retryOnly === undefined ? await d.assertions.get(principal, c.agent) : await d.assertions.retryOnly(principal, c.agent, c.retryOnly);
+  // The usual call's assertion is cached, and known: no promise waited for (ADR 0057).
+  const held = c.retryOnly === undefined ? d.assertions.getNow(principal, c.agent) : d.assertions.retryOnly(principal, c.agent, c.retryOnly);
+  const assertion = typeof held === 'string' ? held : await held;
   // Read the answer for settlement; with GenAI spans, a message send's answer too (its conversation and token usage).
   const tap = c.reservationKey !== undefined || (d.tracing.genAi && isMessageSend(call.operation)) ? new AnswerTap(call.streaming) : undefined;
   // Without a tap, the error an answer carries is watched for by a scan (a JSON-RPC error comes with HTTP 200).
@@ -44,13 +46,22 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   if (call.binding === 'ACP') input.fromRoot = true;
   // A bridged agent (ACP) is called in its own protocol; a native agent never reaches that branch's code (loaded on first use).
   const bridge = c.route!.record.bridge;
-  const result = bridge !== undefined ? await forwardToBridge(c, d, bridge, headers, tap) : d.tracing.enabled ? await forwardInSpan(c, d, input, tap) : await forwardUntraced(c, d, input);
+  const forwarding = bridge !== undefined ? forwardToBridge(c, d, bridge, headers, tap) : d.tracing.enabled ? forwardInSpan(c, d, input, tap) : forwardUntraced(c, d, input);
+  // What the request does not depend on is done while the agent works: in an Immediate queued after the one in which
+  // undici writes a request on an idle keep-alive connection (its idle-socket check), so after the write (ADR 0057).
+  if (c.unhashedInput !== undefined) setImmediate(hashInputOf, c);
+  const result = await forwarding;
   // Read before the answer was released; else (no body, a body cut midway, the ACP bridge) now.
   if (!c.answerRead) readAnswer(c, tap, watch, result.status);
   // A JSON-RPC error is counted as the status its error has over HTTP+JSON: the same failure, the same class whatever the binding.
   d.metrics.upstream(c.agent, call.operation, c.answerStatus ?? result.status, result.durationMs);
   if (tap === undefined || c.reservationKey === undefined) return;
-  await settleCall(c, d, tap, c.audit.outcome === 'error' || result.bodyError !== undefined);
+  const settled = settleCall(c, d, tap, c.audit.outcome === 'error' || result.bodyError !== undefined);
+  if (settled !== undefined) await settled;
+}
+
+function hashInputOf(c: GatewayCall): void {
+  c.hashInput();
 }
 
 /**
@@ -84,8 +95,11 @@ function readAnswer(c: GatewayCall, tap: AnswerTap | undefined, watch: AnswerErr
  * appended to it in one write per turn of the event loop and reach the
  * database behind the answer; without it (ADR 0035), the answer waits for
  * their database transactions, one per turn for all the calls answered in it.
+ * A promise only when the answer must wait: a call held on a lease and alone
+ * in flight settles and is journaled at once, and its answer is written in
+ * the same turn of the microtask queue (ADR 0057).
  */
-async function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, watch: AnswerErrorWatch | undefined, status: number): Promise<void> {
+function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, watch: AnswerErrorWatch | undefined, status: number): Promise<void> | undefined {
   readAnswer(c, tap, watch, status);
   // A retry-only call the agent refused as short of credit is audited as the gateway's own refusal would be.
   if (c.retryOnly !== undefined && status === 402) {
@@ -94,18 +108,26 @@ async function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | unde
   }
   const priced = tap !== undefined && c.reservationKey !== undefined;
   // A JSON-RPC error answer is a failed call, as an HTTP error is: its hold is released, nothing charged.
-  if (priced) await settleCall(c, d, tap, c.audit.outcome === 'error');
+  // A call held on a lease settles in memory: no promise waited for before its journal line (ADR 0057).
+  const settled = priced ? settleCall(c, d, tap, c.audit.outcome === 'error') : undefined;
+  return settled === undefined ? recordDurably(c, d, priced) : settled.then(() => recordDurably(c, d, priced));
+}
+
+/** The call's audit row (and what it settled) made durable before its answer is released: a promise only when that is waited for. */
+function recordDurably(c: GatewayCall, d: ProxyDeps, priced: boolean): Promise<void> | undefined {
   c.audit.durationMs = performance.now() - c.started;
+  c.hashInput();
   const journal = d.journal;
-  if (journal !== undefined) {
-    // One write per turn to the answer journal; the database batches follow behind the answer (ADR 0047).
-    journal.audit(d.audit, d.audit.prepare(c.audit));
-    c.recorded = true;
-    // A call alone in flight has nobody to share the turn's write with: written now, not at the end of the turn (ADR 0057).
-    const pending = d.gate.inFlightTotal() <= 1 ? journal.writeNow() : journal.written();
-    if (pending !== undefined) await pending;
-    return;
-  }
+  if (journal === undefined) return recordCommitted(c, d, priced);
+  // One write per turn to the answer journal; the database batches follow behind the answer (ADR 0047).
+  journal.audit(d.audit, d.audit.prepare(c.audit));
+  c.recorded = true;
+  // A call alone in flight has nobody to share the turn's write with: written now, not at the end of the turn (ADR 0057).
+  return d.gate.inFlightTotal() <= 1 ? journal.writeNow() : journal.written();
+}
+
+/** Without the journal: the answer waits for the audit row's and the settlement's database commits (ADR 0035). */
+async function recordCommitted(c: GatewayCall, d: ProxyDeps, priced: boolean): Promise<void> {
   const recorded = d.audit.record(c.audit);
   // The one entry of the call is queued: closing the call must not append it again.
   c.recorded = true;
@@ -113,12 +135,21 @@ async function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | unde
   await recorded;
 }
 
-async function settleCall(c: GatewayCall, d: ProxyDeps, tap: AnswerTap, failed: boolean): Promise<void> {
+/** Settles or tracks what the call held, into its audit entry: a promise only when that is waited for (settle-or-track.ts). */
+function settleCall(c: GatewayCall, d: ProxyDeps, tap: AnswerTap, failed: boolean): Promise<void> | undefined {
   const principal = c.principal!;
   const key = c.reservationKey!;
   // From here the reservation is settled or tracked: the error path must not refund it.
   c.reservationKey = undefined;
-  const charged = await settleOrTrack(d, { key, message: c.call.message, version: c.call.version, tap, estimate: c.estimate, agent: c.agent, tenant: principal.tenant, subject: principal.subject, failed });
+  // A task's messageId is remembered as charged when the call is recorded, after its answer is out (ADR 0057).
+  if (tap.taskId !== undefined) c.chargedTask = true;
+  const charged = settleOrTrackNow(d, { key, message: c.call.message, version: c.call.version, tap, estimate: c.estimate, agent: c.agent, tenant: principal.tenant, subject: principal.subject, failed, rememberLater: true });
+  if (charged instanceof Promise) return charged.then((settled) => auditSettlement(c, tap, settled));
+  auditSettlement(c, tap, charged);
+  return undefined;
+}
+
+function auditSettlement(c: GatewayCall, tap: AnswerTap, charged: number | undefined): void {
   if (tap.taskId !== undefined) c.audit.taskId = tap.taskId;
   // What the call cost once settled; a call still running shows its hold (its settlement is audited as credits.settled).
   if (charged !== undefined) c.audit.milliCredits = charged;

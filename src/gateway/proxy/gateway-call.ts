@@ -1,5 +1,5 @@
 import type { ExchangeReply, ExchangeRequest } from '../../http/index.js';
-import type { AuditEntry, AuditLog } from '../../audit/index.js';
+import { hashInput, type AuditEntry, type AuditLog } from '../../audit/index.js';
 import type { Logger, Tracing } from '../../observability/index.js';
 import type { CallTerms } from '../call-pricing.js';
 import type { CreditHolds } from '../credits/index.js';
@@ -104,6 +104,10 @@ export class GatewayCall {
   answerRead = false;
   /** The status the upstream metric counts the answer under, when not its HTTP status (a JSON-RPC error's, as over HTTP+JSON). */
   answerStatus: number | undefined = undefined;
+  /** The message the audit entry's `inputHash` is of, until {@link GatewayCall.hashInput} hashed it. */
+  unhashedInput: Record<string, unknown> | undefined = undefined;
+  /** The answer named a task its messageId was charged (or held) for: remembered once the answer is out (`ChargedMessages`). */
+  chargedTask = false;
 
   constructor(request: ExchangeRequest, reply: ExchangeReply, agent: string, reading: A2aRequestReading, bytes: Buffer | undefined, body: unknown, query: string | undefined, a2aVersion: string | undefined, audit: AuditEntry) {
     this.request = request;
@@ -115,6 +119,24 @@ export class GatewayCall {
     this.query = query;
     this.a2aVersion = a2aVersion;
     this.audit = audit;
+  }
+
+  /**
+   * Sets the audit entry's `inputHash` (SHA-256 of the message's canonical
+   * JSON), once: the forwarded request does not depend on it, so it is
+   * computed once the request is handed to the agent's connection, while the
+   * agent works, or when the entry is recorded, whichever comes first
+   * (ADR 0057).
+   */
+  hashInput(): void {
+    const message = this.unhashedInput;
+    if (message === undefined) return;
+    this.unhashedInput = undefined;
+    try {
+      this.audit.inputHash = hashInput(message);
+    } catch {
+      // Unreachable (only a BigInt or a cycle fails, and a message is parsed JSON): an entry without the hash, never a call cut short after it was forwarded.
+    }
   }
 
   /** The classified request; only called by steps that run after a refusal was answered. */

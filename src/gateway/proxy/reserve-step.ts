@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, isAgentmeshError, RETRY_ONLY_EXTENSION_URI, type AgentmeshError, type RetryOnlyClaim } from '../../protocol/index.js';
+import type { ReserveInput } from '../../tenancy/index.js';
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
 
 /**
@@ -20,36 +21,61 @@ import type { GatewayCall, ProxyDeps } from './gateway-call.js';
  * it reads that claim; the agent answers it with the task already charged,
  * or refuses it as short of credit without starting work.
  */
-export async function reserveStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
+export function reserveStep(c: GatewayCall, d: ProxyDeps): Promise<void> | undefined {
   const terms = c.terms;
   const message = c.call.message;
   const messageId = typeof message?.['messageId'] === 'string' ? message['messageId'] : undefined;
-  if (!terms || terms.milliCredits <= 0 || messageId === undefined || message?.['taskId'] !== undefined) return;
+  if (!terms || terms.milliCredits <= 0 || messageId === undefined || message?.['taskId'] !== undefined) return undefined;
   const principal = c.principal!;
-  let key = `${c.agent}:${principal.tenant}:${messageId}`;
+  const input = { tenant: principal.tenant, key: `${c.agent}:${principal.tenant}:${messageId}`, milliCredits: terms.milliCredits, agent: c.agent, skill: terms.skill ?? '*', clientId: principal.clientId };
+  // A call the tenant's lease covers is held in memory: the step returns no promise, the pipeline waits for nothing (ADR 0057).
+  let held: { replayed: boolean } | Promise<{ replayed: boolean }>;
+  try {
+    held = d.credits.reserveNow(input);
+  } catch (err) {
+    refused(c, d, err, messageId, false);
+    return undefined;
+  }
+  if (held instanceof Promise || held.replayed) return reserveAfter(c, d, input, held, messageId);
+  heldUnder(c, input.milliCredits, input.key);
+  return undefined;
+}
+
+/** The hold, once the ledger answered; a key held or settled already holds again under a key of this attempt. */
+async function reserveAfter(c: GatewayCall, d: ProxyDeps, input: ReserveInput, held: { replayed: boolean } | Promise<{ replayed: boolean }>, messageId: string): Promise<void> {
+  let key = input.key;
   /** The messageId's own key is held or settled already: this call repeats it. */
   let repeated = false;
   try {
-    const input = { tenant: principal.tenant, key, milliCredits: terms.milliCredits, agent: c.agent, skill: terms.skill ?? '*', clientId: principal.clientId };
-    if ((await d.credits.reserve(input)).replayed) {
+    if ((await held).replayed) {
       repeated = true;
       key = `${key}#${randomUUID()}`;
       await d.credits.reserve({ ...input, key });
     }
   } catch (err) {
-    const claim = retryOnlyClaim(c, d, err, messageId, repeated);
-    if (claim !== undefined) {
-      // Nothing held, nothing to settle: the agent answers a retry with the task charged once already.
-      c.retryOnly = claim;
-      c.audit.detail = { ...c.audit.detail, retryOnly: true, neededMilliCredits: claim.needed };
-      return;
-    }
-    c.audit.eventType = 'credits.insufficient';
-    throw err;
+    refused(c, d, err, messageId, repeated);
+    return;
   }
-  c.estimate = terms.milliCredits;
+  heldUnder(c, input.milliCredits, key);
+}
+
+function heldUnder(c: GatewayCall, milliCredits: number, key: string): void {
+  c.estimate = milliCredits;
   c.reservationKey = key;
-  c.audit.milliCredits = terms.milliCredits;
+  c.audit.milliCredits = milliCredits;
+}
+
+/** A hold refused: the call goes on as retry-only when it may (nothing held), else it is refused (402). */
+function refused(c: GatewayCall, d: ProxyDeps, err: unknown, messageId: string, repeated: boolean): void {
+  const claim = retryOnlyClaim(c, d, err, messageId, repeated);
+  if (claim !== undefined) {
+    // Nothing held, nothing to settle: the agent answers a retry with the task charged once already.
+    c.retryOnly = claim;
+    c.audit.detail = { ...c.audit.detail, retryOnly: true, neededMilliCredits: claim.needed };
+    return;
+  }
+  c.audit.eventType = 'credits.insufficient';
+  throw err;
 }
 
 /**

@@ -70,14 +70,16 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, client: Cl
   return out;
 }
 
-/** The headers of the answer to the client: the instance's, minus hop-by-hop and withheld ones. */
-export function clientResponseHeaders(upstream: IncomingHttpHeaders): Record<string, string | string[]> {
+/**
+ * Sets the headers of the answer to the client on `reply`: the instance's,
+ * minus hop-by-hop and withheld ones. Straight onto the reply, with no
+ * object of them in between: this runs on every answer's path (ADR 0057).
+ */
+export function setClientResponseHeaders(upstream: IncomingHttpHeaders, reply: { header(name: string, value: string | string[]): unknown }): void {
   const dropped = connectionTokens(upstream.connection);
-  const out: Record<string, string | string[]> = {};
   for (const name of Object.keys(upstream)) {
     const value = upstream[name];
     if (value === undefined || HOP_BY_HOP.has(name) || WITHHELD_RESPONSE_HEADERS.has(name) || listed(dropped, name)) continue;
-    out[name] = value;
+    reply.header(name, value);
   }
-  return out;
 }

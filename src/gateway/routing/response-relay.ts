@@ -1,7 +1,7 @@
 import { Readable, Transform, finished, pipeline } from 'node:stream';
 import type { ExchangeReply } from '../../http/index.js';
 import type { Logger } from '../../observability/index.js';
-import { clientResponseHeaders } from './forward-headers.js';
+import { setClientResponseHeaders } from './forward-headers.js';
 import type { UpstreamAnswer } from './upstream-exchange.js';
 
 /** How relaying went. */
@@ -42,14 +42,16 @@ const NO_BODY = new Set([204, 304]);
  * before the client has it: before the one write of an answer held whole,
  * before the end of a streamed one (ADR 0035: what the call settled and
  * audited is committed before the caller can act on the answer). It is not
- * run for an answer without a body, nor for a body that broke off.
+ * run for an answer without a body, nor for a body that broke off. When it
+ * returns no promise (its work done at once), an answer held whole is
+ * written in the same turn of the microtask queue (ADR 0057).
  */
 export async function relayAnswer(
   answer: UpstreamAnswer,
   reply: ExchangeReply,
-  options: { method: string; tap?: ((chunk: Buffer) => void) | undefined; beforeRelease?: ((status: number) => Promise<void>) | undefined; log: Logger },
+  options: { method: string; tap?: ((chunk: Buffer) => void) | undefined; beforeRelease?: ((status: number) => Promise<void> | undefined) | undefined; log: Logger },
 ): Promise<RelayOutcome> {
-  reply.code(answer.statusCode).headers(clientResponseHeaders(answer.headers));
+  setClientResponseHeaders(answer.headers, reply.code(answer.statusCode));
   // An answer without a body, or held whole, is written by one `end`: once it is handed to the
   // socket there is nothing left to wait for (a client gone by then changes nothing the gateway
   // records), so no `finished` listeners per call on the common path.
@@ -62,7 +64,8 @@ export async function relayAnswer(
   const beforeRelease = options.beforeRelease;
   if (answer.bytes !== undefined) {
     if (tap !== undefined) runTap(tap, answer.bytes, options.log);
-    if (beforeRelease !== undefined) await runBeforeRelease(beforeRelease, answer.statusCode, options.log);
+    const releasing = beforeRelease === undefined ? undefined : runBeforeRelease(beforeRelease, answer.statusCode, options.log);
+    if (releasing !== undefined) await releasing;
     reply.send(answer.bytes);
     return RELAYED;
   }
@@ -88,7 +91,9 @@ export async function relayAnswer(
       // The end of the stream waits for what the call must have written.
       ...(beforeRelease !== undefined && {
         flush(callback) {
-          void runBeforeRelease(beforeRelease, status, options.log).then(() => callback());
+          const releasing = runBeforeRelease(beforeRelease, status, options.log);
+          if (releasing === undefined) callback();
+          else void releasing.then(() => callback());
         },
       }),
     });
@@ -99,13 +104,21 @@ export async function relayAnswer(
   return outcome;
 }
 
-/** A failure of `beforeRelease` is logged and the answer released anyway: the agent did the work, the caller gets it. */
-async function runBeforeRelease(beforeRelease: (status: number) => Promise<void>, status: number, log: Logger): Promise<void> {
+/**
+ * A failure of `beforeRelease` is logged and the answer released anyway: the
+ * agent did the work, the caller gets it. A promise only when it returned one.
+ */
+function runBeforeRelease(beforeRelease: (status: number) => Promise<void> | undefined, status: number, log: Logger): Promise<void> | undefined {
   try {
-    await beforeRelease(status);
+    return beforeRelease(status)?.catch((err: unknown) => releaseFailed(log, err));
   } catch (err) {
-    log.error({ err }, 'what the call wrote before its answer was released failed; the answer is released anyway');
+    releaseFailed(log, err);
+    return undefined;
   }
+}
+
+function releaseFailed(log: Logger, err: unknown): void {
+  log.error({ err }, 'what the call wrote before its answer was released failed; the answer is released anyway');
 }
 
 function runTap(tap: (chunk: Buffer) => void, chunk: Buffer, log: Logger): void {

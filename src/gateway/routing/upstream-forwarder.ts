@@ -33,8 +33,8 @@ export interface ForwardInput {
   signal?: AbortSignal | undefined;
   /** Sees each chunk of the answer's body before the client does (task id, audit hash). */
   tap?: ((chunk: Buffer) => void) | undefined;
-  /** Runs once the whole answer went through `tap` and before the client has it (`relayAnswer`). */
-  beforeRelease?: ((status: number) => Promise<void>) | undefined;
+  /** Runs once the whole answer went through `tap` and before the client has it (`relayAnswer`); returns a promise only when the answer must wait for it. */
+  beforeRelease?: ((status: number) => Promise<void> | undefined) | undefined;
   /** Who is calling (the tenant): failures one caller provokes do not open a breaker for others. */
   caller?: string | undefined;
 }
@@ -197,7 +197,8 @@ export class UpstreamForwarder {
         if (!retryable) throw this.#failed(input.agent, failure, false);
         continue;
       }
-      metrics.latency(input.agent, (performance.now() - sentAt) / 1000);
+      // Observed once the answer is out (a metric is no step of the answer's path, ADR 0057); measured here.
+      const latency = (performance.now() - sentAt) / 1000;
 
       if (answer.statusCode >= 500 && attempt + 1 < this.#o.maxAttempts && hasCandidate(cached.instances, tried, Date.now())) {
         let head: Buffer | undefined = answer.bytes;
@@ -207,6 +208,7 @@ export class UpstreamForwarder {
           if (read !== undefined) answer = { ...answer, body: prefixed(read.head, read.rest) };
         }
         if (isRefusal(answer.statusCode, answer.headers, head) || (idempotent && mayRetryRead(answer.statusCode))) {
+          metrics.latency(input.agent, latency);
           discard(answer);
           release();
           metrics.request(input.agent, '5xx');
@@ -228,6 +230,7 @@ export class UpstreamForwarder {
         return result;
       } finally {
         release();
+        metrics.latency(input.agent, latency);
       }
     }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyFailure, isRefusal, mayRetryRead } from '../../../src/gateway/routing/attempt-failure.js';
-import { clientResponseHeaders, upstreamRequestHeaders } from '../../../src/gateway/routing/forward-headers.js';
+import { setClientResponseHeaders, upstreamRequestHeaders } from '../../../src/gateway/routing/forward-headers.js';
 import { createUpstreamRouter } from '../../../src/gateway/routing/index.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 
@@ -45,7 +45,9 @@ test('the gateway may set an authorization header of its own for the agent', () 
 });
 
 test('the answer keeps the instance headers but not hop-by-hop ones nor its request id', () => {
-  assert.deepEqual(clientResponseHeaders({ 'content-type': 'text/event-stream', connection: 'keep-alive', 'keep-alive': 'timeout=72', 'transfer-encoding': 'chunked', 'x-request-id': 'upstream-1', 'cache-control': 'no-cache', 'set-cookie': ['a=1', 'b=2'] }), {
+  const set: Record<string, string | string[]> = {};
+  setClientResponseHeaders({ 'content-type': 'text/event-stream', connection: 'keep-alive', 'keep-alive': 'timeout=72', 'transfer-encoding': 'chunked', 'x-request-id': 'upstream-1', 'cache-control': 'no-cache', 'set-cookie': ['a=1', 'b=2'] }, { header: (name, value) => (set[name] = value) });
+  assert.deepEqual(set, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-cache',
     'set-cookie': ['a=1', 'b=2'],

@@ -1,0 +1,171 @@
+/**
+ * What a call does that neither its upstream request nor its answer depends
+ * on runs off their paths (ADR 0057): the audit entry's input hash once the
+ * request to the agent is written, the charged messageId once the answer is
+ * written. Each still runs for every call (one refused before it is
+ * forwarded, one whose client left), and the answer journal holds the call's
+ * settlement and audit row before the answer's first byte goes out.
+ *
+ * Ordered by events, not timed: undici's diagnostics channel for the
+ * upstream request written, the gateway's own `ServerResponse#end` (a body
+ * held whole is written within it), and the gateway's hash and charged
+ * memory as they run (each wrapped, then called as is).
+ */
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashInput } from '../../../src/audit/index.js';
+import { ChargedMessages } from '../../../src/gateway/charged-messages.js';
+import { GatewayCall } from '../../../src/gateway/proxy/gateway-call.js';
+import { callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
+import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { pricedLeadScorer, scoredLeads, type LeadsInput } from '../../helpers/priced-scorer.js';
+import { userMessage } from '../../helpers/runtime-fixture.js';
+import { until } from '../../helpers/until.js';
+
+/** Calls that asked to be held wait here until the test lets them go. */
+let held: Array<() => void> = [];
+
+const scorer = pricedLeadScorer(
+  { name: 'path-scorer', description: 'Scores leads' },
+  async (input: LeadsInput & { hold?: boolean }, ctx) => {
+    if (input.hold) await new Promise<void>((resolve) => held.push(resolve));
+    return scoredLeads(input, ctx, 1);
+  },
+  { flags: ['hold'] },
+);
+
+const leads = (extra: Record<string, unknown> = {}) => userMessage('', { parts: [{ data: { leadIds: ['l1', 'l2'], ...extra } }], metadata: { skillId: 'score' } });
+
+describe("a lone call's bookkeeping, off its path", () => {
+  let mesh: GatewayMesh;
+  let token: string;
+  let journalDir: string;
+  let gatewayPort: number;
+  let runtimeOrigin: string;
+  /** What happened, in order, for the calls of the current test. */
+  let events: string[] = [];
+  /** For each answer the gateway wrote: whether the journal held its task's settlement and audit row at that moment. */
+  let journaledBeforeAnswer: Array<{ taskId: string; settlement: boolean; auditRow: boolean }> = [];
+
+  const original = { hashInput: GatewayCall.prototype.hashInput, charged: ChargedMessages.prototype.charged, end: ServerResponse.prototype.end };
+  const onUpstreamWritten = (message: unknown) => {
+    if ((message as { request: { origin?: string } }).request.origin === runtimeOrigin) events.push('upstream request written');
+  };
+
+  const journalText = () => {
+    const slot = join(journalDir, '0');
+    return readdirSync(slot)
+      .filter((f) => f.endsWith('.journal'))
+      .map((f) => readFileSync(join(slot, f), 'utf8'))
+      .join('');
+  };
+
+  before(async () => {
+    journalDir = mkdtempSync(join(tmpdir(), 'agentmesh-path-journal-'));
+    mesh = await startGatewayMesh({ agents: [scorer], gateway: { answerJournalDir: journalDir } });
+    gatewayPort = Number(new URL(mesh.gw.url).port);
+    runtimeOrigin = new URL(mesh.host.url).origin;
+    token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'path', tenant: 'acme', scopes: ['a2a:message:send'] }));
+    await topUp(mesh.gw.url, 'acme', 1_000);
+
+    GatewayCall.prototype.hashInput = function (this: GatewayCall) {
+      if (this.unhashedInput !== undefined) events.push('input hashed');
+      original.hashInput.call(this);
+    };
+    ChargedMessages.prototype.charged = function (this: ChargedMessages, ...args: Parameters<ChargedMessages['charged']>) {
+      events.push('charged messageId remembered');
+      original.charged.apply(this, args);
+    };
+    ServerResponse.prototype.end = function (this: ServerResponse, ...args: unknown[]) {
+      const gatewayAnswer = this.req.socket?.localPort === gatewayPort && this.req.url?.startsWith('/agents/') === true;
+      const body = args[0];
+      if (gatewayAnswer) {
+        // A relayed answer is a Buffer (the gateway's own refusals are strings).
+        const taskId = Buffer.isBuffer(body) ? (JSON.parse(body.toString('utf8')) as { result?: { task?: { id?: string } } }).result?.task?.id : undefined;
+        if (taskId !== undefined) {
+          const journal = journalText();
+          journaledBeforeAnswer.push({ taskId, settlement: journal.includes(`"task/path-scorer:acme:${taskId}"`), auditRow: journal.includes(`"task_id":"${taskId}"`) });
+        }
+        events.push('answer end called');
+      }
+      const returned = (original.end as (...a: unknown[]) => ServerResponse).apply(this, args);
+      if (gatewayAnswer) events.push('answer written');
+      return returned;
+    } as typeof ServerResponse.prototype.end;
+    subscribe('undici:request:bodySent', onUpstreamWritten);
+  });
+
+  after(async () => {
+    unsubscribe('undici:request:bodySent', onUpstreamWritten);
+    GatewayCall.prototype.hashInput = original.hashInput;
+    ChargedMessages.prototype.charged = original.charged;
+    ServerResponse.prototype.end = original.end;
+    for (const release of held) release();
+    await mesh?.close();
+    rmSync(journalDir, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    // A call first, so the next finds the agent's keep-alive connection idle, as a lone call does.
+    const warm = await callAgent(mesh.gw.url, 'path-scorer', token, 'SendMessage', { message: leads() });
+    assert.equal(warm.status, 200);
+    await warm.arrayBuffer();
+    events = [];
+    journaledBeforeAnswer = [];
+  });
+
+  /** The audit row of the call whose message is `message`, once the audit log has committed it. */
+  const auditRowOf = async (message: Record<string, unknown>) => {
+    const expected = hashInput(message);
+    let row: Awaited<ReturnType<typeof mesh.gw.gateway.audit.tail>>[number] | undefined;
+    await until('the call to be audited', async () => {
+      await mesh.gw.gateway.audit.flush();
+      row = (await mesh.gw.gateway.audit.tail({ limit: 20 })).find((r) => r.inputHash === expected);
+      return row !== undefined;
+    });
+    return row!;
+  };
+
+  test('the input is hashed after the upstream request is written, the messageId remembered after the answer; the journal held the call first', async () => {
+    const message = leads();
+    const answer = await callAgent(mesh.gw.url, 'path-scorer', token, 'SendMessage', { message });
+    assert.equal(answer.status, 200);
+    const taskId = ((await answer.json()) as { result: { task: { id: string } } }).result.task.id;
+
+    assert.deepEqual(events, ['upstream request written', 'input hashed', 'answer end called', 'answer written', 'charged messageId remembered']);
+    assert.deepEqual(journaledBeforeAnswer, [{ taskId, settlement: true, auditRow: true }]);
+    const row = await auditRowOf(message);
+    assert.equal(row.taskId, taskId);
+    assert.equal(row.milliCredits, 2_000);
+  });
+
+  test('a call refused before it is forwarded has its input hashed when it is audited, after its answer', async () => {
+    // The skill's input schema wants an array of strings: the gateway refuses at the door, after authorizing the call.
+    const message = userMessage('', { parts: [{ data: { leadIds: 42 } }], metadata: { skillId: 'score' } });
+    const answer = await callAgent(mesh.gw.url, 'path-scorer', token, 'SendMessage', { message });
+    assert.equal(answer.status, 200);
+    assert.equal(((await answer.json()) as { error?: { code: number } }).error?.code, -32602);
+    assert.deepEqual(events, ['answer end called', 'answer written', 'input hashed']);
+    const row = await auditRowOf(message);
+    assert.equal(row.outcome, 'error');
+  });
+
+  test('a call whose client left before the answer still has its input hashed and audited', async () => {
+    held = [];
+    const message = leads({ hold: true });
+    const client = new AbortController();
+    const call = callAgent(mesh.gw.url, 'path-scorer', token, 'SendMessage', { message }, { signal: client.signal }).catch((err: unknown) => err);
+    await until('the call to reach the agent', () => held.length === 1);
+    assert.deepEqual(events, ['upstream request written', 'input hashed']);
+    client.abort();
+    assert.ok((await call) instanceof Error, 'the client gave up on its call');
+    const row = await auditRowOf(message);
+    assert.equal(row.method, 'SendMessage');
+    for (const release of held) release();
+  });
+});

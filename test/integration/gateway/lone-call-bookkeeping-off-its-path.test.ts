@@ -39,6 +39,15 @@ const scorer = pricedLeadScorer(
   { flags: ['hold'] },
 );
 
+/**
+ * `events` with the later writes to the runtime left out: CI on a loaded
+ * host once saw a second write to the runtime after the hash (a request
+ * sent again on a fresh connection, or another of the gateway's requests to
+ * the runtime; the channel's event does not tell them apart). What is
+ * pinned is that the hash follows the call's first write, and runs once.
+ */
+const firstWrites = (events: readonly string[]): string[] => events.filter((e, i) => e !== 'upstream request written' || events.indexOf(e) === i);
+
 const leads = (extra: Record<string, unknown> = {}) => userMessage('', { parts: [{ data: { leadIds: ['l1', 'l2'], ...extra } }], metadata: { skillId: 'score' } });
 
 describe("a lone call's bookkeeping, off its path", () => {
@@ -137,7 +146,7 @@ describe("a lone call's bookkeeping, off its path", () => {
     assert.equal(answer.status, 200);
     const taskId = ((await answer.json()) as { result: { task: { id: string } } }).result.task.id;
 
-    assert.deepEqual(events, ['upstream request written', 'input hashed', 'answer end called', 'answer written', 'charged messageId remembered']);
+    assert.deepEqual(firstWrites(events), ['upstream request written', 'input hashed', 'answer end called', 'answer written', 'charged messageId remembered']);
     assert.deepEqual(journaledBeforeAnswer, [{ taskId, settlement: true, auditRow: true }]);
     const row = await auditRowOf(message);
     assert.equal(row.taskId, taskId);
@@ -161,7 +170,7 @@ describe("a lone call's bookkeeping, off its path", () => {
     const client = new AbortController();
     const call = callAgent(mesh.gw.url, 'path-scorer', token, 'SendMessage', { message }, { signal: client.signal }).catch((err: unknown) => err);
     await until('the call to reach the agent', () => held.length === 1);
-    assert.deepEqual(events, ['upstream request written', 'input hashed']);
+    assert.deepEqual(firstWrites(events), ['upstream request written', 'input hashed']);
     client.abort();
     assert.ok((await call) instanceof Error, 'the client gave up on its call');
     const row = await auditRowOf(message);

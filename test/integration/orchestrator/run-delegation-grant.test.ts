@@ -18,7 +18,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { defineAgent, type SkillContext } from '../../../src/runtime/index.js';
+import { defineAgent } from '../../../src/runtime/index.js';
+import { callerRecorder } from '../../helpers/caller-recorder.js';
 import { deriveSealingKey, openSealedValue } from '../../../src/storage/index.js';
 import { callAgent, createClient, delegationGrantOutcomes, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
@@ -67,15 +68,7 @@ const gate = defineAgent({
 });
 
 /** Answers who called it, and through whom. */
-const recorder = defineAgent({
-  card: { name: 'recorder', description: 'Records who called' },
-  skills: {
-    note: {
-      description: 'Records the caller',
-      handler: async (_input: unknown, ctx: SkillContext) => ({ tenant: ctx.tenant, caller: ctx.caller.id, actors: ctx.caller.actors ?? [] }),
-    },
-  },
-});
+const recorder = callerRecorder();
 
 const workflow = (key: string) => `
 name: held-${key}

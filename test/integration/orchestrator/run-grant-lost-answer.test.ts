@@ -10,22 +10,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineAgent, type SkillContext } from '../../../src/runtime/index.js';
+import { callerRecorder } from '../../helpers/caller-recorder.js';
 import { callAgent, createClient, delegationGrantOutcomes, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, startMeshOrchestrator, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { startHttpForwarder, type HttpForwarder } from '../../helpers/http-forwarder.js';
 import { outputsOf, runMessage } from '../../helpers/orchestrator-fixture.js';
 
 /** Answers who called it, and through whom. */
-const recorder = defineAgent({
-  card: { name: 'recorder', description: 'Records who called' },
-  skills: {
-    note: {
-      description: 'Records the caller',
-      handler: async (_input: unknown, ctx: SkillContext) => ({ tenant: ctx.tenant, caller: ctx.caller.id, actors: ctx.caller.actors ?? [] }),
-    },
-  },
-});
+const recorder = callerRecorder();
 
 describe("a run whose grant redemption's answer was lost", () => {
   let mesh: GatewayMesh;

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type PostgresPool, type SqliteDatabase } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { Errors } from '../protocol/index.js';
-import { migrationProvider } from './migrations/index.js';
+import { migrationProvider, runMigratorStep } from './migrations/index.js';
 import type { Tables } from './schema.js';
 import { scopedQueries } from './postgres/scoped-query.js';
 import { timedPool } from './postgres/timed-pool.js';
@@ -301,13 +301,7 @@ async function migrate(database: Database): Promise<string[]> {
   // another schema's tables on the same server (tests, other tenants) would fool it.
   const schema = database.dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db)).rows[0]?.schema : undefined;
   const migrator = new Migrator({ db: database.db, provider: migrationProvider(database.dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
-  let { error, results } = await migrator.migrateToLatest();
-  // Kysely reads the catalog of every schema to find its own tables: another schema dropped at that
-  // moment (another tenant's, another test's) fails the read with invalid_schema_name, though nothing
-  // of ours is wrong. Read again; our own schema missing fails the same way every time.
-  for (let retry = 0; retry < 3 && error !== undefined && (error as { code?: unknown }).code === '3F000' && results === undefined; retry++) {
-    ({ error, results } = await migrator.migrateToLatest());
-  }
+  const { error, results } = await runMigratorStep(() => migrator.migrateToLatest());
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     // 42501 insufficient_privilege: an application role (deploy/postgres/roles.sql) found a migration to apply.

@@ -117,6 +117,11 @@ export function createUpstreamRouter(options: UpstreamRouterOptions): UpstreamRo
   // One pool per origin inside: keep-alive connections, reused across agents an origin hosts.
   // Instances living in this process (`agentmesh up`) are reached in memory, the rest over the network.
   // No interceptor: this pool carries every relayed call, and the forwarder sets each call's headers itself.
+  // No retry either, and none in undici: a request written into a kept-alive connection the instance closes
+  // at that moment fails (undici fails the head of a connection's pipeline, and with its default pipelining
+  // of one nothing is queued behind it); undici waits a turn of the event loop before reusing an idle
+  // connection, so a close already received moves the request, unwritten, to a new one. Only the forwarder
+  // tries again, and a SendMessage only when no byte of it can have been sent (attempt-failure.ts).
   const upstream = createOutboundPool({ connectTimeoutMs: o.connectTimeoutMs, headersTimeoutMs: o.requestTimeoutMs, bodyTimeoutMs: o.requestTimeoutMs, tls: o.tls, inProcess: o.inProcess });
   const forwarder = new UpstreamForwarder({ cache, dispatcher: upstream, metrics, logger, maxAttempts: o.maxAttempts, requestTimeoutMs: o.requestTimeoutMs, loaded: () => follower.loaded });
   const cards = new CardCache();

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import { call, sampleCard, startRegistry } from '../../helpers/registry-fixture.js';
 import { until } from '../../helpers/until.js';
 import { freePort, startRouterApp, startUpstream } from './routing-harness.js';
@@ -20,6 +21,53 @@ async function instance(name: string, respond: (req: IncomingMessage, res: Serve
     });
   });
   return Object.assign(upstream, { seen, name });
+}
+
+/**
+ * An instance on a raw TCP server that answers the first request of each
+ * connection (200, kept alive for ten minutes, so the gateway keeps the
+ * connection to reuse it) and cuts the connection, unread, the moment bytes
+ * of a second request arrive on it: a runtime closing an idle kept-alive
+ * connection just as the gateway writes the next request into it. `seen`
+ * holds the request line of each request that reached it, and whether it
+ * was answered or cut.
+ */
+async function keepAliveCutter(name: string): Promise<{ url: string; seen: string[]; close: () => Promise<void> }> {
+  const seen: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket)).on('error', () => undefined);
+    socket.setEncoding('latin1');
+    let answered = false;
+    let read = '';
+    socket.on('data', (chunk: string) => {
+      if (answered) {
+        seen.push(`${chunk.slice(0, chunk.indexOf('\r\n'))} cut`);
+        socket.resetAndDestroy();
+        return;
+      }
+      read += chunk;
+      const head = read.indexOf('\r\n\r\n');
+      if (head < 0) return;
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(read.slice(0, head))?.[1] ?? 0);
+      if (read.length < head + 4 + length) return;
+      answered = true;
+      seen.push(`${read.slice(0, read.indexOf('\r\n'))} answered`);
+      const body = JSON.stringify({ from: name });
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: keep-alive\r\nkeep-alive: timeout=600\r\n\r\n${body}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 const ok = (name: string) => (_req: IncomingMessage, res: ServerResponse, body: string) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ from: name, echo: body }));
@@ -136,6 +184,27 @@ describe('breakers, retries and timeouts', () => {
     const reads = [await post(gw.url, 'dropping', '{"read":1}'), await post(gw.url, 'dropping', '{"read":2}')];
     assert.deepEqual(reads.map((r) => r.status), [200, 200]);
     assert.ok(gw.results.slice(-2).some((r) => r.retried === 1), 'the read that met the dropper went on to the other instance');
+  });
+
+  test('a SendMessage written into a kept-alive connection the instance cuts at that moment is sent nowhere again, on a new connection nor to another instance', async (t) => {
+    const first = await keepAliveCutter('first');
+    const second = await keepAliveCutter('second');
+    t.after(() => Promise.all([first.close(), second.close()]));
+    await register(reg.url, 'cut-on-reuse', [first.url, second.url]);
+    await cached('cut-on-reuse', 2);
+    // Two requests at rest go round robin: each instance answers one, and its connection stays open and idle.
+    assert.deepEqual([(await post(gw.url, 'cut-on-reuse', '{"send":1}', '/warm-1')).status, (await post(gw.url, 'cut-on-reuse', '{"send":2}', '/warm-2')).status], [200, 200]);
+    const posts = () => [...first.seen, ...second.seen].filter((line) => line.startsWith('POST '));
+    assert.deepEqual(posts().sort(), ['POST /warm-1 HTTP/1.1 answered', 'POST /warm-2 HTTP/1.1 answered']);
+
+    const cut = await post(gw.url, 'cut-on-reuse', '{"send":3}', '/cut');
+    assert.equal(cut.status, 502);
+    assert.match(cut.body.error.message, /^agent cut-on-reuse did not answer: its instance failed while handling the request \(\w+\); it was not retried because it may have reached the agent$/);
+    assert.deepEqual(
+      posts().filter((line) => line.includes(' /cut ')),
+      ['POST /cut HTTP/1.1 cut'],
+      'the request reached the instance once, on the reused connection: undici did not write it again on a fresh one, nor the gateway to the other instance',
+    );
   });
 
   test('a draining instance refusing a SendMessage with 503 sends it to another; other 5xx are relayed unless the request is a read', async () => {

@@ -30,7 +30,7 @@ export type { PiiAction, PiiKind } from './pii.js';
 export { agentMetadataSchema } from './metadata-schema.js';
 export { A2A_CARD_MEDIA_TYPE, REGISTRY_MEDIA_TYPE } from './catalog-entry.js';
 export type { CatalogEntry } from './catalog-entry.js';
-export { cardToJson, cardToJsonText, recordFromJson, recordFromJsonLazily, recordToJson, recordToJsonText, changeToJson, changeToJsonText } from './record-json.js';
+export { cardToJson, cardToJsonText, recordFromJson, recordFromJsonLazily, recordJsonTextBeforeCard, recordToJson, recordToJsonText, changeToJson, changeToJsonText } from './record-json.js';
 export type { AgentCardJson, AgentRecordJson, WireAgentRecord } from './record-json.js';
 export {
   agentNameParams,

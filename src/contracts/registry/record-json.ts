@@ -57,9 +57,19 @@ export function cardToJsonText(card: AgentCard): string {
  * with `card` written last: the card's text is written once per card object.
  */
 export function recordToJsonText(record: AgentRecord): string {
-  const { card, ...rest } = record;
+  return `${recordJsonTextBeforeCard(record)}${cardToJsonText(record.card)}}`;
+}
+
+/**
+ * The text {@link recordToJsonText} writes before the card's: the record
+ * without its card, ending in `"card":`. That text, the card's text and `}`
+ * make the record's (the registry's change log is written so, its card
+ * taken from the agent's row in the database).
+ */
+export function recordJsonTextBeforeCard(record: AgentRecord): string {
+  const { card: _card, ...rest } = record;
   const head = JSON.stringify(rest);
-  return `${head.length > 2 ? `${head.slice(0, -1)},` : '{'}"card":${cardToJsonText(card)}}`;
+  return `${head.length > 2 ? `${head.slice(0, -1)},` : '{'}"card":`;
 }
 
 export function recordToJson(record: AgentRecord): AgentRecordJson {

@@ -1,9 +1,9 @@
-import { sql, type Insertable, type Kysely } from 'kysely';
+import { sql, type InsertObject, type Insertable, type Kysely } from 'kysely';
 import type { AgentmeshError} from '../../protocol/index.js';
 import { Errors } from '../../protocol/index.js';
 import { schemaAdvisoryLockSql, type Database, type Tables } from '../../storage/index.js';
 import type { AgentConfigVersion, AgentHealth, AgentInstance, AgentRecord, RegistryChange, RegistryChangeKind } from '../../contracts/registry/index.js';
-import { recordToJsonText } from '../../contracts/registry/index.js';
+import { cardToJsonText, recordJsonTextBeforeCard, recordToJsonText } from '../../contracts/registry/index.js';
 import { deriveAgentHealth } from './health.js';
 import { changeFromRow, configFromRow, instanceFromRow, objectColumn, recordFromRow, rowFromRecord } from './rows.js';
 
@@ -178,6 +178,14 @@ export class RegistryStore {
    * conversion is most of a registration's cost in the feed).
    */
   readonly #recent = new Map<number, RegistryChange>();
+  /**
+   * The card text of each agent's row as the group committing last wrote or read it (`null`: the
+   * row deleted), so that a change whose card is that text has its card copied into the log by the
+   * database instead of sent again (see {@link #logChanges}). Cleared when a savepoint is rolled
+   * back: the rows are then as they were before that write, which this may no longer say. A map
+   * per group, dropped with it: one kept for the process would live long at the rate of writes.
+   */
+  #rowCards = new Map<string, string | null>();
 
   constructor(database: Database) {
     this.#db = database.db;
@@ -243,7 +251,9 @@ export class RegistryStore {
     // A new agent with the health of no instances, no instance given: its row is all it writes.
     const asked = current !== undefined || (next.record !== null && next.record.health !== deriveAgentHealth([], now));
     if (batch && next.record !== null && !asked && instance === undefined) {
-      batch.insert(rowFromRecord(next.record));
+      const row = rowFromRecord(next.record);
+      batch.insert(row);
+      this.#rowCards.set(name, row.card);
       log({ kind: next.kind, agent: name, record: next.record, ...(next.detail && { detail: next.detail }) });
       return next.record;
     }
@@ -255,12 +265,14 @@ export class RegistryStore {
       await trx.deleteFrom('registry_agents').where('name', '=', name).execute();
       await trx.deleteFrom('registry_instances').where('agent', '=', name).execute();
       await trx.deleteFrom('registry_configs').where('agent', '=', name).execute();
+      this.#rowCards.set(name, null);
       log({ kind: next.kind, agent: name, ...(next.detail && { detail: next.detail }) });
       return undefined;
     }
     const nextRow = rowFromRecord(next.record);
     if (current) await trx.updateTable('registry_agents').set(nextRow).where('name', '=', name).execute();
     else await trx.insertInto('registry_agents').values(nextRow).execute();
+    this.#rowCards.set(name, nextRow.card);
     // Health follows the instances already there (a re-registered agent keeps them). The row
     // just written is `next.record`: it is not read back and parsed again. A new agent has no
     // instances (they go with its row, and one is added only to an agent that exists, both under
@@ -500,6 +512,7 @@ export class RegistryStore {
     const { result, changes } = await this.#write(async (trx, now, log) => {
       const row = await trx.selectFrom('registry_agents').selectAll().where('name', '=', agent).executeTakeFirst();
       if (!row) throw agentNotFound(agent);
+      this.#rowCards.set(agent, row.card);
       const versionOf = async (v: number) => {
         const found = await trx.selectFrom('registry_configs').select('config').where('agent', '=', agent).where('version', '=', v).executeTakeFirst();
         return found && objectColumn(found.config, 'registry_configs.config');
@@ -660,6 +673,7 @@ export class RegistryStore {
   async #runWrites(trx: Trx, group: readonly QueuedWrite[], batched: boolean): Promise<Settled[]> {
     const settled: Settled[] = [];
     const batch = batched ? new AgentBatch() : undefined;
+    this.#rowCards = new Map();
     for (const [i, write] of group.entries()) {
       const now = Date.now();
       const pending: PendingChange[] = [];
@@ -696,6 +710,7 @@ export class RegistryStore {
       } catch (err) {
         await sql`rollback to savepoint registry_write`.execute(trx);
         await sql`release savepoint registry_write`.execute(trx);
+        this.#rowCards = new Map();
         settled.push({ write, ok: false, error: err });
       }
     }
@@ -707,32 +722,61 @@ export class RegistryStore {
    * Inserts the new agents still waiting and appends the group's changes to the log, in the order
    * they were made: on PostgreSQL one statement for both (the agents' insert a data-modifying
    * WITH of the log's), elsewhere or past {@link ROWS_PER_INSERT} rows one per kind and chunk.
+   *
+   * The log keeps its own copy of each change's record, card included: a change is the record as
+   * of its seq, read after the agent's row has moved on or is gone (another replica's directory,
+   * a watcher resuming from a seq), so it cannot point at the row instead. On PostgreSQL the card
+   * is not sent a second time for it, though: a change whose card is the one its agent's row holds
+   * (`#rowCards`) goes without it, and the database appends the row's card text, the very text the
+   * record would have carried (`recordToJsonText` writes the card last).
    */
   async #logChanges(trx: Trx, settled: Settled[], agentRows: Array<Insertable<Tables['registry_agents']>>): Promise<void> {
-    const rows: Array<Insertable<Tables['registry_changes']>> = [];
+    const postgres = this.#dialect === 'postgres';
+    let count = 0;
+    for (const outcome of settled) if (outcome.ok) count += outcome.pending.length;
+    const together = postgres && agentRows.length > 0 && agentRows.length <= ROWS_PER_INSERT && count > 0 && count <= ROWS_PER_INSERT;
+    const rows: Array<InsertObject<Tables, 'registry_changes'>> = [];
+    /** The agent of each row whose card the database copies from the agent's row, by index in `rows`. */
+    const fromRow = new Map<number, string>();
     for (const outcome of settled) {
       if (!outcome.ok) continue;
       for (const change of outcome.pending) {
-        rows.push({ kind: change.kind, agent: change.agent, at: outcome.now, record: change.record ? recordToJsonText(change.record) : null, detail: change.detail ? JSON.stringify(change.detail) : null });
+        let record: InsertObject<Tables, 'registry_changes'>['record'] = null;
+        if (change.record !== undefined && postgres && this.#rowCards.get(change.agent) === cardToJsonText(change.record.card)) {
+          // The new agents of the statement itself are in its WITH: its reads of the table do not see them.
+          const card = together
+            ? sql<string>`coalesce((select card from new_agents where name = ${change.agent}), (select card from registry_agents where name = ${change.agent}))`
+            : sql<string>`(select card from registry_agents where name = ${change.agent})`;
+          record = sql<string>`${recordJsonTextBeforeCard(change.record)} || ${card} || '}'`;
+          fromRow.set(rows.length, change.agent);
+        } else if (change.record !== undefined) record = recordToJsonText(change.record);
+        rows.push({ kind: change.kind, agent: change.agent, at: outcome.now, record, detail: change.detail ? JSON.stringify(change.detail) : null });
       }
     }
-    const together = this.#dialect === 'postgres' && agentRows.length > 0 && agentRows.length <= ROWS_PER_INSERT && rows.length > 0 && rows.length <= ROWS_PER_INSERT;
     if (!together) {
       for (let i = 0; i < agentRows.length; i += ROWS_PER_INSERT) await trx.insertInto('registry_agents').values(agentRows.slice(i, i + ROWS_PER_INSERT)).execute();
     }
     const seqs: number[] = [];
     for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
       const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+      const returned = ['seq', sql<boolean>`record is null`.as('recordless')] as const;
       const inserted = together
         ? await trx
-            .with('new_agents', (db) => db.insertInto('registry_agents').values(agentRows))
+            .with('new_agents', (db) => db.insertInto('registry_agents').values(agentRows).returning(['name', 'card']))
             .insertInto('registry_changes')
             .values(chunk)
-            .returning('seq')
+            .returning(returned)
             .execute()
-        : await trx.insertInto('registry_changes').values(chunk).returning('seq').execute();
+        : await trx.insertInto('registry_changes').values(chunk).returning(returned).execute();
       // The rows take their seqs in the order of the VALUES list; RETURNING's order is not promised.
-      seqs.push(...inserted.map((row) => Number(row.seq)).sort((a, b) => a - b));
+      const inOrder = inserted.map((row) => ({ seq: Number(row.seq), recordless: row.recordless })).sort((a, b) => a.seq - b.seq);
+      for (const [j, row] of inOrder.entries()) {
+        seqs.push(row.seq);
+        // Only a row changed outside the writers' lock could leave a copied card empty: the log must
+        // not lose a record silently, so nothing of the group commits.
+        const agent = fromRow.get(i + j);
+        if (row.recordless && agent !== undefined) throw new Error(`the registry change log lost the record of ${JSON.stringify(agent)}: its row no longer holds the card it was written with`);
+      }
     }
     let next = 0;
     for (const outcome of settled) {
@@ -763,6 +807,7 @@ export class RegistryStore {
     if (current === undefined) {
       const row = await trx.selectFrom('registry_agents').selectAll().where('name', '=', agent).executeTakeFirst();
       if (!row) return undefined;
+      this.#rowCards.set(agent, row.card);
       current = recordFromRow(row);
     }
     const instances = await trx.selectFrom('registry_instances').select(['kind', 'probe_state', 'lease_expires_at']).where('agent', '=', agent).execute();

@@ -34,13 +34,26 @@ export interface RestErrorBody {
  * so internals never leak (the cause goes to the log).
  */
 export function normalizeError(err: unknown, requestId?: string): AgentmeshError {
-  if (isAgentmeshError(err)) {
-    if (err.expose) return err;
-    return internalError(requestId, err);
-  }
+  if (isAgentmeshError(err)) return callerFacingError(err, requestId);
   if (err instanceof A2AError) {
     const code = SDK_REASON_TO_CODE[err.reason];
     if (code) return relayed(code, err.message, { expose: true, cause: err });
+  }
+  return internalError(requestId, err);
+}
+
+/**
+ * The form a client gets of an AgentmeshError. A transient outage of a store
+ * (PostgreSQL unreachable, timed out, busy) keeps its code, 503 UNAVAILABLE
+ * and retryable, so the caller and the gateway in front know to retry rather
+ * than report a bug; not its words, which name hosts and statements. Any
+ * other error not meant for a client becomes the generic internal error
+ * naming the request id (the cause goes to the log).
+ */
+export function callerFacingError(err: AgentmeshError, requestId?: string): AgentmeshError {
+  if (err.expose) return err;
+  if (err.code === ErrorCodes.STORAGE_UNAVAILABLE && err.retryable) {
+    return requestId ? Errors.storageUnavailableOfRequest({ requestId }, { cause: err }) : Errors.storageUnavailable({}, { cause: err });
   }
   return internalError(requestId, err);
 }

@@ -90,6 +90,18 @@ describe('PostgreSQL faults under a runtime (TCP proxy)', { skip }, () => {
     // Their next writes fail: the runs stop, their rows still say WORKING.
     for (const name of ['r1', 'r2', 'r3', 'r4']) release(name);
     await until('readiness to notice the database is gone', async () => (await ready()) === 503);
+    // A call meanwhile is told the store is unavailable and to retry, in its binding, without the store's address.
+    const refused = await rpc(agentUrl(), 'SendMessage', { message: userMessage('while-down') });
+    assert.equal(refused.body.error?.code, -32603, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.data[0].reason, 'STORAGE_UNAVAILABLE');
+    assert.match(refused.body.error.message, /unavailable right now; retry shortly/);
+    const rest = await fetch(`${agentUrl()}/message:send`, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0' }, body: JSON.stringify({ message: userMessage('while-down-rest') }) });
+    const restBody = await rest.text();
+    assert.equal(rest.status, 503, restBody);
+    const { error } = JSON.parse(restBody);
+    assert.equal(error.status, 'UNAVAILABLE');
+    assert.equal(error.details[0].metadata.code, 'AM_ERR_STORAGE_UNAVAILABLE');
+    for (const body of [JSON.stringify(refused.body), restBody]) assert.doesNotMatch(body, /127\.0\.0\.1|ECONNREFUSED|PostgreSQL/);
     proxy.heal();
     const healedAt = Date.now();
     await until('readiness to recover', async () => (await ready()) === 200, READY_BOUND_MS + 5_000);

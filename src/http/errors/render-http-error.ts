@@ -1,4 +1,4 @@
-import { ErrorCodes, WIRE, isAgentmeshError, Errors, relayed } from '../../protocol/index.js';
+import { ErrorCodes, WIRE, isAgentmeshError, Errors, relayed, callerFacingError } from '../../protocol/index.js';
 import type { AgentmeshError, ErrorCode, FieldViolation } from '../../protocol/index.js';
 
 /** A google.rpc.ErrorInfo detail (A2A §11.6). */
@@ -128,6 +128,12 @@ export function toAgentmeshError(err: unknown): AgentmeshError {
   return relayed(ErrorCodes.INTERNAL, message, { cause: err, expose: false });
 }
 
+/** What an unexposed error says: a store's transient outage says to retry; anything else only where the log has it. */
+function hiddenMessage(error: AgentmeshError, reqId: string): string {
+  const shown = callerFacingError(error, reqId);
+  return shown.expose ? shown.message : `Internal error (request id ${reqId})`;
+}
+
 /**
  * Renders an error as agentmesh's HTTP error: the status from the one WIRE
  * table (CONTRIBUTING.md, "One wire table for errors") and a google.rpc.Status body (A2A §11.6) whose details
@@ -171,7 +177,7 @@ export function renderHttpError(err: unknown, reqId: string): RenderedHttpError 
       error: {
         code: wire.http,
         status: wire.status,
-        message: internal ? `Internal error (request id ${reqId})` : error.message,
+        message: internal ? hiddenMessage(error, reqId) : error.message,
         details,
       },
     },

@@ -27,6 +27,8 @@ export const requestErrors = {
   skillInputInvalid: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: {field} {description} (skill {skillId})'),
   internalError: declare(ErrorCodes.INTERNAL, 'Internal error'),
   internalErrorOfRequest: declare(ErrorCodes.INTERNAL, 'Internal error (request id {requestId})'),
+  storageUnavailable: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'A store this call needs is unavailable right now; retry shortly', { expose: true, retryable: true }),
+  storageUnavailableOfRequest: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'A store this call needs is unavailable right now; retry shortly (request id {requestId})', { expose: true, retryable: true }),
   v1RestOnly: declare(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, 'The HTTP+JSON binding here serves A2A 1.0; send A2A-Version: 1.0, or use the JSON-RPC binding for 0.3'),
 
   // server

@@ -119,10 +119,18 @@ describe('error rendering of the root scope', () => {
     app.get('/db', async () => {
       throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, 'pg: too many clients', { details: { host: 'db-1' } });
     });
+    app.get('/db-down', async () => {
+      throw new AgentmeshError(ErrorCodes.STORAGE_UNAVAILABLE, 'connect ECONNREFUSED db-1:5432', { retryable: true });
+    });
     const res = await app.inject({ method: 'GET', url: '/db', headers: { 'x-request-id': 'r' } });
     assert.equal(res.statusCode, 503);
     assert.equal(res.json().error.message, 'Internal error (request id r)');
     assert.deepEqual(res.json().error.details, [{ '@type': ERROR_INFO, reason: 'AM_ERR_STORAGE_UNAVAILABLE', domain: 'agentmesh.dev', metadata: { requestId: 'r' } }]);
+    // A transient outage (retryable) says so, still without its words.
+    const down = await app.inject({ method: 'GET', url: '/db-down', headers: { 'x-request-id': 'd' } });
+    assert.equal(down.statusCode, 503);
+    assert.equal(down.json().error.message, 'A store this call needs is unavailable right now; retry shortly (request id d)');
+    assert.doesNotMatch(down.body, /db-1|ECONNREFUSED/);
   });
 
   test('maps schema validation failures to INVALID_PARAMS with field violations', async (t) => {

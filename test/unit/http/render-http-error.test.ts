@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderHttpError } from '../../../src/http/index.js';
-import { AgentmeshError, ErrorCodes, invalidParams } from '../../../src/protocol/index.js';
+import { AgentmeshError, ErrorCodes, Errors, invalidParams, toJsonRpcErrorObject } from '../../../src/protocol/index.js';
 
 describe('renderHttpError', () => {
   test('renders field violations as a google.rpc.BadRequest detail', () => {
@@ -36,6 +36,27 @@ describe('renderHttpError', () => {
       assert.equal(rendered.body.error.message, 'Internal error (request id req-x)');
       assert.equal(rendered.error.code, 'AM_ERR_INTERNAL');
     }
+  });
+
+  test("a store's transient outage keeps its 503 and code in both bindings, without its words; it is still logged as ours", () => {
+    const outage = Errors.postgresConnectionFailed({ reason: 'connect ECONNREFUSED 10.0.0.7:5432' });
+    const rendered = renderHttpError(outage, 'req-9');
+    assert.equal(rendered.statusCode, 503);
+    assert.equal(rendered.internal, true, 'the cause goes to the log');
+    assert.equal(rendered.body.error.status, 'UNAVAILABLE');
+    assert.equal(rendered.body.error.message, 'A store this call needs is unavailable right now; retry shortly (request id req-9)');
+    assert.deepEqual(rendered.body.error.details, [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'AM_ERR_STORAGE_UNAVAILABLE', domain: 'agentmesh.dev', metadata: { requestId: 'req-9' } }]);
+    const rpc = toJsonRpcErrorObject(outage, 'req-9');
+    assert.equal(rpc.code, -32603);
+    assert.equal(rpc.message, rendered.body.error.message);
+    assert.equal(rpc.data?.[0]?.['reason'], 'STORAGE_UNAVAILABLE');
+    for (const shown of [JSON.stringify(rendered.body), JSON.stringify(rpc)]) assert.doesNotMatch(shown, /10\.0\.0\.7|ECONNREFUSED/);
+  });
+
+  test('a storage failure that retrying will not fix (a failed migration) says only where the log has it', () => {
+    const rendered = renderHttpError(Errors.migrationFailed({ migration: '0016', reason: 'relation exists', hint: '' }), 'req-m');
+    assert.equal(rendered.body.error.message, 'Internal error (request id req-m)');
+    assert.equal(toJsonRpcErrorObject(Errors.migrationFailed({ migration: '0016', reason: 'relation exists', hint: '' }), 'req-m').message, 'Internal error (request id req-m)');
   });
 
   test('maps status-only errors of other plugins by their status', () => {

@@ -27,7 +27,7 @@ const STEPS: ReadonlyArray<{ step: string; match: (f: CallFrame) => boolean }> =
   { step: 'metrics', match: (f) => /prom-client|\/src\/gateway\/gateway-metrics|\/src\/observability\/metrics/.test(f.url) },
   { step: 'routing (router, forwarder, headers, relay)', match: (f) => /\/src\/gateway\/routing\//.test(f.url) },
   { step: 'SPOP frames and sockets (bench/gateway/spoe)', match: (f) => /\/bench\/gateway\/spoe\/spop-/.test(f.url) },
-  { step: 'SPOE policy agent steps (bench/gateway/spoe)', match: (f) => /\/bench\/gateway\/spoe\/(policy-agent|error-answer)/.test(f.url) },
+  { step: 'SPOE policy agent steps (bench/gateway/spoe)', match: (f) => /\/bench\/gateway\/spoe\/(policy-agent|spoe-exchange)/.test(f.url) },
   { step: 'pipeline (read, classify, authorize, price, answer)', match: (f) => /\/src\/gateway\/(a2a-proxy-route|call-pricing|proxy\/|policy\/a2a-operation)/.test(f.url) },
   { step: 'undici (the upstream request and its answer)', match: (f) => /\/node_modules\/undici\/|node:internal\/deps\/undici/.test(f.url) },
   { step: 'Fastify and the data plane (src/http)', match: (f) => /\/node_modules\/(fastify|find-my-way|light-my-request|avvio)|\/src\/http\//.test(f.url) },

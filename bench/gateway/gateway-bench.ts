@@ -195,7 +195,7 @@ export async function runGatewayBench({ durationS, warmupS, connections, rounds,
       const target = mode === 'cached' ? ('haproxy-spoe-cached' as const) : ('haproxy-spoe' as const);
       const relay = await startRelay(
         target,
-        async () => startHaproxySpoe({ dir: join(dataDir, 'haproxy'), upstream: strictOrigin, agentPort: await startSpoeAgentIn(control.child, mode === 'cached'), mode }),
+        async () => startHaproxySpoe({ dir: join(dataDir, 'haproxy'), upstream: strictOrigin, gateway: gatewayUrl, agentPort: await startSpoeAgentIn(control.child, mode === 'cached'), mode }),
         (started) => checkSpoe(`${started.origin}${path}`, token, `${strictOrigin}${path}`),
         absent,
         log,

@@ -30,7 +30,7 @@ export interface A2aProxyOptions extends ProxyDeps {
 }
 
 /** Queued audit entries past which calls are refused (the log itself refuses at 100,000). */
-const AUDIT_BACKLOG_LIMIT = 90_000;
+export const AUDIT_BACKLOG_LIMIT = 90_000;
 
 /**
  * `/agents/{name}/…`: every A2A call through the gateway, as a pipeline of
@@ -65,10 +65,10 @@ export async function a2aProxyRoutes(app: FastifyInstance, o: A2aProxyOptions): 
     try {
       await runSteps(c, o);
     } catch (err) {
-      await fail(c, o, err);
+      await failCall(c, o, err);
     } finally {
       // Most calls release synchronously: no await (and no turn of the microtask queue) for them.
-      const closing = close(c, o);
+      const closing = closeCall(c, o);
       if (closing !== undefined) await closing;
     }
   };
@@ -88,7 +88,7 @@ export function isAcpDoorPath(path: string): boolean {
  * not used: a request it refused reaches here too): the agent's name, the
  * path after `/agents/{name}` (still percent-encoded), the query, the body.
  */
-function openCall(request: ExchangeRequest, reply: ExchangeReply, bodyLimitBytes: number): GatewayCall {
+export function openCall(request: ExchangeRequest, reply: ExchangeReply, bodyLimitBytes: number): GatewayCall {
   const url = request.url;
   const q = url.indexOf('?');
   const pathPart = q < 0 ? url : url.slice(0, q);
@@ -180,7 +180,8 @@ async function runSteps(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
   await forwardStep(c, o);
 }
 
-async function fail(c: GatewayCall, o: A2aProxyOptions, err: unknown): Promise<void> {
+/** A call refused or failed: its hold refunded, its audit entry marked, the error answered in the caller's binding. */
+export async function failCall(c: GatewayCall, o: ProxyDeps, err: unknown): Promise<void> {
   const key = c.reservationKey;
   if (key !== undefined) {
     c.reservationKey = undefined;
@@ -197,7 +198,7 @@ async function fail(c: GatewayCall, o: A2aProxyOptions, err: unknown): Promise<v
 }
 
 /** Releases what the call holds, then records it: metrics and its one audit entry. A promise only when a release is asynchronous. */
-function close(c: GatewayCall, o: A2aProxyOptions): Promise<void> | undefined {
+export function closeCall(c: GatewayCall, o: ProxyDeps): Promise<void> | undefined {
   const released = c.disposer.dispose();
   if (!Array.isArray(released)) return released.then((errors) => record(c, o, errors));
   record(c, o, released);
@@ -209,7 +210,7 @@ function close(c: GatewayCall, o: A2aProxyOptions): Promise<void> | undefined {
  * charged messageId (settle-or-track.ts), its one audit entry unless it was
  * journaled before its answer. Nothing here is on the answer's path (ADR 0057).
  */
-function record(c: GatewayCall, o: A2aProxyOptions, releaseErrors: unknown[]): void {
+function record(c: GatewayCall, o: ProxyDeps, releaseErrors: unknown[]): void {
   for (const err of releaseErrors) o.logger.error({ err, agent: c.agent }, 'releasing a call failed');
   if (c.chargedTask) rememberCharged(o.charged, { message: c.call.message, agent: c.agent, tenant: c.principal!.tenant });
   const audit = c.audit;

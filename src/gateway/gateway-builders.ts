@@ -10,6 +10,7 @@ import { createCreditLedger, type CreditLedger } from '../tenancy/index.js';
 import { toAcpError } from '../acp/index.js';
 import { a2aProxyRoutes, isAcpDoorPath } from './a2a-proxy-route.js';
 import { AnswerJournal } from './answer-journal.js';
+import type { ProxyDeps } from './proxy/gateway-call.js';
 import { AssertionCache } from './assertion-cache.js';
 import { ChargedMessages } from './charged-messages.js';
 import type { CardSigningKey } from './card-signing-key.js';
@@ -339,8 +340,8 @@ export interface MountRoutesOptions extends Pick<GatewayBuild, 'config' | 'metri
   dataPlane: DataPlaneRoute;
 }
 
-/** CORS, the identity and credits APIs, the card JWKS and the A2A proxy. */
-export async function mountRoutes({ app, parts, cardKey, config, publicUrl, metrics, tracing, log, dataPlane }: MountRoutesOptions): Promise<void> {
+/** CORS, the identity and credits APIs, the card JWKS and the A2A proxy; resolves to what the proxy's steps work with. */
+export async function mountRoutes({ app, parts, cardKey, config, publicUrl, metrics, tracing, log, dataPlane }: MountRoutesOptions): Promise<ProxyDeps> {
   const { identity, ledger, router, credits, audit, quotas, tracker, bridgedRuns, approvals } = parts;
   if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins, credentials: false, exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'www-authenticate'] });
   await identity.registerRoutes(app);
@@ -357,7 +358,7 @@ export async function mountRoutes({ app, parts, cardKey, config, publicUrl, metr
   });
   await app.register(approvalRoutes, { gate: approvals, identity });
   app.get('/.well-known/agent-card-jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(cardKey.jwks()));
-  await app.register(a2aProxyRoutes, {
+  const steps: ProxyDeps = {
     identity,
     router,
     credits,
@@ -376,14 +377,14 @@ export async function mountRoutes({ app, parts, cardKey, config, publicUrl, metr
     assertions: new AssertionCache(identity, config.assertionTtlSeconds),
     charged: new ChargedMessages(),
     gate: new ConcurrencyGate({ perTenantLimit: config.tenantConcurrencyPerAgent }),
-    unroutedFallback,
-    dataPlane,
     validator: createRequestValidator(),
     pii: config.pii ? { policies: new PiiPolicies(config.pii), limits: { maxDepth: config.pii.maxDepth, maxChars: config.pii.maxChars } } : undefined,
     defaultRequestsPerMinute: config.defaultRequestsPerMinute,
     defaultBurst: config.defaultBurst,
     tenantRequestsPerMinute: config.tenantRequestsPerMinute,
-  });
+  };
+  await app.register(a2aProxyRoutes, { ...steps, unroutedFallback, dataPlane });
+  return steps;
 }
 
 

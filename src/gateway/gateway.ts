@@ -13,6 +13,7 @@ import { agentsDataPlane, buildGatewayHttp, buildParts, mountRoutes, openBackend
 import type { Identity } from './identity/index.js';
 import type { UpstreamRouter } from './routing/index.js';
 import type { ApprovalGate } from './approvals/index.js';
+import type { ProxyDeps } from './proxy/gateway-call.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -46,6 +47,14 @@ export interface Gateway {
   readonly router: UpstreamRouter;
   /** Approval gates: rules, parked calls, decisions (docs/approvals.md). */
   readonly approvals: ApprovalGate;
+  /**
+   * What the A2A proxy's steps decide and record with: the same identity,
+   * quotas, concurrency gate, credits, journal, audit and metrics its calls
+   * use. For a policy agent that runs those steps beside a native relay
+   * (bench/gateway/spoe, ADR 0061): its calls count against the same
+   * windows and slots as the gateway's own.
+   */
+  readonly callSteps: ProxyDeps;
   /** Listens on the public port and on the metrics listener; `metricsUrl` is where Prometheus scrapes, `probesUrl` the probe listener's (when `probePort` is set). */
   listen(): Promise<{ url: string; boundUrl: string; metricsUrl: string; probesUrl?: string }>;
   /** Reads every open reservation's task once now, then writes the settlements waiting in memory (tests, operators). */
@@ -87,7 +96,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     const dataPlane = agentsDataPlane(config);
     const app = buildGatewayHttp({ ...build, logger, backends, router: parts.router, dataPlane });
     const probes = probeListenerOf(app, config, log);
-    await mountRoutes({ ...build, app, parts, cardKey, publicUrl, tracing: backends.tracing, dataPlane });
+    const callSteps = await mountRoutes({ ...build, app, parts, cardKey, publicUrl, tracing: backends.tracing, dataPlane });
     const { identity, ledger, credits, audit, router, tracker, approvals } = parts;
     // The web console (docs/console.md): its pages and read APIs, on the Fastify side only.
     const history = new MetricsHistory({ metrics });
@@ -106,6 +115,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       audit,
       router,
       approvals,
+      callSteps,
       async listen() {
         // The port is bound while the registry loads, not after: a port in use ends the start at once
         // instead of after the registry's wait (up to 10 s when it is down). A call that arrives before the

@@ -8,14 +8,14 @@ import { HAPROXY_INSTALL } from '../haproxy-relay.js';
 import { findBinary, freePort, startNativeRelay, type NativeRelay } from '../native-relay.js';
 import { haproxySpoeConfig, type SpoeMode } from './haproxy-spoe-config.js';
 
-/** HAProxy relaying to `upstream` and asking the agent on `agentPort`; `missing` when there is no haproxy on the machine. */
-export async function startHaproxySpoe({ dir, upstream, agentPort, mode }: { dir: string; upstream: string; agentPort: number; mode: SpoeMode }): Promise<NativeRelay | { missing: string }> {
+/** HAProxy relaying to `upstream` (and the calls that stay the gateway's to `gateway`), asking the agent on `agentPort`; `missing` when there is no haproxy on the machine. */
+export async function startHaproxySpoe({ dir, upstream, gateway, agentPort, mode }: { dir: string; upstream: string; gateway: string; agentPort: number; mode: SpoeMode }): Promise<NativeRelay | { missing: string }> {
   const binary = await findBinary('haproxy');
   if (binary === undefined) return { missing: `haproxy not found (PATH, /usr/sbin): ${HAPROXY_INSTALL}` };
   const port = await freePort();
   const spoeFile = join(dir, `spoe-${mode}.cfg`);
   const mapFile = join(dir, `verdicts-${mode}.map`);
-  const { haproxyCfg, spoeCfg } = haproxySpoeConfig({ port, upstream, agentPort, spoeFile, mapFile, mode });
+  const { haproxyCfg, spoeCfg } = haproxySpoeConfig({ port, upstream, gateway, agentPort, spoeFile, mapFile, mode });
   await writeFile(spoeFile, spoeCfg);
   await writeFile(mapFile, '');
   const conf = join(dir, `haproxy-spoe-${mode}.cfg`);

@@ -1,56 +1,69 @@
 /**
  * agentmesh's per-call policy as an SPOE agent (the prototype of "HAProxy
- * relays, agentmesh decides", ADR 0054's structural design): HAProxy sends
- * each request's Authorization header, method, path, A2A-Version,
- * Content-Type, body and client address (message `am-request`); the agent
- * decides with the gateway's own parts — the identity's `authenticateNow`
- * (its verified-token cache honours `exp` and revocations), the operation's
- * classification and price (`readA2aRequest`, `callTerms`), tenant and
- * scope checks as `authorizeStep` makes them, in-process quota windows
- * (`Quotas.admitInProcess`), the concurrency gate, a credit hold in the
- * gateway's leased holds, and the tenant assertion from an `AssertionCache`
- * over the gateway's signing keys — and answers with variables HAProxy acts
- * on: `verdict` (0, or the status to return), `assertion`, `call`, and for a
- * refusal `body` (in the caller's binding) and `challenge`.
+ * relays, agentmesh decides", ADR 0054's structural design; ADR 0061):
+ * HAProxy sends each request (message `am-request`: method, URL, the
+ * headers the steps read, body, client address); the agent opens the call
+ * as the gateway's proxy opens it (`openCall`) and runs the gateway's own
+ * steps on it, over the gateway's own parts (`Gateway.callSteps`: the same
+ * identity, quota windows, concurrency gate, credits, validator, PII
+ * policies, approval gate, journal, audit and metrics as its calls):
+ *
+ *   authenticate (bearer token, API key, delegation headers) → authorize
+ *   (tenant, scopes, price) → quota → validate (the spec's schema for the
+ *   call's version, the skill's input schema) → PII (log or block) →
+ *   approval gate (a call a rule matches is parked and answered with its
+ *   gated task) → concurrency → credit hold → the tenant assertion
+ *
+ * and answers with variables HAProxy acts on: `verdict` (0: relay; else the
+ * status HAProxy returns with `body`, `ctype` and the refusal's headers),
+ * `assertion`, `call`, the quota headers (`rl_*`), and `route` for calls
+ * that stay the gateway's (HAProxy relays them to it untouched): streams,
+ * cards, the ACP door and bridged agents, and a tenant whose PII policy
+ * redacts (no SPOE action rewrites a body).
  *
  * On the response (message `am-answer`: the call id, the status, the
- * answer's body) it releases the concurrency slot, reads the answer as the
- * gateway's tap does (task id, state, a JSON-RPC error), moves the hold to
- * the task's key and settles or refunds it, and queues the call's audit
- * entry: the same ledger batches and audit batches as the gateway's calls.
+ * answer's body) it does what the gateway does before it releases an
+ * answer (`beforeRelease`): reads it, settles or tracks the hold, and
+ * writes the call's settlement and audit row to the answer journal, and the
+ * ACK (which HAProxy waits for before it sends the answer on) follows that
+ * write; then the call is closed as the gateway closes its calls
+ * (`closeCall`: its slot released, its metrics). A refusal is closed the
+ * same way (`failCall`, then `closeCall`): one audit entry a call.
  *
  * With `cacheVerdicts`, HAProxy keeps the agent's verdict per token, agent
  * path and JSON-RPC method in a map (`cache`: "renewAt clientId rpm
  * assertion") and asks again only when it is stale: a call it answers from
  * the map sends one message, on the response (`am-charge`), which holds and
- * settles the call's credits at once and queues its audit entry.
- *
- * Not done here (docs/benchmarks.md, "HAProxy relaying with agentmesh's
- * policy as an SPOE agent"): API keys and delegation headers, body
- * validation against the skill's schema, PII policies, approval gates,
- * tracking a task that is still running when its answer ends, streams, the
- * answer journal (the ACK does not wait for a journal write), retry-only
- * calls, metrics.
+ * settles the call's credits at once and queues its audit entry (ADR 0059
+ * rejected that design; it stays as the bench's floor).
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Gateway } from '../../../src/gateway/index.js';
-import { hashInput, type AuditEntry } from '../../../src/audit/index.js';
-import { AssertionCache } from '../../../src/gateway/assertion-cache.js';
+import type { AuditEntry } from '../../../src/audit/index.js';
+import { AUDIT_BACKLOG_LIMIT, closeCall, failCall, openCall } from '../../../src/gateway/a2a-proxy-route.js';
 import { callTerms } from '../../../src/gateway/call-pricing.js';
-import type { ClientView, Principal } from '../../../src/gateway/identity/index.js';
-import { isHttpLayerError, readA2aRequest, type A2aRequestReading, type ClassifiedRequest } from '../../../src/gateway/policy/a2a-operation.js';
-import { Quotas } from '../../../src/gateway/policy/quotas.js';
-import { ConcurrencyGate } from '../../../src/gateway/proxy/concurrency-gate.js';
+import type { Principal } from '../../../src/gateway/identity/index.js';
+import type { GatewayCall, ProxyDeps } from '../../../src/gateway/proxy/gateway-call.js';
+import { authenticateStep } from '../../../src/gateway/proxy/authenticate-step.js';
+import { authorizeStep } from '../../../src/gateway/proxy/authorize-step.js';
+import { concurrencyStep, quotaStep } from '../../../src/gateway/proxy/admit-steps.js';
+import { validateStep } from '../../../src/gateway/proxy/validate-step.js';
+import { piiStep } from '../../../src/gateway/proxy/pii-step.js';
+import { approvalStep } from '../../../src/gateway/proxy/approval-step.js';
+import { reserveStep } from '../../../src/gateway/proxy/reserve-step.js';
+import { beforeRelease } from '../../../src/gateway/proxy/forward-step.js';
 import { agentNotFound } from '../../../src/gateway/proxy/refusals.js';
 import { taskChargeKey } from '../../../src/gateway/settle-or-track.js';
 import { taskEnd } from '../../../src/gateway/settlement.js';
 import { AnswerTap } from '../../../src/gateway/stream-task-tap.js';
-import { Errors, answeredErrorCode, normalizeError, type AgentmeshError } from '../../../src/protocol/index.js';
+import { AnswerErrorWatch } from '../../../src/gateway/answer-error-watch.js';
+import { Errors, normalizeError } from '../../../src/protocol/index.js';
 import type { SpopValue } from './spop-data.js';
 import type { SpopAction, SpopMessage } from './spop-frame.js';
-import { errorAnswer } from './error-answer.js';
+import { RETURNED_STATUSES, SpoeReply, spoeRequest } from './spoe-exchange.js';
 
-/** What the agent uses of a gateway: its public parts. */
-export type PolicyGateway = Pick<Gateway, 'identity' | 'credits' | 'audit' | 'router' | 'config'>;
+/** What the agent uses of a gateway: its proxy steps' parts and its config. */
+export type PolicyGateway = Pick<Gateway, 'callSteps' | 'config'>;
 
 export interface PolicyAgentOptions {
   /** Answer each allowed request with a `cache` variable HAProxy keeps in its verdict map. */
@@ -59,38 +72,21 @@ export interface PolicyAgentOptions {
   abandonAfterMs?: number;
 }
 
-/** One call between its request and its response. */
+/** One call between its verdict and its response. */
 interface OpenCall {
-  started: number;
-  agent: string;
-  tenant: string;
-  subject: string;
-  streaming: boolean;
-  jsonRpc: boolean;
-  key: string | undefined;
-  estimate: number;
-  release: (() => void) | undefined;
-  audit: AuditEntry;
-}
-
-/** What a request's checks carry from step to step. */
-interface Check {
-  requestId: string;
-  agent: string;
-  reading: A2aRequestReading;
-  audit: AuditEntry;
-  principal?: Principal;
-  call?: ClassifiedRequest;
-  release?: () => void;
-  key?: string;
-  estimate: number;
-  rpm: number;
+  c: GatewayCall;
+  /** When HAProxy was told to relay it (the upstream metric's duration starts here). */
+  relayedAt: number;
 }
 
 export interface PolicyAgentStats {
   requests: number;
   allowed: number;
   refused: number;
+  /** Calls answered by a step itself (a parked call's gated task). */
+  answered: number;
+  /** Calls HAProxy was told to relay to the gateway. */
+  toGateway: number;
   answers: number;
   charges: number;
   abandoned: number;
@@ -100,6 +96,29 @@ export interface PolicyAgentStats {
 }
 
 const NONE: readonly SpopAction[] = Object.freeze([]);
+
+/** The steps' outcome: relay to the agent, answered by a step, or the gateway's call. */
+const RELAY = 0;
+const ANSWERED = 1;
+const GATEWAY = 2;
+type Outcome = typeof RELAY | typeof ANSWERED | typeof GATEWAY;
+
+/** The request headers HAProxy sends (each an argument of `am-request` named for it: see haproxy-spoe-config.ts). */
+export const FORWARDED_HEADERS = Object.freeze({
+  auth: 'authorization',
+  apikey: 'x-api-key',
+  version: 'a2a-version',
+  ctype: 'content-type',
+  cenc: 'content-encoding',
+  accept: 'accept',
+  ua: 'user-agent',
+  obo_tenant: 'x-agentmesh-on-behalf-of-tenant',
+  obo_subject: 'x-agentmesh-on-behalf-of-subject',
+  obo_scopes: 'x-agentmesh-on-behalf-of-scopes',
+} as const);
+
+/** Headers of a refusal HAProxy returns with it (variables of the same name, `-` as `_`). */
+export const REFUSAL_HEADERS = ['www-authenticate', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'accept-encoding'] as const;
 
 function arg(message: SpopMessage, name: string): SpopValue | undefined {
   for (const a of message.args) if (a.name === name) return a.value;
@@ -116,38 +135,21 @@ function bytes(value: SpopValue | undefined): Buffer | undefined {
 
 const txn = (name: string, value: SpopValue): SpopAction => ({ type: 'set-var', scope: 'txn', name, value });
 
-/** `/agents/{name}/rest` → the agent and the rest (still percent-encoded), as the gateway reads its path. */
-function agentPath(path: string): { agent: string; rawPath: string } | undefined {
-  if (!path.startsWith('/agents/')) return undefined;
-  const after = path.indexOf('/', '/agents/'.length);
-  const raw = after < 0 ? path.slice('/agents/'.length) : path.slice('/agents/'.length, after);
-  let agent = raw;
-  try {
-    agent = decodeURIComponent(raw);
-  } catch {
-    // kept raw: no agent has such a name
-  }
-  return { agent, rawPath: after < 0 ? '/' : path.slice(after) };
-}
-
 export class PolicyAgent {
-  readonly stats: PolicyAgentStats = { requests: 0, allowed: 0, refused: 0, answers: 0, charges: 0, abandoned: 0, open: 0, failedAnswers: 0 };
-  readonly #gw: PolicyGateway;
+  readonly stats: PolicyAgentStats = { requests: 0, allowed: 0, refused: 0, answered: 0, toGateway: 0, answers: 0, charges: 0, abandoned: 0, open: 0, failedAnswers: 0 };
+  readonly #d: ProxyDeps;
+  readonly #assertionTtlSeconds: number;
   readonly #cacheVerdicts: boolean;
-  readonly #quotas = new Quotas();
-  readonly #gate: ConcurrencyGate;
-  readonly #assertions: AssertionCache;
   readonly #open = new Map<string, OpenCall>();
   readonly #sweeper: NodeJS.Timeout;
   readonly #abandonAfterMs: number;
   #seq = 0;
 
   constructor(gateway: PolicyGateway, options: PolicyAgentOptions = {}) {
-    this.#gw = gateway;
+    this.#d = gateway.callSteps;
+    this.#assertionTtlSeconds = gateway.config.assertionTtlSeconds;
     this.#cacheVerdicts = options.cacheVerdicts === true;
     this.#abandonAfterMs = options.abandonAfterMs ?? 60_000;
-    this.#gate = new ConcurrencyGate({ perTenantLimit: gateway.config.tenantConcurrencyPerAgent });
-    this.#assertions = new AssertionCache(gateway.identity, gateway.config.assertionTtlSeconds);
     this.#sweeper = setInterval(() => this.#sweep(), Math.min(10_000, this.#abandonAfterMs)).unref();
   }
 
@@ -175,153 +177,123 @@ export class PolicyAgent {
     }
   }
 
-  // ---- request: authenticate, authorize, quota, concurrency, hold, assertion ----
+  // ---- request: the gateway's steps, up to the forward ----
 
-  #request(m: SpopMessage): readonly SpopAction[] | Promise<readonly SpopAction[]> {
+  async #request(m: SpopMessage): Promise<readonly SpopAction[]> {
     this.stats.requests++;
-    const requestId = `spoe-${++this.#seq}`;
-    const method = text(arg(m, 'method')) ?? 'GET';
-    const path = agentPath(text(arg(m, 'path')) ?? '');
-    if (path === undefined) return this.#refused({ requestId, agent: '', reading: readA2aRequest(method, '/', undefined, undefined).reading, audit: { eventType: 'a2a.call', actor: { kind: 'anonymous' }, outcome: 'ok' }, estimate: 0, rpm: 0 }, agentNotFound(''));
-    const { reading } = readA2aRequest(method, path.rawPath, bytes(arg(m, 'body')), text(arg(m, 'version')), undefined, text(arg(m, 'ctype')));
+    const d = this.#d;
+    const headers: IncomingHttpHeaders = {};
+    for (const [name, header] of Object.entries(FORWARDED_HEADERS)) {
+      const value = text(arg(m, name));
+      if (value !== undefined) headers[header] = value;
+    }
     const ip = arg(m, 'ip');
-    const audit: AuditEntry = { eventType: 'a2a.call', actor: { kind: 'anonymous' }, targetAgent: path.agent, method: reading.operation ?? `${method} ${path.rawPath.slice(0, 128)}`, outcome: 'ok', ...(ip !== undefined && ip !== null && { ip: String(ip) }) };
-    const c: Check = { requestId, agent: path.agent, reading, audit, estimate: 0, rpm: 0 };
+    const request = spoeRequest({ id: `spoe-${++this.#seq}`, method: text(arg(m, 'method')) ?? 'GET', url: text(arg(m, 'url')) ?? '/', headers, ip: ip === undefined || ip === null ? '' : String(ip), body: bytes(arg(m, 'body')) });
+    const reply = new SpoeReply(request);
+    const c = openCall(request, reply, d.bodyLimitBytes);
+    let outcome: Outcome;
     try {
-      if (reading.refusal !== undefined && reading.beforeAuth) throw reading.refusal;
-      const route = this.#gw.router.agent(c.agent);
-      if (!route && !this.#gw.router.ready()) throw Errors.directoryNotLoaded({});
-      if (!route || route.record.status === 'disabled') throw agentNotFound(c.agent);
-      // The public card needs no credential; the runtime's own card is relayed (the gateway rewrites its URLs: not done here).
-      if (reading.operation === 'GetAgentCard') return [txn('verdict', 0)];
-      const found = this.#gw.identity.authenticateNow({ headers: { authorization: text(arg(m, 'auth')) } });
-      if (found instanceof Promise) return found.then((p) => this.#authenticated(c, p)).catch((err: unknown) => this.#refused(c, err));
-      return this.#authenticated(c, found);
+      outcome = await this.#steps(c, d);
     } catch (err) {
-      return this.#refused(c, err);
+      await failCall(c, d, err);
+      this.stats.refused++;
+      return this.#closed(c, reply);
     }
+    if (outcome === GATEWAY) {
+      // Nothing was held or counted: the gateway's own path makes the call, and audits it.
+      this.stats.toGateway++;
+      return [txn('verdict', 0), txn('route', 'gateway')];
+    }
+    if (outcome === ANSWERED) {
+      this.stats.answered++;
+      return this.#closed(c, reply);
+    }
+    return this.#allowed(c, reply);
   }
 
-  #authenticated(c: Check, principal: Principal | undefined): readonly SpopAction[] | Promise<readonly SpopAction[]> {
-    if (principal === undefined) {
-      c.audit.eventType = 'auth.denied';
-      throw Errors.agentNeedsCredential({}, { details: { reason: 'missing' } });
-    }
-    c.principal = principal;
-    c.audit.actor = { kind: principal.kind, id: principal.clientId };
-    c.audit.tenant = principal.tenant;
-    c.audit.user = principal.subject;
-    if (c.reading.refusal !== undefined) throw c.reading.refusal;
-    c.call = c.reading;
-    const route = this.#gw.router.agent(c.agent)!;
-    const terms = this.#authorize(c, principal, route.record);
-    const client = this.#gw.identity.clientNow(principal.clientId);
-    if (client instanceof Promise) return client.then((view) => this.#admit(c, principal, route.record, terms, view)).catch((err: unknown) => this.#refused(c, err));
-    return this.#admit(c, principal, route.record, terms, client);
+  /**
+   * What the gateway's `runSteps` does before its forward, in its order and
+   * with its steps (a2a-proxy-route.ts); a call the gateway must make
+   * itself is sent there before anything is held or counted.
+   */
+  async #steps(c: GatewayCall, d: ProxyDeps): Promise<Outcome> {
+    if (d.audit.pending >= AUDIT_BACKLOG_LIMIT) throw Errors.auditBehind({});
+    const reading = c.reading;
+    if (reading.refusal !== undefined && reading.beforeAuth) throw reading.refusal;
+    const route = d.router.agent(c.agent);
+    if (!route && !d.router.ready()) throw Errors.directoryNotLoaded({});
+    if (!route || route.record.status === 'disabled') throw agentNotFound(c.agent);
+    c.route = route;
+    // Cards (rewritten and signed by the gateway), the ACP door and bridged agents, and streams (settled from their events).
+    if (reading.binding === 'ACP' || route.record.bridge !== undefined || reading.operation === 'GetAgentCard' || (reading.operation !== undefined && reading.streaming)) return GATEWAY;
+    const authenticated = authenticateStep(c, d);
+    if (authenticated !== undefined) await authenticated;
+    if (reading.refusal !== undefined) throw reading.refusal;
+    authorizeStep(c, d);
+    // A redacted message is a rewritten body, which no SPOE action can send: that tenant's (or agent's) calls are the gateway's.
+    if (redacts(c, d)) return GATEWAY;
+    const admitted = quotaStep(c, d);
+    if (admitted !== undefined) await admitted;
+    const validated = validateStep(c, d);
+    if (validated !== undefined) await validated;
+    piiStep(c, d);
+    const approval = approvalStep(c, d);
+    if (approval === true || (approval !== false && (await approval))) return ANSWERED;
+    concurrencyStep(c, d);
+    const reserved = reserveStep(c, d);
+    if (reserved !== undefined) await reserved;
+    return RELAY;
   }
 
-  /** Tenant and scopes, as authorizeStep checks them; the call's price on the way. */
-  #authorize(c: Check, principal: Principal, record: RouteRecord): ReturnType<typeof callTerms> | undefined {
-    const call = c.call!;
-    const tenants = record.metadata.tenants ?? [];
-    if (tenants.length > 0 && !tenants.includes(principal.tenant)) {
-      c.audit.eventType = 'tenant.mismatch';
-      throw agentNotFound(c.agent);
-    }
-    const terms = call.operation === 'SendMessage' || call.operation === 'SendStreamingMessage' ? callTerms(record, call.message) : undefined;
-    const missing: string[] = [];
-    for (const scope of [call.scope, ...(record.metadata.requiredScopes ?? []), ...(terms?.scopes ?? [])]) {
-      if (scope !== undefined && !principal.scopes.includes(scope) && !missing.includes(scope)) missing.push(scope);
-    }
-    if (missing.length > 0) {
-      c.audit.eventType = 'scope.denied';
-      const values = { operation: call.operation, agent: c.agent, scope: missing.join(' ') };
-      throw missing.length > 1 ? Errors.operationNeedsScopes(values) : Errors.operationNeedsScope(values);
-    }
-    c.audit.skill = terms?.skill;
-    if (call.taskId !== undefined) c.audit.taskId = call.taskId;
-    if (call.message) c.audit.inputHash = hashInput(call.message);
-    return terms;
-  }
-
-  async #admit(c: Check, principal: Principal, record: RouteRecord, terms: ReturnType<typeof callTerms> | undefined, client: ClientView | undefined): Promise<readonly SpopAction[]> {
+  async #allowed(c: GatewayCall, reply: SpoeReply): Promise<readonly SpopAction[]> {
+    const d = this.#d;
+    const principal = c.principal!;
+    let assertion: string;
     try {
-      const config = this.#gw.config;
-      const rate = client?.rateLimit ?? record.metadata.rateLimit;
-      c.rpm = rate?.requestsPerMinute ?? config.defaultRequestsPerMinute;
-      try {
-        this.#quotas.admitInProcess([
-          { key: `client:${principal.clientId}:agent:${c.agent}`, rpm: c.rpm, burst: rate?.burst ?? config.defaultBurst },
-          { key: `tenant:${principal.tenant}`, rpm: config.tenantRequestsPerMinute, burst: 0 },
-        ]);
-      } catch (err) {
-        c.audit.eventType = 'quota.exceeded';
-        throw err;
-      }
-      const admitted = this.#gate.admit(c.agent, principal.tenant, terms ? record.metadata.maxConcurrentTasks : undefined);
-      if (typeof admitted !== 'function') {
-        c.audit.eventType = 'concurrency.limited';
-        throw admitted.kind === 'agent' ? Errors.agentConcurrencyFull({ agent: c.agent, limit: admitted.limit }) : Errors.tenantConcurrencyShareFull({ tenant: principal.tenant, tenantShare: admitted.share, agent: c.agent, limit: admitted.limit });
-      }
-      c.release = admitted;
-      const message = c.call!.message;
-      const messageId = typeof message?.['messageId'] === 'string' ? message['messageId'] : undefined;
-      if (terms && terms.milliCredits > 0 && messageId !== undefined && message?.['taskId'] === undefined) {
-        const input = { tenant: principal.tenant, key: `${c.agent}:${principal.tenant}:${messageId}`, milliCredits: terms.milliCredits, agent: c.agent, skill: terms.skill ?? '*', clientId: principal.clientId };
-        try {
-          // A repeated messageId holds under a key of its own attempt, as reserveStep does (its retry-only path is not built here).
-          if ((await this.#gw.credits.reserve(input)).replayed) {
-            input.key = `${input.key}#${c.requestId}`;
-            await this.#gw.credits.reserve(input);
-          }
-        } catch (err) {
-          c.audit.eventType = 'credits.insufficient';
-          throw err;
-        }
-        c.key = input.key;
-        c.estimate = terms.milliCredits;
-        c.audit.milliCredits = terms.milliCredits;
-      }
-      const assertion = await this.#assertions.get(principal, c.agent);
-      return this.#allowed(c, principal, assertion);
+      // As forwardStep signs it: the cached assertion, or a retry-only call's own (ADR 0046, third addendum).
+      const held = c.retryOnly === undefined ? d.assertions.getNow(principal, c.agent) : d.assertions.retryOnly(principal, c.agent, c.retryOnly);
+      assertion = typeof held === 'string' ? held : await held;
     } catch (err) {
-      return this.#refused(c, err);
+      await failCall(c, d, err);
+      this.stats.refused++;
+      return this.#closed(c, reply);
     }
-  }
-
-  #allowed(c: Check, principal: Principal, assertion: string): readonly SpopAction[] {
     this.stats.allowed++;
-    const id = c.requestId;
-    const call = c.call!;
-    this.#open.set(id, { started: performance.now(), agent: c.agent, tenant: principal.tenant, subject: principal.subject, streaming: call.streaming, jsonRpc: call.binding === 'JSONRPC', key: c.key, estimate: c.estimate, release: c.release, audit: c.audit });
+    const id = c.request.id;
+    this.#open.set(id, { c, relayedAt: performance.now() });
     this.stats.open = this.#open.size;
     const actions = [txn('verdict', 0), txn('assertion', assertion), txn('call', id)];
+    const limit = reply.getHeader('ratelimit-limit');
+    if (limit !== undefined) actions.push(txn('ratelimit_limit', limit), txn('ratelimit_remaining', reply.getHeader('ratelimit-remaining') ?? ''), txn('ratelimit_reset', reply.getHeader('ratelimit-reset') ?? ''));
     if (this.#cacheVerdicts) {
       // Fresh for half the assertion's life, as the gateway's assertion cache reuses it; never past the token's expiry.
-      const renewAt = Math.min(Math.floor(Date.now() / 1000) + Math.floor(this.#gw.config.assertionTtlSeconds / 2), principal.expiresAt ?? Number.MAX_SAFE_INTEGER);
-      actions.push(txn('cache', `${renewAt} ${principal.clientId} ${c.rpm} ${assertion}`));
+      const renewAt = Math.min(Math.floor(Date.now() / 1000) + Math.floor(this.#assertionTtlSeconds / 2), principal.expiresAt ?? Number.MAX_SAFE_INTEGER);
+      const rpm = this.#rpmOf(c, principal);
+      actions.push(txn('cache', `${renewAt} ${principal.clientId} ${rpm} ${assertion}`));
     }
     return actions;
   }
 
-  #refused(c: Check, err: unknown): readonly SpopAction[] {
-    this.stats.refused++;
-    c.release?.();
-    if (c.key !== undefined) void this.#gw.credits.refund(c.key, 'the call did not reach the agent').catch(() => undefined);
-    const error: AgentmeshError = normalizeError(err, c.requestId);
-    if (error.code === 'AM_ERR_AUTH_UNAUTHENTICATED' && c.audit.eventType === 'a2a.call') c.audit.eventType = 'auth.denied';
-    c.audit.outcome = c.audit.eventType === 'a2a.call' ? 'error' : 'denied';
-    c.audit.errorCode = error.code;
-    this.#gw.audit.append(c.audit);
-    const reading = c.reading;
-    const inBand = reading.refusal === error && !isHttpLayerError(error);
-    const answer = errorAnswer(error, reading.binding, reading.jsonRpcId, c.requestId, inBand);
-    const actions = [txn('verdict', answer.status), txn('body', answer.body)];
-    if (answer.challenge !== undefined) actions.push(txn('challenge', answer.challenge));
+  /** A call a step answered (refused, or parked): closed as the gateway closes it, and its answer handed to HAProxy. */
+  async #closed(c: GatewayCall, reply: SpoeReply): Promise<readonly SpopAction[]> {
+    const closing = closeCall(c, this.#d);
+    if (closing !== undefined) await closing;
+    const status = RETURNED_STATUSES.includes(reply.statusCode) ? reply.statusCode : 500;
+    const actions = [txn('verdict', status), txn('body', reply.body ?? ''), txn('ctype', reply.getHeader('content-type') ?? 'application/json')];
+    for (const name of REFUSAL_HEADERS) {
+      const value = reply.getHeader(name);
+      if (value !== undefined) actions.push(txn(name.replaceAll('-', '_'), value));
+    }
     return actions;
   }
 
-  // ---- response: release, settle, audit ----
+  #rpmOf(c: GatewayCall, principal: Principal): number {
+    const client = this.#d.identity.clientNow(principal.clientId);
+    const view = client instanceof Promise ? undefined : client;
+    return (view?.rateLimit ?? c.route!.record.metadata.rateLimit)?.requestsPerMinute ?? this.#d.defaultRequestsPerMinute;
+  }
+
+  // ---- response: what the gateway does before it releases an answer, then the call closed ----
 
   #answer(m: SpopMessage): readonly SpopAction[] | Promise<readonly SpopAction[]> {
     this.stats.answers++;
@@ -330,60 +302,42 @@ export class PolicyAgent {
     if (open === undefined) return NONE;
     this.#open.delete(id!);
     this.stats.open = this.#open.size;
-    open.release?.();
+    const { c } = open;
+    const d = this.#d;
     const status = Number(arg(m, 'status') ?? 0);
-    const tap = new AnswerTap(open.streaming);
+    // As forwardStep reads an answer: a tap when credits are held (settlement), else a scan for the error it carries.
+    const tap = c.reservationKey !== undefined ? new AnswerTap(c.call.streaming) : undefined;
+    const watch = tap === undefined ? new AnswerErrorWatch(c.call.binding === 'JSONRPC') : undefined;
     const body = bytes(arg(m, 'body'));
-    if (body !== undefined) tap.onChunk(body);
-    tap.finish();
-    const failed = status >= 400 || (open.jsonRpc && tap.error !== undefined);
-    const audit = open.audit;
-    if (failed) {
-      this.stats.failedAnswers++;
-      audit.outcome = 'error';
-      const code = answeredErrorCode(tap.error);
-      if (code !== undefined) audit.errorCode = code;
+    if (body !== undefined) (tap?.onChunk ?? watch!.onChunk)(body);
+    let released: Promise<void> | undefined;
+    try {
+      released = beforeRelease(c, d, tap, watch, status);
+    } catch (err) {
+      return this.#answerFailed(c, err);
     }
-    audit.durationMs = performance.now() - open.started;
-    if (open.key === undefined) {
-      this.#gw.audit.append(audit);
-      return NONE;
-    }
-    return this.#settle(open, open.key, tap, failed).then(() => NONE);
+    if (released === undefined) return this.#answered(c, open, status);
+    return released.then(
+      () => this.#answered(c, open, status),
+      (err: unknown) => this.#answerFailed(c, err),
+    );
   }
 
-  /** What settleOrTrack does for an answer that ends its task: the hold moved to the task's key, then settled or refunded. */
-  async #settle(open: OpenCall, key: string, tap: AnswerTap, failed: boolean): Promise<void> {
-    const credits = this.#gw.credits;
-    const audit = open.audit;
-    try {
-      let at = key;
-      if (tap.taskId !== undefined) {
-        audit.taskId = tap.taskId;
-        const chargeKey = taskChargeKey(open.agent, open.tenant, tap.taskId);
-        try {
-          await credits.rekey(key, chargeKey);
-          at = chargeKey;
-        } catch {
-          // Taken (a retry of a charged task) or gone: settled where it is.
-        }
-      }
-      const end = failed || tap.taskId === undefined ? ({ kind: 'refund', reason: 'the agent started no task' } as const) : taskEnd(tap.task);
-      const detail = (audit.detail ??= {});
-      detail['reservedMilliCredits'] = open.estimate;
-      if (end.kind === 'charge') {
-        audit.milliCredits = (await credits.settle(at, end.milliCredits ?? open.estimate, { state: 'completed' })).chargedMilliCredits;
-        detail['settled'] = true;
-      } else if (end.kind === 'refund') {
-        audit.milliCredits = (await credits.refund(at, end.reason)).chargedMilliCredits;
-        detail['settled'] = true;
-      } else {
-        // Still running: the gateway pins the hold and tracks the task until it ends; this prototype leaves it held (its expiry refunds it).
-        detail['settled'] = false;
-      }
-    } finally {
-      this.#gw.audit.append(audit);
-    }
+  /** The answer's settlement and audit row are durable: the ACK lets HAProxy send it on; the call is closed. */
+  #answered(c: GatewayCall, open: OpenCall, status: number): readonly SpopAction[] | Promise<readonly SpopAction[]> {
+    if (c.audit.outcome === 'error') this.stats.failedAnswers++;
+    this.#d.metrics.upstream(c.agent, c.call.operation, c.answerStatus ?? status, performance.now() - open.relayedAt);
+    const closing = closeCall(c, this.#d);
+    return closing === undefined ? NONE : closing.then(() => NONE);
+  }
+
+  /** What was answered could not be made durable: HAProxy answers 503 instead (`verdict` on the response), as the gateway fails such a call. */
+  async #answerFailed(c: GatewayCall, err: unknown): Promise<readonly SpopAction[]> {
+    this.stats.failedAnswers++;
+    this.#d.logger.error({ err, agent: c.agent }, 'an answer could not be recorded before its release');
+    const closing = closeCall(c, this.#d);
+    if (closing !== undefined) await closing;
+    return [txn('verdict', 503)];
   }
 
   // ---- a call HAProxy answered from its verdict map: hold, settle and audit on the response alone ----
@@ -393,13 +347,14 @@ export class PolicyAgent {
     const started = performance.now();
     const path = agentPath(text(arg(m, 'path')) ?? '');
     if (path === undefined) return NONE;
-    const found = this.#gw.identity.authenticateNow({ headers: { authorization: text(arg(m, 'auth')) } });
-    if (found instanceof Promise) return found.then((p) => this.#chargeFor(m, path.agent, p, started), () => NONE);
-    return this.#chargeFor(m, path.agent, found, started);
+    const found = this.#d.identity.authenticateNow({ headers: { authorization: text(arg(m, 'auth')) } });
+    if (found instanceof Promise) return found.then((p) => this.#chargeFor(m, path, p, started), () => NONE);
+    return this.#chargeFor(m, path, found, started);
   }
 
   #chargeFor(m: SpopMessage, agent: string, principal: Principal | undefined, started: number): readonly SpopAction[] | Promise<readonly SpopAction[]> {
-    const route = this.#gw.router.agent(agent);
+    const d = this.#d;
+    const route = d.router.agent(agent);
     if (principal === undefined || route === undefined) return NONE;
     const ip = arg(m, 'ip');
     const audit: AuditEntry = { eventType: 'a2a.call', actor: { kind: principal.kind, id: principal.clientId }, targetAgent: agent, tenant: principal.tenant, user: principal.subject, method: text(arg(m, 'rpc')) ?? 'POST', outcome: 'ok', ...(ip !== undefined && ip !== null && { ip: String(ip) }) };
@@ -419,40 +374,94 @@ export class PolicyAgent {
     audit.skill = terms.skill;
     audit.durationMs = performance.now() - started;
     if (terms.milliCredits <= 0 || messageId === undefined) {
-      this.#gw.audit.append(audit);
+      d.audit.append(audit);
       return NONE;
     }
     const key = `${agent}:${principal.tenant}:${messageId}`;
-    const open: OpenCall = { started, agent, tenant: principal.tenant, subject: principal.subject, streaming: false, jsonRpc: true, key, estimate: terms.milliCredits, release: undefined, audit };
-    return this.#gw.credits
+    return d.credits
       .reserve({ tenant: principal.tenant, key, milliCredits: terms.milliCredits, agent, skill: terms.skill ?? '*', clientId: principal.clientId })
-      .then(() => this.#settle(open, key, tap, failed))
+      .then(() => this.#settleCharged(agent, principal.tenant, key, terms.milliCredits, tap, failed, audit))
       .then(
         () => NONE,
-        // Short of credit after the fact: the call ran; the shortfall is audited (a production design must hold before it runs).
+        // Short of credit after the fact: the call ran; the shortfall is audited (why ADR 0059 rejected this design).
         (err: unknown) => {
           audit.errorCode = normalizeError(err).code;
-          this.#gw.audit.append(audit);
+          d.audit.append(audit);
           return NONE;
         },
       );
   }
 
-  /** Calls whose response never came: their slot released, their hold refunded, their entry audited as abandoned. */
+  /** What settleOrTrack does for an answer that ends its task: the hold moved to the task's key, then settled or refunded. */
+  async #settleCharged(agent: string, tenant: string, key: string, estimate: number, tap: AnswerTap, failed: boolean, audit: AuditEntry): Promise<void> {
+    const credits = this.#d.credits;
+    try {
+      let at = key;
+      if (tap.taskId !== undefined) {
+        audit.taskId = tap.taskId;
+        const chargeKey = taskChargeKey(agent, tenant, tap.taskId);
+        try {
+          await credits.rekey(key, chargeKey);
+          at = chargeKey;
+        } catch {
+          // Taken (a retry of a charged task) or gone: settled where it is.
+        }
+      }
+      const end = failed || tap.taskId === undefined ? ({ kind: 'refund', reason: 'the agent started no task' } as const) : taskEnd(tap.task);
+      const detail = (audit.detail ??= {});
+      detail['reservedMilliCredits'] = estimate;
+      if (end.kind === 'charge') {
+        audit.milliCredits = (await credits.settle(at, end.milliCredits ?? estimate, { state: 'completed' })).chargedMilliCredits;
+        detail['settled'] = true;
+      } else if (end.kind === 'refund') {
+        audit.milliCredits = (await credits.refund(at, end.reason)).chargedMilliCredits;
+        detail['settled'] = true;
+      } else {
+        // Still running: left held (its expiry refunds it); the per-call path tracks it as the gateway does.
+        detail['settled'] = false;
+      }
+    } finally {
+      this.#d.audit.append(audit);
+    }
+  }
+
+  /** Calls whose response never came: refunded, audited as abandoned, closed (their slot released). */
   #sweep(): void {
     const before = performance.now() - this.#abandonAfterMs;
+    const d = this.#d;
     for (const [id, open] of this.#open) {
-      if (open.started > before) continue;
+      if (open.relayedAt > before) continue;
       this.#open.delete(id);
       this.stats.abandoned++;
-      open.release?.();
-      if (open.key !== undefined) void this.#gw.credits.refund(open.key, 'no answer reached the policy agent').catch(() => undefined);
-      open.audit.outcome = 'error';
-      open.audit.detail = { ...open.audit.detail, abandoned: true };
-      this.#gw.audit.append(open.audit);
+      const c = open.c;
+      const key = c.reservationKey;
+      c.reservationKey = undefined;
+      if (key !== undefined) void d.credits.refund(key, 'no answer reached the policy agent').catch(() => undefined);
+      c.audit.outcome = 'error';
+      c.audit.detail = { ...c.audit.detail, abandoned: true };
+      void closeCall(c, d);
     }
     this.stats.open = this.#open.size;
   }
 }
 
-type RouteRecord = NonNullable<ReturnType<PolicyGateway['router']['agent']>>['record'];
+/** Whether a PII policy that applies to the call may redact (the gateway rewrites such a message before it forwards it). */
+function redacts(c: GatewayCall, d: ProxyDeps): boolean {
+  if (d.pii === undefined || c.call.message === undefined) return false;
+  const { resolved } = d.pii.policies.forCall(c.principal!.tenant, c.route!.record.metadata.pii);
+  if (resolved === undefined) return false;
+  for (const action of resolved.actions.values()) if (action === 'redact') return true;
+  return false;
+}
+
+/** `/agents/{name}/…` → the agent's name, as the gateway reads its path (the verdict map's calls). */
+function agentPath(path: string): string | undefined {
+  if (!path.startsWith('/agents/')) return undefined;
+  const after = path.indexOf('/', '/agents/'.length);
+  const raw = after < 0 ? path.slice('/agents/'.length) : path.slice('/agents/'.length, after);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}

@@ -99,7 +99,7 @@ function readAnswer(c: GatewayCall, tap: AnswerTap | undefined, watch: AnswerErr
  * in flight settles and is journaled at once, and its answer is written in
  * the same turn of the microtask queue (ADR 0057).
  */
-function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, watch: AnswerErrorWatch | undefined, status: number): Promise<void> | undefined {
+export function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, watch: AnswerErrorWatch | undefined, status: number): Promise<void> | undefined {
   readAnswer(c, tap, watch, status);
   // A retry-only call the agent refused as short of credit is audited as the gateway's own refusal would be.
   if (c.retryOnly !== undefined && status === 402) {

@@ -71,7 +71,7 @@ for (const mode of ['per-call', 'cached'] as SpoeMode[]) {
       token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'caller', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
       agent = await startPolicyAgentServer(mesh.gw.gateway, { cacheVerdicts: mode === 'cached' });
       dir = await mkdtemp(join(tmpdir(), 'agentmesh-spoe-'));
-      const started = await startHaproxySpoe({ dir, upstream: mesh.host.url, agentPort: agent.server.port, mode });
+      const started = await startHaproxySpoe({ dir, upstream: mesh.host.url, gateway: mesh.gw.url, agentPort: agent.server.port, mode });
       if ('missing' in started) throw new Error(started.missing);
       haproxy = started;
       url = `${haproxy.origin}/agents/echo`;

@@ -47,6 +47,8 @@ function benchAgentNamed(name: string) {
     skills: {
       echo: {
         description: 'Answers with one text artifact',
+        // Declared, so the gateway (and the SPOE agent, with its steps) judges each message against it at the door.
+        input: { type: 'string', minLength: 1, maxLength: 1000 },
         handler: async (_input, ctx) => {
           ctx.artifact({ name: 'answer', parts: [{ text: 'lead 42 scored 87' }] });
         },
@@ -59,7 +61,12 @@ const benchAgent = benchAgentNamed('bench');
 /** The bench agent under another name, for a gateway and runtime sharing a process beside the separate ones. */
 const togetherAgent = benchAgentNamed('bench-together');
 
-/** The gateway as the benchmarks run it: quotas, credits and audit on, limits far above the load. */
+/**
+ * The gateway as the benchmarks run it: every policy on, limits far above
+ * the load — quotas, credits and audit, a PII policy (log: every message
+ * scanned) and an approval rule (matched against every message send; the
+ * bench's calls cost less than it gates).
+ */
 function benchGatewayConfig(message: { dataDir: string; registryUrl: string; adminToken: string }): GatewayConfigInput {
   return {
     // Any free port: two replicas on one host cannot both take the default 4290.
@@ -75,6 +82,8 @@ function benchGatewayConfig(message: { dataDir: string; registryUrl: string; adm
     tenantRequestsPerMinute: 10_000_000,
     // Explicit (it is the default): the HAProxy anchor verifies the same tokens with jwt_verify ES256.
     signingAlg: 'ES256',
+    pii: { default: { action: 'log' } },
+    approvals: { rules: [{ id: 'bench-dear-calls', condition: 'price >= 1000', reason: 'calls of 1,000 credits or more need an approval' }] },
     // `commit` measures the answer held for its database transactions (ADR 0035) against the journal's one write per turn (ADR 0047).
     ...(process.env['BENCH_GATEWAY_ANSWER_DURABILITY'] === 'commit' && { answerDurability: 'commit' as const }),
   };

@@ -45,7 +45,9 @@ export function haproxySpoeConfig({ port, upstream, gateway, agentPort, spoeFile
   // A call a step answered: its status, content type, body, and the headers the gateway would have sent with it.
   const returns = RETURNED_STATUSES.map((status) => {
     const headers = (REFUSAL_HEADERS_BY_STATUS[status] ?? []).map((h) => ` hdr ${h} "%[var(txn.am.${h.replaceAll('-', '_')})]"`).join('');
-    return `  http-request return status ${status} content-type "%[var(txn.am.ctype)]"${headers} lf-string "%[var(txn.am.body)]" if { var(txn.am.verdict) -m int ${status} }`;
+    // HAProxy takes the payload's content type as a constant: a step's answer in another (a v1 HTTP+JSON refusal's
+    // application/a2a+json) is labelled application/json here, a known difference from the gateway.
+    return `  http-request return status ${status} content-type application/json${headers} lf-string "%[var(txn.am.body)]" if { var(txn.am.verdict) -m int ${status} }`;
   });
   const request = cached
     ? [

@@ -2,9 +2,11 @@
 /**
  * The gateway bench's "HAProxy relays, agentmesh decides" prototype, end to
  * end: a real HAProxy asks the policy agent (SPOP over loopback, the
- * gateway's identity, credits and audit behind it) before relaying to a
+ * gateway's own proxy steps and parts behind it) before relaying to a
  * runtime that accepts only the gateway's assertions, and tells it each
- * answer. Per call, and with the verdict kept in HAProxy's map.
+ * answer. Per call, and with the verdict kept in HAProxy's map; per call,
+ * each of the gateway's other policies too (API keys, the skill's input
+ * schema, PII, approvals, the answer journal).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -155,3 +157,160 @@ for (const mode of ['per-call', 'cached'] as SpoeMode[]) {
     });
   });
 }
+
+/** An agent whose skill declares an input schema, and whose large amounts an approval rule parks. */
+const payments = defineAgent({
+  card: { name: 'payments', description: 'Pays an amount', version: '1.0.0' },
+  registry: { skills: { pay: { pricing: { creditsPerCall: 2 } } } },
+  skills: {
+    pay: {
+      description: 'Pays an amount',
+      input: { type: 'object', required: ['amount'], properties: { amount: { type: 'number' } } },
+      handler: async (input: { amount: number }, ctx) => {
+        ctx.artifact({ name: 'paid', parts: [{ text: `paid ${input.amount}` }] });
+      },
+    },
+  },
+});
+
+/** A card number that passes Luhn: the personal data of these tests. */
+const CARD = '4111 1111 1111 1111';
+
+function call(url: string, headers: Record<string, string>, message: Record<string, unknown>, method = 'SendMessage'): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'a2a-version': '1.0', ...headers }, body: JSON.stringify({ jsonrpc: '2.0', id: `c-${++counter}`, method, params: method === 'SendMessage' ? { message } : message }) });
+}
+
+function textMessage(text: string): Record<string, unknown> {
+  return { messageId: `m-${process.pid}-${++counter}`, role: 'ROLE_USER', parts: [{ text }] };
+}
+
+function amountMessage(amount: unknown): Record<string, unknown> {
+  return { messageId: `m-${process.pid}-${++counter}`, role: 'ROLE_USER', parts: [{ data: { amount } }] };
+}
+
+describe("HAProxy with the policy agent (per-call): the gateway's other policies, through HAProxy", () => {
+  let mesh: GatewayMesh;
+  let dir: string;
+  let haproxy: NativeRelay;
+  let agent: Awaited<ReturnType<typeof startPolicyAgentServer>>;
+  let token: string;
+  const scopes = ['a2a:message:send', 'a2a:tasks:read'];
+
+  before(async () => {
+    mesh = await startGatewayMesh({
+      agents: [echo, payments],
+      gateway: {
+        pii: { default: { action: 'log' }, tenants: { globex: { action: 'block', kinds: ['card'] }, initech: { action: 'redact' } } },
+        approvals: { rules: [{ id: 'big-payments', agent: 'payments', condition: 'input.amount > 1000', reason: 'Payments above 1000 need a finance approval' }] },
+      },
+    });
+    for (const tenant of ['acme', 'globex', 'initech']) await topUp(mesh.gw.url, tenant, 100);
+    token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'caller', tenant: 'acme', scopes }));
+    agent = await startPolicyAgentServer(mesh.gw.gateway);
+    dir = await mkdtemp(join(tmpdir(), 'agentmesh-spoe-'));
+    const started = await startHaproxySpoe({ dir, upstream: mesh.host.url, gateway: mesh.gw.url, agentPort: agent.server.port, mode: 'per-call' });
+    if ('missing' in started) throw new Error(started.missing);
+    haproxy = started;
+  });
+
+  after(async () => {
+    await haproxy?.stop();
+    await agent?.close();
+    await mesh?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('an API key authenticates a call; a key with a wrong secret is refused 401 with the challenge', async () => {
+    const created = await fetch(`${mesh.gw.url}/v1/api-keys`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify({ name: 'batch', tenant: 'acme', scopes }) });
+    const { key } = (await created.json()) as { key: string };
+    assert.equal(created.status, 201);
+    const ok = await call(`${haproxy.origin}/agents/echo`, { 'x-api-key': key }, textMessage('hello'));
+    const body = (await ok.json()) as any;
+    assert.equal(body.result?.task?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(body));
+    const wrong = await call(`${haproxy.origin}/agents/echo`, { 'x-api-key': `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}` }, textMessage('hello'));
+    const refusal = (await wrong.json()) as any;
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.headers.get('www-authenticate') ?? '', /^Bearer realm="agentmesh", error="invalid_token"/);
+    assert.match(wrong.headers.get('content-type') ?? '', /^application\/json/);
+    assert.equal(refusal.jsonrpc, '2.0');
+  });
+
+  test("a message its skill's input schema refuses is answered as the gateway answers it, in the caller's binding, and never reaches the agent", async () => {
+    const before = await balanceTotal(mesh.gw.url, 'acme');
+    const through = await call(`${haproxy.origin}/agents/payments`, { authorization: `Bearer ${token}` }, amountMessage('lots'));
+    const direct = await call(`${mesh.gw.url}/agents/payments`, { authorization: `Bearer ${token}` }, amountMessage('lots'));
+    const [a, b] = [(await through.json()) as any, (await direct.json()) as any];
+    assert.equal(through.status, direct.status);
+    assert.equal(a.jsonrpc, '2.0');
+    assert.equal(a.error.code, b.error.code);
+    assert.equal(a.error.data[0].metadata.code, b.error.data[0].metadata.code);
+    assert.match(a.error.message, /amount/);
+    assert.equal(await balanceTotal(mesh.gw.url, 'acme'), before);
+  });
+
+  test('a message a PII policy blocks is refused with AM_ERR_GATEWAY_PII_BLOCKED; one a policy redacts is relayed to the gateway, which redacts it', async () => {
+    const blocked = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'blocked', tenant: 'globex', scopes }));
+    const res = await call(`${haproxy.origin}/agents/echo`, { authorization: `Bearer ${blocked}` }, textMessage(`card ${CARD}`));
+    const body = (await res.json()) as any;
+    assert.equal(res.status, 400);
+    assert.equal(body.error.data[0].metadata.code, 'AM_ERR_GATEWAY_PII_BLOCKED');
+    assert.ok(!JSON.stringify(body).includes('4111'));
+    const redacted = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'redacted', tenant: 'initech', scopes }));
+    const toGateway = agent.agent.stats.toGateway;
+    const relayed = await call(`${haproxy.origin}/agents/echo`, { authorization: `Bearer ${redacted}` }, textMessage(`card ${CARD}`));
+    const answer = (await relayed.json()) as any;
+    assert.equal(answer.result?.task?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(answer));
+    assert.equal(agent.agent.stats.toGateway, toGateway + 1);
+    await mesh.gw.gateway.audit.flush();
+    const rows = await mesh.gw.gateway.audit.tail({ limit: 20 });
+    assert.ok(rows.some((r: any) => r.tenant === 'initech' && r.detail?.pii?.action === 'redact'), JSON.stringify(rows.map((r: any) => [r.tenant, r.detail])));
+  });
+
+  test('a call an approval rule matches is parked: answered with its gated task, which GetTask then reads through HAProxy', async () => {
+    const res = await call(`${haproxy.origin}/agents/payments`, { authorization: `Bearer ${token}` }, amountMessage(5000));
+    const body = (await res.json()) as any;
+    assert.equal(res.status, 200, JSON.stringify(body));
+    const task = body.result.task;
+    assert.equal(task.status.state, 'TASK_STATE_AUTH_REQUIRED');
+    assert.match(JSON.stringify(task.status.message), /finance approval/);
+    const parked = await mesh.gw.gateway.approvals.get(task.id, 'acme');
+    assert.equal(parked?.state, 'pending');
+    const read = await call(`${haproxy.origin}/agents/payments`, { authorization: `Bearer ${token}` }, { id: task.id }, 'GetTask');
+    const again = (await read.json()) as any;
+    assert.equal(again.result?.id, task.id, JSON.stringify(again));
+    assert.equal(again.result.status.state, 'TASK_STATE_AUTH_REQUIRED');
+  });
+
+  test("the answer reaches the client only once the call's settlement and audit row are in the answer journal", async () => {
+    const journal = mesh.gw.gateway.callSteps.journal!;
+    const { writeNow, written } = journal;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const asked = new Promise<void>((resolve) => (reached = resolve));
+    const hold = (write: () => Promise<void> | undefined) => () => {
+      reached();
+      return held.then(() => write());
+    };
+    journal.writeNow = hold(() => writeNow.call(journal));
+    journal.written = hold(() => written.call(journal)) as () => Promise<void>;
+    try {
+      let answered = false;
+      const pending = call(`${haproxy.origin}/agents/echo`, { authorization: `Bearer ${token}` }, textMessage('hello')).then((res) => {
+        answered = true;
+        return res;
+      });
+      await asked;
+      // The runtime has answered and the agent is waiting on the journal: HAProxy holds the answer meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(answered, false, 'the answer was released before the journal was written');
+      release();
+      const res = await pending;
+      const body = (await res.json()) as any;
+      assert.equal(body.result?.task?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(body));
+    } finally {
+      journal.writeNow = writeNow;
+      journal.written = written;
+    }
+  });
+});

@@ -24,6 +24,7 @@ const STEPS: ReadonlyArray<{ step: string; match: (f: CallFrame) => boolean }> =
   { step: 'quotas and concurrency gate', match: (f) => /\/src\/gateway\/(policy\/quota|proxy\/(admit-steps|concurrency-gate))|rate-limiter-flexible/.test(f.url) },
   { step: 'validation (spec and skill schemas)', match: (f) => /\/src\/gateway\/(policy\/(request-validation|skill-schema-cache)|proxy\/validate-step)|\/node_modules\/ajv/.test(f.url) },
   { step: 'PII policy', match: (f) => /\/src\/gateway\/(policy\/pii|proxy\/pii-step)/.test(f.url) },
+  { step: 'approval gate (rules matched per message send)', match: (f) => /\/src\/gateway\/(approvals\/|proxy\/approval-step)/.test(f.url) },
   { step: 'metrics', match: (f) => /prom-client|\/src\/gateway\/gateway-metrics|\/src\/observability\/metrics/.test(f.url) },
   { step: 'routing (router, forwarder, headers, relay)', match: (f) => /\/src\/gateway\/routing\//.test(f.url) },
   { step: 'SPOP frames and sockets (bench/gateway/spoe)', match: (f) => /\/bench\/gateway\/spoe\/spop-/.test(f.url) },

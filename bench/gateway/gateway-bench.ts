@@ -22,7 +22,7 @@ import { startHaproxyRelay } from './haproxy-relay.js';
 import type { NativeRelay } from './native-relay.js';
 import { startNginxRelay } from './nginx-relay.js';
 import { startHaproxySpoe, type SpoeMode } from './spoe/index.js';
-import { REQUESTS_PER_MINUTE, cpuOf, json, provisionBenchClient, spoeFailuresIn, startSpoeAgentIn, startStackChild as startChild } from './stack-process.js';
+import { REQUESTS_PER_MINUTE, cpuOf, json, provisionBenchClient, spoeCountsIn, spoeFailuresIn, startSpoeAgentIn, startStackChild as startChild } from './stack-process.js';
 
 export { formatGatewayBench, gatewayBenchFailed, type GatewayBenchReport } from './gateway-report.js';
 
@@ -80,6 +80,8 @@ interface Front {
   runtime?: ChildProcess;
   /** Failures the front saw that the load's counts cannot (a JSON-RPC error comes with HTTP 200), so far. */
   failures?: () => Promise<number>;
+  /** The SPOE agents' NOTIFY frames, socket reads and writes so far: frames per syscall over the loaded run. */
+  spop?: () => Promise<{ notifies: number; reads: number; writes: number }>;
 }
 
 export async function completes(url: string, headers: Record<string, string>): Promise<string | undefined> {
@@ -203,7 +205,7 @@ export async function runGatewayBench({ durationS, warmupS, connections, rounds,
       if (relay === undefined) continue;
       relays.push(relay);
       // The front is HAProxy and the agent's process (the gateway's, whose data plane is idle meanwhile) together.
-      spoeFronts.push({ target, url: `${relay.origin}${path}`, headers: auth, cpu: async () => (await relay.cpuMicros()) + (await cpuOf(control.child)), agentCpu: () => cpuOf(control.child), runtime: strict.child, failures: () => spoeFailuresIn(control.child) });
+      spoeFronts.push({ target, url: `${relay.origin}${path}`, headers: auth, cpu: async () => (await relay.cpuMicros()) + (await cpuOf(control.child)), agentCpu: () => cpuOf(control.child), runtime: strict.child, failures: () => spoeFailuresIn(control.child), spop: () => spoeCountsIn(control.child) });
     }
     for (const { target, reason } of absent.failed) log(`gateway: ${target} FAILED: ${reason}`);
 
@@ -224,12 +226,13 @@ export async function runGatewayBench({ durationS, warmupS, connections, rounds,
       const rows: GatewayRow[] = [];
       // Each round starts one target later, so no target always follows the same one (the machine's load drifts).
       const order = fronts.map((_, i) => fronts[(i + round - 1) % fronts.length]!);
-      for (const { target, url, headers, cpu, agentCpu, runtime: behind = runtime.child, failures } of order) {
+      for (const { target, url, headers, cpu, agentCpu, runtime: behind = runtime.child, failures, spop } of order) {
         log(`gateway${rounds > 1 ? ` round ${round} of ${rounds}` : ''}: ${target}: warm-up ${warmupS} s, then ${durationS} s at ${connections} connections, then 1,000 calls one at a time…`);
         const failedBefore = failures ? await failures() : 0;
         if (warmupS > 0) await load(url, headers(), connections, warmupS);
-        const before = { runtime: await cpuOf(behind), front: cpu ? await cpu() : 0, agent: agentCpu ? await agentCpu() : 0 };
+        const before = { runtime: await cpuOf(behind), front: cpu ? await cpu() : 0, agent: agentCpu ? await agentCpu() : 0, spop: spop ? await spop() : undefined };
         const result = await load(url, headers(), connections, durationS);
+        const spopAfter = spop ? await spop() : undefined;
         const runtimeCpuMicros = (await cpuOf(behind)) - before.runtime;
         const frontCpuMicros = cpu ? (await cpu()) - before.front : undefined;
         const agentCpuMicros = agentCpu ? (await agentCpu()) - before.agent : undefined;
@@ -250,6 +253,10 @@ export async function runGatewayBench({ durationS, warmupS, connections, rounds,
           frontCpuMicros: frontCpuMicros === undefined ? undefined : frontCpuMicros / requests,
           ...(agentCpuMicros !== undefined && { agentCpuMicros: agentCpuMicros / requests }),
         });
+        if (before.spop !== undefined && spopAfter !== undefined) {
+          const frames = spopAfter.notifies - before.spop.notifies;
+          log(`  ${target}: SPOP over the loaded run: ${(frames / Math.max(1, result.requests.total)).toFixed(2)} NOTIFY frames a call, ${(frames / Math.max(1, spopAfter.reads - before.spop.reads)).toFixed(2)} a socket read, ${(frames / Math.max(1, spopAfter.writes - before.spop.writes)).toFixed(2)} ACKs a socket write`);
+        }
         log(`  ${target}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; one at a time p50 ${one.p50Ms.toFixed(3)} ms; CPU µs/req front ${frontCpuMicros === undefined ? '-' : (frontCpuMicros / requests).toFixed(0)}${agentCpuMicros === undefined ? '' : ` (agent ${(agentCpuMicros / requests).toFixed(0)})`}${result.errors + result.non2xx + one.failures + seenFailing > 0 ? `; ${result.errors} errors, ${result.non2xx + one.failures + seenFailing} non-2xx or failed answers` : ''}`);
       }
       roundRows.push(rows);

@@ -53,8 +53,13 @@ export async function startSpoeAgentIn(child: ChildProcess, cacheVerdicts: boole
 
 /** Answers the SPOE policy agents of a `control` child saw fail (an error status or a JSON-RPC error), and calls they never saw answered. */
 export async function spoeFailuresIn(child: ChildProcess): Promise<number> {
-  const m = await ask<{ failedAnswers: number; abandoned: number }>(child, 'spoe-stats');
+  const m = await spoeCountsIn(child);
   return m.failedAnswers + m.abandoned;
+}
+
+/** The SPOE agents' counters in a `control` child: failures, and the NOTIFY frames, socket reads and writes so far. */
+export function spoeCountsIn(child: ChildProcess): Promise<{ failedAnswers: number; abandoned: number; notifies: number; reads: number; writes: number }> {
+  return ask(child, 'spoe-stats');
 }
 
 /** CPU time (user + system) a bench child has used so far, µs. */

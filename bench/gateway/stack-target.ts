@@ -128,6 +128,8 @@ let profiler: Session | undefined;
 let controlGateway: Awaited<ReturnType<typeof createGateway>> | undefined;
 /** The policy agents started in this child, for their counters. */
 const spoeAgents: PolicyAgentStats[] = [];
+/** Their SPOP servers' frame and socket counters. */
+const spoeServers: Array<{ notifies: number; reads: number; writes: number }> = [];
 
 process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' } | { type: 'stats' } | { type: 'headers' } | { type: 'spoe'; cacheVerdicts: boolean } | { type: 'spoe-stats' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string }) => {
   if (message.type === 'profile-start') {
@@ -152,11 +154,13 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
     // HAProxy's policy agent (bench/gateway/spoe), in the gateway's process: its identity, credits and audit.
     const { agent, server } = await startPolicyAgentServer(controlGateway!, { cacheVerdicts: message.cacheVerdicts });
     spoeAgents.push(agent.stats);
+    spoeServers.push(server.stats);
     process.send?.({ type: 'spoe', port: server.port });
     return;
   }
   if (message.type === 'spoe-stats') {
-    process.send?.({ type: 'spoe-stats', failedAnswers: spoeAgents.reduce((sum, s) => sum + s.failedAnswers, 0), abandoned: spoeAgents.reduce((sum, s) => sum + s.abandoned, 0) });
+    const sum = <T,>(all: T[], of: (s: T) => number) => all.reduce((total, s) => total + of(s), 0);
+    process.send?.({ type: 'spoe-stats', failedAnswers: sum(spoeAgents, (s) => s.failedAnswers), abandoned: sum(spoeAgents, (s) => s.abandoned), notifies: sum(spoeServers, (s) => s.notifies), reads: sum(spoeServers, (s) => s.reads), writes: sum(spoeServers, (s) => s.writes) });
     return;
   }
   if (message.type === 'headers') {

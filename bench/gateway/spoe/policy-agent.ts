@@ -117,6 +117,8 @@ export const FORWARDED_HEADERS = Object.freeze({
   obo_scopes: 'x-agentmesh-on-behalf-of-scopes',
 } as const);
 
+const HEADER_OF_ARG: ReadonlyMap<string, string> = new Map(Object.entries(FORWARDED_HEADERS));
+
 /** Headers of a refusal HAProxy returns with it (variables of the same name, `-` as `_`). */
 export const REFUSAL_HEADERS = ['www-authenticate', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'accept-encoding'] as const;
 
@@ -182,13 +184,22 @@ export class PolicyAgent {
   async #request(m: SpopMessage): Promise<readonly SpopAction[]> {
     this.stats.requests++;
     const d = this.#d;
+    // One pass over the message's arguments: the headers by their argument's name, the rest by theirs.
     const headers: IncomingHttpHeaders = {};
-    for (const [name, header] of Object.entries(FORWARDED_HEADERS)) {
-      const value = text(arg(m, name));
-      if (value !== undefined) headers[header] = value;
+    let method = 'GET';
+    let url = '/';
+    let ip = '';
+    let body: Buffer | undefined;
+    for (const { name, value } of m.args) {
+      const header = HEADER_OF_ARG.get(name);
+      if (header !== undefined) {
+        if (typeof value === 'string') headers[header] = value;
+      } else if (name === 'method') method = text(value) ?? method;
+      else if (name === 'url') url = text(value) ?? url;
+      else if (name === 'ip') ip = value === undefined || value === null ? '' : String(value);
+      else if (name === 'body') body = bytes(value);
     }
-    const ip = arg(m, 'ip');
-    const request = spoeRequest({ id: `spoe-${++this.#seq}`, method: text(arg(m, 'method')) ?? 'GET', url: text(arg(m, 'url')) ?? '/', headers, ip: ip === undefined || ip === null ? '' : String(ip), body: bytes(arg(m, 'body')) });
+    const request = spoeRequest({ id: `spoe-${++this.#seq}`, method, url, headers, ip, body });
     const reply = new SpoeReply(request);
     const c = openCall(request, reply, d.bodyLimitBytes);
     let outcome: Outcome;

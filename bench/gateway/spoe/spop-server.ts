@@ -32,8 +32,8 @@ export interface SpopServerOptions {
 
 export interface SpopServer {
   readonly port: number;
-  /** Frames and connections handled so far. */
-  readonly stats: { connections: number; notifies: number; handlerErrors: number; protocolErrors: number };
+  /** Frames and connections handled so far; `reads` and `writes`: socket reads and writes (frames per syscall, the loopback's cost per call). */
+  readonly stats: { connections: number; notifies: number; reads: number; writes: number; handlerErrors: number; protocolErrors: number };
   close(): Promise<void>;
 }
 
@@ -42,7 +42,7 @@ const DEFAULT_MAX_FRAME_SIZE = 16_380;
 
 /** Starts listening; resolves once bound. */
 export async function startSpopServer(options: SpopServerOptions): Promise<SpopServer> {
-  const stats = { connections: 0, notifies: 0, handlerErrors: 0, protocolErrors: 0 };
+  const stats = { connections: 0, notifies: 0, reads: 0, writes: 0, handlerErrors: 0, protocolErrors: 0 };
   const sockets = new Set<Socket>();
   const server: Server = createServer({ noDelay: true }, (socket) => {
     stats.connections++;
@@ -95,6 +95,7 @@ class SpopConnection {
 
   #onData(chunk: Buffer): void {
     if (this.#closing) return;
+    this.#stats.reads++;
     let frames: Buffer[];
     try {
       frames = this.#splitter.push(chunk);
@@ -181,6 +182,7 @@ class SpopConnection {
       this.#corked = true;
       this.#socket.cork();
       setImmediate(() => {
+        this.#stats.writes++;
         this.#corked = false;
         this.#socket.uncork();
       });

@@ -34,10 +34,18 @@ function body(): string {
   return JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: { messageId: 'bench-[<id>]', role: 'ROLE_USER', parts: [{ text: 'score lead 42' }] } } });
 }
 
+/**
+ * BENCH_GATEWAY_RATE (calls a second): every front is loaded at that pace
+ * instead of as fast as it answers, so each is measured batching the same
+ * number of calls a turn: on a busy host a front slowed by other work
+ * batches less, and its CPU per call rises with it (ADR 0061).
+ */
+const FIXED_RATE = Number(process.env['BENCH_GATEWAY_RATE'] ?? 0) || undefined;
+
 export function load(url: string, headers: Record<string, string>, connections: number, durationS: number): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     autocannon(
-      { url, method: 'POST', connections, duration: durationS, idReplacement: true, headers: { 'content-type': 'application/json', 'a2a-version': '1.0', ...headers }, body: body() },
+      { url, method: 'POST', connections, duration: durationS, idReplacement: true, headers: { 'content-type': 'application/json', 'a2a-version': '1.0', ...headers }, body: body(), ...(FIXED_RATE !== undefined && { overallRate: FIXED_RATE }) },
       (err: Error | null, result: autocannon.Result) => (err ? reject(err) : resolve(result)),
     );
   });

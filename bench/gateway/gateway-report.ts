@@ -171,7 +171,8 @@ export function formatGatewayBench(report: GatewayBenchReport): string[] {
   const lines = [
     `SendMessage in front of the runtime, ${report.rounds === 1 ? 'one round' : `median of ${report.rounds} rounds`}: directly; through a bare node:http + undici relay (checks nothing);`,
     "nginx as a plain relay; HAProxy verifying the JWT (ES256, the gateway's key) with a stick-table rate limit; the gateway (JWT, scopes,",
-    'tenant, quota, credits reserve+settle, audit, tenant assertion); HAProxy relaying with the same checks decided by agentmesh\'s policy agent over SPOE',
+    'tenant, quota, schema validation, a PII policy, an approval rule, credits reserve+settle, audit, tenant assertion); HAProxy relaying with the',
+    "same steps run by agentmesh's policy agent over SPOE",
     '(per call, or the verdict cached in HAProxy), to a runtime that requires the assertion. CPU µs/req of the front: its whole process tree',
     "over the loaded run (the SPOE rows: HAProxy's and the agent's process together).",
     `  ${'target'.padEnd(31)}   req/s  p50 ms  p99 ms  1-at-a-time p50  p99 ms  added p50 ms  errors  CPU µs/req runtime  front`,

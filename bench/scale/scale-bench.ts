@@ -16,7 +16,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -25,7 +25,9 @@ import type { Log } from '../report.js';
 import { withTarget } from '../target-process.js';
 import type { ScenarioName } from '../target-protocol.js';
 import { verifySendMessage, verifyStreaming } from '../verify-target.js';
-import { json, provisionBenchClient, startStackChild, statsOf } from '../gateway/stack-process.js';
+import { json, provisionBenchClient, startSpoeAgentIn, startStackChild, statsOf } from '../gateway/stack-process.js';
+import type { NativeRelay } from '../gateway/native-relay.js';
+import { startHaproxySpoe } from '../gateway/spoe/index.js';
 import { median } from '../gateway/gateway-report.js';
 import type { SharedState } from '../gateway/stack-target.js';
 import { SETUP_LABELS, summarizeScaleRounds, type Figures, type ScaleBenchReport, type ScaleRow, type ScaleSetup } from './scale-report.js';
@@ -90,6 +92,32 @@ interface Fleet {
   token: () => string;
   /** Fetches a fresh one: a long run outlives the gateway's 15-minute tokens. */
   refreshToken: () => Promise<void>;
+  /** The `spoe-2` row's fronts, started on its first use: HAProxy, each asking the policy agent in one gateway replica. */
+  spoe?: NativeRelay[];
+  /** Where the fleet keeps its files. */
+  dataRoot: string;
+}
+
+/**
+ * Two HAProxy fronts, each relaying to both runtimes and asking the SPOE
+ * policy agent started in one gateway replica's process (over that
+ * replica's parts, on PostgreSQL and Redis; ADR 0061). Undefined when
+ * HAProxy is not installed (the row fails, saying so).
+ */
+async function startSpoeFronts(fleet: Fleet, dataRoot: string): Promise<NativeRelay[]> {
+  if (fleet.spoe !== undefined) return fleet.spoe;
+  const relays: NativeRelay[] = [];
+  fleet.spoe = relays;
+  const upstream = fleet.runtimes.map((r) => new URL(r.url).origin);
+  for (const [i, gateway] of fleet.gateways.entries()) {
+    // Each front's configs in a directory of its own.
+    const dir = join(dataRoot, `spoe-${i}`);
+    await mkdir(dir, { recursive: true });
+    const started = await startHaproxySpoe({ dir, upstream, gateway: gateway.url, agentPort: await startSpoeAgentIn(gateway.child, false), mode: 'per-call' });
+    if ('missing' in started) throw new Error(started.missing);
+    relays.push(started);
+  }
+  return relays;
 }
 
 async function startFleet({ shared, dataRoot, log }: { shared: SharedState; dataRoot: string; log: Log }): Promise<Fleet> {
@@ -137,6 +165,7 @@ async function startFleet({ shared, dataRoot, log }: { shared: SharedState; data
       runtimes,
       gateways,
       children,
+      dataRoot,
       token: () => token,
       refreshToken: async () => {
         token = await fetchToken();
@@ -264,6 +293,8 @@ async function measureGatewaySqlite({ scenario, options }: { scenario: ScenarioN
 export interface Snapshot {
   runtimes: (CallCounts & { micros: number })[];
   gateways: (CallCounts & { micros: number })[];
+  /** The HAProxy fronts' CPU so far, µs (the `spoe-2` row's). */
+  haproxy?: number;
   postgres: PostgresSample;
   redis: RedisSample;
 }
@@ -271,14 +302,16 @@ export interface Snapshot {
 async function snapshot(fleet: Fleet, database: BenchDatabase, redis: Redis): Promise<Snapshot> {
   const [runtimes, gateways] = await Promise.all([Promise.all(fleet.runtimes.map((r) => statsOf(r.child))), Promise.all(fleet.gateways.map((g) => statsOf(g.child)))]);
   const [postgres, redisSample] = await Promise.all([database.sample(), sampleRedis(redis)]);
-  return { runtimes, gateways, postgres, redis: redisSample };
+  let haproxy = 0;
+  for (const relay of fleet.spoe ?? []) haproxy += await relay.cpuMicros();
+  return { runtimes, gateways, postgres, redis: redisSample, haproxy };
 }
 
 /** Redis commands per task below this are noise (a blocking read a second, a heartbeat) and left out of the breakdown. */
 const MIN_COMMANDS_PER_TASK = 0.01;
 
 /** The figures of a loaded window from the samples around it. Roles not loaded by the row (an idle gateway) are left out. */
-export function sharedFigures({ before, after, used, tasks, wal }: { before: Snapshot; after: Snapshot; used: { runtimes: number; gateways: number }; tasks: number; wal: { cluster: number; database?: number } }): Figures {
+export function sharedFigures({ before, after, used, tasks, wal }: { before: Snapshot; after: Snapshot; used: { runtimes: number; gateways: number; haproxy?: boolean }; tasks: number; wal: { cluster: number; database?: number } }): Figures {
   const per = (value: number) => value / tasks;
   const figures: Figures = {};
   const role = (name: 'runtime' | 'gateway', count: number, pick: (s: Snapshot) => (CallCounts & { micros: number })[]) => {
@@ -294,6 +327,7 @@ export function sharedFigures({ before, after, used, tasks, wal }: { before: Sna
   };
   role('runtime', used.runtimes, (s) => s.runtimes);
   role('gateway', used.gateways, (s) => s.gateways);
+  if (used.haproxy === true) figures['cpu.haproxy'] = per((after.haproxy ?? 0) - (before.haproxy ?? 0));
   figures['cpu.postgres'] = per(cpuDelta(before.postgres.backends, after.postgres.backends));
   figures['cpu.autovacuum'] = per(cpuDelta(before.postgres.autovacuum, after.postgres.autovacuum));
   figures['cpu.redis'] = per(after.redis.cpuMicros - before.redis.cpuMicros);
@@ -327,10 +361,17 @@ async function measureShared({
   options: ScaleBenchOptions;
 }): Promise<ScaleRow> {
   const { connections, warmupS, durationS, log } = options;
-  const used = { runtimes: setup === 'pg-1' ? 1 : 2, gateways: setup === 'gateway-2' ? 2 : 0 };
-  const urls = setup === 'gateway-2' ? fleet.gateways.map((g) => `${g.url}${PATH}`) : fleet.runtimes.slice(0, used.runtimes).map((r) => r.url);
-  const headers: Record<string, string> = setup === 'gateway-2' ? { authorization: `Bearer ${fleet.token()}` } : {};
+  const spoe = setup === 'spoe-2';
+  // The SPOE fronts relay a stream to the gateway (the agent cannot settle it from its events): no row of their own.
+  if (spoe && scenario === 'streaming') return { scenario, setup, figures: {}, failure: 'streams are relayed to the gateway by the SPOE fronts: not measured' };
+  const used = { runtimes: setup === 'pg-1' ? 1 : 2, gateways: setup === 'gateway-2' || spoe ? 2 : 0, haproxy: spoe };
+  const headers: Record<string, string> = setup === 'gateway-2' || spoe ? { authorization: `Bearer ${fleet.token()}` } : {};
   return measuredRow({ scenario, setup, log }, async () => {
+    const urls = spoe
+      ? (await startSpoeFronts(fleet, fleet.dataRoot)).map((relay) => `${relay.origin}${PATH}`)
+      : setup === 'gateway-2'
+        ? fleet.gateways.map((g) => `${g.url}${PATH}`)
+        : fleet.runtimes.slice(0, used.runtimes).map((r) => r.url);
     for (const url of urls) await verify(scenario, url, headers);
     if (warmupS > 0) await loadSplit({ urls, scenario, connections, durationS: warmupS, headers });
     const before = await snapshot(fleet, database, redis);
@@ -344,7 +385,7 @@ async function measureShared({
 
 function progress(row: ScaleRow): string {
   const f = row.figures;
-  const cpu = ['runtime', 'gateway', 'postgres', 'autovacuum', 'redis']
+  const cpu = ['runtime', 'gateway', 'haproxy', 'postgres', 'autovacuum', 'redis']
     .filter((role) => f[`cpu.${role}`] !== undefined)
     .map((role) => `${role} ${f[`cpu.${role}`]!.toFixed(0)}`)
     .join(', ');
@@ -416,6 +457,7 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
     return { ...empty, walByDatabase: database.walinspect, ...(stored > 0 ? { diskBytesPerTask: (grown.bytes - footprint.bytes) / stored } : {}), pgbench, rows: summarizeScaleRounds(roundRows), roundRows };
   } finally {
     // SIGINT lets a child profiled through BENCH_GATEWAY_NODE_OPTIONS write its profile.
+    for (const relay of fleet?.spoe ?? []) await relay.stop();
     for (const child of fleet?.children ?? []) child.kill(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ? 'SIGINT' : 'SIGKILL');
     await redis.del(shared.stream).catch(() => undefined);
     redis.disconnect();

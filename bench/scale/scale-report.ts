@@ -8,9 +8,9 @@ import { formatTable } from '../report.js';
 import type { ScenarioName } from '../target-protocol.js';
 
 /** The setups each scenario is measured on, in table order. */
-export type ScaleSetup = 'sdk' | 'sqlite' | 'pg-1' | 'pg-2' | 'gateway-sqlite' | 'gateway-2';
+export type ScaleSetup = 'sdk' | 'sqlite' | 'pg-1' | 'pg-2' | 'gateway-sqlite' | 'gateway-2' | 'spoe-2';
 
-export const SCALE_SETUPS: readonly ScaleSetup[] = ['sdk', 'sqlite', 'pg-1', 'pg-2', 'gateway-sqlite', 'gateway-2'];
+export const SCALE_SETUPS: readonly ScaleSetup[] = ['sdk', 'sqlite', 'pg-1', 'pg-2', 'gateway-sqlite', 'gateway-2', 'spoe-2'];
 
 export const SETUP_LABELS: Readonly<Record<ScaleSetup, string>> = {
   sdk: '@a2a-js/sdk, in memory (anchor)',
@@ -20,6 +20,8 @@ export const SETUP_LABELS: Readonly<Record<ScaleSetup, string>> = {
   // The gateway's embedded figure under the same load and on the same host: what its fleet figure is held to.
   'gateway-sqlite': 'gateway ×1 → runtime ×1, SQLite',
   'gateway-2': 'gateway ×2 → runtime ×2, PG + Redis',
+  // HAProxy relaying, each asking the SPOE policy agent in one gateway replica's process (ADR 0061): gateway = the agents.
+  'spoe-2': 'HAProxy + SPOE agent ×2 → runtime ×2, PG + Redis',
 };
 
 /**
@@ -27,7 +29,8 @@ export const SETUP_LABELS: Readonly<Record<ScaleSetup, string>> = {
  * `requests`, `errors`; `cpu.<role>` µs per call (`runtime`, `gateway`,
  * `postgres` the database's client backends, `autovacuum` its autovacuum
  * workers, `redis` the server); `balance.<role>` the least loaded replica's
- * CPU over the most loaded one's; per task
+ * CPU over the most loaded one's; `cpu.haproxy` the HAProxy fronts' (the SPOE
+ * row, whose `cpu.gateway` is the policy agents' processes); per task
  * `pg.statements.<role>`, `pg.transactions.<role>`, `pg.wal` (the cluster's
  * WAL), `pg.wal.db` (this database's share), `redis.commands.<role>` (sent
  * by the role), `redis.server` (the server's count) and `redis.cmd.<name>`.
@@ -103,7 +106,7 @@ export function scaleBenchFailed(report: ScaleBenchReport): boolean {
 
 /** The CPU of every role of a call, µs: what a core budget has to cover. */
 export function totalCpu(figures: Figures): number | undefined {
-  const parts = ['cpu.runtime', 'cpu.gateway', 'cpu.postgres', 'cpu.redis'].map((key) => figures[key]).filter((v): v is number => v !== undefined);
+  const parts = ['cpu.runtime', 'cpu.gateway', 'cpu.haproxy', 'cpu.postgres', 'cpu.redis'].map((key) => figures[key]).filter((v): v is number => v !== undefined);
   return parts.length === 0 ? undefined : parts.reduce((a, b) => a + b, 0);
 }
 
@@ -183,11 +186,12 @@ export function formatScaleBench(report: ScaleBenchReport): string[] {
   if (!report.walByDatabase) lines.push('WAL B db: n/a (pg_walinspect could not be created: the cluster figure includes every other session\'s writes)');
   const find = (scenario: ScenarioName, setup: ScaleSetup) => report.rows.find((row) => row.scenario === scenario && row.setup === setup && row.failure === undefined)?.figures;
   for (const scenario of ['sendmessage', 'streaming'] as const) {
-    const [sqlite, one, two, gateways] = (['sqlite', 'pg-1', 'pg-2', 'gateway-2'] as const).map((setup) => find(scenario, setup));
+    const [sqlite, one, two, gateways, spoe] = (['sqlite', 'pg-1', 'pg-2', 'gateway-2', 'spoe-2'] as const).map((setup) => find(scenario, setup));
     const ratio = (a: Figures | undefined, b: Figures | undefined, key: string) => (a?.[key] !== undefined && b?.[key] !== undefined && b[key] > 0 ? `${(a[key] / b[key]).toFixed(2)}×` : 'n/a');
     lines.push(
       `${SCENARIO_TITLES[scenario]}: PostgreSQL+Redis ÷ SQLite: ${ratio(one, sqlite, 'req/s')} req/s, ${ratio(one, sqlite, 'cpu.runtime')} runtime CPU/call; ` +
-        `2 runtimes ÷ 1: ${ratio(two, one, 'req/s')} req/s; through 2 gateways ÷ direct to 2 runtimes: ${ratio(gateways, two, 'req/s')} req/s`,
+        `2 runtimes ÷ 1: ${ratio(two, one, 'req/s')} req/s; through 2 gateways ÷ direct to 2 runtimes: ${ratio(gateways, two, 'req/s')} req/s` +
+        (spoe === undefined ? '' : `; through 2 HAProxy + SPOE fronts ÷ direct: ${ratio(spoe, two, 'req/s')} req/s (front CPU/call ${fixed((spoe['cpu.gateway'] ?? 0) + (spoe['cpu.haproxy'] ?? 0))}: agents ${fixed(spoe['cpu.gateway'])}, HAProxy ${fixed(spoe['cpu.haproxy'])})`),
     );
   }
   lines.push(...acceptanceLines(report));

@@ -38,8 +38,12 @@ export interface HaproxySpoeFiles {
 }
 
 /** Both configs; `spoeFile` and `mapFile` are where the caller writes the SPOE config and an empty map. */
-export function haproxySpoeConfig({ port, upstream, gateway, agentPort, spoeFile, mapFile, mode }: { port: number; upstream: string; gateway: string; agentPort: number; spoeFile: string; mapFile: string; mode: SpoeMode }): HaproxySpoeFiles {
-  const { hostname, port: upstreamPort } = new URL(upstream);
+export function haproxySpoeConfig({ port, upstream, gateway, agentPort, spoeFile, mapFile, mode }: { port: number; upstream: string | readonly string[]; gateway: string; agentPort: number; spoeFile: string; mapFile: string; mode: SpoeMode }): HaproxySpoeFiles {
+  // Several runtimes (a fleet's): HAProxy balances the calls over them, one after the other.
+  const servers = (typeof upstream === 'string' ? [upstream] : upstream).map((url, i) => {
+    const { hostname, port: upstreamPort } = new URL(url);
+    return `  server runtime${i} ${hostname}:${upstreamPort}`;
+  });
   const { hostname: gatewayHost, port: gatewayPort } = new URL(gateway);
   const cached = mode === 'cached';
   // A call a step answered: its status, content type, body, and the headers the gateway would have sent with it.
@@ -97,8 +101,9 @@ ${cached ? '  stick-table type string len 64 size 100k expire 2m store http_req_
 ${cached ? '  http-response send-spoe-group agentmesh am-charge-group if !{ var(txn.am.call) -m found } { var(txn.hit) -m found }\n' : ''}  default_backend runtime
 
 backend runtime
+  balance roundrobin
   http-reuse always
-  server runtime ${hostname}:${upstreamPort}
+${servers.join('\n')}
 
 backend gateway
   http-reuse always

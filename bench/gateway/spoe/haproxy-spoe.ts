@@ -9,7 +9,7 @@ import { findBinary, freePort, startNativeRelay, type NativeRelay } from '../nat
 import { haproxySpoeConfig, type SpoeMode } from './haproxy-spoe-config.js';
 
 /** HAProxy relaying to `upstream` (and the calls that stay the gateway's to `gateway`), asking the agent on `agentPort`; `missing` when there is no haproxy on the machine. */
-export async function startHaproxySpoe({ dir, upstream, gateway, agentPort, mode }: { dir: string; upstream: string; gateway: string; agentPort: number; mode: SpoeMode }): Promise<NativeRelay | { missing: string }> {
+export async function startHaproxySpoe({ dir, upstream, gateway, agentPort, mode }: { dir: string; upstream: string | readonly string[]; gateway: string; agentPort: number; mode: SpoeMode }): Promise<NativeRelay | { missing: string }> {
   const binary = await findBinary('haproxy');
   if (binary === undefined) return { missing: `haproxy not found (PATH, /usr/sbin): ${HAPROXY_INSTALL}` };
   const port = await freePort();

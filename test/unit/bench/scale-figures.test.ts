@@ -129,6 +129,13 @@ describe('per-task figures of a loaded window', () => {
     assert.equal(figures['pg.wal.db'], 10);
   });
 
+  test("the SPOE fronts' row counts HAProxy's CPU apart from the policy agents' processes", () => {
+    const figures = sharedFigures({ before: { ...before, haproxy: 1_000 }, after: { ...after, haproxy: 31_000 }, used: { runtimes: 2, gateways: 2, haproxy: true }, tasks: 300, wal: { cluster: 0 } });
+    assert.equal(figures['cpu.haproxy'], 100);
+    assert.equal(figures['cpu.gateway'], (4_000 + 500) / 300);
+    assert.equal(sharedFigures({ before, after, used: { runtimes: 2, gateways: 2 }, tasks: 300, wal: { cluster: 0 } })['cpu.haproxy'], undefined);
+  });
+
   test("counts the Redis server's commands without the bench's own INFO, and drops the rare ones from the breakdown", () => {
     const figures = sharedFigures({ before, after, used: { runtimes: 1, gateways: 0 }, tasks: 300, wal: { cluster: 0 } });
     assert.equal(figures['redis.server'], (300 + 600 + 1) / 300);
@@ -192,12 +199,12 @@ describe('scale options', () => {
 
   test('--scale-setups and --scale-calls pick rows in the report order; an unknown one is refused by name', () => {
     const all = parseBenchOptions({ argv: ['--only', 'scale'], env: {} });
-    assert.deepEqual(all.scaleSetups, ['sdk', 'sqlite', 'pg-1', 'pg-2', 'gateway-sqlite', 'gateway-2']);
+    assert.deepEqual(all.scaleSetups, ['sdk', 'sqlite', 'pg-1', 'pg-2', 'gateway-sqlite', 'gateway-2', 'spoe-2']);
     assert.deepEqual(all.scaleCalls, ['sendmessage', 'streaming']);
     const some = parseBenchOptions({ argv: ['--only', 'scale', '--scale-setups', 'gateway-2,pg-1', '--scale-calls', 'sendmessage'], env: {} });
     assert.deepEqual(some.scaleSetups, ['pg-1', 'gateway-2']);
     assert.deepEqual(some.scaleCalls, ['sendmessage']);
-    assert.throws(() => parseBenchOptions({ argv: ['--scale-setups', 'pg-3'], env: {} }), /--scale-setups accepts sdk, sqlite, pg-1, pg-2, gateway-sqlite, gateway-2; got "pg-3"/);
+    assert.throws(() => parseBenchOptions({ argv: ['--scale-setups', 'pg-3'], env: {} }), /--scale-setups accepts sdk, sqlite, pg-1, pg-2, gateway-sqlite, gateway-2, spoe-2; got "pg-3"/);
   });
 });
 

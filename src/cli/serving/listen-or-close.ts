@@ -54,3 +54,9 @@ export async function listenNamed<T>(listen: () => Promise<T>, ports: readonly P
     throw portError(err, ports) ?? err;
   }
 }
+
+/** Whether `err` is a listen refused because another process holds the address (as {@link portError} reports it, or Node's own). */
+export function isPortInUse(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  return e?.code === 'EADDRINUSE' || e?.cause?.code === 'EADDRINUSE';
+}

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { acpExampleAgent, exampleAgents } from '../../../../agents/index.js';
@@ -6,7 +6,7 @@ import { createGateway, InProcessServers } from '../../../gateway/index.js';
 import { createRegistry } from '../../../registry/index.js';
 import { createRuntime, type RuntimeConfigInput } from '../../../runtime/index.js';
 import { formatCredits } from '../../../tenancy/index.js';
-import { Errors } from '../../../protocol/index.js';
+import { AgentmeshError, Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
 import { gatewayConfigFromEnv } from '../../config/gateway-config-from-env.js';
 import { orchestratorConfigFromEnv } from '../../config/orchestrator-config-from-env.js';
@@ -17,11 +17,12 @@ import { watchSignals } from '../../serving/until-signal.js';
 import { servingContext } from '../../serving/serving-output.js';
 import { cliCommand, renderUpBanner, runningBinFile } from './up-banner.js';
 import { adminTokenOf, DEMO_TENANT, demoClient, orchestratorClient } from './up-clients.js';
-import { resetDataDir } from './up-reset.js';
+import { resetDataDir, storeInUse } from './up-reset.js';
+import { prepareDataDir } from '../../config/data-dir.js';
 import { startAcpExample } from './up-acp-example.js';
 import { launchOrchestrator, printWorkflows } from '../workflow/workflow-serve.js';
 import { logLevelFromEnv } from '../../config/role-env.js';
-import { listenNamed, listenOrClose } from '../../serving/listen-or-close.js';
+import { isPortInUse, listenNamed, listenOrClose } from '../../serving/listen-or-close.js';
 
 /** Every port `up` binds. */
 export interface UpPorts {
@@ -136,7 +137,15 @@ export function upCommand(context: CliContext): Command {
         ctx.io.stdout.write(removed.length > 0 ? `reset: removed ${removed.join(', ')} from ${dataDir}\n` : `reset: ${dataDir} held no mesh state\n`);
       }
       // The store and the secrets beside it are the mesh's alone: a new data dir is private (0700).
-      if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      prepareDataDir(dataDir);
+      // Read before this process opens the store (it would hold it too): a second `npm start` in one folder
+      // is then told that a mesh already runs there, not which port to move.
+      const meshRunningHere = !env['DATABASE_URL'] && storeInUse(join(dataDir, 'mesh.db'));
+      const alreadyRunning = (err: unknown) => {
+        const taken = err instanceof AgentmeshError ? err.details : undefined;
+        if (!meshRunningHere || !isPortInUse(err) || taken?.['component'] === undefined || taken['where'] === undefined) return err;
+        return Errors.cliUpAlreadyRunning({ dataDir, component: taken['component'], where: taken['where'] }, { cause: err });
+      };
       const secretsBefore = DEV_SECRET_FILES.filter((file) => existsSync(join(dataDir, file)));
       const logLevel = logLevelFromEnv(env) ?? 'warn';
       const common = { ...(opts.host !== undefined && { host: opts.host }), dataDir, ...(opts.dev !== undefined && { dev: opts.dev }) };
@@ -148,7 +157,9 @@ export function upCommand(context: CliContext): Command {
       // One terminal shows every role: request logs stay quiet unless LOG_LEVEL asks for them.
       registryConfig.logLevel ??= 'warn';
       const registry = await createRegistry({ config: registryConfig });
-      const { url: registryUrl } = await listenOrClose(registry, [{ port: ports.registry, component: 'the registry', option: '--registry-port (env REGISTRY_PORT)' }]);
+      const { url: registryUrl } = await listenOrClose(registry, [{ port: ports.registry, component: 'the registry', option: '--registry-port (env REGISTRY_PORT)' }]).catch((err: unknown) => {
+        throw alreadyRunning(err);
+      });
       const closers: Array<() => Promise<void>> = [() => registry.close()];
       const closeAll = async () => {
         for (const close of closers.reverse()) await close();
@@ -229,7 +240,7 @@ export function upCommand(context: CliContext): Command {
         );
       } catch (err) {
         await closeAll();
-        throw err;
+        throw alreadyRunning(err);
       }
       await signals.until(closeAll);
     });

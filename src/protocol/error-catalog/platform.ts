@@ -27,6 +27,7 @@ export const platformErrors = {
   secretFileTooShort: declare(ErrorCodes.CONFIG_INVALID, 'secret file {file} holds fewer than 32 characters'),
   migrationFailed: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'Database migration {migration} failed: {reason}{hint}'),
   postgresConnectionFailed: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'PostgreSQL connection failed: {reason}', { retryable: true }),
+  redisConnectionFailed: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'Redis connection failed: {reason}', { retryable: true }),
   postgresTimedOut: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'PostgreSQL did not answer within {timeoutMs} ms; the connection was dropped', { retryable: true }),
   postgresBusy: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'PostgreSQL could not run the statement now ({condition}, SQLSTATE {sqlState}): {reason}', { retryable: true }),
 

@@ -11,6 +11,7 @@ export const platformErrors = {
   outboundFailed: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, 'Request to {target} failed: {reason}', { details: ['target'], expose: true, retryable: true }),
 
   // options, checked where they enter
+  roleConfigInvalid: declare(ErrorCodes.CONFIG_INVALID, '{setting} {problem}', { details: ['setting'] }),
   optionNotPositiveInteger: declare(ErrorCodes.CONFIG_INVALID, '"{option}" option must be a positive integer, got {given}'),
   optionNotNonNegativeInteger: declare(ErrorCodes.CONFIG_INVALID, '"{option}" option must be a non-negative integer, got {given}'),
   optionNotHttpUrl: declare(ErrorCodes.CONFIG_INVALID, '"{option}" option must be an absolute http(s) URL, got {given}'),

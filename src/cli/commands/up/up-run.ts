@@ -26,7 +26,7 @@ import { startAcpExample } from './up-acp-example.js';
 import { launchOrchestrator, printWorkflows } from '../workflow/workflow-serve.js';
 import { logLevelFromEnv } from '../../config/role-env.js';
 import { isPortInUse, listenNamed, listenOrClose } from '../../serving/listen-or-close.js';
-import type { UpFlags, UpPorts } from './up.js';
+import type { UpFlags, UpPorts } from './up-ports.js';
 
 /** The secrets and keys the roles generate into the data dir when none is configured (up-reset.ts lists every state file). */
 const DEV_SECRET_FILES = ['gateway-secret', 'runtime-secret', 'signing-key.json'] as const;

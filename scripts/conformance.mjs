@@ -50,24 +50,39 @@ const SDK_SERVER = join(root, 'examples', 'conformance-agent', 'sdk-server.ts');
 const TRANSPORTS = ['jsonrpc', 'http_json', 'grpc'];
 const LEVELS = ['must', 'should', 'may'];
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    from: { type: 'string' },
-    suite: { type: 'string' },
-    transport: { type: 'string', default: TRANSPORTS.join(',') },
-    level: { type: 'string', default: 'must,should' },
-    out: { type: 'string' },
-    sut: { type: 'string' },
-    'no-dedupe': { type: 'boolean', default: false },
-    target: { type: 'string', default: 'agentmesh' },
-    'through-gateway': { type: 'boolean', default: false },
-  },
-});
+const USAGE = 'usage: node scripts/conformance.mjs prepare --from <a2a-tck clone> --suite <dir>\n       node scripts/conformance.mjs run --suite <dir> [--transport jsonrpc,http_json,grpc] [--level must,should] [--out <dir>] [--target agentmesh|sdk] [--sut <url>] [--no-dedupe] [--through-gateway]\n       node scripts/conformance.mjs report --out <dir>\n';
+
+/** The arguments, or the usage and exit 2 for one it does not know (not a stack trace). */
+function parsedArguments() {
+  try {
+    return parseArgs({ allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message.split('. ')[0] : String(err)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const OPTIONS = {
+  from: { type: 'string' },
+  suite: { type: 'string' },
+  transport: { type: 'string', default: TRANSPORTS.join(',') },
+  level: { type: 'string', default: 'must,should' },
+  out: { type: 'string' },
+  sut: { type: 'string' },
+  'no-dedupe': { type: 'boolean', default: false },
+  target: { type: 'string', default: 'agentmesh' },
+  'through-gateway': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+const { positionals, values } = parsedArguments();
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 
 function usage() {
-  process.stderr.write('usage: node scripts/conformance.mjs prepare --from <a2a-tck clone> --suite <dir>\n       node scripts/conformance.mjs run --suite <dir> [--transport jsonrpc,http_json,grpc] [--level must,should] [--out <dir>] [--sut <url>] [--no-dedupe] [--through-gateway]\n       node scripts/conformance.mjs report --out <dir>\n');
+  process.stderr.write(USAGE);
   process.exit(2);
 }
 

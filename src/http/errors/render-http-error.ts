@@ -77,10 +77,14 @@ const BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   503: ErrorCodes.HTTP_UNAVAILABLE,
 };
 
+/** What Kysely throws for a query on a database already destroyed. */
+const KYSELY_DESTROYED = 'driver has already been destroyed';
+
 /**
  * Maps anything thrown in a request to an AgentmeshError. Fastify's own
  * errors (body too large, bad JSON, bad media type, validation, handler
- * timeout, a bad URL or an over-long path segment) get our codes and a clear message; anything unknown becomes
+ * timeout, a bad URL or an over-long path segment) get our codes and a clear message, a query on a
+ * database the role already closed is the role shutting down; anything unknown becomes
  * AM_ERR_INTERNAL, unexposed, with the original as `cause`.
  */
 export function toAgentmeshError(err: unknown): AgentmeshError {
@@ -119,6 +123,9 @@ export function toAgentmeshError(err: unknown): AgentmeshError {
     default:
       break;
   }
+  // A handler that outlived its client while the role shut down, then asked the database the role
+  // had closed (Kysely's words): the role is shutting down, not failing; the caller may retry elsewhere.
+  if (message === KYSELY_DESTROYED) return Errors.shuttingDown({}, { cause: err });
   // Fastify's JSON parser (secure-json-parse) throws a bare SyntaxError with statusCode 400.
   if (err instanceof SyntaxError && e.statusCode === 400) {
     return Errors.bodyNotJson({ reason: message }, { cause: err });

@@ -1,4 +1,6 @@
 import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import assert from 'node:assert/strict';
 import { renderHttpError } from '../../../src/http/index.js';
 import { AgentmeshError, ErrorCodes, Errors, invalidParams, toJsonRpcErrorObject } from '../../../src/protocol/index.js';
@@ -57,6 +59,18 @@ describe('renderHttpError', () => {
     const rendered = renderHttpError(Errors.migrationFailed({ migration: '0016', reason: 'relation exists', hint: '' }), 'req-m');
     assert.equal(rendered.body.error.message, 'Internal error (request id req-m)');
     assert.equal(toJsonRpcErrorObject(Errors.migrationFailed({ migration: '0016', reason: 'relation exists', hint: '' }), 'req-m').message, 'Internal error (request id req-m)');
+  });
+
+  test('a query on a database the role already closed (a handler that outlived its client at shutdown) is the role shutting down, 503', async () => {
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+    await sql`select 1`.execute(db);
+    await db.destroy();
+    const thrown = await sql`select 1`.execute(db).then(() => assert.fail('the query ran'), (err: unknown) => err);
+    const rendered = renderHttpError(thrown, 'req-s');
+    assert.equal(rendered.statusCode, 503);
+    assert.equal(rendered.internal, false);
+    assert.equal(rendered.error.code, 'AM_ERR_HTTP_UNAVAILABLE');
+    assert.match(rendered.body.error.message, /shutting down/);
   });
 
   test('maps status-only errors of other plugins by their status', () => {

@@ -11,7 +11,7 @@ import { resolveCliIO, type CliContext, type CliIO } from './io/cli-io.js';
 import { commandsNamedIn } from './launch/command-operands.js';
 import { ExitCodes } from './io/exit-codes.js';
 import { withSecretFiles } from './config/secret-files.js';
-import { siblingCommand, unknownCommandIn } from './unknown-command.js';
+import { agentModuleCommand, siblingCommand, unknownCommandIn } from './unknown-command.js';
 
 /** Builds one top-level command; it reports its exit code through `ctx.setExitCode`. */
 export type CommandFactory = (ctx: CliContext) => Command;
@@ -66,8 +66,8 @@ export const COMMANDS: readonly CommandEntry[] = [
 
 const EXAMPLES = `
 Examples:
-  $ agentmesh send http://localhost:4200/agents/sales "Score last week's leads" --stream
-  $ agentmesh tasks list http://localhost:4200/agents/sales --state working
+  $ agentmesh send http://localhost:4200/agents/lead-scorer "Score last week's leads" --stream
+  $ agentmesh tasks list http://localhost:4200/agents/lead-scorer --state working
   $ agentmesh agents search "score leads" --registry http://localhost:4100
   $ agentmesh <command> --help
 
@@ -132,7 +132,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
     if (unknown !== undefined) {
       // Built to read its subcommands only: it never runs.
       const inspect: CliContext = { io: resolved, setExitCode: () => undefined };
-      const sibling = await siblingCommand(unknown, COMMANDS.map((entry) => ({ name: entry.name, load: async () => (await entry.load())(inspect) })));
+      const sibling = agentModuleCommand(unknown) ?? (await siblingCommand(unknown, COMMANDS.map((entry) => ({ name: entry.name, load: async () => (await entry.load())(inspect) }))));
       if (sibling !== undefined) {
         resolved.stderr.write(`error: unknown command '${[...unknown.path, unknown.word].join(' ')}'\n(Did you mean ${sibling}?)\n(add --help for usage)\n`);
         return ExitCodes.USAGE;

@@ -67,6 +67,19 @@ export async function siblingCommand(unknown: UnknownCommand, topLevel: readonly
   return undefined;
 }
 
+/**
+ * `agent serve <file>` for `serve <file>`: `serve` runs a role by name, and
+ * a module path given to it is an agent the user wrote, which `agent serve`
+ * runs. Undefined for anything else.
+ *
+ * @example
+ * agentModuleCommand({ group, path: ['serve'], word: './greeter.ts' }); // 'agent serve ./greeter.ts'
+ */
+export function agentModuleCommand(unknown: UnknownCommand): string | undefined {
+  if (unknown.path.length !== 1 || unknown.path[0] !== 'serve') return undefined;
+  return /\.[cm]?[jt]s$/.test(unknown.word) || unknown.word.includes('/') ? `agent serve ${unknown.word}` : undefined;
+}
+
 function findCommand(group: Command, name: string): Command | undefined {
   return group.commands.find((c) => c.name() === name || c.aliases().includes(name));
 }

@@ -1,8 +1,9 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { generateAgentCardSignature } from '@a2a-js/sdk';
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, FlattenedSign, generateKeyPair, importPKCS8, type JWK } from 'jose';
 import { signCardJson, type AgentCardJson } from '../protocol/index.js';
+import { makeFolderSync } from '../storage/index.js';
 import { isLegacyShape, legacyCanonicalForm } from './routing/index.js';
 
 /** The key the gateway re-signs the cards it serves with, and its public JWK Set. */
@@ -25,7 +26,7 @@ export async function loadCardSigningKey(file: string, jku: () => string, givenP
   else {
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
     pem = await exportPKCS8(privateKey);
-    mkdirSync(dirname(file), { recursive: true });
+    makeFolderSync(dirname(file));
     writeFileSync(file, pem, { mode: 0o600 });
     chmodSync(file, 0o600);
   }

@@ -102,6 +102,9 @@ export function buildRegistryHttp({ config, logger, metrics, backends, stack }: 
     tls: config.tls,
     readiness: storageReadiness(backends),
   });
+  // Every registry route takes JSON: a text/plain body would reach the route's schema as a string and be
+  // refused as "body must be object"; without its parser it is a 415 that names the media type.
+  app.removeContentTypeParser('text/plain');
   stack.defer('http server', () => closeHttpServer(app, config.shutdownDeadlineMs));
   return app;
 }

@@ -1,10 +1,11 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type PostgresPool, type SqliteDatabase } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { Errors } from '../protocol/index.js';
+import { makeFolderSync } from './make-folder.js';
 import { migrationProvider, runMigratorStep } from './migrations/index.js';
 import type { Tables } from './schema.js';
 import { scopedQueries } from './postgres/scoped-query.js';
@@ -140,7 +141,7 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
 function openSqlite(path: string): Database {
   const inMemory = path === ':memory:';
   const file = inMemory ? path : resolve(path);
-  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+  if (!inMemory) makeFolderSync(dirname(file));
   const raw = new BetterSqlite3(file);
   raw.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode (only an OS crash can drop the last commits).

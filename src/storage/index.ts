@@ -30,6 +30,7 @@ export { openWithKeys } from './sealing-keys.js';
 export { secretFingerprint } from './secret-fingerprint.js';
 export type { OpenedValue, ResealCount, SealingKeys } from './sealing-keys.js';
 export { readOrCreateSecretFile } from './secret-file.js';
+export { makeFolderSync } from './make-folder.js';
 export { exponentialBackoff, fullJitterBackoff, pause } from './backoff.js';
 export type { ExponentialBackoffOptions } from './backoff.js';
 export type { SecretFile } from './secret-file.js';

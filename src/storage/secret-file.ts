@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Errors, errorCode } from '../protocol/index.js';
+import { makeFolderSync } from './make-folder.js';
 
 /** What {@link readOrCreateSecretFile} found; the caller logs what needs saying. */
 export interface SecretFile {
@@ -33,7 +34,7 @@ export async function readOrCreateSecretFile(file: string): Promise<SecretFile> 
   } catch (err) {
     if (errorCode(err) !== 'ENOENT') throw err;
   }
-  await mkdir(dirname(file), { recursive: true });
+  makeFolderSync(dirname(file));
   const secret = randomBytes(32).toString('base64url');
   try {
     // `wx`: two replicas starting together on one data dir must not both write a secret.

@@ -1,10 +1,8 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
-import { isAgentDefinition } from '../../runtime/index.js';
 import type { CliContext } from '../io/cli-io.js';
 import { ExitCodes } from '../io/exit-codes.js';
-import { serveAgents } from '../serving/serve-agents.js';
 import { servingContext } from '../serving/serving-output.js';
 import { agentModuleRefusal } from './agent-module-refusal.js';
 
@@ -20,6 +18,8 @@ export function agentCommand(context: CliContext): Command {
     .option('--dev', 'development mode: allow http:// webhooks')
     .addHelpText('after', '\nExamples:\n  $ agentmesh agent serve ./greeter.ts\n  $ agentmesh agent serve ./dist/agents/echo.js --port 4001\n  $ DATABASE_URL=postgres://… REDIS_URL=redis://… agentmesh agent serve ./my-agent.js\n')
     .action(async (modulePath: string, opts: { port?: string; host?: string; dataDir?: string; dev?: boolean }) => {
+      // Loaded here, not with the command: `agent serve --help` answers without loading the runtime.
+      const [{ isAgentDefinition }, { serveAgents }] = await Promise.all([import('../../runtime/index.js'), import('../serving/serve-agents.js')]);
       let mod: { default?: unknown };
       try {
         mod = (await import(pathToFileURL(resolve(modulePath)).href)) as { default?: unknown };

@@ -5,6 +5,7 @@
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../observability/index.js';
 import type { PoolMode } from '../../storage/index.js';
 import { oneOf } from '../../protocol/index.js';
+import { checkDataDir } from './data-dir.js';
 
 /** A non-negative integer setting; unset or empty is undefined, anything else is an error naming the setting. */
 export function envInt(name: string, value: string | undefined): number | undefined {
@@ -154,7 +155,11 @@ export function servingFromEnv(env: Record<string, string | undefined>, flags: {
   const host = flags.host ?? env['HOST'];
   if (host) settings.host = host;
   const dataDir = flags.dataDir ?? env['AGENTMESH_DATA_DIR'];
-  if (dataDir) settings.dataDir = dataDir;
+  if (dataDir) {
+    // Refused here, before a role opens its store there: a file at that path fails deep inside a role otherwise.
+    checkDataDir(dataDir);
+    settings.dataDir = dataDir;
+  }
   Object.assign(settings, databaseFromEnv(env), tlsFromEnv(env), probeFromEnv(env));
   if (env['REDIS_URL']) settings.redisUrl = env['REDIS_URL'];
   const logLevel = logLevelFromEnv(env);

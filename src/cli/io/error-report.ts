@@ -130,9 +130,26 @@ function describeOnce(err: unknown): { message: string; hint?: string | undefine
   return { message: err instanceof Error ? err.message : String(err), exitCode: ExitCodes.FAILURE };
 }
 
+/**
+ * A role's setting refused by its config schema, named as the variable that
+ * set it: the terminal set DATABASE_POOL_SIZE, the schema checks
+ * `registry.databasePoolSize`.
+ */
+async function settingHint(err: unknown, env: Record<string, string | undefined>): Promise<string | undefined> {
+  const ours = find(err, isAgentmeshError);
+  const setting = ours?.code === ErrorCodes.CONFIG_INVALID ? ours.details?.['setting'] : undefined;
+  if (setting === undefined) return undefined;
+  // Loaded only for such an error: the roles' readers would load TLS for every command that fails.
+  const { variableOfSetting } = await import('../config/setting-variable.js');
+  const variable = variableOfSetting(setting, env);
+  return variable === undefined ? undefined : `${setting} comes from ${variable}: fix or unset it (docs/configuration.md)`;
+}
+
 /** Prints `error: …` (plus the full error when `AGENTMESH_DEBUG=1`) and returns the exit code. */
-export function reportError(io: CliIO, err: unknown): ExitCode {
-  const { message, hint, exitCode } = describeError(err);
+export async function reportError(io: CliIO, err: unknown): Promise<ExitCode> {
+  const described = describeError(err);
+  const { message, exitCode } = described;
+  const hint = described.hint ?? (await settingHint(err, io.env));
   io.stderr.write(`error: ${message}\n`);
   if (hint !== undefined) io.stderr.write(`hint: ${hint}\n`);
   if (io.env.AGENTMESH_DEBUG === '1') io.stderr.write(`${inspect(err, { depth: 6 })}\n`);

@@ -37,7 +37,12 @@ export async function listenOrClose<T>(role: Listenable<T>, ports: readonly Port
 
 /** Node's listen error as one that names its component and option, when `ports` says whose port it was. */
 export function portError(err: unknown, ports: readonly PortOwner[]): AgentmeshError | undefined {
-  const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  const e = err as NodeJS.ErrnoException & { port?: number; address?: string; hostname?: string };
+  // An interface this host does not have, or a name that resolves to none: the host is at fault, not a port.
+  if ((e?.code === 'EADDRNOTAVAIL' && e.syscall === 'listen') || ((e?.code === 'ENOTFOUND' || e?.code === 'EAI_AGAIN') && e.syscall === 'getaddrinfo')) {
+    const why = e.code === 'EADDRNOTAVAIL' ? 'no interface of this host has that address' : 'that name does not resolve to an address';
+    return Errors.cliHostUnusable({ component: ports[0]?.component ?? 'the server', host: e.address ?? e.hostname ?? 'the host', why }, { cause: err });
+  }
   if (e?.code !== 'EADDRINUSE' && e?.code !== 'EACCES') return undefined;
   const owner = ports.find((p) => p.port !== undefined && p.port !== 0 && p.port === e.port) ?? (ports.length === 1 ? ports[0] : undefined);
   if (owner === undefined) return undefined;
@@ -53,4 +58,10 @@ export async function listenNamed<T>(listen: () => Promise<T>, ports: readonly P
   } catch (err) {
     throw portError(err, ports) ?? err;
   }
+}
+
+/** Whether `err` is a listen refused because another process holds the address (as {@link portError} reports it, or Node's own). */
+export function isPortInUse(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  return e?.code === 'EADDRINUSE' || e?.cause?.code === 'EADDRINUSE';
 }

@@ -29,10 +29,18 @@ export function watchSignals(ctx: CliContext): SignalWatch {
       return new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           ctx.io.stderr.write(`${signal}: draining…\n`);
-          shutdown().then(resolve, (err) => {
-            ctx.io.stderr.write(`shutdown failed: ${errorMessage(err)}\n`);
-            resolve();
-          });
+          const started = performance.now();
+          shutdown().then(
+            () => {
+              // Said, so whoever pressed Ctrl-C knows the wait is over and nothing was cut short.
+              ctx.io.stderr.write(`stopped in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+              resolve();
+            },
+            (err) => {
+              ctx.io.stderr.write(`shutdown failed: ${errorMessage(err)}\n`);
+              resolve();
+            },
+          );
         };
         if (received !== undefined) stop(received);
         else onSignal = stop;

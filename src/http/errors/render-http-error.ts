@@ -94,9 +94,11 @@ export function toAgentmeshError(err: unknown): AgentmeshError {
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return Errors.bodyTooLarge({}, { cause: err });
+    // Fastify's words repeat ours ("Body is not valid JSON but content-type is set to …") and drop the parser's.
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return Errors.bodyNotJson({ reason: 'it does not parse (its content-type says application/json)' }, { cause: err });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return Errors.bodyNotJson({ reason: message }, { cause: err });
+      return Errors.bodyNotJson({ reason: 'it is empty (its content-type says application/json)' }, { cause: err });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return relayed(ErrorCodes.HTTP_UNSUPPORTED_MEDIA_TYPE, message, { cause: err });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':

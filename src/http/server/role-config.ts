@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { LOG_FORMATS, LOG_LEVELS } from '../../observability/index.js';
+import { Errors } from '../../protocol/index.js';
 import { roleTlsFields } from '../tls/tls-settings.js';
 
 /**
@@ -105,13 +106,17 @@ export function metricsPortOf(config: { port: number; metricsPort?: number | und
 
 /**
  * Parses and freezes a role's configuration; the error names the first bad
- * path, prefixed with the role (`registry.probeIntervalMs Expected number…`).
+ * path, prefixed with the role (`registry.probeIntervalMs Expected number…`),
+ * and carries it as `details.setting`, which the CLI turns into the
+ * environment variable that set it.
+ *
+ * @throws AgentmeshError `AM_ERR_CONFIG_INVALID`
  */
 export function parseRoleConfig<S extends z.ZodTypeAny>(role: string, schema: S, input: z.input<S>): Readonly<z.output<S>> {
   const result = schema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new Error(`${role}.${issue.path.join('.') || '(root)'} ${issue.message}`);
+    throw Errors.roleConfigInvalid({ setting: `${role}.${issue.path.join('.') || '(root)'}`, problem: issue.message });
   }
   return Object.freeze(result.data);
 }

@@ -28,6 +28,7 @@ export const cliErrors = {
   cliPortInvalid: declare(ErrorCodes.CLI_USAGE, '{flag} must be a port from 0 to 65535 (0: any free port), got {given}'),
   cliProbePortWithUp: declare(ErrorCodes.CLI_USAGE, "PROBE_PORT is for `agentmesh serve <role>`: `up` runs every role in one process, which cannot share one probe port; probe the gateway port's /health and /ready (unset PROBE_PORT)"),
   cliResetWithDatabaseUrl: declare(ErrorCodes.CLI_USAGE, '--reset wipes the embedded store only, and DATABASE_URL is set: the mesh state is in that database; reset it there (and unset DATABASE_URL to use --reset)'),
+  cliDataDirNotFolder: declare(ErrorCodes.CLI_USAGE, 'the data dir {dataDir} (--data-dir, env AGENTMESH_DATA_DIR) {problem}; give a folder agentmesh may keep its state in'),
   cliResetNotFolder: declare(ErrorCodes.CLI_USAGE, 'refusing to reset {dataDir}: it is not a folder (--data-dir)'),
   cliResetForeignFiles: declare(ErrorCodes.CLI_USAGE, 'refusing to reset {dataDir}: it does not look like an agentmesh data dir (it holds {shown}); pass the right --data-dir, or move those out first'),
   cliResetRefused: declare(ErrorCodes.CLI_USAGE, 'refusing to reset {dataDir}: {why}'),
@@ -52,7 +53,9 @@ export const cliErrors = {
   cliInputNotJson: declare(ErrorCodes.CLI_USAGE, '{label} is not valid JSON: {reason}'),
 
   // the machine the CLI runs on
-  cliPortTaken: declare(ErrorCodes.CONFIG_INVALID, '{component} cannot listen on {where}: {why}; choose another port with {option}, or 0 for any free port'),
+  cliPortTaken: declare(ErrorCodes.CONFIG_INVALID, '{component} cannot listen on {where}: {why}; choose another port with {option}, or 0 for any free port', { details: ['component', 'where'] }),
+  cliHostUnusable: declare(ErrorCodes.CONFIG_INVALID, '{component} cannot listen on {host}: {why}; give --host (env HOST) an address of this host: 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or one of its own'),
+  cliUpAlreadyRunning: declare(ErrorCodes.CONFIG_INVALID, 'agentmesh up already runs on {dataDir} ({component} cannot listen on {where}, and another process has the store open): use that mesh, or stop it (Ctrl-C where it runs); a second mesh beside it needs its own --data-dir and ports, e.g. --data-dir /tmp/mesh2 --port 0 --registry-port 0 --gateway-port 0 --orchestrator-port 0'),
   cliWorkersNeedFleet: declare(ErrorCodes.CONFIG_INVALID, '{workers} gateway workers (--workers or GATEWAY_WORKERS) are {workers} gateway replicas, which share their state: set {missing}, or run one worker (--workers 1)'),
   cliDatabaseUnopened: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'cannot open {where}: {reason}'),
   cliMigrationFailed: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'migrating {where} failed: {reason}'),

@@ -11,6 +11,7 @@ export const platformErrors = {
   outboundFailed: declare(ErrorCodes.HTTP_UPSTREAM_FAILED, 'Request to {target} failed: {reason}', { details: ['target'], expose: true, retryable: true }),
 
   // options, checked where they enter
+  roleConfigInvalid: declare(ErrorCodes.CONFIG_INVALID, '{setting} {problem}', { details: ['setting'] }),
   optionNotPositiveInteger: declare(ErrorCodes.CONFIG_INVALID, '"{option}" option must be a positive integer, got {given}'),
   optionNotNonNegativeInteger: declare(ErrorCodes.CONFIG_INVALID, '"{option}" option must be a non-negative integer, got {given}'),
   optionNotHttpUrl: declare(ErrorCodes.CONFIG_INVALID, '"{option}" option must be an absolute http(s) URL, got {given}'),
@@ -27,6 +28,7 @@ export const platformErrors = {
   secretFileTooShort: declare(ErrorCodes.CONFIG_INVALID, 'secret file {file} holds fewer than 32 characters'),
   migrationFailed: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'Database migration {migration} failed: {reason}{hint}'),
   postgresConnectionFailed: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'PostgreSQL connection failed: {reason}', { retryable: true }),
+  redisConnectionFailed: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'Redis connection failed: {reason}', { retryable: true }),
   postgresTimedOut: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'PostgreSQL did not answer within {timeoutMs} ms; the connection was dropped', { retryable: true }),
   postgresBusy: declare(ErrorCodes.STORAGE_UNAVAILABLE, 'PostgreSQL could not run the statement now ({condition}, SQLSTATE {sqlState}): {reason}', { retryable: true }),
 

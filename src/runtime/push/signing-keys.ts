@@ -1,11 +1,12 @@
 import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
-import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import type { JWK } from 'jose';
 import { Errors, errorCode, errorMessage, isRecord } from '../../protocol/index.js';
 import type { Logger } from '../../observability/index.js';
+import { makeFolderSync } from '../../storage/index.js';
 
 /** Signature algorithms a push signing key may use. Pinned: nothing else is ever produced or accepted. */
 export type SigningAlgorithm = 'ES256' | 'RS256';
@@ -170,7 +171,7 @@ async function readOrCreateKeyFile(file: string, alg: SigningAlgorithm, log: Log
 
   const key = await generate(alg);
   const content: KeyFile = { alg, jwk: key.export({ format: 'jwk' }), createdAt: new Date().toISOString() };
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  makeFolderSync(dirname(file), 0o700);
   const tmp = `${file}.${randomUUID()}.tmp`;
   await writeFile(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   try {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { Errors, errorMessage } from '../../protocol/index.js';
 import { TopicHandlers, unsubscriber, type Bus, type BusHandler, type Unsubscribe } from './bus.js';
 
 /** Longest a Redis command may go unanswered before its connection is dropped and re-opened. */
@@ -114,7 +115,25 @@ export class RedisBus implements Bus {
     // Loaded only when configured: the embedded mode never pays for the client.
     const { Redis: RedisClient } = await import('ioredis');
     const bus = new RedisBus(options, RedisClient);
-    await Promise.all([bus.#writer.connect(), bus.#subscriber.connect()]);
+    // ioredis rejects a first connection that fails with its own "Connection is closed.", and hands what the
+    // socket said (ECONNREFUSED, ENOTFOUND, a refused password) to the error listeners: keep it for the message.
+    let refused: unknown;
+    const remember = (err: unknown) => (refused ??= err);
+    bus.#writer.on('error', remember);
+    bus.#subscriber.on('error', remember);
+    try {
+      await Promise.all([bus.#writer.connect(), bus.#subscriber.connect()]);
+    } catch (err) {
+      // Both stop reconnecting, so the process can exit with the error instead of retrying in the background.
+      bus.#closed = true;
+      bus.#writer.disconnect();
+      bus.#subscriber.disconnect();
+      const cause = refused ?? err;
+      throw Errors.redisConnectionFailed({ reason: errorMessage(cause) }, { cause });
+    } finally {
+      bus.#writer.off('error', remember);
+      bus.#subscriber.off('error', remember);
+    }
     // COMMAND INFO answers [null] for a command the server does not have (Redis 6: no sharded pub/sub).
     const sharded = options.sharded ?? ((await bus.#writer.call('COMMAND', 'INFO', 'SPUBLISH')) as unknown[])[0] != null;
     bus.#commands = sharded ? SHARDED : CLASSIC;

@@ -77,7 +77,7 @@ export async function runCommand(build: (ctx: CliContext) => Command, argv: stri
   try {
     await command.parseAsync(argv, { from: 'user' });
   } catch (err) {
-    code = err instanceof CommanderError ? (err.exitCode === 0 ? 0 : 2) : reportError(ctx.io, err);
+    code = err instanceof CommanderError ? (err.exitCode === 0 ? 0 : 2) : await reportError(ctx.io, err);
   }
   return { code, stdout: stdout.text, stderr: stderr.text, lines: stdout.lines };
 }

@@ -62,10 +62,13 @@ describe('agentmesh --help and --version', () => {
       assert.deepEqual(await cli(['agents', 'lst', '--help']), { code: 2, stdout: '', stderr: "error: unknown command 'lst'\n(Did you mean list?)\n(add --help for usage)\n" });
     });
 
-    test('agent list points at agents list, and agents serve at agent serve', async () => {
+    test('agent list points at agents list, and agents serve and serve <module> at agent serve', async () => {
       assert.deepEqual(await cli(['agent', 'list']), { code: 2, stdout: '', stderr: "error: unknown command 'agent list'\n(Did you mean agents list?)\n(add --help for usage)\n" });
       assert.deepEqual(await cli(['agent', 'list', '--help']), { code: 2, stdout: '', stderr: "error: unknown command 'agent list'\n(Did you mean agents list?)\n(add --help for usage)\n" });
       assert.deepEqual(await cli(['agents', 'serve', './agent.js']), { code: 2, stdout: '', stderr: "error: unknown command 'agents serve'\n(Did you mean agent serve?)\n(add --help for usage)\n" });
+      // `serve` runs a role by name; a module path given to it is an agent of the user's.
+      assert.deepEqual(await cli(['serve', 'examples/echo.ts']), { code: 2, stdout: '', stderr: "error: unknown command 'serve examples/echo.ts'\n(Did you mean agent serve examples/echo.ts?)\n(add --help for usage)\n" });
+      assert.deepEqual(await cli(['serve', './greeter.ts', '--port', '4001']), { code: 2, stdout: '', stderr: "error: unknown command 'serve ./greeter.ts'\n(Did you mean agent serve ./greeter.ts?)\n(add --help for usage)\n" });
       // A word neither has keeps commander's own answer.
       assert.deepEqual(await cli(['agent', 'nosuch']), { code: 2, stdout: '', stderr: "error: unknown command 'nosuch'\n(add --help for usage)\n" });
     });

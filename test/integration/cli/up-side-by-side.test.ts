@@ -35,8 +35,7 @@ interface Up {
   settled: Promise<{ ready: true } | { ready: false; code: number | null }>;
 }
 
-function up(ports: Ports): Up {
-  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-up-side-'));
+function up(ports: Ports, dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-up-side-'))): Up {
   const args = FLAGS.flatMap((flag) => [flag, String(ports[flag])]);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'up', ...args, '--host', '127.0.0.1', '--data-dir', dataDir, '--workflows', join(ROOT, 'workflows')], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -52,13 +51,13 @@ function up(ports: Ports): Up {
   return { child, dataDir, stdout: () => out, stderr: () => err, settled };
 }
 
-async function stop(mesh: Up | undefined): Promise<void> {
+async function stop(mesh: Up | undefined, { keepDataDir = false } = {}): Promise<void> {
   if (mesh === undefined) return;
   if (mesh.child.exitCode === null && mesh.child.signalCode === null) {
     mesh.child.kill('SIGTERM');
     await once(mesh.child, 'exit');
   }
-  rmSync(mesh.dataDir, { recursive: true, force: true });
+  if (!keepDataDir) rmSync(mesh.dataDir, { recursive: true, force: true });
 }
 
 async function freePorts(): Promise<Ports> {
@@ -139,4 +138,20 @@ describe('two agentmesh up side by side on one host', () => {
       }
     });
   }
+
+  // A second `npm start` in the same folder: the likely mistake is starting the mesh twice, not a port to move.
+  test('a second up on the data dir a running mesh holds is told that mesh runs there, not which port to move', async () => {
+    const again = up(portsA, a!.dataDir);
+    try {
+      const settled = await again.settled;
+      assert.equal(settled.ready, false, 'a second mesh on the same ports must not start');
+      assert.equal((settled as { code: number | null }).code, 1);
+      const said = again.stderr();
+      assert.ok(said.startsWith(`error: agentmesh up already runs on ${a!.dataDir} (the registry cannot listen on 127.0.0.1:${portsA['--registry-port']}, and another process has the store open): use that mesh, or stop it`), said);
+      assert.match(said, /needs its own --data-dir and ports/);
+      assert.equal((await fetch(`http://127.0.0.1:${portsA['--gateway-port']}/ready`)).status, 200, 'the running mesh is untouched');
+    } finally {
+      await stop(again, { keepDataDir: true });
+    }
+  });
 });

@@ -120,8 +120,8 @@ describe('gateway security probe findings', () => {
       const config = parseGatewayConfig({});
       assert.equal(config.metricsHost, '127.0.0.1');
       assert.equal(config.metricsPort, undefined);
-      assert.throws(() => parseGatewayConfig({ port: 4290 }), /^Error: gateway\.metricsPort must differ from port/);
-      assert.throws(() => parseGatewayConfig({ port: 8080, metricsPort: 8080 }), /^Error: gateway\.metricsPort must differ from port/);
+      assert.throws(() => parseGatewayConfig({ port: 4290 }), /^AgentmeshError: gateway\.metricsPort must differ from port/);
+      assert.throws(() => parseGatewayConfig({ port: 8080, metricsPort: 8080 }), /^AgentmeshError: gateway\.metricsPort must differ from port/);
       assert.equal(parseGatewayConfig({ port: 8080, metricsPort: 9464, metricsHost: '0.0.0.0' }).metricsPort, 9464);
     });
   });

@@ -212,6 +212,17 @@ describe('registry management API (embedded SQLite)', () => {
     const badName = await call(reg.url, 'GET', '/v1/agents/Not_A_Slug');
     assert.equal(badName.status, 400);
   });
+
+  test('a body that is not JSON is refused for what it is: 415 for another media type, a parse error naming JSON', async () => {
+    const plain = await fetch(`${reg.url}/search`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'legal' });
+    assert.equal(plain.status, 415);
+    assert.equal(((await plain.json()) as { error: { details: Array<{ reason: string }> } }).error.details[0]!.reason, 'AM_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE');
+    const broken = await call(reg.url, 'POST', '/search', '{bad', { 'content-type': 'application/json' });
+    assert.equal(broken.status, 400);
+    assert.equal(broken.body.error.message, 'Request body is not valid JSON: it does not parse (its content-type says application/json)');
+    const empty = await call(reg.url, 'POST', '/search', '', { 'content-type': 'application/json' });
+    assert.equal(empty.body.error.message, 'Request body is not valid JSON: it is empty (its content-type says application/json)');
+  });
 });
 
 describe('registry write protection', () => {

@@ -1,5 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Help } from 'commander';
 import { COMMANDS, buildProgram, commandsNamedIn, runCli } from '../../../src/cli/program.js';
 import { resolveCliIO } from '../../../src/cli/io/cli-io.js';
@@ -44,5 +47,23 @@ describe('the CLI loads commands on first use', () => {
     const helpOut: string[] = [];
     await runCli(['help', 'send'], { stdout: { write: (s: string) => (helpOut.push(s), true) }, stderr: { write: (s: string) => (helpOut.push(s), true) }, env: {} });
     assert.match(helpOut.join(''), /--no-wait/);
+  });
+
+  // The roles take about a second to load: help and a mistyped flag answer before, in what Node itself costs.
+  test('up --help, up with a mistyped port and agent serve --help load no role and no example agent', async () => {
+    const cliIndex = fileURLToPath(new URL('../../../src/cli/index.ts', import.meta.url));
+    const script = `
+      import { registerHooks } from 'node:module';
+      const loaded = [];
+      registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
+      const { runCli } = await import(${JSON.stringify(cliIndex)});
+      const quiet = { stdout: { write: () => true }, stderr: { write: () => true }, env: {} };
+      const codes = [await runCli(['up', '--help'], quiet), await runCli(['up', '--port', 'abc'], quiet), await runCli(['agent', 'serve', '--help'], quiet)];
+      process.stdout.write(JSON.stringify({ codes, roles: loaded.filter((u) => /\\/(src\\/(gateway|registry|runtime|orchestrator)|agents)\\//.test(u)) }));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+    const { codes, roles } = JSON.parse(stdout) as { codes: number[]; roles: string[] };
+    assert.deepEqual(codes, [0, 2, 0]);
+    assert.deepEqual(roles, []);
   });
 });

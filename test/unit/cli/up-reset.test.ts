@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { MESH_STATE_FILES, resetDataDir } from '../../../src/cli/commands/up/up-reset.js';
+import { MESH_STATE_FILES, resetDataDir, storeInUse } from '../../../src/cli/commands/up/up-reset.js';
 import { ErrorCodes } from '../../../src/protocol/index.js';
 
 function folder(t: TestContext, files: string[]): string {
@@ -127,5 +127,19 @@ describe('resetDataDir', () => {
     const dir = folder(t, ['mesh.db', 'gateway-secret']);
     assert.throws(() => resetDataDir({ dataDir: dir, databaseUrl: 'postgres://db/mesh' }), { code: ErrorCodes.CLI_USAGE, message: /DATABASE_URL is set/ });
     assert.deepEqual(readdirSync(dir).sort(), ['gateway-secret', 'mesh.db']);
+  });
+});
+
+describe('storeInUse', () => {
+  test('is true while another connection has the store open, false once it is closed or when there is no store', (t) => {
+    const dir = folder(t, ['mesh.db']);
+    assert.equal(storeInUse(join(dir, 'missing.db')), false);
+    assert.equal(storeInUse(join(dir, 'mesh.db')), false);
+    const running = store(join(dir, 'mesh.db'));
+    assert.equal(storeInUse(join(dir, 'mesh.db')), true);
+    // The probe leaves the running store as it was.
+    running.exec('INSERT INTO t VALUES (2)');
+    running.close();
+    assert.equal(storeInUse(join(dir, 'mesh.db')), false);
   });
 });

@@ -11,7 +11,7 @@ import { Capture } from '../../integration/cli/cli-harness.js';
  * action. (Seen: `agentmesh up` signaled as its banner printed ended by the
  * signal 2 times in 8, not exit 0.)
  */
-test('a SIGTERM before the command can shut down is kept, then drains it', async () => {
+test('a SIGTERM before the command can shut down is kept, then drains it and says when it stopped', async () => {
   const stderr = new Capture();
   const signals = watchSignals({ io: resolveCliIO({ stdout: new Capture(), stderr, env: {} }), setExitCode: () => undefined });
   process.emit('SIGTERM', 'SIGTERM');
@@ -20,7 +20,7 @@ test('a SIGTERM before the command can shut down is kept, then drains it', async
     closed++;
   });
   assert.equal(closed, 1);
-  assert.match(stderr.text, /^SIGTERM: draining…\n$/);
+  assert.match(stderr.text, /^SIGTERM: draining…\nstopped in \d+\.\d s\n$/);
 });
 
 test('a SIGINT after until() drains as before; a failing shutdown is reported, not thrown', async () => {

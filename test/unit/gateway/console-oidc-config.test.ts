@@ -27,7 +27,7 @@ describe("the console's OpenID Connect sign-in settings", () => {
   });
 
   test('refuse an issuer the gateway does not accept tokens of, naming the path', () => {
-    assert.throws(() => parseGatewayConfig({ consoleOidc: { issuer: ISSUER, clientId: 'console' } }), /^Error: gateway\.consoleOidc\.issuer must be the issuer of one of externalIssuers/);
+    assert.throws(() => parseGatewayConfig({ consoleOidc: { issuer: ISSUER, clientId: 'console' } }), /^AgentmeshError: gateway\.consoleOidc\.issuer must be the issuer of one of externalIssuers/);
     assert.throws(() => parseGatewayConfig({ externalIssuers, consoleOidc: { issuer: `${ISSUER}/`, clientId: 'console' } }), /gateway\.consoleOidc\.issuer/);
   });
 

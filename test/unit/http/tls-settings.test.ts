@@ -4,7 +4,7 @@ import { parseRegistryConfig } from '../../../src/registry/index.js';
 import { parseRuntimeConfig } from '../../../src/runtime/index.js';
 
 test('client certificates asked for without a CA to check them against are refused, naming the path', () => {
-  assert.throws(() => parseRuntimeConfig({ tls: { certFile: '/a', keyFile: '/b', clientAuth: 'require' } }), /^Error: runtime\.tls\.caFile needs caFile \(TLS_CA_FILE\)/);
+  assert.throws(() => parseRuntimeConfig({ tls: { certFile: '/a', keyFile: '/b', clientAuth: 'require' } }), /^AgentmeshError: runtime\.tls\.caFile needs caFile \(TLS_CA_FILE\)/);
   assert.throws(() => parseRegistryConfig({ tls: { certFile: '/a', keyFile: '/b', clientAuth: 'request' } }), /registry\.tls\.caFile needs caFile/);
 });
 

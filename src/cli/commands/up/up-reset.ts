@@ -10,7 +10,7 @@
  *   would leave it writing to an unlinked database, lost when it stops;
  * - the folder itself stays (its permissions and any mount are the user's).
  */
-import { lstatSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Errors, errorCode, errorMessage } from '../../../protocol/index.js';
@@ -139,15 +139,38 @@ export function resetDataDir({ dataDir, databaseUrl }: ResetDataDirOptions): str
  * OS drops it with the process.
  */
 function assertNotInUse(dataDir: string, file: string): void {
+  const probe = probeStore(file);
+  if (probe.state === 'free') return;
+  if (probe.state === 'in-use') throw Errors.cliResetRefused({ dataDir, why: 'a running agentmesh has its store open; stop it first' });
+  throw Errors.cliResetRefused({ dataDir, why: `${file} is not an agentmesh store (${errorMessage(probe.err)})` }, { cause: probe.err });
+}
+
+/**
+ * Whether another process has the SQLite store `file` open (a mesh running
+ * on it); false when the file does not exist or nothing holds it. Read
+ * before this process opens the store itself, which would hold it too.
+ *
+ * @example
+ * storeInUse(join(dataDir, 'mesh.db')); // true while `agentmesh up` runs on dataDir
+ */
+export function storeInUse(file: string): boolean {
+  return existsSync(file) && probeStore(file).state === 'in-use';
+}
+
+/** What {@link probeStore} found. */
+type StoreProbe = { state: 'free' } | { state: 'in-use' } | { state: 'unreadable'; err: unknown };
+
+/** Takes and drops an exclusive lock on the store: `in-use` when another connection holds it, `unreadable` when it is no SQLite store. */
+function probeStore(file: string): StoreProbe {
   let db: BetterSqlite3.Database | undefined;
   try {
     db = new BetterSqlite3(file, { fileMustExist: true, timeout: 0 });
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('BEGIN EXCLUSIVE; COMMIT;');
+    return { state: 'free' };
   } catch (err) {
     const code = (err as { code?: string }).code;
-    const why = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' ? 'a running agentmesh has its store open; stop it first' : `${file} is not an agentmesh store (${errorMessage(err)})`;
-    throw Errors.cliResetRefused({ dataDir, why }, { cause: err });
+    return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' ? { state: 'in-use' } : { state: 'unreadable', err };
   } finally {
     db?.close();
   }

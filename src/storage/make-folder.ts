@@ -1,0 +1,35 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { errorCode } from '../protocol/index.js';
+
+/**
+ * Makes `dir` and the parents it lacks, one level at a time, as
+ * `mkdirSync(dir, { recursive: true })` would. Node's recursive mkdir never
+ * returns when a parent that exists answers ENOENT for a new entry (a path
+ * under `/proc`): it retries at full CPU, and a process stuck there ignores
+ * SIGTERM. Made one level at a time, that answer is an error like any other.
+ *
+ * Throws the system's error (EEXIST when `dir` is a file, ENOTDIR when a
+ * parent is one, EACCES, ENOENT); a folder another process made meanwhile
+ * is fine.
+ *
+ * @example
+ * makeFolderSync(dataDir, 0o700); // the data dir, private
+ */
+export function makeFolderSync(dir: string, mode?: number): void {
+  const target = resolve(dir);
+  const missing: string[] = [];
+  for (let at = target; !existsSync(at); at = dirname(at)) {
+    missing.push(at);
+    if (dirname(at) === at) break;
+  }
+  // Nothing missing: mkdir of a file throws EEXIST, as the recursive form does; a folder is left alone.
+  if (missing.length === 0 && !statSync(target).isDirectory()) mkdirSync(target);
+  for (const folder of missing.reverse()) {
+    try {
+      mkdirSync(folder, mode === undefined ? undefined : { mode });
+    } catch (err) {
+      if (errorCode(err) !== 'EEXIST' || !statSync(folder).isDirectory()) throw err;
+    }
+  }
+}

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditLog, PreparedAuditRow } from '../audit/index.js';
 import type { Logger } from '../observability/index.js';
+import { makeFolderSync } from '../storage/index.js';
 import type { CreditLedger, LeaseSpend } from '../tenancy/index.js';
 import type { CreditHolds, SpendJournal } from './credits/index.js';
 
@@ -84,10 +85,11 @@ export class AnswerJournal implements SpendJournal {
 
   /** Takes the first slot of `dir` no live process holds (a killed gateway's slot is free, and what it left is replayed). */
   static open(options: AnswerJournalOptions): AnswerJournal {
-    mkdirSync(options.dir, { recursive: true });
+    // One level at a time: Node's recursive mkdir spins, deaf to SIGTERM, on a path under /proc.
+    makeFolderSync(options.dir);
     for (let n = 0; n < MAX_SLOTS; n++) {
       const slot = join(options.dir, String(n));
-      mkdirSync(slot, { recursive: true });
+      makeFolderSync(slot);
       const lockPath = join(slot, 'lock');
       if (!takeLock(lockPath)) continue;
       heldHere.add(lockPath);

@@ -100,7 +100,8 @@ export function toSdkError(err: unknown): Error {
   if (!isAgentmeshError(err)) return err instanceof Error ? err : new Error(String(err));
   const make = CODE_TO_SDK[err.code];
   if (make) return new make({ message: err.message, ...(err.details ? { metadata: err.details } : {}) });
-  return err.expose ? new Error(err.message) : new Error('Internal error');
+  // Unexposed: what any binding tells a client (a store's outage says to retry; the rest is `Internal error`).
+  return new Error(callerFacingError(err).message);
 }
 
 const A2A_REASONS = new Set([

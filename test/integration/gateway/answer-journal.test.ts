@@ -5,9 +5,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { createAuditLog, type AuditLog } from '../../../src/audit/index.js';
 import { AnswerJournal } from '../../../src/gateway/answer-journal.js';
 import { LeasedCreditHolds } from '../../../src/gateway/credits/index.js';
@@ -166,5 +167,16 @@ describe('the answer journal', () => {
     for (const f of left) copyFileSync(join(kept, f), join(slot, f));
     await check({ charged: 0, appended: 0 });
     rmSync(kept, { recursive: true, force: true });
+  });
+
+  // Node's recursive mkdir spins there at full CPU, deaf to SIGTERM (GATEWAY_ANSWER_JOURNAL_DIR=/proc/…): a child with a deadline.
+  test('a journal directory that cannot be made (a path under /proc) is an error, not a gateway stuck at start', { skip: !existsSync('/proc/self') && 'needs /proc' }, () => {
+    const module = new URL('../../../src/gateway/answer-journal.ts', import.meta.url).pathname;
+    const observability = new URL('../../../src/observability/index.ts', import.meta.url).pathname;
+    const script = `const [{ AnswerJournal }, { createLogger }] = await Promise.all([import('${module}'), import('${observability}')]);
+      try { AnswerJournal.open({ dir: '/proc/agentmesh-never/journal', logger: createLogger({ level: 'silent' }) }); console.log('opened'); } catch (err) { console.log(err.code); }`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+    assert.equal(child.signal, null, `killed after 30 s: opening the journal did not return (${child.stderr})`);
+    assert.equal(child.stdout.trim(), 'ENOENT', child.stderr);
   });
 });

@@ -2,6 +2,9 @@
 import { Errors } from '../../../protocol/index.js';
 import type { ServeFlags } from '../../serving/serve-agents.js';
 
+/** Used when neither --workflows nor WORKFLOWS_DIR names a folder, if it exists; `--help` names it too. */
+export const DEFAULT_WORKFLOWS_DIR = './workflows';
+
 /** Every port `up` binds. */
 export interface UpPorts {
   agents: number;

@@ -26,7 +26,7 @@ import { startAcpExample } from './up-acp-example.js';
 import { launchOrchestrator, printWorkflows } from '../workflow/workflow-serve.js';
 import { logLevelFromEnv } from '../../config/role-env.js';
 import { isPortInUse, listenNamed, listenOrClose } from '../../serving/listen-or-close.js';
-import type { UpFlags, UpPorts } from './up-ports.js';
+import { DEFAULT_WORKFLOWS_DIR, type UpFlags, type UpPorts } from './up-ports.js';
 
 /** The secrets and keys the roles generate into the data dir when none is configured (up-reset.ts lists every state file). */
 const DEV_SECRET_FILES = ['gateway-secret', 'runtime-secret', 'signing-key.json'] as const;
@@ -41,9 +41,6 @@ const DEV_SECRET_FILES = ['gateway-secret', 'runtime-secret', 'signing-key.json'
 export function devSecretsLine(dataDir: string, generated: readonly string[]): string {
   return generated.length === 0 ? '' : `agentmesh: development secrets and keys generated in ${dataDir} (private to you, kept across restarts; a fleet sets its own: docs/security.md#secrets-at-rest)\n`;
 }
-
-/** Used when neither --workflows nor WORKFLOWS_DIR names a folder, if it exists. */
-const DEFAULT_WORKFLOWS_DIR = './workflows';
 
 /**
  * Starts the registry, the gateway, the example agents, the ACP example and

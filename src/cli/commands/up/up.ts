@@ -1,13 +1,12 @@
 import { Command } from 'commander';
 import { Errors } from '../../../protocol/index.js';
 import type { CliContext } from '../../io/cli-io.js';
-import { upPorts, type UpFlags } from './up-ports.js';
+import { DEFAULT_WORKFLOWS_DIR, upPorts, type UpFlags } from './up-ports.js';
 import { watchSignals } from '../../serving/until-signal.js';
 import { servingContext } from '../../serving/serving-output.js';
 
 export { upPorts, type UpFlags, type UpPorts } from './up-ports.js';
 
-const DEFAULT_WORKFLOWS_DIR = './workflows';
 const DEFAULT_DATA_DIR = './.agentmesh';
 
 const EXAMPLES = `

@@ -236,6 +236,8 @@ describe("HAProxy with the policy agent (per-call): the gateway's other policies
   });
 
   test("a message its skill's input schema refuses is answered as the gateway answers it, in the caller's binding, and never reaches the agent", async () => {
+    // The earlier tests' calls settle after their answers; write those settlements first so only this call's charge is compared.
+    await mesh.gw.gateway.settleNow();
     const before = await balanceTotal(mesh.gw.url, 'acme');
     const through = await call(`${haproxy.origin}/agents/payments`, { authorization: `Bearer ${token}` }, amountMessage('lots'));
     const direct = await call(`${mesh.gw.url}/agents/payments`, { authorization: `Bearer ${token}` }, amountMessage('lots'));
@@ -245,6 +247,7 @@ describe("HAProxy with the policy agent (per-call): the gateway's other policies
     assert.equal(a.error.code, b.error.code);
     assert.equal(a.error.data[0].metadata.code, b.error.data[0].metadata.code);
     assert.match(a.error.message, /amount/);
+    await mesh.gw.gateway.settleNow();
     assert.equal(await balanceTotal(mesh.gw.url, 'acme'), before);
   });
 

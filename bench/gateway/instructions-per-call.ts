@@ -56,6 +56,10 @@
  * only, not its start-up or warm-up, into `<dir>/<label>.cpuprofile`, for
  * `cpu-by-step.js --whole --calls N`.
  *
+ * `--jit-trace <dir>` (with `--cpu` or `--syscalls`): V8's `--trace-opt --trace-deopt` turned on in each measured
+ * gateway for the measured calls only, into `<dir>/<label>.jit.txt`, and a row of what it holds (compiles by tier,
+ * deoptimizations by reason). After the warm-up the JIT should be done: what remains repeats in the steady state.
+ *
  * `--perf <dir>` (with `--cpu` or `--syscalls`): `perf record -e cpu-clock -g`
  * of each measured gateway over the measured calls, into
  * `<dir>/<label>.perf.data`; with `--front-node-args --perf-basic-prof` its
@@ -248,6 +252,34 @@ async function perfRecord(pid: number, out: string, during: () => Promise<void>)
   if (code !== 0 && code !== null) throw new Error(`perf record exited ${code}: ${said}`);
 }
 
+/**
+ * `--jit-trace`: what V8's trace of the measured calls holds — optimizing compiles started (by tier), OSR ones among them,
+ * deoptimizations (by reason, most first). After a long enough warm-up each is work the steady state repeats.
+ */
+async function jitSummary(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const compiles = new Map<string, number>();
+  const reasons = new Map<string, number>();
+  let osr = 0;
+  let deopts = 0;
+  for (const line of text.split('\n')) {
+    const compile = /^\[compiling method .*\(target ([A-Z_]+)\)( OSR)?/.exec(line);
+    if (compile !== null) {
+      compiles.set(compile[1]!, (compiles.get(compile[1]!) ?? 0) + 1);
+      if (compile[2] !== undefined) osr++;
+      continue;
+    }
+    const deopt = /^\[bailout \(kind: ([^,]+), reason: ([^)]*)\): begin/.exec(line);
+    if (deopt !== null) {
+      deopts++;
+      const key = `${deopt[1]}: ${deopt[2]}`;
+      reasons.set(key, (reasons.get(key) ?? 0) + 1);
+    }
+  }
+  const byCount = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+  return `${[...compiles.values()].reduce((a, b) => a + b, 0)} compiles (${byCount(compiles) || 'none'}; ${osr} OSR), ${deopts} deoptimizations (${byCount(reasons) || 'none'})`;
+}
+
 /** Sends `message` to `child` and waits for its reply of type `reply`. */
 function ask(child: ChildProcess, message: Record<string, string>, reply: string): Promise<void> {
   return new Promise((resolve) => {
@@ -281,6 +313,7 @@ async function main(): Promise<void> {
       'front-node-args': { type: 'string', default: '' },
       'fleet-runtime': { type: 'string', default: 'postgres' },
       'profile-dir': { type: 'string' },
+      'jit-trace': { type: 'string' },
       perf: { type: 'string' },
     },
   });
@@ -298,6 +331,7 @@ async function main(): Promise<void> {
   const fronts = values.fronts.split(',');
   const frontArgs = values['front-node-args'].split(' ').filter(Boolean);
   const profileDir = values['profile-dir'];
+  const jitTraceDir = values['jit-trace'];
   const perfDir = values.perf;
   const databaseUrl = values['database-url'];
   const redisUrl = values['redis-url'];
@@ -367,6 +401,8 @@ async function main(): Promise<void> {
       }
       const before = await statsOfChild(child);
       if (profileDir !== undefined) await ask(child, { type: 'profile-start' }, 'profile-started');
+      const jitTrace = jitTraceDir === undefined ? undefined : join(jitTraceDir, `${label.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.jit.txt`);
+      if (jitTrace !== undefined) await ask(child, { type: 'jit-trace-start', file: jitTrace }, 'jit-trace-started');
       if (syscalls) {
         const started = performance.now();
         const measured = () => calls(via, auth, count, concurrency);
@@ -381,6 +417,10 @@ async function main(): Promise<void> {
         await control(child.pid!, '-d');
         const total = await lastDumpTotal(dir, base);
         rows.push(`gateway (${label}): ${(total / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`);
+      }
+      if (jitTrace !== undefined) {
+        await ask(child, { type: 'jit-trace-stop' }, 'jit-trace-stopped');
+        rows.push(`gateway (${label}): JIT in the measured calls: ${await jitSummary(jitTrace)} (trace in ${jitTrace})`);
       }
       if (profileDir !== undefined) {
         const file = join(profileDir, `${label.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.cpuprofile`);

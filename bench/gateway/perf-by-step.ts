@@ -31,7 +31,8 @@ interface Sample {
 }
 
 const GC = /Heap::|Scavenge|MarkCompact|ConcurrentMarking|Sweeper|MinorMark|Evacuat|IncrementalMarking|GCTracer|MemoryAllocator|MarkingVisitor/;
-const COMPILE = /Compiler::|compiler::|[Mm]aglev|turboshaft|Turbofan|OptimizingCompile|baseline::|Parser::|interpreter::BytecodeGenerator/;
+// V8's parser only: Node's HTTP parser (`node::http_parser::Parser`, llhttp) is the HTTP work it is named for.
+const COMPILE = /Compiler::|compiler::|[Mm]aglev|turboshaft|Turbofan|OptimizingCompile|baseline::|v8::internal::Parser|interpreter::BytecodeGenerator/;
 /** `JS:*'name url:line:column`, the url a path for CommonJS (the tier mark and quote are optional; the name may be empty). */
 const JS_FRAME = /^JS:[*^+~]?'?(.*?) ?((?:node:|file:|wasm-|\/)\S*?):(\d+):(\d+)$/;
 

@@ -11,9 +11,11 @@
  * replicas of a fleet do; it then also answers `stats` with the statements,
  * transactions and Redis commands it has sent (call-counters.ts).
  */
+import { appendFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
+import { setFlagsFromString } from 'node:v8';
 import { Pool } from 'undici';
 import { createGateway, InProcessServers, type GatewayConfigInput } from '../../src/gateway/index.js';
 import { createRegistry } from '../../src/registry/index.js';
@@ -123,6 +125,8 @@ async function sharedState(shared: SharedState | undefined, as: string) {
 
 /** instructions-per-call `--profile-dir`: the main thread sampled over the measured calls only. */
 let profiler: Session | undefined;
+/** instructions-per-call `--jit-trace`: the second marks written into V8's trace. */
+let jitTraceClock: NodeJS.Timeout | undefined;
 
 /** The gateway of a `control` child: the SPOE policy agent decides with its parts. */
 let controlGateway: Awaited<ReturnType<typeof createGateway>> | undefined;
@@ -131,7 +135,31 @@ const spoeAgents: PolicyAgentStats[] = [];
 /** Their SPOP servers' frame and socket counters. */
 const spoeServers: Array<{ notifies: number; reads: number; writes: number }> = [];
 
-process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' } | { type: 'stats' } | { type: 'headers' } | { type: 'spoe'; cacheVerdicts: boolean } | { type: 'spoe-stats' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string }) => {
+process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' } | { type: 'stats' } | { type: 'headers' } | { type: 'spoe'; cacheVerdicts: boolean } | { type: 'spoe-stats' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string } | { type: 'jit-trace-start'; file: string } | { type: 'jit-trace-stop' }) => {
+  if (message.type === 'jit-trace-start') {
+    // V8's own trace of what it (re)compiles and deoptimizes, turned on for the measured calls only: after the
+    // warm-up, every line is work the steady state repeats. The trace goes to a file of its own (not stdout,
+    // whose C buffer would interleave it with the bench's lines); V8 opens it on the first line it traces.
+    setFlagsFromString('--redirect-code-traces');
+    setFlagsFromString(`--redirect-code-traces-to=${message.file}`);
+    setFlagsFromString('--trace-opt');
+    setFlagsFromString('--trace-deopt');
+    // More of V8's traces for the same window, e.g. `--trace-opt-verbose --trace-flush-code`.
+    for (const flag of (process.env['AGENTMESH_BENCH_JIT_TRACE_FLAGS'] ?? '').split(' ').filter(Boolean)) setFlagsFromString(flag);
+    // A line a second between V8's (it opens and closes the file for each of its lines): when each thing happened.
+    const started = performance.now();
+    jitTraceClock = setInterval(() => appendFileSync(message.file, `[clock ${((performance.now() - started) / 1000).toFixed(0)} s]\n`), 1000);
+    process.send?.({ type: 'jit-trace-started' });
+    return;
+  }
+  if (message.type === 'jit-trace-stop') {
+    clearInterval(jitTraceClock);
+    setFlagsFromString('--no-trace-opt');
+    setFlagsFromString('--no-trace-deopt');
+    for (const flag of (process.env['AGENTMESH_BENCH_JIT_TRACE_FLAGS'] ?? '').split(' ').filter(Boolean)) setFlagsFromString(flag.replace(/^--(no-)?/, (_, no: string | undefined) => (no ? '--' : '--no-')));
+    process.send?.({ type: 'jit-trace-stopped' });
+    return;
+  }
   if (message.type === 'profile-start') {
     profiler = new Session();
     profiler.connect();

@@ -80,6 +80,36 @@ export function recordFromJson(json: AgentRecordJson | WireAgentRecord): AgentRe
   return { ...json, card: AgentCard.fromJSON(json.card) };
 }
 
+/** The card of each record {@link recordFromJsonLazily} made: as the wire sent it until first read, then the SDK's object. */
+const lazyCards = new WeakMap<object, { wire: unknown; card: AgentCard | undefined }>();
+
+/**
+ * The `card` getter of every lazily converted record: one function for all.
+ * V8 gives objects that add the same accessor (same getter) the same hidden
+ * class, and turns an object whose getter differs from the one its shape was
+ * first made with into a dictionary: a getter closed over each record made
+ * every record after the first a dictionary, and a registry change (the
+ * gateway's record replaced) deoptimized the calls' code that reads records.
+ */
+function lazyCard(this: object): AgentCard | undefined {
+  const slot = lazyCards.get(this) ?? slotUnder(Object.getPrototypeOf(this) as object | null);
+  if (slot === undefined) return undefined;
+  if (slot.card === undefined) {
+    slot.card = AgentCard.fromJSON(slot.wire);
+    slot.wire = undefined;
+  }
+  return slot.card;
+}
+
+/** The slot of the lazy record `holder` is or has down its prototype chain (the getter read through an object made from it). */
+function slotUnder(holder: object | null): { wire: unknown; card: AgentCard | undefined } | undefined {
+  for (let o = holder; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    const slot = lazyCards.get(o);
+    if (slot !== undefined) return slot;
+  }
+  return undefined;
+}
+
 /**
  * {@link recordFromJson} that converts the card when it is first read: a
  * gateway loading 100,000 records routes by name and instances, and reads a
@@ -88,8 +118,8 @@ export function recordFromJson(json: AgentRecordJson | WireAgentRecord): AgentRe
  */
 export function recordFromJsonLazily(json: AgentRecordJson | WireAgentRecord): AgentRecord {
   const { card: wire, ...rest } = json;
-  let card: AgentCard | undefined;
-  return Object.defineProperty(rest, 'card', { enumerable: true, configurable: true, get: () => (card ??= AgentCard.fromJSON(wire)) }) as AgentRecord;
+  lazyCards.set(rest, { wire, card: undefined });
+  return Object.defineProperty(rest, 'card', { enumerable: true, configurable: true, get: lazyCard }) as AgentRecord;
 }
 
 export function changeToJson(change: RegistryChange): Omit<RegistryChange, 'record'> & { record?: AgentRecordJson } {

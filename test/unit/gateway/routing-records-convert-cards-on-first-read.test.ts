@@ -52,3 +52,27 @@ test('copies, JSON and key listings of a lazy record carry the converted card', 
   assert.ok(Object.keys(lazy).includes('card'));
   assert.deepEqual(JSON.parse(JSON.stringify(recordToJson(lazy))), JSON.parse(JSON.stringify(recordToJson(eager))));
 });
+
+test('lazy records keep fast properties and share one hidden class, so the code that reads them stays optimized', async () => {
+  const { setFlagsFromString } = await import('node:v8');
+  setFlagsFromString('--allow-natives-syntax');
+  // Compiled after the flag: V8's own checks, which no JavaScript API offers.
+  const fast = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
+  const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+  setFlagsFromString('--no-allow-natives-syntax');
+  const first = recordFromJsonLazily(wire);
+  const second = recordFromJsonLazily({ ...wire, revision: 4 } as WireAgentRecord);
+  const third = recordFromJsonLazily(wire);
+  void third.card;
+  assert.ok(fast(first) && fast(second) && fast(third));
+  assert.ok(sameMap(first, second));
+  assert.ok(sameMap(first, third));
+  assert.equal(second.revision, 4);
+  assert.deepEqual(second.card, recordFromJson(wire).card);
+});
+
+test('an object made with a lazy record as prototype reads its card', () => {
+  const lazy = recordFromJsonLazily(wire);
+  const child = Object.create(lazy) as typeof lazy;
+  assert.equal(child.card, lazy.card);
+});

@@ -56,6 +56,12 @@
  * only, not its start-up or warm-up, into `<dir>/<label>.cpuprofile`, for
  * `cpu-by-step.js --whole --calls N`.
  *
+ * `--warmup-seconds S`: the warm-up goes on (1,000 calls at a time) until S seconds after the registry started. The
+ * registry's first health probe, 10 s in, changes the agent's record and instances: the gateway reads them again and
+ * V8 re-optimizes the calls' code for several seconds after (the JIT's steady state in a loaded gateway, in
+ * docs/benchmarks.md). With the default 5,000 warm-up calls that falls inside the measured calls; `--warmup-seconds 25`
+ * leaves it out.
+ *
  * `--jit-trace <dir>` (with `--cpu` or `--syscalls`): V8's `--trace-opt --trace-deopt` turned on in each measured
  * gateway for the measured calls only, into `<dir>/<label>.jit.txt`, and a row of what it holds (compiles by tier,
  * deoptimizations by reason). After the warm-up the JIT should be done: what remains repeats in the steady state.
@@ -314,6 +320,7 @@ async function main(): Promise<void> {
       'fleet-runtime': { type: 'string', default: 'postgres' },
       'profile-dir': { type: 'string' },
       'jit-trace': { type: 'string' },
+      'warmup-seconds': { type: 'string', default: '0' },
       perf: { type: 'string' },
     },
   });
@@ -332,6 +339,7 @@ async function main(): Promise<void> {
   const frontArgs = values['front-node-args'].split(' ').filter(Boolean);
   const profileDir = values['profile-dir'];
   const jitTraceDir = values['jit-trace'];
+  const warmupSeconds = Number(values['warmup-seconds']);
   const perfDir = values.perf;
   const databaseUrl = values['database-url'];
   const redisUrl = values['redis-url'];
@@ -341,6 +349,7 @@ async function main(): Promise<void> {
   let database: BenchDatabase | undefined;
   let shared: SharedState | undefined;
   try {
+    const registryStarted = performance.now();
     const registry = await start('registry', { dataDir: join(dir, 'registry') });
     children.push(registry.child);
     const registryUrl = registry.message['url']!;
@@ -376,7 +385,7 @@ async function main(): Promise<void> {
       }
     }
     /** The gateway `child` (dumping to `base` under valgrind) measured over `count` calls through `url`. */
-    const measureGateway = async (label: string, child: ChildProcess, url: string, base: string): Promise<void> => {
+    const measureGateway = async (label: string, child: ChildProcess, url: string, base: string, registryStartedAt: number): Promise<void> => {
       const token = await benchToken(url);
       const via = `${url}/agents/bench`;
       for (let i = 0; ; i++) {
@@ -388,6 +397,9 @@ async function main(): Promise<void> {
       }
       const auth = { authorization: `Bearer ${token}` };
       await calls(via, auth, warmup, concurrency);
+      // `--warmup-seconds`: more warm-up calls until that long after the registry started (its first health probe
+      // changes the agent's record and instances 10 s in: a registry change the gateway re-optimizes after).
+      while (performance.now() - registryStartedAt < warmupSeconds * 1000) await calls(via, auth, 1000, concurrency);
       if (idleS > 0) {
         // What the replica spends with no call at all (its timers, pollers, bus reads), per second.
         const idle = () => new Promise<void>((resolve) => setTimeout(resolve, idleS * 1000));
@@ -433,13 +445,14 @@ async function main(): Promise<void> {
         rows.push(`gateway (${label}): per call ${per('pgStatements')} PostgreSQL statements, ${per('pgTransactions')} transactions, ${per('redisCommands')} Redis commands`);
       }
     };
-    if (measuredSqlite) await measureGateway(databaseUrl === undefined ? 'everything on' : 'SQLite', gateway.child, gatewayUrl, 'gateway.cg');
+    if (measuredSqlite) await measureGateway(databaseUrl === undefined ? 'everything on' : 'SQLite', gateway.child, gatewayUrl, 'gateway.cg', registryStarted);
     if (databaseUrl !== undefined && redisUrl !== undefined && measuredGateway) {
       // A fleet replica's configuration (scale-bench.ts startFleet) on a database and a bus stream of this run's own.
       const suffix = randomBytes(5).toString('hex');
       database = await createBenchDatabase({ adminUrl: databaseUrl, name: `agentmesh_instr_${suffix}` });
       shared = { databaseUrl: database.url, redisUrl, stream: `agentmesh:bench:instr:${suffix}` };
       // A registry of its own: on the first, the gateway would balance over the SQLite runtime too (another task store).
+      const fleetRegistryStarted = performance.now();
       const fleetRegistry = await start('registry', { dataDir: join(dir, 'fleet-registry') });
       children.push(fleetRegistry.child);
       const fleetRegistryUrl = fleetRegistry.message['url']!;
@@ -452,7 +465,7 @@ async function main(): Promise<void> {
       const runtimeShared = values['fleet-runtime'] === 'sqlite' ? {} : { shared };
       const fleetRuntime = await start('runtime', { dataDir: join(dir, 'fleet-runtime'), registryUrl: fleetRegistryUrl, jwksUrl: `${fleetUrl}/.well-known/jwks.json`, ...runtimeShared });
       children.push(fleetRuntime.child);
-      await measureGateway('PostgreSQL + Redis', fleetGateway.child, fleetUrl, 'fleet-gateway.cg');
+      await measureGateway('PostgreSQL + Redis', fleetGateway.child, fleetUrl, 'fleet-gateway.cg', fleetRegistryStarted);
     }
   } finally {
     // Asked to stop first (a child profiling its allocations writes the profile then), killed if it does not:

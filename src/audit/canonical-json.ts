@@ -71,7 +71,7 @@ export function plainJson(value: unknown, depth: number, policy: CanonicalPolicy
   }
   if (proto !== Object.prototype && proto !== null) return undefined;
   const object = value as Record<string, unknown>;
-  const keys = Object.keys(object).sort();
+  const keys = sortedKeys(object);
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
@@ -82,6 +82,32 @@ export function plainJson(value: unknown, depth: number, policy: CanonicalPolicy
     out += `${i > 0 ? ',' : ''}${JSON.stringify(key)}:${item}`;
   }
   return `${out}}`;
+}
+
+/** Keys up to which {@link sortedKeys} sorts by insertion (quadratic: never for a large object a client sent). */
+const INSERTION_SORT_KEYS = 16;
+
+/**
+ * `Object.keys(object).sort()`: the same order (code units, the default
+ * comparison of strings), the few keys of an object sorted in place by
+ * insertion. `Array.prototype.sort` copies its array into a work array of
+ * its own first: per object, per call, garbage the gateway's hashing of
+ * each call's input and audit detail made several times over.
+ */
+function sortedKeys(object: object): string[] {
+  const keys = Object.keys(object);
+  if (keys.length > INSERTION_SORT_KEYS) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    // Keys of one object are distinct: no two compare equal, so the order is the default sort's.
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 /** How {@link writeCanonical} treats what plain JSON cannot hold. */

@@ -117,9 +117,18 @@ export interface CallPiiPolicy {
  * const policies = new PiiPolicies(config.pii);
  * const { resolved, problem } = policies.forCall(principal.tenant, route.record.metadata.pii);
  */
+/** The agent's part of a call's policy when its record declares none. */
+const NO_AGENT_POLICY: { policy?: PiiPolicy; problem?: string } = Object.freeze({});
+
 export class PiiPolicies {
   readonly #config: PiiConfig;
   readonly #declared = new WeakMap<object, { policy?: PiiPolicy; problem?: string }>();
+  /**
+   * The resolved policy of each agent policy (by object; {@link NO_AGENT_POLICY} for none) and tenant policy met:
+   * a resolution is a Map and a Set, which every call made anew before. Both keys are objects parsed once (the
+   * configuration's, an agent record's), and what is resolved is read only.
+   */
+  readonly #resolved = new WeakMap<object, Map<PiiPolicy | undefined, ResolvedPiiPolicy | undefined>>();
 
   constructor(config: PiiConfig) {
     this.#config = config;
@@ -129,12 +138,22 @@ export class PiiPolicies {
     // Tenant ids come from tokens: looked up as own keys only (`constructor` is a name too).
     const tenantPolicy = Object.hasOwn(this.#config.tenants, tenant) ? this.#config.tenants[tenant] : undefined;
     const agent = this.#agentPolicy(agentDeclared);
-    const resolved = resolvePiiPolicy([this.#config.default, tenantPolicy, agent.policy]);
+    const agentKey = agent.policy ?? NO_AGENT_POLICY;
+    let byTenant = this.#resolved.get(agentKey);
+    if (byTenant === undefined) {
+      byTenant = new Map();
+      this.#resolved.set(agentKey, byTenant);
+    }
+    let resolved = byTenant.get(tenantPolicy);
+    if (resolved === undefined && !byTenant.has(tenantPolicy)) {
+      resolved = resolvePiiPolicy([this.#config.default, tenantPolicy, agent.policy]);
+      byTenant.set(tenantPolicy, resolved);
+    }
     return agent.problem === undefined ? { resolved } : { resolved, problem: agent.problem };
   }
 
   #agentPolicy(declared: unknown): { policy?: PiiPolicy; problem?: string } {
-    if (declared === undefined) return {};
+    if (declared === undefined) return NO_AGENT_POLICY;
     if (declared === null || typeof declared !== 'object') return parsePiiPolicy(declared, 'metadata.pii');
     let known = this.#declared.get(declared);
     if (known === undefined) {

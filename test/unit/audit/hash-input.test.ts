@@ -22,6 +22,18 @@ test('keys sort by UTF-16 code units, as RFC 8785 prescribes', () => {
   assert.equal(canonicalJson({ '\u00e9': 1, z: 2, '\ud83d\ude00': 3, A: 4 }), '{"A":4,"z":2,"\u00e9":1,"\ud83d\ude00":3}');
 });
 
+test('keys are in the default sort order for objects of a few keys and of many, index-like keys included', () => {
+  for (const size of [0, 1, 2, 5, 16, 17, 40]) {
+    const keys = Array.from({ length: size }, (_, i) => [`k${(i * 7919) % 101}`, String((i * 31) % 23), '\ud800x', 'Z', '_'][i % 5]! + (i >= 5 ? String(i) : ''));
+    const object = Object.fromEntries(keys.map((key, i) => [key, i]));
+    const expected = `{${Object.keys(object)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${object[key]}`)
+      .join(',')}}`;
+    assert.equal(canonicalJson(object), expected, `${size} keys`);
+  }
+});
+
 test('undefined members are dropped, and become null inside arrays, as in JSON.stringify', () => {
   assert.equal(canonicalJson({ a: undefined, b: [undefined, () => 1], c: 1 }), '{"b":[null,null],"c":1}');
   assert.equal(canonicalJson({ when: new Date(0) }), '{"when":"1970-01-01T00:00:00.000Z"}');

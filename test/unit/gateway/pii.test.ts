@@ -263,4 +263,15 @@ describe('PII policies of a call', () => {
     assert.deepEqual(Object.fromEntries(bad.resolved!.actions), { email: 'log' });
     assert.equal(new PiiPolicies(piiConfigSchema.parse({})).forCall('acme', undefined).resolved, undefined);
   });
+
+  test('a call resolves what an earlier call with the same tenant and agent policies resolved, and no other', () => {
+    const policies = new PiiPolicies(piiConfigSchema.parse({ default: { action: 'log', kinds: ['email'] }, tenants: { acme: { action: 'redact', kinds: ['phone'] } } }));
+    const agent = { action: 'block', kinds: ['card'] };
+    const first = policies.forCall('acme', agent).resolved;
+    assert.equal(policies.forCall('acme', agent).resolved, first);
+    assert.deepEqual(Object.fromEntries(policies.forCall('other', agent).resolved!.actions), { email: 'log', card: 'block' });
+    assert.deepEqual(Object.fromEntries(policies.forCall('acme', undefined).resolved!.actions), { email: 'log', phone: 'redact' });
+    assert.deepEqual(Object.fromEntries(policies.forCall('acme', { action: 'block', kinds: ['email'] }).resolved!.actions), { email: 'block', phone: 'redact' });
+    assert.deepEqual(Object.fromEntries(policies.forCall('acme', agent).resolved!.actions), { email: 'log', phone: 'redact', card: 'block' });
+  });
 });

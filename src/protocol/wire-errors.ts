@@ -35,11 +35,32 @@ export interface RestErrorBody {
  */
 export function normalizeError(err: unknown, requestId?: string): AgentmeshError {
   if (isAgentmeshError(err)) return callerFacingError(err, requestId);
+  if (isClosedDatabaseError(err)) return Errors.shuttingDown({}, { cause: err });
   if (err instanceof A2AError) {
     const code = SDK_REASON_TO_CODE[err.reason];
     if (code) return relayed(code, err.message, { expose: true, cause: err });
   }
   return internalError(requestId, err);
+}
+
+/** What a query on a database already closed throws: Kysely's driver, and better-sqlite3's connection. */
+const CLOSED_DATABASE = new Set(['driver has already been destroyed', 'The database connection is not open']);
+
+/**
+ * A query on the database its role already closed: a handler that outlived its client while the role
+ * shut down. The role is shutting down, not failing; every binding answers the retryable
+ * shutting-down error and logs no stack.
+ */
+export function isClosedDatabaseError(err: unknown): boolean {
+  return err instanceof Error && CLOSED_DATABASE.has(err.message);
+}
+
+/**
+ * What a binding's log must hear of an error thrown in a call: false for one the caller is told as
+ * it is (exposed) and for the role shutting down; true for the rest, whose cause only the log keeps.
+ */
+export function isLoggedFailure(err: unknown): boolean {
+  return !(isAgentmeshError(err) && err.expose) && !isClosedDatabaseError(err);
 }
 
 /**

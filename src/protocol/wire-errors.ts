@@ -114,15 +114,19 @@ export function toRestError(err: unknown, requestId?: string): { statusCode: num
 }
 
 /**
- * The SDK error for an AgentmeshError, for code paths that go through the
- * SDK's v0.3 transport handlers (they map SDK errors to v0.3 wire codes).
+ * The SDK error for anything thrown, for code paths that go through the SDK's v0.3 transport
+ * handlers (they map SDK errors to v0.3 wire codes, and answer any other error with its own
+ * message). An SDK error is the SDK's to map; ours keeps its meaning; anything else is what every
+ * binding tells a client of it (the generic internal error naming `requestId`, a store's outage
+ * saying to retry), never its own words, which may name paths, statements or secrets.
  */
-export function toSdkError(err: unknown): Error {
-  if (!isAgentmeshError(err)) return err instanceof Error ? err : new Error(String(err));
-  const make = CODE_TO_SDK[err.code];
-  if (make) return new make({ message: err.message, ...(err.details ? { metadata: err.details } : {}) });
-  // Unexposed: what any binding tells a client (a store's outage says to retry; the rest is `Internal error`).
-  return new Error(callerFacingError(err).message);
+export function toSdkError(err: unknown, requestId?: string): Error {
+  if (err instanceof A2AError) return err;
+  if (isAgentmeshError(err)) {
+    const make = CODE_TO_SDK[err.code];
+    if (make) return new make({ message: err.message, ...(err.details ? { metadata: err.details } : {}) });
+  }
+  return new Error(normalizeError(err, requestId).message);
 }
 
 const A2A_REASONS = new Set([

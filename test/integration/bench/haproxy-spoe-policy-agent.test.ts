@@ -227,12 +227,22 @@ describe("HAProxy with the policy agent (per-call): the gateway's other policies
     const ok = await call(`${haproxy.origin}/agents/echo`, { 'x-api-key': key }, textMessage('hello'));
     const body = (await ok.json()) as any;
     assert.equal(body.result?.task?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(body));
-    const wrong = await call(`${haproxy.origin}/agents/echo`, { 'x-api-key': `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}` }, textMessage('hello'));
+    const wrongKey = { 'x-api-key': `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}` };
+    const wrong = await call(`${haproxy.origin}/agents/echo`, wrongKey, textMessage('hello'));
     const refusal = (await wrong.json()) as any;
     assert.equal(wrong.status, 401);
     assert.match(wrong.headers.get('www-authenticate') ?? '', /^Bearer realm="agentmesh", error="invalid_token"/);
-    assert.match(wrong.headers.get('content-type') ?? '', /^application\/json/);
     assert.equal(refusal.jsonrpc, '2.0');
+    // The content type the gateway answers the same refusal with, in each binding (v1 HTTP+JSON's is application/a2a+json).
+    const direct = await call(`${mesh.gw.url}/agents/echo`, wrongKey, textMessage('hello'));
+    await direct.arrayBuffer();
+    assert.equal(wrong.headers.get('content-type'), direct.headers.get('content-type'));
+    const rest = (origin: string) => fetch(`${origin}/agents/echo/message:send`, { method: 'POST', headers: { 'content-type': 'application/a2a+json', 'a2a-version': '1.0', ...wrongKey }, body: JSON.stringify({ message: textMessage('hello') }) });
+    const [restThrough, restDirect] = [await rest(haproxy.origin), await rest(mesh.gw.url)];
+    const [restBody, restDirectBody] = [(await restThrough.json()) as any, (await restDirect.json()) as any];
+    assert.equal(restThrough.status, restDirect.status);
+    assert.equal(restThrough.headers.get('content-type'), restDirect.headers.get('content-type'));
+    assert.equal(restBody.error.status, restDirectBody.error.status);
   });
 
   test("a message its skill's input schema refuses is answered as the gateway answers it, in the caller's binding, and never reaches the agent", async () => {

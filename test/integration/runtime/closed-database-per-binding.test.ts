@@ -5,41 +5,28 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { GetTaskRequest } from '@a2a-js/sdk';
 import { A2AError } from '@a2a-js/sdk/errors';
 import { connectAgent } from '../../../src/cli/index.js';
-import { createLogger } from '../../../src/observability/index.js';
-import { createRuntime, type Runtime } from '../../../src/runtime/index.js';
-import { createDatabase, type Database } from '../../../src/storage/index.js';
-import { memoryDestination } from '../../helpers/memory-log.js';
-import { rpc, testAgent } from '../../helpers/runtime-fixture.js';
+import { rpc, startRuntimeOnDatabase } from '../../helpers/runtime-fixture.js';
 
 const SHUTTING_DOWN = /shutting down; retry on another instance/;
 
 describe('a call on a database the role already closed', () => {
-  const log = memoryDestination();
-  let dataDir: string;
-  let database: Database;
-  let runtime: Runtime;
+  let env: Awaited<ReturnType<typeof startRuntimeOnDatabase>>;
   let url: string;
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-closed-db-'));
-    database = await createDatabase({ sqlitePath: join(dataDir, 'mesh.db') });
-    runtime = await createRuntime({ agents: [testAgent], database, logger: createLogger({ level: 'info', destination: log.stream }), config: { port: 0, host: '127.0.0.1', dataDir, grpcPort: 0 } });
-    ({ url } = await runtime.listen());
-    await database.close();
+    env = await startRuntimeOnDatabase({ grpcPort: 0 });
+    ({ url } = env);
+    await env.database.close();
   });
   after(async () => {
-    await runtime.close().catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
+    await env.close();
   });
 
   /** The log lines of failed calls (level error and above): none is expected. */
-  const failures = () => log.records().filter((r) => typeof r['level'] === 'number' && r['level'] >= 50 && /failed/.test(String(r['msg'])));
+  const failures = () => env.log.records().filter((r) => typeof r['level'] === 'number' && r['level'] >= 50 && /failed/.test(String(r['msg'])));
 
   test('JSON-RPC answers the shutting-down error, UNAVAILABLE, and logs no failure', async () => {
     const { body } = await rpc(url, 'GetTask', { id: 'any' });

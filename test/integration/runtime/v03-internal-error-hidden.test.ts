@@ -5,39 +5,25 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createLogger } from '../../../src/observability/index.js';
-import { createRuntime, type Runtime } from '../../../src/runtime/index.js';
-import { createDatabase, type Database } from '../../../src/storage/index.js';
-import { memoryDestination } from '../../helpers/memory-log.js';
-import { rpc, testAgent, userMessage } from '../../helpers/runtime-fixture.js';
+import { rpc, startRuntimeOnDatabase, userMessage } from '../../helpers/runtime-fixture.js';
 
 /** A secret-looking value; the parser quotes the first ten characters of what it could not parse. */
 const SECRET = 'sk_live_4f';
 
 describe('an internal error on the v0.3 bindings', () => {
-  const log = memoryDestination();
-  let dataDir: string;
-  let database: Database;
-  let runtime: Runtime;
+  let env: Awaited<ReturnType<typeof startRuntimeOnDatabase>>;
   let url: string;
   let taskId: string;
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-v03-internal-'));
-    database = await createDatabase({ sqlitePath: join(dataDir, 'mesh.db') });
-    runtime = await createRuntime({ agents: [testAgent], database, logger: createLogger({ level: 'info', destination: log.stream }), config: { port: 0, host: '127.0.0.1', dataDir } });
-    ({ url } = await runtime.listen());
+    env = await startRuntimeOnDatabase();
+    ({ url } = env);
     const { body } = await rpc(url, 'SendMessage', { message: userMessage('hi') });
     taskId = body.result.task.id;
     // A snapshot that no longer parses: the parser's error quotes its first characters.
-    database.sqlite!.prepare('UPDATE tasks SET snapshot = ? WHERE id = ?').run(`${SECRET}9a is stored here`, taskId);
+    env.database.sqlite!.prepare('UPDATE tasks SET snapshot = ? WHERE id = ?').run(`${SECRET}9a is stored here`, taskId);
   });
   after(async () => {
-    await runtime.close();
-    await database.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await env.close();
   });
 
   /** The v1.0 answer's words, which v0.3 must match. */
@@ -51,7 +37,7 @@ describe('an internal error on the v0.3 bindings', () => {
     const { body } = await rpc(url, 'tasks/get', { id: taskId }, { 'A2A-Version': '0.3', 'x-request-id': 'req-v03' });
     assert.doesNotMatch(JSON.stringify(body), new RegExp(SECRET));
     assert.equal(body.error.message, 'Internal error (request id req-v03)');
-    const logged = log.records().find((r) => r['reqId'] === 'req-v03' && r['msg'] === 'v0.3 request failed');
+    const logged = env.log.records().find((r) => r['reqId'] === 'req-v03' && r['msg'] === 'v0.3 request failed');
     assert.match(JSON.stringify(logged?.['err']), new RegExp(SECRET), 'the cause is in the log');
   });
 

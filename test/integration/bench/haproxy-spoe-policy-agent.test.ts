@@ -58,10 +58,30 @@ async function settled(mesh: GatewayMesh, charged: number, start: number): Promi
   });
 }
 
+/** HAProxy in `mode` with the policy agent over `mesh`'s gateway, in a folder of its own; `stop` undoes all three. */
+async function startSpoe(mesh: GatewayMesh, mode: SpoeMode): Promise<{ haproxy: NativeRelay; agent: Awaited<ReturnType<typeof startPolicyAgentServer>>; stop: () => Promise<void> }> {
+  const agent = await startPolicyAgentServer(mesh.gw.gateway, { cacheVerdicts: mode === 'cached' });
+  const dir = await mkdtemp(join(tmpdir(), 'agentmesh-spoe-'));
+  const close = async (haproxy?: NativeRelay) => {
+    await haproxy?.stop();
+    await agent.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  const started = await startHaproxySpoe({ dir, upstream: mesh.host.url, gateway: mesh.gw.url, agentPort: agent.server.port, mode }).catch(async (err: unknown) => {
+    await close();
+    throw err;
+  });
+  if ('missing' in started) {
+    await close();
+    throw new Error(started.missing);
+  }
+  return { haproxy: started, agent, stop: () => close(started) };
+}
+
 for (const mode of ['per-call', 'cached'] as SpoeMode[]) {
   describe(`HAProxy with the policy agent (${mode})`, () => {
     let mesh: GatewayMesh;
-    let dir: string;
+    let spoe: Awaited<ReturnType<typeof startSpoe>>;
     let haproxy: NativeRelay;
     let agent: Awaited<ReturnType<typeof startPolicyAgentServer>>;
     let url: string;
@@ -71,19 +91,14 @@ for (const mode of ['per-call', 'cached'] as SpoeMode[]) {
       mesh = await startGatewayMesh({ agents: [echo] });
       await topUp(mesh.gw.url, 'acme', 100);
       token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'caller', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
-      agent = await startPolicyAgentServer(mesh.gw.gateway, { cacheVerdicts: mode === 'cached' });
-      dir = await mkdtemp(join(tmpdir(), 'agentmesh-spoe-'));
-      const started = await startHaproxySpoe({ dir, upstream: mesh.host.url, gateway: mesh.gw.url, agentPort: agent.server.port, mode });
-      if ('missing' in started) throw new Error(started.missing);
-      haproxy = started;
+      spoe = await startSpoe(mesh, mode);
+      ({ haproxy, agent } = spoe);
       url = `${haproxy.origin}/agents/echo`;
     });
 
     after(async () => {
-      await haproxy?.stop();
-      await agent?.close();
+      await spoe?.stop();
       await mesh?.close();
-      if (dir) await rm(dir, { recursive: true, force: true });
     });
 
     test('the runtime behind it refuses a call without the gateway assertion', async () => {
@@ -190,7 +205,7 @@ function amountMessage(amount: unknown): Record<string, unknown> {
 
 describe("HAProxy with the policy agent (per-call): the gateway's other policies, through HAProxy", () => {
   let mesh: GatewayMesh;
-  let dir: string;
+  let spoe: Awaited<ReturnType<typeof startSpoe>>;
   let haproxy: NativeRelay;
   let agent: Awaited<ReturnType<typeof startPolicyAgentServer>>;
   let token: string;
@@ -206,18 +221,13 @@ describe("HAProxy with the policy agent (per-call): the gateway's other policies
     });
     for (const tenant of ['acme', 'globex', 'initech']) await topUp(mesh.gw.url, tenant, 100);
     token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'caller', tenant: 'acme', scopes }));
-    agent = await startPolicyAgentServer(mesh.gw.gateway);
-    dir = await mkdtemp(join(tmpdir(), 'agentmesh-spoe-'));
-    const started = await startHaproxySpoe({ dir, upstream: mesh.host.url, gateway: mesh.gw.url, agentPort: agent.server.port, mode: 'per-call' });
-    if ('missing' in started) throw new Error(started.missing);
-    haproxy = started;
+    spoe = await startSpoe(mesh, 'per-call');
+    ({ haproxy, agent } = spoe);
   });
 
   after(async () => {
-    await haproxy?.stop();
-    await agent?.close();
+    await spoe?.stop();
     await mesh?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   test('an API key authenticates a call; a key with a wrong secret is refused 401 with the challenge', async () => {

@@ -25,6 +25,9 @@ import { buildCallContext, callerOf, requestVersion, type Authenticate } from '.
 import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
 
 /** Options of {@link registerRestRoutes}. */
+
+/** The action suffix of `/tasks/{id}:subscribe`. */
+const SUBSCRIBE_SUFFIX = ':subscribe';
 export interface RestRouteOptions {
   handler: AgentRequestHandler;
   authenticate: Authenticate;
@@ -78,6 +81,14 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
 
   app.get('/tasks/:id', route(async (request, reply, context) => {
     const { id } = request.params as { id: string };
+    // The proto's HTTP rule subscribes with GET where the specification's table says POST; the SDK's
+    // server answers both, so a client built from either finds the stream here (ADR 0062).
+    if (id.endsWith(SUBSCRIBE_SUFFIX)) {
+      const taskId = id.slice(0, -SUBSCRIBE_SUFFIX.length);
+      validateParams('SubscribeToTask', { id: taskId });
+      await stream(request, reply, options.sse, handler.subscribe(SubscribeToTaskRequest.fromJSON({ id: taskId }), context));
+      return;
+    }
     const params = validateParams('GetTask', { ...typedQuery(request.query, { historyLength: 'int' }), id });
     send(reply, JSON.stringify(Task.toJSON(await handler.getTask(GetTaskRequest.fromJSON(params), context))));
   }));

@@ -4,7 +4,9 @@
  * together): whatever the batch holds, each key is charged once, with the
  * columns it was settled with, and the books balance. Batches span several
  * statements (more than 64 spends), repeat keys, reuse keys settled or
- * refunded before, and hold keys with lone surrogates.
+ * refunded before, and hold keys with lone surrogates. The usual batch
+ * (no key of it in the ledger) is written without reading its keys first,
+ * in a savepoint undone when a key turns out taken (ADR 0062).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,6 +78,20 @@ describe('a lease batch on SQLite charges each key once', () => {
     const result = await ledger.spendLease(leaseKey, spends);
     assert.deepEqual(result.charged, [false, true, false, ...Array.from({ length: 70 }, () => true), false, false]);
     assert.equal(result.leaseHeld, 5_000 - 7 * 2 - 7 * 71);
+    assert.equal((await ledger.reconcile()).ok, true);
+  });
+
+  test('a key taken in a later statement of the batch: what the earlier statements inserted is undone, then each key charged once (ADR 0062)', async () => {
+    const leaseKey = await lease(5_000);
+    assert.deepEqual((await ledger.spendLease(leaseKey, [spend('late:taken')])).charged, [true]);
+    const before = await ledger.balance('acme');
+    const spends = [...Array.from({ length: 100 }, (_, i) => spend(`late:${i}`)), spend('late:taken'), spend('late:last')];
+    const result = await ledger.spendLease(leaseKey, spends);
+    assert.deepEqual(result.charged, [...Array.from({ length: 100 }, () => true), false, true]);
+    assert.equal(result.leaseHeld, 5_000 - 7 - 7 * 101);
+    assert.equal((await ledger.balance('acme')).milliCredits, before.milliCredits - 7 * 101);
+    const count = database.sqlite!.prepare("select count(*) as n from credit_reservations where key like 'late:%'").get() as { n: number };
+    assert.equal(count.n, 102);
     assert.equal((await ledger.reconcile()).ok, true);
   });
 

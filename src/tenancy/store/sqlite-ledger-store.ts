@@ -65,10 +65,6 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
   readonly #settledRows: unknown[] = [];
   /** Reservations by a list of keys, by list length, prepared when first needed. */
   readonly #byKeys: (Statement<ReservationRow> | undefined)[] = [];
-  /** The same inserts, skipping a row whose key is taken: the usual lease batch's, which then counts what went in. */
-  readonly #freshInserts: (Statement | undefined)[] = [];
-  /** The usual lease batch in a savepoint of the batch's transaction: undefined, with nothing written, when a key was taken. */
-  readonly #spendFresh: (lease: ReservationRow, spends: readonly LeaseSpend[], now: number) => SpendLeaseResult | undefined;
 
   constructor(database: Database, defaultThreshold: number) {
     super(database.db);
@@ -77,15 +73,6 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
     this.#s = prepare(this.#raw);
     this.#commitBatch = this.#raw.transaction((batch: Pending[]) => batch.map((p) => p.run()));
     this.#commitOne = this.#raw.transaction((run: () => Outcome<unknown>) => run());
-    const fresh = this.#raw.transaction((lease: ReservationRow, spends: readonly LeaseSpend[], now: number) => this.#spendFreshKeys(lease, spends, now));
-    this.#spendFresh = (lease, spends, now) => {
-      try {
-        return fresh(lease, spends, now);
-      } catch (err) {
-        if (err instanceof KeyTaken) return undefined;
-        throw err;
-      }
-    };
   }
 
   reserve(input: ReserveInput, now: number): Promise<ReserveResult> {
@@ -136,9 +123,6 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
     return this.#enqueue<SpendLeaseResult>(() => {
       const found = this.#s.reservationByKey.get(leaseKey);
       const lease = found?.status === 'held' ? found : undefined;
-      // The usual batch (the lease held, no key of it in the ledger yet) without reading its keys first (ADR 0062).
-      const usual = lease === undefined ? undefined : this.#spendFresh(lease, spends, now);
-      if (usual !== undefined) return { value: usual };
       const used = this.#usedKeys(spends);
       let left = lease?.held ?? 0;
       let spent = 0;
@@ -191,61 +175,6 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
       const after = { ...lease, held: left };
       return { value: { lease: after, charged, ...(balance ? this.#afterMove(balance, now) : { balance: undefined, crossing: undefined }) } };
     });
-  }
-
-  /**
-   * A lease batch whose keys are all new to the ledger, as the general path
-   * below writes it, without first reading which keys are taken: each
-   * settled row is inserted unless its key is (`on conflict do nothing`),
-   * and when fewer rows went in than were sent, a key was taken (a retry
-   * settled, or refunded, on another replica) and KeyTaken rolls the
-   * savepoint back: the general path answers that batch. Run in a
-   * savepoint of the batch's transaction (better-sqlite3 nests it so).
-   */
-  #spendFreshKeys(lease: ReservationRow, spends: readonly LeaseSpend[], now: number): SpendLeaseResult {
-    let left = lease.held;
-    let spent = 0;
-    const byAgent = new Map<string, number>();
-    const settled = this.#settledRows;
-    settled.length = 0;
-    const charged = new Array<boolean>(spends.length);
-    // The key as SQLite stores it (binding makes a lone surrogate U+FFFD): twice in one batch is charged once.
-    const seen = new Set<string>();
-    for (let i = 0; i < spends.length; i++) {
-      const spend = spends[i]!;
-      const stored = spend.key.toWellFormed();
-      if (seen.has(stored)) {
-        charged[i] = false;
-        continue;
-      }
-      seen.add(stored);
-      const c = Math.min(spend.charged, left);
-      settled.push(uuidv7(), spend.key, spend.tenant, spend.agent, spend.skill, spend.clientId ?? null, spend.held, c, spend.requested, spend.state ?? null, spend.createdAt, now);
-      left -= c;
-      spent += c;
-      if (c > 0) byAgent.set(spend.agent, (byAgent.get(spend.agent) ?? 0) + c);
-      charged[i] = true;
-    }
-    const rows = settled.length / SETTLED_COLUMNS;
-    let inserted = 0;
-    try {
-      for (let start = 0; start < rows; start += ROWS_PER_INSERT) {
-        const end = Math.min(start + ROWS_PER_INSERT, rows);
-        const statement = (this.#freshInserts[end - start] ??= this.#raw.prepare(INSERT_SETTLED + new Array<string>(end - start).fill(SETTLED_VALUES).join(', ') + ' on conflict (key) do nothing'));
-        inserted += statement.run(rows <= ROWS_PER_INSERT ? settled : settled.slice(start * SETTLED_COLUMNS, end * SETTLED_COLUMNS)).changes;
-      }
-    } finally {
-      settled.length = 0;
-    }
-    if (inserted !== rows) throw new KeyTaken();
-    for (const [agent, sum] of byAgent) this.#journal('settle', lease.tenant, lease.id, null, now, closePostings(lease.tenant, agent, sum, sum));
-    let balance: BalanceRow | undefined;
-    if (spent > 0) {
-      this.#s.shrinkHold.run(spent, lease.id);
-      balance = returned(this.#s.release.get(spent, 0, now, lease.tenant));
-    }
-    const after = { ...lease, held: left };
-    return { lease: after, charged, ...(balance ? this.#afterMove(balance, now) : { balance: undefined, crossing: undefined }) };
   }
 
   /**
@@ -459,6 +388,3 @@ function prepare(db: Sqlite) {
     balance: db.prepare<unknown[], BalanceRow>('select * from credit_balances where tenant = ?'),
   };
 }
-
-/** A key of a lease batch was in the ledger already: its savepoint is rolled back and the general path writes the batch. */
-class KeyTaken extends Error {}

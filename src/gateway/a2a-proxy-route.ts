@@ -134,7 +134,12 @@ function decodedName(raw: string): string {
   }
 }
 
-async function runSteps(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
+/**
+ * The first steps of every call, before it is authenticated: admitted while the audit keeps up, read as a
+ * request, and routed to an agent the directory holds and has not disabled (`c.route`). The bench's SPOE
+ * policy agent takes the same steps.
+ */
+export function routeCall(c: GatewayCall, o: Pick<ProxyDeps, 'audit' | 'router'>): void {
   // No call goes unaudited: when the audit store falls behind, calls wait outside.
   if (o.audit.pending >= AUDIT_BACKLOG_LIMIT) {
     throw Errors.auditBehind({});
@@ -147,6 +152,11 @@ async function runSteps(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
   if (!route && !o.router.ready()) throw Errors.directoryNotLoaded({});
   if (!route || route.record.status === 'disabled') throw agentNotFound(c.agent);
   c.route = route;
+}
+
+async function runSteps(c: GatewayCall, o: A2aProxyOptions): Promise<void> {
+  routeCall(c, o);
+  const reading = c.reading;
   if (reading.binding === 'ACP') {
     checkAcpCall(c);
     if (reading.operation === 'GetAgentCard') return answerAcpDiscovery(c);

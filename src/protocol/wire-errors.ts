@@ -35,11 +35,32 @@ export interface RestErrorBody {
  */
 export function normalizeError(err: unknown, requestId?: string): AgentmeshError {
   if (isAgentmeshError(err)) return callerFacingError(err, requestId);
+  if (isClosedDatabaseError(err)) return Errors.shuttingDown({}, { cause: err });
   if (err instanceof A2AError) {
     const code = SDK_REASON_TO_CODE[err.reason];
     if (code) return relayed(code, err.message, { expose: true, cause: err });
   }
   return internalError(requestId, err);
+}
+
+/** What a query on a database already closed throws: Kysely's driver, and better-sqlite3's connection. */
+const CLOSED_DATABASE = new Set(['driver has already been destroyed', 'The database connection is not open']);
+
+/**
+ * A query on the database its role already closed: a handler that outlived its client while the role
+ * shut down. The role is shutting down, not failing; every binding answers the retryable
+ * shutting-down error and logs no stack.
+ */
+export function isClosedDatabaseError(err: unknown): boolean {
+  return err instanceof Error && CLOSED_DATABASE.has(err.message);
+}
+
+/**
+ * What a binding's log must hear of an error thrown in a call: false for one the caller is told as
+ * it is (exposed) and for the role shutting down; true for the rest, whose cause only the log keeps.
+ */
+export function isLoggedFailure(err: unknown): boolean {
+  return !(isAgentmeshError(err) && err.expose) && !isClosedDatabaseError(err);
 }
 
 /**
@@ -93,15 +114,19 @@ export function toRestError(err: unknown, requestId?: string): { statusCode: num
 }
 
 /**
- * The SDK error for an AgentmeshError, for code paths that go through the
- * SDK's v0.3 transport handlers (they map SDK errors to v0.3 wire codes).
+ * The SDK error for anything thrown, for code paths that go through the SDK's v0.3 transport
+ * handlers (they map SDK errors to v0.3 wire codes, and answer any other error with its own
+ * message). An SDK error is the SDK's to map; ours keeps its meaning; anything else is what every
+ * binding tells a client of it (the generic internal error naming `requestId`, a store's outage
+ * saying to retry), never its own words, which may name paths, statements or secrets.
  */
-export function toSdkError(err: unknown): Error {
-  if (!isAgentmeshError(err)) return err instanceof Error ? err : new Error(String(err));
-  const make = CODE_TO_SDK[err.code];
-  if (make) return new make({ message: err.message, ...(err.details ? { metadata: err.details } : {}) });
-  // Unexposed: what any binding tells a client (a store's outage says to retry; the rest is `Internal error`).
-  return new Error(callerFacingError(err).message);
+export function toSdkError(err: unknown, requestId?: string): Error {
+  if (err instanceof A2AError) return err;
+  if (isAgentmeshError(err)) {
+    const make = CODE_TO_SDK[err.code];
+    if (make) return new make({ message: err.message, ...(err.details ? { metadata: err.details } : {}) });
+  }
+  return new Error(normalizeError(err, requestId).message);
 }
 
 const A2A_REASONS = new Set([

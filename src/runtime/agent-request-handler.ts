@@ -20,7 +20,7 @@ import {
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { uuidv7 } from '../storage/index.js';
 import { LegacyA2AError } from '@a2a-js/sdk/compat/v0_3/server';
-import { invalidParams, requireMessage, stateName, toJsonRpcErrorObject, toSdkError, Errors, ErrorCodes, errorMessage, isAgentmeshError, isRecord } from '../protocol/index.js';
+import { invalidParams, requireMessage, stateName, toJsonRpcErrorObject, toSdkError, isLoggedFailure, Errors, ErrorCodes, errorMessage, isAgentmeshError, isRecord } from '../protocol/index.js';
 import type { PushStore, TaskStore, Bus } from '../storage/index.js';
 import type { AgentDefinition } from '../contracts/agent/index.js';
 import type { CallInfo } from './call-info.js';
@@ -46,6 +46,8 @@ export const CTX = {
   seq: 'agentmesh.seq',
   /** Returns the AbortSignal of the HTTP request (client went away); made on first call. */
   signal: 'agentmesh.signal',
+  /** The request's id: what a generic internal error names, for the log to find its cause. */
+  requestId: 'agentmesh.requestId',
 } as const;
 
 /** Options of {@link AgentRequestHandler}. */
@@ -178,7 +180,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
       const message = requireMessage(params);
       outcome = await this.#o.engine.send(this.name, message, callOf(context), this.#sendOptions(params, context, options?.taskOnly !== true));
     } catch (err) {
-      throw isLegacy(context) ? toLegacyError(err) : err;
+      throw forTransport(err, context);
     }
     if ('reply' in outcome) {
       yield { seq: 0, kind: 'reply', payload: `{"message":${JSON.stringify(Message.toJSON(outcome.reply))}}`, state: undefined };
@@ -266,7 +268,7 @@ export class AgentRequestHandler implements A2ARequestHandler {
         throw Errors.taskNothingToSubscribe({ taskId: row.id, state: row.state });
       }
     } catch (err) {
-      throw isLegacy(context) ? toLegacyError(err) : err;
+      throw forTransport(err, context);
     }
     if (lastEventId === undefined) {
       // The current Task first (A2A §3.1.6), with the id of the last event it includes.
@@ -414,8 +416,18 @@ async function sdkErrors<T>(context: ServerCallContext, fn: () => Promise<T>): P
   try {
     return await fn();
   } catch (err) {
-    throw isLegacy(context) ? toLegacyError(err) : err;
+    throw forTransport(err, context);
   }
+}
+
+/**
+ * An error as the call's transport takes it: as it is for v1, the SDK's for its v0.3 transports.
+ * Those answer without our routes seeing the error, so the cause of an internal one is logged here.
+ */
+function forTransport(err: unknown, context: ServerCallContext): unknown {
+  if (!isLegacy(context)) return err;
+  if (isLoggedFailure(err)) callOf(context).log?.error({ err }, 'v0.3 request failed');
+  return toLegacyError(err, context.state.get(CTX.requestId) as string | undefined);
 }
 
 const isLegacy = (context: ServerCallContext): boolean => context.requestedVersion.startsWith('0.');
@@ -425,8 +437,8 @@ const isLegacy = (context: ServerCallContext): boolean => context.requestedVersi
  * retry-only call that is not a retry, ADR 0046, third addendum) has no SDK
  * class: it keeps its own JSON-RPC code and data, as the gateway answers it.
  */
-function toLegacyError(err: unknown): Error {
-  if (!isAgentmeshError(err) || err.code !== ErrorCodes.TENANCY_INSUFFICIENT_CREDITS) return toSdkError(err);
+function toLegacyError(err: unknown, requestId: string | undefined): Error {
+  if (!isAgentmeshError(err) || err.code !== ErrorCodes.TENANCY_INSUFFICIENT_CREDITS) return toSdkError(err, requestId);
   const wire = toJsonRpcErrorObject(err);
   // The SDK types `data` as an object but relays it as given; ours is the array of details the gateway sends too.
   return new LegacyA2AError(wire.code, wire.message, wire.data as unknown as Record<string, unknown> | undefined);

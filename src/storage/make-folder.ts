@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { errorCode } from '../protocol/index.js';
 
 /**
  * Makes `dir` and the parents it lacks, one level at a time, as
@@ -12,6 +11,9 @@ import { errorCode } from '../protocol/index.js';
  * Throws the system's error (EEXIST when `dir` is a file, ENOTDIR when a
  * parent is one, EACCES, ENOENT); a folder another process made meanwhile
  * is fine.
+ *
+ * Imports nothing but Node's own modules: the CLI's launcher makes its code
+ * cache's folder with it before anything else loads.
  *
  * @example
  * makeFolderSync(dataDir, 0o700); // the data dir, private
@@ -29,7 +31,7 @@ export function makeFolderSync(dir: string, mode?: number): void {
     try {
       mkdirSync(folder, mode === undefined ? undefined : { mode });
     } catch (err) {
-      if (errorCode(err) !== 'EEXIST' || !statSync(folder).isDirectory()) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(folder).isDirectory()) throw err;
     }
   }
 }

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, defineAgent, type AgentDefinition, type Runtime, type RuntimeConfigInput, type SkillContext } from '../../src/runtime/index.js';
 import type { Latches } from './latches.js';
-import type { Logger } from '../../src/observability/index.js';
+import { createLogger, type Logger } from '../../src/observability/index.js';
+import { createDatabase, type Database } from '../../src/storage/index.js';
+import { memoryDestination } from './memory-log.js';
 
 /** Resolves when `signal` aborts: how a test handler holds until its task is canceled. */
 export function untilAborted(signal: AbortSignal): Promise<void> {
@@ -172,6 +174,30 @@ export async function startRuntime(
     dataDir,
     close: async () => {
       await runtime.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Starts the test agent on port 0 over a SQLite database the test holds (to alter, or close under the
+ * running runtime), logging at info into `log`; `close` closes the runtime, then the database.
+ */
+export async function startRuntimeOnDatabase(config: RuntimeConfigInput = {}): Promise<{ runtime: Runtime; url: string; database: Database; log: ReturnType<typeof memoryDestination>; close: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-test-'));
+  const log = memoryDestination();
+  const database = await createDatabase({ sqlitePath: join(dataDir, 'mesh.db') });
+  const runtime = await createRuntime({ agents: [testAgent], database, logger: createLogger({ level: 'info', destination: log.stream }), config: { port: 0, host: '127.0.0.1', dataDir, ...config } });
+  const { url } = await runtime.listen();
+  return {
+    runtime,
+    url,
+    database,
+    log,
+    close: async () => {
+      // A test may have closed the database under the runtime: the runtime's last writes then fail.
+      await runtime.close().catch(() => undefined);
+      await database.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -6,31 +6,19 @@
  * same transaction, whenever the row holds that very card; what every reader
  * of the log gets is unchanged, byte for byte.
  */
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgentCard } from '@a2a-js/sdk';
-import pg from 'pg';
 import { RegistryStore, type AgentDecision } from '../../src/registry/store/registry-store.js';
-import { cardToJsonText, recordToJsonText, type AgentRecord } from '../../src/contracts/registry/index.js';
-import { databaseBackends, type OpenedDatabase } from '../helpers/database-backends.js';
+import { cardToJsonText, recordToJsonText } from '../../src/contracts/registry/index.js';
+import { databaseBackends } from '../helpers/database-backends.js';
+import { pgStatementsDuring, register as registerWith, registryStoreOn } from '../helpers/registry-store-writes.js';
 import { sampleCard } from '../helpers/registry-fixture.js';
 
 /** What pg sends while `run` runs: each statement's text and its parameter values. */
 async function captureSent<T>(run: () => Promise<T>): Promise<{ result: T; sent: string[] }> {
-  const sent: string[] = [];
-  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-  (pg.Client.prototype as { query: (...args: unknown[]) => unknown }).query = function (this: unknown, ...args: unknown[]) {
-    const [first, second] = args;
-    const text = typeof first === 'string' ? first : String((first as { text?: unknown }).text);
-    const values = (Array.isArray(second) ? second : ((first as { values?: unknown[] }).values ?? [])) as unknown[];
-    sent.push(text, ...values.map((v) => (v === null || v === undefined ? '' : String(v))));
-    return query.apply(this, args);
-  };
-  try {
-    return { result: await run(), sent };
-  } finally {
-    (pg.Client.prototype as { query: unknown }).query = query;
-  }
+  const { result, statements } = await pgStatementsDuring(run);
+  return { result, sent: statements.flatMap((s) => [s.text, ...s.values.map((v) => (v === null || v === undefined ? '' : String(v)))]) };
 }
 
 /** How many times `needle` occurs in what was sent. */
@@ -48,17 +36,8 @@ function cardOf(name: string, version = '1.0.0'): AgentCard {
   return AgentCard.fromJSON(sampleCard(name, { version, skills }));
 }
 
-function recordOf(name: string, card: AgentCard, now: number, revision = 1): AgentRecord {
-  const at = new Date(now).toISOString();
-  return { name, identifier: `urn:air:test:agent:${name}`, card, sourceProtocol: '1.0', signed: false, metadata: {}, status: 'active', health: 'unknown', revision, createdAt: at, updatedAt: at };
-}
-
-const register =
-  (name: string, card = cardOf(name)): AgentDecision =>
-  (current, now) => {
-    if (current) throw new Error(`${name} exists`);
-    return { kind: 'registered', record: recordOf(name, card, now) };
-  };
+/** A new agent's record, with a card of a realistic size unless given one. */
+const register = (name: string, card = cardOf(name)): AgentDecision => registerWith(name, card);
 
 const replaceCard =
   (card: AgentCard): AgentDecision =>
@@ -67,18 +46,14 @@ const replaceCard =
 for (const backend of await databaseBackends({ tmpPrefix: 'agentmesh-registry-card-' })) {
   if (backend.name !== 'postgres') continue;
   describe('a registration sends its card to PostgreSQL once', { skip: backend.skip }, () => {
-    let opened: OpenedDatabase;
+    const suite = registryStoreOn(backend);
     let store: RegistryStore;
-    before(async () => {
-      opened = await backend.open();
-      store = new RegistryStore(opened.database);
-    });
-    after(async () => {
-      await opened.dispose();
+    before(() => {
+      store = suite.store();
     });
 
     /** The log after `seq` as another replica reads it (nothing kept of these writes): from the rows. */
-    const logElsewhere = (seq: number) => new RegistryStore(opened.database).changesSince(seq, 500);
+    const logElsewhere = (seq: number) => new RegistryStore(suite.opened().database).changesSince(seq, 500);
 
     test('an agent registered with its instance: the card goes once, and each change of the log carries it', async () => {
       const seq = (await store.changeBounds()).newest;
@@ -97,7 +72,7 @@ for (const backend of await databaseBackends({ tmpPrefix: 'agentmesh-registry-ca
         logged.map((c) => c.record?.revision),
         result.changes.map((c) => c.record?.revision),
       );
-      const stored = await opened.database.db.selectFrom('registry_changes').select(['seq', 'record']).where('seq', '>', seq).orderBy('seq').execute();
+      const stored = await suite.opened().database.db.selectFrom('registry_changes').select(['seq', 'record']).where('seq', '>', seq).orderBy('seq').execute();
       assert.deepEqual(
         stored.map((row) => row.record),
         result.changes.map((c) => (c.record === undefined ? null : recordToJsonText(c.record))),

@@ -6,63 +6,26 @@
  * mates commit; and the change log holds the group's changes in the order
  * they were asked for.
  */
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgentCard } from '@a2a-js/sdk';
-import pg from 'pg';
+import { databaseBackends } from '../helpers/database-backends.js';
 import { RegistryStore, type AgentDecision } from '../../src/registry/store/registry-store.js';
-import type { AgentRecord } from '../../src/contracts/registry/index.js';
-import { databaseBackends, type OpenedDatabase } from '../helpers/database-backends.js';
 import { sampleCard } from '../helpers/registry-fixture.js';
+import { pgStatementsDuring, register, registryStoreOn } from '../helpers/registry-store-writes.js';
 
-/** The statements pg sends while `run` runs (pg does not pipeline: each is a round trip). */
+/** The statement texts pg sends while `run` runs. */
 async function countStatements<T>(run: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
-  const statements: string[] = [];
-  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-  (pg.Client.prototype as { query: (...args: unknown[]) => unknown }).query = function (this: unknown, ...args: unknown[]) {
-    const first = args[0];
-    statements.push(typeof first === 'string' ? first : String((first as { text?: unknown }).text));
-    return query.apply(this, args);
-  };
-  try {
-    return { result: await run(), statements };
-  } finally {
-    (pg.Client.prototype as { query: unknown }).query = query;
-  }
-}
-
-/** A new agent's record, refused when one of that name exists (as `PUT` in create mode is). */
-function register(name: string, cardName = name): AgentDecision {
-  return (current, now) => {
-    if (current) throw new Error(`${name} exists`);
-    const at = new Date(now).toISOString();
-    const record: AgentRecord = {
-      name,
-      identifier: `urn:air:test:agent:${name}`,
-      card: AgentCard.fromJSON(sampleCard(cardName)),
-      sourceProtocol: '1.0',
-      signed: false,
-      metadata: {},
-      status: 'active',
-      health: 'unknown',
-      revision: 1,
-      createdAt: at,
-      updatedAt: at,
-    };
-    return { kind: 'registered', record };
-  };
+  const { result, statements } = await pgStatementsDuring(run);
+  return { result, statements: statements.map((s) => s.text) };
 }
 
 for (const backend of await databaseBackends({ tmpPrefix: 'agentmesh-registry-group-' })) {
   describe(`registry store group commit: ${backend.name}`, { skip: backend.skip }, () => {
-    let opened: OpenedDatabase;
+    const suite = registryStoreOn(backend);
     let store: RegistryStore;
-    before(async () => {
-      opened = await backend.open();
-      store = new RegistryStore(opened.database);
-    });
-    after(async () => {
-      await opened.dispose();
+    before(() => {
+      store = suite.store();
     });
 
     test('16 registrations asked for together commit in one transaction of a few statements, logged in the order asked', async () => {
@@ -76,7 +39,7 @@ for (const backend of await databaseBackends({ tmpPrefix: 'agentmesh-registry-gr
       const logged = await store.changesSince(seqBefore, 100);
       assert.deepEqual(logged.map((c) => [c.kind, c.agent]), names.map((name) => ['registered', name]));
       // The log as another replica reads it (nothing kept of these writes): the records come from the rows.
-      const elsewhere = await new RegistryStore(opened.database).changesSince(seqBefore, 100);
+      const elsewhere = await new RegistryStore(suite.opened().database).changesSince(seqBefore, 100);
       assert.deepEqual(elsewhere.map((c) => [c.seq, c.agent, c.record?.name, c.record?.card.name]), logged.map((c) => [c.seq, c.agent, c.agent, c.agent]));
       for (const name of names) assert.equal((await store.getAgent(name))?.name, name);
       if (backend.name === 'postgres') {
@@ -109,7 +72,7 @@ for (const backend of await databaseBackends({ tmpPrefix: 'agentmesh-registry-gr
       const seqBefore = (await store.changeBounds()).newest;
       // PostgreSQL's text cannot hold a NUL character: that row's insert fails in the database, not in the decision.
       const bad = 'bad\u0000name';
-      const writes = [store.writeAgent('db-mate-a', register('db-mate-a')), store.writeAgent(bad, register(bad, 'bad')), store.writeAgent('db-mate-b', register('db-mate-b'))];
+      const writes = [store.writeAgent('db-mate-a', register('db-mate-a')), store.writeAgent(bad, register(bad, AgentCard.fromJSON(sampleCard('bad')))), store.writeAgent('db-mate-b', register('db-mate-b'))];
       const outcomes = await Promise.allSettled(writes);
       assert.equal(outcomes[0]!.status, 'fulfilled');
       assert.equal(outcomes[2]!.status, 'fulfilled');

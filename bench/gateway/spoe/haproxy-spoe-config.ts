@@ -18,6 +18,7 @@
  * verdict), and its response alone goes to the agent (`am-charge-group`),
  * which holds and settles the credits and audits the call.
  */
+import { A2A_JSON, PLAIN_JSON } from '../../../src/protocol/index.js';
 import { HAPROXY_BENCH_PREAMBLE } from '../haproxy-relay.js';
 import { FORWARDED_HEADERS, REFUSAL_HEADERS } from './policy-agent.js';
 import { RETURNED_STATUSES } from './spoe-exchange.js';
@@ -47,11 +48,12 @@ export function haproxySpoeConfig({ port, upstream, gateway, agentPort, spoeFile
   const { hostname: gatewayHost, port: gatewayPort } = new URL(gateway);
   const cached = mode === 'cached';
   // A call a step answered: its status, content type, body, and the headers the gateway would have sent with it.
-  const returns = RETURNED_STATUSES.map((status) => {
+  const returns = RETURNED_STATUSES.flatMap((status) => {
     const headers = (REFUSAL_HEADERS_BY_STATUS[status] ?? []).map((h) => ` hdr ${h} "%[var(txn.am.${h.replaceAll('-', '_')})]"`).join('');
-    // HAProxy takes the payload's content type as a constant: a step's answer in another (a v1 HTTP+JSON refusal's
-    // application/a2a+json) is labelled application/json here, a known difference from the gateway.
-    return `  http-request return status ${status} content-type application/json${headers} lf-string "%[var(txn.am.body)]" if { var(txn.am.verdict) -m int ${status} }`;
+    // HAProxy takes the payload's content type as a constant: one rule per type the gateway answers a refusal in
+    // (a v1 HTTP+JSON one's application/a2a+json), picked by the type the agent set; application/json otherwise.
+    const answer = (type: string, when: string) => `  http-request return status ${status} content-type ${type}${headers} lf-string "%[var(txn.am.body)]" if { var(txn.am.verdict) -m int ${status} }${when}`;
+    return [answer(A2A_JSON, ` { var(txn.am.ctype) -m beg ${A2A_JSON} }`), answer(PLAIN_JSON, '')];
   });
   const request = cached
     ? [

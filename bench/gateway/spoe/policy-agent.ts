@@ -40,7 +40,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Gateway } from '../../../src/gateway/index.js';
 import type { AuditEntry } from '../../../src/audit/index.js';
-import { AUDIT_BACKLOG_LIMIT, closeCall, failCall, openCall } from '../../../src/gateway/a2a-proxy-route.js';
+import { closeCall, failCall, openCall, routeCall } from '../../../src/gateway/a2a-proxy-route.js';
 import { callTerms } from '../../../src/gateway/call-pricing.js';
 import type { Principal } from '../../../src/gateway/identity/index.js';
 import type { GatewayCall, ProxyDeps } from '../../../src/gateway/proxy/gateway-call.js';
@@ -52,12 +52,11 @@ import { piiStep } from '../../../src/gateway/proxy/pii-step.js';
 import { approvalStep } from '../../../src/gateway/proxy/approval-step.js';
 import { reserveStep } from '../../../src/gateway/proxy/reserve-step.js';
 import { beforeRelease } from '../../../src/gateway/proxy/forward-step.js';
-import { agentNotFound } from '../../../src/gateway/proxy/refusals.js';
 import { taskChargeKey } from '../../../src/gateway/settle-or-track.js';
 import { taskEnd } from '../../../src/gateway/settlement.js';
 import { AnswerTap } from '../../../src/gateway/stream-task-tap.js';
 import { AnswerErrorWatch } from '../../../src/gateway/answer-error-watch.js';
-import { Errors, normalizeError } from '../../../src/protocol/index.js';
+import { normalizeError } from '../../../src/protocol/index.js';
 import type { SpopValue } from './spop-data.js';
 import type { SpopAction, SpopMessage } from './spop-frame.js';
 import { RETURNED_STATUSES, SpoeReply, spoeRequest } from './spoe-exchange.js';
@@ -228,13 +227,9 @@ export class PolicyAgent {
    * itself is sent there before anything is held or counted.
    */
   async #steps(c: GatewayCall, d: ProxyDeps): Promise<Outcome> {
-    if (d.audit.pending >= AUDIT_BACKLOG_LIMIT) throw Errors.auditBehind({});
+    routeCall(c, d);
     const reading = c.reading;
-    if (reading.refusal !== undefined && reading.beforeAuth) throw reading.refusal;
-    const route = d.router.agent(c.agent);
-    if (!route && !d.router.ready()) throw Errors.directoryNotLoaded({});
-    if (!route || route.record.status === 'disabled') throw agentNotFound(c.agent);
-    c.route = route;
+    const route = c.route!;
     // Cards (rewritten and signed by the gateway), the ACP door and bridged agents, and streams (settled from their events).
     if (reading.binding === 'ACP' || route.record.bridge !== undefined || reading.operation === 'GetAgentCard' || (reading.operation !== undefined && reading.streaming)) return GATEWAY;
     const authenticated = authenticateStep(c, d);

@@ -14,6 +14,7 @@ import { serveAgents, type ServeFlags } from '../serving/serve-agents.js';
 import { watchSignals } from '../serving/until-signal.js';
 import { servingContext } from '../serving/serving-output.js';
 import { listenOrClose } from '../serving/listen-or-close.js';
+import { DEFAULT_DATA_DIR, withDataDir } from '../config/data-dir.js';
 import { launchOrchestrator, printWorkflows } from './workflow/workflow-serve.js';
 
 
@@ -28,6 +29,8 @@ const common = (command: Command, defaultPort: number) =>
 /** `agentmesh serve registry|agents`: one role per process, for scale-out. */
 export function serveCommand(context: CliContext): Command {
   const ctx = servingContext(context);
+  // A data dir the role cannot use is one line naming it and its flag, not the system's error.
+  const onDataDir = <F extends { dataDir?: string }>(run: (flags: F) => Promise<void>) => (flags: F) => withDataDir(flags.dataDir ?? (ctx.io.env['AGENTMESH_DATA_DIR'] || DEFAULT_DATA_DIR), () => run(flags));
   const registry = common(new Command('registry').description('run the agent registry (discovery, health, configs, watch)'), 4100)
     .addHelpText(
       'after',
@@ -41,7 +44,7 @@ Examples:
   $ DATABASE_URL=postgres://db/mesh REDIS_URL=redis://cache agentmesh serve registry
 `,
     )
-    .action(async (flags: ServeFlags) => {
+    .action(onDataDir(async (flags: ServeFlags) => {
       const signals = watchSignals(ctx);
       const reg = await createRegistry({ config: registryConfigFromEnv(ctx.io.env, flags) });
       const { url, probesUrl } = await listenOrClose(reg, [
@@ -53,13 +56,13 @@ Examples:
       if (probesUrl !== undefined) ctx.io.stdout.write(`  probes ${probesUrl}/health ${probesUrl}/ready  (plain HTTP, PROBE_PORT)\n`);
       if (!reg.config.writeToken) ctx.io.stderr.write('warning: REGISTRY_TOKEN is not set: anyone who reaches this port may register agents\n');
       await signals.until(() => reg.close());
-    });
+    }));
   const agents = common(new Command('agents').description('run the example agents (all, or those --only names)'), 4000)
     .option('--only <names>', `comma list of the agents to run (${exampleAgents.map((a) => a.name).join(', ')})`)
     .addHelpText('after', '\nExamples:\n  $ agentmesh serve agents --only sales,legal --port 4001\n  $ REGISTRY_URL=http://localhost:4100 agentmesh serve agents --only lead-scorer   # registers itself\n')
-    .action(async (flags: ServeFlags & { only?: string }) => {
+    .action(onDataDir(async (flags: ServeFlags & { only?: string }) => {
       await serveAgents(ctx, pickAgents(flags.only), flags);
-    });
+    }));
   const gateway = common(new Command('gateway').description('run the gateway (OAuth 2.0, policy, quotas, credits, routing, audit)'), 4200)
     .option('--workers <n|auto>', 'gateway processes sharing the port, one per core with auto (env GATEWAY_WORKERS; default 1; more than 1 needs DATABASE_URL=postgres://… and REDIS_URL)')
     .addHelpText(
@@ -79,7 +82,7 @@ Examples:
   $ agentmesh clients create --name my-app --tenant acme --scope a2a:message:send --scope a2a:tasks:read
 `,
     )
-    .action(async (flags: ServeFlags & { workers?: string }) => {
+    .action(onDataDir(async (flags: ServeFlags & { workers?: string }) => {
       const workers = gatewayWorkers(flags.workers, ctx.io.env);
       if (workers > 1) {
         const config = gatewayConfigFromEnv(ctx.io.env, flags);
@@ -103,7 +106,7 @@ Examples:
       if (probesUrl !== undefined) ctx.io.stdout.write(`  probes ${probesUrl}/health ${probesUrl}/ready  (plain HTTP, PROBE_PORT)\n`);
       if (!gw.config.adminToken) ctx.io.stderr.write('warning: GATEWAY_ADMIN_TOKEN is not set: the management API is reachable only with a gateway:admin token\n');
       await signals.until(() => gw.close());
-    });
+    }));
   const orchestrator = common(new Command('orchestrator').description('run the orchestrator (router agent and durable workflows)'), 4300)
     .option('--workflows <dir>', 'a folder of workflow files offered as skills (env WORKFLOWS_DIR)')
     .addHelpText(
@@ -122,7 +125,7 @@ Examples:
   $ agentmesh workflow run workflows/lookalike-campaign.yaml --agent-url http://localhost:4300/agents/orchestrator
 `,
     )
-    .action(async (flags: OrchestratorFlags) => {
+    .action(onDataDir(async (flags: OrchestratorFlags) => {
       const signals = watchSignals(ctx);
       const config = orchestratorConfigFromEnv(ctx.io.env, flags);
       const launched = await launchOrchestrator(config);
@@ -137,7 +140,7 @@ Examples:
       );
       printWorkflows(ctx, launched);
       await signals.until(() => launched.orchestrator.close());
-    });
+    }));
   return new Command('serve').description('run one agentmesh role').addCommand(registry).addCommand(gateway).addCommand(agents).addCommand(orchestrator);
 }
 

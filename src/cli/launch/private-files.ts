@@ -20,8 +20,12 @@
  *   so only the symlink and absolute-path rules apply.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
+// The launcher loads Node's own modules only, before the code cache serves the rest: not the storage door,
+// which loads the database drivers. make-folder.ts imports nothing else (its doc says so).
+// eslint-disable-next-line no-restricted-imports
+import { makeFolderSync } from '../../storage/make-folder.js';
 
 /** Whether `dir` exists and only this user could have put files in it (see the rules above). */
 export function isPrivateDir(dir: string): boolean {
@@ -68,7 +72,8 @@ export function readPrivateFile(file: string): Buffer | undefined {
 export function writePrivateFile(file: string, data: Uint8Array): boolean {
   const dir = dirname(file);
   if (!isAbsolute(dir) || !actsAsItself()) return false;
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // One level at a time: a recursive mkdir under /proc never returns.
+  makeFolderSync(dir, 0o700);
   // Checked after mkdir: an existing folder keeps its owner and mode, whatever `mode` said.
   if (!isPrivateDir(dir)) return false;
   const partial = join(dir, `.${basename(file)}.${randomBytes(12).toString('hex')}.tmp`);

@@ -190,8 +190,9 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
   if (segments.length === 1) {
     const segment = segments[0]!;
     // `/tasks/{id}:cancel`: the action is the last path segment's suffix after its last unencoded ':' (A2A §11.3).
-    // v0.3 also subscribes with GET (the SDK's v0.3 REST router serves both).
-    const colon = method === 'POST' || (legacy && method === 'GET' && segment.endsWith(':subscribe')) ? segment.lastIndexOf(':') : -1;
+    // Both versions also subscribe with GET: v1.0's proto maps SubscribeToTask to GET, and the SDK's REST routers
+    // of both versions serve GET and POST (ADR 0062).
+    const colon = method === 'POST' || (method === 'GET' && segment.endsWith(':subscribe')) ? segment.lastIndexOf(':') : -1;
     const action = colon >= 0 ? segment.slice(colon) : undefined;
     const taskId = taskIdOf(colon >= 0 ? segment.slice(0, colon) : segment);
     if (method === 'GET' && action === undefined) {

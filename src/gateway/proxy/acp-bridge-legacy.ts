@@ -1,7 +1,8 @@
 import type { AgentCard, CancelTaskRequest, GetTaskRequest, Message, SendMessageRequest, StreamResponse, SubscribeToTaskRequest, Task } from '@a2a-js/sdk';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import { ServerCallContext, UnauthenticatedUser, type A2ARequestHandler } from '@a2a-js/sdk/server';
-import { isAgentmeshError, toJsonRpcErrorObject, toSdkError, type AgentmeshError, isRecord } from '../../protocol/index.js';
+import { A2AError } from '@a2a-js/sdk/errors';
+import { toJsonRpcErrorObject, toSdkError, isRecord } from '../../protocol/index.js';
 import type { AcpBridgeHandler } from './acp-bridge-handler.js';
 import type { BridgeAnswer } from './acp-bridge-answer.js';
 import type { GatewayCall } from './gateway-call.js';
@@ -49,10 +50,10 @@ async function* unwrapped(values: AsyncGenerator<unknown>, front: SdkFacing): As
 /**
  * The bridge's handler as the SDK's v0.3 handler expects one: an error of the
  * catalog becomes the SDK's error of that meaning (so the SDK maps it to its
- * v0.3 code), and is kept for the gateway to answer with instead.
+ * v0.3 code), and any error not the SDK's is kept for the gateway to answer with instead.
  */
 class SdkFacing implements A2ARequestHandler {
-  failure: AgentmeshError | undefined;
+  failure: unknown;
   readonly #h: AcpBridgeHandler;
 
   constructor(handler: AcpBridgeHandler) {
@@ -60,11 +61,10 @@ class SdkFacing implements A2ARequestHandler {
   }
 
   #fail(err: unknown): never {
-    if (isAgentmeshError(err)) {
-      this.failure ??= err;
-      throw toSdkError(err);
-    }
-    throw err;
+    if (err instanceof A2AError) throw err;
+    // Not the SDK's: the gateway answers it (an unknown one as its generic internal error, logged), not the SDK in its words.
+    this.failure ??= err;
+    throw toSdkError(err);
   }
 
   async #call<T>(work: () => Promise<T>): Promise<T> {
@@ -79,7 +79,7 @@ class SdkFacing implements A2ARequestHandler {
     try {
       yield* work();
     } catch (err) {
-      if (isAgentmeshError(err)) this.failure ??= err;
+      if (!(err instanceof A2AError)) this.failure ??= err;
       throw err;
     }
   }

@@ -1,4 +1,4 @@
-import { ErrorCodes, WIRE, isAgentmeshError, Errors, relayed, callerFacingError } from '../../protocol/index.js';
+import { ErrorCodes, WIRE, isAgentmeshError, isClosedDatabaseError, Errors, relayed, callerFacingError } from '../../protocol/index.js';
 import type { AgentmeshError, ErrorCode, FieldViolation } from '../../protocol/index.js';
 
 /** A google.rpc.ErrorInfo detail (A2A §11.6). */
@@ -77,9 +77,6 @@ const BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   503: ErrorCodes.HTTP_UNAVAILABLE,
 };
 
-/** What Kysely throws for a query on a database already destroyed. */
-const KYSELY_DESTROYED = 'driver has already been destroyed';
-
 /**
  * Maps anything thrown in a request to an AgentmeshError. Fastify's own
  * errors (body too large, bad JSON, bad media type, validation, handler
@@ -124,8 +121,8 @@ export function toAgentmeshError(err: unknown): AgentmeshError {
       break;
   }
   // A handler that outlived its client while the role shut down, then asked the database the role
-  // had closed (Kysely's words): the role is shutting down, not failing; the caller may retry elsewhere.
-  if (message === KYSELY_DESTROYED) return Errors.shuttingDown({}, { cause: err });
+  // had closed: the role is shutting down, not failing; the caller may retry elsewhere.
+  if (isClosedDatabaseError(err)) return Errors.shuttingDown({}, { cause: err });
   // Fastify's JSON parser (secure-json-parse) throws a bare SyntaxError with statusCode 400.
   if (err instanceof SyntaxError && e.statusCode === 400) {
     return Errors.bodyNotJson({ reason: message }, { cause: err });

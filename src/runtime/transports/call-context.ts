@@ -90,7 +90,7 @@ export function buildCallContext(options: { request: FastifyRequest; agent: stri
   if (typeof traceparent === 'string') call.traceparent = traceparent;
   // The server span names the agent and tenant (a no-op unless spans are exported).
   annotateRequestSpan(tenant === '' ? { [ATTR_A2A_AGENT]: options.agent } : { [ATTR_A2A_AGENT]: options.agent, [ATTR_AGENTMESH_TENANT]: tenant });
-  const state = new Map<string, unknown>([[CTX.call, call]]);
+  const state = new Map<string, unknown>([[CTX.call, call], [CTX.requestId, String(request.id)]]);
   const lastEventId = parseLastEventId(request.headers['last-event-id']);
   if (lastEventId !== undefined) state.set(CTX.lastEventId, lastEventId);
   // Lazy: only streams and cross-replica waits need it, and an AbortController plus a 'close' listener per request is not free.

@@ -16,7 +16,7 @@ import {
 } from '@a2a-js/sdk';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { A2A_JSON, assertJsonRequest, protoJsonName, restMediaType, toRestError, validateParams, Errors, isRecord } from '../../protocol/index.js';
+import { A2A_JSON, assertJsonRequest, protoJsonName, restMediaType, toRestError, validateParams, isLoggedFailure, Errors, isRecord } from '../../protocol/index.js';
 import { parseRestBody } from './rest-body.js';
 import { listTasksJson } from './list-tasks-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
@@ -25,6 +25,9 @@ import { buildCallContext, callerOf, requestVersion, type Authenticate } from '.
 import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
 
 /** Options of {@link registerRestRoutes}. */
+
+/** The action suffix of `/tasks/{id}:subscribe`. */
+const SUBSCRIBE_SUFFIX = ':subscribe';
 export interface RestRouteOptions {
   handler: AgentRequestHandler;
   authenticate: Authenticate;
@@ -53,7 +56,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
     } catch (err) {
       if (reply.sent) return;
       const { statusCode, body } = toRestError(err, String(request.id));
-      if (statusCode >= 500) request.log.error({ err }, 'REST request failed');
+      if (isLoggedFailure(err)) request.log.error({ err }, 'REST request failed');
       reply.code(statusCode).header('content-type', mediaTypeOf(request)).send(JSON.stringify(body));
     }
   };
@@ -78,6 +81,14 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
 
   app.get('/tasks/:id', route(async (request, reply, context) => {
     const { id } = request.params as { id: string };
+    // The proto's HTTP rule subscribes with GET where the specification's table says POST; the SDK's
+    // server answers both, so a client built from either finds the stream here (ADR 0062).
+    if (id.endsWith(SUBSCRIBE_SUFFIX)) {
+      const taskId = id.slice(0, -SUBSCRIBE_SUFFIX.length);
+      validateParams('SubscribeToTask', { id: taskId });
+      await stream(request, reply, options.sse, handler.subscribe(SubscribeToTaskRequest.fromJSON({ id: taskId }), context));
+      return;
+    }
     const params = validateParams('GetTask', { ...typedQuery(request.query, { historyLength: 'int' }), id });
     send(reply, JSON.stringify(Task.toJSON(await handler.getTask(GetTaskRequest.fromJSON(params), context))));
   }));

@@ -58,10 +58,30 @@ async function settled(mesh: GatewayMesh, charged: number, start: number): Promi
   });
 }
 
+/** HAProxy in `mode` with the policy agent over `mesh`'s gateway, in a folder of its own; `stop` undoes all three. */
+async function startSpoe(mesh: GatewayMesh, mode: SpoeMode): Promise<{ haproxy: NativeRelay; agent: Awaited<ReturnType<typeof startPolicyAgentServer>>; stop: () => Promise<void> }> {
+  const agent = await startPolicyAgentServer(mesh.gw.gateway, { cacheVerdicts: mode === 'cached' });
+  const dir = await mkdtemp(join(tmpdir(), 'agentmesh-spoe-'));
+  const close = async (haproxy?: NativeRelay) => {
+    await haproxy?.stop();
+    await agent.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  const started = await startHaproxySpoe({ dir, upstream: mesh.host.url, gateway: mesh.gw.url, agentPort: agent.server.port, mode }).catch(async (err: unknown) => {
+    await close();
+    throw err;
+  });
+  if ('missing' in started) {
+    await close();
+    throw new Error(started.missing);
+  }
+  return { haproxy: started, agent, stop: () => close(started) };
+}
+
 for (const mode of ['per-call', 'cached'] as SpoeMode[]) {
   describe(`HAProxy with the policy agent (${mode})`, () => {
     let mesh: GatewayMesh;
-    let dir: string;
+    let spoe: Awaited<ReturnType<typeof startSpoe>>;
     let haproxy: NativeRelay;
     let agent: Awaited<ReturnType<typeof startPolicyAgentServer>>;
     let url: string;
@@ -71,19 +91,14 @@ for (const mode of ['per-call', 'cached'] as SpoeMode[]) {
       mesh = await startGatewayMesh({ agents: [echo] });
       await topUp(mesh.gw.url, 'acme', 100);
       token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'caller', tenant: 'acme', scopes: ['a2a:message:send', 'a2a:tasks:read'] }));
-      agent = await startPolicyAgentServer(mesh.gw.gateway, { cacheVerdicts: mode === 'cached' });
-      dir = await mkdtemp(join(tmpdir(), 'agentmesh-spoe-'));
-      const started = await startHaproxySpoe({ dir, upstream: mesh.host.url, gateway: mesh.gw.url, agentPort: agent.server.port, mode });
-      if ('missing' in started) throw new Error(started.missing);
-      haproxy = started;
+      spoe = await startSpoe(mesh, mode);
+      ({ haproxy, agent } = spoe);
       url = `${haproxy.origin}/agents/echo`;
     });
 
     after(async () => {
-      await haproxy?.stop();
-      await agent?.close();
+      await spoe?.stop();
       await mesh?.close();
-      if (dir) await rm(dir, { recursive: true, force: true });
     });
 
     test('the runtime behind it refuses a call without the gateway assertion', async () => {
@@ -190,7 +205,7 @@ function amountMessage(amount: unknown): Record<string, unknown> {
 
 describe("HAProxy with the policy agent (per-call): the gateway's other policies, through HAProxy", () => {
   let mesh: GatewayMesh;
-  let dir: string;
+  let spoe: Awaited<ReturnType<typeof startSpoe>>;
   let haproxy: NativeRelay;
   let agent: Awaited<ReturnType<typeof startPolicyAgentServer>>;
   let token: string;
@@ -206,18 +221,13 @@ describe("HAProxy with the policy agent (per-call): the gateway's other policies
     });
     for (const tenant of ['acme', 'globex', 'initech']) await topUp(mesh.gw.url, tenant, 100);
     token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'caller', tenant: 'acme', scopes }));
-    agent = await startPolicyAgentServer(mesh.gw.gateway);
-    dir = await mkdtemp(join(tmpdir(), 'agentmesh-spoe-'));
-    const started = await startHaproxySpoe({ dir, upstream: mesh.host.url, gateway: mesh.gw.url, agentPort: agent.server.port, mode: 'per-call' });
-    if ('missing' in started) throw new Error(started.missing);
-    haproxy = started;
+    spoe = await startSpoe(mesh, 'per-call');
+    ({ haproxy, agent } = spoe);
   });
 
   after(async () => {
-    await haproxy?.stop();
-    await agent?.close();
+    await spoe?.stop();
     await mesh?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   test('an API key authenticates a call; a key with a wrong secret is refused 401 with the challenge', async () => {
@@ -227,12 +237,22 @@ describe("HAProxy with the policy agent (per-call): the gateway's other policies
     const ok = await call(`${haproxy.origin}/agents/echo`, { 'x-api-key': key }, textMessage('hello'));
     const body = (await ok.json()) as any;
     assert.equal(body.result?.task?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(body));
-    const wrong = await call(`${haproxy.origin}/agents/echo`, { 'x-api-key': `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}` }, textMessage('hello'));
+    const wrongKey = { 'x-api-key': `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}` };
+    const wrong = await call(`${haproxy.origin}/agents/echo`, wrongKey, textMessage('hello'));
     const refusal = (await wrong.json()) as any;
     assert.equal(wrong.status, 401);
     assert.match(wrong.headers.get('www-authenticate') ?? '', /^Bearer realm="agentmesh", error="invalid_token"/);
-    assert.match(wrong.headers.get('content-type') ?? '', /^application\/json/);
     assert.equal(refusal.jsonrpc, '2.0');
+    // The content type the gateway answers the same refusal with, in each binding (v1 HTTP+JSON's is application/a2a+json).
+    const direct = await call(`${mesh.gw.url}/agents/echo`, wrongKey, textMessage('hello'));
+    await direct.arrayBuffer();
+    assert.equal(wrong.headers.get('content-type'), direct.headers.get('content-type'));
+    const rest = (origin: string) => fetch(`${origin}/agents/echo/message:send`, { method: 'POST', headers: { 'content-type': 'application/a2a+json', 'a2a-version': '1.0', ...wrongKey }, body: JSON.stringify({ message: textMessage('hello') }) });
+    const [restThrough, restDirect] = [await rest(haproxy.origin), await rest(mesh.gw.url)];
+    const [restBody, restDirectBody] = [(await restThrough.json()) as any, (await restDirect.json()) as any];
+    assert.equal(restThrough.status, restDirect.status);
+    assert.equal(restThrough.headers.get('content-type'), restDirect.headers.get('content-type'));
+    assert.equal(restBody.error.status, restDirectBody.error.status);
   });
 
   test("a message its skill's input schema refuses is answered as the gateway answers it, in the caller's binding, and never reaches the agent", async () => {

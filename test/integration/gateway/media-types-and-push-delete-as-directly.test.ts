@@ -3,7 +3,7 @@
  * sent as JSON gets the same content-type error, HTTP+JSON answers (results
  * and errors) come in the same negotiated media type, a push config is
  * deleted idempotently, a webhook host that does not resolve is accepted,
- * and the gateway's card carries Last-Modified and answers conditional GETs.
+ * a task is subscribed to with GET as with POST, and the gateway's card carries Last-Modified and answers conditional GETs.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -107,6 +107,21 @@ describe('media types, push config deletes and card validators through the gatew
       assert.deepEqual(rpc.through, rpc.direct);
       assert.deepEqual(rpc.through, { status: 200, type: 'application/json', outcome: null, reason: undefined });
     }
+  });
+
+  test("GET /tasks/{id}:subscribe, the proto's form: a stream of the task, and TASK_NOT_FOUND for an unknown one, the same both ways", async () => {
+    const unknown = await both('GET', `/tasks/${crypto.randomUUID()}:subscribe`, {});
+    assert.deepEqual(unknown.through, unknown.direct);
+    assert.deepEqual([unknown.through.status, unknown.through.reason], [404, 'TASK_NOT_FOUND']);
+    const id = await startWait();
+    const stream = await fetch(`${through}/tasks/${id}:subscribe`, { headers: { 'a2a-version': '1.0', authorization: `Bearer ${token}` } });
+    assert.equal(stream.status, 200);
+    assert.equal(stream.headers.get('content-type'), 'text/event-stream');
+    const canceled = await fetch(`${through}/tasks/${id}:cancel`, { method: 'POST', headers: { 'a2a-version': '1.0', authorization: `Bearer ${token}` } });
+    assert.equal(canceled.status, 200);
+    const text = await stream.text();
+    assert.match(text, new RegExp(`"id":"${id}"`));
+    assert.match(text, /TASK_STATE_CANCELED/);
   });
 
   test("the gateway's card carries Last-Modified and answers If-Modified-Since and If-None-Match with 304", async () => {

@@ -217,6 +217,12 @@ describe('registry management API (embedded SQLite)', () => {
     const plain = await fetch(`${reg.url}/search`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'legal' });
     assert.equal(plain.status, 415);
     assert.equal(((await plain.json()) as { error: { details: Array<{ reason: string }> } }).error.details[0]!.reason, 'AM_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE');
+    // Even empty (docs/registry.md, "Records"): fetch with a string body and no content-type sends text/plain; curl -d sends a form.
+    for (const [path, headers] of [['/search', { 'content-type': 'text/plain' }], ['/v1/agents', { 'content-type': 'text/plain;charset=UTF-8' }], ['/v1/agents', {}], ['/v1/agents', { 'content-type': 'application/x-www-form-urlencoded' }]] as const) {
+      const empty = await fetch(`${reg.url}${path}`, { method: 'POST', headers, body: '' });
+      assert.equal(empty.status, 415, `${path} ${JSON.stringify(headers)}`);
+      assert.equal(((await empty.json()) as { error: { details: Array<{ reason: string }> } }).error.details[0]!.reason, 'AM_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE');
+    }
     const broken = await call(reg.url, 'POST', '/search', '{bad', { 'content-type': 'application/json' });
     assert.equal(broken.status, 400);
     assert.equal(broken.body.error.message, 'Request body is not valid JSON: it does not parse (its content-type says application/json)');

@@ -138,7 +138,7 @@ describe('HTTP+JSON binding, v1', () => {
   });
 
   test('an unknown task is 404 with ErrorInfo TASK_NOT_FOUND on every task route', async () => {
-    for (const [method, path] of [['GET', '/tasks/nope'], ['POST', '/tasks/nope:cancel'], ['POST', '/tasks/nope:subscribe'], ['GET', '/tasks/nope/pushNotificationConfigs']] as const) {
+    for (const [method, path] of [['GET', '/tasks/nope'], ['POST', '/tasks/nope:cancel'], ['POST', '/tasks/nope:subscribe'], ['GET', '/tasks/nope:subscribe'], ['GET', '/tasks/nope/pushNotificationConfigs']] as const) {
       const error = await expectStatus(await fetch(`${url}${path}`, { method, headers: V1 }), 404, 'NOT_FOUND');
       const info = errorInfo(error.details);
       assert.equal(info.reason, 'TASK_NOT_FOUND', `${method} ${path}`);
@@ -186,6 +186,18 @@ describe('HTTP+JSON binding, v1', () => {
   test('POST /tasks/{id}:subscribe streams a running task until it is canceled', async () => {
     const id = await startWait();
     const response = await fetch(`${url}/tasks/${id}:subscribe`, { method: 'POST', headers: V1 });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'text/event-stream');
+    const cancel = await fetch(`${url}/tasks/${id}:cancel`, { method: 'POST', headers: V1 });
+    assert.equal(cancel.status, 200);
+    const frames = await readSse(response);
+    assert.equal(frames[0]!.data.task.id, id);
+    assert.equal(frames[frames.length - 1]!.data.statusUpdate.status.state, 'TASK_STATE_CANCELED');
+  });
+
+  test("GET /tasks/{id}:subscribe, the proto's form, streams the same task as POST", async () => {
+    const id = await startWait();
+    const response = await fetch(`${url}/tasks/${id}:subscribe`, { headers: V1 });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), 'text/event-stream');
     const cancel = await fetch(`${url}/tasks/${id}:cancel`, { method: 'POST', headers: V1 });

@@ -54,6 +54,9 @@ test('REST paths of both versions', () => {
   assert.equal(ok(classifyA2aRequest('GET', '/tasks/abc', undefined, '1.0')).taskId, 'abc');
   assert.equal(ok(classifyA2aRequest('POST', '/tasks/abc:cancel', undefined, '1.0')).operation, 'CancelTask');
   assert.equal(ok(classifyA2aRequest('POST', '/tasks/abc:subscribe', undefined, '1.0')).streaming, true);
+  // The proto's HTTP rule subscribes with GET; the SDK's routers serve both.
+  const subscribe = ok(classifyA2aRequest('GET', '/tasks/abc:subscribe', undefined, '1.0'));
+  assert.deepEqual([subscribe.operation, subscribe.taskId, subscribe.streaming, subscribe.forwardPath], ['SubscribeToTask', 'abc', true, '/tasks/abc:subscribe']);
   assert.equal(ok(classifyA2aRequest('DELETE', '/tasks/abc/pushNotificationConfigs/p1', undefined, '1.0')).scope, 'a2a:push:write');
   assert.equal(ok(classifyA2aRequest('GET', '/tasks', undefined, '1.0')).operation, 'ListTasks');
   const card = ok(classifyA2aRequest('GET', '/.well-known/agent-card.json', undefined, undefined));

@@ -1,0 +1,55 @@
+/**
+ * A call that reaches a database its role already closed (a handler that outlived its client while
+ * the role shut down) is the role shutting down, on every binding: JSON-RPC, HTTP+JSON and gRPC
+ * answer the retryable UNAVAILABLE "shutting down" error, and the log holds no failure with a stack.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as grpc from '@grpc/grpc-js';
+import { GetTaskRequest } from '@a2a-js/sdk';
+import { A2AError } from '@a2a-js/sdk/errors';
+import { connectAgent } from '../../../src/cli/index.js';
+import { rpc, startRuntimeOnDatabase } from '../../helpers/runtime-fixture.js';
+
+const SHUTTING_DOWN = /shutting down; retry on another instance/;
+
+describe('a call on a database the role already closed', () => {
+  let env: Awaited<ReturnType<typeof startRuntimeOnDatabase>>;
+  let url: string;
+  before(async () => {
+    env = await startRuntimeOnDatabase({ grpcPort: 0 });
+    ({ url } = env);
+    await env.database.close();
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  /** The log lines of failed calls (level error and above): none is expected. */
+  const failures = () => env.log.records().filter((r) => typeof r['level'] === 'number' && r['level'] >= 50 && /failed/.test(String(r['msg'])));
+
+  test('JSON-RPC answers the shutting-down error, UNAVAILABLE, and logs no failure', async () => {
+    const { body } = await rpc(url, 'GetTask', { id: 'any' });
+    assert.match(body.error.message, SHUTTING_DOWN);
+    assert.ok(body.error.data.some((d: { reason?: string }) => d.reason === 'HTTP_UNAVAILABLE' || d.reason === 'AM_ERR_HTTP_UNAVAILABLE'), JSON.stringify(body));
+    assert.deepEqual(failures(), []);
+  });
+
+  test('HTTP+JSON answers 503 UNAVAILABLE, shutting down, and logs no failure', async () => {
+    const response = await fetch(`${url}/tasks/any`, { headers: { 'A2A-Version': '1.0' } });
+    assert.equal(response.status, 503);
+    const body = (await response.json()) as { error: { status: string; message: string } };
+    assert.equal(body.error.status, 'UNAVAILABLE');
+    assert.match(body.error.message, SHUTTING_DOWN);
+    assert.deepEqual(failures(), []);
+  });
+
+  test('gRPC answers UNAVAILABLE, shutting down, and logs no failure', async () => {
+    const { client } = await connectAgent({ url, protocol: '1.0', binding: 'grpc' });
+    const thrown = await client.getTask(GetTaskRequest.fromJSON({ id: 'any' })).then(() => assert.fail('the call succeeded'), (err: unknown) => err);
+    assert.ok(thrown instanceof A2AError, String(thrown));
+    assert.match(thrown.message, SHUTTING_DOWN);
+    assert.equal((thrown as A2AError & { status?: number }).status, grpc.status.UNAVAILABLE);
+    assert.deepEqual(failures(), []);
+  });
+});

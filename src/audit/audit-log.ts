@@ -46,7 +46,7 @@ export interface AuditLogOptions {
 /**
  * An entry as the chain will hash it (normalized, before its place in the
  * chain), with its columns as the JSON its hash is taken over: what a
- * journal keeps, in that JSON, and what the hash reuses (ADR 0062).
+ * journal keeps, in that JSON, and what the hash reuses (ADR 0063).
  */
 export interface PreparedAuditRow {
   readonly row: PendingRow;
@@ -147,7 +147,7 @@ class BatchedAuditLog implements AuditLog {
   readonly #onCoerced: (coerced: Coercions) => void;
 
   #queue: PendingRow[] = [];
-  /** Beside each queued row, its `rowFieldsJson` when a journal built it (ADR 0062), else undefined. */
+  /** Beside each queued row, its `rowFieldsJson` when a journal built it (ADR 0063), else undefined. */
   #fields: (string | undefined)[] = [];
   #timer: NodeJS.Timeout | undefined;
   #timerDelay = 0;

@@ -27,7 +27,7 @@ export interface ChainWriter {
   /**
    * With `mark`, also records in the same transaction how far the named
    * answer journal is in the chain (ADR 0047). `fields[i]`, when given, is
-   * `rows[i]`'s `rowFieldsJson`, built already (ADR 0062).
+   * `rows[i]`'s `rowFieldsJson`, built already (ADR 0063).
    */
   write(rows: readonly PendingRow[], policy: CheckpointPolicy, mark?: JournalMark, fields?: readonly (string | undefined)[]): Promise<ChainWriteResult>;
 }

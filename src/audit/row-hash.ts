@@ -58,7 +58,7 @@ export function rowHash(prevHash: string, row: PendingRow & { seq: number }): st
 
 /**
  * The JSON array of a row's columns after `seq`, in the order
- * {@link rowHash} hashes them (ADR 0062): the text the answer journal keeps
+ * {@link rowHash} hashes them (ADR 0063): the text the answer journal keeps
  * a row as, and, with the seq put in front, the text its hash is of. Built
  * once per row when the gateway journals it, so the hash and the journal
  * line do not each serialize the row again.

@@ -147,7 +147,7 @@ export class AnswerJournal implements SpendJournal {
         const [kind, a, b] = record as [unknown, unknown, unknown];
         if (kind === 'l' && typeof a === 'string') leases.add(a);
         else if ((kind === 'S' || kind === 's') && typeof a === 'string' && b !== null && typeof b === 'object') {
-          // `s`: a spend as an object, as journals were written before ADR 0062.
+          // `s`: a spend as an object, as journals were written before ADR 0063.
           const spend = kind === 'S' ? spendOfValues(b) : (b as LeaseSpend);
           if (spend === undefined) continue;
           leases.add(a);
@@ -155,7 +155,7 @@ export class AnswerJournal implements SpendJournal {
           list.push(spend);
           spends.set(a, list);
         } else if ((kind === 'A' || kind === 'a') && typeof a === 'number' && b !== null && typeof b === 'object') {
-          // `a`: a row as an object, as journals were written before ADR 0062.
+          // `a`: a row as an object, as journals were written before ADR 0063.
           const row = kind === 'A' ? rowOfFields(b) : (b as PendingRow);
           if (row === undefined) continue;
           rows.push({ seq: a, row: { row, fields: rowFieldsJson(row) } });
@@ -196,7 +196,7 @@ export class AnswerJournal implements SpendJournal {
     this.#add(JSON.stringify(['l', leaseKey]));
   }
 
-  /** A settlement as `["S",lease,[key,tenant,agent,skill,clientId,held,charged,requested,state,createdAt]]`: its values without their names (ADR 0062). */
+  /** A settlement as `["S",lease,[key,tenant,agent,skill,clientId,held,charged,requested,state,createdAt]]`: its values without their names (ADR 0063). */
   spend(leaseKey: string, spend: LeaseSpend): void {
     this.#add(JSON.stringify(['S', leaseKey, [spend.key, spend.tenant, spend.agent, spend.skill, spend.clientId ?? null, spend.held, spend.charged, spend.requested, spend.state ?? null, spend.createdAt]]));
   }
@@ -204,7 +204,7 @@ export class AnswerJournal implements SpendJournal {
   /**
    * Journals a call's audit row and queues it in the audit log (written there
    * behind the answer): `["A",seq,<the row's columns as their hash reads them>]`,
-   * the JSON the prepared row carries already (ADR 0062).
+   * the JSON the prepared row carries already (ADR 0063).
    */
   audit(audit: AuditLog, prepared: PreparedAuditRow): void {
     const seq = ++this.#seq;

@@ -137,7 +137,7 @@ describe('the answer journal', () => {
     const left = readdirSync(slot).filter((f) => f.endsWith('.journal'));
     const kept = mkdtempSync(join(tmpdir(), 'agentmesh-answer-journal-kept-'));
     for (const f of left) copyFileSync(join(slot, f), join(kept, f));
-    // The database as the kill left it, for the replay of the same journal in the form written before ADR 0062.
+    // The database as the kill left it, for the replay of the same journal in the form written before ADR 0063.
     const olderFile = join(dir, 'replay-older-journal.db');
     for (const suffix of ['', '-wal']) if (existsSync(file + suffix)) copyFileSync(file + suffix, olderFile + suffix);
     const lines = left.flatMap((f) => readFileSync(join(kept, f), 'utf8').split('\n').filter(Boolean));
@@ -174,7 +174,7 @@ describe('the answer journal', () => {
     // The same journal put back: replayed again, it writes nothing.
     for (const f of left) copyFileSync(join(kept, f), join(slot, f));
     await check({ charged: 0, appended: 0 });
-    // A journal a gateway wrote before ADR 0062 (spends and rows as objects, `s` and `a`) is replayed the same.
+    // A journal a gateway wrote before ADR 0063 (spends and rows as objects, `s` and `a`) is replayed the same.
     const older = lines.map((line) => {
       const [kind, a, b] = JSON.parse(line) as [string, unknown, unknown[]];
       if (kind === 'S') {

@@ -62,7 +62,7 @@ describe("a lone call's bookkeeping, off its path", () => {
     if (request.origin === runtimeOrigin && request.method === 'POST') events.push('upstream request written');
   };
 
-  /** Whether the journal holds an audit row of the task: `["A",seq,[time,…]]`, its task id the sixth column (ADR 0062). */
+  /** Whether the journal holds an audit row of the task: `["A",seq,[time,…]]`, its task id the sixth column (ADR 0063). */
   const journaledRowOf = (journal: string, taskId: string) =>
     journal
       .split('\n')

@@ -52,7 +52,7 @@ test('one-shot hash = the former two updates (prev_hash, then the fields): store
   assert.equal(chainRows(GENESIS_TIP, tricky)[0]!.hash, 'b60448ae5952d199d27435bbfd4ca2231768b840091d412a072503ad4c440515');
 });
 
-// ADR 0062: a journaled row carries its columns' JSON, which its hash and its journal line reuse.
+// ADR 0063: a journaled row carries its columns' JSON, which its hash and its journal line reuse.
 const text = fc.option(fc.string({ unit: fc.constantFrom('a', 'é', '"', '\\', '\u2028', '\ud800', '\udfff', '\u0000', '\ud83d\ude00'), maxLength: 12 }), { nil: undefined });
 const entry = fc.record({
   eventType: fc.constantFrom('a2a.call', 'credits.insufficient', 'Not An Event'),

@@ -25,7 +25,7 @@ const { values } = parseArgs({ options: { calls: { type: 'string', default: '200
 const root = resolve(values.root ?? join(fileURLToPath(new URL('.', import.meta.url)), '../../..'));
 const load = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(root, 'dist/src', path)).href)) as T;
 
-type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- another tree's modules, loaded by path
+type Any = any;  
 const audit: Any = await load('audit/index.js');
 const gateway: Any = await load('gateway/answer-journal.js');
 const credits: Any = await load('gateway/credits/index.js');

@@ -15,7 +15,11 @@
  * name and by what they run (V8's workers: garbage collection or
  * optimizing compiles). `--top N` lists the N JavaScript functions of the
  * main thread with the most CPU below them (inclusive), for what the steps
- * do not say. Needs `perf` and the `/tmp/perf-<pid>.map` files that
+ * do not say. `--within <text>` lists, for the main thread's samples whose
+ * step contains the text (`--within credits`), the CPU by the frame they
+ * were in (the leaf: a native symbol or a JavaScript function) and by the
+ * nearest JavaScript function: what a step's microseconds are made of.
+ * Needs `perf` and the `/tmp/perf-<pid>.map` files that
  * `--perf-basic-prof` writes (JavaScript frames are otherwise unnamed).
  */
 import { spawn } from 'node:child_process';
@@ -87,23 +91,36 @@ async function* samples(file: string): AsyncGenerator<Sample> {
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { calls: { type: 'string' }, top: { type: 'string', default: '0' } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { calls: { type: 'string' }, top: { type: 'string', default: '0' }, within: { type: 'string' } } });
   if (positionals.length !== 1 || values.calls === undefined) throw new Error('usage: perf-by-step <perf.data> --calls N [--top N]');
   const calls = Number(values.calls);
   const rows = new Map<string, number>();
   const inclusive = new Map<string, number>();
+  const withinLeaf = new Map<string, number>();
+  const withinJs = new Map<string, number>();
+  let withinTotal = 0;
   let total = 0;
   for await (const sample of samples(positionals[0]!)) {
     total += sample.ns;
     const row = sample.thread === 'main' ? `main: ${mainRow(sample.symbols)}` : otherRow(sample.thread, sample.symbols);
     rows.set(row, (rows.get(row) ?? 0) + sample.ns);
     if (sample.thread !== 'main') continue;
+    if (values.within !== undefined && row.includes(values.within)) {
+      withinTotal += sample.ns;
+      const leaf = sample.symbols[0] ?? '?';
+      const leafFrame = jsFrame(leaf);
+      const leafName = leafFrame === undefined ? leaf : frameName(leafFrame);
+      withinLeaf.set(leafName, (withinLeaf.get(leafName) ?? 0) + sample.ns);
+      const nearest = sample.symbols.map(jsFrame).find((f) => f !== undefined);
+      const jsName = nearest === undefined ? '(no JavaScript frame)' : frameName(nearest);
+      withinJs.set(jsName, (withinJs.get(jsName) ?? 0) + sample.ns);
+    }
     // Each JavaScript function once per sample (recursion counted once).
     const seen = new Set<string>();
     for (const symbol of sample.symbols) {
       const f = jsFrame(symbol);
       if (f === undefined) continue;
-      const name = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(src|node_modules)\//, '$1/')}:${f.lineNumber + 1}`;
+      const name = frameName(f);
       if (seen.has(name)) continue;
       seen.add(name);
       inclusive.set(name, (inclusive.get(name) ?? 0) + sample.ns);
@@ -117,7 +134,20 @@ async function main(): Promise<void> {
     out.push('', '| main thread, JavaScript function (inclusive) | µs per call |', '| --- | ---: |');
     for (const [name, ns] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) out.push(`| ${name} | ${us(ns)} |`);
   }
+  if (values.within !== undefined) {
+    for (const [title, map] of [
+      ['leaf frame', withinLeaf],
+      ['nearest JavaScript function', withinJs],
+    ] as const) {
+      out.push('', `| main: steps with "${values.within}" (${us(withinTotal)} µs), by ${title} | µs per call |`, '| --- | ---: |');
+      for (const [name, ns] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top > 0 ? top : 30)) out.push(`| ${name} | ${us(ns)} |`);
+    }
+  }
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+function frameName(f: CallFrame): string {
+  return `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(src|node_modules)\//, '$1/')}:${f.lineNumber + 1}`;
 }
 
 await main();

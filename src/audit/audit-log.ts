@@ -11,6 +11,7 @@ import { Doorbell } from './doorbell.js';
 import { toPendingRow, type Coercions, type PendingRow } from './pending-row.js';
 import { PostgresChainWriter } from './postgres-chain-writer.js';
 import { SqliteChainWriter } from './sqlite-chain-writer.js';
+import { rowFieldsJson } from './row-hash.js';
 
 /** Options of {@link createAuditLog}. */
 export interface AuditLogOptions {
@@ -42,8 +43,16 @@ export interface AuditLogOptions {
   journal?: string;
 }
 
-/** An entry as the chain will hash it (normalized, before its place in the chain): what a journal keeps. */
-export type PreparedAuditRow = PendingRow;
+/**
+ * An entry as the chain will hash it (normalized, before its place in the
+ * chain), with its columns as the JSON its hash is taken over: what a
+ * journal keeps, in that JSON, and what the hash reuses (ADR 0063).
+ */
+export interface PreparedAuditRow {
+  readonly row: PendingRow;
+  /** `rowFieldsJson(row)`. */
+  readonly fields: string;
+}
 
 /** The hash-chained audit trail: cheap appends, batched writes, verification and reading. */
 export interface AuditLog {
@@ -138,6 +147,8 @@ class BatchedAuditLog implements AuditLog {
   readonly #onCoerced: (coerced: Coercions) => void;
 
   #queue: PendingRow[] = [];
+  /** Beside each queued row, its `rowFieldsJson` when a journal built it (ADR 0063), else undefined. */
+  #fields: (string | undefined)[] = [];
   #timer: NodeJS.Timeout | undefined;
   #timerDelay = 0;
   #draining: Promise<void> | undefined;
@@ -187,16 +198,17 @@ class BatchedAuditLog implements AuditLog {
 
   append(entry: AuditEntry): void {
     if (this.#closed) throw Errors.auditAppendAfterClose({});
-    this.#enqueue(toPendingRow(entry, Date.now(), this.#onCoerced));
+    this.#enqueue(toPendingRow(entry, Date.now(), this.#onCoerced), undefined);
   }
 
   prepare(entry: AuditEntry): PreparedAuditRow {
-    return toPendingRow(entry, Date.now(), this.#onCoerced);
+    const row = toPendingRow(entry, Date.now(), this.#onCoerced);
+    return { row, fields: rowFieldsJson(row) };
   }
 
-  appendJournaled(row: PreparedAuditRow, journalSeq: number): void {
+  appendJournaled(prepared: PreparedAuditRow, journalSeq: number): void {
     if (this.#closed) throw Errors.auditAppendAfterClose({});
-    this.#enqueue(row);
+    this.#enqueue(prepared.row, prepared.fields);
     this.#journaled.push({ seq: this.#appended, through: journalSeq });
   }
 
@@ -206,11 +218,12 @@ class BatchedAuditLog implements AuditLog {
     return found === undefined ? 0 : Number(found.through);
   }
 
-  #enqueue(row: PendingRow): void {
+  #enqueue(row: PendingRow, fields: string | undefined): void {
     if (this.#queue.length >= this.#maxQueue) {
       throw Errors.auditQueueFull({ queued: this.#queue.length });
     }
     this.#queue.push(row);
+    this.#fields.push(fields);
     this.#appended++;
     if (row.outcome === 'denied' || SECURITY_EVENT_TYPES.has(row.event_type)) this.#countSecurityEvent(row.event_type);
     // A full batch goes out on the next turn (never inside append: a commit costs milliseconds).
@@ -294,11 +307,11 @@ class BatchedAuditLog implements AuditLog {
   async #drain(untilEmpty: boolean): Promise<void> {
     this.#disarm();
     while (this.#queue.length > 0) {
-      const batch = this.#take();
+      const [batch, fields] = this.#take();
       this.#queueGauge.set(this.#queue.length);
       const started = performance.now();
       try {
-        const result = await this.#writer.write(batch, this.#policy, this.#markOf(this.#committed + batch.length));
+        const result = await this.#writer.write(batch, this.#policy, this.#markOf(this.#committed + batch.length), fields);
         this.#batchSeconds.observe((performance.now() - started) / 1000);
         this.#failures = 0;
         this.#uncheckpointed = !result.checkpointed && (this.#uncheckpointed || result.written > 0);
@@ -314,6 +327,7 @@ class BatchedAuditLog implements AuditLog {
         }
       } catch (err) {
         this.#queue = batch.concat(this.#queue);
+        this.#fields = fields.concat(this.#fields);
         this.#queueGauge.set(this.#queue.length);
         this.#failures += 1;
         this.#writeFailures.inc();
@@ -358,13 +372,14 @@ class BatchedAuditLog implements AuditLog {
     this.#waiters = i === waiters.length ? [] : waiters.slice(i);
   }
 
-  #take(): PendingRow[] {
+  #take(): [PendingRow[], (string | undefined)[]] {
     if (this.#queue.length <= this.#maxBatch) {
-      const batch = this.#queue;
+      const batch: [PendingRow[], (string | undefined)[]] = [this.#queue, this.#fields];
       this.#queue = [];
+      this.#fields = [];
       return batch;
     }
-    return this.#queue.splice(0, this.#maxBatch);
+    return [this.#queue.splice(0, this.#maxBatch), this.#fields.splice(0, this.#maxBatch)];
   }
 
   /** Schedules a background flush in `delayMs` unless one is due sooner (`replace`: reschedule regardless). */

@@ -71,17 +71,67 @@ export function plainJson(value: unknown, depth: number, policy: CanonicalPolicy
   }
   if (proto !== Object.prototype && proto !== null) return undefined;
   const object = value as Record<string, unknown>;
-  const keys = Object.keys(object).sort();
+  const keys = sortedKeys(object);
+  const known = keysOf(policy);
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
+    const head = known.get(key) ?? keyHead(known, key, policy);
     // A key the policy rewrites could collide with another: the walk settles that.
-    if (policy.text !== undefined && policy.text(key) !== key) return undefined;
-    const item = policy.redact?.(key) === true ? '"[redacted]"' : plainJson(object[key], depth + 1, policy);
+    if (head === REWRITTEN) return undefined;
+    const redacted = head.charCodeAt(0) === REDACT_MARK;
+    const item = redacted ? '"[redacted]"' : plainJson(object[key], depth + 1, policy);
     if (item === undefined) return undefined;
-    out += `${i > 0 ? ',' : ''}${JSON.stringify(key)}:${item}`;
+    out += `${i > 0 ? ',' : ''}${redacted ? head.slice(1) : head}${item}`;
   }
   return `${out}}`;
+}
+
+/**
+ * `Object.keys(object)` in code-unit order: `Array.prototype.sort`'s default
+ * order for strings, which a few keys (an A2A message, an audit detail)
+ * reach sooner by insertion than through the builtin's comparator calls.
+ */
+function sortedKeys(object: Record<string, unknown>): string[] {
+  const keys = Object.keys(object);
+  if (keys.length > 12) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
+}
+
+/** A key the policy's `text` changes: the walk writes its object. */
+const REWRITTEN = '';
+/** First code unit of a head whose member is redacted (a head otherwise starts with `"`). */
+const REDACT_MARK = 0x21;
+/** Keys remembered per policy; past it a key is worked out each time (a client's message may hold any keys). */
+const MAX_KNOWN_KEYS = 2048;
+const knownKeys = new WeakMap<CanonicalPolicy, Map<string, string>>();
+
+/** What each key seen under `policy` is written as: `"key":`, `!"key":` when redacted, {@link REWRITTEN} when `text` changes it. */
+function keysOf(policy: CanonicalPolicy): Map<string, string> {
+  let known = knownKeys.get(policy);
+  if (known === undefined) {
+    known = new Map();
+    knownKeys.set(policy, known);
+  }
+  return known;
+}
+
+/** The head of a member named `key` (see {@link keysOf}), remembered while there is room: each is a pure function of the key and the policy. */
+function keyHead(known: Map<string, string>, key: string, policy: CanonicalPolicy): string {
+  let head: string;
+  if (policy.text !== undefined && policy.text(key) !== key) head = REWRITTEN;
+  else head = `${policy.redact?.(key) === true ? '!' : ''}${JSON.stringify(key)}:`;
+  if (known.size < MAX_KNOWN_KEYS) known.set(key, head);
+  return head;
 }
 
 /** How {@link writeCanonical} treats what plain JSON cannot hold. */

@@ -24,8 +24,12 @@ export interface ChainWriteResult {
  * then reads the tip, so every batch links to whatever committed last.
  */
 export interface ChainWriter {
-  /** With `mark`, also records in the same transaction how far the named answer journal is in the chain (ADR 0047). */
-  write(rows: readonly PendingRow[], policy: CheckpointPolicy, mark?: JournalMark): Promise<ChainWriteResult>;
+  /**
+   * With `mark`, also records in the same transaction how far the named
+   * answer journal is in the chain (ADR 0047). `fields[i]`, when given, is
+   * `rows[i]`'s `rowFieldsJson`, built already (ADR 0063).
+   */
+  write(rows: readonly PendingRow[], policy: CheckpointPolicy, mark?: JournalMark, fields?: readonly (string | undefined)[]): Promise<ChainWriteResult>;
 }
 
 /** A gateway answer journal's highest sequence number whose entry a batch makes a row. */

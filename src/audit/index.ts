@@ -6,6 +6,8 @@
 export { createAuditLog } from './audit-log.js';
 export type { AuditLog, AuditLogOptions, PreparedAuditRow } from './audit-log.js';
 export { hashInput } from './hash-input.js';
+export { rowFieldsJson, rowOfFields } from './row-hash.js';
+export type { PendingRow } from './pending-row.js';
 export { PeriodicAuditVerifier } from './periodic-verifier.js';
 export type { PeriodicAuditVerifierOptions } from './periodic-verifier.js';
 // The audit trail's shapes are declared in contracts/audit (the console and the CLI read them too).

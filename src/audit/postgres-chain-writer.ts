@@ -45,11 +45,11 @@ export class PostgresChainWriter implements ChainWriter {
     this.#pool = pool;
   }
 
-  write(rows: readonly PendingRow[], policy: CheckpointPolicy, mark?: JournalMark): Promise<ChainWriteResult> {
-    if (this.#pool === undefined) return this.#writeThroughKysely(rows, policy, mark);
+  write(rows: readonly PendingRow[], policy: CheckpointPolicy, mark?: JournalMark, fields?: readonly (string | undefined)[]): Promise<ChainWriteResult> {
+    if (this.#pool === undefined) return this.#writeThroughKysely(rows, policy, mark, fields);
     return inPoolClient(this.#pool, async (client) => {
       const results = statementRows(await client.query(`begin; ${AUDIT_CHAIN_LOCK}; ${TIP_AND_CHECKPOINT}`, []));
-      const planned = plan(results.at(-1)?.[0], rows, policy);
+      const planned = plan(results.at(-1)?.[0], rows, policy, fields);
       let text: string | undefined;
       try {
         text = writesText(planned, mark);
@@ -65,12 +65,12 @@ export class PostgresChainWriter implements ChainWriter {
     });
   }
 
-  async #writeThroughKysely(rows: readonly PendingRow[], policy: CheckpointPolicy, mark: JournalMark | undefined): Promise<ChainWriteResult> {
+  async #writeThroughKysely(rows: readonly PendingRow[], policy: CheckpointPolicy, mark: JournalMark | undefined, fields: readonly (string | undefined)[] | undefined): Promise<ChainWriteResult> {
     return this.#db.connection().execute(async (conn) => {
       try {
         await sql.raw(`begin; ${AUDIT_CHAIN_LOCK}`).execute(conn);
         const { rows: tip } = await sql.raw<TipRow>(TIP_AND_CHECKPOINT).execute(conn);
-        const planned = plan(tip[0], rows, policy);
+        const planned = plan(tip[0], rows, policy, fields);
         await writeParameterized((query) => conn.executeQuery(query), this.#db, planned, mark);
         await sql.raw('commit').execute(conn);
         return planned.result;
@@ -99,11 +99,11 @@ interface Planned {
   result: ChainWriteResult;
 }
 
-function plan(row: Record<string, unknown> | TipRow | undefined, rows: readonly PendingRow[], policy: CheckpointPolicy): Planned {
+function plan(row: Record<string, unknown> | TipRow | undefined, rows: readonly PendingRow[], policy: CheckpointPolicy, fields: readonly (string | undefined)[] | undefined): Planned {
   const r = row as TipRow | undefined;
   const current: ChainTip = r?.seq === null || r?.seq === undefined ? GENESIS_TIP : { seq: Number(r.seq), hash: r.hash! };
   const lastCheckpoint: LastCheckpoint | undefined = r?.checkpoint_seq === null || r?.checkpoint_seq === undefined ? undefined : { seq: Number(r.checkpoint_seq), created_at: Number(r.checkpoint_at) };
-  const chained = chainRows(current, rows);
+  const chained = chainRows(current, rows, fields);
   const last = chained.at(-1);
   const tip: ChainTip = last === undefined ? current : { seq: last.seq, hash: last.hash };
   const now = Date.now();

@@ -56,15 +56,102 @@ export function rowHash(prevHash: string, row: PendingRow & { seq: number }): st
   return sha256Hex(prevHash + JSON.stringify(fields));
 }
 
-/** Gives `rows` the seqs after `tip`, each linked to the one before. */
-export function chainRows(tip: ChainTip, rows: readonly PendingRow[]): ChainedRow[] {
+/**
+ * The JSON array of a row's columns after `seq`, in the order
+ * {@link rowHash} hashes them (ADR 0063): the text the answer journal keeps
+ * a row as, and, with the seq put in front, the text its hash is of. Built
+ * once per row when the gateway journals it, so the hash and the journal
+ * line do not each serialize the row again.
+ */
+export function rowFieldsJson(row: PendingRow): string {
+  return JSON.stringify([
+    row.time,
+    row.event_type,
+    row.actor_kind,
+    row.actor_id,
+    row.target_agent,
+    row.task_id,
+    row.skill,
+    row.tenant,
+    row.user_id,
+    row.ip,
+    row.user_agent,
+    row.method,
+    row.input_hash,
+    row.output_hash,
+    row.duration_ms,
+    row.milli_credits,
+    row.error_code,
+    row.outcome,
+    row.detail,
+  ]);
+}
+
+/** Columns in {@link rowFieldsJson}'s array. */
+export const ROW_FIELDS = 19;
+
+const NUMBER_FIELDS = new Set([0, 14, 15]);
+const REQUIRED_FIELDS = new Set([0, 1, 2, 17]);
+
+/**
+ * The row whose {@link rowFieldsJson} parsed to `values`, or undefined when
+ * `values` is not such an array (a journal line damaged otherwise than cut
+ * short): each column a string, a safe integer or null where the table
+ * allows it.
+ */
+export function rowOfFields(values: unknown): PendingRow | undefined {
+  if (!Array.isArray(values) || values.length !== ROW_FIELDS) return undefined;
+  for (let i = 0; i < ROW_FIELDS; i++) {
+    const v: unknown = values[i];
+    if (v === null ? REQUIRED_FIELDS.has(i) : NUMBER_FIELDS.has(i) ? !Number.isSafeInteger(v) : typeof v !== 'string') return undefined;
+  }
+  const v = values as [number, string, string, string | null, string | null, string | null, string | null, string | null, string | null, string | null, string | null, string | null, string | null, string | null, number | null, number | null, string | null, string, string | null];
+  return {
+    time: v[0],
+    event_type: v[1],
+    actor_kind: v[2],
+    actor_id: v[3],
+    target_agent: v[4],
+    task_id: v[5],
+    skill: v[6],
+    tenant: v[7],
+    user_id: v[8],
+    ip: v[9],
+    user_agent: v[10],
+    method: v[11],
+    input_hash: v[12],
+    output_hash: v[13],
+    duration_ms: v[14],
+    milli_credits: v[15],
+    error_code: v[16],
+    outcome: v[17],
+    detail: v[18],
+  };
+}
+
+/**
+ * {@link rowHash} of a row at `seq` whose {@link rowFieldsJson} is `fields`:
+ * the same bytes (`[seq,` and the fields array without its `[`), since a
+ * seq is a safe integer, which JSON writes as `String` does.
+ */
+function rowHashOfFields(prevHash: string, seq: number, fields: string): string {
+  return sha256Hex(`${prevHash}[${seq},${fields.slice(1)}`);
+}
+
+/**
+ * Gives `rows` the seqs after `tip`, each linked to the one before.
+ * `fields[i]`, when given, is `rows[i]`'s {@link rowFieldsJson}, already
+ * built (a journaled row's): its hash is taken over that text.
+ */
+export function chainRows(tip: ChainTip, rows: readonly PendingRow[], fields?: readonly (string | undefined)[]): ChainedRow[] {
   const out: ChainedRow[] = new Array<ChainedRow>(rows.length);
   let prev = tip.hash;
   let seq = tip.seq;
   for (let i = 0; i < rows.length; i++) {
     seq += 1;
     const row = chained(rows[i]!, seq, prev);
-    row.hash = rowHash(prev, row);
+    const json = fields?.[i];
+    row.hash = json === undefined || !Number.isSafeInteger(seq) ? rowHash(prev, row) : rowHashOfFields(prev, seq, json);
     prev = row.hash;
     out[i] = row;
   }

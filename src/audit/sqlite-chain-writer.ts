@@ -33,23 +33,23 @@ const MARK_JOURNAL = `INSERT INTO audit_journal_marks (journal, through, updated
  */
 export class SqliteChainWriter implements ChainWriter {
   readonly #raw: RawSqlite;
-  #commit: ((rows: readonly PendingRow[], policy: CheckpointPolicy, now: number, mark: JournalMark | undefined) => ChainWriteResult) | undefined;
+  #commit: ((rows: readonly PendingRow[], policy: CheckpointPolicy, now: number, mark: JournalMark | undefined, fields: readonly (string | undefined)[] | undefined) => ChainWriteResult) | undefined;
 
   constructor(raw: RawSqlite) {
     this.#raw = raw;
   }
 
-  async write(rows: readonly PendingRow[], policy: CheckpointPolicy, mark?: JournalMark): Promise<ChainWriteResult> {
+  async write(rows: readonly PendingRow[], policy: CheckpointPolicy, mark?: JournalMark, fields?: readonly (string | undefined)[]): Promise<ChainWriteResult> {
     // The connection is shared with Kysely, whose transactions span awaits. A
     // better-sqlite3 transaction opened inside one would become a savepoint of
     // it and vanish with its rollback: wait until the connection is free.
     // (Our transaction is synchronous, so nothing interleaves once it starts.)
     while (this.#raw.inTransaction) await new Promise<void>((resolve) => setImmediate(resolve));
     this.#commit ??= this.#prepare();
-    return this.#commit(rows, policy, Date.now(), mark);
+    return this.#commit(rows, policy, Date.now(), mark, fields);
   }
 
-  #prepare(): (rows: readonly PendingRow[], policy: CheckpointPolicy, now: number, mark: JournalMark | undefined) => ChainWriteResult {
+  #prepare(): (rows: readonly PendingRow[], policy: CheckpointPolicy, now: number, mark: JournalMark | undefined, fields: readonly (string | undefined)[] | undefined) => ChainWriteResult {
     const tipStatement = this.#raw.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
     const lastCheckpointStatement = this.#raw.prepare('SELECT seq, created_at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1');
     // One statement per row count, prepared when a batch of that size (or remainder) first comes.
@@ -58,9 +58,9 @@ export class SqliteChainWriter implements ChainWriter {
     const values: unknown[] = [];
     const insertCheckpoint = this.#raw.prepare('INSERT INTO audit_checkpoints (seq, hash, created_at) VALUES (?, ?, ?)');
     const upsertMark = this.#raw.prepare(MARK_JOURNAL);
-    const transaction = this.#raw.transaction((rows: readonly PendingRow[], policy: CheckpointPolicy, now: number, mark: JournalMark | undefined): ChainWriteResult => {
+    const transaction = this.#raw.transaction((rows: readonly PendingRow[], policy: CheckpointPolicy, now: number, mark: JournalMark | undefined, fields: readonly (string | undefined)[] | undefined): ChainWriteResult => {
       const current = (tipStatement.get() as ChainTip | undefined) ?? GENESIS_TIP;
-      const chained = chainRows(current, rows);
+      const chained = chainRows(current, rows, fields);
       for (let start = 0; start < chained.length; start += ROWS_PER_INSERT) {
         const end = Math.min(start + ROWS_PER_INSERT, chained.length);
         values.length = (end - start) * COLUMNS;
@@ -102,6 +102,6 @@ export class SqliteChainWriter implements ChainWriter {
       if (mark !== undefined) upsertMark.run(mark.journal, mark.through, now);
       return { written: chained.length, tip, checkpointed };
     });
-    return (rows, policy, now, mark) => transaction.immediate(rows, policy, now, mark);
+    return (rows, policy, now, mark, fields) => transaction.immediate(rows, policy, now, mark, fields);
   }
 }

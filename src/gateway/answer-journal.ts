@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, readdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditLog, PreparedAuditRow } from '../audit/index.js';
+import { rowFieldsJson, rowOfFields, type AuditLog, type PendingRow, type PreparedAuditRow } from '../audit/index.js';
 import type { Logger } from '../observability/index.js';
 import { makeFolderSync } from '../storage/index.js';
 import type { CreditLedger, LeaseSpend } from '../tenancy/index.js';
@@ -146,13 +146,19 @@ export class AnswerJournal implements SpendJournal {
         if (!Array.isArray(record)) continue;
         const [kind, a, b] = record as [unknown, unknown, unknown];
         if (kind === 'l' && typeof a === 'string') leases.add(a);
-        else if (kind === 's' && typeof a === 'string' && b !== null && typeof b === 'object') {
+        else if ((kind === 'S' || kind === 's') && typeof a === 'string' && b !== null && typeof b === 'object') {
+          // `s`: a spend as an object, as journals were written before ADR 0063.
+          const spend = kind === 'S' ? spendOfValues(b) : (b as LeaseSpend);
+          if (spend === undefined) continue;
           leases.add(a);
           const list = spends.get(a) ?? [];
-          list.push(b as LeaseSpend);
+          list.push(spend);
           spends.set(a, list);
-        } else if (kind === 'a' && typeof a === 'number' && b !== null && typeof b === 'object') {
-          rows.push({ seq: a, row: b as PreparedAuditRow });
+        } else if ((kind === 'A' || kind === 'a') && typeof a === 'number' && b !== null && typeof b === 'object') {
+          // `a`: a row as an object, as journals were written before ADR 0063.
+          const row = kind === 'A' ? rowOfFields(b) : (b as PendingRow);
+          if (row === undefined) continue;
+          rows.push({ seq: a, row: { row, fields: rowFieldsJson(row) } });
           if (a > maxSeq) maxSeq = a;
         }
       }
@@ -190,15 +196,20 @@ export class AnswerJournal implements SpendJournal {
     this.#add(JSON.stringify(['l', leaseKey]));
   }
 
+  /** A settlement as `["S",lease,[key,tenant,agent,skill,clientId,held,charged,requested,state,createdAt]]`: its values without their names (ADR 0063). */
   spend(leaseKey: string, spend: LeaseSpend): void {
-    this.#add(JSON.stringify(['s', leaseKey, spend]));
+    this.#add(JSON.stringify(['S', leaseKey, [spend.key, spend.tenant, spend.agent, spend.skill, spend.clientId ?? null, spend.held, spend.charged, spend.requested, spend.state ?? null, spend.createdAt]]));
   }
 
-  /** Journals a call's audit row and queues it in the audit log (written there behind the answer). */
-  audit(audit: AuditLog, row: PreparedAuditRow): void {
+  /**
+   * Journals a call's audit row and queues it in the audit log (written there
+   * behind the answer): `["A",seq,<the row's columns as their hash reads them>]`,
+   * the JSON the prepared row carries already (ADR 0063).
+   */
+  audit(audit: AuditLog, prepared: PreparedAuditRow): void {
     const seq = ++this.#seq;
-    this.#add(JSON.stringify(['a', seq, row]));
-    audit.appendJournaled(row, seq);
+    this.#add(`["A",${seq},${prepared.fields}]`);
+    audit.appendJournaled(prepared, seq);
   }
 
   /** Resolves once everything journaled before the call reached the kernel: one `write` per turn of the event loop. */
@@ -345,6 +356,17 @@ export class AnswerJournal implements SpendJournal {
   #fileOf(generation: number): string {
     return join(this.#slot, `${generation}${JOURNAL_SUFFIX}`);
   }
+}
+
+/** The spend a journal's `S` line holds (see `AnswerJournal.spend`), or undefined when its values are not one. */
+function spendOfValues(values: unknown): LeaseSpend | undefined {
+  if (!Array.isArray(values) || values.length !== 10) return undefined;
+  const [key, tenant, agent, skill, clientId, held, charged, requested, state, createdAt] = values as unknown[];
+  if (typeof key !== 'string' || typeof tenant !== 'string' || typeof agent !== 'string' || typeof skill !== 'string') return undefined;
+  if (clientId !== null && typeof clientId !== 'string') return undefined;
+  if (state !== null && typeof state !== 'string') return undefined;
+  if (![held, charged, requested, createdAt].every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined;
+  return { key, tenant, agent, skill, clientId: clientId ?? undefined, held: held as number, charged: charged as number, requested: requested as number, state: state ?? undefined, createdAt: createdAt as number };
 }
 
 /** Creates the slot's lock with this pid; a lock whose process is gone is taken over. */

@@ -83,7 +83,7 @@ describe('an audit batch on PostgreSQL', { skip }, () => {
 
   test('a value no literal can carry (an integer past 2^53) goes with bind parameters, in the same transaction', async () => {
     const writer = new PostgresChainWriter(database.db, database.postgresPool);
-    const row = { ...audit.prepare(entry(0)), milli_credits: 2 ** 60 };
+    const row = { ...audit.prepare(entry(0)).row, milli_credits: 2 ** 60 };
     const before = callCounts();
     const written = await writer.write([row], { everyRows: 1_000_000, everyMs: 3_600_000 }, { journal: 'journal:round-trips', through: 301 });
     const after = callCounts();

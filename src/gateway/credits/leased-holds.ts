@@ -163,6 +163,8 @@ export class LeasedCreditHolds implements CreditHolds {
     // `#usable` answers only a lease in rotation with room for `n`: the first attempt of `#reserve`, without its promise.
     const lease = n > 0 && !this.#closedDown ? this.#usable(input.tenant, n) : undefined;
     if (lease === undefined) return this.#reserve(input);
+    // A refund of this key remembered: the new hold replaces it. None (the usual call): nothing to forget.
+    if (closed !== undefined) this.#closed.delete(input.key);
     this.#holdOn(lease, input);
     return HELD;
   }
@@ -176,6 +178,7 @@ export class LeasedCreditHolds implements CreditHolds {
       // A concurrent retry of the same key took the hold while this one waited for a lease.
       if (this.#holds.has(input.key)) return { replayed: true };
       if (lease.retired || lease.size - lease.inFlight - lease.pending < n) continue;
+      this.#closed.delete(input.key);
       this.#holdOn(lease, input);
       return { replayed: false };
     }
@@ -464,7 +467,6 @@ export class LeasedCreditHolds implements CreditHolds {
   #holdOn(lease: Lease, input: ReserveInput): void {
     lease.inFlight += input.milliCredits;
     lease.usedAt = this.#now();
-    this.#closed.delete(input.key);
     this.#holds.set(input.key, { input, createdAt: lease.usedAt, lease });
   }
 
@@ -475,7 +477,9 @@ export class LeasedCreditHolds implements CreditHolds {
    */
   #move(oldKey: string, newKey: string, hold: Hold): void {
     this.#holds.delete(oldKey);
-    hold.input = { ...hold.input, key: newKey };
+    const input = hold.input;
+    // Spelled out: a spread builds the copy key by key, on every call that answered a message.
+    hold.input = { tenant: input.tenant, key: newKey, milliCredits: input.milliCredits, agent: input.agent, skill: input.skill, clientId: input.clientId };
     this.#holds.set(newKey, hold);
   }
 

@@ -5,11 +5,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { createAuditLog, type AuditLog } from '../../../src/audit/index.js';
+import { createAuditLog, rowOfFields, type AuditLog } from '../../../src/audit/index.js';
 import { AnswerJournal } from '../../../src/gateway/answer-journal.js';
 import { LeasedCreditHolds } from '../../../src/gateway/credits/index.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
@@ -70,6 +70,9 @@ describe('the answer journal', () => {
       for (let i = 0; i < 40; i++) await answer(side, journal, i);
       const slot = join(journals, '0');
       await until('only the file being written to be left', () => readdirSync(slot).filter((f) => f.endsWith('.journal')).length === 1);
+      assert.notDeepEqual(readdirSync(slot).filter((f) => f.endsWith('.journal')), ['1.journal'], 'the journal rotated');
+      // The file being written holds the last calls, which the audit interval writes in its own time.
+      await side.audit.flush();
       assert.equal(await side.audit.journalMark(), 40);
     } finally {
       await side.credits.close();
@@ -134,11 +137,16 @@ describe('the answer journal', () => {
     const left = readdirSync(slot).filter((f) => f.endsWith('.journal'));
     const kept = mkdtempSync(join(tmpdir(), 'agentmesh-answer-journal-kept-'));
     for (const f of left) copyFileSync(join(slot, f), join(kept, f));
+    // The database as the kill left it, for the replay of the same journal in the form written before ADR 0063.
+    const olderFile = join(dir, 'replay-older-journal.db');
+    for (const suffix of ['', '-wal']) if (existsSync(file + suffix)) copyFileSync(file + suffix, olderFile + suffix);
+    const lines = left.flatMap((f) => readFileSync(join(kept, f), 'utf8').split('\n').filter(Boolean));
+    assert.ok(lines.some((l) => l.startsWith('["S",')) && lines.some((l) => l.startsWith('["A",')), 'settlements and rows journaled as values');
 
-    const check = async (expected: { charged: number; appended: number }) => {
+    const check = async (expected: { charged: number; appended: number }, database = file) => {
       const journal = AnswerJournal.open({ dir: journals, logger });
       assert.equal(journal.name, killed.name, 'the killed gateway\'s slot');
-      const again = await writeSide(file, journal, { creditsMs: 5, auditMs: 5 });
+      const again = await writeSide(database, journal, { creditsMs: 5, auditMs: 5 });
       try {
         const replay = await journal.replay(again.ledger, again.audit);
         assert.equal(replay.settlements, 10);
@@ -166,6 +174,17 @@ describe('the answer journal', () => {
     // The same journal put back: replayed again, it writes nothing.
     for (const f of left) copyFileSync(join(kept, f), join(slot, f));
     await check({ charged: 0, appended: 0 });
+    // A journal a gateway wrote before ADR 0063 (spends and rows as objects, `s` and `a`) is replayed the same.
+    const older = lines.map((line) => {
+      const [kind, a, b] = JSON.parse(line) as [string, unknown, unknown[]];
+      if (kind === 'S') {
+        const [key, tenant, agent, skill, clientId, held, charged, requested, state, createdAt] = b;
+        return JSON.stringify(['s', a, { key, tenant, agent, skill, clientId: clientId ?? undefined, held, charged, requested, state: state ?? undefined, createdAt }]);
+      }
+      return kind === 'A' ? JSON.stringify(['a', a, rowOfFields(b)]) : line;
+    });
+    writeFileSync(join(slot, '1.journal'), `${older.join('\n')}\n`);
+    await check({ charged: 5, appended: 5 }, olderFile);
     rmSync(kept, { recursive: true, force: true });
   });
 

@@ -62,6 +62,13 @@ describe("a lone call's bookkeeping, off its path", () => {
     if (request.origin === runtimeOrigin && request.method === 'POST') events.push('upstream request written');
   };
 
+  /** Whether the journal holds an audit row of the task: `["A",seq,[time,…]]`, its task id the sixth column (ADR 0063). */
+  const journaledRowOf = (journal: string, taskId: string) =>
+    journal
+      .split('\n')
+      .filter((line) => line.startsWith('["A",'))
+      .some((line) => (JSON.parse(line) as [string, number, unknown[]])[2][5] === taskId);
+
   const journalText = () => {
     const slot = join(journalDir, '0');
     return readdirSync(slot)
@@ -94,7 +101,7 @@ describe("a lone call's bookkeeping, off its path", () => {
         const taskId = Buffer.isBuffer(body) ? (JSON.parse(body.toString('utf8')) as { result?: { task?: { id?: string } } }).result?.task?.id : undefined;
         if (taskId !== undefined) {
           const journal = journalText();
-          journaledBeforeAnswer.push({ taskId, settlement: journal.includes(`"task/path-scorer:acme:${taskId}"`), auditRow: journal.includes(`"task_id":"${taskId}"`) });
+          journaledBeforeAnswer.push({ taskId, settlement: journal.includes(`"task/path-scorer:acme:${taskId}"`), auditRow: journaledRowOf(journal, taskId) });
         }
         events.push('answer end called');
       }

@@ -79,6 +79,20 @@ describe('a lease batch on SQLite charges each key once', () => {
     assert.equal((await ledger.reconcile()).ok, true);
   });
 
+  test('a key taken in a later statement of the batch: the keys around it charged once each', async () => {
+    const leaseKey = await lease(5_000);
+    assert.deepEqual((await ledger.spendLease(leaseKey, [spend('late:taken')])).charged, [true]);
+    const before = await ledger.balance('acme');
+    const spends = [...Array.from({ length: 100 }, (_, i) => spend(`late:${i}`)), spend('late:taken'), spend('late:last')];
+    const result = await ledger.spendLease(leaseKey, spends);
+    assert.deepEqual(result.charged, [...Array.from({ length: 100 }, () => true), false, true]);
+    assert.equal(result.leaseHeld, 5_000 - 7 - 7 * 101);
+    assert.equal((await ledger.balance('acme')).milliCredits, before.milliCredits - 7 * 101);
+    const count = database.sqlite!.prepare("select count(*) as n from credit_reservations where key like 'late:%'").get() as { n: number };
+    assert.equal(count.n, 102);
+    assert.equal((await ledger.reconcile()).ok, true);
+  });
+
   test('a key refunded earlier (its call failed on another replica) is charged on its row', async () => {
     const leaseKey = await lease(5_000);
     await ledger.reserve({ tenant: 'acme', key: 'refunded:1', milliCredits: 10, agent: 'sales', skill: 'quote' });

@@ -79,6 +79,10 @@
  * directly with each group of the headers the gateway adds (its
  * `traceparent`, its `X-Forwarded-*`, its assertion, all of them), captured
  * from a call it forwarded: which of them the difference is made of.
+ * With `--cpu --perf <dir> --front-node-args=--perf-basic-prof`, the runtime
+ * (not a front) gets the node flags and each phase is recorded into
+ * `<dir>/runtime-<label>.perf.data` (`perf-by-step.js … --top 40`): which
+ * functions the runtime behind the gateway runs that it does not directly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -505,7 +509,7 @@ async function benchToken(gatewayUrl: string): Promise<string> {
 }
 
 /** `--runtime`: the runtime's instructions (or CPU) per call, called directly and through the gateway, one process, one run. */
-async function measureRuntime(values: { calls: string; concurrency: string; warmup: string; cpu: boolean; syscalls: boolean; keep?: string | undefined; 'by-header': boolean; 'direct-concurrency'?: string | undefined }): Promise<void> {
+async function measureRuntime(values: { calls: string; concurrency: string; warmup: string; cpu: boolean; syscalls: boolean; keep?: string | undefined; 'by-header': boolean; 'direct-concurrency'?: string | undefined; perf?: string | undefined; 'front-node-args': string }): Promise<void> {
   const count = Number(values.calls);
   const concurrency = Number(values.concurrency);
   const warmup = Number(values.warmup);
@@ -521,7 +525,9 @@ async function measureRuntime(values: { calls: string; concurrency: string; warm
     if (values['by-header']) process.env['AGENTMESH_BENCH_CAPTURE_HEADERS'] = '1';
     const valgrind = !values.cpu && !values.syscalls;
     if (valgrind) process.env['AGENTMESH_BENCH_PATIENT'] = '1';
-    const runtime = await start('runtime', { dataDir: join(dir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` }, valgrind ? join(dir, 'runtime.cg') : undefined);
+    // With --runtime, `--front-node-args` are the runtime's (the process measured), e.g. `--perf-basic-prof` for `--perf`.
+    const runtimeArgs = values['front-node-args'].split(' ').filter(Boolean);
+    const runtime = await start('runtime', { dataDir: join(dir, 'runtime'), registryUrl, jwksUrl: `${gatewayUrl}/.well-known/jwks.json` }, valgrind ? join(dir, 'runtime.cg') : undefined, runtimeArgs);
     children.push(runtime.child);
     const pid = runtime.child.pid!;
     const direct = `${runtime.message['url']!}/agents/bench`;
@@ -539,7 +545,10 @@ async function measureRuntime(values: { calls: string; concurrency: string; warm
     const measure = async (label: string, url: string, headers: Record<string, string>, concurrency = Number(values.concurrency)): Promise<string> => {
       if (values.cpu) {
         const started = performance.now();
-        const cpu = await cpuPerCall(pid, count, () => calls(url, headers, count, concurrency));
+        const measured = () => calls(url, headers, count, concurrency);
+        // --perf <dir>: each phase's samples in <dir>/runtime-<label>.perf.data, for perf-by-step.js --top.
+        const perfOut = values.perf === undefined ? undefined : join(values.perf, `runtime-${label.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.perf.data`);
+        const cpu = await cpuPerCall(pid, count, perfOut === undefined ? measured : () => perfRecord(pid, perfOut, measured));
         return `runtime, ${label}: ${cpu}; ${(((performance.now() - started) * 1000) / count).toFixed(0)} µs of wall time per call`;
       }
       if (values.syscalls) {

@@ -4,6 +4,12 @@ import { GATEWAY_ACTOR, originOf, type AssertionClaims, type Identity, type Prin
 /** Entries kept (FIFO past it). */
 const MAX_ENTRIES = 10_000;
 
+interface Entry {
+  token: Promise<string>;
+  known: string | undefined;
+  renewAt: number;
+}
+
 /**
  * The assertions the gateway attaches to forwarded calls, reused for the
  * same caller credential, tenant, scopes and agent while more than half
@@ -17,7 +23,14 @@ export class AssertionCache {
   readonly #identity: Identity;
   readonly #ttlSeconds: number;
   /** `known` once the assertion is signed: what `getNow` answers without a promise. */
-  readonly #entries = new Map<string, { token: Promise<string>; known: string | undefined; renewAt: number }>();
+  readonly #entries = new Map<string, Entry>();
+  /**
+   * The same entries by the principal object itself, then by agent: a verified
+   * token's principal is one frozen object shared by all its calls (the
+   * verified-token cache's), so its usual call finds its assertion without
+   * joining its scopes, building the key and hashing it (ADR 0057's path).
+   */
+  readonly #byPrincipal = new WeakMap<Principal, Map<string, Entry>>();
 
   constructor(identity: Identity, ttlSeconds: number) {
     this.#identity = identity;
@@ -32,22 +45,36 @@ export class AssertionCache {
 
   /** `get`, answered at once when the cached assertion is signed already (the usual call): no promise to wait for. */
   getNow(principal: Principal, agent: string): string | Promise<string> {
+    const now = Date.now();
+    const mine = this.#byPrincipal.get(principal);
+    const same = mine?.get(agent);
+    if (same !== undefined && same.renewAt > now) return same.known ?? same.token;
     const scope = principal.scopes.join(' ');
     const key = `${principal.subject}\u0000${principal.tenant}\u0000${scope}\u0000${agent}\u0000${principal.tokenId ?? principal.expiresAt ?? ''}`;
-    const now = Date.now();
-    const hit = this.#entries.get(key);
-    if (hit !== undefined && hit.renewAt > now) return hit.known ?? hit.token;
-    const token = this.#identity.signAssertion(claimsOf(principal, agent, scope), this.#ttlSeconds);
-    if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
-    const entry: { token: Promise<string>; known: string | undefined; renewAt: number } = { token, known: undefined, renewAt: now + (this.#ttlSeconds * 1000) / 2 };
-    this.#entries.set(key, entry);
-    token.then(
-      (signed) => {
-        entry.known = signed;
-      },
-      () => this.#entries.delete(key),
-    );
-    return token;
+    let entry = this.#entries.get(key);
+    if (entry === undefined || entry.renewAt <= now) {
+      const token = this.#identity.signAssertion(claimsOf(principal, agent, scope), this.#ttlSeconds);
+      if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
+      const signing: Entry = { token, known: undefined, renewAt: now + (this.#ttlSeconds * 1000) / 2 };
+      this.#entries.set(key, signing);
+      token.then(
+        (signed) => {
+          signing.known = signed;
+        },
+        () => {
+          // A failed signature is tried again on the next call, by either path.
+          if (this.#entries.get(key) === signing) this.#entries.delete(key);
+          if (this.#byPrincipal.get(principal)?.get(agent) === signing) this.#byPrincipal.get(principal)!.delete(agent);
+        },
+      );
+      entry = signing;
+    }
+    // Only a shared (frozen) principal is remembered by identity: one made per call would only add a map a call.
+    if (Object.isFrozen(principal)) {
+      if (mine === undefined) this.#byPrincipal.set(principal, new Map([[agent, entry]]));
+      else mine.set(agent, entry);
+    }
+    return entry.known ?? entry.token;
   }
 
   /**

@@ -8,7 +8,7 @@ import { uuidv7, type TaskRecord, type TaskStore } from '../../storage/index.js'
 import { callOf, type AgentRequestHandler } from '../agent-request-handler.js';
 import { cancelledRun, sendJson, startRun } from './acp-runs.js';
 import { parseRestBody } from './rest-body.js';
-import { buildCallContext, callerOf, type Authenticate } from './call-context.js';
+import { anonymous, buildCallContext, callerOf, isPendingCaller, type Authenticate } from './call-context.js';
 import { takeBodiesAsText } from './text-bodies.js';
 
 /** One hosted agent as ACP serves it. */
@@ -68,9 +68,11 @@ export function registerAcpRoutes(app: FastifyInstance, options: AcpRouteOptions
 
   /** The call context of `agent`'s routes: its authentication, the caller's tenant. */
   const contextFor = async (agent: AcpAgent, request: FastifyRequest, reply: FastifyReply): Promise<ServerCallContext> => {
-    const authenticating = callerOf(agent.authenticate, request);
-    const caller = authenticating === undefined ? undefined : await authenticating;
-    return buildCallContext({ request, agent: agent.handler.name, version: '1.0', caller, authenticating: authenticating !== undefined, tenant: undefined, signal: abortOnClientGone(request, reply) });
+    const authenticating = agent.authenticate !== anonymous;
+    // A cached assertion's caller comes at once: no promise made or waited for per call.
+    const found = callerOf(agent.authenticate, request);
+    const caller = isPendingCaller(found) ? await found : found;
+    return buildCallContext({ request, agent: agent.handler.name, version: '1.0', caller, authenticating, tenant: undefined, signal: abortOnClientGone(request, reply) });
   };
 
   /**

@@ -27,15 +27,33 @@ export interface AuthenticatedCaller {
  */
 export type AuthenticateRequest = Pick<FastifyRequest, 'headers' | 'id' | 'ip' | 'url' | 'method' | 'query' | 'log'>;
 
+/** What an authentication hook answers: the caller at once (a cached assertion), or later; undefined means anonymous. */
+export type CallerAnswer = AuthenticatedCaller | undefined | Promise<AuthenticatedCaller | undefined>;
+
 /** Resolves the caller of a request; undefined means anonymous. */
-export type Authenticate = (request: AuthenticateRequest) => Promise<AuthenticatedCaller | undefined>;
+export interface Authenticate {
+  (request: AuthenticateRequest): Promise<AuthenticatedCaller | undefined>;
+  /**
+   * The same answer, without a promise when it is known at once (the gateway
+   * assertion's check, for an assertion it has verified): the routes then
+   * neither make nor wait for one per call. It throws what the hook would
+   * reject with.
+   */
+  now?: (request: AuthenticateRequest) => CallerAnswer;
+}
 
 /** The default: every caller is anonymous (the gateway, in front, authenticates). */
 export const anonymous: Authenticate = async () => undefined;
 
-/** The caller of a request, without a promise hop when nobody authenticates here. */
-export function callerOf(authenticate: Authenticate, request: FastifyRequest): Promise<AuthenticatedCaller | undefined> | undefined {
-  return authenticate === anonymous ? undefined : authenticate(request);
+/** The caller of a request: undefined at once when nobody authenticates here, the hook's synchronous answer when it has one. */
+export function callerOf(authenticate: Authenticate, request: FastifyRequest): CallerAnswer {
+  if (authenticate === anonymous) return undefined;
+  return authenticate.now !== undefined ? authenticate.now(request) : authenticate(request);
+}
+
+/** An answer still to wait for (any thenable a hook returns, not only a native promise). */
+export function isPendingCaller(answer: CallerAnswer): answer is Promise<AuthenticatedCaller | undefined> {
+  return typeof (answer as { then?: unknown } | undefined)?.then === 'function';
 }
 
 class CallerUser implements User {

@@ -22,7 +22,7 @@ import { V1_METHODS, requestedVersion, assertJsonDepth, assertJsonRequest, PLAIN
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { listTasksJson } from './list-tasks-json.js';
-import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
+import { anonymous, buildCallContext, callerOf, isPendingCaller, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
 
 const V1 = new Set(V1_METHODS);
@@ -57,12 +57,14 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       // Bounded before any recursive walk (validation, hashing, event JSON).
       if (typeof request.body === 'string') assertJsonDepth(request.body);
       const version = resolveVersion(request, envelope.method);
-      const authenticating = callerOf(options.authenticate, request);
-      const caller = authenticating === undefined ? undefined : await authenticating;
+      const authenticating = options.authenticate !== anonymous;
+      // A cached assertion's caller comes at once: no promise made or waited for per call.
+      const found = callerOf(options.authenticate, request);
+      const caller = isPendingCaller(found) ? await found : found;
       const signal = abortOnClientGone(request, reply);
       if (version === '0.3') {
         if (envelope.method === 'message/send' || envelope.method === 'message/stream') checkLegacyFileBytes(envelope.params);
-        const context = buildCallContext({ request, agent: options.handler.name, version, caller, authenticating: authenticating !== undefined, tenant: tenantOf(envelope.params), signal });
+        const context = buildCallContext({ request, agent: options.handler.name, version, caller, authenticating, tenant: tenantOf(envelope.params), signal });
         const result = await legacy.handle(envelope.raw, context);
         if (isAsyncIterable(result)) return await streamLegacy(request, reply, options.sse, result, context.state);
         // A refusal for credit keeps the gateway's HTTP status in v0.3 as in v1 (below).
@@ -73,7 +75,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
         throw methodNotFound(envelope.method);
       }
       const params = validateParams(envelope.method, envelope.params ?? {});
-      const context = buildCallContext({ request, agent: options.handler.name, version, caller, authenticating: authenticating !== undefined, tenant: tenantOf(params), signal });
+      const context = buildCallContext({ request, agent: options.handler.name, version, caller, authenticating, tenant: tenantOf(params), signal });
       if (STREAMING.has(envelope.method)) {
         const events = envelope.method === 'SendStreamingMessage' ? options.handler.stream(SendMessageRequest.fromJSON(params), context) : options.handler.subscribe(SubscribeToTaskRequest.fromJSON(params), context);
         return await streamV1(request, reply, options.sse, events, id);

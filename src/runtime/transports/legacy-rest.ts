@@ -5,7 +5,7 @@ import express from 'express';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isLoggedFailure, checkLegacyFileBytes, toJsonRpcErrorObject, toRestError, Errors } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
-import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
+import { anonymous, buildCallContext, callerOf, isPendingCaller, requestVersion, type Authenticate } from './call-context.js';
 import { parseRestBody } from './rest-body.js';
 import { abortOnClientGone } from '../../http/index.js';
 
@@ -104,10 +104,12 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
       }
       body = parseRestBody(request.body);
       checkLegacyFileBytes(body);
-      const authenticating = callerOf(options.authenticate, request);
-      const caller = authenticating === undefined ? undefined : await authenticating;
+      const authenticating = options.authenticate !== anonymous;
+      // A cached assertion's caller comes at once: no promise made or waited for per call.
+      const found = callerOf(options.authenticate, request);
+      const caller = isPendingCaller(found) ? await found : found;
       const signal = abortOnClientGone(request, reply);
-      context = buildCallContext({ request, agent: options.handler.name, version: '0.3', caller, authenticating: authenticating !== undefined, tenant: undefined, signal });
+      context = buildCallContext({ request, agent: options.handler.name, version: '0.3', caller, authenticating, tenant: undefined, signal });
     } catch (err) {
       if (isLoggedFailure(err)) request.log.error({ err }, 'v0.3 REST request failed');
       const { statusCode } = toRestError(err, String(request.id));

@@ -21,7 +21,7 @@ import { parseRestBody } from './rest-body.js';
 import { listTasksJson } from './list-tasks-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
-import { buildCallContext, callerOf, requestVersion, type Authenticate } from './call-context.js';
+import { anonymous, buildCallContext, callerOf, isPendingCaller, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
 
 /** Options of {@link registerRestRoutes}. */
@@ -48,10 +48,12 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
       if (version === '0.3') {
         throw Errors.v1RestOnly({}, { details: { supportedVersions: '1.0' } });
       }
-      const authenticating = callerOf(options.authenticate, request);
-      const caller = authenticating === undefined ? undefined : await authenticating;
+      const authenticating = options.authenticate !== anonymous;
+      // A cached assertion's caller comes at once: no promise made or waited for per call.
+      const found = callerOf(options.authenticate, request);
+      const caller = isPendingCaller(found) ? await found : found;
       const signal = abortOnClientGone(request, reply);
-      const context = buildCallContext({ request, agent: options.handler.name, version, caller, authenticating: authenticating !== undefined, tenant: undefined, signal });
+      const context = buildCallContext({ request, agent: options.handler.name, version, caller, authenticating, tenant: undefined, signal });
       await run(request, reply, context);
     } catch (err) {
       if (reply.sent) return;

@@ -85,7 +85,9 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
     const { id } = request.params as { id: string };
     // The proto's HTTP rule subscribes with GET where the specification's table says POST; the SDK's
     // server answers both, so a client built from either finds the stream here (ADR 0062).
-    if (id.endsWith(SUBSCRIBE_SUFFIX)) {
+    // Only an unencoded ':' starts the action (A2A §11.3), as the gateway classifies it: `{id}%3Asubscribe`
+    // (decoded in `id` alike) reads the task of that id, as the gateway's GetTask it was forwarded as.
+    if (id.endsWith(SUBSCRIBE_SUFFIX) && pathOf(request.url).endsWith(SUBSCRIBE_SUFFIX)) {
       const taskId = id.slice(0, -SUBSCRIBE_SUFFIX.length);
       validateParams('SubscribeToTask', { id: taskId });
       await stream(request, reply, options.sse, handler.subscribe(SubscribeToTaskRequest.fromJSON({ id: taskId }), context));
@@ -153,6 +155,12 @@ function parseBody(request: FastifyRequest): unknown {
   const body = request.body;
   if (typeof body === 'string' && body.length > 0) assertJsonRequest(request.headers['content-type'], A2A_JSON);
   return parseRestBody(body) ?? {};
+}
+
+/** A request URL's path, as sent (percent-encoded), without its query. */
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
 }
 
 /** Answers in the media type the client used (A2A §11.1, §14.1; docs/conformance.md). */

@@ -207,6 +207,20 @@ describe('HTTP+JSON binding, v1', () => {
     assert.equal(frames[frames.length - 1]!.data.statusUpdate.status.state, 'TASK_STATE_CANCELED');
   });
 
+  test("GET /tasks/{id}%3Asubscribe reads the task named with the colon, as the gateway classifies it: no stream", async () => {
+    const id = await startWait();
+    const response = await fetch(`${url}/tasks/${id}%3Asubscribe`, { headers: V1 });
+    try {
+      assert.notEqual(response.headers.get('content-type'), 'text/event-stream', 'an encoded colon starts no action');
+      const error = await expectStatus(response, 404, 'NOT_FOUND');
+      assert.equal(errorInfo(error.details).reason, 'TASK_NOT_FOUND');
+      assert.match(error.message, /:subscribe/);
+    } finally {
+      if (!response.bodyUsed) await response.body?.cancel();
+      await fetch(`${url}/tasks/${id}:cancel`, { method: 'POST', headers: V1 });
+    }
+  });
+
   test('push notification configs: create (201), get, list, delete (204)', async () => {
     const taskId = await startWait();
     try {

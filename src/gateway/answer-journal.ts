@@ -133,6 +133,8 @@ export class AnswerJournal implements SpendJournal {
     const rows: { seq: number; row: PreparedAuditRow }[] = [];
     let maxSeq = 0;
     for (const file of this.#leftOver) {
+      // Records of a kind or shape this version does not know (a newer gateway's, or damaged): skipped, and said so.
+      let unreadable = 0;
       for (const line of readFileSync(file, 'utf8').split('\n')) {
         if (line === '') continue;
         let record: unknown;
@@ -143,13 +145,19 @@ export class AnswerJournal implements SpendJournal {
           this.#log.warn({ file }, 'answer journal: skipped a line cut short');
           continue;
         }
-        if (!Array.isArray(record)) continue;
+        if (!Array.isArray(record)) {
+          unreadable++;
+          continue;
+        }
         const [kind, a, b] = record as [unknown, unknown, unknown];
         if (kind === 'l' && typeof a === 'string') leases.add(a);
         else if ((kind === 'S' || kind === 's') && typeof a === 'string' && b !== null && typeof b === 'object') {
           // `s`: a spend as an object, as journals were written before ADR 0063.
           const spend = kind === 'S' ? spendOfValues(b) : (b as LeaseSpend);
-          if (spend === undefined) continue;
+          if (spend === undefined) {
+            unreadable++;
+            continue;
+          }
           leases.add(a);
           const list = spends.get(a) ?? [];
           list.push(spend);
@@ -157,11 +165,15 @@ export class AnswerJournal implements SpendJournal {
         } else if ((kind === 'A' || kind === 'a') && typeof a === 'number' && b !== null && typeof b === 'object') {
           // `a`: a row as an object, as journals were written before ADR 0063.
           const row = kind === 'A' ? rowOfFields(b) : (b as PendingRow);
-          if (row === undefined) continue;
+          if (row === undefined) {
+            unreadable++;
+            continue;
+          }
           rows.push({ seq: a, row: { row, fields: rowFieldsJson(row) } });
           if (a > maxSeq) maxSeq = a;
-        }
+        } else unreadable++;
       }
+      if (unreadable > 0) this.#log.warn({ file, lines: unreadable }, 'answer journal: skipped lines this version cannot read (written by a newer gateway, or damaged); what they owed is not replayed');
     }
     const result: JournalReplay = { settlements: 0, charged: 0, auditRows: rows.length, appended: 0, leasesReturned: 0 };
     for (const [lease, list] of spends) {

@@ -188,6 +188,31 @@ describe('the answer journal', () => {
     rmSync(kept, { recursive: true, force: true });
   });
 
+  test('a replay says how many lines it could not read (a newer gateway\'s kinds, damaged records) and replays the rest', async () => {
+    const journals = join(dir, 'unreadable');
+    const file = join(dir, 'unreadable.db');
+    const lines: string[] = [];
+    const warnings = createLogger({ level: 'warn', destination: { write: (s: string) => void lines.push(s) } as never });
+    const first = AnswerJournal.open({ dir: journals, logger: warnings });
+    const name = first.name;
+    first.abandon();
+    writeFileSync(join(journals, '0', '1.journal'), `${['["Z",1,{}]', '{"not":"an array"}', '["A",7,["short"]]', '["l","lease-1"]'].join('\n')}\n`);
+    const journal = AnswerJournal.open({ dir: journals, logger: warnings });
+    assert.equal(journal.name, name);
+    const side = await writeSide(file, journal, { creditsMs: 5, auditMs: 5 });
+    try {
+      const replay = await journal.replay(side.ledger, side.audit);
+      assert.deepEqual([replay.settlements, replay.auditRows], [0, 0]);
+      const warned = lines.map((l) => JSON.parse(l) as { msg: string; lines?: number }).filter((l) => l.msg.startsWith('answer journal: skipped lines'));
+      assert.deepEqual(warned.map((w) => w.lines), [3]);
+    } finally {
+      await side.credits.close();
+      await side.audit.close();
+      await journal.close();
+      await side.database.close();
+    }
+  });
+
   // Node's recursive mkdir spins there at full CPU, deaf to SIGTERM (GATEWAY_ANSWER_JOURNAL_DIR=/proc/…): a child with a deadline.
   test('a journal directory that cannot be made (a path under /proc) is an error, not a gateway stuck at start', { skip: !existsSync('/proc/self') && 'needs /proc' }, () => {
     const module = new URL('../../../src/gateway/answer-journal.ts', import.meta.url).pathname;

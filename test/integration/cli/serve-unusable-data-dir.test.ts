@@ -23,7 +23,8 @@ describe('a data dir the role cannot make', { skip: onLinux ? false : 'needs /pr
         assert.equal(run.code, 2, run.stderr);
         assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
         assert.match(run.stderr, new RegExp(`^error: the data dir ${DATA_DIR} \\(--data-dir, env AGENTMESH_DATA_DIR\\) cannot be used: ENOENT`));
-        assert.ok(performance.now() - started < 5_000, 'refused at once');
+        // A recursive mkdir there would spin forever; the bound only has to tell that from a start on a busy 2-core host.
+        assert.ok(performance.now() - started < 30_000, 'refused, not stuck');
       }
     });
   }

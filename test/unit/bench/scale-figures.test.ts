@@ -180,7 +180,7 @@ describe('scale options', () => {
     const options = parseBenchOptions({ argv: ['--only', 'scale'], env: {} });
     assert.deepEqual(options.parts, ['scale']);
     assert.equal(options.scaleDurationS, 3);
-    assert.equal(options.scaleWarmupS, 1);
+    assert.equal(options.scaleWarmupS, 3);
     assert.equal(options.durationS, 10);
     assert.equal(options.databaseUrl, 'postgres://postgres@127.0.0.1:5432/test');
     assert.equal(options.redisUrl, 'redis://127.0.0.1:6379');

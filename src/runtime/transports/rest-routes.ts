@@ -100,9 +100,14 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
   // `/tasks/{id}:cancel` and `/tasks/{id}:subscribe`: the action is part of the last path segment.
   app.post('/tasks/:idAction', route(async (request, reply, context) => {
     const { idAction } = request.params as { idAction: string };
-    const colon = idAction.lastIndexOf(':');
-    const id = colon > 0 ? idAction.slice(0, colon) : '';
-    const action = colon > 0 ? idAction.slice(colon + 1) : '';
+    // Only an unencoded ':' starts the action (A2A §11.3), as the gateway classifies it and as GET reads
+    // `{id}%3Asubscribe`: the router decodes `idAction`, so the action is found in the segment as sent.
+    const { id, action } = taskAction(idAction, lastSegmentOf(pathOf(request.url)));
+    if (action === undefined) {
+      // `{id}%3Acancel` names the task `x:cancel` and no action: no task of agentmesh's has a ':' in its id (UUIDs).
+      if (id.includes(':')) throw Errors.taskNotFound({ taskId: id });
+      throw Errors.restTaskOperationUnknown({ quotedAction: '', cancelPath: '/tasks/{id}:cancel', subscribePath: '/tasks/{id}:subscribe' });
+    }
     if (action === 'cancel') {
       validateParams('CancelTask', { id });
       send(reply, JSON.stringify(Task.toJSON(await handler.cancelTask(CancelTaskRequest.fromJSON({ id }), context))));
@@ -155,6 +160,36 @@ function parseBody(request: FastifyRequest): unknown {
   const body = request.body;
   if (typeof body === 'string' && body.length > 0) assertJsonRequest(request.headers['content-type'], A2A_JSON);
   return parseRestBody(body) ?? {};
+}
+
+/**
+ * A `/tasks/{segment}` POST's task id and action: the action follows the segment's last unencoded ':' as
+ * sent (`raw`); `decoded` is the router's decoding of the same segment. No unencoded ':': no action, and
+ * the whole decoded segment is the id.
+ */
+function taskAction(decoded: string, raw: string): { id: string; action: string | undefined } {
+  const colon = raw.lastIndexOf(':');
+  // A segment that starts with its ':' names no task: no operation, as before any id is read.
+  if (colon === 0) return { id: '', action: undefined };
+  if (colon < 0) return { id: decoded, action: undefined };
+  const rawAction = raw.slice(colon + 1);
+  const action = safeDecode(rawAction);
+  // The decoded segment ends with the decoded action: what precedes it is the id.
+  const id = decoded.endsWith(`:${action}`) ? decoded.slice(0, decoded.length - action.length - 1) : '';
+  return { id, action };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A path's last segment, as sent. */
+function lastSegmentOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 /** A request URL's path, as sent (percent-encoded), without its query. */

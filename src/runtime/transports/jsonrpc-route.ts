@@ -18,7 +18,7 @@ import { isLegacyJsonRpcMethod } from '@a2a-js/sdk/compat/v0_3';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { V1_METHODS, requestedVersion, assertJsonDepth, assertJsonRequest, PLAIN_JSON, checkLegacyFileBytes, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, isLoggedFailure, AgentmeshError, ErrorCodes, WIRE, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
+import { V1_METHODS, requestedVersion, assertJsonDepth, assertJsonRequest, PLAIN_JSON, checkLegacyFileBytes, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, logAnsweredError, AgentmeshError, ErrorCodes, WIRE, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import type { CommittedEvent } from '../task-events.js';
 import { listTasksJson } from './list-tasks-json.js';
@@ -84,7 +84,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       reply.header('content-type', 'application/json').send(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`);
     } catch (err) {
       if (reply.sent) return;
-      if (isLoggedFailure(err)) request.log.error({ err }, 'JSON-RPC request failed');
+      logAnsweredError(request.log, err, 'JSON-RPC request failed');
       // A retry-only call refused for credit (ADR 0046, third addendum) is the gateway's refusal given here: its
       // HTTP status is the one the gateway answers its own with (402), so the caller cannot tell which refused.
       if (err instanceof AgentmeshError && err.code === ErrorCodes.TENANCY_INSUFFICIENT_CREDITS) reply.code(WIRE[err.code].http);

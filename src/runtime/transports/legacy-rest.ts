@@ -3,7 +3,7 @@ import { legacyAgentCardRouter, legacyRestRouter } from '@a2a-js/sdk/compat/v0_3
 import type { ServerCallContext, User } from '@a2a-js/sdk/server';
 import express from 'express';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isLoggedFailure, checkLegacyFileBytes, toJsonRpcErrorObject, toRestError, Errors } from '../../protocol/index.js';
+import { logAnsweredError, checkLegacyFileBytes, toJsonRpcErrorObject, toRestError, Errors } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import { anonymous, buildCallContext, callerOf, isPendingCaller, requestVersion, type Authenticate } from './call-context.js';
 import { parseRestBody } from './rest-body.js';
@@ -111,7 +111,7 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
       const signal = abortOnClientGone(request, reply);
       context = buildCallContext({ request, agent: options.handler.name, version: '0.3', caller, authenticating, tenant: undefined, signal });
     } catch (err) {
-      if (isLoggedFailure(err)) request.log.error({ err }, 'v0.3 REST request failed');
+      logAnsweredError(request.log, err, 'v0.3 REST request failed');
       const { statusCode } = toRestError(err, String(request.id));
       return reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(toJsonRpcErrorObject(err, String(request.id))));
     }

@@ -16,7 +16,7 @@ import {
 } from '@a2a-js/sdk';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { A2A_JSON, assertJsonRequest, protoJsonName, restMediaType, toRestError, validateParams, isLoggedFailure, Errors, isRecord } from '../../protocol/index.js';
+import { A2A_JSON, assertJsonRequest, protoJsonName, restMediaType, toRestError, validateParams, logAnsweredError, Errors, isRecord } from '../../protocol/index.js';
 import { parseRestBody } from './rest-body.js';
 import { listTasksJson } from './list-tasks-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
@@ -58,7 +58,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
     } catch (err) {
       if (reply.sent) return;
       const { statusCode, body } = toRestError(err, String(request.id));
-      if (isLoggedFailure(err)) request.log.error({ err }, 'REST request failed');
+      logAnsweredError(request.log, err, 'REST request failed');
       reply.code(statusCode).header('content-type', mediaTypeOf(request)).send(JSON.stringify(body));
     }
   };

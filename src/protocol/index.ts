@@ -17,7 +17,7 @@ export { describeSchemaError } from './schema-wording.js';
 export { requireMessage, skillInputOf, messageText, skillInputError, unknownSkillError, notUserRoleError } from './message-checks.js';
 export type { SkillInput } from './message-checks.js';
 export { TERMINAL_STATES, INTERRUPTED_STATES, isTerminal, isInterrupted, stateName, parseStateName } from './task-states.js';
-export { callerFacingError, isClosedDatabaseError, isLoggedFailure, logAnsweredError, normalizeError, toJsonRpcErrorObject, toRestError, toSdkError } from './wire-errors.js';
+export { callerFacingError, isClosedDatabaseError, isLoggedFailure, logAnsweredError, markLogged, normalizeError, toJsonRpcErrorObject, toRestError, toSdkError } from './wire-errors.js';
 export type { AnswerLog, JsonRpcErrorObject, RestErrorBody } from './wire-errors.js';
 export { parseJsonRpcBody, jsonRpcIdOf, readJsonRpcEnvelope, methodNotFound } from './jsonrpc-envelope.js';
 export type { JsonRpcId, JsonRpcEnvelope } from './jsonrpc-envelope.js';

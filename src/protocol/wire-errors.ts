@@ -71,6 +71,18 @@ export interface AnswerLog {
 }
 
 /**
+ * Errors some binding logged already: an error translated for the SDK's v0.3 transports is logged where
+ * its cause is still known, and the transport that then answers with the translation logs it no more.
+ */
+const alreadyLogged = new WeakSet<object>();
+
+/** Marks `err` as logged: {@link logAnsweredError} writes nothing more of it. */
+export function markLogged<T>(err: T): T {
+  if (typeof err === 'object' && err !== null) alreadyLogged.add(err);
+  return err;
+}
+
+/**
  * The one log line of an error a binding answers a call with (every binding, before and after a stream
  * opened), by its kind: a failure whose cause only the log keeps ({@link isLoggedFailure}) at error, with
  * its cause; an error the caller is told as it is with a 5xx status (queue full, a store unavailable, an
@@ -79,6 +91,10 @@ export interface AnswerLog {
  * call is about (the task id): never a credential.
  */
 export function logAnsweredError(log: AnswerLog, err: unknown, message: string, fields: Record<string, unknown> = {}): void {
+  if (typeof err === 'object' && err !== null) {
+    if (alreadyLogged.has(err)) return;
+    alreadyLogged.add(err);
+  }
   if (isClosedDatabaseError(err)) return log.info({ ...fields, code: ErrorCodes.HTTP_UNAVAILABLE }, `${message}: shutting down`);
   if (isLoggedFailure(err)) return log.error({ ...fields, err }, message);
   const shown = normalizeError(err);

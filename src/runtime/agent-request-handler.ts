@@ -20,7 +20,7 @@ import {
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { uuidv7 } from '../storage/index.js';
 import { LegacyA2AError } from '@a2a-js/sdk/compat/v0_3/server';
-import { invalidParams, requireMessage, stateName, toJsonRpcErrorObject, toSdkError, logAnsweredError, Errors, ErrorCodes, errorMessage, isAgentmeshError, isRecord } from '../protocol/index.js';
+import { invalidParams, requireMessage, stateName, toJsonRpcErrorObject, toSdkError, logAnsweredError, markLogged, Errors, ErrorCodes, errorMessage, isAgentmeshError, isRecord } from '../protocol/index.js';
 import type { PushStore, TaskStore, Bus } from '../storage/index.js';
 import type { AgentDefinition } from '../contracts/agent/index.js';
 import type { CallInfo } from './call-info.js';
@@ -428,7 +428,8 @@ function forTransport(err: unknown, context: ServerCallContext): unknown {
   if (!isLegacy(context)) return err;
   const log = callOf(context).log;
   if (log !== undefined) logAnsweredError(log, err, 'v0.3 request failed');
-  return toLegacyError(err, context.state.get(CTX.requestId) as string | undefined);
+  // Logged here, where its cause is known: the transport answering with the translation logs it no more.
+  return markLogged(toLegacyError(err, context.state.get(CTX.requestId) as string | undefined));
 }
 
 const isLegacy = (context: ServerCallContext): boolean => context.requestedVersion.startsWith('0.');

@@ -5,13 +5,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { GetTaskRequest } from '@a2a-js/sdk';
+import { connectAgent } from '../../../src/cli/index.js';
 import { createLogger } from '../../../src/observability/index.js';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { memoryDestination } from '../../helpers/memory-log.js';
-import { holdUntilCanceled, rpc, startRuntime, userMessage } from '../../helpers/runtime-fixture.js';
+import { holdUntilCanceled, rpc, startRuntime, startRuntimeOnDatabase, userMessage } from '../../helpers/runtime-fixture.js';
+import { until } from '../../helpers/until.js';
 
 type LogRecord = Record<string, unknown>;
 const WARN = 40;
+const ERROR = 50;
 
 describe('an error the caller is told with a 5xx status (an agent at capacity)', () => {
   const log = memoryDestination();
@@ -63,4 +67,38 @@ describe('an error the caller is told with a 5xx status (an agent at capacity)',
       assert.equal(lines[0]!['code'], 'AM_ERR_TASK_QUEUE_FULL');
     });
   }
+});
+
+describe('an internal error', () => {
+  let env: Awaited<ReturnType<typeof startRuntimeOnDatabase>>;
+  let url: string;
+  before(async () => {
+    env = await startRuntimeOnDatabase({ grpcPort: 0 });
+    ({ url } = env);
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  const errorLines = (): LogRecord[] => env.log.records().filter((r) => typeof r['level'] === 'number' && r['level'] >= ERROR && /failed/.test(String(r['msg'])));
+  /** A task waiting until canceled. */
+  const waiting = async (): Promise<string> => {
+    const { body } = await rpc(url, 'SendMessage', { message: userMessage('hold', { metadata: { skillId: 'wait' } }), configuration: { returnImmediately: true } });
+    const id = body.result?.task?.id as string;
+    assert.equal(typeof id, 'string', JSON.stringify(body));
+    return id;
+  };
+
+  test('over v0.3 gRPC is logged once', async () => {
+    const id = await waiting();
+    // A snapshot that no longer parses: reading the task fails inside the runtime.
+    env.database.sqlite!.prepare('UPDATE tasks SET snapshot = ? WHERE id = ?').run('not json', id);
+    const before = errorLines().length;
+    const { client } = await connectAgent({ url, protocol: '0.3', binding: 'grpc' });
+    await assert.rejects(client.getTask(GetTaskRequest.fromJSON({ id })));
+    await until('the failure to be logged', () => errorLines().length > before);
+    // Room for a second line, were one written.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(errorLines().length - before, 1, JSON.stringify(errorLines().slice(before)));
+  });
 });

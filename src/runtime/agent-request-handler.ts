@@ -403,11 +403,43 @@ function signalOf(context: ServerCallContext): { signal?: () => AbortSignal } {
   return signal ? { signal } : {};
 }
 
+/**
+ * The events of a stream as the SDK's transports send them (v0.3 JSON-RPC and HTTP+JSON, gRPC). An error
+ * once the stream has begun reaches none of our routes' error handlers (the SDK's transport answers it in
+ * the stream): it is logged here, once, with the task's id, and reaches a v0.3 transport in its words.
+ */
 async function* toStreamResponses(events: AsyncGenerator<CommittedEvent>, context: ServerCallContext): AsyncGenerator<StreamResponse> {
-  for await (const e of events) {
-    // A message answer (seq 0) has no event id.
-    context.state.set(CTX.seq, e.seq > 0 ? e.seq : undefined);
-    yield StreamResponse.fromJSON(JSON.parse(e.payload));
+  let taskId: string | undefined;
+  try {
+    for await (const e of events) {
+      // A message answer (seq 0) has no event id.
+      context.state.set(CTX.seq, e.seq > 0 ? e.seq : undefined);
+      const response = StreamResponse.fromJSON(JSON.parse(e.payload));
+      taskId ??= taskIdOfResponse(response);
+      yield response;
+    }
+  } catch (err) {
+    // Before the first event: the call's own error, translated where it was thrown.
+    if (taskId === undefined) throw err;
+    if (isLegacy(context)) throw forTransport(err, context, { taskId });
+    const log = callOf(context).log;
+    if (log !== undefined) logAnsweredError(log, err, 'stream failed', { taskId });
+    throw err;
+  }
+}
+
+/** The task a stream's event is of (none for a message answer). */
+function taskIdOfResponse(response: StreamResponse): string | undefined {
+  const payload = response.payload;
+  if (payload === undefined) return undefined;
+  switch (payload.$case) {
+    case 'task':
+      return payload.value.id;
+    case 'statusUpdate':
+    case 'artifactUpdate':
+      return payload.value.taskId;
+    default:
+      return undefined;
   }
 }
 
@@ -424,10 +456,10 @@ async function sdkErrors<T>(context: ServerCallContext, fn: () => Promise<T>): P
  * An error as the call's transport takes it: as it is for v1, the SDK's for its v0.3 transports.
  * Those answer without our routes seeing the error, so the cause of an internal one is logged here.
  */
-function forTransport(err: unknown, context: ServerCallContext): unknown {
+function forTransport(err: unknown, context: ServerCallContext, fields?: { taskId: string }): unknown {
   if (!isLegacy(context)) return err;
   const log = callOf(context).log;
-  if (log !== undefined) logAnsweredError(log, err, 'v0.3 request failed');
+  if (log !== undefined) logAnsweredError(log, err, fields === undefined ? 'v0.3 request failed' : 'v0.3 stream failed', fields);
   // Logged here, where its cause is known: the transport answering with the translation logs it no more.
   return markLogged(toLegacyError(err, context.state.get(CTX.requestId) as string | undefined));
 }

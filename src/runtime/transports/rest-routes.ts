@@ -20,7 +20,7 @@ import { A2A_JSON, assertJsonRequest, protoJsonName, restMediaType, toRestError,
 import { parseRestBody } from './rest-body.js';
 import { listTasksJson } from './list-tasks-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
-import type { CommittedEvent } from '../task-events.js';
+import { taskIdOfPayload, type CommittedEvent } from '../task-events.js';
 import { anonymous, buildCallContext, callerOf, isPendingCaller, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
 
@@ -90,7 +90,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
     if (id.endsWith(SUBSCRIBE_SUFFIX) && pathOf(request.url).endsWith(SUBSCRIBE_SUFFIX)) {
       const taskId = id.slice(0, -SUBSCRIBE_SUFFIX.length);
       validateParams('SubscribeToTask', { id: taskId });
-      await stream(request, reply, options.sse, handler.subscribe(SubscribeToTaskRequest.fromJSON({ id: taskId }), context));
+      await stream(request, reply, options.sse, handler.subscribe(SubscribeToTaskRequest.fromJSON({ id: taskId }), context), taskId);
       return;
     }
     const params = validateParams('GetTask', { ...typedQuery(request.query, { historyLength: 'int' }), id });
@@ -115,7 +115,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
     }
     if (action === 'subscribe') {
       validateParams('SubscribeToTask', { id });
-      await stream(request, reply, options.sse, handler.subscribe(SubscribeToTaskRequest.fromJSON({ id }), context));
+      await stream(request, reply, options.sse, handler.subscribe(SubscribeToTaskRequest.fromJSON({ id }), context), id);
       return;
     }
     throw Errors.restTaskOperationUnknown({ quotedAction: action ? `'${action.slice(0, 32)}'` : '', cancelPath: '/tasks/{id}:cancel', subscribePath: '/tasks/{id}:subscribe' });
@@ -223,12 +223,15 @@ function typedQuery(query: unknown, types: Record<string, 'int' | 'bool'>): Reco
   return out;
 }
 
-async function stream(request: FastifyRequest, reply: FastifyReply, sse: SseOptions, events: AsyncGenerator<CommittedEvent>): Promise<void> {
+async function stream(request: FastifyRequest, reply: FastifyReply, sse: SseOptions, events: AsyncGenerator<CommittedEvent>, taskId?: string): Promise<void> {
   const { stream: s, first: opened } = await openSseWithFirst(request, reply, sse, events);
+  // The first event names the task: what the log line of an error later in the stream says it was about.
+  let firstPayload: string | undefined;
   try {
     if (!opened.ok) throw opened.error;
     const first = opened.result;
     if (!first.done) {
+      firstPayload = first.value.payload;
       // A message answer (seq 0) has no event id: nothing backs a resumption.
       s.send(first.value.payload, first.value.seq > 0 ? first.value.seq : undefined);
       for await (const e of events) {
@@ -237,6 +240,9 @@ async function stream(request: FastifyRequest, reply: FastifyReply, sse: SseOpti
       }
     }
   } catch (err) {
+    // The headers are sent: the route's handler never sees this error, so it is logged here.
+    const id = (firstPayload === undefined ? undefined : taskIdOfPayload(firstPayload)) ?? taskId;
+    logAnsweredError(request.log, err, 'REST stream failed', id === undefined ? {} : { taskId: id });
     s.send(JSON.stringify(toRestError(err, String(request.id)).body));
   } finally {
     await events.return(undefined);

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GetTaskRequest } from '@a2a-js/sdk';
+import { GetTaskRequest, SubscribeToTaskRequest } from '@a2a-js/sdk';
 import { connectAgent } from '../../../src/cli/index.js';
 import { createLogger } from '../../../src/observability/index.js';
 import { defineAgent } from '../../../src/runtime/index.js';
@@ -100,5 +100,55 @@ describe('an internal error', () => {
     // Room for a second line, were one written.
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(errorLines().length - before, 1, JSON.stringify(errorLines().slice(before)));
+  });
+
+  test('once a stream has begun is logged once, with its task, on every binding', async () => {
+    const ids = { jsonrpc: await waiting(), rest: await waiting(), legacy: await waiting(), grpc: await waiting() };
+    const opened: Array<Promise<unknown>> = [];
+    const jsonRpc = await fetch(url, { method: 'POST', headers: { 'A2A-Version': '1.0', 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SubscribeToTask', params: { id: ids.jsonrpc } }) });
+    const rest = await fetch(`${url}/tasks/${ids.rest}:subscribe`, { method: 'POST', headers: { 'A2A-Version': '1.0' } });
+    const legacy = await fetch(url, { method: 'POST', headers: { 'A2A-Version': '0.3', 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tasks/resubscribe', params: { id: ids.legacy } }) });
+    for (const response of [jsonRpc, rest, legacy]) {
+      assert.equal(response.headers.get('content-type'), 'text/event-stream');
+      opened.push(response.text());
+    }
+    const { client } = await connectAgent({ url, protocol: '1.0', binding: 'grpc' });
+    const grpcEvents: unknown[] = [];
+    let began!: () => void;
+    const grpcFirst = { promise: new Promise<void>((resolve) => (began = resolve)), resolve: () => began() };
+    const grpcDone = (async () => {
+      try {
+        for await (const e of client.resubscribeTask(SubscribeToTaskRequest.fromJSON({ id: ids.grpc }))) {
+          grpcEvents.push(e);
+          grpcFirst.resolve();
+        }
+      } catch (err) {
+        grpcFirst.resolve();
+        return err;
+      }
+      return undefined;
+    })();
+    await grpcFirst.promise;
+    assert.equal(grpcEvents.length, 1, 'the gRPC stream began');
+    // Give the HTTP streams the time to send their first event and follow the task live.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = errorLines().length;
+    // The log's table gone: the next poll of every live stream fails inside the runtime (within 2 s).
+    env.database.sqlite!.exec('ALTER TABLE task_events RENAME TO task_events_away');
+    try {
+      const texts = (await Promise.all(opened)) as string[];
+      for (const text of texts) assert.match(text, /Internal error \(request id/);
+      assert.ok((await grpcDone) !== undefined, 'the gRPC stream ended with an error');
+    } finally {
+      env.database.sqlite!.exec('ALTER TABLE task_events_away RENAME TO task_events');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const lines = errorLines().slice(before);
+    for (const id of Object.values(ids)) {
+      const ofTask = lines.filter((r) => r['taskId'] === id);
+      assert.equal(ofTask.length, 1, `one line for task ${id}: ${JSON.stringify(lines)}`);
+      assert.doesNotMatch(JSON.stringify(ofTask[0]), /authorization|bearer/i);
+    }
+    assert.equal(lines.length, 4, JSON.stringify(lines));
   });
 });

@@ -20,7 +20,8 @@ import {
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { uuidv7 } from '../storage/index.js';
 import { LegacyA2AError } from '@a2a-js/sdk/compat/v0_3/server';
-import { invalidParams, requireMessage, stateName, toJsonRpcErrorObject, toSdkError, logAnsweredError, markLogged, Errors, ErrorCodes, errorMessage, isAgentmeshError, isRecord } from '../protocol/index.js';
+import { A2AError } from '@a2a-js/sdk/errors';
+import { invalidParams, requireMessage, stateName, normalizeError, toJsonRpcErrorObject, toSdkError, logAnsweredError, markLogged, Errors, ErrorCodes, WIRE, errorMessage, isAgentmeshError, isRecord } from '../protocol/index.js';
 import type { PushStore, TaskStore, Bus } from '../storage/index.js';
 import type { AgentDefinition } from '../contracts/agent/index.js';
 import type { CallInfo } from './call-info.js';
@@ -464,16 +465,28 @@ function forTransport(err: unknown, context: ServerCallContext, fields?: { taskI
   return markLogged(toLegacyError(err, context.state.get(CTX.requestId) as string | undefined));
 }
 
+/** The caller is told to retry, in an error no SDK class carries: the SDK would answer it as a bare -32603. */
+function saysToRetry(err: unknown, requestId: string | undefined): boolean {
+  if (err instanceof A2AError) return false;
+  const shown = normalizeError(err, requestId);
+  return shown.retryable && shown.expose && WIRE[shown.code].reason === undefined;
+}
+
 const isLegacy = (context: ServerCallContext): boolean => context.requestedVersion.startsWith('0.');
 
 /**
  * Our error as the SDK's v0.3 transports take it. A refusal for credit (a
  * retry-only call that is not a retry, ADR 0046, third addendum) has no SDK
  * class: it keeps its own JSON-RPC code and data, as the gateway answers it.
+ * So does an error that says to retry (the role shutting down, a store
+ * unavailable, an agent at capacity): v0.3 has no code for it, and the
+ * SDK's plain -32603 would drop its ErrorInfo, the retry signal the v1
+ * answer carries (docs/errors.md, "v0.3").
  */
 function toLegacyError(err: unknown, requestId: string | undefined): Error {
-  if (!isAgentmeshError(err) || err.code !== ErrorCodes.TENANCY_INSUFFICIENT_CREDITS) return toSdkError(err, requestId);
-  const wire = toJsonRpcErrorObject(err);
+  const credit = isAgentmeshError(err) && err.code === ErrorCodes.TENANCY_INSUFFICIENT_CREDITS;
+  if (!credit && !saysToRetry(err, requestId)) return toSdkError(err, requestId);
+  const wire = toJsonRpcErrorObject(err, requestId);
   // The SDK types `data` as an object but relays it as given; ours is the array of details the gateway sends too.
   return new LegacyA2AError(wire.code, wire.message, wire.data as unknown as Record<string, unknown> | undefined);
 }

@@ -35,6 +35,17 @@ describe('a call on a database the role already closed', () => {
     assert.deepEqual(failures(), []);
   });
 
+  test('v0.3 JSON-RPC answers -32603 with the retry signal v1 gives (its ErrorInfo in data), and logs no failure', async () => {
+    const v1 = (await rpc(url, 'GetTask', { id: 'any' })).body.error;
+    const { body } = await rpc(url, 'tasks/get', { id: 'any' }, { 'A2A-Version': '0.3' });
+    assert.equal(body.error.code, -32603);
+    assert.match(body.error.message, SHUTTING_DOWN);
+    const info = (error: { data?: Array<{ reason?: string; metadata?: { code?: string } }> }) => error.data?.map((d) => [d.reason, d.metadata?.code]);
+    assert.deepEqual(info(body.error), info(v1), JSON.stringify(body));
+    assert.deepEqual(info(body.error), [['HTTP_UNAVAILABLE', 'AM_ERR_HTTP_UNAVAILABLE']]);
+    assert.deepEqual(failures(), []);
+  });
+
   test('HTTP+JSON answers 503 UNAVAILABLE, shutting down, and logs no failure', async () => {
     const response = await fetch(`${url}/tasks/any`, { headers: { 'A2A-Version': '1.0' } });
     assert.equal(response.status, 503);

@@ -167,8 +167,12 @@ const REST_ERROR_EVENT = Buffer.from('{"error":');
 function restEventKind(bytes: Buffer, from: number): 'result' | 'error' | undefined {
   let at = from;
   while (at < bytes.length && bytes[at] === 0x20) at++;
-  if (bytes.length - at < REST_ERROR_EVENT.length) return bytes.subarray(at).equals(REST_ERROR_EVENT.subarray(0, bytes.length - at)) ? undefined : 'result';
-  return bytes.subarray(at, at + REST_ERROR_EVENT.length).equals(REST_ERROR_EVENT) ? 'error' : 'result';
+  // Byte by byte, no views made: this runs once per event of every HTTP+JSON stream.
+  for (let i = 0; i < REST_ERROR_EVENT.length; i++) {
+    if (at + i >= bytes.length) return undefined;
+    if (bytes[at + i] !== REST_ERROR_EVENT[i]) return 'result';
+  }
+  return 'error';
 }
 
 /** The first byte that is not JSON whitespace or a UTF-8 byte order mark. */

@@ -46,6 +46,17 @@ describe('a call on a database the role already closed', () => {
     assert.deepEqual(failures(), []);
   });
 
+  test('v0.3 HTTP+JSON answers 503, as v1.0 does, with the same -32603, message and data as v0.3 JSON-RPC', async () => {
+    const rpcError = (await rpc(url, 'tasks/get', { id: 'any' }, { 'A2A-Version': '0.3' })).body.error;
+    const response = await fetch(`${url}/v1/tasks/any`, { headers: { 'A2A-Version': '0.3' } });
+    assert.equal(response.status, 503);
+    const body = (await response.json()) as { code: number; message: string; data: Array<{ metadata?: { code?: string } }> };
+    assert.equal(body.code, -32603);
+    assert.equal(body.message, rpcError.message);
+    assert.deepEqual(body.data.map((d) => d.metadata?.code), ['AM_ERR_HTTP_UNAVAILABLE']);
+    assert.deepEqual(failures(), []);
+  });
+
   test('HTTP+JSON answers 503 UNAVAILABLE, shutting down, and logs no failure', async () => {
     const response = await fetch(`${url}/tasks/any`, { headers: { 'A2A-Version': '1.0' } });
     assert.equal(response.status, 503);

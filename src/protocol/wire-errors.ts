@@ -91,10 +91,8 @@ export function markLogged<T>(err: T): T {
  * call is about (the task id): never a credential.
  */
 export function logAnsweredError(log: AnswerLog, err: unknown, message: string, fields: Record<string, unknown> = {}): void {
-  if (typeof err === 'object' && err !== null) {
-    if (alreadyLogged.has(err)) return;
-    alreadyLogged.add(err);
-  }
+  // Only what a binding marked: one error object may be thrown to many calls (a shared abort reason), each logging it.
+  if (typeof err === 'object' && err !== null && alreadyLogged.has(err)) return;
   if (isClosedDatabaseError(err)) return log.info({ ...fields, code: ErrorCodes.HTTP_UNAVAILABLE }, `${message}: shutting down`);
   if (isLoggedFailure(err)) return log.error({ ...fields, err }, message);
   const shown = normalizeError(err);

@@ -425,7 +425,8 @@ async function* toStreamResponses(events: AsyncGenerator<CommittedEvent>, contex
     if (isLegacy(context)) throw forTransport(err, context, { taskId });
     const log = callOf(context).log;
     if (log !== undefined) logAnsweredError(log, err, 'stream failed', { taskId });
-    throw err;
+    // The gRPC binding maps it next: logged here, with its task, it is not logged there again.
+    throw markLogged(err);
   }
 }
 

@@ -25,8 +25,11 @@ describe('a call on a database the role already closed', () => {
     await env.close();
   });
 
-  /** The log lines of failed calls (level error and above): none is expected. */
-  const failures = () => env.log.records().filter((r) => typeof r['level'] === 'number' && r['level'] >= 50 && /failed/.test(String(r['msg'])));
+  /**
+   * The log lines of failed calls (level error and above): none is expected. The push worker's own cycle
+   * meets the closed database too, whenever its timer fires: its line is no call's.
+   */
+  const failures = () => env.log.records().filter((r) => typeof r['level'] === 'number' && r['level'] >= 50 && /failed/.test(String(r['msg'])) && r['module'] !== 'push');
 
   test('JSON-RPC answers the shutting-down error, UNAVAILABLE, and logs no failure', async () => {
     const { body } = await rpc(url, 'GetTask', { id: 'any' });

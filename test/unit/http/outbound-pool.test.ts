@@ -6,6 +6,7 @@ import { createServer, type IncomingHttpHeaders, type RequestListener, type Serv
 import type { AddressInfo } from 'node:net';
 import { types } from 'node:util';
 import type { Dispatcher } from 'undici';
+import type * as UndiciModule from 'undici';
 import { createOutboundPool, fetchThrough, InProcessServers, traceparentInterceptor } from '../../../src/http/index.js';
 
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/;
@@ -53,7 +54,7 @@ describe('outbound pools', () => {
     const shared = createOutboundPool();
     const isolated = createOutboundPool({ isolated: true, connectTimeoutMs: 1_000, headersTimeoutMs: 1_000, bodyTimeoutMs: 1_000 });
     const again = createOutboundPool({ isolated: true });
-    const { Agent } = createRequire(import.meta.url)('undici') as typeof import('undici');
+    const { Agent } = createRequire(import.meta.url)('undici') as typeof UndiciModule;
     // Another class (and so other functions, with type feedback and compiled code of their own), one copy for all isolated pools.
     assert.equal(isolated.constructor.name, 'Agent');
     assert.notEqual(isolated.constructor, shared.constructor);

@@ -69,6 +69,11 @@
  * gateway for the measured calls only, into `<dir>/<label>.jit.txt`, and a row of what it holds (compiles by tier,
  * deoptimizations by reason). After the warm-up the JIT should be done: what remains repeats in the steady state.
  *
+ * `--registry-change-after S[,S…]` (with `--cpu` or `--syscalls`): S seconds into the measured calls the bench registers
+ * one more agent at the registry (the bench agent's card under another name): a `registered` change the gateway
+ * follows on its watch and by reading the new agent's instances, as in a fleet whose registry changes. With
+ * `--warmup-seconds 25` and `--jit-trace` it shows what one registry change costs the relay's optimized code.
+ *
  * `--perf <dir>` (with `--cpu` or `--syscalls`): `perf record -e cpu-clock -g`
  * of each measured gateway over the measured calls, into
  * `<dir>/<label>.perf.data`; with `--front-node-args --perf-basic-prof` its
@@ -293,6 +298,30 @@ async function jitSummary(file: string): Promise<string> {
   return `${[...compiles.values()].reduce((a, b) => a + b, 0)} compiles (${byCount(compiles) || 'none'}; ${osr} OSR), ${deopts} deoptimizations (${byCount(reasons) || 'none'})`;
 }
 
+/**
+ * `--registry-change-after`: at each of `afterSeconds` from now, one more agent registered at the registry (the bench
+ * agent's card under a name of its own). `done()` waits for the last one (a change never lands after the measured calls).
+ */
+function changeRegistry(registryUrl: string, afterSeconds: number[]): { done: () => Promise<void> } {
+  const started = performance.now();
+  const all = (async () => {
+    const record = (await (await fetch(`${registryUrl}/v1/agents/bench`)).json()) as { card: Record<string, unknown> };
+    for (const [i, at] of afterSeconds.entries()) {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + at * 1000 - performance.now())));
+      const name = `bench-change-${i + 1}`;
+      // Renamed, so unsigned: the runtime's signature covers its own card only.
+      const { signatures: _signed, ...card } = record.card;
+      const answer = await fetch(`${registryUrl}/v1/agents/${name}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ card: { ...card, name } }) });
+      if (!answer.ok) throw new Error(`the registry refused the change: HTTP ${answer.status} ${await answer.text()}`);
+      await answer.arrayBuffer().catch(() => undefined);
+      process.stderr.write(`registry change ${i + 1} (${name}) at ${((performance.now() - started) / 1000).toFixed(1)} s into the measured calls\n`);
+    }
+  })();
+  // Reported when awaited; not an unhandled rejection meanwhile.
+  all.catch(() => undefined);
+  return { done: () => all };
+}
+
 /** Sends `message` to `child` and waits for its reply of type `reply`. */
 function ask(child: ChildProcess, message: Record<string, string>, reply: string): Promise<void> {
   return new Promise((resolve) => {
@@ -341,6 +370,7 @@ async function main(): Promise<void> {
       'profile-dir': { type: 'string' },
       'jit-trace': { type: 'string' },
       'warmup-seconds': { type: 'string', default: '0' },
+      'registry-change-after': { type: 'string', default: '' },
       perf: { type: 'string' },
     },
   });
@@ -360,6 +390,7 @@ async function main(): Promise<void> {
   const profileDir = values['profile-dir'];
   const jitTraceDir = values['jit-trace'];
   const warmupSeconds = Number(values['warmup-seconds']);
+  const registryChanges = values['registry-change-after'].split(',').filter(Boolean).map(Number);
   const perfDir = values.perf;
   const databaseUrl = values['database-url'];
   const redisUrl = values['redis-url'];
@@ -405,7 +436,7 @@ async function main(): Promise<void> {
       }
     }
     /** The gateway `child` (dumping to `base` under valgrind) measured over `count` calls through `url`. */
-    const measureGateway = async (label: string, child: ChildProcess, url: string, base: string, registryStartedAt: number): Promise<void> => {
+    const measureGateway = async (label: string, child: ChildProcess, url: string, base: string, registryStartedAt: number, registryAt: string): Promise<void> => {
       const token = await benchToken(url);
       const via = `${url}/agents/bench`;
       for (let i = 0; ; i++) {
@@ -437,7 +468,11 @@ async function main(): Promise<void> {
       if (jitTrace !== undefined) await ask(child, { type: 'jit-trace-start', file: jitTrace }, 'jit-trace-started');
       if (syscalls) {
         const started = performance.now();
-        const measured = () => calls(via, auth, count, concurrency);
+        const changing = registryChanges.length === 0 ? undefined : changeRegistry(registryAt, registryChanges);
+        const measured = async () => {
+          await calls(via, auth, count, concurrency);
+          await changing?.done();
+        };
         const perfOut = perfDir === undefined ? undefined : join(perfDir, `${label.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.perf.data`);
         // With --cpu, the collections V8 ran over the same calls (Node's `gc` entries, the main thread's pauses).
         if (cpu) await ask(child, { type: 'gc-start' }, 'gc-started');
@@ -474,7 +509,7 @@ async function main(): Promise<void> {
         rows.push(`gateway (${label}): per call ${per('pgStatements')} PostgreSQL statements, ${per('pgTransactions')} transactions, ${per('redisCommands')} Redis commands`);
       }
     };
-    if (measuredSqlite) await measureGateway(databaseUrl === undefined ? 'everything on' : 'SQLite', gateway.child, gatewayUrl, 'gateway.cg', registryStarted);
+    if (measuredSqlite) await measureGateway(databaseUrl === undefined ? 'everything on' : 'SQLite', gateway.child, gatewayUrl, 'gateway.cg', registryStarted, registryUrl);
     if (databaseUrl !== undefined && redisUrl !== undefined && measuredGateway) {
       // A fleet replica's configuration (scale-bench.ts startFleet) on a database and a bus stream of this run's own.
       const suffix = randomBytes(5).toString('hex');
@@ -494,7 +529,7 @@ async function main(): Promise<void> {
       const runtimeShared = values['fleet-runtime'] === 'sqlite' ? {} : { shared };
       const fleetRuntime = await start('runtime', { dataDir: join(dir, 'fleet-runtime'), registryUrl: fleetRegistryUrl, jwksUrl: `${fleetUrl}/.well-known/jwks.json`, ...runtimeShared });
       children.push(fleetRuntime.child);
-      await measureGateway('PostgreSQL + Redis', fleetGateway.child, fleetUrl, 'fleet-gateway.cg', fleetRegistryStarted);
+      await measureGateway('PostgreSQL + Redis', fleetGateway.child, fleetUrl, 'fleet-gateway.cg', fleetRegistryStarted, fleetRegistryUrl);
     }
   } finally {
     // Asked to stop first (a child profiling its allocations writes the profile then), killed if it does not:

@@ -29,6 +29,8 @@ export class AnswerErrorWatch {
   #heldBytes = 0;
   /** A JSON-RPC answer said `error` (a JSON body, or an event of a stream). */
   #rpcError = false;
+  /** An HTTP+JSON stream's event was an error (`{"error":…}`, its last): for the log, not the answer's outcome. */
+  #restEventError = false;
   /** SSE: the previous chunk ended a line (a `data:` at this chunk's start begins one). */
   #atLineStart = true;
   /** SSE: an event's start whose key the previous chunk cut off. */
@@ -46,8 +48,8 @@ export class AnswerErrorWatch {
       // An event stream starts with a field (`data:`, `event:`, `id:`) or a comment, never with `{`.
       const json = firstSignificantByte(chunk) === 0x7b;
       this.#sse = this.#jsonRpc && !json;
-      // Not JSON on HTTP+JSON (an SSE stream, a proxy's page): no error body to read, nothing kept for the stream's life.
-      if (!json && !this.#jsonRpc) return;
+      // Not JSON on HTTP+JSON: an SSE stream (its events read for an error event's first bytes only) or a proxy's page.
+      if (!json && !this.#jsonRpc) this.#sse = true;
       if (!this.#sse) {
         // Which member a JSON-RPC body has is known by its first chunk (the whole body, when held whole).
         this.#rpcError = this.#jsonRpc && jsonRpcAnswerKind(chunk) === 'error';
@@ -59,13 +61,24 @@ export class AnswerErrorWatch {
     else if (this.#held !== undefined) this.#hold(chunk);
   };
 
+  /** The answer is an event stream: an error it carries came after its headers, as its last event. */
+  get streamed(): boolean {
+    return this.#sse;
+  }
+
+  /** The error event an HTTP+JSON stream ended with (its google.rpc.Status's `error`), else undefined. */
+  streamError(): unknown {
+    if (!this.#restEventError || this.#held === undefined) return undefined;
+    return this.error(200, true);
+  }
+
   /**
    * Call once the answer is over, with its status: the error object it
    * carried (a JSON-RPC `error`, a google.rpc.Status's `error`), `null`
    * for an error whose body could not be read, undefined for no error.
    */
-  error(status: number): unknown {
-    const failed = status >= 400 || this.#rpcError;
+  error(status: number, event = false): unknown {
+    const failed = status >= 400 || this.#rpcError || event;
     if (!failed) return undefined;
     const held = this.#held;
     if (held === undefined) return null;
@@ -93,7 +106,7 @@ export class AnswerErrorWatch {
 
   /** Each event's `data:` line scanned to its key; the first error event is kept (it ends the stream, A2A §9.5). */
   #sseChunk(chunk: Buffer): void {
-    if (this.#rpcError) {
+    if (this.#rpcError || this.#restEventError) {
       if (this.#held !== undefined) this.#hold(chunk);
       return;
     }
@@ -115,10 +128,11 @@ export class AnswerErrorWatch {
       from = at + DATA.length;
       // A field starts a line; a JSON text on a data line has no raw line break, so any `data:` after one is a field.
       if (at === 0 ? !lineStart : bytes[at - 1] !== NEWLINE && bytes[at - 1] !== RETURN) continue;
-      const kind = jsonRpcAnswerKind(bytes, from);
+      const kind = this.#jsonRpc ? jsonRpcAnswerKind(bytes, from) : restEventKind(bytes, from);
       if (kind === 'result') continue;
       if (kind === 'error') {
-        this.#rpcError = true;
+        if (this.#jsonRpc) this.#rpcError = true;
+        else this.#restEventError = true;
         this.#held = [];
         this.#heldBytes = 0;
         this.#hold(bytes.subarray(at));
@@ -142,6 +156,23 @@ export class AnswerErrorWatch {
       }
     }
   }
+}
+
+const REST_ERROR_EVENT = Buffer.from('{"error":');
+
+/**
+ * An HTTP+JSON stream event's kind by its first bytes: a StreamResponse has one member, and the server's
+ * error event is `{"error":…}` (A2A §11.6), so the first bytes tell, without reading the event.
+ */
+function restEventKind(bytes: Buffer, from: number): 'result' | 'error' | undefined {
+  let at = from;
+  while (at < bytes.length && bytes[at] === 0x20) at++;
+  // Byte by byte, no views made: this runs once per event of every HTTP+JSON stream.
+  for (let i = 0; i < REST_ERROR_EVENT.length; i++) {
+    if (at + i >= bytes.length) return undefined;
+    if (bytes[at + i] !== REST_ERROR_EVENT[i]) return 'result';
+  }
+  return 'error';
 }
 
 /** The first byte that is not JSON whitespace or a UTF-8 byte order mark. */

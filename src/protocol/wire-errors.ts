@@ -63,6 +63,44 @@ export function isLoggedFailure(err: unknown): boolean {
   return !(isAgentmeshError(err) && err.expose) && !isClosedDatabaseError(err);
 }
 
+/** What {@link logAnsweredError} writes to: a pino logger, or any logger of its form. */
+export interface AnswerLog {
+  error(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+}
+
+/**
+ * Errors some binding logged already: an error translated for the SDK's v0.3 transports is logged where
+ * its cause is still known, and the transport that then answers with the translation logs it no more.
+ */
+const alreadyLogged = new WeakSet<object>();
+
+/** Marks `err` as logged: {@link logAnsweredError} writes nothing more of it. */
+export function markLogged<T>(err: T): T {
+  if (typeof err === 'object' && err !== null) alreadyLogged.add(err);
+  return err;
+}
+
+/**
+ * The one log line of an error a binding answers a call with (every binding, before and after a stream
+ * opened), by its kind: a failure whose cause only the log keeps ({@link isLoggedFailure}) at error, with
+ * its cause; an error the caller is told as it is with a 5xx status (queue full, a store unavailable, an
+ * agent's invalid answer) at warn, with its code; the role shutting down (its database closed, or
+ * unavailable) at info, with no stack; the caller's own errors (4xx) not at all. `fields` add what the
+ * call is about (the task id): never a credential.
+ */
+export function logAnsweredError(log: AnswerLog, err: unknown, message: string, fields: Record<string, unknown> = {}): void {
+  // Only what a binding marked: one error object may be thrown to many calls (a shared abort reason), each logging it.
+  if (typeof err === 'object' && err !== null && alreadyLogged.has(err)) return;
+  if (isClosedDatabaseError(err)) return log.info({ ...fields, code: ErrorCodes.HTTP_UNAVAILABLE }, `${message}: shutting down`);
+  if (isLoggedFailure(err)) return log.error({ ...fields, err }, message);
+  const shown = normalizeError(err);
+  if (WIRE[shown.code].http < 500) return;
+  if (shown.code === ErrorCodes.HTTP_UNAVAILABLE) return log.info({ ...fields, code: shown.code }, `${message}: ${shown.message}`);
+  log.warn({ ...fields, code: shown.code, error: shown.message }, message);
+}
+
 /**
  * The form a client gets of an AgentmeshError. A transient outage of a store
  * (PostgreSQL unreachable, timed out, busy) keeps its code, 503 UNAVAILABLE

@@ -20,7 +20,8 @@ import {
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { uuidv7 } from '../storage/index.js';
 import { LegacyA2AError } from '@a2a-js/sdk/compat/v0_3/server';
-import { invalidParams, requireMessage, stateName, toJsonRpcErrorObject, toSdkError, isLoggedFailure, Errors, ErrorCodes, errorMessage, isAgentmeshError, isRecord } from '../protocol/index.js';
+import { A2AError } from '@a2a-js/sdk/errors';
+import { invalidParams, requireMessage, stateName, normalizeError, toJsonRpcErrorObject, toSdkError, logAnsweredError, markLogged, Errors, ErrorCodes, WIRE, errorMessage, isAgentmeshError, isRecord } from '../protocol/index.js';
 import type { PushStore, TaskStore, Bus } from '../storage/index.js';
 import type { AgentDefinition } from '../contracts/agent/index.js';
 import type { CallInfo } from './call-info.js';
@@ -403,11 +404,44 @@ function signalOf(context: ServerCallContext): { signal?: () => AbortSignal } {
   return signal ? { signal } : {};
 }
 
+/**
+ * The events of a stream as the SDK's transports send them (v0.3 JSON-RPC and HTTP+JSON, gRPC). An error
+ * once the stream has begun reaches none of our routes' error handlers (the SDK's transport answers it in
+ * the stream): it is logged here, once, with the task's id, and reaches a v0.3 transport in its words.
+ */
 async function* toStreamResponses(events: AsyncGenerator<CommittedEvent>, context: ServerCallContext): AsyncGenerator<StreamResponse> {
-  for await (const e of events) {
-    // A message answer (seq 0) has no event id.
-    context.state.set(CTX.seq, e.seq > 0 ? e.seq : undefined);
-    yield StreamResponse.fromJSON(JSON.parse(e.payload));
+  let taskId: string | undefined;
+  try {
+    for await (const e of events) {
+      // A message answer (seq 0) has no event id.
+      context.state.set(CTX.seq, e.seq > 0 ? e.seq : undefined);
+      const response = StreamResponse.fromJSON(JSON.parse(e.payload));
+      taskId ??= taskIdOfResponse(response);
+      yield response;
+    }
+  } catch (err) {
+    // Before the first event: the call's own error, translated where it was thrown.
+    if (taskId === undefined) throw err;
+    if (isLegacy(context)) throw forTransport(err, context, { taskId });
+    const log = callOf(context).log;
+    if (log !== undefined) logAnsweredError(log, err, 'stream failed', { taskId });
+    // The gRPC binding maps it next: logged here, with its task, it is not logged there again.
+    throw markLogged(err);
+  }
+}
+
+/** The task a stream's event is of (none for a message answer). */
+function taskIdOfResponse(response: StreamResponse): string | undefined {
+  const payload = response.payload;
+  if (payload === undefined) return undefined;
+  switch (payload.$case) {
+    case 'task':
+      return payload.value.id;
+    case 'statusUpdate':
+    case 'artifactUpdate':
+      return payload.value.taskId;
+    default:
+      return undefined;
   }
 }
 
@@ -424,10 +458,19 @@ async function sdkErrors<T>(context: ServerCallContext, fn: () => Promise<T>): P
  * An error as the call's transport takes it: as it is for v1, the SDK's for its v0.3 transports.
  * Those answer without our routes seeing the error, so the cause of an internal one is logged here.
  */
-function forTransport(err: unknown, context: ServerCallContext): unknown {
+function forTransport(err: unknown, context: ServerCallContext, fields?: { taskId: string }): unknown {
   if (!isLegacy(context)) return err;
-  if (isLoggedFailure(err)) callOf(context).log?.error({ err }, 'v0.3 request failed');
-  return toLegacyError(err, context.state.get(CTX.requestId) as string | undefined);
+  const log = callOf(context).log;
+  if (log !== undefined) logAnsweredError(log, err, fields === undefined ? 'v0.3 request failed' : 'v0.3 stream failed', fields);
+  // Logged here, where its cause is known: the transport answering with the translation logs it no more.
+  return markLogged(toLegacyError(err, context.state.get(CTX.requestId) as string | undefined));
+}
+
+/** The caller is told to retry, in an error no SDK class carries: the SDK would answer it as a bare -32603. */
+function saysToRetry(err: unknown, requestId: string | undefined): boolean {
+  if (err instanceof A2AError) return false;
+  const shown = normalizeError(err, requestId);
+  return shown.retryable && shown.expose && WIRE[shown.code].reason === undefined;
 }
 
 const isLegacy = (context: ServerCallContext): boolean => context.requestedVersion.startsWith('0.');
@@ -436,10 +479,15 @@ const isLegacy = (context: ServerCallContext): boolean => context.requestedVersi
  * Our error as the SDK's v0.3 transports take it. A refusal for credit (a
  * retry-only call that is not a retry, ADR 0046, third addendum) has no SDK
  * class: it keeps its own JSON-RPC code and data, as the gateway answers it.
+ * So does an error that says to retry (the role shutting down, a store
+ * unavailable, an agent at capacity): v0.3 has no code for it, and the
+ * SDK's plain -32603 would drop its ErrorInfo, the retry signal the v1
+ * answer carries (docs/errors.md, "v0.3").
  */
 function toLegacyError(err: unknown, requestId: string | undefined): Error {
-  if (!isAgentmeshError(err) || err.code !== ErrorCodes.TENANCY_INSUFFICIENT_CREDITS) return toSdkError(err, requestId);
-  const wire = toJsonRpcErrorObject(err);
+  const credit = isAgentmeshError(err) && err.code === ErrorCodes.TENANCY_INSUFFICIENT_CREDITS;
+  if (!credit && !saysToRetry(err, requestId)) return toSdkError(err, requestId);
+  const wire = toJsonRpcErrorObject(err, requestId);
   // The SDK types `data` as an object but relays it as given; ours is the array of details the gateway sends too.
   return new LegacyA2AError(wire.code, wire.message, wire.data as unknown as Record<string, unknown> | undefined);
 }

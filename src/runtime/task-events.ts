@@ -1,6 +1,6 @@
 import { Role, type Message, type Part, type StreamResponse, type TaskState, type Task } from '@a2a-js/sdk';
 import { uuidv7 } from '../storage/index.js';
-import { isInterrupted, isTerminal, parseStateName, oneOf } from '../protocol/index.js';
+import { isInterrupted, isTerminal, parseStateName, oneOf, isRecord } from '../protocol/index.js';
 
 /** Kinds of entries in a task's event log. `history` entries are internal (a user message joining the history) and never streamed. */
 export type TaskEventKind = (typeof TASK_EVENT_KINDS)[number];
@@ -97,3 +97,23 @@ export function textPart(text: string): Part {
   return { content: { $case: 'text', value: text }, metadata: undefined, filename: '', mediaType: '' };
 }
 
+
+/**
+ * The task a committed event's payload is of (`task.id`, or an update's `taskId`); none for a message
+ * answer or a payload that does not parse. Parses the payload: for an error's log line, not per event.
+ */
+export function taskIdOfPayload(payload: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(payload);
+    if (!isRecord(parsed)) return undefined;
+    const task = parsed['task'];
+    if (isRecord(task) && typeof task['id'] === 'string') return task['id'];
+    for (const key of ['statusUpdate', 'artifactUpdate']) {
+      const update = parsed[key];
+      if (isRecord(update) && typeof update['taskId'] === 'string') return update['taskId'];
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -14,7 +14,7 @@ import {
   ATTR_AGENTMESH_TENANT,
   ATTR_GEN_AI_CONVERSATION_ID,
 } from '../../observability/index.js';
-import { Errors, WIRE, answeredErrorCode } from '../../protocol/index.js';
+import { ErrorCodes, Errors, WIRE, answeredErrorCode, isRecord } from '../../protocol/index.js';
 import type { AgentBridge } from '../../contracts/registry/index.js';
 import type { ForwardInput, ForwardResult } from '../routing/index.js';
 import { settleOrTrackNow } from '../settle-or-track.js';
@@ -52,7 +52,7 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   if (c.unhashedInput !== undefined) setImmediate(hashInputOf, c);
   const result = await forwarding;
   // Read before the answer was released; else (no body, a body cut midway, the ACP bridge) now.
-  if (!c.answerRead) readAnswer(c, tap, watch, result.status);
+  if (!c.answerRead) readAnswer(c, d, tap, watch, result.status);
   // A JSON-RPC error is counted as the status its error has over HTTP+JSON: the same failure, the same class whatever the binding.
   d.metrics.upstream(c.agent, call.operation, c.answerStatus ?? result.status, result.durationMs);
   if (tap === undefined || c.reservationKey === undefined) return;
@@ -71,22 +71,45 @@ function hashInputOf(c: GatewayCall): void {
  * for an error the gateway answers itself), and sets the status the
  * upstream metric counts it under.
  */
-function readAnswer(c: GatewayCall, tap: AnswerTap | undefined, watch: AnswerErrorWatch | undefined, status: number): void {
+function readAnswer(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, watch: AnswerErrorWatch | undefined, status: number): void {
   c.answerRead = true;
   let error: unknown;
   if (tap !== undefined) {
     tap.finish();
     // Only JSON-RPC answers its errors with a success status (an ACP run has an `error` member of its own).
     if (status >= 400 || c.call.binding === 'JSONRPC') error = tap.error;
+    // An HTTP+JSON stream's error event: the stream's end, relayed and logged.
+    else if (tap.streaming && c.call.binding === 'HTTP+JSON' && tap.error !== undefined) logStreamError(c, d, tap.error, tap);
   } else if (watch !== undefined) {
     error = watch.error(status);
+    const streamError = error === undefined ? watch.streamError() : undefined;
+    if (streamError !== undefined) logStreamError(c, d, streamError, tap);
   }
   if (status < 400 && error === undefined) return;
+  // An error event after the stream's headers: the caller reads it in the stream; the log has it once, here.
+  if (status < 400 && (tap !== undefined ? tap.streaming : watch?.streamed === true)) logStreamError(c, d, error, tap);
   c.audit.outcome = 'error';
   const code = answeredErrorCode(error);
   if (code !== undefined) c.audit.errorCode = code;
   // An error whose code is unknown is still an error: counted as a server's.
   if (status < 400) c.answerStatus = code !== undefined ? WIRE[code].http : 500;
+}
+
+/**
+ * The one log line of an error an agent's stream ended with, relayed after the stream's headers (the
+ * agent logged its cause; this line ties the call, its task and its request id to it): at error for an
+ * internal failure (or an error whose code is unknown), at warn for another 5xx, nothing for the caller's
+ * own errors. Its code and the agent's words, which name a request id, never a cause.
+ */
+function logStreamError(c: GatewayCall, d: ProxyDeps, error: unknown, tap: AnswerTap | undefined): void {
+  const code = answeredErrorCode(error);
+  const http = code === undefined ? 500 : WIRE[code].http;
+  if (http < 500) return;
+  const message = isRecord(error) && typeof error['message'] === 'string' ? error['message'].slice(0, 200) : undefined;
+  const taskId = c.call.taskId ?? tap?.taskId;
+  const fields = { reqId: c.request.id, agent: c.agent, operation: c.call.operation, ...(taskId !== undefined && { taskId }), code: code ?? null, ...(message !== undefined && { error: message }) };
+  if (code === undefined || code === ErrorCodes.INTERNAL) d.logger.error(fields, "an agent's stream ended with an error");
+  else d.logger.warn(fields, "an agent's stream ended with an error");
 }
 
 /**
@@ -100,7 +123,7 @@ function readAnswer(c: GatewayCall, tap: AnswerTap | undefined, watch: AnswerErr
  * the same turn of the microtask queue (ADR 0057).
  */
 export function beforeRelease(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, watch: AnswerErrorWatch | undefined, status: number): Promise<void> | undefined {
-  readAnswer(c, tap, watch, status);
+  readAnswer(c, d, tap, watch, status);
   // A retry-only call the agent refused as short of credit is audited as the gateway's own refusal would be.
   if (c.retryOnly !== undefined && status === 402) {
     c.audit.eventType = 'credits.insufficient';

@@ -3,7 +3,7 @@ import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { acpInputToA2a, awaitResumeToA2a, cardToManifest, isAcpAgentName, isUuid, loadAcpSpecValidator, RunEventTranslator, taskToRun, toAcpError, type AcpEvent, type AcpRunCreateRequest, type AcpRunResumeRequest } from '../../acp/index.js';
 import { abortOnClientGone, renderHttpError, type SseOptions } from '../../http/index.js';
-import { Errors, isLoggedFailure, isRecord } from '../../protocol/index.js';
+import { Errors, logAnsweredError, isRecord } from '../../protocol/index.js';
 import { uuidv7, type TaskRecord, type TaskStore } from '../../storage/index.js';
 import { callOf, type AgentRequestHandler } from '../agent-request-handler.js';
 import { cancelledRun, sendJson, startRun } from './acp-runs.js';
@@ -61,7 +61,7 @@ export function registerAcpRoutes(app: FastifyInstance, options: AcpRouteOptions
     } catch (err) {
       if (reply.sent) return;
       const { statusCode, body } = toAcpError(err, String(request.id));
-      if (isLoggedFailure(err)) request.log.error({ err }, 'ACP request failed');
+      logAnsweredError(request.log, err, 'ACP request failed');
       sendJson(reply, statusCode, body);
     }
   };

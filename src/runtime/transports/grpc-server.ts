@@ -13,7 +13,7 @@ import { LegacyA2AService, legacyGrpcService } from '@a2a-js/sdk/compat/v0_3/ser
 import { ServerCallContext, type User } from '@a2a-js/sdk/server';
 import { parseLastEventId } from '../../http/index.js';
 import type { Logger, Metrics } from '../../observability/index.js';
-import { negotiateVersion, type ProtocolVersion } from '../../protocol/index.js';
+import { logAnsweredError, negotiateVersion, type ProtocolVersion } from '../../protocol/index.js';
 import { CTX, type AgentRequestHandler } from '../agent-request-handler.js';
 import type { CallInfo } from '../call-info.js';
 import { anonymous, type Authenticate, type AuthenticatedCaller, type AuthenticateRequest } from './call-context.js';
@@ -279,9 +279,8 @@ function refuseUndecodable(implementation: object): grpc.UntypedServiceImplement
   return out;
 }
 
-/** An error thrown anywhere in a call → the SDK error its server maps to a gRPC status; internal ones logged. */
+/** An error thrown anywhere in a call → the SDK error its server maps to a gRPC status, logged once as every binding logs it. */
 function mapped(err: unknown, log: Logger): A2AError {
-  const { error, normalized } = toGrpcError(err);
-  if (!normalized.expose) log.error({ err }, 'gRPC call failed');
-  return error;
+  logAnsweredError(log, err, 'gRPC call failed');
+  return toGrpcError(err).error;
 }

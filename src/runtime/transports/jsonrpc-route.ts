@@ -18,9 +18,9 @@ import { isLegacyJsonRpcMethod } from '@a2a-js/sdk/compat/v0_3';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { V1_METHODS, requestedVersion, assertJsonDepth, assertJsonRequest, PLAIN_JSON, checkLegacyFileBytes, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, isLoggedFailure, AgentmeshError, ErrorCodes, WIRE, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
+import { V1_METHODS, requestedVersion, assertJsonDepth, assertJsonRequest, PLAIN_JSON, checkLegacyFileBytes, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, logAnsweredError, AgentmeshError, ErrorCodes, WIRE, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
-import type { CommittedEvent } from '../task-events.js';
+import { taskIdOfPayload, type CommittedEvent } from '../task-events.js';
 import { listTasksJson } from './list-tasks-json.js';
 import { anonymous, buildCallContext, callerOf, isPendingCaller, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
@@ -78,13 +78,13 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       const context = buildCallContext({ request, agent: options.handler.name, version, caller, authenticating, tenant: tenantOf(params), signal });
       if (STREAMING.has(envelope.method)) {
         const events = envelope.method === 'SendStreamingMessage' ? options.handler.stream(SendMessageRequest.fromJSON(params), context) : options.handler.subscribe(SubscribeToTaskRequest.fromJSON(params), context);
-        return await streamV1(request, reply, options.sse, events, id);
+        return await streamV1(request, reply, options.sse, events, id, typeof params['id'] === 'string' ? params['id'] : undefined);
       }
       const resultJson = await dispatch(options.handler, envelope.method, params, context);
       reply.header('content-type', 'application/json').send(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`);
     } catch (err) {
       if (reply.sent) return;
-      if (isLoggedFailure(err)) request.log.error({ err }, 'JSON-RPC request failed');
+      logAnsweredError(request.log, err, 'JSON-RPC request failed');
       // A retry-only call refused for credit (ADR 0046, third addendum) is the gateway's refusal given here: its
       // HTTP status is the one the gateway answers its own with (402), so the caller cannot tell which refused.
       if (err instanceof AgentmeshError && err.code === ErrorCodes.TENANCY_INSUFFICIENT_CREDITS) reply.code(WIRE[err.code].http);
@@ -133,6 +133,12 @@ function resolveVersion(request: FastifyRequest, method: string): ProtocolVersio
   return version;
 }
 
+/** What a stream's error line says it was about: the task its first event named, else the one the call named. */
+function streamFields(firstPayload: string | undefined, taskId: string | undefined): Record<string, unknown> {
+  const id = (firstPayload === undefined ? undefined : taskIdOfPayload(firstPayload)) ?? taskId;
+  return id === undefined ? {} : { taskId: id };
+}
+
 function tenantOf(params: unknown): string | undefined {
   const t = (params as { tenant?: unknown } | undefined)?.tenant;
   return typeof t === 'string' && t.length > 0 ? t : undefined;
@@ -147,14 +153,19 @@ function isAsyncIterable(value: unknown): value is AsyncGenerator<unknown> {
 }
 
 /** Pulls the first event before committing to SSE, so an early error is a plain JSON-RPC error response. */
-async function streamV1(request: FastifyRequest, reply: FastifyReply, sse: SseOptions, events: AsyncGenerator<CommittedEvent>, id: JsonRpcId): Promise<void> {
+async function streamV1(request: FastifyRequest, reply: FastifyReply, sse: SseOptions, events: AsyncGenerator<CommittedEvent>, id: JsonRpcId, taskId: string | undefined): Promise<void> {
   const { stream, first: opened } = await openSseWithFirst(request, reply, sse, events);
   const prefix = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`;
+  // The first event names the task: what the log line of an error later in the stream says it was about.
+  let firstPayload: string | undefined;
   try {
     if (!opened.ok) throw opened.error;
     const first = opened.result;
     // A message answer (seq 0) has no event id: nothing backs a resumption.
-    if (!first.done) stream.send(prefix + first.value.payload + '}', first.value.seq > 0 ? first.value.seq : undefined);
+    if (!first.done) {
+      firstPayload = first.value.payload;
+      stream.send(prefix + first.value.payload + '}', first.value.seq > 0 ? first.value.seq : undefined);
+    }
     if (!first.done) {
       for await (const e of events) {
         if (stream.closed) break;
@@ -162,6 +173,8 @@ async function streamV1(request: FastifyRequest, reply: FastifyReply, sse: SseOp
       }
     }
   } catch (err) {
+    // The headers are sent: the route's handler never sees this error, so it is logged here.
+    logAnsweredError(request.log, err, 'JSON-RPC stream failed', streamFields(firstPayload, taskId));
     stream.send(JSON.stringify({ jsonrpc: '2.0', id, error: toJsonRpcErrorObject(err, String(request.id)) }));
   } finally {
     await events.return(undefined);
@@ -182,6 +195,8 @@ async function streamLegacy(request: FastifyRequest, reply: FastifyReply, sse: S
       }
     }
   } catch (err) {
+    // Logged with its task where the stream's events are made (agent-request-handler.ts): not again.
+    logAnsweredError(request.log, err, 'v0.3 JSON-RPC stream failed');
     stream.send(JSON.stringify({ jsonrpc: '2.0', id: null, error: toJsonRpcErrorObject(err, String(request.id)) }));
   } finally {
     await events.return(undefined);

@@ -3,7 +3,7 @@ import { legacyAgentCardRouter, legacyRestRouter } from '@a2a-js/sdk/compat/v0_3
 import type { ServerCallContext, User } from '@a2a-js/sdk/server';
 import express from 'express';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isLoggedFailure, checkLegacyFileBytes, toJsonRpcErrorObject, toRestError, Errors } from '../../protocol/index.js';
+import { answeredErrorCode, logAnsweredError, checkLegacyFileBytes, toJsonRpcErrorObject, toRestError, Errors, WIRE } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
 import { anonymous, buildCallContext, callerOf, isPendingCaller, requestVersion, type Authenticate } from './call-context.js';
 import { parseRestBody } from './rest-body.js';
@@ -72,6 +72,7 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
   legacy.disable('x-powered-by');
   legacy.disable('etag');
   legacy.use(CARD_PATHS, legacyAgentCardRouter({ agentCardProvider: options.handler, cache: { maxAge: options.cardMaxAgeSeconds } }));
+  legacy.use(keepRetryStatus);
   legacy.use(router);
   // The router passes on paths it does not serve (and requests that are not v0.3, already refused below).
   legacy.use((req: express.Request, res: express.Response) => {
@@ -111,7 +112,7 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
       const signal = abortOnClientGone(request, reply);
       context = buildCallContext({ request, agent: options.handler.name, version: '0.3', caller, authenticating, tenant: undefined, signal });
     } catch (err) {
-      if (isLoggedFailure(err)) request.log.error({ err }, 'v0.3 REST request failed');
+      logAnsweredError(request.log, err, 'v0.3 REST request failed');
       const { statusCode } = toRestError(err, String(request.id));
       return reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(toJsonRpcErrorObject(err, String(request.id))));
     }
@@ -124,6 +125,23 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
   });
 
   return { serveCard: forward };
+}
+
+/**
+ * An answer that says to retry (the role shutting down, a store unavailable, an agent at capacity) keeps
+ * the status v1.0's HTTP+JSON answer has, 503: the SDK's router sets 500 from the -32603 v0.3 has for
+ * it, and its body carries our code in `data` (agent-request-handler.ts, docs/errors.md "Over v0.3").
+ */
+function keepRetryStatus(_req: express.Request, res: express.Response, next: express.NextFunction): void {
+  const json = res.json.bind(res);
+  res.json = (body: unknown) => {
+    if (res.statusCode === 500 && !res.headersSent) {
+      const code = answeredErrorCode(body);
+      if (code !== undefined && WIRE[code].http === 503) res.status(503);
+    }
+    return json(body);
+  };
+  next();
 }
 
 /** A v0.3 REST error: the bare `{ code, message, data? }` object, with the status of its code. */

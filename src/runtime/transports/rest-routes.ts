@@ -16,11 +16,11 @@ import {
 } from '@a2a-js/sdk';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { A2A_JSON, assertJsonRequest, protoJsonName, restMediaType, toRestError, validateParams, isLoggedFailure, Errors, isRecord } from '../../protocol/index.js';
+import { A2A_JSON, assertJsonRequest, protoJsonName, restMediaType, toRestError, validateParams, logAnsweredError, Errors, isRecord } from '../../protocol/index.js';
 import { parseRestBody } from './rest-body.js';
 import { listTasksJson } from './list-tasks-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
-import type { CommittedEvent } from '../task-events.js';
+import { taskIdOfPayload, type CommittedEvent } from '../task-events.js';
 import { anonymous, buildCallContext, callerOf, isPendingCaller, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
 
@@ -58,7 +58,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
     } catch (err) {
       if (reply.sent) return;
       const { statusCode, body } = toRestError(err, String(request.id));
-      if (isLoggedFailure(err)) request.log.error({ err }, 'REST request failed');
+      logAnsweredError(request.log, err, 'REST request failed');
       reply.code(statusCode).header('content-type', mediaTypeOf(request)).send(JSON.stringify(body));
     }
   };
@@ -90,7 +90,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
     if (id.endsWith(SUBSCRIBE_SUFFIX) && pathOf(request.url).endsWith(SUBSCRIBE_SUFFIX)) {
       const taskId = id.slice(0, -SUBSCRIBE_SUFFIX.length);
       validateParams('SubscribeToTask', { id: taskId });
-      await stream(request, reply, options.sse, handler.subscribe(SubscribeToTaskRequest.fromJSON({ id: taskId }), context));
+      await stream(request, reply, options.sse, handler.subscribe(SubscribeToTaskRequest.fromJSON({ id: taskId }), context), taskId);
       return;
     }
     const params = validateParams('GetTask', { ...typedQuery(request.query, { historyLength: 'int' }), id });
@@ -100,9 +100,14 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
   // `/tasks/{id}:cancel` and `/tasks/{id}:subscribe`: the action is part of the last path segment.
   app.post('/tasks/:idAction', route(async (request, reply, context) => {
     const { idAction } = request.params as { idAction: string };
-    const colon = idAction.lastIndexOf(':');
-    const id = colon > 0 ? idAction.slice(0, colon) : '';
-    const action = colon > 0 ? idAction.slice(colon + 1) : '';
+    // Only an unencoded ':' starts the action (A2A §11.3), as the gateway classifies it and as GET reads
+    // `{id}%3Asubscribe`: the router decodes `idAction`, so the action is found in the segment as sent.
+    const { id, action } = taskAction(idAction, lastSegmentOf(pathOf(request.url)));
+    if (action === undefined) {
+      // `{id}%3Acancel` names the task `x:cancel` and no action: no task of agentmesh's has a ':' in its id (UUIDs).
+      if (id.includes(':')) throw Errors.taskNotFound({ taskId: id });
+      throw Errors.restTaskOperationUnknown({ quotedAction: '', cancelPath: '/tasks/{id}:cancel', subscribePath: '/tasks/{id}:subscribe' });
+    }
     if (action === 'cancel') {
       validateParams('CancelTask', { id });
       send(reply, JSON.stringify(Task.toJSON(await handler.cancelTask(CancelTaskRequest.fromJSON({ id }), context))));
@@ -110,7 +115,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
     }
     if (action === 'subscribe') {
       validateParams('SubscribeToTask', { id });
-      await stream(request, reply, options.sse, handler.subscribe(SubscribeToTaskRequest.fromJSON({ id }), context));
+      await stream(request, reply, options.sse, handler.subscribe(SubscribeToTaskRequest.fromJSON({ id }), context), id);
       return;
     }
     throw Errors.restTaskOperationUnknown({ quotedAction: action ? `'${action.slice(0, 32)}'` : '', cancelPath: '/tasks/{id}:cancel', subscribePath: '/tasks/{id}:subscribe' });
@@ -157,6 +162,36 @@ function parseBody(request: FastifyRequest): unknown {
   return parseRestBody(body) ?? {};
 }
 
+/**
+ * A `/tasks/{segment}` POST's task id and action: the action follows the segment's last unencoded ':' as
+ * sent (`raw`); `decoded` is the router's decoding of the same segment. No unencoded ':': no action, and
+ * the whole decoded segment is the id.
+ */
+function taskAction(decoded: string, raw: string): { id: string; action: string | undefined } {
+  const colon = raw.lastIndexOf(':');
+  // A segment that starts with its ':' names no task: no operation, as before any id is read.
+  if (colon === 0) return { id: '', action: undefined };
+  if (colon < 0) return { id: decoded, action: undefined };
+  const rawAction = raw.slice(colon + 1);
+  const action = safeDecode(rawAction);
+  // The decoded segment ends with the decoded action: what precedes it is the id.
+  const id = decoded.endsWith(`:${action}`) ? decoded.slice(0, decoded.length - action.length - 1) : '';
+  return { id, action };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A path's last segment, as sent. */
+function lastSegmentOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
 /** A request URL's path, as sent (percent-encoded), without its query. */
 function pathOf(url: string): string {
   const query = url.indexOf('?');
@@ -188,12 +223,15 @@ function typedQuery(query: unknown, types: Record<string, 'int' | 'bool'>): Reco
   return out;
 }
 
-async function stream(request: FastifyRequest, reply: FastifyReply, sse: SseOptions, events: AsyncGenerator<CommittedEvent>): Promise<void> {
+async function stream(request: FastifyRequest, reply: FastifyReply, sse: SseOptions, events: AsyncGenerator<CommittedEvent>, taskId?: string): Promise<void> {
   const { stream: s, first: opened } = await openSseWithFirst(request, reply, sse, events);
+  // The first event names the task: what the log line of an error later in the stream says it was about.
+  let firstPayload: string | undefined;
   try {
     if (!opened.ok) throw opened.error;
     const first = opened.result;
     if (!first.done) {
+      firstPayload = first.value.payload;
       // A message answer (seq 0) has no event id: nothing backs a resumption.
       s.send(first.value.payload, first.value.seq > 0 ? first.value.seq : undefined);
       for await (const e of events) {
@@ -202,6 +240,9 @@ async function stream(request: FastifyRequest, reply: FastifyReply, sse: SseOpti
       }
     }
   } catch (err) {
+    // The headers are sent: the route's handler never sees this error, so it is logged here.
+    const id = (firstPayload === undefined ? undefined : taskIdOfPayload(firstPayload)) ?? taskId;
+    logAnsweredError(request.log, err, 'REST stream failed', id === undefined ? {} : { taskId: id });
     s.send(JSON.stringify(toRestError(err, String(request.id)).body));
   } finally {
     await events.return(undefined);

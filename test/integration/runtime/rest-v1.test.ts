@@ -212,6 +212,27 @@ describe('HTTP+JSON binding, v1', () => {
     }
   });
 
+  // The encoded colon is the id's on POST as on GET: `{id}%3Acancel` names the task `{id}:cancel`, and no action.
+  for (const action of ['cancel', 'subscribe']) {
+    test(`POST /tasks/{id}%3A${action} neither cancels nor subscribes: TASK_NOT_FOUND for the id with the colon`, async () => {
+      const id = await startWait();
+      try {
+        const response = await fetch(`${url}/tasks/${id}%3A${action}`, { method: 'POST', headers: V1 });
+        assert.notEqual(response.headers.get('content-type'), 'text/event-stream', 'an encoded colon starts no action');
+        const error = await expectStatus(response, 404, 'NOT_FOUND');
+        assert.equal(errorInfo(error.details).reason, 'TASK_NOT_FOUND');
+        assert.ok(error.message.includes(`${id}:${action}`), error.message);
+        const task = (await (await fetch(`${url}/tasks/${id}`, { headers: V1 })).json()) as WireTask;
+        assert.equal(task.status.state, 'TASK_STATE_WORKING', 'the task runs on');
+        // An encoded colon inside the id and an unencoded one before the action: the action runs on that id.
+        const named = await expectStatus(await fetch(`${url}/tasks/${id}%3Ax:${action}`, { method: 'POST', headers: V1 }), 404, 'NOT_FOUND');
+        assert.ok(named.message.includes(`${id}:x`), named.message);
+      } finally {
+        await fetch(`${url}/tasks/${id}:cancel`, { method: 'POST', headers: V1 });
+      }
+    });
+  }
+
   test('push notification configs: create (201), get, list, delete (204)', async () => {
     const taskId = await startWait();
     try {

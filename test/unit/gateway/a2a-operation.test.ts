@@ -8,6 +8,7 @@ const ok = (reading: ReturnType<typeof classifyA2aRequest>): ClassifiedRequest =
   assert.equal(reading.refusal, undefined, reading.refusal?.message);
   return reading as ClassifiedRequest;
 };
+const pick = (c: ClassifiedRequest) => [c.operation, c.taskId, c.forwardPath];
 const refusalOf = (reading: ReturnType<typeof classifyA2aRequest>) => reading.refusal?.code;
 
 test('JSON-RPC v1 and v0.3 methods map to operations and scopes', () => {
@@ -57,6 +58,14 @@ test('REST paths of both versions', () => {
   // The proto's HTTP rule subscribes with GET; the SDK's routers serve both.
   const subscribe = ok(classifyA2aRequest('GET', '/tasks/abc:subscribe', undefined, '1.0'));
   assert.deepEqual([subscribe.operation, subscribe.taskId, subscribe.streaming, subscribe.forwardPath], ['SubscribeToTask', 'abc', true, '/tasks/abc:subscribe']);
+  // An encoded colon is the id's, never an action's, on every `:verb` route and method: nothing is cancelled or subscribed.
+  for (const verb of ['cancel', 'subscribe']) {
+    assert.equal(refusalOf(classifyA2aRequest('POST', `/tasks/abc%3A${verb}`, undefined, '1.0')), 'AM_ERR_HTTP_NOT_FOUND');
+    assert.equal(refusalOf(classifyA2aRequest('POST', `/v1/tasks/abc%3A${verb}`, undefined, '0.3')), 'AM_ERR_HTTP_NOT_FOUND');
+  }
+  assert.deepEqual(pick(ok(classifyA2aRequest('GET', '/tasks/abc%3Asubscribe', undefined, '1.0'))), ['GetTask', 'abc:subscribe', '/tasks/abc%3Asubscribe']);
+  assert.deepEqual(pick(ok(classifyA2aRequest('POST', '/tasks/abc%3Ax:cancel', undefined, '1.0'))), ['CancelTask', 'abc:x', '/tasks/abc%3Ax:cancel']);
+  for (const path of ['/message%3Asend', '/message%3Astream', '/v1/message%3Asend']) assert.equal(refusalOf(classifyA2aRequest('POST', path, {}, '1.0')), 'AM_ERR_HTTP_NOT_FOUND');
   assert.equal(ok(classifyA2aRequest('DELETE', '/tasks/abc/pushNotificationConfigs/p1', undefined, '1.0')).scope, 'a2a:push:write');
   assert.equal(ok(classifyA2aRequest('GET', '/tasks', undefined, '1.0')).operation, 'ListTasks');
   const card = ok(classifyA2aRequest('GET', '/.well-known/agent-card.json', undefined, undefined));

@@ -4,7 +4,9 @@
  * exit, which says nothing about garbage per call). On when
  * `BENCH_ALLOC_PROFILE_DIR` is set; the profile is written there as
  * `alloc-<pid>.heapprofile` (Chrome DevTools' Memory tab opens it) when the
- * child is told to stop.
+ * child is told to stop. With `BENCH_ALLOC_PROFILE_PROMOTED=1` the objects a
+ * scavenge collected are left out: what remains is what outlived the young
+ * generation (promoted, then collected by a mark-compact, or still alive).
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
@@ -18,7 +20,7 @@ export function startAllocationProfile(): () => Promise<void> {
   session.connect();
   const post = (method: string, params?: object) =>
     new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
-  const started = post('HeapProfiler.enable').then(() => post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }));
+  const started = post('HeapProfiler.enable').then(() => post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env['BENCH_ALLOC_PROFILE_PROMOTED'] !== '1' }));
   return async () => {
     await started;
     const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };

@@ -31,7 +31,10 @@
  * `--cpu`: neither; the front's user and system CPU time (all threads, from
  * `/proc/<pid>/stat`) over the measured calls, µs per call. Moves with the
  * load, as the HTTP bench does; the split shows how much of a call is the
- * kernel's.
+ * kernel's. A gateway's row comes with another: the collections V8 ran over
+ * the same calls (Node's `gc` performance entries: scavenges per 1,000 calls,
+ * which the load does not move, mark-compacts, the main thread's pauses) and
+ * its resident set after them and at its peak.
  *
  * `--database-url <url> --redis-url <url>`: the gateway is measured twice in
  * the same run, on embedded SQLite and then as a fleet replica runs it, its
@@ -308,6 +311,19 @@ function ask(child: ChildProcess, message: Record<string, string>, reply: string
   });
 }
 
+/** Sends `message` and resolves with the child's reply of type `reply`. */
+function askFor(child: ChildProcess, message: Record<string, string>, reply: string): Promise<Record<string, number>> {
+  return new Promise((resolve) => {
+    const onMessage = (m: { type?: string }) => {
+      if (m.type !== reply) return;
+      child.off('message', onMessage);
+      resolve(m as Record<string, number>);
+    };
+    child.on('message', onMessage);
+    child.send(message);
+  });
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -429,7 +445,16 @@ async function main(): Promise<void> {
         const started = performance.now();
         const measured = () => calls(via, auth, count, concurrency);
         const perfOut = perfDir === undefined ? undefined : join(perfDir, `${label.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.perf.data`);
+        // With --cpu, the collections V8 ran over the same calls (Node's `gc` entries, the main thread's pauses).
+        if (cpu) await ask(child, { type: 'gc-start' }, 'gc-started');
         const counts = await probe(child.pid!, count, perfOut === undefined ? measured : () => perfRecord(child.pid!, perfOut, measured));
+        if (cpu) {
+          const gc = await askFor(child, { type: 'gc-stop' }, 'gc-stopped');
+          const per1000 = (n: number) => ((n * 1000) / count).toFixed(2);
+          rows.push(
+            `gateway (${label}): GC in the measured calls: ${gc['scavenges']} scavenges (${per1000(gc['scavenges']!)} per 1000 calls, ${(gc['scavenges']! > 0 ? gc['scavengeMs']! / gc['scavenges']! : 0).toFixed(2)} ms each), ${gc['majors']} mark-compacts; main-thread pauses ${(((gc['scavengeMs']! + gc['majorMs']! + gc['otherMs']!) * 1000) / count).toFixed(1)} µs a call; RSS after ${(gc['rssKb']! / 1024).toFixed(0)} MB, peak ${(gc['peakRssKb']! / 1024).toFixed(0)} MB`,
+          );
+        }
         if (perfOut !== undefined) rows.push(`gateway (${label}): perf samples of the measured calls in ${perfOut}`);
         // The wall time says how many calls a turn of its loop could serve together: fewer when the runtime behind is slower.
         rows.push(`gateway (${label}): ${what} (${count} calls, ${concurrency} in flight): ${counts}; ${(((performance.now() - started) * 1000) / count).toFixed(0)} µs of wall time per call`);

@@ -11,9 +11,10 @@
  * replicas of a fleet do; it then also answers `stats` with the statements,
  * transactions and Redis commands it has sent (call-counters.ts).
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { constants as perfConstants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { Session } from 'node:inspector/promises';
 import { setFlagsFromString } from 'node:v8';
 import { Pool } from 'undici';
@@ -128,6 +129,9 @@ let profiler: Session | undefined;
 /** instructions-per-call `--jit-trace`: the second marks written into V8's trace. */
 let jitTraceClock: NodeJS.Timeout | undefined;
 
+/** instructions-per-call `--cpu`: the collections V8 ran on the main thread during the measured calls. */
+let gcWindow: { observer: PerformanceObserver; count: (entries: PerformanceEntry[]) => void; scavenges: number; scavengeMs: number; majors: number; majorMs: number; other: number } | undefined;
+
 /** The gateway of a `control` child: the SPOE policy agent decides with its parts. */
 let controlGateway: Awaited<ReturnType<typeof createGateway>> | undefined;
 /** The policy agents started in this child, for their counters. */
@@ -135,7 +139,7 @@ const spoeAgents: PolicyAgentStats[] = [];
 /** Their SPOP servers' frame and socket counters. */
 const spoeServers: Array<{ notifies: number; reads: number; writes: number }> = [];
 
-process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' } | { type: 'stats' } | { type: 'headers' } | { type: 'spoe'; cacheVerdicts: boolean } | { type: 'spoe-stats' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string } | { type: 'jit-trace-start'; file: string } | { type: 'jit-trace-stop' }) => {
+process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' } | { type: 'stats' } | { type: 'headers' } | { type: 'spoe'; cacheVerdicts: boolean } | { type: 'spoe-stats' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string } | { type: 'jit-trace-start'; file: string } | { type: 'jit-trace-stop' } | { type: 'gc-start' } | { type: 'gc-stop' }) => {
   if (message.type === 'jit-trace-start') {
     // V8's own trace of what it (re)compiles and deoptimizes, turned on for the measured calls only: after the
     // warm-up, every line is work the steady state repeats. The trace goes to a file of its own (not stdout,
@@ -158,6 +162,40 @@ process.on('message', async (message: Start | { type: 'stop' } | { type: 'cpu' }
     setFlagsFromString('--no-trace-deopt');
     for (const flag of (process.env['AGENTMESH_BENCH_JIT_TRACE_FLAGS'] ?? '').split(' ').filter(Boolean)) setFlagsFromString(flag.replace(/^--(no-)?/, (_, no: string | undefined) => (no ? '--' : '--no-')));
     process.send?.({ type: 'jit-trace-stopped' });
+    return;
+  }
+  if (message.type === 'gc-start') {
+    // Node's `gc` performance entries: one per collection, its main-thread pause as the duration. Scavenges per
+    // call is load-independent (what is allocated over the young generation's size); the pause is not.
+    const window = { scavenges: 0, scavengeMs: 0, majors: 0, majorMs: 0, other: 0 };
+    const count = (entries: PerformanceEntry[]) => {
+      for (const entry of entries as Array<PerformanceEntry & { detail?: { kind?: number } }>) {
+        const kind = entry.detail?.kind;
+        if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) {
+          window.scavenges++;
+          window.scavengeMs += entry.duration;
+        } else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
+          window.majors++;
+          window.majorMs += entry.duration;
+        } else window.other += entry.duration;
+      }
+    };
+    const observer = new PerformanceObserver((list) => count(list.getEntries()));
+    observer.observe({ entryTypes: ['gc'] });
+    gcWindow = Object.assign(window, { observer, count });
+    process.send?.({ type: 'gc-started' });
+    return;
+  }
+  if (message.type === 'gc-stop') {
+    const window = gcWindow!;
+    // The entries of the last collections, not yet handed to the callback.
+    window.count(window.observer.takeRecords());
+    window.observer.disconnect();
+    gcWindow = undefined;
+    // Resident set now and at its peak (the kernel's high-water mark, start-up and warm-up included).
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+    process.send?.({ type: 'gc-stopped', scavenges: window.scavenges, scavengeMs: window.scavengeMs, majors: window.majors, majorMs: window.majorMs, otherMs: window.other, rssKb: kb('VmRSS'), peakRssKb: kb('VmHWM') });
     return;
   }
   if (message.type === 'profile-start') {

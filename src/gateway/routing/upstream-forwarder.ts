@@ -92,16 +92,26 @@ class DeadlineReached extends Error {
 /**
  * Watches the client's socket for one call: when it closes before the
  * answer is over, the exchange in flight is stopped. Two listeners per call,
- * removed when the response finishes; no AbortController.
+ * both removed when the response finishes; no AbortController.
+ *
+ * The response's own listener goes too, though the response dies with the
+ * call: left on it, it keeps this watch, and through its abort the
+ * exchange's undici request and raw answer headers, reachable from the
+ * response for as long as anything holds the finished call. Something does:
+ * finished calls are kept alive across two scavenges and promoted, about
+ * 5 MB a scavenge under load, and this edge was a third of it
+ * (docs/benchmarks.md, "Garbage collection per gateway call").
  */
 class ClientWatch {
   readonly abort = new ExchangeAbort();
   #gone = false;
   readonly #socket: (NodeJS.EventEmitter & { destroyed?: boolean }) | null;
+  readonly #response: ExchangeReply['raw'];
 
   constructor(reply: ExchangeReply) {
     const socket = reply.request.raw.socket as (NodeJS.EventEmitter & { destroyed?: boolean }) | null;
     this.#socket = socket;
+    this.#response = reply.raw;
     if (socket === null || socket.destroyed === true) {
       this.#onClose();
       return;
@@ -124,6 +134,7 @@ class ClientWatch {
 
   readonly #release = (): void => {
     this.#socket?.off('close', this.#onClose);
+    this.#response.off('finish', this.#release);
   };
 }
 

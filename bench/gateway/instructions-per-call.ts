@@ -91,6 +91,11 @@
  * (not a front) gets the node flags and each phase is recorded into
  * `<dir>/runtime-<label>.perf.data` (`perf-by-step.js … --top 40`): which
  * functions the runtime behind the gateway runs that it does not directly.
+ * `--alternate K`: the direct and behind-the-gateway pair measured K times in
+ * turn, each row printed as it is measured; the pairs' spread is the run's own
+ * (V8 still re-optimizing under valgrind, the host's load for `--cpu`). With
+ * `--by-header`, each turn is three: directly, directly with all the headers
+ * the gateway adds (its assertion among them), and behind the gateway.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -372,6 +377,7 @@ async function main(): Promise<void> {
       'warmup-seconds': { type: 'string', default: '0' },
       'registry-change-after': { type: 'string', default: '' },
       perf: { type: 'string' },
+      alternate: { type: 'string', default: '1' },
     },
   });
   if (values.runtime) return measureRuntime(values);
@@ -569,7 +575,7 @@ async function benchToken(gatewayUrl: string): Promise<string> {
 }
 
 /** `--runtime`: the runtime's instructions (or CPU) per call, called directly and through the gateway, one process, one run. */
-async function measureRuntime(values: { calls: string; concurrency: string; warmup: string; cpu: boolean; syscalls: boolean; keep?: string | undefined; 'by-header': boolean; 'direct-concurrency'?: string | undefined; perf?: string | undefined; 'front-node-args': string }): Promise<void> {
+async function measureRuntime(values: { calls: string; concurrency: string; warmup: string; cpu: boolean; syscalls: boolean; keep?: string | undefined; 'by-header': boolean; 'direct-concurrency'?: string | undefined; perf?: string | undefined; 'front-node-args': string; alternate: string }): Promise<void> {
   const count = Number(values.calls);
   const concurrency = Number(values.concurrency);
   const warmup = Number(values.warmup);
@@ -628,27 +634,44 @@ async function measureRuntime(values: { calls: string; concurrency: string; warm
       const idle = () => new Promise<void>((resolve) => setTimeout(resolve, idleMs));
       rows.push(`runtime, idle, per second: ${values.cpu ? await cpuPerCall(pid, idleMs / 1000, idle) : await syscallsPerCall(pid, idleMs / 1000, idle)}`);
     }
-    rows.push(await measure('called directly', direct, {}), await measure('behind the gateway (its assertion checked)', via, auth));
+    // The headers the gateway sent with a call it forwarded (`--by-header`), captured anew each time (an assertion expires).
+    const captured = async (): Promise<Record<string, string>> => {
+      await calls(via, auth, 1, 1);
+      runtime.child.send({ type: 'headers' });
+      const [reply] = (await once(runtime.child, 'message')) as [{ headers: Record<string, string> }];
+      return reply.headers;
+    };
+    const added = (name: string) => !['host', 'content-length', 'connection', 'content-type', 'a2a-version'].includes(name);
+    // `--alternate K`: the pair measured K times in turn, direct first: under valgrind V8 still re-optimizes after the
+    // warm-up, and one pair's difference can be smaller than that drift; the pairs' spread says how much to read.
+    // With `--by-header`, each turn also calls the runtime directly with all the headers the gateway adds: the
+    // headers' share (same callers, same load shape) apart from the rest of what differs behind the gateway.
+    const pairs = Math.max(1, Number(values.alternate));
+    for (let pair = 1; pair <= pairs; pair++) {
+      const suffix = pairs > 1 ? `, pair ${pair}` : '';
+      const before = rows.length;
+      rows.push(await measure(`called directly${suffix}`, direct, {}));
+      if (pairs > 1 && values['by-header']) {
+        const headers = Object.fromEntries(Object.entries(await captured()).filter(([name]) => added(name)));
+        rows.push(await measure(`called directly with the gateway's headers${suffix}`, direct, headers));
+      }
+      rows.push(await measure(`behind the gateway (its assertion checked)${suffix}`, via, auth));
+      if (pairs > 1) process.stdout.write(`${rows.slice(before).join('\n')}\n`);
+    }
     // The runtime called directly with fewer calls in flight: behind the gateway the same callers keep fewer
     // calls inside it (each call spends part of its time in the gateway), so its commits group fewer tasks.
     for (const c of (values['direct-concurrency'] ?? '').split(',').filter(Boolean).map(Number)) {
       rows.push(await measure(`called directly, ${c} in flight`, direct, {}, c));
     }
-    if (values['by-header']) {
+    if (values['by-header'] && pairs === 1) {
       // The runtime called directly with the headers the gateway adds, one group at a time: which of them costs.
-      const captured = async (): Promise<Record<string, string>> => {
-        await calls(via, auth, 1, 1);
-        runtime.child.send({ type: 'headers' });
-        const [reply] = (await once(runtime.child, 'message')) as [{ headers: Record<string, string> }];
-        return reply.headers;
-      };
       const all = await captured();
       process.stdout.write(`headers the gateway sends: ${Object.entries(all).map(([k, v]) => `${k} (${String(v).length} B)`).join(', ')}\n`);
       const groups: [string, (name: string) => boolean][] = [
         ['traceparent', (n) => n === 'traceparent' || n === 'tracestate'],
         ['x-forwarded-*', (n) => n.startsWith('x-forwarded-')],
         ['authorization (the assertion)', (n) => n === 'authorization'],
-        ['all of them', (n) => !['host', 'content-length', 'connection', 'content-type', 'a2a-version'].includes(n)],
+        ['all of them', added],
       ];
       for (const [label, pick] of groups) {
         const headers = Object.fromEntries(Object.entries(await captured()).filter(([name]) => pick(name)));

@@ -14,6 +14,9 @@ const DATA = Buffer.from('data:');
  * JSON-RPC answers its errors with HTTP 200 (A2A §9.5), so the status alone
  * cannot tell; an HTTP+JSON error has a 4xx/5xx status, and its body
  * (google.rpc.Status, A2A §11.6) is kept only to read the error's code.
+ * A stream, either binding, is answered with 200 before its events: an
+ * error after its headers is its last event, `{"error":…}` on HTTP+JSON,
+ * and it fails the call as a JSON-RPC stream's error event does.
  */
 export class AnswerErrorWatch {
   /** Bytes of an error kept to read it: more is no A2A error body (they are a few hundred bytes). */
@@ -27,10 +30,8 @@ export class AnswerErrorWatch {
   /** A JSON body: its chunks while it may be an error; an SSE stream: the error event's, once one began. */
   #held: Buffer[] | undefined;
   #heldBytes = 0;
-  /** A JSON-RPC answer said `error` (a JSON body, or an event of a stream). */
-  #rpcError = false;
-  /** An HTTP+JSON stream's event was an error (`{"error":…}`, its last): for the log, not the answer's outcome. */
-  #restEventError = false;
+  /** The answer said `error`: a JSON-RPC body, or an event of a stream on either binding (its last). */
+  #errorSeen = false;
   /** SSE: the previous chunk ended a line (a `data:` at this chunk's start begins one). */
   #atLineStart = true;
   /** SSE: an event's start whose key the previous chunk cut off. */
@@ -52,7 +53,7 @@ export class AnswerErrorWatch {
       if (!json && !this.#jsonRpc) this.#sse = true;
       if (!this.#sse) {
         // Which member a JSON-RPC body has is known by its first chunk (the whole body, when held whole).
-        this.#rpcError = this.#jsonRpc && jsonRpcAnswerKind(chunk) === 'error';
+        this.#errorSeen = this.#jsonRpc && jsonRpcAnswerKind(chunk) === 'error';
         this.#hold(chunk);
         return;
       }
@@ -66,20 +67,14 @@ export class AnswerErrorWatch {
     return this.#sse;
   }
 
-  /** The error event an HTTP+JSON stream ended with (its google.rpc.Status's `error`), else undefined. */
-  streamError(): unknown {
-    if (!this.#restEventError || this.#held === undefined) return undefined;
-    return this.error(200, true);
-  }
-
   /**
    * Call once the answer is over, with its status: the error object it
-   * carried (a JSON-RPC `error`, a google.rpc.Status's `error`), `null`
-   * for an error whose body could not be read, undefined for no error.
+   * carried (a JSON-RPC `error`, a google.rpc.Status's `error`, a stream's
+   * error event on either binding), `null` for an error whose body could
+   * not be read, undefined for no error.
    */
-  error(status: number, event = false): unknown {
-    const failed = status >= 400 || this.#rpcError || event;
-    if (!failed) return undefined;
+  error(status: number): unknown {
+    if (status < 400 && !this.#errorSeen) return undefined;
     const held = this.#held;
     if (held === undefined) return null;
     const bytes = held.length === 1 ? held[0]! : Buffer.concat(held, this.#heldBytes);
@@ -95,7 +90,7 @@ export class AnswerErrorWatch {
 
   #hold(chunk: Buffer): void {
     // A JSON-RPC result is never read again; an HTTP+JSON body is kept in case its status says error.
-    if (this.#jsonRpc && !this.#rpcError) return;
+    if (this.#jsonRpc && !this.#errorSeen) return;
     this.#heldBytes += chunk.length;
     if (this.#heldBytes > AnswerErrorWatch.LIMIT) {
       this.#held = undefined;
@@ -106,7 +101,7 @@ export class AnswerErrorWatch {
 
   /** Each event's `data:` line scanned to its key; the first error event is kept (it ends the stream, A2A §9.5). */
   #sseChunk(chunk: Buffer): void {
-    if (this.#rpcError || this.#restEventError) {
+    if (this.#errorSeen) {
       if (this.#held !== undefined) this.#hold(chunk);
       return;
     }
@@ -131,8 +126,7 @@ export class AnswerErrorWatch {
       const kind = this.#jsonRpc ? jsonRpcAnswerKind(bytes, from) : restEventKind(bytes, from);
       if (kind === 'result') continue;
       if (kind === 'error') {
-        if (this.#jsonRpc) this.#rpcError = true;
-        else this.#restEventError = true;
+        this.#errorSeen = true;
         this.#held = [];
         this.#heldBytes = 0;
         this.#hold(bytes.subarray(at));

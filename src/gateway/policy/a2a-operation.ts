@@ -107,6 +107,9 @@ const READS = new Set<A2aOperation>(['GetTask', 'ListTasks', 'GetAgentCard', 'Ge
 /** A UTF-16 surrogate without its pair: the string is not well-formed Unicode. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** A percent-encoded ':' in a raw path segment. */
+const ENCODED_COLON = /%3a/i;
+
 /** Longest task id the gateway forwards; a longer one cannot name a task (agentmesh ids are 36 characters). */
 export const MAX_TASK_ID_LENGTH = 1024;
 
@@ -202,6 +205,12 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
     if ((method === 'POST' && (action === ':cancel' || action === ':subscribe')) || (method === 'GET' && action === ':subscribe')) {
       if (typeof taskId !== 'string') return taskIdRefusal(taskId, base.version);
       return result(action === ':cancel' ? 'CancelTask' : 'SubscribeToTask', { ...base, taskId, forwardPath: `${prefix}/tasks/${encodeURIComponent(taskId)}${action}` });
+    }
+    // `POST /tasks/{id}%3Acancel`: an encoded ':' is the id's, so no action, and a v1 agent answers TASK_NOT_FOUND for the
+    // id with the colon (no task of agentmesh's has one: UUIDs, ADR 0062). Answered so here, in the same error, not as a route.
+    if (method === 'POST' && action === undefined && !legacy && ENCODED_COLON.test(segment)) {
+      if (typeof taskId !== 'string') return taskIdRefusal(taskId, base.version);
+      return refused(Errors.taskNotFound({ taskId }), 'HTTP+JSON', undefined, version, false);
     }
     return notRest();
   }

@@ -66,24 +66,21 @@ function hashInputOf(c: GatewayCall): void {
 
 /**
  * What the answer says of the call, once it is over: an error by its
- * status, or by the A2A error it carries (a JSON-RPC answer's `error`, with
- * HTTP 200), which marks the audit row `error` with the error's code (as
- * for an error the gateway answers itself), and sets the status the
- * upstream metric counts it under.
+ * status, or by the A2A error it carries with HTTP 200 (a JSON-RPC
+ * answer's `error`, A2A §9.5; the error event a stream ends with on either
+ * binding, its headers sent), which marks the audit row `error` with the
+ * error's code (as for an error the gateway answers itself), fails the
+ * call's settlement, and sets the status the upstream metric counts it under.
  */
 function readAnswer(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, watch: AnswerErrorWatch | undefined, status: number): void {
   c.answerRead = true;
   let error: unknown;
   if (tap !== undefined) {
     tap.finish();
-    // Only JSON-RPC answers its errors with a success status (an ACP run has an `error` member of its own).
-    if (status >= 400 || c.call.binding === 'JSONRPC') error = tap.error;
-    // An HTTP+JSON stream's error event: the stream's end, relayed and logged.
-    else if (tap.streaming && c.call.binding === 'HTTP+JSON' && tap.error !== undefined) logStreamError(c, d, tap.error, tap);
+    // Only JSON-RPC bodies and streams carry their errors with a success status (an ACP run has an `error` member of its own).
+    if (status >= 400 || c.call.binding === 'JSONRPC' || (tap.streaming && c.call.binding === 'HTTP+JSON')) error = tap.error;
   } else if (watch !== undefined) {
     error = watch.error(status);
-    const streamError = error === undefined ? watch.streamError() : undefined;
-    if (streamError !== undefined) logStreamError(c, d, streamError, tap);
   }
   if (status < 400 && error === undefined) return;
   // An error event after the stream's headers: the caller reads it in the stream; the log has it once, here.

@@ -69,6 +69,12 @@ export const HOSTILE_CORPUS: readonly HostileRequest[] = [
   { name: 'REST unknown operation', method: 'POST', path: '/message:explode', headers: v1, body: '{}' },
   { name: 'REST unknown path', method: 'GET', path: '/admin', headers: v1 },
   { name: 'REST wrong method on a task', method: 'DELETE', path: '/tasks/abc', headers: { 'a2a-version': '1.0' } },
+  // An encoded ':' is the id's, never an action's: the task `abc:cancel`, and no operation on it (TASK_NOT_FOUND).
+  ...['cancel', 'subscribe'].flatMap((verb): HostileRequest[] => [
+    { name: `REST POST /tasks/abc%3A${verb}`, method: 'POST', path: `/tasks/abc%3A${verb}`, headers: { 'a2a-version': '1.0' } },
+    { name: `REST POST /tasks/abc%3a${verb} (lower case)`, method: 'POST', path: `/tasks/abc%3a${verb}`, headers: { 'a2a-version': '1.0' } },
+    { name: `REST POST /tasks/%3A${verb} (the colon first)`, method: 'POST', path: `/tasks/%3A${verb}`, headers: { 'a2a-version': '1.0' } },
+  ]),
   { name: 'REST list with a bad page size', method: 'GET', path: '/tasks?pageSize=abc', headers: v1 },
 ];
 

@@ -59,8 +59,11 @@ test('REST paths of both versions', () => {
   const subscribe = ok(classifyA2aRequest('GET', '/tasks/abc:subscribe', undefined, '1.0'));
   assert.deepEqual([subscribe.operation, subscribe.taskId, subscribe.streaming, subscribe.forwardPath], ['SubscribeToTask', 'abc', true, '/tasks/abc:subscribe']);
   // An encoded colon is the id's, never an action's, on every `:verb` route and method: nothing is cancelled or subscribed.
+  // On v1 the agent answers TASK_NOT_FOUND for the id with the colon, and so does the gateway, naming it.
   for (const verb of ['cancel', 'subscribe']) {
-    assert.equal(refusalOf(classifyA2aRequest('POST', `/tasks/abc%3A${verb}`, undefined, '1.0')), 'AM_ERR_HTTP_NOT_FOUND');
+    const v1 = classifyA2aRequest('POST', `/tasks/abc%3A${verb}`, undefined, '1.0');
+    assert.deepEqual([refusalOf(v1), v1.refusal?.details?.['taskId'], v1.binding], ['AM_ERR_TASK_NOT_FOUND', `abc:${verb}`, 'HTTP+JSON']);
+    assert.equal(refusalOf(classifyA2aRequest('POST', `/tasks/%FF%3A${verb}`, undefined, '1.0')), 'AM_ERR_PROTOCOL_INVALID_REQUEST');
     assert.equal(refusalOf(classifyA2aRequest('POST', `/v1/tasks/abc%3A${verb}`, undefined, '0.3')), 'AM_ERR_HTTP_NOT_FOUND');
   }
   assert.deepEqual(pick(ok(classifyA2aRequest('GET', '/tasks/abc%3Asubscribe', undefined, '1.0'))), ['GetTask', 'abc:subscribe', '/tasks/abc%3Asubscribe']);

@@ -1,0 +1,103 @@
+/**
+ * A stream that ends with an error after its headers is a failed call whatever the binding: through the
+ * gateway, a JSON-RPC stream's error event (A2A §9.5) and an HTTP+JSON stream's (`{"error":…}`, A2A §11.6)
+ * make the call's audit row `error` with the error's code, and settle a priced send alike. Real registry,
+ * gateway and runtime; the official SDK's clients on each binding.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { connectAgent, type Binding } from '../../../src/cli/index.js';
+import type { AuditRow } from '../../../src/audit/index.js';
+import { createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
+import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { testAgent, waiterAgent } from '../../helpers/runtime-fixture.js';
+import { asTask, sendRequest } from '../../helpers/sdk-client.js';
+
+const TENANT = 'streamfail';
+const BINDINGS: Binding[] = ['jsonrpc', 'rest'];
+
+/** Priced: a streaming send to it holds credit, its task waiting until canceled. */
+const waiter = waiterAgent('Waits until canceled', { skills: { wait: { pricing: { creditsPerCall: 2 } } } });
+
+/** A stream's events until it ends, and the error it ended with; `began` resolves with its first event. */
+function drain(events: AsyncGenerator<unknown>): { began: Promise<void>; ended: Promise<{ events: unknown[]; error: unknown }> } {
+  let began!: () => void;
+  const first = new Promise<void>((resolve) => (began = resolve));
+  const ended = (async () => {
+    const seen: unknown[] = [];
+    try {
+      for await (const e of events) {
+        seen.push(e);
+        began();
+      }
+    } catch (error) {
+      began();
+      return { events: seen, error };
+    }
+    began();
+    return { events: seen, error: undefined };
+  })();
+  return { began: first, ended };
+}
+
+describe('a stream that ends with an error, through the gateway', () => {
+  let mesh: GatewayMesh;
+  let token: string;
+  before(async () => {
+    mesh = await startGatewayMesh({ agents: [testAgent, waiter], gateway: { creditsMode: 'exact' } });
+    token = await fetchToken(mesh.gw.url, await createClient(mesh.gw.url, { name: 'streamfail-app', tenant: TENANT, scopes: ['a2a:message:send', 'a2a:tasks:read', 'a2a:tasks:cancel', 'a2a:card:read'] }));
+    await topUp(mesh.gw.url, TENANT, 100);
+  });
+  after(async () => {
+    await mesh?.close();
+  });
+
+  /** The a2a.call rows of the tenant for `agent` and `method`, newest first. */
+  async function rows(agent: string, method: string): Promise<AuditRow[]> {
+    await mesh.gw.gateway.audit.flush();
+    return (await mesh.gw.gateway.audit.tail({ limit: 500 })).filter((r) => r.eventType === 'a2a.call' && r.tenant === TENANT && r.targetAgent === agent && r.method === method).sort((a, b) => b.seq - a.seq);
+  }
+
+  test('is audited as an error with its code on JSON-RPC and HTTP+JSON alike, and a priced send settles alike', async () => {
+    const streams: Array<{ binding: Binding; kind: string; began: Promise<void>; ended: Promise<{ events: unknown[]; error: unknown }> }> = [];
+    for (const binding of BINDINGS) {
+      const tester = (await connectAgent({ url: `${mesh.gw.url}/agents/tester`, protocol: '1.0', binding, token })).client;
+      const task = asTask(await tester.sendMessage(sendRequest('hold', { skillId: 'wait', returnImmediately: true })));
+      streams.push({ binding, kind: 'SubscribeToTask', ...drain(tester.resubscribeTask({ tenant: '', id: task.id })) });
+      const priced = (await connectAgent({ url: `${mesh.gw.url}/agents/waiter`, protocol: '1.0', binding, token })).client;
+      streams.push({ binding, kind: 'SendStreamingMessage', ...drain(priced.sendMessageStream(sendRequest('hold'))) });
+    }
+    await Promise.all(streams.map((s) => s.began));
+    // Let every stream follow its task live.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The runtime's task log gone under it: its next poll of each live stream fails (within 2 s), after the stream's headers.
+    const sqlite = new Database(join(mesh.host.dataDir, 'mesh.db'));
+    try {
+      sqlite.exec('ALTER TABLE task_events RENAME TO task_events_away');
+      for (const s of streams) {
+        const { events, error } = await s.ended;
+        assert.ok(events.length >= 1, `${s.binding} ${s.kind} began`);
+        // The SDK's HTTP+JSON client throws only for an SSE event typed `error`; the error event's code is in the rows below.
+        if (s.binding === 'jsonrpc') assert.match(String(error), /Internal error/, `${s.binding} ${s.kind} ended with the error event`);
+      }
+    } finally {
+      sqlite.exec('ALTER TABLE task_events_away RENAME TO task_events');
+      sqlite.close();
+    }
+    const subscribed = (await rows('tester', 'SubscribeToTask')).slice(0, 2);
+    assert.deepEqual(
+      subscribed.map((r) => ({ outcome: r.outcome, errorCode: r.errorCode })),
+      BINDINGS.map(() => ({ outcome: 'error', errorCode: 'AM_ERR_INTERNAL' })),
+    );
+    const sent = (await rows('waiter', 'SendStreamingMessage')).slice(0, 2);
+    assert.equal(sent.length, 2);
+    const seen = sent.map((r) => ({ outcome: r.outcome, errorCode: r.errorCode, milliCredits: r.milliCredits, detail: r.detail }));
+    // Each stream named its task before it failed: its hold is tracked until the task ends, on either binding.
+    assert.deepEqual(seen, BINDINGS.map(() => ({ outcome: 'error', errorCode: 'AM_ERR_INTERNAL', milliCredits: 2000, detail: { reservedMilliCredits: 2000, settled: false } })));
+    const metrics = await (await fetch(mesh.gw.metricsUrl)).text();
+    const line = metrics.split('\n').find((l) => l.startsWith('agentmesh_gateway_calls_total{') && l.includes('agent="waiter"') && l.includes('outcome="error"'));
+    assert.ok(line !== undefined && Number(line.split(' ').at(-1)) >= 2, line);
+  });
+});

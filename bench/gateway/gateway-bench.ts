@@ -38,18 +38,87 @@ function body(): string {
  * BENCH_GATEWAY_RATE (calls a second): every front is loaded at that pace
  * instead of as fast as it answers, so each is measured batching the same
  * number of calls a turn: on a busy host a front slowed by other work
- * batches less, and its CPU per call rises with it (ADR 0061).
+ * batches less, and its CPU per call rises with it (ADR 0061). The calls are
+ * sent evenly spaced (open loop: {@link pacedLoad}), not with autocannon's
+ * `overallRate`, which gives each connection a budget a second that it
+ * spends as fast as the front answers and then waits out: the runtime then
+ * got each second's calls in one burst at the front's full-load pace, so
+ * "the same pace" still had the runtime behind a slower front batch less.
  */
 const FIXED_RATE = Number(process.env['BENCH_GATEWAY_RATE'] ?? 0) || undefined;
 
-export function load(url: string, headers: Record<string, string>, connections: number, durationS: number): Promise<autocannon.Result> {
+/** What the bench reads of a loaded run: autocannon's result, or {@link pacedLoad}'s in its shape. */
+export interface LoadResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  non2xx: number;
+}
+
+export function load(url: string, headers: Record<string, string>, connections: number, durationS: number): Promise<LoadResult> {
+  if (FIXED_RATE !== undefined) return pacedLoad(url, headers, connections, durationS, FIXED_RATE);
   return new Promise((resolve, reject) => {
     autocannon(
-      { url, method: 'POST', connections, duration: durationS, idReplacement: true, headers: { 'content-type': 'application/json', 'a2a-version': '1.0', ...headers }, body: body(), ...(FIXED_RATE !== undefined && { overallRate: FIXED_RATE }) },
+      { url, method: 'POST', connections, duration: durationS, idReplacement: true, headers: { 'content-type': 'application/json', 'a2a-version': '1.0', ...headers }, body: body() },
       (err: Error | null, result: autocannon.Result) => (err ? reject(err) : resolve(result)),
     );
   });
 }
+
+/**
+ * `rate` calls a second for `durationS`, evenly spaced: each millisecond the
+ * calls then due are sent (open loop: a slow answer does not delay the next
+ * call), on at most `connections` keep-alive connections; a call waiting for
+ * a free connection is timed from when it was due (no coordinated omission).
+ * Latencies in ms, as autocannon's.
+ */
+export async function pacedLoad(url: string, headers: Record<string, string>, connections: number, durationS: number, rate: number): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const target = new URL(url);
+  const total = Math.max(1, Math.round(durationS * rate));
+  const latencies: number[] = [];
+  let sent = 0;
+  let answered = 0;
+  let errors = 0;
+  let non2xx = 0;
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const settle = () => {
+      if (++answered === total) resolve();
+    };
+    const send = (due: number) => {
+      const payload = body().replace('[<id>]', `${process.pid}-${started.toFixed(0)}-${sent}`);
+      const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'a2a-version': '1.0', 'content-length': Buffer.byteLength(payload), ...headers } }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          latencies.push(performance.now() - due);
+          if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) non2xx++;
+          settle();
+        });
+      });
+      req.on('error', () => {
+        errors++;
+        settle();
+      });
+      req.end(payload);
+    };
+    const tick = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
+      for (; sent < due; ) {
+        const dueAt = started + (sent * 1000) / rate;
+        sent++;
+        send(dueAt);
+      }
+      if (sent >= total) clearInterval(tick);
+    }, 1);
+  });
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const seconds = (performance.now() - started) / 1000;
+  return { requests: { average: total / Math.max(durationS, seconds), total }, latency: { p50: hundredths(latencies[Math.floor(latencies.length / 2)] ?? 0), p99: hundredths(latencies[Math.floor(latencies.length * 0.99)] ?? 0) }, errors, non2xx };
+}
+
+const hundredths = (ms: number): number => Math.round(ms * 100) / 100;
 
 /** One call at a time on one keep-alive connection, high-resolution clock: what the gateway adds to a call. */
 async function sequential(url: string, headers: Record<string, string>, count: number): Promise<{ p50Ms: number; p99Ms: number; failures: number }> {

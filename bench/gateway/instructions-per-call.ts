@@ -69,6 +69,11 @@
  * gateway for the measured calls only, into `<dir>/<label>.jit.txt`, and a row of what it holds (compiles by tier,
  * deoptimizations by reason). After the warm-up the JIT should be done: what remains repeats in the steady state.
  *
+ * `--registry-change-after S[,S…]` (with `--cpu` or `--syscalls`): S seconds into the measured calls the bench registers
+ * one more agent at the registry (the bench agent's card under another name): a `registered` change the gateway
+ * follows on its watch and by reading the new agent's instances, as in a fleet whose registry changes. With
+ * `--warmup-seconds 25` and `--jit-trace` it shows what one registry change costs the relay's optimized code.
+ *
  * `--perf <dir>` (with `--cpu` or `--syscalls`): `perf record -e cpu-clock -g`
  * of each measured gateway over the measured calls, into
  * `<dir>/<label>.perf.data`; with `--front-node-args --perf-basic-prof` its
@@ -86,6 +91,11 @@
  * (not a front) gets the node flags and each phase is recorded into
  * `<dir>/runtime-<label>.perf.data` (`perf-by-step.js … --top 40`): which
  * functions the runtime behind the gateway runs that it does not directly.
+ * `--alternate K`: the direct and behind-the-gateway pair measured K times in
+ * turn, each row printed as it is measured; the pairs' spread is the run's own
+ * (V8 still re-optimizing under valgrind, the host's load for `--cpu`). With
+ * `--by-header`, each turn is three: directly, directly with all the headers
+ * the gateway adds (its assertion among them), and behind the gateway.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -293,6 +303,30 @@ async function jitSummary(file: string): Promise<string> {
   return `${[...compiles.values()].reduce((a, b) => a + b, 0)} compiles (${byCount(compiles) || 'none'}; ${osr} OSR), ${deopts} deoptimizations (${byCount(reasons) || 'none'})`;
 }
 
+/**
+ * `--registry-change-after`: at each of `afterSeconds` from now, one more agent registered at the registry (the bench
+ * agent's card under a name of its own). `done()` waits for the last one (a change never lands after the measured calls).
+ */
+function changeRegistry(registryUrl: string, afterSeconds: number[]): { done: () => Promise<void> } {
+  const started = performance.now();
+  const all = (async () => {
+    const record = (await (await fetch(`${registryUrl}/v1/agents/bench`)).json()) as { card: Record<string, unknown> };
+    for (const [i, at] of afterSeconds.entries()) {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + at * 1000 - performance.now())));
+      const name = `bench-change-${i + 1}`;
+      // Renamed, so unsigned: the runtime's signature covers its own card only.
+      const { signatures: _signed, ...card } = record.card;
+      const answer = await fetch(`${registryUrl}/v1/agents/${name}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ card: { ...card, name } }) });
+      if (!answer.ok) throw new Error(`the registry refused the change: HTTP ${answer.status} ${await answer.text()}`);
+      await answer.arrayBuffer().catch(() => undefined);
+      process.stderr.write(`registry change ${i + 1} (${name}) at ${((performance.now() - started) / 1000).toFixed(1)} s into the measured calls\n`);
+    }
+  })();
+  // Reported when awaited; not an unhandled rejection meanwhile.
+  all.catch(() => undefined);
+  return { done: () => all };
+}
+
 /** Sends `message` to `child` and waits for its reply of type `reply`. */
 function ask(child: ChildProcess, message: Record<string, string>, reply: string): Promise<void> {
   return new Promise((resolve) => {
@@ -341,7 +375,9 @@ async function main(): Promise<void> {
       'profile-dir': { type: 'string' },
       'jit-trace': { type: 'string' },
       'warmup-seconds': { type: 'string', default: '0' },
+      'registry-change-after': { type: 'string', default: '' },
       perf: { type: 'string' },
+      alternate: { type: 'string', default: '1' },
     },
   });
   if (values.runtime) return measureRuntime(values);
@@ -360,6 +396,7 @@ async function main(): Promise<void> {
   const profileDir = values['profile-dir'];
   const jitTraceDir = values['jit-trace'];
   const warmupSeconds = Number(values['warmup-seconds']);
+  const registryChanges = values['registry-change-after'].split(',').filter(Boolean).map(Number);
   const perfDir = values.perf;
   const databaseUrl = values['database-url'];
   const redisUrl = values['redis-url'];
@@ -405,7 +442,7 @@ async function main(): Promise<void> {
       }
     }
     /** The gateway `child` (dumping to `base` under valgrind) measured over `count` calls through `url`. */
-    const measureGateway = async (label: string, child: ChildProcess, url: string, base: string, registryStartedAt: number): Promise<void> => {
+    const measureGateway = async (label: string, child: ChildProcess, url: string, base: string, registryStartedAt: number, registryAt: string): Promise<void> => {
       const token = await benchToken(url);
       const via = `${url}/agents/bench`;
       for (let i = 0; ; i++) {
@@ -437,7 +474,11 @@ async function main(): Promise<void> {
       if (jitTrace !== undefined) await ask(child, { type: 'jit-trace-start', file: jitTrace }, 'jit-trace-started');
       if (syscalls) {
         const started = performance.now();
-        const measured = () => calls(via, auth, count, concurrency);
+        const changing = registryChanges.length === 0 ? undefined : changeRegistry(registryAt, registryChanges);
+        const measured = async () => {
+          await calls(via, auth, count, concurrency);
+          await changing?.done();
+        };
         const perfOut = perfDir === undefined ? undefined : join(perfDir, `${label.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.perf.data`);
         // With --cpu, the collections V8 ran over the same calls (Node's `gc` entries, the main thread's pauses).
         if (cpu) await ask(child, { type: 'gc-start' }, 'gc-started');
@@ -474,7 +515,7 @@ async function main(): Promise<void> {
         rows.push(`gateway (${label}): per call ${per('pgStatements')} PostgreSQL statements, ${per('pgTransactions')} transactions, ${per('redisCommands')} Redis commands`);
       }
     };
-    if (measuredSqlite) await measureGateway(databaseUrl === undefined ? 'everything on' : 'SQLite', gateway.child, gatewayUrl, 'gateway.cg', registryStarted);
+    if (measuredSqlite) await measureGateway(databaseUrl === undefined ? 'everything on' : 'SQLite', gateway.child, gatewayUrl, 'gateway.cg', registryStarted, registryUrl);
     if (databaseUrl !== undefined && redisUrl !== undefined && measuredGateway) {
       // A fleet replica's configuration (scale-bench.ts startFleet) on a database and a bus stream of this run's own.
       const suffix = randomBytes(5).toString('hex');
@@ -494,7 +535,7 @@ async function main(): Promise<void> {
       const runtimeShared = values['fleet-runtime'] === 'sqlite' ? {} : { shared };
       const fleetRuntime = await start('runtime', { dataDir: join(dir, 'fleet-runtime'), registryUrl: fleetRegistryUrl, jwksUrl: `${fleetUrl}/.well-known/jwks.json`, ...runtimeShared });
       children.push(fleetRuntime.child);
-      await measureGateway('PostgreSQL + Redis', fleetGateway.child, fleetUrl, 'fleet-gateway.cg', fleetRegistryStarted);
+      await measureGateway('PostgreSQL + Redis', fleetGateway.child, fleetUrl, 'fleet-gateway.cg', fleetRegistryStarted, fleetRegistryUrl);
     }
   } finally {
     // Asked to stop first (a child profiling its allocations writes the profile then), killed if it does not:
@@ -534,7 +575,7 @@ async function benchToken(gatewayUrl: string): Promise<string> {
 }
 
 /** `--runtime`: the runtime's instructions (or CPU) per call, called directly and through the gateway, one process, one run. */
-async function measureRuntime(values: { calls: string; concurrency: string; warmup: string; cpu: boolean; syscalls: boolean; keep?: string | undefined; 'by-header': boolean; 'direct-concurrency'?: string | undefined; perf?: string | undefined; 'front-node-args': string }): Promise<void> {
+async function measureRuntime(values: { calls: string; concurrency: string; warmup: string; cpu: boolean; syscalls: boolean; keep?: string | undefined; 'by-header': boolean; 'direct-concurrency'?: string | undefined; perf?: string | undefined; 'front-node-args': string; alternate: string }): Promise<void> {
   const count = Number(values.calls);
   const concurrency = Number(values.concurrency);
   const warmup = Number(values.warmup);
@@ -593,27 +634,44 @@ async function measureRuntime(values: { calls: string; concurrency: string; warm
       const idle = () => new Promise<void>((resolve) => setTimeout(resolve, idleMs));
       rows.push(`runtime, idle, per second: ${values.cpu ? await cpuPerCall(pid, idleMs / 1000, idle) : await syscallsPerCall(pid, idleMs / 1000, idle)}`);
     }
-    rows.push(await measure('called directly', direct, {}), await measure('behind the gateway (its assertion checked)', via, auth));
+    // The headers the gateway sent with a call it forwarded (`--by-header`), captured anew each time (an assertion expires).
+    const captured = async (): Promise<Record<string, string>> => {
+      await calls(via, auth, 1, 1);
+      runtime.child.send({ type: 'headers' });
+      const [reply] = (await once(runtime.child, 'message')) as [{ headers: Record<string, string> }];
+      return reply.headers;
+    };
+    const added = (name: string) => !['host', 'content-length', 'connection', 'content-type', 'a2a-version'].includes(name);
+    // `--alternate K`: the pair measured K times in turn, direct first: under valgrind V8 still re-optimizes after the
+    // warm-up, and one pair's difference can be smaller than that drift; the pairs' spread says how much to read.
+    // With `--by-header`, each turn also calls the runtime directly with all the headers the gateway adds: the
+    // headers' share (same callers, same load shape) apart from the rest of what differs behind the gateway.
+    const pairs = Math.max(1, Number(values.alternate));
+    for (let pair = 1; pair <= pairs; pair++) {
+      const suffix = pairs > 1 ? `, pair ${pair}` : '';
+      const before = rows.length;
+      rows.push(await measure(`called directly${suffix}`, direct, {}));
+      if (pairs > 1 && values['by-header']) {
+        const headers = Object.fromEntries(Object.entries(await captured()).filter(([name]) => added(name)));
+        rows.push(await measure(`called directly with the gateway's headers${suffix}`, direct, headers));
+      }
+      rows.push(await measure(`behind the gateway (its assertion checked)${suffix}`, via, auth));
+      if (pairs > 1) process.stdout.write(`${rows.slice(before).join('\n')}\n`);
+    }
     // The runtime called directly with fewer calls in flight: behind the gateway the same callers keep fewer
     // calls inside it (each call spends part of its time in the gateway), so its commits group fewer tasks.
     for (const c of (values['direct-concurrency'] ?? '').split(',').filter(Boolean).map(Number)) {
       rows.push(await measure(`called directly, ${c} in flight`, direct, {}, c));
     }
-    if (values['by-header']) {
+    if (values['by-header'] && pairs === 1) {
       // The runtime called directly with the headers the gateway adds, one group at a time: which of them costs.
-      const captured = async (): Promise<Record<string, string>> => {
-        await calls(via, auth, 1, 1);
-        runtime.child.send({ type: 'headers' });
-        const [reply] = (await once(runtime.child, 'message')) as [{ headers: Record<string, string> }];
-        return reply.headers;
-      };
       const all = await captured();
       process.stdout.write(`headers the gateway sends: ${Object.entries(all).map(([k, v]) => `${k} (${String(v).length} B)`).join(', ')}\n`);
       const groups: [string, (name: string) => boolean][] = [
         ['traceparent', (n) => n === 'traceparent' || n === 'tracestate'],
         ['x-forwarded-*', (n) => n.startsWith('x-forwarded-')],
         ['authorization (the assertion)', (n) => n === 'authorization'],
-        ['all of them', (n) => !['host', 'content-length', 'connection', 'content-type', 'a2a-version'].includes(n)],
+        ['all of them', added],
       ];
       for (const [label, pick] of groups) {
         const headers = Object.fromEntries(Object.entries(await captured()).filter(([name]) => pick(name)));

@@ -41,14 +41,18 @@ export class RegistryReader {
   readonly #watch: RegistryClient;
   /**
    * Our own pools: `close()` ends every socket we opened. The watch has one
-   * of its own, whose body timeout is the stream's longest silence.
+   * of its own, whose body timeout is the stream's longest silence. Both on
+   * undici's isolated copy: Node's `fetch` hands undici options and handlers
+   * of other shapes than the relay's `dispatch`, and through the shared copy
+   * each registry change deoptimized the relay's compiled code (undici's
+   * `Request`, `Agent`, and the forward step and relay they are inlined in).
    */
   readonly #pools: OutboundPool[];
 
   constructor(options: RegistryReaderOptions) {
     const { timeoutMs } = options;
-    const readPool = createOutboundPool({ connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs, tls: options.tls });
-    const watchPool = createOutboundPool({ connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: options.watchIdleMs, tls: options.tls });
+    const readPool = createOutboundPool({ connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs, tls: options.tls, isolated: true });
+    const watchPool = createOutboundPool({ connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: options.watchIdleMs, tls: options.tls, isolated: true });
     this.#pools = [readPool, watchPool];
     this.#reads = createRegistryClient({ url: options.url, token: options.token, timeoutMs, fetch: fetchThrough(readPool) });
     this.#watch = createRegistryClient({ url: options.url, token: options.token, timeoutMs, fetch: fetchThrough(watchPool) });

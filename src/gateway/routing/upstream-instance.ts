@@ -2,6 +2,26 @@ import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type Circ
 import type { AgentInstance } from './registry-types.js';
 import { FAILED_CALLER, FaultAccounting } from './fault-accounting.js';
 
+/**
+ * What `CircuitBreakerPolicy.execute` does to itself in the closed state
+ * beyond the breaker's counter (cockatiel 3.2): it keeps the last failure
+ * and opens through `open`. Members its typings keep private; the fast path
+ * is used only when they are there ({@link hasClosedInternals}).
+ */
+interface ClosedPolicyInternals {
+  innerState: { value: CircuitState };
+  innerLastFailure: { error: unknown } | undefined;
+  open(reason: { error: unknown }, signal: AbortSignal): void;
+}
+
+/** The signal cockatiel's `execute` passes on when given none (its backoff reads it; a constant one does not). */
+const NEVER_ABORTED = new AbortController().signal;
+
+function hasClosedInternals(policy: CircuitBreakerPolicy): boolean {
+  const inner = policy as unknown as Partial<ClosedPolicyInternals>;
+  return typeof inner.open === 'function' && typeof inner.innerState === 'object' && inner.innerState !== null && inner.innerState.value === policy.state;
+}
+
 /** What the breaker of an instance says. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -44,6 +64,9 @@ export class UpstreamInstance {
   requests = 0;
   readonly #breaker: CircuitBreakerPolicy;
   readonly #counter: ConsecutiveBreaker;
+  readonly #faults: FaultAccounting;
+  /** cockatiel's internals are as {@link ClosedPolicyInternals} says: a closed breaker's calls skip its async layers. */
+  readonly #fast: boolean;
   readonly #openMs: number;
   #openedAt = 0;
   #origin: string;
@@ -62,7 +85,9 @@ export class UpstreamInstance {
     // gave up on or framed badly says nothing about the instance, and one
     // tenant alone cannot open the breaker for the others.
     const faults = new FaultAccounting(settings.failures);
+    this.#faults = faults;
     this.#breaker = circuitBreaker(handleWhen((err) => faults.counts(err)), { halfOpenAfter: settings.openMs, breaker: this.#counter });
+    this.#fast = hasClosedInternals(this.#breaker);
     this.#breaker.onBreak(() => {
       this.#openedAt = Date.now();
     });
@@ -135,7 +160,40 @@ export class UpstreamInstance {
    * throws; a `FailedAnswer` counts as a failure and its answer is returned.
    * Throws cockatiel's BrokenCircuitError when the breaker is open.
    */
-  async execute<T>(fn: () => Promise<T>): Promise<T> {
+  execute<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.#fast || this.#breaker.state !== CircuitState.Closed) return this.#throughPolicy(fn);
+    // Closed: what cockatiel's execute does in this state, without its two async functions and their
+    // promises around `fn` (ADR 0057). Its bookkeeping is kept to the letter: a success resets the counter,
+    // a failure the filter counts is the last failure and counts as met in the closed state, whatever the
+    // breaker became while it was in flight (opened by another call: counted, and `open` does nothing; half-open:
+    // it opens again), and an error the filter passes over changes nothing.
+    let pending: Promise<T>;
+    try {
+      pending = fn();
+    } catch (err) {
+      pending = Promise.reject(err as Error);
+    }
+    return pending.then(this.#succeeded as (value: T) => T, this.#failed as (err: unknown) => T);
+  }
+
+  readonly #succeeded = (value: unknown): unknown => {
+    this.#counter.success();
+    return value;
+  };
+
+  readonly #failed = (err: unknown): unknown => {
+    if (this.#faults.counts(err)) {
+      const policy = this.#breaker as unknown as ClosedPolicyInternals;
+      const failure = { error: err };
+      policy.innerLastFailure = failure;
+      if (this.#counter.failure()) policy.open(failure, NEVER_ABORTED);
+    }
+    if (err instanceof FailedAnswer) return err.answer;
+    throw err;
+  };
+
+  /** Through cockatiel's execute: an open or half-open breaker (or a cockatiel whose internals are not as expected). */
+  async #throughPolicy<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await this.#breaker.execute(fn);
     } catch (err) {

@@ -25,9 +25,17 @@
  * undici is loaded on the first pool made, not with http/: a process that
  * never calls out (a registry without agents to probe) does not carry a
  * second HTTP client.
+ *
+ * A pool made `isolated` runs on a copy of undici's code of its own (its
+ * classes and functions loaded a second time): what it is given and makes
+ * (Node's `fetch` options and handlers, other header and body shapes) never
+ * reaches the functions of the hot path's pools, whose optimized code V8
+ * would otherwise deoptimize and recompile for the new shapes (the
+ * gateway's registry reads; docs/benchmarks.md, "The relay's fast paths").
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { dirname, sep } from 'node:path';
 import type { LookupFunction } from 'node:net';
 import type * as UndiciModule from 'undici';
 import type { Dispatcher } from 'undici';
@@ -79,14 +87,49 @@ export interface OutboundPoolOptions {
   inProcess?: InProcessServers | undefined;
   /** Composed over the pool, the first one outermost. Default none (the pool is the undici `Agent`). */
   interceptors?: readonly OutboundInterceptor[] | undefined;
+  /**
+   * On a copy of undici's code of its own, which no other pool's calls run
+   * through: for calls whose shapes differ from the hot path's (a `fetch`
+   * through the pool, rare calls) in a process whose hot path is another
+   * pool's. Default false.
+   */
+  isolated?: boolean | undefined;
 }
 
+/** What a pool is built from: undici's `Agent` and `buildConnector`. */
+type UndiciParts = Pick<Undici, 'Agent' | 'buildConnector'>;
+
 let undici: Undici | undefined;
+let isolatedUndici: UndiciParts | undefined;
 
 /** undici, loaded on first use (synchronously: pools are made in constructors). */
 function loadUndici(): Undici {
   undici ??= createRequire(import.meta.url)('undici') as Undici;
   return undici;
+}
+
+/**
+ * The second copy of undici's `Agent` and `buildConnector`, with every module
+ * under them loaded again (one copy for all isolated pools). Node's module
+ * cache is left as it was: `require('undici')` elsewhere still gets the
+ * shared copy.
+ */
+function loadIsolatedUndici(): UndiciParts {
+  if (isolatedUndici !== undefined) return isolatedUndici;
+  const require = createRequire(import.meta.url);
+  const root = `${dirname(require.resolve('undici'))}${sep}`;
+  const own = (): string[] => Object.keys(require.cache).filter((key) => key.startsWith(root));
+  const shared = new Map(own().map((key) => [key, require.cache[key]!]));
+  for (const key of shared.keys()) delete require.cache[key];
+  try {
+    const Agent = require(`${root}lib${sep}dispatcher${sep}agent.js`) as Undici['Agent'];
+    const buildConnector = require(`${root}lib${sep}core${sep}connect.js`) as Undici['buildConnector'];
+    isolatedUndici = { Agent, buildConnector };
+  } finally {
+    for (const key of own()) delete require.cache[key];
+    for (const [key, module] of shared) require.cache[key] = module;
+  }
+  return isolatedUndici;
 }
 
 /**
@@ -100,9 +143,9 @@ function loadUndici(): Undici {
  * await pool.close();
  */
 export function createOutboundPool(options: OutboundPoolOptions = {}): OutboundPool {
-  const { Agent } = loadUndici();
-  const agent = new Agent({
-    connect: connectorOf(options),
+  const parts = options.isolated === true ? loadIsolatedUndici() : loadUndici();
+  const agent = new parts.Agent({
+    connect: connectorOf(options, parts.buildConnector),
     ...(options.headersTimeoutMs !== undefined && { headersTimeout: options.headersTimeoutMs }),
     ...(options.bodyTimeoutMs !== undefined && { bodyTimeout: options.bodyTimeoutMs }),
   });
@@ -111,8 +154,7 @@ export function createOutboundPool(options: OutboundPoolOptions = {}): OutboundP
 }
 
 /** Layers 1–4: how a new connection of the pool is opened. */
-function connectorOf(options: OutboundPoolOptions): Connector {
-  const { buildConnector } = loadUndici();
+function connectorOf(options: OutboundPoolOptions, buildConnector: Undici['buildConnector']): Connector {
   const base: ConnectorOptions = options.connectTimeoutMs === undefined ? {} : { timeout: options.connectTimeoutMs };
   const tls = options.tls;
   const build = (layer: ConnectorOptions): Connector => (tls ? tls.connector(layer, buildConnector) : buildConnector(layer));

@@ -381,10 +381,36 @@ export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener)
       return;
     }
     request.reading = true;
+    // The parser pushes the body it already has into the request before the next tick.
+    process.nextTick(readBody, req, declared);
+  };
+
+  /**
+   * A body that came whole with its headers (most calls: one read of the socket) is in the request's
+   * buffer by the next tick: taken from there at once, without the stream's flowing mode and its two
+   * ticks (`resume`, then `end`) before the handler runs. Whole means all the bytes its Content-Length
+   * declares (a length over the limit was refused above), or the message complete. Anything else is
+   * read as a stream, as before: a body still arriving, a chunked one the parser has not finished, a
+   * request already cut (its `error` goes to `onAborted`).
+   */
+  function readBody(req: Carrier, declared: number): void {
+    const request = req[kPlane]!;
+    const buffered = req.readableLength;
+    if (!req.destroyed && (buffered === declared || req.complete) && buffered <= bodyLimitBytes) {
+      request.reading = false;
+      // Paused with the whole body buffered: read() gives it at once (one chunk as is, several joined).
+      const body = req.read() as Buffer | null;
+      request.received = body === null ? 0 : body.length;
+      request.body = body ?? Buffer.alloc(0);
+      run(request, request.reply!);
+      // The request still ends (`end`, then `close`) as a stream read to its end does, after the handler's start.
+      req.resume();
+      return;
+    }
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onAborted);
-  };
+  }
 }
 
 /** As Fastify: a request without a content type, a length or a chunked body has no body to read. */

@@ -1,10 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { types } from 'node:util';
 import type { Dispatcher } from 'undici';
+import type * as UndiciModule from 'undici';
 import { createOutboundPool, fetchThrough, InProcessServers, traceparentInterceptor } from '../../../src/http/index.js';
 
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/;
@@ -44,6 +46,26 @@ describe('outbound pools', () => {
     assert.equal(types.isProxy(pool), false);
     assert.equal(pool.constructor.name, 'Agent');
     await pool.close();
+  });
+
+  test('an isolated pool runs on a copy of undici of its own, so what it is given never reaches the shared pools\' compiled code', async (t) => {
+    const { server, url } = await listen(echoHeaders());
+    t.after(() => server.close());
+    const shared = createOutboundPool();
+    const isolated = createOutboundPool({ isolated: true, connectTimeoutMs: 1_000, headersTimeoutMs: 1_000, bodyTimeoutMs: 1_000 });
+    const again = createOutboundPool({ isolated: true });
+    const { Agent } = createRequire(import.meta.url)('undici') as typeof UndiciModule;
+    // Another class (and so other functions, with type feedback and compiled code of their own), one copy for all isolated pools.
+    assert.equal(isolated.constructor.name, 'Agent');
+    assert.notEqual(isolated.constructor, shared.constructor);
+    assert.equal(again.constructor, isolated.constructor);
+    // Node's module cache was left as it was: undici elsewhere is still the shared copy.
+    assert.equal(shared.constructor, Agent);
+    const res = await fetchThrough(isolated)(`${url}/x`, { headers: { 'x-probe': '1' } });
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as IncomingHttpHeaders)['x-probe'], '1');
+    await Promise.all([shared.close(), isolated.close(), again.close()]);
+    server.closeAllConnections();
   });
 
   test('fetchThrough sends the call on the pool, and close() ends its sockets', async (t) => {

@@ -1,9 +1,11 @@
-import { isRecord } from '../protocol/index.js';
+import { eventError } from './stream-event-error.js';
 import { jsonRpcAnswerKind } from './jsonrpc-answer-kind.js';
 
 const NEWLINE = 0x0a;
 const RETURN = 0x0d;
 const DATA = Buffer.from('data:');
+const EVENT = Buffer.from('event:');
+const ERROR = Buffer.from('error');
 
 /**
  * Watches an answer that no {@link AnswerTap} reads (an unpriced call) for
@@ -15,8 +17,10 @@ const DATA = Buffer.from('data:');
  * cannot tell; an HTTP+JSON error has a 4xx/5xx status, and its body
  * (google.rpc.Status, A2A §11.6) is kept only to read the error's code.
  * A stream, either binding, is answered with 200 before its events: an
- * error after its headers is its last event, `{"error":…}` on HTTP+JSON,
- * and it fails the call as a JSON-RPC stream's error event does.
+ * error after its headers is its last event, `{"error":…}` on HTTP+JSON
+ * (typed `error` or not), a bare `{code, message}` typed `error` on v0.3
+ * HTTP+JSON, and it fails the call as a JSON-RPC stream's error event
+ * does; what the event says is read as a tapped answer's is (stream-event-error.ts).
  */
 export class AnswerErrorWatch {
   /** Bytes of an error kept to read it: more is no A2A error body (they are a few hundred bytes). */
@@ -32,6 +36,8 @@ export class AnswerErrorWatch {
   #heldBytes = 0;
   /** The answer said `error`: a JSON-RPC body, or an event of a stream on either binding (its last). */
   #errorSeen = false;
+  /** SSE: the error event was typed `error` (its data may be a bare `{code, message}`, stream-event-error.ts). */
+  #typedError = false;
   /** SSE: the previous chunk ended a line (a `data:` at this chunk's start begins one). */
   #atLineStart = true;
   /** SSE: an event's start whose key the previous chunk cut off. */
@@ -80,12 +86,14 @@ export class AnswerErrorWatch {
     const bytes = held.length === 1 ? held[0]! : Buffer.concat(held, this.#heldBytes);
     this.#held = undefined;
     const text = this.#sse ? eventData(bytes.toString('utf8')) : bytes.toString('utf8');
+    let answer: unknown;
     try {
-      const answer: unknown = JSON.parse(text);
-      return isRecord(answer) && isRecord(answer['error']) ? answer['error'] : null;
+      answer = JSON.parse(text);
     } catch {
-      return null;
+      return this.#typedError ? eventError(undefined, true) : null;
     }
+    // The one reading of an event's error, every binding's (stream-event-error.ts); a JSON body is read as an untyped event.
+    return eventError(answer, this.#typedError) ?? null;
   }
 
   #hold(chunk: Buffer): void {
@@ -113,11 +121,21 @@ export class AnswerErrorWatch {
       lineStart = true;
     }
     this.#atLineStart = chunk[chunk.length - 1] === NEWLINE || chunk[chunk.length - 1] === RETURN;
+    // An event typed `error` (the SDK's servers and ours type it so; a v0.3 HTTP+JSON one has no `error` key to find).
+    const typed = this.#errorEventAt(bytes, lineStart);
+    if (typed >= 0) {
+      this.#errorSeen = true;
+      this.#typedError = true;
+      this.#held = [];
+      this.#heldBytes = 0;
+      this.#hold(bytes.subarray(typed));
+      return;
+    }
     let from = 0;
     for (;;) {
       const at = bytes.indexOf(DATA, from);
       if (at < 0) {
-        this.#carryCutField(bytes, from, lineStart);
+        if (this.#carry === undefined) this.#carryCutField(bytes, from, lineStart);
         return;
       }
       from = at + DATA.length;
@@ -139,13 +157,40 @@ export class AnswerErrorWatch {
     }
   }
 
-  /** A `data:` field name cut by the chunk's end (`\nda`): carried, to be read with the next chunk. */
+  /**
+   * Where an `event: error` field starts in `bytes`, -1 for none: one search a chunk, for `event:` (our
+   * runtime's events have no such field). An `event:` line the chunk's end cuts is carried, to be read
+   * with the next chunk. The field is looked for where servers write it, before its event's data.
+   */
+  #errorEventAt(bytes: Buffer, lineStart: boolean): number {
+    let from = 0;
+    for (;;) {
+      const at = bytes.indexOf(EVENT, from);
+      if (at < 0) return -1;
+      from = at + EVENT.length;
+      if (at === 0 ? !lineStart : bytes[at - 1] !== NEWLINE && bytes[at - 1] !== RETURN) continue;
+      let v = from;
+      if (bytes[v] === 0x20) v++;
+      let i = 0;
+      while (i < ERROR.length && v + i < bytes.length && bytes[v + i] === ERROR[i]) i++;
+      const end = v + i;
+      if (end === bytes.length) {
+        // Cut by the chunk's end (`event: err`): read whole with the next chunk.
+        if (bytes.length - at <= AnswerErrorWatch.CARRY_LIMIT) this.#carry = Buffer.from(bytes.subarray(at));
+        return -1;
+      }
+      if (i === ERROR.length && (bytes[end] === NEWLINE || bytes[end] === RETURN)) return at;
+    }
+  }
+
+  /** A `data:` or `event:` field name cut by the chunk's end (`\nda`): carried, to be read with the next chunk. */
   #carryCutField(bytes: Buffer, from: number, lineStart: boolean): void {
-    for (let n = Math.min(DATA.length - 1, bytes.length - from); n > 0; n--) {
+    for (let n = Math.min(EVENT.length - 1, bytes.length - from); n > 0; n--) {
       const at = bytes.length - n;
       if (at === 0 ? !lineStart : bytes[at - 1] !== NEWLINE && bytes[at - 1] !== RETURN) continue;
-      if (bytes.subarray(at).equals(DATA.subarray(0, n))) {
-        this.#carry = Buffer.from(bytes.subarray(at));
+      const tail = bytes.subarray(at);
+      if ((n < DATA.length && tail.equals(DATA.subarray(0, n))) || tail.equals(EVENT.subarray(0, n))) {
+        this.#carry = Buffer.from(tail);
         return;
       }
     }

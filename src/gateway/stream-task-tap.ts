@@ -1,4 +1,5 @@
 import { isRecord } from '../protocol/index.js';
+import { eventError } from './stream-event-error.js';
 /**
  * Watches an A2A answer go by (JSON body or SSE stream, either protocol
  * version) for what settlement needs: the task id, and the task (or its
@@ -11,7 +12,9 @@ import { isRecord } from '../protocol/index.js';
  * without reading the task back (docs/credits.md, ADR 0026).
  */
 export class AnswerTap {
-  readonly #streaming: boolean;
+  /** A stream was asked for and its answer is one: not a JSON body (an error answered before the stream began). */
+  #streaming: boolean;
+  #started = false;
   #text = '';
   #bytes = 0;
   #overflow = false;
@@ -44,12 +47,17 @@ export class AnswerTap {
     this.#streaming = streaming;
   }
 
-  /** The answer is an SSE stream (its events carry states, not the final task with usage). */
+  /** The answer is an SSE stream (its events carry states, not the final task with usage); a JSON body answered instead is not. */
   get streaming(): boolean {
     return this.#streaming;
   }
 
   readonly onChunk = (chunk: Buffer): void => {
+    if (!this.#started && chunk.length > 0) {
+      this.#started = true;
+      // An event stream starts with a field or a comment, never with `{`: a JSON body is the call's whole answer.
+      if (this.#streaming && startsJson(chunk)) this.#streaming = false;
+    }
     if (this.#overflow) return;
     this.#bytes += chunk.length;
     if (this.#bytes > AnswerTap.LIMIT) {
@@ -88,25 +96,34 @@ export class AnswerTap {
     while ((end = this.#text.indexOf('\n\n')) >= 0) {
       const block = this.#text.slice(0, end);
       this.#text = this.#text.slice(end + 2);
-      const data = block
-        .split('\n')
+      const lines = block.split('\n');
+      const data = lines
         .filter((line) => line.startsWith('data:'))
         .map((line) => line.slice(5).trimStart())
         .join('\n');
-      if (data === '') continue;
+      // An event typed `error` is one whatever its data (stream-event-error.ts reads it).
+      const typedError = lines.some(isErrorEventLine);
+      if (data === '' && !typedError) continue;
+      let answer: unknown;
       try {
-        this.#see(JSON.parse(data));
+        answer = JSON.parse(data);
       } catch {
-        // A frame we cannot read is the client's business.
+        // A frame we cannot read is the client's business, unless it is typed an error.
+        if (typedError) this.error ??= eventError(undefined, true);
+        continue;
       }
+      this.#see(answer, typedError);
     }
   }
 
-  #see(answer: unknown): void {
+  #see(answer: unknown, typedError = false): void {
+    // Read by the caller for a JSON-RPC call, a stream, or an HTTP error status only (an ACP run has an `error` member of its own).
+    const error = eventError(answer, typedError);
+    if (error !== undefined) {
+      this.error ??= error;
+      if (typedError) return;
+    }
     if (!isRecord(answer)) return;
-    const error = answer['error'];
-    // Read by the caller for a JSON-RPC call or an HTTP error status only (an ACP run has an `error` member of its own).
-    if (isRecord(error) && !Object.hasOwn(answer, 'result')) this.error ??= error;
     const result = answer['result'] ?? answer;
     if (!isRecord(result)) return;
     // v1: { task } | { statusUpdate } | { message }; v0.3: { kind: 'task' | 'status-update' | 'message', … }.
@@ -144,4 +161,17 @@ export class AnswerTap {
 function stateOf(taskOrUpdate: Record<string, unknown>): unknown {
   const status = taskOrUpdate['status'];
   return isRecord(status) ? status['state'] : undefined;
+}
+
+/** An SSE `event:` field naming the event `error` (one leading space is not part of the value, WHATWG SSE). */
+function isErrorEventLine(line: string): boolean {
+  return line === 'event: error' || line === 'event:error' || line === 'event: error\r' || line === 'event:error\r';
+}
+
+/** The first byte that is not JSON whitespace or a UTF-8 byte order mark is `{`. */
+function startsJson(chunk: Buffer): boolean {
+  for (const b of chunk) {
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf) return b === 0x7b;
+  }
+  return false;
 }

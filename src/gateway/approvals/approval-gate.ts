@@ -1,13 +1,14 @@
 import type { AuditEntry, AuditLog } from '../../audit/index.js';
 import type { Logger } from '../../observability/index.js';
 import type { Bus } from '../../storage/index.js';
-import { Errors } from '../../protocol/index.js';
+import { Errors, answeredErrorCode } from '../../protocol/index.js';
 import { randomUUID } from 'node:crypto';
 import { uuidv7 } from '../../storage/index.js';
 import type { CreditHolds } from '../credits/index.js';
 import { delegationChain, type Principal } from '../identity/index.js';
 import type { SettlementTracker } from '../settlement-tracker.js';
 import { settleOrTrack } from '../settle-or-track.js';
+import { answeredError } from '../answered-error.js';
 import type { ConditionFacts } from './approval-condition.js';
 import { forwardParked, type ParkedForwardOptions } from './approval-forward.js';
 import { ApprovalMatcher } from './approval-matcher.js';
@@ -343,13 +344,19 @@ export class ApprovalGate {
       }
       const { tap, status } = answer;
       const taskId = tap.taskId;
+      // Read as the proxy reads a forwarded call's answer: a JSON-RPC error (HTTP 200) or a stream's error event fails it too.
+      const error = answeredError(tap, a.request.binding, status);
+      const failed = error !== undefined;
+      const errorCode = answeredErrorCode(error);
       if (a.reservationKey !== '') {
-        const charged = await settleOrTrack(this.#o, { key: a.reservationKey, message: parkedMessage(a.request.body), version: a.request.version, tap, estimate: a.milliCredits, agent: a.agent, tenant: a.tenant, subject: a.principal.subject, failed: status >= 400 });
+        const charged = await settleOrTrack(this.#o, { key: a.reservationKey, message: parkedMessage(a.request.body), version: a.request.version, tap, estimate: a.milliCredits, agent: a.agent, tenant: a.tenant, subject: a.principal.subject, failed });
         if (charged !== undefined) this.#o.logger.debug({ approval: a.id, charged }, 'approved call settled');
       }
       const state = tap.state ?? (isRecord(tap.task) && isRecord(tap.task['status']) && typeof tap.task['status']['state'] === 'string' ? tap.task['status']['state'] : undefined);
-      await this.#o.store.forwarded(a.id, taskId, { status, ...(state !== undefined && { state }), ...(taskId === undefined && tap.message === undefined && { error: `the agent answered HTTP ${status} without a task` }) });
-      this.#o.audit.append({ eventType: 'approval.forwarded', actor: { kind: 'agent', id: a.agent }, targetAgent: a.agent, tenant: a.tenant, user: a.principal.subject, ...(taskId !== undefined && { taskId }), outcome: status < 400 ? 'ok' : 'error', detail: { approval: a.id, status } });
+      // A failed answer says which error (its code, not the agent's words); a success without a task says so.
+      const problem = failed ? `the agent answered the error ${errorCode ?? 'of no known code'} (HTTP ${status})` : taskId === undefined && tap.message === undefined ? `the agent answered HTTP ${status} without a task` : undefined;
+      await this.#o.store.forwarded(a.id, taskId, { status, ...(state !== undefined && { state }), ...(problem !== undefined && { error: problem }) });
+      this.#o.audit.append({ eventType: 'approval.forwarded', actor: { kind: 'agent', id: a.agent }, targetAgent: a.agent, tenant: a.tenant, user: a.principal.subject, ...(taskId !== undefined && { taskId }), outcome: failed ? 'error' : 'ok', ...(errorCode !== undefined && { errorCode }), detail: { approval: a.id, status } });
     } finally {
       this.#inFlight.delete(a.id);
     }

@@ -20,6 +20,7 @@ import type { ForwardInput, ForwardResult } from '../routing/index.js';
 import { settleOrTrackNow } from '../settle-or-track.js';
 import { AnswerTap } from '../stream-task-tap.js';
 import { AnswerErrorWatch } from '../answer-error-watch.js';
+import { answeredError } from '../answered-error.js';
 import type { GatewayCall, ProxyDeps } from './gateway-call.js';
 import type { BridgeOptions } from './acp-bridge.js';
 
@@ -75,13 +76,9 @@ function hashInputOf(c: GatewayCall): void {
 function readAnswer(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, watch: AnswerErrorWatch | undefined, status: number): void {
   c.answerRead = true;
   let error: unknown;
-  if (tap !== undefined) {
-    tap.finish();
-    // Only JSON-RPC bodies and streams carry their errors with a success status (an ACP run has an `error` member of its own).
-    if (status >= 400 || c.call.binding === 'JSONRPC' || (tap.streaming && c.call.binding === 'HTTP+JSON')) error = tap.error;
-  } else if (watch !== undefined) {
-    error = watch.error(status);
-  }
+  // One reading of the error an answer carries, whether it was read whole (answered-error.ts) or scanned.
+  if (tap !== undefined) error = answeredError(tap, c.call.binding, status);
+  else if (watch !== undefined) error = watch.error(status);
   if (status < 400 && error === undefined) return;
   // An error event after the stream's headers: the caller reads it in the stream; the log has it once, here.
   if (status < 400 && (tap !== undefined ? tap.streaming : watch?.streamed === true)) logStreamError(c, d, error, tap);

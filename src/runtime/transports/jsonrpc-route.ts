@@ -66,7 +66,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
         if (envelope.method === 'message/send' || envelope.method === 'message/stream') checkLegacyFileBytes(envelope.params);
         const context = buildCallContext({ request, agent: options.handler.name, version, caller, authenticating, tenant: tenantOf(envelope.params), signal });
         const result = await legacy.handle(envelope.raw, context);
-        if (isAsyncIterable(result)) return await streamLegacy(request, reply, options.sse, result, context.state);
+        if (isAsyncIterable(result)) return await streamLegacy(request, reply, options.sse, result, context.state, id);
         // A refusal for credit keeps the gateway's HTTP status in v0.3 as in v1 (below).
         if ((result as { error?: { code?: unknown } }).error?.code === WIRE[ErrorCodes.TENANCY_INSUFFICIENT_CREDITS].jsonRpc) reply.code(WIRE[ErrorCodes.TENANCY_INSUFFICIENT_CREDITS].http);
         return sendJson(reply, result);
@@ -175,14 +175,15 @@ async function streamV1(request: FastifyRequest, reply: FastifyReply, sse: SseOp
   } catch (err) {
     // The headers are sent: the route's handler never sees this error, so it is logged here.
     logAnsweredError(request.log, err, 'JSON-RPC stream failed', streamFields(firstPayload, taskId));
-    stream.send(JSON.stringify({ jsonrpc: '2.0', id, error: toJsonRpcErrorObject(err, String(request.id)) }));
+    // Typed `error`, as the SDK's servers send it on every binding.
+    stream.send(JSON.stringify({ jsonrpc: '2.0', id, error: toJsonRpcErrorObject(err, String(request.id)) }), undefined, 'error');
   } finally {
     await events.return(undefined);
     stream.close();
   }
 }
 
-async function streamLegacy(request: FastifyRequest, reply: FastifyReply, sse: SseOptions, events: AsyncGenerator<unknown>, state: Map<string, unknown>): Promise<void> {
+async function streamLegacy(request: FastifyRequest, reply: FastifyReply, sse: SseOptions, events: AsyncGenerator<unknown>, state: Map<string, unknown>, id: JsonRpcId): Promise<void> {
   const { stream, first: opened } = await openSseWithFirst(request, reply, sse, events);
   try {
     if (!opened.ok) throw opened.error;
@@ -197,7 +198,8 @@ async function streamLegacy(request: FastifyRequest, reply: FastifyReply, sse: S
   } catch (err) {
     // Logged with its task where the stream's events are made (agent-request-handler.ts): not again.
     logAnsweredError(request.log, err, 'v0.3 JSON-RPC stream failed');
-    stream.send(JSON.stringify({ jsonrpc: '2.0', id: null, error: toJsonRpcErrorObject(err, String(request.id)) }));
+    // The request's id, as every response to it has: the SDK's v0.3 client refuses a response with another.
+    stream.send(JSON.stringify({ jsonrpc: '2.0', id, error: toJsonRpcErrorObject(err, String(request.id)) }), undefined, 'error');
   } finally {
     await events.return(undefined);
     stream.close();

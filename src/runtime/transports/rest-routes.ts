@@ -243,7 +243,8 @@ async function stream(request: FastifyRequest, reply: FastifyReply, sse: SseOpti
     // The headers are sent: the route's handler never sees this error, so it is logged here.
     const id = (firstPayload === undefined ? undefined : taskIdOfPayload(firstPayload)) ?? taskId;
     logAnsweredError(request.log, err, 'REST stream failed', id === undefined ? {} : { taskId: id });
-    s.send(JSON.stringify(toRestError(err, String(request.id)).body));
+    // Typed `error`, as the SDK's HTTP+JSON server sends it: its client throws only for an event of that type.
+    s.send(JSON.stringify(toRestError(err, String(request.id)).body), undefined, 'error');
   } finally {
     await events.return(undefined);
     s.close();

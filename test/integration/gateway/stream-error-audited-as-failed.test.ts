@@ -1,14 +1,17 @@
 /**
- * A stream that ends with an error after its headers is a failed call whatever the binding: through the
- * gateway, a JSON-RPC stream's error event (A2A §9.5) and an HTTP+JSON stream's (`{"error":…}`, A2A §11.6)
- * make the call's audit row `error` with the error's code, and settle a priced send alike. Real registry,
- * gateway and runtime; the official SDK's clients on each binding.
+ * A stream that ends with an error after its headers is a failed call whatever the binding and version:
+ * through the gateway, a JSON-RPC stream's error event (A2A §9.5), an HTTP+JSON stream's (`event: error`,
+ * `{"error":…}`, A2A §11.6) and a v0.3 HTTP+JSON stream's (`event: error`, a bare `{code, message}`) make
+ * the call's audit row `error` with the error's code, and settle a priced send alike; the official SDK's
+ * client on each binding and version throws the error. Real registry, gateway and runtime.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { A2AError } from '@a2a-js/sdk/errors';
 import { connectAgent, type Binding } from '../../../src/cli/index.js';
+import type { ProtocolVersion } from '../../../src/protocol/index.js';
 import type { AuditRow } from '../../../src/audit/index.js';
 import { createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
@@ -16,7 +19,12 @@ import { testAgent, waiterAgent } from '../../helpers/runtime-fixture.js';
 import { asTask, sendRequest } from '../../helpers/sdk-client.js';
 
 const TENANT = 'streamfail';
-const BINDINGS: Binding[] = ['jsonrpc', 'rest'];
+const BINDINGS: Array<{ protocol: ProtocolVersion; binding: Binding }> = [
+  { protocol: '1.0', binding: 'jsonrpc' },
+  { protocol: '1.0', binding: 'rest' },
+  { protocol: '0.3', binding: 'jsonrpc' },
+  { protocol: '0.3', binding: 'rest' },
+];
 
 /** Priced: a streaming send to it holds credit, its task waiting until canceled. */
 const waiter = waiterAgent('Waits until canceled', { skills: { wait: { pricing: { creditsPerCall: 2 } } } });
@@ -60,14 +68,15 @@ describe('a stream that ends with an error, through the gateway', () => {
     return (await mesh.gw.gateway.audit.tail({ limit: 500 })).filter((r) => r.eventType === 'a2a.call' && r.tenant === TENANT && r.targetAgent === agent && r.method === method).sort((a, b) => b.seq - a.seq);
   }
 
-  test('is audited as an error with its code on JSON-RPC and HTTP+JSON alike, and a priced send settles alike', async () => {
-    const streams: Array<{ binding: Binding; kind: string; began: Promise<void>; ended: Promise<{ events: unknown[]; error: unknown }> }> = [];
-    for (const binding of BINDINGS) {
-      const tester = (await connectAgent({ url: `${mesh.gw.url}/agents/tester`, protocol: '1.0', binding, token })).client;
+  test('is audited as an error with its code on every binding and version, a priced send settles alike, and the SDK client throws it', async () => {
+    const streams: Array<{ name: string; kind: string; began: Promise<void>; ended: Promise<{ events: unknown[]; error: unknown }> }> = [];
+    for (const { protocol, binding } of BINDINGS) {
+      const name = `${protocol} ${binding}`;
+      const tester = (await connectAgent({ url: `${mesh.gw.url}/agents/tester`, protocol, binding, token })).client;
       const task = asTask(await tester.sendMessage(sendRequest('hold', { skillId: 'wait', returnImmediately: true })));
-      streams.push({ binding, kind: 'SubscribeToTask', ...drain(tester.resubscribeTask({ tenant: '', id: task.id })) });
-      const priced = (await connectAgent({ url: `${mesh.gw.url}/agents/waiter`, protocol: '1.0', binding, token })).client;
-      streams.push({ binding, kind: 'SendStreamingMessage', ...drain(priced.sendMessageStream(sendRequest('hold'))) });
+      streams.push({ name, kind: 'SubscribeToTask', ...drain(tester.resubscribeTask({ tenant: '', id: task.id })) });
+      const priced = (await connectAgent({ url: `${mesh.gw.url}/agents/waiter`, protocol, binding, token })).client;
+      streams.push({ name, kind: 'SendStreamingMessage', ...drain(priced.sendMessageStream(sendRequest('hold'))) });
     }
     await Promise.all(streams.map((s) => s.began));
     // Let every stream follow its task live.
@@ -78,26 +87,30 @@ describe('a stream that ends with an error, through the gateway', () => {
       sqlite.exec('ALTER TABLE task_events RENAME TO task_events_away');
       for (const s of streams) {
         const { events, error } = await s.ended;
-        assert.ok(events.length >= 1, `${s.binding} ${s.kind} began`);
-        // The SDK's HTTP+JSON client throws only for an SSE event typed `error`; the error event's code is in the rows below.
-        if (s.binding === 'jsonrpc') assert.match(String(error), /Internal error/, `${s.binding} ${s.kind} ended with the error event`);
+        assert.ok(events.length >= 1, `${s.name} ${s.kind} began`);
+        // The SDK's HTTP+JSON clients throw only for an SSE event typed `error`: every binding's error event reaches its caller.
+        assert.match(String(error), /Internal error/, `${s.name} ${s.kind} ended with the error event`);
+        if (s.name === '1.0 rest') {
+          assert.ok(error instanceof A2AError, `${s.name} ${s.kind}: ${String(error)}`);
+          assert.equal(error.reason, 'INTERNAL_ERROR');
+        }
       }
     } finally {
       sqlite.exec('ALTER TABLE task_events_away RENAME TO task_events');
       sqlite.close();
     }
-    const subscribed = (await rows('tester', 'SubscribeToTask')).slice(0, 2);
+    const subscribed = (await rows('tester', 'SubscribeToTask')).slice(0, BINDINGS.length);
     assert.deepEqual(
       subscribed.map((r) => ({ outcome: r.outcome, errorCode: r.errorCode })),
       BINDINGS.map(() => ({ outcome: 'error', errorCode: 'AM_ERR_INTERNAL' })),
     );
-    const sent = (await rows('waiter', 'SendStreamingMessage')).slice(0, 2);
-    assert.equal(sent.length, 2);
+    const sent = (await rows('waiter', 'SendStreamingMessage')).slice(0, BINDINGS.length);
+    assert.equal(sent.length, BINDINGS.length);
     const seen = sent.map((r) => ({ outcome: r.outcome, errorCode: r.errorCode, milliCredits: r.milliCredits, detail: r.detail }));
     // Each stream named its task before it failed: its hold is tracked until the task ends, on either binding.
     assert.deepEqual(seen, BINDINGS.map(() => ({ outcome: 'error', errorCode: 'AM_ERR_INTERNAL', milliCredits: 2000, detail: { reservedMilliCredits: 2000, settled: false } })));
     const metrics = await (await fetch(mesh.gw.metricsUrl)).text();
     const line = metrics.split('\n').find((l) => l.startsWith('agentmesh_gateway_calls_total{') && l.includes('agent="waiter"') && l.includes('outcome="error"'));
-    assert.ok(line !== undefined && Number(line.split(' ').at(-1)) >= 2, line);
+    assert.ok(line !== undefined && Number(line.split(' ').at(-1)) >= BINDINGS.length, line);
   });
 });

@@ -54,3 +54,24 @@ test("an HTTP+JSON stream whose last event is an error is an error, as a JSON-RP
   clean.onChunk(Buffer.from(frame(update).repeat(3)));
   assert.equal(clean.error(200), undefined);
 });
+
+test('a stream whose last event is typed `error` is an error on every binding, its bare v0.3 body too, however the socket cuts it', () => {
+  const update = { statusUpdate: { taskId: 't', contextId: 'c', status: { state: 'TASK_STATE_WORKING' } } };
+  const bare = { code: -32603, message: 'Internal error (request id r)' };
+  const status = { error: { code: 500, status: 'INTERNAL', message: 'Internal error (request id r)', details: [] } };
+  const typed = (data: unknown): string => `event: error\ndata: ${JSON.stringify(data)}\n\n`;
+  const cases: Array<[string, boolean, unknown]> = [
+    // v0.3 HTTP+JSON, as the SDK's router sends it: no `error` key to find, only the event's type.
+    [frame(update) + typed(bare), false, bare],
+    // v1 HTTP+JSON, as the SDK's server and ours send it.
+    [`id: 3\ndata: ${JSON.stringify(update)}\n\nid: 4\n` + typed(status), false, status.error],
+    [frame(working) + typed({ jsonrpc: '2.0', id: 1, error: NOT_FOUND }), true, NOT_FOUND],
+    // Typed an error, its data unreadable: an error of no known code.
+    [frame(update) + 'event:error\ndata: not json\n\n', false, {}],
+  ];
+  for (const [text, jsonRpc, expected] of cases) {
+    for (let size = 1; size <= text.length; size += size < 40 ? 1 : 37) assert.deepEqual(watched(text, 200, jsonRpc, size), expected, `${text} in pieces of ${size}`);
+  }
+  // Another type is no error, whatever its name begins with.
+  assert.equal(watched(`event: errors\ndata: ${JSON.stringify(bare)}\n\n` + frame(update), 200, false, 7), undefined);
+});

@@ -95,3 +95,19 @@ test("a message inside a task's stream is the task's, not an answer of its own",
   assert.equal(tap.message, undefined);
   assert.equal(taskEnd(tap.folded()).kind, 'refund');
 });
+
+test('a stream event typed `error` is the error, its bare v0.3 body too; a JSON body answered for a stream is read whole', () => {
+  const bare = { code: -32603, message: 'Internal error (request id r)' };
+  const tap = new AnswerTap(true);
+  tap.onChunk(Buffer.from(`data: ${JSON.stringify({ task: { id: 't', contextId: 'c', status: { state: 'TASK_STATE_WORKING' } } })}\n\nevent: error\ndata: ${JSON.stringify(bare)}\n\n`));
+  tap.finish();
+  assert.equal(tap.taskId, 't');
+  assert.deepEqual(tap.error, bare);
+  // Refused before the stream began: a JSON-RPC error body with HTTP 200, not an event stream.
+  const refused = new AnswerTap(true);
+  const error = { code: -32005, message: 'full' };
+  refused.onChunk(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, error })));
+  refused.finish();
+  assert.equal(refused.streaming, false);
+  assert.deepEqual(refused.error, error);
+});

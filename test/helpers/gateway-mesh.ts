@@ -1,4 +1,5 @@
 import type { AgentDefinition, RuntimeConfigInput } from '../../src/runtime/index.js';
+import type { AuditRow } from '../../src/audit/index.js';
 import type { GatewayConfigInput, GatewayOptions } from '../../src/gateway/index.js';
 import { createClient, fetchToken, startGateway } from './gateway-fixture.js';
 import { startOrchestrator } from './orchestrator-fixture.js';
@@ -35,6 +36,12 @@ export async function startGatewayMesh(options: { agents?: AgentDefinition[]; ga
 
 /** What {@link startGatewayMesh} started. */
 export type GatewayMesh = Awaited<ReturnType<typeof startGatewayMesh>>;
+
+/** The mesh gateway's a2a.call rows of `tenant` for `agent` and `method`, newest first (the audit flushed first). */
+export async function callRows(mesh: GatewayMesh, tenant: string, agent: string, method: string): Promise<AuditRow[]> {
+  await mesh.gw.gateway.audit.flush();
+  return (await mesh.gw.gateway.audit.tail({ limit: 500 })).filter((r) => r.eventType === 'a2a.call' && r.tenant === tenant && r.targetAgent === agent && r.method === method).sort((a, b) => b.seq - a.seq);
+}
 
 /**
  * An orchestrator behind the mesh's gateway: it calls agents through the gateway with a delegating

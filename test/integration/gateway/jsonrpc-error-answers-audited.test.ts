@@ -15,7 +15,7 @@ import type { AuditRow } from '../../../src/audit/index.js';
 import type { ProtocolVersion } from '../../../src/protocol/index.js';
 import { defineAgent } from '../../../src/runtime/index.js';
 import { balanceTotal, callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
-import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { callRows, startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { testAgent } from '../../helpers/runtime-fixture.js';
 import { asTask, sendRequest } from '../../helpers/sdk-client.js';
 
@@ -50,11 +50,7 @@ describe('an A2A error answered over JSON-RPC is audited as over HTTP+JSON', () 
     await mesh?.close();
   });
 
-  /** The newest a2a.call rows of the tenant for `agent` and `method`, newest first. */
-  async function rows(agent: string, method: string): Promise<AuditRow[]> {
-    await mesh.gw.gateway.audit.flush();
-    return (await mesh.gw.gateway.audit.tail({ limit: 500 })).filter((r) => r.eventType === 'a2a.call' && r.tenant === TENANT && r.targetAgent === agent && r.method === method).sort((a, b) => b.seq - a.seq);
-  }
+  const rows = (agent: string, method: string): Promise<AuditRow[]> => callRows(mesh, TENANT, agent, method);
 
   for (const { protocol, binding } of COMBINATIONS) {
     test(`A2A ${protocol} over ${binding}: GetTask of an unknown task is an error row with the task-not-found code; a successful call stays ok`, async () => {

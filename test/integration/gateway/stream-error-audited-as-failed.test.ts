@@ -14,7 +14,7 @@ import { connectAgent, type Binding } from '../../../src/cli/index.js';
 import type { ProtocolVersion } from '../../../src/protocol/index.js';
 import type { AuditRow } from '../../../src/audit/index.js';
 import { createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
-import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
+import { callRows, startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { testAgent, waiterAgent } from '../../helpers/runtime-fixture.js';
 import { asTask, sendRequest } from '../../helpers/sdk-client.js';
 
@@ -62,11 +62,7 @@ describe('a stream that ends with an error, through the gateway', () => {
     await mesh?.close();
   });
 
-  /** The a2a.call rows of the tenant for `agent` and `method`, newest first. */
-  async function rows(agent: string, method: string): Promise<AuditRow[]> {
-    await mesh.gw.gateway.audit.flush();
-    return (await mesh.gw.gateway.audit.tail({ limit: 500 })).filter((r) => r.eventType === 'a2a.call' && r.tenant === TENANT && r.targetAgent === agent && r.method === method).sort((a, b) => b.seq - a.seq);
-  }
+  const rows = (agent: string, method: string): Promise<AuditRow[]> => callRows(mesh, TENANT, agent, method);
 
   test('is audited as an error with its code on every binding and version, a priced send settles alike, and the SDK client throws it', async () => {
     const streams: Array<{ name: string; kind: string; began: Promise<void>; ended: Promise<{ events: unknown[]; error: unknown }> }> = [];

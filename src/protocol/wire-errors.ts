@@ -76,7 +76,10 @@ export interface AnswerLog {
  */
 const alreadyLogged = new WeakSet<object>();
 
-/** Marks `err` as logged: {@link logAnsweredError} writes nothing more of it. */
+/**
+ * Marks `err` as logged: the next {@link logAnsweredError} of it writes nothing. The mark is used up by
+ * that call, so an error object shared by many calls (a shared abort reason) is not silenced for the others.
+ */
 export function markLogged<T>(err: T): T {
   if (typeof err === 'object' && err !== null) alreadyLogged.add(err);
   return err;
@@ -91,8 +94,8 @@ export function markLogged<T>(err: T): T {
  * call is about (the task id): never a credential.
  */
 export function logAnsweredError(log: AnswerLog, err: unknown, message: string, fields: Record<string, unknown> = {}): void {
-  // Only what a binding marked: one error object may be thrown to many calls (a shared abort reason), each logging it.
-  if (typeof err === 'object' && err !== null && alreadyLogged.has(err)) return;
+  // Only what a binding marked, once: one error object may be thrown to many calls (a shared abort reason), each logging it.
+  if (typeof err === 'object' && err !== null && alreadyLogged.delete(err)) return;
   if (isClosedDatabaseError(err)) return log.info({ ...fields, code: ErrorCodes.HTTP_UNAVAILABLE }, `${message}: shutting down`);
   if (isLoggedFailure(err)) return log.error({ ...fields, err }, message);
   const shown = normalizeError(err);

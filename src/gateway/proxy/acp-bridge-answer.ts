@@ -49,8 +49,9 @@ export class BridgeAnswer {
     // An A2A stream starts with the task: an ACP stream that ended before any run event is the agent's failure.
     if (first.done) throw Errors.acpBridgeAnswer({ agent: c.agent, status: 200, why: 'a stream without a run event' });
     const tap = this.#tap;
-    const frame = (data: string): Buffer => {
-      const chunk = Buffer.from(`data: ${data}\n\n`);
+    // An error is a typed event, as the runtime's routes and the SDK's servers send it: the SDK's HTTP+JSON client throws only for that type.
+    const frame = (data: string, event?: 'error'): Buffer => {
+      const chunk = Buffer.from(event === undefined ? `data: ${data}\n\n` : `event: ${event}\ndata: ${data}\n\n`);
       tap?.(chunk);
       return chunk;
     };
@@ -64,7 +65,7 @@ export class BridgeAnswer {
         for await (const v of values) yield frame(frames.result(v));
       } catch (err) {
         failed(err);
-        yield frame(frames.error(isAgentmeshError(err) ? err : normalizeError(err, requestId)));
+        yield frame(frames.error(isAgentmeshError(err) ? err : normalizeError(err, requestId)), 'error');
       } finally {
         await values.return(undefined);
       }

@@ -427,7 +427,8 @@ describe('a bridged agent that answers outside the ACP document', () => {
     }
     const streamed = await v03('bad-event', 'message/stream');
     assert.equal(streamed.status, 200);
-    const frames = streamed.text.split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => JSON.parse(f.slice(6)));
+    const frames = sseEvents(streamed.text);
+    assert.equal(lastEventType(streamed.text), 'error', 'the error is a typed event, which the SDK clients throw for');
     assert.equal(frames[0].result.kind, 'task', streamed.text);
     assert.deepEqual([frames.at(-1).id, frames.at(-1).error.code], ['legacy-1', -32603], streamed.text);
     const rest = await fetch(`${base}/v1/message:send`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ message: { kind: 'message', messageId: 'm', role: 'user', parts: [{ kind: 'text', text: 'hi' }] } }) });
@@ -472,7 +473,8 @@ describe('a bridged agent that answers outside the ACP document', () => {
     }
     const answer = await send('bad-event', 'SendStreamingMessage');
     assert.equal(answer.status, 200);
-    const frames = answer.text.split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => JSON.parse(f.slice(6)));
+    const frames = sseEvents(answer.text);
+    assert.equal(lastEventType(answer.text), 'error', 'the error is a typed event, which the SDK clients throw for');
     assert.ok(frames[0].result.task, answer.text);
     assert.equal(frames.at(-1).error.code, -32603, answer.text);
     const health = await fetch(`${gw.url}/readyz`);
@@ -480,3 +482,13 @@ describe('a bridged agent that answers outside the ACP document', () => {
   });
 });
 
+/** Each SSE event's data, parsed. */
+function sseEvents(text: string): any[] {
+  return text.split('\n\n').flatMap((block) => block.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6))));
+}
+
+/** The `event:` type of the stream's last event (undefined when untyped). */
+function lastEventType(text: string): string | undefined {
+  const blocks = text.split('\n\n').filter((block) => block.trim() !== '');
+  return blocks.at(-1)?.split('\n').find((line) => line.startsWith('event: '))?.slice(7);
+}

@@ -20,7 +20,7 @@ import { A2A_JSON, assertJsonRequest, protoJsonName, restMediaType, toRestError,
 import { parseRestBody } from './rest-body.js';
 import { listTasksJson } from './list-tasks-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
-import { taskIdOfPayload, type CommittedEvent } from '../task-events.js';
+import { streamTaskId, type CommittedEvent } from '../task-events.js';
 import { anonymous, buildCallContext, callerOf, isPendingCaller, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
 
@@ -241,7 +241,7 @@ async function stream(request: FastifyRequest, reply: FastifyReply, sse: SseOpti
     }
   } catch (err) {
     // The headers are sent: the route's handler never sees this error, so it is logged here.
-    const id = (firstPayload === undefined ? undefined : taskIdOfPayload(firstPayload)) ?? taskId;
+    const id = streamTaskId(firstPayload, taskId);
     logAnsweredError(request.log, err, 'REST stream failed', id === undefined ? {} : { taskId: id });
     // Typed `error`, as the SDK's HTTP+JSON server sends it: its client throws only for an event of that type.
     s.send(JSON.stringify(toRestError(err, String(request.id)).body), undefined, 'error');

@@ -16,7 +16,7 @@ import {
 } from '@a2a-js/sdk';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { A2A_JSON, assertJsonRequest, protoJsonName, restMediaType, toRestError, validateParams, logAnsweredError, Errors, isRecord } from '../../protocol/index.js';
+import { A2A_JSON, assertJsonRequest, protoJsonName, restMediaType, toRestError, validateParams, logAnsweredError, Errors, isRecord, taskOperationUnknown } from '../../protocol/index.js';
 import { parseRestBody } from './rest-body.js';
 import { listTasksJson } from './list-tasks-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
@@ -106,7 +106,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
     if (action === undefined) {
       // `{id}%3Acancel` names the task `x:cancel` and no action: no task of agentmesh's has a ':' in its id (UUIDs).
       if (id.includes(':')) throw Errors.taskNotFound({ taskId: id });
-      throw Errors.restTaskOperationUnknown({ quotedAction: '', cancelPath: '/tasks/{id}:cancel', subscribePath: '/tasks/{id}:subscribe' });
+      throw taskOperationUnknown(undefined);
     }
     if (action === 'cancel') {
       validateParams('CancelTask', { id });
@@ -118,7 +118,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
       await stream(request, reply, options.sse, handler.subscribe(SubscribeToTaskRequest.fromJSON({ id }), context), id);
       return;
     }
-    throw Errors.restTaskOperationUnknown({ quotedAction: action ? `'${action.slice(0, 32)}'` : '', cancelPath: '/tasks/{id}:cancel', subscribePath: '/tasks/{id}:subscribe' });
+    throw taskOperationUnknown(action);
   }));
 
   app.post('/tasks/:taskId/pushNotificationConfigs', route(async (request, reply, context) => {

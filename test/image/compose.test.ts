@@ -176,7 +176,7 @@ async function waitUntilRouted(): Promise<string> {
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return `the gateways route ${CALLED_AGENTS.join(' and ')} after waiting ${Date.now() - started} ms (time after every service was ready: ${routedAt.join(', ')})`;
+  return `the gateways route ${CALLED_AGENTS.join(' and ')} after waiting ${Date.now() - started} ms (first seen routing, after every service was ready: ${routedAt.join(', ')})`;
 }
 
 /**

@@ -5,7 +5,7 @@ import { describeError } from '../../../src/cli/io/error-report.js';
 
 /** An SDK error as a client throws it for an HTTP+JSON refusal, carrying agentmesh's code in its ErrorInfo. */
 function refused(message: string, code: string): A2AError {
-  const err = new A2AError(message, { reason: 'UNAUTHENTICATED' } as never);
+  const err = new A2AError(message);
   return Object.assign(err, { statusCode: 401, details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: code, domain: 'agentmesh.dev', metadata: {} }] });
 }
 

@@ -5,9 +5,11 @@
  * capabilities, healthchecks and depends_on conditions the file gives it
  * (test/image/compose-runner.ts: what Compose does, on Podman), on a network
  * whose DNS answers the service names; then the operator's commands of
- * docs/deploy.md through podman-compose (`run --rm cli clients create …`), an
- * authenticated SendMessage through each gateway replica to the agents
- * replicas, and a workflow through the orchestrator.
+ * docs/deploy.md through podman-compose (`run --rm cli clients create …`), a
+ * bounded wait until both gateway replicas route the agents called next
+ * (healthy is not yet routable: see waitUntilRouted), an authenticated
+ * SendMessage through each gateway replica to the agents replicas, and a
+ * workflow through the orchestrator.
  *
  * No image registry is reachable here, so PostgreSQL, PgBouncer, Redis and
  * the OTel collector are the host's (test/image/compose-stand-ins.ts), and
@@ -40,6 +42,8 @@ const projectDirectory = join(work, 'deploy', 'compose');
 let runner: ComposeRunner | undefined;
 let host: HostServices | undefined;
 let upMs = 0;
+/** When every service was ready (healthy or completed), epoch ms. */
+let upAt = 0;
 
 /** Runs podman-compose on the run's copy of the project, as an operator would in deploy/compose. */
 function podmanCompose(args: string[], timeoutMs = 120_000): Promise<string> {
@@ -90,6 +94,111 @@ async function rpc(url: string, token: string | undefined, method: string, param
   return { status: response.status, body: await response.json().catch(() => undefined) };
 }
 
+/** The agents the calls below go to through the gateways. */
+const CALLED_AGENTS = ['echo', 'orchestrator'] as const;
+/** How long the test waits for the gateways to route those agents, ms. */
+const ROUTED_WITHIN_MS = 20_000;
+
+function called(agent: unknown): boolean {
+  return (CALLED_AGENTS as readonly unknown[]).includes(agent);
+}
+
+/**
+ * A container's log lines (JSON, pino's levels) kept by `keep`, the last `count`,
+ * each as `time level msg {fields}`: what a failure message quotes.
+ */
+async function logLines(container: string, keep: (line: Record<string, any>) => boolean, count = 20): Promise<string[]> {
+  const text = await podman(['logs', container], { stderr: true }).catch((err: Error) => `{"level":60,"msg":${JSON.stringify(`podman logs ${container}: ${err.message}`)}}`);
+  const kept: string[] = [];
+  for (const raw of text.split('\n')) {
+    let line: Record<string, any>;
+    try {
+      line = JSON.parse(raw) as Record<string, any>;
+    } catch {
+      continue;
+    }
+    if (!keep(line)) continue;
+    const { time, level, msg, pid: _pid, hostname: _hostname, name: _name, ...fields } = line;
+    const detail = JSON.stringify(fields);
+    kept.push(`${typeof time === 'number' ? new Date(time).toISOString().slice(11, 23) : '?'} ${level} ${msg} ${detail.length > 400 ? `${detail.slice(0, 400)}…` : detail}`);
+  }
+  return kept.slice(-count);
+}
+
+/**
+ * What explains a gateway that does not route an agent: its warnings and
+ * errors, its routing cache's lines (loads, agents entering or leaving), and
+ * when each agents replica and the orchestrator registered the called agents.
+ */
+async function routingEvidence(): Promise<string> {
+  const parts: string[] = [];
+  for (const container of runner!.containersOf('gateway')) {
+    // The cache's lines of the called agents and its loads, not those of every agent the replicas host.
+    const lines = await logLines(container, (line) => line.level >= 40 || (/routing cache|follow the registry|registry watch/.test(String(line.msg)) && (line.agent === undefined || called(line.agent))), 40);
+    parts.push(`${container} (warn+ and routing cache):\n  ${lines.join('\n  ') || '(none)'}`);
+  }
+  for (const service of ['agents-1', 'agents-2', 'orchestrator']) {
+    for (const container of runner!.containersOf(service)) {
+      const lines = await logLines(container, (line) => line.level >= 40 || (/registry/.test(String(line.msg)) && called(line.agent)));
+      parts.push(`${container} (registration of ${CALLED_AGENTS.join(', ')}; warn+):\n  ${lines.join('\n  ') || '(none)'}`);
+    }
+  }
+  return [`every service was ready at ${new Date(upAt).toISOString().slice(11, 23)}`, ...parts].join('\n');
+}
+
+/**
+ * Waits until both gateway replicas route every called agent. A runtime's
+ * /ready (its healthcheck) turns 200 once it serves, before its agents are
+ * registered (it registers in the background, its card naming the port it
+ * listens on), and a gateway learns an agent from the registry's change
+ * stream after that: "healthy" is not "routable". Routed: a call without a
+ * token is refused 401 (the gateway found the agent, whose card asks for a
+ * token), not 404 (no agent of that name in its routing cache yet).
+ */
+async function waitUntilRouted(): Promise<string> {
+  const started = Date.now();
+  const pending = new Map<string, { replica: number; agent: string; last: string }>();
+  for (const replica of [1, 2]) for (const agent of CALLED_AGENTS) pending.set(`gateway-${replica} ${agent}`, { replica, agent, last: 'not asked yet' });
+  const routedAt: string[] = [];
+  for (;;) {
+    for (const [key, probe] of [...pending]) {
+      // GetTask of a task that does not exist: nothing is created should the call get through.
+      const answer = await rpc(`${gatewayUrl(probe.replica)}/agents/${probe.agent}`, undefined, 'GetTask', { id: randomUUID() }).catch((err: Error) => ({ status: 0, body: err.message }));
+      if (answer.status === 401) {
+        pending.delete(key);
+        routedAt.push(`${key} at +${((Date.now() - upAt) / 1000).toFixed(1)} s`);
+      } else probe.last = `${answer.status} ${JSON.stringify(answer.body)?.slice(0, 300)}`;
+    }
+    if (pending.size === 0) break;
+    if (Date.now() - started > ROUTED_WITHIN_MS) {
+      const waiting = [...pending].map(([key, probe]) => `${key}: last answer ${probe.last}`).join('\n');
+      assert.fail(`the gateways do not route every called agent after ${ROUTED_WITHIN_MS / 1000} s of waiting (${((Date.now() - upAt) / 1000).toFixed(1)} s after every service was ready):\n${waiting}\nrouted: ${routedAt.join(', ') || 'none'}\n${await routingEvidence()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return `the gateways route ${CALLED_AGENTS.join(' and ')} after waiting ${Date.now() - started} ms (first seen routing, after every service was ready: ${routedAt.join(', ')})`;
+}
+
+/**
+ * Sends a call until its answer is not a retryable UNAVAILABLE (docs/errors.md): HTTP 503 (an agent
+ * whose instance the gateway does not hold yet; an agents replica that could not reach the gateway's
+ * key set over the containers' network for a moment), or the JSON-RPC error whose reason says so, as a
+ * client retries it; anything else is final.
+ */
+async function sendUntilAvailable(what: string, send: () => Promise<{ status: number; body: any }>): Promise<{ answer: { status: number; body: any }; retried: number }> {
+  let retried = 0;
+  const answer = await waitFor(what, async () => {
+    const got = await send();
+    if (got.status !== 503 && got.body?.error?.data?.[0]?.reason !== 'HTTP_UNAVAILABLE') return got;
+    retried++;
+    return undefined;
+  }, { timeoutMs: 30_000, intervalMs: 1_000 });
+  return { answer, retried };
+}
+
+/** The one wait for routing, shared by the tests that call through the gateways. */
+let routed: Promise<string> | undefined;
+
 describe('deploy/compose/compose.yaml, run on Podman', { timeout: 45 * 60_000 }, () => {
   let app: { client_id: string; client_secret: string } | undefined;
   let token = '';
@@ -117,7 +226,8 @@ describe('deploy/compose/compose.yaml, run on Podman', { timeout: 45 * 60_000 },
       .map(([name]) => name);
     const started = Date.now();
     await runner.up({ services, standIns: host.standIns });
-    upMs = Date.now() - started;
+    upAt = Date.now();
+    upMs = upAt - started;
   });
 
   after(async () => {
@@ -162,6 +272,7 @@ describe('deploy/compose/compose.yaml, run on Podman', { timeout: 45 * 60_000 },
 
   test('an authenticated SendMessage through either gateway replica is answered by an agents replica', async (t) => {
     assert.ok(app, 'the client of the previous test');
+    t.diagnostic(await (routed ??= waitUntilRouted()));
     // The token from the first replica, the calls through both: the replicas share keys and issuer.
     const issued = await fetch(`${gatewayUrl(1)}/oauth/token`, {
       method: 'POST',
@@ -175,17 +286,8 @@ describe('deploy/compose/compose.yaml, run on Podman', { timeout: 45 * 60_000 },
     assert.equal((await rpc(`${gatewayUrl(2)}/agents/echo`, undefined, 'SendMessage', message('no token'))).status, 401);
     for (const replica of [2, 1]) {
       const started = Date.now();
-      // A retryable answer (UNAVAILABLE in docs/errors.md: the agents replica could not reach the gateway's
-      // key set over the containers' network for a moment; HTTP 503, or the JSON-RPC error whose reason
-      // says so) is sent again, as a client retries it; anything else is final.
-      let retried = 0;
-      const answered = await waitFor(`an answer through gateway-${replica}`, async () => {
-        const answer = await rpc(`${gatewayUrl(replica)}/agents/echo`, token, 'SendMessage', message(`hello through gateway-${replica}`));
-        const unavailable = answer.status === 503 || answer.body?.error?.data?.[0]?.reason === 'HTTP_UNAVAILABLE';
-        if (!unavailable) return answer;
-        retried++;
-        return undefined;
-      }, { timeoutMs: 30_000, intervalMs: 1_000 });
+      // A retryable UNAVAILABLE answer is sent again, as a client retries it; anything else is final.
+      const { answer: answered, retried } = await sendUntilAvailable(`an answer through gateway-${replica}`, () => rpc(`${gatewayUrl(replica)}/agents/echo`, token, 'SendMessage', message(`hello through gateway-${replica}`)));
       if (retried > 0) t.diagnostic(`gateway-${replica}: ${retried} retryable UNAVAILABLE answer(s) before this one`);
       assert.equal(answered.body?.result?.task?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(answered.body));
       t.diagnostic(`SendMessage through gateway-${replica}: ${Date.now() - started} ms`);
@@ -201,12 +303,17 @@ describe('deploy/compose/compose.yaml, run on Podman', { timeout: 45 * 60_000 },
 
   test('a workflow runs through the gateway and the orchestrator, its steps called back through the gateway', async (t) => {
     assert.ok(token, 'the token of the previous test');
+    await (routed ??= waitUntilRouted());
     const started = Date.now();
     const orchestrator = `${gatewayUrl(1)}/agents/orchestrator`;
-    const sent = await rpc(orchestrator, token, 'SendMessage', {
-      message: { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ data: { leadIds: ['lead-001', 'lead-002'] } }], metadata: { skillId: 'lookalike-campaign' } },
-      configuration: { returnImmediately: true },
-    });
+    // The gateway knows the orchestrator (the wait above); its instance may follow its record by a moment: 503, sent again.
+    const { answer: sent, retried } = await sendUntilAvailable('an answer of the orchestrator', () =>
+      rpc(orchestrator, token, 'SendMessage', {
+        message: { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ data: { leadIds: ['lead-001', 'lead-002'] } }], metadata: { skillId: 'lookalike-campaign' } },
+        configuration: { returnImmediately: true },
+      }),
+    );
+    if (retried > 0) t.diagnostic(`orchestrator: ${retried} retryable UNAVAILABLE answer(s) before this one`);
     const runId = (sent.body?.result?.task ?? sent.body?.result)?.id as string | undefined;
     assert.ok(runId, JSON.stringify(sent.body));
     const task = await waitFor('the workflow run to end', async () => {

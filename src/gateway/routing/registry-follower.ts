@@ -27,6 +27,9 @@ const LOAD_CONCURRENCY = 8;
 /** `instance_changed` events after which the instance takes no traffic. */
 const LEAVING = new Set(['removed', 'lease_expired', 'forgotten', 'down']);
 
+/** Agents a reload names in its log line when so few entered or left the cache (else only the counts). */
+const NAMED_CHANGES = 20;
+
 /** Change kinds that carry the agent's record after the change. */
 const RECORD_KINDS = new Set(['registered', 'updated', 'health_changed', 'config_changed']);
 
@@ -175,16 +178,23 @@ export class RegistryFollower {
     };
     await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, unlisted.length) }, worker));
     const { cache } = this.#o;
+    const entered: string[] = [];
     for (const record of records) {
-      cache.putRecord(record, { authoritative: true });
+      if (cache.putRecord(record, { authoritative: true })) entered.push(record.name);
       const read = lists.get(record.name);
       if (read?.list !== undefined) await this.#putInstances(record.name, read.seq, read.list);
     }
     const names = new Set(records.map((r) => r.name));
+    const left = cache.names().filter((name) => !names.has(name));
     cache.retainOnly(names);
     for (const agent of [...this.#appliedSeq.keys()]) if (!names.has(agent)) this.#appliedSeq.delete(agent);
     this.#o.metrics.agents(cache.size);
-    this.#log.info({ agents: records.length }, 'routing cache loaded from the registry');
+    // The names too when they are few (a reload after a gap, a small mesh): which agents a
+    // gateway routes, and since when, without a line per agent of a large registry.
+    this.#log.info(
+      { agents: records.length, entered: entered.length, left: left.length, ...(entered.length + left.length <= NAMED_CHANGES && { enteredAgents: entered, leftAgents: left }) },
+      'routing cache loaded from the registry',
+    );
     if (!this.#loaded) {
       this.#loaded = true;
       this.#markLoaded();
@@ -204,10 +214,14 @@ export class RegistryFollower {
     if (agent === undefined) return;
     const { cache } = this.#o;
     if (kind === 'deregistered') {
+      if (cache.get(agent) !== undefined) this.#log.info({ agent, change: event.id }, 'agent left the routing cache');
       cache.remove(agent);
       this.#appliedSeq.delete(agent);
     } else if (kind !== undefined && RECORD_KINDS.has(kind) && change.record !== undefined && change.record !== null) {
       const isNew = cache.putRecord(recordFromJsonLazily(change.record as WireAgentRecord));
+      // Rare (an agent's first registration, not its heartbeats), and what an operator asks first when
+      // a gateway answers 404 for an agent the registry lists: since when this gateway routes it.
+      if (isNew) this.#log.info({ agent, kind, change: event.id }, 'agent entered the routing cache');
       if (isNew || kind === 'registered') this.#refresh(agent);
     } else if (kind === 'instance_changed' && cache.get(agent) !== undefined) {
       // An instance that left (or probes down) stops taking traffic now, not one registry read later.

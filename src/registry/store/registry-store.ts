@@ -540,12 +540,14 @@ export class RegistryStore {
     }
     // A change this process wrote is not sent back over the network: its record (the card, most
     // of the row) is left out of the answer, and the change comes from what was kept of it.
-    const known = [...this.#recent.keys()].filter((s) => s > seq);
+    // The kept changes are taken before the query: writes committed while it runs may push them
+    // out of the kept set, and a change asked for without its record must still be answered with one.
+    const kept = new Map([...this.#recent].filter(([s]) => s > seq));
     const rows = await query
       .select(['seq', 'kind', 'agent', 'at', 'detail'])
-      .select(sql<string | null>`case when seq = any(${known}) then null else record end`.as('record'))
+      .select(sql<string | null>`case when seq = any(${[...kept.keys()]}) then null else record end`.as('record'))
       .execute();
-    return rows.map((row) => this.#recent.get(Number(row.seq)) ?? changeFromRow(row));
+    return rows.map((row) => kept.get(Number(row.seq)) ?? changeFromRow(row));
   }
 
   /** Oldest and newest seq still in the log (0, 0 when empty). */

@@ -44,6 +44,9 @@ describe('the routing cache follows the registry', () => {
     assert.equal(route.record.card.name, 'tester');
     assert.equal(route.instances.length, 1);
     assert.equal(route.instances[0]!.inRotation, true);
+    // A small registry's load names the agents it brought in.
+    const loaded = gw.logs.find((line) => line.msg === 'routing cache loaded from the registry');
+    assert.deepEqual([loaded?.['entered'], loaded?.['enteredAgents'], loaded?.['left']], [1, ['tester'], 0]);
     const answer = await rpcVia(gw.url, 'tester', 'SendMessage', { message: userMessage('through the router') });
     assert.equal(answer.status, 200);
     assert.equal(answer.body.result.task.artifacts[0].parts[0].text, 'through the router');
@@ -55,6 +58,10 @@ describe('the routing cache follows the registry', () => {
     const added = await call(reg.url, 'POST', '/v1/agents/newcomer/instances', { url: upstream.url, leaseTtlMs: 1000 });
     assert.equal(added.status, 201);
     await until('the new agent and its instance in the cache', () => gw.router.agent('newcomer')?.instances[0]?.inRotation === true);
+    // Since when this gateway routes the agent: the line an operator looks for when a gateway answers 404.
+    const entered = gw.logs.filter((line) => line.msg === 'agent entered the routing cache' && line['agent'] === 'newcomer');
+    assert.equal(entered.length, 1, JSON.stringify(entered));
+    assert.equal(entered[0]!['kind'], 'registered');
     const answer = await fetch(`${gw.url}/agents/newcomer/anything`);
     assert.equal(answer.status, 200);
     assert.deepEqual(await answer.json(), { ok: true });
@@ -70,6 +77,7 @@ describe('the routing cache follows the registry', () => {
 
     assert.equal((await call(reg.url, 'DELETE', '/v1/agents/newcomer')).status, 204);
     await until('the deregistered agent gone', () => gw.router.agent('newcomer') === undefined);
+    assert.equal(gw.logs.filter((line) => line.msg === 'agent left the routing cache' && line['agent'] === 'newcomer').length, 1);
     const gone = await fetch(`${gw.url}/agents/newcomer/anything`);
     assert.equal(gone.status, 404);
     assert.equal(((await gone.json()) as any).error.details[0].reason, 'AM_ERR_GATEWAY_AGENT_NOT_FOUND');

@@ -7,13 +7,21 @@
  * `--batch` calls (explicit flushes, so a batch holds the same calls
  * whatever the speed, under valgrind too). Prints CPU µs per call.
  *
- *   node dist/bench/gateway/accounting-per-call.js --calls 20000 [--root <a built tree>] [--batch 200] [--turn 10]
+ *   node dist/bench/gateway/accounting-per-call.js --calls 20000 [--root <a built tree>] [--batch 200] [--turn 10] [--split] [--skip-checks]
+ *
+ * `--split`: also the CPU of each part, per call: the journal's writes, the
+ * lease batches and the audit batches (each timed around its flush, one
+ * `cpuUsage` pair per write, not per call) and the rest, the calls
+ * themselves (holds, hashes, the row prepared, the lines queued).
  *
  * `--root`: the built tree whose `dist/src` is measured (default this one):
  * the same script measures another worktree's code, for alternated pairs.
  * Instructions, load-independent: run it under `valgrind --tool=callgrind`
- * with two `--calls` values; the difference of the totals over the
- * difference of the calls is the instructions of a call, start-up left out.
+ * with two `--calls` values and `--skip-checks`; the difference of the
+ * totals over the difference of the calls is the instructions of a call,
+ * start-up left out. (The checks at the end, the chain verified and the
+ * ledger reconciled, walk every row: with them the difference holds a
+ * verification per call too.)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +29,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '20000' }, root: { type: 'string' }, batch: { type: 'string', default: '200' }, turn: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { calls: { type: 'string', default: '20000' }, root: { type: 'string' }, batch: { type: 'string', default: '200' }, turn: { type: 'string', default: '10' }, split: { type: 'boolean', default: false }, 'skip-checks': { type: 'boolean', default: false } } });
 const root = resolve(values.root ?? join(fileURLToPath(new URL('.', import.meta.url)), '../../..'));
 const load = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(root, 'dist/src', path)).href)) as T;
 
@@ -78,25 +86,54 @@ async function call(i: number): Promise<void> {
   journal.audit(log, log.prepare(entry));
 }
 
+/** CPU µs of each timed part, with `--split`. */
+const parts = { journal: 0, credits: 0, audit: 0 };
+const split = values.split;
+const timed = async (part: keyof typeof parts, work: () => Promise<unknown>): Promise<void> => {
+  if (!split) {
+    await work();
+    return;
+  }
+  const before = process.cpuUsage();
+  await work();
+  const used = process.cpuUsage(before);
+  parts[part] += used.user + used.system;
+};
+const flushes = async (): Promise<void> => {
+  if (!split) await Promise.all([holds.flush(), log.flush()]);
+  else {
+    await timed('credits', () => holds.flush());
+    await timed('audit', () => log.flush());
+  }
+};
 const run = async (from: number, count: number): Promise<void> => {
   for (let i = from; i < from + count; i++) {
     await call(i);
-    if ((i + 1) % turn === 0) await journal.written();
-    if ((i + 1) % batch === 0) await Promise.all([holds.flush(), log.flush()]);
+    if ((i + 1) % turn === 0) await timed('journal', () => journal.written());
+    if ((i + 1) % batch === 0) await flushes();
   }
-  await journal.written();
-  await Promise.all([holds.flush(), log.flush()]);
+  await timed('journal', () => journal.written());
+  await flushes();
 };
 
 // A lease first and the code warm, then the measured calls.
 await run(0, Math.min(2_000, calls));
+parts.journal = parts.credits = parts.audit = 0;
 const started = process.cpuUsage();
 await run(1_000_000, calls);
 const used = process.cpuUsage(started);
-process.stdout.write(`${root}: ${((used.user + used.system) / calls).toFixed(2)} µs of CPU per call (${calls} calls, batches of ${batch}, a journal write every ${turn})\n`);
-const verdict = await log.verify();
-if (!verdict.ok) throw new Error(`the chain does not verify: ${JSON.stringify(verdict.problems)}`);
-if (!(await ledger.reconcile()).ok) throw new Error('the ledger does not reconcile');
+const total = used.user + used.system;
+process.stdout.write(`${root}: ${(total / calls).toFixed(2)} µs of CPU per call (${calls} calls, batches of ${batch}, a journal write every ${turn})\n`);
+if (split) {
+  const calls_ = total - parts.journal - parts.credits - parts.audit;
+  const perCall = (us: number): string => (us / calls).toFixed(2);
+  process.stdout.write(`  the calls ${perCall(calls_)}, journal writes ${perCall(parts.journal)}, lease batches ${perCall(parts.credits)}, audit batches ${perCall(parts.audit)} µs per call\n`);
+}
+if (!values['skip-checks']) {
+  const verdict = await log.verify();
+  if (!verdict.ok) throw new Error(`the chain does not verify: ${JSON.stringify(verdict.problems)}`);
+  if (!(await ledger.reconcile()).ok) throw new Error('the ledger does not reconcile');
+}
 await holds.close();
 await log.close();
 await journal.close();

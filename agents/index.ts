@@ -18,6 +18,6 @@ export const exampleAgents: readonly AgentDefinition[] = [echo, leadScorer, data
 /**
  * Seed 000's HR agent once more, named `hr-acp`: `agentmesh up` serves it as
  * a plain ACP agent on a server of its own and registers it as bridged, so a
- * workflow can mix protocols (workflows/employee-question.yaml; issue 19 §5).
+ * workflow can mix protocols (workflows/employee-question.yaml).
  */
 export const acpExampleAgent: AgentDefinition = defineHrAgent('hr-acp');

@@ -207,11 +207,21 @@ export async function failCall(c: GatewayCall, o: ProxyDeps, err: unknown): Prom
   else o.logger.warn({ err }, 'gateway call failed after the answer started');
 }
 
-/** Releases what the call holds, then records it: metrics and its one audit entry. A promise only when a release is asynchronous. */
+/**
+ * Releases what the call holds, then records it: metrics and its one audit entry. A promise only when a
+ * release is asynchronous. What the record reads past the close is taken first (the input hashed, a charged
+ * task's message and tenant), then the call lets go of the rest (`GatewayCall.letGo`): a finished call no
+ * longer leads to its request, reply or parsed body, whatever still holds the call itself.
+ */
 export function closeCall(c: GatewayCall, o: ProxyDeps): Promise<void> | undefined {
+  // A call refused (or parked) before it was forwarded has its input hashed here (a forwarded one already has, or its Immediate finds nothing to do).
+  if (c.audit.eventType !== 'a2a.card' && !c.recorded) c.hashInput();
+  const message = c.chargedTask ? c.call.message : undefined;
+  const tenant = c.chargedTask ? c.principal!.tenant : undefined;
   const released = c.disposer.dispose();
-  if (!Array.isArray(released)) return released.then((errors) => record(c, o, errors));
-  record(c, o, released);
+  c.letGo();
+  if (!Array.isArray(released)) return released.then((errors) => record(c, o, errors, message, tenant));
+  record(c, o, released, message, tenant);
   return undefined;
 }
 
@@ -219,17 +229,16 @@ export function closeCall(c: GatewayCall, o: ProxyDeps): Promise<void> | undefin
  * What the call leaves behind once it is over, its answer out: metrics, the
  * charged messageId (settle-or-track.ts), its one audit entry unless it was
  * journaled before its answer. Nothing here is on the answer's path (ADR 0057).
+ * Reads only what a closed call keeps (`GatewayCall.letGo`) and what was taken before it closed.
  */
-function record(c: GatewayCall, o: ProxyDeps, releaseErrors: unknown[]): void {
+function record(c: GatewayCall, o: ProxyDeps, releaseErrors: unknown[], chargedMessage: Record<string, unknown> | undefined, tenant: string | undefined): void {
   for (const err of releaseErrors) o.logger.error({ err, agent: c.agent }, 'releasing a call failed');
-  if (c.chargedTask) rememberCharged(o.charged, { message: c.call.message, agent: c.agent, tenant: c.principal!.tenant });
+  if (tenant !== undefined) rememberCharged(o.charged, { message: chargedMessage, agent: c.agent, tenant });
   const audit = c.audit;
   audit.durationMs = performance.now() - c.started;
   o.metrics.callEnded(c.agent, audit.outcome, audit.durationMs / 1000);
   if (audit.eventType !== 'a2a.call' && audit.eventType !== 'a2a.card') o.metrics.securityEvents.labels({ event: audit.eventType }).inc();
   if (audit.eventType === 'a2a.card' || c.recorded) return;
-  // A call refused (or parked) before it was forwarded has its input hashed here.
-  c.hashInput();
   try {
     o.audit.append(audit);
   } catch (err) {

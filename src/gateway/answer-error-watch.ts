@@ -1,5 +1,6 @@
 import { eventError } from './stream-event-error.js';
 import { jsonRpcAnswerKind } from './jsonrpc-answer-kind.js';
+import { startsJson } from './answer-start.js';
 
 const NEWLINE = 0x0a;
 const RETURN = 0x0d;
@@ -40,8 +41,10 @@ export class AnswerErrorWatch {
   #typedError = false;
   /** SSE: the previous chunk ended a line (a `data:` at this chunk's start begins one). */
   #atLineStart = true;
-  /** SSE: an event's start whose key the previous chunk cut off. */
+  /** SSE: an event's start whose key the previous chunk cut off, or the whole event the chunk's end cut. */
   #carry: Buffer | undefined;
+  /** SSE: the next bytes (the carry, else the next chunk) begin an event. */
+  #atEventStart = true;
 
   /** @param jsonRpc the call is JSON-RPC (its answers carry `result` or `error`). */
   constructor(jsonRpc: boolean) {
@@ -53,7 +56,7 @@ export class AnswerErrorWatch {
     if (!this.#started) {
       this.#started = true;
       // An event stream starts with a field (`data:`, `event:`, `id:`) or a comment, never with `{`.
-      const json = firstSignificantByte(chunk) === 0x7b;
+      const json = startsJson(chunk);
       this.#sse = this.#jsonRpc && !json;
       // Not JSON on HTTP+JSON: an SSE stream (its events read for an error event's first bytes only) or a proxy's page.
       if (!json && !this.#jsonRpc) this.#sse = true;
@@ -115,6 +118,7 @@ export class AnswerErrorWatch {
     }
     let bytes = chunk;
     let lineStart = this.#atLineStart;
+    const eventStart = this.#atEventStart;
     if (this.#carry !== undefined) {
       bytes = Buffer.concat([this.#carry, chunk]);
       this.#carry = undefined;
@@ -128,15 +132,22 @@ export class AnswerErrorWatch {
       this.#typedError = true;
       this.#held = [];
       this.#heldBytes = 0;
-      this.#hold(bytes.subarray(typed));
+      // From its event's first field: a server may write its `data:` before its `event:` (WHATWG SSE allows any order).
+      this.#hold(bytes.subarray(Math.max(0, lastEventEnd(bytes, typed))));
       return;
     }
+    if (this.#scanData(bytes, lineStart)) return;
+    this.#carryOpenEvent(bytes, eventStart);
+  }
+
+  /** The `data:` lines of `bytes` scanned to their keys: true once one is an error (held from there). */
+  #scanData(bytes: Buffer, lineStart: boolean): boolean {
     let from = 0;
     for (;;) {
       const at = bytes.indexOf(DATA, from);
       if (at < 0) {
         if (this.#carry === undefined) this.#carryCutField(bytes, from, lineStart);
-        return;
+        return false;
       }
       from = at + DATA.length;
       // A field starts a line; a JSON text on a data line has no raw line break, so any `data:` after one is a field.
@@ -148,19 +159,43 @@ export class AnswerErrorWatch {
         this.#held = [];
         this.#heldBytes = 0;
         this.#hold(bytes.subarray(at));
-        return;
+        return true;
       }
       // Undecided: cut by the chunk's end (its line goes on in the next chunk), else no JSON-RPC response.
       const lineEnd = bytes.indexOf(NEWLINE, from);
       if (lineEnd < 0 && bytes.length - at <= AnswerErrorWatch.CARRY_LIMIT) this.#carry = Buffer.from(bytes.subarray(at));
-      if (lineEnd < 0) return;
+      if (lineEnd < 0) return false;
+    }
+  }
+
+  /**
+   * An event the chunk's end cuts is carried from its first field, when that is known and small, so an
+   * `event: error` line in the next chunk is read with the `data:` line before it. A chunk that ends its
+   * events (the runtime writes whole events) carries nothing, and costs a look at its last bytes.
+   * `began`: `bytes` begins an event (the previous chunk ended one, or this one carries its start).
+   */
+  #carryOpenEvent(bytes: Buffer, began: boolean): void {
+    // Looked for among the last bytes only: an event longer than a carry is not carried whole.
+    const window = Math.max(0, bytes.length - AnswerErrorWatch.CARRY_LIMIT - 4);
+    const end = lastEventEnd(bytes, bytes.length, window);
+    const start = end >= 0 ? end : began && window === 0 ? 0 : -1;
+    if (start === bytes.length) {
+      this.#carry = undefined;
+      this.#atEventStart = true;
+    } else if (start >= 0 && bytes.length - start <= AnswerErrorWatch.CARRY_LIMIT) {
+      this.#carry = Buffer.from(bytes.subarray(start));
+      this.#atEventStart = true;
+    } else {
+      // Too long to carry, or begun where no chunk showed: a field cut at the end is carried as before.
+      this.#atEventStart = false;
     }
   }
 
   /**
    * Where an `event: error` field starts in `bytes`, -1 for none: one search a chunk, for `event:` (our
    * runtime's events have no such field). An `event:` line the chunk's end cuts is carried, to be read
-   * with the next chunk. The field is looked for where servers write it, before its event's data.
+   * with the next chunk. The field may come before its event's data (as servers write it) or after it:
+   * the event is held from its first field either way.
    */
   #errorEventAt(bytes: Buffer, lineStart: boolean): number {
     let from = 0;
@@ -214,12 +249,21 @@ function restEventKind(bytes: Buffer, from: number): 'result' | 'error' | undefi
   return 'error';
 }
 
-/** The first byte that is not JSON whitespace or a UTF-8 byte order mark. */
-function firstSignificantByte(chunk: Buffer): number | undefined {
-  for (const b of chunk) {
-    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf) return b;
+/**
+ * Where the event that holds `before - 1` begins: just after the last blank line (`\n\n`, `\r\n\r\n`,
+ * `\r\r`) that ends before `before`, looked for after `after`; -1 when `bytes` has none there. `before` = `bytes.length` gives
+ * the start of the event the end cuts (`bytes.length` itself when the bytes end with their last event).
+ */
+function lastEventEnd(bytes: Buffer, before: number, after = 0): number {
+  for (let i = before - 1; i > after; i--) {
+    const b = bytes[i];
+    if (b !== NEWLINE && b !== RETURN) continue;
+    const p = bytes[i - 1];
+    // \n\n or \r\r; \r\n\r\n ends at its last \n.
+    if (p === b) return i + 1;
+    if (b === NEWLINE && p === RETURN && i >= 3 && bytes[i - 2] === NEWLINE && bytes[i - 3] === RETURN) return i + 1;
   }
-  return undefined;
+  return -1;
 }
 
 /** The data of the first event in `text` (it starts at that event's first `data:` line): its data lines joined (WHATWG SSE). */

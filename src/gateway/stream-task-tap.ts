@@ -1,5 +1,6 @@
 import { isRecord } from '../protocol/index.js';
 import { eventError } from './stream-event-error.js';
+import { startsJson } from './answer-start.js';
 /**
  * Watches an A2A answer go by (JSON body or SSE stream, either protocol
  * version) for what settlement needs: the task id, and the task (or its
@@ -166,12 +167,4 @@ function stateOf(taskOrUpdate: Record<string, unknown>): unknown {
 /** An SSE `event:` field naming the event `error` (one leading space is not part of the value, WHATWG SSE). */
 function isErrorEventLine(line: string): boolean {
   return line === 'event: error' || line === 'event:error' || line === 'event: error\r' || line === 'event:error\r';
-}
-
-/** The first byte that is not JSON whitespace or a UTF-8 byte order mark is `{`. */
-function startsJson(chunk: Buffer): boolean {
-  for (const b of chunk) {
-    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf) return b === 0x7b;
-  }
-  return false;
 }

@@ -8,6 +8,7 @@
 import '../node-version/check-on-import.js';
 export { AgentmeshError, ErrorCodes, WIRE, isAgentmeshError } from './errors.js';
 export { Errors, ERROR_AREAS, fillTemplate, invalidArgument, invalidParams, relayed, violationError, type DeclaredError, type InvalidArgumentCode, type RaiseOptions, type TemplateValues } from './error-messages.js';
+export { taskOperationUnknown } from './rest-task-operation.js';
 export type { ErrorCode, FieldViolation, AgentmeshErrorOptions, WireMapping } from './errors.js';
 export { negotiateCardVersion, negotiateVersion, requestedVersion } from './versions.js';
 export type { CardFile, ProtocolVersion } from './versions.js';

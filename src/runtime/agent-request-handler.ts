@@ -29,7 +29,7 @@ import type { SendOptions, TaskEngine } from './task-engine.js';
 import { withHistoryLength } from './task-fold.js';
 import { canonicalJson } from './message-retry.js';
 import { subscribeTaskEvents } from './task-subscription.js';
-import type { CommittedEvent } from './task-events.js';
+import { streamTaskId, type CommittedEvent } from './task-events.js';
 import { RESERVED_CONFIG_ID_PREFIX, WORKFLOW_HOOK_PROTOCOL } from './workflow-hooks/index.js';
 
 /** Checks an outbound URL (SSRF guard); throws AM_ERR_SSRF_BLOCKED. */
@@ -407,41 +407,32 @@ function signalOf(context: ServerCallContext): { signal?: () => AbortSignal } {
 /**
  * The events of a stream as the SDK's transports send them (v0.3 JSON-RPC and HTTP+JSON, gRPC). An error
  * once the stream has begun reaches none of our routes' error handlers (the SDK's transport answers it in
- * the stream): it is logged here, once, with the task's id, and reaches a v0.3 transport in its words.
+ * the stream): it is logged here, once, with the task's id, and reaches a v0.3 transport in its words,
+ * whether or not an event named the task yet (a message answer names none).
  */
 async function* toStreamResponses(events: AsyncGenerator<CommittedEvent>, context: ServerCallContext): AsyncGenerator<StreamResponse> {
-  let taskId: string | undefined;
+  // Kept as it is: parsed for its task only if the stream fails.
+  let firstPayload: string | undefined;
   try {
     for await (const e of events) {
       // A message answer (seq 0) has no event id.
       context.state.set(CTX.seq, e.seq > 0 ? e.seq : undefined);
-      const response = StreamResponse.fromJSON(JSON.parse(e.payload));
-      taskId ??= taskIdOfResponse(response);
-      yield response;
+      firstPayload ??= e.payload;
+      yield StreamResponse.fromJSON(JSON.parse(e.payload));
     }
   } catch (err) {
-    // Before the first event: the call's own error, translated where it was thrown.
+    const taskId = streamTaskId(firstPayload, undefined);
+    if (isLegacy(context)) {
+      // The call's own error, thrown before its stream began, was translated where it was thrown.
+      if (err instanceof A2AError || err instanceof LegacyA2AError) throw err;
+      throw forTransport(err, context, { taskId });
+    }
+    // Before any event named a task: the call's own error, which the gRPC binding maps and logs.
     if (taskId === undefined) throw err;
-    if (isLegacy(context)) throw forTransport(err, context, { taskId });
     const log = callOf(context).log;
     if (log !== undefined) logAnsweredError(log, err, 'stream failed', { taskId });
     // The gRPC binding maps it next: logged here, with its task, it is not logged there again.
     throw markLogged(err);
-  }
-}
-
-/** The task a stream's event is of (none for a message answer). */
-function taskIdOfResponse(response: StreamResponse): string | undefined {
-  const payload = response.payload;
-  if (payload === undefined) return undefined;
-  switch (payload.$case) {
-    case 'task':
-      return payload.value.id;
-    case 'statusUpdate':
-    case 'artifactUpdate':
-      return payload.value.taskId;
-    default:
-      return undefined;
   }
 }
 
@@ -458,10 +449,13 @@ async function sdkErrors<T>(context: ServerCallContext, fn: () => Promise<T>): P
  * An error as the call's transport takes it: as it is for v1, the SDK's for its v0.3 transports.
  * Those answer without our routes seeing the error, so the cause of an internal one is logged here.
  */
-function forTransport(err: unknown, context: ServerCallContext, fields?: { taskId: string }): unknown {
+function forTransport(err: unknown, context: ServerCallContext, stream?: { taskId: string | undefined }): unknown {
   if (!isLegacy(context)) return err;
   const log = callOf(context).log;
-  if (log !== undefined) logAnsweredError(log, err, fields === undefined ? 'v0.3 request failed' : 'v0.3 stream failed', fields);
+  if (log !== undefined) {
+    if (stream === undefined) logAnsweredError(log, err, 'v0.3 request failed');
+    else logAnsweredError(log, err, 'v0.3 stream failed', stream.taskId === undefined ? {} : { taskId: stream.taskId });
+  }
   // Logged here, where its cause is known: the transport answering with the translation logs it no more.
   return markLogged(toLegacyError(err, context.state.get(CTX.requestId) as string | undefined));
 }

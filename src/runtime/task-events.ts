@@ -99,6 +99,14 @@ export function textPart(text: string): Part {
 
 
 /**
+ * The task a stream's error is about, for its log line: the one its first event named, else the one the
+ * call named (a resubscription's). Reads the first payload only when asked: on an error, not per event.
+ */
+export function streamTaskId(firstPayload: string | undefined, callTaskId: string | undefined): string | undefined {
+  return (firstPayload === undefined ? undefined : taskIdOfPayload(firstPayload)) ?? callTaskId;
+}
+
+/**
  * The task a committed event's payload is of (`task.id`, or an update's `taskId`); none for a message
  * answer or a payload that does not parse. Parses the payload: for an error's log line, not per event.
  */

@@ -75,6 +75,9 @@ const AUTH_HINTS: Readonly<Record<number, string>> = {
   403: 'the credential is valid but may not do this: ask the gateway admin for the scope or tenant it needs (agentmesh clients list shows a client\'s scopes)',
 };
 
+/** What to do when an agent behind a gateway is called at its own address. */
+const BEHIND_GATEWAY_HINT = "this URL is the agent's own, which only the gateway calls: send to the gateway's /agents/{name} instead (under agentmesh up: http://localhost:4200/agents/{name}), with a token of the gateway";
+
 /** What to do about a refused TLS handshake, by the code Node gives it: the CLI reads the same TLS variables as a role's calls. */
 const TLS_HINTS: Readonly<Record<string, string>> = {
   ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'the server requires mutual TLS: set TLS_CLIENT_CERT_FILE and TLS_CLIENT_KEY_FILE to a client certificate of its CA and its key',
@@ -117,7 +120,9 @@ function describeOnce(err: unknown): { message: string; hint?: string | undefine
     const status = refusedCredentialStatus(a2a);
     // The server said who may call (401/403): say so, and what to do, not the JSON-RPC envelope code it travelled in.
     if (status !== undefined) {
-      return { message: `${a2a.message} (HTTP ${status} ${status === 401 ? 'UNAUTHENTICATED' : 'PERMISSION_DENIED'})`, hint: AUTH_HINTS[status], exitCode: ExitCodes.FAILURE };
+      // An agent's own address, which only the gateway calls: no token of the caller's helps there.
+      const hint = ourCode === ErrorCodes.GATEWAY_ASSERTION_INVALID ? BEHIND_GATEWAY_HINT : AUTH_HINTS[status];
+      return { message: `${a2a.message} (HTTP ${status} ${status === 401 ? 'UNAUTHENTICATED' : 'PERMISSION_DENIED'})`, hint, exitCode: ExitCodes.FAILURE };
     }
     if (wire !== undefined) return { message: `${a2a.message} (A2A ${wire.jsonRpc} ${wire.reason ?? wire.status})`, exitCode: ExitCodes.FAILURE };
     const { code, reason } = a2aCodes(a2a);

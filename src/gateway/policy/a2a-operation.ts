@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Message } from '@a2a-js/sdk';
 import { acpInputToA2a, type AcpMessage } from '../../acp/index.js';
-import { A2A_JSON, ErrorCodes, MAX_JSON_DEPTH, PLAIN_JSON, assertJsonDepth, assertJsonRequest, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateCardVersion, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion, type CardFile, Errors, type AgentmeshError, isRecord, isAgentmeshError, messageInJsonNames } from '../../protocol/index.js';
+import { A2A_JSON, ErrorCodes, MAX_JSON_DEPTH, PLAIN_JSON, assertJsonDepth, assertJsonRequest, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateCardVersion, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion, type CardFile, Errors, taskOperationUnknown, type AgentmeshError, isRecord, isAgentmeshError, messageInJsonNames } from '../../protocol/index.js';
 
 /**
  * What an A2A request asks for, read from the method and path (and, for
@@ -181,7 +181,8 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
   const version: ProtocolVersion = legacy ? '0.3' : '1.0';
   const prefix = legacy ? '/v1' : '';
   const base = { version, binding: 'HTTP+JSON' } as const;
-  const notRest = () => refused(Errors.routeNotFound({ method, path: shown(clean) }), 'HTTP+JSON', undefined, version, false);
+  // The runtime's v0.3 binding serves every /v1/… path itself: what it does not know it refuses in its own words.
+  const notRest = () => (legacy ? legacyNoOperation(method, clean, a2aVersionHeader) : refused(Errors.routeNotFound({ method, path: shown(clean) }), 'HTTP+JSON', undefined, version, false));
   if (bodyError !== undefined && method === 'POST' && (rest === '/message:send' || rest === '/message:stream')) return refused(bodyError, 'HTTP+JSON', undefined, version, false);
   const record = isRecord(body) ? body : undefined;
   if (method === 'POST' && rest === '/message:send') return result('SendMessage', { ...base, ...messageOf(record, version), forwardPath: clean });
@@ -196,6 +197,8 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
     // Both versions also subscribe with GET: v1.0's proto maps SubscribeToTask to GET, and the SDK's REST routers
     // of both versions serve GET and POST (ADR 0062).
     const colon = method === 'POST' || (method === 'GET' && segment.endsWith(':subscribe')) ? segment.lastIndexOf(':') : -1;
+    // `POST /tasks/:cancel` names no task, so no operation on one, as the agent's task route reads it.
+    if (method === 'POST' && !legacy && colon === 0) return refused(agentRouteError(taskOperationUnknown(undefined)), 'HTTP+JSON', undefined, version, false);
     const action = colon >= 0 ? segment.slice(colon) : undefined;
     const taskId = taskIdOf(colon >= 0 ? segment.slice(0, colon) : segment);
     if (method === 'GET' && action === undefined) {
@@ -211,6 +214,12 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
     if (method === 'POST' && action === undefined && !legacy && ENCODED_COLON.test(segment)) {
       if (typeof taskId !== 'string') return taskIdRefusal(taskId, base.version);
       return refused(Errors.taskNotFound({ taskId }), 'HTTP+JSON', undefined, version, false);
+    }
+    // Any other POST on a task (`/tasks/{id}`, `/tasks/{id}:archive`) reaches the agent's task route, which names no
+    // such operation: refused in that route's words and shape, not as a path no route serves.
+    if (method === 'POST' && !legacy) {
+      if (taskId === BAD_PERCENT_ENCODING) return taskIdRefusal(taskId, base.version);
+      return refused(agentRouteError(taskOperationUnknown(action?.slice(1))), 'HTTP+JSON', undefined, version, false);
     }
     return notRest();
   }
@@ -329,6 +338,41 @@ export function httpLayerError(error: AgentmeshError): AgentmeshError {
 /** True for an error {@link classifyA2aRequest} gave as the agent's HTTP router would (rendered as the router renders it). */
 export function isHttpLayerError(error: AgentmeshError): boolean {
   return HTTP_LAYER.has(error);
+}
+
+/** Errors an agent's A2A routes give for a request no route of theirs serves: see {@link agentRouteError}. */
+const AGENT_ROUTE = new WeakSet<AgentmeshError>();
+
+/**
+ * Marks `error` as one an agent's A2A route answers (not its router's 404): over REST it is rendered as
+ * that route renders its errors (v1: google.rpc.Status with the A2A reason; v0.3: the bare error object),
+ * whatever its code, so the answer is the same through the gateway as directly.
+ */
+function agentRouteError(error: AgentmeshError): AgentmeshError {
+  AGENT_ROUTE.add(error);
+  return error;
+}
+
+/** True for an error {@link classifyA2aRequest} gave as an agent's A2A route would (rendered as that route renders it). */
+export function isAgentRouteError(error: AgentmeshError): boolean {
+  return AGENT_ROUTE.has(error);
+}
+
+/** A v0.3 path no operation of the binding has: in v1.0's shape to a client that asked for 1.0, as the runtime answers it, else in v0.3's. */
+function legacyNoOperation(method: string, clean: string, a2aVersionHeader: string | undefined): RefusedRequest {
+  // A path that does not decode is refused by the agent's router, before its v0.3 binding sees it.
+  if (!decodes(clean)) return refused(httpLayerError(Errors.badPercentEncoding({})), 'HTTP+JSON', undefined, '0.3', false);
+  if (versionOr03(a2aVersionHeader) !== '0.3') return refused(Errors.legacyRestNeedsVersion03({ taskPath: '/tasks/{id}' }), 'HTTP+JSON', undefined, '1.0', false);
+  return refused(agentRouteError(Errors.legacyRestNoOperation({ method, path: shown(clean) })), 'HTTP+JSON', undefined, '0.3', false);
+}
+
+function decodes(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** What {@link taskIdOf} answers for a segment that is not valid percent-encoded UTF-8. */

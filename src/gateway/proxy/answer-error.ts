@@ -1,6 +1,6 @@
 import type { ExchangeReply, ExchangeRequest } from '../../http/index.js';
 import { renderHttpError } from '../../http/index.js';
-import { isHttpLayerError, type A2aBinding } from '../policy/a2a-operation.js';
+import { isAgentRouteError, isHttpLayerError, type A2aBinding } from '../policy/a2a-operation.js';
 import { toAcpError } from '../../acp/index.js';
 import { ErrorCodes, WIRE, restMediaType, toJsonRpcErrorObject, toRestError, type AgentmeshError, type ErrorCode, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
 
@@ -50,9 +50,9 @@ export function answerError(reply: ExchangeReply, request: ExchangeRequest, erro
     return;
   }
   const httpLayer = isHttpLayerError(error);
-  if (IN_BAND.has(error.code) && !httpLayer) {
+  if ((IN_BAND.has(error.code) || isAgentRouteError(error)) && !httpLayer) {
     const { statusCode, body } = toRestError(error, String(request.id));
-    if (version === '0.3') reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(toJsonRpcErrorObject(error, String(request.id))));
+    if (version === '0.3') reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(legacyRestError(error, String(request.id))));
     // In the media type the client used, as the agent's v1 routes answer (docs/conformance.md).
     else reply.code(statusCode).header('content-type', restMediaType(request.headers.accept, request.headers['content-type'])).send(JSON.stringify(body));
     return;
@@ -63,4 +63,13 @@ export function answerError(reply: ExchangeReply, request: ExchangeRequest, erro
     return;
   }
   reply.code(rendered.statusCode).send(rendered.body);
+}
+
+/** Errors the runtime's v0.3 HTTP+JSON router (the SDK's) answers from its own classes: their code and message only. */
+const SDK_BARE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([ErrorCodes.TASK_NOT_FOUND, ErrorCodes.PUSH_CONFIG_NOT_FOUND]);
+
+/** A v0.3 HTTP+JSON error body as the runtime answers it: the bare JSON-RPC error object, without `data` where the SDK's router drops it. */
+function legacyRestError(error: AgentmeshError, requestId: string): unknown {
+  const wire = toJsonRpcErrorObject(error, requestId);
+  return SDK_BARE.has(error.code) ? { code: wire.code, message: wire.message } : wire;
 }

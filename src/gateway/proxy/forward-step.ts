@@ -14,7 +14,7 @@ import {
   ATTR_AGENTMESH_TENANT,
   ATTR_GEN_AI_CONVERSATION_ID,
 } from '../../observability/index.js';
-import { ErrorCodes, Errors, WIRE, answeredErrorCode, isRecord } from '../../protocol/index.js';
+import { ErrorCodes, Errors, WIRE, answeredErrorCode } from '../../protocol/index.js';
 import type { AgentBridge } from '../../contracts/registry/index.js';
 import type { ForwardInput, ForwardResult } from '../routing/index.js';
 import { settleOrTrackNow } from '../settle-or-track.js';
@@ -93,15 +93,15 @@ function readAnswer(c: GatewayCall, d: ProxyDeps, tap: AnswerTap | undefined, wa
  * The one log line of an error an agent's stream ended with, relayed after the stream's headers (the
  * agent logged its cause; this line ties the call, its task and its request id to it): at error for an
  * internal failure (or an error whose code is unknown), at warn for another 5xx, nothing for the caller's
- * own errors. Its code and the agent's words, which name a request id, never a cause.
+ * own errors. Its code and HTTP status, as an instance's other server errors are logged, never the
+ * agent's own words: an agent's message may carry what it was given (secrets, personal data).
  */
 function logStreamError(c: GatewayCall, d: ProxyDeps, error: unknown, tap: AnswerTap | undefined): void {
   const code = answeredErrorCode(error);
   const http = code === undefined ? 500 : WIRE[code].http;
   if (http < 500) return;
-  const message = isRecord(error) && typeof error['message'] === 'string' ? error['message'].slice(0, 200) : undefined;
   const taskId = c.call.taskId ?? tap?.taskId;
-  const fields = { reqId: c.request.id, agent: c.agent, operation: c.call.operation, ...(taskId !== undefined && { taskId }), code: code ?? null, ...(message !== undefined && { error: message }) };
+  const fields = { reqId: c.request.id, agent: c.agent, operation: c.call.operation, ...(taskId !== undefined && { taskId }), code: code ?? null, status: http };
   if (code === undefined || code === ErrorCodes.INTERNAL) d.logger.error(fields, "an agent's stream ended with an error");
   else d.logger.warn(fields, "an agent's stream ended with an error");
 }

@@ -56,6 +56,9 @@ export interface ProxyDeps {
   tenantRequestsPerMinute: number;
 }
 
+/** What a closed call's request, reply and reading become (`letGo`): typed as present, as every step before the close reads them. */
+const GONE = undefined as never;
+
 /**
  * One call through the gateway: what each step learns and what the next
  * needs, as plain fields of one object: closures or getters per request
@@ -64,15 +67,16 @@ export interface ProxyDeps {
  */
 export class GatewayCall {
   readonly started = performance.now();
-  readonly request: ExchangeRequest;
-  readonly reply: ExchangeReply;
+  // The fields that point at the call's objects are not readonly: {@link GatewayCall.letGo} clears them at its close.
+  request: ExchangeRequest;
+  reply: ExchangeReply;
   /** The agent's name as routed (`/agents/{name}`). */
   readonly agent: string;
-  readonly reading: A2aRequestReading;
+  reading: A2aRequestReading;
   /** The body to forward: as received (the gateway never re-serializes), unless a PII policy redacted it. */
   bytes: Buffer | undefined;
   /** The body parsed once at the edge (undefined when none or not JSON). */
-  readonly body: unknown;
+  body: unknown;
   /** The body as a PII policy redacted it (what the ACP bridge sends), when one did. */
   redactedBody: unknown = undefined;
   /** The query string with its `?`, when there is one. */
@@ -137,6 +141,31 @@ export class GatewayCall {
     } catch {
       // Unreachable (only a BigInt or a cycle fails, and a message is parsed JSON): an entry without the hash, never a call cut short after it was forwarded.
     }
+  }
+
+  /**
+   * Lets go of everything the call points to but what its record reads
+   * (`agent`, `audit`, `started`, `recorded`), once it is closed
+   * (`closeCall`): nothing reads the rest after that. A finished call can
+   * stay reachable for a scavenge or two after its close from an object
+   * promoted with it and already dead (V8's old-to-new remembered set is a
+   * scavenge's root, live or not): what it still points to would be copied
+   * and promoted with it (docs/benchmarks.md, "Garbage collection per
+   * gateway call"). A step that read a field after this would fail loudly
+   * (a TypeError), not read a stale answer.
+   */
+  letGo(): void {
+    this.request = GONE;
+    this.reply = GONE;
+    this.reading = GONE;
+    this.bytes = undefined;
+    this.body = undefined;
+    this.redactedBody = undefined;
+    this.route = undefined;
+    this.principal = undefined;
+    this.terms = undefined;
+    this.retryOnly = undefined;
+    this.unhashedInput = undefined;
   }
 
   /** The classified request; only called by steps that run after a refusal was answered. */

@@ -403,14 +403,21 @@ export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener)
       request.received = body === null ? 0 : body.length;
       request.body = body ?? Buffer.alloc(0);
       run(request, request.reply!);
-      // The request still ends (`end`, then `close`) as a stream read to its end does, after the handler's start.
-      req.resume();
+      // The request still ends (`end`, then `close`) as a stream read to its end does, after the handler's start:
+      // in an Immediate, queued after the one in which undici writes a call forwarded at once (its idle-socket
+      // check), so the stream's ticks run after the upstream request's write instead of before it.
+      setImmediate(endRequest, req);
       return;
     }
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onAborted);
   }
+}
+
+/** Lets a request whose body was taken whole end as a stream read to its end does. */
+function endRequest(req: IncomingMessage): void {
+  req.resume();
 }
 
 /** As Fastify: a request without a content type, a length or a chunked body has no body to read. */

@@ -40,7 +40,7 @@ export const cliErrors = {
   cliSecretFileUnreadable: declare(ErrorCodes.CLI_USAGE, '{secret} is unset and {file} cannot be read ({reason}): set {secret} to the new secret'),
   cliRpmWithoutBurst: declare(ErrorCodes.CLI_USAGE, 'give --rpm and --burst together'),
   cliExpiryTwice: declare(ErrorCodes.CLI_USAGE, 'give --expires-in or --expires-at, not both'),
-  cliClientIdMissing: declare(ErrorCodes.CLI_USAGE, 'give --client-id (or set AGENTMESH_CLIENT_ID)'),
+  cliClientIdMissing: declare(ErrorCodes.CLI_USAGE, 'give --client-id (or set AGENTMESH_CLIENT_ID); agentmesh up keeps its demo client in .agentmesh/demo-client.json'),
   cliClientSecretMissing: declare(ErrorCodes.CLI_USAGE, 'give --client-secret (or set AGENTMESH_CLIENT_SECRET)'),
   cliWorkflowIsFolder: declare(ErrorCodes.CLI_USAGE, '{path} is not a workflow file (it is a folder)'),
   cliWorkflowUnreadable: declare(ErrorCodes.CLI_USAGE, 'cannot read workflow file {path}: {reason}'),

@@ -51,6 +51,6 @@ export const requestErrors = {
   acpAgentNotHere: declare(ErrorCodes.HTTP_NOT_FOUND, 'This ACP endpoint serves one agent, {agent}'),
   integerOutOfRange: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: {field} must be an integer from {min} to {max}'),
   legacyRestNeedsVersion03: declare(ErrorCodes.PROTOCOL_VERSION_NOT_SUPPORTED, 'The /v1/… paths serve the A2A 0.3 HTTP+JSON binding; for 1.0 use /message:send, {taskPath}, …', { constants: { supportedVersions: '0.3' } }),
-  restTaskOperationUnknown: declare(ErrorCodes.HTTP_NOT_FOUND, 'No operation {quotedAction} on tasks; use {cancelPath} or {subscribePath}'),
+  restTaskOperationUnknown: declare(ErrorCodes.HTTP_NOT_FOUND, 'No operation{quotedAction} on tasks; use {cancelPath} or {subscribePath}'),
   acpBodyInvalid: declare(ErrorCodes.PROTOCOL_INVALID_PARAMS, 'Invalid parameters: {problems}'),
 } as const;

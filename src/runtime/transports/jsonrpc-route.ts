@@ -20,7 +20,7 @@ import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { V1_METHODS, requestedVersion, assertJsonDepth, assertJsonRequest, PLAIN_JSON, checkLegacyFileBytes, jsonRpcIdOf, methodNotFound, parseJsonRpcBody, readJsonRpcEnvelope, toJsonRpcErrorObject, validateParams, logAnsweredError, AgentmeshError, ErrorCodes, WIRE, type JsonRpcId, type ProtocolVersion } from '../../protocol/index.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
-import { taskIdOfPayload, type CommittedEvent } from '../task-events.js';
+import { streamTaskId, type CommittedEvent } from '../task-events.js';
 import { listTasksJson } from './list-tasks-json.js';
 import { anonymous, buildCallContext, callerOf, isPendingCaller, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
@@ -135,7 +135,7 @@ function resolveVersion(request: FastifyRequest, method: string): ProtocolVersio
 
 /** What a stream's error line says it was about: the task its first event named, else the one the call named. */
 function streamFields(firstPayload: string | undefined, taskId: string | undefined): Record<string, unknown> {
-  const id = (firstPayload === undefined ? undefined : taskIdOfPayload(firstPayload)) ?? taskId;
+  const id = streamTaskId(firstPayload, taskId);
   return id === undefined ? {} : { taskId: id };
 }
 

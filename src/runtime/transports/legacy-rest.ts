@@ -72,7 +72,7 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
   legacy.disable('x-powered-by');
   legacy.disable('etag');
   legacy.use(CARD_PATHS, legacyAgentCardRouter({ agentCardProvider: options.handler, cache: { maxAge: options.cardMaxAgeSeconds } }));
-  legacy.use(keepRetryStatus);
+  keepRetryStatus(legacy);
   legacy.use(router);
   // The router passes on paths it does not serve (and requests that are not v0.3, already refused below).
   legacy.use((req: express.Request, res: express.Response) => {
@@ -131,17 +131,18 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
  * An answer that says to retry (the role shutting down, a store unavailable, an agent at capacity) keeps
  * the status v1.0's HTTP+JSON answer has, 503: the SDK's router sets 500 from the -32603 v0.3 has for
  * it, and its body carries our code in `data` (agent-request-handler.ts, docs/errors.md "Over v0.3").
+ * Set once on the app's response prototype, not per request: a successful answer pays one status
+ * comparison, and only a 500 is read for its code.
  */
-function keepRetryStatus(_req: express.Request, res: express.Response, next: express.NextFunction): void {
-  const json = res.json.bind(res);
-  res.json = (body: unknown) => {
-    if (res.statusCode === 500 && !res.headersSent) {
+function keepRetryStatus(legacy: express.Express): void {
+  const json = express.response.json;
+  legacy.response.json = function (this: express.Response, body: unknown) {
+    if (this.statusCode === 500 && !this.headersSent) {
       const code = answeredErrorCode(body);
-      if (code !== undefined && WIRE[code].http === 503) res.status(503);
+      if (code !== undefined && WIRE[code].http === 503) this.status(503);
     }
-    return json(body);
+    return json.call(this, body);
   };
-  next();
 }
 
 /** A v0.3 REST error: the bare `{ code, message, data? }` object, with the status of its code. */

@@ -16,11 +16,11 @@ import {
 } from '@a2a-js/sdk';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { A2A_JSON, assertJsonRequest, protoJsonName, restMediaType, toRestError, validateParams, logAnsweredError, Errors, isRecord } from '../../protocol/index.js';
+import { A2A_JSON, assertJsonRequest, protoJsonName, restMediaType, toRestError, validateParams, logAnsweredError, Errors, isRecord, taskOperationUnknown } from '../../protocol/index.js';
 import { parseRestBody } from './rest-body.js';
 import { listTasksJson } from './list-tasks-json.js';
 import type { AgentRequestHandler } from '../agent-request-handler.js';
-import { taskIdOfPayload, type CommittedEvent } from '../task-events.js';
+import { streamTaskId, type CommittedEvent } from '../task-events.js';
 import { anonymous, buildCallContext, callerOf, isPendingCaller, requestVersion, type Authenticate } from './call-context.js';
 import { abortOnClientGone, openSseWithFirst, type SseOptions } from '../../http/index.js';
 
@@ -106,7 +106,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
     if (action === undefined) {
       // `{id}%3Acancel` names the task `x:cancel` and no action: no task of agentmesh's has a ':' in its id (UUIDs).
       if (id.includes(':')) throw Errors.taskNotFound({ taskId: id });
-      throw Errors.restTaskOperationUnknown({ quotedAction: '', cancelPath: '/tasks/{id}:cancel', subscribePath: '/tasks/{id}:subscribe' });
+      throw taskOperationUnknown(undefined);
     }
     if (action === 'cancel') {
       validateParams('CancelTask', { id });
@@ -118,7 +118,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestRouteOptio
       await stream(request, reply, options.sse, handler.subscribe(SubscribeToTaskRequest.fromJSON({ id }), context), id);
       return;
     }
-    throw Errors.restTaskOperationUnknown({ quotedAction: action ? `'${action.slice(0, 32)}'` : '', cancelPath: '/tasks/{id}:cancel', subscribePath: '/tasks/{id}:subscribe' });
+    throw taskOperationUnknown(action);
   }));
 
   app.post('/tasks/:taskId/pushNotificationConfigs', route(async (request, reply, context) => {
@@ -241,7 +241,7 @@ async function stream(request: FastifyRequest, reply: FastifyReply, sse: SseOpti
     }
   } catch (err) {
     // The headers are sent: the route's handler never sees this error, so it is logged here.
-    const id = (firstPayload === undefined ? undefined : taskIdOfPayload(firstPayload)) ?? taskId;
+    const id = streamTaskId(firstPayload, taskId);
     logAnsweredError(request.log, err, 'REST stream failed', id === undefined ? {} : { taskId: id });
     // Typed `error`, as the SDK's HTTP+JSON server sends it: its client throws only for an event of that type.
     s.send(JSON.stringify(toRestError(err, String(request.id)).body), undefined, 'error');

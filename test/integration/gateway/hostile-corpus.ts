@@ -76,6 +76,19 @@ export const HOSTILE_CORPUS: readonly HostileRequest[] = [
     { name: `REST POST /tasks/%3A${verb} (the colon first)`, method: 'POST', path: `/tasks/%3A${verb}`, headers: { 'a2a-version': '1.0' } },
   ]),
   { name: 'REST list with a bad page size', method: 'GET', path: '/tasks?pageSize=abc', headers: v1 },
+  // A POST on a task that names no operation: the agent's task route refuses it, in its A2A shape.
+  { name: 'REST POST /tasks/abc (no operation)', method: 'POST', path: '/tasks/abc', headers: { 'a2a-version': '1.0' } },
+  { name: 'REST POST /tasks/abc:explode', method: 'POST', path: '/tasks/abc:explode', headers: { 'a2a-version': '1.0' } },
+  { name: 'REST POST /tasks/:cancel (no task)', method: 'POST', path: '/tasks/:cancel', headers: { 'a2a-version': '1.0' } },
+  // v0.3 paths no operation of that binding has: answered in v0.3's bare shape, or v1.0's to a 1.0 client.
+  { name: 'REST v0.3 unknown path', method: 'GET', path: '/v1/admin', headers: { 'a2a-version': '0.3' } },
+  { name: 'REST v0.3 unknown path, no version', method: 'GET', path: '/v1/admin' },
+  { name: 'REST v0.3 unknown path asked as 1.0', method: 'GET', path: '/v1/admin', headers: { 'a2a-version': '1.0' } },
+  { name: 'REST v0.3 unknown operation', method: 'POST', path: '/v1/message:explode', headers: { 'a2a-version': '0.3', 'content-type': 'application/json' }, body: '{}' },
+  { name: 'REST v0.3 POST on a task', method: 'POST', path: '/v1/tasks/abc', headers: { 'a2a-version': '0.3' } },
+  { name: 'REST v0.3 unknown task action', method: 'POST', path: '/v1/tasks/abc:explode', headers: { 'a2a-version': '0.3' } },
+  { name: 'REST v0.3 under a task', method: 'GET', path: '/v1/tasks/abc/foo', headers: { 'a2a-version': '0.3' } },
+  { name: 'REST v0.3 path that does not decode', method: 'POST', path: '/v1/tasks/%ZZ', headers: { 'a2a-version': '0.3' } },
 ];
 
 /** The deep-nesting entries are heavy; kept apart so a property test can reuse the rest cheaply. */
@@ -96,6 +109,13 @@ export function outcomeOf(status: number, body: string, binding: 'JSONRPC' | 'HT
     const code = parsed?.error?.code;
     return code === undefined ? `${status} result` : `${status} ${code}`;
   }
-  const reason = parsed?.error?.details?.find?.((d: any) => typeof d?.reason === 'string')?.reason;
+  // v0.3 HTTP+JSON answers the bare JSON-RPC error object: its code and its ErrorInfo's, as v1's google.rpc.Status is read.
+  if (typeof parsed?.code === 'number' && parsed?.error === undefined) {
+    const info = Array.isArray(parsed.data) ? parsed.data.find((d: any) => typeof d?.reason === 'string') : undefined;
+    return `${status} v0.3 ${parsed.code}${info ? ` ${info.reason} ${info.metadata?.code ?? ''}` : ''}`;
+  }
+  // Both ErrorInfo reasons (A2A's and agentmesh's), and the agentmesh code an A2A one carries: the shape the client reads.
+  const infos = Array.isArray(parsed?.error?.details) ? parsed.error.details.filter((d: any) => typeof d?.reason === 'string') : [];
+  const reason = infos.map((d: any) => (d.metadata?.code ? `${d.reason}/${d.metadata.code}` : d.reason)).join(' ');
   return `${status}${reason ? ` ${reason}` : ''}`;
 }

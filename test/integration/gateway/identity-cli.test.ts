@@ -148,7 +148,7 @@ describe('agentmesh clients, keys and token against a real gateway', () => {
     assert.match(bad.stderr, /^error: tenant must be 1-128 characters/);
     const noId = await agentmesh(['token'], env);
     assert.equal(noId.code, 2);
-    assert.equal(noId.stderr, 'error: give --client-id (or set AGENTMESH_CLIENT_ID)\n');
+    assert.equal(noId.stderr, 'error: give --client-id (or set AGENTMESH_CLIENT_ID); agentmesh up keeps its demo client in .agentmesh/demo-client.json\n');
     const badDuration = await agentmesh(['keys', 'create', '--name', 'x', '--tenant', 'acme', '--expires-in', 'soon'], env);
     assert.equal(badDuration.code, 2);
     const down = await agentmesh(['clients', 'list', '--gateway', 'http://127.0.0.1:1'], env);

@@ -13,6 +13,11 @@
  * any two events), the gateway's own `ServerResponse#end` (a body
  * held whole is written within it), and the gateway's hash and charged
  * memory as they run (each wrapped, then called as is).
+ *
+ * A closed call lets go of its request, reply and parsed body
+ * (`GatewayCall.letGo`): what runs after its close (the deferred input
+ * hash, the record after an asynchronous release, a refusal's answer) is
+ * pinned here to read nothing of them.
  */
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,7 +60,11 @@ describe("a lone call's bookkeeping, off its path", () => {
   /** For each answer the gateway wrote: whether the journal held its task's settlement and audit row at that moment. */
   let journaledBeforeAnswer: Array<{ taskId: string; settlement: boolean; auditRow: boolean }> = [];
 
-  const original = { hashInput: GatewayCall.prototype.hashInput, charged: ChargedMessages.prototype.charged, end: ServerResponse.prototype.end };
+  /** The calls that closed in the current test, as each was once it let go of its fields. */
+  let closed: Array<{ call: GatewayCall; kept: string[] }> = [];
+  /** What the last charged messageId was remembered as: agent, tenant, messageId. */
+  let lastCharged: unknown[] = [];
+  const original = { letGo: GatewayCall.prototype.letGo, hashInput: GatewayCall.prototype.hashInput, charged: ChargedMessages.prototype.charged, end: ServerResponse.prototype.end };
   const onUpstreamWritten = (message: unknown) => {
     const request = (message as { request: { origin?: string; method?: string } }).request;
     // Only the gateway POSTs to the runtime: a call written twice shows here twice, a probe of the card not at all.
@@ -89,8 +98,15 @@ describe("a lone call's bookkeeping, off its path", () => {
       if (this.unhashedInput !== undefined) events.push('input hashed');
       original.hashInput.call(this);
     };
+    GatewayCall.prototype.letGo = function (this: GatewayCall) {
+      events.push('call let go');
+      original.letGo.call(this);
+      const kept = (['request', 'reply', 'reading', 'bytes', 'body', 'redactedBody', 'route', 'principal', 'terms', 'unhashedInput'] as const).filter((field) => this[field] !== undefined);
+      closed.push({ call: this, kept });
+    };
     ChargedMessages.prototype.charged = function (this: ChargedMessages, ...args: Parameters<ChargedMessages['charged']>) {
       events.push('charged messageId remembered');
+      lastCharged = args;
       original.charged.apply(this, args);
     };
     ServerResponse.prototype.end = function (this: ServerResponse, ...args: unknown[]) {
@@ -115,6 +131,7 @@ describe("a lone call's bookkeeping, off its path", () => {
   after(async () => {
     unsubscribe('undici:request:bodySent', onUpstreamWritten);
     GatewayCall.prototype.hashInput = original.hashInput;
+    GatewayCall.prototype.letGo = original.letGo;
     ChargedMessages.prototype.charged = original.charged;
     ServerResponse.prototype.end = original.end;
     for (const release of held) release();
@@ -129,6 +146,7 @@ describe("a lone call's bookkeeping, off its path", () => {
     await warm.arrayBuffer();
     events = [];
     journaledBeforeAnswer = [];
+    closed = [];
   });
 
   /** The audit row of the call whose message is `message`, once the audit log has committed it. */
@@ -149,7 +167,7 @@ describe("a lone call's bookkeeping, off its path", () => {
     assert.equal(answer.status, 200);
     const taskId = ((await answer.json()) as { result: { task: { id: string } } }).result.task.id;
 
-    assert.deepEqual(events, ['upstream request written', 'input hashed', 'answer end called', 'answer written', 'charged messageId remembered']);
+    assert.deepEqual(events, ['upstream request written', 'input hashed', 'answer end called', 'answer written', 'call let go', 'charged messageId remembered']);
     assert.deepEqual(journaledBeforeAnswer, [{ taskId, settlement: true, auditRow: true }]);
     const row = await auditRowOf(message);
     assert.equal(row.taskId, taskId);
@@ -162,9 +180,73 @@ describe("a lone call's bookkeeping, off its path", () => {
     const answer = await callAgent(mesh.gw.url, 'path-scorer', token, 'SendMessage', { message });
     assert.equal(answer.status, 200);
     assert.equal(((await answer.json()) as { error?: { code: number } }).error?.code, -32602);
-    assert.deepEqual(events, ['answer end called', 'answer written', 'input hashed']);
+    assert.deepEqual(events, ['answer end called', 'answer written', 'input hashed', 'call let go']);
     const row = await auditRowOf(message);
     assert.equal(row.outcome, 'error');
+  });
+
+  test('a closed call keeps nothing of its request, reply or body; its audit row has the hash of the message it forwarded', async () => {
+    const message = leads();
+    const answer = await callAgent(mesh.gw.url, 'path-scorer', token, 'SendMessage', { message }, { id: 'closed-1' });
+    assert.equal(answer.status, 200);
+    const taskId = ((await answer.json()) as { result: { task: { id: string } } }).result.task.id;
+    await until('the call to close', () => closed.length === 1);
+    assert.deepEqual(closed[0]!.kept, []);
+    // The Immediate that hashes the input while the agent works ran before the close: once, and into the row.
+    assert.equal(events.filter((e) => e === 'input hashed').length, 1);
+    const row = await auditRowOf(message);
+    assert.equal(row.taskId, taskId);
+    assert.equal(row.outcome, 'ok');
+  });
+
+  test("a call's asynchronous release still records it, after the release, from what was taken before its close", async () => {
+    const message = leads();
+    let releaseDone!: () => void;
+    const releasing = new Promise<void>((resolve) => (releaseDone = resolve));
+    // A release of the call's own disposer that answers later than the close (a slot given back asynchronously).
+    const hashInput = GatewayCall.prototype.hashInput;
+    GatewayCall.prototype.hashInput = function (this: GatewayCall) {
+      if (this.unhashedInput !== undefined)
+        this.disposer.defer(async () => {
+          await releasing;
+          events.push('asynchronous release done');
+        });
+      hashInput.call(this);
+    };
+    try {
+      const answer = await callAgent(mesh.gw.url, 'path-scorer', token, 'SendMessage', { message });
+      assert.equal(answer.status, 200);
+      const taskId = ((await answer.json()) as { result: { task: { id: string } } }).result.task.id;
+      await until('the call to close', () => closed.length === 1);
+      // Closed and let go, the release still pending: the record waits for it.
+      assert.deepEqual(closed[0]!.kept, []);
+      assert.ok(!events.includes('charged messageId remembered'), events.join(', '));
+      releaseDone();
+      await until('the call to be recorded', () => events.includes('charged messageId remembered'));
+      assert.deepEqual(events.slice(events.indexOf('call let go')), ['call let go', 'asynchronous release done', 'charged messageId remembered']);
+      const row = await auditRowOf(message);
+      assert.equal(row.taskId, taskId);
+      // What the record remembered was taken from the call before it let go: its agent, tenant and messageId.
+      assert.deepEqual(lastCharged, ['path-scorer', 'acme', message['messageId']]);
+    } finally {
+      GatewayCall.prototype.hashInput = hashInput;
+      releaseDone();
+    }
+  });
+
+  test("a call refused after it was read is answered in its binding with its own id, then let go; its row has its input's hash", async () => {
+    const message = userMessage('', { parts: [{ data: { leadIds: 42 } }], metadata: { skillId: 'score' } });
+    const answer = await callAgent(mesh.gw.url, 'path-scorer', token, 'SendMessage', { message }, { id: 'refused-7', headers: { 'x-request-id': 'closed-call-refused' } });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers.get('x-request-id'), 'closed-call-refused');
+    const body = (await answer.json()) as { jsonrpc: string; id: unknown; error?: { code: number } };
+    assert.equal(body.id, 'refused-7');
+    assert.equal(body.error?.code, -32602);
+    await until('the call to close', () => closed.length === 1);
+    assert.deepEqual(closed[0]!.kept, []);
+    const row = await auditRowOf(message);
+    assert.equal(row.outcome, 'error');
+    assert.equal(row.errorCode, 'AM_ERR_PROTOCOL_INVALID_PARAMS');
   });
 
   test('a call whose client left before the answer still has its input hashed and audited', async () => {

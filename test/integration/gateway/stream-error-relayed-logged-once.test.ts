@@ -1,7 +1,8 @@
 /**
  * An agent's stream that ends with an error after its headers (its task log unreadable mid-stream) is
  * relayed to the caller as the stream's last event, and the gateway logs it once, at error level, with
- * the call's task and no credential: on JSON-RPC and on HTTP+JSON. Real registry, gateway and runtime.
+ * the call's task, its code and status, and neither a credential nor the agent's own words (they may
+ * carry what the agent was given): on JSON-RPC and on HTTP+JSON. Real registry, gateway and runtime.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,6 +63,9 @@ describe("an agent's stream that fails midway, through the gateway", () => {
       assert.equal(ofTask.length, 1, `one line for ${taskId}: ${JSON.stringify(lines)}`);
       assert.equal(ofTask[0]!['level'], 50);
       assert.equal(ofTask[0]!['code'], 'AM_ERR_INTERNAL');
+      assert.equal(ofTask[0]!['status'], 500);
+      assert.equal(ofTask[0]!['error'], undefined, 'the agent\'s message is not logged');
+      assert.doesNotMatch(JSON.stringify(ofTask[0]), /Internal error/);
       assert.doesNotMatch(JSON.stringify(ofTask[0]), new RegExp(token.slice(0, 16)));
     }
     assert.equal(lines.length, 2, JSON.stringify(lines));

@@ -55,6 +55,17 @@ describe('cliCommand', () => {
     assert.equal(cliCommand(join(other, 'dist/src/cli/bin.js'), tmpdir(), binDir), `node ${join(other, 'dist/src/cli/bin.js')}`);
   });
 
+  test("is npx agentmesh under a project's npm script: its node_modules/.bin is on the script's PATH only, not the user's", (t) => {
+    const installed = pkg(t, 'agentmesh', 'node_modules/agentmesh');
+    const project = join(installed, '../..');
+    const bin = join(installed, 'dist/src/cli/bin.js');
+    writeFileSync(bin, '');
+    const binDir = join(project, 'node_modules/.bin');
+    mkdirSync(binDir);
+    symlinkSync(bin, join(binDir, 'agentmesh'));
+    assert.equal(cliCommand(bin, project, binDir), 'npx agentmesh');
+  });
+
   test('runs the TypeScript source through tsx, relative to the package', (t) => {
     const root = pkg(t, 'agentmesh');
     assert.equal(cliCommand(join(root, 'src/cli/bin.ts'), root), 'node --import tsx src/cli/bin.ts');

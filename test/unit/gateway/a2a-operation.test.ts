@@ -68,7 +68,13 @@ test('REST paths of both versions', () => {
   }
   assert.deepEqual(pick(ok(classifyA2aRequest('GET', '/tasks/abc%3Asubscribe', undefined, '1.0'))), ['GetTask', 'abc:subscribe', '/tasks/abc%3Asubscribe']);
   assert.deepEqual(pick(ok(classifyA2aRequest('POST', '/tasks/abc%3Ax:cancel', undefined, '1.0'))), ['CancelTask', 'abc:x', '/tasks/abc%3Ax:cancel']);
-  for (const path of ['/message%3Asend', '/message%3Astream', '/v1/message%3Asend']) assert.equal(refusalOf(classifyA2aRequest('POST', path, {}, '1.0')), 'AM_ERR_HTTP_NOT_FOUND');
+  for (const path of ['/message%3Asend', '/message%3Astream']) assert.equal(refusalOf(classifyA2aRequest('POST', path, {}, '1.0')), 'AM_ERR_HTTP_NOT_FOUND');
+  // A /v1/… path no v0.3 operation has is refused as the runtime's v0.3 binding refuses it: in v0.3, or, asked as 1.0, for the version.
+  assert.deepEqual([refusalOf(classifyA2aRequest('POST', '/v1/message%3Asend', {}, '0.3')), classifyA2aRequest('POST', '/v1/message%3Asend', {}, '0.3').version], ['AM_ERR_HTTP_NOT_FOUND', '0.3']);
+  assert.equal(refusalOf(classifyA2aRequest('POST', '/v1/message%3Asend', {}, '1.0')), 'AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED');
+  // A POST on a task naming no operation is the task route's refusal, whose message names the action.
+  assert.match(classifyA2aRequest('POST', '/tasks/abc', undefined, '1.0').refusal?.message ?? '', /^No operation on tasks/);
+  assert.match(classifyA2aRequest('POST', '/tasks/abc:archive', undefined, '1.0').refusal?.message ?? '', /^No operation 'archive' on tasks/);
   assert.equal(ok(classifyA2aRequest('DELETE', '/tasks/abc/pushNotificationConfigs/p1', undefined, '1.0')).scope, 'a2a:push:write');
   assert.equal(ok(classifyA2aRequest('GET', '/tasks', undefined, '1.0')).operation, 'ListTasks');
   const card = ok(classifyA2aRequest('GET', '/.well-known/agent-card.json', undefined, undefined));

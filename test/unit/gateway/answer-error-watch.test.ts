@@ -75,3 +75,19 @@ test('a stream whose last event is typed `error` is an error on every binding, i
   // Another type is no error, whatever its name begins with.
   assert.equal(watched(`event: errors\ndata: ${JSON.stringify(bare)}\n\n` + frame(update), 200, false, 7), undefined);
 });
+
+test('an event typed `error` after its `data:` line is read with its data, its code kept, however the socket cuts it', () => {
+  const update = { statusUpdate: { taskId: 't', contextId: 'c', status: { state: 'TASK_STATE_WORKING' } } };
+  const bare = { code: -32603, message: 'Internal error (request id r)', data: [{ reason: 'HTTP_UNAVAILABLE' }] };
+  const status = { error: { code: 503, status: 'UNAVAILABLE', message: 'Shutting down', details: [] } };
+  const after = (data: unknown, eol = '\n'): string => `data: ${JSON.stringify(data)}${eol}event: error${eol}${eol}`;
+  const cases: Array<[string, boolean, unknown]> = [
+    [frame(update) + after(bare), false, bare],
+    [`id: 3\ndata: ${JSON.stringify(update)}\n\nid: 4\n` + after(status), false, status.error],
+    [frame(working) + after({ jsonrpc: '2.0', id: 1, error: NOT_FOUND }), true, NOT_FOUND],
+    [frame(update).replaceAll('\n', '\r\n') + after(bare, '\r\n'), false, bare],
+  ];
+  for (const [text, jsonRpc, expected] of cases) {
+    for (let size = 1; size <= text.length; size += size < 40 ? 1 : 37) assert.deepEqual(watched(text, 200, jsonRpc, size), expected, `${JSON.stringify(text)} in pieces of ${size}`);
+  }
+});

@@ -6,7 +6,7 @@
  * can read a command line, not another user's environment).
  */
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { delimiter, dirname, extname, join, relative } from 'node:path';
+import { basename, delimiter, dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** A message the router hands to the legal agent: the sent command shows the whole mesh at work. */
@@ -60,11 +60,15 @@ export function cliCommand(binFile: string, cwd: string, pathEnv: string | undef
   return `node ${shellQuote(binFile)}`;
 }
 
-/** True when the first `agentmesh` on `pathEnv` resolves to `binFile`. */
+/**
+ * True when the first `agentmesh` on `pathEnv` resolves to `binFile`. A project's `node_modules/.bin` is
+ * on the PATH of its npm scripts only (`npm start` serving an agent), never of the shell the line is
+ * pasted into: an `agentmesh` found there is not one the user can run as printed.
+ */
 function isAgentmeshOnPath(binFile: string, pathEnv: string | undefined): boolean {
   for (const dir of (pathEnv ?? '').split(delimiter)) {
     const candidate = join(dir, 'agentmesh');
-    if (dir === '' || !existsSync(candidate)) continue;
+    if (dir === '' || isNpmScriptBin(dir) || !existsSync(candidate)) continue;
     try {
       return realpathSync(candidate) === realpathSync(binFile);
     } catch {
@@ -72,6 +76,11 @@ function isAgentmeshOnPath(binFile: string, pathEnv: string | undefined): boolea
     }
   }
   return false;
+}
+
+/** A `node_modules/.bin` folder, which npm puts on the PATH of a package's scripts. */
+function isNpmScriptBin(dir: string): boolean {
+  return basename(dir) === '.bin' && basename(dirname(dir)) === 'node_modules';
 }
 
 /** The running CLI's `bin` file: `bin.ts` beside the source, `bin.js` in dist. */

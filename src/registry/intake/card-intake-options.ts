@@ -1,6 +1,6 @@
 import type { SsrfGuard } from '../../http/index.js';
 import { Errors } from '../../protocol/index.js';
-import type { TrustedKey } from './signature-keys.js';
+import type { KeySetCacheBounds, TrustedKey } from './signature-keys.js';
 
 /** Options of `createCardIntake`. */
 export interface CardIntakeOptions {
@@ -14,6 +14,8 @@ export interface CardIntakeOptions {
   trustedKeys?: readonly TrustedKey[];
   /** Refuse cards without signatures. Default false: unsigned cards are admitted with `signed: false`. */
   requireSignature?: boolean;
+  /** How long key sets fetched from a signature's jku are reused across cards. Defaults: `KEY_SET_CACHE_DEFAULTS` (5 s to 10 min by the response's max-age, 1 min without one; an unknown kid refetches at most every 5 s). */
+  keySetCache?: Partial<KeySetCacheBounds>;
 }
 
 /** {@link CardIntakeOptions} checked, with defaults applied. */

@@ -8,7 +8,7 @@ import { detectCardShape } from './card-shape.js';
 import { unsignedCardError, verifyCardSignatures } from './card-signatures.js';
 import { translateLegacyCard } from './card-translation.js';
 import { agentCardViolations, legacyAgentCardViolations } from './card-validation.js';
-import { createKeyResolver } from './signature-keys.js';
+import { createKeyResolver, createKeySetCache, type KeySetCache } from './signature-keys.js';
 
 /** Admits agent cards into the registry: fetch, validate, translate, verify. */
 export interface CardIntake {
@@ -34,7 +34,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * signatures verified over the card as submitted, or refused when absent and
  * required.
  */
-async function admit(raw: unknown, cardUrl: string | undefined, options: ResolvedCardIntakeOptions): Promise<AdmittedCard> {
+async function admit(raw: unknown, cardUrl: string | undefined, options: ResolvedCardIntakeOptions, keySets: KeySetCache): Promise<AdmittedCard> {
   if (!isObject(raw)) throw violationError(ErrorCodes.REGISTRY_CARD_INVALID, 'The agent card', [{ field: '(root)', description: 'must be a JSON object' }]);
   const shape = detectCardShape(raw);
   const violations = shape.legacy ? legacyAgentCardViolations(raw) : agentCardViolations(raw);
@@ -42,7 +42,7 @@ async function admit(raw: unknown, cardUrl: string | undefined, options: Resolve
   const card = shape.legacy ? translateLegacyCard(raw) : AgentCard.fromJSON(raw);
   const hasSignatures = Array.isArray(raw['signatures']) && raw['signatures'].length > 0;
   if (hasSignatures) {
-    const resolveKey = createKeyResolver({ trustedKeys: options.trustedKeys, guard: options.guard, timeoutMs: options.fetchTimeoutMs });
+    const resolveKey = createKeyResolver({ trustedKeys: options.trustedKeys, keySets });
     await verifyCardSignatures(raw, { legacy: shape.legacy, resolveKey });
   } else if (options.requireSignature) {
     throw unsignedCardError();
@@ -68,14 +68,16 @@ async function admit(raw: unknown, cardUrl: string | undefined, options: Resolve
  */
 export function createCardIntake(options: CardIntakeOptions): CardIntake {
   const resolved = resolveCardIntakeOptions(options);
+  // One per intake: the cards of one host, signed with one key set, share its fetch.
+  const keySets = createKeySetCache({ guard: resolved.guard, timeoutMs: resolved.fetchTimeoutMs, ...(options.keySetCache !== undefined && { bounds: options.keySetCache }) });
   return Object.freeze({
     async fromUrl(url: string): Promise<AdmittedCard> {
       const fetched = await fetchAgentCard(url, { guard: resolved.guard, timeoutMs: resolved.fetchTimeoutMs, maxBytes: resolved.maxCardBytes });
-      return admit(fetched.raw, fetched.url, resolved);
+      return admit(fetched.raw, fetched.url, resolved, keySets);
     },
     async fromJson(raw: unknown, cardUrl?: string): Promise<AdmittedCard> {
       if (cardUrl !== undefined) parseCardUrl(cardUrl);
-      return admit(raw, cardUrl, resolved);
+      return admit(raw, cardUrl, resolved, keySets);
     },
     async fromAcp(url: string, only?: string): Promise<AdmittedAcpAgent[]> {
       return admitAcpAgents(url, { guard: resolved.guard, timeoutMs: resolved.fetchTimeoutMs, maxBytes: resolved.maxCardBytes, only });

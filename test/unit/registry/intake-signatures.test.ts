@@ -173,3 +173,102 @@ describe('card signatures (A2A §8.4)', () => {
     assert.equal((await trusting().fromJson(validCard())).signed, false);
   });
 });
+
+describe('key sets reused across cards', () => {
+  /** A JWKS server whose keys, status and Cache-Control the test sets, counting its fetches. */
+  let server: Server;
+  let jku: string;
+  let hits = 0;
+  let answer: { status: number; keys: JWK[]; cacheControl?: string; delayMs?: number };
+  let first: { privateKey: CryptoKey; jwk: JWK & { kid: string } };
+  let second: { privateKey: CryptoKey; jwk: JWK & { kid: string } };
+  const guard = () => createSsrfGuard({ allowHosts: ['127.0.0.1'] });
+  const signWith = (key: { privateKey: CryptoKey; jwk: { kid: string } }, name = 'Contract Reviewer') =>
+    sign({ ...validCard(), name }, key.privateKey, { alg: 'ES256', kid: key.jwk.kid, jku });
+
+  before(async () => {
+    const make = async (kid: string) => {
+      const pair = await generateKeyPair('ES256');
+      return { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid, alg: 'ES256', use: 'sig' } };
+    };
+    first = await make('host-key-1');
+    second = await make('host-key-2');
+    server = createServer((_req, res) => {
+      hits++;
+      const { status, keys, cacheControl, delayMs } = answer;
+      setTimeout(() => res.writeHead(status, { 'content-type': 'application/json', ...(cacheControl !== undefined && { 'cache-control': cacheControl }) }).end(JSON.stringify({ keys })), delayMs ?? 0);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    jku = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+  });
+  after(() => server.close());
+
+  test('the cards of one host, admitted together and one after another, fetch its key set once', async () => {
+    answer = { status: 200, keys: [first.jwk], cacheControl: 'public, max-age=300', delayMs: 50 };
+    hits = 0;
+    const intake = createCardIntake({ ssrfGuard: guard() });
+    const cards = await Promise.all(Array.from({ length: 13 }, (_, i) => signWith(first, `Agent ${i}`)));
+    const together = await Promise.all(cards.slice(0, 8).map((card) => intake.fromJson(card)));
+    for (const card of cards.slice(8)) assert.equal((await intake.fromJson(card)).signed, true);
+    assert.ok(together.every((admitted) => admitted.signed));
+    assert.equal(hits, 1);
+  });
+
+  test('a key rotated in after the set was fetched is found by one refetch', async () => {
+    answer = { status: 200, keys: [first.jwk], cacheControl: 'max-age=300' };
+    hits = 0;
+    const intake = createCardIntake({ ssrfGuard: guard(), keySetCache: { refetchCooldownMs: 100 } });
+    assert.equal((await intake.fromJson(await signWith(first))).signed, true);
+    answer = { status: 200, keys: [second.jwk], cacheControl: 'max-age=300' };
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal((await intake.fromJson(await signWith(second))).signed, true);
+    assert.equal(hits, 2);
+  });
+
+  test('unknown kids refetch at most once per cooldown', async () => {
+    answer = { status: 200, keys: [first.jwk], cacheControl: 'max-age=300' };
+    hits = 0;
+    const intake = createCardIntake({ ssrfGuard: guard() });
+    assert.equal((await intake.fromJson(await signWith(first))).signed, true);
+    for (let i = 0; i < 5; i++) {
+      const { violations } = await refusal(intake.fromJson(await signWith(second)));
+      assert.equal(violations[0]?.description, `unknown kid "host-key-2": not in the key set at ${jku}`);
+    }
+    assert.equal(hits, 1, 'the set fetched under the cooldown is the one asked about');
+  });
+
+  test('a key set that failed is fetched again by the next card, not remembered', async () => {
+    answer = { status: 503, keys: [] };
+    hits = 0;
+    const intake = createCardIntake({ ssrfGuard: guard() });
+    const { violations } = await refusal(intake.fromJson(await signWith(first)));
+    assert.equal(violations[0]?.description, `the key set at ${jku} answered HTTP 503`);
+    answer = { status: 200, keys: [first.jwk] };
+    assert.equal((await intake.fromJson(await signWith(first))).signed, true);
+    assert.equal(hits, 2);
+  });
+
+  test('a set past its max-age is fetched again; max-age is bounded below', async () => {
+    answer = { status: 200, keys: [first.jwk], cacheControl: 'max-age=0' };
+    hits = 0;
+    const intake = createCardIntake({ ssrfGuard: guard(), keySetCache: { minTtlMs: 200 } });
+    await intake.fromJson(await signWith(first));
+    await intake.fromJson(await signWith(first));
+    assert.equal(hits, 1, 'reused for the floor although max-age=0');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await intake.fromJson(await signWith(first));
+    assert.equal(hits, 2);
+  });
+
+  test('a cached set never lets a jku past the SSRF guard', async () => {
+    answer = { status: 200, keys: [first.jwk], cacheControl: 'max-age=300' };
+    hits = 0;
+    const intake = createCardIntake({ ssrfGuard: createSsrfGuard() });
+    for (let i = 0; i < 2; i++) {
+      const { violations } = await refusal(intake.fromJson(await signWith(first)));
+      assert.match(violations[0]?.description ?? '', /could not be fetched: Outbound request to .* refused/);
+    }
+    assert.equal(hits, 0);
+  });
+});

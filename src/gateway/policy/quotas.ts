@@ -54,7 +54,8 @@ interface QuotaCommand {
  */
 export class Quotas {
   readonly #redis: (Redis & QuotaCommand) | undefined;
-  readonly #memory = new Map<string, MemoryQuotaWindows>();
+  /** By requests per minute, then burst: looked up by the numbers, with no key string built per check of every call. */
+  readonly #memory = new Map<number, Map<number, MemoryQuotaWindows>>();
   /** The end (epoch ms) of each shared counter's current window, as this replica last learned it. */
   readonly #windowEnds = new LRUCache<string, number>({ max: WINDOW_END_CACHE_SIZE });
   /** Requests claimed from each shared counter and not spent yet (by counter key). */
@@ -236,11 +237,15 @@ export class Quotas {
   }
 
   #memoryWindows(rpm: number, burst: number): MemoryQuotaWindows {
-    const id = `${rpm}/${burst}`;
-    let windows = this.#memory.get(id);
+    let byBurst = this.#memory.get(rpm);
+    if (byBurst === undefined) {
+      byBurst = new Map();
+      this.#memory.set(rpm, byBurst);
+    }
+    let windows = byBurst.get(burst);
     if (windows === undefined) {
       windows = new MemoryQuotaWindows(rpm, burst, QUOTA_WINDOW_MS);
-      this.#memory.set(id, windows);
+      byBurst.set(burst, windows);
     }
     return windows;
   }

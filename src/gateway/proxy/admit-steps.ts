@@ -16,10 +16,10 @@ function chargeQuotas(c: GatewayCall, d: ProxyDeps, principal: Principal, client
   const rate = client?.rateLimit ?? c.route!.record.metadata.rateLimit;
   let quota: QuotaState | undefined;
   try {
+    const keys = quotaKeys(principal, c.agent, c.delegated);
     const checks = [
-      // A delegating client's budget is per tenant it acts for: one busy tenant does not throttle the others.
-      { key: c.delegated ? `client:${principal.clientId}:tenant:${principal.tenant}:agent:${c.agent}` : `client:${principal.clientId}:agent:${c.agent}`, rpm: rate?.requestsPerMinute ?? d.defaultRequestsPerMinute, burst: rate?.burst ?? d.defaultBurst },
-      { key: `tenant:${principal.tenant}`, rpm: d.tenantRequestsPerMinute, burst: 0 },
+      { key: keys.client, rpm: rate?.requestsPerMinute ?? d.defaultRequestsPerMinute, burst: rate?.burst ?? d.defaultBurst },
+      { key: keys.tenant, rpm: d.tenantRequestsPerMinute, burst: 0 },
     ];
     // Counters in this process are charged without a promise (memory-quota-windows.ts); shared ones through Redis.
     if (!d.quotas.inProcess) return d.quotas.admit(checks).then((state) => quotaAdmitted(c, state), (err: unknown) => quotaRefused(c, d, principal, err));
@@ -29,6 +29,34 @@ function chargeQuotas(c: GatewayCall, d: ProxyDeps, principal: Principal, client
   }
   quotaAdmitted(c, quota);
   return undefined;
+}
+
+interface QuotaKeys {
+  readonly client: string;
+  readonly tenant: string;
+}
+
+/**
+ * The counters' keys of a verified token's principal (one frozen object shared by its calls), per agent: built
+ * once, so a call neither joins them anew nor has a new string hashed by the counters' maps.
+ */
+const keysByPrincipal = new WeakMap<Principal, Map<string, QuotaKeys>>();
+
+function quotaKeys(principal: Principal, agent: string, delegated: boolean): QuotaKeys {
+  const shared = Object.isFrozen(principal);
+  let byAgent = shared ? keysByPrincipal.get(principal) : undefined;
+  let keys = byAgent?.get(agent);
+  if (keys !== undefined && !delegated) return keys;
+  keys = {
+    // A delegating client's budget is per tenant it acts for: one busy tenant does not throttle the others.
+    client: delegated ? `client:${principal.clientId}:tenant:${principal.tenant}:agent:${agent}` : `client:${principal.clientId}:agent:${agent}`,
+    tenant: `tenant:${principal.tenant}`,
+  };
+  // A delegated call's keys name the tenant acted for; only the principal's own are remembered.
+  if (!shared || delegated) return keys;
+  if (byAgent === undefined) keysByPrincipal.set(principal, (byAgent = new Map()));
+  byAgent.set(agent, keys);
+  return keys;
 }
 
 function quotaAdmitted(c: GatewayCall, quota: QuotaState | undefined): void {

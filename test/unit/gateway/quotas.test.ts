@@ -13,6 +13,19 @@ test('a quota admits rpm + burst requests in a window, then refuses with Retry-A
   });
 });
 
+test('limits of the same rate and different bursts count apart', () => {
+  const quotas = new Quotas();
+  const key = `client:same:${Math.random()}`;
+  // Two counters under one key name: one with no burst, one with a burst of 3.
+  const tight = [{ key, rpm: 2, burst: 0 }];
+  const loose = [{ key, rpm: 2, burst: 3 }];
+  quotas.admitInProcess(tight);
+  quotas.admitInProcess(tight);
+  assert.throws(() => quotas.admitInProcess(tight), (err: any) => err.code === 'AM_ERR_GATEWAY_QUOTA_EXCEEDED');
+  for (let i = 0; i < 5; i++) quotas.admitInProcess(loose);
+  assert.throws(() => quotas.admitInProcess(loose), (err: any) => err.code === 'AM_ERR_GATEWAY_QUOTA_EXCEEDED');
+});
+
 test('each key counts on its own; the tightest limit is reported', async () => {
   const quotas = new Quotas();
   const a = { key: `client:a:${Math.random()}`, rpm: 3, burst: 0 };

@@ -149,7 +149,24 @@ function checkSend(method: string, params: unknown, record: RequestValidationInp
     return Errors.streamingNotSupported({ agent: record.card.name });
   }
   // The schema guarantees an object message with an id and parts (params-validation.ts).
-  return checkMessage(Message.fromJSON((params as { message: unknown }).message), record);
+  const raw = (params as { message: Record<string, unknown> }).message;
+  // A user's message to an agent that declares no skill input schema has nothing more to check: not decoded
+  // (`Message.fromJSON` copies every part), as the usual call is. Any other role is decoded and judged as before.
+  if (raw['role'] === 'ROLE_USER' && (record === undefined || !declaresInputSchema(record.metadata.skills))) return undefined;
+  return checkMessage(Message.fromJSON(raw), record);
+}
+
+/** Per agent record's declared skills (an object parsed once with the record): does any declare an input schema. */
+const declaringInputSchema = new WeakMap<object, boolean>();
+
+function declaresInputSchema(declared: NonNullable<RequestValidationInput['record']>['metadata']['skills']): boolean {
+  if (declared === undefined) return false;
+  let known = declaringInputSchema.get(declared);
+  if (known === undefined) {
+    known = Object.values(declared).some((s) => s?.inputSchema !== undefined);
+    declaringInputSchema.set(declared, known);
+  }
+  return known;
 }
 
 /**
@@ -161,7 +178,7 @@ function checkSend(method: string, params: unknown, record: RequestValidationInp
  */
 function checkSkillInput(message: Message, record: NonNullable<RequestValidationInput['record']>, schemas: SkillSchemaCache): AgentmeshError | undefined {
   const declared = record.metadata.skills;
-  if (declared === undefined || !Object.values(declared).some((s) => s?.inputSchema !== undefined)) return undefined;
+  if (declared === undefined || !declaresInputSchema(declared)) return undefined;
   const ids = (record.card.skills ?? []).map((s) => s.id);
   if (ids.length === 0) return undefined;
   const requested = message.metadata?.['skillId'];

@@ -64,6 +64,21 @@ describe('request validation at the door', () => {
     assert.equal(await judgeRpc(rpc('SendMessage', { message: message() }), record({ sum: SUM }, ['sum', 'echo'])), undefined);
   });
 
+  test('refuses a message not from the user whether or not the agent declares input schemas, and judges a user message to one that does', async () => {
+    for (const rec of [undefined, record({}), record({ sum: SUM })]) {
+      for (const role of ['ROLE_AGENT', 'ROLE_UNSPECIFIED', 2]) {
+        const error = await judgeRpc(rpc('SendMessage', { message: message({ role }) }), rec);
+        assert.ok(error !== undefined, `role ${String(role)} refused`);
+      }
+    }
+    // The same records object judged again (what is known of it per record is kept): still judged.
+    const rec = record({ sum: SUM });
+    for (let i = 0; i < 2; i++) {
+      const error = await judgeRpc(rpc('SendMessage', { message: message({ parts: [{ data: { numbers: ['x'] } }] }) }), rec);
+      assert.equal(error?.code, ErrorCodes.PROTOCOL_INVALID_PARAMS);
+    }
+  });
+
   test('leaves the message as sent when the schema fills defaults', async () => {
     const data = { numbers: [1] };
     const body = rpc('SendMessage', { message: message({ parts: [{ data }], metadata: { skillId: 'sum' } }) });

@@ -14,7 +14,7 @@ export interface CardIntakeOptions {
   trustedKeys?: readonly TrustedKey[];
   /** Refuse cards without signatures. Default false: unsigned cards are admitted with `signed: false`. */
   requireSignature?: boolean;
-  /** How long key sets fetched from a signature's jku are reused across cards. Defaults: `KEY_SET_CACHE_DEFAULTS` (5 s to 10 min by the response's max-age, 1 min without one; an unknown kid refetches at most every 5 s). */
+  /** How long key sets fetched from a signature's jku are reused across cards. Defaults: `KEY_SET_CACHE_DEFAULTS` (5 s to 2 min by the response's max-age, 1 min without one; an unknown kid refetches at most every 5 s). */
   keySetCache?: Partial<KeySetCacheBounds>;
 }
 

@@ -94,7 +94,8 @@ export interface KeySetCacheBounds {
 export const KEY_SET_CACHE_DEFAULTS: Readonly<KeySetCacheBounds> = Object.freeze({
   minTtlMs: 5_000,
   defaultTtlMs: 60_000,
-  maxTtlMs: 600_000,
+  // A key withdrawn from a set still verifies cards while the set is reused: two minutes at most, whatever a host asks.
+  maxTtlMs: 120_000,
   refetchCooldownMs: 5_000,
   maxSets: 256,
 });

@@ -216,6 +216,13 @@ export function messageInJsonNames(message: Record<string, unknown>): Record<str
  * by-name params).
  */
 export function validateParams(method: string, params: unknown): Record<string, unknown> {
+  // The usual call, judged without the renaming walk and ajv: what the plain check accepts, both accept as is.
+  if (isRecord(params) && isPlainParams(method, params)) return params;
+  return validateParamsInFull(method, params);
+}
+
+/** {@link validateParams} without its plain check: the renaming, then ajv; what the plain check is held to. */
+export function validateParamsInFull(method: string, params: unknown): Record<string, unknown> {
   const validate = validatorOf(method);
   if (!isRecord(params)) {
     throw invalidParams('params', 'must be an object');
@@ -225,4 +232,92 @@ export function validateParams(method: string, params: unknown): Record<string, 
   if (!validate || validate(named)) return named;
   const violation = violationOf(validate.errors![0]!);
   throw invalidParams(violation.field, violation.description);
+}
+
+/*
+ * The params of the calls every client makes (a SendMessage of text, data,
+ * url or raw parts; a GetTask), judged by hand: true only when ajv accepts
+ * them against PARAM_SCHEMAS and no field would be renamed (no key of a
+ * declared object holds a '_'), so `validateParams` answers the params
+ * themselves as the full path would. Anything else, valid or not, answers
+ * false and goes the full way (the renaming, then ajv), so a refusal names
+ * the same field in the same words. A string's length bounds are read in
+ * UTF-16 units, which are never fewer than the code points ajv counts: a
+ * string the plain check passes, ajv passes. test/unit/protocol holds the two
+ * to the same verdict over generated params.
+ */
+
+/** True when `params` of `method` are valid and every name in them is the canonical one (see above); false when it cannot tell. */
+export function isPlainParams(method: string, params: Record<string, unknown>): boolean {
+  if (method === 'SendMessage' || method === 'SendStreamingMessage') return isPlainSend(params);
+  if (method === 'GetTask') return isPlainGetTask(params);
+  return false;
+}
+
+const MAX_ID = 256;
+
+function isPlainSend(params: Record<string, unknown>): boolean {
+  for (const key in params) {
+    if (!Object.hasOwn(params, key)) continue;
+    // `configuration` (rare) and any spelling to rename go the full way.
+    if (key === 'configuration' || key.includes('_')) return false;
+  }
+  const tenant = params['tenant'];
+  if (tenant !== undefined && typeof tenant !== 'string') return false;
+  const metadata = params['metadata'];
+  if (metadata !== undefined && !isRecord(metadata)) return false;
+  const message = params['message'];
+  return isRecord(message) && isPlainMessage(message);
+}
+
+function isPlainMessage(message: Record<string, unknown>): boolean {
+  for (const key in message) if (Object.hasOwn(message, key) && key.includes('_')) return false;
+  const messageId = message['messageId'];
+  if (typeof messageId !== 'string' || messageId.length === 0 || messageId.length > MAX_ID) return false;
+  if (!isOptionalString(message['contextId'], MAX_ID) || !isOptionalString(message['taskId'], MAX_ID)) return false;
+  const role = message['role'];
+  if (role !== 'ROLE_USER' && role !== 'ROLE_AGENT' && role !== 'user' && role !== 'agent' && role !== 1 && role !== 2) return false;
+  const metadata = message['metadata'];
+  if (metadata !== undefined && !isRecord(metadata)) return false;
+  if (!isOptionalStringList(message['extensions']) || !isOptionalStringList(message['referenceTaskIds'])) return false;
+  const parts = message['parts'];
+  if (!Array.isArray(parts) || parts.length === 0 || parts.length > 1000) return false;
+  for (let i = 0; i < parts.length; i++) if (!isPlainPart(parts[i])) return false;
+  return true;
+}
+
+function isPlainPart(part: unknown): boolean {
+  if (!isRecord(part)) return false;
+  for (const key in part) if (Object.hasOwn(part, key) && key.includes('_')) return false;
+  const text = part['text'];
+  const raw = part['raw'];
+  const url = part['url'];
+  // Exactly one of the four (the schema's oneOf, whose `required` is `!== undefined`); `data` may be any JSON value.
+  if ((text !== undefined ? 1 : 0) + (raw !== undefined ? 1 : 0) + (url !== undefined ? 1 : 0) + (part['data'] !== undefined ? 1 : 0) !== 1) return false;
+  if (text !== undefined && typeof text !== 'string') return false;
+  if (raw !== undefined && (typeof raw !== 'string' || !isProtoJsonBase64(raw))) return false;
+  if (url !== undefined && typeof url !== 'string') return false;
+  const metadata = part['metadata'];
+  if (metadata !== undefined && !isRecord(metadata)) return false;
+  return isOptionalString(part['filename'], Infinity) && isOptionalString(part['mediaType'], Infinity);
+}
+
+function isPlainGetTask(params: Record<string, unknown>): boolean {
+  for (const key in params) if (Object.hasOwn(params, key) && key.includes('_')) return false;
+  const id = params['id'];
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID) return false;
+  if (!isOptionalString(params['tenant'], Infinity)) return false;
+  const historyLength = params['historyLength'];
+  return historyLength === undefined || (Number.isInteger(historyLength) && (historyLength as number) >= 0 && (historyLength as number) <= 2147483647);
+}
+
+function isOptionalString(value: unknown, maxLength: number): boolean {
+  return value === undefined || (typeof value === 'string' && value.length <= maxLength);
+}
+
+function isOptionalStringList(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false;
+  return true;
 }

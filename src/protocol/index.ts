@@ -15,7 +15,7 @@ export type { CardFile, ProtocolVersion } from './versions.js';
 export { validateParams, checkLegacyFileBytes, messageInJsonNames, V1_METHODS } from './params-validation.js';
 export { protoJsonName } from './proto-json-names.js';
 export { describeSchemaError } from './schema-wording.js';
-export { requireMessage, skillInputOf, messageText, skillInputError, unknownSkillError, notUserRoleError } from './message-checks.js';
+export { requireMessage, skillInputOf, skillInputOfJson, messageText, skillInputError, unknownSkillError, notUserRoleError } from './message-checks.js';
 export type { SkillInput } from './message-checks.js';
 export { TERMINAL_STATES, INTERRUPTED_STATES, isTerminal, isInterrupted, stateName, parseStateName } from './task-states.js';
 export { callerFacingError, isClosedDatabaseError, isLoggedFailure, logAnsweredError, markLogged, normalizeError, toJsonRpcErrorObject, toRestError, toSdkError } from './wire-errors.js';

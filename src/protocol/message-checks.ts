@@ -46,6 +46,34 @@ export function skillInputOf(message: Message): SkillInput {
   return { input, dataIndex };
 }
 
+/**
+ * {@link skillInputOf} of the message the SDK's `Message.fromJSON` decodes
+ * from `message`, read from the JSON itself: `fromJSON` copies every part
+ * (and decodes every raw part's bytes) to answer the same. A part's content
+ * is its first set field of text, raw, url, data (`null` is unset), as
+ * `Part.fromJSON` reads it. Only for a message the v1 params schema accepted
+ * (`validateParams`): its parts are an array of objects, a set text is a string.
+ */
+export function skillInputOfJson(message: Record<string, unknown>): SkillInput {
+  const parts = message['parts'] as ReadonlyArray<Record<string, unknown>>;
+  let text: string | undefined;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const value = part['text'];
+    if (value !== undefined && value !== null) {
+      text = text === undefined ? String(value) : `${text}\n${String(value)}`;
+      continue;
+    }
+    if (isSet(part['raw']) || isSet(part['url'])) continue;
+    const data = part['data'];
+    if (isSet(data)) return { input: data, dataIndex: i };
+  }
+  return { input: text ?? '', dataIndex: -1 };
+}
+
+/** The SDK's own test of a field's presence in JSON (`isSet` of its generated code). */
+const isSet = (value: unknown): boolean => value !== null && value !== undefined;
+
 /** The text parts of a message, joined by newlines. */
 export function messageText(message: Message): string {
   return message.parts

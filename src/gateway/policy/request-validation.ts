@@ -2,7 +2,7 @@ import { Message, Role } from '@a2a-js/sdk';
 import { isLegacyJsonRpcMethod } from '@a2a-js/sdk/compat/v0_3';
 import type {
   AgentmeshError} from '../../protocol/index.js';
-import { V1_METHODS, readJsonRpcEnvelope, methodNotFound, isAgentmeshError, negotiateVersion, notUserRoleError, skillInputError, skillInputOf, unknownSkillError, validateParams, type ProtocolVersion, Errors } from '../../protocol/index.js';
+import { V1_METHODS, readJsonRpcEnvelope, methodNotFound, isAgentmeshError, negotiateVersion, notUserRoleError, skillInputError, skillInputOf, skillInputOfJson, unknownSkillError, validateParams, type ProtocolVersion, type SkillInput, Errors } from '../../protocol/index.js';
 import type { AgentRecord } from '../../contracts/registry/index.js';
 import type { A2aRequestReading, ClassifiedRequest } from './a2a-operation.js';
 import { LegacyJsonRpcProbe } from './legacy-jsonrpc-probe.js';
@@ -83,7 +83,14 @@ export function createRequestValidator(options: RequestValidatorOptions = {}): R
     if (message.role !== Role.ROLE_USER) return notUserRoleError();
     // An answer to a task waiting for input is no skill input (task-engine.ts #continue).
     if (message.taskId || record === undefined) return undefined;
-    return checkSkillInput(message, record, schemas);
+    return checkSkillInput(message, message.metadata, skillInputOf, record, schemas);
+  };
+  // A user's message to an agent declaring input schemas, read from its JSON as `checkMessage` reads the decoded one.
+  const checkUserJson = (message: Record<string, unknown>, record: NonNullable<RequestValidationInput['record']>): AgentmeshError | undefined => {
+    // `Message.fromJSON`'s taskId: the string sent (the schema allows no other), '' when absent.
+    const taskId = message['taskId'];
+    if (typeof taskId === 'string' && taskId !== '') return undefined;
+    return checkSkillInput(message, message['metadata'] as Record<string, unknown> | undefined, skillInputOfJson, record, schemas);
   };
 
   const judge = (input: RequestValidationInput, call: ClassifiedRequest): AgentmeshError | undefined | Promise<AgentmeshError | undefined> => {
@@ -97,7 +104,7 @@ export function createRequestValidator(options: RequestValidatorOptions = {}): R
       if (negotiateVersion(input.a2aVersion) === '0.3') {
         return Errors.v1RestOnly({}, { details: { supportedVersions: '1.0' } });
       }
-      return checkSend(call.operation, body ?? {}, record, checkMessage);
+      return checkSend(call.operation, body ?? {}, record, checkMessage, checkUserJson);
     }
     const envelope = readJsonRpcEnvelope(body);
     if (jsonRpcVersion(input.a2aVersion, envelope.method) === '0.3') {
@@ -111,7 +118,7 @@ export function createRequestValidator(options: RequestValidatorOptions = {}): R
       validateParams(envelope.method, envelope.params ?? {});
       return undefined;
     }
-    return checkSend(envelope.method, envelope.params ?? {}, record, checkMessage);
+    return checkSend(envelope.method, envelope.params ?? {}, record, checkMessage, checkUserJson);
   };
 
   const validateNow = (input: RequestValidationInput): AgentmeshError | undefined | Promise<AgentmeshError | undefined> => {
@@ -143,16 +150,26 @@ function jsonRpcVersion(a2aVersion: string | undefined, method: string): Protoco
 }
 
 /** SendMessage / SendStreamingMessage (v1 JSON): params, streaming, then the message as the SDK reads it. */
-function checkSend(method: string, params: unknown, record: RequestValidationInput['record'], checkMessage: (message: Message, record: RequestValidationInput['record']) => AgentmeshError | undefined): AgentmeshError | undefined {
-  validateParams(method, params);
+function checkSend(
+  method: string,
+  params: unknown,
+  record: RequestValidationInput['record'],
+  checkMessage: (message: Message, record: RequestValidationInput['record']) => AgentmeshError | undefined,
+  checkUserJson: (message: Record<string, unknown>, record: NonNullable<RequestValidationInput['record']>) => AgentmeshError | undefined,
+): AgentmeshError | undefined {
+  const named = validateParams(method, params);
   if (method === 'SendStreamingMessage' && record?.card.capabilities?.streaming === false) {
     return Errors.streamingNotSupported({ agent: record.card.name });
   }
   // The schema guarantees an object message with an id and parts (params-validation.ts).
   const raw = (params as { message: Record<string, unknown> }).message;
-  // A user's message to an agent that declares no skill input schema has nothing more to check: not decoded
-  // (`Message.fromJSON` copies every part), as the usual call is. Any other role is decoded and judged as before.
-  if (raw['role'] === 'ROLE_USER' && (record === undefined || !declaresInputSchema(record.metadata.skills))) return undefined;
+  // A user's message is not decoded (`Message.fromJSON` copies every part): to an agent that declares no skill input
+  // schema it has nothing more to check, as the usual call; to one that does, its skill input is read from its JSON
+  // under the fields' JSON names. Any other role is decoded and judged as before.
+  if (raw['role'] === 'ROLE_USER') {
+    if (record === undefined || !declaresInputSchema(record.metadata.skills)) return undefined;
+    return checkUserJson((named as { message: Record<string, unknown> }).message, record);
+  }
   return checkMessage(Message.fromJSON(raw), record);
 }
 
@@ -176,12 +193,18 @@ function declaresInputSchema(declared: NonNullable<RequestValidationInput['recor
  * is the gateway's view of the runtime's skills. With several skills and
  * none named, the runtime's default skill is unknown here: not judged.
  */
-function checkSkillInput(message: Message, record: NonNullable<RequestValidationInput['record']>, schemas: SkillSchemaCache): AgentmeshError | undefined {
+function checkSkillInput<M>(
+  message: M,
+  metadata: Record<string, unknown> | undefined,
+  inputOf: (message: M) => SkillInput,
+  record: NonNullable<RequestValidationInput['record']>,
+  schemas: SkillSchemaCache,
+): AgentmeshError | undefined {
   const declared = record.metadata.skills;
   if (declared === undefined || !declaresInputSchema(declared)) return undefined;
   const ids = (record.card.skills ?? []).map((s) => s.id);
   if (ids.length === 0) return undefined;
-  const requested = message.metadata?.['skillId'];
+  const requested = metadata?.['skillId'];
   let skill: string;
   if (requested !== undefined) {
     if (typeof requested !== 'string' || !ids.includes(requested)) return unknownSkillError(ids);
@@ -195,7 +218,7 @@ function checkSkillInput(message: Message, record: NonNullable<RequestValidation
   if (schema === undefined || schema === null || typeof schema !== 'object') return undefined;
   const compiled = schemas.get(schema);
   if (compiled === undefined) return undefined;
-  const { input, dataIndex } = skillInputOf(message);
+  const { input, dataIndex } = inputOf(message);
   // Walked as deep as it goes by a recursive schema, and by the copy defaults are filled into: deep inputs are the runtime's to judge.
   if ((compiled.recursive || compiled.fillsDefaults) && deeperThan(input, MAX_RECURSIVE_INPUT_DEPTH)) return undefined;
   // Defaults are filled into a copy: the runtime fills its own, the message goes on as sent.

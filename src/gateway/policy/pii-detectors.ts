@@ -329,6 +329,28 @@ export const ukNinoDetector: PiiDetector = {
   },
 };
 
+/** Fewest digits a match of a number kind holds: a UK NINO's six (a phone has 8 or more, an SSN 9, a card 13). */
+const MIN_DIGITS = 6;
+
+/**
+ * False only when no detector of `kinds` can match `text`: an e-mail address
+ * holds an '@', a number of any kind at least {@link MIN_DIGITS} digits. One
+ * pass, stopping at the first sign of either: linear, and cheaper than any
+ * detector on the texts it rules out.
+ */
+export function mayHoldPii(text: string, kinds: ReadonlySet<PiiKind>): boolean {
+  const email = kinds.has('email');
+  const numbers = kinds.has('card') || kinds.has('us_ssn') || kinds.has('phone') || kinds.has('uk_nino');
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (numbers && ++digits >= MIN_DIGITS) return true;
+    } else if (c === 64 && email) return true;
+  }
+  return false;
+}
+
 /** The detectors, in order of precedence where their matches overlap. */
 export const DETECTORS: readonly PiiDetector[] = [emailDetector, numberDetector, ukNinoDetector];
 
@@ -339,6 +361,8 @@ export const DETECTORS: readonly PiiDetector[] = [emailDetector, numberDetector,
  */
 export function findPii(text: string, kinds: ReadonlySet<PiiKind>): PiiMatch[] {
   const found: PiiMatch[] = [];
+  // Most texts hold no '@' and few digits: no detector can match them, and none runs.
+  if (!mayHoldPii(text, kinds)) return found;
   for (const detector of DETECTORS) {
     if (detector.kinds.some((k) => kinds.has(k))) detector.scan(text, kinds, found);
   }

@@ -128,7 +128,7 @@ export class PiiPolicies {
    * a resolution is a Map and a Set, which every call made anew before. Both keys are objects parsed once (the
    * configuration's, an agent record's), and what is resolved is read only.
    */
-  readonly #resolved = new WeakMap<object, Map<PiiPolicy | undefined, ResolvedPiiPolicy | undefined>>();
+  readonly #resolved = new WeakMap<object, Map<PiiPolicy | undefined, CallPiiPolicy>>();
 
   constructor(config: PiiConfig) {
     this.#config = config;
@@ -144,12 +144,13 @@ export class PiiPolicies {
       byTenant = new Map();
       this.#resolved.set(agentKey, byTenant);
     }
-    let resolved = byTenant.get(tenantPolicy);
-    if (resolved === undefined && !byTenant.has(tenantPolicy)) {
-      resolved = resolvePiiPolicy([this.#config.default, tenantPolicy, agent.policy]);
-      byTenant.set(tenantPolicy, resolved);
+    // The answer itself is kept (frozen): a call without a problem to report gets the same object as the last one.
+    let call = byTenant.get(tenantPolicy);
+    if (call === undefined) {
+      call = Object.freeze({ resolved: resolvePiiPolicy([this.#config.default, tenantPolicy, agent.policy]) });
+      byTenant.set(tenantPolicy, call);
     }
-    return agent.problem === undefined ? { resolved } : { resolved, problem: agent.problem };
+    return agent.problem === undefined ? call : { resolved: call.resolved, problem: agent.problem };
   }
 
   #agentPolicy(declared: unknown): { policy?: PiiPolicy; problem?: string } {

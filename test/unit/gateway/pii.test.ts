@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PII_KINDS, findPii, luhnValid, type PiiKind } from '../../../src/gateway/policy/pii-detectors.js';
+import { DETECTORS, PII_KINDS, findPii, luhnValid, mayHoldPii, type PiiKind, type PiiMatch } from '../../../src/gateway/policy/pii-detectors.js';
 import { PiiPolicies, parsePiiPolicy, piiConfigSchema, resolvePiiPolicy } from '../../../src/gateway/policy/pii-policy.js';
 import { piiBlockedError, scanMessage, withMessage } from '../../../src/gateway/policy/pii.js';
 import { ErrorCodes, WIRE } from '../../../src/protocol/index.js';
@@ -273,5 +273,43 @@ describe('PII policies of a call', () => {
     assert.deepEqual(Object.fromEntries(policies.forCall('acme', undefined).resolved!.actions), { email: 'log', phone: 'redact' });
     assert.deepEqual(Object.fromEntries(policies.forCall('acme', { action: 'block', kinds: ['email'] }).resolved!.actions), { email: 'block', phone: 'redact' });
     assert.deepEqual(Object.fromEntries(policies.forCall('acme', agent).resolved!.actions), { email: 'log', phone: 'redact', card: 'block' });
+  });
+});
+
+describe('PII pre-check', () => {
+  /** What the detectors find in `text`, run without the pre-check. */
+  const detected = (text: string, kinds: ReadonlySet<PiiKind>): PiiMatch[] => {
+    const out: PiiMatch[] = [];
+    for (const detector of DETECTORS) if (detector.kinds.some((k) => kinds.has(k))) detector.scan(text, kinds, out);
+    return out;
+  };
+  // Texts near every detector's edge: digits, separators, '@', letters of NINO prefixes and domains.
+  const char = fc.constantFrom(...'0123456789012345678901234567890123456789 -.()+@_aBzAZcom.uk\n\u00e9'.split(''));
+  // Pieces of the kinds as written (a card's groups, a phone's, an SSN's, a NINO's, an address's), to assemble near-misses and matches.
+  const fragment = fc.constantFrom('4111', '1111', '4242', ' ', ' ', '-', '.', '555', '123', '4567', '(', ')', '+44', '20', '7946', '0958', '078-05-1120', 'AB', 'QQ', '12', '34', '56', 'C', 'a', 'x@', '@', 'mail.', 'example', '.com', '9', '0');
+  const kinds = fc.subarray([...PII_KINDS], { minLength: 1 }).map((k) => new Set<PiiKind>(k));
+
+  test('never rules out a text in which a detector of the policy finds personal data', () => {
+    let matched = 0;
+    fc.assert(
+      fc.property(fc.oneof(fc.array(char, { maxLength: 40 }).map((cs) => cs.join('')), fc.array(fragment, { maxLength: 12 }).map((fs) => fs.join(''))), kinds, (text, enabled) => {
+        if (detected(text, enabled).length > 0) {
+          matched++;
+          assert.equal(mayHoldPii(text, enabled), true);
+        }
+        assert.deepEqual(findPii(text, enabled).length > 0, detected(text, enabled).length > 0);
+      }),
+      { numRuns: 20_000 },
+    );
+    // The texts reach the detectors' matches, not only their misses.
+    assert.ok(matched > 200, `only ${matched} texts with a match`);
+  });
+
+  test('rules out a text with no \'@\' and fewer than six digits, and one whose kinds it cannot hold', () => {
+    assert.equal(mayHoldPii('score lead 42', ALL), false);
+    assert.equal(mayHoldPii('write to a@b.co', new Set<PiiKind>(['card'])), false);
+    assert.equal(mayHoldPii('write to a@b.co', new Set<PiiKind>(['email'])), true);
+    assert.equal(mayHoldPii('AB 12 34 56 C', new Set<PiiKind>(['uk_nino'])), true);
+    assert.equal(mayHoldPii('12345', new Set<PiiKind>(['phone'])), false);
   });
 });

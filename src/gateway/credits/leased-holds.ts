@@ -128,6 +128,8 @@ export class LeasedCreditHolds implements CreditHolds {
   readonly #journal: SpendJournal | undefined;
   /** Batches being written now (their spends left the queues). */
   readonly #writingNow = new Set<LeaseSpend[]>();
+  /** The last reserve input that passed the check (see `#checked`). */
+  #lastChecked: ReserveInput | undefined;
   #isoAt = Number.NaN;
   #iso = '';
 
@@ -155,31 +157,39 @@ export class LeasedCreditHolds implements CreditHolds {
 
   /** `reserve`, held at once when the tenant's lease covers the call (the usual call); a promise when a lease must be taken or the call held exactly. */
   reserveNow(unchecked: ReserveInput): { replayed: boolean } | Promise<{ replayed: boolean }> {
-    const input = checkReserveInput(unchecked);
+    const input = this.#checked(unchecked);
     if (this.#holds.has(input.key)) return REPLAYED;
     const closed = this.#closed.get(input.key);
     if (closed?.status === 'settled') return REPLAYED;
     const n = input.milliCredits;
     // `#usable` answers only a lease in rotation with room for `n`: the first attempt of `#reserve`, without its promise.
-    const lease = n > 0 && !this.#closedDown ? this.#usable(input.tenant, n) : undefined;
+    const now = this.#now();
+    const lease = n > 0 && !this.#closedDown ? this.#usable(input.tenant, n, now) : undefined;
     if (lease === undefined) return this.#reserve(input);
     // A refund of this key remembered: the new hold replaces it. None (the usual call): nothing to forget.
     if (closed !== undefined) this.#closed.delete(input.key);
-    this.#holdOn(lease, input);
+    this.#holdOn(lease, input, now);
     return HELD;
+  }
+
+  /** `checkReserveInput`, against the last input that passed it (a replica's calls repeat their tenant, agent, skill and client). */
+  #checked(input: ReserveInput): ReserveInput {
+    const checked = checkReserveInput(input, this.#lastChecked);
+    this.#lastChecked = checked;
+    return checked;
   }
 
   /** A checked call no usable lease covers yet: a lease is taken, or the call is held exactly. */
   async #reserve(input: ReserveInput): Promise<{ replayed: boolean }> {
     const n = input.milliCredits;
     for (let attempt = 0; attempt < 3 && n > 0 && !this.#closedDown; attempt++) {
-      const lease = this.#usable(input.tenant, n) ?? (await this.#acquire(input.tenant, n));
+      const lease = this.#usable(input.tenant, n, this.#now()) ?? (await this.#acquire(input.tenant, n));
       if (lease === undefined) break;
       // A concurrent retry of the same key took the hold while this one waited for a lease.
       if (this.#holds.has(input.key)) return { replayed: true };
       if (lease.retired || lease.size - lease.inFlight - lease.pending < n) continue;
       this.#closed.delete(input.key);
-      this.#holdOn(lease, input);
+      this.#holdOn(lease, input, this.#now());
       return { replayed: false };
     }
     // The balance cannot fund a block (or the replica is closing): this call is held exactly, after this
@@ -336,10 +346,10 @@ export class LeasedCreditHolds implements CreditHolds {
   }
 
   /** The tenant's current lease when it can cover `n` now. */
-  #usable(tenant: string, n: number): Lease | undefined {
+  #usable(tenant: string, n: number, now: number): Lease | undefined {
     const lease = this.#current.get(tenant);
     if (lease === undefined || lease.retired) return undefined;
-    if (this.#now() - lease.takenAt >= this.#maxLeaseAgeMs) {
+    if (now - lease.takenAt >= this.#maxLeaseAgeMs) {
       this.#retire(lease);
       return undefined;
     }
@@ -464,9 +474,9 @@ export class LeasedCreditHolds implements CreditHolds {
   }
 
   /** Holds the call on `lease`, which has room for it. */
-  #holdOn(lease: Lease, input: ReserveInput): void {
+  #holdOn(lease: Lease, input: ReserveInput, now: number): void {
     lease.inFlight += input.milliCredits;
-    lease.usedAt = this.#now();
+    lease.usedAt = now;
     this.#holds.set(input.key, { input, createdAt: lease.usedAt, lease });
   }
 

@@ -35,6 +35,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { CreditHolds } from '../../src/gateway/credits/index.js';
 
 type Step = 'validate' | 'pii' | 'reserve';
 const STEPS: readonly Step[] = ['validate', 'pii', 'reserve'];
@@ -174,7 +175,7 @@ async function stepRunner(step: Step, text: string): Promise<(calls: number, war
   };
   // Only what the step needs is loaded: under valgrind each module costs seconds.
   let runStep: (c: never, d: never) => Promise<void> | undefined | void;
-  let holds: import('../../src/gateway/credits/index.js').CreditHolds | undefined;
+  let holds: CreditHolds | undefined;
   const deps: Record<string, unknown> = { logger, metrics: { piiMatches: metrics.counter('pii_matches_total', 'bench', ['kind', 'action']) } };
   if (step === 'validate') {
     const { createRequestValidator } = await import('../../src/gateway/policy/request-validation.js');

@@ -23,7 +23,8 @@
  * - `reserve`: `reserveStep` on leased credit holds (SQLite ledger), each
  *   call's hold refunded after it (a lease's refund writes nothing; a
  *   settlement's batch write is the settle's cost, not the reserve's), each
- *   call with a messageId of its own (a repeated one holds again as a retry).
+ *   call with a messageId of its own (a repeated one holds again as a retry);
+ * - `none`: no step, the loop and the call object alone: the floor under the others.
  * Options: `--steps validate,pii,reserve`, `--calls N` (default 10000),
  * `--warmup W` (default 20000), `--text "…"` (the message's
  * text; default the bench's `score lead 42`), `--rounds R` (default 1).
@@ -37,8 +38,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { CreditHolds } from '../../src/gateway/credits/index.js';
 
-type Step = 'validate' | 'pii' | 'reserve';
-const STEPS: readonly Step[] = ['validate', 'pii', 'reserve'];
+type Step = 'validate' | 'pii' | 'reserve' | 'none';
+const STEPS: readonly Step[] = ['validate', 'pii', 'reserve', 'none'];
 
 const { values } = parseArgs({
   options: {
@@ -177,7 +178,9 @@ async function stepRunner(step: Step, text: string): Promise<(calls: number, war
   let runStep: (c: never, d: never) => Promise<void> | undefined | void;
   let holds: CreditHolds | undefined;
   const deps: Record<string, unknown> = { logger, metrics: { piiMatches: metrics.counter('pii_matches_total', 'bench', ['kind', 'action']) } };
-  if (step === 'validate') {
+  if (step === 'none') {
+    runStep = () => undefined;
+  } else if (step === 'validate') {
     const { createRequestValidator } = await import('../../src/gateway/policy/request-validation.js');
     runStep = (await import('../../src/gateway/proxy/validate-step.js')).validateStep;
     deps['validator'] = createRequestValidator();

@@ -1,5 +1,5 @@
 import { Errors, type AgentmeshError, isRecord } from '../../protocol/index.js';
-import { findPii, type PiiKind } from './pii-detectors.js';
+import { findPii, mayHoldPii, type PiiKind } from './pii-detectors.js';
 import { stricter, type PiiAction, type ResolvedPiiPolicy } from './pii-policy.js';
 
 /** Bounds of one scan (see `piiConfigSchema`: `maxDepth`, `maxChars`). */
@@ -159,6 +159,8 @@ class Scanner {
       return text;
     }
     this.#budget -= text.length;
+    // No '@' and fewer than six digits: no detector can match, and the passes are not begun (pii-detectors.ts).
+    if (!mayHoldPii(text, this.#policy.kinds)) return text;
     // A redaction can change how a neighbour reads ("4111 1111 1111 1111 020 7946 0958" is one
     // 19-digit number until the phone number after it is gone, then a card): scan the result again.
     let current = text;

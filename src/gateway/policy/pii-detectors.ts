@@ -332,23 +332,22 @@ export const ukNinoDetector: PiiDetector = {
 /** Fewest digits a match of a number kind holds: a UK NINO's six (a phone has 8 or more, an SSN 9, a card 13). */
 const MIN_DIGITS = 6;
 
+/** A digit, for counting with `test` (which moves `lastIndex` and builds no match array). */
+const DIGIT = /[0-9]/g;
+
 /**
  * False only when no detector of `kinds` can match `text`: an e-mail address
- * holds an '@', a number of any kind at least {@link MIN_DIGITS} digits. One
- * pass, stopping at the first sign of either: linear, and cheaper than any
- * detector on the texts it rules out.
+ * holds an '@', a number of any kind at least {@link MIN_DIGITS} digits. The
+ * regular expression engine's and `indexOf`'s own scans (native, much faster
+ * than a loop over characters in JavaScript), each stopping at what it looks
+ * for: linear, and cheaper than any detector on the texts it rules out.
  */
 export function mayHoldPii(text: string, kinds: ReadonlySet<PiiKind>): boolean {
-  const email = kinds.has('email');
-  const numbers = kinds.has('card') || kinds.has('us_ssn') || kinds.has('phone') || kinds.has('uk_nino');
-  let digits = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (numbers && ++digits >= MIN_DIGITS) return true;
-    } else if (c === 64 && email) return true;
-  }
-  return false;
+  if (kinds.has('email') && text.indexOf('@') !== -1) return true;
+  if (!kinds.has('card') && !kinds.has('us_ssn') && !kinds.has('phone') && !kinds.has('uk_nino')) return false;
+  DIGIT.lastIndex = 0;
+  for (let n = 0; n < MIN_DIGITS; n++) if (!DIGIT.test(text)) return false;
+  return true;
 }
 
 /** The detectors, in order of precedence where their matches overlap. */

@@ -27,8 +27,10 @@ import { SMALL_BODY_BYTES, type ExchangeAbort, type ExchangeRequest, type Upstre
  * the socket's own `ECONNREFUSED`…, the parser's `HPE_…`), whose
  * classification (attempt-failure.ts, fault-accounting.ts) decides retries
  * and breakers, and its keep-alive rules: an idle connection is kept for the
- * instance's `Keep-Alive: timeout` less 2 s (4 s without one), never reused
- * after an answer that closes it, and dropped when the instance closes it.
+ * instance's `Keep-Alive: timeout` less 2 s (4 s without one), free again a
+ * turn after its answer (an instance's close read with the answer is seen
+ * first), never reused after an answer that closes it, and dropped when the
+ * instance closes it.
  * Deadlines are checked by one sweep a client (at most once a second), not
  * a timer per request.
  *
@@ -419,6 +421,10 @@ class Connection {
     this.socket.destroy();
   }
 
+  readonly #release = (): void => {
+    if (!this.#dead && this.#exchange === undefined) this.#client.release(this);
+  };
+
   readonly #onHeaders = (raw: string[]): void => {
     const exchange = this.#exchange;
     if (exchange !== undefined) exchange.raw = exchange.raw === undefined ? raw : exchange.raw.concat(raw);
@@ -499,7 +505,9 @@ class Connection {
     if (this.#reusable && !this.#unsolicited) {
       if (this.socket.isPaused()) this.socket.resume();
       this.#enter(Phase.Idle, this.#keepAliveMs);
-      this.#client.release(this);
+      // Free for the next request a turn later, as undici does: an instance's close that came with its answer
+      // (its FIN read in the same turn) ends the connection first, and no request is written into it.
+      setImmediate(this.#release);
     } else this.#die();
     if (exchange.stream !== undefined) {
       exchange.stream.push(null);

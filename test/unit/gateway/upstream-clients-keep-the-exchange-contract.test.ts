@@ -196,6 +196,16 @@ for (const make of [undiciClient, llhttpClient]) {
       assert.notEqual(up.lastRequest()?.port, closed);
     });
 
+    test('an instance that closes the connection with its answer gets the next call on a new one', async () => {
+      const server = await rawAnswering((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+      try {
+        assert.equal((await client.exchange(post(server.url, '/'))).bytes?.toString(), 'ok');
+        assert.equal((await client.exchange(post(server.url, '/'))).bytes?.toString(), 'ok');
+      } finally {
+        await server.close();
+      }
+    });
+
     test('an abort before the answer rejects with its reason', async () => {
       const abort = new ExchangeAbort();
       const pending = client.exchange(post(origin, '/silent'), abort);

@@ -71,6 +71,7 @@ function upstream(): { server: Server; connections: () => number; lastRequest: (
       res.writeHead(200, { 'content-length': 10 });
       res.write('12345');
     },
+    '/many-headers': (_req, res) => res.writeHead(200, [...Array.from({ length: 40 }, (_, i) => [`x-h${i}`, String(i)]), ['__proto__', 'p'], ['content-length', '0']]).end(),
     '/head': (_req, res) => res.writeHead(200, { 'content-length': 1234 }).end(),
   };
   const server = createHttpServer((req, res) => {
@@ -175,6 +176,14 @@ for (const make of [undiciClient, llhttpClient]) {
     test('a repeated answer header comes as an array of its values', async () => {
       const answer = await client.exchange(post(origin, '/cookies'));
       assert.deepEqual(answer.headers['set-cookie'], ['a=1', 'b=2']);
+    });
+
+    test('an answer with more headers than the parser holds at once has all of them, hostile names as plain ones', async () => {
+      const answer = await client.exchange(post(origin, '/many-headers'));
+      assert.equal(answer.headers['x-h0'], '0');
+      assert.equal(answer.headers['x-h39'], '39');
+      assert.ok(Object.hasOwn(answer.headers, '__proto__'));
+      assert.equal(Object.getPrototypeOf(answer.headers), Object.prototype);
     });
 
     test('a HEAD answer has no body whatever its Content-Length', async () => {

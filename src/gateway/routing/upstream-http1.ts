@@ -383,6 +383,11 @@ class Connection {
     if (requestWritten.hasSubscribers) requestWritten.publish({ request: { origin: request.origin, method: request.method } });
   }
 
+  /** Alive and serving no request. */
+  get open(): boolean {
+    return !this.#dead && this.#exchange === undefined;
+  }
+
   /** Ends the request in flight with `err` (if any) and the connection with it. */
   fail(err: Error): void {
     const exchange = this.#exchange;
@@ -420,10 +425,6 @@ class Connection {
     this.#client.forget(this);
     this.socket.destroy();
   }
-
-  readonly #release = (): void => {
-    if (!this.#dead && this.#exchange === undefined) this.#client.release(this);
-  };
 
   readonly #onHeaders = (raw: string[]): void => {
     const exchange = this.#exchange;
@@ -507,7 +508,7 @@ class Connection {
       this.#enter(Phase.Idle, this.#keepAliveMs);
       // Free for the next request a turn later, as undici does: an instance's close that came with its answer
       // (its FIN read in the same turn) ends the connection first, and no request is written into it.
-      setImmediate(this.#release);
+      this.#client.releaseNextTurn(this);
     } else this.#die();
     if (exchange.stream !== undefined) {
       exchange.stream.push(null);
@@ -540,6 +541,8 @@ export class Http1Upstream {
   readonly #origins = new Map<string, Origin>();
   /** Every open connection, for the deadline sweep. */
   readonly #connections: Connection[] = [];
+  /** Connections whose answer ended this turn, freed the next. */
+  readonly #releasing: Connection[] = [];
   #sweep: NodeJS.Timeout | undefined;
   #destroyed = false;
 
@@ -585,11 +588,23 @@ export class Http1Upstream {
     return Promise.resolve();
   }
 
-  /** @internal A connection whose answer was whole and that may carry the next request. */
-  release(connection: Connection): void {
-    if (this.#destroyed) connection.fail(coded('UND_ERR_DESTROYED', 'ClientDestroyedError', 'The client is destroyed'));
-    else connection.origin.idle.push(connection);
+  /** @internal A connection whose answer was whole: it may carry the next request from the next turn on (see `#release`). */
+  releaseNextTurn(connection: Connection): void {
+    this.#releasing.push(connection);
+    if (this.#releasing.length === 1) setImmediate(this.#release);
   }
+
+  /** Frees the connections whose answers ended last turn and that are still open: one Immediate for all of them. */
+  readonly #release = (): void => {
+    const releasing = this.#releasing;
+    for (let i = 0; i < releasing.length; i++) {
+      const connection = releasing[i]!;
+      if (!connection.open) continue;
+      if (this.#destroyed) connection.fail(coded('UND_ERR_DESTROYED', 'ClientDestroyedError', 'The client is destroyed'));
+      else connection.origin.idle.push(connection);
+    }
+    releasing.length = 0;
+  };
 
   /** @internal A connection that is closing. */
   forget(connection: Connection): void {

@@ -209,16 +209,17 @@ export async function failCall(c: GatewayCall, o: ProxyDeps, err: unknown): Prom
 
 /**
  * Releases what the call holds, then records it: metrics and its one audit entry. A promise only when a
- * release is asynchronous. What the record reads past the close is taken first (the input hashed, a charged
- * task's message and tenant), then the call lets go of the rest (`GatewayCall.letGo`): a finished call no
- * longer leads to its request, reply or parsed body, whatever still holds the call itself.
+ * release is asynchronous. What the record reads past the close is taken before the call lets go of the
+ * rest (`GatewayCall.letGo`): a charged task's message and tenant, and the input hashed once the release
+ * has started (a slot given back does not wait for a hash). A finished call no longer leads to its
+ * request, reply or parsed body, whatever still holds the call itself.
  */
 export function closeCall(c: GatewayCall, o: ProxyDeps): Promise<void> | undefined {
-  // A call refused (or parked) before it was forwarded has its input hashed here (a forwarded one already has, or its Immediate finds nothing to do).
-  if (c.audit.eventType !== 'a2a.card' && !c.recorded) c.hashInput();
   const message = c.chargedTask ? c.call.message : undefined;
   const tenant = c.chargedTask ? c.principal!.tenant : undefined;
   const released = c.disposer.dispose();
+  // A call refused (or parked) before it was forwarded has its input hashed here, for its record (a forwarded one already has, or its Immediate finds nothing to do).
+  if (c.audit.eventType !== 'a2a.card' && !c.recorded) c.hashInput();
   c.letGo();
   if (!Array.isArray(released)) return released.then((errors) => record(c, o, errors, message, tenant));
   record(c, o, released, message, tenant);

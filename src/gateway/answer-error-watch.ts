@@ -133,7 +133,10 @@ export class AnswerErrorWatch {
       this.#held = [];
       this.#heldBytes = 0;
       // From its event's first field: a server may write its `data:` before its `event:` (WHATWG SSE allows any order).
-      this.#hold(bytes.subarray(Math.max(0, lastEventEnd(bytes, typed))));
+      // An event begun in an earlier chunk too long to carry is held from its `event:` line: what comes before it
+      // here is the cut-off rest of that event's fields, and its first data lines are gone.
+      const start = lastEventEnd(bytes, typed);
+      this.#hold(bytes.subarray(start >= 0 ? start : eventStart ? 0 : typed));
       return;
     }
     if (this.#scanData(bytes, lineStart)) return;

@@ -5,6 +5,7 @@
  * calls to other services and the SSRF guard of calls to URLs users give.
  */
 export { buildHttpServer } from './server/build-http-server.js';
+export { listenUnannounced } from './server/listen-unannounced.js';
 export type { HttpServerOptions, UnroutedFallback } from './server/http-server-options.js';
 export { MAX_PATH_PARAM_LENGTH } from './server/http-server-options.js';
 export { renderHttpError } from './errors/render-http-error.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { localUrlOf, observeDatabase, openWithStack, probeListenerOf } from '../http/index.js';
+import { listenUnannounced, localUrlOf, observeDatabase, openWithStack, probeListenerOf } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics, type Tracing } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from './config.js';
@@ -137,7 +137,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       replicaId: backends.replicaId,
       async listen() {
         await backends.stores.tasks.heartbeat(backends.replicaId, now());
-        await app.listen({ port: config.port, host: config.host });
+        await listenUnannounced(app, { port: config.port, host: config.host });
         const probesUrl = (await probes?.listen())?.url;
         const bound = app.server.address();
         if (!config.publicUrl && typeof bound === 'object' && bound !== null) cards.publicUrl = localUrlOf(config, bound.port);

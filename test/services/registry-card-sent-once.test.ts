@@ -93,6 +93,22 @@ for (const backend of await databaseBackends({ tmpPrefix: 'agentmesh-registry-ca
       );
     });
 
+    test('a page of the log read back by its writer names only the kept changes the page can hold', async () => {
+      const seq = (await store.changeBounds()).newest;
+      const names = Array.from({ length: 6 }, (_, i) => `paged-${i}`);
+      for (const name of names) await store.writeAgent(name, register(name));
+      const { result: page, statements } = await pgStatementsDuring(() => store.changesSince(seq, 2));
+      assert.deepEqual(
+        page.map((c) => [c.agent, c.record?.name]),
+        names.slice(0, 2).map((name) => [name, name]),
+      );
+      // The seqs the query is told to leave the record out of: the page's two, not every change kept after seq.
+      const read = statements.find((st) => st.text.includes('registry_changes') && st.text.includes('any('));
+      assert.ok(read !== undefined, statements.map((st) => st.text).join('\n'));
+      const keptSeqs = read.values.find(Array.isArray) as unknown[] | undefined;
+      assert.deepEqual(keptSeqs?.map(Number), page.map((c) => c.seq));
+    });
+
     test('a card replaced twice in one group: each change keeps the card it was made with', async () => {
       await store.writeAgent('replaced', register('replaced'));
       const seq = (await store.changeBounds()).newest;

@@ -32,7 +32,7 @@ export function agentCommand(context: CliContext): Command {
         return;
       }
       // A port nobody asked for moves past one in use: `agentmesh up` holds 4000 while it runs.
-      await serveAgents(ctx, [mod.default], opts, { nextFreePort: true });
+      await serveAgents(ctx, [mod.default], opts, { nextFreePort: true, developmentSecretsAtInfo: true });
     });
   return new Command('agent').description('run an agent you wrote').addCommand(serve);
 }

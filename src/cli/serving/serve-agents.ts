@@ -23,6 +23,14 @@ export interface StartAgentsOptions {
    * A port asked for is never moved.
    */
   nextFreePort?: boolean;
+  /**
+   * Log a generated push secret or signing key at info, not warn, when the
+   * agents run as one process on the data dir's SQLite file and an in-memory
+   * bus (no DATABASE_URL, no REDIS_URL): no replica elsewhere needs the same
+   * one, so the production advice is noise on a developer's terminal, as
+   * under `agentmesh up` (docs/configuration.md, `generatedSecretsLogLevel`).
+   */
+  developmentSecretsAtInfo?: boolean;
 }
 
 /** How many ports after the default one {@link StartAgentsOptions.nextFreePort} tries. */
@@ -31,6 +39,7 @@ const NEXT_FREE_PORTS = 100;
 /** Starts a runtime hosting `agents` and prints where they answer; `extra` wins over env and flags. */
 export async function startAgents(ctx: CliContext, agents: readonly AgentDefinition[], flags: ServeFlags, extra: RuntimeConfigInput = {}, options: StartAgentsOptions = {}): Promise<Runtime> {
   const config = { ...runtimeConfigFromEnv(ctx.io.env, flags), ...extra };
+  if (options.developmentSecretsAtInfo === true && config.databaseUrl === undefined && config.redisUrl === undefined) config.generatedSecretsLogLevel ??= 'info';
   if (options.nextFreePort === true && config.port === undefined) {
     const { host, port } = parseRuntimeConfig(config);
     const free = await nextFreePort({ host, from: port, count: NEXT_FREE_PORTS });

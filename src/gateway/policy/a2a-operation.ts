@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Message } from '@a2a-js/sdk';
 import { acpInputToA2a, type AcpMessage } from '../../acp/index.js';
-import { A2A_JSON, ErrorCodes, MAX_JSON_DEPTH, PLAIN_JSON, assertJsonDepth, assertJsonRequest, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateCardVersion, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion, type CardFile, Errors, taskOperationUnknown, type AgentmeshError, isRecord, isAgentmeshError, messageInJsonNames } from '../../protocol/index.js';
+import { A2A_JSON, ErrorCodes, MAX_JSON_DEPTH, PLAIN_JSON, assertJsonDepth, assertJsonRequest, jsonDepth, jsonRpcIdOf, methodNotFound, negotiateCardVersion, negotiateVersion, parseJsonRpcBody, readJsonRpcEnvelope, type JsonRpcEnvelope, type JsonRpcId, type ProtocolVersion, type CardFile, Errors, taskOperationUnknown, type AgentmeshError, isRecord, isAgentmeshError, messageInJsonNames, validateParams } from '../../protocol/index.js';
 
 /**
  * What an A2A request asks for, read from the method and path (and, for
@@ -195,40 +195,44 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
     const segment = segments[0]!;
     // `/tasks/{id}:cancel`: the action is the last path segment's suffix after its last unencoded ':' (A2A §11.3).
     // Both versions also subscribe with GET: v1.0's proto maps SubscribeToTask to GET, and the SDK's REST routers
-    // of both versions serve GET and POST (ADR 0062).
-    const colon = method === 'POST' || (method === 'GET' && segment.endsWith(':subscribe')) ? segment.lastIndexOf(':') : -1;
-    // `POST /tasks/:cancel` names no task, so no operation on one, as the agent's task route reads it.
-    if (method === 'POST' && !legacy && colon === 0) return refused(agentRouteError(taskOperationUnknown(undefined)), 'HTTP+JSON', undefined, version, false);
+    // of both versions serve GET and POST (ADR 0062). The v0.3 router's action routes want an id before the ':'
+    // (`/v1/tasks/:taskId\\:subscribe`): `GET /v1/tasks/:subscribe` is its GetTask of the task `:subscribe`.
+    const lastColon = method === 'POST' || (method === 'GET' && segment.endsWith(':subscribe')) ? segment.lastIndexOf(':') : -1;
+    const colon = legacy && method === 'GET' && lastColon === 0 ? -1 : lastColon;
+    // `POST /tasks/:cancel` names no task, so no operation on one, as the agent's task route reads it; v0.3's router has no route for it.
+    if (method === 'POST' && colon === 0) return legacy ? legacyNoOperation(method, clean, a2aVersionHeader) : routeRefusal(legacy, a2aVersionHeader, refused(agentRouteError(taskOperationUnknown(undefined)), 'HTTP+JSON', undefined, version, false));
+    // `GET /tasks/:subscribe`: the agent's task route subscribes to the task '', whose id its parameter check refuses.
+    if (method === 'GET' && colon === 0) return routeRefusal(legacy, a2aVersionHeader, refused(agentRouteError(emptyTaskIdError('SubscribeToTask')), 'HTTP+JSON', undefined, version, false));
     const action = colon >= 0 ? segment.slice(colon) : undefined;
     const taskId = taskIdOf(colon >= 0 ? segment.slice(0, colon) : segment);
     if (method === 'GET' && action === undefined) {
-      if (typeof taskId !== 'string') return taskIdRefusal(taskId, base.version);
+      if (typeof taskId !== 'string') return routeRefusal(legacy, a2aVersionHeader, taskIdRefusal(taskId, base.version));
       return result('GetTask', { ...base, taskId, forwardPath: `${prefix}/tasks/${encodeURIComponent(taskId)}` });
     }
     if ((method === 'POST' && (action === ':cancel' || action === ':subscribe')) || (method === 'GET' && action === ':subscribe')) {
-      if (typeof taskId !== 'string') return taskIdRefusal(taskId, base.version);
+      if (typeof taskId !== 'string') return routeRefusal(legacy, a2aVersionHeader, taskIdRefusal(taskId, base.version));
       return result(action === ':cancel' ? 'CancelTask' : 'SubscribeToTask', { ...base, taskId, forwardPath: `${prefix}/tasks/${encodeURIComponent(taskId)}${action}` });
     }
     // `POST /tasks/{id}%3Acancel`: an encoded ':' is the id's, so no action, and a v1 agent answers TASK_NOT_FOUND for the
     // id with the colon (no task of agentmesh's has one: UUIDs, ADR 0062). Answered so here, in the same error, not as a route.
     if (method === 'POST' && action === undefined && !legacy && ENCODED_COLON.test(segment)) {
-      if (typeof taskId !== 'string') return taskIdRefusal(taskId, base.version);
-      return refused(Errors.taskNotFound({ taskId }), 'HTTP+JSON', undefined, version, false);
+      if (typeof taskId !== 'string') return routeRefusal(legacy, a2aVersionHeader, taskIdRefusal(taskId, base.version));
+      return routeRefusal(legacy, a2aVersionHeader, refused(Errors.taskNotFound({ taskId }), 'HTTP+JSON', undefined, version, false));
     }
     // Any other POST on a task (`/tasks/{id}`, `/tasks/{id}:archive`) reaches the agent's task route, which names no
     // such operation: refused in that route's words and shape, not as a path no route serves.
     if (method === 'POST' && !legacy) {
       if (taskId === BAD_PERCENT_ENCODING) return taskIdRefusal(taskId, base.version);
-      return refused(agentRouteError(taskOperationUnknown(action?.slice(1))), 'HTTP+JSON', undefined, version, false);
+      return routeRefusal(legacy, a2aVersionHeader, refused(agentRouteError(taskOperationUnknown(action?.slice(1))), 'HTTP+JSON', undefined, version, false));
     }
     return notRest();
   }
   if (segments[1] === 'pushNotificationConfigs' && segments.length <= 3) {
     const taskId = taskIdOf(segments[0]!);
-    if (typeof taskId !== 'string') return taskIdRefusal(taskId, base.version);
+    if (typeof taskId !== 'string') return routeRefusal(legacy, a2aVersionHeader, taskIdRefusal(taskId, base.version));
     const configId = segments.length === 3 ? taskIdOf(segments[2]!) : undefined;
     if (configId === BAD_PERCENT_ENCODING) return taskIdRefusal(configId, base.version);
-    if (segments.length === 3 && configId === undefined) return refused(Errors.pushConfigIdCannotExist({}), 'HTTP+JSON', undefined, version, false);
+    if (segments.length === 3 && configId === undefined) return routeRefusal(legacy, a2aVersionHeader, refused(Errors.pushConfigIdCannotExist({}), 'HTTP+JSON', undefined, version, false));
     const tail = configId === undefined ? '' : `/${encodeURIComponent(configId)}`;
     return result('PushConfig', { ...base, taskId, forwardPath: `${prefix}/tasks/${encodeURIComponent(taskId)}/pushNotificationConfigs${tail}` });
   }
@@ -358,12 +362,65 @@ export function isAgentRouteError(error: AgentmeshError): boolean {
   return AGENT_ROUTE.has(error);
 }
 
+/**
+ * `refusal` as an agent's task route gives it: after the request's version (a 0.3 client on a v1 path, a
+ * 1.0 one under /v1/), which the route checks first, but after its router, which refuses a path that does
+ * not decode before any route runs. Only refusals pay for the look at the version.
+ */
+function routeRefusal(legacy: boolean, a2aVersionHeader: string | undefined, refusal: RefusedRequest): RefusedRequest {
+  if (refusal.refusal !== undefined && isHttpLayerError(refusal.refusal)) return refusal;
+  return taskRouteVersionRefusal(legacy, a2aVersionHeader) ?? refusal;
+}
+
+/**
+ * The refusal an agent's task route gives a request before reading its path, for its version: under
+ * `/v1/` anything but 0.3 (the v0.3 binding, in v1.0's shape), on a v1 path a 0.3 client's (the v1
+ * binding only), or a version nobody serves. Undefined when the version is the route's.
+ */
+function taskRouteVersionRefusal(legacy: boolean, a2aVersionHeader: string | undefined): RefusedRequest | undefined {
+  if (legacy) return legacyVersionRefusal(a2aVersionHeader);
+  let error: AgentmeshError | undefined;
+  try {
+    if (negotiateVersion(a2aVersionHeader) === '0.3') error = Errors.v1RestOnly({}, { details: { supportedVersions: '1.0' } });
+  } catch (err) {
+    if (!isAgentmeshError(err)) throw err;
+    error = err;
+  }
+  return error === undefined ? undefined : refused(agentRouteError(error), 'HTTP+JSON', undefined, '1.0', false);
+}
+
+/** The agent's parameter check of `operation` for an empty task id: the error its task route answers `GET /tasks/:subscribe` with. */
+function emptyTaskIdError(operation: 'SubscribeToTask'): AgentmeshError {
+  try {
+    validateParams(operation, { id: '' });
+  } catch (err) {
+    if (isAgentmeshError(err)) return err;
+    throw err;
+  }
+  // Unreachable: the schema wants an id of one character at least.
+  return Errors.taskIdCannotExist({});
+}
+
 /** A v0.3 path no operation of the binding has: in v1.0's shape to a client that asked for 1.0, as the runtime answers it, else in v0.3's. */
 function legacyNoOperation(method: string, clean: string, a2aVersionHeader: string | undefined): RefusedRequest {
   // A path that does not decode is refused by the agent's router, before its v0.3 binding sees it.
   if (!decodes(clean)) return refused(httpLayerError(Errors.badPercentEncoding({})), 'HTTP+JSON', undefined, '0.3', false);
-  if (versionOr03(a2aVersionHeader) !== '0.3') return refused(Errors.legacyRestNeedsVersion03({ taskPath: '/tasks/{id}' }), 'HTTP+JSON', undefined, '1.0', false);
-  return refused(agentRouteError(Errors.legacyRestNoOperation({ method, path: shown(clean) })), 'HTTP+JSON', undefined, '0.3', false);
+  return legacyVersionRefusal(a2aVersionHeader) ?? refused(agentRouteError(Errors.legacyRestNoOperation({ method, path: shown(clean) })), 'HTTP+JSON', undefined, '0.3', false);
+}
+
+/**
+ * What the agent answers a `/v1/…` request of another version than 0.3 before its v0.3 router sees it: a
+ * 1.0 client is told where v1.0 is, in v1.0's shape; a version nobody serves is refused in v0.3's.
+ */
+function legacyVersionRefusal(a2aVersionHeader: string | undefined): RefusedRequest | undefined {
+  let version: ProtocolVersion;
+  try {
+    version = negotiateVersion(a2aVersionHeader);
+  } catch (err) {
+    if (!isAgentmeshError(err)) throw err;
+    return refused(agentRouteError(err), 'HTTP+JSON', undefined, '0.3', false);
+  }
+  return version === '0.3' ? undefined : refused(Errors.legacyRestNeedsVersion03({ taskPath: '/tasks/{id}' }), 'HTTP+JSON', undefined, '1.0', false);
 }
 
 function decodes(path: string): boolean {

@@ -67,6 +67,7 @@ export const registryErrors = {
   cardIntakeWithoutOptions: declare(ErrorCodes.CONFIG_INVALID, 'createCardIntake needs an options object'),
   cardIntakeWithoutGuard: declare(ErrorCodes.CONFIG_INVALID, '"ssrfGuard" option is required: pass createSsrfGuard(...) from the http component'),
   cardIntakeRequireSignatureInvalid: declare(ErrorCodes.CONFIG_INVALID, '"requireSignature" option must be true or false'),
+  cardIntakeKeySetCacheInvalid: declare(ErrorCodes.CONFIG_INVALID, '"keySetCache" option {problem}'),
 
   // search
   searchFilterFieldUnsupported: declare(ErrorCodes.REGISTRY_INVALID_ARGUMENT, 'filter field "{key}" is not supported; supported: {supported}'),

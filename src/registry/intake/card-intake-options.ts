@@ -1,6 +1,6 @@
 import type { SsrfGuard } from '../../http/index.js';
 import { Errors } from '../../protocol/index.js';
-import type { KeySetCacheBounds, TrustedKey } from './signature-keys.js';
+import { KEY_SET_CACHE_DEFAULTS, type KeySetCacheBounds, type TrustedKey } from './signature-keys.js';
 
 /** Options of `createCardIntake`. */
 export interface CardIntakeOptions {
@@ -16,6 +16,8 @@ export interface CardIntakeOptions {
   requireSignature?: boolean;
   /** How long key sets fetched from a signature's jku are reused across cards. Defaults: `KEY_SET_CACHE_DEFAULTS` (5 s to 2 min by the response's max-age, 1 min without one; an unknown kid refetches at most every 5 s). */
   keySetCache?: Partial<KeySetCacheBounds>;
+  /** The clock key-set ages and the refetch cooldown are read from, ms. Default `performance`; tests pass one they move. */
+  clock?: { now(): number };
 }
 
 /** {@link CardIntakeOptions} checked, with defaults applied. */
@@ -25,6 +27,8 @@ export interface ResolvedCardIntakeOptions {
   maxCardBytes: number;
   trustedKeys: readonly TrustedKey[];
   requireSignature: boolean;
+  keySetCache: Readonly<KeySetCacheBounds>;
+  clock: { now(): number };
 }
 
 export const CARD_INTAKE_DEFAULTS = Object.freeze({
@@ -54,6 +58,34 @@ function checkTrustedKeys(value: unknown): readonly TrustedKey[] {
   return Object.freeze([...(value as TrustedKey[])]);
 }
 
+/** Each bound of {@link KeySetCacheBounds} and its unit. */
+const KEY_SET_CACHE_UNITS: Readonly<Record<keyof KeySetCacheBounds, string>> = Object.freeze({
+  minTtlMs: 'milliseconds',
+  defaultTtlMs: 'milliseconds',
+  maxTtlMs: 'milliseconds',
+  refetchCooldownMs: 'milliseconds',
+  maxSets: 'key sets',
+});
+
+function checkKeySetCache(value: unknown): Readonly<KeySetCacheBounds> {
+  if (value === undefined) return KEY_SET_CACHE_DEFAULTS;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw Errors.cardIntakeKeySetCacheInvalid({ problem: 'must be an object' });
+  const given = value as Record<string, unknown>;
+  const names = Object.keys(KEY_SET_CACHE_UNITS);
+  // A misspelt bound would otherwise fall back to its default without a word.
+  const unknown = Object.keys(given).find((name) => !Object.hasOwn(KEY_SET_CACHE_UNITS, name));
+  if (unknown !== undefined) throw Errors.cardIntakeKeySetCacheInvalid({ problem: `has no member ${JSON.stringify(unknown)} (members: ${names.join(', ')})` });
+  const bounds = {} as KeySetCacheBounds;
+  for (const name of names as Array<keyof KeySetCacheBounds>) {
+    bounds[name] = positiveInteger(given[name], `keySetCache.${name}`, KEY_SET_CACHE_UNITS[name], KEY_SET_CACHE_DEFAULTS[name]);
+  }
+  // Out of order, the reuse time a response gets would not be the one its bounds name.
+  if (bounds.minTtlMs > bounds.defaultTtlMs || bounds.defaultTtlMs > bounds.maxTtlMs) {
+    throw Errors.cardIntakeKeySetCacheInvalid({ problem: `needs minTtlMs <= defaultTtlMs <= maxTtlMs, got ${bounds.minTtlMs}, ${bounds.defaultTtlMs}, ${bounds.maxTtlMs}` });
+  }
+  return Object.freeze(bounds);
+}
+
 /** Checks the options once, when the intake is built; a bad option names itself. */
 export function resolveCardIntakeOptions(options: CardIntakeOptions): ResolvedCardIntakeOptions {
   if (typeof options !== 'object' || options === null) throw Errors.cardIntakeWithoutOptions({});
@@ -65,5 +97,7 @@ export function resolveCardIntakeOptions(options: CardIntakeOptions): ResolvedCa
     maxCardBytes: positiveInteger(options.maxCardBytes, 'maxCardBytes', 'bytes', CARD_INTAKE_DEFAULTS.maxCardBytes),
     trustedKeys: checkTrustedKeys(options.trustedKeys),
     requireSignature: options.requireSignature ?? false,
+    keySetCache: checkKeySetCache(options.keySetCache),
+    clock: options.clock ?? performance,
   });
 }

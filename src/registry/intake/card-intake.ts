@@ -69,7 +69,7 @@ async function admit(raw: unknown, cardUrl: string | undefined, options: Resolve
 export function createCardIntake(options: CardIntakeOptions): CardIntake {
   const resolved = resolveCardIntakeOptions(options);
   // One per intake: the cards of one host, signed with one key set, share its fetch.
-  const keySets = createKeySetCache({ guard: resolved.guard, timeoutMs: resolved.fetchTimeoutMs, ...(options.keySetCache !== undefined && { bounds: options.keySetCache }) });
+  const keySets = createKeySetCache({ guard: resolved.guard, timeoutMs: resolved.fetchTimeoutMs, bounds: resolved.keySetCache, clock: resolved.clock });
   return Object.freeze({
     async fromUrl(url: string): Promise<AdmittedCard> {
       const fetched = await fetchAgentCard(url, { guard: resolved.guard, timeoutMs: resolved.fetchTimeoutMs, maxBytes: resolved.maxCardBytes });

@@ -1,7 +1,7 @@
-import { base64url, decodeProtectedHeader, flattenedVerify, type JWSHeaderParameters, type ProtectedHeaderParameters } from 'jose';
+import { base64url, decodeProtectedHeader, flattenedVerify, type CryptoKey, type JWSHeaderParameters, type ProtectedHeaderParameters } from 'jose';
 import { type AgentmeshError, canonicalCardForm, isAgentmeshError, type FieldViolation, Errors, errorMessage } from '../../protocol/index.js';
 import { legacyCanonicalForm } from './legacy-canonical-form.js';
-import type { KeyResolver } from './signature-keys.js';
+import type { KeyResolver, ResolvedKey } from './signature-keys.js';
 
 /*
  * Verifies the signatures of a card as it was submitted (A2A §8.4.3):
@@ -15,7 +15,10 @@ import type { KeyResolver } from './signature-keys.js';
  *    `alg` must be one of ALLOWED_ALGORITHMS: never `none`, never an HMAC
  *    (a shared secret proves nothing to a registry).
  * 3. The key comes from the resolver (trusted keys, then `jku`), imported
- *    for exactly that `alg`, and jose verifies with the algorithm pinned.
+ *    for exactly that `alg`, and jose verifies with the algorithm pinned. A
+ *    key from a key set held since an earlier card that does not verify is
+ *    asked for once more: the set is refetched as its cooldown allows, and a
+ *    changed key under the same kid (rotated at the host) verifies again.
  * 4. One verifying signature is enough (§8.4.3: several may exist for key
  *    rotation). When none does, the error lists each one's reason.
  *
@@ -48,21 +51,34 @@ async function verifyOne(entry: SignatureEntry, payload: string, resolveKey: Key
   if (typeof kid !== 'string' || kid === '') return { reason: 'the protected header names no kid', retryable: false };
   if (typeof typ !== 'string' || typ === '') return { reason: 'the protected header names no typ (A2A §8.4.2 requires it, e.g. "JOSE")', retryable: false };
   if (jku !== undefined && typeof jku !== 'string') return { reason: 'the protected header has a jku that is not a string', retryable: false };
-  let key: Awaited<ReturnType<KeyResolver>>;
+  let resolved: ResolvedKey;
   try {
-    key = await resolveKey({ kid, alg, jku });
+    resolved = await resolveKey({ kid, alg, jku });
   } catch (err) {
     if (isAgentmeshError(err)) return { reason: err.message, retryable: err.retryable };
     throw err;
   }
+  const failure = await verifyWith(entry, payload, resolved.key, alg);
+  if (failure !== 'mismatch') return failure;
+  // A key held from an earlier fetch may have been rotated at the host under the same kid: one newer copy, once.
+  let newer: CryptoKey | Uint8Array | undefined;
+  try {
+    newer = await resolved.newer?.();
+  } catch (err) {
+    if (isAgentmeshError(err)) return { reason: err.message, retryable: err.retryable };
+    throw err;
+  }
+  const again = newer === undefined ? failure : await verifyWith(entry, payload, newer, alg);
+  return again === 'mismatch' ? { reason: `does not verify with key ${JSON.stringify(kid)}: the card differs from what was signed`, retryable: false } : again;
+}
+
+/** Undefined when the signature verifies with `key`; `mismatch` when it does not (the card or the key differs from the signer's). */
+async function verifyWith(entry: SignatureEntry, payload: string, key: CryptoKey | Uint8Array, alg: string): Promise<{ reason: string; retryable: boolean } | 'mismatch' | undefined> {
   try {
     await flattenedVerify({ payload, protected: entry.protected, signature: entry.signature, ...(entry.header !== undefined && { header: entry.header }) }, key, { algorithms: [alg] });
     return undefined;
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') {
-      return { reason: `does not verify with key ${JSON.stringify(kid)}: the card differs from what was signed`, retryable: false };
-    }
+    if ((err as { code?: unknown }).code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return 'mismatch';
     return { reason: `cannot be verified: ${errorMessage(err)}`, retryable: false };
   }
 }

@@ -1,4 +1,5 @@
 import { importJWK, type CryptoKey, type JWK } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { SsrfGuard } from '../../http/index.js';
 import { isAgentmeshError, Errors, errorMessage } from '../../protocol/index.js';
 
@@ -14,10 +15,22 @@ export interface KeyHint {
 }
 
 /**
+ * The key a signature names. `newer`, for a key from a key set held since an
+ * earlier card, fetches the set again (as its cooldown allows) and answers
+ * the key under the same kid when it changed: a signature the held key does
+ * not verify may be one made with a key rotated at the host under its old
+ * kid. Undefined when no newer copy can be had (a trusted key).
+ */
+export interface ResolvedKey {
+  key: CryptoKey | Uint8Array;
+  newer?: (() => Promise<CryptoKey | Uint8Array | undefined>) | undefined;
+}
+
+/**
  * Finds the public key a signature names, or throws
  * AM_ERR_REGISTRY_CARD_SIGNATURE_INVALID whose message is the reason.
  */
-export type KeyResolver = (hint: KeyHint) => Promise<CryptoKey | Uint8Array>;
+export type KeyResolver = (hint: KeyHint) => Promise<ResolvedKey>;
 
 /** A JWKS is small; a key set larger than this is not one. */
 const MAX_JWKS_BYTES = 65_536;
@@ -85,9 +98,9 @@ export interface KeySetCacheBounds {
   defaultTtlMs: number;
   /** Longest reuse, whatever max-age says. */
   maxTtlMs: number;
-  /** Shortest time between two fetches of one URL caused by an unknown kid. */
+  /** Shortest time between two fetches of one URL asked for by an unknown kid or a key that did not verify. */
   refetchCooldownMs: number;
-  /** Most key-set URLs remembered; the oldest is forgotten first. */
+  /** Most key-set URLs remembered; the least recently used is forgotten first. */
   maxSets: number;
 }
 
@@ -100,13 +113,10 @@ export const KEY_SET_CACHE_DEFAULTS: Readonly<KeySetCacheBounds> = Object.freeze
   maxSets: 256,
 });
 
-interface CacheEntry {
-  /** The fetch under way, or the settled key set. */
-  pending?: Promise<FetchedKeySet> | undefined;
-  keys?: JWK[];
-  /** When a fetch last started: the cooldown counts from it, so failing refetches are rate-limited too. */
+/** A key set as held: its keys, and when its latest fetch started (the refetch cooldown counts from it). */
+interface HeldKeySet {
+  keys: JWK[];
   attemptedAt: number;
-  expiresAt: number;
 }
 
 /**
@@ -115,9 +125,10 @@ interface CacheEntry {
  * and fetching that set once per card made registrations queue behind N
  * fetches of the same document. Concurrent fetches of one URL share one
  * request; a set is reused for its Cache-Control max-age within
- * {@link KeySetCacheBounds}; a kid missing from a reused set refetches it
- * once the cooldown allows (a key rotation), and a failed fetch is kept by
- * nobody: the next card tries again.
+ * {@link KeySetCacheBounds}; a refetch asked for (a kid missing from the held
+ * set, or a signature its key does not verify: a key rotated at the host)
+ * happens once the cooldown allows, and a failed fetch is kept by nobody:
+ * the next card tries again.
  *
  * jose's createRemoteJWKSet caches too, but with one fixed max age per set
  * (no Cache-Control), its own key selection whose generic errors would lose
@@ -125,49 +136,41 @@ interface CacheEntry {
  * bound on how many sets a registry keeps.
  */
 export interface KeySetCache {
-  /** The keys at `jku`, fetched through the SSRF guard unless a fresh copy is held; `refetch` asks for a newer one (an unknown kid). */
+  /**
+   * The keys at `jku`, fetched through the SSRF guard unless a fresh copy is held; `refetch` asks for a
+   * newer one (an unknown kid, a key that did not verify), which comes once the cooldown allows: until
+   * then the held copy is answered, the same array with the same keys.
+   */
   keysAt(jku: string, options?: { refetch?: boolean }): Promise<JWK[]>;
 }
 
-export function createKeySetCache(options: { guard: SsrfGuard; timeoutMs: number; bounds?: Partial<KeySetCacheBounds> }): KeySetCache {
+export function createKeySetCache(options: { guard: SsrfGuard; timeoutMs: number; bounds?: Partial<KeySetCacheBounds>; clock?: { now(): number } }): KeySetCache {
   const bounds: KeySetCacheBounds = { ...KEY_SET_CACHE_DEFAULTS, ...options.bounds };
-  const entries = new Map<string, CacheEntry>();
-
-  const fetchInto = (jku: string, entry: CacheEntry | undefined): Promise<FetchedKeySet> => {
-    const pending = fetchKeySet(jku, options.guard, options.timeoutMs, bounds);
-    const held: CacheEntry = entry ?? { attemptedAt: 0, expiresAt: 0 };
-    held.pending = pending;
-    held.attemptedAt = Date.now();
-    if (entry === undefined) {
-      if (entries.size >= bounds.maxSets) entries.delete(entries.keys().next().value!);
-      entries.set(jku, held);
-    }
-    pending.then(
-      (fetched) => {
-        if (held.pending !== pending) return;
-        held.pending = undefined;
-        held.keys = fetched.keys;
-        held.expiresAt = Date.now() + fetched.ttlMs;
-      },
-      () => {
-        if (held.pending !== pending) return;
-        held.pending = undefined;
-        // A failure is not remembered: without keys the entry goes, so the next card fetches again.
-        if (held.keys === undefined && entries.get(jku) === held) entries.delete(jku);
-      },
-    );
-    return pending;
-  };
+  const clock = options.clock ?? performance;
+  // lru-cache shares one fetch among concurrent callers, bounds the URLs kept (the least recently used goes
+  // first) and gives each set its own reuse time; a failed fetch restores the set held before it, or none.
+  const sets = new LRUCache<string, HeldKeySet>({
+    max: bounds.maxSets,
+    ttl: bounds.defaultTtlMs,
+    ttlResolution: 0,
+    perf: clock,
+    noDeleteOnFetchRejection: true,
+    fetchMethod: async (jku, held, { options: entry }) => {
+      const attemptedAt = clock.now();
+      // Counted from the attempt, not its success: failing refetches are rate-limited too.
+      if (held !== undefined) held.attemptedAt = attemptedAt;
+      const fetched = await fetchKeySet(jku, options.guard, options.timeoutMs, bounds);
+      entry.ttl = fetched.ttlMs;
+      return { keys: fetched.keys, attemptedAt };
+    },
+  });
 
   return {
     async keysAt(jku, { refetch = false } = {}) {
-      const entry = entries.get(jku);
-      if (entry?.pending !== undefined) return (await entry.pending).keys;
-      const now = Date.now();
-      const fresh = entry?.keys !== undefined && now < entry.expiresAt;
-      const coolingDown = entry !== undefined && now < entry.attemptedAt + bounds.refetchCooldownMs;
-      if (fresh && (!refetch || coolingDown)) return entry.keys!;
-      return (await fetchInto(jku, entry)).keys;
+      // A set held (fresh or not, or being fetched) is refetched only once its cooldown is over.
+      const held = refetch ? sets.peek(jku, { allowStale: true }) : undefined;
+      const forceRefresh = held !== undefined && clock.now() >= held.attemptedAt + bounds.refetchCooldownMs;
+      return (await sets.fetch(jku, { forceRefresh }))!.keys;
     },
   };
 }
@@ -181,12 +184,21 @@ export function createKeySetCache(options: { guard: SsrfGuard; timeoutMs: number
 export function createKeyResolver(options: { trustedKeys: readonly TrustedKey[]; keySets: KeySetCache }): KeyResolver {
   return async (hint) => {
     const trusted = options.trustedKeys.find((k) => k.kid === hint.kid);
-    if (trusted !== undefined) return importForAlg(trusted, hint, 'in the trusted keys');
-    if (hint.jku === undefined) throw Errors.signatureKidUntrusted({ kid: JSON.stringify(hint.kid) });
-    let jwk = (await options.keySets.keysAt(hint.jku)).find((k) => k.kid === hint.kid);
+    if (trusted !== undefined) return { key: await importForAlg(trusted, hint, 'in the trusted keys') };
+    const jku = hint.jku;
+    if (jku === undefined) throw Errors.signatureKidUntrusted({ kid: JSON.stringify(hint.kid) });
+    let jwk = (await options.keySets.keysAt(jku)).find((k) => k.kid === hint.kid);
     // A kid the held set lacks may be a key rotated in since: one newer copy, as the cooldown allows.
-    jwk ??= (await options.keySets.keysAt(hint.jku, { refetch: true })).find((k) => k.kid === hint.kid);
-    if (jwk === undefined) throw Errors.signatureKidNotInSet({ kid: JSON.stringify(hint.kid), jku: hint.jku });
-    return importForAlg(jwk, hint, `at ${hint.jku}`);
+    jwk ??= (await options.keySets.keysAt(jku, { refetch: true })).find((k) => k.kid === hint.kid);
+    if (jwk === undefined) throw Errors.signatureKidNotInSet({ kid: JSON.stringify(hint.kid), jku });
+    const used = jwk;
+    return {
+      key: await importForAlg(used, hint, `at ${jku}`),
+      newer: async () => {
+        const again = (await options.keySets.keysAt(jku, { refetch: true })).find((k) => k.kid === hint.kid);
+        // The same entry: no newer set was fetched (the cooldown), so nothing new to verify with.
+        return again === undefined || again === used ? undefined : importForAlg(again, hint, `at ${jku}`);
+      },
+    };
   };
 }

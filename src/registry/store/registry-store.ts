@@ -542,7 +542,14 @@ export class RegistryStore {
     // of the row) is left out of the answer, and the change comes from what was kept of it.
     // The kept changes are taken before the query: writes committed while it runs may push them
     // out of the kept set, and a change asked for without its record must still be answered with one.
-    const kept = new Map([...this.#recent].filter(([s]) => s > seq));
+    // Only the first `limit` after `seq`: the answer holds no later one, and #recent is in seq order
+    // (groups commit one at a time), so a poll copies a page, not all it keeps.
+    const kept = new Map<number, RegistryChange>();
+    for (const [s, change] of this.#recent) {
+      if (s <= seq) continue;
+      kept.set(s, change);
+      if (kept.size >= limit) break;
+    }
     const rows = await query
       .select(['seq', 'kind', 'agent', 'at', 'detail'])
       .select(sql<string | null>`case when seq = any(${[...kept.keys()]}) then null else record end`.as('record'))

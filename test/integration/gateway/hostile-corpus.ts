@@ -91,6 +91,20 @@ export const HOSTILE_CORPUS: readonly HostileRequest[] = [
   { name: 'REST v0.3 path that does not decode', method: 'POST', path: '/v1/tasks/%ZZ', headers: { 'a2a-version': '0.3' } },
 ];
 
+/**
+ * Task paths whose id is empty, the colon first: no task and an action, or an action the binding
+ * does not have (`/tasks/:`). The gateway reads these itself (which operation a path names, its
+ * scope and its audit), so its answer is held to the runtime's whole: status and body.
+ */
+export const COLON_FIRST_TASK_PATHS: readonly HostileRequest[] = (['GET', 'POST'] as const).flatMap((method) =>
+  ['/tasks/:subscribe', '/tasks/:cancel', '/tasks/:', '/tasks/:explode', '/tasks/::subscribe', '/tasks/:subscribe?x=1', '/v1/tasks/:subscribe', '/v1/tasks/:cancel', '/v1/tasks/:'].flatMap((path): HostileRequest[] => [
+    { name: `REST ${method} ${path}`, method, path, headers: { 'a2a-version': '1.0' } },
+    { name: `REST ${method} ${path} (v0.3)`, method, path, headers: { 'a2a-version': '0.3' } },
+    { name: `REST ${method} ${path} (no version)`, method, path },
+    { name: `REST ${method} ${path} (a version nobody serves)`, method, path, headers: { 'a2a-version': '2.0' } },
+  ]),
+);
+
 /** The deep-nesting entries are heavy; kept apart so a property test can reuse the rest cheaply. */
 export const DEEP_CORPUS: readonly HostileRequest[] = [
   { name: 'JSON-RPC body nested 10,000 deep in metadata', method: 'POST', path: '/', headers: v1, body: `{"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":"m-deep","role":"ROLE_USER","parts":[{"text":"hi"}],"metadata":${deep(10_000)}}}}` },

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
-import { DEEP_CORPUS, HOSTILE_CORPUS, outcomeOf, type HostileRequest } from './hostile-corpus.js';
+import { COLON_FIRST_TASK_PATHS, DEEP_CORPUS, HOSTILE_CORPUS, outcomeOf, type HostileRequest } from './hostile-corpus.js';
 
 /** Sends a raw request (paths are sent byte for byte, as `fetch` would normalize them). */
 function send(base: string, entry: HostileRequest, authorization: string): Promise<{ status: number; body: string }> {
@@ -22,6 +22,9 @@ function send(base: string, entry: HostileRequest, authorization: string): Promi
     req.end(entry.body);
   });
 }
+
+/** A body with what differs between any two answers (the error's time, a request's id) made the same. */
+const sameness = (body: string): string => body.replace(/"(timestamp|requestId)":"[^"]*"/g, '"$1":"…"');
 
 const bindingOf = (entry: HostileRequest): 'JSONRPC' | 'HTTP+JSON' => (entry.method === 'POST' && entry.path === '/' ? 'JSONRPC' : 'HTTP+JSON');
 
@@ -60,6 +63,18 @@ describe('bad input through the gateway answers as the runtime does', () => {
       // The runtime answering 5xx to client input is its own defect; the gateway must refuse such input as a client error.
       else if (a.status >= 500 && b.status >= 400) continue;
       else if (expected !== got) differences.push(`${entry.name}: direct ${expected}, gateway ${got} (${b.body.slice(0, 200)})`);
+    }
+    assert.deepEqual(differences, []);
+  });
+
+  test('a task path with the colon first is answered through the gateway as the runtime answers it, status and body', async () => {
+    const direct = host.agents['tester']!;
+    const through = `${gw.url}/agents/tester`;
+    const differences: string[] = [];
+    for (const entry of COLON_FIRST_TASK_PATHS) {
+      const a = await send(direct, entry, `Bearer ${assertion}`);
+      const b = await send(through, entry, `Bearer ${token}`);
+      if (a.status !== b.status || sameness(a.body) !== sameness(b.body)) differences.push(`${entry.name}:\n  direct  ${a.status} ${a.body}\n  gateway ${b.status} ${b.body}`);
     }
     assert.deepEqual(differences, []);
   });

@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashInput } from '../../../src/audit/index.js';
 import { ChargedMessages } from '../../../src/gateway/charged-messages.js';
+import { Disposer } from '../../../src/gateway/proxy/disposer.js';
 import { GatewayCall } from '../../../src/gateway/proxy/gateway-call.js';
 import { REQUEST_WRITTEN_CHANNEL } from '../../../src/gateway/routing/upstream-http1.js';
 import { callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
@@ -178,13 +179,23 @@ describe("a lone call's bookkeeping, off its path", () => {
     assert.equal(row.milliCredits, 2_000);
   });
 
-  test('a call refused before it is forwarded has its input hashed when it is audited, after its answer', async () => {
+  test('a call refused before it is forwarded has its input hashed when it is audited, after its answer and its release', async () => {
     // The skill's input schema wants an array of strings: the gateway refuses at the door, after authorizing the call.
     const message = userMessage('', { parts: [{ data: { leadIds: 42 } }], metadata: { skillId: 'score' } });
-    const answer = await callAgent(mesh.gw.url, 'path-scorer', token, 'SendMessage', { message });
-    assert.equal(answer.status, 200);
-    assert.equal(((await answer.json()) as { error?: { code: number } }).error?.code, -32602);
-    assert.deepEqual(events, ['answer end called', 'answer written', 'input hashed', 'call let go']);
+    const dispose = Disposer.prototype.dispose;
+    Disposer.prototype.dispose = function (this: Disposer) {
+      events.push('call released');
+      return dispose.call(this);
+    };
+    try {
+      const answer = await callAgent(mesh.gw.url, 'path-scorer', token, 'SendMessage', { message });
+      assert.equal(answer.status, 200);
+      assert.equal(((await answer.json()) as { error?: { code: number } }).error?.code, -32602);
+      await until('the call to close', () => closed.length === 1);
+    } finally {
+      Disposer.prototype.dispose = dispose;
+    }
+    assert.deepEqual(events, ['answer end called', 'answer written', 'call released', 'input hashed', 'call let go']);
     const row = await auditRowOf(message);
     assert.equal(row.outcome, 'error');
   });

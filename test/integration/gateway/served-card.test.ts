@@ -71,14 +71,14 @@ describe('the card the gateway serves', () => {
     const parsed = parseLegacyAgentCard(card);
     assert.equal(parsed.securitySchemes['oauth2']?.scheme?.$case, 'oauth2SecurityScheme');
     // Signed as served: one signature over every field (how v0.3 verifiers, and the registry for a v0.3 card, read it)…
-    await verifyCardSignatures(card, { legacy: true, resolveKey: ({ kid, jku }) => gatewayKey(kid, jku) });
+    await verifyCardSignatures(card, { legacy: true, resolveKey: async ({ kid, jku }) => ({ key: await gatewayKey(kid, jku) }) });
     // …and one over the SDK's v1.0 reading of it (its verifier, and the registry for a card with supportedInterfaces).
     await verifyAgentCardSignature(gatewayKey)(card as AgentCard);
-    await verifyCardSignatures(card, { legacy: false, resolveKey: ({ kid, jku }) => gatewayKey(kid, jku) });
+    await verifyCardSignatures(card, { legacy: false, resolveKey: async ({ kid, jku }) => ({ key: await gatewayKey(kid, jku) }) });
     // The token URL a v0.3 client would send its secret to is covered.
     const forged = structuredClone(card);
     forged.securitySchemes.oauth2.flows.clientCredentials.tokenUrl = 'https://attacker.example.com/token';
-    await assert.rejects(verifyCardSignatures(forged, { legacy: true, resolveKey: ({ kid, jku }) => gatewayKey(kid, jku) }), { code: 'AM_ERR_REGISTRY_CARD_SIGNATURE_INVALID' });
+    await assert.rejects(verifyCardSignatures(forged, { legacy: true, resolveKey: async ({ kid, jku }) => ({ key: await gatewayKey(kid, jku) }) }), { code: 'AM_ERR_REGISTRY_CARD_SIGNATURE_INVALID' });
   });
 
   test('without A2A-Version: the v1.0 card, only the fields of the v1.0 AgentCard (ADR 0033)', async () => {

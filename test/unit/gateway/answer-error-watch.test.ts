@@ -91,3 +91,25 @@ test('an event typed `error` after its `data:` line is read with its data, its c
     for (let size = 1; size <= text.length; size += size < 40 ? 1 : 37) assert.deepEqual(watched(text, 200, jsonRpc, size), expected, `${JSON.stringify(text)} in pieces of ${size}`);
   }
 });
+
+test('an event typed `error` begun in an earlier chunk too long to carry is held from its `event:` line, wherever that chunk ends', () => {
+  const update = { statusUpdate: { taskId: 't', contextId: 'c', status: { state: 'TASK_STATE_WORKING' } } };
+  // Its data lines joined are no JSON (WHATWG SSE): an error of no known code, never its last data line read alone.
+  const long = `data: {"note":"${'x'.repeat(AnswerErrorWatch.CARRY_LIMIT + 100)}"}`;
+  const text = frame(update) + `${long}\ndata: {"code":-32603,"message":"Internal error"}\nevent: error\n\n`;
+  // Cut inside the long line, so the chunk with `event: error` does not begin its event.
+  for (const cut of [frame(update).length + 10, frame(update).length + 200, frame(update).length + long.length - 5]) {
+    const watch = new AnswerErrorWatch(false);
+    const bytes = Buffer.from(text);
+    watch.onChunk(bytes.subarray(0, cut));
+    watch.onChunk(bytes.subarray(cut));
+    assert.deepEqual(watch.error(200), {}, `cut at ${cut}`);
+  }
+  // A rest longer than an error body can be is not held, so the event is still read as typed `error`.
+  const huge = `data: {"note":"${'x'.repeat(2 * AnswerErrorWatch.LIMIT)}"}\nevent: error\n\n`;
+  const cut = AnswerErrorWatch.CARRY_LIMIT + 100;
+  const watch = new AnswerErrorWatch(false);
+  watch.onChunk(Buffer.from(frame(update) + huge.slice(0, cut)));
+  watch.onChunk(Buffer.from(huge.slice(cut)));
+  assert.deepEqual(watch.error(200), {});
+});

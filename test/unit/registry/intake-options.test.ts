@@ -40,6 +40,12 @@ describe('createCardIntake options', () => {
     ['a key without kid', { ssrfGuard: guard, trustedKeys: [{ kty: 'EC' } as never] }, /"trustedKeys\[0\]" must have a "kid"/],
     ['a repeated kid', { ssrfGuard: guard, trustedKeys: [{ kty: 'EC', kid: 'a' }, { kty: 'EC', kid: 'a' }] }, /"trustedKeys\[1\]" repeats kid "a"/],
     ['a string flag', { ssrfGuard: guard, requireSignature: 'yes' as never }, /"requireSignature" option must be true or false/],
+    ['a zero key-set reuse time', { ssrfGuard: guard, keySetCache: { maxTtlMs: 0 } }, /"keySetCache.maxTtlMs" option must be a positive integer \(milliseconds\)/],
+    ['a fractional key-set count', { ssrfGuard: guard, keySetCache: { maxSets: 2.5 } }, /"keySetCache.maxSets" option must be a positive integer \(key sets\)/],
+    ['a cooldown given as text', { ssrfGuard: guard, keySetCache: { refetchCooldownMs: '5000' as never } }, /"keySetCache.refetchCooldownMs" option must be a positive integer/],
+    ['key-set bounds that are no object', { ssrfGuard: guard, keySetCache: 60_000 as never }, /"keySetCache" option must be an object/],
+    ['a misspelt key-set bound', { ssrfGuard: guard, keySetCache: { maxTtl: 60_000 } as never }, /"keySetCache" option has no member "maxTtl" \(members: minTtlMs, defaultTtlMs, maxTtlMs, refetchCooldownMs, maxSets\)/],
+    ['key-set reuse times out of order', { ssrfGuard: guard, keySetCache: { minTtlMs: 90_000 } }, /"keySetCache" option needs minTtlMs <= defaultTtlMs <= maxTtlMs, got 90000, 60000, 120000/],
   ];
   for (const [what, options, message] of refused) {
     test(`refuses ${what}, naming the option`, () => {

@@ -182,6 +182,11 @@ describe('key sets reused across cards', () => {
   let answer: { status: number; keys: JWK[]; cacheControl?: string; delayMs?: number };
   let first: { privateKey: CryptoKey; jwk: JWK & { kid: string } };
   let second: { privateKey: CryptoKey; jwk: JWK & { kid: string } };
+  /** The host's new key under the first key's kid (rotated in place). */
+  let rotated: { privateKey: CryptoKey; jwk: JWK & { kid: string } };
+  /** The clock the intake reads reuse times and cooldowns from: moved by the tests, never waited for. */
+  let now = 1_000_000;
+  const clock = { now: () => now };
   const guard = () => createSsrfGuard({ allowHosts: ['127.0.0.1'] });
   const signWith = (key: { privateKey: CryptoKey; jwk: { kid: string } }, name = 'Contract Reviewer') =>
     sign({ ...validCard(), name }, key.privateKey, { alg: 'ES256', kid: key.jwk.kid, jku });
@@ -193,6 +198,7 @@ describe('key sets reused across cards', () => {
     };
     first = await make('host-key-1');
     second = await make('host-key-2');
+    rotated = await make('host-key-1');
     server = createServer((_req, res) => {
       hits++;
       const { status, keys, cacheControl, delayMs } = answer;
@@ -218,12 +224,44 @@ describe('key sets reused across cards', () => {
   test('a key rotated in after the set was fetched is found by one refetch', async () => {
     answer = { status: 200, keys: [first.jwk], cacheControl: 'max-age=300' };
     hits = 0;
-    const intake = createCardIntake({ ssrfGuard: guard(), keySetCache: { refetchCooldownMs: 100 } });
+    const intake = createCardIntake({ ssrfGuard: guard(), keySetCache: { refetchCooldownMs: 100 }, clock });
     assert.equal((await intake.fromJson(await signWith(first))).signed, true);
     answer = { status: 200, keys: [second.jwk], cacheControl: 'max-age=300' };
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    now += 100;
     assert.equal((await intake.fromJson(await signWith(second))).signed, true);
     assert.equal(hits, 2);
+  });
+
+  test('a key rotated at the host under the same kid is found by one refetch, at most once per cooldown', async () => {
+    answer = { status: 200, keys: [first.jwk], cacheControl: 'max-age=300' };
+    hits = 0;
+    const intake = createCardIntake({ ssrfGuard: guard(), clock });
+    assert.equal((await intake.fromJson(await signWith(first))).signed, true);
+    answer = { status: 200, keys: [rotated.jwk], cacheControl: 'max-age=300' };
+    const doesNotVerify = 'does not verify with key "host-key-1": the card differs from what was signed';
+    // Within the cooldown of the fetch the held key came from: refused with the held key, nothing fetched.
+    const early = await refusal(intake.fromJson(await signWith(rotated)));
+    assert.equal(early.violations[0]?.description, doesNotVerify);
+    assert.equal(hits, 1);
+    now += 5_000;
+    assert.equal((await intake.fromJson(await signWith(rotated))).signed, true);
+    assert.equal((await intake.fromJson(await signWith(rotated, 'Another Agent'))).signed, true);
+    assert.equal(hits, 2, 'one refetch, whose set the next card reuses');
+    // A card that verifies with no key refetches once per cooldown, however many are sent.
+    now += 5_000;
+    for (let i = 0; i < 3; i++) {
+      const tampered = { ...(await signWith(rotated)), description: 'Changed after signing' };
+      assert.equal((await refusal(intake.fromJson(tampered))).violations[0]?.description, doesNotVerify);
+    }
+    assert.equal(hits, 3);
+  });
+
+  test('a key pinned in trustedKeys that does not verify fetches nothing', async () => {
+    hits = 0;
+    const intake = createCardIntake({ ssrfGuard: guard(), trustedKeys: [first.jwk], clock });
+    const { violations } = await refusal(intake.fromJson(await signWith(rotated)));
+    assert.equal(violations[0]?.description, 'does not verify with key "host-key-1": the card differs from what was signed');
+    assert.equal(hits, 0);
   });
 
   test('unknown kids refetch at most once per cooldown', async () => {
@@ -252,11 +290,12 @@ describe('key sets reused across cards', () => {
   test('a set past its max-age is fetched again; max-age is bounded below', async () => {
     answer = { status: 200, keys: [first.jwk], cacheControl: 'max-age=0' };
     hits = 0;
-    const intake = createCardIntake({ ssrfGuard: guard(), keySetCache: { minTtlMs: 200 } });
+    const intake = createCardIntake({ ssrfGuard: guard(), keySetCache: { minTtlMs: 200 }, clock });
     await intake.fromJson(await signWith(first));
+    now += 199;
     await intake.fromJson(await signWith(first));
     assert.equal(hits, 1, 'reused for the floor although max-age=0');
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    now += 2;
     await intake.fromJson(await signWith(first));
     assert.equal(hits, 2);
   });

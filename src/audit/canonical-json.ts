@@ -47,10 +47,12 @@ const PLAIN_DEPTH = 32;
 export function plainJson(value: unknown, depth: number, policy: CanonicalPolicy = STRICT): string | undefined {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(policy.text === undefined ? value : policy.text(value));
+      return quoted(policy.text === undefined ? value : policy.text(value));
     case 'number':
+      // As JSON.stringify writes a number: its String for a finite one (-0 as 0), null otherwise.
+      return Number.isFinite(value) ? String(value) : 'null';
     case 'boolean':
-      return JSON.stringify(value);
+      return value ? 'true' : 'false';
     case 'object':
       break;
     default:
@@ -85,6 +87,24 @@ export function plainJson(value: unknown, depth: number, policy: CanonicalPolicy
     out += `${i > 0 ? ',' : ''}${redacted ? head.slice(1) : head}${item}`;
   }
   return `${out}}`;
+}
+
+/** Longest string {@link quoted} scans itself; a longer one goes to `JSON.stringify` at once. */
+const SHORT_STRING = 256;
+
+/**
+ * `JSON.stringify(value)` for a string: a short one that holds nothing it
+ * escapes (a control character, `"`, `\\`, a surrogate, paired or not)
+ * written between quotes here, without the runtime call, which costs more
+ * than the scan for the few short values of a message or a detail.
+ */
+function quoted(value: string): string {
+  if (value.length > SHORT_STRING) return JSON.stringify(value);
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(value);
+  }
+  return `"${value}"`;
 }
 
 /**

@@ -30,8 +30,13 @@ export const GENESIS_TIP: ChainTip = Object.freeze({ seq: 0, hash: GENESIS_HASH 
  * chain: it never changes without a new hash version.
  */
 export function rowHash(prevHash: string, row: PendingRow & { seq: number }): string {
+  return rowHashAt(prevHash, row.seq, row);
+}
+
+/** {@link rowHash} of `row` at `seq`. */
+function rowHashAt(prevHash: string, seq: number, row: PendingRow): string {
   const fields = [
-    row.seq,
+    seq,
     row.time,
     row.event_type,
     row.actor_kind,
@@ -139,6 +144,16 @@ function rowHashOfFields(prevHash: string, seq: number, fields: string): string 
 }
 
 /**
+ * The hash of `row` placed at `seq` after a row hashed `prevHash`: over
+ * `fields`, its {@link rowFieldsJson} when already built (a journaled
+ * row's), else over the row's columns. What {@link chainRows} gives each
+ * row, for a writer that puts the row's values where it needs them itself.
+ */
+export function chainedHash(prevHash: string, seq: number, row: PendingRow, fields: string | undefined): string {
+  return fields === undefined || !Number.isSafeInteger(seq) ? rowHashAt(prevHash, seq, row) : rowHashOfFields(prevHash, seq, fields);
+}
+
+/**
  * Gives `rows` the seqs after `tip`, each linked to the one before.
  * `fields[i]`, when given, is `rows[i]`'s {@link rowFieldsJson}, already
  * built (a journaled row's): its hash is taken over that text.
@@ -150,8 +165,7 @@ export function chainRows(tip: ChainTip, rows: readonly PendingRow[], fields?: r
   for (let i = 0; i < rows.length; i++) {
     seq += 1;
     const row = chained(rows[i]!, seq, prev);
-    const json = fields?.[i];
-    row.hash = json === undefined || !Number.isSafeInteger(seq) ? rowHash(prev, row) : rowHashOfFields(prev, seq, json);
+    row.hash = chainedHash(prev, seq, row, fields?.[i]);
     prev = row.hash;
     out[i] = row;
   }

@@ -1,7 +1,7 @@
 import type { Database } from '../storage/index.js';
 import { checkpointDue, type ChainWriteResult, type ChainWriter, type CheckpointPolicy, type JournalMark, type LastCheckpoint } from './chain-writer.js';
 import type { PendingRow } from './pending-row.js';
-import { GENESIS_TIP, chainRows, type ChainTip } from './row-hash.js';
+import { GENESIS_TIP, chainedHash, type ChainTip } from './row-hash.js';
 
 type RawSqlite = NonNullable<Database['sqlite']>;
 type Statement = ReturnType<RawSqlite['prepare']>;
@@ -60,14 +60,19 @@ export class SqliteChainWriter implements ChainWriter {
     const upsertMark = this.#raw.prepare(MARK_JOURNAL);
     const transaction = this.#raw.transaction((rows: readonly PendingRow[], policy: CheckpointPolicy, now: number, mark: JournalMark | undefined, fields: readonly (string | undefined)[] | undefined): ChainWriteResult => {
       const current = (tipStatement.get() as ChainTip | undefined) ?? GENESIS_TIP;
-      const chained = chainRows(current, rows, fields);
-      for (let start = 0; start < chained.length; start += ROWS_PER_INSERT) {
-        const end = Math.min(start + ROWS_PER_INSERT, chained.length);
+      // Chained as `chainRows` chains them, each row's values put straight into the statement's
+      // arguments: no chained copy of each row is built only to be read back once.
+      let prev = current.hash;
+      let seq = current.seq;
+      for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+        const end = Math.min(start + ROWS_PER_INSERT, rows.length);
         values.length = (end - start) * COLUMNS;
         let v = 0;
         for (let i = start; i < end; i++) {
-          const r = chained[i]!;
-          values[v++] = r.seq;
+          const r = rows[i]!;
+          seq += 1;
+          const hash = chainedHash(prev, seq, r, fields?.[i]);
+          values[v++] = seq;
           values[v++] = r.time;
           values[v++] = r.event_type;
           values[v++] = r.actor_kind;
@@ -87,8 +92,9 @@ export class SqliteChainWriter implements ChainWriter {
           values[v++] = r.error_code;
           values[v++] = r.outcome;
           values[v++] = r.detail;
-          values[v++] = r.prev_hash;
-          values[v++] = r.hash;
+          values[v++] = prev;
+          values[v++] = hash;
+          prev = hash;
         }
         // As arguments, not as one array: better-sqlite3 reads an array's values one N-API
         // element read at a time, which cost a fifth of the insert (docs/benchmarks.md).
@@ -97,13 +103,12 @@ export class SqliteChainWriter implements ChainWriter {
       }
       // Not kept past the transaction: the array would pin a batch's strings until the next one.
       values.length = 0;
-      const last = chained.at(-1);
-      const tip: ChainTip = last === undefined ? current : { seq: last.seq, hash: last.hash };
+      const tip: ChainTip = rows.length === 0 ? current : { seq, hash: prev };
       const lastCheckpoint = lastCheckpointStatement.get() as LastCheckpoint | undefined;
       const checkpointed = checkpointDue(tip, lastCheckpoint, now, policy);
       if (checkpointed) insertCheckpoint.run(tip.seq, tip.hash, now);
       if (mark !== undefined) upsertMark.run(mark.journal, mark.through, now);
-      return { written: chained.length, tip, checkpointed };
+      return { written: rows.length, tip, checkpointed };
     });
     return (rows, policy, now, mark, fields) => transaction.immediate(rows, policy, now, mark, fields);
   }

@@ -215,11 +215,26 @@ export function createCreditLedger(options: CreditLedgerOptions): CreditLedger {
     async spendLease(leaseKey, spends) {
       checkText('leaseKey', leaseKey, 512);
       const result = await store.spendLease(leaseKey, spends, Date.now());
-      spends.forEach((spend, i) => {
-        if (!result.charged[i]) return;
-        metrics.reserved(spend.tenant, spend.held, 'held');
-        metrics.settled(spend.tenant, spend.charged, spend.held - spend.charged, Math.max(0, spend.requested - spend.held));
-      });
+      // Summed per run of one tenant (a lease's batch is one tenant's): counted per batch, not per call.
+      let tenant: string | undefined;
+      let calls = 0;
+      let held = 0;
+      let charged = 0;
+      let uncharged = 0;
+      for (let i = 0; i < spends.length; i++) {
+        if (!result.charged[i]) continue;
+        const spend = spends[i]!;
+        if (spend.tenant !== tenant) {
+          if (tenant !== undefined) metrics.settledBatch(tenant, calls, held, charged, held - charged, uncharged);
+          tenant = spend.tenant;
+          calls = held = charged = uncharged = 0;
+        }
+        calls++;
+        held += spend.held;
+        charged += spend.charged;
+        uncharged += Math.max(0, spend.requested - spend.held);
+      }
+      if (tenant !== undefined) metrics.settledBatch(tenant, calls, held, charged, held - charged, uncharged);
       if (result.lease === undefined || result.lease.status !== 'held') log.warn({ leaseKey, calls: spends.length }, 'settled calls against a credit lease that is no longer held: charged the available balance');
       afterMove(result);
       return { charged: result.charged, leaseHeld: result.lease?.status === 'held' ? result.lease.held : undefined };

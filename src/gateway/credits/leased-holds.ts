@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import { ErrorCodes, isAgentmeshError, Errors } from '../../protocol/index.js';
 import type { Logger } from '../../observability/index.js';
 import { checkReserveInput, type CreditLedger, type LeaseSpend, type ReserveInput, type Settlement } from '../../tenancy/index.js';
 import type { CreditHolds } from './credit-holds.js';
+import { RecentlyClosed } from './recently-closed.js';
 
 /** Options of {@link LeasedCreditHolds}. Durations are milliseconds. */
 export interface LeasedCreditHoldsOptions {
@@ -34,7 +34,7 @@ export interface LeasedCreditHoldsOptions {
   idleMs?: number | undefined;
   /** A lease older than this takes no new calls and returns once its calls end (far below the max hold). Default 60,000. */
   maxLeaseAgeMs?: number | undefined;
-  /** Closed calls remembered for idempotent replays. Default 10,000. */
+  /** Closed calls remembered for idempotent replays: at least this many of the latest, at most twice as many. Default 10,000. */
   rememberClosed?: number | undefined;
   now?: (() => number) | undefined;
   /**
@@ -115,10 +115,8 @@ export class LeasedCreditHolds implements CreditHolds {
   readonly #leases = new Set<Lease>();
   readonly #acquiring = new Map<string, Promise<Lease | undefined>>();
   readonly #holds = new Map<string, Hold>();
-  /** Recently closed calls, oldest first: a second settle or refund replays the first outcome. */
-  // Not a Map trimmed from its front: V8's ordered hash table leaves a hole per deleted head,
-  // and `keys().next()` walks them all, which cost ~5 µs per call at 10,000 entries (docs/benchmarks.md).
-  readonly #closed: LRUCache<string, Settlement>;
+  /** Recently closed calls: a second settle or refund replays the first outcome. */
+  readonly #closed: RecentlyClosed<Settlement>;
   #flushTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   /** The write the settlements of this turn of the event loop join, until it starts. */
@@ -130,6 +128,8 @@ export class LeasedCreditHolds implements CreditHolds {
   readonly #writingNow = new Set<LeaseSpend[]>();
   #isoAt = Number.NaN;
   #iso = '';
+  #isoSecond = Number.NaN;
+  #isoHead = '';
 
   constructor(options: LeasedCreditHoldsOptions) {
     this.#ledger = options.ledger;
@@ -142,7 +142,7 @@ export class LeasedCreditHolds implements CreditHolds {
     this.#maxBatch = options.maxBatch ?? 256;
     this.#idleMs = options.idleMs ?? 10_000;
     this.#maxLeaseAgeMs = options.maxLeaseAgeMs ?? 60_000;
-    this.#closed = new LRUCache({ max: Math.max(1, options.rememberClosed ?? 10_000) });
+    this.#closed = new RecentlyClosed(options.rememberClosed ?? 10_000);
     this.#now = options.now ?? Date.now;
     this.#journal = options.journal;
     this.#reaper = setInterval(() => void this.returnIdle(), Math.max(100, Math.min(this.#idleMs, this.#maxLeaseAgeMs) / 2));
@@ -483,12 +483,26 @@ export class LeasedCreditHolds implements CreditHolds {
     this.#holds.set(newKey, hold);
   }
 
-  /** Now as an ISO timestamp; the text is reused while the millisecond lasts (calls settled in one turn share it). */
+  /**
+   * Now as an ISO timestamp; the text is reused while the millisecond lasts
+   * (calls settled in one turn share it), and the date and time up to the
+   * second while the second lasts: `toISOString` cost more than the rest of
+   * a settlement once calls were a millisecond or more apart.
+   */
   #isoNow(): string {
     const now = this.#now();
     if (now !== this.#isoAt) {
       this.#isoAt = now;
-      this.#iso = new Date(now).toISOString();
+      // A clock of fractions (an injected one) is left to Date, which truncates them.
+      if (!Number.isSafeInteger(now)) return (this.#iso = new Date(now).toISOString());
+      const second = Math.floor(now / 1000);
+      if (second !== this.#isoSecond) {
+        this.#isoSecond = second;
+        // Up to and with the second's dot: "2026-11-27T08:30:12." (also for the wider years, "+012026-…").
+        this.#isoHead = new Date(second * 1000).toISOString().slice(0, -4);
+      }
+      const ms = now - second * 1000;
+      this.#iso = `${this.#isoHead}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
     }
     return this.#iso;
   }

@@ -16,6 +16,14 @@ const INSERT_SETTLED = 'insert into credit_reservations (id, key, tenant, agent,
 const SETTLED_VALUES = "(?, ?, ?, ?, ?, ?, ?, 'settled', ?, ?, ?, ?, ?)";
 const SETTLED_COLUMNS = 12;
 /**
+ * A batch's rows when they share their tenant (a lease's calls all do) and,
+ * as always, their `closed_at`: those two bound once per statement as named
+ * parameters, which each row repeats, instead of once per row (each bound
+ * value costs a few thousand instructions in better-sqlite3, docs/benchmarks.md).
+ */
+const SHARED_VALUES = "(?, ?, @tenant, ?, ?, ?, ?, 'settled', ?, ?, ?, ?, @now)";
+const SHARED_COLUMNS = 10;
+/**
  * Most settled rows one INSERT writes: a lease's batch goes in as one or a
  * few statements rather than one per call (each run is a bind, a step and a
  * reset through better-sqlite3). 64 rows bind 768 parameters, far below
@@ -64,8 +72,9 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
   readonly #commitOne: { immediate(run: () => Outcome<unknown>): Outcome<unknown> };
   #queue: Pending[] = [];
   #scheduled = false;
-  /** Multi-row inserts of settled reservations, by row count, prepared when first needed. */
+  /** Multi-row inserts of settled reservations, by row count, prepared when first needed: every value per row, and the tenant and time shared. */
   readonly #settledInserts: (Statement | undefined)[] = [];
+  readonly #sharedInserts: (Statement | undefined)[] = [];
   /** One spendLease's settled rows, flat, reused across batches (operations run one at a time). */
   readonly #settledRows: unknown[] = [];
   /** Reservations by a list of keys, by list length, prepared when first needed. */
@@ -134,6 +143,9 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
       let balance: BalanceRow | undefined;
       const byAgent = new Map<string, number>();
       const settled = this.#settledRows;
+      const tenant = spends.length > 0 ? spends[0]!.tenant : '';
+      let shared = true;
+      for (let i = 1; i < spends.length && shared; i++) shared = spends[i]!.tenant === tenant;
       const charged = new Array<boolean>(spends.length);
       for (let i = 0; i < spends.length; i++) {
         const spend = spends[i]!;
@@ -161,6 +173,7 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
         }
         used.set(stored, null);
         if (existing) this.#s.settleRefunded.run(spend.held, c, spend.requested, spend.state ?? null, now, existing.id);
+        else if (shared) settled.push(id, spend.key, spend.agent, spend.skill, spend.clientId ?? null, spend.held, c, spend.requested, spend.state ?? null, spend.createdAt);
         else settled.push(id, spend.key, spend.tenant, spend.agent, spend.skill, spend.clientId ?? null, spend.held, c, spend.requested, spend.state ?? null, spend.createdAt, now);
         if (lease) {
           // Journaled once per agent for the whole batch, below (the settled row records this call).
@@ -170,7 +183,8 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
         } else if (c > 0) this.#journal('settle', spend.tenant, id, null, now, chargePostings(spend.tenant, spend.agent, c));
         charged[i] = true;
       }
-      this.#insertSettled(settled);
+      if (shared) this.#insertShared(settled, { tenant, now });
+      else this.#insertSettled(settled);
       for (const [agent, sum] of byAgent) this.#journal('settle', lease!.tenant, lease!.id, null, now, closePostings(lease!.tenant, agent, sum, sum));
       if (!lease) return { value: { lease: found, charged, ...(balance ? this.#afterMove(balance, now) : { balance: undefined, crossing: undefined }) } };
       if (spent > 0) {
@@ -212,6 +226,21 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
         const end = Math.min(start + ROWS_PER_INSERT, rows);
         runWith(this.#settledInsert(end - start), values.slice(start * SETTLED_COLUMNS, end * SETTLED_COLUMNS));
       }
+    }
+    values.length = 0;
+  }
+
+  /** `#insertSettled` for rows of one tenant: `values` holds SHARED_COLUMNS per row, `common` the tenant and the time bound once per statement. */
+  #insertShared(values: unknown[], common: { tenant: string; now: number }): void {
+    const rows = values.length / SHARED_COLUMNS;
+    if (rows === 0) return;
+    for (let start = 0; start < rows; start += ROWS_PER_INSERT) {
+      const end = Math.min(start + ROWS_PER_INSERT, rows);
+      const statement = (this.#sharedInserts[end - start] ??= this.#raw.prepare(INSERT_SETTLED + new Array<string>(end - start).fill(SHARED_VALUES).join(', ')));
+      // The row values as arguments, then the named ones as the one object better-sqlite3 takes them in.
+      const part = rows <= ROWS_PER_INSERT ? values : values.slice(start * SHARED_COLUMNS, end * SHARED_COLUMNS);
+      part.push(common);
+      runWith(statement, part);
     }
     values.length = 0;
   }

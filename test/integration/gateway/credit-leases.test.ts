@@ -165,6 +165,22 @@ describe('credit leases on SQLite', () => {
     assert.equal((await ledger.reconcile()).ok, true);
   });
 
+  test('a settlement on a lease is closed at the clock\'s time, written as toISOString writes it, across milliseconds, seconds and days', async () => {
+    const tenant = newTenant();
+    await ledger.topUp(tenant, 1_000_000, `${tenant}-topup`);
+    let clock = Date.UTC(2026, 10, 27, 23, 59, 59, 998);
+    const holds = new LeasedCreditHolds({ ledger, logger, leaseCalls: 100, flushMs: 60_000, maxLeaseAgeMs: 10 * 86_400_000, idleMs: 10 * 86_400_000, now: () => clock });
+    // Two calls in one millisecond, then one each across a second's, a day's and a year's end, and back in time.
+    const steps = [0, 0, 1, 1, 9, 90, 900, 1, 86_400_000, 31 * 86_400_000, -1, -5_000];
+    for (let i = 0; i < steps.length; i++) {
+      clock += steps[i]!;
+      await holds.reserve({ tenant, key: `${tenant}:${i}`, milliCredits: 1_000, agent: 'meter', skill: 'tick' });
+      const settlement = await holds.settle(`${tenant}:${i}`, 500);
+      assert.equal(settlement.closedAt, new Date(clock).toISOString(), `call ${i} at ${clock}`);
+    }
+    await holds.close();
+  });
+
   test('a call settled on one replica and retried on another is charged once', async () => {
     const tenant = newTenant();
     await ledger.topUp(tenant, 100_000, `${tenant}-topup`);

@@ -68,6 +68,36 @@ describe('a lease batch on SQLite charges each key once', () => {
     assert.equal((await ledger.reconcile()).ok, true);
   });
 
+  test('spends naming two tenants in one batch: each row keeps its own tenant, all close at the batch\'s time, and the counters sum each tenant\'s calls', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const counted = createCreditLedger({ database, logger, metrics, bus });
+    const leaseKey = await lease(5_000);
+    const spends = Array.from({ length: 70 }, (_, i) => spend(`tenants:${i}`, { tenant: i % 5 === 0 ? 'globex' : 'acme', held: 10, charged: i % 10, requested: i % 7 === 0 ? 12 : i % 10 }));
+    const started = Date.now();
+    const result = await counted.spendLease(leaseKey, spends);
+    assert.deepEqual(result.charged, spends.map(() => true));
+    const closed = new Set<number>();
+    for (const s of spends) {
+      const stored = database.sqlite!.prepare('select tenant, closed_at from credit_reservations where key = ?').get(s.key) as { tenant: string; closed_at: number };
+      assert.equal(stored.tenant, s.tenant);
+      closed.add(stored.closed_at);
+    }
+    assert.equal(closed.size, 1);
+    assert.ok([...closed][0]! >= started && [...closed][0]! <= Date.now());
+    const value = async (name: string, labels: Record<string, string>): Promise<number> =>
+      (await metrics.registry.getSingleMetric(`agentmesh_${name}`)!.get()).values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
+    for (const tenant of ['acme', 'globex']) {
+      const mine = spends.filter((s) => s.tenant === tenant);
+      const sum = (f: (s: LeaseSpend) => number): number => mine.reduce((total, s) => total + f(s), 0);
+      assert.equal(await value('tenancy_reservations_total', { tenant, outcome: 'held' }), mine.length);
+      assert.equal(await value('tenancy_credits_reserved_millicredits_total', { tenant }), sum((s) => s.held));
+      assert.equal(await value('tenancy_credits_settled_millicredits_total', { tenant }), sum((s) => s.charged));
+      assert.equal(await value('tenancy_credits_released_millicredits_total', { tenant }), sum((s) => s.held - s.charged));
+      assert.equal(await value('tenancy_credits_uncharged_millicredits_total', { tenant }), sum((s) => Math.max(0, s.requested - s.held)));
+    }
+    assert.equal((await ledger.reconcile()).ok, true);
+  });
+
   test('a key repeated in the batch, or settled by an earlier batch, is charged once', async () => {
     const leaseKey = await lease(5_000);
     const first = await ledger.spendLease(leaseKey, [spend('repeat:a'), spend('repeat:b')]);

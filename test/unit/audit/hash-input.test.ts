@@ -114,3 +114,16 @@ test('canonical JSON of plain JSON values is the general walk\'s text, byte for 
     assert.equal(canonicalJson(value), walk(value));
   }
 });
+
+test('strings and numbers are written as JSON.stringify writes them, at each edge of what it escapes', () => {
+  const units = [0x00, 0x1f, 0x20, 0x21, 0x22, 0x5c, 0x7f, 0x2028, 0xd7ff, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xe000, 0xfffd];
+  const strings = ['', 'plain', '\ud83d\ude00', 'a\ud83d', '\ude00b', 'x'.repeat(256), `${'x'.repeat(256)}"`, `${'x'.repeat(255)}"`, ...units.map((u) => `ab${String.fromCharCode(u)}cd`)];
+  for (const s of strings) {
+    assert.equal(canonicalJson(s), JSON.stringify(s), `string ${JSON.stringify(s)}`);
+    assert.equal(canonicalJson({ s }), `{"s":${JSON.stringify(s)}}`);
+  }
+  for (const n of [0, -0, 1, -1.5, 1e21, 1e-7, 2 ** 53, Number.MAX_VALUE, Number.MIN_VALUE, Number.NaN, Infinity, -Infinity]) {
+    assert.equal(canonicalJson([n]), JSON.stringify([n]), `number ${n}`);
+  }
+  assert.equal(canonicalJson([true, false, null]), '[true,false,null]');
+});

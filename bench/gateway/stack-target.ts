@@ -89,6 +89,8 @@ function benchGatewayConfig(message: { dataDir: string; registryUrl: string; adm
     approvals: { rules: [{ id: 'bench-dear-calls', condition: 'price >= 1000', reason: 'calls of 1,000 credits or more need an approval' }] },
     // `commit` measures the answer held for its database transactions (ADR 0035) against the journal's one write per turn (ADR 0047).
     ...(process.env['BENCH_GATEWAY_ANSWER_DURABILITY'] === 'commit' && { answerDurability: 'commit' as const }),
+    // `undici` measures the relay's upstream calls through undici against the llhttp client (ADR 0064).
+    ...(process.env['BENCH_GATEWAY_UPSTREAM_CLIENT'] === 'undici' && { upstreamClient: 'undici' as const }),
   };
 }
 

@@ -110,6 +110,12 @@ export const gatewayConfigSchema = z
     /** Breaker per instance (seed 001): consecutive failures that open it, and how long it stays open, ms. */
     breakerFailures: z.number().int().positive().default(5),
     breakerOpenMs: z.number().int().positive().default(30_000),
+    /**
+     * The client of plain `http:` agents (ADR 0064): `llhttp`, Node's own HTTP parser on kept-alive sockets, or
+     * `undici`, which TLS and in-process agents always use. `llhttp` falls back to undici, logged at start, on a
+     * Node whose parser binding is not as expected.
+     */
+    upstreamClient: z.enum(['llhttp', 'undici']).default('llhttp'),
     /** Available balance under which a low-balance event fires, milli-credits. */
     lowBalanceMilliCredits: z.number().int().min(0).default(100_000),
     /**

@@ -156,6 +156,7 @@ export async function buildParts({ config, backends, publicUrl, metrics, log, st
     // Agents and the registry may require mutual TLS: the gateway presents its client certificate.
     tls: backends.clientTls,
     inProcess,
+    upstreamClient: config.upstreamClient,
   });
   stack.defer('upstream router', () => router.close());
   const quotas = new Quotas({ redis });

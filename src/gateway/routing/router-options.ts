@@ -34,6 +34,13 @@ export interface UpstreamRouterOptions {
   tls?: ClientTlsSource | undefined;
   /** Servers of this process reached in memory instead of over loopback (`agentmesh up`; ADR 0015). */
   inProcess?: InProcessServers | undefined;
+  /**
+   * The client of plain `http:` instances: `llhttp`, Node's HTTP parser on
+   * kept-alive sockets (ADR 0064), or `undici`, as TLS and in-process
+   * instances always are. Default `llhttp` (undici when this Node's parser
+   * binding is not as expected, logged at start).
+   */
+  upstreamClient?: 'llhttp' | 'undici' | undefined;
 }
 
 /** The options with every default filled in, checked. */
@@ -55,6 +62,7 @@ export interface ResolvedRouterOptions {
   random: () => number;
   tls: ClientTlsSource | undefined;
   inProcess: InProcessServers | undefined;
+  upstreamClient: 'llhttp' | 'undici';
 }
 
 /** Defaults, with their units. */
@@ -116,5 +124,6 @@ export function resolveRouterOptions(options: UpstreamRouterOptions): ResolvedRo
     random: options.random ?? Math.random,
     tls: options.tls,
     inProcess: options.inProcess,
+    upstreamClient: options.upstreamClient ?? 'llhttp',
   };
 }

@@ -24,6 +24,11 @@ export interface ExchangeRequest {
   body: Buffer | string | null;
 }
 
+/** What an exchange in flight offers {@link ExchangeAbort}. */
+export interface Abortable {
+  abort(reason: Error): void;
+}
+
 /**
  * Lets the forwarder stop the exchange in flight (the client went away, or
  * the gateway's own deadline): one object per call, no AbortController, no
@@ -31,7 +36,7 @@ export interface ExchangeRequest {
  * allocation per request for nothing (CONTRIBUTING.md, "Hot paths").
  */
 export class ExchangeAbort {
-  #controller: Dispatcher.DispatchController | undefined;
+  #controller: Abortable | undefined;
   #reason: Error | undefined;
 
   /** Set once `abort` was called. */
@@ -45,8 +50,8 @@ export class ExchangeAbort {
     this.#controller?.abort(reason);
   }
 
-  /** @internal the exchange in flight. */
-  attach(controller: Dispatcher.DispatchController): void {
+  /** @internal the exchange in flight (undici's controller, or the llhttp client's exchange). */
+  attach(controller: Abortable): void {
     this.#controller = controller;
     if (this.#reason !== undefined) controller.abort(this.#reason);
   }

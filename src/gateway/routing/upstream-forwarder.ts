@@ -1,5 +1,5 @@
 import { BrokenCircuitError } from 'cockatiel';
-import type { ExchangeReply } from '../../http/index.js';
+import type { ExchangeReply, InProcessServers } from '../../http/index.js';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../../observability/index.js';
 import { Errors, type AgentmeshError } from '../../protocol/index.js';
@@ -9,6 +9,7 @@ import { hasCandidate, pickInstance } from './balancer.js';
 import { upstreamRequestHeaders } from './forward-headers.js';
 import { discard, prefixed, readHead, relayAnswer } from './response-relay.js';
 import { ExchangeAbort, exchange, type UpstreamAnswer } from './upstream-exchange.js';
+import type { Http1Upstream } from './upstream-http1.js';
 import type { CachedAgent, RouteCache } from './route-cache.js';
 import { statusOutcome, type RoutingMetrics } from './routing-metrics.js';
 import { FailedAnswer, type UpstreamInstance } from './upstream-instance.js';
@@ -58,7 +59,12 @@ export interface ForwardResult {
 /** What the forwarder works with. */
 export interface UpstreamForwarderOptions {
   cache: RouteCache;
+  /** undici: TLS instances, in-process ones, and all of them when {@link direct} is unset. */
   dispatcher: Dispatcher;
+  /** The llhttp client of plain `http:` instances (ADR 0064); unset, every call goes through `dispatcher`. */
+  direct?: Http1Upstream | undefined;
+  /** Instances served in this process: reached through `dispatcher`, which connects to them in memory. */
+  inProcess?: InProcessServers | undefined;
   metrics: RoutingMetrics;
   logger: Logger;
   maxAttempts: number;
@@ -284,7 +290,11 @@ export class UpstreamForwarder {
   async #exchange(instance: UpstreamInstance, method: string, input: ForwardInput, headers: Record<string, string>, abort: ExchangeAbort): Promise<UpstreamAnswer> {
     let answer: UpstreamAnswer;
     try {
-      answer = await exchange(this.#o.dispatcher, { origin: instance.origin, path: input.fromRoot === true ? instance.rootPathFor(input.path, input.query) : instance.pathFor(input.path, input.query), method: method as Dispatcher.HttpMethod, headers, body: input.body ?? null }, abort);
+      const origin = instance.origin;
+      const request = { origin, path: input.fromRoot === true ? instance.rootPathFor(input.path, input.query) : instance.pathFor(input.path, input.query), method: method as Dispatcher.HttpMethod, headers, body: input.body ?? null };
+      const direct = this.#o.direct;
+      const inProcess = this.#o.inProcess;
+      answer = await (direct !== undefined && origin.startsWith('http:') && (inProcess === undefined || !inProcess.serves(origin)) ? direct.exchange(request, abort) : exchange(this.#o.dispatcher, request, abort));
     } catch (err) {
       if (abort.reason !== undefined) throw new Abandoned(err);
       if (typeof err === 'object' && err !== null) (err as { [FAILED_CALLER]?: string | undefined })[FAILED_CALLER] = input.caller;

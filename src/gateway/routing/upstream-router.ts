@@ -9,6 +9,7 @@ import { RouteCache } from './route-cache.js';
 import { resolveRouterOptions, type UpstreamRouterOptions } from './router-options.js';
 import { RoutingMetrics } from './routing-metrics.js';
 import { UpstreamForwarder, type ForwardInput, type ForwardResult } from './upstream-forwarder.js';
+import { Http1Upstream } from './upstream-http1.js';
 import type { BreakerState } from './upstream-instance.js';
 
 /** One agent as the router serves it. */
@@ -123,7 +124,11 @@ export function createUpstreamRouter(options: UpstreamRouterOptions): UpstreamRo
   // connection, so a close already received moves the request, unwritten, to a new one. Only the forwarder
   // tries again, and a SendMessage only when no byte of it can have been sent (attempt-failure.ts).
   const upstream = createOutboundPool({ connectTimeoutMs: o.connectTimeoutMs, headersTimeoutMs: o.requestTimeoutMs, bodyTimeoutMs: o.requestTimeoutMs, tls: o.tls, inProcess: o.inProcess });
-  const forwarder = new UpstreamForwarder({ cache, dispatcher: upstream, metrics, logger, maxAttempts: o.maxAttempts, requestTimeoutMs: o.requestTimeoutMs, loaded: () => follower.loaded });
+  // Plain `http:` instances through Node's own HTTP parser on kept-alive sockets (ADR 0064): undici stays for TLS,
+  // in-process instances, and for all of them on a Node whose parser binding is not as the client expects.
+  const direct = o.upstreamClient === 'llhttp' ? Http1Upstream.create({ connectTimeoutMs: o.connectTimeoutMs, headersTimeoutMs: o.requestTimeoutMs, bodyTimeoutMs: o.requestTimeoutMs }) : undefined;
+  if (typeof direct === 'string') logger.warn({ reason: direct }, "Node's HTTP parser binding is not as expected: plain http instances are relayed through undici");
+  const forwarder = new UpstreamForwarder({ cache, dispatcher: upstream, direct: typeof direct === 'string' ? undefined : direct, inProcess: o.inProcess, metrics, logger, maxAttempts: o.maxAttempts, requestTimeoutMs: o.requestTimeoutMs, loaded: () => follower.loaded });
   const cards = new CardCache();
 
   return {
@@ -173,6 +178,7 @@ export function createUpstreamRouter(options: UpstreamRouterOptions): UpstreamRo
       await reader.close();
       // Drained by the gateway first; what is left (a stream the client still holds) is cut.
       await upstream.destroy();
+      if (typeof direct === 'object') await direct.destroy();
     },
   };
 }

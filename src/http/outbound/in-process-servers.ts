@@ -69,6 +69,13 @@ export class InProcessServers {
     return true;
   }
 
+  /** Whether calls to `origin` (`http://host:port`, as a URL's `origin`) are served in memory now; parses it only when some server is registered. */
+  serves(origin: string): boolean {
+    if (this.#servers.size === 0) return false;
+    const key = originKey(new URL(origin));
+    return key !== undefined && this.#servers.has(key);
+  }
+
   /** Calls to `url`'s origin go over TCP again (connections already open stay until they close). */
   delete(url: string): void {
     const origin = originKey(new URL(url));

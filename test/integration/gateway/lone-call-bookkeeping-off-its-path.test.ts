@@ -30,6 +30,7 @@ import { hashInput } from '../../../src/audit/index.js';
 import { ChargedMessages } from '../../../src/gateway/charged-messages.js';
 import { Disposer } from '../../../src/gateway/proxy/disposer.js';
 import { GatewayCall } from '../../../src/gateway/proxy/gateway-call.js';
+import { REQUEST_WRITTEN_CHANNEL } from '../../../src/gateway/routing/upstream-http1.js';
 import { callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { pricedLeadScorer, scoredLeads, type LeadsInput } from '../../helpers/priced-scorer.js';
@@ -126,11 +127,14 @@ describe("a lone call's bookkeeping, off its path", () => {
       if (gatewayAnswer) events.push('answer written');
       return returned;
     } as typeof ServerResponse.prototype.end;
+    // The gateway writes to a plain-http agent with its llhttp client (ADR 0064), to others with undici: the same observer on both.
     subscribe('undici:request:bodySent', onUpstreamWritten);
+    subscribe(REQUEST_WRITTEN_CHANNEL, onUpstreamWritten);
   });
 
   after(async () => {
     unsubscribe('undici:request:bodySent', onUpstreamWritten);
+    unsubscribe(REQUEST_WRITTEN_CHANNEL, onUpstreamWritten);
     GatewayCall.prototype.hashInput = original.hashInput;
     GatewayCall.prototype.letGo = original.letGo;
     ChargedMessages.prototype.charged = original.charged;

@@ -50,6 +50,7 @@ interface LlhttpParser {
 interface Llhttp {
   Parser: new () => LlhttpParser;
   RESPONSE: number;
+  kOnMessageBegin: number;
   kOnHeaders: number;
   kOnHeadersComplete: number;
   kOnBody: number;
@@ -61,7 +62,7 @@ interface Llhttp {
 
 /** What a check of the binding expects it to report for {@link SELF_TEST}. */
 const SELF_TEST = 'HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n';
-const SELF_TEST_SEEN = '103,Link|</a>,true,end,200,Content-Length|2,true,ok,end,201,Transfer-Encoding|chunked,true,hi,end';
+const SELF_TEST_SEEN = 'begin,103,Link|</a>,true,end,begin,200,Content-Length|2,true,ok,end,begin,201,Transfer-Encoding|chunked,true,hi,end';
 
 /**
  * Node's llhttp binding, or why it cannot be used: `node:_http_common` is
@@ -80,12 +81,13 @@ export function loadLlhttp(): Llhttp | string {
   const isToken = common['_checkIsHttpToken'];
   const hasInvalidChar = common['_checkInvalidHeaderChar'];
   if (typeof P !== 'function' || typeof isToken !== 'function' || typeof hasInvalidChar !== 'function') return 'node:_http_common has no HTTPParser or header checks';
-  const names = ['RESPONSE', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kLenientNone'] as const;
+  const names = ['RESPONSE', 'kOnMessageBegin', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kLenientNone'] as const;
   for (const name of names) if (typeof P[name] !== 'number') return `HTTPParser.${name} is not a number`;
   for (const name of ['initialize', 'execute', 'finish', 'close']) if (typeof (P.prototype as Record<string, unknown>)[name] !== 'function') return `HTTPParser has no ${name}()`;
   const llhttp: Llhttp = {
     Parser: P,
     RESPONSE: P['RESPONSE'] as number,
+    kOnMessageBegin: P['kOnMessageBegin'] as number,
     kOnHeaders: P['kOnHeaders'] as number,
     kOnHeadersComplete: P['kOnHeadersComplete'] as number,
     kOnBody: P['kOnBody'] as number,
@@ -98,6 +100,7 @@ export function loadLlhttp(): Llhttp | string {
     const seen: unknown[] = [];
     const parser = new llhttp.Parser();
     parser.initialize(llhttp.RESPONSE, {}, 0, llhttp.kLenientNone);
+    parser[llhttp.kOnMessageBegin] = () => seen.push('begin');
     parser[llhttp.kOnHeadersComplete] = (_major: number, _minor: number, raw: unknown, _method: unknown, _url: unknown, status: unknown, _message: unknown, _upgrade: unknown, keepAlive: unknown) => {
       seen.push(status, Array.isArray(raw) ? raw.join('|') : typeof raw, keepAlive);
       return 0;
@@ -312,6 +315,8 @@ class Connection {
   readonly socket: Socket;
   readonly origin: Origin;
   readonly #client: Http1Upstream;
+  readonly #parser: LlhttpParser;
+  readonly #kOnMessageBegin: number;
   #exchange: Exchange | undefined;
   phase: Phase = Phase.Connecting;
   /** When the current phase's deadline passes (Date.now()); 0 for none. */
@@ -331,6 +336,8 @@ class Connection {
     this.deadline = connectTimeoutMs > 0 ? Date.now() + connectTimeoutMs : 0;
     const parser = new llhttp.Parser();
     parser.initialize(llhttp.RESPONSE, {}, 0, llhttp.kLenientNone);
+    this.#parser = parser;
+    this.#kOnMessageBegin = llhttp.kOnMessageBegin;
     parser[llhttp.kOnHeaders] = this.#onHeaders;
     parser[llhttp.kOnHeadersComplete] = this.#onHeadersComplete;
     parser[llhttp.kOnBody] = this.#onBody;
@@ -364,6 +371,8 @@ class Connection {
   send(exchange: Exchange, request: ExchangeRequest, head: string, body: Buffer | undefined, close: boolean, headersTimeoutMs: number): void {
     this.#exchange = exchange;
     exchange.connection = this;
+    // An answer may begin now (see #onStray).
+    this.#parser[this.#kOnMessageBegin] = null;
     if (close) this.#reusable = false;
     if (this.#connected) this.#enter(Phase.Headers, headersTimeoutMs);
     else this.phase = Phase.Connecting;
@@ -425,6 +434,18 @@ class Connection {
     this.#client.forget(this);
     this.socket.destroy();
   }
+
+  /**
+   * An answer began while no request waits for one: bytes after the last
+   * answer, in its read or later, that start another. Left in the parser, the
+   * next request's answer would be read after them (as undici, which fails
+   * any answer beginning with no request in flight, the connection is
+   * dropped). Set only between a request's answer and the next request: one
+   * callback of the parser less per call.
+   */
+  readonly #onStray = (): void => {
+    this.#unsolicited = true;
+  };
 
   readonly #onHeaders = (raw: string[]): void => {
     const exchange = this.#exchange;
@@ -503,6 +524,7 @@ class Connection {
     if (exchange === undefined || exchange.status === 0) return;
     this.#exchange = undefined;
     exchange.done = true;
+    this.#parser[this.#kOnMessageBegin] = this.#onStray;
     if (this.#reusable && !this.#unsolicited) {
       if (this.socket.isPaused()) this.socket.resume();
       this.#enter(Phase.Idle, this.#keepAliveMs);

@@ -215,6 +215,25 @@ for (const make of [undiciClient, llhttpClient]) {
       }
     });
 
+    test('an answer followed by bytes no request asked for comes whole, and the next call goes on a new connection', async () => {
+      // The stray bytes begin another answer: a connection reused with them would hand that answer to the next call.
+      let connections = 0;
+      const server = await rawAnswering((socket) => {
+        connections++;
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 2');
+        socket.on('data', () => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+      });
+      try {
+        assert.equal((await client.exchange(post(server.url, '/'))).bytes?.toString(), 'ok');
+        // A turn later: both clients free a connection for the next call a turn after its answer.
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal((await client.exchange(post(server.url, '/'))).bytes?.toString(), 'ok');
+        assert.equal(connections, 2);
+      } finally {
+        await server.close();
+      }
+    });
+
     test('an abort before the answer rejects with its reason', async () => {
       const abort = new ExchangeAbort();
       const pending = client.exchange(post(origin, '/silent'), abort);

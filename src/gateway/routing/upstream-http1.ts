@@ -418,7 +418,9 @@ class Connection {
         this.fail(coded('UND_ERR_HEADERS_TIMEOUT', 'HeadersTimeoutError', 'Headers Timeout Error'));
         return;
       case Phase.Body:
-        this.fail(coded('UND_ERR_BODY_TIMEOUT', 'BodyTimeoutError', 'Body Timeout Error'));
+        // Paused for a reader that lags (back-pressure): the silence is ours, not the instance's (as undici).
+        if (this.socket.isPaused()) this.#enter(Phase.Body);
+        else this.fail(coded('UND_ERR_BODY_TIMEOUT', 'BodyTimeoutError', 'Body Timeout Error'));
     }
   }
 
@@ -487,7 +489,10 @@ class Connection {
     const socket = this.socket;
     const stream = new Readable({
       read: () => {
-        if (this.#exchange === exchange) socket.resume();
+        if (this.#exchange !== exchange || !socket.isPaused()) return;
+        socket.resume();
+        // The instance's silence is timed from here: the pause was the reader's.
+        this.#enter(Phase.Body);
       },
       destroy: (err, callback) => {
         // The reader left (the client went away): stop reading the instance.

@@ -73,6 +73,7 @@ function upstream(): { server: Server; connections: () => number; lastRequest: (
     },
     '/many-headers': (_req, res) => res.writeHead(200, [...Array.from({ length: 40 }, (_, i) => [`x-h${i}`, String(i)]), ['__proto__', 'p'], ['content-length', '0']]).end(),
     '/head': (_req, res) => res.writeHead(200, { 'content-length': 1234 }).end(),
+    '/huge': (_req, res) => res.writeHead(200, { 'content-length': 4_000_000 }).end(Buffer.alloc(4_000_000, 120)),
   };
   const server = createHttpServer((req, res) => {
     let body = '';
@@ -232,6 +233,14 @@ for (const make of [undiciClient, llhttpClient]) {
       } finally {
         await server.close();
       }
+    });
+
+    test('a streamed answer whose reader lags past the body timeout is not cut: the socket waits for the reader', async () => {
+      const answer = await client.exchange(post(origin, '/huge'));
+      // Unread longer than the body timeout: a call that times out after its headers timeout has waited as long.
+      await assert.rejects(client.exchange(post(origin, '/silent')));
+      assert.equal(answer.body?.errored ?? null, null);
+      assert.equal((await text(answer)).length, 4_000_000);
     });
 
     test('an abort before the answer rejects with its reason', async () => {

@@ -65,6 +65,13 @@ const SELF_TEST = 'HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK
 const SELF_TEST_SEEN = 'begin,103,Link|</a>,true,end,begin,200,Content-Length|2,true,ok,end,begin,201,Transfer-Encoding|chunked,true,hi,end';
 
 /**
+ * Values the two header checks must judge as node:http does: they alone keep
+ * a client's header from splitting the request written for it.
+ */
+const TOKENS: ReadonlyArray<[string, boolean]> = [['x-ok', true], ['a b', false], ['a:', false], ['a\r\n', false], ['', false]];
+const VALUES: ReadonlyArray<[string, boolean]> = [['ok \t\u00e9', false], ['a\r\nb: 1', true], ['a\nb', true], ['a\rb', true], ['a\u0000', true], ['\u0100', true]];
+
+/**
  * Node's llhttp binding, or why it cannot be used: `node:_http_common` is
  * not a documented module, so its shape is checked and a canned exchange
  * parsed (an interim answer, a sized and a chunked one, and a smuggling
@@ -77,6 +84,11 @@ export function loadLlhttp(): Llhttp | string {
   } catch (err) {
     return `node:_http_common cannot be loaded (${err instanceof Error ? err.message : String(err)})`;
   }
+  return checkLlhttp(common);
+}
+
+/** {@link loadLlhttp}'s check of the module's exports `common`. */
+export function checkLlhttp(common: Record<string, unknown>): Llhttp | string {
   const P = common['HTTPParser'] as (Llhttp['Parser'] & Record<string, unknown>) | undefined;
   const isToken = common['_checkIsHttpToken'];
   const hasInvalidChar = common['_checkInvalidHeaderChar'];
@@ -97,6 +109,9 @@ export function loadLlhttp(): Llhttp | string {
     hasInvalidChar: hasInvalidChar as Llhttp['hasInvalidChar'],
   };
   try {
+    for (const [name, valid] of TOKENS) if (llhttp.isToken(name) !== valid) return `_checkIsHttpToken judges ${JSON.stringify(name)} otherwise than node:http did`;
+    for (const [value, invalid] of VALUES) if (llhttp.hasInvalidChar(value) !== invalid) return `_checkInvalidHeaderChar judges ${JSON.stringify(value)} otherwise than node:http did`;
+
     const seen: unknown[] = [];
     const parser = new llhttp.Parser();
     parser.initialize(llhttp.RESPONSE, {}, 0, llhttp.kLenientNone);

@@ -618,7 +618,17 @@ export class Http1Upstream {
       } catch (err) {
         return exchange.error(err as Error);
       }
-      const connection = origin.idle.pop() ?? this.#open(origin);
+      let connection = origin.idle.pop();
+      // Past its keep-alive, though the sweep (up to a second late) has not dropped it yet: the instance may be
+      // closing it now, and a request written into that close fails where a new connection would not.
+      if (connection !== undefined && connection.deadline !== 0) {
+        const now = Date.now();
+        while (connection !== undefined && now >= connection.deadline) {
+          connection.expire();
+          connection = origin.idle.pop();
+        }
+      }
+      connection ??= this.#open(origin);
       connection.send(exchange, request, framed.head, body, framed.close, this.#headersTimeoutMs);
     });
   }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AuditLog } from '../audit/index.js';
-import { createMetricsListener, localUrlOf, type InProcessServers, metricsPortOf, observeDatabase, openWithStack, probeListenerOf } from '../http/index.js';
+import { createMetricsListener, listenUnannounced, localUrlOf, type InProcessServers, metricsPortOf, observeDatabase, openWithStack, probeListenerOf } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import type { CreditLedger } from '../tenancy/index.js';
@@ -123,7 +123,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         const routing = router.start();
         const metricsUrl = metricsListener ? (await metricsListener.listen()).url : '';
         try {
-          await app.listen({ port: config.port, host: config.host });
+          // Its own `gateway listening` line below says where, once: not Fastify's as well.
+          await listenUnannounced(app, { port: config.port, host: config.host });
         } catch (err) {
           await metricsListener?.close();
           throw err;

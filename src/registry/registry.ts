@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { localUrlOf, observeDatabase, openWithStack, probeListenerOf } from '../http/index.js';
+import { listenUnannounced, localUrlOf, observeDatabase, openWithStack, probeListenerOf } from '../http/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
 import type { Bus, Database } from '../storage/index.js';
 import { parseRegistryConfig, type RegistryConfig, type RegistryConfigInput } from './config.js';
@@ -68,7 +68,8 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
       index: domain.index,
       config,
       async listen() {
-        await app.listen({ port: config.port, host: config.host });
+        // Its own `registry listening` line below says where, once: not Fastify's as well.
+        await listenUnannounced(app, { port: config.port, host: config.host });
         const probesUrl = (await probes?.listen())?.url;
         const bound = app.server.address();
         if (!config.publicUrl && typeof bound === 'object' && bound !== null) publicUrl.current = localUrlOf(config, bound.port);

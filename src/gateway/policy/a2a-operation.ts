@@ -121,7 +121,7 @@ export const MAX_TASK_ID_LENGTH = 1024;
  * the runtime would give (A2A §9.4, §11.6). Never throws.
  */
 export function readA2aRequest(method: string, rawPath: string, raw: Buffer | undefined, a2aVersionHeader: string | undefined, bodyError?: AgentmeshError, contentType?: string): { reading: A2aRequestReading; body: unknown } {
-  const jsonRpc = method === 'POST' && trimSlashes(rawPath) === '/';
+  const jsonRpc = method === 'POST' && pathOf(rawPath) === '/';
   // A body that is not sent as JSON is refused as the agent refuses it (docs/conformance.md): JSON-RPC
   // first of all, whatever the body; an HTTP+JSON v1 body like one that is not JSON (after authentication).
   const mediaError = bodyError === undefined ? notJson(contentType, jsonRpc ? PLAIN_JSON : A2A_JSON) : undefined;
@@ -129,7 +129,7 @@ export function readA2aRequest(method: string, rawPath: string, raw: Buffer | un
   if (mediaError !== undefined && raw !== undefined && raw.length > 0 && isV1RestPath(rawPath)) return { reading: classifyA2aRequest(method, rawPath, undefined, a2aVersionHeader, mediaError), body: undefined };
   // A body that could not be read at all (its Content-Encoding): refused as the agent's HTTP layer refuses it, before anything else.
   if (bodyError !== undefined) {
-    const clean = trimSlashes(rawPath);
+    const clean = pathOf(rawPath);
     // The ACP door answers in ACP's shape, as the runtime's ACP routes refuse the same body.
     const binding: A2aBinding = clean === '/acp' || clean.startsWith('/acp/') ? 'ACP' : jsonRpc ? 'JSONRPC' : 'HTTP+JSON';
     return { reading: refused(httpLayerError(bodyError), binding, binding === 'ACP' ? undefined : null, versionOr03(a2aVersionHeader), true), body: undefined };
@@ -168,7 +168,9 @@ export function readA2aRequest(method: string, rawPath: string, raw: Buffer | un
  * REST path no agent serves, TASK_NOT_FOUND for an id that cannot name a task.
  */
 export function classifyA2aRequest(method: string, path: string, body: unknown, a2aVersionHeader: string | undefined, bodyError?: AgentmeshError): A2aRequestReading {
-  const clean = trimSlashes(beforeQuery(path));
+  // The path as sent, a slash after it kept: `/tasks/abc/` is none of the binding's paths (A2A §11.3), and the
+  // agent's router does not read it as `/tasks/abc`, so neither does the gateway (docs/gateway.md).
+  const clean = pathOf(path);
   if (method === 'GET' && /^\/\.well-known\/(agent-card|agent)\.json$/.test(clean)) {
     // The card's own rule (ADR 0033): the v1.0 card unless 0.3 is asked for, or the v0.2-era agent.json is read.
     return result('GetAgentCard', { version: cardVersionOr03(a2aVersionHeader, clean.endsWith('/agent.json') ? 'agent.json' : 'agent-card.json'), binding: 'HTTP+JSON', forwardPath: clean });
@@ -183,6 +185,8 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
   const base = { version, binding: 'HTTP+JSON' } as const;
   // The runtime's v0.3 binding serves every /v1/… path itself: what it does not know it refuses in its own words.
   const notRest = () => (legacy ? legacyNoOperation(method, clean, a2aVersionHeader) : refused(Errors.routeNotFound({ method, path: shown(clean) }), 'HTTP+JSON', undefined, version, false));
+  // The agent's v0.3 binding serves no path with a slash after it (`/v1/tasks/abc/`, `/v1/tasks/`, `/v1/`).
+  if (legacy && clean.charCodeAt(clean.length - 1) === 47) return notRest();
   if (bodyError !== undefined && method === 'POST' && (rest === '/message:send' || rest === '/message:stream')) return refused(bodyError, 'HTTP+JSON', undefined, version, false);
   const record = isRecord(body) ? body : undefined;
   if (method === 'POST' && rest === '/message:send') return result('SendMessage', { ...base, ...messageOf(record, version), forwardPath: clean });
@@ -202,7 +206,9 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
     // `POST /tasks/:cancel` names no task, so no operation on one, as the agent's task route reads it; v0.3's router has no route for it.
     if (method === 'POST' && colon === 0) return legacy ? legacyNoOperation(method, clean, a2aVersionHeader) : routeRefusal(legacy, a2aVersionHeader, refused(agentRouteError(taskOperationUnknown(undefined)), 'HTTP+JSON', undefined, version, false));
     // `GET /tasks/:subscribe`: the agent's task route subscribes to the task '', whose id its parameter check refuses.
-    if (method === 'GET' && colon === 0) return routeRefusal(legacy, a2aVersionHeader, refused(agentRouteError(emptyTaskIdError('SubscribeToTask')), 'HTTP+JSON', undefined, version, false));
+    if (method === 'GET' && colon === 0) return routeRefusal(legacy, a2aVersionHeader, refused(agentRouteError(emptyParamError('SubscribeToTask', { id: '' })), 'HTTP+JSON', undefined, version, false));
+    // `GET /tasks/`: the agent's task route reads the task '', as for the colon first.
+    if (method === 'GET' && segment === '') return routeRefusal(legacy, a2aVersionHeader, refused(agentRouteError(emptyParamError('GetTask', { id: '' })), 'HTTP+JSON', undefined, version, false));
     const action = colon >= 0 ? segment.slice(colon) : undefined;
     const taskId = taskIdOf(colon >= 0 ? segment.slice(0, colon) : segment);
     if (method === 'GET' && action === undefined) {
@@ -230,6 +236,12 @@ export function classifyA2aRequest(method: string, path: string, body: unknown, 
   if (segments[1] === 'pushNotificationConfigs' && segments.length <= 3) {
     const taskId = taskIdOf(segments[0]!);
     if (typeof taskId !== 'string') return routeRefusal(legacy, a2aVersionHeader, taskIdRefusal(taskId, base.version));
+    // `…/pushNotificationConfigs/`: the agent's route of one config reads the config '' (GET, DELETE); no route has a POST there.
+    if (segments[2] === '') {
+      if (method !== 'GET' && method !== 'DELETE') return notRest();
+      const operation = method === 'GET' ? 'GetTaskPushNotificationConfig' : 'DeleteTaskPushNotificationConfig';
+      return routeRefusal(legacy, a2aVersionHeader, refused(agentRouteError(emptyParamError(operation, { taskId, id: '' })), 'HTTP+JSON', undefined, version, false));
+    }
     const configId = segments.length === 3 ? taskIdOf(segments[2]!) : undefined;
     if (configId === BAD_PERCENT_ENCODING) return taskIdRefusal(configId, base.version);
     if (segments.length === 3 && configId === undefined) return routeRefusal(legacy, a2aVersionHeader, refused(Errors.pushConfigIdCannotExist({}), 'HTTP+JSON', undefined, version, false));
@@ -389,10 +401,13 @@ function taskRouteVersionRefusal(legacy: boolean, a2aVersionHeader: string | und
   return error === undefined ? undefined : refused(agentRouteError(error), 'HTTP+JSON', undefined, '1.0', false);
 }
 
-/** The agent's parameter check of `operation` for an empty task id: the error its task route answers `GET /tasks/:subscribe` with. */
-function emptyTaskIdError(operation: 'SubscribeToTask'): AgentmeshError {
+/**
+ * The agent's parameter check of `operation` for a path parameter left empty: the error its route answers
+ * `GET /tasks/:subscribe`, `GET /tasks/` or `GET /tasks/{id}/pushNotificationConfigs/` with.
+ */
+function emptyParamError(operation: 'SubscribeToTask' | 'GetTask' | 'GetTaskPushNotificationConfig' | 'DeleteTaskPushNotificationConfig', params: Record<string, string>): AgentmeshError {
   try {
-    validateParams(operation, { id: '' });
+    validateParams(operation, params);
   } catch (err) {
     if (isAgentmeshError(err)) return err;
     throw err;
@@ -476,7 +491,7 @@ function notJson(contentType: string | undefined, accepted: string): AgentmeshEr
 
 /** A path of the v1 HTTP+JSON binding: not JSON-RPC's root, ACP's door or v0.3's `/v1/`. */
 function isV1RestPath(rawPath: string): boolean {
-  const clean = trimSlashes(beforeQuery(rawPath));
+  const clean = pathOf(rawPath);
   return clean !== '/' && clean !== '/acp' && !clean.startsWith('/acp/') && !clean.startsWith('/v1/');
 }
 
@@ -500,17 +515,11 @@ function versionOr03(header: string | undefined): ProtocolVersion {
   }
 }
 
-/** The path without its trailing slashes (`/` when nothing else is left): a scan from the end, as it runs on every call. */
-function trimSlashes(path: string): string {
-  let end = path.length;
-  while (end > 0 && path.charCodeAt(end - 1) === 47) end--;
-  return end === path.length ? (end === 0 ? '/' : path) : end === 0 ? '/' : path.slice(0, end);
-}
-
-/** The path of `path` before its query, if it carries one. */
-function beforeQuery(path: string): string {
+/** The path of `path` before its query, if it carries one, as sent (a slash after it kept); `/` for nothing at all. */
+function pathOf(path: string): string {
   const q = path.indexOf('?');
-  return q < 0 ? path : path.slice(0, q);
+  const before = q < 0 ? path : path.slice(0, q);
+  return before === '' ? '/' : before;
 }
 
 /** A path for a message: cut, and decoded only where that cannot fail. */

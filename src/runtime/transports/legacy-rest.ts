@@ -73,6 +73,12 @@ export function registerLegacyRestRoutes(app: FastifyInstance, options: LegacyRe
   legacy.disable('etag');
   legacy.use(CARD_PATHS, legacyAgentCardRouter({ agentCardProvider: options.handler, cache: { maxAge: options.cardMaxAgeSeconds } }));
   keepRetryStatus(legacy);
+  // A path with a slash after it is none of the binding's (v0.3 §3.2.3): Express's router, not strict, would
+  // read `/v1/tasks/abc/` as `/v1/tasks/abc`; refused here as the v1 routes and the gateway refuse theirs.
+  legacy.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (req.path.charCodeAt(req.path.length - 1) !== 47) return next();
+    sendLegacyError(res, Errors.legacyRestNoOperation({ method: req.method, path: req.path.slice(0, 128) }), byRequest.get(req)?.requestId ?? '');
+  });
   legacy.use(router);
   // The router passes on paths it does not serve (and requests that are not v0.3, already refused below).
   legacy.use((req: express.Request, res: express.Response) => {

@@ -79,6 +79,6 @@ test('off a terminal, the banner and the logs are lines for people; with LOG_FOR
   const lines = json.trimEnd().split('\n');
   for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line}`);
   assert.ok(lines.some((line) => (JSON.parse(line) as { msg?: string }).msg === `agentmesh registry listening on http://localhost:${jsonPort}`), json);
-  // The role's own log lines (Fastify's `Server listening at …`), not only the CLI's.
+  // The role's own log lines (its `registry listening`), not only the CLI's.
   assert.ok(lines.some((line) => (JSON.parse(line) as { component?: string }).component !== 'cli'), json);
 });

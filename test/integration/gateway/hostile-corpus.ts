@@ -105,6 +105,35 @@ export const COLON_FIRST_TASK_PATHS: readonly HostileRequest[] = (['GET', 'POST'
   ]),
 );
 
+/**
+ * Every REST operation's path with a slash after it, in both protocol versions (v1 at the agent's base,
+ * v0.3 under `/v1/`), with GET and POST: none is a path of the binding (A2A §11.3, v0.3 §3.2.3), so the
+ * agent's router answers each as a path it does not serve, and the gateway must not read one as the
+ * operation it resembles. Held to the runtime's whole answer: status and body.
+ */
+export const TRAILING_SLASH_PATHS: readonly HostileRequest[] = (['GET', 'POST'] as const).flatMap((method) =>
+  [
+    '/message:send/', '/message:stream/', '/tasks/', '/tasks//', '/tasks/abc/', '/tasks/abc//', '/tasks/abc:cancel/', '/tasks/abc:subscribe/', '/tasks/:subscribe/', '/tasks/:cancel/',
+    '/tasks/abc/pushNotificationConfigs/', '/tasks/abc/pushNotificationConfigs/cfg/', '/extendedAgentCard/', '/.well-known/agent-card.json/', '/.well-known/agent.json/', '/tasks/abc/?historyLength=1', '//',
+    '/v1/message:send/', '/v1/message:stream/', '/v1/tasks/', '/v1/tasks/abc/', '/v1/tasks/abc:cancel/', '/v1/tasks/abc:subscribe/', '/v1/tasks/abc/pushNotificationConfigs/', '/v1/tasks/abc/pushNotificationConfigs/cfg/', '/v1/card/', '/v1/',
+  ].flatMap((path): HostileRequest[] => [
+    { name: `REST ${method} ${path}`, method, path, headers: { 'a2a-version': '1.0' } },
+    { name: `REST ${method} ${path} (v0.3)`, method, path, headers: { 'a2a-version': '0.3' } },
+    { name: `REST ${method} ${path} (no version)`, method, path },
+  ]),
+).concat(
+  ['/tasks/abc/pushNotificationConfigs/', '/tasks/abc/pushNotificationConfigs/cfg/', '/v1/tasks/abc/pushNotificationConfigs/', '/v1/tasks/abc/pushNotificationConfigs/cfg/'].flatMap((path): HostileRequest[] => [
+    { name: `REST DELETE ${path}`, method: 'DELETE', path, headers: { 'a2a-version': '1.0' } },
+    { name: `REST DELETE ${path} (v0.3)`, method: 'DELETE', path, headers: { 'a2a-version': '0.3' } },
+  ]),
+  // A send that would run, were the path read as the operation it resembles.
+  [
+    { name: 'REST POST /message:send/ with a message', method: 'POST', path: '/message:send/', headers: v1, body: JSON.stringify({ message: message({ metadata: { skillId: 'echo' } }) }) },
+    { name: 'REST POST /message:stream/ with a message', method: 'POST', path: '/message:stream/', headers: v1, body: JSON.stringify({ message: message({ metadata: { skillId: 'echo' } }) }) },
+    { name: 'REST POST /v1/message:send/ with a v0.3 message', method: 'POST', path: '/v1/message:send/', headers: { ...v03, 'a2a-version': '0.3' }, body: JSON.stringify({ message: { kind: 'message', messageId: 'm-v03-slash', role: 'user', parts: [{ kind: 'text', text: 'hi' }], metadata: { skillId: 'echo' } } }) },
+  ],
+);
+
 /** The deep-nesting entries are heavy; kept apart so a property test can reuse the rest cheaply. */
 export const DEEP_CORPUS: readonly HostileRequest[] = [
   { name: 'JSON-RPC body nested 10,000 deep in metadata', method: 'POST', path: '/', headers: v1, body: `{"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":"m-deep","role":"ROLE_USER","parts":[{"text":"hi"}],"metadata":${deep(10_000)}}}}` },

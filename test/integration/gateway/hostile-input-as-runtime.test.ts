@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { createClient, fetchToken } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh } from '../../helpers/gateway-mesh.js';
-import { COLON_FIRST_TASK_PATHS, DEEP_CORPUS, HOSTILE_CORPUS, outcomeOf, type HostileRequest } from './hostile-corpus.js';
+import { COLON_FIRST_TASK_PATHS, DEEP_CORPUS, HOSTILE_CORPUS, TRAILING_SLASH_PATHS, outcomeOf, type HostileRequest } from './hostile-corpus.js';
 
 /** Sends a raw request (paths are sent byte for byte, as `fetch` would normalize them). */
 function send(base: string, entry: HostileRequest, authorization: string): Promise<{ status: number; body: string }> {
@@ -75,6 +75,20 @@ describe('bad input through the gateway answers as the runtime does', () => {
       const a = await send(direct, entry, `Bearer ${assertion}`);
       const b = await send(through, entry, `Bearer ${token}`);
       if (a.status !== b.status || sameness(a.body) !== sameness(b.body)) differences.push(`${entry.name}:\n  direct  ${a.status} ${a.body}\n  gateway ${b.status} ${b.body}`);
+    }
+    assert.deepEqual(differences, []);
+  });
+
+  test('a path with a slash after it is answered through the gateway as the runtime answers it, status and body', async () => {
+    const direct = host.agents['tester']!;
+    const through = `${gw.url}/agents/tester`;
+    const differences: string[] = [];
+    for (const entry of TRAILING_SLASH_PATHS) {
+      const a = await send(direct, entry, `Bearer ${assertion}`);
+      const b = await send(through, entry, `Bearer ${token}`);
+      // No such path is an operation: the runtime refuses every one, and the gateway's answer is held to that.
+      if (a.status < 400 || a.status >= 500) differences.push(`${entry.name}: the runtime answered ${a.status} ${a.body.slice(0, 200)}`);
+      if (a.status !== b.status || sameness(a.body) !== sameness(b.body)) differences.push(`${entry.name}:\n  direct  ${a.status} ${a.body.slice(0, 300)}\n  gateway ${b.status} ${b.body.slice(0, 300)}`);
     }
     assert.deepEqual(differences, []);
   });

@@ -87,6 +87,27 @@ test('REST paths of both versions', () => {
   assert.equal(refusalOf(classifyA2aRequest('GET', '/admin', undefined, '1.0')), 'AM_ERR_HTTP_NOT_FOUND');
 });
 
+test('a path with a slash after it is no operation: read as the agent\'s router reads it, never as the path without the slash', () => {
+  // v1: no route (404), or a route whose last parameter is left empty, refused by its parameter check (-32602 / 400).
+  for (const [method, path] of [['POST', '/message:send/'], ['POST', '/message:stream/'], ['GET', '/tasks/abc/'], ['GET', '/tasks//'], ['POST', '/tasks/abc:cancel/'], ['GET', '/tasks/abc:subscribe/'], ['POST', '/tasks/abc/pushNotificationConfigs/'], ['GET', '/extendedAgentCard/'], ['GET', '/.well-known/agent-card.json/'], ['POST', '//']] as const) {
+    const reading = classifyA2aRequest(method, path, {}, '1.0');
+    assert.deepEqual([reading.operation, refusalOf(reading), reading.refusal?.message], [undefined, 'AM_ERR_HTTP_NOT_FOUND', `Route ${method} ${path} not found`], path);
+  }
+  for (const [method, path] of [['GET', '/tasks/'], ['GET', '/tasks/abc/pushNotificationConfigs/'], ['DELETE', '/tasks/abc/pushNotificationConfigs/']] as const) {
+    assert.deepEqual([classifyA2aRequest(method, path, undefined, '1.0').operation, refusalOf(classifyA2aRequest(method, path, undefined, '1.0'))], [undefined, 'AM_ERR_PROTOCOL_INVALID_PARAMS'], path);
+  }
+  assert.match(classifyA2aRequest('POST', '/tasks/', undefined, '1.0').refusal?.message ?? '', /^No operation on tasks/);
+  // v0.3: no path with a slash after it is the binding's, refused in its words; a 1.0 client is told where v1.0 is first.
+  for (const path of ['/v1/message:send/', '/v1/tasks/abc/', '/v1/tasks/abc:cancel/', '/v1/tasks/', '/v1/card/', '/v1/']) {
+    const reading = classifyA2aRequest(path.includes('message') || path.includes('cancel') ? 'POST' : 'GET', path, {}, '0.3');
+    assert.deepEqual([reading.operation, refusalOf(reading), reading.version], [undefined, 'AM_ERR_HTTP_NOT_FOUND', '0.3'], path);
+    assert.equal(refusalOf(classifyA2aRequest('GET', path, {}, '1.0')), 'AM_ERR_PROTOCOL_VERSION_NOT_SUPPORTED', path);
+  }
+  // The JSON-RPC root is the agent's base, with or without its slash; `readA2aRequest` is given `/` for both.
+  assert.equal(readA2aRequest('POST', '/', Buffer.from('{}'), '1.0').reading.binding, 'JSONRPC');
+  assert.equal(readA2aRequest('POST', '//', Buffer.from('{}'), '1.0').reading.binding, 'HTTP+JSON');
+});
+
 test('task ids are decoded once; an id that cannot name a task is TASK_NOT_FOUND, bad encoding an invalid request, never an exception', () => {
   for (const raw of ['%00', '%0D%0Ax', 'a'.repeat(5000)]) {
     assert.equal(refusalOf(classifyA2aRequest('GET', `/tasks/${raw}`, undefined, '1.0')), 'AM_ERR_TASK_NOT_FOUND', raw);

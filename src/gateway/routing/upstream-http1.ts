@@ -50,6 +50,7 @@ interface LlhttpParser {
 interface Llhttp {
   Parser: new () => LlhttpParser;
   RESPONSE: number;
+  kOnMessageBegin: number;
   kOnHeaders: number;
   kOnHeadersComplete: number;
   kOnBody: number;
@@ -61,7 +62,14 @@ interface Llhttp {
 
 /** What a check of the binding expects it to report for {@link SELF_TEST}. */
 const SELF_TEST = 'HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n';
-const SELF_TEST_SEEN = '103,Link|</a>,true,end,200,Content-Length|2,true,ok,end,201,Transfer-Encoding|chunked,true,hi,end';
+const SELF_TEST_SEEN = 'begin,103,Link|</a>,true,end,begin,200,Content-Length|2,true,ok,end,begin,201,Transfer-Encoding|chunked,true,hi,end';
+
+/**
+ * Values the two header checks must judge as node:http does: they alone keep
+ * a client's header from splitting the request written for it.
+ */
+const TOKENS: ReadonlyArray<[string, boolean]> = [['x-ok', true], ['a b', false], ['a:', false], ['a\r\n', false], ['', false]];
+const VALUES: ReadonlyArray<[string, boolean]> = [['ok \t\u00e9', false], ['a\r\nb: 1', true], ['a\nb', true], ['a\rb', true], ['a\u0000', true], ['\u0100', true]];
 
 /**
  * Node's llhttp binding, or why it cannot be used: `node:_http_common` is
@@ -76,16 +84,22 @@ export function loadLlhttp(): Llhttp | string {
   } catch (err) {
     return `node:_http_common cannot be loaded (${err instanceof Error ? err.message : String(err)})`;
   }
+  return checkLlhttp(common);
+}
+
+/** {@link loadLlhttp}'s check of the module's exports `common`. */
+export function checkLlhttp(common: Record<string, unknown>): Llhttp | string {
   const P = common['HTTPParser'] as (Llhttp['Parser'] & Record<string, unknown>) | undefined;
   const isToken = common['_checkIsHttpToken'];
   const hasInvalidChar = common['_checkInvalidHeaderChar'];
   if (typeof P !== 'function' || typeof isToken !== 'function' || typeof hasInvalidChar !== 'function') return 'node:_http_common has no HTTPParser or header checks';
-  const names = ['RESPONSE', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kLenientNone'] as const;
+  const names = ['RESPONSE', 'kOnMessageBegin', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kLenientNone'] as const;
   for (const name of names) if (typeof P[name] !== 'number') return `HTTPParser.${name} is not a number`;
   for (const name of ['initialize', 'execute', 'finish', 'close']) if (typeof (P.prototype as Record<string, unknown>)[name] !== 'function') return `HTTPParser has no ${name}()`;
   const llhttp: Llhttp = {
     Parser: P,
     RESPONSE: P['RESPONSE'] as number,
+    kOnMessageBegin: P['kOnMessageBegin'] as number,
     kOnHeaders: P['kOnHeaders'] as number,
     kOnHeadersComplete: P['kOnHeadersComplete'] as number,
     kOnBody: P['kOnBody'] as number,
@@ -95,9 +109,13 @@ export function loadLlhttp(): Llhttp | string {
     hasInvalidChar: hasInvalidChar as Llhttp['hasInvalidChar'],
   };
   try {
+    for (const [name, valid] of TOKENS) if (llhttp.isToken(name) !== valid) return `_checkIsHttpToken judges ${JSON.stringify(name)} otherwise than node:http did`;
+    for (const [value, invalid] of VALUES) if (llhttp.hasInvalidChar(value) !== invalid) return `_checkInvalidHeaderChar judges ${JSON.stringify(value)} otherwise than node:http did`;
+
     const seen: unknown[] = [];
     const parser = new llhttp.Parser();
     parser.initialize(llhttp.RESPONSE, {}, 0, llhttp.kLenientNone);
+    parser[llhttp.kOnMessageBegin] = () => seen.push('begin');
     parser[llhttp.kOnHeadersComplete] = (_major: number, _minor: number, raw: unknown, _method: unknown, _url: unknown, status: unknown, _message: unknown, _upgrade: unknown, keepAlive: unknown) => {
       seen.push(status, Array.isArray(raw) ? raw.join('|') : typeof raw, keepAlive);
       return 0;
@@ -312,6 +330,8 @@ class Connection {
   readonly socket: Socket;
   readonly origin: Origin;
   readonly #client: Http1Upstream;
+  readonly #parser: LlhttpParser;
+  readonly #kOnMessageBegin: number;
   #exchange: Exchange | undefined;
   phase: Phase = Phase.Connecting;
   /** When the current phase's deadline passes (Date.now()); 0 for none. */
@@ -331,6 +351,8 @@ class Connection {
     this.deadline = connectTimeoutMs > 0 ? Date.now() + connectTimeoutMs : 0;
     const parser = new llhttp.Parser();
     parser.initialize(llhttp.RESPONSE, {}, 0, llhttp.kLenientNone);
+    this.#parser = parser;
+    this.#kOnMessageBegin = llhttp.kOnMessageBegin;
     parser[llhttp.kOnHeaders] = this.#onHeaders;
     parser[llhttp.kOnHeadersComplete] = this.#onHeadersComplete;
     parser[llhttp.kOnBody] = this.#onBody;
@@ -364,6 +386,8 @@ class Connection {
   send(exchange: Exchange, request: ExchangeRequest, head: string, body: Buffer | undefined, close: boolean, headersTimeoutMs: number): void {
     this.#exchange = exchange;
     exchange.connection = this;
+    // An answer may begin now (see #onStray).
+    this.#parser[this.#kOnMessageBegin] = null;
     if (close) this.#reusable = false;
     if (this.#connected) this.#enter(Phase.Headers, headersTimeoutMs);
     else this.phase = Phase.Connecting;
@@ -409,7 +433,9 @@ class Connection {
         this.fail(coded('UND_ERR_HEADERS_TIMEOUT', 'HeadersTimeoutError', 'Headers Timeout Error'));
         return;
       case Phase.Body:
-        this.fail(coded('UND_ERR_BODY_TIMEOUT', 'BodyTimeoutError', 'Body Timeout Error'));
+        // Paused for a reader that lags (back-pressure): the silence is ours, not the instance's (as undici).
+        if (this.socket.isPaused()) this.#enter(Phase.Body);
+        else this.fail(coded('UND_ERR_BODY_TIMEOUT', 'BodyTimeoutError', 'Body Timeout Error'));
     }
   }
 
@@ -425,6 +451,18 @@ class Connection {
     this.#client.forget(this);
     this.socket.destroy();
   }
+
+  /**
+   * An answer began while no request waits for one: bytes after the last
+   * answer, in its read or later, that start another. Left in the parser, the
+   * next request's answer would be read after them (as undici, which fails
+   * any answer beginning with no request in flight, the connection is
+   * dropped). Set only between a request's answer and the next request: one
+   * callback of the parser less per call.
+   */
+  readonly #onStray = (): void => {
+    this.#unsolicited = true;
+  };
 
   readonly #onHeaders = (raw: string[]): void => {
     const exchange = this.#exchange;
@@ -466,7 +504,10 @@ class Connection {
     const socket = this.socket;
     const stream = new Readable({
       read: () => {
-        if (this.#exchange === exchange) socket.resume();
+        if (this.#exchange !== exchange || !socket.isPaused()) return;
+        socket.resume();
+        // The instance's silence is timed from here: the pause was the reader's.
+        this.#enter(Phase.Body);
       },
       destroy: (err, callback) => {
         // The reader left (the client went away): stop reading the instance.
@@ -503,6 +544,7 @@ class Connection {
     if (exchange === undefined || exchange.status === 0) return;
     this.#exchange = undefined;
     exchange.done = true;
+    this.#parser[this.#kOnMessageBegin] = this.#onStray;
     if (this.#reusable && !this.#unsolicited) {
       if (this.socket.isPaused()) this.socket.resume();
       this.#enter(Phase.Idle, this.#keepAliveMs);
@@ -576,7 +618,17 @@ export class Http1Upstream {
       } catch (err) {
         return exchange.error(err as Error);
       }
-      const connection = origin.idle.pop() ?? this.#open(origin);
+      let connection = origin.idle.pop();
+      // Past its keep-alive, though the sweep (up to a second late) has not dropped it yet: the instance may be
+      // closing it now, and a request written into that close fails where a new connection would not.
+      if (connection !== undefined && connection.deadline !== 0) {
+        const now = Date.now();
+        while (connection !== undefined && now >= connection.deadline) {
+          connection.expire();
+          connection = origin.idle.pop();
+        }
+      }
+      connection ??= this.#open(origin);
       connection.send(exchange, request, framed.head, body, framed.close, this.#headersTimeoutMs);
     });
   }

@@ -73,6 +73,7 @@ function upstream(): { server: Server; connections: () => number; lastRequest: (
     },
     '/many-headers': (_req, res) => res.writeHead(200, [...Array.from({ length: 40 }, (_, i) => [`x-h${i}`, String(i)]), ['__proto__', 'p'], ['content-length', '0']]).end(),
     '/head': (_req, res) => res.writeHead(200, { 'content-length': 1234 }).end(),
+    '/huge': (_req, res) => res.writeHead(200, { 'content-length': 4_000_000 }).end(Buffer.alloc(4_000_000, 120)),
   };
   const server = createHttpServer((req, res) => {
     let body = '';
@@ -213,6 +214,33 @@ for (const make of [undiciClient, llhttpClient]) {
       } finally {
         await server.close();
       }
+    });
+
+    test('an answer followed by bytes no request asked for comes whole, and the next call goes on a new connection', async () => {
+      // The stray bytes begin another answer: a connection reused with them would hand that answer to the next call.
+      let connections = 0;
+      const server = await rawAnswering((socket) => {
+        connections++;
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 2');
+        socket.on('data', () => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+      });
+      try {
+        assert.equal((await client.exchange(post(server.url, '/'))).bytes?.toString(), 'ok');
+        // A turn later: both clients free a connection for the next call a turn after its answer.
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal((await client.exchange(post(server.url, '/'))).bytes?.toString(), 'ok');
+        assert.equal(connections, 2);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('a streamed answer whose reader lags past the body timeout is not cut: the socket waits for the reader', async () => {
+      const answer = await client.exchange(post(origin, '/huge'));
+      // Unread longer than the body timeout: a call that times out after its headers timeout has waited as long.
+      await assert.rejects(client.exchange(post(origin, '/silent')));
+      assert.equal(answer.body?.errored ?? null, null);
+      assert.equal((await text(answer)).length, 4_000_000);
     });
 
     test('an abort before the answer rejects with its reason', async () => {

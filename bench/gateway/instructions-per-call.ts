@@ -109,6 +109,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createBenchDatabase, type BenchDatabase } from '../scale/service-stats.js';
 import type { SharedState } from './stack-target.js';
+import { callgrindControl, lastDumpTotal } from './callgrind-control.js';
 
 const STACK = fileURLToPath(new URL('./stack-target.js', import.meta.url));
 const ADMIN = 'bench-admin-token-0123456789abcdef';
@@ -222,25 +223,6 @@ async function calls(url: string, headers: Record<string, string>, count: number
     });
   await Promise.all(Array.from({ length: concurrency }, worker));
   agent.destroy();
-}
-
-function control(pid: number, flag: '-z' | '-d'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const c = spawn('callgrind_control', [flag, String(pid)], { stdio: 'ignore' });
-    c.on('error', reject);
-    c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`callgrind_control ${flag} exited ${code}`))));
-  });
-}
-
-/** The `totals:` (or `summary:`) Ir of the newest dump written for `base`. */
-async function lastDumpTotal(dir: string, base: string): Promise<number> {
-  const files = (await readdir(dir)).filter((f) => f.startsWith(base) && f !== base).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
-  const file = files.at(-1);
-  if (file === undefined) throw new Error('callgrind wrote no dump');
-  const text = await readFile(join(dir, file), 'utf8');
-  const line = text.split('\n').find((l) => l.startsWith('totals:')) ?? text.split('\n').find((l) => l.startsWith('summary:'));
-  if (line === undefined) throw new Error(`no totals in ${file}`);
-  return Number(line.split(/\s+/)[1]);
 }
 
 async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
@@ -434,9 +416,9 @@ async function main(): Promise<void> {
         const counts = await probe(relay.child.pid!, count, () => calls(url, {}, count, concurrency));
         rows.push(`bare relay: ${what} (${count} calls, ${concurrency} in flight): ${counts}`);
       } else {
-        await control(relay.child.pid!, '-z');
+        await callgrindControl(relay.child.pid!, '-z');
         await calls(url, {}, count, concurrency);
-        await control(relay.child.pid!, '-d');
+        await callgrindControl(relay.child.pid!, '-d');
         const total = await lastDumpTotal(dir, 'relay.cg');
         rows.push(`bare relay: ${(total / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`);
       }
@@ -462,9 +444,9 @@ async function main(): Promise<void> {
         const idle = () => new Promise<void>((resolve) => setTimeout(resolve, idleS * 1000));
         if (syscalls) rows.push(`gateway (${label}), idle, per second: ${await probe(child.pid!, idleS, idle)}`);
         else {
-          await control(child.pid!, '-z');
+          await callgrindControl(child.pid!, '-z');
           await idle();
-          await control(child.pid!, '-d');
+          await callgrindControl(child.pid!, '-d');
           rows.push(`gateway (${label}), idle: ${((await lastDumpTotal(dir, base)) / idleS / 1000).toFixed(0)} k instructions per second`);
         }
       }
@@ -494,9 +476,9 @@ async function main(): Promise<void> {
         // The wall time says how many calls a turn of its loop could serve together: fewer when the runtime behind is slower.
         rows.push(`gateway (${label}): ${what} (${count} calls, ${concurrency} in flight): ${counts}; ${(((performance.now() - started) * 1000) / count).toFixed(0)} µs of wall time per call`);
       } else {
-        await control(child.pid!, '-z');
+        await callgrindControl(child.pid!, '-z');
         await calls(via, auth, count, concurrency);
-        await control(child.pid!, '-d');
+        await callgrindControl(child.pid!, '-d');
         const total = await lastDumpTotal(dir, base);
         rows.push(`gateway (${label}): ${(total / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`);
       }
@@ -622,9 +604,9 @@ async function measureRuntime(values: { calls: string; concurrency: string; warm
         const counts = await syscallsPerCall(pid, count, () => calls(url, headers, count, concurrency));
         return `runtime, ${label}: system calls per call: ${counts}; ${(((performance.now() - started) * 1000) / count).toFixed(0)} µs of wall time per call`;
       }
-      await control(pid, '-z');
+      await callgrindControl(pid, '-z');
       await calls(url, headers, count, concurrency);
-      await control(pid, '-d');
+      await callgrindControl(pid, '-d');
       return `runtime, ${label}: ${((await lastDumpTotal(dir, 'runtime.cg')) / count / 1000).toFixed(0)} k instructions per call (${count} calls, ${concurrency} in flight)`;
     };
     const rows: string[] = [];

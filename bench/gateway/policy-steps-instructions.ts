@@ -31,12 +31,13 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { CreditHolds } from '../../src/gateway/credits/index.js';
+import { callgrindControl, lastDumpFile, lastDumpTotal } from './callgrind-control.js';
 
 type Step = 'validate' | 'pii' | 'reserve' | 'none';
 const STEPS: readonly Step[] = ['validate', 'pii', 'reserve', 'none'];
@@ -91,9 +92,11 @@ async function measure(step: Step, dir: string, calls: number, warmup: number): 
   const out = join(dir, base);
   const script = fileURLToPath(import.meta.url);
   const proc = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}.%p`, '--dump-instr=no', process.execPath, '--single-threaded', '--expose-gc', script, '--child', step, '--text', values.text], { stdio: ['ignore', 'inherit', 'ignore', 'ipc'] });
+  // One watcher of the child's exit for all its questions: one per question would pile up listeners.
+  const exited = once(proc, 'exit').then(() => [{ type: 'exit' }]);
   const ask = async (message: Record<string, unknown>): Promise<void> => {
     proc.send(message);
-    const [answer] = (await Promise.race([once(proc, 'message'), once(proc, 'exit').then(() => [{ type: 'exit' }])])) as [{ type: string }];
+    const [answer] = (await Promise.race([once(proc, 'message'), exited])) as [{ type: string }];
     if (answer.type !== 'done') throw new Error(`the ${step} child ${answer.type === 'exit' ? 'exited' : `answered ${answer.type}`}`);
   };
   await ask({ type: 'run', calls: warmup, warmup: true });
@@ -102,37 +105,19 @@ async function measure(step: Step, dir: string, calls: number, warmup: number): 
     const n = calls;
     // A full collection before each block, uncounted: a block pays for its own garbage, not the one before's.
     await ask({ type: 'gc', calls: 0 });
-    await control(proc.pid!, '-z');
+    await callgrindControl(proc.pid!, '-z');
     await ask({ type: 'run', calls: n });
-    await control(proc.pid!, '-d');
+    await callgrindControl(proc.pid!, '-d');
     totals.push(await lastDumpTotal(dir, `${base}.${proc.pid}`));
+    // Each block's dump read once: the next block's is then the newest.
+    await rm(await lastDumpFile(dir, `${base}.${proc.pid}`));
   }
   proc.kill();
-  await once(proc, 'exit');
+  await exited;
   // The median block's count per call: a block that met a major collection or a late compile is an outlier, not the figure.
   const perCall = totals.map((total) => total / calls);
   if (process.env['POLICY_STEPS_DEBUG']) console.log(step, perCall.map((n) => Math.round(n)));
   return perCall.sort((a, b) => a - b)[2]!;
-}
-
-function control(pid: number, flag: '-z' | '-d'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const c = spawn('callgrind_control', [flag, String(pid)], { stdio: 'ignore' });
-    c.on('error', reject);
-    c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`callgrind_control ${flag} exited ${code}`))));
-  });
-}
-
-/** The `totals:` (or `summary:`) Ir of the newest dump of `prefix`. */
-async function lastDumpTotal(dir: string, prefix: string): Promise<number> {
-  const files = (await readdir(dir)).filter((f) => f.startsWith(`${prefix}.`)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
-  const file = files.at(-1);
-  if (file === undefined) throw new Error('callgrind wrote no dump');
-  const text = await readFile(join(dir, file), 'utf8');
-  const line = text.split('\n').find((l) => l.startsWith('totals:')) ?? text.split('\n').find((l) => l.startsWith('summary:'));
-  if (line === undefined) throw new Error(`no totals in ${file}`);
-  await rm(join(dir, file));
-  return Number(line.split(/\s+/)[1]);
 }
 
 /** The step's call, as the gateway builds it for the bench's request, run on demand. */

@@ -38,7 +38,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
 import { connect, createServer as createNetServer, type Socket } from 'node:net';
@@ -49,6 +49,7 @@ import { parseArgs } from 'node:util';
 import { Agent, Pool } from 'undici';
 import { ExchangeAbort, exchange, type UpstreamAnswer } from '../../src/gateway/routing/upstream-exchange.js';
 import { Http1Upstream } from '../../src/gateway/routing/upstream-http1.js';
+import { callgrindControl, lastDumpTotal } from './callgrind-control.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const FORMS = ['a', 'b', 'c', 'd', 'e'] as const;
@@ -516,22 +517,6 @@ async function check(port: number, path: string): Promise<void> {
   if (res.status !== 200 || !body.equals(ANSWER)) throw new Error(`${path} answered ${res.status} with ${body.length} bytes`);
 }
 
-function control(pid: number, flag: '-z' | '-d'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const c = spawn('callgrind_control', [flag, String(pid)], { stdio: 'ignore' });
-    c.on('error', reject);
-    c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`callgrind_control ${flag} exited ${code}`))));
-  });
-}
-
-/** The `totals:` Ir of the newest dump of `base`. */
-async function lastDumpTotal(dir: string, base: string): Promise<number> {
-  const files = (await readdir(dir)).filter((f) => f.startsWith(`${base}.`)).sort((x, y) => Number(x.split('.').pop()) - Number(y.split('.').pop()));
-  const text = await readFile(join(dir, files.at(-1)!), 'utf8');
-  const line = text.split('\n').find((l) => l.startsWith('totals:')) ?? text.split('\n').find((l) => l.startsWith('summary:'));
-  return Number(line!.split(/\s+/)[1]);
-}
-
 async function harness(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -566,10 +551,10 @@ async function harness(): Promise<void> {
         await load(loader.child, relay.port, inFlight, 0, 3000);
         const totals: number[] = [];
         for (const count of [callgrind, 2 * callgrind]) {
-          await control(relay.child.pid!, '-z');
+          await callgrindControl(relay.child.pid!, '-z');
           const result = await load(loader.child, relay.port, inFlight, 0, count);
           if (result.failures > 0) throw new Error(`form ${form}: ${result.failures} failed requests`);
-          await control(relay.child.pid!, '-d');
+          await callgrindControl(relay.child.pid!, '-d');
           totals.push(await lastDumpTotal(dir, base));
         }
         const perRequest = (totals[1]! - totals[0]!) / callgrind;

@@ -35,6 +35,9 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   const answerDurability = envChoice('GATEWAY_ANSWER_DURABILITY', env['GATEWAY_ANSWER_DURABILITY'], ['journal', 'commit']);
   if (answerDurability) config.answerDurability = answerDurability;
   if (env['GATEWAY_ANSWER_JOURNAL_DIR']) config.answerJournalDir = env['GATEWAY_ANSWER_JOURNAL_DIR'];
+  // An operator can go back to undici for plain http agents without a new release (ADR 0064).
+  const upstreamClient = envChoice('GATEWAY_UPSTREAM_CLIENT', env['GATEWAY_UPSTREAM_CLIENT'], ['llhttp', 'undici']);
+  if (upstreamClient) config.upstreamClient = upstreamClient;
   assignEnvInts(config, env, { GATEWAY_CREDITS_LEASE_CALLS: 'creditsLeaseCalls', GATEWAY_CREDITS_FLUSH_MS: 'creditsFlushMs', GATEWAY_DEFAULT_RPM: 'defaultRequestsPerMinute' });
   const sweepIntervalMs = envInt('GATEWAY_APPROVALS_SWEEP_INTERVAL_MS', env['GATEWAY_APPROVALS_SWEEP_INTERVAL_MS']);
   if (sweepIntervalMs !== undefined) config.approvals = { ...config.approvals, sweepIntervalMs };

@@ -616,6 +616,8 @@ export class Http1Upstream {
       try {
         framed = requestHead(this.#llhttp, request, origin.hostHeader, body?.length ?? 0);
       } catch (err) {
+        // Nothing was opened for a request refused before its write: an origin named only by refused requests is not kept.
+        if (origin.open === 0) this.#origins.delete(origin.key);
         return exchange.error(err as Error);
       }
       let connection = origin.idle.pop();
@@ -671,6 +673,11 @@ export class Http1Upstream {
       clearInterval(this.#sweep);
       this.#sweep = undefined;
     }
+  }
+
+  /** @internal How many origins the client keeps (those with a connection open or opening). */
+  get originCount(): number {
+    return this.#origins.size;
   }
 
   /** @internal The deadline of a phase a connection enters. */

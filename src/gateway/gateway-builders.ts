@@ -299,6 +299,7 @@ export function buildGatewayHttp({ config, logger, metrics, backends, router, st
     name: 'gateway',
     unroutedFallback,
     dataPlane,
+    dataPlaneServer: config.dataPlaneServer,
     version: VERSION,
     logger,
     metrics,

@@ -9,7 +9,7 @@ export { listenUnannounced } from './server/listen-unannounced.js';
 export type { HttpServerOptions, UnroutedFallback } from './server/http-server-options.js';
 export { MAX_PATH_PARAM_LENGTH } from './server/http-server-options.js';
 export { renderHttpError } from './errors/render-http-error.js';
-export type { DataPlaneRoute } from './server/data-plane.js';
+export type { DataPlaneRoute, DataPlaneServer } from './server/data-plane.js';
 export type { ExchangeRequest, ExchangeReply } from './server/exchange.js';
 export { bearerChallenge, installBearerChallenge } from './errors/bearer-challenge.js';
 export type { BearerChallengeOptions } from './errors/bearer-challenge.js';

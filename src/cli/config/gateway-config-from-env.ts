@@ -38,6 +38,9 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>, fl
   // An operator can go back to undici for plain http agents without a new release (ADR 0064).
   const upstreamClient = envChoice('GATEWAY_UPSTREAM_CLIENT', env['GATEWAY_UPSTREAM_CLIENT'], ['llhttp', 'undici']);
   if (upstreamClient) config.upstreamClient = upstreamClient;
+  // Likewise back to node:http's server for the public port's connections (ADR 0065).
+  const dataPlaneServer = envChoice('GATEWAY_DATA_PLANE_SERVER', env['GATEWAY_DATA_PLANE_SERVER'], ['llhttp', 'node']);
+  if (dataPlaneServer) config.dataPlaneServer = dataPlaneServer;
   assignEnvInts(config, env, { GATEWAY_CREDITS_LEASE_CALLS: 'creditsLeaseCalls', GATEWAY_CREDITS_FLUSH_MS: 'creditsFlushMs', GATEWAY_DEFAULT_RPM: 'defaultRequestsPerMinute' });
   const sweepIntervalMs = envInt('GATEWAY_APPROVALS_SWEEP_INTERVAL_MS', env['GATEWAY_APPROVALS_SWEEP_INTERVAL_MS']);
   if (sweepIntervalMs !== undefined) config.approvals = { ...config.approvals, sweepIntervalMs };

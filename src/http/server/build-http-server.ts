@@ -85,7 +85,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
             asyncContext: options.asyncContext ?? true,
             record: (request, reply, route) => unrouted.record?.(request, reply, route),
           },
-          { tls: secure, http: serverOptions },
+          { tls: secure, http: serverOptions, front: { server: options.dataPlaneServer ?? 'node', requestTimeoutMs } },
         );
   // Given as the logger type `FastifyInstance` carries: Fastify types the app by its logger, and an
   // app typed by pino's `Logger` is not the `FastifyInstance` every route and plugin takes.

@@ -10,6 +10,8 @@ import { renderHttpError } from '../errors/render-http-error.js';
 import { requestIdOf } from './request-id.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import type { ServerState } from '../lifecycle/server-state.js';
+import { installLlhttpFront } from './llhttp-front.js';
+import { loadRequestLlhttp, type RequestLlhttp } from './llhttp-request-parser.js';
 
 /**
  * A path prefix served on node:http directly, beside Fastify (ADR 0015).
@@ -249,6 +251,26 @@ function clientIp(raw: IncomingMessage, trustProxy: boolean): string {
  * the rest by `fastify` (Fastify's own handler, from its `serverFactory`).
  */
 export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener): RequestListener {
+  return dataPlane(deps).listener(fastify);
+}
+
+/** The data plane's two ways in: node:http's request listener, and a request whose body was read whole by the llhttp front (llhttp-front.ts). */
+export interface DataPlane {
+  /** node:http's request listener: requests under the prefix are served here, the rest by `fastify`. */
+  listener(fastify: RequestListener): RequestListener;
+  /** Whether a request (method, path, headers known) is the plane's: the same test node:http's listener makes. */
+  serves(req: IncomingMessage): boolean;
+  /**
+   * Serves a request the front has read whole (`body` undefined: none, or one over the limit, `tooLarge`):
+   * what the listener does once node:http has read the body.
+   */
+  serveRead(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, tooLarge: boolean): void;
+  /** A request whose body was cut by the client: recorded when `res` closes, as node:http's plane records it (a 400). */
+  cut(req: IncomingMessage, res: ServerResponse): void;
+}
+
+/** Builds the plane's request handling (see {@link DataPlane}). */
+export function dataPlane(deps: DataPlaneDeps): DataPlane {
   const { route, state, log, requestLog, bodyLimitBytes, trustProxy, securityHeaders, tracing, record } = deps;
   const asyncContext = deps.asyncContext || tracing.enabled;
 
@@ -345,13 +367,14 @@ export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener)
     if (requestLog.isLevelEnabled('info')) requestLog.info({ reqId: request.id, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
   }
 
-  return function listener(req: IncomingMessage, res: ServerResponse): void {
+  function serves(req: IncomingMessage): boolean {
     const url = req.url;
     const method = req.method ?? '';
-    if (route.handle === undefined || url === undefined || !url.startsWith(route.prefix) || (!BODY_METHODS.has(method) && !BODYLESS_METHODS.has(method)) || (route.accepts !== undefined && !route.accepts(req))) {
-      fastify(req, res);
-      return;
-    }
+    return !(route.handle === undefined || url === undefined || !url.startsWith(route.prefix) || (!BODY_METHODS.has(method) && !BODYLESS_METHODS.has(method)) || (route.accepts !== undefined && !route.accepts(req)));
+  }
+
+  /** The request's plane objects, its close watched and its first log line written. */
+  function open(req: IncomingMessage, res: ServerResponse): PlaneRequest {
     const request = new PlaneRequest(req, requestIdOf(req), trustProxy);
     // The request's span starts as it arrives (the metrics recorder ends it).
     if (tracing.enabled) requestSpanOf(request, tracing);
@@ -365,6 +388,37 @@ export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener)
     replyCarrier[kPlane] = reply;
     res.once('close', onClose);
     if (requestLog.isLevelEnabled('info')) requestLog.info({ reqId: request.id, req: request }, 'incoming request');
+    return request;
+  }
+
+  function serveRead(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, over: boolean): void {
+    const request = open(req, res);
+    const reply = request.reply!;
+    if (state.draining) {
+      reply.header('connection', 'close');
+      answerError(request, reply, Errors.shuttingDown({}));
+      return;
+    }
+    if (over) {
+      tooLarge(request);
+      return;
+    }
+    if (body !== undefined && BODY_METHODS.has(request.method) && hasBody(req.headers)) {
+      request.body = body;
+      request.received = body.length;
+    }
+    run(request, reply);
+  }
+
+  function listener(fastify: RequestListener): RequestListener {
+   return function listener(req: IncomingMessage, res: ServerResponse): void {
+    if (!serves(req)) {
+      fastify(req, res);
+      return;
+    }
+    const method = req.method!;
+    const request = open(req, res);
+    const reply = request.reply!;
     if (state.draining) {
       // As the role's onRequest hook: answered at once, on a closing connection, so the balancer retries elsewhere.
       reply.header('connection', 'close');
@@ -383,7 +437,8 @@ export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener)
     request.reading = true;
     // The parser pushes the body it already has into the request before the next tick.
     process.nextTick(readBody, req, declared);
-  };
+   };
+  }
 
   /**
    * A body that came whole with its headers (most calls: one read of the socket) is in the request's
@@ -413,6 +468,12 @@ export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener)
     req.on('end', onEnd);
     req.on('error', onAborted);
   }
+
+  function cut(req: IncomingMessage, res: ServerResponse): void {
+    open(req, res).reading = true;
+  }
+
+  return { listener, serves, serveRead, cut };
 }
 
 /** Lets a request whose body was taken whole end as a stream read to its end does. */
@@ -432,15 +493,52 @@ function pathOf(url: string): string {
   return q < 0 ? url : url.slice(0, q);
 }
 
+/** The front that parses the data plane's connections (ADR 0065): Node's llhttp binding driven here, or node:http's server. */
+export type DataPlaneServer = 'llhttp' | 'node';
+
+/** What the llhttp front keeps of node:http's server settings. */
+export interface DataPlaneFront {
+  server: DataPlaneServer;
+  requestTimeoutMs: number;
+}
+
 /** Fastify's `serverFactory`: the server Fastify would build, with the data plane's listener in front of Fastify's. */
-export function dataPlaneServerFactory(deps: DataPlaneDeps, server: { tls: HttpsServerOptions | undefined; http: { headersTimeout: number; connectionsCheckingInterval: number } }) {
+export function dataPlaneServerFactory(deps: DataPlaneDeps, server: { tls: HttpsServerOptions | undefined; http: { headersTimeout: number; connectionsCheckingInterval: number }; front?: DataPlaneFront | undefined }) {
   return (fastify: RequestListener, options: Record<string, unknown>): Server => {
-    const listener = dataPlaneListener(deps, fastify);
+    const plane = dataPlane(deps);
+    const listener = plane.listener(fastify);
     const created = server.tls === undefined ? createServer(server.http, listener) : createHttpsServer({ ...server.tls, ...server.http }, listener);
     // What Fastify does to the server it builds (lib/server.js getServerInstance).
     created.keepAliveTimeout = options['keepAliveTimeout'] as number;
     created.requestTimeout = options['requestTimeout'] as number;
     created.setTimeout(options['connectionTimeout'] as number);
+    // Plain http only: TLS connections stay node:https's whole.
+    if (server.tls === undefined && server.front?.server === 'llhttp') {
+      const llhttp = frontParser(created);
+      if (typeof llhttp === 'string') {
+        deps.log.warn({ reason: llhttp }, 'the data plane is served through node:http: its llhttp front cannot be used on this Node');
+      } else {
+        installLlhttpFront(created, {
+          llhttp,
+          plane,
+          headersTimeoutMs: server.http.headersTimeout,
+          requestTimeoutMs: server.front.requestTimeoutMs,
+          checkingIntervalMs: server.http.connectionsCheckingInterval,
+          bodyLimitBytes: deps.bodyLimitBytes,
+        });
+      }
+    }
     return created;
   };
 }
+
+/** The binding, or why the front is not used: a Node whose binding differs, or a server node:http parses leniently. */
+function frontParser(server: Server): RequestLlhttp | string {
+  if ((server as { insecureHTTPParser?: boolean }).insecureHTTPParser === true || process.execArgv.includes('--insecure-http-parser') || (process.env['NODE_OPTIONS'] ?? '').includes('--insecure-http-parser')) {
+    return 'node:http parses leniently here (insecureHTTPParser)';
+  }
+  if (server.listenerCount('connection') !== 1) return 'the server has connection listeners of its own';
+  return (loaded ??= loadRequestLlhttp());
+}
+
+let loaded: RequestLlhttp | string | undefined;

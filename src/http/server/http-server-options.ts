@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger, Metrics, Tracing } from '../../observability/index.js';
 import type { ServerTlsSettings } from '../tls/tls-settings.js';
 import type { ReadinessCheck } from '../probes/probes.js';
-import type { DataPlaneRoute } from './data-plane.js';
+import type { DataPlaneRoute, DataPlaneServer } from './data-plane.js';
 
 /** Options of `buildHttpServer`. Durations are milliseconds, sizes bytes. */
 /** See {@link HttpServerOptions.unroutedFallback}. */
@@ -87,6 +87,12 @@ export interface HttpServerOptions {
    * is built.
    */
   dataPlane?: DataPlaneRoute;
+  /**
+   * What parses the connections of a plain-http server with a `dataPlane` (ADR 0065): `llhttp`, Node's
+   * own parser driven by the plane's front (a request that is not the plane's hands its connection to
+   * node:http), or `node`, node:http's server for everything. Default `node`. TLS servers are node:https's.
+   */
+  dataPlaneServer?: DataPlaneServer;
   /** Trust `X-Forwarded-*` from the proxy in front (for `request.ip`, protocol). Default false. */
   trustProxy?: boolean;
   /**

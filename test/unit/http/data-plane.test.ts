@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DataPlaneRoute, ExchangeReply, ExchangeRequest } from '../../../src/http/index.js';
+import type { DataPlaneRoute, DataPlaneServer, ExchangeReply, ExchangeRequest } from '../../../src/http/index.js';
 import { holdDrain, testServer } from './test-server.js';
 
 /** A data plane under `/plane/` whose handler the test supplies; `/plane/x` from Fastify answers `fastify`. */
 async function planeServer(t: TestContext, handle: (request: ExchangeRequest, reply: ExchangeReply) => Promise<void>, extra: { accepts?: DataPlaneRoute['accepts']; bodyLimitBytes?: number; trustProxy?: boolean } = {}) {
   const route: DataPlaneRoute = { prefix: '/plane/', accepts: extra.accepts, routeLabel: () => '/plane/*' };
-  const server = testServer({ dataPlane: route, ...(extra.bodyLimitBytes !== undefined && { bodyLimitBytes: extra.bodyLimitBytes }), ...(extra.trustProxy !== undefined && { trustProxy: extra.trustProxy }) });
+  const server = testServer({ dataPlane: route, dataPlaneServer: serverUnderTest, ...(extra.bodyLimitBytes !== undefined && { bodyLimitBytes: extra.bodyLimitBytes }), ...(extra.trustProxy !== undefined && { trustProxy: extra.trustProxy }) });
   server.app.all('/plane/*', async () => 'fastify');
   route.handle = handle;
   await server.app.listen({ port: 0, host: '127.0.0.1' });
@@ -22,7 +22,15 @@ const echo = async (request: ExchangeRequest, reply: ExchangeReply): Promise<voi
   reply.header('x-seen', `${request.method} ${request.url}`).send({ body: Buffer.isBuffer(request.body) ? request.body.toString('utf8') : null, query: request.query, ip: request.ip, id: request.id });
 };
 
-describe('data plane', () => {
+/** Every case runs on node:http's server and on the llhttp front (ADR 0065). */
+let serverUnderTest: DataPlaneServer = 'node';
+
+for (const front of ['node', 'llhttp'] as const)
+describe(`data plane (${front})`, { concurrency: false }, () => {
+  test.beforeEach(() => {
+    serverUnderTest = front;
+  });
+
   test('serves its prefix itself, with the request id, security headers and a JSON body', async (t) => {
     const { url } = await planeServer(t, echo);
     const res = await fetch(`${url}/plane/a?x=1&y=two`, { method: 'POST', headers: { 'content-type': 'text/plain', 'x-request-id': 'client-7' }, body: 'hello' });

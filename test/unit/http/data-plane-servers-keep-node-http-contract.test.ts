@@ -1,0 +1,116 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import type { DataPlaneRoute, DataPlaneServer, ExchangeReply, ExchangeRequest } from '../../../src/http/index.js';
+import { testServer } from './test-server.js';
+
+/**
+ * The llhttp front (ADR 0065) against node:http's server: every case is sent as raw bytes to both,
+ * and what comes back — status lines, the headers that matter, bodies, the connection closing —
+ * must be the same. The front must also really be in use (a plane request never builds node:http's
+ * IncomingMessage there).
+ */
+
+/** The class of each plane request's `raw`, by server. */
+const raws: string[] = [];
+
+const echo = async (request: ExchangeRequest, reply: ExchangeReply): Promise<void> => {
+  raws.push(request.raw.constructor.name);
+  if (request.url.startsWith('/plane/sse')) {
+    reply.header('content-type', 'text/event-stream');
+    reply.send(Readable.from(['data: 1\n\n', 'data: 2\n\n']));
+    return;
+  }
+  reply.send(`${request.method} ${request.url} ${Buffer.isBuffer(request.body) ? request.body.toString('latin1') : '-'}`);
+};
+
+async function server(t: TestContext, kind: DataPlaneServer, extra: { headersTimeoutMs?: number; requestTimeoutMs?: number } = {}) {
+  const route: DataPlaneRoute = { prefix: '/plane/', routeLabel: () => '/plane/*', accepts: (req) => req.headers.origin === undefined };
+  const s = testServer({ dataPlane: route, dataPlaneServer: kind, bodyLimitBytes: 64, ...extra });
+  s.app.all('/plane/*', async () => 'fastify');
+  s.app.get('/control', async () => 'control');
+  route.handle = echo;
+  await s.app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => s.app.close());
+  return (s.app.server.address() as AddressInfo).port;
+}
+
+/** Writes `bytes` (parts sent apart), reads until the server closes or `waitMs` passes; the answer with volatile headers masked. */
+async function exchange(port: number, parts: string[], waitMs = 300): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const closed = once(socket, 'close').then(() => 'closed');
+  socket.on('error', () => undefined);
+  for (const part of parts) {
+    socket.write(part);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const end = await Promise.race([closed, new Promise((resolve) => setTimeout(() => resolve('open'), waitMs))]);
+  socket.destroy();
+  return mask(Buffer.concat(chunks).toString('latin1')) + `\n[${end}]`;
+}
+
+function mask(text: string): string {
+  return text
+    .replace(/^date: .*$/gim, 'date: *')
+    .replace(/^x-request-id: [0-9a-f-]{36}$/gim, 'x-request-id: *')
+    .replace(/"requestId":"[0-9a-f-]{36}"/g, '"requestId":"*"');
+}
+
+const H = 'Host: h\r\n';
+const CASES: Record<string, string[]> = {
+  'a plane POST, kept alive, then another': [`POST /plane/a HTTP/1.1\r\n${H}Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nok`, `GET /plane/b HTTP/1.1\r\n${H}\r\n`],
+  'pipelined plane requests answered in order': [`POST /plane/1 HTTP/1.1\r\n${H}Content-Type: text/plain\r\nContent-Length: 1\r\n\r\naGET /plane/2 HTTP/1.1\r\n${H}\r\nGET /plane/3 HTTP/1.1\r\n${H}\r\n`],
+  'a chunked body': [`POST /plane/c HTTP/1.1\r\n${H}Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n3\r\n th\r\n0\r\n\r\n`],
+  'connection: close': [`GET /plane/a HTTP/1.1\r\n${H}Connection: close\r\n\r\n`],
+  'HTTP/1.0': [`GET /plane/a HTTP/1.0\r\n${H}\r\n`],
+  'Expect: 100-continue': [`POST /plane/e HTTP/1.1\r\n${H}Content-Type: text/plain\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n`, 'ok'],
+  'a body over the limit, declared': [`POST /plane/big HTTP/1.1\r\n${H}Content-Type: text/plain\r\nContent-Length: 65\r\n\r\n`],
+  'a body over the limit, chunked': [`POST /plane/big HTTP/1.1\r\n${H}Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n${'x'.repeat(64)}\r\n1\r\ny\r\n0\r\n\r\n`],
+  'a control-plane request after plane requests': [`GET /plane/a HTTP/1.1\r\n${H}\r\n`, `GET /control HTTP/1.1\r\n${H}\r\n`, `GET /plane/b HTTP/1.1\r\n${H}\r\n`],
+  'a plane request after a control-plane one': [`GET /control HTTP/1.1\r\n${H}\r\n`, `GET /plane/b HTTP/1.1\r\n${H}\r\n`],
+  'a CORS request goes to Fastify': [`GET /plane/a HTTP/1.1\r\n${H}Origin: https://x.example\r\n\r\n`],
+  'no Host': ['GET /plane/a HTTP/1.1\r\n\r\n'],
+  'an absolute-form URL': [`GET http://h/plane/a HTTP/1.1\r\n${H}\r\n`],
+  'smuggling: Content-Length and chunked': [`POST /plane/s HTTP/1.1\r\n${H}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /plane/x HTTP/1.1\r\n${H}\r\n`],
+  'smuggling: two Content-Lengths': [`POST /plane/s HTTP/1.1\r\n${H}Content-Length: 1\r\nContent-Length: 2\r\n\r\nok`],
+  'smuggling: chunked, identity': [`POST /plane/s HTTP/1.1\r\n${H}Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n`],
+  'a bad chunk size': [`POST /plane/s HTTP/1.1\r\n${H}Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`],
+  'a bad chunk size behind a plane request': [`GET /plane/a HTTP/1.1\r\n${H}\r\n`, `POST /plane/s HTTP/1.1\r\n${H}Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`],
+  'a header without a colon': [`GET /plane/a HTTP/1.1\r\n${H}NoColon\r\n\r\n`],
+  'a NUL in a value': [`GET /plane/a HTTP/1.1\r\n${H}X-A: a\u0000b\r\n\r\n`],
+  'a bare LF in a value': [`GET /plane/a HTTP/1.1\r\n${H}X-A: a\nb\r\n\r\n`],
+  'headers over 16 KiB': [`GET /plane/a HTTP/1.1\r\n${H}X-Big: ${'a'.repeat(17_000)}\r\n\r\n`],
+  'the HTTP/2 preface': ['PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'],
+  'an upgrade': [`GET /plane/a HTTP/1.1\r\n${H}Connection: upgrade\r\nUpgrade: websocket\r\n\r\n`],
+  'a GET with a body': [`GET /plane/a HTTP/1.1\r\n${H}Content-Length: 2\r\n\r\nokGET /plane/b HTTP/1.1\r\n${H}\r\n`],
+  'a HEAD': [`HEAD /plane/a HTTP/1.1\r\n${H}\r\n`],
+  'an event stream': [`GET /plane/sse HTTP/1.1\r\n${H}\r\n`],
+};
+
+test('the llhttp front answers every case as node:http\'s server does', async (t) => {
+  const node = await server(t, 'node');
+  const llhttp = await server(t, 'llhttp');
+  for (const [name, parts] of Object.entries(CASES)) {
+    const [a, b] = await Promise.all([exchange(node, parts), exchange(llhttp, parts)]);
+    assert.equal(b, a, name);
+  }
+  // The front is in use: its plane requests are not node:http's IncomingMessage.
+  raws.length = 0;
+  await exchange(llhttp, [`GET /plane/a HTTP/1.1\r\n${H}\r\n`]);
+  await exchange(node, [`GET /plane/a HTTP/1.1\r\n${H}\r\n`]);
+  assert.deepEqual(raws, ['Object', 'IncomingMessage']);
+});
+
+test('a client trickling its headers gets node:http\'s 408 from either server', async (t) => {
+  for (const kind of ['node', 'llhttp'] as const) {
+    const port = await server(t, kind, { headersTimeoutMs: 200, requestTimeoutMs: 400 });
+    const answer = await exchange(port, ['GET /plane/a HTTP/1.1\r\n', 'Host: h\r\n'], 2_000);
+    assert.match(answer, /^HTTP\/1\.1 408 /, kind);
+    assert.match(answer, /\[closed\]$/, kind);
+  }
+});

@@ -116,6 +116,8 @@ class Connection {
   #error: ParseError | undefined;
   #done = false;
   #keepAliveSet = false;
+  /** No request has begun on this connection yet (`#began` is when it was accepted). */
+  #fresh = true;
 
   constructor(server: Server, socket: Handled, o: FrontOptions, open: Set<Connection>) {
     this.#server = server;
@@ -132,6 +134,7 @@ class Connection {
     parser[llhttp.kOnBody] = this.#onBody;
     parser[llhttp.kOnMessageComplete] = this.#onComplete;
     this.#parser = parser;
+    this.#began = performance.now();
     if (server.timeout > 0) socket.setTimeout(server.timeout);
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
@@ -146,7 +149,8 @@ class Connection {
   }
 
   checkDeadlines(now: number): void {
-    if (!this.#inMessage || this.#leaving !== undefined) return;
+    // A connection that has sent nothing yet is held to the headers deadline too, as node:http holds it.
+    if ((!this.#inMessage && !this.#fresh) || this.#leaving !== undefined) return;
     const elapsed = now - this.#began;
     const { headersTimeoutMs, requestTimeoutMs } = this.#o;
     if ((!this.#headersDone && headersTimeoutMs > 0 && elapsed > headersTimeoutMs) || (requestTimeoutMs > 0 && elapsed > requestTimeoutMs)) {
@@ -173,6 +177,7 @@ class Connection {
 
   readonly #onBegin = (): void => {
     if (this.#leaving !== undefined) return;
+    this.#fresh = false;
     this.#inMessage = true;
     this.#startKnown = !this.#completedHere;
     this.#began = performance.now();

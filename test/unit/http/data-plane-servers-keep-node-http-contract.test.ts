@@ -107,12 +107,14 @@ test('the llhttp front answers every case as node:http\'s server does', async (t
   assert.deepEqual(raws, ['Object', 'IncomingMessage']);
 });
 
-test('a client trickling its headers gets node:http\'s 408 from either server', async (t) => {
+test('a client trickling its headers, or sending nothing, gets node:http\'s 408 from either server', async (t) => {
   for (const kind of ['node', 'llhttp'] as const) {
     const port = await server(t, kind, { headersTimeoutMs: 200, requestTimeoutMs: 400 });
     const answer = await exchange(port, ['GET /plane/a HTTP/1.1\r\n', 'Host: h\r\n'], 2_000);
     assert.match(answer, /^HTTP\/1\.1 408 /, kind);
     assert.match(answer, /\[closed\]$/, kind);
+    const silent = await exchange(port, [], 2_000);
+    assert.match(silent, /^HTTP\/1\.1 408 [\s\S]*\[closed\]$/, `${kind}: a connection that sends nothing`);
   }
 });
 

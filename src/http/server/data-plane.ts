@@ -10,7 +10,7 @@ import { renderHttpError } from '../errors/render-http-error.js';
 import { requestIdOf } from './request-id.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import type { ServerState } from '../lifecycle/server-state.js';
-import { installLlhttpFront } from './llhttp-front.js';
+import { installLlhttpFront, type FrontPlane } from './llhttp-front.js';
 import { loadRequestLlhttp, type RequestLlhttp } from './llhttp-request-parser.js';
 
 /**
@@ -255,18 +255,9 @@ export function dataPlaneListener(deps: DataPlaneDeps, fastify: RequestListener)
 }
 
 /** The data plane's two ways in: node:http's request listener, and a request whose body was read whole by the llhttp front (llhttp-front.ts). */
-export interface DataPlane {
+export interface DataPlane extends FrontPlane {
   /** node:http's request listener: requests under the prefix are served here, the rest by `fastify`. */
   listener(fastify: RequestListener): RequestListener;
-  /** Whether a request (method, path, headers known) is the plane's: the same test node:http's listener makes. */
-  serves(req: IncomingMessage): boolean;
-  /**
-   * Serves a request the front has read whole (`body` undefined: none, or one over the limit, `tooLarge`):
-   * what the listener does once node:http has read the body.
-   */
-  serveRead(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, tooLarge: boolean): void;
-  /** A request whose body was cut by the client: recorded when `res` closes, as node:http's plane records it (a 400). */
-  cut(req: IncomingMessage, res: ServerResponse): void;
 }
 
 /** Builds the plane's request handling (see {@link DataPlane}). */
@@ -411,33 +402,33 @@ export function dataPlane(deps: DataPlaneDeps): DataPlane {
   }
 
   function listener(fastify: RequestListener): RequestListener {
-   return function listener(req: IncomingMessage, res: ServerResponse): void {
-    if (!serves(req)) {
-      fastify(req, res);
-      return;
-    }
-    const method = req.method!;
-    const request = open(req, res);
-    const reply = request.reply!;
-    if (state.draining) {
-      // As the role's onRequest hook: answered at once, on a closing connection, so the balancer retries elsewhere.
-      reply.header('connection', 'close');
-      answerError(request, reply, Errors.shuttingDown({}));
-      return;
-    }
-    if (!BODY_METHODS.has(method) || !hasBody(req.headers)) {
-      run(request, reply);
-      return;
-    }
-    const declared = Number(req.headers['content-length']);
-    if (declared > bodyLimitBytes) {
-      tooLarge(request);
-      return;
-    }
-    request.reading = true;
-    // The parser pushes the body it already has into the request before the next tick.
-    process.nextTick(readBody, req, declared);
-   };
+    return function listener(req: IncomingMessage, res: ServerResponse): void {
+      if (!serves(req)) {
+        fastify(req, res);
+        return;
+      }
+      const method = req.method!;
+      const request = open(req, res);
+      const reply = request.reply!;
+      if (state.draining) {
+        // As the role's onRequest hook: answered at once, on a closing connection, so the balancer retries elsewhere.
+        reply.header('connection', 'close');
+        answerError(request, reply, Errors.shuttingDown({}));
+        return;
+      }
+      if (!BODY_METHODS.has(method) || !hasBody(req.headers)) {
+        run(request, reply);
+        return;
+      }
+      const declared = Number(req.headers['content-length']);
+      if (declared > bodyLimitBytes) {
+        tooLarge(request);
+        return;
+      }
+      request.reading = true;
+      // The parser pushes the body it already has into the request before the next tick.
+      process.nextTick(readBody, req, declared);
+    };
   }
 
   /**

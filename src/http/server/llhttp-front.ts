@@ -1,6 +1,5 @@
 import { ServerResponse, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { DataPlane } from './data-plane.js';
 import type { ParseError, RequestLlhttp, RequestParser } from './llhttp-request-parser.js';
 
 /**
@@ -29,6 +28,16 @@ import type { ParseError, RequestLlhttp, RequestParser } from './llhttp-request-
  * connection after each answer once the server stops listening.
  */
 
+/** What the front needs of the data plane (data-plane.ts builds it). */
+export interface FrontPlane {
+  /** Whether a request (method, path, headers known) is the plane's: the same test node:http's listener makes. */
+  serves(req: IncomingMessage): boolean;
+  /** Serves a request read whole (`body` undefined: none, or one over the limit, `tooLarge`). */
+  serveRead(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, tooLarge: boolean): void;
+  /** A request whose body was cut by the client: recorded when `res` closes (a 400). */
+  cut(req: IncomingMessage, res: ServerResponse): void;
+}
+
 /** Requests answered but not yet written after which reading stops (a pipelining client that never reads). */
 const MAX_QUEUED = 16;
 /** node:http's limit of header pairs kept (`maxHeadersCount`); a request with more goes to node:http. */
@@ -37,7 +46,7 @@ const BODYLESS = new Set(['GET', 'HEAD', 'TRACE']);
 
 interface FrontOptions {
   llhttp: RequestLlhttp;
-  plane: DataPlane;
+  plane: FrontPlane;
   /** node:http's connection listener, the one the server was made with. */
   nodeListener: (this: Server, socket: Socket) => void;
   headersTimeoutMs: number;

@@ -127,7 +127,7 @@ test('a request that is not the plane\'s, pipelined behind a plane request in on
   assert.match(answer, /GET \/plane\/a -\n\[closed\]$/);
 });
 
-test('closing the server closes idle kept-alive connections and lets an answer in flight finish, on either server', async (t) => {
+test('closing the server closes idle kept-alive connections and lets an answer in flight finish, on either server', async () => {
   for (const kind of ['node', 'llhttp'] as const) {
     const route: DataPlaneRoute = { prefix: '/plane/', routeLabel: () => '/plane/*' };
     const s = testServer({ dataPlane: route, dataPlaneServer: kind });

@@ -478,10 +478,11 @@ class Connection {
     }
     const pairs = exchange.raw === undefined ? (raw ?? []) : raw === undefined ? exchange.raw : exchange.raw.concat(raw);
     exchange.raw = undefined;
-    // 1xx answers come before the real one and have no body.
+    // 1xx answers come before the real one and end with their head (RFC 9110): a Content-Length or
+    // Transfer-Encoding on one frames no body (1: skip it, as node:http's and undici's clients do).
     if (status < 200) {
       this.#interim = true;
-      return 0;
+      return 1;
     }
     const headers = headersOf(pairs);
     exchange.status = status;

@@ -216,6 +216,18 @@ for (const make of [undiciClient, llhttpClient]) {
       }
     });
 
+    test('an interim answer says nothing of a body, whatever its head claims: the final answer follows its head', async () => {
+      // RFC 9110: a 1xx ends with its head. Read as a body, its Content-Length would swallow the final answer's start.
+      const server = await rawAnswering('HTTP/1.1 104 Upload Resumption Supported\r\nContent-Length: 5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      try {
+        const answer = await client.exchange(post(server.url, '/'));
+        assert.equal(answer.statusCode, 200);
+        assert.equal(answer.bytes?.toString(), 'ok');
+      } finally {
+        await server.close();
+      }
+    });
+
     test('an answer followed by bytes no request asked for comes whole, and the next call goes on a new connection', async () => {
       // The stray bytes begin another answer: a connection reused with them would hand that answer to the next call.
       let connections = 0;

@@ -471,7 +471,9 @@ class Connection {
 
   readonly #onHeadersComplete = (_major: number, _minor: number, raw: string[] | undefined, _method: unknown, _url: unknown, status: number, _message: unknown, upgrade: boolean, keepAlive: boolean): number => {
     const exchange = this.#exchange;
-    if (exchange === undefined || exchange.status !== 0 || upgrade) {
+    // 101 without the headers that make `upgrade` true still stops the parser at its head (the rest is another
+    // protocol): left so, the connection would wait for an answer it can no longer read.
+    if (exchange === undefined || exchange.status !== 0 || upgrade || status === 101) {
       // No request asked for it (or an upgrade none asked for): the connection is out of step.
       this.#unsolicited = true;
       return 1;

@@ -313,6 +313,8 @@ for (const make of [undiciClient, llhttpClient]) {
         'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n',
         'NOT HTTP AT ALL\r\n\r\n',
         `HTTP/1.1 200 OK\r\nx-big: ${'a'.repeat(20_000)}\r\nContent-Length: 0\r\n\r\n`,
+        // A switch of protocol no request asked for, without the Upgrade header that would say so.
+        'HTTP/1.1 101 Switching Protocols\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
       ];
       for (const answer of hostile) {
         const server = await rawAnswering(answer);

@@ -192,7 +192,9 @@ function requestHead(llhttp: Llhttp, request: ExchangeRequest, hostHeader: strin
   if (path.charCodeAt(0) !== 47 || INVALID_PATH.test(path)) throw invalidArgument('invalid request path');
   let host = hostHeader;
   let fields = '';
-  let close = false;
+  // A HEAD's connection is not kept (as undici): an instance that sends a body after its HEAD answer anyway
+  // would have that body read as the start of the next call's answer.
+  let close = method === 'HEAD';
   for (const name of Object.keys(headers)) {
     const value = headers[name];
     if (value === undefined) continue;

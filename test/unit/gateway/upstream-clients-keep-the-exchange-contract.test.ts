@@ -91,12 +91,12 @@ function upstream(): { server: Server; connections: () => number; lastRequest: (
 }
 
 /** A raw server answering every request's bytes with `answer` (a hostile or broken instance). */
-async function rawAnswering(answer: string | ((socket: Socket) => void)): Promise<{ url: string; close: () => Promise<void> }> {
+async function rawAnswering(answer: string | ((socket: Socket, first: Buffer) => void)): Promise<{ url: string; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   const server = createNetServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket)).on('error', () => undefined);
-    socket.once('data', () => (typeof answer === 'string' ? socket.write(answer) : answer(socket)));
+    socket.once('data', (first: Buffer) => (typeof answer === 'string' ? socket.write(answer) : answer(socket, first)));
   });
   const url = await listen(server);
   return {
@@ -223,6 +223,33 @@ for (const make of [undiciClient, llhttpClient]) {
         const answer = await client.exchange(post(server.url, '/'));
         assert.equal(answer.statusCode, 200);
         assert.equal(answer.bytes?.toString(), 'ok');
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('a body an instance sends after its HEAD answer never reaches the next call', async () => {
+      // A misbehaving instance: a HEAD answer's body, written late. On a connection kept for the next call it
+      // would be read as the start of that call's answer.
+      const server = await rawAnswering((socket, first) => {
+        let owesBody = false;
+        const answer = (data: Buffer): void => {
+          if (data.toString('latin1').startsWith('HEAD ')) {
+            owesBody = true;
+            socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n');
+          } else {
+            socket.write(`${owesBody ? 'ok' : ''}HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi`);
+            owesBody = false;
+          }
+        };
+        answer(first);
+        socket.on('data', answer);
+      });
+      try {
+        assert.equal((await client.exchange(post(server.url, '/', { method: 'HEAD', body: null }))).statusCode, 200);
+        // A turn later: both clients free a connection for the next call a turn after its answer.
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal((await client.exchange(post(server.url, '/'))).bytes?.toString(), 'hi');
       } finally {
         await server.close();
       }

@@ -1,22 +1,28 @@
 import type { Database } from '../storage/index.js';
 import { checkpointDue, type ChainWriteResult, type ChainWriter, type CheckpointPolicy, type JournalMark, type LastCheckpoint } from './chain-writer.js';
 import type { PendingRow } from './pending-row.js';
-import { GENESIS_TIP, chainedHash, type ChainTip } from './row-hash.js';
+import { GENESIS_TIP, chainedHash, rowFieldsJson, type ChainTip } from './row-hash.js';
 
 type RawSqlite = NonNullable<Database['sqlite']>;
 type Statement = ReturnType<RawSqlite['prepare']>;
 
-// Positional parameters: better-sqlite3 binds them about twice as fast as named ones.
-const INSERT_ROWS = `INSERT INTO audit_log (seq, time, event_type, actor_kind, actor_id, target_agent, task_id, skill, tenant, user_id, ip, user_agent, method,
-  input_hash, output_hash, duration_ms, milli_credits, error_code, outcome, detail, prev_hash, hash) VALUES `;
-const ROW_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/**
+ * A row as stored (migration 0023, ADR 0066): its columns after seq as the
+ * JSON text its hash is over, beside seq, time (the time index's key) and the
+ * hashes. Five values bound instead of 22: better-sqlite3 spends about 2.5 k
+ * instructions on each value it binds, SQLite little on storing a text. The
+ * `audit_log` view gives readers the columns back. Positional parameters:
+ * better-sqlite3 binds them about twice as fast as named ones.
+ */
+const INSERT_ROWS = 'INSERT INTO audit_log_rows (seq, time, fields, prev_hash, hash) VALUES ';
+const ROW_VALUES = '(?, ?, ?, ?, ?)';
 /** Columns bound per row. */
-const COLUMNS = 22;
+const COLUMNS = 5;
 /**
  * Most rows one INSERT writes. A batch goes in as few statements as this
  * allows: each statement run is a bind, a step and a reset through
  * better-sqlite3, and per row they cost more than the row itself
- * (docs/benchmarks.md). 64 rows bind 1,408 parameters, far below SQLite's
+ * (docs/benchmarks.md). 64 rows bind 320 parameters, far below SQLite's
  * limit of 32,766.
  */
 const ROWS_PER_INSERT = 64;
@@ -50,7 +56,7 @@ export class SqliteChainWriter implements ChainWriter {
   }
 
   #prepare(): (rows: readonly PendingRow[], policy: CheckpointPolicy, now: number, mark: JournalMark | undefined, fields: readonly (string | undefined)[] | undefined) => ChainWriteResult {
-    const tipStatement = this.#raw.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+    const tipStatement = this.#raw.prepare('SELECT seq, hash FROM audit_log_rows ORDER BY seq DESC LIMIT 1');
     const lastCheckpointStatement = this.#raw.prepare('SELECT seq, created_at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1');
     // One statement per row count, prepared when a batch of that size (or remainder) first comes.
     const inserts: (Statement | undefined)[] = [];
@@ -71,27 +77,12 @@ export class SqliteChainWriter implements ChainWriter {
         for (let i = start; i < end; i++) {
           const r = rows[i]!;
           seq += 1;
-          const hash = chainedHash(prev, seq, r, fields?.[i]);
+          // The text stored is the text hashed: the journal's when it built it, else built here once.
+          const text = fields?.[i] ?? rowFieldsJson(r);
+          const hash = chainedHash(prev, seq, r, text);
           values[v++] = seq;
           values[v++] = r.time;
-          values[v++] = r.event_type;
-          values[v++] = r.actor_kind;
-          values[v++] = r.actor_id;
-          values[v++] = r.target_agent;
-          values[v++] = r.task_id;
-          values[v++] = r.skill;
-          values[v++] = r.tenant;
-          values[v++] = r.user_id;
-          values[v++] = r.ip;
-          values[v++] = r.user_agent;
-          values[v++] = r.method;
-          values[v++] = r.input_hash;
-          values[v++] = r.output_hash;
-          values[v++] = r.duration_ms;
-          values[v++] = r.milli_credits;
-          values[v++] = r.error_code;
-          values[v++] = r.outcome;
-          values[v++] = r.detail;
+          values[v++] = text;
           values[v++] = prev;
           values[v++] = hash;
           prev = hash;

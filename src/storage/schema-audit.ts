@@ -2,6 +2,9 @@
  * Tables of the audit component, as Kysely sees them (shared by both dialects).
  * Every column a row is hashed over is a string, an integer or null, so the
  * row reads back from SQLite and PostgreSQL exactly as it was hashed.
+ *
+ * `audit_log` is a table on PostgreSQL and, on SQLite, a view of the same
+ * columns over `audit_log_rows` (migration 0023): read it, write the rows.
  */
 export interface AuditLogTable {
   /** Position in the chain: 1, 2, 3… with no gaps, assigned by the writer under the chain lock. */
@@ -37,6 +40,20 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/**
+ * SQLite only: the audit rows as stored (migration 0023), each as the text
+ * its hash is over. The `audit_log` view reads the columns out of `fields`.
+ */
+export interface AuditLogRowsTable {
+  seq: number;
+  /** The row's time again, outside `fields`: the key of the time index (exports by time range). */
+  time: number;
+  /** The JSON array of the columns after seq, in the hash's order (`rowFieldsJson`, audit/row-hash.ts). */
+  fields: string;
+  prev_hash: string;
+  hash: string;
+}
+
 /** The chain's tip recorded now and then, so that deleting the newest rows shows. */
 export interface AuditCheckpointsTable {
   seq: number;
@@ -53,6 +70,7 @@ export interface AuditJournalMarksTable {
 
 export interface AuditTables {
   audit_log: AuditLogTable;
+  audit_log_rows: AuditLogRowsTable;
   audit_checkpoints: AuditCheckpointsTable;
   audit_journal_marks: AuditJournalMarksTable;
 }

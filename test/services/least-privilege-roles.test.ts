@@ -11,6 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type Migration } from 'kysely';
 import { createAuditLog } from '../../src/audit/index.js';
 import { createLogger, createMetrics } from '../../src/observability/index.js';
 import { createDatabase, createRuntimeStores, type Database } from '../../src/storage/index.js';
@@ -259,20 +260,25 @@ describe('cross-tenant work on the application role: recovery, reconciliation, t
     assert.equal((await unmarked.reconcile()).tenants, 0, 'without the marker the journal is invisible');
   });
 
-  // Deletes the records of 0010 and the migrations after it, so they are pending again; 0010 alters a table, which only its owner may.
+  // Deletes the records of the newest migration that changes PostgreSQL and of those after it (which may change
+  // SQLite only), so they are pending again; each such migration alters or creates a table, which the application role may not.
   test('the application role alone starts on an up-to-date schema, and a pending migration fails naming DATABASE_MIGRATION_URL', async () => {
-    const newest = Object.keys(await migrationProvider('postgres').getMigrations()).sort().at(-1)!;
+    const migrations = Object.entries(await migrationProvider('postgres').getMigrations()).sort(([a], [b]) => a.localeCompare(b));
+    let first = migrations.length - 1;
+    while (first > 0 && !(await changesPostgres(migrations[first]![1]))) first -= 1;
+    const pending = migrations.slice(first).map(([name]) => name);
     const alone = await createDatabase({ url: roles.appUrl, poolSize: 1 });
     await alone.close();
-    await adminQuery(`delete from ${roles.prefix}.kysely_migration where name = '${newest}'`);
+    await adminQuery(`delete from ${roles.prefix}.kysely_migration where name in (${pending.map((name) => `'${name}'`).join(', ')})`);
     try {
       await assert.rejects(createDatabase({ url: roles.appUrl, poolSize: 1 }), (err: Error) => {
         // Altering a table needs its owner, creating one the schema's CREATE right: the application role has neither.
-        assert.match(err.message, new RegExp(`^Database migration ${newest} failed: (must be owner of table|permission denied for schema) .*set DATABASE_MIGRATION_URL to the migrator role`));
+        assert.match(err.message, new RegExp(`^Database migration ${pending[0]} failed: (must be owner of table|permission denied for schema) .*set DATABASE_MIGRATION_URL to the migrator role`));
         return true;
       });
     } finally {
-      await adminQuery(`insert into ${roles.prefix}.kysely_migration (name, timestamp) values ('${newest}', '${new Date().toISOString()}')`);
+      const at = new Date().toISOString();
+      await adminQuery(`insert into ${roles.prefix}.kysely_migration (name, timestamp) values ${pending.map((name) => `('${name}', '${at}')`).join(', ')}`);
     }
   });
 
@@ -324,3 +330,21 @@ describe('the gateway and the runtime served as the application role', { skip },
     });
   });
 });
+
+/** Whether `migration` runs any statement on PostgreSQL (compiled against a driver that runs nothing). */
+async function changesPostgres(migration: Migration): Promise<boolean> {
+  let statements = 0;
+  const db = new Kysely<unknown>({
+    log: () => {
+      statements += 1;
+    },
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (k) => new PostgresIntrospector(k),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  });
+  await migration.up(db);
+  return statements > 0;
+}

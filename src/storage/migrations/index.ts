@@ -21,6 +21,7 @@ import { workflowRunGrantsMigration } from './0019-workflow-run-grants.js';
 import { gatewayApprovalsMigration } from './0020-gateway-approvals.js';
 import { auditJournalMarksMigration } from './0021-audit-journal-marks.js';
 import { identityRefreshTokenRetriesMigration } from './0022-identity-refresh-token-retries.js';
+import { auditRowsAsTextMigration } from './0023-audit-rows-as-text.js';
 
 /**
  * The one migration set, in order. Names are stable forever: a renamed
@@ -52,6 +53,7 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
         '0020-gateway-approvals': gatewayApprovalsMigration(dialect),
         '0021-audit-journal-marks': auditJournalMarksMigration(dialect),
         '0022-identity-refresh-token-retries': identityRefreshTokenRetriesMigration(),
+        '0023-audit-rows-as-text': auditRowsAsTextMigration(dialect),
       };
     },
   };

@@ -14,6 +14,7 @@ import { auditCommand } from '../../../src/cli/commands/audit/audit.js';
 import { printTail } from '../../../src/cli/commands/audit/audit-tail.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import { createDatabase } from '../../../src/storage/index.js';
+import { AUDIT_FIELD_COLUMNS } from '../../../src/storage/migrations/0023-audit-rows-as-text.js';
 import { Capture, runCommand } from '../cli/cli-harness.js';
 
 const ROWS = 12_000;
@@ -163,9 +164,9 @@ test('a missing database or a file without the audit table is named, not read as
 test('verify exits 1 and names every modified, deleted and truncated row; the anchor shows the cut tip', async () => {
   const sound = await audit(['verify', '--data-dir', dir]);
   const tip = /tip seq (\d+) hash ([0-9a-f]{64})/.exec(sound.stdout)!;
-  tamper("UPDATE audit_log SET tenant = 'globex' WHERE seq = 5");
-  tamper('DELETE FROM audit_log WHERE seq = 9');
-  tamper(`DELETE FROM audit_log WHERE seq > ${ROWS}`);
+  tamper(`UPDATE audit_log_rows SET fields = json_set(fields, '$[${AUDIT_FIELD_COLUMNS.indexOf('tenant')}]', 'globex') WHERE seq = 5`);
+  tamper('DELETE FROM audit_log_rows WHERE seq = 9');
+  tamper(`DELETE FROM audit_log_rows WHERE seq > ${ROWS}`);
   const run = await audit(['verify', '--data-dir', dir, '--anchor', `${tip[1]}:${tip[2]}`]);
   assert.equal(run.code, 1);
   const lines = run.stdout.split('\n');

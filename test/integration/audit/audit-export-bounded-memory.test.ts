@@ -31,13 +31,16 @@ before(async () => {
   await database.close();
   const db = new BetterSqlite3(join(dir, 'mesh.db'));
   const insert = db.prepare(
-    `insert into audit_log (seq, time, event_type, actor_kind, actor_id, target_agent, task_id, tenant, method, input_hash, duration_ms, milli_credits, outcome, prev_hash, hash)
-     values (?, ?, 'a2a.call', 'client', ?, 'finance', ?, 'acme', 'SendMessage', ?, 12, ?, 'ok', ?, ?)`,
+    // As the SQLite writer stores a row (migration 0023): the columns after seq as one JSON text, time again beside it.
+    'insert into audit_log_rows (seq, time, fields, prev_hash, hash) values (?, ?, ?, ?, ?)',
   );
   const hash = (i: number) => i.toString(16).padStart(64, '0');
   const start = Date.parse('2026-08-01T00:00:00Z');
   db.transaction(() => {
-    for (let i = 1; i <= ROWS; i++) insert.run(i, start + i, `client-${i % 7}`, `0190c2d4-7e1f-7a3b-8c5d-${String(i).padStart(12, '0')}`, hash(i * 3), i % 5000, hash(i - 1), hash(i));
+    for (let i = 1; i <= ROWS; i++) {
+      const fields = [start + i, 'a2a.call', 'client', `client-${i % 7}`, 'finance', `0190c2d4-7e1f-7a3b-8c5d-${String(i).padStart(12, '0')}`, null, 'acme', null, null, null, 'SendMessage', hash(i * 3), null, 12, i % 5000, null, 'ok', null];
+      insert.run(i, start + i, JSON.stringify(fields), hash(i - 1), hash(i));
+    }
   })();
   db.close();
 });

@@ -10,6 +10,7 @@ import type { AuditEntry } from '../../../src/audit/index.js';
 import { toPendingRow } from '../../../src/audit/pending-row.js';
 import { chainRows, GENESIS_TIP } from '../../../src/audit/row-hash.js';
 import { openSqliteAuditLog } from '../../helpers/sqlite-audit-log.js';
+import { insertAuditRow } from '../../helpers/audit-rows.js';
 
 const BATCHES = [1, 63, 64, 65, 129, 200];
 
@@ -33,12 +34,7 @@ test('batches of any size are written in order, once each, continuing a chain wr
 
   // The first rows as a writer inserting one row per statement left them.
   const head = chainRows(GENESIS_TIP, [0, 1, 2].map((n) => toPendingRow(entry(n), 1_000 + n)));
-  const insert = database.sqlite!.prepare(`INSERT INTO audit_log (seq, time, event_type, actor_kind, actor_id, target_agent, task_id, skill, tenant, user_id, ip, user_agent, method,
-    input_hash, output_hash, duration_ms, milli_credits, error_code, outcome, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  for (const r of head) {
-    insert.run(r.seq, r.time, r.event_type, r.actor_kind, r.actor_id, r.target_agent, r.task_id, r.skill, r.tenant, r.user_id, r.ip, r.user_agent, r.method,
-      r.input_hash, r.output_hash, r.duration_ms, r.milli_credits, r.error_code, r.outcome, r.detail, r.prev_hash, r.hash);
-  }
+  for (const r of head) insertAuditRow(database.sqlite!, r);
 
   let n = head.length;
   const expected = head.map((r) => ({ ...r }));

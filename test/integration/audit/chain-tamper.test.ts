@@ -1,6 +1,8 @@
 /**
  * Tampering with the audit table of a real SQLite file, the way someone with
- * the file would (a second connection, plain SQL), and what verify names.
+ * the file would (a second connection, plain SQL: the stored rows of
+ * `audit_log_rows`, whose `fields` text the `audit_log` view reads), and what
+ * verify names.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +13,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { createAuditLog, type AuditEntry, type AuditLog } from '../../../src/audit/index.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import { createDatabase, type Database } from '../../../src/storage/index.js';
+import { setAuditColumnSql, writeAuditRow, type StoredAuditRow } from '../../helpers/audit-rows.js';
 
 interface Chain {
   file: string;
@@ -61,7 +64,7 @@ test('an intact chain verifies, with progress reported', async (t) => {
 
 test('one field changed in one row: verify names that row as modified', async (t) => {
   const { audit, raw } = await chainOf(t, 300);
-  raw.prepare('UPDATE audit_log SET milli_credits = 0 WHERE seq = 137').run();
+  raw.prepare(setAuditColumnSql('milli_credits')).run(0, 137);
   const result = await audit.verify();
   assert.equal(result.ok, false);
   assert.deepEqual(result.problems.map((p) => [p.seq, p.kind]), [[137, 'modified']]);
@@ -70,7 +73,7 @@ test('one field changed in one row: verify names that row as modified', async (t
 
 test('one row deleted in the middle: verify names the gap', async (t) => {
   const { audit, raw } = await chainOf(t, 300);
-  raw.prepare('DELETE FROM audit_log WHERE seq = 150').run();
+  raw.prepare('DELETE FROM audit_log_rows WHERE seq = 150').run();
   const result = await audit.verify();
   assert.deepEqual(result.problems.map((p) => [p.seq, p.kind, p.detail]), [[150, 'deleted', 'row 150 is missing']]);
   assert.equal(result.checked, 299);
@@ -78,7 +81,7 @@ test('one row deleted in the middle: verify names the gap', async (t) => {
 
 test('a range deleted at the start: verify names it from seq 1', async (t) => {
   const { audit, raw } = await chainOf(t, 50);
-  raw.prepare('DELETE FROM audit_log WHERE seq <= 3').run();
+  raw.prepare('DELETE FROM audit_log_rows WHERE seq <= 3').run();
   const result = await audit.verify();
   assert.deepEqual(result.problems.map((p) => [p.seq, p.kind, p.detail]), [[1, 'deleted', 'rows 1..3 are missing (3 rows)']]);
 });
@@ -86,7 +89,7 @@ test('a range deleted at the start: verify names it from seq 1', async (t) => {
 test('the newest rows deleted: verify reports the log truncated, from the checkpoint', async (t) => {
   const { audit, raw } = await chainOf(t, 300, { checkpointEveryRows: 100 });
   await audit.close(); // checkpoints the tip, 300
-  raw.prepare('DELETE FROM audit_log WHERE seq > 290').run();
+  raw.prepare('DELETE FROM audit_log_rows WHERE seq > 290').run();
   const result = await audit.verify();
   assert.deepEqual(result.problems.map((p) => [p.seq, p.kind]), [[291, 'truncated']]);
   assert.match(result.problems[0]!.detail, /the log ends at row 290 but the checkpoint of .* records row 300: rows 291..300 were deleted/);
@@ -94,13 +97,12 @@ test('the newest rows deleted: verify reports the log truncated, from the checkp
 
 test('two rows with their contents swapped: verify names both', async (t) => {
   const { audit, raw } = await chainOf(t, 300);
-  const columns = 'time, event_type, actor_kind, actor_id, target_agent, task_id, skill, tenant, user_id, ip, user_agent, method, input_hash, output_hash, duration_ms, milli_credits, error_code, outcome, detail, prev_hash, hash';
   raw.transaction(() => {
-    const a = raw.prepare(`SELECT ${columns} FROM audit_log WHERE seq = 40`).get() as Record<string, unknown>;
-    const b = raw.prepare(`SELECT ${columns} FROM audit_log WHERE seq = 200`).get() as Record<string, unknown>;
-    const set = columns.split(', ').map((c) => `${c} = @${c}`).join(', ');
-    raw.prepare(`UPDATE audit_log SET ${set} WHERE seq = 40`).run(b);
-    raw.prepare(`UPDATE audit_log SET ${set} WHERE seq = 200`).run(a);
+    const get = (seq: number) => raw.prepare('SELECT * FROM audit_log WHERE seq = ?').get(seq) as StoredAuditRow;
+    const a = get(40);
+    const b = get(200);
+    writeAuditRow(raw, { ...b, seq: 40 });
+    writeAuditRow(raw, { ...a, seq: 200 });
   })();
   const result = await audit.verify();
   const named = [...new Set(result.problems.map((p) => p.seq))].sort((x, y) => x - y);
@@ -113,13 +115,12 @@ test('two rows swapped with their hashes re-computed: verify names the broken li
   // Swap the data of 30 and 31 only, then re-hash each in place: each row is self-consistent again.
   const { rowHash } = await import('../../../src/audit/row-hash.js');
   raw.transaction(() => {
-    const get = (seq: number) => raw.prepare('SELECT * FROM audit_log WHERE seq = ?').get(seq) as Record<string, unknown> & { prev_hash: string };
+    const get = (seq: number) => raw.prepare('SELECT * FROM audit_log WHERE seq = ?').get(seq) as StoredAuditRow;
     const a = get(30);
     const b = get(31);
-    const rehash = (seq: number, content: Record<string, unknown>, prev: string) => {
-      const row = { ...content, seq, prev_hash: prev } as unknown as Parameters<typeof rowHash>[1] & Record<string, unknown>;
-      const columns = Object.keys(row).filter((c) => c !== 'seq');
-      raw.prepare(`UPDATE audit_log SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE seq = @seq`).run({ ...row, hash: rowHash(prev, row) });
+    const rehash = (seq: number, content: StoredAuditRow, prev: string) => {
+      const row = { ...content, seq, prev_hash: prev };
+      writeAuditRow(raw, { ...row, hash: rowHash(prev, row) });
     };
     rehash(30, b, a.prev_hash);
     rehash(31, a, b.prev_hash);
@@ -134,11 +135,11 @@ test('a chain rewritten and re-hashed to its tip: the checkpoint names the rewri
   const { rowHash } = await import('../../../src/audit/row-hash.js');
   // Change row 220 and re-hash everything after it, so every link holds again.
   raw.transaction(() => {
-    raw.prepare('UPDATE audit_log SET milli_credits = 1 WHERE seq = 220').run();
+    raw.prepare(setAuditColumnSql('milli_credits')).run(1, 220);
     let prev = (raw.prepare('SELECT hash FROM audit_log WHERE seq = 219').get() as { hash: string }).hash;
     for (const row of raw.prepare('SELECT * FROM audit_log WHERE seq >= 220 ORDER BY seq').all() as Array<Parameters<typeof rowHash>[1]>) {
       const hash = rowHash(prev, row);
-      raw.prepare('UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?').run(prev, hash, row.seq);
+      raw.prepare('UPDATE audit_log_rows SET prev_hash = ?, hash = ? WHERE seq = ?').run(prev, hash, row.seq);
       prev = hash;
     }
   })();
@@ -155,9 +156,9 @@ test('an anchor kept outside the database catches a rewrite of rows and checkpoi
   const anchor = (await audit.verify()).tip!;
   const { rowHash } = await import('../../../src/audit/row-hash.js');
   // Rewrite the newest row, re-hash it, and fix its checkpoint too: only the anchor still knows.
-  const row = raw.prepare('SELECT * FROM audit_log WHERE seq = 120').get() as Parameters<typeof rowHash>[1] & { prev_hash: string };
+  const row = raw.prepare('SELECT * FROM audit_log WHERE seq = 120').get() as StoredAuditRow;
   const forged = rowHash(row.prev_hash, { ...row, milli_credits: 0 });
-  raw.prepare('UPDATE audit_log SET milli_credits = 0, hash = ? WHERE seq = 120').run(forged);
+  writeAuditRow(raw, { ...row, milli_credits: 0, hash: forged });
   raw.prepare('UPDATE audit_checkpoints SET hash = ? WHERE seq = 120').run(forged);
   assert.equal((await audit.verify()).ok, true);
   const result = await audit.verify({ anchor });
@@ -168,7 +169,7 @@ test('an anchor kept outside the database catches a rewrite of rows and checkpoi
 
 test('verify from/to checks a slice, linking it to the row before', async (t) => {
   const { audit, raw } = await chainOf(t, 300);
-  raw.prepare('UPDATE audit_log SET tenant = ? WHERE seq = 250').run('mallory');
+  raw.prepare(setAuditColumnSql('tenant')).run('mallory', 250);
   const slice = await audit.verify({ from: 100, to: 200 });
   assert.deepEqual({ ok: slice.ok, checked: slice.checked }, { ok: true, checked: 101 });
   const tail = await audit.verify({ from: 201 });

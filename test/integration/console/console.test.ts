@@ -21,6 +21,7 @@ import { ROOT, startMesh, stopMesh, type Mesh } from '../e2e/mesh-process.js';
 import { launchChromium, screenshot, seriousViolations } from './browser.js';
 import { fetchToken } from '../../helpers/gateway-fixture.js';
 import { until } from '../../helpers/until.js';
+import { setAuditColumnSql } from '../../helpers/audit-rows.js';
 
 /** The example agents `up` hosts (agents/index.ts), the orchestrator aside. */
 const EXAMPLE_AGENTS = ['analytics', 'audience-architect', 'campaign-orchestrator', 'data-engineer', 'echo', 'finance', 'hr', 'lead-scorer', 'legal', 'sales', 'support', 'workflow-automation'];
@@ -549,7 +550,7 @@ describe('the web console against agentmesh up, in Chromium', () => {
     const victim = Number(await page.getByTestId('audit').locator('tbody tr').nth(2).getAttribute('data-seq'));
     const raw = new BetterSqlite3(join(dataDir, 'mesh.db'));
     try {
-      raw.prepare("UPDATE audit_log SET tenant = 'globex' WHERE seq = ?").run(victim);
+      raw.prepare(setAuditColumnSql('tenant')).run('globex', victim);
     } finally {
       raw.close();
     }

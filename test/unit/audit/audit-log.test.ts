@@ -169,11 +169,11 @@ test('a batch that fails to commit stays queued and is written once the database
   const { audit, database, metrics } = await open(t);
   for (let i = 0; i < 5; i++) audit.append(entry(i));
   await audit.flush();
-  database.sqlite!.exec('ALTER TABLE audit_log RENAME TO audit_log_away');
+  database.sqlite!.exec('ALTER TABLE audit_log_rows RENAME TO audit_log_away');
   for (let i = 5; i < 10; i++) audit.append(entry(i));
   await assert.rejects(audit.flush(), { code: 'AM_ERR_STORAGE_UNAVAILABLE', message: /audit batch of 5 entries failed to commit/ });
   assert.equal(audit.pending, 5);
-  database.sqlite!.exec('ALTER TABLE audit_log_away RENAME TO audit_log');
+  database.sqlite!.exec('ALTER TABLE audit_log_away RENAME TO audit_log_rows');
   await audit.flush();
   assert.equal(audit.pending, 0);
   const result = await audit.verify();

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sql } from 'kysely';
 import { createAuditLog, PeriodicAuditVerifier } from '../../../src/audit/index.js';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import { createDatabase } from '../../../src/storage/index.js';
+import { setAuditColumnSql } from '../../helpers/audit-rows.js';
 
 function sample(body: string, series: string): number | undefined {
   const line = body.split('\n').find((l) => l.startsWith(`${series} `));
@@ -39,7 +39,7 @@ test('the periodic verifier records a sound chain, then the problems of a modifi
   assert.equal(sample(body, 'agentmesh_audit_verify_rows_checked_total'), 26, 'the tip row again, and the five new ones');
 
   // The tip recorded by the last run is rewritten: the anchored incremental run sees it.
-  await sql`update audit_log set milli_credits = 999 where seq = 25`.execute(database.db);
+  database.sqlite!.prepare(setAuditColumnSql('milli_credits')).run(999, 25);
   await verifier.runOnce();
   body = (await metrics.render()).body;
   assert.equal(sample(body, 'agentmesh_audit_verify_runs_total{outcome="problems"}'), 1);

@@ -45,6 +45,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         database: parts.database,
         metrics: parts.metrics,
         tracing: parts.tracing,
+        role: 'orchestrator',
         ...(options.bus ? { bus: options.bus } : {}),
       });
       stack.defer('runtime', () => runtime.close());

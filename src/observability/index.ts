@@ -6,6 +6,7 @@
 export { createLogger, LOG_LEVELS } from './logger.js';
 export type { Logger, LoggerOptions, LogLevel } from './logger.js';
 export { lazyChildLogger } from './lazy-child-logger.js';
+export { RetryLog } from './retry-log.js';
 export { redactUrl, isCredentialParam, serializeRequest } from './redact-url.js';
 export { createMetrics, prefersOpenMetrics } from './metrics.js';
 export { boundCounter, boundGauge, boundHistogram, type BoundCounter, type BoundGauge, type BoundHistogram } from './bound-series.js';

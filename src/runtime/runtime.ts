@@ -35,6 +35,12 @@ export interface RuntimeOptions {
    * retry without waiting for it (agentmesh/testing).
    */
   now?: () => number;
+  /**
+   * What the start-up log line calls this process (`<role> listening`); default
+   * `runtime`. A role hosting its agents on a runtime (the orchestrator) names
+   * itself, so its operator does not read of a runtime they never started.
+   */
+  role?: string;
 }
 
 /** A runtime hosting agents. */
@@ -146,7 +152,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         await startBackground({ ...build, backends, engine, push, running, recoverNow });
         const agents = Object.fromEntries(options.agents.map((a) => [a.name, cards.baseUrlOf(a)]));
         const grpcUrls = grpc.serving ? Object.fromEntries(cards.grpcUrls) : undefined;
-        log.info({ url: cards.publicUrl, agents, ...(grpcUrls ? { grpc: grpcUrls } : {}), replicaId: backends.replicaId, database: backends.database.dialect, bus: backends.bus.kind }, 'runtime listening');
+        log.info({ url: cards.publicUrl, agents, ...(grpcUrls ? { grpc: grpcUrls } : {}), replicaId: backends.replicaId, database: backends.database.dialect, bus: backends.bus.kind }, `${options.role ?? 'runtime'} listening`);
         if (config.registryUrl) await linkRegistry({ ...build, registryUrl: config.registryUrl, agents: options.agents, configs, cards, backends });
         return { url: cards.publicUrl, agents, ...(grpcUrls ? { grpc: grpcUrls } : {}), ...(probesUrl !== undefined && { probesUrl }) };
       },

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { AddressVerdicts, type SsrfGuard } from '../../http/index.js';
-import type { Logger } from '../../observability/index.js';
+import { RetryLog, type Logger } from '../../observability/index.js';
 import { recordFromJsonLazily, type WireAgentRecord } from '../../contracts/registry-client/index.js';
 import type { RegistryReader } from './registry-reader.js';
 import type { AgentInstance, AgentRecord } from './registry-types.js';
@@ -98,6 +98,7 @@ export class RegistryFollower {
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
     let failures = 0;
+    const said = new RetryLog(this.#log);
     let reload = true;
     let first = true;
     while (!signal.aborted) {
@@ -115,6 +116,7 @@ export class RegistryFollower {
               reload = false;
             }
             failures = 0;
+            said.succeeded('following the registry again', { registry: this.#o.reader.url });
             return;
           }
           const id = event.id === undefined ? undefined : Number(event.id);
@@ -134,7 +136,7 @@ export class RegistryFollower {
         if (signal.aborted) break;
         failures += 1;
         if (!opened) reload = true;
-        this.#log.warn({ err, failures, registry: this.#o.reader.url }, 'cannot follow the registry; retrying');
+        said.failed(err, 'cannot follow the registry; retrying', { registry: this.#o.reader.url });
       }
       await pause(reconnectDelay(failures, this.#o.maxReconnectMs, this.#o.random), signal);
     }

@@ -1,4 +1,4 @@
-import type { Logger } from '../../observability/index.js';
+import { RetryLog, type Logger } from '../../observability/index.js';
 import { registryStatusOf, type InstanceRegistration, type RegistryClient } from '../../contracts/registry-client/index.js';
 import { AgentmeshError } from '../../protocol/index.js';
 import { pause } from '../../storage/index.js';
@@ -94,6 +94,7 @@ export class AgentRegistration {
     const signal = this.#abort.signal;
     const heartbeatMs = Math.floor(instance.leaseTtlMs / 3);
     let failures = 0;
+    const said = new RetryLog(this.#log);
     while (!signal.aborted) {
       try {
         if (this.#instanceId === undefined) {
@@ -110,6 +111,7 @@ export class AgentRegistration {
           }
         }
         failures = 0;
+        said.succeeded('the registry answers again', { instance: this.#instanceId });
         this.#settleFirst();
       } catch (err) {
         this.#settleFirst();
@@ -123,7 +125,7 @@ export class AgentRegistration {
         const retryable = (err as { retryable?: unknown }).retryable === true || registryStatusOf(err) === 404;
         // A refusal (bad card, bad token) needs a person: retry at the slowest pace, loudly.
         const waitMs = retryable ? retryDelay(failures, heartbeatMs, this.#o.random) : heartbeatMs;
-        this.#log[retryable ? 'warn' : 'error']({ err, failures, retryInMs: waitMs }, this.#instanceId === undefined ? 'registration failed; retrying' : 'heartbeat failed; retrying');
+        said.failed(err, this.#instanceId === undefined ? 'registration failed; retrying' : 'heartbeat failed; retrying', { retryInMs: waitMs }, retryable ? 'warn' : 'error');
         await pause(waitMs, signal);
         continue;
       }

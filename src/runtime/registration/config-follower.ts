@@ -1,4 +1,4 @@
-import type { Logger } from '../../observability/index.js';
+import { RetryLog, type Logger } from '../../observability/index.js';
 import { Errors } from '../../protocol/index.js';
 import type { AgentConfigs } from './agent-configs.js';
 import { registryStatusOf, type AgentConfigVersion, type RegistryClient } from '../../contracts/registry-client/index.js';
@@ -69,6 +69,7 @@ export class ConfigFollower {
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
     let failures = 0;
+    const said = new RetryLog(this.#log);
     while (!signal.aborted) {
       try {
         const stream = await this.#o.client.watch({ agent: this.#o.agent, kinds: KINDS }, { signal });
@@ -76,6 +77,7 @@ export class ConfigFollower {
           if (event.event === 'open') {
             await this.#refresh(signal);
             failures = 0;
+            said.succeeded('following config changes from the registry again');
             this.#settleFirst();
             return;
           }
@@ -87,7 +89,7 @@ export class ConfigFollower {
         this.#settleFirst();
         if (signal.aborted) break;
         failures += 1;
-        this.#log.warn({ err, failures }, 'cannot follow config changes from the registry; retrying');
+        said.failed(err, 'cannot follow config changes from the registry; retrying');
       }
       await pause(retryDelay(failures, this.#o.maxRetryMs, this.#o.random), signal);
     }

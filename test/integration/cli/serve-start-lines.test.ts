@@ -41,7 +41,7 @@ const dirs: string[] = [];
  * listening` line is out too (two writers: either may come first), and rejects with what it printed if
  * it exits before.
  */
-function serve(command: string, role: string, component: string, args: string[], env: Record<string, string | undefined>): Started {
+function serve(command: string, role: string, component: string, args: string[], env: Record<string, string | undefined>, own = `${component} listening`): Started {
   const dataDir = mkdtempSync(join(tmpdir(), `agentmesh-serve-${command}-`));
   dirs.push(dataDir);
   const child = spawnCli(['serve', command, ...args, '--port', '0', '--data-dir', dataDir], {
@@ -55,7 +55,7 @@ function serve(command: string, role: string, component: string, args: string[],
   });
   let out = '';
   const cliLine = new RegExp(`"msg":"agentmesh ${role} listening on (http://[^"\\s]+)"`);
-  const roleLine = new RegExp(`"component":"${component}"[^\\n]*"msg":"${component} listening"`);
+  const roleLine = new RegExp(`"component":"${component}"[^\\n]*"msg":"${own}"`);
   const url = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
@@ -95,7 +95,7 @@ describe('every serve role says where it listens once, in the same form', () => 
       const registryUrl = await registry.url;
       const others = {
         gateway: serve('gateway', 'gateway', 'gateway', [], { REGISTRY_URL: registryUrl, GATEWAY_METRICS_PORT: '0', GATEWAY_METRICS_HOST: '127.0.0.1' }),
-        orchestrator: serve('orchestrator', 'orchestrator', 'runtime', [], { REGISTRY_URL: registryUrl }),
+        orchestrator: serve('orchestrator', 'orchestrator', 'runtime', [], { REGISTRY_URL: registryUrl }, 'orchestrator listening'),
         runtime: serve('agents', 'runtime', 'runtime', ['--only', 'echo'], { REGISTRY_URL: undefined }),
       };
       children.push(...Object.values(others));
@@ -111,12 +111,12 @@ describe('every serve role says where it listens once, in the same form', () => 
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  const cases: Array<{ role: string; cli: string; component: string; others?: (e: Entry) => boolean }> = [
+  const cases: Array<{ role: string; cli: string; component: string; own?: string; others?: (e: Entry) => boolean }> = [
     { role: 'registry', cli: 'registry', component: 'registry' },
     // Its metrics listener, on a port of its own (GATEWAY_METRICS_PORT), says where that one listens.
     { role: 'gateway', cli: 'gateway', component: 'gateway', others: (e) => e.module === 'metrics' && e.msg === 'metrics listening' },
-    // The orchestrator is a runtime hosting the orchestrator agent: its own line is the runtime's.
-    { role: 'orchestrator', cli: 'orchestrator', component: 'runtime' },
+    // The orchestrator is a runtime hosting the orchestrator agent: its line comes from the runtime's component but names the orchestrator, which is what the operator started.
+    { role: 'orchestrator', cli: 'orchestrator', component: 'runtime', own: 'orchestrator listening' },
     { role: 'runtime', cli: 'runtime', component: 'runtime' },
   ];
   for (const c of cases) {
@@ -135,7 +135,7 @@ describe('every serve role says where it listens once, in the same form', () => 
         listening.map((e) => [e.component, e.msg, e.url]).sort(),
         [
           ['cli', `agentmesh ${c.cli} listening on ${seen.url}`, undefined],
-          [c.component, `${c.component} listening`, seen.url],
+          [c.component, c.own ?? `${c.component} listening`, seen.url],
         ].sort(),
         listening.map((e) => e.msg).join('\n'),
       );

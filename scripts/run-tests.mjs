@@ -28,6 +28,12 @@ import { N8N_VERSION, n8nHome, n8nInstalled } from './install-n8n.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * The flags of each test file's process: tsx for TypeScript, and stdout written through before the
+ * forced exit (scripts/test-child-stdout.mjs says why: without it, verdicts were lost).
+ */
+export const TEST_CHILD_EXEC_ARGV = ['--import', 'tsx', '--import', join(root, 'scripts', 'test-child-stdout.mjs')];
+
 /** How a developer on Debian/Ubuntu gets each tool (CI: .ci/run installs them). */
 const INSTALL = {
   promtool: 'apt-get install prometheus',
@@ -202,7 +208,7 @@ if (isMain) {
   // forceExit: a file's process ends once its tests and after hooks have, rather than when its event loop
   // empties: a handle a failed test left open (a server its cleanup never reached) held one file, and so the
   // tier, until it was killed, and an idle keep-alive socket or timer kept others alive for seconds.
-  const stream = run({ files, concurrency, timeout: timeoutMs, forceExit: true, execArgv: ['--import', 'tsx'], cwd: root, signal: abort.signal, ...options });
+  const stream = run({ files, concurrency, timeout: timeoutMs, forceExit: true, execArgv: TEST_CHILD_EXEC_ARGV, cwd: root, signal: abort.signal, ...options });
   const fileSet = new Set(files);
   const took = new Map();
   let failed = false;

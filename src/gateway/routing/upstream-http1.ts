@@ -192,7 +192,9 @@ function requestHead(llhttp: Llhttp, request: ExchangeRequest, hostHeader: strin
   if (path.charCodeAt(0) !== 47 || INVALID_PATH.test(path)) throw invalidArgument('invalid request path');
   let host = hostHeader;
   let fields = '';
-  let close = false;
+  // A HEAD's connection is not kept (as undici): an instance that sends a body after its HEAD answer anyway
+  // would have that body read as the start of the next call's answer.
+  let close = method === 'HEAD';
   for (const name of Object.keys(headers)) {
     const value = headers[name];
     if (value === undefined) continue;
@@ -471,17 +473,20 @@ class Connection {
 
   readonly #onHeadersComplete = (_major: number, _minor: number, raw: string[] | undefined, _method: unknown, _url: unknown, status: number, _message: unknown, upgrade: boolean, keepAlive: boolean): number => {
     const exchange = this.#exchange;
-    if (exchange === undefined || exchange.status !== 0 || upgrade) {
+    // 101 without the headers that make `upgrade` true still stops the parser at its head (the rest is another
+    // protocol): left so, the connection would wait for an answer it can no longer read.
+    if (exchange === undefined || exchange.status !== 0 || upgrade || status === 101) {
       // No request asked for it (or an upgrade none asked for): the connection is out of step.
       this.#unsolicited = true;
       return 1;
     }
     const pairs = exchange.raw === undefined ? (raw ?? []) : raw === undefined ? exchange.raw : exchange.raw.concat(raw);
     exchange.raw = undefined;
-    // 1xx answers come before the real one and have no body.
+    // 1xx answers come before the real one and end with their head (RFC 9110): a Content-Length or
+    // Transfer-Encoding on one frames no body (1: skip it, as node:http's and undici's clients do).
     if (status < 200) {
       this.#interim = true;
-      return 0;
+      return 1;
     }
     const headers = headersOf(pairs);
     exchange.status = status;

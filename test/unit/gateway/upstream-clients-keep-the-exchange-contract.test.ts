@@ -91,12 +91,12 @@ function upstream(): { server: Server; connections: () => number; lastRequest: (
 }
 
 /** A raw server answering every request's bytes with `answer` (a hostile or broken instance). */
-async function rawAnswering(answer: string | ((socket: Socket) => void)): Promise<{ url: string; close: () => Promise<void> }> {
+async function rawAnswering(answer: string | ((socket: Socket, first: Buffer) => void)): Promise<{ url: string; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   const server = createNetServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket)).on('error', () => undefined);
-    socket.once('data', () => (typeof answer === 'string' ? socket.write(answer) : answer(socket)));
+    socket.once('data', (first: Buffer) => (typeof answer === 'string' ? socket.write(answer) : answer(socket, first)));
   });
   const url = await listen(server);
   return {
@@ -216,6 +216,45 @@ for (const make of [undiciClient, llhttpClient]) {
       }
     });
 
+    test('an interim answer says nothing of a body, whatever its head claims: the final answer follows its head', async () => {
+      // RFC 9110: a 1xx ends with its head. Read as a body, its Content-Length would swallow the final answer's start.
+      const server = await rawAnswering('HTTP/1.1 104 Upload Resumption Supported\r\nContent-Length: 5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      try {
+        const answer = await client.exchange(post(server.url, '/'));
+        assert.equal(answer.statusCode, 200);
+        assert.equal(answer.bytes?.toString(), 'ok');
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('a body an instance sends after its HEAD answer never reaches the next call', async () => {
+      // A misbehaving instance: a HEAD answer's body, written late. On a connection kept for the next call it
+      // would be read as the start of that call's answer.
+      const server = await rawAnswering((socket, first) => {
+        let owesBody = false;
+        const answer = (data: Buffer): void => {
+          if (data.toString('latin1').startsWith('HEAD ')) {
+            owesBody = true;
+            socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n');
+          } else {
+            socket.write(`${owesBody ? 'ok' : ''}HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi`);
+            owesBody = false;
+          }
+        };
+        answer(first);
+        socket.on('data', answer);
+      });
+      try {
+        assert.equal((await client.exchange(post(server.url, '/', { method: 'HEAD', body: null }))).statusCode, 200);
+        // A turn later: both clients free a connection for the next call a turn after its answer.
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal((await client.exchange(post(server.url, '/'))).bytes?.toString(), 'hi');
+      } finally {
+        await server.close();
+      }
+    });
+
     test('an answer followed by bytes no request asked for comes whole, and the next call goes on a new connection', async () => {
       // The stray bytes begin another answer: a connection reused with them would hand that answer to the next call.
       let connections = 0;
@@ -301,6 +340,8 @@ for (const make of [undiciClient, llhttpClient]) {
         'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n',
         'NOT HTTP AT ALL\r\n\r\n',
         `HTTP/1.1 200 OK\r\nx-big: ${'a'.repeat(20_000)}\r\nContent-Length: 0\r\n\r\n`,
+        // A switch of protocol no request asked for, without the Upgrade header that would say so.
+        'HTTP/1.1 101 Switching Protocols\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
       ];
       for (const answer of hostile) {
         const server = await rawAnswering(answer);

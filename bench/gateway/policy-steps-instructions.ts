@@ -18,6 +18,7 @@
  * median block's instructions per call is the figure (a block that met a
  * major collection or a late compile is an outlier; the IPC around a block
  * is ~0.5 M instructions, under 1% of a block of 8,000 calls). The steps:
+ * - `authorize`: `authorizeStep` (the tenant, the scopes, the call's terms: its skill and price);
  * - `validate`: `validateStep` (the A2A params, the skill input);
  * - `pii`: `piiStep` (the policy of the call, the scan);
  * - `reserve`: `reserveStep` on leased credit holds (SQLite ledger), each
@@ -25,7 +26,7 @@
  *   settlement's batch write is the settle's cost, not the reserve's), each
  *   call with a messageId of its own (a repeated one holds again as a retry);
  * - `none`: no step, the loop and the call object alone: the floor under the others.
- * Options: `--steps validate,pii,reserve,none`, `--calls N` (default 8000),
+ * Options: `--steps validate,pii,reserve,none` (the default; `authorize` too when named), `--calls N` (default 8000),
  * `--warmup W` (default 20000), `--text "…"` (the message's
  * text; default the bench's `score lead 42`), `--rounds R` (default 1).
  */
@@ -39,8 +40,8 @@ import { parseArgs } from 'node:util';
 import type { CreditHolds } from '../../src/gateway/credits/index.js';
 import { callgrindControl, lastDumpFile, lastDumpTotal } from './callgrind-control.js';
 
-type Step = 'validate' | 'pii' | 'reserve' | 'none';
-const STEPS: readonly Step[] = ['validate', 'pii', 'reserve', 'none'];
+type Step = 'authorize' | 'validate' | 'pii' | 'reserve' | 'none';
+const STEPS: readonly Step[] = ['authorize', 'validate', 'pii', 'reserve', 'none'];
 
 const { values } = parseArgs({
   options: {
@@ -148,7 +149,7 @@ async function stepRunner(step: Step, text: string): Promise<(calls: number, war
     card: { name: 'bench', description: 'Benchmark agent', version: '1.0.0', capabilities: { streaming: true }, skills: [{ id: 'echo', name: 'echo', description: 'Answers with one text artifact', tags: [] }] },
     metadata: { skills: { echo: { inputSchema, pricing: { creditsPerCall: 1 } } } },
   };
-  const principal = Object.freeze({ tenant: 'bench-tenant', clientId: 'bench-client', scopes: ['a2a'] });
+  const principal = Object.freeze({ tenant: 'bench-tenant', clientId: 'bench-client', scopes: ['a2a', 'a2a:message:send'] });
   const terms = { skill: 'echo', milliCredits: 1000, scopes: [] };
   // Bodies parsed ahead, one per call: each call's messageId is its own, as the bench's are.
   const POOL = step === 'reserve' ? 65_536 : 4096;
@@ -166,6 +167,8 @@ async function stepRunner(step: Step, text: string): Promise<(calls: number, war
   const deps: Record<string, unknown> = { logger, metrics: { piiMatches: metrics.counter('pii_matches_total', 'bench', ['kind', 'action']) } };
   if (step === 'none') {
     runStep = () => undefined;
+  } else if (step === 'authorize') {
+    runStep = (await import('../../src/gateway/proxy/authorize-step.js')).authorizeStep;
   } else if (step === 'validate') {
     const { createRequestValidator } = await import('../../src/gateway/policy/request-validation.js');
     runStep = (await import('../../src/gateway/proxy/validate-step.js')).validateStep;

@@ -20,7 +20,39 @@ export interface CallTerms {
  * the runtime may route the message to any of them, and a hold that is too
  * high is given back at settlement while one too low would be a free call.
  */
-export function callTerms(record: Record_, message: Record<string, unknown> | undefined): CallTerms {
+export function callTerms(record: Record_, message: Record<string, unknown> | undefined): Readonly<CallTerms> {
+  const skills = record.card.skills;
+  const skill = skillIdOf(message) ?? (skills?.length === 1 ? skills[0]!.id : undefined);
+  if (skill === undefined) return callTermsInFull(record, message);
+  let bySkill = termsBySkill.get(record);
+  const known = bySkill?.get(skill);
+  if (known !== undefined) return known;
+  const terms = callTermsInFull(record, message);
+  // Kept only when the message cannot change them (a price per item counts the input's items), and only for a skill
+  // the card declares: a skill id is the caller's text, and one kept per id sent would grow without bound.
+  if (isPerCall(record.metadata.skills?.[skill]?.pricing) && skills?.some((s) => s.id === skill) === true) {
+    if (bySkill === undefined) termsBySkill.set(record, (bySkill = new Map()));
+    const kept = Object.freeze({ ...terms, scopes: Object.freeze(terms.scopes) as string[] });
+    bySkill.set(skill, kept);
+    return kept;
+  }
+  return terms;
+}
+
+/**
+ * The terms of a known skill whose price is per call, per record object (a record is replaced, never changed, when
+ * the registry changes it): they depend on the record and the skill alone, and a call neither reads its input
+ * (joining its texts) nor builds its scopes anew. Frozen, as every call of the skill shares them.
+ */
+const termsBySkill = new WeakMap<Record_, Map<string, Readonly<CallTerms>>>();
+
+/** A price the input cannot change: none, or per call only (a price per item of 0 counts no item). */
+function isPerCall(pricing: SkillMetadata['pricing'] | undefined): boolean {
+  return pricing === undefined || pricing === null || (typeof pricing === 'object' && (pricing.creditsPerItem === undefined || pricing.creditsPerItem === 0));
+}
+
+/** {@link callTerms} computed from the message, as every call did before: exported for the test that holds the kept terms to it. */
+export function callTermsInFull(record: Record_, message: Record<string, unknown> | undefined): CallTerms {
   const skills = record.card.skills ?? [];
   const meta: Record<string, SkillMetadata> = record.metadata.skills ?? {};
   const named = skillIdOf(message);
@@ -65,5 +97,11 @@ export function skillInputOf(message: Record<string, unknown> | undefined): unkn
     const data = p['data'];
     return isRecord(data) ? data['data'] : undefined;
   }
-  return parts.map((p) => (isRecord(p) && typeof p['text'] === 'string' ? p['text'] : '')).join('');
+  // The texts joined, as `parts.map(text or '').join('')` would, without the array and the closure: one text part is its text.
+  let text = '';
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (isRecord(p) && typeof p['text'] === 'string') text += p['text'];
+  }
+  return text;
 }

@@ -21,17 +21,23 @@ export interface PiiLocation {
 /** The outcome of scanning one message. Holds counts and places, never a matched value. */
 export interface PiiScan {
   /** Matches per kind (kinds not found are absent). */
-  counts: Partial<Record<PiiKind, number>>;
-  total: number;
+  readonly counts: Readonly<Partial<Record<PiiKind, number>>>;
+  readonly total: number;
   /** The strictest action the policy asks for the kinds found; undefined when nothing was found. */
-  action: PiiAction | undefined;
+  readonly action: PiiAction | undefined;
   /** The first places found (at most {@link MAX_LOCATIONS}). */
-  locations: PiiLocation[];
+  readonly locations: readonly PiiLocation[];
   /** Part of the message was not scanned (too deep or too long): counts are a lower bound. */
-  incomplete: boolean;
+  readonly incomplete: boolean;
   /** With action 'redact': a copy of the message with every match of a redacted kind replaced by `[redacted:<kind>]`. */
-  redacted?: Record<string, unknown>;
+  readonly redacted?: Record<string, unknown>;
 }
+
+/**
+ * The scan of a message in which nothing was found and nothing was left unscanned: one frozen object answers
+ * every such call (most calls), so a call with nothing to find builds no scanner, no counts, no result.
+ */
+const NOTHING_FOUND: PiiScan = Object.freeze({ counts: Object.freeze({}), total: 0, action: undefined, locations: Object.freeze([]), incomplete: false });
 
 export const MAX_LOCATIONS = 10;
 
@@ -52,11 +58,68 @@ export const redactionOf = (kind: PiiKind): string => `[redacted:${kind}]`;
  * if (scan.redacted) body = withMessage(parsedBody, scan.redacted);
  */
 export function scanMessage(message: unknown, policy: ResolvedPiiPolicy, limits: PiiScanLimits = DEFAULT_PII_LIMITS): PiiScan {
+  if (!isRecord(message) || holdsNothing(message, policy, limits)) return NOTHING_FOUND;
+  return scanMessageInFull(message, policy, limits);
+}
+
+/**
+ * {@link scanMessage} without its first look: the scanner's walk, which counts, places and redacts. Exported for
+ * the property test that holds the first look to it (pii-first-look-judged-as-the-scan.test.ts).
+ */
+export function scanMessageInFull(message: unknown, policy: ResolvedPiiPolicy, limits: PiiScanLimits = DEFAULT_PII_LIMITS): PiiScan {
   const scan = new Scanner(policy, limits);
   const scanned = isRecord(message) ? scan.message(message) : undefined;
-  const result: PiiScan = { counts: scan.counts, total: scan.total, action: scan.action, locations: scan.locations, incomplete: scan.incomplete };
-  if (scan.action === 'redact' && scanned !== undefined && scanned !== message) result.redacted = scanned;
-  return result;
+  const redacted = scan.action === 'redact' && scanned !== undefined && scanned !== message ? scanned : undefined;
+  const result = { counts: scan.counts, total: scan.total, action: scan.action, locations: scan.locations, incomplete: scan.incomplete };
+  return redacted === undefined ? result : { ...result, redacted };
+}
+
+/**
+ * The first look: true only when the scanner would find nothing and stop at no bound, so its answer is
+ * {@link NOTHING_FOUND}. It walks what the scanner walks (the parts' texts, their data values to `maxDepth`) and
+ * asks of each string what the scanner asks first (`mayHoldPii`), with no object made on the way. Anything else (a
+ * string that may hold personal data, a bound met, or about to be) answers false, and the scanner decides.
+ */
+function holdsNothing(message: Record<string, unknown>, policy: ResolvedPiiPolicy, limits: PiiScanLimits): boolean {
+  const parts = Array.isArray(message['parts']) ? message['parts'] : Array.isArray(message['content']) ? message['content'] : undefined;
+  if (parts === undefined) return true;
+  let budget = limits.maxChars;
+  for (let i = 0; i < parts.length; i++) {
+    const part: unknown = parts[i];
+    if (!isRecord(part)) continue;
+    const text = part['text'];
+    if (typeof text === 'string') {
+      budget = quietBudget(text, 1, budget, policy, limits);
+      if (budget < 0) return false;
+    }
+    if (Object.hasOwn(part, 'data')) {
+      budget = quietBudget(part['data'], 1, budget, policy, limits);
+      if (budget < 0) return false;
+    }
+  }
+  return true;
+}
+
+/** The characters left once `value` is looked at with nothing found, or -1 when the scanner must look at it. */
+function quietBudget(value: unknown, depth: number, budget: number, policy: ResolvedPiiPolicy, limits: PiiScanLimits): number {
+  if (typeof value === 'string') {
+    if (value.length === 0) return budget;
+    // A string that would use up the budget, or more: the scanner stops there, or stops at the next one, and says so.
+    if (value.length >= budget || mayHoldPii(value, policy.kinds)) return -1;
+    return budget - value.length;
+  }
+  if (value === null || typeof value !== 'object') return budget;
+  if (depth > limits.maxDepth) return -1;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && budget >= 0; i++) budget = quietBudget(value[i], depth + 1, budget, policy, limits);
+    return budget;
+  }
+  if (!isRecord(value)) return budget;
+  for (const key of Object.keys(value)) {
+    if (budget < 0) break;
+    budget = quietBudget(value[key], depth + 1, budget, policy, limits);
+  }
+  return budget;
 }
 
 class Scanner {

@@ -92,7 +92,7 @@ function benchGatewayConfig(message: { dataDir: string; registryUrl: string; adm
     // `undici` measures the relay's upstream calls through undici against the llhttp client (ADR 0064).
     ...(process.env['BENCH_GATEWAY_UPSTREAM_CLIENT'] === 'undici' && { upstreamClient: 'undici' as const }),
     // `node` serves the public port on node:http's server against the llhttp front (ADR 0065).
-    ...(process.env['BENCH_GATEWAY_DATA_PLANE_SERVER'] === 'node' && { dataPlaneServer: 'node' as const }),
+    ...((process.env['BENCH_GATEWAY_DATA_PLANE_SERVER'] === 'node' || process.env['BENCH_GATEWAY_DATA_PLANE_SERVER'] === 'llhttp') && { dataPlaneServer: process.env['BENCH_GATEWAY_DATA_PLANE_SERVER'] }),
   };
 }
 

@@ -122,7 +122,7 @@ export const gatewayConfigSchema = z
      * server for everything. TLS listeners are always node:https's; `llhttp` falls back to `node`, logged at
      * start, on a Node whose parser binding is not as expected.
      */
-    dataPlaneServer: z.enum(['llhttp', 'node']).default('llhttp'),
+    dataPlaneServer: z.enum(['llhttp', 'node']).default('node'),
     /** Available balance under which a low-balance event fires, milli-credits. */
     lowBalanceMilliCredits: z.number().int().min(0).default(100_000),
     /**

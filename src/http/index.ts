@@ -6,6 +6,7 @@
  */
 export { buildHttpServer } from './server/build-http-server.js';
 export { listenUnannounced } from './server/listen-unannounced.js';
+export { llhttpSlotsOf, type LlhttpSlots } from './llhttp-binding.js';
 export type { HttpServerOptions, UnroutedFallback } from './server/http-server-options.js';
 export { MAX_PATH_PARAM_LENGTH } from './server/http-server-options.js';
 export { renderHttpError } from './errors/render-http-error.js';

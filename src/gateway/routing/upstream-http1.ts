@@ -3,6 +3,7 @@ import { channel } from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { llhttpSlotsOf, type LlhttpSlots } from '../../http/index.js';
 import { SMALL_BODY_BYTES, type ExchangeAbort, type ExchangeRequest, type UpstreamAnswer } from './upstream-exchange.js';
 
 /**
@@ -47,15 +48,9 @@ interface LlhttpParser {
   [slot: number]: unknown;
 }
 
-interface Llhttp {
+interface Llhttp extends LlhttpSlots {
   Parser: new () => LlhttpParser;
   RESPONSE: number;
-  kOnMessageBegin: number;
-  kOnHeaders: number;
-  kOnHeadersComplete: number;
-  kOnBody: number;
-  kOnMessageComplete: number;
-  kLenientNone: number;
   isToken: (name: string) => boolean;
   hasInvalidChar: (value: string) => boolean;
 }
@@ -93,18 +88,11 @@ export function checkLlhttp(common: Record<string, unknown>): Llhttp | string {
   const isToken = common['_checkIsHttpToken'];
   const hasInvalidChar = common['_checkInvalidHeaderChar'];
   if (typeof P !== 'function' || typeof isToken !== 'function' || typeof hasInvalidChar !== 'function') return 'node:_http_common has no HTTPParser or header checks';
-  const names = ['RESPONSE', 'kOnMessageBegin', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kLenientNone'] as const;
-  for (const name of names) if (typeof P[name] !== 'number') return `HTTPParser.${name} is not a number`;
-  for (const name of ['initialize', 'execute', 'finish', 'close']) if (typeof (P.prototype as Record<string, unknown>)[name] !== 'function') return `HTTPParser has no ${name}()`;
+  const slots = llhttpSlotsOf(P, 'RESPONSE');
+  if (typeof slots === 'string') return slots;
   const llhttp: Llhttp = {
     Parser: P,
-    RESPONSE: P['RESPONSE'] as number,
-    kOnMessageBegin: P['kOnMessageBegin'] as number,
-    kOnHeaders: P['kOnHeaders'] as number,
-    kOnHeadersComplete: P['kOnHeadersComplete'] as number,
-    kOnBody: P['kOnBody'] as number,
-    kOnMessageComplete: P['kOnMessageComplete'] as number,
-    kLenientNone: P['kLenientNone'] as number,
+    ...slots,
     isToken: isToken as Llhttp['isToken'],
     hasInvalidChar: hasInvalidChar as Llhttp['hasInvalidChar'],
   };

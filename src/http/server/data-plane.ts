@@ -382,14 +382,18 @@ export function dataPlane(deps: DataPlaneDeps): DataPlane {
     return request;
   }
 
+  /** As the role's onRequest hook: a request while draining is answered at once, on a closing connection, so the balancer retries elsewhere. */
+  function refusedWhileDraining(request: PlaneRequest, reply: PlaneReply): boolean {
+    if (!state.draining) return false;
+    reply.header('connection', 'close');
+    answerError(request, reply, Errors.shuttingDown({}));
+    return true;
+  }
+
   function serveRead(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, over: boolean): void {
     const request = open(req, res);
     const reply = request.reply!;
-    if (state.draining) {
-      reply.header('connection', 'close');
-      answerError(request, reply, Errors.shuttingDown({}));
-      return;
-    }
+    if (refusedWhileDraining(request, reply)) return;
     if (over) {
       tooLarge(request);
       return;
@@ -410,12 +414,7 @@ export function dataPlane(deps: DataPlaneDeps): DataPlane {
       const method = req.method!;
       const request = open(req, res);
       const reply = request.reply!;
-      if (state.draining) {
-        // As the role's onRequest hook: answered at once, on a closing connection, so the balancer retries elsewhere.
-        reply.header('connection', 'close');
-        answerError(request, reply, Errors.shuttingDown({}));
-        return;
-      }
+      if (refusedWhileDraining(request, reply)) return;
       if (!BODY_METHODS.has(method) || !hasBody(req.headers)) {
         run(request, reply);
         return;

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { llhttpSlotsOf, type LlhttpSlots } from '../llhttp-binding.js';
 
 /** The part of Node's llhttp binding the data plane's front drives (REQUEST mode). */
 export interface RequestParser {
@@ -12,15 +13,9 @@ export interface RequestParser {
 /** An error `execute` returns: node:http's server hands it to `clientError` as is. */
 export type ParseError = Error & { code?: string; bytesParsed?: number; rawPacket?: Buffer };
 
-export interface RequestLlhttp {
+export interface RequestLlhttp extends LlhttpSlots {
   Parser: new () => RequestParser;
   REQUEST: number;
-  kOnMessageBegin: number;
-  kOnHeaders: number;
-  kOnHeadersComplete: number;
-  kOnBody: number;
-  kOnMessageComplete: number;
-  kLenientNone: number;
   /** Method names by the index `kOnHeadersComplete` reports. */
   methods: readonly string[];
   /** node:http's own rule for building `req.headers` from the raw pairs (duplicates dropped, joined or listed). */
@@ -78,18 +73,11 @@ export function checkRequestLlhttp(common: Record<string, unknown>, incoming: Re
   const IncomingMessage = incoming['IncomingMessage'] as { prototype: Record<string, unknown> } | undefined;
   const addHeaderLine = IncomingMessage?.prototype['_addHeaderLine'];
   if (typeof P !== 'function' || !Array.isArray(methods) || typeof addHeaderLine !== 'function') return 'node:_http_common has no HTTPParser or methods, or IncomingMessage no _addHeaderLine';
-  const names = ['REQUEST', 'kOnMessageBegin', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kLenientNone'] as const;
-  for (const name of names) if (typeof P[name] !== 'number') return `HTTPParser.${name} is not a number`;
-  for (const name of ['initialize', 'execute', 'finish', 'close']) if (typeof (P.prototype as Record<string, unknown>)[name] !== 'function') return `HTTPParser has no ${name}()`;
+  const slots = llhttpSlotsOf(P, 'REQUEST');
+  if (typeof slots === 'string') return slots;
   const llhttp: RequestLlhttp = {
     Parser: P,
-    REQUEST: P['REQUEST'] as number,
-    kOnMessageBegin: P['kOnMessageBegin'] as number,
-    kOnHeaders: P['kOnHeaders'] as number,
-    kOnHeadersComplete: P['kOnHeadersComplete'] as number,
-    kOnBody: P['kOnBody'] as number,
-    kOnMessageComplete: P['kOnMessageComplete'] as number,
-    kLenientNone: P['kLenientNone'] as number,
+    ...slots,
     methods: methods as string[],
     addHeaderLine: (field, value, dest) => (addHeaderLine as (this: object, f: string, v: string, d: object) => void).call(NO_JOIN, field, value, dest),
   };

@@ -136,8 +136,9 @@ export class RoleApi {
       this.#onRetry?.({ role: this.#role, method, path: path.split('?')[0]!, message: answer && readRestError(answer.text)?.message, retry: context.attempt, retries: delays.length, delayMs });
       return delayMs;
     });
-    // Unreferenced: a wait cut short by the deadline below keeps no process alive.
-    const sent = retry(handleWhenResult(unavailable), { maxAttempts: delays.length, backoff }).dangerouslyUnref().execute(() => this.#sendOnce(method, path, init), this.#signal);
+    // The wait's timer stays referenced: it is all that keeps a CLI process alive while it waits. One
+    // cut short by the deadline below does not delay the exit (bin.ts exits once a command has failed).
+    const sent = retry(handleWhenResult(unavailable), { maxAttempts: delays.length, backoff }).execute(() => this.#sendOnce(method, path, init), this.#signal);
     const signal = this.#signal;
     if (signal === undefined) return sent;
     // The --timeout deadline cuts a wait between tries too (cockatiel's does not), and the command runner

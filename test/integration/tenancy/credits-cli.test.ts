@@ -4,6 +4,8 @@ import type { CreditLedger } from '../../../src/tenancy/index.js';
 import type { CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
 import { bearerAuthenticator, credits, startCreditRoutes } from './credits-harness.js';
 import { startHttpForwarder } from '../../helpers/http-forwarder.js';
+import { spawnCli } from '../../helpers/child-output.js';
+import { once } from 'node:events';
 
 const PRINCIPALS: Record<string, CreditsCaller> = {
   'acme-token': { subject: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send'] },
@@ -58,6 +60,24 @@ describe('agentmesh credits against a real gateway app', () => {
       assert.equal(sent.length, 3);
       assert.ok(sent.every((request) => JSON.parse(request.body).reference === 'inv-flaky'), 'every try carries the one reference');
       assert.equal(JSON.parse(run.stdout).balance.availableMilliCredits, 3_000, 'added once');
+    } finally {
+      await front.close();
+    }
+  });
+
+  test('the agentmesh process itself waits out a retry: nothing but the wait keeps it alive, and it exits 0 once answered', async () => {
+    const front = await startHttpForwarder(served.url);
+    try {
+      front.answerUnavailable((request) => request.method === 'POST', 1);
+      const child = spawnCli(['credits', 'topup', 'waiter', '2', '--reference', 'inv-waiter', '--json'], { AGENTMESH_GATEWAY: front.url, GATEWAY_ADMIN_TOKEN: 'billing-token' });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(code, 0, stderr);
+      assert.match(stderr, /^gateway answered 503 to POST \/v1\/tenants\/waiter\/credits\/topups: .*retrying in 0\.5 s \(1 of 3\)$/m);
+      assert.equal(JSON.parse(stdout).balance.availableMilliCredits, 2_000);
     } finally {
       await front.close();
     }

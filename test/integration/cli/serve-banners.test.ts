@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../helpers/free-port.js';
+import { startRegistry } from '../../helpers/registry-fixture.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 const children: ChildProcess[] = [];
@@ -52,10 +53,14 @@ async function serve(args: string[], env: Record<string, string>, until: RegExp)
   });
 }
 
-test('a gateway replica prints the port it bound, and its public URL as such', async () => {
+test('a gateway replica prints the port it bound, and its public URL as such', async (t) => {
+  // A registry that answers: against none, the gateway waits its whole start deadline (10 s) for the
+  // registry's first load before it listens and prints anything.
+  const registry = await startRegistry();
+  t.after(() => registry.close());
   const port = await freePort();
   const publicPort = await freePort();
-  const out = await serve(['gateway', '--port', String(port)], { GATEWAY_PUBLIC_URL: `http://localhost:${publicPort}`, GATEWAY_METRICS_PORT: '0', REGISTRY_URL: 'http://127.0.0.1:9' }, /public URL|metrics /);
+  const out = await serve(['gateway', '--port', String(port)], { GATEWAY_PUBLIC_URL: `http://localhost:${publicPort}`, GATEWAY_METRICS_PORT: '0', REGISTRY_URL: registry.url }, /public URL|metrics /);
   assert.match(out, new RegExp(`^agentmesh gateway listening on http://localhost:${port}$`, 'm'));
   assert.match(out, new RegExp(`^ {2}public URL http://localhost:${publicPort} `, 'm'));
 });

@@ -172,7 +172,10 @@ class ShardedStreams implements Candidate {
 
 /** The shipped bus. */
 class PubSub implements Candidate {
-  constructor(readonly bus: RedisBus) {}
+  readonly bus: RedisBus;
+  constructor(bus: RedisBus) {
+    this.bus = bus;
+  }
   publish(topic: string, message: unknown): Promise<void> {
     return this.bus.publish(topic, message);
   }
@@ -219,7 +222,12 @@ class NatsSubjects implements Candidate {
   #subs = new Map<string, NatsSubscription>();
   #read = 0;
   ops = 0;
-  constructor(private readonly nc: NatsConnection, private readonly prefix: string) {}
+  private readonly nc: NatsConnection;
+  private readonly prefix: string;
+  constructor(nc: NatsConnection, prefix: string) {
+    this.nc = nc;
+    this.prefix = prefix;
+  }
   async publish(topic: string, message: unknown): Promise<void> {
     this.ops++;
     this.nc.publish(`${this.prefix}.${topic}`, JSON.stringify(message));
@@ -262,7 +270,16 @@ class JetStreamSubjects implements Candidate {
   #consumers = new Map<string, Promise<{ stop(): void; close(): Promise<unknown> }>>();
   #read = 0;
   ops = 0;
-  constructor(private readonly nc: NatsConnection, private readonly js: ReturnType<NatsModules['jetstream']>, private readonly stream: string, private readonly prefix: string) {}
+  private readonly nc: NatsConnection;
+  private readonly js: ReturnType<NatsModules['jetstream']>;
+  private readonly stream: string;
+  private readonly prefix: string;
+  constructor(nc: NatsConnection, js: ReturnType<NatsModules['jetstream']>, stream: string, prefix: string) {
+    this.nc = nc;
+    this.js = js;
+    this.stream = stream;
+    this.prefix = prefix;
+  }
   async publish(topic: string, message: unknown): Promise<void> {
     this.ops++;
     await this.js.publish(`${this.prefix}.${topic}`, JSON.stringify(message));

@@ -19,7 +19,10 @@ const MAX_VARINT_BYTES = 10;
 
 /** An IPv4 or IPv6 address as SPOP carries it (network order bytes). */
 export class SpopAddress {
-  constructor(readonly bytes: Uint8Array) {
+  readonly bytes: Uint8Array;
+
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
     if (bytes.length !== 4 && bytes.length !== 16) throw new RangeError(`an address is 4 or 16 bytes, not ${bytes.length}`);
   }
 
@@ -45,14 +48,14 @@ export class SpopDecodeError extends Error {
 
 /** A cursor over one frame's bytes. */
 export class SpopReader {
+  readonly buf: Uint8Array;
   pos: number;
+  readonly end: number;
 
-  constructor(
-    readonly buf: Uint8Array,
-    pos: number,
-    readonly end: number,
-  ) {
+  constructor(buf: Uint8Array, pos: number, end: number) {
+    this.buf = buf;
     this.pos = pos;
+    this.end = end;
   }
 
   get done(): boolean {

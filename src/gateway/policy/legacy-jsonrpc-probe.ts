@@ -21,8 +21,10 @@ const REACHED = new Error('agentmesh: request reached the handler');
 
 /** The call context of one judged request: the SDK hands it to the handler, which reads the probe's state off it. */
 class ProbeContext extends ServerCallContext {
-  constructor(readonly probe: ProbeState) {
+  readonly probe: ProbeState;
+  constructor(probe: ProbeState) {
     super();
+    this.probe = probe;
   }
 }
 

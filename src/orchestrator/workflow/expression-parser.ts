@@ -43,11 +43,11 @@ export interface ParsedExpression {
 
 /** A syntax or static error; `offset` is where in the expression text it was found (0 when unknown). */
 export class ExpressionSyntaxError extends Error {
-  constructor(
-    message: string,
-    readonly offset: number,
-  ) {
+  readonly offset: number;
+
+  constructor(message: string, offset: number) {
     super(message);
+    this.offset = offset;
     this.name = 'ExpressionSyntaxError';
   }
 }

@@ -13,11 +13,11 @@ export type TemplatePart =
 
 /** A problem found while scanning, at `offset` in the template string. */
 export class TemplateSyntaxError extends Error {
-  constructor(
-    message: string,
-    readonly offset: number,
-  ) {
+  readonly offset: number;
+
+  constructor(message: string, offset: number) {
     super(message);
+    this.offset = offset;
     this.name = 'TemplateSyntaxError';
   }
 }

@@ -41,11 +41,15 @@ type MapMode = 'item' | 'batch';
  * into a set per step, which made a 1,000-step sequence quadratic.
  */
 class Visible {
-  constructor(
-    readonly outer: Visible | undefined,
-    readonly siblings: ReadonlyMap<string, number>,
-    readonly before: number,
-  ) {}
+  readonly outer: Visible | undefined;
+  readonly siblings: ReadonlyMap<string, number>;
+  readonly before: number;
+
+  constructor(outer: Visible | undefined, siblings: ReadonlyMap<string, number>, before: number) {
+    this.outer = outer;
+    this.siblings = siblings;
+    this.before = before;
+  }
 
   static of(ids: Iterable<string>): Visible {
     const siblings = new Map<string, number>();

@@ -40,12 +40,18 @@ type Settled =
 
 /** A decision that refused: the write fails alone, nothing of it having been written. */
 class Refusal {
-  constructor(readonly error: unknown) {}
+  readonly error: unknown;
+  constructor(error: unknown) {
+    this.error = error;
+  }
 }
 
 /** A group's batched run failed before its commit: it runs again one write at a time. */
 class BatchFailed {
-  constructor(readonly error: unknown) {}
+  readonly error: unknown;
+  constructor(error: unknown) {
+    this.error = error;
+  }
 }
 
 /** Rows per multi-row insert: far under SQLite's 32,766 bound parameters and a sensible query size. */

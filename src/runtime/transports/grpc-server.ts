@@ -52,10 +52,12 @@ type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStrea
 
 /** The caller of one gRPC call, carrying the call so the context builder can reach it. */
 class GrpcCallUser implements User {
-  constructor(
-    readonly caller: AuthenticatedCaller | undefined,
-    readonly call: AnyCall,
-  ) {}
+  readonly caller: AuthenticatedCaller | undefined;
+  readonly call: AnyCall;
+  constructor(caller: AuthenticatedCaller | undefined, call: AnyCall) {
+    this.caller = caller;
+    this.call = call;
+  }
   get isAuthenticated(): boolean {
     return this.caller !== undefined;
   }

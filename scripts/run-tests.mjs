@@ -29,10 +29,11 @@ import { N8N_VERSION, n8nHome, n8nInstalled } from './install-n8n.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * The flags of each test file's process: tsx for TypeScript, and stdout written through before the
- * forced exit (scripts/test-child-stdout.mjs says why: without it, verdicts were lost).
+ * The flags of each test file's process: Node's own type stripping with scripts/ts-hooks.mjs for TypeScript
+ * (not tsx, which took about twice the CPU per process: CONTRIBUTING.md, "Tests"), and stdout written
+ * through before the forced exit (scripts/test-child-stdout.mjs says why: without it, verdicts were lost).
  */
-export const TEST_CHILD_EXEC_ARGV = ['--import', 'tsx', '--import', join(root, 'scripts', 'test-child-stdout.mjs')];
+export const TEST_CHILD_EXEC_ARGV = ['--import', join(root, 'scripts', 'ts-hooks.mjs'), '--import', join(root, 'scripts', 'test-child-stdout.mjs')];
 
 /** How a developer on Debian/Ubuntu gets each tool (CI: .ci/run installs them). */
 const INSTALL = {

@@ -1,10 +1,11 @@
 /**
  * `agentmesh serve gateway` as a child process (a replica another test
- * process can kill with SIGKILL), run from the sources with tsx.
+ * process can kill with SIGKILL), run from the sources (TS_CHILD_ARGV).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { stopChild, waitForOutput } from './child-output.js';
+import { TS_CHILD_ARGV } from './typescript-child.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -29,7 +30,7 @@ export function fleetGatewayEnv(fleet: { databaseUrl: string; redisUrl: string; 
 
 /** `agentmesh serve gateway` as a child process; resolves when it says it listens. */
 export async function startChildGateway(env: Record<string, string>, port: number, dataDir: string): Promise<{ child: ChildProcess; url: string; close(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', 'gateway', '--port', String(port), '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [...TS_CHILD_ARGV, 'src/cli/bin.ts', 'serve', 'gateway', '--port', String(port), '--data-dir', dataDir], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,16 +2,17 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
+import { TS_CHILD_ARGV } from './typescript-child.js';
 
 /**
- * `agentmesh <args>` (the CLI under tsx) as a child process with stdout and stderr piped. Its
+ * `agentmesh <args>` (the CLI from its TypeScript source) as a child process with stdout and stderr piped. Its
  * environment is this process's with LOG_LEVEL=warn and `env` on top; a variable given as
  * undefined is taken out of the inherited environment (e.g. the tier's DATABASE_URL).
  */
 export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): ChildProcessByStdio<null, Readable, Readable> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...env };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete childEnv[name];
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...TS_CHILD_ARGV, 'src/cli/bin.ts', ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Sends `signal` to `child` unless it has already exited, and resolves with its exit code once it has. */
@@ -44,9 +45,9 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, what: string
 export const EXIT_BOUND_MS = 5_000;
 
 /**
- * Runs `agentmesh <args>` (the CLI under tsx) to its exit, resolving with its
+ * Runs `agentmesh <args>` (the CLI from its TypeScript source) to its exit, resolving with its
  * exit code and output. The bound runs from the CLI's error report (`error: …`):
- * compiling the CLI under tsx is not the role's start-up. A child still alive
+ * loading the CLI from its TypeScript source is not the role's start-up. A child still alive
  * EXIT_BOUND_MS after it is killed, and the call fails.
  */
 export async function runToExit(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {

@@ -1,5 +1,5 @@
 /**
- * Run as a child process (`node --import tsx grpc-lazy-probe.ts [grpc]`): starts
+ * Run as a child process (`node --import ../../scripts/ts-hooks.mjs grpc-lazy-probe.ts [grpc]`): starts
  * a runtime, with gRPC when asked, and prints whether grpc-js was loaded
  * (CommonJS, so an import of it lands in the require cache).
  */

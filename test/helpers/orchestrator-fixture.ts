@@ -9,6 +9,7 @@ import { defineAgent, type AgentDefinition } from '../../src/runtime/index.js';
 import { waitForOutput } from './child-output.js';
 import { readSse, rpc, startRuntime, untilAborted } from './runtime-fixture.js';
 import { until } from './until.js';
+import { TS_CHILD_ARGV } from './typescript-child.js';
 
 /** Calls each specialist received, by agent and key: what exactly-once checks count. */
 export class CallLog {
@@ -301,7 +302,7 @@ export async function startExampleMesh(): Promise<{ agents: Awaited<ReturnType<t
 
 /** An orchestrator in a process of its own (test/fixtures/orchestrator-process.ts), to be killed. */
 export async function startOrchestratorProcess(setup: { dataDir: string; agents: Record<string, string[]>; replicaTtlMs?: number; databaseUrl?: string; redisUrl?: string }): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/orchestrator-process.ts'], {
+  const child = spawn(process.execPath, [...TS_CHILD_ARGV, 'test/fixtures/orchestrator-process.ts'], {
     env: { ...process.env, ORCHESTRATOR_FIXTURE: JSON.stringify(setup) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

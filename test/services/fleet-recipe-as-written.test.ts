@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { freePort } from '../helpers/free-port.js';
 import { until } from '../helpers/until.js';
 import { DATABASE_URL, postgresSkipReason, randomSuffix } from '../helpers/services.js';
+import { TS_CHILD_ARGV } from '../helpers/typescript-child.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 const RECIPE_PORTS = [4000, 4001, 4100, 4200, 4201, 4290, 4291, 4300];
@@ -79,7 +80,7 @@ describe('the fleet recipe of docs/operations.md, as written', { skip: skip || r
     const preamble = [
       'set -eo pipefail',
       // The repository's CLI, from this checkout's source (the recipe says: run from the repository after a build).
-      `npx() { if [ "$1" = agentmesh ]; then shift; node --import tsx ${ROOT}/src/cli/bin.ts "$@"; else command npx "$@"; fi; }`,
+      `npx() { if [ "$1" = agentmesh ]; then shift; node ${TS_CHILD_ARGV.join(' ')} ${ROOT}/src/cli/bin.ts "$@"; else command npx "$@"; fi; }`,
       `until redis-cli -p ${redisPort} ping > /dev/null 2>&1; do sleep 0.1; done`,
     ].join('\n');
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' };

@@ -21,6 +21,7 @@ import { startedForSuite } from '../helpers/suite-fixture.js';
 import { COMPLETED, asTask, sendRequest } from '../helpers/sdk-client.js';
 import { REDIS_URL, postgresSkipReason, redisSkipReason } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { TS_CHILD_ARGV } from '../helpers/typescript-child.js';
 
 const WORKING = 2;
 const delivered: Array<{ taskId: string; text: string }> = [];
@@ -70,7 +71,7 @@ describe('a handed-off task finished by another process (PostgreSQL + Redis)', {
             onEvent = () => probe() && resolve();
           }).finally(() => (onEvent = undefined));
 
-    const worker = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/task-worker.ts', import.meta.url))], {
+    const worker = spawn(process.execPath, [...TS_CHILD_ARGV, fileURLToPath(new URL('./fixtures/task-worker.ts', import.meta.url))], {
       env: { ...process.env, AGENTMESH_TEST_DATABASE_URL: schema.url, AGENTMESH_TEST_REDIS_URL: REDIS_URL, AGENTMESH_TEST_STREAM: stream, AGENTMESH_TEST_TASK_ID: id },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

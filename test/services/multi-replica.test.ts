@@ -10,6 +10,7 @@ import { holdUntilCanceled, testAgent, rpc, stepThroughGate, userMessage, untilA
 import { startRuntimeReplicaPair, type RuntimeReplica } from '../helpers/runtime-replica.js';
 import { REDIS_URL, postgresSkipReason, redisSkipReason, waitFor, type TestSchema } from '../helpers/services.js';
 import { Latches } from '../helpers/latches.js';
+import { TS_CHILD_ARGV } from '../helpers/typescript-child.js';
 
 // Wire payloads are A2A JSON that the assertions walk freely.
  
@@ -192,7 +193,7 @@ describe('two runtime replicas on shared PostgreSQL and Redis', { skip }, () => 
 
   test('a killed replica: B fails its plain task naming the replica and re-runs its idempotent one', async () => {
     const fixture = fileURLToPath(new URL('./fixtures/replica.ts', import.meta.url));
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fixture], {
+    const child: ChildProcess = spawn(process.execPath, [...TS_CHILD_ARGV, fixture], {
       env: { ...process.env, AGENTMESH_TEST_DATABASE_URL: schema.url, AGENTMESH_TEST_REDIS_URL: REDIS_URL, AGENTMESH_TEST_STREAM: stream },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -24,6 +24,7 @@ import { startRegistry } from '../helpers/registry-fixture.js';
 import { startRuntime } from '../helpers/runtime-fixture.js';
 import { createTestSchema, postgresSkipReason, randomSuffix, REDIS_URL, redisSkipReason, type TestSchema } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { TS_CHILD_ARGV } from '../helpers/typescript-child.js';
 
 const skip = (await postgresSkipReason()) || (await redisSkipReason());
 const STORAGE_SECRET = 'storage-secret-of-the-approval-kill-test-0123';
@@ -67,7 +68,7 @@ describe('an orchestrator killed with SIGKILL while a step awaits approval', { s
   let orch: { child: ChildProcess; url: string } | undefined;
 
   const startOrchestrator = async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/gateway-orchestrator-process.ts'], {
+    const child = spawn(process.execPath, [...TS_CHILD_ARGV, 'test/fixtures/gateway-orchestrator-process.ts'], {
       env: { ...process.env, ORCHESTRATOR_FIXTURE: JSON.stringify({ dataDir, gatewayUrl: gw.url, clientId: own.clientId, clientSecret: own.clientSecret, registryUrl: registry.url, storageSecret: STORAGE_SECRET, databaseUrl: orchestratorSchema.url, redisUrl: REDIS_URL }) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

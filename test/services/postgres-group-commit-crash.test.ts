@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createDatabase } from '../../src/storage/index.js';
 import { createTestSchema, postgresSkipReason, randomSuffix, waitFor, type TestSchema } from '../helpers/services.js';
+import { TS_CHILD_ARGV } from '../helpers/typescript-child.js';
 
 const skip = await postgresSkipReason();
 
@@ -38,7 +39,7 @@ describe('PostgreSQL group commit under kill -9', { skip }, () => {
 
   test('killed between its batch insert and commit, the writer loses nothing it acknowledged', async () => {
     const tenant = `crash-${randomSuffix()}`;
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/store-writer.ts', import.meta.url))], {
+    const child = spawn(process.execPath, [...TS_CHILD_ARGV, fileURLToPath(new URL('./fixtures/store-writer.ts', import.meta.url))], {
       env: { ...process.env, AGENTMESH_TEST_DATABASE_URL: schema.url, AGENTMESH_TEST_TENANT: tenant },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -15,9 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { createDatabase } from '../../../src/storage/index.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 const ROWS = 1_000_000;
-/** Peak resident set the export may reach, MiB: Node, tsx and SQLite take ~170 (measured: flat at 172-175 on Node 20, 152-158 on Node 24). The output is ~480 MiB. */
+/** Peak resident set the export may reach, MiB: Node, the TypeScript loader and SQLite take ~170 (measured under tsx: flat at 172-175 on Node 20, 152-158 on Node 24). The output is ~480 MiB. */
 const MAX_PEAK_RSS_MIB = 230;
 /** Growth allowed between a fifth and the end of the export, MiB (flat, give or take the collector's rhythm). */
 const MAX_GROWTH_MIB = 48;
@@ -67,7 +68,7 @@ test(`audit export of ${ROWS.toLocaleString('en')} rows streams with a flat resi
   // grew it by 50-70 MiB early on, then stayed flat), and it makes the claim
   // sharper: an export that kept its 480 MiB of output would run out of heap.
   // (Held, 161-177 MiB in four runs.)
-  const child = spawn(process.execPath, ['--max-semi-space-size=16', '--max-old-space-size=96', '--import', 'tsx', 'src/cli/bin.ts', 'audit', 'export', '--data-dir', dir], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=16', '--max-old-space-size=96', ...TS_CHILD_ARGV, 'src/cli/bin.ts', 'audit', 'export', '--data-dir', dir], {
     cwd: new URL('../../..', import.meta.url).pathname,
     env: { ...process.env, DATABASE_URL: '', NODE_OPTIONS: '' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,6 +11,7 @@ import { buildCliBundle } from '../../../scripts/build-cli-bundle.mjs';
 import { bundleServes } from '../../../src/cli/load-cli.js';
 import { createRuntime, defineAgent, type Runtime } from '../../../src/runtime/index.js';
 import { cli } from './cli-harness.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 /*
  * ADR 0016: the commands in BUNDLED_COMMANDS run from a CommonJS bundle
@@ -39,7 +40,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
     writeFileSync(
       join(work, 'run.mjs'),
       `import { requireWithCodeCache } from ${JSON.stringify(join(repo, 'src/cli/launch/code-cache.ts'))};\n` +
-        // CHDIR: here, as tsx resolves from the working directory the process starts in.
+        // CHDIR: here, once running: the process starts in the repository, as the other runs do.
         'if (process.env.CHDIR) process.chdir(process.env.CHDIR);\n' +
         'const { main } = requireWithCodeCache(process.env.BUNDLE, { cacheDir: process.env.CACHE, name: process.env.NAME });\n' +
         'await main(process.argv);\n' +
@@ -56,7 +57,7 @@ describe('the CLI bundle runs its commands through the code cache', () => {
   /** Runs the bundle with `args`; the code cache lives in `cache`. */
   const bundled = async (args: string[], cache: string, name = 'send', chdir = '') => {
     try {
-      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(work, 'run.mjs'), ...args], { env: { ...process.env, BUNDLE: bundle, CACHE: cache, NAME: name, CHDIR: chdir }, cwd: repo });
+      const { stdout, stderr } = await run(process.execPath, [...TS_CHILD_ARGV, join(work, 'run.mjs'), ...args], { env: { ...process.env, BUNDLE: bundle, CACHE: cache, NAME: name, CHDIR: chdir }, cwd: repo });
       return { code: 0, stdout, stderr };
     } catch (err) {
       const failed = err as { code: number; stdout: string; stderr: string };

@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../helpers/free-port.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 const children: ChildProcess[] = [];
@@ -32,7 +33,7 @@ after(async () => {
 async function serve(args: string[], env: Record<string, string>, until: RegExp): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-banner-'));
   dirs.push(dataDir);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', ...args, '--host', '127.0.0.1', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [...TS_CHILD_ARGV, 'src/cli/bin.ts', 'serve', ...args, '--host', '127.0.0.1', '--data-dir', dataDir], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

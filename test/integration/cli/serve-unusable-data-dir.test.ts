@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cli } from './cli-harness.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 const onLinux = existsSync('/proc/self');
 const DATA_DIR = '/proc/self/agentmesh-never/data';
@@ -32,7 +33,7 @@ describe('a data dir the role cannot make', { skip: onLinux ? false : 'needs /pr
   test('a private file under /proc is an error at once, not a mkdir that spins', () => {
     const privateFiles = fileURLToPath(new URL('../../../src/cli/launch/private-files.ts', import.meta.url));
     const script = `const { writePrivateFile } = await import(${JSON.stringify(privateFiles)}); try { writePrivateFile('/proc/self/agentmesh-never/x/f', new Uint8Array(1)); } catch (err) { console.log(err.code); }`;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    const run = spawnSync(process.execPath, [...TS_CHILD_ARGV, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(run.signal, null, 'it returned before the timeout');
     assert.equal(run.stdout.trim(), 'ENOENT', run.stderr);
   });

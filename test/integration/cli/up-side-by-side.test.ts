@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { upPorts } from '../../../src/cli/commands/up/up.js';
 import { runCli } from '../../../src/cli/index.js';
 import { freePort } from '../../helpers/free-port.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 const FLAGS = ['--port', '--registry-port', '--gateway-port', '--orchestrator-port', '--metrics-port', '--acp-port'] as const;
@@ -37,7 +38,7 @@ interface Up {
 
 function up(ports: Ports, dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-up-side-'))): Up {
   const args = FLAGS.flatMap((flag) => [flag, String(ports[flag])]);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'up', ...args, '--host', '127.0.0.1', '--data-dir', dataDir, '--workflows', join(ROOT, 'workflows')], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...TS_CHILD_ARGV, 'src/cli/bin.ts', 'up', ...args, '--host', '127.0.0.1', '--data-dir', dataDir, '--workflows', join(ROOT, 'workflows')], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));

@@ -9,10 +9,11 @@ import { batchWorker, CallLog, ENRICH_THEN_SCORE_STEPS, LAUNCH_CAMPAIGN_STEP, sp
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 import { Capture, cli } from './cli-harness.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 /** `agentmesh <args>` as a real process: what a user's shell runs. */
 function spawnCli(args: string[]): { stderr: Capture; done: Promise<{ code: number | null; stdout: string; stderr: string }>; interrupt: () => void } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], {
+  const child = spawn(process.execPath, [...TS_CHILD_ARGV, 'src/cli/bin.ts', ...args], {
     env: { ...process.env, AGENTMESH_TOKEN: '', AGENTMESH_ORCHESTRATOR_URL: '', AGENTMESH_DEBUG: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -200,7 +200,7 @@ describe('agentmesh up, end to end through HTTP and the CLI', () => {
 
   test('the printed agentmesh send command works exactly as printed; the demo secret is kept 0600 and never in the clear in the store', async (t) => {
     const m = mesh!;
-    t.diagnostic(`ready in ${m.readySeconds} s (from process start, under tsx)`);
+    t.diagnostic(`ready in ${m.readySeconds} s (from process start, from the TypeScript source)`);
     assert.equal(m.credits, '100000.000');
     assert.match(m.sendLine, / send http:\/\/\S+\/agents\/orchestrator '/);
     const sent = await shell(m.sendLine);

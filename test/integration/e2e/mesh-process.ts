@@ -5,11 +5,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 /** The repository root: `up` and every command run from here, as the banner says they do. */
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
 /** How to run the CLI from the source (what the banner prints when `up` runs from it). */
-const CLI = ['--import', 'tsx', 'src/cli/bin.ts'];
+const CLI = [...TS_CHILD_ARGV, 'src/cli/bin.ts'];
 
 /**
  * The environment of every process, without the developer's own agentmesh
@@ -35,7 +36,7 @@ export interface Run {
 
 /**
  * Collects a command's output; past `timeoutMs` it is killed (code null), so a command that hangs fails the test
- * instead of stalling it. Generous: several CLI processes start at once under tsx on a 2-core machine.
+ * instead of stalling it. Generous: several CLI processes start at once from the TypeScript sources on a 2-core machine.
  */
 async function collect(child: ChildProcess, timeoutMs = 90_000): Promise<Run> {
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

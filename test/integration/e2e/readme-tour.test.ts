@@ -23,10 +23,10 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { upPorts, type UpPorts } from '../../../src/cli/commands/up/up.js';
 import { DEFAULT_GATEWAY_URL } from '../../../src/cli/role-apis/gateway-client.js';
 import { DEFAULT_REGISTRY_URL } from '../../../src/cli/role-apis/registry-client.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 import { cleanEnv, ROOT, type Run } from './mesh-process.js';
 import { fences, section, sampleMismatch, shellCommands, type Fence } from './readme-samples.js';
 
@@ -41,7 +41,7 @@ const DEFAULTS = upPorts({}, {});
 /** How the README's shell finds `npx agentmesh` and `curl`. */
 const PRELUDE = `
 npx() {
-  if [ "$1" = agentmesh ]; then shift; node --import "$AM_TSX" "$AM_ROOT/src/cli/bin.ts" "$@"; return; fi
+  if [ "$1" = agentmesh ]; then shift; node --import "$AM_TS_HOOKS" "$AM_ROOT/src/cli/bin.ts" "$@"; return; fi
   echo "the README test runs npx agentmesh only, not npx $*" >&2; return 127
 }
 curl() { node "$AM_ROOT/test/helpers/readme-curl.mjs" "$@"; }
@@ -101,8 +101,7 @@ describe('the README, run as printed, shows what happens', () => {
     // A fresh folder with the workflows beside it, as in a clone; `up` keeps its state in ./.agentmesh there.
     home = mkdtempSync(join(tmpdir(), 'agentmesh-readme-'));
     symlinkSync(join(ROOT, 'workflows'), join(home, 'workflows'));
-    const tsx = fileURLToPath(import.meta.resolve('tsx'));
-    env = cleanEnv({ PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, AM_ROOT: ROOT, AM_TSX: tsx });
+    env = cleanEnv({ PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, AM_ROOT: ROOT, AM_TS_HOOKS: TS_CHILD_ARGV[1]! });
     const start = fences(QUICKSTART).find((f) => f.lang === 'sh' && /\bnpm start\b/.test(f.text));
     assert.ok(start, 'the quickstart says how to start the mesh (npm start)');
     for (const { command } of shellCommands(start.text)) {
@@ -110,7 +109,7 @@ describe('the README, run as printed, shows what happens', () => {
       assert.match(command, /^npm install && npm start$/, `the README test does not know how to run: ${command}`);
     }
     assert.match(readFileSync(join(ROOT, 'scripts/start.mjs'), 'utf8'), /'up', \.\.\.process\.argv\.slice\(2\)/, 'npm start runs agentmesh up');
-    up = spawn(process.execPath, ['--import', tsx, join(ROOT, 'src/cli/bin.ts'), 'up', '--port', '0', '--registry-port', '0', '--gateway-port', '0', '--orchestrator-port', '0'], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    up = spawn(process.execPath, [...TS_CHILD_ARGV, join(ROOT, 'src/cli/bin.ts'), 'up', '--port', '0', '--registry-port', '0', '--gateway-port', '0', '--orchestrator-port', '0'], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
     up.stderr!.on('data', (c: Buffer) => (upErr += c.toString()));
     banner = await new Promise<string>((resolve, reject) => {
       up.stdout!.on('data', (c: Buffer) => {

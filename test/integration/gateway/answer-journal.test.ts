@@ -16,6 +16,7 @@ import { createLogger, createMetrics } from '../../../src/observability/index.js
 import { createDatabase } from '../../../src/storage/index.js';
 import { createCreditLedger } from '../../../src/tenancy/index.js';
 import { until } from '../../helpers/until.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 const logger = createLogger({ level: 'silent' });
 const metrics = () => createMetrics({ defaultMetrics: false });
@@ -219,7 +220,7 @@ describe('the answer journal', () => {
     const observability = new URL('../../../src/observability/index.ts', import.meta.url).pathname;
     const script = `const [{ AnswerJournal }, { createLogger }] = await Promise.all([import('${module}'), import('${observability}')]);
       try { AnswerJournal.open({ dir: '/proc/agentmesh-never/journal', logger: createLogger({ level: 'silent' }) }); console.log('opened'); } catch (err) { console.log(err.code); }`;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+    const child = spawnSync(process.execPath, [...TS_CHILD_ARGV, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
     assert.equal(child.signal, null, `killed after 30 s: opening the journal did not return (${child.stderr})`);
     assert.equal(child.stdout.trim(), 'ENOENT', child.stderr);
   });

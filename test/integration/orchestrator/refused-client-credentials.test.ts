@@ -16,6 +16,7 @@ import { freePort } from '../../helpers/free-port.js';
 import { createClient, startGateway } from '../../helpers/gateway-fixture.js';
 import { startOrchestrator } from '../../helpers/orchestrator-fixture.js';
 import { call, startRegistry } from '../../helpers/registry-fixture.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 
@@ -59,7 +60,7 @@ describe('an orchestrator whose client credentials the gateway refuses', () => {
   test('serve orchestrator exits non-zero naming ORCHESTRATOR_CLIENT_SECRET', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-orch-refused-'));
     dirs.push(dataDir);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', 'orchestrator', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
+    const child = spawn(process.execPath, [...TS_CHILD_ARGV, 'src/cli/bin.ts', 'serve', 'orchestrator', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, GATEWAY_URL: gw.url, REGISTRY_URL: registry.url, ORCHESTRATOR_CLIENT_ID: own.clientId, ORCHESTRATOR_CLIENT_SECRET: 'amcs_wrong', LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'pipe'],

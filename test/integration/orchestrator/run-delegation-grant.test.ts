@@ -26,6 +26,7 @@ import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.j
 import { waitForOutput } from '../../helpers/child-output.js';
 import { outputsOf, runMessage } from '../../helpers/orchestrator-fixture.js';
 import { until } from '../../helpers/until.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 const STORAGE_SECRET = 'storage-secret-of-the-delegation-grant-test-0123';
 /** The gateway's shortest access token lifetime: the caller's token ends within the test. */
@@ -102,7 +103,7 @@ describe('a run acts for its caller through its delegation grant', () => {
   let orch: { child: ChildProcess; url: string } | undefined;
 
   const startOrchestrator = async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/gateway-orchestrator-process.ts'], {
+    const child = spawn(process.execPath, [...TS_CHILD_ARGV, 'test/fixtures/gateway-orchestrator-process.ts'], {
       env: { ...process.env, ORCHESTRATOR_FIXTURE: JSON.stringify({ dataDir, gatewayUrl: mesh.gw.url, clientId: own.clientId, clientSecret: own.clientSecret, registryUrl: mesh.registry.url, storageSecret: STORAGE_SECRET }) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -9,11 +9,12 @@ import { createRuntime } from '../../../src/runtime/index.js';
 import echo from '../../../agents/echo.js';
 import { waitForOutput } from '../../helpers/child-output.js';
 import { rpc, userMessage } from '../../helpers/runtime-fixture.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 test('kill -9 under load loses no acknowledged task on the embedded SQLite store', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-crash-'));
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'agent', 'serve', 'agents/echo.ts', '--port', '0', '--data-dir', dataDir], {
+    const child = spawn(process.execPath, [...TS_CHILD_ARGV, 'src/cli/bin.ts', 'agent', 'serve', 'agents/echo.ts', '--port', '0', '--data-dir', dataDir], {
       env: { ...process.env, LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -18,6 +18,7 @@ import { cli } from '../cli/cli-harness.js';
 import { createRuntime, defineAgent, type Runtime } from '../../../src/runtime/index.js';
 import { startRuntime } from '../../helpers/runtime-fixture.js';
 import { CANCELED, asTask, sendRequest, startWaitTask } from '../../helpers/sdk-client.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 const V1 = '/lf.a2a.v1.A2AService';
 
@@ -294,7 +295,7 @@ test('GRPC_PORT turns the binding on; unset, it is off and the card lists no GRP
 
 test('a runtime without grpcPort never loads grpc-js; with it, it does', async () => {
   const probe = fileURLToPath(new URL('../../helpers/grpc-lazy-probe.ts', import.meta.url));
-  const run = async (...args: string[]) => JSON.parse((await promisify(execFile)(process.execPath, ['--import', 'tsx', probe, ...args])).stdout) as { grpcLoaded: boolean };
+  const run = async (...args: string[]) => JSON.parse((await promisify(execFile)(process.execPath, [...TS_CHILD_ARGV, probe, ...args])).stdout) as { grpcLoaded: boolean };
   assert.deepEqual(await run(), { grpcLoaded: false });
   assert.deepEqual(await run('grpc'), { grpcLoaded: true });
 });

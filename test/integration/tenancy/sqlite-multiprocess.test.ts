@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger, createMetrics } from '../../../src/observability/index.js';
 import { createDatabase } from '../../../src/storage/index.js';
 import { createCreditLedger } from '../../../src/tenancy/index.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 const WORKER = fileURLToPath(new URL('./reserve-worker.ts', import.meta.url));
 
@@ -26,7 +27,7 @@ test('4 processes (this one and 3 forked) on one SQLite file, 200 reserves again
     for (const child of children) if (child.exitCode === null) child.kill();
   });
   for (let w = 1; w <= 3; w++) {
-    children.push(fork(WORKER, [file, 'shared', String(w), '50', '900', '5'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    children.push(fork(WORKER, [file, 'shared', String(w), '50', '900', '5'], { execArgv: [...TS_CHILD_ARGV], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   }
   await Promise.all(children.map(async (child) => assert.equal((await once(child, 'message'))[0], 'ready')));
   const reports = children.map(async (child) => (await once(child, 'message'))[0] as { held: number; refused: number; other: string[] });

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { cliTlsFromEnv } from '../../../src/cli/client/cli-tls.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 const run = promisify(execFile);
 const cliIndex = fileURLToPath(new URL('../../../src/cli/index.ts', import.meta.url));
@@ -25,7 +26,7 @@ describe('the CLI TLS from the environment', () => {
       const code = await runCli(['token', '--gateway', 'http://127.0.0.1:9'], { stdout: { write: () => true }, stderr: { write: () => true }, env });
       process.stdout.write(JSON.stringify({ code, tls: process.moduleLoadList.filter((m) => /\\b(tls|https|_tls_wrap)\\b/.test(m)) }));
     `;
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+    const { stdout } = await run(process.execPath, [...TS_CHILD_ARGV, '--input-type=module', '-e', script]);
     const { code, tls } = JSON.parse(stdout) as { code: number; tls: string[] };
     assert.equal(code, 1, 'the call failed on the network (nothing listens on port 9), not on the TLS files');
     assert.deepEqual(tls, []);

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { Help } from 'commander';
 import { COMMANDS, buildProgram, commandsNamedIn, runCli } from '../../../src/cli/program.js';
 import { resolveCliIO } from '../../../src/cli/io/cli-io.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 /*
  * The CLI imports only the command a run names. What `--help`
@@ -61,7 +62,7 @@ describe('the CLI loads commands on first use', () => {
       const codes = [await runCli(['up', '--help'], quiet), await runCli(['up', '--port', 'abc'], quiet), await runCli(['agent', 'serve', '--help'], quiet)];
       process.stdout.write(JSON.stringify({ codes, roles: loaded.filter((u) => /\\/(src\\/(gateway|registry|runtime|orchestrator)|agents)\\//.test(u)) }));
     `;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+    const { stdout } = await promisify(execFile)(process.execPath, [...TS_CHILD_ARGV, '--input-type=module', '-e', script]);
     const { codes, roles } = JSON.parse(stdout) as { codes: number[]; roles: string[] };
     assert.deepEqual(codes, [0, 2, 0]);
     assert.deepEqual(roles, []);

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeFolderSync } from '../../../src/storage/index.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 function scratch(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'agentmesh-make-folder-'));
@@ -35,7 +36,7 @@ test('throws the system error for a file at the path or among its parents', (t) 
 test('returns an error, instead of spinning, where a parent that exists refuses new entries with ENOENT', { skip: !existsSync('/proc/self') && 'needs /proc' }, () => {
   const module = new URL('../../../src/storage/make-folder.ts', import.meta.url).pathname;
   const script = `import('${module}').then(({ makeFolderSync }) => { try { makeFolderSync('/proc/agentmesh-never/data'); console.log('made'); } catch (err) { console.log(err.code); } });`;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+  const child = spawnSync(process.execPath, [...TS_CHILD_ARGV, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
   assert.equal(child.signal, null, `killed after 30 s: makeFolderSync did not return (${child.stderr})`);
   assert.equal(child.stdout.trim(), 'ENOENT', child.stderr);
 });

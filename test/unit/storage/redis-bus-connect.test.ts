@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { RedisBus } from '../../../src/storage/index.js';
 import { ErrorCodes } from '../../../src/protocol/index.js';
 import { freePort } from '../../helpers/free-port.js';
+import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 test('a Redis bus that cannot connect fails with what the socket said, not "Connection is closed."', async () => {
   const port = await freePort();
@@ -16,7 +17,7 @@ test('a Redis bus that cannot connect stops reconnecting: the process that tried
   const port = await freePort();
   const module = new URL('../../../src/storage/index.ts', import.meta.url).pathname;
   const script = `const { RedisBus } = await import('${module}'); await RedisBus.connect({ url: 'redis://127.0.0.1:${port}' }).catch((err) => console.log(err.code));`;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+  const child = spawnSync(process.execPath, [...TS_CHILD_ARGV, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
   assert.equal(child.signal, null, `still running after 30 s: the bus kept reconnecting (${child.stderr})`);
   assert.equal(child.stdout.trim(), ErrorCodes.STORAGE_UNAVAILABLE, child.stderr);
 });

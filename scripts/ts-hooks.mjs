@@ -1,0 +1,48 @@
+/**
+ * Runs the repository's TypeScript on Node's own type stripping (`node --import ./scripts/ts-hooks.mjs x.ts`):
+ * the test runner's files and the role processes the tests start. Node erases the types itself (the code base is
+ * erasable-only: tsconfig.json `erasableSyntaxOnly`); what it lacks is the resolution TypeScript's NodeNext
+ * mode writes for, which these synchronous, in-thread hooks add:
+ *
+ * - `./x.js` imported from a TypeScript file is `./x.ts` when that file exists (sources name their
+ *   imports by the compiled file), and from any other file when `./x.js` does not exist;
+ * - `agentmesh` and `agentmesh/testing` are the sources tsconfig.json `paths` names, not the built `dist`
+ *   package.json `exports` names, so a test and the agent it imports share one copy of each module.
+ *
+ * Why not tsx: its loader runs off-thread and transforms every module, about twice the CPU of Node's own
+ * stripping for the CLI's ~1,300 modules (CONTRIBUTING.md, "Tests").
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { registerHooks } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** tsconfig.json `paths` (exact names only, as the repository uses them) as file URLs. */
+const ALIASES = new Map(
+  Object.entries(JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')).compilerOptions.paths ?? {})
+    .filter(([name]) => !name.includes('*'))
+    .map(([name, [target]]) => [name, pathToFileURL(join(root, target)).href]),
+);
+
+const TS_PARENT = /\.[cm]?tsx?$/;
+/** The TypeScript file a compiled-file specifier stands for: `.js` → `.ts`, `.mjs` → `.mts`, `.cjs` → `.cts`. */
+const COMPILED = /\.([cm]?)js$/;
+
+registerHooks({
+  resolve(specifier, context, nextResolve) {
+    const parent = context.parentURL;
+    // Dependencies resolve as Node resolves them: tsconfig.json is not theirs.
+    if (parent === undefined || !parent.startsWith('file:') || parent.includes('/node_modules/')) return nextResolve(specifier, context);
+    const alias = ALIASES.get(specifier);
+    if (alias !== undefined) return nextResolve(alias, context);
+    if ((specifier.startsWith('./') || specifier.startsWith('../')) && COMPILED.test(specifier)) {
+      const source = new URL(specifier.replace(COMPILED, '.$1ts'), parent);
+      if (existsSync(source) && (TS_PARENT.test(new URL(parent).pathname) || !existsSync(new URL(specifier, parent)))) {
+        return nextResolve(source.href, context);
+      }
+    }
+    return nextResolve(specifier, context);
+  },
+});

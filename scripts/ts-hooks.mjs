@@ -9,11 +9,16 @@
  * - `agentmesh` and `agentmesh/testing` are the sources tsconfig.json `paths` names, not the built `dist`
  *   package.json `exports` names, so a test and the agent it imports share one copy of each module.
  *
- * Why not tsx: its loader runs off-thread and transforms every module, about twice the CPU of Node's own
- * stripping for the CLI's ~1,300 modules (CONTRIBUTING.md, "Tests").
+ * It also turns on Node's compile cache, which keeps each module's type-stripped text and V8 bytecode, keyed
+ * by its source's hash, so the many short processes of a test run do not strip and compile the same ~1,300
+ * modules of the CLI again: in a folder of this checkout (node_modules/.cache), not the shared tmpdir, as
+ * bytecode is code (src/cli/launch/code-cache.ts says the same of the CLI's own cache).
+ *
+ * Why not tsx: its loader runs off-thread and transforms every module: more CPU per process than Node's own
+ * stripping (CONTRIBUTING.md, "Tests").
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { registerHooks } from 'node:module';
+import { enableCompileCache, registerHooks } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -29,6 +34,8 @@ const ALIASES = new Map(
 const TS_PARENT = /\.[cm]?tsx?$/;
 /** The TypeScript file a compiled-file specifier stands for: `.js` → `.ts`, `.mjs` → `.mts`, `.cjs` → `.cts`. */
 const COMPILED = /\.([cm]?)js$/;
+
+enableCompileCache(join(root, 'node_modules', '.cache', 'agentmesh-test-compile-cache'));
 
 registerHooks({
   resolve(specifier, context, nextResolve) {

@@ -1,7 +1,7 @@
 /**
  * docs/errors.md against the source: every code in the table, and the
  * catalog section exactly as the catalog declares it. The section is
- * generated: `UPDATE_ERRORS_DOC=1 node --import tsx --test
+ * generated: `UPDATE_ERRORS_DOC=1 node scripts/run-tests.mjs default
  * test/unit/protocol/errors-doc.test.ts` rewrites it after a change to
  * src/protocol/error-catalog/.
  */

@@ -55,7 +55,7 @@ export interface FrontAnswer {
    * Writes the answer whole, as node:http's `writeHead(status, headers).end(body)` writes it, and
    * returns true; or returns false, having written nothing, for an answer that needs node:http's
    * `ServerResponse` (a status under 200, no `content-length` for a body, a header node:http
-   * treats specially besides `connection` and `content-length`, a `cookie` list, a
+   * treats specially besides `connection`, `content-length` and `date`, a `cookie` list, a
    * `response()` already made). Header names are lower case (the plane's reply keeps them so).
    * Throws what `writeHead` throws for an invalid header name or value, having written nothing.
    */
@@ -556,7 +556,7 @@ function requestOf(socket: Socket, method: string, url: string, raw: string[], a
 }
 
 /** Headers node:http writes its own way or acts on (`_storeHeader`): an answer with one goes through its `ServerResponse`. */
-const SPECIAL = new Set(['transfer-encoding', 'date', 'expect', 'trailer', 'keep-alive', 'cookie']);
+const SPECIAL = new Set(['transfer-encoding', 'expect', 'trailer', 'keep-alive', 'cookie']);
 /** node:http's test of a `Connection` value that closes (`RE_CONN_CLOSE`). */
 const CONNECTION_CLOSE = /(?:^|\W)close(?:$|\W)/i;
 /** Status lines by status, as node:http words them (`STATUS_CODES`, else `unknown`). */
@@ -619,6 +619,8 @@ class Answer implements FrontAnswer {
     let head = statusLine(status);
     let length = false;
     let connection = false;
+    // A relayed answer carries its agent's `Date`: node:http then adds none.
+    let dated = false;
     let last = false;
     let keepAlive = this.keepAlive;
     for (const name in headers) {
@@ -626,6 +628,7 @@ class Answer implements FrontAnswer {
       validateHeaderName(name);
       if (SPECIAL.has(name)) return false;
       if (name === 'content-length') length = true;
+      else if (name === 'date') dated = true;
       else if (name === 'connection') {
         connection = true;
         if (CONNECTION_CLOSE.test(String(value))) last = true;
@@ -642,7 +645,7 @@ class Answer implements FrontAnswer {
       }
     }
     if (hasBody && !length) return false;
-    head += `Date: ${utcDate()}\r\n`;
+    if (!dated) head += `Date: ${utcDate()}\r\n`;
     if (!connection) {
       if (keepAlive) head += this.#connection.keepAliveLines();
       else {

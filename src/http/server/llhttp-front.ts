@@ -155,6 +155,8 @@ class Connection {
   #keepAliveSet = false;
   /** No request has begun on this connection yet (`#began` is when it was accepted). */
   #fresh = true;
+  /** The socket has timers (`setTimeout`): a `net.Socket`, not an in-memory duplex. */
+  readonly #timed: boolean;
   #keepAliveTimeout = -1;
   #keepAliveLinesText = '';
 
@@ -174,7 +176,9 @@ class Connection {
     parser[llhttp.kOnMessageComplete] = this.#onComplete;
     this.#parser = parser;
     this.#began = performance.now();
-    if (server.timeout > 0) socket.setTimeout(server.timeout);
+    // A connection handed over in memory (a duplex stream, in-process-servers.ts) has no timers: node:http skips them too.
+    this.#timed = typeof socket.setTimeout === 'function';
+    if (server.timeout > 0 && this.#timed) socket.setTimeout(server.timeout);
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
@@ -393,7 +397,7 @@ class Connection {
         this.#whenIdle();
         return;
       }
-      if (!this.#inMessage && this.#server.keepAliveTimeout > 0) {
+      if (!this.#inMessage && this.#server.keepAliveTimeout > 0 && this.#timed) {
         socket.setTimeout(this.#server.keepAliveTimeout);
         this.#keepAliveSet = true;
       }
@@ -450,7 +454,7 @@ class Connection {
     const socket = this.socket;
     // node:http reads it through `data` events (not its handle directly), so the bytes given back come first.
     if (socket._handle) socket._handle._consumed = true;
-    socket.setTimeout(0);
+    if (this.#timed) socket.setTimeout(0);
     this.#o.nodeListener.call(this.#server, socket);
     if (socket.isPaused()) socket.resume();
     for (let i = leaving.length - 1; i >= 0; i--) socket.unshift(leaving[i]!);

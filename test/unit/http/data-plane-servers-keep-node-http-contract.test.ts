@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { connect, type AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import { Readable, duplexPair } from 'node:stream';
 import type { DataPlaneRoute, DataPlaneServer, ExchangeReply, ExchangeRequest } from '../../../src/http/index.js';
 import { testServer } from './test-server.js';
 
@@ -259,4 +259,34 @@ test('a streamed answer to a client that does not read is held by back-pressure,
     for (let i = 0; i < 100 && !destroyed; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(destroyed, true, `${kind}: a client that leaves destroys the body (and so aborts what feeds it)`);
   }
+});
+
+test('a connection handed over in memory (a duplex stream, no timers) is served by either server, kept alive', async (t) => {
+  // As in-process-servers.ts hands a caller's connection to a server of the same process (`agentmesh up`).
+  const answers: string[] = [];
+  for (const kind of ['node', 'llhttp'] as const) {
+    const route: DataPlaneRoute = { prefix: '/plane/', routeLabel: () => '/plane/*', handle: echo };
+    const s = testServer({ dataPlane: route, dataPlaneServer: kind });
+    s.app.get('/control', async () => 'control');
+    await s.app.listen({ port: 0, host: '127.0.0.1' });
+    t.after(() => s.app.close());
+    const [client, served] = duplexPair();
+    Object.assign(served, { remoteAddress: '127.0.0.1', remoteFamily: 'IPv4', remotePort: 0 });
+    s.app.server.emit('connection', served);
+    const chunks: Buffer[] = [];
+    client.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const received = async (count: number): Promise<void> => {
+      for (let i = 0; i < 200 && (Buffer.concat(chunks).toString('latin1').match(/HTTP\/1\.1 /g)?.length ?? 0) < count; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    client.write(`GET /plane/a HTTP/1.1\r\n${H}\r\n`);
+    await received(1);
+    client.write(`GET /plane/json HTTP/1.1\r\n${H}\r\n`);
+    await received(2);
+    client.write(`GET /control HTTP/1.1\r\n${H}\r\n`);
+    await received(3);
+    client.destroy();
+    answers.push(mask(Buffer.concat(chunks).toString('latin1')));
+  }
+  assert.equal(answers[0]!.match(/HTTP\/1\.1 200 /g)?.length, 3, answers[0]);
+  assert.equal(answers[1], answers[0]);
 });

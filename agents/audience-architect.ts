@@ -42,10 +42,10 @@ async function scoreLookalikeSkill(raw: SkillInputOf<typeof lookalikeInput>, ctx
   if (result === undefined || ctx.signal.aborted) return undefined;
   let evaluation: LookalikeEvaluation | undefined;
   if (input.evaluate === true) {
-    ctx.progress(`Evaluating on the hold-out of ${generatedLeads.size} labelled leads`);
+    ctx.progress(`Evaluating on the hold-out of ${generatedLeads().size} labelled leads`);
     evaluation = evaluateLookalike({
-      leads: [...generatedLeads.values()],
-      converted: convertedLeadIds,
+      leads: [...generatedLeads().values()],
+      converted: convertedLeadIds(),
       ...(input.seedIds !== undefined && { seeds }),
       ...(input.threshold !== undefined && { threshold: input.threshold }),
     });

@@ -95,7 +95,7 @@ function listInputFromText(text: string): ListInput {
 function list(input: SkillInputOf<typeof listInput>, ctx: SkillContext): { leadIds: string[]; count: number; offset: number; total: number; source: string } {
   const request = typeof input === 'string' ? listInputFromText(input) : input;
   const source = request.source ?? 'generated';
-  const all = source === 'sample' ? [...sampleLeads.keys()] : generatedLeadIds;
+  const all = source === 'sample' ? [...sampleLeads.keys()] : generatedLeadIds();
   const offset = request.offset ?? 0;
   if (offset > all.length) throw badInput('offset', `is past the end of the ${source} leads (${all.length})`);
   const leadIds = all.slice(offset, request.count === undefined ? undefined : offset + request.count);

@@ -48,7 +48,7 @@ function leadsOf(request: AnalyzeRequest): SampleLead[] {
   // The pipeline is prospects: the best customers are already won, and would score 100 against themselves.
   const source = request.source ?? 'sample';
   const prospects = source === 'generated' ? [] : sampleProspectIds.map((id) => sampleLeads.get(id)!);
-  return [...prospects, ...(source === 'sample' ? [] : generatedLeads.values())];
+  return [...prospects, ...(source === 'sample' ? [] : generatedLeads().values())];
 }
 
 function analyzeFromText(text: string): AnalyzeRequest {

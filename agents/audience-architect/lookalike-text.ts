@@ -34,7 +34,7 @@ export function lookalikeText(text: string): LookalikeRequest {
   const wantsGenerated = candidateIds.length === 0 && /\b(?:generated|synthetic|10,?000|ten thousand|whole (?:database|market))\b/i.test(text);
   return {
     ...(candidateIds.length > 0 && { candidateIds }),
-    ...(wantsGenerated && { candidateIds: [...generatedLeadIds] }),
+    ...(wantsGenerated && { candidateIds: [...generatedLeadIds()] }),
     ...(seedIds.length > 0 && { seedIds }),
     ...(top && { top: Math.min(10_000, Math.max(1, Number(top[1]))) }),
     ...(EVALUATION.test(text) && { evaluate: true }),

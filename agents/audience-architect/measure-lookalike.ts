@@ -7,4 +7,4 @@
 import { convertedLeadIds, generatedLeads } from '../shared/generated-leads.js';
 import { evaluateLookalike } from './evaluate-lookalike.js';
 
-process.stdout.write(`${JSON.stringify(evaluateLookalike({ leads: [...generatedLeads.values()], converted: convertedLeadIds }), null, 2)}\n`);
+process.stdout.write(`${JSON.stringify(evaluateLookalike({ leads: [...generatedLeads().values()], converted: convertedLeadIds() }), null, 2)}\n`);

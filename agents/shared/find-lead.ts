@@ -7,5 +7,5 @@ import { sampleLeads, type SampleLead } from './sample-leads.js';
  * forms never collide (three digits against five).
  */
 export function findLead(id: string): SampleLead | undefined {
-  return sampleLeads.get(id) ?? generatedLeads.get(id);
+  return sampleLeads.get(id) ?? generatedLeads().get(id);
 }

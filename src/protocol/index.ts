@@ -23,6 +23,7 @@ export type { AnswerLog, JsonRpcErrorObject, RestErrorBody } from './wire-errors
 export { parseJsonRpcBody, jsonRpcIdOf, readJsonRpcEnvelope, methodNotFound } from './jsonrpc-envelope.js';
 export type { JsonRpcId, JsonRpcEnvelope } from './jsonrpc-envelope.js';
 export { networkReason } from './network-reason.js';
+export { parseRetryAfter } from './retry-after.js';
 export { readRestError } from './rest-error-body.js';
 export type { RestErrorReading } from './rest-error-body.js';
 export { A2A_JSON, PLAIN_JSON, assertJsonRequest, restMediaType } from './media-types.js';

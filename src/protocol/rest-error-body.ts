@@ -1,10 +1,11 @@
+import { answeredErrorCode } from './answered-error-code.js';
 import { errorCodeOf } from './error-code-of.js';
 import type { ErrorCode, FieldViolation } from './errors.js';
 import { isRecord } from './narrowing.js';
 
 /** What an agentmesh error body says, read back by a client. */
 export interface RestErrorReading {
-  /** Our code from the `agentmesh.dev` ErrorInfo; undefined when the body names none we know. */
+  /** Our code from the ErrorInfo (its reason, its metadata, or its A2A reason); undefined when the body names none we know. */
   code: ErrorCode | undefined;
   message: string | undefined;
   violations: FieldViolation[];
@@ -30,7 +31,9 @@ export function readRestError(text: string): RestErrorReading | undefined {
   const details = Array.isArray(error['details']) ? error['details'].filter(isRecord) : [];
   const reason = details.find((d) => d['domain'] === 'agentmesh.dev' && typeof d['reason'] === 'string')?.['reason'];
   return {
-    code: errorCodeOf(reason),
+    // Our HTTP APIs' bodies name the code as their agentmesh.dev reason; the A2A REST binding's reason drops
+    // the AM_ERR_ prefix, and its ErrorInfo's metadata carries the code instead.
+    code: errorCodeOf(reason) ?? answeredErrorCode(error),
     message: typeof error['message'] === 'string' ? error['message'] : undefined,
     violations: details
       .flatMap((d) => (Array.isArray(d['fieldViolations']) ? d['fieldViolations'].filter(isRecord) : []))

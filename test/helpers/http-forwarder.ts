@@ -1,5 +1,7 @@
 import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { renderHttpError } from '../../src/http/index.js';
+import { Errors } from '../../src/protocol/index.js';
 
 /** A request as the forwarder saw it, for {@link HttpForwarder.loseAnswers}. */
 export interface ForwardedRequest {
@@ -13,7 +15,10 @@ export interface ForwardedRequest {
  * back, except the answers a test chose to lose: those requests reach the
  * target, which acts on them and answers in full, and then the client's
  * connection is cut with an RST before a byte of the answer is sent (an
- * answer lost on the way back: a dropped link, a timed-out proxy).
+ * answer lost on the way back: a dropped link, a timed-out proxy). Or the
+ * requests a test chose to refuse: answered 503 with agentmesh's own
+ * "store unavailable" body without reaching the target (a replica whose
+ * database is away for a moment).
  *
  * @example
  * const gateway = await startHttpForwarder(gw.url);
@@ -25,6 +30,10 @@ export interface HttpForwarder {
   readonly lost: number;
   /** The next `count` requests `match` accepts are forwarded and their answers lost. */
   loseAnswers(match: (request: ForwardedRequest) => boolean, count?: number): void;
+  /** The next `count` requests `match` accepts are answered 503, retryable, and not forwarded. */
+  answerUnavailable(match: (request: ForwardedRequest) => boolean, count?: number): void;
+  /** Every request the forwarder received, in order (refused ones included). */
+  readonly requests: readonly ForwardedRequest[];
   close(): Promise<void>;
 }
 
@@ -32,6 +41,8 @@ export async function startHttpForwarder(target: string): Promise<HttpForwarder>
   const to = new URL(target);
   let lose: { match: (request: ForwardedRequest) => boolean; left: number } | undefined;
   let lost = 0;
+  let refuse: { match: (request: ForwardedRequest) => boolean; left: number } | undefined;
+  const requests: ForwardedRequest[] = [];
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -39,6 +50,13 @@ export async function startHttpForwarder(target: string): Promise<HttpForwarder>
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const seen = { method: req.method ?? 'GET', path: req.url ?? '/', body: body.toString('utf8') };
+      requests.push(seen);
+      if (refuse !== undefined && refuse.left > 0 && refuse.match(seen)) {
+        refuse.left--;
+        const { statusCode, body: error } = renderHttpError(Errors.storageUnavailableOfRequest({ requestId: `refused-${requests.length}` }), `refused-${requests.length}`);
+        res.writeHead(statusCode, { 'content-type': 'application/json' }).end(JSON.stringify(error));
+        return;
+      }
       const losing = lose !== undefined && lose.left > 0 && lose.match(seen);
       if (losing) lose!.left--;
       const upstream = request({ host: to.hostname, port: to.port, method: seen.method, path: seen.path, headers: { ...req.headers, host: to.host } }, (answer: IncomingMessage) => {
@@ -70,6 +88,10 @@ export async function startHttpForwarder(target: string): Promise<HttpForwarder>
     loseAnswers(match, count = 1) {
       lose = { match, left: count };
     },
+    answerUnavailable(match, count = 1) {
+      refuse = { match, left: count };
+    },
+    requests,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

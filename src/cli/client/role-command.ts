@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { Errors } from '../../protocol/index.js';
+import type { RoleRetryNotice } from '../role-apis/role-api.js';
 import type { CliContext } from '../io/cli-io.js';
 import type { ExitCode } from '../io/exit-codes.js';
 import { positiveInteger } from '../io/positive-integer.js';
@@ -26,23 +27,30 @@ export function addRoleTimeoutOption(command: Command): Command {
 
 /**
  * Opens the role's client under the `--timeout` deadline, runs `body`, and
- * records its exit code. The deadline covers every call of the command; a
+ * records its exit code. A call the client sends again after a 503 is told
+ * on stderr, so a slow command says why it is slow. The deadline covers every call of the command; a
  * command it cuts fails naming the role, its URL and the deadline.
  */
 export async function runRoleCommand<Client extends { readonly url: string }>(
   ctx: CliContext,
   role: string,
   flags: RoleCommandFlags,
-  open: (signal: AbortSignal) => Client,
+  open: (signal: AbortSignal, onRetry: (notice: RoleRetryNotice) => void) => Client,
   body: (client: Client, output: { json: boolean }) => Promise<ExitCode>,
 ): Promise<void> {
   const timeoutMs = flags.timeout ?? DEFAULT_ROLE_TIMEOUT_MS;
   const signal = AbortSignal.timeout(timeoutMs);
-  const client = open(signal);
+  const client = open(signal, (notice) => ctx.io.stderr.write(`${retryLine(notice)}\n`));
   try {
     ctx.setExitCode(await body(client, { json: flags.json === true }));
   } catch (err) {
     if (signal.aborted) throw Errors.cliRoleTimedOut({ role, url: client.url, timeoutMs }, { cause: err });
     throw err;
   }
+}
+
+/** The line a command prints before it sends a call again: who said what, and how long it waits. */
+export function retryLine(notice: RoleRetryNotice): string {
+  const said = notice.message === undefined ? '' : `: ${notice.message}`;
+  return `${notice.role} answered 503 to ${notice.method} ${notice.path}${said}; retrying in ${(notice.delayMs / 1000).toFixed(1)} s (${notice.retry} of ${notice.retries})`;
 }

@@ -2,20 +2,20 @@ import { Command } from 'commander';
 import { exampleAgents } from '../../../agents/index.js';
 import { Errors } from '../../protocol/index.js';
 import type { AgentDefinition } from '../../runtime/index.js';
-import { createGateway, DEFAULT_GATEWAY_METRICS_PORT } from '../../gateway/index.js';
-import { metricsPortOf } from '../../http/index.js';
-import { createRegistry } from '../../registry/index.js';
 import { gatewayConfigFromEnv } from '../config/gateway-config-from-env.js';
 import { gatewayWorkers, requireFleetBackends } from '../gateway-workers/workers-count.js';
 import type { CliContext } from '../io/cli-io.js';
 import { orchestratorConfigFromEnv, type OrchestratorFlags } from '../config/orchestrator-config-from-env.js';
 import { registryConfigFromEnv } from '../config/registry-config-from-env.js';
-import { serveAgents, type ServeFlags } from '../serving/serve-agents.js';
+import type { ServeFlags } from '../serving/serve-agents.js';
 import { watchSignals } from '../serving/until-signal.js';
 import { servingContext } from '../serving/serving-output.js';
 import { listenOrClose } from '../serving/listen-or-close.js';
 import { DEFAULT_DATA_DIR, withDataDir } from '../config/data-dir.js';
-import { launchOrchestrator, printWorkflows } from './workflow/workflow-serve.js';
+
+// Each role's modules are imported by its own subcommand's action: a process runs one role, and
+// loading the others (the registry's search index, the orchestrator, every agent's runtime) would
+// cost each start a few hundred milliseconds of CPU for nothing.
 
 
 
@@ -46,6 +46,7 @@ Examples:
     )
     .action(onDataDir(async (flags: ServeFlags) => {
       const signals = watchSignals(ctx);
+      const { createRegistry } = await import('../../registry/index.js');
       const reg = await createRegistry({ config: registryConfigFromEnv(ctx.io.env, flags) });
       const { url, probesUrl } = await listenOrClose(reg, [
         { port: reg.config.port, component: 'the registry', option: '--port (env REGISTRY_PORT)' },
@@ -61,6 +62,7 @@ Examples:
     .option('--only <names>', `comma list of the agents to run (${exampleAgents.map((a) => a.name).join(', ')})`)
     .addHelpText('after', '\nExamples:\n  $ agentmesh serve agents --only sales,legal --port 4001\n  $ REGISTRY_URL=http://localhost:4100 agentmesh serve agents --only lead-scorer   # registers itself\n')
     .action(onDataDir(async (flags: ServeFlags & { only?: string }) => {
+      const { serveAgents } = await import('../serving/serve-agents.js');
       await serveAgents(ctx, pickAgents(flags.only), flags);
     }));
   const gateway = common(new Command('gateway').description('run the gateway (OAuth 2.0, policy, quotas, credits, routing, audit)'), 4200)
@@ -92,6 +94,7 @@ Examples:
         return;
       }
       const signals = watchSignals(ctx);
+      const [{ createGateway, DEFAULT_GATEWAY_METRICS_PORT }, { metricsPortOf }] = await Promise.all([import('../../gateway/index.js'), import('../../http/index.js')]);
       const gw = await createGateway({ config: gatewayConfigFromEnv(ctx.io.env, flags) });
       const { url, boundUrl, metricsUrl, probesUrl } = await listenOrClose(gw, [
         { port: gw.config.port, component: 'the gateway', option: '--port (env GATEWAY_PORT)' },
@@ -128,6 +131,7 @@ Examples:
     .action(onDataDir(async (flags: OrchestratorFlags) => {
       const signals = watchSignals(ctx);
       const config = orchestratorConfigFromEnv(ctx.io.env, flags);
+      const { launchOrchestrator, printWorkflows } = await import('./workflow/workflow-serve.js');
       const launched = await launchOrchestrator(config);
       const settings = launched.orchestrator.config;
       ctx.io.stdout.write(`agentmesh orchestrator listening on ${launched.url}\n`);

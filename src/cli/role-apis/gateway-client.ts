@@ -53,7 +53,7 @@ export class GatewayClient {
   readonly #adminToken: string | undefined;
 
   constructor(options: GatewayClientOptions) {
-    this.#api = new RoleApi({ url: options.url, role: 'gateway', fetchImpl: options.fetchImpl, signal: options.signal });
+    this.#api = new RoleApi({ url: options.url, role: 'gateway', fetchImpl: options.fetchImpl, signal: options.signal, onRetry: options.onRetry });
     this.url = this.#api.url;
     this.#adminToken = options.adminToken === '' ? undefined : options.adminToken;
   }

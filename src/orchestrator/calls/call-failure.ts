@@ -57,14 +57,8 @@ export function classifyFailure(err: unknown, note: ResponseNote | undefined): C
   return new CallFailure(`the connection failed: ${message}`, { transient: true, retryAfterMs, cause: err });
 }
 
-/** `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
+/** `Retry-After` as every agentmesh client reads it (kept here for this module's importers). */
+export { parseRetryAfter } from '../../protocol/index.js';
 
 /** The A2A task-not-cancelable answer (A2A §3.1.5): the task already ended. */
 export function isNotCancelable(failure: CallFailure): boolean {

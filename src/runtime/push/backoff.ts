@@ -25,24 +25,5 @@ export const DEFAULT_ORIGIN_BACKOFF_BASE_MS = 1_000;
  */
 export const DEFAULT_ORIGIN_BACKOFF_MAX_MS = 5_000;
 
-/**
- * Parses an HTTP `Retry-After` value (RFC 9110 §10.2.3): either delay-seconds
- * or an HTTP-date. Returns the delay in milliseconds from `now`, or
- * `undefined` when the header is absent, malformed or in the past.
- *
- * @example
- * parseRetryAfter('120', Date.now()); // 120000
- * parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', Date.now()); // undefined (past)
- */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const v = value.trim();
-  if (v === '') return undefined;
-  if (/^\d+$/.test(v)) {
-    const seconds = Number(v);
-    return Number.isSafeInteger(seconds) ? seconds * 1000 : undefined;
-  }
-  const at = Date.parse(v);
-  if (Number.isNaN(at) || at < now) return undefined;
-  return at - now;
-}
+/** `Retry-After` as every agentmesh client reads it (kept here for this module's importers). */
+export { parseRetryAfter } from '../../protocol/index.js';

@@ -52,10 +52,25 @@ async function serve(args: string[], env: Record<string, string>, until: RegExp)
   });
 }
 
+/**
+ * A registry serving off a terminal with its logs at info, started once for the file: the human-format
+ * test reads what it printed, and the gateway replica follows it. Against no registry a gateway waits its
+ * whole start deadline (10 s) for the registry's first load before it listens and prints anything.
+ */
+let humanRegistry: Promise<{ url: string; out: string }> | undefined;
+function registryForPeople(): Promise<{ url: string; out: string }> {
+  humanRegistry ??= freePort().then(async (port) => ({
+    url: `http://127.0.0.1:${port}`,
+    out: await serve(['registry', '--port', String(port)], { LOG_LEVEL: 'info' }, /registry listening\b.*\n[\s\S]*agentmesh registry listening on .*\n/),
+  }));
+  return humanRegistry;
+}
+
 test('a gateway replica prints the port it bound, and its public URL as such', async () => {
+  const registry = await registryForPeople();
   const port = await freePort();
   const publicPort = await freePort();
-  const out = await serve(['gateway', '--port', String(port)], { GATEWAY_PUBLIC_URL: `http://localhost:${publicPort}`, GATEWAY_METRICS_PORT: '0', REGISTRY_URL: 'http://127.0.0.1:9' }, /public URL|metrics /);
+  const out = await serve(['gateway', '--port', String(port)], { GATEWAY_PUBLIC_URL: `http://localhost:${publicPort}`, GATEWAY_METRICS_PORT: '0', REGISTRY_URL: registry.url }, /public URL|metrics /);
   assert.match(out, new RegExp(`^agentmesh gateway listening on http://localhost:${port}$`, 'm'));
   assert.match(out, new RegExp(`^ {2}public URL http://localhost:${publicPort} `, 'm'));
 });
@@ -68,8 +83,7 @@ test('agents behind AGENTMESH_REQUIRE_GATEWAY=1 print no direct Try: line, but w
 });
 
 test('off a terminal, the banner and the logs are lines for people; with LOG_FORMAT=json every line of both streams is JSON', async () => {
-  const port = await freePort();
-  const human = await serve(['registry', '--port', String(port)], { LOG_LEVEL: 'info' }, /registry listening\b.*\n[\s\S]*agentmesh registry listening on .*\n/);
+  const { out: human } = await registryForPeople();
   assert.doesNotMatch(human, /^\{/m, human);
   assert.match(human, /^\d\d:\d\d:\d\d INFO {2}registry {2}registry listening {2}url=/m);
   const jsonPort = await freePort();

@@ -21,7 +21,7 @@ describe('the seed workflows against the example agents', () => {
     assert.equal(last.statusUpdate?.status?.state, 'TASK_STATE_COMPLETED', JSON.stringify(last).slice(0, 1000));
     const outputs = frames.find((f) => f.artifactUpdate?.artifact?.name === 'outputs')?.artifactUpdate.artifact.parts[0].data;
     // What the agents' own scoring says of the 10,000 leads, computed here without the mesh.
-    const expected = [...generatedLeads.values()].map((l) => ({ leadId: l.id, score: lookalikeScore(l).score }));
+    const expected = [...generatedLeads().values()].map((l) => ({ leadId: l.id, score: lookalikeScore(l).score }));
     const bands = { high: expected.filter((e) => e.score >= 80).length, medium: expected.filter((e) => e.score >= 60 && e.score < 80).length, low: expected.filter((e) => e.score < 60).length };
     assert.deepEqual(outputs.counts, { requested: 10_000, batches: 20, scored: 10_000, ...bands });
     const best = expected.sort((a, b) => b.score - a.score || a.leadId.localeCompare(b.leadId)).slice(0, 5);

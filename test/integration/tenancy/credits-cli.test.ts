@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import type { CreditLedger } from '../../../src/tenancy/index.js';
 import type { CreditsCaller } from '../../../src/gateway/credit-routes/index.js';
 import { bearerAuthenticator, credits, startCreditRoutes } from './credits-harness.js';
+import { startHttpForwarder } from '../../helpers/http-forwarder.js';
+import { spawnCli } from '../../helpers/child-output.js';
+import { once } from 'node:events';
 
 const PRINCIPALS: Record<string, CreditsCaller> = {
   'acme-token': { subject: 'acme-app', tenant: 'acme', scopes: ['a2a:message:send'] },
@@ -40,6 +43,44 @@ describe('agentmesh credits against a real gateway app', () => {
     assert.equal(balance.code, 0, balance.stderr);
     assert.match(balance.stdout, /^balance\s+12\.500 credits$/m);
     assert.match(balance.stdout, /^reserved\s+0\.000 credits$/m);
+  });
+
+  test('a topup answered 503 (the store away for a moment) is sent again with its reference, says so, and adds the credits once', async () => {
+    const front = await startHttpForwarder(served.url);
+    try {
+      const isTopUp = (request: { method: string; path: string }) => request.method === 'POST' && request.path.endsWith('/credits/topups');
+      front.answerUnavailable(isTopUp, 2);
+      const run = await credits(['topup', 'flaky', '3', '--reference', 'inv-flaky', '--json'], { AGENTMESH_GATEWAY: front.url, GATEWAY_ADMIN_TOKEN: 'billing-token' });
+      assert.equal(run.code, 0, run.stderr);
+      const retries = run.stderr.trim().split('\n');
+      assert.equal(retries.length, 2, run.stderr);
+      assert.match(retries[0]!, /^gateway answered 503 to POST \/v1\/tenants\/flaky\/credits\/topups: A store this call needs is unavailable right now; retry shortly \(request id refused-1\); retrying in 0\.5 s \(1 of 3\)$/);
+      assert.match(retries[1]!, /retrying in 1\.0 s \(2 of 3\)$/);
+      const sent = front.requests.filter(isTopUp);
+      assert.equal(sent.length, 3);
+      assert.ok(sent.every((request) => JSON.parse(request.body).reference === 'inv-flaky'), 'every try carries the one reference');
+      assert.equal(JSON.parse(run.stdout).balance.availableMilliCredits, 3_000, 'added once');
+    } finally {
+      await front.close();
+    }
+  });
+
+  test('the agentmesh process itself waits out a retry: nothing but the wait keeps it alive, and it exits 0 once answered', async () => {
+    const front = await startHttpForwarder(served.url);
+    try {
+      front.answerUnavailable((request) => request.method === 'POST', 1);
+      const child = spawnCli(['credits', 'topup', 'waiter', '2', '--reference', 'inv-waiter', '--json'], { AGENTMESH_GATEWAY: front.url, GATEWAY_ADMIN_TOKEN: 'billing-token' });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(code, 0, stderr);
+      assert.match(stderr, /^gateway answered 503 to POST \/v1\/tenants\/waiter\/credits\/topups: .*retrying in 0\.5 s \(1 of 3\)$/m);
+      assert.equal(JSON.parse(stdout).balance.availableMilliCredits, 2_000);
+    } finally {
+      await front.close();
+    }
   });
 
   test('balance of a tenant that never had credits is an error naming it (exit 1), not a balance of 0', async () => {

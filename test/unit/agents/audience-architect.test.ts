@@ -48,10 +48,10 @@ describe('the lookalike model', () => {
 });
 
 describe('the hold-out evaluation', () => {
-  const leads = [...generatedLeads.values()];
+  const leads = [...generatedLeads().values()];
 
   test('measures F1 well above guessing on the 2,000-lead hold-out', () => {
-    const e = evaluateLookalike({ leads, converted: convertedLeadIds });
+    const e = evaluateLookalike({ leads, converted: convertedLeadIds() });
     assert.equal(e.holdoutSize, 2000);
     assert.equal(e.seeds, 'training-conversions');
     assert.equal(e.thresholdChosenBy, 'training-f1');
@@ -65,18 +65,18 @@ describe('the hold-out evaluation', () => {
     assert.ok(e.f1 > 2 * e.baselineF1);
     assert.equal(e.precision, Math.round((e.truePositives / e.predictedPositives) * 1000) / 1000);
     assert.equal(e.recall, Math.round((e.truePositives / e.positives) * 1000) / 1000);
-    assert.deepEqual(evaluateLookalike({ leads, converted: convertedLeadIds }), e, 'the same figure on every run');
+    assert.deepEqual(evaluateLookalike({ leads, converted: convertedLeadIds() }), e, 'the same figure on every run');
   });
 
   test('a given threshold trades recall for precision', () => {
-    const strict = evaluateLookalike({ leads, converted: convertedLeadIds, threshold: 85 });
-    const loose = evaluateLookalike({ leads, converted: convertedLeadIds, threshold: 50 });
+    const strict = evaluateLookalike({ leads, converted: convertedLeadIds(), threshold: 85 });
+    const loose = evaluateLookalike({ leads, converted: convertedLeadIds(), threshold: 50 });
     assert.equal(strict.thresholdChosenBy, 'caller');
     assert.ok(strict.precision > loose.precision && strict.recall < loose.recall);
   });
 
   test('seeds that do not resemble the converters predict nothing: F1 falls to guessing', () => {
-    const e = evaluateLookalike({ leads, converted: convertedLeadIds, seeds: sampleBestCustomers });
+    const e = evaluateLookalike({ leads, converted: convertedLeadIds(), seeds: sampleBestCustomers });
     assert.equal(e.seeds, 'given');
     assert.ok(e.auc < 0.6, `AUC ${e.auc}`);
   });

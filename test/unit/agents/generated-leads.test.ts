@@ -11,20 +11,20 @@ import { testAgent, type AgentUnderTest } from 'agentmesh/testing';
 
 describe('the generated leads', () => {
   test('are 10,000 leads lead-00001…lead-10000 with exactly the fields of the hand-made sample', () => {
-    assert.equal(generatedLeads.size, 10_000);
-    assert.equal(generatedLeadIds[0], 'lead-00001');
-    assert.equal(generatedLeadIds.at(-1), 'lead-10000');
+    assert.equal(generatedLeads().size, 10_000);
+    assert.equal(generatedLeadIds()[0], 'lead-00001');
+    assert.equal(generatedLeadIds().at(-1), 'lead-10000');
     assert.equal(generatedLeadId(42), 'lead-00042');
     const fields = Object.keys(leadsData.leads[0]!).sort();
     const industries = new Set(leadsData.leads.map((l) => l.industry));
     const regions = new Set(leadsData.leads.map((l) => l.region));
-    for (const lead of generatedLeads.values()) {
+    for (const lead of generatedLeads().values()) {
       assert.deepEqual(Object.keys(lead).sort(), fields, lead.id);
       assert.ok(industries.has(lead.industry) && regions.has(lead.region), `${lead.id}: ${lead.industry}/${lead.region}`);
       assert.ok(Number.isInteger(lead.employees) && lead.employees >= 2, `${lead.id} employees ${lead.employees}`);
       assert.ok(lead.annualRevenueMUsd >= 0.5 && Number.isInteger(lead.websiteVisits30d) && lead.websiteVisits30d >= 0, lead.id);
     }
-    assert.equal(new Set([...generatedLeads.values()].map((l) => l.company)).size, 10_000, 'company names are unique');
+    assert.equal(new Set([...generatedLeads().values()].map((l) => l.company)).size, 10_000, 'company names are unique');
   });
 
   test('are the same on every run: the whole output has a pinned fingerprint', () => {
@@ -32,7 +32,7 @@ describe('the generated leads', () => {
     // Changing the generator changes this, and the lookalike F1 in agents/README.md with it: update both.
     assert.equal(fingerprint, 'b1345788c5f6e2040ca64ec90312855915548d6758a0cbe3aa1f96083d593508');
     assert.notDeepEqual(generateLeads({ count: 50, seed: 1 }).leads, generateLeads({ count: 50, seed: 2 }).leads);
-    assert.deepEqual(generateLeads({ count: 50 }).leads, [...generatedLeads.values()].slice(0, 50), 'a shorter run is a prefix of the full one');
+    assert.deepEqual(generateLeads({ count: 50 }).leads, [...generatedLeads().values()].slice(0, 50), 'a shorter run is a prefix of the full one');
   });
 
   test('are generated in well under 100 ms of CPU', () => {
@@ -49,13 +49,13 @@ describe('the generated leads', () => {
 
   test('label about one lead in ten as converted, more often for the hidden ideal profile', () => {
     const rate = (pick: (id: string) => boolean): number => {
-      const ids = generatedLeadIds.filter(pick);
-      return ids.filter((id) => convertedLeadIds.has(id)).length / ids.length;
+      const ids = generatedLeadIds().filter(pick);
+      return ids.filter((id) => convertedLeadIds().has(id)).length / ids.length;
     };
-    assert.ok(convertedLeadIds.size > 800 && convertedLeadIds.size < 1400, `${convertedLeadIds.size} converted`);
-    const industry = (name: string) => (id: string) => generatedLeads.get(id)!.industry === name;
+    assert.ok(convertedLeadIds().size > 800 && convertedLeadIds().size < 1400, `${convertedLeadIds().size} converted`);
+    const industry = (name: string) => (id: string) => generatedLeads().get(id)!.industry === name;
     assert.ok(rate(industry('fintech')) > 3 * rate(industry('retail')), 'fintech converts far more than retail');
-    const engaged = (id: string) => generatedLeads.get(id)!.websiteVisits30d >= 300;
+    const engaged = (id: string) => generatedLeads().get(id)!.websiteVisits30d >= 300;
     assert.ok(rate(engaged) > 3 * rate((id) => !engaged(id)), 'engaged leads convert more');
   });
 
@@ -106,17 +106,17 @@ describe('data-engineer and lead-scorer on the generated leads', () => {
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
     assert.deepEqual(task.data<any>().leadIds, ['lead-00042', 'lead-001']);
     assert.deepEqual(task.data<any>().notFound, ['lead-99999']);
-    const lead = generatedLeads.get('lead-00042')!;
+    const lead = generatedLeads().get('lead-00042')!;
     assert.equal(task.data<any>().leads[0].company, lead.company);
     assert.equal(task.data<any>().leads[0].employees, lead.employees);
   });
 
   test('score-leads scores generated leads, best first, and counts them by band', async () => {
-    const ids = generatedLeadIds.slice(0, 500);
+    const ids = generatedLeadIds().slice(0, 500);
     const task = await scorer.send({ data: { leadIds: ids, top: 3 } });
     assert.equal(task.state, 'TASK_STATE_COMPLETED');
     assert.equal(task.data<any>().count, 500);
-    const scores = ids.map((id) => ({ leadId: id, score: lookalikeScore(generatedLeads.get(id)!).score })).sort((a, b) => b.score - a.score || a.leadId.localeCompare(b.leadId));
+    const scores = ids.map((id) => ({ leadId: id, score: lookalikeScore(generatedLeads().get(id)!).score })).sort((a, b) => b.score - a.score || a.leadId.localeCompare(b.leadId));
     assert.deepEqual(task.data<any>().scored.map((s: { leadId: string; score: number }) => ({ leadId: s.leadId, score: s.score })), scores.slice(0, 3));
     assert.deepEqual(task.data<any>().bands, {
       high: scores.filter((s) => s.score >= 80).length,

@@ -38,7 +38,7 @@ or --admin-token (gateway:admin: every tenant, and the rules).
 
 function run(ctx: CliContext, flags: CreditsFlags, body: (gateway: ApprovalsClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
   const url = flags.gateway ?? (ctx.io.env.AGENTMESH_GATEWAY || DEFAULT_GATEWAY_URL);
-  return runRoleCommand(ctx, 'gateway', flags, (signal) => new ApprovalsClient({ url, token: bearerOf(flags, ctx.io.env) ?? localAdminToken(ctx.io.env, url), fetchImpl: ctx.io.fetchImpl, signal }), body);
+  return runRoleCommand(ctx, 'gateway', flags, (signal, onRetry) => new ApprovalsClient({ url, token: bearerOf(flags, ctx.io.env) ?? localAdminToken(ctx.io.env, url), fetchImpl: ctx.io.fetchImpl, signal, onRetry }), body);
 }
 
 const STATES = ['pending', 'forwarding', 'approved', 'denied', 'expired', 'canceled'];

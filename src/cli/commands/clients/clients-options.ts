@@ -27,7 +27,7 @@ export function addGatewayOptions(command: Command, options: { admin: boolean })
 /** Builds the gateway client from the shared flags and runs `body` under the `--timeout` deadline ({@link runRoleCommand}). */
 export function runGatewayCommand(ctx: CliContext, flags: GatewayFlags, body: (gateway: GatewayClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
   const url = flags.gateway ?? (ctx.io.env.AGENTMESH_GATEWAY || DEFAULT_GATEWAY_URL);
-  return runRoleCommand(ctx, 'gateway', flags, (signal) => new GatewayClient({ url, adminToken: flags.adminToken ?? (ctx.io.env.GATEWAY_ADMIN_TOKEN || localAdminToken(ctx.io.env, url)), fetchImpl: ctx.io.fetchImpl, signal }), body);
+  return runRoleCommand(ctx, 'gateway', flags, (signal, onRetry) => new GatewayClient({ url, adminToken: flags.adminToken ?? (ctx.io.env.GATEWAY_ADMIN_TOKEN || localAdminToken(ctx.io.env, url)), fetchImpl: ctx.io.fetchImpl, signal, onRetry }), body);
 }
 
 /** Collects a repeatable `--scope`: each value may hold several scopes, separated by spaces or commas. */

@@ -40,7 +40,8 @@ export class CreditsClient {
   }
 
   topUp(tenant: string, milliCredits: number, reference: string): Promise<TopUpAnswer> {
-    return this.#call('POST', `/v1/tenants/${enc(tenant)}/credits/topups`, { milliCredits, reference });
+    // Idempotent by its reference: a top-up answered 503 is sent again, and adds the credits once.
+    return this.#api.json<TopUpAnswer>('POST', `/v1/tenants/${enc(tenant)}/credits/topups`, { milliCredits, reference }, { idempotent: true });
   }
 
   holds(tenant: string, limit?: number): Promise<CreditHoldsAnswer> {

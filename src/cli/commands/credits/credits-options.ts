@@ -36,5 +36,5 @@ export function bearerOf(flags: CreditsFlags, env: Record<string, string | undef
 /** Builds the client from the shared flags and runs `body` under the `--timeout` deadline ({@link runRoleCommand}). */
 export function runCreditsCommand(ctx: CliContext, flags: CreditsFlags, body: (gateway: CreditsClient, output: { json: boolean }) => Promise<ExitCode>): Promise<void> {
   const url = flags.gateway ?? (ctx.io.env.AGENTMESH_GATEWAY || DEFAULT_GATEWAY_URL);
-  return runRoleCommand(ctx, 'gateway', flags, (signal) => new CreditsClient({ url, token: bearerOf(flags, ctx.io.env) ?? localAdminToken(ctx.io.env, url), fetchImpl: ctx.io.fetchImpl, signal }), body);
+  return runRoleCommand(ctx, 'gateway', flags, (signal, onRetry) => new CreditsClient({ url, token: bearerOf(flags, ctx.io.env) ?? localAdminToken(ctx.io.env, url), fetchImpl: ctx.io.fetchImpl, signal, onRetry }), body);
 }

@@ -112,19 +112,21 @@ class ClientWatch {
   readonly abort = new ExchangeAbort();
   #gone = false;
   readonly #socket: (NodeJS.EventEmitter & { destroyed?: boolean }) | null;
-  readonly #response: ExchangeReply['raw'];
+  #response: ExchangeReply['raw'] | undefined;
 
   constructor(reply: ExchangeReply) {
     const socket = reply.request.raw.socket as (NodeJS.EventEmitter & { destroyed?: boolean }) | null;
     this.#socket = socket;
-    this.#response = reply.raw;
     if (socket === null || socket.destroyed === true) {
       this.#onClose();
       return;
     }
     // `on`, not `once`: each fires at most once here (a socket closes once, a response finishes once), and
-    // `once` would wrap each listener in a closure and a state object of its own per call.
+    // `once` would wrap each listener in a closure and a state object of its own per call. The data plane's
+    // reply behind the llhttp front holds the finish listener until it fires, without making node:http's response.
     socket.on('close', this.#onClose);
+    if (reply.whenFinished?.(this.#release) === true) return;
+    this.#response = reply.raw;
     reply.raw.on('finish', this.#release);
   }
 
@@ -140,7 +142,7 @@ class ClientWatch {
 
   readonly #release = (): void => {
     this.#socket?.off('close', this.#onClose);
-    this.#response.off('finish', this.#release);
+    this.#response?.off('finish', this.#release);
   };
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../observability/index.js';
 import { stateOf } from './server-state.js';
+import { closeSilentConnections } from './silent-connections.js';
 import type { DrainHook, DrainOutcome } from './server-state.js';
 
 /** Default time allowed for in-flight requests to finish: 10 seconds. */
@@ -57,11 +58,16 @@ async function runHooks(hooks: DrainHook[], onDrainStart: (() => void) | undefin
   }
 }
 
+/** How often a drain closes the connections that are still silent while it waits for the others, ms. */
+const SILENT_SWEEP_MS = 250;
+
 /**
  * Drains `app` without touching the process: marks it draining (so `/ready`
  * fails and new requests get a fast 503 with `connection: close`), runs the
- * drain hooks, then `app.close()`, which waits for in-flight requests. At the
- * deadline, the connections still open are cut (`server.closeAllConnections()`).
+ * drain hooks, then `app.close()`, which waits for in-flight requests; the
+ * connections on which nothing has arrived are closed meanwhile (node:http
+ * leaves them open: silent-connections.ts). At the deadline, the connections
+ * still open are cut (`server.closeAllConnections()`).
  * Calling it again returns the first drain's promise.
  *
  * @example
@@ -78,6 +84,7 @@ export function drain(app: FastifyInstance, options: DrainOptions = {}): Promise
     log.info({ deadlineMs }, 'draining');
     let deadlineHit = false;
     let timer: NodeJS.Timeout | undefined;
+    let sweep: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
         deadlineHit = true;
@@ -89,9 +96,15 @@ export function drain(app: FastifyInstance, options: DrainOptions = {}): Promise
     try {
       // Hooks that never settle must not hold the close past the deadline.
       await Promise.race([runHooks(state.drainHooks(), options.onDrainStart, log), deadline]);
-      await app.close();
+      const closing = app.close();
+      // Again while the close waits: one accepted just before the server stopped listening is silent too.
+      const silent = closeSilentConnections(app.server);
+      sweep = setInterval(() => closeSilentConnections(app.server), SILENT_SWEEP_MS);
+      if (silent > 0) log.debug({ connections: silent }, 'closed connections that never carried a request');
+      await closing;
     } finally {
       clearTimeout(timer);
+      clearInterval(sweep);
     }
     log.info({ deadlineHit }, 'drained');
     return { deadlineHit };

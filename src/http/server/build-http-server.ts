@@ -14,6 +14,7 @@ import { installRequestContext, traceAwareChildLoggerFactory } from './request-c
 import { requestIdOf } from './request-id.js';
 import { CertificateReloader, readServerTls } from '../tls/server-tls.js';
 import { ServerState } from '../lifecycle/server-state.js';
+import { trackConnections } from '../lifecycle/silent-connections.js';
 
 /**
  * Builds the Fastify app every agentmesh role starts from; never listens
@@ -120,6 +121,8 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   });
 
   app.decorate('agentmesh', state);
+  // For the drain: connections that never carry a request would hold it to its deadline.
+  trackConnections(app.server);
   if (secure !== undefined && options.tls !== undefined) {
     // The data plane's server factory made an https server for these settings.
     const server = app.server;

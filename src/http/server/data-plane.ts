@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, ServerResponse, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { Readable } from 'node:stream';
 import { context } from '@opentelemetry/api';
@@ -10,7 +10,7 @@ import { renderHttpError } from '../errors/render-http-error.js';
 import { requestIdOf } from './request-id.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import type { ServerState } from '../lifecycle/server-state.js';
-import { installLlhttpFront, type FrontPlane } from './llhttp-front.js';
+import { installLlhttpFront, type FrontAnswer, type FrontPlane } from './llhttp-front.js';
 import { loadRequestLlhttp, type RequestLlhttp } from './llhttp-request-parser.js';
 
 /**
@@ -114,32 +114,55 @@ export class PlaneRequest implements ExchangeRequest {
 /**
  * A reply written straight to node:http: headers gathered in one object and
  * written with the body in one `writeHead` + `end`, as Fastify's `send`
- * does for a Buffer, without its serializer and hook chain.
+ * does for a Buffer, without its serializer and hook chain. Behind the llhttp
+ * front, an answer given whole is written by the front itself
+ * ({@link FrontAnswer.writeWhole}), and node:http's `ServerResponse` (`raw`)
+ * is made only when a handler asks for it.
  */
 export class PlaneReply implements ExchangeReply {
-  readonly raw: ServerResponse;
   readonly request: PlaneRequest;
   statusCode = 200;
+  #res: ServerResponse | undefined;
+  readonly #answer: FrontAnswer | undefined;
   readonly #headers: Record<string, string | number | string[]>;
   readonly #started = performance.now();
   readonly #log: Logger;
   /** A streamed body still being written: the response's close destroys it (see {@link PlaneReply.closed}). */
   #body: Readable | undefined;
 
-  constructor(raw: ServerResponse, request: PlaneRequest, headers: Record<string, string | number | string[]>, log: Logger) {
-    this.raw = raw;
+  constructor(res: ServerResponse | FrontAnswer, request: PlaneRequest, headers: Record<string, string | number | string[]>, log: Logger) {
+    if (res instanceof ServerResponse) this.#res = res;
+    else this.#answer = res;
     this.request = request;
     this.#headers = headers;
     this.#log = log;
   }
 
+  /** node:http's response (behind the llhttp front, made on the first read: a stream, a handler's own headers). */
+  get raw(): ServerResponse {
+    return (this.#res ??= this.#answer!.response());
+  }
+
   get sent(): boolean {
-    return this.raw.headersSent;
+    return this.#res !== undefined ? this.#res.headersSent : this.#answer!.headersSent;
   }
 
   /** Milliseconds since the request arrived (Fastify's `reply.elapsedTime`). */
   get elapsedTime(): number {
     return performance.now() - this.#started;
+  }
+
+  /** See {@link ExchangeReply.whenFinished}: held by the front's answer while `raw` is not made. */
+  whenFinished(listener: () => void): boolean {
+    if (this.#res !== undefined) return false;
+    this.#answer!.onFinish = listener;
+    return true;
+  }
+
+  /** Cuts an answer already started (`raw.destroy()`): the connection goes with it. */
+  cut(): void {
+    if (this.#res !== undefined) this.#res.destroy();
+    else this.#answer!.destroy();
   }
 
   code(statusCode: number): this {
@@ -162,8 +185,7 @@ export class PlaneReply implements ExchangeReply {
   }
 
   send(payload?: Buffer | string | Readable | object): this {
-    const res = this.raw;
-    if (res.headersSent) {
+    if (this.sent) {
       this.#log.warn({ statusCode: this.statusCode }, 'a reply was sent twice; the second is dropped');
       return this;
     }
@@ -173,26 +195,32 @@ export class PlaneReply implements ExchangeReply {
       // As Fastify: these carry no content, whatever was set or given.
       delete headers['content-type'];
       delete headers['content-length'];
-      res.writeHead(status, headers).end();
+      this.#whole(status, headers, undefined);
     } else if (payload === undefined || payload === null || status === 304) {
       // A HEAD answer keeps the length it was given (the representation's, relayed); others say 0.
       if (status !== 304 && this.request.method !== 'HEAD') headers['content-length'] ??= 0;
-      res.writeHead(status, headers).end();
+      this.#whole(status, headers, undefined);
     } else if (Buffer.isBuffer(payload) || typeof payload === 'string') {
       headers['content-type'] ??= typeof payload === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream';
       headers['content-length'] = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-      res.writeHead(this.statusCode, headers).end(payload);
+      this.#whole(status, headers, payload);
     } else if (typeof (payload as Readable).pipe === 'function') {
       headers['content-type'] ??= 'application/octet-stream';
-      res.writeHead(this.statusCode, headers);
+      this.raw.writeHead(status, headers);
       this.#pipe(payload as Readable);
     } else {
       const json = JSON.stringify(payload);
       headers['content-type'] ??= JSON_TYPE;
       headers['content-length'] = Buffer.byteLength(json);
-      res.writeHead(this.statusCode, headers).end(json);
+      this.#whole(status, headers, json);
     }
     return this;
+  }
+
+  /** `writeHead` + `end`: by the llhttp front when it can write the answer itself, else by node:http. */
+  #whole(status: number, headers: Record<string, string | number | string[]>, body: Buffer | string | undefined): void {
+    if (this.#res === undefined && this.#answer!.writeWhole(status, headers, body)) return;
+    this.raw.writeHead(status, headers).end(body);
   }
 
   /**
@@ -270,7 +298,7 @@ export function dataPlane(deps: DataPlaneDeps): DataPlane {
       const { statusCode, body, error, internal } = renderHttpError(err, request.id);
       if (internal) log.error({ err: error.cause ?? error, code: error.code, reqId: request.id }, 'request failed');
       if (reply.sent) {
-        reply.raw.destroy();
+        reply.cut();
         return;
       }
       const own = route.renderError?.(pathOf(request.url), error, request.id);
@@ -279,7 +307,7 @@ export function dataPlane(deps: DataPlaneDeps): DataPlane {
       // Even the error could not be written (a header the handler set is invalid): cut this
       // response rather than let a rejection end the process.
       log.error({ err: failure, reqId: request.id }, 'an error answer could not be written');
-      reply.raw.destroy();
+      reply.cut();
     }
   }
 
@@ -348,9 +376,11 @@ export function dataPlane(deps: DataPlaneDeps): DataPlane {
   }
 
   function onClose(this: ReplyCarrier): void {
-    const reply = this[kPlane]!;
-    const carrier: Carrier = this.req;
-    const request = carrier[kPlane]!;
+    closed(this[kPlane]!);
+  }
+
+  function closed(reply: PlaneReply): void {
+    const request = reply.request;
     reply.closed();
     // Closed while the body was still coming (aborted, or Node's request deadline): as onAborted.
     if (request.reading && !reply.sent) reply.code(400);
@@ -365,19 +395,23 @@ export function dataPlane(deps: DataPlaneDeps): DataPlane {
   }
 
   /** The request's plane objects, its close watched and its first log line written. */
-  function open(req: IncomingMessage, res: ServerResponse): PlaneRequest {
+  function open(req: IncomingMessage, res: ServerResponse | FrontAnswer): PlaneRequest {
     const request = new PlaneRequest(req, requestIdOf(req), trustProxy);
     // The request's span starts as it arrives (the metrics recorder ends it).
     if (tracing.enabled) requestSpanOf(request, tracing);
     const headers: Record<string, string | number | string[]> = securityHeaders ? { ...SECURITY_HEADERS, 'x-request-id': request.id } : { 'x-request-id': request.id };
     const reply = new PlaneReply(res, request, headers, log);
     request.reply = reply;
-    // Each side carries its plane object (an optional member of the Node objects, by symbol).
-    const requestCarrier: Carrier = req;
-    const replyCarrier: ReplyCarrier = res;
-    requestCarrier[kPlane] = request;
-    replyCarrier[kPlane] = reply;
-    res.once('close', onClose);
+    if (res instanceof ServerResponse) {
+      // Each side carries its plane object (an optional member of the Node objects, by symbol).
+      const requestCarrier: Carrier = req;
+      const replyCarrier: ReplyCarrier = res;
+      requestCarrier[kPlane] = request;
+      replyCarrier[kPlane] = reply;
+      res.once('close', onClose);
+    } else {
+      res.onClose = () => closed(reply);
+    }
     if (requestLog.isLevelEnabled('info')) requestLog.info({ reqId: request.id, req: request }, 'incoming request');
     return request;
   }
@@ -390,8 +424,8 @@ export function dataPlane(deps: DataPlaneDeps): DataPlane {
     return true;
   }
 
-  function serveRead(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, over: boolean): void {
-    const request = open(req, res);
+  function serveRead(req: IncomingMessage, answer: FrontAnswer, body: Buffer | undefined, over: boolean): void {
+    const request = open(req, answer);
     const reply = request.reply!;
     if (refusedWhileDraining(request, reply)) return;
     if (over) {

@@ -39,4 +39,10 @@ export interface ExchangeReply {
   getHeader(name: string): unknown;
   /** A Buffer or string as is, a stream piped, anything else as JSON; nothing: an empty body. */
   send(payload?: Buffer | string | Readable | object): ExchangeReply;
+  /**
+   * Calls `listener` once when the answer is handed to the socket whole (`raw`'s `finish`), holding
+   * it no longer after, and returns true; false when the answer is node:http's response (then listen
+   * on `raw`). The data plane's reply behind the llhttp front holds it without making `raw`.
+   */
+  whenFinished?(listener: () => void): boolean;
 }

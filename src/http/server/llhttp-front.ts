@@ -1,4 +1,4 @@
-import { ServerResponse, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+import { ServerResponse, STATUS_CODES, validateHeaderName, validateHeaderValue, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ParseError, RequestLlhttp, RequestParser } from './llhttp-request-parser.js';
 
@@ -6,10 +6,12 @@ import type { ParseError, RequestLlhttp, RequestParser } from './llhttp-request-
  * The data plane's front on Node's own llhttp binding (ADR 0065): the plain-http server's
  * connections are parsed here, with node:http's parser in REQUEST mode and node:http's settings
  * (strict, its header size limit), and a request that is the plane's — HTTP/1.1, a plane method
- * and path that `accepts`, no `Expect`, no upgrade, a `Host`, its body read whole — is answered
- * through a node:http `ServerResponse` (node's framing, header checks and keep-alive headers) and
- * the plane's handling, without node:http's `IncomingMessage` stream and its server's per-request
- * bookkeeping.
+ * and path that `accepts`, no `Expect`, no upgrade, a `Host`, its body read whole — is served by
+ * the plane's handling without node:http's `IncomingMessage` stream and its server's per-request
+ * bookkeeping. An answer given whole (status, headers, a body with its length) is written to the
+ * socket here, head and body in one write, with the bytes and checks node:http's `writeHead` and
+ * `end` give it (ADR 0067); any other (a stream, a header node:http treats specially) goes through
+ * a node:http `ServerResponse` made for it on demand.
  *
  * Anything else is node:http's: the first request that is not the plane's — a control-plane route,
  * a CORS request, HTTP/1.0, `Expect`, an upgrade, the HTTP/2 preface, a parse error — hands the
@@ -33,9 +35,35 @@ export interface FrontPlane {
   /** Whether a request (method, path, headers known) is the plane's: the same test node:http's listener makes. */
   serves(req: IncomingMessage): boolean;
   /** Serves a request read whole (`body` undefined: none, or one over the limit, `tooLarge`). */
-  serveRead(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, tooLarge: boolean): void;
+  serveRead(req: IncomingMessage, answer: FrontAnswer, body: Buffer | undefined, tooLarge: boolean): void;
   /** A request whose body was cut by the client: recorded when `res` closes (a 400). */
   cut(req: IncomingMessage, res: ServerResponse): void;
+}
+
+/**
+ * The answer to one plane request, in its connection's order: written whole by {@link FrontAnswer.writeWhole},
+ * or by node:http's `ServerResponse` from {@link FrontAnswer.response}, never both.
+ */
+export interface FrontAnswer {
+  /** Headers have been written (or are waiting for the answers before this one). */
+  readonly headersSent: boolean;
+  /** Called once when the answer has been handed to the socket whole (node:http's `finish`); cleared after. */
+  onFinish: (() => void) | undefined;
+  /** Called once when the answer is over, written or not (node:http's `close`). */
+  onClose: (() => void) | undefined;
+  /**
+   * Writes the answer whole, as node:http's `writeHead(status, headers).end(body)` writes it, and
+   * returns true; or returns false, having written nothing, for an answer that needs node:http's
+   * `ServerResponse` (a status under 200, no `content-length` for a body, a header node:http
+   * treats specially besides `connection`, `content-length` and `date`, a `cookie` list, a
+   * `response()` already made). Header names are lower case (the plane's reply keeps them so).
+   * Throws what `writeHead` throws for an invalid header name or value, having written nothing.
+   */
+  writeWhole(status: number, headers: Readonly<Record<string, string | number | string[]>>, body: Buffer | string | undefined): boolean;
+  /** node:http's response for this answer (a stream, a header written apart), made on the first call. */
+  response(): ServerResponse;
+  /** Cuts the connection if this answer is not written whole yet (node:http's `res.destroy()`). */
+  destroy(): void;
 }
 
 /** Requests answered but not yet written after which reading stops (a pipelining client that never reads). */
@@ -104,7 +132,7 @@ class Connection {
   readonly #open: Set<Connection>;
   readonly #parser: RequestParser;
   /** Answers started or waiting, in request order; the first holds the socket. */
-  readonly #queue: Queued[] = [];
+  readonly #queue: Answer[] = [];
   // The message being parsed.
   #inMessage = false;
   #startKnown = true;
@@ -127,6 +155,10 @@ class Connection {
   #keepAliveSet = false;
   /** No request has begun on this connection yet (`#began` is when it was accepted). */
   #fresh = true;
+  /** The socket has timers (`setTimeout`): a `net.Socket`, not an in-memory duplex. */
+  readonly #timed: boolean;
+  #keepAliveTimeout = -1;
+  #keepAliveLinesText = '';
 
   constructor(server: Server, socket: Handled, o: FrontOptions, open: Set<Connection>) {
     this.#server = server;
@@ -144,7 +176,9 @@ class Connection {
     parser[llhttp.kOnMessageComplete] = this.#onComplete;
     this.#parser = parser;
     this.#began = performance.now();
-    if (server.timeout > 0) socket.setTimeout(server.timeout);
+    // A connection handed over in memory (a duplex stream, in-process-servers.ts) has no timers: node:http skips them too.
+    this.#timed = typeof socket.setTimeout === 'function';
+    if (server.timeout > 0 && this.#timed) socket.setTimeout(server.timeout);
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
@@ -270,47 +304,115 @@ class Connection {
     const body = this.#body;
     this.#body = [];
     const socket = this.socket;
-    // node:http's own response: its framing, header checks, keep-alive headers and back-pressure.
-    const res = new (ServerResponse as unknown as new (req: IncomingMessage, options: object) => Queued)(req, { highWaterMark: socket.writableHighWaterMark });
-    res._keepAliveTimeout = this.#server.keepAliveTimeout;
-    res.shouldKeepAlive = this.#keepAlive && !tooLarge;
-    res.on('finish', () => this.#finished(res));
-    this.#queue.push(res);
-    if (this.#queue.length === 1) res.assignSocket(socket);
+    const answer = new Answer(this, req, this.#keepAlive && !tooLarge);
+    this.#queue.push(answer);
     if (tooLarge) {
       // The rest of the connection is not read: it closes once this answer is out.
       this.#leaving = null;
       this.#inMessage = false;
     }
     if (this.#queue.length >= MAX_QUEUED || socket.writableNeedDrain) socket.pause();
-    this.#o.plane.serveRead(req, res, tooLarge ? undefined : body.length === 1 ? body[0] : Buffer.concat(body, this.#received), tooLarge);
+    this.#o.plane.serveRead(req, answer, tooLarge ? undefined : body.length === 1 ? body[0] : Buffer.concat(body, this.#received), tooLarge);
   }
 
-  #finished(res: Queued): void {
+  /** node:http's response for `answer`: its framing, header checks, keep-alive headers and back-pressure. */
+  response(answer: Answer): Queued {
+    const socket = this.socket;
+    const res = new (ServerResponse as unknown as new (req: IncomingMessage, options: object) => Queued)(answer.req, { highWaterMark: socket.writableHighWaterMark });
+    res._keepAliveTimeout = this.#server.keepAliveTimeout;
+    res.shouldKeepAlive = answer.keepAlive;
+    res.on('finish', () => this.#finished(answer));
+    res.once('close', () => answer.closed());
+    answer.res = res;
+    if (this.#queue[0] === answer && !this.#done) res.assignSocket(socket);
+    return res;
+  }
+
+  /** The head of `answer` written whole (see {@link Answer.writeWhole}): now, or when the answers before it are out. */
+  whole(answer: Answer): void {
+    if (this.#queue[0] === answer) this.#write(answer);
+  }
+
+  /** `res.destroy()` of an answer not written whole: the connection is cut (now, or when its turn comes). */
+  cut(answer: Answer): void {
+    if (this.#queue[0] === answer) this.socket.destroy();
+  }
+
+  /** Head and body in one write of the socket, as node:http's `end` sends them (its cork and writev). */
+  #write(answer: Answer): void {
+    const socket = this.socket;
+    if (answer.cutPending) {
+      socket.destroy();
+      return;
+    }
+    const head = answer.head!;
+    const body = answer.body;
+    answer.head = undefined;
+    answer.body = undefined;
+    if (socket.destroyed) return;
+    if (body === undefined) {
+      socket.write(head, 'latin1', this.#written);
+    } else if (typeof body === 'string') {
+      // As node:http: a string body is sent with its head as one string (utf8).
+      socket.write(head + body, this.#written);
+    } else {
+      socket.cork();
+      socket.write(head, 'latin1');
+      socket.write(body, this.#written);
+      socket.uncork();
+    }
+  }
+
+  /** The socket took the head answer's last bytes (in order: only the head answer writes). */
+  readonly #written = (err?: Error | null): void => {
+    // As node:http: no `finish` for an answer whose socket failed (its close ends the answer).
+    if (err) return;
+    const answer = this.#queue[0];
+    if (answer !== undefined && answer.res === undefined) this.#finished(answer);
+  };
+
+  #finished(answer: Answer): void {
     const queue = this.#queue;
     const socket = this.socket;
-    if (queue[0] !== res) return;
+    if (queue[0] !== answer) return;
     queue.shift();
-    res.detachSocket(socket);
-    process.nextTick(emitClose, res);
-    if (res._last || !this.#server.listening) {
+    const res = answer.res;
+    if (res !== undefined) {
+      res.detachSocket(socket);
+      process.nextTick(emitClose, res);
+    } else {
+      answer.finished();
+      process.nextTick(closeAnswer, answer);
+    }
+    if ((res !== undefined ? res._last : answer.last) || !this.#server.listening) {
       this.#close();
       return;
     }
     const next = queue[0];
     if (next !== undefined) {
-      next.assignSocket(socket);
+      if (next.res !== undefined) next.res.assignSocket(socket);
+      else if (next.head !== undefined || next.cutPending) this.#write(next);
     } else {
       if (this.#leaving !== undefined) {
         this.#whenIdle();
         return;
       }
-      if (!this.#inMessage && this.#server.keepAliveTimeout > 0) {
+      if (!this.#inMessage && this.#server.keepAliveTimeout > 0 && this.#timed) {
         socket.setTimeout(this.#server.keepAliveTimeout);
         this.#keepAliveSet = true;
       }
     }
     if (socket.isPaused() && queue.length < MAX_QUEUED) socket.resume();
+  }
+
+  /** The keep-alive lines node:http adds to an answer on a connection kept open (`Keep-Alive` with the server's deadline). */
+  keepAliveLines(): string {
+    const timeout = this.#server.keepAliveTimeout;
+    if (timeout !== this.#keepAliveTimeout) {
+      this.#keepAliveTimeout = timeout;
+      this.#keepAliveLinesText = timeout ? `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(timeout / 1000)}\r\n` : 'Connection: keep-alive\r\n';
+    }
+    return this.#keepAliveLinesText;
   }
 
   /** The current request is node:http's (or, when its bytes are not known, the connection ends after the answers before it). */
@@ -352,7 +454,7 @@ class Connection {
     const socket = this.socket;
     // node:http reads it through `data` events (not its handle directly), so the bytes given back come first.
     if (socket._handle) socket._handle._consumed = true;
-    socket.setTimeout(0);
+    if (this.#timed) socket.setTimeout(0);
     this.#o.nodeListener.call(this.#server, socket);
     if (socket.isPaused()) socket.resume();
     for (let i = leaving.length - 1; i >= 0; i--) socket.unshift(leaving[i]!);
@@ -417,10 +519,16 @@ class Connection {
   readonly #onClose = (): void => {
     this.#detach();
     this.#recordCut();
-    // Answers not yet written close with the connection (the one holding the socket hears it from the socket).
-    for (let i = 1; i < this.#queue.length; i++) emitClose(this.#queue[i]!);
+    // Answers not yet written close with the connection (a response holding the socket hears it from the socket).
+    const socket = this.socket;
+    for (const answer of this.#queue) if (answer.res === undefined || answer.res.socket !== socket) closeAnswer(answer);
     this.#queue.length = 0;
   };
+}
+
+function closeAnswer(answer: Answer): void {
+  if (answer.res !== undefined) emitClose(answer.res);
+  else answer.closed();
 }
 
 function emitClose(res: Queued): void {
@@ -449,4 +557,147 @@ function requestOf(socket: Socket, method: string, url: string, raw: string[], a
     complete: true,
   };
   return req as unknown as IncomingMessage;
+}
+
+/** Headers node:http writes its own way or acts on (`_storeHeader`): an answer with one goes through its `ServerResponse`. */
+const SPECIAL = new Set(['transfer-encoding', 'expect', 'trailer', 'keep-alive', 'cookie']);
+/** node:http's test of a `Connection` value that closes (`RE_CONN_CLOSE`). */
+const CONNECTION_CLOSE = /(?:^|\W)close(?:$|\W)/i;
+/** Status lines by status, as node:http words them (`STATUS_CODES`, else `unknown`). */
+const statusLines = new Map<number, string>();
+
+function statusLine(status: number): string {
+  let line = statusLines.get(status);
+  if (line === undefined) {
+    line = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`;
+    statusLines.set(status, line);
+  }
+  return line;
+}
+
+let dateCache: string | undefined;
+/** node:http's `Date` value: one string a second, reset by a timer that does not hold the process. */
+function utcDate(): string {
+  if (dateCache === undefined) {
+    const now = new Date();
+    dateCache = now.toUTCString();
+    setTimeout(resetDate, 1000 - now.getMilliseconds()).unref();
+  }
+  return dateCache;
+}
+
+function resetDate(): void {
+  dateCache = undefined;
+}
+
+class Answer implements FrontAnswer {
+  readonly #connection: Connection;
+  readonly req: IncomingMessage;
+  /** The request lets the connection stay open after this answer (node:http's `shouldKeepAlive`). */
+  readonly keepAlive: boolean;
+  res: Queued | undefined;
+  /** A head written whole and waiting for its turn (then its body, if any). */
+  head: string | undefined;
+  body: Buffer | string | undefined;
+  headersSent = false;
+  /** The connection closes after this answer (node:http's `_last`). */
+  last = false;
+  cutPending = false;
+  /** What {@link response} gives once the answer was written whole. */
+  #written: ServerResponse | undefined;
+  #over = false;
+  #closed = false;
+  onFinish: (() => void) | undefined;
+  onClose: (() => void) | undefined;
+
+  constructor(connection: Connection, req: IncomingMessage, keepAlive: boolean) {
+    this.#connection = connection;
+    this.req = req;
+    this.keepAlive = keepAlive;
+  }
+
+  writeWhole(status: number, headers: Readonly<Record<string, string | number | string[]>>, body: Buffer | string | undefined): boolean {
+    if (this.res !== undefined || this.headersSent || !Number.isInteger(status) || status < 200 || status > 999) return false;
+    // As node:http's `_hasBody`: no body to a HEAD, a 204 or a 304 (its length, if given, is still written).
+    const hasBody = status !== 204 && status !== 304 && this.req.method !== 'HEAD';
+    let head = statusLine(status);
+    let length = false;
+    let connection = false;
+    // A relayed answer carries its agent's `Date`: node:http then adds none.
+    let dated = false;
+    let last = false;
+    let keepAlive = this.keepAlive;
+    for (const name in headers) {
+      const value = headers[name]!;
+      validateHeaderName(name);
+      if (SPECIAL.has(name)) return false;
+      if (name === 'content-length') length = true;
+      else if (name === 'date') dated = true;
+      else if (name === 'connection') {
+        connection = true;
+        if (CONNECTION_CLOSE.test(String(value))) last = true;
+        else keepAlive = true;
+      }
+      if (typeof value === 'object') {
+        for (const item of value) {
+          validateHeaderValue(name, item);
+          head += `${name}: ${item}\r\n`;
+        }
+      } else {
+        validateHeaderValue(name, value as string);
+        head += `${name}: ${value}\r\n`;
+      }
+    }
+    if (hasBody && !length) return false;
+    if (!dated) head += `Date: ${utcDate()}\r\n`;
+    if (!connection) {
+      if (keepAlive) head += this.#connection.keepAliveLines();
+      else {
+        last = true;
+        head += 'Connection: close\r\n';
+      }
+    }
+    this.head = head + '\r\n';
+    this.body = hasBody && body !== undefined && body.length > 0 ? body : undefined;
+    this.last = last;
+    this.headersSent = true;
+    this.#connection.whole(this);
+    return true;
+  }
+
+  response(): ServerResponse {
+    if (this.res !== undefined) return this.res;
+    if (this.headersSent) {
+      // Already written whole: a response that says so, on no socket, and does nothing more.
+      if (this.#written === undefined) {
+        const res = new ServerResponse(this.req);
+        (res as unknown as { _header: string })._header = this.head ?? 'HTTP/1.1';
+        res.finished = true;
+        this.#written = res;
+      }
+      return this.#written;
+    }
+    return this.#connection.response(this);
+  }
+
+  destroy(): void {
+    if (this.#over) return;
+    this.cutPending = true;
+    this.#connection.cut(this);
+  }
+
+  /** Handed to the socket whole. */
+  finished(): void {
+    this.#over = true;
+    const onFinish = this.onFinish;
+    this.onFinish = undefined;
+    onFinish?.();
+  }
+
+  closed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#over = true;
+    this.onClose?.();
+  }
 }

@@ -31,18 +31,18 @@ before(async () => {
   const database = await createDatabase({ sqlitePath: join(dir, 'mesh.db') });
   await database.close();
   const db = new BetterSqlite3(join(dir, 'mesh.db'));
-  const insert = db.prepare(
-    // As the SQLite writer stores a row (migration 0023): the columns after seq as one JSON text, time again beside it.
-    'insert into audit_log_rows (seq, time, fields, prev_hash, hash) values (?, ?, ?, ?, ?)',
-  );
-  const hash = (i: number) => i.toString(16).padStart(64, '0');
+  // As the SQLite writer stores a row (migration 0023): the columns after seq as one JSON text, time
+  // again beside it. Made by SQLite itself, as JSON.stringify would write them: a million rows in one
+  // statement, not a million calls from JavaScript.
   const start = Date.parse('2026-08-01T00:00:00Z');
-  db.transaction(() => {
-    for (let i = 1; i <= ROWS; i++) {
-      const fields = [start + i, 'a2a.call', 'client', `client-${i % 7}`, 'finance', `0190c2d4-7e1f-7a3b-8c5d-${String(i).padStart(12, '0')}`, null, 'acme', null, null, null, 'SendMessage', hash(i * 3), null, 12, i % 5000, null, 'ok', null];
-      insert.run(i, start + i, JSON.stringify(fields), hash(i - 1), hash(i));
-    }
-  })();
+  db.prepare(
+    `with recursive n(i) as (select 1 union all select i + 1 from n where i < ?)
+     insert into audit_log_rows (seq, time, fields, prev_hash, hash)
+     select i, ? + i,
+       json_array(? + i, 'a2a.call', 'client', 'client-' || (i % 7), 'finance', '0190c2d4-7e1f-7a3b-8c5d-' || printf('%012d', i), null, 'acme', null, null, null, 'SendMessage', printf('%064x', i * 3), null, 12, i % 5000, null, 'ok', null),
+       printf('%064x', i - 1), printf('%064x', i)
+     from n`,
+  ).run(ROWS, BigInt(start), BigInt(start));
   db.close();
 });
 

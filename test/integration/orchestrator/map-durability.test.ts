@@ -67,12 +67,14 @@ for (const [signal, how] of [
     let fleet: Awaited<ReturnType<typeof startFleet>>;
     const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-orchestrator-crash-'));
     const children: ChildProcess[] = [];
+    const closers: Array<() => Promise<void>> = [];
 
     before(async () => {
       fleet = await startFleet(log, 60);
     });
     after(async () => {
       for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      for (const close of closers) await close();
       await fleet?.close();
       rmSync(dataDir, { recursive: true, force: true });
     });
@@ -94,14 +96,15 @@ for (const [signal, how] of [
       const startedBeforeStop = log.count('batch-worker');
       assert.ok(startedBeforeStop < 20, `the map was still running when stopped (${startedBeforeStop} batches started)`);
 
-      const second = await startProcess();
+      // The next orchestrator on the same data: in this process, as only the stopped one has to be a process of its own.
+      let next = 0;
+      const second = await startOrchestrator({}, { caller: createAgentCaller({ directUrl: () => fleet.urls[next++ % fleet.urls.length]! }), config: { runtime: { dataDir, replicaTtlMs: 1000, heartbeatMs: 200 } } });
+      closers.push(second.close);
       const task = await untilRunEnds(second.url, runId, 'the resumed run completes');
       assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
       assert.deepEqual(outputsOf(task), { batches: 20, items: 10_000, total: TOTAL });
       assert.equal(log.count('batch-worker'), 20, 'every batch ran');
       assert.deepEqual(log.repeated('batch-worker'), [], 'no batch ran twice');
-      second.child.kill('SIGTERM');
-      await once(second.child, 'exit');
     });
   });
 }

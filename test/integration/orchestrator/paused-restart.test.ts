@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { defineAgent } from '../../../src/runtime/index.js';
-import { CallLog, outputsOf, runMessage, specialists, startOrchestratorProcess } from '../../helpers/orchestrator-fixture.js';
+import { CallLog, outputsOf, runMessage, specialists, startOrchestrator, startOrchestratorProcess } from '../../helpers/orchestrator-fixture.js';
 import { rpc, startRuntime } from '../../helpers/runtime-fixture.js';
 import { until } from '../../helpers/until.js';
 
@@ -45,12 +45,14 @@ describe('a run waiting for input when the orchestrator is killed', () => {
   let agents: Awaited<ReturnType<typeof startRuntime>>;
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmesh-orchestrator-paused-'));
   const children: ChildProcess[] = [];
+  const running = new Set<() => Promise<void>>();
 
   before(async () => {
     agents = await startRuntime([...specialists(log), slowAsker(log)]);
   });
   after(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const close of running) await close();
     await agents?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -59,6 +61,21 @@ describe('a run waiting for input when the orchestrator is killed', () => {
     const started = await startOrchestratorProcess({ dataDir, agents: Object.fromEntries(Object.entries(agents.agents).map(([name, url]) => [name, [url]])), replicaTtlMs: 1000 });
     children.push(started.child);
     return started;
+  };
+  /**
+   * The next orchestrator on the same data: in this process, as only the killed one has to be a process
+   * of its own. Each test closes it, as the next test's killed run must find no other orchestrator.
+   */
+  const restart = async () => {
+    const started = await startOrchestrator(agents.agents, { config: { runtime: { dataDir, replicaTtlMs: 1000, heartbeatMs: 200 } } });
+    running.add(started.close);
+    return {
+      url: started.url,
+      close: async () => {
+        running.delete(started.close);
+        await started.close();
+      },
+    };
   };
   const stateOf = async (url: string, id: string) => (await rpc(url, 'GetTask', { id })).body.result?.status?.state as string | undefined;
 
@@ -70,7 +87,7 @@ describe('a run waiting for input when the orchestrator is killed', () => {
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');
 
-    const second = await start();
+    const second = await restart();
     // Recovery re-runs the paused run: it goes back to work, re-attaches to the child, and asks the same question.
     let task: any;
     await until(
@@ -87,8 +104,7 @@ describe('a run waiting for input when the orchestrator is killed', () => {
     assert.equal(done.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(done.status));
     assert.deepEqual(outputsOf(done), { campaignId: 'cmp-seg-mid-market' });
     assert.equal(log.count('asker', 'asked'), 1, 'the child task was re-attached, not started again');
-    second.child.kill('SIGTERM');
-    await once(second.child, 'exit');
+    await second.close();
   });
 
   it('after a restart, follows a child that was already answered instead of asking again', async () => {
@@ -111,7 +127,7 @@ outputs:
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');
 
-    const second = await start();
+    const second = await restart();
     await until('the run is picked up again', async () => {
       const task = (await rpc(second.url, 'GetTask', { id: runId })).body.result;
       return task?.history.some((m: any) => /Re-running/.test(m.parts?.[0]?.text ?? ''));
@@ -125,7 +141,6 @@ outputs:
     assert.equal(task.status.state, 'TASK_STATE_COMPLETED', JSON.stringify(task.status));
     assert.deepEqual(outputsOf(task), { region: 'emea' });
     assert.equal(log.count('slow-asker', 'asked'), 1);
-    second.child.kill('SIGTERM');
-    await once(second.child, 'exit');
+    await second.close();
   });
 });

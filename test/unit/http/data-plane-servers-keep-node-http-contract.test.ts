@@ -2,7 +2,8 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { Readable } from 'node:stream';
+import { ServerResponse } from 'node:http';
+import { Readable, duplexPair } from 'node:stream';
 import type { DataPlaneRoute, DataPlaneServer, ExchangeReply, ExchangeRequest } from '../../../src/http/index.js';
 import { testServer } from './test-server.js';
 
@@ -16,11 +17,46 @@ import { testServer } from './test-server.js';
 /** The class of each plane request's `raw`, by server. */
 const raws: string[] = [];
 
+/** Answers by path, each a form of answer the front writes itself or hands to node:http's ServerResponse. */
+const FORMS: Record<string, (reply: ExchangeReply) => unknown> = {
+  '/plane/json': (reply) => reply.send({ a: 1, s: 'é' }),
+  '/plane/buffer': (reply) => reply.header('content-type', 'application/json').send(Buffer.from('{"b":2}')),
+  '/plane/204': (reply) => reply.code(204).header('content-type', 'text/plain').send('dropped'),
+  '/plane/304': (reply) => reply.code(304).header('etag', '"e"').send(),
+  '/plane/299': (reply) => reply.code(299).send('an unnamed status'),
+  '/plane/500': (reply) => reply.code(500).send(Buffer.alloc(0)),
+  '/plane/length': (reply) => reply.header('content-length', 10).send(),
+  '/plane/list': (reply) => reply.header('x-multi', ['a', 'b']).header('set-cookie', ['c=1', 'd=2']).send('listed'),
+  '/plane/empty-list': (reply) => reply.header('x-none', []).send('none'),
+  '/plane/cookie': (reply) => reply.header('cookie', ['a=1', 'b=2']).send('cookie'),
+  '/plane/close': (reply) => reply.header('connection', 'close').send('closing'),
+  '/plane/keep': (reply) => reply.header('connection', 'keep-alive').send('kept'),
+  '/plane/keep-alive-header': (reply) => reply.header('keep-alive', 'timeout=9').send('own keep-alive'),
+  '/plane/date': (reply) => reply.header('date', 'Thu, 01 Jan 2026 00:00:00 GMT').send('own date'),
+  '/plane/chunked': (reply) => reply.header('transfer-encoding', 'chunked').header('content-type', 'text/plain').send(Readable.from(['a', 'b'])),
+  '/plane/latin1': (reply) => reply.header('x-latin', 'caf\u00e9').send('é'),
+  '/plane/bad-value': (reply) => reply.header('x-bad', 'a\nb').send('never'),
+  '/plane/bad-name': (reply) => reply.header('x bad', 'v').send('never'),
+  '/plane/raw-header': (reply) => {
+    reply.raw.setHeader('x-raw', '1');
+    return reply.send('raw');
+  },
+  '/plane/slow': async (reply) => {
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    reply.send('slow');
+  },
+};
+
 const echo = async (request: ExchangeRequest, reply: ExchangeReply): Promise<void> => {
   raws.push(request.raw.constructor.name);
   if (request.url.startsWith('/plane/sse')) {
     reply.header('content-type', 'text/event-stream');
     reply.send(Readable.from(['data: 1\n\n', 'data: 2\n\n']));
+    return;
+  }
+  const form = FORMS[request.url];
+  if (form !== undefined) {
+    await form(reply);
     return;
   }
   reply.send(`${request.method} ${request.url} ${Buffer.isBuffer(request.body) ? request.body.toString('latin1') : '-'}`);
@@ -91,6 +127,16 @@ const CASES: Record<string, string[]> = {
   'a GET with a body': [`GET /plane/a HTTP/1.1\r\n${H}Content-Length: 2\r\n\r\nokGET /plane/b HTTP/1.1\r\n${H}\r\n`],
   'a HEAD': [`HEAD /plane/a HTTP/1.1\r\n${H}\r\n`],
   'an event stream': [`GET /plane/sse HTTP/1.1\r\n${H}\r\n`],
+  // Answers written whole by the front (ADR 0067), or handed to node:http's ServerResponse, each kept alive then followed.
+  ...Object.fromEntries(Object.keys(FORMS).flatMap((path) => [
+    [`answer ${path}`, [`GET ${path} HTTP/1.1\r\n${H}\r\n`, `GET /plane/after HTTP/1.1\r\n${H}\r\n`]],
+    [`HEAD ${path}`, [`HEAD ${path} HTTP/1.1\r\n${H}\r\n`, `GET /plane/after HTTP/1.1\r\n${H}\r\n`]],
+  ])),
+  'a slow answer, then quick ones pipelined behind it, in order': [`GET /plane/slow HTTP/1.1\r\n${H}\r\nGET /plane/json HTTP/1.1\r\n${H}\r\nGET /plane/a HTTP/1.1\r\n${H}\r\n`],
+  'a stream, then answers written whole pipelined behind it': [`GET /plane/sse HTTP/1.1\r\n${H}\r\nGET /plane/buffer HTTP/1.1\r\n${H}\r\nGET /plane/chunked HTTP/1.1\r\n${H}\r\nGET /plane/a HTTP/1.1\r\n${H}\r\n`],
+  'a closing answer with requests pipelined behind it': [`GET /plane/close HTTP/1.1\r\n${H}\r\nGET /plane/a HTTP/1.1\r\n${H}\r\n`],
+  'an answer that cannot be written, pipelined before another': [`GET /plane/bad-value HTTP/1.1\r\n${H}\r\nGET /plane/a HTTP/1.1\r\n${H}\r\n`],
+  'a HEAD of a relayed length, then a GET': [`HEAD /plane/length HTTP/1.1\r\n${H}\r\n`, `GET /plane/length HTTP/1.1\r\n${H}\r\n`],
 };
 
 test('the llhttp front answers every case as node:http\'s server does', async (t) => {
@@ -100,11 +146,29 @@ test('the llhttp front answers every case as node:http\'s server does', async (t
     const [a, b] = await Promise.all([exchange(node, parts), exchange(llhttp, parts)]);
     assert.equal(b, a, name);
   }
-  // The front is in use: its plane requests are not node:http's IncomingMessage.
+  // The front is in use: its plane requests are not node:http's IncomingMessage, and an answer given
+  // whole is written by the front, without node:http's ServerResponse (which a stream still gets).
   raws.length = 0;
-  await exchange(llhttp, [`GET /plane/a HTTP/1.1\r\n${H}\r\n`]);
-  await exchange(node, [`GET /plane/a HTTP/1.1\r\n${H}\r\n`]);
-  assert.deepEqual(raws, ['Object', 'IncomingMessage']);
+  const writeHead = ServerResponse.prototype.writeHead;
+  let heads = 0;
+  ServerResponse.prototype.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+    heads++;
+    return writeHead.apply(this, args);
+  } as ServerResponse['writeHead'];
+  try {
+    const counted = async (port: number, path: string): Promise<number> => {
+      heads = 0;
+      await exchange(port, [`GET ${path} HTTP/1.1\r\n${H}\r\n`]);
+      return heads;
+    };
+    assert.deepEqual(
+      [await counted(llhttp, '/plane/a'), await counted(llhttp, '/plane/json'), await counted(llhttp, '/plane/sse'), await counted(node, '/plane/a')],
+      [0, 0, 1, 1],
+    );
+  } finally {
+    ServerResponse.prototype.writeHead = writeHead;
+  }
+  assert.deepEqual(raws, ['Object', 'Object', 'Object', 'IncomingMessage']);
 });
 
 test('a client trickling its headers, or sending nothing, gets node:http\'s 408 from either server', async (t) => {
@@ -195,4 +259,34 @@ test('a streamed answer to a client that does not read is held by back-pressure,
     for (let i = 0; i < 100 && !destroyed; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(destroyed, true, `${kind}: a client that leaves destroys the body (and so aborts what feeds it)`);
   }
+});
+
+test('a connection handed over in memory (a duplex stream, no timers) is served by either server, kept alive', async (t) => {
+  // As in-process-servers.ts hands a caller's connection to a server of the same process (`agentmesh up`).
+  const answers: string[] = [];
+  for (const kind of ['node', 'llhttp'] as const) {
+    const route: DataPlaneRoute = { prefix: '/plane/', routeLabel: () => '/plane/*', handle: echo };
+    const s = testServer({ dataPlane: route, dataPlaneServer: kind });
+    s.app.get('/control', async () => 'control');
+    await s.app.listen({ port: 0, host: '127.0.0.1' });
+    t.after(() => s.app.close());
+    const [client, served] = duplexPair();
+    Object.assign(served, { remoteAddress: '127.0.0.1', remoteFamily: 'IPv4', remotePort: 0 });
+    s.app.server.emit('connection', served);
+    const chunks: Buffer[] = [];
+    client.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const received = async (count: number): Promise<void> => {
+      for (let i = 0; i < 200 && (Buffer.concat(chunks).toString('latin1').match(/HTTP\/1\.1 /g)?.length ?? 0) < count; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    client.write(`GET /plane/a HTTP/1.1\r\n${H}\r\n`);
+    await received(1);
+    client.write(`GET /plane/json HTTP/1.1\r\n${H}\r\n`);
+    await received(2);
+    client.write(`GET /control HTTP/1.1\r\n${H}\r\n`);
+    await received(3);
+    client.destroy();
+    answers.push(mask(Buffer.concat(chunks).toString('latin1')));
+  }
+  assert.equal(answers[0]!.match(/HTTP\/1\.1 200 /g)?.length, 3, answers[0]);
+  assert.equal(answers[1], answers[0]);
 });

@@ -1,9 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { createLogger } from '../../../src/observability/index.js';
 import { drain, installGracefulShutdown, isDraining, onDrain } from '../../../src/http/index.js';
 import { gate, holdDrain, testServer } from './test-server.js';
+import { until } from '../../helpers/until.js';
 
 async function listen(app: ReturnType<typeof testServer>['app']): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -209,4 +211,43 @@ describe('drain under a role with its own error handler', () => {
       await drained;
     });
   }
+});
+
+describe('drain and connections that never carried a request', () => {
+  test('a connection opened ahead of need (no byte sent) is closed, and the drain ends without its deadline', async (t) => {
+    const { app } = testServer();
+    t.after(() => app.close());
+    app.get('/fast', async () => ({ fast: true }));
+    const base = await listen(app);
+    const { port } = app.server.address() as AddressInfo;
+    // A used, kept-alive connection (node:http closes it as idle) and a silent one (node:http would wait for it).
+    assert.equal((await fetch(`${base}/fast`)).status, 200);
+    const silent = connect(port, '127.0.0.1');
+    await once(silent, 'connect');
+    const silentClosed = once(silent, 'close');
+    const outcome = await drain(app, { deadlineMs: 60_000 });
+    assert.deepEqual(outcome, { deadlineHit: false });
+    await silentClosed;
+  });
+
+  test('a connection whose request has begun is not cut: its request is answered', async (t) => {
+    const { app } = testServer();
+    t.after(() => app.close());
+    app.get('/fast', async () => ({ fast: true }));
+    await listen(app);
+    const { port } = app.server.address() as AddressInfo;
+    let client: Socket;
+    const [accepted] = await Promise.all([once(app.server, 'connection') as Promise<[Socket]>, once((client = connect(port, '127.0.0.1')), 'connect')]);
+    let answer = '';
+    client.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    // The first bytes of a request, then the drain, then the rest.
+    client.write('GET /fast HTTP/1.1\r\nHost: x\r\n');
+    await until('the first bytes to reach the server', () => accepted[0].bytesRead > 0);
+    const drained = drain(app, { deadlineMs: 60_000 });
+    client.end('\r\n');
+    await once(client, 'close');
+    // Turned away as every request during a drain is (503, connection: close), not reset.
+    assert.match(answer, /^HTTP\/1\.1 503 /);
+    assert.deepEqual(await drained, { deadlineHit: false });
+  });
 });

@@ -170,11 +170,23 @@ function ignore(): void {}
 const invalidArgument = (message: string): Error => coded('UND_ERR_INVALID_ARG', 'InvalidArgumentError', message);
 
 /**
+ * The last long header value that passed the value check: the gateway's own `authorization` (its cached
+ * assertion, one string shared by every call that reuses it, assertion-cache.ts) is most of a request
+ * head's bytes, and checking it anew cost more than the rest of the head together (docs/benchmarks.md).
+ * A value equal to it passes as it did; any other is checked. Short values are not remembered: checking
+ * them costs about what comparing them would.
+ */
+class Checked {
+  static readonly MIN_VALUE_LENGTH = 64;
+  value = '';
+}
+
+/**
  * The head of a request, checked as undici checks it (a client's header that
  * cannot be framed is the client's error, `UND_ERR_INVALID_ARG`, never the
  * instance's); throws.
  */
-function requestHead(llhttp: Llhttp, request: ExchangeRequest, hostHeader: string, bodyLength: number): { head: string; close: boolean } {
+function requestHead(llhttp: Llhttp, checked: Checked, request: ExchangeRequest, hostHeader: string, bodyLength: number): { head: string; close: boolean } {
   const { method, path, headers } = request;
   if (!llhttp.isToken(method)) throw invalidArgument('invalid request method');
   if (path.charCodeAt(0) !== 47 || INVALID_PATH.test(path)) throw invalidArgument('invalid request path');
@@ -186,7 +198,11 @@ function requestHead(llhttp: Llhttp, request: ExchangeRequest, hostHeader: strin
   for (const name of Object.keys(headers)) {
     const value = headers[name];
     if (value === undefined) continue;
-    if (typeof value !== 'string' || llhttp.hasInvalidChar(value)) throw invalidArgument(`invalid ${name} header`);
+    if (typeof value !== 'string') throw invalidArgument(`invalid ${name} header`);
+    if (value !== checked.value) {
+      if (llhttp.hasInvalidChar(value)) throw invalidArgument(`invalid ${name} header`);
+      if (value.length >= Checked.MIN_VALUE_LENGTH) checked.value = value;
+    }
     const lower = name.toLowerCase();
     if (!llhttp.isToken(lower)) throw invalidArgument('invalid header key');
     switch (lower) {
@@ -568,6 +584,7 @@ class Connection {
  */
 export class Http1Upstream {
   readonly #llhttp: Llhttp;
+  readonly #checked = new Checked();
   readonly #connectTimeoutMs: number;
   readonly #headersTimeoutMs: number;
   readonly #bodyTimeoutMs: number;
@@ -607,7 +624,7 @@ export class Http1Upstream {
       const body = request.body === null ? undefined : typeof request.body === 'string' ? Buffer.from(request.body) : request.body;
       let framed: { head: string; close: boolean };
       try {
-        framed = requestHead(this.#llhttp, request, origin.hostHeader, body?.length ?? 0);
+        framed = requestHead(this.#llhttp, this.#checked, request, origin.hostHeader, body?.length ?? 0);
       } catch (err) {
         // Nothing was opened for a request refused before its write: an origin named only by refused requests is not kept.
         if (origin.open === 0) this.#origins.delete(origin.key);

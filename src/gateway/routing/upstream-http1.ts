@@ -170,15 +170,22 @@ function ignore(): void {}
 const invalidArgument = (message: string): Error => coded('UND_ERR_INVALID_ARG', 'InvalidArgumentError', message);
 
 /**
- * The last long header value that passed the value check: the gateway's own `authorization` (its cached
- * assertion, one string shared by every call that reuses it, assertion-cache.ts) is most of a request
- * head's bytes, and checking it anew cost more than the rest of the head together (docs/benchmarks.md).
- * A value equal to it passes as it did; any other is checked. Short values are not remembered: checking
- * them costs about what comparing them would.
+ * What passed the head's checks before, so the usual request is not judged anew (docs/benchmarks.md):
+ * - the last long header value that passed the value check: the gateway's own `authorization` (its cached
+ *   assertion, one string shared by every call that reuses it, assertion-cache.ts) is most of a request
+ *   head's bytes, and checking it anew cost more than the rest of the head together. A value equal to it
+ *   passes as it did; any other is checked. Short values are not remembered: checking them costs about what
+ *   comparing them would;
+ * - header names that are tokens, each with its lower case, and methods that are: a name is the same few
+ *   strings call after call, and a lookup costs a fraction of the token check. A bounded number: names are
+ *   the client's, and past the bound they are checked each time as before.
  */
 class Checked {
   static readonly MIN_VALUE_LENGTH = 64;
+  static readonly MAX_NAMES = 256;
   value = '';
+  readonly names = new Map<string, string>();
+  readonly methods = new Set<string>();
 }
 
 /**
@@ -188,7 +195,10 @@ class Checked {
  */
 function requestHead(llhttp: Llhttp, checked: Checked, request: ExchangeRequest, hostHeader: string, bodyLength: number): { head: string; close: boolean } {
   const { method, path, headers } = request;
-  if (!llhttp.isToken(method)) throw invalidArgument('invalid request method');
+  if (!checked.methods.has(method)) {
+    if (!llhttp.isToken(method)) throw invalidArgument('invalid request method');
+    if (checked.methods.size < Checked.MAX_NAMES) checked.methods.add(method);
+  }
   if (path.charCodeAt(0) !== 47 || INVALID_PATH.test(path)) throw invalidArgument('invalid request path');
   let host = hostHeader;
   let fields = '';
@@ -203,8 +213,12 @@ function requestHead(llhttp: Llhttp, checked: Checked, request: ExchangeRequest,
       if (llhttp.hasInvalidChar(value)) throw invalidArgument(`invalid ${name} header`);
       if (value.length >= Checked.MIN_VALUE_LENGTH) checked.value = value;
     }
-    const lower = name.toLowerCase();
-    if (!llhttp.isToken(lower)) throw invalidArgument('invalid header key');
+    let lower = checked.names.get(name);
+    if (lower === undefined) {
+      lower = name.toLowerCase();
+      if (!llhttp.isToken(lower)) throw invalidArgument('invalid header key');
+      if (checked.names.size < Checked.MAX_NAMES) checked.names.set(name, lower);
+    }
     switch (lower) {
       case 'host':
         host = value;

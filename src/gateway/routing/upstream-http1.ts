@@ -248,13 +248,31 @@ function requestHead(llhttp: Llhttp, checked: Checked, request: ExchangeRequest,
 }
 
 /**
+ * Answer header names as the parser gave them, each with its lower case: an instance answers with the same
+ * few names call after call, and a lookup here hands `headersOf` a name the object's key checks find at
+ * once, where a fresh string lowered anew was looked up in V8's string table by each check (about a third
+ * of `headersOf`, docs/benchmarks.md). Bounded: names are the instances'; past the bound, lowered each time.
+ */
+const lowerNames = new Map<string, string>();
+const MAX_LOWER_NAMES = 256;
+
+function lowerName(name: string): string {
+  let lower = lowerNames.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (lowerNames.size < MAX_LOWER_NAMES) lowerNames.set(name, lower);
+  }
+  return lower;
+}
+
+/**
  * Raw header pairs as undici's `parseHeaders` gives them: names lowercased,
  * a repeated header as an array of its values, `__proto__` an own property.
  */
 function headersOf(raw: string[]): IncomingHttpHeaders {
   const headers: Record<string, string | string[]> = {};
   for (let i = 0; i < raw.length; i += 2) {
-    const key = raw[i]!.toLowerCase();
+    const key = lowerName(raw[i]!);
     const value = raw[i + 1]!;
     const prior = Object.hasOwn(headers, key) ? headers[key] : undefined;
     if (prior === undefined) {

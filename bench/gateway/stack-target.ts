@@ -91,7 +91,7 @@ function benchGatewayConfig(message: { dataDir: string; registryUrl: string; adm
     ...(process.env['BENCH_GATEWAY_ANSWER_DURABILITY'] === 'commit' && { answerDurability: 'commit' as const }),
     // `undici` measures the relay's upstream calls through undici against the llhttp client (ADR 0064).
     ...(process.env['BENCH_GATEWAY_UPSTREAM_CLIENT'] === 'undici' && { upstreamClient: 'undici' as const }),
-    // `node` serves the public port on node:http's server against the llhttp front (ADR 0065).
+    // `node` serves the public port on node:http's server against the llhttp front, the default (ADR 0065, 0067).
     ...((process.env['BENCH_GATEWAY_DATA_PLANE_SERVER'] === 'node' || process.env['BENCH_GATEWAY_DATA_PLANE_SERVER'] === 'llhttp') && { dataPlaneServer: process.env['BENCH_GATEWAY_DATA_PLANE_SERVER'] }),
   };
 }

@@ -184,6 +184,7 @@ class Connection {
     socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
     socket.on('timeout', this.#onTimeout);
+    socket.on('drain', this.#onDrain);
   }
 
   /** No request being received and no answer being written. */
@@ -470,6 +471,7 @@ class Connection {
     socket.removeListener('error', this.#onError);
     socket.removeListener('close', this.#onClose);
     socket.removeListener('timeout', this.#onTimeout);
+    socket.removeListener('drain', this.#onDrain);
     // An error after this point (a write to a reset socket) is nobody's to throw.
     socket.on('error', ignore);
     this.#parser.close();
@@ -506,6 +508,19 @@ class Connection {
       }
     }
     if (this.socket.writable) this.socket.end();
+  };
+
+  /**
+   * As node:http's server: a response whose write the socket refused (a relayed stream piped into it)
+   * waits for `drain`, which the socket emits, not the response; without this it would wait for ever.
+   */
+  readonly #onDrain = (): void => {
+    const res = this.socket._httpMessage as (Queued & Record<symbol, unknown>) | null | undefined;
+    const needDrain = this.#o.llhttp.needDrain;
+    if (res && !res.finished && res[needDrain] === true) {
+      res[needDrain] = false;
+      res.emit('drain');
+    }
   };
 
   readonly #onError = (): void => {

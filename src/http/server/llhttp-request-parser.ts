@@ -1,3 +1,4 @@
+import { OutgoingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { llhttpSlotsOf, type LlhttpSlots } from '../llhttp-binding.js';
 
@@ -20,6 +21,11 @@ export interface RequestLlhttp extends LlhttpSlots {
   methods: readonly string[];
   /** node:http's own rule for building `req.headers` from the raw pairs (duplicates dropped, joined or listed). */
   addHeaderLine: (field: string, value: string, dest: Record<string, unknown>) => void;
+  /**
+   * node:http's mark on a response whose last write the socket refused (`kNeedDrain`): its server
+   * re-emits the socket's `drain` on such a response, which is how a stream piped into it writes on.
+   */
+  needDrain: symbol;
 }
 
 /** One canned request and what the binding must report for it: the callbacks, or the error code node:http's server meets. */
@@ -63,11 +69,15 @@ export function loadRequestLlhttp(): RequestLlhttp | string {
   } catch (err) {
     return `node:_http_common cannot be loaded (${err instanceof Error ? err.message : String(err)})`;
   }
-  return checkRequestLlhttp(common, incoming);
+  const checked = checkRequestLlhttp(common, incoming);
+  if (typeof checked === 'string') return checked;
+  const needDrain = Object.getOwnPropertySymbols(new OutgoingMessage()).find((symbol) => symbol.description === 'kNeedDrain');
+  if (needDrain === undefined) return "OutgoingMessage has no kNeedDrain mark: a response's refused write could not be resumed";
+  return { ...checked, needDrain };
 }
 
 /** {@link loadRequestLlhttp}'s check of the two modules' exports. */
-export function checkRequestLlhttp(common: Record<string, unknown>, incoming: Record<string, unknown>): RequestLlhttp | string {
+export function checkRequestLlhttp(common: Record<string, unknown>, incoming: Record<string, unknown>): Omit<RequestLlhttp, 'needDrain'> | string {
   const P = common['HTTPParser'] as (RequestLlhttp['Parser'] & Record<string, unknown>) | undefined;
   const methods = common['methods'];
   const IncomingMessage = incoming['IncomingMessage'] as { prototype: Record<string, unknown> } | undefined;
@@ -75,7 +85,7 @@ export function checkRequestLlhttp(common: Record<string, unknown>, incoming: Re
   if (typeof P !== 'function' || !Array.isArray(methods) || typeof addHeaderLine !== 'function') return 'node:_http_common has no HTTPParser or methods, or IncomingMessage no _addHeaderLine';
   const slots = llhttpSlotsOf(P, 'REQUEST');
   if (typeof slots === 'string') return slots;
-  const llhttp: RequestLlhttp = {
+  const llhttp: Omit<RequestLlhttp, 'needDrain'> = {
     Parser: P,
     ...slots,
     methods: methods as string[],
@@ -98,7 +108,7 @@ export function checkRequestLlhttp(common: Record<string, unknown>, incoming: Re
 /** `_addHeaderLine`'s receiver: node:http's default (`joinDuplicateHeaders` off). */
 const NO_JOIN = Object.freeze({ joinDuplicateHeaders: false });
 
-function parseCanned(llhttp: RequestLlhttp, bytes: string): string {
+function parseCanned(llhttp: Omit<RequestLlhttp, 'needDrain'>, bytes: string): string {
   const seen: unknown[] = [];
   const parser = new llhttp.Parser();
   parser.initialize(llhttp.REQUEST, {}, 0, llhttp.kLenientNone);

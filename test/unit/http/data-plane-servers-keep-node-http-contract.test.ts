@@ -225,6 +225,45 @@ test('closing the server closes idle kept-alive connections and lets an answer i
   }
 });
 
+test('a streamed answer the socket cannot take at once is written to its last byte, on either server', { timeout: 20_000 }, async (t) => {
+  // An in-memory connection takes 16 KiB before its writes wait: every 64 KiB chunk meets back-pressure, and the
+  // answer goes on only if the socket's `drain` reaches the response the stream is piped into.
+  const chunks = 32;
+  for (const kind of ['node', 'llhttp'] as const) {
+    const route: DataPlaneRoute = { prefix: '/plane/', routeLabel: () => '/plane/*' };
+    const s = testServer({ dataPlane: route, dataPlaneServer: kind });
+    route.handle = async (_request, reply) => {
+      reply.header('content-type', 'text/plain').send(Readable.from(Array.from({ length: chunks }, (_, i) => Buffer.alloc(65_536, 0x61 + (i % 26)))));
+    };
+    await s.app.listen({ port: 0, host: '127.0.0.1' });
+    t.after(() => s.app.close());
+    const [client, served] = duplexPair();
+    Object.assign(served, { remoteAddress: '127.0.0.1', remoteFamily: 'IPv4', remotePort: 0 });
+    s.app.server.emit('connection', served);
+    const received: Buffer[] = [];
+    const ended = new Promise<void>((resolve) => {
+      client.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        // The last chunk of a chunked body, whichever write it came in.
+        if (Buffer.concat(received.slice(-2)).toString('latin1').endsWith('\r\n0\r\n\r\n')) resolve();
+      });
+    });
+    client.write(`GET /plane/big HTTP/1.1\r\n${H}\r\n`);
+    await ended;
+    client.destroy();
+    const answer = Buffer.concat(received).toString('latin1');
+    let body = '';
+    for (let at = answer.indexOf('\r\n\r\n') + 4, size = -1; size !== 0; ) {
+      const line = answer.indexOf('\r\n', at);
+      size = parseInt(answer.slice(at, line), 16);
+      body += answer.slice(line + 2, line + 2 + size);
+      at = line + 2 + size + 2;
+    }
+    assert.equal(body.length, chunks * 65_536, `${kind}: the whole body`);
+    assert.equal(body.slice(-65_536), String.fromCharCode(0x61 + ((chunks - 1) % 26)).repeat(65_536), `${kind}: the last chunk last`);
+  }
+});
+
 test('a streamed answer to a client that does not read is held by back-pressure, on either server', async (t) => {
   for (const kind of ['node', 'llhttp'] as const) {
     const route: DataPlaneRoute = { prefix: '/plane/', routeLabel: () => '/plane/*' };

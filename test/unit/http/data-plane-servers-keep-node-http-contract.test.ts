@@ -33,6 +33,7 @@ const FORMS: Record<string, (reply: ExchangeReply) => unknown> = {
   '/plane/keep': (reply) => reply.header('connection', 'keep-alive').send('kept'),
   '/plane/keep-alive-header': (reply) => reply.header('keep-alive', 'timeout=9').send('own keep-alive'),
   '/plane/date': (reply) => reply.header('date', 'Thu, 01 Jan 2026 00:00:00 GMT').send('own date'),
+  '/plane/304-stream': (reply) => reply.code(304).header('content-type', 'text/event-stream').send(Readable.from(['data: dropped\n\n'])),
   '/plane/chunked': (reply) => reply.header('transfer-encoding', 'chunked').header('content-type', 'text/plain').send(Readable.from(['a', 'b'])),
   '/plane/latin1': (reply) => reply.header('x-latin', 'caf\u00e9').send('é'),
   '/plane/bad-value': (reply) => reply.header('x-bad', 'a\nb').send('never'),
@@ -127,6 +128,8 @@ const CASES: Record<string, string[]> = {
   'a GET with a body': [`GET /plane/a HTTP/1.1\r\n${H}Content-Length: 2\r\n\r\nokGET /plane/b HTTP/1.1\r\n${H}\r\n`],
   'a HEAD': [`HEAD /plane/a HTTP/1.1\r\n${H}\r\n`],
   'an event stream': [`GET /plane/sse HTTP/1.1\r\n${H}\r\n`],
+  'a HEAD of an event stream, then a GET of it': [`HEAD /plane/sse HTTP/1.1\r\n${H}\r\n`, `GET /plane/sse HTTP/1.1\r\n${H}\r\n`],
+  'two streams and a HEAD of one, pipelined': [`GET /plane/sse HTTP/1.1\r\n${H}\r\nHEAD /plane/sse HTTP/1.1\r\n${H}\r\nGET /plane/chunked HTTP/1.1\r\n${H}\r\nGET /plane/a HTTP/1.1\r\n${H}\r\n`],
   // Answers written whole by the front (ADR 0067), or handed to node:http's ServerResponse, each kept alive then followed.
   ...Object.fromEntries(Object.keys(FORMS).flatMap((path) => [
     [`answer ${path}`, [`GET ${path} HTTP/1.1\r\n${H}\r\n`, `GET /plane/after HTTP/1.1\r\n${H}\r\n`]],

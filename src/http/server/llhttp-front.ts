@@ -320,11 +320,18 @@ class Connection {
   response(answer: Answer): Queued {
     const socket = this.socket;
     const res = new (ServerResponse as unknown as new (req: IncomingMessage, options: object) => Queued)(answer.req, { highWaterMark: socket.writableHighWaterMark });
+    answer.res = res;
+    if (answer.gone) {
+      // As node:http's: the response of a connection already closed closed with it, before anyone could listen,
+      // so a handler that asks for it late is told at once (its writes fail, `finished` reports the close).
+      res.destroyed = true;
+      res._closed = true;
+      return res;
+    }
     res._keepAliveTimeout = this.#server.keepAliveTimeout;
     res.shouldKeepAlive = answer.keepAlive;
     res.on('finish', () => this.#finished(answer));
     res.once('close', () => answer.closed());
-    answer.res = res;
     if (this.#queue[0] === answer && !this.#done) res.assignSocket(socket);
     return res;
   }
@@ -707,6 +714,11 @@ class Answer implements FrontAnswer {
     const onFinish = this.onFinish;
     this.onFinish = undefined;
     onFinish?.();
+  }
+
+  /** The answer has closed (its connection closed before it was written). */
+  get gone(): boolean {
+    return this.#closed;
   }
 
   closed(): void {

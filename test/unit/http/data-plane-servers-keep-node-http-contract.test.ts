@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { connect, type AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { ServerResponse } from 'node:http';
-import { Readable, duplexPair } from 'node:stream';
+import { Readable, duplexPair, finished } from 'node:stream';
 import type { DataPlaneRoute, DataPlaneServer, ExchangeReply, ExchangeRequest } from '../../../src/http/index.js';
-import { testServer } from './test-server.js';
+import { gate, testServer } from './test-server.js';
 
 /**
  * The llhttp front (ADR 0065) against node:http's server: every case is sent as raw bytes to both,
@@ -331,4 +331,36 @@ test('a connection handed over in memory (a duplex stream, no timers) is served 
   }
   assert.equal(answers[0]!.match(/HTTP\/1\.1 200 /g)?.length, 3, answers[0]);
   assert.equal(answers[1], answers[0]);
+});
+
+/** A server of `kind` whose plane requests all go to `handle`, listening on port 0. */
+async function planeServer(t: TestContext, kind: DataPlaneServer, handle: NonNullable<DataPlaneRoute['handle']>) {
+  const route: DataPlaneRoute = { prefix: '/plane/', routeLabel: () => '/plane/*', handle };
+  const s = testServer({ dataPlane: route, dataPlaneServer: kind });
+  await s.app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => s.app.close());
+  return { server: s.app.server, port: (s.app.server.address() as AddressInfo).port };
+}
+
+test('a response asked for after the client left is already closed, as node:http\'s is, on either server', { timeout: 10_000 }, async (t) => {
+  // A handler that reaches for the response only once the client is gone (its answer came late) must be told at
+  // once: what it waits for (`finished`, the response's close) would otherwise never come, and a body piped in waits.
+  for (const kind of ['node', 'llhttp'] as const) {
+    const seen = gate<{ destroyed: boolean; finished: string }>();
+    const entered = gate();
+    const { port } = await planeServer(t, kind, async (request, reply) => {
+      entered.open();
+      const socket = request.raw.socket;
+      if (!socket.destroyed) await once(socket, 'close');
+      const raw = reply.raw;
+      const destroyed = raw.destroyed;
+      finished(raw, (err) => seen.open({ destroyed, finished: (err as NodeJS.ErrnoException | undefined)?.code ?? 'finished' }));
+      reply.header('content-type', 'text/event-stream').send(Readable.from(['data: 1\n\n']));
+    });
+    const socket = connect(port, '127.0.0.1');
+    socket.write(`GET /plane/late HTTP/1.1\r\n${H}\r\n`);
+    await entered.promise;
+    socket.destroy();
+    assert.deepEqual(await seen.promise, { destroyed: true, finished: 'ERR_STREAM_PREMATURE_CLOSE' }, kind);
+  }
 });

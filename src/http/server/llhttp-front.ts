@@ -24,10 +24,10 @@ import type { ParseError, RequestLlhttp, RequestParser } from './llhttp-request-
  * before it (RFC 9112 §9.3.2: the client retries what was not answered).
  *
  * Kept from node:http's server: `headersTimeout` and `requestTimeout` (checked on its interval,
- * 408 through `clientError`), `keepAliveTimeout`, `server.timeout`, answers in request order with
- * reading paused while too many wait, `closeIdleConnections`/`closeAllConnections` (wrapped to
- * include these connections), the end of a connection when the client half-closes, and a closing
- * connection after each answer once the server stops listening.
+ * 408 through `clientError`), `keepAliveTimeout` (and its `keepAliveTimeoutBuffer`), `server.timeout`,
+ * answers in request order with reading paused while too many wait, `closeIdleConnections`/
+ * `closeAllConnections` (wrapped to include these connections), the end of a connection when the
+ * client half-closes, and a closing connection after each answer once the server stops listening.
  */
 
 /** What the front needs of the data plane (data-plane.ts builds it). */
@@ -405,8 +405,12 @@ class Connection {
         this.#whenIdle();
         return;
       }
-      if (!this.#inMessage && this.#server.keepAliveTimeout > 0 && this.#timed) {
-        socket.setTimeout(this.#server.keepAliveTimeout);
+      const keepAlive = this.#server.keepAliveTimeout;
+      if (!this.#inMessage && Number.isFinite(keepAlive) && keepAlive > 0 && this.#timed) {
+        // As node:http: the connection is kept a little past the deadline its Keep-Alive header gives (its
+        // `keepAliveTimeoutBuffer`, 1 s by default), so a client reusing it just before then meets no reset.
+        const buffer = (this.#server as { keepAliveTimeoutBuffer?: number }).keepAliveTimeoutBuffer;
+        socket.setTimeout(keepAlive + (typeof buffer === 'number' && Number.isFinite(buffer) && buffer >= 0 ? buffer : 1000));
         this.#keepAliveSet = true;
       }
     }

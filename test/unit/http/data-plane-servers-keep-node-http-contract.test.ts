@@ -364,3 +364,22 @@ test('a response asked for after the client left is already closed, as node:http
     assert.deepEqual(await seen.promise, { destroyed: true, finished: 'ERR_STREAM_PREMATURE_CLOSE' }, kind);
   }
 });
+
+test('an idle kept-alive connection closes after keepAliveTimeout and node:http\'s keepAliveTimeoutBuffer, on either server', { timeout: 10_000 }, async (t) => {
+  // node:http waits a little longer than the Keep-Alive header says (1 s by default), so a client that reuses the
+  // connection just before the advertised deadline does not meet a reset.
+  for (const kind of ['node', 'llhttp'] as const) {
+    const { server, port } = await planeServer(t, kind, async (_request, reply) => {
+      reply.send('ok');
+    });
+    server.keepAliveTimeout = 100;
+    Object.assign(server, { keepAliveTimeoutBuffer: 400 });
+    const socket = connect(port, '127.0.0.1');
+    socket.write(`GET /plane/a HTTP/1.1\r\n${H}\r\n`);
+    await once(socket, 'data');
+    const answered = performance.now();
+    await once(socket, 'close');
+    const idle = performance.now() - answered;
+    assert.ok(idle >= 480, `${kind}: closed after ${Math.round(idle)} ms`);
+  }
+});

@@ -538,8 +538,16 @@ class Connection {
     this.socket.destroy();
   };
 
+  /**
+   * As node:http's server (`socketOnTimeout`): the response holding the socket (a stream whose handler called
+   * `setTimeout` with a callback) and the server hear the timeout first; only one nobody listens to cuts the
+   * connection. (node:http also tells a request still being received; a plane request is not an emitter.)
+   */
   readonly #onTimeout = (): void => {
-    this.socket.destroy();
+    const socket = this.socket;
+    const res = socket._httpMessage as ServerResponse | null | undefined;
+    const heard = res?.emit('timeout', socket) === true;
+    if (!this.#server.emit('timeout', socket) && !heard) socket.destroy();
   };
 
   readonly #onClose = (): void => {

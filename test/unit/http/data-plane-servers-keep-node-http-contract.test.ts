@@ -383,3 +383,32 @@ test('an idle kept-alive connection closes after keepAliveTimeout and node:http\
     assert.ok(idle >= 480, `${kind}: closed after ${Math.round(idle)} ms`);
   }
 });
+
+test('a socket timeout during a stream goes to the response\'s timeout listener, as node:http sends it, on either server', { timeout: 10_000 }, async (t) => {
+  // node:http destroys a connection whose timer fires only when nobody listens: the response's `setTimeout`
+  // callback (or the server's) decides.
+  for (const kind of ['node', 'llhttp'] as const) {
+    const { port } = await planeServer(t, kind, async (_request, reply) => {
+      const body = new Readable({ read() {} });
+      body.push('data: 1\n\n');
+      reply.raw.setTimeout(50, () => {
+        body.push('data: 2\n\n');
+        body.push(null);
+      });
+      reply.header('content-type', 'text/event-stream').send(body);
+    });
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const ended = new Promise<string>((resolve) => {
+      socket.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        if (Buffer.concat(chunks).toString('latin1').endsWith('\r\n0\r\n\r\n')) resolve('ended');
+      });
+      socket.on('close', () => resolve('closed'));
+    });
+    socket.write(`GET /plane/sse HTTP/1.1\r\n${H}\r\n`);
+    assert.equal(await ended, 'ended', kind);
+    assert.match(Buffer.concat(chunks).toString('latin1'), /data: 1\n\n\r\n9\r\ndata: 2\n\n\r\n0\r\n\r\n$/, kind);
+    socket.destroy();
+  }
+});

@@ -100,6 +100,10 @@ export function installLlhttpFront(server: Server, options: Omit<FrontOptions, '
   const front: FrontOptions = { ...options, nodeListener };
   const open = new Set<Connection>();
   server.on('connection', (socket: Socket) => {
+    if (nodeOnly(server)) {
+      nodeListener.call(server, socket);
+      return;
+    }
     const connection = new Connection(server, socket as Handled, front, open);
     open.add(connection);
   });
@@ -123,6 +127,25 @@ export function installLlhttpFront(server: Server, options: Omit<FrontOptions, '
     for (const connection of open) connection.socket.destroy();
     closeAll();
   };
+}
+
+/**
+ * node:http server settings the front does not implement, each left at its default by the data plane's
+ * server factory: a server given one (Fastify's `maxRequestsPerSocket`, a setting made after start-up) has its
+ * connections served by node:http, read when each is accepted.
+ */
+function nodeOnly(server: Server): boolean {
+  const s = server as Server & { joinDuplicateHeaders?: boolean; rejectNonStandardBodyWrites?: boolean; httpValidation?: string; maxHeadersCount: number | null };
+  return (
+    // Requests counted per connection: the last one's answer closes it, those after it get a 503.
+    (s.maxRequestsPerSocket ?? 0) > 0 ||
+    // Duplicate request headers joined, header pairs kept to another count, a body written to a HEAD refused.
+    s.joinDuplicateHeaders === true ||
+    typeof s.maxHeadersCount === 'number' ||
+    s.rejectNonStandardBodyWrites === true ||
+    // A lenient parser (the front's is strict).
+    (s.httpValidation !== undefined && s.httpValidation !== 'strict')
+  );
 }
 
 class Connection {

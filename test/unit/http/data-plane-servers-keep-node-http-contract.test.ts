@@ -412,3 +412,17 @@ test('a socket timeout during a stream goes to the response\'s timeout listener,
     socket.destroy();
   }
 });
+
+test('a server that limits requests per connection answers as node:http does, on either server', { timeout: 10_000 }, async (t) => {
+  // The front counts no requests: a server given maxRequestsPerSocket (Fastify's option) leaves its connections to node:http.
+  const answers: string[] = [];
+  for (const kind of ['node', 'llhttp'] as const) {
+    const { server, port } = await planeServer(t, kind, async (request, reply) => {
+      reply.send(request.url);
+    });
+    server.maxRequestsPerSocket = 2;
+    answers.push(await exchange(port, [`GET /plane/1 HTTP/1.1\r\n${H}\r\n`, `GET /plane/2 HTTP/1.1\r\n${H}\r\n`, `GET /plane/3 HTTP/1.1\r\n${H}\r\n`]));
+  }
+  assert.match(answers[0]!, /HTTP\/1\.1 503 /);
+  assert.equal(answers[1], answers[0]);
+});

@@ -426,3 +426,31 @@ test('a server that limits requests per connection answers as node:http does, on
   assert.match(answers[0]!, /HTTP\/1\.1 503 /);
   assert.equal(answers[1], answers[0]);
 });
+
+test('a streamed body sent after the client left is destroyed, on either server', { timeout: 10_000 }, async (t) => {
+  // Piped into a response already closed it would wait for a drain that never comes, holding what feeds it.
+  for (const kind of ['node', 'llhttp'] as const) {
+    const entered = gate();
+    const destroyed = gate();
+    const { port } = await planeServer(t, kind, async (request, reply) => {
+      entered.open();
+      const socket = request.raw.socket;
+      if (!socket.destroyed) await once(socket, 'close');
+      const body = new Readable({
+        read() {
+          this.push(Buffer.alloc(65_536));
+        },
+        destroy(err, callback) {
+          destroyed.open();
+          callback(err);
+        },
+      });
+      reply.header('content-type', 'text/event-stream').send(body);
+    });
+    const socket = connect(port, '127.0.0.1');
+    socket.write(`GET /plane/late HTTP/1.1\r\n${H}\r\n`);
+    await entered.promise;
+    socket.destroy();
+    await destroyed.promise;
+  }
+});

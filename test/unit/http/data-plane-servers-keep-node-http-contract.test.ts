@@ -339,7 +339,7 @@ async function planeServer(t: TestContext, kind: DataPlaneServer, handle: NonNul
   const s = testServer({ dataPlane: route, dataPlaneServer: kind });
   await s.app.listen({ port: 0, host: '127.0.0.1' });
   t.after(() => s.app.close());
-  return { server: s.app.server, port: (s.app.server.address() as AddressInfo).port };
+  return { server: s.app.server, port: (s.app.server.address() as AddressInfo).port, metrics: s.metrics };
 }
 
 test('a response asked for after the client left is already closed, as node:http\'s is, on either server', { timeout: 10_000 }, async (t) => {
@@ -453,4 +453,122 @@ test('a streamed body sent after the client left is destroyed, on either server'
     socket.destroy();
     await destroyed.promise;
   }
+});
+
+test('a large stream answered behind a slower answer is written to its last byte once its turn comes, on either server', { timeout: 20_000 }, async (t) => {
+  // The stream's response has no socket yet: its writes wait in the response (its own back-pressure), and go on
+  // after the socket is handed to it, through the response's own flush or the socket's `drain`.
+  const chunks = 16;
+  for (const kind of ['node', 'llhttp'] as const) {
+    const slow = gate();
+    const route: DataPlaneRoute = { prefix: '/plane/', routeLabel: () => '/plane/*' };
+    const s = testServer({ dataPlane: route, dataPlaneServer: kind });
+    route.handle = async (request, reply) => {
+      if (request.url === '/plane/slow') {
+        await slow.promise;
+        reply.send('slow');
+        return;
+      }
+      reply.header('content-type', 'text/plain').send(Readable.from(Array.from({ length: chunks }, (_, i) => Buffer.alloc(65_536, 0x61 + i))));
+      slow.open();
+    };
+    await s.app.listen({ port: 0, host: '127.0.0.1' });
+    t.after(() => s.app.close());
+    const [client, served] = duplexPair();
+    Object.assign(served, { remoteAddress: '127.0.0.1', remoteFamily: 'IPv4', remotePort: 0 });
+    s.app.server.emit('connection', served);
+    const received: Buffer[] = [];
+    const ended = new Promise<void>((resolve) => {
+      client.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        if (Buffer.concat(received.slice(-2)).toString('latin1').endsWith('\r\n0\r\n\r\n')) resolve();
+      });
+    });
+    client.write(`GET /plane/slow HTTP/1.1\r\n${H}\r\nGET /plane/big HTTP/1.1\r\n${H}\r\n`);
+    await ended;
+    client.destroy();
+    const answer = Buffer.concat(received).toString('latin1');
+    assert.match(answer, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nslowHTTP\/1\.1 200 /, kind);
+    assert.equal(answer.split('a'.repeat(65_536)).length, 2, `${kind}: the first chunk once`);
+    assert.ok(answer.includes(String.fromCharCode(0x61 + chunks - 1).repeat(65_536)), `${kind}: the last chunk`);
+  }
+});
+
+test('a client that half-closes before its answer gets none, and the request is recorded, as node:http does it, on either server', async (t) => {
+  // node:http ends the connection at the client's end (httpAllowHalfOpen off): an answer given after it, whole or
+  // streamed, fails to write, and the response closes with the status the handler gave.
+  for (const path of ['/plane/whole', '/plane/stream']) {
+    const seen: string[] = [];
+    for (const kind of ['node', 'llhttp'] as const) {
+      const destroyed = gate();
+      const answered = gate();
+      const { port, metrics } = await planeServer(t, kind, async (request, reply) => {
+        if (!request.raw.socket.writableEnded) await once(request.raw.socket, 'finish');
+        if (request.url === '/plane/whole') {
+          reply.send('late');
+          destroyed.open();
+        } else {
+          reply.header('content-type', 'text/event-stream').send(
+            new Readable({
+              read() {
+                this.push('data: x\n\n');
+              },
+              destroy(err, callback) {
+                destroyed.open();
+                callback(err);
+              },
+            }),
+          );
+        }
+        // The request is recorded when its response closes, with its connection.
+        if (!request.raw.socket.destroyed) await once(request.raw.socket, 'close');
+        setImmediate(() => answered.open());
+      });
+      const socket = connect(port, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('error', () => undefined);
+      socket.end(`GET ${path} HTTP/1.1\r\n${H}\r\n`);
+      await once(socket, 'close');
+      await destroyed.promise;
+      await answered.promise;
+      const recorded = (await metrics.registry.metrics()).split('\n').filter((line) => line.startsWith('agentmesh_http_requests_total'));
+      seen.push(`${Buffer.concat(chunks).length} bytes; ${recorded.join(' ')}`);
+    }
+    assert.match(seen[0]!, /^0 bytes; .*status="200"\} 1$/, path);
+    assert.equal(seen[1], seen[0], path);
+  }
+});
+
+test('a client that half-closes during a stream ends it, and the body piped into it is destroyed, on either server', { timeout: 10_000 }, async (t) => {
+  // node:http's server ends a connection whose client stops sending (httpAllowHalfOpen off), whatever it is
+  // writing: the stream's next write fails, the response closes, and its body (the relayed answer) goes with it.
+  const answers: string[] = [];
+  for (const kind of ['node', 'llhttp'] as const) {
+    const over = gate();
+    const { port } = await planeServer(t, kind, async (_request, reply) => {
+      const body = new Readable({
+        read() {},
+        destroy(err, callback) {
+          over.open();
+          callback(err);
+        },
+      });
+      body.push('data: 1\n\n');
+      reply.raw.once('close', () => body.push('data: after\n\n'));
+      reply.header('content-type', 'text/event-stream').send(body);
+    });
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', () => undefined);
+    socket.write(`GET /plane/sse HTTP/1.1\r\n${H}\r\n`);
+    await once(socket, 'data');
+    socket.end();
+    await over.promise;
+    await once(socket, 'close');
+    answers.push(mask(Buffer.concat(chunks).toString('latin1')));
+  }
+  assert.match(answers[0]!, /\r\n\r\n9\r\ndata: 1\n\n\r\n$/);
+  assert.equal(answers[1], answers[0]);
 });

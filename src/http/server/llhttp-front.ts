@@ -210,6 +210,11 @@ class Connection {
     socket.on('drain', this.#onDrain);
   }
 
+  /** node:http's `kWritableFinished` mark (see {@link Answer.response}). */
+  get writableFinished(): symbol {
+    return this.#o.llhttp.writableFinished;
+  }
+
   /** No request being received and no answer being written. */
   idle(): boolean {
     return !this.#inMessage && this.#queue.length === 0;
@@ -661,8 +666,10 @@ class Answer implements FrontAnswer {
   last = false;
   cutPending = false;
   /** What {@link response} gives once the answer was written whole. */
-  #written: ServerResponse | undefined;
+  #written: Queued | undefined;
   #over = false;
+  /** Handed to the socket whole ({@link finished}). */
+  #handed = false;
   #closed = false;
   onFinish: (() => void) | undefined;
   onClose: (() => void) | undefined;
@@ -725,11 +732,17 @@ class Answer implements FrontAnswer {
   response(): ServerResponse {
     if (this.res !== undefined) return this.res;
     if (this.headersSent) {
-      // Already written whole: a response that says so, on no socket, and does nothing more.
+      // Already written whole: a response that says so, on no socket, and writes nothing more; its
+      // `finish` and `close` come when the answer's do, as node:http's would (`finished()` on it ends).
       if (this.#written === undefined) {
-        const res = new ServerResponse(this.req);
+        const res = new ServerResponse(this.req) as Queued & Record<symbol, unknown>;
         (res as unknown as { _header: string })._header = this.head ?? 'HTTP/1.1';
         res.finished = true;
+        if (this.#handed) res[this.#connection.writableFinished] = true;
+        if (this.#closed) {
+          res.destroyed = true;
+          res._closed = true;
+        }
         this.#written = res;
       }
       return this.#written;
@@ -746,12 +759,18 @@ class Answer implements FrontAnswer {
   /** Handed to the socket whole. */
   finished(): void {
     this.#over = true;
+    this.#handed = true;
     const onFinish = this.onFinish;
     this.onFinish = undefined;
     onFinish?.();
+    const written = this.#written;
+    if (written !== undefined) {
+      (written as Queued & Record<symbol, unknown>)[this.#connection.writableFinished] = true;
+      written.emit('finish');
+    }
   }
 
-  /** The answer has closed (its connection closed before it was written). */
+  /** The answer has closed (for one not written whole: its connection closed first). */
   get gone(): boolean {
     return this.#closed;
   }
@@ -761,5 +780,6 @@ class Answer implements FrontAnswer {
     this.#closed = true;
     this.#over = true;
     this.onClose?.();
+    if (this.#written !== undefined) emitClose(this.#written);
   }
 }

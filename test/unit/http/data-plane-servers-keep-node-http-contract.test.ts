@@ -572,3 +572,39 @@ test('a client that half-closes during a stream ends it, and the body piped into
   assert.match(answers[0]!, /\r\n\r\n9\r\ndata: 1\n\n\r\n$/);
   assert.equal(answers[1], answers[0]);
 });
+
+test('a response asked for after an answer was sent whole finishes and closes as node:http\'s does, on either server', { timeout: 10_000 }, async (t) => {
+  // Behind the front such an answer was written without node:http's response: the one a handler gets afterwards
+  // must still report the answer's end (`finished`, `finish`, `close`), at once if it is over.
+  const seen: Record<string, string[]> = {};
+  for (const kind of ['node', 'llhttp'] as const) {
+    for (const when of ['at once', 'once answered', 'once the client left'] as const) {
+      const events: string[] = [];
+      const received = gate();
+      const over = gate();
+      const { port } = await planeServer(t, kind, async (request, reply) => {
+        reply.send('whole');
+        if (when !== 'at once') await received.promise;
+        if (when === 'once the client left' && !request.raw.socket.destroyed) await once(request.raw.socket, 'close');
+        const raw = reply.raw;
+        raw.once('finish', () => events.push('finish'));
+        raw.once('close', () => events.push('close'));
+        finished(raw, (err) => {
+          events.push(`finished ${(err as NodeJS.ErrnoException | undefined)?.code ?? 'ok'}`);
+          over.open();
+        });
+      });
+      const socket = connect(port, '127.0.0.1');
+      socket.write(`GET /plane/a HTTP/1.1\r\n${H}\r\n`);
+      await once(socket, 'data');
+      if (when === 'once the client left') socket.destroy();
+      received.open();
+      await over.promise;
+      socket.destroy();
+      await new Promise((resolve) => setImmediate(resolve));
+      seen[`${kind} ${when}`] = events;
+    }
+  }
+  for (const when of ['at once', 'once answered', 'once the client left']) assert.deepEqual(seen[`llhttp ${when}`], seen[`node ${when}`], when);
+  assert.deepEqual(seen['node at once'], ['finish', 'close', 'finished ok']);
+});

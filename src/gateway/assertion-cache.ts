@@ -7,6 +7,8 @@ const MAX_ENTRIES = 10_000;
 interface Entry {
   token: Promise<string>;
   known: string | undefined;
+  /** `Bearer <known>`, made once per assertion: the forwarded call's header is then one string its every call shares. */
+  bearer: string | undefined;
   renewAt: number;
 }
 
@@ -45,21 +47,37 @@ export class AssertionCache {
 
   /** `get`, answered at once when the cached assertion is signed already (the usual call): no promise to wait for. */
   getNow(principal: Principal, agent: string): string | Promise<string> {
+    const entry = this.#entry(principal, agent);
+    return entry.known ?? entry.token;
+  }
+
+  /**
+   * The `authorization` header's value of `principal`'s call to `agent` (`Bearer <assertion>`), at once when the
+   * assertion is signed already: the same string for every call that shares the assertion, so the upstream
+   * client checks it once (upstream-http1.ts) and no call joins it anew.
+   */
+  bearerNow(principal: Principal, agent: string): string | Promise<string> {
+    const entry = this.#entry(principal, agent);
+    return entry.bearer ?? entry.token.then(bearerOf);
+  }
+
+  #entry(principal: Principal, agent: string): Entry {
     const now = Date.now();
     const mine = this.#byPrincipal.get(principal);
     const same = mine?.get(agent);
-    if (same !== undefined && same.renewAt > now) return same.known ?? same.token;
+    if (same !== undefined && same.renewAt > now) return same;
     const scope = principal.scopes.join(' ');
     const key = `${principal.subject}\u0000${principal.tenant}\u0000${scope}\u0000${agent}\u0000${principal.tokenId ?? principal.expiresAt ?? ''}`;
     let entry = this.#entries.get(key);
     if (entry === undefined || entry.renewAt <= now) {
       const token = this.#identity.signAssertion(claimsOf(principal, agent, scope), this.#ttlSeconds);
       if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
-      const signing: Entry = { token, known: undefined, renewAt: now + (this.#ttlSeconds * 1000) / 2 };
+      const signing: Entry = { token, known: undefined, bearer: undefined, renewAt: now + (this.#ttlSeconds * 1000) / 2 };
       this.#entries.set(key, signing);
       token.then(
         (signed) => {
           signing.known = signed;
+          signing.bearer = bearerOf(signed);
         },
         () => {
           // A failed signature is tried again on the next call, by either path.
@@ -74,7 +92,7 @@ export class AssertionCache {
       if (mine === undefined) this.#byPrincipal.set(principal, new Map([[agent, entry]]));
       else mine.set(agent, entry);
     }
-    return entry.known ?? entry.token;
+    return entry;
   }
 
   /**
@@ -89,4 +107,8 @@ export class AssertionCache {
 
 function claimsOf(principal: Principal, agent: string, scope: string): AssertionClaims {
   return { sub: principal.subject, tenant: principal.tenant, scope, aud: `agentmesh:agent:${agent}`, act: GATEWAY_ACTOR, actors: principal.act, origin: originOf(principal) };
+}
+
+function bearerOf(assertion: string): string {
+  return `Bearer ${assertion}`;
 }

@@ -34,13 +34,13 @@ export async function forwardStep(c: GatewayCall, d: ProxyDeps): Promise<void> {
   const call = c.call;
   // A call forwarded without a hold says so to the agent, in an assertion of its own (ADR 0046, third addendum).
   // The usual call's assertion is cached, and known: no promise waited for (ADR 0057).
-  const held = c.retryOnly === undefined ? d.assertions.getNow(principal, c.agent) : d.assertions.retryOnly(principal, c.agent, c.retryOnly);
-  const assertion = typeof held === 'string' ? held : await held;
+  const held = c.retryOnly === undefined ? d.assertions.bearerNow(principal, c.agent) : d.assertions.retryOnly(principal, c.agent, c.retryOnly).then((assertion) => `Bearer ${assertion}`);
+  const authorization = typeof held === 'string' ? held : await held;
   // Read the answer for settlement; with GenAI spans, a message send's answer too (its conversation and token usage).
   const tap = c.reservationKey !== undefined || (d.tracing.genAi && isMessageSend(call.operation)) ? new AnswerTap(call.streaming) : undefined;
   // Without a tap, the error an answer carries is watched for by a scan (a JSON-RPC error comes with HTTP 200).
   const watch = tap === undefined && call.binding !== 'ACP' ? new AnswerErrorWatch(call.binding === 'JSONRPC') : undefined;
-  const headers: Record<string, string> = { authorization: `Bearer ${assertion}`, 'x-request-id': String(c.request.id) };
+  const headers: Record<string, string> = { authorization, 'x-request-id': String(c.request.id) };
   const input: ForwardInput = { agent: c.agent, method: c.request.method, path: call.forwardPath, query: c.query, headers, body: c.bytes, idempotent: call.idempotent, tap: tap?.onChunk ?? watch?.onChunk, caller: principal.tenant };
   // The answer is held until what the call settled and its audit row are committed (ADR 0035).
   input.beforeRelease = (status) => beforeRelease(c, d, tap, watch, status);

@@ -170,13 +170,35 @@ function ignore(): void {}
 const invalidArgument = (message: string): Error => coded('UND_ERR_INVALID_ARG', 'InvalidArgumentError', message);
 
 /**
+ * What passed the head's checks before, so the usual request is not judged anew (docs/benchmarks.md):
+ * - the last long header value that passed the value check: the gateway's own `authorization` (its cached
+ *   assertion, one string shared by every call that reuses it, assertion-cache.ts) is most of a request
+ *   head's bytes, and checking it anew cost more than the rest of the head together. A value equal to it
+ *   passes as it did; any other is checked. Short values are not remembered: checking them costs about what
+ *   comparing them would;
+ * - header names that are tokens, each with its lower case, and methods that are: a name is the same few
+ *   strings call after call, and a lookup costs a fraction of the token check. A bounded number: names are
+ *   the client's, and past the bound they are checked each time as before.
+ */
+class Checked {
+  static readonly MIN_VALUE_LENGTH = 64;
+  static readonly MAX_NAMES = 256;
+  value = '';
+  readonly names = new Map<string, string>();
+  readonly methods = new Set<string>();
+}
+
+/**
  * The head of a request, checked as undici checks it (a client's header that
  * cannot be framed is the client's error, `UND_ERR_INVALID_ARG`, never the
  * instance's); throws.
  */
-function requestHead(llhttp: Llhttp, request: ExchangeRequest, hostHeader: string, bodyLength: number): { head: string; close: boolean } {
+function requestHead(llhttp: Llhttp, checked: Checked, request: ExchangeRequest, hostHeader: string, bodyLength: number): { head: string; close: boolean } {
   const { method, path, headers } = request;
-  if (!llhttp.isToken(method)) throw invalidArgument('invalid request method');
+  if (!checked.methods.has(method)) {
+    if (!llhttp.isToken(method)) throw invalidArgument('invalid request method');
+    if (checked.methods.size < Checked.MAX_NAMES) checked.methods.add(method);
+  }
   if (path.charCodeAt(0) !== 47 || INVALID_PATH.test(path)) throw invalidArgument('invalid request path');
   let host = hostHeader;
   let fields = '';
@@ -186,9 +208,17 @@ function requestHead(llhttp: Llhttp, request: ExchangeRequest, hostHeader: strin
   for (const name of Object.keys(headers)) {
     const value = headers[name];
     if (value === undefined) continue;
-    if (typeof value !== 'string' || llhttp.hasInvalidChar(value)) throw invalidArgument(`invalid ${name} header`);
-    const lower = name.toLowerCase();
-    if (!llhttp.isToken(lower)) throw invalidArgument('invalid header key');
+    if (typeof value !== 'string') throw invalidArgument(`invalid ${name} header`);
+    if (value !== checked.value) {
+      if (llhttp.hasInvalidChar(value)) throw invalidArgument(`invalid ${name} header`);
+      if (value.length >= Checked.MIN_VALUE_LENGTH) checked.value = value;
+    }
+    let lower = checked.names.get(name);
+    if (lower === undefined) {
+      lower = name.toLowerCase();
+      if (!llhttp.isToken(lower)) throw invalidArgument('invalid header key');
+      if (checked.names.size < Checked.MAX_NAMES) checked.names.set(name, lower);
+    }
     switch (lower) {
       case 'host':
         host = value;
@@ -218,13 +248,31 @@ function requestHead(llhttp: Llhttp, request: ExchangeRequest, hostHeader: strin
 }
 
 /**
+ * Answer header names as the parser gave them, each with its lower case: an instance answers with the same
+ * few names call after call, and a lookup here hands `headersOf` a name the object's key checks find at
+ * once, where a fresh string lowered anew was looked up in V8's string table by each check (about a third
+ * of `headersOf`, docs/benchmarks.md). Bounded: names are the instances'; past the bound, lowered each time.
+ */
+const lowerNames = new Map<string, string>();
+const MAX_LOWER_NAMES = 256;
+
+function lowerName(name: string): string {
+  let lower = lowerNames.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (lowerNames.size < MAX_LOWER_NAMES) lowerNames.set(name, lower);
+  }
+  return lower;
+}
+
+/**
  * Raw header pairs as undici's `parseHeaders` gives them: names lowercased,
  * a repeated header as an array of its values, `__proto__` an own property.
  */
 function headersOf(raw: string[]): IncomingHttpHeaders {
   const headers: Record<string, string | string[]> = {};
   for (let i = 0; i < raw.length; i += 2) {
-    const key = raw[i]!.toLowerCase();
+    const key = lowerName(raw[i]!);
     const value = raw[i + 1]!;
     const prior = Object.hasOwn(headers, key) ? headers[key] : undefined;
     if (prior === undefined) {
@@ -568,6 +616,7 @@ class Connection {
  */
 export class Http1Upstream {
   readonly #llhttp: Llhttp;
+  readonly #checked = new Checked();
   readonly #connectTimeoutMs: number;
   readonly #headersTimeoutMs: number;
   readonly #bodyTimeoutMs: number;
@@ -607,7 +656,7 @@ export class Http1Upstream {
       const body = request.body === null ? undefined : typeof request.body === 'string' ? Buffer.from(request.body) : request.body;
       let framed: { head: string; close: boolean };
       try {
-        framed = requestHead(this.#llhttp, request, origin.hostHeader, body?.length ?? 0);
+        framed = requestHead(this.#llhttp, this.#checked, request, origin.hostHeader, body?.length ?? 0);
       } catch (err) {
         // Nothing was opened for a request refused before its write: an origin named only by refused requests is not kept.
         if (origin.open === 0) this.#origins.delete(origin.key);

@@ -625,6 +625,13 @@ function requestOf(socket: Socket, method: string, url: string, raw: string[], a
 const SPECIAL = new Set(['transfer-encoding', 'expect', 'trailer', 'keep-alive', 'cookie']);
 /** node:http's test of a `Connection` value that closes (`RE_CONN_CLOSE`). */
 const CONNECTION_CLOSE = /(?:^|\W)close(?:$|\W)/i;
+/**
+ * Header names `validateHeaderName` passed: an answer's names are the same few strings call after call, and
+ * a set lookup costs a fraction of the token check (docs/benchmarks.md). Bounded (names may be an agent's);
+ * past the bound a name is checked each time, as before.
+ */
+const validNames = new Set<string>();
+const MAX_VALID_NAMES = 256;
 /** Status lines by status, as node:http words them (`STATUS_CODES`, else `unknown`). */
 const statusLines = new Map<number, string>();
 
@@ -693,7 +700,10 @@ class Answer implements FrontAnswer {
     let keepAlive = this.keepAlive;
     for (const name in headers) {
       const value = headers[name]!;
-      validateHeaderName(name);
+      if (!validNames.has(name)) {
+        validateHeaderName(name);
+        if (validNames.size < MAX_VALID_NAMES) validNames.add(name);
+      }
       if (SPECIAL.has(name)) return false;
       if (name === 'content-length') length = true;
       else if (name === 'date') dated = true;

@@ -24,6 +24,14 @@ const SETTLED_COLUMNS = 12;
 const SHARED_VALUES = "(?, ?, @tenant, ?, ?, ?, ?, 'settled', ?, ?, ?, ?, @now)";
 const SHARED_COLUMNS = 10;
 /**
+ * A batch's rows when they share every column but their id, key, charge and
+ * creation time (a busy tenant's calls to one agent's skill by one client,
+ * each admitted at one price and ending in one state): those bound once per
+ * statement, four values per row instead of ten (docs/benchmarks.md).
+ */
+const UNIFORM_VALUES = "(?, ?, @tenant, @agent, @skill, @client, @held, 'settled', ?, @requested, @state, ?, @now)";
+const UNIFORM_COLUMNS = 4;
+/**
  * Most settled rows one INSERT writes: a lease's batch goes in as one or a
  * few statements rather than one per call (each run is a bind, a step and a
  * reset through better-sqlite3). 64 rows bind 768 parameters, far below
@@ -75,6 +83,7 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
   /** Multi-row inserts of settled reservations, by row count, prepared when first needed: every value per row, and the tenant and time shared. */
   readonly #settledInserts: (Statement | undefined)[] = [];
   readonly #sharedInserts: (Statement | undefined)[] = [];
+  readonly #uniformInserts: (Statement | undefined)[] = [];
   /** One spendLease's settled rows, flat, reused across batches (operations run one at a time). */
   readonly #settledRows: unknown[] = [];
   /** Reservations by a list of keys, by list length, prepared when first needed. */
@@ -146,6 +155,7 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
       const tenant = spends.length > 0 ? spends[0]!.tenant : '';
       let shared = true;
       for (let i = 1; i < spends.length && shared; i++) shared = spends[i]!.tenant === tenant;
+      const uniform = shared ? uniformColumns(spends, tenant, now) : undefined;
       const charged = new Array<boolean>(spends.length);
       for (let i = 0; i < spends.length; i++) {
         const spend = spends[i]!;
@@ -173,6 +183,7 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
         }
         used.set(stored, null);
         if (existing) this.#s.settleRefunded.run(spend.held, c, spend.requested, spend.state ?? null, now, existing.id);
+        else if (uniform !== undefined) settled.push(id, spend.key, c, spend.createdAt);
         else if (shared) settled.push(id, spend.key, spend.agent, spend.skill, spend.clientId ?? null, spend.held, c, spend.requested, spend.state ?? null, spend.createdAt);
         else settled.push(id, spend.key, spend.tenant, spend.agent, spend.skill, spend.clientId ?? null, spend.held, c, spend.requested, spend.state ?? null, spend.createdAt, now);
         if (lease) {
@@ -183,7 +194,8 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
         } else if (c > 0) this.#journal('settle', spend.tenant, id, null, now, chargePostings(spend.tenant, spend.agent, c));
         charged[i] = true;
       }
-      if (shared) this.#insertShared(settled, { tenant, now });
+      if (uniform !== undefined) this.#insertCommon(settled, uniform, UNIFORM_COLUMNS, UNIFORM_VALUES, this.#uniformInserts);
+      else if (shared) this.#insertCommon(settled, { tenant, now }, SHARED_COLUMNS, SHARED_VALUES, this.#sharedInserts);
       else this.#insertSettled(settled);
       for (const [agent, sum] of byAgent) this.#journal('settle', lease!.tenant, lease!.id, null, now, closePostings(lease!.tenant, agent, sum, sum));
       if (!lease) return { value: { lease: found, charged, ...(balance ? this.#afterMove(balance, now) : { balance: undefined, crossing: undefined }) } };
@@ -230,15 +242,19 @@ export class SqliteLedgerStore extends LedgerCore implements LedgerStore {
     values.length = 0;
   }
 
-  /** `#insertSettled` for rows of one tenant: `values` holds SHARED_COLUMNS per row, `common` the tenant and the time bound once per statement. */
-  #insertShared(values: unknown[], common: { tenant: string; now: number }): void {
-    const rows = values.length / SHARED_COLUMNS;
+  /**
+   * `#insertSettled` for rows that share some columns: `values` holds `columns` per row, `common` the
+   * shared ones, bound once per statement as named parameters; `statements` by row count, `rowValues`
+   * the row's placeholders.
+   */
+  #insertCommon(values: unknown[], common: Record<string, unknown>, columns: number, rowValues: string, statements: (Statement | undefined)[]): void {
+    const rows = values.length / columns;
     if (rows === 0) return;
     for (let start = 0; start < rows; start += ROWS_PER_INSERT) {
       const end = Math.min(start + ROWS_PER_INSERT, rows);
-      const statement = (this.#sharedInserts[end - start] ??= this.#raw.prepare(INSERT_SETTLED + new Array<string>(end - start).fill(SHARED_VALUES).join(', ')));
+      const statement = (statements[end - start] ??= this.#raw.prepare(INSERT_SETTLED + new Array<string>(end - start).fill(rowValues).join(', ')));
       // The row values as arguments, then the named ones as the one object better-sqlite3 takes them in.
-      const part = rows <= ROWS_PER_INSERT ? values : values.slice(start * SHARED_COLUMNS, end * SHARED_COLUMNS);
+      const part = rows <= ROWS_PER_INSERT ? values : values.slice(start * columns, end * columns);
       part.push(common);
       runWith(statement, part);
     }
@@ -393,6 +409,19 @@ function returned<T>(row: T | undefined): T {
 }
 
 /** The statements, each typed by the row its SQL returns (the Kysely table types in rows.ts). */
+/** The columns every spend of one tenant's batch shares, bound once per statement; undefined when any differs. */
+function uniformColumns(spends: readonly LeaseSpend[], tenant: string, now: number): Record<string, unknown> | undefined {
+  const first = spends[0];
+  if (first === undefined) return undefined;
+  const client = first.clientId ?? null;
+  const state = first.state ?? null;
+  for (let i = 1; i < spends.length; i++) {
+    const s = spends[i]!;
+    if (s.agent !== first.agent || s.skill !== first.skill || (s.clientId ?? null) !== client || s.held !== first.held || s.requested !== first.requested || (s.state ?? null) !== state) return undefined;
+  }
+  return { tenant, now, agent: first.agent, skill: first.skill, client, held: first.held, requested: first.requested, state };
+}
+
 function prepare(db: Sqlite) {
   return {
     reservationByKey: db.prepare<unknown[], ReservationRow>('select * from credit_reservations where key = ?'),

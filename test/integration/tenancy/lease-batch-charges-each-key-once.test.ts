@@ -68,6 +68,26 @@ describe('a lease batch on SQLite charges each key once', () => {
     assert.equal((await ledger.reconcile()).ok, true);
   });
 
+  test('a batch whose spends share every column but their key, charge and time: each row as settled, with or without a client and a state', async () => {
+    for (const [label, common] of [
+      ['named', {}],
+      ['anonymous', { clientId: undefined, state: undefined }],
+    ] as Array<[string, Partial<LeaseSpend>]>) {
+      const leaseKey = await lease(5_000);
+      const before = await ledger.balance('acme');
+      const spends = Array.from({ length: 130 }, (_, i) => spend(`uniform-${label}:${i}`, { ...common, charged: i % 10, createdAt: 2_000 + i }));
+      const result = await ledger.spendLease(leaseKey, spends);
+      assert.deepEqual(result.charged, spends.map(() => true));
+      const sum = spends.reduce((total, s) => total + s.charged, 0);
+      assert.equal(result.leaseHeld, 5_000 - sum);
+      for (const [i, s] of spends.entries()) {
+        assert.deepEqual(row(s.key), { key: s.key, tenant: 'acme', agent: 'sales', skill: 'quote', client_id: s.clientId ?? null, held: 10, status: 'settled', charged: s.charged, requested: 7, task_state: s.state ?? null, created_at: 2_000 + i });
+      }
+      assert.equal((await ledger.balance('acme')).milliCredits, before.milliCredits - sum);
+    }
+    assert.equal((await ledger.reconcile()).ok, true);
+  });
+
   test('spends naming two tenants in one batch: each row keeps its own tenant, all close at the batch\'s time, and the counters sum each tenant\'s calls', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const counted = createCreditLedger({ database, logger, metrics, bus });

@@ -32,6 +32,25 @@ describe('assertion cache: the usual call answered at once, by the principal it 
     assert.equal(signed.length, 3);
   });
 
+  test('the authorization header of the usual call is `Bearer <assertion>`, at once once signed, renewed with it', async (t) => {
+    const { identity, signed } = signer();
+    const cache = new AssertionCache(identity, 60);
+    const principal = caller();
+    const first = cache.bearerNow(principal, 'a');
+    assert.ok(first instanceof Promise, 'before its signature: a promise');
+    assert.equal(await first, 'Bearer agentmesh:agent:a#1');
+    assert.equal(cache.bearerNow(principal, 'a'), 'Bearer agentmesh:agent:a#1', 'a string, no promise');
+    assert.equal(cache.bearerNow(caller(), 'a'), `Bearer ${String(cache.getNow(principal, 'a'))}`, 'the assertion getNow gives');
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() + 31_000 });
+    try {
+      assert.equal(await cache.bearerNow(principal, 'a'), 'Bearer agentmesh:agent:a#2');
+      assert.equal(cache.getNow(principal, 'a'), 'agentmesh:agent:a#2');
+    } finally {
+      mock.timers.reset();
+    }
+    assert.equal(signed.length, 2);
+  });
+
   test('past half its lifetime an assertion is signed again, for every path', async (t) => {
     const { identity, signed } = signer();
     const cache = new AssertionCache(identity, 60);

@@ -237,6 +237,12 @@ export class PlaneReply implements ExchangeReply {
   #pipe(body: Readable): void {
     this.#body = body;
     const res = this.raw;
+    if (res.destroyed) {
+      // The client left before the answer began (its close already seen): a body piped in would wait for a
+      // drain that never comes, holding whatever feeds it.
+      body.destroy();
+      return;
+    }
     // Errors are the caller's to record (the relay listens on its body); here they only cut the response.
     body.on('error', ignore);
     // `pipe` re-throws an error of the response that nobody else listens to (a write after a reset): never the process's.

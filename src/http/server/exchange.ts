@@ -18,12 +18,20 @@ export interface ExchangeRequest {
   readonly protocol: 'http' | 'https';
   /** The `Host` the client asked for (`X-Forwarded-Host` when the proxy is trusted). */
   readonly host: string;
-  readonly raw: IncomingMessage;
+  /**
+   * node:http's request, as far as a handler may read it: behind the llhttp front (ADR 0065) it is a
+   * plain object with these fields and no stream or events (the body is read whole, the client's leaving
+   * is the socket's `close`), so the type keeps a handler from listening on it.
+   */
+  readonly raw: ExchangeIncoming;
   /** The body's bytes (undefined when the request has none). */
   readonly body: unknown;
   /** The query string's parameters (the last value of a repeated one). */
   readonly query: unknown;
 }
+
+/** What a data-plane handler reads of node:http's request ({@link ExchangeRequest.raw}). */
+export type ExchangeIncoming = Pick<IncomingMessage, 'method' | 'url' | 'headers' | 'rawHeaders' | 'httpVersion' | 'httpVersionMajor' | 'httpVersionMinor' | 'socket' | 'complete'>;
 
 /** The part of a reply such a handler writes; Fastify's reply and {@link PlaneReply} both have it. */
 export interface ExchangeReply {

@@ -24,10 +24,10 @@ import type { ParseError, RequestLlhttp, RequestParser } from './llhttp-request-
  * before it (RFC 9112 §9.3.2: the client retries what was not answered).
  *
  * Kept from node:http's server: `headersTimeout` and `requestTimeout` (checked on its interval,
- * 408 through `clientError`), `keepAliveTimeout`, `server.timeout`, answers in request order with
- * reading paused while too many wait, `closeIdleConnections`/`closeAllConnections` (wrapped to
- * include these connections), the end of a connection when the client half-closes, and a closing
- * connection after each answer once the server stops listening.
+ * 408 through `clientError`), `keepAliveTimeout` (and its `keepAliveTimeoutBuffer`), `server.timeout`,
+ * answers in request order with reading paused while too many wait, `closeIdleConnections`/
+ * `closeAllConnections` (wrapped to include these connections), the end of a connection when the
+ * client half-closes, and a closing connection after each answer once the server stops listening.
  */
 
 /** What the front needs of the data plane (data-plane.ts builds it). */
@@ -100,6 +100,10 @@ export function installLlhttpFront(server: Server, options: Omit<FrontOptions, '
   const front: FrontOptions = { ...options, nodeListener };
   const open = new Set<Connection>();
   server.on('connection', (socket: Socket) => {
+    if (nodeOnly(server)) {
+      nodeListener.call(server, socket);
+      return;
+    }
     const connection = new Connection(server, socket as Handled, front, open);
     open.add(connection);
   });
@@ -123,6 +127,25 @@ export function installLlhttpFront(server: Server, options: Omit<FrontOptions, '
     for (const connection of open) connection.socket.destroy();
     closeAll();
   };
+}
+
+/**
+ * node:http server settings the front does not implement, each left at its default by the data plane's
+ * server factory: a server given one (Fastify's `maxRequestsPerSocket`, a setting made after start-up) has its
+ * connections served by node:http, read when each is accepted.
+ */
+function nodeOnly(server: Server): boolean {
+  const s = server as Server & { joinDuplicateHeaders?: boolean; rejectNonStandardBodyWrites?: boolean; httpValidation?: string; maxHeadersCount: number | null };
+  return (
+    // Requests counted per connection: the last one's answer closes it, those after it get a 503.
+    (s.maxRequestsPerSocket ?? 0) > 0 ||
+    // Duplicate request headers joined, header pairs kept to another count, a body written to a HEAD refused.
+    s.joinDuplicateHeaders === true ||
+    typeof s.maxHeadersCount === 'number' ||
+    s.rejectNonStandardBodyWrites === true ||
+    // A lenient parser (the front's is strict).
+    (s.httpValidation !== undefined && s.httpValidation !== 'strict')
+  );
 }
 
 class Connection {
@@ -185,6 +208,11 @@ class Connection {
     socket.on('close', this.#onClose);
     socket.on('timeout', this.#onTimeout);
     socket.on('drain', this.#onDrain);
+  }
+
+  /** node:http's `kWritableFinished` mark (see {@link Answer.response}). */
+  get writableFinished(): symbol {
+    return this.#o.llhttp.writableFinished;
   }
 
   /** No request being received and no answer being written. */
@@ -320,11 +348,18 @@ class Connection {
   response(answer: Answer): Queued {
     const socket = this.socket;
     const res = new (ServerResponse as unknown as new (req: IncomingMessage, options: object) => Queued)(answer.req, { highWaterMark: socket.writableHighWaterMark });
+    answer.res = res;
+    if (answer.gone) {
+      // As node:http's: the response of a connection already closed closed with it, before anyone could listen,
+      // so a handler that asks for it late is told at once (its writes fail, `finished` reports the close).
+      res.destroyed = true;
+      res._closed = true;
+      return res;
+    }
     res._keepAliveTimeout = this.#server.keepAliveTimeout;
     res.shouldKeepAlive = answer.keepAlive;
     res.on('finish', () => this.#finished(answer));
     res.once('close', () => answer.closed());
-    answer.res = res;
     if (this.#queue[0] === answer && !this.#done) res.assignSocket(socket);
     return res;
   }
@@ -398,8 +433,12 @@ class Connection {
         this.#whenIdle();
         return;
       }
-      if (!this.#inMessage && this.#server.keepAliveTimeout > 0 && this.#timed) {
-        socket.setTimeout(this.#server.keepAliveTimeout);
+      const keepAlive = this.#server.keepAliveTimeout;
+      if (!this.#inMessage && Number.isFinite(keepAlive) && keepAlive > 0 && this.#timed) {
+        // As node:http: the connection is kept a little past the deadline its Keep-Alive header gives (its
+        // `keepAliveTimeoutBuffer`, 1 s by default), so a client reusing it just before then meets no reset.
+        const buffer = (this.#server as { keepAliveTimeoutBuffer?: number }).keepAliveTimeoutBuffer;
+        socket.setTimeout(keepAlive + (typeof buffer === 'number' && Number.isFinite(buffer) && buffer >= 0 ? buffer : 1000));
         this.#keepAliveSet = true;
       }
     }
@@ -527,8 +566,16 @@ class Connection {
     this.socket.destroy();
   };
 
+  /**
+   * As node:http's server (`socketOnTimeout`): the response holding the socket (a stream whose handler called
+   * `setTimeout` with a callback) and the server hear the timeout first; only one nobody listens to cuts the
+   * connection. (node:http also tells a request still being received; a plane request is not an emitter.)
+   */
   readonly #onTimeout = (): void => {
-    this.socket.destroy();
+    const socket = this.socket;
+    const res = socket._httpMessage as ServerResponse | null | undefined;
+    const heard = res?.emit('timeout', socket) === true;
+    if (!this.#server.emit('timeout', socket) && !heard) socket.destroy();
   };
 
   readonly #onClose = (): void => {
@@ -626,8 +673,10 @@ class Answer implements FrontAnswer {
   last = false;
   cutPending = false;
   /** What {@link response} gives once the answer was written whole. */
-  #written: ServerResponse | undefined;
+  #written: Queued | undefined;
   #over = false;
+  /** Handed to the socket whole ({@link finished}). */
+  #handed = false;
   #closed = false;
   onFinish: (() => void) | undefined;
   onClose: (() => void) | undefined;
@@ -693,11 +742,17 @@ class Answer implements FrontAnswer {
   response(): ServerResponse {
     if (this.res !== undefined) return this.res;
     if (this.headersSent) {
-      // Already written whole: a response that says so, on no socket, and does nothing more.
+      // Already written whole: a response that says so, on no socket, and writes nothing more; its
+      // `finish` and `close` come when the answer's do, as node:http's would (`finished()` on it ends).
       if (this.#written === undefined) {
-        const res = new ServerResponse(this.req);
+        const res = new ServerResponse(this.req) as Queued & Record<symbol, unknown>;
         (res as unknown as { _header: string })._header = this.head ?? 'HTTP/1.1';
         res.finished = true;
+        if (this.#handed) res[this.#connection.writableFinished] = true;
+        if (this.#closed) {
+          res.destroyed = true;
+          res._closed = true;
+        }
         this.#written = res;
       }
       return this.#written;
@@ -714,9 +769,20 @@ class Answer implements FrontAnswer {
   /** Handed to the socket whole. */
   finished(): void {
     this.#over = true;
+    this.#handed = true;
     const onFinish = this.onFinish;
     this.onFinish = undefined;
     onFinish?.();
+    const written = this.#written;
+    if (written !== undefined) {
+      (written as Queued & Record<symbol, unknown>)[this.#connection.writableFinished] = true;
+      written.emit('finish');
+    }
+  }
+
+  /** The answer has closed (for one not written whole: its connection closed first). */
+  get gone(): boolean {
+    return this.#closed;
   }
 
   closed(): void {
@@ -724,5 +790,6 @@ class Answer implements FrontAnswer {
     this.#closed = true;
     this.#over = true;
     this.onClose?.();
+    if (this.#written !== undefined) emitClose(this.#written);
   }
 }

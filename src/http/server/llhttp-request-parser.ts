@@ -26,6 +26,8 @@ export interface RequestLlhttp extends LlhttpSlots {
    * re-emits the socket's `drain` on such a response, which is how a stream piped into it writes on.
    */
   needDrain: symbol;
+  /** node:http's mark on a response whose last byte was handed to the socket (`kWritableFinished`, its `writableFinished`). */
+  writableFinished: symbol;
 }
 
 /** One canned request and what the binding must report for it: the callbacks, or the error code node:http's server meets. */
@@ -71,13 +73,16 @@ export function loadRequestLlhttp(): RequestLlhttp | string {
   }
   const checked = checkRequestLlhttp(common, incoming);
   if (typeof checked === 'string') return checked;
-  const needDrain = Object.getOwnPropertySymbols(new OutgoingMessage()).find((symbol) => symbol.description === 'kNeedDrain');
+  const marks = Object.getOwnPropertySymbols(new OutgoingMessage());
+  const needDrain = marks.find((symbol) => symbol.description === 'kNeedDrain');
   if (needDrain === undefined) return "OutgoingMessage has no kNeedDrain mark: a response's refused write could not be resumed";
-  return { ...checked, needDrain };
+  const writableFinished = marks.find((symbol) => symbol.description === 'kWritableFinished');
+  if (writableFinished === undefined) return 'OutgoingMessage has no kWritableFinished mark: an answer written whole could not say it finished';
+  return { ...checked, needDrain, writableFinished };
 }
 
 /** {@link loadRequestLlhttp}'s check of the two modules' exports. */
-export function checkRequestLlhttp(common: Record<string, unknown>, incoming: Record<string, unknown>): Omit<RequestLlhttp, 'needDrain'> | string {
+export function checkRequestLlhttp(common: Record<string, unknown>, incoming: Record<string, unknown>): Omit<RequestLlhttp, 'needDrain' | 'writableFinished'> | string {
   const P = common['HTTPParser'] as (RequestLlhttp['Parser'] & Record<string, unknown>) | undefined;
   const methods = common['methods'];
   const IncomingMessage = incoming['IncomingMessage'] as { prototype: Record<string, unknown> } | undefined;
@@ -85,7 +90,7 @@ export function checkRequestLlhttp(common: Record<string, unknown>, incoming: Re
   if (typeof P !== 'function' || !Array.isArray(methods) || typeof addHeaderLine !== 'function') return 'node:_http_common has no HTTPParser or methods, or IncomingMessage no _addHeaderLine';
   const slots = llhttpSlotsOf(P, 'REQUEST');
   if (typeof slots === 'string') return slots;
-  const llhttp: Omit<RequestLlhttp, 'needDrain'> = {
+  const llhttp: Omit<RequestLlhttp, 'needDrain' | 'writableFinished'> = {
     Parser: P,
     ...slots,
     methods: methods as string[],
@@ -108,7 +113,7 @@ export function checkRequestLlhttp(common: Record<string, unknown>, incoming: Re
 /** `_addHeaderLine`'s receiver: node:http's default (`joinDuplicateHeaders` off). */
 const NO_JOIN = Object.freeze({ joinDuplicateHeaders: false });
 
-function parseCanned(llhttp: Omit<RequestLlhttp, 'needDrain'>, bytes: string): string {
+function parseCanned(llhttp: Omit<RequestLlhttp, 'needDrain' | 'writableFinished'>, bytes: string): string {
   const seen: unknown[] = [];
   const parser = new llhttp.Parser();
   parser.initialize(llhttp.REQUEST, {}, 0, llhttp.kLenientNone);

@@ -1,6 +1,7 @@
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import type { DataPlaneRoute, ExchangeReply, ExchangeRequest } from '../../../src/http/index.js';
 import { testServer } from './test-server.js';
@@ -26,8 +27,10 @@ async function plane(t: TestContext) {
   route.handle = async (request: ExchangeRequest, reply: ExchangeReply): Promise<void> => {
     const body = Buffer.isBuffer(request.body) ? request.body.toString('latin1') : '<none>';
     bodies.push(body);
-    streamed.push(request.raw.readableFlowing === true);
-    ended.push(Promise.all([request.raw.readableEnded || once(request.raw, 'end'), once(request.raw, 'close')]));
+    // node:http's server (this test's default) gives the plane its IncomingMessage, a stream.
+    const raw = request.raw as IncomingMessage;
+    streamed.push(raw.readableFlowing === true);
+    ended.push(Promise.all([raw.readableEnded || once(raw, 'end'), once(raw, 'close')]));
     reply.send({ body });
   };
   await server.app.listen({ port: 0, host: '127.0.0.1' });

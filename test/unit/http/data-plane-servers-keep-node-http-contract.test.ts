@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { connect, type AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { ServerResponse } from 'node:http';
-import { Readable, duplexPair } from 'node:stream';
+import { Readable, duplexPair, finished } from 'node:stream';
 import type { DataPlaneRoute, DataPlaneServer, ExchangeReply, ExchangeRequest } from '../../../src/http/index.js';
-import { testServer } from './test-server.js';
+import { gate, testServer } from './test-server.js';
 
 /**
  * The llhttp front (ADR 0065) against node:http's server: every case is sent as raw bytes to both,
@@ -33,6 +33,7 @@ const FORMS: Record<string, (reply: ExchangeReply) => unknown> = {
   '/plane/keep': (reply) => reply.header('connection', 'keep-alive').send('kept'),
   '/plane/keep-alive-header': (reply) => reply.header('keep-alive', 'timeout=9').send('own keep-alive'),
   '/plane/date': (reply) => reply.header('date', 'Thu, 01 Jan 2026 00:00:00 GMT').send('own date'),
+  '/plane/304-stream': (reply) => reply.code(304).header('content-type', 'text/event-stream').send(Readable.from(['data: dropped\n\n'])),
   '/plane/chunked': (reply) => reply.header('transfer-encoding', 'chunked').header('content-type', 'text/plain').send(Readable.from(['a', 'b'])),
   '/plane/latin1': (reply) => reply.header('x-latin', 'caf\u00e9').send('é'),
   '/plane/bad-value': (reply) => reply.header('x-bad', 'a\nb').send('never'),
@@ -127,6 +128,8 @@ const CASES: Record<string, string[]> = {
   'a GET with a body': [`GET /plane/a HTTP/1.1\r\n${H}Content-Length: 2\r\n\r\nokGET /plane/b HTTP/1.1\r\n${H}\r\n`],
   'a HEAD': [`HEAD /plane/a HTTP/1.1\r\n${H}\r\n`],
   'an event stream': [`GET /plane/sse HTTP/1.1\r\n${H}\r\n`],
+  'a HEAD of an event stream, then a GET of it': [`HEAD /plane/sse HTTP/1.1\r\n${H}\r\n`, `GET /plane/sse HTTP/1.1\r\n${H}\r\n`],
+  'two streams and a HEAD of one, pipelined': [`GET /plane/sse HTTP/1.1\r\n${H}\r\nHEAD /plane/sse HTTP/1.1\r\n${H}\r\nGET /plane/chunked HTTP/1.1\r\n${H}\r\nGET /plane/a HTTP/1.1\r\n${H}\r\n`],
   // Answers written whole by the front (ADR 0067), or handed to node:http's ServerResponse, each kept alive then followed.
   ...Object.fromEntries(Object.keys(FORMS).flatMap((path) => [
     [`answer ${path}`, [`GET ${path} HTTP/1.1\r\n${H}\r\n`, `GET /plane/after HTTP/1.1\r\n${H}\r\n`]],
@@ -328,4 +331,280 @@ test('a connection handed over in memory (a duplex stream, no timers) is served 
   }
   assert.equal(answers[0]!.match(/HTTP\/1\.1 200 /g)?.length, 3, answers[0]);
   assert.equal(answers[1], answers[0]);
+});
+
+/** A server of `kind` whose plane requests all go to `handle`, listening on port 0. */
+async function planeServer(t: TestContext, kind: DataPlaneServer, handle: NonNullable<DataPlaneRoute['handle']>) {
+  const route: DataPlaneRoute = { prefix: '/plane/', routeLabel: () => '/plane/*', handle };
+  const s = testServer({ dataPlane: route, dataPlaneServer: kind });
+  await s.app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => s.app.close());
+  return { server: s.app.server, port: (s.app.server.address() as AddressInfo).port, metrics: s.metrics };
+}
+
+test('a response asked for after the client left is already closed, as node:http\'s is, on either server', { timeout: 10_000 }, async (t) => {
+  // A handler that reaches for the response only once the client is gone (its answer came late) must be told at
+  // once: what it waits for (`finished`, the response's close) would otherwise never come, and a body piped in waits.
+  for (const kind of ['node', 'llhttp'] as const) {
+    const seen = gate<{ destroyed: boolean; finished: string }>();
+    const entered = gate();
+    const { port } = await planeServer(t, kind, async (request, reply) => {
+      entered.open();
+      const socket = request.raw.socket;
+      if (!socket.destroyed) await once(socket, 'close');
+      const raw = reply.raw;
+      const destroyed = raw.destroyed;
+      finished(raw, (err) => seen.open({ destroyed, finished: (err as NodeJS.ErrnoException | undefined)?.code ?? 'finished' }));
+      reply.header('content-type', 'text/event-stream').send(Readable.from(['data: 1\n\n']));
+    });
+    const socket = connect(port, '127.0.0.1');
+    socket.write(`GET /plane/late HTTP/1.1\r\n${H}\r\n`);
+    await entered.promise;
+    socket.destroy();
+    assert.deepEqual(await seen.promise, { destroyed: true, finished: 'ERR_STREAM_PREMATURE_CLOSE' }, kind);
+  }
+});
+
+test('an idle kept-alive connection closes after keepAliveTimeout and node:http\'s keepAliveTimeoutBuffer, on either server', { timeout: 10_000 }, async (t) => {
+  // node:http waits a little longer than the Keep-Alive header says (1 s by default), so a client that reuses the
+  // connection just before the advertised deadline does not meet a reset.
+  for (const kind of ['node', 'llhttp'] as const) {
+    const { server, port } = await planeServer(t, kind, async (_request, reply) => {
+      reply.send('ok');
+    });
+    server.keepAliveTimeout = 100;
+    Object.assign(server, { keepAliveTimeoutBuffer: 400 });
+    const socket = connect(port, '127.0.0.1');
+    socket.write(`GET /plane/a HTTP/1.1\r\n${H}\r\n`);
+    await once(socket, 'data');
+    const answered = performance.now();
+    await once(socket, 'close');
+    const idle = performance.now() - answered;
+    assert.ok(idle >= 480, `${kind}: closed after ${Math.round(idle)} ms`);
+  }
+});
+
+test('a socket timeout during a stream goes to the response\'s timeout listener, as node:http sends it, on either server', { timeout: 10_000 }, async (t) => {
+  // node:http destroys a connection whose timer fires only when nobody listens: the response's `setTimeout`
+  // callback (or the server's) decides.
+  for (const kind of ['node', 'llhttp'] as const) {
+    const { port } = await planeServer(t, kind, async (_request, reply) => {
+      const body = new Readable({ read() {} });
+      body.push('data: 1\n\n');
+      reply.raw.setTimeout(50, () => {
+        body.push('data: 2\n\n');
+        body.push(null);
+      });
+      reply.header('content-type', 'text/event-stream').send(body);
+    });
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const ended = new Promise<string>((resolve) => {
+      socket.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        if (Buffer.concat(chunks).toString('latin1').endsWith('\r\n0\r\n\r\n')) resolve('ended');
+      });
+      socket.on('close', () => resolve('closed'));
+    });
+    socket.write(`GET /plane/sse HTTP/1.1\r\n${H}\r\n`);
+    assert.equal(await ended, 'ended', kind);
+    assert.match(Buffer.concat(chunks).toString('latin1'), /data: 1\n\n\r\n9\r\ndata: 2\n\n\r\n0\r\n\r\n$/, kind);
+    socket.destroy();
+  }
+});
+
+test('a server that limits requests per connection answers as node:http does, on either server', { timeout: 10_000 }, async (t) => {
+  // The front counts no requests: a server given maxRequestsPerSocket (Fastify's option) leaves its connections to node:http.
+  const answers: string[] = [];
+  for (const kind of ['node', 'llhttp'] as const) {
+    const { server, port } = await planeServer(t, kind, async (request, reply) => {
+      reply.send(request.url);
+    });
+    server.maxRequestsPerSocket = 2;
+    answers.push(await exchange(port, [`GET /plane/1 HTTP/1.1\r\n${H}\r\n`, `GET /plane/2 HTTP/1.1\r\n${H}\r\n`, `GET /plane/3 HTTP/1.1\r\n${H}\r\n`]));
+  }
+  assert.match(answers[0]!, /HTTP\/1\.1 503 /);
+  assert.equal(answers[1], answers[0]);
+});
+
+test('a streamed body sent after the client left is destroyed, on either server', { timeout: 10_000 }, async (t) => {
+  // Piped into a response already closed it would wait for a drain that never comes, holding what feeds it.
+  for (const kind of ['node', 'llhttp'] as const) {
+    const entered = gate();
+    const destroyed = gate();
+    const { port } = await planeServer(t, kind, async (request, reply) => {
+      entered.open();
+      const socket = request.raw.socket;
+      if (!socket.destroyed) await once(socket, 'close');
+      const body = new Readable({
+        read() {
+          this.push(Buffer.alloc(65_536));
+        },
+        destroy(err, callback) {
+          destroyed.open();
+          callback(err);
+        },
+      });
+      reply.header('content-type', 'text/event-stream').send(body);
+    });
+    const socket = connect(port, '127.0.0.1');
+    socket.write(`GET /plane/late HTTP/1.1\r\n${H}\r\n`);
+    await entered.promise;
+    socket.destroy();
+    await destroyed.promise;
+  }
+});
+
+test('a large stream answered behind a slower answer is written to its last byte once its turn comes, on either server', { timeout: 20_000 }, async (t) => {
+  // The stream's response has no socket yet: its writes wait in the response (its own back-pressure), and go on
+  // after the socket is handed to it, through the response's own flush or the socket's `drain`.
+  const chunks = 16;
+  for (const kind of ['node', 'llhttp'] as const) {
+    const slow = gate();
+    const route: DataPlaneRoute = { prefix: '/plane/', routeLabel: () => '/plane/*' };
+    const s = testServer({ dataPlane: route, dataPlaneServer: kind });
+    route.handle = async (request, reply) => {
+      if (request.url === '/plane/slow') {
+        await slow.promise;
+        reply.send('slow');
+        return;
+      }
+      reply.header('content-type', 'text/plain').send(Readable.from(Array.from({ length: chunks }, (_, i) => Buffer.alloc(65_536, 0x61 + i))));
+      slow.open();
+    };
+    await s.app.listen({ port: 0, host: '127.0.0.1' });
+    t.after(() => s.app.close());
+    const [client, served] = duplexPair();
+    Object.assign(served, { remoteAddress: '127.0.0.1', remoteFamily: 'IPv4', remotePort: 0 });
+    s.app.server.emit('connection', served);
+    const received: Buffer[] = [];
+    const ended = new Promise<void>((resolve) => {
+      client.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        if (Buffer.concat(received.slice(-2)).toString('latin1').endsWith('\r\n0\r\n\r\n')) resolve();
+      });
+    });
+    client.write(`GET /plane/slow HTTP/1.1\r\n${H}\r\nGET /plane/big HTTP/1.1\r\n${H}\r\n`);
+    await ended;
+    client.destroy();
+    const answer = Buffer.concat(received).toString('latin1');
+    assert.match(answer, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nslowHTTP\/1\.1 200 /, kind);
+    assert.equal(answer.split('a'.repeat(65_536)).length, 2, `${kind}: the first chunk once`);
+    assert.ok(answer.includes(String.fromCharCode(0x61 + chunks - 1).repeat(65_536)), `${kind}: the last chunk`);
+  }
+});
+
+test('a client that half-closes before its answer gets none, and the request is recorded, as node:http does it, on either server', async (t) => {
+  // node:http ends the connection at the client's end (httpAllowHalfOpen off): an answer given after it, whole or
+  // streamed, fails to write, and the response closes with the status the handler gave.
+  for (const path of ['/plane/whole', '/plane/stream']) {
+    const seen: string[] = [];
+    for (const kind of ['node', 'llhttp'] as const) {
+      const destroyed = gate();
+      const answered = gate();
+      const { port, metrics } = await planeServer(t, kind, async (request, reply) => {
+        if (!request.raw.socket.writableEnded) await once(request.raw.socket, 'finish');
+        if (request.url === '/plane/whole') {
+          reply.send('late');
+          destroyed.open();
+        } else {
+          reply.header('content-type', 'text/event-stream').send(
+            new Readable({
+              read() {
+                this.push('data: x\n\n');
+              },
+              destroy(err, callback) {
+                destroyed.open();
+                callback(err);
+              },
+            }),
+          );
+        }
+        // The request is recorded when its response closes, with its connection.
+        if (!request.raw.socket.destroyed) await once(request.raw.socket, 'close');
+        setImmediate(() => answered.open());
+      });
+      const socket = connect(port, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('error', () => undefined);
+      socket.end(`GET ${path} HTTP/1.1\r\n${H}\r\n`);
+      await once(socket, 'close');
+      await destroyed.promise;
+      await answered.promise;
+      const recorded = (await metrics.registry.metrics()).split('\n').filter((line) => line.startsWith('agentmesh_http_requests_total'));
+      seen.push(`${Buffer.concat(chunks).length} bytes; ${recorded.join(' ')}`);
+    }
+    assert.match(seen[0]!, /^0 bytes; .*status="200"\} 1$/, path);
+    assert.equal(seen[1], seen[0], path);
+  }
+});
+
+test('a client that half-closes during a stream ends it, and the body piped into it is destroyed, on either server', { timeout: 10_000 }, async (t) => {
+  // node:http's server ends a connection whose client stops sending (httpAllowHalfOpen off), whatever it is
+  // writing: the stream's next write fails, the response closes, and its body (the relayed answer) goes with it.
+  const answers: string[] = [];
+  for (const kind of ['node', 'llhttp'] as const) {
+    const over = gate();
+    const { port } = await planeServer(t, kind, async (_request, reply) => {
+      const body = new Readable({
+        read() {},
+        destroy(err, callback) {
+          over.open();
+          callback(err);
+        },
+      });
+      body.push('data: 1\n\n');
+      reply.raw.once('close', () => body.push('data: after\n\n'));
+      reply.header('content-type', 'text/event-stream').send(body);
+    });
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', () => undefined);
+    socket.write(`GET /plane/sse HTTP/1.1\r\n${H}\r\n`);
+    await once(socket, 'data');
+    socket.end();
+    await over.promise;
+    await once(socket, 'close');
+    answers.push(mask(Buffer.concat(chunks).toString('latin1')));
+  }
+  assert.match(answers[0]!, /\r\n\r\n9\r\ndata: 1\n\n\r\n$/);
+  assert.equal(answers[1], answers[0]);
+});
+
+test('a response asked for after an answer was sent whole finishes and closes as node:http\'s does, on either server', { timeout: 10_000 }, async (t) => {
+  // Behind the front such an answer was written without node:http's response: the one a handler gets afterwards
+  // must still report the answer's end (`finished`, `finish`, `close`), at once if it is over.
+  const seen: Record<string, string[]> = {};
+  for (const kind of ['node', 'llhttp'] as const) {
+    for (const when of ['at once', 'once answered', 'once the client left'] as const) {
+      const events: string[] = [];
+      const received = gate();
+      const over = gate();
+      const { port } = await planeServer(t, kind, async (request, reply) => {
+        reply.send('whole');
+        if (when !== 'at once') await received.promise;
+        if (when === 'once the client left' && !request.raw.socket.destroyed) await once(request.raw.socket, 'close');
+        const raw = reply.raw;
+        raw.once('finish', () => events.push('finish'));
+        raw.once('close', () => events.push('close'));
+        finished(raw, (err) => {
+          events.push(`finished ${(err as NodeJS.ErrnoException | undefined)?.code ?? 'ok'}`);
+          over.open();
+        });
+      });
+      const socket = connect(port, '127.0.0.1');
+      socket.write(`GET /plane/a HTTP/1.1\r\n${H}\r\n`);
+      await once(socket, 'data');
+      if (when === 'once the client left') socket.destroy();
+      received.open();
+      await over.promise;
+      socket.destroy();
+      await new Promise((resolve) => setImmediate(resolve));
+      seen[`${kind} ${when}`] = events;
+    }
+  }
+  for (const when of ['at once', 'once answered', 'once the client left']) assert.deepEqual(seen[`llhttp ${when}`], seen[`node ${when}`], when);
+  assert.deepEqual(seen['node at once'], ['finish', 'close', 'finished ok']);
 });

@@ -2,7 +2,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { ServerResponse } from 'node:http';
+import { ServerResponse, type Server } from 'node:http';
 import { Readable, duplexPair, finished } from 'node:stream';
 import type { DataPlaneRoute, DataPlaneServer, ExchangeReply, ExchangeRequest } from '../../../src/http/index.js';
 import { gate, testServer } from './test-server.js';
@@ -228,6 +228,28 @@ test('closing the server closes idle kept-alive connections and lets an answer i
   }
 });
 
+/**
+ * Sends `requests` on an in-memory connection to `server` (in-process dispatch's kind: 16 KiB before a write
+ * waits) and resolves to everything answered, as latin1, once a chunked body's last chunk has come.
+ */
+async function untilChunkedEnd(server: Server, requests: string): Promise<string> {
+  const [client, served] = duplexPair();
+  Object.assign(served, { remoteAddress: '127.0.0.1', remoteFamily: 'IPv4', remotePort: 0 });
+  server.emit('connection', served);
+  const received: Buffer[] = [];
+  const ended = new Promise<void>((resolve) => {
+    client.on('data', (chunk: Buffer) => {
+      received.push(chunk);
+      // The last chunk of a chunked body, whichever write it came in.
+      if (Buffer.concat(received.slice(-2)).toString('latin1').endsWith('\r\n0\r\n\r\n')) resolve();
+    });
+  });
+  client.write(requests);
+  await ended;
+  client.destroy();
+  return Buffer.concat(received).toString('latin1');
+}
+
 test('a streamed answer the socket cannot take at once is written to its last byte, on either server', { timeout: 20_000 }, async (t) => {
   // An in-memory connection takes 16 KiB before its writes wait: every 64 KiB chunk meets back-pressure, and the
   // answer goes on only if the socket's `drain` reaches the response the stream is piped into.
@@ -240,21 +262,7 @@ test('a streamed answer the socket cannot take at once is written to its last by
     };
     await s.app.listen({ port: 0, host: '127.0.0.1' });
     t.after(() => s.app.close());
-    const [client, served] = duplexPair();
-    Object.assign(served, { remoteAddress: '127.0.0.1', remoteFamily: 'IPv4', remotePort: 0 });
-    s.app.server.emit('connection', served);
-    const received: Buffer[] = [];
-    const ended = new Promise<void>((resolve) => {
-      client.on('data', (chunk: Buffer) => {
-        received.push(chunk);
-        // The last chunk of a chunked body, whichever write it came in.
-        if (Buffer.concat(received.slice(-2)).toString('latin1').endsWith('\r\n0\r\n\r\n')) resolve();
-      });
-    });
-    client.write(`GET /plane/big HTTP/1.1\r\n${H}\r\n`);
-    await ended;
-    client.destroy();
-    const answer = Buffer.concat(received).toString('latin1');
+    const answer = await untilChunkedEnd(s.app.server, `GET /plane/big HTTP/1.1\r\n${H}\r\n`);
     let body = '';
     for (let at = answer.indexOf('\r\n\r\n') + 4, size = -1; size !== 0; ) {
       const line = answer.indexOf('\r\n', at);
@@ -474,20 +482,7 @@ test('a large stream answered behind a slower answer is written to its last byte
     };
     await s.app.listen({ port: 0, host: '127.0.0.1' });
     t.after(() => s.app.close());
-    const [client, served] = duplexPair();
-    Object.assign(served, { remoteAddress: '127.0.0.1', remoteFamily: 'IPv4', remotePort: 0 });
-    s.app.server.emit('connection', served);
-    const received: Buffer[] = [];
-    const ended = new Promise<void>((resolve) => {
-      client.on('data', (chunk: Buffer) => {
-        received.push(chunk);
-        if (Buffer.concat(received.slice(-2)).toString('latin1').endsWith('\r\n0\r\n\r\n')) resolve();
-      });
-    });
-    client.write(`GET /plane/slow HTTP/1.1\r\n${H}\r\nGET /plane/big HTTP/1.1\r\n${H}\r\n`);
-    await ended;
-    client.destroy();
-    const answer = Buffer.concat(received).toString('latin1');
+    const answer = await untilChunkedEnd(s.app.server, `GET /plane/slow HTTP/1.1\r\n${H}\r\nGET /plane/big HTTP/1.1\r\n${H}\r\n`);
     assert.match(answer, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nslowHTTP\/1\.1 200 /, kind);
     assert.equal(answer.split('a'.repeat(65_536)).length, 2, `${kind}: the first chunk once`);
     assert.ok(answer.includes(String.fromCharCode(0x61 + chunks - 1).repeat(65_536)), `${kind}: the last chunk`);

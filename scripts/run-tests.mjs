@@ -15,9 +15,11 @@
  *
  * Each file's wall time is printed as it ends and the slowest at the end of the tier; the files
  * start longest first, by the times kept in scripts/test-durations.json (TEST_DURATIONS_WRITE=1
- * rewrites them from a run).
+ * rewrites them from a run). TEST_CPU=1 also records each file's CPU (its process and the processes it
+ * reaped, user and system: scripts/test-child-cpu.mjs) and prints the files that spent most, and the tier's total.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -159,6 +161,27 @@ function runOptions(flags) {
   return options;
 }
 
+/**
+ * TEST_CPU=1's report: the files that spent the most CPU (their process and the processes they reaped) and the
+ * tier's total, this runner included (its own and its reaped children's, from /proc/self/stat as in test-child-cpu.mjs).
+ */
+function reportCpu(dir, shown) {
+  const records = readdirSync(dir).map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')));
+  rmSync(dir, { recursive: true, force: true });
+  const cpu = (r) => r.user + r.system + r.childrenUser + r.childrenSystem;
+  const byCpu = records.sort((a, b) => cpu(b) - cpu(a));
+  const total = byCpu.reduce((sum, r) => sum + cpu(r), 0);
+  const own = process.resourceUsage();
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  const tier = (own.userCPUTime + own.systemCPUTime) / 1e6 + (Number(fields[13]) + Number(fields[14])) / 100;
+  process.stdout.write(`\nCPU (user+system, s): the tier ${tier.toFixed(1)}, its ${records.length} files ${total.toFixed(1)}; the most (file: own, reaped children):\n`);
+  for (const r of byCpu.slice(0, shown)) {
+    process.stdout.write(`${cpu(r).toFixed(1).padStart(7)}  ${relative(root, r.file)} (${(r.user + r.system).toFixed(1)}, ${(r.childrenUser + r.childrenSystem).toFixed(1)})\n`);
+  }
+  // TEST_CPU_OUT=<file>: every file's record as JSON, for comparing two runs.
+  if (process.env.TEST_CPU_OUT) writeFileSync(process.env.TEST_CPU_OUT, `${JSON.stringify(Object.fromEntries(byCpu.map((r) => [relative(root, r.file), { cpu: Math.round(cpu(r) * 100) / 100, own: Math.round((r.user + r.system) * 100) / 100 }])), null, 2)}\n`);
+}
+
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`.padStart(8);
 
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
@@ -209,7 +232,11 @@ if (isMain) {
   // forceExit: a file's process ends once its tests and after hooks have, rather than when its event loop
   // empties: a handle a failed test left open (a server its cleanup never reached) held one file, and so the
   // tier, until it was killed, and an idle keep-alive socket or timer kept others alive for seconds.
-  const stream = run({ files, concurrency, timeout: timeoutMs, forceExit: true, execArgv: TEST_CHILD_EXEC_ARGV, cwd: root, signal: abort.signal, ...options });
+  // TEST_CPU=1: each file's process writes its CPU to a folder of this run (scripts/test-child-cpu.mjs).
+  const cpuDir = process.env.TEST_CPU === '1' ? mkdtempSync(join(tmpdir(), 'agentmesh-test-cpu-')) : undefined;
+  if (cpuDir !== undefined) process.env.TEST_CPU_DIR = cpuDir;
+  const execArgv = cpuDir === undefined ? TEST_CHILD_EXEC_ARGV : [...TEST_CHILD_EXEC_ARGV, '--import', join(root, 'scripts', 'test-child-cpu.mjs')];
+  const stream = run({ files, concurrency, timeout: timeoutMs, forceExit: true, execArgv, cwd: root, signal: abort.signal, ...options });
   const fileSet = new Set(files);
   const took = new Map();
   let failed = false;
@@ -236,6 +263,7 @@ if (isMain) {
   const shown = Number(process.env.TEST_SLOWEST ?? 15);
   process.stdout.write(`\nThe ${tier} tier: ${files.length} files, ${concurrency} at a time, in ${seconds(Date.now() - started).trim()}; the slowest ${Math.min(shown, slowest.length)}:\n`);
   for (const [file, ms] of slowest.slice(0, shown)) process.stdout.write(`${seconds(ms)}  ${relative(root, file)}\n`);
+  if (cpuDir !== undefined) reportCpu(cpuDir, shown);
   // TEST_DURATIONS_WRITE=1 keeps this run's times for the next runs' order (scripts/test-durations.json, committed).
   if (process.env.TEST_DURATIONS_WRITE === '1' && options.testNamePatterns === undefined && options.testSkipPatterns === undefined && options.only === undefined) {
     const durations = knownDurations();

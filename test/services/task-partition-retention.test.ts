@@ -9,8 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { Kysely, Migrator, sql } from 'kysely';
 import { migrationProvider, runMigratorStep } from '../../src/storage/migrations/index.js';
+import { OwnSchemaPostgresDialect } from '../../src/storage/postgres/own-schema-dialect.js';
 import { uuidv7, type NewTask, type RuntimeStores } from '../../src/storage/index.js';
 import { newTask } from '../helpers/new-task.js';
 import { openPostgresStores, type PostgresStores } from '../helpers/database-backends.js';
@@ -101,7 +102,8 @@ describe('time-partitioned tasks: retention by whole days', { skip }, () => {
 describe('time-partitioned tasks: upgrading a database that holds tasks', { skip }, () => {
   test("rows written before migration 0016 survive it (older days in DEFAULT), with their events, push rows and their policies", async () => {
     const schema = await createTestSchema();
-    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: schema.url, max: 1 }) }) });
+    // agentmesh's own dialect: the migrator's catalog reads see this schema only, whatever other test files drop meanwhile.
+    const db = new Kysely<unknown>({ dialect: new OwnSchemaPostgresDialect({ pool: new pg.Pool({ connectionString: schema.url, max: 1 }) }) });
     try {
       const migrator = new Migrator({ db, provider: migrationProvider('postgres'), migrationTableSchema: schema.name });
       assert.equal((await runMigratorStep(() => migrator.migrateTo('0014-gateway-bridged-runs'))).error, undefined);

@@ -6,7 +6,7 @@ import { Kysely, Migrator, SqliteDialect, sql, type PostgresPool, type SqliteDat
 import { LRUCache } from 'lru-cache';
 import { Errors } from '../protocol/index.js';
 import { makeFolderSync } from './make-folder.js';
-import { migrationProvider, runMigratorStep } from './migrations/index.js';
+import { migrationProvider } from './migrations/index.js';
 import { OwnSchemaPostgresDialect } from './postgres/own-schema-dialect.js';
 import type { Tables } from './schema.js';
 import { scopedQueries } from './postgres/scoped-query.js';
@@ -304,7 +304,7 @@ async function migrate(database: Database): Promise<string[]> {
   // so another schema dropped meanwhile cannot fail the run.
   const schema = database.dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db)).rows[0]?.schema : undefined;
   const migrator = new Migrator({ db: database.db, provider: migrationProvider(database.dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results } = await runMigratorStep(() => migrator.migrateToLatest());
+  const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     // 42501 insufficient_privilege: an application role (deploy/postgres/roles.sql) found a migration to apply.

@@ -2,11 +2,12 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type PostgresPool, type SqliteDatabase } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql, type PostgresPool, type SqliteDatabase } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { Errors } from '../protocol/index.js';
 import { makeFolderSync } from './make-folder.js';
-import { migrationProvider, runMigratorStep } from './migrations/index.js';
+import { migrationProvider } from './migrations/index.js';
+import { OwnSchemaPostgresDialect } from './postgres/own-schema-dialect.js';
 import type { Tables } from './schema.js';
 import { scopedQueries } from './postgres/scoped-query.js';
 import { timedPool } from './postgres/timed-pool.js';
@@ -246,7 +247,7 @@ async function openPostgres(url: string, { max, queryTimeoutMs, connectTimeoutMs
   // Behind a transaction pooler the marker goes with every transaction instead (ADR 0024).
   const scoped = crossTenant && poolMode === 'transaction' ? scopedQueries(pgModule) : undefined;
   const timed = timedPool(pool, queryTimeoutMs, scoped);
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: timed }) });
+  const db = new Kysely<Tables>({ dialect: new OwnSchemaPostgresDialect({ pool: timed }) });
   return {
     dialect: 'postgres',
     db,
@@ -298,11 +299,12 @@ export async function migrateDatabase(options: { url?: string | undefined; sqlit
 }
 
 async function migrate(database: Database): Promise<string[]> {
-  // Kysely looks for its bookkeeping tables in every schema unless told which one:
-  // another schema's tables on the same server (tests, other tenants) would fool it.
+  // Kysely's bookkeeping tables go in our schema, named: unqualified, it would take them for
+  // another schema's of the same name. The dialect lists our schema's tables only (own-schema-dialect.ts),
+  // so another schema dropped meanwhile cannot fail the run.
   const schema = database.dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db)).rows[0]?.schema : undefined;
   const migrator = new Migrator({ db: database.db, provider: migrationProvider(database.dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results } = await runMigratorStep(() => migrator.migrateToLatest());
+  const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     // 42501 insufficient_privilege: an application role (deploy/postgres/roles.sql) found a migration to apply.

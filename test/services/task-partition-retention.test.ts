@@ -9,8 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
-import { migrationProvider, runMigratorStep } from '../../src/storage/migrations/index.js';
+import { Kysely, Migrator, sql } from 'kysely';
+import { migrationProvider } from '../../src/storage/migrations/index.js';
+import { OwnSchemaPostgresDialect } from '../../src/storage/postgres/own-schema-dialect.js';
 import { uuidv7, type NewTask, type RuntimeStores } from '../../src/storage/index.js';
 import { newTask } from '../helpers/new-task.js';
 import { openPostgresStores, type PostgresStores } from '../helpers/database-backends.js';
@@ -101,10 +102,11 @@ describe('time-partitioned tasks: retention by whole days', { skip }, () => {
 describe('time-partitioned tasks: upgrading a database that holds tasks', { skip }, () => {
   test("rows written before migration 0016 survive it (older days in DEFAULT), with their events, push rows and their policies", async () => {
     const schema = await createTestSchema();
-    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: schema.url, max: 1 }) }) });
+    // agentmesh's own dialect: the migrator's catalog reads see this schema only, whatever other test files drop meanwhile.
+    const db = new Kysely<unknown>({ dialect: new OwnSchemaPostgresDialect({ pool: new pg.Pool({ connectionString: schema.url, max: 1 }) }) });
     try {
       const migrator = new Migrator({ db, provider: migrationProvider('postgres'), migrationTableSchema: schema.name });
-      assert.equal((await runMigratorStep(() => migrator.migrateTo('0014-gateway-bridged-runs'))).error, undefined);
+      assert.equal((await migrator.migrateTo('0014-gateway-bridged-runs')).error, undefined);
       await sql`select set_config('agentmesh.scope', 'cross-tenant', false)`.execute(db);
       // Ten days old: no day partition covers it (the migration makes today's and the next two).
       const id = idAt(Date.now() - 10 * DAY);
@@ -114,7 +116,7 @@ describe('time-partitioned tasks: upgrading a database that holds tasks', { skip
       await sql`insert into push_configs (task_id, id, tenant, config, protocol, created_at) values (${id}, 'c1', 'acme', '{}', '1.0', 1)`.execute(db);
       await sql`insert into push_outbox (task_id, config_id, seq, state, next_attempt_at, created_at, updated_at) values (${id}, 'c1', 1, 'pending', 1, 1, 1)`.execute(db);
 
-      assert.equal((await runMigratorStep(() => migrator.migrateToLatest())).error, undefined);
+      assert.equal((await migrator.migrateToLatest()).error, undefined);
 
       const { rows } = await sql<{ part: string; events: number }>`select t.tableoid::regclass::text as part, (select count(*)::int from task_events e where e.task_id = t.id) as events from tasks t where t.id = ${id}`.execute(db);
       assert.deepEqual(rows, [{ part: 'tasks_default', events: 1 }]);

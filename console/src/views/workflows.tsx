@@ -25,17 +25,26 @@ const BUILT_IN = new Set(['route', 'run-workflow']);
 
 /** A workflow's recent runs, newest first: the orchestrator's tasks of that skill (the caller's tenant's, as ListTasks answers). */
 function RecentRuns(props: { workflow: string; refresh: unknown }) {
-  const [runs, setRuns] = useState<Array<{ id: string; state: string; timestamp?: string }> | undefined>(undefined);
+  // Kept with the workflow they were listed for: until the newly chosen workflow's list arrives, the previous
+  // one's runs must not show under its name (a quick click would open another workflow's run).
+  const [listed, setListed] = useState<{ workflow: string; runs: Array<{ id: string; state: string; timestamp?: string }> } | undefined>(undefined);
   useEffect(() => {
     let live = true;
+    const workflow = props.workflow;
     rpc<{ tasks?: Array<{ id: string; status: { state: string; timestamp?: string }; metadata?: { skillId?: unknown } }> }>('orchestrator', 'ListTasks', { pageSize: 100, historyLength: 0 }).then(
-      (r) => live && setRuns((r.tasks ?? []).filter((t) => t.metadata?.skillId === props.workflow).slice(0, 10).map((t) => ({ id: t.id, state: t.status.state, ...(t.status.timestamp !== undefined && { timestamp: t.status.timestamp }) }))),
-      () => live && setRuns([]),
+      (r) =>
+        live &&
+        setListed({
+          workflow,
+          runs: (r.tasks ?? []).filter((t) => t.metadata?.skillId === workflow).slice(0, 10).map((t) => ({ id: t.id, state: t.status.state, ...(t.status.timestamp !== undefined && { timestamp: t.status.timestamp }) })),
+        }),
+      () => live && setListed({ workflow, runs: [] }),
     );
     return () => {
       live = false;
     };
   }, [props.workflow, props.refresh]);
+  const runs = listed?.workflow === props.workflow ? listed.runs : undefined;
   if (runs === undefined || runs.length === 0) return null;
   return (
     <section aria-labelledby="runs-h">

@@ -15,9 +15,13 @@ import type { ParseError, RequestLlhttp, RequestParser } from './llhttp-request-
  *
  * Anything else is node:http's: the first request that is not the plane's — a control-plane route,
  * a CORS request, HTTP/1.0, `Expect`, an upgrade, the HTTP/2 preface, a parse error — hands the
- * connection over for the rest of its life, once the answers in flight are written: the parser is
- * dropped, the request's bytes go back to the socket (`unshift`) and node:http's own connection
- * listener takes it, whose parser then reaches node:http's verdict on the same bytes. The one
+ * connection over, once the answers in flight are written: the parser is dropped, the request's
+ * bytes go back to the socket (`unshift`) and node:http's own connection listener takes it, whose
+ * parser then reaches node:http's verdict on the same bytes. node:http's answer to that request
+ * closes the connection (`Connection: close`), where node:http alone would keep it: a connection
+ * cannot come back from node:http's parser, and a client that fetched a token, or a load balancer
+ * whose pooled connection carried one health check, would otherwise have every later call of that
+ * connection parsed by node:http; the next connection is the front's again. The one
  * request whose bytes are not kept is one pipelined behind a plane request in the same read of the
  * socket (the parser reports no offsets): a parse error there is given to `clientError` as node:http
  * gives it, and a request there that is not the plane's closes the connection after the answers
@@ -85,6 +89,9 @@ interface FrontOptions {
 
 type Queued = ServerResponse & { _last?: boolean; _keepAliveTimeout?: number; destroyed: boolean; _closed?: boolean };
 
+/** Connections handed to node:http, until node:http's answer to the request that sent them there (see the file's head). */
+const closesAfterItsAnswer = new WeakSet<Socket>();
+
 /** A socket's handle, marked consumed so node:http reads a connection handed over through `data` events, unshifted bytes first. */
 type Handled = Socket & { _handle?: { _consumed?: boolean } | null; _httpMessage?: unknown };
 
@@ -99,6 +106,10 @@ export function installLlhttpFront(server: Server, options: Omit<FrontOptions, '
   server.removeListener('connection', nodeListener);
   const front: FrontOptions = { ...options, nodeListener };
   const open = new Set<Connection>();
+  // Ahead of the plane's listener, so the answer is still unwritten: its head then says `Connection: close`.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (closesAfterItsAnswer.delete(req.socket)) res.shouldKeepAlive = false;
+  });
   server.on('connection', (socket: Socket) => {
     if (nodeOnly(server)) {
       nodeListener.call(server, socket);
@@ -495,6 +506,7 @@ class Connection {
     // node:http reads it through `data` events (not its handle directly), so the bytes given back come first.
     if (socket._handle) socket._handle._consumed = true;
     if (this.#timed) socket.setTimeout(0);
+    closesAfterItsAnswer.add(socket);
     this.#o.nodeListener.call(this.#server, socket);
     if (socket.isPaused()) socket.resume();
     for (let i = leaving.length - 1; i >= 0; i--) socket.unshift(leaving[i]!);

@@ -1,4 +1,4 @@
-import type { Migration, MigrationProvider, MigrationResultSet } from 'kysely';
+import type { Migration, MigrationProvider } from 'kysely';
 import { runtimeMigration } from './0001-runtime.js';
 import { registryMigration } from './0002-registry.js';
 import { identityMigration } from './0003-identity.js';
@@ -57,20 +57,4 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
       };
     },
   };
-}
-
-/**
- * Runs one step of Kysely's migrator (`() => migrator.migrateToLatest()`),
- * read again up to three times when it failed before any migration ran with
- * invalid_schema_name (3F000). Kysely reads the catalog of every schema to
- * find its own tables, by name: another schema dropped at that moment
- * (another tenant's, another test's) fails the read, though nothing of ours is
- * wrong. Our own schema missing fails the same way every time.
- */
-export async function runMigratorStep(step: () => Promise<MigrationResultSet>): Promise<MigrationResultSet> {
-  let result = await step();
-  for (let retry = 0; retry < 3 && result.error !== undefined && (result.error as { code?: unknown }).code === '3F000' && result.results === undefined; retry++) {
-    result = await step();
-  }
-  return result;
 }

@@ -417,8 +417,22 @@ describe('the web console against agentmesh up, in Chromium', () => {
     await graph.locator('li[data-step="price"][data-state="completed"]').waitFor();
     assert.match(await page.getByTestId('outputs').innerText(), /588/);
 
-    // A past run, opened from the workflow's recent runs: its steps' ends are on the graph.
+    // A past run, opened from the workflow's recent runs: its steps' ends are on the graph. The campaign's
+    // runs are held on their way first: until they arrive, the price question's runs listed now must not
+    // show under the campaign's name (a quick click would open the wrong workflow's run).
+    await page.getByTestId('runs').locator(`li[data-run="${runId}"]`).waitFor();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const orchestrator = (url: URL) => url.pathname === '/agents/orchestrator';
+    await page.route(orchestrator, async (route) => {
+      if (route.request().postData()?.includes('"ListTasks"') === true) await gate;
+      await route.continue().catch(() => undefined);
+    });
     await page.getByLabel('Workflow', { exact: true }).selectOption('lookalike-campaign');
+    await graph.locator('li[data-step="enrich"][data-state="pending"]').waitFor();
+    assert.equal(await page.getByTestId('runs').count(), 0, "the price question's runs are not listed as the campaign's");
+    release();
+    await page.unroute(orchestrator);
     await page.getByTestId('runs').locator('li a').first().click();
     await page.getByTestId('run-state').filter({ hasText: /^completed$/ }).waitFor();
     for (const step of ['enrich', 'score', 'launch']) await graph.locator(`li[data-step="${step}"][data-state="completed"]`).waitFor();

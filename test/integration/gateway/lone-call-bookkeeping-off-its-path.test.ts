@@ -10,8 +10,8 @@
  * upstream request written (the POSTs to the runtime's origin: the
  * registry's health probes, GETs of the agent's card every 200 ms in this
  * mesh, go through the same channel to the same origin and may land between
- * any two events), the gateway's own `ServerResponse#end` (a body
- * held whole is written within it), and the gateway's hash and charged
+ * any two events), the gateway's own reply's `send` (a body held
+ * whole is written within it, by the llhttp front or node:http), and the gateway's hash and charged
  * memory as they run (each wrapped, then called as is).
  *
  * A closed call lets go of its request, reply and parsed body
@@ -23,7 +23,6 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashInput } from '../../../src/audit/index.js';
@@ -31,6 +30,7 @@ import { ChargedMessages } from '../../../src/gateway/charged-messages.js';
 import { Disposer } from '../../../src/gateway/proxy/disposer.js';
 import { GatewayCall } from '../../../src/gateway/proxy/gateway-call.js';
 import { REQUEST_WRITTEN_CHANNEL } from '../../../src/gateway/routing/upstream-http1.js';
+import { PlaneReply } from '../../../src/http/server/data-plane.js';
 import { callAgent, createClient, fetchToken, topUp } from '../../helpers/gateway-fixture.js';
 import { startGatewayMesh, type GatewayMesh } from '../../helpers/gateway-mesh.js';
 import { pricedLeadScorer, scoredLeads, type LeadsInput } from '../../helpers/priced-scorer.js';
@@ -66,7 +66,7 @@ describe("a lone call's bookkeeping, off its path", () => {
   let closed: Array<{ call: GatewayCall; kept: string[] }> = [];
   /** What the last charged messageId was remembered as: agent, tenant, messageId. */
   let lastCharged: unknown[] = [];
-  const original = { letGo: GatewayCall.prototype.letGo, hashInput: GatewayCall.prototype.hashInput, charged: ChargedMessages.prototype.charged, end: ServerResponse.prototype.end };
+  const original = { letGo: GatewayCall.prototype.letGo, hashInput: GatewayCall.prototype.hashInput, charged: ChargedMessages.prototype.charged, send: PlaneReply.prototype.send };
   const onUpstreamWritten = (message: unknown) => {
     const request = (message as { request: { origin?: string; method?: string } }).request;
     // Only the gateway POSTs to the runtime: a call written twice shows here twice, a probe of the card not at all.
@@ -111,8 +111,10 @@ describe("a lone call's bookkeeping, off its path", () => {
       lastCharged = args;
       original.charged.apply(this, args);
     };
-    ServerResponse.prototype.end = function (this: ServerResponse, ...args: unknown[]) {
-      const gatewayAnswer = this.req.socket?.localPort === gatewayPort && this.req.url?.startsWith('/agents/') === true;
+    // The gateway's answers all leave through its data plane's reply, written within `send` whether the llhttp
+    // front writes them or node:http's ServerResponse does (the runtime's, in this process too, on another port).
+    PlaneReply.prototype.send = function (this: PlaneReply, ...args: Parameters<PlaneReply['send']>) {
+      const gatewayAnswer = this.request.socket.localPort === gatewayPort && this.request.url.startsWith('/agents/');
       const body = args[0];
       if (gatewayAnswer) {
         // A relayed answer is a Buffer (the gateway's own refusals are strings).
@@ -123,10 +125,10 @@ describe("a lone call's bookkeeping, off its path", () => {
         }
         events.push('answer end called');
       }
-      const returned = (original.end as (...a: unknown[]) => ServerResponse).apply(this, args);
+      const returned = original.send.apply(this, args);
       if (gatewayAnswer) events.push('answer written');
       return returned;
-    } as typeof ServerResponse.prototype.end;
+    };
     // The gateway writes to a plain-http agent with its llhttp client (ADR 0064), to others with undici: the same observer on both.
     subscribe('undici:request:bodySent', onUpstreamWritten);
     subscribe(REQUEST_WRITTEN_CHANNEL, onUpstreamWritten);
@@ -138,7 +140,7 @@ describe("a lone call's bookkeeping, off its path", () => {
     GatewayCall.prototype.hashInput = original.hashInput;
     GatewayCall.prototype.letGo = original.letGo;
     ChargedMessages.prototype.charged = original.charged;
-    ServerResponse.prototype.end = original.end;
+    PlaneReply.prototype.send = original.send;
     for (const release of held) release();
     await mesh?.close();
     rmSync(journalDir, { recursive: true, force: true });

@@ -214,12 +214,19 @@ function preparedOnce(raw: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
+/** How long an idle pooled connection stays open (ADR 0068); `DATABASE_POOL_SIZE` bounds how many. */
+const POOL_IDLE_TIMEOUT_MS = 300_000;
+
 async function openPostgres(url: string, { max, queryTimeoutMs, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS, crossTenant, applicationName, poolMode }: { max: number; queryTimeoutMs: number; connectTimeoutMs?: number; crossTenant: boolean; applicationName: string; poolMode: PoolMode }): Promise<Database> {
   // Loaded only when configured: the embedded mode never pays for the driver.
   const { default: pgModule } = (await import('pg')) as { default: typeof pg };
   const pool = new pgModule.Pool({
     connectionString: url,
     max,
+    // An idle connection is kept five minutes, not pg's ten seconds: a replica whose statements come in bursts (a
+    // gateway's lease and audit batches, a few a second) otherwise closed and reopened a connection every few
+    // seconds, and each new session costs the server milliseconds of CPU to start and fill its caches (ADR 0068).
+    idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
     // What pg_stat_activity and the server's log (`%a` in log_line_prefix) show
     // for these sessions, so cross-tenant work is attributable; the URL's own
     // application_name wins.

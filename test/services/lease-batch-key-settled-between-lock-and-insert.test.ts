@@ -1,5 +1,5 @@
 /**
- * The usual lease batch on PostgreSQL (ADR 0060, three round trips) looks its
+ * The usual lease batch on PostgreSQL (ADR 0060; two round trips since ADR 0068) looks its
  * keys up with the lease's lock, then inserts them in its next round trip. A
  * key another replica settles in between makes that insert fail on the key's
  * uniqueness: the batch rolls back and goes the general way, where that key
@@ -75,7 +75,7 @@ describe('a lease batch whose key another replica settles between the lock and t
       const byA = a.spendLease('lease:a', [spend(shared, 700), spend(ownOne, 500), spend(ownTwo, 400)]);
       // A's lookup did not see B's key; A's own insert of it waits on B's.
       const aWaits = await waitFor("replica A's insert to wait on the key B has not committed", () => waitingWith(ownOne), { intervalMs: 20 });
-      assert.match(aWaits, /^insert into credit_reservations \(id, key, /, 'the three-round-trip batch is the one waiting, at its insert');
+      assert.match(aWaits, /^insert into credit_reservations \(id, key, /, 'the two-round-trip batch is the one waiting, at its insert');
       await own.query('commit');
       released = true;
 

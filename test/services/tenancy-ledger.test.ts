@@ -1,9 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger } from '../../src/observability/index.js';
-import { type CreditLedger, type LowBalanceEvent } from '../../src/tenancy/index.js';
+import { createLogger, createMetrics } from '../../src/observability/index.js';
+import { createDatabase, type Database } from '../../src/storage/index.js';
+import { createCreditLedger, type CreditLedger, type LowBalanceEvent } from '../../src/tenancy/index.js';
 import { LeasedCreditHolds } from '../../src/gateway/credits/index.js';
-import { postgresSkipReason } from '../helpers/services.js';
+import { createTestSchema, postgresSkipReason, type TestSchema } from '../helpers/services.js';
 import { concurrentReservations, lowBalances, mixedTasks } from '../integration/tenancy/ledger-scenarios.js';
 import { callCounts, installCallCounters } from '../../bench/scale/call-counters.js';
 import { LEDGER_POOL_SIZE, openLedgerReplicas, type LedgerReplicas } from '../helpers/ledger-replicas.js';
@@ -97,7 +98,7 @@ describe('credit ledger on PostgreSQL (two replicas)', { skip }, () => {
     const before = callCounts();
     const result = await replicas[0]!.spendLease('lease:test:1', spends);
     const after = callCounts();
-    // The three-round-trip path's lock finds keys already in the ledger and rolls back (one statement, its own transaction);
+    // The two-round-trip path's lock finds keys already in the ledger and rolls back (one statement, its own transaction);
     // then the general path: begin, the lease's lock with the key lookup, the insert, the refunded key's re-open, an entry
     // with its postings per agent (2), the lease and balance, commit (ADR 0052).
     assert.equal(after.pgTransactions - before.pgTransactions, 2);
@@ -111,7 +112,7 @@ describe('credit ledger on PostgreSQL (two replicas)', { skip }, () => {
     assert.equal((await replicas[1]!.reconcile()).ok, true);
   });
 
-  test('the usual lease batch (its lease held, none of its keys in the ledger) is three round trips in one transaction, whatever its size', async () => {
+  test('the usual lease batch (its lease held, none of its keys in the ledger) is two round trips in one transaction, whatever its size', async () => {
     await installCallCounters();
     const tenant = 'batched-usual';
     await replicas[0]!.topUp(tenant, 1_000_000, 'batched-usual-funds');
@@ -124,7 +125,7 @@ describe('credit ledger on PostgreSQL (two replicas)', { skip }, () => {
     const before = callCounts();
     const result = await replicas[0]!.spendLease('lease:test:usual', spends);
     const after = callCounts();
-    assert.deepEqual({ statements: after.pgStatements - before.pgStatements, transactions: after.pgTransactions - before.pgTransactions }, { statements: 3, transactions: 1 });
+    assert.deepEqual({ statements: after.pgStatements - before.pgStatements, transactions: after.pgTransactions - before.pgTransactions }, { statements: 2, transactions: 1 });
     assert.deepEqual(result.charged, [...Array.from({ length: 299 }, () => true), false]);
     assert.equal(result.leaseHeld, 250_000 - 298 * 500);
     assert.deepEqual(await replicas[1]!.usage({ tenant, groupBy: ['agent'] }), [
@@ -179,4 +180,78 @@ describe('credit ledger on PostgreSQL (two replicas)', { skip }, () => {
     assert.deepEqual(report.discrepancies, []);
     assert.equal(report.ok, true);
   });
+});
+
+/**
+ * A lease batch leaves the tenant's available balance as it was, so its
+ * low-balance flag moves only when the threshold that applies changed since
+ * the last move: here two replicas whose default thresholds differ. The
+ * usual batch decides the flag in the statement that lowers the balance
+ * (ADR 0068); the general path (a key of the batch already in the ledger)
+ * decides it after its own update. Both must give the same flags and events.
+ */
+describe('a lease batch on PostgreSQL moves the low-balance flag as any balance move does', { skip }, () => {
+  let schema: TestSchema;
+  let databases: Database[];
+  /** `quiet`: default threshold 0 (never alerts); `watchful`: 5,000. */
+  let quiet: CreditLedger;
+  let watchful: CreditLedger;
+
+  before(async () => {
+    schema = await createTestSchema();
+    databases = [await createDatabase({ url: schema.url, poolSize: 2 }), await createDatabase({ url: schema.url, poolSize: 2, migrate: false })];
+    [quiet, watchful] = databases.map((database, i) => createCreditLedger({ database, logger, metrics: createMetrics({ defaultMetrics: false }), lowBalanceMilliCredits: i === 0 ? 0 : 5_000 })) as [CreditLedger, CreditLedger];
+  });
+  after(async () => {
+    for (const database of databases ?? []) await database.close();
+    await schema?.drop();
+  });
+
+  for (const path of ['usual', 'general'] as const) {
+    test(`${path} batch: raised below the threshold (reported once), kept, lowered by the replica whose threshold is 0 (not reported), raised again`, async () => {
+      await installCallCounters();
+      const tenant = `flag-${path}`;
+      const events: LowBalanceEvent[] = [];
+      const stops = [quiet, watchful].map((ledger) => ledger.onLowBalance((e) => events.push(e)));
+      try {
+        await quiet.topUp(tenant, 10_000, `${tenant}-funds`);
+        // Available 2,000 once the lease holds 8,000: under the watchful replica's threshold, not the quiet one's.
+        await quiet.reserve({ tenant, key: `${tenant}:lease`, milliCredits: 8_000, agent: 'gateway-lease', skill: '*' });
+        // The general path is taken when a key of the batch is in the ledger already: one settled on its own beforehand.
+        await quiet.reserve({ tenant, key: `${tenant}:settled`, milliCredits: 100, agent: 'a', skill: 's' });
+        await quiet.settle(`${tenant}:settled`, 100);
+        assert.equal(events.length, 0);
+        // Both connections of each pool opened (a new one sends its cross-tenant marker first, a statement of its own).
+        await Promise.all([quiet, quiet, watchful, watchful].map((ledger) => ledger.balance(tenant)));
+        const spend = (key: string) => ({ key, tenant, agent: 'a', skill: 's', clientId: 'c1', held: 1_000, charged: 500, requested: 500, state: 'completed', createdAt: Date.now() });
+        let batch = 0;
+        const spendOn = async (ledger: CreditLedger) => {
+          batch++;
+          const spends = [spend(`${tenant}:call-${batch}`), ...(path === 'general' ? [spend(`${tenant}:settled`)] : [])];
+          const before = callCounts();
+          const result = await ledger.spendLease(`${tenant}:lease`, spends);
+          const statements = callCounts().pgStatements - before.pgStatements;
+          assert.ok(path === 'usual' ? statements === 2 : statements > 2, `${statements} statements for the ${path} batch`);
+          assert.equal(result.charged[0], true);
+        };
+        await spendOn(watchful);
+        assert.deepEqual(
+          events.map((e) => [e.tenant, e.availableMilliCredits, e.thresholdMilliCredits]),
+          [[tenant, 1_900, 5_000]],
+        );
+        // Still under and flagged: nothing more to report.
+        await spendOn(watchful);
+        assert.equal(events.length, 1);
+        // Under the quiet replica's threshold 0 nothing is low: the flag falls, silently, and is armed again.
+        await spendOn(quiet);
+        assert.equal(events.length, 1);
+        await spendOn(watchful);
+        assert.equal(events.length, 2);
+        assert.equal(events[1]!.availableMilliCredits, 1_900);
+        assert.equal((await watchful.reconcile()).ok, true);
+      } finally {
+        for (const stop of stops) stop();
+      }
+    });
+  }
 });

@@ -15,13 +15,15 @@ const RESERVATION_COLUMNS = 'id, key, tenant, agent, skill, client_id, held, sta
 const UNIQUE_VIOLATION = '23505';
 
 /**
- * The usual lease batch (ADR 0052, ADR 0022's literals) in three round trips
+ * The usual lease batch (ADR 0052, ADR 0022's literals) in two round trips
  * instead of six: `begin` with the lease's lock and the lookup of the
- * batch's keys; the settled rows, one journal entry with its postings per
- * agent, and the lease and balance lowered, as one multi-statement query;
- * the low-balance flag when it moved, and `commit`. Each value is written as
- * a literal, which costs less than binding fifteen parameters a row through
- * Kysely.
+ * batch's keys; then the settled rows, one journal entry with its postings
+ * per agent, the lease and balance lowered with the low-balance flag
+ * decided in the same statement, and `commit`, as one multi-statement query
+ * (ADR 0068). The tenant's balance row is locked only by that last text, so
+ * no other replica's batch waits on it across a round trip. Each value is
+ * written as a literal, which costs less than binding fifteen parameters a
+ * row through Kysely.
  *
  * Undefined, with nothing written, for every batch the general path must
  * answer: the lease gone or not held, a key of the batch already in the
@@ -82,15 +84,23 @@ export async function spendHeldLeaseFast(pool: PostgresPool, leaseKey: string, s
         await client.query(`${text}commit`, []);
         return { lease: { ...lease, held: lease.held }, charged, balance: undefined, crossing: undefined };
       }
-      // The lease's hold and the tenant's reserved credits lowered in one statement.
-      text += `with lease as (update credit_reservations set held = held - ${intLiteral(spent)} where id = ${textLiteral(lease.id)} returning id) update credit_balances set reserved = reserved - ${intLiteral(spent)}, updated_at = ${intLiteral(now)} where tenant = ${textLiteral(lease.tenant)} returning *`;
-      const raw = statementRows(await client.query(text, [])).at(-1)?.[0] as BalanceRow | undefined;
-      if (raw === undefined) throw new Error(`no balance row for tenant ${lease.tenant}`);
-      // The low-balance flag is stored while the balance row is still locked, as the other paths do (#afterMove).
+      // The balance row locked and its flag read first (`previous`): the statement after it sees the same row, so
+      // the flag it stores and the one read say whether this batch raised it. Then the lease's hold and the tenant's
+      // reserved credits lowered in one statement, which sets the low-balance flag as nextAlertFlag decides it: up
+      // below a positive threshold, down at or above it. A tenant without a balance row fails the transaction (a
+      // division by zero) before `commit`, as the general path fails it.
+      const tenant = textLiteral(lease.tenant);
+      const threshold = `coalesce(low_balance_threshold, ${intLiteral(defaultThreshold)})`;
+      text += `select max(b.low_balance_alerted) as previous, 1 / count(*) as present from (select low_balance_alerted from credit_balances where tenant = ${tenant} for update) b; `;
+      text += `with lease as (update credit_reservations set held = held - ${intLiteral(spent)} where id = ${textLiteral(lease.id)} returning id) update credit_balances set reserved = reserved - ${intLiteral(spent)}, updated_at = ${intLiteral(now)}, low_balance_alerted = case when ${threshold} > 0 and available < ${threshold} then 1 else 0 end where tenant = ${tenant} returning *; commit`;
+      const results = statementRows(await client.query(text, []));
+      const raw = results.at(-2)?.[0] as BalanceRow | undefined;
+      const previous = results.at(-3)?.[0] as { previous: number | string | null } | undefined;
+      if (raw === undefined || previous?.previous == null) throw new Error(`no balance row for tenant ${lease.tenant}`);
       const balance = normalizeBalance(raw);
-      const { flag, event } = crossingAfter(balance, defaultThreshold, now);
-      await client.query(flag === undefined ? 'commit' : `update credit_balances set low_balance_alerted = ${intLiteral(flag)} where tenant = ${textLiteral(balance.tenant)}; commit`, []);
-      return { lease: { ...lease, held: lease.held - spent }, charged, balance: flag === undefined ? balance : { ...balance, low_balance_alerted: flag }, crossing: event };
+      // What the flag was before: crossingAfter says, from it, whether the stored flag moved and which event is due.
+      const { event } = crossingAfter({ ...balance, low_balance_alerted: Number(previous.previous) }, defaultThreshold, now);
+      return { lease: { ...lease, held: lease.held - spent }, charged, balance, crossing: event };
     });
   } catch (err) {
     if (err instanceof NotTheUsualBatch || err instanceof UnwritableLiteral || (err as { code?: unknown } | null)?.code === UNIQUE_VIOLATION) return undefined;

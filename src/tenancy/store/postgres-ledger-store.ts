@@ -117,7 +117,7 @@ export class PostgresLedgerStore extends LedgerCore implements LedgerStore {
   }
 
   async spendLease(leaseKey: string, spends: readonly LeaseSpend[], now: number): Promise<SpendLeaseResult> {
-    // The usual batch (its lease held, none of its keys in the ledger yet) in three round trips; any other, below.
+    // The usual batch (its lease held, none of its keys in the ledger yet) in two round trips (ADR 0068); any other, below.
     if (this.#pool !== undefined && spends.length > 0) {
       const fast = await spendHeldLeaseFast(this.#pool, leaseKey, spends, now, this.#defaultThreshold);
       if (fast !== undefined) return fast;

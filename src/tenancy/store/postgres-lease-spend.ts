@@ -44,9 +44,11 @@ export async function spendHeldLeaseFast(pool: PostgresPool, leaseKey: string, s
   }
   try {
     return await inPoolClient(pool, async (client) => {
+      // The batch's keys looked up one index probe each: `key = any(…)` over the table was planned as a sequential
+      // scan of every settled row while the table was young (a few thousand rows; ADR 0068).
       const lock = statementRows(
         await client.query(
-          `begin; select *, (select coalesce(json_agg(json_build_array(x.id, x.key, x.status)), '[]'::json) from credit_reservations x where x.key = any(${keysText})) as taken_keys from credit_reservations where key = ${textLiteral(leaseKey)} for update`,
+          `begin; select *, (select coalesce(json_agg(json_build_array(x.id, x.key, x.status)), '[]'::json) from unnest(${keysText}) k(key) cross join lateral (select id, key, status from credit_reservations x where x.key = k.key limit 1) x) as taken_keys from credit_reservations where key = ${textLiteral(leaseKey)} for update`,
           [],
         ),
       ).at(-1)?.[0] as (ReservationRow & { taken_keys: TakenKey[] }) | undefined;

@@ -55,6 +55,21 @@ export function parseUsedCpuMicros(info: string): number {
   return Math.round((field('used_cpu_sys') + field('used_cpu_user')) * 1_000_000);
 }
 
+/** A statement's text with its literal lists folded, so batches of different sizes count as one statement. */
+export function foldStatement(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/ARRAY\[[^\]]*\]/g, 'ARRAY[…]')
+    .replace(/\b(values|VALUES) \(.*$/, '$1 …')
+    .slice(0, 110);
+}
+
+/** `/proc/<pid>/schedstat`: nanoseconds on the CPU, nanoseconds waiting to run, and the slices run (each a wake-up or a preemption's return). */
+export function parseSchedstat(text: string): { cpuNs: number; slices: number } | undefined {
+  const [cpu, , slices] = text.trim().split(' ').map(Number);
+  return cpu === undefined || slices === undefined || !Number.isFinite(cpu) || !Number.isFinite(slices) ? undefined : { cpuNs: cpu, slices };
+}
+
 /** CPU µs per pid between two samples: a pid in `after` only (a new connection) counts from zero. */
 export function cpuDelta(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
   let total = 0;

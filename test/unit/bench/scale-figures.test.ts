@@ -10,7 +10,7 @@ import { opensTransaction, statementText } from '../../../bench/scale/call-count
 import { sharedFigures, type Snapshot } from '../../../bench/scale/scale-bench.js';
 import { acceptanceLines, formatScaleBench, medianFigures, summarizeScaleRounds, totalCpu, type ScaleRow } from '../../../bench/scale/scale-report.js';
 import { parsePgbenchOutput } from '../../../bench/scale/pgbench-anchor.js';
-import { commandStatsDelta, cpuDelta, lsnToBytes, parseCommandStats, parseUsedCpuMicros } from '../../../bench/scale/service-stats.js';
+import { commandStatsDelta, cpuDelta, foldStatement, lsnToBytes, parseCommandStats, parseSchedstat, parseUsedCpuMicros } from '../../../bench/scale/service-stats.js';
 
 const COMMANDSTATS = [
   '# Commandstats',
@@ -64,6 +64,19 @@ describe('PostgreSQL figures', () => {
     assert.equal(lsnToBytes('0/1D745B0'), 0x1d745b0);
     assert.equal(lsnToBytes('16/B374D848'), 0x16 * 2 ** 32 + 0xb374d848);
     assert.equal(lsnToBytes('16/B374D848') - lsnToBytes('16/B374D000'), 0x848);
+  });
+
+  test('statements that differ only in their ARRAY[…] and VALUES lists fold into one', () => {
+    const lookup = (n: number) => `SELECT (r.task).*, r.ord FROM agentmesh_find_tasks_by_message($1, ARRAY[${Array.from({ length: n }, (_, i) => `$${i + 2}`).join(', ')}]::int[]) r`;
+    assert.equal(foldStatement(lookup(1)), foldStatement(lookup(7)));
+    assert.equal(foldStatement("insert into audit_log (seq, time)\n  values ('a', 1), ('b', 2)"), 'insert into audit_log (seq, time) values …');
+    assert.notEqual(foldStatement('select 1 from credit_balances'), foldStatement('select 1 from credit_reservations'));
+  });
+
+  test("a backend's schedstat: its CPU nanoseconds and the slices it ran; anything else is unread", () => {
+    assert.deepEqual(parseSchedstat('123456789 2000 42\n'), { cpuNs: 123456789, slices: 42 });
+    assert.equal(parseSchedstat(''), undefined);
+    assert.equal(parseSchedstat('12 34'), undefined);
   });
 
   test('a string that is not an LSN is refused', () => {

@@ -133,12 +133,16 @@ for (;;) {
 await sleep(Number(args.skip) * 1000);
 
 const roles = benchRoles();
-const postmaster = Number(readFileSync(join((await admin.query<{ d: string }>('show data_directory')).rows[0]!.d, 'postmaster.pid'), 'utf8').split('\n')[0]);
+// This tool's own two sessions are left out of the server's processes.
+const own = new Set(await Promise.all([admin, bench].map(async (c) => (await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid)));
+const postmaster = Number(readFileSync(join((await admin.query<{ d: string }>("select current_setting('data_directory') as d")).rows[0]!.d, 'postmaster.pid'), 'utf8').split('\n')[0]);
 const roleOf = new Map<number, string>();
 const backends = new Map<number, Tally>();
 const server = new Map<number, Tally & { name: string }>();
 const states = new Map<string, number>();
 let samples = 0;
+/** Processes other than the bench's children with a session in the bench's database (the bench itself samples it). */
+const otherOwners = new Set<string>();
 
 async function sampleActivity(): Promise<void> {
   const owners = socketOwners(port);
@@ -148,11 +152,13 @@ async function sampleActivity(): Promise<void> {
     [database],
   );
   for (const row of rows) {
-    if (!roleOf.has(row.pid)) {
-      const owner = owners.get(row.client_port);
-      roleOf.set(row.pid, owner === undefined ? 'other' : (roles.get(owner) ?? 'other'));
+    // A connection `ss` does not list yet (just opened) is asked about again at the next sample.
+    const owner = roleOf.has(row.pid) ? undefined : owners.get(row.client_port);
+    if (owner !== undefined) {
+      roleOf.set(row.pid, roles.get(owner) ?? 'other');
+      if (!roles.has(owner)) otherOwners.add(`${owner} ${cmdline(owner).slice(0, 80)}`);
     }
-    const key = `${roleOf.get(row.pid)}\t${row.state}\t${row.state === 'idle' ? '' : row.wait}`;
+    const key = `${roleOf.get(row.pid) ?? 'other'}\t${row.state}\t${row.state === 'idle' ? '' : row.wait}`;
     states.set(key, (states.get(key) ?? 0) + 1);
     const now = schedstat(row.pid);
     if (now === undefined) continue;
@@ -161,7 +167,7 @@ async function sampleActivity(): Promise<void> {
     else backends.set(row.pid, { first: now, last: now, fresh: samples > 0 });
   }
   for (const pid of pids()) {
-    if (roleOf.has(pid)) continue;
+    if (roleOf.has(pid) || own.has(pid)) continue;
     let parent: number;
     try {
       parent = Number(statFields(pid)[1]);
@@ -258,6 +264,7 @@ for (const t of server.values()) {
   serverNs += cpu;
   if (cpu > 0) serverParts.push(`${t.name} ${per(cpu / 1000, 1)}`);
 }
+if (otherOwners.size > 0) lines.push(`other: ${[...otherOwners].join('; ')}`);
 lines.push(`the server's own processes: CPU µs a task ${per(serverNs / 1000, 0)} (${serverParts.join(', ')})`);
 lines.push('pg_stat_activity, sessions a sample (role, state, wait):');
 for (const [key, n] of [...states].sort((x, y) => y[1] - x[1]).slice(0, 16)) lines.push(`  ${(n / samples).toFixed(2)}\t${key}`);

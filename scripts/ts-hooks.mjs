@@ -9,6 +9,15 @@
  * - `agentmesh` and `agentmesh/testing` are the sources tsconfig.json `paths` names, not the built `dist`
  *   package.json `exports` names, so a test and the agent it imports share one copy of each module.
  *
+ * A relative specifier naming a file that exists is answered here, not by Node's default resolution: the
+ * URL is the file's, as Node's would be, and Node still gives it its format (the package's `type`) when it
+ * loads it. Node's resolution of such a specifier stats the file again, then takes its real path, one
+ * `lstat` per folder of the path, for each of a process's ~1,300 imports: answering them here took 12 %
+ * off the CPU of importing `src/runtime/index.ts` (0.56 s to 0.49 s, median of 15). The real path is not
+ * needed: a relative specifier is resolved against its importer's URL, already a real path, and no
+ * package installed under node_modules links folders inside itself. Bare specifiers (`kysely`, `#x`),
+ * and files that do not exist, go on to Node's resolution and its errors.
+ *
  * It also turns on Node's compile cache, which keeps each module's type-stripped text and V8 bytecode, keyed
  * by its source's hash, so the many short processes of a test run do not strip and compile the same ~1,300
  * modules of the CLI again: in a folder of this checkout (node_modules/.cache), not the shared tmpdir, as
@@ -37,19 +46,29 @@ const COMPILED = /\.([cm]?)js$/;
 
 enableCompileCache(join(root, 'node_modules', '.cache', 'agentmesh-test-compile-cache'));
 
+/** `./x.js`, `../x.mjs`: a relative specifier that names its file's extension (all an ES module may use). */
+const RELATIVE_FILE = /^\.\.?\/.*\.[a-z]+$/;
+
+/** The file `url` names, answered without Node's default resolution (above: why), or Node's answer when it does not exist. */
+function existingFile(url, specifier, context, nextResolve) {
+  return existsSync(url) ? { url: url.href, shortCircuit: true } : nextResolve(specifier, context);
+}
+
 registerHooks({
   resolve(specifier, context, nextResolve) {
     const parent = context.parentURL;
+    if (parent === undefined || !parent.startsWith('file:')) return nextResolve(specifier, context);
+    const relative = RELATIVE_FILE.test(specifier);
     // Dependencies resolve as Node resolves them: tsconfig.json is not theirs.
-    if (parent === undefined || !parent.startsWith('file:') || parent.includes('/node_modules/')) return nextResolve(specifier, context);
+    if (parent.includes('/node_modules/')) return relative ? existingFile(new URL(specifier, parent), specifier, context, nextResolve) : nextResolve(specifier, context);
     const alias = ALIASES.get(specifier);
     if (alias !== undefined) return nextResolve(alias, context);
-    if ((specifier.startsWith('./') || specifier.startsWith('../')) && COMPILED.test(specifier)) {
+    if (!relative) return nextResolve(specifier, context);
+    const url = new URL(specifier, parent);
+    if (COMPILED.test(specifier)) {
       const source = new URL(specifier.replace(COMPILED, '.$1ts'), parent);
-      if (existsSync(source) && (TS_PARENT.test(new URL(parent).pathname) || !existsSync(new URL(specifier, parent)))) {
-        return nextResolve(source.href, context);
-      }
+      if (existsSync(source) && (TS_PARENT.test(new URL(parent).pathname) || !existsSync(url))) return { url: source.href, shortCircuit: true };
     }
-    return nextResolve(specifier, context);
+    return existingFile(url, specifier, context, nextResolve);
   },
 });

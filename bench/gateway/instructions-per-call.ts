@@ -99,7 +99,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -380,6 +380,9 @@ async function main(): Promise<void> {
   const warmupSeconds = Number(values['warmup-seconds']);
   const registryChanges = values['registry-change-after'].split(',').filter(Boolean).map(Number);
   const perfDir = values.perf;
+  // Made here: a profile or perf file written into a folder that is not there failed inside the child,
+  // which then never answered, and the run waited on it without a word.
+  for (const folder of [profileDir, perfDir, jitTraceDir]) if (folder !== undefined) await mkdir(folder, { recursive: true });
   const databaseUrl = values['database-url'];
   const redisUrl = values['redis-url'];
   if ((databaseUrl === undefined) !== (redisUrl === undefined)) throw new Error('--database-url and --redis-url go together');

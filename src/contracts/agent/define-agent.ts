@@ -171,6 +171,25 @@ export interface AgentDefinition {
 const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true });
 
 /**
+ * Each skill schema compiled once per process, by its JSON text. Ajv keeps a
+ * compiled schema by the schema object, so an agent defined again with equal
+ * schemas in new objects (a role restarted in the process, every test's own
+ * agent) compiled them again: 10 to 40 ms each. A validator holds nothing
+ * between calls but its last `errors`, read right after it returns.
+ */
+const compiledSchemas = new Map<string, ValidateFunction>();
+
+function compileSchema(schema: object): ValidateFunction {
+  const text = JSON.stringify(schema);
+  let validate = compiledSchemas.get(text);
+  if (validate === undefined) {
+    validate = ajv.compile(schema);
+    compiledSchemas.set(text, validate);
+  }
+  return validate;
+}
+
+/**
  * A skill as the runtime reads it: an object with a handler (a JavaScript
  * caller is not held to the types); its other fields are optional, and its
  * schemas are compiled (and refused when invalid) below.
@@ -211,8 +230,8 @@ export function defineAgent<const I extends Record<string, unknown>, const O ext
     let validateInput: ValidateFunction | undefined;
     let validateOutput: ValidateFunction | undefined;
     try {
-      validateInput = definition.input ? ajv.compile(definition.input) : undefined;
-      validateOutput = definition.output ? ajv.compile(definition.output) : undefined;
+      validateInput = definition.input ? compileSchema(definition.input) : undefined;
+      validateOutput = definition.output ? compileSchema(definition.output) : undefined;
     } catch (err) {
       throw Errors.skillSchemaInvalid({ skill: id, agent: name, reason: errorMessage(err) });
     }

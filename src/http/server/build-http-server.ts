@@ -12,6 +12,7 @@ import type { HttpServerOptions } from './http-server-options.js';
 import { ProbeAnswers, registerProbeRoutes } from '../probes/probes.js';
 import { installRequestContext, traceAwareChildLoggerFactory } from './request-context-hooks.js';
 import { requestIdOf } from './request-id.js';
+import { sharedRouteValidators } from './route-validators.js';
 import { CertificateReloader, readServerTls } from '../tls/server-tls.js';
 import { ServerState } from '../lifecycle/server-state.js';
 import { trackConnections } from '../lifecycle/silent-connections.js';
@@ -118,6 +119,8 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     // Our onRequest hook answers requests that arrive while draining with a
     // 503 in our JSON shape (Fastify's fast path would send its own body).
     return503OnClosing: false,
+    // Each route schema compiled once per process, not once per app (route-validators.ts says why).
+    schemaController: { compilersFactory: { buildValidator: sharedRouteValidators } },
   });
 
   app.decorate('agentmesh', state);

@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Part } from '@a2a-js/sdk';
-import { a2aPartToAcp, acpPartToA2a, ACP_PART_METADATA_KEY, type AcpMessagePart } from '../../../src/acp/index.js';
+import { a2aPartToAcp, acpPartToA2a, ACP_PART_METADATA_KEY } from '../../../src/acp/parts.js';
+import type { AcpMessagePart } from '../../../src/acp/wire-types.js';
 import { checkSchema } from '../../helpers/acp-conformance.js';
 
 const mediaType = fc.constantFrom('text/plain', 'text/markdown', 'text/csv', 'image/png', 'application/pdf', 'application/octet-stream');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AcpRunClient } from '../../../src/acp/index.js';
-import { ErrorCodes, isAgentmeshError } from '../../../src/protocol/index.js';
+import { AcpRunClient } from '../../../src/acp/run-client.js';
+import { ErrorCodes, isAgentmeshError } from '../../../src/protocol/errors.js';
 
 // How the gateway's bridge reads each error an ACP server may answer (the ACP document's `Error`: `code` one of
 // not_found, invalid_input, server_error, with any status): the A2A client gets the catalog's error that says the same.

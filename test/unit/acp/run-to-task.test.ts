@@ -1,7 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Role, StreamResponse, Task, TaskState } from '@a2a-js/sdk';
-import { AcpStreamTranslator, runToTask, taskToRun, type AcpEvent, type AcpRun } from '../../../src/acp/index.js';
+import { AcpStreamTranslator, runToTask } from '../../../src/acp/run-to-task.js';
+import { taskToRun } from '../../../src/acp/runs.js';
+import type { AcpEvent, AcpRun } from '../../../src/acp/wire-types.js';
 import { checkSchema } from '../../helpers/acp-conformance.js';
 
 const RUN_ID = '0190f0f0-0000-7000-8000-000000000001';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { AgentCard, StreamResponse, Task, TaskState } from '@a2a-js/sdk';
-import { AgentmeshError, ErrorCodes } from '../../../src/protocol/index.js';
+import { AgentmeshError, ErrorCodes } from '../../../src/protocol/errors.js';
 import { awaitResumeToA2a, cardToManifest, loadAcpSpecValidator, RunEventTranslator, runStatusOf, taskStateOf, taskToRun, toAcpError, type AcpRunStatus } from '../../../src/acp/index.js';
 import { checkSchema } from '../../helpers/acp-conformance.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AgentCard } from '@a2a-js/sdk';
 import { exampleAgents } from '../../../agents/index.js';
-import { validateAgentMetadata } from '../../../src/registry/intake/index.js';
+import { validateAgentMetadata } from '../../../src/registry/intake/metadata-validation.js';
 
 const NEW_AGENTS = ['data-engineer', 'campaign-orchestrator', 'legal', 'finance', 'support', 'hr', 'analytics', 'audience-architect', 'workflow-automation', 'sales'];
 

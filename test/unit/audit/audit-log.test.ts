@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAuditLog, type AuditEntry, type AuditLog, type AuditLogOptions, type AuditRow } from '../../../src/audit/index.js';
-import { createLogger, createMetrics, type Metrics } from '../../../src/observability/index.js';
-import { createDatabase, type Database } from '../../../src/storage/index.js';
+import { createAuditLog, type AuditLog, type AuditLogOptions } from '../../../src/audit/audit-log.js';
+import type { AuditEntry, AuditRow } from '../../../src/contracts/audit/audit-entry.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { createMetrics, type Metrics } from '../../../src/observability/metrics.js';
+import { createDatabase, type Database } from '../../../src/storage/database.js';
 
 const entry = (i: number, extra: Partial<AuditEntry> = {}): AuditEntry => ({
   eventType: 'a2a.call',

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { hashInput } from '../../../src/audit/index.js';
+import { hashInput } from '../../../src/audit/hash-input.js';
 import fc from 'fast-check';
 import { canonicalJson } from '../../../src/audit/canonical-json.js';
 

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAuditLog, PeriodicAuditVerifier } from '../../../src/audit/index.js';
-import { createLogger, createMetrics } from '../../../src/observability/index.js';
-import { createDatabase } from '../../../src/storage/index.js';
+import { createAuditLog } from '../../../src/audit/audit-log.js';
+import { PeriodicAuditVerifier } from '../../../src/audit/periodic-verifier.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
+import { createDatabase } from '../../../src/storage/database.js';
 import { setAuditColumnSql } from '../../helpers/audit-rows.js';
 
 function sample(body: string, series: string): number | undefined {

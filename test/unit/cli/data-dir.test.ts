@@ -7,7 +7,7 @@ import { checkDataDir, prepareDataDir } from '../../../src/cli/config/data-dir.j
 import { gatewayConfigFromEnv } from '../../../src/cli/config/gateway-config-from-env.js';
 import { registryConfigFromEnv } from '../../../src/cli/config/registry-config-from-env.js';
 import { runtimeConfigFromEnv } from '../../../src/cli/config/runtime-config-from-env.js';
-import { ErrorCodes } from '../../../src/protocol/index.js';
+import { ErrorCodes } from '../../../src/protocol/errors.js';
 
 function scratch(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'agentmesh-data-dir-'));

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { headerRecord, httpFetch } from '../../../src/cli/client/http-fetch.js';
-import { networkReason } from '../../../src/protocol/index.js';
+import { networkReason } from '../../../src/protocol/network-reason.js';
 
 interface Seen {
   method: string;

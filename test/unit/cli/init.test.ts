@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineAgent } from '../../../src/runtime/index.js';
+import { defineAgent } from '../../../src/contracts/agent/define-agent.js';
 import { runCli } from '../../../src/cli/program.js';
 
 /*

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 import { listenOrClose } from '../../../src/cli/serving/listen-or-close.js';
-import { ErrorCodes } from '../../../src/protocol/index.js';
+import { ErrorCodes } from '../../../src/protocol/errors.js';
 
 /** A role that listens with a real socket on `host`:`port`, as the roles do. */
 function role(host: string, port: number) {

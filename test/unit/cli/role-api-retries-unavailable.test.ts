@@ -10,8 +10,9 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { retryLine } from '../../../src/cli/client/role-command.js';
 import { RoleApi, type RoleRetryNotice } from '../../../src/cli/role-apis/role-api.js';
-import { renderHttpError } from '../../../src/http/index.js';
-import { Errors, ErrorCodes, isAgentmeshError } from '../../../src/protocol/index.js';
+import { renderHttpError } from '../../../src/http/errors/render-http-error.js';
+import { Errors } from '../../../src/protocol/error-messages.js';
+import { ErrorCodes, isAgentmeshError } from '../../../src/protocol/errors.js';
 
 /** What the server answers next, by request; when the script runs out, 200 {"ok":true}. */
 let script: Array<{ status: number; headers?: Record<string, string> }> = [];

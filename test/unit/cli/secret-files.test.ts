@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../../src/cli/index.js';
+import { runCli } from '../../../src/cli/program.js';
 import { withSecretFiles } from '../../../src/cli/config/secret-files.js';
 
 describe('<NAME>_FILE: secrets read from files (Compose and Kubernetes secrets)', () => {

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { variableOfSetting } from '../../../src/cli/config/setting-variable.js';
 import { reportError } from '../../../src/cli/io/error-report.js';
-import { parseRegistryConfig } from '../../../src/registry/index.js';
+import { parseRegistryConfig } from '../../../src/registry/config.js';
 import type { CliIO } from '../../../src/cli/io/cli-io.js';
 
 describe('the variable behind a refused setting', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { MESH_STATE_FILES, resetDataDir, storeInUse } from '../../../src/cli/commands/up/up-reset.js';
-import { ErrorCodes } from '../../../src/protocol/index.js';
+import { ErrorCodes } from '../../../src/protocol/errors.js';
 
 function folder(t: TestContext, files: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'agentmesh-reset-'));

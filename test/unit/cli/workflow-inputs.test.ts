@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { coerceInputValue, collectWorkflowInputs } from '../../../src/cli/commands/workflow/workflow-inputs.js';
-import { ErrorCodes } from '../../../src/protocol/index.js';
+import { ErrorCodes } from '../../../src/protocol/errors.js';
 
 describe('coerceInputValue', () => {
   test('reads numbers, booleans and JSON lists and objects as such', () => {

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gatewayConfigSchema } from '../../../src/gateway/index.js';
-import { orchestratorConfigSchema } from '../../../src/orchestrator/index.js';
-import { registryConfigSchema } from '../../../src/registry/index.js';
-import { runtimeConfigSchema } from '../../../src/runtime/index.js';
+import { gatewayConfigSchema } from '../../../src/gateway/config.js';
+import { orchestratorConfigSchema } from '../../../src/orchestrator/config.js';
+import { registryConfigSchema } from '../../../src/registry/config.js';
+import { runtimeConfigSchema } from '../../../src/runtime/config.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const doc = readFileSync(join(root, 'docs/configuration.md'), 'utf8');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { classifyA2aRequest, readA2aRequest, taskIdOf, type ClassifiedRequest } from '../../../src/gateway/policy/a2a-operation.js';
-import { MAX_JSON_DEPTH } from '../../../src/protocol/index.js';
+import { MAX_JSON_DEPTH } from '../../../src/protocol/json-depth.js';
 
 const ok = (reading: ReturnType<typeof classifyA2aRequest>): ClassifiedRequest => {
   assert.equal(reading.refusal, undefined, reading.refusal?.message);

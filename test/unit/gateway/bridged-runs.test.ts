@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BridgedRuns } from '../../../src/gateway/bridged-runs.js';
-import { createDatabase } from '../../../src/storage/index.js';
+import { createDatabase } from '../../../src/storage/database.js';
 
 test('a bridged run belongs to the tenant that started it, first claim wins, old runs are swept', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bridged-runs-'));

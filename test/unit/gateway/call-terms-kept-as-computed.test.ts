@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AgentRecord } from '../../../src/contracts/registry/index.js';
-import { isRecord } from '../../../src/protocol/index.js';
+import { isRecord } from '../../../src/protocol/narrowing.js';
 import { callTerms, callTermsInFull, skillInputOf } from '../../../src/gateway/call-pricing.js';
 
 /** What a pricing answered: the terms, or the error it threw (its code and message). */

@@ -12,7 +12,7 @@ import { exportPKCS8, generateKeyPair } from 'jose';
 import { gatewayConfigFromEnv } from '../../../src/cli/config/gateway-config-from-env.js';
 import { ensureSharedSecrets } from '../../../src/cli/gateway-workers/shared-secrets.js';
 import { withSecretFiles } from '../../../src/cli/config/secret-files.js';
-import { loadCardSigningKey } from '../../../src/gateway/index.js';
+import { loadCardSigningKey } from '../../../src/gateway/card-signing-key.js';
 
 test('two replicas given one GATEWAY_CARD_SIGNING_KEY_FILE publish the same key and write none', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'agentmesh-card-key-'));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HealthHistory } from '../../../src/gateway/console/index.js';
+import { HealthHistory } from '../../../src/gateway/console/health-history.js';
 
 type Agents = ReturnType<ConstructorParameters<typeof HealthHistory>[0]['router']['agents']>;
 

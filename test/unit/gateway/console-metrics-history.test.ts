@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MetricsHistory } from '../../../src/gateway/console/index.js';
-import { createMetrics } from '../../../src/observability/index.js';
+import { MetricsHistory } from '../../../src/gateway/console/metrics-history.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
 
 function gatewayMetrics() {
   const metrics = createMetrics({ defaultMetrics: false });

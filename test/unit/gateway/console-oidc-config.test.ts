@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { gatewayConfigFromEnv } from '../../../src/cli/config/gateway-config-from-env.js';
 import { parseGatewayConfig } from '../../../src/gateway/config.js';
-import { consoleCsp, CONSOLE_CSP, consoleOidcSettings } from '../../../src/gateway/console/index.js';
+import { consoleCsp, CONSOLE_CSP } from '../../../src/gateway/console/console-routes.js';
+import { consoleOidcSettings } from '../../../src/gateway/console/console-oidc-config.js';
 import { isSecureOrLoopback } from '../../../src/gateway/console/console-oidc-config.js';
 
 const ISSUER = 'https://sso.example.com/realms/acme';

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gatewayConfigFromEnv } from '../../../src/cli/config/gateway-config-from-env.js';
 import { parseGatewayConfig } from '../../../src/gateway/config.js';
-import { parseIdentityConfig } from '../../../src/gateway/identity/index.js';
+import { parseIdentityConfig } from '../../../src/gateway/identity/config.js';
 
 const base = { issuer: 'https://gateway.example.com/', signingKeyEncryptionSecret: 's'.repeat(32) };
 

@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseForm } from '../../../src/gateway/identity/oauth/form-body.js';
 import { BASIC_TRIED, renderOAuthError } from '../../../src/gateway/identity/oauth/oauth-error.js';
-import { AgentmeshError, ErrorCodes, Errors } from '../../../src/protocol/index.js';
+import { AgentmeshError, ErrorCodes } from '../../../src/protocol/errors.js';
+import { Errors } from '../../../src/protocol/error-messages.js';
 
 describe('OAuth form bodies', () => {
   test('parse form encoding, + as space included', () => {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { messageContentHash } from '../../../src/gateway/message-content.js';
-import { messageInJsonNames } from '../../../src/protocol/index.js';
+import { messageInJsonNames } from '../../../src/protocol/params-validation.js';
 
 interface Content {
   role: 'user' | 'agent';

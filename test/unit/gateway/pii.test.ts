@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { DETECTORS, PII_KINDS, findPii, luhnValid, mayHoldPii, type PiiKind, type PiiMatch } from '../../../src/gateway/policy/pii-detectors.js';
 import { PiiPolicies, parsePiiPolicy, piiConfigSchema, resolvePiiPolicy } from '../../../src/gateway/policy/pii-policy.js';
 import { piiBlockedError, scanMessage, withMessage } from '../../../src/gateway/policy/pii.js';
-import { ErrorCodes, WIRE } from '../../../src/protocol/index.js';
+import { ErrorCodes, WIRE } from '../../../src/protocol/errors.js';
 
 const ALL = new Set<PiiKind>(PII_KINDS);
 const found = (text: string, kinds: ReadonlySet<PiiKind> = ALL) => findPii(text, kinds).map((m) => `${m.kind}:${text.slice(m.start, m.end)}`);

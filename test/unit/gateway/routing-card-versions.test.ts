@@ -11,7 +11,7 @@ import { CardCache } from '../../../src/gateway/routing/card-cache.js';
 import { gatewaySecurity } from '../../../src/gateway/routing/card-security.js';
 import { rewriteCard } from '../../../src/gateway/routing/gateway-card.js';
 import { isLegacyShape, legacyCanonicalForm, toLegacyCard } from '../../../src/gateway/routing/legacy-card.js';
-import { signCardJson, type AgentCardJson } from '../../../src/protocol/index.js';
+import { signCardJson, type AgentCardJson } from '../../../src/protocol/agent-card-json.js';
 import type { AgentRecord } from '../../../src/registry/index.js';
 
 const GATEWAY = 'https://gateway.example.com/mesh/';

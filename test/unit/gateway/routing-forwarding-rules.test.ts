@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyFailure, isRefusal, mayRetryRead } from '../../../src/gateway/routing/attempt-failure.js';
 import { setClientResponseHeaders, upstreamRequestHeaders } from '../../../src/gateway/routing/forward-headers.js';
-import { createUpstreamRouter } from '../../../src/gateway/routing/index.js';
-import { createLogger, createMetrics } from '../../../src/observability/index.js';
+import { createUpstreamRouter } from '../../../src/gateway/routing/upstream-router.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
 
 test('the upstream request keeps the client headers but not its credentials nor hop-by-hop ones', () => {
   const headers = upstreamRequestHeaders(

@@ -4,7 +4,7 @@ import { AgentCard, generateAgentCardSignature, verifyAgentCardSignature } from 
 import { generateKeyPair } from 'jose';
 import { CardCache } from '../../../src/gateway/routing/card-cache.js';
 import { ORIGINAL_CARD_EXTENSION_URI, rewriteCard } from '../../../src/gateway/routing/gateway-card.js';
-import { signCardJson, type AgentCardJson } from '../../../src/protocol/index.js';
+import { signCardJson, type AgentCardJson } from '../../../src/protocol/agent-card-json.js';
 import type { AgentRecord } from '../../../src/registry/index.js';
 
 const GATEWAY = 'https://gateway.example.com/';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgentCard } from '@a2a-js/sdk';
-import { recordFromJson, recordFromJsonLazily, recordToJson, type WireAgentRecord } from '../../../src/contracts/registry-client/index.js';
+import { recordFromJson, recordFromJsonLazily, recordToJson, type WireAgentRecord } from '../../../src/contracts/registry/record-json.js';
 
 // A gateway loading a large registry keeps each record's card as the wire sent it
 // and converts it when a call first reads it: what it reads must be what the

@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type dns from 'node:dns';
 import type { LookupAddress } from 'node:dns';
-import { AddressVerdicts, createSsrfGuard } from '../../../src/http/index.js';
+import { AddressVerdicts } from '../../../src/http/outbound/address-verdicts.js';
+import { createSsrfGuard } from '../../../src/http/outbound/ssrf-guard.js';
 
 const PUBLIC_V4 = '93.184.216.34';
 

@@ -3,8 +3,12 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
-import { createLogger, createMetrics, createTracing, currentRequestContext } from '../../../src/observability/index.js';
-import { buildHttpServer, isDraining } from '../../../src/http/index.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
+import { createTracing } from '../../../src/observability/tracing.js';
+import { currentRequestContext } from '../../../src/observability/request-context.js';
+import { buildHttpServer } from '../../../src/http/server/build-http-server.js';
+import { isDraining } from '../../../src/http/lifecycle/graceful-shutdown.js';
 import { memoryDestination } from '../../helpers/memory-log.js';
 import { testServer } from './test-server.js';
 

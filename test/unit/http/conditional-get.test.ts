@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LastModifiedClock, isNotModified } from '../../../src/http/index.js';
+import { LastModifiedClock, isNotModified } from '../../../src/http/server/conditional-get.js';
 
 const ETAG = '"abc"';
 const MODIFIED = 'Wed, 25 Nov 2026 10:00:00 GMT';

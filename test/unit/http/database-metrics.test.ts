@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { observeDatabase } from '../../../src/http/index.js';
-import { createMetrics } from '../../../src/observability/index.js';
-import { createDatabase } from '../../../src/storage/index.js';
+import { observeDatabase } from '../../../src/http/probes/database-metrics.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
+import { createDatabase } from '../../../src/storage/database.js';
 
 function sample(body: string, series: string): number | undefined {
   const line = body.split('\n').find((l) => l.startsWith(`${series} `));

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AgentmeshError, ErrorCodes } from '../../../src/protocol/index.js';
+import { AgentmeshError, ErrorCodes } from '../../../src/protocol/errors.js';
 import { gate, testServer } from './test-server.js';
 
 const ERROR_INFO = 'type.googleapis.com/google.rpc.ErrorInfo';

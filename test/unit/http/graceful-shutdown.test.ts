@@ -2,8 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { createLogger } from '../../../src/observability/index.js';
-import { drain, installGracefulShutdown, isDraining, onDrain } from '../../../src/http/index.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { drain, installGracefulShutdown, isDraining, onDrain } from '../../../src/http/lifecycle/graceful-shutdown.js';
 import { gate, holdDrain, testServer } from './test-server.js';
 import { until } from '../../helpers/until.js';
 

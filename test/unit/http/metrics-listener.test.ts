@@ -3,8 +3,11 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import Fastify from 'fastify';
-import { createMetricsListener, createProbeListener, metricsPortOf, probeListenerOf } from '../../../src/http/index.js';
-import { createLogger, createMetrics } from '../../../src/observability/index.js';
+import { createMetricsListener } from '../../../src/http/probes/metrics-listener.js';
+import { createProbeListener, probeListenerOf } from '../../../src/http/probes/probe-listener.js';
+import { metricsPortOf } from '../../../src/http/server/role-config.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
 import { testServer } from './test-server.js';
 
 describe('metrics apart from the public port', () => {

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { types } from 'node:util';
 import type { Dispatcher } from 'undici';
 import type * as UndiciModule from 'undici';
-import { createOutboundPool, fetchThrough, InProcessServers, traceparentInterceptor } from '../../../src/http/index.js';
+import { createOutboundPool, fetchThrough, traceparentInterceptor } from '../../../src/http/outbound/outbound-pool.js';
+import { InProcessServers } from '../../../src/http/outbound/in-process-servers.js';
 
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/;
 

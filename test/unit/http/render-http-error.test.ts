@@ -2,8 +2,10 @@ import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import assert from 'node:assert/strict';
-import { renderHttpError } from '../../../src/http/index.js';
-import { AgentmeshError, ErrorCodes, Errors, invalidParams, toJsonRpcErrorObject } from '../../../src/protocol/index.js';
+import { renderHttpError } from '../../../src/http/errors/render-http-error.js';
+import { AgentmeshError, ErrorCodes } from '../../../src/protocol/errors.js';
+import { Errors, invalidParams } from '../../../src/protocol/error-messages.js';
+import { toJsonRpcErrorObject } from '../../../src/protocol/wire-errors.js';
 
 describe('renderHttpError', () => {
   test('renders field violations as a google.rpc.BadRequest detail', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { openSse, type SseStream } from '../../../src/http/index.js';
+import { openSse, type SseStream } from '../../../src/http/server/sse.js';
 import { gate, testServer } from './test-server.js';
 
 /** Opens `/events` on a server whose handler hands its stream to the test. */

@@ -6,8 +6,10 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSsrfGuard } from '../../../src/http/index.js';
-import { createLogger, createTracing, requestContext } from '../../../src/observability/index.js';
+import { createSsrfGuard } from '../../../src/http/outbound/ssrf-guard.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { createTracing } from '../../../src/observability/tracing.js';
+import { requestContext } from '../../../src/observability/request-context.js';
 import type { SsrfGuard } from '../../../src/http/index.js';
 
 const PUBLIC_V4 = '93.184.216.34';

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { buildHttpServer, drain, onDrain } from '../../../src/http/index.js';
+import { buildHttpServer } from '../../../src/http/server/build-http-server.js';
+import { drain, onDrain } from '../../../src/http/lifecycle/graceful-shutdown.js';
 import type { HttpServerOptions } from '../../../src/http/index.js';
-import { createLogger, createMetrics } from '../../../src/observability/index.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
 import type { Metrics } from '../../../src/observability/index.js';
 import { memoryDestination } from '../../helpers/memory-log.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRegistryConfig } from '../../../src/registry/index.js';
-import { parseRuntimeConfig } from '../../../src/runtime/index.js';
+import { parseRegistryConfig } from '../../../src/registry/config.js';
+import { parseRuntimeConfig } from '../../../src/runtime/config.js';
 
 test('client certificates asked for without a CA to check them against are refused, naming the path', () => {
   assert.throws(() => parseRuntimeConfig({ tls: { certFile: '/a', keyFile: '/b', clientAuth: 'require' } }), /^AgentmeshError: runtime\.tls\.caFile needs caFile \(TLS_CA_FILE\)/);

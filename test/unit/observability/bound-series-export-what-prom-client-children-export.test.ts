@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { boundCounter, boundGauge, boundHistogram } from '../../../src/observability/index.js';
+import { boundCounter, boundGauge, boundHistogram } from '../../../src/observability/bound-series.js';
 
 /**
  * A bound series adds to prom-client's own series in place (bound-series.ts):

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { createLogger, defaultLogFormat, formatLogLine } from '../../../src/observability/index.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { defaultLogFormat, formatLogLine } from '../../../src/observability/human-log-format.js';
 
 describe('human log format', () => {
   it('prints time, level, component/module, message and the other fields as key=value', () => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, lazyChildLogger, type Logger } from '../../../src/observability/index.js';
+import { createLogger, type Logger } from '../../../src/observability/logger.js';
+import { lazyChildLogger } from '../../../src/observability/lazy-child-logger.js';
 import { memoryDestination } from '../../helpers/memory-log.js';
 
 /** A logger writing JSON lines into memory (`lines()`, parsed), and a count of the children made from it. */

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, requestContext } from '../../../src/observability/index.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { requestContext } from '../../../src/observability/request-context.js';
 import { memoryDestination } from '../../helpers/memory-log.js';
 
 describe('createLogger', () => {

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetrics, prefersOpenMetrics } from '../../../src/observability/index.js';
+import { createMetrics, prefersOpenMetrics } from '../../../src/observability/metrics.js';
 
 describe('createMetrics', () => {
   test('returns the same metric when asked twice for one name', () => {

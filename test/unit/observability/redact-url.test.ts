@@ -2,8 +2,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { buildHttpServer } from '../../../src/http/index.js';
-import { createLogger, createMetrics, isCredentialParam, redactUrl, serializeRequest } from '../../../src/observability/index.js';
+import { buildHttpServer } from '../../../src/http/server/build-http-server.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
+import { isCredentialParam, redactUrl, serializeRequest } from '../../../src/observability/redact-url.js';
 import { memoryDestination } from '../../helpers/memory-log.js';
 
 

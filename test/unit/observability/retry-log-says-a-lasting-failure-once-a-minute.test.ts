@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, RetryLog } from '../../../src/observability/index.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { RetryLog } from '../../../src/observability/retry-log.js';
 import { memoryDestination } from '../../helpers/memory-log.js';
 
 function fixture(level: 'info' | 'debug' = 'info') {

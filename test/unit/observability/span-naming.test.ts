@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { RecentTraces, a2aUrlTemplate } from '../../../src/observability/index.js';
+import { RecentTraces } from '../../../src/observability/recent-traces.js';
+import { a2aUrlTemplate } from '../../../src/observability/traced-fetch.js';
 
 describe('a2aUrlTemplate', () => {
   test('names agentmesh A2A paths by template, whatever the agent, task or config', () => {

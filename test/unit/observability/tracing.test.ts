@@ -4,7 +4,10 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, createTracing, requestContext, tracedFetch } from '../../../src/observability/index.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { createTracing } from '../../../src/observability/tracing.js';
+import { requestContext } from '../../../src/observability/request-context.js';
+import { tracedFetch } from '../../../src/observability/traced-fetch.js';
 import type { RequestSpan, Tracing } from '../../../src/observability/index.js';
 import { memoryDestination } from '../../helpers/memory-log.js';
 

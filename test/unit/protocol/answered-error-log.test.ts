@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Errors, logAnsweredError, markLogged, type AnswerLog } from '../../../src/protocol/index.js';
+import { Errors } from '../../../src/protocol/error-messages.js';
+import { logAnsweredError, markLogged, type AnswerLog } from '../../../src/protocol/wire-errors.js';
 
 /** A logger that keeps each line's level and message. */
 function recordingLog(): AnswerLog & { lines: string[] } {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { negotiateCardVersion } from '../../../src/protocol/index.js';
+import { negotiateCardVersion } from '../../../src/protocol/versions.js';
 
 // ADR 0033: a card request that names no version gets the v1.0 card at agent-card.json (A2A §8.2, §4.4.1)
 // and the v0.3 shape at the v0.2-era agent.json; a named version is negotiated as for any request.

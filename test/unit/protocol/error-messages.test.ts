@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ERROR_AREAS, ErrorCodes, Errors, WIRE, fillTemplate, invalidArgument, invalidParams, isAgentmeshError, relayed } from '../../../src/protocol/index.js';
+import { ERROR_AREAS, Errors, fillTemplate, invalidArgument, invalidParams, relayed } from '../../../src/protocol/error-messages.js';
+import { ErrorCodes, WIRE, isAgentmeshError } from '../../../src/protocol/errors.js';
 
 const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9]*)\}/g;
 

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { grpcTargetOrigin, parseGrpcTarget } from '../../../src/protocol/index.js';
+import { grpcTargetOrigin, parseGrpcTarget } from '../../../src/protocol/grpc-target.js';
 
 const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$/);
 /** DNS names with at least one letter in the last label (so they are not read as IPv4). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errorCode, errorMessage, isRecord, oneOf, requireOneOf, toError } from '../../../src/protocol/index.js';
+import { errorCode, errorMessage, isRecord, oneOf, requireOneOf, toError } from '../../../src/protocol/narrowing.js';
 
 test('isRecord accepts JSON objects only: not null, arrays or scalars', () => {
   assert.equal(isRecord({}), true);

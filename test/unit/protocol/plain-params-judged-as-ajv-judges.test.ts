@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { validateParams } from '../../../src/protocol/index.js';
+import { validateParams } from '../../../src/protocol/params-validation.js';
 import { isPlainParams, validateParamsInFull } from '../../../src/protocol/params-validation.js';
 
 /** What a validation answered: the params it returned, or the error it threw (every own field, and its message). */

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { SendMessageRequest, ListTasksRequest, TaskPushNotificationConfig } from '@a2a-js/sdk';
-import { AgentmeshError, ErrorCodes, protoJsonName, validateParams } from '../../../src/protocol/index.js';
+import { AgentmeshError, ErrorCodes } from '../../../src/protocol/errors.js';
+import { protoJsonName } from '../../../src/protocol/proto-json-names.js';
+import { validateParams } from '../../../src/protocol/params-validation.js';
 import { PARAM_SCHEMAS } from '../../../src/protocol/params-validation.js';
 
 /** Proto messages (name → fields) of a2a.proto, read with a regex: enough for this file's flat layout. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parse } from 'fast-querystring';
-import { requestedVersion } from '../../../src/protocol/index.js';
+import { requestedVersion } from '../../../src/protocol/versions.js';
 
 // The runtime reads a request's version from Fastify's parsed query (fast-querystring), the gateway from the raw
 // query string: both must name the same version for every query, or a call the runtime serves is refused at the door.

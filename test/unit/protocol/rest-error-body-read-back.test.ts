@@ -9,8 +9,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { renderHttpError } from '../../../src/http/index.js';
-import { AgentmeshError, ErrorCodes, readRestError, toRestError, type ErrorCode } from '../../../src/protocol/index.js';
+import { renderHttpError } from '../../../src/http/errors/render-http-error.js';
+import { AgentmeshError, ErrorCodes, type ErrorCode } from '../../../src/protocol/errors.js';
+import { readRestError } from '../../../src/protocol/rest-error-body.js';
+import { toRestError } from '../../../src/protocol/wire-errors.js';
 
 const CODES = Object.values(ErrorCodes) as ErrorCode[];
 

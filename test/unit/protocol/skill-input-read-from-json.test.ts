@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Message } from '@a2a-js/sdk';
-import { skillInputOf, skillInputOfJson, validateParams } from '../../../src/protocol/index.js';
+import { skillInputOf, skillInputOfJson } from '../../../src/protocol/message-checks.js';
+import { validateParams } from '../../../src/protocol/params-validation.js';
 
 const value = fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.constant(null), fc.constant({ a: [1, 'x'] }), fc.constant([]), fc.boolean());
 const part = fc.oneof(

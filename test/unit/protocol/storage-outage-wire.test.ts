@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GRPC_STATUS_CODE } from '@a2a-js/sdk/errors/grpc';
-import { Errors, toSdkError } from '../../../src/protocol/index.js';
+import { Errors } from '../../../src/protocol/error-messages.js';
+import { toSdkError } from '../../../src/protocol/wire-errors.js';
 import { toGrpcError } from '../../../src/runtime/transports/grpc-errors.js';
 
 const outage = () => Errors.postgresConnectionFailed({ reason: 'connect ECONNREFUSED 10.0.0.7:5432' });

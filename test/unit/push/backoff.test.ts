@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRetryAfter } from '../../../src/runtime/push/index.js';
+import { parseRetryAfter } from '../../../src/runtime/push/backoff.js';
 
 describe('parseRetryAfter', () => {
   const now = Date.parse('2025-06-01T12:00:00Z');

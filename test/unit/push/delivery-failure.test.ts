@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AgentmeshError, ErrorCodes } from '../../../src/protocol/index.js';
+import { AgentmeshError, ErrorCodes } from '../../../src/protocol/errors.js';
 import { failureFromError, failureFromResponse } from '../../../src/runtime/push/delivery-failure.js';
 
 describe('failureFromResponse', () => {

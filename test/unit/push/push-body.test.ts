@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPushBody } from '../../../src/runtime/push/index.js';
+import { buildPushBody } from '../../../src/runtime/push/push-body.js';
 
 const status = JSON.stringify({ statusUpdate: { taskId: 't-1', contextId: 'c-1', status: { state: 'TASK_STATE_COMPLETED', timestamp: '2025-06-01T12:00:00Z' } } });
 const artifact = JSON.stringify({

@@ -2,9 +2,10 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { SignJWT, base64url, decodeJwt, decodeProtectedHeader } from 'jose';
-import { createLogger } from '../../../src/observability/index.js';
-import { isAgentmeshError } from '../../../src/protocol/index.js';
-import { PUSH_SIGNATURE_HEADER, createPushSigner, loadSigningKey, verifyPushSignature } from '../../../src/runtime/push/index.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { isAgentmeshError } from '../../../src/protocol/errors.js';
+import { PUSH_SIGNATURE_HEADER, createPushSigner, verifyPushSignature } from '../../../src/runtime/push/push-signer.js';
+import { loadSigningKey } from '../../../src/runtime/push/signing-keys.js';
 import type { PushSigner, SigningKey } from '../../../src/runtime/push/index.js';
 
 const logger = createLogger({ level: 'silent' });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { loadSigningKey } from '../../../src/runtime/push/index.js';
+import { loadSigningKey } from '../../../src/runtime/push/signing-keys.js';
 import { memoryDestination } from '../../helpers/memory-log.js';
 
 // `agentmesh up` hosts two runtimes on one data dir: the generated-key warning is printed once, not once per runtime.

@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
-import { createLogger } from '../../../src/observability/index.js';
-import { isAgentmeshError } from '../../../src/protocol/index.js';
-import { loadSigningKey } from '../../../src/runtime/push/index.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { isAgentmeshError } from '../../../src/protocol/errors.js';
+import { loadSigningKey } from '../../../src/runtime/push/signing-keys.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agentmesh-signing-keys-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

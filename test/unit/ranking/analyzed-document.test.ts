@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { analyzeDocument, FIELD_WEIGHTS, rank, stemSet, textTerms, type RankDocument } from '../../../src/ranking/index.js';
+import { analyzeDocument, FIELD_WEIGHTS, rank, type RankDocument } from '../../../src/ranking/rank.js';
+import { stemSet, textTerms } from '../../../src/ranking/text-terms.js';
 
 // The registry keeps a compact analysis of each agent for the shared ranking
 // (sorted stems, a bit per field) instead of a set of stems per field. These

@@ -1,7 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { agentDocument, compileLexicon, findParaphrases, PARAPHRASE_LEXICON, rank, textTerms, wordStems } from '../../../src/ranking/index.js';
+import { agentDocument } from '../../../src/ranking/rank-document.js';
+import { compileLexicon, findParaphrases, PARAPHRASE_LEXICON, wordStems } from '../../../src/ranking/paraphrases.js';
+import { rank } from '../../../src/ranking/rank.js';
+import { textTerms } from '../../../src/ranking/text-terms.js';
 
 const card = (name: string, description: string, skills: Array<{ id: string; name: string; description: string; tags?: string[] }>) =>
   ({ name, description, version: '1.0.0', skills: skills.map((s) => ({ tags: [], examples: [], ...s })) }) as any;

@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agentDocument, fieldNames, findCues, rank, workflowDocument, type RankDocument } from '../../../src/ranking/index.js';
+import { agentDocument, fieldNames, workflowDocument } from '../../../src/ranking/rank-document.js';
+import { findCues } from '../../../src/ranking/intent-cues.js';
+import { rank, type RankDocument } from '../../../src/ranking/rank.js';
 import { parseChoice } from '../../../src/orchestrator/router/route-skill.js';
 
 const card = (name: string, description: string, skills: Array<{ id: string; name: string; description: string; tags?: string[]; examples?: string[] }>) =>

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSsrfGuard } from '../../../src/http/index.js';
-import { createCardIntake } from '../../../src/registry/intake/index.js';
+import { createSsrfGuard } from '../../../src/http/outbound/ssrf-guard.js';
+import { createCardIntake } from '../../../src/registry/intake/card-intake.js';
 
 /** A complete, valid v1.0 card in its JSON form; each test breaks a copy. */
 function validCard(): Record<string, any> {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { AgentCard } from '@a2a-js/sdk';
 import canonicalize from 'canonicalize';
 import { FlattenedSign, exportJWK, generateKeyPair } from 'jose';
-import { createSsrfGuard } from '../../../src/http/index.js';
-import { createCardIntake } from '../../../src/registry/intake/index.js';
+import { createSsrfGuard } from '../../../src/http/outbound/ssrf-guard.js';
+import { createCardIntake } from '../../../src/registry/intake/card-intake.js';
 
 /** A v0.3 card as v0.3 agents publish it (the v0.3 specification's sample, completed). */
 function legacyCard(): Record<string, any> {

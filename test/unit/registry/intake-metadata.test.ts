@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgentCard } from '@a2a-js/sdk';
-import { validateAgentMetadata } from '../../../src/registry/intake/index.js';
+import { validateAgentMetadata } from '../../../src/registry/intake/metadata-validation.js';
 
 const card = AgentCard.fromJSON({
   name: 'Lookalike Scorer',

@@ -1,7 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSsrfGuard } from '../../../src/http/index.js';
-import { cardLocations, createCardIntake, type CardIntakeOptions } from '../../../src/registry/intake/index.js';
+import { createSsrfGuard } from '../../../src/http/outbound/ssrf-guard.js';
+import { cardLocations } from '../../../src/registry/intake/card-fetch.js';
+import { createCardIntake } from '../../../src/registry/intake/card-intake.js';
+import type { CardIntakeOptions } from '../../../src/registry/intake/card-intake-options.js';
 
 describe('cardLocations', () => {
   test('a URL ending in .json is the card itself', () => {

@@ -5,8 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateAgentCardSignature, type AgentCard } from '@a2a-js/sdk';
 import { base64url, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
-import { createSsrfGuard } from '../../../src/http/index.js';
-import { createCardIntake } from '../../../src/registry/intake/index.js';
+import { createSsrfGuard } from '../../../src/http/outbound/ssrf-guard.js';
+import { createCardIntake } from '../../../src/registry/intake/card-intake.js';
 
 function validCard(): Record<string, any> {
   return {

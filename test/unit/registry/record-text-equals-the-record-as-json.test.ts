@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { AgentCard } from '@a2a-js/sdk';
-import { cardToJsonText, changeToJson, changeToJsonText, recordToJson, recordToJsonText, type AgentRecord, type RegistryChange } from '../../../src/contracts/registry/index.js';
+import { cardToJsonText, changeToJson, changeToJsonText, recordToJson, recordToJsonText } from '../../../src/contracts/registry/record-json.js';
+import type { AgentRecord, RegistryChange } from '../../../src/contracts/registry/record.js';
 import { sampleCard } from '../../helpers/registry-fixture.js';
 
 // The registry writes records, changes and cards out as text, each card's text

@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AgentCard } from '@a2a-js/sdk';
-import { ErrorCodes } from '../../../src/protocol/index.js';
+import { ErrorCodes } from '../../../src/protocol/errors.js';
 import type { AgentMetadata, AgentRecord, AgentStatus, AgentHealth } from '../../../src/contracts/registry/index.js';
-import { SearchIndex } from '../../../src/registry/search/index.js';
+import { SearchIndex } from '../../../src/registry/search/search-index.js';
 import type { SearchIndexOptions } from '../../../src/registry/search/index.js';
 
 interface AgentSpec {

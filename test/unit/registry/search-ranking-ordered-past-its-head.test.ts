@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AgentCard } from '@a2a-js/sdk';
 import type { AgentRecord } from '../../../src/contracts/registry/index.js';
-import { SearchIndex } from '../../../src/registry/search/index.js';
+import { SearchIndex } from '../../../src/registry/search/search-index.js';
 import { indexAgent } from '../../../src/registry/search/indexed-agent.js';
 import { compileSynonyms, DEFAULT_SYNONYMS } from '../../../src/registry/search/synonym-table.js';
 import { selectSmallest, TextRanker } from '../../../src/registry/search/text-ranker.js';

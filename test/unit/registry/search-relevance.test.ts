@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SearchIndex } from '../../../src/registry/search/index.js';
+import { SearchIndex } from '../../../src/registry/search/search-index.js';
 import { loadCorpus, loadQueries } from '../../fixtures/registry-corpus/load-corpus.js';
 
 /**

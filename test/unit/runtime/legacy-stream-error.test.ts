@@ -10,7 +10,7 @@ import { SendMessageRequest } from '@a2a-js/sdk';
 import { LegacyA2AError } from '@a2a-js/sdk/compat/v0_3/server';
 import { AgentRequestHandler, CTX, type AgentRequestHandlerOptions } from '../../../src/runtime/agent-request-handler.js';
 import type { CommittedEvent } from '../../../src/runtime/task-events.js';
-import { Errors } from '../../../src/protocol/index.js';
+import { Errors } from '../../../src/protocol/error-messages.js';
 
 /** A handler whose committed events are `events`, then the shutting-down error. */
 function failingAfter(events: CommittedEvent[]): AgentRequestHandler {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineAgent } from '../../../src/runtime/index.js';
+import { defineAgent } from '../../../src/contracts/agent/define-agent.js';
 import { registryMetadataOf } from '../../../src/runtime/runtime-builders.js';
 
 const input = { type: 'object', required: ['leadIds'], properties: { leadIds: { type: 'array', items: { type: 'string' } } } } as const;

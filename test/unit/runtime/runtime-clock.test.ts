@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRuntime, defineAgent } from '../../../src/runtime/index.js';
-import { createBus, createDatabase } from '../../../src/storage/index.js';
+import { createRuntime } from '../../../src/runtime/runtime.js';
+import { defineAgent } from '../../../src/contracts/agent/define-agent.js';
+import { createBus } from '../../../src/storage/bus/create-bus.js';
+import { createDatabase } from '../../../src/storage/database.js';
 import { untilAborted } from '../../helpers/runtime-fixture.js';
 
 let started: () => void = () => undefined;

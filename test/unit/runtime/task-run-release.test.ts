@@ -4,7 +4,9 @@ import { TaskState, type Task } from '@a2a-js/sdk';
 import pino from 'pino';
 import { TaskRun } from '../../../src/runtime/task-run.js';
 import { statusEvent } from '../../../src/runtime/task-events.js';
-import { MemoryBus, createDatabase, createRuntimeStores } from '../../../src/storage/index.js';
+import { MemoryBus } from '../../../src/storage/bus/memory-bus.js';
+import { createDatabase } from '../../../src/storage/database.js';
+import { createRuntimeStores } from '../../../src/storage/create-stores.js';
 
 async function setup() {
   const database = await createDatabase({ sqlitePath: ':memory:' });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { TaskState, type Task } from '@a2a-js/sdk';
 import pino from 'pino';
 import { TaskRun } from '../../../src/runtime/task-run.js';
-import { MemoryBus } from '../../../src/storage/index.js';
+import { MemoryBus } from '../../../src/storage/bus/memory-bus.js';
 import type { TaskStore } from '../../../src/storage/index.js';
 
 // The run's signal is made lazily; these runs never write, so no store method is reached.

@@ -109,4 +109,18 @@ describe('typed skills', () => {
     assert.equal(skill.validateInput!({ n: 1 }), true);
     assert.equal(skill.validateInput!({ n: 'x' }), false);
   });
+
+  test('an agent defined again with equal schemas in new objects reuses their validators; a schema that differs gets its own', () => {
+    const define = (maximum: number) =>
+      defineAgent({
+        card: { name: 'redefined', description: 'Defined more than once, as a role restarted in the process defines it' },
+        skills: { one: { description: 'd', input: { type: 'object', required: ['n'], properties: { n: { type: 'integer', maximum } } }, output: { type: 'integer' }, handler: ({ n }) => n + 1 } },
+      });
+    const [first, again, other] = [define(10), define(10), define(100)].map((agent) => agent.skills.get('one')!);
+    assert.equal(again!.validateInput, first!.validateInput);
+    assert.equal(again!.validateOutput, first!.validateOutput);
+    assert.notEqual(other!.validateInput, first!.validateInput);
+    assert.equal(first!.validateInput!({ n: 50 }), false);
+    assert.equal(other!.validateInput!({ n: 50 }), true);
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from '../../../src/runtime/push/index.js';
-import { exponentialBackoff, fullJitterBackoff, pause } from '../../../src/storage/index.js';
+import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from '../../../src/runtime/push/backoff.js';
+import { exponentialBackoff, fullJitterBackoff, pause } from '../../../src/storage/backoff.js';
 
 describe('fullJitterBackoff', () => {
   test('doubles the ceiling with each attempt', () => {

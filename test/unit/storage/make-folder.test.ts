@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeFolderSync } from '../../../src/storage/index.js';
+import { makeFolderSync } from '../../../src/storage/make-folder.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 
 function scratch(t: TestContext): string {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { RedisBus } from '../../../src/storage/index.js';
-import { ErrorCodes } from '../../../src/protocol/index.js';
+import { RedisBus } from '../../../src/storage/bus/redis-bus.js';
+import { ErrorCodes } from '../../../src/protocol/errors.js';
 import { freePort } from '../../helpers/free-port.js';
 import { TS_CHILD_ARGV } from '../../helpers/typescript-child.js';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import pg from 'pg';
 import { timedPool } from '../../../src/storage/postgres/timed-pool.js';
-import { isAgentmeshError } from '../../../src/protocol/index.js';
+import { isAgentmeshError } from '../../../src/protocol/errors.js';
 import { closedPort } from '../../helpers/free-port.js';
 
 /** The error a connection through `timedPool(pool, 1 s)` fails with, asserted to be AM_ERR_STORAGE_UNAVAILABLE; `connected` says why a connection would be wrong. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { uuidv7 } from '../../../src/storage/index.js';
+import { uuidv7 } from '../../../src/storage/uuid7.js';
 
 test('uuidv7 has the version and variant bits of RFC 9562', () => {
   const id = uuidv7();

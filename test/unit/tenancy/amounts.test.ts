@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatCredits, parseCredits } from '../../../src/tenancy/index.js';
+import { formatCredits, parseCredits } from '../../../src/tenancy/amounts.js';
 
 test('formatCredits prints milli-credits as credits with three decimals', () => {
   assert.equal(formatCredits(0), '0.000');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { estimateCost } from '../../../src/tenancy/index.js';
+import { estimateCost } from '../../../src/tenancy/estimate-cost.js';
 
 test('per call: creditsPerCall in milli-credits, whatever the input', () => {
   assert.equal(estimateCost({ creditsPerCall: 2 }, { leadIds: ['a'] }), 2_000);

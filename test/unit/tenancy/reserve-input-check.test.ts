@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { checkReserveInput, type ReserveInput } from '../../../src/tenancy/index.js';
+import { checkReserveInput } from '../../../src/tenancy/credit-ledger.js';
+import type { ReserveInput } from '../../../src/tenancy/ledger-types.js';
 
 /** What a check answered: the checked input, or the error's code, message and details. */
 function outcome(check: () => ReserveInput): unknown {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveCallerOptions } from '../../../../src/orchestrator/calls/agent-caller-options.js';
-import { createAgentCaller } from '../../../../src/orchestrator/calls/index.js';
+import { createAgentCaller } from '../../../../src/orchestrator/calls/create-agent-caller.js';
 
 const refused = (options: Parameters<typeof resolveCallerOptions>[0], message: RegExp) =>
   assert.throws(() => resolveCallerOptions(options), (err: any) => err.code === 'AM_ERR_CONFIG_INVALID' && message.test(err.message));

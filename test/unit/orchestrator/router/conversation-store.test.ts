@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCodes } from '../../../../src/protocol/index.js';
-import { MemoryConversationStore, type Conversation, type ConversationKey } from '../../../../src/orchestrator/router/index.js';
+import { ErrorCodes } from '../../../../src/protocol/errors.js';
+import { MemoryConversationStore, type Conversation, type ConversationKey } from '../../../../src/orchestrator/router/conversation-store.js';
 
 const key = (contextId: string, tenant = 'acme', caller = 'alice'): ConversationKey => ({ tenant, caller, contextId });
 const conversation = (agent: string): Conversation => ({ agent, skill: undefined, childContextId: `ctx-${agent}`, childTaskId: `task-${agent}` });

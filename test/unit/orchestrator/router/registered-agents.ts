@@ -1,4 +1,4 @@
-import { defineAgent, type AgentDefinition } from '../../../../src/runtime/index.js';
+import { defineAgent, type AgentDefinition } from '../../../../src/contracts/agent/define-agent.js';
 import { call, startRegistry } from '../../../helpers/registry-fixture.js';
 import { startRuntime } from '../../../helpers/runtime-fixture.js';
 import { until } from '../../../helpers/until.js';

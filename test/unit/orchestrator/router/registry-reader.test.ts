@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCodes } from '../../../../src/protocol/index.js';
-import { RegistryReader } from '../../../../src/orchestrator/router/index.js';
+import { ErrorCodes } from '../../../../src/protocol/errors.js';
+import { RegistryReader } from '../../../../src/orchestrator/router/registry-reader.js';
 import { call, sampleCard, startRegistry } from '../../../helpers/registry-fixture.js';
 
 describe('RegistryReader', () => {

@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Message } from '@a2a-js/sdk';
-import { ErrorCodes } from '../../../../src/protocol/index.js';
-import { parseRouteRequest } from '../../../../src/orchestrator/router/index.js';
+import { ErrorCodes } from '../../../../src/protocol/errors.js';
+import { parseRouteRequest } from '../../../../src/orchestrator/router/route-request.js';
 
 function message(route: unknown): Message {
   return Message.fromJSON({ messageId: 'm1', role: 'ROLE_USER', parts: [{ text: 'hi' }], ...(route !== undefined && { metadata: { 'agentmesh.route': route } }) });

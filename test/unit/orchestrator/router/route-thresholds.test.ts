@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ROUTE_THRESHOLDS, routeVerdict } from '../../../../src/orchestrator/router/index.js';
+import { ROUTE_THRESHOLDS, routeVerdict } from '../../../../src/orchestrator/router/route-thresholds.js';
 import type { RankedCandidate } from '../../../../src/ranking/index.js';
 
 const candidate = (id: string, raw: number, coverage: number, evidence = 2): RankedCandidate => ({ id, kind: 'agent', raw, coverage, evidence, score: 0, matched: [], cues: [] });

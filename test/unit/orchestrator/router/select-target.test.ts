@@ -1,8 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exampleAgents } from '../../../../agents/index.js';
-import { ErrorCodes } from '../../../../src/protocol/index.js';
-import { decideRoute, RegistryReader, selectTarget, type SelectTargetOptions } from '../../../../src/orchestrator/router/index.js';
+import { ErrorCodes } from '../../../../src/protocol/errors.js';
+import { decideRoute, selectTarget, type SelectTargetOptions } from '../../../../src/orchestrator/router/select-target.js';
+import { RegistryReader } from '../../../../src/orchestrator/router/registry-reader.js';
 import { call, sampleCard } from '../../../helpers/registry-fixture.js';
 import { startRegisteredAgents, untilHealth, type RegisteredAgents } from './registered-agents.js';
 

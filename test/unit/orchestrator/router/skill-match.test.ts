@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgentCard } from '@a2a-js/sdk';
 import { matchCard } from '../../../../src/orchestrator/router/skill-match.js';
-import { textTerms } from '../../../../src/ranking/index.js';
+import { textTerms } from '../../../../src/ranking/text-terms.js';
 
 const legal = AgentCard.fromJSON({
   name: 'legal',

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCodes, isAgentmeshError } from '../../../../src/protocol/index.js';
-import { MAX_DURATION_MS, parseDuration } from '../../../../src/orchestrator/workflow/index.js';
+import { ErrorCodes, isAgentmeshError } from '../../../../src/protocol/errors.js';
+import { MAX_DURATION_MS, parseDuration } from '../../../../src/orchestrator/workflow/duration.js';
 
 describe('parseDuration', () => {
   test('reads milliseconds as numbers and unit strings', () => {

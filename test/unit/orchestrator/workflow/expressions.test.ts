@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCodes, isAgentmeshError } from '../../../../src/protocol/index.js';
-import { compileExpression, compileTemplate, evaluateCondition, type TemplateScope } from '../../../../src/orchestrator/workflow/index.js';
+import { ErrorCodes, isAgentmeshError } from '../../../../src/protocol/errors.js';
+import { compileExpression, compileTemplate, evaluateCondition } from '../../../../src/orchestrator/workflow/expressions.js';
+import type { TemplateScope } from '../../../../src/orchestrator/workflow/workflow-definition.js';
 
 function scope(extra: Partial<TemplateScope> = {}): TemplateScope {
   return {

@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCodes, isAgentmeshError } from '../../../../src/protocol/index.js';
-import { parseWorkflow, validateWorkflowInputs, workflowInputSchema } from '../../../../src/orchestrator/workflow/index.js';
+import { ErrorCodes, isAgentmeshError } from '../../../../src/protocol/errors.js';
+import { parseWorkflow } from '../../../../src/orchestrator/workflow/load-workflow.js';
+import { validateWorkflowInputs, workflowInputSchema } from '../../../../src/orchestrator/workflow/input-validation.js';
 
 const def = parseWorkflow(
   `name: inputs-demo

@@ -3,20 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCodes, isAgentmeshError } from '../../../../src/protocol/index.js';
-import {
-  WORKFLOW_SCHEMA,
-  loadWorkflowFile,
-  loadWorkflowFolder,
-  parseWorkflow,
-  parseWorkflowObject,
-  type CallStep,
-  type FallbackStep,
-  type MapStep,
-  type ParallelStep,
-  type SequenceStep,
-  type WorkflowIssue,
-} from '../../../../src/orchestrator/workflow/index.js';
+import { ErrorCodes, isAgentmeshError } from '../../../../src/protocol/errors.js';
+import { WORKFLOW_SCHEMA } from '../../../../src/orchestrator/workflow/workflow-schema.js';
+import { loadWorkflowFile, loadWorkflowFolder, parseWorkflow, parseWorkflowObject } from '../../../../src/orchestrator/workflow/load-workflow.js';
+import type { CallStep, FallbackStep, MapStep, ParallelStep, SequenceStep } from '../../../../src/orchestrator/workflow/workflow-definition.js';
+import type { WorkflowIssue } from '../../../../src/orchestrator/workflow/workflow-issues.js';
 
 /** The example of docs/workflows.md: every step kind, every option. */
 const CAMPAIGN = `name: lookalike-campaign

@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isAgentmeshError } from '../../../../src/protocol/index.js';
-import { parseWorkflowObject, type WorkflowIssue } from '../../../../src/orchestrator/workflow/index.js';
+import { isAgentmeshError } from '../../../../src/protocol/errors.js';
+import { parseWorkflowObject } from '../../../../src/orchestrator/workflow/load-workflow.js';
+import type { WorkflowIssue } from '../../../../src/orchestrator/workflow/workflow-issues.js';
 
 /*
  * Which `steps.x`, `inputs.x` and map locals a template may read where it

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { MAX_OUTLINE_STEPS, parseWorkflow, workflowOutline } from '../../../../src/orchestrator/workflow/index.js';
+import { MAX_OUTLINE_STEPS, workflowOutline } from '../../../../src/orchestrator/workflow/workflow-outline.js';
+import { parseWorkflow } from '../../../../src/orchestrator/workflow/load-workflow.js';
 
 describe('workflowOutline', () => {
   test('names each step with its kind and target, nesting parallel, fallback and map steps, and leaves inputs out', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { readEngineAnswer } from '../../../../src/runtime/workflow-hooks/index.js';
+import { readEngineAnswer } from '../../../../src/runtime/workflow-hooks/engine-answer.js';
 
 test("reads each engine's answer to a webhook trigger", () => {
   // n8n, the documented workflow's Respond to Webhook node.

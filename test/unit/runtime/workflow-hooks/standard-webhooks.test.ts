@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { generateWebhookSecret, signStandardWebhook, verifyStandardWebhook, webhookSecretBytes } from '../../../../src/runtime/workflow-hooks/index.js';
+import { generateWebhookSecret, signStandardWebhook, verifyStandardWebhook, webhookSecretBytes } from '../../../../src/runtime/workflow-hooks/standard-webhooks.js';
 
 // The example of the Standard Webhooks specification's reference libraries: secret, id, timestamp, body and the signature they compute.
 const SPEC = {

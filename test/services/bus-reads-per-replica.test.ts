@@ -88,7 +88,10 @@ describe('four runtime replicas on one Redis bus', { skip }, () => {
     schema = await createTestSchema();
     stream = uniqueStreamKey();
     for (let i = 0; i < 4; i++) {
-      const replica = await startRuntimeReplica(schema, stream, [testAgent, probe], { replicaTtlMs: 1000, heartbeatMs: 200 });
+      // Heartbeats every 200 ms, so each replica learns of the others at once; a 10 s lifetime, as nothing
+      // here pins a replica's death: with 1 s, a loaded host that delayed a replica's heartbeats had the
+      // others take it for dead in the middle of a test.
+      const replica = await startRuntimeReplica(schema, stream, [testAgent, probe], { replicaTtlMs: 10_000, heartbeatMs: 200 });
       const publish = replica.bus.publish.bind(replica.bus);
       published.push(0);
       replica.bus.publish = (topic, message) => {

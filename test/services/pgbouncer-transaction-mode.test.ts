@@ -35,8 +35,10 @@ describe('PgBouncer in transaction mode', { skip }, () => {
     bouncer = await startPgBouncer({ users: [roles.app], poolMode: 'transaction', poolSize: SERVER_CONNECTIONS });
     bouncedUrl = bouncer.urlFor(roles.app.name, roles.app.password);
     // Migrations on their own direct connection (DATABASE_MIGRATION_URL), rows through the bouncer.
-    app = await createDatabase({ url: bouncedUrl, migrationUrl: roles.migratorUrl, poolMode: 'transaction', poolSize: 12 });
-    scoped = await createDatabase({ url: bouncedUrl, poolMode: 'transaction', crossTenant: false, migrate: false, poolSize: 12 });
+    // A connect deadline past the default: the many-callers test queues two dozen connections on the
+    // bouncer's three, and what it pins is isolation, not how fast a loaded host lets them log in.
+    app = await createDatabase({ url: bouncedUrl, migrationUrl: roles.migratorUrl, poolMode: 'transaction', poolSize: 12, connectTimeoutMs: 30_000 });
+    scoped = await createDatabase({ url: bouncedUrl, poolMode: 'transaction', crossTenant: false, migrate: false, poolSize: 12, connectTimeoutMs: 30_000 });
   });
   after(async () => {
     await scoped?.close();

@@ -26,7 +26,7 @@
  * Why not tsx: its loader runs off-thread and transforms every module: more CPU per process than Node's own
  * stripping (CONTRIBUTING.md, "Tests").
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { enableCompileCache, registerHooks } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -49,9 +49,21 @@ enableCompileCache(join(root, 'node_modules', '.cache', 'agentmesh-test-compile-
 /** `./x.js`, `../x.mjs`: a relative specifier that names its file's extension (all an ES module may use). */
 const RELATIVE_FILE = /^\.\.?\/.*\.[a-z]+$/;
 
+/**
+ * Whether `url` names a file: a folder (`require('./lib.d')` of a folder with an index) goes on to Node,
+ * which resolves it as a folder.
+ */
+function isFile(url) {
+  try {
+    return statSync(url, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
+  }
+}
+
 /** The file `url` names, answered without Node's default resolution (above: why), or Node's answer when it does not exist. */
 function existingFile(url, specifier, context, nextResolve) {
-  return existsSync(url) ? { url: url.href, shortCircuit: true } : nextResolve(specifier, context);
+  return isFile(url) ? { url: url.href, shortCircuit: true } : nextResolve(specifier, context);
 }
 
 registerHooks({

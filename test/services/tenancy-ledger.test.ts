@@ -263,7 +263,7 @@ describe('a lease batch on PostgreSQL moves the low-balance flag as any balance 
     // A row no path deletes: removed by hand, as damage would (last in this suite: reconcile would see it).
     await adminQuery(`delete from ${schema.name}.credit_balances where tenant = '${tenant}'`);
     const spend = { key: `${tenant}:call`, tenant, agent: 'a', skill: 's', clientId: 'c1', held: 1_000, charged: 500, requested: 500, state: 'completed', createdAt: Date.now() };
-    await assert.rejects(watchful.spendLease(`${tenant}:lease`, [spend]));
+    await assert.rejects(watchful.spendLease(`${tenant}:lease`, [spend]), /no balance row/);
     const reader = new pg.Client({ connectionString: schema.url });
     await reader.connect();
     try {

@@ -13,6 +13,8 @@ const RESERVATION_COLUMNS = 'id, key, tenant, agent, skill, client_id, held, sta
 
 /** PostgreSQL's unique_violation: a key settled by another replica between the lock and the insert. */
 const UNIQUE_VIOLATION = '23505';
+/** PostgreSQL's division_by_zero: how the batch's text fails on a tenant without a balance row (`1 / count(*)`). */
+const DIVISION_BY_ZERO = '22012';
 
 /**
  * The usual lease batch (ADR 0052, ADR 0022's literals) in two round trips
@@ -105,7 +107,10 @@ export async function spendHeldLeaseFast(pool: PostgresPool, leaseKey: string, s
       return { lease: { ...lease, held: lease.held - spent }, charged, balance, crossing: event };
     });
   } catch (err) {
-    if (err instanceof NotTheUsualBatch || err instanceof UnwritableLiteral || (err as { code?: unknown } | null)?.code === UNIQUE_VIOLATION) return undefined;
+    const code = (err as { code?: unknown } | null)?.code;
+    if (err instanceof NotTheUsualBatch || err instanceof UnwritableLiteral || code === UNIQUE_VIOLATION) return undefined;
+    // Said as what it is, not as the arithmetic that stopped the transaction.
+    if (code === DIVISION_BY_ZERO) throw new Error(`no balance row for the tenant of lease ${leaseKey}`, { cause: err });
     throw err;
   }
 }

@@ -247,13 +247,17 @@ function statsOfChild(child: ChildProcess): Promise<{ pgStatements: number; pgTr
 /** `perf record` of `pid`'s threads (CPU time, call graphs) while `during` runs, into `out`. */
 async function perfRecord(pid: number, out: string, during: () => Promise<void>): Promise<void> {
   const perf = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '2000', '-g', '--per-thread', '-p', String(pid), '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Listened for from the start: a perf that failed at once (an output it cannot write) has exited before the calls end.
+  const exited = once(perf, 'exit') as Promise<[number | null]>;
+  // A perf that could not start rejects this; the rejection is read below, after the calls.
+  exited.catch(() => undefined);
   let said = '';
   perf.stderr!.on('data', (d: Buffer) => (said += d.toString()));
   // perf prints nothing when it starts counting; a short wait for its attach is the best there is.
   await new Promise((r) => setTimeout(r, 300));
   await during();
   perf.kill('SIGINT');
-  const [code] = (await once(perf, 'exit')) as [number | null];
+  const [code] = await exited;
   if (code !== 0 && code !== null) throw new Error(`perf record exited ${code}: ${said}`);
 }
 
@@ -362,6 +366,9 @@ async function main(): Promise<void> {
       alternate: { type: 'string', default: '1' },
     },
   });
+  // Made here: a profile or perf file written into a folder that is not there failed inside the child,
+  // which then never answered, and the run waited on it without a word.
+  for (const folder of [values['profile-dir'], values.perf, values['jit-trace']]) if (folder !== undefined) await mkdir(folder, { recursive: true });
   if (values.runtime) return measureRuntime(values);
   const cpu = values.cpu;
   // Either way the front runs without valgrind.
@@ -380,9 +387,6 @@ async function main(): Promise<void> {
   const warmupSeconds = Number(values['warmup-seconds']);
   const registryChanges = values['registry-change-after'].split(',').filter(Boolean).map(Number);
   const perfDir = values.perf;
-  // Made here: a profile or perf file written into a folder that is not there failed inside the child,
-  // which then never answered, and the run waited on it without a word.
-  for (const folder of [profileDir, perfDir, jitTraceDir]) if (folder !== undefined) await mkdir(folder, { recursive: true });
   const databaseUrl = values['database-url'];
   const redisUrl = values['redis-url'];
   if ((databaseUrl === undefined) !== (redisUrl === undefined)) throw new Error('--database-url and --redis-url go together');

@@ -59,7 +59,8 @@ export function parseUsedCpuMicros(info: string): number {
 export function foldStatement(text: string): string {
   return text
     .replace(/\s+/g, ' ')
-    .replace(/ARRAY\[[^\]]*\]/g, 'ARRAY[…]')
+    // pg_stat_statements keeps the text's own case: `array[…]` and `ARRAY[…]` alike.
+    .replace(/ARRAY\[[^\]]*\]/gi, 'ARRAY[…]')
     .replace(/\b(values|VALUES) \(.*$/, '$1 …')
     .slice(0, 110);
 }

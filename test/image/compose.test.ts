@@ -302,8 +302,10 @@ describe('deploy/compose/compose.yaml, run on Podman', { timeout: 45 * 60_000 },
       try {
         createdOutput = await cliCommand(create);
       } catch (err) {
-        if (attempt === 3 || !/unavailable right now; retry shortly/.test((err as Error).message)) throw err;
-        t.diagnostic(`clients create, try ${attempt}: ${/^error: .*$/m.exec((err as Error).message)?.[0] ?? 'unavailable'}; running it again in 2 s`);
+        // The command's own output (the error's cause), not the gateways' log lines the error adds after it.
+        const said = ((err as Error).cause as Error | undefined)?.message ?? '';
+        if (attempt === 3 || !/unavailable right now; retry shortly/.test(said)) throw err;
+        t.diagnostic(`clients create, try ${attempt}: ${/^error: .*$/m.exec(said)?.[0] ?? 'unavailable'}; running it again in 2 s`);
         await new Promise((resolve) => setTimeout(resolve, 2_000));
       }
     }
